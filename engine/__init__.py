@@ -1,0 +1,16 @@
+"""gradserve's AD engine: graph IR, ops, reverse/forward transforms, optimiser, executor.
+
+No I/O and no HTTP: the service imports this; this imports nothing of the service.
+"""
+from . import ops  # noqa: F401  (registers every op)
+from .api import Engine, GraphBuilder, evaluate
+from .errors import (DifferentiationError, EngineError, InvalidGraph, LimitExceeded, ShapeError, UnknownOp)
+from .ir import AVal, Eqn, Graph, Var
+from .lower import lower
+from .transforms import grad, grad_operation, jvp, nth_grad, value_and_grad, vjp
+
+__all__ = [
+    "AVal", "Eqn", "Graph", "Var", "GraphBuilder", "Engine", "evaluate", "lower",
+    "grad", "grad_operation", "value_and_grad", "vjp", "jvp", "nth_grad",
+    "EngineError", "InvalidGraph", "UnknownOp", "ShapeError", "DifferentiationError", "LimitExceeded",
+]

@@ -1,0 +1,228 @@
+"""Reverse and forward mode as graph-to-graph transforms, and the expansion of
+function nodes (`call`, `grad`, `jvp`) by inlining.
+
+Differentiation happens while inlining: to expand `grad(fn)` the engine emits
+fn's equations into the current builder (starting from fresh `identity` marks
+on the differentiated inputs), then walks exactly those equations backwards,
+emitting each op's VJP rule. Every emitted equation is an ordinary op with its
+own rules, so the result can be differentiated again: any order, any nesting,
+no special higher-order rules.
+"""
+from __future__ import annotations
+
+from .builder import Builder
+from .errors import DifferentiationError, InvalidGraph, LimitExceeded, ShapeError
+from .ir import AVal, Graph, Var, is_float
+from .ops.registry import FUNCTION_OPS, OPS, jvp_rules, vjp_rules
+
+MAX_NESTING = 64  # guard against a function that (indirectly) derives itself
+
+
+def inline(b: Builder, g: Graph, args: list[Var], penv: dict[str, Var], depth: int = 0) -> list[Var]:
+    """Emit g's equations into b; returns g's flat outputs as Vars of b."""
+    if depth > MAX_NESTING:
+        raise LimitExceeded(f"function nesting deeper than {MAX_NESTING} (recursive function?)", node=g.name)
+    if len(args) != len(g.inputs):
+        raise InvalidGraph(f"function {g.name!r} takes {len(g.inputs)} input(s), got {len(args)}", node=g.name)
+    env: dict[int, Var] = {}
+    for i, (v, a) in enumerate(zip(g.inputs, args)):
+        if v.aval != a.aval:
+            raise ShapeError(f"function {g.name!r} input {i} expects {v.aval}, got {a.aval}",
+                             node=g.name, shapes=[list(v.shape), list(a.shape)])
+        env[v.id] = a
+    for p in g.params:
+        if p.name not in penv:
+            raise InvalidGraph(f"function {g.name!r} uses unknown parameter {p.name!r}", node=g.name)
+        if penv[p.name].aval != p.aval:
+            raise ShapeError(f"parameter {p.name!r} is {penv[p.name].aval} but function {g.name!r} expects {p.aval}",
+                             node=p.name)
+        env[p.id] = penv[p.name]
+    for i, e in enumerate(g.eqns):
+        label = f"{g.name}/{i}:{e.op}"
+        try:
+            ins = [env[x.id] for x in e.inputs]
+        except KeyError:
+            raise InvalidGraph("equation uses an undefined variable", node=label) from None
+        if e.op in FUNCTION_OPS:
+            outs = expand_function_op(b, e.op, e.attrs, ins, penv, depth, label)
+        else:
+            b.node_label = label
+            outs = b.emit(e.op, ins, e.attrs)
+        if len(outs) != len(e.outputs):
+            raise InvalidGraph(f"{e.op} produces {len(outs)} output(s), the graph names {len(e.outputs)}", node=label)
+        for o, n in zip(e.outputs, outs):
+            env[o.id] = n
+    return [env[v.id] for v in g.flat_outputs]
+
+
+def expand_function_op(b: Builder, op: str, attrs: dict, ins: list[Var], penv: dict[str, Var],
+                       depth: int, label: str) -> list[Var]:
+    fn = lookup_function(b, attrs, label)
+    if op == "call":
+        return inline(b, fn, list(ins), penv, depth + 1)
+    if op == "grad":
+        return expand_grad(b, fn, ins, attrs, penv, depth, label)
+    if op == "jvp":
+        return expand_jvp(b, fn, ins, attrs, penv, depth, label)
+    raise InvalidGraph(f"unknown function op {op}", node=label)
+
+
+def lookup_function(b: Builder, attrs: dict, label: str) -> Graph:
+    name = attrs.get("fn")
+    fns = getattr(b, "functions", {}) or {}
+    if name not in fns:
+        raise InvalidGraph(f"unknown function {name!r}; defined: {sorted(fns) or 'none'}", node=label)
+    return fns[name]
+
+
+def _mark(b: Builder, v: Var, what: str, label: str) -> Var:
+    if not is_float(v.dtype):
+        raise DifferentiationError(f"cannot differentiate with respect to {what}: dtype {v.dtype} is not floating-point",
+                                   node=label, dtype=v.dtype)
+    return b.identity(v)
+
+
+def expand_grad(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[str, Var], depth: int,
+                label: str) -> list[Var]:
+    """grad node: inputs = fn args (+ one sens per flat output); outputs =
+    [flat values if with_value] + [d/d arg for positions] + [d/d param for weights]."""
+    n = len(fn.inputs)
+    args, sens = list(ins[:n]), list(ins[n:])
+    positions = list(attrs.get("positions") or ())
+    weights = list(attrs.get("weights") or ())
+    wrt = []
+    for p in positions:
+        args[p] = _mark(b, args[p], f"input {p}", label)
+        wrt.append(args[p])
+    penv2 = dict(penv)
+    for w in weights:
+        if w not in penv:
+            raise DifferentiationError(f"unknown weight {w!r}; parameters: {sorted(penv) or 'none'}", node=label)
+        penv2[w] = _mark(b, penv[w], f"parameter {w!r}", label)
+        wrt.append(penv2[w])
+    start = len(b.eqns)
+    outs = inline(b, fn, args, penv2, depth + 1)
+    fwd = b.eqns[start:]
+    if attrs.get("sens"):
+        if len(sens) != len(outs):
+            raise ShapeError(f"sens: expected {len(outs)} tensor(s), one per output, got {len(sens)}", node=label)
+        for i, (s, o) in enumerate(zip(sens, outs)):
+            if s.aval != o.aval:
+                raise ShapeError(f"sens {i} is {s.aval} but output {i} is {o.aval}", node=label,
+                                 shapes=[list(s.shape), list(o.shape)])
+        cts = sens
+    else:
+        if sens:
+            raise ShapeError(f"{len(sens)} extra input(s) given without sens_param", node=label)
+        cts = [b.full_like(o, 1.0) if is_float(o.dtype) else None for o in outs]
+    grads = backward(b, fwd, outs, cts, wrt, label)
+    grads = [g if g is not None else b.zeros_like(w) for g, w in zip(grads, wrt)]
+    return (list(outs) if attrs.get("with_value") else []) + grads
+
+
+def backward(b: Builder, fwd, outs: list[Var], cts: list[Var | None], wrt: list[Var], label: str) -> list[Var | None]:
+    active = {w.id for w in wrt}
+    for e in fwd:
+        if not OPS[e.op].nondiff and any(x.id in active for x in e.inputs):
+            active.update(o.id for o in e.outputs if is_float(o.dtype))
+    ct: dict[int, Var] = {}
+    for o, c in zip(outs, cts):
+        if c is not None and o.id in active:
+            ct[o.id] = b.add_any(ct.get(o.id), c)
+    for e in reversed(fwd):
+        if not any(o.id in ct for o in e.outputs):
+            continue
+        rule = vjp_rules.get(e.op)
+        if rule is None:
+            raise DifferentiationError(f"failed to compute gradient: op {e.op!r} has no reverse-mode rule",
+                                       node=label, op=e.op)
+        out_cts = [ct.pop(o.id, None) for o in e.outputs]
+        in_cts = rule(b, list(e.inputs), list(e.outputs), out_cts, **e.attrs)
+        for x, c in zip(e.inputs, in_cts):
+            if c is None or x.id not in active:
+                continue
+            c = b.sum_to(c, x.shape)
+            ct[x.id] = b.add_any(ct.get(x.id), c)
+    return [ct.get(w.id) for w in wrt]
+
+
+def expand_jvp(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[str, Var], depth: int,
+               label: str) -> list[Var]:
+    """jvp node: inputs = fn args + one tangent per position; outputs = flat values + flat tangents."""
+    n = len(fn.inputs)
+    args, tans = list(ins[:n]), list(ins[n:])
+    positions = attrs.get("positions")
+    positions = list(range(n)) if positions is None else list(positions)
+    if len(tans) != len(positions):
+        raise ShapeError(f"jvp: expected {len(positions)} tangent(s), got {len(tans)}", node=label)
+    tangent: dict[int, Var] = {}
+    for p, t in zip(positions, tans):
+        args[p] = _mark(b, args[p], f"input {p}", label)
+        if t.aval != args[p].aval:
+            raise ShapeError(f"jvp: tangent for input {p} is {t.aval} but the input is {args[p].aval}", node=label,
+                             shapes=[list(t.shape), list(args[p].shape)])
+        tangent[args[p].id] = t
+    start = len(b.eqns)
+    outs = inline(b, fn, args, penv, depth + 1)
+    for e in b.eqns[start:]:
+        ts = [tangent.get(x.id) for x in e.inputs]
+        if all(t is None for t in ts) or OPS[e.op].nondiff:
+            continue
+        rule = jvp_rules.get(e.op)
+        if rule is None:
+            raise DifferentiationError(f"failed to compute derivative: op {e.op!r} has no forward-mode rule",
+                                       node=label, op=e.op)
+        for o, t in zip(e.outputs, rule(b, list(e.inputs), list(e.outputs), ts, **e.attrs)):
+            if t is not None and is_float(o.dtype):
+                tangent[o.id] = b.broadcast(t, o.shape)
+    tout = [tangent.get(o.id) if tangent.get(o.id) is not None else b.zeros_like(o) for o in outs]
+    return list(outs) + tout
+
+
+def function_op_avals(functions: dict[str, Graph], op: str, attrs: dict, in_avals: list[AVal], label: str) -> list[AVal]:
+    """Output avals of a function node without expanding it."""
+    name = attrs.get("fn")
+    if name not in functions:
+        raise InvalidGraph(f"unknown function {name!r}; defined: {sorted(functions) or 'none'}", node=label)
+    fn = functions[name]
+    n = len(fn.inputs)
+    if len(in_avals) < n:
+        raise InvalidGraph(f"{op} of {name!r}: function takes {n} input(s), got {len(in_avals)}", node=label)
+    for i, (v, a) in enumerate(zip(fn.inputs, in_avals)):
+        if v.aval != a:
+            raise ShapeError(f"{op} of {name!r}: input {i} expects {v.aval}, got {a}", node=label,
+                             shapes=[list(v.shape), list(a.shape)])
+    outs = [v.aval for v in fn.flat_outputs]
+    if op == "call":
+        if len(in_avals) != n:
+            raise InvalidGraph(f"call of {name!r}: takes {n} input(s), got {len(in_avals)}", node=label)
+        return outs
+    if op == "grad":
+        positions = list(attrs.get("positions") or ())
+        _check_positions(positions, n, label)
+        pav = {p.name: p.aval for p in fn.params}
+        res = list(outs) if attrs.get("with_value") else []
+        res += [fn.inputs[p].aval for p in positions]
+        for w in attrs.get("weights") or ():
+            if w not in pav:
+                raise DifferentiationError(f"unknown weight {w!r}; parameters of {name!r}: {sorted(pav) or 'none'}",
+                                           node=label)
+            res.append(pav[w])
+        return res
+    if op == "jvp":
+        positions = attrs.get("positions")
+        positions = list(range(n)) if positions is None else list(positions)
+        _check_positions(positions, n, label)
+        return outs + outs
+    raise InvalidGraph(f"unknown function op {op}", node=label)
+
+
+def _check_positions(positions: list[int], n: int, label: str) -> None:
+    seen = set()
+    for p in positions:
+        if not -n <= p < n:
+            raise DifferentiationError(f"grad_position {p} out of range: the function has {n} input(s)",
+                                       node=label, position=p)
+        if p % n in seen:
+            raise DifferentiationError(f"grad_position {p} repeated", node=label, position=p)
+        seen.add(p % n)

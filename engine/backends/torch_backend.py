@@ -1,0 +1,32 @@
+"""PyTorch through array-api-compat: CPU, CUDA, and Ascend NPU (torch_npu registers 'npu')."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from . import Backend, namespace
+
+
+def make_backend(device=None) -> Backend:
+    import torch
+    from array_api_compat import torch as xpt
+
+    dev = torch.device(device or "cpu")
+    if dev.type == "npu":
+        import torch_npu  # noqa: F401  (registers the device)
+    creators = {name: functools.partial(getattr(xpt, name), device=dev)
+                for name in ("full", "zeros", "ones", "asarray", "arange", "eye", "empty")}
+
+    def index_add(target, axis, idx, values):
+        return target.index_add(axis, idx, values)
+
+    xp = namespace(xpt, erf=torch.special.erf, index_add=index_add, **creators)
+
+    def to_host(a):
+        return a.detach().cpu().numpy()
+
+    def from_host(a):
+        return torch.from_numpy(np.ascontiguousarray(a)).to(dev)
+
+    return Backend("torch", xp, to_host=to_host, from_host=from_host, device=str(dev))

@@ -1,0 +1,163 @@
+"""Builder: emits equations with shape/dtype inference, CSE and simplification on the fly.
+
+Derivative rules, the tracer, the JSON loader and the lowering pass all build
+graphs through one `Builder`, so every graph gets the same checks and the same
+local optimisations (x*1, x+0, zero propagation, duplicate eqns) as it is built.
+That is what keeps nested derivative graphs small.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from .errors import EngineError, LimitExceeded, ShapeError
+from .ir import AVal, Eqn, Graph, Var
+from .ops.registry import FUNCTION_OPS, check_arity, check_attrs, get_op
+
+
+def freeze(v):
+    """Hashable form of an attribute value (for CSE and plan keys)."""
+    if isinstance(v, np.ndarray):
+        return ("ndarray", v.dtype.str, v.shape, v.tobytes())
+    if isinstance(v, (list, tuple)):
+        return tuple(freeze(x) for x in v)
+    if isinstance(v, dict):
+        return attrs_key(v)
+    return v
+
+
+def attrs_key(attrs: dict) -> tuple:
+    return tuple((k, freeze(attrs[k])) for k in sorted(attrs))
+
+
+class Builder:
+    def __init__(self, *, max_nodes: int | None = None, simplify: bool = True, functions: dict | None = None):
+        self.eqns: list[Eqn] = []
+        self.functions: dict[str, Graph] = functions if functions is not None else {}
+        self.max_nodes = max_nodes
+        self.simplify = simplify
+        self._cse: dict[tuple, tuple[Var, ...]] = {}
+        # Vars known to hold one scalar value everywhere (from fill): id -> python scalar.
+        self.uniform: dict[int, float] = {}
+        self.node_label: str | None = None  # context for error messages (e.g. "eqn 3 (mul)")
+
+    # -- emission -----------------------------------------------------------
+    def emit(self, op_name: str, inputs: Sequence[Var], attrs: dict | None = None) -> list[Var]:
+        node = self.node_label
+        op = get_op(op_name, node=node)
+        inputs = tuple(inputs)
+        check_arity(op, len(inputs), node=node)
+        attrs = check_attrs(op, attrs or {}, node=node)
+        if op_name in FUNCTION_OPS:
+            return self._emit_function_op(op_name, inputs, attrs, node)
+        try:
+            out_avals = op.infer([x.aval for x in inputs], **attrs)
+        except EngineError as e:
+            if e.node is None:
+                e.node = node or op_name
+                e.args = (f"{e.message} (node {e.node})",)
+            raise
+        if self.simplify:
+            from .simplify import simplify_emit
+
+            replaced = simplify_emit(self, op_name, inputs, attrs, out_avals)
+            if replaced is not None:
+                return replaced
+        key = None
+        if op_name not in _NO_CSE:
+            key = (op_name, tuple(x.id for x in inputs), attrs_key(attrs))
+            hit = self._cse.get(key)
+            if hit is not None:
+                return list(hit)
+        outs = tuple(Var(a) for a in out_avals)
+        self.eqns.append(Eqn(op_name, inputs, attrs, outs))
+        if self.max_nodes is not None and len(self.eqns) > self.max_nodes:
+            raise LimitExceeded(f"graph exceeds the node limit of {self.max_nodes} equations",
+                                limit=self.max_nodes)
+        if key is not None:
+            self._cse[key] = outs
+        if op_name == "fill":
+            self.uniform[outs[0].id] = attrs["value"]
+        return list(outs)
+
+    def _emit_function_op(self, op_name: str, inputs: tuple[Var, ...], attrs: dict, node: str | None) -> list[Var]:
+        from .autodiff import function_op_avals
+
+        n_fn = len(self.functions[attrs["fn"]].inputs) if attrs["fn"] in self.functions else 0
+        if attrs.get("positions") is not None and n_fn:
+            attrs["positions"] = tuple(p % n_fn for p in attrs["positions"])
+        out_avals = function_op_avals(self.functions, op_name, attrs, [x.aval for x in inputs], node or op_name)
+        outs = tuple(Var(a) for a in out_avals)
+        self.eqns.append(Eqn(op_name, inputs, attrs, outs))
+        return list(outs)
+
+    def emit1(self, op_name: str, *inputs: Var, **attrs) -> Var:
+        return self.emit(op_name, inputs, attrs)[0]
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        from .ops.registry import OPS
+
+        if name not in OPS:
+            raise AttributeError(name)
+
+        def emit_op(*inputs: Var, **attrs):
+            outs = self.emit(name, inputs, attrs)
+            return outs[0] if len(outs) == 1 else outs
+
+        return emit_op
+
+    # -- constants and shape helpers used by derivative rules ------------------
+    def full(self, shape: Sequence[int], value: float, dtype: str) -> Var:
+        return self.emit1("fill", shape=tuple(shape), value=float(value), dtype=dtype)
+
+    def full_like(self, x: Var, value: float) -> Var:
+        return self.full(x.shape, value, x.dtype)
+
+    def scalar(self, value: float, dtype: str) -> Var:
+        return self.full((), value, dtype)
+
+    def zeros_like(self, x: Var) -> Var:
+        return self.full_like(x, 0.0)
+
+    def is_uniform(self, x: Var, value: float) -> bool:
+        v = self.uniform.get(x.id)
+        return v is not None and v == value
+
+    def sum_to(self, x: Var, shape: tuple[int, ...]) -> Var:
+        """Sum a broadcast result back to `shape` (gradient of broadcasting)."""
+        if tuple(x.shape) == tuple(shape):
+            return x
+        return self.emit1("reduce_to", x, shape=tuple(shape))
+
+    def broadcast(self, x: Var, shape: tuple[int, ...]) -> Var:
+        if tuple(x.shape) == tuple(shape):
+            return x
+        return self.emit1("broadcast_to", x, shape=tuple(shape))
+
+    def add_any(self, a: Var | None, b: Var | None) -> Var | None:
+        """Add two cotangents where None means zero."""
+        if a is None:
+            return b
+        if b is None:
+            return a
+        return self.emit1("add", a, b)
+
+    def cast_like(self, x: Var, like: Var) -> Var:
+        if x.dtype == like.dtype:
+            return x
+        return self.emit1("cast", x, dtype=like.dtype)
+
+    def finish(self, inputs: list[Var], params: list[Var], outputs, **kw) -> Graph:
+        return Graph(inputs=list(inputs), params=list(params), eqns=self.eqns, outputs=outputs, **kw)
+
+
+# Ops that must never be merged: identity marks a fresh differentiation point.
+_NO_CSE = frozenset({"identity"})
+
+
+def shape_mismatch(op: str, what: str, *avals: AVal) -> ShapeError:
+    return ShapeError(f"{op}: {what}: " + " vs ".join(str(a) for a in avals),
+                      shapes=[list(a.shape) for a in avals])

@@ -1,0 +1,21 @@
+"""Lowering: expand every function node into plain ops, then optimise.
+
+The result is a flat graph (no `call`/`grad`/`jvp`) that the executor compiles.
+"""
+from __future__ import annotations
+
+from .autodiff import inline
+from .builder import Builder
+from .ir import Graph, Var, tree_unflatten, validate_graph
+from .optimize import optimize
+
+
+def lower(g: Graph, *, max_nodes: int | None = None, opt: bool = True) -> Graph:
+    validate_graph(g)
+    b = Builder(max_nodes=max_nodes, functions=g.functions)
+    inputs = [Var(v.aval, v.name) for v in g.inputs]
+    params = [Var(p.aval, p.name) for p in g.params]
+    outs = inline(b, g, inputs, {p.name: p for p in params})
+    flat = Graph(inputs, params, b.eqns, tree_unflatten(g.outputs, outs),
+                 param_values=g.param_values, name=g.name)
+    return optimize(flat) if opt else flat

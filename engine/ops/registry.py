@@ -1,0 +1,177 @@
+"""One op identity, rule tables per transformation (as JAX's autodidax does).
+
+An `OpDef` carries what every op needs (arity, attribute spec, shape/dtype rule);
+`impl_rules`, `vjp_rules` and `jvp_rules` hold the per-transformation rules,
+each registered right beside its op. A derivative rule builds graph ops through
+a `Builder`, so derivatives are graphs and can be differentiated again.
+
+Rule signatures:
+  impl(xp, *arrays, **attrs) -> array | tuple of arrays
+  vjp(b, ins, outs, cts, **attrs) -> list of cotangents (Var or None=zero), one per input
+  jvp(b, ins, outs, tangents, **attrs) -> list of tangents (Var or None=zero), one per output
+A missing rule is an error when the transformation is asked for, never a silent zero.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..errors import InvalidGraph, UnknownOp
+from ..ir import AVal
+
+REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Attr:
+    """Attribute spec. kind: int, float, bool, str, ints (tuple of int), shape, dtype, any."""
+
+    kind: str
+    default: Any = REQUIRED
+    optional: bool = False  # None allowed
+
+
+@dataclass
+class OpDef:
+    name: str
+    arity: int | None  # None: variadic (>= min_arity)
+    infer: Callable[..., list[AVal]]
+    attrs: dict[str, Attr] = field(default_factory=dict)
+    n_outputs: int | None = 1  # None: decided by infer
+    nondiff: bool = False  # outputs carry no derivative (comparisons, sign, fill)
+    min_arity: int = 0
+    doc: str = ""
+
+
+OPS: dict[str, OpDef] = {}
+impl_rules: dict[str, Callable] = {}
+vjp_rules: dict[str, Callable] = {}
+jvp_rules: dict[str, Callable] = {}
+
+# Ops that name a function (sub-graph) and are expanded by the engine at lowering.
+FUNCTION_OPS = ("call", "grad", "jvp")
+
+
+def defop(name: str, arity: int | None, infer: Callable, *, attrs: dict[str, Attr] | None = None,
+          n_outputs: int | None = 1, nondiff: bool = False, min_arity: int = 0, doc: str = "") -> OpDef:
+    if name in OPS:
+        raise ValueError(f"op {name} registered twice")
+    op = OpDef(name, arity, infer, attrs or {}, n_outputs, nondiff, min_arity, doc)
+    OPS[name] = op
+    return op
+
+
+def get_op(name: str, node: str | None = None) -> OpDef:
+    try:
+        return OPS[name]
+    except (KeyError, TypeError):
+        raise UnknownOp(f"unknown op {name!r}; known ops: {', '.join(sorted(OPS))}", node=node) from None
+
+
+def _coerce_attr(op: str, key: str, spec: Attr, value: Any, node: str | None):
+    def bad(why: str):
+        return InvalidGraph(f"op {op}: attribute {key!r} {why}, got {value!r}", node=node)
+
+    if value is None:
+        if spec.optional:
+            return None
+        raise bad("may not be null")
+    k = spec.kind
+    if k == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad("must be an integer")
+        return int(value)
+    if k == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad("must be a number")
+        return float(value)
+    if k == "bool":
+        if not isinstance(value, bool):
+            raise bad("must be a boolean")
+        return value
+    if k == "str":
+        if not isinstance(value, str):
+            raise bad("must be a string")
+        return value
+    if k in ("ints", "shape"):
+        if isinstance(value, int) and not isinstance(value, bool) and k == "ints":
+            return (int(value),)
+        if not isinstance(value, (list, tuple)) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+            raise bad("must be a list of integers")
+        if k == "shape" and any(v < 0 for v in value):
+            raise bad("must be a list of non-negative integers")
+        return tuple(int(v) for v in value)
+    if k == "dtype":
+        from ..ir import DTYPES
+
+        if value not in DTYPES:
+            raise bad(f"must be one of {', '.join(DTYPES)}")
+        return value
+    if key == "weights":
+        if not isinstance(value, (list, tuple)) or not all(isinstance(w, str) for w in value):
+            raise bad("must be a list of parameter names")
+        return tuple(value)
+    return value  # "any": validated by the op's infer rule
+
+
+def check_attrs(op: OpDef, attrs: dict, node: str | None = None) -> dict:
+    unknown = set(attrs) - set(op.attrs)
+    if unknown:
+        raise InvalidGraph(f"op {op.name}: unknown attribute(s) {sorted(unknown)}; "
+                           f"allowed: {sorted(op.attrs) or 'none'}", node=node)
+    out = {}
+    for key, spec in op.attrs.items():
+        if key in attrs:
+            out[key] = _coerce_attr(op.name, key, spec, attrs[key], node)
+        elif spec.default is REQUIRED:
+            raise InvalidGraph(f"op {op.name}: missing required attribute {key!r}", node=node)
+        else:
+            out[key] = spec.default
+    return out
+
+
+def check_arity(op: OpDef, n: int, node: str | None = None) -> None:
+    if op.arity is None:
+        if n < op.min_arity:
+            raise InvalidGraph(f"op {op.name} takes at least {op.min_arity} inputs, got {n}", node=node)
+    elif n != op.arity:
+        raise InvalidGraph(f"op {op.name} takes {op.arity} input(s), got {n}", node=node)
+
+
+def op_catalog() -> list[dict]:
+    """Machine-readable op list (for the JSON Schema, the SDK and /docs)."""
+    out = []
+    for name in sorted(OPS):
+        op = OPS[name]
+        out.append({
+            "name": name,
+            "arity": op.arity,
+            "min_arity": op.min_arity,
+            "attrs": {k: {"kind": a.kind, **({} if a.default is REQUIRED else {"default": a.default}),
+                          **({"optional": True} if a.optional else {})}
+                      for k, a in op.attrs.items()},
+            "n_outputs": op.n_outputs,
+            "differentiable": not op.nondiff,
+            "doc": op.doc,
+        })
+    return out
+
+
+def _function_op_infer(avals, **attrs):  # pragma: no cover - Builder computes these from the function
+    raise InvalidGraph("function ops are typed by their function")
+
+
+def _weights_ok(v):
+    return isinstance(v, (list, tuple)) and all(isinstance(w, str) for w in v)
+
+
+defop("call", None, _function_op_infer, attrs={"fn": Attr("str")}, n_outputs=None,
+      doc="call function `fn` on the inputs; outputs are its flat outputs")
+defop("grad", None, _function_op_infer, n_outputs=None,
+      attrs={"fn": Attr("str"), "positions": Attr("ints", ()), "weights": Attr("any", ()),
+             "sens": Attr("bool", False), "with_value": Attr("bool", False)},
+      doc="reverse-mode derivative of `fn`: inputs = args (+ one sens per output if sens); "
+          "outputs = [values if with_value] + grads for positions + grads for weights")
+defop("jvp", None, _function_op_infer, n_outputs=None,
+      attrs={"fn": Attr("str"), "positions": Attr("ints", None, optional=True)},
+      doc="forward-mode derivative of `fn`: inputs = args + one tangent per position; outputs = values + tangents")

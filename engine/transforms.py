@@ -1,0 +1,188 @@
+"""MindSpore's derivative interfaces as graph-to-graph transforms.
+
+Each function takes a graph and returns a new graph whose body is one derivative
+node (`grad` or `jvp`) over the original, with MindSpore's output structure.
+Nothing is expanded here: `lower` does that, so a derived graph can be wrapped
+again (GradSec(Grad(net))) or serialised as it is.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from .builder import Builder
+from .errors import DifferentiationError, ShapeError
+from .ir import Graph, Var, is_float
+
+
+def _fresh_name(fns: dict, base: str) -> str:
+    i = 0
+    while f"{base}{i}" in fns:
+        i += 1
+    return f"{base}{i}"
+
+
+def _wrap(g: Graph, op: str, attrs: dict, extra_avals: Sequence, structure) -> Graph:
+    fns = dict(g.functions)
+    fname = _fresh_name(fns, g.name + "_" if g.name else "f")
+    fns[fname] = Graph(g.inputs, g.params, g.eqns, g.outputs, {}, {}, fname)
+    inputs = [Var(v.aval, v.name) for v in g.inputs]
+    extra = [Var(a, n) for n, a in extra_avals]
+    params = [Var(p.aval, p.name) for p in g.params]
+    b = Builder(functions=fns)
+    outs = b.emit(op, inputs + extra, dict(attrs, fn=fname))
+    return Graph(inputs + extra, params, b.eqns, structure(outs), dict(g.param_values), fns,
+                 name=f"{op}_{g.name}")
+
+
+def _positions(g: Graph, grad_position) -> tuple[list[int], bool]:
+    """Normalise grad_position; returns (positions, single)."""
+    n = len(g.inputs)
+    if grad_position is None:
+        return [], False
+    single = isinstance(grad_position, int)
+    pos = [grad_position] if single else list(grad_position)
+    if not single and not pos:
+        raise DifferentiationError("grad_position is an empty tuple")
+    seen = set()
+    out = []
+    for p in pos:
+        if isinstance(p, bool) or not isinstance(p, int) or not -n <= p < n:
+            raise DifferentiationError(f"grad_position {p!r} out of range: the graph has {n} input(s)", position=p)
+        if p % n in seen:
+            raise DifferentiationError(f"grad_position {p} repeated", position=p)
+        seen.add(p % n)
+        out.append(p % n)
+    return out, single
+
+
+def _weights(g: Graph, weights) -> list[str]:
+    if weights is None:
+        return []
+    names = [weights] if isinstance(weights, str) else list(weights)
+    known = set(g.param_names)
+    for w in names:
+        if w not in known:
+            raise DifferentiationError(f"unknown weight {w!r}; parameters: {sorted(known) or 'none'}", weight=w)
+    return names
+
+
+def _sens_avals(g: Graph) -> list:
+    return [(f"sens{i}" if len(g.flat_outputs) > 1 else "sens", v.aval) for i, v in enumerate(g.flat_outputs)]
+
+
+def grad(g: Graph, grad_position=0, weights=None, sens_param: bool = False, *, return_value: bool = False) -> Graph:
+    """Functional `grad(fn, grad_position, weights, sens_param)` (and `value_and_grad` with return_value).
+
+    Structure: int position -> one tensor; tuple -> tuple; with weights ->
+    (position grads, weight grads), or only the weight grads when grad_position is None.
+    """
+    pos, single = _positions(g, grad_position)
+    ws = _weights(g, weights)
+    if not pos and not ws:
+        raise DifferentiationError("nothing to differentiate: grad_position is None and no weights given")
+    n_out = len(g.flat_outputs)
+
+    def structure(outs):
+        vals, rest = outs[:n_out] if return_value else [], outs[n_out if return_value else 0:]
+        pg, wg = rest[:len(pos)], rest[len(pos):]
+        pgs = pg[0] if single else tuple(pg)
+        if ws and pos:
+            grads = (pgs, tuple(wg))
+        elif ws:
+            grads = tuple(wg)
+        else:
+            grads = pgs
+        if return_value:
+            from .ir import tree_unflatten
+
+            return (tree_unflatten(g.outputs, vals), grads)
+        return grads
+
+    return _wrap(g, "grad", {"positions": tuple(pos), "weights": tuple(ws), "sens": sens_param,
+                             "with_value": return_value},
+                 _sens_avals(g) if sens_param else [], structure)
+
+
+def value_and_grad(g: Graph, grad_position=0, weights=None, sens_param: bool = False) -> Graph:
+    return grad(g, grad_position, weights, sens_param, return_value=True)
+
+
+def grad_operation(g: Graph, get_all: bool = False, get_by_list: bool = False, sens_param: bool = False,
+                   weights=None) -> Graph:
+    """`GradOperation(get_all, get_by_list, sens_param)(net[, weights])`.
+
+    get_all: grads of all inputs (a tuple); else of the first input (one tensor).
+    get_by_list: grads of `weights` (default: all parameters) as a tuple;
+    with both: (input grads, weight grads).
+    """
+    if get_by_list:
+        ws = list(g.param_names) if weights is None else _weights(g, weights)
+    else:
+        ws = []
+    if get_by_list and not get_all:
+        pos = None
+    elif get_all:
+        pos = tuple(range(len(g.inputs)))
+        if not pos and not ws:
+            raise DifferentiationError("get_all=True on a graph with no inputs")
+    else:
+        if not g.inputs:
+            raise DifferentiationError("GradOperation: the graph has no inputs to differentiate")
+        pos = 0
+    if get_by_list and not ws and pos is None:
+        raise DifferentiationError("get_by_list=True but the graph has no parameters")
+    if get_all and not pos:
+        return grad(g, None, ws, sens_param)
+    if get_by_list:
+        return grad(g, pos, ws, sens_param) if pos is not None else grad(g, None, ws, sens_param)
+    return grad(g, pos, None, sens_param)
+
+
+def vjp(g: Graph, *, tuple_inputs: bool = True) -> Graph:
+    """Seed form `vjp(fn, inputs, v) -> (out, grads)`: inputs = fn's inputs + one v per output."""
+    n = len(g.inputs)
+    if n == 0:
+        raise DifferentiationError("vjp: the graph has no inputs")
+    n_out = len(g.flat_outputs)
+
+    def structure(outs):
+        from .ir import tree_unflatten
+
+        grads = tuple(outs[n_out:])
+        return (tree_unflatten(g.outputs, outs[:n_out]), grads if (tuple_inputs or n > 1) else grads[0])
+
+    return _wrap(g, "grad", {"positions": tuple(range(n)), "weights": (), "sens": True, "with_value": True},
+                 [(f"v{i}" if n_out > 1 else "v", v.aval) for i, v in enumerate(g.flat_outputs)], structure)
+
+
+def jvp(g: Graph, positions=None) -> Graph:
+    """`jvp(fn, inputs, v) -> (out, jvp_out)`: inputs = fn's inputs + one tangent per position."""
+    n = len(g.inputs)
+    pos = list(range(n)) if positions is None else _positions(g, positions)[0]
+    for p in pos:
+        if not is_float(g.inputs[p].dtype):
+            raise DifferentiationError(f"jvp: input {p} has dtype {g.inputs[p].dtype}, not floating-point")
+    n_out = len(g.flat_outputs)
+
+    def structure(outs):
+        from .ir import tree_unflatten
+
+        return (tree_unflatten(g.outputs, outs[:n_out]), tree_unflatten(g.outputs, outs[n_out:]))
+
+    return _wrap(g, "jvp", {"positions": tuple(pos)},
+                 [(f"t{p}", g.inputs[p].aval) for p in pos], structure)
+
+
+def nth_grad(g: Graph, order: int, **kw) -> Graph:
+    """Apply the same GradOperation `order` times: GradSec(Grad(net)) is order 2."""
+    if order < 1:
+        raise DifferentiationError(f"order must be >= 1, got {order}")
+    for _ in range(order):
+        g = grad_operation(g, **kw)
+    return g
+
+
+def check_sens(g: Graph, sens_avals) -> None:
+    outs = g.flat_outputs
+    if len(sens_avals) != len(outs):
+        raise ShapeError(f"sens: expected {len(outs)} tensor(s), one per output, got {len(sens_avals)}")
