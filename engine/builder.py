@@ -32,11 +32,13 @@ def attrs_key(attrs: dict) -> tuple:
 
 
 class Builder:
-    def __init__(self, *, max_nodes: int | None = None, simplify: bool = True, functions: dict | None = None):
+    def __init__(self, *, max_nodes: int | None = None, simplify: bool = True, cse: bool = True,
+                 functions: dict | None = None):
         self.eqns: list[Eqn] = []
         self.functions: dict[str, Graph] = functions if functions is not None else {}
         self.max_nodes = max_nodes
         self.simplify = simplify
+        self.cse = cse
         self._cse: dict[tuple, tuple[Var, ...]] = {}
         # Vars known to hold one scalar value everywhere (from fill): id -> python scalar.
         self.uniform: dict[int, float] = {}
@@ -65,7 +67,7 @@ class Builder:
             if replaced is not None:
                 return replaced
         key = None
-        if op_name not in _NO_CSE:
+        if self.cse and op_name not in _NO_CSE:
             key = (op_name, tuple(x.id for x in inputs), attrs_key(attrs))
             hit = self._cse.get(key)
             if hit is not None:

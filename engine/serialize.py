@@ -1,0 +1,281 @@
+"""The graph's JSON form, `gradserve.graph/1`. Data only: no pickle, no eval, ops from the registry.
+
+    {"format": "gradserve.graph/1", "name": "net",
+     "inputs":  [{"name": "x", "shape": [2, 3], "dtype": "float32"}, ...],
+     "params":  [{"name": "z", "shape": [1], "dtype": "float32", "value": TENSOR}, ...],
+     "nodes":   [{"op": "mul", "inputs": ["x", "z"], "outputs": ["t0"], "attrs": {}}, ...],
+     "outputs": "t1"  |  ["a", ["b", "c"]],
+     "functions": {"f": {same, without "format"; params without values}}}
+
+TENSOR = {"shape": [...], "dtype": "float32", "data": [flat or nested numbers]}
+       | {"shape": [...], "dtype": "float32", "b64": "<little-endian row-major bytes>"}
+Loading checks everything and names the JSON path of what is wrong.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+import numpy as np
+
+from .builder import Builder
+from .errors import EngineError, InvalidGraph, LimitExceeded, ShapeError
+from .ir import DTYPES, AVal, Graph, Var, tree_flatten
+from .ops.registry import FUNCTION_OPS
+
+FORMAT = "gradserve.graph/1"
+NP_DTYPES = {"bool": np.bool_, "int32": np.int32, "int64": np.int64,
+             "float16": np.float16, "float32": np.float32, "float64": np.float64}
+
+
+# -- tensors ---------------------------------------------------------------------------------
+def tensor_to_json(a: np.ndarray, *, b64: bool = False) -> dict:
+    a = np.asarray(a)
+    d = {"shape": list(a.shape), "dtype": str(a.dtype)}
+    if b64:
+        d["b64"] = base64.b64encode(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes()).decode()
+    else:
+        d["data"] = a.reshape(-1).tolist()
+    return d
+
+
+def tensor_from_json(d: Any, path: str, *, max_elements: int | None = None) -> np.ndarray:
+    if not isinstance(d, dict):
+        raise InvalidGraph("a tensor must be an object with shape, dtype and data or b64", path=path)
+    shape, dtype = d.get("shape"), d.get("dtype")
+    if dtype not in DTYPES:
+        raise InvalidGraph(f"unknown dtype {dtype!r}; known: {', '.join(DTYPES)}", path=f"{path}.dtype")
+    if not isinstance(shape, list) or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in shape):
+        raise InvalidGraph("shape must be a list of non-negative integers", path=f"{path}.shape")
+    n = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    if max_elements is not None and n > max_elements:
+        raise LimitExceeded(f"tensor has {n} elements, above the limit of {max_elements}", path=path,
+                            limit=max_elements)
+    npd = np.dtype(NP_DTYPES[dtype])
+    if "b64" in d:
+        try:
+            raw = base64.b64decode(d["b64"], validate=True)
+        except (ValueError, TypeError):
+            raise InvalidGraph("b64 is not valid base64", path=f"{path}.b64") from None
+        if len(raw) != n * npd.itemsize:
+            raise ShapeError(f"b64 holds {len(raw)} bytes; shape {shape} of {dtype} needs {n * npd.itemsize}",
+                             path=f"{path}.b64")
+        return np.frombuffer(raw, dtype=npd.newbyteorder("<")).astype(npd, copy=True).reshape(shape)
+    if "data" not in d:
+        raise InvalidGraph("a tensor needs data or b64", path=path)
+    try:
+        arr = np.asarray(d["data"], dtype=npd)
+    except (ValueError, TypeError, OverflowError) as e:
+        raise InvalidGraph(f"data is not a list of {dtype} numbers: {e}", path=f"{path}.data") from None
+    if arr.size != n:
+        raise ShapeError(f"data has {arr.size} elements; shape {shape} needs {n}", path=f"{path}.data")
+    return arr.reshape(shape)
+
+
+# -- graphs ----------------------------------------------------------------------------------
+def _attr_to_json(v):
+    if isinstance(v, np.ndarray):
+        return {"tensor": tensor_to_json(v)}
+    if isinstance(v, tuple):
+        return [_attr_to_json(x) for x in v]
+    return v
+
+
+def graph_to_json(g: Graph, *, top: bool = True) -> dict:
+    names: dict[int, str] = {}
+    used: set[str] = set()
+
+    def n(v: Var) -> str:
+        if v.id not in names:
+            base = v.name or f"t{len(names)}"
+            name, k = base, 0
+            while name in used:
+                k += 1
+                name = f"{base}_{k}"
+            used.add(name)
+            names[v.id] = name
+        return names[v.id]
+
+    def tree(t):
+        return [tree(s) for s in t] if isinstance(t, tuple) else n(t)
+
+    d: dict[str, Any] = {}
+    if top:
+        d["format"] = FORMAT
+    d["name"] = g.name
+    d["inputs"] = [{"name": n(v), "shape": list(v.shape), "dtype": v.dtype} for v in g.inputs]
+    params = []
+    for p in g.params:
+        pd = {"name": p.name, "shape": list(p.shape), "dtype": p.dtype}
+        names[p.id] = p.name
+        used.add(p.name)
+        if top and p.name in g.param_values:
+            pd["value"] = tensor_to_json(g.param_values[p.name])
+        params.append(pd)
+    d["params"] = params
+    d["nodes"] = [{"op": e.op, "inputs": [n(x) for x in e.inputs], "outputs": [n(o) for o in e.outputs],
+                   "attrs": {k: _attr_to_json(v) for k, v in e.attrs.items()}} for e in g.eqns]
+    d["outputs"] = tree(g.outputs)
+    if top and g.functions:
+        d["functions"] = {k: graph_to_json(f, top=False) for k, f in g.functions.items()}
+    return d
+
+
+def _attr_from_json(v, path):
+    if isinstance(v, dict):
+        if set(v) == {"tensor"}:
+            return tensor_from_json(v["tensor"], path)
+        raise InvalidGraph("attribute objects must be {\"tensor\": TENSOR}", path=path)
+    if isinstance(v, list):
+        return [_attr_from_json(x, f"{path}[{i}]") for i, x in enumerate(v)]
+    return v
+
+
+def _expect(d, key, kind, path, default=...):
+    if key not in d:
+        if default is not ...:
+            return default
+        raise InvalidGraph(f"missing field {key!r}", path=path)
+    v = d[key]
+    if not isinstance(v, kind):
+        raise InvalidGraph(f"field {key!r} must be {kind.__name__ if isinstance(kind, type) else 'of the right type'}",
+                           path=f"{path}.{key}")
+    return v
+
+
+class Limits:
+    def __init__(self, max_nodes: int | None = None, max_functions: int = 256, max_elements: int | None = None,
+                 max_depth: int = 64):
+        self.max_nodes = max_nodes
+        self.max_functions = max_functions
+        self.max_elements = max_elements
+        self.max_depth = max_depth
+
+
+def graph_from_json(d: Any, limits: Limits | None = None) -> Graph:
+    limits = limits or Limits()
+    if not isinstance(d, dict):
+        raise InvalidGraph("a graph must be a JSON object", path="$")
+    fmt = d.get("format")
+    if fmt != FORMAT:
+        raise InvalidGraph(f"unsupported format {fmt!r}; this server reads {FORMAT!r}", path="$.format")
+    fjson = _expect(d, "functions", dict, "$", {})
+    if len(fjson) > limits.max_functions:
+        raise LimitExceeded(f"{len(fjson)} functions, above the limit of {limits.max_functions}", path="$.functions")
+    total = [0]
+    functions: dict[str, Graph] = {}
+    # Functions may use functions defined before them (in order); recursion is impossible by construction.
+    for fname, fd in fjson.items():
+        functions[fname] = _load_one(fd, f"$.functions.{fname}", functions, limits, total, top=False, name=fname)
+    g = _load_one(d, "$", functions, limits, total, top=True, name=d.get("name", "main"))
+    g.functions = functions
+    return g
+
+
+def _load_one(d, path, functions, limits, total, *, top, name) -> Graph:
+    if not isinstance(d, dict):
+        raise InvalidGraph("a graph must be a JSON object", path=path)
+    env: dict[str, Var] = {}
+
+    def define(nm, aval, p):
+        if not isinstance(nm, str) or not nm:
+            raise InvalidGraph("a name must be a non-empty string", path=p)
+        if nm in env:
+            raise InvalidGraph(f"name {nm!r} is defined twice", path=p)
+        v = Var(aval, nm)
+        env[nm] = v
+        return v
+
+    def aval_of(item, p):
+        shape = item.get("shape")
+        if not isinstance(shape, list) or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in shape):
+            raise InvalidGraph("shape must be a list of non-negative integers", path=f"{p}.shape")
+        dtype = item.get("dtype")
+        if dtype not in DTYPES:
+            raise InvalidGraph(f"unknown dtype {dtype!r}; known: {', '.join(DTYPES)}", path=f"{p}.dtype")
+        return AVal(tuple(shape), dtype)
+
+    inputs = []
+    for i, it in enumerate(_expect(d, "inputs", list, path)):
+        p = f"{path}.inputs[{i}]"
+        if not isinstance(it, dict):
+            raise InvalidGraph("an input must be an object", path=p)
+        inputs.append(define(it.get("name"), aval_of(it, p), f"{p}.name"))
+    params, values = [], {}
+    for i, it in enumerate(_expect(d, "params", list, path, [])):
+        p = f"{path}.params[{i}]"
+        if not isinstance(it, dict):
+            raise InvalidGraph("a param must be an object", path=p)
+        v = define(it.get("name"), aval_of(it, p), f"{p}.name")
+        params.append(v)
+        if "value" in it:
+            if not top:
+                raise InvalidGraph("parameter values belong to the top graph, not to functions", path=f"{p}.value")
+            val = tensor_from_json(it["value"], f"{p}.value", max_elements=limits.max_elements)
+            if val.shape != v.shape or str(val.dtype) != v.dtype:
+                raise ShapeError(f"parameter value is {val.dtype}{list(val.shape)}, declared {v.aval}", path=f"{p}.value")
+            values[v.name] = val
+    b = Builder(simplify=False, cse=False, functions=functions)
+    for i, nd in enumerate(_expect(d, "nodes", list, path)):
+        p = f"{path}.nodes[{i}]"
+        total[0] += 1
+        if limits.max_nodes is not None and total[0] > limits.max_nodes:
+            raise LimitExceeded(f"graph has more than {limits.max_nodes} nodes", path=p, limit=limits.max_nodes)
+        if not isinstance(nd, dict):
+            raise InvalidGraph("a node must be an object", path=p)
+        op = _expect(nd, "op", str, p)
+        in_names = _expect(nd, "inputs", list, p, [])
+        out_names = _expect(nd, "outputs", list, p)
+        attrs = _expect(nd, "attrs", dict, p, {})
+        ins = []
+        for j, nm in enumerate(in_names):
+            if not isinstance(nm, str) or nm not in env:
+                raise InvalidGraph(f"input {nm!r} is not defined before this node (undefined variable or cycle)",
+                                   path=f"{p}.inputs[{j}]", node=f"{i}:{op}")
+            ins.append(env[nm])
+        attrs = {k: _attr_from_json(v, f"{p}.attrs.{k}") for k, v in attrs.items()}
+        b.node_label = f"{name}/{i}:{op}"
+        try:
+            outs = b.emit(op, ins, attrs)
+        except EngineError as e:
+            if e.path is None:
+                e.path = p
+                e.args = (f"{e.args[0]} (at {p})",)
+            raise
+        if len(out_names) != len(outs):
+            raise InvalidGraph(f"op {op} has {len(outs)} output(s), the node names {len(out_names)}",
+                               path=f"{p}.outputs", node=f"{i}:{op}")
+        for j, (nm, v) in enumerate(zip(out_names, outs)):
+            if not isinstance(nm, str) or not nm:
+                raise InvalidGraph("an output name must be a non-empty string", path=f"{p}.outputs[{j}]")
+            if nm in env:
+                raise InvalidGraph(f"name {nm!r} is defined twice", path=f"{p}.outputs[{j}]")
+            v.name = nm
+            env[nm] = v
+
+    def tree(t, p, depth=0):
+        if depth > limits.max_depth:
+            raise LimitExceeded("outputs nested too deeply", path=p)
+        if isinstance(t, list):
+            return tuple(tree(s, f"{p}[{k}]", depth + 1) for k, s in enumerate(t))
+        if not isinstance(t, str) or t not in env:
+            raise InvalidGraph(f"output {t!r} is not defined", path=p)
+        return env[t]
+
+    if "outputs" not in d:
+        raise InvalidGraph("missing field 'outputs'", path=path)
+    outputs = tree(d["outputs"], f"{path}.outputs")
+    if not tree_flatten(outputs):
+        raise InvalidGraph("a graph needs at least one output", path=f"{path}.outputs")
+    return Graph(inputs, params, b.eqns, outputs, values, {}, name)
+
+
+def canonical_json(d: Any) -> bytes:
+    return json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+
+
+def graph_hash(d: dict) -> str:
+    """Content address of a graph's JSON form (what replicas share instead of state)."""
+    return "sha256:" + hashlib.sha256(canonical_json(d)).hexdigest()
