@@ -87,8 +87,8 @@ defop("transpose", 1, _transpose_infer, attrs={"perm": Attr("ints", None, option
       doc="permute axes (default: reverse)")
 impl_rules["transpose"] = lambda xp, x, perm: xp.permute_dims(x, _perm(x.ndim, perm))
 vjp_rules["transpose"] = lambda b, ins, outs, cts, perm: [
-    b.transpose(cts[0], perm=tuple(np.argsort(_perm(ins[0].ndim, perm)).tolist()))]
-jvp_rules["transpose"] = lambda b, ins, outs, ts, perm: [b.transpose(ts[0], perm=_perm(ins[0].ndim, perm))]
+    b.transpose(cts[0], perm=tuple(np.argsort(_perm(len(ins[0].shape), perm)).tolist()))]
+jvp_rules["transpose"] = lambda b, ins, outs, ts, perm: [b.transpose(ts[0], perm=_perm(len(ins[0].shape), perm))]
 
 
 def _broadcast_to_infer(avals, shape):
@@ -174,7 +174,7 @@ def _reduce_infer(name):
 
 def _keep(b, ct, x, axis):
     """Reshape a reduced cotangent so it broadcasts against x (re-insert reduced axes)."""
-    axes = norm_axes("sum", axis, x.ndim)
+    axes = norm_axes("sum", axis, len(x.shape))
     return b.reshape(ct, shape=reduced_shape(x.shape, axes, True))
 
 
@@ -185,7 +185,7 @@ jvp_rules["sum"] = lambda b, ins, outs, ts, axis, keepdims: [b.sum(ts[0], axis=a
 
 
 def _count(x, axis):
-    axes = norm_axes("mean", axis, x.ndim)
+    axes = norm_axes("mean", axis, len(x.shape))
     return float(np.prod([x.shape[a] for a in axes])) if axes else 1.0
 
 
