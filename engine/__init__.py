@@ -7,10 +7,10 @@ from .api import Engine, GraphBuilder, evaluate
 from .errors import (DifferentiationError, EngineError, InvalidGraph, LimitExceeded, ShapeError, UnknownOp)
 from .ir import AVal, Eqn, Graph, Var
 from .lower import lower
-from .transforms import grad, grad_operation, jvp, nth_grad, value_and_grad, vjp
+from .transforms import grad, grad_operation, hessian, hvp, jacobian, jvp, nth_grad, value_and_grad, vjp
 
 __all__ = [
     "AVal", "Eqn", "Graph", "Var", "GraphBuilder", "Engine", "evaluate", "lower",
-    "grad", "grad_operation", "value_and_grad", "vjp", "jvp", "nth_grad",
+    "grad", "grad_operation", "value_and_grad", "vjp", "jvp", "nth_grad", "jacobian", "hessian", "hvp",
     "EngineError", "InvalidGraph", "UnknownOp", "ShapeError", "DifferentiationError", "LimitExceeded",
 ]

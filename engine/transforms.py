@@ -186,3 +186,121 @@ def check_sens(g: Graph, sens_avals) -> None:
     outs = g.flat_outputs
     if len(sens_avals) != len(outs):
         raise ShapeError(f"sens: expected {len(outs)} tensor(s), one per output, got {len(sens_avals)}")
+
+
+# -- Jacobians, Hessians, Hessian-vector products ---------------------------------------------
+# Built from the same grad / jvp nodes, one per basis vector, so they lower,
+# optimise (the shared primal is merged by CSE) and differentiate like any graph.
+MAX_JACOBIAN_BASIS = 4096  # basis vectors per jacobian; past it, ask for jvp / vjp instead
+
+
+def _tree_map(tree, fn):
+    if isinstance(tree, tuple):
+        return tuple(_tree_map(t, fn) for t in tree)
+    return fn(tree)
+
+
+def _basis(b: Builder, aval, k: int) -> Var:
+    """The k-th unit tensor of `aval`'s shape (row-major)."""
+    import numpy as np
+
+    idx = [int(i) for i in np.unravel_index(k, aval.shape)] if aval.shape else []
+    one = b.scalar(1.0, aval.dtype)
+    return b.index_scatter(one, shape=aval.shape, index=idx) if aval.shape else one
+
+
+def _stack_blocks(b: Builder, rows: list[Var], lead: tuple, tail: tuple, basis_first: bool) -> Var:
+    """Stack one row per basis vector and reshape to lead + tail (out.shape + in.shape)."""
+    if basis_first:  # rows are in-shaped, one per output element
+        stacked = b.stack(*rows, axis=0) if len(rows) > 1 else b.reshape(rows[0], shape=(1,) + tuple(rows[0].shape))
+    else:  # rows are out-shaped, one per input element
+        ax = len(rows[0].shape)
+        stacked = b.stack(*rows, axis=ax) if len(rows) > 1 else b.reshape(rows[0], shape=tuple(rows[0].shape) + (1,))
+    return b.reshape(stacked, shape=tuple(lead) + tuple(tail))
+
+
+def _check_basis(n: int, what: str) -> None:
+    if n > MAX_JACOBIAN_BASIS:
+        from .errors import LimitExceeded
+
+        raise LimitExceeded(f"jacobian needs {n} basis vectors ({what}), above the limit of {MAX_JACOBIAN_BASIS}; "
+                            "use jvp or vjp for products with the Jacobian instead", limit=MAX_JACOBIAN_BASIS)
+
+
+def jacobian(g: Graph, positions=0, mode: str = "rev") -> Graph:
+    """jacrev / jacfwd: one block d out / d in per (flat output, position), shaped out.shape + in.shape.
+
+    Structure: g's output structure, each leaf replaced by a block (int position)
+    or a tuple of blocks (tuple of positions).
+    """
+    if mode not in ("rev", "fwd"):
+        raise DifferentiationError(f"jacobian mode must be 'rev' or 'fwd', got {mode!r}")
+    pos, single = _positions(g, positions)
+    if not pos:
+        raise DifferentiationError("jacobian: positions is empty")
+    for p in pos:
+        if not is_float(g.inputs[p].dtype):
+            raise DifferentiationError(f"jacobian: input {p} has dtype {g.inputs[p].dtype}, not floating-point",
+                                       position=p)
+    fns = dict(g.functions)
+    fname = _fresh_name(fns, g.name + "_" if g.name else "f")
+    fns[fname] = Graph(g.inputs, g.params, g.eqns, g.outputs, {}, {}, fname)
+    inputs = [Var(v.aval, v.name) for v in g.inputs]
+    params = [Var(p.aval, p.name) for p in g.params]
+    b = Builder(functions=fns)
+    flat_out = g.flat_outputs
+    blocks: list[list[Var]] = [[None] * len(pos) for _ in flat_out]  # [output][position]
+    if mode == "fwd":
+        for j, p in enumerate(pos):
+            av = g.inputs[p].aval
+            _check_basis(av.size, f"input {p} of shape {list(av.shape)}")
+            cols: list[list[Var]] = [[] for _ in flat_out]
+            for k in range(av.size):
+                res = b.emit("jvp", inputs + [_basis(b, av, k)], {"fn": fname, "positions": (p,)})
+                for o, t in enumerate(res[len(flat_out):]):
+                    cols[o].append(t)
+            for o, ov in enumerate(flat_out):
+                blocks[o][j] = _stack_blocks(b, cols[o], ov.shape, av.shape, basis_first=False)
+    else:
+        for o, ov in enumerate(flat_out):
+            _check_basis(ov.aval.size, f"output {o} of shape {list(ov.shape)}")
+            rows: list[list[Var]] = [[] for _ in pos]
+            for k in range(ov.aval.size):
+                sens = [_basis(b, v.aval, k) if i == o else b.zeros_like(v) for i, v in enumerate(flat_out)]
+                grads = b.emit("grad", inputs + sens, {"fn": fname, "positions": tuple(pos), "weights": (),
+                                                       "sens": True, "with_value": False})
+                for j, gv in enumerate(grads):
+                    rows[j].append(gv)
+            for j, p in enumerate(pos):
+                blocks[o][j] = _stack_blocks(b, rows[j], ov.shape, g.inputs[p].shape, basis_first=True)
+    # Each leaf of g's output structure becomes a block or a tuple of blocks.
+    it = iter(bl[0] if single else tuple(bl) for bl in blocks)
+    structure = _tree_map(g.outputs, lambda _: next(it))
+    return Graph(inputs, params, b.eqns, structure, dict(g.param_values), fns, name=f"jac{mode}_{g.name}")
+
+
+def hessian(g: Graph, positions=0) -> Graph:
+    """jacfwd(jacrev(g)): blocks out.shape + in_i.shape + in_j.shape, nested output -> i -> j."""
+    return jacobian(jacobian(g, positions, mode="rev"), positions, mode="fwd")
+
+
+def hvp(g: Graph, positions=0) -> Graph:
+    """Hessian-vector product, forward over reverse: jvp of grad(g) (outputs scaled by ones).
+
+    Inputs: g's inputs + one v per position; outputs: structured as grad(g, positions).
+    """
+    gg = grad(g, positions)
+    pos, _ = _positions(g, positions)
+    fns = dict(gg.functions)
+    fname = _fresh_name(fns, "grad_")
+    fns[fname] = Graph(gg.inputs, gg.params, gg.eqns, gg.outputs, {}, {}, fname)
+    inputs = [Var(v.aval, v.name) for v in g.inputs]
+    vs = [Var(g.inputs[p].aval, f"v{p}") for p in pos]
+    params = [Var(p.aval, p.name) for p in g.params]
+    b = Builder(functions=fns)
+    outs = b.emit("jvp", inputs + vs, {"fn": fname, "positions": tuple(pos)})
+    from .ir import tree_unflatten
+
+    n = len(gg.flat_outputs)
+    return Graph(inputs + vs, params, b.eqns, tree_unflatten(gg.outputs, outs[n:]), dict(g.param_values), fns,
+                 name=f"hvp_{g.name}")

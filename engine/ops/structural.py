@@ -42,8 +42,8 @@ jvp_rules["stop_gradient"] = lambda b, ins, outs, ts: [None]
 defop("cast", 1, lambda avals, dtype: [AVal(avals[0].shape, dtype)], attrs={"dtype": Attr("dtype")},
       doc="convert dtype")
 impl_rules["cast"] = lambda xp, x, dtype: xp.astype(x, getattr(xp, dtype))
-vjp_rules["cast"] = lambda b, ins, outs, cts: [b.cast(cts[0], dtype=ins[0].dtype) if is_float(ins[0].dtype) else None]
-jvp_rules["cast"] = lambda b, ins, outs, ts: [b.cast(ts[0], dtype=outs[0].dtype) if is_float(outs[0].dtype) else None]
+vjp_rules["cast"] = lambda b, ins, outs, cts, dtype: [b.cast(cts[0], dtype=ins[0].dtype) if is_float(ins[0].dtype) else None]
+jvp_rules["cast"] = lambda b, ins, outs, ts, dtype: [b.cast(ts[0], dtype=outs[0].dtype) if is_float(outs[0].dtype) else None]
 
 
 # -- shape ops ----------------------------------------------------------------------
@@ -66,8 +66,8 @@ def _reshape_infer(avals, shape):
 
 defop("reshape", 1, _reshape_infer, attrs={"shape": Attr("ints")}, doc="reshape (one -1 allowed)")
 impl_rules["reshape"] = lambda xp, x, shape: xp.reshape(x, shape)
-vjp_rules["reshape"] = lambda b, ins, outs, cts: [b.reshape(cts[0], shape=ins[0].shape)]
-jvp_rules["reshape"] = lambda b, ins, outs, ts: [b.reshape(ts[0], shape=outs[0].shape)]
+vjp_rules["reshape"] = lambda b, ins, outs, cts, shape: [b.reshape(cts[0], shape=ins[0].shape)]
+jvp_rules["reshape"] = lambda b, ins, outs, ts, shape: [b.reshape(ts[0], shape=outs[0].shape)]
 
 
 def _transpose_infer(avals, perm):
