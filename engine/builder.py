@@ -68,7 +68,10 @@ class Builder:
                 return replaced
         key = None
         if self.cse and op_name not in _NO_CSE:
-            key = (op_name, tuple(x.id for x in inputs), attrs_key(attrs))
+            ids = tuple(x.id for x in inputs)
+            if op_name in _COMMUTATIVE:  # x*y and y*x are one value (exact in IEEE arithmetic)
+                ids = tuple(sorted(ids))
+            key = (op_name, ids, attrs_key(attrs))
             hit = self._cse.get(key)
             if hit is not None:
                 return list(hit)
@@ -158,6 +161,7 @@ class Builder:
 
 # Ops that must never be merged: identity marks a fresh differentiation point.
 _NO_CSE = frozenset({"identity"})
+_COMMUTATIVE = frozenset({"add", "mul", "maximum", "minimum", "equal", "not_equal", "logical_and", "logical_or"})
 
 
 def shape_mismatch(op: str, what: str, *avals: AVal) -> ShapeError:

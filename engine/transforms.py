@@ -174,12 +174,78 @@ def jvp(g: Graph, positions=None) -> Graph:
 
 
 def nth_grad(g: Graph, order: int, **kw) -> Graph:
-    """Apply the same GradOperation `order` times: GradSec(Grad(net)) is order 2."""
+    """Apply the same GradOperation `order` times: GradSec(Grad(net)) is order 2.
+
+    Nesting reverse mode n times costs c**n: each level differentiates the whole
+    graph of the level below. Where the options allow, the same result is built
+    in polynomial size instead (see `_nth_grad_directional`).
+    """
     if order < 1:
         raise DifferentiationError(f"order must be >= 1, got {order}")
+    if order >= 2 and not kw.get("sens_param") and not kw.get("get_by_list"):
+        return _nth_grad_directional(g, order, get_all=bool(kw.get("get_all")))
     for _ in range(order):
         g = grad_operation(g, **kw)
     return g
+
+
+def _nth_grad_directional(g: Graph, order: int, *, get_all: bool) -> Graph:
+    """GradOperation without sens, nested `order` times, as one reverse pass over
+    a directional derivative.
+
+    Without sens, grad(f) = d/dx sum(f). Nesting gives
+        g_1 = grad S,  g_k = grad sum(g_{k-1}) = grad (D^{k-1} S [v, ..., v])
+    where S = sum of all outputs and v = ones on the differentiated inputs
+    (1^T grad h = D h [1]). So g_n = grad T with T = D^{n-1} S [v, ..., v],
+    built by n-1 forward-mode passes along the same direction. Each pass is
+    lowered and optimised before the next, so CSE merges the symmetric terms
+    (the tangent of x along v is the same value at every level): T's size grows
+    polynomially in n (Leibniz/Faa di Bruno with sharing), not as c**n.
+    """
+    from .lower import lower
+
+    pos = list(range(len(g.inputs))) if get_all else [0]
+    if not pos:
+        raise DifferentiationError("GradOperation: the graph has no inputs to differentiate")
+    for p in pos:
+        if not is_float(g.inputs[p].dtype):
+            raise DifferentiationError(f"cannot differentiate with respect to input {p}: "
+                                       f"dtype {g.inputs[p].dtype} is not floating-point", position=p)
+    t = _sum_of_outputs(g)
+    for _ in range(order - 1):
+        t = lower(_directional(t, pos))
+    t.name = g.name
+    return grad_operation(t, get_all=get_all)
+
+
+def _sum_of_outputs(g: Graph) -> Graph:
+    """S(x) = sum over every float output of the sum of its elements (GradOperation's implicit ones)."""
+    fns = dict(g.functions)
+    fname = _fresh_name(fns, g.name + "_" if g.name else "f")
+    fns[fname] = Graph(g.inputs, g.params, g.eqns, g.outputs, {}, {}, fname)
+    inputs = [Var(v.aval, v.name) for v in g.inputs]
+    params = [Var(p.aval, p.name) for p in g.params]
+    b = Builder(functions=fns)
+    outs = b.emit("call", inputs, {"fn": fname})
+    total = None
+    for o in outs:
+        if is_float(o.dtype):
+            total = b.add_any(total, b.sum(o))
+    if total is None:
+        raise DifferentiationError("GradOperation: the graph has no floating-point output to differentiate")
+    return Graph(inputs, params, b.eqns, total, dict(g.param_values), fns, name=g.name)
+
+
+def _directional(t: Graph, pos: list[int]) -> Graph:
+    """D t [v] with v = ones on the inputs at `pos`: a jvp node keeping only the tangent."""
+    fns = dict(t.functions)
+    fname = _fresh_name(fns, "d_")
+    fns[fname] = Graph(t.inputs, t.params, t.eqns, t.outputs, {}, {}, fname)
+    inputs = [Var(v.aval, v.name) for v in t.inputs]
+    params = [Var(p.aval, p.name) for p in t.params]
+    b = Builder(functions=fns)
+    outs = b.emit("jvp", inputs + [b.full_like(inputs[p], 1.0) for p in pos], {"fn": fname, "positions": tuple(pos)})
+    return Graph(inputs, params, b.eqns, outs[1], dict(t.param_values), fns, name=t.name)
 
 
 def check_sens(g: Graph, sens_avals) -> None:
