@@ -119,6 +119,8 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY engine ./engine
 COPY service ./service
+# torch/torch_npu are pinned by the ARGs above; the local project is the
+# remaining unpinned requirement.
 # hadolint ignore=DL3013
 RUN --mount=type=cache,target=/root/.cache/pip \
     pip install --extra-index-url "${TORCH_INDEX_URL}" \
