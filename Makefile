@@ -2,24 +2,47 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY      = $(VENV)/bin/python
-STAMP   = $(VENV)/.installed
+# `serve` needs only the runtime install; `test` adds the test extra (torch,
+# jax, linters) and the SDK. Stamps re-run the install when a pyproject changes.
+SERVE_STAMP = $(VENV)/.installed-serve
+TEST_STAMP  = $(VENV)/.installed-test
 
-.PHONY: serve test bench clean
+.PHONY: serve test bench system-deps clean
 
-$(STAMP): pyproject.toml clients/python/pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[test]" -e "./clients/python[grpc]"
-	touch $(STAMP)
 
-serve: $(STAMP)
+$(SERVE_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml clients/python/pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install -q -e ".[test]" -e "./clients/python[grpc]"
+	touch $@ $(SERVE_STAMP)
+
+serve: $(SERVE_STAMP)
 	$(VENV)/bin/gradserve-server $(ARGS)
 
-test: $(STAMP)
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+# pytest's exit 5 ("no tests collected") fails like any other non-zero exit.
+test: $(TEST_STAMP)
+	@rc=0; $(PY) -m pytest -q $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests" >&2; fi; \
+	exit $$rc
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(PY) -m benchmarks.run $(ARGS)
+
+# Debian packages the test suite drives (nginx for the reverse-proxy test).
+# Needs root (CI runs as root); a no-op where they are already installed.
+system-deps:
+	@if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then \
+		echo "nginx: $$(command -v nginx || echo /usr/sbin/nginx)"; \
+	else \
+		apt-get update -q; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx \
+			|| [ -x /usr/sbin/nginx ]; \
+	fi
 
 clean:
 	rm -rf $(VENV)
