@@ -121,7 +121,8 @@ def _split_infer(avals, sections, indices, axis):
 
 def _split_impl(xp, x, sections, indices, axis):
     ax, bounds = _split_bounds(tuple(x.shape), sections, indices, axis)
-    outs = tuple(x[(slice(None),) * ax + (slice(lo, hi),)] for lo, hi in bounds)
+    # trailing ... : the array API standard (array-api-strict) wants every axis indexed
+    outs = tuple(x[(slice(None),) * ax + (slice(lo, hi), ...)] for lo, hi in bounds)
     return outs if len(outs) > 1 else outs[0]
 
 

@@ -1,6 +1,8 @@
 """Constants, casts, markers, shape ops, reductions and matmul."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..errors import ShapeError
@@ -294,8 +296,54 @@ def _index_infer(avals, index):
     return [AVal(tuple(shape), x.dtype)]
 
 
+def _freeze_index(index):
+    return tuple(tuple(it) if isinstance(it, list) else it for it in index)
+
+
+@functools.lru_cache(maxsize=1024)
+def _basic_index(index: tuple, shape: tuple):
+    """Rewrite a static index into what every array API backend accepts.
+
+    NumPy takes any basic index; the standard (array-api-strict) wants every axis
+    spelled out (a trailing '...') and PyTorch rejects negative slice steps. So:
+    x[index] == reshape(flip(x[basic], flips), out_shape), where `basic` has only
+    in-range ints and positive-step slices, one per axis, `flips` are axes of
+    x[basic] taken by a negative-step slice, and new axes (None) come from the reshape.
+    Returns (basic, flips, basic_shape, out_shape).
+    """
+    items = parse_index(index, len(shape))
+    n_real = sum(1 for i in items if i is not None and i is not Ellipsis)
+    full = []
+    for it in items:
+        full.extend([slice(None)] * (len(shape) - n_real) if it is Ellipsis else [it])
+    full += [slice(None)] * (len(shape) - sum(1 for i in full if i is not None))
+    basic, flips, bshape, oshape, dim = [], [], [], [], 0
+    for it in full:
+        if it is None:
+            oshape.append(1)
+            continue
+        n = shape[dim]
+        dim += 1
+        if isinstance(it, int):
+            basic.append(it % n if -n <= it < n else it)  # out of range: infer has rejected it
+            continue
+        r = range(*it.indices(n))
+        if r.step < 0:
+            if len(r):
+                flips.append(len(bshape))
+            r = r[::-1]
+        basic.append(slice(r.start, r[-1] + 1, r.step) if len(r) else slice(0, 0, 1))  # stop within the axis
+        bshape.append(len(r))
+        oshape.append(len(r))
+    return tuple(basic), tuple(flips), tuple(bshape), tuple(oshape)
+
+
 def _index_impl(xp, x, index):
-    return x[parse_index(index, x.ndim)]
+    basic, flips, bshape, oshape = _basic_index(_freeze_index(index), tuple(x.shape))
+    y = x[basic]
+    if flips:
+        y = xp.flip(y, axis=flips)
+    return y if bshape == oshape else xp.reshape(y, oshape)
 
 
 def _index_update_infer(avals, shape, index):
@@ -307,8 +355,13 @@ def _index_update_infer(avals, shape, index):
 
 
 def _index_scatter_impl(xp, v, shape, index):
+    basic, flips, bshape, oshape = _basic_index(_freeze_index(index), tuple(shape))
+    if bshape != oshape:
+        v = xp.reshape(v, bshape)
+    if flips:
+        v = xp.flip(v, axis=flips)
     out = xp.zeros(shape, dtype=v.dtype)
-    out[parse_index(index, len(shape))] = v
+    out[basic] = v  # basic index only: see _basic_index
     return out
 
 
