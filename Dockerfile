@@ -17,7 +17,8 @@ ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 # CUDA 12.4 runtime: cupy-cuda12x runs on any 12.x runtime and 12.4 keeps the
 # minimum host driver low (>= 525 with minor-version compatibility).
 ARG CUDA_IMAGE=nvidia/cuda:12.4.1-runtime-ubuntu22.04
-# CANN 8.5.0 pairs with torch/torch_npu 2.8.0 (see the torch_npu version matrix).
+# CANN 8.5.0 pairs with torch 2.8.0 + torch_npu 2.8.0.post2 (torch_npu's version
+# table: the plain 2.8.0 wheel is the CANN 8.3.RC1 build).
 ARG CANN_IMAGE=ascendai/cann:8.5.0-910b-ubuntu22.04-py3.11
 
 # ---------------------------------------------------------------------------
@@ -103,7 +104,7 @@ CMD ["gradserve-server", "--host", "0.0.0.0"]
 FROM ${CANN_IMAGE} AS ascend-builder
 # torch_npu only works with the exact torch release it was built against.
 ARG TORCH_VERSION=2.8.0
-ARG TORCH_NPU_VERSION=2.8.0
+ARG TORCH_NPU_VERSION=2.8.0.post2
 # On x86_64 the PyPI torch wheel drags in ~3 GB of CUDA libraries; the CPU
 # index provides the same version without them (aarch64 wheels are CPU-only
 # on either index). Point this at a mirror for air-gapped builds.
