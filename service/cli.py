@@ -1,0 +1,97 @@
+"""`gradserve-server`: flags map one to one onto service.settings.Settings (env GRADSERVE_*).
+
+Precedence: flag > environment > default. Imports stay light at module level: spawned
+worker processes import this module (as the parent's __main__) before anything else.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def build_parser():
+    from pydantic_core import PydanticUndefined
+
+    from .settings import Settings
+
+    p = argparse.ArgumentParser(
+        prog="gradserve-server",
+        description="Serve gradserve's HTTP API (and gRPC where available) with device worker pools. Every flag "
+                    "has an environment variable GRADSERVE_<NAME> (e.g. --cpu-workers: GRADSERVE_CPU_WORKERS).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    for name, f in Settings.model_fields.items():
+        flag = "--" + name.replace("_", "-")
+        env = "GRADSERVE_" + name.upper()
+        default = f.default if f.default is not PydanticUndefined else "(computed)"
+        if f.default_factory is not None:
+            default = "(" + {"cpu_workers": "usable cores"}.get(name, "computed") + ")"
+        help_ = f"{f.description or ''} [env {env}; default {default!r}]".replace("%", "%%")
+        if f.annotation is bool:
+            p.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=help_)
+        else:
+            typ = f.annotation if f.annotation in (int, float) else str
+            p.add_argument(flag, dest=name, type=typ, default=None, help=help_, metavar=name.upper())
+    return p
+
+
+def load_settings(argv=None):
+    from pydantic import ValidationError
+
+    from .settings import Settings
+
+    args = build_parser().parse_args(argv)
+    overrides = {k: v for k, v in vars(args).items() if v is not None}
+    try:
+        return Settings(**overrides)
+    except ValidationError as e:
+        errs = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())
+        raise SystemExit(f"gradserve-server: invalid settings: {errs}") from None
+
+
+def main(argv=None) -> int:
+    settings = load_settings(argv)
+    import logging
+
+    import uvicorn
+
+    from .core import Core
+    from .http_app import create_app
+    from .pools import PoolStartError, build_specs
+    from .settings import ConfigError
+
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log = logging.getLogger("gradserve")
+    try:
+        settings.check_security()
+        for name in settings.pool_names:  # a missing runtime fails here, naming what to install
+            build_specs(name, settings)
+    except (ConfigError, PoolStartError) as e:
+        print(f"gradserve-server: {e}", file=sys.stderr)
+        return 2
+    core = Core(settings)
+    app = create_app(settings, core)
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame):  # SIGTERM / SIGINT: stop taking jobs, drain, exit
+            if not core.draining:
+                log.info("signal %s: draining (in-flight jobs finish, new ones get 503)", sig)
+            core.draining = True
+            super().handle_exit(sig, frame)
+
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
+                            timeout_graceful_shutdown=int(settings.default_deadline_s + settings.deadline_grace_s + 5),
+                            access_log=False, lifespan="on")
+    server = Server(config)
+    try:
+        server.run()
+    except PoolStartError as e:
+        print(f"gradserve-server: {e}", file=sys.stderr)
+        return 2
+    if not server.started:
+        print("gradserve-server: the server did not start (see the log above)", file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

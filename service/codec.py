@@ -1,0 +1,250 @@
+"""Tensors on the wire, Open Inference Protocol (KServe V2) convention.
+
+    {"name": "x", "shape": [2, 3], "datatype": "FP32", "data": [flat or nested numbers]}
+    {"name": "x", "shape": [2, 3], "datatype": "FP32", "b64": "<little-endian row-major bytes>"}
+    {"name": "x", "shape": [2, 3], "datatype": "FP32", "parameters": {"binary_data_size": 24}}
+
+The last is the binary tensor extension: the HTTP body is the JSON header followed by
+the raw tensors in the order they appear, and the HTTP header
+`Inference-Header-Content-Length` gives the JSON header's length. Decoding a binary
+tensor is a zero-copy view of the request body. Protocol-agnostic: the gRPC adapter uses
+`tensor_from_bytes` / `tensor_to_bytes` for its raw contents.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any, Iterable
+
+import numpy as np
+
+from .errors import InvalidRequest, LimitExceeded
+
+HEADER_LENGTH = "Inference-Header-Content-Length"
+V2_TO_NP = {"FP16": np.dtype("<f2"), "FP32": np.dtype("<f4"), "FP64": np.dtype("<f8"), "INT32": np.dtype("<i4"),
+            "INT64": np.dtype("<i8"), "BOOL": np.dtype("bool")}
+NP_TO_V2 = {"float16": "FP16", "float32": "FP32", "float64": "FP64", "int32": "INT32", "int64": "INT64",
+            "bool": "BOOL"}
+UNSUPPORTED = {"BF16": "BF16 is not supported (the engine has no bfloat16); send FP32",
+               "BYTES": "BYTES tensors are not supported"}
+TENSOR_KEYS = {"name", "shape", "datatype", "data", "b64", "parameters"}
+
+
+def np_dtype(datatype: Any, path: str) -> np.dtype:
+    if datatype in V2_TO_NP:
+        return V2_TO_NP[datatype]
+    if isinstance(datatype, str) and datatype in UNSUPPORTED:
+        raise InvalidRequest(UNSUPPORTED[datatype], path=f"{path}.datatype", datatype=datatype)
+    raise InvalidRequest(f"unknown datatype {datatype!r}; supported: {', '.join(V2_TO_NP)}",
+                         path=f"{path}.datatype")
+
+
+def v2_datatype(dtype) -> str:
+    return NP_TO_V2[np.dtype(dtype).name]
+
+
+class BinaryReader:
+    """Hands out the raw tensors of a binary-extension body, in order, as views."""
+
+    def __init__(self, tail: memoryview | bytes | None):
+        self.buf = memoryview(tail) if tail is not None else memoryview(b"")
+        self.offset = 0
+
+    def take(self, n: int, path: str) -> memoryview:
+        if self.offset + n > len(self.buf):
+            raise InvalidRequest(f"binary_data_size {n} runs past the end of the body "
+                                 f"({len(self.buf) - self.offset} bytes left)", path=path)
+        v = self.buf[self.offset:self.offset + n]
+        self.offset += n
+        return v
+
+    def finish(self) -> None:
+        left = len(self.buf) - self.offset
+        if left:
+            raise InvalidRequest(f"the body has {left} byte(s) after the last binary tensor", path="$")
+
+
+def split_body(body: bytes, header_length: str | None) -> tuple[Any, BinaryReader]:
+    """(parsed JSON header, reader over the binary tail)."""
+    mv = memoryview(body)
+    if header_length is not None:
+        try:
+            n = int(header_length)
+        except ValueError:
+            raise InvalidRequest(f"{HEADER_LENGTH} is not an integer", header=HEADER_LENGTH) from None
+        if not 0 <= n <= len(mv):
+            raise InvalidRequest(f"{HEADER_LENGTH} {n} is outside the body of {len(mv)} bytes", header=HEADER_LENGTH)
+        head, tail = mv[:n], mv[n:]
+    else:
+        head, tail = mv, None
+    return parse_json(head), BinaryReader(tail)
+
+
+def parse_json(raw) -> Any:
+    try:
+        return json.loads(bytes(raw) if isinstance(raw, memoryview) else raw)
+    except RecursionError:
+        raise InvalidRequest("the JSON body is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise InvalidRequest(f"the body is not valid JSON: {e}") from None
+
+
+def _elements(shape: Any, path: str, max_elements: int | None) -> tuple[tuple[int, ...], int]:
+    if not isinstance(shape, list) or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in shape):
+        raise InvalidRequest("shape must be a list of non-negative integers", path=f"{path}.shape")
+    if len(shape) > 32:
+        raise InvalidRequest(f"shape has {len(shape)} dimensions; at most 32", path=f"{path}.shape")
+    n = 1
+    for s in shape:
+        n *= s
+    if max_elements is not None and n > max_elements:
+        raise LimitExceeded(f"tensor has {n} elements, above the limit max_elements={max_elements}",
+                            path=path, limit="max_elements", value=max_elements)
+    return tuple(shape), n
+
+
+def tensor_from_bytes(raw, shape: Iterable[int], datatype: str, path: str = "$",
+                      max_elements: int | None = None) -> np.ndarray:
+    """Raw little-endian row-major bytes as an array (a view when possible)."""
+    dt = np_dtype(datatype, path)
+    shp, n = _elements(list(shape), path, max_elements)
+    if len(raw) != n * dt.itemsize:
+        raise InvalidRequest(f"{len(raw)} bytes given; shape {list(shp)} of {datatype} needs {n * dt.itemsize}",
+                             code="shape_error", path=path, expected_bytes=n * dt.itemsize, got_bytes=len(raw))
+    a = np.frombuffer(raw, dtype=dt).reshape(shp)
+    return a if dt.isnative else a.astype(dt.newbyteorder("="))
+
+
+def tensor_to_bytes(a: np.ndarray) -> bytes | memoryview:
+    a = np.asarray(a)
+    if a.dtype.byteorder == ">":
+        a = a.astype(a.dtype.newbyteorder("<"))
+    return memoryview(np.ascontiguousarray(a)).cast("B")
+
+
+def _depth(x, limit: int) -> int:
+    d = 0
+    while isinstance(x, list):
+        d += 1
+        if d > limit:
+            return d
+        x = x[0] if x else None
+    return d
+
+
+def decode_tensor(obj: Any, path: str, reader: BinaryReader | None = None, *, max_elements: int | None = None,
+                  max_depth: int = 32) -> np.ndarray:
+    if not isinstance(obj, dict):
+        raise InvalidRequest("a tensor must be an object {name, shape, datatype, data|b64|parameters}", path=path)
+    extra = set(obj) - TENSOR_KEYS
+    if extra:
+        raise InvalidRequest(f"unknown tensor field(s) {sorted(extra)}", path=path)
+    dt = np_dtype(obj.get("datatype"), path)
+    datatype = obj["datatype"]
+    shape, n = _elements(obj.get("shape"), path, max_elements)
+    params = obj.get("parameters") or {}
+    if not isinstance(params, dict):
+        raise InvalidRequest("parameters must be an object", path=f"{path}.parameters")
+    sources = [k for k in ("data", "b64") if obj.get(k) is not None] + (
+        ["binary_data_size"] if params.get("binary_data_size") is not None else [])
+    if len(sources) != 1:
+        raise InvalidRequest("a tensor needs exactly one of data, b64 or parameters.binary_data_size"
+                             + (f" (got {', '.join(sources)})" if sources else ""), path=path)
+    src = sources[0]
+    if src == "binary_data_size":
+        size = params["binary_data_size"]
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise InvalidRequest("binary_data_size must be a non-negative integer",
+                                 path=f"{path}.parameters.binary_data_size")
+        if reader is None:
+            raise InvalidRequest("binary_data_size needs a binary body (Inference-Header-Content-Length)", path=path)
+        return tensor_from_bytes(reader.take(size, path), shape, datatype, path)
+    if src == "b64":
+        if not isinstance(obj["b64"], str):
+            raise InvalidRequest("b64 must be a string", path=f"{path}.b64")
+        try:
+            raw = base64.b64decode(obj["b64"], validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidRequest("b64 is not valid base64", path=f"{path}.b64") from None
+        return tensor_from_bytes(raw, shape, datatype, path)
+    data = obj["data"]
+    if not isinstance(data, list):
+        data = [data]  # a scalar
+    if _depth(data, max_depth) > max_depth:
+        raise LimitExceeded(f"data is nested more than max_depth={max_depth} levels", path=f"{path}.data",
+                            limit="max_depth", value=max_depth)
+    try:
+        if dt.kind == "b":
+            if not all(isinstance(v, bool) for v in _flat_leaves(data)):
+                raise ValueError("BOOL data must be true/false")
+            arr = np.array(data, dtype=dt)
+        else:
+            if any(isinstance(v, str) for v in _flat_leaves(data, limit=64)):
+                raise ValueError("strings are not numbers")
+            arr = np.array(data, dtype=dt)
+    except (ValueError, TypeError, OverflowError) as e:
+        raise InvalidRequest(f"data is not a (nested) list of {datatype} numbers: {e}", path=f"{path}.data") from None
+    if arr.size != n:
+        raise InvalidRequest(f"data has {arr.size} elements; shape {list(shape)} needs {n}", code="shape_error",
+                             path=f"{path}.data", expected=n, got=int(arr.size))
+    return arr.reshape(shape)
+
+
+def _flat_leaves(data, limit: int | None = None):
+    """Leaves of a nested list (the first `limit` of them when given)."""
+    stack, seen = [data], 0
+    while stack:
+        x = stack.pop()
+        if isinstance(x, list):
+            stack.extend(reversed(x))
+        else:
+            yield x
+            seen += 1
+            if limit is not None and seen >= limit:
+                return
+
+
+def encode_tensor(name: str, a: np.ndarray, binary: bool = False) -> tuple[dict, Any]:
+    """(header, raw bytes or None). JSON data is flat row-major (the V2 convention)."""
+    a = np.asarray(a)
+    d = {"name": name, "shape": list(a.shape), "datatype": v2_datatype(a.dtype)}
+    if binary:
+        raw = tensor_to_bytes(a)
+        d["parameters"] = {"binary_data_size": raw.nbytes}
+        return d, raw
+    d["data"] = a.reshape(-1).tolist()
+    return d, None
+
+
+def encode_b64(name: str, a: np.ndarray) -> dict:
+    a = np.asarray(a)
+    return {"name": name, "shape": list(a.shape), "datatype": v2_datatype(a.dtype),
+            "b64": base64.b64encode(tensor_to_bytes(a)).decode()}
+
+
+def dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def encode_response(header: dict, outputs: list[tuple[str, np.ndarray]], binary: bool) -> tuple[bytes, dict]:
+    """The response body and extra HTTP headers: JSON, or JSON header + raw tensors (binary extension)."""
+    tensors, raws = [], []
+    for name, a in outputs:
+        d, raw = encode_tensor(name, a, binary)
+        tensors.append(d)
+        if raw is not None:
+            raws.append(raw)
+    head = dumps({"outputs": tensors, **header})
+    if not binary:
+        return head, {"content-type": "application/json"}
+    body = b"".join([head, *raws])
+    return body, {"content-type": "application/octet-stream", HEADER_LENGTH.lower(): str(len(head))}
+
+
+def decode_response(body: bytes, header_length: str | None) -> dict:
+    """Client side (tests, SDK): the response JSON with each output's `array` decoded."""
+    head, reader = split_body(body, header_length)
+    for i, t in enumerate(head.get("outputs", [])):
+        t["array"] = decode_tensor(t, f"$.outputs[{i}]", reader)
+    return head

@@ -1,0 +1,314 @@
+"""The HTTP adapter (FastAPI): decode, call the core, encode. No logic of its own.
+
+Routers: graphs (/v1/graphs), jobs (/v1/eval, /v1/grad, /v1/jvp, /v1/vjp, /v1/jacobian,
+/v1/hessian, /v1/hvp), devices (/v1/devices), health (/v2/health/*), metrics (/metrics).
+Job bodies are JSON, or the binary tensor extension (JSON header + raw tensors, header
+length in `Inference-Header-Content-Length`); they are read by hand (size-limited, no
+JSON float parsing for binary tensors) and validated with the pydantic models in
+service.models, which also document them in the OpenAPI schema.
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import time
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import codec, examples, models
+from .core import Core, JobRequest
+from .errors import InvalidRequest, Overloaded, PayloadTooLarge, ServiceError, Unauthorized, http_status
+from .settings import Settings
+
+log = logging.getLogger("gradserve.http")
+BIG = 1 << 20  # bodies above this are decoded off the event loop
+
+
+def error_response(err: ServiceError) -> JSONResponse:
+    headers = {}
+    if isinstance(err, Overloaded):
+        headers["Retry-After"] = str(err.retry_after)
+    if isinstance(err, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(err.to_dict(), status_code=http_status(err.code), headers=headers)
+
+
+def _validation_error(e: ValidationError | RequestValidationError) -> InvalidRequest:
+    errs = e.errors(include_url=False, include_context=False, include_input=False) if isinstance(e, ValidationError) \
+        else [{k: v for k, v in x.items() if k in ("loc", "msg", "type")} for x in e.errors()]
+    first = errs[0] if errs else {"loc": (), "msg": "invalid"}
+    where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first.get("loc", ()))
+    return InvalidRequest(f"{where}: {first.get('msg')}" + (f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""),
+                          path=where, errors=[{"loc": list(x.get("loc", ())), "msg": x.get("msg"),
+                                               "type": x.get("type")} for x in errs[:20]])
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    cl = request.headers.get("content-length")
+    if cl is not None and cl.isdigit() and int(cl) > limit:
+        raise PayloadTooLarge(f"request body of {cl} bytes is above the limit max_body_bytes={limit}",
+                              limit="max_body_bytes", value=limit)
+    chunks, n = [], 0
+    async for chunk in request.stream():
+        n += len(chunk)
+        if n > limit:
+            raise PayloadTooLarge(f"request body is above the limit max_body_bytes={limit}",
+                                  limit="max_body_bytes", value=limit)
+        chunks.append(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _tensors(raw: Any, path: str, reader, s: Settings) -> list:
+    items = raw if isinstance(raw, list) else [raw]
+    sub = (lambda i: f"{path}[{i}]") if isinstance(raw, list) else (lambda i: path)
+    return [codec.decode_tensor(t, sub(i), reader, max_elements=s.max_elements, max_depth=s.max_depth)
+            for i, t in enumerate(items)]
+
+
+def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings) -> tuple[JobRequest, bool]:
+    head, reader = codec.split_body(body, header_length)
+    if not isinstance(head, dict):
+        raise InvalidRequest("the body must be a JSON object", path="$")
+    try:
+        m = models.REQUEST_MODELS[kind].model_validate(head)
+    except ValidationError as e:
+        raise _validation_error(e) from None
+    opts: dict[str, Any] = {}
+    inputs: list = []
+    params: dict = {}
+    # binary tensors follow the JSON header in the order they appear in it
+    for key, raw in head.items():
+        if raw is None:
+            continue
+        if key == "inputs":
+            inputs = _tensors(raw, "$.inputs", reader, s)
+        elif key == "params":
+            params = {k: codec.decode_tensor(t, f"$.params.{k}", reader, max_elements=s.max_elements,
+                                             max_depth=s.max_depth) for k, t in raw.items()}
+        elif key in ("sens", "tangents", "v"):
+            opts[key] = _tensors(raw, f"$.{key}", reader, s)
+    reader.finish()
+    for f in ("get_all", "get_by_list", "grad_position", "weights", "order", "value_and_grad", "positions", "mode"):
+        if f in type(m).model_fields:
+            opts[f] = getattr(m, f)
+    if getattr(m, "inner", None):
+        opts["inner"] = [g.model_dump(exclude_unset=True) for g in m.inner]
+    req = JobRequest(kind=kind, inputs=inputs, graph=m.graph, graph_id=m.graph_id, params=params, device=m.device,
+                     deadline_s=m.deadline_ms / 1e3 if m.deadline_ms is not None else None, options=opts,
+                     size_hint=len(body))
+    return req, m.binary_output
+
+
+class ClientGone(Exception):
+    pass
+
+
+async def _until_disconnect(request: Request) -> None:
+    while True:
+        msg = await request.receive()
+        if msg["type"] == "http.disconnect":
+            return
+
+
+async def run_watching(coro, request: Request):
+    """Run a core call; if the client disconnects first, cancel it (a queued job is dropped)."""
+    task = asyncio.ensure_future(coro)
+    watch = asyncio.ensure_future(_until_disconnect(request))
+    try:
+        await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    finally:
+        watch.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    raise ClientGone()
+
+
+def create_app(settings: Settings | None = None, core: Core | None = None) -> FastAPI:
+    settings = settings or Settings()
+    core = core or Core(settings)
+    metrics = core.metrics
+    keys = [k.encode() for k in settings.api_key_list]
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await core.start()
+        log.info("pools ready: %s", ", ".join(core.pools))
+        try:
+            yield
+        finally:
+            await core.stop()
+
+    app = FastAPI(title="gradserve", version="1.0", lifespan=lifespan,
+                  description="Gradient computation as a service: MindSpore GradOperation / grad / jvp / vjp "
+                              "semantics on a graph AD engine, with device worker pools. Tensors follow the "
+                              "Open Inference Protocol (KServe V2); job bodies may use the binary tensor "
+                              "extension (Content-Type application/octet-stream, JSON header then raw tensors, "
+                              "header length in Inference-Header-Content-Length).")
+    app.state.core = core
+    app.state.settings = settings
+
+    async def require_key(request: Request) -> None:
+        if not keys:
+            return
+        auth = request.headers.get("authorization", "")
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip().encode(), k) for k in keys):
+            raise Unauthorized("missing or wrong API key: send Authorization: Bearer <key>")
+
+    auth = [Depends(require_key)]
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, e: ServiceError):
+        return error_response(e)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_validation(request: Request, e: RequestValidationError):
+        return error_response(_validation_error(e))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, e: StarletteHTTPException):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(e.status_code, "invalid_request")
+        return JSONResponse({"error": {"code": code, "message": str(e.detail), "detail": {"path": request.url.path}}},
+                            status_code=e.status_code, headers=getattr(e, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, e: Exception):
+        log.exception("internal error on %s", request.url.path)
+        return JSONResponse({"error": {"code": "internal", "message": f"{type(e).__name__}: {e}", "detail": {}}},
+                            status_code=500)
+
+    err_docs = {c: {"model": models.ErrorResponse} for c in (400, 401, 404, 413, 429, 500, 503, 504)}
+
+    # -- jobs ----------------------------------------------------------------------------------------
+    jobs = APIRouter(prefix="/v1", tags=["jobs"], dependencies=auth)
+
+    def job_route(kind: str, summary: str):
+        model = models.REQUEST_MODELS[kind]
+
+        async def handler(request: Request) -> Response:
+            t0 = time.perf_counter()
+            device, status = "-", 500
+            try:
+                body = await read_body(request, settings.max_body_bytes)
+                hl = request.headers.get(codec.HEADER_LENGTH)
+                if len(body) > BIG:
+                    req, binary = await asyncio.to_thread(decode_job, kind, body, hl, settings)
+                else:
+                    req, binary = decode_job(kind, body, hl, settings)
+                del body
+                res = await run_watching(core.run(req), request)
+                device = res.device
+                header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device,
+                          "timing": res.timing}
+                big = sum(a.nbytes for _, a in res.outputs) > BIG
+                if big:
+                    out, headers = await asyncio.to_thread(codec.encode_response, header, res.outputs, binary)
+                else:
+                    out, headers = codec.encode_response(header, res.outputs, binary)
+                status = 200
+                return Response(out, status_code=200, headers=headers, media_type=headers["content-type"])
+            except ServiceError as e:
+                status = http_status(e.code)
+                return error_response(e)
+            except ClientGone:
+                status = 499
+                return Response(status_code=499)
+            finally:
+                metrics.requests.labels(kind, str(status)).inc()
+                if status == 200:
+                    metrics.latency.labels(kind, device.split(":")[0]).observe(time.perf_counter() - t0)
+
+        handler.__name__ = kind
+        jobs.add_api_route(
+            f"/{kind}", handler, methods=["POST"], operation_id=kind, summary=summary,
+            response_model=None, responses={200: {"model": models.JobResponse}, **err_docs},
+            openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{model.__name__}"}, "examples": examples.examples(kind)}}}})
+
+    for kind, summary in (("eval", "Evaluate the graph as it is"),
+                          ("grad", "GradOperation / functional grad / value_and_grad"),
+                          ("jvp", "Forward-mode Jacobian-vector product"),
+                          ("vjp", "Vector-Jacobian product, the seed's (out, grads) form"),
+                          ("jacobian", "Jacobian blocks, out.shape + in.shape"),
+                          ("hessian", "Hessian blocks of a scalar-output graph"),
+                          ("hvp", "Hessian-vector product")):
+        job_route(kind, summary)
+
+    # -- graphs --------------------------------------------------------------------------------------
+    graphs = APIRouter(prefix="/v1/graphs", tags=["graphs"], dependencies=auth)
+
+    @graphs.post("", operation_id="register_graph", status_code=201, response_model=models.RegisterResponse,
+                 responses=err_docs, openapi_extra={"requestBody": {"required": True, "content": {
+                     "application/json": {"schema": {"$ref": "#/components/schemas/RegisterRequest"},
+                                          "examples": examples.examples("register")}}}})
+    async def register_graph(request: Request):
+        body = await read_body(request, settings.max_body_bytes)
+        head = codec.parse_json(body)
+        try:
+            m = models.RegisterRequest.model_validate(head)
+        except ValidationError as e:
+            raise _validation_error(e) from None
+        out = await asyncio.to_thread(core.register_graph, m.graph) if len(body) > BIG else core.register_graph(m.graph)
+        return JSONResponse(out, status_code=201)
+
+    @graphs.get("/{graph_id}", operation_id="get_graph", response_model=models.GraphResponse, responses=err_docs)
+    async def get_graph(graph_id: str):
+        return JSONResponse(core.get_graph(graph_id))
+
+    # -- devices, health, metrics ----------------------------------------------------------------------
+    devices = APIRouter(prefix="/v1", tags=["devices"], dependencies=auth)
+
+    @devices.get("/devices", operation_id="devices", responses=err_docs)
+    async def list_devices():
+        return core.devices()
+
+    health = APIRouter(prefix="/v2/health", tags=["health"])
+
+    @health.get("/live", operation_id="live")
+    async def live():
+        return {"live": core.live()}
+
+    @health.get("/ready", operation_id="ready", responses={503: {"model": models.ErrorResponse}})
+    async def ready():
+        if core.ready():
+            return {"ready": True}
+        return JSONResponse({"ready": False, "error": {"code": "device_unavailable", "message": "not ready",
+                                                       "detail": core.devices()}}, status_code=503)
+
+    @app.get("/metrics", operation_id="metrics", tags=["metrics"], response_class=Response)
+    async def prometheus():
+        return Response(metrics.render(), media_type=metrics.content_type)
+
+    for r in (jobs, graphs, devices, health):
+        app.include_router(r)
+
+    def openapi():
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        comps = spec.setdefault("components", {}).setdefault("schemas", {})
+        for m in (*models.REQUEST_MODELS.values(), models.RegisterRequest):
+            s = m.model_json_schema(ref_template="#/components/schemas/{model}")
+            for k, v in s.pop("$defs", {}).items():
+                comps.setdefault(k, v)
+            comps[m.__name__] = s
+        if keys:
+            spec["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+            spec["security"] = [{"bearer": []}]
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi
+    return app

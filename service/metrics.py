@@ -1,0 +1,37 @@
+"""Prometheus metrics of one server (its own registry, so tests can start several apps in one process)."""
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+
+
+class Metrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        r = self.registry = CollectorRegistry()
+        self.requests = Counter("gradserve_requests", "Requests by endpoint and status code.",
+                                ["endpoint", "code"], registry=r)
+        self.latency = Histogram("gradserve_request_latency_seconds", "Job latency (server side, decode to encode).",
+                                 ["endpoint", "device"], buckets=LATENCY_BUCKETS, registry=r)
+        self.queue_wait = Histogram("gradserve_queue_wait_seconds", "Time jobs wait for a worker.",
+                                    ["device"], buckets=LATENCY_BUCKETS, registry=r)
+        self.compute = Histogram("gradserve_compute_seconds", "Time a worker spends running a job.",
+                                 ["device"], buckets=LATENCY_BUCKETS, registry=r)
+        self.queue_depth = Gauge("gradserve_queue_depth", "Jobs waiting for a worker, per pool.", ["device"],
+                                 registry=r)
+        self.busy = Gauge("gradserve_workers_busy", "Workers running a job, per pool.", ["device"], registry=r)
+        self.workers_live = Gauge("gradserve_workers_live", "Live workers, per pool.", ["device"], registry=r)
+        self.cache_hits = Counter("gradserve_compile_cache_hits", "Jobs whose plan was in the worker's cache.",
+                                  ["device"], registry=r)
+        self.cache_misses = Counter("gradserve_compile_cache_misses", "Jobs that compiled their plan.",
+                                    ["device"], registry=r)
+        self.restarts = Counter("gradserve_worker_restarts", "Workers replaced, by reason (died, deadline).",
+                                ["device", "reason"], registry=r)
+        self.rejected = Counter("gradserve_rejected", "Jobs refused with 429 because the queue was full.",
+                                ["device"], registry=r)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,500 @@
+"""Device pools: worker processes pinned to a device, a bounded queue, deadlines, replacement.
+
+Like Triton instance groups: one pool per device kind (cpu, torchcpu, gpu, ascend), each a
+set of spawned worker processes (service.worker). The pool runs on the server's asyncio
+loop: it reads worker pipes with `loop.add_reader`, so no thread per worker.
+
+- Routing: a free worker that already compiled the job's graph wins (plan-cache affinity),
+  then the worker the graph hashes to, then any free worker.
+- Bounded queue: jobs wait when every worker is busy; past `queue_size`, Overloaded (429).
+- Deadline: a queued job past it is dropped; a running one fails (504) and its worker is
+  given `deadline_grace_s` to finish before it is killed and replaced.
+- A worker that dies fails only its job (WorkerDied) and is replaced; restarts are counted.
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import itertools
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import shm
+from .errors import DeadlineExceeded, Overloaded, Unavailable, WorkerDied, from_engine
+from .metrics import Metrics
+from .settings import Settings
+
+log = logging.getLogger("gradserve.pools")
+_ctx = multiprocessing.get_context("spawn")
+_env_lock = threading.Lock()
+_job_ids = itertools.count(1)
+BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+                    "NUMEXPR_NUM_THREADS")
+ACCELERATORS = ("gpu", "ascend")
+
+
+class PoolStartError(RuntimeError):
+    """A configured pool cannot start (runtime missing, no device, worker failed to start)."""
+
+
+@dataclass
+class WorkerSpec:
+    index: int
+    label: str  # e.g. "cpu:0", "gpu:1": what responses name as the device
+    backend: str
+    device: str | None = None  # backend device string inside the worker (e.g. "npu:0")
+    env: dict = field(default_factory=dict)
+    cores: list = field(default_factory=list)
+    threads: int = 1
+
+
+@dataclass(eq=False)
+class Job:
+    key: str
+    graph_text: str
+    inputs: list
+    params: dict
+    deadline: float  # loop time
+    device_index: int | None = None
+    id: int = field(default_factory=lambda: next(_job_ids))
+    future: asyncio.Future | None = None
+    owned: list = field(default_factory=list)  # shm segments holding its inputs
+    enqueued: float = 0.0
+    started: float = 0.0
+    worker: "Worker | None" = None
+    timer: Any = None
+    in_refs: list = field(default_factory=list)
+    p_refs: dict = field(default_factory=dict)
+
+
+class Worker:
+    def __init__(self, pool: "Pool", spec: WorkerSpec):
+        self.pool = pool
+        self.spec = spec
+        self.proc = None
+        self.conn = None
+        self.state = "starting"
+        self.job: Job | None = None
+        self.keys: OrderedDict = OrderedDict()
+        self.info: dict = {}
+        self.ready_event = asyncio.Event()
+        self.fatal: str | None = None
+        self.recycling = False
+        self.jobs_done = 0
+        self.last_used = 0.0
+        self.started_at = time.time()
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def describe(self) -> dict:
+        return {"index": self.spec.index, "device": self.spec.label, "pid": self.pid, "state": self.state,
+                "backend": self.spec.backend, "runtime_device": self.info.get("device"), "cores": self.spec.cores,
+                "jobs_done": self.jobs_done, "job_id": self.job.id if self.job else None}
+
+
+class Pool:
+    def __init__(self, name: str, specs: list[WorkerSpec], settings: Settings, metrics: Metrics):
+        self.name = name
+        self.specs = specs
+        self.settings = settings
+        self.metrics = metrics
+        self.workers: list[Worker] = []
+        self.queue: deque[Job] = deque()
+        self.stopping = False
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.restarts = 0
+        self.backend = specs[0].backend if specs else "?"
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.workers = [self._spawn(spec) for spec in self.specs]
+        timeout = self.settings.worker_start_timeout_s
+        try:
+            await asyncio.wait_for(asyncio.gather(*(w.ready_event.wait() for w in self.workers)), timeout)
+        except asyncio.TimeoutError:
+            raise PoolStartError(f"pool {self.name!r}: workers did not start within {timeout}s") from None
+        failed = [w for w in self.workers if w.fatal]
+        if failed:
+            raise PoolStartError(f"pool {self.name!r}: worker {failed[0].spec.label} failed to start: "
+                                 f"{failed[0].fatal}{_install_hint(self.name)}")
+        self._gauges()
+
+    def _spawn(self, spec: WorkerSpec) -> Worker:
+        from .worker import worker_main
+
+        w = Worker(self, spec)
+        parent, child = _ctx.Pipe(duplex=True)
+        wspec = {"backend": spec.backend, "device": spec.device, "cores": spec.cores, "threads": spec.threads,
+                 "cache_size": self.settings.plan_cache_size, "max_nodes": self.settings.max_nodes,
+                 "shm_threshold": self.settings.shm_threshold_bytes}
+        proc = _ctx.Process(target=worker_main, args=(child, wspec), name=f"gradserve-{spec.label}", daemon=True)
+        with _env_lock:  # the child's environment is the parent's at spawn time
+            saved = {k: os.environ.get(k) for k in spec.env}
+            os.environ.update(spec.env)
+            try:
+                proc.start()
+            finally:
+                for k, v in saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
+        child.close()
+        w.proc, w.conn = proc, parent
+        self.loop.add_reader(parent.fileno(), self._on_readable, w)
+        return w
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop every worker (the HTTP server has already drained in-flight requests)."""
+        self.stopping = True
+        for job in list(self.queue):
+            self._fail(job, Unavailable("the server is shutting down", device=self.name))
+        self.queue.clear()
+        for w in self.workers:
+            if w.conn is not None and w.state != "dead":
+                try:
+                    w.conn.send(("stop",))
+                except (OSError, ValueError):
+                    pass
+        end = time.monotonic() + timeout
+        for w in self.workers:
+            while w.proc is not None and w.proc.is_alive() and time.monotonic() < end:
+                await asyncio.sleep(0.02)
+            if w.proc is not None and w.proc.is_alive():
+                w.proc.kill()
+            self._close(w)
+            if w.job is not None:
+                self._fail(w.job, Unavailable("the server is shutting down", device=self.name))
+                self._release(w.job)
+        self._gauges()
+
+    # -- state ---------------------------------------------------------------------------------------
+    @property
+    def live_workers(self) -> list[Worker]:
+        return [w for w in self.workers if w.state in ("idle", "busy")]
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.live_workers) and not self.stopping
+
+    def device_indices(self) -> list[int]:
+        return [s.index for s in self.specs]
+
+    def describe(self) -> dict:
+        state = "stopping" if self.stopping else ("ready" if self.ready else "starting")
+        if state == "ready" and len(self.live_workers) < len(self.workers):
+            state = "degraded"
+        return {"device": self.name, "backend": self.backend, "devices": [s.label for s in self.specs],
+                "workers": [w.describe() for w in self.workers], "queue_depth": len(self.queue),
+                "queue_size": self.settings.queue_size, "busy": sum(w.state == "busy" for w in self.workers),
+                "restarts": self.restarts, "state": state}
+
+    def _gauges(self) -> None:
+        self.metrics.queue_depth.labels(self.name).set(len(self.queue))
+        self.metrics.busy.labels(self.name).set(sum(w.state == "busy" for w in self.workers))
+        self.metrics.workers_live.labels(self.name).set(len(self.live_workers))
+
+    # -- jobs ----------------------------------------------------------------------------------------
+    def submit(self, job: Job) -> asyncio.Future:
+        if self.stopping:
+            raise Unavailable("the server is shutting down", device=self.name)
+        if job.device_index is not None and job.device_index not in self.device_indices():
+            raise Unavailable(f"{self.name}:{job.device_index} does not exist; this pool has "
+                              f"{', '.join(s.label for s in self.specs)}", device=f"{self.name}:{job.device_index}")
+        job.future = self.loop.create_future()
+        job.enqueued = self.loop.time()
+        free = any(self._fits(w, job) for w in self.workers)
+        if not free and len(self.queue) >= self.settings.queue_size:
+            self.metrics.rejected.labels(self.name).inc()
+            raise Overloaded(f"pool {self.name!r} is full: {len(self.queue)} job(s) queued, every worker busy; "
+                             f"retry after {self.settings.retry_after_s}s", retry_after=self.settings.retry_after_s,
+                             device=self.name, queue_size=self.settings.queue_size)
+        self.queue.append(job)
+        job.timer = self.loop.call_at(job.deadline, self._on_deadline, job)
+        self._dispatch()
+        self._gauges()
+        return job.future
+
+    def cancel(self, job: Job) -> None:
+        """The client went away: drop the job if it is still queued (a running one finishes)."""
+        if job in self.queue:
+            self.queue.remove(job)
+            if job.timer:
+                job.timer.cancel()
+            if job.future and not job.future.done():
+                job.future.cancel()
+            self._gauges()
+
+    @staticmethod
+    def _fits(w: Worker, job: Job) -> bool:
+        return w.state == "idle" and (job.device_index is None or job.device_index == w.spec.index)
+
+    def _dispatch(self) -> None:
+        if self.stopping:
+            return
+        while self.queue:
+            started = False
+            for job in list(self.queue):
+                cands = [w for w in self.workers if self._fits(w, job)]
+                if not cands:
+                    continue
+                w = next((c for c in cands if job.key in c.keys), None)
+                if w is None:
+                    pref = self.workers[hash(job.key) % len(self.workers)]
+                    w = pref if pref in cands else min(cands, key=lambda c: c.last_used)
+                self.queue.remove(job)
+                self._start(w, job)
+                started = True
+                break
+            if not started:
+                break
+        self._gauges()
+
+    def _start(self, w: Worker, job: Job) -> None:
+        job.worker = w
+        job.started = self.loop.time()
+        w.job, w.state = job, "busy"
+        w.last_used = job.started
+        self.metrics.queue_wait.labels(self.name).observe(job.started - job.enqueued)
+        try:
+            in_refs = [shm.put(a, self.settings.shm_threshold_bytes, job.owned) for a in job.inputs]
+            p_refs = {k: shm.put(a, self.settings.shm_threshold_bytes, job.owned) for k, a in job.params.items()}
+            job.inputs, job.params = [], {}  # the refs hold them now
+            job.in_refs, job.p_refs = in_refs, p_refs
+            self._send(w, job, with_graph=job.key not in w.keys)
+        except Exception as e:  # noqa: BLE001 - e.g. /dev/shm full
+            self._fail(job, WorkerDied(f"could not hand the job to worker {w.spec.label}: {e}", device=w.spec.label))
+            self._release(job)
+            w.job, w.state = None, "idle"
+
+    def _send(self, w: Worker, job: Job, with_graph: bool) -> None:
+        w.conn.send(("job", job.id, job.key, job.graph_text if with_graph else None, job.in_refs, job.p_refs))
+        w.keys[job.key] = True
+        w.keys.move_to_end(job.key)
+        while len(w.keys) > self.settings.plan_cache_size:
+            w.keys.popitem(last=False)
+
+    # -- worker messages ----------------------------------------------------------------------------
+    def _on_readable(self, w: Worker) -> None:
+        try:
+            while w.conn is not None and w.conn.poll():
+                self._handle(w, w.conn.recv())
+        except (EOFError, OSError):
+            self._on_death(w)
+
+    def _handle(self, w: Worker, msg: tuple) -> None:
+        kind = msg[0]
+        if kind == "ready":
+            w.info = msg[1]
+            w.state = "idle"
+            w.ready_event.set()
+            self._gauges()
+            self._dispatch()
+            return
+        if kind == "fatal":
+            w.fatal = msg[1]
+            log.error("worker %s failed to start: %s", w.spec.label, msg[1])
+            w.ready_event.set()
+            return
+        job = w.job
+        if job is None or msg[1] != job.id:
+            return  # stale message of a job already failed
+        if kind == "need_graph":
+            self._send(w, job, with_graph=True)
+            return
+        w.job, w.state = None, "idle"
+        w.jobs_done += 1
+        if kind == "done":
+            _, _, refs, timing = msg
+            outs = [shm.take(r) for r in refs]  # copies out and unlinks the output segments
+            (self.metrics.cache_misses if timing.get("compile_cache") == "miss" else self.metrics.cache_hits) \
+                .labels(self.name).inc()
+            self.metrics.compute.labels(self.name).observe(timing.get("compute_ms", 0) / 1e3)
+            timing = dict(timing, queue_ms=round((job.started - job.enqueued) * 1e3, 3))
+            if job.future and not job.future.done():
+                job.future.set_result((outs, timing, w.spec.label))
+        else:
+            self._fail(job, from_engine(msg[2]))
+        self._release(job)
+        self._dispatch()
+
+    def _on_death(self, w: Worker) -> None:
+        if w.state == "dead":
+            return
+        reason = "deadline" if w.recycling else "died"
+        self._close(w)
+        code = w.proc.exitcode if w.proc is not None else None
+        if w.proc is not None:
+            w.proc.join(timeout=1)
+            code = w.proc.exitcode
+        job = w.job
+        w.job = None
+        if job is not None:
+            self._fail(job, WorkerDied(f"worker {w.spec.label} (pid {w.pid}) died while running this job "
+                                       f"(exit code {code}); it has been replaced", device=w.spec.label,
+                                       exit_code=code))
+            self._release(job)
+        if not w.ready_event.is_set():  # died during start
+            w.fatal = w.fatal or f"exited with code {code} while starting"
+            w.ready_event.set()
+        if self.stopping:
+            self._gauges()
+            return
+        log.warning("worker %s (pid %s) %s (exit code %s); replacing it", w.spec.label, w.pid,
+                    "recycled after a deadline" if w.recycling else "died", code)
+        self.restarts += 1
+        self.metrics.restarts.labels(self.name, reason).inc()
+        idx = self.workers.index(w)
+        self.workers[idx] = self._spawn(w.spec)
+        self._gauges()
+        self._dispatch()
+
+    def _close(self, w: Worker) -> None:
+        if w.conn is not None:
+            try:
+                self.loop.remove_reader(w.conn.fileno())
+            except (ValueError, OSError):
+                pass
+            try:
+                w.conn.close()
+            except OSError:
+                pass
+            w.conn = None
+        w.state = "dead"
+
+    # -- deadlines -----------------------------------------------------------------------------------
+    def _on_deadline(self, job: Job) -> None:
+        if job.future is None or job.future.done():
+            return
+        if job in self.queue:
+            self.queue.remove(job)
+            self._fail(job, DeadlineExceeded("the deadline passed while the job was queued", device=self.name,
+                                             where="queued"))
+            self._gauges()
+            return
+        w = job.worker
+        self._fail(job, DeadlineExceeded(f"the deadline passed while worker {w.spec.label} was running the job; "
+                                         "the worker is recycled if it does not finish", device=w.spec.label,
+                                         where="running"))
+        self.loop.call_later(self.settings.deadline_grace_s, self._recycle, w, job)
+
+    def _recycle(self, w: Worker, job: Job) -> None:
+        if w.job is job and w.state == "busy" and w.proc is not None:
+            w.recycling = True
+            try:
+                os.kill(w.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    # -- helpers -------------------------------------------------------------------------------------
+    @staticmethod
+    def _fail(job: Job, err: Exception) -> None:
+        if job.timer:
+            job.timer.cancel()
+        if job.future is not None and not job.future.done():
+            job.future.set_exception(err)
+
+    @staticmethod
+    def _release(job: Job) -> None:
+        if job.timer:
+            job.timer.cancel()
+        shm.close_all(job.owned, unlink_too=True)
+
+
+# -- building pools from settings --------------------------------------------------------------------
+def _install_hint(pool: str) -> str:
+    return {"gpu": " (the gpu pool needs CuPy and an NVIDIA driver: pip install 'gradserve[gpu]')",
+            "ascend": " (the ascend pool needs torch, torch_npu and CANN: pip install 'gradserve[ascend]')",
+            "torchcpu": " (the torchcpu pool needs PyTorch: pip install torch)"}.get(pool, "")
+
+
+def _need(module: str, pool: str, what: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        raise PoolStartError(f"pool {pool!r} is configured but {module} is not installed: {what}")
+
+
+def _cpu_specs(name: str, n: int, backend: str, settings: Settings) -> list[WorkerSpec]:
+    try:
+        cores = sorted(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cores = list(range(os.cpu_count() or 1))
+    per = max(1, len(cores) // n)
+    specs = []
+    for i in range(n):
+        mine = [cores[(i * per + k) % len(cores)] for k in range(per)] if settings.pin_cpus else []
+        threads = per
+        env = {k: str(threads) for k in BLAS_THREAD_VARS}
+        specs.append(WorkerSpec(i, f"{name}:{i}", backend, "cpu" if backend == "torch" else None, env, mine, threads))
+    return specs
+
+
+def _visible(var: str, count: int) -> list[str]:
+    cur = os.environ.get(var)
+    if cur:
+        return [s.strip() for s in cur.split(",") if s.strip()]
+    return [str(i) for i in range(count)]
+
+
+def build_specs(name: str, settings: Settings) -> list[WorkerSpec]:
+    if name == "cpu":
+        if settings.cpu_backend == "torch":
+            _need("torch", name, "pip install torch, or set GRADSERVE_CPU_BACKEND=numpy")
+        return _cpu_specs("cpu", settings.cpu_workers, settings.cpu_backend, settings)
+    if name == "torchcpu":
+        _need("torch", name, "pip install torch (the PyTorch CPU stand-in for accelerator pools)")
+        return _cpu_specs("torchcpu", settings.torchcpu_workers, "torch", settings)
+    if name == "gpu":
+        _need("cupy", name, "pip install 'gradserve[gpu]' (cupy-cuda12x) on a host with the NVIDIA driver")
+        indices = settings.gpu_indices
+        if indices is None:
+            try:
+                import cupy
+
+                count = cupy.cuda.runtime.getDeviceCount()
+            except Exception as e:  # noqa: BLE001
+                raise PoolStartError(f"pool 'gpu': CuPy cannot see a CUDA device ({e}); check the NVIDIA driver "
+                                     "and CUDA_VISIBLE_DEVICES") from None
+            indices = list(range(count))
+        if not indices:
+            raise PoolStartError("pool 'gpu' is configured but no CUDA device is visible")
+        phys = _visible("CUDA_VISIBLE_DEVICES", max(indices) + 1)
+        return [WorkerSpec(i, f"gpu:{i}", "cupy", "cuda:0",
+                           {"CUDA_VISIBLE_DEVICES": phys[i] if i < len(phys) else str(i), "OMP_NUM_THREADS": "1"})
+                for i in indices]
+    if name == "ascend":
+        _need("torch", name, "pip install 'gradserve[ascend]' (torch, torch-npu) with the CANN toolkit")
+        _need("torch_npu", name, "pip install 'gradserve[ascend]' (torch, torch-npu) with the CANN toolkit")
+        indices = settings.ascend_indices
+        if indices is None:
+            try:
+                import torch
+                import torch_npu  # noqa: F401
+
+                count = torch.npu.device_count()
+            except Exception as e:  # noqa: BLE001
+                raise PoolStartError(f"pool 'ascend': torch_npu cannot see an NPU ({e}); check the driver and "
+                                     "ASCEND_RT_VISIBLE_DEVICES") from None
+            indices = list(range(count))
+        if not indices:
+            raise PoolStartError("pool 'ascend' is configured but no NPU is visible")
+        phys = _visible("ASCEND_RT_VISIBLE_DEVICES", max(indices) + 1)
+        return [WorkerSpec(i, f"ascend:{i}", "torch", "npu:0",
+                           {"ASCEND_RT_VISIBLE_DEVICES": phys[i] if i < len(phys) else str(i),
+                            "OMP_NUM_THREADS": "1"}) for i in indices]
+    raise PoolStartError(f"unknown pool {name!r}")
+
+
+def as_array_list(xs) -> list[np.ndarray]:
+    return [np.asarray(x) for x in xs]

@@ -1,0 +1,157 @@
+"""One pydantic Settings for the whole server: GRADSERVE_* environment variables, overridden by CLI flags.
+
+Every field is a flag of `gradserve-server` (service.cli builds the parser from this class),
+so `gradserve-server --help` documents all of them. Nothing is read at import time.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+KNOWN_POOLS = ("cpu", "torchcpu", "gpu", "ascend")
+LOOPBACK_NAMES = ("localhost", "ip6-localhost")
+
+
+def _default_cpu_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _csv(v) -> list[str]:
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [s.strip() for s in v.split(",") if s.strip()]
+    return [str(s).strip() for s in v if str(s).strip()]
+
+
+class ConfigError(RuntimeError):
+    """Settings that cannot work (e.g. a non-loopback bind without API keys): the server refuses to start."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GRADSERVE_", extra="ignore", validate_default=True)
+
+    # -- network ---------------------------------------------------------------------------------
+    host: str = Field("127.0.0.1", description="Address the HTTP server binds. A non-loopback address requires "
+                      "API keys unless allow_unauthenticated is set.")
+    port: int = Field(8000, ge=0, le=65535, description="HTTP port (0: any free port).")
+    grpc_port: int = Field(8001, ge=0, le=65535, description="gRPC port (used by the gRPC server).")
+    # -- pools ------------------------------------------------------------------------------------
+    devices: str = Field("cpu", description="Comma-separated pools to start: cpu (NumPy), torchcpu (PyTorch on "
+                         "CPU), gpu (CuPy, one worker per CUDA device), ascend (torch_npu, one worker per NPU).")
+    cpu_workers: int = Field(default_factory=_default_cpu_workers, ge=1,
+                             description="Worker processes of the cpu pool (default: usable cores).")
+    cpu_backend: Literal["numpy", "torch", "array_api_strict"] = Field(
+        "numpy", description="Engine backend of the cpu pool.")
+    torchcpu_workers: int = Field(1, ge=1, description="Worker processes of the torchcpu pool.")
+    gpu_devices: str = Field("", description="CUDA device indices for the gpu pool (default: all visible).")
+    ascend_devices: str = Field("", description="NPU indices for the ascend pool (default: all visible).")
+    pin_cpus: bool = Field(True, description="Pin CPU workers to cores (os.sched_setaffinity) and set BLAS "
+                           "threads to match.")
+    queue_size: int = Field(64, ge=0, description="Jobs waiting per pool beyond the busy workers; past it, 429.")
+    retry_after_s: int = Field(1, ge=1, description="Retry-After seconds sent with 429.")
+    default_deadline_s: float = Field(30.0, gt=0, description="Per-job deadline when a request sets none (504 past "
+                                      "it); also bounds the drain on SIGTERM.")
+    max_deadline_s: float = Field(600.0, gt=0, description="Largest deadline a request may ask for.")
+    deadline_grace_s: float = Field(0.5, ge=0, description="After a deadline, how long a busy worker may take to "
+                                    "finish before it is killed and replaced.")
+    worker_start_timeout_s: float = Field(120.0, gt=0, description="How long a worker may take to start.")
+    plan_cache_size: int = Field(256, ge=1, description="Compiled plans cached per worker.")
+    graph_cache_size: int = Field(1024, ge=1, description="Registered / derived graphs kept by the server.")
+    shm_threshold_bytes: int = Field(65536, ge=0, description="Tensors at least this large go to workers through "
+                                     "shared memory instead of the pipe.")
+    # -- limits -----------------------------------------------------------------------------------
+    max_body_bytes: int = Field(256 * 1024 * 1024, ge=1, description="Largest request body (413 past it).")
+    max_nodes: int = Field(100_000, ge=1, description="Largest graph, in nodes, as sent and once lowered.")
+    max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
+    max_depth: int = Field(32, ge=1, description="Deepest nesting of output structures and data lists.")
+    max_order: int = Field(4, ge=1, description="Highest derivative order a request may ask for.")
+    # -- security -----------------------------------------------------------------------------------
+    api_keys: str = Field("", description="Comma-separated API keys (Authorization: Bearer KEY). Empty: no keys.")
+    allow_unauthenticated: bool = Field(False, description="Serve a non-loopback address without API keys.")
+    # -- misc ------------------------------------------------------------------------------------------
+    log_level: str = Field("info", description="Log level (debug, info, warning, error).")
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError("host is empty")
+        return v
+
+    @field_validator("devices")
+    @classmethod
+    def _devices(cls, v: str) -> str:
+        pools = _csv(v)
+        if not pools:
+            raise ValueError("devices is empty: name at least one pool, e.g. cpu")
+        for p in pools:
+            if p not in KNOWN_POOLS:
+                raise ValueError(f"unknown pool {p!r}; known: {', '.join(KNOWN_POOLS)}")
+        if len(set(pools)) != len(pools):
+            raise ValueError("a pool is named twice")
+        return ",".join(pools)
+
+    @field_validator("gpu_devices", "ascend_devices")
+    @classmethod
+    def _indices(cls, v: str) -> str:
+        for s in _csv(v):
+            if not s.isdigit():
+                raise ValueError(f"device index {s!r} is not a non-negative integer")
+        return ",".join(_csv(v))
+
+    @model_validator(mode="after")
+    def _deadlines(self):
+        if self.default_deadline_s > self.max_deadline_s:
+            raise ValueError("default_deadline_s is above max_deadline_s")
+        return self
+
+    # -- derived --------------------------------------------------------------------------------------
+    @property
+    def pool_names(self) -> list[str]:
+        return _csv(self.devices)
+
+    @property
+    def api_key_list(self) -> list[str]:
+        return _csv(self.api_keys)
+
+    @property
+    def gpu_indices(self) -> list[int] | None:
+        return [int(s) for s in _csv(self.gpu_devices)] or None
+
+    @property
+    def ascend_indices(self) -> list[int] | None:
+        return [int(s) for s in _csv(self.ascend_devices)] or None
+
+    @property
+    def is_loopback(self) -> bool:
+        return is_loopback(self.host)
+
+    @property
+    def auth_required(self) -> bool:
+        return bool(self.api_key_list)
+
+    def check_security(self) -> None:
+        """Refuse a non-loopback bind without keys unless explicitly allowed."""
+        if not self.is_loopback and not self.api_key_list and not self.allow_unauthenticated:
+            raise ConfigError(
+                f"refusing to serve {self.host} without API keys: set GRADSERVE_API_KEYS (or --api-keys), "
+                "or GRADSERVE_ALLOW_UNAUTHENTICATED=true (--allow-unauthenticated) to serve it open")
+
+
+def is_loopback(host: str) -> bool:
+    h = host.strip("[]")
+    if h in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        return False
