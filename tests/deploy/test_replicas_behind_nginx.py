@@ -115,52 +115,44 @@ def _tensor(a: np.ndarray) -> dict:
     return {"shape": list(a.shape), "datatype": "FP32", "data": a.reshape(-1).tolist()}
 
 
-@dataclass(frozen=True)
+@dataclass
 class Job:
     name: str
     graph: str
-    endpoint: str
+    op: str  # endpoint /v1/<op>, SDK method Client.<op>
     inputs: tuple
-    fields: tuple  # (key, value) pairs, hashable
+    fields: dict  # request fields; numpy arrays are tensors
     expected: tuple  # flat outputs, in the response's order
 
 
 def _jobs() -> list[Job]:
     """The seed's examples (shared/reference/seed_expected.md) over the wire."""
-    t = _tensor
     return [
-        Job("grad", "matmul", "/v1/grad", (X, Y), (), ([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]],)),
+        Job("grad", "matmul", "grad", (X, Y), {}, ([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]],)),
         Job(
             "grad get_all",
             "matmul",
-            "/v1/grad",
+            "grad",
             (X, Y),
-            (("get_all", True),),
+            {"get_all": True},
             ([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], [[2.6] * 3, [1.9] * 3, [1.3] * 3]),
         ),
-        Job("grad get_by_list", "matmul", "/v1/grad", (X, Y), (("get_by_list", True),), ([21.536],)),
-        Job(
-            "grad sens",
-            "matmul",
-            "/v1/grad",
-            (X, Y),
-            (("sens", t(S)),),
-            ([[2.211, 0.51, 1.49], [5.588, 2.68, 4.07]],),
-        ),
+        Job("grad get_by_list", "matmul", "grad", (X, Y), {"get_by_list": True}, ([21.536],)),
+        Job("grad sens", "matmul", "grad", (X, Y), {"sens": S}, ([[2.211, 0.51, 1.49], [5.588, 2.68, 4.07]],)),
         Job(
             "jvp",
             "sincos",
-            "/v1/jvp",
+            "jvp",
             (A, B),
-            (("tangents", (t(ONES3), t(ONES3))),),
+            {"tangents": [ONES3, ONES3]},
             ([1.482198, 1.485704, 1.154006], [0.052489, 0.435917, 0.684546]),
         ),
         Job(
             "vjp",
             "sincos",
-            "/v1/vjp",
+            "vjp",
             (A, B),
-            (("v", t(ONES3)),),
+            {"v": ONES3},
             (
                 [1.482198, 1.485704, 1.154006],
                 [0.696707, 0.825336, 0.980067],
@@ -170,35 +162,40 @@ def _jobs() -> list[Job]:
         Job(
             "grad positions",
             "xyz",
-            "/v1/grad",
+            "grad",
             (PX, PY, PZ),
-            (("grad_position", (1, 2)),),
+            {"grad_position": [1, 2]},
             ([[0, 6], [15, -4]], [[-2, 6], [-3, 8]]),
         ),
-        Job("grad order 2", "sin", "/v1/grad", (np.array([1.0], F32),), (("order", 2),), ([-0.841471],)),
+        Job("grad order 2", "sin", "grad", (np.array([1.0], F32),), {"order": 2}, ([-0.841471],)),
     ]
 
 
 def _jsonable(v):
-    if isinstance(v, tuple):
+    if isinstance(v, np.ndarray):
+        return _tensor(v)
+    if isinstance(v, (list, tuple)):
         return [_jsonable(i) for i in v]
-    if isinstance(v, dict):
-        return {k: _jsonable(i) for k, i in v.items()}
     return v
 
 
 def _body(job: Job, graph_ref: dict) -> dict:
     body = {**graph_ref, "inputs": [_tensor(a) for a in job.inputs], "device": "cpu"}
-    body.update({k: _jsonable(v) for k, v in job.fields})
+    body.update({k: _jsonable(v) for k, v in job.fields.items()})
     return body
 
 
+def _check_arrays(job: Job, arrays: list[np.ndarray]) -> None:
+    assert len(arrays) == len(job.expected), f"{job.name}: {len(arrays)} outputs, expected {len(job.expected)}"
+    for i, (got, want) in enumerate(zip(arrays, job.expected)):
+        assert got.dtype == F32, f"{job.name}[{i}]: {got.dtype}"
+        np.testing.assert_allclose(got, np.asarray(want, F32), rtol=1e-5, atol=1e-5, err_msg=f"{job.name}[{i}]")
+
+
 def _check_outputs(job: Job, outputs: list[dict]) -> None:
-    assert len(outputs) == len(job.expected), f"{job.name}: {len(outputs)} outputs, expected {len(job.expected)}"
-    for i, (got, want) in enumerate(zip(outputs, job.expected)):
-        assert got["datatype"] == "FP32", f"{job.name}[{i}]: {got['datatype']}"
-        arr = np.asarray(got["data"], F32).reshape(got["shape"])
-        np.testing.assert_allclose(arr, np.asarray(want, F32), rtol=1e-5, atol=1e-5, err_msg=job.name)
+    for i, t in enumerate(outputs):
+        assert t["datatype"] == "FP32", f"{job.name}[{i}]: {t['datatype']}"
+    _check_arrays(job, [np.asarray(t["data"], F32).reshape(t["shape"]) for t in outputs])
 
 
 # ---------------------------------------------------------------------------
@@ -413,12 +410,12 @@ def test_http_job_stream_resends_graph_on_replica_miss(cluster):
 
         def run(i: int) -> str:
             job = jobs[i % len(jobs)]
-            r = client.post(job.endpoint, json=_body(job, {"graph_id": ids[job.graph]}))
+            r = client.post(f"/v1/{job.op}", json=_body(job, {"graph_id": ids[job.graph]}))
             if r.status_code == 404:
                 err = r.json()["error"]
                 assert err["code"] == "graph_not_found", f"{job.name}: {r.text}"
                 resends[job.graph] += 1
-                r = client.post(job.endpoint, json=_body(job, {"graph": graphs[job.graph]}))
+                r = client.post(f"/v1/{job.op}", json=_body(job, {"graph": graphs[job.graph]}))
             assert r.status_code == 200, f"{job.name}: {r.status_code} {r.text}"
             payload = r.json()
             _check_outputs(job, payload["outputs"])
@@ -438,8 +435,51 @@ def test_http_job_stream_resends_graph_on_replica_miss(cluster):
 # ---------------------------------------------------------------------------
 # The same stream through the SDK (clients/python), which resends by itself
 # ---------------------------------------------------------------------------
-def test_sdk_job_stream_through_proxy(cluster):
-    gs = pytest.importorskip("gradserve", reason="the SDK (clients/python) cannot be imported yet")
-    if not hasattr(gs, "Client"):
+def _sdk():
+    try:
+        import gradserve
+    except ImportError as e:
+        pytest.skip(f"the SDK (clients/python) cannot be imported yet ({e})")
+    if not hasattr(gradserve, "Client"):
         pytest.skip("the SDK (clients/python) has no Client yet")
-    pytest.skip("SDK stream: written once the SDK's job API has landed")
+    return gradserve
+
+
+def _sdk_call(client, job: Job, graph: dict):
+    fields = dict(job.fields)
+    if job.op == "jvp":
+        return client.jvp(graph, list(job.inputs), fields.pop("tangents"), **fields)
+    if job.op == "vjp":
+        return client.vjp(graph, list(job.inputs), fields.pop("v"), **fields)
+    return getattr(client, job.op)(graph, list(job.inputs), **fields)
+
+
+def test_sdk_job_stream_through_proxy(cluster):
+    gs = _sdk()
+    graphs = _graphs()
+    jobs = _jobs()
+    since = len(cluster.access_log())
+
+    with gs.Client(cluster.url, timeout=120, device="cpu") as client:
+
+        def run(i: int) -> str:
+            job = jobs[i % len(jobs)]
+            result = _sdk_call(client, job, graphs[job.graph])
+            _check_arrays(job, [np.asarray(a) for a in result.outputs])
+            return job.name
+
+        with ThreadPoolExecutor(CONCURRENCY) as pool:
+            done = list(pool.map(run, range(N_STREAM_JOBS)))
+    assert len(done) == N_STREAM_JOBS
+
+    entries = _assert_clean_run(cluster, since)
+    registrations = [e for e in entries if e[2] == "/v1/graphs"]
+    misses = [e for e in entries if e[0] == 404]
+    # The SDK registered each graph once (on one replica) and then sent ids; the
+    # other replica answered graph_not_found and the SDK resent the graph inline.
+    assert 1 <= len(registrations) <= len(graphs) * CONCURRENCY, registrations
+    assert misses, f"the graph-resend path was never taken: {Counter(e[:3] for e in entries)}"
+    assert all(e[1] == "POST" and e[2].startswith("/v1/") for e in misses), misses
+    # Every miss was followed by a successful resend: nothing failed.
+    jobs_ok = [e for e in entries if e[0] == 200 and e[2] != "/v1/graphs"]
+    assert len(jobs_ok) == N_STREAM_JOBS, (len(jobs_ok), Counter(e[:3] for e in entries))
