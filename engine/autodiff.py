@@ -136,6 +136,7 @@ def backward(b: Builder, fwd, outs: list[Var], cts: list[Var | None], wrt: list[
         if rule is None:
             raise DifferentiationError(f"failed to compute gradient: op {e.op!r} has no reverse-mode rule",
                                        node=label, op=e.op)
+        b.node_label = f"{label} (reverse rule of {e.op})"  # not the stale label of the last forward eqn
         out_cts = [ct.pop(o.id, None) for o in e.outputs]
         in_cts = rule(b, list(e.inputs), list(e.outputs), out_cts, **e.attrs)
         for x, c in zip(e.inputs, in_cts):
@@ -172,6 +173,7 @@ def expand_jvp(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[st
         if rule is None:
             raise DifferentiationError(f"failed to compute derivative: op {e.op!r} has no forward-mode rule",
                                        node=label, op=e.op)
+        b.node_label = f"{label} (forward rule of {e.op})"
         for o, t in zip(e.outputs, rule(b, list(e.inputs), list(e.outputs), ts, **e.attrs)):
             if t is not None and is_float(o.dtype):
                 tangent[o.id] = b.broadcast(t, o.shape)
@@ -200,6 +202,19 @@ def function_op_avals(functions: dict[str, Graph], op: str, attrs: dict, in_aval
     if op == "grad":
         positions = list(attrs.get("positions") or ())
         _check_positions(positions, n, label)
+        # sens count and shapes are known here: report them when the graph is built or loaded,
+        # not only when it is lowered
+        extra = in_avals[n:]
+        if attrs.get("sens"):
+            if len(extra) != len(outs):
+                raise ShapeError(f"sens: expected {len(outs)} tensor(s), one per output, got {len(extra)}",
+                                 node=label)
+            for i, (s, o) in enumerate(zip(extra, outs)):
+                if s != o:
+                    raise ShapeError(f"sens {i} is {s} but output {i} is {o}", node=label,
+                                     shapes=[list(s.shape), list(o.shape)])
+        elif extra:
+            raise ShapeError(f"{len(extra)} extra input(s) given without sens_param", node=label)
         pav = {p.name: p.aval for p in fn.params}
         res = list(outs) if attrs.get("with_value") else []
         res += [fn.inputs[p].aval for p in positions]
@@ -213,6 +228,13 @@ def function_op_avals(functions: dict[str, Graph], op: str, attrs: dict, in_aval
         positions = attrs.get("positions")
         positions = list(range(n)) if positions is None else list(positions)
         _check_positions(positions, n, label)
+        extra = in_avals[n:]
+        if len(extra) != len(positions):
+            raise ShapeError(f"jvp: expected {len(positions)} tangent(s), got {len(extra)}", node=label)
+        for p, t in zip(positions, extra):
+            if t != fn.inputs[p].aval:
+                raise ShapeError(f"jvp: tangent for input {p} is {t} but the input is {fn.inputs[p].aval}",
+                                 node=label, shapes=[list(t.shape), list(fn.inputs[p].shape)])
         return outs + outs
     raise InvalidGraph(f"unknown function op {op}", node=label)
 

@@ -46,7 +46,8 @@ class Builder:
 
     # -- emission -----------------------------------------------------------
     def emit(self, op_name: str, inputs: Sequence[Var], attrs: dict | None = None) -> list[Var]:
-        node = self.node_label
+        # Name the node in errors even outside a loader/inliner (which set node_label).
+        node = self.node_label or f"{len(self.eqns)}:{op_name}"
         op = get_op(op_name, node=node)
         inputs = tuple(inputs)
         check_arity(op, len(inputs), node=node)
@@ -91,6 +92,10 @@ class Builder:
 
         n_fn = len(self.functions[attrs["fn"]].inputs) if attrs["fn"] in self.functions else 0
         if attrs.get("positions") is not None and n_fn:
+            from .autodiff import _check_positions
+
+            # range first: normalising p % n would silently turn position 5 of 2 inputs into 1
+            _check_positions(list(attrs["positions"]), n_fn, node or op_name)
             attrs["positions"] = tuple(p % n_fn for p in attrs["positions"])
         out_avals = function_op_avals(self.functions, op_name, attrs, [x.aval for x in inputs], node or op_name)
         outs = tuple(Var(a) for a in out_avals)
