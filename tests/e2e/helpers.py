@@ -1,0 +1,161 @@
+"""Graph builders and a small REST client for the e2e tests (JSON, b64 and binary encodings)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import numpy as np
+
+from engine import GraphBuilder
+from engine.serialize import graph_to_json
+from service import codec
+
+F32 = np.float32
+X = np.array([[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]], F32)
+Y = np.array([[0.11, 3.3, 1.1], [1.1, 0.2, 1.4], [1.1, 2.2, 0.3]], F32)
+TENSOR_FIELDS = ("inputs", "sens", "tangents", "v")
+
+
+# -- graphs (the seed's networks) ------------------------------------------------------------------
+def matmul_net(index: bool = False) -> dict:
+    gb = GraphBuilder("net")
+    x, y = gb.input((2, 3), name="x"), gb.input((3, 3), name="y")
+    z = gb.param("z", np.array([1.0], F32))
+    out = gb.matmul(gb.mul(x, z), y)
+    if index:
+        out = gb.index(gb.index(out, index=[0]), index=[0])
+    return graph_to_json(gb.build(out))
+
+
+def stop_net(stop: bool) -> dict:
+    gb = GraphBuilder("net")
+    x, y = gb.input((2, 3), name="x"), gb.input((3, 3), name="y")
+    out1, out2 = gb.matmul(x, y), gb.matmul(x, y)
+    if stop:
+        out2 = gb.stop_gradient(out2)
+    return graph_to_json(gb.build(gb.add(out1, out2)))
+
+
+def sin_net() -> dict:
+    gb = GraphBuilder("net")
+    return graph_to_json(gb.build(gb.sin(gb.input((1,), name="x"))))
+
+
+def square_net() -> dict:
+    gb = GraphBuilder("net")
+    x = gb.input((3,), name="x")
+    return graph_to_json(gb.build(gb.mul(x, x)))
+
+
+def xxy_net() -> dict:
+    gb = GraphBuilder("net")
+    x, y = gb.input((1,), name="x"), gb.input((1,), name="y")
+    return graph_to_json(gb.build(gb.mul(gb.mul(x, x), y)))
+
+
+def sin_cos_net() -> dict:
+    gb = GraphBuilder("net")
+    x, y = gb.input((3,), name="x"), gb.input((3,), name="y")
+    return graph_to_json(gb.build(gb.add(gb.sin(x), gb.cos(y))))
+
+
+def xyz_net(two_outputs: bool = False) -> dict:
+    gb = GraphBuilder("net")
+    x, y, z = gb.input((2, 2), name="x"), gb.input((2, 2), name="y"), gb.input((2, 2), name="z")
+    prod = gb.mul(gb.mul(x, y), z)
+    if not two_outputs:
+        return graph_to_json(gb.build(prod))
+    sq = gb.add(gb.add(gb.square(x), gb.square(y)), gb.square(z))
+    return graph_to_json(gb.build((sq, prod)))
+
+
+def cube_net() -> dict:
+    gb = GraphBuilder("net")
+    x, y = gb.input((2, 2), name="x"), gb.input((2, 2), name="y")
+    return graph_to_json(gb.build(gb.add(gb.pow(x, gb.scalar(3.0, "float32")), y)))
+
+
+def slow_net(n: int = 512, k: int = 100) -> dict:
+    """A deliberately slow job: k chained (n x n) matmuls (about k * 10 ms on one core)."""
+    gb = GraphBuilder("slow")
+    x = gb.input((n, n), name="x")
+    y = x
+    for _ in range(k):
+        y = gb.tanh(gb.matmul(y, x))
+    return graph_to_json(gb.build(gb.sum(y)))
+
+
+def slow_input(n: int = 512) -> np.ndarray:
+    return ((np.random.default_rng(0).random((n, n), dtype=F32) - 0.5) / n).astype(F32)
+
+
+# -- wire ----------------------------------------------------------------------------------------------
+def t(a, name: str | None = None, enc: str = "json") -> dict:
+    a = np.asarray(a)
+    if enc == "b64":
+        d = codec.encode_b64(name or "", a)
+    else:
+        d, _ = codec.encode_tensor(name or "", a)
+        d["data"] = a.tolist()  # nested, as a person would write it
+    if name is None:
+        d.pop("name")
+    return d
+
+
+def body_for(body: dict, enc: str) -> tuple[bytes, dict]:
+    """Encode a request whose tensors are numpy arrays: enc = json | b64 | binary."""
+    head: dict[str, Any] = {}
+    raws: list = []
+
+    def one(a, name=None):
+        if isinstance(a, dict):
+            return a
+        if enc == "binary":
+            d, raw = codec.encode_tensor(name or "t", np.asarray(a), binary=True)
+            raws.append(raw)
+            return d
+        return t(a, name, enc)
+
+    for k, v in body.items():
+        if k in TENSOR_FIELDS:
+            head[k] = [one(a) for a in v] if isinstance(v, (list, tuple)) else one(v)
+        elif k == "params":
+            head[k] = {n: one(a, n) for n, a in v.items()}
+        else:
+            head[k] = v
+    if enc == "binary":
+        head["binary_output"] = True
+        h = json.dumps(head).encode()
+        return h + b"".join(bytes(r) for r in raws), {"Content-Type": "application/octet-stream",
+                                                      codec.HEADER_LENGTH: str(len(h))}
+    return json.dumps(head).encode(), {"Content-Type": "application/json"}
+
+
+def call(client: httpx.Client, kind: str, body: dict, enc: str = "json", **kw) -> httpx.Response:
+    content, headers = body_for(body, enc)
+    return client.post(f"/v1/{kind}", content=content, headers=headers, **kw)
+
+
+def decode(r: httpx.Response) -> dict:
+    """The response JSON, each output with `array` (numpy, wire dtype)."""
+    assert r.status_code == 200, r.text[:2000]
+    return codec.decode_response(r.content, r.headers.get(codec.HEADER_LENGTH))
+
+
+def rebuild(out: dict):
+    """MindSpore's return structure from `structure` and the outputs."""
+    arrays = [o["array"] for o in out["outputs"]]
+
+    def b(s):
+        return tuple(b(x) for x in s) if isinstance(s, list) else arrays[s]
+
+    return b(out["structure"])
+
+
+def error_of(r: httpx.Response) -> dict:
+    body = r.json()
+    assert set(body) >= {"error"}, body
+    err = body["error"]
+    assert set(err) == {"code", "message", "detail"}, err
+    return err
