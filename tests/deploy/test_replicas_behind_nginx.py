@@ -315,7 +315,9 @@ def _stop(procs: list[subprocess.Popen]) -> None:
 def cluster(tmp_path_factory) -> Cluster:
     nginx = _nginx_binary()
     if nginx is None:
-        pytest.skip("nginx is not installed here (CI installs it: `make system-deps`, run by .ci/run)")
+        if os.environ.get("CI"):
+            pytest.fail("nginx is missing on CI: .ci/run installs it with `make system-deps`")
+        pytest.skip("nginx is not installed here (`make system-deps` installs it; CI always runs it)")
     workdir = tmp_path_factory.mktemp("replicas")
     http1, http2, grpc1, grpc2, proxy_port = _free_ports(5)
     procs: list[subprocess.Popen] = []
@@ -483,3 +485,14 @@ def test_sdk_job_stream_through_proxy(cluster):
     # Every miss was followed by a successful resend: nothing failed.
     jobs_ok = [e for e in entries if e[0] == 200 and e[2] != "/v1/graphs"]
     assert len(jobs_ok) == N_STREAM_JOBS, (len(jobs_ok), Counter(e[:3] for e in entries))
+
+
+def test_replicas_export_the_autoscaling_metric(cluster):
+    """deploy/k8s/hpa.yaml scales on gradserve_queue_depth, summed per pod over
+    its `device` label by the prometheus-adapter rule: a live replica exports it."""
+    for replica in cluster.replicas:
+        text = httpx.get(f"http://{replica}/metrics", timeout=10).text
+        samples = re.findall(r'^gradserve_queue_depth\{device="(\w+)"\} (\S+)$', text, re.MULTILINE)
+        assert samples, f"{replica}: no gradserve_queue_depth{{device=...}} sample in /metrics"
+        assert "cpu" in {device for device, _ in samples}
+        assert all(float(value) >= 0 for _, value in samples)
