@@ -6,11 +6,24 @@ from .ir import Graph, tree_flatten
 
 def format_graph(g: Graph, indent: str = "") -> str:
     names: dict[int, str] = {}
+    used: set[str] = set()
 
     def n(v) -> str:
+        # unique per graph: a user's name "t3" must not alias an unnamed value printed as t3
         if v.id not in names:
-            names[v.id] = v.name or f"t{len(names)}"
+            base = v.name or f"t{len(names)}"
+            name, k = base, 0
+            while name in used:
+                k += 1
+                name = f"{base}_{k}"
+            used.add(name)
+            names[v.id] = name
         return names[v.id]
+
+    def attr(k, v) -> str:
+        if hasattr(v, "shape") and hasattr(v, "dtype"):  # a tensor attribute: its type, not its data
+            return f"{k}=<{v.dtype}[{','.join(map(str, v.shape))}]>"
+        return f"{k}={v!r}"
 
     lines = []
     for fname, fg in g.functions.items():
@@ -20,7 +33,7 @@ def format_graph(g: Graph, indent: str = "") -> str:
     ps = ", ".join(f"{n(p)}: {p.aval}" for p in g.params)
     lines.append(f"{indent}def {g.name}({ins}){f' params({ps})' if ps else ''}:")
     for e in g.eqns:
-        attrs = ", ".join(f"{k}={v!r}" for k, v in e.attrs.items() if not hasattr(v, "shape"))
+        attrs = ", ".join(attr(k, v) for k, v in e.attrs.items())
         outs = ", ".join(f"{n(o)}: {o.aval}" for o in e.outputs)
         lines.append(f"{indent}  {outs} = {e.op}({', '.join(n(x) for x in e.inputs)}{', ' if attrs and e.inputs else ''}{attrs})")
 

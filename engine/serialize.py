@@ -279,3 +279,119 @@ def canonical_json(d: Any) -> bytes:
 def graph_hash(d: dict) -> str:
     """Content address of a graph's JSON form (what replicas share instead of state)."""
     return "sha256:" + hashlib.sha256(canonical_json(d)).hexdigest()
+
+
+# -- JSON Schema ------------------------------------------------------------------------------
+SCHEMA_ID = "https://gradserve.dev/schemas/gradserve.graph-1.json"
+_ATTR_KIND_SCHEMA = {
+    "int": {"type": "integer"},
+    "float": {"type": "number"},
+    "bool": {"type": "boolean"},
+    "str": {"type": "string"},
+    "ints": {"anyOf": [{"type": "integer"}, {"type": "array", "items": {"type": "integer"}}]},
+    "shape": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+    "dtype": {"enum": list(DTYPES)},
+    "any": {"$ref": "#/$defs/attr_value"},
+}
+
+
+def json_schema() -> dict:
+    """The JSON Schema (draft 2020-12) of `gradserve.graph/1`, generated from the op registry.
+
+    Published as engine/graph.schema.json (write_schema() regenerates it). The loader
+    checks more than the schema can (shapes, dtypes, names defined before use), never less.
+    """
+    from .ops.registry import REQUIRED, OPS
+
+    per_op = []
+    for name in sorted(OPS):
+        op = OPS[name]
+        props = {}
+        for k, a in op.attrs.items():
+            s = _ATTR_KIND_SCHEMA[a.kind]
+            props[k] = {"anyOf": [s, {"type": "null"}]} if a.optional else s
+        attrs_schema: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
+        required = sorted(k for k, a in op.attrs.items() if a.default is REQUIRED)
+        if required:
+            attrs_schema["required"] = required
+        then: dict[str, Any] = {"properties": {"attrs": attrs_schema}}
+        if required:
+            then["required"] = ["attrs"]
+        if op.arity is not None:
+            then["properties"]["inputs"] = {"minItems": op.arity, "maxItems": op.arity}
+        elif op.min_arity:
+            then["properties"]["inputs"] = {"minItems": op.min_arity}
+        per_op.append({"if": {"properties": {"op": {"const": name}}, "required": ["op"]}, "then": then})
+
+    name = {"type": "string", "minLength": 1}
+    decl = {"type": "object", "required": ["name", "shape", "dtype"],
+            "properties": {"name": name, "shape": {"$ref": "#/$defs/shape"}, "dtype": {"$ref": "#/$defs/dtype"}}}
+
+    def graph_props(top: bool) -> dict:
+        param = {"type": "object", "required": ["name", "shape", "dtype"], "additionalProperties": False,
+                 "properties": {"name": name, "shape": {"$ref": "#/$defs/shape"}, "dtype": {"$ref": "#/$defs/dtype"}}}
+        if top:
+            param["properties"]["value"] = {"$ref": "#/$defs/tensor"}
+        props = {
+            "name": {"type": "string"},
+            "inputs": {"type": "array", "items": {**decl, "additionalProperties": False}},
+            "params": {"type": "array", "items": param},
+            "nodes": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+            "outputs": {"$ref": "#/$defs/output_tree"},
+        }
+        if top:
+            props["format"] = {"const": FORMAT}
+            props["functions"] = {"type": "object", "additionalProperties": {"$ref": "#/$defs/function"}}
+        return props
+
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": FORMAT,
+        "description": "A gradserve graph: inputs, parameters (with values at top level), nodes in "
+                       "topological order (op, input names, output names, attrs), outputs (a name or a "
+                       "nested list of names) and functions (sub-graphs used by call / grad / jvp nodes).",
+        "type": "object",
+        "required": ["format", "inputs", "nodes", "outputs"],
+        "additionalProperties": False,
+        "properties": graph_props(True),
+        "$defs": {
+            "dtype": {"enum": list(DTYPES)},
+            "shape": {"type": "array", "items": {"type": "integer", "minimum": 0}},
+            "nested_data": {"type": "array",
+                            "items": {"anyOf": [{"type": "number"}, {"type": "boolean"},
+                                                {"$ref": "#/$defs/nested_data"}]}},
+            "tensor": {"type": "object", "required": ["shape", "dtype"], "additionalProperties": False,
+                       "properties": {"shape": {"$ref": "#/$defs/shape"}, "dtype": {"$ref": "#/$defs/dtype"},
+                                      "data": {"$ref": "#/$defs/nested_data"},
+                                      "b64": {"type": "string", "contentEncoding": "base64"}},
+                       "oneOf": [{"required": ["data"]}, {"required": ["b64"]}]},
+            "attr_value": {"anyOf": [
+                {"type": ["null", "boolean", "number", "string"]},
+                {"type": "array", "items": {"$ref": "#/$defs/attr_value"}},
+                {"type": "object", "required": ["tensor"], "additionalProperties": False,
+                 "properties": {"tensor": {"$ref": "#/$defs/tensor"}}},
+            ]},
+            "output_tree": {"anyOf": [{"type": "string", "minLength": 1},
+                                      {"type": "array", "items": {"$ref": "#/$defs/output_tree"}}]},
+            "node": {"type": "object", "required": ["op", "outputs"], "additionalProperties": False,
+                     "properties": {"op": {"enum": sorted(OPS)},
+                                    "inputs": {"type": "array", "items": name},
+                                    "outputs": {"type": "array", "items": name, "minItems": 1},
+                                    "attrs": {"type": "object"}},
+                     "allOf": per_op},
+            "function": {"type": "object", "required": ["inputs", "nodes", "outputs"], "additionalProperties": False,
+                         "properties": graph_props(False)},
+        },
+    }
+
+
+def write_schema(path: str | None = None) -> str:
+    """Regenerate engine/graph.schema.json from the registry (run after adding an op)."""
+    import os
+
+    path = path or os.path.join(os.path.dirname(__file__), "graph.schema.json")
+    with open(path, "w") as f:
+        json.dump(json_schema(), f, indent=1, sort_keys=False)
+        f.write("\n")
+    return path
