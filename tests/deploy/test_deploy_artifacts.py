@@ -530,6 +530,15 @@ def _duration_s(value) -> float:
     return sum(float(n) * units[u] for n, u in parts)
 
 
+def _size_bytes(value) -> int:
+    """Compose byte values: an int, or a string like 1gb / 512m."""
+    if isinstance(value, int):
+        return value
+    m = re.fullmatch(r"(\d+)\s*([kmg]?)b?", str(value).strip().lower())
+    assert m, f"bad byte value {value!r}"
+    return int(m.group(1)) * {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}[m.group(2)]
+
+
 def _published(port) -> tuple[str | None, int, int]:
     """(host_ip, host_port, container_port) from compose short or long syntax."""
     if isinstance(port, dict):
@@ -588,6 +597,8 @@ def test_compose_services(dockerfile):
             f"{name}: stop_grace_period shorter than a job deadline"
         )
         assert svc.get("stop_signal", "SIGTERM") == "SIGTERM"
+        # Large tensors reach the workers through /dev/shm (Docker default: 64 MiB).
+        assert _size_bytes(svc["shm_size"]) >= 2**30, f"{name}: shm_size {svc.get('shm_size')}"
     assert len(host_ports) == len(set(host_ports)), f"host port clash: {host_ports}"
 
     cpu, gpu = services["gradserve"], services["gradserve-gpu"]
@@ -791,6 +802,14 @@ def test_deployment_contract(k8s, device):
             "read-only root needs a writable /tmp"
         )
     assert pod.get("automountServiceAccountToken") is False
+
+    # Workers get large tensors through POSIX shared memory: /dev/shm must be a
+    # memory volume larger than the runtime's 64 MiB default, within the limit.
+    shm_mounts = [m["name"] for m in c.get("volumeMounts", []) if m["mountPath"] == "/dev/shm"]
+    assert len(shm_mounts) == 1, "mount a memory emptyDir at /dev/shm"
+    shm = {v["name"]: v for v in pod["volumes"]}[shm_mounts[0]]["emptyDir"]
+    assert shm.get("medium") == "Memory"
+    assert 64 * 2**20 < _quantity(shm["sizeLimit"]) < _quantity(res["limits"]["memory"])
 
     tolerations = {t.get("key") for t in pod.get("tolerations", [])}
     if device == "cpu":
