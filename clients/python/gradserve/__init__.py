@@ -1,0 +1,35 @@
+"""gradserve: gradients computed by a gradserve service, from a MindSpore-shaped front end.
+
+    import gradserve as gs
+    from gradserve import nn, ops, Tensor, Parameter, ParameterTuple
+    from gradserve import dtype as mstype
+    gs.set_context(server="http://127.0.0.1:8000", device_target="CPU")
+
+and the raw API: `gradserve.Client` / `gradserve.AsyncClient`.
+"""
+from __future__ import annotations
+
+from . import dtype, errors
+from ._client import AsyncClient, Client, GraphRef, Result, RetryPolicy, graph_hash
+from ._tensor import Parameter, ParameterTuple, Tensor
+from ._version import __version__
+from .context import GRAPH_MODE, PYNATIVE_MODE, get_context, reset_context, set_context
+from .errors import (APIConnectionError, APIStatusError, APITimeoutError, AuthError, DeadlineExceeded,
+                     DeviceUnavailable, DifferentiationError, GradserveError, GraphNotFound, InternalError,
+                     InvalidGraph, InvalidRequest, LimitExceeded, Overloaded, PayloadTooLarge, ShapeError,
+                     UnknownOp, WorkerDied)
+from . import ops  # noqa: E402  (after Tensor)
+from . import nn  # noqa: E402
+from . import context  # noqa: E402
+from ._trace import trace_graph  # noqa: E402
+
+float16, float32, float64, int32, int64, bool_ = (dtype.float16, dtype.float32, dtype.float64, dtype.int32,
+                                                  dtype.int64, dtype.bool_)
+
+__all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_hash", "Tensor", "Parameter",
+           "ParameterTuple", "nn", "ops", "dtype", "context", "errors", "set_context", "get_context",
+           "reset_context", "GRAPH_MODE", "PYNATIVE_MODE", "trace_graph", "__version__",
+           "GradserveError", "APIConnectionError", "APITimeoutError", "APIStatusError", "InvalidRequest",
+           "InvalidGraph", "UnknownOp", "ShapeError", "DifferentiationError", "AuthError", "GraphNotFound",
+           "PayloadTooLarge", "LimitExceeded", "Overloaded", "InternalError", "WorkerDied", "DeviceUnavailable",
+           "DeadlineExceeded", "float16", "float32", "float64", "int32", "int64", "bool_"]

@@ -1,0 +1,518 @@
+"""`Client` and `AsyncClient` over one base (as openai-python does over httpx).
+
+The base holds everything but I/O: request bodies, graph references (content hash,
+registration, resend inline on `graph_not_found`), retry decisions (429/503 and
+connection failures, exponential backoff with jitter, at least `Retry-After`),
+and results. The job logic is a generator of transport calls, driven by a sync
+loop in `Client` and an async one in `AsyncClient`, so both behave identically.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Generator, Sequence
+
+import numpy as np
+
+from . import errors
+from ._transport import make_transport
+from ._wire import nbytes, rebuild
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+DEFAULT_BINARY_THRESHOLD = 64 * 1024  # bytes of tensor data in a request
+_DEVICE_NAMES = {"cpu": "cpu", "gpu": "gpu", "cuda": "gpu", "ascend": "ascend", "npu": "ascend", "auto": "auto"}
+
+
+def canonical_json(d: Any) -> bytes:
+    return json.dumps(d, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+
+
+def graph_hash(d: dict) -> str:
+    """Content address of a graph's JSON (the service's `graph_id`)."""
+    return "sha256:" + hashlib.sha256(canonical_json(d)).hexdigest()
+
+
+def normalize_device(device: str | None) -> str | None:
+    """`CPU`/`GPU`/`Ascend` (MindSpore device_target) or `gpu:1` -> the API's device field."""
+    if device is None:
+        return None
+    name, _, idx = str(device).strip().partition(":")
+    key = name.lower()
+    if key not in _DEVICE_NAMES:
+        raise ValueError(f"unknown device {device!r}; use CPU, GPU, Ascend (optionally ':index') or auto")
+    return _DEVICE_NAMES[key] + (f":{int(idx)}" if idx else "")
+
+
+class GraphRef:
+    """A graph as the client sends it: its JSON (if known) and its content hash / id."""
+
+    __slots__ = ("doc", "_hash", "graph_id")
+
+    def __init__(self, doc: dict | None = None, graph_id: str | None = None):
+        self.doc = doc
+        self._hash = None
+        self.graph_id = graph_id
+
+    @property
+    def hash(self) -> str:
+        if self._hash is None:
+            self._hash = graph_hash(self.doc) if self.doc is not None else self.graph_id
+        return self._hash
+
+
+def as_graph_ref(graph: Any, inputs: Sequence | None = None) -> GraphRef:
+    if isinstance(graph, GraphRef):
+        return graph
+    if isinstance(graph, str):
+        return GraphRef(None, graph)
+    if isinstance(graph, dict):
+        return GraphRef(graph)
+    to_ref = getattr(graph, "__gradserve_graph__", None)
+    if to_ref is not None:
+        return to_ref()
+    if callable(graph):  # an nn.Cell or a function of Tensors: trace it at these inputs
+        from ._trace import trace_graph
+
+        if inputs is None:
+            raise TypeError("tracing a callable needs its inputs")
+        return GraphRef(trace_graph(graph, list(inputs)))
+    raise TypeError(f"graph must be a gradserve.graph/1 dict, a graph id, or a Cell; got {type(graph).__name__}")
+
+
+def _array(x, dtype: str | None = None) -> np.ndarray:
+    if hasattr(x, "asnumpy"):
+        x = x.asnumpy()
+    if isinstance(x, np.ndarray):
+        return x
+    a = np.asarray(x)
+    if dtype is not None:
+        return a.astype(dtype)
+    if a.dtype == np.float64:  # Python floats: MindSpore's default float32
+        return a.astype(np.float32)
+    return a
+
+
+def _arrays(xs, dtypes: list | None = None) -> list[np.ndarray]:
+    if xs is None:
+        return []
+    if isinstance(xs, np.ndarray) or hasattr(xs, "asnumpy") or np.isscalar(xs):
+        xs = [xs]
+    xs = list(xs)
+    return [_array(x, dtypes[i] if dtypes and i < len(dtypes) else None) for i, x in enumerate(xs)]
+
+
+def _tensor_or_list(x, dtypes=None):
+    if isinstance(x, (list, tuple)):
+        return _arrays(x, dtypes)
+    return _array(x, dtypes[0] if dtypes else None)
+
+
+@dataclass
+class Result:
+    """What a job returned. `value` has MindSpore's structure (tuples of arrays)."""
+
+    value: Any
+    outputs: list[np.ndarray]
+    names: list[str | None]
+    structure: Any
+    graph_id: str | None = None
+    device: str | None = None
+    timing: dict = field(default_factory=dict)
+
+    def __iter__(self):
+        return iter(self.value)
+
+    def __getitem__(self, i):
+        return self.value[i]
+
+    def __len__(self):
+        return len(self.value)
+
+    @classmethod
+    def from_response(cls, resp: dict) -> "Result":
+        outs = resp.get("outputs") or []
+        arrays = [t["array"] for t in outs]
+        structure = resp.get("structure", 0 if len(arrays) == 1 else list(range(len(arrays))))
+        return cls(value=rebuild(structure, arrays), outputs=arrays, names=[t.get("name") for t in outs],
+                   structure=structure, graph_id=resp.get("graph_id"), device=resp.get("device"),
+                   timing=resp.get("timing") or {})
+
+
+@dataclass
+class RetryPolicy:
+    """Which failures are retried and how long to wait.
+
+    Retried: 429 overloaded, 503 device_unavailable, and connection failures (jobs are pure,
+    so resending is safe); not timeouts. The wait before retry n (0-based) is
+    `Retry-After + U(0, b)` when the service sent Retry-After, else `U(b/2, b)`,
+    with b = min(backoff_max, backoff_initial * 2**n). A Retry-After above
+    `max_retry_after` is not waited for: the error is raised.
+    """
+
+    max_retries: int = 4
+    backoff_initial: float = 0.25
+    backoff_max: float = 8.0
+    max_retry_after: float = 60.0
+    retry_on: tuple = (errors.Overloaded, errors.DeviceUnavailable, errors.APIConnectionError)
+    no_retry_on: tuple = (errors.APITimeoutError,)
+
+    def delay(self, err: Exception, attempt: int, rng: random.Random) -> float | None:
+        if attempt >= self.max_retries or not isinstance(err, self.retry_on) or isinstance(err, self.no_retry_on):
+            return None
+        b = min(self.backoff_max, self.backoff_initial * (2 ** attempt))
+        ra = getattr(err, "retry_after", None)
+        if ra is not None:
+            if ra > self.max_retry_after:
+                return None
+            return ra + rng.uniform(0, b)
+        return rng.uniform(b / 2, b)
+
+
+_Call = tuple  # (op, body, binary, path_arg)
+
+
+class _BaseClient:
+    def __init__(self, base_url: str | None = None, *, api_key: str | None = None, timeout: Any = 60.0,
+                 max_retries: int | None = None, retry: RetryPolicy | None = None, device: str | None = None,
+                 binary_threshold: int | None = DEFAULT_BINARY_THRESHOLD, register_graphs: bool = True,
+                 transport: str | None = None, http_transport: Any = None, headers: dict | None = None,
+                 deadline_ms: int | None = None, seed: int | None = None):
+        self.base_url = (base_url or os.environ.get("GRADSERVE_SERVER") or DEFAULT_URL).rstrip("/")
+        self.api_key = api_key if api_key is not None else os.environ.get("GRADSERVE_API_KEY") or None
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        if max_retries is not None:
+            self.retry.max_retries = max_retries
+        self.device = normalize_device(device)
+        self.binary_threshold = binary_threshold
+        self.register_graphs = register_graphs
+        self.deadline_ms = deadline_ms
+        self._rng = random.Random(seed)
+        self._known: dict[str, str] = {}  # content hash -> graph_id the service gave
+        self._lock = threading.Lock()
+        self._transport = make_transport(self.base_url, api_key=self.api_key, timeout=timeout,
+                                         http_transport=http_transport, headers=headers,
+                                         asynchronous=self._asynchronous, transport=transport)
+
+    _asynchronous = False
+
+    # -- request bodies ------------------------------------------------------------------------
+    def _common(self, ref: GraphRef, inputs, params, device, deadline_ms, binary_output) -> dict:
+        dtypes = None
+        if ref.doc is not None and isinstance(ref.doc.get("inputs"), list):
+            dtypes = [i.get("dtype") for i in ref.doc["inputs"]]
+        body: dict[str, Any] = {"inputs": _arrays(inputs, dtypes)}
+        if params:
+            body["params"] = {k: _array(v) for k, v in params.items()}
+        dev = normalize_device(device) or self.device
+        if dev:
+            body["device"] = dev
+        dl = deadline_ms if deadline_ms is not None else self.deadline_ms
+        if dl is not None:
+            body["deadline_ms"] = int(dl)
+        if binary_output is None:
+            binary_output = self._binary(body)
+        if binary_output:
+            body["binary_output"] = True
+        return body
+
+    def _binary(self, body: dict) -> bool:
+        return self.binary_threshold is not None and nbytes(body) >= self.binary_threshold
+
+    # -- the job protocol (shared by sync and async) ------------------------------------------------
+    def _job(self, op: str, ref: GraphRef, fields: dict) -> Generator[_Call, Any, Result]:
+        gid = ref.graph_id if ref.doc is None else self._known.get(ref.hash)
+        if gid is None and self.register_graphs:
+            resp = yield ("register_graph", {"graph": ref.doc}, False, None)
+            gid = resp.get("graph_id") or ref.hash
+            with self._lock:
+                self._known[ref.hash] = gid
+        inline = gid is None
+        binary = self._binary(fields)
+        while True:
+            body = {"graph": ref.doc} if inline else {"graph_id": gid}
+            body.update(fields)
+            try:
+                resp = yield (op, body, binary, None)
+            except errors.GraphNotFound:
+                if inline or ref.doc is None:
+                    raise
+                inline = True  # this replica has not seen the graph: send it along (replicas share nothing)
+                continue
+            if resp.get("graph_id") and ref.doc is not None:
+                with self._lock:
+                    self._known.setdefault(ref.hash, resp["graph_id"])
+            return Result.from_response(resp)
+
+    def _register(self, ref: GraphRef) -> Generator[_Call, Any, str]:
+        resp = yield ("register_graph", {"graph": ref.doc}, False, None)
+        gid = resp.get("graph_id") or ref.hash
+        with self._lock:
+            self._known[ref.hash] = gid
+        return gid
+
+    def _simple(self, op: str, path_arg: str | None = None) -> Generator[_Call, Any, dict]:
+        resp = yield (op, None, False, path_arg)
+        return resp
+
+    def _fields(self, ref, inputs, params, device, deadline_ms, binary_output, **extra) -> dict:
+        body = self._common(ref, inputs, params, device, deadline_ms, False)
+        for k, v in extra.items():
+            if v is not None:
+                body[k] = v
+        if binary_output is None:
+            binary_output = self._binary(body)
+        if binary_output:
+            body["binary_output"] = True
+        return body
+
+    # one builder per endpoint -------------------------------------------------------------------
+    def _b_eval(self, graph, inputs, *, params=None, device=None, deadline_ms=None, binary_output=None):
+        ref = as_graph_ref(graph, inputs)
+        return self._job("eval", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output))
+
+    def _b_grad(self, graph, inputs, *, grad_position=0, weights=None, get_all=None, get_by_list=None,
+                sens=None, order=1, value_and_grad=False, params=None, device=None, deadline_ms=None,
+                binary_output=None):
+        ref = as_graph_ref(graph, inputs)
+        extra: dict[str, Any] = {}
+        if get_all or get_by_list:
+            extra["get_all"] = bool(get_all)
+            extra["get_by_list"] = bool(get_by_list)
+        else:
+            extra["grad_position"] = list(grad_position) if isinstance(grad_position, (tuple, list)) else grad_position
+        if weights is not None:
+            extra["weights"] = [getattr(w, "name", w) for w in weights]
+        if sens is not None:
+            extra["sens"] = _tensor_or_list(sens)
+        if order != 1:
+            extra["order"] = int(order)
+        if value_and_grad:
+            extra["value_and_grad"] = True
+        fields = self._fields(ref, inputs, params, device, deadline_ms, binary_output, **extra)
+        if "grad_position" in extra and extra["grad_position"] is None:
+            fields["grad_position"] = None
+        return self._job("grad", ref, fields)
+
+    def _b_jvp(self, graph, inputs, tangents, *, positions=None, params=None, device=None, deadline_ms=None,
+               binary_output=None):
+        ref = as_graph_ref(graph, inputs)
+        return self._job("jvp", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
+                                                  tangents=_arrays(tangents), positions=_pos(positions)))
+
+    def _b_vjp(self, graph, inputs, v, *, params=None, device=None, deadline_ms=None, binary_output=None):
+        ref = as_graph_ref(graph, inputs)
+        return self._job("vjp", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
+                                                  v=_tensor_or_list(v)))
+
+    def _b_jacobian(self, graph, inputs, *, positions=0, mode="rev", params=None, device=None, deadline_ms=None,
+                    binary_output=None):
+        if mode not in ("rev", "fwd"):
+            raise ValueError("mode must be 'rev' or 'fwd'")
+        ref = as_graph_ref(graph, inputs)
+        return self._job("jacobian", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
+                                                       positions=_pos(positions), mode=mode))
+
+    def _b_hessian(self, graph, inputs, *, positions=0, params=None, device=None, deadline_ms=None,
+                   binary_output=None):
+        ref = as_graph_ref(graph, inputs)
+        return self._job("hessian", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
+                                                      positions=_pos(positions)))
+
+    def _b_hvp(self, graph, inputs, v, *, positions=0, params=None, device=None, deadline_ms=None,
+               binary_output=None):
+        ref = as_graph_ref(graph, inputs)
+        return self._job("hvp", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
+                                                  v=_arrays(v), positions=_pos(positions)))
+
+    def _b_register(self, graph):
+        ref = as_graph_ref(graph)
+        if ref.doc is None:
+            raise TypeError("register_graph needs the graph itself, not an id")
+        return self._register(ref)
+
+
+def _pos(p):
+    if p is None:
+        return None
+    return list(p) if isinstance(p, (list, tuple)) else int(p)
+
+
+class Client(_BaseClient):
+    """Synchronous client.
+
+        client = gradserve.Client("http://127.0.0.1:8000", api_key=...)
+        dx = client.grad(graph, [x, y]).value
+    """
+
+    def _call(self, op, body, binary, path_arg):
+        attempt = 0
+        while True:
+            try:
+                return self._transport.call(op, body, binary=binary, path_arg=path_arg)
+            except errors.GradserveError as e:
+                delay = self.retry.delay(e, attempt, self._rng)
+                if delay is None:
+                    raise
+                attempt += 1
+                self._sleep(delay)
+
+    _sleep = staticmethod(time.sleep)
+
+    def _drive(self, gen: Generator):
+        try:
+            step = next(gen)
+            while True:
+                try:
+                    result = self._call(*step)
+                except errors.GradserveError as e:
+                    step = gen.throw(e)
+                else:
+                    step = gen.send(result)
+        except StopIteration as stop:
+            return stop.value
+
+    # -- API -----------------------------------------------------------------------------------
+    def eval(self, graph, inputs=(), **kw) -> Result:
+        """POST /v1/eval: the graph's outputs (its own grad/jvp nodes evaluated)."""
+        return self._drive(self._b_eval(graph, inputs, **kw))
+
+    def grad(self, graph, inputs=(), **kw) -> Result:
+        """POST /v1/grad. Functional form (grad_position, weights) or GradOperation form (get_all, get_by_list)."""
+        return self._drive(self._b_grad(graph, inputs, **kw))
+
+    def jvp(self, graph, inputs, tangents, **kw) -> Result:
+        """POST /v1/jvp -> (out, jvp_out)."""
+        return self._drive(self._b_jvp(graph, inputs, tangents, **kw))
+
+    def vjp(self, graph, inputs, v, **kw) -> Result:
+        """POST /v1/vjp -> (out, grads) (the seed's form)."""
+        return self._drive(self._b_vjp(graph, inputs, v, **kw))
+
+    def jacobian(self, graph, inputs, **kw) -> Result:
+        """POST /v1/jacobian: blocks of shape out.shape + in.shape."""
+        return self._drive(self._b_jacobian(graph, inputs, **kw))
+
+    def hessian(self, graph, inputs, **kw) -> Result:
+        """POST /v1/hessian: blocks of shape in.shape + in.shape of a scalar-output graph."""
+        return self._drive(self._b_hessian(graph, inputs, **kw))
+
+    def hvp(self, graph, inputs, v, **kw) -> Result:
+        """POST /v1/hvp: Hessian-vector product."""
+        return self._drive(self._b_hvp(graph, inputs, v, **kw))
+
+    def register_graph(self, graph) -> str:
+        """POST /v1/graphs -> graph_id (cached: later jobs send only the id)."""
+        return self._drive(self._b_register(graph))
+
+    def get_graph(self, graph_id: str) -> dict:
+        return self._drive(self._simple("get_graph", graph_id))
+
+    def devices(self) -> dict:
+        """GET /v1/devices -> {"pools": [...]}."""
+        return self._drive(self._simple("devices"))
+
+    def health(self, *, live: bool = False) -> bool:
+        """True when the service is ready (or only live, with live=True); False otherwise."""
+        try:
+            self._transport.call("health_live" if live else "health_ready", None)
+            return True
+        except errors.GradserveError:
+            return False
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class AsyncClient(_BaseClient):
+    """Asynchronous client (asyncio or trio via anyio); the same methods as `Client`, awaited."""
+
+    _asynchronous = True
+
+    @staticmethod
+    async def _sleep(delay: float) -> None:
+        import anyio
+
+        await anyio.sleep(delay)
+
+    async def _call(self, op, body, binary, path_arg):
+        attempt = 0
+        while True:
+            try:
+                return await self._transport.call(op, body, binary=binary, path_arg=path_arg)
+            except errors.GradserveError as e:
+                delay = self.retry.delay(e, attempt, self._rng)
+                if delay is None:
+                    raise
+                attempt += 1
+                await self._sleep(delay)
+
+    async def _drive(self, gen: Generator):
+        try:
+            step = next(gen)
+            while True:
+                try:
+                    result = await self._call(*step)
+                except errors.GradserveError as e:
+                    step = gen.throw(e)
+                else:
+                    step = gen.send(result)
+        except StopIteration as stop:
+            return stop.value
+
+    async def eval(self, graph, inputs=(), **kw) -> Result:
+        return await self._drive(self._b_eval(graph, inputs, **kw))
+
+    async def grad(self, graph, inputs=(), **kw) -> Result:
+        return await self._drive(self._b_grad(graph, inputs, **kw))
+
+    async def jvp(self, graph, inputs, tangents, **kw) -> Result:
+        return await self._drive(self._b_jvp(graph, inputs, tangents, **kw))
+
+    async def vjp(self, graph, inputs, v, **kw) -> Result:
+        return await self._drive(self._b_vjp(graph, inputs, v, **kw))
+
+    async def jacobian(self, graph, inputs, **kw) -> Result:
+        return await self._drive(self._b_jacobian(graph, inputs, **kw))
+
+    async def hessian(self, graph, inputs, **kw) -> Result:
+        return await self._drive(self._b_hessian(graph, inputs, **kw))
+
+    async def hvp(self, graph, inputs, v, **kw) -> Result:
+        return await self._drive(self._b_hvp(graph, inputs, v, **kw))
+
+    async def register_graph(self, graph) -> str:
+        return await self._drive(self._b_register(graph))
+
+    async def get_graph(self, graph_id: str) -> dict:
+        return await self._drive(self._simple("get_graph", graph_id))
+
+    async def devices(self) -> dict:
+        return await self._drive(self._simple("devices"))
+
+    async def health(self, *, live: bool = False) -> bool:
+        try:
+            await self._transport.call("health_live" if live else "health_ready", None)
+            return True
+        except errors.GradserveError:
+            return False
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.aclose()

@@ -1,0 +1,364 @@
+"""Tensor, Parameter, ParameterTuple.
+
+A Tensor is either concrete (holds a NumPy array: what you create and what calls return)
+or symbolic (a value inside a trace: a name in the graph being built, with shape and dtype).
+Operators on Tensors emit graph ops while tracing; on concrete Tensors outside a trace
+they run on the service (one small graph per op).
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import dtype as _dt
+
+_SUPPORTED = ("bool", "int32", "int64", "float16", "float32", "float64")
+
+
+def _to_array(data, dtype) -> np.ndarray:
+    if isinstance(data, Tensor):
+        data = data.asnumpy()
+    if isinstance(data, (tuple, list)) and any(isinstance(x, Tensor) for x in data):
+        data = [x.asnumpy() if isinstance(x, Tensor) else x for x in data]
+    if dtype is not None:
+        return np.array(data, dtype=_dt.to_name(dtype))
+    was_array = isinstance(data, (np.ndarray, np.generic))
+    arr = np.array(data)
+    name = arr.dtype.name
+    if not was_array:  # Python numbers: MindSpore's defaults
+        if arr.dtype.kind == "f":
+            return arr.astype(np.float32)
+        if arr.dtype.kind in "iu":
+            return arr.astype(np.int64)
+    if name in _SUPPORTED:
+        return arr
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64 if arr.dtype.itemsize > 4 or arr.dtype.kind == "u" else np.int32)
+    if arr.dtype.kind == "f":
+        return arr.astype(np.float64 if arr.dtype.itemsize > 8 else np.float32)
+    raise TypeError(f"cannot make a Tensor of dtype {arr.dtype}; supported: {', '.join(_SUPPORTED)}")
+
+
+def _fmt_scalar(v, dtype) -> str:
+    if dtype.kind == "f":
+        return f"{v:.8e}"
+    if dtype.kind == "b":
+        return "True" if v else "False"
+    return str(v)
+
+
+def _fmt_array(a: np.ndarray, depth: int) -> str:
+    """MindSpore's value form: `[ 1.00000000e+00, -2.00000000e+00]`, rows on their own lines."""
+    if a.ndim == 1:
+        items = [_fmt_scalar(v, a.dtype) for v in a.tolist()]
+        lead = " " if items and not items[0].startswith("-") else ""
+        return "[" + lead + ", ".join(items) + "]"
+    sep = "," + "\n" * (a.ndim - 1) + " " * depth
+    return "[" + sep.join(_fmt_array(r, depth + 1) for r in a) + "]"
+
+
+class Tensor:
+    """`Tensor(input_data, dtype=None)`: MindSpore's constructor (Python floats default to float32)."""
+
+    __array_priority__ = 1000  # numpy defers `ndarray * Tensor` to Tensor
+
+    def __init__(self, input_data=None, dtype=None, shape=None, init=None, *, const_arg=False):
+        if input_data is None:
+            if shape is None:
+                raise ValueError("Tensor needs input_data or shape")
+            input_data = np.zeros(shape, dtype=_dt.to_name(dtype or _dt.float32))
+        self._data = _to_array(input_data, dtype)
+        if shape is not None and tuple(self._data.shape) != tuple(shape):
+            self._data = np.broadcast_to(self._data, tuple(shape)).copy()
+        self._trace = None
+        self._name = None
+        self._shape = tuple(self._data.shape)
+        self._dtype = self._data.dtype.name
+
+    @classmethod
+    def _symbolic(cls, trace, name: str, shape, dtype: str) -> "Tensor":
+        t = cls.__new__(cls)
+        t._data = None
+        t._trace = trace
+        t._name = name
+        t._shape = tuple(int(s) for s in shape)
+        t._dtype = dtype
+        return t
+
+    # -- data ---------------------------------------------------------------------------------
+    @property
+    def is_symbolic(self) -> bool:
+        return self._data is None
+
+    def _concrete(self, what: str) -> np.ndarray:
+        if self._data is None:
+            raise RuntimeError(f"{what} of a Tensor inside a trace (construct is compiled to a graph; its values "
+                               "exist only on the service). Return the Tensor from construct instead.")
+        return self._data
+
+    def asnumpy(self) -> np.ndarray:
+        return self._concrete("asnumpy()").copy()
+
+    def __array__(self, dtype=None, copy=None):
+        a = self._concrete("np.asarray()")
+        return a.astype(dtype) if dtype is not None else a
+
+    def item(self, index=None):
+        a = self._concrete("item()")
+        return a.item() if index is None else a.item(index)
+
+    def tolist(self):
+        return self._concrete("tolist()").tolist()
+
+    @property
+    def shape(self) -> tuple:
+        return self._shape
+
+    @property
+    def dtype(self) -> _dt.Type:
+        return _dt.get(self._dtype)
+
+    @property
+    def ndim(self) -> int:
+        return len(self._shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self._shape, dtype=np.int64)) if self._shape else 1
+
+    def __len__(self) -> int:
+        if not self._shape:
+            raise TypeError("len() of a 0-d Tensor")
+        return self._shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __bool__(self) -> bool:
+        return bool(self._concrete("bool() (Python control flow on a traced value)"))
+
+    def __float__(self) -> float:
+        return float(self._concrete("float()"))
+
+    def __int__(self) -> int:
+        return int(self._concrete("int()"))
+
+    def __index__(self) -> int:
+        return int(self._concrete("int()"))
+
+    __hash__ = object.__hash__
+
+    # -- printing (MindSpore's forms) ------------------------------------------------------------
+    def __str__(self) -> str:
+        if self._data is None:
+            return repr(self)
+        return np.array2string(self._data) if self._data.ndim else str(self._data.item())
+
+    def _value_str(self) -> str:
+        a = self._data
+        if a.ndim == 0:
+            return " " + _fmt_scalar(a.item(), a.dtype)
+        return ("\n" if a.ndim > 1 else " ") + _fmt_array(a, 1)
+
+    def __repr__(self) -> str:
+        shape = list(self._shape)
+        if self._data is None:
+            return f"Tensor(shape={shape}, dtype={self.dtype}, traced={self._name})"
+        return f"Tensor(shape={shape}, dtype={self.dtype}, value={self._value_str()})"
+
+    # -- conversions and methods ---------------------------------------------------------------------
+    def astype(self, dtype) -> "Tensor":
+        from . import ops
+
+        return ops.cast(self, dtype)
+
+    def reshape(self, *shape) -> "Tensor":
+        from . import ops
+
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return ops.reshape(self, shape)
+
+    def transpose(self, *perm) -> "Tensor":
+        from . import ops
+
+        if len(perm) == 1 and isinstance(perm[0], (tuple, list)):
+            perm = tuple(perm[0])
+        return ops.transpose(self, perm or None)
+
+    @property
+    def T(self) -> "Tensor":
+        return self.transpose()
+
+    def sum(self, axis=None, keepdims=False) -> "Tensor":
+        from . import ops
+
+        return ops.sum(self, axis, keepdims)
+
+    def mean(self, axis=None, keep_dims=False) -> "Tensor":
+        from . import ops
+
+        return ops.mean(self, axis, keep_dims)
+
+    def squeeze(self, axis=None) -> "Tensor":
+        from . import ops
+
+        return ops.squeeze(self, axis)
+
+    def expand_dims(self, axis: int) -> "Tensor":
+        from . import ops
+
+        return ops.expand_dims(self, axis)
+
+    def abs(self) -> "Tensor":
+        from . import ops
+
+        return ops.abs(self)
+
+    def exp(self) -> "Tensor":
+        from . import ops
+
+        return ops.exp(self)
+
+    def log(self) -> "Tensor":
+        from . import ops
+
+        return ops.log(self)
+
+    def square(self) -> "Tensor":
+        from . import ops
+
+        return ops.square(self)
+
+    def sqrt(self) -> "Tensor":
+        from . import ops
+
+        return ops.sqrt(self)
+
+    def tanh(self) -> "Tensor":
+        from . import ops
+
+        return ops.tanh(self)
+
+    def sin(self) -> "Tensor":
+        from . import ops
+
+        return ops.sin(self)
+
+    def cos(self) -> "Tensor":
+        from . import ops
+
+        return ops.cos(self)
+
+    def max(self, axis=None, keepdims=False) -> "Tensor":
+        from . import ops
+
+        return ops.max(self, axis, keepdims)
+
+    def min(self, axis=None, keepdims=False) -> "Tensor":
+        from . import ops
+
+        return ops.min(self, axis, keepdims)
+
+    # -- operators -----------------------------------------------------------------------------
+    def _bin(self, op, other, reverse=False):
+        from ._trace import binary
+
+        if not isinstance(other, (Tensor, numbers.Number, np.ndarray, np.generic, list, tuple)):
+            return NotImplemented
+        return binary(op, other, self) if reverse else binary(op, self, other)
+
+    def __add__(self, o): return self._bin("add", o)
+    def __radd__(self, o): return self._bin("add", o, True)
+    def __sub__(self, o): return self._bin("sub", o)
+    def __rsub__(self, o): return self._bin("sub", o, True)
+    def __mul__(self, o): return self._bin("mul", o)
+    def __rmul__(self, o): return self._bin("mul", o, True)
+    def __truediv__(self, o): return self._bin("div", o)
+    def __rtruediv__(self, o): return self._bin("div", o, True)
+    def __pow__(self, o): return self._bin("pow", o)
+    def __rpow__(self, o): return self._bin("pow", o, True)
+    def __lt__(self, o): return self._bin("less", o)
+    def __le__(self, o): return self._bin("less_equal", o)
+    def __gt__(self, o): return self._bin("greater", o)
+    def __ge__(self, o): return self._bin("greater_equal", o)
+    def __eq__(self, o): return self._bin("equal", o)  # noqa: E704 - elementwise, as in MindSpore
+    def __ne__(self, o): return self._bin("not_equal", o)
+    def __and__(self, o): return self._bin("logical_and", o)
+    def __or__(self, o): return self._bin("logical_or", o)
+
+    def __matmul__(self, o):
+        from . import ops
+
+        return ops.matmul(self, o)
+
+    def __rmatmul__(self, o):
+        from . import ops
+
+        return ops.matmul(o, self)
+
+    def __neg__(self):
+        from . import ops
+
+        return ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        from . import ops
+
+        return ops.abs(self)
+
+    def __invert__(self):
+        from . import ops
+
+        return ops.logical_not(self)
+
+    def __getitem__(self, index):
+        from ._trace import getitem
+
+        return getitem(self, index)
+
+
+class Parameter(Tensor):
+    """A trainable tensor with a name (`Parameter(Tensor(...), name='z')`). Its value travels with the graph."""
+
+    def __init__(self, default_input, name: str | None = None, requires_grad: bool = True, layerwise_parallel=False):
+        super().__init__(default_input)
+        self.name = name if name is not None else "Parameter"
+        self._auto_name = name is None
+        self.requires_grad = requires_grad
+        self._version = 0
+
+    def set_data(self, data, slice_shape=False) -> "Parameter":
+        arr = _to_array(data, self._dtype)
+        if arr.shape != self._shape:
+            raise ValueError(f"set_data: shape {list(arr.shape)} differs from the parameter's {list(self._shape)}")
+        self._data = arr
+        self._version += 1
+        return self
+
+    def assign_value(self, value) -> "Parameter":
+        return self.set_data(value)
+
+    @property
+    def data(self) -> "Parameter":
+        return self
+
+    def __repr__(self) -> str:
+        return (f"Parameter (name={self.name}, shape={tuple(self._shape)}, dtype={self.dtype}, "
+                f"requires_grad={self.requires_grad})")
+
+
+class ParameterTuple(tuple):
+    """A tuple of Parameters (what `GradOperation(get_by_list=True)` differentiates)."""
+
+    def __new__(cls, iterable=()):
+        items = tuple(iterable)
+        for p in items:
+            if not isinstance(p, Parameter):
+                raise TypeError(f"ParameterTuple holds Parameters, got {type(p).__name__}")
+        return super().__new__(cls, items)

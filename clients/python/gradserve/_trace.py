@@ -1,0 +1,606 @@
+"""Tracing: Python code over Tensors -> a `gradserve.graph/1` graph.
+
+A `Trace` records one graph body (the top graph, or a function that a derivative node
+refers to). Calling a cell or an op with no trace active starts a top-level trace
+(`run_program`): the tensor arguments become graph inputs, `construct` runs once on
+symbolic Tensors, and the resulting graph is sent to the service's /v1/eval.
+Derivative interfaces (`GradOperation`, `grad`, `jvp`, ...) called inside a trace trace
+their function into a *function* of the graph (`trace_function`) and emit one `grad`
+or `jvp` node over it, so derivatives nest (GradSec(Grad(net)), a loss using ops.grad).
+
+A function that uses a Tensor of an enclosing trace (a closure) gets it as an extra
+input after its own arguments ("captures"); parameters are one namespace for the
+graph and all its functions, and their values travel in the top graph.
+"""
+from __future__ import annotations
+
+import base64
+import contextlib
+import inspect
+import json
+import re
+import threading
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import _catalog
+from . import context as _context
+from ._infer import infer
+from ._tensor import Parameter, Tensor
+
+_tls = threading.local()
+B64_ELEMENTS = 1024  # constants and parameter values at least this large travel as base64
+
+
+class TraceError(RuntimeError):
+    pass
+
+
+def _stack() -> list:
+    s = getattr(_tls, "stack", None)
+    if s is None:
+        s = _tls.stack = []
+    return s
+
+
+def current() -> "Trace | None":
+    s = _stack()
+    return s[-1] if s else None
+
+
+@contextlib.contextmanager
+def active(tr: "Trace"):
+    s = _stack()
+    s.append(tr)
+    try:
+        yield tr
+    finally:
+        s.pop()
+
+
+# -- trees ----------------------------------------------------------------------------------------
+def flatten(x) -> tuple[list, Any]:
+    if isinstance(x, (tuple, list)) and not isinstance(x, Tensor):
+        leaves, defs = [], []
+        for v in x:
+            lv, d = flatten(v)
+            leaves.extend(lv)
+            defs.append(d)
+        return leaves, ("list" if isinstance(x, list) else "tuple", tuple(defs))
+    return [x], "*"
+
+
+def unflatten(tdef, leaves, *, as_list: bool = False):
+    it = iter(leaves)
+
+    def build(d):
+        if d == "*":
+            return next(it)
+        kind, subs = d
+        items = [build(s) for s in subs]
+        return items if (as_list or kind == "list") else tuple(items)
+
+    return build(tdef)
+
+
+def _sig(leaf):
+    if isinstance(leaf, Tensor):
+        return ("T", leaf.shape, leaf._dtype)
+    try:
+        hash(leaf)
+        return ("S", type(leaf).__name__, leaf)
+    except TypeError:
+        return ("S", type(leaf).__name__, id(leaf))
+
+
+# -- JSON helpers ---------------------------------------------------------------------------------
+def tensor_json(a: np.ndarray) -> dict:
+    a = np.asarray(a)
+    d = {"shape": list(a.shape), "dtype": a.dtype.name}
+    if a.size >= B64_ELEMENTS or (a.dtype.kind == "f" and not np.isfinite(a).all()):
+        d["b64"] = base64.b64encode(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes()).decode()
+    else:
+        d["data"] = a.reshape(-1).tolist()
+    return d
+
+
+def jsonable(v):
+    if isinstance(v, np.ndarray):
+        return {"tensor": tensor_json(v)}
+    if isinstance(v, (tuple, list)):
+        return [jsonable(x) for x in v]
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, Tensor):
+        return jsonable(v.asnumpy())
+    return v
+
+
+def _label(s: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", s)[:40] or "f"
+
+
+def _arg_names(fn, n: int) -> list[str]:
+    target = getattr(fn, "construct", None) if not inspect.isfunction(fn) else fn
+    names: list[str] = []
+    try:
+        sig = inspect.signature(target if target is not None else fn)
+        for p in sig.parameters.values():
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+                names.append(p.name)
+    except (TypeError, ValueError):
+        pass
+    return [names[i] if i < len(names) else f"x{i}" for i in range(n)]
+
+
+# -- the trace ------------------------------------------------------------------------------------
+class Trace:
+    def __init__(self, parent: "Trace | None", label: str):
+        self.parent = parent
+        self.root: Trace = parent.root if parent is not None else self
+        self.label = _label(label)
+        self.inputs: list[dict] = []
+        self.params: dict[str, tuple] = {}  # name -> (shape, dtype), declared in this body
+        self.nodes: list[dict] = []
+        self.captures: list[Tensor] = []
+        self._capture_names: dict[int, str] = {}
+        self._consts: dict[int, tuple] = {}
+        self._names: set[str] = set()
+        self._n = 0
+        if parent is None:
+            self.functions: dict[str, dict] = {}
+            self._fn_by_content: dict[bytes, str] = {}
+            self.param_objs: dict[str, Parameter] = {}
+            self._param_names: dict[int, str] = {}
+
+    # names
+    def fresh(self) -> str:
+        self._n += 1
+        return f"%{self._n}"
+
+    def _unique(self, base: str) -> str:
+        name, k = base, 0
+        while name in self._names or not name:
+            k += 1
+            name = f"{base}_{k}"
+        self._names.add(name)
+        return name
+
+    def new_input(self, shape, dtype: str, name: str = "x") -> Tensor:
+        name = self._unique(name)
+        self.inputs.append({"name": name, "shape": list(shape), "dtype": dtype})
+        return Tensor._symbolic(self, name, shape, dtype)
+
+    def is_ancestor(self, tr: "Trace") -> bool:
+        p = self.parent
+        while p is not None:
+            if p is tr:
+                return True
+            p = p.parent
+        return False
+
+    # values
+    def param_name(self, p: Parameter) -> str:
+        r = self.root
+        name = r._param_names.get(id(p))
+        if name is None:
+            base = p.name or "param"
+            name, k = base, 0
+            while name in r.param_objs:
+                k += 1
+                name = f"{base}_{k}"
+            r._param_names[id(p)] = name
+            r.param_objs[name] = p
+        return name
+
+    def declare_param(self, p: Parameter) -> str:
+        name = self.param_name(p)
+        self.params.setdefault(name, (tuple(p.shape), p._dtype))
+        return name
+
+    def ref(self, x) -> str:
+        """The name of a value in this body (emitting a constant, a parameter or a capture as needed)."""
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        if x._data is None:
+            if x._trace is self:
+                return x._name
+            if self.is_ancestor(x._trace):
+                name = self._capture_names.get(id(x))
+                if name is None:
+                    name = self._unique(f"c{len(self.captures)}")
+                    self.inputs.append({"name": name, "shape": list(x.shape), "dtype": x._dtype})
+                    self.captures.append(x)
+                    self._capture_names[id(x)] = name
+                return name
+            raise TraceError(f"a traced Tensor ({x._name}) was used outside the trace that made it: a value of "
+                             "construct escaped (kept on self, or returned by a derivative function and used later)")
+        if isinstance(x, Parameter):
+            return self.declare_param(x)
+        hit = self._consts.get(id(x))
+        if hit is not None:
+            return hit[1]
+        name = self._const(x._data)
+        self._consts[id(x)] = (x, name)
+        return name
+
+    def _const(self, a: np.ndarray) -> str:
+        flat = a.reshape(-1)
+        if a.size and (a.dtype.kind != "f" or np.isfinite(flat[0])) and (flat == flat[0]).all() and \
+                (a.dtype.kind != "i" or abs(int(flat[0])) < 2 ** 53):
+            v = flat[0].item()
+            return self.emit("fill", [], {"shape": list(a.shape), "value": float(v), "dtype": a.dtype.name},
+                             [(a.shape, a.dtype.name)])[0]._name
+        return self.emit("const", [], {"value": a}, [(a.shape, a.dtype.name)])[0]._name
+
+    def emit(self, op: str, in_names: list[str], attrs: dict, out_avals: list) -> list[Tensor]:
+        outs = [self.fresh() for _ in out_avals]
+        self.nodes.append({"op": op, "inputs": list(in_names), "outputs": outs,
+                           "attrs": {k: jsonable(v) for k, v in attrs.items()}})
+        return [Tensor._symbolic(self, n, s, d) for n, (s, d) in zip(outs, out_avals)]
+
+    # bodies
+    def body(self, outputs) -> dict:
+        clash = {i["name"] for i in self.inputs} & set(self.params)
+        ren = {}
+        for n in sorted(clash):
+            ren[n] = self._unique(n + "_in")
+
+        def r(n):
+            return ren.get(n, n)
+
+        def tree(t):
+            return [tree(s) for s in t] if isinstance(t, list) else r(t)
+
+        return {"name": self.label,
+                "inputs": [dict(i, name=r(i["name"])) for i in self.inputs],
+                "params": [{"name": k, "shape": list(s), "dtype": d} for k, (s, d) in self.params.items()],
+                "nodes": [dict(nd, inputs=[r(n) for n in nd["inputs"]]) for nd in self.nodes] if ren else self.nodes,
+                "outputs": tree(outputs)}
+
+    def add_function(self, body: dict, label: str) -> str:
+        r = self.root
+        key = json.dumps({k: v for k, v in body.items() if k != "name"}, sort_keys=True,
+                         separators=(",", ":")).encode()
+        name = r._fn_by_content.get(key)
+        if name is None:
+            name = f"f{len(r.functions):04d}_{_label(label)}"
+            body["name"] = name
+            r.functions[name] = body
+            r._fn_by_content[key] = name
+        return name
+
+    def outputs_of(self, out) -> Any:
+        leaves, tdef = flatten(out)
+        names = []
+        for v in leaves:
+            if v is None:
+                raise TraceError("construct returned None where a Tensor was expected")
+            names.append(self.ref(v if isinstance(v, Tensor) else Tensor(v)))
+        return unflatten(tdef, names, as_list=True), tdef
+
+
+# -- ops ------------------------------------------------------------------------------------------
+_eager_cache: dict = {}
+
+
+def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
+    """Emit `op` (one node) in the active trace; with none active, run it on the service."""
+    attrs = dict(attrs or {})
+    full = _catalog.check(op, len(inputs), attrs)
+    inputs = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
+    tr = current()
+    if tr is None:
+        try:
+            key = (op, json.dumps(jsonable(attrs), sort_keys=True))
+            cache = _eager_cache.setdefault(key, {})
+        except TypeError:
+            cache = None
+        out = run_program(lambda *xs: apply(op, xs, attrs), inputs, cache=cache, label=op)
+        return list(out)
+    avals = [(x.shape, x._dtype) for x in inputs]
+    out_avals = infer(op, avals, full)
+    names = [tr.ref(x) for x in inputs]
+    return tr.emit(op, names, attrs, out_avals)
+
+
+def apply1(op: str, *inputs, **attrs) -> Tensor:
+    return apply(op, inputs, attrs)[0]
+
+
+def _scalar_dtype(value, other: str) -> tuple[str, str]:
+    """(dtype of the scalar, dtype the tensor must be cast to) for `tensor op python-scalar`."""
+    if isinstance(value, bool):
+        return other, other
+    if isinstance(value, (int, np.integer)):
+        return ("int64", "int64") if other == "bool" else (other, other)
+    if other in ("float16", "float32", "float64"):
+        return other, other
+    return "float32", "float32"
+
+
+def cast(x: Tensor, dtype: str) -> Tensor:
+    return x if x._dtype == dtype else apply1("cast", x, dtype=dtype)
+
+
+def binary(op: str, a, b) -> Tensor:
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    if not ta and not isinstance(a, (int, float, bool, np.generic)):
+        a, ta = Tensor(a), True
+    if not tb and not isinstance(b, (int, float, bool, np.generic)):
+        b, tb = Tensor(b), True
+    if ta and tb:
+        if a._dtype != b._dtype:
+            from .dtype import promote
+
+            dt = promote(a._dtype, b._dtype)
+            a, b = cast(a, dt), cast(b, dt)
+    elif ta:
+        sdt, tdt = _scalar_dtype(b, a._dtype)
+        a, b = cast(a, tdt), Tensor(np.asarray(b, dtype=sdt))
+    else:
+        sdt, tdt = _scalar_dtype(a, b._dtype)
+        b, a = cast(b, tdt), Tensor(np.asarray(a, dtype=sdt))
+    return apply1(op, a, b)
+
+
+def _index_item(it):
+    if it is None:
+        return None
+    if it is Ellipsis:
+        return "..."
+    if isinstance(it, bool):
+        raise IndexError("boolean indices are not supported (they make shapes data-dependent)")
+    if isinstance(it, (int, np.integer)):
+        return int(it)
+    if isinstance(it, Tensor) and it._data is not None and it.ndim == 0 and it._dtype.startswith("int"):
+        return int(it._data)
+    if isinstance(it, slice):
+        def v(x):
+            return None if x is None else int(x)
+        return [v(it.start), v(it.stop), v(it.step)]
+    raise IndexError(f"unsupported index {it!r}: use ints, slices, None, ... (or a Tensor of ints alone)")
+
+
+def getitem(t: Tensor, index) -> Tensor:
+    if isinstance(index, (Tensor, np.ndarray, list)) and not (isinstance(index, Tensor) and index.ndim == 0):
+        idx = index if isinstance(index, Tensor) else Tensor(np.asarray(index))
+        if not idx._dtype.startswith("int"):
+            raise IndexError("a Tensor index must hold integers")
+        if current() is None and t._data is not None and idx._data is not None:
+            return Tensor(t._data[idx._data])
+        return apply1("gather", t, idx, axis=0)
+    items = [_index_item(i) for i in (index if isinstance(index, tuple) else (index,))]
+    if current() is None and t._data is not None:  # concrete data movement: exact, done here
+        np_index = tuple(Ellipsis if i == "..." else (slice(*i) if isinstance(i, list) else i) for i in items)
+        return Tensor(np.ascontiguousarray(t._data[np_index]))
+    return apply1("index", t, index=items)
+
+
+# -- functions and derivative nodes ---------------------------------------------------------------------
+class FnInfo:
+    def __init__(self, name, trace, arg_inputs, out_tdef, flat_out_avals):
+        self.name = name
+        self.arg_inputs = arg_inputs  # index of each positional arg -> input index (Tensor args only)
+        self.captures = list(trace.captures)
+        self.in_avals = [(tuple(i["shape"]), i["dtype"]) for i in trace.inputs]
+        self.params = dict(trace.params)
+        self.out_tdef = out_tdef
+        self.flat_out_avals = flat_out_avals
+
+
+def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequence[Parameter] = ()) -> FnInfo:
+    parent = current()
+    if parent is None:
+        raise TraceError("trace_function needs an active trace")
+    tr = Trace(parent, label)
+    names = _arg_names(fn, len(args))
+    inner, arg_inputs = [], {}
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            arg_inputs[i] = len(tr.inputs)
+            inner.append(tr.new_input(a.shape, a._dtype, names[i]))
+        elif isinstance(a, (tuple, list)) and a and all(isinstance(v, Tensor) for v in flatten(a)[0]):
+            leaves, tdef = flatten(a)
+            inner.append(unflatten(tdef, [tr.new_input(v.shape, v._dtype, f"{names[i]}_{k}")
+                                          for k, v in enumerate(leaves)]))
+        else:
+            inner.append(a)
+    for p in predeclare:
+        tr.declare_param(p)
+    with active(tr):
+        out = fn(*inner)
+        outputs, tdef = tr.outputs_of(out)
+        flat_avals = []
+        for leaf in flatten(out)[0]:
+            leaf = leaf if isinstance(leaf, Tensor) else Tensor(leaf)
+            flat_avals.append((leaf.shape, leaf._dtype))
+    body = tr.body(outputs)
+    name = tr.add_function(body, label)
+    return FnInfo(name, tr, arg_inputs, tdef, flat_avals)
+
+
+def _call_inputs(tr: Trace, info: FnInfo, args: Sequence) -> list[str]:
+    names = []
+    for a in args:
+        if isinstance(a, Tensor):
+            names.append(tr.ref(a))
+        elif isinstance(a, (tuple, list)) and a and all(isinstance(v, Tensor) for v in flatten(a)[0]):
+            names.extend(tr.ref(v) for v in flatten(a)[0])
+    names.extend(tr.ref(c) for c in info.captures)
+    for pname, aval in info.params.items():  # a body that derives a function declares its parameters
+        tr.params.setdefault(pname, aval)
+    return names
+
+
+def _positions(info: FnInfo, positions: Sequence[int], nargs: int) -> list[int]:
+    out = []
+    for p in positions:
+        if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or not -nargs <= p < nargs:
+            from .errors import DifferentiationError
+
+            raise DifferentiationError(f"grad_position {p!r} out of range: the function takes {nargs} argument(s)")
+        p = int(p) % nargs
+        if p not in info.arg_inputs:
+            from .errors import DifferentiationError
+
+            raise DifferentiationError(f"argument {p} is not a Tensor and cannot be differentiated")
+        out.append(info.arg_inputs[p])
+    return out
+
+
+def emit_grad(fn, args: Sequence, *, positions: Sequence[int], weights: Sequence[Parameter] = (),
+              sens: Sequence | None = None, with_value: bool = False, label: str = "grad"):
+    """One `grad` node over `fn` traced at `args`. Returns (flat outputs, FnInfo)."""
+    info = trace_function(fn, args, label, predeclare=weights)
+    return emit_grad_node(info, args, positions=positions, weights=weights, sens=sens, with_value=with_value), info
+
+
+def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], weights: Sequence[Parameter] = (),
+                   sens: Sequence | None = None, with_value: bool = False) -> list[Tensor]:
+    tr = current()
+    pos = _positions(info, positions, len(args))
+    in_names = _call_inputs(tr, info, args)
+    if sens is not None:
+        if len(sens) != len(info.flat_out_avals):
+            from .errors import ShapeError
+
+            raise ShapeError(f"sens: expected {len(info.flat_out_avals)} tensor(s), one per output of the "
+                             f"function, got {len(sens)}")
+        for s, (_, dt) in zip(sens, info.flat_out_avals):
+            s = s if isinstance(s, Tensor) else Tensor(np.asarray(s, dtype=dt))
+            in_names.append(tr.ref(cast(s, dt) if s._dtype != dt else s))
+    wnames = [tr.declare_param(w) for w in weights]
+    out_avals = (list(info.flat_out_avals) if with_value else []) + [info.in_avals[i] for i in pos] + \
+        [(tuple(w.shape), w._dtype) for w in weights]
+    return tr.emit("grad", in_names, {"fn": info.name, "positions": pos, "weights": wnames,
+                                      "sens": sens is not None, "with_value": with_value}, out_avals)
+
+
+def emit_jvp(fn, args: Sequence, tangents: Sequence, *, positions: Sequence[int] | None = None, label: str = "jvp"):
+    """One `jvp` node over `fn` at `args`. Returns (flat values, flat tangents, FnInfo)."""
+    info = trace_function(fn, args, label)
+    vals, tans = emit_jvp_node(info, args, tangents, positions=positions)
+    return vals, tans, info
+
+
+def emit_jvp_node(info: FnInfo, args: Sequence, tangents: Sequence, *, positions: Sequence[int] | None = None):
+    tr = current()
+    positions = [i for i in range(len(args)) if i in info.arg_inputs] if positions is None else positions
+    pos = _positions(info, positions, len(args))
+    if len(tangents) != len(pos):
+        from .errors import ShapeError
+
+        raise ShapeError(f"jvp: expected {len(pos)} tangent(s), one per input, got {len(tangents)}")
+    in_names = _call_inputs(tr, info, args)
+    for t, i in zip(tangents, pos):
+        dt = info.in_avals[i][1]
+        t = t if isinstance(t, Tensor) else Tensor(np.asarray(t, dtype=dt))
+        in_names.append(tr.ref(cast(t, dt) if t._dtype != dt else t))
+    n = len(info.flat_out_avals)
+    outs = tr.emit("jvp", in_names, {"fn": info.name, "positions": pos}, list(info.flat_out_avals) * 2)
+    return outs[:n], outs[n:]
+
+
+def emit_call(fn, args: Sequence, label: str = "call"):
+    tr = current()
+    info = trace_function(fn, args, label)
+    outs = tr.emit("call", _call_inputs(tr, info, args), {"fn": info.name}, list(info.flat_out_avals))
+    return unflatten(info.out_tdef, outs), info
+
+
+# -- programs: top-level traces run on the service -----------------------------------------------------
+class Program:
+    """A traced top-level graph. Its JSON is rebuilt only when a parameter's value changed."""
+
+    def __init__(self, root: Trace, outputs, n_inputs: int):
+        self.root = root
+        self.outputs = outputs
+        self.n_inputs = n_inputs
+        self._doc_key = None
+        self._ref = None
+
+    def graph_doc(self) -> dict:
+        r = self.root
+        body = r.body(self.outputs)
+        params = []
+        for p in body["params"]:
+            obj = r.param_objs[p["name"]]
+            params.append(dict(p, value=tensor_json(obj._data)))
+        doc = {"format": _catalog.FORMAT, **body, "params": params}
+        if r.functions:
+            doc["functions"] = dict(r.functions)
+        return doc
+
+    def ref(self):
+        from ._client import GraphRef
+
+        key = tuple((id(r), getattr(r, "_version", 0)) for r in self.root.param_objs.values())
+        if self._ref is None or key != self._doc_key:
+            self._ref = GraphRef(self.graph_doc())
+            self._doc_key = key
+        return self._ref
+
+    def __gradserve_graph__(self):
+        return self.ref()
+
+
+def _wrap(value):
+    if isinstance(value, tuple):
+        return tuple(_wrap(v) for v in value)
+    if isinstance(value, list):
+        return tuple(_wrap(v) for v in value)
+    return Tensor(np.asarray(value))
+
+
+def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: Sequence[str] | None = None):
+    """Trace `fn(*args)` as a top-level graph; returns (Program, the Tensor leaves of args)."""
+    if current() is not None:
+        raise TraceError("trace_program inside a trace")
+    leaves, tdef = flatten(list(args))
+    tensors = [x for x in leaves if isinstance(x, Tensor)]
+    for t in tensors:
+        if t._data is None:
+            raise TraceError("a traced Tensor escaped its trace and was passed to a new call")
+    root = Trace(None, label)
+    arg_names = list(names) if names is not None else _arg_names(fn, len(args))
+    # name each leaf after its argument
+    leaf_names = []
+    for i, a in enumerate(args):
+        sub = flatten(a)[0]
+        base = arg_names[i] if i < len(arg_names) else f"x{i}"
+        leaf_names.extend([base] if len(sub) == 1 else [f"{base}_{j}" for j in range(len(sub))])
+    inner = [root.new_input(x.shape, x._dtype, leaf_names[j]) if isinstance(x, Tensor) else x
+             for j, x in enumerate(leaves)]
+    with active(root):
+        out = fn(*unflatten(tdef, inner))
+        outputs, _ = root.outputs_of(out)
+    return Program(root, outputs, len(tensors)), tensors
+
+
+def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str = "main",
+                names: Sequence[str] | None = None):
+    """Trace (or reuse the trace for this input signature), send to /v1/eval, return Tensors."""
+    leaves, tdef = flatten(list(args))
+    sig = (tdef, tuple(_sig(x) for x in leaves))
+    prog = None
+    if cache is not None and _context.get_context("mode") == _context.GRAPH_MODE:
+        prog = cache.get(sig)
+    if prog is None:
+        prog, _ = trace_program(fn, args, label=label, names=names)
+        if cache is not None:
+            cache[sig] = prog
+    tensors = [x for x in leaves if isinstance(x, Tensor)]
+    for t in tensors:
+        if t._data is None:
+            raise TraceError("a traced Tensor escaped its trace and was passed to a new call")
+    res = _context.client().eval(prog, [t._data for t in tensors], device=_context.device())
+    return _wrap(res.value)
+
+
+def trace_graph(fn: Callable, inputs: Sequence) -> dict:
+    """The `gradserve.graph/1` JSON of `fn` traced at `inputs` (arrays or Tensors)."""
+    args = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
+    prog, _ = trace_program(fn, args, label=getattr(fn, "__name__", None) or type(fn).__name__)
+    return prog.graph_doc()

@@ -1,0 +1,57 @@
+"""The transport seam: one module per wire protocol.
+
+A transport turns one API operation (`op`, a body whose tensors are NumPy arrays)
+into a decoded response dict, or raises a typed `GradserveError`. Everything
+above it (retries, graph registration and resend, result structure) lives in
+`gradserve._client` and is shared by every transport.
+
+    sync:  Transport.call(op, body, *, binary, timeout) -> dict
+    async: AsyncTransport.call(...)                     -> awaitable dict
+
+Operations: health_live, health_ready, devices, register_graph, get_graph,
+eval, grad, jvp, vjp, jacobian, hessian, hvp.
+A gRPC transport (`grpc://host:port`) plugs in here as `grpc.py` with the same methods.
+"""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+OPERATIONS = ("health_live", "health_ready", "devices", "register_graph", "get_graph",
+              "eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp")
+
+
+class Transport(Protocol):
+    def call(self, op: str, body: dict | None, *, binary: bool = False, timeout: Any = None,
+             path_arg: str | None = None) -> dict: ...
+
+    def close(self) -> None: ...
+
+
+class AsyncTransport(Protocol):
+    async def call(self, op: str, body: dict | None, *, binary: bool = False, timeout: Any = None,
+                   path_arg: str | None = None) -> dict: ...
+
+    async def aclose(self) -> None: ...
+
+
+def scheme_of(url: str) -> str:
+    return url.split("://", 1)[0].lower() if "://" in url else "http"
+
+
+def make_transport(url: str, *, api_key: str | None, timeout: Any, http_transport: Any = None,
+                   headers: dict | None = None, asynchronous: bool = False, transport: str | None = None):
+    kind = transport or scheme_of(url)
+    if kind in ("http", "https"):
+        from .http import AsyncHTTPTransport, HTTPTransport
+
+        cls = AsyncHTTPTransport if asynchronous else HTTPTransport
+        return cls(url, api_key=api_key, timeout=timeout, transport=http_transport, headers=headers)
+    if kind == "grpc":
+        try:
+            from . import grpc as grpc_transport  # noqa: F401  (added with the gRPC server)
+        except ImportError as e:
+            raise NotImplementedError("the gRPC transport is not available in this version of gradserve-client; "
+                                      "use an http:// URL") from e
+        cls = grpc_transport.AsyncGRPCTransport if asynchronous else grpc_transport.GRPCTransport
+        return cls(url, api_key=api_key, timeout=timeout, headers=headers)
+    raise ValueError(f"unknown transport {kind!r} in {url!r}; use http://, https:// or grpc://")

@@ -1,0 +1,123 @@
+"""HTTP/JSON transport over httpx (sync and async), with the binary tensor extension."""
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import Any
+
+import httpx
+
+from .. import errors
+from .._version import __version__
+from .._wire import HEADER_LENGTH, decode_response, encode_request
+
+ROUTES = {
+    "health_live": ("GET", "/v2/health/live"),
+    "health_ready": ("GET", "/v2/health/ready"),
+    "devices": ("GET", "/v1/devices"),
+    "register_graph": ("POST", "/v1/graphs"),
+    "get_graph": ("GET", "/v1/graphs/{}"),
+    "eval": ("POST", "/v1/eval"),
+    "grad": ("POST", "/v1/grad"),
+    "jvp": ("POST", "/v1/jvp"),
+    "vjp": ("POST", "/v1/vjp"),
+    "jacobian": ("POST", "/v1/jacobian"),
+    "hessian": ("POST", "/v1/hessian"),
+    "hvp": ("POST", "/v1/hvp"),
+}
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: delta-seconds (int or float) or an HTTP date."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _prepare(op: str, body: dict | None, binary: bool, path_arg: str | None):
+    try:
+        method, path = ROUTES[op]
+    except KeyError:
+        raise ValueError(f"unknown operation {op!r}") from None
+    if "{}" in path:
+        path = path.format(path_arg)
+    content, headers = (None, {}) if body is None else encode_request(body, binary=binary)
+    return method, path, content, headers
+
+
+def _handle(resp: httpx.Response) -> dict:
+    content = resp.content
+    if 200 <= resp.status_code < 300:
+        if resp.status_code == 204 or not content:
+            return {}
+        if resp.headers.get(HEADER_LENGTH) is None and "json" not in resp.headers.get("content-type", "json"):
+            return {"text": resp.text}
+        return decode_response(content, resp.headers.get(HEADER_LENGTH))
+    try:
+        payload: Any = decode_response(content, resp.headers.get(HEADER_LENGTH))
+    except Exception:  # noqa: BLE001 - a proxy's HTML page, say
+        payload = resp.text
+    raise errors.from_response(resp.status_code, payload, parse_retry_after(resp.headers.get("retry-after")))
+
+
+def _base_headers(api_key: str | None, headers: dict | None) -> dict:
+    h = {"user-agent": f"gradserve-client/{__version__}", "accept": "application/json, application/octet-stream"}
+    if api_key:
+        h["authorization"] = f"Bearer {api_key}"
+    h.update(headers or {})
+    return h
+
+
+class HTTPTransport:
+    def __init__(self, base_url: str, *, api_key: str | None = None, timeout: Any = 60.0,
+                 transport: httpx.BaseTransport | None = None, headers: dict | None = None):
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport,
+                                  headers=_base_headers(api_key, headers))
+
+    def call(self, op: str, body: dict | None, *, binary: bool = False, timeout: Any = None,
+             path_arg: str | None = None) -> dict:
+        method, path, content, headers = _prepare(op, body, binary, path_arg)
+        kw = {} if timeout is None else {"timeout": timeout}
+        try:
+            resp = self._http.request(method, path, content=content, headers=headers, **kw)
+        except httpx.TimeoutException as e:
+            raise errors.APITimeoutError(f"{method} {path} timed out: {e}") from e
+        except httpx.TransportError as e:
+            raise errors.APIConnectionError(f"{method} {self.base_url}{path}: {e!r}") from e
+        return _handle(resp)
+
+    def close(self) -> None:
+        self._http.close()
+
+
+class AsyncHTTPTransport:
+    def __init__(self, base_url: str, *, api_key: str | None = None, timeout: Any = 60.0,
+                 transport: httpx.AsyncBaseTransport | None = None, headers: dict | None = None):
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport,
+                                       headers=_base_headers(api_key, headers))
+
+    async def call(self, op: str, body: dict | None, *, binary: bool = False, timeout: Any = None,
+                   path_arg: str | None = None) -> dict:
+        method, path, content, headers = _prepare(op, body, binary, path_arg)
+        kw = {} if timeout is None else {"timeout": timeout}
+        try:
+            resp = await self._http.request(method, path, content=content, headers=headers, **kw)
+        except httpx.TimeoutException as e:
+            raise errors.APITimeoutError(f"{method} {path} timed out: {e}") from e
+        except httpx.TransportError as e:
+            raise errors.APIConnectionError(f"{method} {self.base_url}{path}: {e!r}") from e
+        return _handle(resp)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()

@@ -1,0 +1,128 @@
+"""Tensors on the wire (Open Inference Protocol / KServe V2 convention) and the binary extension.
+
+A request body is built as a dict in which every tensor is a NumPy array; `encode_request`
+turns it into JSON (arrays as `data` lists, or `b64` where JSON cannot carry the values) or
+into the binary layout (JSON header + raw little-endian tensors in the order they appear,
+header length in `Inference-Header-Content-Length`). Transport-independent: the HTTP
+transport uses it; a gRPC transport would use `to_bytes` / `from_bytes` for raw contents.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import numpy as np
+
+HEADER_LENGTH = "Inference-Header-Content-Length"
+NP_TO_V2 = {"float16": "FP16", "float32": "FP32", "float64": "FP64", "int32": "INT32", "int64": "INT64",
+            "bool": "BOOL"}
+V2_TO_NP = {v: np.dtype(k) for k, v in NP_TO_V2.items()}
+
+
+def v2_datatype(dtype) -> str:
+    name = np.dtype(dtype).name
+    try:
+        return NP_TO_V2[name]
+    except KeyError:
+        raise TypeError(f"dtype {name} cannot be sent; supported: {', '.join(NP_TO_V2)}") from None
+
+
+def to_bytes(a: np.ndarray) -> bytes:
+    a = np.asarray(a)
+    return np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes()
+
+
+def from_bytes(raw, shape, datatype: str) -> np.ndarray:
+    try:
+        dt = V2_TO_NP[datatype]
+    except KeyError:
+        raise ValueError(f"unknown datatype {datatype!r}") from None
+    return np.frombuffer(raw, dtype=dt.newbyteorder("<")).astype(dt, copy=True).reshape(shape)
+
+
+def nbytes(body: Any) -> int:
+    """Total size of the arrays in a body (to choose the binary extension)."""
+    if isinstance(body, np.ndarray):
+        return body.nbytes
+    if isinstance(body, dict):
+        return sum(nbytes(v) for v in body.values())
+    if isinstance(body, (list, tuple)):
+        return sum(nbytes(v) for v in body)
+    return 0
+
+
+def _json_tensor(a: np.ndarray) -> dict:
+    d = {"shape": list(a.shape), "datatype": v2_datatype(a.dtype)}
+    if a.dtype.kind == "f" and not np.isfinite(a).all():
+        d["b64"] = base64.b64encode(to_bytes(a)).decode()  # JSON has no NaN/Inf
+    else:
+        d["data"] = a.reshape(-1).tolist()
+    return d
+
+
+def encode_request(body: dict, *, binary: bool) -> tuple[bytes, dict]:
+    """(HTTP body, extra headers). Arrays anywhere in `body` become V2 tensors."""
+    chunks: list[bytes] = []
+
+    def walk(x):
+        if isinstance(x, np.ndarray):
+            if binary:
+                raw = to_bytes(x)
+                chunks.append(raw)
+                return {"shape": list(x.shape), "datatype": v2_datatype(x.dtype),
+                        "parameters": {"binary_data_size": len(raw)}}
+            return _json_tensor(x)
+        if isinstance(x, dict):
+            return {k: walk(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [walk(v) for v in x]
+        if isinstance(x, np.generic):
+            return x.item()
+        return x
+
+    head = json.dumps(walk(body), separators=(",", ":"), allow_nan=False).encode()
+    if not binary:
+        return head, {"content-type": "application/json"}
+    return b"".join([head, *chunks]), {"content-type": "application/octet-stream", HEADER_LENGTH: str(len(head))}
+
+
+def decode_tensor(t: dict, tail: memoryview | None, offset: list[int]) -> np.ndarray:
+    shape = [int(s) for s in t.get("shape", [])]
+    datatype = t.get("datatype")
+    size = (t.get("parameters") or {}).get("binary_data_size")
+    if size is not None:
+        if tail is None:
+            raise ValueError("a binary tensor in a response without a binary body")
+        raw = tail[offset[0]:offset[0] + int(size)]
+        offset[0] += int(size)
+        return from_bytes(raw, shape, datatype)
+    if t.get("b64") is not None:
+        return from_bytes(base64.b64decode(t["b64"]), shape, datatype)
+    if datatype not in V2_TO_NP:
+        raise ValueError(f"unknown datatype {datatype!r}")
+    return np.asarray(t.get("data"), dtype=V2_TO_NP[datatype]).reshape(shape)
+
+
+def decode_response(content: bytes, header_length: str | None) -> dict:
+    """The response JSON; each entry of `outputs` gets its decoded array under `array`."""
+    if header_length is not None:
+        n = int(header_length)
+        head, tail = json.loads(content[:n]), memoryview(content)[n:]
+    else:
+        head, tail = json.loads(content) if content else {}, None
+    offset = [0]
+    if isinstance(head, dict) and isinstance(head.get("outputs"), list):
+        for t in head["outputs"]:
+            if isinstance(t, dict):
+                t["array"] = decode_tensor(t, tail, offset)
+    return head
+
+
+def rebuild(structure, arrays: list):
+    """MindSpore's return structure from the API's `structure` (int = index, list = tuple)."""
+    if isinstance(structure, list):
+        return tuple(rebuild(s, arrays) for s in structure)
+    if isinstance(structure, int) and not isinstance(structure, bool):
+        return arrays[structure]
+    raise ValueError(f"bad structure element {structure!r}")

@@ -1,0 +1,89 @@
+"""`set_context(mode=GRAPH_MODE | PYNATIVE_MODE, device_target="CPU"|"GPU"|"Ascend", server=...)`.
+
+GRAPH_MODE traces a cell once per input signature and reuses the registered graph;
+PYNATIVE_MODE traces `construct` again on every call (Python side effects run each
+time); both compute on the service. `device_target` routes jobs to that device pool.
+
+Operator overrides (environment, win over set_context): `GRADSERVE_SERVER` (URL),
+`GRADSERVE_DEVICE` (cpu|gpu|ascend[:i]), `GRADSERVE_API_KEY`.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+GRAPH_MODE = 0
+PYNATIVE_MODE = 1
+
+_DEFAULTS = {"mode": GRAPH_MODE, "device_target": "CPU", "device_id": None, "server": None, "api_key": None,
+             "timeout": 60.0, "max_retries": None, "transport": None, "http_transport": None, "deadline_ms": None,
+             "binary_threshold": 64 * 1024}
+_state: dict[str, Any] = dict(_DEFAULTS)
+_client = None
+_lock = threading.Lock()
+_CLIENT_KEYS = ("server", "api_key", "timeout", "max_retries", "transport", "http_transport", "binary_threshold")
+
+
+def set_context(**kwargs) -> None:
+    """Set execution options (unknown keys raise). Client options: server, api_key, timeout,
+    max_retries, transport ("http" | "grpc"), http_transport (an httpx transport), deadline_ms."""
+    global _client
+    unknown = set(kwargs) - set(_DEFAULTS)
+    if unknown:
+        raise ValueError(f"unknown context option(s) {sorted(unknown)}; known: {sorted(_DEFAULTS)}")
+    if "mode" in kwargs and kwargs["mode"] not in (GRAPH_MODE, PYNATIVE_MODE):
+        raise ValueError("mode must be GRAPH_MODE or PYNATIVE_MODE")
+    if "device_target" in kwargs:
+        from ._client import normalize_device
+
+        normalize_device(kwargs["device_target"])  # validate
+    with _lock:
+        _state.update(kwargs)
+        if any(k in kwargs for k in _CLIENT_KEYS) and _client is not None:
+            _client.close()
+            _client = None
+
+
+def get_context(key: str):
+    if key not in _state:
+        raise ValueError(f"unknown context option {key!r}")
+    return _state[key]
+
+
+def reset_context() -> None:
+    """Back to the defaults (closes the shared client)."""
+    global _client
+    with _lock:
+        _state.clear()
+        _state.update(_DEFAULTS)
+        if _client is not None:
+            _client.close()
+            _client = None
+
+
+def device() -> str:
+    """The API's device field for jobs of the front end."""
+    from ._client import normalize_device
+
+    env = os.environ.get("GRADSERVE_DEVICE")
+    if env:
+        return normalize_device(env)
+    dev = normalize_device(_state["device_target"])
+    if _state["device_id"] is not None and ":" not in dev:
+        dev = f"{dev}:{int(_state['device_id'])}"
+    return dev
+
+
+def client():
+    """The shared `Client` the front end uses (created on first use from the context)."""
+    global _client
+    with _lock:
+        if _client is None:
+            from ._client import Client
+
+            _client = Client(os.environ.get("GRADSERVE_SERVER") or _state["server"], api_key=_state["api_key"],
+                             timeout=_state["timeout"], max_retries=_state["max_retries"],
+                             transport=_state["transport"], http_transport=_state["http_transport"],
+                             binary_threshold=_state["binary_threshold"], deadline_ms=_state["deadline_ms"])
+        return _client

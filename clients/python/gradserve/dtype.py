@@ -1,0 +1,78 @@
+"""MindSpore-style dtype names: `float16`, `float32`, `float64`, `int32`, `int64`, `bool_`."""
+from __future__ import annotations
+
+import numpy as np
+
+
+class Type:
+    """A tensor element type. `str()` is MindSpore's spelling (Float32); `.name` the engine's (float32)."""
+
+    __slots__ = ("name", "np")
+
+    def __init__(self, name: str):
+        self.name = name
+        self.np = np.dtype(name if name != "bool" else np.bool_)
+
+    def __str__(self) -> str:
+        return "Bool" if self.name == "bool" else self.name.capitalize()
+
+    __repr__ = __str__
+
+    def __eq__(self, other) -> bool:
+        try:
+            return self.name == to_name(other)
+        except TypeError:
+            return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+
+float16 = Type("float16")
+float32 = Type("float32")
+float64 = Type("float64")
+int32 = Type("int32")
+int64 = Type("int64")
+bool_ = Type("bool")
+half, single, double, float_ = float16, float32, float64, float32
+
+_BY_NAME = {t.name: t for t in (float16, float32, float64, int32, int64, bool_)}
+FLOAT = ("float16", "float32", "float64")
+
+
+def to_name(dt) -> str:
+    """Engine dtype name of a Type, NumPy dtype, Python type or string."""
+    if isinstance(dt, Type):
+        return dt.name
+    if dt is bool:
+        return "bool"
+    if dt is float:
+        return "float32"
+    if dt is int:
+        return "int64"
+    try:
+        name = np.dtype(dt).name
+    except TypeError:
+        raise TypeError(f"not a dtype: {dt!r}") from None
+    if name not in _BY_NAME:
+        raise TypeError(f"dtype {name} is not supported; use one of {', '.join(_BY_NAME)}")
+    return name
+
+
+def get(dt) -> Type:
+    return _BY_NAME[to_name(dt)]
+
+
+def is_float(dt) -> bool:
+    return to_name(dt) in FLOAT
+
+
+def promote(a: str, b: str) -> str:
+    """Result dtype of a binary op between two tensor dtypes (NumPy's rule on the supported set)."""
+    if a == b:
+        return a
+    return np.promote_types(a, b).name
+
+
+__all__ = ["Type", "float16", "float32", "float64", "int32", "int64", "bool_", "half", "single", "double",
+           "float_", "to_name", "get", "is_float", "promote"]

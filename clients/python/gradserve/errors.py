@@ -1,0 +1,160 @@
+"""Typed exceptions, one per error code of the wire API (docs/API.md, "Error codes").
+
+    GradserveError
+    ├── APIConnectionError            (no response: refused, reset, DNS)
+    │   └── APITimeoutError           (the client's own timeout)
+    └── APIStatusError                (the service answered with an error)
+        ├── InvalidRequest            400 invalid_request
+        │   ├── InvalidGraph          400 invalid_graph
+        │   │   └── UnknownOp         400 unknown_op
+        │   ├── ShapeError            400 shape_error
+        │   └── DifferentiationError  400 differentiation_error
+        ├── AuthError                 401 unauthorized
+        ├── NotFound                  404
+        │   └── GraphNotFound         404 graph_not_found
+        ├── PayloadTooLarge           413 payload_too_large
+        ├── LimitExceeded             413/400 limit_exceeded
+        ├── Overloaded                429 overloaded (retry_after)
+        ├── InternalError             500 internal
+        │   └── WorkerDied            500 worker_died
+        ├── NotImplementedFeature     501 not_implemented
+        ├── DeviceUnavailable         503 device_unavailable
+        └── DeadlineExceeded          504 deadline_exceeded
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+class GradserveError(Exception):
+    """Base of every error the SDK raises."""
+
+    code: str = "error"
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
+                 detail: dict | None = None, retry_after: float | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.status = status
+        self.detail = detail or {}
+        self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        s = self.message
+        if self.status is not None:
+            s = f"{self.status} {self.code}: {s}"
+        where = {k: self.detail[k] for k in ("node", "path") if k in self.detail}
+        if where:
+            s += " (" + ", ".join(f"{k} {v}" for k, v in where.items()) + ")"
+        return s
+
+
+class APIConnectionError(GradserveError):
+    code = "connection_error"
+
+
+class APITimeoutError(APIConnectionError):
+    code = "timeout"
+
+
+class APIStatusError(GradserveError):
+    code = "status_error"
+
+
+class InvalidRequest(APIStatusError):
+    code = "invalid_request"
+
+
+class InvalidGraph(InvalidRequest):
+    code = "invalid_graph"
+
+
+class UnknownOp(InvalidGraph):
+    code = "unknown_op"
+
+
+class ShapeError(InvalidRequest):
+    code = "shape_error"
+
+
+class DifferentiationError(InvalidRequest):
+    code = "differentiation_error"
+
+
+class AuthError(APIStatusError):
+    code = "unauthorized"
+
+
+class NotFound(APIStatusError):
+    code = "not_found"
+
+
+class GraphNotFound(NotFound):
+    code = "graph_not_found"
+
+
+class PayloadTooLarge(APIStatusError):
+    code = "payload_too_large"
+
+
+class LimitExceeded(APIStatusError):
+    code = "limit_exceeded"
+
+
+class Overloaded(APIStatusError):
+    code = "overloaded"
+
+
+class InternalError(APIStatusError):
+    code = "internal"
+
+
+class WorkerDied(InternalError):
+    code = "worker_died"
+
+
+class NotImplementedFeature(APIStatusError):
+    code = "not_implemented"
+
+
+class DeviceUnavailable(APIStatusError):
+    code = "device_unavailable"
+
+
+class DeadlineExceeded(APIStatusError):
+    code = "deadline_exceeded"
+
+
+BY_CODE: dict[str, type[APIStatusError]] = {
+    c.code: c for c in (InvalidRequest, InvalidGraph, UnknownOp, ShapeError, DifferentiationError, AuthError,
+                        GraphNotFound, PayloadTooLarge, LimitExceeded, Overloaded, InternalError, WorkerDied,
+                        NotImplementedFeature, DeviceUnavailable, DeadlineExceeded)
+}
+BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: InvalidRequest, 401: AuthError, 403: AuthError, 404: NotFound, 413: PayloadTooLarge,
+    429: Overloaded, 500: InternalError, 501: NotImplementedFeature, 503: DeviceUnavailable, 504: DeadlineExceeded,
+}
+
+
+def from_response(status: int, body: Any, retry_after: float | None = None) -> APIStatusError:
+    """The typed exception for an error response (code first, then the HTTP status)."""
+    err = body.get("error") if isinstance(body, dict) else None
+    if isinstance(err, dict):
+        code = str(err.get("code") or "")
+        message = str(err.get("message") or code or f"HTTP {status}")
+        detail = err.get("detail") if isinstance(err.get("detail"), dict) else {}
+    else:
+        code, detail = "", {}
+        message = (body if isinstance(body, str) and body else f"HTTP {status}")[:500]
+    cls = BY_CODE.get(code) or BY_STATUS.get(status) or (InvalidRequest if 400 <= status < 500 else APIStatusError)
+    if retry_after is None and isinstance(detail.get("retry_after_s"), (int, float)):
+        retry_after = float(detail["retry_after_s"])
+    return cls(message, code=code or None, status=status, detail=detail, retry_after=retry_after)
+
+
+__all__ = ["GradserveError", "APIConnectionError", "APITimeoutError", "APIStatusError", "InvalidRequest",
+           "InvalidGraph", "UnknownOp", "ShapeError", "DifferentiationError", "AuthError", "NotFound",
+           "GraphNotFound", "PayloadTooLarge", "LimitExceeded", "Overloaded", "InternalError", "WorkerDied",
+           "NotImplementedFeature", "DeviceUnavailable", "DeadlineExceeded", "from_response"]

@@ -1,0 +1,375 @@
+"""Op classes (`ops.MatMul()`, `ops.Sin()`, ...) and functions (`ops.sin`, `ops.matmul`, ...).
+
+One class and one function per engine op are generated from `_ops.json` (the engine's
+registry); MindSpore's names and call signatures are layered on top where they differ
+(`ReduceSum(keep_dims)(x, axis)`, `Reshape()(x, shape)`, `ReLU`, `Select`, ...).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _catalog
+from .. import dtype as _dt
+from .._infer import BINARY, BINARY_FLOAT, COMPARE
+from .._tensor import Tensor
+from .._trace import apply, binary, cast as _cast
+
+__all__: list[str] = []
+
+
+def _camel(name: str) -> str:
+    return "".join(p.capitalize() for p in name.split("_"))
+
+
+def _out(outs):
+    return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+def _run(op: str, inputs, attrs: dict):
+    if op in BINARY or op in BINARY_FLOAT or op in COMPARE:
+        return binary(op, inputs[0], inputs[1])
+    return _out(apply(op, list(inputs), attrs))
+
+
+class Primitive:
+    """An engine op with its attributes bound: `ops.Sin()(x)`, `ops.MatMul(transpose_b=True)(a, b)`."""
+
+    op: str = ""
+
+    def __init__(self, **attrs):
+        unknown = set(attrs) - set(_catalog.OPS[self.op]["attrs"])
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: unknown attribute(s) {sorted(unknown)}; "
+                            f"allowed: {sorted(_catalog.OPS[self.op]['attrs']) or 'none'}")
+        self.attrs = attrs
+
+    def __call__(self, *inputs):
+        return _run(self.op, inputs, self.attrs)
+
+    def __repr__(self) -> str:
+        return f"Prim[{type(self).__name__}]" + (f"<{self.attrs}>" if self.attrs else "")
+
+
+def _make_function(op: str):
+    def f(*inputs, **attrs):
+        return _run(op, inputs, attrs)
+
+    f.__name__ = f.__qualname__ = op
+    f.__doc__ = _catalog.OPS[op]["doc"]
+    return f
+
+
+CLASSES: dict[str, type] = {}
+FUNCTIONS: dict[str, object] = {}
+for _name, _spec in _catalog.OPS.items():
+    if _name in _catalog.FUNCTION_OPS:
+        continue
+    CLASSES[_camel(_name)] = type(_camel(_name), (Primitive,), {"op": _name, "__doc__": _spec["doc"],
+                                                                  "__module__": __name__})
+    FUNCTIONS[_name] = _make_function(_name)
+
+
+# -- MindSpore's signatures where they differ ---------------------------------------------------------
+def _axis(axis):
+    if axis is None or axis == () or axis == []:
+        return None
+    return [int(a) for a in axis] if isinstance(axis, (tuple, list)) else int(axis)
+
+
+def _reduce_class(name: str, op: str):
+    class _Reduce(Primitive):
+        def __init__(self, keep_dims: bool = False):
+            self.op = op
+            self.attrs = {}
+            self.keep_dims = bool(keep_dims)
+
+        def __call__(self, x, axis=()):
+            return _out(apply(op, [x], {"axis": _axis(axis), "keepdims": self.keep_dims}))
+
+    _Reduce.__name__ = _Reduce.__qualname__ = name
+    _Reduce.__doc__ = f"MindSpore {name}(keep_dims=False)(x, axis=()): engine op {op}"
+    return _Reduce
+
+
+ReduceSum = _reduce_class("ReduceSum", "sum")
+ReduceMean = _reduce_class("ReduceMean", "mean")
+ReduceMax = _reduce_class("ReduceMax", "max")
+ReduceMin = _reduce_class("ReduceMin", "min")
+ReduceProd = _reduce_class("ReduceProd", "prod")
+ReduceLogSumExp = _reduce_class("ReduceLogSumExp", "logsumexp")
+
+
+class MatMul(CLASSES["Matmul"]):
+    """MatMul(transpose_a=False, transpose_b=False)(a, b)."""
+
+    def __init__(self, transpose_a: bool = False, transpose_b: bool = False):
+        super().__init__(transpose_a=bool(transpose_a), transpose_b=bool(transpose_b))
+
+
+class BatchMatMul(MatMul):
+    def __init__(self, transpose_a: bool = False, transpose_b: bool = False):
+        super().__init__(transpose_a, transpose_b)
+
+
+class Reshape(Primitive):
+    op = "reshape"
+
+    def __call__(self, x, shape):
+        return reshape(x, shape)
+
+
+class Transpose(Primitive):
+    op = "transpose"
+
+    def __call__(self, x, perm=None):
+        return transpose(x, perm)
+
+
+class ExpandDims(Primitive):
+    op = "expand_dims"
+
+    def __call__(self, x, axis):
+        return expand_dims(x, axis)
+
+
+class Squeeze(Primitive):
+    op = "squeeze"
+
+    def __init__(self, axis=()):
+        super().__init__()
+        self.axis = axis
+
+    def __call__(self, x):
+        return squeeze(x, self.axis)
+
+
+class Cast(Primitive):
+    op = "cast"
+
+    def __call__(self, x, dtype):
+        return cast(x, dtype)
+
+
+class Concat(Primitive):
+    op = "concat"
+
+    def __init__(self, axis: int = 0):
+        super().__init__(axis=axis)
+
+    def __call__(self, tensors):
+        return concat(tensors, self.attrs["axis"])
+
+
+class Stack(Primitive):
+    op = "stack"
+
+    def __init__(self, axis: int = 0):
+        super().__init__(axis=axis)
+
+    def __call__(self, tensors):
+        return stack(tensors, self.attrs["axis"])
+
+
+class Split(Primitive):
+    op = "split"
+
+    def __init__(self, axis: int = 0, output_num: int = 1):
+        super().__init__()
+        self.axis, self.output_num = axis, output_num
+
+    def __call__(self, x):
+        outs = apply("split", [x], {"sections": int(self.output_num), "axis": int(self.axis)})
+        return tuple(outs)
+
+
+class Tile(Primitive):
+    op = "tile"
+
+    def __call__(self, x, multiples):
+        return tile(x, multiples)
+
+
+class BroadcastTo(Primitive):
+    op = "broadcast_to"
+
+    def __init__(self, shape):
+        super().__init__(shape=[int(s) for s in shape])
+
+
+class Gather(Primitive):
+    op = "gather"
+
+    def __call__(self, params, indices, axis=0):
+        return gather(params, indices, axis)
+
+
+class Fill(Primitive):
+    op = "fill"
+
+    def __call__(self, type, shape, value):  # noqa: A002 - MindSpore's argument name
+        return fill(type, shape, value)
+
+
+class Softmax(CLASSES["Softmax"]):
+    def __init__(self, axis: int = -1):
+        super().__init__(axis=int(axis[0] if isinstance(axis, (tuple, list)) else axis))
+
+
+class LogSoftmax(CLASSES["LogSoftmax"]):
+    def __init__(self, axis: int = -1):
+        super().__init__(axis=int(axis))
+
+
+ReLU = CLASSES["Relu"]
+Select = CLASSES["Where"]
+RealDiv = CLASSES["Div"]
+ZerosLike = CLASSES["ZerosLike"]
+OnesLike = CLASSES["OnesLike"]
+StopGradient = CLASSES["StopGradient"]
+Erf = CLASSES["Erf"]
+
+
+# -- functions with MindSpore's signatures ----------------------------------------------------------------
+def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False):
+    return _out(apply("matmul", [a, b], {"transpose_a": bool(transpose_a), "transpose_b": bool(transpose_b)}))
+
+
+def sum(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):  # noqa: A001
+    axis = dim if dim is not None else axis
+    keepdims = keepdim if keepdim is not None else keepdims
+    return _out(apply("sum", [x], {"axis": _axis(axis), "keepdims": bool(keepdims)}))
+
+
+def _reduction(op):
+    def f(x, axis=None, keep_dims: bool = False, *, keepdims=None):
+        kd = keepdims if keepdims is not None else keep_dims
+        return _out(apply(op, [x], {"axis": _axis(axis), "keepdims": bool(kd)}))
+
+    f.__name__ = f.__qualname__ = op
+    return f
+
+
+mean = _reduction("mean")
+prod = _reduction("prod")
+amax = max = _reduction("max")  # noqa: A001
+amin = min = _reduction("min")  # noqa: A001
+logsumexp = _reduction("logsumexp")
+
+
+def reshape(x, shape):
+    if isinstance(shape, int):
+        shape = (shape,)
+    return _out(apply("reshape", [x], {"shape": [int(s) for s in shape]}))
+
+
+def transpose(x, perm=None):
+    return _out(apply("transpose", [x], {"perm": None if perm is None else [int(p) for p in perm]}))
+
+
+def expand_dims(x, axis: int):
+    return _out(apply("expand_dims", [x], {"axis": int(axis)}))
+
+
+def squeeze(x, axis=None):
+    return _out(apply("squeeze", [x], {"axis": _axis(axis)}))
+
+
+def cast(x, dtype):
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    return _cast(x, _dt.to_name(dtype))
+
+
+def concat(tensors, axis: int = 0):
+    return _out(apply("concat", list(tensors), {"axis": int(axis)}))
+
+
+cat = concat
+
+
+def stack(tensors, axis: int = 0):
+    return _out(apply("stack", list(tensors), {"axis": int(axis)}))
+
+
+def split(x, split_size_or_sections, axis: int = 0):
+    """MindSpore 2.x: an int is the size of each chunk; a list, the sizes of the chunks."""
+    n = x.shape[axis]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        points = list(range(size, n, size))
+    else:
+        points = list(np.cumsum(list(split_size_or_sections))[:-1].tolist())
+    return tuple(apply("split", [x], {"indices": [int(p) for p in points], "axis": int(axis)}))
+
+
+def tile(x, multiples):
+    return _out(apply("tile", [x], {"reps": [int(m) for m in multiples]}))
+
+
+def broadcast_to(x, shape):
+    return _out(apply("broadcast_to", [x], {"shape": [int(s) for s in shape]}))
+
+
+def softmax(x, axis: int = -1):
+    return _out(apply("softmax", [x], {"axis": int(axis)}))
+
+
+def log_softmax(x, axis: int = -1):
+    return _out(apply("log_softmax", [x], {"axis": int(axis)}))
+
+
+def gather(input_params, input_indices, axis: int = 0):
+    return _out(apply("gather", [input_params, input_indices], {"axis": int(axis)}))
+
+
+def select(cond, x, y):
+    if not isinstance(x, Tensor) and isinstance(y, Tensor):
+        x = Tensor(np.asarray(x, dtype=y._dtype))
+    if not isinstance(y, Tensor) and isinstance(x, Tensor):
+        y = Tensor(np.asarray(y, dtype=x._dtype))
+    return _out(apply("where", [cond, x, y], {}))
+
+
+where = select
+
+
+def fill(type, shape, value):  # noqa: A002
+    return _out(apply("fill", [], {"shape": [int(s) for s in shape], "value": float(value),
+                                   "dtype": _dt.to_name(type)}))
+
+
+def zeros(shape, dtype=None):
+    return fill(dtype or _dt.float32, (shape,) if isinstance(shape, int) else shape, 0.0)
+
+
+def ones(shape, dtype=None):
+    return fill(dtype or _dt.float32, (shape,) if isinstance(shape, int) else shape, 1.0)
+
+
+def stop_gradient(x):
+    return _out(apply("stop_gradient", [x], {}))
+
+
+def mul(x, y):
+    return binary("mul", x, y)
+
+
+def add(x, y):
+    return binary("add", x, y)
+
+
+def sub(x, y):
+    return binary("sub", x, y)
+
+
+def div(x, y):
+    return binary("div", x, y)
+
+
+def pow(x, y):  # noqa: A001
+    return binary("pow", x, y)
+
+
+relu = FUNCTIONS["relu"]
+
+_OVERRIDES = {k: v for k, v in dict(globals()).items()
+              if callable(v) and getattr(v, "__module__", None) == __name__ and not k.startswith("_")}
