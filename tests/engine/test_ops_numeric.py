@@ -86,8 +86,8 @@ def test_table_covers_registry():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_reverse_orders_1_to_3(case):
-    eng = Engine()
+def test_reverse_orders_1_to_3(case, backend="numpy"):
+    eng = Engine(backend)
     xs = case.draw(seed_of(case))
     n = len(xs)
     rng = np.random.default_rng(seed_of(case) + 2)
@@ -118,8 +118,8 @@ def test_reverse_orders_1_to_3(case):
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_forward_orders_1_to_3(case):
-    eng = Engine()
+def test_forward_orders_1_to_3(case, backend="numpy"):
+    eng = Engine(backend)
     xs = case.draw(seed_of(case))
     n = len(xs)
     rng = np.random.default_rng(seed_of(case) + 3)
@@ -149,9 +149,9 @@ def test_forward_orders_1_to_3(case):
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_dot_product_identity(case):
+def test_dot_product_identity(case, backend="numpy"):
     """<v, J u> (forward, engine.jvp) == <J^T v, u> (reverse, engine.vjp), and both equal FD."""
-    eng = Engine()
+    eng = Engine(backend)
     xs = case.draw(seed_of(case))
     rng = np.random.default_rng(seed_of(case) + 4)
     g = op_graph(case)
