@@ -77,6 +77,8 @@ def main(argv=None) -> int:
                 log.info("signal %s: draining (in-flight jobs finish, new ones get 503)", sig)
             core.draining = True
             super().handle_exit(sig, frame)
+            # uvicorn re-raises the signal once shut down; a completed drain exits 0 instead
+            getattr(self, "_captured_signals", []).clear()
 
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
                             timeout_graceful_shutdown=int(settings.default_deadline_s + settings.deadline_grace_s + 5),

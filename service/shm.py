@@ -10,6 +10,8 @@ from __future__ import annotations
 from multiprocessing import resource_tracker
 from multiprocessing.shared_memory import SharedMemory
 
+import _posixshmem
+
 import numpy as np
 
 
@@ -29,15 +31,10 @@ def attach(name: str) -> SharedMemory:
     return _untrack(SharedMemory(name=name))
 
 
-def unlink(name: str) -> None:
+def _unlink(seg: SharedMemory) -> None:
+    """shm_unlink without SharedMemory.unlink's second unregister (the tracker never knew the segment)."""
     try:
-        shm = SharedMemory(name=name)
-    except FileNotFoundError:
-        return
-    _untrack(shm)
-    shm.close()
-    try:
-        shm.unlink()
+        _posixshmem.shm_unlink(seg._name)  # type: ignore[attr-defined]
     except FileNotFoundError:
         pass
 
@@ -78,10 +75,7 @@ def take(ref: tuple) -> np.ndarray:
         del src
     finally:
         seg.close()
-        try:
-            seg.unlink()
-        except FileNotFoundError:
-            pass
+        _unlink(seg)
     return out
 
 
@@ -92,8 +86,5 @@ def close_all(segs: list, unlink_too: bool = False) -> None:
         except BufferError:  # a view is still alive somewhere; the mapping goes with the process
             pass
         if unlink_too:
-            try:
-                seg.unlink()
-            except FileNotFoundError:
-                pass
+            _unlink(seg)
     segs.clear()

@@ -134,6 +134,7 @@ def body_for(body: dict, enc: str) -> tuple[bytes, dict]:
 
 def call(client: httpx.Client, kind: str, body: dict, enc: str = "json", **kw) -> httpx.Response:
     content, headers = body_for(body, enc)
+    headers.update(kw.pop("headers", None) or {})
     return client.post(f"/v1/{kind}", content=content, headers=headers, **kw)
 
 
