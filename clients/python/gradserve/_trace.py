@@ -514,10 +514,11 @@ def emit_call(fn, args: Sequence, label: str = "call"):
 class Program:
     """A traced top-level graph. Its JSON is rebuilt only when a parameter's value changed."""
 
-    def __init__(self, root: Trace, outputs, n_inputs: int):
+    def __init__(self, root: Trace, outputs, n_inputs: int, out_avals: list | None = None):
         self.root = root
         self.outputs = outputs
         self.n_inputs = n_inputs
+        self.out_avals = out_avals or []
         self._doc_key = None
         self._ref = None
 
@@ -576,7 +577,8 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     with active(root):
         out = fn(*unflatten(tdef, inner))
         outputs, _ = root.outputs_of(out)
-    return Program(root, outputs, len(tensors)), tensors
+    out_avals = [(x.shape, x._dtype) if isinstance(x, Tensor) else None for x in flatten(out)[0]]
+    return Program(root, outputs, len(tensors), out_avals), tensors
 
 
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str = "main",
@@ -596,7 +598,21 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         if t._data is None:
             raise TraceError("a traced Tensor escaped its trace and was passed to a new call")
     res = _context.client().eval(prog, [t._data for t in tensors], device=_context.device())
-    return _wrap(res.value)
+    return _wrap(_conform(res.value, prog.out_avals))
+
+
+def _conform(value, avals):
+    """Give each result the shape the trace inferred (a service may send a 0-d tensor as [1])."""
+    leaves, tdef = flatten(value)
+    if len(leaves) != len(avals):
+        return value
+    out = []
+    for a, av in zip(leaves, avals):
+        a = np.asarray(a)
+        if av is not None and a.shape != tuple(av[0]) and a.size == int(np.prod(av[0], dtype=np.int64)):
+            a = a.reshape(av[0])
+        out.append(a)
+    return unflatten(tdef, out)
 
 
 def trace_graph(fn: Callable, inputs: Sequence) -> dict:
