@@ -12,7 +12,13 @@ def _index_add(xp, target, axis, index, values):
 
 
 def make_backend(device=None) -> Backend:
-    from scipy.special import erf
+    from scipy.special import erf as _erf
+
+    def erf(x):
+        # SciPy's erf has no float16 loop and returns float32/64 for float16 input:
+        # cast back so dtypes are preserved (no silent upcast).
+        r = _erf(x)
+        return r if r.dtype == x.dtype else r.astype(x.dtype)
 
     xp = namespace(np, erf=erf, index_add=lambda t, axis, idx, v: _index_add(np, t, axis, idx, v))
     return Backend("numpy", xp, to_host=np.asarray, from_host=np.asarray, device="cpu")
