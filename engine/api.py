@@ -9,7 +9,7 @@ import numpy as np
 
 from .builder import Builder
 from .errors import ShapeError
-from .executor import Plan, check_inputs, compile_graph, run_numpy
+from .executor import Plan, compile_graph
 from .ir import AVal, Graph, Var, check_dtype
 from .lower import lower
 
@@ -82,39 +82,48 @@ class Engine:
         self.backend = backend
         self.cache_size = cache_size
         self.max_nodes = max_nodes
-        self._plans: OrderedDict[Any, Plan] = OrderedDict()
+        self._plans: OrderedDict[Any, tuple[Graph | None, Plan]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     def plan(self, g: Graph, key: Any = None) -> Plan:
-        key = key if key is not None else id(g)
-        with self._lock:
-            p = self._plans.get(key)
-            if p is not None:
-                self._plans.move_to_end(key)
-                self.hits += 1
-                return p
+        """The compiled plan for `g`, from the cache when it is there.
+
+        Without a key the graph object itself is the key: the cache holds the graph,
+        so its id cannot be reused by another graph while the entry lives.
+        """
+        k = key if key is not None else ("graph-id", id(g))
+        plans = self._plans
+        hit = plans.get(k)  # a single dict read is atomic; the lock guards the writes
+        if hit is not None and (key is not None or hit[0] is g):
+            try:
+                plans.move_to_end(k)
+            except KeyError:  # evicted meanwhile by another thread: still a valid plan
+                pass
+            self.hits += 1
+            return hit[1]
         self.misses += 1
         p = compile_graph(lower(g, max_nodes=self.max_nodes), self.backend)
         with self._lock:
-            self._plans[key] = p
-            while len(self._plans) > self.cache_size:
-                self._plans.popitem(last=False)
+            plans[k] = (g if key is None else None, p)
+            plans.move_to_end(k)
+            while len(plans) > self.cache_size:
+                plans.popitem(last=False)
         return p
 
     def run(self, g: Graph, inputs: Sequence, params: dict | None = None, key: Any = None):
+        """Run `g` on host arrays; returns host arrays in the graph's output structure.
+
+        Parameters default to the graph's values; `params` overrides some or all by name.
+        """
         p = self.plan(g, key)
-        arrays = [np.asarray(a) for a in inputs]
-        check_inputs(p.in_avals, arrays)
         if params:
-            unknown = set(params) - set(p.param_avals) - set(g.param_names)
+            unknown = [k for k in params if k not in p.param_avals and k not in g.param_names]
             if unknown:
                 raise ShapeError(f"unknown parameter(s) {sorted(unknown)}; graph has {g.param_names}")
-            for k, v in params.items():
-                if k in p.param_avals:
-                    check_inputs([p.param_avals[k]], [np.asarray(v)], what=f"parameter {k!r}")
-        return run_numpy(p, arrays, params)
+            params = {k: v for k, v in params.items() if k in p.param_avals}
+        return p.run_host(inputs, params)
 
 
 _default = Engine()

@@ -4,10 +4,20 @@ A Plan is a flat list of steps: (kernel with its attributes bound, input slots,
 output slots, slots to free after this step). Everything that does not depend
 on the call's inputs or parameters (constants, folded subgraphs) is computed
 once at compile time. Running a plan does no graph walk and no dict lookup.
+
+On the NumPy backend a plan is also compiled to one straight-line Python
+function (`NumpyProgram`): kernels, attributes and constants are bound once,
+every intermediate lives in a local variable, and the ops that can write into
+a preallocated buffer (ufuncs, matmul, reductions) do so into an arena of
+buffers assigned at compile time by liveness (a buffer is reused as soon as
+every value that may view it is dead). That removes the per-call allocation
+and page faults that dominate mid-sized graphs, and most of the dispatch
+overhead that dominates tiny ones. Outputs are always fresh arrays.
 """
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any, Sequence
 
 import numpy as np
@@ -19,6 +29,10 @@ from .ops.registry import FUNCTION_OPS, impl_rules
 
 NP_DTYPES = {"bool": np.bool_, "int32": np.int32, "int64": np.int64,
              "float16": np.float16, "float32": np.float32, "float64": np.float64}
+
+# A plan keeps at most this many bytes of reusable buffers per concurrent run;
+# larger plans allocate per call as before.
+ARENA_LIMIT_BYTES = 512 << 20
 
 
 class ExecutionError(EngineError):
@@ -34,6 +48,7 @@ class Plan:
         self.backend = backend
         self.in_avals = [v.aval for v in graph.inputs]
         self.param_avals = {p.name: p.aval for p in graph.params}
+        self.param_names = [p.name for p in graph.params]
         xp = backend.xp
         slot: dict[int, int] = {}
 
@@ -47,6 +62,7 @@ class Plan:
         runtime = {v.id for v in list(graph.inputs) + list(graph.params)}
         consts: dict[int, Any] = {}
         steps = []
+        step_eqns = []
         for e in graph.eqns:
             fn = functools.partial(impl_rules[e.op], xp, **e.attrs) if e.attrs else functools.partial(impl_rules[e.op], xp)
             ins = [s(x) for x in e.inputs]
@@ -59,6 +75,7 @@ class Plan:
                 continue
             runtime.update(o.id for o in e.outputs)
             steps.append([fn, tuple(ins), outs[0] if len(outs) == 1 else tuple(outs), ()])
+            step_eqns.append(e)
         self.n_slots = len(slot)
         self.output_slots = [s(v) for v in tree_flatten(graph.outputs)]
         self.out_tree = graph.outputs
@@ -78,6 +95,12 @@ class Plan:
         self.env0 = [None] * self.n_slots
         for i, v in consts.items():
             self.env0[i] = v
+        self.program = None
+        if backend.name == "numpy":
+            self.program = NumpyProgram(self, step_eqns, slot)
+        # host-side input checks, precomputed
+        self._in_checks = tuple((tuple(av.shape), np.dtype(NP_DTYPES[av.dtype])) for av in self.in_avals)
+        self._n_in = len(self.in_avals)
 
     def run(self, inputs: Sequence[Any], params: dict[str, Any]) -> Any:
         """inputs and params are backend arrays; returns the output tree of backend arrays."""
@@ -97,6 +120,40 @@ class Plan:
                 env[i] = None
         return tree_unflatten(self.out_tree, [env[i] for i in self.output_slots])
 
+    def run_host(self, inputs: Sequence[Any], params: dict | None = None):
+        """Host arrays in, host arrays out; checks inputs. The NumPy fast path when compiled for NumPy."""
+        checks = self._in_checks
+        if len(inputs) != len(checks):
+            raise ShapeError(f"expected {len(checks)} input(s), got {len(inputs)}", expected=len(checks),
+                             got=len(inputs))
+        arrays = list(inputs)
+        for i, (shape, dt) in enumerate(checks):
+            a = arrays[i]
+            if type(a) is not np.ndarray:
+                a = arrays[i] = np.asarray(a)
+            if a.shape != shape or (a.dtype is not dt and a.dtype != dt):
+                check_inputs(self.in_avals, [np.asarray(x) for x in inputs])
+        pv = self.graph.param_values
+        if params:
+            unknown = [k for k in params if k not in self.param_avals]
+            if unknown:
+                raise ShapeError(f"unknown parameter(s) {sorted(unknown)}; graph has {self.param_names}")
+            ps = []
+            for name in self.param_names:
+                if name in params:
+                    v = np.asarray(params[name])
+                    check_inputs([self.param_avals[name]], [v], what=f"parameter {name!r}")
+                else:
+                    v = pv[name]
+                ps.append(v)
+        elif self.param_names:
+            ps = [pv[name] for name in self.param_names]
+        else:
+            ps = ()
+        if self.program is not None:
+            return self.program(arrays, ps)
+        return run_numpy(self, arrays, dict(zip(self.param_names, ps)))
+
 
 def check_inputs(avals: list[AVal], arrays: Sequence[np.ndarray], what: str = "input") -> None:
     if len(arrays) != len(avals):
@@ -111,6 +168,8 @@ def run_numpy(plan: Plan, inputs: Sequence[np.ndarray], params: dict[str, np.nda
     """Run with host arrays in and host arrays out (moves to and from the backend)."""
     bk = plan.backend
     params = {**plan.graph.param_values, **(params or {})}
+    if plan.program is not None:
+        return plan.program([np.asarray(a) for a in inputs], [np.asarray(params[k]) for k in plan.param_names])
     xs = [bk.from_host(np.asarray(a)) for a in inputs]
     ps = {k: bk.from_host(np.asarray(params[k])) for k in plan.param_avals}
     out = plan.run(xs, ps)
@@ -120,3 +179,281 @@ def run_numpy(plan: Plan, inputs: Sequence[np.ndarray], params: dict[str, np.nda
 def compile_graph(graph: Graph, backend: str | Backend = "numpy") -> Plan:
     bk = backend if isinstance(backend, Backend) else get_backend(backend)
     return Plan(graph, bk)
+
+
+# -- NumPy: the plan as one straight-line function over an arena of buffers -----------------------
+# Kernels that can write into a given buffer. Each reproduces impl_rules[op] exactly (same
+# ufuncs in the same order, so the same rounding), only with `out`. kind: "ew" = elementwise
+# (an input that dies at this step may share the output's buffer), "red" = reduction/matmul.
+_UNARY_UFUNC = {n: getattr(np, n) for n in (
+    "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh",
+    "asin", "acos", "atan", "asinh", "acosh", "atanh", "abs", "sign")}
+_UNARY_UFUNC["neg"] = np.negative
+_BINARY_UFUNC = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
+                 "pow": np.pow,
+                 "equal": np.equal, "not_equal": np.not_equal, "less": np.less, "less_equal": np.less_equal,
+                 "greater": np.greater, "greater_equal": np.greater_equal,
+                 "logical_and": np.logical_and, "logical_or": np.logical_or}
+
+
+def _k_maximum(x, y, o=None):
+    return np.maximum(x, y, out=o)
+
+
+def _k_minimum(x, y, o=None):
+    return np.minimum(x, y, out=o)
+
+
+def _k_square(x, o=None):
+    return np.multiply(x, x, o)
+
+
+def _k_reciprocal(x, o=None):
+    return np.divide(1, x, o)
+
+
+def _k_sigmoid(x, o=None):  # 1 / (1 + exp(-x)), as the impl
+    o = np.negative(x, o)
+    np.exp(o, o)
+    np.add(1, o, o)
+    return np.divide(1, o, o)
+
+
+def _k_rsqrt(x, o=None):  # 1 / sqrt(x)
+    o = np.sqrt(x, o)
+    return np.divide(1, o, o)
+
+
+def _out_kernel(e):
+    """(kernel(*ins, out) -> array, kind, source suffix for operands) or None when the op has none."""
+    op, a = e.op, e.attrs
+    if any(not isinstance(x.aval, AVal) for x in e.inputs) or len(e.outputs) != 1:
+        return None
+    if op in _UNARY_UFUNC:
+        return _UNARY_UFUNC[op], "ew", None
+    if op in _BINARY_UFUNC:
+        return _BINARY_UFUNC[op], "ew", None
+    if op == "logical_not":
+        return np.logical_not, "ew", None
+    if op == "maximum":
+        return _k_maximum, "ew", None
+    if op == "minimum":
+        return _k_minimum, "ew", None
+    if op == "square":
+        return _k_square, "ew", None
+    if op == "reciprocal" and e.outputs[0].dtype.startswith("float"):
+        return _k_reciprocal, "ew", None
+    if op == "sigmoid":
+        return _k_sigmoid, "ew", None
+    if op == "rsqrt":
+        return _k_rsqrt, "ew", None
+    if op == "matmul":
+        ta, tb = a.get("transpose_a"), a.get("transpose_b")
+        return np.matmul, "red", (".mT" if ta else "", ".mT" if tb else "")
+    if op in ("sum", "mean") and e.outputs[0].dtype.startswith("float"):
+        axis, keepdims = a.get("axis"), a.get("keepdims", False)
+        axis = None if axis is None else tuple(axis)
+        red = np.add.reduce if op == "sum" else None
+        if red is not None:
+            return (lambda x, o=None: red(x, axis, None, o, keepdims)), "red", None
+        return (lambda x, o=None: np.mean(x, axis=axis, keepdims=keepdims, out=o)), "red", None
+    if op == "reduce_to" and e.outputs[0].dtype.startswith("float"):
+        x_shape, shape = tuple(e.inputs[0].shape), tuple(a["shape"])
+        lead = len(x_shape) - len(shape)
+        axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape) if d == 1 and x_shape[lead + i] != 1)
+        keep = tuple(1 if i in axes else d for i, d in enumerate(x_shape))
+
+        def k_reduce_to(x, o=None):
+            if o is None:
+                return np.reshape(np.add.reduce(x, axes, None, None, True), shape)
+            np.add.reduce(x, axes, None, o.reshape(keep), True)
+            return o
+        return k_reduce_to, "red", None
+    return None
+
+
+def _view_kernel(e):
+    """Ops that only re-view their input on NumPy: a kernel with attributes pre-parsed, or None."""
+    op, a = e.op, e.attrs
+    if op in ("identity", "stop_gradient"):
+        return "alias"
+    if op == "index":
+        import sys
+
+        parse = getattr(sys.modules.get(impl_rules["index"].__module__), "parse_index", None)
+        if parse is None:
+            return None
+        idx = parse(a["index"], e.inputs[0].aval.ndim)
+        return lambda x: x[idx]
+    if op == "reshape":
+        shape = tuple(e.outputs[0].shape)
+        return lambda x: np.reshape(x, shape)
+    if op == "squeeze" or op == "expand_dims":
+        shape = tuple(e.outputs[0].shape)
+        return lambda x: np.reshape(x, shape)
+    if op == "broadcast_to":
+        shape = tuple(a["shape"])
+        return lambda x: np.broadcast_to(x, shape)
+    return None
+
+
+class NumpyProgram:
+    """A Plan compiled to one Python function for NumPy (see the module docstring).
+
+    Buffers: each value computed by an out-kernel is an "origin". A value from any
+    other kernel may be a view of its inputs, so it is taken to alias all their
+    origins. An origin's buffer is free once every value that may alias it is dead;
+    origins that an output may alias are allocated fresh on every call. A pool of
+    arenas (one per concurrent caller) keeps runs on different threads apart.
+    """
+
+    def __init__(self, plan: Plan, eqns: list, slot_of: dict[int, int]):
+        steps = plan.steps
+        n = len(steps)
+        outputs = set(plan.output_slots)
+        consts = {i for i, v in enumerate(plan.env0) if v is not None}
+        kinds: list = []
+        origins: dict[int, frozenset] = {}  # slot -> origins it may alias
+        produced_at: dict[int, int] = {}
+        for k, (st, e) in enumerate(zip(steps, eqns)):
+            ok = _out_kernel(e)
+            ins, out = st[1], st[2]
+            if ok is not None and type(out) is int:
+                kinds.append(("out",) + ok)
+                origins[out] = frozenset((out,))
+                produced_at[out] = k
+                continue
+            vk = _view_kernel(e)
+            kinds.append(("view", vk) if vk is not None else ("call", None))
+            al = frozenset().union(*(origins.get(i, frozenset()) for i in ins))
+            for o in (out,) if type(out) is int else out:
+                origins[o] = al
+        last_use: dict[int, int] = {}
+        for k, st in enumerate(steps):
+            for i in st[1]:
+                last_use[i] = k
+        step_of: dict[int, int] = {}
+        avals: dict[int, AVal] = {}
+        for k, (e, st) in enumerate(zip(eqns, steps)):
+            outs = (st[2],) if type(st[2]) is int else st[2]
+            for o, var in zip(outs, e.outputs):
+                step_of[o] = k
+                avals[o] = var.aval
+        fresh: set[int] = set()
+        for o in outputs:
+            fresh |= origins.get(o, frozenset())
+        end: dict[int, int] = {}  # origin -> last step at which a value that may alias it is read
+        for sl, org in origins.items():
+            lu = last_use.get(sl, step_of.get(sl, -1))
+            for g in org:
+                end[g] = max(end.get(g, -1), lu)
+        releases: dict[int, list[int]] = {}
+        for g, k in end.items():
+            releases.setdefault(k, []).append(g)
+        # linear scan over steps: a buffer belongs to one origin at a time
+        free: dict[tuple, list[int]] = {}
+        buf_of: dict[int, int] = {}
+        buf_avals: list[AVal] = []
+        total = 0
+        for k, (st, kind) in enumerate(zip(steps, kinds)):
+            out = st[2]
+            dying = [g for g in releases.get(k, ()) if g in buf_of and g != out]
+            taken = None
+            if kind[0] == "out" and out not in fresh:
+                av = avals[out]
+                key = (av.shape, av.dtype)
+                if kind[2] == "ew":  # elementwise: write over an input that dies at this step
+                    taken = next((g for g in dying if avals[g] == av), None)
+                if taken is not None:
+                    buf_of[out] = buf_of[taken]
+                elif free.get(key):
+                    buf_of[out] = free[key].pop()
+                else:
+                    buf_of[out] = len(buf_avals)
+                    buf_avals.append(av)
+                    total += int(np.prod(av.shape, dtype=np.int64)) * np.dtype(NP_DTYPES[av.dtype]).itemsize
+            for g in dying:
+                if g != taken:
+                    free.setdefault((avals[g].shape, avals[g].dtype), []).append(buf_of[g])
+            if kind[0] == "out" and out in buf_of and end.get(out, k) <= k:  # never read
+                free.setdefault((avals[out].shape, avals[out].dtype), []).append(buf_of[out])
+        self.buf_avals = buf_avals if total <= ARENA_LIMIT_BYTES else []
+        if total > ARENA_LIMIT_BYTES:
+            buf_of = {}
+        self.arena_bytes = total if buf_of else 0
+        self.source, ns = self._generate(plan, steps, kinds, buf_of, consts, outputs, last_use)
+        code = compile(self.source, f"<gradserve plan {plan.graph.name}>", "exec")
+        exec(code, ns)
+        self._make = ns["__make"]
+        self._arenas: list = []
+        self._lock = threading.Lock()
+
+    def _generate(self, plan, steps, kinds, buf_of, consts, outputs, last_use):
+        """Source of `__make(B) -> run(inputs, params)`. Only generated identifiers appear in it."""
+        ns: dict[str, Any] = {"__builtins__": {}, "_asarray": np.asarray}
+        v = lambda i: f"v{i}"  # noqa: E731
+        body = []
+        for i, c in enumerate(plan.env0):
+            if c is not None:
+                ns[f"c{i}"] = c
+        for i in consts:
+            body.append(f"{v(i)} = c{i}")
+        args = [v(i) for i in plan.input_slots]
+        pargs = [v(i) for _, i in plan.param_slots]
+        for k, ((fn, ins, out, _frees), kind) in enumerate(zip(steps, kinds)):
+            if kind[0] == "out":
+                ns[f"k{k}"] = kind[1]
+                suffix = kind[3] or ("",) * len(ins)
+                operands = [v(i) + sfx for i, sfx in zip(ins, suffix)]
+                if out in buf_of:
+                    operands.append(f"b{buf_of[out]}")
+                body.append(f"{v(out)} = k{k}({', '.join(operands)})")
+            elif kind[0] == "view" and kind[1] == "alias":
+                body.append(f"{v(out)} = {v(ins[0])}")
+            else:
+                ns[f"k{k}"] = kind[1] if kind[0] == "view" else fn
+                lhs = v(out) if type(out) is int else ", ".join(v(o) for o in out) + ("," if len(out) == 1 else "")
+                body.append(f"{lhs} = k{k}({', '.join(v(i) for i in ins)})")
+            # drop values allocated per call as soon as they are dead (arena buffers stay)
+            dead = [i for i in _frees if i not in outputs and i not in buf_of and i not in consts]
+            if dead:
+                body.append("del " + ", ".join(v(i) for i in dead))
+        param_slots = {i for _, i in plan.param_slots}
+
+        def leaf(i, av):
+            if i in consts or i in param_slots:
+                return f"_asarray({v(i)}).copy()"  # never hand out the plan's or the graph's arrays
+            if av.ndim == 0:
+                return f"_asarray({v(i)})"  # 0-d ufunc results are NumPy scalars
+            return v(i)
+
+        def tree(t):
+            if isinstance(t, (tuple, list)):
+                return "(" + "".join(tree(x) + ", " for x in t) + ")"
+            return leaf(slot_index[t.id], t.aval)
+
+        slot_index = {}
+        for var, sl in zip(tree_flatten(plan.out_tree), plan.output_slots):
+            slot_index[var.id] = sl
+        nb = len(self.buf_avals) if buf_of else 0
+        src = ["def __make(B):"]
+        if nb:
+            src.append("    " + ", ".join(f"b{j}" for j in range(nb)) + (",", "")[nb > 1] + " = B")
+        src.append(f"    def run({', '.join(args + pargs)}):")
+        src += ["        " + line for line in body]
+        src.append(f"        return {tree(plan.out_tree)}")
+        src.append("    return run")
+        return "\n".join(src) + "\n", ns
+
+    def _new_arena(self):
+        bufs = [np.empty(av.shape, NP_DTYPES[av.dtype]) for av in self.buf_avals]
+        return self._make(bufs)
+
+    def __call__(self, inputs: list, params: list):
+        arenas = self._arenas
+        fn = arenas.pop() if arenas else self._new_arena()  # list.pop is atomic: one arena per caller
+        try:
+            return fn(*inputs, *params)
+        finally:
+            arenas.append(fn)
+
