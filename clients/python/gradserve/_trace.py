@@ -146,7 +146,6 @@ class Trace:
         self.captures: list[Tensor] = []
         self._capture_names: dict[int, str] = {}
         self._consts: dict[int, tuple] = {}
-        self._names: set[str] = set()
         self._n = 0
         if parent is None:
             self.functions: dict[str, dict] = {}
@@ -159,18 +158,12 @@ class Trace:
         self._n += 1
         return f"%{self._n}"
 
-    def _unique(self, base: str) -> str:
-        name, k = base, 0
-        while name in self._names or not name:
-            k += 1
-            name = f"{base}_{k}"
-        self._names.add(name)
-        return name
-
     def new_input(self, shape, dtype: str, name: str = "x") -> Tensor:
-        name = self._unique(name)
-        self.inputs.append({"name": name, "shape": list(shape), "dtype": dtype})
-        return Tensor._symbolic(self, name, shape, dtype)
+        """A graph input. Nodes refer to it by an internal name; `body` gives it `name` (made unique,
+        and distinct from every parameter name)."""
+        internal = f"%in{len(self.inputs)}"
+        self.inputs.append({"name": internal, "pretty": name or "x", "shape": list(shape), "dtype": dtype})
+        return Tensor._symbolic(self, internal, shape, dtype)
 
     def is_ancestor(self, tr: "Trace") -> bool:
         p = self.parent
@@ -209,15 +202,14 @@ class Trace:
             if self.is_ancestor(x._trace):
                 name = self._capture_names.get(id(x))
                 if name is None:
-                    name = self._unique(f"c{len(self.captures)}")
-                    self.inputs.append({"name": name, "shape": list(x.shape), "dtype": x._dtype})
+                    name = self.new_input(x.shape, x._dtype, f"c{len(self.captures)}")._name
                     self.captures.append(x)
                     self._capture_names[id(x)] = name
                 return name
             raise TraceError(f"a traced Tensor ({x._name}) was used outside the trace that made it: a value of "
                              "construct escaped (kept on self, or returned by a derivative function and used later)")
         if isinstance(x, Parameter):
-            return self.declare_param(x)
+            return "%p:" + self.declare_param(x)
         hit = self._consts.get(id(x))
         if hit is not None:
             return hit[1]
@@ -242,10 +234,16 @@ class Trace:
 
     # bodies
     def body(self, outputs) -> dict:
-        clash = {i["name"] for i in self.inputs} & set(self.params)
-        ren = {}
-        for n in sorted(clash):
-            ren[n] = self._unique(n + "_in")
+        ren = {"%p:" + k: k for k in self.params}
+        used = set(self.params)
+        for i in self.inputs:
+            base = name = i["pretty"]
+            k = 0
+            while name in used:
+                k += 1
+                name = f"{base}_{k}"
+            used.add(name)
+            ren[i["name"]] = name
 
         def r(n):
             return ren.get(n, n)
@@ -254,9 +252,9 @@ class Trace:
             return [tree(s) for s in t] if isinstance(t, list) else r(t)
 
         return {"name": self.label,
-                "inputs": [dict(i, name=r(i["name"])) for i in self.inputs],
+                "inputs": [{"name": r(i["name"]), "shape": i["shape"], "dtype": i["dtype"]} for i in self.inputs],
                 "params": [{"name": k, "shape": list(s), "dtype": d} for k, (s, d) in self.params.items()],
-                "nodes": [dict(nd, inputs=[r(n) for n in nd["inputs"]]) for nd in self.nodes] if ren else self.nodes,
+                "nodes": [dict(nd, inputs=[r(n) for n in nd["inputs"]]) for nd in self.nodes],
                 "outputs": tree(outputs)}
 
     def add_function(self, body: dict, label: str) -> str:

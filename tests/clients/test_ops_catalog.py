@@ -1,0 +1,113 @@
+"""The SDK's op list comes from the engine's registry (one definition), and its shape rules agree."""
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import gradserve
+from gradserve import _catalog, _infer, ops
+
+from engine.ir import AVal
+from engine.ops.registry import FUNCTION_OPS, OPS, op_catalog
+
+ROOT = Path(__file__).resolve().parents[2]
+GEN = ROOT / "clients/python/tools/gen_ops.py"
+
+
+def _gen_module():
+    spec = importlib.util.spec_from_file_location("gen_ops", GEN)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_checked_in_ops_json_matches_engine_registry():
+    path = Path(gradserve.__file__).with_name("_ops.json")
+    assert path.read_text() == _gen_module().render(), \
+        "clients/python/gradserve/_ops.json is stale: run python clients/python/tools/gen_ops.py"
+    assert [o["name"] for o in json.loads(path.read_text())["ops"]] == [o["name"] for o in op_catalog()]
+
+
+def test_catalog_names_every_engine_op():
+    assert set(_catalog.OPS) == set(OPS)
+    assert set(_catalog.FUNCTION_OPS) == set(FUNCTION_OPS)
+
+
+def _camel(n):
+    return "".join(p.capitalize() for p in n.split("_"))
+
+
+@pytest.mark.parametrize("name", sorted(set(OPS) - set(FUNCTION_OPS)))
+def test_a_class_and_a_function_per_op(name):
+    cls = getattr(ops, _camel(name))
+    assert issubclass(cls, ops.Primitive) and cls.op == name
+    assert callable(getattr(ops, name))
+
+
+MINDSPORE_NAMES = ["MatMul", "Mul", "Sin", "Cos", "Tan", "Exp", "Log", "Pow", "Square", "Neg", "Div", "Sinh", "Cosh",
+                   "Atanh", "Tanh", "ReduceSum", "ReduceMean", "Add", "Sub", "RealDiv", "ReLU", "Sigmoid", "Reshape",
+                   "Transpose", "ExpandDims", "Squeeze", "Cast", "Concat", "Stack", "Split", "Tile", "BroadcastTo",
+                   "Softmax", "LogSoftmax", "Gather", "Select", "ZerosLike", "OnesLike", "StopGradient",
+                   "GradOperation"]
+
+
+@pytest.mark.parametrize("name", MINDSPORE_NAMES)
+def test_mindspore_names(name):
+    assert hasattr(ops, name)
+
+
+A = AVal
+F = "float32"
+CASES = {  # op -> list of (input avals, attrs)
+    "add": [([A((2, 1), F), A((3,), F)], {})], "sub": [([A((2, 3), F), A((), F)], {})],
+    "mul": [([A((4, 1, 3), F), A((2, 1), F)], {})], "div": [([A((2, 3), F), A((2, 3), F)], {})],
+    "pow": [([A((2,), F), A((), F)], {})], "maximum": [([A((2, 3), F), A((3,), F)], {})],
+    "minimum": [([A((2, 3), "int32"), A((3,), "int32")], {})],
+    "equal": [([A((2, 3), F), A((3,), F)], {})], "logical_and": [([A((2,), "bool"), A((2,), "bool")], {})],
+    "logical_not": [([A((2,), "bool")], {})],
+    "where": [([A((2, 1), "bool"), A((3,), F), A((2, 3), F)], {})],
+    "fill": [([], {"shape": (2, 3), "value": 1.0, "dtype": F})],
+    "const": [([], {"value": np.zeros((2, 2), np.float64)})],
+    "cast": [([A((2,), F)], {"dtype": "int32"})],
+    "reshape": [([A((2, 3), F)], {"shape": (3, -1)}), ([A((2, 3), F)], {"shape": (6,)})],
+    "transpose": [([A((2, 3, 4), F)], {"perm": (1, 2, 0)}), ([A((2, 3), F)], {"perm": None})],
+    "broadcast_to": [([A((3,), F)], {"shape": (2, 3)})], "reduce_to": [([A((2, 3), F)], {"shape": (1, 3)})],
+    "expand_dims": [([A((2, 3), F)], {"axis": -1})], "squeeze": [([A((2, 1, 3, 1), F)], {"axis": None}),
+                                                                ([A((2, 1, 3, 1), F)], {"axis": (1,)})],
+    "sum": [([A((2, 3), F)], {"axis": (1,), "keepdims": True}), ([A((2, 3), F)], {"axis": None, "keepdims": False})],
+    "mean": [([A((2, 3, 4), F)], {"axis": (0, 2), "keepdims": False})],
+    "max": [([A((2, 3), F)], {"axis": (-1,), "keepdims": False})], "min": [([A((2, 3), F)], {"axis": None, "keepdims": True})],
+    "prod": [([A((2, 3), F)], {"axis": (0,), "keepdims": False})],
+    "logsumexp": [([A((2, 3), F)], {"axis": (1,), "keepdims": True})],
+    "softmax": [([A((2, 3), F)], {"axis": -1})], "log_softmax": [([A((2, 3), F)], {"axis": 0})],
+    "matmul": [([A((2, 3), F), A((3, 4), F)], {"transpose_a": False, "transpose_b": False}),
+               ([A((5, 3, 2), F), A((4, 3), F)], {"transpose_a": True, "transpose_b": True})],
+    "index": [([A((4, 5, 6), F)], {"index": [1, [None, None, 2], None, "..."]}),
+              ([A((4, 5), F)], {"index": [[1, 3, None], -1]})],
+    "index_scatter": [([A((5,), F)], {"shape": (4, 5), "index": [1]})],
+    "concat": [([A((2, 3), F), A((4, 3), F)], {"axis": 0})], "stack": [([A((2, 3), F), A((2, 3), F)], {"axis": 1})],
+    "split": [([A((6, 2), F)], {"sections": 3, "indices": None, "axis": 0}),
+              ([A((2, 7), F)], {"sections": None, "indices": (2, 5), "axis": -1})],
+    "tile": [([A((2, 3), F)], {"reps": (2, 1, 2)})],
+    "gather": [([A((5, 3), F), A((2, 2), "int32")], {"axis": 0}), ([A((5, 3), F), A((4,), "int64")], {"axis": 1})],
+    "scatter_add": [([A((2, 3), F), A((2,), "int32")], {"shape": (5, 3), "axis": 0})],
+}
+
+
+@pytest.mark.parametrize("name", sorted(set(OPS) - set(FUNCTION_OPS)))
+def test_shape_rules_agree_with_engine(name):
+    cases = CASES.get(name) or [([A((2, 3), F)] * (OPS[name].arity or 1), {})]
+    for avals, attrs in cases:
+        full = _catalog.check(name, len(avals), dict(attrs))
+        engine_out = OPS[name].infer(avals, **{**{k: v for k, v in full.items()}, **attrs})
+        sdk_out = _infer.infer(name, [(a.shape, a.dtype) for a in avals], {**full, **attrs})
+        assert [(tuple(s), d) for s, d in sdk_out] == [(a.shape, a.dtype) for a in engine_out], (name, avals, attrs)
+
+
+def test_shape_errors_are_raised_while_tracing():
+    with pytest.raises(gradserve.ShapeError):
+        _infer.infer("matmul", [((2, 3), F), ((2, 3), F)], {"transpose_a": False, "transpose_b": False})
+    with pytest.raises(gradserve.ShapeError):
+        _infer.infer("add", [((2, 3), F), ((4,), F)], {})
