@@ -70,6 +70,10 @@ def main(argv=None) -> int:
         return 2
     core = Core(settings)
     app = create_app(settings, core)
+    if settings.grpc:  # gRPC on grpc_port, in the same loop and lifespan as HTTP (service.grpc_server)
+        from .grpc_server import attach
+
+        attach(app, settings, core)
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame):  # SIGTERM / SIGINT: stop taking jobs, drain, exit

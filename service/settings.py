@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the HTTP server binds. A non-loopback address requires "
                       "API keys unless allow_unauthenticated is set.")
     port: int = Field(8000, ge=0, le=65535, description="HTTP port (0: any free port).")
-    grpc_port: int = Field(8001, ge=0, le=65535, description="gRPC port (used by the gRPC server).")
+    grpc_port: int = Field(8001, ge=0, le=65535, description="gRPC port, on the same host (0: any free port).")
+    grpc: bool = Field(True, description="Serve the gRPC API (gradserve.v1, grpc.health.v1, reflection) on "
+                       "grpc_port beside HTTP; --no-grpc: HTTP only.")
     # -- pools ------------------------------------------------------------------------------------
     devices: str = Field("cpu", description="Comma-separated pools to start: cpu (NumPy), torchcpu (PyTorch on "
                          "CPU), gpu (CuPy, one worker per CUDA device), ascend (torch_npu, one worker per NPU).")
@@ -68,7 +70,8 @@ class Settings(BaseSettings):
     shm_threshold_bytes: int = Field(65536, ge=0, description="Tensors at least this large go to workers through "
                                      "shared memory instead of the pipe.")
     # -- limits -----------------------------------------------------------------------------------
-    max_body_bytes: int = Field(256 * 1024 * 1024, ge=1, description="Largest request body (413 past it).")
+    max_body_bytes: int = Field(256 * 1024 * 1024, ge=1, description="Largest request body (413 past it); also "
+                                "the largest gRPC request message (RESOURCE_EXHAUSTED past it).")
     max_nodes: int = Field(100_000, ge=1, description="Largest graph, in nodes, as sent and once lowered.")
     max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
     max_depth: int = Field(32, ge=1, description="Deepest nesting of output structures and data lists.")

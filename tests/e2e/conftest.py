@@ -50,9 +50,14 @@ class Server:
     def __init__(self, log_path: Path, env: dict | None = None, args: list | None = None, wait: bool = True):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.grpc_port = free_port()  # the same process serves gRPC (tests/grpc); never the shared default 8001
+        while self.grpc_port == self.port:
+            self.grpc_port = free_port()
+        self.grpc_target = f"127.0.0.1:{self.grpc_port}"
         full = {k: v for k, v in os.environ.items() if not k.startswith("GRADSERVE_")}
         full.update(SERVER_ENV)
-        full.update({"GRADSERVE_PORT": str(self.port), "GRADSERVE_HOST": "127.0.0.1", "GRADSERVE_DEVICES": E2E_DEVICES})
+        full.update({"GRADSERVE_PORT": str(self.port), "GRADSERVE_HOST": "127.0.0.1", "GRADSERVE_DEVICES": E2E_DEVICES,
+                     "GRADSERVE_GRPC_PORT": str(self.grpc_port)})
         full.update(env or {})
         self.log_path = log_path
         self.log = open(log_path, "wb")

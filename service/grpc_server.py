@@ -1,0 +1,437 @@
+"""The gRPC adapter (grpc.aio): decode, call the core, encode. No logic of its own.
+
+Service `gradserve.v1.Gradserve` (service/proto/gradserve.proto) beside the standard
+`grpc.health.v1.Health` service (SERVING while the core is ready, NOT_SERVING when it is not or
+when the server drains) and server reflection. It runs in the event loop of the HTTP server and
+calls the same `Core`: `attach(app, settings, core)` starts it in the FastAPI lifespan once the
+core is up and drains it before the core stops.
+
+- Requests are validated by the same pydantic models as HTTP bodies (service.models), with the
+  tensors decoded from their raw little-endian bytes (codec.tensor_from_bytes, zero-copy views).
+- Message size: receive limit = settings.max_body_bytes (the HTTP body limit); past it grpc
+  answers RESOURCE_EXHAUSTED itself. Responses are not limited (as over HTTP).
+- Deadline: min(deadline_ms of the request or the server default, the call's time_remaining()).
+- Cancellation: a client that cancels (or whose deadline passes) cancels the handler task, and
+  Core.run drops the job if it is still queued.
+- Errors: gRPC status per error code (GRPC_CODES), the message as details, the HTTP error body
+  {"error": {...}} as JSON in the trailing metadata `gradserve-error-bin` (`retry-after` with
+  overloaded).
+- API keys: metadata `authorization: Bearer KEY`, the HTTP policy (health, reflection,
+  ServerLive and ServerReady need none).
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import time
+from contextlib import asynccontextmanager
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
+from pydantic import ValidationError
+
+from . import codec, models
+from .core import Core, JobRequest, JobResult
+from .errors import DeadlineExceeded, InvalidRequest, Overloaded, ServiceError, Unauthorized, http_status
+from .proto import gradserve_pb2 as pb
+from .proto import gradserve_pb2_grpc as pb_grpc
+from .settings import Settings
+
+log = logging.getLogger("gradserve.grpc")
+SERVICE = pb.DESCRIPTOR.services_by_name["Gradserve"].full_name  # gradserve.v1.Gradserve
+ERROR_KEY = "gradserve-error-bin"
+BIG = 1 << 20  # requests / responses above this are decoded / encoded off the event loop
+SC = grpc.StatusCode
+GRPC_CODES = {
+    "invalid_request": SC.INVALID_ARGUMENT, "invalid_graph": SC.INVALID_ARGUMENT, "unknown_op": SC.INVALID_ARGUMENT,
+    "shape_error": SC.INVALID_ARGUMENT, "differentiation_error": SC.INVALID_ARGUMENT,
+    "unauthorized": SC.UNAUTHENTICATED,
+    "graph_not_found": SC.NOT_FOUND, "not_found": SC.NOT_FOUND,
+    "payload_too_large": SC.RESOURCE_EXHAUSTED, "limit_exceeded": SC.RESOURCE_EXHAUSTED,
+    "overloaded": SC.RESOURCE_EXHAUSTED,
+    "worker_died": SC.INTERNAL, "internal": SC.INTERNAL, "execution_error": SC.INTERNAL, "engine_error": SC.INTERNAL,
+    "not_implemented": SC.UNIMPLEMENTED,
+    "device_unavailable": SC.UNAVAILABLE, "draining": SC.UNAVAILABLE, "backend_unavailable": SC.UNAVAILABLE,
+    "deadline_exceeded": SC.DEADLINE_EXCEEDED,
+}
+_BY_HTTP = {400: SC.INVALID_ARGUMENT, 401: SC.UNAUTHENTICATED, 404: SC.NOT_FOUND, 413: SC.RESOURCE_EXHAUSTED,
+            429: SC.RESOURCE_EXHAUSTED, 500: SC.INTERNAL, 501: SC.UNIMPLEMENTED, 503: SC.UNAVAILABLE,
+            504: SC.DEADLINE_EXCEEDED}
+
+
+def grpc_code(code: str) -> grpc.StatusCode:
+    """The gRPC status of an error code (codes the table lacks follow their HTTP status)."""
+    return GRPC_CODES.get(code) or _BY_HTTP.get(http_status(code), SC.INTERNAL)
+
+
+def error_trailers(err: ServiceError) -> tuple:
+    md = [(ERROR_KEY, json.dumps(err.to_dict(), separators=(",", ":")).encode())]
+    if isinstance(err, Overloaded):
+        md.append(("retry-after", str(err.retry_after)))
+    return tuple(md)
+
+
+# -- decoding ----------------------------------------------------------------------------------------
+TENSOR_FIELDS = {"eval": (), "grad": ("sens",), "jvp": ("tangents",), "vjp": ("v",), "jacobian": (), "hessian": (),
+                 "hvp": ("v",)}
+REQUIRED_TENSORS = {"jvp": "tangents", "vjp": "v", "hvp": "v"}  # required by the models even when empty
+
+
+def _spec(t: pb.Tensor) -> dict:
+    """The tensor as the models see it (envelope only: the bytes are checked by the codec)."""
+    return {"name": t.name, "shape": list(t.shape), "datatype": t.datatype}
+
+
+def _positions(p: pb.Positions, path: str):
+    if p.is_list:
+        return list(p.values)
+    if len(p.values) != 1:
+        raise InvalidRequest(f"{path}: one value, or is_list for a list (got {len(p.values)} values)", path=path)
+    return p.values[0]
+
+
+def _grad_fields(m, head: dict, path: str) -> None:
+    if m.get_all:
+        head["get_all"] = True
+    if m.get_by_list:
+        head["get_by_list"] = True
+    if m.no_grad_position:
+        head["grad_position"] = None
+    elif m.HasField("grad_position"):
+        head["grad_position"] = _positions(m.grad_position, f"{path}.grad_position")
+    if m.HasField("weights"):
+        head["weights"] = list(m.weights.values)
+
+
+def _head(kind: str, m) -> dict:
+    """The request as the JSON body the HTTP adapter would validate (tensors as their envelopes)."""
+    head: dict[str, Any] = {}
+    if m.graph_json:
+        try:
+            head["graph"] = json.loads(m.graph_json)
+        except RecursionError:
+            raise InvalidRequest("graph_json is nested too deeply", path="$.graph") from None
+        except (ValueError, UnicodeDecodeError) as e:
+            raise InvalidRequest(f"graph_json is not valid JSON: {e}", path="$.graph") from None
+    if m.graph_id:
+        head["graph_id"] = m.graph_id
+    head["inputs"] = [_spec(t) for t in m.inputs]
+    if m.params:
+        head["params"] = {k: _spec(t) for k, t in m.params.items()}
+    if m.device:
+        head["device"] = m.device
+    if m.HasField("deadline_ms"):
+        head["deadline_ms"] = m.deadline_ms
+    for f in TENSOR_FIELDS[kind]:
+        ts = getattr(m, f)
+        if len(ts) or f == REQUIRED_TENSORS.get(kind):
+            head[f] = [_spec(t) for t in ts]
+    if kind == "grad":
+        _grad_fields(m, head, "$")
+        if m.order:
+            head["order"] = m.order
+        if m.value_and_grad:
+            head["value_and_grad"] = True
+        if len(m.inner):
+            inner = []
+            for i, s in enumerate(m.inner):
+                d: dict[str, Any] = {}
+                _grad_fields(s, d, f"$.inner[{i}]")
+                if s.sens_param:
+                    d["sens_param"] = True
+                inner.append(d)
+            head["inner"] = inner
+    elif kind in ("jvp", "jacobian", "hessian", "hvp"):
+        if m.HasField("positions"):
+            head["positions"] = _positions(m.positions, "$.positions")
+        if kind == "jacobian" and m.mode:
+            head["mode"] = m.mode
+    return head
+
+
+def _validation_error(e: ValidationError) -> InvalidRequest:
+    from .http_app import _validation_error as same_as_http
+
+    return same_as_http(e)
+
+
+def decode_job(kind: str, m, s: Settings, size: int = 0) -> JobRequest:
+    head = _head(kind, m)
+    try:
+        v = models.REQUEST_MODELS[kind].model_validate(head)
+    except ValidationError as e:
+        raise _validation_error(e) from None
+
+    def tensor(t: pb.Tensor, path: str):
+        return codec.tensor_from_bytes(t.raw_contents, t.shape, t.datatype, path, max_elements=s.max_elements)
+
+    inputs = [tensor(t, f"$.inputs[{i}]") for i, t in enumerate(m.inputs)]
+    params = {k: tensor(t, f"$.params.{k}") for k, t in m.params.items()}
+    opts: dict[str, Any] = {}
+    for f in TENSOR_FIELDS[kind]:
+        if f in head:
+            opts[f] = [tensor(t, f"$.{f}[{i}]") for i, t in enumerate(getattr(m, f))]
+    for f in ("get_all", "get_by_list", "grad_position", "weights", "order", "value_and_grad", "positions", "mode"):
+        if f in type(v).model_fields:
+            opts[f] = getattr(v, f)
+    if getattr(v, "inner", None):
+        opts["inner"] = [g.model_dump(exclude_unset=True) for g in v.inner]
+    return JobRequest(kind=kind, inputs=inputs, graph=v.graph, graph_id=v.graph_id, params=params, device=v.device,
+                      deadline_s=v.deadline_ms / 1e3 if v.deadline_ms is not None else None, options=opts,
+                      size_hint=size)
+
+
+# -- encoding ----------------------------------------------------------------------------------------
+def _structure(s) -> pb.Structure:
+    if isinstance(s, list):
+        return pb.Structure(tuple=pb.StructureTuple(items=[_structure(x) for x in s]))
+    return pb.Structure(index=s)
+
+
+def _tensor_out(name: str, a) -> pb.Tensor:
+    return pb.Tensor(name=name, datatype=codec.v2_datatype(a.dtype), shape=list(a.shape),
+                     raw_contents=bytes(codec.tensor_to_bytes(a)))
+
+
+def encode_result(res: JobResult) -> pb.JobResponse:
+    t = res.timing
+    timing = pb.Timing(queue_ms=float(t.get("queue_ms", 0.0)), compute_ms=float(t.get("compute_ms", 0.0)),
+                       total_ms=float(t.get("total_ms", 0.0)), compile_cache=str(t.get("compile_cache", "")))
+    return pb.JobResponse(outputs=[_tensor_out(n, a) for n, a in res.outputs], structure=_structure(res.structure),
+                          graph_id=res.graph_id, device=res.device, timing=timing)
+
+
+def _signature(sig: dict) -> pb.Signature:
+    def specs(xs):
+        return [pb.TensorSpec(name=x.get("name") or "", datatype=x["datatype"], shape=x["shape"]) for x in xs]
+
+    return pb.Signature(inputs=specs(sig["inputs"]), params=specs(sig["params"]), outputs=specs(sig["outputs"]))
+
+
+def _graph_json(m) -> Any:
+    try:
+        return json.loads(m.graph_json)
+    except RecursionError:
+        raise InvalidRequest("graph_json is nested too deeply", path="$.graph") from None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise InvalidRequest(f"graph_json is not valid JSON: {e}", path="$.graph") from None
+
+
+# -- the servicer ------------------------------------------------------------------------------------
+class Servicer(pb_grpc.GradserveServicer):
+    def __init__(self, settings: Settings, core: Core):
+        self.settings = settings
+        self.core = core
+        self.metrics = core.metrics
+        self.keys = [k.encode() for k in settings.api_key_list]
+
+    # each handler: errors become the status + trailers, whatever raised them
+    async def _guard(self, context, fn, *, auth: bool = True):
+        try:
+            if auth:
+                self._check_key(context)
+            return await fn()
+        except ServiceError as e:
+            await context.abort(grpc_code(e.code), e.message, trailing_metadata=error_trailers(e))
+
+    def _check_key(self, context) -> None:
+        if not self.keys:
+            return
+        auth = ""
+        for k, val in context.invocation_metadata() or ():
+            if k == "authorization":
+                auth = val if isinstance(val, str) else val.decode(errors="replace")
+                break
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip().encode(), k) for k in self.keys):
+            raise Unauthorized("missing or wrong API key: send metadata authorization: Bearer <key>")
+
+    async def _job(self, kind: str, request, context) -> pb.JobResponse:
+        t0 = time.perf_counter()
+        device, status = "-", SC.INTERNAL
+        try:
+            self._check_key(context)
+            size = request.ByteSize()
+            if size > BIG:
+                req = await asyncio.to_thread(decode_job, kind, request, self.settings, size)
+            else:
+                req = decode_job(kind, request, self.settings, size)
+            remaining = context.time_remaining()
+            if remaining is not None:
+                if remaining <= 0:
+                    raise DeadlineExceeded("the call's gRPC deadline passed before the job started")
+                own = req.deadline_s if req.deadline_s is not None else self.settings.default_deadline_s
+                req.deadline_s = min(own, remaining)
+            res = await self.core.run(req)
+            device = res.device
+            big = sum(a.nbytes for _, a in res.outputs) > BIG
+            out = await asyncio.to_thread(encode_result, res) if big else encode_result(res)
+            status = SC.OK
+            return out
+        except ServiceError as e:
+            status = grpc_code(e.code)
+            await context.abort(status, e.message, trailing_metadata=error_trailers(e))
+        except asyncio.CancelledError:
+            status = SC.CANCELLED
+            raise
+        finally:
+            self.metrics.requests.labels(kind, status.name).inc()
+            if status == SC.OK:
+                self.metrics.latency.labels(kind, device.split(":")[0]).observe(time.perf_counter() - t0)
+
+    async def Grad(self, request, context):
+        return await self._job("grad", request, context)
+
+    async def Jvp(self, request, context):
+        return await self._job("jvp", request, context)
+
+    async def Vjp(self, request, context):
+        return await self._job("vjp", request, context)
+
+    async def Jacobian(self, request, context):
+        return await self._job("jacobian", request, context)
+
+    async def Hessian(self, request, context):
+        return await self._job("hessian", request, context)
+
+    async def Hvp(self, request, context):
+        return await self._job("hvp", request, context)
+
+    async def Eval(self, request, context):
+        return await self._job("eval", request, context)
+
+    async def RegisterGraph(self, request, context):
+        async def fn():
+            graph = _graph_json(request)
+            try:
+                m = models.RegisterRequest.model_validate({"graph": graph})
+            except ValidationError as e:
+                raise _validation_error(e) from None
+            if len(request.graph_json) > BIG:
+                out = await asyncio.to_thread(self.core.register_graph, m.graph)
+            else:
+                out = self.core.register_graph(m.graph)
+            return pb.RegisterGraphResponse(graph_id=out["graph_id"], signature=_signature(out["signature"]))
+
+        return await self._guard(context, fn)
+
+    async def GetGraph(self, request, context):
+        async def fn():
+            out = self.core.get_graph(request.graph_id)
+            return pb.GetGraphResponse(graph_id=out["graph_id"], signature=_signature(out["signature"]),
+                                       graph_json=json.dumps(out["graph"], separators=(",", ":")).encode())
+
+        return await self._guard(context, fn)
+
+    async def Devices(self, request, context):
+        async def fn():
+            return pb.DevicesResponse(devices_json=json.dumps(self.core.devices(), separators=(",", ":")).encode())
+
+        return await self._guard(context, fn)
+
+    async def ServerLive(self, request, context):
+        return pb.ServerLiveResponse(live=self.core.live())
+
+    async def ServerReady(self, request, context):
+        return pb.ServerReadyResponse(ready=self.core.ready())
+
+
+# -- the server ---------------------------------------------------------------------------------------
+def _bind_address(host: str, port: int) -> str:
+    h = host.strip("[]")
+    return f"[{h}]:{port}" if ":" in h else f"{h}:{port}"
+
+
+class GrpcServer:
+    """The grpc.aio server of one process: Gradserve + health + reflection, in the running loop."""
+
+    def __init__(self, settings: Settings, core: Core):
+        self.settings = settings
+        self.core = core
+        self.server: grpc.aio.Server | None = None
+        self.health = HealthServicer()
+        self.port: int | None = None
+        self._watch: asyncio.Task | None = None
+        self._stopping: asyncio.Task | None = None
+        # as long as a SIGTERM drain of the HTTP server may take
+        self.grace = settings.default_deadline_s + settings.deadline_grace_s + 5
+
+    async def start(self) -> int:
+        s = self.settings
+        options = [("grpc.max_receive_message_length", s.max_body_bytes),
+                   ("grpc.max_send_message_length", -1),
+                   ("grpc.so_reuseport", 0)]  # a port in use fails the start instead of being shared
+        self.server = grpc.aio.server(options=options)
+        pb_grpc.add_GradserveServicer_to_server(Servicer(s, self.core), self.server)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        reflection.enable_server_reflection(
+            (SERVICE, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
+            self.server)
+        address = _bind_address(s.host, s.grpc_port)
+        try:
+            self.port = self.server.add_insecure_port(address)
+        except RuntimeError as e:
+            raise RuntimeError(f"gRPC: cannot listen on {address} ({e}); set --grpc-port, or --no-grpc") from None
+        if not self.port:
+            raise RuntimeError(f"gRPC: cannot listen on {address}; set --grpc-port, or --no-grpc")
+        await self._set_health()
+        await self.server.start()
+        self._watch = asyncio.create_task(self._watch_core())
+        log.info("gRPC on %s (gradserve.v1.Gradserve, grpc.health.v1, reflection)", _bind_address(s.host, self.port))
+        return self.port
+
+    async def _set_health(self) -> None:
+        status = health_pb2.HealthCheckResponse.SERVING if self.core.ready() else \
+            health_pb2.HealthCheckResponse.NOT_SERVING
+        for name in ("", SERVICE):
+            await self.health.set(name, status)
+
+    async def _watch_core(self) -> None:
+        """Health follows the core's readiness; a drain (SIGTERM) stops taking calls and lets in-flight ones end."""
+        while not self.core.draining:
+            await self._set_health()
+            await asyncio.sleep(0.1)
+        self.begin_stop()
+
+    def begin_stop(self) -> asyncio.Task:
+        if self._stopping is None:
+            self._stopping = asyncio.ensure_future(self._stop())
+        return self._stopping
+
+    async def _stop(self) -> None:
+        await self.health.enter_graceful_shutdown()
+        if self.server is not None:
+            await self.server.stop(self.grace)
+
+    async def stop(self) -> None:
+        await self.begin_stop()
+        if self._watch is not None and not self._watch.done():
+            self._watch.cancel()
+
+
+def attach(app, settings: Settings, core: Core) -> None:
+    """Serve gRPC for the life of the FastAPI app: started once the core has started (inside the app's
+    lifespan), drained and stopped before the core stops."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a):
+        async with inner(a) as state:
+            server = GrpcServer(settings, core)
+            await server.start()
+            app.state.grpc_port = server.port
+            try:
+                yield state
+            finally:
+                await server.stop()
+
+    app.router.lifespan_context = lifespan
+
+
+__all__ = ["GrpcServer", "Servicer", "attach", "decode_job", "encode_result", "grpc_code", "GRPC_CODES",
+           "ERROR_KEY", "SERVICE", "math"]

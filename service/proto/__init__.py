@@ -1,0 +1,1 @@
+"""gradserve gRPC API (package gradserve.v1): generated from service/proto/gradserve.proto."""

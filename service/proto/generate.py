@@ -1,0 +1,63 @@
+"""Regenerate the gRPC code of service/proto/gradserve.proto (server copy and the SDK's copy).
+
+    python -m service.proto.generate           # writes service/proto/ and clients/python/gradserve/_proto/
+    python -m service.proto.generate OUT_DIR   # writes one copy into OUT_DIR (tests compare it)
+
+Uses the protoc of grpcio-tools (test extra). The proto is compiled from its own directory, so
+the descriptor's file name is `gradserve.proto` in both copies (identical descriptors: the server
+and the SDK may be imported in one process); the `import gradserve_pb2` line protoc writes into
+the _grpc module is made package-relative, so `from service.proto import gradserve_pb2_grpc` and
+`from gradserve._proto import gradserve_pb2_grpc` both work.
+"""
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROTO = HERE / "gradserve.proto"
+ROOT = HERE.parents[1]
+TARGETS = (HERE, ROOT / "clients" / "python" / "gradserve" / "_proto")
+FILES = ("gradserve_pb2.py", "gradserve_pb2.pyi", "gradserve_pb2_grpc.py")
+# lines that change with the grpcio-tools version only (tests/grpc/test_generated.py ignores them)
+VERSION_LINE = re.compile(r"^(# Protobuf Python Version: .*|GRPC_GENERATED_VERSION = .*|\s+\d+,)$")
+
+
+def generate(out_dir: Path) -> list[Path]:
+    from grpc_tools import protoc
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        rc = protoc.main(["grpc_tools.protoc", f"-I{HERE}", f"--python_out={tmp}", f"--pyi_out={tmp}",
+                          f"--grpc_python_out={tmp}", str(PROTO)])
+        if rc != 0:
+            raise RuntimeError(f"protoc failed with exit status {rc}")
+        written = []
+        for name in FILES:
+            text = (Path(tmp) / name).read_text()
+            if name == "gradserve_pb2_grpc.py":
+                text = text.replace("\nimport gradserve_pb2 as gradserve__pb2\n",
+                                    "\nfrom . import gradserve_pb2 as gradserve__pb2\n")
+                assert "from . import gradserve_pb2" in text, "protoc's import line changed: update generate.py"
+            (out_dir / name).write_text(text)
+            written.append(out_dir / name)
+    return written
+
+
+def normalized(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not VERSION_LINE.match(line))
+
+
+def main(argv: list[str]) -> int:
+    dirs = [Path(argv[0])] if argv else list(TARGETS)
+    for d in dirs:
+        for p in generate(d):
+            print(p)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
