@@ -289,3 +289,27 @@ def test_metrics_exposed(client):
                  "gradserve_requests_total", "gradserve_workers_live"):
         assert name in text, name
     assert metric(client, "gradserve_compile_cache_hits_total", device="cpu") >= 1
+
+
+def _cpu_pool(client):
+    return next(p for p in client.get("/v1/devices").json()["pools"] if p["device"] == "cpu")
+
+
+def test_client_disconnect_drops_its_queued_job(server, client):
+    long = {"graph": slow_net(512, 150), "inputs": [XIN], "device": "cpu"}
+    ths = [in_thread(call, server.client(), "eval", long, "binary") for _ in range(2)]
+    end = time.monotonic() + 30
+    while _cpu_pool(client)["busy"] < 2:
+        assert time.monotonic() < end, "workers did not become busy"
+        time.sleep(0.02)
+    with pytest.raises(httpx.TimeoutException):  # queued behind the two, then the client gives up
+        call(server.client(timeout=0.5), "grad", {"graph": matmul_net(), "inputs": [X, Y], "device": "cpu"})
+    end = time.monotonic() + 5
+    while _cpu_pool(client)["queue_depth"] != 0:
+        assert time.monotonic() < end, "the abandoned job stayed queued"
+        time.sleep(0.05)
+    assert _cpu_pool(client)["busy"] == 2  # dropped while the others still run
+    for th, box in ths:
+        th.join(60)
+        assert box["result"].status_code == 200
+    assert_healthy(client)
