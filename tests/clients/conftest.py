@@ -109,3 +109,7 @@ def on_real_server(real_server, monkeypatch):
     gs.reset_context()
     yield real_server
     gs.reset_context()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes more than about 30 seconds")

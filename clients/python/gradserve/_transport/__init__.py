@@ -10,7 +10,7 @@ above it (retries, graph registration and resend, result structure) lives in
 
 Operations: health_live, health_ready, devices, register_graph, get_graph,
 eval, grad, jvp, vjp, jacobian, hessian, hvp.
-A gRPC transport (`grpc://host:port`) plugs in here as `grpc.py` with the same methods.
+The gRPC transport (`grpc://host:port`, `grpcs://` with TLS) is `grpc.py`, with the same methods.
 """
 from __future__ import annotations
 
@@ -46,12 +46,12 @@ def make_transport(url: str, *, api_key: str | None, timeout: Any, http_transpor
 
         cls = AsyncHTTPTransport if asynchronous else HTTPTransport
         return cls(url, api_key=api_key, timeout=timeout, transport=http_transport, headers=headers)
-    if kind == "grpc":
+    if kind in ("grpc", "grpcs"):
         try:
-            from . import grpc as grpc_transport  # noqa: F401  (added with the gRPC server)
+            from . import grpc as grpc_transport
         except ImportError as e:
-            raise NotImplementedError("the gRPC transport is not available in this version of gradserve-client; "
-                                      "use an http:// URL") from e
+            raise ImportError(f"the gRPC transport needs grpcio and protobuf: pip install 'gradserve-client[grpc]' "
+                              f"({e})") from e
         cls = grpc_transport.AsyncGRPCTransport if asynchronous else grpc_transport.GRPCTransport
         return cls(url, api_key=api_key, timeout=timeout, headers=headers)
-    raise ValueError(f"unknown transport {kind!r} in {url!r}; use http://, https:// or grpc://")
+    raise ValueError(f"unknown transport {kind!r} in {url!r}; use http://, https://, grpc:// or grpcs://")
