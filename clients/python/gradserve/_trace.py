@@ -27,6 +27,7 @@ import numpy as np
 from . import _catalog
 from . import context as _context
 from ._infer import infer
+from .errors import DeviceUnavailable
 from ._tensor import Parameter, Tensor
 
 _tls = threading.local()
@@ -595,7 +596,14 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     for t in tensors:
         if t._data is None:
             raise TraceError("a traced Tensor escaped its trace and was passed to a new call")
-    res = _context.client().eval(prog, [t._data for t in tensors], device=_context.device())
+    device = _context.device()
+    try:
+        res = _context.client().eval(prog, [t._data for t in tensors], device=device)
+    except DeviceUnavailable as e:
+        e.message += (f" [the job asked for device {device!r} (set_context(device_target=...)); "
+                      "GRADSERVE_DEVICE=cpu routes every job to the CPU pool]")
+        e.args = (e.message,)
+        raise
     return _wrap(_conform(res.value, prog.out_avals))
 
 
