@@ -1,0 +1,48 @@
+"""The gRPC API of a real `gradserve-server` process (the e2e `Server`: free HTTP and gRPC ports, small limits).
+
+No __init__.py here on purpose: pytest would import this directory as a package named `grpc`
+(tests/ goes first on sys.path), shadowing the grpc library. The e2e package is imported from
+tests/ instead, and modules here have names of their own (test_grpc_*.py, grpc_helpers.py).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import grpc
+import pytest
+
+TESTS = str(Path(__file__).resolve().parents[1])
+if TESTS not in sys.path:
+    sys.path.insert(0, TESTS)
+
+from e2e.conftest import Server  # noqa: E402
+
+from service.proto import gradserve_pb2_grpc as pb_grpc  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("grpc_server") / "server.log")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def channel(server):
+    ch = grpc.insecure_channel(server.grpc_target, options=[("grpc.max_send_message_length", -1),
+                                                            ("grpc.max_receive_message_length", -1)])
+    grpc.channel_ready_future(ch).result(timeout=30)
+    yield ch
+    ch.close()
+
+
+@pytest.fixture
+def stub(channel):
+    return pb_grpc.GradserveStub(channel)
+
+
+@pytest.fixture
+def client(server):
+    with server.client() as c:
+        yield c

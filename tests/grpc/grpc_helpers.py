@@ -1,0 +1,95 @@
+"""gRPC requests and answers for tests/grpc: HTTP-style job bodies (NumPy tensors) as gradserve.v1 messages."""
+from __future__ import annotations
+
+import json
+
+import grpc
+import numpy as np
+import pytest
+
+from service.codec import V2_TO_NP, v2_datatype
+from service.proto import gradserve_pb2 as pb
+
+ERROR_KEY = "gradserve-error-bin"
+KINDS = {"eval": ("Eval", pb.EvalRequest), "grad": ("Grad", pb.GradRequest), "jvp": ("Jvp", pb.JvpRequest),
+         "vjp": ("Vjp", pb.VjpRequest), "jacobian": ("Jacobian", pb.JacobianRequest),
+         "hessian": ("Hessian", pb.HessianRequest), "hvp": ("Hvp", pb.HvpRequest)}
+
+
+# -- requests and answers ----------------------------------------------------------------------------
+def tensor(a, name: str = "") -> pb.Tensor:
+    a = np.asarray(a)
+    return pb.Tensor(name=name, datatype=v2_datatype(a.dtype), shape=list(a.shape),
+                     raw_contents=np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<")).tobytes())
+
+
+def positions(p) -> pb.Positions:
+    if isinstance(p, (list, tuple)):
+        return pb.Positions(values=list(p), is_list=True)
+    return pb.Positions(values=[p], is_list=False)
+
+
+def request(kind: str, body: dict):
+    """The gRPC request of an HTTP-style job body whose tensors are NumPy arrays."""
+    m = KINDS[kind][1]()
+    for k, v in body.items():
+        if k == "graph":
+            m.graph_json = json.dumps(v).encode()
+        elif k == "graph_id":
+            m.graph_id = v
+        elif k in ("inputs", "sens", "tangents", "v"):
+            getattr(m, k).extend([tensor(a) for a in (v if isinstance(v, (list, tuple)) else [v])])
+        elif k == "params":
+            for n, a in v.items():
+                m.params[n].CopyFrom(tensor(a))
+        elif k == "grad_position":
+            if v is None:
+                m.no_grad_position = True
+            else:
+                m.grad_position.CopyFrom(positions(v))
+        elif k == "positions":
+            m.positions.CopyFrom(positions(v))
+        elif k == "weights":
+            m.weights.values.extend(v)
+        elif k == "deadline_ms":
+            m.deadline_ms = v
+        else:  # device, get_all, get_by_list, order, value_and_grad, mode
+            setattr(m, k, v)
+    return m
+
+
+def call(stub, kind: str, body: dict, **kw):
+    return getattr(stub, KINDS[kind][0])(request(kind, body), timeout=kw.pop("timeout", 60), **kw)
+
+
+def arrays(r: pb.JobResponse) -> list[np.ndarray]:
+    return [np.frombuffer(t.raw_contents, V2_TO_NP[t.datatype]).reshape(list(t.shape)) for t in r.outputs]
+
+
+def structure(s: pb.Structure):
+    return [structure(x) for x in s.tuple.items] if s.WhichOneof("node") == "tuple" else s.index
+
+
+def rebuild(r: pb.JobResponse):
+    outs = arrays(r)
+
+    def b(s):
+        return tuple(b(x) for x in s) if isinstance(s, list) else outs[s]
+
+    return b(structure(r.structure))
+
+
+def rpc_error(fn, *args, **kw) -> grpc.RpcError:
+    with pytest.raises(grpc.RpcError) as ei:
+        fn(*args, **kw)
+    return ei.value
+
+
+def error_body(e: grpc.RpcError) -> dict:
+    """The error JSON of the trailing metadata, checked to have the HTTP error body's shape."""
+    md = dict(e.trailing_metadata() or ())
+    assert ERROR_KEY in md, (e.code(), e.details(), md)
+    body = json.loads(md[ERROR_KEY])
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "detail"}, body
+    assert e.details() == body["error"]["message"]
+    return body["error"]
