@@ -9,7 +9,7 @@ then `dce` drops what no output needs.
 from __future__ import annotations
 
 from .builder import Builder
-from .ir import Graph, tree_flatten, tree_unflatten
+from .ir import Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
 
 
 def rebuild(g: Graph) -> Graph:
@@ -38,5 +38,82 @@ def dce(g: Graph) -> Graph:
     return Graph(g.inputs, g.params, kept, g.outputs, g.param_values, g.functions, g.name)
 
 
+def absorb_neg(g: Graph) -> Graph:
+    """Fold negations into their consumers, exactly: add(a, -b) = sub(a, b), sub(a, -b) =
+    add(a, b), -(-a) = a, and a sign through mul/div ((-a) * b = -(a * b)), so a chain of
+    products carries one sign to the add/sub that absorbs it. Each is an IEEE identity
+    (negation is exact and rounding is sign-symmetric), so values are bit-for-bit the same.
+    Derivative rules emit many such negs (d cos = -sin, d tanh via 1 - y^2, ...).
+
+    A negated value is kept lazily as (value, sign) and materialised (one neg, shared) only
+    where a consumer needs it; a sign is pushed through mul/div only when the negated
+    operand has no other use, so the pass never adds a neg.
+    """
+    uses: dict[int, int] = {}
+    for e in g.eqns:
+        for x in e.inputs:
+            uses[x.id] = uses.get(x.id, 0) + 1
+    for v in tree_flatten(g.outputs):
+        uses[v.id] = uses.get(v.id, 0) + 2  # outputs are always materialised
+    env: dict[int, tuple[Var, bool]] = {}  # original id -> (var in the new graph, negated?)
+    mat: dict[int, Var] = {}  # new var id -> its materialised negation
+    eqns: list[Eqn] = []
+
+    def emit(op, ins, aval):
+        out = Var(aval)
+        eqns.append(Eqn(op, tuple(ins), {}, (out,)))
+        return out
+
+    def get(x):
+        return env.get(x.id, (x, False))
+
+    def value(x):
+        v, n = get(x)
+        if not n:
+            return v
+        if v.id not in mat:
+            mat[v.id] = emit("neg", [v], x.aval)
+        return mat[v.id]
+
+    for e in g.eqns:
+        op = e.op
+        out = e.outputs[0] if len(e.outputs) == 1 else None
+        if out is None or not is_float(out.dtype) or op not in ("neg", "add", "sub", "mul", "div") or e.attrs:
+            eqns.append(Eqn(op, tuple(value(x) for x in e.inputs), e.attrs, e.outputs))
+            continue
+        if op == "neg":
+            v, n = get(e.inputs[0])
+            env[out.id] = (v, not n)
+            continue
+        (a, na), (b, nb) = get(e.inputs[0]), get(e.inputs[1])
+        if op in ("mul", "div"):
+            # push a sign outwards only from operands used nowhere else
+            if na and uses.get(e.inputs[0].id, 0) > 1:
+                a, na = value(e.inputs[0]), False
+            if nb and uses.get(e.inputs[1].id, 0) > 1:
+                b, nb = value(e.inputs[1]), False
+            env[out.id] = (emit(op, [a, b], out.aval), na != nb)
+        elif op == "add":
+            if not na and not nb:
+                env[out.id] = (emit("add", [a, b], out.aval), False)
+            elif not na:  # a + (-b) = a - b
+                env[out.id] = (emit("sub", [a, b], out.aval), False)
+            elif not nb:  # (-a) + b = b - a
+                env[out.id] = (emit("sub", [b, a], out.aval), False)
+            else:  # (-a) + (-b) = -(a + b)
+                env[out.id] = (emit("add", [a, b], out.aval), True)
+        else:  # sub
+            if not na and not nb:
+                env[out.id] = (emit("sub", [a, b], out.aval), False)
+            elif not na:  # a - (-b) = a + b
+                env[out.id] = (emit("add", [a, b], out.aval), False)
+            elif not nb:  # (-a) - b = -(a + b)
+                env[out.id] = (emit("add", [a, b], out.aval), True)
+            else:  # (-a) - (-b) = b - a
+                env[out.id] = (emit("sub", [b, a], out.aval), False)
+    outs = [value(v) for v in tree_flatten(g.outputs)]
+    return Graph(g.inputs, g.params, eqns, tree_unflatten(g.outputs, outs), g.param_values, g.functions, g.name)
+
+
 def optimize(g: Graph) -> Graph:
-    return dce(rebuild(g))
+    return dce(absorb_neg(dce(rebuild(g))))

@@ -110,3 +110,24 @@ def test_plan_cache_never_confuses_two_graphs():
         gb = GraphBuilder("g")
         x = gb.input((n,))
         assert evaluate(gb.build(gb.sum(gb.sin(x))), np.zeros(n, F32)).shape == ()
+
+
+def test_absorb_neg_is_exact_and_removes_negs():
+    from engine import optimize as opt
+
+    gb = GraphBuilder("n")
+    x, y = gb.input((4,)), gb.input((4,))
+    a = gb.mul(gb.neg(gb.sin(x)), y)  # sign pushed out of the product ...
+    b = gb.add(gb.cos(y), a)  # ... and absorbed: cos(y) - sin(x) * y
+    c = gb.sub(x, gb.neg(gb.div(gb.neg(y), x)))  # x - (-(-y / x)) = x + (-y / x) = x - y / x
+    n2 = gb.neg(gb.exp(x))
+    g = gb.build((b, c, gb.mul(n2, gb.tanh(n2)), gb.neg(gb.neg(y))))
+    flat_g = lower(g, opt=False)
+    before = opt.dce(opt.rebuild(flat_g))
+    after = opt.optimize(flat_g)
+    n_neg = lambda h: sum(e.op == "neg" for e in h.eqns)  # noqa: E731
+    assert n_neg(after) < n_neg(before)
+    rng = np.random.default_rng(5)
+    xs = [rng.standard_normal(4).astype(F32) + 2, rng.standard_normal(4).astype(F32)]
+    for u, v in zip(run_numpy(compile_graph(before), xs), run_numpy(compile_graph(after), xs)):
+        np.testing.assert_array_equal(u, v)
