@@ -291,12 +291,22 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
     inputs = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
     tr = current()
     if tr is None:
+        # Run this one op on the service. 0-d operands (Python scalars, mostly) are baked into the
+        # graph as constants rather than sent as inputs.
+        consts = {i: x for i, x in enumerate(inputs) if x.ndim == 0 and x._data is not None}
+        runtime = [x for i, x in enumerate(inputs) if i not in consts]
+
+        def program(*xs):
+            it = iter(xs)
+            return apply(op, [consts[i] if i in consts else next(it) for i in range(len(inputs))], attrs)
+
         try:
-            key = (op, json.dumps(jsonable(attrs), sort_keys=True))
+            key = (op, json.dumps(jsonable(attrs), sort_keys=True),
+                   tuple((i, x._dtype, x._data.item()) for i, x in consts.items()))
             cache = _eager_cache.setdefault(key, {})
         except TypeError:
             cache = None
-        out = run_program(lambda *xs: apply(op, xs, attrs), inputs, cache=cache, label=op)
+        out = run_program(program, runtime, cache=cache, label=op)
         return list(out)
     avals = [(x.shape, x._dtype) for x in inputs]
     out_avals = infer(op, avals, full)
