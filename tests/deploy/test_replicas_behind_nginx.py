@@ -88,24 +88,26 @@ def _free_ports(n: int) -> list[int]:
 # ---------------------------------------------------------------------------
 # Graphs (the engine's JSON form) and the jobs of the stream
 # ---------------------------------------------------------------------------
-def _graphs() -> dict[str, dict]:
+def _graphs(tag: str) -> dict[str, dict]:
+    """The jobs' graphs, named after `tag`: a graph's id is the hash of its
+    content, so each test sends graphs that no replica has seen yet."""
     from engine import GraphBuilder
     from engine.serialize import graph_to_json
 
-    gb = GraphBuilder("net")
+    gb = GraphBuilder(f"net_{tag}")
     x, y = gb.input((2, 3), name="x"), gb.input((3, 3), name="y")
     z = gb.param("z", np.array([1.0], F32))
     matmul = gb.build(gb.matmul(gb.mul(x, z), y))
 
-    gb = GraphBuilder("f")
+    gb = GraphBuilder(f"f_{tag}")
     a, b = gb.input((3,), name="x"), gb.input((3,), name="y")
     sincos = gb.build(gb.add(gb.sin(a), gb.cos(b)))
 
-    gb = GraphBuilder("xyz")
+    gb = GraphBuilder(f"xyz_{tag}")
     p, q, r = (gb.input((2, 2), name=n) for n in "xyz")
     xyz = gb.build(gb.mul(gb.mul(p, q), r))
 
-    gb = GraphBuilder("sin")
+    gb = GraphBuilder(f"sin_{tag}")
     s = gb.input((1,), name="x")
     sin = gb.build(gb.sin(s))
     return {k: graph_to_json(g) for k, g in {"matmul": matmul, "sincos": sincos, "xyz": xyz, "sin": sin}.items()}
@@ -397,7 +399,7 @@ def _assert_clean_run(cluster: Cluster, since: int) -> list[tuple[int, str, str,
 def test_http_job_stream_resends_graph_on_replica_miss(cluster):
     from engine.serialize import graph_hash
 
-    graphs = _graphs()
+    graphs = _graphs("http")
     jobs = _jobs()
     since = len(cluster.access_log())
     resends = Counter()
@@ -459,7 +461,7 @@ def _sdk_call(client, job: Job, graph: dict):
 
 def test_sdk_job_stream_through_proxy(cluster):
     gs = _sdk()
-    graphs = _graphs()
+    graphs = _graphs("sdk")
     jobs = _jobs()
     since = len(cluster.access_log())
 
