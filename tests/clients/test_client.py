@@ -132,6 +132,7 @@ def test_exponential_backoff_grows():
     (413, "payload_too_large", errors.PayloadTooLarge), (413, "limit_exceeded", errors.LimitExceeded),
     (400, "limit_exceeded", errors.LimitExceeded), (429, "overloaded", errors.Overloaded),
     (500, "worker_died", errors.WorkerDied), (500, "internal", errors.InternalError),
+    (500, "execution_error", errors.ExecutionError), (404, "not_found", errors.NotFound),
     (503, "device_unavailable", errors.DeviceUnavailable), (504, "deadline_exceeded", errors.DeadlineExceeded),
     (501, "not_implemented", errors.NotImplementedFeature), (404, "graph_not_found", errors.GraphNotFound),
 ])

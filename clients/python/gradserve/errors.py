@@ -16,7 +16,8 @@
         ├── LimitExceeded             413/400 limit_exceeded
         ├── Overloaded                429 overloaded (retry_after)
         ├── InternalError             500 internal
-        │   └── WorkerDied            500 worker_died
+        │   ├── WorkerDied            500 worker_died
+        │   └── ExecutionError        500 execution_error
         ├── NotImplementedFeature     501 not_implemented
         ├── DeviceUnavailable         503 device_unavailable
         └── DeadlineExceeded          504 deadline_exceeded
@@ -115,6 +116,10 @@ class WorkerDied(InternalError):
     code = "worker_died"
 
 
+class ExecutionError(InternalError):
+    code = "execution_error"
+
+
 class NotImplementedFeature(APIStatusError):
     code = "not_implemented"
 
@@ -130,7 +135,7 @@ class DeadlineExceeded(APIStatusError):
 BY_CODE: dict[str, type[APIStatusError]] = {
     c.code: c for c in (InvalidRequest, InvalidGraph, UnknownOp, ShapeError, DifferentiationError, AuthError,
                         GraphNotFound, PayloadTooLarge, LimitExceeded, Overloaded, InternalError, WorkerDied,
-                        NotImplementedFeature, DeviceUnavailable, DeadlineExceeded)
+                        ExecutionError, NotImplementedFeature, DeviceUnavailable, DeadlineExceeded)
 }
 BY_STATUS: dict[int, type[APIStatusError]] = {
     400: InvalidRequest, 401: AuthError, 403: AuthError, 404: NotFound, 413: PayloadTooLarge,
@@ -157,4 +162,4 @@ def from_response(status: int, body: Any, retry_after: float | None = None) -> A
 __all__ = ["GradserveError", "APIConnectionError", "APITimeoutError", "APIStatusError", "InvalidRequest",
            "InvalidGraph", "UnknownOp", "ShapeError", "DifferentiationError", "AuthError", "NotFound",
            "GraphNotFound", "PayloadTooLarge", "LimitExceeded", "Overloaded", "InternalError", "WorkerDied",
-           "NotImplementedFeature", "DeviceUnavailable", "DeadlineExceeded", "from_response"]
+           "ExecutionError", "NotImplementedFeature", "DeviceUnavailable", "DeadlineExceeded", "from_response"]
