@@ -1,0 +1,116 @@
+"""grpc.health.v1 (what grpc_health_probe and the kubelet's gRPC probe call), server reflection, the
+KServe-style ServerLive/ServerReady, Devices; API keys through metadata; --no-grpc; a SIGTERM drain."""
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import time
+
+import grpc
+import numpy as np
+from e2e.conftest import Server
+from e2e.helpers import X, Y, matmul_net, slow_input, slow_net
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_helpers import arrays, call, error_body, request, rpc_error
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+from service.proto import gradserve_pb2 as pb
+from service.proto import gradserve_pb2_grpc as pb_grpc
+
+SC = grpc.StatusCode
+SERVING = health_pb2.HealthCheckResponse.SERVING
+
+
+def test_health_check_like_grpc_health_probe(channel):
+    h = health_pb2_grpc.HealthStub(channel)
+    assert h.Check(health_pb2.HealthCheckRequest(service=""), timeout=10).status == SERVING
+    assert h.Check(health_pb2.HealthCheckRequest(service="gradserve.v1.Gradserve"), timeout=10).status == SERVING
+    e = rpc_error(h.Check, health_pb2.HealthCheckRequest(service="nope"), timeout=10)
+    assert e.code() == SC.NOT_FOUND
+
+
+def test_reflection_lists_the_service(channel):
+    r = reflection_pb2_grpc.ServerReflectionStub(channel)
+    [resp] = list(r.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(list_services="")]),
+                                         timeout=10))
+    names = {s.name for s in resp.list_services_response.service}
+    assert {"gradserve.v1.Gradserve", "grpc.health.v1.Health"} <= names
+    [resp] = list(r.ServerReflectionInfo(iter([reflection_pb2.ServerReflectionRequest(
+        file_containing_symbol="gradserve.v1.Gradserve")]), timeout=10))
+    assert resp.file_descriptor_response.file_descriptor_proto  # grpcurl can describe it
+
+
+def test_live_ready_devices(stub, client):
+    assert stub.ServerLive(pb.ServerLiveRequest(), timeout=10).live
+    assert stub.ServerReady(pb.ServerReadyRequest(), timeout=10).ready
+    pools = json.loads(stub.Devices(pb.DevicesRequest(), timeout=10).devices_json)["pools"]
+    http = client.get("/v1/devices").json()["pools"]
+    assert [p["device"] for p in pools] == [p["device"] for p in http]
+    assert all(p["state"] == "ready" and p["workers"] for p in pools)
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_api_keys_and_no_grpc(tmp_path):
+    s = Server(tmp_path / "auth.log", env={"GRADSERVE_API_KEYS": "k1,k2", "GRADSERVE_DEVICES": "cpu",
+                                           "GRADSERVE_CPU_WORKERS": "1"})
+    off = Server(tmp_path / "off.log", env={"GRADSERVE_DEVICES": "cpu", "GRADSERVE_CPU_WORKERS": "1"},
+                 args=["--no-grpc"], wait=False)
+    try:
+        with grpc.insecure_channel(s.grpc_target) as ch:
+            stub = pb_grpc.GradserveStub(ch)
+            job = {"graph": matmul_net(), "inputs": [X, Y]}
+            e = rpc_error(call, stub, "grad", job)
+            assert e.code() == SC.UNAUTHENTICATED and error_body(e)["code"] == "unauthorized"
+            e = rpc_error(call, stub, "grad", job, metadata=(("authorization", "Bearer nope"),))
+            assert e.code() == SC.UNAUTHENTICATED
+            r = call(stub, "grad", job, metadata=(("authorization", "Bearer k2"),))
+            assert r.outputs[0].name == "d/dx"
+            assert rpc_error(stub.Devices, pb.DevicesRequest(), timeout=10).code() == SC.UNAUTHENTICATED
+            e = rpc_error(stub.RegisterGraph, pb.RegisterGraphRequest(graph_json=b"{}"), timeout=10)
+            assert e.code() == SC.UNAUTHENTICATED
+            # probes need no key
+            assert stub.ServerReady(pb.ServerReadyRequest(), timeout=10).ready
+            h = health_pb2_grpc.HealthStub(ch)
+            assert h.Check(health_pb2.HealthCheckRequest(), timeout=10).status == SERVING
+        off.wait_ready()
+        assert not _port_open(off.grpc_port)
+        assert "gRPC on" not in off.output()
+    finally:
+        s.stop()
+        off.stop()
+
+
+def test_sigterm_drains_grpc(tmp_path):
+    """SIGTERM: health turns NOT_SERVING / the port closes, the in-flight gRPC job finishes, exit 0."""
+    s = Server(tmp_path / "drain.log", env={"GRADSERVE_DEVICES": "cpu", "GRADSERVE_CPU_WORKERS": "1"})
+    try:
+        ch = grpc.insecure_channel(s.grpc_target)
+        stub = pb_grpc.GradserveStub(ch)
+        call(stub, "grad", {"graph": matmul_net(), "inputs": [X, Y]})
+        fut = stub.Eval.future(request("eval", {"graph": slow_net(512, 150), "inputs": [slow_input(512)]}),
+                               timeout=60)
+        end = time.monotonic() + 30
+        import httpx
+
+        while not any(w["state"] == "busy" for w in httpx.get(s.url + "/v1/devices").json()["pools"][0]["workers"]):
+            assert time.monotonic() < end
+            time.sleep(0.02)
+        s.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        with grpc.insecure_channel(s.grpc_target) as fresh:  # a new connection is refused or told NOT_SERVING
+            try:
+                st = health_pb2_grpc.HealthStub(fresh).Check(health_pb2.HealthCheckRequest(), timeout=3).status
+                assert st != SERVING
+            except grpc.RpcError as e:
+                assert e.code() in (SC.UNAVAILABLE, SC.DEADLINE_EXCEEDED), e
+        assert np.isfinite(arrays(fut.result(60))[0]).all()  # the in-flight job finished
+        ch.close()
+        assert s.proc.wait(30) == 0
+    finally:
+        s.stop()
