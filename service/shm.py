@@ -43,7 +43,8 @@ def put(a: np.ndarray, threshold: int, owned: list) -> tuple:
     """A ref for `a`; segments created are appended to `owned` (SharedMemory objects) for the caller to free."""
     a = np.asarray(a)
     if a.nbytes < threshold or a.nbytes == 0:
-        return ("inline", np.ascontiguousarray(a))
+        # ascontiguousarray returns ndim >= 1: keep 0-d tensors 0-d
+        return ("inline", np.ascontiguousarray(a).reshape(a.shape))
     seg = create(a.nbytes)
     dst = np.ndarray(a.shape, dtype=a.dtype, buffer=seg.buf)
     np.copyto(dst, a, casting="no")

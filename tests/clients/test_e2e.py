@@ -145,9 +145,6 @@ def test_flood_past_the_queue_is_absorbed_by_retries(real_server):
     assert statuses.count(200) == 16, statuses
 
 
-@pytest.mark.xfail(reason="service/shm.py put(): np.ascontiguousarray turns a 0-d array into shape [1], so 0-d "
-                          "inputs are rejected and 0-d outputs come back as [1] (reported to the service)",
-                   strict=False)
 def test_zero_d_tensors_round_trip(real_server):
     doc = gs.trace_graph(lambda a, b: (a * b).sum() * a, [np.float32(2.0), np.ones(3, np.float32)])
     with gs.Client(real_server.url) as c:
