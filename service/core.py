@@ -24,8 +24,8 @@ from engine.errors import EngineError
 from engine.ir import Graph, tree_flatten
 from engine.serialize import Limits, canonical_json, graph_from_json, graph_hash, graph_to_json, tensor_to_json
 
-from .errors import (DeadlineExceeded, InvalidRequest, LimitExceeded, NotFound, ServiceError, Unavailable,
-                     from_engine)
+from .errors import (DeadlineExceeded, InvalidRequest, LimitExceeded, NotFound, Overloaded, ServiceError,
+                     Unavailable, from_engine)
 from .metrics import Metrics
 from .pools import ACCELERATORS, Job, Pool, PoolStartError, build_specs
 from .settings import KNOWN_POOLS, Settings
@@ -169,6 +169,15 @@ class Core:
 
     def ready(self) -> bool:
         return self.started and not self.draining and all(p.ready for p in self.pools.values())
+
+    def check_capacity(self) -> None:
+        """Overloaded before a body is even read when every pool is full (whatever device the job names)."""
+        if self.pools and all(p.full for p in self.pools.values()):
+            for p in self.pools.values():
+                self.metrics.rejected.labels(p.name).inc()
+            retry = self.settings.retry_after_s
+            raise Overloaded(f"every pool is full ({', '.join(self.pools)}): retry after {retry}s", retry_after=retry,
+                             queue_size=self.settings.queue_size)
 
     def devices(self) -> dict:
         return {"pools": [p.describe() for p in self.pools.values()]}

@@ -201,6 +201,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
             t0 = time.perf_counter()
             device, status = "-", 500
             try:
+                core.check_capacity()  # cheap 429 under overload: no body parsing for a job that cannot run
                 body = await read_body(request, settings.max_body_bytes)
                 hl = request.headers.get(codec.HEADER_LENGTH)
                 if len(body) > BIG:

@@ -189,6 +189,11 @@ class Pool:
     def ready(self) -> bool:
         return bool(self.live_workers) and not self.stopping
 
+    @property
+    def full(self) -> bool:
+        """Every worker busy (or not up) and the queue at capacity: a new job would get 429."""
+        return not any(w.state == "idle" for w in self.workers) and len(self.queue) >= self.settings.queue_size
+
     def device_indices(self) -> list[int]:
         return [s.index for s in self.specs]
 

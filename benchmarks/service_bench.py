@@ -1,0 +1,410 @@
+"""Service workloads S1-S4 of shared/workloads.md against real server processes on loopback.
+
+    python benchmarks/service_bench.py            # all, full length
+    python benchmarks/service_bench.py --quick    # shorter runs (smoke)
+    python benchmarks/service_bench.py --only S1,S2 --json out.json
+
+S1  W1 (seed MatMul d/dx sum(x @ y)) as a request: p50/p99 and requests/s at concurrency 1, 8, 64,
+    beside a bare FastAPI endpoint echoing the same JSON (the stack's floor), same client.
+S2  one request with a 64 MiB float32 input (out: 64 MiB too): JSON vs binary extension, beside a raw
+    loopback TCP copy of the same bytes both ways.
+S3  W2 (MLP 784-512-512-10 tanh, batch 256, grad of sum(o*o) w.r.t. the 6 parameters) as a request
+    (graph registered once, binary tensors): service time / in-process engine time.
+S4  overload: 10x the sustainable rate of S3's job for N seconds (open loop): share of 429s, p99 of
+    the accepted, server memory (all processes) before/after.
+
+Medians and ratios are what carry over between machines; these are shared and noisy.
+Benchmarks are not tests: nothing here asserts a timing.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+from fastapi import Request  # noqa: F401  (the echo floor's annotation is resolved from this module)
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engine import Engine, GraphBuilder, grad_operation  # noqa: E402
+from engine.serialize import graph_from_json, graph_to_json  # noqa: E402
+from service import codec  # noqa: E402
+
+F32 = np.float32
+
+
+# -- servers ---------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_binary() -> str:
+    p = Path(sys.executable).with_name("gradserve-server")
+    return str(p) if p.exists() else "gradserve-server"
+
+
+class Proc:
+    def __init__(self, argv, env=None, ready_path="/v2/health/ready"):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        full = {k: v for k, v in os.environ.items() if not k.startswith("GRADSERVE_")}
+        full.update(env or {})
+        full["GRADSERVE_PORT"] = str(self.port)
+        self.proc = subprocess.Popen([*argv, "--port", str(self.port)], env=full, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        end = time.monotonic() + 120
+        while time.monotonic() < end:
+            try:
+                if httpx.get(self.url + ready_path, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{argv} exited with {self.proc.returncode}")
+            time.sleep(0.1)
+        raise RuntimeError(f"{argv} not ready")
+
+    def rss_mib(self) -> float:
+        """Resident memory of the server and its workers."""
+        pids = [self.proc.pid]
+        try:
+            pools = httpx.get(self.url + "/v1/devices", timeout=10).json()["pools"]
+            pids += [w["pid"] for p in pools for w in p["workers"] if w["pid"]]
+        except Exception:  # noqa: BLE001
+            pass
+        total = 0
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmRSS:"):
+                            total += int(line.split()[1])
+            except OSError:
+                pass
+        return total / 1024
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def echo_app():
+    """The floor: a bare FastAPI endpoint that parses the same JSON and sends it back."""
+    from fastapi import FastAPI
+    from fastapi.responses import Response
+
+    app = FastAPI()
+
+    @app.post("/echo")
+    async def echo(request: Request):
+        body = json.loads(await request.body())
+        return Response(json.dumps(body, separators=(",", ":")).encode(), media_type="application/json")
+
+    @app.get("/ready")
+    async def ready():
+        return {}
+
+    return app
+
+
+def run_echo(port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(echo_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+# -- workloads ---------------------------------------------------------------------------------------
+X = np.array([[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]], F32)
+Y = np.array([[0.11, 3.3, 1.1], [1.1, 0.2, 1.4], [1.1, 2.2, 0.3]], F32)
+
+
+def w1_graph() -> dict:
+    gb = GraphBuilder("w1")
+    x, y = gb.input((2, 3), name="x"), gb.input((3, 3), name="y")
+    return graph_to_json(gb.build(gb.sum(gb.matmul(x, y))))
+
+
+def w2_graph() -> dict:
+    rng = np.random.default_rng(0)
+    gb = GraphBuilder("mlp")
+    h = gb.input((256, 784), name="x")
+    sizes = [784, 512, 512, 10]
+    for i in range(3):
+        w = gb.param(f"w{i}", (rng.standard_normal((sizes[i], sizes[i + 1])) / np.sqrt(sizes[i])).astype(F32))
+        b = gb.param(f"b{i}", np.zeros(sizes[i + 1], F32))
+        h = gb.add(gb.matmul(h, w), b)
+        if i < 2:
+            h = gb.tanh(h)
+    return graph_to_json(gb.build(gb.sum(gb.mul(h, h))))
+
+
+def tensor_json(a, name):
+    return {"name": name, "shape": list(a.shape), "datatype": "FP32", "data": a.reshape(-1).tolist()}
+
+
+def binary_body(head: dict, arrays: dict) -> tuple[bytes, dict]:
+    """head with tensors given as {field: [arrays]}: binary extension body and headers."""
+    raws = []
+    for field, arrs in arrays.items():
+        lst = []
+        for i, a in enumerate(arrs):
+            d, raw = codec.encode_tensor(f"{field}{i}", a, binary=True)
+            lst.append(d)
+            raws.append(bytes(raw))
+        head[field] = lst
+    head["binary_output"] = True
+    h = json.dumps(head).encode()
+    return h + b"".join(raws), {"Content-Type": "application/octet-stream", codec.HEADER_LENGTH: str(len(h))}
+
+
+def pct(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))]
+
+
+async def closed_loop(url: str, content: bytes, headers: dict, concurrency: int, n: int) -> dict:
+    lat: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as c:
+        for _ in range(min(20, n)):  # warm
+            await c.post(url, content=content, headers=headers)
+        left = [n]
+
+        async def worker():
+            nonlocal errors
+            while left[0] > 0:
+                left[0] -= 1
+                t = time.perf_counter()
+                r = await c.post(url, content=content, headers=headers)
+                lat.append(time.perf_counter() - t)
+                errors += r.status_code != 200
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        wall = time.perf_counter() - t0
+    return {"p50_ms": pct(lat, 50) * 1e3, "p99_ms": pct(lat, 99) * 1e3, "rps": len(lat) / wall, "errors": errors}
+
+
+def s1(args, srv: Proc) -> dict:
+    port = free_port()
+    echo = subprocess.Popen([sys.executable, __file__, "--echo-server", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < end, "echo server did not start"
+                time.sleep(0.1)
+        body = json.dumps({"graph": w1_graph(), "inputs": [tensor_json(X, "x"), tensor_json(Y, "y")]}).encode()
+        h = {"Content-Type": "application/json"}
+        out = {}
+        n = 300 if args.quick else 2000
+        for conc in (1, 8, 64):
+            floor = asyncio.run(closed_loop(f"http://127.0.0.1:{port}/echo", body, h, conc, n))
+            svc = asyncio.run(closed_loop(srv.url + "/v1/grad", body, h, conc, n))
+            out[f"c{conc}"] = {"service": svc, "echo_floor": floor,
+                               "p50_ratio": svc["p50_ms"] / floor["p50_ms"], "rps_ratio": svc["rps"] / floor["rps"]}
+        return out
+    finally:
+        echo.terminate()
+        echo.wait(10)
+
+
+def raw_loopback(nbytes: int) -> float:
+    """Seconds to send nbytes over loopback TCP and get them back (the transport floor)."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    port = srv.getsockname()[1]
+    payload = b"\1" * nbytes
+
+    def echo():
+        conn, _ = srv.accept()
+        buf = bytearray()
+        while len(buf) < nbytes:
+            buf += conn.recv(1 << 20)
+        conn.sendall(buf)
+        conn.close()
+
+    th = threading.Thread(target=echo)
+    th.start()
+    c = socket.create_connection(("127.0.0.1", port))
+    t0 = time.perf_counter()
+    c.sendall(payload)
+    got = 0
+    while got < nbytes:
+        got += len(c.recv(1 << 20))
+    dt = time.perf_counter() - t0
+    c.close()
+    th.join()
+    srv.close()
+    return dt
+
+
+def s2(args, srv: Proc) -> dict:
+    n = (64 << 20) // 4 if not args.quick else (16 << 20) // 4
+    gb = GraphBuilder("neg")
+    g = graph_to_json(gb.build(gb.neg(gb.input((n,), name="x"))))
+    a = np.random.default_rng(0).standard_normal(n).astype(F32)
+    mib = a.nbytes / 2**20
+    out = {"tensor_mib": mib}
+    with httpx.Client(timeout=600) as c:
+        gid = c.post(srv.url + "/v1/graphs", json={"graph": g}).json()["graph_id"]
+        content, headers = binary_body({"graph_id": gid}, {"inputs": [a]})
+        times = []
+        for _ in range(2 if args.quick else 5):
+            t = time.perf_counter()
+            r = c.post(srv.url + "/v1/eval", content=content, headers=headers)
+            _ = r.content
+            times.append(time.perf_counter() - t)
+            assert r.status_code == 200, r.text[:300]
+        res = codec.decode_response(r.content, r.headers.get(codec.HEADER_LENGTH))
+        assert np.array_equal(res["outputs"][0]["array"], -a)
+        out["binary_s"] = statistics.median(times)
+        t = time.perf_counter()
+        content = json.dumps({"graph_id": gid, "inputs": [tensor_json(a, "x")]}).encode()
+        out["json_client_encode_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        r = c.post(srv.url + "/v1/eval", content=content, headers={"Content-Type": "application/json"})
+        _ = r.content
+        out["json_s"] = time.perf_counter() - t
+        assert r.status_code == 200, r.text[:300]
+        out["json_body_mib"] = len(content) / 2**20
+    out["raw_loopback_s"] = statistics.median(raw_loopback(a.nbytes) for _ in range(3))
+    out["binary_gb_per_s"] = 2 * a.nbytes / out["binary_s"] / 1e9  # in + out
+    out["json_gb_per_s"] = 2 * a.nbytes / out["json_s"] / 1e9
+    out["raw_gb_per_s"] = 2 * a.nbytes / out["raw_loopback_s"] / 1e9
+    out["binary_speedup_over_json"] = out["json_s"] / out["binary_s"]
+    return out
+
+
+def s3_job(srv: Proc):
+    g = w2_graph()
+    with httpx.Client(timeout=120) as c:
+        r = c.post(srv.url + "/v1/graphs", json={"graph": g})
+        assert r.status_code == 201, r.text[:300]
+        gid = r.json()["graph_id"]
+    x = np.random.default_rng(1).standard_normal((256, 784)).astype(F32)
+    content, headers = binary_body({"graph_id": gid, "get_by_list": True}, {"inputs": [x]})
+    return g, x, content, headers
+
+
+def s3(args, srv: Proc) -> dict:
+    g, x, content, headers = s3_job(srv)
+    n = 20 if args.quick else 100
+    svc = asyncio.run(closed_loop(srv.url + "/v1/grad", content, headers, 1, n))
+    eng = Engine("numpy")
+    dg = grad_operation(graph_from_json(g), get_by_list=True)
+    eng.run(dg, [x], key="w2")
+    ts = []
+    for _ in range(n):
+        t = time.perf_counter()
+        eng.run(dg, [x], key="w2")
+        ts.append(time.perf_counter() - t)
+    inproc = statistics.median(ts)
+    return {"service_p50_ms": svc["p50_ms"], "service_p99_ms": svc["p99_ms"], "engine_p50_ms": inproc * 1e3,
+            "ratio": svc["p50_ms"] / 1e3 / inproc, "note": "engine in this process (all cores); workers pinned"}
+
+
+async def open_loop(url, content, headers, rate: float, seconds: float) -> dict:
+    lat, codes, server_ms = [], [], []
+    async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=2000)) as c:
+        async def one():
+            t = time.perf_counter()
+            try:
+                r = await c.post(url, content=content, headers=headers)
+                codes.append(r.status_code)
+                if r.status_code == 200:
+                    lat.append(time.perf_counter() - t)
+                    n = int(r.headers[codec.HEADER_LENGTH])
+                    server_ms.append(json.loads(r.content[:n])["timing"]["total_ms"])
+            except httpx.HTTPError:
+                codes.append(-1)
+
+        tasks = []
+        t0 = time.perf_counter()
+        k = 0
+        while time.perf_counter() - t0 < seconds:
+            due = t0 + k / rate
+            now = time.perf_counter()
+            if due > now:
+                await asyncio.sleep(due - now)
+            tasks.append(asyncio.ensure_future(one()))
+            k += 1
+        await asyncio.gather(*tasks)
+    n = len(codes)
+    return {"sent": n, "ok": codes.count(200), "share_429": codes.count(429) / max(1, n),
+            "other": n - codes.count(200) - codes.count(429),
+            "p99_accepted_ms": pct(lat, 99) * 1e3 if lat else None,
+            "p50_accepted_ms": pct(lat, 50) * 1e3 if lat else None,
+            "server_p99_accepted_ms": pct(server_ms, 99) if server_ms else None,
+            "server_p50_accepted_ms": pct(server_ms, 50) if server_ms else None,
+            "note": "client-side latency includes the one-process load generator's own backlog; server_* is "
+                    "the server's decode-to-encode time (queue wait + compute)"}
+
+
+def s4(args, srv: Proc) -> dict:
+    _, _, content, headers = s3_job(srv)
+    sustain = asyncio.run(closed_loop(srv.url + "/v1/grad", content, headers, 2, 10 if args.quick else 40))
+    rate = sustain["rps"]
+    before = srv.rss_mib()
+    res = asyncio.run(open_loop(srv.url + "/v1/grad", content, headers, 10 * rate, 8 if args.quick else 30))
+    time.sleep(1)
+    after = srv.rss_mib()
+    return {"sustainable_rps": rate, "offered_rps": 10 * rate, **res, "rss_before_mib": before,
+            "rss_after_mib": after}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", default="S1,S2,S3,S4")
+    ap.add_argument("--json", default=None, help="write the results here")
+    ap.add_argument("--workers", type=int, default=None, help="cpu workers (default: the server's)")
+    ap.add_argument("--echo-server", type=int, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.echo_server:
+        run_echo(args.echo_server)
+        return 0
+    # gRPC off: this file measures HTTP (gRPC beside it is issue 5); 1 GiB holds S2's JSON body
+    env = {"GRADSERVE_DEVICES": "cpu", "GRADSERVE_GRPC": "false", "GRADSERVE_MAX_BODY_BYTES": str(1 << 30),
+           "GRADSERVE_MAX_ELEMENTS": str(1 << 26), "GRADSERVE_QUEUE_SIZE": "64", "GRADSERVE_LOG_LEVEL": "warning"}
+    if args.workers:
+        env["GRADSERVE_CPU_WORKERS"] = str(args.workers)
+    results = {"machine": {"cpus": os.cpu_count(), "loadavg": os.getloadavg()}}
+    for s in args.only.split(","):
+        srv = Proc([server_binary()], env)  # a fresh server per workload: no state carried over
+        try:
+            results[s] = {"S1": s1, "S2": s2, "S3": s3, "S4": s4}[s](args, srv)
+        finally:
+            srv.stop()
+        print(s, json.dumps(results[s], indent=1, default=float), flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1, default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
