@@ -991,6 +991,27 @@ def _replay_copies(stage: Stage, dest_root: Path) -> None:
                 shutil.copy2(src_path, out)
 
 
+# Modules an image may lack: accelerator runtimes (extras `gpu`, `ascend`),
+# other array backends used only by tests, and code generators.
+_OPTIONAL_MODULES = ("cupy", "cupyx", "torch", "torch_npu", "jax", "array_api_strict", "grpc_tools")
+_IMPORT_ALL = f"""
+import importlib, json, pkgutil
+optional = {_OPTIONAL_MODULES!r}
+failures = {{}}
+for top in ("engine", "service"):
+    pkg = importlib.import_module(top)
+    for info in pkgutil.walk_packages(pkg.__path__, top + "."):
+        try:
+            importlib.import_module(info.name)
+        except ModuleNotFoundError as e:
+            if (e.name or "").split(".")[0] not in optional:
+                failures[info.name] = repr(e)
+        except Exception as e:
+            failures[info.name] = repr(e)
+print(json.dumps(failures))
+"""
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_runtime_install_step_in_clean_venv(tmp_path, dockerfile):
@@ -1046,6 +1067,14 @@ def test_runtime_install_step_in_clean_venv(tmp_path, dockerfile):
 
     help_text = run(bindir / "gradserve-server", "--help", timeout=120)
     assert "--host" in help_text, help_text
+
+    # Every module of the image imports with the runtime dependencies alone
+    # (an accelerator runtime or a build tool may be missing: those are extras).
+    report = run(python, "-c", _IMPORT_ALL, timeout=300)
+    failures = json.loads(report)
+    assert not failures, "modules that fail to import in the runtime install:\n" + "\n".join(
+        f"{m}: {err}" for m, err in failures.items()
+    )
 
     # Runtime image must not carry test-only dependencies.
     installed = {
