@@ -516,7 +516,15 @@ def w6(max_order: int = 6, length: int = 50, size: int = 8, check_order: int = 3
     fit = {"power_law_exponent": float(p), "power_law_sq_resid_log": res_pow,
            "exp_growth_rate_per_order": float(np.exp(r)), "exp_sq_resid_log": res_exp,
            "cubic_poly_coeffs": [float(c) for c in poly], "cubic_poly_max_rel_err": res_poly3}
-    return {"chain_length": length, "size": size, "ops": CHAIN_OPS, "rows": rows, "fit": fit}
+    ratios = [r["ratio_to_prev"] for r in rows[1:]]
+    falling = all(b < a for a, b in zip(ratios[1:], ratios[2:]))
+    verdict = (f"Successive ratios {', '.join(f'{x:.2f}' for x in ratios)}: "
+               + ("falling from order 3 on (sub-exponential), " if falling else "not steadily falling, ")
+               + ("but over n = 1..6 an exponential fits better than a power law: this range does NOT show "
+                  "polynomial growth" if res_exp < res_pow else "and a power law fits better than an exponential")
+               + ". Nested reverse mode re-differentiates the whole previous graph; JAX's jaxpr grows ~3x per order "
+                 "on the same chain.")
+    return {"chain_length": length, "size": size, "ops": CHAIN_OPS, "rows": rows, "fit": fit, "verdict": verdict}
 
 
 def _count_jaxpr_eqns(jaxpr) -> int:

@@ -74,6 +74,12 @@ def write_report(res: dict, path: Path, extra: str = "") -> None:
                 L.append(f"| {r['order']} | {_t(t['gradserve']['median_s'])} | "
                          f"{_t(t['jax']['median_s']) if 'jax' in t else '-'} | "
                          f"{r.get('ratio_gradserve_over_jax', float('nan')):.2f} | {_t(r.get('jax_first_call_s'))} |")
+    for name, var in (res.get("variants") or {}).items():
+        L += ["", f"## Variant: W1-W5 with {name} (same machine, run {var['machine']['date_utc']})", "",
+              "OpenBLAS's default on this machine is 2 threads. On 2 shared cores a busy neighbour "
+              "deschedules one BLAS thread and small GEMMs (W3/W5: 1024x64x64) stall; this variant "
+              "shows the engine without that effect (JAX/XLA and PyTorch do not use OpenBLAS).", ""]
+        L += _table(var["workloads"])
     if extra or res.get("notes"):
         L += ["", extra or res["notes"]]
     path.write_text("\n".join(L) + "\n")

@@ -123,6 +123,24 @@ def w6_exec(max_order: int, rounds: int) -> list[dict]:
     return rows
 
 
+def run_variant(a, rounds: int) -> int:
+    """W1-W5 again under another BLAS thread count, merged into the main results as a variant."""
+    out = Path(a.out)
+    res = json.loads(out.read_text())
+    name = f"OPENBLAS_NUM_THREADS={a.blas_threads}"
+    rows = []
+    for wid, fn, kw in [("W1", ew.w1, {}), ("W2", ew.w2, {"batch": 256}), ("W3", ew.w3, {"npts": 1024}),
+                        ("W4", ew.w4, {"n": 1_000_000}), ("W5", ew.w5, {"npts": 1024})]:
+        rows.append(bench_workload(fn(**kw), rounds, 0.05 if wid != "W1" else 0.02))
+    res.setdefault("variants", {})[name] = {"machine": machine_info(), "workloads": rows}
+    tmp = out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(res, indent=1, default=str))
+    tmp.replace(out)
+    write_report(res, Path(a.report))
+    print(f"merged variant {name} into {out} and {a.report}")
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer rounds, main sizes only")
@@ -130,14 +148,25 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int, default=None)
     ap.add_argument("--out", default=str(RESULTS / "engine.json"))
     ap.add_argument("--report", default=str(HERE / "REPORT.md"))
+    ap.add_argument("--blas-threads", type=int, default=None,
+                    help="rerun W1-W5 with OPENBLAS_NUM_THREADS=N and merge them into --out as a variant")
     a = ap.parse_args(argv)
+    if a.blas_threads is not None and os.environ.get("OPENBLAS_NUM_THREADS") != str(a.blas_threads):
+        # the thread count is read when NumPy loads OpenBLAS: start again with it set
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(a.blas_threads))
+        os.execve(sys.executable, [sys.executable, "-m", "benchmarks.run", *(argv or sys.argv[1:])], env)
     only = {s.strip().upper() for s in a.only.split(",") if s.strip()}
     rounds = a.rounds or (7 if a.quick else 15)
     want = lambda wid: not only or wid in only  # noqa: E731
 
+    if a.blas_threads is not None:
+        return run_variant(a, rounds)
     info = machine_info()
     print(json.dumps({k: info[k] for k in ("date_utc", "cpu_count", "versions", "env")}), flush=True)
     results: dict = {"machine": info, "workloads": [], "growth": [], "w6": None}
+    notes = HERE / "NOTES.md"  # hand-written findings, carried into the report
+    if notes.exists():
+        results["notes"] = notes.read_text()
     t_start = time.perf_counter()
     main_cases = [("W1", ew.w1, {}), ("W2", ew.w2, {"batch": 256}), ("W3", ew.w3, {"npts": 1024}),
                   ("W4", ew.w4, {"n": 1_000_000}), ("W5", ew.w5, {"npts": 1024})]

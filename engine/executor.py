@@ -33,6 +33,10 @@ NP_DTYPES = {"bool": np.bool_, "int32": np.int32, "int64": np.int64,
 # A plan keeps at most this many bytes of reusable buffers per concurrent run;
 # larger plans allocate per call as before.
 ARENA_LIMIT_BYTES = 512 << 20
+# Plans longer than this keep the generic step loop on NumPy too: compiling the
+# generated source costs ~20-100 us per step, which outweighs the per-call saving
+# for the huge graphs of high derivative orders (W6 n >= 5).
+PROGRAM_MAX_STEPS = 4000
 
 
 class ExecutionError(EngineError):
@@ -96,7 +100,7 @@ class Plan:
         for i, v in consts.items():
             self.env0[i] = v
         self.program = None
-        if backend.name == "numpy":
+        if backend.name == "numpy" and len(self.steps) <= PROGRAM_MAX_STEPS:
             self.program = NumpyProgram(self, step_eqns, slot)
         # host-side input checks, precomputed
         self._in_checks = tuple((tuple(av.shape), np.dtype(NP_DTYPES[av.dtype])) for av in self.in_avals)
