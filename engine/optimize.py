@@ -115,5 +115,12 @@ def absorb_neg(g: Graph) -> Graph:
     return Graph(g.inputs, g.params, eqns, tree_unflatten(g.outputs, outs), g.param_values, g.functions, g.name)
 
 
+def canonical(g: Graph) -> Graph:
+    """CSE, folding, simplification and DCE, without sign motion: the form to build on when
+    the graph will be differentiated again (absorb_neg moves signs, which hides equal
+    terms of the next derivative level from CSE)."""
+    return dce(rebuild(g))
+
+
 def optimize(g: Graph) -> Graph:
-    return dce(absorb_neg(dce(rebuild(g))))
+    return dce(absorb_neg(canonical(g)))

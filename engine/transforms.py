@@ -203,6 +203,7 @@ def _nth_grad_directional(g: Graph, order: int, *, get_all: bool) -> Graph:
     polynomially in n (Leibniz/Faa di Bruno with sharing), not as c**n.
     """
     from .lower import lower
+    from .optimize import canonical
 
     pos = list(range(len(g.inputs))) if get_all else [0]
     if not pos:
@@ -213,7 +214,7 @@ def _nth_grad_directional(g: Graph, order: int, *, get_all: bool) -> Graph:
                                        f"dtype {g.inputs[p].dtype} is not floating-point", position=p)
     t = _sum_of_outputs(g)
     for _ in range(order - 1):
-        t = lower(_directional(t, pos))
+        t = canonical(lower(_directional(t, pos), opt=False))
     t.name = g.name
     return grad_operation(t, get_all=get_all)
 

@@ -66,9 +66,8 @@ def chain50():
 
 def test_w6_graph_size_grows_polynomially():
     sizes = [len(lower(nth_grad(chain50(), n)).eqns) for n in range(1, 7)]
-    # Successive ratios must fall (polynomial), not stay at a constant c > 1 (c**n).
-    ratios = [b / a for a, b in zip(sizes, sizes[1:])]
-    assert all(r2 < r1 for r1, r2 in zip(ratios, ratios[1:])), (sizes, ratios)
-    # and the size is bounded by a low-degree polynomial in n (n^3 with the order-1 size as unit)
-    assert all(s <= sizes[0] * n ** 3 for n, s in enumerate(sizes, 1)), sizes
-    assert math.log(sizes[-1] / sizes[0]) / math.log(6) < 3, sizes
+    # Local degree log(s[n+1]/s[n]) / log((n+1)/n): constant for s ~ n^d, but growing
+    # linearly in n for s ~ c^n (c = 2.5 gives 3.2, 4.1, 5.0 for n = 3..5).
+    degrees = [math.log(b / a) / math.log((n + 1) / n) for n, (a, b) in enumerate(zip(sizes, sizes[1:]), 1)]
+    assert max(degrees[2:]) < 3.0, (sizes, degrees)
+    assert degrees[-1] <= degrees[-2] + 0.1, (sizes, degrees)
