@@ -95,15 +95,13 @@ class Engine:
         """
         k = key if key is not None else ("graph-id", id(g))
         plans = self._plans
-        hit = plans.get(k)  # a single dict read is atomic; the lock guards the writes
-        if hit is not None and (key is not None or hit[0] is g):
-            try:
+        with self._lock:  # ~0.1 us uncontended; keeps LRU order and the counters exact under threads
+            hit = plans.get(k)
+            if hit is not None and (key is not None or hit[0] is g):
                 plans.move_to_end(k)
-            except KeyError:  # evicted meanwhile by another thread: still a valid plan
-                pass
-            self.hits += 1
-            return hit[1]
-        self.misses += 1
+                self.hits += 1
+                return hit[1]
+            self.misses += 1
         p = compile_graph(lower(g, max_nodes=self.max_nodes), self.backend)
         with self._lock:
             plans[k] = (g if key is None else None, p)
