@@ -105,9 +105,9 @@ FROM ${CANN_IMAGE} AS ascend-builder
 # torch_npu only works with the exact torch release it was built against.
 ARG TORCH_VERSION=2.8.0
 ARG TORCH_NPU_VERSION=2.8.0.post2
-# On x86_64 the PyPI torch wheel drags in ~3 GB of CUDA libraries; the CPU
-# index provides the same version without them (aarch64 wheels are CPU-only
-# on either index). Point this at a mirror for air-gapped builds.
+# On x86_64, torch_npu's wheels require torch==X+cpu, which only PyTorch's CPU
+# index serves (PyPI's torch is the CUDA build, ~3 GB more); on aarch64 either
+# index works. Point this at a mirror for air-gapped builds.
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
