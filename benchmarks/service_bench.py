@@ -328,35 +328,65 @@ def s3(args, srv: Proc) -> dict:
             "ratio": svc["p50_ms"] / 1e3 / inproc, "note": "engine in this process (all cores); workers pinned"}
 
 
-async def open_loop(url, content, headers, rate: float, seconds: float) -> dict:
-    lat, codes, server_ms = [], [], []
-    async with httpx.AsyncClient(timeout=120, limits=httpx.Limits(max_connections=2000)) as c:
-        async def one():
-            t = time.perf_counter()
-            try:
-                r = await c.post(url, content=content, headers=headers)
-                codes.append(r.status_code)
-                if r.status_code == 200:
-                    lat.append(time.perf_counter() - t)
-                    n = int(r.headers[codec.HEADER_LENGTH])
-                    server_ms.append(json.loads(r.content[:n])["timing"]["total_ms"])
-            except httpx.HTTPError:
-                codes.append(-1)
+async def raw_post(host: str, port: int, path: str, content: bytes, headers: dict) -> tuple[int, dict, bytes]:
+    """One HTTP/1.1 POST on its own loopback connection (a minimal client: no pool to queue behind)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        writer.write(f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(content)}\r\n{head}"
+                     "Connection: close\r\n\r\n".encode() + content)
+        await writer.drain()
+        status_line = await reader.readline()
+        status = int(status_line.split()[1])
+        hdrs = {}
+        while True:
+            line = await reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            k, _, v = line.decode().partition(":")
+            hdrs[k.strip().lower()] = v.strip()
+        n = int(hdrs.get("content-length", "0"))
+        body = await reader.readexactly(n) if n else b""
+        return status, hdrs, body
+    finally:
+        writer.close()
 
-        tasks = []
-        t0 = time.perf_counter()
-        k = 0
-        while time.perf_counter() - t0 < seconds:
-            due = t0 + k / rate
-            now = time.perf_counter()
-            if due > now:
-                await asyncio.sleep(due - now)
-            tasks.append(asyncio.ensure_future(one()))
-            k += 1
-        await asyncio.gather(*tasks)
+
+async def open_loop(url, content, headers, rate: float, seconds: float) -> dict:
+    """Open loop: one request every 1/rate s whatever the answers, each on its own connection."""
+    lat, codes, server_ms = [], [], []
+    hostport = url.split("//")[1].split("/")[0]
+    host, port = hostport.split(":")
+    path = "/" + url.split("//")[1].split("/", 1)[1]
+
+    async def one():
+        t = time.perf_counter()
+        try:
+            status, hdrs, body = await raw_post(host, int(port), path, content, headers)
+        except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
+            codes.append(-1)
+            return
+        codes.append(status)
+        if status == 200:
+            lat.append(time.perf_counter() - t)
+            n = int(hdrs[codec.HEADER_LENGTH.lower()])
+            server_ms.append(json.loads(body[:n])["timing"]["total_ms"])
+
+    tasks = []
+    t0 = time.perf_counter()
+    k = 0
+    while time.perf_counter() - t0 < seconds:
+        due = t0 + k / rate
+        now = time.perf_counter()
+        if due > now:
+            await asyncio.sleep(due - now)
+        tasks.append(asyncio.ensure_future(one()))
+        k += 1
+    sent_s = time.perf_counter() - t0
+    await asyncio.gather(*tasks)
     n = len(codes)
-    return {"sent": n, "ok": codes.count(200), "share_429": codes.count(429) / max(1, n),
-            "other": n - codes.count(200) - codes.count(429),
+    return {"sent": n, "achieved_offered_rps": n / sent_s, "ok": codes.count(200),
+            "share_429": codes.count(429) / max(1, n), "other": n - codes.count(200) - codes.count(429),
             "p99_accepted_ms": pct(lat, 99) * 1e3 if lat else None,
             "p50_accepted_ms": pct(lat, 50) * 1e3 if lat else None,
             "server_p99_accepted_ms": pct(server_ms, 99) if server_ms else None,

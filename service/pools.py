@@ -351,6 +351,7 @@ class Pool:
                                        f"(exit code {code}); it has been replaced", device=w.spec.label,
                                        exit_code=code))
             self._release(job)
+        was_up = w.ready_event.is_set() and not w.fatal
         if not w.ready_event.is_set():  # died during start
             w.fatal = w.fatal or f"exited with code {code} while starting"
             w.ready_event.set()
@@ -361,8 +362,15 @@ class Pool:
                     "recycled after a deadline" if w.recycling else "died", code)
         self.restarts += 1
         self.metrics.restarts.labels(self.name, reason).inc()
-        idx = self.workers.index(w)
-        self.workers[idx] = self._spawn(w.spec)
+        if was_up:
+            self._replace(w)
+        else:  # it never came up: do not spin, try again shortly
+            self.loop.call_later(2.0, self._replace, w)
+
+    def _replace(self, w: Worker) -> None:
+        if self.stopping or w not in self.workers:
+            return
+        self.workers[self.workers.index(w)] = self._spawn(w.spec)
         self._gauges()
         self._dispatch()
 
