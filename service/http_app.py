@@ -209,10 +209,12 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
                 else:
                     req, binary = decode_job(kind, body, hl, settings)
                 del body
+                t_dec = time.perf_counter()
                 res = await run_watching(core.run(req), request)
                 device = res.device
+                timing = dict(res.timing, read_decode_ms=round((t_dec - t0) * 1e3, 3))
                 header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device,
-                          "timing": res.timing}
+                          "timing": timing}
                 big = sum(a.nbytes for _, a in res.outputs) > BIG
                 if big:
                     out, headers = await asyncio.to_thread(codec.encode_response, header, res.outputs, binary)
