@@ -363,7 +363,8 @@ class GrpcServer:
 
     async def start(self) -> int:
         s = self.settings
-        options = [("grpc.max_receive_message_length", s.max_body_bytes),
+        # grpc takes a C int here: a larger body limit means "as large as gRPC allows"
+        options = [("grpc.max_receive_message_length", min(s.max_body_bytes, 2**31 - 1)),
                    ("grpc.max_send_message_length", -1),
                    ("grpc.so_reuseport", 0)]  # a port in use fails the start instead of being shared
         self.server = grpc.aio.server(options=options)
