@@ -64,6 +64,11 @@ def absorb_neg(g: Graph) -> Graph:
         eqns.append(Eqn(op, tuple(ins), {}, (out,)))
         return out
 
+    def emit_like(e, ins):
+        out = Var(e.outputs[0].aval)
+        eqns.append(Eqn(e.op, tuple(ins), e.attrs, (out,)))
+        return out
+
     def get(x):
         return env.get(x.id, (x, False))
 
@@ -75,9 +80,26 @@ def absorb_neg(g: Graph) -> Graph:
             mat[v.id] = emit("neg", [v], x.aval)
         return mat[v.id]
 
+    def sole(x, out) -> bool:
+        """x is negated, used only here, and the consumer's result is no larger than x:
+        its sign may move past the consumer without ever costing a bigger neg."""
+        return get(x)[1] and uses.get(x.id, 0) == 1 and out.aval.size <= x.aval.size
+
     for e in g.eqns:
         op = e.op
         out = e.outputs[0] if len(e.outputs) == 1 else None
+        if out is not None and is_float(out.dtype) and op in _LINEAR and sole(e.inputs[0], out):
+            # op(-a) = -op(a): a sign-symmetric linear op (sums and matrix products
+            # round symmetrically); the sign moves on to the consumer
+            env[out.id] = (emit_like(e, [get(e.inputs[0])[0]] + [value(x) for x in e.inputs[1:]]), True)
+            continue
+        if out is not None and is_float(out.dtype) and op == "matmul":
+            na, nb = sole(e.inputs[0], out), sole(e.inputs[1], out)
+            if na or nb:  # (-A) @ B = -(A @ B) = A @ (-B)
+                a = get(e.inputs[0])[0] if na else value(e.inputs[0])
+                b = get(e.inputs[1])[0] if nb else value(e.inputs[1])
+                env[out.id] = (emit_like(e, [a, b]), na != nb)
+                continue
         if out is None or not is_float(out.dtype) or op not in ("neg", "add", "sub", "mul", "div") or e.attrs:
             eqns.append(Eqn(op, tuple(value(x) for x in e.inputs), e.attrs, e.outputs))
             continue
@@ -113,6 +135,14 @@ def absorb_neg(g: Graph) -> Graph:
                 env[out.id] = (emit("sub", [b, a], out.aval), False)
     outs = [value(v) for v in tree_flatten(g.outputs)]
     return Graph(g.inputs, g.params, eqns, tree_unflatten(g.outputs, outs), g.param_values, g.functions, g.name)
+
+
+# Single-input ops that are linear and sign-symmetric in IEEE arithmetic: op(-a) = -op(a)
+# (up to the sign of zero results, as for the add/sub identities above). index_scatter is
+# not among them: its zeros would keep their + sign.
+_LINEAR = frozenset({"index", "reshape", "transpose", "broadcast_to", "expand_dims", "squeeze",
+                     "sum", "mean", "reduce_to"})
+# (a sign moves past a consumer only when the result is no larger than the negated operand)
 
 
 def canonical(g: Graph) -> Graph:

@@ -32,6 +32,63 @@ def _round(value: float, dtype: str) -> float:
     return float(int(value))
 
 
+# Binary elementwise ops with NumPy broadcasting: an operand that only broadcasts to the
+# output can be given in its smaller shape (a fill as a 0-d scalar, a broadcast_to as its
+# source) with the same value at every output element.
+_BCAST_BINARY = frozenset({"add", "sub", "mul", "div", "pow", "maximum", "minimum"})
+
+
+def producer(b, v: Var):
+    """The equation of `b` that computed `v` (None for inputs, params and foreign Vars).
+
+    Indexed lazily: `b.eqns` is append-only, so only equations emitted since the last
+    lookup are scanned."""
+    d = b.__dict__
+    idx = d.get("_simplify_producers")
+    if idx is None or idx[0] is not b.eqns:
+        idx = d["_simplify_producers"] = [b.eqns, 0, {}]
+    eqns, done, prod = idx
+    for e in eqns[done:]:
+        for o in e.outputs:
+            prod[o.id] = e
+    idx[1] = len(eqns)
+    return prod.get(v.id)
+
+
+def _matmul_uniform(b, ins, attrs, u, out: AVal):
+    """matmul with a uniform operand: every output element is the same one-term product
+    (contracted length 1: exact) or, for a ones operand, the plain sum of the other
+    operand's contracted axis (the sum NumPy's add.reduce computes; BLAS's order of
+    that sum is unspecified anyway). The result is broadcast, never materialised."""
+    a, y = ins
+    if a.aval.ndim != 2 or y.aval.ndim != 2 or not out.dtype.startswith("float"):
+        return None
+    ta, tb = bool(attrs.get("transpose_a")), bool(attrs.get("transpose_b"))
+    m, n = out.shape
+    if u[0] is not None:  # uniform left operand: each row of the result is c * colsum(B)
+        c, other, k = u[0], y, (a.shape[0] if ta else a.shape[1])
+        if k == 1:
+            vec = b.emit1("reshape", other, shape=(1, n))  # B is (1, n) or (n, 1): one row
+        elif c == 1.0:
+            vec = b.emit1("sum", other, axis=(1 if tb else 0,), keepdims=True)
+            vec = b.emit1("reshape", vec, shape=(1, n))
+        else:
+            return None
+    else:  # uniform right operand: each column of the result is rowsum(A) * c
+        c, other, k = u[1], a, (y.shape[1] if tb else y.shape[0])
+        if k == 1:
+            vec = b.emit1("reshape", other, shape=(m, 1))
+        elif c == 1.0:
+            vec = b.emit1("sum", other, axis=(0 if ta else 1,), keepdims=True)
+            vec = b.emit1("reshape", vec, shape=(m, 1))
+        else:
+            return None
+    if c != 1.0:  # k == 1: the one product c * b, in the operands' order
+        cs = b.scalar(c, out.dtype)
+        vec = b.emit1("mul", cs, vec) if u[0] is not None else b.emit1("mul", vec, cs)
+    return [b.emit1("broadcast_to", vec, shape=tuple(out.shape))]
+
+
 def simplify_emit(b, op: str, ins: tuple[Var, ...], attrs: dict, out_avals: list[AVal]):
     if len(out_avals) != 1:
         return None
@@ -61,6 +118,25 @@ def simplify_emit(b, op: str, ins: tuple[Var, ...], attrs: dict, out_avals: list
         return fill(u[0] * (n_in // max(n_out, 1)))
     if op == "mean" and u[0] is not None:
         return fill(u[0])
+
+    if op in _BCAST_BINARY and len(ins) == 2 and ins[0].dtype == ins[1].dtype == out.dtype:
+        # an operand that only broadcasts to the output shape: a non-scalar fill becomes a
+        # 0-d fill; a broadcast_to is bypassed (NumPy broadcasting gives each output element
+        # the same operand value). Only when the other operand already has the output shape.
+        for i in (0, 1):
+            x, other = ins[i], ins[1 - i]
+            if other.shape != out.shape:
+                continue
+            if u[i] is not None and x.aval.ndim > 0:
+                new = b.scalar(u[i], x.dtype)
+            else:
+                e = producer(b, x)
+                if e is None or e.op != "broadcast_to":
+                    continue
+                new = e.inputs[0]
+            args = [ins[0], ins[1]]
+            args[i] = new
+            return [b.emit1(op, *args)]
 
     if op == "mul":
         x, y = ins
@@ -95,6 +171,21 @@ def simplify_emit(b, op: str, ins: tuple[Var, ...], attrs: dict, out_avals: list
     elif op == "matmul":
         if u[0] == 0.0 or u[1] == 0.0:
             return fill(0.0)
+        if u[0] is not None or u[1] is not None:
+            return _matmul_uniform(b, ins, attrs, u, out)
+    elif op == "transpose":
+        e = producer(b, ins[0])
+        if e is not None and e.op == "transpose":  # transpose(transpose(x, p), q) = transpose(x, p o q)
+            src = e.inputs[0]
+            nd = src.aval.ndim
+            p = tuple(reversed(range(nd))) if e.attrs.get("perm") is None else tuple(e.attrs["perm"])
+            q = tuple(reversed(range(nd))) if attrs.get("perm") is None else tuple(attrs["perm"])
+            pq = tuple(p[i] for i in q)
+            if pq == tuple(range(nd)):
+                return [src]
+            return [b.emit1("transpose", src, perm=pq)]
+        if attrs.get("perm") is not None and tuple(attrs["perm"]) == tuple(range(ins[0].aval.ndim)):
+            return [ins[0]]
     elif op in ("cast",) and ins[0].dtype == attrs.get("dtype"):
         return [ins[0]]
     elif op in ("broadcast_to", "reshape", "reduce_to") and same(ins[0]):
