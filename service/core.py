@@ -379,7 +379,8 @@ class Core:
                                  "(or auto)", path="$.device", available=self._device_names())
         if kind not in self.pools:
             raise Unavailable(f"device {kind!r} is not configured on this server; it has: "
-                              f"{', '.join(self._device_names())}", device=device, available=self._device_names())
+                              f"{', '.join(self._device_names())}", device=device, available=self._device_names(),
+                              retryable=False)
         index = None
         if idx:
             if not idx.isdigit():
@@ -388,7 +389,7 @@ class Core:
             if index not in self.pools[kind].device_indices():
                 raise Unavailable(f"device {device!r} does not exist; this server has: "
                                   f"{', '.join(self._device_names())}", device=device,
-                                  available=self._device_names())
+                                  available=self._device_names(), retryable=False)
         return self.pools[kind], index
 
     def _device_names(self) -> list[str]:

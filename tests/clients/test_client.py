@@ -107,6 +107,13 @@ def test_retry_after_as_http_date_and_backoff_without_it():
     assert b / 2 <= client.sleeps[1] <= b
 
 
+def test_a_device_the_server_does_not_have_is_not_retried():
+    client, rec = make(lambda p, b, n: error(503, "device_unavailable", retryable=False, available=["cpu"]))
+    with pytest.raises(errors.DeviceUnavailable):
+        client.eval(DOC, [X])
+    assert rec.paths().count("/v1/eval") == 1 and client.sleeps == []
+
+
 def test_gives_up_after_max_retries():
     client, rec = make(lambda p, b, n: error(429, "overloaded", {"Retry-After": "0"}), max_retries=3)
     with pytest.raises(errors.Overloaded) as ei:

@@ -254,6 +254,7 @@ def test_devices_and_ids(client):
     r = call(client, "grad", {"graph": matmul_net(), "inputs": [X, Y], "device": "ascend"})
     assert r.status_code == 503 and error_of(r)["code"] == "device_unavailable"
     assert "cpu" in error_of(r)["detail"]["available"]
+    assert error_of(r)["detail"]["retryable"] is False  # the SDK does not retry a device that is not there
     r = call(client, "grad", {"graph": matmul_net(), "inputs": [X, Y], "device": "cpu:7"})
     assert r.status_code == 503
     out = decode(call(client, "grad", {"graph": matmul_net(), "inputs": [X, Y], "device": "cpu:1"}))

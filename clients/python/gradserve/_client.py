@@ -164,6 +164,8 @@ class RetryPolicy:
     def delay(self, err: Exception, attempt: int, rng: random.Random) -> float | None:
         if attempt >= self.max_retries or not isinstance(err, self.retry_on) or isinstance(err, self.no_retry_on):
             return None
+        if getattr(err, "detail", {}).get("retryable") is False:  # e.g. a device this server does not have
+            return None
         b = min(self.backoff_max, self.backoff_initial * (2 ** attempt))
         ra = getattr(err, "retry_after", None)
         if ra is not None:
