@@ -7,7 +7,7 @@ the job with the graph inline. The tests drive a stream of jobs through the
 proxy, check every result against the seed's numbers, and check that the
 resend path was taken and that nothing failed.
 
-nginx comes from Debian's packages: `make system-deps` (run by .ci/run)
+nginx comes from Debian's packages: `make system-deps` (run by `make test`, so by .ci/run)
 installs it, so CI always has it (under CI=true a missing nginx fails the
 tests). Elsewhere, the tests skip when nginx is absent.
 """
@@ -320,7 +320,7 @@ def cluster(tmp_path_factory) -> Cluster:
     nginx = _nginx_binary()
     if nginx is None:
         if os.environ.get("CI"):
-            pytest.fail("nginx is missing on CI: .ci/run installs it with `make system-deps`")
+            pytest.fail("nginx is missing on CI: `make test` installs it with `make system-deps`")
         pytest.skip("nginx is not installed here (`make system-deps` installs it; CI always runs it)")
     workdir = tmp_path_factory.mktemp("replicas")
     http1, http2, grpc1, grpc2, proxy_port = _free_ports(5)
