@@ -67,8 +67,12 @@ class Plan:
         consts: dict[int, Any] = {}
         steps = []
         step_eqns = []
+        out_ids = {v.id for v in tree_flatten(graph.outputs)}
         for e in graph.eqns:
             fn = functools.partial(impl_rules[e.op], xp, **e.attrs) if e.attrs else functools.partial(impl_rules[e.op], xp)
+            if e.op == "broadcast_to" and e.outputs[0].id in out_ids:
+                # an output is a fresh, writable array, never a read-only stride-0 view
+                fn = functools.partial(_broadcast_copy, xp, shape=tuple(e.attrs["shape"]))
             ins = [s(x) for x in e.inputs]
             outs = [s(o) for o in e.outputs]
             if not any(x.id in runtime for x in e.inputs):
@@ -157,6 +161,13 @@ class Plan:
         if self.program is not None:
             return self.program(arrays, ps)
         return run_numpy(self, arrays, dict(zip(self.param_names, ps)))
+
+
+def _broadcast_copy(xp, x, shape):
+    r = xp.broadcast_to(x, shape)
+    if isinstance(r, np.ndarray):
+        return np.array(r, order="C", copy=True)
+    return xp.asarray(r, copy=True)
 
 
 def check_inputs(avals: list[AVal], arrays: Sequence[np.ndarray], what: str = "input") -> None:
@@ -327,7 +338,7 @@ class NumpyProgram:
                 origins[out] = frozenset((out,))
                 produced_at[out] = k
                 continue
-            vk = _view_kernel(e)
+            vk = _view_kernel(e) if not (e.op == "broadcast_to" and out in outputs) else None
             kinds.append(("view", vk) if vk is not None else ("call", None))
             al = frozenset().union(*(origins.get(i, frozenset()) for i in ins))
             for o in (out,) if type(out) is int else out:

@@ -196,3 +196,24 @@ def test_neg_with_two_uses_is_materialised_once():
     ref, got, low = raw_and_lowered(build, a, w)
     assert ops(low).count("neg") == 1, ops(low)
     check(ref, got)
+
+
+def test_rewritten_output_is_a_fresh_writable_array():
+    """ones @ y^T (the seed MatMul's gradient) becomes a broadcast: the caller still gets its own array."""
+    from engine import Engine
+
+    y = rand(3, 3)
+    gb = GraphBuilder("net")
+    xv, yv = gb.input((2, 3)), gb.input((3, 3))
+    g = grad_operation(gb.build(gb.sum(gb.matmul(xv, yv))))
+    for program in (True, False):
+        eng = Engine()
+        plan = eng.plan(g)
+        assert "matmul" not in ops(plan.graph)
+        if not program:
+            plan.program = None
+        out = plan.run_host([rand(2, 3), y])
+        assert out.flags.writeable and out.flags.c_contiguous and out.shape == (2, 3)
+        np.testing.assert_allclose(out, np.ones((2, 3), F32) @ y.T, rtol=1e-6)
+        out[...] = 0  # never the plan's own memory
+        np.testing.assert_allclose(plan.run_host([rand(2, 3), y]), np.ones((2, 3), F32) @ y.T, rtol=1e-6)
