@@ -52,33 +52,52 @@ def write_report(res: dict, path: Path, extra: str = "") -> None:
         L += _table(sorted(res["workloads"] + res["growth"], key=lambda r: (r["id"], r["size"])))
     w6 = res.get("w6")
     if w6:
+        nested = w6.get("construction") != "nth_grad (directional)"
         L += ["", f"## W6: d^n/dx^n of a chain of {w6['chain_length']} elementwise ops "
                   f"({', '.join(w6['ops'])} repeated; x float32[{w6['size']}])", "",
-              "Derivative by nested `grad_operation` (reverse over reverse ...), lowered and optimised "
-              "(CSE, folding, simplification, DCE). JAX column: equations in `make_jaxpr` of the same "
-              "nested `jax.grad` (before XLA's own simplification), for scale.", "",
-              "| order n | nodes | ratio to n-1 | lower s | compile s | JAX jaxpr eqns |", "|---|---|---|---|---|---|"]
+              ("Derivative by nested `grad_operation` (reverse over reverse ...)" if nested else
+               "Derivative as `nth_grad(g, n)` builds GradOperation nested n times: one reverse pass over "
+               "the (n-1)-fold directional derivative along ones, each level lowered and canonicalised "
+               "before the next")
+              + ", lowered and optimised (CSE, folding, simplification, DCE). Local degree = "
+              "log(s[n]/s[n-1]) / log(n/(n-1)): constant for s ~ n^d, rising about linearly in n for s ~ c^n. "
+              "lower s: building and lowering the derivative graph; compile s: the plan (plans over 4000 "
+              "steps keep the generic step loop, so no generated source is compiled: 'program' column). "
+              "JAX columns: equations in `make_jaxpr` of the same nested `jax.grad` (before XLA's own "
+              "simplification), for scale.", "",
+              "| order n | nodes | ratio to n-1 | local degree | lower s | compile s | program | JAX jaxpr eqns | JAX local degree |",
+              "|---|---|---|---|---|---|---|---|---|"]
+
+        def deg(v):
+            return f"{v:.2f}" if v is not None else "-"
+
         for r in w6["rows"]:
-            L.append(f"| {r['order']} | {r['nodes']} | {r.get('ratio_to_prev', float('nan')):.2f} | "
-                     f"{r['lower_s']:.3f} | {r['compile_s']:.3f} | {r.get('jax_jaxpr_eqns', '-')} |")
+            L.append(f"| {r['order']} | {r['nodes']} | "
+                     + (f"{r['ratio_to_prev']:.2f}" if "ratio_to_prev" in r else "-")
+                     + f" | {deg(r.get('local_degree'))} | {r['lower_s']:.3f} | {r['compile_s']:.3f} | "
+                     f"{'yes' if r.get('program', True) else 'no (generic loop)'} | {r.get('jax_jaxpr_eqns', '-')} | "
+                     f"{deg(r.get('jax_local_degree'))} |")
         f = w6["fit"]
         L += ["", f"Fit over n = 1..{len(w6['rows'])}: power law nodes ~ n^{f['power_law_exponent']:.2f} "
                   f"(sum sq. log residual {f['power_law_sq_resid_log']:.3f}); exponential nodes ~ "
                   f"{f['exp_growth_rate_per_order']:.2f}^n (residual {f['exp_sq_resid_log']:.3f}). "
                   + w6.get("verdict", "")]
         if w6.get("exec"):
-            L += ["", "Run time per call by derivative order (cost growth with order):", "",
-                  "| order | gradserve s | JAX jit s | gs/JAX | JAX first call (trace+compile) s |", "|---|---|---|---|---|"]
+            L += ["", "Run time per call by derivative order (cost growth with order; JAX jit only up to "
+                      "order 3: its compile of order 4 takes about two minutes here):", "",
+                  "| order | gradserve s | gradserve plan (lower+compile) s | JAX jit s | gs/JAX | "
+                  "JAX first call (trace+compile) s |", "|---|---|---|---|---|---|"]
             for r in w6["exec"]:
                 t = r["timings"]
-                L.append(f"| {r['order']} | {_t(t['gradserve']['median_s'])} | "
+                ratio = r.get("ratio_gradserve_over_jax")
+                L.append(f"| {r['order']} | {_t(t['gradserve']['median_s'])} | {_t(r.get('gradserve_plan_s'))} | "
                          f"{_t(t['jax']['median_s']) if 'jax' in t else '-'} | "
-                         f"{r.get('ratio_gradserve_over_jax', float('nan')):.2f} | {_t(r.get('jax_first_call_s'))} |")
+                         f"{f'{ratio:.2f}' if ratio is not None else '-'} | {_t(r.get('jax_first_call_s'))} |")
     for name, var in (res.get("variants") or {}).items():
         L += ["", f"## Variant: W1-W5 with {name} (same machine, run {var['machine']['date_utc']})", "",
-              "OpenBLAS's default on this machine is 2 threads. On 2 shared cores a busy neighbour "
-              "deschedules one BLAS thread and small GEMMs (W3/W5: 1024x64x64) stall; this variant "
-              "shows the engine without that effect (JAX/XLA and PyTorch do not use OpenBLAS).", ""]
+              f"The main tables ran with OPENBLAS_NUM_THREADS={m['env'].get('OPENBLAS_NUM_THREADS') or 'unset (2 here)'}. "
+              "On 2 shared cores a busy neighbour deschedules one BLAS thread and small GEMMs "
+              "(W3/W5: 1024x64x64) stall (JAX/XLA and PyTorch do not use OpenBLAS).", ""]
         L += _table(var["workloads"])
     if extra or res.get("notes"):
         L += ["", extra or res["notes"]]
