@@ -254,6 +254,7 @@ class Servicer(pb_grpc.GradserveServicer):
     async def _job(self, kind: str, request, context) -> pb.JobResponse:
         t0 = time.perf_counter()
         device, status = "-", SC.INTERNAL
+        call_bound = False  # the job's deadline is the caller's own gRPC deadline
         try:
             self._check_key(context)
             size = request.ByteSize()
@@ -266,6 +267,7 @@ class Servicer(pb_grpc.GradserveServicer):
                 if remaining <= 0:
                     raise DeadlineExceeded("the call's gRPC deadline passed before the job started")
                 own = req.deadline_s if req.deadline_s is not None else self.settings.default_deadline_s
+                call_bound = remaining < own
                 req.deadline_s = min(own, remaining)
             res = await self.core.run(req)
             device = res.device
@@ -274,6 +276,9 @@ class Servicer(pb_grpc.GradserveServicer):
             status = SC.OK
             return out
         except ServiceError as e:
+            if call_bound and isinstance(e, DeadlineExceeded):
+                # tell the client it was its own call deadline (its timeout), not a job deadline
+                e.detail["deadline_source"] = "call"
             status = grpc_code(e.code)
             await context.abort(status, e.message, trailing_metadata=error_trailers(e))
         except asyncio.CancelledError:

@@ -210,6 +210,10 @@ def to_error(e: grpc.RpcError, where: str) -> errors.GradserveError:
             if (payload.get("error") or {}).get("code") == "overloaded":
                 status = 429
             err = errors.from_response(status, payload, retry_after)
+            if isinstance(err, errors.DeadlineExceeded) and err.detail.get("deadline_source") == "call":
+                # The server stopped the job at this client's own gRPC deadline (its timeout), which
+                # it learns from the call; over HTTP the same timeout is an APITimeoutError.
+                err = errors.APITimeoutError(f"{where}: timed out (the server saw the call's deadline pass)")
             err.grpc_code = code
             return err
     # no error body: the failure happened in grpc itself
