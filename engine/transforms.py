@@ -21,16 +21,24 @@ def _fresh_name(fns: dict, base: str) -> str:
     return f"{base}{i}"
 
 
+class _Outer:
+    """A new graph with `g` as its function: fresh inputs and params of the same types,
+    and a builder whose derivative nodes can call `g` by `fname`."""
+
+    def __init__(self, g: Graph, base: str | None = None):
+        self.fns = dict(g.functions)
+        self.fname = _fresh_name(self.fns, base or (g.name + "_" if g.name else "f"))
+        self.fns[self.fname] = Graph(g.inputs, g.params, g.eqns, g.outputs, {}, {}, self.fname)
+        self.inputs = [Var(v.aval, v.name) for v in g.inputs]
+        self.params = [Var(p.aval, p.name) for p in g.params]
+        self.b = Builder(functions=self.fns)
+
+
 def _wrap(g: Graph, op: str, attrs: dict, extra_avals: Sequence, structure) -> Graph:
-    fns = dict(g.functions)
-    fname = _fresh_name(fns, g.name + "_" if g.name else "f")
-    fns[fname] = Graph(g.inputs, g.params, g.eqns, g.outputs, {}, {}, fname)
-    inputs = [Var(v.aval, v.name) for v in g.inputs]
+    o = _Outer(g)
     extra = [Var(a, n) for n, a in extra_avals]
-    params = [Var(p.aval, p.name) for p in g.params]
-    b = Builder(functions=fns)
-    outs = b.emit(op, inputs + extra, dict(attrs, fn=fname))
-    return Graph(inputs + extra, params, b.eqns, structure(outs), dict(g.param_values), fns,
+    outs = o.b.emit(op, o.inputs + extra, dict(attrs, fn=o.fname))
+    return Graph(o.inputs + extra, o.params, o.b.eqns, structure(outs), dict(g.param_values), o.fns,
                  name=f"{op}_{g.name}")
 
 
@@ -221,12 +229,8 @@ def _nth_grad_directional(g: Graph, order: int, *, get_all: bool) -> Graph:
 
 def _sum_of_outputs(g: Graph) -> Graph:
     """S(x) = sum over every float output of the sum of its elements (GradOperation's implicit ones)."""
-    fns = dict(g.functions)
-    fname = _fresh_name(fns, g.name + "_" if g.name else "f")
-    fns[fname] = Graph(g.inputs, g.params, g.eqns, g.outputs, {}, {}, fname)
-    inputs = [Var(v.aval, v.name) for v in g.inputs]
-    params = [Var(p.aval, p.name) for p in g.params]
-    b = Builder(functions=fns)
+    o = _Outer(g)
+    fns, fname, inputs, params, b = o.fns, o.fname, o.inputs, o.params, o.b
     outs = b.emit("call", inputs, {"fn": fname})
     total = None
     for o in outs:
@@ -239,12 +243,8 @@ def _sum_of_outputs(g: Graph) -> Graph:
 
 def _directional(t: Graph, pos: list[int]) -> Graph:
     """D t [v] with v = ones on the inputs at `pos`: a jvp node keeping only the tangent."""
-    fns = dict(t.functions)
-    fname = _fresh_name(fns, "d_")
-    fns[fname] = Graph(t.inputs, t.params, t.eqns, t.outputs, {}, {}, fname)
-    inputs = [Var(v.aval, v.name) for v in t.inputs]
-    params = [Var(p.aval, p.name) for p in t.params]
-    b = Builder(functions=fns)
+    o = _Outer(t, "d_")
+    fns, fname, inputs, params, b = o.fns, o.fname, o.inputs, o.params, o.b
     outs = b.emit("jvp", inputs + [b.full_like(inputs[p], 1.0) for p in pos], {"fn": fname, "positions": tuple(pos)})
     return Graph(inputs, params, b.eqns, outs[1], dict(t.param_values), fns, name=t.name)
 
@@ -309,12 +309,8 @@ def jacobian(g: Graph, positions=0, mode: str = "rev") -> Graph:
         if not is_float(g.inputs[p].dtype):
             raise DifferentiationError(f"jacobian: input {p} has dtype {g.inputs[p].dtype}, not floating-point",
                                        position=p)
-    fns = dict(g.functions)
-    fname = _fresh_name(fns, g.name + "_" if g.name else "f")
-    fns[fname] = Graph(g.inputs, g.params, g.eqns, g.outputs, {}, {}, fname)
-    inputs = [Var(v.aval, v.name) for v in g.inputs]
-    params = [Var(p.aval, p.name) for p in g.params]
-    b = Builder(functions=fns)
+    o = _Outer(g)
+    fns, fname, inputs, params, b = o.fns, o.fname, o.inputs, o.params, o.b
     flat_out = g.flat_outputs
     blocks: list[list[Var]] = [[None] * len(pos) for _ in flat_out]  # [output][position]
     if mode == "fwd":
@@ -358,16 +354,11 @@ def hvp(g: Graph, positions=0) -> Graph:
     """
     gg = grad(g, positions)
     pos, _ = _positions(g, positions)
-    fns = dict(gg.functions)
-    fname = _fresh_name(fns, "grad_")
-    fns[fname] = Graph(gg.inputs, gg.params, gg.eqns, gg.outputs, {}, {}, fname)
-    inputs = [Var(v.aval, v.name) for v in g.inputs]
+    o = _Outer(gg, "grad_")
     vs = [Var(g.inputs[p].aval, f"v{p}") for p in pos]
-    params = [Var(p.aval, p.name) for p in g.params]
-    b = Builder(functions=fns)
-    outs = b.emit("jvp", inputs + vs, {"fn": fname, "positions": tuple(pos)})
+    outs = o.b.emit("jvp", o.inputs + vs, {"fn": o.fname, "positions": tuple(pos)})
     from .ir import tree_unflatten
 
     n = len(gg.flat_outputs)
-    return Graph(inputs + vs, params, b.eqns, tree_unflatten(gg.outputs, outs[n:]), dict(g.param_values), fns,
-                 name=f"hvp_{g.name}")
+    return Graph(o.inputs + vs, o.params, o.b.eqns, tree_unflatten(gg.outputs, outs[n:]), dict(g.param_values),
+                 o.fns, name=f"hvp_{g.name}")
