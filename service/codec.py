@@ -227,8 +227,10 @@ def dumps(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":")).encode()
 
 
-def encode_response(header: dict, outputs: list[tuple[str, np.ndarray]], binary: bool) -> tuple[bytes, dict]:
-    """The response body and extra HTTP headers: JSON, or JSON header + raw tensors (binary extension)."""
+def encode_response_parts(header: dict, outputs: list[tuple[str, np.ndarray]],
+                          binary: bool) -> tuple[list, dict]:
+    """The response body as parts (JSON header, then each raw tensor as a zero-copy memoryview) and
+    the extra HTTP headers: for sending large binary bodies without assembling them."""
     tensors, raws = [], []
     for name, a in outputs:
         d, raw = encode_tensor(name, a, binary)
@@ -237,9 +239,14 @@ def encode_response(header: dict, outputs: list[tuple[str, np.ndarray]], binary:
             raws.append(raw)
     head = dumps({"outputs": tensors, **header})
     if not binary:
-        return head, {"content-type": "application/json"}
-    body = b"".join([head, *raws])
-    return body, {"content-type": "application/octet-stream", HEADER_LENGTH.lower(): str(len(head))}
+        return [head], {"content-type": "application/json"}
+    return [head, *raws], {"content-type": "application/octet-stream", HEADER_LENGTH.lower(): str(len(head))}
+
+
+def encode_response(header: dict, outputs: list[tuple[str, np.ndarray]], binary: bool) -> tuple[bytes, dict]:
+    """The response body and extra HTTP headers: JSON, or JSON header + raw tensors (binary extension)."""
+    parts, headers = encode_response_parts(header, outputs, binary)
+    return (parts[0] if len(parts) == 1 else b"".join(parts)), headers
 
 
 def decode_response(body: bytes, header_length: str | None) -> dict:

@@ -456,6 +456,7 @@ class Core:
             gid, d, inputs, params = await asyncio.to_thread(self.prepare, req)
         else:
             gid, d, inputs, params = self.prepare(req)
+        t_prep = time.perf_counter()
         if loop.time() >= deadline:
             raise DeadlineExceeded("the deadline passed while the request was being validated")
         job = Job(d.key, d.text, inputs, params, deadline, index)
@@ -465,9 +466,15 @@ class Core:
         except asyncio.CancelledError:
             pool.cancel(job)
             raise
+        finally:
+            # job -> future -> exception -> traceback -> this frame -> job: break the cycle, else a failed
+            # job's inputs live until the cyclic GC runs
+            job.future = None
+            del fut
         if len(outs) != len(d.names):  # pragma: no cover - engine and core disagree on the structure
             raise ServiceError(f"the worker returned {len(outs)} tensors, {len(d.names)} expected")
-        timing = dict(timing, total_ms=round((time.perf_counter() - t0) * 1e3, 3))
+        timing = dict(timing, prepare_ms=round((t_prep - t0) * 1e3, 3),
+                      total_ms=round((time.perf_counter() - t0) * 1e3, 3))
         return JobResult(list(zip(d.names, outs)), d.structure, gid, label, timing)
 
 

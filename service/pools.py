@@ -323,11 +323,12 @@ class Pool:
         w.jobs_done += 1
         if kind == "done":
             _, _, refs, timing = msg
-            outs = [shm.take(r) for r in refs]  # copies out and unlinks the output segments
+            outs = [shm.take_view(r) for r in refs]  # views; the segments' names are unlinked
             (self.metrics.cache_misses if timing.get("compile_cache") == "miss" else self.metrics.cache_hits) \
                 .labels(self.name).inc()
             self.metrics.compute.labels(self.name).observe(timing.get("compute_ms", 0) / 1e3)
-            timing = dict(timing, queue_ms=round((job.started - job.enqueued) * 1e3, 3))
+            timing = dict(timing, queue_ms=round((job.started - job.enqueued) * 1e3, 3),
+                          worker_ms=round((self.loop.time() - job.started) * 1e3, 3))
             if job.future and not job.future.done():
                 job.future.set_result((outs, timing, w.spec.label))
         else:

@@ -1,0 +1,91 @@
+"""Shared memory between the server and its workers: zero-copy refs for arrays in a request Buffer,
+output segments mapped as views, names unlinked by their owner."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from service import shm
+
+
+def _exists(name: str) -> bool:
+    return os.path.exists(f"/dev/shm/{name}")
+
+
+def test_a_view_in_a_buffer_travels_as_name_and_offset_without_a_copy():
+    buf = shm.Buffer(4096 + 64)
+    try:
+        a = np.frombuffer(buf.mv[64:64 + 4096], dtype="<f4").reshape(32, 32)
+        a[...] = np.arange(1024, dtype=np.float32).reshape(32, 32)
+        owned: list = []
+        ref = shm.put(a, 1024, owned)
+        assert ref[0] == "shm" and ref[1] == buf.name and ref[4] == 64 and owned == []  # no new segment
+        attached: list = []
+        b = shm.get(ref, attached)  # what a worker sees
+        assert np.array_equal(a, b) and b.shape == (32, 32)
+        del b
+        shm.close_all(attached)
+        # a copy of the array is not in the buffer: it goes to a new segment
+        ref2 = shm.put(a.copy(), 1024, owned)
+        assert ref2[1] != buf.name and len(owned) == 1
+        shm.close_all(owned, unlink_too=True)
+    finally:
+        buf.release()
+    assert not _exists(buf.name)
+    assert shm.put(a, 1024, [])[1] != buf.name  # released: no longer recognised
+
+
+def test_output_segment_taken_as_a_view_and_unlinked_at_once():
+    owned: list = []
+    a = np.random.default_rng(0).standard_normal((300, 200)).astype(np.float32)
+    ref = shm.put(a, 1024, owned)
+    shm.close_all(owned)  # the worker's side: closed, not unlinked
+    assert _exists(ref[1])
+    v = shm.take_view(ref)
+    assert not _exists(ref[1])  # the name is gone; the mapping lives with the view
+    assert np.array_equal(v, a) and v.dtype == a.dtype and v.shape == a.shape
+    assert shm.take_view(("inline", a)) is a
+
+
+def test_small_and_empty_arrays_are_inline():
+    assert shm.put(np.float32(3.0), 1024, [])[0] == "inline"
+    assert shm.put(np.zeros((0, 4), np.float32), 0, [])[0] == "inline"
+
+
+def test_a_failed_job_does_not_pin_its_tensors_in_a_reference_cycle():
+    """run_watching re-raises a job's error; the request's arrays must go with the error, not wait for
+    the cyclic GC (under overload that pinned ~1 GiB of request bodies per round)."""
+    import asyncio
+    import gc
+    import weakref
+
+    from service.errors import Overloaded
+    from service.http_app import run_watching
+
+    class FakeRequest:
+        async def receive(self):
+            await asyncio.sleep(3600)
+
+    async def job(arr):
+        await asyncio.sleep(0)
+        raise Overloaded("full", retry_after=1)
+
+    async def main():
+        arr = np.ones(10, np.float32)
+        ref = weakref.ref(arr)
+        coro = job(arr)
+        del arr
+        try:
+            await run_watching(coro, FakeRequest())
+        except Overloaded:
+            pass
+        await asyncio.sleep(0)
+        return ref
+
+    gc.disable()
+    try:
+        ref = asyncio.run(main())
+        assert ref() is None
+    finally:
+        gc.enable()
