@@ -233,7 +233,8 @@ def s1(args, srv: Proc) -> dict:
 
 
 def raw_loopback(nbytes: int) -> float:
-    """Seconds to send nbytes over loopback TCP and get them back (the transport floor)."""
+    """Seconds to send nbytes over loopback TCP and get them back (the transport floor): a thread
+    echoes them with recv_into a preallocated buffer and sendall; the client does the same."""
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
     srv.listen(1)
@@ -242,9 +243,10 @@ def raw_loopback(nbytes: int) -> float:
 
     def echo():
         conn, _ = srv.accept()
-        buf = bytearray()
-        while len(buf) < nbytes:
-            buf += conn.recv(1 << 20)
+        buf = memoryview(bytearray(nbytes))
+        got = 0
+        while got < nbytes:
+            got += conn.recv_into(buf[got:], nbytes - got)
         conn.sendall(buf)
         conn.close()
 
@@ -253,9 +255,10 @@ def raw_loopback(nbytes: int) -> float:
     c = socket.create_connection(("127.0.0.1", port))
     t0 = time.perf_counter()
     c.sendall(payload)
+    buf = memoryview(bytearray(nbytes))
     got = 0
     while got < nbytes:
-        got += len(c.recv(1 << 20))
+        got += c.recv_into(buf[got:], nbytes - got)
     dt = time.perf_counter() - t0
     c.close()
     th.join()
@@ -263,40 +266,180 @@ def raw_loopback(nbytes: int) -> float:
     return dt
 
 
+async def bytes_echo_app(scope, receive, send):
+    """S2's HTTP floor: bare ASGI under the same uvicorn as gradserve. Reads the body into one
+    preallocated buffer and sends it back in 1 MiB chunks: the least work the stack allows."""
+    if scope["type"] == "lifespan":
+        while True:
+            m = await receive()
+            if m["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            else:
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    if scope["path"] != "/echo":
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"{}"})
+        return
+    n = int(dict(scope["headers"]).get(b"content-length", b"0"))
+    buf = memoryview(bytearray(n))
+    got = 0
+    while True:
+        m = await receive()
+        b = m.get("body", b"")
+        buf[got:got + len(b)] = b
+        got += len(b)
+        if not m.get("more_body"):
+            break
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-length", str(n).encode()), (b"content-type", b"application/octet-stream")]})
+    for i in range(0, n, 1 << 20):
+        await send({"type": "http.response.body", "body": buf[i:i + (1 << 20)], "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def run_bytes_echo(port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(bytes_echo_app, host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                lifespan="on")
+
+
+def start_helper(flag: str) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    p = subprocess.Popen([sys.executable, __file__, flag, str(port)], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    end = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2)
+            return p, port
+        except httpx.HTTPError:
+            assert time.monotonic() < end, f"{flag} did not start"
+            time.sleep(0.1)
+
+
+def httpx_post(c: httpx.Client, url: str, content: bytes, headers: dict) -> tuple[float, bytes, dict]:
+    t = time.perf_counter()
+    r = c.post(url, content=content, headers=headers)
+    body = r.content
+    dt = time.perf_counter() - t
+    assert r.status_code == 200, r.text[:300]
+    return dt, body, dict(r.headers)
+
+
+def raw_client_post(port: int, path: str, content: bytes, headers: dict) -> tuple[dict, bytes, dict]:
+    """One POST on a plain socket: sendall, then recv_into a buffer of the response's Content-Length.
+    Times: sent (request written), first (response head in), done (body in)."""
+    s = socket.create_connection(("127.0.0.1", port))
+    try:
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        t0 = time.perf_counter()
+        s.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(content)}\r\n{head}"
+                  "Connection: close\r\n\r\n".encode())
+        s.sendall(content)
+        t_sent = time.perf_counter()
+        got = b""
+        while b"\r\n\r\n" not in got:
+            more = s.recv(65536)
+            if not more:
+                raise ConnectionError("closed before the response head")
+            got += more
+        t_first = time.perf_counter()
+        h, _, rest = got.partition(b"\r\n\r\n")
+        lines = h.decode().split("\r\n")
+        status = int(lines[0].split()[1])
+        hdrs = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:])}
+        n = int(hdrs["content-length"])
+        buf = memoryview(bytearray(n))
+        buf[:len(rest)] = rest
+        k = len(rest)
+        while k < n:
+            r = s.recv_into(buf[k:], n - k)
+            if not r:
+                raise ConnectionError("closed mid-body")
+            k += r
+        t_done = time.perf_counter()
+        assert status == 200, bytes(buf[:300])
+        return {"total_s": t_done - t0, "send_s": t_sent - t0, "wait_s": t_first - t_sent,
+                "receive_s": t_done - t_first}, buf.obj, hdrs
+    finally:
+        s.close()
+
+
 def s2(args, srv: Proc) -> dict:
-    n = (64 << 20) // 4 if not args.quick else (16 << 20) // 4
+    """64 MiB each way: the service (binary extension) beside the bare-uvicorn echo of the same bytes
+    and a raw loopback copy, interleaved round by round, with two clients (httpx; a plain socket)."""
+    n = (args.s2_mib or (16 if args.quick else 64)) * (1 << 20) // 4
+    rounds = 3 if args.quick else 7
     gb = GraphBuilder("neg")
     g = graph_to_json(gb.build(gb.neg(gb.input((n,), name="x"))))
     a = np.random.default_rng(0).standard_normal(n).astype(F32)
     mib = a.nbytes / 2**20
-    out = {"tensor_mib": mib}
-    with httpx.Client(timeout=600) as c:
-        gid = c.post(srv.url + "/v1/graphs", json={"graph": g}).json()["graph_id"]
-        content, headers = binary_body({"graph_id": gid}, {"inputs": [a]})
-        times = []
-        for _ in range(2 if args.quick else 5):
+    out: dict = {"tensor_mib": mib, "rounds": rounds, "graph": "neg(x) via /v1/eval (64 MiB in, 64 MiB out)"}
+    echo, eport = start_helper("--bytes-echo-server")
+    port = int(srv.url.rsplit(":", 1)[1])
+    times: dict[str, list] = {}
+    stages: dict[str, list] = {}
+    try:
+        with httpx.Client(timeout=600) as c:
+            gid = c.post(srv.url + "/v1/graphs", json={"graph": g}).json()["graph_id"]
+            content, headers = binary_body({"graph_id": gid}, {"inputs": [a]})
+            raw = a.tobytes()
+            oh = {"Content-Type": "application/octet-stream"}
+            httpx_post(c, srv.url + "/v1/eval", content, headers)  # warm: compile, first segments
+            httpx_post(c, f"http://127.0.0.1:{eport}/echo", raw, oh)
+            for _ in range(rounds):
+                times.setdefault("raw_tcp", []).append(raw_loopback(a.nbytes))
+                dt, _, _ = httpx_post(c, f"http://127.0.0.1:{eport}/echo", raw, oh)
+                times.setdefault("floor_httpx", []).append(dt)
+                dt, body, h = httpx_post(c, srv.url + "/v1/eval", content, headers)
+                times.setdefault("binary_httpx", []).append(dt)
+                t, _, _ = raw_client_post(eport, "/echo", raw, oh)
+                times.setdefault("floor_socket", []).append(t["total_s"])
+                for k, v in t.items():
+                    stages.setdefault("floor_socket_" + k, []).append(v)
+                t, body, h = raw_client_post(port, "/v1/eval", content, headers)
+                times.setdefault("binary_socket", []).append(t["total_s"])
+                for k, v in t.items():
+                    stages.setdefault("binary_socket_" + k, []).append(v)
+                hl = int(h[codec.HEADER_LENGTH.lower()])
+                for k, v in json.loads(bytes(body[:hl]))["timing"].items():
+                    if isinstance(v, (int, float)):
+                        stages.setdefault("server_" + k.removesuffix("_ms") + "_s", []).append(v / 1e3)
+            res = codec.decode_response(body, str(hl))
+            assert np.array_equal(res["outputs"][0]["array"], -a), "binary round trip is not exact"
+            del body, res
+    finally:
+        echo.terminate()
+        echo.wait(10)
+    if not args.s2_skip_json:
+        with httpx.Client(timeout=600) as c:
             t = time.perf_counter()
-            r = c.post(srv.url + "/v1/eval", content=content, headers=headers)
+            content = json.dumps({"graph_id": gid, "inputs": [tensor_json(a, "x")]}).encode()
+            out["json_client_encode_s"] = time.perf_counter() - t
+            t = time.perf_counter()
+            r = c.post(srv.url + "/v1/eval", content=content, headers={"Content-Type": "application/json"})
             _ = r.content
-            times.append(time.perf_counter() - t)
+            out["json_s"] = time.perf_counter() - t
             assert r.status_code == 200, r.text[:300]
-        res = codec.decode_response(r.content, r.headers.get(codec.HEADER_LENGTH))
-        assert np.array_equal(res["outputs"][0]["array"], -a)
-        out["binary_s"] = statistics.median(times)
-        t = time.perf_counter()
-        content = json.dumps({"graph_id": gid, "inputs": [tensor_json(a, "x")]}).encode()
-        out["json_client_encode_s"] = time.perf_counter() - t
-        t = time.perf_counter()
-        r = c.post(srv.url + "/v1/eval", content=content, headers={"Content-Type": "application/json"})
-        _ = r.content
-        out["json_s"] = time.perf_counter() - t
-        assert r.status_code == 200, r.text[:300]
-        out["json_body_mib"] = len(content) / 2**20
-    out["raw_loopback_s"] = statistics.median(raw_loopback(a.nbytes) for _ in range(3))
-    out["binary_gb_per_s"] = 2 * a.nbytes / out["binary_s"] / 1e9  # in + out
-    out["json_gb_per_s"] = 2 * a.nbytes / out["json_s"] / 1e9
-    out["raw_gb_per_s"] = 2 * a.nbytes / out["raw_loopback_s"] / 1e9
-    out["binary_speedup_over_json"] = out["json_s"] / out["binary_s"]
+            out["json_body_mib"] = len(content) / 2**20
+    med = {k: statistics.median(v) for k, v in times.items()}
+    gbps = {k: 2 * a.nbytes / v / 1e9 for k, v in med.items()}  # in + out
+    out["median_s"] = med
+    out["gb_per_s"] = gbps
+    out["stages_median_s"] = {k: statistics.median(v) for k, v in stages.items()}
+    out["binary_s"] = med["binary_httpx"]
+    out["binary_gb_per_s"] = gbps["binary_httpx"]
+    out["raw_loopback_s"] = med["raw_tcp"]
+    out["raw_gb_per_s"] = gbps["raw_tcp"]
+    if "json_s" in out:
+        out["json_gb_per_s"] = 2 * a.nbytes / out["json_s"] / 1e9
+        out["binary_speedup_over_json"] = out["json_s"] / out["binary_s"]
+    out["ratio_to_floor_httpx"] = med["binary_httpx"] / med["floor_httpx"]
+    out["ratio_to_floor_socket"] = med["binary_socket"] / med["floor_socket"]
+    out["note"] = ("floor_* = a bare uvicorn ASGI echo of the same bytes (same uvicorn, same client); raw_tcp = a "
+                   "Python socket echo; GB/s counts both directions; server_* = the timing block of the response")
     return out
 
 
@@ -400,11 +543,18 @@ def s4(args, srv: Proc) -> dict:
     sustain = asyncio.run(closed_loop(srv.url + "/v1/grad", content, headers, 2, 10 if args.quick else 40))
     rate = sustain["rps"]
     before = srv.rss_mib()
-    res = asyncio.run(open_loop(srv.url + "/v1/grad", content, headers, 10 * rate, 8 if args.quick else 30))
+    seconds = 8 if args.quick else 30
+    res = asyncio.run(open_loop(srv.url + "/v1/grad", content, headers, 10 * rate, seconds))
     time.sleep(1)
     after = srv.rss_mib()
-    return {"sustainable_rps": rate, "offered_rps": 10 * rate, **res, "rss_before_mib": before,
-            "rss_after_mib": after}
+    # the same overload again: a leak grows round after round, an allocator high-water mark does not
+    res2 = asyncio.run(open_loop(srv.url + "/v1/grad", content, headers, 10 * rate, seconds))
+    time.sleep(1)
+    after2 = srv.rss_mib()
+    return {"sustainable_rps": rate, "offered_rps": 10 * rate, "seconds": seconds, **res, "rss_before_mib": before,
+            "rss_after_mib": after, "rss_after_round2_mib": after2,
+            "round2": {k: res2[k] for k in ("sent", "ok", "share_429", "other", "p99_accepted_ms",
+                                             "server_p99_accepted_ms")}}
 
 
 def main() -> int:
@@ -414,9 +564,15 @@ def main() -> int:
     ap.add_argument("--json", default=None, help="write the results here")
     ap.add_argument("--workers", type=int, default=None, help="cpu workers (default: the server's)")
     ap.add_argument("--echo-server", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--s2-mib", type=int, default=None, help="S2 tensor size (default 64, quick 16)")
+    ap.add_argument("--s2-skip-json", action="store_true", help="S2 without the (slow) JSON request")
+    ap.add_argument("--bytes-echo-server", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.echo_server:
         run_echo(args.echo_server)
+        return 0
+    if args.bytes_echo_server:
+        run_bytes_echo(args.bytes_echo_server)
         return 0
     # gRPC off: this file measures HTTP (gRPC beside it is issue 5); 1 GiB holds S2's JSON body
     env = {"GRADSERVE_DEVICES": "cpu", "GRADSERVE_GRPC": "false", "GRADSERVE_MAX_BODY_BYTES": str(1 << 30),
