@@ -64,6 +64,9 @@ def in_thread(fn, *args, **kw):
 
 SLOW = slow_net(512, 300)  # a few seconds on one core
 XIN = slow_input(512)
+# Jobs that must keep both workers busy while a test watches the queue: long enough (seconds)
+# that the watching never races their end, even on a fast, idle machine.
+BUSY_K = 600
 
 
 def test_worker_killed_mid_job(server, client):
@@ -137,7 +140,7 @@ def test_flood_past_the_queue(server, client):
 
 def test_queued_job_past_deadline(server, client):
     """Both workers busy: a queued job whose deadline passes is dropped with 504 (where=queued)."""
-    long = {"graph": slow_net(512, 150), "inputs": [XIN], "device": "cpu"}
+    long = {"graph": slow_net(512, BUSY_K), "inputs": [XIN], "device": "cpu"}
     ths = [in_thread(call, server.client(), "eval", long, "binary") for _ in range(2)]
     busy_worker(client)
     time.sleep(0.2)
@@ -297,7 +300,7 @@ def _cpu_pool(client):
 
 
 def test_client_disconnect_drops_its_queued_job(server, client):
-    long = {"graph": slow_net(512, 150), "inputs": [XIN], "device": "cpu"}
+    long = {"graph": slow_net(512, BUSY_K), "inputs": [XIN], "device": "cpu"}
     ths = [in_thread(call, server.client(), "eval", long, "binary") for _ in range(2)]
     end = time.monotonic() + 30
     while _cpu_pool(client)["busy"] < 2:

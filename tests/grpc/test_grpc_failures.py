@@ -24,6 +24,9 @@ SC = grpc.StatusCode
 F32 = np.float32
 DX = np.array([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], F32)
 XIN = slow_input(512)
+# Jobs that must keep both workers busy while a test watches the queue: long enough (seconds)
+# that the watching never races their end, even on a fast, idle machine.
+BUSY_K = 600
 
 
 def assert_healthy(stub) -> None:
@@ -104,7 +107,7 @@ def test_flood_past_the_queue(stub, client):
 
 
 def test_cancel_drops_the_queued_job(stub, client):
-    long = {"graph": slow_net(512, 150), "inputs": [XIN], "device": "cpu"}
+    long = {"graph": slow_net(512, BUSY_K), "inputs": [XIN], "device": "cpu"}
     busy = [stub.Eval.future(request("eval", long), timeout=120) for _ in range(2)]
     end = time.monotonic() + 30
     while cpu_pool(client)["busy"] < 2:
