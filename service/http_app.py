@@ -238,7 +238,8 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip().encode(), k) for k in keys):
             raise Unauthorized("missing or wrong API key: send Authorization: Bearer <key>")
 
-    auth = [Depends(require_key)]
+    # no keys configured: no dependency at all (FastAPI solves dependencies on every request)
+    auth = [Depends(require_key)] if keys else []
 
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, e: ServiceError):

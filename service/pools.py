@@ -115,6 +115,7 @@ class Pool:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.restarts = 0
         self.backend = specs[0].backend if specs else "?"
+        self._gauge_children: tuple | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -207,9 +208,13 @@ class Pool:
                 "restarts": self.restarts, "state": state}
 
     def _gauges(self) -> None:
-        self.metrics.queue_depth.labels(self.name).set(len(self.queue))
-        self.metrics.busy.labels(self.name).set(sum(w.state == "busy" for w in self.workers))
-        self.metrics.workers_live.labels(self.name).set(len(self.live_workers))
+        g = self._gauge_children
+        if g is None:  # label lookups take a lock and build a key: resolve them once
+            g = self._gauge_children = (self.metrics.queue_depth.labels(self.name), self.metrics.busy.labels(self.name),
+                                        self.metrics.workers_live.labels(self.name))
+        g[0].set(len(self.queue))
+        g[1].set(sum(w.state == "busy" for w in self.workers))
+        g[2].set(sum(w.state in ("idle", "busy") for w in self.workers))
 
     # -- jobs ----------------------------------------------------------------------------------------
     def submit(self, job: Job) -> asyncio.Future:
@@ -228,8 +233,7 @@ class Pool:
                              device=self.name, queue_size=self.settings.queue_size)
         self.queue.append(job)
         job.timer = self.loop.call_at(job.deadline, self._on_deadline, job)
-        self._dispatch()
-        self._gauges()
+        self._dispatch()  # updates the gauges
         return job.future
 
     def cancel(self, job: Job) -> None:
