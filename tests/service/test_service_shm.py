@@ -89,3 +89,20 @@ def test_a_failed_job_does_not_pin_its_tensors_in_a_reference_cycle():
         assert ref() is None
     finally:
         gc.enable()
+
+
+def test_small_arrays_travel_as_raw_bytes_and_come_back_exact():
+    """Small tensors go with the worker message as raw bytes (cheaper than a pickled ndarray) and come
+    back with their dtype, shape (0-d and empty too) and values, writable like before."""
+    import pickle
+
+    cases = [np.float32(3.0), np.zeros((0, 4), np.float32), np.arange(6, dtype=np.int64).reshape(2, 3),
+             np.array([True, False]), np.arange(3, dtype=">f4"), np.ones((2, 2), np.float16),
+             np.arange(12, dtype=np.float64).reshape(3, 4)[:, 1]]
+    for a in cases:
+        a = np.asarray(a)
+        ref = pickle.loads(pickle.dumps(shm.put(a, 1024, [])))
+        assert ref[0] == "inline" and isinstance(ref[1], bytes)
+        for back in (shm.get(ref, []), shm.take_view(ref), shm.take(ref)):
+            assert back.dtype == a.dtype and back.shape == a.shape and np.array_equal(back, a)
+            assert back.flags.writeable
