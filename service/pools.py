@@ -116,6 +116,11 @@ class Pool:
         self.restarts = 0
         self.backend = specs[0].backend if specs else "?"
         self._gauge_children: tuple | None = None
+        # per-job metric children, resolved once (labels() takes a lock and builds a key each call)
+        self._queue_wait = metrics.queue_wait.labels(name)
+        self._compute = metrics.compute.labels(name)
+        self._hits = metrics.cache_hits.labels(name)
+        self._misses = metrics.cache_misses.labels(name)
 
     # -- lifecycle ----------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -276,7 +281,7 @@ class Pool:
         job.started = self.loop.time()
         w.job, w.state = job, "busy"
         w.last_used = job.started
-        self.metrics.queue_wait.labels(self.name).observe(job.started - job.enqueued)
+        self._queue_wait.observe(job.started - job.enqueued)
         try:
             in_refs = [shm.put(a, self.settings.shm_threshold_bytes, job.owned) for a in job.inputs]
             p_refs = {k: shm.put(a, self.settings.shm_threshold_bytes, job.owned) for k, a in job.params.items()}
@@ -328,9 +333,8 @@ class Pool:
         if kind == "done":
             _, _, refs, timing = msg
             outs = [shm.take_view(r) for r in refs]  # views; the segments' names are unlinked
-            (self.metrics.cache_misses if timing.get("compile_cache") == "miss" else self.metrics.cache_hits) \
-                .labels(self.name).inc()
-            self.metrics.compute.labels(self.name).observe(timing.get("compute_ms", 0) / 1e3)
+            (self._misses if timing.get("compile_cache") == "miss" else self._hits).inc()
+            self._compute.observe(timing.get("compute_ms", 0) / 1e3)
             timing = dict(timing, queue_ms=round((job.started - job.enqueued) * 1e3, 3),
                           worker_ms=round((self.loop.time() - job.started) * 1e3, 3))
             if job.future and not job.future.done():
