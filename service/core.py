@@ -127,6 +127,17 @@ def _in_name(g: Graph, p: int) -> str:
     return g.inputs[p].name or f"x{p}"
 
 
+_DTYPE_NAMES: dict = {}
+
+
+def _dtype_name(dt) -> str:
+    """str(dtype), memoised: numpy builds the name on every call (a few us per tensor)."""
+    name = _DTYPE_NAMES.get(dt)
+    if name is None:
+        name = _DTYPE_NAMES[dt] = str(dt)
+    return name
+
+
 def _norm_positions(g: Graph, pos) -> list[int]:
     n = len(g.inputs)
     if pos is None:
@@ -424,7 +435,7 @@ class Core:
                                  code="shape_error", path=f"$.{what}", expected=len(dg.inputs) - n_user,
                                  got=len(extra))
         for i, (v, a) in enumerate(zip(dg.inputs, inputs)):
-            if tuple(a.shape) != v.shape or str(a.dtype) != v.dtype:
+            if tuple(a.shape) != v.shape or _dtype_name(a.dtype) != v.dtype:
                 raise InvalidRequest(f"{d.input_labels[i]}: expected {v.aval}, got {a.dtype}[{','.join(map(str, a.shape))}]",
                                      code="shape_error", path=f"$.{d.input_labels[i]}", expected=list(v.shape),
                                      expected_dtype=v.dtype, got=list(a.shape), got_dtype=str(a.dtype))
@@ -436,7 +447,7 @@ class Core:
                     raise InvalidRequest(f"unknown parameter {k!r}; the graph has {sorted(known) or 'none'}",
                                          code="shape_error", path=f"$.params.{k}")
                 v = known[k]
-                if tuple(a.shape) != v.shape or str(a.dtype) != v.dtype:
+                if tuple(a.shape) != v.shape or _dtype_name(a.dtype) != v.dtype:
                     raise InvalidRequest(f"params.{k}: expected {v.aval}, got {a.dtype}[{','.join(map(str, a.shape))}]",
                                          code="shape_error", path=f"$.params.{k}")
         return gid, d, inputs, params
