@@ -302,8 +302,10 @@ class Pool:
 
     # -- worker messages ----------------------------------------------------------------------------
     def _on_readable(self, w: Worker) -> None:
+        # one message per wake-up, no poll() around it: the reader is level-triggered, so a second
+        # message already in the pipe wakes us again (two select syscalls less per job)
         try:
-            while w.conn is not None and w.conn.poll():
+            if w.conn is not None:
                 self._handle(w, w.conn.recv())
         except (EOFError, OSError):
             self._on_death(w)
