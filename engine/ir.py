@@ -75,6 +75,31 @@ class Var:
         return f"%{self.name or self.id}:{self.aval}"
 
 
+class UniqueNames:
+    """Gives each value one name, unique in its graph: the Var's own name where free, `t<k>`
+    for unnamed values, `_1`, `_2`... suffixes on a clash (a user's "t3" must not alias an
+    unnamed value printed as t3). Shared by the printer and the JSON form."""
+
+    def __init__(self):
+        self.names: dict[int, str] = {}
+        self.used: set[str] = set()
+
+    def pin(self, v: "Var", name: str) -> None:
+        """`v` is called exactly `name` (parameters keep theirs: they are matched by name)."""
+        self.names[v.id] = name
+        self.used.add(name)
+
+    def __call__(self, v: "Var") -> str:
+        if v.id not in self.names:
+            base = v.name or f"t{len(self.names)}"
+            name, k = base, 0
+            while name in self.used:
+                k += 1
+                name = f"{base}_{k}"
+            self.pin(v, name)
+        return self.names[v.id]
+
+
 @dataclass(eq=False)
 class Eqn:
     op: str

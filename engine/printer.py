@@ -1,24 +1,11 @@
 """Readable text form of a graph (for logs, errors and debugging)."""
 from __future__ import annotations
 
-from .ir import Graph, tree_flatten
+from .ir import Graph, UniqueNames, tree_flatten
 
 
 def format_graph(g: Graph, indent: str = "") -> str:
-    names: dict[int, str] = {}
-    used: set[str] = set()
-
-    def n(v) -> str:
-        # unique per graph: a user's name "t3" must not alias an unnamed value printed as t3
-        if v.id not in names:
-            base = v.name or f"t{len(names)}"
-            name, k = base, 0
-            while name in used:
-                k += 1
-                name = f"{base}_{k}"
-            used.add(name)
-            names[v.id] = name
-        return names[v.id]
+    n = UniqueNames()
 
     def attr(k, v) -> str:
         if hasattr(v, "shape") and hasattr(v, "dtype"):  # a tensor attribute: its type, not its data

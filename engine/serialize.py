@@ -22,7 +22,7 @@ import numpy as np
 
 from .builder import Builder
 from .errors import EngineError, InvalidGraph, LimitExceeded, ShapeError
-from .ir import DTYPES, AVal, Graph, Var, tree_flatten
+from .ir import DTYPES, AVal, Graph, UniqueNames, Var, tree_flatten
 from .ops.registry import FUNCTION_OPS
 
 FORMAT = "gradserve.graph/1"
@@ -84,19 +84,7 @@ def _attr_to_json(v):
 
 
 def graph_to_json(g: Graph, *, top: bool = True) -> dict:
-    names: dict[int, str] = {}
-    used: set[str] = set()
-
-    def n(v: Var) -> str:
-        if v.id not in names:
-            base = v.name or f"t{len(names)}"
-            name, k = base, 0
-            while name in used:
-                k += 1
-                name = f"{base}_{k}"
-            used.add(name)
-            names[v.id] = name
-        return names[v.id]
+    n = UniqueNames()
 
     def tree(t):
         return [tree(s) for s in t] if isinstance(t, tuple) else n(t)
@@ -109,8 +97,7 @@ def graph_to_json(g: Graph, *, top: bool = True) -> dict:
     params = []
     for p in g.params:
         pd = {"name": p.name, "shape": list(p.shape), "dtype": p.dtype}
-        names[p.id] = p.name
-        used.add(p.name)
+        n.pin(p, p.name)
         if top and p.name in g.param_values:
             pd["value"] = tensor_to_json(g.param_values[p.name])
         params.append(pd)

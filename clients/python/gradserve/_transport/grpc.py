@@ -237,7 +237,9 @@ def _metadata(api_key: str | None, headers: dict | None) -> tuple:
     return tuple(md)
 
 
-class GRPCTransport:
+class _GRPCConfig:
+    """What the sync and async transports share: target, timeout, metadata, credentials."""
+
     def __init__(self, base_url: str, *, api_key: str | None = None, timeout: Any = 60.0,
                  headers: dict | None = None, credentials: grpc.ChannelCredentials | None = None):
         self.base_url = base_url
@@ -246,14 +248,23 @@ class GRPCTransport:
         self._md = _metadata(api_key, headers)
         if credentials is None and base_url.lower().startswith("grpcs://"):
             credentials = grpc.ssl_channel_credentials()
-        self._channel = grpc.secure_channel(self.target, credentials, options=CHANNEL_OPTIONS) if credentials \
-            else grpc.insecure_channel(self.target, options=CHANNEL_OPTIONS)
+        self._credentials = credentials
+
+    def _timeout_of(self, timeout: Any) -> float | None:
+        return _timeout(timeout) if timeout is not None else self.timeout
+
+
+class GRPCTransport(_GRPCConfig):
+    def __init__(self, base_url: str, **kw):
+        super().__init__(base_url, **kw)
+        self._channel = grpc.secure_channel(self.target, self._credentials, options=CHANNEL_OPTIONS) \
+            if self._credentials else grpc.insecure_channel(self.target, options=CHANNEL_OPTIONS)
         self._stub = pb_grpc.GradserveStub(self._channel)
 
     def call(self, op: str, body: dict | None, *, binary: bool = False, timeout: Any = None,
              path_arg: str | None = None) -> dict:
         method, req, decode = _prepare(op, body, path_arg)
-        t = _timeout(timeout) if timeout is not None else self.timeout
+        t = self._timeout_of(timeout)
         try:
             resp = getattr(self._stub, method)(req, timeout=t, metadata=self._md)
         except grpc.RpcError as e:
@@ -264,16 +275,9 @@ class GRPCTransport:
         self._channel.close()
 
 
-class AsyncGRPCTransport:
-    def __init__(self, base_url: str, *, api_key: str | None = None, timeout: Any = 60.0,
-                 headers: dict | None = None, credentials: grpc.ChannelCredentials | None = None):
-        self.base_url = base_url
-        self.target = target_of(base_url)
-        self.timeout = _timeout(timeout)
-        self._md = _metadata(api_key, headers)
-        if credentials is None and base_url.lower().startswith("grpcs://"):
-            credentials = grpc.ssl_channel_credentials()
-        self._credentials = credentials
+class AsyncGRPCTransport(_GRPCConfig):
+    def __init__(self, base_url: str, **kw):
+        super().__init__(base_url, **kw)
         self._channel = None  # created in the running loop, on first use
         self._stub = None
 
@@ -287,7 +291,7 @@ class AsyncGRPCTransport:
     async def call(self, op: str, body: dict | None, *, binary: bool = False, timeout: Any = None,
                    path_arg: str | None = None) -> dict:
         method, req, decode = _prepare(op, body, path_arg)
-        t = _timeout(timeout) if timeout is not None else self.timeout
+        t = self._timeout_of(timeout)
         try:
             resp = await getattr(self._ensure(), method)(req, timeout=t, metadata=self._md)
         except grpc.RpcError as e:
