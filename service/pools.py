@@ -24,7 +24,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -39,7 +39,7 @@ _env_lock = threading.Lock()
 _job_ids = itertools.count(1)
 BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
                     "NUMEXPR_NUM_THREADS")
-ACCELERATORS = ("gpu", "ascend")
+ACCELERATORS = ("gpu", "ascend")  # the keys of ACCELERATOR_POOLS, in "auto" preference order
 
 
 class PoolStartError(RuntimeError):
@@ -471,6 +471,62 @@ def _visible(var: str, count: int) -> list[str]:
     return [str(i) for i in range(count)]
 
 
+def _cuda_count() -> int:
+    import cupy
+
+    return cupy.cuda.runtime.getDeviceCount()
+
+
+def _npu_count() -> int:
+    import torch
+    import torch_npu  # noqa: F401  (registers torch.npu)
+
+    return torch.npu.device_count()
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """One accelerator pool kind: one worker per device, pinned by its visibility variable."""
+
+    modules: tuple  # runtime modules that must import
+    install: str  # what to install when they do not
+    visible_var: str  # CUDA_VISIBLE_DEVICES / ASCEND_RT_VISIBLE_DEVICES
+    backend: str  # engine backend of the workers
+    runtime_device: str  # the device as the worker sees it (its only visible one)
+    count: Callable[[], int]
+    what: str  # "CUDA device" / "NPU", for messages
+    runtime: str  # "CuPy" / "torch_npu", for messages
+    check: str  # what to check when none is seen
+
+
+ACCELERATOR_POOLS = {
+    "gpu": Accelerator(("cupy",), "pip install 'gradserve[gpu]' (cupy-cuda12x) on a host with the NVIDIA driver",
+                       "CUDA_VISIBLE_DEVICES", "cupy", "cuda:0", _cuda_count, "CUDA device", "CuPy",
+                       "the NVIDIA driver and CUDA_VISIBLE_DEVICES"),
+    "ascend": Accelerator(("torch", "torch_npu"),
+                          "pip install 'gradserve[ascend]' (torch, torch-npu) with the CANN toolkit",
+                          "ASCEND_RT_VISIBLE_DEVICES", "torch", "npu:0", _npu_count, "NPU", "torch_npu",
+                          "the driver and ASCEND_RT_VISIBLE_DEVICES"),
+}
+
+
+def _accelerator_specs(name: str, acc: Accelerator, indices: list[int] | None) -> list[WorkerSpec]:
+    for mod in acc.modules:
+        _need(mod, name, acc.install)
+    if indices is None:
+        try:
+            indices = list(range(acc.count()))
+        except Exception as e:  # noqa: BLE001
+            raise PoolStartError(f"pool {name!r}: {acc.runtime} cannot see a {acc.what} ({e}); check {acc.check}") \
+                from None
+    if not indices:
+        raise PoolStartError(f"pool {name!r} is configured but no {acc.what} is visible")
+    phys = _visible(acc.visible_var, max(indices) + 1)
+    return [WorkerSpec(i, f"{name}:{i}", acc.backend, acc.runtime_device,
+                       {acc.visible_var: phys[i] if i < len(phys) else str(i), "OMP_NUM_THREADS": "1"})
+            for i in indices]
+
+
 def build_specs(name: str, settings: Settings) -> list[WorkerSpec]:
     if name == "cpu":
         if settings.cpu_backend == "torch":
@@ -479,44 +535,8 @@ def build_specs(name: str, settings: Settings) -> list[WorkerSpec]:
     if name == "torchcpu":
         _need("torch", name, "pip install torch (the PyTorch CPU stand-in for accelerator pools)")
         return _cpu_specs("torchcpu", settings.torchcpu_workers, "torch", settings)
-    if name == "gpu":
-        _need("cupy", name, "pip install 'gradserve[gpu]' (cupy-cuda12x) on a host with the NVIDIA driver")
-        indices = settings.gpu_indices
-        if indices is None:
-            try:
-                import cupy
-
-                count = cupy.cuda.runtime.getDeviceCount()
-            except Exception as e:  # noqa: BLE001
-                raise PoolStartError(f"pool 'gpu': CuPy cannot see a CUDA device ({e}); check the NVIDIA driver "
-                                     "and CUDA_VISIBLE_DEVICES") from None
-            indices = list(range(count))
-        if not indices:
-            raise PoolStartError("pool 'gpu' is configured but no CUDA device is visible")
-        phys = _visible("CUDA_VISIBLE_DEVICES", max(indices) + 1)
-        return [WorkerSpec(i, f"gpu:{i}", "cupy", "cuda:0",
-                           {"CUDA_VISIBLE_DEVICES": phys[i] if i < len(phys) else str(i), "OMP_NUM_THREADS": "1"})
-                for i in indices]
-    if name == "ascend":
-        _need("torch", name, "pip install 'gradserve[ascend]' (torch, torch-npu) with the CANN toolkit")
-        _need("torch_npu", name, "pip install 'gradserve[ascend]' (torch, torch-npu) with the CANN toolkit")
-        indices = settings.ascend_indices
-        if indices is None:
-            try:
-                import torch
-                import torch_npu  # noqa: F401
-
-                count = torch.npu.device_count()
-            except Exception as e:  # noqa: BLE001
-                raise PoolStartError(f"pool 'ascend': torch_npu cannot see an NPU ({e}); check the driver and "
-                                     "ASCEND_RT_VISIBLE_DEVICES") from None
-            indices = list(range(count))
-        if not indices:
-            raise PoolStartError("pool 'ascend' is configured but no NPU is visible")
-        phys = _visible("ASCEND_RT_VISIBLE_DEVICES", max(indices) + 1)
-        return [WorkerSpec(i, f"ascend:{i}", "torch", "npu:0",
-                           {"ASCEND_RT_VISIBLE_DEVICES": phys[i] if i < len(phys) else str(i),
-                            "OMP_NUM_THREADS": "1"}) for i in indices]
+    if name in ACCELERATOR_POOLS:
+        return _accelerator_specs(name, ACCELERATOR_POOLS[name], getattr(settings, f"{name}_indices"))
     raise PoolStartError(f"unknown pool {name!r}")
 
 

@@ -36,3 +36,19 @@ def test_gpu_pool_without_cupy_names_the_install():
 def test_ascend_pool_without_torch_npu_names_the_install():
     with pytest.raises(PoolStartError, match=r"gradserve\[ascend\]"):
         build_specs("ascend", Settings(devices="ascend"))
+
+
+def test_accelerator_specs_pin_one_device_per_worker(monkeypatch):
+    """The gpu/ascend spec builder (no device here: the device count is given directly)."""
+    from dataclasses import replace
+
+    from service.pools import ACCELERATOR_POOLS, PoolStartError, _accelerator_specs
+
+    gpu = replace(ACCELERATOR_POOLS["gpu"], modules=(), count=lambda: 2)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3,5")
+    specs = _accelerator_specs("gpu", gpu, None)
+    assert [s.label for s in specs] == ["gpu:0", "gpu:1"] and {s.device for s in specs} == {"cuda:0"}
+    assert [s.env["CUDA_VISIBLE_DEVICES"] for s in specs] == ["3", "5"]  # physical ids behind logical ones
+    assert {s.backend for s in specs} == {"cupy"}
+    with pytest.raises(PoolStartError, match="no CUDA device is visible"):
+        _accelerator_specs("gpu", replace(gpu, count=lambda: 0), None)
