@@ -13,13 +13,12 @@ import pytest
 import gradserve as gs
 from gradserve import errors, nn, ops
 
-from ._examples import EXAMPLES, ROWS, SHARED, expected, printed_numbers
+from ._examples import EXAMPLES, ROWS, expected, printed_numbers
 
 X = np.array([[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]], np.float32)
 Y = np.array([[0.11, 3.3, 1.1], [1.1, 0.2, 1.4], [1.1, 2.2, 0.3]], np.float32)
 
 
-@pytest.mark.skipif(SHARED is None, reason="../shared/reference/seed_expected.md is not present")
 @pytest.mark.parametrize("script", sorted(ROWS.values()))
 def test_example_script_against_the_server(script, real_server):
     # The seed sets device_target="GPU"; this server has only a CPU pool, so route to it.

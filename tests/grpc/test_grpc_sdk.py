@@ -9,7 +9,7 @@ import runpy
 
 import numpy as np
 import pytest
-from clients._examples import EXAMPLES, ROWS, SHARED, expected, printed_numbers
+from clients._examples import EXAMPLES, ROWS, expected, printed_numbers
 from e2e.helpers import X, Y, matmul_net, sin_cos_net, slow_input, slow_net
 
 import gradserve as gs
@@ -23,7 +23,6 @@ def grpc_url(server) -> str:
     return f"grpc://{server.grpc_target}"
 
 
-@pytest.mark.skipif(SHARED is None, reason="../shared/reference/seed_expected.md is not present")
 @pytest.mark.parametrize("script", sorted(ROWS.values()))
 def test_seed_example_script_over_grpc(script, grpc_url, monkeypatch):
     monkeypatch.setenv("GRADSERVE_SERVER", grpc_url)  # the scripts set_context(server="http://..."): overridden
