@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -40,16 +39,12 @@ from service import codec  # noqa: E402
 from service.proto import gradserve_pb2 as pb  # noqa: E402
 from service.proto import gradserve_pb2_grpc as pb_grpc  # noqa: E402
 
+from benchmarks._server import closed_loop, free_port, server_binary, server_env, stop, summary, wait_ready  # noqa: E402,E501
+
 F32 = np.float32
 X = np.array([[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]], F32)
 Y = np.array([[0.11, 3.3, 1.1], [1.1, 0.2, 1.4], [1.1, 2.2, 0.3]], F32)
 UNLIMITED = [("grpc.max_send_message_length", -1), ("grpc.max_receive_message_length", -1)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -57,88 +52,38 @@ class Server:
         self.port, self.grpc_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.target = f"127.0.0.1:{self.grpc_port}"
-        full = {k: v for k, v in os.environ.items() if not k.startswith("GRADSERVE_")}
-        full.update(env, GRADSERVE_HOST="127.0.0.1", GRADSERVE_PORT=str(self.port),
-                    GRADSERVE_GRPC_PORT=str(self.grpc_port))
-        exe = Path(sys.executable).with_name("gradserve-server")
-        self.proc = subprocess.Popen([str(exe) if exe.exists() else "gradserve-server"], env=full,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        end = time.monotonic() + 120
-        while True:
-            assert self.proc.poll() is None, f"server exited with {self.proc.returncode}"
-            try:
-                if httpx.get(self.url + "/v2/health/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < end, "server not ready"
-            time.sleep(0.1)
+        full = server_env(env, GRADSERVE_HOST="127.0.0.1", GRADSERVE_PORT=str(self.port),
+                          GRADSERVE_GRPC_PORT=str(self.grpc_port))
+        self.proc = subprocess.Popen([server_binary()], env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_ready(self.proc, self.url + "/v2/health/ready")
 
     def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
-
-
-def pct(xs, q):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))]
-
-
-def summary(lat: list[float], wall: float, errors: int) -> dict:
-    return {"p50_ms": pct(lat, 50) * 1e3, "p99_ms": pct(lat, 99) * 1e3, "rps": len(lat) / wall, "errors": errors}
+        stop(self.proc, 30)
 
 
 async def http_loop(url: str, content: bytes, concurrency: int, n: int) -> dict:
-    lat: list[float] = []
-    errors = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     h = {"Content-Type": "application/json"}
     async with httpx.AsyncClient(timeout=120, limits=limits) as c:
-        for _ in range(min(20, n)):
-            await c.post(url, content=content, headers=h)
-        left = [n]
 
-        async def worker():
-            nonlocal errors
-            while left[0] > 0:
-                left[0] -= 1
-                t = time.perf_counter()
-                r = await c.post(url, content=content, headers=h)
-                lat.append(time.perf_counter() - t)
-                errors += r.status_code != 200
+        async def post() -> bool:
+            return (await c.post(url, content=content, headers=h)).status_code == 200
 
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return summary(lat, time.perf_counter() - t0, errors)
+        return summary(*await closed_loop(post, concurrency, n))
 
 
 async def grpc_loop(target: str, req: pb.GradRequest, concurrency: int, n: int) -> dict:
-    lat: list[float] = []
-    errors = 0
     async with grpc.aio.insecure_channel(target, options=UNLIMITED) as ch:
         stub = pb_grpc.GradserveStub(ch)
-        for _ in range(min(20, n)):
-            await stub.Grad(req, timeout=120)
-        left = [n]
 
-        async def worker():
-            nonlocal errors
-            while left[0] > 0:
-                left[0] -= 1
-                t = time.perf_counter()
-                try:
-                    await stub.Grad(req, timeout=120)
-                except grpc.RpcError:
-                    errors += 1
-                lat.append(time.perf_counter() - t)
+        async def grad() -> bool:
+            try:
+                await stub.Grad(req, timeout=120)
+            except grpc.RpcError:
+                return False
+            return True
 
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return summary(lat, time.perf_counter() - t0, errors)
+        return summary(*await closed_loop(grad, concurrency, n, warm=lambda: stub.Grad(req, timeout=120)))
 
 
 def w1_graph() -> dict:

@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -42,41 +41,21 @@ from engine import Engine, GraphBuilder, grad_operation  # noqa: E402
 from engine.serialize import graph_from_json, graph_to_json  # noqa: E402
 from service import codec  # noqa: E402
 
+from benchmarks._server import closed_loop as timed_loop  # noqa: E402
+from benchmarks._server import free_port, pct, server_binary, server_env, stop, summary, wait_ready  # noqa: E402
+
 F32 = np.float32
 
 
 # -- servers ---------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def server_binary() -> str:
-    p = Path(sys.executable).with_name("gradserve-server")
-    return str(p) if p.exists() else "gradserve-server"
-
-
 class Proc:
     def __init__(self, argv, env=None, ready_path="/v2/health/ready"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        full = {k: v for k, v in os.environ.items() if not k.startswith("GRADSERVE_")}
-        full.update(env or {})
-        full["GRADSERVE_PORT"] = str(self.port)
+        full = server_env(env, GRADSERVE_PORT=str(self.port))
         self.proc = subprocess.Popen([*argv, "--port", str(self.port)], env=full, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
-        end = time.monotonic() + 120
-        while time.monotonic() < end:
-            try:
-                if httpx.get(self.url + ready_path, timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{argv} exited with {self.proc.returncode}")
-            time.sleep(0.1)
-        raise RuntimeError(f"{argv} not ready")
+        wait_ready(self.proc, self.url + ready_path, str(argv))
 
     def rss_mib(self) -> float:
         """Resident memory of the server and its workers."""
@@ -98,12 +77,7 @@ class Proc:
         return total / 1024
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        stop(self.proc, 60)
 
 
 def echo_app():
@@ -175,34 +149,15 @@ def binary_body(head: dict, arrays: dict) -> tuple[bytes, dict]:
     return h + b"".join(raws), {"Content-Type": "application/octet-stream", codec.HEADER_LENGTH: str(len(h))}
 
 
-def pct(xs, q):
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))]
-
-
 async def closed_loop(url: str, content: bytes, headers: dict, concurrency: int, n: int) -> dict:
-    lat: list[float] = []
-    errors = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(timeout=120, limits=limits) as c:
-        for _ in range(min(20, n)):  # warm
-            await c.post(url, content=content, headers=headers)
-        left = [n]
 
-        async def worker():
-            nonlocal errors
-            while left[0] > 0:
-                left[0] -= 1
-                t = time.perf_counter()
-                r = await c.post(url, content=content, headers=headers)
-                lat.append(time.perf_counter() - t)
-                errors += r.status_code != 200
+        async def post() -> bool:
+            return (await c.post(url, content=content, headers=headers)).status_code == 200
 
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        wall = time.perf_counter() - t0
-    return {"p50_ms": pct(lat, 50) * 1e3, "p99_ms": pct(lat, 99) * 1e3, "rps": len(lat) / wall, "errors": errors,
-            "_lat": lat, "_wall": wall}
+        lat, wall, errors = await timed_loop(post, concurrency, n)
+    return dict(summary(lat, wall, errors), _lat=lat, _wall=wall)
 
 
 def merge(runs: list[dict]) -> dict:

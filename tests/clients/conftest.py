@@ -1,10 +1,4 @@
-import os
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -13,6 +7,12 @@ import pytest
 import gradserve as gs
 
 from ._fake_server import FakeServer
+
+TESTS = str(Path(__file__).resolve().parents[1])
+if TESTS not in sys.path:
+    sys.path.insert(0, TESTS)
+
+from e2e.server import Server, find_server_binary  # noqa: E402
 
 
 @pytest.fixture
@@ -35,58 +35,17 @@ def _service_importable() -> str | None:
     return None
 
 
-def _server_binary() -> str | None:
-    local = Path(sys.executable).with_name("gradserve-server")
-    return str(local) if local.exists() else shutil.which("gradserve-server")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class RealServer:
+class RealServer(Server):
     """gradserve-server on a free loopback port: one CPU worker and a queue of 2 (so a flood overflows it)."""
 
     def __init__(self, log_path: Path, env: dict | None = None):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        full = {k: v for k, v in os.environ.items() if not k.startswith("GRADSERVE_")}
-        full.update({"GRADSERVE_HOST": "127.0.0.1", "GRADSERVE_PORT": str(self.port),
-                     "GRADSERVE_GRPC_PORT": str(_free_port()), "GRADSERVE_DEVICES": "cpu",
-                     "GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": "2", "GRADSERVE_RETRY_AFTER_S": "1"})
-        full.update(env or {})
-        self.log_path = log_path
-        self.log = open(log_path, "wb")
-        self.proc = subprocess.Popen([_server_binary()], env=full, stdout=self.log, stderr=subprocess.STDOUT,
-                                     cwd=str(log_path.parent))
-        end = time.monotonic() + 120
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"gradserve-server exited with {self.proc.returncode}:\n{self.output()}")
-            try:
-                if httpx.get(self.url + "/v2/health/ready", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"gradserve-server not ready after 120 s:\n{self.output()}")
-
-    def output(self) -> str:
-        self.log.flush()
-        return self.log_path.read_text(errors="replace")[-10000:]
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        self.log.close()
+        super().__init__(log_path, env=dict({"GRADSERVE_RETRY_AFTER_S": "1"}, **(env or {})), wait=False,
+                         base_env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": "2"}, devices="cpu")
+        try:
+            self.wait_ready()
+        except RuntimeError:
+            self.stop()
+            raise
 
 
 @pytest.fixture(scope="session")
@@ -94,7 +53,7 @@ def real_server(tmp_path_factory):
     why = _service_importable()
     if why is not None:
         pytest.skip(f"the service package cannot be imported yet ({why}); the end-to-end SDK tests need it")
-    if _server_binary() is None:
+    if find_server_binary() is None:
         pytest.fail("service imports but the gradserve-server console script is not installed (pip install -e .)")
     s = RealServer(tmp_path_factory.mktemp("sdk-server") / "server.log")
     yield s

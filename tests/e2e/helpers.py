@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import httpx
@@ -160,3 +161,18 @@ def error_of(r: httpx.Response) -> dict:
     err = body["error"]
     assert set(err) == {"code", "message", "detail"}, err
     return err
+
+
+def in_thread(fn, *args, **kw):
+    """Start fn(*args, **kw) on a daemon thread: (the thread, a dict that gets "result" or "error")."""
+    box = {}
+
+    def run():
+        try:
+            box["result"] = fn(*args, **kw)
+        except Exception as e:  # noqa: BLE001
+            box["error"] = e
+
+    th = threading.Thread(target=run, daemon=True)
+    th.start()
+    return th, box

@@ -12,7 +12,7 @@ import httpx
 import numpy as np
 import pytest
 
-from .helpers import F32, X, Y, call, decode, error_of, matmul_net, slow_input, slow_net
+from .helpers import F32, X, Y, call, decode, error_of, in_thread, matmul_net, slow_input, slow_net
 
 DX = np.array([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], F32)
 
@@ -46,20 +46,6 @@ def busy_worker(client: httpx.Client, pool: str = "cpu", timeout: float = 30) ->
                         return w
         time.sleep(0.02)
     raise AssertionError("no worker became busy")
-
-
-def in_thread(fn, *args, **kw):
-    box = {}
-
-    def run():
-        try:
-            box["result"] = fn(*args, **kw)
-        except Exception as e:  # noqa: BLE001
-            box["error"] = e
-
-    th = threading.Thread(target=run, daemon=True)
-    th.start()
-    return th, box
 
 
 SLOW = slow_net(512, 300)  # a few seconds on one core

@@ -16,7 +16,7 @@ TESTS = str(Path(__file__).resolve().parents[1])
 if TESTS not in sys.path:
     sys.path.insert(0, TESTS)
 
-from e2e.conftest import Server  # noqa: E402
+from e2e.server import Server  # noqa: E402
 
 from service.proto import gradserve_pb2_grpc as pb_grpc  # noqa: E402
 

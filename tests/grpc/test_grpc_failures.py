@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import threading
 import time
 
 import grpc
 import numpy as np
 import pytest
-from e2e.helpers import X, Y, error_of, matmul_net, slow_input, slow_net
+from e2e.helpers import X, Y, error_of, in_thread, matmul_net, slow_input, slow_net
 from e2e.helpers import call as http_call
 from e2e.test_failures import busy_worker, metric
 from grpc_helpers import arrays, call, error_body, request, rpc_error, tensor
@@ -32,20 +31,6 @@ BUSY_K = 600
 def assert_healthy(stub) -> None:
     assert stub.ServerLive(pb.ServerLiveRequest(), timeout=10).live
     np.testing.assert_allclose(arrays(call(stub, "grad", {"graph": matmul_net(), "inputs": [X, Y]}))[0], DX, rtol=1e-6)
-
-
-def in_thread(fn, *args, **kw):
-    box = {}
-
-    def run():
-        try:
-            box["result"] = fn(*args, **kw)
-        except Exception as e:  # noqa: BLE001
-            box["error"] = e
-
-    th = threading.Thread(target=run, daemon=True)
-    th.start()
-    return th, box
 
 
 def cpu_pool(client) -> dict:

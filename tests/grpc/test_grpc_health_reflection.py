@@ -9,7 +9,7 @@ import time
 
 import grpc
 import numpy as np
-from e2e.conftest import Server
+from e2e.server import Server
 from e2e.helpers import X, Y, matmul_net, slow_input, slow_net
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_helpers import arrays, call, error_body, request, rpc_error

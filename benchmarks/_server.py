@@ -1,0 +1,92 @@
+"""What the service benchmarks share: a `gradserve-server` process on free loopback ports, waited on
+until ready, and a closed-loop timing run (N requests over C concurrent callers, p50/p99, requests/s)."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Awaitable, Callable
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_binary() -> str:
+    p = Path(sys.executable).with_name("gradserve-server")
+    return str(p) if p.exists() else "gradserve-server"
+
+
+def server_env(env: dict | None = None, **extra: str) -> dict:
+    """This process's environment without its GRADSERVE_* settings, then env, then extra."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("GRADSERVE_")}
+    full.update(env or {})
+    full.update(extra)
+    return full
+
+
+def wait_ready(proc: subprocess.Popen, url: str, name: str = "server", timeout: float = 120) -> None:
+    """Poll url until it answers 200; raise if the process exits first or after timeout seconds."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited with {proc.returncode}")
+        time.sleep(0.1)
+    raise RuntimeError(f"{name} not ready")
+
+
+def stop(proc: subprocess.Popen, timeout: float = 60) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+
+def pct(xs, q):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))]
+
+
+def summary(lat: list[float], wall: float, errors: int) -> dict:
+    return {"p50_ms": pct(lat, 50) * 1e3, "p99_ms": pct(lat, 99) * 1e3, "rps": len(lat) / wall, "errors": errors}
+
+
+async def closed_loop(call: Callable[[], Awaitable[bool]], concurrency: int, n: int,
+                      warm: Callable[[], Awaitable[object]] | None = None) -> tuple[list[float], float, int]:
+    """min(20, n) warm-up calls (warm, or call), then n calls of `call` (True: a success) shared by
+    `concurrency` workers. Returns (latencies in s, wall time in s, errors)."""
+    for _ in range(min(20, n)):
+        await (warm or call)()
+    lat: list[float] = []
+    errors = 0
+    left = [n]
+
+    async def worker():
+        nonlocal errors
+        while left[0] > 0:
+            left[0] -= 1
+            t = time.perf_counter()
+            ok = await call()
+            lat.append(time.perf_counter() - t)
+            errors += not ok
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return lat, time.perf_counter() - t0, errors

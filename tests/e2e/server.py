@@ -1,0 +1,107 @@
+"""A real `gradserve-server` process on free loopback ports (HTTP and gRPC), waited on until ready.
+
+Shared by the e2e, gRPC and client test suites (tests/e2e/conftest.py, tests/grpc/conftest.py,
+tests/clients/conftest.py). GRADSERVE_E2E_DEVICES (default "cpu,torchcpu") chooses the pools.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+E2E_DEVICES = os.environ.get("GRADSERVE_E2E_DEVICES", "cpu,torchcpu")
+SERVER_ENV = {
+    "GRADSERVE_CPU_WORKERS": "2",
+    "GRADSERVE_QUEUE_SIZE": "2",
+    "GRADSERVE_DEFAULT_DEADLINE_S": "30",
+    "GRADSERVE_DEADLINE_GRACE_S": "0.3",
+    "GRADSERVE_MAX_BODY_BYTES": str(8 * 1024 * 1024),
+    "GRADSERVE_MAX_NODES": "3000",
+    "GRADSERVE_MAX_ELEMENTS": str(1 << 20),
+    "GRADSERVE_MAX_ORDER": "3",
+}
+
+
+def find_server_binary() -> str | None:
+    """The gradserve-server console script beside this interpreter, else on PATH; None when not installed."""
+    local = Path(sys.executable).with_name("gradserve-server")
+    return str(local) if local.exists() else shutil.which("gradserve-server")
+
+
+def server_binary() -> str:
+    found = find_server_binary()
+    assert found, "gradserve-server is not installed (pip install -e .)"
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """The server's environment: this process's without GRADSERVE_*, then base_env (the e2e limits by
+    default), then the ports, host and devices, then env."""
+
+    def __init__(self, log_path: Path, env: dict | None = None, args: list | None = None, wait: bool = True,
+                 base_env: dict | None = None, devices: str = E2E_DEVICES):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.grpc_port = free_port()  # the same process serves gRPC (tests/grpc); never the shared default 8001
+        while self.grpc_port == self.port:
+            self.grpc_port = free_port()
+        self.grpc_target = f"127.0.0.1:{self.grpc_port}"
+        full = {k: v for k, v in os.environ.items() if not k.startswith("GRADSERVE_")}
+        full.update(SERVER_ENV if base_env is None else base_env)
+        full.update({"GRADSERVE_PORT": str(self.port), "GRADSERVE_HOST": "127.0.0.1", "GRADSERVE_DEVICES": devices,
+                     "GRADSERVE_GRPC_PORT": str(self.grpc_port)})
+        full.update(env or {})
+        self.log_path = log_path
+        self.log = open(log_path, "wb")
+        self.proc = subprocess.Popen([server_binary(), *(args or [])], env=full, stdout=self.log,
+                                     stderr=subprocess.STDOUT, cwd=str(log_path.parent))
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self, timeout: float = 120) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.output()}")
+            try:
+                if httpx.get(self.url + "/v2/health/ready", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server not ready after {timeout}s:\n{self.output()}")
+
+    def client(self, **kw) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=kw.pop("timeout", 60), **kw)
+
+    def output(self) -> str:
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")[-20000:]
+
+    def worker_pids(self) -> list[int]:
+        pools = httpx.get(self.url + "/v1/devices", timeout=10).json()["pools"]
+        return [w["pid"] for p in pools for w in p["workers"] if w["pid"]]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self.log.close()
