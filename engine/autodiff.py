@@ -86,6 +86,13 @@ def expand_grad(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[s
                 label: str) -> list[Var]:
     """grad node: inputs = fn args (+ one sens per flat output); outputs =
     [flat values if with_value] + [d/d arg for positions] + [d/d param for weights]."""
+    if not b.literal_nested_grads:
+        # grad-of-grad (GradSec(Grad(net)) as traced): polynomial in the order, not c**order
+        from .directional import expand_nested_grad, nested_grad_chain
+
+        chain = nested_grad_chain(b.functions, fn, attrs, len(ins), MAX_NESTING)
+        if chain is not None:
+            return expand_nested_grad(b, chain, fn, attrs, list(ins), penv, depth, label)
     n = len(fn.inputs)
     args, sens = list(ins[:n]), list(ins[n:])
     positions = list(attrs.get("positions") or ())

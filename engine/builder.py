@@ -43,6 +43,9 @@ class Builder:
         # Vars known to hold one scalar value everywhere (from fill): id -> python scalar.
         self.uniform: dict[int, float] = {}
         self.node_label: str | None = None  # context for error messages (e.g. "eqn 3 (mul)")
+        # expand grad-of-grad nodes as written (c**order) instead of the directional form
+        # (autodiff.expand_grad): the reference the directional form is checked and sized against
+        self.literal_nested_grads = False
 
     # -- emission -----------------------------------------------------------
     def emit(self, op_name: str, inputs: Sequence[Var], attrs: dict | None = None) -> list[Var]:

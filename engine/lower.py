@@ -10,9 +10,11 @@ from .ir import Graph, Var, tree_unflatten, validate_graph
 from .optimize import optimize
 
 
-def lower(g: Graph, *, max_nodes: int | None = None, opt: bool = True) -> Graph:
+def lower(g: Graph, *, max_nodes: int | None = None, opt: bool = True, literal_nested_grads: bool = False) -> Graph:
+    """literal_nested_grads: expand grad-of-grad nodes as written, not in the directional form."""
     validate_graph(g)
     b = Builder(max_nodes=max_nodes, functions=g.functions)
+    b.literal_nested_grads = literal_nested_grads
     inputs = [Var(v.aval, v.name) for v in g.inputs]
     params = [Var(p.aval, p.name) for p in g.params]
     outs = inline(b, g, inputs, {p.name: p for p in params})

@@ -199,19 +199,9 @@ def nth_grad(g: Graph, order: int, **kw) -> Graph:
 
 def _nth_grad_directional(g: Graph, order: int, *, get_all: bool) -> Graph:
     """GradOperation without sens, nested `order` times, as one reverse pass over
-    a directional derivative.
-
-    Without sens, grad(f) = d/dx sum(f). Nesting gives
-        g_1 = grad S,  g_k = grad sum(g_{k-1}) = grad (D^{k-1} S [v, ..., v])
-    where S = sum of all outputs and v = ones on the differentiated inputs
-    (1^T grad h = D h [1]). So g_n = grad T with T = D^{n-1} S [v, ..., v],
-    built by n-1 forward-mode passes along the same direction. Each pass is
-    lowered and optimised before the next, so CSE merges the symmetric terms
-    (the tangent of x along v is the same value at every level): T's size grows
-    polynomially in n (Leibniz/Faa di Bruno with sharing), not as c**n.
-    """
-    from .lower import lower
-    from .optimize import canonical
+    a directional derivative: grad T with T = D^{order-1} S [v, ..., v]
+    (see `directional.directional_sum`, shared with grad-of-grad nodes)."""
+    from .directional import directional_sum
 
     pos = list(range(len(g.inputs))) if get_all else [0]
     if not pos:
@@ -220,33 +210,7 @@ def _nth_grad_directional(g: Graph, order: int, *, get_all: bool) -> Graph:
         if not is_float(g.inputs[p].dtype):
             raise DifferentiationError(f"cannot differentiate with respect to input {p}: "
                                        f"dtype {g.inputs[p].dtype} is not floating-point", position=p)
-    t = _sum_of_outputs(g)
-    for _ in range(order - 1):
-        t = canonical(lower(_directional(t, pos), opt=False))
-    t.name = g.name
-    return grad_operation(t, get_all=get_all)
-
-
-def _sum_of_outputs(g: Graph) -> Graph:
-    """S(x) = sum over every float output of the sum of its elements (GradOperation's implicit ones)."""
-    o = _Outer(g)
-    fns, fname, inputs, params, b = o.fns, o.fname, o.inputs, o.params, o.b
-    outs = b.emit("call", inputs, {"fn": fname})
-    total = None
-    for o in outs:
-        if is_float(o.dtype):
-            total = b.add_any(total, b.sum(o))
-    if total is None:
-        raise DifferentiationError("GradOperation: the graph has no floating-point output to differentiate")
-    return Graph(inputs, params, b.eqns, total, dict(g.param_values), fns, name=g.name)
-
-
-def _directional(t: Graph, pos: list[int]) -> Graph:
-    """D t [v] with v = ones on the inputs at `pos`: a jvp node keeping only the tangent."""
-    o = _Outer(t, "d_")
-    fns, fname, inputs, params, b = o.fns, o.fname, o.inputs, o.params, o.b
-    outs = b.emit("jvp", inputs + [b.full_like(inputs[p], 1.0) for p in pos], {"fn": fname, "positions": tuple(pos)})
-    return Graph(inputs, params, b.eqns, outs[1], dict(t.param_values), fns, name=t.name)
+    return grad_operation(directional_sum(g, order - 1, pos), get_all=get_all)
 
 
 def check_sens(g: Graph, sens_avals) -> None:
