@@ -18,6 +18,7 @@ import json
 from typing import Any, Iterable
 
 import numpy as np
+import orjson
 
 from .errors import InvalidRequest, LimitExceeded
 
@@ -82,6 +83,10 @@ def split_body(body: bytes, header_length: str | None) -> tuple[Any, BinaryReade
 
 
 def parse_json(raw) -> Any:
+    try:  # orjson: ~5x faster than json on number-heavy bodies
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass  # json below accepts what orjson does not (NaN/Infinity, integers past 64 bits) and words the error
     try:
         return json.loads(bytes(raw) if isinstance(raw, memoryview) else raw)
     except RecursionError:
@@ -224,7 +229,21 @@ def encode_b64(name: str, a: np.ndarray) -> dict:
 
 
 def dumps(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":")).encode()
+    """Compact JSON; NumPy arrays inside are written by orjson directly (float32 as its shortest
+    round-tripping decimal: 4.51, not 4.509999752044678)."""
+    return orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def json_data(a: np.ndarray):
+    """A tensor's flat row-major `data` for `dumps`, without a Python list in between. JSON has no
+    NaN/Infinity: orjson would write null, so such a tensor keeps Python json's NaN/Infinity tokens
+    (what the service has always sent; Python clients read them back exactly)."""
+    flat = np.ascontiguousarray(np.asarray(a).reshape(-1))
+    if flat.dtype.kind == "f" and not np.isfinite(flat).all():
+        return orjson.Fragment(json.dumps(flat.tolist(), separators=(",", ":")))
+    if flat.dtype.byteorder == ">" or flat.dtype.kind not in "fiub":
+        flat = flat.astype(flat.dtype.newbyteorder("="))
+    return flat
 
 
 def encode_response_parts(header: dict, outputs: list[tuple[str, np.ndarray]],
@@ -233,10 +252,13 @@ def encode_response_parts(header: dict, outputs: list[tuple[str, np.ndarray]],
     the extra HTTP headers: for sending large binary bodies without assembling them."""
     tensors, raws = [], []
     for name, a in outputs:
-        d, raw = encode_tensor(name, a, binary)
-        tensors.append(d)
-        if raw is not None:
+        if binary:
+            d, raw = encode_tensor(name, a, binary)
             raws.append(raw)
+        else:
+            a = np.asarray(a)
+            d = {"name": name, "shape": list(a.shape), "datatype": v2_datatype(a.dtype), "data": json_data(a)}
+        tensors.append(d)
     head = dumps({"outputs": tensors, **header})
     if not binary:
         return [head], {"content-type": "application/json"}

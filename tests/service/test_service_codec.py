@@ -42,6 +42,46 @@ def test_float32_survives_json_exactly():
     assert out["outputs"][0]["array"].tobytes() == a.tobytes()
 
 
+@pytest.mark.parametrize("datatype", ["FP16", "FP32", "FP64", "INT32", "INT64", "BOOL"])
+def test_json_responses_read_back_exactly_in_every_datatype(datatype):
+    """Response data is written by orjson straight from the array: every value reads back bit-equal."""
+    dt = codec.V2_TO_NP[datatype]
+    rng = np.random.default_rng(2)
+    a = (rng.random((3, 4)) > 0.5) if dt.kind == "b" else (rng.standard_normal((3, 4)) * 1e3).astype(dt)
+    body, _ = codec.encode_response({"structure": 0}, [("x", a[:, ::2])], binary=False)  # not contiguous
+    t = json.loads(body)["outputs"][0]
+    assert t["datatype"] == datatype and t["shape"] == [3, 2]
+    assert np.array(t["data"], dt).tobytes() == np.ascontiguousarray(a[:, ::2]).reshape(-1).tobytes()
+
+
+def test_float32_json_is_the_shortest_decimal_that_reads_back():
+    a = np.array([4.51, 2.7, 0.1, 1e-8, 3.4028235e38, -0.0], np.float32)
+    body, _ = codec.encode_response({"structure": 0}, [("x", a)], binary=False)
+    assert b'"data":[4.51,2.7,0.1,1e-8,3.4028235e+38,-0.0]' in body
+
+
+def test_non_finite_values_survive_json():
+    """JSON has no NaN/Infinity; orjson would write null. Such tensors keep Python's NaN/Infinity tokens."""
+    a = np.array([1.5, np.nan, np.inf, -np.inf], np.float32)
+    body, _ = codec.encode_response({"structure": 0}, [("x", a)], binary=False)
+    assert b"null" not in body
+    back = codec.decode_response(body, None)["outputs"][0]["array"]
+    assert back.dtype == np.float32 and np.array_equal(back, a, equal_nan=True)
+
+
+def test_requests_with_nan_tokens_still_parse():
+    """orjson rejects NaN/Infinity; the json fallback reads them (and a bad body still gets a named 400)."""
+    assert np.isnan(codec.parse_json(b'{"a": NaN}')["a"]) and codec.parse_json(b'[Infinity]') == [np.inf]
+    with pytest.raises(InvalidRequest, match="not valid JSON"):
+        codec.parse_json(b'{"a": ')
+
+
+def test_an_integer_past_int64_is_refused_not_wrapped():
+    head = codec.parse_json(b'{"shape": [1], "datatype": "INT64", "data": [123456789012345678901234567890]}')
+    with pytest.raises(InvalidRequest, match="INT64"):
+        codec.decode_tensor(head, "$.inputs[0]")
+
+
 def test_binary_response_layout():
     a, b = np.arange(6, dtype=np.float32).reshape(2, 3), np.array([True, False])
     body, headers = codec.encode_response({"structure": [0, 1]}, [("a", a), ("b", b)], binary=True)
