@@ -234,9 +234,13 @@ def raw_loopback(nbytes: int) -> float:
     return dt
 
 
+_echo_buffers: dict[int, memoryview] = {}
+
+
 async def bytes_echo_app(scope, receive, send):
     """S2's HTTP floor: bare ASGI under the same uvicorn as gradserve. Reads the body into one
-    preallocated buffer and sends it back in 1 MiB chunks: the least work the stack allows."""
+    preallocated buffer (reused across requests) and sends it back in 1 MiB chunks: the least
+    work the stack allows."""
     if scope["type"] == "lifespan":
         while True:
             m = await receive()
@@ -250,7 +254,9 @@ async def bytes_echo_app(scope, receive, send):
         await send({"type": "http.response.body", "body": b"{}"})
         return
     n = int(dict(scope["headers"]).get(b"content-length", b"0"))
-    buf = memoryview(bytearray(n))
+    buf = _echo_buffers.get(n)
+    if buf is None:  # kept for the next request of this size, as gradserve keeps its shared memory
+        buf = _echo_buffers[n] = memoryview(bytearray(n))
     got = 0
     while True:
         m = await receive()

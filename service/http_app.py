@@ -70,12 +70,14 @@ async def read_body(request: Request, limit: int) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-async def read_job_body(request: Request, limit: int, shm_min: int) -> tuple[bytes | memoryview, shm.Buffer | None]:
+async def read_job_body(request: Request, limit: int, shm_min: int,
+                        buffers: shm.BufferPool) -> tuple[bytes | memoryview, shm.Buffer | None]:
     """The body, read into one buffer of Content-Length bytes as it arrives (no chunk list to join).
 
     A binary-extension body whose tensors are large goes into a shared-memory `shm.Buffer`,
     placed so that its binary tail starts 64-byte aligned: the tensors decoded from it are views
-    that reach the workers without a copy. The caller releases the buffer (second element).
+    that reach the workers without a copy. The caller gives the buffer (second element) back to
+    `buffers` once the job is over.
     """
     cl = request.headers.get("content-length")
     if cl is None or not cl.isdigit():  # chunked: no size to preallocate
@@ -89,7 +91,7 @@ async def read_job_body(request: Request, limit: int, shm_min: int) -> tuple[byt
     buf = None
     if hl is not None and hl.isdigit() and int(hl) <= n and n - int(hl) >= max(1, shm_min):
         pad = -int(hl) % 64
-        buf = shm.Buffer(pad + n)
+        buf = buffers.acquire(pad + n)
         mv = buf.mv[pad:pad + n]
     else:
         mv = memoryview(bytearray(n))
@@ -106,7 +108,7 @@ async def read_job_body(request: Request, limit: int, shm_min: int) -> tuple[byt
     except BaseException:
         del mv
         if buf is not None:
-            buf.release()
+            buffers.give_back(buf)
         raise
     return mv, buf
 
@@ -225,6 +227,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     core = core or Core(settings)
     metrics = core.metrics
     keys = [k.encode() for k in settings.api_key_list]
+    buffers = shm.BufferPool(settings.input_cache_bytes)  # large binary request bodies, reused
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -234,6 +237,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
             yield
         finally:
             await core.stop()
+            buffers.close()
 
     app = FastAPI(title="gradserve", version="1.0", lifespan=lifespan,
                   description="Gradient computation as a service: MindSpore GradOperation / grad / jvp / vjp "
@@ -292,7 +296,8 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
             buf = None
             try:
                 core.check_capacity()  # cheap 429 under overload: no body parsing for a job that cannot run
-                body, buf = await read_job_body(request, settings.max_body_bytes, settings.shm_threshold_bytes)
+                body, buf = await read_job_body(request, settings.max_body_bytes, settings.shm_threshold_bytes,
+                                                buffers)
                 t_read = time.perf_counter()
                 hl = request.headers.get(codec.HEADER_LENGTH)
                 if len(body) > BIG:
@@ -325,8 +330,8 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
                 status = 499
                 return Response(status_code=499)
             finally:
-                if buf is not None:  # the job is over (or never ran): its input segment's name goes
-                    buf.release()
+                if buf is not None:  # the job is over (or never ran): its input segment can be reused
+                    buffers.give_back(buf)
                 counter = req_children.get((kind, status))
                 if counter is None:  # label lookups take a lock and build a key: once per (kind, status)
                     counter = req_children[(kind, status)] = metrics.requests.labels(kind, str(status))

@@ -29,6 +29,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import shm
+from .out_slots import OutputSlots
 from .errors import DeadlineExceeded, Overloaded, Unavailable, WorkerDied, from_engine
 from .metrics import Metrics
 from .settings import Settings
@@ -92,6 +93,7 @@ class Worker:
         self.jobs_done = 0
         self.last_used = 0.0
         self.started_at = time.time()
+        self.slots = OutputSlots(pool.settings.output_cache_bytes)  # its large outputs' reused segments
 
     @property
     def pid(self) -> int | None:
@@ -294,7 +296,8 @@ class Pool:
             w.job, w.state = None, "idle"
 
     def _send(self, w: Worker, job: Job, with_graph: bool) -> None:
-        w.conn.send(("job", job.id, job.key, job.graph_text if with_graph else None, job.in_refs, job.p_refs))
+        w.conn.send(("job", job.id, job.key, job.graph_text if with_graph else None, job.in_refs, job.p_refs,
+                     w.slots.listing()))
         w.keys[job.key] = True
         w.keys.move_to_end(job.key)
         while len(w.keys) > self.settings.plan_cache_size:
@@ -334,7 +337,7 @@ class Pool:
         w.jobs_done += 1
         if kind == "done":
             _, _, refs, timing = msg
-            outs = [shm.take_view(r) for r in refs]  # views; the segments' names are unlinked
+            outs = w.slots.take_all(refs)  # views on reused slots, or on segments whose names are unlinked
             (self._misses if timing.get("compile_cache") == "miss" else self._hits).inc()
             self._compute.observe(timing.get("compute_ms", 0) / 1e3)
             timing = dict(timing, queue_ms=round((job.started - job.enqueued) * 1e3, 3),
@@ -397,6 +400,7 @@ class Pool:
                 pass
             w.conn = None
         w.state = "dead"
+        w.slots.close()
 
     # -- deadlines -----------------------------------------------------------------------------------
     def _on_deadline(self, job: Job) -> None:

@@ -3,7 +3,8 @@
 Started with multiprocessing's spawn context by service.pools. Protocol (our own
 pickled messages; large arrays travel as shared-memory refs, see service.shm):
 
-    server -> worker: ("job", job_id, key, graph_json | None, [input refs], {param: ref})
+    server -> worker: ("job", job_id, key, graph_json | None, [input refs], {param: ref},
+                       [(slot name, size, free)])   (output slots: see service.out_slots)
                       ("stop",)
     worker -> server: ("ready", info) | ("fatal", message)
                       ("done", job_id, [output refs], timing) | ("error", job_id, error_dict)
@@ -41,6 +42,7 @@ def worker_main(conn, spec: dict) -> None:
         from engine.serialize import Limits, graph_from_json
 
         from . import shm
+        from .out_slots import SlotWriter
 
         backend = get_backend(spec["backend"], spec.get("device"))
         if spec["backend"] == "torch":
@@ -59,6 +61,7 @@ def worker_main(conn, spec: dict) -> None:
     graphs: OrderedDict = OrderedDict()
     limits = Limits(max_nodes=spec.get("max_nodes"))
     threshold = spec["shm_threshold"]
+    slots = SlotWriter()
     while True:
         try:
             msg = conn.recv()
@@ -68,7 +71,7 @@ def worker_main(conn, spec: dict) -> None:
             break
         if msg[0] != "job":
             continue
-        _, job_id, key, gjson, in_refs, param_refs = msg
+        _, job_id, key, gjson, in_refs, param_refs, listing = msg
         attached: list = []
         try:
             g = graphs.get(key)
@@ -89,7 +92,8 @@ def worker_main(conn, spec: dict) -> None:
             out = engine.run(g, inputs, params or None, key=key)
             t1 = time.perf_counter()
             owned: list = []
-            refs = [shm.put(np.asarray(a), threshold, owned) for a in tree_flatten(out)]
+            free = slots.sync(listing)
+            refs = [slots.put(a, threshold, free, owned) for a in tree_flatten(out)]
             del out, inputs, params
             shm.close_all(owned)  # the server unlinks output segments once read
             conn.send(("done", job_id, refs, {"compute_ms": round((t1 - t0) * 1e3, 3),

@@ -73,3 +73,29 @@ def test_large_binary_chunked_and_json_bodies(big_server):
         r = c.post("/v1/eval", json=body)
         assert r.status_code == 200, r.text[:500]
         assert np.array_equal(np.array(r.json()["outputs"][0]["data"], np.float32), -a)
+
+
+def test_output_slot_is_not_reused_while_its_response_is_still_streaming(big_server):
+    """Outputs live in reused shared-memory slots (service.out_slots). A response read slowly keeps
+    its slot busy: later jobs on the same (only) worker must not write into it."""
+    n = (32 << 20) // 4  # more than loopback socket buffers hold: the server is still sending
+    gb = GraphBuilder("neg")
+    g = graph_to_json(gb.build(gb.neg(gb.input((n,), name="x"))))
+    arrays = [np.random.default_rng(10 + i).standard_normal(n).astype(np.float32) for i in range(4)]
+    with big_server.client(timeout=300) as slow, big_server.client(timeout=300) as fast:
+        content, headers = _binary({"graph": g}, [arrays[0]])
+        fast.post("/v1/eval", content=content, headers=headers)  # warm: a slot of this size exists
+        with slow.stream("POST", "/v1/eval", content=content, headers=headers) as r:
+            assert r.status_code == 200
+            chunks = r.iter_raw(1 << 16)
+            head = [next(chunks)]  # the response has started; most of it is still in the server
+            for a in arrays[1:]:  # same size and worker: each would fit the slow response's slot
+                c2, h2 = _binary({"graph": g}, [a])
+                r2 = fast.post("/v1/eval", content=c2, headers=h2)
+                assert r2.status_code == 200, r2.text[:300]
+                out = codec.decode_response(r2.content, r2.headers.get(codec.HEADER_LENGTH))
+                assert np.array_equal(out["outputs"][0]["array"], -a)
+            body = b"".join(head + list(chunks))
+            hl = r.headers.get(codec.HEADER_LENGTH)
+    out = codec.decode_response(body, hl)
+    assert np.array_equal(out["outputs"][0]["array"], -arrays[0])
