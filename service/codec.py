@@ -41,8 +41,14 @@ def np_dtype(datatype: Any, path: str) -> np.dtype:
                          path=f"{path}.datatype")
 
 
+_V2_OF: dict = {}  # dtype -> V2 name, memoised: np.dtype(...).name builds a new string on every call
+
+
 def v2_datatype(dtype) -> str:
-    return NP_TO_V2[np.dtype(dtype).name]
+    name = _V2_OF.get(dtype)
+    if name is None:
+        name = _V2_OF[dtype] = NP_TO_V2[np.dtype(dtype).name]
+    return name
 
 
 class BinaryReader:

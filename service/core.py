@@ -26,6 +26,7 @@ from engine.serialize import Limits, canonical_json, graph_from_json, graph_hash
 
 from .errors import (DeadlineExceeded, InvalidRequest, LimitExceeded, NotFound, Overloaded, ServiceError,
                      Unavailable, from_engine)
+from . import shm
 from .metrics import Metrics
 from .pools import ACCELERATORS, Job, Pool, PoolStartError, build_specs
 from .settings import KNOWN_POOLS, Settings
@@ -161,6 +162,9 @@ class Core:
 
     # -- lifecycle -------------------------------------------------------------------------------------
     async def start(self) -> None:
+        stale = shm.sweep_stale()
+        if stale:
+            log.warning("unlinked %d shared-memory segment(s) left by servers no longer running", len(stale))
         for name in self.settings.pool_names:  # fail fast on a missing runtime before spawning anything
             self.pools[name] = Pool(name, build_specs(name, self.settings), self.settings, self.metrics)
         try:

@@ -146,7 +146,7 @@ class Pool:
         parent, child = _ctx.Pipe(duplex=True)
         wspec = {"backend": spec.backend, "device": spec.device, "cores": spec.cores, "threads": spec.threads,
                  "cache_size": self.settings.plan_cache_size, "max_nodes": self.settings.max_nodes,
-                 "shm_threshold": self.settings.shm_threshold_bytes}
+                 "shm_threshold": self.settings.shm_threshold_bytes, "owner": os.getpid()}
         proc = _ctx.Process(target=worker_main, args=(child, wspec), name=f"gradserve-{spec.label}", daemon=True)
         with _env_lock:  # the child's environment is the parent's at spawn time
             saved = {k: os.environ.get(k) for k in spec.env}

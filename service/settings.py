@@ -69,10 +69,10 @@ class Settings(BaseSettings):
     graph_cache_size: int = Field(1024, ge=1, description="Registered / derived graphs kept by the server.")
     shm_threshold_bytes: int = Field(65536, ge=0, description="Tensors at least this large go to workers through "
                                      "shared memory instead of the pipe.")
-    output_cache_bytes: int = Field(256 * 1024 * 1024, ge=0, description="Shared memory per worker kept for "
+    output_cache_bytes: int = Field(128 * 1024 * 1024, ge=0, description="Shared memory per worker kept for "
                                     "reuse by large outputs (pages stay mapped: no allocation per job); 0: a "
                                     "fresh segment per output.")
-    input_cache_bytes: int = Field(256 * 1024 * 1024, ge=0, description="Shared memory kept for reuse by large "
+    input_cache_bytes: int = Field(128 * 1024 * 1024, ge=0, description="Shared memory kept for reuse by large "
                                    "binary request bodies; 0: a fresh segment per request.")
     # -- limits -----------------------------------------------------------------------------------
     max_body_bytes: int = Field(256 * 1024 * 1024, ge=1, description="Largest request body (413 past it); also "

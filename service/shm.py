@@ -115,10 +115,49 @@ def _in_buffer(a: np.ndarray) -> tuple[str, int] | None:
     return None
 
 
+# Segment names carry the server's pid (gs_<pid>_<random>; workers use their server's), so a server
+# that starts can unlink what a killed one left behind (`sweep_stale`): its kept buffers and slots,
+# and the segments of jobs in flight when it died.
+PREFIX = "gs_"
+_owner = os.getpid()
+SHM_DIR = "/dev/shm"
+
+
+def set_owner(pid: int) -> None:
+    """Name new segments after `pid` (a worker: its server)."""
+    global _owner
+    _owner = pid
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def sweep_stale() -> list[str]:
+    """Unlink the segments of servers that are no longer running; the names unlinked."""
+    try:
+        names = os.listdir(SHM_DIR)
+    except OSError:  # no /dev/shm to list (not Linux): nothing to sweep
+        return []
+    gone = []
+    for name in names:
+        pid, sep, _ = name[len(PREFIX):].partition("_")
+        if name.startswith(PREFIX) and sep and pid.isdigit() and len(pid) <= 9 and not _alive(int(pid)):
+            unlink_name(name)
+            gone.append(name)
+    return gone
+
+
 def _new_segment(nbytes: int) -> tuple[str, mmap.mmap]:
     """A new named segment, mapped with MAP_POPULATE: its pages are allocated in one pass at
     mmap time instead of one page fault each on first write (about half the cost of filling it)."""
-    name = "gs_" + secrets.token_hex(10)
+    name = f"{PREFIX}{_owner}_{secrets.token_hex(8)}"
     fd = _posixshmem.shm_open("/" + name, os.O_CREAT | os.O_EXCL | os.O_RDWR, mode=0o600)
     try:
         try:

@@ -44,6 +44,8 @@ def worker_main(conn, spec: dict) -> None:
         from . import shm
         from .out_slots import SlotWriter
 
+        shm.set_owner(spec["owner"])
+
         backend = get_backend(spec["backend"], spec.get("device"))
         if spec["backend"] == "torch":
             import torch

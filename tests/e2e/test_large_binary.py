@@ -3,6 +3,7 @@ memory and handed to the worker as a view; the output is streamed from the worke
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -99,3 +100,36 @@ def test_output_slot_is_not_reused_while_its_response_is_still_streaming(big_ser
             hl = r.headers.get(codec.HEADER_LENGTH)
     out = codec.decode_response(body, hl)
     assert np.array_equal(out["outputs"][0]["array"], -arrays[0])
+
+
+def _segments_of(pid: int) -> set:
+    return {n for n in os.listdir("/dev/shm") if n.startswith(f"gs_{pid}_")}
+
+
+def test_a_killed_servers_shared_memory_is_swept_by_the_next_one(tmp_path):
+    """Kept request buffers and output slots outlive jobs; if the server is killed they would stay in
+    /dev/shm. Their names carry the server's pid, and the next server to start unlinks them."""
+    env = {"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_DEVICES": "cpu", "GRADSERVE_GRPC": "false"}
+    first = Server(tmp_path / "first.log", env=env)
+    try:
+        n = (2 << 20) // 4
+        gb = GraphBuilder("neg")
+        g = graph_to_json(gb.build(gb.neg(gb.input((n,), name="x"))))
+        content, headers = _binary({"graph": g}, [np.ones(n, np.float32)])
+        with first.client() as c:
+            r = c.post("/v1/eval", content=content, headers=headers)
+            assert r.status_code == 200, r.text[:300]
+        del r
+        left = _segments_of(first.proc.pid)
+        assert len(left) >= 2  # the kept request buffer and the output slot
+    finally:
+        first.proc.kill()  # SIGKILL: no chance to clean up (its worker exits when the pipe closes)
+        first.proc.wait(10)
+        first.log.close()
+    assert _segments_of(first.proc.pid) == left
+    second = Server(tmp_path / "second.log", env=env)
+    try:
+        assert _segments_of(first.proc.pid) == set()
+        assert "left by servers no longer running" in second.output()
+    finally:
+        second.stop()

@@ -106,3 +106,27 @@ def test_small_arrays_travel_as_raw_bytes_and_come_back_exact():
         for back in (shm.get(ref, []), shm.take_view(ref), shm.take(ref)):
             assert back.dtype == a.dtype and back.shape == a.shape and np.array_equal(back, a)
             assert back.flags.writeable
+
+
+def test_segments_of_a_dead_server_are_swept_and_live_ones_kept():
+    """Names carry the owning server's pid: a server that starts unlinks what a killed one left."""
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True).stdout.strip()  # a pid that has exited
+    live: list = []
+    shm.put(np.ones(4096, np.float32), 1024, live)  # named after this (live) process
+    try:
+        shm.set_owner(int(dead))
+        left: list = []
+        shm.put(np.ones(4096, np.float32), 1024, left)  # as a worker of the dead server would name it
+        shm.close_all(left)
+    finally:
+        shm.set_owner(os.getpid())
+    orphans = [n for n in os.listdir("/dev/shm") if n.startswith(f"{shm.PREFIX}{dead}_")]
+    assert len(orphans) == 1
+    swept = shm.sweep_stale()
+    assert orphans[0] in swept and not _exists(orphans[0])
+    assert _exists(live[0].name) and live[0].name.startswith(f"{shm.PREFIX}{os.getpid()}_")
+    shm.close_all(live, unlink_too=True)
