@@ -41,10 +41,12 @@ class _Slot:
 
 
 class OutputSlots:
-    """The server's side: one per worker."""
+    """The server's side: one per worker. At most `cap` bytes in at most `max_slots` slots (every
+    job message lists them all, so their number is bounded as well as their size)."""
 
-    def __init__(self, cap: int):
+    def __init__(self, cap: int, max_slots: int = 32):
         self.cap = cap
+        self.max_slots = max_slots
         self.slots: dict[str, _Slot] = {}
         self._tick = 0
 
@@ -95,15 +97,15 @@ class OutputSlots:
     def _make_room(self, size: int, keep: set) -> bool:
         if size > self.cap:
             return False
-        total = self.nbytes
+        total, count = self.nbytes, len(self.slots)
         evictable = sorted((s for s in self.slots.values() if not s.busy and s.name not in keep), key=lambda s: s.used)
-        if total - sum(s.size for s in evictable) + size > self.cap:
+        if total - sum(s.size for s in evictable) + size > self.cap or count - len(evictable) >= self.max_slots:
             return False  # busy slots fill the cap: evicting the free ones would not make room
         for s in evictable:
-            if total + size <= self.cap:
+            if total + size <= self.cap and count < self.max_slots:
                 break
             self._drop(s)
-            total -= s.size
+            total, count = total - s.size, count - 1
         return True
 
     def _drop(self, slot: _Slot) -> None:

@@ -116,6 +116,22 @@ def test_the_cap_evicts_least_recently_used_free_slots_and_never_busy_ones():
         server.close()
 
 
+def test_the_number_of_slots_is_bounded_too():
+    server, writer = OutputSlots(cap=1 << 20, max_slots=2), SlotWriter()
+    try:
+        r1, outs1 = _job(server, writer, [_arr(1, 1024), _arr(2, 2048)])
+        assert len(server.slots) == 2
+        r2, (c,) = _job(server, writer, [_arr(3, 4096)])  # both busy: not adopted
+        assert r2[0][1] not in server.slots and len(server.slots) == 2
+        del outs1
+        gc.collect()
+        r3, (d,) = _job(server, writer, [_arr(4, 4096)])  # too big for both free ones: the older goes
+        assert set(server.slots) == {r1[1][1], r3[0][1]} and not _exists(r1[0][1])
+        assert np.array_equal(c, _arr(3, 4096)) and np.array_equal(d, _arr(4, 4096))
+    finally:
+        server.close()
+
+
 def test_cap_zero_is_a_fresh_segment_per_output():
     server, writer = OutputSlots(cap=0), SlotWriter()
     refs, (a,) = _job(server, writer, [_arr(1)])
