@@ -228,6 +228,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     metrics = core.metrics
     keys = [k.encode() for k in settings.api_key_list]
     buffers = shm.BufferPool(settings.input_cache_bytes)  # large binary request bodies, reused
+    metrics.shm_kept.labels("requests").set_function(lambda: sum(b.size for b in buffers.free))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -30,6 +30,8 @@ class Metrics:
                                     ["device"], registry=r)
         self.restarts = Counter("gradserve_worker_restarts", "Workers replaced, by reason (died, deadline).",
                                 ["device", "reason"], registry=r)
+        self.shm_kept = Gauge("gradserve_shm_kept_bytes", "Shared memory kept for reuse: output slots per pool, "
+                              "request-body buffers as device=\"requests\".", ["device"], registry=r)
         self.rejected = Counter("gradserve_rejected", "Jobs refused with 429 because the queue was full.",
                                 ["device"], registry=r)
 

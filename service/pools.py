@@ -102,7 +102,8 @@ class Worker:
     def describe(self) -> dict:
         return {"index": self.spec.index, "device": self.spec.label, "pid": self.pid, "state": self.state,
                 "backend": self.spec.backend, "runtime_device": self.info.get("device"), "cores": self.spec.cores,
-                "jobs_done": self.jobs_done, "job_id": self.job.id if self.job else None}
+                "jobs_done": self.jobs_done, "job_id": self.job.id if self.job else None,
+                "shm_kept_bytes": self.slots.nbytes}
 
 
 class Pool:
@@ -123,6 +124,7 @@ class Pool:
         self._compute = metrics.compute.labels(name)
         self._hits = metrics.cache_hits.labels(name)
         self._misses = metrics.cache_misses.labels(name)
+        metrics.shm_kept.labels(name).set_function(lambda: sum(w.slots.nbytes for w in self.workers))
 
     # -- lifecycle ----------------------------------------------------------------------------------
     async def start(self) -> None:

@@ -100,6 +100,12 @@ def test_output_slot_is_not_reused_while_its_response_is_still_streaming(big_ser
             hl = r.headers.get(codec.HEADER_LENGTH)
     out = codec.decode_response(body, hl)
     assert np.array_equal(out["outputs"][0]["array"], -arrays[0])
+    with big_server.client() as c:  # what is kept shows in /metrics and /v1/devices
+        kept = {line.split("{")[1].split("}")[0]: float(line.rsplit(" ", 1)[1])
+                for line in c.get("/metrics").text.splitlines() if line.startswith("gradserve_shm_kept_bytes{")}
+        assert kept['device="cpu"'] >= 2 * n * 4 and kept['device="requests"'] >= n * 4  # two slots, one body
+        worker = c.get("/v1/devices").json()["pools"][0]["workers"][0]
+        assert worker["shm_kept_bytes"] == kept['device="cpu"']
 
 
 def _segments_of(pid: int) -> set:
