@@ -172,11 +172,11 @@ def _new_segment(nbytes: int) -> tuple[str, mmap.mmap]:
 
 
 class Segment:
-    """A segment this process created (SharedMemory's interface as used here: name, buf, close)."""
+    """A mapped segment: one this process created (`create`) or another's (`attach`)."""
 
-    def __init__(self, nbytes: int):
-        self.name, self._mmap = _new_segment(max(1, nbytes))
-        self.buf = memoryview(self._mmap)
+    def __init__(self, name: str, mm: mmap.mmap):
+        self.name, self._mmap = name, mm
+        self.buf = memoryview(mm)
 
     def close(self) -> None:
         self.buf.release()  # BufferError while an array still views it
@@ -184,7 +184,7 @@ class Segment:
 
 
 def create(nbytes: int) -> Segment:
-    return Segment(nbytes)
+    return Segment(*_new_segment(max(1, nbytes)))
 
 
 def map_segment(name: str) -> tuple[mmap.mmap | None, int]:
@@ -204,22 +204,10 @@ def unlink_name(name: str) -> None:
         pass
 
 
-class Attached:
+def attach(name: str) -> Segment:
     """Another process's segment, mapped with MAP_POPULATE: an input read in full is mapped in one
     pass instead of one page fault per 4 KiB page."""
-
-    def __init__(self, name: str):
-        self.name = name
-        self._mmap, _ = map_segment(name)
-        self.buf = memoryview(self._mmap)
-
-    def close(self) -> None:
-        self.buf.release()  # BufferError while an array still views it
-        self._mmap.close()
-
-
-def attach(name: str) -> Attached:
-    return Attached(name)
+    return Segment(name, map_segment(name)[0])
 
 
 def _unlink(seg) -> None:
