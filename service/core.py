@@ -159,6 +159,7 @@ class Core:
                              max_depth=settings.max_depth)
         self.draining = False
         self.started = False
+        self.admitting = 0  # admitted requests not yet handed to a pool (see admit)
 
     # -- lifecycle -------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -185,14 +186,22 @@ class Core:
     def ready(self) -> bool:
         return self.started and not self.draining and all(p.ready for p in self.pools.values())
 
-    def check_capacity(self) -> None:
-        """Overloaded before a body is even read when every pool is full (whatever device the job names)."""
-        if self.pools and all(p.full for p in self.pools.values()):
+    def admit(self) -> "Admission":
+        """Room for one more job, reserved before its body is read; Overloaded (429) when there is none.
+
+        Requests whose bodies are still arriving count against the pools' free places (idle workers
+        plus free queue places) as if they were queued already: under a flood, only as many bodies
+        are read at once as could become jobs, instead of every request that arrived while the queue
+        still had room (thousands, each holding its body, when the server falls behind). Room is
+        counted over all pools, since the body says which device the job wants."""
+        if self.pools and self.admitting >= sum(p.room for p in self.pools.values()):
             for p in self.pools.values():
                 self.metrics.rejected.labels(p.name).inc()
             retry = self.settings.retry_after_s
             raise Overloaded(f"every pool is full ({', '.join(self.pools)}): retry after {retry}s", retry_after=retry,
                              queue_size=self.settings.queue_size)
+        self.admitting += 1
+        return Admission(self)
 
     def devices(self) -> dict:
         return {"pools": [p.describe() for p in self.pools.values()]}
@@ -456,10 +465,19 @@ class Core:
                                          code="shape_error", path=f"$.params.{k}")
         return gid, d, inputs, params
 
-    async def run(self, req: JobRequest) -> JobResult:
-        if self.draining:
-            raise Unavailable("the server is shutting down")
-        t0 = time.perf_counter()
+    async def run(self, req: JobRequest, admission: "Admission | None" = None) -> JobResult:
+        """Prepare, submit and await one job; `admission` (from `admit`) is released once the job is
+        in a pool (or has failed before)."""
+        try:
+            if self.draining:
+                raise Unavailable("the server is shutting down")
+            t0 = time.perf_counter()
+            return await self._run(req, admission, t0)
+        finally:
+            if admission is not None:
+                admission.release()
+
+    async def _run(self, req: JobRequest, admission: "Admission | None", t0: float) -> JobResult:
         deadline_s = req.deadline_s if req.deadline_s is not None else self.settings.default_deadline_s
         if not 0 < deadline_s <= self.settings.max_deadline_s:
             raise InvalidRequest(f"deadline must be in (0, {self.settings.max_deadline_s * 1e3:g}] ms",
@@ -475,7 +493,11 @@ class Core:
         if loop.time() >= deadline:
             raise DeadlineExceeded("the deadline passed while the request was being validated")
         job = Job(d.key, d.text, inputs, params, deadline, index)
-        fut = pool.submit(job)
+        try:
+            fut = pool.submit(job)
+        finally:
+            if admission is not None:  # queued or refused: either way it no longer holds a place
+                admission.release()
         try:
             outs, timing, label = await fut
         except asyncio.CancelledError:
@@ -491,6 +513,20 @@ class Core:
         timing = dict(timing, prepare_ms=round((t_prep - t0) * 1e3, 3),
                       total_ms=round((time.perf_counter() - t0) * 1e3, 3))
         return JobResult(list(zip(d.names, outs)), d.structure, gid, label, timing)
+
+
+class Admission:
+    """A place reserved by `Core.admit`; released once (when the job reaches a pool, or fails before)."""
+
+    __slots__ = ("core",)
+
+    def __init__(self, core: Core):
+        self.core: Core | None = core
+
+    def release(self) -> None:
+        if self.core is not None:
+            self.core.admitting -= 1
+            self.core = None
 
 
 __all__ = ["Core", "JobRequest", "JobResult", "PoolStartError", "signature", "np"]

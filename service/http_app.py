@@ -294,9 +294,9 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         async def handler(request: Request) -> Response:
             t0 = time.perf_counter()
             device, status = "-", 500
-            buf = None
+            buf = admission = None
             try:
-                core.check_capacity()  # cheap 429 under overload: no body parsing for a job that cannot run
+                admission = core.admit()  # cheap 429 under overload: no body read for a job that cannot run
                 body, buf = await read_job_body(request, settings.max_body_bytes, settings.shm_threshold_bytes,
                                                 buffers)
                 t_read = time.perf_counter()
@@ -307,7 +307,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
                     req, binary = decode_job(kind, body, hl, settings)
                 del body
                 t_dec = time.perf_counter()
-                res = await run_watching(core.run(req), request)
+                res = await run_watching(core.run(req, admission), request)
                 del req
                 device = res.device
                 timing = dict(res.timing, read_decode_ms=round((t_dec - t0) * 1e3, 3),
@@ -331,6 +331,8 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
                 status = 499
                 return Response(status_code=499)
             finally:
+                if admission is not None:  # a body that failed to read or decode never reached core.run
+                    admission.release()
                 if buf is not None:  # the job is over (or never ran): its input segment can be reused
                     buffers.give_back(buf)
                 counter = req_children.get((kind, status))

@@ -200,9 +200,9 @@ class Pool:
         return bool(self.live_workers) and not self.stopping
 
     @property
-    def full(self) -> bool:
-        """Every worker busy (or not up) and the queue at capacity: a new job would get 429."""
-        return not any(w.state == "idle" for w in self.workers) and len(self.queue) >= self.settings.queue_size
+    def room(self) -> int:
+        """Jobs this pool can take now without a 429: idle workers plus free queue places."""
+        return sum(w.state == "idle" for w in self.workers) + max(0, self.settings.queue_size - len(self.queue))
 
     def device_indices(self) -> list[int]:
         return [s.index for s in self.specs]
