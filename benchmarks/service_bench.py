@@ -19,6 +19,7 @@ Benchmarks are not tests: nothing here asserts a timing.
 from __future__ import annotations
 
 import argparse
+import collections
 import asyncio
 import json
 import os
@@ -533,6 +534,7 @@ async def open_loop(url, content, headers, rate: float, seconds: float) -> dict:
     n = len(codes)
     return {"sent": n, "achieved_offered_rps": n / sent_s, "ok": codes.count(200),
             "share_429": codes.count(429) / max(1, n), "other": n - codes.count(200) - codes.count(429),
+            "codes": {str(k): v for k, v in sorted(collections.Counter(codes).items())},  # -1: connection failed
             "p99_accepted_ms": pct(lat, 99) * 1e3 if lat else None,
             "p50_accepted_ms": pct(lat, 50) * 1e3 if lat else None,
             "server_p99_accepted_ms": pct(server_ms, 99) if server_ms else None,

@@ -57,6 +57,15 @@ def _too_large(limit: int, n: int | None = None) -> PayloadTooLarge:
     return PayloadTooLarge(f"{what} is above the limit max_body_bytes={limit}", limit="max_body_bytes", value=limit)
 
 
+async def discard_body(request: Request, limit: int) -> None:
+    """Read the body and drop it (up to `limit` bytes; past that the connection may as well go)."""
+    n = 0
+    async for chunk in request.stream():
+        n += len(chunk)
+        if n > limit:
+            return
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     cl = request.headers.get("content-length")
     if cl is not None and cl.isdigit() and int(cl) > limit:
@@ -296,7 +305,13 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
             device, status = "-", 500
             buf = admission = None
             try:
-                admission = core.admit()  # cheap 429 under overload: no body read for a job that cannot run
+                try:
+                    admission = core.admit()  # 429 under overload: the body is not stored, decoded or run
+                except Overloaded:
+                    # read past (not stored): a client still sending would otherwise see the connection
+                    # reset instead of the 429 when the server closes a connection with unread data
+                    await discard_body(request, settings.max_body_bytes)
+                    raise
                 body, buf = await read_job_body(request, settings.max_body_bytes, settings.shm_threshold_bytes,
                                                 buffers)
                 t_read = time.perf_counter()

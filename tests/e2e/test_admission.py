@@ -66,6 +66,11 @@ def test_bodies_still_arriving_hold_places_and_release_them(tiny_server):
             # the worker is idle, but two bodies are on their way to its two places
             assert r.status_code == 429, r.text[:300]
             assert r.json()["error"]["code"] == "overloaded" and "Retry-After" in r.headers
+            # a client that closes after one request gets the 429 too, not a connection reset: the
+            # server reads past the body it will not run before it closes the connection
+            for _ in range(3):
+                refused = _start_upload(tiny_server.port, body, dict(headers, Connection="close"))
+                assert _finish(refused, body) == 429
         finally:
             codes = [_finish(s, body) for s in slow]
         assert codes == [200, 200]  # the admitted jobs ran
