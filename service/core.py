@@ -469,15 +469,15 @@ class Core:
         """Prepare, submit and await one job; `admission` (from `admit`) is released once the job is
         in a pool (or has failed before)."""
         try:
-            if self.draining:
-                raise Unavailable("the server is shutting down")
-            t0 = time.perf_counter()
-            return await self._run(req, admission, t0)
+            return await self._run(req, admission)
         finally:
             if admission is not None:
                 admission.release()
 
-    async def _run(self, req: JobRequest, admission: "Admission | None", t0: float) -> JobResult:
+    async def _run(self, req: JobRequest, admission: "Admission | None") -> JobResult:
+        if self.draining:
+            raise Unavailable("the server is shutting down")
+        t0 = time.perf_counter()
         deadline_s = req.deadline_s if req.deadline_s is not None else self.settings.default_deadline_s
         if not 0 < deadline_s <= self.settings.max_deadline_s:
             raise InvalidRequest(f"deadline must be in (0, {self.settings.max_deadline_s * 1e3:g}] ms",
