@@ -137,5 +137,12 @@ def test_a_killed_servers_shared_memory_is_swept_by_the_next_one(tmp_path):
     try:
         assert _segments_of(first.proc.pid) == set()
         assert "left by servers no longer running" in second.output()
+        with second.client() as c:
+            r = c.post("/v1/eval", content=content, headers=headers)
+            assert r.status_code == 200, r.text[:300]
+        del r
+        assert len(_segments_of(second.proc.pid)) >= 2
     finally:
         second.stop()
+    assert second.proc.returncode == 0
+    assert _segments_of(second.proc.pid) == set()  # a clean stop (SIGTERM) unlinks what it kept
