@@ -233,7 +233,7 @@ class Pool:
             raise Unavailable(f"{self.name}:{job.device_index} does not exist; this pool has "
                               f"{', '.join(s.label for s in self.specs)}", device=f"{self.name}:{job.device_index}")
         job.future = self.loop.create_future()
-        job.enqueued = self.loop.time()
+        job.enqueued = time.perf_counter()  # measurements: perf_counter (loop.time() may tick in ms, e.g. uvloop)
         free = any(self._fits(w, job) for w in self.workers)
         if not free and len(self.queue) >= self.settings.queue_size:
             self.metrics.rejected.labels(self.name).inc()
@@ -282,7 +282,7 @@ class Pool:
 
     def _start(self, w: Worker, job: Job) -> None:
         job.worker = w
-        job.started = self.loop.time()
+        job.started = time.perf_counter()
         w.job, w.state = job, "busy"
         w.last_used = job.started
         self._queue_wait.observe(job.started - job.enqueued)
@@ -343,7 +343,7 @@ class Pool:
             (self._misses if timing.get("compile_cache") == "miss" else self._hits).inc()
             self._compute.observe(timing.get("compute_ms", 0) / 1e3)
             timing = dict(timing, queue_ms=round((job.started - job.enqueued) * 1e3, 3),
-                          worker_ms=round((self.loop.time() - job.started) * 1e3, 3))
+                          worker_ms=round((time.perf_counter() - job.started) * 1e3, 3))
             if job.future and not job.future.done():
                 job.future.set_result((outs, timing, w.spec.label))
         else:
