@@ -60,7 +60,7 @@ class OutputSlots:
 
     def take_all(self, refs: list) -> list[np.ndarray]:
         """The arrays of a finished job's output refs. Slot refs and adopted fresh segments are
-        viewed through a memoryview of their own whose finalizer frees the slot; other refs as
+        views on an anchor array of their own whose finalizer frees the slot; other refs as
         shm.take_view. Slots this job wrote are not evicted to adopt its other outputs."""
         written = {r[1] for r in refs if r[0] == "shm" and r[1] in self.slots}
         return [self._take(r, written) for r in refs]
