@@ -108,16 +108,13 @@ def _grad_fields(m, head: dict, path: str) -> None:
         head["weights"] = list(m.weights.values)
 
 
-def _head(kind: str, m) -> dict:
-    """The request as the JSON body the HTTP adapter would validate (tensors as their envelopes)."""
+def _head(kind: str, m) -> tuple[dict, bool]:
+    """The request as the JSON body the HTTP adapter would validate (tensors as their envelopes), and
+    whether its graph is strict JSON (see codec.loads)."""
     head: dict[str, Any] = {}
+    strict = False
     if m.graph_json:
-        try:
-            head["graph"] = json.loads(m.graph_json)
-        except RecursionError:
-            raise InvalidRequest("graph_json is nested too deeply", path="$.graph") from None
-        except (ValueError, UnicodeDecodeError) as e:
-            raise InvalidRequest(f"graph_json is not valid JSON: {e}", path="$.graph") from None
+        head["graph"], strict = _graph_json(m)
     if m.graph_id:
         head["graph_id"] = m.graph_id
     head["inputs"] = [_spec(t) for t in m.inputs]
@@ -151,7 +148,7 @@ def _head(kind: str, m) -> dict:
             head["positions"] = _positions(m.positions, "$.positions")
         if kind == "jacobian" and m.mode:
             head["mode"] = m.mode
-    return head
+    return head, strict
 
 
 def _validation_error(e: ValidationError) -> InvalidRequest:
@@ -161,7 +158,7 @@ def _validation_error(e: ValidationError) -> InvalidRequest:
 
 
 def decode_job(kind: str, m, s: Settings, size: int = 0) -> JobRequest:
-    head = _head(kind, m)
+    head, strict = _head(kind, m)
     try:
         v = models.REQUEST_MODELS[kind].model_validate(head)
     except ValidationError as e:
@@ -183,7 +180,7 @@ def decode_job(kind: str, m, s: Settings, size: int = 0) -> JobRequest:
         opts["inner"] = [g.model_dump(exclude_unset=True) for g in v.inner]
     return JobRequest(kind=kind, inputs=inputs, graph=v.graph, graph_id=v.graph_id, params=params, device=v.device,
                       deadline_s=v.deadline_ms / 1e3 if v.deadline_ms is not None else None, options=opts,
-                      size_hint=size)
+                      size_hint=size, graph_strict=strict)
 
 
 # -- encoding ----------------------------------------------------------------------------------------
@@ -213,13 +210,9 @@ def _signature(sig: dict) -> pb.Signature:
     return pb.Signature(inputs=specs(sig["inputs"]), params=specs(sig["params"]), outputs=specs(sig["outputs"]))
 
 
-def _graph_json(m) -> Any:
-    try:
-        return json.loads(m.graph_json)
-    except RecursionError:
-        raise InvalidRequest("graph_json is nested too deeply", path="$.graph") from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise InvalidRequest(f"graph_json is not valid JSON: {e}", path="$.graph") from None
+def _graph_json(m) -> tuple[Any, bool]:
+    """(graph, strict): see codec.loads."""
+    return codec.loads(m.graph_json, "graph_json", "$.graph")
 
 
 # -- the servicer ------------------------------------------------------------------------------------
@@ -312,15 +305,15 @@ class Servicer(pb_grpc.GradserveServicer):
 
     async def RegisterGraph(self, request, context):
         async def fn():
-            graph = _graph_json(request)
+            graph, strict = _graph_json(request)
             try:
                 m = models.RegisterRequest.model_validate({"graph": graph})
             except ValidationError as e:
                 raise _validation_error(e) from None
             if len(request.graph_json) > BIG:
-                out = await asyncio.to_thread(self.core.register_graph, m.graph)
+                out = await asyncio.to_thread(self.core.register_graph, m.graph, strict)
             else:
-                out = self.core.register_graph(m.graph)
+                out = self.core.register_graph(m.graph, strict)
             return pb.RegisterGraphResponse(graph_id=out["graph_id"], signature=_signature(out["signature"]))
 
         return await self._guard(context, fn)

@@ -151,7 +151,7 @@ def _tensors(raw: Any, path: str, reader, s: Settings) -> list:
 
 
 def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings) -> tuple[JobRequest, bool]:
-    head, reader = codec.split_body(body, header_length)
+    head, reader, strict = codec.split_body(body, header_length)
     if not isinstance(head, dict):
         raise InvalidRequest("the body must be a JSON object", path="$")
     try:
@@ -179,7 +179,7 @@ def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings) -
         opts["inner"] = [g.model_dump(exclude_unset=True) for g in m.inner]
     req = JobRequest(kind=kind, inputs=inputs, graph=m.graph, graph_id=m.graph_id, params=params, device=m.device,
                      deadline_s=m.deadline_ms / 1e3 if m.deadline_ms is not None else None, options=opts,
-                     size_hint=len(body))
+                     size_hint=len(body), graph_strict=strict)
     return req, m.binary_output
 
 
@@ -390,12 +390,13 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
                                           "examples": examples.examples("register")}}}})
     async def register_graph(request: Request):
         body = await read_body(request, settings.max_body_bytes)
-        head = codec.parse_json(body)
+        head, strict = codec.loads(body)
         try:
             m = models.RegisterRequest.model_validate(head)
         except ValidationError as e:
             raise _validation_error(e) from None
-        out = await asyncio.to_thread(core.register_graph, m.graph) if len(body) > BIG else core.register_graph(m.graph)
+        out = await asyncio.to_thread(core.register_graph, m.graph, strict) if len(body) > BIG \
+            else core.register_graph(m.graph, strict)
         return JSONResponse(out, status_code=201)
 
     @graphs.get("/{graph_id}", operation_id="get_graph", response_model=models.GraphResponse, responses=err_docs)

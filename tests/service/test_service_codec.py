@@ -98,7 +98,8 @@ def test_binary_input_is_a_view_of_the_body():
     head = json.dumps({"inputs": [{"shape": [1024], "datatype": "FP32",
                                    "parameters": {"binary_data_size": a.nbytes}}]}).encode()
     body = head + a.tobytes()
-    parsed, reader = codec.split_body(body, str(len(head)))
+    parsed, reader, strict = codec.split_body(body, str(len(head)))
+    assert strict
     x = codec.decode_tensor(parsed["inputs"][0], "$.inputs[0]", reader)
     reader.finish()
     assert x.tolist() == a.tolist()
@@ -143,7 +144,7 @@ def test_binary_framing():
         codec.split_body(head, "x")
     with pytest.raises(InvalidRequest):
         codec.split_body(head, str(len(head) + 1))
-    _, reader = codec.split_body(head + b"\0\0", str(len(head)))
+    _, reader, _ = codec.split_body(head + b"\0\0", str(len(head)))
     with pytest.raises(InvalidRequest, match="after the last"):
         reader.finish()
     with pytest.raises(InvalidRequest, match="past the end"):
