@@ -309,8 +309,11 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
                     admission = core.admit()  # 429 under overload: the body is not stored, decoded or run
                 except Overloaded:
                     # read past (not stored): a client still sending would otherwise see the connection
-                    # reset instead of the 429 when the server closes a connection with unread data
-                    await discard_body(request, settings.max_body_bytes)
+                    # reset instead of the 429 when the server closes a connection with unread data. A
+                    # client that waits for 100 Continue (curl does for large bodies) has sent nothing:
+                    # it gets the 429 at once and never uploads the body.
+                    if request.headers.get("expect", "").lower() != "100-continue":
+                        await discard_body(request, settings.max_body_bytes)
                     raise
                 body, buf = await read_job_body(request, settings.max_body_bytes, settings.shm_threshold_bytes,
                                                 buffers)

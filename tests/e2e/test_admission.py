@@ -71,6 +71,15 @@ def test_bodies_still_arriving_hold_places_and_release_them(tiny_server):
             for _ in range(3):
                 refused = _start_upload(tiny_server.port, body, dict(headers, Connection="close"))
                 assert _finish(refused, body) == 429
+            # a client that waits for 100 Continue (curl, for large bodies) is refused before it uploads
+            waiting = socket.create_connection(("127.0.0.1", tiny_server.port))
+            head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+            waiting.sendall(f"POST /v1/eval HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n{head}"
+                            "Expect: 100-continue\r\n\r\n".encode())
+            waiting.settimeout(30)
+            status_line = waiting.recv(65536).split(b"\r\n", 1)[0]
+            waiting.close()
+            assert status_line.split(b" ")[1] == b"429", status_line  # not 100 Continue
         finally:
             codes = [_finish(s, body) for s in slow]
         assert codes == [200, 200]  # the admitted jobs ran
