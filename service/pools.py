@@ -10,6 +10,9 @@ loop: it reads worker pipes with `loop.add_reader`, so no thread per worker.
 - Deadline: a queued job past it is dropped; a running one fails (504) and its worker is
   given `deadline_grace_s` to finish before it is killed and replaced.
 - A worker that dies fails only its job (WorkerDied) and is replaced; restarts are counted.
+- Large outputs come back through shared-memory slots kept per worker (service.out_slots); large
+  inputs go as (segment, offset) refs into the request's buffer or a fresh segment (service.shm).
+- `room` (idle workers + free queue places) is what Core.admit reserves against.
 """
 from __future__ import annotations
 
