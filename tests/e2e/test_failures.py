@@ -55,17 +55,19 @@ XIN = slow_input(512)
 BUSY_K = 600
 
 
-def test_worker_killed_mid_job(server, client):
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGSEGV], ids=["kill-9", "segfault"])
+def test_worker_killed_mid_job(server, client, sig):
+    """kill -9 (also what the kernel's OOM killer sends) and a segfault as the kernel delivers it."""
     before = metric(client, "gradserve_worker_restarts_total", device="cpu", reason="died")
     th, box = in_thread(call, server.client(), "eval", {"graph": SLOW, "inputs": [XIN], "device": "cpu"}, "binary")
     w = busy_worker(client)
-    os.kill(w["pid"], signal.SIGKILL)
+    os.kill(w["pid"], sig)
     th.join(60)
     r = box["result"]
     assert r.status_code == 500, r.text
     err = error_of(r)
     assert err["code"] == "worker_died" and "died" in err["message"]
-    assert err["detail"]["device"] == w["device"]
+    assert err["detail"]["device"] == w["device"] and err["detail"]["exit_code"] == -sig
     assert_healthy(client)
     assert metric(client, "gradserve_worker_restarts_total", device="cpu", reason="died") == before + 1
     end = time.monotonic() + 30  # the replacement comes up
