@@ -207,7 +207,8 @@ class Core:
         return Admission(self)
 
     def devices(self) -> dict:
-        return {"pools": [p.describe() for p in self.pools.values()]}
+        # admitting: requests holding a place while their bodies arrive (see admit)
+        return {"pools": [p.describe() for p in self.pools.values()], "admitting": self.admitting}
 
     # -- graphs ----------------------------------------------------------------------------------------
     def _hash(self, d: Any, strict: bool = False) -> str:

@@ -61,7 +61,10 @@ def test_bodies_still_arriving_hold_places_and_release_them(tiny_server):
         assert c.post("/v1/eval", content=body, headers=headers).status_code == 200  # idle: admitted
         slow = [_start_upload(tiny_server.port, body, headers) for _ in range(2)]  # both places taken
         try:
-            time.sleep(0.5)  # the server has read their headers and admitted them
+            end = time.monotonic() + 30  # until the server has read their headers and admitted them
+            while c.get("/v1/devices").json()["admitting"] < 2:
+                assert time.monotonic() < end, "the slow uploads were not admitted"
+                time.sleep(0.02)
             r = c.post("/v1/eval", content=body, headers=headers)
             # the worker is idle, but two bodies are on their way to its two places
             assert r.status_code == 429, r.text[:300]
@@ -83,6 +86,7 @@ def test_bodies_still_arriving_hold_places_and_release_them(tiny_server):
         finally:
             codes = [_finish(s, body) for s in slow]
         assert codes == [200, 200]  # the admitted jobs ran
+        assert c.get("/v1/devices").json()["admitting"] == 0
         r = c.post("/v1/eval", content=body, headers=headers)  # their places are free again
         assert r.status_code == 200, r.text[:300]
         out = codec.decode_response(r.content, r.headers.get(codec.HEADER_LENGTH))
