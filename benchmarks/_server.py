@@ -3,11 +3,13 @@ until ready, and a closed-loop timing run (N requests over C concurrent callers,
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Awaitable, Callable
@@ -90,3 +92,52 @@ async def closed_loop(call: Callable[[], Awaitable[bool]], concurrency: int, n: 
     t0 = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return lat, time.perf_counter() - t0, errors
+
+
+def run_each(only: str, workloads: dict, start: Callable[[], object], results: dict, json_path: str | None) -> dict:
+    """Each workload named in `only` (comma-separated keys of `workloads`) against a fresh server from
+    `start()` (no state carried over), printed as it ends; `results` written to json_path at the end."""
+    for name in only.split(","):
+        srv = start()
+        try:
+            results[name] = workloads[name](srv)
+        finally:
+            srv.stop()
+        print(name, json.dumps(results[name], indent=1, default=float), flush=True)
+    if json_path:
+        Path(json_path).write_text(json.dumps(results, indent=1, default=float))
+    return results
+
+
+def raw_loopback(nbytes: int) -> float:
+    """Seconds to send nbytes over loopback TCP and get them back (the transport floor): a thread
+    echoes them with recv_into a preallocated buffer and sendall; the client does the same."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    port = srv.getsockname()[1]
+    payload = b"\1" * nbytes
+
+    def echo():
+        conn, _ = srv.accept()
+        buf = memoryview(bytearray(nbytes))
+        got = 0
+        while got < nbytes:
+            got += conn.recv_into(buf[got:], nbytes - got)
+        conn.sendall(buf)
+        conn.close()
+
+    th = threading.Thread(target=echo)
+    th.start()
+    c = socket.create_connection(("127.0.0.1", port))
+    t0 = time.perf_counter()
+    c.sendall(payload)
+    buf = memoryview(bytearray(nbytes))
+    got = 0
+    while got < nbytes:
+        got += c.recv_into(buf[got:], nbytes - got)
+    dt = time.perf_counter() - t0
+    c.close()
+    th.join()
+    srv.close()
+    return dt

@@ -18,11 +18,9 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -39,7 +37,8 @@ from service import codec  # noqa: E402
 from service.proto import gradserve_pb2 as pb  # noqa: E402
 from service.proto import gradserve_pb2_grpc as pb_grpc  # noqa: E402
 
-from benchmarks._server import closed_loop, free_port, server_binary, server_env, stop, summary, wait_ready  # noqa: E402,E501
+from benchmarks._server import (closed_loop, free_port, raw_loopback, run_each, server_binary,  # noqa: E402
+                               server_env, stop, summary, wait_ready)
 
 F32 = np.float32
 X = np.array([[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]], F32)
@@ -115,37 +114,6 @@ def s1(args, srv: Server) -> dict:
     return out
 
 
-def raw_loopback(nbytes: int) -> float:
-    """Seconds to send nbytes over loopback TCP and get them back (the transport floor)."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(1)
-    port = srv.getsockname()[1]
-    payload = b"\1" * nbytes
-
-    def echo():
-        conn, _ = srv.accept()
-        buf = bytearray()
-        while len(buf) < nbytes:
-            buf += conn.recv(1 << 20)
-        conn.sendall(buf)
-        conn.close()
-
-    th = threading.Thread(target=echo)
-    th.start()
-    c = socket.create_connection(("127.0.0.1", port))
-    t0 = time.perf_counter()
-    c.sendall(payload)
-    got = 0
-    while got < nbytes:
-        got += len(c.recv(1 << 20))
-    dt = time.perf_counter() - t0
-    c.close()
-    th.join()
-    srv.close()
-    return dt
-
-
 def s2(args, srv: Server) -> dict:
     n = (64 << 20) // 4 if not args.quick else (16 << 20) // 4
     gb = GraphBuilder("neg")
@@ -198,15 +166,8 @@ def main() -> int:
     if args.workers:
         env["GRADSERVE_CPU_WORKERS"] = str(args.workers)
     results: dict = {"machine": {"cpus": os.cpu_count(), "loadavg": os.getloadavg(), "grpcio": grpc.__version__}}
-    for s in args.only.split(","):
-        srv = Server(env)  # a fresh server per workload, serving HTTP and gRPC
-        try:
-            results[s] = {"S1": s1, "S2": s2}[s](args, srv)
-        finally:
-            srv.stop()
-        print(s, json.dumps(results[s], indent=1, default=float), flush=True)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1, default=float))
+    run_each(args.only, {"S1": lambda srv: s1(args, srv), "S2": lambda srv: s2(args, srv)},
+             lambda: Server(env), results, args.json)  # each server serves HTTP and gRPC
     return 0
 
 

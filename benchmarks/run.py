@@ -137,12 +137,17 @@ def run_variant(a, rounds: int) -> int:
                         ("W4", ew.w4, {"n": 1_000_000}), ("W5", ew.w5, {"npts": 1024})]:
         rows.append(bench_workload(fn(**kw), rounds, 0.05 if wid != "W1" else 0.02))
     res.setdefault("variants", {})[name] = {"machine": machine_info(), "workloads": rows}
+    _save(res, out, Path(a.report))
+    print(f"merged variant {name} into {out} and {a.report}")
+    return 0
+
+
+def _save(res: dict, out: Path, report: Path) -> None:
+    """The results JSON (written whole, then renamed: never half a file) and the report made from it."""
     tmp = out.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(res, indent=1, default=str))
     tmp.replace(out)
-    write_report(res, Path(a.report))
-    print(f"merged variant {name} into {out} and {a.report}")
-    return 0
+    write_report(res, report)
 
 
 def main(argv=None) -> int:
@@ -195,10 +200,7 @@ def main(argv=None) -> int:
     results["total_s"] = time.perf_counter() - t_start
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(results, indent=1, default=str))
-    tmp.replace(out)
-    write_report(results, Path(a.report))
+    _save(results, out, Path(a.report))
     print(f"wrote {out} and {a.report} in {results['total_s']:.0f}s")
     return 0
 

@@ -43,7 +43,7 @@ from engine.serialize import graph_from_json, graph_to_json  # noqa: E402
 from service import codec  # noqa: E402
 
 from benchmarks._server import closed_loop as timed_loop  # noqa: E402
-from benchmarks._server import free_port, pct, server_binary, server_env, stop, summary, wait_ready  # noqa: E402
+from benchmarks._server import free_port, pct, raw_loopback, run_each, server_binary, server_env, stop, summary, wait_ready  # noqa: E402,E501
 
 F32 = np.float32
 
@@ -199,40 +199,6 @@ def s1(args, srv: Proc) -> dict:
     finally:
         echo.terminate()
         echo.wait(10)
-
-
-def raw_loopback(nbytes: int) -> float:
-    """Seconds to send nbytes over loopback TCP and get them back (the transport floor): a thread
-    echoes them with recv_into a preallocated buffer and sendall; the client does the same."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(1)
-    port = srv.getsockname()[1]
-    payload = b"\1" * nbytes
-
-    def echo():
-        conn, _ = srv.accept()
-        buf = memoryview(bytearray(nbytes))
-        got = 0
-        while got < nbytes:
-            got += conn.recv_into(buf[got:], nbytes - got)
-        conn.sendall(buf)
-        conn.close()
-
-    th = threading.Thread(target=echo)
-    th.start()
-    c = socket.create_connection(("127.0.0.1", port))
-    t0 = time.perf_counter()
-    c.sendall(payload)
-    buf = memoryview(bytearray(nbytes))
-    got = 0
-    while got < nbytes:
-        got += c.recv_into(buf[got:], nbytes - got)
-    dt = time.perf_counter() - t0
-    c.close()
-    th.join()
-    srv.close()
-    return dt
 
 
 _echo_buffers: dict[int, memoryview] = {}
@@ -586,15 +552,8 @@ def main() -> int:
         env["GRADSERVE_CPU_WORKERS"] = str(args.workers)
     args.env = env
     results = {"machine": {"cpus": os.cpu_count(), "loadavg": os.getloadavg()}}
-    for s in args.only.split(","):
-        srv = Proc([server_binary()], env)  # a fresh server per workload: no state carried over
-        try:
-            results[s] = {"S1": s1, "S2": s2, "S3": s3, "S4": s4}[s](args, srv)
-        finally:
-            srv.stop()
-        print(s, json.dumps(results[s], indent=1, default=float), flush=True)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1, default=float))
+    run_each(args.only, {k: (lambda srv, f=f: f(args, srv)) for k, f in (("S1", s1), ("S2", s2), ("S3", s3), ("S4", s4))},
+             lambda: Proc([server_binary()], env), results, args.json)
     return 0
 
 

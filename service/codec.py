@@ -89,10 +89,6 @@ def split_body(body: bytes, header_length: str | None) -> tuple[Any, BinaryReade
     return value, BinaryReader(tail), strict
 
 
-def parse_json(raw) -> Any:
-    return loads(raw)[0]
-
-
 def loads(raw, what: str = "the body", path: str | None = None) -> tuple[Any, bool]:
     """(value, strict): strict when it is standard JSON, read by orjson (~5x faster than json on
     number-heavy bodies), so it holds no NaN or Infinity. json reads what orjson refuses (NaN and

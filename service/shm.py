@@ -267,23 +267,6 @@ def take_view(ref: tuple) -> np.ndarray:
     return np.frombuffer(mm, dtype=dtype, count=count, offset=off[0] if off else 0).reshape(shape)
 
 
-def take(ref: tuple) -> np.ndarray:
-    """Copy a ref's array out and unlink its segment (the receiver owns output segments)."""
-    if ref[0] == "inline":
-        return ref[1] if len(ref) == 2 else _from_raw(ref)
-    _, name, shape, dt, *_ = ref
-    seg = attach(name)
-    try:
-        out = np.empty(shape, dtype=np.dtype(dt))
-        src = np.ndarray(shape, dtype=np.dtype(dt), buffer=seg.buf)
-        np.copyto(out, src)
-        del src
-    finally:
-        seg.close()
-        _unlink(seg)
-    return out
-
-
 def close_all(segs: list, unlink_too: bool = False) -> None:
     for seg in segs:
         try:

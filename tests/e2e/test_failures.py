@@ -36,6 +36,14 @@ def metric(client: httpx.Client, name: str, **labels) -> float:
     return total
 
 
+def wait_for_metric(client: httpx.Client, name: str, at_least: float, why: str, timeout: float = 10,
+                    **labels) -> None:
+    end = time.monotonic() + timeout
+    while metric(client, name, **labels) < at_least:
+        assert time.monotonic() < end, why
+        time.sleep(0.1)
+
+
 def busy_worker(client: httpx.Client, pool: str = "cpu", timeout: float = 30) -> dict:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -89,10 +97,8 @@ def test_deadline_exceeded_and_worker_recycled(server, client):
     assert error_of(r)["code"] == "deadline_exceeded"
     assert time.monotonic() - t0 < 3
     assert_healthy(client)
-    end = time.monotonic() + 10
-    while metric(client, "gradserve_worker_restarts_total", device="cpu", reason="deadline") < before + 1:
-        assert time.monotonic() < end, "the worker still running the expired job was not recycled"
-        time.sleep(0.1)
+    wait_for_metric(client, "gradserve_worker_restarts_total", before + 1,
+                    "the worker still running the expired job was not recycled", device="cpu", reason="deadline")
     assert_healthy(client)
 
 
