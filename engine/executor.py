@@ -25,7 +25,7 @@ import numpy as np
 from .backends import Backend, get_backend
 from .errors import EngineError, ShapeError
 from .ir import AVal, Graph, tree_flatten, tree_unflatten
-from .ops.registry import FUNCTION_OPS, impl_rules
+from .ops.registry import FUNCTION_OPS, OPS, impl_rules
 
 NP_DTYPES = {"bool": np.bool_, "int32": np.int32, "int64": np.int64,
              "float16": np.float16, "float32": np.float32, "float64": np.float64}
@@ -197,119 +197,20 @@ def compile_graph(graph: Graph, backend: str | Backend = "numpy") -> Plan:
 
 
 # -- NumPy: the plan as one straight-line function over an arena of buffers -----------------------
-# Kernels that can write into a given buffer. Each reproduces impl_rules[op] exactly (same
-# ufuncs in the same order, so the same rounding), only with `out`. kind: "ew" = elementwise
-# (an input that dies at this step may share the output's buffer), "red" = reduction/matmul.
-_UNARY_UFUNC = {n: getattr(np, n) for n in (
-    "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh",
-    "asin", "acos", "atan", "asinh", "acosh", "atanh", "abs", "sign")}
-_UNARY_UFUNC["neg"] = np.negative
-_BINARY_UFUNC = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
-                 "pow": np.pow,
-                 "equal": np.equal, "not_equal": np.not_equal, "less": np.less, "less_equal": np.less_equal,
-                 "greater": np.greater, "greater_equal": np.greater_equal,
-                 "logical_and": np.logical_and, "logical_or": np.logical_or}
-
-
-def _k_maximum(x, y, o=None):
-    return np.maximum(x, y, out=o)
-
-
-def _k_minimum(x, y, o=None):
-    return np.minimum(x, y, out=o)
-
-
-def _k_square(x, o=None):
-    return np.multiply(x, x, o)
-
-
-def _k_reciprocal(x, o=None):
-    return np.divide(1, x, o)
-
-
-def _k_sigmoid(x, o=None):  # 1 / (1 + exp(-x)), as the impl
-    o = np.negative(x, o)
-    np.exp(o, o)
-    np.add(1, o, o)
-    return np.divide(1, o, o)
-
-
-def _k_rsqrt(x, o=None):  # 1 / sqrt(x)
-    o = np.sqrt(x, o)
-    return np.divide(1, o, o)
-
-
 def _out_kernel(e):
-    """(kernel(*ins, out) -> array, kind, source suffix for operands) or None when the op has none."""
-    op, a = e.op, e.attrs
+    """The op's NumPy out-kernel for this equation (its `np_out` flag): (kernel(*ins, out) -> array,
+    kind, operand suffixes) or None. kind: "ew" = elementwise (an input that dies at this step may
+    share the output's buffer), "red" = reduction / matmul."""
     if any(not isinstance(x.aval, AVal) for x in e.inputs) or len(e.outputs) != 1:
         return None
-    if op in _UNARY_UFUNC:
-        return _UNARY_UFUNC[op], "ew", None
-    if op in _BINARY_UFUNC:
-        return _BINARY_UFUNC[op], "ew", None
-    if op == "logical_not":
-        return np.logical_not, "ew", None
-    if op == "maximum":
-        return _k_maximum, "ew", None
-    if op == "minimum":
-        return _k_minimum, "ew", None
-    if op == "square":
-        return _k_square, "ew", None
-    if op == "reciprocal" and e.outputs[0].dtype.startswith("float"):
-        return _k_reciprocal, "ew", None
-    if op == "sigmoid":
-        return _k_sigmoid, "ew", None
-    if op == "rsqrt":
-        return _k_rsqrt, "ew", None
-    if op == "matmul":
-        ta, tb = a.get("transpose_a"), a.get("transpose_b")
-        return np.matmul, "red", (".mT" if ta else "", ".mT" if tb else "")
-    if op in ("sum", "mean") and e.outputs[0].dtype.startswith("float"):
-        axis, keepdims = a.get("axis"), a.get("keepdims", False)
-        axis = None if axis is None else tuple(axis)
-        red = np.add.reduce if op == "sum" else None
-        if red is not None:
-            return (lambda x, o=None: red(x, axis, None, o, keepdims)), "red", None
-        return (lambda x, o=None: np.mean(x, axis=axis, keepdims=keepdims, out=o)), "red", None
-    if op == "reduce_to" and e.outputs[0].dtype.startswith("float"):
-        x_shape, shape = tuple(e.inputs[0].shape), tuple(a["shape"])
-        lead = len(x_shape) - len(shape)
-        axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape) if d == 1 and x_shape[lead + i] != 1)
-        keep = tuple(1 if i in axes else d for i, d in enumerate(x_shape))
-
-        def k_reduce_to(x, o=None):
-            if o is None:
-                return np.reshape(np.add.reduce(x, axes, None, None, True), shape)
-            np.add.reduce(x, axes, None, o.reshape(keep), True)
-            return o
-        return k_reduce_to, "red", None
-    return None
+    make = OPS[e.op].np_out
+    return None if make is None else make(e)
 
 
 def _view_kernel(e):
-    """Ops that only re-view their input on NumPy: a kernel with attributes pre-parsed, or None."""
-    op, a = e.op, e.attrs
-    if op in ("identity", "stop_gradient"):
-        return "alias"
-    if op == "index":
-        import sys
-
-        parse = getattr(sys.modules.get(impl_rules["index"].__module__), "parse_index", None)
-        if parse is None:
-            return None
-        idx = parse(a["index"], e.inputs[0].aval.ndim)
-        return lambda x: x[idx]
-    if op == "reshape":
-        shape = tuple(e.outputs[0].shape)
-        return lambda x: np.reshape(x, shape)
-    if op == "squeeze" or op == "expand_dims":
-        shape = tuple(e.outputs[0].shape)
-        return lambda x: np.reshape(x, shape)
-    if op == "broadcast_to":
-        shape = tuple(a["shape"])
-        return lambda x: np.broadcast_to(x, shape)
-    return None
+    """The op's NumPy view kernel (its `np_view` flag): a kernel with attributes bound, "alias", or None."""
+    make = OPS[e.op].np_view
+    return None if make is None else make(e)
 
 
 class NumpyProgram:

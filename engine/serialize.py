@@ -16,13 +16,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 from typing import Any
 
 import numpy as np
 
 from .builder import Builder
 from .errors import EngineError, InvalidGraph, LimitExceeded, ShapeError
-from .ir import DTYPES, AVal, Graph, UniqueNames, Var, tree_flatten
+from .ir import DTYPES, AVal, Graph, UniqueNames, Var, check_size, tree_flatten
 from .ops.registry import FUNCTION_OPS
 
 FORMAT = "gradserve.graph/1"
@@ -49,10 +50,11 @@ def tensor_from_json(d: Any, path: str, *, max_elements: int | None = None) -> n
         raise InvalidGraph(f"unknown dtype {dtype!r}; known: {', '.join(DTYPES)}", path=f"{path}.dtype")
     if not isinstance(shape, list) or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in shape):
         raise InvalidGraph("shape must be a list of non-negative integers", path=f"{path}.shape")
-    n = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    check_size(tuple(shape), "tensor", path=f"{path}.shape")
+    n = math.prod(shape)
     if max_elements is not None and n > max_elements:
-        raise LimitExceeded(f"tensor has {n} elements, above the limit of {max_elements}", path=path,
-                            limit=max_elements)
+        raise LimitExceeded(f"tensor has {n} elements, above the limit of {max_elements} (max_elements)", path=path,
+                            setting="max_elements", limit=max_elements, value=n)
     npd = np.dtype(NP_DTYPES[dtype])
     if "b64" in d:
         try:
@@ -150,7 +152,8 @@ def graph_from_json(d: Any, limits: Limits | None = None) -> Graph:
         raise InvalidGraph(f"unsupported format {fmt!r}; this server reads {FORMAT!r}", path="$.format")
     fjson = _expect(d, "functions", dict, "$", {})
     if len(fjson) > limits.max_functions:
-        raise LimitExceeded(f"{len(fjson)} functions, above the limit of {limits.max_functions}", path="$.functions")
+        raise LimitExceeded(f"{len(fjson)} functions, above the limit of {limits.max_functions} (max_functions)",
+                            path="$.functions", setting="max_functions", limit=limits.max_functions, value=len(fjson))
     total = [0]
     functions: dict[str, Graph] = {}
     # Functions may use functions defined before them (in order); recursion is impossible by construction.
@@ -182,6 +185,7 @@ def _load_one(d, path, functions, limits, total, *, top, name) -> Graph:
         dtype = item.get("dtype")
         if dtype not in DTYPES:
             raise InvalidGraph(f"unknown dtype {dtype!r}; known: {', '.join(DTYPES)}", path=f"{p}.dtype")
+        check_size(tuple(shape), "a tensor", path=f"{p}.shape")
         return AVal(tuple(shape), dtype)
 
     inputs = []
@@ -209,7 +213,8 @@ def _load_one(d, path, functions, limits, total, *, top, name) -> Graph:
         p = f"{path}.nodes[{i}]"
         total[0] += 1
         if limits.max_nodes is not None and total[0] > limits.max_nodes:
-            raise LimitExceeded(f"graph has more than {limits.max_nodes} nodes", path=p, limit=limits.max_nodes)
+            raise LimitExceeded(f"graph has more than {limits.max_nodes} nodes (max_nodes)", path=p,
+                                setting="max_nodes", limit=limits.max_nodes, value=total[0])
         if not isinstance(nd, dict):
             raise InvalidGraph("a node must be an object", path=p)
         op = _expect(nd, "op", str, p)
@@ -244,7 +249,8 @@ def _load_one(d, path, functions, limits, total, *, top, name) -> Graph:
 
     def tree(t, p, depth=0):
         if depth > limits.max_depth:
-            raise LimitExceeded("outputs nested too deeply", path=p)
+            raise LimitExceeded(f"outputs nested deeper than {limits.max_depth} (max_depth)", path=p,
+                                setting="max_depth", limit=limits.max_depth, value=depth)
         if isinstance(t, list):
             return tuple(tree(s, f"{p}[{k}]", depth + 1) for k, s in enumerate(t))
         if not isinstance(t, str) or t not in env:

@@ -6,22 +6,10 @@ rule states) and must preserve shape and dtype of every output.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .ir import AVal, Var
-
-# Elementwise ops whose value on uniform inputs is a uniform output: fold them.
-_FOLD_UNARY = {
-    "neg": lambda a: -a, "exp": math.exp, "sin": math.sin, "cos": math.cos,
-    "square": lambda a: a * a, "tanh": math.tanh, "abs": abs,
-    "sign": lambda a: float(np.sign(a)), "stop_gradient": lambda a: a,
-}
-_FOLD_BINARY = {
-    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-}
-
+from .ops.registry import OPS
 
 def _round(value: float, dtype: str) -> float:
     """The value as the dtype stores it, so folding equals running."""
@@ -30,12 +18,6 @@ def _round(value: float, dtype: str) -> float:
     if dtype == "bool":
         return float(bool(value))
     return float(int(value))
-
-
-# Binary elementwise ops with NumPy broadcasting: an operand that only broadcasts to the
-# output can be given in its smaller shape (a fill as a 0-d scalar, a broadcast_to as its
-# source) with the same value at every output element.
-_BCAST_BINARY = frozenset({"add", "sub", "mul", "div", "pow", "maximum", "minimum"})
 
 
 def producer(b, v: Var):
@@ -94,6 +76,7 @@ def simplify_emit(b, op: str, ins: tuple[Var, ...], attrs: dict, out_avals: list
         return None
     out = out_avals[0]
     u = [b.uniform.get(x.id) for x in ins]
+    od = OPS[op]
 
     def same(x: Var) -> bool:
         return x.aval == out
@@ -101,16 +84,13 @@ def simplify_emit(b, op: str, ins: tuple[Var, ...], attrs: dict, out_avals: list
     def fill(value: float):
         return [b.full(out.shape, _round(value, out.dtype), out.dtype)]
 
-    # constant folding of uniform values
-    if ins and all(v is not None for v in u) and out.dtype.startswith("float"):
-        if op in _FOLD_UNARY:
-            try:
-                return fill(_FOLD_UNARY[op](u[0]))
-            except (OverflowError, ValueError):
-                return None
-        if op in _FOLD_BINARY:
-            return fill(_FOLD_BINARY[op](u[0], u[1]))
-    if op in ("broadcast_to", "reshape", "expand_dims", "squeeze", "transpose", "cast") and u[0] is not None:
+    # constant folding of uniform values (an op's `fold` is its value on Python floats)
+    if ins and od.fold is not None and all(v is not None for v in u) and out.dtype.startswith("float"):
+        try:
+            return fill(od.fold(*u))
+        except (OverflowError, ValueError):
+            return None
+    if od.rearranges and u[0] is not None:
         return fill(u[0])
     if op in ("sum", "reduce_to") and u[0] is not None:
         n_in = ins[0].aval.size
@@ -119,7 +99,9 @@ def simplify_emit(b, op: str, ins: tuple[Var, ...], attrs: dict, out_avals: list
     if op == "mean" and u[0] is not None:
         return fill(u[0])
 
-    if op in _BCAST_BINARY and len(ins) == 2 and ins[0].dtype == ins[1].dtype == out.dtype:
+    # an operand that only broadcasts to the output can be given in its smaller shape (a fill as a
+    # 0-d scalar, a broadcast_to as its source): the same value at every output element
+    if od.broadcasts and len(ins) == 2 and ins[0].dtype == ins[1].dtype == out.dtype:
         # an operand that only broadcasts to the output shape: a non-scalar fill becomes a
         # 0-d fill; a broadcast_to is bypassed (NumPy broadcasting gives each output element
         # the same operand value). Only when the other operand already has the output shape.
