@@ -41,7 +41,7 @@ def inline(b: Builder, g: Graph, args: list[Var], penv: dict[str, Var], depth: i
                              node=p.name)
         env[p.id] = penv[p.name]
     for i, e in enumerate(g.eqns):
-        label = f"{g.name}/{i}:{e.op}"
+        label = f"{g.source}.nodes[{i}]:{e.op}" if g.source else f"{g.name}/{i}:{e.op}"
         try:
             ins = [env[x.id] for x in e.inputs]
         except KeyError:
@@ -137,7 +137,8 @@ def backward(b: Builder, fwd, outs: list[Var], cts: list[Var | None], wrt: list[
         if rule is None:
             raise DifferentiationError(f"failed to compute gradient: op {e.op!r} has no reverse-mode rule",
                                        node=label, op=e.op)
-        b.node_label = f"{label} (reverse rule of {e.op})"  # not the stale label of the last forward eqn
+        # the caller's node this eqn came from, not the stale label of the last forward eqn
+        b.node_label = f"{e.label or label} (reverse rule of {e.op})"
         out_cts = [ct.pop(o.id, None) for o in e.outputs]
         in_cts = rule(b, list(e.inputs), list(e.outputs), out_cts, **e.attrs)
         for x, c in zip(e.inputs, in_cts):
@@ -169,7 +170,7 @@ def expand_jvp(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[st
         if rule is None:
             raise DifferentiationError(f"failed to compute derivative: op {e.op!r} has no forward-mode rule",
                                        node=label, op=e.op)
-        b.node_label = f"{label} (forward rule of {e.op})"
+        b.node_label = f"{e.label or label} (forward rule of {e.op})"
         for o, t in zip(e.outputs, rule(b, list(e.inputs), list(e.outputs), ts, **e.attrs)):
             if t is not None and is_float(o.dtype):
                 tangent[o.id] = b.broadcast(t, o.shape)

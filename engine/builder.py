@@ -204,7 +204,7 @@ class Outer:
                  budget: Budget | None = None):
         self.fns = dict(g.functions)
         self.fname = fresh_name(self.fns, base or (g.name + "_" if g.name else "f"))
-        self.fns[self.fname] = Graph(g.inputs, g.params, g.eqns, g.outputs, {}, {}, self.fname)
+        self.fns[self.fname] = Graph(g.inputs, g.params, g.eqns, g.outputs, {}, {}, self.fname, source=g.source)
         self.inputs = [Var(v.aval, v.name) for v in g.inputs]
         self.params = [Var(p.aval, p.name) for p in g.params]
         self.b = Builder(functions=self.fns, max_nodes=max_nodes, budget=budget)

@@ -68,8 +68,10 @@ class Plan:
         steps = []
         step_eqns = []
         out_ids = {v.id for v in tree_flatten(graph.outputs)}
-        for e in graph.eqns:
+        for k, e in enumerate(graph.eqns):
             fn = functools.partial(impl_rules[e.op], xp, **e.attrs) if e.attrs else functools.partial(impl_rules[e.op], xp)
+            if OPS[e.op].runtime_checked:
+                fn = _naming(fn, e.label or f"{k}:{e.op}")
             if e.op == "broadcast_to" and e.outputs[0].id in out_ids:
                 # an output is a fresh, writable array, never a read-only stride-0 view
                 fn = functools.partial(_broadcast_copy, xp, shape=tuple(e.attrs["shape"]))
@@ -103,6 +105,8 @@ class Plan:
         self.env0 = [None] * self.n_slots
         for i, v in consts.items():
             self.env0[i] = v
+        self.const_bytes = sum(_nbytes(v) for v in consts.values())
+        self.est_bytes: int | None = None  # the estimate it was admitted with (Engine.plan sets it)
         self.program = None
         if backend.name == "numpy" and len(self.steps) <= PROGRAM_MAX_STEPS:
             self.program = NumpyProgram(self, step_eqns, slot)
@@ -151,16 +155,90 @@ class Plan:
                 if name in params:
                     v = np.asarray(params[name])
                     check_inputs([self.param_avals[name]], [v], what=f"parameter {name!r}")
-                else:
+                elif name in pv:
                     v = pv[name]
+                else:
+                    raise _missing_params([n for n in self.param_names if n not in params and n not in pv])
                 ps.append(v)
         elif self.param_names:
+            missing = [name for name in self.param_names if name not in pv]
+            if missing:
+                raise _missing_params(missing)
             ps = [pv[name] for name in self.param_names]
         else:
             ps = ()
         if self.program is not None:
             return self.program(arrays, ps)
         return run_numpy(self, arrays, dict(zip(self.param_names, ps)))
+
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes this plan holds between runs: folded constants and its NumPy arenas."""
+        prog = self.program
+        return self.const_bytes + (prog.arena_bytes * max(len(prog._arenas), 1) if prog is not None else 0)
+
+    def release(self) -> None:
+        """Drop the arenas now (an evicted plan; a run in flight keeps its own until it ends).
+        The constants go with the plan object."""
+        if self.program is not None:
+            self.program._arenas.clear()
+
+
+def _naming(fn, label: str):
+    """fn, with the node named in the typed errors it raises (an op that checks its input values)."""
+    def run(*args):
+        try:
+            return fn(*args)
+        except EngineError as e:
+            if e.node is None:
+                e.node = label
+                e.args = (f"{e.message} (node {label})",)
+            raise
+    return run
+
+
+def _missing_params(names: list[str]) -> ShapeError:
+    return ShapeError(f"parameter(s) {names} have no value in the graph and none was given; send them with the "
+                      "request", path=f"params.{names[0]}", missing=names)
+
+
+def _nbytes(v) -> int:
+    n = getattr(v, "nbytes", None)
+    return int(n) if n is not None else 0
+
+
+def aval_bytes(av: AVal) -> int:
+    return av.size * np.dtype(NP_DTYPES[av.dtype]).itemsize
+
+
+def estimate_bytes(graph: Graph) -> int:
+    """Bytes a run of the flat `graph` may hold at its peak, from the avals alone (nothing is
+    allocated): its inputs and parameters, every constant the plan folds and keeps, and the
+    intermediates alive at the worst step (each at full size: a view is counted as a copy).
+    An upper bound of what compiling and running it allocates, to refuse a job before it runs."""
+    runtime = {v.id for v in list(graph.inputs) + list(graph.params)}
+    held = sum(aval_bytes(v.aval) for v in list(graph.inputs) + list(graph.params))
+    out_ids = {v.id for v in tree_flatten(graph.outputs)}
+    last: dict[int, int] = {}
+    for k, e in enumerate(graph.eqns):
+        for x in e.inputs:
+            last[x.id] = k
+    live: dict[int, int] = {}
+    cur = peak = 0
+    for k, e in enumerate(graph.eqns):
+        if not any(x.id in runtime for x in e.inputs):
+            held += sum(aval_bytes(o.aval) for o in e.outputs)  # folded at compile time, kept with the plan
+            continue
+        for o in e.outputs:
+            runtime.add(o.id)
+            live[o.id] = aval_bytes(o.aval)
+            cur += live[o.id]
+        peak = max(peak, cur)
+        for v in list(e.inputs) + list(e.outputs):  # dead after this step (an unused output at once)
+            if last.get(v.id, k) == k and v.id not in out_ids and v.id in live:
+                cur -= live.pop(v.id)
+    return held + peak
 
 
 def _broadcast_copy(xp, x, shape):

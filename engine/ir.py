@@ -158,6 +158,8 @@ class Graph:
     name: str = "main"
     # what each flat output is, named for the caller (set by the transforms; None: not derived)
     output_names: list[str] | None = None
+    # the caller's JSON path of this graph ("$", "$.functions.f"): errors name its nodes by it
+    source: str | None = None
 
     @property
     def flat_outputs(self) -> list[Var]:

@@ -22,6 +22,7 @@ def rebuild(g: Graph) -> Graph:
         if e.op == "identity":
             env[e.outputs[0].id] = ins[0]
             continue
+        b.node_label = e.label
         for o, n in zip(e.outputs, b.emit(e.op, ins, e.attrs)):
             env[o.id] = n
     outs = tree_unflatten(g.outputs, [env[v.id] for v in tree_flatten(g.outputs)])
@@ -71,9 +72,9 @@ class _SignMotion:
         self.mat: dict[int, Var] = {}  # new var id -> its materialised negation
         self.eqns: list[Eqn] = []
 
-    def emit(self, op, ins, aval, attrs=None) -> Var:
+    def emit(self, op, ins, aval, attrs=None, label=None) -> Var:
         out = Var(aval)
-        self.eqns.append(Eqn(op, tuple(ins), attrs or {}, (out,)))
+        self.eqns.append(Eqn(op, tuple(ins), attrs or {}, (out,), label))
         return out
 
     def get(self, x) -> tuple[Var, bool]:
@@ -95,7 +96,7 @@ class _SignMotion:
     def step(self, e: Eqn) -> None:
         out = e.outputs[0] if len(e.outputs) == 1 else None
         if out is None or not is_float(out.dtype) or not (self._arith(e, out) or self._linear(e, out)):
-            self.eqns.append(Eqn(e.op, tuple(self.value(x) for x in e.inputs), e.attrs, e.outputs))
+            self.eqns.append(Eqn(e.op, tuple(self.value(x) for x in e.inputs), e.attrs, e.outputs, e.label))
 
     def _linear(self, e: Eqn, out: Var) -> bool:
         """A sign moves past a linear, sign-symmetric op (sums and matrix products round
@@ -106,7 +107,7 @@ class _SignMotion:
         if len(e.inputs) == 1:
             if not self.sole(e.inputs[0], out):
                 return False
-            self.env[out.id] = (self.emit(e.op, [self.get(e.inputs[0])[0]], out.aval, e.attrs), True)
+            self.env[out.id] = (self.emit(e.op, [self.get(e.inputs[0])[0]], out.aval, e.attrs, e.label), True)
             return True
         if len(e.inputs) != 2:
             return False
@@ -115,7 +116,7 @@ class _SignMotion:
             return False
         a = self.get(e.inputs[0])[0] if na else self.value(e.inputs[0])
         b = self.get(e.inputs[1])[0] if nb else self.value(e.inputs[1])
-        self.env[out.id] = (self.emit(e.op, [a, b], out.aval, e.attrs), na != nb)
+        self.env[out.id] = (self.emit(e.op, [a, b], out.aval, e.attrs, e.label), na != nb)
         return True
 
     def _arith(self, e: Eqn, out: Var) -> bool:

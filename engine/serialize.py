@@ -159,8 +159,10 @@ def graph_from_json(d: Any, limits: Limits | None = None) -> Graph:
     # Functions may use functions defined before them (in order); recursion is impossible by construction.
     for fname, fd in fjson.items():
         functions[fname] = _load_one(fd, f"$.functions.{fname}", functions, limits, total, top=False, name=fname)
+        functions[fname].source = f"$.functions.{fname}"
     g = _load_one(d, "$", functions, limits, total, top=True, name=d.get("name", "main"))
     g.functions = functions
+    g.source = "$"
     return g
 
 

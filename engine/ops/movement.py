@@ -3,6 +3,7 @@ split, tile, static indexing (index / index_scatter) and gather / scatter_add.""
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -426,8 +427,21 @@ def _gather_infer(avals, axis):
     return [AVal(x.shape[:ax] + idx.shape + x.shape[ax + 1:], x.dtype)]
 
 
+def _check_indices(xp, idx, n: int, op: str, axis: int) -> None:
+    """Indices lie in [-n, n): a run-time check, the input's fault (a ShapeError, not a crash).
+    The executor adds the node (the op is flagged runtime_checked)."""
+    if math.prod(idx.shape) == 0:
+        return
+    lo, hi = int(xp.min(idx)), int(xp.max(idx))
+    if lo < -n or hi >= n:
+        bad = hi if hi >= n else lo
+        raise ShapeError(f"{op}: index {bad} out of range for axis {axis} of size {n} (indices lie in [-{n}, {n}))",
+                         index=bad, size=n, axis=axis)
+
+
 def _gather_impl(xp, x, idx, axis):
     ax = axis % x.ndim
+    _check_indices(xp, idx, x.shape[ax], "gather", axis)
     flat = xp.take(x, xp.reshape(idx, (-1,)), axis=ax)
     return xp.reshape(flat, tuple(x.shape[:ax]) + tuple(idx.shape) + tuple(x.shape[ax + 1:]))
 
@@ -445,20 +459,23 @@ def _scatter_infer(avals, shape, axis):
 
 def _scatter_impl(xp, v, idx, shape, axis):
     ax = axis % len(shape)
+    _check_indices(xp, idx, shape[ax], "scatter_add", axis)
     flat = xp.reshape(v, tuple(shape[:ax]) + (-1,) + tuple(shape[ax + 1:]))
     target = xp.zeros(tuple(shape), dtype=v.dtype)
     return xp.index_add(target, ax, xp.reshape(idx, (-1,)), flat)
 
 
 defop("gather", 2, _gather_infer, attrs={"axis": Attr("int", 0)},
-      doc="gather(x, indices): slices of x at integer `indices` along `axis` (MindSpore Gather)")
+      doc="gather(x, indices): slices of x at integer `indices` along `axis` (MindSpore Gather)",
+      runtime_checked=True)
 impl_rules["gather"] = _gather_impl
 vjp_rules["gather"] = lambda b, ins, outs, cts, axis: [
     b.scatter_add(cts[0], ins[1], shape=ins[0].shape, axis=axis), None]
 jvp_rules["gather"] = lambda b, ins, outs, ts, axis: [None if ts[0] is None else b.gather(ts[0], ins[1], axis=axis)]
 
 defop("scatter_add", 2, _scatter_infer, attrs={"shape": Attr("shape"), "axis": Attr("int", 0)},
-      doc="zeros of `shape` with values added at integer `indices` along `axis` (the transpose of gather)")
+      doc="zeros of `shape` with values added at integer `indices` along `axis` (the transpose of gather)",
+      runtime_checked=True)
 impl_rules["scatter_add"] = _scatter_impl
 vjp_rules["scatter_add"] = lambda b, ins, outs, cts, shape, axis: [b.gather(cts[0], ins[1], axis=axis), None]
 jvp_rules["scatter_add"] = lambda b, ins, outs, ts, shape, axis: [

@@ -46,6 +46,8 @@ class OpDef:
       np_out          eqn -> (kernel(*ins, out), kind, operand suffixes) | None: a NumPy kernel
                       that writes into a given buffer, bit-identical to the impl rule
       np_view         eqn -> kernel | "alias" | None: a NumPy kernel that only re-views its input
+      runtime_checked the impl checks its input values (e.g. indices in range) and raises a typed
+                      error; the executor names the node in it
     """
 
     name: str
@@ -65,11 +67,12 @@ class OpDef:
     fold: Callable[..., float] | None = None
     np_out: Callable[[Any], Any] | None = None
     np_view: Callable[[Any], Any] | None = None
+    runtime_checked: bool = False
 
 
 # The flags above that passes read (tests/engine/test_op_registry.py checks each is declared).
 FLAGS = ("commutative", "linear", "sign_symmetric", "cse", "broadcasts", "rearranges", "fold", "np_out",
-         "np_view", "nondiff")
+         "np_view", "runtime_checked")
 
 OPS: dict[str, OpDef] = {}
 impl_rules: dict[str, Callable] = {}
