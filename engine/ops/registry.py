@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import InvalidGraph, UnknownOp
-from ..ir import AVal
+from ..ir import DTYPES, AVal
 
 REQUIRED = object()
 
@@ -147,8 +147,6 @@ def _coerce_attr(op: str, key: str, spec: Attr, value: Any, node: str | None):
             raise bad("must be a list of non-negative integers")
         return tuple(int(v) for v in value)
     if k == "dtype":
-        from ..ir import DTYPES
-
         if value not in DTYPES:
             raise bad(f"must be one of {', '.join(DTYPES)}")
         return value

@@ -244,3 +244,26 @@ def test_a_parameter_without_a_value_is_a_typed_error():
         assert "'z'" in str(ei.value) and ei.value.detail["missing"] == ["z"]
     out = Engine().run(g, [np.ones(2, np.float32)], {"z": np.full(2, 3, np.float32)})
     np.testing.assert_array_equal(out, [3, 3])
+
+
+def test_a_derived_graph_sent_as_json_keeps_the_callers_node_names():
+    """What the service does: derive, send the JSON form to a worker, load it there. With the
+    source map beside it, a run-time error names the caller's node, not `grad_net_0/...`."""
+    from engine.serialize import caller_path, source_map
+
+    dg = grad(graph_from_json(_gather_json()), 0)
+    sources = source_map(dg)
+    assert set(sources.values()) == {"$"}
+    loaded = graph_from_json(graph_to_json(dg), sources=sources)
+    x, bad = np.ones((5, 2), np.float32), np.array([0, 9, 1])
+    with pytest.raises(ShapeError) as ei:
+        Engine().run(loaded, [x, bad])
+    assert ei.value.node.startswith("$.nodes[1]:gather")
+    # without it the derived names show; caller_path maps them back
+    with pytest.raises(ShapeError) as ei:
+        Engine().run(graph_from_json(graph_to_json(dg)), [x, bad])
+    fname = next(iter(sources))
+    assert ei.value.node.startswith(f"$.functions.{fname}.nodes[1]:gather")
+    assert caller_path(sources, ei.value.node).startswith("$.nodes[1]:gather")
+    assert caller_path(sources, f"{fname}/3:mul") == "$.nodes[3]:mul"
+    assert caller_path(sources, "$.inputs[0]") == "$.inputs[0]"
