@@ -9,14 +9,15 @@ from .models import close
 
 
 class SumSq(nn.Cell):
-    """loss = sum(net(x)^2) / 2."""
+    """loss = sum((c * net(x))^2) / 2, c fixed and random (a norm-invariant output, as after a final
+    layer norm, would make the plain sum of squares nearly constant)."""
 
-    def __init__(self, net):
+    def __init__(self, net, c):
         super().__init__()
-        self.net = net
+        self.net, self.c = net, Tensor(c)
 
     def construct(self, x):
-        y = self.net(x)
+        y = self.net(x) * self.c
         return (y * y).sum() / 2
 
 
@@ -39,10 +40,11 @@ def check_against_torch(net, model, x: torch.Tensor, names=None, jvp_model=None)
     close(net(Tensor(xn)).asnumpy(), model(x).detach().numpy(), "value")
 
     # gradients w.r.t. the input and all weights
-    loss = SumSq(net)
+    c = np.random.default_rng(5).uniform(0.5, 1.5, model(x).shape).astype(np.float32)
+    loss = SumSq(net, c)
     gx, gw = ops.grad(loss, grad_position=0, weights=net.trainable_params())(Tensor(xn))
     xt = x.clone().requires_grad_(True)
-    lt = (model(xt) ** 2).sum() / 2
+    lt = ((model(xt) * torch.from_numpy(c)) ** 2).sum() / 2
     want = torch.autograd.grad(lt, [xt] + [params[n] for n in got_names], create_graph=True)
     close(gx.asnumpy(), want[0].detach().numpy(), "grad x")
     assert len(gw) == len(got_names)
