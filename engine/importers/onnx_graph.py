@@ -14,14 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .graph_writer import GraphWriter, UnsupportedModel
+from .graph_writer import GraphWriter, ModelLimitExceeded, UnsupportedModel
 from .onnx_ops import HANDLERS, _np_dtype, fold
-
-
-class ModelLimitExceeded(UnsupportedModel):
-    def __init__(self, message: str, limit: str, value: int):
-        super().__init__(message)
-        self.limit, self.value = limit, value
 
 
 def load_model(model):
@@ -203,6 +197,8 @@ def onnx_to_writer(model, *, input_shapes: dict | None = None, limits: dict | No
         _check_sizes(ctx, node)
     outputs = [ctx.val(o.name) for o in m.graph.output]
     ctx.w.frozen |= {ctx.env[n] for n in ctx.frozen if n in ctx.env}
+    order = {ctx.env.get(t.name): i for i, t in enumerate(m.graph.initializer)}
+    ctx.w.params.sort(key=lambda p: order.get(p["name"], len(order)))  # the model's own order
     return ctx.w, outputs
 
 

@@ -5,7 +5,7 @@ The torch.export and StableHLO importers live in the SDK (clients/python/gradser
 only the ONNX path is needed by the server. Nothing here imports the engine, so the copy runs
 without it; the engine re-checks every document it loads.
 """
-from .graph_writer import GraphWriter, UnsupportedModel
-from .onnx_graph import ModelLimitExceeded, onnx_to_graph, onnx_to_writer
+from .graph_writer import GraphWriter, ModelLimitExceeded, UnsupportedModel
+from .onnx_graph import onnx_to_graph, onnx_to_writer
 
 __all__ = ["GraphWriter", "UnsupportedModel", "ModelLimitExceeded", "onnx_to_graph", "onnx_to_writer"]

@@ -26,6 +26,14 @@ class UnsupportedModel(ValueError):
         self.op, self.node, self.version = op, node, version
 
 
+class ModelLimitExceeded(UnsupportedModel):
+    """A model bigger than the caller's limits (`limit` names which, `value` is it)."""
+
+    def __init__(self, message: str, limit: str, value: int):
+        super().__init__(message)
+        self.limit, self.value = limit, value
+
+
 def _probe(shape):
     """A zero-stride array of `shape`: NumPy computes result shapes on it without allocating."""
     return np.lib.stride_tricks.as_strided(np.zeros(1, np.bool_), shape=tuple(shape), strides=(0,) * len(shape))

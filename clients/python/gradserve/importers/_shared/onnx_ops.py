@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from . import composites as C
-from .graph_writer import UnsupportedModel
+from .graph_writer import ModelLimitExceeded, UnsupportedModel
 
 HANDLERS: dict = {}
 _UNARY = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "Exp": "exp", "Log": "log", "Sqrt": "sqrt",
@@ -167,6 +167,7 @@ def fold(ctx, node, attrs) -> bool:
     if not names or not all(ctx.is_const(n) for n in names):
         return False
     xs = [ctx.cval(n, node) if n else None for n in _ins(node)[:len(node.input)]]
+    _check_fold_size(ctx, node, xs)
     if op in _FOLD:
         r = _FOLD[op](*xs)
     elif op == "ConstantOfShape":
@@ -194,6 +195,25 @@ def fold(ctx, node, attrs) -> bool:
         return False
     ctx.consts[out] = np.asarray(r)
     return True
+
+
+FOLD_MAX_ELEMENTS = 1 << 24  # constants computed here, when the caller sets no max_elements
+
+
+def _check_fold_size(ctx, node, xs) -> None:
+    """Refuse a constant too big to compute, before NumPy allocates it (ConstantOfShape [1e5, 1e5])."""
+    op = node.op_type
+    if op in ("ConstantOfShape", "Expand"):
+        shape = [int(d) for d in xs[-1].reshape(-1)]
+        n = math.prod(np.broadcast_shapes(xs[0].shape, tuple(shape))) if op == "Expand" else math.prod(shape)
+    elif op == "Range":
+        n = int(max(0, math.ceil((float(xs[1]) - float(xs[0])) / float(xs[2])))) if float(xs[2]) else 0
+    else:
+        n = max((x.size for x in xs if x is not None), default=0)
+    cap = ctx.limits.get("max_elements") or FOLD_MAX_ELEMENTS
+    if n > cap:
+        raise ModelLimitExceeded(f"node {node.name!r} ({op}) makes a constant of {n} elements, above the limit "
+                                 f"max_elements={cap}", "max_elements", cap)
 
 
 # -- elementwise ----------------------------------------------------------------------------------------
