@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
-from . import codec, examples, models, shm
+from . import codec, examples, models, onnx_graphs, shm
 from .core import Core, JobRequest
 from .errors import InvalidRequest, Overloaded, PayloadTooLarge, ServiceError, Unauthorized, http_status
 from .settings import Settings
@@ -432,6 +432,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
 
     for r in (jobs, graphs, devices, health):
         app.include_router(r)
+    onnx_graphs.mount(app, core, settings, auth, read_body)  # POST /v1/graphs, application/onnx
     if not keys:  # no auth dependency to run: the job routes skip FastAPI's request handling
         app.router.routes[0:0] = fast_routes
 

@@ -22,13 +22,15 @@ from . import ops  # noqa: E402  (after Tensor)
 from . import nn  # noqa: E402
 from . import context  # noqa: E402
 from ._trace import trace_graph  # noqa: E402
+from .importers import from_jax, from_onnx, from_torch  # noqa: E402  (torch/jax/onnx load on call)
 
 float16, float32, float64, int32, int64, bool_ = (dtype.float16, dtype.float32, dtype.float64, dtype.int32,
                                                   dtype.int64, dtype.bool_)
 
 __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_hash", "Tensor", "Parameter",
            "ParameterTuple", "nn", "ops", "dtype", "context", "errors", "set_context", "get_context",
-           "reset_context", "GRAPH_MODE", "PYNATIVE_MODE", "trace_graph", "__version__",
+           "reset_context", "GRAPH_MODE", "PYNATIVE_MODE", "trace_graph", "__version__", "from_onnx", "from_torch",
+           "from_jax",
            "GradserveError", "APIConnectionError", "APITimeoutError", "APIStatusError", "InvalidRequest",
            "InvalidGraph", "UnknownOp", "ShapeError", "DifferentiationError", "AuthError", "GraphNotFound",
            "PayloadTooLarge", "LimitExceeded", "Overloaded", "InternalError", "WorkerDied", "DeviceUnavailable",

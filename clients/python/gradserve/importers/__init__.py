@@ -1,0 +1,55 @@
+"""Bring your model: `from_onnx`, `from_torch` (torch.export), `from_jax` (jax.export / StableHLO).
+
+Each returns an `nn.Cell` (`ImportedCell`) whose `trainable_params()` are the model's weights and
+whose call takes the model's inputs in order. onnx, torch and jax are optional extras
+(`pip install gradserve-client[onnx|torch|jax]`), imported only when their importer is called.
+An op the importer cannot map exactly raises `UnsupportedModel` naming the op, node and version.
+"""
+from __future__ import annotations
+
+from ._cell import ImportedCell
+from ._shared.graph_writer import UnsupportedModel
+
+
+def _need(module: str, extra: str):
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(f"this importer needs the {module!r} package: pip install 'gradserve-client[{extra}]'") \
+            from None
+
+
+def from_onnx(model, input_shapes: dict | None = None) -> ImportedCell:
+    """An ONNX model (path, bytes or onnx.ModelProto) as a Cell; `input_shapes` fixes dynamic dims."""
+    _need("onnx", "onnx")
+    from ._cell import cell_from_writer
+    from ._shared.onnx_graph import onnx_to_writer
+
+    w, outputs = onnx_to_writer(model, input_shapes=input_shapes)
+    return cell_from_writer(w, outputs, "onnx_model")
+
+
+def from_torch(module, example_args, *, decompose: bool = True) -> ImportedCell:
+    """A torch.nn.Module exported with torch.export at `example_args` (Core ATen after decompositions)."""
+    _need("torch", "torch")
+    from .torch_import import torch_to_cell
+
+    return torch_to_cell(module, tuple(example_args) if isinstance(example_args, (tuple, list)) else (example_args,),
+                         decompose=decompose)
+
+
+def from_jax(fn, *example_args, params=None) -> ImportedCell:
+    """A JAX function exported with jax.export at `example_args` and read from its StableHLO.
+
+    With `params` (a pytree of arrays), `fn(params, *args)` is exported and the leaves of `params`
+    become the Cell's trainable parameters; the Cell takes `args`.
+    """
+    _need("jax", "jax")
+    from .jax_import import jax_to_cell
+
+    return jax_to_cell(fn, example_args, params)
+
+
+__all__ = ["from_onnx", "from_torch", "from_jax", "ImportedCell", "UnsupportedModel"]

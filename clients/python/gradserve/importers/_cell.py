@@ -1,0 +1,93 @@
+"""`ImportedCell`: an `nn.Cell` that carries a pre-built `gradserve.graph/1` graph.
+
+Its weights are `Parameter`s (so `trainable_params()`, `GradOperation(get_by_list=True)` and
+`grad(..., weights=...)` see them); `construct` adds the graph as a *function* of the trace
+and emits one `call` node over it, so the whole SDK (grad, jvp, vjp, jacobians, nesting) works
+on it and the engine differentiates the imported nodes like any others.
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from .._tensor import Parameter, Tensor
+from .._trace import cast, current, unflatten
+from ..errors import ShapeError
+from ..nn import Cell
+
+
+def _rename(body: dict, ren: dict) -> dict:
+    """The body with parameter names replaced (the trace may have renamed one on a clash)."""
+    if all(k == v for k, v in ren.items()):
+        return body
+    b = copy.deepcopy(body)
+    for p in b["params"]:
+        p["name"] = ren[p["name"]]
+    for nd in b["nodes"]:
+        nd["inputs"] = [ren.get(n, n) for n in nd["inputs"]]
+
+    def tree(t):
+        return [tree(s) for s in t] if isinstance(t, list) else ren.get(t, t)
+
+    b["outputs"] = tree(b["outputs"])
+    return b
+
+
+class ImportedCell(Cell):
+    """Built by `from_onnx` / `from_torch` / `from_jax`; `graph` is the graph/1 document (with values)."""
+
+    def __init__(self, graph: dict, out_avals: list, frozen=(), label: str = "imported"):
+        super().__init__()
+        self.graph_doc = graph
+        self.params = [Parameter(Tensor(_decode(p["value"])), name=p["name"], requires_grad=p["name"] not in frozen)
+                       for p in graph["params"]]
+        object.__setattr__(self, "_gs_body", {
+            "name": label, "inputs": graph["inputs"],
+            "params": [{k: p[k] for k in ("name", "shape", "dtype")} for p in graph["params"]],
+            "nodes": graph["nodes"], "outputs": graph["outputs"]})
+        object.__setattr__(self, "_gs_out", [(tuple(s), d) for s, d in out_avals])
+        object.__setattr__(self, "_gs_label", label)
+
+    @property
+    def input_signature(self) -> list[dict]:
+        return [dict(i) for i in self.graph_doc["inputs"]]
+
+    def construct(self, *inputs):
+        sig = self._gs_body["inputs"]
+        if len(inputs) != len(sig):
+            raise TypeError(f"{self._gs_label} takes {len(sig)} input(s) ({', '.join(i['name'] for i in sig)}), "
+                            f"got {len(inputs)}")
+        tr = current()
+        names = []
+        for x, s in zip(inputs, sig):
+            x = x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+            if tuple(x.shape) != tuple(s["shape"]):
+                raise ShapeError(f"input {s['name']!r} of {self._gs_label}: expected shape {s['shape']}, "
+                                 f"got {list(x.shape)} (imported graphs have static shapes)")
+            names.append(tr.ref(cast(x, s["dtype"]) if x._dtype != s["dtype"] else x))
+        ren = {p.name: tr.declare_param(p) for p in self.params}
+        fn = tr.add_function(_rename(self._gs_body, ren), self._gs_label)
+        outs = tr.emit("call", names, {"fn": fn}, self._gs_out)
+        tree = self._gs_body["outputs"]
+        return outs[0] if isinstance(tree, str) else unflatten(_tdef(tree), outs)
+
+
+def _tdef(tree):
+    return ("tuple", tuple(_tdef(t) for t in tree)) if isinstance(tree, list) else "*"
+
+
+def _decode(t: dict) -> np.ndarray:
+    import base64
+
+    dt = np.dtype(t["dtype"])
+    if "b64" in t:
+        return np.frombuffer(base64.b64decode(t["b64"]), dtype=dt.newbyteorder("<")).astype(dt).reshape(t["shape"])
+    return np.asarray(t["data"], dtype=dt).reshape(t["shape"])
+
+
+def cell_from_writer(w, outputs: list, label: str) -> ImportedCell:
+    from .._trace import tensor_json
+
+    doc = w.doc(outputs[0] if len(outputs) == 1 else outputs, tensor_json)
+    return ImportedCell(doc, [w.avals[o] for o in outputs], frozen=w.frozen, label=label)

@@ -1,0 +1,213 @@
+"""jax.export -> StableHLO -> `gradserve.graph/1` -> `ImportedCell`.
+
+Why StableHLO and not the jaxpr: the exported StableHLO module is JAX's portable serialisation
+contract (what jax.export versions and ships); the jaxpr is an internal, version-to-version IR.
+The module is read with the MLIR Python bindings that jaxlib ships (a structured walk of typed
+operations and attributes, not text matching). Private functions (func.call) are inlined.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._shared.graph_writer import GraphWriter, UnsupportedModel
+
+_ELEM = {"f32": "float32", "f64": "float64", "f16": "float16", "i32": "int32", "i64": "int64", "i1": "bool",
+         "ui32": "int64", "ui8": "int64"}
+_UN = {"negate": "neg", "tanh": "tanh", "exponential": "exp", "log": "log", "sine": "sin", "cosine": "cos",
+       "tan": "tan", "sqrt": "sqrt", "rsqrt": "rsqrt", "abs": "abs", "logistic": "sigmoid",
+       "exponential_minus_one": "expm1", "log_plus_one": "log1p", "sign": "sign", "not": "logical_not"}
+_BIN = {"add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "maximum": "maximum",
+        "minimum": "minimum", "power": "pow", "and": "logical_and", "or": "logical_or"}
+_CMP = {"EQ": "equal", "NE": "not_equal", "LT": "less", "LE": "less_equal", "GT": "greater", "GE": "greater_equal"}
+_RED = {"add": ("sum", 0.0), "maximum": ("max", -np.inf), "minimum": ("min", np.inf), "multiply": ("prod", 1.0)}
+
+
+def _aval(t):
+    from jaxlib.mlir import ir
+
+    rt = ir.RankedTensorType(t)
+    et = str(rt.element_type)
+    if et not in _ELEM:
+        raise UnsupportedModel(f"element type {et} is not supported")
+    return [int(d) for d in rt.shape], _ELEM[et]  # a tuple: compared with (shape, dtype) of the writer
+
+
+def _ints(attr) -> list[int]:
+    from jaxlib.mlir import ir
+
+    return [int(v) for v in ir.DenseI64ArrayAttr(attr)]
+
+
+def _dense(attr, shape, dtype) -> np.ndarray:
+    from jaxlib.mlir import ir
+
+    a = ir.DenseElementsAttr(attr)
+    if a.is_splat:
+        v = a.get_splat_value()
+        v = ir.FloatAttr(v).value if dtype.startswith("float") else (ir.BoolAttr(v).value if dtype == "bool"
+                                                                     else ir.IntegerAttr(v).value)
+        return np.full(shape, v, dtype=dtype)
+    return np.asarray(np.array(a), dtype=dtype).reshape(shape)
+
+
+class _Fn:
+    """Converts one func.func body into writer calls; `env` maps MLIR value names to graph values."""
+
+    def __init__(self, w: GraphWriter, funcs: dict):
+        self.w, self.funcs = w, funcs
+        self.consts: dict[str, np.ndarray] = {}
+
+    def run(self, func, args: list[str]) -> list[str]:
+        block = func.regions[0].blocks[0]
+        env = {a.get_name(): v for a, v in zip(block.arguments, args)}
+        for op in block.operations:
+            name = op.operation.name
+            if name == "func.return":
+                return [env[o.get_name()] for o in op.operands]
+            ins = [env[o.get_name()] for o in op.operands]
+            try:
+                outs = self.op(op, name, ins)
+            except UnsupportedModel as e:
+                if e.op is None:
+                    e.op = name
+                    e.args = (f"op {name} ({op.location}): {e.args[0]}",)
+                raise
+            for r, v in zip(op.results, outs):
+                if (list(self.w.shape(v)), self.w.dtype(v)) != _aval(r.type):
+                    raise UnsupportedModel(f"op {name} mapped to {self.w.avals[v]}, StableHLO says {_aval(r.type)}",
+                                           op=name)
+                env[r.get_name()] = v
+        raise UnsupportedModel("function without func.return")
+
+    def op(self, op, name: str, ins: list[str]) -> list[str]:
+        w = self.w
+        short = name.split(".", 1)[1] if name.startswith("stablehlo.") else None
+        shape, dtype = _aval(op.results[0].type) if len(op.results) else (None, None)
+        if short in _UN:
+            return [w.unary(_UN[short], ins[0])]
+        if short in _BIN:
+            return [w.binary(_BIN[short], ins[0], ins[1])]
+        if short == "constant":
+            a = _dense(op.attributes["value"], shape, dtype)
+            v = w.const(a)
+            self.consts[v] = a
+            return [v]
+        if short == "compare":
+            from jaxlib.mlir.dialects import stablehlo
+
+            d = stablehlo.ComparisonDirectionAttr(op.attributes["comparison_direction"]).value
+            return [w.binary(_CMP[d], ins[0], ins[1])]
+        if short == "select":
+            return [w.where(*ins)]
+        if short == "convert":
+            return [w.cast(ins[0], dtype)]
+        if short == "reshape":
+            return [w.reshape(ins[0], shape)]
+        if short == "transpose":
+            return [w.transpose(ins[0], _ints(op.attributes["permutation"]))]
+        if short == "broadcast_in_dim":
+            return [self.broadcast(ins[0], _ints(op.attributes["broadcast_dimensions"]), shape)]
+        if short == "dot_general":
+            return [self.dot_general(op, ins[0], ins[1], shape)]
+        if short == "reduce":
+            return [self.reduce(op, ins)]
+        if short == "slice":
+            st, lim, strd = (_ints(op.attributes[k]) for k in ("start_indices", "limit_indices", "strides"))
+            return [w.index(ins[0], [[a, b, c] for a, b, c in zip(st, lim, strd)])]
+        if short == "concatenate":
+            from jaxlib.mlir import ir
+
+            return [w.concat(ins, ir.IntegerAttr(op.attributes["dimension"]).value)]
+        if short == "iota":
+            from jaxlib.mlir import ir
+
+            d = ir.IntegerAttr(op.attributes["iota_dimension"]).value
+            a = np.broadcast_to(np.arange(shape[d]).reshape([-1 if i == d else 1 for i in range(len(shape))]), shape)
+            return [w.const(a.astype(dtype))]
+        if short == "clamp":
+            lo, x, hi = ins
+            return [w.binary("minimum", w.binary("maximum", x, lo), hi)]
+        if name == "func.call":
+            from jaxlib.mlir import ir
+
+            callee = ir.FlatSymbolRefAttr(op.attributes["callee"]).value
+            return self.run(self.funcs[callee], ins)
+        raise UnsupportedModel(f"op {name} is not supported by the StableHLO importer ({op.location})", op=name)
+
+    def broadcast(self, x: str, dims: list[int], shape: list[int]) -> str:
+        w = self.w
+        if dims != sorted(dims):
+            x = w.transpose(x, [dims.index(d) for d in sorted(dims)])
+            dims = sorted(dims)
+        s = w.shape(x)
+        mid = [1] * len(shape)
+        for i, d in enumerate(dims):
+            mid[d] = s[i]
+        return w.broadcast_to(w.reshape(x, mid), shape)
+
+    def dot_general(self, op, a: str, b: str, shape) -> str:
+        from jaxlib.mlir.dialects import stablehlo
+
+        w = self.w
+        dn = stablehlo.DotDimensionNumbers(op.attributes["dot_dimension_numbers"])
+        lb, rb = list(dn.lhs_batching_dimensions), list(dn.rhs_batching_dimensions)
+        lc, rc = list(dn.lhs_contracting_dimensions), list(dn.rhs_contracting_dimensions)
+        sa, sb = w.shape(a), w.shape(b)
+        lf = [i for i in range(len(sa)) if i not in lb + lc]
+        rf = [i for i in range(len(sb)) if i not in rb + rc]
+        prod = lambda s, ix: int(np.prod([s[i] for i in ix], dtype=np.int64))  # noqa: E731
+        bshape = [sa[i] for i in lb]
+        a2 = w.reshape(w.transpose(a, lb + lf + lc), [prod(sa, lb), prod(sa, lf), prod(sa, lc)])
+        b2 = w.reshape(w.transpose(b, rb + rc + rf), [prod(sb, rb), prod(sb, rc), prod(sb, rf)])
+        return w.reshape(w.matmul(a2, b2), bshape + [sa[i] for i in lf] + [sb[i] for i in rf])
+
+    def reduce(self, op, ins: list[str]) -> str:
+        w = self.w
+        if len(ins) != 2:
+            raise UnsupportedModel("variadic reduce (several operands)")
+        body = [o.operation.name for o in op.regions[0].blocks[0].operations]
+        kind = body[0].split(".", 1)[1] if len(body) == 2 else None
+        if kind not in _RED:
+            raise UnsupportedModel(f"reduce with body {body}")
+        red, ident = _RED[kind]
+        y = w.reduce(red, ins[0], _ints(op.attributes["dimensions"]))
+        init = self.consts.get(ins[1])
+        if init is None or init.size != 1 or float(init.reshape(-1)[0]) != ident:
+            y = w.binary({"sum": "add", "max": "maximum", "min": "minimum", "prod": "mul"}[red], y, ins[1])
+        return y
+
+
+def jax_to_writer(fn, example_args: tuple, params=None):
+    import jax
+    from jax import export
+    from jax._src.interpreters import mlir as jmlir
+    from jaxlib.mlir import ir
+
+    call_args = ((params,) if params is not None else ()) + tuple(example_args)
+    exp = export.export(jax.jit(fn))(*call_args)
+    leaves_kp = jax.tree_util.tree_flatten_with_path(call_args)[0]
+    n_param = len(jax.tree_util.tree_leaves(params)) if params is not None else 0
+    kept = set(exp.module_kept_var_idx)
+    w = GraphWriter(getattr(fn, "__name__", "jax_fn"))
+    args = []
+    for i, (path, leaf) in enumerate(leaves_kp):
+        a = np.asarray(leaf)
+        if i < n_param:
+            name = ".".join(str(getattr(k, "key", getattr(k, "idx", k))) for k in path[1:])
+            v = w.param(name or f"p{i}", a)
+        else:
+            v = w.input(f"x{i - n_param}", a.shape, a.dtype)
+        if i in kept:
+            args.append(v)
+    with jmlir.make_ir_context() as ctx:
+        mod = ir.Module.parse(exp.mlir_module(), context=ctx)
+        funcs = {ir.StringAttr(op.attributes["sym_name"]).value: op for op in mod.body.operations}
+        outputs = _Fn(w, funcs).run(funcs["main"], args)
+    return w, outputs
+
+
+def jax_to_cell(fn, example_args: tuple, params=None):
+    from ._cell import cell_from_writer
+
+    w, outputs = jax_to_writer(fn, tuple(example_args), params)
+    return cell_from_writer(w, outputs, getattr(fn, "__name__", "jax_fn"))

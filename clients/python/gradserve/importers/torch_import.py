@@ -1,0 +1,463 @@
+"""torch.export (Core ATen after run_decompositions) -> `gradserve.graph/1` -> `ImportedCell`.
+
+Parameters become trainable Parameters, buffers (batch-norm running statistics) untrainable
+ones, lifted constants constants. Every node's result shape and dtype are checked against
+torch's own (node.meta["val"]), so a mapping that is not exact fails here, not later.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._shared import composites as C
+from ._shared.graph_writer import GraphWriter, UnsupportedModel
+
+ATEN: dict = {}
+
+
+def aten(*names):
+    def deco(fn):
+        for n in names:
+            ATEN[n] = fn
+        return fn
+    return deco
+
+
+def _np(t) -> np.ndarray:
+    return t.detach().cpu().contiguous().numpy()
+
+
+def _dt(torch_dtype) -> str:
+    return str(torch_dtype).split(".")[-1]
+
+
+class _Ctx:
+    def __init__(self, w: GraphWriter):
+        self.w = w
+        self.env: dict = {}
+
+    def v(self, a, like: str | None = None):
+        """A graph value: a Node's value, or a Python number made a constant (of `like`'s dtype)."""
+        import torch.fx
+
+        if isinstance(a, torch.fx.Node):
+            return self.env[a.name]
+        if isinstance(a, (int, float, bool)):
+            return self.w.scalar_like(a, like) if like is not None else self.w.const(np.asarray(a, np.float32))
+        raise UnsupportedModel(f"unexpected argument {a!r}")
+
+    def pair(self, a, b):
+        """Two operands, numbers taking the tensor's dtype."""
+        import torch.fx
+
+        if isinstance(a, torch.fx.Node) and isinstance(b, torch.fx.Node):
+            va, vb = self.env[a.name], self.env[b.name]
+            if self.w.dtype(va) != self.w.dtype(vb):
+                dt = _promote(self.w.dtype(va), self.w.dtype(vb))
+                va, vb = self.w.cast(va, dt), self.w.cast(vb, dt)
+            return va, vb
+        if isinstance(a, torch.fx.Node):
+            va = self.env[a.name]
+            if isinstance(b, float) and not self.w.dtype(va).startswith("float"):
+                va = self.w.cast(va, "float32")
+            return va, self.v(b, va)
+        vb = self.env[b.name]
+        return self.v(a, vb), vb
+
+
+def _promote(a: str, b: str) -> str:
+    order = ["bool", "int32", "int64", "float16", "float32", "float64"]
+    return max(a, b, key=order.index)
+
+
+# -- elementwise ---------------------------------------------------------------------------------------
+_UN = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid", "exp": "exp", "log": "log", "sqrt": "sqrt",
+       "rsqrt": "rsqrt", "neg": "neg", "abs": "abs", "erf": "erf", "sin": "sin", "cos": "cos", "tan": "tan",
+       "sinh": "sinh", "cosh": "cosh", "asin": "asin", "acos": "acos", "atan": "atan", "expm1": "expm1",
+       "log1p": "log1p", "reciprocal": "reciprocal", "sign": "sign", "logical_not": "logical_not"}
+for _k, _op in _UN.items():
+    ATEN[f"aten.{_k}.default"] = (lambda op: lambda c, x: c.w.unary(op, c.v(x)))(_op)
+
+_BIN = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow", "maximum": "maximum",
+        "minimum": "minimum", "eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater",
+        "ge": "greater_equal", "logical_and": "logical_and", "logical_or": "logical_or"}
+
+
+def _binary(op):
+    def rule(c, a, b, alpha=1, rounding_mode=None):
+        if rounding_mode is not None:
+            raise UnsupportedModel(f"div rounding_mode={rounding_mode!r}")
+        va, vb = c.pair(a, b)
+        if alpha != 1:
+            vb = c.w.mul(vb, c.w.scalar_like(alpha, vb))
+        return c.w.binary(op, va, vb)
+    return rule
+
+
+for _k, _op in _BIN.items():
+    for _ov in ("Tensor", "Scalar", "default", "Tensor_Scalar", "Tensor_Tensor"):
+        ATEN[f"aten.{_k}.{_ov}"] = _binary(_op)
+
+
+@aten("aten.where.self")
+def _where(c, cond, a, b):
+    va, vb = c.pair(a, b)
+    return c.w.where(c.v(cond), va, vb)
+
+
+@aten("aten.gelu.default")
+def _gelu(c, x, approximate="none"):
+    return C.gelu(c.w, c.v(x), approximate)
+
+
+@aten("aten.silu.default")
+def _silu(c, x):
+    x = c.v(x)
+    return c.w.mul(x, c.w.unary("sigmoid", x))
+
+
+@aten("aten.leaky_relu.default")
+def _leaky(c, x, slope=0.01):
+    x = c.v(x)
+    return c.w.where(c.w.binary("greater", x, c.w.scalar_like(0, x)), x, c.w.mul(x, c.w.scalar_like(slope, x)))
+
+
+@aten("aten.softplus.default")
+def _softplus(c, x, beta=1, threshold=20):
+    if beta != 1:
+        raise UnsupportedModel(f"softplus beta={beta}")
+    return c.w.unary("softplus", c.v(x))
+
+
+@aten("aten.clamp.default", "aten.hardtanh.default")
+def _clamp(c, x, lo=None, hi=None):
+    x = c.v(x)
+    if lo is not None:
+        x = c.w.binary("maximum", x, c.w.scalar_like(lo, x))
+    if hi is not None:
+        x = c.w.binary("minimum", x, c.w.scalar_like(hi, x))
+    return x
+
+
+@aten("aten._to_copy.default")
+def _to_copy(c, x, dtype=None, **kw):
+    return c.v(x) if dtype is None else c.w.cast(c.v(x), _dt(dtype))
+
+
+@aten("aten.clone.default", "aten.alias.default", "aten.detach.default", "aten.lift_fresh_copy.default",
+      "aten.contiguous.default")
+def _identity(c, x, **kw):
+    return c.v(x)
+
+
+@aten("aten.full_like.default")
+def _full_like(c, x, value, dtype=None, **kw):
+    x = c.v(x)
+    return c.w.const(np.full(c.w.shape(x), value, dtype=_dt(dtype) if dtype else c.w.dtype(x)))
+
+
+@aten("aten.full.default")
+def _full(c, size, value, dtype=None, **kw):
+    return c.w.const(np.full(size, value, dtype=_dt(dtype) if dtype else "float32"))
+
+
+@aten("aten.scalar_tensor.default")
+def _scalar_tensor(c, value, dtype=None, **kw):
+    return c.w.const(np.asarray(value, dtype=_dt(dtype) if dtype else "float32"))
+
+
+@aten("aten.any.dim", "aten.any.dims")
+def _any(c, x, dim=None, keepdim=False):
+    x = c.w.cast(c.v(x), "float32")
+    m = c.w.reduce("max", x, [dim] if isinstance(dim, int) else dim, keepdims=keepdim)
+    return c.w.binary("greater", m, c.w.scalar_like(0, m))
+
+
+# -- reductions and normalisation ---------------------------------------------------------------------------
+def _reduce(op):
+    def rule(c, x, dim=None, keepdim=False, dtype=None):
+        return c.w.reduce(op, c.v(x), None if dim in (None, []) else ([dim] if isinstance(dim, int) else dim),
+                          keepdims=keepdim)
+    return rule
+
+
+for _n, _op in (("sum.dim_IntList", "sum"), ("sum.default", "sum"), ("mean.dim", "mean"), ("mean.default", "mean"),
+                ("amax.default", "max"), ("amin.default", "min"), ("prod.default", "prod"),
+                ("logsumexp.default", "logsumexp")):
+    ATEN[f"aten.{_n}"] = _reduce(_op)
+
+
+@aten("aten._softmax.default")
+def _softmax(c, x, dim, half_to_float=False):
+    return c.w.softmax("softmax", c.v(x), dim)
+
+
+@aten("aten._log_softmax.default")
+def _log_softmax(c, x, dim, half_to_float=False):
+    return c.w.softmax("log_softmax", c.v(x), dim)
+
+
+@aten("aten._native_batch_norm_legit_no_training.default")
+def _bn(c, x, weight, bias, mean, var, momentum, eps):
+    x = c.v(x)
+    ch = c.w.shape(x)[1]
+    weight = c.v(weight) if weight is not None else c.w.const(np.ones(ch, c.w.dtype(x)))
+    bias = c.v(bias) if bias is not None else c.w.const(np.zeros(ch, c.w.dtype(x)))
+    return (C.batch_norm(c.w, x, weight, bias, c.v(mean), c.v(var), eps), None, None)
+
+
+@aten("aten.native_layer_norm.default")
+def _ln(c, x, shape, weight, bias, eps):
+    x = c.v(x)
+    axis = len(c.w.shape(x)) - len(shape)
+    return (C.layer_norm(c.w, x, c.v(weight) if weight is not None else None,
+                         c.v(bias) if bias is not None else None, axis, eps), None, None)
+
+
+# -- linear algebra, convolution, pooling --------------------------------------------------------------------
+@aten("aten.mm.default", "aten.bmm.default", "aten.matmul.default")
+def _mm(c, a, b):
+    return c.w.matmul(c.v(a), c.v(b))
+
+
+@aten("aten.addmm.default")
+def _addmm(c, bias, a, b, beta=1, alpha=1):
+    y = c.w.matmul(c.v(a), c.v(b))
+    if alpha != 1:
+        y = c.w.mul(y, c.w.scalar_like(alpha, y))
+    bv = c.v(bias)
+    if beta != 1:
+        bv = c.w.mul(bv, c.w.scalar_like(beta, bv))
+    return c.w.add(y, bv)
+
+
+@aten("aten.convolution.default")
+def _conv(c, x, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
+    if transposed:
+        raise UnsupportedModel("transposed convolution is not supported yet")
+    x = c.v(x)
+    nd = len(c.w.shape(x)) - 2
+    rep = lambda v: list(v) * nd if len(v) == 1 else list(v)  # noqa: E731
+    return C.conv(c.w, x, c.v(weight), c.v(bias) if bias is not None else None, strides=rep(stride),
+                  pads=[(p, p) for p in rep(padding)], dilations=rep(dilation), groups=groups)
+
+
+def _rep(v, nd):
+    v = [v] if isinstance(v, int) else list(v)
+    return v * nd if len(v) == 1 else v
+
+
+@aten("aten.max_pool2d_with_indices.default", "aten.max_pool3d_with_indices.default",
+      "aten.max_pool1d_with_indices.default")
+def _maxpool(c, x, kernel, stride=(), padding=0, dilation=1, ceil_mode=False):
+    x = c.v(x)
+    nd = len(c.w.shape(x)) - 2
+    kernel = _rep(kernel, nd)
+    y = C.pool(c.w, "max", x, kernel=kernel, strides=_rep(stride, nd) if stride else kernel,
+               pads=[(p, p) for p in _rep(padding, nd)], dilations=_rep(dilation, nd), ceil_mode=ceil_mode)
+    return (y, None)
+
+
+@aten("aten.avg_pool2d.default", "aten.avg_pool3d.default", "aten.avg_pool1d.default")
+def _avgpool(c, x, kernel, stride=(), padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None):
+    if divisor_override is not None:
+        raise UnsupportedModel("avg_pool divisor_override")
+    x = c.v(x)
+    nd = len(c.w.shape(x)) - 2
+    kernel = _rep(kernel, nd)
+    return C.pool(c.w, "avg", x, kernel=kernel, strides=_rep(stride, nd) if stride else kernel,
+                  pads=[(p, p) for p in _rep(padding, nd)], ceil_mode=ceil_mode, count_include_pad=count_include_pad)
+
+
+@aten("aten._adaptive_avg_pool2d.default", "aten._adaptive_avg_pool3d.default", "aten.adaptive_avg_pool1d.default")
+def _adaptive_avg(c, x, output_size):
+    x = c.v(x)
+    spatial = c.w.shape(x)[2:]
+    out = _rep(output_size, len(spatial))
+    if any(s % o for s, o in zip(spatial, out)):
+        raise UnsupportedModel(f"adaptive average pooling of {list(spatial)} to {out} (only exact divisions)")
+    k = [s // o for s, o in zip(spatial, out)]
+    return C.pool(c.w, "avg", x, kernel=k, strides=k, pads=[(0, 0)] * len(k))
+
+
+# -- shapes ----------------------------------------------------------------------------------------------------
+@aten("aten.view.default", "aten._unsafe_view.default", "aten.reshape.default")
+def _view(c, x, shape):
+    return c.w.reshape(c.v(x), shape)
+
+
+@aten("aten.permute.default")
+def _permute(c, x, perm):
+    return c.w.transpose(c.v(x), perm)
+
+
+@aten("aten.t.default")
+def _t(c, x):
+    x = c.v(x)
+    return c.w.transpose(x, [1, 0]) if len(c.w.shape(x)) == 2 else x
+
+
+@aten("aten.transpose.int")
+def _transpose(c, x, d0, d1):
+    x = c.v(x)
+    perm = list(range(len(c.w.shape(x))))
+    perm[d0], perm[d1] = perm[d1], perm[d0]
+    return c.w.transpose(x, perm)
+
+
+@aten("aten.expand.default")
+def _expand(c, x, size, implicit=False):
+    x = c.v(x)
+    s = c.w.shape(x)
+    lead = len(size) - len(s)
+    target = [s[i - lead] if d == -1 else d for i, d in enumerate(size)]
+    return c.w.broadcast_to(x, target)
+
+
+@aten("aten.unsqueeze.default")
+def _unsqueeze(c, x, dim):
+    x = c.v(x)
+    s = list(c.w.shape(x))
+    s.insert(dim % (len(s) + 1), 1)
+    return c.w.reshape(x, s)
+
+
+@aten("aten.squeeze.dims", "aten.squeeze.dim", "aten.squeeze.default")
+def _squeeze(c, x, dims=None):
+    x = c.v(x)
+    s = c.w.shape(x)
+    dims = range(len(s)) if dims is None else ([dims] if isinstance(dims, int) else dims)
+    drop = {d % len(s) for d in dims if s[d % len(s)] == 1}
+    return c.w.reshape(x, [d for i, d in enumerate(s) if i not in drop])
+
+
+@aten("aten.select.int")
+def _select(c, x, dim, index):
+    x = c.v(x)
+    s = c.w.shape(x)
+    dim %= len(s)
+    return c.w.index(x, [[0, d, 1] for d in s[:dim]] + [int(index) % s[dim]])
+
+
+@aten("aten.slice.Tensor")
+def _slice(c, x, dim=0, start=None, end=None, step=1):
+    x = c.v(x)
+    s = c.w.shape(x)
+    dim %= len(s)
+    r = range(*slice(start, end, step).indices(s[dim]))
+    items = [[0, d, 1] for d in s]
+    items[dim] = [r.start, r.stop, r.step]
+    return c.w.index(x, items)
+
+
+@aten("aten.cat.default")
+def _cat(c, xs, dim=0):
+    vals = [c.v(x) for x in xs]
+    dt = vals[0]
+    return c.w.concat([c.w.cast(v, c.w.dtype(dt)) for v in vals], dim)
+
+
+@aten("aten.split_with_sizes.default")
+def _split_sizes(c, x, sizes, dim=0):
+    return tuple(c.w.split(c.v(x), sizes, dim))
+
+
+@aten("aten.split.Tensor")
+def _split(c, x, size, dim=0):
+    x = c.v(x)
+    n = c.w.shape(x)[dim]
+    return tuple(c.w.split(x, [size] * (n // size) + ([n % size] if n % size else []), dim))
+
+
+@aten("aten.embedding.default")
+def _embedding(c, weight, idx, *rest):
+    return c.w.gather(c.v(weight), c.v(idx), 0)
+
+
+@aten("aten.index_select.default")
+def _index_select(c, x, dim, idx):
+    return c.w.gather(c.v(x), c.v(idx), dim)
+
+
+# -- the driver ----------------------------------------------------------------------------------------------
+def _run_node(ctx: _Ctx, node):
+    import operator
+
+    if node.target is operator.getitem:
+        src, i = node.args
+        val = ctx.env[src.name][i]
+        if val is None:
+            raise UnsupportedModel(f"output {i} of {src.target} (node {src.name!r}) is not supported")
+        return val
+    key = str(node.target)
+    rule = ATEN.get(key)
+    if rule is None:
+        raise UnsupportedModel(f"op {key} (node {node.name!r}) is not supported by the torch.export importer",
+                               op=key, node=node.name)
+    try:
+        return rule(ctx, *node.args, **node.kwargs)
+    except UnsupportedModel as e:
+        if e.op is None:
+            e.op, e.node = key, node.name
+            e.args = (f"op {key} (node {node.name!r}): {e.args[0]}",)
+        raise
+
+
+def _check(ctx: _Ctx, node, val) -> None:
+    meta = node.meta.get("val")
+    if meta is None or not hasattr(meta, "shape") or isinstance(val, tuple):
+        return
+    want = (tuple(int(d) for d in meta.shape), _dt(meta.dtype))
+    got = ctx.w.avals[val]
+    if got != want:
+        raise UnsupportedModel(f"op {node.target} (node {node.name!r}) mapped to {got}, torch says {want}",
+                               op=str(node.target), node=node.name)
+
+
+def torch_to_writer(module, args: tuple, decompose: bool = True):
+    import torch
+    from torch.export.graph_signature import InputKind, OutputKind
+
+    ep = torch.export.export(module, args)
+    if decompose:
+        ep = ep.run_decompositions()
+    w = GraphWriter(type(module).__name__)
+    ctx = _Ctx(w)
+    state, consts = ep.state_dict, ep.constants
+    placeholders = [n for n in ep.graph.nodes if n.op == "placeholder"]
+    for spec, node in zip(ep.graph_signature.input_specs, placeholders):
+        if spec.kind == InputKind.USER_INPUT:
+            meta = node.meta["val"]
+            if not hasattr(meta, "shape"):
+                raise UnsupportedModel(f"input {node.name!r} is not a tensor ({type(meta).__name__})")
+            ctx.env[node.name] = w.input(node.name, [int(d) for d in meta.shape], _dt(meta.dtype))
+        elif spec.kind in (InputKind.PARAMETER, InputKind.BUFFER):
+            t = state[spec.target] if spec.target in state else consts[spec.target]
+            ctx.env[node.name] = w.param(spec.target, _np(t), trainable=spec.kind == InputKind.PARAMETER
+                                         and t.dtype.is_floating_point)
+        elif spec.kind == InputKind.CONSTANT_TENSOR:
+            ctx.env[node.name] = w.const(_np(consts[spec.target]))
+        else:
+            raise UnsupportedModel(f"input {node.name!r} of kind {spec.kind.name} is not supported")
+    outputs = []
+    for node in ep.graph.nodes:
+        if node.op == "call_function":
+            val = _run_node(ctx, node)
+            _check(ctx, node, val)
+            ctx.env[node.name] = val
+        elif node.op == "output":
+            kinds = [s.kind for s in ep.graph_signature.output_specs]
+            if any(k != OutputKind.USER_OUTPUT for k in kinds):
+                raise UnsupportedModel("the exported program mutates buffers (train mode?): export in eval mode")
+            outputs = [ctx.env[a.name] for a in node.args[0]]
+        elif node.op != "placeholder":
+            raise UnsupportedModel(f"graph node {node.name!r} of kind {node.op} is not supported")
+    return w, outputs
+
+
+def torch_to_cell(module, args: tuple, decompose: bool = True):
+    from ._cell import cell_from_writer
+
+    w, outputs = torch_to_writer(module, args, decompose)
+    return cell_from_writer(w, outputs, type(module).__name__)

@@ -1,0 +1,224 @@
+"""ONNX (default domain, static shapes) -> `gradserve.graph/1`. The one converter: the server's
+`POST /v1/graphs` (application/onnx), the SDK's `from_onnx` and `python -m engine.importers` use it.
+
+An ONNX model is untrusted data: external-data tensors, custom domains, model-local functions and
+sub-graphs are refused before anything is decoded, sizes are checked against the caller's limits
+before any tensor is materialised, and nothing a model names is read, imported or run. Float
+initializers become parameters (trainable, except batch-norm running statistics); integer ones and
+shape arithmetic (Shape, Gather, Concat, ... on constants) are folded into constants.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .graph_writer import GraphWriter, ModelLimitExceeded, UnsupportedModel
+from .onnx_ops import HANDLERS, _np_dtype, fold
+
+
+def load_model(model):
+    """A ModelProto from a ModelProto, bytes, or (SDK / command line only) a path."""
+    import onnx
+
+    if isinstance(model, onnx.ModelProto):
+        return model
+    if isinstance(model, (bytes, bytearray, memoryview)):
+        m = onnx.ModelProto()
+        try:
+            m.ParseFromString(bytes(model))
+        except Exception as e:  # noqa: BLE001 - protobuf's DecodeError and friends
+            raise UnsupportedModel(f"the body is not an ONNX model (protobuf decode failed: {e})") from None
+        return m
+    with open(model, "rb") as f:  # a local path the caller chose; external data is still refused
+        return load_model(f.read())
+
+
+class _Ctx:
+    def __init__(self, m, limits: dict):
+        import onnx
+        from onnx import numpy_helper
+
+        self.onnx, self.np_helper = onnx, numpy_helper
+        self.limits = limits
+        self.w = GraphWriter(m.graph.name or "onnx")
+        self.env: dict[str, str] = {}
+        self.consts: dict[str, np.ndarray] = {}
+        self.inits = {t.name: t for t in m.graph.initializer}
+        self.frozen: set[str] = set()
+        self.opset = next((o.version for o in m.opset_import if o.domain in ("", "ai.onnx")), 0)
+
+    # -- values ---------------------------------------------------------------------------------
+    def array(self, t, where: str) -> np.ndarray:
+        if t.data_location == self.onnx.TensorProto.EXTERNAL or len(t.external_data):
+            raise UnsupportedModel(f"tensor {t.name!r} ({where}) refers to external data (a file); "
+                                   "external data is refused: embed the weights in the model")
+        n = math.prod(t.dims)
+        if self.limits.get("max_elements") is not None and n > self.limits["max_elements"]:
+            raise ModelLimitExceeded(f"tensor {t.name!r} ({where}) has {n} elements, above the limit "
+                                     f"max_elements={self.limits['max_elements']}", "max_elements",
+                                     self.limits["max_elements"])
+        try:
+            a = self.np_helper.to_array(t)
+        except Exception as e:  # noqa: BLE001 - malformed tensor data
+            raise UnsupportedModel(f"tensor {t.name!r} ({where}) cannot be decoded: {e}") from None
+        if a.dtype.kind not in "biuf":
+            raise UnsupportedModel(f"tensor {t.name!r} ({where}) has dtype {a.dtype}, not a number")
+        return a.astype(np.int64) if a.dtype.kind in "ui" and a.dtype != np.int32 else a
+
+    def is_const(self, name: str) -> bool:
+        if name in self.consts:
+            return True
+        t = self.inits.get(name)
+        return t is not None and t.data_type not in (self.onnx.TensorProto.FLOAT, self.onnx.TensorProto.DOUBLE,
+                                                    self.onnx.TensorProto.FLOAT16)
+
+    def cval(self, name: str, node) -> np.ndarray:
+        """The value of an input that must be a constant (a shape, axes, pads...)."""
+        if name in self.consts:
+            return self.consts[name]
+        if name in self.inits:
+            return self.array(self.inits[name], f"input of node {node.name!r}")
+        raise UnsupportedModel(f"op {node.op_type} (node {node.name!r}, opset {self.opset}): input {name!r} "
+                               "must be a constant here (shapes and axes are static in gradserve graphs)",
+                               op=node.op_type, node=node.name, version=self.opset)
+
+    def val(self, name: str) -> str:
+        v = self.env.get(name)
+        if v is not None:
+            return v
+        if name in self.consts:
+            v = self.w.const(self.consts[name])
+        elif name in self.inits:
+            a = self.array(self.inits[name], "initializer")
+            if a.dtype.kind == "f" and a.ndim > 0:
+                v = self.w.param(name, a, trainable=name not in self.frozen)
+            else:  # integer tensors and 0-d floats are constants, not weights
+                v = self.w.const(a)
+        else:
+            raise UnsupportedModel(f"value {name!r} is used before it is defined")
+        self.env[name] = v
+        return v
+
+
+def _attrs(node, ctx) -> dict[str, Any]:
+    onnx = ctx.onnx
+    out = {}
+    for a in node.attribute:
+        if a.ref_attr_name:
+            raise UnsupportedModel(f"node {node.name!r}: attribute references belong to ONNX functions")
+        if a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS):
+            raise UnsupportedModel(f"op {node.op_type} (node {node.name!r}, opset {ctx.opset}) carries a sub-graph: "
+                                   "ONNX control flow is not supported yet", op=node.op_type, node=node.name,
+                                   version=ctx.opset)
+        if a.type == onnx.AttributeProto.TENSOR:
+            out[a.name] = ctx.array(a.t, f"attribute {a.name} of node {node.name!r}")
+        elif a.type in (onnx.AttributeProto.SPARSE_TENSOR, onnx.AttributeProto.SPARSE_TENSORS,
+                        onnx.AttributeProto.TENSORS, onnx.AttributeProto.TYPE_PROTO, onnx.AttributeProto.TYPE_PROTOS):
+            raise UnsupportedModel(f"node {node.name!r}: attribute {a.name} of this type is not supported")
+        else:
+            v = onnx.helper.get_attribute_value(a)
+            out[a.name] = v.decode() if isinstance(v, bytes) else (
+                [x.decode() if isinstance(x, bytes) else x for x in v] if isinstance(v, list) else v)
+    return out
+
+
+def check_model(m, limits: dict) -> None:
+    """Refusals that need no decoding: custom domains, local functions, external data, size."""
+    for o in m.opset_import:
+        if o.domain not in ("", "ai.onnx"):
+            raise UnsupportedModel(f"opset domain {o.domain!r} (version {o.version}) is refused: only the default "
+                                   "ONNX domain is imported (custom op domains name code this server will not load)")
+    if len(m.functions):
+        raise UnsupportedModel(f"the model defines local functions ({m.functions[0].domain}.{m.functions[0].name}): "
+                               "refused (custom op domains)")
+    max_nodes = limits.get("max_nodes")
+    if max_nodes is not None and len(m.graph.node) > max_nodes:
+        raise ModelLimitExceeded(f"the model has {len(m.graph.node)} nodes, above the limit max_nodes={max_nodes}",
+                                 "max_nodes", max_nodes)
+    for n in m.graph.node:
+        if n.domain not in ("", "ai.onnx"):
+            raise UnsupportedModel(f"op {n.domain}.{n.op_type} (node {n.name!r}) is in a custom domain: refused",
+                                   op=n.op_type, node=n.name)
+    for t in m.graph.initializer:
+        if t.data_location == 1 or len(t.external_data):
+            raise UnsupportedModel(f"initializer {t.name!r} refers to external data (a file): refused; "
+                                   "embed the weights in the model")
+    if len(m.graph.sparse_initializer):
+        raise UnsupportedModel("sparse initializers are not supported")
+
+
+def onnx_to_writer(model, *, input_shapes: dict | None = None, limits: dict | None = None):
+    """Convert; returns (GraphWriter, output names). `input_shapes` fixes dynamic input dims."""
+    limits = limits or {}
+    m = load_model(model)
+    check_model(m, limits)
+    ctx = _Ctx(m, limits)
+    for n in m.graph.node:  # running statistics are state, not weights
+        if n.op_type == "BatchNormalization":
+            ctx.frozen.update(n.input[3:5])
+    for vi in m.graph.input:
+        if vi.name in ctx.inits:
+            continue
+        tt = vi.type.tensor_type
+        if not vi.type.HasField("tensor_type"):
+            raise UnsupportedModel(f"input {vi.name!r} is not a tensor")
+        dims = []
+        for k, d in enumerate(tt.shape.dim):
+            dims.append(d.dim_value if d.HasField("dim_value") else None)
+        if input_shapes and vi.name in input_shapes:
+            dims = list(input_shapes[vi.name])
+        if any(d is None or d < 0 for d in dims):
+            raise UnsupportedModel(f"input {vi.name!r} has a dynamic shape {dims}: gradserve graphs are static; "
+                                   f"pass input_shapes={{{vi.name!r}: [...]}}")
+        ctx.env[vi.name] = ctx.w.input(vi.name, dims, _np_dtype(ctx.onnx, tt.elem_type, f"input {vi.name!r}"))
+    for node in m.graph.node:
+        attrs = _attrs(node, ctx)
+        if fold(ctx, node, attrs):
+            continue
+        h = HANDLERS.get(node.op_type)
+        if h is None:
+            raise UnsupportedModel(f"op {node.op_type} (node {node.name!r}, opset {ctx.opset}) is not supported by "
+                                   "the ONNX importer", op=node.op_type, node=node.name, version=ctx.opset)
+        try:
+            outs = h(ctx, node, attrs)
+        except UnsupportedModel as e:
+            if e.op is None:
+                e.op, e.node, e.version = node.op_type, node.name, ctx.opset
+                e.args = (f"op {node.op_type} (node {node.name!r}, opset {ctx.opset}): {e.args[0]}",)
+            raise
+        for i, o in enumerate(node.output):
+            if o and i < len(outs) and outs[i] is not None:
+                ctx.env[o] = outs[i]
+            elif o and (i >= len(outs) or outs[i] is None) and _used(m, o):
+                raise UnsupportedModel(f"op {node.op_type} (node {node.name!r}, opset {ctx.opset}): output {i} "
+                                       f"({o!r}) is not supported", op=node.op_type, node=node.name, version=ctx.opset)
+        _check_sizes(ctx, node)
+    outputs = [ctx.val(o.name) for o in m.graph.output]
+    ctx.w.frozen |= {ctx.env[n] for n in ctx.frozen if n in ctx.env}
+    order = {ctx.env.get(t.name): i for i, t in enumerate(m.graph.initializer)}
+    ctx.w.params.sort(key=lambda p: order.get(p["name"], len(order)))  # the model's own order
+    return ctx.w, outputs
+
+
+def _used(m, name: str) -> bool:
+    return any(name in n.input for n in m.graph.node) or any(o.name == name for o in m.graph.output)
+
+
+def _check_sizes(ctx, node) -> None:
+    cap = ctx.limits.get("max_elements")
+    if cap is None:
+        return
+    for o in node.output:
+        v = ctx.env.get(o)
+        n = math.prod(ctx.w.shape(v)) if v is not None else (ctx.consts[o].size if o in ctx.consts else 0)
+        if n > cap:
+            raise ModelLimitExceeded(f"node {node.name!r} ({node.op_type}) makes a tensor of {n} elements, above "
+                                     f"the limit max_elements={cap}", "max_elements", cap)
+
+
+def onnx_to_graph(model, *, encode, input_shapes: dict | None = None, limits: dict | None = None) -> dict:
+    """The graph/1 document of an ONNX model; `encode(array)` writes a tensor's JSON."""
+    w, outputs = onnx_to_writer(model, input_shapes=input_shapes, limits=limits)
+    return w.doc(outputs if len(outputs) != 1 else outputs[0], encode)

@@ -1,0 +1,510 @@
+"""Per-op rules of the ONNX importer: `fold` (shape arithmetic on constants, in NumPy) and HANDLERS
+(op_type -> writer calls). A rule that cannot map a case exactly raises UnsupportedModel."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import composites as C
+from .graph_writer import ModelLimitExceeded, UnsupportedModel
+
+HANDLERS: dict = {}
+_UNARY = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "Exp": "exp", "Log": "log", "Sqrt": "sqrt",
+          "Neg": "neg", "Abs": "abs", "Erf": "erf", "Sin": "sin", "Cos": "cos", "Tan": "tan", "Asin": "asin",
+          "Acos": "acos", "Atan": "atan", "Sinh": "sinh", "Cosh": "cosh", "Asinh": "asinh", "Acosh": "acosh",
+          "Atanh": "atanh", "Reciprocal": "reciprocal", "Softplus": "softplus", "Sign": "sign", "Not": "logical_not"}
+_BINARY = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Pow": "pow", "Equal": "equal", "Less": "less",
+           "Greater": "greater", "LessOrEqual": "less_equal", "GreaterOrEqual": "greater_equal",
+           "And": "logical_and", "Or": "logical_or"}
+_REDUCE = {"ReduceSum": "sum", "ReduceMean": "mean", "ReduceMax": "max", "ReduceMin": "min",
+           "ReduceProd": "prod", "ReduceLogSumExp": "logsumexp"}
+# NumPy forms of the ops folded when all their inputs are constants (shape arithmetic).
+_FOLD = {
+    "Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Equal": np.equal, "Less": np.less,
+    "Greater": np.greater, "Not": np.logical_not, "Neg": np.negative, "Abs": np.abs, "Identity": lambda x: x,
+    "Where": np.where, "Sqrt": np.sqrt,
+    "Div": lambda a, b: (a // b if a.dtype.kind == "i" else a / b).astype(a.dtype),
+    "Max": lambda *xs: np.maximum.reduce(np.broadcast_arrays(*xs)),
+    "Min": lambda *xs: np.minimum.reduce(np.broadcast_arrays(*xs)),
+}
+
+
+def _np_dtype(onnx, elem_type: int, where: str) -> str:
+    try:
+        dt = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(elem_type)).name
+    except Exception:  # noqa: BLE001
+        dt = str(elem_type)
+    if dt not in ("bool", "int32", "int64", "float16", "float32", "float64"):
+        raise UnsupportedModel(f"{where} has element type {dt}, which gradserve graphs do not carry")
+    return dt
+
+
+
+
+def handles(*names):
+    def deco(fn):
+        for n in names:
+            HANDLERS[n] = fn
+        return fn
+    return deco
+
+
+def _ins(node):
+    return list(node.input) + [""] * 8
+
+
+def _axes_input(ctx, node, attrs, pos: int, since: int):
+    """Axes given as an attribute (older opsets) or as input `pos` (opset >= since)."""
+    if ctx.opset >= since:
+        name = _ins(node)[pos]
+        return None if not name else [int(a) for a in ctx.cval(name, node).reshape(-1)]
+    a = attrs.get("axes")
+    return None if a is None else [int(x) for x in a]
+
+
+# -- static plans shared by folding and emitting ------------------------------------------------------
+def _reshape_target(shape, target, allowzero=0):
+    target = [int(t) for t in target]
+    out = [shape[i] if t == 0 and not allowzero else t for i, t in enumerate(target)]
+    if -1 in out:
+        known = math.prod(d for d in out if d != -1)
+        out[out.index(-1)] = math.prod(shape) // max(known, 1)
+    if math.prod(out) != math.prod(shape):
+        raise UnsupportedModel(f"cannot reshape {list(shape)} to {target}")
+    return out
+
+
+def _unsqueeze_shape(shape, axes):
+    nd = len(shape) + len(axes)
+    axes = sorted(a % nd for a in axes)
+    out, it = [], iter(shape)
+    for i in range(nd):
+        out.append(1 if i in axes else next(it))
+    return out
+
+
+def _squeeze_shape(shape, axes):
+    if axes is None:
+        return [d for d in shape if d != 1]
+    axes = {a % len(shape) for a in axes}
+    if any(shape[a] != 1 for a in axes):
+        raise UnsupportedModel(f"squeeze of axes {sorted(axes)} that are not 1 in {list(shape)}")
+    return [d for i, d in enumerate(shape) if i not in axes]
+
+
+def _slice_items(shape, starts, ends, axes, steps):
+    nd = len(shape)
+    axes = list(range(len(starts))) if axes is None else axes
+    steps = [1] * len(starts) if steps is None else steps
+    items = [[0, d, 1] for d in shape]
+    for s, e, a, st in zip(starts, ends, axes, steps):
+        a = int(a) % nd
+        if st == 0:
+            raise UnsupportedModel("slice step 0")
+        r = range(*slice(int(s), int(e), int(st)).indices(shape[a]))
+        if len(r) == 0:
+            raise UnsupportedModel(f"slice of axis {a} is empty (zero-size tensors are not supported)")
+        items[a] = [r.start, r.stop if r.stop >= 0 else None, r.step]
+    return items
+
+
+def _slice_args(ctx, node, attrs):
+    if ctx.opset >= 10:
+        i = _ins(node)
+        get = lambda k: None if not i[k] else [int(v) for v in ctx.cval(i[k], node).reshape(-1)]  # noqa: E731
+        return get(1), get(2), get(3), get(4)
+    return attrs["starts"], attrs["ends"], attrs.get("axes"), None
+
+
+def _np_index(items):
+    return tuple(slice(*i) for i in items)
+
+
+def _split_sizes(ctx, node, attrs, dim):
+    i = _ins(node)
+    if ctx.opset >= 13 and i[1]:
+        sizes = [int(v) for v in ctx.cval(i[1], node).reshape(-1)]
+    elif attrs.get("split"):
+        sizes = [int(v) for v in attrs["split"]]
+    else:
+        n = attrs.get("num_outputs", len(node.output))
+        per = -(-dim // n)
+        sizes = [per] * (dim // per) + ([dim % per] if dim % per else [])
+    if sum(sizes) != dim:
+        raise UnsupportedModel(f"split sizes {sizes} do not add up to {dim}")
+    return sizes
+
+
+# -- folding --------------------------------------------------------------------------------------------
+def _constant(attrs):
+    for k in ("value", "value_float", "value_floats", "value_int", "value_ints"):
+        if k in attrs:
+            v = attrs[k]
+            return np.asarray(v, dtype=np.float32 if "float" in k else (np.int64 if "int" in k else None))
+    raise UnsupportedModel("Constant without a numeric value (value / value_float(s) / value_int(s))")
+
+
+def _shape_of(ctx, name):
+    return ctx.consts[name].shape if name in ctx.consts else ctx.w.shape(ctx.val(name))
+
+
+def fold(ctx, node, attrs) -> bool:
+    """Compute `node` now when its result is static; True when done (nothing emitted)."""
+    op, out = node.op_type, node.output[0] if node.output else ""
+    if op == "Constant":
+        ctx.consts[out] = _constant(attrs)
+        return True
+    if op in ("Shape", "Size"):
+        shape = _shape_of(ctx, node.input[0])
+        if op == "Size":
+            ctx.consts[out] = np.asarray(math.prod(shape), np.int64)
+        else:
+            ctx.consts[out] = np.asarray(shape, np.int64)[attrs.get("start", 0):attrs.get("end", len(shape))]
+        return True
+    names = [i for i in node.input if i]
+    if not names or not all(ctx.is_const(n) for n in names):
+        return False
+    xs = [ctx.cval(n, node) if n else None for n in _ins(node)[:len(node.input)]]
+    _check_fold_size(ctx, node, xs)
+    if op in _FOLD:
+        r = _FOLD[op](*xs)
+    elif op == "ConstantOfShape":
+        v = attrs.get("value", np.zeros(1, np.float32))
+        r = np.full([int(d) for d in xs[0]], v.reshape(-1)[0], dtype=v.dtype)
+    elif op == "Gather":
+        r = np.take(xs[0], xs[1], axis=attrs.get("axis", 0))
+    elif op == "Concat":
+        r = np.concatenate(xs, axis=attrs["axis"])
+    elif op == "Unsqueeze":
+        r = xs[0].reshape(_unsqueeze_shape(xs[0].shape, _axes_input(ctx, node, attrs, 1, 13)))
+    elif op == "Squeeze":
+        r = xs[0].reshape(_squeeze_shape(xs[0].shape, _axes_input(ctx, node, attrs, 1, 13)))
+    elif op == "Slice":
+        r = xs[0][_np_index(_slice_items(xs[0].shape, *_slice_args(ctx, node, attrs)))]
+    elif op == "Cast":
+        r = xs[0].astype(_np_dtype(ctx.onnx, attrs["to"], f"Cast node {node.name!r}"))
+    elif op == "Reshape":
+        r = xs[0].reshape(_reshape_target(xs[0].shape, xs[1], attrs.get("allowzero", 0)))
+    elif op == "Range":
+        r = np.arange(xs[0], xs[1], xs[2]).astype(xs[0].dtype)
+    elif op == "Expand":
+        r = xs[0] * np.ones([int(d) for d in xs[1]], xs[0].dtype)
+    else:
+        return False
+    ctx.consts[out] = np.asarray(r)
+    return True
+
+
+FOLD_MAX_ELEMENTS = 1 << 24  # constants computed here, when the caller sets no max_elements
+
+
+def _check_fold_size(ctx, node, xs) -> None:
+    """Refuse a constant too big to compute, before NumPy allocates it (ConstantOfShape [1e5, 1e5])."""
+    op = node.op_type
+    if op in ("ConstantOfShape", "Expand"):
+        shape = [int(d) for d in xs[-1].reshape(-1)]
+        n = math.prod(np.broadcast_shapes(xs[0].shape, tuple(shape))) if op == "Expand" else math.prod(shape)
+    elif op == "Range":
+        n = int(max(0, math.ceil((float(xs[1]) - float(xs[0])) / float(xs[2])))) if float(xs[2]) else 0
+    else:
+        n = max((x.size for x in xs if x is not None), default=0)
+    cap = ctx.limits.get("max_elements") or FOLD_MAX_ELEMENTS
+    if n > cap:
+        raise ModelLimitExceeded(f"node {node.name!r} ({op}) makes a constant of {n} elements, above the limit "
+                                 f"max_elements={cap}", "max_elements", cap)
+
+
+# -- elementwise ----------------------------------------------------------------------------------------
+@handles(*_UNARY)
+def _unary(ctx, node, attrs):
+    return [ctx.w.unary(_UNARY[node.op_type], ctx.val(node.input[0]))]
+
+
+@handles(*_BINARY)
+def _binary(ctx, node, attrs):
+    w = ctx.w
+    a, b = ctx.val(node.input[0]), ctx.val(node.input[1])
+    if node.op_type == "Div" and w.dtype(a).startswith("int"):
+        raise UnsupportedModel("integer division of non-constant tensors")
+    if node.op_type == "Pow":
+        b = w.cast(b, w.dtype(a))
+    return [w.binary(_BINARY[node.op_type], a, b)]
+
+
+@handles("Identity", "Dropout")
+def _identity(ctx, node, attrs):
+    i = _ins(node)
+    if node.op_type == "Dropout" and i[2] and (not ctx.is_const(i[2]) or bool(ctx.cval(i[2], node))):
+        raise UnsupportedModel("Dropout in training mode is random: export the model in eval mode")
+    return [ctx.val(node.input[0])]
+
+
+@handles("Max", "Min", "Sum", "Mean")
+def _variadic(ctx, node, attrs):
+    w = ctx.w
+    xs = [ctx.val(n) for n in node.input]
+    op = {"Max": "maximum", "Min": "minimum", "Sum": "add", "Mean": "add"}[node.op_type]
+    y = xs[0]
+    for x in xs[1:]:
+        y = w.binary(op, y, x)
+    if node.op_type == "Mean":
+        y = w.div(y, w.scalar_like(len(xs), y))
+    return [y]
+
+
+@handles("Where")
+def _where(ctx, node, attrs):
+    return [ctx.w.where(*[ctx.val(n) for n in node.input])]
+
+
+@handles("LeakyRelu")
+def _leaky(ctx, node, attrs):
+    w = ctx.w
+    x = ctx.val(node.input[0])
+    zero = w.scalar_like(0.0, x)
+    return [w.where(w.binary("greater", x, zero), x, w.mul(x, w.scalar_like(attrs.get("alpha", 0.01), x)))]
+
+
+@handles("Gelu")
+def _gelu(ctx, node, attrs):
+    return [C.gelu(ctx.w, ctx.val(node.input[0]), attrs.get("approximate", "none"))]
+
+
+@handles("Clip")
+def _clip(ctx, node, attrs):
+    w = ctx.w
+    x = ctx.val(node.input[0])
+    i = _ins(node)
+    lo, hi = (attrs.get("min"), attrs.get("max")) if ctx.opset < 11 else \
+        tuple(None if not i[k] else float(ctx.cval(i[k], node)) for k in (1, 2))
+    if lo is not None:
+        x = w.binary("maximum", x, w.scalar_like(lo, x))
+    if hi is not None:
+        x = w.binary("minimum", x, w.scalar_like(hi, x))
+    return [x]
+
+
+@handles("Cast")
+def _cast(ctx, node, attrs):
+    return [ctx.w.cast(ctx.val(node.input[0]), _np_dtype(ctx.onnx, attrs["to"], f"Cast node {node.name!r}"))]
+
+
+# -- linear algebra and layers --------------------------------------------------------------------------
+@handles("MatMul")
+def _matmul(ctx, node, attrs):
+    w = ctx.w
+    a, b = ctx.val(node.input[0]), ctx.val(node.input[1])
+    va, vb = len(w.shape(a)) == 1, len(w.shape(b)) == 1
+    if va:
+        a = w.reshape(a, [1, w.shape(a)[0]])
+    if vb:
+        b = w.reshape(b, [w.shape(b)[0], 1])
+    y = w.matmul(a, b)
+    s = list(w.shape(y))
+    if va or vb:
+        s = s[:-2] + ([] if va else [s[-2]]) + ([] if vb else [s[-1]])
+        y = w.reshape(y, s)
+    return [y]
+
+
+@handles("Gemm")
+def _gemm(ctx, node, attrs):
+    w = ctx.w
+    a, b = ctx.val(node.input[0]), ctx.val(node.input[1])
+    y = w.matmul(a, b, bool(attrs.get("transA", 0)), bool(attrs.get("transB", 0)))
+    if attrs.get("alpha", 1.0) != 1.0:
+        y = w.mul(y, w.scalar_like(attrs["alpha"], y))
+    i = _ins(node)
+    if i[2]:
+        c = ctx.val(i[2])
+        if attrs.get("beta", 1.0) != 1.0:
+            c = w.mul(c, w.scalar_like(attrs["beta"], c))
+        y = w.add(y, c)
+    return [y]
+
+
+def _pads(ctx, attrs, shape, kernel, strides, dils):
+    nd = len(shape) - 2
+    auto = attrs.get("auto_pad", "NOTSET")
+    if auto in ("NOTSET", "VALID"):
+        p = list(attrs.get("pads", [0] * 2 * nd)) if auto == "NOTSET" else [0] * 2 * nd
+        return [(int(p[k]), int(p[k + nd])) for k in range(nd)]
+    out = []
+    for s, k, st, d in zip(shape[2:], kernel, strides, dils):
+        total = max((-(-s // st) - 1) * st + d * (k - 1) + 1 - s, 0)
+        lo = total // 2 if auto == "SAME_UPPER" else total - total // 2
+        out.append((lo, total - lo))
+    return out
+
+
+@handles("Conv")
+def _conv(ctx, node, attrs):
+    w = ctx.w
+    x, wt = ctx.val(node.input[0]), ctx.val(node.input[1])
+    i = _ins(node)
+    b = ctx.val(i[2]) if i[2] else None
+    nd = len(w.shape(x)) - 2
+    kernel = attrs.get("kernel_shape", w.shape(wt)[2:])
+    strides, dils = attrs.get("strides", [1] * nd), attrs.get("dilations", [1] * nd)
+    pads = _pads(ctx, attrs, w.shape(x), kernel, strides, dils)
+    return [C.conv(w, x, wt, b, strides=strides, pads=pads, dilations=dils, groups=attrs.get("group", 1))]
+
+
+@handles("MaxPool", "AveragePool")
+def _pool(ctx, node, attrs):
+    w = ctx.w
+    x = ctx.val(node.input[0])
+    nd = len(w.shape(x)) - 2
+    kernel = attrs["kernel_shape"]
+    strides, dils = attrs.get("strides", [1] * nd), attrs.get("dilations", [1] * nd)
+    if attrs.get("storage_order", 0):
+        raise UnsupportedModel("storage_order=1")
+    pads = _pads(ctx, attrs, w.shape(x), kernel, strides, dils)
+    kind = "max" if node.op_type == "MaxPool" else "avg"
+    if kind == "avg" and any(d != 1 for d in dils):
+        raise UnsupportedModel("dilated average pooling")
+    return [C.pool(w, kind, x, kernel=kernel, strides=strides, pads=pads, dilations=dils,
+                   ceil_mode=bool(attrs.get("ceil_mode", 0)), count_include_pad=bool(attrs.get("count_include_pad", 0)))]
+
+
+@handles("GlobalAveragePool", "GlobalMaxPool")
+def _global_pool(ctx, node, attrs):
+    x = ctx.val(node.input[0])
+    op = "mean" if node.op_type == "GlobalAveragePool" else "max"
+    return [ctx.w.reduce(op, x, list(range(2, len(ctx.w.shape(x)))), keepdims=True)]
+
+
+@handles("BatchNormalization")
+def _batch_norm(ctx, node, attrs):
+    if attrs.get("training_mode", 0):
+        raise UnsupportedModel("BatchNormalization in training mode: export the model in eval mode")
+    x, scale, b, mean, var = [ctx.val(n) for n in node.input[:5]]
+    return [C.batch_norm(ctx.w, x, scale, b, mean, var, attrs.get("epsilon", 1e-5))]
+
+
+@handles("LayerNormalization")
+def _layer_norm(ctx, node, attrs):
+    i = _ins(node)
+    x, scale = ctx.val(i[0]), ctx.val(i[1])
+    b = ctx.val(i[2]) if i[2] else None
+    return [C.layer_norm(ctx.w, x, scale, b, attrs.get("axis", -1), attrs.get("epsilon", 1e-5)), None, None]
+
+
+@handles("Softmax", "LogSoftmax")
+def _softmax(ctx, node, attrs):
+    x = ctx.val(node.input[0])
+    nd = len(ctx.w.shape(x))
+    axis = attrs.get("axis", -1 if ctx.opset >= 13 else 1) % nd
+    if ctx.opset < 13 and axis != nd - 1:
+        raise UnsupportedModel(f"{node.op_type} before opset 13 flattens from axis {axis}: only the last axis is "
+                               "supported")
+    return [ctx.w.softmax("softmax" if node.op_type == "Softmax" else "log_softmax", x, axis)]
+
+
+@handles(*_REDUCE)
+def _reduce(ctx, node, attrs):
+    x = ctx.val(node.input[0])
+    since = 13 if node.op_type == "ReduceSum" else 18
+    axes = _axes_input(ctx, node, attrs, 1, since)
+    if axes is None and attrs.get("noop_with_empty_axes", 0):
+        return [x]
+    return [ctx.w.reduce(_REDUCE[node.op_type], x, axes, keepdims=bool(attrs.get("keepdims", 1)))]
+
+
+# -- shapes ------------------------------------------------------------------------------------------------
+@handles("Reshape")
+def _reshape(ctx, node, attrs):
+    x = ctx.val(node.input[0])
+    return [ctx.w.reshape(x, _reshape_target(ctx.w.shape(x), ctx.cval(node.input[1], node).reshape(-1),
+                                             attrs.get("allowzero", 0)))]
+
+
+@handles("Flatten")
+def _flatten(ctx, node, attrs):
+    x = ctx.val(node.input[0])
+    s = ctx.w.shape(x)
+    axis = attrs.get("axis", 1) % (len(s) + 1) if s else 0
+    return [ctx.w.reshape(x, [math.prod(s[:axis]), math.prod(s[axis:])])]
+
+
+@handles("Unsqueeze", "Squeeze")
+def _squeeze(ctx, node, attrs):
+    x = ctx.val(node.input[0])
+    axes = _axes_input(ctx, node, attrs, 1, 13)
+    s = ctx.w.shape(x)
+    shape = _unsqueeze_shape(s, axes) if node.op_type == "Unsqueeze" else _squeeze_shape(s, axes)
+    return [ctx.w.reshape(x, shape)]
+
+
+@handles("Transpose")
+def _transpose(ctx, node, attrs):
+    x = ctx.val(node.input[0])
+    return [ctx.w.transpose(x, attrs.get("perm", list(range(len(ctx.w.shape(x))))[::-1]))]
+
+
+@handles("Concat")
+def _concat(ctx, node, attrs):
+    return [ctx.w.concat([ctx.val(n) for n in node.input], attrs["axis"])]
+
+
+@handles("Split")
+def _split(ctx, node, attrs):
+    x = ctx.val(node.input[0])
+    axis = attrs.get("axis", 0)
+    return ctx.w.split(x, _split_sizes(ctx, node, attrs, ctx.w.shape(x)[axis]), axis)
+
+
+@handles("Slice")
+def _slice(ctx, node, attrs):
+    x = ctx.val(node.input[0])
+    return [ctx.w.index(x, _slice_items(ctx.w.shape(x), *_slice_args(ctx, node, attrs)))]
+
+
+@handles("Gather")
+def _gather(ctx, node, attrs):
+    w = ctx.w
+    x = ctx.val(node.input[0])
+    axis = attrs.get("axis", 0) % len(w.shape(x))
+    if ctx.is_const(node.input[1]):
+        idx = ctx.cval(node.input[1], node).astype(np.int64) % w.shape(x)[axis]
+        if idx.ndim == 0:
+            return [w.index(x, [[0, d, 1] for d in w.shape(x)[:axis]] + [int(idx)])]
+        return [w.gather(x, w.const(idx), axis)]
+    return [w.gather(x, ctx.val(node.input[1]), axis)]
+
+
+@handles("Expand")
+def _expand(ctx, node, attrs):
+    x = ctx.val(node.input[0])
+    target = [int(d) for d in ctx.cval(node.input[1], node).reshape(-1)]
+    return [ctx.w.broadcast_to(x, np.broadcast_shapes(ctx.w.shape(x), tuple(target)))]
+
+
+@handles("Tile")
+def _tile(ctx, node, attrs):
+    w = ctx.w
+    x = ctx.val(node.input[0])
+    reps = [int(r) for r in ctx.cval(node.input[1], node).reshape(-1)]
+    return [w.emit1("tile", [x], {"reps": reps}, [d * r for d, r in zip(w.shape(x), reps)], w.dtype(x))]
+
+
+@handles("Pad")
+def _pad(ctx, node, attrs):
+    w = ctx.w
+    x = ctx.val(node.input[0])
+    if attrs.get("mode", "constant") != "constant":
+        raise UnsupportedModel(f"Pad mode {attrs.get('mode')!r} (only constant)")
+    i = _ins(node)
+    nd = len(w.shape(x))
+    pads = [int(p) for p in (ctx.cval(i[1], node).reshape(-1) if ctx.opset >= 11 else attrs["pads"])]
+    axes = [int(a) % nd for a in ctx.cval(i[3], node).reshape(-1)] if i[3] else list(range(nd))
+    value = float(ctx.cval(i[2], node).reshape(-1)[0]) if ctx.opset >= 11 and i[2] else attrs.get("value", 0.0)
+    full = [(0, 0)] * nd
+    for k, a in enumerate(axes):
+        full[a] = (pads[k], pads[k + len(axes)])
+    if any(lo < 0 or hi < 0 for lo, hi in full):
+        raise UnsupportedModel("negative pads (cropping)")
+    # pad_spatial pads axes 2...; view the tensor as [1, 1, ...] so every axis is "spatial"
+    y = C.pad_spatial(w, w.reshape(x, [1, 1] + list(w.shape(x))), full, fill=value)
+    return [w.reshape(y, w.shape(y)[2:])]

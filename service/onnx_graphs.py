@@ -1,0 +1,79 @@
+"""`POST /v1/graphs` with `Content-Type: application/onnx`: register an ONNX model (any language).
+
+The body is converted by the one ONNX converter (engine.importers) into `gradserve.graph/1` and
+registered like a JSON graph, so every limit applies twice: to the ONNX model before anything is
+decoded (body size, nodes, tensor elements; sub-graphs, external data and custom domains are
+refused) and to the converted graph (core.register_graph). The route is matched only for that
+content type, ahead of the JSON route on the same path; `onnx` is an optional extra of the server
+(`pip install gradserve[onnx]`): without it the answer is 415.
+"""
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.routing import Match
+
+from .errors import InvalidRequest, LimitExceeded, ServiceError
+
+ONNX_TYPE = "application/onnx"
+
+
+class UnsupportedMediaType(ServiceError):
+    code = "unsupported_media_type"
+
+
+def _content_type(scope) -> str:
+    for k, v in scope.get("headers") or ():
+        if k == b"content-type":
+            return v.decode("latin-1").split(";")[0].strip().lower()
+    return ""
+
+
+class _OnnxRoute(APIRoute):
+    """Matches only ONNX bodies; JSON registrations fall through to the JSON route."""
+
+    def matches(self, scope):
+        match, child = super().matches(scope)
+        if match != Match.NONE and _content_type(scope) != ONNX_TYPE:
+            return Match.NONE, {}
+        return match, child
+
+
+def convert(body: bytes, settings) -> dict:
+    """ONNX bytes -> graph/1 document, errors as service errors (4xx, naming op / node / opset)."""
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        raise UnsupportedMediaType(f"this server cannot read {ONNX_TYPE}: the onnx package is not installed "
+                                   "(pip install 'gradserve[onnx]'); send gradserve.graph/1 JSON instead") from None
+    from engine.importers import ModelLimitExceeded, UnsupportedModel, onnx_to_graph
+    from engine.serialize import tensor_to_json
+
+    limits = {"max_nodes": settings.max_nodes, "max_elements": settings.max_elements}
+    try:
+        return onnx_to_graph(body, encode=lambda a: tensor_to_json(a, b64=True), limits=limits)
+    except ModelLimitExceeded as e:
+        raise LimitExceeded(str(e), limit=e.limit, value=e.value) from None
+    except UnsupportedModel as e:
+        raise InvalidRequest(str(e), code="invalid_graph", op=e.op, node=e.node, opset=e.version) from None
+    except RecursionError:
+        raise InvalidRequest("the ONNX model is nested too deeply", code="invalid_graph") from None
+
+
+def mount(app: FastAPI, core, settings, dependencies, read_body) -> None:
+    """Add the route in front of the JSON `POST /v1/graphs` (`read_body`: the HTTP adapter's reader)."""
+
+    async def register_onnx(request: Request):
+        try:
+            body = await read_body(request, settings.max_body_bytes)
+            doc = await asyncio.to_thread(convert, body, settings)
+            out = await asyncio.to_thread(core.register_graph, doc)
+        except UnsupportedMediaType as e:
+            return JSONResponse(e.to_dict(), status_code=415)
+        return JSONResponse(out, status_code=201)
+
+    app.router.routes.insert(0, _OnnxRoute("/v1/graphs", register_onnx, methods=["POST"], dependencies=dependencies,
+                                           include_in_schema=False, name="register_onnx"))

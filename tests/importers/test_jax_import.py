@@ -1,0 +1,125 @@
+"""gradserve.from_jax (jax.export -> StableHLO) against JAX's own autodiff, on a PINN MLP:
+value, gradients w.r.t. the input and all weights, a jvp, the Laplacian (second order) and the
+gradient of the PINN residual loss w.r.t. the weights (third order)."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import gradserve as gs
+from gradserve import Tensor, nn, ops
+
+from .models import close
+
+
+def pinn(p, x):
+    """u(x) for points x [N, 2]: tanh MLP, as physics-informed networks are written."""
+    h = x
+    for i, (w, b) in enumerate(p["layers"]):
+        h = h @ w + b
+        if i < len(p["layers"]) - 1:
+            h = jnp.tanh(h)
+    return h[:, 0]
+
+
+def _setup():
+    ks = jax.random.split(jax.random.PRNGKey(0), 7)
+    sizes = [2, 16, 16, 1]
+    p = {"layers": [(jax.random.normal(ks[2 * i], (a, b)) / np.sqrt(a), 0.1 * jax.random.normal(ks[2 * i + 1], (b,)))
+                    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:]))]}
+    x = jax.random.uniform(ks[6], (6, 2), minval=-1.0, maxval=1.0)
+    return p, x
+
+
+class SumU(nn.Cell):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def construct(self, x):
+        return self.net(x).sum()
+
+
+class Laplacian(nn.Cell):
+    """Per point: u_xx + u_yy, by nested reverse mode (points are independent, so the diagonal of the
+    Hessian of sum(u) restricted to one coordinate is that coordinate's second derivative)."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+        self.su = SumU(net)
+
+    def construct(self, x):
+        lap = None
+        for i in range(2):
+            e = np.zeros(x.shape, np.float32)
+            e[:, i] = 1.0
+            e = Tensor(e)
+            h = ops.grad(lambda z: (ops.grad(self.su)(z) * e).sum())(x)  # H e_i
+            lap = h[:, i] if lap is None else lap + h[:, i]
+        return lap
+
+
+class PinnLoss(nn.Cell):
+    def __init__(self, net, f):
+        super().__init__()
+        self.lap, self.f = Laplacian(net), Tensor(f)
+
+    def construct(self, x):
+        r = self.lap(x) - self.f
+        return (r * r).mean()
+
+
+@pytest.fixture
+def model(fake):
+    p, x = _setup()
+    return p, x, gs.from_jax(pinn, x, params=p)
+
+
+def test_value_grads_and_jvp(model):
+    p, x, net = model
+    leaves = jax.tree_util.tree_leaves(p)
+    assert [q.name for q in net.trainable_params()] == ["layers.0.0", "layers.0.1", "layers.1.0", "layers.1.1",
+                                                        "layers.2.0", "layers.2.1"]
+    xn = np.asarray(x)
+    close(net(Tensor(xn)).asnumpy(), pinn(p, x), "value")
+
+    gx, gw = ops.grad(SumU(net), grad_position=0, weights=net.trainable_params())(Tensor(xn))
+    jp, jx = jax.grad(lambda p, x: pinn(p, x).sum(), argnums=(0, 1))(p, x)
+    close(gx.asnumpy(), jx, "grad x")
+    for g, want in zip(gw, jax.tree_util.tree_leaves(jp)):
+        close(g.asnumpy(), want, "grad w")
+    assert len(gw) == len(leaves)
+
+    v = np.asarray(jax.random.normal(jax.random.PRNGKey(9), x.shape))
+    out, tan = ops.jvp(net, Tensor(xn), Tensor(v))
+    wout, wtan = jax.jvp(lambda z: pinn(p, z), (x,), (jnp.asarray(v),))
+    close(out.asnumpy(), wout, "jvp value")
+    close(tan.asnumpy(), wtan, "jvp tangent")
+
+
+def _jax_laplacian(p, x):
+    hess = jax.vmap(jax.hessian(lambda pt: pinn(p, pt[None])[0]))(x)
+    return jnp.trace(hess, axis1=1, axis2=2)
+
+
+def test_laplacian_and_pinn_loss_gradient(model):
+    p, x, net = model
+    xn = np.asarray(x)
+    lap = Laplacian(net)(Tensor(xn))
+    want = jax.jit(_jax_laplacian)(p, x)
+    close(lap.asnumpy(), want, "laplacian (second order)")
+    assert np.abs(np.asarray(want)).max() > 1e-2
+
+    f = np.sin(np.pi * xn[:, 0]) * np.cos(np.pi * xn[:, 1])
+    loss = PinnLoss(net, f.astype(np.float32))
+    gw = ops.grad(loss, grad_position=None, weights=net.trainable_params())(Tensor(xn))
+    jw = jax.jit(jax.grad(lambda p: jnp.mean((_jax_laplacian(p, x) - f) ** 2)))(p)  # jit: seconds, not tens
+    for g, w in zip(gw, jax.tree_util.tree_leaves(jw)):
+        close(g.asnumpy(), w, "PINN loss gradient w.r.t. weights (third order)")
+
+
+def test_unsupported_stablehlo_op_is_named(fake):
+    with pytest.raises(gs.importers.UnsupportedModel, match=r"stablehlo\.sort") as e:
+        gs.from_jax(lambda x: jnp.sort(x) * 2.0, jnp.ones(4))
+    assert e.value.op == "stablehlo.sort"

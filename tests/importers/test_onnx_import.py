@@ -1,0 +1,116 @@
+"""gradserve.from_onnx against torch.autograd (the models exported by torch.onnx), and the
+refusals an untrusted ONNX model meets."""
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper
+
+import gradserve as gs
+from engine.importers import ModelLimitExceeded, UnsupportedModel, onnx_to_graph
+from engine.serialize import graph_from_json, tensor_to_json
+
+from .checks import check_against_torch
+from .models import cnn, cnn_input, encoder, encoder_input, to_onnx
+
+ENC = lambda a: tensor_to_json(a, b64=True)  # noqa: E731
+
+
+def test_cnn_with_batchnorm_and_pooling(fake):
+    m, x = cnn(), cnn_input()
+    data = to_onnx(m, x)
+    assert "BatchNormalization" in {n.op_type for n in onnx.load_from_string(data).graph.node}
+    net = gs.from_onnx(data)
+    assert [p.name for p in net.untrainable_params()] == ["bn.running_mean", "bn.running_var"]
+    check_against_torch(net, m, x)
+
+
+def test_transformer_encoder_block(fake):
+    m, x = encoder(), encoder_input()
+    check_against_torch(gs.from_onnx(onnx.load_from_string(to_onnx(m, x))), m, x)
+
+
+def test_path_and_dynamic_shapes(fake, tmp_path):
+    import torch
+
+    m, x = cnn(), cnn_input()
+    path = tmp_path / "cnn.onnx"
+    torch.onnx.export(m, (x,), str(path), dynamo=False, do_constant_folding=False, input_names=["x"],
+                      dynamic_axes={"x": {0: "batch"}})
+    with pytest.raises(gs.importers.UnsupportedModel, match=r"input 'x' has a dynamic shape.*input_shapes"):
+        gs.from_onnx(str(path))
+    net = gs.from_onnx(str(path), input_shapes={"x": [3, 3, 12, 12]})
+    x3 = torch.randn(3, 3, 12, 12)
+    np.testing.assert_allclose(net(gs.Tensor(x3.numpy())).asnumpy(), m(x3).detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+# -- refusals ---------------------------------------------------------------------------------------------
+def _model(nodes, inputs, outputs, inits=(), opset=17, domains=()):
+    g = helper.make_graph(nodes, "g", inputs, outputs, initializer=list(inits))
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)] +
+                             [helper.make_opsetid(d, 1) for d in domains])
+
+
+X = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])
+Y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])
+
+
+def test_unsupported_op_names_op_node_and_opset():
+    m = _model([helper.make_node("Hardmax", ["x"], ["y"], name="hm0")], [X], [Y], opset=13)
+    with pytest.raises(UnsupportedModel, match=r"op Hardmax \(node 'hm0', opset 13\) is not supported") as e:
+        onnx_to_graph(m.SerializeToString(), encode=ENC)
+    assert (e.value.op, e.value.node, e.value.version) == ("Hardmax", "hm0", 13)
+
+
+def test_custom_domain_and_external_data_are_refused(tmp_path):
+    m = _model([helper.make_node("Evil", ["x"], ["y"], domain="com.evil", name="e")], [X], [Y], domains=["com.evil"])
+    with pytest.raises(UnsupportedModel, match="domain 'com.evil'"):
+        onnx_to_graph(m.SerializeToString(), encode=ENC)
+    w = helper.make_tensor("w", TensorProto.FLOAT, [2, 3], np.ones(6, np.float32))
+    w.data_location = TensorProto.EXTERNAL
+    del w.float_data[:]
+    w.external_data.add(key="location", value=str(tmp_path / "secret.bin"))
+    (tmp_path / "secret.bin").write_bytes(np.ones(6, np.float32).tobytes())
+    m = _model([helper.make_node("Add", ["x", "w"], ["y"])], [X], [Y], inits=[w])
+    with pytest.raises(UnsupportedModel, match="external data"):
+        onnx_to_graph(m.SerializeToString(), encode=ENC)
+
+
+def test_subgraphs_are_refused_with_the_op_named():
+    then = helper.make_graph([helper.make_node("Identity", ["x"], ["a"])], "t", [], [Y])
+    cond = helper.make_tensor_value_info("c", TensorProto.BOOL, [])
+    m = _model([helper.make_node("If", ["c"], ["y"], then_branch=then, else_branch=then, name="if0")], [cond, X], [Y])
+    with pytest.raises(UnsupportedModel, match=r"op If \(node 'if0'.*sub-graph"):
+        onnx_to_graph(m.SerializeToString(), encode=ENC)
+
+
+def test_limits_apply_before_decoding():
+    w = helper.make_tensor("w", TensorProto.FLOAT, [2, 3], np.ones(6, np.float32))
+    m = _model([helper.make_node("Add", ["x", "w"], ["t"]), helper.make_node("Relu", ["t"], ["y"])], [X], [Y], [w])
+    with pytest.raises(ModelLimitExceeded, match="max_nodes=1"):
+        onnx_to_graph(m.SerializeToString(), encode=ENC, limits={"max_nodes": 1})
+    with pytest.raises(ModelLimitExceeded, match="max_elements=5"):
+        onnx_to_graph(m.SerializeToString(), encode=ENC, limits={"max_elements": 5})
+    big = _model([helper.make_node("ConstantOfShape", ["s"], ["y"])], [], [Y],
+                 [helper.make_tensor("s", TensorProto.INT64, [2], [100000, 100000])])
+    with pytest.raises(ModelLimitExceeded, match="max_elements"):
+        onnx_to_graph(big.SerializeToString(), encode=ENC, limits={"max_elements": 1 << 20})
+
+
+def test_garbage_is_a_clear_error():
+    with pytest.raises(UnsupportedModel, match="not an ONNX model"):
+        onnx_to_graph(b"\xff\xfe not protobuf", encode=ENC)
+
+
+def test_shape_arithmetic_is_folded_and_graph_loads():
+    """Shape -> Gather -> Concat -> Reshape (what exporters emit) becomes one static reshape."""
+    nodes = [helper.make_node("Shape", ["x"], ["s"]),
+             helper.make_node("Gather", ["s", "i0"], ["b"], axis=0),
+             helper.make_node("Unsqueeze", ["b", "ax"], ["b1"]),
+             helper.make_node("Concat", ["b1", "m1"], ["shape"], axis=0),
+             helper.make_node("Reshape", ["x", "shape"], ["y"])]
+    inits = [helper.make_tensor("i0", TensorProto.INT64, [], [0]), helper.make_tensor("ax", TensorProto.INT64, [1], [0]),
+             helper.make_tensor("m1", TensorProto.INT64, [1], [-1])]
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])
+    doc = onnx_to_graph(_model(nodes, [X], [y], inits).SerializeToString(), encode=ENC)
+    assert [n["op"] for n in doc["nodes"]] == []  # reshape to its own shape: nothing to do
+    graph_from_json(doc)
