@@ -1,0 +1,2 @@
+"""The ops of issue #14 (models users bring), one module per family; importing registers them."""
+from . import conv, pooling  # noqa: F401

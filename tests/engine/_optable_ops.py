@@ -1,0 +1,43 @@
+"""Op-table cases for the ops of issue #14 (conv, pooling, norms, ...): `_optable.CASES` takes
+these, so test_ops_numeric (orders 1-3, both modes, FD, <v, J u> = <J^T v, u>) and
+test_backends (array-api-strict, PyTorch) run them like every other op. Forward values
+are checked against PyTorch / JAX in tests/engine/test_model_ops.py."""
+from __future__ import annotations
+
+import numpy as np
+
+from _optable import Case, K, X
+
+EXEMPT = {
+    "max_pool_mask": "one-hot of the arg-max of each window: piecewise constant, nondiff",
+}
+
+
+def _sep(shape, gap=0.05):
+    """Distinct values (a random permutation of a spaced grid): no ties, so max / sort are smooth."""
+    def sample(rng):
+        n = int(np.prod(shape))
+        return [rng.permutation(np.arange(n) * gap - n * gap / 2).reshape(shape) + rng.uniform(0, gap / 10, shape)]
+    return sample
+
+
+CASES: list[Case] = [
+    Case("conv", [X((2, 2, 5)), X((4, 1, 3))], {"strides": (2,), "padding": ((1, 2),), "groups": 2}, name="1d"),
+    Case("conv", [X((1, 3, 5, 4)), X((2, 3, 2, 3))], {"padding": ((1, 0), (1, 1)), "dilation": (2, 1)}, name="2d"),
+    Case("conv", [X((1, 2, 3, 4, 3)), X((2, 1, 2, 2, 2))], {"strides": (1, 2, 1), "groups": 2}, name="3d"),
+    Case("conv_transpose", [X((2, 2, 3)), X((2, 2, 3))], {"strides": (2,), "padding": ((1, 1),),
+                                                           "output_padding": (1,)}, name="1d"),
+    Case("conv_transpose", [X((1, 4, 3, 2)), X((4, 1, 2, 3))],
+         {"strides": (2, 1), "dilation": (1, 2), "groups": 2, "padding": ((0, 1), (1, 0))}, name="2d"),
+    Case("im2col", [X((1, 2, 4, 3))], {"window": (2, 2), "strides": (2, 1), "padding": ((1, 0), (0, 1))}),
+    Case("col2im", [X((1, 2, 4, 2, 3))], {"shape": (4, 3), "window": (2, 2), "strides": (2, 1),
+                                          "padding": ((1, 0), (0, 1))}),
+    Case("avg_pool", [X((2, 2, 5, 4))], {"window": (2, 3), "strides": (2, 1), "padding": ((1, 0), (1, 1))},
+         name="2d-pad"),
+    Case("avg_pool", [X((1, 2, 5))], {"window": (3,), "strides": (2,), "padding": ((1, 1),),
+                                      "count_include_pad": False}, name="1d-exclude-pad"),
+    Case("max_pool", [X((2, 2, 5, 4))], {"window": (2, 2), "strides": (2, 1), "padding": ((1, 0), (0, 1))},
+         name="2d", sample=_sep((2, 2, 5, 4))),
+    Case("max_pool", [X((1, 2, 7))], {"window": (3,), "strides": (2,), "dilation": (2,)}, name="1d-dilated",
+         sample=_sep((1, 2, 7))),
+]

@@ -1,0 +1,102 @@
+"""Forward values and first derivatives of the ops of issue #14 against PyTorch (an independent
+implementation); derivatives of every order are held by test_ops_numeric through _optable_ops."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine import Engine, GraphBuilder, vjp
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+RNG = np.random.default_rng(7)
+
+
+def run_with_vjp(build, arrays, backend="numpy"):
+    """(value, cotangents of every input for a random v, v) of the graph build(gb, *inputs)."""
+    gb = GraphBuilder("t")
+    ins = [gb.input(a.shape, str(a.dtype), name=f"a{i}") for i, a in enumerate(arrays)]
+    g = gb.build(build(gb, *ins))
+    eng = Engine(backend)
+    out = eng.run(g, list(arrays))
+    v = RNG.standard_normal(out.shape)
+    val, cts = eng.run(vjp(g), list(arrays) + [v])
+    np.testing.assert_array_equal(val, out)
+    return out, cts if isinstance(cts, tuple) else (cts,), v
+
+
+def torch_ref(fn, arrays, v):
+    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out = fn(*ts)
+    out.backward(torch.tensor(v))
+    return out.detach().numpy(), [t.grad.numpy() for t in ts]
+
+
+def check(build, fn, arrays, backend="numpy"):
+    out, cts, v = run_with_vjp(build, arrays, backend)
+    ref, ref_cts = torch_ref(fn, arrays, v)
+    np.testing.assert_allclose(out, ref, rtol=1e-10, atol=1e-12)
+    for a, b in zip(cts, ref_cts):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def _tpad(x, padding):
+    return F.pad(x, [v for pr in reversed(padding) for v in pr])
+
+
+CONV = [  # (spatial, kernel, strides, padding, dilation, groups)
+    ((9,), (3,), (2,), ((1, 2),), (1,), 1),
+    ((6, 7), (3, 2), (2, 1), ((1, 1), (0, 2)), (1, 2), 2),
+    ((5, 4, 6), (2, 3, 2), (1, 2, 2), ((1, 0), (1, 1), (0, 0)), (2, 1, 1), 2),
+]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict", "torch"])
+@pytest.mark.parametrize("spec", CONV, ids=["1d", "2d", "3d"])
+def test_conv_matches_torch(spec, backend):
+    sp, k, s, p, d, g = spec
+    x, w = RNG.standard_normal((2, 4) + sp), RNG.standard_normal((6, 4 // g) + k)
+    conv = getattr(F, f"conv{len(sp)}d")
+    check(lambda gb, a, b: gb.conv(a, b, strides=s, padding=p, dilation=d, groups=g),
+          lambda a, b: conv(_tpad(a, p), b, stride=s, dilation=d, groups=g), [x, w], backend)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict", "torch"])
+@pytest.mark.parametrize("spec", CONV, ids=["1d", "2d", "3d"])
+def test_conv_transpose_matches_torch(spec, backend):
+    sp, k, s, p, d, g = spec
+    sym = [lo for lo, _ in p]  # PyTorch pads both sides alike
+    op = tuple(max(st - 1, 0) for st in s)
+    y, w = RNG.standard_normal((2, 4) + sp), RNG.standard_normal((4, 6 // g) + k)
+    conv_t = getattr(F, f"conv_transpose{len(sp)}d")
+    check(lambda gb, a, b: gb.conv_transpose(a, b, strides=s, padding=[[q, q] for q in sym], dilation=d, groups=g,
+                                             output_padding=op),
+          lambda a, b: conv_t(a, b, stride=s, padding=sym, dilation=d, groups=g, output_padding=op), [y, w], backend)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict", "torch"])
+@pytest.mark.parametrize("include", [True, False])
+def test_avg_pool_matches_torch(include, backend):
+    x = RNG.standard_normal((2, 3, 7, 6))
+    check(lambda gb, a: gb.avg_pool(a, window=(3, 2), strides=(2, 2), padding=((1, 1), (1, 1)),
+                                    count_include_pad=include),
+          lambda a: F.avg_pool2d(a, (3, 2), (2, 2), padding=(1, 1), count_include_pad=include), [x], backend)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict", "torch"])
+def test_max_pool_matches_torch_with_ties(backend):
+    # relu before the pool: whole windows tie at zero; the gradient goes to the first, as in PyTorch
+    x = np.maximum(RNG.standard_normal((2, 3, 7, 6)), 0.0)
+    check(lambda gb, a: gb.max_pool(a, window=(3, 2), strides=(2, 1), padding=((1, 1), (1, 0)), dilation=(1, 2)),
+          lambda a: F.max_pool2d(F.pad(a, [1, 0, 1, 1], value=-float("inf")), (3, 2), (2, 1), dilation=(1, 2)),
+          [x], backend)
+
+
+def test_pool_padding_wider_than_window_is_a_shape_error():
+    from engine.errors import ShapeError
+
+    gb = GraphBuilder()
+    with pytest.raises(ShapeError, match="max_pool: padding"):
+        gb.max_pool(gb.input((1, 1, 4, 4)), window=(2, 2), padding=((2, 0), (0, 0)))
+    with pytest.raises(ShapeError, match="conv: x has 3 channels"):
+        gb.conv(gb.input((1, 3, 4, 4)), gb.input((2, 2, 3, 3)))
