@@ -41,3 +41,21 @@ CASES: list[Case] = [
     Case("max_pool", [X((1, 2, 7))], {"window": (3,), "strides": (2,), "dilation": (2,)}, name="1d-dilated",
          sample=_sep((1, 2, 7))),
 ]
+
+_C4 = (2, 4, 3)
+CASES += [
+    Case("gelu", [X((2, 3), -3, 3)], {"approximate": "none"}, name="erf"),
+    Case("gelu", [X((2, 3), -3, 3)], {"approximate": "tanh"}, name="tanh"),
+    Case("layer_norm", [X((2, 3, 4))], {"axis": -1}, name="last"),
+    Case("layer_norm", [X((2, 3, 4)), X((3, 4)), X((3, 4))], {"axis": 1, "epsilon": 1e-3}, name="affine"),
+    Case("group_norm", [X(_C4), X((4,)), X((4,))], {"num_groups": 2}, name="affine"),
+    Case("group_norm", [X((2, 4, 2, 2))], {"num_groups": 4}, name="instance"),
+    Case("batch_norm", [X(_C4), X((4,)), X((4,)), X((4,)), X((4,), 0.5, 2.0)], {"training": True}, name="train"),
+    Case("batch_norm", [X((3, 4)), X((4,)), X((4,)), X((4,)), X((4,), 0.5, 2.0)], {"epsilon": 1e-3}, name="infer"),
+    Case("einsum", [X((2, 3, 4)), X((2, 4, 3))], {"equation": "bij,bjk->bik"}, name="bmm"),
+    Case("einsum", [X((2, 3)), X((3, 4)), X((4,))], {"equation": "ij,jk,k->i"}, name="chain3"),
+    Case("einsum", [X((2, 3, 4))], {"equation": "abc->ca"}, name="sum-transpose"),
+    Case("einsum", [X((2, 2, 3)), X((3, 2))], {"equation": "...ij,jk"}, name="ellipsis-implicit"),
+    Case("dot_general", [X((2, 3, 4)), X((4, 2, 5))],
+         {"lhs_contracting": (2,), "rhs_contracting": (0,), "lhs_batch": (0,), "rhs_batch": (1,)}, name="batch"),
+]

@@ -100,3 +100,73 @@ def test_pool_padding_wider_than_window_is_a_shape_error():
         gb.max_pool(gb.input((1, 1, 4, 4)), window=(2, 2), padding=((2, 0), (0, 0)))
     with pytest.raises(ShapeError, match="conv: x has 3 channels"):
         gb.conv(gb.input((1, 3, 4, 4)), gb.input((2, 2, 3, 3)))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_matches_torch(approximate, backend):
+    x = RNG.standard_normal((3, 5)) * 2
+    check(lambda gb, a: gb.gelu(a, approximate=approximate), lambda a: F.gelu(a, approximate=approximate), [x],
+          backend)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict", "torch"])
+def test_layer_norm_matches_torch(backend):
+    x, w, bias = RNG.standard_normal((2, 3, 4, 5)), RNG.standard_normal((4, 5)), RNG.standard_normal((4, 5))
+    check(lambda gb, a, s, c: gb.layer_norm(a, s, c, axis=2, epsilon=1e-3),
+          lambda a, s, c: F.layer_norm(a, (4, 5), s, c, eps=1e-3), [x, w, bias], backend)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict", "torch"])
+def test_group_norm_matches_torch(backend):
+    x, w, bias = RNG.standard_normal((2, 6, 3, 2)), RNG.standard_normal(6), RNG.standard_normal(6)
+    check(lambda gb, a, s, c: gb.group_norm(a, s, c, num_groups=3),
+          lambda a, s, c: F.group_norm(a, 3, s, c), [x, w, bias], backend)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict", "torch"])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_matches_torch(training, backend):
+    x = RNG.standard_normal((4, 3, 2, 2))
+    w, bias, mean = RNG.standard_normal(3), RNG.standard_normal(3), RNG.standard_normal(3)
+    var = RNG.uniform(0.5, 2.0, 3)
+    out, cts, v = run_with_vjp(lambda gb, *a: gb.batch_norm(*a, training=training, epsilon=1e-4),
+                               [x, w, bias, mean, var], backend)
+    ts = [torch.tensor(a, requires_grad=i < 3) for i, a in enumerate((x, w, bias, mean, var))]
+    ref = F.batch_norm(ts[0], ts[3], ts[4], ts[1], ts[2], training=training, eps=1e-4)
+    ref.backward(torch.tensor(v))
+    np.testing.assert_allclose(out, ref.detach().numpy(), rtol=1e-10, atol=1e-12)
+    for a, t in zip(cts[:3], ts[:3]):
+        np.testing.assert_allclose(a, t.grad.numpy(), rtol=1e-9, atol=1e-12)
+    if training:  # the running statistics do not enter the value
+        assert not cts[3].any() and not cts[4].any()
+
+
+EINSUM = [("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]), ("ij,jk,k->i", [(2, 3), (3, 4), (4,)]),
+          ("abc->ca", [(2, 3, 4)]), ("...ij,...jk", [(2, 2, 3), (2, 3, 2)]), ("bhqd,bhkd->bhqk", [(1, 2, 3, 4)] * 2),
+          ("i,j->ij", [(3,), (4,)]), ("ijk,ik->", [(2, 3, 4), (2, 4)])]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict", "torch"])
+@pytest.mark.parametrize("eq,shapes", EINSUM, ids=[e for e, _ in EINSUM])
+def test_einsum_matches_torch(eq, shapes, backend):
+    arrays = [RNG.standard_normal(s) for s in shapes]
+    check(lambda gb, *a: gb.einsum(*a, equation=eq), lambda *a: torch.einsum(eq, *a), arrays, backend)
+
+
+def test_dot_general_matches_torch():
+    x, y = RNG.standard_normal((2, 3, 4)), RNG.standard_normal((4, 2, 5))
+    check(lambda gb, a, b: gb.dot_general(a, b, lhs_contracting=(2,), rhs_contracting=(0,), lhs_batch=(0,),
+                                          rhs_batch=(1,)),
+          lambda a, b: torch.einsum("bij,jbk->bik", a, b), [x, y])
+
+
+def test_einsum_errors_name_the_problem():
+    from engine.errors import ShapeError
+
+    gb = GraphBuilder()
+    a = gb.input((3, 3))
+    with pytest.raises(ShapeError, match="diagonals are not supported"):
+        gb.einsum(a, equation="ii->i")
+    with pytest.raises(ShapeError, match="letter 'j' has size 3 and 4"):
+        gb.einsum(a, gb.input((4, 2)), equation="ij,jk->ik")
