@@ -59,3 +59,54 @@ CASES += [
     Case("dot_general", [X((2, 3, 4)), X((4, 2, 5))],
          {"lhs_contracting": (2,), "rhs_contracting": (0,), "lhs_batch": (0,), "rhs_batch": (1,)}, name="batch"),
 ]
+
+EXEMPT.update({
+    "arange": "a constant (no inputs), nondiff",
+    "iota": "a constant (no inputs), nondiff",
+    "argmax": "int64 output, nondiff",
+    "argmin": "int64 output, nondiff",
+})
+
+
+def _first(op, **attrs):
+    """The op's first output only (sort / top_k: the differentiable values, not the int64 indices)."""
+    return lambda gb, ins, dtype: [gb.emit(op, ins, attrs)[0]]
+
+
+def _i(v):
+    return K(np.asarray(v, np.int64))
+
+
+CASES += [
+    Case("pad", [X((2, 3))], {"pads": ((1, 2), (0, 1)), "value": 0.5}, name="constant"),
+    Case("pad", [X((3, 4))], {"pads": ((2, 1), (1, 3)), "mode": "reflect"}, name="reflect"),
+    Case("pad", [X((2, 3))], {"pads": ((1, 0), (2, 2)), "mode": "edge"}, name="edge"),
+    Case("pad", [X((3, 4))], {"pads": ((-1, 1), (0, -2))}, name="crop"),
+    Case("flip", [X((2, 3, 2))], {"axis": (0, 2)}, name="axes"),
+    Case("flip", [X((2, 3))], {"axis": None}, name="all"),
+    Case("clip", [X((2, 3), -2, 2)], {"min": -0.5, "max": 0.7}, name="attrs",
+         sample=lambda rng: [np.array([[-1.3, -0.2, 0.4], [0.9, 1.7, -0.8]])]),
+    Case("clip", [X((2, 3), -2, 2), X((3,), -1, -0.3), X((2, 1), 0.2, 1)], name="tensors",
+         sample=lambda rng: [np.array([[-1.3, -0.2, 0.4], [0.9, 1.7, -0.8]]), np.array([-0.5, -0.6, -0.4]),
+                             np.array([[0.6], [0.5]])]),
+    Case("take_along_axis", [X((2, 3)), _i([[2, 0, 2, -1], [1, 1, 0, 0]])], {"axis": 1}, name="ax1"),
+    Case("scatter_add_along", [X((2, 4)), _i([[2, 0, 2, 1], [1, 1, 0, -1]])], {"shape": (2, 3), "axis": 1},
+         name="ax1"),
+    Case("scatter", [X((3, 2)), _i([[2, 0], [0, 0]]), X((2, 2))], {"axis": 0}, name="replace"),
+    Case("scatter", [X((3, 2)), _i([[2, 0], [2, 1]]), X((2, 2))], {"axis": 0, "reduction": "add"}, name="add"),
+    Case("dynamic_slice", [X((4, 3)), _i(1), _i(5)], {"sizes": (2, 2)}, name="clamped"),
+    Case("dynamic_update_slice", [X((4, 3)), X((2, 2)), _i(3), _i(-1)], name="clamped"),
+    Case("cumsum", [X((2, 4))], {"axis": 1}, name="ax1"),
+    Case("cumsum", [X((3, 2))], {"axis": 0, "exclusive": True, "reverse": True}, name="excl-rev"),
+    Case("cumprod", [X((2, 4), 0.5, 1.5, pm=True)], {"axis": 1}, name="ax1"),
+    Case("cumprod", [X((3, 2), 0.5, 1.5, pm=True)], {"axis": 0, "exclusive": True, "reverse": True},
+         name="excl-rev"),
+    # a zero in the input: derivatives exact (the step as for prod-zero in _optable.py)
+    Case("cumprod", [X((2, 3))], {"axis": 1}, name="zeros", fd_eps=1e-3,
+         sample=lambda rng: [np.array([[0.0, 0.7, -1.2], [0.9, 0.0, 1.3]])]),
+    Case("sort", [X((2, 5))], build=_first("sort", axis=1), sample=_sep((2, 5))),
+    Case("sort", [X((3, 2))], name="desc-ax0", build=_first("sort", axis=0, descending=True), sample=_sep((3, 2))),
+    Case("top_k", [X((2, 5))], build=_first("top_k", k=3), sample=_sep((2, 5))),
+    Case("top_k", [X((4, 2))], name="smallest-ax0", build=_first("top_k", k=2, axis=0, largest=False),
+         sample=_sep((4, 2))),
+]

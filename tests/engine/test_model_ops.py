@@ -170,3 +170,92 @@ def test_einsum_errors_name_the_problem():
         gb.einsum(a, equation="ii->i")
     with pytest.raises(ShapeError, match="letter 'j' has size 3 and 4"):
         gb.einsum(a, gb.input((4, 2)), equation="ij,jk->ik")
+
+
+def value(build, arrays, backend="numpy"):
+    gb = GraphBuilder("v")
+    ins = [gb.input(a.shape, str(a.dtype), name=f"a{i}") for i, a in enumerate(arrays)]
+    return Engine(backend).run(gb.build(build(gb, *ins)), list(arrays))
+
+
+BACKENDS = ["numpy", "array_api_strict", "torch"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("mode", ["constant", "reflect", "edge"])
+def test_pad_matches_numpy(mode, backend):
+    x = RNG.standard_normal((3, 4))
+    pads = ((2, 1), (1, 3))
+    kw = {"constant_values": 0.25} if mode == "constant" else {}
+    got = value(lambda gb, a: gb.pad(a, pads=pads, mode=mode, value=0.25), [x], backend)
+    np.testing.assert_array_equal(got, np.pad(x, pads, mode=mode, **kw))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_clip_flip_match_torch(backend):
+    x = np.array([[-1.5, -0.5, 0.0], [0.5, 1.0, 2.0]])  # 1.0 sits on the bound: PyTorch passes the gradient
+    check(lambda gb, a: gb.clip(a, min=-0.5, max=1.0), lambda a: torch.clamp(a, -0.5, 1.0), [x], backend)
+    check(lambda gb, a: gb.flip(a, axis=(1,)), lambda a: torch.flip(a, (1,)), [x], backend)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_gather_scatter_along_match_torch(backend):
+    x, idx = RNG.standard_normal((3, 4)), np.array([[0, 2], [1, 1], [3, 0]])
+    upd = RNG.standard_normal((3, 2))
+    check(lambda gb, a: gb.take_along_axis(a, gb.const(idx), axis=1), lambda a: torch.gather(a, 1, torch.tensor(idx)),
+          [x], backend)
+    check(lambda gb, a, u: gb.scatter(a, gb.const(idx), u, axis=1, reduction="add"),
+          lambda a, u: a.scatter_add(1, torch.tensor(idx), u), [x, upd], backend)
+    idx1 = np.array([[0, 2], [1, 3], [3, 0]])  # no repeats: 'none' (replace) is defined
+    check(lambda gb, a, u: gb.scatter(a, gb.const(idx1), u, axis=1),
+          lambda a, u: a.scatter(1, torch.tensor(idx1), u), [x, upd], backend)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_dynamic_slices_clamp_like_xla(backend):
+    x, u = RNG.standard_normal((4, 5)), RNG.standard_normal((2, 3))
+    got = value(lambda gb, a: gb.dynamic_slice(a, gb.const(np.int64(3)), gb.const(np.int64(-2)), sizes=(2, 3)), [x],
+                backend)
+    np.testing.assert_array_equal(got, x[2:4, 0:3])  # starts clamped to [0, n - size]
+    got = value(lambda gb, a, b: gb.dynamic_update_slice(a, b, gb.const(np.int64(1)), gb.const(np.int64(4))), [x, u],
+                backend)
+    want = x.copy()
+    want[1:3, 2:5] = u
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_cumulative_match_torch(backend):
+    x = RNG.standard_normal((3, 4))
+    check(lambda gb, a: gb.cumsum(a, axis=1), lambda a: torch.cumsum(a, 1), [x], backend)
+    check(lambda gb, a: gb.cumprod(a, axis=0), lambda a: torch.cumprod(a, 0), [x], backend)
+    check(lambda gb, a: gb.cumsum(a, axis=1, exclusive=True, reverse=True),
+          lambda a: torch.flip(torch.cumsum(torch.flip(a, (1,)), 1), (1,)) - a, [x], backend)
+    x0 = x.copy()
+    x0[1, 1] = 0.0  # a zero: the exact gradient, not NaN
+    check(lambda gb, a: gb.cumprod(a, axis=1, reverse=True), lambda a: torch.flip(torch.cumprod(torch.flip(a, (1,)), 1),
+                                                                                  (1,)), [x0], backend)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sort_top_k_arg_match_torch(backend):
+    x = RNG.standard_normal((3, 5))
+    for desc in (False, True):
+        vals, idx = value(lambda gb, a: gb.sort(a, axis=1, descending=desc), [x], backend)
+        ref = torch.sort(torch.tensor(x), 1, descending=desc)
+        np.testing.assert_array_equal(vals, ref.values.numpy())
+        np.testing.assert_array_equal(idx, ref.indices.numpy())
+    check(lambda gb, a: gb.top_k(a, k=2, axis=0)[0], lambda a: torch.topk(a, 2, 0).values, [x], backend)
+    vals, idx = value(lambda gb, a: gb.top_k(a, k=3, largest=False), [x], backend)
+    ref = torch.topk(torch.tensor(x), 3, largest=False)
+    np.testing.assert_array_equal(idx, ref.indices.numpy())
+    ties = np.array([[1.0, 3.0, 3.0, 0.0]])
+    assert value(lambda gb, a: gb.argmax(a, axis=1), [ties], backend).tolist() == [1]
+    assert value(lambda gb, a: gb.argmin(a, axis=0, keepdims=True), [x], backend).tolist() == [np.argmin(x, 0).tolist()]
+
+
+def test_arange_iota():
+    got = value(lambda gb: gb.arange(start=1.0, stop=2.0, step=0.25, dtype="float32"), [])
+    np.testing.assert_array_equal(got, np.arange(1.0, 2.0, 0.25, dtype=np.float32))
+    got = value(lambda gb: gb.iota(shape=(2, 3), dimension=1, dtype="int32"), [])
+    np.testing.assert_array_equal(got, np.broadcast_to(np.arange(3, dtype=np.int32), (2, 3)))
