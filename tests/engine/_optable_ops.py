@@ -110,3 +110,73 @@ CASES += [
     Case("top_k", [X((4, 2))], name="smallest-ax0", build=_first("top_k", k=2, axis=0, largest=False),
          sample=_sep((4, 2))),
 ]
+
+
+# -- control flow: branches and bodies are functions of the graph ---------------------------------------
+def _fn(make, shapes, dtype, name):
+    from engine import GraphBuilder
+
+    g = GraphBuilder(name)
+    ins = [g.input(s, dt, name=f"a{i}") for i, (s, dt) in
+           enumerate((s, dtype) if not isinstance(s, tuple) or not s or isinstance(s[0], int) else s for s in shapes)]
+    return g.build(make(g, *ins))
+
+
+def _build_cond(gb, ins, dtype):
+    # the untaken branch is NaN (sqrt / log of negatives): only the chosen one may run
+    x, y = ins
+    t = gb.function(_fn(lambda g, a, b: (g.mul(g.sqrt(a), b), g.log(g.sum(a))), [(2, 3), (3,)], dtype, "pos"))
+    f = gb.function(_fn(lambda g, a, b: (g.mul(g.sin(a), g.exp(b)), g.sum(g.mul(a, a))), [(2, 3), (3,)], dtype,
+                        "neg"))
+    pred = gb.greater(gb.min(x), gb.scalar(0.0, dtype))
+    return gb.emit("cond", [pred, x, y], {"true_fn": t, "false_fn": f})
+
+
+def _build_switch(index):
+    def build(gb, ins, dtype):
+        fs = [gb.function(_fn(m, [(3,)], dtype, f"b{i}")) for i, m in enumerate(
+            [lambda g, a: g.tanh(a), lambda g, a: g.mul(a, g.exp(a)), lambda g, a: g.square(g.sin(a))])]
+        return gb.emit("switch", [gb.const(np.int32(index)), ins[0]], {"branches": fs})
+    return build
+
+
+def _build_scan(reverse):
+    def build(gb, ins, dtype):
+        body = gb.function(_fn(lambda g, c, x: (g.add(g.mul(c, g.sin(x)), x), g.mul(c, x)), [(2,), (2,)], dtype,
+                               "body"))
+        return gb.emit("scan", ins, {"body": body, "length": 3, "n_carry": 1, "reverse": reverse})
+    return build
+
+
+def _build_fori(gb, ins, dtype):
+    body = gb.function(_fn(lambda g, i, c: g.add(g.mul(c, g.cos(c)), g.cast(i, dtype=dtype)),
+                           [((), "int64"), (2,)], dtype, "body"))
+    return gb.emit("fori_loop", ins, {"body": body, "lower": 1, "upper": 4})
+
+
+def _build_while(gb, ins, dtype):
+    # state (x, n): while sum(x) < 4: x = 1.5 x + sin(x), n += 1 (an int counter in the state)
+    cond = gb.function(_fn(lambda g, x, n: g.less(g.sum(x), g.scalar(4.0, dtype)), [(3,), ((), "int32")], dtype,
+                           "cond"))
+    body = gb.function(_fn(lambda g, x, n: (g.add(g.mul(x, g.scalar(1.5, dtype)), g.sin(x)),
+                                            g.add(n, g.full((), 1.0, "int32"))), [(3,), ((), "int32")], dtype, "body"))
+    x, n = gb.emit("while", [ins[0], gb.full((), 0.0, "int32")], {"cond": cond, "body": body, "max_trips": 8})
+    return [x]
+
+
+CASES += [
+    Case("cond", [X((2, 3), 0.5, 1.5), X((3,))], name="true", build=_build_cond),
+    Case("cond", [X((2, 3), -1.5, -0.5), X((3,))], name="false", build=_build_cond),
+    Case("switch", [X((3,))], name="1", build=_build_switch(1)),
+    Case("switch", [X((3,))], name="clamped", build=_build_switch(7)),
+    Case("scan", [X((2,)), X((3, 2))], build=_build_scan(False)),
+    Case("scan", [X((2,)), X((3, 2))], name="reverse", build=_build_scan(True)),
+    Case("fori_loop", [X((2,))], build=_build_fori),
+    # 0.3..0.5 each: sums 0.9..1.5, three trips to pass 4 everywhere near the sample
+    Case("while", [X((3,), 0.45, 0.5)], build=_build_while),
+]
+CASES += [  # the lowered forms, emitted directly (cond / switch lower to switch_run; while ends in check_false)
+    Case("switch_run", [X((3,))], name="via-switch-0", build=_build_switch(0)),
+    Case("check_false", [X((2, 3))], build=lambda gb, ins, dtype: [
+        gb.check_false(gb.less(gb.sum(ins[0]), gb.scalar(-100.0, dtype)), gb.sin(ins[0]), message="never")]),
+]
