@@ -180,3 +180,13 @@ CASES += [  # the lowered forms, emitted directly (cond / switch lower to switch
     Case("check_false", [X((2, 3))], build=lambda gb, ins, dtype: [
         gb.check_false(gb.less(gb.sum(ins[0]), gb.scalar(-100.0, dtype)), gb.sin(ins[0]), message="never")]),
 ]
+
+CASES += [
+    Case("linrec", [X((2, 4)), X((2, 4))], {"axis": 1}, name="ax1"),
+    Case("linrec", [X((3, 2)), X((3, 2))], {"axis": 0, "reverse": True}, name="reverse"),
+    # two zeros in one product: the mixed second derivative is the product of the rest (not 0)
+    Case("cumprod", [X((2, 3))], {"axis": 1}, name="two-zeros", fd_eps=1e-4,
+         sample=lambda rng: [np.array([[0.0, 0.0, -1.2], [0.9, 0.0, 0.0]])]),
+    Case("prod", [X((2, 3))], {"axis": (1,)}, name="two-zeros", fd_eps=1e-4,
+         sample=lambda rng: [np.array([[0.0, 0.0, -1.2], [0.0, 0.0, 0.0]])]),
+]

@@ -259,3 +259,20 @@ def test_arange_iota():
     np.testing.assert_array_equal(got, np.arange(1.0, 2.0, 0.25, dtype=np.float32))
     got = value(lambda gb: gb.iota(shape=(2, 3), dimension=1, dtype="int32"), [])
     np.testing.assert_array_equal(got, np.broadcast_to(np.arange(3, dtype=np.int32), (2, 3)))
+
+
+def test_prod_derivatives_exact_at_and_near_zero():
+    from engine import grad, hessian
+
+    gb = GraphBuilder("p")
+    x = gb.input((3,), "float32", name="x")
+    g = gb.build(gb.prod(x))
+    # near zero: prod underflows float32 (1e-50) but each partial (1e-20) does not; out / x would give 0
+    tiny = np.array([1e-30, 1e-30, 1e10], np.float32)
+    np.testing.assert_allclose(Engine().run(grad(g), [tiny]), np.float32([1e-20, 1e-20, 0.0]), rtol=1e-6)
+    # two zeros: the gradient is 0 and the Hessian the product of the rest (PyTorch agrees)
+    z = np.array([0.0, 0.0, 3.0], np.float32)
+    np.testing.assert_array_equal(Engine().run(grad(g), [z]), np.zeros(3, np.float32))
+    ref = torch.autograd.functional.hessian(torch.prod, torch.tensor(z))
+    np.testing.assert_array_equal(Engine().run(hessian(g), [z]), ref.numpy())
+    assert ref[0, 1] == 3.0
