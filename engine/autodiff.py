@@ -14,7 +14,7 @@ from .builder import Builder
 from .errors import DifferentiationError, InvalidGraph, LimitExceeded, ShapeError
 from .ir import Graph, Var, is_float
 from .ops.functions import check_sens, check_tangents, jvp_positions
-from .ops.registry import FUNCTION_OPS, OPS, jvp_rules, vjp_rules
+from .ops.registry import FUNCTION_OPS, OPS, function_op_hooks, jvp_rules, vjp_rules
 
 MAX_NESTING = 64  # guard against a function that (indirectly) derives itself
 
@@ -60,6 +60,8 @@ def inline(b: Builder, g: Graph, args: list[Var], penv: dict[str, Var], depth: i
 
 def expand_function_op(b: Builder, op: str, attrs: dict, ins: list[Var], penv: dict[str, Var],
                        depth: int, label: str) -> list[Var]:
+    if op in function_op_hooks:  # control flow: engine/ops/control_flow.py
+        return function_op_hooks[op].expand(b, attrs, ins, penv, depth, label)
     fn = lookup_function(b, attrs, label)
     if op == "call":
         return inline(b, fn, list(ins), penv, depth + 1)

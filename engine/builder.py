@@ -119,7 +119,7 @@ class Builder:
                                 setting="max_nodes", limit=self.max_nodes, value=len(self.eqns))
 
     def _emit_function_op(self, op_name: str, inputs: tuple[Var, ...], attrs: dict, node: str | None) -> list[Var]:
-        n_fn = len(self.functions[attrs["fn"]].inputs) if attrs["fn"] in self.functions else 0
+        n_fn = len(self.functions[attrs["fn"]].inputs) if attrs.get("fn") in self.functions else 0
         if attrs.get("positions") is not None and n_fn:
             # range first: normalising p % n would silently turn position 5 of 2 inputs into 1
             check_positions(list(attrs["positions"]), n_fn, node or op_name)

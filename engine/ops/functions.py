@@ -8,21 +8,21 @@ from __future__ import annotations
 
 from ..errors import DifferentiationError, InvalidGraph, ShapeError
 from ..ir import AVal
-from .registry import Attr, defop
+from .registry import Attr, defop, function_op_hooks
 
 
-def _typed_by_function(avals, **attrs):  # pragma: no cover - the Builder types these by `function_op_avals`
+def typed_by_function(avals, **attrs):  # pragma: no cover - the Builder types these by `function_op_avals`
     raise InvalidGraph("function ops are typed by their function")
 
 
-defop("call", None, _typed_by_function, attrs={"fn": Attr("str")}, n_outputs=None,
+defop("call", None, typed_by_function, attrs={"fn": Attr("str")}, n_outputs=None,
       doc="call function `fn` on the inputs; outputs are its flat outputs")
-defop("grad", None, _typed_by_function, n_outputs=None,
+defop("grad", None, typed_by_function, n_outputs=None,
       attrs={"fn": Attr("str"), "positions": Attr("ints", ()), "weights": Attr("any", ()),
              "sens": Attr("bool", False), "with_value": Attr("bool", False)},
       doc="reverse-mode derivative of `fn`: inputs = args (+ one sens per output if sens); "
           "outputs = [values if with_value] + grads for positions + grads for weights")
-defop("jvp", None, _typed_by_function, n_outputs=None,
+defop("jvp", None, typed_by_function, n_outputs=None,
       attrs={"fn": Attr("str"), "positions": Attr("ints", None, optional=True)},
       doc="forward-mode derivative of `fn`: inputs = args + one tangent per position; outputs = values + tangents")
 
@@ -70,6 +70,8 @@ def jvp_positions(attrs: dict, n: int) -> list[int]:
 
 def function_op_avals(functions: dict, op: str, attrs: dict, in_avals: list[AVal], label: str) -> list[AVal]:
     """Output avals of a function node without expanding it."""
+    if op in function_op_hooks:  # ops that type themselves: control flow (engine/ops/control_flow.py), ...
+        return function_op_hooks[op].avals(functions, attrs, in_avals, label)
     name = attrs.get("fn")
     if name not in functions:
         raise InvalidGraph(f"unknown function {name!r}; defined: {sorted(functions) or 'none'}", node=label)
