@@ -83,8 +83,8 @@ def _flat_branch(b, fn: Graph, arg_avals, pnames, penv, depth, label) -> Graph:
     from ..builder import Builder
     from ..optimize import optimize
 
-    b2 = Builder(max_nodes=b.max_nodes, functions=b.functions)
-    b2.literal_nested_grads = b.literal_nested_grads
+    b2 = Builder(max_nodes=b.max_nodes, functions=b.functions, budget=b.budget)  # one work count per build
+    b2.nested_grads = b.nested_grads
     args = [Var(a, f"a{i}") for i, a in enumerate(arg_avals)]
     params = [Var(penv[n].aval, n) for n in pnames]
     outs = inline(b2, fn, args, dict(zip(pnames, params)), depth + 1)
@@ -285,7 +285,7 @@ def _while_expand(b, attrs, ins, penv, depth, label):
 
 def _check_impl(xp, flag, x, message):
     if bool(flag):
-        raise LimitExceeded(message)
+        raise LimitExceeded(message, setting="max_trips")  # the graph's own bound on the loop
     return x
 
 
