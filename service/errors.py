@@ -42,6 +42,10 @@ class LimitExceeded(ServiceError):
     code = "limit_exceeded"
 
 
+class RequestTimeout(ServiceError):
+    code = "request_timeout"  # the body did not arrive in time: the connection is closed after the answer
+
+
 class Overloaded(ServiceError):
     code = "overloaded"
 
@@ -89,7 +93,7 @@ def from_engine(err_dict: dict) -> ServiceError:
 HTTP_STATUS = {
     "invalid_request": 400, "invalid_graph": 400, "unknown_op": 400, "shape_error": 400,
     "differentiation_error": 400, "unauthorized": 401, "graph_not_found": 404, "not_found": 404,
-    "payload_too_large": 413, "limit_exceeded": 413, "overloaded": 429, "worker_died": 500, "internal": 500,
+    "request_timeout": 408, "payload_too_large": 413, "limit_exceeded": 413, "overloaded": 429, "worker_died": 500, "internal": 500,
     "execution_error": 500, "engine_error": 500, "not_implemented": 501, "device_unavailable": 503,
     "draining": 503, "deadline_exceeded": 504,
 }

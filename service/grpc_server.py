@@ -25,7 +25,6 @@ import asyncio
 import hmac
 import json
 import logging
-import time
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -37,7 +36,8 @@ from pydantic import ValidationError
 
 from . import codec, models
 from .core import Core, JobRequest, JobResult
-from .errors import DeadlineExceeded, InvalidRequest, Overloaded, ServiceError, Unauthorized, http_status
+from .errors import DeadlineExceeded, Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized, http_status
+from .jobs import BIG, REQUEST_ID, JobCall, offload
 from .proto import gradserve_pb2 as pb
 from .proto import gradserve_pb2_grpc as pb_grpc
 from .settings import Settings
@@ -45,7 +45,6 @@ from .settings import Settings
 log = logging.getLogger("gradserve.grpc")
 SERVICE = pb.DESCRIPTOR.services_by_name["Gradserve"].full_name  # gradserve.v1.Gradserve
 ERROR_KEY = "gradserve-error-bin"
-BIG = 1 << 20  # requests / responses above this are decoded / encoded off the event loop
 SC = grpc.StatusCode
 GRPC_CODES = {
     "invalid_request": SC.INVALID_ARGUMENT, "invalid_graph": SC.INVALID_ARGUMENT, "unknown_op": SC.INVALID_ARGUMENT,
@@ -69,8 +68,28 @@ def grpc_code(code: str) -> grpc.StatusCode:
     return GRPC_CODES.get(code) or _BY_HTTP.get(http_status(code), SC.INTERNAL)
 
 
+TRAILER_BYTES = 4096  # the error body in the trailers stays well under gRPC's 8 KiB metadata limit
+
+
+def _clip(text: str, n: int) -> str:
+    """text cut to about n characters, saying so; a text cut already is left as it is."""
+    return text if len(text) <= n + 40 else text[:n] + f"... ({len(text) - n} more characters)"
+
+
 def error_trailers(err: ServiceError) -> tuple:
-    md = [(ERROR_KEY, json.dumps(err.to_dict(), separators=(",", ":")).encode())]
+    """The HTTP error body as trailers; an echo of the caller's input is cut short to fit."""
+    body = err.to_dict()
+    raw = json.dumps(body, separators=(",", ":")).encode()
+    if len(raw) > TRAILER_BYTES:
+        e = body["error"]
+        e["message"] = _clip(e["message"], 1024)
+        e["detail"] = {k: (_clip(v, 256) if isinstance(v, str) else v) for k, v in e["detail"].items()
+                       if isinstance(v, (str, int, float, bool)) or v is None}
+        raw = json.dumps(body, separators=(",", ":")).encode()
+    md = [(ERROR_KEY, raw)]
+    rid = err.detail.get("request_id")
+    if rid:
+        md.append((REQUEST_ID, str(rid)))
     if isinstance(err, Overloaded):
         md.append(("retry-after", str(err.retry_after)))
     return tuple(md)
@@ -240,7 +259,7 @@ class Servicer(pb_grpc.GradserveServicer):
                 self._check_key(context)
             return await fn()
         except ServiceError as e:
-            await context.abort(grpc_code(e.code), e.message, trailing_metadata=error_trailers(e))
+            await self._abort(context, e)
 
     def _check_key(self, context) -> None:
         if not self.keys:
@@ -255,42 +274,46 @@ class Servicer(pb_grpc.GradserveServicer):
             raise Unauthorized("missing or wrong API key: send metadata authorization: Bearer <key>")
 
     async def _job(self, kind: str, request, context) -> pb.JobResponse:
-        t0 = time.perf_counter()
-        device, status = "-", SC.INTERNAL
-        call_bound = False  # the job's deadline is the caller's own gRPC deadline
+        md = dict(context.invocation_metadata() or ())
+        call = JobCall(self.core, kind, "grpc", md.get(REQUEST_ID))
+        context.set_trailing_metadata(((REQUEST_ID, call.request_id),))
+        bound = False  # the job's deadline is the call's own gRPC deadline
         try:
             self._check_key(context)
+            call.admit()  # the same admission as HTTP: a place before the message is decoded and run
             size = _tensor_bytes(kind, request)
-            if size > BIG:
-                req = await asyncio.to_thread(decode_job, kind, request, self.settings, size)
-            else:
-                req = decode_job(kind, request, self.settings, size)
-            remaining = context.time_remaining()
-            if remaining is not None:
-                if remaining <= 0:
-                    raise DeadlineExceeded("the call's gRPC deadline passed before the job started")
-                own = req.deadline_s if req.deadline_s is not None else self.settings.default_deadline_s
-                call_bound = remaining < own
-                req.deadline_s = min(own, remaining)
-            res = await self.core.run(req)
-            device = res.device
-            big = sum(a.nbytes for _, a in res.outputs) > BIG
-            out = await asyncio.to_thread(encode_result, res) if big else encode_result(res)
-            status = SC.OK
-            return out
+            req = await offload(size > BIG, decode_job, kind, request, self.settings, size)
+            bound = self._call_deadline(req, context)
+            res = await call.run(req)
+            return await offload(sum(a.nbytes for _, a in res.outputs) > BIG, encode_result, res)
         except ServiceError as e:
-            if call_bound and isinstance(e, DeadlineExceeded):
-                # tell the client it was its own call deadline (its timeout), not a job deadline
+            if bound and isinstance(e, DeadlineExceeded):  # tell the client it was its own call's timeout
                 e.detail["deadline_source"] = "call"
-            status = grpc_code(e.code)
-            await context.abort(status, e.message, trailing_metadata=error_trailers(e))
+            await self._abort(context, call.failed(e))
         except asyncio.CancelledError:
-            status = SC.CANCELLED
+            call.outcome = "cancelled"
             raise
+        except Exception as e:  # noqa: BLE001 - never UNKNOWN without a trailer: say it, as HTTP's 500 does
+            log.exception("internal error in %s", kind)
+            await self._abort(context, call.failed(Internal(f"{type(e).__name__}: {e}")))
         finally:
-            self.metrics.requests.labels(kind, status.name).inc()
-            if status == SC.OK:
-                self.metrics.latency.labels(kind, device.split(":")[0]).observe(time.perf_counter() - t0)
+            call.close()
+
+    def _call_deadline(self, req: JobRequest, context) -> bool:
+        """The job's deadline: its own (checked against the limit, as over HTTP), cut to the call's."""
+        own = self.core.deadline_of(req.deadline_s)
+        remaining = context.time_remaining()
+        req.deadline_s = own
+        if remaining is not None:
+            if remaining <= 0:
+                raise DeadlineExceeded("the call's gRPC deadline passed before the job started",
+                                       deadline_source="call")
+            req.deadline_s = min(own, remaining)
+        return remaining is not None and remaining < own
+
+    async def _abort(self, context, e: ServiceError) -> None:
+        e.message = _clip(e.message, 1024)  # the details and the trailer's message alike
+        await context.abort(grpc_code(e.code), e.message, trailing_metadata=error_trailers(e))
 
     async def Grad(self, request, context):
         return await self._job("grad", request, context)

@@ -22,23 +22,27 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
 from . import codec, examples, models, shm
 from .core import Core, JobRequest
-from .errors import InvalidRequest, Overloaded, PayloadTooLarge, ServiceError, Unauthorized, http_status
+from .jobs import BIG, REQUEST_ID, JobCall, offload, request_id
+from .errors import (InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout, ServiceError, Unauthorized,
+                     http_status)
 from .settings import Settings
 
 log = logging.getLogger("gradserve.http")
-BIG = 1 << 20  # bodies above this are decoded off the event loop
 
 
-def error_response(err: ServiceError) -> JSONResponse:
-    headers = {}
+def error_response(err: ServiceError, rid: str | None = None) -> JSONResponse:
+    headers = {REQUEST_ID: rid} if rid else {}
     if isinstance(err, Overloaded):
         headers["Retry-After"] = str(err.retry_after)
     if isinstance(err, Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(err, RequestTimeout):  # the rest of the body may still come: do not read it as a request
+        headers["Connection"] = "close"
     return JSONResponse(err.to_dict(), status_code=http_status(err.code), headers=headers)
 
 
@@ -55,6 +59,17 @@ def _validation_error(e: ValidationError | RequestValidationError) -> InvalidReq
 def _too_large(limit: int, n: int | None = None) -> PayloadTooLarge:
     what = f"request body of {n} bytes" if n is not None else "request body"
     return PayloadTooLarge(f"{what} is above the limit max_body_bytes={limit}", limit="max_body_bytes", value=limit)
+
+
+async def within(coro, timeout_s: float):
+    """A body read bounded in time: a slow (or silent, after Expect: 100-continue) upload gets 408 and
+    frees what it holds instead of holding it for good."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await coro
+    except TimeoutError:
+        raise RequestTimeout(f"the request body did not arrive within body_timeout_s={timeout_s:g}",
+                             limit="body_timeout_s", value=timeout_s) from None
 
 
 async def discard_body(request: Request, limit: int) -> None:
@@ -179,7 +194,8 @@ def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings) -
         opts["inner"] = [g.model_dump(exclude_unset=True) for g in m.inner]
     req = JobRequest(kind=kind, inputs=inputs, graph=m.graph, graph_id=m.graph_id, params=params, device=m.device,
                      deadline_s=m.deadline_ms / 1e3 if m.deadline_ms is not None else None, options=opts,
-                     size_hint=len(body), graph_strict=strict)
+                     size_hint=len(body), graph_strict=strict,
+                     output_format="binary" if m.binary_output else "json")
     return req, m.binary_output
 
 
@@ -231,6 +247,20 @@ async def run_watching(coro, request: Request):
         del watch, me
 
 
+async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: float) -> Response:
+    t0 = call.t0
+    timing = dict(res.timing, read_decode_ms=round((t_dec - t0) * 1e3, 3), read_ms=round((t_read - t0) * 1e3, 3))
+    header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device, "timing": timing}
+    big = sum(a.nbytes for _, a in res.outputs) > BIG
+    if big and binary:  # header + tensor views, streamed: no assembled copy
+        parts, headers = codec.encode_response_parts(header, res.outputs, binary)
+        headers[REQUEST_ID] = call.request_id
+        return PartsResponse(parts, 200, headers, headers["content-type"])
+    out, headers = await offload(big, codec.encode_response, header, res.outputs, binary)
+    headers[REQUEST_ID] = call.request_id
+    return Response(out, status_code=200, headers=headers, media_type=headers["content-type"])
+
+
 def create_app(settings: Settings | None = None, core: Core | None = None) -> FastAPI:
     settings = settings or Settings()
     core = core or Core(settings)
@@ -271,7 +301,9 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
 
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, e: ServiceError):
-        return error_response(e)
+        rid = request_id(request.headers.get(REQUEST_ID))
+        e.detail.setdefault("request_id", rid)
+        return error_response(e, rid)
 
     @app.exception_handler(RequestValidationError)
     async def _request_validation(request: Request, e: RequestValidationError):
@@ -283,15 +315,17 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         return JSONResponse({"error": {"code": code, "message": str(e.detail), "detail": {"path": request.url.path}}},
                             status_code=e.status_code, headers=getattr(e, "headers", None))
 
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, e: ClientDisconnect):  # mid-upload: nobody reads the answer
+        return Response(status_code=499)
+
     @app.exception_handler(Exception)
     async def _internal(request: Request, e: Exception):
         log.exception("internal error on %s", request.url.path)
         return JSONResponse({"error": {"code": "internal", "message": f"{type(e).__name__}: {e}", "detail": {}}},
                             status_code=500)
 
-    err_docs = {c: {"model": models.ErrorResponse} for c in (400, 401, 404, 413, 429, 500, 503, 504)}
-    req_children: dict = {}  # (kind, status) -> requests counter child
-    lat_children: dict = {}  # (kind, device kind) -> latency histogram child
+    err_docs = {c: {"model": models.ErrorResponse} for c in (400, 401, 404, 408, 413, 429, 500, 503, 504)}
 
     # -- jobs ----------------------------------------------------------------------------------------
     jobs = APIRouter(prefix="/v1", tags=["jobs"], dependencies=auth)
@@ -301,68 +335,36 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         model = models.REQUEST_MODELS[kind]
 
         async def handler(request: Request) -> Response:
-            t0 = time.perf_counter()
-            device, status = "-", 500
-            buf = admission = None
+            call = JobCall(core, kind, "http", request.headers.get(REQUEST_ID))
+            buf = None
             try:
                 try:
-                    admission = core.admit()  # 429 under overload: the body is not stored, decoded or run
+                    call.admit()  # 429 under overload: the body is not stored, decoded or run
                 except Overloaded:
                     # read past (not stored): a client still sending would otherwise see the connection
-                    # reset instead of the 429 when the server closes a connection with unread data. A
-                    # client that waits for 100 Continue (curl does for large bodies) has sent nothing:
-                    # it gets the 429 at once and never uploads the body.
+                    # reset instead of the 429. A client that waits for 100 Continue has sent nothing.
                     if request.headers.get("expect", "").lower() != "100-continue":
-                        await discard_body(request, settings.max_body_bytes)
+                        await within(discard_body(request, settings.max_body_bytes), settings.body_timeout_s)
                     raise
-                body, buf = await read_job_body(request, settings.max_body_bytes, settings.shm_threshold_bytes,
-                                                buffers)
+                body, buf = await within(read_job_body(request, settings.max_body_bytes,
+                                                       settings.shm_threshold_bytes, buffers), settings.body_timeout_s)
                 t_read = time.perf_counter()
-                hl = request.headers.get(codec.HEADER_LENGTH)
-                if len(body) > BIG:
-                    req, binary = await asyncio.to_thread(decode_job, kind, body, hl, settings)
-                else:
-                    req, binary = decode_job(kind, body, hl, settings)
+                req, binary = await offload(len(body) > BIG, decode_job, kind, body,
+                                            request.headers.get(codec.HEADER_LENGTH), settings)
                 del body
                 t_dec = time.perf_counter()
-                res = await run_watching(core.run(req, admission), request)
+                res = await run_watching(call.run(req), request)
                 del req
-                device = res.device
-                timing = dict(res.timing, read_decode_ms=round((t_dec - t0) * 1e3, 3),
-                              read_ms=round((t_read - t0) * 1e3, 3))
-                header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device,
-                          "timing": timing}
-                big = sum(a.nbytes for _, a in res.outputs) > BIG
-                status = 200
-                if big and binary:  # header + tensor views, streamed: no assembled copy
-                    parts, headers = codec.encode_response_parts(header, res.outputs, binary)
-                    return PartsResponse(parts, 200, headers, headers["content-type"])
-                if big:
-                    out, headers = await asyncio.to_thread(codec.encode_response, header, res.outputs, binary)
-                else:
-                    out, headers = codec.encode_response(header, res.outputs, binary)
-                return Response(out, status_code=200, headers=headers, media_type=headers["content-type"])
+                return await _job_response(res, binary, call, t_read, t_dec)
             except ServiceError as e:
-                status = http_status(e.code)
-                return error_response(e)
-            except ClientGone:
-                status = 499
+                return error_response(call.failed(e), call.request_id)
+            except (ClientGone, ClientDisconnect):  # nobody to answer: not an error of ours
+                call.outcome = "cancelled"
                 return Response(status_code=499)
             finally:
-                if admission is not None:  # a body that failed to read or decode never reached core.run
-                    admission.release()
+                call.close()
                 if buf is not None:  # the job is over (or never ran): its input segment can be reused
                     buffers.give_back(buf)
-                counter = req_children.get((kind, status))
-                if counter is None:  # label lookups take a lock and build a key: once per (kind, status)
-                    counter = req_children[(kind, status)] = metrics.requests.labels(kind, str(status))
-                counter.inc()
-                if status == 200:
-                    dev = device.split(":")[0]
-                    hist = lat_children.get((kind, dev))
-                    if hist is None:
-                        hist = lat_children[(kind, dev)] = metrics.latency.labels(kind, dev)
-                    hist.observe(time.perf_counter() - t0)
 
         handler.__name__ = kind
         # served by a plain Starlette route placed in front (below): the handler takes the raw Request
@@ -392,7 +394,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
                      "application/json": {"schema": {"$ref": "#/components/schemas/RegisterRequest"},
                                           "examples": examples.examples("register")}}}})
     async def register_graph(request: Request):
-        body = await read_body(request, settings.max_body_bytes)
+        body = await within(read_body(request, settings.max_body_bytes), settings.body_timeout_s)
         head, strict = codec.loads(body)
         try:
             m = models.RegisterRequest.model_validate(head)
@@ -423,8 +425,10 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     async def ready():
         if core.ready():
             return {"ready": True}
+        # unauthenticated: with API keys set, the pools' state is /v1/devices' (behind the key), not here
+        detail = {} if keys else core.devices()
         return JSONResponse({"ready": False, "error": {"code": "device_unavailable", "message": "not ready",
-                                                       "detail": core.devices()}}, status_code=503)
+                                                       "detail": detail}}, status_code=503)
 
     @app.get("/metrics", operation_id="metrics", tags=["metrics"], response_class=Response)
     async def prometheus():

@@ -1,0 +1,69 @@
+"""One job path for both protocols: admission, thread offload, the core call and its metrics.
+
+The HTTP and gRPC adapters decode their wire format and encode the result; everything between
+(admit before the body is read or decoded, decode large requests off the event loop, run, count
+the outcome in one vocabulary: the error code, "ok", or "cancelled") is a `JobCall`, like
+KServe's DataPlane under its REST and gRPC servers.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any, Callable
+
+from .core import Core, JobRequest, JobResult
+from .errors import ServiceError
+
+BIG = 1 << 20  # requests and responses above this are decoded / encoded off the event loop
+REQUEST_ID = "x-request-id"
+
+
+def request_id(given: str | None) -> str:
+    """The caller's request id (printable, at most 128 characters), else a fresh one."""
+    if given and len(given) <= 128 and given.isprintable():
+        return given
+    return uuid.uuid4().hex
+
+
+async def offload(big: bool, fn: Callable, *args) -> Any:
+    """fn(*args), in a thread when the work is large (decode, encode): the event loop stays free."""
+    return await asyncio.to_thread(fn, *args) if big else fn(*args)
+
+
+class JobCall:
+    """One job from either protocol: `admit`, then `run`; `outcome` as it ends; metrics on `close`."""
+
+    __slots__ = ("core", "kind", "protocol", "request_id", "t0", "outcome", "device", "admission")
+
+    def __init__(self, core: Core, kind: str, protocol: str, rid: str | None = None):
+        self.core, self.kind, self.protocol = core, kind, protocol
+        self.request_id = request_id(rid)
+        self.t0 = time.perf_counter()
+        self.outcome = "internal"
+        self.device = "-"
+        self.admission = None
+
+    def admit(self) -> None:
+        """A place for the job before its body is read or decoded (Overloaded when there is none)."""
+        self.admission = self.core.admit()
+
+    async def run(self, req: JobRequest) -> JobResult:
+        admission, self.admission = self.admission, None  # the core releases it once the job is in a pool
+        res = await self.core.run(req, admission)
+        self.device = res.device
+        self.outcome = "ok"
+        return res
+
+    def failed(self, e: ServiceError) -> ServiceError:
+        self.outcome = e.code
+        e.detail.setdefault("request_id", self.request_id)
+        return e
+
+    def close(self) -> None:
+        if self.admission is not None:  # a body that failed to read or decode never reached the core
+            self.admission.release()
+            self.admission = None
+        m = self.core.metrics
+        m.requests.labels(self.kind, self.outcome).inc()
+        m.latency.labels(self.kind, self.device.split(":")[0], self.outcome).observe(time.perf_counter() - self.t0)
