@@ -49,14 +49,13 @@ class LRU:
             old = self.d.pop(k, None)
             if old is not None:
                 self.nbytes -= old[1]
+            if nbytes > self.cap_bytes:  # larger than the whole cache alone: not kept, nothing evicted for it
+                return
             self.d[k] = (v, nbytes)
             self.nbytes += nbytes
-            while len(self.d) > 1 and (len(self.d) > self.max_entries or self.nbytes > self.cap_bytes):
+            while len(self.d) > self.max_entries or self.nbytes > self.cap_bytes:
                 _, (_, n) = self.d.popitem(last=False)
                 self.nbytes -= n
-            if self.nbytes > self.cap_bytes:  # larger than the whole cache alone: not kept
-                self.d.pop(k)
-                self.nbytes -= nbytes
 
     def describe(self) -> dict:
         return {"entries": len(self.d), "bytes": self.nbytes, "cap_bytes": self.cap_bytes}
