@@ -36,7 +36,7 @@ from pydantic import ValidationError
 
 from . import codec, models
 from .core import Core, JobRequest, JobResult
-from .errors import DeadlineExceeded, Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized, http_status
+from .errors import CODES, DeadlineExceeded, Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized
 from .jobs import BIG, REQUEST_ID, JobCall, offload
 from .proto import gradserve_pb2 as pb
 from .proto import gradserve_pb2_grpc as pb_grpc
@@ -46,26 +46,12 @@ log = logging.getLogger("gradserve.grpc")
 SERVICE = pb.DESCRIPTOR.services_by_name["Gradserve"].full_name  # gradserve.v1.Gradserve
 ERROR_KEY = "gradserve-error-bin"
 SC = grpc.StatusCode
-GRPC_CODES = {
-    "invalid_request": SC.INVALID_ARGUMENT, "invalid_graph": SC.INVALID_ARGUMENT, "unknown_op": SC.INVALID_ARGUMENT,
-    "shape_error": SC.INVALID_ARGUMENT, "differentiation_error": SC.INVALID_ARGUMENT,
-    "unauthorized": SC.UNAUTHENTICATED,
-    "graph_not_found": SC.NOT_FOUND, "not_found": SC.NOT_FOUND,
-    "payload_too_large": SC.RESOURCE_EXHAUSTED, "limit_exceeded": SC.RESOURCE_EXHAUSTED,
-    "overloaded": SC.RESOURCE_EXHAUSTED,
-    "worker_died": SC.INTERNAL, "internal": SC.INTERNAL, "execution_error": SC.INTERNAL, "engine_error": SC.INTERNAL,
-    "not_implemented": SC.UNIMPLEMENTED,
-    "device_unavailable": SC.UNAVAILABLE, "draining": SC.UNAVAILABLE, "backend_unavailable": SC.UNAVAILABLE,
-    "deadline_exceeded": SC.DEADLINE_EXCEEDED,
-}
-_BY_HTTP = {400: SC.INVALID_ARGUMENT, 401: SC.UNAUTHENTICATED, 404: SC.NOT_FOUND, 413: SC.RESOURCE_EXHAUSTED,
-            429: SC.RESOURCE_EXHAUSTED, 500: SC.INTERNAL, 501: SC.UNIMPLEMENTED, 503: SC.UNAVAILABLE,
-            504: SC.DEADLINE_EXCEEDED}
+GRPC_CODES = {code: getattr(SC, name) for code, (_, name) in CODES.items()}  # service.errors.CODES
 
 
 def grpc_code(code: str) -> grpc.StatusCode:
-    """The gRPC status of an error code (codes the table lacks follow their HTTP status)."""
-    return GRPC_CODES.get(code) or _BY_HTTP.get(http_status(code), SC.INTERNAL)
+    """The gRPC status of an error code (one the table lacks is INTERNAL, as it is a 500 over HTTP)."""
+    return GRPC_CODES.get(code, SC.INTERNAL)
 
 
 TRAILER_BYTES = 4096  # the error body in the trailers stays well under gRPC's 8 KiB metadata limit

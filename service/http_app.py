@@ -261,44 +261,30 @@ async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: 
     return Response(out, status_code=200, headers=headers, media_type=headers["content-type"])
 
 
-def create_app(settings: Settings | None = None, core: Core | None = None) -> FastAPI:
-    settings = settings or Settings()
-    core = core or Core(settings)
-    metrics = core.metrics
-    keys = [k.encode() for k in settings.api_key_list]
-    buffers = shm.BufferPool(settings.input_cache_bytes)  # large binary request bodies, reused
-    metrics.shm_kept.labels("requests").set_function(lambda: sum(b.size for b in buffers.free))
+ERR_DOCS = {c: {"model": models.ErrorResponse} for c in (400, 401, 404, 408, 413, 429, 500, 503, 504)}
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        await core.start()
-        log.info("pools ready: %s", ", ".join(core.pools))
-        try:
-            yield
-        finally:
-            await core.stop()
-            buffers.close()
 
-    app = FastAPI(title="gradserve", version="1.0", lifespan=lifespan,
-                  description="Gradient computation as a service: MindSpore GradOperation / grad / jvp / vjp "
-                              "semantics on a graph AD engine, with device worker pools. Tensors follow the "
-                              "Open Inference Protocol (KServe V2); job bodies may use the binary tensor "
-                              "extension (Content-Type application/octet-stream, JSON header then raw tensors, "
-                              "header length in Inference-Header-Content-Length).")
-    app.state.core = core
-    app.state.settings = settings
+class AppContext:
+    """What the routes share: the core, settings, API keys, request-body buffers."""
 
-    async def require_key(request: Request) -> None:
-        if not keys:
+    def __init__(self, settings: Settings, core: Core):
+        self.settings, self.core, self.metrics = settings, core, core.metrics
+        self.keys = [k.encode() for k in settings.api_key_list]
+        self.buffers = shm.BufferPool(settings.input_cache_bytes)  # large binary request bodies, reused
+        self.metrics.shm_kept.labels("requests").set_function(lambda: sum(b.size for b in self.buffers.free))
+        # no keys configured: no dependency at all (FastAPI solves dependencies on every request)
+        self.auth = [Depends(self.require_key)] if self.keys else []
+
+    async def require_key(self, request: Request) -> None:
+        if not self.keys:
             return
         auth = request.headers.get("authorization", "")
         scheme, _, token = auth.partition(" ")
-        if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip().encode(), k) for k in keys):
+        if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip().encode(), k) for k in self.keys):
             raise Unauthorized("missing or wrong API key: send Authorization: Bearer <key>")
 
-    # no keys configured: no dependency at all (FastAPI solves dependencies on every request)
-    auth = [Depends(require_key)] if keys else []
 
+def _exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, e: ServiceError):
         rid = request_id(request.headers.get(REQUEST_ID))
@@ -325,67 +311,76 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         return JSONResponse({"error": {"code": "internal", "message": f"{type(e).__name__}: {e}", "detail": {}}},
                             status_code=500)
 
-    err_docs = {c: {"model": models.ErrorResponse} for c in (400, 401, 404, 408, 413, 429, 500, 503, 504)}
 
-    # -- jobs ----------------------------------------------------------------------------------------
-    jobs = APIRouter(prefix="/v1", tags=["jobs"], dependencies=auth)
-    fast_routes: list = []
 
-    def job_route(kind: str, summary: str):
-        model = models.REQUEST_MODELS[kind]
+def _job_handler(ctx: AppContext, kind: str):
+    core, settings, buffers = ctx.core, ctx.settings, ctx.buffers
 
-        async def handler(request: Request) -> Response:
-            call = JobCall(core, kind, "http", request.headers.get(REQUEST_ID))
-            buf = None
+    async def handler(request: Request) -> Response:
+        call = JobCall(core, kind, "http", request.headers.get(REQUEST_ID))
+        buf = None
+        try:
             try:
-                try:
-                    call.admit()  # 429 under overload: the body is not stored, decoded or run
-                except Overloaded:
-                    # read past (not stored): a client still sending would otherwise see the connection
-                    # reset instead of the 429. A client that waits for 100 Continue has sent nothing.
-                    if request.headers.get("expect", "").lower() != "100-continue":
-                        await within(discard_body(request, settings.max_body_bytes), settings.body_timeout_s)
-                    raise
-                body, buf = await within(read_job_body(request, settings.max_body_bytes,
-                                                       settings.shm_threshold_bytes, buffers), settings.body_timeout_s)
-                t_read = time.perf_counter()
-                req, binary = await offload(len(body) > BIG, decode_job, kind, body,
-                                            request.headers.get(codec.HEADER_LENGTH), settings)
-                del body
-                t_dec = time.perf_counter()
-                res = await run_watching(call.run(req), request)
-                del req
-                return await _job_response(res, binary, call, t_read, t_dec)
-            except ServiceError as e:
-                return error_response(call.failed(e), call.request_id)
-            except (ClientGone, ClientDisconnect):  # nobody to answer: not an error of ours
-                call.outcome = "cancelled"
-                return Response(status_code=499)
-            finally:
-                call.close()
-                if buf is not None:  # the job is over (or never ran): its input segment can be reused
-                    buffers.give_back(buf)
+                call.admit()  # 429 under overload: the body is not stored, decoded or run
+            except Overloaded:
+                # read past (not stored): a client still sending would otherwise see the connection
+                # reset instead of the 429. A client that waits for 100 Continue has sent nothing.
+                if request.headers.get("expect", "").lower() != "100-continue":
+                    await within(discard_body(request, settings.max_body_bytes), settings.body_timeout_s)
+                raise
+            body, buf = await within(read_job_body(request, settings.max_body_bytes,
+                                                   settings.shm_threshold_bytes, buffers), settings.body_timeout_s)
+            t_read = time.perf_counter()
+            req, binary = await offload(len(body) > BIG, decode_job, kind, body,
+                                        request.headers.get(codec.HEADER_LENGTH), settings)
+            del body
+            t_dec = time.perf_counter()
+            res = await run_watching(call.run(req), request)
+            del req
+            return await _job_response(res, binary, call, t_read, t_dec)
+        except ServiceError as e:
+            return error_response(call.failed(e), call.request_id)
+        except (ClientGone, ClientDisconnect):  # nobody to answer: not an error of ours
+            call.outcome = "cancelled"
+            return Response(status_code=499)
+        finally:
+            call.close()
+            if buf is not None:  # the job is over (or never ran): its input segment can be reused
+                buffers.give_back(buf)
 
-        handler.__name__ = kind
-        # served by a plain Starlette route placed in front (below): the handler takes the raw Request
-        # and returns a Response, so FastAPI's per-request dependency solving buys nothing; the APIRoute
-        # stays for the OpenAPI schema (and serves the route when API keys need the auth dependency)
+    handler.__name__ = kind
+    return handler
+
+
+JOB_SUMMARIES = (("eval", "Evaluate the graph as it is"),
+                 ("grad", "GradOperation / functional grad / value_and_grad"),
+                 ("jvp", "Forward-mode Jacobian-vector product"),
+                 ("vjp", "Vector-Jacobian product, the seed's (out, grads) form"),
+                 ("jacobian", "Jacobian blocks, out.shape + in.shape"),
+                 ("hessian", "Hessian blocks of a scalar-output graph"),
+                 ("hvp", "Hessian-vector product"))
+
+
+def _job_routes(ctx: AppContext) -> tuple[APIRouter, list]:
+    """The job routes: an APIRouter (for the OpenAPI schema, and to serve them when API keys need the
+    auth dependency) and plain Starlette routes placed in front when they do not (the handler takes the
+    raw Request and returns a Response, so FastAPI's per-request dependency solving buys nothing)."""
+    jobs = APIRouter(prefix="/v1", tags=["jobs"], dependencies=ctx.auth)
+    fast_routes: list = []
+    for kind, summary in JOB_SUMMARIES:
+        handler = _job_handler(ctx, kind)
+        model = models.REQUEST_MODELS[kind]
         fast_routes.append(Route(f"/v1/{kind}", handler, methods=["POST"], name=kind))
         jobs.add_api_route(
             f"/{kind}", handler, methods=["POST"], operation_id=kind, summary=summary,
-            response_model=None, responses={200: {"model": models.JobResponse}, **err_docs},
+            response_model=None, responses={200: {"model": models.JobResponse}, **ERR_DOCS},
             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"$ref": f"#/components/schemas/{model.__name__}"}, "examples": examples.examples(kind)}}}})
+    return jobs, fast_routes
 
-    for kind, summary in (("eval", "Evaluate the graph as it is"),
-                          ("grad", "GradOperation / functional grad / value_and_grad"),
-                          ("jvp", "Forward-mode Jacobian-vector product"),
-                          ("vjp", "Vector-Jacobian product, the seed's (out, grads) form"),
-                          ("jacobian", "Jacobian blocks, out.shape + in.shape"),
-                          ("hessian", "Hessian blocks of a scalar-output graph"),
-                          ("hvp", "Hessian-vector product")):
-        job_route(kind, summary)
 
+def _graph_routes(ctx: AppContext) -> APIRouter:
+    core, settings, auth, err_docs = ctx.core, ctx.settings, ctx.auth, ERR_DOCS
     # -- graphs --------------------------------------------------------------------------------------
     graphs = APIRouter(prefix="/v1/graphs", tags=["graphs"], dependencies=auth)
 
@@ -408,6 +403,11 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     async def get_graph(graph_id: str):
         return JSONResponse(core.get_graph(graph_id))
 
+    return graphs
+
+
+def _info_routes(app: FastAPI, ctx: AppContext) -> tuple[APIRouter, APIRouter]:
+    core, metrics, auth, keys, err_docs = ctx.core, ctx.metrics, ctx.auth, ctx.keys, ERR_DOCS
     # -- devices, health, metrics ----------------------------------------------------------------------
     devices = APIRouter(prefix="/v1", tags=["devices"], dependencies=auth)
 
@@ -434,11 +434,10 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     async def prometheus():
         return Response(metrics.render(), media_type=metrics.content_type)
 
-    for r in (jobs, graphs, devices, health):
-        app.include_router(r)
-    if not keys:  # no auth dependency to run: the job routes skip FastAPI's request handling
-        app.router.routes[0:0] = fast_routes
+    return devices, health
 
+
+def _openapi(app: FastAPI, keys: list):
     def openapi():
         if app.openapi_schema:
             return app.openapi_schema
@@ -455,5 +454,37 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         app.openapi_schema = spec
         return spec
 
-    app.openapi = openapi
+    return openapi
+
+
+def create_app(settings: Settings | None = None, core: Core | None = None) -> FastAPI:
+    settings = settings or Settings()
+    core = core or Core(settings)
+    ctx = AppContext(settings, core)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await core.start()
+        log.info("pools ready: %s", ", ".join(core.pools))
+        try:
+            yield
+        finally:
+            await core.stop()
+            ctx.buffers.close()
+
+    app = FastAPI(title="gradserve", version="1.0", lifespan=lifespan,
+                  description="Gradient computation as a service: MindSpore GradOperation / grad / jvp / vjp "
+                              "semantics on a graph AD engine, with device worker pools. Tensors follow the "
+                              "Open Inference Protocol (KServe V2); job bodies may use the binary tensor "
+                              "extension (Content-Type application/octet-stream, JSON header then raw tensors, "
+                              "header length in Inference-Header-Content-Length).")
+    app.state.core = core
+    app.state.settings = settings
+    _exception_handlers(app)
+    jobs, fast_routes = _job_routes(ctx)
+    for r in (jobs, _graph_routes(ctx), *_info_routes(app, ctx)):
+        app.include_router(r)
+    if not ctx.keys:  # no auth dependency to run: the job routes skip FastAPI's request handling
+        app.router.routes[0:0] = fast_routes
+    app.openapi = _openapi(app, ctx.keys)
     return app
