@@ -29,6 +29,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import grpc
+from google.protobuf import duration_pb2
+from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
@@ -62,6 +64,21 @@ def _clip(text: str, n: int) -> str:
     return text if len(text) <= n + 40 else text[:n] + f"... ({len(text) - n} more characters)"
 
 
+def rich_status(err: ServiceError) -> bytes:
+    """The error as a standard google.rpc.Status (grpc-status-details-bin): ErrorInfo with the error code,
+    the setting a limit names and whether a retry can help; RetryInfo when it can (overloaded)."""
+    st = status_pb2.Status(code=grpc_code(err.code).value[0], message=err.message)
+    meta = {"retryable": "true" if isinstance(err, Overloaded) else "false"}
+    for k in ("limit", "path", "request_id", "device"):
+        if isinstance(err.detail.get(k), str):
+            meta[k] = _clip(err.detail[k], 256)
+    info = error_details_pb2.ErrorInfo(reason=err.code.upper(), domain="gradserve", metadata=meta)
+    st.details.add().Pack(info)
+    if isinstance(err, Overloaded):
+        st.details.add().Pack(error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=err.retry_after)))
+    return st.SerializeToString()
+
+
 def error_trailers(err: ServiceError) -> tuple:
     """The HTTP error body as trailers; an echo of the caller's input is cut short to fit."""
     body = err.to_dict()
@@ -72,7 +89,7 @@ def error_trailers(err: ServiceError) -> tuple:
         e["detail"] = {k: (_clip(v, 256) if isinstance(v, str) else v) for k, v in e["detail"].items()
                        if isinstance(v, (str, int, float, bool)) or v is None}
         raw = json.dumps(body, separators=(",", ":")).encode()
-    md = [(ERROR_KEY, raw)]
+    md = [(ERROR_KEY, raw), ("grpc-status-details-bin", rich_status(err))]
     rid = err.detail.get("request_id")
     if rid:
         md.append((REQUEST_ID, str(rid)))

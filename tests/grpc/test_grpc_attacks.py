@@ -84,3 +84,17 @@ def test_request_id_over_grpc(stub):
     e = rpc_error(call, stub, "grad", {"graph": matmul_net(), "inputs": [X]}, metadata=(("x-request-id", "rid-7"),))
     assert error_body(e)["detail"]["request_id"] == "rid-7"
     assert dict(e.trailing_metadata())["x-request-id"] == "rid-7"
+
+
+def test_errors_are_standard_rich_status(stub, client):
+    """grpc-status-details-bin: a google.rpc.Status with ErrorInfo (the code, the setting, not retryable)."""
+    from google.rpc import error_details_pb2
+    from grpc_status import rpc_status
+
+    e = rpc_error(call, stub, "grad", {"graph": matmul_net(), "inputs": [X, Y], "order": 9})
+    st = rpc_status.from_call(e)
+    assert st is not None and st.code == SC.RESOURCE_EXHAUSTED.value[0] and st.message == e.details()
+    info = error_details_pb2.ErrorInfo()
+    assert st.details[0].Unpack(info)
+    assert info.reason == "LIMIT_EXCEEDED" and info.metadata["limit"] == "max_order"
+    assert info.metadata["retryable"] == "false"
