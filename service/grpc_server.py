@@ -39,7 +39,7 @@ from pydantic import ValidationError
 from . import codec, models
 from .core import Core, JobRequest, JobResult
 from .errors import CODES, DeadlineExceeded, Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized
-from .jobs import BIG, REQUEST_ID, JobCall, offload
+from .jobs import BIG, REQUEST_ID, JobCall, job_request, offload, validate, validation_error
 from .proto import gradserve_pb2 as pb
 from .proto import gradserve_pb2_grpc as pb_grpc
 from .settings import Settings
@@ -173,36 +173,18 @@ def _head(kind: str, m) -> tuple[dict, bool]:
     return head, strict
 
 
-def _validation_error(e: ValidationError) -> InvalidRequest:
-    from .http_app import _validation_error as same_as_http
-
-    return same_as_http(e)
-
-
 def decode_job(kind: str, m, s: Settings, size: int = 0) -> JobRequest:
     head, strict = _head(kind, m)
-    try:
-        v = models.REQUEST_MODELS[kind].model_validate(head)
-    except ValidationError as e:
-        raise _validation_error(e) from None
+    v = validate(kind, head)
 
     def tensor(t: pb.Tensor, path: str):
         return codec.tensor_from_bytes(t.raw_contents, t.shape, t.datatype, path, max_elements=s.max_elements)
 
     inputs = [tensor(t, f"$.inputs[{i}]") for i, t in enumerate(m.inputs)]
     params = {k: tensor(t, f"$.params.{k}") for k, t in m.params.items()}
-    opts: dict[str, Any] = {}
-    for f in TENSOR_FIELDS[kind]:
-        if f in head:
-            opts[f] = [tensor(t, f"$.{f}[{i}]") for i, t in enumerate(getattr(m, f))]
-    for f in ("get_all", "get_by_list", "grad_position", "weights", "order", "value_and_grad", "positions", "mode"):
-        if f in type(v).model_fields:
-            opts[f] = getattr(v, f)
-    if getattr(v, "inner", None):
-        opts["inner"] = [g.model_dump(exclude_unset=True) for g in v.inner]
-    return JobRequest(kind=kind, inputs=inputs, graph=v.graph, graph_id=v.graph_id, params=params, device=v.device,
-                      deadline_s=v.deadline_ms / 1e3 if v.deadline_ms is not None else None, options=opts,
-                      size_hint=size, graph_strict=strict)
+    tensors = {f: [tensor(t, f"$.{f}[{i}]") for i, t in enumerate(getattr(m, f))]
+               for f in TENSOR_FIELDS[kind] if f in head}
+    return job_request(kind, v, inputs, params, tensors, size=size, strict=strict, output_format="binary")
 
 
 # -- encoding ----------------------------------------------------------------------------------------
@@ -345,7 +327,7 @@ class Servicer(pb_grpc.GradserveServicer):
             try:
                 m = models.RegisterRequest.model_validate({"graph": graph})
             except ValidationError as e:
-                raise _validation_error(e) from None
+                raise validation_error(e) from None
             if len(request.graph_json) > BIG:
                 out = await asyncio.to_thread(self.core.register_graph, m.graph, strict)
             else:

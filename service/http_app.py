@@ -27,7 +27,7 @@ from starlette.routing import Route
 
 from . import codec, examples, models, shm
 from .core import Core, JobRequest
-from .jobs import BIG, REQUEST_ID, JobCall, offload, request_id
+from .jobs import BIG, REQUEST_ID, JobCall, job_request, offload, request_id, validate, validation_error
 from .errors import (InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout, ServiceError, Unauthorized,
                      http_status)
 from .settings import Settings
@@ -44,16 +44,6 @@ def error_response(err: ServiceError, rid: str | None = None) -> JSONResponse:
     if isinstance(err, RequestTimeout):  # the rest of the body may still come: do not read it as a request
         headers["Connection"] = "close"
     return JSONResponse(err.to_dict(), status_code=http_status(err.code), headers=headers)
-
-
-def _validation_error(e: ValidationError | RequestValidationError) -> InvalidRequest:
-    errs = e.errors(include_url=False, include_context=False, include_input=False) if isinstance(e, ValidationError) \
-        else [{k: v for k, v in x.items() if k in ("loc", "msg", "type")} for x in e.errors()]
-    first = errs[0] if errs else {"loc": (), "msg": "invalid"}
-    where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first.get("loc", ()))
-    return InvalidRequest(f"{where}: {first.get('msg')}" + (f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""),
-                          path=where, errors=[{"loc": list(x.get("loc", ())), "msg": x.get("msg"),
-                                               "type": x.get("type")} for x in errs[:20]])
 
 
 def _too_large(limit: int, n: int | None = None) -> PayloadTooLarge:
@@ -169,11 +159,8 @@ def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings) -
     head, reader, strict = codec.split_body(body, header_length)
     if not isinstance(head, dict):
         raise InvalidRequest("the body must be a JSON object", path="$")
-    try:
-        m = models.REQUEST_MODELS[kind].model_validate(head)
-    except ValidationError as e:
-        raise _validation_error(e) from None
-    opts: dict[str, Any] = {}
+    m = validate(kind, head)
+    tensors: dict[str, Any] = {}
     inputs: list = []
     params: dict = {}
     # binary tensors follow the JSON header in the order they appear in it
@@ -186,23 +173,11 @@ def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings) -
             params = {k: codec.decode_tensor(t, f"$.params.{k}", reader, max_elements=s.max_elements,
                                              max_depth=s.max_depth) for k, t in raw.items()}
         elif key in ("sens", "tangents", "v"):
-            opts[key] = _tensors(raw, f"$.{key}", reader, s)
+            tensors[key] = _tensors(raw, f"$.{key}", reader, s)
     reader.finish()
-    for f in _OPTION_FIELDS[kind]:
-        opts[f] = getattr(m, f)
-    if getattr(m, "inner", None):
-        opts["inner"] = [g.model_dump(exclude_unset=True) for g in m.inner]
-    req = JobRequest(kind=kind, inputs=inputs, graph=m.graph, graph_id=m.graph_id, params=params, device=m.device,
-                     deadline_s=m.deadline_ms / 1e3 if m.deadline_ms is not None else None, options=opts,
-                     size_hint=len(body), graph_strict=strict,
-                     output_format="binary" if m.binary_output else "json")
+    req = job_request(kind, m, inputs, params, tensors, size=len(body), strict=strict,
+                      output_format="binary" if m.binary_output else "json")
     return req, m.binary_output
-
-
-# the option fields each request model has (model_fields is a descriptor that costs a few us per access)
-_OPTION_FIELDS = {k: tuple(f for f in ("get_all", "get_by_list", "grad_position", "weights", "order", "value_and_grad",
-                                       "positions", "mode") if f in m.model_fields)
-                  for k, m in models.REQUEST_MODELS.items()}
 
 
 class ClientGone(Exception):
@@ -293,7 +268,7 @@ def _exception_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _request_validation(request: Request, e: RequestValidationError):
-        return error_response(_validation_error(e))
+        return error_response(validation_error(e))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, e: StarletteHTTPException):
@@ -394,7 +369,7 @@ def _graph_routes(ctx: AppContext) -> APIRouter:
         try:
             m = models.RegisterRequest.model_validate(head)
         except ValidationError as e:
-            raise _validation_error(e) from None
+            raise validation_error(e) from None
         out = await asyncio.to_thread(core.register_graph, m.graph, strict) if len(body) > BIG \
             else core.register_graph(m.graph, strict)
         return JSONResponse(out, status_code=201)

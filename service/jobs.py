@@ -12,8 +12,12 @@ import time
 import uuid
 from typing import Any, Callable
 
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from . import models
 from .core import Core, JobRequest, JobResult
-from .errors import ServiceError
+from .errors import InvalidRequest, ServiceError
 
 BIG = 1 << 20  # requests and responses above this are decoded / encoded off the event loop
 REQUEST_ID = "x-request-id"
@@ -24,6 +28,45 @@ def request_id(given: str | None) -> str:
     if given and len(given) <= 128 and given.isprintable():
         return given
     return uuid.uuid4().hex
+
+
+# the option fields each request model has (model_fields is a descriptor that costs a few us per access)
+OPTION_FIELDS = {k: tuple(f for f in ("get_all", "get_by_list", "grad_position", "weights", "order", "value_and_grad",
+                                      "positions", "mode") if f in m.model_fields)
+                 for k, m in models.REQUEST_MODELS.items()}
+
+
+def validation_error(e: ValidationError | RequestValidationError) -> InvalidRequest:
+    """pydantic's errors as one InvalidRequest naming the first path (and how many more)."""
+    errs = e.errors(include_url=False, include_context=False, include_input=False) if isinstance(e, ValidationError) \
+        else [{k: v for k, v in x.items() if k in ("loc", "msg", "type")} for x in e.errors()]
+    first = errs[0] if errs else {"loc": (), "msg": "invalid"}
+    where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first.get("loc", ()))
+    return InvalidRequest(f"{where}: {first.get('msg')}" + (f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""),
+                          path=where, errors=[{"loc": list(x.get("loc", ())), "msg": x.get("msg"),
+                                               "type": x.get("type")} for x in errs[:20]])
+
+
+def validate(kind: str, head: dict):
+    """The request's JSON form (tensors as envelopes) checked by the model both protocols share."""
+    try:
+        return models.REQUEST_MODELS[kind].model_validate(head)
+    except ValidationError as e:
+        raise validation_error(e) from None
+
+
+def job_request(kind: str, m, inputs: list, params: dict, tensors: dict, *, size: int, strict: bool,
+                output_format: str) -> JobRequest:
+    """The JobRequest of a validated model `m` and its decoded tensors (`tensors`: sens / tangents / v),
+    whichever wire it came from."""
+    opts: dict[str, Any] = dict(tensors)
+    for f in OPTION_FIELDS[kind]:
+        opts[f] = getattr(m, f)
+    if getattr(m, "inner", None):
+        opts["inner"] = [g.model_dump(exclude_unset=True) for g in m.inner]
+    return JobRequest(kind=kind, inputs=inputs, graph=m.graph, graph_id=m.graph_id, params=params, device=m.device,
+                      deadline_s=m.deadline_ms / 1e3 if m.deadline_ms is not None else None, options=opts,
+                      size_hint=size, graph_strict=strict, output_format=output_format)
 
 
 async def offload(big: bool, fn: Callable, *args) -> Any:
