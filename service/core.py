@@ -24,9 +24,10 @@ from . import shm
 from .derivation import EXTRA, KINDS, Derived, _dtype_name, signature, spec_of, Deriver
 from .errors import (DeadlineExceeded, InvalidRequest, LimitExceeded, Overloaded, ServiceError, Unavailable)
 from .metrics import Metrics
-from .pools import ACCELERATORS, Job, Pool, PoolStartError, build_specs
+from .pools import Job, Pool, PoolStartError, build_specs
+from .routing import route
 from .registry import Registry
-from .settings import KNOWN_POOLS, Settings
+from .settings import Settings
 
 log = logging.getLogger("gradserve.core")
 JSON_BYTES_PER_ELEMENT = 16  # a float as JSON text ("-0.123456789," and the like): what the output limit counts
@@ -183,42 +184,6 @@ class Core:
         d, g = self.registry.json_of(graph_id)
         return {"graph_id": graph_id, "graph": d, "signature": signature(g)}
 
-    # -- routing ---------------------------------------------------------------------------------------
-    def _pool(self, device: str) -> tuple[Pool, int | None]:
-        dev = (device or "cpu").strip().lower()
-        if dev == "auto":
-            for name in ACCELERATORS:
-                if name in self.pools and self.pools[name].ready:
-                    return self.pools[name], None
-            if "cpu" in self.pools:
-                return self.pools["cpu"], None
-            return next(iter(self.pools.values())), None
-        kind, _, idx = dev.partition(":")
-        if kind not in KNOWN_POOLS:
-            raise InvalidRequest(f"unknown device {device!r}; this server has: {', '.join(self._device_names())} "
-                                 "(or auto)", path="$.device", available=self._device_names())
-        if kind not in self.pools:
-            raise Unavailable(f"device {kind!r} is not configured on this server; it has: "
-                              f"{', '.join(self._device_names())}", device=device, available=self._device_names(),
-                              retryable=False)
-        index = None
-        if idx:
-            if not idx.isdigit():
-                raise InvalidRequest(f"device index in {device!r} is not an integer", path="$.device")
-            index = int(idx)
-            if index not in self.pools[kind].device_indices():
-                raise Unavailable(f"device {device!r} does not exist; this server has: "
-                                  f"{', '.join(self._device_names())}", device=device,
-                                  available=self._device_names(), retryable=False)
-        return self.pools[kind], index
-
-    def _device_names(self) -> list[str]:
-        out = []
-        for name, p in self.pools.items():
-            out.append(name)
-            out.extend(s.label for s in p.specs)
-        return out
-
     # -- jobs -------------------------------------------------------------------------------------------
     def deadline_of(self, deadline_s: float | None) -> float:
         """The job's deadline in seconds: the request's (checked against the limit) or the default."""
@@ -270,7 +235,7 @@ class Core:
         t0 = time.perf_counter()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.deadline_of(req.deadline_s)
-        pool, index = self._pool(req.device)
+        pool, index = route(self.pools, req.device)
         gid, d, inputs, params = await self.prepare(req)
         t_prep = time.perf_counter()
         if loop.time() >= deadline:

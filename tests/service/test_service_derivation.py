@@ -66,3 +66,22 @@ def test_lru_evicts_by_bytes_and_refuses_what_cannot_fit():
     c.put("huge", "x", 1000)
     assert c.get("huge") is None and c.nbytes <= 100 and c.get(4) == "4"
     np.testing.assert_equal(len(c), 3)
+
+
+def _two_inputs():
+    gb = GraphBuilder("n")
+    x, y = gb.input((2,), name="x"), gb.input((2,), name="y")
+    return gb.build((gb.mul(x, y), gb.sin(x)))
+
+
+@pytest.mark.parametrize("kind,spec,names,labels", [
+    ("eval", {}, ["out0", "out1"], ["inputs[0]", "inputs[1]"]),
+    ("grad", {"grad_position": (0, 1), "sens": True}, ["d/dx", "d/dy"],
+     ["inputs[0]", "inputs[1]", "sens[0]", "sens[1]"]),
+    ("jacobian", {"positions": [0, 1], "mode": "fwd"}, ["d0/dx", "d0/dy", "d1/dx", "d1/dy"],
+     ["inputs[0]", "inputs[1]"]),
+    ("vjp", {}, ["out0", "out1", "d/dx", "d/dy"], ["inputs[0]", "inputs[1]", "v[0]", "v[1]"]),
+])
+def test_output_names_and_input_labels(kind, spec, names, labels):
+    d = Deriver(4, 10 ** 6, 1 << 24, 16).derive(kind, "gid", _two_inputs(), spec)
+    assert d.names == names and d.input_labels == labels and d.key.startswith("sha256:")
