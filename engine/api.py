@@ -110,11 +110,6 @@ class Engine:
                 plans.popitem(last=False)
         return p
 
-    def forget(self, key: Any) -> None:
-        """Drop the plan cached under `key` (its arenas and folded constants go with it)."""
-        with self._lock:
-            self._plans.pop(key, None)
-
     def run(self, g: Graph, inputs: Sequence, params: dict | None = None, key: Any = None):
         """Run `g` on host arrays; returns host arrays in the graph's output structure.
 
