@@ -191,15 +191,17 @@ def tile_shapes(x_shape, reps) -> tuple:
 UNARY_FLOAT = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "sinh", "cosh",
                "tanh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "sigmoid", "softplus", "relu", "erf")
 UNARY_ANY = ("square", "abs", "neg", "sign")
+BINARY = ("add", "sub", "mul", "maximum", "minimum")
+BINARY_FLOAT = ("div", "pow")
 COMPARE = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or")
 
 
-@rule(*UNARY_FLOAT, "div", "pow")
+@rule(*UNARY_FLOAT, *BINARY_FLOAT)
 def _float_elementwise(op, avals):
     return elementwise(op, avals, float_only=True)
 
 
-@rule(*UNARY_ANY, "add", "sub", "mul", "maximum", "minimum")
+@rule(*UNARY_ANY, *BINARY)
 def _any_elementwise(op, avals):
     return elementwise(op, avals)
 
