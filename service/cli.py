@@ -84,9 +84,13 @@ def main(argv=None) -> int:
             # uvicorn re-raises the signal once shut down; a completed drain exits 0 instead
             getattr(self, "_captured_signals", []).clear()
 
+    from .http_guard import guarded_protocol
+
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
                             timeout_graceful_shutdown=int(settings.default_deadline_s + settings.deadline_grace_s + 5),
-                            access_log=False, lifespan="on")
+                            access_log=False, lifespan="on", timeout_keep_alive=settings.idle_timeout_s,
+                            limit_concurrency=settings.max_connections,
+                            http=guarded_protocol(settings.header_timeout_s, settings.max_header_bytes))
     server = Server(config)
     try:
         server.run()

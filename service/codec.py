@@ -191,14 +191,7 @@ def decode_tensor(obj: Any, path: str, reader: BinaryReader | None = None, *, ma
         raise LimitExceeded(f"data is nested more than max_depth={max_depth} levels", path=f"{path}.data",
                             limit="max_depth", value=max_depth)
     try:
-        if dt.kind == "b":
-            if not all(isinstance(v, bool) for v in _flat_leaves(data)):
-                raise ValueError("BOOL data must be true/false")
-            arr = np.array(data, dtype=dt)
-        else:
-            if any(isinstance(v, str) for v in _flat_leaves(data, limit=64)):
-                raise ValueError("strings are not numbers")
-            arr = np.array(data, dtype=dt)
+        arr = _strict_array(data, dt, datatype)
     except (ValueError, TypeError, OverflowError) as e:
         raise InvalidRequest(f"data is not a (nested) list of {datatype} numbers: {e}", path=f"{path}.data") from None
     if arr.size != n:
@@ -207,18 +200,27 @@ def decode_tensor(obj: Any, path: str, reader: BinaryReader | None = None, *, ma
     return arr.reshape(shape)
 
 
-def _flat_leaves(data, limit: int | None = None):
-    """Leaves of a nested list (the first `limit` of them when given)."""
-    stack, seen = [data], 0
-    while stack:
-        x = stack.pop()
-        if isinstance(x, list):
-            stack.extend(reversed(x))
-        else:
-            yield x
-            seen += 1
-            if limit is not None and seen >= limit:
-                return
+def _strict_array(data: list, dt: np.dtype, datatype: str) -> np.ndarray:
+    """The data as `dt`, read once by NumPy with no target type, so what the JSON held shows: null
+    (object), strings (str), true/false where numbers belong (bool), integers past int64 (object)
+    are refused instead of becoming NaN, 1.0 or a wrapped integer."""
+    raw = np.array(data)
+    kind = raw.dtype.kind
+    if dt.kind == "b":
+        if kind != "b":
+            raise ValueError("BOOL data must be true/false")
+        return raw
+    if kind == "b":
+        raise ValueError("true/false are not numbers")
+    if kind not in "iuf":
+        what = {"U": "strings are not numbers", "O": "null (or a mixed or ragged list, or an integer past int64) "
+                "is not a number"}.get(kind, f"{raw.dtype} is not a number")
+        raise ValueError(what)
+    if dt.kind in "iu" and raw.size:
+        info = np.iinfo(dt)
+        if not np.isfinite(raw).all() or raw.min() < info.min or raw.max() > info.max:
+            raise OverflowError(f"a value is out of the range of {datatype}")
+    return raw.astype(dt, copy=False)
 
 
 def encode_tensor(name: str, a: np.ndarray, binary: bool = False) -> tuple[dict, Any]:

@@ -1,40 +1,36 @@
-"""The protocol-agnostic core: validate, derive, route, await, and shape results.
+"""The protocol-agnostic core: admit, validate, derive, route, await, and shape results.
 
-Adapters (HTTP in service.http_app, gRPC in its own module) only decode their wire format
-into a `JobRequest` (tensors already NumPy arrays), call `Core.run` / `register_graph` /
-`get_graph` / `devices`, and encode the `JobResult` or map the `ServiceError` they get.
-Nothing here knows about HTTP or gRPC.
+Adapters (HTTP in service.http_app, gRPC in service.grpc_server) only decode their wire format
+into a `JobRequest` (tensors already NumPy arrays) and go through service.jobs, which calls
+`Core.admit`, `Core.run`, `register_graph`, `get_graph`, `devices`. Nothing here knows about HTTP
+or gRPC. The graph registry is service.registry, derivation and output naming service.derivation;
+this module routes jobs to pools and runs them.
 """
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
-import threading
 import time
-from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import orjson
 
-from engine import transforms
-from engine.errors import EngineError
-from engine.ir import Graph, tree_flatten
-from engine.serialize import Limits, canonical_json, graph_from_json, graph_hash, graph_to_json, tensor_to_json
+from engine.ir import Graph
+from engine.serialize import Limits
 
-from .errors import (DeadlineExceeded, InvalidRequest, LimitExceeded, NotFound, Overloaded, ServiceError,
-                     Unavailable, from_engine)
 from . import shm
+from .derivation import EXTRA, KINDS, Derived, _dtype_name, signature, spec_of, Deriver
+from .errors import (DeadlineExceeded, InvalidRequest, LimitExceeded, Overloaded, ServiceError, Unavailable)
 from .metrics import Metrics
-from .pools import ACCELERATORS, Job, Pool, PoolStartError, build_specs
-from .settings import KNOWN_POOLS, Settings
+from .pools import Job, Pool, PoolStartError, build_specs
+from .routing import route
+from .registry import Registry
+from .settings import Settings
 
 log = logging.getLogger("gradserve.core")
-KINDS = ("eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp")
-_GRAD_SPEC_KEYS = ("get_all", "get_by_list", "grad_position", "weights", "sens_param")
+JSON_BYTES_PER_ELEMENT = 16  # a float as JSON text ("-0.123456789," and the like): what the output limit counts
 
 
 @dataclass
@@ -49,6 +45,7 @@ class JobRequest:
     options: dict = field(default_factory=dict)  # per kind; tensors (sens, tangents, v) as arrays
     size_hint: int = 0  # bytes on the wire: large requests are prepared off the event loop
     graph_strict: bool = False  # the inline graph came from standard JSON (codec.loads): no NaN/Infinity in it
+    output_format: str = "binary"  # "json" counts ~16 bytes per element against max_output_bytes
 
 
 @dataclass
@@ -60,109 +57,72 @@ class JobResult:
     timing: dict
 
 
-@dataclass
-class Derived:
-    graph: Graph
-    key: str
-    text: str
-    names: list
-    structure: Any
-    input_labels: list  # wire name of each derived input, for error messages ("inputs[1]", "sens[0]")
+def _mismatch(label: str, v, a) -> InvalidRequest:
+    return InvalidRequest(f"{label}: expected {v.aval}, got {a.dtype}[{','.join(map(str, a.shape))}]",
+                          code="shape_error", path=f"$.{label}", expected=list(v.shape), expected_dtype=v.dtype,
+                          got=list(a.shape), got_dtype=str(a.dtype))
 
 
-class LRU:
-    def __init__(self, size: int):
-        self.size = size
-        self.d: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, k):
-        with self.lock:
-            v = self.d.get(k)
-            if v is not None:
-                self.d.move_to_end(k)
-            return v
-
-    def put(self, k, v):
-        with self.lock:
-            self.d[k] = v
-            self.d.move_to_end(k)
-            while len(self.d) > self.size:
-                self.d.popitem(last=False)
-
-
-def _engine(e: EngineError, setting: str | None = None) -> ServiceError:
-    err = from_engine(e.to_dict())
-    if err.code == "limit_exceeded":
-        msg = e.message
-        setting = setting or ("max_elements" if "element" in msg else "max_nodes" if "node" in msg else
-                              "max_depth" if "nest" in msg else None)
-        if setting:
-            err.detail["limit"] = setting
-    return err
+def check_inputs(g: Graph, req: JobRequest) -> None:
+    """The cheap checks, before anything is derived: the caller's inputs and params against the graph."""
+    if len(req.inputs) < len(g.inputs) or (len(req.inputs) != len(g.inputs) and not req.options.get("inner")):
+        raise InvalidRequest(f"inputs: the graph takes {len(g.inputs)} input(s), got {len(req.inputs)}",
+                             code="shape_error", path="$.inputs", expected=len(g.inputs), got=len(req.inputs))
+    for i, (v, a) in enumerate(zip(g.inputs, req.inputs)):
+        if tuple(a.shape) != v.shape or _dtype_name(a.dtype) != v.dtype:
+            raise _mismatch(f"inputs[{i}]", v, a)
+    params = req.params or {}
+    known = {p.name: p for p in g.params}
+    for k, a in params.items():
+        if k not in known:
+            raise InvalidRequest(f"unknown parameter {k!r}; the graph has {sorted(known) or 'none'}",
+                                 code="shape_error", path=f"$.params.{k}")
+        if tuple(a.shape) != known[k].shape or _dtype_name(a.dtype) != known[k].dtype:
+            raise _mismatch(f"params.{k}", known[k], a)
+    for p in g.params:
+        if p.name not in params and p.name not in g.param_values:
+            raise InvalidRequest(f"parameter {p.name!r} has no value in the graph and none was sent in params",
+                                 code="shape_error", path=f"$.params.{p.name}", expected=list(p.shape),
+                                 expected_dtype=p.dtype)
 
 
-def _aval_json(v) -> dict:
-    from .codec import NP_TO_V2
-
-    return {"name": v.name, "shape": list(v.shape), "datatype": NP_TO_V2[v.dtype]}
-
-
-def signature(g: Graph) -> dict:
-    return {"inputs": [_aval_json(v) for v in g.inputs], "params": [_aval_json(p) for p in g.params],
-            "outputs": [_aval_json(v) for v in g.flat_outputs]}
-
-
-def _structure(tree, counter):
-    if isinstance(tree, tuple):
-        return [_structure(t, counter) for t in tree]
-    i = counter[0]
-    counter[0] += 1
-    return i
-
-
-def _out_names(g: Graph, prefix: str = "out") -> list[str]:
-    n = len(g.flat_outputs)
-    return [prefix] if n == 1 else [f"{prefix}{i}" for i in range(n)]
-
-
-def _in_name(g: Graph, p: int) -> str:
-    return g.inputs[p].name or f"x{p}"
-
-
-_DTYPE_NAMES: dict = {}
-
-
-def _dtype_name(dt) -> str:
-    """str(dtype), memoised: numpy builds the name on every call (a few us per tensor)."""
-    name = _DTYPE_NAMES.get(dt)
-    if name is None:
-        name = _DTYPE_NAMES[dt] = str(dt)
-    return name
-
-
-def _norm_positions(g: Graph, pos) -> list[int]:
-    n = len(g.inputs)
-    if pos is None:
-        return []
-    ps = [pos] if isinstance(pos, int) else list(pos)
-    return [p % n if n else p for p in ps]
+def check_extra(d: Derived, req: JobRequest) -> list:
+    """The job's extra tensors (sens, tangents, v) against the derived graph; all its inputs, in order."""
+    what = EXTRA.get(req.kind, "extra tensors")
+    extra = list(req.options.get(what) or []) if req.kind in EXTRA else []
+    dg = d.graph
+    n_user = sum(lab.startswith("inputs[") for lab in d.input_labels)
+    if len(req.inputs) != n_user:
+        raise InvalidRequest(f"inputs: the graph takes {n_user} input(s), got {len(req.inputs)}",
+                             code="shape_error", path="$.inputs", expected=n_user, got=len(req.inputs))
+    if len(extra) != len(dg.inputs) - n_user:
+        raise InvalidRequest(f"{what}: expected {len(dg.inputs) - n_user} tensor(s), got {len(extra)}",
+                             code="shape_error", path=f"$.{what}", expected=len(dg.inputs) - n_user, got=len(extra))
+    inputs = list(req.inputs) + extra
+    for i, (v, a) in enumerate(zip(dg.inputs, inputs)):
+        if tuple(a.shape) != v.shape or _dtype_name(a.dtype) != v.dtype:
+            raise _mismatch(d.input_labels[i], v, a)
+    return inputs
 
 
 class Core:
     def __init__(self, settings: Settings, metrics: Metrics | None = None):
-        self.settings = settings
+        s = self.settings = settings
         self.metrics = metrics or Metrics()
         self.pools: dict[str, Pool] = {}
-        self.graphs = LRU(settings.graph_cache_size)  # graph_id -> graph JSON (the registry)
-        self.parsed = LRU(settings.graph_cache_size)  # graph_id -> Graph
-        self.derived = LRU(settings.graph_cache_size)  # (graph_id, spec) -> Derived
-        self.ids = LRU(settings.graph_cache_size)  # sha256 of an inline graph's orjson form -> graph_id
-        self.limits = Limits(max_nodes=settings.max_nodes, max_elements=settings.max_elements,
-                             max_depth=settings.max_depth)
+        self.limits = Limits(max_nodes=s.max_nodes, max_elements=s.max_elements, max_depth=s.max_depth)
+        self.registry = Registry(self.limits, s.max_nodes, s.graph_cache_bytes, s.graph_cache_size)
+        self.deriver = Deriver(s.max_order, s.max_derived_nodes, s.derived_cache_bytes, s.graph_cache_size,
+                               s.max_elements)
+        # derivation off the event loop, a few at a time: the jobs waiting for a thread hold their
+        # admission place, so the wait counts against admission like a queued job
+        self.executor = ThreadPoolExecutor(max_workers=s.derive_threads, thread_name_prefix="gradserve-derive")
         self.draining = False
         self.started = False
         self.admitting = 0  # admitted requests not yet handed to a pool (see admit)
+        m = self.metrics
+        for name, lru in (("graphs", self.registry.graphs), ("derived", self.deriver.cache)):
+            m.cache_bytes.labels(name).set_function(lambda c=lru: c.nbytes)
 
     # -- lifecycle -------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -182,6 +142,10 @@ class Core:
         self.draining = True
         await asyncio.gather(*(p.stop() for p in self.pools.values() if p.loop is not None),
                              return_exceptions=True)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        left = shm.sweep_workers()  # what workers killed mid-write left (their server unlinks the rest)
+        if left:
+            log.warning("unlinked %d shared-memory segment(s) left by workers", len(left))
 
     def live(self) -> bool:
         return True
@@ -190,13 +154,13 @@ class Core:
         return self.started and not self.draining and all(p.ready for p in self.pools.values())
 
     def admit(self) -> "Admission":
-        """Room for one more job, reserved before its body is read; Overloaded (429) when there is none.
+        """Room for one more job, reserved before its body is read (HTTP) or decoded (gRPC);
+        Overloaded (429 / RESOURCE_EXHAUSTED) when there is none.
 
         Requests whose bodies are still arriving count against the pools' free places (idle workers
         plus free queue places) as if they were queued already: under a flood, only as many bodies
-        are read at once as could become jobs, instead of every request that arrived while the queue
-        still had room (thousands, each holding its body, when the server falls behind). Room is
-        counted over all pools, since the body says which device the job wants."""
+        are read at once as could become jobs. Room is counted over all pools, since the body says
+        which device the job wants."""
         if self.pools and self.admitting >= sum(p.room for p in self.pools.values()):
             for p in self.pools.values():
                 self.metrics.rejected.labels(p.name).inc()
@@ -208,284 +172,53 @@ class Core:
 
     def devices(self) -> dict:
         # admitting: requests holding a place while their bodies arrive (see admit)
-        return {"pools": [p.describe() for p in self.pools.values()], "admitting": self.admitting}
+        return {"pools": [p.describe() for p in self.pools.values()], "admitting": self.admitting,
+                "caches": {"graphs": self.registry.graphs.describe(), "derived": self.deriver.cache.describe()}}
 
     # -- graphs ----------------------------------------------------------------------------------------
-    def _hash(self, d: Any, strict: bool = False) -> str:
-        """The graph's id: the hash of its canonical JSON (what the SDK computes too). That form is
-        Python json's, ~20x slower than orjson on a graph with large parameter values (0.7 s for
-        W2's 15 MB), so a graph sent inline again is recognised by the hash of its orjson form
-        first. Only for strict JSON: orjson writes NaN and Infinity as null, so a graph holding
-        them could pass for one holding null."""
-        if not isinstance(d, dict):
-            raise InvalidRequest("graph must be a JSON object (gradserve.graph/1)", code="invalid_graph", path="$.graph")
-        key = None
-        if strict:
-            try:
-                key = hashlib.sha256(orjson.dumps(d, option=orjson.OPT_SORT_KEYS)).digest()
-            except (orjson.JSONEncodeError, TypeError):
-                key = None
-            else:
-                gid = self.ids.get(key)
-                if gid is not None:
-                    return gid
-        try:
-            gid = graph_hash(d)
-        except (ValueError, TypeError) as e:
-            raise InvalidRequest(f"graph is not canonical JSON: {e}", code="invalid_graph", path="$.graph") from None
-        if key is not None:
-            self.ids.put(key, gid)
-        return gid
-
-    def _count_nodes(self, d: dict) -> None:
-        n = len(d.get("nodes") or []) if isinstance(d.get("nodes"), list) else 0
-        fns = d.get("functions")
-        if isinstance(fns, dict):
-            n += sum(len(f["nodes"]) for f in fns.values() if isinstance(f, dict) and isinstance(f.get("nodes"), list))
-        if n > self.settings.max_nodes:
-            raise LimitExceeded(f"graph has {n} nodes, above the limit max_nodes={self.settings.max_nodes}",
-                                path="$.graph.nodes", limit="max_nodes", value=self.settings.max_nodes)
-
-    def _parse(self, gid: str, d: dict) -> Graph:
-        g = self.parsed.get(gid)
-        if g is None:
-            self._count_nodes(d)
-            try:
-                g = graph_from_json(d, self.limits)
-            except EngineError as e:
-                raise _engine(e) from None
-            except RecursionError:
-                raise InvalidRequest("graph is nested too deeply", code="invalid_graph") from None
-            except Exception as e:  # noqa: BLE001 - an engine bug on odd input: still the client's 400
-                log.warning("graph_from_json raised %s: %s", type(e).__name__, e)
-                raise InvalidRequest(f"graph could not be loaded: {type(e).__name__}: {e}", code="invalid_graph",
-                                     path="$.graph") from None
-            self.parsed.put(gid, g)
-            self.graphs.put(gid, d)
-        return g
-
-    def load(self, graph: dict | None, graph_id: str | None, strict: bool = False) -> tuple[str, Graph]:
-        if graph is not None:
-            gid = self._hash(graph, strict)
-            if graph_id is not None and graph_id != gid:
-                raise InvalidRequest(f"graph_id {graph_id} does not match the graph sent (its id is {gid})",
-                                     path="$.graph_id", expected=gid)
-            return gid, self._parse(gid, graph)
-        if graph_id is None:
-            raise InvalidRequest("a job needs graph (inline) or graph_id (registered)", path="$")
-        d = self.graphs.get(graph_id)
-        if d is None:
-            raise NotFound(f"graph {graph_id} is not registered on this server; send it inline or POST /v1/graphs",
-                           graph_id=graph_id)
-        return graph_id, self._parse(graph_id, d)
-
     def register_graph(self, graph: Any, strict: bool = False) -> dict:
-        gid, g = self.load(graph, None, strict)
+        gid, g = self.registry.load(graph, None, strict)
         return {"graph_id": gid, "signature": signature(g)}
 
     def get_graph(self, graph_id: str) -> dict:
-        d = self.graphs.get(graph_id)
-        if d is None:
-            raise NotFound(f"graph {graph_id} is not registered on this server", graph_id=graph_id)
-        return {"graph_id": graph_id, "graph": d, "signature": signature(self._parse(graph_id, d))}
-
-    # -- derivation ------------------------------------------------------------------------------------
-    def _spec(self, req: JobRequest) -> dict:
-        """The options that shape the derived graph (no tensors), normalised for the cache key."""
-        o = req.options
-        k = req.kind
-        if k == "grad":
-            spec = {x: o.get(x) for x in ("get_all", "get_by_list", "weights", "order", "value_and_grad", "inner")}
-            spec["grad_position"] = o["grad_position"] if "grad_position" in o else 0  # explicit null: weights only
-            spec["sens"] = o.get("sens") is not None
-            return spec
-        if k in ("jvp", "jacobian", "hessian", "hvp"):
-            return {"positions": o.get("positions"), "mode": o.get("mode")}
-        return {}
-
-    def derive(self, kind: str, gid: str, g: Graph, spec: dict) -> Derived:
-        skey = canonical_json({"kind": kind, **spec}).decode()
-        d = self.derived.get((gid, skey))
-        if d is not None:
-            return d
-        try:
-            d = self._derive(kind, g, spec)
-        except EngineError as e:
-            raise _engine(e) from None
-        d.key = "sha256:" + hashlib.sha256(f"{gid}|{skey}".encode()).hexdigest()
-        self.derived.put((gid, skey), d)
-        return d
-
-    def _derive(self, kind: str, g: Graph, spec: dict) -> Derived:
-        n_in = len(g.inputs)
-        labels = [f"inputs[{i}]" for i in range(n_in)]
-        if kind == "eval":
-            dg, names = g, _out_names(g)
-        elif kind == "grad":
-            dg, names, labels = self._derive_grad(g, spec, labels)
-        elif kind == "jvp":
-            pos = spec["positions"]
-            dg = transforms.jvp(g, pos)
-            names = _out_names(g) + _out_names(g, "jvp")
-            n_t = len(dg.inputs) - n_in
-            labels += [f"tangents[{i}]" for i in range(n_t)]
-        elif kind == "vjp":
-            dg = transforms.vjp(g)
-            names = _out_names(g) + [f"d/d{_in_name(g, i)}" for i in range(n_in)]
-            labels += [f"v[{i}]" for i in range(len(dg.inputs) - n_in)]
-        elif kind in ("jacobian", "hessian"):
-            pos = 0 if spec["positions"] is None else spec["positions"]
-            mode = spec.get("mode") or "rev"
-            dg = transforms.jacobian(g, pos, mode) if kind == "jacobian" else transforms.hessian(g, pos)
-            ps = _norm_positions(g, pos)
-            outs = _out_names(g, "") if len(g.flat_outputs) > 1 else [""]
-            if kind == "jacobian":
-                names = [f"d{o}/d{_in_name(g, p)}" for o in outs for p in ps]
-            else:
-                names = [f"d2{o}/d{_in_name(g, i)}d{_in_name(g, j)}" for o in outs for i in ps for j in ps]
-        elif kind == "hvp":
-            pos = 0 if spec["positions"] is None else spec["positions"]
-            dg = transforms.hvp(g, pos)
-            ps = _norm_positions(g, pos)
-            names = [f"d/d{_in_name(g, p)}" for p in ps]
-            labels += [f"v[{i}]" for i in range(len(dg.inputs) - n_in)]
-        else:  # pragma: no cover - adapters only send known kinds
-            raise InvalidRequest(f"unknown job kind {kind!r}")
-        if len(names) != len(dg.flat_outputs):
-            names = _out_names(dg)
-        d = graph_to_json(dg)
-        for p in d.get("params", []):  # parameter values as base64: exact and fast to load in the worker
-            if "value" in p:
-                p["value"] = tensor_to_json(dg.param_values[p["name"]], b64=True)
-        text = json.dumps(d, separators=(",", ":"))
-        return Derived(dg, "", text, names, _structure(dg.outputs, [0]), labels)
-
-    def _derive_grad(self, g: Graph, spec: dict, labels: list) -> tuple[Graph, list, list]:
-        inner = spec.get("inner") or []
-        order = spec.get("order") or 1
-        total = order + len(inner)
-        if total > self.settings.max_order:
-            raise LimitExceeded(f"derivative order {total} is above the limit max_order={self.settings.max_order}",
-                                path="$.order", limit="max_order", value=self.settings.max_order)
-        if order < 1:
-            raise InvalidRequest("order must be >= 1", path="$.order")
-        op_form = bool(spec.get("get_all") or spec.get("get_by_list"))
-        if spec.get("value_and_grad") and op_form:
-            raise InvalidRequest("value_and_grad goes with the functional form (grad_position / weights), not with "
-                                 "get_all / get_by_list", path="$.value_and_grad")
-        if op_form and spec.get("grad_position") not in (None, 0):
-            raise InvalidRequest("grad_position goes with the functional form; with get_all / get_by_list leave it "
-                                 "out", path="$.grad_position")
-
-        def apply(h: Graph, s: dict, sens: bool, value: bool = False) -> Graph:
-            if s.get("get_all") or s.get("get_by_list"):
-                return transforms.grad_operation(h, bool(s.get("get_all")), bool(s.get("get_by_list")), sens,
-                                                 s.get("weights"))
-            gp = s.get("grad_position", 0) if "grad_position" in s else 0
-            return transforms.grad(h, gp, s.get("weights"), sens, return_value=value)
-
-        h = g
-        for i, s in enumerate(inner):
-            before = len(h.inputs)
-            h = apply(h, s, bool(s.get("sens_param")))
-            labels = labels + [f"inputs[{j}]" for j in range(before, len(h.inputs))]
-        outer_spec = {k: spec.get(k) for k in ("get_all", "get_by_list", "grad_position", "weights")}
-        for _ in range(order - 1):
-            h = apply(h, outer_spec, False)
-        last = h
-        dg = apply(h, outer_spec, bool(spec.get("sens")), bool(spec.get("value_and_grad")))
-        labels = labels + [f"sens[{j}]" for j in range(len(dg.inputs) - len(labels))]
-        # names: values, then position grads, then weight grads (the engine's flat order)
-        if outer_spec.get("get_all") or outer_spec.get("get_by_list"):
-            pos = list(range(len(last.inputs))) if outer_spec.get("get_all") else (
-                [] if outer_spec.get("get_by_list") else [0])
-            ws = (list(last.param_names) if outer_spec.get("weights") is None else list(outer_spec["weights"])) \
-                if outer_spec.get("get_by_list") else []
-        else:
-            pos = _norm_positions(last, outer_spec.get("grad_position"))
-            w = outer_spec.get("weights")
-            ws = [] if w is None else ([w] if isinstance(w, str) else list(w))
-        names = (_out_names(last) if spec.get("value_and_grad") else []) + \
-            [f"d/d{_in_name(last, p)}" for p in pos] + [f"d/d{w}" for w in ws]
-        return dg, names, labels
+        d, g = self.registry.json_of(graph_id)
+        return {"graph_id": graph_id, "graph": d, "signature": signature(g)}
 
     # -- jobs -------------------------------------------------------------------------------------------
-    def _pool(self, device: str) -> tuple[Pool, int | None]:
-        dev = (device or "cpu").strip().lower()
-        if dev == "auto":
-            for name in ACCELERATORS:
-                if name in self.pools and self.pools[name].ready:
-                    return self.pools[name], None
-            if "cpu" in self.pools:
-                return self.pools["cpu"], None
-            return next(iter(self.pools.values())), None
-        kind, _, idx = dev.partition(":")
-        if kind not in KNOWN_POOLS:
-            raise InvalidRequest(f"unknown device {device!r}; this server has: {', '.join(self._device_names())} "
-                                 "(or auto)", path="$.device", available=self._device_names())
-        if kind not in self.pools:
-            raise Unavailable(f"device {kind!r} is not configured on this server; it has: "
-                              f"{', '.join(self._device_names())}", device=device, available=self._device_names(),
-                              retryable=False)
-        index = None
-        if idx:
-            if not idx.isdigit():
-                raise InvalidRequest(f"device index in {device!r} is not an integer", path="$.device")
-            index = int(idx)
-            if index not in self.pools[kind].device_indices():
-                raise Unavailable(f"device {device!r} does not exist; this server has: "
-                                  f"{', '.join(self._device_names())}", device=device,
-                                  available=self._device_names(), retryable=False)
-        return self.pools[kind], index
+    def deadline_of(self, deadline_s: float | None) -> float:
+        """The job's deadline in seconds: the request's (checked against the limit) or the default."""
+        if deadline_s is None:
+            return self.settings.default_deadline_s
+        if not 0 < deadline_s <= self.settings.max_deadline_s:
+            raise InvalidRequest(f"deadline must be in (0, {self.settings.max_deadline_s * 1e3:g}] ms",
+                                 path="$.deadline_ms", limit="max_deadline_s", value=self.settings.max_deadline_s)
+        return deadline_s
 
-    def _device_names(self) -> list[str]:
-        out = []
-        for name, p in self.pools.items():
-            out.append(name)
-            out.extend(s.label for s in p.specs)
-        return out
+    def _check_output(self, d: Derived, req: JobRequest) -> None:
+        """The outputs' shapes are known before running: refuse a response above max_output_bytes."""
+        limit = self.settings.max_output_bytes
+        n = d.output_elements() * JSON_BYTES_PER_ELEMENT if req.output_format == "json" else d.output_bytes()
+        if n > limit:
+            raise LimitExceeded(f"the response would be about {n} bytes ({req.output_format}), above the limit "
+                                f"max_output_bytes={limit}", path="$", limit="max_output_bytes", value=limit, got=n)
 
-    def prepare(self, req: JobRequest) -> tuple[str, Derived, list, dict]:
+    async def prepare(self, req: JobRequest) -> tuple[str, Derived, list, dict]:
+        """Cheap checks first (inputs, params, limits), then the derivation: in the executor unless cached."""
         if req.kind not in KINDS:
             raise InvalidRequest(f"unknown job kind {req.kind!r}")
-        gid, g = self.load(req.graph, req.graph_id, req.graph_strict)
-        d = self.derive(req.kind, gid, g, self._spec(req))
-        o = req.options
-        extra: list = []
-        if req.kind == "grad" and o.get("sens") is not None:
-            extra = list(o["sens"])
-        elif req.kind == "jvp":
-            extra = list(o.get("tangents") or [])
-        elif req.kind in ("vjp", "hvp"):
-            extra = list(o.get("v") or [])
-        inputs = list(req.inputs) + extra
-        dg = d.graph
-        n_user = sum(lab.startswith("inputs[") for lab in d.input_labels)
-        if len(req.inputs) != n_user:
-            raise InvalidRequest(f"inputs: the graph takes {n_user} input(s), got {len(req.inputs)}",
-                                 code="shape_error", path="$.inputs", expected=n_user, got=len(req.inputs))
-        if len(extra) != len(dg.inputs) - n_user:
-            what = {"grad": "sens", "jvp": "tangents", "vjp": "v", "hvp": "v"}.get(req.kind, "extra tensors")
-            raise InvalidRequest(f"{what}: expected {len(dg.inputs) - n_user} tensor(s), got {len(extra)}",
-                                 code="shape_error", path=f"$.{what}", expected=len(dg.inputs) - n_user,
-                                 got=len(extra))
-        for i, (v, a) in enumerate(zip(dg.inputs, inputs)):
-            if tuple(a.shape) != v.shape or _dtype_name(a.dtype) != v.dtype:
-                raise InvalidRequest(f"{d.input_labels[i]}: expected {v.aval}, got {a.dtype}[{','.join(map(str, a.shape))}]",
-                                     code="shape_error", path=f"$.{d.input_labels[i]}", expected=list(v.shape),
-                                     expected_dtype=v.dtype, got=list(a.shape), got_dtype=str(a.dtype))
-        params = dict(req.params or {})
-        if params:
-            known = {p.name: p for p in g.params}
-            for k, a in params.items():
-                if k not in known:
-                    raise InvalidRequest(f"unknown parameter {k!r}; the graph has {sorted(known) or 'none'}",
-                                         code="shape_error", path=f"$.params.{k}")
-                v = known[k]
-                if tuple(a.shape) != v.shape or _dtype_name(a.dtype) != v.dtype:
-                    raise InvalidRequest(f"params.{k}: expected {v.aval}, got {a.dtype}[{','.join(map(str, a.shape))}]",
-                                         code="shape_error", path=f"$.params.{k}")
-        return gid, d, inputs, params
+        if req.size_hint > (1 << 20):
+            gid, g = await asyncio.to_thread(self.registry.load, req.graph, req.graph_id, req.graph_strict)
+        else:
+            gid, g = self.registry.load(req.graph, req.graph_id, req.graph_strict)
+        check_inputs(g, req)
+        spec = spec_of(req.kind, req.options)
+        d = self.deriver.cached(req.kind, gid, spec)
+        if d is None:
+            loop = asyncio.get_running_loop()
+            d = await loop.run_in_executor(self.executor, self.deriver.derive, req.kind, gid, g, spec)
+        inputs = check_extra(d, req)
+        self._check_output(d, req)
+        return gid, d, inputs, dict(req.params or {})
 
     async def run(self, req: JobRequest, admission: "Admission | None" = None) -> JobResult:
         """Prepare, submit and await one job; `admission` (from `admit`) is released once the job is
@@ -500,17 +233,10 @@ class Core:
         if self.draining:
             raise Unavailable("the server is shutting down")
         t0 = time.perf_counter()
-        deadline_s = req.deadline_s if req.deadline_s is not None else self.settings.default_deadline_s
-        if not 0 < deadline_s <= self.settings.max_deadline_s:
-            raise InvalidRequest(f"deadline must be in (0, {self.settings.max_deadline_s * 1e3:g}] ms",
-                                 path="$.deadline_ms")
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + deadline_s
-        pool, index = self._pool(req.device)
-        if req.size_hint > (1 << 20):
-            gid, d, inputs, params = await asyncio.to_thread(self.prepare, req)
-        else:
-            gid, d, inputs, params = self.prepare(req)
+        deadline = loop.time() + self.deadline_of(req.deadline_s)
+        pool, index = route(self.pools, req.device)
+        gid, d, inputs, params = await self.prepare(req)
         t_prep = time.perf_counter()
         if loop.time() >= deadline:
             raise DeadlineExceeded("the deadline passed while the request was being validated")
@@ -523,11 +249,11 @@ class Core:
         try:
             outs, timing, label = await fut
         except asyncio.CancelledError:
-            pool.cancel(job)
+            pool.cancel(job)  # the client is gone: drop it, or recycle the worker running it
             raise
         finally:
             # job -> future -> exception -> traceback -> this frame -> job: break the cycle, else a failed
-            # job's inputs live until the cyclic GC runs
+            # job's inputs live until the cyclic GC runs. The deadline does not depend on it (Pool._on_deadline).
             job.future = None
             del fut
         if len(outs) != len(d.names):  # pragma: no cover - engine and core disagree on the structure

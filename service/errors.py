@@ -42,6 +42,10 @@ class LimitExceeded(ServiceError):
     code = "limit_exceeded"
 
 
+class RequestTimeout(ServiceError):
+    code = "request_timeout"  # the body did not arrive in time: the connection is closed after the answer
+
+
 class Overloaded(ServiceError):
     code = "overloaded"
 
@@ -85,15 +89,37 @@ def from_engine(err_dict: dict) -> ServiceError:
     return e
 
 
-# HTTP status per code (the gRPC servicer keeps its own table next to it).
-HTTP_STATUS = {
-    "invalid_request": 400, "invalid_graph": 400, "unknown_op": 400, "shape_error": 400,
-    "differentiation_error": 400, "unauthorized": 401, "graph_not_found": 404, "not_found": 404,
-    "payload_too_large": 413, "limit_exceeded": 413, "overloaded": 429, "worker_died": 500, "internal": 500,
-    "execution_error": 500, "engine_error": 500, "not_implemented": 501, "device_unavailable": 503,
-    "draining": 503, "deadline_exceeded": 504,
+# The one table: error code -> (HTTP status, gRPC status name). The gRPC adapter, docs/API.md and the SDK's
+# tables are checked against it (tests/service/test_error_table.py). 4xx are the caller's to fix; of those,
+# only overloaded (429) is worth retrying as it is; 413 (too large) never is.
+CODES: dict[str, tuple[int, str]] = {
+    "invalid_request": (400, "INVALID_ARGUMENT"),
+    "invalid_graph": (400, "INVALID_ARGUMENT"),
+    "unknown_op": (400, "INVALID_ARGUMENT"),
+    "shape_error": (400, "INVALID_ARGUMENT"),
+    "differentiation_error": (400, "INVALID_ARGUMENT"),
+    "unauthorized": (401, "UNAUTHENTICATED"),
+    "graph_not_found": (404, "NOT_FOUND"),
+    "not_found": (404, "UNIMPLEMENTED"),  # no such route (HTTP only: gRPC answers UNIMPLEMENTED itself)
+    "method_not_allowed": (405, "UNIMPLEMENTED"),
+    "request_timeout": (408, "DEADLINE_EXCEEDED"),  # the body did not arrive in time (HTTP only)
+    "payload_too_large": (413, "RESOURCE_EXHAUSTED"),
+    "limit_exceeded": (413, "RESOURCE_EXHAUSTED"),
+    "overloaded": (429, "RESOURCE_EXHAUSTED"),
+    "internal": (500, "INTERNAL"),
+    "worker_died": (500, "INTERNAL"),
+    "execution_error": (500, "INTERNAL"),
+    "engine_error": (500, "INTERNAL"),
+    "not_implemented": (501, "UNIMPLEMENTED"),
+    "device_unavailable": (503, "UNAVAILABLE"),
+    "backend_unavailable": (503, "UNAVAILABLE"),
+    "draining": (503, "UNAVAILABLE"),
+    "deadline_exceeded": (504, "DEADLINE_EXCEEDED"),
 }
+HTTP_ONLY = ("not_found", "method_not_allowed", "request_timeout")  # never sent over gRPC
+HTTP_STATUS = {code: http for code, (http, _) in CODES.items()}
 
 
 def http_status(code: str) -> int:
-    return HTTP_STATUS.get(code, 500 if code not in HTTP_STATUS else HTTP_STATUS[code])
+    """The HTTP status of an error code; a code the table lacks (an engine's new one) is a 500."""
+    return HTTP_STATUS.get(code, 500)

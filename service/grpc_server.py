@@ -25,11 +25,12 @@ import asyncio
 import hmac
 import json
 import logging
-import time
 from contextlib import asynccontextmanager
 from typing import Any
 
 import grpc
+from google.protobuf import duration_pb2
+from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
@@ -37,7 +38,8 @@ from pydantic import ValidationError
 
 from . import codec, models
 from .core import Core, JobRequest, JobResult
-from .errors import DeadlineExceeded, InvalidRequest, Overloaded, ServiceError, Unauthorized, http_status
+from .errors import CODES, DeadlineExceeded, Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized
+from .jobs import BIG, REQUEST_ID, JobCall, job_request, offload, validate, validation_error
 from .proto import gradserve_pb2 as pb
 from .proto import gradserve_pb2_grpc as pb_grpc
 from .settings import Settings
@@ -45,32 +47,52 @@ from .settings import Settings
 log = logging.getLogger("gradserve.grpc")
 SERVICE = pb.DESCRIPTOR.services_by_name["Gradserve"].full_name  # gradserve.v1.Gradserve
 ERROR_KEY = "gradserve-error-bin"
-BIG = 1 << 20  # requests / responses above this are decoded / encoded off the event loop
 SC = grpc.StatusCode
-GRPC_CODES = {
-    "invalid_request": SC.INVALID_ARGUMENT, "invalid_graph": SC.INVALID_ARGUMENT, "unknown_op": SC.INVALID_ARGUMENT,
-    "shape_error": SC.INVALID_ARGUMENT, "differentiation_error": SC.INVALID_ARGUMENT,
-    "unauthorized": SC.UNAUTHENTICATED,
-    "graph_not_found": SC.NOT_FOUND, "not_found": SC.NOT_FOUND,
-    "payload_too_large": SC.RESOURCE_EXHAUSTED, "limit_exceeded": SC.RESOURCE_EXHAUSTED,
-    "overloaded": SC.RESOURCE_EXHAUSTED,
-    "worker_died": SC.INTERNAL, "internal": SC.INTERNAL, "execution_error": SC.INTERNAL, "engine_error": SC.INTERNAL,
-    "not_implemented": SC.UNIMPLEMENTED,
-    "device_unavailable": SC.UNAVAILABLE, "draining": SC.UNAVAILABLE, "backend_unavailable": SC.UNAVAILABLE,
-    "deadline_exceeded": SC.DEADLINE_EXCEEDED,
-}
-_BY_HTTP = {400: SC.INVALID_ARGUMENT, 401: SC.UNAUTHENTICATED, 404: SC.NOT_FOUND, 413: SC.RESOURCE_EXHAUSTED,
-            429: SC.RESOURCE_EXHAUSTED, 500: SC.INTERNAL, 501: SC.UNIMPLEMENTED, 503: SC.UNAVAILABLE,
-            504: SC.DEADLINE_EXCEEDED}
+GRPC_CODES = {code: getattr(SC, name) for code, (_, name) in CODES.items()}  # service.errors.CODES
 
 
 def grpc_code(code: str) -> grpc.StatusCode:
-    """The gRPC status of an error code (codes the table lacks follow their HTTP status)."""
-    return GRPC_CODES.get(code) or _BY_HTTP.get(http_status(code), SC.INTERNAL)
+    """The gRPC status of an error code (one the table lacks is INTERNAL, as it is a 500 over HTTP)."""
+    return GRPC_CODES.get(code, SC.INTERNAL)
+
+
+TRAILER_BYTES = 4096  # the error body in the trailers stays well under gRPC's 8 KiB metadata limit
+
+
+def _clip(text: str, n: int) -> str:
+    """text cut to about n characters, saying so; a text cut already is left as it is."""
+    return text if len(text) <= n + 40 else text[:n] + f"... ({len(text) - n} more characters)"
+
+
+def rich_status(err: ServiceError) -> bytes:
+    """The error as a standard google.rpc.Status (grpc-status-details-bin): ErrorInfo with the error code,
+    the setting a limit names and whether a retry can help; RetryInfo when it can (overloaded)."""
+    st = status_pb2.Status(code=grpc_code(err.code).value[0], message=err.message)
+    meta = {"retryable": "true" if isinstance(err, Overloaded) else "false"}
+    for k in ("limit", "path", "request_id", "device"):
+        if isinstance(err.detail.get(k), str):
+            meta[k] = _clip(err.detail[k], 256)
+    info = error_details_pb2.ErrorInfo(reason=err.code.upper(), domain="gradserve", metadata=meta)
+    st.details.add().Pack(info)
+    if isinstance(err, Overloaded):
+        st.details.add().Pack(error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=err.retry_after)))
+    return st.SerializeToString()
 
 
 def error_trailers(err: ServiceError) -> tuple:
-    md = [(ERROR_KEY, json.dumps(err.to_dict(), separators=(",", ":")).encode())]
+    """The HTTP error body as trailers; an echo of the caller's input is cut short to fit."""
+    body = err.to_dict()
+    raw = json.dumps(body, separators=(",", ":")).encode()
+    if len(raw) > TRAILER_BYTES:
+        e = body["error"]
+        e["message"] = _clip(e["message"], 1024)
+        e["detail"] = {k: (_clip(v, 256) if isinstance(v, str) else v) for k, v in e["detail"].items()
+                       if isinstance(v, (str, int, float, bool)) or v is None}
+        raw = json.dumps(body, separators=(",", ":")).encode()
+    md = [(ERROR_KEY, raw), ("grpc-status-details-bin", rich_status(err))]
+    rid = err.detail.get("request_id")
+    if rid:
+        md.append((REQUEST_ID, str(rid)))
     if isinstance(err, Overloaded):
         md.append(("retry-after", str(err.retry_after)))
     return tuple(md)
@@ -151,36 +173,18 @@ def _head(kind: str, m) -> tuple[dict, bool]:
     return head, strict
 
 
-def _validation_error(e: ValidationError) -> InvalidRequest:
-    from .http_app import _validation_error as same_as_http
-
-    return same_as_http(e)
-
-
 def decode_job(kind: str, m, s: Settings, size: int = 0) -> JobRequest:
     head, strict = _head(kind, m)
-    try:
-        v = models.REQUEST_MODELS[kind].model_validate(head)
-    except ValidationError as e:
-        raise _validation_error(e) from None
+    v = validate(kind, head)
 
     def tensor(t: pb.Tensor, path: str):
         return codec.tensor_from_bytes(t.raw_contents, t.shape, t.datatype, path, max_elements=s.max_elements)
 
     inputs = [tensor(t, f"$.inputs[{i}]") for i, t in enumerate(m.inputs)]
     params = {k: tensor(t, f"$.params.{k}") for k, t in m.params.items()}
-    opts: dict[str, Any] = {}
-    for f in TENSOR_FIELDS[kind]:
-        if f in head:
-            opts[f] = [tensor(t, f"$.{f}[{i}]") for i, t in enumerate(getattr(m, f))]
-    for f in ("get_all", "get_by_list", "grad_position", "weights", "order", "value_and_grad", "positions", "mode"):
-        if f in type(v).model_fields:
-            opts[f] = getattr(v, f)
-    if getattr(v, "inner", None):
-        opts["inner"] = [g.model_dump(exclude_unset=True) for g in v.inner]
-    return JobRequest(kind=kind, inputs=inputs, graph=v.graph, graph_id=v.graph_id, params=params, device=v.device,
-                      deadline_s=v.deadline_ms / 1e3 if v.deadline_ms is not None else None, options=opts,
-                      size_hint=size, graph_strict=strict)
+    tensors = {f: [tensor(t, f"$.{f}[{i}]") for i, t in enumerate(getattr(m, f))]
+               for f in TENSOR_FIELDS[kind] if f in head}
+    return job_request(kind, v, inputs, params, tensors, size=size, strict=strict, output_format="binary")
 
 
 # -- encoding ----------------------------------------------------------------------------------------
@@ -240,7 +244,7 @@ class Servicer(pb_grpc.GradserveServicer):
                 self._check_key(context)
             return await fn()
         except ServiceError as e:
-            await context.abort(grpc_code(e.code), e.message, trailing_metadata=error_trailers(e))
+            await self._abort(context, e)
 
     def _check_key(self, context) -> None:
         if not self.keys:
@@ -255,42 +259,46 @@ class Servicer(pb_grpc.GradserveServicer):
             raise Unauthorized("missing or wrong API key: send metadata authorization: Bearer <key>")
 
     async def _job(self, kind: str, request, context) -> pb.JobResponse:
-        t0 = time.perf_counter()
-        device, status = "-", SC.INTERNAL
-        call_bound = False  # the job's deadline is the caller's own gRPC deadline
+        md = dict(context.invocation_metadata() or ())
+        call = JobCall(self.core, kind, "grpc", md.get(REQUEST_ID))
+        context.set_trailing_metadata(((REQUEST_ID, call.request_id),))
+        bound = False  # the job's deadline is the call's own gRPC deadline
         try:
             self._check_key(context)
+            call.admit()  # the same admission as HTTP: a place before the message is decoded and run
             size = _tensor_bytes(kind, request)
-            if size > BIG:
-                req = await asyncio.to_thread(decode_job, kind, request, self.settings, size)
-            else:
-                req = decode_job(kind, request, self.settings, size)
-            remaining = context.time_remaining()
-            if remaining is not None:
-                if remaining <= 0:
-                    raise DeadlineExceeded("the call's gRPC deadline passed before the job started")
-                own = req.deadline_s if req.deadline_s is not None else self.settings.default_deadline_s
-                call_bound = remaining < own
-                req.deadline_s = min(own, remaining)
-            res = await self.core.run(req)
-            device = res.device
-            big = sum(a.nbytes for _, a in res.outputs) > BIG
-            out = await asyncio.to_thread(encode_result, res) if big else encode_result(res)
-            status = SC.OK
-            return out
+            req = await offload(size > BIG, decode_job, kind, request, self.settings, size)
+            bound = self._call_deadline(req, context)
+            res = await call.run(req)
+            return await offload(sum(a.nbytes for _, a in res.outputs) > BIG, encode_result, res)
         except ServiceError as e:
-            if call_bound and isinstance(e, DeadlineExceeded):
-                # tell the client it was its own call deadline (its timeout), not a job deadline
+            if bound and isinstance(e, DeadlineExceeded):  # tell the client it was its own call's timeout
                 e.detail["deadline_source"] = "call"
-            status = grpc_code(e.code)
-            await context.abort(status, e.message, trailing_metadata=error_trailers(e))
+            await self._abort(context, call.failed(e))
         except asyncio.CancelledError:
-            status = SC.CANCELLED
+            call.outcome = "cancelled"
             raise
+        except Exception as e:  # noqa: BLE001 - never UNKNOWN without a trailer: say it, as HTTP's 500 does
+            log.exception("internal error in %s", kind)
+            await self._abort(context, call.failed(Internal(f"{type(e).__name__}: {e}")))
         finally:
-            self.metrics.requests.labels(kind, status.name).inc()
-            if status == SC.OK:
-                self.metrics.latency.labels(kind, device.split(":")[0]).observe(time.perf_counter() - t0)
+            call.close()
+
+    def _call_deadline(self, req: JobRequest, context) -> bool:
+        """The job's deadline: its own (checked against the limit, as over HTTP), cut to the call's."""
+        own = self.core.deadline_of(req.deadline_s)
+        remaining = context.time_remaining()
+        req.deadline_s = own
+        if remaining is not None:
+            if remaining <= 0:
+                raise DeadlineExceeded("the call's gRPC deadline passed before the job started",
+                                       deadline_source="call")
+            req.deadline_s = min(own, remaining)
+        return remaining is not None and remaining < own
+
+    async def _abort(self, context, e: ServiceError) -> None:
+        e.message = _clip(e.message, 1024)  # the details and the trailer's message alike
+        await context.abort(grpc_code(e.code), e.message, trailing_metadata=error_trailers(e))
 
     async def Grad(self, request, context):
         return await self._job("grad", request, context)
@@ -319,7 +327,7 @@ class Servicer(pb_grpc.GradserveServicer):
             try:
                 m = models.RegisterRequest.model_validate({"graph": graph})
             except ValidationError as e:
-                raise _validation_error(e) from None
+                raise validation_error(e) from None
             if len(request.graph_json) > BIG:
                 out = await asyncio.to_thread(self.core.register_graph, m.graph, strict)
             else:

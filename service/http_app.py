@@ -22,39 +22,44 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
 from . import codec, examples, models, onnx_graphs, shm
 from .core import Core, JobRequest
-from .errors import InvalidRequest, Overloaded, PayloadTooLarge, ServiceError, Unauthorized, http_status
+from .jobs import BIG, REQUEST_ID, JobCall, job_request, offload, request_id, validate, validation_error
+from .errors import (InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout, ServiceError, Unauthorized,
+                     http_status)
 from .settings import Settings
 
 log = logging.getLogger("gradserve.http")
-BIG = 1 << 20  # bodies above this are decoded off the event loop
 
 
-def error_response(err: ServiceError) -> JSONResponse:
-    headers = {}
+def error_response(err: ServiceError, rid: str | None = None) -> JSONResponse:
+    headers = {REQUEST_ID: rid} if rid else {}
     if isinstance(err, Overloaded):
         headers["Retry-After"] = str(err.retry_after)
     if isinstance(err, Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(err, RequestTimeout):  # the rest of the body may still come: do not read it as a request
+        headers["Connection"] = "close"
     return JSONResponse(err.to_dict(), status_code=http_status(err.code), headers=headers)
-
-
-def _validation_error(e: ValidationError | RequestValidationError) -> InvalidRequest:
-    errs = e.errors(include_url=False, include_context=False, include_input=False) if isinstance(e, ValidationError) \
-        else [{k: v for k, v in x.items() if k in ("loc", "msg", "type")} for x in e.errors()]
-    first = errs[0] if errs else {"loc": (), "msg": "invalid"}
-    where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first.get("loc", ()))
-    return InvalidRequest(f"{where}: {first.get('msg')}" + (f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""),
-                          path=where, errors=[{"loc": list(x.get("loc", ())), "msg": x.get("msg"),
-                                               "type": x.get("type")} for x in errs[:20]])
 
 
 def _too_large(limit: int, n: int | None = None) -> PayloadTooLarge:
     what = f"request body of {n} bytes" if n is not None else "request body"
     return PayloadTooLarge(f"{what} is above the limit max_body_bytes={limit}", limit="max_body_bytes", value=limit)
+
+
+async def within(coro, timeout_s: float):
+    """A body read bounded in time: a slow (or silent, after Expect: 100-continue) upload gets 408 and
+    frees what it holds instead of holding it for good."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await coro
+    except TimeoutError:
+        raise RequestTimeout(f"the request body did not arrive within body_timeout_s={timeout_s:g}",
+                             limit="body_timeout_s", value=timeout_s) from None
 
 
 async def discard_body(request: Request, limit: int) -> None:
@@ -154,11 +159,8 @@ def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings) -
     head, reader, strict = codec.split_body(body, header_length)
     if not isinstance(head, dict):
         raise InvalidRequest("the body must be a JSON object", path="$")
-    try:
-        m = models.REQUEST_MODELS[kind].model_validate(head)
-    except ValidationError as e:
-        raise _validation_error(e) from None
-    opts: dict[str, Any] = {}
+    m = validate(kind, head)
+    tensors: dict[str, Any] = {}
     inputs: list = []
     params: dict = {}
     # binary tensors follow the JSON header in the order they appear in it
@@ -171,22 +173,11 @@ def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings) -
             params = {k: codec.decode_tensor(t, f"$.params.{k}", reader, max_elements=s.max_elements,
                                              max_depth=s.max_depth) for k, t in raw.items()}
         elif key in ("sens", "tangents", "v"):
-            opts[key] = _tensors(raw, f"$.{key}", reader, s)
+            tensors[key] = _tensors(raw, f"$.{key}", reader, s)
     reader.finish()
-    for f in _OPTION_FIELDS[kind]:
-        opts[f] = getattr(m, f)
-    if getattr(m, "inner", None):
-        opts["inner"] = [g.model_dump(exclude_unset=True) for g in m.inner]
-    req = JobRequest(kind=kind, inputs=inputs, graph=m.graph, graph_id=m.graph_id, params=params, device=m.device,
-                     deadline_s=m.deadline_ms / 1e3 if m.deadline_ms is not None else None, options=opts,
-                     size_hint=len(body), graph_strict=strict)
+    req = job_request(kind, m, inputs, params, tensors, size=len(body), strict=strict,
+                      output_format="binary" if m.binary_output else "json")
     return req, m.binary_output
-
-
-# the option fields each request model has (model_fields is a descriptor that costs a few us per access)
-_OPTION_FIELDS = {k: tuple(f for f in ("get_all", "get_by_list", "grad_position", "weights", "order", "value_and_grad",
-                                       "positions", "mode") if f in m.model_fields)
-                  for k, m in models.REQUEST_MODELS.items()}
 
 
 class ClientGone(Exception):
@@ -231,51 +222,53 @@ async def run_watching(coro, request: Request):
         del watch, me
 
 
-def create_app(settings: Settings | None = None, core: Core | None = None) -> FastAPI:
-    settings = settings or Settings()
-    core = core or Core(settings)
-    metrics = core.metrics
-    keys = [k.encode() for k in settings.api_key_list]
-    buffers = shm.BufferPool(settings.input_cache_bytes)  # large binary request bodies, reused
-    metrics.shm_kept.labels("requests").set_function(lambda: sum(b.size for b in buffers.free))
+async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: float) -> Response:
+    t0 = call.t0
+    timing = dict(res.timing, read_decode_ms=round((t_dec - t0) * 1e3, 3), read_ms=round((t_read - t0) * 1e3, 3))
+    header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device, "timing": timing}
+    big = sum(a.nbytes for _, a in res.outputs) > BIG
+    if big and binary:  # header + tensor views, streamed: no assembled copy
+        parts, headers = codec.encode_response_parts(header, res.outputs, binary)
+        headers[REQUEST_ID] = call.request_id
+        return PartsResponse(parts, 200, headers, headers["content-type"])
+    out, headers = await offload(big, codec.encode_response, header, res.outputs, binary)
+    headers[REQUEST_ID] = call.request_id
+    return Response(out, status_code=200, headers=headers, media_type=headers["content-type"])
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        await core.start()
-        log.info("pools ready: %s", ", ".join(core.pools))
-        try:
-            yield
-        finally:
-            await core.stop()
-            buffers.close()
 
-    app = FastAPI(title="gradserve", version="1.0", lifespan=lifespan,
-                  description="Gradient computation as a service: MindSpore GradOperation / grad / jvp / vjp "
-                              "semantics on a graph AD engine, with device worker pools. Tensors follow the "
-                              "Open Inference Protocol (KServe V2); job bodies may use the binary tensor "
-                              "extension (Content-Type application/octet-stream, JSON header then raw tensors, "
-                              "header length in Inference-Header-Content-Length).")
-    app.state.core = core
-    app.state.settings = settings
+ERR_DOCS = {c: {"model": models.ErrorResponse} for c in (400, 401, 404, 408, 413, 429, 500, 503, 504)}
 
-    async def require_key(request: Request) -> None:
-        if not keys:
+
+class AppContext:
+    """What the routes share: the core, settings, API keys, request-body buffers."""
+
+    def __init__(self, settings: Settings, core: Core):
+        self.settings, self.core, self.metrics = settings, core, core.metrics
+        self.keys = [k.encode() for k in settings.api_key_list]
+        self.buffers = shm.BufferPool(settings.input_cache_bytes)  # large binary request bodies, reused
+        self.metrics.shm_kept.labels("requests").set_function(lambda: sum(b.size for b in self.buffers.free))
+        # no keys configured: no dependency at all (FastAPI solves dependencies on every request)
+        self.auth = [Depends(self.require_key)] if self.keys else []
+
+    async def require_key(self, request: Request) -> None:
+        if not self.keys:
             return
         auth = request.headers.get("authorization", "")
         scheme, _, token = auth.partition(" ")
-        if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip().encode(), k) for k in keys):
+        if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip().encode(), k) for k in self.keys):
             raise Unauthorized("missing or wrong API key: send Authorization: Bearer <key>")
 
-    # no keys configured: no dependency at all (FastAPI solves dependencies on every request)
-    auth = [Depends(require_key)] if keys else []
 
+def _exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, e: ServiceError):
-        return error_response(e)
+        rid = request_id(request.headers.get(REQUEST_ID))
+        e.detail.setdefault("request_id", rid)
+        return error_response(e, rid)
 
     @app.exception_handler(RequestValidationError)
     async def _request_validation(request: Request, e: RequestValidationError):
-        return error_response(_validation_error(e))
+        return error_response(validation_error(e))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, e: StarletteHTTPException):
@@ -283,107 +276,86 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         return JSONResponse({"error": {"code": code, "message": str(e.detail), "detail": {"path": request.url.path}}},
                             status_code=e.status_code, headers=getattr(e, "headers", None))
 
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, e: ClientDisconnect):  # mid-upload: nobody reads the answer
+        return Response(status_code=499)
+
     @app.exception_handler(Exception)
     async def _internal(request: Request, e: Exception):
         log.exception("internal error on %s", request.url.path)
         return JSONResponse({"error": {"code": "internal", "message": f"{type(e).__name__}: {e}", "detail": {}}},
                             status_code=500)
 
-    err_docs = {c: {"model": models.ErrorResponse} for c in (400, 401, 404, 413, 429, 500, 503, 504)}
-    req_children: dict = {}  # (kind, status) -> requests counter child
-    lat_children: dict = {}  # (kind, device kind) -> latency histogram child
 
-    # -- jobs ----------------------------------------------------------------------------------------
-    jobs = APIRouter(prefix="/v1", tags=["jobs"], dependencies=auth)
-    fast_routes: list = []
 
-    def job_route(kind: str, summary: str):
-        model = models.REQUEST_MODELS[kind]
+def _job_handler(ctx: AppContext, kind: str):
+    core, settings, buffers = ctx.core, ctx.settings, ctx.buffers
 
-        async def handler(request: Request) -> Response:
-            t0 = time.perf_counter()
-            device, status = "-", 500
-            buf = admission = None
+    async def handler(request: Request) -> Response:
+        call = JobCall(core, kind, "http", request.headers.get(REQUEST_ID))
+        buf = None
+        try:
             try:
-                try:
-                    admission = core.admit()  # 429 under overload: the body is not stored, decoded or run
-                except Overloaded:
-                    # read past (not stored): a client still sending would otherwise see the connection
-                    # reset instead of the 429 when the server closes a connection with unread data. A
-                    # client that waits for 100 Continue (curl does for large bodies) has sent nothing:
-                    # it gets the 429 at once and never uploads the body.
-                    if request.headers.get("expect", "").lower() != "100-continue":
-                        await discard_body(request, settings.max_body_bytes)
-                    raise
-                body, buf = await read_job_body(request, settings.max_body_bytes, settings.shm_threshold_bytes,
-                                                buffers)
-                t_read = time.perf_counter()
-                hl = request.headers.get(codec.HEADER_LENGTH)
-                if len(body) > BIG:
-                    req, binary = await asyncio.to_thread(decode_job, kind, body, hl, settings)
-                else:
-                    req, binary = decode_job(kind, body, hl, settings)
-                del body
-                t_dec = time.perf_counter()
-                res = await run_watching(core.run(req, admission), request)
-                del req
-                device = res.device
-                timing = dict(res.timing, read_decode_ms=round((t_dec - t0) * 1e3, 3),
-                              read_ms=round((t_read - t0) * 1e3, 3))
-                header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device,
-                          "timing": timing}
-                big = sum(a.nbytes for _, a in res.outputs) > BIG
-                status = 200
-                if big and binary:  # header + tensor views, streamed: no assembled copy
-                    parts, headers = codec.encode_response_parts(header, res.outputs, binary)
-                    return PartsResponse(parts, 200, headers, headers["content-type"])
-                if big:
-                    out, headers = await asyncio.to_thread(codec.encode_response, header, res.outputs, binary)
-                else:
-                    out, headers = codec.encode_response(header, res.outputs, binary)
-                return Response(out, status_code=200, headers=headers, media_type=headers["content-type"])
-            except ServiceError as e:
-                status = http_status(e.code)
-                return error_response(e)
-            except ClientGone:
-                status = 499
-                return Response(status_code=499)
-            finally:
-                if admission is not None:  # a body that failed to read or decode never reached core.run
-                    admission.release()
-                if buf is not None:  # the job is over (or never ran): its input segment can be reused
-                    buffers.give_back(buf)
-                counter = req_children.get((kind, status))
-                if counter is None:  # label lookups take a lock and build a key: once per (kind, status)
-                    counter = req_children[(kind, status)] = metrics.requests.labels(kind, str(status))
-                counter.inc()
-                if status == 200:
-                    dev = device.split(":")[0]
-                    hist = lat_children.get((kind, dev))
-                    if hist is None:
-                        hist = lat_children[(kind, dev)] = metrics.latency.labels(kind, dev)
-                    hist.observe(time.perf_counter() - t0)
+                call.admit()  # 429 under overload: the body is not stored, decoded or run
+            except Overloaded:
+                # read past (not stored): a client still sending would otherwise see the connection
+                # reset instead of the 429. A client that waits for 100 Continue has sent nothing.
+                if request.headers.get("expect", "").lower() != "100-continue":
+                    await within(discard_body(request, settings.max_body_bytes), settings.body_timeout_s)
+                raise
+            body, buf = await within(read_job_body(request, settings.max_body_bytes,
+                                                   settings.shm_threshold_bytes, buffers), settings.body_timeout_s)
+            t_read = time.perf_counter()
+            req, binary = await offload(len(body) > BIG, decode_job, kind, body,
+                                        request.headers.get(codec.HEADER_LENGTH), settings)
+            del body
+            t_dec = time.perf_counter()
+            res = await run_watching(call.run(req), request)
+            del req
+            return await _job_response(res, binary, call, t_read, t_dec)
+        except ServiceError as e:
+            return error_response(call.failed(e), call.request_id)
+        except (ClientGone, ClientDisconnect):  # nobody to answer: not an error of ours
+            call.outcome = "cancelled"
+            return Response(status_code=499)
+        finally:
+            call.close()
+            if buf is not None:  # the job is over (or never ran): its input segment can be reused
+                buffers.give_back(buf)
 
-        handler.__name__ = kind
-        # served by a plain Starlette route placed in front (below): the handler takes the raw Request
-        # and returns a Response, so FastAPI's per-request dependency solving buys nothing; the APIRoute
-        # stays for the OpenAPI schema (and serves the route when API keys need the auth dependency)
+    handler.__name__ = kind
+    return handler
+
+
+JOB_SUMMARIES = (("eval", "Evaluate the graph as it is"),
+                 ("grad", "GradOperation / functional grad / value_and_grad"),
+                 ("jvp", "Forward-mode Jacobian-vector product"),
+                 ("vjp", "Vector-Jacobian product, the seed's (out, grads) form"),
+                 ("jacobian", "Jacobian blocks, out.shape + in.shape"),
+                 ("hessian", "Hessian blocks of a scalar-output graph"),
+                 ("hvp", "Hessian-vector product"))
+
+
+def _job_routes(ctx: AppContext) -> tuple[APIRouter, list]:
+    """The job routes: an APIRouter (for the OpenAPI schema, and to serve them when API keys need the
+    auth dependency) and plain Starlette routes placed in front when they do not (the handler takes the
+    raw Request and returns a Response, so FastAPI's per-request dependency solving buys nothing)."""
+    jobs = APIRouter(prefix="/v1", tags=["jobs"], dependencies=ctx.auth)
+    fast_routes: list = []
+    for kind, summary in JOB_SUMMARIES:
+        handler = _job_handler(ctx, kind)
+        model = models.REQUEST_MODELS[kind]
         fast_routes.append(Route(f"/v1/{kind}", handler, methods=["POST"], name=kind))
         jobs.add_api_route(
             f"/{kind}", handler, methods=["POST"], operation_id=kind, summary=summary,
-            response_model=None, responses={200: {"model": models.JobResponse}, **err_docs},
+            response_model=None, responses={200: {"model": models.JobResponse}, **ERR_DOCS},
             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"$ref": f"#/components/schemas/{model.__name__}"}, "examples": examples.examples(kind)}}}})
+    return jobs, fast_routes
 
-    for kind, summary in (("eval", "Evaluate the graph as it is"),
-                          ("grad", "GradOperation / functional grad / value_and_grad"),
-                          ("jvp", "Forward-mode Jacobian-vector product"),
-                          ("vjp", "Vector-Jacobian product, the seed's (out, grads) form"),
-                          ("jacobian", "Jacobian blocks, out.shape + in.shape"),
-                          ("hessian", "Hessian blocks of a scalar-output graph"),
-                          ("hvp", "Hessian-vector product")):
-        job_route(kind, summary)
 
+def _graph_routes(ctx: AppContext) -> APIRouter:
+    core, settings, auth, err_docs = ctx.core, ctx.settings, ctx.auth, ERR_DOCS
     # -- graphs --------------------------------------------------------------------------------------
     graphs = APIRouter(prefix="/v1/graphs", tags=["graphs"], dependencies=auth)
 
@@ -392,12 +364,12 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
                      "application/json": {"schema": {"$ref": "#/components/schemas/RegisterRequest"},
                                           "examples": examples.examples("register")}}}})
     async def register_graph(request: Request):
-        body = await read_body(request, settings.max_body_bytes)
+        body = await within(read_body(request, settings.max_body_bytes), settings.body_timeout_s)
         head, strict = codec.loads(body)
         try:
             m = models.RegisterRequest.model_validate(head)
         except ValidationError as e:
-            raise _validation_error(e) from None
+            raise validation_error(e) from None
         out = await asyncio.to_thread(core.register_graph, m.graph, strict) if len(body) > BIG \
             else core.register_graph(m.graph, strict)
         return JSONResponse(out, status_code=201)
@@ -406,6 +378,11 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     async def get_graph(graph_id: str):
         return JSONResponse(core.get_graph(graph_id))
 
+    return graphs
+
+
+def _info_routes(app: FastAPI, ctx: AppContext) -> tuple[APIRouter, APIRouter]:
+    core, metrics, auth, keys, err_docs = ctx.core, ctx.metrics, ctx.auth, ctx.keys, ERR_DOCS
     # -- devices, health, metrics ----------------------------------------------------------------------
     devices = APIRouter(prefix="/v1", tags=["devices"], dependencies=auth)
 
@@ -423,19 +400,19 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     async def ready():
         if core.ready():
             return {"ready": True}
+        # unauthenticated: with API keys set, the pools' state is /v1/devices' (behind the key), not here
+        detail = {} if keys else core.devices()
         return JSONResponse({"ready": False, "error": {"code": "device_unavailable", "message": "not ready",
-                                                       "detail": core.devices()}}, status_code=503)
+                                                       "detail": detail}}, status_code=503)
 
     @app.get("/metrics", operation_id="metrics", tags=["metrics"], response_class=Response)
     async def prometheus():
         return Response(metrics.render(), media_type=metrics.content_type)
 
-    for r in (jobs, graphs, devices, health):
-        app.include_router(r)
-    onnx_graphs.mount(app, core, settings, auth, read_body)  # POST /v1/graphs, application/onnx
-    if not keys:  # no auth dependency to run: the job routes skip FastAPI's request handling
-        app.router.routes[0:0] = fast_routes
+    return devices, health
 
+
+def _openapi(app: FastAPI, keys: list):
     def openapi():
         if app.openapi_schema:
             return app.openapi_schema
@@ -452,5 +429,40 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         app.openapi_schema = spec
         return spec
 
-    app.openapi = openapi
+    return openapi
+
+
+def create_app(settings: Settings | None = None, core: Core | None = None) -> FastAPI:
+    settings = settings or Settings()
+    core = core or Core(settings)
+    ctx = AppContext(settings, core)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await core.start()
+        log.info("pools ready: %s", ", ".join(core.pools))
+        try:
+            yield
+        finally:
+            await core.stop()
+            ctx.buffers.close()
+
+    app = FastAPI(title="gradserve", version="1.0", lifespan=lifespan,
+                  description="Gradient computation as a service: MindSpore GradOperation / grad / jvp / vjp "
+                              "semantics on a graph AD engine, with device worker pools. Tensors follow the "
+                              "Open Inference Protocol (KServe V2); job bodies may use the binary tensor "
+                              "extension (Content-Type application/octet-stream, JSON header then raw tensors, "
+                              "header length in Inference-Header-Content-Length).")
+    app.state.core = core
+    app.state.settings = settings
+    _exception_handlers(app)
+    jobs, fast_routes = _job_routes(ctx)
+    for r in (jobs, _graph_routes(ctx), *_info_routes(app, ctx)):
+        app.include_router(r)
+    # POST /v1/graphs with application/onnx, ahead of the JSON route; bodies read within the same timeout
+    onnx_graphs.mount(app, core, settings, ctx.auth,
+                      lambda request, limit: within(read_body(request, limit), settings.body_timeout_s))
+    if not ctx.keys:  # no auth dependency to run: the job routes skip FastAPI's request handling
+        app.router.routes[0:0] = fast_routes
+    app.openapi = _openapi(app, ctx.keys)
     return app

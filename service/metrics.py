@@ -12,10 +12,12 @@ class Metrics:
 
     def __init__(self) -> None:
         r = self.registry = CollectorRegistry()
-        self.requests = Counter("gradserve_requests", "Requests by endpoint and status code.",
-                                ["endpoint", "code"], registry=r)
-        self.latency = Histogram("gradserve_request_latency_seconds", "Job latency (server side, decode to encode).",
-                                 ["endpoint", "device"], buckets=LATENCY_BUCKETS, registry=r)
+        # one vocabulary for HTTP and gRPC: code is the error code (service.errors.CODES), "ok" or "cancelled"
+        self.requests = Counter("gradserve_requests", "Job requests by endpoint and outcome (error code, ok, "
+                                "cancelled), HTTP and gRPC alike.", ["endpoint", "code"], registry=r)
+        self.latency = Histogram("gradserve_request_latency_seconds", "Job latency (server side, admission to "
+                                 "encode), every outcome.", ["endpoint", "device", "code"], buckets=LATENCY_BUCKETS,
+                                 registry=r)
         self.queue_wait = Histogram("gradserve_queue_wait_seconds", "Time jobs wait for a worker.",
                                     ["device"], buckets=LATENCY_BUCKETS, registry=r)
         self.compute = Histogram("gradserve_compute_seconds", "Time a worker spends running a job.",
@@ -32,6 +34,8 @@ class Metrics:
                                 ["device", "reason"], registry=r)
         self.shm_kept = Gauge("gradserve_shm_kept_bytes", "Shared memory kept for reuse: output slots per pool, "
                               "request-body buffers as device=\"requests\".", ["device"], registry=r)
+        self.cache_bytes = Gauge("gradserve_cache_bytes", "Bytes held by the server's caches (graphs, derived) and "
+                                 "the workers' plan caches (plans:<pool>).", ["cache"], registry=r)
         self.rejected = Counter("gradserve_rejected", "Jobs refused with 429 because the queue was full.",
                                 ["device"], registry=r)
 

@@ -92,11 +92,12 @@ class Worker:
         self.info: dict = {}
         self.ready_event = asyncio.Event()
         self.fatal: str | None = None
-        self.recycling = False
+        self.recycling: str | None = None  # why the server killed it: "deadline", "cancelled"
         self.jobs_done = 0
         self.last_used = 0.0
         self.started_at = time.time()
         self.slots = OutputSlots(pool.settings.output_cache_bytes)  # its large outputs' reused segments
+        self.plan_bytes = 0  # what its graphs and plans hold, as it last said
 
     @property
     def pid(self) -> int | None:
@@ -106,7 +107,7 @@ class Worker:
         return {"index": self.spec.index, "device": self.spec.label, "pid": self.pid, "state": self.state,
                 "backend": self.spec.backend, "runtime_device": self.info.get("device"), "cores": self.spec.cores,
                 "jobs_done": self.jobs_done, "job_id": self.job.id if self.job else None,
-                "shm_kept_bytes": self.slots.nbytes}
+                "shm_kept_bytes": self.slots.nbytes, "plan_cache_bytes": self.plan_bytes}
 
 
 class Pool:
@@ -128,6 +129,8 @@ class Pool:
         self._hits = metrics.cache_hits.labels(name)
         self._misses = metrics.cache_misses.labels(name)
         metrics.shm_kept.labels(name).set_function(lambda: sum(w.slots.nbytes for w in self.workers))
+        metrics.cache_bytes.labels(f"plans:{name}").set_function(
+            lambda: sum(w.plan_bytes for w in self.workers if w.state != "dead"))
 
     # -- lifecycle ----------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -151,6 +154,7 @@ class Pool:
         parent, child = _ctx.Pipe(duplex=True)
         wspec = {"backend": spec.backend, "device": spec.device, "cores": spec.cores, "threads": spec.threads,
                  "cache_size": self.settings.plan_cache_size, "max_nodes": self.settings.max_nodes,
+                 "plan_cache_bytes": self.settings.plan_cache_bytes,
                  "shm_threshold": self.settings.shm_threshold_bytes, "owner": os.getpid()}
         proc = _ctx.Process(target=worker_main, args=(child, wspec), name=f"gradserve-{spec.label}", daemon=True)
         with _env_lock:  # the child's environment is the parent's at spawn time
@@ -198,9 +202,15 @@ class Pool:
     def live_workers(self) -> list[Worker]:
         return [w for w in self.workers if w.state in ("idle", "busy")]
 
+    def _able(self, w: Worker) -> bool:
+        """Can take work now or soon: idle, or running a job still within its deadline (one past it
+        is being recycled: its worker is out until replaced)."""
+        return w.state == "idle" or (w.state == "busy" and w.job is not None and self.loop is not None
+                                     and w.job.deadline > self.loop.time())
+
     @property
     def ready(self) -> bool:
-        return bool(self.live_workers) and not self.stopping
+        return not self.stopping and any(self._able(w) for w in self.workers)
 
     @property
     def room(self) -> int:
@@ -211,7 +221,8 @@ class Pool:
         return [s.index for s in self.specs]
 
     def describe(self) -> dict:
-        state = "stopping" if self.stopping else ("ready" if self.ready else "starting")
+        state = "stopping" if self.stopping else ("ready" if self.ready else
+                                                  "unavailable" if self.live_workers else "starting")
         if state == "ready" and len(self.live_workers) < len(self.workers):
             state = "degraded"
         return {"device": self.name, "backend": self.backend, "devices": [s.label for s in self.specs],
@@ -249,7 +260,8 @@ class Pool:
         return job.future
 
     def cancel(self, job: Job) -> None:
-        """The client went away: drop the job if it is still queued (a running one finishes)."""
+        """The client went away: a queued job is dropped; a running one has its worker recycled now
+        (nobody waits for its result, and it could run for as long as its graph says)."""
         if job in self.queue:
             self.queue.remove(job)
             if job.timer:
@@ -257,6 +269,10 @@ class Pool:
             if job.future and not job.future.done():
                 job.future.cancel()
             self._gauges()
+            return
+        w = job.worker
+        if w is not None and w.job is job:
+            self._recycle(w, job, "cancelled")
 
     @staticmethod
     def _fits(w: Worker, job: Job) -> bool:
@@ -342,6 +358,7 @@ class Pool:
         w.jobs_done += 1
         if kind == "done":
             _, _, refs, timing = msg
+            w.plan_bytes = timing.pop("plan_cache_bytes", w.plan_bytes)
             outs = w.slots.take_all(refs)  # views on reused slots, or on segments whose names are unlinked
             (self._misses if timing.get("compile_cache") == "miss" else self._hits).inc()
             self._compute.observe(timing.get("compute_ms", 0) / 1e3)
@@ -357,12 +374,15 @@ class Pool:
     def _on_death(self, w: Worker) -> None:
         if w.state == "dead":
             return
-        reason = "deadline" if w.recycling else "died"
+        reason = w.recycling or "died"
         self._close(w)
         code = w.proc.exitcode if w.proc is not None else None
         if w.proc is not None:
             w.proc.join(timeout=1)
             code = w.proc.exitcode
+        left = shm.sweep_workers(w.pid) if w.pid else []  # a segment it was writing when it died
+        if left:
+            log.warning("unlinked %d shared-memory segment(s) left by worker %s", len(left), w.spec.label)
         job = w.job
         w.job = None
         if job is not None:
@@ -378,7 +398,7 @@ class Pool:
             self._gauges()
             return
         log.warning("worker %s (pid %s) %s (exit code %s); replacing it", w.spec.label, w.pid,
-                    "recycled after a deadline" if w.recycling else "died", code)
+                    f"recycled ({w.recycling})" if w.recycling else "died", code)
         self.restarts += 1
         self.metrics.restarts.labels(self.name, reason).inc()
         if was_up:
@@ -409,8 +429,7 @@ class Pool:
 
     # -- deadlines -----------------------------------------------------------------------------------
     def _on_deadline(self, job: Job) -> None:
-        if job.future is None or job.future.done():
-            return
+        """The deadline is the server's: it holds whether or not anyone still waits for the result."""
         if job in self.queue:
             self.queue.remove(job)
             self._fail(job, DeadlineExceeded("the deadline passed while the job was queued", device=self.name,
@@ -418,14 +437,16 @@ class Pool:
             self._gauges()
             return
         w = job.worker
+        if w is None or w.job is not job:  # already over
+            return
         self._fail(job, DeadlineExceeded(f"the deadline passed while worker {w.spec.label} was running the job; "
                                          "the worker is recycled if it does not finish", device=w.spec.label,
                                          where="running"))
         self.loop.call_later(self.settings.deadline_grace_s, self._recycle, w, job)
 
-    def _recycle(self, w: Worker, job: Job) -> None:
+    def _recycle(self, w: Worker, job: Job, reason: str = "deadline") -> None:
         if w.job is job and w.state == "busy" and w.proc is not None:
-            w.recycling = True
+            w.recycling = reason
             try:
                 os.kill(w.proc.pid, signal.SIGKILL)
             except ProcessLookupError:

@@ -81,6 +81,29 @@ class Settings(BaseSettings):
     max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
     max_depth: int = Field(32, ge=1, description="Deepest nesting of output structures and data lists.")
     max_order: int = Field(4, ge=1, description="Highest derivative order a request may ask for.")
+    max_derived_nodes: int = Field(1_000_000, ge=1, description="Work allowed to build one derived graph, in nodes "
+                                   "built (before simplification, function calls inlined); 413 past it.")
+    max_output_bytes: int = Field(256 * 1024 * 1024, ge=1, description="Largest response a job may produce, in "
+                                  "bytes as encoded (JSON counts ~16 bytes per element); 413 before running past it.")
+    derive_threads: int = Field(2, ge=1, description="Threads that build derived graphs off the event loop; jobs "
+                                "waiting for one hold their admission place.")
+    # -- connections --------------------------------------------------------------------------------
+    body_timeout_s: float = Field(30.0, gt=0, description="A request body must arrive within this (408 past it, "
+                                  "its admission place freed).")
+    header_timeout_s: float = Field(10.0, gt=0, description="Request headers must arrive within this after the "
+                                    "connection opens or the previous response ends (the connection is closed).")
+    max_header_bytes: int = Field(65536, ge=1024, description="Largest request head (request line + headers); "
+                                  "431 and the connection closed past it.")
+    idle_timeout_s: float = Field(5.0, gt=0, description="An idle keep-alive connection is closed after this.")
+    max_connections: int = Field(1000, ge=1, description="Open HTTP connections (and requests in progress) per "
+                                 "server; past it, 503.")
+    # -- caches -------------------------------------------------------------------------------------
+    graph_cache_bytes: int = Field(256 * 1024 * 1024, ge=0, description="Registered graphs kept by the server, "
+                                   "in bytes (their JSON and loaded form).")
+    derived_cache_bytes: int = Field(256 * 1024 * 1024, ge=0, description="Derived graphs kept by the server, in "
+                                     "bytes.")
+    plan_cache_bytes: int = Field(512 * 1024 * 1024, ge=0, description="Graphs and compiled plans kept per "
+                                  "worker, in bytes (constants and graph text).")
     # -- security -----------------------------------------------------------------------------------
     api_keys: str = Field("", description="Comma-separated API keys (Authorization: Bearer KEY). Empty: no keys.")
     allow_unauthenticated: bool = Field(False, description="Serve a non-loopback address without API keys.")

@@ -123,10 +123,25 @@ _owner = os.getpid()
 SHM_DIR = "/dev/shm"
 
 
-def set_owner(pid: int) -> None:
-    """Name new segments after `pid` (a worker: its server)."""
+def set_owner(pid: int, worker: int | None = None) -> None:
+    """Name new segments after `pid` (a worker: its server, and itself, so that what a worker killed
+    mid-write leaves can be found: `sweep_workers`)."""
     global _owner
-    _owner = pid
+    _owner = f"{pid}_w{worker}" if worker is not None else pid
+
+
+def sweep_workers(worker: int | None = None) -> list[str]:
+    """Unlink the segments this server's workers made (all, or those of the worker with pid `worker`):
+    for a worker that is dead. Its finished outputs are the server's to unlink already."""
+    prefix = f"{PREFIX}{os.getpid()}_w" + (f"{worker}_" if worker is not None else "")
+    try:
+        names = os.listdir(SHM_DIR)
+    except OSError:
+        return []
+    gone = [n for n in names if n.startswith(prefix)]
+    for n in gone:
+        unlink_name(n)
+    return gone
 
 
 def _alive(pid: int) -> bool:

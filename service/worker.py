@@ -10,9 +10,10 @@ pickled messages; large arrays travel as shared-memory refs, see service.shm):
                       ("done", job_id, [output refs], timing) | ("error", job_id, error_dict)
                       ("need_graph", job_id)   (its cache lost the graph: resend with it)
 
-The environment (CUDA_VISIBLE_DEVICES, ASCEND_RT_VISIBLE_DEVICES, BLAS thread counts) is
-set by the server before the process is spawned; pinning to cores happens here first,
-before NumPy or a device runtime is imported.
+`timing` carries "plan_cache_bytes" (what the worker's graphs and plans hold), which the
+server takes off before it answers. The environment (CUDA_VISIBLE_DEVICES, BLAS thread
+counts) is set by the server before the process is spawned; pinning to cores happens here
+first, before NumPy or a device runtime is imported.
 """
 from __future__ import annotations
 
@@ -21,6 +22,117 @@ import signal
 import sys
 import time
 
+# Errors a kernel raises on what the job's graph or inputs ask for (an index out of range, a shape
+# that overflows, an array too large to allocate): the caller's fault, not the server's.
+INPUT_FAULTS = (IndexError, OverflowError, ValueError, TypeError)
+
+
+def _setup(spec: dict):
+    if spec.get("cores"):
+        os.sched_setaffinity(0, spec["cores"])
+    import numpy as np
+
+    from engine import Engine
+    from engine.backends import get_backend
+
+    from . import shm
+
+    shm.set_owner(spec["owner"], os.getpid())
+    backend = get_backend(spec["backend"], spec.get("device"))
+    if spec["backend"] == "torch":
+        import torch
+
+        torch.set_num_threads(max(1, spec.get("threads") or 1))
+    # warm the backend: one tiny op, so the first job does not pay for lazy initialisation
+    backend.to_host(backend.xp.asarray(backend.from_host(np.ones(2, np.float32))) * 2)
+    # the Backend object, not its name: it carries the device (e.g. torch on npu:0)
+    return backend, Engine(backend, cache_size=spec["cache_size"], max_nodes=spec.get("max_nodes"))
+
+
+class Plans:
+    """The worker's graphs by key, bounded in entries and bytes; a graph evicted takes its compiled plan
+    (arenas, folded constants) with it."""
+
+    def __init__(self, engine, spec: dict):
+        from collections import OrderedDict
+
+        from engine.serialize import Limits
+
+        self.engine = engine
+        self.graphs: OrderedDict = OrderedDict()  # key -> (Graph, bytes)
+        self.nbytes = 0
+        self.max_entries = spec["cache_size"]
+        self.cap = spec.get("plan_cache_bytes") or (1 << 62)
+        self.limits = Limits(max_nodes=spec.get("max_nodes"))
+
+    def get(self, key: str, gjson: str | None):
+        hit = self.graphs.get(key)
+        if hit is not None:
+            self.graphs.move_to_end(key)
+            return hit[0]
+        if gjson is None:
+            return None
+        import json
+
+        from engine.serialize import graph_from_json
+
+        from .registry import graph_bytes
+
+        g = graph_from_json(json.loads(gjson), self.limits)
+        n = len(gjson) + 2 * graph_bytes(g)  # the text, the graph, and about as much again for its plan
+        self.graphs[key] = (g, n)
+        self.nbytes += n
+        while len(self.graphs) > 1 and (len(self.graphs) > self.max_entries or self.nbytes > self.cap):
+            old, (_, k) = self.graphs.popitem(last=False)
+            self.nbytes -= k
+            self.engine.forget(old)
+        return g
+
+
+def _error(e: BaseException) -> dict:
+    from engine.errors import EngineError
+
+    if isinstance(e, EngineError):
+        return e.to_dict()
+    if isinstance(e, MemoryError):
+        return {"code": "limit_exceeded", "message": "the job needs more memory than the worker could allocate",
+                "detail": {"limit": "worker memory"}}
+    if isinstance(e, INPUT_FAULTS):
+        return {"code": "invalid_request", "message": f"the graph cannot run on these inputs: {type(e).__name__}: "
+                f"{str(e)[:500]}", "detail": {"path": "$.graph"}}
+    return {"code": "execution_error", "message": f"{type(e).__name__}: {str(e)[:500]}", "detail": {}}
+
+
+def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple):
+    """One job: the message to send back."""
+    from engine.ir import tree_flatten
+
+    from . import shm
+
+    _, job_id, key, gjson, in_refs, param_refs, listing = msg
+    g = plans.get(key, gjson)
+    if g is None:
+        return ("need_graph", job_id)
+    attached: list = []
+    try:
+        inputs = [shm.get(r, attached) for r in in_refs]
+        params = {k: shm.get(r, attached) for k, r in param_refs.items()}
+        misses = engine.misses
+        t0 = time.perf_counter()
+        out = engine.run(g, inputs, params or None, key=key)
+        t1 = time.perf_counter()
+        owned: list = []
+        free = slots.sync(listing)
+        refs = [slots.put(a, threshold, free, owned) for a in tree_flatten(out)]
+        del out, inputs, params
+        shm.close_all(owned)  # the server unlinks output segments once read
+    finally:
+        shm.close_all(attached)
+    return ("done", job_id, refs, {"compute_ms": round((t1 - t0) * 1e3, 3),
+                                   "output_ms": round((time.perf_counter() - t1) * 1e3, 3),
+                                   "compile_cache": "miss" if engine.misses != misses else "hit",
+                                   "plan_cache_bytes": plans.nbytes})
+
 
 def worker_main(conn, spec: dict) -> None:
     # The server owns shutdown: Ctrl-C or a SIGTERM sent to the whole group must not kill jobs
@@ -28,42 +140,14 @@ def worker_main(conn, spec: dict) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
-        if spec.get("cores"):
-            os.sched_setaffinity(0, spec["cores"])
-        import json
-        from collections import OrderedDict
-
-        import numpy as np
-
-        from engine import Engine
-        from engine.backends import get_backend
-        from engine.errors import EngineError
-        from engine.ir import tree_flatten
-        from engine.serialize import Limits, graph_from_json
-
-        from . import shm
+        backend, engine = _setup(spec)
         from .out_slots import SlotWriter
-
-        shm.set_owner(spec["owner"])
-
-        backend = get_backend(spec["backend"], spec.get("device"))
-        if spec["backend"] == "torch":
-            import torch
-
-            torch.set_num_threads(max(1, spec.get("threads") or 1))
-        # warm the backend: one tiny op, so the first job does not pay for lazy initialisation
-        backend.to_host(backend.xp.asarray(backend.from_host(np.ones(2, np.float32))) * 2)
-        # the Backend object, not its name: it carries the device (e.g. torch on npu:0)
-        engine = Engine(backend, cache_size=spec["cache_size"], max_nodes=spec.get("max_nodes"))
     except BaseException as e:  # noqa: BLE001 - reported to the server, which fails the start
         conn.send(("fatal", f"{type(e).__name__}: {e}"))
         return
     conn.send(("ready", {"pid": os.getpid(), "backend": backend.name, "device": backend.device,
                          "cores": sorted(spec.get("cores") or [])}))
-    graphs: OrderedDict = OrderedDict()
-    limits = Limits(max_nodes=spec.get("max_nodes"))
-    threshold = spec["shm_threshold"]
-    slots = SlotWriter()
+    plans, slots, threshold = Plans(engine, spec), SlotWriter(), spec["shm_threshold"]
     while True:
         try:
             msg = conn.recv()
@@ -73,44 +157,11 @@ def worker_main(conn, spec: dict) -> None:
             break
         if msg[0] != "job":
             continue
-        _, job_id, key, gjson, in_refs, param_refs, listing = msg
-        attached: list = []
         try:
-            g = graphs.get(key)
-            if g is None:
-                if gjson is None:
-                    conn.send(("need_graph", job_id))
-                    continue
-                g = graph_from_json(json.loads(gjson), limits)
-                graphs[key] = g
-                while len(graphs) > spec["cache_size"]:
-                    graphs.popitem(last=False)
-            else:
-                graphs.move_to_end(key)
-            inputs = [shm.get(r, attached) for r in in_refs]
-            params = {k: shm.get(r, attached) for k, r in param_refs.items()}
-            misses = engine.misses
-            t0 = time.perf_counter()
-            out = engine.run(g, inputs, params or None, key=key)
-            t1 = time.perf_counter()
-            owned: list = []
-            free = slots.sync(listing)
-            refs = [slots.put(a, threshold, free, owned) for a in tree_flatten(out)]
-            del out, inputs, params
-            shm.close_all(owned)  # the server unlinks output segments once read
-            conn.send(("done", job_id, refs, {"compute_ms": round((t1 - t0) * 1e3, 3),
-                                              "output_ms": round((time.perf_counter() - t1) * 1e3, 3),
-                                              "compile_cache": "miss" if engine.misses != misses else "hit"}))
-        except EngineError as e:
-            conn.send(("error", job_id, e.to_dict()))
-        except MemoryError:
-            conn.send(("error", job_id, {"code": "internal", "message": "the worker ran out of memory",
-                                         "detail": {}}))
-        except Exception as e:  # noqa: BLE001 - a bug or a runtime failure: the job fails, the worker goes on
-            conn.send(("error", job_id, {"code": "execution_error", "message": f"{type(e).__name__}: {e}",
-                                         "detail": {}}))
-        finally:
-            shm.close_all(attached)
+            reply = _run_job(engine, plans, slots, threshold, msg)
+        except Exception as e:  # noqa: BLE001 - the job fails, the worker goes on (MemoryError included)
+            reply = ("error", msg[1], _error(e))
+        conn.send(reply)
     try:
         conn.close()
     except OSError:

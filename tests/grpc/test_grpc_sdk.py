@@ -104,6 +104,8 @@ def _raises_alike(h, g, fn, exact=True):
         fn(g)
     assert type(eg.value) is type(eh.value), (eh.value, eg.value)
     assert (eg.value.code, eg.value.status) == (eh.value.code, eh.value.status)
+    for e in (eg.value, eh.value):  # each call its own request id
+        assert e.detail.pop("request_id", None) is not None
     assert not exact or (eg.value.code, eg.value.status, eg.value.message, eg.value.detail) == \
         (eh.value.code, eh.value.status, eh.value.message, eh.value.detail)
     return eg.value

@@ -52,3 +52,51 @@ def test_accelerator_specs_pin_one_device_per_worker(monkeypatch):
     assert {s.backend for s in specs} == {"cupy"}
     with pytest.raises(PoolStartError, match="no CUDA device is visible"):
         _accelerator_specs("gpu", replace(gpu, count=lambda: 0), None)
+
+
+# -- scheduling state, without processes: readiness, cancel, routing ------------------------------------
+class _Loop:
+    def __init__(self, now: float):
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+def _pool(states: list, deadlines: list, now: float = 100.0):
+    from service.metrics import Metrics
+    from service.pools import Job, Pool, Worker
+
+    s = Settings(cpu_workers=len(states))
+    p = Pool("cpu", build_specs("cpu", s), s, Metrics())
+    p.loop = _Loop(now)
+    for spec, st, dl in zip(p.specs, states, deadlines):
+        w = Worker(p, spec)
+        w.state = st
+        if dl is not None:
+            w.job = Job("k", "{}", [], {}, dl)
+        p.workers.append(w)
+    return p
+
+
+def test_readiness_counts_only_workers_able_to_take_work():
+    assert _pool(["idle", "busy"], [None, 50.0]).ready  # one idle worker
+    assert _pool(["busy", "busy"], [150.0, 150.0]).ready  # busy within their deadlines: work will flow
+    wedged = _pool(["busy", "busy"], [50.0, 60.0])  # both past their deadlines, waiting to be recycled
+    assert not wedged.ready and wedged.describe()["state"] == "unavailable"
+    assert not _pool(["starting", "dead"], [None, None]).ready
+
+
+def test_routing():
+    from service.errors import InvalidRequest, Unavailable
+    from service.routing import device_names, route
+
+    pools = {"cpu": _pool(["idle", "idle"], [None, None])}
+    assert route(pools, "auto")[0] is pools["cpu"] and route(pools, "cpu:1") == (pools["cpu"], 1)
+    assert device_names(pools) == ["cpu", "cpu:0", "cpu:1"]
+    with pytest.raises(InvalidRequest):
+        route(pools, "tpu")
+    with pytest.raises(Unavailable):
+        route(pools, "gpu")
+    with pytest.raises(Unavailable):
+        route(pools, "cpu:7")

@@ -1,0 +1,279 @@
+"""Derivation and output naming: a graph and a job's options -> the derived graph the worker runs.
+
+Runs off the event loop (Core calls it in its bounded executor): derivation of a large graph, or
+of a high order, can take seconds; its cost is bounded by the engine's node budget
+(settings.max_derived_nodes) and by the size of the graph it yields.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from engine import transforms
+from engine.errors import EngineError
+from engine.ir import Graph
+from engine.serialize import canonical_json, graph_to_json, tensor_to_json
+
+from .errors import InvalidRequest, LimitExceeded, ServiceError
+from .registry import LRU, engine_error, graph_bytes
+
+KINDS = ("eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp")
+EXTRA = {"grad": "sens", "jvp": "tangents", "vjp": "v", "hvp": "v"}  # the extra tensors each kind takes
+
+
+@dataclass
+class Derived:
+    graph: Graph
+    key: str
+    text: str
+    names: list
+    structure: Any
+    input_labels: list  # wire name of each derived input, for error messages ("inputs[1]", "sens[0]")
+
+    def output_elements(self) -> int:
+        n = 0
+        for v in self.graph.flat_outputs:
+            k = 1
+            for s in v.shape:
+                k *= s
+            n += k
+        return n
+
+    def output_bytes(self) -> int:
+        import numpy as np
+
+        n = 0
+        for v in self.graph.flat_outputs:
+            k = np.dtype(v.dtype).itemsize
+            for s in v.shape:
+                k *= s
+            n += k
+        return n
+
+
+def _aval_json(v) -> dict:
+    from .codec import NP_TO_V2  # codec imports numpy codecs only; kept lazy for workers
+
+    return {"name": v.name, "shape": list(v.shape), "datatype": NP_TO_V2[v.dtype]}
+
+
+def signature(g: Graph) -> dict:
+    return {"inputs": [_aval_json(v) for v in g.inputs], "params": [_aval_json(p) for p in g.params],
+            "outputs": [_aval_json(v) for v in g.flat_outputs]}
+
+
+def _structure(tree, counter):
+    if isinstance(tree, tuple):
+        return [_structure(t, counter) for t in tree]
+    i = counter[0]
+    counter[0] += 1
+    return i
+
+
+def _out_names(g: Graph, prefix: str = "out") -> list[str]:
+    n = len(g.flat_outputs)
+    return [prefix] if n == 1 else [f"{prefix}{i}" for i in range(n)]
+
+
+def _in_name(g: Graph, p: int) -> str:
+    return g.inputs[p].name or f"x{p}"
+
+
+_DTYPE_NAMES: dict = {}
+
+
+def _dtype_name(dt) -> str:
+    """str(dtype), memoised: numpy builds the name on every call (a few us per tensor)."""
+    name = _DTYPE_NAMES.get(dt)
+    if name is None:
+        name = _DTYPE_NAMES[dt] = str(dt)
+    return name
+
+
+def _norm_positions(g: Graph, pos) -> list[int]:
+    n = len(g.inputs)
+    if pos is None:
+        return []
+    ps = [pos] if isinstance(pos, int) else list(pos)
+    return [p % n if n else p for p in ps]
+
+
+def spec_of(kind: str, o: dict) -> dict:
+    """The options that shape the derived graph (no tensors), normalised for the cache key."""
+    if kind == "grad":
+        spec = {x: o.get(x) for x in ("get_all", "get_by_list", "weights", "order", "value_and_grad", "inner")}
+        spec["grad_position"] = o["grad_position"] if "grad_position" in o else 0  # explicit null: weights only
+        spec["sens"] = o.get("sens") is not None
+        return spec
+    if kind in ("jvp", "jacobian", "hessian", "hvp"):
+        return {"positions": o.get("positions"), "mode": o.get("mode")}
+    return {}
+
+
+def _caller_paths(err: ServiceError, g: Graph, kind: str) -> ServiceError:
+    """An error met while deriving names what the engine built (`$.functions.grad_grad_g_0`): say
+    where in the caller's request instead."""
+    path = err.detail.get("path")
+    if isinstance(path, str) and path.startswith("$.functions."):
+        fn = path[len("$.functions."):].split(".")[0].split("[")[0]
+        if fn not in g.functions:
+            err.detail["path"] = "$.graph"
+            err.detail.pop("node", None)
+            msg = err.message
+            cut = msg.rfind(" (")
+            err.message = (msg[:cut] if cut > 0 and "$.functions." in msg[cut:] else msg) + \
+                f" (in the {kind} of $.graph)"
+    return err
+
+
+def _elements(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= s  # Python ints: a shape whose product wraps int64 in NumPy is just large here
+    return n
+
+
+def check_sizes(g: Graph, max_elements: int, where: str = "$.graph") -> None:
+    """Every tensor the graph makes, within max_elements: a 5-node graph (fill, tile, broadcast_to to a
+    huge shape) is refused before a worker tries to allocate it."""
+    for e in g.eqns:
+        for v in e.outputs:
+            n = _elements(v.shape)
+            if n > max_elements:
+                raise LimitExceeded(f"node {e.op} makes a tensor of shape {list(v.shape)} ({n} elements), above the "
+                                    f"limit max_elements={max_elements}", path=where, limit="max_elements",
+                                    value=max_elements, op=e.op)
+    for f in g.functions.values():
+        check_sizes(f, max_elements, where)
+
+
+class Deriver:
+    def __init__(self, max_order: int, max_derived_nodes: int, cap_bytes: int, max_entries: int,
+                 max_elements: int = 1 << 62):
+        self.max_elements = max_elements
+        self.max_order = max_order
+        self.max_derived_nodes = max_derived_nodes
+        self.cache = LRU(cap_bytes, max_entries)  # (graph_id, spec) -> Derived
+
+    def cached(self, kind: str, gid: str, spec: dict) -> Derived | None:
+        return self.cache.get((gid, canonical_json({"kind": kind, **spec}).decode()))
+
+    def derive(self, kind: str, gid: str, g: Graph, spec: dict) -> Derived:
+        skey = canonical_json({"kind": kind, **spec}).decode()
+        d = self.cache.get((gid, skey))
+        if d is not None:
+            return d
+        if kind in ("jacobian", "hessian") and not g.flat_outputs:
+            raise InvalidRequest(f"{kind} of a graph with no outputs", path="$.graph.outputs")
+        try:
+            d = self._derive(kind, g, spec)
+        except EngineError as e:
+            raise _caller_paths(engine_error(e), g, kind) from None
+        except RecursionError:
+            raise LimitExceeded(f"the {kind} of this graph nests too deeply to build", path="$.graph",
+                                limit="max_derived_nodes", value=self.max_derived_nodes) from None
+        n = d.graph.node_count() + sum(f.node_count() for f in d.graph.functions.values())
+        if n > self.max_derived_nodes:
+            raise LimitExceeded(f"the {kind} of this graph has {n} nodes, above the limit "
+                                f"max_derived_nodes={self.max_derived_nodes}", path="$.graph",
+                                limit="max_derived_nodes", value=self.max_derived_nodes)
+        check_sizes(d.graph, self.max_elements)
+        d.key = "sha256:" + hashlib.sha256(f"{gid}|{skey}".encode()).hexdigest()
+        self.cache.put((gid, skey), d, 2 * len(d.text) + graph_bytes(d.graph))
+        return d
+
+    def _derive(self, kind: str, g: Graph, spec: dict) -> Derived:
+        n_in = len(g.inputs)
+        labels = [f"inputs[{i}]" for i in range(n_in)]
+        if kind == "eval":
+            dg, names = g, _out_names(g)
+        elif kind == "grad":
+            dg, names, labels = self._derive_grad(g, spec, labels)
+        elif kind == "jvp":
+            pos = spec["positions"]
+            dg = transforms.jvp(g, pos)
+            names = _out_names(g) + _out_names(g, "jvp")
+            n_t = len(dg.inputs) - n_in
+            labels += [f"tangents[{i}]" for i in range(n_t)]
+        elif kind == "vjp":
+            dg = transforms.vjp(g)
+            names = _out_names(g) + [f"d/d{_in_name(g, i)}" for i in range(n_in)]
+            labels += [f"v[{i}]" for i in range(len(dg.inputs) - n_in)]
+        elif kind in ("jacobian", "hessian"):
+            pos = 0 if spec["positions"] is None else spec["positions"]
+            mode = spec.get("mode") or "rev"
+            dg = transforms.jacobian(g, pos, mode) if kind == "jacobian" else transforms.hessian(g, pos)
+            ps = _norm_positions(g, pos)
+            outs = _out_names(g, "") if len(g.flat_outputs) > 1 else [""]
+            if kind == "jacobian":
+                names = [f"d{o}/d{_in_name(g, p)}" for o in outs for p in ps]
+            else:
+                names = [f"d2{o}/d{_in_name(g, i)}d{_in_name(g, j)}" for o in outs for i in ps for j in ps]
+        elif kind == "hvp":
+            pos = 0 if spec["positions"] is None else spec["positions"]
+            dg = transforms.hvp(g, pos)
+            ps = _norm_positions(g, pos)
+            names = [f"d/d{_in_name(g, p)}" for p in ps]
+            labels += [f"v[{i}]" for i in range(len(dg.inputs) - n_in)]
+        else:  # pragma: no cover - adapters only send known kinds
+            raise InvalidRequest(f"unknown job kind {kind!r}")
+        if len(names) != len(dg.flat_outputs):
+            names = _out_names(dg)
+        d = graph_to_json(dg)
+        for p in d.get("params", []):  # parameter values as base64: exact and fast to load in the worker
+            if "value" in p:
+                p["value"] = tensor_to_json(dg.param_values[p["name"]], b64=True)
+        text = json.dumps(d, separators=(",", ":"))
+        return Derived(dg, "", text, names, _structure(dg.outputs, [0]), labels)
+
+    def _derive_grad(self, g: Graph, spec: dict, labels: list) -> tuple[Graph, list, list]:
+        inner = spec.get("inner") or []
+        order = spec.get("order") or 1
+        total = order + len(inner)
+        if total > self.max_order:
+            raise LimitExceeded(f"derivative order {total} is above the limit max_order={self.max_order}",
+                                path="$.order", limit="max_order", value=self.max_order)
+        if order < 1:
+            raise InvalidRequest("order must be >= 1", path="$.order")
+        op_form = bool(spec.get("get_all") or spec.get("get_by_list"))
+        if spec.get("value_and_grad") and op_form:
+            raise InvalidRequest("value_and_grad goes with the functional form (grad_position / weights), not with "
+                                 "get_all / get_by_list", path="$.value_and_grad")
+        if op_form and spec.get("grad_position") not in (None, 0):
+            raise InvalidRequest("grad_position goes with the functional form; with get_all / get_by_list leave it "
+                                 "out", path="$.grad_position")
+
+        def apply(h: Graph, s: dict, sens: bool, value: bool = False) -> Graph:
+            if s.get("get_all") or s.get("get_by_list"):
+                return transforms.grad_operation(h, bool(s.get("get_all")), bool(s.get("get_by_list")), sens,
+                                                 s.get("weights"))
+            gp = s.get("grad_position", 0) if "grad_position" in s else 0
+            return transforms.grad(h, gp, s.get("weights"), sens, return_value=value)
+
+        h = g
+        for i, s in enumerate(inner):
+            before = len(h.inputs)
+            h = apply(h, s, bool(s.get("sens_param")))
+            labels = labels + [f"inputs[{j}]" for j in range(before, len(h.inputs))]
+        outer_spec = {k: spec.get(k) for k in ("get_all", "get_by_list", "grad_position", "weights")}
+        for _ in range(order - 1):
+            h = apply(h, outer_spec, False)
+        last = h
+        dg = apply(h, outer_spec, bool(spec.get("sens")), bool(spec.get("value_and_grad")))
+        labels = labels + [f"sens[{j}]" for j in range(len(dg.inputs) - len(labels))]
+        # names: values, then position grads, then weight grads (the engine's flat order)
+        if outer_spec.get("get_all") or outer_spec.get("get_by_list"):
+            pos = list(range(len(last.inputs))) if outer_spec.get("get_all") else (
+                [] if outer_spec.get("get_by_list") else [0])
+            ws = (list(last.param_names) if outer_spec.get("weights") is None else list(outer_spec["weights"])) \
+                if outer_spec.get("get_by_list") else []
+        else:
+            pos = _norm_positions(last, outer_spec.get("grad_position"))
+            w = outer_spec.get("weights")
+            ws = [] if w is None else ([w] if isinstance(w, str) else list(w))
+        names = (_out_names(last) if spec.get("value_and_grad") else []) + \
+            [f"d/d{_in_name(last, p)}" for p in pos] + [f"d/d{w}" for w in ws]
+        return dg, names, labels
+

@@ -1,0 +1,84 @@
+"""uvicorn's HTTP protocol with the limits a shared server needs before the app sees a request.
+
+uvicorn bounds idle keep-alive connections (timeout_keep_alive) and open connections
+(limit_concurrency) but not the request head: a client sending its headers one byte a second,
+or an endless header, would hold a connection (and uvicorn's memory) for good. This protocol
+closes a connection whose head has not arrived `header_timeout_s` after the connection opened
+(or the previous response ended), and answers 431 to a head larger than `max_header_bytes`.
+The body's own time limit is the app's (service.http_app.read_job_body), where the admission
+place it holds is freed.
+"""
+from __future__ import annotations
+
+import asyncio
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Base
+except ImportError:  # pragma: no cover - no httptools: the pure-Python parser
+    from uvicorn.protocols.http.h11_impl import H11Protocol as _Base
+
+
+def _plain(status: bytes, msg: str) -> bytes:
+    body = msg.encode()
+    return (b"HTTP/1.1 " + status + b"\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
+            b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+
+def guarded_protocol(header_timeout_s: float, max_header_bytes: int) -> type:
+    class GuardedHTTP(_Base):
+        _head_timer: asyncio.TimerHandle | None = None
+        _head_bytes = 0
+        _in_head = True  # between requests, or reading a head
+
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def connection_lost(self, exc) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            if self._in_head:
+                if self._head_timer is None:
+                    self._arm()
+                self._head_bytes += len(data)
+            super().data_received(data)
+            if self._in_head and self._head_bytes > max_header_bytes:  # still no end of the head in sight
+                self._refuse(b"431 Request Header Fields Too Large",
+                             f"request head above the limit max_header_bytes={max_header_bytes}")
+
+        def on_headers_complete(self) -> None:
+            self._in_head = False
+            self._head_bytes = 0
+            self._disarm()
+            super().on_headers_complete()
+
+        def on_response_complete(self) -> None:
+            self._in_head = True
+            super().on_response_complete()
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._head_timer = self.loop.call_later(header_timeout_s, self._head_timeout)
+
+        def _disarm(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+                self._head_timer = None
+
+        def _head_timeout(self) -> None:
+            self._head_timer = None
+            if self._in_head and self._head_bytes:  # started a request and stalled: say why
+                self._refuse(b"408 Request Timeout",
+                             f"request head not received within header_timeout_s={header_timeout_s:g}")
+            elif self._in_head and not self.transport.is_closing():  # never said anything: just close
+                self.transport.close()
+
+        def _refuse(self, status: bytes, msg: str) -> None:
+            self._disarm()
+            if not self.transport.is_closing():
+                self.transport.write(_plain(status, msg))
+                self.transport.close()
+
+    return GuardedHTTP

@@ -1,0 +1,112 @@
+"""One job path for both protocols: admission, thread offload, the core call and its metrics.
+
+The HTTP and gRPC adapters decode their wire format and encode the result; everything between
+(admit before the body is read or decoded, decode large requests off the event loop, run, count
+the outcome in one vocabulary: the error code, "ok", or "cancelled") is a `JobCall`, like
+KServe's DataPlane under its REST and gRPC servers.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any, Callable
+
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from . import models
+from .core import Core, JobRequest, JobResult
+from .errors import InvalidRequest, ServiceError
+
+BIG = 1 << 20  # requests and responses above this are decoded / encoded off the event loop
+REQUEST_ID = "x-request-id"
+
+
+def request_id(given: str | None) -> str:
+    """The caller's request id (printable, at most 128 characters), else a fresh one."""
+    if given and len(given) <= 128 and given.isprintable():
+        return given
+    return uuid.uuid4().hex
+
+
+# the option fields each request model has (model_fields is a descriptor that costs a few us per access)
+OPTION_FIELDS = {k: tuple(f for f in ("get_all", "get_by_list", "grad_position", "weights", "order", "value_and_grad",
+                                      "positions", "mode") if f in m.model_fields)
+                 for k, m in models.REQUEST_MODELS.items()}
+
+
+def validation_error(e: ValidationError | RequestValidationError) -> InvalidRequest:
+    """pydantic's errors as one InvalidRequest naming the first path (and how many more)."""
+    errs = e.errors(include_url=False, include_context=False, include_input=False) if isinstance(e, ValidationError) \
+        else [{k: v for k, v in x.items() if k in ("loc", "msg", "type")} for x in e.errors()]
+    first = errs[0] if errs else {"loc": (), "msg": "invalid"}
+    where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first.get("loc", ()))
+    return InvalidRequest(f"{where}: {first.get('msg')}" + (f" (and {len(errs) - 1} more)" if len(errs) > 1 else ""),
+                          path=where, errors=[{"loc": list(x.get("loc", ())), "msg": x.get("msg"),
+                                               "type": x.get("type")} for x in errs[:20]])
+
+
+def validate(kind: str, head: dict):
+    """The request's JSON form (tensors as envelopes) checked by the model both protocols share."""
+    try:
+        return models.REQUEST_MODELS[kind].model_validate(head)
+    except ValidationError as e:
+        raise validation_error(e) from None
+
+
+def job_request(kind: str, m, inputs: list, params: dict, tensors: dict, *, size: int, strict: bool,
+                output_format: str) -> JobRequest:
+    """The JobRequest of a validated model `m` and its decoded tensors (`tensors`: sens / tangents / v),
+    whichever wire it came from."""
+    opts: dict[str, Any] = dict(tensors)
+    for f in OPTION_FIELDS[kind]:
+        opts[f] = getattr(m, f)
+    if getattr(m, "inner", None):
+        opts["inner"] = [g.model_dump(exclude_unset=True) for g in m.inner]
+    return JobRequest(kind=kind, inputs=inputs, graph=m.graph, graph_id=m.graph_id, params=params, device=m.device,
+                      deadline_s=m.deadline_ms / 1e3 if m.deadline_ms is not None else None, options=opts,
+                      size_hint=size, graph_strict=strict, output_format=output_format)
+
+
+async def offload(big: bool, fn: Callable, *args) -> Any:
+    """fn(*args), in a thread when the work is large (decode, encode): the event loop stays free."""
+    return await asyncio.to_thread(fn, *args) if big else fn(*args)
+
+
+class JobCall:
+    """One job from either protocol: `admit`, then `run`; `outcome` as it ends; metrics on `close`."""
+
+    __slots__ = ("core", "kind", "protocol", "request_id", "t0", "outcome", "device", "admission")
+
+    def __init__(self, core: Core, kind: str, protocol: str, rid: str | None = None):
+        self.core, self.kind, self.protocol = core, kind, protocol
+        self.request_id = request_id(rid)
+        self.t0 = time.perf_counter()
+        self.outcome = "internal"
+        self.device = "-"
+        self.admission = None
+
+    def admit(self) -> None:
+        """A place for the job before its body is read or decoded (Overloaded when there is none)."""
+        self.admission = self.core.admit()
+
+    async def run(self, req: JobRequest) -> JobResult:
+        admission, self.admission = self.admission, None  # the core releases it once the job is in a pool
+        res = await self.core.run(req, admission)
+        self.device = res.device
+        self.outcome = "ok"
+        return res
+
+    def failed(self, e: ServiceError) -> ServiceError:
+        self.outcome = e.code
+        e.detail.setdefault("request_id", self.request_id)
+        return e
+
+    def close(self) -> None:
+        if self.admission is not None:  # a body that failed to read or decode never reached the core
+            self.admission.release()
+            self.admission = None
+        m = self.core.metrics
+        m.requests.labels(self.kind, self.outcome).inc()
+        m.latency.labels(self.kind, self.device.split(":")[0], self.outcome).observe(time.perf_counter() - self.t0)
