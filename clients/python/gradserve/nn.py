@@ -13,6 +13,7 @@ import numpy as np
 
 from . import ops as _ops
 from ._tensor import Parameter, ParameterTuple, Tensor
+from ._bprop import call_with_bprop, has_bprop
 from ._trace import current, emit_grad, emit_jvp, flatten, run_program, unflatten
 
 
@@ -41,6 +42,8 @@ class Cell:
         if kwargs:
             args = inspect.signature(self.construct).bind(*args, **kwargs).args
         if current() is not None:
+            if has_bprop(self):
+                return call_with_bprop(self, args)
             return self.construct(*args)
         programs = self.__dict__.get("_gs_programs")
         if programs is None:

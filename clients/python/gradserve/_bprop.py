@@ -1,0 +1,71 @@
+"""A Cell's custom `bprop(self, *inputs, out, dout)`: its derivative rule replaces construct's.
+
+Inside a trace, such a cell becomes a `call` of construct (the raw outputs) followed by one
+engine `custom_vjp` node naming the traced bprop function; the engine inlines bprop wherever
+a derivative reaches the node, so the rule is itself differentiated at higher orders.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._tensor import Tensor
+from ._trace import _call_inputs, cast, current, flatten, trace_function, unflatten
+
+
+def has_bprop(cell) -> bool:
+    return callable(getattr(type(cell), "bprop", None))
+
+
+def _tensor_arg(a) -> bool:
+    """Whether trace_function makes `a` graph inputs (a Tensor, or a non-empty tuple/list of Tensors)."""
+    if isinstance(a, Tensor):
+        return True
+    return isinstance(a, (tuple, list)) and bool(a) and all(isinstance(v, Tensor) for v in flatten(a)[0])
+
+
+def _grad_leaves(g, like) -> list[Tensor]:
+    """The gradient(s) bprop gave for one argument, as leaves of the argument's dtype and shape."""
+    like_leaves = flatten(like)[0]
+    g_leaves = flatten(g)[0] if isinstance(g, (tuple, list)) else [g]
+    if len(g_leaves) != len(like_leaves):
+        raise TypeError(f"bprop gave {len(g_leaves)} gradient tensor(s) for an argument of {len(like_leaves)}")
+    out = []
+    for gl, x in zip(g_leaves, like_leaves):
+        if gl is None:
+            gl = Tensor(np.zeros(x.shape, x._dtype))
+        gl = gl if isinstance(gl, Tensor) else Tensor(np.asarray(gl, dtype=x._dtype))
+        out.append(cast(gl, x._dtype))
+    return out
+
+
+def call_with_bprop(cell, args):
+    tr = current()
+    label = type(cell).__name__
+    info = trace_function(cell.construct, args, label)
+    in_names = _call_inputs(tr, info, args)
+    x_names = in_names[:len(in_names) - len(info.captures)]
+    raw = tr.emit("call", in_names, {"fn": info.name}, list(info.flat_out_avals))
+    out = unflatten(info.out_tdef, raw)
+    n = len(args)
+
+    def rule(*a):
+        grads = cell.bprop(*a)
+        grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
+        if len(grads) != n:
+            raise TypeError(f"{label}.bprop returned {len(grads)} gradient(s); construct takes {n} input(s)")
+        leaves = []
+        for g, x in zip(grads, a[:n]):
+            if _tensor_arg(x):
+                leaves.extend(_grad_leaves(g, x))
+        return tuple(leaves)
+
+    binfo = trace_function(rule, [*args, out, out], f"{label}_bprop")
+    extras = [tr.ref(c) for c in binfo.captures]
+    pnames = list(binfo.params)
+    for pname, aval in binfo.params.items():
+        tr.params.setdefault(pname, aval)
+    extras += ["%p:" + p for p in pnames]
+    outs = tr.emit("custom_vjp", x_names + [o._name for o in raw] + extras,
+                   {"bprop": binfo.name, "n_in": len(x_names), "n_out": len(raw), "params": pnames},
+                   list(info.flat_out_avals))
+    return unflatten(info.out_tdef, outs)
