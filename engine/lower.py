@@ -8,6 +8,7 @@ from .autodiff import inline
 from .builder import Builder
 from .ir import Graph, Var, tree_unflatten, validate_graph
 from .optimize import optimize
+from .ops.custom_vjp import rule_functions
 
 
 def lower(g: Graph, *, max_nodes: int | None = None, opt: bool = True, literal_nested_grads: bool = False) -> Graph:
@@ -19,5 +20,5 @@ def lower(g: Graph, *, max_nodes: int | None = None, opt: bool = True, literal_n
     params = [Var(p.aval, p.name) for p in g.params]
     outs = inline(b, g, inputs, {p.name: p for p in params})
     flat = Graph(inputs, params, b.eqns, tree_unflatten(g.outputs, outs),
-                 param_values=g.param_values, name=g.name)
+                 param_values=g.param_values, functions=rule_functions(g.functions, b.eqns), name=g.name)
     return optimize(flat) if opt else flat

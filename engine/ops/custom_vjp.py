@@ -112,3 +112,9 @@ def reaches(functions: dict, fn, seen=None) -> bool:
             if sub is not None and reaches(functions, sub, seen):
                 return True
     return False
+
+
+def rule_functions(functions: dict, eqns) -> dict:
+    """The functions a lowered graph keeps: all of them while a custom_vjp node (whose rule names
+    one) remains, so the flat graph can still be differentiated; none otherwise."""
+    return dict(functions) if any(e.op == OP for e in eqns) else {}

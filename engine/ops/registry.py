@@ -169,9 +169,10 @@ defop("call", None, _function_op_infer, attrs={"fn": Attr("str")}, n_outputs=Non
       doc="call function `fn` on the inputs; outputs are its flat outputs")
 defop("grad", None, _function_op_infer, n_outputs=None,
       attrs={"fn": Attr("str"), "positions": Attr("ints", ()), "weights": Attr("any", ()),
-             "sens": Attr("bool", False), "with_value": Attr("bool", False)},
+             "sens": Attr("bool", False), "with_value": Attr("bool", False), "int_grads": Attr("bool", False)},
       doc="reverse-mode derivative of `fn`: inputs = args (+ one sens per output if sens); "
-          "outputs = [values if with_value] + grads for positions + grads for weights")
+          "outputs = [values if with_value] + grads for positions + grads for weights; "
+          "int_grads: integer values carry (integer) derivatives, as in MindSpore")
 defop("jvp", None, _function_op_infer, n_outputs=None,
       attrs={"fn": Attr("str"), "positions": Attr("ints", None, optional=True)},
       doc="forward-mode derivative of `fn`: inputs = args + one tangent per position; outputs = values + tangents")

@@ -483,8 +483,10 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
     wnames = [tr.declare_param(w) for w in weights]
     out_avals = (list(info.flat_out_avals) if with_value else []) + [info.in_avals[i] for i in pos] + \
         [(tuple(w.shape), w._dtype) for w in weights]
+    # int_grads: MindSpore's rule (integer inputs, parameters and casts carry integer gradients)
     return tr.emit("grad", in_names, {"fn": info.name, "positions": pos, "weights": wnames,
-                                      "sens": sens is not None, "with_value": with_value}, out_avals)
+                                      "sens": sens is not None, "with_value": with_value, "int_grads": True},
+                   out_avals)
 
 
 def emit_jvp(fn, args: Sequence, tangents: Sequence, *, positions: Sequence[int] | None = None, label: str = "jvp"):
