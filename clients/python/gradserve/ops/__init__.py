@@ -3,7 +3,7 @@ the derivative interfaces (GradOperation, grad, value_and_grad, jvp, vjp, jacfwd
 from __future__ import annotations
 
 from . import _primitives
-from ._autodiff import GradOperation, grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
+from ._autodiff import GradOperation, get_grad, grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 from ._primitives import Primitive
 
 globals().update(_primitives.CLASSES)
@@ -11,4 +11,4 @@ globals().update(_primitives.FUNCTIONS)
 globals().update(_primitives._OVERRIDES)
 
 __all__ = sorted({*_primitives.CLASSES, *_primitives.FUNCTIONS, *_primitives._OVERRIDES, "Primitive",
-                  "GradOperation", "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian"})
+                  "GradOperation", "get_grad", "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian"})
