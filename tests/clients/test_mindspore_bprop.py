@@ -134,7 +134,7 @@ def test_forward_value_is_constructs(fake):
     np.testing.assert_allclose(out[0].asnumpy(), [0.0, 2.0])
 
 
-def test_wrong_number_of_gradients_is_a_type_error(fake):
+def test_wrong_number_of_gradients_is_a_value_error(fake):
     class Bad(nn.Cell):
         def construct(self, x, y):
             return x * y
@@ -142,5 +142,5 @@ def test_wrong_number_of_gradients_is_a_type_error(fake):
         def bprop(self, x, y, out, dout):
             return (dout,)
 
-    with pytest.raises(TypeError, match="bprop returned 1 gradient"):
+    with pytest.raises(ValueError, match="bprop returned 1 gradient"):
         GradOperation(get_all=True)(Bad())(t(1.0), t(2.0))

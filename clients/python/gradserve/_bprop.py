@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import context as _context
 from ._tensor import Tensor
 from ._trace import _call_inputs, cast, current, flatten, trace_function, unflatten
 
@@ -23,14 +24,20 @@ def _tensor_arg(a) -> bool:
     return isinstance(a, (tuple, list)) and bool(a) and all(isinstance(v, Tensor) for v in flatten(a)[0])
 
 
-def _grad_leaves(g, like) -> list[Tensor]:
-    """The gradient(s) bprop gave for one argument, as leaves of the argument's dtype and shape."""
+def _grad_leaves(g, like, strict: bool) -> list[Tensor]:
+    """The gradient(s) bprop gave for one argument, as leaves of the argument's dtype and shape.
+    strict (set_context(check_bprop=True)): a non-Tensor gradient is a TypeError, a shape that
+    differs a ValueError, as in MindSpore."""
     like_leaves = flatten(like)[0]
     g_leaves = flatten(g)[0] if isinstance(g, (tuple, list)) else [g]
     if len(g_leaves) != len(like_leaves):
-        raise TypeError(f"bprop gave {len(g_leaves)} gradient tensor(s) for an argument of {len(like_leaves)}")
+        raise ValueError(f"bprop gave {len(g_leaves)} gradient tensor(s) for an argument of {len(like_leaves)}")
     out = []
     for gl, x in zip(g_leaves, like_leaves):
+        if strict and not isinstance(gl, Tensor):
+            raise TypeError(f"bprop: the gradient of a Tensor input must be a Tensor, got {type(gl).__name__}")
+        if strict and tuple(gl.shape) != tuple(x.shape):
+            raise ValueError(f"bprop: gradient shape {list(gl.shape)} differs from the input's {list(x.shape)}")
         if gl is None:
             gl = Tensor(np.zeros(x.shape, x._dtype))
         gl = gl if isinstance(gl, Tensor) else Tensor(np.asarray(gl, dtype=x._dtype))
@@ -52,11 +59,12 @@ def call_with_bprop(cell, args):
         grads = cell.bprop(*a)
         grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
         if len(grads) != n:
-            raise TypeError(f"{label}.bprop returned {len(grads)} gradient(s); construct takes {n} input(s)")
+            raise ValueError(f"{label}.bprop returned {len(grads)} gradient(s); construct takes {n} input(s)")
+        strict = bool(_context.get_context("check_bprop"))
         leaves = []
         for g, x in zip(grads, a[:n]):
             if _tensor_arg(x):
-                leaves.extend(_grad_leaves(g, x))
+                leaves.extend(_grad_leaves(g, x, strict))
         return tuple(leaves)
 
     binfo = trace_function(rule, [*args, out, out], f"{label}_bprop")

@@ -8,6 +8,7 @@ they run on the service (one small graph per op).
 from __future__ import annotations
 
 import numbers
+import sys
 
 import numpy as np
 
@@ -41,21 +42,20 @@ def _to_array(data, dtype) -> np.ndarray:
 
 
 def _fmt_scalar(v, dtype) -> str:
+    """A 0-d value as MindSpore prints it: floats with 6 significant digits (%g)."""
     if dtype.kind == "f":
-        return f"{v:.8e}"
+        return f"{v:g}"
     if dtype.kind == "b":
         return "True" if v else "False"
     return str(v)
 
 
-def _fmt_array(a: np.ndarray, depth: int) -> str:
-    """MindSpore's value form: `[ 1.00000000e+00, -2.00000000e+00]`, rows on their own lines."""
-    if a.ndim == 1:
-        items = [_fmt_scalar(v, a.dtype) for v in a.tolist()]
-        lead = " " if items and not items[0].startswith("-") else ""
-        return "[" + lead + ", ".join(items) + "]"
-    sep = "," + "\n" * (a.ndim - 1) + " " * depth
-    return "[" + sep.join(_fmt_array(r, depth + 1) for r in a) + "]"
+def _fmt_array(a: np.ndarray) -> str:
+    """MindSpore's value form: `[ 1.00000000e+00, -2.00000000e+00]` (a sign column), rows on their own
+    lines, more than 1000 elements summarised as `[a, b, c ... x, y, z]`."""
+    text = np.array2string(a, separator=", ", max_line_width=sys.maxsize, threshold=1000, edgeitems=3,
+                           formatter={"float_kind": lambda v: f"{v: .8e}"})
+    return text.replace(", ..., ", " ... ").replace(",\n\n", ",\n")
 
 
 class Tensor:
@@ -160,7 +160,9 @@ class Tensor:
         a = self._data
         if a.ndim == 0:
             return " " + _fmt_scalar(a.item(), a.dtype)
-        return ("\n" if a.ndim > 1 else " ") + _fmt_array(a, 1)
+        if a.size == 0:
+            return "\n"
+        return ("\n" if a.ndim > 1 else " ") + _fmt_array(a)
 
     def __repr__(self) -> str:
         shape = list(self._shape)

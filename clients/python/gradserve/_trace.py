@@ -418,7 +418,7 @@ def getitem(t: Tensor, index) -> Tensor:
     items = [_index_item(i) for i in (index if isinstance(index, tuple) else (index,))]
     if current() is None and t._data is not None:  # concrete data movement: exact, done here
         np_index = tuple(Ellipsis if i == "..." else (slice(*i) if isinstance(i, list) else i) for i in items)
-        return Tensor(np.ascontiguousarray(t._data[np_index]))
+        return Tensor(np.array(t._data[np_index]))  # (not ascontiguousarray: that makes a 0-d result 1-d)
     return apply1("index", t, index=items)
 
 

@@ -96,6 +96,10 @@ class Cell:
     def cells(self):
         return [v for v in vars(self).values() if isinstance(v, Cell)]
 
+    def init_parameters_data(self, auto_parallel_mode: bool = False) -> dict:
+        """Parameters hold their values from creation: nothing to initialise later."""
+        return {p: p for p in self._own_and_child_params()}
+
     def set_train(self, mode: bool = True) -> "Cell":
         return self
 
@@ -143,6 +147,15 @@ Softplus = _activation("Softplus", lambda x: _ops.softplus(x))
 _ACTIVATIONS = {"tanh": Tanh, "sigmoid": Sigmoid, "relu": ReLU, "softplus": Softplus}
 
 
+def _init_value(init, shape, dt) -> Tensor:
+    """An initial value: an array / Tensor as given, or an initializer name, number or object."""
+    from .common.initializer import initializer
+
+    if isinstance(init, np.ndarray):
+        return Tensor(init.astype(dt))
+    return initializer(init, shape, dt)
+
+
 class Dense(Cell):
     """y = activation(x @ W^T + b), W of shape [out, in] (MindSpore's layout).
 
@@ -156,11 +169,11 @@ class Dense(Cell):
         rng = np.random.default_rng(seed)
         bound = 1.0 / math.sqrt(in_channels)
         w = rng.uniform(-bound, bound, (out_channels, in_channels)) if weight_init is None else weight_init
-        self.weight = Parameter(Tensor(np.asarray(w.asnumpy() if isinstance(w, Tensor) else w, dtype=dt)))
+        self.weight = Parameter(_init_value(w, (out_channels, in_channels), dt))
         self.has_bias = has_bias
         if has_bias:
             b = rng.uniform(-bound, bound, (out_channels,)) if bias_init is None else bias_init
-            self.bias = Parameter(Tensor(np.asarray(b.asnumpy() if isinstance(b, Tensor) else b, dtype=dt)))
+            self.bias = Parameter(_init_value(b, (out_channels,), dt))
         if isinstance(activation, str):
             activation = _ACTIVATIONS[activation.lower()]()
         self.activation = activation
