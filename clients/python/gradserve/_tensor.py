@@ -254,6 +254,16 @@ class Tensor:
 
         return ops.cos(self)
 
+    def all(self, axis=None, keep_dims=False) -> "Tensor":
+        from . import ops
+
+        return ops.all(self, axis, keep_dims)
+
+    def any(self, axis=None, keep_dims=False) -> "Tensor":
+        from . import ops
+
+        return ops.any(self, axis, keep_dims)
+
     def max(self, axis=None, keepdims=False) -> "Tensor":
         from . import ops
 

@@ -100,7 +100,14 @@ class Cell:
         """Parameters hold their values from creation: nothing to initialise later."""
         return {p: p for p in self._own_and_child_params()}
 
+    training = False  # MindSpore's Cells start in inference mode
+
     def set_train(self, mode: bool = True) -> "Cell":
+        """Training mode for this cell and its sub-cells (BatchNorm uses batch statistics)."""
+        object.__setattr__(self, "training", bool(mode))
+        self.__dict__.get("_gs_programs", {}).clear()  # traces made in the other mode are stale
+        for c in self.cells():
+            c.set_train(mode)
         return self
 
     def set_grad(self, requires_grad: bool = True) -> "Cell":
@@ -144,7 +151,8 @@ Tanh = _activation("Tanh", lambda x: _ops.tanh(x))
 Sigmoid = _activation("Sigmoid", lambda x: _ops.sigmoid(x))
 ReLU = _activation("ReLU", lambda x: _ops.relu(x))
 Softplus = _activation("Softplus", lambda x: _ops.softplus(x))
-_ACTIVATIONS = {"tanh": Tanh, "sigmoid": Sigmoid, "relu": ReLU, "softplus": Softplus}
+_ACTIVATIONS = {"tanh": Tanh, "sigmoid": Sigmoid, "relu": ReLU, "softplus": Softplus,
+                "gelu": lambda: GELU()}
 
 
 def _init_value(init, shape, dt) -> Tensor:
@@ -187,6 +195,83 @@ class Dense(Cell):
         return y
 
 
+class GELU(Cell):
+    """nn.GELU(approximate=True): the tanh approximation by default, erf's exact form with False."""
+
+    def __init__(self, approximate: bool = True):
+        super().__init__()
+        self.approximate = "tanh" if approximate else "none"
+
+    def construct(self, x):
+        return _ops.gelu(x, self.approximate)
+
+
+class LayerNorm(Cell):
+    """nn.LayerNorm(normalized_shape, begin_norm_axis=-1, begin_params_axis=-1, gamma_init='ones',
+    beta_init='zeros', epsilon=1e-7): (x - mean) / sqrt(var + eps) * gamma + beta over the axes from
+    begin_norm_axis (biased variance)."""
+
+    def __init__(self, normalized_shape, begin_norm_axis=-1, begin_params_axis=-1, gamma_init="ones",
+                 beta_init="zeros", epsilon=1e-7, dtype=None):
+        super().__init__()
+        shape = tuple(normalized_shape)
+        dt = getattr(dtype, "name", dtype) or "float32"
+        self.begin_norm_axis, self.epsilon = begin_norm_axis, epsilon
+        self.gamma = Parameter(_init_value(gamma_init, shape, dt), name="gamma")
+        self.beta = Parameter(_init_value(beta_init, shape, dt), name="beta")
+
+    def construct(self, x):
+        axes = tuple(range(self.begin_norm_axis % x.ndim, x.ndim))
+        mean = _ops.mean(x, axes, True)
+        centred = x - mean
+        var = _ops.mean(centred * centred, axes, True)
+        return centred * _ops.rsqrt(var + self.epsilon) * self.gamma + self.beta
+
+
+class _BatchNorm(Cell):
+    """Batch normalisation over the channel axis 1. Training (set_train()) normalises by the batch's
+    statistics (biased variance); otherwise by the moving ones (MindSpore's default for a Cell not
+    set to train). The moving statistics are not updated by a graph (no state on the service)."""
+
+    _ndim: tuple = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.9, affine=True, gamma_init="ones", beta_init="zeros",
+                 moving_mean_init="zeros", moving_var_init="ones", use_batch_statistics=None, data_format="NCHW",
+                 dtype=None):
+        super().__init__()
+        dt = getattr(dtype, "name", dtype) or "float32"
+        shape = (int(num_features),)
+        self.eps, self.momentum, self.use_batch_statistics = eps, momentum, use_batch_statistics
+        self.gamma = Parameter(_init_value(gamma_init, shape, dt), name="gamma", requires_grad=affine)
+        self.beta = Parameter(_init_value(beta_init, shape, dt), name="beta", requires_grad=affine)
+        self.moving_mean = Parameter(_init_value(moving_mean_init, shape, dt), name="mean", requires_grad=False)
+        self.moving_variance = Parameter(_init_value(moving_var_init, shape, dt), name="variance",
+                                         requires_grad=False)
+
+    def construct(self, x):
+        if self._ndim and x.ndim not in self._ndim:
+            raise ValueError(f"{type(self).__name__}: input of rank {x.ndim}, expected {self._ndim}")
+        axes = (0,) + tuple(range(2, x.ndim))
+        bshape = (1, -1) + (1,) * (x.ndim - 2)
+        batch = self.use_batch_statistics if self.use_batch_statistics is not None else self.training
+        if batch:
+            mean = _ops.mean(x, axes, True)
+            var = _ops.mean((x - mean) * (x - mean), axes, True)
+        else:
+            mean = _ops.reshape(self.moving_mean, bshape)
+            var = _ops.reshape(self.moving_variance, bshape)
+        y = (x - mean) * _ops.rsqrt(var + self.eps)
+        return y * _ops.reshape(self.gamma, bshape) + _ops.reshape(self.beta, bshape)
+
+
+class BatchNorm1d(_BatchNorm):
+    _ndim = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    _ndim = (4,)
+
+
 # -- derivative cells -----------------------------------------------------------------------------
 class Jvp(Cell):
     """`nn.Jvp(net)(*inputs, v)` -> (net(*inputs), J v); v is a tuple with one tangent per input
@@ -218,4 +303,5 @@ class Vjp(Cell):
         return unflatten(info.out_tdef, outs[:k]), tuple(outs[k:])
 
 
-__all__ = ["Cell", "CellList", "SequentialCell", "Dense", "Tanh", "Sigmoid", "ReLU", "Softplus", "Jvp", "Vjp"]
+__all__ = ["Cell", "CellList", "SequentialCell", "Dense", "Tanh", "Sigmoid", "ReLU", "Softplus", "GELU", "LayerNorm",
+           "BatchNorm1d", "BatchNorm2d", "Jvp", "Vjp"]
