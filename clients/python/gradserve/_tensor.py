@@ -67,6 +67,9 @@ class Tensor:
         if input_data is None:
             if shape is None:
                 raise ValueError("Tensor needs input_data or shape")
+            if any(d is None or (isinstance(d, int) and d < 0) for d in shape):
+                self._dynamic(shape, dtype)  # a placeholder for Cell.set_inputs: no values
+                return
             input_data = np.zeros(shape, dtype=_dt.to_name(dtype or _dt.float32))
         self._data = _to_array(input_data, dtype)
         if shape is not None and tuple(self._data.shape) != tuple(shape):
@@ -75,6 +78,18 @@ class Tensor:
         self._name = None
         self._shape = tuple(self._data.shape)
         self._dtype = self._data.dtype.name
+
+    def _dynamic(self, shape, dtype) -> None:
+        """`Tensor(shape=[None, 3], dtype=...)`: shape -1 where unknown, no data (MindSpore's dynamic-shape
+        placeholder, only for `Cell.set_inputs`)."""
+        self._shape = tuple(-1 if d is None else int(d) for d in shape)
+        self._dtype = _dt.to_name(dtype or _dt.float32)
+        self._data = np.zeros([max(d, 0) for d in self._shape], dtype=self._dtype)
+        self._trace = self._name = None
+
+    @property
+    def is_dynamic(self) -> bool:
+        return any(d < 0 for d in self._shape)
 
     @classmethod
     def _symbolic(cls, trace, name: str, shape, dtype: str) -> "Tensor":

@@ -45,6 +45,9 @@ class Cell:
             if has_bprop(self):
                 return call_with_bprop(self, args)
             return self.construct(*args)
+        spec = self.__dict__.get("_gs_input_spec")
+        if spec is not None:
+            check_inputs(spec, args, type(self).__name__)
         programs = self.__dict__.get("_gs_programs")
         if programs is None:
             programs = {}
@@ -96,6 +99,14 @@ class Cell:
     def cells(self):
         return [v for v in vars(self).values() if isinstance(v, Cell)]
 
+    def set_inputs(self, *inputs) -> None:
+        """Declare the inputs' dtypes and shapes (None / -1 where a dimension varies). Calls are
+        checked against them; each concrete shape signature is traced once and cached."""
+        object.__setattr__(self, "_gs_input_spec", inputs)
+
+    def get_inputs(self):
+        return self.__dict__.get("_gs_input_spec")
+
     def init_parameters_data(self, auto_parallel_mode: bool = False) -> dict:
         """Parameters hold their values from creation: nothing to initialise later."""
         return {p: p for p in self._own_and_child_params()}
@@ -115,6 +126,22 @@ class Cell:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}<>"
+
+
+def check_inputs(spec, args, where: str) -> None:
+    """Arguments against a `set_inputs` declaration: count, rank, dtype and every fixed dimension."""
+    if len(spec) != len(args):
+        raise ValueError(f"{where}: set_inputs declared {len(spec)} input(s), the call gives {len(args)}")
+    for i, (s, a) in enumerate(zip(spec, args)):
+        if not isinstance(s, Tensor):
+            continue
+        if not isinstance(a, Tensor):
+            raise TypeError(f"{where}: input {i} must be a Tensor (set_inputs), got {type(a).__name__}")
+        if a._dtype != s._dtype:
+            raise TypeError(f"{where}: input {i} is {a.dtype}, set_inputs declared {s.dtype}")
+        if len(a.shape) != len(s.shape) or any(d >= 0 and d != e for d, e in zip(s.shape, a.shape)):
+            raise ValueError(f"{where}: input {i} has shape {list(a.shape)}, set_inputs declared "
+                             f"{[None if d < 0 else d for d in s.shape]}")
 
 
 class CellList(Cell, list):
