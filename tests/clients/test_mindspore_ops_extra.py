@@ -132,3 +132,15 @@ def test_hypermap_and_multitype_funcgraph(fake):
     with pytest.raises(TypeError, match="no function registered"):
         scale("a", 1)
     assert ops.Map()(lambda a, b: a + b, (1, 2), (10, 20)) == (11, 22)
+
+
+def test_small_ops(fake):
+    x = Tensor(X)
+    assert ops.Depend()(x, 3) is x
+    np.testing.assert_array_equal(ops.Zeros()((2, 3), gs.float32).asnumpy(), np.zeros((2, 3)))
+    np.testing.assert_array_equal(ops.eye(2, 3, gs.int32).asnumpy(), np.eye(2, 3))
+    assert nn.Flatten()(Tensor(np.ones((2, 3, 4)))).shape == (2, 12)
+    oh = ops.one_hot(Tensor(np.array([0, 2], np.int32)), 3, 1.0, 0.0)
+    np.testing.assert_array_equal(oh.asnumpy(), [[1, 0, 0], [0, 0, 1]])
+    check(lambda t: nn.LeakyReLU(0.1)(t), lambda a: np.where(a > 0, a, 0.1 * a))
+    check(lambda t: ops.relu6(t * 4), lambda a: np.clip(a * 4, 0, 6))

@@ -222,6 +222,26 @@ class Dense(Cell):
         return y
 
 
+class Flatten(Cell):
+    """nn.Flatten(start_dim=1, end_dim=-1)."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def construct(self, x):
+        return _ops.flatten(x, start_dim=self.start_dim, end_dim=self.end_dim)
+
+
+class LeakyReLU(Cell):
+    def __init__(self, alpha=0.2):
+        super().__init__()
+        self.alpha = alpha
+
+    def construct(self, x):
+        return _ops.leaky_relu(x, self.alpha)
+
+
 class GELU(Cell):
     """nn.GELU(approximate=True): the tanh approximation by default, erf's exact form with False."""
 
@@ -330,5 +350,5 @@ class Vjp(Cell):
         return unflatten(info.out_tdef, outs[:k]), tuple(outs[k:])
 
 
-__all__ = ["Cell", "CellList", "SequentialCell", "Dense", "Tanh", "Sigmoid", "ReLU", "Softplus", "GELU", "LayerNorm",
+__all__ = ["Cell", "CellList", "SequentialCell", "Dense", "Tanh", "Sigmoid", "ReLU", "Softplus", "GELU", "LayerNorm", "Flatten", "LeakyReLU",
            "BatchNorm1d", "BatchNorm2d", "Jvp", "Vjp"]

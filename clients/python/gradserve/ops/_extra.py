@@ -139,6 +139,96 @@ def all_int(vals) -> bool:
     return builtins.all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in vals)
 
 
+class Depend:
+    """ops.Depend()(value, expr): value (the order of side effects is the trace's)."""
+
+    def __call__(self, value, expr):
+        return value
+
+
+def depend(value, expr):
+    return value
+
+
+class Zeros:
+    def __call__(self, size, type=None):  # noqa: A002 - MindSpore's names
+        return P.zeros(size, type)
+
+
+class Ones:
+    def __call__(self, size, type=None):  # noqa: A002
+        return P.ones(size, type)
+
+
+def eye(n, m=None, dtype=None):
+    return Tensor(np.eye(int(n), None if m is None else int(m)), dtype=dtype or _dt.float32)
+
+
+class Eye:
+    def __call__(self, n, m, t):
+        return eye(n, m, t)
+
+
+def flatten(input, order="C", *, start_dim=1, end_dim=-1):  # noqa: A002
+    """Dimensions start_dim..end_dim into one (MindSpore 2.x: from axis 1 by default)."""
+    nd = len(input.shape)
+    if nd == 0:
+        return P.reshape(input, (1,))
+    s, e = start_dim % nd, end_dim % nd
+    merged = int(np.prod(input.shape[s:e + 1], dtype=np.int64))
+    return P.reshape(input, tuple(input.shape[:s]) + (merged,) + tuple(input.shape[e + 1:]))
+
+
+class Flatten:
+    def __call__(self, x):
+        return flatten(x)
+
+
+def one_hot(indices, depth, on_value=1.0, off_value=0.0, axis=-1):
+    """A one-hot encoding of integer indices along a new last axis (float32 on/off values)."""
+    eq = P.equal(P.expand_dims(indices, -1), Tensor(np.arange(int(depth), dtype=np.dtype(indices.dtype.name))))
+    on = on_value if isinstance(on_value, Tensor) else Tensor(np.float32(on_value))
+    off = off_value if isinstance(off_value, Tensor) else Tensor(np.float32(off_value))
+    out = P.select(eq, P.broadcast_to(on, tuple(eq.shape)), P.broadcast_to(off, tuple(eq.shape)))
+    return out if axis == -1 else P.transpose(out, _move_last(len(eq.shape), axis))
+
+
+def _move_last(nd, axis):
+    axis = axis % nd
+    perm = list(range(nd - 1))
+    perm.insert(axis, nd - 1)
+    return tuple(perm)
+
+
+class OneHot:
+    def __init__(self, axis=-1):
+        self.axis = axis
+
+    def __call__(self, indices, depth, on_value, off_value):
+        return one_hot(indices, depth, on_value, off_value, self.axis)
+
+
+def leaky_relu(x, alpha=0.2):
+    return P.select(P.greater(x, 0.0), x, P.mul(x, alpha))
+
+
+class LeakyReLU:
+    def __init__(self, alpha=0.2):
+        self.alpha = alpha
+
+    def __call__(self, x):
+        return leaky_relu(x, self.alpha)
+
+
+def relu6(x):
+    return P.minimum(P.relu(x), P.ones_like(x) * 6.0)
+
+
+class ReLU6:
+    def __call__(self, x):
+        return relu6(x)
+
+
 # -- side effects and gradient hooks ------------------------------------------------------------------
 class Print:
     """ops.Print()(*values): prints values (concrete ones outside a graph; inside a traced graph the
@@ -178,4 +268,5 @@ class _GradientHook:
 
 
 __all__ = ["shape", "rank", "size", "dtype", "Shape", "Rank", "Size", "DType", "all", "any", "norm", "cdist",
-           "gelu", "GeLU", "arange", "Print", "print_", "InsertGradientOf"]
+           "gelu", "GeLU", "arange", "Print", "print_", "InsertGradientOf", "Depend", "depend", "Zeros", "Ones",
+           "eye", "Eye", "flatten", "Flatten", "one_hot", "OneHot", "leaky_relu", "LeakyReLU", "relu6", "ReLU6"]
