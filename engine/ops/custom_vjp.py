@@ -9,7 +9,9 @@ raw outputs were computed and use the function `bprop` instead:
 
     bprop(x_1..x_n, out_1..out_m, dout_1..dout_m, captures...) -> (dx_1..dx_n)
 
-The extra inputs are the bprop function's captures, then the parameters it reads (named by
+`site` tells call sites apart: two calls of one cell on the same values are two nodes (CSE must not
+merge them: a rule need not be linear in dout, so rule(2 dout) is not 2 rule(dout)). The extra
+inputs are the bprop function's captures, then the parameters it reads (named by
 `params`, in order), so the rule can inline it without the caller's parameter scope. bprop is
 inlined with ordinary ops, so a second derivative differentiates the user's rule (and reaches
 `out` through this node again, i.e. through the custom rule), as MindSpore does.
@@ -25,7 +27,7 @@ from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 OP = "custom_vjp"
 
 
-def _infer(avals, bprop, n_in, n_out, params):
+def _infer(avals, bprop, n_in, n_out, params, site):
     if n_in < 0 or n_out < 1 or len(avals) < n_in + n_out:
         raise InvalidGraph(f"{OP}: {len(avals)} input(s) cannot hold n_in={n_in} inputs and n_out={n_out} outputs")
     if not isinstance(params, (list, tuple)) or not all(isinstance(p, str) for p in params) or \
@@ -35,12 +37,13 @@ def _infer(avals, bprop, n_in, n_out, params):
 
 
 defop(OP, None, _infer, min_arity=1, n_outputs=None,
-      attrs={"bprop": Attr("str"), "n_in": Attr("int"), "n_out": Attr("int"), "params": Attr("any", ())},
+      attrs={"bprop": Attr("str"), "n_in": Attr("int"), "n_out": Attr("int"), "params": Attr("any", ()),
+             "site": Attr("int", 0)},
       doc="outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, "
           "outputs, douts, extra non-parameter inputs) -> one cotangent per input")
 
 
-def _impl(xp, *arrays, bprop, n_in, n_out, params):
+def _impl(xp, *arrays, bprop, n_in, n_out, params, site):
     outs = arrays[n_in:n_in + n_out]
     return outs[0] if n_out == 1 else tuple(outs)
 
@@ -68,13 +71,13 @@ def _bprop(b, name: str, xs, outs, douts, captures, penv) -> list[Var]:
     return [b.cast_like(b.sum_to(g, x.shape), x) for g, x in zip(grads, xs)]
 
 
-def _vjp(b, ins, outs, cts, bprop, n_in, n_out, params):
+def _vjp(b, ins, outs, cts, bprop, n_in, n_out, params, site):
     xs, _, captures, penv = _split(ins, n_in, n_out, params)
     grads = _bprop(b, bprop, xs, outs, cts, captures, penv)
     return grads + [None] * (len(ins) - n_in)
 
 
-def _jvp(b, ins, outs, ts, bprop, n_in, n_out, params):
+def _jvp(b, ins, outs, ts, bprop, n_in, n_out, params, site):
     """J t = d/du <bprop(x, out, u), t> at u = ones (linear in u for a true derivative rule)."""
     from ..autodiff import backward
 

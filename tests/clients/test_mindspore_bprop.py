@@ -144,3 +144,28 @@ def test_wrong_number_of_gradients_is_a_value_error(fake):
 
     with pytest.raises(ValueError, match="bprop returned 1 gradient"):
         GradOperation(get_all=True)(Bad())(t(1.0), t(2.0))
+
+
+class Const58(nn.Cell):
+    """A rule that ignores dout: two calls are two applications of it, not one with 2 * dout."""
+
+    def construct(self, x, y):
+        return x * y
+
+    def bprop(self, x, y, out, dout):
+        return 5 * x, 8 * y
+
+
+class TwoCalls(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = Const58(), Const58()
+
+    def construct(self, x, y):
+        return self.a(x, y) + self.b(x, y)
+
+
+def test_each_call_applies_the_rule(fake):
+    gx, gy = GradOperation(get_all=True)(TwoCalls())(t(np.ones(2)), t(np.ones(2)))
+    np.testing.assert_allclose(gx.asnumpy(), [10.0, 10.0])
+    np.testing.assert_allclose(gy.asnumpy(), [16.0, 16.0])

@@ -6,11 +6,16 @@ a derivative reaches the node, so the rule is itself differentiated at higher or
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from . import context as _context
 from ._tensor import Tensor
 from ._trace import _call_inputs, cast, current, flatten, trace_function, unflatten
+
+
+_sites = itertools.count(1)  # one per call site: the engine must not merge two calls of one rule
 
 
 def has_bprop(cell) -> bool:
@@ -74,6 +79,7 @@ def call_with_bprop(cell, args):
         tr.params.setdefault(pname, aval)
     extras += ["%p:" + p for p in pnames]
     outs = tr.emit("custom_vjp", x_names + [o._name for o in raw] + extras,
-                   {"bprop": binfo.name, "n_in": len(x_names), "n_out": len(raw), "params": pnames},
+                   {"bprop": binfo.name, "n_in": len(x_names), "n_out": len(raw), "params": pnames,
+                    "site": next(_sites)},
                    list(info.flat_out_avals))
     return unflatten(info.out_tdef, outs)

@@ -17,3 +17,5 @@ globals()["print"] = _extra.print_  # MindSpore's ops.print
 __all__ = sorted({*_primitives.CLASSES, *_primitives.FUNCTIONS, *_primitives._OVERRIDES, *_extra.__all__,
                   *_hypermap.__all__, "print", "Primitive",
                   "GradOperation", "get_grad", "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian"})
+
+from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
