@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .builder import Builder
 from .errors import DifferentiationError, InvalidGraph, LimitExceeded, ShapeError
-from .ir import Graph, Var, is_float
+from .ir import INT_DTYPES, Graph, Var, is_float
 from .ops.functions import check_sens, check_tangents, jvp_positions
 from .ops.registry import FUNCTION_OPS, OPS, function_op_hooks, jvp_rules, vjp_rules
 
@@ -80,8 +80,13 @@ def lookup_function(b: Builder, attrs: dict, label: str) -> Graph:
     return fns[name]
 
 
-def mark(b: Builder, v: Var, what: str, label: str) -> Var:
-    if not is_float(v.dtype):
+def carries(dtype: str, ints: bool) -> bool:
+    """Whether a value of `dtype` carries a derivative: floats; with int_grads (MindSpore's rule), ints too."""
+    return is_float(dtype) or (ints and dtype in INT_DTYPES)
+
+
+def mark(b: Builder, v: Var, what: str, label: str, ints: bool = False) -> Var:
+    if not is_float(v.dtype) and not ints:
         raise DifferentiationError(f"cannot differentiate with respect to {what}: dtype {v.dtype} is not floating-point",
                                    node=label, dtype=v.dtype)
     return b.identity(v)
@@ -100,15 +105,16 @@ def expand_grad(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[s
     args, sens = list(ins[:n]), list(ins[n:])
     positions = list(attrs.get("positions") or ())
     weights = list(attrs.get("weights") or ())
+    ints = bool(attrs.get("int_grads"))
     wrt = []
     for p in positions:
-        args[p] = mark(b, args[p], f"input {p}", label)
+        args[p] = mark(b, args[p], f"input {p}", label, ints)
         wrt.append(args[p])
     penv2 = dict(penv)
     for w in weights:
         if w not in penv:
             raise DifferentiationError(f"unknown weight {w!r}; parameters: {sorted(penv) or 'none'}", node=label)
-        penv2[w] = mark(b, penv[w], f"parameter {w!r}", label)
+        penv2[w] = mark(b, penv[w], f"parameter {w!r}", label, ints)
         wrt.append(penv2[w])
     start = len(b.eqns)
     outs = inline(b, fn, args, penv2, depth + 1)
@@ -117,17 +123,18 @@ def expand_grad(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[s
     if attrs.get("sens"):
         cts = sens
     else:
-        cts = [b.full_like(o, 1.0) if is_float(o.dtype) else None for o in outs]
-    grads = backward(b, fwd, outs, cts, wrt, label)
+        cts = [b.full_like(o, 1.0) if carries(o.dtype, ints) else None for o in outs]
+    grads = backward(b, fwd, outs, cts, wrt, label, ints)
     grads = [g if g is not None else b.zeros_like(w) for g, w in zip(grads, wrt)]
     return (list(outs) if attrs.get("with_value") else []) + grads
 
 
-def backward(b: Builder, fwd, outs: list[Var], cts: list[Var | None], wrt: list[Var], label: str) -> list[Var | None]:
+def backward(b: Builder, fwd, outs: list[Var], cts: list[Var | None], wrt: list[Var], label: str,
+             ints: bool = False) -> list[Var | None]:
     active = {w.id for w in wrt}
     for e in fwd:
         if not OPS[e.op].nondiff and any(x.id in active for x in e.inputs):
-            active.update(o.id for o in e.outputs if is_float(o.dtype))
+            active.update(o.id for o in e.outputs if carries(o.dtype, ints))
     ct: dict[int, Var] = {}
     for o, c in zip(outs, cts):
         if c is not None and o.id in active:

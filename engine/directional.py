@@ -110,6 +110,10 @@ def nested_grad_chain(fns: dict, fn: Graph, attrs: dict, n_ins: int, max_depth: 
             return None  # a function deriving itself: the literal expansion reports it
     if order < 2:
         return None
+    from .ops.custom_vjp import reaches
+
+    if reaches(fns, fn):  # a user's derivative rule: its nested grads are as written, not directional
+        return None
     if not all(is_float(fn.inputs[p].dtype) for p in pos) or not any(is_float(v.dtype) for v in fn.flat_outputs):
         # the literal expansion reports a non-float position, and gives zeros for a net without
         # float outputs (where S is undefined)

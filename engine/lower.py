@@ -9,6 +9,7 @@ from .builder import Budget, Builder
 from .directional import NestedGrads
 from .ir import Graph, Var, tree_unflatten, validate_graph
 from .optimize import optimize
+from .ops.custom_vjp import rule_functions
 
 
 def lower(g: Graph, *, max_nodes: int | None = None, max_work: int | None = None, budget: Budget | None = None,
@@ -24,5 +25,5 @@ def lower(g: Graph, *, max_nodes: int | None = None, max_work: int | None = None
     params = [Var(p.aval, p.name) for p in g.params]
     outs = inline(b, g, inputs, {p.name: p for p in params})
     flat = Graph(inputs, params, b.eqns, tree_unflatten(g.outputs, outs),
-                 param_values=g.param_values, name=g.name)
+                 param_values=g.param_values, functions=rule_functions(g.functions, b.eqns), name=g.name)
     return optimize(flat) if opt else flat

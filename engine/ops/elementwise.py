@@ -267,5 +267,6 @@ jvp_rules["stop_gradient"] = lambda b, ins, outs, ts: [None]
 defop("cast", 1, rule_infer("cast"), attrs={"dtype": Attr("dtype")},
       doc="convert dtype", rearranges=True)
 impl_rules["cast"] = lambda xp, x, dtype: xp.astype(x, getattr(xp, dtype))
-vjp_rules["cast"] = lambda b, ins, outs, cts, dtype: [b.cast(cts[0], dtype=ins[0].dtype) if is_float(ins[0].dtype) else None]
+# dout cast back to the input's dtype (an integer input is active only under grad's int_grads)
+vjp_rules["cast"] = lambda b, ins, outs, cts, dtype: [b.cast(cts[0], dtype=ins[0].dtype) if ins[0].dtype != "bool" else None]
 jvp_rules["cast"] = lambda b, ins, outs, ts, dtype: [b.cast(ts[0], dtype=outs[0].dtype) if is_float(outs[0].dtype) else None]

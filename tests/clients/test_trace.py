@@ -306,6 +306,6 @@ def test_tensor_print_forms():
     assert str(Tensor([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]])) == "[[4.51 2.7  3.6 ]\n [4.51 2.7  3.6 ]]"
     m = Tensor(np.array([[0, 6], [15, -4]], np.float32))
     assert repr(m) == ("Tensor(shape=[2, 2], dtype=Float32, value=\n"
-                       "[[ 0.00000000e+00, 6.00000000e+00],\n [ 1.50000000e+01, -4.00000000e+00]])")
+                       "[[ 0.00000000e+00,  6.00000000e+00],\n [ 1.50000000e+01, -4.00000000e+00]])")  # sign column
     assert Tensor([1.0]).dtype == mstype.float32 and str(Tensor([1]).dtype) == "Int64"
     assert Tensor(np.array([1.0])).dtype == mstype.float64

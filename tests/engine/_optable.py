@@ -124,6 +124,18 @@ def _build_call(gb, ins, dtype):
     return gb.emit("call", ins, {"fn": name})
 
 
+def _build_custom_vjp(gb, ins, dtype):
+    # out = sin(a) * exp(c) with its true derivative as the user rule, written with `out` (so higher
+    # orders reach out through the rule again): (cos(a) exp(c) dout, sum_rows(out dout))
+    fwd = _fn_graph(lambda g, a, c: g.mul(g.sin(a), g.exp(c)), [(2, 3), (3,)], dtype, "f_cv")
+    rule = _fn_graph(lambda g, a, c, out, d: (g.mul(g.mul(g.cos(a), g.exp(c)), d),
+                                             g.reduce_to(g.mul(out, d), shape=(3,))),
+                     [(2, 3), (3,), (2, 3), (2, 3)], dtype, "f_cv_bprop")
+    fname, bname = gb.function(fwd), gb.function(rule)
+    raw = gb.emit("call", ins, {"fn": fname})
+    return gb.emit("custom_vjp", list(ins) + list(raw), {"bprop": bname, "n_in": 2, "n_out": 1, "params": []})
+
+
 def _build_grad(gb, ins, dtype):
     # grad node of f(a, c) = sum(sin(a) * c * c) w.r.t. both inputs: (cos(a) * c^2, 2 c sum_rows(sin a))
     fn = _fn_graph(lambda g, a, c: g.sum(g.mul(g.sin(a), g.mul(c, c))), [(2, 3), (3,)], dtype, "f_grad")
@@ -272,6 +284,7 @@ CASES += [
     Case("grad", [X(U), X((3,))], build=_build_grad, name="positions"),
     Case("grad", [X(U), X(U), X((2,))], build=_build_grad_sens_value, name="sens-value"),
     Case("jvp", [X(U), X(U)], build=_build_jvp),
+    Case("custom_vjp", [X(U), X((3,))], build=_build_custom_vjp),
 ]
 
 CASE_IDS = [c.id for c in CASES]

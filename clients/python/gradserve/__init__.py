@@ -23,6 +23,11 @@ from . import nn  # noqa: E402
 from . import context  # noqa: E402
 from ._trace import trace_graph  # noqa: E402
 from .importers import from_jax, from_onnx, from_torch  # noqa: E402  (torch/jax/onnx load on call)
+from ._jit import jit, ms_function  # noqa: E402
+from ._misc import mutable, set_seed  # noqa: E402
+from .context import set_device  # noqa: E402
+from .ops import get_grad, grad, jacfwd, jacrev, jvp, value_and_grad, vjp  # noqa: E402  (MindSpore 2.x spellings)
+from . import common  # noqa: E402
 
 float16, float32, float64, int32, int64, bool_ = (dtype.float16, dtype.float32, dtype.float64, dtype.int32,
                                                   dtype.int64, dtype.bool_)
@@ -34,4 +39,12 @@ __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_
            "GradserveError", "APIConnectionError", "APITimeoutError", "APIStatusError", "InvalidRequest",
            "InvalidGraph", "UnknownOp", "ShapeError", "DifferentiationError", "AuthError", "GraphNotFound",
            "PayloadTooLarge", "LimitExceeded", "Overloaded", "InternalError", "WorkerDied", "DeviceUnavailable",
-           "DeadlineExceeded", "float16", "float32", "float64", "int32", "int64", "bool_"]
+           "DeadlineExceeded", "float16", "float32", "float64", "int32", "int64", "bool_", "jit", "ms_function",
+           "mutable", "set_seed", "set_device", "grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev",
+           "get_grad", "common"]
+try:  # vmap comes from its own module where it exists
+    from .ops import vmap  # noqa: E402,F401
+
+    __all__.append("vmap")
+except ImportError:
+    pass

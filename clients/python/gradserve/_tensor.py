@@ -8,6 +8,7 @@ they run on the service (one small graph per op).
 from __future__ import annotations
 
 import numbers
+import sys
 
 import numpy as np
 
@@ -41,21 +42,20 @@ def _to_array(data, dtype) -> np.ndarray:
 
 
 def _fmt_scalar(v, dtype) -> str:
+    """A 0-d value as MindSpore prints it: floats with 6 significant digits (%g)."""
     if dtype.kind == "f":
-        return f"{v:.8e}"
+        return f"{v:g}"
     if dtype.kind == "b":
         return "True" if v else "False"
     return str(v)
 
 
-def _fmt_array(a: np.ndarray, depth: int) -> str:
-    """MindSpore's value form: `[ 1.00000000e+00, -2.00000000e+00]`, rows on their own lines."""
-    if a.ndim == 1:
-        items = [_fmt_scalar(v, a.dtype) for v in a.tolist()]
-        lead = " " if items and not items[0].startswith("-") else ""
-        return "[" + lead + ", ".join(items) + "]"
-    sep = "," + "\n" * (a.ndim - 1) + " " * depth
-    return "[" + sep.join(_fmt_array(r, depth + 1) for r in a) + "]"
+def _fmt_array(a: np.ndarray) -> str:
+    """MindSpore's value form: `[ 1.00000000e+00, -2.00000000e+00]` (a sign column), rows on their own
+    lines, more than 1000 elements summarised as `[a, b, c ... x, y, z]`."""
+    text = np.array2string(a, separator=", ", max_line_width=sys.maxsize, threshold=1000, edgeitems=3,
+                           formatter={"float_kind": lambda v: f"{v: .8e}"})
+    return text.replace(", ..., ", " ... ").replace(",\n\n", ",\n")
 
 
 class Tensor:
@@ -67,6 +67,9 @@ class Tensor:
         if input_data is None:
             if shape is None:
                 raise ValueError("Tensor needs input_data or shape")
+            if any(d is None or (isinstance(d, int) and d < 0) for d in shape):
+                self._dynamic(shape, dtype)  # a placeholder for Cell.set_inputs: no values
+                return
             input_data = np.zeros(shape, dtype=_dt.to_name(dtype or _dt.float32))
         self._data = _to_array(input_data, dtype)
         if shape is not None and tuple(self._data.shape) != tuple(shape):
@@ -75,6 +78,18 @@ class Tensor:
         self._name = None
         self._shape = tuple(self._data.shape)
         self._dtype = self._data.dtype.name
+
+    def _dynamic(self, shape, dtype) -> None:
+        """`Tensor(shape=[None, 3], dtype=...)`: shape -1 where unknown, no data (MindSpore's dynamic-shape
+        placeholder, only for `Cell.set_inputs`)."""
+        self._shape = tuple(-1 if d is None else int(d) for d in shape)
+        self._dtype = _dt.to_name(dtype or _dt.float32)
+        self._data = np.zeros([max(d, 0) for d in self._shape], dtype=self._dtype)
+        self._trace = self._name = None
+
+    @property
+    def is_dynamic(self) -> bool:
+        return any(d < 0 for d in self._shape)
 
     @classmethod
     def _symbolic(cls, trace, name: str, shape, dtype: str) -> "Tensor":
@@ -160,7 +175,9 @@ class Tensor:
         a = self._data
         if a.ndim == 0:
             return " " + _fmt_scalar(a.item(), a.dtype)
-        return ("\n" if a.ndim > 1 else " ") + _fmt_array(a, 1)
+        if a.size == 0:
+            return "\n"
+        return ("\n" if a.ndim > 1 else " ") + _fmt_array(a)
 
     def __repr__(self) -> str:
         shape = list(self._shape)
@@ -251,6 +268,16 @@ class Tensor:
         from . import ops
 
         return ops.cos(self)
+
+    def all(self, axis=None, keep_dims=False) -> "Tensor":
+        from . import ops
+
+        return ops.all(self, axis, keep_dims)
+
+    def any(self, axis=None, keep_dims=False) -> "Tensor":
+        from . import ops
+
+        return ops.any(self, axis, keep_dims)
 
     def max(self, axis=None, keepdims=False) -> "Tensor":
         from . import ops

@@ -78,11 +78,48 @@ def unflatten(tdef, leaves, *, as_list: bool = False):
     def build(d):
         if d == "*":
             return next(it)
+        if d[0] == "static":
+            return d[1]
+        if d[0] == "dict":
+            return dict(zip(d[1], (build(s) for s in d[2])))
         kind, subs = d
         items = [build(s) for s in subs]
         return items if (as_list or kind == "list") else tuple(items)
 
     return build(tdef)
+
+
+def _is_static(v) -> bool:
+    """A non-Tensor output (None, str, a Python number): passed through, not a graph output."""
+    return v is None or (isinstance(v, (str, bool, int, float)) and not isinstance(v, Tensor))
+
+
+def flatten_out(x) -> tuple[list, Any]:
+    """flatten for outputs: dicts are trees too, and static values live in the tree, not the leaves."""
+    if isinstance(x, dict):
+        leaves, defs = [], []
+        for v in x.values():
+            lv, d = flatten_out(v)
+            leaves.extend(lv)
+            defs.append(d)
+        return leaves, ("dict", tuple(x), tuple(defs))
+    if isinstance(x, (tuple, list)) and not isinstance(x, Tensor):
+        leaves, defs = [], []
+        for v in x:
+            lv, d = flatten_out(v)
+            leaves.extend(lv)
+            defs.append(d)
+        return leaves, ("list" if isinstance(x, list) else "tuple", tuple(defs))
+    if _is_static(x):
+        return [], ("static", x)
+    return [x], "*"
+
+
+def _plain_tree(tdef) -> bool:
+    """Whether an output tree is tuples/lists of Tensors only (the graph's own output structure)."""
+    if tdef == "*":
+        return True
+    return tdef[0] in ("list", "tuple") and all(_plain_tree(s) for s in tdef[1])
 
 
 def _sig(leaf):
@@ -271,13 +308,11 @@ class Trace:
         return name
 
     def outputs_of(self, out) -> Any:
-        leaves, tdef = flatten(out)
-        names = []
-        for v in leaves:
-            if v is None:
-                raise TraceError("construct returned None where a Tensor was expected")
-            names.append(self.ref(v if isinstance(v, Tensor) else Tensor(v)))
-        return unflatten(tdef, names, as_list=True), tdef
+        """(the graph's output tree of names, the output tree def). A tree with dicts or static values
+        gives the graph a flat list of its Tensor leaves (the tree def rebuilds the rest)."""
+        leaves, tdef = flatten_out(out)
+        names = [self.ref(v if isinstance(v, Tensor) else Tensor(v)) for v in leaves]
+        return (unflatten(tdef, names, as_list=True) if _plain_tree(tdef) else names), tdef
 
 
 # -- ops ------------------------------------------------------------------------------------------
@@ -383,7 +418,7 @@ def getitem(t: Tensor, index) -> Tensor:
     items = [_index_item(i) for i in (index if isinstance(index, tuple) else (index,))]
     if current() is None and t._data is not None:  # concrete data movement: exact, done here
         np_index = tuple(Ellipsis if i == "..." else (slice(*i) if isinstance(i, list) else i) for i in items)
-        return Tensor(np.ascontiguousarray(t._data[np_index]))
+        return Tensor(np.array(t._data[np_index]))  # (not ascontiguousarray: that makes a 0-d result 1-d)
     return apply1("index", t, index=items)
 
 
@@ -422,7 +457,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
         out = fn(*inner)
         outputs, tdef = tr.outputs_of(out)
         flat_avals = []
-        for leaf in flatten(out)[0]:
+        for leaf in flatten_out(out)[0]:
             leaf = leaf if isinstance(leaf, Tensor) else Tensor(leaf)
             flat_avals.append((leaf.shape, leaf._dtype))
     body = tr.body(outputs)
@@ -483,8 +518,10 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
     wnames = [tr.declare_param(w) for w in weights]
     out_avals = (list(info.flat_out_avals) if with_value else []) + [info.in_avals[i] for i in pos] + \
         [(tuple(w.shape), w._dtype) for w in weights]
+    # int_grads: MindSpore's rule (integer inputs, parameters and casts carry integer gradients)
     return tr.emit("grad", in_names, {"fn": info.name, "positions": pos, "weights": wnames,
-                                      "sens": sens is not None, "with_value": with_value}, out_avals)
+                                      "sens": sens is not None, "with_value": with_value, "int_grads": True},
+                   out_avals)
 
 
 def emit_jvp(fn, args: Sequence, tangents: Sequence, *, positions: Sequence[int] | None = None, label: str = "jvp"):
@@ -513,10 +550,13 @@ def emit_jvp_node(info: FnInfo, args: Sequence, tangents: Sequence, *, positions
 
 
 def emit_call(fn, args: Sequence, label: str = "call"):
-    tr = current()
     info = trace_function(fn, args, label)
-    outs = tr.emit("call", _call_inputs(tr, info, args), {"fn": info.name}, list(info.flat_out_avals))
-    return unflatten(info.out_tdef, outs), info
+    return unflatten(info.out_tdef, emit_call_node(info, args)), info
+
+
+def emit_call_node(info: FnInfo, args: Sequence) -> list[Tensor]:
+    tr = current()
+    return tr.emit("call", _call_inputs(tr, info, args), {"fn": info.name}, list(info.flat_out_avals))
 
 
 # -- programs: top-level traces run on the service -----------------------------------------------------
@@ -585,9 +625,11 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
              for j, x in enumerate(leaves)]
     with active(root):
         out = fn(*unflatten(tdef, inner))
-        outputs, _ = root.outputs_of(out)
-    out_avals = [(x.shape, x._dtype) if isinstance(x, Tensor) else None for x in flatten(out)[0]]
-    return Program(root, outputs, len(tensors), out_avals), tensors
+        outputs, out_tdef = root.outputs_of(out)
+    out_avals = [(x.shape, x._dtype) if isinstance(x, Tensor) else None for x in flatten_out(out)[0]]
+    prog = Program(root, outputs, len(tensors), out_avals)
+    prog.out_tdef = out_tdef
+    return prog, tensors
 
 
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str = "main",
@@ -606,6 +648,9 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     for t in tensors:
         if t._data is None:
             raise TraceError("a traced Tensor escaped its trace and was passed to a new call")
+    tdef = getattr(prog, "out_tdef", "*")
+    if not prog.out_avals:  # nothing computed on the service (e.g. a gradient of nothing: ())
+        return unflatten(tdef, [])
     device = _context.device()
     try:
         res = _context.client().eval(prog, [t._data for t in tensors], device=device)
@@ -614,6 +659,9 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
                       "GRADSERVE_DEVICE=cpu routes every job to the CPU pool]")
         e.args = (e.message,)
         raise
+    if not _plain_tree(tdef):  # dicts, static values: rebuilt here from the flat outputs
+        flat = [Tensor(np.asarray(a).reshape(av[0])) for a, av in zip(res.outputs, prog.out_avals)]
+        return unflatten(tdef, flat)
     return _wrap(_conform(res.value, prog.out_avals))
 
 

@@ -19,6 +19,17 @@ PYNATIVE_MODE = 1
 _DEFAULTS = {"mode": GRAPH_MODE, "device_target": "CPU", "device_id": None, "server": None, "api_key": None,
              "timeout": 60.0, "max_retries": None, "transport": None, "http_transport": None, "deadline_ms": None,
              "binary_threshold": 64 * 1024}
+# MindSpore options with nothing to do on a service (compilation, memory, logging): accepted, kept
+# for get_context, no effect on results
+_MINDSPORE_ONLY = ("jit_level", "jit_config", "save_graphs", "save_graphs_path", "max_call_depth",
+                   "enable_graph_kernel", "graph_kernel_flags", "pynative_synchronize", "enable_compile_cache",
+                   "compile_cache_path", "runtime_num_threads", "inter_op_parallel_num", "memory_optimize_level",
+                   "max_device_memory", "mempool_block_size", "variable_memory_max_size", "print_file_path",
+                   "deterministic", "precompile_only", "debug_level", "reserve_class_name_in_scope", "check_bprop",
+                   "enable_reduce_precision", "op_timeout", "ascend_config", "gpu_config", "support_binary",
+                   "env_config_path", "auto_tune_mode", "grad_for_scalar", "enable_sparse", "aoe_tune_mode",
+                   "enable_dump", "save_dump_path", "device_type")
+_DEFAULTS.update({k: None for k in _MINDSPORE_ONLY})
 _state: dict[str, Any] = dict(_DEFAULTS)
 _client = None
 _lock = threading.Lock()
@@ -87,3 +98,11 @@ def client():
                              transport=_state["transport"], http_transport=_state["http_transport"],
                              binary_threshold=_state["binary_threshold"], deadline_ms=_state["deadline_ms"])
         return _client
+
+
+def set_device(device_target: str, device_id: int | None = None) -> None:
+    """MindSpore 2.x `set_device("CPU" | "GPU" | "Ascend", device_id=None)`."""
+    opts: dict[str, Any] = {"device_target": device_target}
+    if device_id is not None:
+        opts["device_id"] = int(device_id)
+    set_context(**opts)

@@ -68,9 +68,14 @@ def is_float(dt) -> bool:
 
 
 def promote(a: str, b: str) -> str:
-    """Result dtype of a binary op between two tensor dtypes (NumPy's rule on the supported set)."""
+    """Result dtype of a binary op between two tensor dtypes, MindSpore's rule: a float operand's
+    dtype wins over an integer or bool one (int32 x float32 is float32, not NumPy's float64);
+    within a kind, the wider; bool with an integer is the integer."""
     if a == b:
         return a
+    fa, fb = a in FLOAT, b in FLOAT
+    if fa != fb:
+        return a if fa else b
     return np.promote_types(a, b).name
 
 

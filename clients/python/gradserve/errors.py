@@ -7,8 +7,9 @@
         ├── InvalidRequest            400 invalid_request
         │   ├── InvalidGraph          400 invalid_graph
         │   │   └── UnknownOp         400 unknown_op
-        │   ├── ShapeError            400 shape_error
-        │   └── DifferentiationError  400 differentiation_error
+        │   ├── ShapeError            400 shape_error (also a ValueError)
+        │   └── DifferentiationError  400 differentiation_error (also a RuntimeError)
+        │       └── GradPositionError (client side; also an IndexError and a ValueError)
         ├── AuthError                 401 unauthorized
         ├── NotFound                  404
         │   └── GraphNotFound         404 graph_not_found
@@ -76,12 +77,17 @@ class UnknownOp(InvalidGraph):
     code = "unknown_op"
 
 
-class ShapeError(InvalidRequest):
+class ShapeError(InvalidRequest, ValueError):
     code = "shape_error"
 
 
-class DifferentiationError(InvalidRequest):
+class DifferentiationError(InvalidRequest, RuntimeError):
     code = "differentiation_error"
+
+
+class GradPositionError(DifferentiationError, IndexError, ValueError):
+    """A grad_position out of range, negative or empty: MindSpore raises RuntimeError, ValueError or
+    IndexError for these (by version); this is all three."""
 
 
 class AuthError(APIStatusError):
@@ -160,6 +166,6 @@ def from_response(status: int, body: Any, retry_after: float | None = None) -> A
 
 
 __all__ = ["GradserveError", "APIConnectionError", "APITimeoutError", "APIStatusError", "InvalidRequest",
-           "InvalidGraph", "UnknownOp", "ShapeError", "DifferentiationError", "AuthError", "NotFound",
+           "InvalidGraph", "UnknownOp", "ShapeError", "DifferentiationError", "GradPositionError", "AuthError", "NotFound",
            "GraphNotFound", "PayloadTooLarge", "LimitExceeded", "Overloaded", "InternalError", "WorkerDied",
            "ExecutionError", "NotImplementedFeature", "DeviceUnavailable", "DeadlineExceeded", "from_response"]

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import ops as _ops
 from ._tensor import Parameter, ParameterTuple, Tensor
+from ._bprop import call_with_bprop, has_bprop
 from ._trace import current, emit_grad, emit_jvp, flatten, run_program, unflatten
 
 
@@ -41,7 +42,12 @@ class Cell:
         if kwargs:
             args = inspect.signature(self.construct).bind(*args, **kwargs).args
         if current() is not None:
+            if has_bprop(self):
+                return call_with_bprop(self, args)
             return self.construct(*args)
+        spec = self.__dict__.get("_gs_input_spec")
+        if spec is not None:
+            check_inputs(spec, args, type(self).__name__)
         programs = self.__dict__.get("_gs_programs")
         if programs is None:
             programs = {}
@@ -93,7 +99,26 @@ class Cell:
     def cells(self):
         return [v for v in vars(self).values() if isinstance(v, Cell)]
 
+    def set_inputs(self, *inputs) -> None:
+        """Declare the inputs' dtypes and shapes (None / -1 where a dimension varies). Calls are
+        checked against them; each concrete shape signature is traced once and cached."""
+        object.__setattr__(self, "_gs_input_spec", inputs)
+
+    def get_inputs(self):
+        return self.__dict__.get("_gs_input_spec")
+
+    def init_parameters_data(self, auto_parallel_mode: bool = False) -> dict:
+        """Parameters hold their values from creation: nothing to initialise later."""
+        return {p: p for p in self._own_and_child_params()}
+
+    training = False  # MindSpore's Cells start in inference mode
+
     def set_train(self, mode: bool = True) -> "Cell":
+        """Training mode for this cell and its sub-cells (BatchNorm uses batch statistics)."""
+        object.__setattr__(self, "training", bool(mode))
+        self.__dict__.get("_gs_programs", {}).clear()  # traces made in the other mode are stale
+        for c in self.cells():
+            c.set_train(mode)
         return self
 
     def set_grad(self, requires_grad: bool = True) -> "Cell":
@@ -101,6 +126,22 @@ class Cell:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}<>"
+
+
+def check_inputs(spec, args, where: str) -> None:
+    """Arguments against a `set_inputs` declaration: count, rank, dtype and every fixed dimension."""
+    if len(spec) != len(args):
+        raise ValueError(f"{where}: set_inputs declared {len(spec)} input(s), the call gives {len(args)}")
+    for i, (s, a) in enumerate(zip(spec, args)):
+        if not isinstance(s, Tensor):
+            continue
+        if not isinstance(a, Tensor):
+            raise TypeError(f"{where}: input {i} must be a Tensor (set_inputs), got {type(a).__name__}")
+        if a._dtype != s._dtype:
+            raise TypeError(f"{where}: input {i} is {a.dtype}, set_inputs declared {s.dtype}")
+        if len(a.shape) != len(s.shape) or any(d >= 0 and d != e for d, e in zip(s.shape, a.shape)):
+            raise ValueError(f"{where}: input {i} has shape {list(a.shape)}, set_inputs declared "
+                             f"{[None if d < 0 else d for d in s.shape]}")
 
 
 class CellList(Cell, list):
@@ -137,7 +178,17 @@ Tanh = _activation("Tanh", lambda x: _ops.tanh(x))
 Sigmoid = _activation("Sigmoid", lambda x: _ops.sigmoid(x))
 ReLU = _activation("ReLU", lambda x: _ops.relu(x))
 Softplus = _activation("Softplus", lambda x: _ops.softplus(x))
-_ACTIVATIONS = {"tanh": Tanh, "sigmoid": Sigmoid, "relu": ReLU, "softplus": Softplus}
+_ACTIVATIONS = {"tanh": Tanh, "sigmoid": Sigmoid, "relu": ReLU, "softplus": Softplus,
+                "gelu": lambda: GELU()}
+
+
+def _init_value(init, shape, dt) -> Tensor:
+    """An initial value: an array / Tensor as given, or an initializer name, number or object."""
+    from .common.initializer import initializer
+
+    if isinstance(init, np.ndarray):
+        return Tensor(init.astype(dt))
+    return initializer(init, shape, dt)
 
 
 class Dense(Cell):
@@ -153,11 +204,11 @@ class Dense(Cell):
         rng = np.random.default_rng(seed)
         bound = 1.0 / math.sqrt(in_channels)
         w = rng.uniform(-bound, bound, (out_channels, in_channels)) if weight_init is None else weight_init
-        self.weight = Parameter(Tensor(np.asarray(w.asnumpy() if isinstance(w, Tensor) else w, dtype=dt)))
+        self.weight = Parameter(_init_value(w, (out_channels, in_channels), dt))
         self.has_bias = has_bias
         if has_bias:
             b = rng.uniform(-bound, bound, (out_channels,)) if bias_init is None else bias_init
-            self.bias = Parameter(Tensor(np.asarray(b.asnumpy() if isinstance(b, Tensor) else b, dtype=dt)))
+            self.bias = Parameter(_init_value(b, (out_channels,), dt))
         if isinstance(activation, str):
             activation = _ACTIVATIONS[activation.lower()]()
         self.activation = activation
@@ -169,6 +220,103 @@ class Dense(Cell):
         if self.activation is not None:
             y = self.activation(y)
         return y
+
+
+class Flatten(Cell):
+    """nn.Flatten(start_dim=1, end_dim=-1)."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def construct(self, x):
+        return _ops.flatten(x, start_dim=self.start_dim, end_dim=self.end_dim)
+
+
+class LeakyReLU(Cell):
+    def __init__(self, alpha=0.2):
+        super().__init__()
+        self.alpha = alpha
+
+    def construct(self, x):
+        return _ops.leaky_relu(x, self.alpha)
+
+
+class GELU(Cell):
+    """nn.GELU(approximate=True): the tanh approximation by default, erf's exact form with False."""
+
+    def __init__(self, approximate: bool = True):
+        super().__init__()
+        self.approximate = "tanh" if approximate else "none"
+
+    def construct(self, x):
+        return _ops.gelu(x, self.approximate)
+
+
+class LayerNorm(Cell):
+    """nn.LayerNorm(normalized_shape, begin_norm_axis=-1, begin_params_axis=-1, gamma_init='ones',
+    beta_init='zeros', epsilon=1e-7): (x - mean) / sqrt(var + eps) * gamma + beta over the axes from
+    begin_norm_axis (biased variance)."""
+
+    def __init__(self, normalized_shape, begin_norm_axis=-1, begin_params_axis=-1, gamma_init="ones",
+                 beta_init="zeros", epsilon=1e-7, dtype=None):
+        super().__init__()
+        shape = tuple(normalized_shape)
+        dt = getattr(dtype, "name", dtype) or "float32"
+        self.begin_norm_axis, self.epsilon = begin_norm_axis, epsilon
+        self.gamma = Parameter(_init_value(gamma_init, shape, dt), name="gamma")
+        self.beta = Parameter(_init_value(beta_init, shape, dt), name="beta")
+
+    def construct(self, x):
+        axes = tuple(range(self.begin_norm_axis % x.ndim, x.ndim))
+        mean = _ops.mean(x, axes, True)
+        centred = x - mean
+        var = _ops.mean(centred * centred, axes, True)
+        return centred * _ops.rsqrt(var + self.epsilon) * self.gamma + self.beta
+
+
+class _BatchNorm(Cell):
+    """Batch normalisation over the channel axis 1. Training (set_train()) normalises by the batch's
+    statistics (biased variance); otherwise by the moving ones (MindSpore's default for a Cell not
+    set to train). The moving statistics are not updated by a graph (no state on the service)."""
+
+    _ndim: tuple = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.9, affine=True, gamma_init="ones", beta_init="zeros",
+                 moving_mean_init="zeros", moving_var_init="ones", use_batch_statistics=None, data_format="NCHW",
+                 dtype=None):
+        super().__init__()
+        dt = getattr(dtype, "name", dtype) or "float32"
+        shape = (int(num_features),)
+        self.eps, self.momentum, self.use_batch_statistics = eps, momentum, use_batch_statistics
+        self.gamma = Parameter(_init_value(gamma_init, shape, dt), name="gamma", requires_grad=affine)
+        self.beta = Parameter(_init_value(beta_init, shape, dt), name="beta", requires_grad=affine)
+        self.moving_mean = Parameter(_init_value(moving_mean_init, shape, dt), name="mean", requires_grad=False)
+        self.moving_variance = Parameter(_init_value(moving_var_init, shape, dt), name="variance",
+                                         requires_grad=False)
+
+    def construct(self, x):
+        if self._ndim and x.ndim not in self._ndim:
+            raise ValueError(f"{type(self).__name__}: input of rank {x.ndim}, expected {self._ndim}")
+        axes = (0,) + tuple(range(2, x.ndim))
+        bshape = (1, -1) + (1,) * (x.ndim - 2)
+        batch = self.use_batch_statistics if self.use_batch_statistics is not None else self.training
+        if batch:
+            mean = _ops.mean(x, axes, True)
+            var = _ops.mean((x - mean) * (x - mean), axes, True)
+        else:
+            mean = _ops.reshape(self.moving_mean, bshape)
+            var = _ops.reshape(self.moving_variance, bshape)
+        y = (x - mean) * _ops.rsqrt(var + self.eps)
+        return y * _ops.reshape(self.gamma, bshape) + _ops.reshape(self.beta, bshape)
+
+
+class BatchNorm1d(_BatchNorm):
+    _ndim = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    _ndim = (4,)
 
 
 # -- derivative cells -----------------------------------------------------------------------------
@@ -202,4 +350,5 @@ class Vjp(Cell):
         return unflatten(info.out_tdef, outs[:k]), tuple(outs[k:])
 
 
-__all__ = ["Cell", "CellList", "SequentialCell", "Dense", "Tanh", "Sigmoid", "ReLU", "Softplus", "Jvp", "Vjp"]
+__all__ = ["Cell", "CellList", "SequentialCell", "Dense", "Tanh", "Sigmoid", "ReLU", "Softplus", "GELU", "LayerNorm", "Flatten", "LeakyReLU",
+           "BatchNorm1d", "BatchNorm2d", "Jvp", "Vjp"]

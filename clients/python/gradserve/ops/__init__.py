@@ -3,12 +3,19 @@ the derivative interfaces (GradOperation, grad, value_and_grad, jvp, vjp, jacfwd
 from __future__ import annotations
 
 from . import _primitives
-from ._autodiff import GradOperation, grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
+from ._autodiff import GradOperation, get_grad, grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 from ._primitives import Primitive
+from . import _extra, _hypermap
 
 globals().update(_primitives.CLASSES)
 globals().update(_primitives.FUNCTIONS)
 globals().update(_primitives._OVERRIDES)
+globals().update({k: getattr(_extra, k) for k in _extra.__all__})
+globals().update({k: getattr(_hypermap, k) for k in _hypermap.__all__})
+globals()["print"] = _extra.print_  # MindSpore's ops.print
 
-__all__ = sorted({*_primitives.CLASSES, *_primitives.FUNCTIONS, *_primitives._OVERRIDES, "Primitive",
-                  "GradOperation", "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian"})
+__all__ = sorted({*_primitives.CLASSES, *_primitives.FUNCTIONS, *_primitives._OVERRIDES, *_extra.__all__,
+                  *_hypermap.__all__, "print", "Primitive",
+                  "GradOperation", "get_grad", "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian"})
+
+from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)

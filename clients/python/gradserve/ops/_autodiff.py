@@ -6,13 +6,15 @@ they trace a small program around themselves and run it on the service.
 """
 from __future__ import annotations
 
+import inspect
 import weakref
 
 import numpy as np
 
 from .._tensor import Parameter, Tensor
-from .._trace import (_arg_names, current, emit_grad, emit_grad_node, emit_jvp, emit_jvp_node, flatten, getitem,
-                      run_program, trace_function, unflatten)
+from ..errors import GradPositionError
+from .._trace import (_arg_names, current, emit_call_node, emit_grad, emit_grad_node, emit_jvp, emit_jvp_node, flatten,
+                      getitem, run_program, trace_function, unflatten)
 from . import _primitives as P
 
 _caches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -82,7 +84,8 @@ class _GradOperationFn(_Derived):
 
     def _key(self):
         w = None if self.weights is None else tuple(id(p) for p in _weights_of(self.fn, self.weights))
-        return ("GradOperation", self.op.get_all, self.op.get_by_list, self.op.sens_param, w)
+        return ("GradOperation", self.op.get_all, self.op.get_by_list, self.op.sens_param, w,
+                isinstance(self.weights, Parameter))
 
     def _emit(self, *args):
         op = self.op
@@ -92,14 +95,18 @@ class _GradOperationFn(_Derived):
                 raise TypeError("sens_param=True: the last argument must be the sens")
             args, sens = args[:-1], flatten(args[-1])[0]
         if op.get_all:
-            positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+            positions = _tensor_positions(args, range(len(args)))
         elif op.get_by_list:
             positions = []
         else:
-            positions = [0]
+            positions = _tensor_positions(args, [0] if args else [])
         weights = _weights_of(self.fn, self.weights) if op.get_by_list else []
+        if not positions and not weights and not (op.get_by_list and op.get_all):
+            return ()  # nothing to differentiate (no inputs, or Python scalars only): MindSpore gives ()
         outs, _ = emit_grad(self.fn, args, positions=positions, weights=weights, sens=sens, label=_label(self.fn))
         pg, wg = tuple(outs[:len(positions)]), tuple(outs[len(positions):])
+        if op.get_by_list and isinstance(self.weights, Parameter):
+            wg = wg[0]  # one Parameter (not a tuple of them): its gradient alone
         if op.get_all and op.get_by_list:
             return pg, wg
         if op.get_all:
@@ -109,56 +116,142 @@ class _GradOperationFn(_Derived):
         return pg[0]
 
 
+def _is_tensor_arg(a) -> bool:
+    if isinstance(a, Tensor):
+        return True
+    return isinstance(a, (tuple, list)) and bool(a) and all(isinstance(v, Tensor) for v in flatten(a)[0])
+
+
+def _tensor_positions(args, positions) -> list[int]:
+    """The positions whose arguments are Tensors (Python scalars, lists and dicts are constants)."""
+    return [p for p in positions if _is_tensor_arg(args[p])]
+
+
+def _checked_positions(gp, nargs: int) -> tuple[list[int], bool]:
+    """grad_position as a list of argument indices, and whether it was a single int."""
+    if gp is None:
+        return [], False
+    single = isinstance(gp, (int, np.integer)) and not isinstance(gp, bool)
+    if not single and not isinstance(gp, (tuple, list)):
+        raise TypeError(f"grad_position must be an int, a tuple of ints or None, got {type(gp).__name__}")
+    pos = [gp] if single else list(gp)
+    if not pos:
+        raise GradPositionError("grad_position should not be empty when grad by position")
+    for p in pos:
+        if isinstance(p, bool) or not isinstance(p, (int, np.integer)):
+            raise TypeError(f"grad_position holds {type(p).__name__}, not int")
+        if p < 0:
+            raise GradPositionError(f"grad_position must be >= 0, got {p}")
+        if p >= nargs:
+            raise GradPositionError(f"grad_position {p} is out of range: the function gets {nargs} input(s)")
+    return [int(p) for p in pos], single
+
+
+def _stop_leaves(x):
+    leaves, tdef = flatten(x)
+    return unflatten(tdef, [P.stop_gradient(v) if isinstance(v, Tensor) else v for v in leaves])
+
+
+def _aux_wrapper(fn):
+    """fn for has_aux=True: the first output is differentiated, the others (aux) pass through as values."""
+    def main(*a):
+        out = fn(*a)
+        if not isinstance(out, (tuple, list)) or len(out) < 2:
+            raise TypeError("has_aux=True: fn must return more than one output (the first is differentiated)")
+        return (out[0], *[_stop_leaves(o) for o in out[1:]])
+
+    main.__name__ = _label(fn)
+    return main
+
+
+def _aux_of(value):
+    """The aux outputs as jvp / vjp / jacobians return them: one Tensor alone, several as a tuple."""
+    return value[1] if len(value) == 2 else tuple(value[1:])
+
+
 class _FunctionalGrad(_Derived):
     kind = "grad"
 
-    def __init__(self, fn, grad_position, weights, sens_param, with_value, has_aux):
-        if has_aux:
-            raise NotImplementedError("has_aux=True is not supported yet")
+    def __init__(self, fn, grad_position, weights, sens_param, with_value, has_aux, return_ids=False):
         self.fn, self.grad_position, self.weights = fn, grad_position, weights
         self.sens_param, self.with_value = bool(sens_param), bool(with_value)
+        self.has_aux, self.return_ids = bool(has_aux), bool(return_ids)
+        self.target = _aux_wrapper(fn) if has_aux else fn
         if grad_position is None and weights is None:
             raise ValueError("grad_position and weights cannot both be None")
 
     def _key(self):
         w = None if self.weights is None else tuple(id(p) for p in _weights_of(self.fn, self.weights))
         gp = self.grad_position if not isinstance(self.grad_position, list) else tuple(self.grad_position)
-        return ("grad", gp, w, self.sens_param, self.with_value)
+        return ("grad", gp, w, isinstance(self.weights, Parameter), self.sens_param, self.with_value, self.has_aux,
+                self.return_ids)
 
     def _emit(self, *args):
         sens = None
         if self.sens_param:
             args, sens = args[:-1], flatten(args[-1])[0]
-        gp = self.grad_position
-        single = isinstance(gp, (int, np.integer)) and not isinstance(gp, bool)
-        pos = [] if gp is None else ([int(gp)] if single else list(gp))
-        single_w = isinstance(self.weights, Parameter)
+        pos, single = _checked_positions(self.grad_position, len(args))
+        pos = _tensor_positions(args, pos)
         ws = [] if self.weights is None else _weights_of(self.fn, self.weights)
-        outs, info = emit_grad(self.fn, args, positions=pos, weights=ws, sens=sens, with_value=self.with_value,
-                               label=_label(self.fn))
-        value = None
-        if self.with_value:
-            n = len(info.flat_out_avals)
-            value, outs = unflatten(info.out_tdef, outs[:n]), outs[n:]
-        pg, wg = outs[:len(pos)], outs[len(pos):]
-        pgs = pg[0] if single else tuple(pg)
-        wgs = wg[0] if single_w else tuple(wg)
-        grads = (pgs, wgs) if (pos and ws) else (wgs if ws else pgs)
+        info = trace_function(self.target, args, _label(self.fn), predeclare=ws)
+        if sens is not None and self.has_aux and len(sens) < len(info.flat_out_avals):
+            sens = list(sens) + [Tensor(np.zeros(s, d)) for s, d in info.flat_out_avals[len(sens):]]
+        n = len(info.flat_out_avals)
+        if pos or ws:
+            outs = emit_grad_node(info, args, positions=pos, weights=ws, sens=sens, with_value=True)
+        else:  # nothing to differentiate: the value alone
+            outs = emit_call_node(info, args)
+        value, outs = unflatten(info.out_tdef, outs[:n]), outs[n:]
+        grads = self._structure(pos, single, ws, outs)
+        if self.has_aux:
+            return (value, grads) if self.with_value else (grads, tuple(value[1:]))
         return (value, grads) if self.with_value else grads
+
+    def _structure(self, pos, single, ws, outs):
+        if not pos and not ws and self.weights is None:
+            return ()
+        pg, wg = list(outs[:len(pos)]), list(outs[len(pos):])
+        if self.return_ids:
+            pg = [(p, g) for p, g in zip(pos, pg)]
+            wg = [(w.name, g) for w, g in zip(ws, wg)]
+            pgs = pg[0] if len(pg) == 1 else tuple(pg)
+        else:
+            pgs = pg[0] if (single and pg) else tuple(pg)
+        wgs = wg[0] if isinstance(self.weights, Parameter) else tuple(wg)
+        if self.grad_position is not None and self.weights is not None:
+            return pgs, wgs
+        return wgs if self.weights is not None else pgs
 
 
 def grad(fn, grad_position=0, weights=None, has_aux: bool = False, return_ids: bool = False,
          sens_param: bool = False):
-    """Functional `grad`: an int position gives one tensor, a tuple a tuple; with weights,
-    (position grads, weight grads); grad_position=None with weights gives the weight grads only."""
-    if return_ids:
-        raise NotImplementedError("return_ids=True is not supported")
-    return _FunctionalGrad(fn, grad_position, weights, sens_param, False, has_aux)
+    """Functional `grad` (MindSpore 2.x order): an int position gives one tensor, a tuple a tuple; with
+    weights, (position grads, weight grads); grad_position=None with weights, the weight grads only.
+    has_aux: fn returns (out, *aux); the result is (grads, aux). return_ids: each gradient as
+    (position or parameter name, gradient) (see `get_grad`)."""
+    return _FunctionalGrad(fn, grad_position, weights, sens_param, False, has_aux, return_ids)
 
 
-def value_and_grad(fn, grad_position=0, weights=None, has_aux: bool = False, sens_param: bool = False):
-    """Like `grad`, returning (value, grads)."""
-    return _FunctionalGrad(fn, grad_position, weights, sens_param, True, has_aux)
+def value_and_grad(fn, grad_position=0, weights=None, has_aux: bool = False, return_ids: bool = False,
+                   sens_param: bool = False):
+    """Like `grad`, returning (value, grads); with has_aux the value is all of fn's outputs."""
+    return _FunctionalGrad(fn, grad_position, weights, sens_param, True, has_aux, return_ids)
+
+
+def get_grad(gradients, identifier):
+    """The gradient of `identifier` (a position, a Parameter or its name) in the output of
+    grad(..., return_ids=True)."""
+    key = identifier.name if isinstance(identifier, Parameter) else identifier
+    stack = [gradients]
+    while stack:
+        g = stack.pop()
+        if isinstance(g, tuple) and len(g) == 2 and isinstance(g[1], Tensor) and \
+                isinstance(g[0], (int, str)) and not isinstance(g[0], bool):
+            if g[0] == key and type(g[0]) is type(key):
+                return g[1]
+        elif isinstance(g, (tuple, list)):
+            stack.extend(reversed(g))
+    raise ValueError(f"get_grad: no gradient for {key!r} in the gradients (was return_ids=True given?)")
 
 
 def _as_tuple(x):
@@ -174,14 +267,17 @@ def _jvp_program(fn, n):
 
 
 def jvp(fn, inputs, v, has_aux: bool = False):
-    """`jvp(fn, inputs, v) -> (fn(*inputs), J v)`; forward mode."""
-    if has_aux:
-        raise NotImplementedError("has_aux=True is not supported yet")
+    """`jvp(fn, inputs, v) -> (fn(*inputs), J v)`; forward mode. has_aux: fn returns (out, *aux);
+    the result is (out, J v of out, aux)."""
     xs, vs = _as_tuple(inputs), _as_tuple(v)
-    program = _jvp_program(fn, len(xs))
+    target = _aux_wrapper(fn) if has_aux else fn
+    program = _jvp_program(target, len(xs))
     if current() is not None:
-        return program(*xs, *vs)
-    return run_program(program, [*xs, *vs], cache=_cache_for(fn, ("jvp", len(xs))), label=f"jvp_{_label(fn)}")
+        out, tan = program(*xs, *vs)
+    else:
+        out, tan = run_program(program, [*xs, *vs], cache=_cache_for(fn, ("jvp", len(xs), bool(has_aux))),
+                               label=f"jvp_{_label(fn)}")
+    return (out[0], tan[0], _aux_of(out)) if has_aux else (out, tan)
 
 
 def _vjp_program(fn, n, tuple_inputs):
@@ -195,9 +291,7 @@ def _vjp_program(fn, n, tuple_inputs):
     return program
 
 
-def vjp(fn, inputs, v):
-    """The seed's `vjp(fn, inputs, v) -> (fn(*inputs), v^T J)`; grads a tuple over the inputs
-    (one tensor when `inputs` is a single Tensor)."""
+def _seed_vjp(fn, inputs, v):
     xs = _as_tuple(inputs)
     vs = flatten(v)[0]
     program = _vjp_program(fn, len(xs), isinstance(inputs, (tuple, list)))
@@ -205,6 +299,57 @@ def vjp(fn, inputs, v):
         return program(*xs, *vs)
     return run_program(program, [*xs, *vs], cache=_cache_for(fn, ("vjp", len(xs), isinstance(inputs, (tuple, list)))),
                        label=f"vjp_{_label(fn)}")
+
+
+def _max_positional(fn) -> int | None:
+    """How many positional arguments fn accepts (None: any number)."""
+    target = fn if inspect.isfunction(fn) or inspect.ismethod(fn) else getattr(fn, "construct", fn)
+    try:
+        params = inspect.signature(target).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind == p.VAR_POSITIONAL for p in params):
+        return None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+
+
+def _is_seed_vjp(fn, inputs, weights, has_aux) -> bool:
+    """The seed's `vjp(fn, inputs, v)` beside 2.x's `vjp(fn, *inputs)`: two arguments after fn, no
+    keywords, and either the first is a tuple/list of inputs or fn takes a single argument (so the
+    second cannot be an input: it is the cotangent). Everything else is the 2.x form."""
+    if weights is not None or has_aux or len(inputs) != 2:
+        return False
+    return isinstance(inputs[0], (tuple, list)) or _max_positional(fn) == 1
+
+
+def _call(fn, args):
+    if current() is not None:
+        return fn(*args)
+    return run_program(fn, list(args), cache=_cache_for(fn, ("call",)), label=_label(fn))
+
+
+def vjp(fn, *inputs, weights=None, has_aux: bool = False):
+    """MindSpore 2.x `vjp(fn, *inputs, weights=None, has_aux=False) -> (out, vjp_fn[, aux])`, where
+    `vjp_fn(v)` gives the input gradients (a tuple; with weights, (input grads, weight grads)).
+    The seed's `vjp(fn, inputs, v) -> (out, v^T J)` is recognised by `_is_seed_vjp`'s rule."""
+    if _is_seed_vjp(fn, inputs, weights, has_aux):
+        return _seed_vjp(fn, inputs[0], inputs[1])
+    out = _call(_aux_wrapper(fn) if has_aux else fn, inputs)
+    target = (lambda *a: fn(*a)[0]) if has_aux else fn
+    target.__name__ = _label(fn)
+    positions = tuple(_tensor_positions(inputs, range(len(inputs))))
+    g = _FunctionalGrad(target, positions or None, weights, True, False, False) if (positions or weights) else None
+
+    def vjp_fn(*v):
+        v = v[0] if len(v) == 1 else v
+        if g is None:
+            return ()
+        res = g(*inputs, v)
+        return res if weights is not None else (res if isinstance(res, tuple) else (res,))
+
+    if has_aux:
+        return out[0], vjp_fn, _aux_of(out)
+    return out, vjp_fn
 
 
 # -- Jacobians ----------------------------------------------------------------------------------------
@@ -223,19 +368,22 @@ def _jac_structure(info, blocks, single_pos):
 
 class _Jacobian(_Derived):
     def __init__(self, fn, grad_position, has_aux, mode):
-        if has_aux:
-            raise NotImplementedError("has_aux=True is not supported yet")
-        self.fn, self.grad_position, self.kind = fn, grad_position, mode
+        self.fn, self.grad_position, self.kind, self.has_aux = fn, grad_position, mode, bool(has_aux)
 
     def _key(self):
         gp = self.grad_position
-        return (tuple(gp) if isinstance(gp, (list, tuple)) else gp,)
+        return (tuple(gp) if isinstance(gp, (list, tuple)) else gp, self.has_aux)
 
     def _emit(self, *args):
+        if not self.has_aux:
+            return self._jacobian(self.fn, args)
+        out = _aux_wrapper(self.fn)(*args)
+        return self._jacobian(lambda *a: self.fn(*a)[0], args), _aux_of(out)
+
+    def _jacobian(self, fn, args):
         single = isinstance(self.grad_position, int)
-        pos = [self.grad_position] if single else list(self.grad_position)
-        pos = [p % len(args) for p in pos]
-        info = trace_function(self.fn, args, _label(self.fn))
+        pos, _ = _checked_positions(self.grad_position, len(args))
+        info = trace_function(fn, args, _label(self.fn))
         outs = info.flat_out_avals
         blocks = [[None] * len(pos) for _ in outs]
         if self.kind == "jacrev":

@@ -1,0 +1,85 @@
+"""A Cell's custom `bprop(self, *inputs, out, dout)`: its derivative rule replaces construct's.
+
+Inside a trace, such a cell becomes a `call` of construct (the raw outputs) followed by one
+engine `custom_vjp` node naming the traced bprop function; the engine inlines bprop wherever
+a derivative reaches the node, so the rule is itself differentiated at higher orders.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from . import context as _context
+from ._tensor import Tensor
+from ._trace import _call_inputs, cast, current, flatten, trace_function, unflatten
+
+
+_sites = itertools.count(1)  # one per call site: the engine must not merge two calls of one rule
+
+
+def has_bprop(cell) -> bool:
+    return callable(getattr(type(cell), "bprop", None))
+
+
+def _tensor_arg(a) -> bool:
+    """Whether trace_function makes `a` graph inputs (a Tensor, or a non-empty tuple/list of Tensors)."""
+    if isinstance(a, Tensor):
+        return True
+    return isinstance(a, (tuple, list)) and bool(a) and all(isinstance(v, Tensor) for v in flatten(a)[0])
+
+
+def _grad_leaves(g, like, strict: bool) -> list[Tensor]:
+    """The gradient(s) bprop gave for one argument, as leaves of the argument's dtype and shape.
+    strict (set_context(check_bprop=True)): a non-Tensor gradient is a TypeError, a shape that
+    differs a ValueError, as in MindSpore."""
+    like_leaves = flatten(like)[0]
+    g_leaves = flatten(g)[0] if isinstance(g, (tuple, list)) else [g]
+    if len(g_leaves) != len(like_leaves):
+        raise ValueError(f"bprop gave {len(g_leaves)} gradient tensor(s) for an argument of {len(like_leaves)}")
+    out = []
+    for gl, x in zip(g_leaves, like_leaves):
+        if strict and not isinstance(gl, Tensor):
+            raise TypeError(f"bprop: the gradient of a Tensor input must be a Tensor, got {type(gl).__name__}")
+        if strict and tuple(gl.shape) != tuple(x.shape):
+            raise ValueError(f"bprop: gradient shape {list(gl.shape)} differs from the input's {list(x.shape)}")
+        if gl is None:
+            gl = Tensor(np.zeros(x.shape, x._dtype))
+        gl = gl if isinstance(gl, Tensor) else Tensor(np.asarray(gl, dtype=x._dtype))
+        out.append(cast(gl, x._dtype))
+    return out
+
+
+def call_with_bprop(cell, args):
+    tr = current()
+    label = type(cell).__name__
+    info = trace_function(cell.construct, args, label)
+    in_names = _call_inputs(tr, info, args)
+    x_names = in_names[:len(in_names) - len(info.captures)]
+    raw = tr.emit("call", in_names, {"fn": info.name}, list(info.flat_out_avals))
+    out = unflatten(info.out_tdef, raw)
+    n = len(args)
+
+    def rule(*a):
+        grads = cell.bprop(*a)
+        grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
+        if len(grads) != n:
+            raise ValueError(f"{label}.bprop returned {len(grads)} gradient(s); construct takes {n} input(s)")
+        strict = bool(_context.get_context("check_bprop"))
+        leaves = []
+        for g, x in zip(grads, a[:n]):
+            if _tensor_arg(x):
+                leaves.extend(_grad_leaves(g, x, strict))
+        return tuple(leaves)
+
+    binfo = trace_function(rule, [*args, out, out], f"{label}_bprop")
+    extras = [tr.ref(c) for c in binfo.captures]
+    pnames = list(binfo.params)
+    for pname, aval in binfo.params.items():
+        tr.params.setdefault(pname, aval)
+    extras += ["%p:" + p for p in pnames]
+    outs = tr.emit("custom_vjp", x_names + [o._name for o in raw] + extras,
+                   {"bprop": binfo.name, "n_in": len(x_names), "n_out": len(raw), "params": pnames,
+                    "site": next(_sites)},
+                   list(info.flat_out_avals))
+    return unflatten(info.out_tdef, outs)

@@ -1,0 +1,49 @@
+"""`jit` / `ms_function`: a function (or Cell) compiled to one graph per input signature.
+
+Outside a trace the decorated function is traced once per signature (cached) and run on the
+service as one graph; inside a trace it is inlined (it is already part of a graph). Cells are
+compiled already (construct is traced), so decorating one returns it unchanged.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import weakref
+
+from ._trace import current, run_program
+
+_programs: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _compiled(fn):
+    if isinstance(fn, type) or hasattr(fn, "construct"):
+        return fn  # a Cell (or Cell class): construct is traced already
+    sig = None
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        pass
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if kwargs and sig is not None:
+            bound = sig.bind(*args, **kwargs)
+            bound.apply_defaults()
+            args = bound.args
+        if current() is not None:
+            return fn(*args)
+        cache = _programs.setdefault(wrapper, {})
+        return run_program(fn, args, cache=cache, label=getattr(fn, "__name__", "jit"))
+
+    return wrapper
+
+
+def jit(function=None, *args, **kwargs):
+    """`@jit`, `@jit(...)` or `jit(fn, ...)`; options (mode, input_signature, jit_level, backend, ...)
+    are accepted and do not change the result."""
+    if function is None or not callable(function):
+        return _compiled
+    return _compiled(function)
+
+
+ms_function = jit

@@ -1,0 +1,7 @@
+"""`mindspore.common` spellings: dtype, Tensor, Parameter, ParameterTuple, jit, set_seed."""
+from .. import dtype
+from .._tensor import Parameter, ParameterTuple, Tensor
+from .._jit import jit, ms_function
+from .._misc import mutable, set_seed
+
+__all__ = ["dtype", "Tensor", "Parameter", "ParameterTuple", "jit", "ms_function", "mutable", "set_seed"]

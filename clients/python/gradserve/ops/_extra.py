@@ -1,0 +1,272 @@
+"""MindSpore ops built here from engine ops (composites): shapes, norms, distances, GELU, ranges,
+printing, gradient hooks. Their derivatives are those of the engine ops they are made of."""
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy as np
+
+from .. import dtype as _dt
+from .._tensor import Tensor
+from .._trace import current
+from . import _primitives
+
+
+class _Ops:
+    """The op functions by name: MindSpore-signature overrides first, then the generated ones."""
+
+    def __getattr__(self, name):
+        return getattr(_primitives, name, None) or _primitives.FUNCTIONS[name]
+
+
+P = _Ops()
+
+
+# -- shapes ---------------------------------------------------------------------------------------
+def shape(x) -> tuple:
+    return tuple(x.shape)
+
+
+def rank(x) -> int:
+    return len(x.shape)
+
+
+def size(x) -> int:
+    return int(np.prod(x.shape, dtype=np.int64))
+
+
+def dtype(x):
+    return x.dtype
+
+
+class Shape:
+    def __call__(self, x):
+        return shape(x)
+
+
+class Rank:
+    def __call__(self, x):
+        return rank(x)
+
+
+class Size:
+    def __call__(self, x):
+        return size(x)
+
+
+class DType:
+    def __call__(self, x):
+        return x.dtype
+
+
+# -- logical reductions ----------------------------------------------------------------------------
+def _bool_reduce(op, x, axis, keep_dims):
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    return P.cast(op(P.cast(x, _dt.float32), axis, keep_dims), _dt.bool_)
+
+
+def all(x, axis=None, keep_dims=False):  # noqa: A001 - MindSpore's name
+    """Whether every element (along axis) is true."""
+    return _bool_reduce(P.min, x, axis, keep_dims)
+
+
+def any(x, axis=None, keep_dims=False):  # noqa: A001
+    """Whether some element (along axis) is true."""
+    return _bool_reduce(P.max, x, axis, keep_dims)
+
+
+# -- norms and distances -----------------------------------------------------------------------------
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002 - MindSpore's names
+    """Vector / Frobenius norms: ord None, 2 or 'fro' (Euclidean), 1, inf, -inf, 0 or any p."""
+    x = A if dtype is None else P.cast(A, dtype)
+    if ord is None or ord == 2 or ord == "fro":
+        return P.sqrt(P.sum(P.square(x), dim, keepdim))
+    if ord == 1:
+        return P.sum(P.abs(x), dim, keepdim)
+    if ord == math.inf:
+        return P.max(P.abs(x), dim, keepdim)
+    if ord == -math.inf:
+        return P.min(P.abs(x), dim, keepdim)
+    if ord == 0:
+        return P.sum(P.cast(P.not_equal(x, 0.0), x.dtype), dim, keepdim)
+    return P.pow(P.sum(P.pow(P.abs(x), float(ord)), dim, keepdim), 1.0 / float(ord))
+
+
+def cdist(x1, x2, p=2.0):
+    """Pairwise p-norm distances between the rows of x1 [..., P, M] and x2 [..., R, M]: [..., P, R]."""
+    diff = P.abs(P.sub(P.expand_dims(x1, -2), P.expand_dims(x2, -3)))
+    if p == 2.0:
+        return P.sqrt(P.sum(P.square(diff), -1))
+    if p == 1.0:
+        return P.sum(diff, -1)
+    if p == math.inf:
+        return P.max(diff, -1)
+    return P.pow(P.sum(P.pow(diff, float(p)), -1), 1.0 / float(p))
+
+
+# -- activations -----------------------------------------------------------------------------------
+def gelu(input_x, approximate="none"):
+    """GELU: x * Phi(x) ('none', by erf) or its tanh approximation ('tanh')."""
+    x = input_x
+    if approximate == "tanh":
+        inner = P.mul(math.sqrt(2.0 / math.pi), P.add(x, P.mul(0.044715, P.mul(x, P.mul(x, x)))))
+        return P.mul(P.mul(0.5, x), P.add(1.0, P.tanh(inner)))
+    if approximate != "none":
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return P.mul(P.mul(0.5, x), P.add(1.0, P.erf(P.mul(x, 1.0 / math.sqrt(2.0)))))
+
+
+class GeLU:
+    """ops.GeLU(): the tanh approximation (MindSpore's primitive)."""
+
+    def __call__(self, x):
+        return gelu(x, "tanh")
+
+
+# -- constants -------------------------------------------------------------------------------------
+def arange(start=0, end=None, step=1, *, dtype=None):
+    """A range as a constant Tensor (int64 for integer bounds, float32 otherwise, as MindSpore)."""
+    if end is None:
+        start, end = 0, start
+    vals = [float(v) if isinstance(v, Tensor) else v for v in (start, end, step)]
+    is_int = all_int(vals)
+    a = np.arange(*vals, dtype=np.int64 if is_int else np.float32)
+    return Tensor(a, dtype=dtype)
+
+
+def all_int(vals) -> bool:
+    return builtins.all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in vals)
+
+
+class Depend:
+    """ops.Depend()(value, expr): value (the order of side effects is the trace's)."""
+
+    def __call__(self, value, expr):
+        return value
+
+
+def depend(value, expr):
+    return value
+
+
+class Zeros:
+    def __call__(self, size, type=None):  # noqa: A002 - MindSpore's names
+        return P.zeros(size, type)
+
+
+class Ones:
+    def __call__(self, size, type=None):  # noqa: A002
+        return P.ones(size, type)
+
+
+def eye(n, m=None, dtype=None):
+    return Tensor(np.eye(int(n), None if m is None else int(m)), dtype=dtype or _dt.float32)
+
+
+class Eye:
+    def __call__(self, n, m, t):
+        return eye(n, m, t)
+
+
+def flatten(input, order="C", *, start_dim=1, end_dim=-1):  # noqa: A002
+    """Dimensions start_dim..end_dim into one (MindSpore 2.x: from axis 1 by default)."""
+    nd = len(input.shape)
+    if nd == 0:
+        return P.reshape(input, (1,))
+    s, e = start_dim % nd, end_dim % nd
+    merged = int(np.prod(input.shape[s:e + 1], dtype=np.int64))
+    return P.reshape(input, tuple(input.shape[:s]) + (merged,) + tuple(input.shape[e + 1:]))
+
+
+class Flatten:
+    def __call__(self, x):
+        return flatten(x)
+
+
+def one_hot(indices, depth, on_value=1.0, off_value=0.0, axis=-1):
+    """A one-hot encoding of integer indices along a new last axis (float32 on/off values)."""
+    eq = P.equal(P.expand_dims(indices, -1), Tensor(np.arange(int(depth), dtype=np.dtype(indices.dtype.name))))
+    on = on_value if isinstance(on_value, Tensor) else Tensor(np.float32(on_value))
+    off = off_value if isinstance(off_value, Tensor) else Tensor(np.float32(off_value))
+    out = P.select(eq, P.broadcast_to(on, tuple(eq.shape)), P.broadcast_to(off, tuple(eq.shape)))
+    return out if axis == -1 else P.transpose(out, _move_last(len(eq.shape), axis))
+
+
+def _move_last(nd, axis):
+    axis = axis % nd
+    perm = list(range(nd - 1))
+    perm.insert(axis, nd - 1)
+    return tuple(perm)
+
+
+class OneHot:
+    def __init__(self, axis=-1):
+        self.axis = axis
+
+    def __call__(self, indices, depth, on_value, off_value):
+        return one_hot(indices, depth, on_value, off_value, self.axis)
+
+
+def leaky_relu(x, alpha=0.2):
+    return P.select(P.greater(x, 0.0), x, P.mul(x, alpha))
+
+
+class LeakyReLU:
+    def __init__(self, alpha=0.2):
+        self.alpha = alpha
+
+    def __call__(self, x):
+        return leaky_relu(x, self.alpha)
+
+
+def relu6(x):
+    return P.minimum(P.relu(x), P.ones_like(x) * 6.0)
+
+
+class ReLU6:
+    def __call__(self, x):
+        return relu6(x)
+
+
+# -- side effects and gradient hooks ------------------------------------------------------------------
+class Print:
+    """ops.Print()(*values): prints values (concrete ones outside a graph; inside a traced graph the
+    values exist only on the service, so what is printed is their description)."""
+
+    def __call__(self, *args):
+        print(*[a if isinstance(a, (str, Tensor)) else repr(a) for a in args])
+
+
+def print_(*args):
+    Print()(*args)
+
+
+class InsertGradientOf:
+    """ops.InsertGradientOf(f)(x): x forward; the gradient reaching x is replaced by f(dout)."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def __call__(self, x):
+        if current() is None:
+            return x
+        from .._bprop import call_with_bprop
+
+        return call_with_bprop(_GradientHook(self.f), (x,))
+
+
+class _GradientHook:
+    def __init__(self, f):
+        self.f = f
+
+    def construct(self, x):
+        return x
+
+    def bprop(self, x, out, dout):
+        return (self.f(dout),)
+
+
+__all__ = ["shape", "rank", "size", "dtype", "Shape", "Rank", "Size", "DType", "all", "any", "norm", "cdist",
+           "gelu", "GeLU", "arange", "Print", "print_", "InsertGradientOf", "Depend", "depend", "Zeros", "Ones",
+           "eye", "Eye", "flatten", "Flatten", "one_hot", "OneHot", "leaky_relu", "LeakyReLU", "relu6", "ReLU6"]

@@ -1,0 +1,123 @@
+"""`custom_vjp`: a value whose reverse-mode rule is a user-given function (MindSpore's Cell `bprop`).
+
+A front end emits the forward as usual (e.g. a `call` of the cell's construct) and then
+
+    custom_vjp(x_1..x_n, raw_1..raw_m, extra_1..extra_k; bprop=f, n_in=n, n_out=m, params=[...]) -> out_1..out_m
+
+whose outputs are the raw forward outputs (an identity). Its derivative rules ignore how the
+raw outputs were computed and use the function `bprop` instead:
+
+    bprop(x_1..x_n, out_1..out_m, dout_1..dout_m, captures...) -> (dx_1..dx_n)
+
+`site` tells call sites apart: two calls of one cell on the same values are two nodes (CSE must not
+merge them: a rule need not be linear in dout, so rule(2 dout) is not 2 rule(dout)). The extra
+inputs are the bprop function's captures, then the parameters it reads (named by
+`params`, in order), so the rule can inline it without the caller's parameter scope. bprop is
+inlined with ordinary ops, so a second derivative differentiates the user's rule (and reaches
+`out` through this node again, i.e. through the custom rule), as MindSpore does.
+
+Forward mode is the double-vjp of the rule at dout = ones (MindSpore's jvp is built that way).
+"""
+from __future__ import annotations
+
+from ..errors import InvalidGraph
+from ..ir import AVal, Var, is_float
+from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
+
+OP = "custom_vjp"
+
+
+def _infer(avals, bprop, n_in, n_out, params, site):
+    if n_in < 0 or n_out < 1 or len(avals) < n_in + n_out:
+        raise InvalidGraph(f"{OP}: {len(avals)} input(s) cannot hold n_in={n_in} inputs and n_out={n_out} outputs")
+    if not isinstance(params, (list, tuple)) or not all(isinstance(p, str) for p in params) or \
+            len(params) > len(avals) - n_in - n_out:
+        raise InvalidGraph(f"{OP}: params must name the last extra inputs (parameter names), got {params!r}")
+    return [AVal(a.shape, a.dtype) for a in avals[n_in:n_in + n_out]]
+
+
+defop(OP, None, _infer, min_arity=1, n_outputs=None,
+      attrs={"bprop": Attr("str"), "n_in": Attr("int"), "n_out": Attr("int"), "params": Attr("any", ()),
+             "site": Attr("int", 0)},
+      doc="outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, "
+          "outputs, douts, extra non-parameter inputs) -> one cotangent per input")
+
+
+def _impl(xp, *arrays, bprop, n_in, n_out, params, site):
+    outs = arrays[n_in:n_in + n_out]
+    return outs[0] if n_out == 1 else tuple(outs)
+
+
+impl_rules[OP] = _impl
+
+
+def _split(ins, n_in, n_out, params):
+    xs, raw, extra = list(ins[:n_in]), list(ins[n_in:n_in + n_out]), list(ins[n_in + n_out:])
+    k = len(extra) - len(params)
+    return xs, raw, extra[:k], dict(zip(params, extra[k:]))
+
+
+def _bprop(b, name: str, xs, outs, douts, captures, penv) -> list[Var]:
+    from ..autodiff import inline
+
+    fn = b.functions.get(name) if getattr(b, "functions", None) else None
+    if fn is None:
+        raise InvalidGraph(f"{OP}: unknown bprop function {name!r}", node=b.node_label)
+    douts = [d if d is not None else b.zeros_like(o) for d, o in zip(douts, outs)]
+    grads = inline(b, fn, xs + list(outs) + douts + captures, penv, depth=1)
+    if len(grads) != len(xs):
+        raise InvalidGraph(f"{OP}: bprop {name!r} returns {len(grads)} gradient(s) for {len(xs)} input(s)",
+                           node=b.node_label)
+    return [b.cast_like(b.sum_to(g, x.shape), x) for g, x in zip(grads, xs)]
+
+
+def _vjp(b, ins, outs, cts, bprop, n_in, n_out, params, site):
+    xs, _, captures, penv = _split(ins, n_in, n_out, params)
+    grads = _bprop(b, bprop, xs, outs, cts, captures, penv)
+    return grads + [None] * (len(ins) - n_in)
+
+
+def _jvp(b, ins, outs, ts, bprop, n_in, n_out, params, site):
+    """J t = d/du <bprop(x, out, u), t> at u = ones (linear in u for a true derivative rule)."""
+    from ..autodiff import backward
+
+    xs, _, captures, penv = _split(ins, n_in, n_out, params)
+    us = [b.identity(b.full_like(o, 1.0)) for o in outs]
+    start = len(b.eqns)
+    grads = _bprop(b, bprop, xs, outs, us, captures, penv)
+    total = None
+    for g, t in zip(grads, ts[:n_in]):
+        if t is not None and is_float(g.dtype):
+            total = b.add_any(total, b.sum(b.mul(g, b.cast_like(t, g))))
+    if total is None:
+        return [None] * len(outs)
+    fwd = b.eqns[start:]
+    tans = backward(b, fwd, [total], [b.full_like(total, 1.0)], us, b.node_label or OP)
+    return tans
+
+
+vjp_rules[OP] = _vjp
+jvp_rules[OP] = _jvp
+
+
+def reaches(functions: dict, fn, seen=None) -> bool:
+    """Whether `fn` (or a function it names) holds a custom_vjp node: such a graph's nested
+    gradients must be expanded literally (the rule need not be the derivative of the forward)."""
+    seen = set() if seen is None else seen
+    if id(fn) in seen:
+        return False
+    seen.add(id(fn))
+    for e in fn.eqns:
+        if e.op == OP:
+            return True
+        for key in ("fn", "bprop"):
+            sub = functions.get(e.attrs.get(key)) if isinstance(e.attrs.get(key), str) else None
+            if sub is not None and reaches(functions, sub, seen):
+                return True
+    return False
+
+
+def rule_functions(functions: dict, eqns) -> dict:
+    """The functions a lowered graph keeps: all of them while a custom_vjp node (whose rule names
+    one) remains, so the flat graph can still be differentiated; none otherwise."""
+    return dict(functions) if any(e.op == OP for e in eqns) else {}
