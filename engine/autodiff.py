@@ -64,6 +64,10 @@ def expand_function_op(b: Builder, op: str, attrs: dict, ins: list[Var], penv: d
         return expand_grad(b, fn, ins, attrs, penv, depth, label)
     if op == "jvp":
         return expand_jvp(b, fn, ins, attrs, penv, depth, label)
+    if op == "vmap":
+        from .vmap import expand_vmap
+
+        return expand_vmap(b, fn, ins, attrs, penv, label)
     raise InvalidGraph(f"unknown function op {op}", node=label)
 
 
@@ -194,6 +198,10 @@ def function_op_avals(functions: dict[str, Graph], op: str, attrs: dict, in_aval
     if name not in functions:
         raise InvalidGraph(f"unknown function {name!r}; defined: {sorted(functions) or 'none'}", node=label)
     fn = functions[name]
+    if op == "vmap":  # inputs carry the mapped axes: checked there
+        from .vmap import vmap_avals
+
+        return vmap_avals(fn, attrs, list(in_avals), label)[0]
     n = len(fn.inputs)
     if len(in_avals) < n:
         raise InvalidGraph(f"{op} of {name!r}: function takes {n} input(s), got {len(in_avals)}", node=label)

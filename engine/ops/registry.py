@@ -49,7 +49,7 @@ vjp_rules: dict[str, Callable] = {}
 jvp_rules: dict[str, Callable] = {}
 
 # Ops that name a function (sub-graph) and are expanded by the engine at lowering.
-FUNCTION_OPS = ("call", "grad", "jvp")
+FUNCTION_OPS = ("call", "grad", "jvp", "vmap")
 
 
 def defop(name: str, arity: int | None, infer: Callable, *, attrs: dict[str, Attr] | None = None,
@@ -175,3 +175,7 @@ defop("grad", None, _function_op_infer, n_outputs=None,
 defop("jvp", None, _function_op_infer, n_outputs=None,
       attrs={"fn": Attr("str"), "positions": Attr("ints", None, optional=True)},
       doc="forward-mode derivative of `fn`: inputs = args + one tangent per position; outputs = values + tangents")
+defop("vmap", None, _function_op_infer, n_outputs=None,
+      attrs={"fn": Attr("str"), "in_axes": Attr("any", 0), "out_axes": Attr("any", 0)},
+      doc="`fn` mapped over a new axis: in_axes (int, or one int|null per input) names each input's mapped "
+          "axis, out_axes (int, or one per flat output) where the outputs get it (engine/vmap.py)")
