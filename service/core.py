@@ -485,6 +485,10 @@ class Core:
                 if tuple(a.shape) != v.shape or _dtype_name(a.dtype) != v.dtype:
                     raise InvalidRequest(f"params.{k}: expected {v.aval}, got {a.dtype}[{','.join(map(str, a.shape))}]",
                                          code="shape_error", path=f"$.params.{k}")
+        missing = [p.name for p in g.params if p.name not in g.param_values and p.name not in params]
+        if missing:  # a graph may leave values out (they are data): then each job must bring them
+            raise InvalidRequest(f"parameter(s) {missing} have no value in the graph: send them in params",
+                                 code="shape_error", path="$.params", missing=missing)
         return gid, d, inputs, params
 
     async def run(self, req: JobRequest, admission: "Admission | None" = None) -> JobResult:

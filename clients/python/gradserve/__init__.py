@@ -22,13 +22,14 @@ from . import ops  # noqa: E402  (after Tensor)
 from . import nn  # noqa: E402
 from . import context  # noqa: E402
 from ._trace import trace_graph  # noqa: E402
+from .ops import vmap  # noqa: E402  (mindspore.vmap)
 
 float16, float32, float64, int32, int64, bool_ = (dtype.float16, dtype.float32, dtype.float64, dtype.int32,
                                                   dtype.int64, dtype.bool_)
 
 __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_hash", "Tensor", "Parameter",
            "ParameterTuple", "nn", "ops", "dtype", "context", "errors", "set_context", "get_context",
-           "reset_context", "GRAPH_MODE", "PYNATIVE_MODE", "trace_graph", "__version__",
+           "reset_context", "vmap", "GRAPH_MODE", "PYNATIVE_MODE", "trace_graph", "__version__",
            "GradserveError", "APIConnectionError", "APITimeoutError", "APIStatusError", "InvalidRequest",
            "InvalidGraph", "UnknownOp", "ShapeError", "DifferentiationError", "AuthError", "GraphNotFound",
            "PayloadTooLarge", "LimitExceeded", "Overloaded", "InternalError", "WorkerDied", "DeviceUnavailable",

@@ -24,7 +24,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _catalog
+from . import _catalog, _eager
 from . import context as _context
 from ._infer import infer
 from .errors import DeviceUnavailable
@@ -291,6 +291,9 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
     inputs = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
     tr = current()
     if tr is None:
+        local = _eager.run(op, inputs, full)  # NumPy here, the engine's kernels (see _eager)
+        if local is not None:
+            return local
         # Run this one op on the service. 0-d operands (Python scalars, mostly) are baked into the
         # graph as constants rather than sent as inputs.
         consts = {i: x for i, x in enumerate(inputs) if x.ndim == 0 and x._data is not None}
@@ -531,13 +534,15 @@ class Program:
         self._doc_key = None
         self._ref = None
 
-    def graph_doc(self) -> dict:
+    def graph_doc(self, values: str = "all") -> dict:
+        """The graph's JSON; values="frozen" writes only frozen parameters' values into it (the
+        rest travel with each job: `param_data`), so new weights leave the graph id unchanged."""
         r = self.root
         body = r.body(self.outputs)
         params = []
         for p in body["params"]:
             obj = r.param_objs[p["name"]]
-            params.append(dict(p, value=tensor_json(obj._data)))
+            params.append(dict(p, value=tensor_json(obj._data)) if values == "all" or _frozen(obj) else p)
         doc = {"format": _catalog.FORMAT, **body, "params": params}
         if r.functions:
             doc["functions"] = dict(r.functions)
@@ -546,14 +551,25 @@ class Program:
     def ref(self):
         from ._client import GraphRef
 
-        key = tuple((id(r), getattr(r, "_version", 0)) for r in self.root.param_objs.values())
+        objs = self.root.param_objs.values()
+        key = tuple((id(r), _frozen(r), r._version if _frozen(r) else 0) for r in objs)
         if self._ref is None or key != self._doc_key:
-            self._ref = GraphRef(self.graph_doc())
+            self._ref = GraphRef(self.graph_doc(values="frozen"))
             self._doc_key = key
         return self._ref
 
+    def param_data(self) -> dict:
+        """Values of the parameters that travel with each job (all but the frozen ones)."""
+        return {name: p._data for name, p in self.root.param_objs.items() if not _frozen(p)}
+
     def __gradserve_graph__(self):
         return self.ref()
+
+
+def _frozen(p: Parameter) -> bool:
+    """A parameter never trained nor changed: its value is part of the graph (sent once, when the graph
+    is registered). Any other parameter is data: sent with each job, not part of the graph's id."""
+    return not p.requires_grad and p._version == 0
 
 
 def _wrap(value):
@@ -608,7 +624,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
             raise TraceError("a traced Tensor escaped its trace and was passed to a new call")
     device = _context.device()
     try:
-        res = _context.client().eval(prog, [t._data for t in tensors], device=device)
+        res = _context.client().eval(prog, [t._data for t in tensors], params=prog.param_data() or None,
+                                     device=device)
     except DeviceUnavailable as e:
         e.message += (f" [the job asked for device {device!r} (set_context(device_target=...)); "
                       "GRADSERVE_DEVICE=cpu routes every job to the CPU pool]")
