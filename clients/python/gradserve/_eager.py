@@ -149,5 +149,11 @@ def _tensor(a: np.ndarray):
     from ._tensor import Tensor
 
     t = Tensor.__new__(Tensor)
-    t._data, t._trace, t._name, t._shape, t._dtype = a, None, None, a.shape, a.dtype.name
+    name = _NAMES.get(a.dtype)
+    if name is None:
+        name = _NAMES[a.dtype] = a.dtype.name
+    t._data, t._trace, t._name, t._shape, t._dtype = a, None, None, a.shape, name
     return t
+
+
+_NAMES: dict = {}  # dtype -> its name (dtype.name costs ~5 us)
