@@ -6,6 +6,7 @@ from . import _primitives
 from ._autodiff import GradOperation, grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 from ._primitives import Primitive
 from .._vmap import vmap  # noqa: E402  (loops)
+from .._jacobian import hessian, jacfwd, jacrev  # noqa: E402,F811  (loops: compact, one vmap over a basis)
 
 globals().update(_primitives.CLASSES)
 globals().update(_primitives.FUNCTIONS)
