@@ -555,7 +555,7 @@ class Program:
         self._out_bytes: int | None = None
 
     def graph_doc(self, values: str = "all") -> dict:
-        """The graph's JSON; values="frozen" writes only frozen parameters' values into it (the
+        """The graph's JSON; values="frozen" writes only unchanged parameters' values into it (the
         rest travel with each job: `param_data`), so new weights leave the graph id unchanged."""
         r = self.root
         body = r.body(self.outputs)
@@ -587,7 +587,7 @@ class Program:
         return True if self._out_bytes >= BINARY_OUTPUT_BYTES else None
 
     def param_data(self) -> dict:
-        """Values of the parameters that travel with each job (all but the frozen ones)."""
+        """Values of the parameters that travel with each job (the ones that have changed)."""
         return {name: p._data for name, p in self.root.param_objs.items() if not _frozen(p)}
 
     def __gradserve_graph__(self):
@@ -595,9 +595,11 @@ class Program:
 
 
 def _frozen(p: Parameter) -> bool:
-    """A parameter never trained nor changed: its value is part of the graph (sent once, when the graph
-    is registered). Any other parameter is data: sent with each job, not part of the graph's id."""
-    return not p.requires_grad and p._version == 0
+    """A parameter whose value never changed since it was made: its value is part of the graph (sent once,
+    when the graph is registered; repeated calls with the same weights send none). Once changed
+    (set_data: a training step) it is data for good: sent with each job and not part of the graph's id,
+    so the first update makes one new graph and later ones none."""
+    return p._version == 0
 
 
 def _wrap(value):
