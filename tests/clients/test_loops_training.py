@@ -174,3 +174,15 @@ def test_deep_potential_loop_equals_jax_and_compiles_once(on_real_server):
     assert losses[-1] < losses[0]  # it trains
     np.testing.assert_allclose(net.fit1.weight.asnumpy(), np.asarray(jparams[0]), rtol=1e-4, atol=1e-6)
     assert _metric(url, "gradserve_compile_cache_misses_total") == misses  # new weights, no new plan
+
+
+def test_a_parameter_without_value_needs_one_in_the_job(real_server):
+    graph = {"format": "gradserve.graph/1", "inputs": [{"name": "x", "shape": [2], "dtype": "float32"}],
+             "params": [{"name": "w", "shape": [2], "dtype": "float32"}],
+             "nodes": [{"op": "mul", "inputs": ["x", "w"], "outputs": ["y"]}], "outputs": "y"}
+    x = {"shape": [2], "datatype": "FP32", "data": [1.0, 2.0]}
+    r = httpx.post(real_server.url + "/v1/eval", json={"graph": graph, "inputs": [x]}, timeout=30)
+    assert r.status_code == 400 and "'w'" in r.json()["error"]["message"]
+    w = {"shape": [2], "datatype": "FP32", "data": [3.0, 4.0]}
+    r = httpx.post(real_server.url + "/v1/eval", json={"graph": graph, "inputs": [x], "params": {"w": w}}, timeout=30)
+    assert r.status_code == 200 and r.json()["outputs"][0]["data"] == [3.0, 8.0]
