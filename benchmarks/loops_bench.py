@@ -187,7 +187,8 @@ def l3(calls: int) -> dict:
         proc.terminate()
         proc.wait(10)
     out = {"calls": calls, "sdk_ms": med(ts) * 1e3, "echo_ms": med(te) * 1e3, "raw_request_ms": med(tr) * 1e3,
-           "jax_ms": med(tj) * 1e3, "ratio_to_echo": med(ts) / med(te), "raw_request_to_echo": med(tr) / med(te), "p99_sdk_ms": float(np.percentile(ts, 99)) * 1e3}
+           "jax_ms": med(tj) * 1e3, "ratio_to_echo": med(ts) / med(te), "raw_request_to_echo": med(tr) / med(te),
+           "p99_sdk_ms": float(np.percentile(ts, 99)) * 1e3}
     for conc in (1, 4, 16):  # L4: independent chains from `conc` threads over the one client
         n = max(conc * 10, calls // 2)
         t = time.perf_counter()

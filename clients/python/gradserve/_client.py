@@ -24,7 +24,8 @@ from ._transport import make_transport
 from ._wire import nbytes, rebuild
 
 DEFAULT_URL = "http://127.0.0.1:8000"
-DEFAULT_BINARY_THRESHOLD = 64 * 1024  # bytes of tensor data in a request
+# bytes of tensor data in a request from which it goes binary: JSON numbers cost ~0.7 ms a call at 3 KB (loops L1)
+DEFAULT_BINARY_THRESHOLD = 1024
 _DEVICE_NAMES = {"cpu": "cpu", "gpu": "gpu", "cuda": "gpu", "ascend": "ascend", "npu": "ascend", "auto": "auto"}
 
 

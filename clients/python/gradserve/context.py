@@ -18,7 +18,7 @@ PYNATIVE_MODE = 1
 
 _DEFAULTS = {"mode": GRAPH_MODE, "device_target": "CPU", "device_id": None, "server": None, "api_key": None,
              "timeout": 60.0, "max_retries": None, "transport": None, "http_transport": None, "deadline_ms": None,
-             "binary_threshold": 64 * 1024}
+             "binary_threshold": 1024}
 _state: dict[str, Any] = dict(_DEFAULTS)
 _client = None
 _lock = threading.Lock()
