@@ -149,6 +149,22 @@ def _norm_positions(g: Graph, pos) -> list[int]:
     return [p % n if n else p for p in ps]
 
 
+def _derive_wrt_params(kind: str, g: Graph, spec: dict, labels: list) -> tuple[Graph, list, list]:
+    """jacobian / hessian / hvp w.r.t. input positions and parameters by name (engine.wrt_params)."""
+    from engine import wrt_params
+
+    pos = [] if spec["positions"] is None else spec["positions"]
+    ws = list(spec["weights"])
+    targets = wrt_params.target_names(g, pos, ws)
+    outs = _out_names(g, "") if len(g.flat_outputs) > 1 else [""]
+    if kind == "jacobian":
+        return wrt_params.jacobian(g, pos, ws), [f"d{o}/d{t}" for o in outs for t in targets], labels
+    if kind == "hessian":
+        return (wrt_params.hessian(g, pos, ws), [f"d2{o}/d{a}d{b}" for o in outs for a in targets for b in targets],
+                labels)
+    return wrt_params.hvp(g, pos, ws), [f"d/d{t}" for t in targets], labels + [f"v[{i}]" for i in range(len(targets))]
+
+
 class Core:
     def __init__(self, settings: Settings, metrics: Metrics | None = None):
         self.settings = settings
@@ -300,7 +316,10 @@ class Core:
             spec["sens"] = o.get("sens") is not None
             return spec
         if k in ("jvp", "jacobian", "hessian", "hvp"):
-            return {"positions": o.get("positions"), "mode": o.get("mode")}
+            spec = {"positions": o.get("positions"), "mode": o.get("mode")}
+            if o.get("weights") and k != "jvp":  # parameters by name (engine.wrt_params)
+                spec["weights"] = list(o["weights"])
+            return spec
         return {}
 
     def derive(self, kind: str, gid: str, g: Graph, spec: dict) -> Derived:
@@ -333,6 +352,8 @@ class Core:
             dg = transforms.vjp(g)
             names = _out_names(g) + [f"d/d{_in_name(g, i)}" for i in range(n_in)]
             labels += [f"v[{i}]" for i in range(len(dg.inputs) - n_in)]
+        elif kind in ("jacobian", "hessian", "hvp") and spec.get("weights"):
+            dg, names, labels = _derive_wrt_params(kind, g, spec, labels)
         elif kind in ("jacobian", "hessian"):
             pos = 0 if spec["positions"] is None else spec["positions"]
             mode = spec.get("mode") or "rev"

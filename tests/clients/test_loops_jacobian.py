@@ -72,3 +72,38 @@ def test_a_large_jacobian_on_a_real_server(on_real_server):
     got = ops.jacrev(lambda v: ops.tanh(ops.matmul(At, ops.reshape(v, (-1, 1)))))(gs.Tensor(x)).asnumpy()
     want = jax.jacrev(lambda v: jnp.tanh(A @ v.reshape(-1, 1)))(x)
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_jacobian_hessian_hvp_by_parameter_name_on_a_real_server(real_server):
+    """/v1/jacobian, /v1/hessian, /v1/hvp with weights: Newton-CG on weights without rewriting the model."""
+    from engine.api import GraphBuilder
+    from engine.serialize import graph_to_json
+
+    wv = rng.normal(size=(3, 2)).astype(np.float32)
+    bv = rng.normal(size=(2,)).astype(np.float32)
+    gb = GraphBuilder("net")
+    x = gb.input((3,), "float32", "x")
+    w, b = gb.param("w", wv), gb.param("b", bv)
+    h = gb.tanh(gb.add(gb.reshape(gb.matmul(gb.reshape(x, shape=(1, 3)), w), shape=(2,)), b))
+    doc = graph_to_json(gb.build(gb.sum(gb.mul(h, h))))
+    X = rng.normal(size=(3,)).astype(np.float32)
+
+    def f(x, w, b):
+        return jnp.sum(jnp.tanh(x @ w + b) ** 2)
+
+    with gs.Client(real_server.url) as c:
+        J = c.jacobian(doc, [X], positions=[], weights=["w", "b"])
+        for got, want in zip(J.value, jax.jacrev(f, argnums=(1, 2))(X, wv, bv)):
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+        assert J.names == ["d/dw", "d/db"]
+        H = c.hessian(doc, [X], positions=0, weights=["w"])
+        Hr = jax.hessian(f, argnums=(0, 1))(X, wv, bv)
+        for i in range(2):
+            for j in range(2):
+                np.testing.assert_allclose(H.value[i][j], Hr[i][j], rtol=1e-4, atol=1e-5)
+        V = rng.normal(size=(3, 2)).astype(np.float32)
+        hv = c.hvp(doc, [X], [V], positions=[], weights=["w"])
+        want = jax.jvp(lambda w: jax.grad(f, argnums=1)(X, w, bv), (wv,), (V,))[1]
+        np.testing.assert_allclose(hv.value[0], want, rtol=1e-4, atol=1e-5)
+        with pytest.raises(gs.DifferentiationError, match="unknown weight 'nope'"):
+            c.jacobian(doc, [X], positions=[], weights=["nope"])
