@@ -10,7 +10,8 @@ L1  deep-potential training step (ops.value_and_grad w.r.t. the weights + nn.SGD
 L2  2000 gradients of a logistic-regression log-density in one ops.vmap(ops.grad(logp)) call vs JAX
     jit(vmap(grad)); batch sizes 100..8000.
 L3  500 dependent value_and_grad calls (an HMC-like chain) vs a bare FastAPI echo of the same request
-    body over the same httpx client; L4: the same calls from 1 / 4 / 16 threads.
+    body over the same httpx client, and the same body posted raw to the server (the server's share);
+    the chain over gRPC too. L4: the same calls from 1 / 4 / 16 threads.
 W2  MLP 784-512-512-10 gradient w.r.t. its 6 weights through the SDK (ops.grad) vs JAX in-process.
 
 The machine is shared and noisy: ratios measured side by side in one run are what carry over.
@@ -48,8 +49,9 @@ class Server:
     def __init__(self, env=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.grpc_port = free_port()
         self.proc = subprocess.Popen([server_binary()], env=server_env(env, GRADSERVE_PORT=str(self.port),
-                                                                       GRADSERVE_GRPC_PORT=str(free_port()),
+                                                                       GRADSERVE_GRPC_PORT=str(self.grpc_port),
                                                                        GRADSERVE_DEVICES="cpu"),
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_ready(self.proc, self.url + "/v2/health/ready")
@@ -138,7 +140,7 @@ def _echo_server():
     return proc, f"http://127.0.0.1:{port}/echo"
 
 
-def l3(calls: int) -> dict:
+def l3(srv: Server, calls: int) -> dict:
     import jax
 
     X, y = LW.logreg_data()
@@ -189,6 +191,10 @@ def l3(calls: int) -> dict:
     out = {"calls": calls, "sdk_ms": med(ts) * 1e3, "echo_ms": med(te) * 1e3, "raw_request_ms": med(tr) * 1e3,
            "jax_ms": med(tj) * 1e3, "ratio_to_echo": med(ts) / med(te), "raw_request_to_echo": med(tr) / med(te),
            "p99_sdk_ms": float(np.percentile(ts, 99)) * 1e3}
+    gs.set_context(server=f"grpc://127.0.0.1:{srv.grpc_port}")  # the same chain over gRPC
+    chain(vg, 20, gs.Tensor)
+    out["grpc_sdk_ms"] = med(chain(vg, calls, gs.Tensor)) * 1e3
+    gs.set_context(server=srv.url)
     for conc in (1, 4, 16):  # L4: independent chains from `conc` threads over the one client
         n = max(conc * 10, calls // 2)
         t = time.perf_counter()
@@ -265,7 +271,7 @@ def main() -> int:
         if "L2" in only:
             res["L2"] = l2(3 if args.quick else 7, (2000,) if args.quick else (100, 500, 2000, 8000))
         if "L3" in only:
-            res["L3"] = l3(100 if args.quick else 500)
+            res["L3"] = l3(srv, 100 if args.quick else 500)
         if "W2" in only:
             res["W2"] = w2(5 if args.quick else 15)
     finally:
