@@ -191,12 +191,14 @@ def _matmul(b, e, ins, batched, size):
         flat = b.emit1("reshape", a, shape=(size * m, a.shape[2]))
         out = b.emit1("matmul", flat, c, transpose_a=False, transpose_b=tb)
         return [b.emit1("reshape", out, shape=(size, m, out.shape[-1]))]
-    if bc and not ba and ra == 2 and rc == 2 and not tb:
-        # A @ (B, k, n): A @ (k, B*n), then the batch axis back to the front
-        k, n = c.shape[1], c.shape[2]
-        flat = b.emit1("reshape", moveaxis(b, c, 0, 1), shape=(k, size * n))
-        out = b.emit1("matmul", a, flat, transpose_a=ta, transpose_b=False)
-        return [moveaxis(b, b.emit1("reshape", out, shape=(out.shape[0], size, n)), 1, 0)]
+    if bc and not ba and ra == 2 and rc == 2:
+        # op(A) @ op(C_i) = (op(C_i)^T @ op(A)^T)^T: one (B*n, k) @ op(A)^T product; for matrix-vector
+        # products (n = 1, per-example gradients) every transpose here is a free reshape
+        ct = c if tb else _swap_last(b, c)  # (B, n, k)
+        n, k = ct.shape[1], ct.shape[2]
+        out = b.emit1("matmul", b.emit1("reshape", ct, shape=(size * n, k)), a, transpose_a=False,
+                      transpose_b=not ta)
+        return [_swap_last(b, b.emit1("reshape", out, shape=(size, n, out.shape[-1])))]
     rank = max(ra, rc)  # general: batch-broadcasting matmul over (B, 1.., m, k) and (1, 1.., k, n)
     xs = []
     for x, bt in ((a, ba), (c, bc)):
@@ -205,6 +207,14 @@ def _matmul(b, e, ins, batched, size):
         else:
             xs.append(b.emit1("reshape", x, shape=(1,) * (rank + 1 - x.aval.ndim) + tuple(x.shape)))
     return b.emit("matmul", xs, e.attrs)
+
+
+def _swap_last(b: Builder, x: Var) -> Var:
+    """(B, p, q) -> (B, q, p); a reshape when p or q is 1."""
+    _, p, q = x.shape
+    if p == 1 or q == 1:
+        return b.emit1("reshape", x, shape=(x.shape[0], q, p))
+    return b.emit1("transpose", x, perm=(0, 2, 1))
 
 
 def _unrolled(b, e, ins, batched, size):
