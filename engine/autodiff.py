@@ -69,6 +69,10 @@ def expand_function_op(b: Builder, op: str, attrs: dict, ins: list[Var], penv: d
         return expand_grad(b, fn, ins, attrs, penv, depth, label)
     if op == "jvp":
         return expand_jvp(b, fn, ins, attrs, penv, depth, label)
+    if op == "vmap":
+        from .vmap import expand_vmap
+
+        return expand_vmap(b, fn, ins, attrs, penv, label)
     raise InvalidGraph(f"unknown function op {op}", node=label)
 
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from engine import transforms
+from engine import transforms, wrt_params
 from engine.errors import EngineError
 from engine.ir import Graph
 from engine.serialize import canonical_json, graph_to_json, tensor_to_json
@@ -108,8 +108,25 @@ def spec_of(kind: str, o: dict) -> dict:
         spec["sens"] = o.get("sens") is not None
         return spec
     if kind in ("jvp", "jacobian", "hessian", "hvp"):
-        return {"positions": o.get("positions"), "mode": o.get("mode")}
+        spec = {"positions": o.get("positions"), "mode": o.get("mode")}
+        if o.get("weights") and kind != "jvp":  # parameters by name (engine.wrt_params)
+            spec["weights"] = list(o["weights"])
+        return spec
     return {}
+
+
+def _derive_wrt_params(kind: str, g: Graph, spec: dict, labels: list) -> tuple[Graph, list, list]:
+    """jacobian / hessian / hvp w.r.t. input positions and parameters by name (engine.wrt_params)."""
+    pos = [] if spec["positions"] is None else spec["positions"]
+    ws = list(spec["weights"])
+    targets = wrt_params.target_names(g, pos, ws)
+    outs = _out_names(g, "") if len(g.flat_outputs) > 1 else [""]
+    if kind == "jacobian":
+        return wrt_params.jacobian(g, pos, ws), [f"d{o}/d{t}" for o in outs for t in targets], labels
+    if kind == "hessian":
+        return (wrt_params.hessian(g, pos, ws), [f"d2{o}/d{a}d{b}" for o in outs for a in targets for b in targets],
+                labels)
+    return wrt_params.hvp(g, pos, ws), [f"d/d{t}" for t in targets], labels + [f"v[{i}]" for i in range(len(targets))]
 
 
 def _caller_paths(err: ServiceError, g: Graph, kind: str) -> ServiceError:
@@ -201,6 +218,8 @@ class Deriver:
             dg = transforms.vjp(g)
             names = _out_names(g) + [f"d/d{_in_name(g, i)}" for i in range(n_in)]
             labels += [f"v[{i}]" for i in range(len(dg.inputs) - n_in)]
+        elif kind in ("jacobian", "hessian", "hvp") and spec.get("weights"):
+            dg, names, labels = _derive_wrt_params(kind, g, spec, labels)
         elif kind in ("jacobian", "hessian"):
             pos = 0 if spec["positions"] is None else spec["positions"]
             mode = spec.get("mode") or "rev"

@@ -72,15 +72,21 @@ class VjpRequest(Job):
 class JacobianRequest(Job):
     positions: Positions = 0
     mode: Literal["rev", "fwd"] = "rev"
+    weights: list[str] | None = Field(None, description="parameter names to differentiate by too (after the "
+                                      "positions; positions [] for parameters only)")
 
 
 class HessianRequest(Job):
     positions: Positions = 0
+    weights: list[str] | None = Field(None, description="parameter names to differentiate by too (after the "
+                                      "positions; positions [] for parameters only)")
 
 
 class HvpRequest(Job):
     positions: Positions = 0
-    v: Tensor | list[Tensor] = Field(..., description="one vector per position")
+    v: Tensor | list[Tensor] = Field(..., description="one vector per position (then one per weight)")
+    weights: list[str] | None = Field(None, description="parameter names to differentiate by too (after the "
+                                      "positions; positions [] for parameters only)")
 
 
 class RegisterRequest(BaseModel):

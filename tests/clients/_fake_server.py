@@ -28,8 +28,9 @@ class FakeServer:
         return httpx.Response(status, json={"error": {"code": code, "message": msg, "detail": {}}}, headers=headers)
 
     def _decode_inputs(self, body, tail):
+        """inputs, then params (in the body's order, as the binary tail holds them)."""
         arrays, off = [], 0
-        for t in body.get("inputs", []):
+        for t in list(body.get("inputs", [])) + list((body.get("params") or {}).values()):
             dt = np.dtype(NP[t["datatype"]])
             if "parameters" in t:
                 n = t["parameters"]["binary_data_size"]
@@ -63,7 +64,9 @@ class FakeServer:
             gdoc = self.graphs[gid]
         try:
             g = graph_from_json(gdoc)
-            out = self.engine.run(g, self._decode_inputs(head, tail), key=gid)
+            arrays = self._decode_inputs(head, tail)
+            n_in = len(head.get("inputs", []))
+            out = self.engine.run(g, arrays[:n_in], dict(zip(head.get("params") or {}, arrays[n_in:])), key=gid)
         except EngineError as e:
             d = e.to_dict()
             return httpx.Response(400, json={"error": d})

@@ -304,6 +304,7 @@ def test_health_and_devices():
 
 def test_front_end_routes_by_device_target(fake, monkeypatch):
     x = gs.Tensor(np.array([1.0], np.float32))
+    monkeypatch.setattr("gradserve._eager._mode", "remote")  # eager ops as requests (default: NumPy here)
     gs.set_context(device_target="GPU")
     ops.sin(x)
     assert fake.requests[-1][1]["device"] == "gpu"

@@ -28,13 +28,14 @@ from ._misc import mutable, set_seed  # noqa: E402
 from .context import set_device  # noqa: E402
 from .ops import get_grad, grad, jacfwd, jacrev, jvp, value_and_grad, vjp  # noqa: E402  (MindSpore 2.x spellings)
 from . import common  # noqa: E402
+from .ops import vmap  # noqa: E402  (mindspore.vmap)
 
 float16, float32, float64, int32, int64, bool_ = (dtype.float16, dtype.float32, dtype.float64, dtype.int32,
                                                   dtype.int64, dtype.bool_)
 
 __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_hash", "Tensor", "Parameter",
            "ParameterTuple", "nn", "ops", "dtype", "context", "errors", "set_context", "get_context",
-           "reset_context", "GRAPH_MODE", "PYNATIVE_MODE", "trace_graph", "__version__", "from_onnx", "from_torch",
+           "reset_context", "vmap", "GRAPH_MODE", "PYNATIVE_MODE", "trace_graph", "__version__", "from_onnx", "from_torch",
            "from_jax",
            "GradserveError", "APIConnectionError", "APITimeoutError", "APIStatusError", "InvalidRequest",
            "InvalidGraph", "UnknownOp", "ShapeError", "DifferentiationError", "AuthError", "GraphNotFound",

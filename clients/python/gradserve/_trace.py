@@ -20,11 +20,12 @@ import inspect
 import json
 import re
 import threading
+import weakref
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _catalog
+from . import _catalog, _eager
 from . import context as _context
 from ._infer import infer
 from .errors import DeviceUnavailable
@@ -32,6 +33,7 @@ from ._tensor import Parameter, Tensor
 
 _tls = threading.local()
 B64_ELEMENTS = 1024  # constants and parameter values at least this large travel as base64
+BINARY_OUTPUT_BYTES = 4096  # outputs expected this large come back binary (a 100x100 Jacobian: 2.5x faster)
 
 
 class TraceError(RuntimeError):
@@ -159,8 +161,25 @@ def _label(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", s)[:40] or "f"
 
 
+_names_memo: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def _arg_names(fn, n: int) -> list[str]:
+    """Argument names of fn (a function or a Cell's construct), memoised per function: inspect.signature
+    costs ~0.1 ms, paid on every call of a derivative function otherwise."""
     target = getattr(fn, "construct", None) if not inspect.isfunction(fn) else fn
+    key = getattr(target, "__func__", target)
+    try:
+        memo = _names_memo.setdefault(key, {})
+    except TypeError:  # not weak-referenceable: no memo
+        memo = {}
+    hit = memo.get((n, hasattr(target, "__self__")))
+    if hit is None:
+        hit = memo[(n, hasattr(target, "__self__"))] = _arg_names_uncached(fn, target, n)
+    return list(hit)
+
+
+def _arg_names_uncached(fn, target, n: int) -> list[str]:
     names: list[str] = []
     try:
         sig = inspect.signature(target if target is not None else fn)
@@ -326,6 +345,9 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
     inputs = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
     tr = current()
     if tr is None:
+        local = _eager.run(op, inputs, full)  # NumPy here, the engine's kernels (see _eager)
+        if local is not None:
+            return local
         # Run this one op on the service. 0-d operands (Python scalars, mostly) are baked into the
         # graph as constants rather than sent as inputs.
         consts = {i: x for i, x in enumerate(inputs) if x.ndim == 0 and x._data is not None}
@@ -570,14 +592,17 @@ class Program:
         self.out_avals = out_avals or []
         self._doc_key = None
         self._ref = None
+        self._out_bytes: int | None = None
 
-    def graph_doc(self) -> dict:
+    def graph_doc(self, values: str = "all") -> dict:
+        """The graph's JSON; values="frozen" writes only unchanged parameters' values into it (the
+        rest travel with each job: `param_data`), so new weights leave the graph id unchanged."""
         r = self.root
         body = r.body(self.outputs)
         params = []
         for p in body["params"]:
             obj = r.param_objs[p["name"]]
-            params.append(dict(p, value=tensor_json(obj._data)))
+            params.append(dict(p, value=tensor_json(obj._data)) if values == "all" or _frozen(obj) else p)
         doc = {"format": _catalog.FORMAT, **body, "params": params}
         if r.functions:
             doc["functions"] = dict(r.functions)
@@ -586,14 +611,35 @@ class Program:
     def ref(self):
         from ._client import GraphRef
 
-        key = tuple((id(r), getattr(r, "_version", 0)) for r in self.root.param_objs.values())
+        objs = self.root.param_objs.values()
+        key = tuple((id(r), _frozen(r), r._version if _frozen(r) else 0) for r in objs)
         if self._ref is None or key != self._doc_key:
-            self._ref = GraphRef(self.graph_doc())
+            self._ref = GraphRef(self.graph_doc(values="frozen"))
             self._doc_key = key
         return self._ref
 
+    def binary_output(self) -> bool | None:
+        """Binary outputs when the trace says they are large (JSON numbers cost ~10x to write and
+        read); None leaves the choice to the request's size."""
+        if self._out_bytes is None:
+            self._out_bytes = sum(int(np.prod(s, dtype=np.int64)) * np.dtype(d).itemsize
+                                  for s, d in (a for a in self.out_avals if a is not None))
+        return True if self._out_bytes >= BINARY_OUTPUT_BYTES else None
+
+    def param_data(self) -> dict:
+        """Values of the parameters that travel with each job (the ones that have changed)."""
+        return {name: p._data for name, p in self.root.param_objs.items() if not _frozen(p)}
+
     def __gradserve_graph__(self):
         return self.ref()
+
+
+def _frozen(p: Parameter) -> bool:
+    """A parameter whose value never changed since it was made: its value is part of the graph (sent once,
+    when the graph is registered; repeated calls with the same weights send none). Once changed
+    (set_data: a training step) it is data for good: sent with each job and not part of the graph's id,
+    so the first update makes one new graph and later ones none."""
+    return p._version == 0
 
 
 def _wrap(value):
@@ -601,7 +647,7 @@ def _wrap(value):
         return tuple(_wrap(v) for v in value)
     if isinstance(value, list):
         return tuple(_wrap(v) for v in value)
-    return Tensor(np.asarray(value))
+    return _eager._tensor(np.asarray(value))  # a fresh array from the response: no copy
 
 
 def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: Sequence[str] | None = None):
@@ -653,7 +699,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         return unflatten(tdef, [])
     device = _context.device()
     try:
-        res = _context.client().eval(prog, [t._data for t in tensors], device=device)
+        res = _context.client().eval(prog, [t._data for t in tensors], params=prog.param_data() or None,
+                                     device=device, binary_output=prog.binary_output())
     except DeviceUnavailable as e:
         e.message += (f" [the job asked for device {device!r} (set_context(device_target=...)); "
                       "GRADSERVE_DEVICE=cpu routes every job to the CPU pool]")

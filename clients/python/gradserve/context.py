@@ -18,7 +18,7 @@ PYNATIVE_MODE = 1
 
 _DEFAULTS = {"mode": GRAPH_MODE, "device_target": "CPU", "device_id": None, "server": None, "api_key": None,
              "timeout": 60.0, "max_retries": None, "transport": None, "http_transport": None, "deadline_ms": None,
-             "binary_threshold": 64 * 1024}
+             "binary_threshold": 1024}
 # MindSpore options with nothing to do on a service (compilation, memory, logging): accepted, kept
 # for get_context, no effect on results
 _MINDSPORE_ONLY = ("jit_level", "jit_config", "save_graphs", "save_graphs_path", "max_call_depth",

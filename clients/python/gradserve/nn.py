@@ -352,3 +352,10 @@ class Vjp(Cell):
 
 __all__ = ["Cell", "CellList", "SequentialCell", "Dense", "Tanh", "Sigmoid", "ReLU", "Softplus", "GELU", "LayerNorm", "Flatten", "LeakyReLU",
            "BatchNorm1d", "BatchNorm2d", "Jvp", "Vjp"]
+
+# loops: optimizers, losses and training cells (their own module)
+from ._training import (SGD, Adam, CrossEntropyLoss, L1Loss, LossBase, Momentum, MSELoss, Optimizer,  # noqa: E402
+                        TrainOneStepCell, WithLossCell)
+
+__all__ += ["Optimizer", "SGD", "Momentum", "Adam", "LossBase", "MSELoss", "L1Loss", "CrossEntropyLoss",
+            "WithLossCell", "TrainOneStepCell"]

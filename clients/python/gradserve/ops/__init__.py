@@ -6,6 +6,8 @@ from . import _primitives
 from ._autodiff import GradOperation, get_grad, grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 from ._primitives import Primitive
 from . import _extra, _hypermap
+from .._vmap import vmap  # noqa: E402  (loops)
+from .._jacobian import hessian, jacfwd, jacrev  # noqa: E402,F811  (loops: compact, one vmap over a basis)
 
 globals().update(_primitives.CLASSES)
 globals().update(_primitives.FUNCTIONS)
@@ -16,6 +18,6 @@ globals()["print"] = _extra.print_  # MindSpore's ops.print
 
 __all__ = sorted({*_primitives.CLASSES, *_primitives.FUNCTIONS, *_primitives._OVERRIDES, *_extra.__all__,
                   *_hypermap.__all__, "print", "Primitive",
-                  "GradOperation", "get_grad", "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian"})
+                  "GradOperation", "get_grad", "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "vmap"})
 
 from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)

@@ -1,0 +1,289 @@
+"""Loops through the SDK against a real server, beside local JAX in the same run (workloads.md L1-L4, W2).
+
+    python benchmarks/loops_bench.py                 # all
+    python benchmarks/loops_bench.py --quick         # shorter
+    python benchmarks/loops_bench.py --only L1,L3 --json out.json
+
+L1  deep-potential training step (ops.value_and_grad w.r.t. the weights + nn.SGD), 50 steps: median step
+    vs JAX's jitted step (interleaved), losses step by step, server + workers RSS before/after, cost of
+    the first / last 10 steps.
+L2  2000 gradients of a logistic-regression log-density in one ops.vmap(ops.grad(logp)) call vs JAX
+    jit(vmap(grad)); batch sizes 100..8000.
+L3  500 dependent value_and_grad calls (an HMC-like chain) vs a bare FastAPI echo of the same request
+    body over the same httpx client, and the same body posted raw to the server (the server's share);
+    the chain over gRPC too. L4: the same calls from 1 / 4 / 16 threads.
+W2  MLP 784-512-512-10 gradient w.r.t. its 6 weights through the SDK (ops.grad) vs JAX in-process.
+
+The machine is shared and noisy: ratios measured side by side in one run are what carry over.
+Benchmarks are not tests: nothing here asserts a timing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "clients" / "python"))
+
+import gradserve as gs  # noqa: E402
+
+from benchmarks import loops_workloads as LW  # noqa: E402
+from benchmarks._server import free_port, server_binary, server_env, stop, wait_ready  # noqa: E402
+
+
+def med(xs) -> float:
+    return float(np.median(xs))
+
+
+class Server:
+    def __init__(self, env=None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.grpc_port = free_port()
+        self.proc = subprocess.Popen([server_binary()], env=server_env(env, GRADSERVE_PORT=str(self.port),
+                                                                       GRADSERVE_GRPC_PORT=str(self.grpc_port),
+                                                                       GRADSERVE_DEVICES="cpu"),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_ready(self.proc, self.url + "/v2/health/ready")
+
+    def rss_mib(self) -> float:
+        pools = httpx.get(self.url + "/v1/devices", timeout=10).json()["pools"]
+        pids = [self.proc.pid] + [w["pid"] for p in pools for w in p["workers"] if w.get("pid")]
+        total = 0
+        for pid in pids:
+            with open(f"/proc/{pid}/status") as f:
+                total += next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+        return total / 1024
+
+    def close(self):
+        stop(self.proc)
+
+
+# -- L1 ------------------------------------------------------------------------------------------
+def l1(srv: Server, steps: int) -> dict:
+    data = LW.dp_data()
+    step, _ = LW.dp_sdk(gs, data, lr=1e-6)
+    jstep, jp = LW.dp_jax(data, lr=1e-6)
+    R, E, F = gs.Tensor(data["R"]), gs.Tensor(data["E"]), gs.Tensor(data["F"])
+    args = (data["R"], data["E"], data["F"])
+    # not timed, nor in the RSS baseline: the first step compiles the graph with the initial weights in
+    # it, the second the graph without them (changed weights are data from then on)
+    step(R, E, F)
+    step(R, E, F)
+    for _ in range(2):
+        jl, jp = jstep(jp, *args)
+    jl.block_until_ready()
+    losses, jlosses, ts, tj = [float("nan")], [float(jl)], [], []
+    rss0 = srv.rss_mib()
+    for _ in range(steps):
+        t = time.perf_counter()
+        loss = step(R, E, F)
+        ts.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        jl, jp = jstep(jp, *args)
+        jl.block_until_ready()
+        tj.append(time.perf_counter() - t)
+        losses.append(float(loss.asnumpy()))
+        jlosses.append(float(jl))
+    rss1 = srv.rss_mib()
+    # SDK loss i is taken before update i; JAX's too: both sequences start from the same weights
+    rel = max(abs(a - b) / max(abs(b), 1e-12) for a, b in zip(losses[1:], jlosses[1:]))
+    return {"steps": steps, "sdk_ms": med(ts) * 1e3, "jax_ms": med(tj) * 1e3, "ratio": med(ts) / med(tj),
+            "first10_ms": med(ts[:10]) * 1e3, "last10_ms": med(ts[-10:]) * 1e3,
+            "max_rel_loss_diff": rel, "rss_before_mib": rss0, "rss_after_mib": rss1, "rss_growth_mib": rss1 - rss0,
+            "loss_first": losses[1], "loss_last": losses[-1]}
+
+
+# -- L2 ------------------------------------------------------------------------------------------
+def l2(reps: int, sizes) -> dict:
+    import jax
+
+    X, y = LW.logreg_data()
+    f = gs.ops.vmap(gs.ops.grad(LW.logp_sdk(gs, X, y)))
+    jf = jax.jit(jax.vmap(jax.grad(LW.logp_jax(X, y))))
+    out = {}
+    for n in sizes:
+        W = np.random.default_rng(n).normal(size=(n, X.shape[1])).astype(np.float32)
+        Wt = gs.Tensor(W)
+        f(Wt)
+        jf(W).block_until_ready()
+        ts, tj = [], []
+        for _ in range(reps):
+            t = time.perf_counter()
+            got = f(Wt)
+            ts.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            ref = jf(W).block_until_ready()
+            tj.append(time.perf_counter() - t)
+        err = float(np.max(np.abs(got.asnumpy() - np.asarray(ref))) / (np.max(np.abs(np.asarray(ref))) + 1e-30))
+        out[f"n{n}"] = {"sdk_ms": med(ts) * 1e3, "jax_ms": med(tj) * 1e3, "ratio": med(ts) / med(tj),
+                        "max_rel_err": err}
+    return out
+
+
+# -- L3 / L4 ---------------------------------------------------------------------------------------
+def _echo_server():
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "service_bench.py"), "--echo-server",
+                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_ready(proc, f"http://127.0.0.1:{port}/ready", "echo")
+    return proc, f"http://127.0.0.1:{port}/echo"
+
+
+def l3(srv: Server, calls: int) -> dict:
+    import jax
+
+    X, y = LW.logreg_data()
+    vg = gs.ops.value_and_grad(LW.logp_sdk(gs, X, y))
+    jvg = jax.jit(jax.value_and_grad(LW.logp_jax(X, y)))
+    w0 = np.zeros(X.shape[1], np.float32)
+
+    def chain(fn, n, wrap):
+        w = w0.copy()
+        ts = []
+        for _ in range(n):
+            t = time.perf_counter()
+            v, g = fn(wrap(w))
+            g = np.asarray(g.asnumpy() if hasattr(g, "asnumpy") else g)
+            ts.append(time.perf_counter() - t)
+            w = w + 1e-3 * g  # the next call depends on this one
+        return ts
+
+    chain(vg, 20, gs.Tensor)
+    chain(jvg, 20, lambda w: w)
+    # the echo: the request the SDK sends for this call, through the SDK's own httpx client
+    from gradserve._wire import encode_request
+
+    client = gs.context.client()
+    prog = next(iter(next(iter(gs.ops._autodiff._caches[vg.fn].values())).values()))
+    body = {"graph_id": client._known[prog.ref().hash], "inputs": [w0], "device": "cpu"}
+    content, headers = encode_request(body, binary=False)
+    proc, url = _echo_server()
+    try:
+        http = client._transport._http
+        for _ in range(20):
+            http.post(url, content=content, headers=headers).content
+        te, tr, ts, tj = [], [], [], []
+        for _ in range(5):  # interleaved rounds: the machine's load drifts
+            for _ in range(calls // 5):
+                t = time.perf_counter()
+                http.post(url, content=content, headers=headers).content
+                te.append(time.perf_counter() - t)
+            for _ in range(calls // 5):  # the same body to the server itself: the server's own cost
+                t = time.perf_counter()
+                http.post(client.base_url + "/v1/eval", content=content, headers=headers).content
+                tr.append(time.perf_counter() - t)
+            ts += chain(vg, calls // 5, gs.Tensor)
+            tj += chain(jvg, calls // 5, lambda w: w)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    out = {"calls": calls, "sdk_ms": med(ts) * 1e3, "echo_ms": med(te) * 1e3, "raw_request_ms": med(tr) * 1e3,
+           "jax_ms": med(tj) * 1e3, "ratio_to_echo": med(ts) / med(te), "raw_request_to_echo": med(tr) / med(te),
+           "p99_sdk_ms": float(np.percentile(ts, 99)) * 1e3}
+    gs.set_context(server=f"grpc://127.0.0.1:{srv.grpc_port}")  # the same chain over gRPC
+    chain(vg, 20, gs.Tensor)
+    out["grpc_sdk_ms"] = med(chain(vg, calls, gs.Tensor)) * 1e3
+    gs.set_context(server=srv.url)
+    for conc in (1, 4, 16):  # L4: independent chains from `conc` threads over the one client
+        n = max(conc * 10, calls // 2)
+        t = time.perf_counter()
+        with ThreadPoolExecutor(conc) as ex:
+            list(ex.map(lambda _: chain(vg, n // conc, gs.Tensor), range(conc)))
+        out[f"c{conc}_calls_per_s"] = n / (time.perf_counter() - t)
+    return out
+
+
+# -- W2 ------------------------------------------------------------------------------------------
+def w2(reps: int) -> dict:
+    import jax
+    import jax.numpy as jnp
+
+    from benchmarks.engine_workloads import MLP_SIZES, _mlp_params
+
+    ps = _mlp_params(MLP_SIZES)
+    x = np.random.default_rng(1).standard_normal((256, MLP_SIZES[0])).astype(np.float32)
+
+    class MLP(gs.nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.ws = [gs.Parameter(gs.Tensor(v), name=k) for k, v in ps]
+
+        def construct(self, x):
+            h = x
+            for i in range(0, len(self.ws), 2):
+                h = gs.ops.matmul(h, self.ws[i]) + self.ws[i + 1]
+                if i + 2 < len(self.ws):
+                    h = gs.ops.tanh(h)
+            return gs.ops.sum(h * h)
+
+    net = MLP()
+    gfn = gs.ops.grad(net, None, net.trainable_params())
+    xt = gs.Tensor(x)
+
+    def loss(params, x):
+        h = x
+        for i in range(0, len(params), 2):
+            h = h @ params[i] + params[i + 1]
+            if i + 2 < len(params):
+                h = jnp.tanh(h)
+        return jnp.sum(h * h)
+
+    jf = jax.jit(jax.grad(loss))
+    pj = [jnp.asarray(v) for _, v in ps]
+    got, ref = gfn(xt), jf(pj, x)
+    err = max(float(np.max(np.abs(a.asnumpy() - np.asarray(b))) / (np.max(np.abs(np.asarray(b))) + 1e-30))
+              for a, b in zip(got, ref))
+    ts, tj = [], []
+    for _ in range(reps):
+        t = time.perf_counter()
+        gfn(xt)
+        ts.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        jax.block_until_ready(jf(pj, x))
+        tj.append(time.perf_counter() - t)
+    return {"sdk_ms": med(ts) * 1e3, "jax_ms": med(tj) * 1e3, "ratio": med(ts) / med(tj), "max_rel_err": err}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", default="L1,L2,L3,W2")
+    ap.add_argument("--json", default=None)
+    args = ap.parse_args()
+    only = set(args.only.split(","))
+    srv = Server()
+    res: dict = {"load_avg": os.getloadavg()}
+    try:
+        gs.set_context(server=srv.url, device_target="CPU")
+        if "L1" in only:
+            res["L1"] = l1(srv, 20 if args.quick else 50)
+        if "L2" in only:
+            res["L2"] = l2(3 if args.quick else 7, (2000,) if args.quick else (100, 500, 2000, 8000))
+        if "L3" in only:
+            res["L3"] = l3(srv, 100 if args.quick else 500)
+        if "W2" in only:
+            res["W2"] = w2(5 if args.quick else 15)
+    finally:
+        gs.reset_context()
+        srv.close()
+    res["load_avg_after"] = os.getloadavg()
+    text = json.dumps(res, indent=1)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

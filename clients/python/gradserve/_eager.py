@@ -1,0 +1,160 @@
+"""Eager arithmetic where the data is: ops on concrete Tensors outside a trace run here, on NumPy.
+
+`p.set_data(p - lr * g)` is two NumPy operations, not two requests. Each kernel is the
+engine's NumPy kernel, formula for formula (the engine's `impl_rules` with `xp` = NumPy 2,
+whose array-API names they use); tests/clients/test_loops_eager.py checks every one against
+the engine bit for bit. Shapes and dtypes come from the SDK's shape rules (`_infer`, generated
+from the engine's), so an eager op fails where the service would, with the same message.
+
+Ops without a kernel here (erf, scatters) still run on the service, as does every op in
+remote mode: `set_eager_mode("remote")` or GRADSERVE_EAGER=remote.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ._infer import infer
+
+xp = np
+_mode = os.environ.get("GRADSERVE_EAGER", "local").strip().lower()
+
+
+def set_eager_mode(mode: str) -> None:
+    """"local" (default): NumPy in this process; "remote": every eager op is a request."""
+    global _mode
+    if mode not in ("local", "remote"):
+        raise ValueError("eager mode must be 'local' or 'remote'")
+    _mode = mode
+
+
+def get_eager_mode() -> str:
+    return _mode
+
+
+def _axes_tuple(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    return tuple(a % ndim for a in ((axis,) if isinstance(axis, int) else axis))
+
+
+def _ax(axis):
+    return tuple(axis) if isinstance(axis, list) else axis
+
+
+def _lse(x, axis, keepdims):
+    m = xp.max(x, axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        out = xp.reshape(out, tuple(d for i, d in enumerate(x.shape) if i not in _axes_tuple(axis, x.ndim)))
+    return out
+
+
+def _softmax(x, axis):
+    e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
+    return e / xp.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax(x, axis):
+    s = x - xp.max(x, axis=axis, keepdims=True)
+    return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
+
+
+def _matmul(a, b, transpose_a, transpose_b):
+    if transpose_a:
+        a = xp.matrix_transpose(a)
+    if transpose_b:
+        b = xp.matrix_transpose(b)
+    return xp.matmul(a, b)
+
+
+def _gather(x, idx, axis):
+    ax = axis % x.ndim
+    flat = xp.take(x, xp.reshape(idx, (-1,)), axis=ax)
+    return xp.reshape(flat, tuple(x.shape[:ax]) + tuple(idx.shape) + tuple(x.shape[ax + 1:]))
+
+
+# op -> kernel(*arrays, **attrs); shape-only ops take the inferred output shape as `_shape`
+KERNELS = {
+    "exp": lambda x: xp.exp(x), "log": lambda x: xp.log(x), "log1p": lambda x: xp.log1p(x),
+    "expm1": lambda x: xp.expm1(x), "sqrt": lambda x: xp.sqrt(x), "rsqrt": lambda x: 1 / xp.sqrt(x),
+    "reciprocal": lambda x: 1 / x, "square": lambda x: x * x, "sin": lambda x: xp.sin(x),
+    "cos": lambda x: xp.cos(x), "tan": lambda x: xp.tan(x), "sinh": lambda x: xp.sinh(x),
+    "cosh": lambda x: xp.cosh(x), "tanh": lambda x: xp.tanh(x), "asin": lambda x: xp.asin(x),
+    "acos": lambda x: xp.acos(x), "atan": lambda x: xp.atan(x), "asinh": lambda x: xp.asinh(x),
+    "acosh": lambda x: xp.acosh(x), "atanh": lambda x: xp.atanh(x),
+    "sigmoid": lambda x: 1 / (1 + xp.exp(-x)), "softplus": lambda x: xp.logaddexp(x, xp.zeros_like(x)),
+    "relu": lambda x: xp.where(x > 0, x, xp.zeros_like(x)), "abs": lambda x: xp.abs(x), "neg": lambda x: -x,
+    "sign": lambda x: xp.sign(x),
+    "add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y, "div": lambda x, y: x / y,
+    "pow": lambda x, y: xp.pow(x, y), "maximum": lambda x, y: xp.maximum(x, y),
+    "minimum": lambda x, y: xp.minimum(x, y),
+    "equal": lambda x, y: x == y, "not_equal": lambda x, y: x != y, "less": lambda x, y: x < y,
+    "less_equal": lambda x, y: x <= y, "greater": lambda x, y: x > y, "greater_equal": lambda x, y: x >= y,
+    "logical_and": lambda x, y: xp.logical_and(x, y), "logical_or": lambda x, y: xp.logical_or(x, y),
+    "logical_not": lambda x: xp.logical_not(x), "where": lambda c, x, y: xp.where(c, x, y),
+    "softmax": lambda x, axis: _softmax(x, axis), "log_softmax": lambda x, axis: _log_softmax(x, axis),
+    "logsumexp": lambda x, axis, keepdims: _lse(x, _ax(axis), keepdims),
+    "sum": lambda x, axis, keepdims: xp.sum(x, axis=_ax(axis), keepdims=keepdims),
+    "mean": lambda x, axis, keepdims: xp.mean(x, axis=_ax(axis), keepdims=keepdims),
+    "max": lambda x, axis, keepdims: xp.max(x, axis=_ax(axis), keepdims=keepdims),
+    "min": lambda x, axis, keepdims: xp.min(x, axis=_ax(axis), keepdims=keepdims),
+    "prod": lambda x, axis, keepdims: xp.prod(x, axis=_ax(axis), keepdims=keepdims, dtype=x.dtype),
+    "zeros_like": lambda x: xp.full(x.shape, 0, dtype=x.dtype),
+    "ones_like": lambda x: xp.full(x.shape, 1, dtype=x.dtype),
+    "identity": lambda x: x, "stop_gradient": lambda x: x,
+    "cast": lambda x, dtype: xp.astype(x, getattr(xp, dtype)),
+    "reshape": lambda x, shape, _shape: xp.reshape(x, _shape),
+    "expand_dims": lambda x, axis, _shape: xp.reshape(x, _shape),
+    "squeeze": lambda x, axis, _shape: xp.reshape(x, _shape),
+    "broadcast_to": lambda x, shape, _shape: xp.broadcast_to(x, _shape),
+    "transpose": lambda x, perm: xp.permute_dims(x, tuple(reversed(range(x.ndim))) if perm is None else tuple(perm)),
+    "matmul": _matmul,
+    "concat": lambda *xs, axis: xp.concat(xs, axis=axis), "stack": lambda *xs, axis: xp.stack(xs, axis=axis),
+    "gather": _gather,
+    "fill": lambda shape, value, dtype: xp.full(shape, value, dtype=getattr(xp, dtype)),
+}
+_SHAPE_ONLY = ("reshape", "expand_dims", "squeeze", "broadcast_to")
+
+
+def compute(op: str, arrays: list, attrs: dict) -> list[np.ndarray] | None:
+    """The op on host arrays with the engine's semantics; None when it has no local kernel."""
+    kernel = KERNELS.get(op)
+    if kernel is None:
+        return None
+    avals = infer(op, [(a.shape, a.dtype.name) for a in arrays], attrs)  # the service's shape/dtype errors
+    kw = dict(attrs, _shape=tuple(avals[0][0])) if op in _SHAPE_ONLY else attrs
+    with np.errstate(all="ignore"):  # IEEE results (inf, nan) as the engine gives them, no warnings
+        out = kernel(*arrays, **kw)
+    outs = list(out) if isinstance(out, tuple) else [out]
+    return [np.ascontiguousarray(o).astype(dt, copy=False).reshape(shape) for o, (shape, dt) in zip(outs, avals)]
+
+
+def run(op: str, inputs: list, attrs: dict):
+    """Eager op on concrete Tensors: Tensors computed here, or None (remote mode, no kernel)."""
+    if _mode != "local":
+        return None
+    arrays = [x._data for x in inputs]
+    if any(a is None for a in arrays):
+        return None
+    outs = compute(op, arrays, attrs)
+    if outs is None:
+        return None
+    return [_tensor(o) for o in outs]
+
+
+def _tensor(a: np.ndarray):
+    """A concrete Tensor around `a` as it is (Tensor() would copy and re-derive its dtype)."""
+    from ._tensor import Tensor
+
+    t = Tensor.__new__(Tensor)
+    name = _NAMES.get(a.dtype)
+    if name is None:
+        name = _NAMES[a.dtype] = a.dtype.name
+    t._data, t._trace, t._name, t._shape, t._dtype = a, None, None, a.shape, name
+    return t
+
+
+_NAMES: dict = {}  # dtype -> its name (dtype.name costs ~5 us)

@@ -1,0 +1,82 @@
+"""Compact Jacobians: `ops.jacrev`, `ops.jacfwd`, `ops.hessian` as one vmap over a basis.
+
+jacrev(f)(x) is the pullback of f at x mapped over the rows of an identity (one `grad` node with
+sens, inside one `vmap` node); jacfwd the pushforward mapped over the columns. The graph holds one
+m x m identity per output (not one per basis vector), so its size no longer grows with n^3, and
+the engine computes the primal once and the basis as batched matrix products (engine/vmap.py).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._tensor import Tensor
+from ._trace import emit_grad_node, emit_jvp_node, trace_function, unflatten
+from ._vmap import _Vmapped
+from .ops import _primitives as P
+from .ops._autodiff import _Derived, _label
+
+
+def _size(shape) -> int:
+    return int(np.prod(shape, dtype=np.int64)) if shape else 1
+
+
+def _basis(n: int, shape, dtype: str) -> Tensor:
+    """The n unit tensors of `shape`, stacked: (n, *shape)."""
+    return Tensor(np.eye(n, dtype=dtype).reshape((n,) + tuple(shape)))
+
+
+class _Jacobian(_Derived):
+    def __init__(self, fn, grad_position, has_aux, mode):
+        if has_aux:
+            raise NotImplementedError("has_aux=True is not supported yet")
+        self.fn, self.grad_position, self.kind = fn, grad_position, mode
+
+    def _key(self):
+        gp = self.grad_position
+        return (tuple(gp) if isinstance(gp, (list, tuple)) else gp,)
+
+    def _emit(self, *args):
+        single = isinstance(self.grad_position, int)
+        pos = [self.grad_position] if single else list(self.grad_position)
+        pos = [p % len(args) for p in pos]
+        info = trace_function(self.fn, args, _label(self.fn))
+        outs = info.flat_out_avals
+        blocks = [[None] * len(pos) for _ in outs]
+        if self.kind == "jacrev":
+            for k, (oshape, odt) in enumerate(outs):
+                def pullback(ct, k=k):
+                    sens = [ct if j == k else Tensor(np.zeros(s, dtype=d)) for j, (s, d) in enumerate(outs)]
+                    return tuple(emit_grad_node(info, args, positions=pos, sens=sens))
+
+                rows = _Vmapped(pullback, 0, 0)._emit(_basis(_size(oshape), oshape, odt))  # (m, *in) each
+                for jj, p in enumerate(pos):
+                    blocks[k][jj] = P.reshape(rows[jj], tuple(oshape) + tuple(args[p].shape))
+        else:
+            for jj, p in enumerate(pos):
+                ishape, idt = tuple(args[p].shape), args[p]._dtype
+                n = _size(ishape)
+
+                def pushforward(t, p=p):
+                    return tuple(emit_jvp_node(info, args, [t], positions=[p])[1])
+
+                out_axes = tuple(len(s) for s, _ in outs)  # the basis axis last: (*out, n)
+                cols = _Vmapped(pushforward, 0, out_axes)._emit(_basis(n, ishape, idt))
+                for k, (oshape, _) in enumerate(outs):
+                    blocks[k][jj] = P.reshape(cols[k], tuple(oshape) + ishape)
+        per_out = [b[0] if single else tuple(b) for b in blocks]
+        return unflatten(info.out_tdef, per_out)
+
+
+def jacrev(fn, grad_position=0, has_aux: bool = False):
+    """Jacobian by reverse mode (the pullback over a basis of each output): blocks out.shape + in.shape."""
+    return _Jacobian(fn, grad_position, has_aux, "jacrev")
+
+
+def jacfwd(fn, grad_position=0, has_aux: bool = False):
+    """Jacobian by forward mode (the pushforward over a basis of each input): blocks out.shape + in.shape."""
+    return _Jacobian(fn, grad_position, has_aux, "jacfwd")
+
+
+def hessian(fn, grad_position=0):
+    """Hessian of a scalar-output fn: jacfwd(jacrev(fn)), blocks in.shape + in.shape."""
+    return jacfwd(jacrev(fn, grad_position), grad_position)

@@ -1,0 +1,283 @@
+"""MindSpore's training idioms: optimizers, losses, WithLossCell, TrainOneStepCell (re-exported by `nn`).
+
+Optimizers update Parameters here, in the client, on NumPy (the weights live where the loop
+runs; only the gradient is asked of the service), with MindSpore's update formulas (its
+`nn.SGD`, `nn.Momentum`, `nn.Adam` documentation). A trained Parameter is data, not part of
+the graph (see `_trace._frozen`), so new weights never make a new graph on the service.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import ops as _ops
+from ._tensor import Parameter, Tensor
+from .nn import Cell
+
+
+def _array(x) -> np.ndarray:
+    return x._data if isinstance(x, Tensor) and x._data is not None else np.asarray(x)
+
+
+def _scalar(v, name: str) -> float:
+    if isinstance(v, Tensor):
+        if v.size != 1:
+            raise ValueError(f"{name}: a dynamic (per-step) schedule is not supported; give a number")
+        return float(v.item())
+    if not isinstance(v, (int, float, np.floating, np.integer)) or isinstance(v, bool):
+        raise TypeError(f"{name} must be a number, got {type(v).__name__}")
+    return float(v)
+
+
+class Optimizer(Cell):
+    """Base of the optimizers: `opt(grads)` updates `opt.parameters` in place, grads in the same order.
+
+    `params` is a list of Parameters, or of groups `{"params": [...], "lr": ..., "weight_decay": ...}`
+    (MindSpore's grouped form; a group's keys override the optimizer's arguments)."""
+
+    def __init__(self, learning_rate, parameters, weight_decay: float = 0.0, loss_scale: float = 1.0):
+        super().__init__()
+        params, self._group = [], []
+        items = list(parameters)
+        if not items:
+            raise ValueError("an optimizer needs at least one Parameter")
+        for it in items:
+            if isinstance(it, dict):
+                group = {"lr": _scalar(it.get("lr", learning_rate), "lr"),
+                         "weight_decay": _scalar(it.get("weight_decay", weight_decay), "weight_decay")}
+                for p in it["params"]:
+                    params.append(p)
+                    self._group.append(group)
+            else:
+                params.append(it)
+                self._group.append({"lr": _scalar(learning_rate, "learning_rate"),
+                                    "weight_decay": _scalar(weight_decay, "weight_decay")})
+        for p in params:
+            if not isinstance(p, Parameter):
+                raise TypeError(f"optimizers update Parameters, got {type(p).__name__}")
+        self._gs_params = tuple(params)
+        self.loss_scale = _scalar(loss_scale, "loss_scale")
+        self._gs_state = [self._init_state(p._data) for p in params]
+        self.global_step = 0
+
+    @property
+    def parameters(self) -> tuple:
+        return self._gs_params
+
+    @property
+    def learning_rate(self) -> float:
+        return self._group[0]["lr"]
+
+    def get_lr(self) -> float:
+        return self.learning_rate
+
+    def _init_state(self, p: np.ndarray):
+        return None
+
+    def __call__(self, gradients):
+        grads = list(gradients) if isinstance(gradients, (tuple, list)) else [gradients]
+        if len(grads) != len(self._gs_params):
+            raise ValueError(f"{type(self).__name__}: {len(grads)} gradient(s) for {len(self._gs_params)} parameter(s)")
+        self.global_step += 1
+        for i, (p, g) in enumerate(zip(self._gs_params, grads)):
+            g = _array(g)
+            if g.shape != p.shape:
+                raise ValueError(f"{type(self).__name__}: gradient {i} has shape {list(g.shape)}, "
+                                 f"parameter {p.name!r} {list(p.shape)}")
+            w = p._data
+            g = g.astype(w.dtype, copy=False)
+            if self.loss_scale != 1.0:
+                g = g / w.dtype.type(self.loss_scale)
+            grp = self._group[i]
+            if grp["weight_decay"]:
+                g = g + w.dtype.type(grp["weight_decay"]) * w
+            self._gs_state[i], new = self._update(w, g, self._gs_state[i], w.dtype.type(grp["lr"]))
+            p.set_data(new)
+        return True
+
+    def _update(self, w, g, state, lr):
+        raise NotImplementedError
+
+    def construct(self, *args):
+        raise TypeError("optimizers update Parameters in the client: call them outside a traced construct")
+
+
+class SGD(Optimizer):
+    """v = momentum * v + (1 - dampening) * g (v = g on the first step); p -= lr * v, or with
+    nesterov p -= lr * (g + momentum * v). momentum 0: p -= lr * g."""
+
+    def __init__(self, params, learning_rate=0.1, momentum: float = 0.0, dampening: float = 0.0,
+                 weight_decay: float = 0.0, nesterov: bool = False, loss_scale: float = 1.0):
+        if momentum < 0 or dampening < 0:
+            raise ValueError("momentum and dampening must be >= 0")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("nesterov needs momentum > 0 and dampening = 0")
+        self.momentum, self.dampening, self.nesterov = float(momentum), float(dampening), bool(nesterov)
+        super().__init__(learning_rate, params, weight_decay, loss_scale)
+
+    def _update(self, w, g, v, lr):
+        if self.momentum == 0:
+            return None, w - lr * g
+        t = w.dtype.type
+        v = g.copy() if v is None else t(self.momentum) * v + t(1 - self.dampening) * g
+        step = g + t(self.momentum) * v if self.nesterov else v
+        return v, w - lr * step
+
+
+class Momentum(Optimizer):
+    """v = momentum * v + g; p -= lr * v, or with use_nesterov p -= lr * g + lr * momentum * v."""
+
+    def __init__(self, params, learning_rate, momentum: float, weight_decay: float = 0.0, loss_scale: float = 1.0,
+                 use_nesterov: bool = False):
+        if momentum < 0:
+            raise ValueError("momentum must be >= 0")
+        self.momentum, self.use_nesterov = float(momentum), bool(use_nesterov)
+        super().__init__(learning_rate, params, weight_decay, loss_scale)
+
+    def _init_state(self, p):
+        return np.zeros_like(p)
+
+    def _update(self, w, g, v, lr):
+        m = w.dtype.type(self.momentum)
+        v = v * m + g
+        return v, (w - (g * lr + v * m * lr) if self.use_nesterov else w - lr * v)
+
+
+class Adam(Optimizer):
+    """m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; l = lr sqrt(1-b2^t) / (1-b1^t);
+    p -= l m / (sqrt(v) + eps) (with use_nesterov: l (b1 m + (1-b1) g) / (sqrt(v) + eps))."""
+
+    def __init__(self, params, learning_rate=1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
+                 use_locking: bool = False, use_nesterov: bool = False, weight_decay: float = 0.0,
+                 loss_scale: float = 1.0):
+        if not (0 < beta1 < 1 and 0 < beta2 < 1) or eps <= 0:
+            raise ValueError("Adam needs 0 < beta1, beta2 < 1 and eps > 0")
+        self.beta1, self.beta2, self.eps, self.use_nesterov = float(beta1), float(beta2), float(eps), bool(use_nesterov)
+        super().__init__(learning_rate, params, weight_decay, loss_scale)
+
+    def _init_state(self, p):
+        return np.zeros_like(p), np.zeros_like(p)
+
+    def _update(self, w, g, state, lr):
+        t = w.dtype.type
+        b1, b2, n = t(self.beta1), t(self.beta2), self.global_step
+        m, v = state
+        m = b1 * m + (t(1) - b1) * g
+        v = b2 * v + (t(1) - b2) * g * g
+        lr_t = lr * t(np.sqrt(1 - self.beta2 ** n) / (1 - self.beta1 ** n))
+        num = b1 * m + (t(1) - b1) * g if self.use_nesterov else m
+        return (m, v), w - lr_t * num / (np.sqrt(v) + t(self.eps))
+
+
+# -- losses ---------------------------------------------------------------------------------------
+class LossBase(Cell):
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        if reduction not in ("mean", "sum", "none"):
+            raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+        self.reduction = reduction
+
+    def get_loss(self, x, weights=1.0):
+        if not (isinstance(weights, float) and weights == 1.0):
+            x = x * weights
+        if self.reduction == "mean":
+            return _ops.mean(x)
+        if self.reduction == "sum":
+            return _ops.sum(x)
+        return x
+
+
+class MSELoss(LossBase):
+    """mean((logits - labels)^2) (reduction 'mean' | 'sum' | 'none')."""
+
+    def construct(self, logits, labels):
+        return self.get_loss(_ops.square(logits - labels))
+
+
+class L1Loss(LossBase):
+    """mean(|logits - labels|)."""
+
+    def construct(self, logits, labels):
+        return self.get_loss(_ops.abs(logits - labels))
+
+
+class CrossEntropyLoss(LossBase):
+    """Cross entropy of logits (N, C) against class indices (N,) or class probabilities (N, C), with
+    optional class `weight`, `ignore_index` and `label_smoothing` (MindSpore's / PyTorch's definition:
+    a weighted mean divides by the summed weights of the counted targets)."""
+
+    def __init__(self, weight=None, ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0):
+        super().__init__(reduction)
+        self.weight = None if weight is None else Tensor(_array(weight))
+        self.ignore_index = int(ignore_index)
+        self.label_smoothing = float(label_smoothing)
+
+    def construct(self, logits, labels):
+        n_cls = logits.shape[-1]
+        logp = _ops.log_softmax(logits, axis=-1)
+        w = self.weight if self.weight is not None else Tensor(np.ones(n_cls, logits._dtype))
+        w = _ops.cast(w, logits._dtype)
+        if labels._dtype.startswith("int"):  # class indices: one-hot, ignored targets masked
+            onehot = _ops.cast(_ops.expand_dims(labels, -1) == Tensor(np.arange(n_cls, dtype=labels._dtype)),
+                               logits._dtype)
+            keep = _ops.cast(labels != self.ignore_index, logits._dtype)
+            target = onehot
+            if self.label_smoothing:
+                target = onehot * (1.0 - self.label_smoothing) + self.label_smoothing / n_cls
+            per = -_ops.sum(target * logp * w, axis=-1) * keep
+            denom = _ops.sum(_ops.sum(onehot * w, axis=-1) * keep)
+        else:
+            target = labels
+            if self.label_smoothing:
+                target = labels * (1.0 - self.label_smoothing) + self.label_smoothing / n_cls
+            per = -_ops.sum(target * logp * w, axis=-1)
+            denom = float(labels.shape[0]) if labels.ndim > 1 else 1.0
+        if self.reduction == "mean":
+            return _ops.sum(per) / denom
+        if self.reduction == "sum":
+            return _ops.sum(per)
+        return per
+
+
+# -- training cells -----------------------------------------------------------------------------------
+class WithLossCell(Cell):
+    """loss_fn(backbone(data), label)."""
+
+    def __init__(self, backbone, loss_fn):
+        super().__init__()
+        self._backbone = backbone
+        self._loss_fn = loss_fn
+
+    def construct(self, data, label):
+        return self._loss_fn(self._backbone(data), label)
+
+    @property
+    def backbone_network(self):
+        return self._backbone
+
+
+class TrainOneStepCell(Cell):
+    """One step: loss and gradients w.r.t. the optimizer's parameters in one request
+    (`ops.value_and_grad`), then the optimizer's update here. Returns the loss (before the update).
+    `sens` scales the gradients (MindSpore's sens: the cotangent of the loss)."""
+
+    def __init__(self, network, optimizer: Optimizer, sens: float = 1.0):
+        super().__init__()
+        self.network = network
+        self.optimizer = optimizer
+        self.weights = optimizer.parameters
+        self.sens = float(sens)
+        self._gs_grad = _ops.value_and_grad(network, None, self.weights)
+
+    def __call__(self, *inputs):
+        loss, grads = self._gs_grad(*inputs)
+        if self.sens != 1.0:
+            grads = tuple(g * self.sens for g in grads)
+        self.optimizer(grads)
+        return loss
+
+    def construct(self, *inputs):
+        raise TypeError("TrainOneStepCell runs its optimizer in the client: call it, do not trace it")
+
+
+__all__ = ["Optimizer", "SGD", "Momentum", "Adam", "LossBase", "MSELoss", "L1Loss", "CrossEntropyLoss",
+           "WithLossCell", "TrainOneStepCell"]

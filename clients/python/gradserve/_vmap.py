@@ -1,0 +1,105 @@
+"""`ops.vmap(fn, in_axes=0, out_axes=0)` (also `gradserve.vmap`, MindSpore's `mindspore.vmap`).
+
+Traces `fn` once at one example's shapes into a function of the graph and emits one `vmap`
+node over it (the engine batches it op by op: engine/vmap.py), so `vmap(grad(f))(xs)` is
+2000 per-example gradients in one request, and vmap nests inside grad / jvp and vice versa.
+"""
+from __future__ import annotations
+
+from ._tensor import Tensor
+from ._trace import _call_inputs, current, flatten, trace_function, unflatten
+from .errors import ShapeError
+from .ops._autodiff import _Derived, _label
+
+
+def _freeze(x):
+    return tuple(_freeze(v) for v in x) if isinstance(x, (list, tuple)) else x
+
+
+def _per_arg(in_axes, args) -> list:
+    if in_axes is None or isinstance(in_axes, int):
+        return [in_axes] * len(args)
+    axes = list(in_axes)
+    if len(axes) != len(args):
+        raise ShapeError(f"vmap: in_axes has {len(axes)} entries for {len(args)} argument(s)")
+    return axes
+
+
+def _leaf_axes(arg, ax) -> list:
+    """One axis per Tensor leaf of `arg` (an int / None for all of them, or a matching structure)."""
+    leaves = [x for x in flatten(arg)[0] if isinstance(x, Tensor)]
+    if ax is None or isinstance(ax, int):
+        return [ax] * len(leaves)
+    axes = flatten(ax)[0]
+    if len(axes) != len(leaves):
+        raise ShapeError(f"vmap: in_axes {ax!r} does not match an argument with {len(leaves)} tensor(s)")
+    return axes
+
+
+def _unbatched(x: Tensor, ax):
+    if ax is None:
+        return x
+    if x.ndim == 0 or not -x.ndim <= ax < x.ndim:
+        raise ShapeError(f"vmap: in_axes {ax} is out of range for an argument of shape {list(x.shape)}")
+    ax %= x.ndim
+    return Tensor._symbolic(None, "vmap_arg", x.shape[:ax] + x.shape[ax + 1:], x._dtype)
+
+
+class _Vmapped(_Derived):
+    kind = "vmap"
+
+    def __init__(self, fn, in_axes, out_axes):
+        self.fn, self.in_axes, self.out_axes = fn, in_axes, out_axes
+
+    def _key(self):
+        return (_freeze(self.in_axes), _freeze(self.out_axes))
+
+    def _emit(self, *args):
+        tr = current()
+        flat_axes, inner, size = [], [], None
+        for a, ax in zip(args, _per_arg(self.in_axes, args)):
+            leaves, tdef = flatten(a)
+            axes = iter(_leaf_axes(a, ax))
+            new = []
+            for leaf in leaves:
+                if not isinstance(leaf, Tensor):
+                    new.append(leaf)
+                    continue
+                lax = next(axes)
+                flat_axes.append(None if lax is None else lax % leaf.ndim)
+                if lax is not None:
+                    n = leaf.shape[lax % leaf.ndim]
+                    if size is not None and n != size:
+                        raise ShapeError(f"vmap: mapped axes differ in size ({size} and {n})")
+                    size = n
+                new.append(_unbatched(leaf, lax))
+            inner.append(unflatten(tdef, new) if tdef != "*" else new[0])
+        if size is None:
+            raise ShapeError("vmap: no argument is mapped (in_axes is None for all of them)")
+        info = trace_function(self.fn, inner, _label(self.fn))
+        names = _call_inputs(tr, info, args)
+        flat_axes += [None] * len(info.captures)
+        outs = info.flat_out_avals
+        out_axes = [self.out_axes] * len(outs) if isinstance(self.out_axes, int) or self.out_axes is None \
+            else list(flatten(self.out_axes)[0])
+        if len(out_axes) != len(outs):
+            raise ShapeError(f"vmap: out_axes {self.out_axes!r} does not match {len(outs)} output(s)")
+        avals = []
+        for (shape, dt), ax in zip(outs, out_axes):
+            if ax is None:
+                avals.append((shape, dt))
+                continue
+            if not -(len(shape) + 1) <= ax <= len(shape):
+                raise ShapeError(f"vmap: out_axes {ax} is out of range for an output of rank {len(shape)}")
+            ax %= len(shape) + 1
+            avals.append((tuple(shape[:ax]) + (size,) + tuple(shape[ax:]), dt))
+        out_axes = [None if ax is None else ax % (len(s) + 1) for (s, _), ax in zip(outs, out_axes)]
+        res = tr.emit("vmap", names, {"fn": info.name, "in_axes": flat_axes, "out_axes": out_axes}, avals)
+        return unflatten(info.out_tdef, res)
+
+
+def vmap(fn, in_axes=0, out_axes=0):
+    """fn mapped over an axis of its arguments: in_axes an int, None (not mapped) or one per argument
+    (nested like the argument); out_axes an int or one per output. vmap(grad(f)) gives per-example
+    gradients; composes with grad / jvp / vjp / jacobians in either order."""
+    return _Vmapped(fn, in_axes, out_axes)

@@ -1,0 +1,102 @@
+"""Jacobians, Hessians and Hessian-vector products with respect to inputs *and parameters by name*.
+
+`transforms.jacobian` / `hessian` / `hvp` take input positions. Here the same products also take
+`weights` (parameter names), built from the nodes that already reach parameters: a `grad` node
+with `weights` and `sens` is the pullback, mapped over the rows of an identity by one `vmap` node
+(engine/vmap.py). So the graph stays small (one identity per output), the primal is computed once,
+and Newton-CG on a model's weights needs no rewrite of the model.
+
+Block order everywhere: positions first, then weights, as in `grad`'s outputs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .builder import Builder
+from .errors import DifferentiationError
+from .ir import AVal, Graph, Var
+from .transforms import _Outer, _fresh_name, _positions, _tree_map, _weights
+
+
+def _targets(g: Graph, positions, weights) -> tuple[list[int], list[str], list[AVal]]:
+    pos = _positions(g, positions)[0] if positions not in (None, [], ()) else []
+    ws = _weights(g, weights)
+    if not pos and not ws:
+        raise DifferentiationError("nothing to differentiate: no positions and no weights")
+    pav = {p.name: p.aval for p in g.params}
+    return pos, ws, [g.inputs[p].aval for p in pos] + [pav[w] for w in ws]
+
+
+def _pullback_fn(o: _Outer, g: Graph, k: int, pos: list[int], ws: list[str]) -> str:
+    """A function (ct, *g's inputs) -> grads of g's output k contracted with ct, for positions and weights."""
+    ct = Var(g.flat_outputs[k].aval, "ct")
+    xs = [Var(v.aval, v.name) for v in g.inputs]
+    b = Builder(functions=o.fns)
+    sens = [ct if j == k else b.zeros_like(v) for j, v in enumerate(g.flat_outputs)]
+    grads = b.emit("grad", xs + sens, {"fn": o.fname, "positions": tuple(pos), "weights": tuple(ws),
+                                       "sens": True, "with_value": False})
+    name = _fresh_name(o.fns, f"pullback{k}_")
+    o.fns[name] = Graph([ct] + xs, [Var(p.aval, p.name) for p in g.params], b.eqns, tuple(grads), {}, {}, name)
+    return name
+
+
+def jacobian(g: Graph, positions=0, weights=None) -> Graph:
+    """Reverse-mode Jacobian blocks d out_k / d target (out.shape + target.shape) for input positions and
+    named parameters: g's output structure, each leaf a block (one target, int position and no
+    weights) or a tuple of blocks (positions, then weights)."""
+    pos, ws, tavals = _targets(g, positions, weights)
+    single = isinstance(positions, int) and not ws
+    o = _Outer(g)
+    blocks = []
+    for k, ov in enumerate(g.flat_outputs):
+        fname = _pullback_fn(o, g, k, pos, ws)
+        m = ov.aval.size
+        basis = o.b.emit1("const", value=np.eye(m, dtype=ov.dtype).reshape((m,) + tuple(ov.shape)))
+        rows = o.b.emit("vmap", [basis] + o.inputs, {"fn": fname, "in_axes": (0,) + (None,) * len(o.inputs),
+                                                     "out_axes": 0})
+        bl = [o.b.emit1("reshape", r, shape=tuple(ov.shape) + tuple(a.shape)) for r, a in zip(rows, tavals)]
+        blocks.append(bl[0] if single else tuple(bl))
+    it = iter(blocks)
+    structure = _tree_map(g.outputs, lambda _: next(it))
+    return Graph(o.inputs, o.params, o.b.eqns, structure, dict(g.param_values), o.fns, name=f"jac_{g.name}")
+
+
+def hessian(g: Graph, positions=0, weights=None) -> Graph:
+    """The Jacobian of the gradient: blocks target_i.shape + target_j.shape (per output of g)."""
+    return jacobian(jacobian(g, positions, weights), positions, weights)
+
+
+def hvp(g: Graph, positions=0, weights=None) -> Graph:
+    """H v for a scalar-output g, reverse over reverse: grad of sum_i <grad_i g, v_i>.
+
+    Inputs: g's inputs + one v per target (positions, then weights); outputs: one block per target."""
+    pos, ws, tavals = _targets(g, positions, weights)
+    if len(g.flat_outputs) != 1 or g.flat_outputs[0].aval.size != 1:
+        raise DifferentiationError("hvp: the graph must have one scalar output")
+    o = _Outer(g)
+    xs = [Var(v.aval, v.name) for v in g.inputs]
+    vs = [Var(a, f"v{i}") for i, a in enumerate(tavals)]
+    b = Builder(functions=o.fns)
+    grads = b.emit("grad", xs, {"fn": o.fname, "positions": tuple(pos), "weights": tuple(ws), "sens": False,
+                                "with_value": False})
+    dot = None
+    for gv, v in zip(grads, vs):
+        t = b.sum(b.mul(gv, v))
+        dot = t if dot is None else b.add(dot, t)
+    inner = _fresh_name(o.fns, "gdotv_")
+    o.fns[inner] = Graph(xs + vs, [Var(p.aval, p.name) for p in g.params], b.eqns, dot, {}, {}, inner)
+    outer_vs = [Var(a, v.name) for a, v in zip(tavals, vs)]
+    outs = o.b.emit("grad", o.inputs + outer_vs, {"fn": inner, "positions": tuple(pos), "weights": tuple(ws),
+                                                  "sens": False, "with_value": False})
+    single = isinstance(positions, int) and not ws
+    return Graph(o.inputs + outer_vs, o.params, o.b.eqns, outs[0] if single else tuple(outs),
+                 dict(g.param_values), o.fns, name=f"hvp_{g.name}")
+
+
+def target_names(g: Graph, positions, weights) -> list[str]:
+    """Wire names of the targets: the inputs' names, then the parameters'."""
+    pos, ws, _ = _targets(g, positions, weights)
+    return [g.inputs[p].name or f"x{p}" for p in pos] + list(ws)
+
+
+__all__ = ["jacobian", "hessian", "hvp", "target_names"]

@@ -1,0 +1,126 @@
+"""Eager arithmetic in the client: every NumPy kernel of gradserve._eager against the engine's own
+plan for the same one-op graph (what the service runs), bit for bit; eager ops send no request;
+the remote mode still sends them."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gradserve as gs
+from gradserve import _eager, ops
+from gradserve.errors import ShapeError
+
+from engine.api import GraphBuilder, evaluate
+
+rng = np.random.default_rng(0)
+F32 = "float32"
+
+
+def _x(*shape, dtype=F32, positive=False, unit=False):
+    a = rng.normal(size=shape)
+    if positive:
+        a = np.abs(a) + 0.5
+    if unit:
+        a = np.tanh(a) * 0.9
+    return a.astype(dtype)
+
+
+UNARY_SPECIAL = {"log": {"positive": True}, "sqrt": {"positive": True}, "rsqrt": {"positive": True},
+                 "log1p": {"positive": True}, "acosh": {"positive": True}, "reciprocal": {"positive": True},
+                 "asin": {"unit": True}, "acos": {"unit": True}, "atanh": {"unit": True}}
+UNARY = ["exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "square", "sin", "cos", "tan", "sinh", "cosh",
+         "tanh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "sigmoid", "softplus", "relu", "abs", "neg", "sign",
+         "zeros_like", "ones_like", "identity", "stop_gradient"]
+BINARY = ["add", "sub", "mul", "div", "maximum", "minimum", "equal", "not_equal", "less", "less_equal", "greater",
+          "greater_equal"]
+
+
+def _cases():
+    out = []
+    for op in UNARY:
+        kw = UNARY_SPECIAL.get(op, {})
+        acosh = {"positive": True} if op == "acosh" else kw
+        x = _x(3, 4, **acosh)
+        if op == "acosh":
+            x = x + 1
+        out.append((op, [x], {}))
+    for op in BINARY:
+        out.append((op, [_x(3, 4), _x(4)], {}))
+    b1, b2 = _x(3, 4) > 0, _x(3, 4) > 0
+    out += [
+        ("pow", [_x(3, 4, positive=True), _x(3, 4)], {}),
+        ("logical_and", [b1, b2], {}), ("logical_or", [b1, b2], {}), ("logical_not", [b1], {}),
+        ("where", [b1, _x(3, 4), _x(4)], {}),
+        ("softmax", [_x(3, 4)], {"axis": 0}), ("log_softmax", [_x(3, 4)], {"axis": -1}),
+        ("logsumexp", [_x(3, 4)], {"axis": [1], "keepdims": False}),
+        ("sum", [_x(3, 4)], {"axis": None, "keepdims": False}), ("sum", [_x(3, 4)], {"axis": [0], "keepdims": True}),
+        ("mean", [_x(3, 4)], {"axis": [1], "keepdims": False}), ("max", [_x(3, 4)], {"axis": None, "keepdims": False}),
+        ("min", [_x(3, 4)], {"axis": [0], "keepdims": False}), ("prod", [_x(3, 4)], {"axis": [1], "keepdims": True}),
+        ("sum", [rng.integers(-5, 5, (3, 4)).astype(np.int32)], {"axis": None, "keepdims": False}),
+        ("cast", [_x(3, 4)], {"dtype": "float64"}), ("cast", [_x(3, 4) * 10], {"dtype": "int32"}),
+        ("reshape", [_x(3, 4)], {"shape": [2, -1]}), ("expand_dims", [_x(3, 4)], {"axis": -1}),
+        ("squeeze", [_x(3, 1, 4)], {"axis": None}), ("broadcast_to", [_x(4)], {"shape": [3, 4]}),
+        ("transpose", [_x(2, 3, 4)], {"perm": [2, 0, 1]}), ("transpose", [_x(3, 4)], {"perm": None}),
+        ("matmul", [_x(3, 4), _x(5, 4)], {"transpose_a": False, "transpose_b": True}),
+        ("matmul", [_x(2, 4, 3), _x(4, 5)], {"transpose_a": True, "transpose_b": False}),
+        ("concat", [_x(3, 4), _x(1, 4)], {"axis": 0}), ("stack", [_x(3, 4), _x(3, 4)], {"axis": 1}),
+        ("gather", [_x(5, 3), rng.integers(0, 5, (2, 2)).astype(np.int64)], {"axis": 0}),
+        ("fill", [], {"shape": [2, 3], "value": 1.5, "dtype": "float32"}),
+    ]
+    return out
+
+
+CASES = _cases()
+
+
+@pytest.mark.parametrize("op,arrays,attrs", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+def test_kernel_is_the_engines_bit_for_bit(op, arrays, attrs):
+    from gradserve import _catalog
+
+    full = _catalog.check(op, len(arrays), attrs)
+    got = _eager.compute(op, list(arrays), full)
+    gb = GraphBuilder("one")
+    xs = [gb.input(a.shape, a.dtype.name) for a in arrays]
+    g = gb.build(gb.emit(op, xs, {k: (tuple(v) if isinstance(v, list) else v) for k, v in attrs.items()})[0])
+    want = np.asarray(evaluate(g, *arrays))
+    # the declared dtype: the engine's NumPy plan returns int64 for a sum of int32 (NumPy's promotion),
+    # against its own shape rule (int32); the eager result follows the rule
+    assert got[0].dtype.name == g.outputs.dtype and got[0].shape == want.shape
+    np.testing.assert_array_equal(got[0], want)
+
+
+def test_every_kernel_is_checked():
+    assert set(_eager.KERNELS) <= {c[0] for c in CASES}
+
+
+def test_eager_arithmetic_sends_no_request(fake):
+    p = gs.Parameter(gs.Tensor(np.ones((2, 3), np.float32)), name="p")
+    g = gs.Tensor(np.full((2, 3), 2.0, np.float32))
+    before = len(fake.requests)
+    p.set_data(p - 0.1 * g)
+    y = ops.tanh(ops.matmul(p, ops.transpose(g))) + 1
+    assert len(fake.requests) == before
+    np.testing.assert_allclose(p.asnumpy(), np.full((2, 3), 0.8, np.float32))
+    np.testing.assert_allclose(y.asnumpy(), np.tanh(np.full((2, 2), 0.8 * 2 * 3, np.float32)) + 1, rtol=1e-6)
+    assert y.dtype == gs.float32
+
+
+def test_eager_errors_are_the_services(fake):
+    with pytest.raises(ShapeError, match="broadcast"):
+        gs.Tensor(np.ones((2, 3), np.float32)) + gs.Tensor(np.ones((4,), np.float32))
+
+
+def test_remote_mode_and_ops_without_kernel_go_to_the_service(fake, monkeypatch):
+    x = gs.Tensor(np.array([0.5, -1.0], np.float32))
+    before = len(fake.requests)
+    np.testing.assert_allclose(ops.erf(x).asnumpy(), [0.5204999, -0.8427008], rtol=1e-6)  # no kernel here
+    assert len(fake.requests) > before
+    _eager.set_eager_mode("remote")
+    try:
+        n = len(fake.requests)
+        np.testing.assert_allclose((x * 2).asnumpy(), [1.0, -2.0])
+        assert len(fake.requests) > n
+    finally:
+        _eager.set_eager_mode("local")
+    with pytest.raises(ValueError):
+        _eager.set_eager_mode("gpu")
