@@ -70,10 +70,18 @@ def main(argv=None) -> int:
         return 2
     core = Core(settings)
     app = create_app(settings, core)
+    from .model_api import install
+    from .repository import RepositoryError
+
+    try:  # the model repository (/v2/models, UM-Bridge): a bad model fails the start, naming its folder
+        services = install(app, settings, core)
+    except RepositoryError as e:
+        print(f"gradserve-server: {e.message}", file=sys.stderr)
+        return 2
     if settings.grpc:  # gRPC on grpc_port, in the same loop and lifespan as HTTP (service.grpc_server)
         from .grpc_server import attach
 
-        attach(app, settings, core)
+        attach(app, settings, core, services)
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame):  # SIGTERM / SIGINT: stop taking jobs, drain, exit

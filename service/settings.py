@@ -86,6 +86,16 @@ class Settings(BaseSettings):
     allow_unauthenticated: bool = Field(False, description="Serve a non-loopback address without API keys.")
     # -- misc ------------------------------------------------------------------------------------------
     log_level: str = Field("info", description="Log level (debug, info, warning, error).")
+    # -- model repository, logs (service.repository, service.logs) ---------------------------------------
+    model_repository: str = Field("", description="Folder of models (<model>/graph.json + config.json) served "
+                                  "by the Open Inference Protocol model API (/v2/models, "
+                                  "inference.GRPCInferenceService) and UM-Bridge (/umbridge). Empty: none.")
+    log_format: Literal["text", "json"] = Field("text", description="Log lines as text or as one JSON object "
+                                                "per line (timestamp, level, logger, message, extra fields).")
+    access_log: bool = Field(False, description="Log one line per HTTP request (method, path, status, ms, "
+                             "request id).")
+    otel: bool = Field(False, description="OpenTelemetry tracing: a span per HTTP request (needs the "
+                       "opentelemetry-sdk package; exporter from the standard OTEL_* variables).")
 
     @field_validator("host")
     @classmethod
