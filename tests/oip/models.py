@@ -20,6 +20,15 @@ def um_net() -> dict:
     return graph_to_json(gb.build((gb.mul(gb.sin(x), y), gb.mul(gb.mul(x, x), y))))
 
 
+def logpost_net() -> dict:
+    """log p(theta) = -0.5 * |theta - mu|^2, mu = (1, -2): a Gaussian posterior for the docs' sampler."""
+    gb = GraphBuilder("logpost")
+    theta = gb.input((2,), "float64", name="theta")
+    mu = gb.param("mu", np.array([1.0, -2.0], F64), dtype="float64")
+    d = gb.sub(theta, mu)
+    return graph_to_json(gb.build(gb.mul(gb.sum(gb.mul(d, d)), gb.scalar(-0.5, "float64"))))
+
+
 MODELS = {
     "seed_grad": (matmul_net(), {"kind": "grad"}),
     "seed_grad_all": (matmul_net(), {"kind": "grad", "get_all": True}),
@@ -30,6 +39,7 @@ MODELS = {
     "seed_cube_eval": (cube_net(), {"kind": "eval"}),
     "sin_hessian": (sin_net(), {"kind": "hessian"}),
     "um": (um_net(), {"kind": "eval"}),
+    "logpost": (logpost_net(), {"kind": "grad"}),
 }
 
 
