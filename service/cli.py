@@ -24,7 +24,7 @@ def build_parser():
         env = "GRADSERVE_" + name.upper()
         default = f.default if f.default is not PydanticUndefined else "(computed)"
         if f.default_factory is not None:
-            default = "(" + {"cpu_workers": "usable cores"}.get(name, "computed") + ")"
+            default = "(" + {"cpu_workers": "usable cores, within the CPU quota"}.get(name, "computed") + ")"
         help_ = f"{f.description or ''} [env {env}; default {default!r}]".replace("%", "%%")
         if f.annotation is bool:
             p.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=help_)
@@ -59,7 +59,9 @@ def main(argv=None) -> int:
     from .pools import PoolStartError, build_specs
     from .settings import ConfigError
 
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from . import logs
+
+    logs.setup(settings)  # text or JSON lines (--log-format); workers inherit the choice
     log = logging.getLogger("gradserve")
     try:
         settings.check_security()
@@ -92,7 +94,9 @@ def main(argv=None) -> int:
             # uvicorn re-raises the signal once shut down; a completed drain exits 0 instead
             getattr(self, "_captured_signals", []).clear()
 
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
+    asgi = logs.AccessLog(app) if settings.access_log else app  # --access-log: a line per request
+    config = uvicorn.Config(asgi, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
+                            log_config=None,  # keep the handlers of logs.setup
                             timeout_graceful_shutdown=int(settings.default_deadline_s + settings.deadline_grace_s + 5),
                             access_log=False, lifespan="on")
     server = Server(config)

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
-from . import codec, examples, models, shm
+from . import codec, docs_assets, examples, models, shm
 from .core import Core, JobRequest
 from .errors import InvalidRequest, Overloaded, PayloadTooLarge, ServiceError, Unauthorized, http_status
 from .settings import Settings
@@ -257,6 +257,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
                               "header length in Inference-Header-Content-Length).")
     app.state.core = core
     app.state.settings = settings
+    docs_assets.install(app)  # /docs and /redoc with assets served here (no CDN)
 
     async def require_key(request: Request) -> None:
         if not keys:

@@ -6,7 +6,6 @@ so `gradserve-server --help` documents all of them. Nothing is read at import ti
 from __future__ import annotations
 
 import ipaddress
-import os
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -17,10 +16,9 @@ LOOPBACK_NAMES = ("localhost", "ip6-localhost")
 
 
 def _default_cpu_workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+    from .cpu_quota import usable_cpus
+
+    return usable_cpus()  # affinity capped by the container's CPU quota, not the host's cores
 
 
 def _csv(v) -> list[str]:

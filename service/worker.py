@@ -16,6 +16,7 @@ before NumPy or a device runtime is imported.
 """
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -30,6 +31,9 @@ def worker_main(conn, spec: dict) -> None:
     try:
         if spec.get("cores"):
             os.sched_setaffinity(0, spec["cores"])
+        from .logs import setup_worker
+
+        setup_worker()  # the server's log format (tracebacks of failed jobs go to its log)
         import json
         from collections import OrderedDict
 
@@ -107,6 +111,7 @@ def worker_main(conn, spec: dict) -> None:
             conn.send(("error", job_id, {"code": "internal", "message": "the worker ran out of memory",
                                          "detail": {}}))
         except Exception as e:  # noqa: BLE001 - a bug or a runtime failure: the job fails, the worker goes on
+            logging.getLogger("gradserve.worker").error("job %s failed", job_id, exc_info=True)
             conn.send(("error", job_id, {"code": "execution_error", "message": f"{type(e).__name__}: {e}",
                                          "detail": {}}))
         finally:
