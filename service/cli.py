@@ -48,6 +48,27 @@ def load_settings(argv=None):
         raise SystemExit(f"gradserve-server: invalid settings: {errs}") from None
 
 
+def _extensions(app, settings, core):
+    """(the ASGI app to serve, extra gRPC services): the model repository's protocols (/v2/models,
+    inference.GRPCInferenceService, /umbridge), the access log and tracing. ConfigError: do not start."""
+    from . import logs
+    from .model_api import install
+    from .repository import RepositoryError
+    from .settings import ConfigError
+
+    try:  # a bad model fails the start, naming its folder
+        services = install(app, settings, core)
+    except RepositoryError as e:
+        raise ConfigError(e.message) from None
+    asgi = logs.AccessLog(app) if settings.access_log else app  # --access-log: a line per request
+    if settings.otel:  # --otel: a span per request (OpenTelemetry is optional)
+        from . import tracing
+
+        tracing.setup()
+        asgi = tracing.TracingMiddleware(asgi)
+    return asgi, services
+
+
 def main(argv=None) -> int:
     settings = load_settings(argv)
     import logging
@@ -72,13 +93,10 @@ def main(argv=None) -> int:
         return 2
     core = Core(settings)
     app = create_app(settings, core)
-    from .model_api import install
-    from .repository import RepositoryError
-
-    try:  # the model repository (/v2/models, UM-Bridge): a bad model fails the start, naming its folder
-        services = install(app, settings, core)
-    except RepositoryError as e:
-        print(f"gradserve-server: {e.message}", file=sys.stderr)
+    try:
+        asgi, services = _extensions(app, settings, core)
+    except ConfigError as e:
+        print(f"gradserve-server: {e}", file=sys.stderr)
         return 2
     if settings.grpc:  # gRPC on grpc_port, in the same loop and lifespan as HTTP (service.grpc_server)
         from .grpc_server import attach
@@ -94,7 +112,6 @@ def main(argv=None) -> int:
             # uvicorn re-raises the signal once shut down; a completed drain exits 0 instead
             getattr(self, "_captured_signals", []).clear()
 
-    asgi = logs.AccessLog(app) if settings.access_log else app  # --access-log: a line per request
     config = uvicorn.Config(asgi, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
                             log_config=None,  # keep the handlers of logs.setup
                             timeout_graceful_shutdown=int(settings.default_deadline_s + settings.deadline_grace_s + 5),
@@ -105,6 +122,11 @@ def main(argv=None) -> int:
     except PoolStartError as e:
         print(f"gradserve-server: {e}", file=sys.stderr)
         return 2
+    finally:
+        if settings.otel:
+            from . import tracing
+
+            tracing.shutdown()
     if not server.started:
         print("gradserve-server: the server did not start (see the log above)", file=sys.stderr)
         return 3

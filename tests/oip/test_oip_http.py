@@ -3,6 +3,7 @@ requests, against a real server with a model repository. Expected values: shared
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 
 import httpx
@@ -119,11 +120,14 @@ def test_repository_index_unload_load(triton, server):
 
 
 def test_load_of_a_bad_model_is_a_400_naming_the_problem(triton, repo_dir):
-    write_model(repo_dir, "bad_kind", {"version": 1}, {"kind": "integrate"})
-    with pytest.raises(InferenceServerException, match="kind must be one of"):
-        triton.load_model("bad_kind")
-    index = {m["name"]: m for m in triton.get_model_repository_index()}
-    assert index["bad_kind"]["state"] == "UNAVAILABLE" and "kind" in index["bad_kind"]["reason"]
+    folder = write_model(repo_dir, "bad_kind", {"version": 1}, {"kind": "integrate"})
+    try:  # the folder goes again: other servers of the session load this repository at start
+        with pytest.raises(InferenceServerException, match="kind must be one of"):
+            triton.load_model("bad_kind")
+        index = {m["name"]: m for m in triton.get_model_repository_index()}
+        assert index["bad_kind"]["state"] == "UNAVAILABLE" and "kind" in index["bad_kind"]["reason"]
+    finally:
+        shutil.rmtree(folder)
 
 
 @pytest.mark.parametrize("graph, config, message", [
