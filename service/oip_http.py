@@ -13,6 +13,7 @@ status of the error's code (service.errors), which stock clients print.
 """
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from importlib import metadata as _metadata
@@ -24,7 +25,7 @@ from fastapi.responses import JSONResponse, Response
 from . import codec
 from .core import Core
 from .errors import InvalidRequest, Overloaded, ServiceError, Unauthorized, http_status
-from .http_app import ClientGone, discard_body, read_body, run_watching
+from .http_app import BIG, ClientGone, discard_body, read_body, run_watching
 from .repository import Model, ModelRepository, check_inputs
 from .settings import Settings
 
@@ -174,11 +175,17 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
                     await discard_body(request, settings.max_body_bytes)
                 raise
             body = await read_body(request, settings.max_body_bytes)
-            head, reader, _ = codec.split_body(body, request.headers.get(codec.HEADER_LENGTH))
-            tensors, wanted, binary, rid = decode_infer(head, reader, settings)
+            hl = request.headers.get(codec.HEADER_LENGTH)
+            decode = (lambda: decode_infer(*codec.split_body(body, hl)[:2], settings))
+            # large bodies are parsed off the event loop (as /v1 does)
+            tensors, wanted, binary, rid = await asyncio.to_thread(decode) if len(body) > BIG else decode()
             req = model.job(check_inputs(model, tensors), core)
+            req.size_hint = len(body)
             res = await run_watching(core.run(req, admission), request)
-            out, headers = encode_infer(model, select_outputs(model, res.outputs, wanted, binary), rid)
+            outs = select_outputs(model, res.outputs, wanted, binary)
+            big = sum(a.nbytes for _, a, _ in outs) > BIG
+            out, headers = await asyncio.to_thread(encode_infer, model, outs, rid) if big else \
+                encode_infer(model, outs, rid)
             return Response(out, headers=headers, media_type=headers["content-type"])
         except ServiceError as e:
             return v2_error(e)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from e2e.helpers import X, Y
-from e2e.server import server_binary
+from e2e.server import Server, server_binary
 
 from .models import write_model
 
@@ -145,3 +145,35 @@ def test_a_bad_model_fails_the_start_naming_folder_and_problem(tmp_path, graph, 
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 2, p.stderr
     assert str(folder) in p.stderr and message in p.stderr, p.stderr
+
+
+def test_api_keys_guard_the_model_protocols(tmp_path, repo_dir):
+    """With API keys configured, /v2/models, /umbridge and inference.GRPCInferenceService need one."""
+    import grpc
+    import tritonclient.grpc as grpcclient
+
+    s = Server(tmp_path / "server.log", devices="cpu",
+               env={"GRADSERVE_MODEL_REPOSITORY": str(repo_dir), "GRADSERVE_CPU_WORKERS": "1",
+                    "GRADSERVE_API_KEYS": "k1"})
+    try:
+        assert httpx.get(s.url + "/v2/models/seed_grad").status_code == 401
+        assert httpx.get(s.url + "/umbridge/Info").status_code == 401
+        c = httpclient.InferenceServerClient(s.url.removeprefix("http://"))
+        r = infer_with_headers(c, {"Authorization": "Bearer k1"})
+        np.testing.assert_allclose(r.as_numpy("d/dx"), DX, rtol=1e-6)
+        with pytest.raises(InferenceServerException):
+            infer_with_headers(c, {"Authorization": "Bearer wrong"})
+        g = grpcclient.InferenceServerClient(s.grpc_target)
+        with pytest.raises(InferenceServerException) as e:
+            g.get_model_metadata("seed_grad")
+        assert e.value.status() == str(grpc.StatusCode.UNAUTHENTICATED)
+        assert g.get_model_metadata("seed_grad", headers={"authorization": "Bearer k1"}).name == "seed_grad"
+    finally:
+        s.stop()
+
+
+def infer_with_headers(c, headers):
+    ins = [httpclient.InferInput("x", [2, 3], "FP32"), httpclient.InferInput("y", [3, 3], "FP32")]
+    ins[0].set_data_from_numpy(X)
+    ins[1].set_data_from_numpy(Y)
+    return c.infer("seed_grad", ins, headers=headers)
