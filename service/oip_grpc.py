@@ -9,7 +9,6 @@ from __future__ import annotations
 import hmac
 import logging
 
-import grpc
 import numpy as np
 
 from . import codec

@@ -135,34 +135,8 @@ def encode_infer(model: Model, outputs: list, rid: Any) -> tuple[bytes, dict]:
                                      codec.HEADER_LENGTH.lower(): str(len(body))}
 
 
-def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
-    r = APIRouter(tags=["open inference protocol"], dependencies=[Depends(key_checker(settings))])
-
-    @r.get("/v2", operation_id="v2_server_metadata")
-    async def server_metadata():
-        return {"name": "gradserve", "version": server_version(), "extensions": EXTENSIONS}
-
-    async def metadata(name: str, version: str | None = None):
-        try:
-            return repo.get(name, version).metadata()
-        except ServiceError as e:
-            return v2_error(e)
-
-    async def ready(name: str, version: str | None = None):
-        try:
-            repo.get(name, version)
-        except ServiceError as e:
-            return v2_error(e)
-        if not core.ready():
-            return JSONResponse({"error": "the server is not ready"}, status_code=503)
-        return {"name": name, "ready": True}
-
-    async def config(name: str, version: str | None = None):
-        try:
-            m = repo.get(name, version)
-        except ServiceError as e:
-            return v2_error(e)
-        return {"name": m.name, "kind": m.kind, **m.options, "device": m.device}
+def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
+    """POST /v2/models/<m>/infer: admitted before the body is read (as /v1), run by Core.run."""
 
     async def infer(request: Request, name: str, version: str | None = None) -> Response:
         admission = None
@@ -194,6 +168,39 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
         finally:
             if admission is not None:
                 admission.release()
+    return infer
+
+
+def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
+    r = APIRouter(tags=["open inference protocol"], dependencies=[Depends(key_checker(settings))])
+
+    @r.get("/v2", operation_id="v2_server_metadata")
+    async def server_metadata():
+        return {"name": "gradserve", "version": server_version(), "extensions": EXTENSIONS}
+
+    async def metadata(name: str, version: str | None = None):
+        try:
+            return repo.get(name, version).metadata()
+        except ServiceError as e:
+            return v2_error(e)
+
+    async def ready(name: str, version: str | None = None):
+        try:
+            repo.get(name, version)
+        except ServiceError as e:
+            return v2_error(e)
+        if not core.ready():
+            return JSONResponse({"error": "the server is not ready"}, status_code=503)
+        return {"name": name, "ready": True}
+
+    async def config(name: str, version: str | None = None):
+        try:
+            m = repo.get(name, version)
+        except ServiceError as e:
+            return v2_error(e)
+        return {"name": m.name, "kind": m.kind, **m.options, "device": m.device}
+
+    infer = infer_handler(settings, core, repo)
 
     for prefix in ("/v2/models/{name}", "/v2/models/{name}/versions/{version}"):
         r.add_api_route(prefix, metadata, methods=["GET"], summary="Model metadata")

@@ -7,7 +7,6 @@ import multiprocessing
 import os
 
 import httpx
-import numpy as np
 import pytest
 
 from e2e.helpers import X, Y
