@@ -69,6 +69,18 @@ def _flag(params: Any, key: str, path: str) -> bool | None:
     return v
 
 
+def timeout_s(head: dict) -> float | None:
+    """The request's `timeout` parameter (microseconds, Triton's convention) in seconds, if any."""
+    params = head.get("parameters") if isinstance(head, dict) else None
+    t = params.get("timeout") if isinstance(params, dict) else None
+    if t is None:
+        return None
+    if isinstance(t, bool) or not isinstance(t, int) or t <= 0:
+        raise InvalidRequest("parameters.timeout must be a positive integer (microseconds)",
+                             path="$.parameters.timeout")
+    return t / 1e6
+
+
 def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[dict, list | None, bool, Any]:
     """(input tensors by name, requested outputs [(name, binary)] or None, binary by default, request id)."""
     if not isinstance(head, dict):
@@ -99,6 +111,10 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
         for i, o in enumerate(head["outputs"]):
             if not isinstance(o, dict) or not isinstance(o.get("name"), str):
                 raise InvalidRequest("each requested output needs a name", path=f"$.outputs[{i}]")
+            extra = set(o.get("parameters") or {}) - {"binary_data"} if isinstance(o.get("parameters"), dict) else set()
+            if extra:
+                raise InvalidRequest(f"unsupported output parameters {sorted(extra)} (e.g. classification): "
+                                     "the outputs are tensors", path=f"$.outputs[{i}].parameters")
             b = _flag(o.get("parameters"), "binary_data", f"$.outputs[{i}].parameters")
             outs.append((o["name"], binary if b is None else b))
     return tensors, outs, binary, head.get("id")
@@ -150,10 +166,14 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
                 raise
             body = await read_body(request, settings.max_body_bytes)
             hl = request.headers.get(codec.HEADER_LENGTH)
-            decode = (lambda: decode_infer(*codec.split_body(body, hl)[:2], settings))
+            def decode():
+                head, reader, _ = codec.split_body(body, hl)
+                return (*decode_infer(head, reader, settings), timeout_s(head))
             # large bodies are parsed off the event loop (as /v1 does)
-            tensors, wanted, binary, rid = await asyncio.to_thread(decode) if len(body) > BIG else decode()
+            tensors, wanted, binary, rid, timeout = await asyncio.to_thread(decode) if len(body) > BIG else decode()
             req = model.job(check_inputs(model, tensors), core)
+            if timeout is not None:  # the client's timeout bounds the job's deadline
+                req.deadline_s = min(timeout, req.deadline_s or settings.default_deadline_s)
             req.size_hint = len(body)
             res = await run_watching(core.run(req, admission), request)
             outs = select_outputs(model, res.outputs, wanted, binary)

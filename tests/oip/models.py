@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from e2e.helpers import cube_net, matmul_net, sin_cos_net, sin_net
+from e2e.helpers import cube_net, matmul_net, sin_cos_net, sin_net, slow_net
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
@@ -40,6 +40,7 @@ MODELS = {
     "sin_hessian": (sin_net(), {"kind": "hessian"}),
     "um": (um_net(), {"kind": "eval"}),
     "logpost": (logpost_net(), {"kind": "grad"}),
+    "slow": (slow_net(256, 100), {"kind": "eval"}),
 }
 
 

@@ -10,7 +10,7 @@ import httpx
 import numpy as np
 import pytest
 
-from e2e.helpers import X, Y
+from e2e.helpers import X, Y, slow_input
 from e2e.server import Server, server_binary
 
 from .models import write_model
@@ -177,3 +177,23 @@ def infer_with_headers(c, headers):
     ins[0].set_data_from_numpy(X)
     ins[1].set_data_from_numpy(Y)
     return c.infer("seed_grad", ins, headers=headers)
+
+
+def test_unsupported_output_parameters_and_the_timeout_parameter(server):
+    base = {"inputs": [{"name": "x", "shape": [2, 3], "datatype": "FP32", "data": X.ravel().tolist()},
+                       {"name": "y", "shape": [3, 3], "datatype": "FP32", "data": Y.ravel().tolist()}]}
+    r = httpx.post(server.url + "/v2/models/seed_grad/infer",
+                   json={**base, "outputs": [{"name": "d/dx", "parameters": {"classification": 2}}]})
+    assert r.status_code == 400 and "classification" in r.json()["error"]
+    r = httpx.post(server.url + "/v2/models/seed_grad/infer", json={**base, "parameters": {"timeout": -5}})
+    assert r.status_code == 400 and "timeout" in r.json()["error"]
+    r = httpx.post(server.url + "/v2/models/seed_grad/infer", json={**base, "parameters": {"timeout": 20_000_000}})
+    assert r.status_code == 200, r.text
+    x = slow_input(256)
+    slow = {"inputs": [{"name": "x", "shape": [256, 256], "datatype": "FP32",
+                        "parameters": {"binary_data_size": x.nbytes}}],
+            "parameters": {"timeout": 1000}}  # 1 ms: the ~1 s job cannot make it
+    head = json.dumps(slow).encode()
+    r = httpx.post(server.url + "/v2/models/slow/infer", content=head + x.tobytes(),
+                   headers={"Inference-Header-Content-Length": str(len(head))}, timeout=60)
+    assert r.status_code == 504 and "deadline" in r.json()["error"], r.text
