@@ -5,9 +5,6 @@ import re
 from pathlib import Path
 
 import numpy as np
-import pytest
-
-pytest.importorskip("umbridge")
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "MODELS.md").read_text()
 
 

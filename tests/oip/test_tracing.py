@@ -5,11 +5,8 @@ import json
 import re
 
 import httpx
-import pytest
 
 from e2e.server import Server
-
-pytest.importorskip("opentelemetry.sdk")
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 
