@@ -33,17 +33,18 @@ test: $(TEST_STAMP) system-deps
 bench: $(TEST_STAMP)
 	$(PY) -m benchmarks.run $(ARGS)
 
-# Debian packages the test suite drives (nginx for the reverse-proxy test).
-# Installs as root (CI runs as root); a no-op where they are already installed.
-# Not root and no nginx: a note, and the proxy test skips (it fails under CI=true).
+# Debian packages the test suite drives (nginx for the reverse-proxy test,
+# chromium-headless-shell for the offline /docs test). Installs as root (CI runs
+# as root); a no-op where they are already installed. Not root and missing: a
+# note, and those tests skip (they fail under CI=true).
 system-deps:
-	@if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then \
-		echo "nginx: $$(command -v nginx || echo /usr/sbin/nginx)"; \
+	@if { command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } && command -v chromium-headless-shell >/dev/null 2>&1; then \
+		echo "nginx: $$(command -v nginx || echo /usr/sbin/nginx); $$(command -v chromium-headless-shell)"; \
 	elif [ "$$(id -u)" != 0 ]; then \
-		echo "make: nginx is not installed and this is not root: the reverse-proxy test will skip" >&2; \
+		echo "make: nginx or chromium-headless-shell is not installed and this is not root: their tests will skip" >&2; \
 	else \
 		apt-get update -q; \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nginx chromium-headless-shell \
 			|| [ -x /usr/sbin/nginx ]; \
 	fi
 

@@ -24,7 +24,7 @@ def build_parser():
         env = "GRADSERVE_" + name.upper()
         default = f.default if f.default is not PydanticUndefined else "(computed)"
         if f.default_factory is not None:
-            default = "(" + {"cpu_workers": "usable cores"}.get(name, "computed") + ")"
+            default = "(" + {"cpu_workers": "usable cores, within the CPU quota"}.get(name, "computed") + ")"
         help_ = f"{f.description or ''} [env {env}; default {default!r}]".replace("%", "%%")
         if f.annotation is bool:
             p.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=help_)
@@ -48,6 +48,27 @@ def load_settings(argv=None):
         raise SystemExit(f"gradserve-server: invalid settings: {errs}") from None
 
 
+def _extensions(app, settings, core):
+    """(the ASGI app to serve, extra gRPC services): the model repository's protocols (/v2/models,
+    inference.GRPCInferenceService, /umbridge), the access log and tracing. ConfigError: do not start."""
+    from . import logs
+    from .model_api import install
+    from .repository import RepositoryError
+    from .settings import ConfigError
+
+    try:  # a bad model fails the start, naming its folder
+        services = install(app, settings, core)
+    except RepositoryError as e:
+        raise ConfigError(e.message) from None
+    asgi = logs.AccessLog(app) if settings.access_log else app  # --access-log: a line per request
+    if settings.otel:  # --otel: a span per request (OpenTelemetry is optional)
+        from . import tracing
+
+        tracing.setup()
+        asgi = tracing.TracingMiddleware(asgi)
+    return asgi, services
+
+
 def main(argv=None) -> int:
     settings = load_settings(argv)
     import logging
@@ -59,7 +80,9 @@ def main(argv=None) -> int:
     from .pools import PoolStartError, build_specs
     from .settings import ConfigError
 
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from . import logs
+
+    logs.setup(settings)  # text or JSON lines (--log-format); workers inherit the choice
     log = logging.getLogger("gradserve")
     try:
         settings.check_security()
@@ -70,10 +93,15 @@ def main(argv=None) -> int:
         return 2
     core = Core(settings)
     app = create_app(settings, core)
+    try:
+        asgi, services = _extensions(app, settings, core)
+    except ConfigError as e:
+        print(f"gradserve-server: {e}", file=sys.stderr)
+        return 2
     if settings.grpc:  # gRPC on grpc_port, in the same loop and lifespan as HTTP (service.grpc_server)
         from .grpc_server import attach
 
-        attach(app, settings, core)
+        attach(app, settings, core, services)
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig, frame):  # SIGTERM / SIGINT: stop taking jobs, drain, exit
@@ -86,7 +114,8 @@ def main(argv=None) -> int:
 
     from .http_guard import guarded_protocol
 
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
+    config = uvicorn.Config(asgi, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
+                            log_config=None,  # keep the handlers of logs.setup
                             timeout_graceful_shutdown=int(settings.default_deadline_s + settings.deadline_grace_s + 5),
                             access_log=False, lifespan="on", timeout_keep_alive=settings.idle_timeout_s,
                             limit_concurrency=settings.max_connections,
@@ -97,6 +126,11 @@ def main(argv=None) -> int:
     except PoolStartError as e:
         print(f"gradserve-server: {e}", file=sys.stderr)
         return 2
+    finally:
+        if settings.otel:
+            from . import tracing
+
+            tracing.shutdown()
     if not server.started:
         print("gradserve-server: the server did not start (see the log above)", file=sys.stderr)
         return 3

@@ -105,22 +105,6 @@ def check_extra(d: Derived, req: JobRequest) -> list:
     return inputs
 
 
-def _derive_wrt_params(kind: str, g: Graph, spec: dict, labels: list) -> tuple[Graph, list, list]:
-    """jacobian / hessian / hvp w.r.t. input positions and parameters by name (engine.wrt_params)."""
-    from engine import wrt_params
-
-    pos = [] if spec["positions"] is None else spec["positions"]
-    ws = list(spec["weights"])
-    targets = wrt_params.target_names(g, pos, ws)
-    outs = _out_names(g, "") if len(g.flat_outputs) > 1 else [""]
-    if kind == "jacobian":
-        return wrt_params.jacobian(g, pos, ws), [f"d{o}/d{t}" for o in outs for t in targets], labels
-    if kind == "hessian":
-        return (wrt_params.hessian(g, pos, ws), [f"d2{o}/d{a}d{b}" for o in outs for a in targets for b in targets],
-                labels)
-    return wrt_params.hvp(g, pos, ws), [f"d/d{t}" for t in targets], labels + [f"v[{i}]" for i in range(len(targets))]
-
-
 class Core:
     def __init__(self, settings: Settings, metrics: Metrics | None = None):
         s = self.settings = settings

@@ -366,9 +366,10 @@ def _bind_address(host: str, port: int) -> str:
 class GrpcServer:
     """The grpc.aio server of one process: Gradserve + health + reflection, in the running loop."""
 
-    def __init__(self, settings: Settings, core: Core):
+    def __init__(self, settings: Settings, core: Core, services: tuple = ()):
         self.settings = settings
         self.core = core
+        self.services = services  # more (full name, add-to-server) pairs, e.g. service.oip_grpc's
         self.server: grpc.aio.Server | None = None
         self.health = HealthServicer()
         self.port: int | None = None
@@ -386,9 +387,11 @@ class GrpcServer:
         self.server = grpc.aio.server(options=options)
         pb_grpc.add_GradserveServicer_to_server(Servicer(s, self.core), self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        for _, add in self.services:
+            add(self.server)
         reflection.enable_server_reflection(
-            (SERVICE, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
-            self.server)
+            (SERVICE, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME,
+             *(name for name, _ in self.services)), self.server)
         address = _bind_address(s.host, s.grpc_port)
         try:
             self.port = self.server.add_insecure_port(address)
@@ -431,7 +434,7 @@ class GrpcServer:
             self._watch.cancel()
 
 
-def attach(app, settings: Settings, core: Core) -> None:
+def attach(app, settings: Settings, core: Core, services: tuple = ()) -> None:
     """Serve gRPC for the life of the FastAPI app: started once the core has started (inside the app's
     lifespan), drained and stopped before the core stops."""
     inner = app.router.lifespan_context
@@ -439,7 +442,7 @@ def attach(app, settings: Settings, core: Core) -> None:
     @asynccontextmanager
     async def lifespan(a):
         async with inner(a) as state:
-            server = GrpcServer(settings, core)
+            server = GrpcServer(settings, core, services)
             await server.start()
             app.state.grpc_port = server.port
             try:

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
-from . import codec, examples, models, onnx_graphs, shm
+from . import codec, docs_assets, examples, models, onnx_graphs, shm
 from .core import Core, JobRequest
 from .jobs import BIG, REQUEST_ID, JobCall, job_request, offload, request_id, validate, validation_error
 from .errors import (InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout, ServiceError, Unauthorized,
@@ -455,6 +455,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
                               "header length in Inference-Header-Content-Length).")
     app.state.core = core
     app.state.settings = settings
+    docs_assets.install(app)  # /docs and /redoc with assets served here (no CDN)
     _exception_handlers(app)
     jobs, fast_routes = _job_routes(ctx)
     for r in (jobs, _graph_routes(ctx), *_info_routes(app, ctx)):

@@ -35,6 +35,7 @@ from . import shm
 from .out_slots import OutputSlots
 from .errors import DeadlineExceeded, Overloaded, Unavailable, WorkerDied, from_engine
 from .metrics import Metrics
+from .cpu_quota import usable_cpus
 from .settings import Settings
 
 log = logging.getLogger("gradserve.pools")
@@ -488,7 +489,7 @@ def _cpu_specs(name: str, n: int, backend: str, settings: Settings) -> list[Work
     specs = []
     for i in range(n):
         mine = [cores[(i * per + k) % len(cores)] for k in range(per)] if settings.pin_cpus else []
-        threads = per
+        threads = max(1, min(per, usable_cpus() // n))  # BLAS threads within the CPU quota too
         env = {k: str(threads) for k in BLAS_THREAD_VARS}
         specs.append(WorkerSpec(i, f"{name}:{i}", backend, "cpu" if backend == "torch" else None, env, mine, threads))
     return specs

@@ -6,7 +6,6 @@ so `gradserve-server --help` documents all of them. Nothing is read at import ti
 from __future__ import annotations
 
 import ipaddress
-import os
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -17,10 +16,9 @@ LOOPBACK_NAMES = ("localhost", "ip6-localhost")
 
 
 def _default_cpu_workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+    from .cpu_quota import usable_cpus
+
+    return usable_cpus()  # affinity capped by the container's CPU quota, not the host's cores
 
 
 def _csv(v) -> list[str]:
@@ -109,6 +107,16 @@ class Settings(BaseSettings):
     allow_unauthenticated: bool = Field(False, description="Serve a non-loopback address without API keys.")
     # -- misc ------------------------------------------------------------------------------------------
     log_level: str = Field("info", description="Log level (debug, info, warning, error).")
+    # -- model repository, logs (service.repository, service.logs) ---------------------------------------
+    model_repository: str = Field("", description="Folder of models (<model>/graph.json + config.json) served "
+                                  "by the Open Inference Protocol model API (/v2/models, "
+                                  "inference.GRPCInferenceService) and UM-Bridge (/umbridge). Empty: none.")
+    log_format: Literal["text", "json"] = Field("text", description="Log lines as text or as one JSON object "
+                                                "per line (timestamp, level, logger, message, extra fields).")
+    access_log: bool = Field(False, description="Log one line per HTTP request (method, path, status, ms, "
+                             "request id).")
+    otel: bool = Field(False, description="OpenTelemetry tracing: a span per HTTP request (needs the "
+                       "opentelemetry-sdk package; exporter from the standard OTEL_* variables).")
 
     @field_validator("host")
     @classmethod

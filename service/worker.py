@@ -17,6 +17,7 @@ first, before NumPy or a device runtime is imported.
 """
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -30,6 +31,9 @@ INPUT_FAULTS = (IndexError, OverflowError, ValueError, TypeError)
 def _setup(spec: dict):
     if spec.get("cores"):
         os.sched_setaffinity(0, spec["cores"])
+    from .logs import setup_worker
+
+    setup_worker()  # the server's log format (tracebacks of failed jobs go to its log)
     import numpy as np
 
     from engine import Engine
@@ -100,6 +104,7 @@ def _error(e: BaseException) -> dict:
     if isinstance(e, INPUT_FAULTS):
         return {"code": "invalid_request", "message": f"the graph cannot run on these inputs: {type(e).__name__}: "
                 f"{str(e)[:500]}", "detail": {"path": "$.graph"}}
+    logging.getLogger("gradserve.worker").error("job failed", exc_info=e)  # a bug or runtime failure: keep the traceback
     return {"code": "execution_error", "message": f"{type(e).__name__}: {str(e)[:500]}", "detail": {}}
 
 

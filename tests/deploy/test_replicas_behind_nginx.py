@@ -494,8 +494,8 @@ def test_sdk_job_stream_through_proxy(cluster):
 
 
 def test_replicas_export_the_autoscaling_metric(cluster):
-    """deploy/k8s/hpa.yaml scales on gradserve_queue_depth, summed per pod over
-    its `device` label by the prometheus-adapter rule: a live replica exports it."""
+    """deploy/k8s's KEDA ScaledObjects scale on gradserve_queue_depth, summed per pod
+    over its `device` label: a live replica exports it."""
     for replica in cluster.replicas:
         text = httpx.get(f"http://{replica}/metrics", timeout=10).text
         samples = re.findall(r'^gradserve_queue_depth\{device="(\w+)"\} (\S+)$', text, re.MULTILINE)

@@ -1,0 +1,20 @@
+"""The model repository's protocols, wired into the app: Open Inference Protocol over HTTP
+(service.oip_http) and gRPC (service.oip_grpc), and UM-Bridge (service.umbridge)."""
+from __future__ import annotations
+
+from .core import Core
+from .repository import ModelRepository
+from .settings import Settings
+
+
+def install(app, settings: Settings, core: Core) -> tuple:
+    """Load the repository (RepositoryError: the server must not start), mount the HTTP routes, and
+    return the gRPC services to serve beside gradserve.v1 (for service.grpc_server.attach)."""
+    from . import oip_grpc, oip_http, umbridge
+
+    repo = ModelRepository(core, settings.model_repository or None)
+    repo.load_all()
+    app.include_router(oip_http.router(settings, core, repo))
+    app.include_router(umbridge.router(settings, core, repo))
+    app.state.models = repo
+    return (oip_grpc.service(settings, core, repo),)

@@ -1,0 +1,133 @@
+"""The Open Inference Protocol gRPC service `inference.GRPCInferenceService` for the repository's models.
+
+Served on the gRPC port beside gradserve.v1 (service.grpc_server registers it). A thin adapter:
+tensors come from raw_input_contents (or the typed contents), the inference is the model's
+`JobRequest` run by `Core.run` (service.repository), outputs go back as raw_output_contents.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+
+import numpy as np
+
+from . import codec
+from .core import Core
+from .errors import InvalidRequest, ServiceError, Unauthorized
+from .grpc_server import grpc_code
+from .oip_http import EXTENSIONS, select_outputs, server_version
+from .oip_proto import grpc_predict_v2_pb2 as pb
+from .oip_proto import grpc_predict_v2_pb2_grpc as pb_grpc
+from .repository import ModelRepository, check_inputs
+from .settings import Settings
+
+log = logging.getLogger("gradserve.oip")
+SERVICE = pb.DESCRIPTOR.services_by_name["GRPCInferenceService"].full_name  # inference.GRPCInferenceService
+CONTENTS = {"FP32": "fp32_contents", "FP64": "fp64_contents", "INT32": "int_contents", "INT64": "int64_contents",
+            "BOOL": "bool_contents"}  # FP16 travels only as raw contents (the protocol says so)
+
+
+def decode_inputs(m: pb.ModelInferRequest, s: Settings) -> dict:
+    raw = list(m.raw_input_contents)
+    if raw and len(raw) != len(m.inputs):
+        raise InvalidRequest(f"raw_input_contents has {len(raw)} entries for {len(m.inputs)} inputs")
+    out: dict = {}
+    for i, t in enumerate(m.inputs):
+        path = f"inputs[{i}] ({t.name})"
+        if t.name in out:
+            raise InvalidRequest(f"input {t.name!r} is given twice", path=path)
+        if raw:
+            out[t.name] = codec.tensor_from_bytes(raw[i], list(t.shape), t.datatype, path, s.max_elements)
+            continue
+        field = CONTENTS.get(t.datatype)
+        if field is None:
+            codec.np_dtype(t.datatype, path)  # names an unknown datatype
+            raise InvalidRequest(f"{t.datatype} inputs must use raw_input_contents", path=path)
+        vals = getattr(t.contents, field)
+        a = np.array(vals, dtype=codec.V2_TO_NP[t.datatype])
+        n = int(np.prod(list(t.shape), dtype=np.int64))
+        if n > s.max_elements:
+            raise InvalidRequest(f"{path}: {n} elements, above max_elements={s.max_elements}", code="limit_exceeded")
+        if a.size != n:
+            raise InvalidRequest(f"{path}: {a.size} values in contents.{field}; shape {list(t.shape)} needs {n}",
+                                 code="shape_error", path=path)
+        out[t.name] = a.reshape(list(t.shape))
+    return out
+
+
+class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
+    def __init__(self, settings: Settings, core: Core, repo: ModelRepository):
+        self.settings, self.core, self.repo = settings, core, repo
+        self.keys = [k.encode() for k in settings.api_key_list]
+
+    def _check_key(self, context) -> None:
+        if not self.keys:
+            return
+        md = dict(context.invocation_metadata() or ())
+        scheme, _, token = str(md.get("authorization", "")).partition(" ")
+        if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip().encode(), k) for k in self.keys):
+            raise Unauthorized("missing or wrong API key: send metadata authorization: Bearer <key>")
+
+    async def _fail(self, context, e: ServiceError):
+        await context.abort(grpc_code(e.code), e.message)
+
+    async def ServerLive(self, request, context):
+        return pb.ServerLiveResponse(live=self.core.live())
+
+    async def ServerReady(self, request, context):
+        return pb.ServerReadyResponse(ready=self.core.ready())
+
+    async def ServerMetadata(self, request, context):
+        return pb.ServerMetadataResponse(name="gradserve", version=server_version(), extensions=EXTENSIONS)
+
+    async def ModelReady(self, request, context):
+        try:
+            self._check_key(context)
+            self.repo.get(request.name, request.version)
+        except Unauthorized as e:
+            return await self._fail(context, e)
+        except ServiceError:
+            return pb.ModelReadyResponse(ready=False)
+        return pb.ModelReadyResponse(ready=self.core.ready())
+
+    async def ModelMetadata(self, request, context):
+        try:
+            self._check_key(context)
+            md = self.repo.get(request.name, request.version).metadata()
+        except ServiceError as e:
+            return await self._fail(context, e)
+        T = pb.ModelMetadataResponse.TensorMetadata
+        return pb.ModelMetadataResponse(name=md["name"], versions=md["versions"], platform=md["platform"],
+                                        inputs=[T(**t) for t in md["inputs"]], outputs=[T(**t) for t in md["outputs"]])
+
+    async def ModelInfer(self, request, context):
+        admission = None
+        try:
+            self._check_key(context)
+            model = self.repo.get(request.model_name, request.model_version)
+            admission = self.core.admit()
+            req = model.job(check_inputs(model, decode_inputs(request, self.settings)), self.core)
+            remaining = context.time_remaining()
+            if remaining is not None:
+                own = req.deadline_s if req.deadline_s is not None else self.settings.default_deadline_s
+                req.deadline_s = max(1e-3, min(own, remaining))
+            wanted = [(o.name, True) for o in request.outputs] or None
+            res = await self.core.run(req, admission)
+            outs = select_outputs(model, res.outputs, wanted, True)
+        except ServiceError as e:
+            return await self._fail(context, e)
+        finally:
+            if admission is not None:
+                admission.release()
+        resp = pb.ModelInferResponse(model_name=model.name, model_version="1", id=request.id)
+        for name, a, _ in outs:
+            a = np.asarray(a)
+            resp.outputs.add(name=name, datatype=codec.v2_datatype(a.dtype), shape=list(a.shape))
+            resp.raw_output_contents.append(bytes(codec.tensor_to_bytes(a)))
+        return resp
+
+
+def service(settings: Settings, core: Core, repo: ModelRepository) -> tuple[str, object]:
+    """(full service name, adder) for service.grpc_server.attach."""
+    servicer = InferenceServicer(settings, core, repo)
+    return SERVICE, lambda server: pb_grpc.add_GRPCInferenceServiceServicer_to_server(servicer, server)

@@ -1,0 +1,254 @@
+"""The Open Inference Protocol (KServe V2) model API over HTTP, for the models of a repository.
+
+    GET  /v2                                      server metadata
+    GET  /v2/models/<m>[/versions/1]              model metadata (every input the kind needs, outputs)
+    GET  /v2/models/<m>[/versions/1]/ready        200 when loaded, 400 when not
+    GET  /v2/models/<m>[/versions/1]/config       the model's config.json
+    POST /v2/models/<m>[/versions/1]/infer        JSON or the binary tensor extension
+    POST /v2/repository/index, /v2/repository/models/<m>/load, .../unload
+
+A thin adapter: the body is decoded by service.codec, the inference is the model's `JobRequest`
+run by `Core.run` (service.repository). Errors are the V2 body `{"error": "<message>"}` with the
+status of the error's code (service.errors), which stock clients print.
+"""
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from importlib import metadata as _metadata
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+
+from . import codec
+from .core import Core
+from .errors import InvalidRequest, Overloaded, ServiceError, Unauthorized, http_status
+from .http_app import BIG, ClientGone, discard_body, read_body, run_watching
+from .repository import Model, ModelRepository, check_inputs
+from .settings import Settings
+
+log = logging.getLogger("gradserve.oip")
+EXTENSIONS = ["binary_tensor_data", "model_repository", "umbridge"]
+
+
+def server_version() -> str:
+    try:
+        return _metadata.version("gradserve")
+    except _metadata.PackageNotFoundError:  # a source tree without an install
+        return "0"
+
+
+def v2_error(e: ServiceError) -> JSONResponse:
+    headers = {"Retry-After": str(e.retry_after)} if isinstance(e, Overloaded) else {}
+    return JSONResponse({"error": e.message}, status_code=http_status(e.code), headers=headers)
+
+
+def key_checker(settings: Settings):
+    """A FastAPI dependency enforcing the server's API keys (none configured: no check)."""
+    keys = [k.encode() for k in settings.api_key_list]
+
+    async def check(request: Request) -> None:
+        if not keys:
+            return
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip().encode(), k) for k in keys):
+            raise Unauthorized("missing or wrong API key: send Authorization: Bearer <key>")
+    return check
+
+
+def _flag(params: Any, key: str, path: str) -> bool | None:
+    if params is None:
+        return None
+    if not isinstance(params, dict):
+        raise InvalidRequest(f"{path} must be an object", path=path)
+    v = params.get(key)
+    if v is not None and not isinstance(v, bool):
+        raise InvalidRequest(f"{path}.{key} must be true or false", path=f"{path}.{key}")
+    return v
+
+
+def timeout_s(head: dict) -> float | None:
+    """The request's `timeout` parameter (microseconds, Triton's convention) in seconds, if any."""
+    params = head.get("parameters") if isinstance(head, dict) else None
+    t = params.get("timeout") if isinstance(params, dict) else None
+    if t is None:
+        return None
+    if isinstance(t, bool) or not isinstance(t, int) or t <= 0:
+        raise InvalidRequest("parameters.timeout must be a positive integer (microseconds)",
+                             path="$.parameters.timeout")
+    return t / 1e6
+
+
+def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[dict, list | None, bool, Any]:
+    """(input tensors by name, requested outputs [(name, binary)] or None, binary by default, request id)."""
+    if not isinstance(head, dict):
+        raise InvalidRequest("the inference request must be a JSON object", path="$")
+    raw = head.get("inputs")
+    if not isinstance(raw, list):
+        raise InvalidRequest("inputs must be a list of tensors", path="$.inputs")
+    tensors: dict = {}
+    for i, t in enumerate(raw):
+        path = f"$.inputs[{i}]"
+        if not isinstance(t, dict) or not isinstance(t.get("name"), str):
+            raise InvalidRequest("each input needs a name", path=path)
+        params = t.get("parameters")
+        if isinstance(params, dict) and set(params) - {"binary_data_size"}:
+            raise InvalidRequest(f"unsupported input parameters {sorted(set(params) - {'binary_data_size'})}",
+                                 path=f"{path}.parameters")
+        if t["name"] in tensors:
+            raise InvalidRequest(f"input {t['name']!r} is given twice", path=path)
+        tensors[t["name"]] = codec.decode_tensor(t, path, reader, max_elements=s.max_elements,
+                                                 max_depth=s.max_depth)
+    reader.finish()
+    binary = bool(_flag(head.get("parameters"), "binary_data_output", "$.parameters"))
+    outs = None
+    if head.get("outputs") is not None:
+        if not isinstance(head["outputs"], list):
+            raise InvalidRequest("outputs must be a list", path="$.outputs")
+        outs = []
+        for i, o in enumerate(head["outputs"]):
+            if not isinstance(o, dict) or not isinstance(o.get("name"), str):
+                raise InvalidRequest("each requested output needs a name", path=f"$.outputs[{i}]")
+            extra = set(o.get("parameters") or {}) - {"binary_data"} if isinstance(o.get("parameters"), dict) else set()
+            if extra:
+                raise InvalidRequest(f"unsupported output parameters {sorted(extra)} (e.g. classification): "
+                                     "the outputs are tensors", path=f"$.outputs[{i}].parameters")
+            b = _flag(o.get("parameters"), "binary_data", f"$.outputs[{i}].parameters")
+            outs.append((o["name"], binary if b is None else b))
+    return tensors, outs, binary, head.get("id")
+
+
+def select_outputs(model: Model, results: list, wanted: list | None, binary: bool) -> list:
+    """[(name, array, binary)] in the requested order (all outputs when none is requested)."""
+    by_name = {spec.name: a for spec, (_, a) in zip(model.outputs, results)}
+    if wanted is None:
+        return [(n, a, binary) for n, a in by_name.items()]
+    for n, _ in wanted:
+        if n not in by_name:
+            raise InvalidRequest(f"model {model.name!r} has no output {n!r}; its outputs: {list(by_name)}",
+                                 path="$.outputs")
+    return [(n, by_name[n], b) for n, b in wanted]
+
+
+def encode_infer(model: Model, outputs: list, rid: Any) -> tuple[bytes, dict]:
+    tensors, raws = [], []
+    for name, a, binary in outputs:
+        d, raw = codec.encode_tensor(name, a, binary) if binary else (
+            {"name": name, "shape": list(a.shape), "datatype": codec.v2_datatype(a.dtype), "data": codec.json_data(a)},
+            None)
+        tensors.append(d)
+        if raw is not None:
+            raws.append(raw)
+    head = {"model_name": model.name, "model_version": "1", "outputs": tensors}
+    if rid is not None:
+        head["id"] = rid
+    body = codec.dumps(head)
+    if not raws:
+        return body, {"content-type": "application/json"}
+    return b"".join([body, *raws]), {"content-type": "application/octet-stream",
+                                     codec.HEADER_LENGTH.lower(): str(len(body))}
+
+
+def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
+    """POST /v2/models/<m>/infer: admitted before the body is read (as /v1), run by Core.run."""
+
+    async def infer(request: Request, name: str, version: str | None = None) -> Response:
+        admission = None
+        try:
+            model = repo.get(name, version)
+            try:
+                admission = core.admit()
+            except Overloaded:
+                if request.headers.get("expect", "").lower() != "100-continue":
+                    await discard_body(request, settings.max_body_bytes)
+                raise
+            body = await read_body(request, settings.max_body_bytes)
+            hl = request.headers.get(codec.HEADER_LENGTH)
+            def decode():
+                head, reader, _ = codec.split_body(body, hl)
+                return (*decode_infer(head, reader, settings), timeout_s(head))
+            # large bodies are parsed off the event loop (as /v1 does)
+            tensors, wanted, binary, rid, timeout = await asyncio.to_thread(decode) if len(body) > BIG else decode()
+            req = model.job(check_inputs(model, tensors), core)
+            if timeout is not None:  # the client's timeout bounds the job's deadline
+                req.deadline_s = min(timeout, req.deadline_s or settings.default_deadline_s)
+            req.size_hint = len(body)
+            res = await run_watching(core.run(req, admission), request)
+            outs = select_outputs(model, res.outputs, wanted, binary)
+            big = sum(a.nbytes for _, a, _ in outs) > BIG
+            out, headers = await asyncio.to_thread(encode_infer, model, outs, rid) if big else \
+                encode_infer(model, outs, rid)
+            return Response(out, headers=headers, media_type=headers["content-type"])
+        except ServiceError as e:
+            return v2_error(e)
+        except ClientGone:
+            return Response(status_code=499)
+        finally:
+            if admission is not None:
+                admission.release()
+    return infer
+
+
+def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
+    r = APIRouter(tags=["open inference protocol"], dependencies=[Depends(key_checker(settings))])
+
+    @r.get("/v2", operation_id="v2_server_metadata")
+    async def server_metadata():
+        return {"name": "gradserve", "version": server_version(), "extensions": EXTENSIONS}
+
+    async def metadata(name: str, version: str | None = None):
+        try:
+            return repo.get(name, version).metadata()
+        except ServiceError as e:
+            return v2_error(e)
+
+    async def ready(name: str, version: str | None = None):
+        try:
+            repo.get(name, version)
+        except ServiceError as e:
+            return v2_error(e)
+        if not core.ready():
+            return JSONResponse({"error": "the server is not ready"}, status_code=503)
+        return {"name": name, "ready": True}
+
+    async def config(name: str, version: str | None = None):
+        try:
+            m = repo.get(name, version)
+        except ServiceError as e:
+            return v2_error(e)
+        return {"name": m.name, "kind": m.kind, **m.options, "device": m.device}
+
+    infer = infer_handler(settings, core, repo)
+
+    for prefix in ("/v2/models/{name}", "/v2/models/{name}/versions/{version}"):
+        r.add_api_route(prefix, metadata, methods=["GET"], summary="Model metadata")
+        r.add_api_route(prefix + "/ready", ready, methods=["GET"], summary="Model readiness")
+        r.add_api_route(prefix + "/config", config, methods=["GET"], summary="Model configuration")
+        r.add_api_route(prefix + "/infer", infer, methods=["POST"], summary="Inference (derivatives of the model)")
+
+    @r.post("/v2/repository/index", operation_id="v2_repository_index")
+    async def index():
+        try:
+            return repo.index()
+        except ServiceError as e:
+            return v2_error(e)
+
+    @r.post("/v2/repository/models/{name}/load", operation_id="v2_repository_load")
+    async def load(name: str):
+        try:
+            repo.load(name)
+        except ServiceError as e:
+            return v2_error(e)
+        return {}
+
+    @r.post("/v2/repository/models/{name}/unload", operation_id="v2_repository_unload")
+    async def unload(name: str):
+        try:
+            repo.unload(name)
+        except ServiceError as e:
+            return v2_error(e)
+        return {}
+
+    return r

@@ -1,0 +1,263 @@
+"""The model repository: DIR/<model>/graph.json + config.json, each model a fixed job of the core.
+
+    config.json = {"kind": "grad"|"jvp"|"vjp"|"jacobian"|"hessian"|"hvp"|"eval", ...options}
+
+The options are those of the matching /v1/<kind> body (service.models), without tensors and
+without the graph: a grad that takes a sens declares `"sens_param": true` (MindSpore's spelling),
+and the sens / tangent / v tensors become inputs of the model. A model is derived once when it
+loads (so a bad one fails the load, naming its folder) and every inference is a plain
+`JobRequest` for `Core.run`: the protocol adapters (service.oip_http, service.oip_grpc,
+service.umbridge) add no engine path of their own.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pydantic import ValidationError
+
+from engine.ir import Graph
+
+from . import models
+from .codec import NP_TO_V2
+from .core import KINDS, Core, JobRequest
+from .derivation import spec_of
+from .errors import InvalidRequest, NotFound, ServiceError
+
+log = logging.getLogger("gradserve.repository")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+# request-body keys that a config cannot set: the graph is graph.json, tensors are model inputs
+NOT_IN_CONFIG = {"graph": "the graph is graph.json", "graph_id": "the graph is graph.json",
+                 "inputs": "inputs are the graph's", "params": "parameter values are the graph's",
+                 "sens": "declare \"sens_param\": true; the sens is then an input",
+                 "tangents": "tangents are inputs of a jvp model", "v": "v is an input of the model",
+                 "binary_output": "clients choose binary outputs per request"}
+EXTRA_ROLE = {"grad": "sens", "jvp": "tangents", "vjp": "v", "hvp": "v"}  # where a kind's extra tensors go
+
+
+class RepositoryError(ServiceError):
+    """A model folder that cannot be served (bad JSON, unknown kind or option, a graph that fails)."""
+
+    code = "invalid_request"
+
+
+@dataclass
+class TensorSpec:
+    name: str
+    datatype: str
+    shape: list
+    role: str = "inputs"  # inputs | sens | tangents | v (where the core wants the tensor)
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "datatype": self.datatype, "shape": self.shape}
+
+
+@dataclass
+class Model:
+    name: str
+    kind: str
+    graph: dict
+    graph_id: str
+    parsed: Graph
+    options: dict  # the job's options, no tensors
+    device: str
+    deadline_s: float | None
+    inputs: list[TensorSpec] = field(default_factory=list)
+    outputs: list[TensorSpec] = field(default_factory=list)
+
+    def metadata(self) -> dict:
+        return {"name": self.name, "versions": ["1"], "platform": "gradserve_" + self.kind,
+                "inputs": [t.to_json() for t in self.inputs], "outputs": [t.to_json() for t in self.outputs]}
+
+    def job(self, arrays: list, core: Core, kind: str | None = None, options: dict | None = None) -> JobRequest:
+        """A JobRequest of this model (or, with kind/options, of another job on its graph, for UM-Bridge)
+        from tensors in the order of `inputs` (already checked)."""
+        if kind is None:
+            kind, opts, args = self.kind, dict(self.options), []
+            for spec, a in zip(self.inputs, arrays):
+                if spec.role == "inputs":
+                    args.append(a)
+                else:
+                    opts.setdefault(spec.role, []).append(a)
+        else:
+            opts, args = dict(options or {}), list(arrays)
+        # the graph inline only when the core's registry has dropped it (it is an LRU)
+        inline = None if core.graphs.get(self.graph_id) is not None else self.graph
+        return JobRequest(kind=kind, inputs=args, graph=inline, graph_id=self.graph_id, device=self.device,
+                          deadline_s=self.deadline_s, options=opts, graph_strict=True)
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise RepositoryError(f"{path.name} is missing") from None
+    except OSError as e:
+        raise RepositoryError(f"{path.name} cannot be read: {e}") from None
+    try:
+        d = json.loads(text)
+    except ValueError as e:
+        raise RepositoryError(f"{path.name} is not valid JSON: {e}") from None
+    if not isinstance(d, dict):
+        raise RepositoryError(f"{path.name} must hold a JSON object")
+    return d
+
+
+def _options(kind: str, config: dict) -> tuple[dict, str, float | None]:
+    """The job options of a config (validated by the /v1/<kind> body model), its device and deadline."""
+    opts = {k: v for k, v in config.items() if k != "kind"}
+    for k in opts:
+        if k in NOT_IN_CONFIG:
+            raise RepositoryError(f"config.json: {k!r} cannot be set here ({NOT_IN_CONFIG[k]})")
+    sens = opts.pop("sens_param", False)
+    if sens not in (True, False):
+        raise RepositoryError("config.json: sens_param must be true or false")
+    if sens and kind != "grad":
+        raise RepositoryError(f"config.json: sens_param goes with kind grad, not {kind}")
+    body = dict(opts)
+    if kind in ("jvp", "vjp", "hvp"):  # required tensor fields of the body models: checked as inputs
+        body["tangents" if kind == "jvp" else "v"] = []
+    try:
+        m = models.REQUEST_MODELS[kind].model_validate(body)
+    except ValidationError as e:
+        x = e.errors(include_url=False)[0]
+        where = ".".join(map(str, x.get("loc", ()))) or "$"
+        raise RepositoryError(f"config.json: {where}: {x.get('msg')}") from None
+    out = {k: getattr(m, k) for k in m.model_fields_set if k not in ("device", "deadline_ms", "tangents", "v")}
+    if getattr(m, "inner", None):
+        out["inner"] = [g.model_dump(exclude_unset=True) for g in m.inner]
+    if sens:
+        out["sens"] = True  # marks the derived grad as taking a sens; replaced by the tensors per request
+    deadline = m.deadline_ms / 1e3 if m.deadline_ms is not None else None
+    return out, m.device, deadline
+
+
+def _unique(names: list[str], fallback: str) -> list[str]:
+    out, seen = [], set()
+    for i, n in enumerate(names):
+        n = n or f"{fallback}{i}"
+        while n in seen:
+            n = f"{n}_{i}"
+        seen.add(n)
+        out.append(n)
+    return out
+
+
+def load_model(core: Core, folder: Path) -> Model:
+    """One model folder, derived through the core as its jobs will be; RepositoryError naming the problem."""
+    config = _read_json(folder / "config.json")
+    kind = config.get("kind")
+    if kind not in KINDS:
+        raise RepositoryError(f"config.json: kind must be one of {', '.join(KINDS)}, got {kind!r}")
+    opts, device, deadline = _options(kind, config)
+    graph = _read_json(folder / "graph.json")
+    try:
+        gid, g = core.registry.load(graph, None, strict=True)
+        d = core.deriver.derive(kind, gid, g, spec_of(kind, opts))
+    except ServiceError as e:
+        raise RepositoryError(f"graph.json: {e.message}") from None
+    dg = d.graph
+    roles = [lab.split("[")[0] for lab in d.input_labels]
+    roles = [r if r in ("sens", "tangents", "v") else "inputs" for r in roles]
+    names = _unique([v.name for v in dg.inputs], "input")
+    inputs = [TensorSpec(n, NP_TO_V2[v.dtype], list(v.shape), r) for n, v, r in zip(names, dg.inputs, roles)]
+    outs = _unique(list(d.names), "output")
+    outputs = [TensorSpec(n, NP_TO_V2[v.dtype], list(v.shape)) for n, v in zip(outs, dg.flat_outputs)]
+    if "sens" in opts:
+        opts = {k: v for k, v in opts.items() if k != "sens"}
+    return Model(folder.name, kind, graph, gid, g, opts, device, deadline, inputs, outputs)
+
+
+class ModelRepository:
+    """The models of one folder. All are loaded at start (a bad one fails the start); load / unload
+    re-read or drop one while serving (the V2 repository extension)."""
+
+    def __init__(self, core: Core, root: str | Path | None):
+        self.core = core
+        self.root = Path(root) if root else None  # None: no repository (no models; index is empty)
+        self.models: dict[str, Model] = {}
+        self.errors: dict[str, str] = {}  # folder -> why its last load failed
+
+    def folders(self) -> list[str]:
+        if self.root is None:
+            return []
+        if not self.root.is_dir():
+            raise RepositoryError(f"model repository {self.root} is not a directory")
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+    def load_all(self) -> None:
+        """Every folder, or RepositoryError naming the first that fails (the server does not start)."""
+        for name in self.folders():
+            try:
+                self.load(name)
+            except RepositoryError as e:
+                raise RepositoryError(f"model repository {self.root}: model {name!r} ({self.root / name}): "
+                                      f"{e.message}") from None
+        log.info("model repository %s: %d model(s): %s", self.root, len(self.models), ", ".join(self.models) or "-")
+
+    def load(self, name: str) -> Model:
+        if self.root is None:
+            raise NotFound("this server has no model repository (--model-repository)", code="not_found")
+        if not NAME.match(name):
+            raise InvalidRequest(f"{name!r} is not a model name (letters, digits, _ . -)")
+        folder = self.root / name
+        if not folder.is_dir():
+            raise NotFound(f"model {name!r} is not in the repository {self.root}", code="not_found", model=name)
+        try:
+            m = load_model(self.core, folder)
+        except RepositoryError as e:
+            self.errors[name] = e.message
+            raise
+        self.errors.pop(name, None)
+        self.models[name] = m
+        return m
+
+    def unload(self, name: str) -> None:
+        if self.models.pop(name, None) is None:
+            raise NotFound(f"model {name!r} is not loaded", code="not_found", model=name)
+
+    def get(self, name: str, version: str | None = None) -> Model:
+        m = self.models.get(name)
+        if m is None:
+            known = ", ".join(self.models) or "none"
+            raise NotFound(f"model {name!r} is not loaded on this server (loaded: {known})", code="not_found",
+                           model=name)
+        if version not in (None, "", "1"):
+            raise NotFound(f"model {name!r} has no version {version!r} (it has version 1)", code="not_found",
+                           model=name)
+        return m
+
+    def index(self) -> list[dict]:
+        out = []
+        for name in self.folders():
+            entry = {"name": name, "version": "1", "state": "READY" if name in self.models else "UNAVAILABLE"}
+            if name in self.errors:
+                entry["reason"] = self.errors[name]
+            elif name not in self.models:
+                entry["reason"] = "unloaded"
+            out.append(entry)
+        return out
+
+
+def check_inputs(model: Model, tensors: dict[str, np.ndarray]) -> list:
+    """The tensors in the model's input order; InvalidRequest naming a missing or unknown input."""
+    unknown = sorted(set(tensors) - {t.name for t in model.inputs})
+    if unknown:
+        raise InvalidRequest(f"model {model.name!r} has no input(s) {unknown}; its inputs: "
+                             f"{[t.name for t in model.inputs]}", code="shape_error")
+    missing = [t.name for t in model.inputs if t.name not in tensors]
+    if missing:
+        raise InvalidRequest(f"model {model.name!r}: missing input(s) {missing}", code="shape_error")
+    out = []
+    for t in model.inputs:
+        a = tensors[t.name]
+        got = NP_TO_V2.get(a.dtype.name, a.dtype.name)
+        if got != t.datatype or list(a.shape) != t.shape:
+            raise InvalidRequest(f"model {model.name!r}, input {t.name!r}: expected {t.datatype}{t.shape}, got "
+                                 f"{got}{list(a.shape)}", code="shape_error", input=t.name)
+        out.append(a)
+    return out

@@ -1,0 +1,182 @@
+"""UM-Bridge protocol 1.0 at /umbridge: every repository model as an UM-Bridge model of its graph.
+
+UM-Bridge sees a model F(x_0, ..., x_{n-1}) = (y_0, ..., y_{m-1}) of flat float vectors; here F is
+the model's graph (evaluated as it is, whatever the model's own kind), each vector its tensor
+flattened row-major. The derivatives are jobs of the core on that graph, derived by the engine:
+
+    Gradient(outWrt=o, inWrt=i, sens)          vjp with v = sens on output o (zeros elsewhere): d/dx_i
+    ApplyJacobian(outWrt=o, inWrt=i, vec)      jvp at position i with tangent vec: output o's jvp
+    ApplyHessian(o, i1, i2, sens, vec)         grad of (grad w.r.t. x_i2 with sens on output o)
+                                               w.r.t. x_i1, with sens vec: sum_j d2(sens.y_o)/dx_i1 dx_i2_j vec_j
+
+Errors are UM-Bridge's {"error": {"type", "message"}} (status 400 for the client's mistakes), which
+the `umbridge` client raises with the message.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from . import codec
+from .core import Core
+from .errors import InvalidRequest, ServiceError, http_status
+from .http_app import read_body
+from .oip_http import key_checker
+from .repository import Model, ModelRepository
+from .settings import Settings
+
+SUPPORT = {"Evaluate": True, "Gradient": True, "ApplyJacobian": True, "ApplyHessian": True}
+
+
+class UMError(InvalidRequest):
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+def um_error(e: ServiceError) -> JSONResponse:
+    status = http_status(e.code)
+    kind = getattr(e, "kind", None) or ("InvalidInput" if status < 500 else "ModelError")
+    return JSONResponse({"error": {"type": kind, "message": e.message}}, status_code=status)
+
+
+def sizes(avals) -> list[int]:
+    return [math.prod(v.shape) for v in avals]
+
+
+def _index(body: dict, key: str, n: int) -> int:
+    v = body.get(key)
+    if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < n:
+        raise UMError("InvalidInput", f"{key} must be an integer in [0, {n - 1}], got {v!r}")
+    return v
+
+
+def _vector(v: Any, size: int, what: str) -> np.ndarray:
+    if not isinstance(v, list) or any(isinstance(x, (bool, str)) or not isinstance(x, (int, float)) for x in v):
+        raise UMError("InvalidInput", f"{what} must be a list of numbers")
+    if len(v) != size:
+        raise UMError("InvalidInput", f"{what} has length {len(v)}; expected {size}")
+    return np.asarray(v, dtype=np.float64)
+
+
+class Call:
+    """One UM-Bridge request on a model: its inputs as the graph's tensors."""
+
+    def __init__(self, core: Core, model: Model, body: dict):
+        self.core, self.model, self.body = core, model, body
+        g = model.parsed
+        self.ins, self.outs = list(g.inputs), list(g.flat_outputs)
+        raw = body.get("input")
+        if not isinstance(raw, list) or len(raw) != len(self.ins):
+            raise UMError("InvalidInput", f"input must be a list of {len(self.ins)} vectors (one per model input)")
+        self.x = [self.tensor(_vector(v, math.prod(a.shape), f"input[{i}]"), a) for i, (v, a) in
+                  enumerate(zip(raw, self.ins))]
+        config = body.get("config") or {}
+        if not isinstance(config, dict) or set(config) - {"device"}:
+            raise UMError("InvalidInput", "config may only hold \"device\"")
+        self.device = config.get("device", model.device)
+
+    @staticmethod
+    def tensor(vec: np.ndarray, aval) -> np.ndarray:
+        return vec.astype(np.dtype(aval.dtype)).reshape(aval.shape)
+
+    def output_sens(self, o: int, sens: np.ndarray) -> list:
+        """One cotangent per graph output: sens on output o, zeros elsewhere."""
+        return [self.tensor(sens, a) if j == o else np.zeros(a.shape, np.dtype(a.dtype)) for j, a in
+                enumerate(self.outs)]
+
+    def job(self, kind: str, options: dict, extra_inputs: list = ()):
+        req = self.model.job(self.x + list(extra_inputs), self.core, kind=kind, options=options)
+        req.device = self.device
+        return req
+
+
+def plan(op: str, call: Call) -> tuple[Any, int]:
+    """(the JobRequest of an UM-Bridge operation, index of the answer among the job's outputs)."""
+    b, n_in, n_out = call.body, len(call.ins), len(call.outs)
+    if op == "Evaluate":
+        return call.job("eval", {}), -1
+    o = _index(b, "outWrt", n_out)
+    out_size = math.prod(call.outs[o].shape)
+    if op == "Gradient":
+        i = _index(b, "inWrt", n_in)
+        sens = _vector(b.get("sens"), out_size, "sens")
+        return call.job("vjp", {"v": call.output_sens(o, sens)}), n_out + i
+    if op == "ApplyJacobian":
+        i = _index(b, "inWrt", n_in)
+        vec = _vector(b.get("vec"), math.prod(call.ins[i].shape), "vec")
+        return call.job("jvp", {"positions": i, "tangents": [call.tensor(vec, call.ins[i])]}), n_out + o
+    i1, i2 = _index(b, "inWrt1", n_in), _index(b, "inWrt2", n_in)
+    sens = _vector(b.get("sens"), out_size, "sens")
+    vec = _vector(b.get("vec"), math.prod(call.ins[i2].shape), "vec")
+    inner = [{"grad_position": i2, "sens_param": True}]
+    return call.job("grad", {"grad_position": i1, "inner": inner, "sens": [call.tensor(vec, call.ins[i2])]},
+                    call.output_sens(o, sens)), 0
+
+
+def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
+    r = APIRouter(prefix="/umbridge", tags=["umbridge"], dependencies=[Depends(key_checker(settings))])
+
+    async def body_and_model(request: Request) -> tuple[dict, Model]:
+        body, _ = codec.loads(await read_body(request, settings.max_body_bytes))
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+            raise UMError("InvalidInput", "the body must be a JSON object with the model's name")
+        m = repo.models.get(body["name"])
+        if m is None:
+            raise UMError("ModelNotFound", f"model {body['name']!r} not found; available: {list(repo.models)}")
+        return body, m
+
+    @r.get("/Info")
+    async def info():
+        return {"protocolVersion": 1.0, "models": list(repo.models)}
+
+    @r.post("/ModelInfo")
+    async def model_info(request: Request):
+        try:
+            await body_and_model(request)
+        except ServiceError as e:
+            return um_error(e)
+        return {"support": SUPPORT}
+
+    @r.post("/InputSizes")
+    async def input_sizes(request: Request):
+        try:
+            _, m = await body_and_model(request)
+        except ServiceError as e:
+            return um_error(e)
+        return {"inputSizes": sizes(m.parsed.inputs)}
+
+    @r.post("/OutputSizes")
+    async def output_sizes(request: Request):
+        try:
+            _, m = await body_and_model(request)
+        except ServiceError as e:
+            return um_error(e)
+        return {"outputSizes": sizes(m.parsed.flat_outputs)}
+
+    def operation(op: str):
+        async def handler(request: Request):
+            admission = None
+            try:
+                body, m = await body_and_model(request)
+                req, pick = plan(op, Call(core, m, body))
+                admission = core.admit()
+                res = await core.run(req, admission)
+            except ServiceError as e:
+                return um_error(e)
+            finally:
+                if admission is not None:
+                    admission.release()
+            arrays = [a for _, a in res.outputs]
+            flat = [np.asarray(a, np.float64).reshape(-1).tolist() for a in arrays]
+            return {"output": flat if pick < 0 else flat[pick]}
+        handler.__name__ = op
+        r.add_api_route(f"/{op}", handler, methods=["POST"], summary=f"UM-Bridge {op}")
+
+    for op in ("Evaluate", "Gradient", "ApplyJacobian", "ApplyHessian"):
+        operation(op)
+    return r

@@ -1,0 +1,21 @@
+"""A real `gradserve-server` with a model repository (tests/oip/models.py), shared by the session."""
+from __future__ import annotations
+
+import pytest
+
+from e2e.server import Server
+
+from .models import write_repository
+
+
+@pytest.fixture(scope="session")
+def repo_dir(tmp_path_factory):
+    return write_repository(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, repo_dir):
+    s = Server(tmp_path_factory.mktemp("oip_server") / "server.log", devices="cpu",
+               env={"GRADSERVE_MODEL_REPOSITORY": str(repo_dir), "GRADSERVE_CPU_WORKERS": "1"})
+    yield s
+    s.stop()

@@ -1,0 +1,199 @@
+"""The Open Inference Protocol model API over HTTP, through the unmodified `tritonclient.http` and raw
+requests, against a real server with a model repository. Expected values: shared/reference/seed_expected.md."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import httpx
+import numpy as np
+import pytest
+
+from e2e.helpers import X, Y, slow_input
+from e2e.server import Server, server_binary
+
+from .models import write_model
+
+import tritonclient.http as httpclient  # the test extra: fail, never skip
+from tritonclient.utils import InferenceServerException
+
+F32 = np.float32
+S = np.array([[0.1, 0.6, 0.2], [0.8, 1.3, 1.1]], F32)
+DX = [[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]]
+DY = [[2.6] * 3, [1.9] * 3, [1.3] * 3]
+
+
+@pytest.fixture(scope="module")
+def triton(server):
+    c = httpclient.InferenceServerClient(server.url.removeprefix("http://"))
+    yield c
+    c.close()
+
+
+def infer(c, model, arrays: dict, outputs=None, binary=True):
+    ins = []
+    for name, a in arrays.items():
+        i = httpclient.InferInput(name, list(a.shape), "FP32" if a.dtype == F32 else "FP64")
+        i.set_data_from_numpy(a, binary_data=binary)
+        ins.append(i)
+    outs = [httpclient.InferRequestedOutput(n, binary_data=binary) for n in outputs] if outputs else None
+    return c.infer(model, ins, outputs=outs)
+
+
+@pytest.mark.parametrize("binary", [True, False], ids=["binary", "json"])
+def test_tritonclient_gets_the_seeds_gradient(triton, binary):
+    r = infer(triton, "seed_grad", {"x": X, "y": Y}, binary=binary)
+    np.testing.assert_allclose(r.as_numpy("d/dx"), DX, rtol=1e-6)
+    assert r.as_numpy("d/dx").dtype == F32
+
+
+def test_all_inputs_weights_and_sens(triton):
+    r = infer(triton, "seed_grad_all", {"x": X, "y": Y})
+    np.testing.assert_allclose(r.as_numpy("d/dx"), DX, rtol=1e-6)
+    np.testing.assert_allclose(r.as_numpy("d/dy"), DY, rtol=1e-6)
+    np.testing.assert_allclose(infer(triton, "seed_weights", {"x": X, "y": Y}).as_numpy("d/dz"), [21.536], rtol=1e-6)
+    r = infer(triton, "seed_sens", {"x": X, "y": Y, "sens": S})
+    np.testing.assert_allclose(r.as_numpy("d/dx"), [[2.211, 0.51, 1.49], [5.588, 2.68, 4.07]], rtol=1e-6)
+
+
+def test_jvp_vjp_and_requested_outputs(triton):
+    xs, ys, v = np.array([0.8, 0.6, 0.2], F32), np.array([0.7, 0.4, 0.3], F32), np.ones(3, F32)
+    r = infer(triton, "seed_jvp", {"x": xs, "y": ys, "t0": v, "t1": v}, outputs=["jvp"])
+    np.testing.assert_allclose(r.as_numpy("jvp"), [0.052489, 0.435917, 0.684546], rtol=1e-5)
+    assert r.as_numpy("out") is None  # only what was asked for
+    r = infer(triton, "seed_vjp", {"x": xs, "y": ys, "v": v})
+    np.testing.assert_allclose(r.as_numpy("d/dx"), [0.696707, 0.825336, 0.980067], rtol=1e-5)
+    np.testing.assert_allclose(r.as_numpy("d/dy"), [-0.644218, -0.389418, -0.29552], rtol=1e-5)
+
+
+def test_metadata_lists_every_input_the_kind_needs(triton):
+    md = triton.get_model_metadata("seed_sens")
+    assert [(t["name"], t["datatype"], t["shape"]) for t in md["inputs"]] == [
+        ("x", "FP32", [2, 3]), ("y", "FP32", [3, 3]), ("sens", "FP32", [2, 3])]
+    assert md["outputs"] == [{"name": "d/dx", "datatype": "FP32", "shape": [2, 3]}]
+    md = triton.get_model_metadata("seed_jvp")
+    assert [t["name"] for t in md["inputs"]] == ["x", "y", "t0", "t1"]
+    assert [t["name"] for t in md["outputs"]] == ["out", "jvp"]
+    assert triton.is_server_live() and triton.is_server_ready()
+    assert triton.is_model_ready("seed_grad") and not triton.is_model_ready("nope")
+    assert triton.get_server_metadata()["name"] == "gradserve"
+
+
+def test_errors_are_v2_bodies_that_the_client_prints(triton, server):
+    with pytest.raises(InferenceServerException, match="missing input"):
+        infer(triton, "seed_grad", {"x": X})
+    with pytest.raises(InferenceServerException, match=r"input 'y': expected FP32\[3, 3\], got FP64"):
+        infer(triton, "seed_grad", {"x": X, "y": Y.astype(np.float64)})
+    with pytest.raises(InferenceServerException, match="not loaded"):
+        infer(triton, "nope", {"x": X})
+    r = httpx.post(server.url + "/v2/models/seed_grad/infer", content=b"{not json")
+    assert r.status_code == 400 and isinstance(r.json()["error"], str)
+    r = httpx.post(server.url + "/v2/models/seed_grad/infer", json={"inputs": [], "outputs": [{"name": "zz"}]})
+    assert r.status_code == 400 and "missing input" in r.json()["error"]
+
+
+def test_raw_json_request_with_id_and_binary_output(server):
+    body = {"id": "req-7", "inputs": [{"name": "x", "shape": [2, 3], "datatype": "FP32", "data": X.ravel().tolist()},
+                                      {"name": "y", "shape": [3, 3], "datatype": "FP32", "data": Y.tolist()}],
+            "outputs": [{"name": "d/dx", "parameters": {"binary_data": True}}]}
+    r = httpx.post(server.url + "/v2/models/seed_grad/infer", json=body)
+    assert r.status_code == 200, r.text
+    n = int(r.headers["inference-header-content-length"])
+    head = json.loads(r.content[:n])
+    assert head["id"] == "req-7" and head["model_name"] == "seed_grad"
+    assert head["outputs"][0]["parameters"]["binary_data_size"] == 24
+    np.testing.assert_allclose(np.frombuffer(r.content[n:], "<f4").reshape(2, 3), DX, rtol=1e-6)
+
+
+def test_repository_index_unload_load(triton, server):
+    names = {m["name"]: m["state"] for m in triton.get_model_repository_index()}
+    assert names["seed_grad"] == "READY" and len(names) >= 9
+    triton.unload_model("seed_cube_eval")
+    assert not triton.is_model_ready("seed_cube_eval")
+    with pytest.raises(InferenceServerException, match="not loaded"):
+        infer(triton, "seed_cube_eval", {"x": np.ones((2, 2), F32), "y": np.ones((2, 2), F32)})
+    triton.load_model("seed_cube_eval")
+    a = np.array([[1, 2], [3, 4]], F32)
+    np.testing.assert_allclose(infer(triton, "seed_cube_eval", {"x": a, "y": a}).as_numpy("out"),
+                               [[2, 10], [30, 68]], rtol=1e-6)
+
+
+def test_load_of_a_bad_model_is_a_400_naming_the_problem(triton, repo_dir):
+    folder = write_model(repo_dir, "bad_kind", {"version": 1}, {"kind": "integrate"})
+    try:  # the folder goes again: other servers of the session load this repository at start
+        with pytest.raises(InferenceServerException, match="kind must be one of"):
+            triton.load_model("bad_kind")
+        index = {m["name"]: m for m in triton.get_model_repository_index()}
+        assert index["bad_kind"]["state"] == "UNAVAILABLE" and "kind" in index["bad_kind"]["reason"]
+    finally:
+        shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("graph, config, message", [
+    ("{oops", {"kind": "grad"}, "graph.json is not valid JSON"),
+    (None, {"kind": "grad", "sens": [1]}, "'sens' cannot be set here"),
+    (None, {"kind": "jvp", "sens_param": True}, "sens_param goes with kind grad"),
+    (None, {"kind": "grad", "grad_position": "x"}, "grad_position"),
+    ({"version": "gradserve.graph/1", "nodes": [{"op": "frobnicate"}]}, {"kind": "grad"}, "graph.json"),
+])
+def test_a_bad_model_fails_the_start_naming_folder_and_problem(tmp_path, graph, config, message):
+    from e2e.helpers import matmul_net
+    root = tmp_path / "repo"
+    folder = write_model(root, "broken", matmul_net() if graph is None else graph, config)
+    p = subprocess.run([server_binary(), "--model-repository", str(root), "--port", "0", "--no-grpc"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2, p.stderr
+    assert str(folder) in p.stderr and message in p.stderr, p.stderr
+
+
+def test_api_keys_guard_the_model_protocols(tmp_path, repo_dir):
+    """With API keys configured, /v2/models, /umbridge and inference.GRPCInferenceService need one."""
+    import grpc
+    import tritonclient.grpc as grpcclient
+
+    s = Server(tmp_path / "server.log", devices="cpu",
+               env={"GRADSERVE_MODEL_REPOSITORY": str(repo_dir), "GRADSERVE_CPU_WORKERS": "1",
+                    "GRADSERVE_API_KEYS": "k1"})
+    try:
+        assert httpx.get(s.url + "/v2/models/seed_grad").status_code == 401
+        assert httpx.get(s.url + "/umbridge/Info").status_code == 401
+        c = httpclient.InferenceServerClient(s.url.removeprefix("http://"))
+        r = infer_with_headers(c, {"Authorization": "Bearer k1"})
+        np.testing.assert_allclose(r.as_numpy("d/dx"), DX, rtol=1e-6)
+        with pytest.raises(InferenceServerException):
+            infer_with_headers(c, {"Authorization": "Bearer wrong"})
+        g = grpcclient.InferenceServerClient(s.grpc_target)
+        with pytest.raises(InferenceServerException) as e:
+            g.get_model_metadata("seed_grad")
+        assert e.value.status() == str(grpc.StatusCode.UNAUTHENTICATED)
+        assert g.get_model_metadata("seed_grad", headers={"authorization": "Bearer k1"}).name == "seed_grad"
+    finally:
+        s.stop()
+
+
+def infer_with_headers(c, headers):
+    ins = [httpclient.InferInput("x", [2, 3], "FP32"), httpclient.InferInput("y", [3, 3], "FP32")]
+    ins[0].set_data_from_numpy(X)
+    ins[1].set_data_from_numpy(Y)
+    return c.infer("seed_grad", ins, headers=headers)
+
+
+def test_unsupported_output_parameters_and_the_timeout_parameter(server):
+    base = {"inputs": [{"name": "x", "shape": [2, 3], "datatype": "FP32", "data": X.ravel().tolist()},
+                       {"name": "y", "shape": [3, 3], "datatype": "FP32", "data": Y.ravel().tolist()}]}
+    r = httpx.post(server.url + "/v2/models/seed_grad/infer",
+                   json={**base, "outputs": [{"name": "d/dx", "parameters": {"classification": 2}}]})
+    assert r.status_code == 400 and "classification" in r.json()["error"]
+    r = httpx.post(server.url + "/v2/models/seed_grad/infer", json={**base, "parameters": {"timeout": -5}})
+    assert r.status_code == 400 and "timeout" in r.json()["error"]
+    r = httpx.post(server.url + "/v2/models/seed_grad/infer", json={**base, "parameters": {"timeout": 20_000_000}})
+    assert r.status_code == 200, r.text
+    x = slow_input(256)
+    slow = {"inputs": [{"name": "x", "shape": [256, 256], "datatype": "FP32",
+                        "parameters": {"binary_data_size": x.nbytes}}],
+            "parameters": {"timeout": 1000}}  # 1 ms: the ~1 s job cannot make it
+    head = json.dumps(slow).encode()
+    r = httpx.post(server.url + "/v2/models/slow/infer", content=head + x.tobytes(),
+                   headers={"Inference-Header-Content-Length": str(len(head))}, timeout=60)
+    assert r.status_code == 504 and "deadline" in r.json()["error"], r.text
