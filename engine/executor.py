@@ -24,11 +24,9 @@ import numpy as np
 
 from .backends import Backend, get_backend
 from .errors import EngineError, ShapeError
-from .ir import AVal, Graph, tree_flatten, tree_unflatten
+from .ir import NP_DTYPES, AVal, Graph, tree_flatten, tree_unflatten
 from .ops.registry import FUNCTION_OPS, OPS, impl_rules
 
-NP_DTYPES = {"bool": np.bool_, "int32": np.int32, "int64": np.int64,
-             "float16": np.float16, "float32": np.float32, "float64": np.float64}
 
 # A plan keeps at most this many bytes of reusable buffers per concurrent run;
 # larger plans allocate per call as before.
@@ -365,7 +363,7 @@ class NumpyProgram:
                 else:
                     buf_of[out] = len(buf_avals)
                     buf_avals.append(av)
-                    total += int(np.prod(av.shape, dtype=np.int64)) * np.dtype(NP_DTYPES[av.dtype]).itemsize
+                    total += aval_bytes(av)
             for g in dying:
                 if g != taken:
                     free.setdefault((avals[g].shape, avals[g].dtype), []).append(buf_of[g])

@@ -23,12 +23,10 @@ import numpy as np
 
 from .builder import Builder
 from .errors import EngineError, InvalidGraph, LimitExceeded, ShapeError
-from .ir import DTYPES, AVal, Graph, UniqueNames, Var, check_size, tree_flatten
+from .ir import DTYPES, NP_DTYPES, AVal, Graph, UniqueNames, Var, check_size, tree_flatten
 from .ops.registry import FUNCTION_OPS, OPS, REQUIRED
 
 FORMAT = "gradserve.graph/1"
-NP_DTYPES = {"bool": np.bool_, "int32": np.int32, "int64": np.int64,
-             "float16": np.float16, "float32": np.float32, "float64": np.float64}
 
 
 # -- tensors ---------------------------------------------------------------------------------
