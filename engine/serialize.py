@@ -181,8 +181,9 @@ def graph_from_json(d: Any, limits: Limits | None = None, *, sources: dict[str, 
     functions: dict[str, Graph] = {}
     # Functions may use functions defined before them (in order); recursion is impossible by construction.
     for fname, fd in fjson.items():
-        functions[fname] = _load_one(fd, f"$.functions.{fname}", functions, limits, total, top=False, name=fname)
-        functions[fname].source = (sources or {}).get(fname, f"$.functions.{fname}")
+        src = (sources or {}).get(fname) or f"$.functions.{fname}"  # errors name the caller's path
+        functions[fname] = _load_one(fd, src, functions, limits, total, top=False, name=fname)
+        functions[fname].source = src
     g = _load_one(d, "$", functions, limits, total, top=True, name=d.get("name", "main"))
     g.functions = functions
     g.source = "$" if sources is None else None  # a derived graph's own body is none of the caller's
