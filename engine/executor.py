@@ -159,10 +159,10 @@ class Plan:
                     raise _missing_params([n for n in self.param_names if n not in params and n not in pv])
                 ps.append(v)
         elif self.param_names:
-            missing = [name for name in self.param_names if name not in pv]
-            if missing:
-                raise _missing_params(missing)
-            ps = [pv[name] for name in self.param_names]
+            try:
+                ps = [pv[name] for name in self.param_names]
+            except KeyError:
+                raise _missing_params([n for n in self.param_names if n not in pv]) from None
         else:
             ps = ()
         if self.program is not None:
