@@ -17,7 +17,7 @@ import pytest
 
 from engine import (Engine, GraphBuilder, LimitExceeded, ShapeError, grad, hessian, jacobian, lower, nth_grad)
 from engine.builder import Budget
-from engine.executor import compile_graph, estimate_bytes
+from engine.executor import compile_graph, estimate_bytes, output_bytes
 from engine.ir import MAX_ELEMENTS
 from engine.serialize import Limits, graph_from_json, graph_to_json
 
@@ -153,6 +153,7 @@ def test_estimate_bounds_what_a_plan_allocates():
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    assert output_bytes(g) == 256 * 256 * 4  # typed before lowering
     assert 256 * 256 * 4 * 2 <= est  # at least the input and the output
     assert peak <= est + (1 << 20)  # NumPy allocates no more than the estimate (1 MiB slack for Python)
 
@@ -267,3 +268,19 @@ def test_a_derived_graph_sent_as_json_keeps_the_callers_node_names():
     assert caller_path(sources, ei.value.node).startswith("$.nodes[1]:gather")
     assert caller_path(sources, f"{fname}/3:mul") == "$.nodes[3]:mul"
     assert caller_path(sources, "$.inputs[0]") == "$.inputs[0]"
+
+
+def test_load_errors_of_a_derived_graph_name_the_callers_path():
+    from engine.serialize import source_map
+
+    dg = grad(graph_from_json(_gather_json()), 0)
+    sources = source_map(dg)
+    d = graph_to_json(dg)
+    fname = next(iter(sources))
+    d["functions"][fname]["nodes"][1]["attrs"]["axis"] = 5  # a bad attribute in the caller's own node
+    with pytest.raises(ShapeError) as ei:
+        graph_from_json(d, sources=sources)
+    assert ei.value.path == "$.nodes[1]"
+    with pytest.raises(ShapeError) as ei:
+        graph_from_json(d)
+    assert ei.value.path == f"$.functions.{fname}.nodes[1]"
