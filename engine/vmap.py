@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .builder import Builder
+from .builder import Builder, Outer
 from .errors import InvalidGraph, ShapeError
-from .ir import AVal, Graph, Var
+from .ir import AVal, Graph, Var, tree_unflatten
+from .shape_rules import tile_shapes
 
 # op -> rule(b, eqn, ins, batched, size) -> list of output Vars, all batched (axis 0)
 BATCH_RULES: dict[str, Callable] = {}
@@ -143,9 +144,7 @@ def _along_axis(b, e, ins, batched, size):
 
 @_rule("tile")
 def _tile(b, e, ins, batched, size):
-    from .ops.shape_ops import _tile_shapes
-
-    shape, reps, _ = _tile_shapes(tuple(e.inputs[0].shape), tuple(e.attrs["reps"]))
+    shape, reps, _ = tile_shapes(tuple(e.inputs[0].shape), tuple(e.attrs["reps"]))
     x = b.emit1("reshape", ins[0], shape=(size,) + shape)
     return [b.emit1("tile", x, reps=(1,) + reps)]
 
@@ -286,7 +285,7 @@ def _flatten_fn(b: Builder, fn: Graph, penv: dict[str, Var]) -> Graph:
     own = {p.name for p in fn.params}  # fn's eqns use its own param Vars; nested functions may use others
     params = list(fn.params) + [Var(v.aval, name) for name, v in penv.items() if name not in own]
     g = Graph(list(fn.inputs), params, fn.eqns, fn.outputs, {}, dict(b.functions), fn.name)
-    return lower(g, opt=False, literal_nested_grads=b.literal_nested_grads)
+    return lower(g, opt=False, literal_nested_grads=b.nested_grads is None, budget=b.budget)
 
 
 def expand_vmap(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[str, Var], label: str) -> list[Var]:
@@ -324,10 +323,7 @@ def expand_vmap(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[s
 
 def vmap_graph(g: Graph, size: int, in_axes=0, out_axes=0) -> Graph:
     """vmap(g) as a graph whose mapped inputs carry `size` elements on their in_axes."""
-    from .ir import tree_unflatten
-    from .transforms import _Outer
-
-    o = _Outer(g, "vmapped_")
+    o = Outer(g, "vmapped_")
     axes_in = _norm_axes(in_axes, len(g.inputs), "in_axes", "vmap")
     axes_out = _norm_axes(out_axes, len(g.flat_outputs), "out_axes", "vmap")
     inputs = []
