@@ -55,7 +55,8 @@ jvp_rules["cumsum"] = lambda b, ins, outs, ts, **a: [b.cumsum(ts[0], **a)]
 def _linrec_infer(avals, axis, reverse):
     a, b = avals
     if a.shape != b.shape or a.dtype != b.dtype:
-        raise ShapeError(f"linrec: a {a} and b {b} must have one shape and dtype", shapes=[list(a.shape), list(b.shape)])
+        raise ShapeError(f"linrec: a {a} and b {b} must have one shape and dtype",
+                         shapes=[list(a.shape), list(b.shape)])
     _cum_axis("linrec", a, axis)
     return [a]
 
