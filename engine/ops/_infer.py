@@ -1,4 +1,4 @@
-"""Shape/dtype rules shared by many ops."""
+"""Shape/dtype rules and helpers shared by many ops (one copy of each)."""
 from __future__ import annotations
 
 from ..errors import ShapeError
@@ -52,3 +52,36 @@ def reduced_shape(shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool)
     if keepdims:
         return tuple(1 if i in axes else d for i, d in enumerate(shape))
     return tuple(d for i, d in enumerate(shape) if i not in axes)
+
+
+def norm_axis(op: str, axis: int, ndim: int) -> int:
+    """One axis in [-ndim, ndim) as a non-negative index (for ops that take a single axis)."""
+    if not -ndim <= axis < ndim:
+        raise ShapeError(f"{op}: axis {axis} out of range for rank {ndim}", axis=axis, ndim=ndim)
+    return axis % ndim
+
+
+def check_broadcasts_to(op: str, src: tuple[int, ...], dst: tuple[int, ...]) -> None:
+    """`src` broadcasts to exactly `dst` (NumPy rules, trailing axes aligned)."""
+    if len(dst) < len(src) or any(d != 1 and d != s for d, s in zip(src, dst[len(dst) - len(src):])):
+        raise ShapeError(f"{op}: cannot broadcast {list(src)} to {list(dst)}", shapes=[list(src), list(dst)])
+
+
+def keep_axes(b, v, x, axes: tuple[int, ...]):
+    """Reshape a value reduced over `axes` of `x` so it broadcasts against `x` (re-insert the axes)."""
+    return b.reshape(v, shape=reduced_shape(x.shape, axes, True))
+
+
+def reduction(op: str, *, numeric: bool = False, float_only: bool = False, empty_ok: bool = True):
+    """Shape rule of a reduction with attrs axis (ints | None = all) and keepdims."""
+    def infer(avals, axis, keepdims):
+        x = avals[0]
+        if numeric and x.dtype == "bool":
+            raise ShapeError(f"{op}: needs a numeric operand, got {x}", dtype=x.dtype)
+        if float_only and not is_float(x.dtype):
+            raise ShapeError(f"{op}: needs a floating-point operand, got {x}", dtype=x.dtype)
+        axes = norm_axes(op, axis, x.ndim)
+        if not empty_ok and any(x.shape[a] == 0 for a in axes):
+            raise ShapeError(f"{op}: cannot reduce a zero-size axis of {x} (axis={list(axes)})", shape=list(x.shape))
+        return [AVal(reduced_shape(x.shape, axes, keepdims), x.dtype)]
+    return infer

@@ -21,11 +21,12 @@ from .registry import defop, impl_rules, jvp_rules, vjp_rules
 
 
 def defcomposite(name: str, arity: int | None, build: Callable, *, attrs=None, min_arity: int = 0, doc: str = "",
-                 n_outputs: int | None = 1, nondiff: bool = False):
+                 n_outputs: int | None = 1, nondiff: bool = False, **flags):
     def infer(avals, **a):
         return [v.aval for v in _graph(name, tuple(avals), a).flat_outputs]
 
-    defop(name, arity, infer, attrs=attrs, min_arity=min_arity, n_outputs=n_outputs, nondiff=nondiff, doc=doc)
+    defop(name, arity, infer, attrs=attrs, min_arity=min_arity, n_outputs=n_outputs, nondiff=nondiff, doc=doc,
+          **flags)
     _BUILDS[name] = build
     impl_rules[name] = functools.partial(_impl, name)
     vjp_rules[name] = functools.partial(_vjp, name)

@@ -15,6 +15,7 @@ import numpy as np
 from ..errors import ShapeError
 from ..ir import AVal, INT_DTYPES, is_float
 from .composite import defcomposite
+from .movement import _check_indices as check_indices
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
 
@@ -132,11 +133,13 @@ def _wrap(xp, idx, n):
 
 def _take_impl(xp, x, idx, axis):
     ax = axis % x.ndim
+    check_indices(xp, idx, x.shape[ax], "take_along_axis", axis)
     return xp.take_along_axis(x, _wrap(xp, idx, x.shape[ax]), axis=ax)
 
 
 def _scatter_along_impl(xp, v, idx, shape, axis):
     ax = axis % len(shape)
+    check_indices(xp, idx, shape[ax], "scatter_add_along", axis)
     idx = _wrap(xp, idx, shape[ax])
     if isinstance(v, np.ndarray):
         out = np.zeros(shape, v.dtype)
@@ -154,7 +157,7 @@ def _scatter_along_impl(xp, v, idx, shape, axis):
     return xp.moveaxis(xp.sum(vm * onehot, axis=-2), -1, ax)
 
 
-defop("take_along_axis", 2, _take_infer, attrs={"axis": Attr("int", 0)},
+defop("take_along_axis", 2, _take_infer, attrs={"axis": Attr("int", 0)}, runtime_checked=True,
       doc="out[..i..] = x[..idx[..i..]..] along `axis` (torch.gather, ONNX GatherElements)")
 impl_rules["take_along_axis"] = _take_impl
 vjp_rules["take_along_axis"] = lambda b, ins, outs, cts, axis: [
@@ -162,6 +165,7 @@ vjp_rules["take_along_axis"] = lambda b, ins, outs, cts, axis: [
 jvp_rules["take_along_axis"] = lambda b, ins, outs, ts, axis: [b.take_along_axis(ts[0], ins[1], axis=axis)]
 
 defop("scatter_add_along", 2, _scatter_along_infer, attrs={"shape": Attr("shape"), "axis": Attr("int", 0)},
+      runtime_checked=True,
       doc="zeros of `shape` with values added at indices along `axis` (the transpose of take_along_axis; "
           "torch scatter_add)")
 impl_rules["scatter_add_along"] = _scatter_along_impl
@@ -183,7 +187,8 @@ def _scatter(b, x, idx, updates, *, axis, reduction):
     return b.where(hit, added, x)
 
 
-defcomposite("scatter", 3, _scatter, attrs={"axis": Attr("int", 0), "reduction": Attr("str", "none")},
+defcomposite("scatter", 3, _scatter, runtime_checked=True,
+             attrs={"axis": Attr("int", 0), "reduction": Attr("str", "none")},
              doc="scatter(x, indices, updates): x with updates written (reduction 'none'; repeated indices add) or "
                  "added ('add') at indices along `axis` (ONNX ScatterElements, torch scatter / scatter_add)")
 
