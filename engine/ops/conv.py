@@ -113,23 +113,99 @@ def _conv_geom(op, x_shape, w_shape, strides, padding, dilation):
 
 def _conv_impl(xp, x, w, strides, padding, dilation, groups):
     g = _conv_geom("conv", tuple(x.shape), tuple(w.shape), strides, padding, dilation)
-    n, c = x.shape[:2]
-    o = w.shape[0]
-    p = xp.reshape(patches(xp, x, g), (n, groups, c // groups * g.k, math.prod(g.out)))
-    wr = xp.reshape(w, (1, groups, o // groups, c // groups * g.k))
-    return xp.reshape(xp.matmul(wr, p), (n, o) + g.out)
+    return conv_fwd(_Arrays(xp), x, w, g, groups)
 
 
 def _conv_t_impl(xp, y, w, strides, padding, dilation, groups, output_padding):
     x_shape = _conv_t_shape("conv_transpose", tuple(y.shape), tuple(w.shape), strides, padding, dilation, groups,
                             output_padding)
     g = _conv_geom("conv_transpose", x_shape, tuple(w.shape), strides, padding, dilation)
-    n, o = y.shape[:2]
-    c = x_shape[1]
-    yr = xp.reshape(y, (n, groups, o // groups, math.prod(g.out)))
-    wr = xp.reshape(w, (1, groups, o // groups, c // groups * g.k))
-    p = xp.matmul(xp.matrix_transpose(wr), yr)
-    return unpatches(xp, xp.reshape(p, (n, c, g.k) + g.out), g)
+    return conv_adj_x(_Arrays(xp), y, w, x_shape, g, groups)
+
+
+# -- the algebra, once for kernels (arrays) and rules (graph ops) --------------------------------------
+# Per group, conv is one plain matmul W [Og, Cg*K] @ P [Cg*K, N*Y] (no broadcast batch axis: NumPy's
+# matmul falls off BLAS for those). to_gmat / from_gmat move between [N, G*A, *sp] and [G, A, N*sp].
+class _Arrays:
+    def __init__(self, xp):
+        self.xp = xp
+
+    def reshape(self, v, shape):
+        return self.xp.reshape(v, tuple(shape))
+
+    def transpose(self, v, perm):
+        return self.xp.permute_dims(v, tuple(perm))
+
+    def matmul(self, a, c, ta=False, tb=False):
+        mt = self.xp.matrix_transpose
+        return self.xp.matmul(mt(a) if ta else a, mt(c) if tb else c)
+
+    def im2col(self, x, g):
+        return patches(self.xp, x, g)
+
+    def col2im(self, p, g):
+        return unpatches(self.xp, p, g)
+
+
+class _GraphOps:
+    def __init__(self, b):
+        self.b = b
+
+    def reshape(self, v, shape):
+        return self.b.reshape(v, shape=tuple(shape))
+
+    def transpose(self, v, perm):
+        return self.b.transpose(v, perm=tuple(perm))
+
+    def matmul(self, a, c, ta=False, tb=False):
+        return self.b.matmul(a, c, transpose_a=ta, transpose_b=tb)
+
+    def im2col(self, x, g):
+        return self.b.im2col(x, **g.attrs())
+
+    def col2im(self, p, g):
+        return self.b.col2im(p, shape=g.spatial, **g.attrs())
+
+
+def to_gmat(o, v, groups):
+    """[N, G*A, *sp] -> [G, A, N*prod(sp)]."""
+    n, ch = v.shape[:2]
+    sp = math.prod(v.shape[2:])
+    v = o.transpose(o.reshape(v, (n, groups, ch // groups, sp)), (1, 2, 0, 3))
+    return o.reshape(v, (groups, ch // groups, n * sp))
+
+
+def from_gmat(o, m, n, sp):
+    """[G, A, N*prod(sp)] -> [N, G*A, *sp]."""
+    groups, a = m.shape[:2]
+    m = o.transpose(o.reshape(m, (groups, a, n, math.prod(sp))), (2, 0, 1, 3))
+    return o.reshape(m, (n, groups * a) + tuple(sp))
+
+
+def w_mat(o, w, groups):
+    return o.reshape(w, (groups, w.shape[0] // groups, math.prod(w.shape[1:])))
+
+
+def patch_mat(o, x, g: Geom, groups):
+    """im2col(x) as [G, Cg*K, N*Y] (channel-major, then window: the weight's order)."""
+    n, c = x.shape[:2]
+    return to_gmat(o, o.reshape(o.im2col(x, g), (n, c * g.k) + g.out), groups)
+
+
+def conv_fwd(o, x, w, g: Geom, groups):
+    return from_gmat(o, o.matmul(w_mat(o, w, groups), patch_mat(o, x, g, groups)), x.shape[0], g.out)
+
+
+def conv_adj_x(o, y, w, x_shape, g: Geom, groups):
+    """col2im(W^T y): the adjoint of conv in x (conv_transpose)."""
+    n, c = x_shape[:2]
+    p = from_gmat(o, o.matmul(w_mat(o, w, groups), to_gmat(o, y, groups), ta=True), n, g.out)
+    return o.col2im(o.reshape(p, (n, c, g.k) + g.out), g)
+
+
+def conv_adj_w(o, x, y, w_shape, g: Geom, groups):
+    """y @ im2col(x)^T per group, summed over the batch by the matmul: the adjoint of conv in w."""
+    return o.reshape(o.matmul(to_gmat(o, y, groups), patch_mat(o, x, g, groups), tb=True), w_shape)
 
 
 # -- shape rules -------------------------------------------------------------------------------------
@@ -182,41 +258,11 @@ def _conv_t_infer(avals, strides, padding, dilation, groups, output_padding):
     return [AVal(x_shape, y.dtype)]
 
 
-# -- graph-level pieces of the rules -------------------------------------------------------------------
-def _grouped(b, v, groups):
-    """[N, G*A, *sp] -> [N, G, A, prod(sp)]."""
-    n, ch = v.shape[:2]
-    return b.reshape(v, shape=(n, groups, ch // groups, math.prod(v.shape[2:])))
-
-
-def _w_mat(b, w, groups):
-    return b.reshape(w, shape=(1, groups, w.shape[0] // groups, math.prod(w.shape[1:])))
-
-
-def _patch_mat(b, x, g: Geom, groups):
-    p = b.im2col(x, **g.attrs())
-    n, c = x.shape[:2]
-    return b.reshape(p, shape=(n, groups, c // groups * g.k, math.prod(g.out)))
-
-
-def _input_grad(b, ctr, w, x_shape, g: Geom, groups):
-    """col2im(W^T ct): the adjoint of conv in x (ctr: grouped cotangent of the conv output)."""
-    p = b.matmul(_w_mat(b, w, groups), ctr, transpose_a=True)
-    n, c = x_shape[:2]
-    return b.col2im(b.reshape(p, shape=(n, c, g.k) + g.out), shape=tuple(x_shape[2:]), **g.attrs())
-
-
-def _weight_grad(b, x, ctr, w_shape, g: Geom, groups):
-    """sum_n ct @ im2col(x)^T: the adjoint of conv in w."""
-    dw = b.matmul(ctr, _patch_mat(b, x, g, groups), transpose_b=True)
-    return b.reshape(b.sum(dw, axis=(0,)), shape=tuple(w_shape))
-
-
 def _conv_vjp(b, ins, outs, cts, strides, padding, dilation, groups):
     x, w = ins
     g = _conv_geom("conv", x.shape, w.shape, strides, padding, dilation)
-    ctr = _grouped(b, cts[0], groups)
-    return [_input_grad(b, ctr, w, x.shape, g, groups), _weight_grad(b, x, ctr, w.shape, g, groups)]
+    o = _GraphOps(b)
+    return [conv_adj_x(o, cts[0], w, x.shape, g, groups), conv_adj_w(o, x, cts[0], w.shape, g, groups)]
 
 
 def _conv_jvp(b, ins, outs, ts, strides, padding, dilation, groups):
@@ -230,7 +276,7 @@ def _conv_t_vjp(b, ins, outs, cts, strides, padding, dilation, groups, output_pa
     z = outs[0]
     g = _conv_geom("conv_transpose", z.shape, w.shape, strides, padding, dilation)
     dy = b.conv(cts[0], w, strides=strides, padding=padding, dilation=dilation, groups=groups)
-    return [dy, _weight_grad(b, cts[0], _grouped(b, y, groups), w.shape, g, groups)]
+    return [dy, conv_adj_w(_GraphOps(b), cts[0], y, w.shape, g, groups)]
 
 
 def _conv_t_jvp(b, ins, outs, ts, strides, padding, dilation, groups, output_padding):
