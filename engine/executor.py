@@ -24,11 +24,9 @@ import numpy as np
 
 from .backends import Backend, get_backend
 from .errors import EngineError, ShapeError
-from .ir import AVal, Graph, tree_flatten, tree_unflatten
+from .ir import NP_DTYPES, AVal, Graph, tree_flatten, tree_unflatten
 from .ops.registry import FUNCTION_OPS, OPS, impl_rules
 
-NP_DTYPES = {"bool": np.bool_, "int32": np.int32, "int64": np.int64,
-             "float16": np.float16, "float32": np.float32, "float64": np.float64}
 
 # A plan keeps at most this many bytes of reusable buffers per concurrent run;
 # larger plans allocate per call as before.
@@ -161,10 +159,10 @@ class Plan:
                     raise _missing_params([n for n in self.param_names if n not in params and n not in pv])
                 ps.append(v)
         elif self.param_names:
-            missing = [name for name in self.param_names if name not in pv]
-            if missing:
-                raise _missing_params(missing)
-            ps = [pv[name] for name in self.param_names]
+            try:
+                ps = [pv[name] for name in self.param_names]
+            except KeyError:
+                raise _missing_params([n for n in self.param_names if n not in pv]) from None
         else:
             ps = ()
         if self.program is not None:
@@ -365,7 +363,7 @@ class NumpyProgram:
                 else:
                     buf_of[out] = len(buf_avals)
                     buf_avals.append(av)
-                    total += int(np.prod(av.shape, dtype=np.int64)) * np.dtype(NP_DTYPES[av.dtype]).itemsize
+                    total += aval_bytes(av)
             for g in dying:
                 if g != taken:
                     free.setdefault((avals[g].shape, avals[g].dtype), []).append(buf_of[g])

@@ -20,6 +20,8 @@ from .errors import InvalidGraph, ShapeError
 DTYPES = ("bool", "int32", "int64", "float16", "float32", "float64")
 FLOAT_DTYPES = ("float16", "float32", "float64")
 INT_DTYPES = ("int32", "int64")
+NP_DTYPES = {"bool": np.bool_, "int32": np.int32, "int64": np.int64,
+             "float16": np.float16, "float32": np.float32, "float64": np.float64}
 
 
 def check_dtype(dtype: str, where: str = "") -> str:

@@ -23,12 +23,10 @@ import numpy as np
 
 from .builder import Builder
 from .errors import EngineError, InvalidGraph, LimitExceeded, ShapeError
-from .ir import DTYPES, AVal, Graph, UniqueNames, Var, check_size, tree_flatten
+from .ir import DTYPES, NP_DTYPES, AVal, Graph, UniqueNames, Var, check_size, tree_flatten
 from .ops.registry import FUNCTION_OPS, OPS, REQUIRED
 
 FORMAT = "gradserve.graph/1"
-NP_DTYPES = {"bool": np.bool_, "int32": np.int32, "int64": np.int64,
-             "float16": np.float16, "float32": np.float32, "float64": np.float64}
 
 
 # -- tensors ---------------------------------------------------------------------------------
@@ -183,8 +181,9 @@ def graph_from_json(d: Any, limits: Limits | None = None, *, sources: dict[str, 
     functions: dict[str, Graph] = {}
     # Functions may use functions defined before them (in order); recursion is impossible by construction.
     for fname, fd in fjson.items():
-        functions[fname] = _load_one(fd, f"$.functions.{fname}", functions, limits, total, top=False, name=fname)
-        functions[fname].source = (sources or {}).get(fname, f"$.functions.{fname}")
+        src = (sources or {}).get(fname) or f"$.functions.{fname}"  # errors name the caller's path
+        functions[fname] = _load_one(fd, src, functions, limits, total, top=False, name=fname)
+        functions[fname].source = src
     g = _load_one(d, "$", functions, limits, total, top=True, name=d.get("name", "main"))
     g.functions = functions
     g.source = "$" if sources is None else None  # a derived graph's own body is none of the caller's

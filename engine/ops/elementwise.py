@@ -10,15 +10,13 @@ import math
 
 import numpy as np
 
-from ..errors import ShapeError
-from ..ir import AVal, is_float
-from ._infer import broadcast_shapes, elementwise, same_dtype
+from ..ir import is_float
+from ._infer import rule_infer
 from .registry import Attr, defop, impl_rules, jvp_rules, ufunc_out, vjp_rules
 
 
 def _unary(name: str, impl, deriv, *, float_only: bool = True, doc: str = "", **flags):
-    defop(name, 1, lambda avals: elementwise(name, avals, float_only=float_only), doc=doc or f"elementwise {name}",
-          **flags)
+    defop(name, 1, rule_infer(name), doc=doc or f"elementwise {name}", **flags)
     impl_rules[name] = impl
     if deriv is not None:
         vjp_rules[name] = lambda b, ins, outs, cts: [b.mul(cts[0], deriv(b, ins[0], outs[0]))]
@@ -128,7 +126,7 @@ jvp_rules["sign"] = lambda b, ins, outs, ts: [None]
 
 # -- binary -------------------------------------------------------------------
 def _binary(name: str, impl, vjp, jvp, *, float_only: bool = False, doc: str = "", **flags):
-    defop(name, 2, lambda avals: elementwise(name, avals, float_only=float_only),
+    defop(name, 2, rule_infer(name),
           doc=doc or f"elementwise {name} with NumPy broadcasting", broadcasts=True, **flags)
     impl_rules[name] = impl
     vjp_rules[name] = vjp
@@ -213,31 +211,23 @@ for _name, _impl, _uf, _comm in (
         ("less", lambda xp, x, y: x < y, np.less, False), ("less_equal", lambda xp, x, y: x <= y, np.less_equal, False),
         ("greater", lambda xp, x, y: x > y, np.greater, False),
         ("greater_equal", lambda xp, x, y: x >= y, np.greater_equal, False)):
-    defop(_name, 2, lambda avals, _n=_name: elementwise(_n, avals, out_dtype="bool"), nondiff=True,
+    defop(_name, 2, rule_infer(_name), nondiff=True,
           doc=f"elementwise comparison {_name} (bool output, not differentiable)", commutative=_comm,
           np_out=ufunc_out(_uf))
     impl_rules[_name] = _impl
 
 for _name, _impl, _uf in (("logical_and", lambda xp, x, y: xp.logical_and(x, y), np.logical_and),
                           ("logical_or", lambda xp, x, y: xp.logical_or(x, y), np.logical_or)):
-    defop(_name, 2, lambda avals, _n=_name: elementwise(_n, avals, out_dtype="bool"), nondiff=True,
+    defop(_name, 2, rule_infer(_name), nondiff=True,
           commutative=True, np_out=ufunc_out(_uf))
     impl_rules[_name] = _impl
-defop("logical_not", 1, lambda avals: elementwise("logical_not", avals, out_dtype="bool"), nondiff=True,
+defop("logical_not", 1, rule_infer("logical_not"), nondiff=True,
       np_out=ufunc_out(np.logical_not))
 impl_rules["logical_not"] = lambda xp, x: xp.logical_not(x)
 
 
 # -- where(cond, x, y) ----------------------------------------------------------------
-def _where_infer(avals):
-    c, x, y = avals
-    if c.dtype != "bool":
-        raise ShapeError(f"where: condition must be bool, got {c}", dtype=c.dtype)
-    dtype = same_dtype("where", [x, y])
-    return [AVal(broadcast_shapes("where", c.shape, x.shape, y.shape), dtype)]
-
-
-defop("where", 3, _where_infer, doc="where(cond, x, y): x where cond else y, broadcasting")
+defop("where", 3, rule_infer("where"), doc="where(cond, x, y): x where cond else y, broadcasting")
 impl_rules["where"] = lambda xp, c, x, y: xp.where(c, x, y)
 
 
@@ -262,19 +252,19 @@ jvp_rules["where"] = _where_jvp
 
 
 # -- markers and casts: identity, stop_gradient, cast ----------------------------------
-defop("identity", 1, lambda avals: [avals[0]], doc="identity; marks a differentiation point", cse=False,
+defop("identity", 1, rule_infer("identity"), doc="identity; marks a differentiation point", cse=False,
       np_view=lambda e: "alias")
 impl_rules["identity"] = lambda xp, x: x
 vjp_rules["identity"] = lambda b, ins, outs, cts: [cts[0]]
 jvp_rules["identity"] = lambda b, ins, outs, ts: [ts[0]]
 
-defop("stop_gradient", 1, lambda avals: [avals[0]], doc="identity whose derivative is zero",
+defop("stop_gradient", 1, rule_infer("stop_gradient"), doc="identity whose derivative is zero",
       fold=lambda a: a, np_view=lambda e: "alias")
 impl_rules["stop_gradient"] = lambda xp, x: x
 vjp_rules["stop_gradient"] = lambda b, ins, outs, cts: [None]
 jvp_rules["stop_gradient"] = lambda b, ins, outs, ts: [None]
 
-defop("cast", 1, lambda avals, dtype: [AVal(avals[0].shape, dtype)], attrs={"dtype": Attr("dtype")},
+defop("cast", 1, rule_infer("cast"), attrs={"dtype": Attr("dtype")},
       doc="convert dtype", rearranges=True)
 impl_rules["cast"] = lambda xp, x, dtype: xp.astype(x, getattr(xp, dtype))
 vjp_rules["cast"] = lambda b, ins, outs, cts, dtype: [b.cast(cts[0], dtype=ins[0].dtype) if is_float(ins[0].dtype) else None]

@@ -3,30 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ShapeError
-from ..ir import AVal
-from ._infer import broadcast_shapes
+from ._infer import rule_infer
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
-
-
-def _mt(shape, t):
-    return shape[:-2] + (shape[-1], shape[-2]) if t else shape
-
-
-def _matmul_infer(avals, transpose_a, transpose_b):
-    a, b = avals
-    if a.dtype != b.dtype:
-        raise ShapeError(f"matmul: operand dtypes differ: {a} vs {b}", dtypes=[a.dtype, b.dtype])
-    if a.ndim < 2 or b.ndim < 2:
-        raise ShapeError(f"matmul: operands must have rank >= 2, got {a} and {b}",
-                         shapes=[list(a.shape), list(b.shape)])
-    sa, sb = _mt(a.shape, transpose_a), _mt(b.shape, transpose_b)
-    if sa[-1] != sb[-2]:
-        raise ShapeError(f"matmul: inner dimensions differ: {a} @ {b} "
-                         f"(transpose_a={transpose_a}, transpose_b={transpose_b})",
-                         shapes=[list(a.shape), list(b.shape)])
-    batch = broadcast_shapes("matmul", sa[:-2], sb[:-2])
-    return [AVal(batch + (sa[-2], sb[-1]), a.dtype)]
 
 
 def _matmul_impl(xp, a, b, transpose_a, transpose_b):
@@ -60,7 +38,7 @@ def _np_matmul_out(e):
     return np.matmul, "red", (".mT" if ta else "", ".mT" if tb else "")
 
 
-defop("matmul", 2, _matmul_infer, attrs={"transpose_a": Attr("bool", False), "transpose_b": Attr("bool", False)},
+defop("matmul", 2, rule_infer("matmul"), attrs={"transpose_a": Attr("bool", False), "transpose_b": Attr("bool", False)},
       doc="matrix product over the last two axes, batch axes broadcast (MatMul / BatchMatMul)",
       linear=True, sign_symmetric=True, np_out=_np_matmul_out)
 impl_rules["matmul"] = _matmul_impl

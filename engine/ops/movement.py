@@ -8,26 +8,8 @@ import math
 import numpy as np
 
 from ..errors import ShapeError
-from ..ir import AVal, INT_DTYPES
-from ._infer import check_broadcasts_to, norm_axes, norm_axis, same_dtype
+from ._infer import parse_index, rule_infer, split_bounds, tile_shapes
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
-
-
-def _reshape_infer(avals, shape):
-    x = avals[0]
-    shape = list(shape)
-    if shape.count(-1) > 1:
-        raise ShapeError(f"reshape: at most one -1 in {shape}", shape=shape)
-    known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
-    if -1 in shape:
-        if known == 0 or x.size % known:
-            raise ShapeError(f"reshape: cannot reshape {x} to {shape}", shape=shape)
-        shape[shape.index(-1)] = x.size // known
-    elif known != x.size:
-        raise ShapeError(f"reshape: cannot reshape {x} ({x.size} elements) to {shape}", shape=shape)
-    if any(d < 0 for d in shape):
-        raise ShapeError(f"reshape: negative dimension in {shape}", shape=shape)
-    return [AVal(tuple(shape), x.dtype)]
 
 
 def _np_reshape_view(e):
@@ -35,27 +17,18 @@ def _np_reshape_view(e):
     return lambda x: np.reshape(x, shape)
 
 
-defop("reshape", 1, _reshape_infer, attrs={"shape": Attr("ints")}, doc="reshape (one -1 allowed)",
+defop("reshape", 1, rule_infer("reshape"), attrs={"shape": Attr("ints")}, doc="reshape (one -1 allowed)",
       linear=True, sign_symmetric=True, rearranges=True, np_view=_np_reshape_view)
 impl_rules["reshape"] = lambda xp, x, shape: xp.reshape(x, shape)
 vjp_rules["reshape"] = lambda b, ins, outs, cts, shape: [b.reshape(cts[0], shape=ins[0].shape)]
 jvp_rules["reshape"] = lambda b, ins, outs, ts, shape: [b.reshape(ts[0], shape=outs[0].shape)]
 
 
-def _transpose_infer(avals, perm):
-    x = avals[0]
-    if perm is None:
-        perm = tuple(reversed(range(x.ndim)))
-    if sorted(perm) != list(range(x.ndim)):
-        raise ShapeError(f"transpose: perm {list(perm)} is not a permutation of rank {x.ndim}", perm=list(perm))
-    return [AVal(tuple(x.shape[p] for p in perm), x.dtype)]
-
-
 def _perm(x_ndim, perm):
     return tuple(reversed(range(x_ndim))) if perm is None else tuple(perm)
 
 
-defop("transpose", 1, _transpose_infer, attrs={"perm": Attr("ints", None, optional=True)},
+defop("transpose", 1, rule_infer("transpose"), attrs={"perm": Attr("ints", None, optional=True)},
       doc="permute axes (default: reverse)", linear=True, sign_symmetric=True, rearranges=True)
 impl_rules["transpose"] = lambda xp, x, perm: xp.permute_dims(x, _perm(x.ndim, perm))
 vjp_rules["transpose"] = lambda b, ins, outs, cts, perm: [
@@ -63,51 +36,26 @@ vjp_rules["transpose"] = lambda b, ins, outs, cts, perm: [
 jvp_rules["transpose"] = lambda b, ins, outs, ts, perm: [b.transpose(ts[0], perm=_perm(len(ins[0].shape), perm))]
 
 
-def _broadcast_to_infer(avals, shape):
-    x = avals[0]
-    check_broadcasts_to("broadcast_to", x.shape, tuple(shape))
-    return [AVal(tuple(shape), x.dtype)]
-
-
 def _np_broadcast_view(e):
     shape = tuple(e.attrs["shape"])
     return lambda x: np.broadcast_to(x, shape)
 
 
-defop("broadcast_to", 1, _broadcast_to_infer, attrs={"shape": Attr("shape")}, doc="broadcast to shape",
+defop("broadcast_to", 1, rule_infer("broadcast_to"), attrs={"shape": Attr("shape")}, doc="broadcast to shape",
       linear=True, sign_symmetric=True, rearranges=True, np_view=_np_broadcast_view)
 impl_rules["broadcast_to"] = lambda xp, x, shape: xp.broadcast_to(x, shape)
 vjp_rules["broadcast_to"] = lambda b, ins, outs, cts, shape: [b.sum_to(cts[0], ins[0].shape)]
 jvp_rules["broadcast_to"] = lambda b, ins, outs, ts, shape: [b.broadcast(ts[0], tuple(shape))]
 
 
-def _expand_dims_infer(avals, axis):
-    x = avals[0]
-    nd = x.ndim + 1
-    if not -nd <= axis < nd:
-        raise ShapeError(f"expand_dims: axis {axis} out of range for rank {x.ndim}", axis=axis)
-    s = list(x.shape)
-    s.insert(axis % nd, 1)
-    return [AVal(tuple(s), x.dtype)]
-
-
-defop("expand_dims", 1, _expand_dims_infer, attrs={"axis": Attr("int")}, doc="insert a unit axis",
+defop("expand_dims", 1, rule_infer("expand_dims"), attrs={"axis": Attr("int")}, doc="insert a unit axis",
       linear=True, sign_symmetric=True, rearranges=True, np_view=_np_reshape_view)
 impl_rules["expand_dims"] = lambda xp, x, axis: xp.expand_dims(x, axis=axis)
 vjp_rules["expand_dims"] = lambda b, ins, outs, cts, axis: [b.reshape(cts[0], shape=ins[0].shape)]
 jvp_rules["expand_dims"] = lambda b, ins, outs, ts, axis: [b.reshape(ts[0], shape=outs[0].shape)]
 
 
-def _squeeze_infer(avals, axis):
-    x = avals[0]
-    axes = norm_axes("squeeze", axis, x.ndim) if axis is not None else tuple(i for i, d in enumerate(x.shape) if d == 1)
-    for a in axes:
-        if x.shape[a] != 1:
-            raise ShapeError(f"squeeze: axis {a} of {x} has size {x.shape[a]}, not 1", axis=a)
-    return [AVal(tuple(d for i, d in enumerate(x.shape) if i not in axes), x.dtype)]
-
-
-defop("squeeze", 1, _squeeze_infer, attrs={"axis": Attr("ints", None, optional=True)}, doc="drop unit axes",
+defop("squeeze", 1, rule_infer("squeeze"), attrs={"axis": Attr("ints", None, optional=True)}, doc="drop unit axes",
       linear=True, sign_symmetric=True, rearranges=True, np_view=_np_reshape_view)
 impl_rules["squeeze"] = lambda xp, x, axis: xp.reshape(
     x, tuple(d for i, d in enumerate(x.shape)
@@ -124,22 +72,6 @@ def _fill_zeros(b, ts, like):
 
 
 # -- concat -------------------------------------------------------------------------------------
-def _concat_infer(avals, axis):
-    x0 = avals[0]
-    dtype = same_dtype("concat", avals)
-    if x0.ndim == 0:
-        raise ShapeError(f"concat: inputs must have rank >= 1, got {x0}", shape=[])
-    ax = norm_axis("concat", axis, x0.ndim)
-    for i, a in enumerate(avals[1:], 1):
-        if a.ndim != x0.ndim or any(d != e for k, (d, e) in enumerate(zip(a.shape, x0.shape)) if k != ax):
-            raise ShapeError(f"concat: input {i} has shape {list(a.shape)} but input 0 has {list(x0.shape)}; "
-                             f"shapes must match except on axis {axis}",
-                             shapes=[list(v.shape) for v in avals])
-    shape = list(x0.shape)
-    shape[ax] = sum(a.shape[ax] for a in avals)
-    return [AVal(tuple(shape), dtype)]
-
-
 def _concat_vjp(b, ins, outs, cts, axis):
     ax = axis % len(ins[0].shape)
     bounds, n = [], 0
@@ -155,7 +87,7 @@ def _concat_jvp(b, ins, outs, ts, axis):
     return [None if ts is None else b.concat(*ts, axis=axis)]
 
 
-defop("concat", None, _concat_infer, attrs={"axis": Attr("int", 0)}, min_arity=1,
+defop("concat", None, rule_infer("concat"), attrs={"axis": Attr("int", 0)}, min_arity=1,
       doc="join inputs along an existing axis")
 impl_rules["concat"] = lambda xp, *xs, axis: xp.concat(xs, axis=axis)
 vjp_rules["concat"] = _concat_vjp
@@ -163,17 +95,6 @@ jvp_rules["concat"] = _concat_jvp
 
 
 # -- stack --------------------------------------------------------------------------------------
-def _stack_infer(avals, axis):
-    x0 = avals[0]
-    dtype = same_dtype("stack", avals)
-    for i, a in enumerate(avals[1:], 1):
-        if a.shape != x0.shape:
-            raise ShapeError(f"stack: input {i} has shape {list(a.shape)} but input 0 has {list(x0.shape)}; "
-                             "all inputs must have the same shape", shapes=[list(v.shape) for v in avals])
-    ax = norm_axis("stack", axis, x0.ndim + 1)
-    return [AVal(x0.shape[:ax] + (len(avals),) + x0.shape[ax:], dtype)]
-
-
 def _stack_vjp(b, ins, outs, cts, axis):
     parts = b.emit("split", [cts[0]], {"sections": len(ins), "axis": axis % len(outs[0].shape)})
     return [b.reshape(p, shape=x.shape) for p, x in zip(parts, ins)]
@@ -184,7 +105,7 @@ def _stack_jvp(b, ins, outs, ts, axis):
     return [None if ts is None else b.stack(*ts, axis=axis)]
 
 
-defop("stack", None, _stack_infer, attrs={"axis": Attr("int", 0)}, min_arity=1,
+defop("stack", None, rule_infer("stack"), attrs={"axis": Attr("int", 0)}, min_arity=1,
       doc="join same-shape inputs along a new axis")
 impl_rules["stack"] = lambda xp, *xs, axis: xp.stack(xs, axis=axis)
 vjp_rules["stack"] = _stack_vjp
@@ -192,38 +113,8 @@ jvp_rules["stack"] = _stack_jvp
 
 
 # -- split --------------------------------------------------------------------------------------
-def _split_bounds(x_shape, sections, indices, axis):
-    """(start, stop) per output along the normalised axis."""
-    ndim = len(x_shape)
-    if ndim == 0:
-        raise ShapeError("split: cannot split a rank-0 tensor", shape=[])
-    ax = norm_axis("split", axis, ndim)
-    n = x_shape[ax]
-    if (sections is None) == (indices is None):
-        raise ShapeError("split: give exactly one of `sections` (a count) or `indices` (split points)")
-    if sections is not None:
-        if sections < 1 or n % sections:
-            raise ShapeError(f"split: axis {axis} of shape {list(x_shape)} (size {n}) does not divide into "
-                             f"{sections} equal sections", shape=list(x_shape), sections=sections)
-        step = n // sections
-        points = [step * i for i in range(1, sections)]
-    else:
-        points = list(indices)
-        if any(p < 0 or p > n for p in points) or points != sorted(points):
-            raise ShapeError(f"split: indices {points} must be non-decreasing and within [0, {n}] "
-                             f"for axis {axis} of shape {list(x_shape)}", shape=list(x_shape))
-    edges = [0] + points + [n]
-    return ax, list(zip(edges[:-1], edges[1:]))
-
-
-def _split_infer(avals, sections, indices, axis):
-    x = avals[0]
-    ax, bounds = _split_bounds(x.shape, sections, indices, axis)
-    return [AVal(x.shape[:ax] + (hi - lo,) + x.shape[ax + 1:], x.dtype) for lo, hi in bounds]
-
-
 def _split_impl(xp, x, sections, indices, axis):
-    ax, bounds = _split_bounds(tuple(x.shape), sections, indices, axis)
+    ax, bounds = split_bounds(tuple(x.shape), sections, indices, axis)
     # trailing ... : the array API standard (array-api-strict) wants every axis indexed
     outs = tuple(x[(slice(None),) * ax + (slice(lo, hi), ...)] for lo, hi in bounds)
     return outs if len(outs) > 1 else outs[0]
@@ -240,7 +131,7 @@ def _split_jvp(b, ins, outs, ts, sections, indices, axis):
     return list(b.emit("split", [ts[0]], {"sections": sections, "indices": indices, "axis": axis}))
 
 
-defop("split", 1, _split_infer, n_outputs=None,
+defop("split", 1, rule_infer("split"), n_outputs=None,
       attrs={"sections": Attr("int", None, optional=True), "indices": Attr("ints", None, optional=True),
              "axis": Attr("int", 0)},
       doc="split along an axis into `sections` equal parts or at `indices`; one output per part")
@@ -250,84 +141,26 @@ jvp_rules["split"] = _split_jvp
 
 
 # -- tile ---------------------------------------------------------------------------------------
-def _tile_shapes(x_shape, reps):
-    """x's shape padded to len(reps) and the interleaved [r0, d0, r1, d1, ...] shape."""
-    n = max(len(x_shape), len(reps))
-    shape = (1,) * (n - len(x_shape)) + tuple(x_shape)
-    reps = (1,) * (n - len(reps)) + tuple(reps)
-    inter = tuple(v for r, d in zip(reps, shape) for v in (r, d))
-    return shape, reps, inter
-
-
-def _tile_infer(avals, reps):
-    x = avals[0]
-    if any(r < 0 for r in reps):
-        raise ShapeError(f"tile: reps {list(reps)} must be non-negative", reps=list(reps))
-    shape, reps, _ = _tile_shapes(x.shape, reps)
-    return [AVal(tuple(r * d for r, d in zip(reps, shape)), x.dtype)]
-
-
 def _tile_impl(xp, x, reps):
-    shape, reps, inter = _tile_shapes(tuple(x.shape), reps)
+    shape, reps, inter = tile_shapes(tuple(x.shape), reps)
     spread = xp.reshape(x, tuple(v for d in shape for v in (1, d)))
     return xp.reshape(xp.broadcast_to(spread, inter), tuple(r * d for r, d in zip(reps, shape)))
 
 
 def _tile_vjp(b, ins, outs, cts, reps):
     x = ins[0]
-    shape, reps, inter = _tile_shapes(x.shape, reps)
+    shape, reps, inter = tile_shapes(x.shape, reps)
     summed = b.sum(b.reshape(cts[0], shape=inter), axis=tuple(range(0, len(inter), 2)))
     return [b.reshape(summed, shape=x.shape)]
 
 
-defop("tile", 1, _tile_infer, attrs={"reps": Attr("ints")}, doc="repeat the whole tensor `reps` times per axis")
+defop("tile", 1, rule_infer("tile"), attrs={"reps": Attr("ints")}, doc="repeat the whole tensor `reps` times per axis")
 impl_rules["tile"] = _tile_impl
 vjp_rules["tile"] = _tile_vjp
 jvp_rules["tile"] = lambda b, ins, outs, ts, reps: [b.tile(ts[0], reps=reps)]
 
 
 # -- static indexing: x[idx] with ints, slices, None (new axis) and one Ellipsis ------------
-def parse_index(index, ndim: int):
-    """Index items: int | [start, stop, step] (nulls allowed) | null (new axis) | "..." ."""
-    items = []
-    n_ell = 0
-    for it in index:
-        if it is None:
-            items.append(None)
-        elif it == "...":
-            n_ell += 1
-            items.append(Ellipsis)
-        elif isinstance(it, bool):
-            raise ShapeError(f"index: bad item {it!r}")
-        elif isinstance(it, int):
-            items.append(int(it))
-        elif isinstance(it, (list, tuple)) and len(it) == 3 and all(v is None or (isinstance(v, int) and not isinstance(v, bool)) for v in it):
-            if it[2] == 0:
-                raise ShapeError("index: slice step may not be 0")
-            items.append(slice(*it))
-        else:
-            raise ShapeError(f"index: bad item {it!r}; use int, [start, stop, step], null or '...'")
-    if n_ell > 1:
-        raise ShapeError("index: at most one '...'")
-    n_real = sum(1 for i in items if i is not None and i is not Ellipsis)
-    if n_real > ndim:
-        raise ShapeError(f"index: {n_real} indices for a tensor of rank {ndim}", ndim=ndim)
-    return tuple(items)
-
-
-def _index_infer(avals, index):
-    x = avals[0]
-    idx = parse_index(index, x.ndim)
-    probe = np.empty(x.shape, dtype=np.bool_) if x.size < 1 << 16 else None
-    if probe is None:
-        probe = np.lib.stride_tricks.as_strided(np.zeros(1, np.bool_), shape=x.shape, strides=(0,) * x.ndim)
-    try:
-        shape = probe[idx].shape
-    except IndexError as e:
-        raise ShapeError(f"index: {e} (tensor {x})", shape=list(x.shape)) from None
-    return [AVal(tuple(shape), x.dtype)]
-
-
 def _freeze_index(index):
     return tuple(tuple(it) if isinstance(it, list) else it for it in index)
 
@@ -383,14 +216,6 @@ def _np_index_view(e):
     return lambda x: x[idx]
 
 
-def _index_update_infer(avals, shape, index):
-    ct = avals[0]
-    expect = _index_infer([AVal(tuple(shape), ct.dtype)], index)[0]
-    if expect.shape != ct.shape:
-        raise ShapeError(f"index_scatter: value {ct} does not fit index result {expect}")
-    return [AVal(tuple(shape), ct.dtype)]
-
-
 def _index_scatter_impl(xp, v, shape, index):
     basic, flips, bshape, oshape = _basic_index(_freeze_index(index), tuple(shape))
     if bshape != oshape:
@@ -402,14 +227,14 @@ def _index_scatter_impl(xp, v, shape, index):
     return out
 
 
-defop("index", 1, _index_infer, attrs={"index": Attr("any")},
+defop("index", 1, rule_infer("index"), attrs={"index": Attr("any")},
       doc="static indexing/slicing: items int | [start, stop, step] | null (new axis) | '...'",
       linear=True, sign_symmetric=True, np_view=_np_index_view)
 impl_rules["index"] = _index_impl
 vjp_rules["index"] = lambda b, ins, outs, cts, index: [b.index_scatter(cts[0], shape=ins[0].shape, index=index)]
 jvp_rules["index"] = lambda b, ins, outs, ts, index: [b.index(ts[0], index=index)]
 
-defop("index_scatter", 1, _index_update_infer, attrs={"shape": Attr("shape"), "index": Attr("any")},
+defop("index_scatter", 1, rule_infer("index_scatter"), attrs={"shape": Attr("shape"), "index": Attr("any")},
       doc="zeros of `shape` with x[index] = value (the transpose of index)", linear=True)
 impl_rules["index_scatter"] = _index_scatter_impl
 vjp_rules["index_scatter"] = lambda b, ins, outs, cts, shape, index: [b.index(cts[0], index=index)]
@@ -417,16 +242,6 @@ jvp_rules["index_scatter"] = lambda b, ins, outs, ts, shape, index: [b.index_sca
 
 
 # -- gather along an axis (MindSpore Gather(params, indices, axis)) -------------------------------
-def _gather_infer(avals, axis):
-    x, idx = avals
-    if idx.dtype not in INT_DTYPES:
-        raise ShapeError(f"gather: indices must be int32 or int64, got {idx}", dtype=idx.dtype)
-    if x.ndim == 0:
-        raise ShapeError(f"gather: cannot gather from a rank-0 tensor {x}", shape=[])
-    ax = norm_axis("gather", axis, x.ndim)
-    return [AVal(x.shape[:ax] + idx.shape + x.shape[ax + 1:], x.dtype)]
-
-
 def _check_indices(xp, idx, n: int, op: str, axis: int) -> None:
     """Indices lie in [-n, n): a run-time check, the input's fault (a ShapeError, not a crash).
     The executor adds the node (the op is flagged runtime_checked)."""
@@ -446,17 +261,6 @@ def _gather_impl(xp, x, idx, axis):
     return xp.reshape(flat, tuple(x.shape[:ax]) + tuple(idx.shape) + tuple(x.shape[ax + 1:]))
 
 
-def _scatter_infer(avals, shape, axis):
-    v, idx = avals
-    ax = norm_axis("scatter_add", axis, len(shape))
-    expect = tuple(shape[:ax]) + idx.shape + tuple(shape[ax + 1:])
-    if v.shape != expect:
-        raise ShapeError(f"scatter_add: values {v} do not fit indices {idx} into shape {list(shape)} "
-                         f"on axis {axis} (expected values of shape {list(expect)})",
-                         shapes=[list(v.shape), list(expect)])
-    return [AVal(tuple(shape), v.dtype)]
-
-
 def _scatter_impl(xp, v, idx, shape, axis):
     ax = axis % len(shape)
     _check_indices(xp, idx, shape[ax], "scatter_add", axis)
@@ -465,7 +269,7 @@ def _scatter_impl(xp, v, idx, shape, axis):
     return xp.index_add(target, ax, xp.reshape(idx, (-1,)), flat)
 
 
-defop("gather", 2, _gather_infer, attrs={"axis": Attr("int", 0)},
+defop("gather", 2, rule_infer("gather"), attrs={"axis": Attr("int", 0)},
       doc="gather(x, indices): slices of x at integer `indices` along `axis` (MindSpore Gather)",
       runtime_checked=True)
 impl_rules["gather"] = _gather_impl
@@ -473,7 +277,7 @@ vjp_rules["gather"] = lambda b, ins, outs, cts, axis: [
     b.scatter_add(cts[0], ins[1], shape=ins[0].shape, axis=axis), None]
 jvp_rules["gather"] = lambda b, ins, outs, ts, axis: [None if ts[0] is None else b.gather(ts[0], ins[1], axis=axis)]
 
-defop("scatter_add", 2, _scatter_infer, attrs={"shape": Attr("shape"), "axis": Attr("int", 0)},
+defop("scatter_add", 2, rule_infer("scatter_add"), attrs={"shape": Attr("shape"), "axis": Attr("int", 0)},
       doc="zeros of `shape` with values added at integer `indices` along `axis` (the transpose of gather)",
       runtime_checked=True)
 impl_rules["scatter_add"] = _scatter_impl

@@ -6,22 +6,8 @@ rules are written with the op's own output, which keeps higher-order graphs smal
 """
 from __future__ import annotations
 
-from ..errors import ShapeError
-from ..ir import is_float
-from ._infer import norm_axis
+from ._infer import rule_infer
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
-
-
-def _float_same(op):
-    def infer(avals, axis):
-        x = avals[0]
-        if not is_float(x.dtype):
-            raise ShapeError(f"{op}: needs a floating-point operand, got {x}", dtype=x.dtype)
-        if x.ndim == 0:
-            raise ShapeError(f"{op}: needs rank >= 1, got {x}", shape=[])
-        norm_axis(op, axis, x.ndim)
-        return [x]
-    return infer
 
 
 # -- softmax ------------------------------------------------------------------------------------
@@ -35,7 +21,7 @@ def _softmax_lin(b, y, t, axis):
     return b.mul(y, b.sub(t, b.sum(b.mul(t, y), axis=(axis,), keepdims=True)))
 
 
-defop("softmax", 1, _float_same("softmax"), attrs={"axis": Attr("int", -1)}, doc="softmax along `axis`")
+defop("softmax", 1, rule_infer("softmax"), attrs={"axis": Attr("int", -1)}, doc="softmax along `axis`")
 impl_rules["softmax"] = _softmax_impl
 vjp_rules["softmax"] = lambda b, ins, outs, cts, axis: [_softmax_lin(b, outs[0], cts[0], axis)]
 jvp_rules["softmax"] = lambda b, ins, outs, ts, axis: [_softmax_lin(b, outs[0], ts[0], axis)]
@@ -47,7 +33,7 @@ def _log_softmax_impl(xp, x, axis):
     return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
 
 
-defop("log_softmax", 1, _float_same("log_softmax"), attrs={"axis": Attr("int", -1)},
+defop("log_softmax", 1, rule_infer("log_softmax"), attrs={"axis": Attr("int", -1)},
       doc="log of softmax along `axis` (stable)")
 impl_rules["log_softmax"] = _log_softmax_impl
 # J = I - 1 p^T with p = exp(y): vjp ct - p * sum(ct); jvp t - sum(p * t).

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ir import AVal
-from ._infer import check_broadcasts_to, keep_axes, norm_axes, reduction
+from ._infer import keep_axes, norm_axes, rule_infer
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
 RED_ATTRS = {"axis": Attr("ints", None, optional=True), "keepdims": Attr("bool", False)}
@@ -26,7 +25,7 @@ def _hit_weights(b, x, out, axes):
 
 
 def _extremum(name, impl):
-    defop(name, 1, reduction(name, numeric=True, empty_ok=False), attrs=RED_ATTRS,
+    defop(name, 1, rule_infer(name), attrs=RED_ATTRS,
           doc=f"{name} over axes (None: all); gradient split equally among tied {'arg' + name} positions")
     impl_rules[name] = impl
 
@@ -69,7 +68,7 @@ def _prod_jvp(b, ins, outs, ts, axis, keepdims):
     return [b.sum(b.mul(ts[0], _prod_partials(b, x, outs[0], axes)), axis=axes, keepdims=keepdims)]
 
 
-defop("prod", 1, reduction("prod", numeric=True), attrs=RED_ATTRS, doc="product over axes (None: all); zero-safe gradient")
+defop("prod", 1, rule_infer("prod"), attrs=RED_ATTRS, doc="product over axes (None: all); zero-safe gradient")
 impl_rules["prod"] = lambda xp, x, axis, keepdims: xp.prod(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 vjp_rules["prod"] = _prod_vjp
 jvp_rules["prod"] = _prod_jvp
@@ -97,7 +96,7 @@ def _np_mean_out(e):
     return (lambda x, o=None: np.mean(x, axis=axis, keepdims=keepdims, out=o)), "red", None
 
 
-defop("sum", 1, reduction("sum"), attrs=RED_ATTRS, doc="sum over axes (None: all)",
+defop("sum", 1, rule_infer("sum"), attrs=RED_ATTRS, doc="sum over axes (None: all)",
       linear=True, sign_symmetric=True, np_out=_np_sum_out)
 impl_rules["sum"] = lambda xp, x, axis, keepdims: xp.sum(x, axis=axis, keepdims=keepdims)
 vjp_rules["sum"] = lambda b, ins, outs, cts, axis, keepdims: [_sum_keep(b, cts[0], ins[0], axis)]
@@ -109,18 +108,12 @@ def _count(x, axis):
     return float(np.prod([x.shape[a] for a in axes])) if axes else 1.0
 
 
-defop("mean", 1, reduction("mean"), attrs=RED_ATTRS, doc="mean over axes (None: all)",
+defop("mean", 1, rule_infer("mean"), attrs=RED_ATTRS, doc="mean over axes (None: all)",
       linear=True, sign_symmetric=True, np_out=_np_mean_out)
 impl_rules["mean"] = lambda xp, x, axis, keepdims: xp.mean(x, axis=axis, keepdims=keepdims)
 vjp_rules["mean"] = lambda b, ins, outs, cts, axis, keepdims: [
     _sum_keep(b, b.mul(cts[0], b.scalar(1.0 / _count(ins[0], axis), ins[0].dtype)), ins[0], axis)]
 jvp_rules["mean"] = lambda b, ins, outs, ts, axis, keepdims: [b.mean(ts[0], axis=axis, keepdims=keepdims)]
-
-
-def _reduce_to_infer(avals, shape):
-    x = avals[0]
-    check_broadcasts_to("reduce_to", tuple(shape), x.shape)
-    return [AVal(tuple(shape), x.dtype)]
 
 
 def _reduce_to_axes(x_shape: tuple, shape: tuple) -> tuple[int, ...]:
@@ -151,7 +144,7 @@ def _reduce_to_impl(xp, x, shape):
     return xp.reshape(x, shape)
 
 
-defop("reduce_to", 1, _reduce_to_infer, attrs={"shape": Attr("shape")},
+defop("reduce_to", 1, rule_infer("reduce_to"), attrs={"shape": Attr("shape")},
       doc="sum a broadcast tensor back to `shape` (the transpose of broadcast_to)",
       linear=True, sign_symmetric=True, np_out=_np_reduce_to_out)
 impl_rules["reduce_to"] = _reduce_to_impl
@@ -186,7 +179,7 @@ def _lse_jvp(b, ins, outs, ts, axis, keepdims):
     return [b.sum(b.mul(ts[0], w), axis=axes, keepdims=keepdims)]
 
 
-defop("logsumexp", 1, reduction("logsumexp", float_only=True), attrs=RED_ATTRS,
+defop("logsumexp", 1, rule_infer("logsumexp"), attrs=RED_ATTRS,
       doc="log(sum(exp(x))) over axes (None: all), stable")
 impl_rules["logsumexp"] = lambda xp, x, axis, keepdims: _lse_impl(xp, x, axis, keepdims)
 vjp_rules["logsumexp"] = _lse_vjp

@@ -267,3 +267,19 @@ def test_a_derived_graph_sent_as_json_keeps_the_callers_node_names():
     assert caller_path(sources, ei.value.node).startswith("$.nodes[1]:gather")
     assert caller_path(sources, f"{fname}/3:mul") == "$.nodes[3]:mul"
     assert caller_path(sources, "$.inputs[0]") == "$.inputs[0]"
+
+
+def test_load_errors_of_a_derived_graph_name_the_callers_path():
+    from engine.serialize import source_map
+
+    dg = grad(graph_from_json(_gather_json()), 0)
+    sources = source_map(dg)
+    d = graph_to_json(dg)
+    fname = next(iter(sources))
+    d["functions"][fname]["nodes"][1]["attrs"]["axis"] = 5  # a bad attribute in the caller's own node
+    with pytest.raises(ShapeError) as ei:
+        graph_from_json(d, sources=sources)
+    assert ei.value.path == "$.nodes[1]"
+    with pytest.raises(ShapeError) as ei:
+        graph_from_json(d)
+    assert ei.value.path == f"$.functions.{fname}.nodes[1]"

@@ -164,8 +164,7 @@ def _long_functions(root: Path) -> list[str]:
     "engine",
     pytest.param("service", marks=pytest.mark.xfail(reason="create_app, worker_main: the svc engineer's split",
                                                     strict=False)),
-    pytest.param("clients/python/gradserve", marks=pytest.mark.xfail(reason="the sdk engineer's files",
-                                                                     strict=False)),
+    "clients/python/gradserve",
 ])
 def test_no_function_over_80_lines(where):
     assert _long_functions(ROOT / where) == []
