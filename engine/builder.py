@@ -7,7 +7,7 @@ That is what keeps nested derivative graphs small.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 

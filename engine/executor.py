@@ -210,6 +210,11 @@ def aval_bytes(av: AVal) -> int:
     return av.size * np.dtype(NP_DTYPES[av.dtype]).itemsize
 
 
+def output_bytes(graph: Graph) -> int:
+    """Bytes of a run's outputs, from the avals (a derived graph's outputs are typed before lowering)."""
+    return sum(aval_bytes(v.aval) for v in tree_flatten(graph.outputs))
+
+
 def estimate_bytes(graph: Graph) -> int:
     """Bytes a run of the flat `graph` may hold at its peak, from the avals alone (nothing is
     allocated): its inputs and parameters, every constant the plan folds and keeps, and the

@@ -24,7 +24,7 @@ import numpy as np
 from .builder import Builder
 from .errors import EngineError, InvalidGraph, LimitExceeded, ShapeError
 from .ir import DTYPES, NP_DTYPES, AVal, Graph, UniqueNames, Var, check_size, tree_flatten
-from .ops.registry import FUNCTION_OPS, OPS, REQUIRED
+from .ops.registry import OPS, REQUIRED
 
 FORMAT = "gradserve.graph/1"
 

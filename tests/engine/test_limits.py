@@ -17,7 +17,7 @@ import pytest
 
 from engine import (Engine, GraphBuilder, LimitExceeded, ShapeError, grad, hessian, jacobian, lower, nth_grad)
 from engine.builder import Budget
-from engine.executor import compile_graph, estimate_bytes
+from engine.executor import compile_graph, estimate_bytes, output_bytes
 from engine.ir import MAX_ELEMENTS
 from engine.serialize import Limits, graph_from_json, graph_to_json
 
@@ -153,6 +153,7 @@ def test_estimate_bounds_what_a_plan_allocates():
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    assert output_bytes(g) == 256 * 256 * 4  # typed before lowering
     assert 256 * 256 * 4 * 2 <= est  # at least the input and the output
     assert peak <= est + (1 << 20)  # NumPy allocates no more than the estimate (1 MiB slack for Python)
 
