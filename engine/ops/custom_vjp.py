@@ -21,22 +21,14 @@ Forward mode is the double-vjp of the rule at dout = ones (MindSpore's jvp is bu
 from __future__ import annotations
 
 from ..errors import InvalidGraph
-from ..ir import AVal, Var, is_float
+from ..ir import Var, is_float
+from ._infer import rule_infer
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
 OP = "custom_vjp"
 
 
-def _infer(avals, bprop, n_in, n_out, params, site):
-    if n_in < 0 or n_out < 1 or len(avals) < n_in + n_out:
-        raise InvalidGraph(f"{OP}: {len(avals)} input(s) cannot hold n_in={n_in} inputs and n_out={n_out} outputs")
-    if not isinstance(params, (list, tuple)) or not all(isinstance(p, str) for p in params) or \
-            len(params) > len(avals) - n_in - n_out:
-        raise InvalidGraph(f"{OP}: params must name the last extra inputs (parameter names), got {params!r}")
-    return [AVal(a.shape, a.dtype) for a in avals[n_in:n_in + n_out]]
-
-
-defop(OP, None, _infer, min_arity=1, n_outputs=None,
+defop(OP, None, rule_infer(OP), min_arity=1, n_outputs=None,
       attrs={"bprop": Attr("str"), "n_in": Attr("int"), "n_out": Attr("int"), "params": Attr("any", ()),
              "site": Attr("int", 0)},
       doc="outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, "
