@@ -13,7 +13,7 @@ from __future__ import annotations
 from .builder import Builder
 from .errors import DifferentiationError, InvalidGraph, LimitExceeded, ShapeError
 from .ir import AVal, Graph, Var, is_float
-from .ops.registry import FUNCTION_OPS, OPS, jvp_rules, vjp_rules
+from .ops.registry import FUNCTION_OPS, OPS, function_op_hooks, jvp_rules, vjp_rules
 
 MAX_NESTING = 64  # guard against a function that (indirectly) derives itself
 
@@ -57,6 +57,8 @@ def inline(b: Builder, g: Graph, args: list[Var], penv: dict[str, Var], depth: i
 
 def expand_function_op(b: Builder, op: str, attrs: dict, ins: list[Var], penv: dict[str, Var],
                        depth: int, label: str) -> list[Var]:
+    if op in function_op_hooks:  # control flow: engine/ops/control_flow.py
+        return function_op_hooks[op].expand(b, attrs, ins, penv, depth, label)
     fn = lookup_function(b, attrs, label)
     if op == "call":
         return inline(b, fn, list(ins), penv, depth + 1)
@@ -190,6 +192,8 @@ def expand_jvp(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[st
 
 def function_op_avals(functions: dict[str, Graph], op: str, attrs: dict, in_avals: list[AVal], label: str) -> list[AVal]:
     """Output avals of a function node without expanding it."""
+    if op in function_op_hooks:
+        return function_op_hooks[op].avals(functions, attrs, in_avals, label)
     name = attrs.get("fn")
     if name not in functions:
         raise InvalidGraph(f"unknown function {name!r}; defined: {sorted(functions) or 'none'}", node=label)

@@ -93,7 +93,7 @@ class Builder:
     def _emit_function_op(self, op_name: str, inputs: tuple[Var, ...], attrs: dict, node: str | None) -> list[Var]:
         from .autodiff import function_op_avals
 
-        n_fn = len(self.functions[attrs["fn"]].inputs) if attrs["fn"] in self.functions else 0
+        n_fn = len(self.functions[attrs["fn"]].inputs) if attrs.get("fn") in self.functions else 0
         if attrs.get("positions") is not None and n_fn:
             from .autodiff import _check_positions
 

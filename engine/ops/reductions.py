@@ -3,8 +3,8 @@
 Conventions:
   max/min: the gradient goes to the positions equal to the result, split equally
   among ties (d max(x, x) / dx = 1/2 each, as JAX does); the second derivative is zero.
-  prod: zero-safe. The first derivative is exact everywhere (also with zeros);
-  higher derivatives are exact where at most one factor of a product is zero.
+  prod: zero-safe. Derivatives of every order are exact everywhere, also with zeros
+  (the partials are products of the other factors, never out / x).
 """
 from __future__ import annotations
 
@@ -66,18 +66,11 @@ _extremum("min", lambda xp, x, axis, keepdims: xp.min(x, axis=axis, keepdims=kee
 
 # -- prod ---------------------------------------------------------------------------------------
 def _prod_partials(b, x, out, axes):
-    """d prod / d x_i = prod_{j != i} x_j, without dividing by zero.
+    """d prod / d x_i = prod_{j != i} x_j, as exclusive products from both ends (engine/ops/cumulative.py):
+    no division, so exact with any number of zeros, precise near zero, at every order."""
+    from .cumulative import prod_others
 
-    No zero in the slice: out / x_i. Exactly one zero (at k): the product of the other
-    factors at k, and out / x_i (= 0, with the right derivative) elsewhere. Two or more: 0.
-    """
-    zero = b.zeros_like(x)
-    is_zero = b.equal(x, zero)
-    x_safe = b.where(is_zero, b.full_like(x, 1.0), x)
-    n_zero = b.sum(b.cast(is_zero, dtype=x.dtype), axis=axes, keepdims=True)
-    rest = b.prod(x_safe, axis=axes, keepdims=True)
-    rest = b.where(b.equal(n_zero, b.full_like(n_zero, 1.0)), rest, b.zeros_like(rest))
-    return b.where(is_zero, rest, b.div(keep_axes(b, out, x, axes), x_safe))
+    return prod_others(b, x, axes)
 
 
 def _prod_vjp(b, ins, outs, cts, axis, keepdims):

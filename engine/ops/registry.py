@@ -49,7 +49,9 @@ vjp_rules: dict[str, Callable] = {}
 jvp_rules: dict[str, Callable] = {}
 
 # Ops that name a function (sub-graph) and are expanded by the engine at lowering.
-FUNCTION_OPS = ("call", "grad", "jvp")
+# Control flow (engine/ops/control_flow.py) registers its typing and expansion in function_op_hooks.
+FUNCTION_OPS = ("call", "grad", "jvp", "cond", "switch", "scan", "fori_loop", "while")
+function_op_hooks: dict[str, Any] = {}
 
 
 def defop(name: str, arity: int | None, infer: Callable, *, attrs: dict[str, Attr] | None = None,
