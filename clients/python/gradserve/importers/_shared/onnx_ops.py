@@ -494,8 +494,6 @@ def _tile(ctx, node, attrs):
 def _pad(ctx, node, attrs):
     w = ctx.w
     x = ctx.val(node.input[0])
-    if attrs.get("mode", "constant") != "constant":
-        raise UnsupportedModel(f"Pad mode {attrs.get('mode')!r} (only constant)")
     i = _ins(node)
     nd = len(w.shape(x))
     pads = [int(p) for p in (ctx.cval(i[1], node).reshape(-1) if ctx.opset >= 11 else attrs["pads"])]
@@ -504,8 +502,4 @@ def _pad(ctx, node, attrs):
     full = [(0, 0)] * nd
     for k, a in enumerate(axes):
         full[a] = (pads[k], pads[k + len(axes)])
-    if any(lo < 0 or hi < 0 for lo, hi in full):
-        raise UnsupportedModel("negative pads (cropping)")
-    # pad_spatial pads axes 2...; view the tensor as [1, 1, ...] so every axis is "spatial"
-    y = C.pad_spatial(w, w.reshape(x, [1, 1] + list(w.shape(x))), full, fill=value)
-    return [w.reshape(y, w.shape(y)[2:])]
+    return [C.pad(w, x, full, attrs.get("mode", "constant"), value)]
