@@ -83,6 +83,17 @@ CASES = [
     ("expand", helper.make_node("Expand", ["x", "s"], ["y"]), {"x": x(3, 1)}, {"s": np.array([2, 3, 4], np.int64)}),
     ("flatten", helper.make_node("Flatten", ["x"], ["y"], axis=2), {"x": x(2, 3, 4, 5)}, None),
     ("transpose", helper.make_node("Transpose", ["x"], ["y"], perm=[2, 0, 1]), {"x": x(2, 3, 4)}, None),
+    ("conv transpose", helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], strides=[2, 1], pads=[1, 0, 0, 1],
+                                        output_padding=[1, 0]), {"x": x(1, 4, 3, 5)},
+     {"w": x(4, 3, 3, 2), "b": x(3)}),  # onnx.reference has no grouped ConvTranspose
+    ("einsum attention", helper.make_node("Einsum", ["q", "k"], ["y"], equation="bhid,bhjd->bhij"),
+     {"q": x(2, 2, 3, 4), "k": x(2, 2, 5, 4)}, None),
+    ("cumsum exclusive reverse", helper.make_node("CumSum", ["x", "a"], ["y"], exclusive=1, reverse=1),
+     {"x": x(3, 4)}, {"a": np.array(1, np.int64)}),
+    ("topk", helper.make_node("TopK", ["x", "k"], ["v", "i"], axis=1), {"x": x(3, 6)}, {"k": np.array([2], np.int64)}),
+    ("argmax", helper.make_node("ArgMax", ["x"], ["y"], axis=1, keepdims=0), {"x": x(3, 6)}, None),
+    ("pad reflect", helper.make_node("Pad", ["x", "p"], ["y"], mode="reflect"), {"x": x(3, 4)},
+     {"p": np.array([1, 2, 2, 1], np.int64)}),
 ]
 
 
