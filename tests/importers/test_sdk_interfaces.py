@@ -105,3 +105,13 @@ def test_parameters_are_live(fake):
     after = net(*xs)[0].asnumpy()
     assert not np.allclose(before, after)
     close(after, m(x, z)[0].detach().numpy(), "after set_data")
+
+
+def test_to_graph_is_a_graph_the_engine_runs(fake):
+    from engine import evaluate
+    from engine.serialize import graph_from_json
+
+    m, x, z, net = _setup()
+    s, h = evaluate(graph_from_json(net.to_graph()), x.numpy(), z.numpy())
+    close(s, m(x, z)[0].detach().numpy(), "to_graph output 0")
+    close(h, m(x, z)[1].detach().numpy(), "to_graph output 1")
