@@ -56,8 +56,8 @@ def conv(w: GraphWriter, x: str, weight: str, bias: str | None, *, strides, pads
     strides, dilations, pads = _check(nd, "strides", strides), _check(nd, "dilations", dilations), _pads(pads)
     out = [out_size(s, k, st, d, lo, hi) for s, k, st, d, (lo, hi) in zip(shape[2:], wshape[2:], strides, dilations,
                                                                           pads)]
-    y = w.emit1("conv", [x, weight], {"strides": strides, "padding": pads, "dilation": dilations, "groups": int(groups)},
-                [shape[0], wshape[0]] + out, w.dtype(x))
+    attrs = {"strides": strides, "padding": pads, "dilation": dilations, "groups": int(groups)}
+    y = w.emit1("conv", [x, weight], attrs, [shape[0], wshape[0]] + out, w.dtype(x))
     if bias is not None:
         y = w.add(y, w.reshape(bias, [wshape[0]] + [1] * nd))
     return y

@@ -59,3 +59,11 @@ def test_sdk_copy_imports_no_engine():
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
             assert not any(n == "engine" or n.startswith("engine.") for n in names), (path, names)
+
+
+def test_importing_gradserve_loads_no_framework():
+    """torch, jax and onnx are optional extras: `import gradserve` pulls in none of them."""
+    code = ("import sys, gradserve; heavy = [m for m in ('torch', 'jax', 'onnx') if m in sys.modules]; "
+            "print(heavy); sys.exit(1 if heavy else 0)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr

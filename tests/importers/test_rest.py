@@ -1,8 +1,6 @@
 """POST /v1/graphs with an ONNX body on a real gradserve-server: the registered model gives the
 numbers PyTorch gives (value, vjp and gradients w.r.t. every weight, jvp, Hessian-vector product),
 and untrusted bodies get clear 4xx answers."""
-import io
-
 import numpy as np
 import pytest
 import torch

@@ -6,8 +6,6 @@ torch's own (node.meta["val"]), so a mapping that is not exact fails here, not l
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ._shared import composites as C

@@ -363,7 +363,8 @@ def _pool(ctx, node, attrs):
     if kind == "avg" and any(d != 1 for d in dils):
         raise UnsupportedModel("dilated average pooling")
     return [C.pool(w, kind, x, kernel=kernel, strides=strides, pads=pads, dilations=dils,
-                   ceil_mode=bool(attrs.get("ceil_mode", 0)), count_include_pad=bool(attrs.get("count_include_pad", 0)))]
+                   ceil_mode=bool(attrs.get("ceil_mode", 0)),
+                   count_include_pad=bool(attrs.get("count_include_pad", 0)))]
 
 
 @handles("GlobalAveragePool", "GlobalMaxPool")
