@@ -82,10 +82,10 @@ def test_value_grads_and_jvp(model):
     assert [q.name for q in net.trainable_params()] == ["layers.0.0", "layers.0.1", "layers.1.0", "layers.1.1",
                                                         "layers.2.0", "layers.2.1"]
     xn = np.asarray(x)
-    close(net(Tensor(xn)).asnumpy(), pinn(p, x), "value")
+    close(net(Tensor(xn)).asnumpy(), jax.jit(pinn)(p, x), "value")
 
     gx, gw = ops.grad(SumU(net), grad_position=0, weights=net.trainable_params())(Tensor(xn))
-    jp, jx = jax.grad(lambda p, x: pinn(p, x).sum(), argnums=(0, 1))(p, x)
+    jp, jx = jax.jit(jax.grad(lambda p, x: pinn(p, x).sum(), argnums=(0, 1)))(p, x)
     close(gx.asnumpy(), jx, "grad x")
     for g, want in zip(gw, jax.tree_util.tree_leaves(jp)):
         close(g.asnumpy(), want, "grad w")
@@ -156,35 +156,36 @@ class WeightedSq(nn.Cell):
 
 
 def test_transformer_encoder_block(fake):
-    ks = jax.random.split(jax.random.PRNGKey(1), 10)
+    rng = np.random.default_rng(1)  # NumPy draws: jax.random would compile once per shape
     shapes = {"g1": (8,), "b1": (8,), "wqkv": (8, 24), "wo": (8, 8), "g2": (8,), "b2": (8,), "w1": (8, 16),
               "w2": (16, 8)}
-    p = {k: (1.0 if k.startswith("g") else 0.0) + 0.3 * jax.random.normal(kk, s) for (k, s), kk in zip(shapes.items(), ks)}
-    x = jax.random.normal(ks[8], (2, 5, 8))
+    p = {k: jnp.asarray((1.0 if k.startswith("g") else 0.0) + 0.3 * rng.standard_normal(s), jnp.float32)
+         for k, s in shapes.items()}
+    x = jnp.asarray(rng.standard_normal((2, 5, 8)), jnp.float32)
     net = gs.from_jax(encoder_block, x, params=p)
     xn = np.asarray(x)
-    close(net(Tensor(xn)).asnumpy(), encoder_block(p, x), "value")
+    close(net(Tensor(xn)).asnumpy(), jax.jit(encoder_block)(p, x), "value")  # jit: JAX compiles once, not per op
 
-    c = np.asarray(jax.random.uniform(ks[9], (2, 5, 8), minval=0.5, maxval=1.5))
+    c = rng.uniform(0.5, 1.5, (2, 5, 8)).astype(np.float32)
     loss = WeightedSq(net, c)
 
     def jloss(p, x):
         return ((encoder_block(p, x) * c) ** 2).sum() / 2
 
     gx, gw = ops.grad(loss, grad_position=0, weights=net.trainable_params())(Tensor(xn))
-    jp, jx = jax.grad(jloss, argnums=(0, 1))(p, x)
+    jp, jx = jax.jit(jax.grad(jloss, argnums=(0, 1)))(p, x)
     close(gx.asnumpy(), jx, "grad x")
     for q, g in zip(net.trainable_params(), gw):
         close(g.asnumpy(), jp[q.name], f"grad {q.name}")
 
-    v = np.asarray(jax.random.normal(ks[7], x.shape))
+    v = rng.standard_normal(x.shape).astype(np.float32)
     _, tan = ops.jvp(net, Tensor(xn), Tensor(v))
-    close(tan.asnumpy(), jax.jvp(lambda z: encoder_block(p, z), (x,), (jnp.asarray(v),))[1], "jvp")
+    close(tan.asnumpy(), jax.jit(lambda z, t: jax.jvp(lambda y: encoder_block(p, y), (z,), (t,))[1])(x, v), "jvp")
 
     class GradDot(nn.Cell):
         def construct(self, z):
             return (ops.grad(loss)(z) * Tensor(v)).sum()
 
     hv = ops.grad(GradDot())(Tensor(xn))
-    want = jax.jvp(lambda z: jax.grad(jloss, argnums=1)(p, z), (x,), (jnp.asarray(v),))[1]
+    want = jax.jit(lambda z, t: jax.jvp(lambda y: jax.grad(jloss, argnums=1)(p, y), (z,), (t,))[1])(x, v)
     close(hv.asnumpy(), want, "hessian-vector product")
