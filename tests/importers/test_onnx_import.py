@@ -96,6 +96,12 @@ def test_limits_apply_before_decoding():
         onnx_to_graph(big.SerializeToString(), encode=ENC, limits={"max_elements": 1 << 20})
 
 
+def test_malformed_node_is_named():
+    m = _model([helper.make_node("Add", ["x"], ["y"], name="add1")], [X], [Y])
+    with pytest.raises(UnsupportedModel, match=r"op Add \(node 'add1', opset 17\) is malformed"):
+        onnx_to_graph(m.SerializeToString(), encode=ENC)
+
+
 def test_garbage_is_a_clear_error():
     with pytest.raises(UnsupportedModel, match="not an ONNX model"):
         onnx_to_graph(b"\xff\xfe not protobuf", encode=ENC)

@@ -106,6 +106,9 @@ def test_untrusted_bodies_get_clear_4xx(server):
                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])]))
     err = r.json()["error"]
     assert r.status_code == 400 and err["detail"] == {"op": "Hardmax", "node": "hm", "opset": 17}, r.text
+    r = _post(server, _graph([helper.make_node("Add", ["x"], ["y"], name="a1")], [X],
+                             [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])]))
+    assert r.status_code == 400 and "malformed" in r.json()["error"]["message"], r.text
     # every limit of the server applies: nodes (GRADSERVE_MAX_NODES=3000 in the e2e environment) ...
     nodes = [helper.make_node("Relu", [f"t{i}" if i else "x"], [f"t{i + 1}"]) for i in range(3001)]
     r = _post(server, _graph(nodes, [X], [helper.make_tensor_value_info("t3001", TensorProto.FLOAT, [4])]))
