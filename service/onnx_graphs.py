@@ -10,6 +10,7 @@ content type, ahead of the JSON route on the same path; `onnx` is an optional ex
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -19,6 +20,7 @@ from starlette.routing import Match
 from .errors import InvalidRequest, LimitExceeded, ServiceError
 
 ONNX_TYPE = "application/onnx"
+log = logging.getLogger("gradserve.onnx")
 
 
 class UnsupportedMediaType(ServiceError):
@@ -61,6 +63,10 @@ def convert(body: bytes, settings) -> dict:
         raise InvalidRequest(str(e), code="invalid_graph", op=e.op, node=e.node, opset=e.version) from None
     except RecursionError:
         raise InvalidRequest("the ONNX model is nested too deeply", code="invalid_graph") from None
+    except Exception as e:  # noqa: BLE001 - a converter bug on odd input: still the client's 400, and logged
+        log.warning("ONNX conversion raised %s: %s", type(e).__name__, e)
+        raise InvalidRequest(f"the ONNX model could not be converted: {type(e).__name__}: {e}",
+                             code="invalid_graph") from None
 
 
 def mount(app: FastAPI, core, settings, dependencies, read_body) -> None:

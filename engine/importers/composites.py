@@ -1,8 +1,8 @@
-"""Layers real models use, written as graphs of the existing ops (so every derivative rule applies).
+"""Layers as the engine's ops (conv, max_pool, avg_pool, pad, batch_norm, layer_norm, gelu, ...),
+with the geometry the frameworks use: padding [(lo, hi), ...], ceil_mode, count_include_pad.
 
-Convolution is im2col: one static slice per kernel offset, stacked, then one batched matmul
-per group; pooling takes the same slices and reduces them; the normalisations and GELU are
-their formulas. Shapes: N, C, spatial... (ONNX, PyTorch and the agreed `conv` layout).
+What the ops do not say directly is written here once for every importer: ceil-mode pooling
+(extra high padding; for averages a static divisor), ONNX's/PyTorch's defaults.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import numpy as np
 from .graph_writer import GraphWriter, UnsupportedModel
 
 
-def _out_size(size, k, stride, dil, lo, hi, ceil):
+def out_size(size, k, stride, dil, lo, hi, ceil=False):
     span = dil * (k - 1) + 1
     n = size + lo + hi - span
     out = (-(-n // stride) if ceil else n // stride) + 1
@@ -30,32 +30,22 @@ def _check(nd, name, vals):
     return vals
 
 
-def pad_spatial(w: GraphWriter, x: str, pads, fill: float = 0.0) -> str:
-    """Pad the spatial axes (2...) by pads [(lo, hi), ...]; the padding holds `fill`."""
-    shape = w.shape(x)
+def _pads(pads):
+    pads = [[int(lo), int(hi)] for lo, hi in pads]
+    if any(lo < 0 or hi < 0 for lo, hi in pads):
+        raise UnsupportedModel(f"negative padding {pads} is not supported here")
+    return pads
+
+
+def pad(w: GraphWriter, x: str, pads, mode: str = "constant", value: float = 0.0) -> str:
+    """Pad every axis by pads [(lo, hi), ...] (negative crops); mode constant / reflect / edge."""
     if not any(lo or hi for lo, hi in pads):
         return x
-    if any(lo < 0 or hi < 0 for lo, hi in pads):
-        raise UnsupportedModel(f"negative padding {pads} is not supported")
-    new = list(shape[:2]) + [s + lo + hi for s, (lo, hi) in zip(shape[2:], pads)]
-    items = [[0, shape[0], 1], [0, shape[1], 1]] + [[lo, lo + s, 1] for s, (lo, _) in zip(shape[2:], pads)]
-    y = w.index_scatter(x, new, items)
-    if fill != 0.0:
-        mask = np.zeros([1, 1] + new[2:], dtype=bool)
-        mask[tuple([0, 0] + [slice(lo, lo + s) for s, (lo, _) in zip(shape[2:], pads)])] = True
-        y = w.where(w.const(mask), y, w.const(np.asarray(fill, dtype=w.dtype(x))))
-    return y
-
-
-def _windows(w: GraphWriter, x: str, kernel, strides, dils, out) -> str:
-    """[N, C, prod(kernel), *out]: the input under each kernel offset (x already padded)."""
-    n, c = w.shape(x)[:2]
-    cols = []
-    for k in itertools.product(*[range(kd) for kd in kernel]):
-        items = [[0, n, 1], [0, c, 1]] + [[kd * d, kd * d + (o - 1) * s + 1, s]
-                                          for kd, d, s, o in zip(k, dils, strides, out)]
-        cols.append(w.index(x, items))
-    return w.stack(cols, axis=2)
+    if mode not in ("constant", "reflect", "edge"):
+        raise UnsupportedModel(f"pad mode {mode!r} (known: constant, reflect, edge)")
+    shape = [d + lo + hi for d, (lo, hi) in zip(w.shape(x), pads)]
+    return w.emit1("pad", [x], {"pads": [[int(lo), int(hi)] for lo, hi in pads], "mode": mode, "value": float(value)},
+                   shape, w.dtype(x))
 
 
 def conv(w: GraphWriter, x: str, weight: str, bias: str | None, *, strides, pads, dilations, groups: int) -> str:
@@ -63,20 +53,29 @@ def conv(w: GraphWriter, x: str, weight: str, bias: str | None, *, strides, pads
     nd = len(shape) - 2
     if nd < 1 or len(wshape) != nd + 2:
         raise UnsupportedModel(f"convolution of input {list(shape)} with weight {list(wshape)}")
-    strides, dilations = _check(nd, "strides", strides), _check(nd, "dilations", dilations)
-    n, c = shape[:2]
-    o, cg = wshape[:2]
-    kernel = wshape[2:]
-    if c != cg * groups or o % groups:
-        raise UnsupportedModel(f"convolution: {c} input channels, weight {list(wshape)}, groups={groups}")
-    xp = pad_spatial(w, x, pads)
-    out = [_out_size(s, k, st, d, 0, 0, False) for s, k, st, d in zip(w.shape(xp)[2:], kernel, strides, dilations)]
-    kp, p = math.prod(kernel), math.prod(out)
-    cols = w.reshape(_windows(w, xp, kernel, strides, dilations, out), [n, groups, cg * kp, p])
-    wm = w.reshape(weight, [groups, o // groups, cg * kp])
-    y = w.reshape(w.matmul(wm, cols), [n, o] + out)
+    strides, dilations, pads = _check(nd, "strides", strides), _check(nd, "dilations", dilations), _pads(pads)
+    out = [out_size(s, k, st, d, lo, hi) for s, k, st, d, (lo, hi) in zip(shape[2:], wshape[2:], strides, dilations,
+                                                                          pads)]
+    attrs = {"strides": strides, "padding": pads, "dilation": dilations, "groups": int(groups)}
+    y = w.emit1("conv", [x, weight], attrs, [shape[0], wshape[0]] + out, w.dtype(x))
     if bias is not None:
-        y = w.add(y, w.reshape(bias, [o] + [1] * nd))
+        y = w.add(y, w.reshape(bias, [wshape[0]] + [1] * nd))
+    return y
+
+
+def conv_transpose(w: GraphWriter, x: str, weight: str, bias: str | None, *, strides, pads, dilations, groups: int,
+                   output_padding) -> str:
+    shape, wshape = w.shape(x), w.shape(weight)
+    nd = len(shape) - 2
+    strides, dilations, pads = _check(nd, "strides", strides), _check(nd, "dilations", dilations), _pads(pads)
+    output_padding = _check(nd, "output_padding", output_padding)
+    out = [(n - 1) * st - lo - hi + d * (k - 1) + 1 + a
+           for n, st, (lo, hi), d, k, a in zip(shape[2:], strides, pads, dilations, wshape[2:], output_padding)]
+    y = w.emit1("conv_transpose", [x, weight], {"strides": strides, "padding": pads, "dilation": dilations,
+                                                "groups": int(groups), "output_padding": output_padding},
+                [shape[0], wshape[1] * groups] + out, w.dtype(x))
+    if bias is not None:
+        y = w.add(y, w.reshape(bias, [wshape[1] * groups] + [1] * nd))
     return y
 
 
@@ -86,61 +85,50 @@ def pool(w: GraphWriter, kind: str, x: str, *, kernel, strides, pads, dilations=
     shape = w.shape(x)
     nd = len(shape) - 2
     kernel, strides = _check(nd, "kernel", kernel), _check(nd, "strides", strides)
-    dils = _check(nd, "dilations", dilations or [1] * nd)
-    out = [_out_size(s, k, st, d, lo, hi, ceil_mode)
+    dils, pads = _check(nd, "dilations", dilations or [1] * nd), _pads(pads)
+    out = [out_size(s, k, st, d, lo, hi, ceil_mode)
            for s, k, st, d, (lo, hi) in zip(shape[2:], kernel, strides, dils, pads)]
-    # room for the last (ceil-mode) window beyond the high padding
+    # ceil mode: room for the last window beyond the high padding
     extra = [max(0, (o - 1) * st + d * (k - 1) + 1 - (s + lo + hi))
              for o, st, d, k, s, (lo, hi) in zip(out, strides, dils, kernel, shape[2:], pads)]
-    full = [(lo, hi + e) for (lo, hi), e in zip(pads, extra)]
+    full = [[lo, hi + e] for (lo, hi), e in zip(pads, extra)]
+    oshape = list(shape[:2]) + out
     if kind == "max":
-        xp = pad_spatial(w, x, full, fill=-np.inf)
-        return w.reduce("max", _windows(w, xp, kernel, strides, dils, out), [2])
-    xp = pad_spatial(w, x, full)
-    total = w.reduce("sum", _windows(w, xp, kernel, strides, dils, out), [2])
+        return w.emit1("max_pool", [x], {"window": kernel, "strides": strides, "padding": full, "dilation": dils},
+                       oshape, w.dtype(x))
+    if any(d != 1 for d in dils):
+        raise UnsupportedModel("dilated average pooling")
+    if not any(extra):
+        return w.emit1("avg_pool", [x], {"window": kernel, "strides": strides, "padding": full,
+                                         "count_include_pad": bool(count_include_pad)}, oshape, w.dtype(x))
+    # ceil-mode windows past the padding: sum (mean over the full window times its size) / static count
+    mean = w.emit1("avg_pool", [x], {"window": kernel, "strides": strides, "padding": full, "count_include_pad": True},
+                   oshape, w.dtype(x))
     counted = np.zeros([s + lo + hi for s, (lo, hi) in zip(shape[2:], full)])
-    region = [slice(0 if count_include_pad else lo, (lo + s + hi) if count_include_pad else lo + s)
-              for s, (lo, hi) in zip(shape[2:], pads)]
-    counted[tuple(region)] = 1.0
+    counted[tuple(slice(0 if count_include_pad else lo, (lo + s + hi) if count_include_pad else lo + s)
+                  for s, (lo, hi) in zip(shape[2:], pads))] = 1.0
     count = np.zeros(out)
     for k in itertools.product(*[range(kd) for kd in kernel]):
-        count += counted[tuple(slice(kd * d, kd * d + (o - 1) * s + 1, s)
-                               for kd, d, s, o in zip(k, dils, strides, out))]
-    return w.div(total, w.const(count.astype(w.dtype(x))))
+        count += counted[tuple(slice(kd, kd + (o - 1) * s + 1, s) for kd, s, o in zip(k, strides, out))]
+    return w.div(w.mul(mean, w.scalar_like(math.prod(kernel), mean)), w.const(count.astype(w.dtype(x))))
 
 
 def batch_norm(w: GraphWriter, x: str, scale: str, b: str, mean: str, var: str, eps: float) -> str:
     """Inference-mode batch normalisation (running statistics), channel axis 1."""
-    nd = len(w.shape(x))
-    c = w.shape(x)[1]
-
-    def chan(v):
-        return w.reshape(v, [c] + [1] * (nd - 2))
-
-    a = w.mul(scale, w.unary("rsqrt", w.add(var, w.scalar_like(eps, var))))
-    return w.add(w.mul(w.sub(x, chan(mean)), chan(a)), chan(b))
+    return w.emit1("batch_norm", [x, scale, b, mean, var], {"epsilon": float(eps), "training": False},
+                   w.shape(x), w.dtype(x))
 
 
 def layer_norm(w: GraphWriter, x: str, scale: str | None, b: str | None, axis: int, eps: float) -> str:
     nd = len(w.shape(x))
-    axes = list(range(axis % nd, nd))
-    d = w.sub(x, w.reduce("mean", x, axes, keepdims=True))
-    var = w.reduce("mean", w.mul(d, d), axes, keepdims=True)
-    y = w.mul(d, w.unary("rsqrt", w.add(var, w.scalar_like(eps, var))))
-    if scale is not None:
-        y = w.mul(y, scale)
-    if b is not None:
-        y = w.add(y, b)
-    return y
+    norm_shape = w.shape(x)[axis % nd:]
+    if scale is None and b is not None:
+        scale = w.const(np.ones(norm_shape, w.dtype(x)))
+    ins = [x] + [w.broadcast_to(v, norm_shape) for v in (scale, b) if v is not None]
+    return w.emit1("layer_norm", ins, {"axis": axis % nd, "epsilon": float(eps)}, w.shape(x), w.dtype(x))
 
 
 def gelu(w: GraphWriter, x: str, approximate: str = "none") -> str:
-    if approximate == "tanh":
-        inner = w.mul(w.add(x, w.mul(w.scalar_like(0.044715, x), w.mul(x, w.mul(x, x)))),
-                      w.scalar_like(math.sqrt(2.0 / math.pi), x))
-        t = w.unary("tanh", inner)
-    elif approximate == "none":
-        t = w.unary("erf", w.mul(x, w.scalar_like(1.0 / math.sqrt(2.0), x)))
-    else:
+    if approximate not in ("none", "tanh"):
         raise UnsupportedModel(f"gelu approximate={approximate!r} (known: none, tanh)")
-    return w.mul(w.mul(x, w.scalar_like(0.5, x)), w.add(t, w.scalar_like(1.0, x)))
+    return w.emit1("gelu", [x], {"approximate": approximate}, w.shape(x), w.dtype(x))

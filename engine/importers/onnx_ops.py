@@ -278,11 +278,8 @@ def _clip(ctx, node, attrs):
     i = _ins(node)
     lo, hi = (attrs.get("min"), attrs.get("max")) if ctx.opset < 11 else \
         tuple(None if not i[k] else float(ctx.cval(i[k], node)) for k in (1, 2))
-    if lo is not None:
-        x = w.binary("maximum", x, w.scalar_like(lo, x))
-    if hi is not None:
-        x = w.binary("minimum", x, w.scalar_like(hi, x))
-    return [x]
+    bounds = {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
+    return [w.emit1("clip", [x], bounds, w.shape(x), w.dtype(x)) if bounds else x]
 
 
 @handles("Cast")
@@ -365,7 +362,8 @@ def _pool(ctx, node, attrs):
     if kind == "avg" and any(d != 1 for d in dils):
         raise UnsupportedModel("dilated average pooling")
     return [C.pool(w, kind, x, kernel=kernel, strides=strides, pads=pads, dilations=dils,
-                   ceil_mode=bool(attrs.get("ceil_mode", 0)), count_include_pad=bool(attrs.get("count_include_pad", 0)))]
+                   ceil_mode=bool(attrs.get("ceil_mode", 0)),
+                   count_include_pad=bool(attrs.get("count_include_pad", 0)))]
 
 
 @handles("GlobalAveragePool", "GlobalMaxPool")
@@ -493,8 +491,6 @@ def _tile(ctx, node, attrs):
 def _pad(ctx, node, attrs):
     w = ctx.w
     x = ctx.val(node.input[0])
-    if attrs.get("mode", "constant") != "constant":
-        raise UnsupportedModel(f"Pad mode {attrs.get('mode')!r} (only constant)")
     i = _ins(node)
     nd = len(w.shape(x))
     pads = [int(p) for p in (ctx.cval(i[1], node).reshape(-1) if ctx.opset >= 11 else attrs["pads"])]
@@ -503,8 +499,79 @@ def _pad(ctx, node, attrs):
     full = [(0, 0)] * nd
     for k, a in enumerate(axes):
         full[a] = (pads[k], pads[k + len(axes)])
-    if any(lo < 0 or hi < 0 for lo, hi in full):
-        raise UnsupportedModel("negative pads (cropping)")
-    # pad_spatial pads axes 2...; view the tensor as [1, 1, ...] so every axis is "spatial"
-    y = C.pad_spatial(w, w.reshape(x, [1, 1] + list(w.shape(x))), full, fill=value)
-    return [w.reshape(y, w.shape(y)[2:])]
+    return [C.pad(w, x, full, attrs.get("mode", "constant"), value)]
+
+
+@handles("ConvTranspose")
+def _conv_transpose(ctx, node, attrs):
+    w = ctx.w
+    x, wt = ctx.val(node.input[0]), ctx.val(node.input[1])
+    i = _ins(node)
+    b = ctx.val(i[2]) if i[2] else None
+    nd = len(w.shape(x)) - 2
+    if attrs.get("output_shape") or attrs.get("auto_pad", "NOTSET") != "NOTSET":
+        raise UnsupportedModel("ConvTranspose with output_shape or auto_pad (give pads and output_padding)")
+    p = list(attrs.get("pads", [0] * 2 * nd))
+    return [C.conv_transpose(w, x, wt, b, strides=attrs.get("strides", [1] * nd),
+                             pads=[(p[k], p[k + nd]) for k in range(nd)], dilations=attrs.get("dilations", [1] * nd),
+                             groups=attrs.get("group", 1), output_padding=attrs.get("output_padding", [0] * nd))]
+
+
+def _einsum_shape(eq: str, shapes) -> list[int]:
+    if "..." in eq or "->" not in eq:
+        raise UnsupportedModel(f"einsum {eq!r}: only explicit outputs without '...'")
+    lhs, out = eq.replace(" ", "").split("->")
+    dims: dict[str, int] = {}
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise UnsupportedModel(f"einsum {eq!r} names {len(terms)} operands, got {len(shapes)}")
+    for term, shape in zip(terms, shapes):
+        if len(term) != len(shape):
+            raise UnsupportedModel(f"einsum {eq!r}: {term!r} for an operand of shape {list(shape)}")
+        for c, d in zip(term, shape):
+            if dims.setdefault(c, d) != d:
+                raise UnsupportedModel(f"einsum {eq!r}: index {c} is {dims[c]} and {d}")
+    return [dims[c] for c in out]
+
+
+@handles("Einsum")
+def _einsum(ctx, node, attrs):
+    w = ctx.w
+    xs = [ctx.val(n) for n in node.input]
+    eq = attrs["equation"]
+    return [w.emit1("einsum", xs, {"equation": eq}, _einsum_shape(eq, [w.shape(v) for v in xs]), w.dtype(xs[0]))]
+
+
+@handles("CumSum")
+def _cumsum(ctx, node, attrs):
+    w = ctx.w
+    x = ctx.val(node.input[0])
+    axis = int(ctx.cval(node.input[1], node).reshape(-1)[0]) % len(w.shape(x))
+    return [w.emit1("cumsum", [x], {"axis": axis, "exclusive": bool(attrs.get("exclusive", 0)),
+                                    "reverse": bool(attrs.get("reverse", 0))}, w.shape(x), w.dtype(x))]
+
+
+@handles("TopK")
+def _top_k(ctx, node, attrs):
+    w = ctx.w
+    x = ctx.val(node.input[0])
+    k = int(ctx.cval(node.input[1], node).reshape(-1)[0])
+    axis = attrs.get("axis", -1) % len(w.shape(x))
+    if not attrs.get("sorted", 1):
+        raise UnsupportedModel("TopK sorted=0")
+    shape = list(w.shape(x))
+    shape[axis] = k
+    return w.emit("top_k", [x], {"k": k, "axis": axis, "largest": bool(attrs.get("largest", 1))},
+                  [(shape, w.dtype(x)), (shape, "int64")])
+
+
+@handles("ArgMax", "ArgMin")
+def _arg(ctx, node, attrs):
+    w = ctx.w
+    x = ctx.val(node.input[0])
+    if attrs.get("select_last_index", 0):
+        raise UnsupportedModel("select_last_index=1")
+    axis = attrs.get("axis", 0) % len(w.shape(x))
+    keep = bool(attrs.get("keepdims", 1))
+    shape = [1 if i == axis else d for i, d in enumerate(w.shape(x)) if keep or i != axis]
+    return [w.emit1(node.op_type.lower(), [x], {"axis": axis, "keepdims": keep}, shape, "int64")]

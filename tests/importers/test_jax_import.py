@@ -82,10 +82,10 @@ def test_value_grads_and_jvp(model):
     assert [q.name for q in net.trainable_params()] == ["layers.0.0", "layers.0.1", "layers.1.0", "layers.1.1",
                                                         "layers.2.0", "layers.2.1"]
     xn = np.asarray(x)
-    close(net(Tensor(xn)).asnumpy(), pinn(p, x), "value")
+    close(net(Tensor(xn)).asnumpy(), jax.jit(pinn)(p, x), "value")
 
     gx, gw = ops.grad(SumU(net), grad_position=0, weights=net.trainable_params())(Tensor(xn))
-    jp, jx = jax.grad(lambda p, x: pinn(p, x).sum(), argnums=(0, 1))(p, x)
+    jp, jx = jax.jit(jax.grad(lambda p, x: pinn(p, x).sum(), argnums=(0, 1)))(p, x)
     close(gx.asnumpy(), jx, "grad x")
     for g, want in zip(gw, jax.tree_util.tree_leaves(jp)):
         close(g.asnumpy(), want, "grad w")
@@ -123,3 +123,69 @@ def test_unsupported_stablehlo_op_is_named(fake):
     with pytest.raises(gs.importers.UnsupportedModel, match=r"stablehlo\.sort") as e:
         gs.from_jax(lambda x: jnp.sort(x) * 2.0, jnp.ones(4))
     assert e.value.op == "stablehlo.sort"
+
+
+def _ln(x, g, b):
+    m = x.mean(-1, keepdims=True)
+    v = ((x - m) ** 2).mean(-1, keepdims=True)
+    return (x - m) / jnp.sqrt(v + 1e-5) * g + b
+
+
+def encoder_block(p, x):
+    """Pre-norm attention + GELU MLP in plain JAX (einsum, softmax, erf GELU, layer norm)."""
+    b, t, d = x.shape
+    q, k, v = jnp.split(_ln(x, p["g1"], p["b1"]) @ p["wqkv"], 3, axis=-1)
+    q, k, v = (z.reshape(b, t, 2, d // 2).transpose(0, 2, 1, 3) for z in (q, k, v))
+    a = jax.nn.softmax(jnp.einsum("bhid,bhjd->bhij", q, k) / np.sqrt(d // 2), axis=-1)
+    x = x + jnp.einsum("bhij,bhjd->bhid", a, v).transpose(0, 2, 1, 3).reshape(b, t, d) @ p["wo"]
+    h = _ln(x, p["g2"], p["b2"]) @ p["w1"]
+    # exact GELU through erf (a chlo.erf composite -> the erf op). jax.nn.gelu(approximate=False) goes
+    # through erfc, which StableHLO inlines as a select of branches whose unselected one overflows:
+    # its derivative is then nan (0 * inf), as documented in docs/IMPORTERS.md.
+    return x + (0.5 * h * (1.0 + jax.scipy.special.erf(h / np.sqrt(2.0)))) @ p["w2"]
+
+
+class WeightedSq(nn.Cell):
+    def __init__(self, net, c):
+        super().__init__()
+        self.net, self.c = net, Tensor(c)
+
+    def construct(self, x):
+        y = self.net(x) * self.c
+        return (y * y).sum() / 2
+
+
+def test_transformer_encoder_block(fake):
+    rng = np.random.default_rng(1)  # NumPy draws: jax.random would compile once per shape
+    shapes = {"g1": (8,), "b1": (8,), "wqkv": (8, 24), "wo": (8, 8), "g2": (8,), "b2": (8,), "w1": (8, 16),
+              "w2": (16, 8)}
+    p = {k: jnp.asarray((1.0 if k.startswith("g") else 0.0) + 0.3 * rng.standard_normal(s), jnp.float32)
+         for k, s in shapes.items()}
+    x = jnp.asarray(rng.standard_normal((2, 5, 8)), jnp.float32)
+    net = gs.from_jax(encoder_block, x, params=p)
+    xn = np.asarray(x)
+    close(net(Tensor(xn)).asnumpy(), jax.jit(encoder_block)(p, x), "value")  # jit: JAX compiles once, not per op
+
+    c = rng.uniform(0.5, 1.5, (2, 5, 8)).astype(np.float32)
+    loss = WeightedSq(net, c)
+
+    def jloss(p, x):
+        return ((encoder_block(p, x) * c) ** 2).sum() / 2
+
+    gx, gw = ops.grad(loss, grad_position=0, weights=net.trainable_params())(Tensor(xn))
+    jp, jx = jax.jit(jax.grad(jloss, argnums=(0, 1)))(p, x)
+    close(gx.asnumpy(), jx, "grad x")
+    for q, g in zip(net.trainable_params(), gw):
+        close(g.asnumpy(), jp[q.name], f"grad {q.name}")
+
+    v = rng.standard_normal(x.shape).astype(np.float32)
+    _, tan = ops.jvp(net, Tensor(xn), Tensor(v))
+    close(tan.asnumpy(), jax.jit(lambda z, t: jax.jvp(lambda y: encoder_block(p, y), (z,), (t,))[1])(x, v), "jvp")
+
+    class GradDot(nn.Cell):
+        def construct(self, z):
+            return (ops.grad(loss)(z) * Tensor(v)).sum()
+
+    hv = ops.grad(GradDot())(Tensor(xn))
+    want = jax.jit(lambda z, t: jax.jvp(lambda y: jax.grad(jloss, argnums=1)(p, y), (z,), (t,))[1])(x, v)
+    close(hv.asnumpy(), want, "hessian-vector product")

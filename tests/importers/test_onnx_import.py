@@ -96,6 +96,12 @@ def test_limits_apply_before_decoding():
         onnx_to_graph(big.SerializeToString(), encode=ENC, limits={"max_elements": 1 << 20})
 
 
+def test_malformed_node_is_named():
+    m = _model([helper.make_node("Add", ["x"], ["y"], name="add1")], [X], [Y])
+    with pytest.raises(UnsupportedModel, match=r"op Add \(node 'add1', opset 17\) is malformed"):
+        onnx_to_graph(m.SerializeToString(), encode=ENC)
+
+
 def test_garbage_is_a_clear_error():
     with pytest.raises(UnsupportedModel, match="not an ONNX model"):
         onnx_to_graph(b"\xff\xfe not protobuf", encode=ENC)
@@ -114,3 +120,46 @@ def test_shape_arithmetic_is_folded_and_graph_loads():
     doc = onnx_to_graph(_model(nodes, [X], [y], inits).SerializeToString(), encode=ENC)
     assert [n["op"] for n in doc["nodes"]] == []  # reshape to its own shape: nothing to do
     graph_from_json(doc)
+
+
+def test_dynamo_exported_encoder(fake):
+    """torch.onnx.export's default (dynamo) exporter: other op patterns (Gelu, transposed weight
+    initializers named val_*). Weights are matched to torch's by value (a weight or its transpose)."""
+    import io
+
+    import torch
+
+    from gradserve import Tensor, ops
+
+    from .checks import GradDot, SumSq
+    from .models import close
+
+    m, x = encoder(), encoder_input()
+    f = io.BytesIO()
+    torch.onnx.export(m, (x,), f, dynamo=True, verbose=False)
+    net = gs.from_onnx(f.getvalue())
+    tparams = dict(m.named_parameters())
+    match = {}
+    for q in net.trainable_params():
+        a = q.asnumpy()
+        hit = [(n, t) for n, p in tparams.items() for t in ((False, True) if p.ndim == 2 else (False,))
+               if (p.T if t else p).shape == a.shape and np.array_equal((p.T if t else p).detach().numpy(), a)]
+        assert len(hit) == 1, (q.name, hit)
+        match[q.name] = hit[0]
+    assert sorted(n for n, _ in match.values()) == sorted(tparams)
+
+    xn = x.numpy()
+    c = np.random.default_rng(5).uniform(0.5, 1.5, (2, 5, 8)).astype(np.float32)
+    loss = SumSq(net, c)
+    gx, gw = ops.grad(loss, grad_position=0, weights=net.trainable_params())(Tensor(xn))
+    xt = x.clone().requires_grad_(True)
+    want = torch.autograd.grad(((m(xt) * torch.from_numpy(c)) ** 2).sum() / 2, [xt] + list(tparams.values()),
+                               create_graph=True)
+    close(gx.asnumpy(), want[0].detach().numpy(), "grad x")
+    wmap = dict(zip(tparams, want[1:]))
+    for q, g in zip(net.trainable_params(), gw):
+        n, t = match[q.name]
+        close(g.asnumpy(), (wmap[n].T if t else wmap[n]).detach().numpy(), f"grad {q.name} ({n})")
+    v = torch.randn(x.shape, generator=torch.Generator().manual_seed(7))
+    hv = ops.grad(GradDot(loss, Tensor(v.numpy())), grad_position=0)(Tensor(xn))
+    close(hv.asnumpy(), torch.autograd.grad((want[0] * v).sum(), xt)[0].numpy(), "hessian-vector product")

@@ -35,10 +35,34 @@ def test_torch_encoder_layer_of_pytorch(fake):
 
 
 def test_unsupported_op_is_named():
-    class Sorts(torch.nn.Module):
+    class Floors(torch.nn.Module):
         def forward(self, x):
-            return torch.sort(x, dim=-1).values * 2
+            return torch.floor(x) * 2
 
-    with pytest.raises(UnsupportedModel, match=r"aten\.sort.*node") as e:
-        gs.from_torch(Sorts(), (torch.randn(3, 4),))
-    assert e.value.op.startswith("aten.sort")
+    with pytest.raises(UnsupportedModel, match=r"aten\.floor.*node 'floor'") as e:
+        gs.from_torch(Floors(), (torch.randn(3, 4),))
+    assert e.value.op == "aten.floor.default"
+
+
+class Decoder(torch.nn.Module):
+    """Transposed convolution, padding, group norm, cumsum, top-k: the rest of the layer zoo."""
+
+    def __init__(self):
+        super().__init__()
+        self.up = torch.nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2)
+        self.gn = torch.nn.GroupNorm(3, 6)
+        self.head = torch.nn.Linear(5, 3)
+
+    def forward(self, x):
+        y = torch.nn.functional.pad(torch.tanh(self.gn(self.up(x))), (1, 0, 0, 1))
+        y = torch.cumsum(y, dim=-1).mean(dim=(1, 2))  # [N, W]
+        return self.head(torch.topk(y, 5, dim=-1).values).clamp(-1.0, 1.0)
+
+
+def test_decoder_layers(fake):
+    torch.manual_seed(5)
+    m = Decoder().eval()
+    with torch.no_grad():
+        m.gn.weight.add_(0.3 * torch.randn(6))
+    x = torch.randn(2, 4, 3, 4, generator=torch.Generator().manual_seed(6)) * 0.5
+    check_against_torch(gs.from_torch(m, (x,)), m, x)

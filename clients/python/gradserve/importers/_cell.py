@@ -35,23 +35,28 @@ def _rename(body: dict, ren: dict) -> dict:
 
 
 class ImportedCell(Cell):
-    """Built by `from_onnx` / `from_torch` / `from_jax`; `graph` is the graph/1 document (with values)."""
+    """Built by `from_onnx` / `from_torch` / `from_jax` from a graph body (graph/1 without parameter
+    values), the parameter values by name, and the avals of the outputs."""
 
-    def __init__(self, graph: dict, out_avals: list, frozen=(), label: str = "imported"):
+    def __init__(self, body: dict, values: dict, out_avals: list, frozen=(), label: str = "imported"):
         super().__init__()
-        self.graph_doc = graph
-        self.params = [Parameter(Tensor(_decode(p["value"])), name=p["name"], requires_grad=p["name"] not in frozen)
-                       for p in graph["params"]]
-        object.__setattr__(self, "_gs_body", {
-            "name": label, "inputs": graph["inputs"],
-            "params": [{k: p[k] for k in ("name", "shape", "dtype")} for p in graph["params"]],
-            "nodes": graph["nodes"], "outputs": graph["outputs"]})
+        self.params = [Parameter(Tensor(values[p["name"]]), name=p["name"], requires_grad=p["name"] not in frozen)
+                       for p in body["params"]]
+        object.__setattr__(self, "_gs_body", dict(body, name=label))
         object.__setattr__(self, "_gs_out", [(tuple(s), d) for s, d in out_avals])
         object.__setattr__(self, "_gs_label", label)
 
     @property
     def input_signature(self) -> list[dict]:
-        return [dict(i) for i in self.graph_doc["inputs"]]
+        return [dict(i) for i in self._gs_body["inputs"]]
+
+    def to_graph(self) -> dict:
+        """The model as a `gradserve.graph/1` document with the parameters' current values."""
+        from .._trace import tensor_json
+
+        values = {p.name: p.asnumpy() for p in self.params}
+        return {"format": "gradserve.graph/1", **self._gs_body,
+                "params": [dict(p, value=tensor_json(values[p["name"]])) for p in self._gs_body["params"]]}
 
     def construct(self, *inputs):
         sig = self._gs_body["inputs"]
@@ -77,17 +82,10 @@ def _tdef(tree):
     return ("tuple", tuple(_tdef(t) for t in tree)) if isinstance(tree, list) else "*"
 
 
-def _decode(t: dict) -> np.ndarray:
-    import base64
-
-    dt = np.dtype(t["dtype"])
-    if "b64" in t:
-        return np.frombuffer(base64.b64decode(t["b64"]), dtype=dt.newbyteorder("<")).astype(dt).reshape(t["shape"])
-    return np.asarray(t["data"], dtype=dt).reshape(t["shape"])
-
-
 def cell_from_writer(w, outputs: list, label: str) -> ImportedCell:
-    from .._trace import tensor_json
+    from .._trace import jsonable
 
-    doc = w.doc(outputs[0] if len(outputs) == 1 else outputs, tensor_json)
-    return ImportedCell(doc, [w.avals[o] for o in outputs], frozen=w.frozen, label=label)
+    body = {"inputs": [dict(i) for i in w.inputs], "params": [dict(p) for p in w.params],
+            "nodes": [dict(n, attrs={k: jsonable(v) for k, v in n["attrs"].items()}) for n in w.nodes],
+            "outputs": outputs[0] if len(outputs) == 1 else list(outputs)}
+    return ImportedCell(body, w.values, [w.avals[o] for o in outputs], frozen=w.frozen, label=label)

@@ -19,6 +19,9 @@ _UN = {"negate": "neg", "tanh": "tanh", "exponential": "exp", "log": "log", "sin
 _BIN = {"add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "maximum": "maximum",
         "minimum": "minimum", "power": "pow", "and": "logical_and", "or": "logical_or"}
 _CMP = {"EQ": "equal", "NE": "not_equal", "LT": "less", "LE": "less_equal", "GT": "greater", "GE": "greater_equal"}
+_COMPOSITES = {"chlo.erf": "erf", "chlo.tan": "tan", "chlo.sinh": "sinh", "chlo.cosh": "cosh", "chlo.asin": "asin",
+               "chlo.acos": "acos", "chlo.atan": "atan", "chlo.asinh": "asinh", "chlo.acosh": "acosh",
+               "chlo.atanh": "atanh"}
 _RED = {"add": ("sum", 0.0), "maximum": ("max", -np.inf), "minimum": ("min", np.inf), "multiply": ("prod", 1.0)}
 
 
@@ -85,6 +88,14 @@ class _Fn:
         shape, dtype = _aval(op.results[0].type) if len(op.results) else (None, None)
         if short in _UN:
             return [w.unary(_UN[short], ins[0])]
+        if short in ("maximum", "minimum"):
+            # max(-inf, y) = y: JAX's softmax writes one; a -inf in the graph would meet a zero
+            # cotangent in the derivative (0 * inf = nan), so the identity is dropped here.
+            ident = -np.inf if short == "maximum" else np.inf
+            for a, b in ((ins[0], ins[1]), (ins[1], ins[0])):
+                c = self.consts.get(a)
+                if c is not None and np.all(c == ident):
+                    return [w.broadcast_to(b, shape)]
         if short in _BIN:
             return [w.binary(_BIN[short], ins[0], ins[1])]
         if short == "constant":
@@ -106,7 +117,10 @@ class _Fn:
         if short == "transpose":
             return [w.transpose(ins[0], _ints(op.attributes["permutation"]))]
         if short == "broadcast_in_dim":
-            return [self.broadcast(ins[0], _ints(op.attributes["broadcast_dimensions"]), shape)]
+            y = self.broadcast(ins[0], _ints(op.attributes["broadcast_dimensions"]), shape)
+            if ins[0] in self.consts and self.consts[ins[0]].size == 1:  # a splat stays a known constant
+                self.consts[y] = np.full(shape, self.consts[ins[0]].reshape(-1)[0], dtype=dtype)
+            return [y]
         if short == "dot_general":
             return [self.dot_general(op, ins[0], ins[1], shape)]
         if short == "reduce":
@@ -132,7 +146,19 @@ class _Fn:
 
             callee = ir.FlatSymbolRefAttr(op.attributes["callee"]).value
             return self.run(self.funcs[callee], ins)
+        if short == "composite":
+            return self.composite(op, ins)
         raise UnsupportedModel(f"op {name} is not supported by the StableHLO importer ({op.location})", op=name)
+
+    def composite(self, op, ins: list[str]) -> list[str]:
+        """A named composite (chlo.erf, ...): the matching op when there is one (exact, with exact
+        derivatives), else its decomposition function inlined."""
+        from jaxlib.mlir import ir
+
+        kind = ir.StringAttr(op.attributes["name"]).value
+        if kind in _COMPOSITES and len(ins) == 1:
+            return [self.w.unary(_COMPOSITES[kind], ins[0])]
+        return self.run(self.funcs[ir.FlatSymbolRefAttr(op.attributes["decomposition"]).value], ins)
 
     def broadcast(self, x: str, dims: list[int], shape: list[int]) -> str:
         w = self.w

@@ -6,8 +6,6 @@ torch's own (node.meta["val"]), so a mapping that is not exact fails here, not l
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ._shared import composites as C
@@ -133,11 +131,67 @@ def _softplus(c, x, beta=1, threshold=20):
 @aten("aten.clamp.default", "aten.hardtanh.default")
 def _clamp(c, x, lo=None, hi=None):
     x = c.v(x)
-    if lo is not None:
-        x = c.w.binary("maximum", x, c.w.scalar_like(lo, x))
-    if hi is not None:
-        x = c.w.binary("minimum", x, c.w.scalar_like(hi, x))
-    return x
+    bounds = {k: float(v) for k, v in (("min", lo), ("max", hi)) if v is not None}
+    return c.w.emit1("clip", [x], bounds, c.w.shape(x), c.w.dtype(x)) if bounds else x
+
+
+@aten("aten.constant_pad_nd.default")
+def _constant_pad(c, x, pad, value=0.0):
+    x = c.v(x)
+    nd = len(c.w.shape(x))
+    full = [(0, 0)] * nd
+    for k in range(len(pad) // 2):  # PyTorch lists the last axis first
+        full[nd - 1 - k] = (pad[2 * k], pad[2 * k + 1])
+    return C.pad(c.w, x, full, "constant", value)
+
+
+@aten("aten.cumsum.default")
+def _cumsum(c, x, dim, dtype=None):
+    x = c.v(x)
+    return c.w.emit1("cumsum", [x], {"axis": dim % len(c.w.shape(x))}, c.w.shape(x), c.w.dtype(x))
+
+
+@aten("aten.topk.default")
+def _topk(c, x, k, dim=-1, largest=True, sorted=True):
+    x = c.v(x)
+    shape = list(c.w.shape(x))
+    dim %= len(shape)
+    shape[dim] = k
+    return tuple(c.w.emit("top_k", [x], {"k": k, "axis": dim, "largest": bool(largest)},
+                          [(shape, c.w.dtype(x)), (shape, "int64")]))
+
+
+@aten("aten.sort.default", "aten.sort.stable")
+def _sort(c, x, dim=-1, descending=False, stable=None):
+    x = c.v(x)
+    dim %= len(c.w.shape(x))
+    return tuple(c.w.emit("sort", [x], {"axis": dim, "descending": bool(descending)},
+                          [(c.w.shape(x), c.w.dtype(x)), (c.w.shape(x), "int64")]))
+
+
+def _arg(op):
+    def rule(c, x, dim=None, keepdim=False):
+        x = c.v(x)
+        if dim is None:
+            x, dim = c.w.reshape(x, [-1]), 0
+        shape = c.w.shape(x)
+        dim %= len(shape)
+        out = [1 if i == dim else d for i, d in enumerate(shape) if keepdim or i != dim]
+        return c.w.emit1(op, [x], {"axis": dim, "keepdims": bool(keepdim)}, out, "int64")
+    return rule
+
+
+ATEN["aten.argmax.default"], ATEN["aten.argmin.default"] = _arg("argmax"), _arg("argmin")
+
+
+@aten("aten.native_group_norm.default")
+def _group_norm(c, x, weight, bias, n, ch, hw, group, eps):
+    x = c.v(x)
+    ins = [x] + [c.v(v) for v in (weight, bias) if v is not None]
+    if weight is None and bias is not None:
+        raise UnsupportedModel("group_norm with a bias but no weight")
+    return (c.w.emit1("group_norm", ins, {"num_groups": group, "epsilon": float(eps)}, c.w.shape(x), c.w.dtype(x)),
+            None, None)
 
 
 @aten("aten._to_copy.default")
@@ -234,13 +288,14 @@ def _addmm(c, bias, a, b, beta=1, alpha=1):
 
 @aten("aten.convolution.default")
 def _conv(c, x, weight, bias, stride, padding, dilation, transposed, output_padding, groups):
-    if transposed:
-        raise UnsupportedModel("transposed convolution is not supported yet")
     x = c.v(x)
     nd = len(c.w.shape(x)) - 2
-    rep = lambda v: list(v) * nd if len(v) == 1 else list(v)  # noqa: E731
-    return C.conv(c.w, x, c.v(weight), c.v(bias) if bias is not None else None, strides=rep(stride),
-                  pads=[(p, p) for p in rep(padding)], dilations=rep(dilation), groups=groups)
+    b = c.v(bias) if bias is not None else None
+    geo = {"strides": _rep(stride, nd), "pads": [(p, p) for p in _rep(padding, nd)], "dilations": _rep(dilation, nd),
+           "groups": groups}
+    if transposed:
+        return C.conv_transpose(c.w, x, c.v(weight), b, output_padding=_rep(output_padding, nd), **geo)
+    return C.conv(c.w, x, c.v(weight), b, **geo)
 
 
 def _rep(v, nd):

@@ -175,32 +175,41 @@ def onnx_to_writer(model, *, input_shapes: dict | None = None, limits: dict | No
                                    f"pass input_shapes={{{vi.name!r}: [...]}}")
         ctx.env[vi.name] = ctx.w.input(vi.name, dims, _np_dtype(ctx.onnx, tt.elem_type, f"input {vi.name!r}"))
     for node in m.graph.node:
-        attrs = _attrs(node, ctx)
-        if fold(ctx, node, attrs):
-            continue
-        h = HANDLERS.get(node.op_type)
-        if h is None:
-            raise UnsupportedModel(f"op {node.op_type} (node {node.name!r}, opset {ctx.opset}) is not supported by "
-                                   "the ONNX importer", op=node.op_type, node=node.name, version=ctx.opset)
         try:
-            outs = h(ctx, node, attrs)
+            _convert_node(ctx, m, node)
+        except ModelLimitExceeded:
+            raise
         except UnsupportedModel as e:
             if e.op is None:
                 e.op, e.node, e.version = node.op_type, node.name, ctx.opset
                 e.args = (f"op {node.op_type} (node {node.name!r}, opset {ctx.opset}): {e.args[0]}",)
             raise
-        for i, o in enumerate(node.output):
-            if o and i < len(outs) and outs[i] is not None:
-                ctx.env[o] = outs[i]
-            elif o and (i >= len(outs) or outs[i] is None) and _used(m, o):
-                raise UnsupportedModel(f"op {node.op_type} (node {node.name!r}, opset {ctx.opset}): output {i} "
-                                       f"({o!r}) is not supported", op=node.op_type, node=node.name, version=ctx.opset)
-        _check_sizes(ctx, node)
+        except (IndexError, KeyError, ValueError, TypeError, ZeroDivisionError, OverflowError) as e:
+            raise UnsupportedModel(f"op {node.op_type} (node {node.name!r}, opset {ctx.opset}) is malformed: "
+                                   f"{type(e).__name__}: {e}", op=node.op_type, node=node.name,
+                                   version=ctx.opset) from None
     outputs = [ctx.val(o.name) for o in m.graph.output]
     ctx.w.frozen |= {ctx.env[n] for n in ctx.frozen if n in ctx.env}
     order = {ctx.env.get(t.name): i for i, t in enumerate(m.graph.initializer)}
     ctx.w.params.sort(key=lambda p: order.get(p["name"], len(order)))  # the model's own order
     return ctx.w, outputs
+
+
+def _convert_node(ctx, m, node) -> None:
+    attrs = _attrs(node, ctx)
+    if fold(ctx, node, attrs):
+        return
+    h = HANDLERS.get(node.op_type)
+    if h is None:
+        raise UnsupportedModel(f"op {node.op_type} (node {node.name!r}, opset {ctx.opset}) is not supported by "
+                               "the ONNX importer", op=node.op_type, node=node.name, version=ctx.opset)
+    outs = h(ctx, node, attrs)
+    for i, o in enumerate(node.output):
+        if o and i < len(outs) and outs[i] is not None:
+            ctx.env[o] = outs[i]
+        elif o and _used(m, o):
+            raise UnsupportedModel(f"output {i} ({o!r}) is not supported")
+    _check_sizes(ctx, node)
 
 
 def _used(m, name: str) -> bool:

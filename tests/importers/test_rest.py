@@ -1,0 +1,134 @@
+"""POST /v1/graphs with an ONNX body on a real gradserve-server: the registered model gives the
+numbers PyTorch gives (value, vjp and gradients w.r.t. every weight, jvp, Hessian-vector product),
+and untrusted bodies get clear 4xx answers."""
+import numpy as np
+import pytest
+import torch
+from onnx import TensorProto, helper
+
+import gradserve as gs
+from e2e.server import Server, find_server_binary
+
+from .models import close, cnn, cnn_input, to_onnx
+
+ONNX = {"content-type": "application/onnx"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if find_server_binary() is None:
+        pytest.skip("gradserve-server is not installed")
+    s = Server(tmp_path_factory.mktemp("onnx-server") / "server.log", devices="cpu")
+    yield s
+    s.stop()
+
+
+class Loss(torch.nn.Module):
+    """A scalar of the CNN (what a Hessian-vector product needs)."""
+
+    def __init__(self, m, c):
+        super().__init__()
+        self.m, self.c = m, c
+
+    def forward(self, x):
+        return ((self.m(x) * self.c) ** 2).sum() / 2
+
+
+def _register(server, body: bytes) -> dict:
+    with server.client() as h:
+        r = h.post("/v1/graphs", content=body, headers=ONNX)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_registered_onnx_cnn_matches_torch(server):
+    m, x = cnn(), cnn_input()
+    reg = _register(server, to_onnx(m, x))
+    sig = reg["signature"]
+    assert [i["name"] for i in sig["inputs"]] == ["x"] and [i["shape"] for i in sig["inputs"]] == [[2, 3, 12, 12]]
+    names = [p["name"] for p in sig["params"]]
+    weights = [n for n in names if "running" not in n]
+    assert sorted(weights) == sorted(dict(m.named_parameters()))
+    c = gs.Client(server.url)
+    xn = x.numpy()
+    close(c.eval(reg["graph_id"], [xn]).value, m(x).detach().numpy(), "value over REST")
+
+    v = np.random.default_rng(1).standard_normal((2, 5)).astype(np.float32)
+    xt = x.clone().requires_grad_(True)
+    params = dict(m.named_parameters())
+    want = torch.autograd.grad(m(xt), [xt] + [params[n] for n in weights], grad_outputs=torch.from_numpy(v))
+    got = c.grad(reg["graph_id"], [xn], grad_position=0, weights=weights, sens=v).value
+    close(got[0], want[0].numpy(), "grad x over REST")
+    for n, g, w in zip(weights, got[1], want[1:]):
+        close(g, w.numpy(), f"grad {n} over REST")
+
+    t = np.random.default_rng(2).standard_normal(xn.shape).astype(np.float32)
+    out, tan = c.jvp(reg["graph_id"], [xn], [t]).value
+    wout, wtan = torch.func.jvp(m, (x,), (torch.from_numpy(t),))
+    close(tan, wtan.detach().numpy(), "jvp over REST")
+
+
+def test_registered_onnx_scalar_hvp_matches_torch(server):
+    m, x = cnn(), cnn_input()
+    cw = torch.from_numpy(np.random.default_rng(3).uniform(0.5, 1.5, (2, 5)).astype(np.float32))
+    loss = Loss(m, cw).eval()  # eval: exporting restores the top module's mode on every submodule
+    reg = _register(server, to_onnx(loss, x))
+    t = np.random.default_rng(4).standard_normal(x.shape).astype(np.float32)
+    got = gs.Client(server.url).hvp(reg["graph_id"], [x.numpy()], [t]).value
+    xt = x.clone().requires_grad_(True)
+    g = torch.autograd.grad(loss(xt), xt, create_graph=True)[0]
+    want = torch.autograd.grad((g * torch.from_numpy(t)).sum(), xt)[0]
+    close(got[0] if isinstance(got, (tuple, list)) else got, want.numpy(), "hvp over REST")
+    assert np.abs(want.numpy()).max() > 1e-3
+
+
+def _graph(nodes, inputs, outputs, inits=(), domains=()):
+    g = helper.make_graph(nodes, "g", inputs, outputs, initializer=list(inits))
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)] +
+                             [helper.make_opsetid(d, 1) for d in domains]).SerializeToString()
+
+
+X = helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])
+
+
+def _post(server, body):
+    with server.client() as h:
+        return h.post("/v1/graphs", content=body, headers=ONNX)
+
+
+def test_untrusted_bodies_get_clear_4xx(server):
+    r = _post(server, b"\x0a\xff\xff definitely not onnx")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_graph", r.text
+    r = _post(server, _graph([helper.make_node("Op", ["x"], ["y"], domain="com.vendor", name="n0")], [X],
+                             [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])], domains=["com.vendor"]))
+    assert r.status_code == 400 and "com.vendor" in r.json()["error"]["message"]
+    r = _post(server, _graph([helper.make_node("Hardmax", ["x"], ["y"], name="hm")], [X],
+                             [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])]))
+    err = r.json()["error"]
+    assert r.status_code == 400 and err["detail"] == {"op": "Hardmax", "node": "hm", "opset": 17}, r.text
+    r = _post(server, _graph([helper.make_node("Add", ["x"], ["y"], name="a1")], [X],
+                             [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])]))
+    assert r.status_code == 400 and "malformed" in r.json()["error"]["message"], r.text
+    # every limit of the server applies: nodes (GRADSERVE_MAX_NODES=3000 in the e2e environment) ...
+    nodes = [helper.make_node("Relu", [f"t{i}" if i else "x"], [f"t{i + 1}"]) for i in range(3001)]
+    r = _post(server, _graph(nodes, [X], [helper.make_tensor_value_info("t3001", TensorProto.FLOAT, [4])]))
+    assert r.status_code == 413 and r.json()["error"]["detail"]["limit"] == "max_nodes", r.text
+    # ... and body size (GRADSERVE_MAX_BODY_BYTES=8 MiB)
+    r = _post(server, bytes(9 * 1024 * 1024))
+    assert r.status_code == 413, r.text
+    # JSON registrations on the same path are untouched
+    with server.client() as h:
+        r = h.post("/v1/graphs", json={"graph": {"format": "gradserve.graph/1", "nodes": [], "outputs": "x",
+                                                 "inputs": [{"name": "x", "shape": [2], "dtype": "float32"}]}})
+    assert r.status_code == 201, r.text
+
+
+def test_without_onnx_the_server_answers_415(monkeypatch):
+    import sys
+
+    from service import onnx_graphs
+    from service.settings import Settings
+
+    monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now raises ImportError
+    with pytest.raises(onnx_graphs.UnsupportedMediaType, match="onnx package is not installed"):
+        onnx_graphs.convert(b"", Settings())
