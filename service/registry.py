@@ -92,19 +92,7 @@ def json_bytes(d: dict) -> int:
 
 
 def engine_error(e: EngineError) -> ServiceError:
-    """An engine error as a service error; a limit names its setting (the engine carries it as data)."""
-    err = from_engine(e.to_dict())
-    setting = err.detail.pop("setting", None)
-    if err.code == "limit_exceeded" and setting:
-        err.detail["limit"] = setting
-    elif err.code == "limit_exceeded" and not isinstance(err.detail.get("limit"), str):
-        # an engine that does not say yet: its three load limits are told apart by what they count
-        msg = e.message
-        guess = "max_elements" if "element" in msg else "max_nodes" if "node" in msg else \
-            "max_depth" if "nest" in msg else None
-        if guess:
-            err.detail["limit"] = guess
-    return err
+    return from_engine(e.to_dict())
 
 
 class Registry:

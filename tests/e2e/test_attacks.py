@@ -25,7 +25,7 @@ AUTH = {"Authorization": f"Bearer {KEY}"}
 ENV = {"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "2", "GRADSERVE_API_KEYS": KEY,
        "GRADSERVE_DEADLINE_GRACE_S": "4", "GRADSERVE_BODY_TIMEOUT_S": "2", "GRADSERVE_HEADER_TIMEOUT_S": "2",
        "GRADSERVE_IDLE_TIMEOUT_S": "2", "GRADSERVE_MAX_HEADER_BYTES": "8192", "GRADSERVE_MAX_CONNECTIONS": "40",
-       "GRADSERVE_MAX_OUTPUT_BYTES": str(1 << 20), "GRADSERVE_GRAPH_CACHE_BYTES": str(4 << 20)}
+       "GRADSERVE_MAX_OUTPUT_BYTES": str(1 << 20), "GRADSERVE_MAX_WORK": "20000", "GRADSERVE_GRAPH_CACHE_BYTES": str(4 << 20)}
 DX = np.array([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], F32)
 XIN = slow_input(1024)
 ENDLESS = slow_net(1024, 1400)  # minutes on one core, within max_nodes
@@ -40,7 +40,10 @@ def srv(tmp_path_factory):
 
 @pytest.fixture
 def c(srv):
-    with httpx.Client(base_url=srv.url, timeout=60, headers=AUTH) as cl:
+    # no keep-alive: this server drops idle connections after 2 s, and a pooled one reused just as the
+    # server closes it is a reset on the client's side (any keep-alive client races an idle timeout)
+    with httpx.Client(base_url=srv.url, timeout=60, headers=AUTH,
+                      limits=httpx.Limits(max_keepalive_connections=0)) as cl:
         yield cl
 
 
@@ -248,6 +251,28 @@ def test_output_limit(srv, c):
     r = call(c, "eval", {"graph": g, "inputs": [np.ones(1, F32)]})
     assert r.status_code == 413, r.text
     assert error_of(r)["detail"]["limit"] == "max_output_bytes"
+    canary(c)
+
+
+def exponential_net(levels: int = 30) -> dict:
+    """Each level calls the one below twice: 2^levels inlined calls, while CSE keeps the node count tiny."""
+    gb = GraphBuilder("f0")
+    prev = gb.build(gb.sin(gb.input((4,), name="x")))
+    for i in range(1, levels):
+        gb = GraphBuilder(f"f{i}")
+        x = gb.input((4,), name="x")
+        name = gb.function(prev, f"f{i - 1}")
+        prev = gb.build(gb.add(gb.emit1("call", x, fn=name), gb.emit1("call", gb.mul(x, x), fn=name)))
+    return graph_to_json(prev)
+
+
+def test_expansion_counts_against_max_work(srv, c):
+    """A 12 KB graph that inlines 2^30 calls: 413 naming max_work (20000 here), in bounded time."""
+    t0 = time.monotonic()
+    r = call(c, "eval", {"graph": exponential_net(), "inputs": [np.ones(4, F32)]})
+    assert r.status_code == 413, r.text
+    assert error_of(r)["detail"]["limit"] == "max_work"
+    assert time.monotonic() - t0 < 20
     canary(c)
 
 
