@@ -40,7 +40,7 @@ from pydantic import ValidationError
 from . import codec, models
 from .core import Core, JobRequest, JobResult
 from .errors import CODES, DeadlineExceeded, Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized
-from .jobs import BIG, REQUEST_ID, JobCall, job_request, offload, validate, validation_error
+from .jobs import BIG, REQUEST_ID, JobCall, job_request, offload, request_id, validate, validation_error
 from .proto import gradserve_pb2 as pb
 from .proto import gradserve_pb2_grpc as pb_grpc
 from .settings import Settings
@@ -245,6 +245,8 @@ class Servicer(pb_grpc.GradserveServicer):
                 self._check_key(context)
             return await fn()
         except ServiceError as e:
+            rid = dict(context.invocation_metadata() or ()).get(REQUEST_ID)
+            e.detail.setdefault("request_id", request_id(rid))
             await self._abort(context, e)
 
     def _check_key(self, context) -> None:

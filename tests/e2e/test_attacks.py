@@ -394,6 +394,10 @@ def test_request_id_is_echoed(c):
     assert r.status_code == 200 and r.headers["x-request-id"] == "abc-123"
     r = call(c, "grad", {"graph": matmul_net(), "inputs": [X]}, headers={"X-Request-ID": "abc-124"})
     assert r.status_code == 400 and error_of(r)["detail"]["request_id"] == "abc-124"
+    r = c.get("/v1/no-such-route", headers={"X-Request-ID": "abc-125"})  # every error body, not only jobs'
+    assert r.status_code == 404 and error_of(r)["detail"]["request_id"] == "abc-125"
+    r = c.get("/v1/graphs/sha256:00")
+    assert r.status_code == 404 and error_of(r)["detail"]["request_id"] == r.headers["x-request-id"]
 
 
 # -- 9. the unauthenticated surface ----------------------------------------------------------------------------
