@@ -25,7 +25,8 @@ AUTH = {"Authorization": f"Bearer {KEY}"}
 ENV = {"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "2", "GRADSERVE_API_KEYS": KEY,
        "GRADSERVE_DEADLINE_GRACE_S": "4", "GRADSERVE_BODY_TIMEOUT_S": "2", "GRADSERVE_HEADER_TIMEOUT_S": "2",
        "GRADSERVE_IDLE_TIMEOUT_S": "2", "GRADSERVE_MAX_HEADER_BYTES": "8192", "GRADSERVE_MAX_CONNECTIONS": "40",
-       "GRADSERVE_MAX_OUTPUT_BYTES": str(1 << 20), "GRADSERVE_MAX_WORK": "20000", "GRADSERVE_GRAPH_CACHE_BYTES": str(4 << 20)}
+       "GRADSERVE_MAX_OUTPUT_BYTES": str(1 << 20), "GRADSERVE_MAX_WORK": "20000", "GRADSERVE_GRAPH_CACHE_BYTES": str(4 << 20),
+       "GRADSERVE_PLAN_CACHE_BYTES": str(8 << 20)}
 DX = np.array([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], F32)
 XIN = slow_input(1024)
 ENDLESS = slow_net(1024, 1400)  # minutes on one core, within max_nodes
@@ -309,6 +310,14 @@ def test_graph_cache_is_bounded_in_bytes(srv, c):
     line = next(ln for ln in text.splitlines() if ln.startswith('gradserve_cache_bytes{cache="graphs"}'))
     assert 0 < float(line.split()[-1]) <= 4 << 20
     assert any(ln.startswith('gradserve_cache_bytes{cache="plans:cpu"}') for ln in text.splitlines())
+    for i in range(4):  # plans with 1 MiB constants each, on every worker: within plan_cache_bytes (8 MiB)
+        gb = GraphBuilder(f"q{i}")
+        x = gb.input((1 << 18,), name="x")
+        g = graph_to_json(gb.build(gb.mul(x, gb.param("w", np.full(1 << 18, float(i), F32)))))
+        for _ in range(2):
+            assert call(c, "eval", {"graph": g, "inputs": [np.ones(1 << 18, F32)]}, "binary").status_code == 200
+    held = [w["plan_cache_bytes"] for w in pool(c)["workers"]]
+    assert all(h <= 2 * (8 << 20) for h in held) and any(h > 0 for h in held), held  # graphs + plans, each capped
     canary(c)
 
 
