@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from engine import transforms
 from engine.errors import EngineError
 from engine.ir import Graph
@@ -34,24 +36,10 @@ class Derived:
     sources: dict | None = None  # engine.serialize.source_map of the derived graph, for the worker
 
     def output_elements(self) -> int:
-        n = 0
-        for v in self.graph.flat_outputs:
-            k = 1
-            for s in v.shape:
-                k *= s
-            n += k
-        return n
+        return sum(_elements(v.shape) for v in self.graph.flat_outputs)
 
     def output_bytes(self) -> int:
-        import numpy as np
-
-        n = 0
-        for v in self.graph.flat_outputs:
-            k = np.dtype(v.dtype).itemsize
-            for s in v.shape:
-                k *= s
-            n += k
-        return n
+        return sum(_elements(v.shape) * np.dtype(v.dtype).itemsize for v in self.graph.flat_outputs)
 
 
 def _aval_json(v) -> dict:

@@ -67,9 +67,8 @@ def graph_bytes(g: Graph) -> int:
     n += NODE_BYTES * len(g.eqns)
     for f in g.functions.values():
         n += graph_bytes(f)
-    for e in g.eqns:
-        for v in (e.attrs or {}).values() if isinstance(getattr(e, "attrs", None), dict) else ():
-            n += getattr(v, "nbytes", 0)
+    for e in g.eqns:  # constants live in attrs as arrays
+        n += sum(getattr(v, "nbytes", 0) for v in e.attrs.values())
     return n
 
 
