@@ -112,8 +112,8 @@ class Core:
         self.pools: dict[str, Pool] = {}
         self.limits = Limits(max_nodes=s.max_nodes, max_elements=s.max_elements, max_depth=s.max_depth)
         self.registry = Registry(self.limits, s.max_nodes, s.graph_cache_bytes, s.graph_cache_size)
-        self.deriver = Deriver(s.max_order, s.max_derived_nodes, s.derived_cache_bytes, s.graph_cache_size,
-                               s.max_elements)
+        self.deriver = Deriver(s.max_order, s.max_work, s.derived_cache_bytes, s.graph_cache_size,
+                               s.max_elements, s.max_nodes)
         # derivation off the event loop, a few at a time: the jobs waiting for a thread hold their
         # admission place, so the wait counts against admission like a queued job
         self.executor = ThreadPoolExecutor(max_workers=s.derive_threads, thread_name_prefix="gradserve-derive")
@@ -240,7 +240,7 @@ class Core:
         t_prep = time.perf_counter()
         if loop.time() >= deadline:
             raise DeadlineExceeded("the deadline passed while the request was being validated")
-        job = Job(d.key, d.text, inputs, params, deadline, index)
+        job = Job(d.key, (d.text, d.sources), inputs, params, deadline, index)
         try:
             fut = pool.submit(job)
         finally:

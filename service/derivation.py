@@ -2,7 +2,7 @@
 
 Runs off the event loop (Core calls it in its bounded executor): derivation of a large graph, or
 of a high order, can take seconds; its cost is bounded by the engine's node budget
-(settings.max_derived_nodes) and by the size of the graph it yields.
+(settings.max_work) and by the size of the graph it yields.
 """
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from engine import transforms, wrt_params
 from engine.errors import EngineError
 from engine.ir import Graph
-from engine.serialize import canonical_json, graph_to_json, tensor_to_json
+from engine.serialize import canonical_json, graph_to_json, source_map, tensor_to_json
 
 from .errors import InvalidRequest, LimitExceeded, ServiceError
 from .registry import LRU, engine_error, graph_bytes
@@ -31,26 +33,13 @@ class Derived:
     names: list
     structure: Any
     input_labels: list  # wire name of each derived input, for error messages ("inputs[1]", "sens[0]")
+    sources: dict | None = None  # engine.serialize.source_map of the derived graph, for the worker
 
     def output_elements(self) -> int:
-        n = 0
-        for v in self.graph.flat_outputs:
-            k = 1
-            for s in v.shape:
-                k *= s
-            n += k
-        return n
+        return sum(_elements(v.shape) for v in self.graph.flat_outputs)
 
     def output_bytes(self) -> int:
-        import numpy as np
-
-        n = 0
-        for v in self.graph.flat_outputs:
-            k = np.dtype(v.dtype).itemsize
-            for s in v.shape:
-                k *= s
-            n += k
-        return n
+        return sum(_elements(v.shape) * np.dtype(v.dtype).itemsize for v in self.graph.flat_outputs)
 
 
 def _aval_json(v) -> dict:
@@ -167,11 +156,12 @@ def check_sizes(g: Graph, max_elements: int, where: str = "$.graph") -> None:
 
 
 class Deriver:
-    def __init__(self, max_order: int, max_derived_nodes: int, cap_bytes: int, max_entries: int,
-                 max_elements: int = 1 << 62):
+    def __init__(self, max_order: int, max_work: int, cap_bytes: int, max_entries: int,
+                 max_elements: int = 1 << 62, max_nodes: int | None = None):
         self.max_elements = max_elements
         self.max_order = max_order
-        self.max_derived_nodes = max_derived_nodes
+        self.max_work = max_work  # the engine's budget while the derived graph is built
+        self.max_nodes = max_nodes
         self.cache = LRU(cap_bytes, max_entries)  # (graph_id, spec) -> Derived
 
     def cached(self, kind: str, gid: str, spec: dict) -> Derived | None:
@@ -190,12 +180,12 @@ class Deriver:
             raise _caller_paths(engine_error(e), g, kind) from None
         except RecursionError:
             raise LimitExceeded(f"the {kind} of this graph nests too deeply to build", path="$.graph",
-                                limit="max_derived_nodes", value=self.max_derived_nodes) from None
+                                limit="max_work", value=self.max_work) from None
         n = d.graph.node_count() + sum(f.node_count() for f in d.graph.functions.values())
-        if n > self.max_derived_nodes:
+        if n > self.max_work:
             raise LimitExceeded(f"the {kind} of this graph has {n} nodes, above the limit "
-                                f"max_derived_nodes={self.max_derived_nodes}", path="$.graph",
-                                limit="max_derived_nodes", value=self.max_derived_nodes)
+                                f"max_work={self.max_work}", path="$.graph", limit="max_work", value=self.max_work)
+        d.sources = source_map(d.graph)  # lets the worker name the caller's nodes in its errors
         check_sizes(d.graph, self.max_elements)
         d.key = "sha256:" + hashlib.sha256(f"{gid}|{skey}".encode()).hexdigest()
         self.cache.put((gid, skey), d, 2 * len(d.text) + graph_bytes(d.graph))
@@ -223,7 +213,8 @@ class Deriver:
         elif kind in ("jacobian", "hessian"):
             pos = 0 if spec["positions"] is None else spec["positions"]
             mode = spec.get("mode") or "rev"
-            dg = transforms.jacobian(g, pos, mode) if kind == "jacobian" else transforms.hessian(g, pos)
+            lim = {"max_nodes": self.max_nodes, "max_work": self.max_work}
+            dg = transforms.jacobian(g, pos, mode, **lim) if kind == "jacobian" else transforms.hessian(g, pos, **lim)
             ps = _norm_positions(g, pos)
             outs = _out_names(g, "") if len(g.flat_outputs) > 1 else [""]
             if kind == "jacobian":

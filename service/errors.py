@@ -79,13 +79,22 @@ _ENGINE = {"limit_exceeded": LimitExceeded, "backend_unavailable": Unavailable}
 
 
 def from_engine(err_dict: dict) -> ServiceError:
-    """An engine error (as EngineError.to_dict()) as a service error with the same code and detail."""
+    """An engine error (as EngineError.to_dict(), from this process or a worker) as a service error with
+    the same code and detail. A limit carries its setting as data (engine.errors.LimitExceeded): on the
+    wire `detail.limit` names the setting and `detail.value` its value, as for the service's own limits,
+    and `detail.got` what the request asked for."""
     code = err_dict.get("code", "internal")
     cls = _ENGINE.get(code)
     if cls is None:
         cls = Internal if code in ("execution_error", "engine_error", "internal") else InvalidRequest
     e = cls(err_dict.get("message", code), code=code)
     e.detail = dict(err_dict.get("detail") or {})
+    setting = e.detail.pop("setting", None)
+    if code == "limit_exceeded" and isinstance(setting, str):
+        bound, got = e.detail.get("limit"), e.detail.get("value")
+        e.detail.update(limit=setting, value=bound)
+        if got is not None:
+            e.detail["got"] = got
     return e
 
 

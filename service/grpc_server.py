@@ -9,13 +9,14 @@ core is up and drains it before the core stops.
 - Requests are validated by the same pydantic models as HTTP bodies (service.models), with the
   tensors decoded from their raw little-endian bytes (codec.tensor_from_bytes, zero-copy views).
 - Message size: receive limit = settings.max_body_bytes (the HTTP body limit); past it grpc
-  answers RESOURCE_EXHAUSTED itself. Responses are not limited (as over HTTP).
+  answers RESOURCE_EXHAUSTED itself. Responses: within max_output_bytes, checked before running.
 - Deadline: min(deadline_ms of the request or the server default, the call's time_remaining()).
 - Cancellation: a client that cancels (or whose deadline passes) cancels the handler task, and
-  Core.run drops the job if it is still queued.
-- Errors: gRPC status per error code (GRPC_CODES), the message as details, the HTTP error body
-  {"error": {...}} as JSON in the trailing metadata `gradserve-error-bin` (`retry-after` with
-  overloaded).
+  Core.run drops the job if it is still queued, or recycles the worker running it.
+- Errors: gRPC status per error code (service.errors.CODES), the message as details, the HTTP error body
+  {"error": {...}} as JSON in the trailing metadata `gradserve-error-bin` (cut to fit; `retry-after` with
+  overloaded, `x-request-id`), and a standard google.rpc.Status in `grpc-status-details-bin`.
+- Admission, decode offload, metrics: service.jobs, as for HTTP.
 - API keys: metadata `authorization: Bearer KEY`, the HTTP policy (health, reflection,
   ServerLive and ServerReady need none).
 """
@@ -39,7 +40,7 @@ from pydantic import ValidationError
 from . import codec, models
 from .core import Core, JobRequest, JobResult
 from .errors import CODES, DeadlineExceeded, Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized
-from .jobs import BIG, REQUEST_ID, JobCall, job_request, offload, validate, validation_error
+from .jobs import BIG, REQUEST_ID, JobCall, job_request, offload, request_id, validate, validation_error
 from .proto import gradserve_pb2 as pb
 from .proto import gradserve_pb2_grpc as pb_grpc
 from .settings import Settings
@@ -244,6 +245,8 @@ class Servicer(pb_grpc.GradserveServicer):
                 self._check_key(context)
             return await fn()
         except ServiceError as e:
+            rid = dict(context.invocation_metadata() or ()).get(REQUEST_ID)
+            e.detail.setdefault("request_id", request_id(rid))
             await self._abort(context, e)
 
     def _check_key(self, context) -> None:

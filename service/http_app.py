@@ -28,7 +28,7 @@ from starlette.routing import Route
 from . import codec, docs_assets, examples, models, onnx_graphs, shm
 from .core import Core, JobRequest
 from .jobs import BIG, REQUEST_ID, JobCall, job_request, offload, request_id, validate, validation_error
-from .errors import (InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout, ServiceError, Unauthorized,
+from .errors import (Internal, InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout, ServiceError, Unauthorized,
                      http_status)
 from .settings import Settings
 
@@ -259,22 +259,29 @@ class AppContext:
             raise Unauthorized("missing or wrong API key: send Authorization: Bearer <key>")
 
 
+def _with_id(request: Request, e: ServiceError) -> JSONResponse:
+    """The error response, carrying the request's id (its X-Request-ID, or a fresh one)."""
+    rid = request_id(request.headers.get(REQUEST_ID))
+    e.detail.setdefault("request_id", rid)
+    return error_response(e, rid)
+
+
 def _exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(request: Request, e: ServiceError):
-        rid = request_id(request.headers.get(REQUEST_ID))
-        e.detail.setdefault("request_id", rid)
-        return error_response(e, rid)
+        return _with_id(request, e)
 
     @app.exception_handler(RequestValidationError)
     async def _request_validation(request: Request, e: RequestValidationError):
-        return error_response(validation_error(e))
+        return _with_id(request, validation_error(e))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, e: StarletteHTTPException):
         code = {404: "not_found", 405: "method_not_allowed"}.get(e.status_code, "invalid_request")
-        return JSONResponse({"error": {"code": code, "message": str(e.detail), "detail": {"path": request.url.path}}},
-                            status_code=e.status_code, headers=getattr(e, "headers", None))
+        r = _with_id(request, ServiceError(str(e.detail), code=code, path=request.url.path))
+        r.status_code = e.status_code
+        r.headers.update(getattr(e, "headers", None) or {})
+        return r
 
     @app.exception_handler(ClientDisconnect)
     async def _gone(request: Request, e: ClientDisconnect):  # mid-upload: nobody reads the answer
@@ -283,9 +290,7 @@ def _exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _internal(request: Request, e: Exception):
         log.exception("internal error on %s", request.url.path)
-        return JSONResponse({"error": {"code": "internal", "message": f"{type(e).__name__}: {e}", "detail": {}}},
-                            status_code=500)
-
+        return _with_id(request, Internal(f"{type(e).__name__}: {e}"))
 
 
 def _job_handler(ctx: AppContext, kind: str):

@@ -39,5 +39,7 @@ class Metrics:
         self.rejected = Counter("gradserve_rejected", "Jobs refused with 429 because the queue was full.",
                                 ["device"], registry=r)
 
+        self.job_children: dict = {}  # (endpoint, device, outcome) -> (requests, latency) children (service.jobs)
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

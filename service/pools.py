@@ -65,7 +65,7 @@ class WorkerSpec:
 @dataclass(eq=False)
 class Job:
     key: str
-    graph_text: str
+    graph_text: Any  # (derived graph JSON, its source map): sent once per worker
     inputs: list
     params: dict
     deadline: float  # loop time
@@ -155,7 +155,8 @@ class Pool:
         parent, child = _ctx.Pipe(duplex=True)
         wspec = {"backend": spec.backend, "device": spec.device, "cores": spec.cores, "threads": spec.threads,
                  "cache_size": self.settings.plan_cache_size, "max_nodes": self.settings.max_nodes,
-                 "plan_cache_bytes": self.settings.plan_cache_bytes,
+                 "plan_cache_bytes": self.settings.plan_cache_bytes, "max_work": self.settings.max_work,
+                 "max_job_bytes": self.settings.max_job_bytes,
                  "shm_threshold": self.settings.shm_threshold_bytes, "owner": os.getpid()}
         proc = _ctx.Process(target=worker_main, args=(child, wspec), name=f"gradserve-{spec.label}", daemon=True)
         with _env_lock:  # the child's environment is the parent's at spawn time

@@ -67,9 +67,8 @@ def graph_bytes(g: Graph) -> int:
     n += NODE_BYTES * len(g.eqns)
     for f in g.functions.values():
         n += graph_bytes(f)
-    for e in g.eqns:
-        for v in (e.attrs or {}).values() if isinstance(getattr(e, "attrs", None), dict) else ():
-            n += getattr(v, "nbytes", 0)
+    for e in g.eqns:  # constants live in attrs as arrays
+        n += sum(getattr(v, "nbytes", 0) for v in e.attrs.values())
     return n
 
 
@@ -92,19 +91,7 @@ def json_bytes(d: dict) -> int:
 
 
 def engine_error(e: EngineError) -> ServiceError:
-    """An engine error as a service error; a limit names its setting (the engine carries it as data)."""
-    err = from_engine(e.to_dict())
-    setting = err.detail.pop("setting", None)
-    if err.code == "limit_exceeded" and setting:
-        err.detail["limit"] = setting
-    elif err.code == "limit_exceeded" and not isinstance(err.detail.get("limit"), str):
-        # an engine that does not say yet: its three load limits are told apart by what they count
-        msg = e.message
-        guess = "max_elements" if "element" in msg else "max_nodes" if "node" in msg else \
-            "max_depth" if "nest" in msg else None
-        if guess:
-            err.detail["limit"] = guess
-    return err
+    return from_engine(e.to_dict())
 
 
 class Registry:

@@ -79,8 +79,12 @@ class Settings(BaseSettings):
     max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
     max_depth: int = Field(32, ge=1, description="Deepest nesting of output structures and data lists.")
     max_order: int = Field(4, ge=1, description="Highest derivative order a request may ask for.")
-    max_derived_nodes: int = Field(1_000_000, ge=1, description="Work allowed to build one derived graph, in nodes "
-                                   "built (before simplification, function calls inlined); 413 past it.")
+    max_work: int = Field(200_000, ge=1, description="Work allowed to build one derived graph or to lower one "
+                          "graph for a worker: equations emitted and function calls inlined, before duplicates "
+                          "merge; 413 past it.")
+    max_job_bytes: int = Field(4 * 1024 ** 3, ge=1, description="Per-job memory budget: a plan's estimated peak "
+                               "bytes (inputs, parameters, constants, intermediates alive at once), checked before "
+                               "it is compiled or run; 413 past it.")
     max_output_bytes: int = Field(256 * 1024 * 1024, ge=1, description="Largest response a job may produce, in "
                                   "bytes as encoded (JSON counts ~16 bytes per element); 413 before running past it.")
     derive_threads: int = Field(2, ge=1, description="Threads that build derived graphs off the event loop; jobs "

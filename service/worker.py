@@ -3,7 +3,7 @@
 Started with multiprocessing's spawn context by service.pools. Protocol (our own
 pickled messages; large arrays travel as shared-memory refs, see service.shm):
 
-    server -> worker: ("job", job_id, key, graph_json | None, [input refs], {param: ref},
+    server -> worker: ("job", job_id, key, (graph_json, source map) | None, [input refs], {param: ref},
                        [(slot name, size, free)])   (output slots: see service.out_slots)
                       ("stop",)
     worker -> server: ("ready", info) | ("fatal", message)
@@ -50,12 +50,14 @@ def _setup(spec: dict):
     # warm the backend: one tiny op, so the first job does not pay for lazy initialisation
     backend.to_host(backend.xp.asarray(backend.from_host(np.ones(2, np.float32))) * 2)
     # the Backend object, not its name: it carries the device (e.g. torch on npu:0)
-    return backend, Engine(backend, cache_size=spec["cache_size"], max_nodes=spec.get("max_nodes"))
+    return backend, Engine(backend, cache_size=spec["cache_size"], max_nodes=spec.get("max_nodes"),
+                           max_work=spec.get("max_work"), max_job_bytes=spec.get("max_job_bytes"),
+                           cache_bytes=spec.get("plan_cache_bytes"))
 
 
 class Plans:
-    """The worker's graphs by key, bounded in entries and bytes; a graph evicted takes its compiled plan
-    (arenas, folded constants) with it."""
+    """The worker's loaded graphs by key, bounded in entries and bytes. Their compiled plans (arenas,
+    folded constants) are the engine's cache, bounded the same way (Engine cache_bytes)."""
 
     def __init__(self, engine, spec: dict):
         from collections import OrderedDict
@@ -69,7 +71,12 @@ class Plans:
         self.cap = spec.get("plan_cache_bytes") or (1 << 62)
         self.limits = Limits(max_nodes=spec.get("max_nodes"))
 
-    def get(self, key: str, gjson: str | None):
+    @property
+    def held(self) -> int:
+        """Bytes held: the graphs here and the engine's plans."""
+        return self.nbytes + int(self.engine.cache_info().get("bytes") or 0)
+
+    def get(self, key: str, gjson):
         hit = self.graphs.get(key)
         if hit is not None:
             self.graphs.move_to_end(key)
@@ -82,14 +89,14 @@ class Plans:
 
         from .registry import graph_bytes
 
-        g = graph_from_json(json.loads(gjson), self.limits)
-        n = len(gjson) + 2 * graph_bytes(g)  # the text, the graph, and about as much again for its plan
+        text, sources = gjson if isinstance(gjson, tuple) else (gjson, None)
+        g = graph_from_json(json.loads(text), self.limits, sources=sources)
+        n = len(text) + graph_bytes(g)
         self.graphs[key] = (g, n)
         self.nbytes += n
         while len(self.graphs) > 1 and (len(self.graphs) > self.max_entries or self.nbytes > self.cap):
-            old, (_, k) = self.graphs.popitem(last=False)
+            _, (_, k) = self.graphs.popitem(last=False)
             self.nbytes -= k
-            self.engine.forget(old)
         return g
 
 
@@ -114,7 +121,7 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple):
 
     from . import shm
 
-    _, job_id, key, gjson, in_refs, param_refs, listing = msg
+    _, job_id, key, gjson, in_refs, param_refs, listing = msg  # gjson: (text, source map) or None
     g = plans.get(key, gjson)
     if g is None:
         return ("need_graph", job_id)
@@ -136,7 +143,7 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple):
     return ("done", job_id, refs, {"compute_ms": round((t1 - t0) * 1e3, 3),
                                    "output_ms": round((time.perf_counter() - t1) * 1e3, 3),
                                    "compile_cache": "miss" if engine.misses != misses else "hit",
-                                   "plan_cache_bytes": plans.nbytes})
+                                   "plan_cache_bytes": plans.held})
 
 
 def worker_main(conn, spec: dict) -> None:

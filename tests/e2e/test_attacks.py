@@ -25,7 +25,8 @@ AUTH = {"Authorization": f"Bearer {KEY}"}
 ENV = {"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "2", "GRADSERVE_API_KEYS": KEY,
        "GRADSERVE_DEADLINE_GRACE_S": "4", "GRADSERVE_BODY_TIMEOUT_S": "2", "GRADSERVE_HEADER_TIMEOUT_S": "2",
        "GRADSERVE_IDLE_TIMEOUT_S": "2", "GRADSERVE_MAX_HEADER_BYTES": "8192", "GRADSERVE_MAX_CONNECTIONS": "40",
-       "GRADSERVE_MAX_OUTPUT_BYTES": str(1 << 20), "GRADSERVE_GRAPH_CACHE_BYTES": str(4 << 20)}
+       "GRADSERVE_MAX_OUTPUT_BYTES": str(1 << 20), "GRADSERVE_MAX_WORK": "20000", "GRADSERVE_GRAPH_CACHE_BYTES": str(4 << 20),
+       "GRADSERVE_PLAN_CACHE_BYTES": str(8 << 20)}
 DX = np.array([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], F32)
 XIN = slow_input(1024)
 ENDLESS = slow_net(1024, 1400)  # minutes on one core, within max_nodes
@@ -40,7 +41,10 @@ def srv(tmp_path_factory):
 
 @pytest.fixture
 def c(srv):
-    with httpx.Client(base_url=srv.url, timeout=60, headers=AUTH) as cl:
+    # no keep-alive: this server drops idle connections after 2 s, and a pooled one reused just as the
+    # server closes it is a reset on the client's side (any keep-alive client races an idle timeout)
+    with httpx.Client(base_url=srv.url, timeout=60, headers=AUTH,
+                      limits=httpx.Limits(max_keepalive_connections=0)) as cl:
         yield cl
 
 
@@ -251,6 +255,28 @@ def test_output_limit(srv, c):
     canary(c)
 
 
+def exponential_net(levels: int = 30) -> dict:
+    """Each level calls the one below twice: 2^levels inlined calls, while CSE keeps the node count tiny."""
+    gb = GraphBuilder("f0")
+    prev = gb.build(gb.sin(gb.input((4,), name="x")))
+    for i in range(1, levels):
+        gb = GraphBuilder(f"f{i}")
+        x = gb.input((4,), name="x")
+        name = gb.function(prev, f"f{i - 1}")
+        prev = gb.build(gb.add(gb.emit1("call", x, fn=name), gb.emit1("call", gb.mul(x, x), fn=name)))
+    return graph_to_json(prev)
+
+
+def test_expansion_counts_against_max_work(srv, c):
+    """A 12 KB graph that inlines 2^30 calls: 413 naming max_work (20000 here), in bounded time."""
+    t0 = time.monotonic()
+    r = call(c, "eval", {"graph": exponential_net(), "inputs": [np.ones(4, F32)]})
+    assert r.status_code == 413, r.text
+    assert error_of(r)["detail"]["limit"] == "max_work"
+    assert time.monotonic() - t0 < 20
+    canary(c)
+
+
 def test_intermediate_tensors_are_bounded(srv, c):
     """tile / fill to a shape far above max_elements (even one whose size wraps int64): 413, never run."""
     x1 = [{"name": "x", "shape": [3], "dtype": "float32"}]
@@ -284,6 +310,14 @@ def test_graph_cache_is_bounded_in_bytes(srv, c):
     line = next(ln for ln in text.splitlines() if ln.startswith('gradserve_cache_bytes{cache="graphs"}'))
     assert 0 < float(line.split()[-1]) <= 4 << 20
     assert any(ln.startswith('gradserve_cache_bytes{cache="plans:cpu"}') for ln in text.splitlines())
+    for i in range(4):  # plans with 1 MiB constants each, on every worker: within plan_cache_bytes (8 MiB)
+        gb = GraphBuilder(f"q{i}")
+        x = gb.input((1 << 18,), name="x")
+        g = graph_to_json(gb.build(gb.mul(x, gb.param("w", np.full(1 << 18, float(i), F32)))))
+        for _ in range(2):
+            assert call(c, "eval", {"graph": g, "inputs": [np.ones(1 << 18, F32)]}, "binary").status_code == 200
+    held = [w["plan_cache_bytes"] for w in pool(c)["workers"]]
+    assert all(h <= 2 * (8 << 20) for h in held) and any(h > 0 for h in held), held  # graphs + plans, each capped
     canary(c)
 
 
@@ -369,6 +403,10 @@ def test_request_id_is_echoed(c):
     assert r.status_code == 200 and r.headers["x-request-id"] == "abc-123"
     r = call(c, "grad", {"graph": matmul_net(), "inputs": [X]}, headers={"X-Request-ID": "abc-124"})
     assert r.status_code == 400 and error_of(r)["detail"]["request_id"] == "abc-124"
+    r = c.get("/v1/no-such-route", headers={"X-Request-ID": "abc-125"})  # every error body, not only jobs'
+    assert r.status_code == 404 and error_of(r)["detail"]["request_id"] == "abc-125"
+    r = c.get("/v1/graphs/sha256:00")
+    assert r.status_code == 404 and error_of(r)["detail"]["request_id"] == r.headers["x-request-id"]
 
 
 # -- 9. the unauthenticated surface ----------------------------------------------------------------------------

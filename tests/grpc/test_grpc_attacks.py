@@ -81,6 +81,11 @@ def test_deadline_beyond_the_limit_is_refused_on_both(stub, client):
 
 
 def test_request_id_over_grpc(stub):
+    from service.proto import gradserve_pb2 as pb
+
+    e = rpc_error(stub.GetGraph, pb.GetGraphRequest(graph_id="sha256:00"), metadata=(("x-request-id", "rid-8"),),
+                  timeout=30)
+    assert e.code() == SC.NOT_FOUND and error_body(e)["detail"]["request_id"] == "rid-8"
     e = rpc_error(call, stub, "grad", {"graph": matmul_net(), "inputs": [X]}, metadata=(("x-request-id", "rid-7"),))
     assert error_body(e)["detail"]["request_id"] == "rid-7"
     assert dict(e.trailing_metadata())["x-request-id"] == "rid-7"
