@@ -29,6 +29,7 @@ from .errors import (DeadlineExceeded, InvalidRequest, LimitExceeded, NotFound, 
                      Unavailable, from_engine)
 from . import shm
 from .metrics import Metrics
+from .batching import Batcher
 from .pools import ACCELERATORS, Job, Pool, PoolStartError, build_specs
 from .settings import KNOWN_POOLS, Settings
 
@@ -178,6 +179,7 @@ class Core:
                              max_depth=settings.max_depth)
         self.draining = False
         self.started = False
+        self.batcher = Batcher(settings.batch_delay_ms / 1e3, settings.max_batch) if settings.batch_delay_ms else None
         self.admitting = 0  # admitted requests not yet handed to a pool (see admit)
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -539,6 +541,11 @@ class Core:
         t_prep = time.perf_counter()
         if loop.time() >= deadline:
             raise DeadlineExceeded("the deadline passed while the request was being validated")
+        if self.batcher is not None and Batcher.eligible(inputs, params):
+            if admission is not None:
+                admission.release()
+            outs, timing, label = await self.batcher.run(pool, d, inputs, deadline, index)
+            return self._result(gid, d, outs, timing, label, t0, t_prep)
         job = Job(d.key, d.text, inputs, params, deadline, index)
         try:
             fut = pool.submit(job)
@@ -555,6 +562,10 @@ class Core:
             # job's inputs live until the cyclic GC runs
             job.future = None
             del fut
+        return self._result(gid, d, outs, timing, label, t0, t_prep)
+
+    @staticmethod
+    def _result(gid: str, d: Derived, outs: list, timing: dict, label: str, t0: float, t_prep: float) -> JobResult:
         if len(outs) != len(d.names):  # pragma: no cover - engine and core disagree on the structure
             raise ServiceError(f"the worker returned {len(outs)} tensors, {len(d.names)} expected")
         timing = dict(timing, prepare_ms=round((t_prep - t0) * 1e3, 3),

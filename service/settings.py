@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
     max_depth: int = Field(32, ge=1, description="Deepest nesting of output structures and data lists.")
     max_order: int = Field(4, ge=1, description="Highest derivative order a request may ask for.")
+    batch_delay_ms: float = Field(0.0, ge=0, description="Derivative-aware dynamic batching: concurrent jobs on the "
+                                  "same derived graph and input shapes, without per-job parameters, arriving within "
+                                  "this many ms run as one vmapped job (0: off; service.batching).")
+    max_batch: int = Field(64, ge=2, description="Most jobs in one dynamic batch.")
     # -- security -----------------------------------------------------------------------------------
     api_keys: str = Field("", description="Comma-separated API keys (Authorization: Bearer KEY). Empty: no keys.")
     allow_unauthenticated: bool = Field(False, description="Serve a non-loopback address without API keys.")
