@@ -11,7 +11,9 @@ L2  2000 gradients of a logistic-regression log-density in one ops.vmap(ops.grad
     jit(vmap(grad)); batch sizes 100..8000.
 L3  500 dependent value_and_grad calls (an HMC-like chain) vs a bare FastAPI echo of the same request
     body over the same httpx client, and the same body posted raw to the server (the server's share);
-    the chain over gRPC too. L4: the same calls from 1 / 4 / 16 threads.
+    the chain over gRPC too; the same calls from 1 / 4 / 16 threads.
+L4  throughput of L3's job (raw requests, distinct inputs) at concurrency 64 against a server without
+    and one with dynamic batching (GRADSERVE_BATCH_DELAY_MS=5).
 W2  MLP 784-512-512-10 gradient w.r.t. its 6 weights through the SDK (ops.grad) vs JAX in-process.
 
 The machine is shared and noisy: ratios measured side by side in one run are what carry over.
@@ -204,6 +206,49 @@ def l3(srv: Server, calls: int) -> dict:
     return out
 
 
+# -- L4: small-job throughput at concurrency 64, without and with dynamic batching --------------------
+def l4(n: int, delay_ms: float = 5.0) -> dict:
+    import asyncio
+
+    from benchmarks._server import closed_loop, summary
+
+    X, y = LW.logreg_data()
+    prog, _ = gs._trace.trace_program(gs.ops.value_and_grad(LW.logp_sdk(gs, X, y))._emit,
+                                      [gs.Tensor(np.zeros(X.shape[1], np.float32))])
+    doc = prog.graph_doc()
+    rng = np.random.default_rng(0)
+    bodies = [json.dumps({"inputs": [{"shape": [X.shape[1]], "datatype": "FP32",
+                                      "data": rng.normal(size=X.shape[1]).astype(np.float32).tolist()}]})
+              for _ in range(64)]
+    out = {}
+    for name, env in (("unbatched", None), ("batched", {"GRADSERVE_BATCH_DELAY_MS": str(delay_ms)})):
+        srv = Server(env)
+        try:
+            gid = httpx.post(srv.url + "/v1/graphs", json={"graph": doc}, timeout=60).json()["graph_id"]
+            payloads = [('{"graph_id":"%s",' % gid + b[1:]).encode() for b in bodies]
+
+            async def go():
+                async with httpx.AsyncClient(base_url=srv.url, timeout=120,
+                                             limits=httpx.Limits(max_connections=64)) as c:
+                    k = [0]
+
+                    async def call():
+                        k[0] += 1
+                        r = await c.post("/v1/eval", content=payloads[k[0] % 64],
+                                         headers={"content-type": "application/json"})
+                        if r.status_code == 200:
+                            sizes.append(r.json()["timing"].get("batch", 1))
+                        return r.status_code == 200
+                    return await closed_loop(call, 64, n)
+            sizes: list = []
+            lat, wall, errors = asyncio.run(go())
+            out[name] = dict(summary(lat, wall, errors), mean_batch=float(np.mean(sizes)) if sizes else None)
+        finally:
+            srv.close()
+    out["rps_ratio"] = out["batched"]["rps"] / out["unbatched"]["rps"]
+    return out
+
+
 # -- W2 ------------------------------------------------------------------------------------------
 def w2(reps: int) -> dict:
     import jax
@@ -258,7 +303,7 @@ def w2(reps: int) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", default="L1,L2,L3,W2")
+    ap.add_argument("--only", default="L1,L2,L3,L4,W2")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     only = set(args.only.split(","))
@@ -272,6 +317,8 @@ def main() -> int:
             res["L2"] = l2(3 if args.quick else 7, (2000,) if args.quick else (100, 500, 2000, 8000))
         if "L3" in only:
             res["L3"] = l3(srv, 100 if args.quick else 500)
+        if "L4" in only:
+            res["L4"] = l4(500 if args.quick else 2000)
         if "W2" in only:
             res["W2"] = w2(5 if args.quick else 15)
     finally:

@@ -28,6 +28,7 @@ from .pools import Job, Pool, PoolStartError, build_specs
 from .routing import route
 from .registry import Registry
 from .settings import Settings
+from .batching import Batcher
 
 log = logging.getLogger("gradserve.core")
 JSON_BYTES_PER_ELEMENT = 16  # a float as JSON text ("-0.123456789," and the like): what the output limit counts
@@ -119,6 +120,7 @@ class Core:
         self.executor = ThreadPoolExecutor(max_workers=s.derive_threads, thread_name_prefix="gradserve-derive")
         self.draining = False
         self.started = False
+        self.batcher = Batcher(settings.batch_delay_ms / 1e3, settings.max_batch) if settings.batch_delay_ms else None
         self.admitting = 0  # admitted requests not yet handed to a pool (see admit)
         m = self.metrics
         for name, lru in (("graphs", self.registry.graphs), ("derived", self.deriver.cache)):
@@ -240,6 +242,11 @@ class Core:
         t_prep = time.perf_counter()
         if loop.time() >= deadline:
             raise DeadlineExceeded("the deadline passed while the request was being validated")
+        if self.batcher is not None and Batcher.eligible(inputs, params):
+            if admission is not None:
+                admission.release()
+            outs, timing, label = await self.batcher.run(pool, d, inputs, deadline, index)
+            return self._result(gid, d, outs, timing, label, t0, t_prep)
         job = Job(d.key, (d.text, d.sources), inputs, params, deadline, index)
         try:
             fut = pool.submit(job)
@@ -256,6 +263,10 @@ class Core:
             # job's inputs live until the cyclic GC runs. The deadline does not depend on it (Pool._on_deadline).
             job.future = None
             del fut
+        return self._result(gid, d, outs, timing, label, t0, t_prep)
+
+    @staticmethod
+    def _result(gid: str, d: Derived, outs: list, timing: dict, label: str, t0: float, t_prep: float) -> JobResult:
         if len(outs) != len(d.names):  # pragma: no cover - engine and core disagree on the structure
             raise ServiceError(f"the worker returned {len(outs)} tensors, {len(d.names)} expected")
         timing = dict(timing, prepare_ms=round((t_prep - t0) * 1e3, 3),

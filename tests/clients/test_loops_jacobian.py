@@ -107,3 +107,10 @@ def test_jacobian_hessian_hvp_by_parameter_name_on_a_real_server(real_server):
         np.testing.assert_allclose(hv.value[0], want, rtol=1e-4, atol=1e-5)
         with pytest.raises(gs.DifferentiationError, match="unknown weight 'nope'"):
             c.jacobian(doc, [X], positions=[], weights=["nope"])
+
+
+def test_weights_on_jacobian_over_grpc_say_so():
+    from gradserve._transport.grpc import build_request
+
+    with pytest.raises(ValueError, match="no gRPC form yet"):
+        build_request("jacobian", {"graph_id": "g", "inputs": [], "positions": [], "weights": ["w"]})

@@ -60,6 +60,24 @@ def test_optimizer_matches_torch(name):
         np.testing.assert_allclose(a, b, rtol=2e-5, atol=1e-6)
 
 
+def test_dynamic_learning_rate_sequence_and_callable():
+    lrs = [0.1, 0.05, 0.01]
+    p0 = rng.normal(size=(3,)).astype(np.float32)
+    gs_ = [rng.normal(size=(3,)).astype(np.float32) for _ in range(5)]
+    for lr in (lrs, gs.Tensor(np.array(lrs, np.float32)), lambda step: lrs[min(int(step.asnumpy()), 2)]):
+        p = gs.Parameter(gs.Tensor(p0.copy()), name="p")
+        opt = nn.SGD([p], learning_rate=lr)
+        tp = torch.tensor(p0.copy(), requires_grad=True)
+        topt = torch.optim.SGD([tp], lr=lrs[0])
+        for t, g in enumerate(gs_):
+            assert opt.get_lr() == pytest.approx(lrs[min(t, 2)])
+            opt((gs.Tensor(g),))
+            topt.param_groups[0]["lr"] = lrs[min(t, 2)]  # step t uses lr[t], the last one after the end
+            tp.grad = torch.tensor(g)
+            topt.step()
+        np.testing.assert_allclose(p.asnumpy(), tp.detach().numpy(), rtol=1e-6)
+
+
 def test_optimizer_errors_name_the_parameter():
     p = gs.Parameter(gs.Tensor(np.zeros((2, 2), np.float32)), name="w")
     opt = nn.SGD([p], learning_rate=0.1)

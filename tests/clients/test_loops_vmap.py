@@ -84,3 +84,20 @@ def test_two_thousand_gradients_on_a_real_server(on_real_server):
     W = rng.normal(size=(2000, 10)).astype(np.float32)
     got = ops.vmap(ops.grad(logp_sdk(gs, X, y)))(gs.Tensor(W)).asnumpy()
     np.testing.assert_allclose(got, jax.jit(jax.vmap(jax.grad(logp_jax(X, y))))(W), rtol=1e-4, atol=1e-3)
+
+
+def test_many_tangents_and_cotangents_in_one_request(fake):
+    x = rng.normal(size=(4,)).astype(np.float32)
+    T = rng.normal(size=(6, 4)).astype(np.float32)
+    xt = gs.Tensor(x)
+
+    def f(v):
+        return ops.sin(v) * ops.sum(v * v)
+
+    def jf(v):
+        return jnp.sin(v) * jnp.sum(v * v)
+
+    jv = ops.vmap(lambda t: ops.jvp(f, (xt,), (t,))[1])(gs.Tensor(T)).asnumpy()
+    np.testing.assert_allclose(jv, jax.vmap(lambda t: jax.jvp(jf, (x,), (t,))[1])(T), rtol=1e-5, atol=1e-5)
+    vj = ops.vmap(lambda c: ops.vjp(f, xt, c)[1])(gs.Tensor(T)).asnumpy()
+    np.testing.assert_allclose(vj, jax.vmap(lambda c: jax.vjp(jf, x)[1](c)[0])(T), rtol=1e-5, atol=1e-5)

@@ -19,20 +19,33 @@ def _array(x) -> np.ndarray:
 
 
 def _scalar(v, name: str) -> float:
-    if isinstance(v, Tensor):
-        if v.size != 1:
-            raise ValueError(f"{name}: a dynamic (per-step) schedule is not supported; give a number")
+    if isinstance(v, Tensor) and v.size == 1:
         return float(v.item())
     if not isinstance(v, (int, float, np.floating, np.integer)) or isinstance(v, bool):
         raise TypeError(f"{name} must be a number, got {type(v).__name__}")
     return float(v)
 
 
+def _schedule(v, name: str):
+    """step (0-based) -> learning rate: a number, a per-step sequence (MindSpore's dynamic learning
+    rate: step t uses lr[t], the last value after the end) or a callable of the step."""
+    if isinstance(v, (list, tuple, np.ndarray)) or (isinstance(v, Tensor) and v.size != 1):
+        arr = np.asarray(_array(v) if isinstance(v, Tensor) else v, dtype=np.float64).reshape(-1)
+        if arr.size == 0:
+            raise ValueError(f"{name}: an empty learning-rate sequence")
+        return lambda t: float(arr[min(t, arr.size - 1)])
+    if callable(v) and not isinstance(v, Tensor):
+        return lambda t: float(np.asarray(_array(v(Tensor(np.array(t, np.int32))))).reshape(-1)[0])
+    c = _scalar(v, name)
+    return lambda t: c
+
+
 class Optimizer(Cell):
     """Base of the optimizers: `opt(grads)` updates `opt.parameters` in place, grads in the same order.
 
     `params` is a list of Parameters, or of groups `{"params": [...], "lr": ..., "weight_decay": ...}`
-    (MindSpore's grouped form; a group's keys override the optimizer's arguments)."""
+    (MindSpore's grouped form; a group's keys override the optimizer's arguments). A learning rate is
+    a number, a per-step sequence or a callable of the step (see `_schedule`)."""
 
     def __init__(self, learning_rate, parameters, weight_decay: float = 0.0, loss_scale: float = 1.0):
         super().__init__()
@@ -42,14 +55,14 @@ class Optimizer(Cell):
             raise ValueError("an optimizer needs at least one Parameter")
         for it in items:
             if isinstance(it, dict):
-                group = {"lr": _scalar(it.get("lr", learning_rate), "lr"),
+                group = {"lr": _schedule(it.get("lr", learning_rate), "lr"),
                          "weight_decay": _scalar(it.get("weight_decay", weight_decay), "weight_decay")}
                 for p in it["params"]:
                     params.append(p)
                     self._group.append(group)
             else:
                 params.append(it)
-                self._group.append({"lr": _scalar(learning_rate, "learning_rate"),
+                self._group.append({"lr": _schedule(learning_rate, "learning_rate"),
                                     "weight_decay": _scalar(weight_decay, "weight_decay")})
         for p in params:
             if not isinstance(p, Parameter):
@@ -65,10 +78,11 @@ class Optimizer(Cell):
 
     @property
     def learning_rate(self) -> float:
-        return self._group[0]["lr"]
+        return self.get_lr()
 
     def get_lr(self) -> float:
-        return self.learning_rate
+        """The learning rate the next step uses (of the first group)."""
+        return self._group[0]["lr"](self.global_step)
 
     def _init_state(self, p: np.ndarray):
         return None
@@ -90,7 +104,8 @@ class Optimizer(Cell):
             grp = self._group[i]
             if grp["weight_decay"]:
                 g = g + w.dtype.type(grp["weight_decay"]) * w
-            self._gs_state[i], new = self._update(w, g, self._gs_state[i], w.dtype.type(grp["lr"]))
+            lr = w.dtype.type(grp["lr"](self.global_step - 1))
+            self._gs_state[i], new = self._update(w, g, self._gs_state[i], lr)
             p.set_data(new)
         return True
 

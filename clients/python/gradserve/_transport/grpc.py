@@ -125,6 +125,8 @@ def build_request(op: str, body: dict):
             raise ValueError(f"{op}: field {k!r} has no gRPC form")
     if op == "grad":
         _grad_fields(m, body)
+    elif body.get("weights") is not None:  # jacobian / hessian / hvp by parameter name: HTTP only so far
+        raise ValueError(f"{op}: weights (parameters by name) have no gRPC form yet; use the HTTP transport")
     return m
 
 
