@@ -375,6 +375,9 @@ class Parameter(Tensor):
     def data(self) -> "Parameter":
         return self
 
+    def value(self) -> "Parameter":
+        return self
+
     def __repr__(self) -> str:
         return (f"Parameter (name={self.name}, shape={tuple(self._shape)}, dtype={self.dtype}, "
                 f"requires_grad={self.requires_grad})")
