@@ -32,8 +32,9 @@ WANTED = {
                   "save_checkpoint", "load_checkpoint", "Model", "COOTensor", "CSRTensor", "RowTensor"],
 }
 NOT_SUPPORTED_BEHAVIOUR = [
-    "Python control flow on Tensor values inside construct (`if x > y:`, `while t < n:`): the SDK traces "
-    "construct once per input signature, so a branch on a traced value raises at trace time.",
+    "`while` on a traced Tensor value inside construct (an error at trace time). `if` on a traced value "
+    "works: both sides are traced and the result selected, so a derivative is exact unless the untaken "
+    "side's own derivative is infinite at the point (0 * inf = NaN, as with `where`).",
     "dtypes other than bool, int32, int64, float16, float32, float64 (no int8/int16/uint8, no complex).",
     "In-place state updates in a graph (Assign, BatchNorm moving statistics, Parameter updates inside construct).",
     "A custom `bprop` giving gradients for the cell's Parameters (inputs only; Parameter gradients are zero).",

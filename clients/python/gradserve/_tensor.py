@@ -152,6 +152,12 @@ class Tensor:
             yield self[i]
 
     def __bool__(self) -> bool:
+        if self._data is None:  # an `if` on a traced value: the trace explores both answers
+            from ._branches import decide
+
+            v = decide(self)
+            if v is not None:
+                return v
         return bool(self._concrete("bool() (Python control flow on a traced value)"))
 
     def __float__(self) -> float:

@@ -25,6 +25,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import _catalog
+from ._branches import explore
 from . import context as _context
 from ._infer import infer
 from .errors import DeviceUnavailable
@@ -454,7 +455,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     for p in predeclare:
         tr.declare_param(p)
     with active(tr):
-        out = fn(*inner)
+        out = explore(lambda: fn(*inner))
         outputs, tdef = tr.outputs_of(out)
         flat_avals = []
         for leaf in flatten_out(out)[0]:
@@ -624,7 +625,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     inner = [root.new_input(x.shape, x._dtype, leaf_names[j]) if isinstance(x, Tensor) else x
              for j, x in enumerate(leaves)]
     with active(root):
-        out = fn(*unflatten(tdef, inner))
+        out = explore(lambda: fn(*unflatten(tdef, inner)))
         outputs, out_tdef = root.outputs_of(out)
     out_avals = [(x.shape, x._dtype) if isinstance(x, Tensor) else None for x in flatten_out(out)[0]]
     prog = Program(root, outputs, len(tensors), out_avals)
