@@ -49,3 +49,11 @@ def test_initializers():
     assert d.weight.shape == (4, 3) and not d.bias.asnumpy().any()
     with pytest.raises(ValueError):
         initializer("no_such_init", (2,))
+
+
+def test_tensor_with_an_initializer():
+    from gradserve.common.initializer import One
+
+    t = Tensor(shape=(2, 3), dtype=gs.float32, init=One())
+    np.testing.assert_array_equal(t.asnumpy(), np.ones((2, 3)))
+    assert Tensor(shape=[2], dtype=gs.int32, init="zeros").dtype == gs.int32

@@ -70,7 +70,12 @@ class Tensor:
             if any(d is None or (isinstance(d, int) and d < 0) for d in shape):
                 self._dynamic(shape, dtype)  # a placeholder for Cell.set_inputs: no values
                 return
-            input_data = np.zeros(shape, dtype=_dt.to_name(dtype or _dt.float32))
+            if init is not None:  # Tensor(shape=..., dtype=..., init=One()): the initializer's values
+                from .common.initializer import initializer
+
+                input_data = initializer(init, shape, dtype or _dt.float32)
+            else:
+                input_data = np.zeros(shape, dtype=_dt.to_name(dtype or _dt.float32))
         self._data = _to_array(input_data, dtype)
         if shape is not None and tuple(self._data.shape) != tuple(shape):
             self._data = np.broadcast_to(self._data, tuple(shape)).copy()
