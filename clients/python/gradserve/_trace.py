@@ -387,7 +387,17 @@ def binary(op: str, a, b) -> Tensor:
     else:
         sdt, tdt = _scalar_dtype(a, b._dtype)
         b, a = cast(b, tdt), Tensor(np.asarray(a, dtype=sdt))
+    if op in ("div", "pow") and a._dtype not in ("float16", "float32", "float64"):
+        return _integer_div_pow(op, a, b)
     return apply1(op, a, b)
+
+
+def _integer_div_pow(op: str, a: Tensor, b: Tensor) -> Tensor:
+    """MindSpore on integer / bool operands: `/` is true division (float32); `**` is computed exactly
+    in float64 and stays integer."""
+    if op == "div":
+        return apply1("div", cast(a, "float32"), cast(b, "float32"))
+    return cast(apply1("pow", cast(a, "float64"), cast(b, "float64")), a._dtype)
 
 
 def _index_item(it):
