@@ -156,3 +156,14 @@ def test_grad_position_errors(fake):
 def test_sdk_errors_are_python_exceptions():
     assert issubclass(gs.ShapeError, ValueError)
     assert issubclass(gs.DifferentiationError, RuntimeError)
+
+
+def test_gradient_of_a_tuple_argument_is_a_tuple(fake):
+    g = ops.grad(lambda tup: tup[0] * tup[1])((t(X), t(W)))
+    assert isinstance(g, tuple) and len(g) == 2
+    eq(g[0], W)
+    eq(g[1], X)
+    ga, (gb, gc) = GradOperation(get_all=True)(lambda a, tup: a * tup[0] + tup[1])(t(X), (t(W), t(X)))
+    eq(ga, W)
+    eq(gb, X)
+    eq(gc, [1.0, 1.0])
