@@ -70,3 +70,22 @@ def test_a_multi_element_condition_is_an_error(fake):
 
     with pytest.raises(ControlFlowError, match="ambiguous"):
         Bad()(t([1.0, 2.0]))
+
+
+def test_branch_giving_a_python_number_inside_a_gradient_hook(fake):
+    def clip_gradient(dx):
+        ret = dx
+        if ret > 1.0:
+            ret = 1.0
+        if ret < 0.2:
+            ret = 0.2
+        return ret
+
+    clip = ops.InsertGradientOf(clip_gradient)
+
+    def f(x, y):
+        return clip(x) * clip(y)
+
+    gx, gy = ops.GradOperation(get_all=True)(f)(t(1.1), t(0.1))
+    # dx = y = 0.1 -> clipped up to 0.2; dy = x = 1.1 -> clipped down to 1.0
+    np.testing.assert_allclose([float(gx), float(gy)], [0.2, 1.0], rtol=1e-6)

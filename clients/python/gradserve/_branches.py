@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
+
 from ._tensor import Tensor
 
 MAX_DECISIONS = 32  # per run: more means a loop on a traced value
@@ -95,19 +97,45 @@ def _truth(c: Tensor) -> Tensor:
     return c if c._dtype == "bool" else ops.not_equal(c, 0)
 
 
+class _Num:
+    """A Python number in a branch's output: a value to select, of the other side's dtype."""
+
+    def __init__(self, v):
+        self.v = v
+
+
+def _mark_numbers(x):
+    if isinstance(x, (tuple, list)):
+        return type(x)(_mark_numbers(v) for v in x)
+    if isinstance(x, dict):
+        return {k: _mark_numbers(v) for k, v in x.items()}
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        return _Num(x)
+    return x
+
+
+def _leaf(x, other) -> Tensor:
+    if isinstance(x, _Num):
+        dt = other._dtype if isinstance(other, Tensor) else ("float32" if isinstance(x.v, float) else "int64")
+        return Tensor(np.asarray(x.v, dtype=dt))
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
 def _select(c: Tensor, a, b):
     from . import ops
     from ._trace import flatten_out, unflatten
 
-    la, ta = flatten_out(a)
-    lb, tb = flatten_out(b)
+    la, ta = flatten_out(_mark_numbers(a))
+    lb, tb = flatten_out(_mark_numbers(b))
     if ta != tb:
         raise ControlFlowError(f"the branches of an `if` on a traced value give different structures or "
                                f"constants: {ta} vs {tb}")
     out = []
     for x, y in zip(la, lb):
-        x = x if isinstance(x, Tensor) else Tensor(x)
-        y = y if isinstance(y, Tensor) else Tensor(y)
+        if isinstance(x, _Num) and isinstance(y, _Num) and x.v == y.v:
+            out.append(x.v)
+            continue
+        x, y = _leaf(x, y), _leaf(y, x)
         if x is y:
             out.append(x)
             continue
