@@ -167,3 +167,12 @@ def test_gradient_of_a_tuple_argument_is_a_tuple(fake):
     eq(ga, W)
     eq(gb, X)
     eq(gc, [1.0, 1.0])
+
+
+def test_one_gradient_by_position_is_the_tensor(fake):
+    # MindSpore 2.x: grad_position=(0,), or a tuple whose other positions are Python scalars
+    eq(ops.grad(mul, (0,))(t(X), t(W)), W)
+    eq(ops.grad(mul, (0, 1))(2.0, t(W)), [2.0, 2.0])
+    ga, gc = ops.grad(lambda a, b, c: a * b * c, (0, 1, 2))(t(X), 2.0, t(W))
+    eq(ga, 2 * W)
+    eq(gc, 2 * X)
