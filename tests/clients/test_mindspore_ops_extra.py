@@ -165,3 +165,14 @@ def test_vjp_cell_one_input_gives_the_tensor(fake):
     out, g = nn.Vjp(lambda a: a * a)(Tensor(X), Tensor(np.ones_like(X)))
     assert isinstance(g, Tensor)
     np.testing.assert_allclose(g.asnumpy(), 2 * X)
+
+
+def test_floor_div_and_mod(fake):
+    a = Tensor(np.array([7, -7, 6], np.int32))
+    b = Tensor(np.array([2, 2, -4], np.int32))
+    np.testing.assert_array_equal((a // b).asnumpy(), np.floor_divide([7, -7, 6], [2, 2, -4]))
+    np.testing.assert_array_equal((a % b).asnumpy(), np.mod([7, -7, 6], [2, 2, -4]))
+    assert (a // b).dtype == gs.int32
+    y = np.array([0.7, 1.3, -0.4, 1.0])  # away from multiples of 0.3 (the jumps)
+    check(lambda t: ops.floor_mod(t, Tensor(np.full(4, 0.3))), lambda v: np.mod(v, 0.3), x=y)
+    check(lambda t: t // 0.3 * 1.0 + t, lambda v: np.floor_divide(v, 0.3) + v, x=y)  # floor: derivative 0

@@ -327,6 +327,26 @@ class Tensor:
     def __and__(self, o): return self._bin("logical_and", o)
     def __or__(self, o): return self._bin("logical_or", o)
 
+    def __floordiv__(self, o):
+        from . import ops
+
+        return ops.floor_div(self, o)
+
+    def __rfloordiv__(self, o):
+        from . import ops
+
+        return ops.floor_div(o, self)
+
+    def __mod__(self, o):
+        from . import ops
+
+        return ops.floor_mod(self, o)
+
+    def __rmod__(self, o):
+        from . import ops
+
+        return ops.floor_mod(o, self)
+
     def __matmul__(self, o):
         from . import ops
 
