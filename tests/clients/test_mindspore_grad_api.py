@@ -156,3 +156,23 @@ def test_grad_position_errors(fake):
 def test_sdk_errors_are_python_exceptions():
     assert issubclass(gs.ShapeError, ValueError)
     assert issubclass(gs.DifferentiationError, RuntimeError)
+
+
+def test_gradient_of_a_tuple_argument_is_a_tuple(fake):
+    g = ops.grad(lambda tup: tup[0] * tup[1])((t(X), t(W)))
+    assert isinstance(g, tuple) and len(g) == 2
+    eq(g[0], W)
+    eq(g[1], X)
+    ga, (gb, gc) = GradOperation(get_all=True)(lambda a, tup: a * tup[0] + tup[1])(t(X), (t(W), t(X)))
+    eq(ga, W)
+    eq(gb, X)
+    eq(gc, [1.0, 1.0])
+
+
+def test_one_gradient_by_position_is_the_tensor(fake):
+    # MindSpore 2.x: grad_position=(0,), or a tuple whose other positions are Python scalars
+    eq(ops.grad(mul, (0,))(t(X), t(W)), W)
+    eq(ops.grad(mul, (0, 1))(2.0, t(W)), [2.0, 2.0])
+    ga, gc = ops.grad(lambda a, b, c: a * b * c, (0, 1, 2))(t(X), 2.0, t(W))
+    eq(ga, 2 * W)
+    eq(gc, 2 * X)

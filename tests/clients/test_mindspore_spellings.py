@@ -65,3 +65,13 @@ def test_context_accepts_mindspore_options():
     with pytest.raises(ValueError):
         gs.set_context(no_such_option=1)
     gs.reset_context()
+
+
+def test_composite_grad_instances(fake):
+    from gradserve.ops import composite as C
+
+    gx, gy = C.grad_all(lambda x, y: x * y)(Tensor(X), Tensor(X * 2))
+    np.testing.assert_allclose(gx.asnumpy(), 2 * X)
+    np.testing.assert_allclose(gy.asnumpy(), X)
+    g = C.grad_with_sens(lambda x: x * 3)(Tensor(X), Tensor(np.full_like(X, 2.0)))
+    np.testing.assert_allclose(g.asnumpy(), np.full_like(X, 6.0))

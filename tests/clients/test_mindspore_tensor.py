@@ -49,3 +49,23 @@ def test_initializers():
     assert d.weight.shape == (4, 3) and not d.bias.asnumpy().any()
     with pytest.raises(ValueError):
         initializer("no_such_init", (2,))
+
+
+def test_tensor_with_an_initializer():
+    from gradserve.common.initializer import One
+
+    t = Tensor(shape=(2, 3), dtype=gs.float32, init=One())
+    np.testing.assert_array_equal(t.asnumpy(), np.ones((2, 3)))
+    assert Tensor(shape=[2], dtype=gs.int32, init="zeros").dtype == gs.int32
+
+
+def test_integer_division_and_power(fake):
+    a = Tensor(np.array([3, 4], np.int32))
+    b = Tensor(np.array([2, 8], np.int32))
+    q = a / b
+    assert q.dtype == gs.float32
+    np.testing.assert_allclose(q.asnumpy(), [1.5, 0.5])
+    np.testing.assert_allclose((a / 2).asnumpy(), [1.5, 2.0])
+    p = a ** 2
+    assert p.dtype == gs.int32
+    np.testing.assert_array_equal(p.asnumpy(), [9, 16])

@@ -20,7 +20,8 @@ WANTED = {
             "StopGradient", "Shape", "Print", "InsertGradientOf", "HyperMap", "MultitypeFuncGraph", "norm", "cdist",
             "gelu", "arange", "vmap", "Depend", "TensorScatterUpdate", "Assign", "AssignAdd", "Range", "linspace",
             "Split", "UnsortedSegmentSum", "Erf", "Erfc", "Atan2", "FloorDiv", "Mod", "BiasAdd", "LayerNorm",
-            "BatchNorm", "ReLU6", "LeakyReLU", "Elu", "HSwish", "SoftplusGrad", "Xlogy", "Complex", "Real", "Imag"],
+            "BatchNorm", "ReLU6", "LeakyReLU", "Elu", "HSwish", "SoftplusGrad", "Xlogy", "Complex", "Real", "Imag",
+            "derivative", "jet", "linearize", "HookBackward", "get_vjp"],
     "nn": ["Cell", "CellList", "SequentialCell", "Dense", "ReLU", "Tanh", "Sigmoid", "Softplus", "GELU",
            "LayerNorm", "BatchNorm1d", "BatchNorm2d", "Jvp", "Vjp", "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d",
            "Dropout", "Flatten", "Embedding", "LSTM", "GRU", "SoftmaxCrossEntropyWithLogits", "MSELoss", "L1Loss",
@@ -32,8 +33,9 @@ WANTED = {
                   "save_checkpoint", "load_checkpoint", "Model", "COOTensor", "CSRTensor", "RowTensor"],
 }
 NOT_SUPPORTED_BEHAVIOUR = [
-    "Python control flow on Tensor values inside construct (`if x > y:`, `while t < n:`): the SDK traces "
-    "construct once per input signature, so a branch on a traced value raises at trace time.",
+    "`while` on a traced Tensor value inside construct (an error at trace time). `if` on a traced value "
+    "works: both sides are traced and the result selected, so a derivative is exact unless the untaken "
+    "side's own derivative is infinite at the point (0 * inf = NaN, as with `where`).",
     "dtypes other than bool, int32, int64, float16, float32, float64 (no int8/int16/uint8, no complex).",
     "In-place state updates in a graph (Assign, BatchNorm moving statistics, Parameter updates inside construct).",
     "A custom `bprop` giving gradients for the cell's Parameters (inputs only; Parameter gradients are zero).",

@@ -70,7 +70,12 @@ class Tensor:
             if any(d is None or (isinstance(d, int) and d < 0) for d in shape):
                 self._dynamic(shape, dtype)  # a placeholder for Cell.set_inputs: no values
                 return
-            input_data = np.zeros(shape, dtype=_dt.to_name(dtype or _dt.float32))
+            if init is not None:  # Tensor(shape=..., dtype=..., init=One()): the initializer's values
+                from .common.initializer import initializer
+
+                input_data = initializer(init, shape, dtype or _dt.float32)
+            else:
+                input_data = np.zeros(shape, dtype=_dt.to_name(dtype or _dt.float32))
         self._data = _to_array(input_data, dtype)
         if shape is not None and tuple(self._data.shape) != tuple(shape):
             self._data = np.broadcast_to(self._data, tuple(shape)).copy()
@@ -152,6 +157,12 @@ class Tensor:
             yield self[i]
 
     def __bool__(self) -> bool:
+        if self._data is None:  # an `if` on a traced value: the trace explores both answers
+            from ._branches import decide
+
+            v = decide(self)
+            if v is not None:
+                return v
         return bool(self._concrete("bool() (Python control flow on a traced value)"))
 
     def __float__(self) -> float:
@@ -316,6 +327,26 @@ class Tensor:
     def __and__(self, o): return self._bin("logical_and", o)
     def __or__(self, o): return self._bin("logical_or", o)
 
+    def __floordiv__(self, o):
+        from . import ops
+
+        return ops.floor_div(self, o)
+
+    def __rfloordiv__(self, o):
+        from . import ops
+
+        return ops.floor_div(o, self)
+
+    def __mod__(self, o):
+        from . import ops
+
+        return ops.floor_mod(self, o)
+
+    def __rmod__(self, o):
+        from . import ops
+
+        return ops.floor_mod(o, self)
+
     def __matmul__(self, o):
         from . import ops
 
@@ -373,6 +404,9 @@ class Parameter(Tensor):
 
     @property
     def data(self) -> "Parameter":
+        return self
+
+    def value(self) -> "Parameter":
         return self
 
     def __repr__(self) -> str:

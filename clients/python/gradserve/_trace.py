@@ -26,6 +26,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import _catalog, _eager
+from ._branches import explore
 from . import context as _context
 from ._infer import infer
 from .errors import DeviceUnavailable
@@ -408,7 +409,17 @@ def binary(op: str, a, b) -> Tensor:
     else:
         sdt, tdt = _scalar_dtype(a, b._dtype)
         b, a = cast(b, tdt), Tensor(np.asarray(a, dtype=sdt))
+    if op in ("div", "pow") and a._dtype not in ("float16", "float32", "float64"):
+        return _integer_div_pow(op, a, b)
     return apply1(op, a, b)
+
+
+def _integer_div_pow(op: str, a: Tensor, b: Tensor) -> Tensor:
+    """MindSpore on integer / bool operands: `/` is true division (float32); `**` is computed exactly
+    in float64 and stays integer."""
+    if op == "div":
+        return apply1("div", cast(a, "float32"), cast(b, "float32"))
+    return cast(apply1("pow", cast(a, "float64"), cast(b, "float64")), a._dtype)
 
 
 def _index_item(it):
@@ -446,9 +457,10 @@ def getitem(t: Tensor, index) -> Tensor:
 
 # -- functions and derivative nodes ---------------------------------------------------------------------
 class FnInfo:
-    def __init__(self, name, trace, arg_inputs, out_tdef, flat_out_avals):
+    def __init__(self, name, trace, arg_inputs, out_tdef, flat_out_avals, arg_groups=None):
         self.name = name
         self.arg_inputs = arg_inputs  # index of each positional arg -> input index (Tensor args only)
+        self.arg_groups = arg_groups or {}  # index of a tuple/list-of-Tensors arg -> (input indices, its tree)
         self.captures = list(trace.captures)
         self.in_avals = [(tuple(i["shape"]), i["dtype"]) for i in trace.inputs]
         self.params = dict(trace.params)
@@ -462,13 +474,14 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
         raise TraceError("trace_function needs an active trace")
     tr = Trace(parent, label)
     names = _arg_names(fn, len(args))
-    inner, arg_inputs = [], {}
+    inner, arg_inputs, arg_groups = [], {}, {}
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
             arg_inputs[i] = len(tr.inputs)
             inner.append(tr.new_input(a.shape, a._dtype, names[i]))
         elif isinstance(a, (tuple, list)) and a and all(isinstance(v, Tensor) for v in flatten(a)[0]):
             leaves, tdef = flatten(a)
+            arg_groups[i] = (list(range(len(tr.inputs), len(tr.inputs) + len(leaves))), tdef)
             inner.append(unflatten(tdef, [tr.new_input(v.shape, v._dtype, f"{names[i]}_{k}")
                                           for k, v in enumerate(leaves)]))
         else:
@@ -476,7 +489,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     for p in predeclare:
         tr.declare_param(p)
     with active(tr):
-        out = fn(*inner)
+        out = explore(lambda: fn(*inner))
         outputs, tdef = tr.outputs_of(out)
         flat_avals = []
         for leaf in flatten_out(out)[0]:
@@ -484,7 +497,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
             flat_avals.append((leaf.shape, leaf._dtype))
     body = tr.body(outputs)
     name = tr.add_function(body, label)
-    return FnInfo(name, tr, arg_inputs, tdef, flat_avals)
+    return FnInfo(name, tr, arg_inputs, tdef, flat_avals, arg_groups)
 
 
 def _call_inputs(tr: Trace, info: FnInfo, args: Sequence) -> list[str]:
@@ -500,7 +513,8 @@ def _call_inputs(tr: Trace, info: FnInfo, args: Sequence) -> list[str]:
     return names
 
 
-def _positions(info: FnInfo, positions: Sequence[int], nargs: int) -> list[int]:
+def _positions(info: FnInfo, positions: Sequence[int], nargs: int) -> list[list[int]]:
+    """The function inputs of each position: one for a Tensor argument, the leaves of a tuple of them."""
     out = []
     for p in positions:
         if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or not -nargs <= p < nargs:
@@ -508,12 +522,30 @@ def _positions(info: FnInfo, positions: Sequence[int], nargs: int) -> list[int]:
 
             raise DifferentiationError(f"grad_position {p!r} out of range: the function takes {nargs} argument(s)")
         p = int(p) % nargs
+        if p in info.arg_groups:
+            out.append(info.arg_groups[p][0])
+            continue
         if p not in info.arg_inputs:
             from .errors import DifferentiationError
 
             raise DifferentiationError(f"argument {p} is not a Tensor and cannot be differentiated")
-        out.append(info.arg_inputs[p])
+        out.append([info.arg_inputs[p]])
     return out
+
+
+def _grouped(info: FnInfo, positions: Sequence[int], nargs: int, outs: list) -> list:
+    """One entry per position: a Tensor, or for a tuple argument its gradients in its structure."""
+    res, k = [], 0
+    for p in positions:
+        p = int(p) % nargs
+        if p in info.arg_groups:
+            idx, tdef = info.arg_groups[p]
+            res.append(unflatten(tdef, outs[k:k + len(idx)]))
+            k += len(idx)
+        else:
+            res.append(outs[k])
+            k += 1
+    return res + outs[k:]
 
 
 def emit_grad(fn, args: Sequence, *, positions: Sequence[int], weights: Sequence[Parameter] = (),
@@ -526,7 +558,7 @@ def emit_grad(fn, args: Sequence, *, positions: Sequence[int], weights: Sequence
 def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], weights: Sequence[Parameter] = (),
                    sens: Sequence | None = None, with_value: bool = False) -> list[Tensor]:
     tr = current()
-    pos = _positions(info, positions, len(args))
+    pos = [i for group in _positions(info, positions, len(args)) for i in group]
     in_names = _call_inputs(tr, info, args)
     if sens is not None:
         if len(sens) != len(info.flat_out_avals):
@@ -541,9 +573,11 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
     out_avals = (list(info.flat_out_avals) if with_value else []) + [info.in_avals[i] for i in pos] + \
         [(tuple(w.shape), w._dtype) for w in weights]
     # int_grads: MindSpore's rule (integer inputs, parameters and casts carry integer gradients)
-    return tr.emit("grad", in_names, {"fn": info.name, "positions": pos, "weights": wnames,
+    outs = tr.emit("grad", in_names, {"fn": info.name, "positions": pos, "weights": wnames,
                                       "sens": sens is not None, "with_value": with_value, "int_grads": True},
                    out_avals)
+    n = len(info.flat_out_avals) if with_value else 0
+    return outs[:n] + _grouped(info, positions, len(args), outs[n:])
 
 
 def emit_jvp(fn, args: Sequence, tangents: Sequence, *, positions: Sequence[int] | None = None, label: str = "jvp"):
@@ -556,7 +590,7 @@ def emit_jvp(fn, args: Sequence, tangents: Sequence, *, positions: Sequence[int]
 def emit_jvp_node(info: FnInfo, args: Sequence, tangents: Sequence, *, positions: Sequence[int] | None = None):
     tr = current()
     positions = [i for i in range(len(args)) if i in info.arg_inputs] if positions is None else positions
-    pos = _positions(info, positions, len(args))
+    pos = [g[0] for g in _positions(info, positions, len(args))]
     if len(tangents) != len(pos):
         from .errors import ShapeError
 
@@ -670,7 +704,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     inner = [root.new_input(x.shape, x._dtype, leaf_names[j]) if isinstance(x, Tensor) else x
              for j, x in enumerate(leaves)]
     with active(root):
-        out = fn(*unflatten(tdef, inner))
+        out = explore(lambda: fn(*unflatten(tdef, inner)))
         outputs, out_tdef = root.outputs_of(out)
     out_avals = [(x.shape, x._dtype) if isinstance(x, Tensor) else None for x in flatten_out(out)[0]]
     prog = Program(root, outputs, len(tensors), out_avals)

@@ -336,7 +336,7 @@ class Jvp(Cell):
 
 
 class Vjp(Cell):
-    """`nn.Vjp(net)(*inputs, v)` -> (net(*inputs), (v^T J for each input))."""
+    """`nn.Vjp(net)(*inputs, v)` -> (net(*inputs), v^T J): a tuple over the inputs, the Tensor for one input."""
 
     def __init__(self, fn):
         super().__init__()
@@ -347,7 +347,8 @@ class Vjp(Cell):
         outs, info = emit_grad(self.fn, inputs, positions=list(range(len(inputs))), sens=flatten(v)[0],
                                with_value=True, label=type(self.fn).__name__)
         k = len(info.flat_out_avals)
-        return unflatten(info.out_tdef, outs[:k]), tuple(outs[k:])
+        grads = tuple(outs[k:])
+        return unflatten(info.out_tdef, outs[:k]), (grads[0] if len(inputs) == 1 else grads)  # one input: the Tensor
 
 
 __all__ = ["Cell", "CellList", "SequentialCell", "Dense", "Tanh", "Sigmoid", "ReLU", "Softplus", "GELU", "LayerNorm", "Flatten", "LeakyReLU",

@@ -190,7 +190,7 @@ class _FunctionalGrad(_Derived):
         sens = None
         if self.sens_param:
             args, sens = args[:-1], flatten(args[-1])[0]
-        pos, single = _checked_positions(self.grad_position, len(args))
+        pos, _ = _checked_positions(self.grad_position, len(args))
         pos = _tensor_positions(args, pos)
         ws = [] if self.weights is None else _weights_of(self.fn, self.weights)
         info = trace_function(self.target, args, _label(self.fn), predeclare=ws)
@@ -202,21 +202,21 @@ class _FunctionalGrad(_Derived):
         else:  # nothing to differentiate: the value alone
             outs = emit_call_node(info, args)
         value, outs = unflatten(info.out_tdef, outs[:n]), outs[n:]
-        grads = self._structure(pos, single, ws, outs)
+        grads = self._structure(pos, ws, outs)
         if self.has_aux:
             return (value, grads) if self.with_value else (grads, tuple(value[1:]))
         return (value, grads) if self.with_value else grads
 
-    def _structure(self, pos, single, ws, outs):
+    def _structure(self, pos, ws, outs):
         if not pos and not ws and self.weights is None:
             return ()
         pg, wg = list(outs[:len(pos)]), list(outs[len(pos):])
         if self.return_ids:
             pg = [(p, g) for p, g in zip(pos, pg)]
             wg = [(w.name, g) for w, g in zip(ws, wg)]
-            pgs = pg[0] if len(pg) == 1 else tuple(pg)
-        else:
-            pgs = pg[0] if (single and pg) else tuple(pg)
+        # one gradient by position is the Tensor itself, also for grad_position=(0,) or a tuple whose
+        # other positions are Python scalars (MindSpore 2.x)
+        pgs = pg[0] if len(pg) == 1 else tuple(pg)
         wgs = wg[0] if isinstance(self.weights, Parameter) else tuple(wg)
         if self.grad_position is not None and self.weights is not None:
             return pgs, wgs
@@ -345,7 +345,12 @@ def vjp(fn, *inputs, weights=None, has_aux: bool = False):
         if g is None:
             return ()
         res = g(*inputs, v)
-        return res if weights is not None else (res if isinstance(res, tuple) else (res,))
+        if weights is None:
+            return res if isinstance(res, tuple) else (res,)
+        if not positions:
+            return (), res
+        pg, wg = res
+        return (pg if isinstance(pg, tuple) else (pg,)), wg  # the input gradients always a tuple
 
     if has_aux:
         return out[0], vjp_fn, _aux_of(out)

@@ -229,6 +229,106 @@ class ReLU6:
         return relu6(x)
 
 
+def _as_tensors(x, y):
+    """Two operands as Tensors of one dtype (MindSpore's promotion; a Python number takes the Tensor's)."""
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        x = Tensor(x)
+    if not isinstance(x, Tensor):
+        x = Tensor(np.asarray(x, dtype=np.dtype(y.dtype.name)))
+    if not isinstance(y, Tensor):
+        y = Tensor(np.asarray(y, dtype=np.dtype(x.dtype.name)))
+    dt = _dt.promote(x.dtype.name, y.dtype.name)
+    return P.cast(x, dt), P.cast(y, dt)
+
+
+def floor(x):
+    """Largest integer <= x (derivative zero, as MindSpore's Floor)."""
+    if x.dtype.name not in _dt.FLOAT:
+        return x
+    x = P.stop_gradient(x)
+    t = P.cast(P.cast(x, _dt.int64), x.dtype)  # truncation toward zero
+    return P.sub(t, P.cast(P.less(x, t), x.dtype))
+
+
+def floor_div(x, y):
+    """floor(x / y); integers exactly (computed in float64) and kept integer; derivative zero."""
+    x, y = _as_tensors(x, y)
+    if x.dtype.name in _dt.FLOAT:
+        return floor(P.div(x, y))
+    q = floor(P.div(P.cast(x, _dt.float64), P.cast(y, _dt.float64)))
+    return P.cast(q, x.dtype)
+
+
+def floor_mod(x, y):
+    """x - floor(x / y) * y: derivatives 1 and -floor(x / y), as MindSpore's FloorMod."""
+    x, y = _as_tensors(x, y)
+    return P.sub(x, P.mul(floor_div(x, y), y))
+
+
+class FloorDiv:
+    def __call__(self, x, y):
+        return floor_div(x, y)
+
+
+class FloorMod:
+    def __call__(self, x, y):
+        return floor_mod(x, y)
+
+
+class Floor:
+    def __call__(self, x):
+        return floor(x)
+
+
+def clip_by_value(x, clip_value_min=None, clip_value_max=None):
+    if clip_value_min is not None:
+        x = P.maximum(x, clip_value_min)
+    if clip_value_max is not None:
+        x = P.minimum(x, clip_value_max)
+    return x
+
+
+def einsum(equation, *operands):
+    """Einstein summation (explicit `->` or implicit output) from broadcast products and sums: each
+    operand is laid out on all the equation's letters, multiplied, and the letters absent from the
+    output are summed. No `...`."""
+    if len(operands) == 1 and isinstance(operands[0], (tuple, list)):
+        operands = tuple(operands[0])
+    eq = equation.replace(" ", "")
+    if "..." in eq:
+        raise ValueError("einsum: '...' is not supported")
+    lhs, _, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(operands):
+        raise ValueError(f"einsum: {len(terms)} operand term(s) in {equation!r}, {len(operands)} operand(s) given")
+    letters = sorted(set("".join(terms)))
+    out = rhs if "->" in eq else "".join(c for c in letters if "".join(terms).count(c) == 1)
+    order = list(out) + [c for c in letters if c not in out]
+    sizes: dict = {}
+    total = None
+    for term, x in zip(terms, operands):
+        if len(set(term)) != len(term):
+            raise ValueError(f"einsum: a letter repeated within one operand ({term!r}: diagonals) is not supported")
+        if len(term) != len(x.shape):
+            raise ValueError(f"einsum: term {term!r} names {len(term)} axes, the operand has {len(x.shape)}")
+        for c, d in zip(term, x.shape):
+            sizes[c] = d
+        present = [c for c in order if c in term]
+        x = P.transpose(x, tuple(term.index(c) for c in present)) if present != list(term) else x
+        x = P.reshape(x, tuple(sizes[c] if c in term else 1 for c in order))
+        total = x if total is None else P.mul(total, x)
+    summed = tuple(range(len(out), len(order)))
+    return P.sum(total, summed) if summed else total
+
+
+class Einsum:
+    def __init__(self, equation):
+        self.equation = equation
+
+    def __call__(self, *operands):
+        return einsum(self.equation, *operands)
+
+
 # -- side effects and gradient hooks ------------------------------------------------------------------
 class Print:
     """ops.Print()(*values): prints values (concrete ones outside a graph; inside a traced graph the
@@ -269,4 +369,7 @@ class _GradientHook:
 
 __all__ = ["shape", "rank", "size", "dtype", "Shape", "Rank", "Size", "DType", "all", "any", "norm", "cdist",
            "gelu", "GeLU", "arange", "Print", "print_", "InsertGradientOf", "Depend", "depend", "Zeros", "Ones",
-           "eye", "Eye", "flatten", "Flatten", "one_hot", "OneHot", "leaky_relu", "LeakyReLU", "relu6", "ReLU6"]
+           "eye", "Eye", "flatten", "Flatten", "one_hot", "OneHot", "leaky_relu", "LeakyReLU", "relu6", "ReLU6",
+           "clip_by_value", "einsum", "Einsum", "floor", "Floor", "floor_div", "FloorDiv", "floordiv", "floor_mod",
+           "FloorMod", "floormod"]
+floordiv, floormod = floor_div, floor_mod
