@@ -13,7 +13,7 @@ from ._tensor import Tensor
 from ._trace import emit_grad_node, emit_jvp_node, trace_function, unflatten
 from ._vmap import _Vmapped
 from .ops import _primitives as P
-from .ops._autodiff import _Derived, _label
+from .ops._autodiff import _aux_of, _aux_wrapper, _checked_positions, _Derived, _label
 
 
 def _size(shape) -> int:
@@ -27,19 +27,21 @@ def _basis(n: int, shape, dtype: str) -> Tensor:
 
 class _Jacobian(_Derived):
     def __init__(self, fn, grad_position, has_aux, mode):
-        if has_aux:
-            raise NotImplementedError("has_aux=True is not supported yet")
-        self.fn, self.grad_position, self.kind = fn, grad_position, mode
+        self.fn, self.grad_position, self.kind, self.has_aux = fn, grad_position, mode, bool(has_aux)
 
     def _key(self):
         gp = self.grad_position
-        return (tuple(gp) if isinstance(gp, (list, tuple)) else gp,)
+        return (tuple(gp) if isinstance(gp, (list, tuple)) else gp, self.has_aux)
 
     def _emit(self, *args):
-        single = isinstance(self.grad_position, int)
-        pos = [self.grad_position] if single else list(self.grad_position)
-        pos = [p % len(args) for p in pos]
-        info = trace_function(self.fn, args, _label(self.fn))
+        if not self.has_aux:
+            return self._jacobian(self.fn, args)
+        out = _aux_wrapper(self.fn)(*args)  # aux outputs pass through as values (MindSpore's has_aux)
+        return self._jacobian(lambda *a: self.fn(*a)[0], args), _aux_of(out)
+
+    def _jacobian(self, fn, args):
+        pos, single = _checked_positions(self.grad_position, len(args))
+        info = trace_function(fn, args, _label(self.fn))
         outs = info.flat_out_avals
         blocks = [[None] * len(pos) for _ in outs]
         if self.kind == "jacrev":

@@ -3,11 +3,11 @@ the derivative interfaces (GradOperation, grad, value_and_grad, jvp, vjp, jacfwd
 from __future__ import annotations
 
 from . import _primitives
-from ._autodiff import GradOperation, get_grad, grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
+from ._autodiff import GradOperation, get_grad, grad, jvp, value_and_grad, vjp
 from ._primitives import Primitive
 from . import _extra, _hypermap
 from .._vmap import vmap  # noqa: E402  (loops)
-from .._jacobian import hessian, jacfwd, jacrev  # noqa: E402,F811  (loops: compact, one vmap over a basis)
+from .._jacobian import hessian, jacfwd, jacrev  # noqa: E402  (compact: one vmap over a basis)
 
 globals().update(_primitives.CLASSES)
 globals().update(_primitives.FUNCTIONS)
