@@ -107,11 +107,13 @@ def test_flood_past_the_queue_is_absorbed_by_retries(real_server):
     """1 worker, queue of 2: 16 concurrent slow jobs overflow it; 429 + Retry-After, retried, all succeed."""
     import anyio
 
-    n = 96
+    # each job ~0.7 GFLOP (tens of ms even on a fast core), so 16 requests sent at once cannot all be
+    # admitted by 1 worker + 2 queue places however the machine is loaded (n = 96 was ~1 ms and flaked)
+    n = 256
     a = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32) / np.sqrt(n)
 
     def slow(x):
-        for _ in range(10):
+        for _ in range(20):
             x = ops.tanh(ops.matmul(x, x))
         return x
 
