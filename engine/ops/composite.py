@@ -2,7 +2,7 @@
 
 `defcomposite(name, arity, build)` registers an op from build(b, *inputs, **attrs), which
 emits existing ops into a Builder. From that one definition come:
-  - the shape rule: build on the input avals and read the outputs' avals;
+  - (the shape rule is the op's rule in engine/shape_rules.py, shared with the SDK);
   - the kernel: the built graph run op by op with the backend's namespace (one node in
     the caller's graph, no new math to keep in step);
   - the vjp / jvp rules: the built graph inlined into the caller's derivative and
@@ -17,15 +17,14 @@ import functools
 from typing import Callable
 
 from ..ir import AVal, Graph, Var, is_float
+from ._infer import rule_infer
 from .registry import defop, impl_rules, jvp_rules, vjp_rules
 
 
 def defcomposite(name: str, arity: int | None, build: Callable, *, attrs=None, min_arity: int = 0, doc: str = "",
-                 n_outputs: int | None = 1, nondiff: bool = False):
-    def infer(avals, **a):
-        return [v.aval for v in _graph(name, tuple(avals), a).flat_outputs]
-
-    defop(name, arity, infer, attrs=attrs, min_arity=min_arity, n_outputs=n_outputs, nondiff=nondiff, doc=doc)
+                 n_outputs: int | None = 1, nondiff: bool = False, **flags):
+    defop(name, arity, rule_infer(name), attrs=attrs, min_arity=min_arity, n_outputs=n_outputs, nondiff=nondiff,
+          doc=doc, **flags)
     _BUILDS[name] = build
     impl_rules[name] = functools.partial(_impl, name)
     vjp_rules[name] = functools.partial(_vjp, name)

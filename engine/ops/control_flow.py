@@ -24,7 +24,8 @@ import functools
 
 from ..errors import InvalidGraph, LimitExceeded, ShapeError
 from ..ir import AVal, Graph, INT_DTYPES, Var, is_float
-from .registry import Attr, _function_op_infer, defop, function_op_hooks, impl_rules, jvp_rules, vjp_rules
+from ._infer import rule_infer
+from .registry import Attr, defop, function_op_hooks, impl_rules, jvp_rules, vjp_rules
 
 
 def _fn(functions, name, label, what):
@@ -82,8 +83,8 @@ def _flat_branch(b, fn: Graph, arg_avals, pnames, penv, depth, label) -> Graph:
     from ..builder import Builder
     from ..optimize import optimize
 
-    b2 = Builder(max_nodes=b.max_nodes, functions=b.functions)
-    b2.literal_nested_grads = b.literal_nested_grads
+    b2 = Builder(max_nodes=b.max_nodes, functions=b.functions, budget=b.budget)  # one work count with b
+    b2.nested_grads = b.nested_grads
     args = [Var(a, f"a{i}") for i, a in enumerate(arg_avals)]
     params = [Var(penv[n].aval, n) for n in pnames]
     outs = inline(b2, fn, args, dict(zip(pnames, params)), depth + 1)
@@ -113,13 +114,6 @@ def run_flat(xp, g: Graph, arrays):
             env[o.id] = val
     outs = [env[v.id] for v in g.flat_outputs]
     return tuple(outs) if len(outs) > 1 else outs[0]
-
-
-def _switch_run_infer(avals, branches):
-    for g in branches:
-        if [v.aval for v in g.inputs] != list(avals[1:]):
-            raise ShapeError("switch_run: operands do not match the branch inputs")
-    return _outs(branches[0])
 
 
 def _switch_run_impl(xp, index, *ops, branches):
@@ -184,7 +178,7 @@ def _switch_run_jvp(b, ins, outs, ts, branches):
     return [r if is_float(o.dtype) else None for r, o in zip(res, outs)]
 
 
-defop("switch_run", None, _switch_run_infer, attrs={"branches": Attr("any")}, n_outputs=None, min_arity=1,
+defop("switch_run", None, rule_infer("switch_run"), attrs={"branches": Attr("any")}, n_outputs=None, min_arity=1,
       doc="(lowered cond / switch) run flat branch graph `branches[index]` (index clamped) on the operands")
 impl_rules["switch_run"] = _switch_run_impl
 vjp_rules["switch_run"] = _switch_run_vjp
@@ -284,15 +278,19 @@ def _while_expand(b, attrs, ins, penv, depth, label):
 
 def _check_impl(xp, flag, x, message):
     if bool(flag):
-        raise LimitExceeded(message)
+        raise LimitExceeded(message, setting="max_trips")
     return x
 
 
-defop("check_false", 2, lambda avals, message: [avals[1]], attrs={"message": Attr("str")},
+defop("check_false", 2, rule_infer("check_false"), attrs={"message": Attr("str")}, runtime_checked=True,
       doc="x, or an error (`message`) when the bool scalar flag is true at run time (bounded while)")
 impl_rules["check_false"] = _check_impl
 vjp_rules["check_false"] = lambda b, ins, outs, cts, message: [None, cts[0]]
 jvp_rules["check_false"] = lambda b, ins, outs, ts, message: [ts[1]]
+
+
+def _typed_by_function(avals, **attrs):  # pragma: no cover - the Builder types these by their hooks
+    raise InvalidGraph("control-flow ops are typed by their functions")
 
 
 class _Hook:
@@ -318,5 +316,5 @@ _CONTROL = {
               "run-time error)"),
 }
 for _name, (_attrs, _avals, _expand, _doc) in _CONTROL.items():
-    defop(_name, None, _function_op_infer, attrs=_attrs, n_outputs=None, doc=_doc)
+    defop(_name, None, _typed_by_function, attrs=_attrs, n_outputs=None, doc=_doc)
     function_op_hooks[_name] = _Hook(_avals, _expand)

@@ -11,25 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ShapeError
+from ._infer import rule_infer
 from .composite import defcomposite
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
 CUM_ATTRS = {"axis": Attr("int", 0), "exclusive": Attr("bool", False), "reverse": Attr("bool", False)}
-
-
-def _cum_axis(op, x, axis):
-    if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
-        raise ShapeError(f"{op}: axis {axis} out of range for {x}", axis=axis)
-    return axis % x.ndim
-
-
-def _cumsum_infer(avals, axis, exclusive, reverse):
-    x = avals[0]
-    if x.dtype == "bool":
-        raise ShapeError(f"cumsum: needs a numeric operand, got {x}", dtype=x.dtype)
-    _cum_axis("cumsum", x, axis)
-    return [x]
 
 
 def _cumsum_impl(xp, x, axis, exclusive, reverse):
@@ -43,7 +29,7 @@ def _cumsum_impl(xp, x, axis, exclusive, reverse):
     return xp.flip(y, axis=ax) if reverse else y
 
 
-defop("cumsum", 1, _cumsum_infer, attrs=CUM_ATTRS,
+defop("cumsum", 1, rule_infer("cumsum"), attrs=CUM_ATTRS,
       doc="running sum along `axis`; exclusive leaves out the element itself, reverse runs from the end")
 impl_rules["cumsum"] = _cumsum_impl
 vjp_rules["cumsum"] = lambda b, ins, outs, cts, axis, exclusive, reverse: [
@@ -52,15 +38,6 @@ jvp_rules["cumsum"] = lambda b, ins, outs, ts, **a: [b.cumsum(ts[0], **a)]
 
 
 # -- linear recurrence: h_t = a_t * h_(t-1) + b_t, h_(-1) = 0 (reverse: from the end) ---------------------
-def _linrec_infer(avals, axis, reverse):
-    a, b = avals
-    if a.shape != b.shape or a.dtype != b.dtype:
-        raise ShapeError(f"linrec: a {a} and b {b} must have one shape and dtype",
-                         shapes=[list(a.shape), list(b.shape)])
-    _cum_axis("linrec", a, axis)
-    return [a]
-
-
 def _linrec_impl(xp, a, b, axis, reverse):
     """Hillis-Steele scan of the affine maps h -> a h + b: log2(n) rounds of whole-array ops."""
     ax = axis % a.ndim
@@ -102,7 +79,7 @@ def _linrec_jvp(b, ins, outs, ts, axis, reverse):
     return [b.linrec(a, drive, axis=ax, reverse=reverse)]
 
 
-defop("linrec", 2, _linrec_infer, attrs={"axis": Attr("int", 0), "reverse": Attr("bool", False)},
+defop("linrec", 2, rule_infer("linrec"), attrs={"axis": Attr("int", 0), "reverse": Attr("bool", False)},
       doc="linear recurrence h_t = a_t * h_(t-1) + b_t along `axis` (h_(-1) = 0; reverse runs from the end); "
           "its derivatives are linrecs, so cumprod / prod built on it need no division")
 impl_rules["linrec"] = _linrec_impl
@@ -112,7 +89,7 @@ jvp_rules["linrec"] = _linrec_jvp
 
 def _cumprod(b, x, *, axis, exclusive, reverse):
     """h_t = x_t h_(t-1) from h_0 = x_0 (inclusive) or from 1 with x shifted by one (exclusive)."""
-    ax = _cum_axis("cumprod", x.aval, axis)
+    ax = axis % x.aval.ndim
     n = x.shape[ax]
     if n == 0:
         return x

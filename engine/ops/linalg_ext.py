@@ -10,53 +10,9 @@ from __future__ import annotations
 
 import math
 
-from ..errors import ShapeError
+from ..shape_rules import dot_general_subscripts, letter_sizes, parse_equation
 from .composite import defcomposite
 from .registry import Attr
-
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def parse_equation(eq: str, ranks: list[int]) -> tuple[list[str], str]:
-    """Subscripts per operand and of the output, with '...' spelled out as unused letters."""
-    eq = eq.replace(" ", "")
-    lhs, arrow, out = eq.partition("->")
-    subs = lhs.split(",")
-    if len(subs) != len(ranks):
-        raise ShapeError(f"einsum: equation {eq!r} names {len(subs)} operand(s), got {len(ranks)}")
-    free = [c for c in _LETTERS if c not in eq]
-    n_ell = max((r - len(s.replace("...", "")) for s, r in zip(subs, ranks) if "..." in s), default=0)
-    ell = "".join(free[:n_ell])
-    full = []
-    for i, (s, r) in enumerate(zip(subs, ranks)):
-        if "..." in s:
-            k = r - len(s.replace("...", ""))
-            s = s.replace("...", ell[n_ell - k:] if k else "")
-        if len(s) != r or not all(c in _LETTERS for c in s):
-            raise ShapeError(f"einsum: subscripts {subs[i]!r} do not fit operand {i} of rank {r}")
-        if len(set(s)) != len(s):
-            raise ShapeError(f"einsum: letter repeated within operand {i} ({subs[i]!r}): diagonals are not "
-                             "supported")
-        full.append(s)
-    if arrow:
-        out = out.replace("...", ell)
-    else:  # implicit mode: letters seen once, sorted, after the ellipsis axes
-        counts = {c: sum(s.count(c) for s in full) for c in set("".join(full))}
-        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
-    if len(set(out)) != len(out) or any(c not in "".join(full) for c in out):
-        raise ShapeError(f"einsum: output {out!r} repeats a letter or names one no operand has")
-    return full, out
-
-
-def _sizes(operands, subs):
-    size: dict[str, int] = {}
-    for i, (v, s) in enumerate(zip(operands, subs)):
-        for c, n in zip(s, v.shape):
-            if size.setdefault(c, n) != n:
-                raise ShapeError(f"einsum: letter {c!r} has size {size[c]} and {n} (operand {i})",
-                                 shapes=[list(o.shape) for o in operands])
-    return size
-
 
 def _arrange(b, v, s, order):
     """v (subscripts s) transposed to `order` (a permutation of s)."""
@@ -89,7 +45,7 @@ def _pair(b, x, a, y, c, keep, size):
 
 
 def contract(b, operands, subs, out):
-    size = _sizes(operands, subs)
+    size = letter_sizes(operands, subs)
     v, s = _presum(b, operands[0], subs[0], set(out).union(*subs[1:]))
     for k in range(1, len(operands)):
         later = set(out).union(*subs[k + 1:])
@@ -101,10 +57,6 @@ def contract(b, operands, subs, out):
 
 
 def _einsum(b, *xs, equation):
-    if not xs:
-        raise ShapeError("einsum: needs at least one operand")
-    if len({x.dtype for x in xs}) > 1:
-        raise ShapeError(f"einsum: operand dtypes differ: {', '.join(str(x.aval) for x in xs)}")
     subs, out = parse_equation(equation, [x.aval.ndim for x in xs])
     return contract(b, list(xs), subs, out)
 
@@ -114,22 +66,9 @@ defcomposite("einsum", None, _einsum, min_arity=1, attrs={"equation": Attr("str"
 
 
 def _dot_general(b, x, y, *, lhs_contracting, rhs_contracting, lhs_batch, rhs_batch):
-    if len(lhs_contracting) != len(rhs_contracting) or len(lhs_batch) != len(rhs_batch):
-        raise ShapeError("dot_general: lhs and rhs need as many contracting and batch dimensions")
-    nx, ny = x.aval.ndim, y.aval.ndim
-    for dims, n, what in ((lhs_contracting + lhs_batch, nx, "lhs"), (rhs_contracting + rhs_batch, ny, "rhs")):
-        if any(not 0 <= d < n for d in dims) or len(set(dims)) != len(dims):
-            raise ShapeError(f"dot_general: {what} dimensions {list(dims)} must be distinct and within rank {n}")
-    a = list(_LETTERS[:nx])
-    c = list(_LETTERS[nx:nx + ny])
-    for i, j in zip(lhs_batch + lhs_contracting, rhs_batch + rhs_contracting):
-        c[j] = a[i]
-    batch = "".join(a[i] for i in lhs_batch)
-    out = batch + "".join(l for i, l in enumerate(a) if i not in lhs_batch + lhs_contracting) + \
-        "".join(l for j, l in enumerate(c) if j not in rhs_batch + rhs_contracting)
-    if x.dtype != y.dtype:
-        raise ShapeError(f"dot_general: operand dtypes differ: {x.aval} vs {y.aval}")
-    return contract(b, [x, y], ["".join(a), "".join(c)], out)
+    sa, sc, out = dot_general_subscripts(x.aval.ndim, y.aval.ndim, lhs_contracting, rhs_contracting, lhs_batch,
+                                         rhs_batch)
+    return contract(b, [x, y], [sa, sc], out)
 
 
 defcomposite("dot_general", 2, _dot_general,

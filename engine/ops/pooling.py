@@ -11,27 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ShapeError
-from ..ir import AVal
-from .conv import WINDOW_ATTRS, Geom, _need_float, _need_rank, patches
+from ..shape_rules import Geom
+from ._infer import rule_infer
+from .conv import WINDOW_ATTRS, patches
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
 
 def _geom(op, x_shape, window, strides, padding, dilation=None):
     return Geom(op, tuple(x_shape[2:]), window, strides, padding, dilation)
-
-
-def _pool_infer(op):
-    def infer(avals, window, strides, padding, dilation=None, count_include_pad=None):
-        x = avals[0]
-        _need_float(op, x)
-        _need_rank(op, x)
-        g = _geom(op, x.shape, window, strides, padding, dilation)
-        if any(lo >= k * dl or hi >= k * dl for (lo, hi), k, dl in zip(g.padding, g.window, g.dilation)):
-            raise ShapeError(f"{op}: padding {[list(p) for p in g.padding]} must be smaller than the window "
-                             f"{list(g.window)} on each side (a window of padding only has no value)")
-        return [AVal(x.shape[:2] + g.out, x.dtype)]
-    return infer
 
 
 # -- avg_pool -------------------------------------------------------------------------------------
@@ -61,7 +48,7 @@ def _avg_vjp(b, ins, outs, cts, window, strides, padding, count_include_pad):
 
 AVG_ATTRS = {"window": Attr("ints"), "strides": WINDOW_ATTRS["strides"], "padding": WINDOW_ATTRS["padding"],
              "count_include_pad": Attr("bool", True)}
-defop("avg_pool", 1, _pool_infer("avg_pool"), attrs=AVG_ATTRS,
+defop("avg_pool", 1, rule_infer("avg_pool"), attrs=AVG_ATTRS,
       doc="average over windows of x [N, C, *sp]; strides default 1; count_include_pad=false divides by the "
           "number of unpadded elements")
 impl_rules["avg_pool"] = _avg_impl
@@ -90,12 +77,6 @@ def _mask_impl(xp, x, window, strides, padding, dilation):
     return xp.astype(k == first, x.dtype)
 
 
-def _mask_infer(avals, **a):
-    x = avals[0]
-    y = _pool_infer("max_pool_mask")(avals, **a)[0]
-    return [AVal(x.shape[:2] + (int(np.prod(a["window"])),) + y.shape[2:], x.dtype)]
-
-
 def _max_vjp(b, ins, outs, cts, **a):
     x = ins[0]
     g = _geom("max_pool", x.shape, a["window"], a["strides"], a["padding"], a["dilation"])
@@ -110,13 +91,13 @@ def _max_jvp(b, ins, outs, ts, **a):
     return [b.sum(b.mul(m, b.im2col(ts[0], **g.attrs())), axis=(2,))]
 
 
-defop("max_pool", 1, _pool_infer("max_pool"), attrs=MAX_ATTRS,
+defop("max_pool", 1, rule_infer("max_pool"), attrs=MAX_ATTRS,
       doc="maximum over windows of x [N, C, *sp] (padding never wins); strides default 1; the gradient goes "
           "to the first maximum of each window")
 impl_rules["max_pool"] = _max_impl
 vjp_rules["max_pool"] = _max_vjp
 jvp_rules["max_pool"] = _max_jvp
 
-defop("max_pool_mask", 1, _mask_infer, attrs=MAX_ATTRS, nondiff=True,
+defop("max_pool_mask", 1, rule_infer("max_pool_mask"), attrs=MAX_ATTRS, nondiff=True,
       doc="one-hot [N, C, prod(window), *out] of the first maximum of each max_pool window (x's dtype)")
 impl_rules["max_pool_mask"] = _mask_impl

@@ -5,43 +5,15 @@ Ties: the first index wins (stable order), as in NumPy / PyTorch.
 """
 from __future__ import annotations
 
-from ..errors import ShapeError
-from ..ir import AVal
+from ._infer import rule_infer
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
 
-def _axis(op, x, axis):
-    if x.ndim == 0 or not -x.ndim <= axis < x.ndim:
-        raise ShapeError(f"{op}: axis {axis} out of range for {x}", axis=axis)
-    return axis % x.ndim
-
-
-def _arg_infer(op):
-    def infer(avals, axis, keepdims):
-        x = avals[0]
-        ax = _axis(op, x, axis)
-        if x.shape[ax] == 0:
-            raise ShapeError(f"{op}: axis {axis} of {x} is empty")
-        shape = tuple(1 if i == ax else n for i, n in enumerate(x.shape)) if keepdims else \
-            tuple(n for i, n in enumerate(x.shape) if i != ax)
-        return [AVal(shape, "int64")]
-    return infer
-
-
 for _name in ("argmax", "argmin"):
-    defop(_name, 1, _arg_infer(_name), attrs={"axis": Attr("int", -1), "keepdims": Attr("bool", False)},
+    defop(_name, 1, rule_infer(_name), attrs={"axis": Attr("int", -1), "keepdims": Attr("bool", False)},
           nondiff=True, doc=f"index (int64) of the first {_name[3:]}imum along `axis`")
     impl_rules[_name] = (lambda xp, x, axis, keepdims, _f=_name: xp.astype(
         getattr(xp, _f)(x, axis=axis % x.ndim, keepdims=keepdims), xp.int64))
-
-
-def _sort_infer(avals, axis, descending, k=None):
-    x = avals[0]
-    ax = _axis("sort" if k is None else "top_k", x, axis)
-    if k is not None and not 0 <= k <= x.shape[ax]:
-        raise ShapeError(f"top_k: k={k} must be within [0, {x.shape[ax]}] (axis {axis} of {x})", k=k)
-    shape = x.shape if k is None else x.shape[:ax] + (k,) + x.shape[ax + 1:]
-    return [AVal(shape, x.dtype), AVal(shape, "int64")]
 
 
 def _sort_impl(xp, x, axis, descending, k=None):
@@ -63,13 +35,13 @@ def _sort_jvp(b, ins, outs, ts, axis, **_):
     return [b.take_along_axis(ts[0], outs[1], axis=axis % len(ins[0].shape)), None]
 
 
-defop("sort", 1, _sort_infer, n_outputs=2, attrs={"axis": Attr("int", -1), "descending": Attr("bool", False)},
+defop("sort", 1, rule_infer("sort"), n_outputs=2, attrs={"axis": Attr("int", -1), "descending": Attr("bool", False)},
       doc="(values, int64 indices) sorted along `axis` (stable); values differentiable, indices not")
 impl_rules["sort"] = _sort_impl
 vjp_rules["sort"] = _sort_vjp
 jvp_rules["sort"] = _sort_jvp
 
-defop("top_k", 1, lambda avals, k, axis, largest: _sort_infer(avals, axis, largest, k), n_outputs=2,
+defop("top_k", 1, rule_infer("top_k"), n_outputs=2,
       attrs={"k": Attr("int"), "axis": Attr("int", -1), "largest": Attr("bool", True)},
       doc="(values, int64 indices) of the k largest (or smallest) along `axis`, in order; values differentiable")
 impl_rules["top_k"] = lambda xp, x, k, axis, largest: _sort_impl(xp, x, axis, largest, k)

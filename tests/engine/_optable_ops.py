@@ -114,6 +114,7 @@ CASES += [
 
 # -- control flow: branches and bodies are functions of the graph ---------------------------------------
 def _fn(make, shapes, dtype, name):
+    """A function graph; `shapes` items are shapes (of `dtype`) or (shape, dtype) pairs."""
     from engine import GraphBuilder
 
     g = GraphBuilder(name)

@@ -162,17 +162,13 @@ def test_fori_loop_with_parameter_and_nested_cond():
     def pos(g, c):
         return g.mul(c, g.param("w", shape=(2,), dtype=F64))
 
-    t = gb.function(fn(pos, [((2,), F64)], "pos"))
-    f = gb.function(fn(lambda g, c: g.add(c, g.scalar(0.5, F64)), [((2,), F64)], "neg"))
-
-    def body(g, i, c):
+    def body(g, i, c):  # the branches are functions of the body (gb.function brings them along)
         g.function(fn(pos, [((2,), F64)], "pos"))
         g.function(fn(lambda g2, c2: g2.add(c2, g2.scalar(0.5, F64)), [((2,), F64)], "neg"))
         (r,) = g.emit("cond", [g.greater(g.sum(c), g.scalar(0.0, F64)), c], {"true_fn": "pos", "false_fn": "neg"})
         return g.mul(r, g.cast(i, dtype=F64))
 
     b = gb.function(fn(body, [((), "int64"), ((2,), F64)], "body"))
-    del t, f
     (c,) = gb.emit("fori_loop", [c0], {"body": b, "lower": 1, "upper": 4})
     g = gb.build(gb.sum(gb.square(c)))
 
