@@ -288,45 +288,25 @@ def clip_by_value(x, clip_value_min=None, clip_value_max=None):
     return x
 
 
+def _operands(operands):
+    return tuple(operands[0]) if len(operands) == 1 and isinstance(operands[0], (tuple, list)) else operands
+
+
 def einsum(equation, *operands):
-    """Einstein summation (explicit `->` or implicit output) from broadcast products and sums: each
-    operand is laid out on all the equation's letters, multiplied, and the letters absent from the
-    output are summed. No `...`."""
-    if len(operands) == 1 and isinstance(operands[0], (tuple, list)):
-        operands = tuple(operands[0])
-    eq = equation.replace(" ", "")
-    if "..." in eq:
-        raise ValueError("einsum: '...' is not supported")
-    lhs, _, rhs = eq.partition("->")
-    terms = lhs.split(",")
-    if len(terms) != len(operands):
-        raise ValueError(f"einsum: {len(terms)} operand term(s) in {equation!r}, {len(operands)} operand(s) given")
-    letters = sorted(set("".join(terms)))
-    out = rhs if "->" in eq else "".join(c for c in letters if "".join(terms).count(c) == 1)
-    order = list(out) + [c for c in letters if c not in out]
-    sizes: dict = {}
-    total = None
-    for term, x in zip(terms, operands):
-        if len(set(term)) != len(term):
-            raise ValueError(f"einsum: a letter repeated within one operand ({term!r}: diagonals) is not supported")
-        if len(term) != len(x.shape):
-            raise ValueError(f"einsum: term {term!r} names {len(term)} axes, the operand has {len(x.shape)}")
-        for c, d in zip(term, x.shape):
-            sizes[c] = d
-        present = [c for c in order if c in term]
-        x = P.transpose(x, tuple(term.index(c) for c in present)) if present != list(term) else x
-        x = P.reshape(x, tuple(sizes[c] if c in term else 1 for c in order))
-        total = x if total is None else P.mul(total, x)
-    summed = tuple(range(len(out), len(order)))
-    return P.sum(total, summed) if summed else total
+    """MindSpore's ops.einsum(equation, *operands) (or one tuple of operands): the engine's einsum op."""
+    return _primitives.FUNCTIONS["einsum"](*_operands(operands), equation=equation.replace(" ", ""))
 
 
-class Einsum:
+class Einsum(_primitives.Primitive):
+    """MindSpore's ops.Einsum(equation)((a, b, ...)): the engine's einsum op."""
+
+    op = "einsum"
+
     def __init__(self, equation):
-        self.equation = equation
+        super().__init__(equation=equation.replace(" ", ""))
 
     def __call__(self, *operands):
-        return einsum(self.equation, *operands)
+        return super().__call__(*_operands(operands))
 
 
 # -- side effects and gradient hooks ------------------------------------------------------------------
