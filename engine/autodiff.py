@@ -14,7 +14,8 @@ from .builder import Builder
 from .errors import DifferentiationError, InvalidGraph, LimitExceeded, ShapeError
 from .ir import INT_DTYPES, Graph, Var, is_float
 from .ops.functions import check_sens, check_tangents, jvp_positions
-from .ops.registry import FUNCTION_OPS, OPS, function_op_hooks, jvp_rules, vjp_rules
+from .ops.registry import FUNCTION_OPS, OPS, function_op_hooks, jvp_rules, layers, vjp_rules
+from .vmap import expand_vmap
 
 MAX_NESTING = 64  # guard against a function that (indirectly) derives itself
 
@@ -70,8 +71,6 @@ def expand_function_op(b: Builder, op: str, attrs: dict, ins: list[Var], penv: d
     if op == "jvp":
         return expand_jvp(b, fn, ins, attrs, penv, depth, label)
     if op == "vmap":
-        from .vmap import expand_vmap
-
         return expand_vmap(b, fn, ins, attrs, penv, label)
     raise InvalidGraph(f"unknown function op {op}", node=label)
 
@@ -189,3 +188,7 @@ def expand_jvp(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[st
                 tangent[o.id] = b.broadcast(t, o.shape)
     tout = [tangent.get(o.id) if tangent.get(o.id) is not None else b.zeros_like(o) for o in outs]
     return list(outs) + tout
+
+
+# op rules that expand graphs (composites, control flow, custom_vjp) reach these through the registry
+layers.inline, layers.backward, layers.expand_jvp = inline, backward, expand_jvp

@@ -14,7 +14,7 @@ import numpy as np
 from .errors import EngineError, LimitExceeded, ShapeError
 from .ir import AVal, Eqn, Graph, Var, check_size
 from .ops.functions import check_positions, function_op_avals
-from .ops.registry import FUNCTION_OPS, OPS, check_arity, check_attrs, get_op
+from .ops.registry import FUNCTION_OPS, OPS, check_arity, check_attrs, get_op, layers
 from .simplify import simplify_emit
 
 
@@ -213,3 +213,7 @@ class Outer:
 def shape_mismatch(op: str, what: str, *avals: AVal) -> ShapeError:
     return ShapeError(f"{op}: {what}: " + " vs ".join(str(a) for a in avals),
                       shapes=[list(a.shape) for a in avals])
+
+
+# op rules that build graphs reach the Builder through the registry (imports point one way)
+layers.Builder, layers.attrs_key = Builder, attrs_key

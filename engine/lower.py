@@ -10,6 +10,7 @@ from .directional import NestedGrads
 from .ir import Graph, Var, tree_unflatten, validate_graph
 from .optimize import optimize
 from .ops.custom_vjp import rule_functions
+from .ops.registry import layers
 
 
 def lower(g: Graph, *, max_nodes: int | None = None, max_work: int | None = None, budget: Budget | None = None,
@@ -27,3 +28,6 @@ def lower(g: Graph, *, max_nodes: int | None = None, max_work: int | None = None
     flat = Graph(inputs, params, b.eqns, tree_unflatten(g.outputs, outs),
                  param_values=g.param_values, functions=rule_functions(g.functions, b.eqns), name=g.name)
     return optimize(flat) if opt else flat
+
+
+layers.lower = lower  # for vmap's flattening of function nodes (engine/vmap.py)

@@ -18,6 +18,8 @@ from typing import Callable
 from .builder import Builder, Outer
 from .errors import InvalidGraph, ShapeError
 from .ir import AVal, Graph, Var, tree_unflatten
+from .ops.composite import COMPOSITES, composite_graph
+from .ops.registry import layers
 from .shape_rules import tile_shapes
 
 # op -> rule(b, eqn, ins, batched, size) -> list of output Vars, all batched (axis 0)
@@ -280,12 +282,36 @@ def vmap_avals(fn: Graph, attrs: dict, in_avals: list[AVal], label: str) -> tupl
 
 def _flatten_fn(b: Builder, fn: Graph, penv: dict[str, Var]) -> Graph:
     """fn with its function nodes expanded (grad / jvp / call / nested vmap), as plain ops."""
-    from .lower import lower
-
     own = {p.name for p in fn.params}  # fn's eqns use its own param Vars; nested functions may use others
     params = list(fn.params) + [Var(v.aval, name) for name, v in penv.items() if name not in own]
     g = Graph(list(fn.inputs), params, fn.eqns, fn.outputs, {}, dict(b.functions), fn.name)
-    return lower(g, opt=False, literal_nested_grads=b.nested_grads is None, budget=b.budget)
+    return layers.lower(g, opt=False, literal_nested_grads=b.nested_grads is None, budget=b.budget)
+
+
+def _batch_eqns(b: Builder, eqns, env: dict[int, tuple[Var, bool]], size: int, label: str) -> None:
+    """Each equation by its batching rule; env maps a Var id to (its value, whether it is batched)."""
+    for e in eqns:
+        xs = [env[x.id] for x in e.inputs]
+        ins_i, batched = [x for x, _ in xs], [bt for _, bt in xs]
+        b.node_label = f"{label} (batching rule of {e.op})"
+        if not any(batched):
+            outs, flags = b.emit(e.op, ins_i, e.attrs), False
+        else:
+            outs, flags = BATCH_RULES.get(e.op, _unrolled)(b, e, ins_i, batched, size), True
+        for o, n in zip(e.outputs, outs):
+            env[o.id] = (n, flags)
+
+
+def _composite(b: Builder, e, ins, batched, size):
+    """A composite op (engine/ops/composite.py) is a graph of other ops: batch those, one by one."""
+    g = composite_graph(e.op, tuple(x.aval for x in e.inputs), dict(e.attrs))
+    env = {v.id: (x, bt) for v, x, bt in zip(g.inputs, ins, batched)}
+    _batch_eqns(b, g.eqns, env, size, f"{e.op} (composite)")
+    return [_materialize(b, *env[o.id], size) for o in g.flat_outputs]
+
+
+for _name in COMPOSITES:
+    BATCH_RULES.setdefault(_name, _composite)
 
 
 def expand_vmap(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[str, Var], label: str) -> list[Var]:
@@ -297,16 +323,7 @@ def expand_vmap(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[s
         env[v.id] = (x, False) if ax is None else (moveaxis(b, x, ax % x.aval.ndim, 0), True)
     for p in flat.params:
         env[p.id] = (penv[p.name], False)
-    for i, e in enumerate(flat.eqns):
-        xs = [env[x.id] for x in e.inputs]
-        ins_i, batched = [x for x, _ in xs], [bt for _, bt in xs]
-        b.node_label = f"{label} (batching rule of {e.op})"
-        if not any(batched):
-            outs, flags = b.emit(e.op, ins_i, e.attrs), False
-        else:
-            outs, flags = BATCH_RULES.get(e.op, _unrolled)(b, e, ins_i, batched, size), True
-        for o, n in zip(e.outputs, outs):
-            env[o.id] = (n, flags)
+    _batch_eqns(b, flat.eqns, env, size, label)
     out_axes = _norm_axes(attrs.get("out_axes", 0), len(out_avals), "out_axes", label)
     res = []
     for j, (o, ax) in enumerate(zip(flat.flat_outputs, out_axes)):
@@ -339,3 +356,6 @@ def vmap_graph(g: Graph, size: int, in_axes=0, out_axes=0) -> Graph:
 
 
 __all__ = ["BATCH_RULES", "expand_vmap", "vmap_avals", "vmap_graph", "moveaxis"]
+
+
+layers.vmap_avals = vmap_avals  # the vmap node's type rule (engine/ops/functions.py)

@@ -18,7 +18,7 @@ from typing import Callable
 
 from ..ir import AVal, Graph, Var, is_float
 from ._infer import rule_infer
-from .registry import defop, impl_rules, jvp_rules, vjp_rules
+from .registry import defop, impl_rules, jvp_rules, layers, vjp_rules
 
 
 def defcomposite(name: str, arity: int | None, build: Callable, *, attrs=None, min_arity: int = 0, doc: str = "",
@@ -32,6 +32,7 @@ def defcomposite(name: str, arity: int | None, build: Callable, *, attrs=None, m
 
 
 _BUILDS: dict[str, Callable] = {}
+COMPOSITES = _BUILDS.keys()  # the names of the ops defined as composites (vmap batches their graphs)
 
 
 _CACHE: dict[tuple, Graph] = {}
@@ -39,12 +40,10 @@ _CACHE_MAX = 1024
 
 
 def _graph(name: str, avals: tuple, attrs: dict) -> Graph:
-    from ..builder import Builder, attrs_key
-
-    key = (name, avals, attrs_key(attrs))
+    key = (name, avals, layers.attrs_key(attrs))
     g = _CACHE.get(key)
     if g is None:
-        b = Builder()
+        b = layers.Builder()
         ins = [Var(a, f"in{i}") for i, a in enumerate(avals)]
         outs = _BUILDS[name](b, *ins, **attrs)
         outs = list(outs) if isinstance(outs, (list, tuple)) else [outs]
@@ -74,31 +73,30 @@ def _impl(name, xp, *arrays, **attrs):
 def _inline_marked(b, name, ins, attrs):
     """The composite re-emitted from fresh identity marks (so CSE cannot reuse other values
     and its equations are exactly those after `start`)."""
-    from ..autodiff import inline
-
     g = _graph(name, tuple(x.aval for x in ins), attrs)
     marks = [b.identity(x) if is_float(x.dtype) else x for x in ins]
     start = len(b.eqns)
-    outs = inline(b, g, marks, {})
+    outs = layers.inline(b, g, marks, {})
     return marks, outs, b.eqns[start:]
 
 
 def _vjp(name, b, ins, outs, cts, **attrs):
-    from ..autodiff import backward
-
     marks, fouts, fwd = _inline_marked(b, name, ins, attrs)
     wrt = [m for m, x in zip(marks, ins) if is_float(x.dtype)]
-    grads = iter(backward(b, fwd, fouts, list(cts), wrt, f"{name} (composite)"))
+    grads = iter(layers.backward(b, fwd, fouts, list(cts), wrt, f"{name} (composite)"))
     return [next(grads) if is_float(x.dtype) else None for x in ins]
 
 
 def _jvp(name, b, ins, outs, ts, **attrs):
-    from ..autodiff import expand_jvp
-
     g = _graph(name, tuple(x.aval for x in ins), attrs)
     pos = [i for i, (x, t) in enumerate(zip(ins, ts)) if t is not None and is_float(x.dtype)]
     if not pos:
         return [None] * len(outs)
-    res = expand_jvp(b, g, list(ins) + [ts[i] for i in pos], {"positions": tuple(pos)}, {}, 0,
+    res = layers.expand_jvp(b, g, list(ins) + [ts[i] for i in pos], {"positions": tuple(pos)}, {}, 0,
                      f"{name} (composite)")
     return res[len(res) // 2:]
+
+
+def composite_graph(name: str, avals: tuple, attrs: dict) -> Graph:
+    """The graph composite op `name` stands for, on these input avals and attributes."""
+    return _graph(name, avals, attrs)

@@ -25,7 +25,7 @@ import functools
 from ..errors import InvalidGraph, LimitExceeded, ShapeError
 from ..ir import AVal, Graph, INT_DTYPES, Var, is_float
 from ._infer import rule_infer
-from .registry import Attr, defop, function_op_hooks, impl_rules, jvp_rules, vjp_rules
+from .registry import Attr, defop, function_op_hooks, impl_rules, jvp_rules, layers, vjp_rules
 
 
 def _fn(functions, name, label, what):
@@ -79,16 +79,12 @@ def _switch_avals(op):
 
 def _flat_branch(b, fn: Graph, arg_avals, pnames, penv, depth, label) -> Graph:
     """fn lowered to a flat graph of (args..., params named pnames...)."""
-    from ..autodiff import inline
-    from ..builder import Builder
-    from ..optimize import optimize
-
-    b2 = Builder(max_nodes=b.max_nodes, functions=b.functions, budget=b.budget)  # one work count per build
+    b2 = layers.Builder(max_nodes=b.max_nodes, functions=b.functions, budget=b.budget)  # one work count per build
     b2.nested_grads = b.nested_grads
     args = [Var(a, f"a{i}") for i, a in enumerate(arg_avals)]
     params = [Var(penv[n].aval, n) for n in pnames]
-    outs = inline(b2, fn, args, dict(zip(pnames, params)), depth + 1)
-    return optimize(Graph(args + params, [], b2.eqns, tuple(outs), name=f"{label}/{fn.name}"))
+    outs = layers.inline(b2, fn, args, dict(zip(pnames, params)), depth + 1)
+    return layers.optimize(Graph(args + params, [], b2.eqns, tuple(outs), name=f"{label}/{fn.name}"))
 
 
 def _switch_expand(op):
@@ -124,37 +120,29 @@ def _switch_run_impl(xp, index, *ops, branches):
 @functools.lru_cache(maxsize=256)
 def _vjp_graph(g: Graph, float_outs: tuple) -> Graph:
     """(operands..., cotangents of the float outputs...) -> cotangents of the float operands."""
-    from ..autodiff import backward, inline
-    from ..builder import Builder
-    from ..optimize import optimize
-
-    b = Builder()
+    b = layers.Builder()
     xs = [Var(v.aval, f"x{i}") for i, v in enumerate(g.inputs)]
     marks = [b.identity(x) if is_float(x.dtype) else x for x in xs]
     start = len(b.eqns)
-    outs = inline(b, g, marks, {})
+    outs = layers.inline(b, g, marks, {})
     cts_in = [Var(outs[j].aval, f"ct{j}") for j in float_outs]
     cts = [None] * len(outs)
     for j, c in zip(float_outs, cts_in):
         cts[j] = c
     wrt = [m for m, x in zip(marks, xs) if is_float(x.dtype)]
-    grads = backward(b, b.eqns[start:], outs, cts, wrt, f"{g.name} (vjp)")
+    grads = layers.backward(b, b.eqns[start:], outs, cts, wrt, f"{g.name} (vjp)")
     grads = [gr if gr is not None else b.zeros_like(w) for gr, w in zip(grads, wrt)]
-    return optimize(Graph(xs + cts_in, [], b.eqns, tuple(grads), name=f"{g.name}/vjp"))
+    return layers.optimize(Graph(xs + cts_in, [], b.eqns, tuple(grads), name=f"{g.name}/vjp"))
 
 
 @functools.lru_cache(maxsize=256)
 def _jvp_graph(g: Graph, pos: tuple) -> Graph:
     """(operands..., tangents of operands at pos...) -> tangents of every output."""
-    from ..autodiff import expand_jvp
-    from ..builder import Builder
-    from ..optimize import optimize
-
-    b = Builder()
+    b = layers.Builder()
     xs = [Var(v.aval, f"x{i}") for i, v in enumerate(g.inputs)]
     ts = [Var(xs[p].aval, f"t{p}") for p in pos]
-    res = expand_jvp(b, g, xs + ts, {"positions": pos}, {}, 0, f"{g.name} (jvp)")
-    return optimize(Graph(xs + ts, [], b.eqns, tuple(res[len(res) // 2:]), name=f"{g.name}/jvp"))
+    res = layers.expand_jvp(b, g, xs + ts, {"positions": pos}, {}, 0, f"{g.name} (jvp)")
+    return layers.optimize(Graph(xs + ts, [], b.eqns, tuple(res[len(res) // 2:]), name=f"{g.name}/jvp"))
 
 
 def _switch_run_vjp(b, ins, outs, cts, branches):
@@ -206,15 +194,13 @@ def _scan_avals(functions, attrs, in_avals, label):
 
 
 def _scan_expand(b, attrs, ins, penv, depth, label):
-    from ..autodiff import inline
-
     body = _fn(b.functions, attrs["body"], label, "scan body")
     n_c, length = attrs["n_carry"], attrs["length"]
     carry, xs = list(ins[:n_c]), list(ins[n_c:])
     steps = range(length - 1, -1, -1) if attrs["reverse"] else range(length)
     ys: dict[int, list] = {}
     for t in steps:
-        outs = inline(b, body, carry + [b.index(x, index=[t]) for x in xs], penv, depth + 1)
+        outs = layers.inline(b, body, carry + [b.index(x, index=[t]) for x in xs], penv, depth + 1)
         carry, ys[t] = list(outs[:n_c]), list(outs[n_c:])
     y_avals = _outs(body)[n_c:]
     if length == 0:
@@ -232,12 +218,10 @@ def _fori_avals(functions, attrs, in_avals, label):
 
 
 def _fori_expand(b, attrs, ins, penv, depth, label):
-    from ..autodiff import inline
-
     body = _fn(b.functions, attrs["body"], label, "fori_loop body")
     carry = list(ins)
     for i in range(attrs["lower"], attrs["upper"]):
-        carry = inline(b, body, [b.full((), float(i), "int64")] + carry, penv, depth + 1)
+        carry = layers.inline(b, body, [b.full((), float(i), "int64")] + carry, penv, depth + 1)
     return carry
 
 
@@ -258,19 +242,17 @@ def _while_avals(functions, attrs, in_avals, label):
 
 
 def _while_expand(b, attrs, ins, penv, depth, label):
-    from ..autodiff import inline
-
     cond = _fn(b.functions, attrs["cond"], label, "while cond")
     body = _fn(b.functions, attrs["body"], label, "while body")
     state = last = list(ins)
     running = None
     for _ in range(attrs["max_trips"]):
-        c = inline(b, cond, state, penv, depth + 1)[0]
+        c = layers.inline(b, cond, state, penv, depth + 1)[0]
         running = c if running is None else b.logical_and(running, c)
         fed = [b.where(running, s, l) for s, l in zip(state, last)]  # the body only sees states it ran on
-        new = inline(b, body, fed, penv, depth + 1)
+        new = layers.inline(b, body, fed, penv, depth + 1)
         state, last = [b.where(running, n, s) for n, s in zip(new, state)], fed
-    c = inline(b, cond, state, penv, depth + 1)[0]
+    c = layers.inline(b, cond, state, penv, depth + 1)[0]
     still = c if running is None else b.logical_and(running, c)
     msg = f"while loop {label} still running after max_trips={attrs['max_trips']} iterations"
     return [b.check_false(still, s, message=msg) for s in state]

@@ -23,7 +23,7 @@ from __future__ import annotations
 from ..errors import InvalidGraph
 from ..ir import Var, is_float
 from ._infer import rule_infer
-from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
+from .registry import Attr, defop, impl_rules, jvp_rules, layers, vjp_rules
 
 OP = "custom_vjp"
 
@@ -50,13 +50,11 @@ def _split(ins, n_in, n_out, params):
 
 
 def _bprop(b, name: str, xs, outs, douts, captures, penv) -> list[Var]:
-    from ..autodiff import inline
-
     fn = b.functions.get(name) if getattr(b, "functions", None) else None
     if fn is None:
         raise InvalidGraph(f"{OP}: unknown bprop function {name!r}", node=b.node_label)
     douts = [d if d is not None else b.zeros_like(o) for d, o in zip(douts, outs)]
-    grads = inline(b, fn, xs + list(outs) + douts + captures, penv, depth=1)
+    grads = layers.inline(b, fn, xs + list(outs) + douts + captures, penv, depth=1)
     if len(grads) != len(xs):
         raise InvalidGraph(f"{OP}: bprop {name!r} returns {len(grads)} gradient(s) for {len(xs)} input(s)",
                            node=b.node_label)
@@ -71,8 +69,6 @@ def _vjp(b, ins, outs, cts, bprop, n_in, n_out, params, site):
 
 def _jvp(b, ins, outs, ts, bprop, n_in, n_out, params, site):
     """J t = d/du <bprop(x, out, u), t> at u = ones (linear in u for a true derivative rule)."""
-    from ..autodiff import backward
-
     xs, _, captures, penv = _split(ins, n_in, n_out, params)
     us = [b.identity(b.full_like(o, 1.0)) for o in outs]
     start = len(b.eqns)
@@ -84,7 +80,7 @@ def _jvp(b, ins, outs, ts, bprop, n_in, n_out, params, site):
     if total is None:
         return [None] * len(outs)
     fwd = b.eqns[start:]
-    tans = backward(b, fwd, [total], [b.full_like(total, 1.0)], us, b.node_label or OP)
+    tans = layers.backward(b, fwd, [total], [b.full_like(total, 1.0)], us, b.node_label or OP)
     return tans
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..errors import DifferentiationError, InvalidGraph, ShapeError
 from ..ir import AVal
-from .registry import Attr, defop, function_op_hooks
+from .registry import Attr, defop, function_op_hooks, layers
 
 
 def typed_by_function(avals, **attrs):  # pragma: no cover - the Builder types these by `function_op_avals`
@@ -82,9 +82,7 @@ def function_op_avals(functions: dict, op: str, attrs: dict, in_avals: list[AVal
         raise InvalidGraph(f"unknown function {name!r}; defined: {sorted(functions) or 'none'}", node=label)
     fn = functions[name]
     if op == "vmap":  # inputs carry the mapped axes: checked there
-        from ..vmap import vmap_avals
-
-        return vmap_avals(fn, attrs, list(in_avals), label)[0]
+        return layers.vmap_avals(fn, attrs, list(in_avals), label)[0]
     n = len(fn.inputs)
     if len(in_avals) < n:
         raise InvalidGraph(f"{op} of {name!r}: function takes {n} input(s), got {len(in_avals)}", node=label)

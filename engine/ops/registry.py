@@ -74,6 +74,18 @@ class OpDef:
 FLAGS = ("commutative", "linear", "sign_symmetric", "cse", "broadcasts", "rearranges", "fold", "np_out",
          "np_view", "runtime_checked")
 
+class _Layers:
+    """Entry points of the engine layers above the ops, registered by those layers when they are imported
+    (builder: Builder, attrs_key; autodiff: inline, backward, expand_jvp; optimize; lower; vmap: vmap_avals).
+    Op rules that build or expand graphs (composites, control flow, custom_vjp, vmap nodes) call them
+    through `layers`, so imports still point one way: ir -> ops -> builder -> autodiff -> lower."""
+
+    def __getattr__(self, name: str):
+        raise RuntimeError(f"engine layer entry point {name!r} is not registered yet (import engine first)")
+
+
+layers = _Layers()
+
 OPS: dict[str, OpDef] = {}
 impl_rules: dict[str, Callable] = {}
 vjp_rules: dict[str, Callable] = {}
