@@ -160,11 +160,6 @@ def _long_functions(root: Path) -> list[str]:
     return out
 
 
-@pytest.mark.parametrize("where", [
-    "engine",
-    pytest.param("service", marks=pytest.mark.xfail(reason="create_app, worker_main: the svc engineer's split",
-                                                    strict=False)),
-    "clients/python/gradserve",
-])
+@pytest.mark.parametrize("where", ["engine", "service", "clients/python/gradserve"])
 def test_no_function_over_80_lines(where):
     assert _long_functions(ROOT / where) == []
