@@ -109,10 +109,12 @@ CODES: dict[str, tuple[int, str]] = {
     "differentiation_error": (400, "INVALID_ARGUMENT"),
     "unauthorized": (401, "UNAUTHENTICATED"),
     "graph_not_found": (404, "NOT_FOUND"),
+    "model_not_found": (404, "NOT_FOUND"),  # a model-repository name (Open Inference Protocol, UM-Bridge)
     "not_found": (404, "UNIMPLEMENTED"),  # no such route (HTTP only: gRPC answers UNIMPLEMENTED itself)
     "method_not_allowed": (405, "UNIMPLEMENTED"),
     "request_timeout": (408, "DEADLINE_EXCEEDED"),  # the body did not arrive in time (HTTP only)
     "payload_too_large": (413, "RESOURCE_EXHAUSTED"),
+    "unsupported_media_type": (415, "INVALID_ARGUMENT"),  # e.g. application/onnx without the onnx extra
     "limit_exceeded": (413, "RESOURCE_EXHAUSTED"),
     "overloaded": (429, "RESOURCE_EXHAUSTED"),
     "internal": (500, "INTERNAL"),
@@ -125,7 +127,7 @@ CODES: dict[str, tuple[int, str]] = {
     "draining": (503, "UNAVAILABLE"),
     "deadline_exceeded": (504, "DEADLINE_EXCEEDED"),
 }
-HTTP_ONLY = ("not_found", "method_not_allowed", "request_timeout")  # never sent over gRPC
+HTTP_ONLY = ("not_found", "method_not_allowed", "request_timeout", "unsupported_media_type")  # never sent over gRPC
 HTTP_STATUS = {code: http for code, (http, _) in CODES.items()}
 
 

@@ -86,7 +86,7 @@ class Model:
         else:
             opts, args = dict(options or {}), list(arrays)
         # the graph inline only when the core's registry has dropped it (it is an LRU)
-        inline = None if core.graphs.get(self.graph_id) is not None else self.graph
+        inline = None if core.registry.graphs.get(self.graph_id) is not None else self.graph
         return JobRequest(kind=kind, inputs=args, graph=inline, graph_id=self.graph_id, device=self.device,
                           deadline_s=self.deadline_s, options=opts, graph_strict=True)
 
@@ -201,12 +201,12 @@ class ModelRepository:
 
     def load(self, name: str) -> Model:
         if self.root is None:
-            raise NotFound("this server has no model repository (--model-repository)", code="not_found")
+            raise NotFound("this server has no model repository (--model-repository)", code="model_not_found")
         if not NAME.match(name):
             raise InvalidRequest(f"{name!r} is not a model name (letters, digits, _ . -)")
         folder = self.root / name
         if not folder.is_dir():
-            raise NotFound(f"model {name!r} is not in the repository {self.root}", code="not_found", model=name)
+            raise NotFound(f"model {name!r} is not in the repository {self.root}", code="model_not_found", model=name)
         try:
             m = load_model(self.core, folder)
         except RepositoryError as e:
@@ -218,16 +218,16 @@ class ModelRepository:
 
     def unload(self, name: str) -> None:
         if self.models.pop(name, None) is None:
-            raise NotFound(f"model {name!r} is not loaded", code="not_found", model=name)
+            raise NotFound(f"model {name!r} is not loaded", code="model_not_found", model=name)
 
     def get(self, name: str, version: str | None = None) -> Model:
         m = self.models.get(name)
         if m is None:
             known = ", ".join(self.models) or "none"
-            raise NotFound(f"model {name!r} is not loaded on this server (loaded: {known})", code="not_found",
+            raise NotFound(f"model {name!r} is not loaded on this server (loaded: {known})", code="model_not_found",
                            model=name)
         if version not in (None, "", "1"):
-            raise NotFound(f"model {name!r} has no version {version!r} (it has version 1)", code="not_found",
+            raise NotFound(f"model {name!r} has no version {version!r} (it has version 1)", code="model_not_found",
                            model=name)
         return m
 

@@ -100,7 +100,7 @@ class Plans:
         return g
 
 
-def _error(e: BaseException) -> dict:
+def _error(e: BaseException, job_id) -> dict:
     from engine.errors import EngineError
 
     if isinstance(e, EngineError):
@@ -111,7 +111,7 @@ def _error(e: BaseException) -> dict:
     if isinstance(e, INPUT_FAULTS):
         return {"code": "invalid_request", "message": f"the graph cannot run on these inputs: {type(e).__name__}: "
                 f"{str(e)[:500]}", "detail": {"path": "$.graph"}}
-    logging.getLogger("gradserve.worker").error("job failed", exc_info=e)  # a bug or runtime failure: keep the traceback
+    logging.getLogger("gradserve.worker").error("job %s failed", job_id, exc_info=e)  # a bug or runtime failure
     return {"code": "execution_error", "message": f"{type(e).__name__}: {str(e)[:500]}", "detail": {}}
 
 
@@ -172,7 +172,7 @@ def worker_main(conn, spec: dict) -> None:
         try:
             reply = _run_job(engine, plans, slots, threshold, msg)
         except Exception as e:  # noqa: BLE001 - the job fails, the worker goes on (MemoryError included)
-            reply = ("error", msg[1], _error(e))
+            reply = ("error", msg[1], _error(e, msg[1]))
         conn.send(reply)
     try:
         conn.close()

@@ -13,6 +13,8 @@ A missing rule is an error when the transformation is asked for, never a silent 
 """
 from __future__ import annotations
 
+import difflib
+
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -124,7 +126,12 @@ def get_op(name: str, node: str | None = None) -> OpDef:
     try:
         return OPS[name]
     except (KeyError, TypeError):
-        raise UnknownOp(f"unknown op {name!r}; known ops: {', '.join(sorted(OPS))}", node=node) from None
+        # the closest names, not all of them: the full list (120+) would swamp the message and, over
+        # gRPC, the error trailer; the published graph schema lists every op
+        close = difflib.get_close_matches(str(name), OPS, n=5, cutoff=0.7)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise UnknownOp(f"unknown op {name!r}{hint} ({len(OPS)} known ops: see the graph schema's op list)",
+                        node=node, known_ops=len(OPS)) from None
 
 
 def _coerce_attr(op: str, key: str, spec: Attr, value: Any, node: str | None):

@@ -11,6 +11,8 @@ import pytest
 
 from e2e.helpers import X, Y
 from e2e.server import Server
+from engine.api import GraphBuilder
+from engine.serialize import graph_to_json
 from service import cpu_quota
 from service.settings import Settings
 
@@ -50,9 +52,15 @@ def test_json_logs_and_an_access_line_per_request(json_server):
     assert "info" in levels and all({"ts", "logger", "message"} <= set(r) for r in log_records(json_server))
 
 
+def _identity_graph():
+    gb = GraphBuilder("g")
+    return gb.build(gb.identity(gb.input((2,), "float32", "x")))
+
+
 def test_a_failing_job_logs_the_workers_traceback(monkeypatch, capfd):
-    """A job that fails inside the worker with an unexpected exception (here: graph text that is not JSON,
-    which the server never sends) fails only itself, and its traceback goes to the log as JSON."""
+    """A job that fails inside the worker with an unexpected exception (here: an input in a shared-memory
+    segment that does not exist, which the server never sends) fails only itself, and its traceback goes
+    to the log as JSON."""
     from service.worker import worker_main
 
     monkeypatch.setenv("GRADSERVE_LOG_FORMAT", "json")
@@ -64,7 +72,8 @@ def test_a_failing_job_logs_the_workers_traceback(monkeypatch, capfd):
     p.start()
     try:
         assert parent.poll(60) and parent.recv()[0] == "ready"
-        parent.send(("job", 7, "k", "{not json", [], {}, []))
+        graph = json.dumps(graph_to_json(_identity_graph()))
+        parent.send(("job", 7, "k", graph, [("shm", "gs_no_such_segment", [2], "<f4")], {}, []))
         assert parent.poll(60)
         kind, job_id, err = parent.recv()
         assert (kind, job_id, err["code"]) == ("error", 7, "execution_error")
@@ -75,7 +84,7 @@ def test_a_failing_job_logs_the_workers_traceback(monkeypatch, capfd):
             p.kill()
     recs = [json.loads(ln) for ln in capfd.readouterr().err.splitlines() if ln.startswith("{")]
     failed = [r for r in recs if r["logger"] == "gradserve.worker"]
-    assert failed and failed[0]["message"] == "job 7 failed" and "JSONDecodeError" in failed[0]["exc"]
+    assert failed and failed[0]["message"] == "job 7 failed" and "FileNotFoundError" in failed[0]["exc"]
     assert "Traceback" in failed[0]["exc"]
 
 
