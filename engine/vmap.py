@@ -9,11 +9,14 @@ nesting order works since each transform sees only plain ops of the one below.
 
 Inside the expansion a batched value carries its batch axis at 0; unbatched values stay
 as they are (never broadcast unless an op needs it). An op without a rule is unrolled
-(one slice per batch element, then stacked): correct, and large, so rules cover all ops.
+(one slice per batch element, then stacked): correct, and large, so every op has a rule (new ops
+need one: tests/engine/test_vmap.py checks the table is complete).
 """
 from __future__ import annotations
 
 from typing import Callable
+
+import numpy as np
 
 from .builder import Builder
 from .errors import InvalidGraph, ShapeError
@@ -169,15 +172,35 @@ def _gather(b, e, ins, batched, size):
         return [b.emit1("gather", x, idx, axis=ax + 1)]
     if batched[1] and not batched[0]:  # the batch axis of the indices lands at ax
         return [moveaxis(b, b.emit1("gather", x, idx, axis=ax), ax, 0)]
-    return _unrolled(b, e, ins, batched, size)
+    # both batched: the batch folded into axis ax (example i's rows at i*n..), indices offset to match
+    shape, n = e.inputs[0].shape, e.inputs[0].shape[ax]
+    flat = b.emit1("reshape", moveaxis(b, x, 0, ax), shape=shape[:ax] + (size * n,) + shape[ax + 1:])
+    out = b.emit1("gather", flat, _offset(b, idx, size, n), axis=ax)
+    return [moveaxis(b, out, ax, 0)]
+
+
+def _offset(b: Builder, idx: Var, size: int, n: int) -> Var:
+    """Batched indices (B, *i) + i_b * n: example b's indices into a batch folded into one axis of n each.
+    Negative indices wrap within their own example first."""
+    negative = b.emit1("less", idx, b.full((), 0, idx.dtype))
+    idx = b.emit1("where", negative, b.emit1("add", idx, b.full((), n, idx.dtype)), idx)
+    base = np.arange(size, dtype=idx.dtype).reshape((size,) + (1,) * (idx.aval.ndim - 1)) * n
+    return b.emit1("add", idx, b.emit1("const", value=base))
 
 
 @_rule("scatter_add")
 def _scatter_add(b, e, ins, batched, size):
+    shape = tuple(e.attrs["shape"])
+    ax = _axis(e.attrs["axis"], len(shape))
     if batched[0] and not batched[1]:
-        ax = _axis(e.attrs["axis"], len(e.attrs["shape"]))
-        return [b.emit1("scatter_add", ins[0], ins[1], shape=(size,) + tuple(e.attrs["shape"]), axis=ax + 1)]
-    return _unrolled(b, e, ins, batched, size)
+        return [b.emit1("scatter_add", ins[0], ins[1], shape=(size,) + shape, axis=ax + 1)]
+    # indices batched: scatter into the batch folded into axis ax (the transpose of gather's rule)
+    v = _materialize(b, ins[0], batched[0], size)
+    idx = _materialize(b, ins[1], batched[1], size)
+    n = shape[ax]
+    out = b.emit1("scatter_add", moveaxis(b, v, 0, ax), _offset(b, idx, size, n),
+                  shape=shape[:ax] + (size * n,) + shape[ax + 1:], axis=ax)
+    return [moveaxis(b, b.emit1("reshape", out, shape=shape[:ax] + (size, n) + shape[ax + 1:]), ax, 0)]
 
 
 @_rule("matmul")

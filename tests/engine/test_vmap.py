@@ -92,19 +92,32 @@ def test_every_op_with_a_vjp_has_a_batching_rule():
     assert missing == []
 
 
-def test_gather_batched_indices_and_both():
+@pytest.mark.parametrize("op", ["gather", "scatter_add"])
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_gather_and_scatter_with_batched_indices(op, axis):
     gb = GraphBuilder("g")
-    x = gb.input((5, 3), "float64", "x")
-    i = gb.input((2,), "int64", "i")
-    g = gb.build(gb.gather(x, i, axis=0))
-    X = rng.normal(size=(B, 5, 3))
-    Ii = rng.integers(0, 5, size=(B, 2))
+    shape = (5, 4)
+    n = shape[axis]
+    if op == "gather":
+        x = gb.input(shape, "float64", "x")
+        i = gb.input((2, 2), "int64", "i")
+        g = gb.build(gb.gather(x, i, axis=axis))
+        X = rng.normal(size=(B,) + shape)
+    else:
+        vshape = (2, 2, 4) if axis == 0 else (5, 2, 2)
+        x = gb.input(vshape, "float64", "v")
+        i = gb.input((2, 2), "int64", "i")
+        g = gb.build(gb.scatter_add(x, i, shape=shape, axis=axis))
+        X = rng.normal(size=(B,) + vshape)
+    Ii = rng.integers(-n, n, size=(B, 2, 2))  # negative indices count from the end of each example
     for axes in ([None, 0], [0, 0], [0, None]):
         args = [X if axes[0] == 0 else X[0], Ii if axes[1] == 0 else Ii[0]]
-        got = evaluate(vmap_graph(g, B, in_axes=axes), *args)
+        vg = vmap_graph(g, B, in_axes=axes)
+        got = evaluate(vg, *args)
         want = np.stack([evaluate(g, args[0][k] if axes[0] == 0 else args[0],
                                   args[1][k] if axes[1] == 0 else args[1]) for k in range(B)])
-        np.testing.assert_array_equal(got, want)
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=f"{op} axis={axis} in_axes={axes}")
+        assert not any(e.op == "stack" for e in lower(vg).eqns), "unrolled"
 
 
 def _logp_graph(n=20, d=4):
