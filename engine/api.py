@@ -8,8 +8,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from .builder import Builder
-from .errors import ShapeError
-from .executor import Plan, compile_graph
+from .errors import LimitExceeded, ShapeError
+from .executor import Plan, compile_graph, estimate_bytes
 from .ir import AVal, Graph, Var, check_dtype
 from .lower import lower
 
@@ -76,16 +76,44 @@ class Engine:
 
     The cache key is the caller's: a content hash of the (derived) graph plus
     the backend, so one Engine serves many graphs. Thread-safe.
+
+    Limits (None: unbounded), each a LimitExceeded naming its setting when passed:
+      max_nodes      equations of a lowered graph (counted as it is built, after CSE)
+      max_work       equations emitted and functions inlined while lowering, before CSE
+      max_job_bytes  a plan's estimated peak bytes (`executor.estimate_bytes`), checked before
+                     it is compiled or run
+      cache_size / cache_bytes  plans kept: entries / bytes held (constants and arenas); an
+                     evicted plan's arenas are released at once
     """
 
-    def __init__(self, backend: str = "numpy", *, cache_size: int = 256, max_nodes: int | None = None):
+    def __init__(self, backend: str = "numpy", *, cache_size: int = 256, max_nodes: int | None = None,
+                 max_work: int | None = None, max_job_bytes: int | None = None, cache_bytes: int | None = None):
         self.backend = backend
         self.cache_size = cache_size
+        self.cache_bytes = cache_bytes
         self.max_nodes = max_nodes
-        self._plans: OrderedDict[Any, tuple[Graph | None, Plan]] = OrderedDict()
+        self.max_work = max_work
+        self.max_job_bytes = max_job_bytes
+        self._plans: OrderedDict[Any, tuple[Graph | None, Plan, int]] = OrderedDict()
+        self._held = 0  # bytes of the cached plans, as counted when each was cached
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+
+    def lower(self, g: Graph) -> tuple[Graph, int]:
+        """`g` lowered within this engine's limits, and its estimated peak bytes, checked against
+        the memory budget."""
+        flat = lower(g, max_nodes=self.max_nodes, max_work=self.max_work)
+        need = estimate_bytes(flat)
+        if self.max_job_bytes is not None and need > self.max_job_bytes:
+            raise LimitExceeded(f"the job would need about {need} bytes (inputs, parameters, constants and the "
+                                f"intermediates alive at once), above the limit of {self.max_job_bytes} "
+                                "(max_job_bytes)", setting="max_job_bytes", limit=self.max_job_bytes, value=need)
+        return flat, need
+
+    def estimate(self, g: Graph) -> int:
+        """Estimated peak bytes of running `g` (lowers it; compiles and allocates nothing)."""
+        return self.lower(g)[1]
 
     def plan(self, g: Graph, key: Any = None) -> Plan:
         """The compiled plan for `g`, from the cache when it is there.
@@ -102,13 +130,44 @@ class Engine:
                 self.hits += 1
                 return hit[1]
             self.misses += 1
-        p = compile_graph(lower(g, max_nodes=self.max_nodes), self.backend)
-        with self._lock:
-            plans[k] = (g if key is None else None, p)
-            plans.move_to_end(k)
-            while len(plans) > self.cache_size:
-                plans.popitem(last=False)
+        flat, need = self.lower(g)
+        p = compile_graph(flat, self.backend)
+        p.est_bytes = need
+        self._keep(k, g if key is None else None, p)
         return p
+
+    def _keep(self, k, g: Graph | None, p: Plan) -> None:
+        size = p.nbytes
+        if self.cache_bytes is not None and size > self.cache_bytes:
+            return  # larger than the whole cache: used for this run, then dropped
+        evicted = []
+        with self._lock:
+            old = self._plans.pop(k, None)
+            if old is not None:
+                self._held -= old[2]
+                evicted.append(old[1])
+            self._plans[k] = (g, p, size)
+            self._held += size
+            while len(self._plans) > self.cache_size or (self.cache_bytes is not None and self._held > self.cache_bytes):
+                _, (_, q, n) = self._plans.popitem(last=False)
+                self._held -= n
+                evicted.append(q)
+        for q in evicted:
+            q.release()
+
+    def cache_info(self) -> dict:
+        """Sizes for metrics: entries and bytes held, their bounds, hits and misses."""
+        with self._lock:
+            return {"entries": len(self._plans), "bytes": self._held, "max_entries": self.cache_size,
+                    "max_bytes": self.cache_bytes, "hits": self.hits, "misses": self.misses}
+
+    def clear(self) -> None:
+        with self._lock:
+            plans = [v[1] for v in self._plans.values()]
+            self._plans.clear()
+            self._held = 0
+        for p in plans:
+            p.release()
 
     def run(self, g: Graph, inputs: Sequence, params: dict | None = None, key: Any = None):
         """Run `g` on host arrays; returns host arrays in the graph's output structure.

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from .builder import Builder
 from .errors import DifferentiationError, InvalidGraph, LimitExceeded, ShapeError
-from .ir import AVal, Graph, Var, is_float
-from .ops.registry import FUNCTION_OPS, OPS, jvp_rules, vjp_rules
+from .ir import Graph, Var, is_float
+from .ops.functions import check_sens, check_tangents, jvp_positions
+from .ops.registry import FUNCTION_OPS, OPS, function_op_hooks, jvp_rules, vjp_rules
 
 MAX_NESTING = 64  # guard against a function that (indirectly) derives itself
 
@@ -21,7 +22,9 @@ MAX_NESTING = 64  # guard against a function that (indirectly) derives itself
 def inline(b: Builder, g: Graph, args: list[Var], penv: dict[str, Var], depth: int = 0) -> list[Var]:
     """Emit g's equations into b; returns g's flat outputs as Vars of b."""
     if depth > MAX_NESTING:
-        raise LimitExceeded(f"function nesting deeper than {MAX_NESTING} (recursive function?)", node=g.name)
+        raise LimitExceeded(f"function nesting deeper than {MAX_NESTING} (recursive function?)", node=g.name,
+                            setting="max_nesting", limit=MAX_NESTING, value=depth)
+    b.budget.charge(g.name)  # a call inlined is work even when CSE merges all it emits
     if len(args) != len(g.inputs):
         raise InvalidGraph(f"function {g.name!r} takes {len(g.inputs)} input(s), got {len(args)}", node=g.name)
     env: dict[int, Var] = {}
@@ -38,7 +41,7 @@ def inline(b: Builder, g: Graph, args: list[Var], penv: dict[str, Var], depth: i
                              node=p.name)
         env[p.id] = penv[p.name]
     for i, e in enumerate(g.eqns):
-        label = f"{g.name}/{i}:{e.op}"
+        label = f"{g.source}.nodes[{i}]:{e.op}" if g.source else f"{g.name}/{i}:{e.op}"
         try:
             ins = [env[x.id] for x in e.inputs]
         except KeyError:
@@ -57,6 +60,8 @@ def inline(b: Builder, g: Graph, args: list[Var], penv: dict[str, Var], depth: i
 
 def expand_function_op(b: Builder, op: str, attrs: dict, ins: list[Var], penv: dict[str, Var],
                        depth: int, label: str) -> list[Var]:
+    if op in function_op_hooks:  # control flow: engine/ops/control_flow.py
+        return function_op_hooks[op].expand(b, attrs, ins, penv, depth, label)
     fn = lookup_function(b, attrs, label)
     if op == "call":
         return inline(b, fn, list(ins), penv, depth + 1)
@@ -64,10 +69,6 @@ def expand_function_op(b: Builder, op: str, attrs: dict, ins: list[Var], penv: d
         return expand_grad(b, fn, ins, attrs, penv, depth, label)
     if op == "jvp":
         return expand_jvp(b, fn, ins, attrs, penv, depth, label)
-    if op == "vmap":
-        from .vmap import expand_vmap
-
-        return expand_vmap(b, fn, ins, attrs, penv, label)
     raise InvalidGraph(f"unknown function op {op}", node=label)
 
 
@@ -79,7 +80,7 @@ def lookup_function(b: Builder, attrs: dict, label: str) -> Graph:
     return fns[name]
 
 
-def _mark(b: Builder, v: Var, what: str, label: str) -> Var:
+def mark(b: Builder, v: Var, what: str, label: str) -> Var:
     if not is_float(v.dtype):
         raise DifferentiationError(f"cannot differentiate with respect to {what}: dtype {v.dtype} is not floating-point",
                                    node=label, dtype=v.dtype)
@@ -90,41 +91,32 @@ def expand_grad(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[s
                 label: str) -> list[Var]:
     """grad node: inputs = fn args (+ one sens per flat output); outputs =
     [flat values if with_value] + [d/d arg for positions] + [d/d param for weights]."""
-    if not b.literal_nested_grads:
+    if b.nested_grads is not None:
         # grad-of-grad (GradSec(Grad(net)) as traced): polynomial in the order, not c**order
-        from .directional import expand_nested_grad, nested_grad_chain
-
-        chain = nested_grad_chain(b.functions, fn, attrs, len(ins), MAX_NESTING)
-        if chain is not None:
-            return expand_nested_grad(b, chain, fn, attrs, list(ins), penv, depth, label)
+        outs = b.nested_grads(b, fn, attrs, list(ins), penv, depth, label)
+        if outs is not None:
+            return outs
     n = len(fn.inputs)
     args, sens = list(ins[:n]), list(ins[n:])
     positions = list(attrs.get("positions") or ())
     weights = list(attrs.get("weights") or ())
     wrt = []
     for p in positions:
-        args[p] = _mark(b, args[p], f"input {p}", label)
+        args[p] = mark(b, args[p], f"input {p}", label)
         wrt.append(args[p])
     penv2 = dict(penv)
     for w in weights:
         if w not in penv:
             raise DifferentiationError(f"unknown weight {w!r}; parameters: {sorted(penv) or 'none'}", node=label)
-        penv2[w] = _mark(b, penv[w], f"parameter {w!r}", label)
+        penv2[w] = mark(b, penv[w], f"parameter {w!r}", label)
         wrt.append(penv2[w])
     start = len(b.eqns)
     outs = inline(b, fn, args, penv2, depth + 1)
     fwd = b.eqns[start:]
+    check_sens([s.aval for s in sens], [o.aval for o in outs], bool(attrs.get("sens")), label)
     if attrs.get("sens"):
-        if len(sens) != len(outs):
-            raise ShapeError(f"sens: expected {len(outs)} tensor(s), one per output, got {len(sens)}", node=label)
-        for i, (s, o) in enumerate(zip(sens, outs)):
-            if s.aval != o.aval:
-                raise ShapeError(f"sens {i} is {s.aval} but output {i} is {o.aval}", node=label,
-                                 shapes=[list(s.shape), list(o.shape)])
         cts = sens
     else:
-        if sens:
-            raise ShapeError(f"{len(sens)} extra input(s) given without sens_param", node=label)
         cts = [b.full_like(o, 1.0) if is_float(o.dtype) else None for o in outs]
     grads = backward(b, fwd, outs, cts, wrt, label)
     grads = [g if g is not None else b.zeros_like(w) for g, w in zip(grads, wrt)]
@@ -147,7 +139,8 @@ def backward(b: Builder, fwd, outs: list[Var], cts: list[Var | None], wrt: list[
         if rule is None:
             raise DifferentiationError(f"failed to compute gradient: op {e.op!r} has no reverse-mode rule",
                                        node=label, op=e.op)
-        b.node_label = f"{label} (reverse rule of {e.op})"  # not the stale label of the last forward eqn
+        # the caller's node this eqn came from, not the stale label of the last forward eqn
+        b.node_label = f"{e.label or label} (reverse rule of {e.op})"
         out_cts = [ct.pop(o.id, None) for o in e.outputs]
         in_cts = rule(b, list(e.inputs), list(e.outputs), out_cts, **e.attrs)
         for x, c in zip(e.inputs, in_cts):
@@ -163,16 +156,11 @@ def expand_jvp(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[st
     """jvp node: inputs = fn args + one tangent per position; outputs = flat values + flat tangents."""
     n = len(fn.inputs)
     args, tans = list(ins[:n]), list(ins[n:])
-    positions = attrs.get("positions")
-    positions = list(range(n)) if positions is None else list(positions)
-    if len(tans) != len(positions):
-        raise ShapeError(f"jvp: expected {len(positions)} tangent(s), got {len(tans)}", node=label)
+    positions = jvp_positions(attrs, n)
+    check_tangents([t.aval for t in tans], [a.aval for a in args], positions, label)
     tangent: dict[int, Var] = {}
     for p, t in zip(positions, tans):
-        args[p] = _mark(b, args[p], f"input {p}", label)
-        if t.aval != args[p].aval:
-            raise ShapeError(f"jvp: tangent for input {p} is {t.aval} but the input is {args[p].aval}", node=label,
-                             shapes=[list(t.shape), list(args[p].shape)])
+        args[p] = mark(b, args[p], f"input {p}", label)
         tangent[args[p].id] = t
     start = len(b.eqns)
     outs = inline(b, fn, args, penv, depth + 1)
@@ -184,82 +172,9 @@ def expand_jvp(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[st
         if rule is None:
             raise DifferentiationError(f"failed to compute derivative: op {e.op!r} has no forward-mode rule",
                                        node=label, op=e.op)
-        b.node_label = f"{label} (forward rule of {e.op})"
+        b.node_label = f"{e.label or label} (forward rule of {e.op})"
         for o, t in zip(e.outputs, rule(b, list(e.inputs), list(e.outputs), ts, **e.attrs)):
             if t is not None and is_float(o.dtype):
                 tangent[o.id] = b.broadcast(t, o.shape)
     tout = [tangent.get(o.id) if tangent.get(o.id) is not None else b.zeros_like(o) for o in outs]
     return list(outs) + tout
-
-
-def function_op_avals(functions: dict[str, Graph], op: str, attrs: dict, in_avals: list[AVal], label: str) -> list[AVal]:
-    """Output avals of a function node without expanding it."""
-    name = attrs.get("fn")
-    if name not in functions:
-        raise InvalidGraph(f"unknown function {name!r}; defined: {sorted(functions) or 'none'}", node=label)
-    fn = functions[name]
-    if op == "vmap":  # inputs carry the mapped axes: checked there
-        from .vmap import vmap_avals
-
-        return vmap_avals(fn, attrs, list(in_avals), label)[0]
-    n = len(fn.inputs)
-    if len(in_avals) < n:
-        raise InvalidGraph(f"{op} of {name!r}: function takes {n} input(s), got {len(in_avals)}", node=label)
-    for i, (v, a) in enumerate(zip(fn.inputs, in_avals)):
-        if v.aval != a:
-            raise ShapeError(f"{op} of {name!r}: input {i} expects {v.aval}, got {a}", node=label,
-                             shapes=[list(v.shape), list(a.shape)])
-    outs = [v.aval for v in fn.flat_outputs]
-    if op == "call":
-        if len(in_avals) != n:
-            raise InvalidGraph(f"call of {name!r}: takes {n} input(s), got {len(in_avals)}", node=label)
-        return outs
-    if op == "grad":
-        positions = list(attrs.get("positions") or ())
-        _check_positions(positions, n, label)
-        # sens count and shapes are known here: report them when the graph is built or loaded,
-        # not only when it is lowered
-        extra = in_avals[n:]
-        if attrs.get("sens"):
-            if len(extra) != len(outs):
-                raise ShapeError(f"sens: expected {len(outs)} tensor(s), one per output, got {len(extra)}",
-                                 node=label)
-            for i, (s, o) in enumerate(zip(extra, outs)):
-                if s != o:
-                    raise ShapeError(f"sens {i} is {s} but output {i} is {o}", node=label,
-                                     shapes=[list(s.shape), list(o.shape)])
-        elif extra:
-            raise ShapeError(f"{len(extra)} extra input(s) given without sens_param", node=label)
-        pav = {p.name: p.aval for p in fn.params}
-        res = list(outs) if attrs.get("with_value") else []
-        res += [fn.inputs[p].aval for p in positions]
-        for w in attrs.get("weights") or ():
-            if w not in pav:
-                raise DifferentiationError(f"unknown weight {w!r}; parameters of {name!r}: {sorted(pav) or 'none'}",
-                                           node=label)
-            res.append(pav[w])
-        return res
-    if op == "jvp":
-        positions = attrs.get("positions")
-        positions = list(range(n)) if positions is None else list(positions)
-        _check_positions(positions, n, label)
-        extra = in_avals[n:]
-        if len(extra) != len(positions):
-            raise ShapeError(f"jvp: expected {len(positions)} tangent(s), got {len(extra)}", node=label)
-        for p, t in zip(positions, extra):
-            if t != fn.inputs[p].aval:
-                raise ShapeError(f"jvp: tangent for input {p} is {t} but the input is {fn.inputs[p].aval}",
-                                 node=label, shapes=[list(t.shape), list(fn.inputs[p].shape)])
-        return outs + outs
-    raise InvalidGraph(f"unknown function op {op}", node=label)
-
-
-def _check_positions(positions: list[int], n: int, label: str) -> None:
-    seen = set()
-    for p in positions:
-        if not -n <= p < n:
-            raise DifferentiationError(f"grad_position {p} out of range: the function has {n} input(s)",
-                                       node=label, position=p)
-        if p % n in seen:
-            raise DifferentiationError(f"grad_position {p} repeated", node=label, position=p)
-        seen.add(p % n)

@@ -7,13 +7,36 @@ That is what keeps nested derivative graphs small.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from .errors import EngineError, LimitExceeded, ShapeError
-from .ir import AVal, Eqn, Graph, Var
-from .ops.registry import FUNCTION_OPS, check_arity, check_attrs, get_op
+from .ir import AVal, Eqn, Graph, Var, check_size
+from .ops.functions import check_positions, function_op_avals
+from .ops.registry import FUNCTION_OPS, OPS, check_arity, check_attrs, get_op
+from .simplify import simplify_emit
+
+
+class Budget:
+    """The work one graph build may do, shared by every Builder taking part in it (nested
+    lowering builds sub-graphs with builders of their own).
+
+    `max_work` counts equations emitted before CSE and simplification, and functions inlined:
+    the work of expansion, which CSE hides from the node count (a function called twice per
+    level inlines 2**K copies that CSE merges back into K nodes).
+    """
+
+    def __init__(self, max_work: int | None = None):
+        self.max_work = max_work
+        self.work = 0
+
+    def charge(self, node: str | None = None, n: int = 1) -> None:
+        self.work += n
+        if self.max_work is not None and self.work > self.max_work:
+            raise LimitExceeded(f"building the graph took more than {self.max_work} steps (equations emitted and "
+                                "functions inlined, before merging duplicates) (max_work)", node=node,
+                                setting="max_work", limit=self.max_work, value=self.work)
 
 
 def freeze(v):
@@ -33,8 +56,9 @@ def attrs_key(attrs: dict) -> tuple:
 
 class Builder:
     def __init__(self, *, max_nodes: int | None = None, simplify: bool = True, cse: bool = True,
-                 functions: dict | None = None):
+                 functions: dict | None = None, budget: Budget | None = None):
         self.eqns: list[Eqn] = []
+        self.budget = budget if budget is not None else Budget()
         self.functions: dict[str, Graph] = functions if functions is not None else {}
         self.max_nodes = max_nodes
         self.simplify = simplify
@@ -43,14 +67,15 @@ class Builder:
         # Vars known to hold one scalar value everywhere (from fill): id -> python scalar.
         self.uniform: dict[int, float] = {}
         self.node_label: str | None = None  # context for error messages (e.g. "eqn 3 (mul)")
-        # expand grad-of-grad nodes as written (c**order) instead of the directional form
-        # (autodiff.expand_grad): the reference the directional form is checked and sized against
-        self.literal_nested_grads = False
+        # expands a grad-of-grad node in polynomial size (directional.NestedGrads, set by lower);
+        # None: as written (c**order), the reference the directional form is checked against
+        self.nested_grads = None
 
     # -- emission -----------------------------------------------------------
     def emit(self, op_name: str, inputs: Sequence[Var], attrs: dict | None = None) -> list[Var]:
         # Name the node in errors even outside a loader/inliner (which set node_label).
         node = self.node_label or f"{len(self.eqns)}:{op_name}"
+        self.budget.charge(node)
         op = get_op(op_name, node=node)
         inputs = tuple(inputs)
         check_arity(op, len(inputs), node=node)
@@ -59,61 +84,57 @@ class Builder:
             return self._emit_function_op(op_name, inputs, attrs, node)
         try:
             out_avals = op.infer([x.aval for x in inputs], **attrs)
+            for a in out_avals:
+                check_size(a.shape, f"{op_name}: the result")
         except EngineError as e:
             if e.node is None:
                 e.node = node or op_name
                 e.args = (f"{e.message} (node {e.node})",)
             raise
         if self.simplify:
-            from .simplify import simplify_emit
-
             replaced = simplify_emit(self, op_name, inputs, attrs, out_avals)
             if replaced is not None:
                 return replaced
         key = None
-        if self.cse and op_name not in _NO_CSE:
+        if self.cse and op.cse:
             ids = tuple(x.id for x in inputs)
-            if op_name in _COMMUTATIVE:  # x*y and y*x are one value (exact in IEEE arithmetic)
+            if op.commutative:  # x*y and y*x are one value (exact in IEEE arithmetic)
                 ids = tuple(sorted(ids))
             key = (op_name, ids, attrs_key(attrs))
             hit = self._cse.get(key)
             if hit is not None:
                 return list(hit)
         outs = tuple(Var(a) for a in out_avals)
-        self.eqns.append(Eqn(op_name, inputs, attrs, outs))
-        if self.max_nodes is not None and len(self.eqns) > self.max_nodes:
-            raise LimitExceeded(f"graph exceeds the node limit of {self.max_nodes} equations",
-                                limit=self.max_nodes)
+        self.eqns.append(Eqn(op_name, inputs, attrs, outs, self.node_label))
+        self._check_nodes(node)
         if key is not None:
             self._cse[key] = outs
         if op_name == "fill":
             self.uniform[outs[0].id] = attrs["value"]
         return list(outs)
 
+    def _check_nodes(self, node: str | None) -> None:
+        if self.max_nodes is not None and len(self.eqns) > self.max_nodes:
+            raise LimitExceeded(f"graph exceeds the node limit of {self.max_nodes} equations (max_nodes)", node=node,
+                                setting="max_nodes", limit=self.max_nodes, value=len(self.eqns))
+
     def _emit_function_op(self, op_name: str, inputs: tuple[Var, ...], attrs: dict, node: str | None) -> list[Var]:
-        from .autodiff import function_op_avals
-
-        n_fn = len(self.functions[attrs["fn"]].inputs) if attrs["fn"] in self.functions else 0
+        n_fn = len(self.functions[attrs["fn"]].inputs) if attrs.get("fn") in self.functions else 0
         if attrs.get("positions") is not None and n_fn:
-            from .autodiff import _check_positions
-
             # range first: normalising p % n would silently turn position 5 of 2 inputs into 1
-            _check_positions(list(attrs["positions"]), n_fn, node or op_name)
+            check_positions(list(attrs["positions"]), n_fn, node or op_name)
             attrs["positions"] = tuple(p % n_fn for p in attrs["positions"])
         out_avals = function_op_avals(self.functions, op_name, attrs, [x.aval for x in inputs], node or op_name)
         outs = tuple(Var(a) for a in out_avals)
-        self.eqns.append(Eqn(op_name, inputs, attrs, outs))
+        self.eqns.append(Eqn(op_name, inputs, attrs, outs, self.node_label))
+        self._check_nodes(node)
         return list(outs)
 
     def emit1(self, op_name: str, *inputs: Var, **attrs) -> Var:
         return self.emit(op_name, inputs, attrs)[0]
 
     def __getattr__(self, name: str):
-        if name.startswith("_"):
-            raise AttributeError(name)
-        from .ops.registry import OPS
-
-        if name not in OPS:
+        if name.startswith("_") or name not in OPS:
             raise AttributeError(name)
 
         def emit_op(*inputs: Var, **attrs):
@@ -167,9 +188,26 @@ class Builder:
         return Graph(inputs=list(inputs), params=list(params), eqns=self.eqns, outputs=outputs, **kw)
 
 
-# Ops that must never be merged: identity marks a fresh differentiation point.
-_NO_CSE = frozenset({"identity"})
-_COMMUTATIVE = frozenset({"add", "mul", "maximum", "minimum", "equal", "not_equal", "logical_and", "logical_or"})
+def fresh_name(fns: dict, base: str) -> str:
+    """`base` + the first k that names no function of `fns`."""
+    i = 0
+    while f"{base}{i}" in fns:
+        i += 1
+    return f"{base}{i}"
+
+
+class Outer:
+    """A new graph with `g` as its function: fresh inputs and params of the same types,
+    and a builder whose derivative nodes can call `g` by `fname`."""
+
+    def __init__(self, g: Graph, base: str | None = None, *, max_nodes: int | None = None,
+                 budget: Budget | None = None):
+        self.fns = dict(g.functions)
+        self.fname = fresh_name(self.fns, base or (g.name + "_" if g.name else "f"))
+        self.fns[self.fname] = Graph(g.inputs, g.params, g.eqns, g.outputs, {}, {}, self.fname, source=g.source)
+        self.inputs = [Var(v.aval, v.name) for v in g.inputs]
+        self.params = [Var(p.aval, p.name) for p in g.params]
+        self.b = Builder(functions=self.fns, max_nodes=max_nodes, budget=budget)
 
 
 def shape_mismatch(op: str, what: str, *avals: AVal) -> ShapeError:

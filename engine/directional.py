@@ -8,7 +8,7 @@ nested n times with the same positions P at every level is
 
 one reverse pass over an (n-1)-fold directional derivative. `directional_sum`
 builds T; `nth_grad` (a transform) and the expansion of a traced grad-of-grad
-node (`nested_grad_chain` / `expand_nested_grad`) both use it.
+node (`nested_grad_chain` / `NestedGrads`) both use it.
 
 The identity itself holds for any positions per level (directions v_P1, v_P2...),
 but then the levels' tangents are different values that CSE cannot merge, so the
@@ -17,11 +17,15 @@ expanded literally.
 """
 from __future__ import annotations
 
-from .errors import DifferentiationError
+from .autodiff import MAX_NESTING, inline
+from .builder import Budget, Builder, Outer, fresh_name
+from .errors import DifferentiationError, LimitExceeded
 from .ir import Graph, Var, is_float
+from .optimize import absorb_neg, canonical, dce
 
 
-def directional_sum(g: Graph, levels: int, pos: list[int], *, max_nodes: int | None = None) -> Graph:
+def directional_sum(g: Graph, levels: int, pos: list[int], *, lower, max_nodes: int | None = None,
+                    budget: Budget | None = None) -> Graph:
     """T = D^levels S [v, ..., v] (S = sum of g's float outputs, v = ones at `pos`), as a flat graph
     (levels >= 1) with g's inputs and params.
 
@@ -29,23 +33,19 @@ def directional_sum(g: Graph, levels: int, pos: list[int], *, max_nodes: int | N
     terms (the tangent of x along v is the same value at every level): T grows
     polynomially in `levels` (Leibniz / Faa di Bruno with sharing), not as c**levels.
     `canonical`, not `optimize`: absorb_neg moves signs, which would hide equal
-    terms of the next level from CSE.
+    terms of the next level from CSE. `lower` is engine.lower (passed in: lowering expands
+    nested grads with this module, so it cannot be imported here).
     """
-    from .lower import lower
-    from .optimize import canonical
-
     t = _sum_of_outputs(g)
     for _ in range(levels):
-        t = canonical(lower(_directional(t, pos), max_nodes=max_nodes, opt=False))
+        t = canonical(lower(_directional(t, pos), max_nodes=max_nodes, budget=budget, opt=False))
     t.name = g.name
     return t
 
 
 def _sum_of_outputs(g: Graph) -> Graph:
     """S(x) = sum over every float output of the sum of its elements (GradOperation's implicit ones)."""
-    from .transforms import _Outer
-
-    o = _Outer(g)
+    o = Outer(g)
     b = o.b
     outs = b.emit("call", o.inputs, {"fn": o.fname})
     total = None
@@ -59,9 +59,7 @@ def _sum_of_outputs(g: Graph) -> Graph:
 
 def _directional(t: Graph, pos: list[int]) -> Graph:
     """D t [v] with v = ones on the inputs at `pos`: a jvp node keeping only the tangent."""
-    from .transforms import _Outer
-
-    o = _Outer(t, "d_")
+    o = Outer(t, "d_")
     b = o.b
     ones = [b.full_like(o.inputs[p], 1.0) for p in pos]
     outs = b.emit("jvp", o.inputs + ones, {"fn": o.fname, "positions": tuple(pos)})
@@ -119,33 +117,64 @@ def nested_grad_chain(fns: dict, fn: Graph, attrs: dict, n_ins: int, max_depth: 
     return fn, order, pos
 
 
-def expand_nested_grad(b, chain, fn: Graph, attrs: dict, args: list[Var], penv: dict[str, Var], depth: int,
-                       label: str) -> list[Var]:
-    """Emit a `nested_grad_chain` node (grad over `fn` with `attrs`) into builder b; returns its
-    flat outputs (the position grads).
+class NestedGrads:
+    """Expands grad nodes that are GradOperation nested over the same positions in polynomial
+    size (`nested_grad_chain`); the Builder's `nested_grads` hook, set by `lower`, which is
+    passed in (lowering calls this, and this lowers the pieces)."""
 
-    The directional form grad_P T is polynomial in the order, but at low orders it can be a
-    node or two larger than the literal nesting (a folded constant here and there). So the
-    literal form is also built, with a node budget of twice the directional form, and the
-    smaller after optimisation is emitted: never larger than literal nesting, and the extra
-    work stays within a constant factor of the directional form (past the budget, the
-    literal form is abandoned: at high orders it is c**order).
-    """
-    from .autodiff import inline
-    from .errors import LimitExceeded
+    def __init__(self, lower):
+        self.lower = lower
 
-    base, order, pos = chain
-    t = directional_sum(_in_scope(base, b.functions, penv), order - 1, pos, max_nodes=b.max_nodes)
-    plain = {"positions": tuple(pos), "weights": (), "sens": False, "with_value": False}
-    best = _flat_grad(t, plain, b.functions, penv, b.max_nodes, literal=False)
-    budget = 2 * len(best.eqns) + 16
-    try:
-        lit = _flat_grad(fn, attrs, b.functions, penv, min(budget, b.max_nodes or budget), literal=True)
-        if _size(lit) < _size(best):
-            best = lit
-    except LimitExceeded:
-        pass
-    return inline(b, best, list(args), penv, depth + 1)
+    def __call__(self, b, fn: Graph, attrs: dict, args: list[Var], penv: dict[str, Var], depth: int,
+                 label: str) -> list[Var] | None:
+        """The grad node's flat outputs (the position grads) emitted into b; None where the
+        node is not such a chain (the caller expands it literally)."""
+        chain = nested_grad_chain(b.functions, fn, attrs, len(args), MAX_NESTING)
+        if chain is None:
+            return None
+        return inline(b, self._best(b, chain, fn, attrs, penv), list(args), penv, depth + 1)
+
+    def _best(self, b, chain, fn: Graph, attrs: dict, penv: dict[str, Var]) -> Graph:
+        """The directional form grad_P T is polynomial in the order, but at low orders it can be a
+        node or two larger than the literal nesting (a folded constant here and there). So the
+        literal form is also built, with a node budget of twice the directional form, and the
+        smaller after optimisation is taken: never larger than literal nesting, and the extra
+        work stays within a constant factor of the directional form (past the budget, the
+        literal form is abandoned: at high orders it is c**order)."""
+        base, order, pos = chain
+        t = directional_sum(_in_scope(base, b.functions, penv), order - 1, pos, lower=self.lower,
+                            max_nodes=b.max_nodes, budget=b.budget)
+        plain = {"positions": tuple(pos), "weights": (), "sens": False, "with_value": False}
+        best = self._flat_grad(t, plain, b, penv, b.max_nodes, literal=False)
+        nodes = 2 * len(best.eqns) + 16
+        shared = b.budget  # the literal try may spend at most half of the work left
+        left = None if shared.max_work is None else max(shared.max_work - shared.work, 0) // 2
+        trial = Budget(left)
+        try:
+            lit = self._flat_grad(fn, attrs, b, penv, min(nodes, b.max_nodes or nodes), literal=True, budget=trial)
+            if _size(lit) < _size(best):
+                best = lit
+        except LimitExceeded as e:
+            if e.setting not in ("max_nodes", "max_work"):
+                raise
+        finally:
+            shared.work += trial.work
+        return best
+
+    def _flat_grad(self, h: Graph, attrs: dict, b, penv: dict[str, Var], max_nodes, *, literal: bool,
+                   budget: Budget | None = None) -> Graph:
+        """grad(h) with `attrs` lowered on its own to a flat canonical graph; `literal` expands
+        nested grad nodes literally."""
+        fns = dict(b.functions)
+        name = fresh_name(fns, "nested_")
+        fns[name] = h
+        inputs = [Var(v.aval, v.name) for v in h.inputs]
+        params = [Var(v.aval, k) for k, v in penv.items()]
+        gb = Builder(functions=fns)
+        outs = gb.emit("grad", inputs, dict(attrs, fn=name))
+        g = Graph(inputs, params, gb.eqns, tuple(outs), {}, fns, h.name)
+        return canonical(self.lower(g, max_nodes=max_nodes, budget=budget or b.budget, opt=False,
+                                    literal_nested_grads=literal))
 
 
 def _in_scope(h: Graph, functions: dict, penv: dict[str, Var]) -> Graph:
@@ -156,27 +185,6 @@ def _in_scope(h: Graph, functions: dict, penv: dict[str, Var]) -> Graph:
     return Graph(h.inputs, params, h.eqns, h.outputs, {}, functions, h.name)
 
 
-def _flat_grad(h: Graph, attrs: dict, functions: dict, penv: dict[str, Var], max_nodes, *, literal: bool) -> Graph:
-    """grad(h) with `attrs` lowered on its own to a flat canonical graph; `literal` expands
-    nested grad nodes literally."""
-    from .builder import Builder
-    from .lower import lower
-    from .optimize import canonical
-    from .transforms import _fresh_name
-
-    fns = dict(functions)
-    name = _fresh_name(fns, "nested_")
-    fns[name] = h
-    inputs = [Var(v.aval, v.name) for v in h.inputs]
-    params = [Var(v.aval, k) for k, v in penv.items()]
-    gb = Builder(functions=fns)
-    outs = gb.emit("grad", inputs, dict(attrs, fn=name))
-    g = Graph(inputs, params, gb.eqns, tuple(outs), {}, fns, h.name)
-    return canonical(lower(g, max_nodes=max_nodes, opt=False, literal_nested_grads=literal))
-
-
 def _size(g: Graph) -> int:
     """Node count after the rest of `optimize` (sign motion changes it, so compare after it)."""
-    from .optimize import absorb_neg, dce
-
     return len(dce(absorb_neg(g)).eqns)

@@ -56,6 +56,15 @@ class DifferentiationError(EngineError):
 
 
 class LimitExceeded(EngineError):
-    """A configured bound (nodes, order, nesting) was exceeded."""
+    """A configured bound was exceeded. `setting` names it as data (the caller's knob: max_nodes,
+    max_work, max_job_bytes, max_depth, max_jacobian_basis, max_elements, ...), `limit` is its
+    value and `value` what was asked for (or reached when the build stopped), all in `detail`."""
 
     code = "limit_exceeded"
+
+    def __init__(self, message: str, *, setting: str, limit: int | None = None, value: int | None = None,
+                 node: str | None = None, path: str | None = None, **detail):
+        super().__init__(message, node=node, path=path, setting=setting, limit=limit, value=value, **detail)
+        self.setting = setting
+        self.limit = limit
+        self.value = value

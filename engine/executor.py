@@ -24,11 +24,9 @@ import numpy as np
 
 from .backends import Backend, get_backend
 from .errors import EngineError, ShapeError
-from .ir import AVal, Graph, tree_flatten, tree_unflatten
-from .ops.registry import FUNCTION_OPS, impl_rules
+from .ir import NP_DTYPES, AVal, Graph, tree_flatten, tree_unflatten
+from .ops.registry import FUNCTION_OPS, OPS, impl_rules
 
-NP_DTYPES = {"bool": np.bool_, "int32": np.int32, "int64": np.int64,
-             "float16": np.float16, "float32": np.float32, "float64": np.float64}
 
 # A plan keeps at most this many bytes of reusable buffers per concurrent run;
 # larger plans allocate per call as before.
@@ -68,8 +66,10 @@ class Plan:
         steps = []
         step_eqns = []
         out_ids = {v.id for v in tree_flatten(graph.outputs)}
-        for e in graph.eqns:
+        for k, e in enumerate(graph.eqns):
             fn = functools.partial(impl_rules[e.op], xp, **e.attrs) if e.attrs else functools.partial(impl_rules[e.op], xp)
+            if OPS[e.op].runtime_checked:
+                fn = _naming(fn, e.label or f"{k}:{e.op}")
             if e.op == "broadcast_to" and e.outputs[0].id in out_ids:
                 # an output is a fresh, writable array, never a read-only stride-0 view
                 fn = functools.partial(_broadcast_copy, xp, shape=tuple(e.attrs["shape"]))
@@ -103,6 +103,8 @@ class Plan:
         self.env0 = [None] * self.n_slots
         for i, v in consts.items():
             self.env0[i] = v
+        self.const_bytes = sum(_nbytes(v) for v in consts.values())
+        self.est_bytes: int | None = None  # the estimate it was admitted with (Engine.plan sets it)
         self.program = None
         if backend.name == "numpy" and len(self.steps) <= PROGRAM_MAX_STEPS:
             self.program = NumpyProgram(self, step_eqns, slot)
@@ -151,16 +153,95 @@ class Plan:
                 if name in params:
                     v = np.asarray(params[name])
                     check_inputs([self.param_avals[name]], [v], what=f"parameter {name!r}")
-                else:
+                elif name in pv:
                     v = pv[name]
+                else:
+                    raise _missing_params([n for n in self.param_names if n not in params and n not in pv])
                 ps.append(v)
         elif self.param_names:
-            ps = [pv[name] for name in self.param_names]
+            try:
+                ps = [pv[name] for name in self.param_names]
+            except KeyError:
+                raise _missing_params([n for n in self.param_names if n not in pv]) from None
         else:
             ps = ()
         if self.program is not None:
             return self.program(arrays, ps)
         return run_numpy(self, arrays, dict(zip(self.param_names, ps)))
+
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes this plan holds between runs: folded constants and its NumPy arenas."""
+        prog = self.program
+        return self.const_bytes + (prog.arena_bytes * max(len(prog._arenas), 1) if prog is not None else 0)
+
+    def release(self) -> None:
+        """Drop the arenas now (an evicted plan; a run in flight keeps its own until it ends).
+        The constants go with the plan object."""
+        if self.program is not None:
+            self.program._arenas.clear()
+
+
+def _naming(fn, label: str):
+    """fn, with the node named in the typed errors it raises (an op that checks its input values)."""
+    def run(*args):
+        try:
+            return fn(*args)
+        except EngineError as e:
+            if e.node is None:
+                e.node = label
+                e.args = (f"{e.message} (node {label})",)
+            raise
+    return run
+
+
+def _missing_params(names: list[str]) -> ShapeError:
+    return ShapeError(f"parameter(s) {names} have no value in the graph and none was given; send them with the "
+                      "request", path=f"params.{names[0]}", missing=names)
+
+
+def _nbytes(v) -> int:
+    n = getattr(v, "nbytes", None)
+    return int(n) if n is not None else 0
+
+
+def aval_bytes(av: AVal) -> int:
+    return av.size * np.dtype(NP_DTYPES[av.dtype]).itemsize
+
+
+def output_bytes(graph: Graph) -> int:
+    """Bytes of a run's outputs, from the avals (a derived graph's outputs are typed before lowering)."""
+    return sum(aval_bytes(v.aval) for v in tree_flatten(graph.outputs))
+
+
+def estimate_bytes(graph: Graph) -> int:
+    """Bytes a run of the flat `graph` may hold at its peak, from the avals alone (nothing is
+    allocated): its inputs and parameters, every constant the plan folds and keeps, and the
+    intermediates alive at the worst step (each at full size: a view is counted as a copy).
+    An upper bound of what compiling and running it allocates, to refuse a job before it runs."""
+    runtime = {v.id for v in list(graph.inputs) + list(graph.params)}
+    held = sum(aval_bytes(v.aval) for v in list(graph.inputs) + list(graph.params))
+    out_ids = {v.id for v in tree_flatten(graph.outputs)}
+    last: dict[int, int] = {}
+    for k, e in enumerate(graph.eqns):
+        for x in e.inputs:
+            last[x.id] = k
+    live: dict[int, int] = {}
+    cur = peak = 0
+    for k, e in enumerate(graph.eqns):
+        if not any(x.id in runtime for x in e.inputs):
+            held += sum(aval_bytes(o.aval) for o in e.outputs)  # folded at compile time, kept with the plan
+            continue
+        for o in e.outputs:
+            runtime.add(o.id)
+            live[o.id] = aval_bytes(o.aval)
+            cur += live[o.id]
+        peak = max(peak, cur)
+        for v in list(e.inputs) + list(e.outputs):  # dead after this step (an unused output at once)
+            if last.get(v.id, k) == k and v.id not in out_ids and v.id in live:
+                cur -= live.pop(v.id)
+    return held + peak
 
 
 def _broadcast_copy(xp, x, shape):
@@ -197,119 +278,20 @@ def compile_graph(graph: Graph, backend: str | Backend = "numpy") -> Plan:
 
 
 # -- NumPy: the plan as one straight-line function over an arena of buffers -----------------------
-# Kernels that can write into a given buffer. Each reproduces impl_rules[op] exactly (same
-# ufuncs in the same order, so the same rounding), only with `out`. kind: "ew" = elementwise
-# (an input that dies at this step may share the output's buffer), "red" = reduction/matmul.
-_UNARY_UFUNC = {n: getattr(np, n) for n in (
-    "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh",
-    "asin", "acos", "atan", "asinh", "acosh", "atanh", "abs", "sign")}
-_UNARY_UFUNC["neg"] = np.negative
-_BINARY_UFUNC = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide,
-                 "pow": np.pow,
-                 "equal": np.equal, "not_equal": np.not_equal, "less": np.less, "less_equal": np.less_equal,
-                 "greater": np.greater, "greater_equal": np.greater_equal,
-                 "logical_and": np.logical_and, "logical_or": np.logical_or}
-
-
-def _k_maximum(x, y, o=None):
-    return np.maximum(x, y, out=o)
-
-
-def _k_minimum(x, y, o=None):
-    return np.minimum(x, y, out=o)
-
-
-def _k_square(x, o=None):
-    return np.multiply(x, x, o)
-
-
-def _k_reciprocal(x, o=None):
-    return np.divide(1, x, o)
-
-
-def _k_sigmoid(x, o=None):  # 1 / (1 + exp(-x)), as the impl
-    o = np.negative(x, o)
-    np.exp(o, o)
-    np.add(1, o, o)
-    return np.divide(1, o, o)
-
-
-def _k_rsqrt(x, o=None):  # 1 / sqrt(x)
-    o = np.sqrt(x, o)
-    return np.divide(1, o, o)
-
-
 def _out_kernel(e):
-    """(kernel(*ins, out) -> array, kind, source suffix for operands) or None when the op has none."""
-    op, a = e.op, e.attrs
+    """The op's NumPy out-kernel for this equation (its `np_out` flag): (kernel(*ins, out) -> array,
+    kind, operand suffixes) or None. kind: "ew" = elementwise (an input that dies at this step may
+    share the output's buffer), "red" = reduction / matmul."""
     if any(not isinstance(x.aval, AVal) for x in e.inputs) or len(e.outputs) != 1:
         return None
-    if op in _UNARY_UFUNC:
-        return _UNARY_UFUNC[op], "ew", None
-    if op in _BINARY_UFUNC:
-        return _BINARY_UFUNC[op], "ew", None
-    if op == "logical_not":
-        return np.logical_not, "ew", None
-    if op == "maximum":
-        return _k_maximum, "ew", None
-    if op == "minimum":
-        return _k_minimum, "ew", None
-    if op == "square":
-        return _k_square, "ew", None
-    if op == "reciprocal" and e.outputs[0].dtype.startswith("float"):
-        return _k_reciprocal, "ew", None
-    if op == "sigmoid":
-        return _k_sigmoid, "ew", None
-    if op == "rsqrt":
-        return _k_rsqrt, "ew", None
-    if op == "matmul":
-        ta, tb = a.get("transpose_a"), a.get("transpose_b")
-        return np.matmul, "red", (".mT" if ta else "", ".mT" if tb else "")
-    if op in ("sum", "mean") and e.outputs[0].dtype.startswith("float"):
-        axis, keepdims = a.get("axis"), a.get("keepdims", False)
-        axis = None if axis is None else tuple(axis)
-        red = np.add.reduce if op == "sum" else None
-        if red is not None:
-            return (lambda x, o=None: red(x, axis, None, o, keepdims)), "red", None
-        return (lambda x, o=None: np.mean(x, axis=axis, keepdims=keepdims, out=o)), "red", None
-    if op == "reduce_to" and e.outputs[0].dtype.startswith("float"):
-        x_shape, shape = tuple(e.inputs[0].shape), tuple(a["shape"])
-        lead = len(x_shape) - len(shape)
-        axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape) if d == 1 and x_shape[lead + i] != 1)
-        keep = tuple(1 if i in axes else d for i, d in enumerate(x_shape))
-
-        def k_reduce_to(x, o=None):
-            if o is None:
-                return np.reshape(np.add.reduce(x, axes, None, None, True), shape)
-            np.add.reduce(x, axes, None, o.reshape(keep), True)
-            return o
-        return k_reduce_to, "red", None
-    return None
+    make = OPS[e.op].np_out
+    return None if make is None else make(e)
 
 
 def _view_kernel(e):
-    """Ops that only re-view their input on NumPy: a kernel with attributes pre-parsed, or None."""
-    op, a = e.op, e.attrs
-    if op in ("identity", "stop_gradient"):
-        return "alias"
-    if op == "index":
-        import sys
-
-        parse = getattr(sys.modules.get(impl_rules["index"].__module__), "parse_index", None)
-        if parse is None:
-            return None
-        idx = parse(a["index"], e.inputs[0].aval.ndim)
-        return lambda x: x[idx]
-    if op == "reshape":
-        shape = tuple(e.outputs[0].shape)
-        return lambda x: np.reshape(x, shape)
-    if op == "squeeze" or op == "expand_dims":
-        shape = tuple(e.outputs[0].shape)
-        return lambda x: np.reshape(x, shape)
-    if op == "broadcast_to":
-        shape = tuple(a["shape"])
-        return lambda x: np.broadcast_to(x, shape)
-    return None
+    """The op's NumPy view kernel (its `np_view` flag): a kernel with attributes bound, "alias", or None."""
+    make = OPS[e.op].np_view
+    return None if make is None else make(e)
 
 
 class NumpyProgram:
@@ -386,7 +368,7 @@ class NumpyProgram:
                 else:
                     buf_of[out] = len(buf_avals)
                     buf_avals.append(av)
-                    total += int(np.prod(av.shape, dtype=np.int64)) * np.dtype(NP_DTYPES[av.dtype]).itemsize
+                    total += aval_bytes(av)
             for g in dying:
                 if g != taken:
                     free.setdefault((avals[g].shape, avals[g].dtype), []).append(buf_of[g])

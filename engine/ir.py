@@ -9,6 +9,7 @@ all its functions: a function's param Var named "z" is the top graph's "z".
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Union
 
@@ -19,12 +20,27 @@ from .errors import InvalidGraph, ShapeError
 DTYPES = ("bool", "int32", "int64", "float16", "float32", "float64")
 FLOAT_DTYPES = ("float16", "float32", "float64")
 INT_DTYPES = ("int32", "int64")
+NP_DTYPES = {"bool": np.bool_, "int32": np.int32, "int64": np.int64,
+             "float16": np.float16, "float32": np.float32, "float64": np.float64}
 
 
 def check_dtype(dtype: str, where: str = "") -> str:
     if dtype not in DTYPES:
         raise ShapeError(f"unknown dtype {dtype!r}; known: {', '.join(DTYPES)}", path=where or None)
     return dtype
+
+
+# Most elements one tensor may have: past it NumPy's int64 size arithmetic is near wrapping,
+# and no machine holds it anyway. (A job's memory budget bounds what is allocated.)
+MAX_ELEMENTS = 1 << 48
+
+
+def check_size(shape: tuple[int, ...], what: str, *, node: str | None = None, path: str | None = None) -> None:
+    """A shape's element count is one a tensor can have; a ShapeError naming `what` otherwise."""
+    n = math.prod(shape)
+    if n > MAX_ELEMENTS:
+        raise ShapeError(f"{what} of shape {list(shape)} would have {n} elements, more than the {MAX_ELEMENTS} "
+                         "one tensor may have", node=node, path=path, shape=list(shape), max_elements=MAX_ELEMENTS)
 
 
 def is_float(dtype: str) -> bool:
@@ -44,7 +60,7 @@ class AVal:
 
     @property
     def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64)) if self.shape else 1
+        return math.prod(self.shape)  # Python ints: never wraps
 
     def __str__(self) -> str:
         return f"{self.dtype}[{','.join(map(str, self.shape))}]"
@@ -106,6 +122,7 @@ class Eqn:
     inputs: tuple[Var, ...]
     attrs: dict[str, Any]
     outputs: tuple[Var, ...]
+    label: str | None = None  # the caller's name of the node this came from (for run-time errors)
 
 
 # Output structure: a Var, or a tuple of structures (MindSpore returns nested tuples).
@@ -141,6 +158,10 @@ class Graph:
     param_values: dict[str, np.ndarray] = field(default_factory=dict)
     functions: dict[str, "Graph"] = field(default_factory=dict)
     name: str = "main"
+    # what each flat output is, named for the caller (set by the transforms; None: not derived)
+    output_names: list[str] | None = None
+    # the caller's JSON path of this graph ("$", "$.functions.f"): errors name its nodes by it
+    source: str | None = None
 
     @property
     def flat_outputs(self) -> list[Var]:
@@ -154,8 +175,6 @@ class Graph:
         return len(self.eqns)
 
     def __str__(self) -> str:
-        from .printer import format_graph
-
         return format_graph(self)
 
 
@@ -180,3 +199,33 @@ def validate_graph(g: Graph) -> None:
     for v in g.flat_outputs:
         if v.id not in defined:
             raise InvalidGraph(f"output {v!r} is not defined", path="outputs")
+
+
+def format_graph(g: Graph, indent: str = "") -> str:
+    """Readable text form of a graph (for logs, errors and debugging)."""
+    n = UniqueNames()
+
+    def attr(k, v) -> str:
+        if hasattr(v, "shape") and hasattr(v, "dtype"):  # a tensor attribute: its type, not its data
+            return f"{k}=<{v.dtype}[{','.join(map(str, v.shape))}]>"
+        return f"{k}={v!r}"
+
+    lines = []
+    for fname, fg in g.functions.items():
+        if fname != g.name:
+            lines.append(format_graph(fg, indent) + "\n")
+    ins = ", ".join(f"{n(v)}: {v.aval}" for v in g.inputs)
+    ps = ", ".join(f"{n(p)}: {p.aval}" for p in g.params)
+    lines.append(f"{indent}def {g.name}({ins}){f' params({ps})' if ps else ''}:")
+    for e in g.eqns:
+        attrs = ", ".join(attr(k, v) for k, v in e.attrs.items())
+        outs = ", ".join(f"{n(o)}: {o.aval}" for o in e.outputs)
+        lines.append(f"{indent}  {outs} = {e.op}({', '.join(n(x) for x in e.inputs)}{', ' if attrs and e.inputs else ''}{attrs})")
+
+    def tree(t):
+        if isinstance(t, tuple):
+            return "(" + ", ".join(tree(s) for s in t) + ("," if len(t) == 1 else "") + ")"
+        return n(t)
+
+    lines.append(f"{indent}  return {tree(g.outputs)}")
+    return "\n".join(lines)

@@ -5,16 +5,21 @@ The result is a flat graph (no `call`/`grad`/`jvp`) that the executor compiles.
 from __future__ import annotations
 
 from .autodiff import inline
-from .builder import Builder
+from .builder import Budget, Builder
+from .directional import NestedGrads
 from .ir import Graph, Var, tree_unflatten, validate_graph
 from .optimize import optimize
 
 
-def lower(g: Graph, *, max_nodes: int | None = None, opt: bool = True, literal_nested_grads: bool = False) -> Graph:
-    """literal_nested_grads: expand grad-of-grad nodes as written, not in the directional form."""
+def lower(g: Graph, *, max_nodes: int | None = None, max_work: int | None = None, budget: Budget | None = None,
+          opt: bool = True, literal_nested_grads: bool = False) -> Graph:
+    """max_nodes: equations the flat graph may have (counted as it is built, after CSE);
+    max_work: equations emitted and functions inlined before CSE (see Budget), or `budget`
+    to share one count with an enclosing build; literal_nested_grads: expand grad-of-grad
+    nodes as written, not in the directional form. Past a limit: LimitExceeded naming it."""
     validate_graph(g)
-    b = Builder(max_nodes=max_nodes, functions=g.functions)
-    b.literal_nested_grads = literal_nested_grads
+    b = Builder(max_nodes=max_nodes, functions=g.functions, budget=budget or Budget(max_work))
+    b.nested_grads = None if literal_nested_grads else NestedGrads(lower)
     inputs = [Var(v.aval, v.name) for v in g.inputs]
     params = [Var(p.aval, p.name) for p in g.params]
     outs = inline(b, g, inputs, {p.name: p for p in params})

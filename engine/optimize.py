@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .builder import Builder
 from .ir import Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
+from .ops.registry import OPS
 
 
 def rebuild(g: Graph) -> Graph:
@@ -21,6 +22,7 @@ def rebuild(g: Graph) -> Graph:
         if e.op == "identity":
             env[e.outputs[0].id] = ins[0]
             continue
+        b.node_label = e.label
         for o, n in zip(e.outputs, b.emit(e.op, ins, e.attrs)):
             env[o.id] = n
     outs = tree_unflatten(g.outputs, [env[v.id] for v in tree_flatten(g.outputs)])
@@ -49,100 +51,104 @@ def absorb_neg(g: Graph) -> Graph:
     where a consumer needs it; a sign is pushed through mul/div only when the negated
     operand has no other use, so the pass never adds a neg.
     """
-    uses: dict[int, int] = {}
+    s = _SignMotion(g)
     for e in g.eqns:
-        for x in e.inputs:
-            uses[x.id] = uses.get(x.id, 0) + 1
-    for v in tree_flatten(g.outputs):
-        uses[v.id] = uses.get(v.id, 0) + 2  # outputs are always materialised
-    env: dict[int, tuple[Var, bool]] = {}  # original id -> (var in the new graph, negated?)
-    mat: dict[int, Var] = {}  # new var id -> its materialised negation
-    eqns: list[Eqn] = []
+        s.step(e)
+    outs = [s.value(v) for v in tree_flatten(g.outputs)]
+    return Graph(g.inputs, g.params, s.eqns, tree_unflatten(g.outputs, outs), g.param_values, g.functions, g.name)
 
-    def emit(op, ins, aval):
+
+class _SignMotion:
+    """State of absorb_neg: each original value as (value in the new graph, negated?)."""
+
+    def __init__(self, g: Graph):
+        self.uses: dict[int, int] = {}
+        for e in g.eqns:
+            for x in e.inputs:
+                self.uses[x.id] = self.uses.get(x.id, 0) + 1
+        for v in tree_flatten(g.outputs):
+            self.uses[v.id] = self.uses.get(v.id, 0) + 2  # outputs are always materialised
+        self.env: dict[int, tuple[Var, bool]] = {}  # original id -> (var in the new graph, negated?)
+        self.mat: dict[int, Var] = {}  # new var id -> its materialised negation
+        self.eqns: list[Eqn] = []
+
+    def emit(self, op, ins, aval, attrs=None, label=None) -> Var:
         out = Var(aval)
-        eqns.append(Eqn(op, tuple(ins), {}, (out,)))
+        self.eqns.append(Eqn(op, tuple(ins), attrs or {}, (out,), label))
         return out
 
-    def emit_like(e, ins):
-        out = Var(e.outputs[0].aval)
-        eqns.append(Eqn(e.op, tuple(ins), e.attrs, (out,)))
-        return out
+    def get(self, x) -> tuple[Var, bool]:
+        return self.env.get(x.id, (x, False))
 
-    def get(x):
-        return env.get(x.id, (x, False))
-
-    def value(x):
-        v, n = get(x)
+    def value(self, x) -> Var:
+        v, n = self.get(x)
         if not n:
             return v
-        if v.id not in mat:
-            mat[v.id] = emit("neg", [v], x.aval)
-        return mat[v.id]
+        if v.id not in self.mat:
+            self.mat[v.id] = self.emit("neg", [v], x.aval)
+        return self.mat[v.id]
 
-    def sole(x, out) -> bool:
+    def sole(self, x, out) -> bool:
         """x is negated, used only here, and the consumer's result is no larger than x:
         its sign may move past the consumer without ever costing a bigger neg."""
-        return get(x)[1] and uses.get(x.id, 0) == 1 and out.aval.size <= x.aval.size
+        return self.get(x)[1] and self.uses.get(x.id, 0) == 1 and out.aval.size <= x.aval.size
 
-    for e in g.eqns:
-        op = e.op
+    def step(self, e: Eqn) -> None:
         out = e.outputs[0] if len(e.outputs) == 1 else None
-        if out is not None and is_float(out.dtype) and op in _LINEAR and sole(e.inputs[0], out):
-            # op(-a) = -op(a): a sign-symmetric linear op (sums and matrix products
-            # round symmetrically); the sign moves on to the consumer
-            env[out.id] = (emit_like(e, [get(e.inputs[0])[0]] + [value(x) for x in e.inputs[1:]]), True)
-            continue
-        if out is not None and is_float(out.dtype) and op == "matmul":
-            na, nb = sole(e.inputs[0], out), sole(e.inputs[1], out)
-            if na or nb:  # (-A) @ B = -(A @ B) = A @ (-B)
-                a = get(e.inputs[0])[0] if na else value(e.inputs[0])
-                b = get(e.inputs[1])[0] if nb else value(e.inputs[1])
-                env[out.id] = (emit_like(e, [a, b]), na != nb)
-                continue
-        if out is None or not is_float(out.dtype) or op not in ("neg", "add", "sub", "mul", "div") or e.attrs:
-            eqns.append(Eqn(op, tuple(value(x) for x in e.inputs), e.attrs, e.outputs))
-            continue
+        if out is None or not is_float(out.dtype) or not (self._arith(e, out) or self._linear(e, out)):
+            self.eqns.append(Eqn(e.op, tuple(self.value(x) for x in e.inputs), e.attrs, e.outputs, e.label))
+
+    def _linear(self, e: Eqn, out: Var) -> bool:
+        """A sign moves past a linear, sign-symmetric op (sums and matrix products round
+        symmetrically): op(-a) = -op(a); for two operands (-A) @ B = -(A @ B) = A @ (-B)."""
+        od = OPS[e.op]
+        if not (od.linear and od.sign_symmetric):
+            return False
+        if len(e.inputs) == 1:
+            if not self.sole(e.inputs[0], out):
+                return False
+            self.env[out.id] = (self.emit(e.op, [self.get(e.inputs[0])[0]], out.aval, e.attrs, e.label), True)
+            return True
+        if len(e.inputs) != 2:
+            return False
+        na, nb = self.sole(e.inputs[0], out), self.sole(e.inputs[1], out)
+        if not (na or nb):
+            return False
+        a = self.get(e.inputs[0])[0] if na else self.value(e.inputs[0])
+        b = self.get(e.inputs[1])[0] if nb else self.value(e.inputs[1])
+        self.env[out.id] = (self.emit(e.op, [a, b], out.aval, e.attrs, e.label), na != nb)
+        return True
+
+    def _arith(self, e: Eqn, out: Var) -> bool:
+        """neg, add, sub, mul, div: the sign identities of the docstring."""
+        op = e.op
+        if op not in ("neg", "add", "sub", "mul", "div") or e.attrs:
+            return False
         if op == "neg":
-            v, n = get(e.inputs[0])
-            env[out.id] = (v, not n)
-            continue
-        (a, na), (b, nb) = get(e.inputs[0]), get(e.inputs[1])
+            v, n = self.get(e.inputs[0])
+            self.env[out.id] = (v, not n)
+            return True
+        (a, na), (b, nb) = self.get(e.inputs[0]), self.get(e.inputs[1])
         if op in ("mul", "div"):
             # push a sign outwards only from operands used nowhere else
-            if na and uses.get(e.inputs[0].id, 0) > 1:
-                a, na = value(e.inputs[0]), False
-            if nb and uses.get(e.inputs[1].id, 0) > 1:
-                b, nb = value(e.inputs[1]), False
-            env[out.id] = (emit(op, [a, b], out.aval), na != nb)
-        elif op == "add":
-            if not na and not nb:
-                env[out.id] = (emit("add", [a, b], out.aval), False)
-            elif not na:  # a + (-b) = a - b
-                env[out.id] = (emit("sub", [a, b], out.aval), False)
-            elif not nb:  # (-a) + b = b - a
-                env[out.id] = (emit("sub", [b, a], out.aval), False)
-            else:  # (-a) + (-b) = -(a + b)
-                env[out.id] = (emit("add", [a, b], out.aval), True)
-        else:  # sub
-            if not na and not nb:
-                env[out.id] = (emit("sub", [a, b], out.aval), False)
-            elif not na:  # a - (-b) = a + b
-                env[out.id] = (emit("add", [a, b], out.aval), False)
-            elif not nb:  # (-a) - b = -(a + b)
-                env[out.id] = (emit("add", [a, b], out.aval), True)
-            else:  # (-a) - (-b) = b - a
-                env[out.id] = (emit("sub", [b, a], out.aval), False)
-    outs = [value(v) for v in tree_flatten(g.outputs)]
-    return Graph(g.inputs, g.params, eqns, tree_unflatten(g.outputs, outs), g.param_values, g.functions, g.name)
-
-
-# Single-input ops that are linear and sign-symmetric in IEEE arithmetic: op(-a) = -op(a)
-# (up to the sign of zero results, as for the add/sub identities above). index_scatter is
-# not among them: its zeros would keep their + sign.
-_LINEAR = frozenset({"index", "reshape", "transpose", "broadcast_to", "expand_dims", "squeeze",
-                     "sum", "mean", "reduce_to"})
-# (a sign moves past a consumer only when the result is no larger than the negated operand)
+            if na and self.uses.get(e.inputs[0].id, 0) > 1:
+                a, na = self.value(e.inputs[0]), False
+            if nb and self.uses.get(e.inputs[1].id, 0) > 1:
+                b, nb = self.value(e.inputs[1]), False
+            self.env[out.id] = (self.emit(op, [a, b], out.aval), na != nb)
+            return True
+        if op == "sub":  # a - b = a + (-b)
+            nb = not nb
+        # a + b with signs: (+,+) a + b; (+,-) a - b; (-,+) b - a; (-,-) -(a + b)
+        if na and nb:
+            self.env[out.id] = (self.emit("add", [a, b], out.aval), True)
+        elif na:
+            self.env[out.id] = (self.emit("sub", [b, a], out.aval), False)
+        elif nb:
+            self.env[out.id] = (self.emit("sub", [a, b], out.aval), False)
+        else:
+            self.env[out.id] = (self.emit("add", [a, b], out.aval), False)
+        return True
 
 
 def canonical(g: Graph) -> Graph:

@@ -16,18 +16,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 from typing import Any
 
 import numpy as np
 
 from .builder import Builder
 from .errors import EngineError, InvalidGraph, LimitExceeded, ShapeError
-from .ir import DTYPES, AVal, Graph, UniqueNames, Var, tree_flatten
-from .ops.registry import FUNCTION_OPS
+from .ir import DTYPES, NP_DTYPES, AVal, Graph, UniqueNames, Var, check_size, tree_flatten
+from .ops.registry import OPS, REQUIRED
 
 FORMAT = "gradserve.graph/1"
-NP_DTYPES = {"bool": np.bool_, "int32": np.int32, "int64": np.int64,
-             "float16": np.float16, "float32": np.float32, "float64": np.float64}
 
 
 # -- tensors ---------------------------------------------------------------------------------
@@ -49,10 +48,11 @@ def tensor_from_json(d: Any, path: str, *, max_elements: int | None = None) -> n
         raise InvalidGraph(f"unknown dtype {dtype!r}; known: {', '.join(DTYPES)}", path=f"{path}.dtype")
     if not isinstance(shape, list) or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in shape):
         raise InvalidGraph("shape must be a list of non-negative integers", path=f"{path}.shape")
-    n = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    check_size(tuple(shape), "tensor", path=f"{path}.shape")
+    n = math.prod(shape)
     if max_elements is not None and n > max_elements:
-        raise LimitExceeded(f"tensor has {n} elements, above the limit of {max_elements}", path=path,
-                            limit=max_elements)
+        raise LimitExceeded(f"tensor has {n} elements, above the limit of {max_elements} (max_elements)", path=path,
+                            setting="max_elements", limit=max_elements, value=n)
     npd = np.dtype(NP_DTYPES[dtype])
     if "b64" in d:
         try:
@@ -141,7 +141,32 @@ class Limits:
         self.max_depth = max_depth
 
 
-def graph_from_json(d: Any, limits: Limits | None = None) -> Graph:
+def source_map(g: Graph) -> dict[str, str]:
+    """{function name: the caller's JSON path of that graph} for the functions of a derived graph
+    that come from the caller's graph (transforms keep it). A derived graph's JSON form does not
+    carry it: send it beside, and `graph_from_json(..., sources=)` puts it back, so errors while
+    lowering or running name the caller's nodes ("$.nodes[3]:gather"), not derived names."""
+    return {k: f.source for k, f in g.functions.items() if f.source}
+
+
+def caller_path(sources: dict[str, str], where: str | None) -> str | None:
+    """A node label or JSON path of a derived graph in the caller's terms: "$.functions.net_0.nodes[2]"
+    and "net_0/2:mul" become "$.nodes[2]" and "$.nodes[2]:mul" when net_0 is the caller's top graph."""
+    if not where:
+        return where
+    for name, src in sources.items():
+        for prefix, new in ((f"$.functions.{name}.", f"{src}."), (f"{name}/", None)):
+            if where.startswith(prefix):
+                rest = where[len(prefix):]
+                if new is not None:
+                    return new + rest
+                i, _, op = rest.partition(":")
+                return f"{src}.nodes[{i}]" + (f":{op}" if op else "")
+    return where
+
+
+def graph_from_json(d: Any, limits: Limits | None = None, *, sources: dict[str, str] | None = None) -> Graph:
+    """The graph of a JSON form, checked (errors name the JSON path). `sources`: see `source_map`."""
     limits = limits or Limits()
     if not isinstance(d, dict):
         raise InvalidGraph("a graph must be a JSON object", path="$")
@@ -150,14 +175,18 @@ def graph_from_json(d: Any, limits: Limits | None = None) -> Graph:
         raise InvalidGraph(f"unsupported format {fmt!r}; this server reads {FORMAT!r}", path="$.format")
     fjson = _expect(d, "functions", dict, "$", {})
     if len(fjson) > limits.max_functions:
-        raise LimitExceeded(f"{len(fjson)} functions, above the limit of {limits.max_functions}", path="$.functions")
+        raise LimitExceeded(f"{len(fjson)} functions, above the limit of {limits.max_functions} (max_functions)",
+                            path="$.functions", setting="max_functions", limit=limits.max_functions, value=len(fjson))
     total = [0]
     functions: dict[str, Graph] = {}
     # Functions may use functions defined before them (in order); recursion is impossible by construction.
     for fname, fd in fjson.items():
-        functions[fname] = _load_one(fd, f"$.functions.{fname}", functions, limits, total, top=False, name=fname)
+        src = (sources or {}).get(fname) or f"$.functions.{fname}"  # errors name the caller's path
+        functions[fname] = _load_one(fd, src, functions, limits, total, top=False, name=fname)
+        functions[fname].source = src
     g = _load_one(d, "$", functions, limits, total, top=True, name=d.get("name", "main"))
     g.functions = functions
+    g.source = "$" if sources is None else None  # a derived graph's own body is none of the caller's
     return g
 
 
@@ -165,37 +194,56 @@ def _load_one(d, path, functions, limits, total, *, top, name) -> Graph:
     if not isinstance(d, dict):
         raise InvalidGraph("a graph must be a JSON object", path=path)
     env: dict[str, Var] = {}
-
-    def define(nm, aval, p):
-        if not isinstance(nm, str) or not nm:
-            raise InvalidGraph("a name must be a non-empty string", path=p)
-        if nm in env:
-            raise InvalidGraph(f"name {nm!r} is defined twice", path=p)
-        v = Var(aval, nm)
-        env[nm] = v
-        return v
-
-    def aval_of(item, p):
-        shape = item.get("shape")
-        if not isinstance(shape, list) or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in shape):
-            raise InvalidGraph("shape must be a list of non-negative integers", path=f"{p}.shape")
-        dtype = item.get("dtype")
-        if dtype not in DTYPES:
-            raise InvalidGraph(f"unknown dtype {dtype!r}; known: {', '.join(DTYPES)}", path=f"{p}.dtype")
-        return AVal(tuple(shape), dtype)
-
     inputs = []
     for i, it in enumerate(_expect(d, "inputs", list, path)):
         p = f"{path}.inputs[{i}]"
         if not isinstance(it, dict):
             raise InvalidGraph("an input must be an object", path=p)
-        inputs.append(define(it.get("name"), aval_of(it, p), f"{p}.name"))
+        inputs.append(_define(env, it.get("name"), _aval_of(it, p), f"{p}.name"))
+    params, values = _load_params(d, path, env, limits, top)
+    b = Builder(simplify=False, cse=False, functions=functions)
+    for i, nd in enumerate(_expect(d, "nodes", list, path)):
+        total[0] += 1
+        if limits.max_nodes is not None and total[0] > limits.max_nodes:
+            raise LimitExceeded(f"graph has more than {limits.max_nodes} nodes (max_nodes)", path=f"{path}.nodes[{i}]",
+                                setting="max_nodes", limit=limits.max_nodes, value=total[0])
+        _load_node(b, env, nd, i, f"{path}.nodes[{i}]", name)
+    if "outputs" not in d:
+        raise InvalidGraph("missing field 'outputs'", path=path)
+    outputs = _output_tree(d["outputs"], f"{path}.outputs", env, limits.max_depth)
+    if not tree_flatten(outputs):
+        raise InvalidGraph("a graph needs at least one output", path=f"{path}.outputs")
+    return Graph(inputs, params, b.eqns, outputs, values, {}, name)
+
+
+def _define(env: dict, nm, aval: AVal, p: str) -> Var:
+    if not isinstance(nm, str) or not nm:
+        raise InvalidGraph("a name must be a non-empty string", path=p)
+    if nm in env:
+        raise InvalidGraph(f"name {nm!r} is defined twice", path=p)
+    v = Var(aval, nm)
+    env[nm] = v
+    return v
+
+
+def _aval_of(item: dict, p: str) -> AVal:
+    shape = item.get("shape")
+    if not isinstance(shape, list) or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in shape):
+        raise InvalidGraph("shape must be a list of non-negative integers", path=f"{p}.shape")
+    dtype = item.get("dtype")
+    if dtype not in DTYPES:
+        raise InvalidGraph(f"unknown dtype {dtype!r}; known: {', '.join(DTYPES)}", path=f"{p}.dtype")
+    check_size(tuple(shape), "a tensor", path=f"{p}.shape")
+    return AVal(tuple(shape), dtype)
+
+
+def _load_params(d: dict, path: str, env: dict, limits: Limits, top: bool) -> tuple[list[Var], dict]:
     params, values = [], {}
     for i, it in enumerate(_expect(d, "params", list, path, [])):
         p = f"{path}.params[{i}]"
         if not isinstance(it, dict):
             raise InvalidGraph("a param must be an object", path=p)
-        v = define(it.get("name"), aval_of(it, p), f"{p}.name")
+        v = _define(env, it.get("name"), _aval_of(it, p), f"{p}.name")
         params.append(v)
         if "value" in it:
             if not top:
@@ -204,59 +252,53 @@ def _load_one(d, path, functions, limits, total, *, top, name) -> Graph:
             if val.shape != v.shape or str(val.dtype) != v.dtype:
                 raise ShapeError(f"parameter value is {val.dtype}{list(val.shape)}, declared {v.aval}", path=f"{p}.value")
             values[v.name] = val
-    b = Builder(simplify=False, cse=False, functions=functions)
-    for i, nd in enumerate(_expect(d, "nodes", list, path)):
-        p = f"{path}.nodes[{i}]"
-        total[0] += 1
-        if limits.max_nodes is not None and total[0] > limits.max_nodes:
-            raise LimitExceeded(f"graph has more than {limits.max_nodes} nodes", path=p, limit=limits.max_nodes)
-        if not isinstance(nd, dict):
-            raise InvalidGraph("a node must be an object", path=p)
-        op = _expect(nd, "op", str, p)
-        in_names = _expect(nd, "inputs", list, p, [])
-        out_names = _expect(nd, "outputs", list, p)
-        attrs = _expect(nd, "attrs", dict, p, {})
-        ins = []
-        for j, nm in enumerate(in_names):
-            if not isinstance(nm, str) or nm not in env:
-                raise InvalidGraph(f"input {nm!r} is not defined before this node (undefined variable or cycle)",
-                                   path=f"{p}.inputs[{j}]", node=f"{i}:{op}")
-            ins.append(env[nm])
-        attrs = {k: _attr_from_json(v, f"{p}.attrs.{k}") for k, v in attrs.items()}
-        b.node_label = f"{name}/{i}:{op}"
-        try:
-            outs = b.emit(op, ins, attrs)
-        except EngineError as e:
-            if e.path is None:
-                e.path = p
-                e.args = (f"{e.args[0]} (at {p})",)
-            raise
-        if len(out_names) != len(outs):
-            raise InvalidGraph(f"op {op} has {len(outs)} output(s), the node names {len(out_names)}",
-                               path=f"{p}.outputs", node=f"{i}:{op}")
-        for j, (nm, v) in enumerate(zip(out_names, outs)):
-            if not isinstance(nm, str) or not nm:
-                raise InvalidGraph("an output name must be a non-empty string", path=f"{p}.outputs[{j}]")
-            if nm in env:
-                raise InvalidGraph(f"name {nm!r} is defined twice", path=f"{p}.outputs[{j}]")
-            v.name = nm
-            env[nm] = v
+    return params, values
 
-    def tree(t, p, depth=0):
-        if depth > limits.max_depth:
-            raise LimitExceeded("outputs nested too deeply", path=p)
-        if isinstance(t, list):
-            return tuple(tree(s, f"{p}[{k}]", depth + 1) for k, s in enumerate(t))
-        if not isinstance(t, str) or t not in env:
-            raise InvalidGraph(f"output {t!r} is not defined", path=p)
-        return env[t]
 
-    if "outputs" not in d:
-        raise InvalidGraph("missing field 'outputs'", path=path)
-    outputs = tree(d["outputs"], f"{path}.outputs")
-    if not tree_flatten(outputs):
-        raise InvalidGraph("a graph needs at least one output", path=f"{path}.outputs")
-    return Graph(inputs, params, b.eqns, outputs, values, {}, name)
+def _load_node(b: Builder, env: dict, nd, i: int, p: str, name: str) -> None:
+    """Emit node `i` (at JSON path p) into b, its outputs named in env."""
+    if not isinstance(nd, dict):
+        raise InvalidGraph("a node must be an object", path=p)
+    op = _expect(nd, "op", str, p)
+    in_names = _expect(nd, "inputs", list, p, [])
+    out_names = _expect(nd, "outputs", list, p)
+    attrs = _expect(nd, "attrs", dict, p, {})
+    ins = []
+    for j, nm in enumerate(in_names):
+        if not isinstance(nm, str) or nm not in env:
+            raise InvalidGraph(f"input {nm!r} is not defined before this node (undefined variable or cycle)",
+                               path=f"{p}.inputs[{j}]", node=f"{i}:{op}")
+        ins.append(env[nm])
+    attrs = {k: _attr_from_json(v, f"{p}.attrs.{k}") for k, v in attrs.items()}
+    b.node_label = f"{name}/{i}:{op}"
+    try:
+        outs = b.emit(op, ins, attrs)
+    except EngineError as e:
+        if e.path is None:
+            e.path = p
+            e.args = (f"{e.args[0]} (at {p})",)
+        raise
+    if len(out_names) != len(outs):
+        raise InvalidGraph(f"op {op} has {len(outs)} output(s), the node names {len(out_names)}",
+                           path=f"{p}.outputs", node=f"{i}:{op}")
+    for j, (nm, v) in enumerate(zip(out_names, outs)):
+        if not isinstance(nm, str) or not nm:
+            raise InvalidGraph("an output name must be a non-empty string", path=f"{p}.outputs[{j}]")
+        if nm in env:
+            raise InvalidGraph(f"name {nm!r} is defined twice", path=f"{p}.outputs[{j}]")
+        v.name = nm
+        env[nm] = v
+
+
+def _output_tree(t, p: str, env: dict, max_depth: int, depth: int = 0):
+    if depth > max_depth:
+        raise LimitExceeded(f"outputs nested deeper than {max_depth} (max_depth)", path=p,
+                            setting="max_depth", limit=max_depth, value=depth)
+    if isinstance(t, list):
+        return tuple(_output_tree(s, f"{p}[{k}]", env, max_depth, depth + 1) for k, s in enumerate(t))
+    if not isinstance(t, str) or t not in env:
+        raise InvalidGraph(f"output {t!r} is not defined", path=p)
+    return env[t]
 
 
 def canonical_json(d: Any) -> bytes:
@@ -282,14 +324,8 @@ _ATTR_KIND_SCHEMA = {
 }
 
 
-def json_schema() -> dict:
-    """The JSON Schema (draft 2020-12) of `gradserve.graph/1`, generated from the op registry.
-
-    Published as engine/graph.schema.json (write_schema() regenerates it). The loader
-    checks more than the schema can (shapes, dtypes, names defined before use), never less.
-    """
-    from .ops.registry import REQUIRED, OPS
-
+def _op_schemas() -> list[dict]:
+    """One if/then per op: its attrs (kinds, required) and input count."""
     per_op = []
     for name in sorted(OPS):
         op = OPS[name]
@@ -309,28 +345,38 @@ def json_schema() -> dict:
         elif op.min_arity:
             then["properties"]["inputs"] = {"minItems": op.min_arity}
         per_op.append({"if": {"properties": {"op": {"const": name}}, "required": ["op"]}, "then": then})
+    return per_op
 
-    name = {"type": "string", "minLength": 1}
+
+_NAME = {"type": "string", "minLength": 1}
+
+
+def _graph_props(top: bool) -> dict:
     decl = {"type": "object", "required": ["name", "shape", "dtype"],
-            "properties": {"name": name, "shape": {"$ref": "#/$defs/shape"}, "dtype": {"$ref": "#/$defs/dtype"}}}
+            "properties": {"name": _NAME, "shape": {"$ref": "#/$defs/shape"}, "dtype": {"$ref": "#/$defs/dtype"}}}
+    param = {"type": "object", "required": ["name", "shape", "dtype"], "additionalProperties": False,
+             "properties": {"name": _NAME, "shape": {"$ref": "#/$defs/shape"}, "dtype": {"$ref": "#/$defs/dtype"}}}
+    if top:
+        param["properties"]["value"] = {"$ref": "#/$defs/tensor"}
+    props = {
+        "name": {"type": "string"},
+        "inputs": {"type": "array", "items": {**decl, "additionalProperties": False}},
+        "params": {"type": "array", "items": param},
+        "nodes": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+        "outputs": {"$ref": "#/$defs/output_tree"},
+    }
+    if top:
+        props["format"] = {"const": FORMAT}
+        props["functions"] = {"type": "object", "additionalProperties": {"$ref": "#/$defs/function"}}
+    return props
 
-    def graph_props(top: bool) -> dict:
-        param = {"type": "object", "required": ["name", "shape", "dtype"], "additionalProperties": False,
-                 "properties": {"name": name, "shape": {"$ref": "#/$defs/shape"}, "dtype": {"$ref": "#/$defs/dtype"}}}
-        if top:
-            param["properties"]["value"] = {"$ref": "#/$defs/tensor"}
-        props = {
-            "name": {"type": "string"},
-            "inputs": {"type": "array", "items": {**decl, "additionalProperties": False}},
-            "params": {"type": "array", "items": param},
-            "nodes": {"type": "array", "items": {"$ref": "#/$defs/node"}},
-            "outputs": {"$ref": "#/$defs/output_tree"},
-        }
-        if top:
-            props["format"] = {"const": FORMAT}
-            props["functions"] = {"type": "object", "additionalProperties": {"$ref": "#/$defs/function"}}
-        return props
 
+def json_schema() -> dict:
+    """The JSON Schema (draft 2020-12) of `gradserve.graph/1`, generated from the op registry.
+
+    Published as engine/graph.schema.json (write_schema() regenerates it). The loader
+    checks more than the schema can (shapes, dtypes, names defined before use), never less.
+    """
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -341,7 +387,7 @@ def json_schema() -> dict:
         "type": "object",
         "required": ["format", "inputs", "nodes", "outputs"],
         "additionalProperties": False,
-        "properties": graph_props(True),
+        "properties": _graph_props(True),
         "$defs": {
             "dtype": {"enum": list(DTYPES)},
             "shape": {"type": "array", "items": {"type": "integer", "minimum": 0}},
@@ -363,12 +409,12 @@ def json_schema() -> dict:
                                       {"type": "array", "items": {"$ref": "#/$defs/output_tree"}}]},
             "node": {"type": "object", "required": ["op", "outputs"], "additionalProperties": False,
                      "properties": {"op": {"enum": sorted(OPS)},
-                                    "inputs": {"type": "array", "items": name},
-                                    "outputs": {"type": "array", "items": name, "minItems": 1},
+                                    "inputs": {"type": "array", "items": _NAME},
+                                    "outputs": {"type": "array", "items": _NAME, "minItems": 1},
                                     "attrs": {"type": "object"}},
-                     "allOf": per_op},
+                     "allOf": _op_schemas()},
             "function": {"type": "object", "required": ["inputs", "nodes", "outputs"], "additionalProperties": False,
-                         "properties": graph_props(False)},
+                         "properties": _graph_props(False)},
         },
     }
 

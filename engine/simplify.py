@@ -6,22 +6,10 @@ rule states) and must preserve shape and dtype of every output.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .ir import AVal, Var
-
-# Elementwise ops whose value on uniform inputs is a uniform output: fold them.
-_FOLD_UNARY = {
-    "neg": lambda a: -a, "exp": math.exp, "sin": math.sin, "cos": math.cos,
-    "square": lambda a: a * a, "tanh": math.tanh, "abs": abs,
-    "sign": lambda a: float(np.sign(a)), "stop_gradient": lambda a: a,
-}
-_FOLD_BINARY = {
-    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
-}
-
+from .ops.registry import OPS
 
 def _round(value: float, dtype: str) -> float:
     """The value as the dtype stores it, so folding equals running."""
@@ -30,12 +18,6 @@ def _round(value: float, dtype: str) -> float:
     if dtype == "bool":
         return float(bool(value))
     return float(int(value))
-
-
-# Binary elementwise ops with NumPy broadcasting: an operand that only broadcasts to the
-# output can be given in its smaller shape (a fill as a 0-d scalar, a broadcast_to as its
-# source) with the same value at every output element.
-_BCAST_BINARY = frozenset({"add", "sub", "mul", "div", "pow", "maximum", "minimum"})
 
 
 def producer(b, v: Var):
@@ -89,105 +71,153 @@ def _matmul_uniform(b, ins, attrs, u, out: AVal):
     return [b.emit1("broadcast_to", vec, shape=tuple(out.shape))]
 
 
+class _Site:
+    """An equation about to be emitted: its builder, inputs, attrs, output aval and the uniform
+    value of each input (None where not uniform)."""
+
+    def __init__(self, b, op: str, ins: tuple[Var, ...], attrs: dict, out: AVal):
+        self.b, self.op, self.ins, self.attrs, self.out = b, op, ins, attrs, out
+        self.u = [b.uniform.get(x.id) for x in ins]
+
+    def same(self, x: Var) -> bool:
+        return x.aval == self.out
+
+    def fill(self, value: float) -> list[Var]:
+        out = self.out
+        return [self.b.full(out.shape, _round(value, out.dtype), out.dtype)]
+
+
 def simplify_emit(b, op: str, ins: tuple[Var, ...], attrs: dict, out_avals: list[AVal]):
     if len(out_avals) != 1:
         return None
-    out = out_avals[0]
-    u = [b.uniform.get(x.id) for x in ins]
+    s = _Site(b, op, ins, attrs, out_avals[0])
+    folded = _fold(s)
+    if folded is not None:
+        return folded or None  # [] : a fold that failed (overflow): emit the op as it is
+    narrowed = _narrow_operand(s)
+    if narrowed is not None:
+        return narrowed
+    rule = _ALGEBRA.get(op)
+    return rule(s) if rule is not None else None
 
-    def same(x: Var) -> bool:
-        return x.aval == out
 
-    def fill(value: float):
-        return [b.full(out.shape, _round(value, out.dtype), out.dtype)]
+def _fold(s: _Site):
+    """Uniform inputs, uniform output: a fill. [] where folding is not exact (overflow)."""
+    od, u, out, ins = OPS[s.op], s.u, s.out, s.ins
+    if ins and od.fold is not None and all(v is not None for v in u) and out.dtype.startswith("float"):
+        try:  # an op's `fold` is its value on Python floats
+            return s.fill(od.fold(*u))
+        except (OverflowError, ValueError):
+            return []
+    if od.rearranges and u[0] is not None:
+        return s.fill(u[0])
+    if s.op in ("sum", "reduce_to") and u[0] is not None:
+        return s.fill(u[0] * (ins[0].aval.size // max(out.size, 1)))
+    if s.op == "mean" and u[0] is not None:
+        return s.fill(u[0])
+    return None
 
-    # constant folding of uniform values
-    if ins and all(v is not None for v in u) and out.dtype.startswith("float"):
-        if op in _FOLD_UNARY:
-            try:
-                return fill(_FOLD_UNARY[op](u[0]))
-            except (OverflowError, ValueError):
-                return None
-        if op in _FOLD_BINARY:
-            return fill(_FOLD_BINARY[op](u[0], u[1]))
-    if op in ("broadcast_to", "reshape", "expand_dims", "squeeze", "transpose", "cast") and u[0] is not None:
-        return fill(u[0])
-    if op in ("sum", "reduce_to") and u[0] is not None:
-        n_in = ins[0].aval.size
-        n_out = out.size
-        return fill(u[0] * (n_in // max(n_out, 1)))
-    if op == "mean" and u[0] is not None:
-        return fill(u[0])
 
-    if op in _BCAST_BINARY and len(ins) == 2 and ins[0].dtype == ins[1].dtype == out.dtype:
-        # an operand that only broadcasts to the output shape: a non-scalar fill becomes a
-        # 0-d fill; a broadcast_to is bypassed (NumPy broadcasting gives each output element
-        # the same operand value). Only when the other operand already has the output shape.
-        for i in (0, 1):
-            x, other = ins[i], ins[1 - i]
-            if other.shape != out.shape:
+def _narrow_operand(s: _Site):
+    """An operand that only broadcasts to the output shape: a non-scalar fill becomes a 0-d fill; a
+    broadcast_to is bypassed (NumPy broadcasting gives each output element the same operand
+    value). Only when the other operand already has the output shape."""
+    ins, out, u, b = s.ins, s.out, s.u, s.b
+    if not (OPS[s.op].broadcasts and len(ins) == 2 and ins[0].dtype == ins[1].dtype == out.dtype):
+        return None
+    for i in (0, 1):
+        x, other = ins[i], ins[1 - i]
+        if other.shape != out.shape:
+            continue
+        if u[i] is not None and x.aval.ndim > 0:
+            new = b.scalar(u[i], x.dtype)
+        else:
+            e = producer(b, x)
+            if e is None or e.op != "broadcast_to":
                 continue
-            if u[i] is not None and x.aval.ndim > 0:
-                new = b.scalar(u[i], x.dtype)
-            else:
-                e = producer(b, x)
-                if e is None or e.op != "broadcast_to":
-                    continue
-                new = e.inputs[0]
-            args = [ins[0], ins[1]]
-            args[i] = new
-            return [b.emit1(op, *args)]
+            new = e.inputs[0]
+        args = [ins[0], ins[1]]
+        args[i] = new
+        return [b.emit1(s.op, *args)]
+    return None
 
-    if op == "mul":
-        x, y = ins
-        if u[0] == 0.0 or u[1] == 0.0:
-            return fill(0.0)
-        if u[1] == 1.0 and same(x):
-            return [x]
-        if u[0] == 1.0 and same(y):
-            return [y]
-        if u[1] == -1.0 and same(x):
-            return [b.emit1("neg", x)]
-        if u[0] == -1.0 and same(y):
-            return [b.emit1("neg", y)]
-    elif op == "add":
-        x, y = ins
-        if u[1] == 0.0 and same(x):
-            return [x]
-        if u[0] == 0.0 and same(y):
-            return [y]
-    elif op == "sub":
-        x, y = ins
-        if u[1] == 0.0 and same(x):
-            return [x]
-        if u[0] == 0.0 and same(y):
-            return [b.emit1("neg", y)]
-    elif op == "div":
-        x, y = ins
-        if u[0] == 0.0:
-            return fill(0.0)
-        if u[1] == 1.0 and same(x):
-            return [x]
-    elif op == "matmul":
-        if u[0] == 0.0 or u[1] == 0.0:
-            return fill(0.0)
-        if u[0] is not None or u[1] is not None:
-            return _matmul_uniform(b, ins, attrs, u, out)
-    elif op == "transpose":
-        e = producer(b, ins[0])
-        if e is not None and e.op == "transpose":  # transpose(transpose(x, p), q) = transpose(x, p o q)
-            src = e.inputs[0]
-            nd = src.aval.ndim
-            p = tuple(reversed(range(nd))) if e.attrs.get("perm") is None else tuple(e.attrs["perm"])
-            q = tuple(reversed(range(nd))) if attrs.get("perm") is None else tuple(attrs["perm"])
-            pq = tuple(p[i] for i in q)
-            if pq == tuple(range(nd)):
-                return [src]
-            return [b.emit1("transpose", src, perm=pq)]
-        if attrs.get("perm") is not None and tuple(attrs["perm"]) == tuple(range(ins[0].aval.ndim)):
-            return [ins[0]]
-    elif op in ("cast",) and ins[0].dtype == attrs.get("dtype"):
-        return [ins[0]]
-    elif op in ("broadcast_to", "reshape", "reduce_to") and same(ins[0]):
+
+# -- algebraic identities, one rule per op ----------------------------------------------------
+def _mul(s: _Site):
+    (x, y), u = s.ins, s.u
+    if u[0] == 0.0 or u[1] == 0.0:
+        return s.fill(0.0)
+    if u[1] == 1.0 and s.same(x):
+        return [x]
+    if u[0] == 1.0 and s.same(y):
+        return [y]
+    if u[1] == -1.0 and s.same(x):
+        return [s.b.emit1("neg", x)]
+    if u[0] == -1.0 and s.same(y):
+        return [s.b.emit1("neg", y)]
+    return None
+
+
+def _add(s: _Site):
+    (x, y), u = s.ins, s.u
+    if u[1] == 0.0 and s.same(x):
+        return [x]
+    if u[0] == 0.0 and s.same(y):
+        return [y]
+    return None
+
+
+def _sub(s: _Site):
+    (x, y), u = s.ins, s.u
+    if u[1] == 0.0 and s.same(x):
+        return [x]
+    if u[0] == 0.0 and s.same(y):
+        return [s.b.emit1("neg", y)]
+    return None
+
+
+def _div(s: _Site):
+    (x, y), u = s.ins, s.u
+    if u[0] == 0.0:
+        return s.fill(0.0)
+    if u[1] == 1.0 and s.same(x):
+        return [x]
+    return None
+
+
+def _matmul(s: _Site):
+    u = s.u
+    if u[0] == 0.0 or u[1] == 0.0:
+        return s.fill(0.0)
+    if u[0] is not None or u[1] is not None:
+        return _matmul_uniform(s.b, s.ins, s.attrs, u, s.out)
+    return None
+
+
+def _transpose(s: _Site):
+    ins, attrs, b = s.ins, s.attrs, s.b
+    e = producer(b, ins[0])
+    if e is not None and e.op == "transpose":  # transpose(transpose(x, p), q) = transpose(x, p o q)
+        src = e.inputs[0]
+        nd = src.aval.ndim
+        p = tuple(reversed(range(nd))) if e.attrs.get("perm") is None else tuple(e.attrs["perm"])
+        q = tuple(reversed(range(nd))) if attrs.get("perm") is None else tuple(attrs["perm"])
+        pq = tuple(p[i] for i in q)
+        if pq == tuple(range(nd)):
+            return [src]
+        return [b.emit1("transpose", src, perm=pq)]
+    if attrs.get("perm") is not None and tuple(attrs["perm"]) == tuple(range(ins[0].aval.ndim)):
         return [ins[0]]
     return None
+
+
+def _cast(s: _Site):
+    return [s.ins[0]] if s.ins[0].dtype == s.attrs.get("dtype") else None
+
+
+def _same_shape(s: _Site):
+    return [s.ins[0]] if s.same(s.ins[0]) else None
+
+
+_ALGEBRA = {"mul": _mul, "add": _add, "sub": _sub, "div": _div, "matmul": _matmul, "transpose": _transpose,
+            "cast": _cast, "broadcast_to": _same_shape, "reshape": _same_shape, "reduce_to": _same_shape}

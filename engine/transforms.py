@@ -9,37 +9,37 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .builder import Builder
-from .errors import DifferentiationError, ShapeError
-from .ir import Graph, Var, is_float
+import numpy as np
+
+from .builder import Budget, Builder, Outer
+from .directional import directional_sum
+from .errors import DifferentiationError, LimitExceeded
+from .ir import Graph, Var, is_float, tree_unflatten
+from .lower import lower
 
 
-def _fresh_name(fns: dict, base: str) -> str:
-    i = 0
-    while f"{base}{i}" in fns:
-        i += 1
-    return f"{base}{i}"
+# -- output names: what each flat output of a derived graph is, in the caller's words ------------
+def value_names(g: Graph, prefix: str = "out") -> list[str]:
+    """`out` for one flat output, `out0`, `out1`, ... for several."""
+    n = len(g.flat_outputs)
+    return [prefix] if n == 1 else [f"{prefix}{i}" for i in range(n)]
 
 
-class _Outer:
-    """A new graph with `g` as its function: fresh inputs and params of the same types,
-    and a builder whose derivative nodes can call `g` by `fname`."""
-
-    def __init__(self, g: Graph, base: str | None = None):
-        self.fns = dict(g.functions)
-        self.fname = _fresh_name(self.fns, base or (g.name + "_" if g.name else "f"))
-        self.fns[self.fname] = Graph(g.inputs, g.params, g.eqns, g.outputs, {}, {}, self.fname)
-        self.inputs = [Var(v.aval, v.name) for v in g.inputs]
-        self.params = [Var(p.aval, p.name) for p in g.params]
-        self.b = Builder(functions=self.fns)
+def input_name(g: Graph, p: int) -> str:
+    return g.inputs[p].name or f"x{p}"
 
 
-def _wrap(g: Graph, op: str, attrs: dict, extra_avals: Sequence, structure) -> Graph:
-    o = _Outer(g)
+def _grad_names(g: Graph, pos: list[int], ws: list[str], with_value: bool) -> list[str]:
+    return (value_names(g) if with_value else []) + [f"d/d{input_name(g, p)}" for p in pos] + \
+        [f"d/d{w}" for w in ws]
+
+
+def _wrap(g: Graph, op: str, attrs: dict, extra_avals: Sequence, structure, names: list[str]) -> Graph:
+    o = Outer(g)
     extra = [Var(a, n) for n, a in extra_avals]
     outs = o.b.emit(op, o.inputs + extra, dict(attrs, fn=o.fname))
     return Graph(o.inputs + extra, o.params, o.b.eqns, structure(outs), dict(g.param_values), o.fns,
-                 name=f"{op}_{g.name}")
+                 name=f"{op}_{g.name}", output_names=names)
 
 
 def _positions(g: Graph, grad_position) -> tuple[list[int], bool]:
@@ -101,14 +101,12 @@ def grad(g: Graph, grad_position=0, weights=None, sens_param: bool = False, *, r
         else:
             grads = pgs
         if return_value:
-            from .ir import tree_unflatten
-
             return (tree_unflatten(g.outputs, vals), grads)
         return grads
 
     return _wrap(g, "grad", {"positions": tuple(pos), "weights": tuple(ws), "sens": sens_param,
                              "with_value": return_value},
-                 _sens_avals(g) if sens_param else [], structure)
+                 _sens_avals(g) if sens_param else [], structure, _grad_names(g, pos, ws, return_value))
 
 
 def value_and_grad(g: Graph, grad_position=0, weights=None, sens_param: bool = False) -> Graph:
@@ -154,13 +152,12 @@ def vjp(g: Graph, *, tuple_inputs: bool = True) -> Graph:
     n_out = len(g.flat_outputs)
 
     def structure(outs):
-        from .ir import tree_unflatten
-
         grads = tuple(outs[n_out:])
         return (tree_unflatten(g.outputs, outs[:n_out]), grads if (tuple_inputs or n > 1) else grads[0])
 
     return _wrap(g, "grad", {"positions": tuple(range(n)), "weights": (), "sens": True, "with_value": True},
-                 [(f"v{i}" if n_out > 1 else "v", v.aval) for i, v in enumerate(g.flat_outputs)], structure)
+                 [(f"v{i}" if n_out > 1 else "v", v.aval) for i, v in enumerate(g.flat_outputs)], structure,
+                 _grad_names(g, list(range(n)), [], True))
 
 
 def jvp(g: Graph, positions=None) -> Graph:
@@ -173,36 +170,34 @@ def jvp(g: Graph, positions=None) -> Graph:
     n_out = len(g.flat_outputs)
 
     def structure(outs):
-        from .ir import tree_unflatten
-
         return (tree_unflatten(g.outputs, outs[:n_out]), tree_unflatten(g.outputs, outs[n_out:]))
 
     return _wrap(g, "jvp", {"positions": tuple(pos)},
-                 [(f"t{p}", g.inputs[p].aval) for p in pos], structure)
+                 [(f"t{p}", g.inputs[p].aval) for p in pos], structure, value_names(g) + value_names(g, "jvp"))
 
 
-def nth_grad(g: Graph, order: int, **kw) -> Graph:
+def nth_grad(g: Graph, order: int, *, max_nodes: int | None = None, max_work: int | None = None, **kw) -> Graph:
     """Apply the same GradOperation `order` times: GradSec(Grad(net)) is order 2.
 
     Nesting reverse mode n times costs c**n: each level differentiates the whole
     graph of the level below. Where the options allow, the same result is built
-    in polynomial size instead (see `_nth_grad_directional`).
+    in polynomial size instead (see `_nth_grad_directional`); that form is lowered here,
+    within `max_nodes` / `max_work` (see `lower`).
     """
     if order < 1:
         raise DifferentiationError(f"order must be >= 1, got {order}")
     if order >= 2 and not kw.get("sens_param") and not kw.get("get_by_list"):
-        return _nth_grad_directional(g, order, get_all=bool(kw.get("get_all")))
+        return _nth_grad_directional(g, order, get_all=bool(kw.get("get_all")),
+                                     max_nodes=max_nodes, budget=Budget(max_work))
     for _ in range(order):
         g = grad_operation(g, **kw)
     return g
 
 
-def _nth_grad_directional(g: Graph, order: int, *, get_all: bool) -> Graph:
+def _nth_grad_directional(g: Graph, order: int, *, get_all: bool, max_nodes: int | None, budget: Budget) -> Graph:
     """GradOperation without sens, nested `order` times, as one reverse pass over
     a directional derivative: grad T with T = D^{order-1} S [v, ..., v]
     (see `directional.directional_sum`, shared with grad-of-grad nodes)."""
-    from .directional import directional_sum
-
     pos = list(range(len(g.inputs))) if get_all else [0]
     if not pos:
         raise DifferentiationError("GradOperation: the graph has no inputs to differentiate")
@@ -210,13 +205,8 @@ def _nth_grad_directional(g: Graph, order: int, *, get_all: bool) -> Graph:
         if not is_float(g.inputs[p].dtype):
             raise DifferentiationError(f"cannot differentiate with respect to input {p}: "
                                        f"dtype {g.inputs[p].dtype} is not floating-point", position=p)
-    return grad_operation(directional_sum(g, order - 1, pos), get_all=get_all)
-
-
-def check_sens(g: Graph, sens_avals) -> None:
-    outs = g.flat_outputs
-    if len(sens_avals) != len(outs):
-        raise ShapeError(f"sens: expected {len(outs)} tensor(s), one per output, got {len(sens_avals)}")
+    t = directional_sum(g, order - 1, pos, lower=lower, max_nodes=max_nodes, budget=budget)
+    return grad_operation(t, get_all=get_all)
 
 
 # -- Jacobians, Hessians, Hessian-vector products ---------------------------------------------
@@ -233,15 +223,16 @@ def _tree_map(tree, fn):
 
 def _basis(b: Builder, aval, k: int) -> Var:
     """The k-th unit tensor of `aval`'s shape (row-major)."""
-    import numpy as np
-
     idx = [int(i) for i in np.unravel_index(k, aval.shape)] if aval.shape else []
     one = b.scalar(1.0, aval.dtype)
     return b.index_scatter(one, shape=aval.shape, index=idx) if aval.shape else one
 
 
-def _stack_blocks(b: Builder, rows: list[Var], lead: tuple, tail: tuple, basis_first: bool) -> Var:
-    """Stack one row per basis vector and reshape to lead + tail (out.shape + in.shape)."""
+def _stack_blocks(b: Builder, rows: list[Var], lead: tuple, tail: tuple, basis_first: bool, dtype: str) -> Var:
+    """Stack one row per basis vector and reshape to lead + tail (out.shape + in.shape).
+    No rows (an empty output or input): the block has no elements, zeros of its shape."""
+    if not rows:
+        return b.full(tuple(lead) + tuple(tail), 0.0, dtype)
     if basis_first:  # rows are in-shaped, one per output element
         stacked = b.stack(*rows, axis=0) if len(rows) > 1 else b.reshape(rows[0], shape=(1,) + tuple(rows[0].shape))
     else:  # rows are out-shaped, one per input element
@@ -252,18 +243,12 @@ def _stack_blocks(b: Builder, rows: list[Var], lead: tuple, tail: tuple, basis_f
 
 def _check_basis(n: int, what: str) -> None:
     if n > MAX_JACOBIAN_BASIS:
-        from .errors import LimitExceeded
+        raise LimitExceeded(f"jacobian needs {n} basis vectors ({what}), above the limit of {MAX_JACOBIAN_BASIS} "
+                            "(max_jacobian_basis); use jvp or vjp for products with the Jacobian instead",
+                            setting="max_jacobian_basis", limit=MAX_JACOBIAN_BASIS, value=n)
 
-        raise LimitExceeded(f"jacobian needs {n} basis vectors ({what}), above the limit of {MAX_JACOBIAN_BASIS}; "
-                            "use jvp or vjp for products with the Jacobian instead", limit=MAX_JACOBIAN_BASIS)
 
-
-def jacobian(g: Graph, positions=0, mode: str = "rev") -> Graph:
-    """jacrev / jacfwd: one block d out / d in per (flat output, position), shaped out.shape + in.shape.
-
-    Structure: g's output structure, each leaf replaced by a block (int position)
-    or a tuple of blocks (tuple of positions).
-    """
+def _check_jacobian_args(g: Graph, positions, mode: str) -> tuple[list[int], bool]:
     if mode not in ("rev", "fwd"):
         raise DifferentiationError(f"jacobian mode must be 'rev' or 'fwd', got {mode!r}")
     pos, single = _positions(g, positions)
@@ -273,42 +258,72 @@ def jacobian(g: Graph, positions=0, mode: str = "rev") -> Graph:
         if not is_float(g.inputs[p].dtype):
             raise DifferentiationError(f"jacobian: input {p} has dtype {g.inputs[p].dtype}, not floating-point",
                                        position=p)
-    o = _Outer(g)
-    fns, fname, inputs, params, b = o.fns, o.fname, o.inputs, o.params, o.b
-    flat_out = g.flat_outputs
-    blocks: list[list[Var]] = [[None] * len(pos) for _ in flat_out]  # [output][position]
-    if mode == "fwd":
+    return pos, single
+
+
+def _jac_fwd(o: Outer, g: Graph, pos: list[int]) -> list[list[Var]]:
+    """Blocks [output][position] from one jvp node per input basis vector."""
+    b, flat_out = o.b, g.flat_outputs
+    blocks: list[list[Var]] = [[None] * len(pos) for _ in flat_out]
+    for j, p in enumerate(pos):
+        av = g.inputs[p].aval
+        _check_basis(av.size, f"input {p} of shape {list(av.shape)}")
+        cols: list[list[Var]] = [[] for _ in flat_out]
+        for k in range(av.size):
+            res = b.emit("jvp", o.inputs + [_basis(b, av, k)], {"fn": o.fname, "positions": (p,)})
+            for i, tv in enumerate(res[len(flat_out):]):
+                cols[i].append(tv)
+        for i, ov in enumerate(flat_out):
+            blocks[i][j] = _stack_blocks(b, cols[i], ov.shape, av.shape, False, ov.dtype)
+    return blocks
+
+
+def _jac_rev(o: Outer, g: Graph, pos: list[int]) -> list[list[Var]]:
+    """Blocks [output][position] from one grad node (with sens) per output basis vector."""
+    b, flat_out = o.b, g.flat_outputs
+    blocks: list[list[Var]] = [[None] * len(pos) for _ in flat_out]
+    for i, ov in enumerate(flat_out):
+        _check_basis(ov.aval.size, f"output {i} of shape {list(ov.shape)}")
+        rows: list[list[Var]] = [[] for _ in pos]
+        for k in range(ov.aval.size):
+            sens = [_basis(b, v.aval, k) if m == i else b.zeros_like(v) for m, v in enumerate(flat_out)]
+            grads = b.emit("grad", o.inputs + sens, {"fn": o.fname, "positions": tuple(pos), "weights": (),
+                                                     "sens": True, "with_value": False})
+            for j, gv in enumerate(grads):
+                rows[j].append(gv)
         for j, p in enumerate(pos):
-            av = g.inputs[p].aval
-            _check_basis(av.size, f"input {p} of shape {list(av.shape)}")
-            cols: list[list[Var]] = [[] for _ in flat_out]
-            for k in range(av.size):
-                res = b.emit("jvp", inputs + [_basis(b, av, k)], {"fn": fname, "positions": (p,)})
-                for o, t in enumerate(res[len(flat_out):]):
-                    cols[o].append(t)
-            for o, ov in enumerate(flat_out):
-                blocks[o][j] = _stack_blocks(b, cols[o], ov.shape, av.shape, basis_first=False)
-    else:
-        for o, ov in enumerate(flat_out):
-            _check_basis(ov.aval.size, f"output {o} of shape {list(ov.shape)}")
-            rows: list[list[Var]] = [[] for _ in pos]
-            for k in range(ov.aval.size):
-                sens = [_basis(b, v.aval, k) if i == o else b.zeros_like(v) for i, v in enumerate(flat_out)]
-                grads = b.emit("grad", inputs + sens, {"fn": fname, "positions": tuple(pos), "weights": (),
-                                                       "sens": True, "with_value": False})
-                for j, gv in enumerate(grads):
-                    rows[j].append(gv)
-            for j, p in enumerate(pos):
-                blocks[o][j] = _stack_blocks(b, rows[j], ov.shape, g.inputs[p].shape, basis_first=True)
+            blocks[i][j] = _stack_blocks(b, rows[j], ov.shape, g.inputs[p].shape, True, g.inputs[p].dtype)
+    return blocks
+
+
+def jacobian(g: Graph, positions=0, mode: str = "rev", *, max_nodes: int | None = None,
+             max_work: int | None = None) -> Graph:
+    """jacrev / jacfwd: one block d out / d in per (flat output, position), shaped out.shape + in.shape.
+
+    Structure: g's output structure, each leaf replaced by a block (int position)
+    or a tuple of blocks (tuple of positions). One derivative node per basis vector is
+    built here, within `max_nodes` / `max_work` (LimitExceeded past them).
+    """
+    pos, single = _check_jacobian_args(g, positions, mode)
+    o = Outer(g, max_nodes=max_nodes, budget=Budget(max_work))
+    blocks = (_jac_fwd if mode == "fwd" else _jac_rev)(o, g, pos)
     # Each leaf of g's output structure becomes a block or a tuple of blocks.
     it = iter(bl[0] if single else tuple(bl) for bl in blocks)
     structure = _tree_map(g.outputs, lambda _: next(it))
-    return Graph(inputs, params, b.eqns, structure, dict(g.param_values), fns, name=f"jac{mode}_{g.name}")
+    outs = value_names(g, "") if len(g.flat_outputs) > 1 else [""]
+    names = [f"d{n}/d{input_name(g, p)}" for n in outs for p in pos]
+    return Graph(o.inputs, o.params, o.b.eqns, structure, dict(g.param_values), o.fns, name=f"jac{mode}_{g.name}",
+                 output_names=names)
 
 
-def hessian(g: Graph, positions=0) -> Graph:
+def hessian(g: Graph, positions=0, *, max_nodes: int | None = None, max_work: int | None = None) -> Graph:
     """jacfwd(jacrev(g)): blocks out.shape + in_i.shape + in_j.shape, nested output -> i -> j."""
-    return jacobian(jacobian(g, positions, mode="rev"), positions, mode="fwd")
+    h = jacobian(jacobian(g, positions, mode="rev", max_nodes=max_nodes, max_work=max_work), positions,
+                 mode="fwd", max_nodes=max_nodes, max_work=max_work)
+    pos, _ = _positions(g, positions)
+    outs = value_names(g, "") if len(g.flat_outputs) > 1 else [""]
+    h.output_names = [f"d2{n}/d{input_name(g, i)}d{input_name(g, j)}" for n in outs for i in pos for j in pos]
+    return h
 
 
 def hvp(g: Graph, positions=0) -> Graph:
@@ -318,11 +333,9 @@ def hvp(g: Graph, positions=0) -> Graph:
     """
     gg = grad(g, positions)
     pos, _ = _positions(g, positions)
-    o = _Outer(gg, "grad_")
+    o = Outer(gg, "grad_")
     vs = [Var(g.inputs[p].aval, f"v{p}") for p in pos]
     outs = o.b.emit("jvp", o.inputs + vs, {"fn": o.fname, "positions": tuple(pos)})
-    from .ir import tree_unflatten
-
     n = len(gg.flat_outputs)
     return Graph(o.inputs + vs, o.params, o.b.eqns, tree_unflatten(gg.outputs, outs[n:]), dict(g.param_values),
-                 o.fns, name=f"hvp_{g.name}")
+                 o.fns, name=f"hvp_{g.name}", output_names=[f"d/d{input_name(g, p)}" for p in pos])

@@ -24,7 +24,7 @@ from .ir import AVal, Graph, Var
 
 # op -> rule(b, eqn, ins, batched, size) -> list of output Vars, all batched (axis 0)
 BATCH_RULES: dict[str, Callable] = {}
-_NO_INPUT = ("fill", "const")
+_NO_INPUT = ("fill", "const", "arange", "iota")  # nullary: never batched
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -77,6 +77,24 @@ def _unary(b, e, ins, batched, size):
 def _nary(b, e, ins, batched, size):
     rank = max(x.aval.ndim for x in e.inputs)
     return b.emit(e.op, [_lift(b, x, rank) if bt else x for x, bt in zip(ins, batched)], e.attrs)
+
+
+@_rule("gelu")
+def _same_attrs(b, e, ins, batched, size):
+    return b.emit(e.op, ins, e.attrs)
+
+
+@_rule("argmax", "argmin", "cumsum", "cumprod", "sort", "top_k")
+def _one_axis(b, e, ins, batched, size):
+    return b.emit(e.op, ins, dict(e.attrs, axis=_axis(e.attrs["axis"], e.inputs[0].aval.ndim) + 1))
+
+
+@_rule("flip")
+def _flip(b, e, ins, batched, size):
+    nd = e.inputs[0].aval.ndim
+    ax = e.attrs.get("axis")
+    axes = range(nd) if ax is None else ((ax,) if isinstance(ax, int) else ax)
+    return b.emit(e.op, ins, dict(e.attrs, axis=tuple(_axis(a, nd) + 1 for a in axes)))
 
 
 @_rule("softmax", "log_softmax")
@@ -146,9 +164,9 @@ def _along_axis(b, e, ins, batched, size):
 
 @_rule("tile")
 def _tile(b, e, ins, batched, size):
-    from .ops.shape_ops import _tile_shapes
+    from .shape_rules import tile_shapes
 
-    shape, reps, _ = _tile_shapes(tuple(e.inputs[0].shape), tuple(e.attrs["reps"]))
+    shape, reps, _ = tile_shapes(tuple(e.inputs[0].shape), tuple(e.attrs["reps"]))
     x = b.emit1("reshape", ins[0], shape=(size,) + shape)
     return [b.emit1("tile", x, reps=(1,) + reps)]
 
@@ -309,7 +327,8 @@ def _flatten_fn(b: Builder, fn: Graph, penv: dict[str, Var]) -> Graph:
     own = {p.name for p in fn.params}  # fn's eqns use its own param Vars; nested functions may use others
     params = list(fn.params) + [Var(v.aval, name) for name, v in penv.items() if name not in own]
     g = Graph(list(fn.inputs), params, fn.eqns, fn.outputs, {}, dict(b.functions), fn.name)
-    return lower(g, opt=False, literal_nested_grads=b.literal_nested_grads)
+    return lower(g, opt=False, literal_nested_grads=getattr(b, "nested_grads", True) is None,
+                 budget=getattr(b, "budget", None))
 
 
 def expand_vmap(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[str, Var], label: str) -> list[Var]:
@@ -345,12 +364,27 @@ def expand_vmap(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[s
     return res
 
 
+def hook_avals(functions: dict, attrs: dict, in_avals: list, label: str) -> list[AVal]:
+    """Typing of a vmap node (engine.ops.functions' hook)."""
+    name = attrs.get("fn")
+    if name not in functions:
+        raise InvalidGraph(f"unknown function {name!r}; defined: {sorted(functions) or 'none'}", node=label)
+    return vmap_avals(functions[name], attrs, list(in_avals), label)[0]
+
+
+def hook_expand(b: Builder, attrs: dict, ins: list, penv: dict, depth: int, label: str) -> list[Var]:
+    """Expansion of a vmap node (engine.ops.functions' hook)."""
+    from .autodiff import lookup_function
+
+    return expand_vmap(b, lookup_function(b, attrs, label), list(ins), attrs, penv, label)
+
+
 def vmap_graph(g: Graph, size: int, in_axes=0, out_axes=0) -> Graph:
     """vmap(g) as a graph whose mapped inputs carry `size` elements on their in_axes."""
+    from .builder import Outer
     from .ir import tree_unflatten
-    from .transforms import _Outer
 
-    o = _Outer(g, "vmapped_")
+    o = Outer(g, "vmapped_")
     axes_in = _norm_axes(in_axes, len(g.inputs), "in_axes", "vmap")
     axes_out = _norm_axes(out_axes, len(g.flat_outputs), "out_axes", "vmap")
     inputs = []

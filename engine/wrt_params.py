@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .builder import Builder
+from .builder import Builder, Outer, fresh_name
 from .errors import DifferentiationError
 from .ir import AVal, Graph, Var
-from .transforms import _Outer, _fresh_name, _positions, _tree_map, _weights
+from .transforms import _positions, _tree_map, _weights
 
 
 def _targets(g: Graph, positions, weights) -> tuple[list[int], list[str], list[AVal]]:
@@ -27,7 +27,7 @@ def _targets(g: Graph, positions, weights) -> tuple[list[int], list[str], list[A
     return pos, ws, [g.inputs[p].aval for p in pos] + [pav[w] for w in ws]
 
 
-def _pullback_fn(o: _Outer, g: Graph, k: int, pos: list[int], ws: list[str]) -> str:
+def _pullback_fn(o: Outer, g: Graph, k: int, pos: list[int], ws: list[str]) -> str:
     """A function (ct, *g's inputs) -> grads of g's output k contracted with ct, for positions and weights."""
     ct = Var(g.flat_outputs[k].aval, "ct")
     xs = [Var(v.aval, v.name) for v in g.inputs]
@@ -35,7 +35,7 @@ def _pullback_fn(o: _Outer, g: Graph, k: int, pos: list[int], ws: list[str]) -> 
     sens = [ct if j == k else b.zeros_like(v) for j, v in enumerate(g.flat_outputs)]
     grads = b.emit("grad", xs + sens, {"fn": o.fname, "positions": tuple(pos), "weights": tuple(ws),
                                        "sens": True, "with_value": False})
-    name = _fresh_name(o.fns, f"pullback{k}_")
+    name = fresh_name(o.fns, f"pullback{k}_")
     o.fns[name] = Graph([ct] + xs, [Var(p.aval, p.name) for p in g.params], b.eqns, tuple(grads), {}, {}, name)
     return name
 
@@ -46,7 +46,7 @@ def jacobian(g: Graph, positions=0, weights=None) -> Graph:
     weights) or a tuple of blocks (positions, then weights)."""
     pos, ws, tavals = _targets(g, positions, weights)
     single = isinstance(positions, int) and not ws
-    o = _Outer(g)
+    o = Outer(g)
     blocks = []
     for k, ov in enumerate(g.flat_outputs):
         fname = _pullback_fn(o, g, k, pos, ws)
@@ -73,7 +73,7 @@ def hvp(g: Graph, positions=0, weights=None) -> Graph:
     pos, ws, tavals = _targets(g, positions, weights)
     if len(g.flat_outputs) != 1 or g.flat_outputs[0].aval.size != 1:
         raise DifferentiationError("hvp: the graph must have one scalar output")
-    o = _Outer(g)
+    o = Outer(g)
     xs = [Var(v.aval, v.name) for v in g.inputs]
     vs = [Var(a, f"v{i}") for i, a in enumerate(tavals)]
     b = Builder(functions=o.fns)
@@ -83,7 +83,7 @@ def hvp(g: Graph, positions=0, weights=None) -> Graph:
     for gv, v in zip(grads, vs):
         t = b.sum(b.mul(gv, v))
         dot = t if dot is None else b.add(dot, t)
-    inner = _fresh_name(o.fns, "gdotv_")
+    inner = fresh_name(o.fns, "gdotv_")
     o.fns[inner] = Graph(xs + vs, [Var(p.aval, p.name) for p in g.params], b.eqns, dot, {}, {}, inner)
     outer_vs = [Var(a, v.name) for a, v in zip(tavals, vs)]
     outs = o.b.emit("grad", o.inputs + outer_vs, {"fn": inner, "positions": tuple(pos), "weights": tuple(ws),

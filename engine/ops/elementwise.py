@@ -8,17 +8,43 @@ from __future__ import annotations
 
 import math
 
-from ..ir import AVal
-from ._infer import elementwise
-from .registry import defop, impl_rules, jvp_rules, vjp_rules
+import numpy as np
+
+from ..ir import is_float
+from ._infer import rule_infer
+from .registry import Attr, defop, impl_rules, jvp_rules, ufunc_out, vjp_rules
 
 
-def _unary(name: str, impl, deriv, *, float_only: bool = True, doc: str = ""):
-    defop(name, 1, lambda avals: elementwise(name, avals, float_only=float_only), doc=doc or f"elementwise {name}")
+def _unary(name: str, impl, deriv, *, float_only: bool = True, doc: str = "", **flags):
+    defop(name, 1, rule_infer(name), doc=doc or f"elementwise {name}", **flags)
     impl_rules[name] = impl
     if deriv is not None:
         vjp_rules[name] = lambda b, ins, outs, cts: [b.mul(cts[0], deriv(b, ins[0], outs[0]))]
         jvp_rules[name] = lambda b, ins, outs, ts: [b.mul(ts[0], deriv(b, ins[0], outs[0]))]
+
+
+# NumPy out-kernels (np_out): each computes exactly what its impl computes (same ufuncs in
+# the same order, so the same rounding), only into a given buffer.
+def _k_square(x, o=None):
+    return np.multiply(x, x, o)
+
+
+def _k_sigmoid(x, o=None):  # 1 / (1 + exp(-x)), as the impl
+    o = np.negative(x, o)
+    np.exp(o, o)
+    np.add(1, o, o)
+    return np.divide(1, o, o)
+
+
+def _k_rsqrt(x, o=None):  # 1 / sqrt(x)
+    o = np.sqrt(x, o)
+    return np.divide(1, o, o)
+
+
+def _reciprocal_out(e):
+    if not e.outputs[0].dtype.startswith("float"):
+        return None  # 1 / int is float in NumPy: the impl's dtype, not the buffer's
+    return (lambda x, o=None: np.divide(1, x, o)), "ew", None
 
 
 def _one(b, x):
@@ -29,49 +55,79 @@ def _c(b, x, value):
     return b.scalar(value, x.dtype)
 
 
-_unary("exp", lambda xp, x: xp.exp(x), lambda b, x, y: y)
-_unary("log", lambda xp, x: xp.log(x), lambda b, x, y: b.reciprocal(x))
-_unary("log1p", lambda xp, x: xp.log1p(x), lambda b, x, y: b.reciprocal(b.add(x, _one(b, x))))
-_unary("expm1", lambda xp, x: xp.expm1(x), lambda b, x, y: b.add(y, _one(b, x)))
-_unary("sqrt", lambda xp, x: xp.sqrt(x), lambda b, x, y: b.div(_c(b, x, 0.5), y))
-_unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda b, x, y: b.mul(_c(b, x, -0.5), b.div(y, x)))
-_unary("reciprocal", lambda xp, x: 1 / x, lambda b, x, y: b.neg(b.square(y)))
-_unary("square", lambda xp, x: x * x, lambda b, x, y: b.mul(_c(b, x, 2.0), x), float_only=False)
-_unary("sin", lambda xp, x: xp.sin(x), lambda b, x, y: b.cos(x))
-_unary("cos", lambda xp, x: xp.cos(x), lambda b, x, y: b.neg(b.sin(x)))
-_unary("tan", lambda xp, x: xp.tan(x), lambda b, x, y: b.add(_one(b, x), b.square(y)))
-_unary("sinh", lambda xp, x: xp.sinh(x), lambda b, x, y: b.cosh(x))
-_unary("cosh", lambda xp, x: xp.cosh(x), lambda b, x, y: b.sinh(x))
-_unary("tanh", lambda xp, x: xp.tanh(x), lambda b, x, y: b.sub(_one(b, x), b.square(y)))
-_unary("asin", lambda xp, x: xp.asin(x), lambda b, x, y: b.rsqrt(b.sub(_one(b, x), b.square(x))))
-_unary("acos", lambda xp, x: xp.acos(x), lambda b, x, y: b.neg(b.rsqrt(b.sub(_one(b, x), b.square(x)))))
-_unary("atan", lambda xp, x: xp.atan(x), lambda b, x, y: b.reciprocal(b.add(_one(b, x), b.square(x))))
-_unary("asinh", lambda xp, x: xp.asinh(x), lambda b, x, y: b.rsqrt(b.add(b.square(x), _one(b, x))))
-_unary("acosh", lambda xp, x: xp.acosh(x), lambda b, x, y: b.rsqrt(b.sub(b.square(x), _one(b, x))))
-_unary("atanh", lambda xp, x: xp.atanh(x), lambda b, x, y: b.reciprocal(b.sub(_one(b, x), b.square(x))))
-_unary("sigmoid", lambda xp, x: 1 / (1 + xp.exp(-x)), lambda b, x, y: b.mul(y, b.sub(_one(b, x), y)))
+_unary("exp", lambda xp, x: xp.exp(x), lambda b, x, y: y,
+       np_out=ufunc_out(np.exp),
+       fold=math.exp)
+_unary("log", lambda xp, x: xp.log(x), lambda b, x, y: b.reciprocal(x),
+       np_out=ufunc_out(np.log))
+_unary("log1p", lambda xp, x: xp.log1p(x), lambda b, x, y: b.reciprocal(b.add(x, _one(b, x))),
+       np_out=ufunc_out(np.log1p))
+_unary("expm1", lambda xp, x: xp.expm1(x), lambda b, x, y: b.add(y, _one(b, x)),
+       np_out=ufunc_out(np.expm1))
+_unary("sqrt", lambda xp, x: xp.sqrt(x), lambda b, x, y: b.div(_c(b, x, 0.5), y),
+       np_out=ufunc_out(np.sqrt))
+_unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda b, x, y: b.mul(_c(b, x, -0.5), b.div(y, x)),
+       np_out=ufunc_out(_k_rsqrt))
+_unary("reciprocal", lambda xp, x: 1 / x, lambda b, x, y: b.neg(b.square(y)),
+       np_out=_reciprocal_out)
+_unary("square", lambda xp, x: x * x, lambda b, x, y: b.mul(_c(b, x, 2.0), x), float_only=False,
+       np_out=ufunc_out(_k_square), fold=lambda a: a * a)
+_unary("sin", lambda xp, x: xp.sin(x), lambda b, x, y: b.cos(x),
+       np_out=ufunc_out(np.sin),
+       fold=math.sin)
+_unary("cos", lambda xp, x: xp.cos(x), lambda b, x, y: b.neg(b.sin(x)),
+       np_out=ufunc_out(np.cos),
+       fold=math.cos)
+_unary("tan", lambda xp, x: xp.tan(x), lambda b, x, y: b.add(_one(b, x), b.square(y)),
+       np_out=ufunc_out(np.tan))
+_unary("sinh", lambda xp, x: xp.sinh(x), lambda b, x, y: b.cosh(x),
+       np_out=ufunc_out(np.sinh))
+_unary("cosh", lambda xp, x: xp.cosh(x), lambda b, x, y: b.sinh(x),
+       np_out=ufunc_out(np.cosh))
+_unary("tanh", lambda xp, x: xp.tanh(x), lambda b, x, y: b.sub(_one(b, x), b.square(y)),
+       np_out=ufunc_out(np.tanh),
+       fold=math.tanh)
+_unary("asin", lambda xp, x: xp.asin(x), lambda b, x, y: b.rsqrt(b.sub(_one(b, x), b.square(x))),
+       np_out=ufunc_out(np.asin))
+_unary("acos", lambda xp, x: xp.acos(x), lambda b, x, y: b.neg(b.rsqrt(b.sub(_one(b, x), b.square(x)))),
+       np_out=ufunc_out(np.acos))
+_unary("atan", lambda xp, x: xp.atan(x), lambda b, x, y: b.reciprocal(b.add(_one(b, x), b.square(x))),
+       np_out=ufunc_out(np.atan))
+_unary("asinh", lambda xp, x: xp.asinh(x), lambda b, x, y: b.rsqrt(b.add(b.square(x), _one(b, x))),
+       np_out=ufunc_out(np.asinh))
+_unary("acosh", lambda xp, x: xp.acosh(x), lambda b, x, y: b.rsqrt(b.sub(b.square(x), _one(b, x))),
+       np_out=ufunc_out(np.acosh))
+_unary("atanh", lambda xp, x: xp.atanh(x), lambda b, x, y: b.reciprocal(b.sub(_one(b, x), b.square(x))),
+       np_out=ufunc_out(np.atanh))
+_unary("sigmoid", lambda xp, x: 1 / (1 + xp.exp(-x)), lambda b, x, y: b.mul(y, b.sub(_one(b, x), y)),
+       np_out=ufunc_out(_k_sigmoid))
 _unary("softplus", lambda xp, x: xp.logaddexp(x, xp.zeros_like(x)), lambda b, x, y: b.sigmoid(x))
 _unary("relu", lambda xp, x: xp.where(x > 0, x, xp.zeros_like(x)),
        lambda b, x, y: b.cast(b.greater(x, b.zeros_like(x)), dtype=x.dtype))
-_unary("abs", lambda xp, x: xp.abs(x), lambda b, x, y: b.sign(x), float_only=False)
+_unary("abs", lambda xp, x: xp.abs(x), lambda b, x, y: b.sign(x), float_only=False,
+       np_out=ufunc_out(np.abs),
+       fold=abs)
 _unary("erf", lambda xp, x: xp.erf(x),
        lambda b, x, y: b.mul(_c(b, x, 2.0 / math.sqrt(math.pi)), b.exp(b.neg(b.square(x)))))
 
 # neg and sign: linear / locally constant, with their own rules.
-_unary("neg", lambda xp, x: -x, None, float_only=False)
+_unary("neg", lambda xp, x: -x, None, float_only=False,
+       np_out=ufunc_out(np.negative), fold=lambda a: -a, linear=True, sign_symmetric=True)
 vjp_rules["neg"] = lambda b, ins, outs, cts: [b.neg(cts[0])]
 jvp_rules["neg"] = lambda b, ins, outs, ts: [b.neg(ts[0])]
 
 # sign is differentiable with derivative zero almost everywhere: a true zero, not a missing rule.
-_unary("sign", lambda xp, x: xp.sign(x), None, float_only=False)
+_unary("sign", lambda xp, x: xp.sign(x), None, float_only=False,
+       np_out=ufunc_out(np.sign),
+       fold=lambda a: float(np.sign(a)))
 vjp_rules["sign"] = lambda b, ins, outs, cts: [None]
 jvp_rules["sign"] = lambda b, ins, outs, ts: [None]
 
 
 # -- binary -------------------------------------------------------------------
-def _binary(name: str, impl, vjp, jvp, *, float_only: bool = False, doc: str = ""):
-    defop(name, 2, lambda avals: elementwise(name, avals, float_only=float_only),
-          doc=doc or f"elementwise {name} with NumPy broadcasting")
+def _binary(name: str, impl, vjp, jvp, *, float_only: bool = False, doc: str = "", **flags):
+    defop(name, 2, rule_infer(name),
+          doc=doc or f"elementwise {name} with NumPy broadcasting", broadcasts=True, **flags)
     impl_rules[name] = impl
     vjp_rules[name] = vjp
     jvp_rules[name] = jvp
@@ -86,18 +142,21 @@ def _sum_tangents(b, *terms):
 
 _binary("add", lambda xp, x, y: x + y,
         lambda b, ins, outs, cts: [cts[0], cts[0]],
-        lambda b, ins, outs, ts: [b.add_any(ts[0], ts[1])])
+        lambda b, ins, outs, ts: [b.add_any(ts[0], ts[1])],
+        commutative=True, fold=lambda a, b: a + b, np_out=ufunc_out(np.add))
 _binary("sub", lambda xp, x, y: x - y,
         lambda b, ins, outs, cts: [cts[0], b.neg(cts[0])],
-        lambda b, ins, outs, ts: [ts[0] if ts[1] is None else (b.neg(ts[1]) if ts[0] is None else b.sub(ts[0], ts[1]))])
+        lambda b, ins, outs, ts: [ts[0] if ts[1] is None else (b.neg(ts[1]) if ts[0] is None else b.sub(ts[0], ts[1]))],
+        fold=lambda a, b: a - b, np_out=ufunc_out(np.subtract))
 _binary("mul", lambda xp, x, y: x * y,
         lambda b, ins, outs, cts: [b.mul(cts[0], ins[1]), b.mul(ins[0], cts[0])],
-        lambda b, ins, outs, ts: [_sum_tangents(b, ts[0] and b.mul(ts[0], ins[1]), ts[1] and b.mul(ins[0], ts[1]))])
+        lambda b, ins, outs, ts: [_sum_tangents(b, ts[0] and b.mul(ts[0], ins[1]), ts[1] and b.mul(ins[0], ts[1]))],
+        commutative=True, linear=True, sign_symmetric=True, fold=lambda a, b: a * b, np_out=ufunc_out(np.multiply))
 _binary("div", lambda xp, x, y: x / y,
         lambda b, ins, outs, cts: [b.div(cts[0], ins[1]), b.neg(b.div(b.mul(cts[0], outs[0]), ins[1]))],
         lambda b, ins, outs, ts: [_sum_tangents(b, ts[0] and b.div(ts[0], ins[1]),
                                                 ts[1] and b.neg(b.div(b.mul(ts[1], outs[0]), ins[1])))],
-        float_only=True)
+        float_only=True, sign_symmetric=True, np_out=ufunc_out(np.divide))
 
 
 def _pow_dx(b, x, y):
@@ -115,7 +174,7 @@ _binary("pow", lambda xp, x, y: xp.pow(x, y),
                                    b.mul(cts[0], _pow_dy(b, ins[0], outs[0]))],
         lambda b, ins, outs, ts: [_sum_tangents(b, ts[0] and b.mul(ts[0], _pow_dx(b, ins[0], ins[1])),
                                                 ts[1] and b.mul(ts[1], _pow_dy(b, ins[0], outs[0])))],
-        float_only=True)
+        float_only=True, np_out=ufunc_out(np.pow))
 
 
 def _select_mask(b, x, y, out_shape, first: bool):
@@ -124,8 +183,16 @@ def _select_mask(b, x, y, out_shape, first: bool):
     return b.cast(m, dtype=x.dtype)
 
 
-for _name, _impl, _first in (("maximum", lambda xp, x, y: xp.maximum(x, y), True),
-                             ("minimum", lambda xp, x, y: xp.minimum(x, y), False)):
+def _k_maximum(x, y, o=None):
+    return np.maximum(x, y, out=o)
+
+
+def _k_minimum(x, y, o=None):
+    return np.minimum(x, y, out=o)
+
+
+for _name, _impl, _first, _k in (("maximum", lambda xp, x, y: xp.maximum(x, y), True, _k_maximum),
+                                 ("minimum", lambda xp, x, y: xp.minimum(x, y), False, _k_minimum)):
     def _vjp(b, ins, outs, cts, _first=_first):
         m = _select_mask(b, ins[0], ins[1], outs[0].shape, _first)
         return [b.mul(cts[0], m), b.mul(cts[0], b.sub(b.full_like(m, 1.0), m))]
@@ -135,38 +202,32 @@ for _name, _impl, _first in (("maximum", lambda xp, x, y: xp.maximum(x, y), True
         return [_sum_tangents(b, ts[0] and b.mul(ts[0], m),
                               ts[1] and b.mul(ts[1], b.sub(b.full_like(m, 1.0), m)))]
 
-    _binary(_name, _impl, _vjp, _jvp)
+    _binary(_name, _impl, _vjp, _jvp, commutative=True, np_out=ufunc_out(_k))
 
 
 # -- comparisons: boolean outputs, no derivative flows through them ---------------
-for _name, _impl in (("equal", lambda xp, x, y: x == y), ("not_equal", lambda xp, x, y: x != y),
-                     ("less", lambda xp, x, y: x < y), ("less_equal", lambda xp, x, y: x <= y),
-                     ("greater", lambda xp, x, y: x > y), ("greater_equal", lambda xp, x, y: x >= y)):
-    defop(_name, 2, lambda avals, _n=_name: elementwise(_n, avals, out_dtype="bool"), nondiff=True,
-          doc=f"elementwise comparison {_name} (bool output, not differentiable)")
+for _name, _impl, _uf, _comm in (
+        ("equal", lambda xp, x, y: x == y, np.equal, True), ("not_equal", lambda xp, x, y: x != y, np.not_equal, True),
+        ("less", lambda xp, x, y: x < y, np.less, False), ("less_equal", lambda xp, x, y: x <= y, np.less_equal, False),
+        ("greater", lambda xp, x, y: x > y, np.greater, False),
+        ("greater_equal", lambda xp, x, y: x >= y, np.greater_equal, False)):
+    defop(_name, 2, rule_infer(_name), nondiff=True,
+          doc=f"elementwise comparison {_name} (bool output, not differentiable)", commutative=_comm,
+          np_out=ufunc_out(_uf))
     impl_rules[_name] = _impl
 
-for _name, _impl in (("logical_and", lambda xp, x, y: xp.logical_and(x, y)),
-                     ("logical_or", lambda xp, x, y: xp.logical_or(x, y))):
-    defop(_name, 2, lambda avals, _n=_name: elementwise(_n, avals, out_dtype="bool"), nondiff=True)
+for _name, _impl, _uf in (("logical_and", lambda xp, x, y: xp.logical_and(x, y), np.logical_and),
+                          ("logical_or", lambda xp, x, y: xp.logical_or(x, y), np.logical_or)):
+    defop(_name, 2, rule_infer(_name), nondiff=True,
+          commutative=True, np_out=ufunc_out(_uf))
     impl_rules[_name] = _impl
-defop("logical_not", 1, lambda avals: elementwise("logical_not", avals, out_dtype="bool"), nondiff=True)
+defop("logical_not", 1, rule_infer("logical_not"), nondiff=True,
+      np_out=ufunc_out(np.logical_not))
 impl_rules["logical_not"] = lambda xp, x: xp.logical_not(x)
 
 
 # -- where(cond, x, y) ----------------------------------------------------------------
-def _where_infer(avals):
-    from ..errors import ShapeError
-    from ._infer import broadcast_shapes, same_dtype
-
-    c, x, y = avals
-    if c.dtype != "bool":
-        raise ShapeError(f"where: condition must be bool, got {c}", dtype=c.dtype)
-    dtype = same_dtype("where", [x, y])
-    return [AVal(broadcast_shapes("where", c.shape, x.shape, y.shape), dtype)]
-
-
-defop("where", 3, _where_infer, doc="where(cond, x, y): x where cond else y, broadcasting")
+defop("where", 3, rule_infer("where"), doc="where(cond, x, y): x where cond else y, broadcasting")
 impl_rules["where"] = lambda xp, c, x, y: xp.where(c, x, y)
 
 
@@ -188,3 +249,23 @@ def _where_jvp(b, ins, outs, ts):
 
 vjp_rules["where"] = _where_vjp
 jvp_rules["where"] = _where_jvp
+
+
+# -- markers and casts: identity, stop_gradient, cast ----------------------------------
+defop("identity", 1, rule_infer("identity"), doc="identity; marks a differentiation point", cse=False,
+      np_view=lambda e: "alias")
+impl_rules["identity"] = lambda xp, x: x
+vjp_rules["identity"] = lambda b, ins, outs, cts: [cts[0]]
+jvp_rules["identity"] = lambda b, ins, outs, ts: [ts[0]]
+
+defop("stop_gradient", 1, rule_infer("stop_gradient"), doc="identity whose derivative is zero",
+      fold=lambda a: a, np_view=lambda e: "alias")
+impl_rules["stop_gradient"] = lambda xp, x: x
+vjp_rules["stop_gradient"] = lambda b, ins, outs, cts: [None]
+jvp_rules["stop_gradient"] = lambda b, ins, outs, ts: [None]
+
+defop("cast", 1, rule_infer("cast"), attrs={"dtype": Attr("dtype")},
+      doc="convert dtype", rearranges=True)
+impl_rules["cast"] = lambda xp, x, dtype: xp.astype(x, getattr(xp, dtype))
+vjp_rules["cast"] = lambda b, ins, outs, cts, dtype: [b.cast(cts[0], dtype=ins[0].dtype) if is_float(ins[0].dtype) else None]
+jvp_rules["cast"] = lambda b, ins, outs, ts, dtype: [b.cast(ts[0], dtype=outs[0].dtype) if is_float(outs[0].dtype) else None]

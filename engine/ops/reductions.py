@@ -1,37 +1,20 @@
-"""Reductions max, min and prod (attrs as `sum`: axis = ints | None for all, keepdims).
+"""Reductions: sum, mean, reduce_to, max, min, prod, logsumexp (attrs axis = ints | None for all, keepdims).
 
 Conventions:
   max/min: the gradient goes to the positions equal to the result, split equally
   among ties (d max(x, x) / dx = 1/2 each, as JAX does); the second derivative is zero.
-  prod: zero-safe. The first derivative is exact everywhere (also with zeros);
-  higher derivatives are exact where at most one factor of a product is zero.
+  prod: zero-safe. Derivatives of every order are exact everywhere, also with zeros
+  (the partials are products of the other factors, never out / x).
+  logsumexp: one op (not exp/sum/log) so its kernel can subtract the max for stability.
 """
 from __future__ import annotations
 
-from ..errors import ShapeError
-from ..ir import AVal
-from ._infer import norm_axes, reduced_shape
+import numpy as np
+
+from ._infer import keep_axes, norm_axes, rule_infer
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
 RED_ATTRS = {"axis": Attr("ints", None, optional=True), "keepdims": Attr("bool", False)}
-
-
-def keep_axes(b, v, x, axes):
-    """Reshape a reduced value so it broadcasts against `x` (re-insert the reduced axes)."""
-    return b.reshape(v, shape=reduced_shape(x.shape, axes, True))
-
-
-def _infer(name, empty_ok):
-    def infer(avals, axis, keepdims):
-        x = avals[0]
-        if x.dtype == "bool":
-            raise ShapeError(f"{name}: needs a numeric operand, got {x}", dtype=x.dtype)
-        axes = norm_axes(name, axis, x.ndim)
-        if not empty_ok and any(x.shape[a] == 0 for a in axes):
-            raise ShapeError(f"{name}: cannot reduce a zero-size axis of {x} (axis={list(axes)})",
-                             shape=list(x.shape))
-        return [AVal(reduced_shape(x.shape, axes, keepdims), x.dtype)]
-    return infer
 
 
 # -- max / min ----------------------------------------------------------------------------------
@@ -42,7 +25,7 @@ def _hit_weights(b, x, out, axes):
 
 
 def _extremum(name, impl):
-    defop(name, 1, _infer(name, False), attrs=RED_ATTRS,
+    defop(name, 1, rule_infer(name), attrs=RED_ATTRS,
           doc=f"{name} over axes (None: all); gradient split equally among tied {'arg' + name} positions")
     impl_rules[name] = impl
 
@@ -66,18 +49,11 @@ _extremum("min", lambda xp, x, axis, keepdims: xp.min(x, axis=axis, keepdims=kee
 
 # -- prod ---------------------------------------------------------------------------------------
 def _prod_partials(b, x, out, axes):
-    """d prod / d x_i = prod_{j != i} x_j, without dividing by zero.
+    """d prod / d x_i = prod_{j != i} x_j, as exclusive products from both ends (engine/ops/cumulative.py):
+    no division, so exact with any number of zeros, precise near zero, at every order."""
+    from .cumulative import prod_others
 
-    No zero in the slice: out / x_i. Exactly one zero (at k): the product of the other
-    factors at k, and out / x_i (= 0, with the right derivative) elsewhere. Two or more: 0.
-    """
-    zero = b.zeros_like(x)
-    is_zero = b.equal(x, zero)
-    x_safe = b.where(is_zero, b.full_like(x, 1.0), x)
-    n_zero = b.sum(b.cast(is_zero, dtype=x.dtype), axis=axes, keepdims=True)
-    rest = b.prod(x_safe, axis=axes, keepdims=True)
-    rest = b.where(b.equal(n_zero, b.full_like(n_zero, 1.0)), rest, b.zeros_like(rest))
-    return b.where(is_zero, rest, b.div(keep_axes(b, out, x, axes), x_safe))
+    return prod_others(b, x, axes)
 
 
 def _prod_vjp(b, ins, outs, cts, axis, keepdims):
@@ -92,7 +68,119 @@ def _prod_jvp(b, ins, outs, ts, axis, keepdims):
     return [b.sum(b.mul(ts[0], _prod_partials(b, x, outs[0], axes)), axis=axes, keepdims=keepdims)]
 
 
-defop("prod", 1, _infer("prod", True), attrs=RED_ATTRS, doc="product over axes (None: all); zero-safe gradient")
+defop("prod", 1, rule_infer("prod"), attrs=RED_ATTRS, doc="product over axes (None: all); zero-safe gradient")
 impl_rules["prod"] = lambda xp, x, axis, keepdims: xp.prod(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 vjp_rules["prod"] = _prod_vjp
 jvp_rules["prod"] = _prod_jvp
+
+
+# -- sum, mean, reduce_to -----------------------------------------------------------------
+def _sum_keep(b, ct, x, axis):
+    """A cotangent reduced over `axis` of x, broadcast back to x."""
+    return b.broadcast(keep_axes(b, ct, x, norm_axes("sum", axis, len(x.shape))), x.shape)
+
+
+def _np_sum_out(e):
+    if not e.outputs[0].dtype.startswith("float"):
+        return None
+    axis, keepdims = e.attrs.get("axis"), e.attrs.get("keepdims", False)
+    axis = None if axis is None else tuple(axis)
+    return (lambda x, o=None: np.add.reduce(x, axis, None, o, keepdims)), "red", None
+
+
+def _np_mean_out(e):
+    if not e.outputs[0].dtype.startswith("float"):
+        return None
+    axis, keepdims = e.attrs.get("axis"), e.attrs.get("keepdims", False)
+    axis = None if axis is None else tuple(axis)
+    return (lambda x, o=None: np.mean(x, axis=axis, keepdims=keepdims, out=o)), "red", None
+
+
+defop("sum", 1, rule_infer("sum"), attrs=RED_ATTRS, doc="sum over axes (None: all)",
+      linear=True, sign_symmetric=True, np_out=_np_sum_out)
+impl_rules["sum"] = lambda xp, x, axis, keepdims: xp.sum(x, axis=axis, keepdims=keepdims)
+vjp_rules["sum"] = lambda b, ins, outs, cts, axis, keepdims: [_sum_keep(b, cts[0], ins[0], axis)]
+jvp_rules["sum"] = lambda b, ins, outs, ts, axis, keepdims: [b.sum(ts[0], axis=axis, keepdims=keepdims)]
+
+
+def _count(x, axis):
+    axes = norm_axes("mean", axis, len(x.shape))
+    return float(np.prod([x.shape[a] for a in axes])) if axes else 1.0
+
+
+defop("mean", 1, rule_infer("mean"), attrs=RED_ATTRS, doc="mean over axes (None: all)",
+      linear=True, sign_symmetric=True, np_out=_np_mean_out)
+impl_rules["mean"] = lambda xp, x, axis, keepdims: xp.mean(x, axis=axis, keepdims=keepdims)
+vjp_rules["mean"] = lambda b, ins, outs, cts, axis, keepdims: [
+    _sum_keep(b, b.mul(cts[0], b.scalar(1.0 / _count(ins[0], axis), ins[0].dtype)), ins[0], axis)]
+jvp_rules["mean"] = lambda b, ins, outs, ts, axis, keepdims: [b.mean(ts[0], axis=axis, keepdims=keepdims)]
+
+
+def _reduce_to_axes(x_shape: tuple, shape: tuple) -> tuple[int, ...]:
+    """Axes of x that reduce_to sums over: the leading ones and those broadcast from 1."""
+    lead = len(x_shape) - len(shape)
+    return tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape) if d == 1 and x_shape[lead + i] != 1)
+
+
+def _np_reduce_to_out(e):
+    if not e.outputs[0].dtype.startswith("float"):
+        return None
+    x_shape, shape = tuple(e.inputs[0].shape), tuple(e.attrs["shape"])
+    axes = _reduce_to_axes(x_shape, shape)
+    keep = tuple(1 if i in axes else d for i, d in enumerate(x_shape))
+
+    def k_reduce_to(x, o=None):
+        if o is None:
+            return np.reshape(np.add.reduce(x, axes, None, None, True), shape)
+        np.add.reduce(x, axes, None, o.reshape(keep), True)
+        return o
+    return k_reduce_to, "red", None
+
+
+def _reduce_to_impl(xp, x, shape):
+    axes = _reduce_to_axes(tuple(x.shape), tuple(shape))
+    if axes:
+        x = xp.sum(x, axis=axes, keepdims=True)
+    return xp.reshape(x, shape)
+
+
+defop("reduce_to", 1, rule_infer("reduce_to"), attrs={"shape": Attr("shape")},
+      doc="sum a broadcast tensor back to `shape` (the transpose of broadcast_to)",
+      linear=True, sign_symmetric=True, np_out=_np_reduce_to_out)
+impl_rules["reduce_to"] = _reduce_to_impl
+vjp_rules["reduce_to"] = lambda b, ins, outs, cts, shape: [b.broadcast(cts[0], ins[0].shape)]
+jvp_rules["reduce_to"] = lambda b, ins, outs, ts, shape: [b.sum_to(ts[0], tuple(shape))]
+
+
+# -- logsumexp ----------------------------------------------------------------------------------
+def _lse_impl(xp, x, axis, keepdims):
+    m = xp.max(x, axis=axis, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
+    out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+    if not keepdims:
+        out = xp.reshape(out, tuple(d for i, d in enumerate(x.shape) if i not in norm_axes("logsumexp", axis, x.ndim)))
+    return out
+
+
+def _lse_weights(b, x, out, axis):
+    """softmax of x over the reduced axes, from the op's output: exp(x - lse)."""
+    axes = norm_axes("logsumexp", axis, len(x.shape))
+    return axes, b.exp(b.sub(x, keep_axes(b, out, x, axes)))
+
+
+def _lse_vjp(b, ins, outs, cts, axis, keepdims):
+    x = ins[0]
+    axes, w = _lse_weights(b, x, outs[0], axis)
+    return [b.mul(keep_axes(b, cts[0], x, axes), w)]
+
+
+def _lse_jvp(b, ins, outs, ts, axis, keepdims):
+    axes, w = _lse_weights(b, ins[0], outs[0], axis)
+    return [b.sum(b.mul(ts[0], w), axis=axes, keepdims=keepdims)]
+
+
+defop("logsumexp", 1, rule_infer("logsumexp"), attrs=RED_ATTRS,
+      doc="log(sum(exp(x))) over axes (None: all), stable")
+impl_rules["logsumexp"] = lambda xp, x, axis, keepdims: _lse_impl(xp, x, axis, keepdims)
+vjp_rules["logsumexp"] = _lse_vjp
+jvp_rules["logsumexp"] = _lse_jvp

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..errors import InvalidGraph, UnknownOp
-from ..ir import AVal
+from ..ir import DTYPES, AVal
 
 REQUIRED = object()
 
@@ -33,6 +33,23 @@ class Attr:
 
 @dataclass
 class OpDef:
+    """An op's one definition: identity, typing, and the properties every pass reads.
+
+    Flags (False / None unless declared; a pass never keeps its own list of op names):
+      commutative     binary op with f(x, y) == f(y, x) exactly: CSE merges both orders
+      linear          linear in its (first) input
+      sign_symmetric  f(-x) == -f(x) exactly in IEEE arithmetic (sign motion may cross it)
+      cse             False: never merge two equations (identity marks a fresh point)
+      broadcasts      binary arithmetic with NumPy broadcasting of same-dtype operands
+      rearranges      output elements are input elements (or their cast): uniform in, uniform out
+      fold            Python function of uniform float operand values giving the output value
+      np_out          eqn -> (kernel(*ins, out), kind, operand suffixes) | None: a NumPy kernel
+                      that writes into a given buffer, bit-identical to the impl rule
+      np_view         eqn -> kernel | "alias" | None: a NumPy kernel that only re-views its input
+      runtime_checked the impl checks its input values (e.g. indices in range) and raises a typed
+                      error; the executor names the node in it
+    """
+
     name: str
     arity: int | None  # None: variadic (>= min_arity)
     infer: Callable[..., list[AVal]]
@@ -41,7 +58,21 @@ class OpDef:
     nondiff: bool = False  # outputs carry no derivative (comparisons, sign, fill)
     min_arity: int = 0
     doc: str = ""
+    commutative: bool = False
+    linear: bool = False
+    sign_symmetric: bool = False
+    cse: bool = True
+    broadcasts: bool = False
+    rearranges: bool = False
+    fold: Callable[..., float] | None = None
+    np_out: Callable[[Any], Any] | None = None
+    np_view: Callable[[Any], Any] | None = None
+    runtime_checked: bool = False
 
+
+# The flags above that passes read (tests/engine/test_op_registry.py checks each is declared).
+FLAGS = ("commutative", "linear", "sign_symmetric", "cse", "broadcasts", "rearranges", "fold", "np_out",
+         "np_view", "runtime_checked")
 
 OPS: dict[str, OpDef] = {}
 impl_rules: dict[str, Callable] = {}
@@ -49,16 +80,32 @@ vjp_rules: dict[str, Callable] = {}
 jvp_rules: dict[str, Callable] = {}
 
 # Ops that name a function (sub-graph) and are expanded by the engine at lowering.
-FUNCTION_OPS = ("call", "grad", "jvp", "vmap")
+# Control flow (engine/ops/control_flow.py) registers its typing and expansion in function_op_hooks.
+FUNCTION_OPS = ("call", "grad", "jvp", "vmap", "cond", "switch", "scan", "fori_loop", "while")
+function_op_hooks: dict[str, Any] = {}
 
 
 def defop(name: str, arity: int | None, infer: Callable, *, attrs: dict[str, Attr] | None = None,
-          n_outputs: int | None = 1, nondiff: bool = False, min_arity: int = 0, doc: str = "") -> OpDef:
+          n_outputs: int | None = 1, nondiff: bool = False, min_arity: int = 0, doc: str = "",
+          **flags) -> OpDef:
     if name in OPS:
         raise ValueError(f"op {name} registered twice")
-    op = OpDef(name, arity, infer, attrs or {}, n_outputs, nondiff, min_arity, doc)
+    unknown = set(flags) - set(FLAGS)
+    if unknown:
+        raise ValueError(f"op {name}: unknown flag(s) {sorted(unknown)}; known: {FLAGS}")
+    op = OpDef(name, arity, infer, attrs or {}, n_outputs, nondiff, min_arity, doc, **flags)
     OPS[name] = op
     return op
+
+
+def flagged(flag: str) -> frozenset[str]:
+    """Names of the ops that declare `flag` (for tests and docs; passes read the OpDef)."""
+    return frozenset(n for n, op in OPS.items() if getattr(op, flag) not in (False, None))
+
+
+def ufunc_out(fn: Callable) -> Callable:
+    """np_out of an elementwise op whose NumPy kernel is `fn(*ins, out)` (a ufunc or alike)."""
+    return lambda e: (fn, "ew", None)
 
 
 def get_op(name: str, node: str | None = None) -> OpDef:
@@ -102,8 +149,6 @@ def _coerce_attr(op: str, key: str, spec: Attr, value: Any, node: str | None):
             raise bad("must be a list of non-negative integers")
         return tuple(int(v) for v in value)
     if k == "dtype":
-        from ..ir import DTYPES
-
         if value not in DTYPES:
             raise bad(f"must be one of {', '.join(DTYPES)}")
         return value
@@ -155,27 +200,3 @@ def op_catalog() -> list[dict]:
             "doc": op.doc,
         })
     return out
-
-
-def _function_op_infer(avals, **attrs):  # pragma: no cover - Builder computes these from the function
-    raise InvalidGraph("function ops are typed by their function")
-
-
-def _weights_ok(v):
-    return isinstance(v, (list, tuple)) and all(isinstance(w, str) for w in v)
-
-
-defop("call", None, _function_op_infer, attrs={"fn": Attr("str")}, n_outputs=None,
-      doc="call function `fn` on the inputs; outputs are its flat outputs")
-defop("grad", None, _function_op_infer, n_outputs=None,
-      attrs={"fn": Attr("str"), "positions": Attr("ints", ()), "weights": Attr("any", ()),
-             "sens": Attr("bool", False), "with_value": Attr("bool", False)},
-      doc="reverse-mode derivative of `fn`: inputs = args (+ one sens per output if sens); "
-          "outputs = [values if with_value] + grads for positions + grads for weights")
-defop("jvp", None, _function_op_infer, n_outputs=None,
-      attrs={"fn": Attr("str"), "positions": Attr("ints", None, optional=True)},
-      doc="forward-mode derivative of `fn`: inputs = args + one tangent per position; outputs = values + tangents")
-defop("vmap", None, _function_op_infer, n_outputs=None,
-      attrs={"fn": Attr("str"), "in_axes": Attr("any", 0), "out_axes": Attr("any", 0)},
-      doc="`fn` mapped over a new axis: in_axes (int, or one int|null per input) names each input's mapped "
-          "axis, out_axes (int, or one per flat output) where the outputs get it (engine/vmap.py)")

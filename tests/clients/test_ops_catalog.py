@@ -95,6 +95,55 @@ CASES = {  # op -> list of (input avals, attrs)
     "scatter_add": [([A((2, 3), F), A((2,), "int32")], {"shape": (5, 3), "axis": 0})],
 }
 
+I64 = "int64"
+PAD2 = ((1, 0), (0, 1))
+CASES.update({  # the ops of issue #14 (engine/ops/conv.py ... control_flow.py)
+    "conv": [([A((1, 4, 5, 6), F), A((6, 2, 3, 2), F)], {"strides": (2, 1), "padding": PAD2, "groups": 2})],
+    "conv_transpose": [([A((1, 4, 3), F), A((4, 3, 2), F)], {"strides": (2,), "output_padding": (1,)})],
+    "im2col": [([A((1, 2, 4, 3), F)], {"window": (2, 2), "padding": PAD2})],
+    "col2im": [([A((1, 2, 4, 4, 3), F)], {"shape": (4, 3), "window": (2, 2), "padding": PAD2})],
+    "avg_pool": [([A((1, 2, 5, 4), F)], {"window": (2, 2), "strides": (2, 1)})],
+    "max_pool": [([A((1, 2, 5, 4), F)], {"window": (2, 2), "dilation": (2, 1)})],
+    "max_pool_mask": [([A((1, 2, 5, 4), F)], {"window": (2, 2)})],
+    "gelu": [([A((2, 3), F)], {"approximate": "tanh"})],
+    "layer_norm": [([A((2, 3, 4), F), A((3, 4), F)], {"axis": 1})],
+    "group_norm": [([A((2, 4, 3), F), A((4,), F), A((4,), F)], {"num_groups": 2})],
+    "batch_norm": [([A((2, 3, 4), F)] + [A((3,), F)] * 4, {"training": True})],
+    "einsum": [([A((2, 3, 4), F), A((2, 4, 5), F)], {"equation": "bij,bjk->bik"}),
+               ([A((2, 3, 4), F)], {"equation": "...j->j"})],
+    "dot_general": [([A((2, 3, 4), F), A((4, 2, 5), F)],
+                     {"lhs_contracting": (2,), "rhs_contracting": (0,), "lhs_batch": (0,), "rhs_batch": (1,)})],
+    "pad": [([A((2, 3), F)], {"pads": ((1, 2), (-1, 1)), "mode": "edge"})],
+    "flip": [([A((2, 3), F)], {"axis": (1,)})],
+    "clip": [([A((2, 3), F), A((3,), F)], {}), ([A((2, 3), F)], {"min": 0.0})],
+    "take_along_axis": [([A((2, 3), F), A((2, 5), I64)], {"axis": 1})],
+    "scatter_add_along": [([A((2, 5), F), A((2, 5), I64)], {"shape": (2, 3), "axis": 1})],
+    "scatter": [([A((3, 2), F), A((2, 2), I64), A((2, 2), F)], {"axis": 0})],
+    "dynamic_slice": [([A((4, 3), F), A((), I64), A((), I64)], {"sizes": (2, 2)})],
+    "dynamic_update_slice": [([A((4, 3), F), A((2, 2), F), A((), I64), A((), I64)], {})],
+    "arange": [([], {"start": 1.0, "stop": 4.0, "step": 0.5, "dtype": F})],
+    "iota": [([], {"shape": (2, 3), "dimension": 1})],
+    "cumsum": [([A((2, 3), F)], {"axis": 1, "exclusive": True})],
+    "cumprod": [([A((2, 3), F)], {"axis": 0, "reverse": True})],
+    "linrec": [([A((2, 3), F), A((2, 3), F)], {"axis": 1})],
+    "argmax": [([A((2, 3), F)], {"axis": 0, "keepdims": True})],
+    "argmin": [([A((2, 3), F)], {"axis": -1})],
+    "sort": [([A((2, 3), F)], {"axis": 0, "descending": True})],
+    "top_k": [([A((2, 5), F)], {"k": 2})],
+    "check_false": [([A((), "bool"), A((2, 3), F)], {"message": "m"})],
+})
+
+
+def _branch():
+    """A flat branch graph, as lowering gives switch_run (identity of a [2, 3] operand)."""
+    from engine.ir import Graph, Var
+
+    v = Var(A((2, 3), F), "a")
+    return Graph([v], [], [], v)
+
+
+CASES["switch_run"] = [([A((), "int32"), A((2, 3), F)], {"branches": (_branch(), _branch())})]
+
 
 @pytest.mark.parametrize("name", sorted(set(OPS) - set(FUNCTION_OPS)))
 def test_shape_rules_agree_with_engine(name):

@@ -1,0 +1,320 @@
+"""Control flow with derivatives: cond / switch, scan / fori_loop, while.
+
+Branches and loop bodies are functions of the graph (as for `call`), named by attributes.
+They are function ops: typed from their functions when built or loaded, expanded at
+lowering (autodiff.expand_function_op asks `function_op_hooks`). How each lowers:
+
+- cond / switch -> one `switch_run` node holding each branch as a flat graph; at run
+  time only the chosen branch runs. Not a select of both branches: a select evaluates
+  the untaken branch too, and its NaN / inf (log(x) with x <= 0 behind `x > 0`) reaches
+  the gradient as 0 * inf = NaN. The vjp / jvp of switch_run is a switch_run over the
+  branches' vjp / jvp graphs (built once per branch), so any order, both modes.
+- scan / fori_loop (static trip count) -> unrolled: trip count x body equations, each an
+  ordinary op, so every derivative comes from the op rules; the Builder's node limit
+  (max_nodes) bounds and counts the unrolled graph.
+- while (max_trips) -> unrolled max_trips times; after the condition fails the state is
+  carried unchanged (where(running, body(s), s)) and the body is fed the last state it
+  ran on, so a body that is invalid past the end (sqrt of a negative) cannot put NaN in
+  the gradient through the masked branch. A loop still running after max_trips is an
+  error at run time (check_false), never a silently truncated result.
+"""
+from __future__ import annotations
+
+import functools
+
+from ..errors import InvalidGraph, LimitExceeded, ShapeError
+from ..ir import AVal, Graph, INT_DTYPES, Var, is_float
+from ._infer import rule_infer
+from .registry import Attr, defop, function_op_hooks, impl_rules, jvp_rules, vjp_rules
+
+
+def _fn(functions, name, label, what):
+    if not isinstance(name, str) or name not in functions:
+        raise InvalidGraph(f"{what}: unknown function {name!r}; defined: {sorted(functions) or 'none'}", node=label)
+    return functions[name]
+
+
+def _expect(fn, avals, label, what):
+    if len(fn.inputs) != len(avals):
+        raise InvalidGraph(f"{what} {fn.name!r} takes {len(fn.inputs)} input(s), given {len(avals)}", node=label)
+    for i, (v, a) in enumerate(zip(fn.inputs, avals)):
+        if v.aval != a:
+            raise ShapeError(f"{what} {fn.name!r}: input {i} expects {v.aval}, got {a}", node=label,
+                             shapes=[list(v.shape), list(a.shape)])
+
+
+def _outs(fn):
+    return [v.aval for v in fn.flat_outputs]
+
+
+# -- cond / switch -------------------------------------------------------------------------------
+def _branches(functions, op, attrs, label):
+    names = [attrs["false_fn"], attrs["true_fn"]] if op == "cond" else attrs["branches"]
+    if op == "switch" and (not isinstance(names, (list, tuple)) or not names):
+        raise InvalidGraph("switch: branches must be a non-empty list of function names", node=label)
+    return [_fn(functions, n, label, f"{op} branch") for n in names]
+
+
+def _switch_avals(op):
+    def avals(functions, attrs, in_avals, label):
+        if not in_avals:
+            raise InvalidGraph(f"{op}: needs the {'predicate' if op == 'cond' else 'index'} as input 0", node=label)
+        sel = in_avals[0]
+        ok = sel.dtype == "bool" if op == "cond" else sel.dtype in INT_DTYPES
+        if sel.ndim != 0 or not ok:
+            want = "a bool scalar" if op == "cond" else "an int32/int64 scalar"
+            raise ShapeError(f"{op}: input 0 must be {want}, got {sel}", node=label)
+        fns = _branches(functions, op, attrs, label)
+        for f in fns:
+            _expect(f, in_avals[1:], label, f"{op} branch")
+        first = _outs(fns[0])
+        for f in fns[1:]:
+            if _outs(f) != first:
+                raise ShapeError(f"{op}: branches return different outputs: {fns[0].name!r} gives "
+                                 f"{[str(a) for a in first]}, {f.name!r} gives {[str(a) for a in _outs(f)]}",
+                                 node=label)
+        return first
+    return avals
+
+
+def _flat_branch(b, fn: Graph, arg_avals, pnames, penv, depth, label) -> Graph:
+    """fn lowered to a flat graph of (args..., params named pnames...)."""
+    from ..autodiff import inline
+    from ..builder import Builder
+    from ..optimize import optimize
+
+    b2 = Builder(max_nodes=b.max_nodes, functions=b.functions, budget=b.budget)  # one work count with b
+    b2.nested_grads = b.nested_grads
+    args = [Var(a, f"a{i}") for i, a in enumerate(arg_avals)]
+    params = [Var(penv[n].aval, n) for n in pnames]
+    outs = inline(b2, fn, args, dict(zip(pnames, params)), depth + 1)
+    return optimize(Graph(args + params, [], b2.eqns, tuple(outs), name=f"{label}/{fn.name}"))
+
+
+def _switch_expand(op):
+    def expand(b, attrs, ins, penv, depth, label):
+        fns = _branches(b.functions, op, attrs, label)
+        sel = b.cast(ins[0], dtype="int32") if op == "cond" else ins[0]
+        args = list(ins[1:])
+        pnames = sorted({p.name for f in fns for p in f.params})
+        missing = [n for n in pnames if n not in penv]
+        if missing:
+            raise InvalidGraph(f"{op}: branches use unknown parameter(s) {missing}", node=label)
+        graphs = tuple(_flat_branch(b, f, [a.aval for a in args], pnames, penv, depth, label) for f in fns)
+        return b.emit("switch_run", [sel] + args + [penv[n] for n in pnames], {"branches": graphs})
+    return expand
+
+
+def run_flat(xp, g: Graph, arrays):
+    """Evaluate a flat graph op by op (a branch of switch_run)."""
+    env = {v.id: a for v, a in zip(g.inputs, arrays)}
+    for e in g.eqns:
+        r = impl_rules[e.op](xp, *[env[x.id] for x in e.inputs], **e.attrs)
+        for o, val in zip(e.outputs, r if len(e.outputs) > 1 else (r,)):
+            env[o.id] = val
+    outs = [env[v.id] for v in g.flat_outputs]
+    return tuple(outs) if len(outs) > 1 else outs[0]
+
+
+def _switch_run_impl(xp, index, *ops, branches):
+    i = min(max(int(index), 0), len(branches) - 1)  # clamped, as lax.switch / StableHLO case
+    return run_flat(xp, branches[i], ops)
+
+
+@functools.lru_cache(maxsize=256)
+def _vjp_graph(g: Graph, float_outs: tuple) -> Graph:
+    """(operands..., cotangents of the float outputs...) -> cotangents of the float operands."""
+    from ..autodiff import backward, inline
+    from ..builder import Builder
+    from ..optimize import optimize
+
+    b = Builder()
+    xs = [Var(v.aval, f"x{i}") for i, v in enumerate(g.inputs)]
+    marks = [b.identity(x) if is_float(x.dtype) else x for x in xs]
+    start = len(b.eqns)
+    outs = inline(b, g, marks, {})
+    cts_in = [Var(outs[j].aval, f"ct{j}") for j in float_outs]
+    cts = [None] * len(outs)
+    for j, c in zip(float_outs, cts_in):
+        cts[j] = c
+    wrt = [m for m, x in zip(marks, xs) if is_float(x.dtype)]
+    grads = backward(b, b.eqns[start:], outs, cts, wrt, f"{g.name} (vjp)")
+    grads = [gr if gr is not None else b.zeros_like(w) for gr, w in zip(grads, wrt)]
+    return optimize(Graph(xs + cts_in, [], b.eqns, tuple(grads), name=f"{g.name}/vjp"))
+
+
+@functools.lru_cache(maxsize=256)
+def _jvp_graph(g: Graph, pos: tuple) -> Graph:
+    """(operands..., tangents of operands at pos...) -> tangents of every output."""
+    from ..autodiff import expand_jvp
+    from ..builder import Builder
+    from ..optimize import optimize
+
+    b = Builder()
+    xs = [Var(v.aval, f"x{i}") for i, v in enumerate(g.inputs)]
+    ts = [Var(xs[p].aval, f"t{p}") for p in pos]
+    res = expand_jvp(b, g, xs + ts, {"positions": pos}, {}, 0, f"{g.name} (jvp)")
+    return optimize(Graph(xs + ts, [], b.eqns, tuple(res[len(res) // 2:]), name=f"{g.name}/jvp"))
+
+
+def _switch_run_vjp(b, ins, outs, cts, branches):
+    ops = ins[1:]
+    float_outs = tuple(j for j, o in enumerate(outs) if is_float(o.dtype))
+    if not any(is_float(x.dtype) for x in ops) or all(cts[j] is None for j in float_outs):
+        return [None] * len(ins)
+    cts_full = [cts[j] if cts[j] is not None else b.zeros_like(outs[j]) for j in float_outs]
+    res = iter(b.emit("switch_run", [ins[0]] + list(ops) + cts_full,
+                      {"branches": tuple(_vjp_graph(g, float_outs) for g in branches)}))
+    return [None] + [next(res) if is_float(x.dtype) else None for x in ops]
+
+
+def _switch_run_jvp(b, ins, outs, ts, branches):
+    ops = ins[1:]
+    pos = tuple(i for i, (x, t) in enumerate(zip(ops, ts[1:])) if t is not None and is_float(x.dtype))
+    if not pos:
+        return [None] * len(outs)
+    res = b.emit("switch_run", [ins[0]] + list(ops) + [ts[1 + i] for i in pos],
+                 {"branches": tuple(_jvp_graph(g, pos) for g in branches)})
+    return [r if is_float(o.dtype) else None for r, o in zip(res, outs)]
+
+
+defop("switch_run", None, rule_infer("switch_run"), attrs={"branches": Attr("any")}, n_outputs=None, min_arity=1,
+      doc="(lowered cond / switch) run flat branch graph `branches[index]` (index clamped) on the operands")
+impl_rules["switch_run"] = _switch_run_impl
+vjp_rules["switch_run"] = _switch_run_vjp
+jvp_rules["switch_run"] = _switch_run_jvp
+
+
+# -- scan / fori_loop ------------------------------------------------------------------------------
+def _scan_avals(functions, attrs, in_avals, label):
+    body = _fn(functions, attrs["body"], label, "scan body")
+    n_c, length = attrs["n_carry"], attrs["length"]
+    if not 0 <= n_c <= len(in_avals) or length < 0:
+        raise InvalidGraph(f"scan: n_carry={n_c} and length={length} must fit the {len(in_avals)} input(s)",
+                           node=label)
+    carry, xs = in_avals[:n_c], in_avals[n_c:]
+    for i, x in enumerate(xs):
+        if x.ndim == 0 or x.shape[0] != length:
+            raise ShapeError(f"scan: scanned input {n_c + i} is {x}; its leading axis must be length={length}",
+                             node=label)
+    _expect(body, list(carry) + [AVal(x.shape[1:], x.dtype) for x in xs], label, "scan body")
+    outs = _outs(body)
+    if outs[:n_c] != list(carry):
+        raise ShapeError(f"scan body {body.name!r} must return the carry {[str(a) for a in carry]} first, "
+                         f"got {[str(a) for a in outs[:n_c]]}", node=label)
+    return list(carry) + [AVal((length,) + y.shape, y.dtype) for y in outs[n_c:]]
+
+
+def _scan_expand(b, attrs, ins, penv, depth, label):
+    from ..autodiff import inline
+
+    body = _fn(b.functions, attrs["body"], label, "scan body")
+    n_c, length = attrs["n_carry"], attrs["length"]
+    carry, xs = list(ins[:n_c]), list(ins[n_c:])
+    steps = range(length - 1, -1, -1) if attrs["reverse"] else range(length)
+    ys: dict[int, list] = {}
+    for t in steps:
+        outs = inline(b, body, carry + [b.index(x, index=[t]) for x in xs], penv, depth + 1)
+        carry, ys[t] = list(outs[:n_c]), list(outs[n_c:])
+    y_avals = _outs(body)[n_c:]
+    if length == 0:
+        return carry + [b.full((0,) + y.shape, 0.0, y.dtype) for y in y_avals]
+    return carry + [b.stack(*[ys[t][j] for t in range(length)], axis=0) for j in range(len(y_avals))]
+
+
+def _fori_avals(functions, attrs, in_avals, label):
+    body = _fn(functions, attrs["body"], label, "fori_loop body")
+    _expect(body, [AVal((), "int64")] + list(in_avals), label, "fori_loop body (i, *carry)")
+    if _outs(body) != list(in_avals):
+        raise ShapeError(f"fori_loop body {body.name!r} must return the carry {[str(a) for a in in_avals]}",
+                         node=label)
+    return list(in_avals)
+
+
+def _fori_expand(b, attrs, ins, penv, depth, label):
+    from ..autodiff import inline
+
+    body = _fn(b.functions, attrs["body"], label, "fori_loop body")
+    carry = list(ins)
+    for i in range(attrs["lower"], attrs["upper"]):
+        carry = inline(b, body, [b.full((), float(i), "int64")] + carry, penv, depth + 1)
+    return carry
+
+
+# -- while ----------------------------------------------------------------------------------------------
+def _while_avals(functions, attrs, in_avals, label):
+    cond = _fn(functions, attrs["cond"], label, "while cond")
+    body = _fn(functions, attrs["body"], label, "while body")
+    if attrs["max_trips"] < 0:
+        raise InvalidGraph(f"while: max_trips must be >= 0, got {attrs['max_trips']}", node=label)
+    _expect(cond, in_avals, label, "while cond")
+    _expect(body, in_avals, label, "while body")
+    if _outs(cond) != [AVal((), "bool")]:
+        raise ShapeError(f"while cond {cond.name!r} must return one bool scalar, got "
+                         f"{[str(a) for a in _outs(cond)]}", node=label)
+    if _outs(body) != list(in_avals):
+        raise ShapeError(f"while body {body.name!r} must return the state {[str(a) for a in in_avals]}", node=label)
+    return list(in_avals)
+
+
+def _while_expand(b, attrs, ins, penv, depth, label):
+    from ..autodiff import inline
+
+    cond = _fn(b.functions, attrs["cond"], label, "while cond")
+    body = _fn(b.functions, attrs["body"], label, "while body")
+    state = last = list(ins)
+    running = None
+    for _ in range(attrs["max_trips"]):
+        c = inline(b, cond, state, penv, depth + 1)[0]
+        running = c if running is None else b.logical_and(running, c)
+        fed = [b.where(running, s, l) for s, l in zip(state, last)]  # the body only sees states it ran on
+        new = inline(b, body, fed, penv, depth + 1)
+        state, last = [b.where(running, n, s) for n, s in zip(new, state)], fed
+    c = inline(b, cond, state, penv, depth + 1)[0]
+    still = c if running is None else b.logical_and(running, c)
+    msg = f"while loop {label} still running after max_trips={attrs['max_trips']} iterations"
+    return [b.check_false(still, s, message=msg) for s in state]
+
+
+def _check_impl(xp, flag, x, message):
+    if bool(flag):
+        raise LimitExceeded(message, setting="max_trips")
+    return x
+
+
+defop("check_false", 2, rule_infer("check_false"), attrs={"message": Attr("str")}, runtime_checked=True,
+      doc="x, or an error (`message`) when the bool scalar flag is true at run time (bounded while)")
+impl_rules["check_false"] = _check_impl
+vjp_rules["check_false"] = lambda b, ins, outs, cts, message: [None, cts[0]]
+jvp_rules["check_false"] = lambda b, ins, outs, ts, message: [ts[1]]
+
+
+def _typed_by_function(avals, **attrs):  # pragma: no cover - the Builder types these by their hooks
+    raise InvalidGraph("control-flow ops are typed by their functions")
+
+
+class _Hook:
+    def __init__(self, avals, expand):
+        self.avals, self.expand = avals, expand
+
+
+_CONTROL = {
+    "cond": ({"true_fn": Attr("str"), "false_fn": Attr("str")}, _switch_avals("cond"), _switch_expand("cond"),
+             "cond(pred, *args): true_fn(*args) if the bool scalar pred else false_fn(*args); only the chosen "
+             "branch runs"),
+    "switch": ({"branches": Attr("any")}, _switch_avals("switch"), _switch_expand("switch"),
+               "switch(index, *args): branches[index](*args), index clamped to the branches (lax.switch, "
+               "StableHLO case); only the chosen branch runs"),
+    "scan": ({"body": Attr("str"), "length": Attr("int"), "n_carry": Attr("int"), "reverse": Attr("bool", False)},
+             _scan_avals, _scan_expand,
+             "scan(*carry, *xs): body(*carry, *x[t]) -> (*carry, *y) for t < length (static); outputs the final "
+             "carry and the ys stacked on a new leading axis (lax.scan)"),
+    "fori_loop": ({"body": Attr("str"), "lower": Attr("int", 0), "upper": Attr("int")}, _fori_avals, _fori_expand,
+                  "fori_loop(*carry): carry = body(i, *carry) for i in [lower, upper) (static; i an int64 scalar)"),
+    "while": ({"cond": Attr("str"), "body": Attr("str"), "max_trips": Attr("int")}, _while_avals, _while_expand,
+              "while(*state): state = body(*state) while cond(*state), at most max_trips times (more is a "
+              "run-time error)"),
+}
+for _name, (_attrs, _avals, _expand, _doc) in _CONTROL.items():
+    defop(_name, None, _typed_by_function, attrs=_attrs, n_outputs=None, doc=_doc)
+    function_op_hooks[_name] = _Hook(_avals, _expand)

@@ -1,0 +1,46 @@
+"""Linear algebra: matmul (MindSpore MatMul / BatchMatMul)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._infer import rule_infer
+from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
+
+
+def _matmul_impl(xp, a, b, transpose_a, transpose_b):
+    if transpose_a:
+        a = xp.matrix_transpose(a)
+    if transpose_b:
+        b = xp.matrix_transpose(b)
+    return xp.matmul(a, b)
+
+
+def _matmul_vjp(b, ins, outs, cts, transpose_a, transpose_b):
+    x, y = ins
+    g = cts[0]
+    ga = b.matmul(y, g, transpose_a=transpose_b, transpose_b=True) if transpose_a else \
+        b.matmul(g, y, transpose_a=False, transpose_b=not transpose_b)
+    gb = b.matmul(g, x, transpose_a=True, transpose_b=transpose_a) if transpose_b else \
+        b.matmul(x, g, transpose_a=not transpose_a, transpose_b=False)
+    return [ga, gb]
+
+
+def _matmul_jvp(b, ins, outs, ts, transpose_a, transpose_b):
+    x, y = ins
+    kw = dict(transpose_a=transpose_a, transpose_b=transpose_b)
+    ta = ts[0] and b.matmul(ts[0], y, **kw)
+    tb = ts[1] and b.matmul(x, ts[1], **kw)
+    return [b.add_any(ta, tb)]
+
+
+def _np_matmul_out(e):
+    ta, tb = e.attrs.get("transpose_a"), e.attrs.get("transpose_b")
+    return np.matmul, "red", (".mT" if ta else "", ".mT" if tb else "")
+
+
+defop("matmul", 2, rule_infer("matmul"), attrs={"transpose_a": Attr("bool", False), "transpose_b": Attr("bool", False)},
+      doc="matrix product over the last two axes, batch axes broadcast (MatMul / BatchMatMul)",
+      linear=True, sign_symmetric=True, np_out=_np_matmul_out)
+impl_rules["matmul"] = _matmul_impl
+vjp_rules["matmul"] = _matmul_vjp
+jvp_rules["matmul"] = _matmul_jvp

@@ -1,0 +1,2 @@
+"""The ops of issue #14 (models users bring), one module per family; importing registers them."""
+from . import control_flow, conv, cumulative, indexing, linalg_ext, normalization, pooling, sorting  # noqa: F401

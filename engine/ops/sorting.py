@@ -1,0 +1,49 @@
+"""argmax / argmin (int64, not differentiable), sort and top_k (values differentiable,
+indices not). The values' cotangent goes back to where each value came from
+(scatter_add_along with the indices); their tangent is gathered (take_along_axis).
+Ties: the first index wins (stable order), as in NumPy / PyTorch.
+"""
+from __future__ import annotations
+
+from ._infer import rule_infer
+from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
+
+
+for _name in ("argmax", "argmin"):
+    defop(_name, 1, rule_infer(_name), attrs={"axis": Attr("int", -1), "keepdims": Attr("bool", False)},
+          nondiff=True, doc=f"index (int64) of the first {_name[3:]}imum along `axis`")
+    impl_rules[_name] = (lambda xp, x, axis, keepdims, _f=_name: xp.astype(
+        getattr(xp, _f)(x, axis=axis % x.ndim, keepdims=keepdims), xp.int64))
+
+
+def _sort_impl(xp, x, axis, descending, k=None):
+    ax = axis % x.ndim
+    # descending as an ascending sort of -x: stable, ties keep the first index first (NumPy has no descending=)
+    idx = xp.astype(xp.argsort(-x if descending else x, axis=ax, stable=True), xp.int64)
+    if k is not None:
+        idx = idx[(slice(None),) * ax + (slice(0, k), ...)]
+    return xp.take_along_axis(x, idx, axis=ax), idx
+
+
+def _sort_vjp(b, ins, outs, cts, axis, **_):
+    if cts[0] is None:
+        return [None]
+    return [b.scatter_add_along(cts[0], outs[1], shape=ins[0].shape, axis=axis % len(ins[0].shape))]
+
+
+def _sort_jvp(b, ins, outs, ts, axis, **_):
+    return [b.take_along_axis(ts[0], outs[1], axis=axis % len(ins[0].shape)), None]
+
+
+defop("sort", 1, rule_infer("sort"), n_outputs=2, attrs={"axis": Attr("int", -1), "descending": Attr("bool", False)},
+      doc="(values, int64 indices) sorted along `axis` (stable); values differentiable, indices not")
+impl_rules["sort"] = _sort_impl
+vjp_rules["sort"] = _sort_vjp
+jvp_rules["sort"] = _sort_jvp
+
+defop("top_k", 1, rule_infer("top_k"), n_outputs=2,
+      attrs={"k": Attr("int"), "axis": Attr("int", -1), "largest": Attr("bool", True)},
+      doc="(values, int64 indices) of the k largest (or smallest) along `axis`, in order; values differentiable")
+impl_rules["top_k"] = lambda xp, x, k, axis, largest: _sort_impl(xp, x, axis, largest, k)
+vjp_rules["top_k"] = _sort_vjp
+jvp_rules["top_k"] = _sort_jvp

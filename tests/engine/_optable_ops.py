@@ -1,0 +1,193 @@
+"""Op-table cases for the ops of issue #14 (conv, pooling, norms, ...): `_optable.CASES` takes
+these, so test_ops_numeric (orders 1-3, both modes, FD, <v, J u> = <J^T v, u>) and
+test_backends (array-api-strict, PyTorch) run them like every other op. Forward values
+are checked against PyTorch / JAX in tests/engine/test_model_ops.py."""
+from __future__ import annotations
+
+import numpy as np
+
+from _optable import Case, K, X
+
+EXEMPT = {
+    "max_pool_mask": "one-hot of the arg-max of each window: piecewise constant, nondiff",
+}
+
+
+def _sep(shape, gap=0.05):
+    """Distinct values (a random permutation of a spaced grid): no ties, so max / sort are smooth."""
+    def sample(rng):
+        n = int(np.prod(shape))
+        return [rng.permutation(np.arange(n) * gap - n * gap / 2).reshape(shape) + rng.uniform(0, gap / 10, shape)]
+    return sample
+
+
+CASES: list[Case] = [
+    Case("conv", [X((2, 2, 5)), X((4, 1, 3))], {"strides": (2,), "padding": ((1, 2),), "groups": 2}, name="1d"),
+    Case("conv", [X((1, 3, 5, 4)), X((2, 3, 2, 3))], {"padding": ((1, 0), (1, 1)), "dilation": (2, 1)}, name="2d"),
+    Case("conv", [X((1, 2, 3, 4, 3)), X((2, 1, 2, 2, 2))], {"strides": (1, 2, 1), "groups": 2}, name="3d"),
+    Case("conv_transpose", [X((2, 2, 3)), X((2, 2, 3))], {"strides": (2,), "padding": ((1, 1),),
+                                                           "output_padding": (1,)}, name="1d"),
+    Case("conv_transpose", [X((1, 4, 3, 2)), X((4, 1, 2, 3))],
+         {"strides": (2, 1), "dilation": (1, 2), "groups": 2, "padding": ((0, 1), (1, 0))}, name="2d"),
+    Case("im2col", [X((1, 2, 4, 3))], {"window": (2, 2), "strides": (2, 1), "padding": ((1, 0), (0, 1))}),
+    Case("col2im", [X((1, 2, 4, 2, 3))], {"shape": (4, 3), "window": (2, 2), "strides": (2, 1),
+                                          "padding": ((1, 0), (0, 1))}),
+    Case("avg_pool", [X((2, 2, 5, 4))], {"window": (2, 3), "strides": (2, 1), "padding": ((1, 0), (1, 1))},
+         name="2d-pad"),
+    Case("avg_pool", [X((1, 2, 5))], {"window": (3,), "strides": (2,), "padding": ((1, 1),),
+                                      "count_include_pad": False}, name="1d-exclude-pad"),
+    Case("max_pool", [X((2, 2, 5, 4))], {"window": (2, 2), "strides": (2, 1), "padding": ((1, 0), (0, 1))},
+         name="2d", sample=_sep((2, 2, 5, 4))),
+    Case("max_pool", [X((1, 2, 7))], {"window": (3,), "strides": (2,), "dilation": (2,)}, name="1d-dilated",
+         sample=_sep((1, 2, 7))),
+]
+
+_C4 = (2, 4, 3)
+CASES += [
+    Case("gelu", [X((2, 3), -3, 3)], {"approximate": "none"}, name="erf"),
+    Case("gelu", [X((2, 3), -3, 3)], {"approximate": "tanh"}, name="tanh"),
+    Case("layer_norm", [X((2, 3, 4))], {"axis": -1}, name="last"),
+    Case("layer_norm", [X((2, 3, 4)), X((3, 4)), X((3, 4))], {"axis": 1, "epsilon": 1e-3}, name="affine"),
+    Case("group_norm", [X(_C4), X((4,)), X((4,))], {"num_groups": 2}, name="affine"),
+    Case("group_norm", [X((2, 4, 2, 2))], {"num_groups": 4}, name="instance"),
+    Case("batch_norm", [X(_C4), X((4,)), X((4,)), X((4,)), X((4,), 0.5, 2.0)], {"training": True}, name="train"),
+    Case("batch_norm", [X((3, 4)), X((4,)), X((4,)), X((4,)), X((4,), 0.5, 2.0)], {"epsilon": 1e-3}, name="infer"),
+    Case("einsum", [X((2, 3, 4)), X((2, 4, 3))], {"equation": "bij,bjk->bik"}, name="bmm"),
+    Case("einsum", [X((2, 3)), X((3, 4)), X((4,))], {"equation": "ij,jk,k->i"}, name="chain3"),
+    Case("einsum", [X((2, 3, 4))], {"equation": "abc->ca"}, name="sum-transpose"),
+    Case("einsum", [X((2, 2, 3)), X((3, 2))], {"equation": "...ij,jk"}, name="ellipsis-implicit"),
+    Case("dot_general", [X((2, 3, 4)), X((4, 2, 5))],
+         {"lhs_contracting": (2,), "rhs_contracting": (0,), "lhs_batch": (0,), "rhs_batch": (1,)}, name="batch"),
+]
+
+EXEMPT.update({
+    "arange": "a constant (no inputs), nondiff",
+    "iota": "a constant (no inputs), nondiff",
+    "argmax": "int64 output, nondiff",
+    "argmin": "int64 output, nondiff",
+})
+
+
+def _first(op, **attrs):
+    """The op's first output only (sort / top_k: the differentiable values, not the int64 indices)."""
+    return lambda gb, ins, dtype: [gb.emit(op, ins, attrs)[0]]
+
+
+def _i(v):
+    return K(np.asarray(v, np.int64))
+
+
+CASES += [
+    Case("pad", [X((2, 3))], {"pads": ((1, 2), (0, 1)), "value": 0.5}, name="constant"),
+    Case("pad", [X((3, 4))], {"pads": ((2, 1), (1, 3)), "mode": "reflect"}, name="reflect"),
+    Case("pad", [X((2, 3))], {"pads": ((1, 0), (2, 2)), "mode": "edge"}, name="edge"),
+    Case("pad", [X((3, 4))], {"pads": ((-1, 1), (0, -2))}, name="crop"),
+    Case("flip", [X((2, 3, 2))], {"axis": (0, 2)}, name="axes"),
+    Case("flip", [X((2, 3))], {"axis": None}, name="all"),
+    Case("clip", [X((2, 3), -2, 2)], {"min": -0.5, "max": 0.7}, name="attrs",
+         sample=lambda rng: [np.array([[-1.3, -0.2, 0.4], [0.9, 1.7, -0.8]])]),
+    Case("clip", [X((2, 3), -2, 2), X((3,), -1, -0.3), X((2, 1), 0.2, 1)], name="tensors",
+         sample=lambda rng: [np.array([[-1.3, -0.2, 0.4], [0.9, 1.7, -0.8]]), np.array([-0.5, -0.6, -0.4]),
+                             np.array([[0.6], [0.5]])]),
+    Case("take_along_axis", [X((2, 3)), _i([[2, 0, 2, -1], [1, 1, 0, 0]])], {"axis": 1}, name="ax1"),
+    Case("scatter_add_along", [X((2, 4)), _i([[2, 0, 2, 1], [1, 1, 0, -1]])], {"shape": (2, 3), "axis": 1},
+         name="ax1"),
+    Case("scatter", [X((3, 2)), _i([[2, 0], [0, 0]]), X((2, 2))], {"axis": 0}, name="replace"),
+    Case("scatter", [X((3, 2)), _i([[2, 0], [2, 1]]), X((2, 2))], {"axis": 0, "reduction": "add"}, name="add"),
+    Case("dynamic_slice", [X((4, 3)), _i(1), _i(5)], {"sizes": (2, 2)}, name="clamped"),
+    Case("dynamic_update_slice", [X((4, 3)), X((2, 2)), _i(3), _i(-1)], name="clamped"),
+    Case("cumsum", [X((2, 4))], {"axis": 1}, name="ax1"),
+    Case("cumsum", [X((3, 2))], {"axis": 0, "exclusive": True, "reverse": True}, name="excl-rev"),
+    Case("cumprod", [X((2, 4), 0.5, 1.5, pm=True)], {"axis": 1}, name="ax1"),
+    Case("cumprod", [X((3, 2), 0.5, 1.5, pm=True)], {"axis": 0, "exclusive": True, "reverse": True},
+         name="excl-rev"),
+    # a zero in the input: derivatives exact (the step as for prod-zero in _optable.py)
+    Case("cumprod", [X((2, 3))], {"axis": 1}, name="zeros", fd_eps=1e-3,
+         sample=lambda rng: [np.array([[0.0, 0.7, -1.2], [0.9, 0.0, 1.3]])]),
+    Case("sort", [X((2, 5))], build=_first("sort", axis=1), sample=_sep((2, 5))),
+    Case("sort", [X((3, 2))], name="desc-ax0", build=_first("sort", axis=0, descending=True), sample=_sep((3, 2))),
+    Case("top_k", [X((2, 5))], build=_first("top_k", k=3), sample=_sep((2, 5))),
+    Case("top_k", [X((4, 2))], name="smallest-ax0", build=_first("top_k", k=2, axis=0, largest=False),
+         sample=_sep((4, 2))),
+]
+
+
+# -- control flow: branches and bodies are functions of the graph ---------------------------------------
+def _fn(make, shapes, dtype, name):
+    """A function graph; `shapes` items are shapes (of `dtype`) or (shape, dtype) pairs."""
+    from engine import GraphBuilder
+
+    g = GraphBuilder(name)
+    ins = [g.input(s, dt, name=f"a{i}") for i, (s, dt) in
+           enumerate((s, dtype) if not isinstance(s, tuple) or not s or isinstance(s[0], int) else s for s in shapes)]
+    return g.build(make(g, *ins))
+
+
+def _build_cond(gb, ins, dtype):
+    # the untaken branch is NaN (sqrt / log of negatives): only the chosen one may run
+    x, y = ins
+    t = gb.function(_fn(lambda g, a, b: (g.mul(g.sqrt(a), b), g.log(g.sum(a))), [(2, 3), (3,)], dtype, "pos"))
+    f = gb.function(_fn(lambda g, a, b: (g.mul(g.sin(a), g.exp(b)), g.sum(g.mul(a, a))), [(2, 3), (3,)], dtype,
+                        "neg"))
+    pred = gb.greater(gb.min(x), gb.scalar(0.0, dtype))
+    return gb.emit("cond", [pred, x, y], {"true_fn": t, "false_fn": f})
+
+
+def _build_switch(index):
+    def build(gb, ins, dtype):
+        fs = [gb.function(_fn(m, [(3,)], dtype, f"b{i}")) for i, m in enumerate(
+            [lambda g, a: g.tanh(a), lambda g, a: g.mul(a, g.exp(a)), lambda g, a: g.square(g.sin(a))])]
+        return gb.emit("switch", [gb.const(np.int32(index)), ins[0]], {"branches": fs})
+    return build
+
+
+def _build_scan(reverse):
+    def build(gb, ins, dtype):
+        body = gb.function(_fn(lambda g, c, x: (g.add(g.mul(c, g.sin(x)), x), g.mul(c, x)), [(2,), (2,)], dtype,
+                               "body"))
+        return gb.emit("scan", ins, {"body": body, "length": 3, "n_carry": 1, "reverse": reverse})
+    return build
+
+
+def _build_fori(gb, ins, dtype):
+    body = gb.function(_fn(lambda g, i, c: g.add(g.mul(c, g.cos(c)), g.cast(i, dtype=dtype)),
+                           [((), "int64"), (2,)], dtype, "body"))
+    return gb.emit("fori_loop", ins, {"body": body, "lower": 1, "upper": 4})
+
+
+def _build_while(gb, ins, dtype):
+    # state (x, n): while sum(x) < 4: x = 1.5 x + sin(x), n += 1 (an int counter in the state)
+    cond = gb.function(_fn(lambda g, x, n: g.less(g.sum(x), g.scalar(4.0, dtype)), [(3,), ((), "int32")], dtype,
+                           "cond"))
+    body = gb.function(_fn(lambda g, x, n: (g.add(g.mul(x, g.scalar(1.5, dtype)), g.sin(x)),
+                                            g.add(n, g.full((), 1.0, "int32"))), [(3,), ((), "int32")], dtype, "body"))
+    x, n = gb.emit("while", [ins[0], gb.full((), 0.0, "int32")], {"cond": cond, "body": body, "max_trips": 8})
+    return [x]
+
+
+CASES += [
+    Case("cond", [X((2, 3), 0.5, 1.5), X((3,))], name="true", build=_build_cond),
+    Case("cond", [X((2, 3), -1.5, -0.5), X((3,))], name="false", build=_build_cond),
+    Case("switch", [X((3,))], name="1", build=_build_switch(1)),
+    Case("switch", [X((3,))], name="clamped", build=_build_switch(7)),
+    Case("scan", [X((2,)), X((3, 2))], build=_build_scan(False)),
+    Case("scan", [X((2,)), X((3, 2))], name="reverse", build=_build_scan(True)),
+    Case("fori_loop", [X((2,))], build=_build_fori),
+    # 0.3..0.5 each: sums 0.9..1.5, three trips to pass 4 everywhere near the sample
+    Case("while", [X((3,), 0.45, 0.5)], build=_build_while),
+]
+CASES += [  # the lowered forms, emitted directly (cond / switch lower to switch_run; while ends in check_false)
+    Case("switch_run", [X((3,))], name="via-switch-0", build=_build_switch(0)),
+    Case("check_false", [X((2, 3))], build=lambda gb, ins, dtype: [
+        gb.check_false(gb.less(gb.sum(ins[0]), gb.scalar(-100.0, dtype)), gb.sin(ins[0]), message="never")]),
+]
+
+CASES += [
+    Case("linrec", [X((2, 4)), X((2, 4))], {"axis": 1}, name="ax1"),
+    Case("linrec", [X((3, 2)), X((3, 2))], {"axis": 0, "reverse": True}, name="reverse"),
+    # two zeros in one product: the mixed second derivative is the product of the rest (not 0)
+    Case("cumprod", [X((2, 3))], {"axis": 1}, name="two-zeros", fd_eps=1e-4,
+         sample=lambda rng: [np.array([[0.0, 0.0, -1.2], [0.9, 0.0, 0.0]])]),
+    Case("prod", [X((2, 3))], {"axis": (1,)}, name="two-zeros", fd_eps=1e-4,
+         sample=lambda rng: [np.array([[0.0, 0.0, -1.2], [0.0, 0.0, 0.0]])]),
+]

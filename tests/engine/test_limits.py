@@ -1,0 +1,286 @@
+"""Budgets and typed input errors (issue #10, engine side).
+
+Limit errors carry their setting as data; derivation and lowering stop at a node / work budget
+counted while the graph is built; a plan's bytes are estimated from its avals and refused past
+the job's memory budget before anything is allocated; the plan cache is bounded in bytes; the
+caller's mistakes are typed errors (never a crash) that name the caller's own nodes.
+"""
+from __future__ import annotations
+
+import gc
+import time
+import tracemalloc
+import weakref
+
+import numpy as np
+import pytest
+
+from engine import (Engine, GraphBuilder, LimitExceeded, ShapeError, grad, hessian, jacobian, lower, nth_grad)
+from engine.builder import Budget
+from engine.executor import compile_graph, estimate_bytes, output_bytes
+from engine.ir import MAX_ELEMENTS
+from engine.serialize import Limits, graph_from_json, graph_to_json
+
+
+def _doubling(levels: int):
+    """f_0(x) = sin(x); f_k(x) = f_{k-1}(x) + f_{k-1}(x): 2**levels inlined copies, 2 nodes after CSE per level."""
+    gb = GraphBuilder("main")
+    x = gb.input((3,), name="x")
+    f = GraphBuilder("f_0")
+    fx = f.input((3,), name="x")
+    name = gb.function(f.build(f.sin(fx)), "f_0")
+    for k in range(1, levels + 1):
+        f = GraphBuilder(f"f_{k}", functions=dict(gb.functions))
+        fx = f.input((3,), name="x")
+        a = f.emit("call", [fx], {"fn": name})[0]
+        b = f.emit("call", [fx], {"fn": name})[0]
+        name = gb.function(f.build(f.add(a, b)), f"f_{k}")
+    return gb.build(gb.emit("call", [x], {"fn": name})[0])
+
+
+# -- the setting as data -----------------------------------------------------------------------
+def test_limit_errors_carry_their_setting():
+    gb = GraphBuilder()
+    x = gb.input((2,))
+    y = x
+    for _ in range(5):
+        y = gb.sin(y)
+    with pytest.raises(LimitExceeded) as ei:
+        lower(gb.build(y), max_nodes=3)
+    e = ei.value
+    assert (e.setting, e.limit, e.value) == ("max_nodes", 3, 4)
+    assert e.to_dict()["detail"] == {"setting": "max_nodes", "limit": 3, "value": 4, "node": e.node}
+
+    d = graph_to_json(gb.build(y))
+    with pytest.raises(LimitExceeded) as ei:
+        graph_from_json(d, Limits(max_nodes=2))
+    assert ei.value.detail["setting"] == "max_nodes" and ei.value.path == "$.nodes[2]"
+
+    gb = GraphBuilder()
+    big = gb.input((5000,))
+    with pytest.raises(LimitExceeded) as ei:
+        jacobian(gb.build(gb.sin(big)))
+    assert ei.value.setting == "max_jacobian_basis" and ei.value.value == 5000
+
+
+# -- node budget while a derived graph is built -------------------------------------------------
+def test_jacobian_stops_at_the_node_budget_as_it_builds():
+    gb = GraphBuilder()
+    x = gb.input((64,), name="x")
+    g = gb.build(gb.sin(x))
+    t0 = time.perf_counter()
+    with pytest.raises(LimitExceeded) as ei:
+        hessian(g, max_nodes=100)
+    assert ei.value.setting == "max_nodes" and ei.value.value == 101
+    assert time.perf_counter() - t0 < 5  # stopped early, not after building 64 * 64 nodes
+    h = hessian(g, max_nodes=10_000)  # the same request within a budget that fits
+    assert h.output_names == ["d2/dxdx"]
+
+
+def test_high_order_derivation_stops_at_the_node_budget():
+    gb = GraphBuilder()
+    x = gb.input((3,), name="x")
+    g = gb.build(gb.sum(gb.tanh(gb.mul(x, x))))
+    with pytest.raises(LimitExceeded) as ei:
+        nth_grad(g, 8, max_nodes=50)
+    assert ei.value.setting == "max_nodes"
+    with pytest.raises(LimitExceeded) as ei:
+        nth_grad(g, 8, max_work=200)
+    assert ei.value.setting == "max_work"
+    nth_grad(g, 3, max_nodes=5000, max_work=100_000)  # fits
+
+
+# -- work of expansion, which CSE hides from the node count -------------------------------------
+def test_work_counts_inlined_copies_that_cse_merges():
+    budget = Budget()
+    flat = lower(_doubling(10), budget=budget)
+    assert len(flat.eqns) <= 12  # CSE: sin(x) once, then one add per level
+    assert budget.work >= 2 ** 10  # but 2**10 copies were inlined and emitted
+    # so max_nodes never trips, and max_work does, early: 2**40 copies would run for hours
+    t0 = time.perf_counter()
+    with pytest.raises(LimitExceeded) as ei:
+        lower(_doubling(40), max_nodes=1000, max_work=20_000)
+    assert ei.value.setting == "max_work" and ei.value.limit == 20_000
+    assert time.perf_counter() - t0 < 10
+
+
+def test_engine_applies_its_work_budget():
+    g = _doubling(30)
+    with pytest.raises(LimitExceeded) as ei:
+        Engine(max_work=5000).run(g, [np.ones(3, np.float32)])
+    assert ei.value.setting == "max_work"
+    out = Engine(max_work=5000).run(_doubling(5), [np.ones(3, np.float32)])
+    np.testing.assert_allclose(out, 32 * np.sin(np.ones(3, np.float32)), rtol=1e-6)
+
+
+# -- memory estimate and the per-job budget ------------------------------------------------------
+def _huge_intermediates():
+    """5 nodes: broadcast_to and tile to huge shapes, then a matmul and a sum: tiny in, tiny out."""
+    gb = GraphBuilder()
+    x = gb.input((1, 4), name="x")
+    y = gb.input((1, 2048), name="y")
+    big = gb.tile(gb.broadcast_to(x, shape=(4096, 4)), reps=(1, 4096))  # 4096 x 16384 float32: 256 MiB
+    wide = gb.broadcast_to(y, shape=(16384, 2048))  # 128 MiB (a view on NumPy, counted as a copy)
+    return gb.build(gb.sum(gb.matmul(big, wide)))
+
+
+def test_plan_bytes_are_estimated_and_refused_before_anything_is_allocated():
+    g = _huge_intermediates()
+    tracemalloc.start()
+    try:
+        with pytest.raises(LimitExceeded) as ei:
+            Engine(max_job_bytes=64 << 20).run(g, [np.ones((1, 4), np.float32), np.ones((1, 2048), np.float32)])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    e = ei.value
+    assert e.setting == "max_job_bytes" and e.limit == 64 << 20
+    # the tile (256 MiB), the broadcast (128 MiB) and the matmul result (4096 x 2048: 32 MiB), alive at once
+    assert e.value >= (128 + 256 + 32) << 20
+    assert peak < 16 << 20  # refused from the avals: no buffer of the job was allocated
+
+
+def test_estimate_bounds_what_a_plan_allocates():
+    gb = GraphBuilder()
+    x = gb.input((256, 256), name="x")
+    g = grad(gb.build(gb.sum(gb.tanh(gb.matmul(x, gb.exp(x))))), 0)
+    flat = lower(g)
+    est = estimate_bytes(flat)
+    xs = [np.random.default_rng(0).standard_normal((256, 256)).astype(np.float32)]
+    tracemalloc.start()
+    try:
+        compile_graph(flat).run_host(xs)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert output_bytes(g) == 256 * 256 * 4  # typed before lowering
+    assert 256 * 256 * 4 * 2 <= est  # at least the input and the output
+    assert peak <= est + (1 << 20)  # NumPy allocates no more than the estimate (1 MiB slack for Python)
+
+
+# -- plan cache bounded by bytes -----------------------------------------------------------------
+def _const_graph(k: int):
+    gb = GraphBuilder(f"g{k}")
+    x = gb.input((256, 256), name="x")
+    c = gb.const(np.arange(256 * 256, dtype=np.float32).reshape(256, 256) + k)  # 256 KiB kept by the plan
+    return gb.build(gb.add(gb.mul(x, c), c))
+
+
+def test_plan_cache_is_bounded_in_bytes_and_frees_evicted_plans():
+    eng = Engine(cache_bytes=1 << 20)  # room for about 3 such plans (constant + arena)
+    x = np.ones((256, 256), np.float32)
+    refs = []
+    for k in range(8):
+        eng.run(_const_graph(k), [x], key=f"g{k}")
+        refs.append(weakref.ref(eng.plan(_const_graph(k), key=f"g{k}")))
+        info = eng.cache_info()
+        assert info["bytes"] <= 1 << 20 and info["max_bytes"] == 1 << 20
+    assert 1 <= eng.cache_info()["entries"] < 8
+    gc.collect()
+    assert refs[0]() is None  # the first plans, evicted: their constants and arenas are gone
+    assert refs[-1]() is not None
+
+
+# -- typed input errors --------------------------------------------------------------------------
+def _gather_json():
+    gb = GraphBuilder("net")
+    x = gb.input((5, 2), name="x")
+    i = gb.input((3,), "int64", name="i")
+    return graph_to_json(gb.build(gb.sum(gb.gather(gb.sin(x), i, axis=0))))
+
+
+def test_gather_index_out_of_range_is_a_typed_error_naming_the_node():
+    g = graph_from_json(_gather_json())
+    x = np.ones((5, 2), np.float32)
+    np.testing.assert_allclose(Engine().run(g, [x, np.array([0, 4, -5])]), 6 * np.sin(1.0), rtol=1e-6)
+    for bad in ([0, 5, 1], [-6, 0, 0]):
+        with pytest.raises(ShapeError) as ei:
+            Engine().run(g, [x, np.array(bad)])
+        assert "out of range" in str(ei.value) and ei.value.detail["size"] == 5
+        assert ei.value.node == "$.nodes[1]:gather"  # the caller's own node, by its JSON path
+    # through a derivative: the scatter_add of the reverse pass names the caller's gather too
+    with pytest.raises(ShapeError) as ei:
+        Engine().run(grad(g, 0), [x, np.array([0, 9, 1])])
+    assert ei.value.node.startswith("$.nodes[1]:gather") and "grad_" not in ei.value.node
+
+
+def test_huge_shapes_are_shape_errors_not_crashes():
+    gb = GraphBuilder()
+    x = gb.input((2, 3), name="x")
+    with pytest.raises(ShapeError) as ei:
+        gb.tile(x, reps=(1 << 30, 1 << 30))
+    assert ei.value.detail["max_elements"] == MAX_ELEMENTS and ei.value.node
+    d = graph_to_json(gb.build(gb.sum(x)))
+    d["nodes"].insert(0, {"op": "fill", "inputs": [], "outputs": ["f"],
+                          "attrs": {"shape": [1 << 32, 1 << 32], "value": 1.0, "dtype": "float32"}})
+    with pytest.raises(ShapeError) as ei:  # 2**64 elements: would wrap int64
+        graph_from_json(d)
+    assert ei.value.path == "$.nodes[0]"
+    d2 = graph_to_json(gb.build(gb.sum(x)))
+    d2["inputs"][0]["shape"] = [1 << 40, 1 << 40]
+    with pytest.raises(ShapeError) as ei:
+        graph_from_json(d2)
+    assert ei.value.path == "$.inputs[0].shape"
+
+
+@pytest.mark.parametrize("mode", ["rev", "fwd"])
+def test_jacobian_and_hessian_of_an_empty_output_are_empty(mode):
+    gb = GraphBuilder()
+    x = gb.input((3,), name="x")
+    g = gb.build(gb.index(x, index=[[0, 0, 1]]))  # shape (0,)
+    jac = Engine().run(jacobian(g, 0, mode), [np.ones(3, np.float32)])
+    assert jac.shape == (0, 3) and jac.dtype == np.float32
+    hes = Engine().run(hessian(g, 0), [np.ones(3, np.float32)])
+    assert hes.shape == (0, 3, 3)
+
+
+def test_a_parameter_without_a_value_is_a_typed_error():
+    f = GraphBuilder("f")
+    x = f.input((2,), name="x")
+    z = f.param("z", shape=(2,))
+    g = f.build(f.mul(x, z))  # z declared, no value
+    for params in (None, {}):
+        with pytest.raises(ShapeError) as ei:
+            Engine().run(g, [np.ones(2, np.float32)], params)
+        assert "'z'" in str(ei.value) and ei.value.detail["missing"] == ["z"]
+    out = Engine().run(g, [np.ones(2, np.float32)], {"z": np.full(2, 3, np.float32)})
+    np.testing.assert_array_equal(out, [3, 3])
+
+
+def test_a_derived_graph_sent_as_json_keeps_the_callers_node_names():
+    """What the service does: derive, send the JSON form to a worker, load it there. With the
+    source map beside it, a run-time error names the caller's node, not `grad_net_0/...`."""
+    from engine.serialize import caller_path, source_map
+
+    dg = grad(graph_from_json(_gather_json()), 0)
+    sources = source_map(dg)
+    assert set(sources.values()) == {"$"}
+    loaded = graph_from_json(graph_to_json(dg), sources=sources)
+    x, bad = np.ones((5, 2), np.float32), np.array([0, 9, 1])
+    with pytest.raises(ShapeError) as ei:
+        Engine().run(loaded, [x, bad])
+    assert ei.value.node.startswith("$.nodes[1]:gather")
+    # without it the derived names show; caller_path maps them back
+    with pytest.raises(ShapeError) as ei:
+        Engine().run(graph_from_json(graph_to_json(dg)), [x, bad])
+    fname = next(iter(sources))
+    assert ei.value.node.startswith(f"$.functions.{fname}.nodes[1]:gather")
+    assert caller_path(sources, ei.value.node).startswith("$.nodes[1]:gather")
+    assert caller_path(sources, f"{fname}/3:mul") == "$.nodes[3]:mul"
+    assert caller_path(sources, "$.inputs[0]") == "$.inputs[0]"
+
+
+def test_load_errors_of_a_derived_graph_name_the_callers_path():
+    from engine.serialize import source_map
+
+    dg = grad(graph_from_json(_gather_json()), 0)
+    sources = source_map(dg)
+    d = graph_to_json(dg)
+    fname = next(iter(sources))
+    d["functions"][fname]["nodes"][1]["attrs"]["axis"] = 5  # a bad attribute in the caller's own node
+    with pytest.raises(ShapeError) as ei:
+        graph_from_json(d, sources=sources)
+    assert ei.value.path == "$.nodes[1]"
+    with pytest.raises(ShapeError) as ei:
+        graph_from_json(d)
+    assert ei.value.path == f"$.functions.{fname}.nodes[1]"
