@@ -97,6 +97,48 @@ def _flip(b, e, ins, batched, size):
     return b.emit(e.op, ins, dict(e.attrs, axis=tuple(_axis(a, nd) + 1 for a in axes)))
 
 
+@_rule("clip")
+def _clip(b, e, ins, batched, size):
+    return _nary(b, e, ins, batched, size)
+
+
+@_rule("pad")
+def _pad(b, e, ins, batched, size):
+    return b.emit(e.op, ins, dict(e.attrs, pads=[[0, 0]] + [list(p) for p in e.attrs["pads"]]))
+
+
+@_rule("take_along_axis", "scatter_add_along")
+def _along(b, e, ins, batched, size):
+    xs = [_materialize(b, x, bt, size) for x, bt in zip(ins, batched)]
+    attrs = dict(e.attrs, axis=_axis(e.attrs.get("axis", 0), e.outputs[0].aval.ndim) + 1)
+    if "shape" in attrs:
+        attrs["shape"] = (size,) + tuple(attrs["shape"])
+    return b.emit(e.op, xs, attrs)
+
+
+@_rule("einsum")
+def _einsum(b, e, ins, batched, size):
+    eq = e.attrs["equation"].replace(" ", "")
+    if "->" not in eq or "..." in eq:
+        return _unrolled(b, e, ins, batched, size)
+    lhs, rhs = eq.split("->")
+    z = next(c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba" if c not in eq)
+    subs = [z + t if bt else t for t, bt in zip(lhs.split(","), batched)]
+    return b.emit(e.op, ins, dict(e.attrs, equation=",".join(subs) + "->" + z + rhs))
+
+
+@_rule("conv", "max_pool", "avg_pool")
+def _fold_into_n(b, e, ins, batched, size):
+    """Layout [N, C, *spatial]: a batched input (B, N, ...) is a batch of B*N for the op."""
+    if not batched[0] or any(batched[1:]):
+        return _unrolled(b, e, ins, batched, size)
+    x = ins[0]
+    n = x.shape[1]
+    flat = b.emit1("reshape", x, shape=(size * n,) + tuple(x.shape[2:]))
+    outs = b.emit(e.op, [flat] + list(ins[1:]), e.attrs)
+    return [b.emit1("reshape", o, shape=(size, n) + tuple(o.shape[1:])) for o in outs]
+
+
 @_rule("softmax", "log_softmax")
 def _softmax(b, e, ins, batched, size):
     return b.emit(e.op, ins, {"axis": _axis(e.attrs["axis"], e.inputs[0].aval.ndim) + 1})

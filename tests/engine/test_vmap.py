@@ -68,6 +68,12 @@ CASES = [
     ("flip", [(2, 3)], lambda b, x: b.emit("flip", [x], {"axis": [0, -1]})[0]),
     ("sort", [(2, 3)], lambda b, x: b.emit("sort", [x], {"axis": -1, "descending": True})[0]),
     ("top_k", [(2, 5)], lambda b, x: b.emit("top_k", [x], {"k": 2, "axis": -1})[0]),
+    ("clip", [(2, 3)], lambda b, x: b.emit("clip", [x], {"min": -0.5, "max": 0.5})[0]),
+    ("pad", [(2, 3)], lambda b, x: b.emit("pad", [x], {"pads": [[1, 0], [0, 2]], "mode": "reflect"})[0]),
+    ("einsum", [(2, 3), (3, 4)], lambda b, x, y: b.emit("einsum", [x, y], {"equation": "ij,jk->ki"})[0]),
+    ("conv", [(2, 3, 5), (4, 3, 2)], lambda b, x, w: b.emit("conv", [x, w], {"padding": [[1, 0]]})[0]),
+    ("max_pool", [(2, 3, 6)], lambda b, x: b.emit("max_pool", [x], {"window": [2], "strides": [2]})[0]),
+    ("avg_pool", [(2, 3, 6)], lambda b, x: b.emit("avg_pool", [x], {"window": [3]})[0]),
 ]
 
 
