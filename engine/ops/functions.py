@@ -27,31 +27,6 @@ defop("jvp", None, _typed_by_function, n_outputs=None,
       doc="forward-mode derivative of `fn`: inputs = args + one tangent per position; outputs = values + tangents")
 
 
-defop("vmap", None, _typed_by_function, n_outputs=None,
-      attrs={"fn": Attr("str"), "in_axes": Attr("any", 0), "out_axes": Attr("any", 0)},
-      doc="`fn` mapped over a new axis: in_axes (int, or one int|null per input) names each input's mapped "
-          "axis, out_axes (int, or one per flat output) where the outputs get it (engine/vmap.py)")
-
-
-class _VmapHook:
-    """Typing and expansion of vmap nodes live in engine/vmap.py (imported when first needed)."""
-
-    @staticmethod
-    def avals(functions, attrs, in_avals, label):
-        from ..vmap import hook_avals
-
-        return hook_avals(functions, attrs, in_avals, label)
-
-    @staticmethod
-    def expand(b, attrs, ins, penv, depth, label):
-        from ..vmap import hook_expand
-
-        return hook_expand(b, attrs, ins, penv, depth, label)
-
-
-function_op_hooks["vmap"] = _VmapHook()
-
-
 def check_positions(positions: list[int], n: int, label: str | None) -> None:
     """Positions in range (before normalising: p % n would turn 5 of 2 inputs into 1) and unrepeated."""
     seen = set()
