@@ -4,6 +4,7 @@ No I/O and no HTTP: the service imports this; this imports nothing of the servic
 """
 from . import ops  # noqa: F401  (registers every op)
 from .api import Engine, GraphBuilder, evaluate
+from . import vmap as _vmap  # noqa: F401  (registers vmap nodes' typing and expansion, and the batching rules)
 from .builder import Budget
 from .errors import (DifferentiationError, EngineError, InvalidGraph, LimitExceeded, ShapeError, UnknownOp)
 from .executor import estimate_bytes, output_bytes

@@ -15,7 +15,6 @@ from .errors import DifferentiationError, InvalidGraph, LimitExceeded, ShapeErro
 from .ir import INT_DTYPES, Graph, Var, is_float
 from .ops.functions import check_sens, check_tangents, jvp_positions
 from .ops.registry import FUNCTION_OPS, OPS, function_op_hooks, jvp_rules, layers, vjp_rules
-from .vmap import expand_vmap
 
 MAX_NESTING = 64  # guard against a function that (indirectly) derives itself
 
@@ -70,8 +69,6 @@ def expand_function_op(b: Builder, op: str, attrs: dict, ins: list[Var], penv: d
         return expand_grad(b, fn, ins, attrs, penv, depth, label)
     if op == "jvp":
         return expand_jvp(b, fn, ins, attrs, penv, depth, label)
-    if op == "vmap":
-        return expand_vmap(b, fn, ins, attrs, penv, label)
     raise InvalidGraph(f"unknown function op {op}", node=label)
 
 

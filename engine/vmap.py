@@ -9,12 +9,16 @@ nesting order works since each transform sees only plain ops of the one below.
 
 Inside the expansion a batched value carries its batch axis at 0; unbatched values stay
 as they are (never broadcast unless an op needs it). An op without a rule is unrolled
-(one slice per batch element, then stacked): correct, and large, so rules cover all ops.
+(one slice per batch element, then stacked): correct, and large, so every op has a rule (new ops
+need one: tests/engine/test_vmap.py checks the table is complete).
 """
 from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
+
+from .autodiff import lookup_function
 from .builder import Builder, Outer
 from .errors import InvalidGraph, ShapeError
 from .ir import AVal, Graph, Var, tree_unflatten
@@ -24,7 +28,7 @@ from .shape_rules import tile_shapes
 
 # op -> rule(b, eqn, ins, batched, size) -> list of output Vars, all batched (axis 0)
 BATCH_RULES: dict[str, Callable] = {}
-_NO_INPUT = ("fill", "const")
+_NO_INPUT = ("fill", "const", "arange", "iota")  # nullary: never batched
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -77,6 +81,66 @@ def _unary(b, e, ins, batched, size):
 def _nary(b, e, ins, batched, size):
     rank = max(x.aval.ndim for x in e.inputs)
     return b.emit(e.op, [_lift(b, x, rank) if bt else x for x, bt in zip(ins, batched)], e.attrs)
+
+
+@_rule("gelu")
+def _same_attrs(b, e, ins, batched, size):
+    return b.emit(e.op, ins, e.attrs)
+
+
+@_rule("argmax", "argmin", "cumsum", "cumprod", "sort", "top_k")
+def _one_axis(b, e, ins, batched, size):
+    return b.emit(e.op, ins, dict(e.attrs, axis=_axis(e.attrs["axis"], e.inputs[0].aval.ndim) + 1))
+
+
+@_rule("flip")
+def _flip(b, e, ins, batched, size):
+    nd = e.inputs[0].aval.ndim
+    ax = e.attrs.get("axis")
+    axes = range(nd) if ax is None else ((ax,) if isinstance(ax, int) else ax)
+    return b.emit(e.op, ins, dict(e.attrs, axis=tuple(_axis(a, nd) + 1 for a in axes)))
+
+
+@_rule("clip")
+def _clip(b, e, ins, batched, size):
+    return _nary(b, e, ins, batched, size)
+
+
+@_rule("pad")
+def _pad(b, e, ins, batched, size):
+    return b.emit(e.op, ins, dict(e.attrs, pads=[[0, 0]] + [list(p) for p in e.attrs["pads"]]))
+
+
+@_rule("take_along_axis", "scatter_add_along")
+def _along(b, e, ins, batched, size):
+    xs = [_materialize(b, x, bt, size) for x, bt in zip(ins, batched)]
+    attrs = dict(e.attrs, axis=_axis(e.attrs.get("axis", 0), e.outputs[0].aval.ndim) + 1)
+    if "shape" in attrs:
+        attrs["shape"] = (size,) + tuple(attrs["shape"])
+    return b.emit(e.op, xs, attrs)
+
+
+@_rule("einsum")
+def _einsum(b, e, ins, batched, size):
+    eq = e.attrs["equation"].replace(" ", "")
+    if "->" not in eq or "..." in eq:
+        return _unrolled(b, e, ins, batched, size)
+    lhs, rhs = eq.split("->")
+    z = next(c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba" if c not in eq)
+    subs = [z + t if bt else t for t, bt in zip(lhs.split(","), batched)]
+    return b.emit(e.op, ins, dict(e.attrs, equation=",".join(subs) + "->" + z + rhs))
+
+
+@_rule("conv", "max_pool", "avg_pool")
+def _fold_into_n(b, e, ins, batched, size):
+    """Layout [N, C, *spatial]: a batched input (B, N, ...) is a batch of B*N for the op."""
+    if not batched[0] or any(batched[1:]):
+        return _unrolled(b, e, ins, batched, size)
+    x = ins[0]
+    n = x.shape[1]
+    flat = b.emit1("reshape", x, shape=(size * n,) + tuple(x.shape[2:]))
+    outs = b.emit(e.op, [flat] + list(ins[1:]), e.attrs)
+    return [b.emit1("reshape", o, shape=(size, n) + tuple(o.shape[1:])) for o in outs]
 
 
 @_rule("softmax", "log_softmax")
@@ -170,15 +234,35 @@ def _gather(b, e, ins, batched, size):
         return [b.emit1("gather", x, idx, axis=ax + 1)]
     if batched[1] and not batched[0]:  # the batch axis of the indices lands at ax
         return [moveaxis(b, b.emit1("gather", x, idx, axis=ax), ax, 0)]
-    return _unrolled(b, e, ins, batched, size)
+    # both batched: the batch folded into axis ax (example i's rows at i*n..), indices offset to match
+    shape, n = e.inputs[0].shape, e.inputs[0].shape[ax]
+    flat = b.emit1("reshape", moveaxis(b, x, 0, ax), shape=shape[:ax] + (size * n,) + shape[ax + 1:])
+    out = b.emit1("gather", flat, _offset(b, idx, size, n), axis=ax)
+    return [moveaxis(b, out, ax, 0)]
+
+
+def _offset(b: Builder, idx: Var, size: int, n: int) -> Var:
+    """Batched indices (B, *i) + i_b * n: example b's indices into a batch folded into one axis of n each.
+    Negative indices wrap within their own example first."""
+    negative = b.emit1("less", idx, b.full((), 0, idx.dtype))
+    idx = b.emit1("where", negative, b.emit1("add", idx, b.full((), n, idx.dtype)), idx)
+    base = np.arange(size, dtype=idx.dtype).reshape((size,) + (1,) * (idx.aval.ndim - 1)) * n
+    return b.emit1("add", idx, b.emit1("const", value=base))
 
 
 @_rule("scatter_add")
 def _scatter_add(b, e, ins, batched, size):
+    shape = tuple(e.attrs["shape"])
+    ax = _axis(e.attrs["axis"], len(shape))
     if batched[0] and not batched[1]:
-        ax = _axis(e.attrs["axis"], len(e.attrs["shape"]))
-        return [b.emit1("scatter_add", ins[0], ins[1], shape=(size,) + tuple(e.attrs["shape"]), axis=ax + 1)]
-    return _unrolled(b, e, ins, batched, size)
+        return [b.emit1("scatter_add", ins[0], ins[1], shape=(size,) + shape, axis=ax + 1)]
+    # indices batched: scatter into the batch folded into axis ax (the transpose of gather's rule)
+    v = _materialize(b, ins[0], batched[0], size)
+    idx = _materialize(b, ins[1], batched[1], size)
+    n = shape[ax]
+    out = b.emit1("scatter_add", moveaxis(b, v, 0, ax), _offset(b, idx, size, n),
+                  shape=shape[:ax] + (size * n,) + shape[ax + 1:], axis=ax)
+    return [moveaxis(b, b.emit1("reshape", out, shape=shape[:ax] + (size, n) + shape[ax + 1:]), ax, 0)]
 
 
 @_rule("matmul")
@@ -338,6 +422,19 @@ def expand_vmap(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[s
     return res
 
 
+def hook_avals(functions: dict, attrs: dict, in_avals: list, label: str) -> list[AVal]:
+    """Typing of a vmap node (engine.ops.functions' hook)."""
+    name = attrs.get("fn")
+    if name not in functions:
+        raise InvalidGraph(f"unknown function {name!r}; defined: {sorted(functions) or 'none'}", node=label)
+    return vmap_avals(functions[name], attrs, list(in_avals), label)[0]
+
+
+def hook_expand(b: Builder, attrs: dict, ins: list, penv: dict, depth: int, label: str) -> list[Var]:
+    """Expansion of a vmap node (engine.ops.functions' hook)."""
+    return expand_vmap(b, lookup_function(b, attrs, label), list(ins), attrs, penv, label)
+
+
 def vmap_graph(g: Graph, size: int, in_axes=0, out_axes=0) -> Graph:
     """vmap(g) as a graph whose mapped inputs carry `size` elements on their in_axes."""
     o = Outer(g, "vmapped_")
@@ -358,4 +455,5 @@ def vmap_graph(g: Graph, size: int, in_axes=0, out_axes=0) -> Graph:
 __all__ = ["BATCH_RULES", "expand_vmap", "vmap_avals", "vmap_graph", "moveaxis"]
 
 
-layers.vmap_avals = vmap_avals  # the vmap node's type rule (engine/ops/functions.py)
+# the vmap node's typing and expansion (engine/ops/vmap_op.py's hook)
+layers.vmap_hook_avals, layers.vmap_hook_expand = hook_avals, hook_expand

@@ -26,10 +26,6 @@ defop("grad", None, typed_by_function, n_outputs=None,
 defop("jvp", None, typed_by_function, n_outputs=None,
       attrs={"fn": Attr("str"), "positions": Attr("ints", None, optional=True)},
       doc="forward-mode derivative of `fn`: inputs = args + one tangent per position; outputs = values + tangents")
-defop("vmap", None, typed_by_function, n_outputs=None,
-      attrs={"fn": Attr("str"), "in_axes": Attr("any", 0), "out_axes": Attr("any", 0)},
-      doc="`fn` mapped over a new axis: in_axes (int, or one int|null per input) names each input's mapped "
-          "axis, out_axes (int, or one per flat output) where the outputs get it (engine/vmap.py)")
 
 
 def check_positions(positions: list[int], n: int, label: str | None) -> None:
@@ -81,8 +77,6 @@ def function_op_avals(functions: dict, op: str, attrs: dict, in_avals: list[AVal
     if name not in functions:
         raise InvalidGraph(f"unknown function {name!r}; defined: {sorted(functions) or 'none'}", node=label)
     fn = functions[name]
-    if op == "vmap":  # inputs carry the mapped axes: checked there
-        return layers.vmap_avals(fn, attrs, list(in_avals), label)[0]
     n = len(fn.inputs)
     if len(in_avals) < n:
         raise InvalidGraph(f"{op} of {name!r}: function takes {n} input(s), got {len(in_avals)}", node=label)

@@ -95,7 +95,7 @@ jvp_rules: dict[str, Callable] = {}
 
 # Ops that name a function (sub-graph) and are expanded by the engine at lowering.
 # Control flow (engine/ops/control_flow.py) registers its typing and expansion in function_op_hooks.
-FUNCTION_OPS = ("call", "grad", "jvp", "cond", "switch", "scan", "fori_loop", "while", "vmap")
+FUNCTION_OPS = ("call", "grad", "jvp", "vmap", "cond", "switch", "scan", "fori_loop", "while")
 function_op_hooks: dict[str, Any] = {}
 
 
