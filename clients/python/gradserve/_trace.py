@@ -26,10 +26,11 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import _catalog, _eager
-from ._branches import explore
 from . import context as _context
+from ._client import GraphRef
 from ._infer import infer
 from .errors import DeviceUnavailable
+from ._late import late
 from ._tensor import Parameter, Tensor
 
 _tls = threading.local()
@@ -489,7 +490,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     for p in predeclare:
         tr.declare_param(p)
     with active(tr):
-        out = explore(lambda: fn(*inner))
+        out = late.explore(lambda: fn(*inner))
         outputs, tdef = tr.outputs_of(out)
         flat_avals = []
         for leaf in flatten_out(out)[0]:
@@ -643,8 +644,6 @@ class Program:
         return doc
 
     def ref(self):
-        from ._client import GraphRef
-
         objs = self.root.param_objs.values()
         key = tuple((id(r), _frozen(r), r._version if _frozen(r) else 0) for r in objs)
         if self._ref is None or key != self._doc_key:
@@ -704,7 +703,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     inner = [root.new_input(x.shape, x._dtype, leaf_names[j]) if isinstance(x, Tensor) else x
              for j, x in enumerate(leaves)]
     with active(root):
-        out = explore(lambda: fn(*unflatten(tdef, inner)))
+        out = late.explore(lambda: fn(*unflatten(tdef, inner)))
         outputs, out_tdef = root.outputs_of(out)
     out_avals = [(x.shape, x._dtype) if isinstance(x, Tensor) else None for x in flatten_out(out)[0]]
     prog = Program(root, outputs, len(tensors), out_avals)
@@ -765,3 +764,7 @@ def trace_graph(fn: Callable, inputs: Sequence) -> dict:
     args = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
     prog, _ = trace_program(fn, args, label=getattr(fn, "__name__", None) or type(fn).__name__)
     return prog.graph_doc()
+
+
+# Tensor's operators and indexing, and Client's tracing of a callable, reach this layer through _late
+late.bind(binary=binary, getitem=getitem, trace_graph=trace_graph)
