@@ -29,7 +29,8 @@ from . import _catalog, _eager
 from . import context as _context
 from ._client import GraphRef
 from ._infer import infer
-from .errors import DeviceUnavailable
+from .dtype import promote
+from .errors import DeviceUnavailable, DifferentiationError, ShapeError
 from ._late import late
 from ._tensor import Parameter, Tensor
 
@@ -400,8 +401,6 @@ def binary(op: str, a, b) -> Tensor:
         b, tb = Tensor(b), True
     if ta and tb:
         if a._dtype != b._dtype:
-            from .dtype import promote
-
             dt = promote(a._dtype, b._dtype)
             a, b = cast(a, dt), cast(b, dt)
     elif ta:
@@ -519,16 +518,12 @@ def _positions(info: FnInfo, positions: Sequence[int], nargs: int) -> list[list[
     out = []
     for p in positions:
         if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or not -nargs <= p < nargs:
-            from .errors import DifferentiationError
-
             raise DifferentiationError(f"grad_position {p!r} out of range: the function takes {nargs} argument(s)")
         p = int(p) % nargs
         if p in info.arg_groups:
             out.append(info.arg_groups[p][0])
             continue
         if p not in info.arg_inputs:
-            from .errors import DifferentiationError
-
             raise DifferentiationError(f"argument {p} is not a Tensor and cannot be differentiated")
         out.append([info.arg_inputs[p]])
     return out
@@ -563,8 +558,6 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
     in_names = _call_inputs(tr, info, args)
     if sens is not None:
         if len(sens) != len(info.flat_out_avals):
-            from .errors import ShapeError
-
             raise ShapeError(f"sens: expected {len(info.flat_out_avals)} tensor(s), one per output of the "
                              f"function, got {len(sens)}")
         for s, (_, dt) in zip(sens, info.flat_out_avals):
@@ -593,8 +586,6 @@ def emit_jvp_node(info: FnInfo, args: Sequence, tangents: Sequence, *, positions
     positions = [i for i in range(len(args)) if i in info.arg_inputs] if positions is None else positions
     pos = [g[0] for g in _positions(info, positions, len(args))]
     if len(tangents) != len(pos):
-        from .errors import ShapeError
-
         raise ShapeError(f"jvp: expected {len(pos)} tangent(s), one per input, got {len(tangents)}")
     in_names = _call_inputs(tr, info, args)
     for t, i in zip(tangents, pos):
