@@ -1,7 +1,7 @@
 """Late binding: what a lower layer calls but an upper layer owns, registered by the owner when imported.
 
-The SDK's modules import one way (dtype/errors -> _tensor -> _trace -> ops -> _branches / nn / ...;
-_transport/_client -> context -> _trace). Where a lower module needs an upper one at call time (Tensor's
+The SDK's modules import one way, down the layers that tests/engine/test_structure.py (SDK_LAYERS) holds:
+base (dtype, errors, ...) < data (_tensor) < transport (_client, context) < trace < ops < nn < front. Where a lower module needs an upper one at call time (Tensor's
 methods run ops; `bool()` of a traced Tensor asks the branch explorer; `Client` traces a callable), it
 reads the name here, and the upper module fills it in at import (`gradserve/__init__` imports them all).
 
