@@ -19,6 +19,7 @@ from .errors import (APIConnectionError, APIStatusError, APITimeoutError, AuthEr
                      InvalidGraph, InvalidRequest, LimitExceeded, Overloaded, PayloadTooLarge, ShapeError,
                      UnknownOp, WorkerDied)
 from . import ops  # noqa: E402  (after Tensor)
+from . import _branches  # noqa: E402,F401  (fills _late: `if` on a traced Tensor; after ops, which it uses)
 from . import nn  # noqa: E402
 from . import context  # noqa: E402
 from ._trace import trace_graph  # noqa: E402
@@ -43,9 +44,3 @@ __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_
            "DeadlineExceeded", "float16", "float32", "float64", "int32", "int64", "bool_", "jit", "ms_function",
            "mutable", "set_seed", "set_device", "grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev",
            "get_grad", "common"]
-try:  # vmap comes from its own module where it exists
-    from .ops import vmap  # noqa: E402,F401
-
-    __all__.append("vmap")
-except ImportError:
-    pass

@@ -14,7 +14,10 @@ import threading
 
 import numpy as np
 
+from . import ops
+from ._late import late
 from ._tensor import Tensor
+from ._trace import flatten_out, unflatten
 
 MAX_DECISIONS = 32  # per run: more means a loop on a traced value
 MAX_PATHS = 64
@@ -87,8 +90,6 @@ def _merge(results, d):
 
 
 def _truth(c: Tensor) -> Tensor:
-    from . import ops
-
     if c.size != 1:
         raise ControlFlowError(f"the truth value of a Tensor of shape {list(c.shape)} is ambiguous: a branch "
                                "needs a single element")
@@ -122,9 +123,6 @@ def _leaf(x, other) -> Tensor:
 
 
 def _select(c: Tensor, a, b):
-    from . import ops
-    from ._trace import flatten_out, unflatten
-
     la, ta = flatten_out(_mark_numbers(a))
     lb, tb = flatten_out(_mark_numbers(b))
     if ta != tb:
@@ -143,3 +141,7 @@ def _select(c: Tensor, a, b):
             raise ControlFlowError(f"the branches give {x.dtype} and {y.dtype} for one output")
         out.append(ops.select(c, x, y))
     return unflatten(ta, out)
+
+
+# a traced Tensor's `bool()` (in _tensor) and the trace of a function (in _trace) reach the explorer late
+late.bind(decide=decide, explore=explore)

@@ -20,6 +20,7 @@ from typing import Any, Callable, Generator, Sequence
 import numpy as np
 
 from . import errors
+from ._late import late
 from ._transport import make_transport
 from ._wire import nbytes, rebuild
 
@@ -77,11 +78,9 @@ def as_graph_ref(graph: Any, inputs: Sequence | None = None) -> GraphRef:
     if to_ref is not None:
         return to_ref()
     if callable(graph):  # an nn.Cell or a function of Tensors: trace it at these inputs
-        from ._trace import trace_graph
-
         if inputs is None:
             raise TypeError("tracing a callable needs its inputs")
-        return GraphRef(trace_graph(graph, list(inputs)))
+        return GraphRef(late.trace_graph(graph, list(inputs)))  # _trace sits above the client: bound late
     raise TypeError(f"graph must be a gradserve.graph/1 dict, a graph id, or a Cell; got {type(graph).__name__}")
 
 

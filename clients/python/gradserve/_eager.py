@@ -16,6 +16,7 @@ import os
 import numpy as np
 
 from ._infer import infer
+from ._tensor import Tensor
 
 xp = np
 _mode = os.environ.get("GRADSERVE_EAGER", "local").strip().lower()
@@ -147,8 +148,6 @@ def run(op: str, inputs: list, attrs: dict):
 
 def _tensor(a: np.ndarray):
     """A concrete Tensor around `a` as it is (Tensor() would copy and re-derive its dtype)."""
-    from ._tensor import Tensor
-
     t = Tensor.__new__(Tensor)
     name = _NAMES.get(a.dtype)
     if name is None:

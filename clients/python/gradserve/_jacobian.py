@@ -12,7 +12,7 @@ import numpy as np
 from ._tensor import Tensor
 from ._trace import emit_grad_node, emit_jvp_node, trace_function, unflatten
 from ._vmap import _Vmapped
-from .ops import _primitives as P
+from .ops._primitives import reshape  # the submodule, not the ops package (which imports this one)
 from .ops._autodiff import _aux_of, _aux_wrapper, _checked_positions, _Derived, _label
 
 
@@ -52,7 +52,7 @@ class _Jacobian(_Derived):
 
                 rows = _Vmapped(pullback, 0, 0)._emit(_basis(_size(oshape), oshape, odt))  # (m, *in) each
                 for jj, p in enumerate(pos):
-                    blocks[k][jj] = P.reshape(rows[jj], tuple(oshape) + tuple(args[p].shape))
+                    blocks[k][jj] = reshape(rows[jj], tuple(oshape) + tuple(args[p].shape))
         else:
             for jj, p in enumerate(pos):
                 ishape, idt = tuple(args[p].shape), args[p]._dtype
@@ -64,7 +64,7 @@ class _Jacobian(_Derived):
                 out_axes = tuple(len(s) for s, _ in outs)  # the basis axis last: (*out, n)
                 cols = _Vmapped(pushforward, 0, out_axes)._emit(_basis(n, ishape, idt))
                 for k, (oshape, _) in enumerate(outs):
-                    blocks[k][jj] = P.reshape(cols[k], tuple(oshape) + ishape)
+                    blocks[k][jj] = reshape(cols[k], tuple(oshape) + ishape)
         per_out = [b[0] if single else tuple(b) for b in blocks]
         return unflatten(info.out_tdef, per_out)
 

@@ -13,6 +13,7 @@ import sys
 import numpy as np
 
 from . import dtype as _dt
+from ._late import late  # operators and methods run ops, bound by the layers above (see _late)
 
 _SUPPORTED = ("bool", "int32", "int64", "float16", "float32", "float64")
 
@@ -71,9 +72,7 @@ class Tensor:
                 self._dynamic(shape, dtype)  # a placeholder for Cell.set_inputs: no values
                 return
             if init is not None:  # Tensor(shape=..., dtype=..., init=One()): the initializer's values
-                from .common.initializer import initializer
-
-                input_data = initializer(init, shape, dtype or _dt.float32)
+                input_data = late.initializer(init, shape, dtype or _dt.float32)
             else:
                 input_data = np.zeros(shape, dtype=_dt.to_name(dtype or _dt.float32))
         self._data = _to_array(input_data, dtype)
@@ -158,9 +157,7 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data is None:  # an `if` on a traced value: the trace explores both answers
-            from ._branches import decide
-
-            v = decide(self)
+            v = late.decide(self)
             if v is not None:
                 return v
         return bool(self._concrete("bool() (Python control flow on a traced value)"))
@@ -198,115 +195,75 @@ class Tensor:
 
     # -- conversions and methods ---------------------------------------------------------------------
     def astype(self, dtype) -> "Tensor":
-        from . import ops
-
-        return ops.cast(self, dtype)
+        return late.ops.cast(self, dtype)
 
     def reshape(self, *shape) -> "Tensor":
-        from . import ops
-
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return ops.reshape(self, shape)
+        return late.ops.reshape(self, shape)
 
     def transpose(self, *perm) -> "Tensor":
-        from . import ops
-
         if len(perm) == 1 and isinstance(perm[0], (tuple, list)):
             perm = tuple(perm[0])
-        return ops.transpose(self, perm or None)
+        return late.ops.transpose(self, perm or None)
 
     @property
     def T(self) -> "Tensor":
         return self.transpose()
 
     def sum(self, axis=None, keepdims=False) -> "Tensor":
-        from . import ops
-
-        return ops.sum(self, axis, keepdims)
+        return late.ops.sum(self, axis, keepdims)
 
     def mean(self, axis=None, keep_dims=False) -> "Tensor":
-        from . import ops
-
-        return ops.mean(self, axis, keep_dims)
+        return late.ops.mean(self, axis, keep_dims)
 
     def squeeze(self, axis=None) -> "Tensor":
-        from . import ops
-
-        return ops.squeeze(self, axis)
+        return late.ops.squeeze(self, axis)
 
     def expand_dims(self, axis: int) -> "Tensor":
-        from . import ops
-
-        return ops.expand_dims(self, axis)
+        return late.ops.expand_dims(self, axis)
 
     def abs(self) -> "Tensor":
-        from . import ops
-
-        return ops.abs(self)
+        return late.ops.abs(self)
 
     def exp(self) -> "Tensor":
-        from . import ops
-
-        return ops.exp(self)
+        return late.ops.exp(self)
 
     def log(self) -> "Tensor":
-        from . import ops
-
-        return ops.log(self)
+        return late.ops.log(self)
 
     def square(self) -> "Tensor":
-        from . import ops
-
-        return ops.square(self)
+        return late.ops.square(self)
 
     def sqrt(self) -> "Tensor":
-        from . import ops
-
-        return ops.sqrt(self)
+        return late.ops.sqrt(self)
 
     def tanh(self) -> "Tensor":
-        from . import ops
-
-        return ops.tanh(self)
+        return late.ops.tanh(self)
 
     def sin(self) -> "Tensor":
-        from . import ops
-
-        return ops.sin(self)
+        return late.ops.sin(self)
 
     def cos(self) -> "Tensor":
-        from . import ops
-
-        return ops.cos(self)
+        return late.ops.cos(self)
 
     def all(self, axis=None, keep_dims=False) -> "Tensor":
-        from . import ops
-
-        return ops.all(self, axis, keep_dims)
+        return late.ops.all(self, axis, keep_dims)
 
     def any(self, axis=None, keep_dims=False) -> "Tensor":
-        from . import ops
-
-        return ops.any(self, axis, keep_dims)
+        return late.ops.any(self, axis, keep_dims)
 
     def max(self, axis=None, keepdims=False) -> "Tensor":
-        from . import ops
-
-        return ops.max(self, axis, keepdims)
+        return late.ops.max(self, axis, keepdims)
 
     def min(self, axis=None, keepdims=False) -> "Tensor":
-        from . import ops
-
-        return ops.min(self, axis, keepdims)
+        return late.ops.min(self, axis, keepdims)
 
     # -- operators -----------------------------------------------------------------------------
     def _bin(self, op, other, reverse=False):
-        from ._trace import binary
-
         if not isinstance(other, (Tensor, numbers.Number, np.ndarray, np.generic, list, tuple)):
             return NotImplemented
-        return binary(op, other, self) if reverse else binary(op, self, other)
+        return late.binary(op, other, self) if reverse else late.binary(op, self, other)
 
     def __add__(self, o): return self._bin("add", o)
     def __radd__(self, o): return self._bin("add", o, True)
@@ -328,57 +285,37 @@ class Tensor:
     def __or__(self, o): return self._bin("logical_or", o)
 
     def __floordiv__(self, o):
-        from . import ops
-
-        return ops.floor_div(self, o)
+        return late.ops.floor_div(self, o)
 
     def __rfloordiv__(self, o):
-        from . import ops
-
-        return ops.floor_div(o, self)
+        return late.ops.floor_div(o, self)
 
     def __mod__(self, o):
-        from . import ops
-
-        return ops.floor_mod(self, o)
+        return late.ops.floor_mod(self, o)
 
     def __rmod__(self, o):
-        from . import ops
-
-        return ops.floor_mod(o, self)
+        return late.ops.floor_mod(o, self)
 
     def __matmul__(self, o):
-        from . import ops
-
-        return ops.matmul(self, o)
+        return late.ops.matmul(self, o)
 
     def __rmatmul__(self, o):
-        from . import ops
-
-        return ops.matmul(o, self)
+        return late.ops.matmul(o, self)
 
     def __neg__(self):
-        from . import ops
-
-        return ops.neg(self)
+        return late.ops.neg(self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        from . import ops
-
-        return ops.abs(self)
+        return late.ops.abs(self)
 
     def __invert__(self):
-        from . import ops
-
-        return ops.logical_not(self)
+        return late.ops.logical_not(self)
 
     def __getitem__(self, index):
-        from ._trace import getitem
-
-        return getitem(self, index)
+        return late.getitem(self, index)
 
 
 class Parameter(Tensor):

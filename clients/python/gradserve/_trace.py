@@ -26,10 +26,12 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import _catalog, _eager
-from ._branches import explore
 from . import context as _context
+from ._client import GraphRef
 from ._infer import infer
-from .errors import DeviceUnavailable
+from .dtype import promote
+from .errors import DeviceUnavailable, DifferentiationError, ShapeError
+from ._late import late
 from ._tensor import Parameter, Tensor
 
 _tls = threading.local()
@@ -399,8 +401,6 @@ def binary(op: str, a, b) -> Tensor:
         b, tb = Tensor(b), True
     if ta and tb:
         if a._dtype != b._dtype:
-            from .dtype import promote
-
             dt = promote(a._dtype, b._dtype)
             a, b = cast(a, dt), cast(b, dt)
     elif ta:
@@ -489,7 +489,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     for p in predeclare:
         tr.declare_param(p)
     with active(tr):
-        out = explore(lambda: fn(*inner))
+        out = late.explore(lambda: fn(*inner))
         outputs, tdef = tr.outputs_of(out)
         flat_avals = []
         for leaf in flatten_out(out)[0]:
@@ -518,16 +518,12 @@ def _positions(info: FnInfo, positions: Sequence[int], nargs: int) -> list[list[
     out = []
     for p in positions:
         if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or not -nargs <= p < nargs:
-            from .errors import DifferentiationError
-
             raise DifferentiationError(f"grad_position {p!r} out of range: the function takes {nargs} argument(s)")
         p = int(p) % nargs
         if p in info.arg_groups:
             out.append(info.arg_groups[p][0])
             continue
         if p not in info.arg_inputs:
-            from .errors import DifferentiationError
-
             raise DifferentiationError(f"argument {p} is not a Tensor and cannot be differentiated")
         out.append([info.arg_inputs[p]])
     return out
@@ -562,8 +558,6 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
     in_names = _call_inputs(tr, info, args)
     if sens is not None:
         if len(sens) != len(info.flat_out_avals):
-            from .errors import ShapeError
-
             raise ShapeError(f"sens: expected {len(info.flat_out_avals)} tensor(s), one per output of the "
                              f"function, got {len(sens)}")
         for s, (_, dt) in zip(sens, info.flat_out_avals):
@@ -592,8 +586,6 @@ def emit_jvp_node(info: FnInfo, args: Sequence, tangents: Sequence, *, positions
     positions = [i for i in range(len(args)) if i in info.arg_inputs] if positions is None else positions
     pos = [g[0] for g in _positions(info, positions, len(args))]
     if len(tangents) != len(pos):
-        from .errors import ShapeError
-
         raise ShapeError(f"jvp: expected {len(pos)} tangent(s), one per input, got {len(tangents)}")
     in_names = _call_inputs(tr, info, args)
     for t, i in zip(tangents, pos):
@@ -643,8 +635,6 @@ class Program:
         return doc
 
     def ref(self):
-        from ._client import GraphRef
-
         objs = self.root.param_objs.values()
         key = tuple((id(r), _frozen(r), r._version if _frozen(r) else 0) for r in objs)
         if self._ref is None or key != self._doc_key:
@@ -704,7 +694,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     inner = [root.new_input(x.shape, x._dtype, leaf_names[j]) if isinstance(x, Tensor) else x
              for j, x in enumerate(leaves)]
     with active(root):
-        out = explore(lambda: fn(*unflatten(tdef, inner)))
+        out = late.explore(lambda: fn(*unflatten(tdef, inner)))
         outputs, out_tdef = root.outputs_of(out)
     out_avals = [(x.shape, x._dtype) if isinstance(x, Tensor) else None for x in flatten_out(out)[0]]
     prog = Program(root, outputs, len(tensors), out_avals)
@@ -765,3 +755,7 @@ def trace_graph(fn: Callable, inputs: Sequence) -> dict:
     args = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
     prog, _ = trace_program(fn, args, label=getattr(fn, "__name__", None) or type(fn).__name__)
     return prog.graph_doc()
+
+
+# Tensor's operators and indexing, and Client's tracing of a callable, reach this layer through _late
+late.bind(binary=binary, getitem=getitem, trace_graph=trace_graph)

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import ops as _ops
 from ._tensor import Parameter, Tensor
-from .nn import Cell
+from ._cellbase import Cell
 
 
 def _array(x) -> np.ndarray:

@@ -13,6 +13,8 @@ import os
 import threading
 from typing import Any
 
+from ._client import Client, normalize_device
+
 GRAPH_MODE = 0
 PYNATIVE_MODE = 1
 
@@ -46,8 +48,6 @@ def set_context(**kwargs) -> None:
     if "mode" in kwargs and kwargs["mode"] not in (GRAPH_MODE, PYNATIVE_MODE):
         raise ValueError("mode must be GRAPH_MODE or PYNATIVE_MODE")
     if "device_target" in kwargs:
-        from ._client import normalize_device
-
         normalize_device(kwargs["device_target"])  # validate
     with _lock:
         _state.update(kwargs)
@@ -75,8 +75,6 @@ def reset_context() -> None:
 
 def device() -> str:
     """The API's device field for jobs of the front end."""
-    from ._client import normalize_device
-
     env = os.environ.get("GRADSERVE_DEVICE")
     if env:
         return normalize_device(env)
@@ -91,8 +89,6 @@ def client():
     global _client
     with _lock:
         if _client is None:
-            from ._client import Client
-
             _client = Client(os.environ.get("GRADSERVE_SERVER") or _state["server"], api_key=_state["api_key"],
                              timeout=_state["timeout"], max_retries=_state["max_retries"],
                              transport=_state["transport"], http_transport=_state["http_transport"],

@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from .. import dtype as _dt
+from .._late import late
 from .._tensor import Tensor
 
 
@@ -134,3 +135,6 @@ def initializer(init, shape=None, dtype=_dt.float32) -> Tensor:
 
 __all__ = ["initializer", "Initializer", "Zero", "One", "Constant", "Normal", "TruncatedNormal", "Uniform",
            "XavierUniform", "HeUniform", "HeNormal"]
+
+
+late.bind(initializer=initializer)  # `Tensor(shape=..., init=One())` in _tensor, a layer below

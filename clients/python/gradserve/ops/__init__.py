@@ -2,6 +2,8 @@
 the derivative interfaces (GradOperation, grad, value_and_grad, jvp, vjp, jacfwd, jacrev, hessian)."""
 from __future__ import annotations
 
+import sys as _sys
+
 from . import _primitives
 from ._autodiff import GradOperation, get_grad, grad, jvp, value_and_grad, vjp
 from ._primitives import Primitive
@@ -21,3 +23,6 @@ __all__ = sorted({*_primitives.CLASSES, *_primitives.FUNCTIONS, *_primitives._OV
                   "GradOperation", "get_grad", "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "vmap"})
 
 from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
+from .._late import late as _late  # noqa: E402
+
+_late.bind(ops=_sys.modules[__name__])  # Tensor's methods (`x.sum()`, `-x`, `x @ y`) run these ops

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from .. import dtype as _dt
+from .._bprop import call_with_bprop
 from .._tensor import Tensor
 from .._trace import current
 from . import _primitives
@@ -331,8 +332,6 @@ class InsertGradientOf:
     def __call__(self, x):
         if current() is None:
             return x
-        from .._bprop import call_with_bprop
-
         return call_with_bprop(_GradientHook(self.f), (x,))
 
 

@@ -1,0 +1,138 @@
+"""`nn.Cell`, the base class of networks (its own module so that `_training`'s optimizers and losses,
+which are Cells that `nn` re-exports, sit below `nn` and not beside it in a cycle)."""
+from __future__ import annotations
+
+import inspect
+
+from ._bprop import call_with_bprop, has_bprop
+from ._tensor import Parameter, Tensor
+from ._trace import current, run_program
+
+
+class Cell:
+    """Base class of networks: define `construct(self, *inputs)`; `__init__` need not be called."""
+
+    __module__ = "gradserve.nn"  # its public home (repr, pickling), as before the move
+
+    def __init__(self, auto_prefix: bool = True, flags=None):
+        object.__setattr__(self, "_gs_programs", {})
+
+    def __setattr__(self, name, value):
+        if isinstance(value, Parameter) and value._auto_name:
+            value.name = name
+            value._auto_name = False
+            value._auto_named = True
+        elif isinstance(value, Cell) and not name.startswith("_"):
+            for p in value._own_and_child_params():
+                if getattr(p, "_auto_named", False) and not getattr(p, "_prefixed", False):
+                    p.name = f"{name}.{p.name}"
+                    p._prefixed = True
+        object.__setattr__(self, name, value)
+
+    def construct(self, *inputs):
+        raise NotImplementedError(f"{type(self).__name__}.construct is not defined")
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            args = inspect.signature(self.construct).bind(*args, **kwargs).args
+        if current() is not None:
+            if has_bprop(self):
+                return call_with_bprop(self, args)
+            return self.construct(*args)
+        spec = self.__dict__.get("_gs_input_spec")
+        if spec is not None:
+            check_inputs(spec, args, type(self).__name__)
+        programs = self.__dict__.get("_gs_programs")
+        if programs is None:
+            programs = {}
+            object.__setattr__(self, "_gs_programs", programs)
+        return run_program(self.construct, args, cache=programs, label=type(self).__name__)
+
+    # -- parameters ------------------------------------------------------------------------------
+    def _own_and_child_params(self, seen=None):
+        seen = set() if seen is None else seen
+        if id(self) in seen:
+            return []
+        seen.add(id(self))
+        out = []
+
+        def visit(v):
+            if isinstance(v, Parameter):
+                out.append(v)
+            elif isinstance(v, Cell):
+                out.extend(v._own_and_child_params(seen))
+            elif isinstance(v, (list, tuple)) and not isinstance(v, Tensor):
+                for x in v:
+                    visit(x)
+            elif isinstance(v, dict):
+                for x in v.values():
+                    visit(x)
+
+        for k, v in vars(self).items():
+            if not k.startswith("_gs_"):
+                visit(v)
+        uniq, ids = [], set()
+        for p in out:
+            if id(p) not in ids:
+                ids.add(id(p))
+                uniq.append(p)
+        return uniq
+
+    def get_parameters(self, expand: bool = True):
+        return iter(self._own_and_child_params())
+
+    def trainable_params(self, recurse: bool = True) -> list[Parameter]:
+        return [p for p in self._own_and_child_params() if p.requires_grad]
+
+    def untrainable_params(self, recurse: bool = True) -> list[Parameter]:
+        return [p for p in self._own_and_child_params() if not p.requires_grad]
+
+    def parameters_and_names(self):
+        return [(p.name, p) for p in self._own_and_child_params()]
+
+    def cells(self):
+        return [v for v in vars(self).values() if isinstance(v, Cell)]
+
+    def set_inputs(self, *inputs) -> None:
+        """Declare the inputs' dtypes and shapes (None / -1 where a dimension varies). Calls are
+        checked against them; each concrete shape signature is traced once and cached."""
+        object.__setattr__(self, "_gs_input_spec", inputs)
+
+    def get_inputs(self):
+        return self.__dict__.get("_gs_input_spec")
+
+    def init_parameters_data(self, auto_parallel_mode: bool = False) -> dict:
+        """Parameters hold their values from creation: nothing to initialise later."""
+        return {p: p for p in self._own_and_child_params()}
+
+    training = False  # MindSpore's Cells start in inference mode
+
+    def set_train(self, mode: bool = True) -> "Cell":
+        """Training mode for this cell and its sub-cells (BatchNorm uses batch statistics)."""
+        object.__setattr__(self, "training", bool(mode))
+        self.__dict__.get("_gs_programs", {}).clear()  # traces made in the other mode are stale
+        for c in self.cells():
+            c.set_train(mode)
+        return self
+
+    def set_grad(self, requires_grad: bool = True) -> "Cell":
+        return self
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}<>"
+
+
+def check_inputs(spec, args, where: str) -> None:
+    """Arguments against a `set_inputs` declaration: count, rank, dtype and every fixed dimension."""
+    if len(spec) != len(args):
+        raise ValueError(f"{where}: set_inputs declared {len(spec)} input(s), the call gives {len(args)}")
+    for i, (s, a) in enumerate(zip(spec, args)):
+        if not isinstance(s, Tensor):
+            continue
+        if not isinstance(a, Tensor):
+            raise TypeError(f"{where}: input {i} must be a Tensor (set_inputs), got {type(a).__name__}")
+        if a._dtype != s._dtype:
+            raise TypeError(f"{where}: input {i} is {a.dtype}, set_inputs declared {s.dtype}")
+        if len(a.shape) != len(s.shape) or any(d >= 0 and d != e for d, e in zip(s.shape, a.shape)):
+            raise ValueError(f"{where}: input {i} has shape {list(a.shape)}, set_inputs declared "
+                             f"{[None if d < 0 else d for d in s.shape]}")
