@@ -15,7 +15,7 @@ import numpy as np
 from .builder import Builder, Outer, fresh_name
 from .errors import DifferentiationError
 from .ir import AVal, Graph, Var
-from .transforms import _positions, _tree_map, _weights
+from .transforms import _positions, _tree_map, _weights, value_names
 
 
 def _targets(g: Graph, positions, weights) -> tuple[list[int], list[str], list[AVal]]:
@@ -58,12 +58,22 @@ def jacobian(g: Graph, positions=0, weights=None) -> Graph:
         blocks.append(bl[0] if single else tuple(bl))
     it = iter(blocks)
     structure = _tree_map(g.outputs, lambda _: next(it))
-    return Graph(o.inputs, o.params, o.b.eqns, structure, dict(g.param_values), o.fns, name=f"jac_{g.name}")
+    outs, targets = _out_labels(g), target_names(g, positions, weights)
+    return Graph(o.inputs, o.params, o.b.eqns, structure, dict(g.param_values), o.fns, name=f"jac_{g.name}",
+                 output_names=[f"d{y}/d{t}" for y in outs for t in targets])
 
 
 def hessian(g: Graph, positions=0, weights=None) -> Graph:
     """The Jacobian of the gradient: blocks target_i.shape + target_j.shape (per output of g)."""
-    return jacobian(jacobian(g, positions, weights), positions, weights)
+    h = jacobian(jacobian(g, positions, weights), positions, weights)
+    targets = target_names(g, positions, weights)
+    h.output_names = [f"d2{y}/d{a}d{b}" for y in _out_labels(g) for a in targets for b in targets]
+    return h
+
+
+def _out_labels(g: Graph) -> list[str]:
+    """How block names name g's outputs: nothing for one output, out0, out1, ... for several."""
+    return value_names(g, "") if len(g.flat_outputs) > 1 else [""]
 
 
 def hvp(g: Graph, positions=0, weights=None) -> Graph:
@@ -90,7 +100,8 @@ def hvp(g: Graph, positions=0, weights=None) -> Graph:
                                                   "sens": False, "with_value": False})
     single = isinstance(positions, int) and not ws
     return Graph(o.inputs + outer_vs, o.params, o.b.eqns, outs[0] if single else tuple(outs),
-                 dict(g.param_values), o.fns, name=f"hvp_{g.name}")
+                 dict(g.param_values), o.fns, name=f"hvp_{g.name}",
+                 output_names=[f"d/d{t}" for t in target_names(g, positions, weights)])
 
 
 def target_names(g: Graph, positions, weights) -> list[str]:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from engine import transforms, wrt_params
+from engine.transforms import value_names
 from engine.errors import EngineError
 from engine.ir import Graph
 from engine.serialize import canonical_json, graph_to_json, source_map, tensor_to_json
@@ -61,15 +62,6 @@ def _structure(tree, counter):
     return i
 
 
-def _out_names(g: Graph, prefix: str = "out") -> list[str]:
-    n = len(g.flat_outputs)
-    return [prefix] if n == 1 else [f"{prefix}{i}" for i in range(n)]
-
-
-def _in_name(g: Graph, p: int) -> str:
-    return g.inputs[p].name or f"x{p}"
-
-
 _DTYPE_NAMES: dict = {}
 
 
@@ -79,14 +71,6 @@ def _dtype_name(dt) -> str:
     if name is None:
         name = _DTYPE_NAMES[dt] = str(dt)
     return name
-
-
-def _norm_positions(g: Graph, pos) -> list[int]:
-    n = len(g.inputs)
-    if pos is None:
-        return []
-    ps = [pos] if isinstance(pos, int) else list(pos)
-    return [p % n if n else p for p in ps]
 
 
 def spec_of(kind: str, o: dict) -> dict:
@@ -104,18 +88,13 @@ def spec_of(kind: str, o: dict) -> dict:
     return {}
 
 
-def _derive_wrt_params(kind: str, g: Graph, spec: dict, labels: list) -> tuple[Graph, list, list]:
+def _derive_wrt_params(kind: str, g: Graph, spec: dict, labels: list) -> tuple[Graph, list]:
     """jacobian / hessian / hvp w.r.t. input positions and parameters by name (engine.wrt_params)."""
     pos = [] if spec["positions"] is None else spec["positions"]
     ws = list(spec["weights"])
-    targets = wrt_params.target_names(g, pos, ws)
-    outs = _out_names(g, "") if len(g.flat_outputs) > 1 else [""]
-    if kind == "jacobian":
-        return wrt_params.jacobian(g, pos, ws), [f"d{o}/d{t}" for o in outs for t in targets], labels
-    if kind == "hessian":
-        return (wrt_params.hessian(g, pos, ws), [f"d2{o}/d{a}d{b}" for o in outs for a in targets for b in targets],
-                labels)
-    return wrt_params.hvp(g, pos, ws), [f"d/d{t}" for t in targets], labels + [f"v[{i}]" for i in range(len(targets))]
+    if kind == "hvp":
+        return wrt_params.hvp(g, pos, ws), labels + [f"v[{i}]" for i in range(len(wrt_params.target_names(g, pos, ws)))]
+    return (wrt_params.jacobian if kind == "jacobian" else wrt_params.hessian)(g, pos, ws), labels
 
 
 def _caller_paths(err: ServiceError, g: Graph, kind: str) -> ServiceError:
@@ -195,42 +174,31 @@ class Deriver:
         n_in = len(g.inputs)
         labels = [f"inputs[{i}]" for i in range(n_in)]
         if kind == "eval":
-            dg, names = g, _out_names(g)
+            dg = g
         elif kind == "grad":
-            dg, names, labels = self._derive_grad(g, spec, labels)
+            dg, labels = self._derive_grad(g, spec, labels)
         elif kind == "jvp":
-            pos = spec["positions"]
-            dg = transforms.jvp(g, pos)
-            names = _out_names(g) + _out_names(g, "jvp")
-            n_t = len(dg.inputs) - n_in
-            labels += [f"tangents[{i}]" for i in range(n_t)]
+            dg = transforms.jvp(g, spec["positions"])
+            labels += [f"tangents[{i}]" for i in range(len(dg.inputs) - n_in)]
         elif kind == "vjp":
             dg = transforms.vjp(g)
-            names = _out_names(g) + [f"d/d{_in_name(g, i)}" for i in range(n_in)]
             labels += [f"v[{i}]" for i in range(len(dg.inputs) - n_in)]
         elif kind in ("jacobian", "hessian", "hvp") and spec.get("weights"):
-            dg, names, labels = _derive_wrt_params(kind, g, spec, labels)
+            dg, labels = _derive_wrt_params(kind, g, spec, labels)
         elif kind in ("jacobian", "hessian"):
             pos = 0 if spec["positions"] is None else spec["positions"]
-            mode = spec.get("mode") or "rev"
             lim = {"max_nodes": self.max_nodes, "max_work": self.max_work}
-            dg = transforms.jacobian(g, pos, mode, **lim) if kind == "jacobian" else transforms.hessian(g, pos, **lim)
-            ps = _norm_positions(g, pos)
-            outs = _out_names(g, "") if len(g.flat_outputs) > 1 else [""]
-            if kind == "jacobian":
-                names = [f"d{o}/d{_in_name(g, p)}" for o in outs for p in ps]
-            else:
-                names = [f"d2{o}/d{_in_name(g, i)}d{_in_name(g, j)}" for o in outs for i in ps for j in ps]
+            dg = (transforms.jacobian(g, pos, spec.get("mode") or "rev", **lim) if kind == "jacobian"
+                  else transforms.hessian(g, pos, **lim))
         elif kind == "hvp":
-            pos = 0 if spec["positions"] is None else spec["positions"]
-            dg = transforms.hvp(g, pos)
-            ps = _norm_positions(g, pos)
-            names = [f"d/d{_in_name(g, p)}" for p in ps]
+            dg = transforms.hvp(g, 0 if spec["positions"] is None else spec["positions"])
             labels += [f"v[{i}]" for i in range(len(dg.inputs) - n_in)]
         else:  # pragma: no cover - adapters only send known kinds
             raise InvalidRequest(f"unknown job kind {kind!r}")
-        if len(names) != len(dg.flat_outputs):
-            names = _out_names(dg)
+        # the transforms name their outputs (engine: Graph.output_names); a user's graph is named here
+        names = list(dg.output_names) if dg.output_names is not None else value_names(dg)
+        if len(names) != len(dg.flat_outputs):  # pragma: no cover - the engine names every output
+            names = value_names(dg)
         d = graph_to_json(dg)
         for p in d.get("params", []):  # parameter values as base64: exact and fast to load in the worker
             if "value" in p:
@@ -238,7 +206,7 @@ class Deriver:
         text = json.dumps(d, separators=(",", ":"))
         return Derived(dg, "", text, names, _structure(dg.outputs, [0]), labels)
 
-    def _derive_grad(self, g: Graph, spec: dict, labels: list) -> tuple[Graph, list, list]:
+    def _derive_grad(self, g: Graph, spec: dict, labels: list) -> tuple[Graph, list]:
         inner = spec.get("inner") or []
         order = spec.get("order") or 1
         total = order + len(inner)
@@ -270,20 +238,7 @@ class Deriver:
         outer_spec = {k: spec.get(k) for k in ("get_all", "get_by_list", "grad_position", "weights")}
         for _ in range(order - 1):
             h = apply(h, outer_spec, False)
-        last = h
         dg = apply(h, outer_spec, bool(spec.get("sens")), bool(spec.get("value_and_grad")))
         labels = labels + [f"sens[{j}]" for j in range(len(dg.inputs) - len(labels))]
-        # names: values, then position grads, then weight grads (the engine's flat order)
-        if outer_spec.get("get_all") or outer_spec.get("get_by_list"):
-            pos = list(range(len(last.inputs))) if outer_spec.get("get_all") else (
-                [] if outer_spec.get("get_by_list") else [0])
-            ws = (list(last.param_names) if outer_spec.get("weights") is None else list(outer_spec["weights"])) \
-                if outer_spec.get("get_by_list") else []
-        else:
-            pos = _norm_positions(last, outer_spec.get("grad_position"))
-            w = outer_spec.get("weights")
-            ws = [] if w is None else ([w] if isinstance(w, str) else list(w))
-        names = (_out_names(last) if spec.get("value_and_grad") else []) + \
-            [f"d/d{_in_name(last, p)}" for p in pos] + [f"d/d{w}" for w in ws]
-        return dg, names, labels
+        return dg, labels
 
