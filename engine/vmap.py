@@ -10,54 +10,20 @@ nesting order works since each transform sees only plain ops of the one below.
 Inside the expansion a batched value carries its batch axis at 0; unbatched values stay
 as they are (never broadcast unless an op needs it). An op without a rule is unrolled
 (one slice per batch element, then stacked): correct, and large, so rules cover all ops.
+The rule table and shared helpers are in batching.py; conv / pooling rules in batch_window.py,
+axis ops, gathers, dynamic slices and control flow in batch_index.py.
 """
 from __future__ import annotations
 
-from typing import Callable
-
+from .batching import (BATCH_RULES, batch_eqns as _batch_eqns, lift as _lift, materialize as _materialize,
+                       moveaxis, norm_axis as _axis, rule as _rule, unrolled as _unrolled)
 from .builder import Builder, Outer
 from .errors import InvalidGraph, ShapeError
 from .ir import AVal, Graph, Var, tree_unflatten
 from .ops.composite import COMPOSITES, composite_graph
 from .ops.registry import layers
 from .shape_rules import tile_shapes
-
-# op -> rule(b, eqn, ins, batched, size) -> list of output Vars, all batched (axis 0)
-BATCH_RULES: dict[str, Callable] = {}
-_NO_INPUT = ("fill", "const")
-
-
-# -- helpers --------------------------------------------------------------------------------------
-def moveaxis(b: Builder, x: Var, src: int, dst: int) -> Var:
-    if src == dst:
-        return x
-    perm = [i for i in range(x.aval.ndim) if i != src]
-    perm.insert(dst, src)
-    return b.emit1("transpose", x, perm=tuple(perm))
-
-
-def _lift(b: Builder, x: Var, rank: int) -> Var:
-    """A batched value (B, *s) as (B, 1, ..., 1, *s) of rank rank + 1 (NumPy's trailing alignment)."""
-    extra = rank - (x.aval.ndim - 1)
-    if extra <= 0:
-        return x
-    return b.emit1("reshape", x, shape=(x.shape[0],) + (1,) * extra + tuple(x.shape[1:]))
-
-
-def _materialize(b: Builder, x: Var, is_batched: bool, size: int) -> Var:
-    return x if is_batched else b.emit1("broadcast_to", x, shape=(size,) + tuple(x.shape))
-
-
-def _axis(a: int, ndim: int) -> int:
-    return a % ndim if ndim else 0
-
-
-def _rule(*ops: str):
-    def deco(fn):
-        for op in ops:
-            BATCH_RULES[op] = fn
-        return fn
-    return deco
+from . import batch_index, batch_window  # noqa: F401  (register their rules)
 
 
 # -- rules ----------------------------------------------------------------------------------------
@@ -218,16 +184,6 @@ def _swap_last(b: Builder, x: Var) -> Var:
     return b.emit1("transpose", x, perm=(0, 2, 1))
 
 
-def _unrolled(b, e, ins, batched, size):
-    """One slice per batch element, the op on each, the results stacked: the rule of last resort."""
-    per_out: list[list[Var]] = [[] for _ in e.outputs]
-    for i in range(size):
-        xs = [b.emit1("index", x, index=[i]) if bt else x for x, bt in zip(ins, batched)]
-        for k, o in enumerate(b.emit(e.op, xs, e.attrs)):
-            per_out[k].append(o)
-    return [b.emit1("stack", *outs, axis=0) for outs in per_out]
-
-
 # -- the transform --------------------------------------------------------------------------------
 def _norm_axes(axes, n: int, what: str, label: str) -> list:
     if axes is None or isinstance(axes, int):
@@ -286,20 +242,6 @@ def _flatten_fn(b: Builder, fn: Graph, penv: dict[str, Var]) -> Graph:
     params = list(fn.params) + [Var(v.aval, name) for name, v in penv.items() if name not in own]
     g = Graph(list(fn.inputs), params, fn.eqns, fn.outputs, {}, dict(b.functions), fn.name)
     return layers.lower(g, opt=False, literal_nested_grads=b.nested_grads is None, budget=b.budget)
-
-
-def _batch_eqns(b: Builder, eqns, env: dict[int, tuple[Var, bool]], size: int, label: str) -> None:
-    """Each equation by its batching rule; env maps a Var id to (its value, whether it is batched)."""
-    for e in eqns:
-        xs = [env[x.id] for x in e.inputs]
-        ins_i, batched = [x for x, _ in xs], [bt for _, bt in xs]
-        b.node_label = f"{label} (batching rule of {e.op})"
-        if not any(batched):
-            outs, flags = b.emit(e.op, ins_i, e.attrs), False
-        else:
-            outs, flags = BATCH_RULES.get(e.op, _unrolled)(b, e, ins_i, batched, size), True
-        for o, n in zip(e.outputs, outs):
-            env[o.id] = (n, flags)
 
 
 def _composite(b: Builder, e, ins, batched, size):

@@ -68,27 +68,116 @@ def _subsets(n):
     return [m for m in range(1, 2 ** n)]
 
 
-@pytest.mark.parametrize("name,shapes,body", CASES, ids=[c[0] for c in CASES])
-def test_rule_matches_per_example(name, shapes, body):
-    g = _graph(shapes, body)
-    for mask in _subsets(len(shapes)):
-        axes = [0 if mask >> i & 1 else None for i in range(len(shapes))]
-        args = [rng.normal(size=((B,) + s) if ax is not None else s) for s, ax in zip(shapes, axes)]
+def _draw(spec, batch):
+    """spec: a float shape, or ("i", lo, hi, shape) for integers in [lo, hi), ("b", shape) for False."""
+    if isinstance(spec, tuple) and spec and isinstance(spec[0], str):
+        shape = ((B,) if batch else ()) + tuple(spec[-1])
+        if spec[0] == "b":
+            return np.zeros(shape, bool)
+        return rng.integers(spec[1], spec[2], size=shape)
+    return rng.normal(size=((B,) + tuple(spec)) if batch else spec)
+
+
+def _spec_shape(spec):
+    return tuple(spec[-1]) if isinstance(spec, tuple) and spec and isinstance(spec[0], str) else tuple(spec)
+
+
+def _spec_dtype(spec):
+    if isinstance(spec, tuple) and spec and isinstance(spec[0], str):
+        return "bool" if spec[0] == "b" else "int64"
+    return "float64"
+
+
+def _check_per_example(name, specs, body, unrolled_when=None):
+    """vmap over every subset of the inputs against the op applied per example; and a rule, not the
+    unrolled fallback: no op of the function appears more often in the lowered vmapped graph (unrolling
+    makes B copies), but where `unrolled_when(axes)` says the rule falls back on purpose."""
+    gb = GraphBuilder("f")
+    xs = [gb.input(_spec_shape(s), _spec_dtype(s), f"x{i}") for i, s in enumerate(specs)]
+    out = body(gb, *xs)
+    g = gb.build(tuple(out) if isinstance(out, (list, tuple)) else out)
+    base = lower(g)
+    counts = {e.op: sum(1 for f in base.eqns if f.op == e.op) for e in base.eqns}
+    for mask in _subsets(len(specs)):
+        axes = [0 if mask >> i & 1 else None for i in range(len(specs))]
+        args = [_draw(s, ax is not None) for s, ax in zip(specs, axes)]
         vg = vmap_graph(g, B, in_axes=axes)
         got = evaluate(vg, *args)
-        want = np.stack([evaluate(g, *[a[i] if ax is not None else a for a, ax in zip(args, axes)])
-                         for i in range(B)])
-        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, err_msg=f"{name} in_axes={axes}")
-        # a rule, not the unrolled fallback: no per-element slices
+        per = [evaluate(g, *[a[i] if ax is not None else a for a, ax in zip(args, axes)]) for i in range(B)]
+        got = got if isinstance(got, tuple) else (got,)
+        per = [p if isinstance(p, tuple) else (p,) for p in per]
+        for k, v in enumerate(got):
+            np.testing.assert_allclose(v, np.stack([p[k] for p in per]), rtol=1e-12, atol=1e-12,
+                                       err_msg=f"{name} in_axes={axes} output {k}")
         flat = lower(vg)
-        assert len(flat.eqns) < 12 + 4 * len(g.eqns), f"{name}: {len(flat.eqns)} eqns (unrolled?)"
+        more = {op: n for op, n in ((op, sum(1 for f in flat.eqns if f.op == op)) for op in counts)
+                if n > counts[op]}
+        if unrolled_when is not None and unrolled_when(axes):
+            assert more, f"{name} in_axes={axes}: expected the per-example fallback"
+        else:
+            assert not more, f"{name} in_axes={axes}: {more} (unrolled?)"
 
 
-# Ops of issue #14 that vmap still unrolls (one slice per example: right, but the graph grows with the
-# batch). Composites are batched through their graphs (test below); these need rules of their own.
-UNROLLED = {"arange", "argmax", "argmin", "avg_pool", "check_false", "col2im", "conv", "conv_transpose", "cumsum",
-            "custom_vjp", "dynamic_slice", "dynamic_update_slice", "im2col", "linrec", "max_pool", "max_pool_mask",
-            "scatter_add_along", "sort", "switch_run", "take_along_axis", "top_k"}
+@pytest.mark.parametrize("name,shapes,body", CASES, ids=[c[0] for c in CASES])
+def test_rule_matches_per_example(name, shapes, body):
+    _check_per_example(name, shapes, body)
+
+
+def _i(lo, hi, *shape):
+    return ("i", lo, hi, shape)
+
+
+_CONV1 = dict(strides=(2,), padding=((1, 2),), groups=2)
+_CONV2 = dict(padding=((1, 0), (1, 1)), dilation=(2, 1))
+_CT1 = dict(strides=(2,), padding=((1, 1),), output_padding=(1,))
+_CT2 = dict(strides=(2, 1), dilation=(1, 2), groups=2, padding=((0, 1), (1, 0)))
+_WIN = dict(window=(2, 2), strides=(2, 1), padding=((1, 0), (0, 1)))
+# the ops of issue #14 with rules of their own (batch_window.py, batch_index.py)
+OP_CASES = [
+    ("conv_1d_groups", [(2, 2, 5), (4, 1, 3)], lambda b, x, w: b.conv(x, w, **_CONV1)),
+    ("conv_2d", [(2, 3, 5, 4), (2, 3, 2, 3)], lambda b, x, w: b.conv(x, w, **_CONV2)),
+    ("conv_3d_groups", [(1, 2, 3, 4, 3), (2, 1, 2, 2, 2)], lambda b, x, w: b.conv(x, w, strides=(1, 2, 1), groups=2)),
+    ("conv_transpose_1d", [(2, 2, 3), (2, 2, 3)], lambda b, y, w: b.conv_transpose(y, w, **_CT1)),
+    ("conv_transpose_2d_groups", [(1, 4, 3, 2), (4, 1, 2, 3)], lambda b, y, w: b.conv_transpose(y, w, **_CT2)),
+    ("im2col", [(1, 2, 4, 3)], lambda b, x: b.im2col(x, **_WIN)),
+    ("col2im", [(1, 2, 4, 2, 3)], lambda b, p: b.col2im(p, shape=(4, 3), **_WIN)),
+    ("avg_pool", [(2, 2, 5, 4)], lambda b, x: b.avg_pool(x, window=(2, 3), strides=(2, 1),
+                                                         padding=((1, 0), (1, 1)), count_include_pad=False)),
+    ("max_pool", [(2, 2, 5, 4)], lambda b, x: b.max_pool(x, **_WIN)),
+    ("max_pool_mask", [(1, 2, 7)], lambda b, x: b.max_pool_mask(x, window=(3,), strides=(2,), dilation=(2,))),
+    ("cumsum", [(2, 4)], lambda b, x: b.cumsum(x, axis=1)),
+    ("cumsum_excl_rev", [(3, 2)], lambda b, x: b.cumsum(x, axis=0, exclusive=True, reverse=True)),
+    ("linrec", [(2, 4), (2, 4)], lambda b, a, c: b.linrec(a, c, axis=-1)),
+    ("linrec_reverse", [(3, 2), (3, 2)], lambda b, a, c: b.linrec(a, c, axis=0, reverse=True)),
+    ("argmax", [(2, 5)], lambda b, x: b.argmax(x, axis=-1)),
+    ("argmin_keep", [(3, 2)], lambda b, x: b.argmin(x, axis=0, keepdims=True)),
+    ("sort", [(2, 5)], lambda b, x: b.emit("sort", [x], {"axis": -1})),
+    ("sort_desc_ax0", [(3, 2)], lambda b, x: b.emit("sort", [x], {"axis": 0, "descending": True})),
+    ("top_k", [(2, 5)], lambda b, x: b.emit("top_k", [x], {"k": 3})),
+    ("top_k_smallest_ax0", [(4, 2)], lambda b, x: b.emit("top_k", [x], {"k": 2, "axis": 0, "largest": False})),
+    ("take_along_axis", [(2, 3), _i(-3, 3, 2, 4)], lambda b, x, i: b.take_along_axis(x, i, axis=1)),
+    ("take_along_axis_ax0", [(3, 2), _i(0, 3, 4, 2)], lambda b, x, i: b.take_along_axis(x, i, axis=0)),
+    ("scatter_add_along", [(2, 4), _i(-3, 3, 2, 4)],
+     lambda b, v, i: b.scatter_add_along(v, i, shape=(2, 3), axis=1)),
+    ("dynamic_slice", [(4, 3), _i(-1, 5, ), _i(0, 3, )], lambda b, x, r, c: b.dynamic_slice(x, r, c, sizes=(2, 2))),
+    ("dynamic_slice_3d", [(3, 4, 5), _i(0, 3, ), _i(-2, 6, ), _i(0, 5, )],
+     lambda b, x, i, j, k: b.dynamic_slice(x, i, j, k, sizes=(1, 2, 3))),
+    ("dynamic_update_slice", [(4, 3), (2, 2), _i(-1, 5, ), _i(-1, 3, )],
+     lambda b, x, u, r, c: b.dynamic_update_slice(x, u, r, c)),
+    ("check_false", [("b", ()), (2, 3)], lambda b, f, x: b.check_false(f, b.sin(x), message="never")),
+]
+
+
+@pytest.mark.parametrize("name,specs,body", OP_CASES, ids=[c[0] for c in OP_CASES])
+def test_op_rule_matches_per_example(name, specs, body):
+    _check_per_example(name, specs, body)
+
+
+# Ops vmap still unrolls (one slice per example: right, but the graph grows with the batch). custom_vjp:
+# its batched form needs its bprop function batched too (a grad of the vmapped graph runs the rule on
+# batched values), which a rule cannot register from inside the expansion yet. switch_run has a rule,
+# but falls back per example when the branch index itself is batched (test_switch_run_batched below).
+UNROLLED = {"custom_vjp"}
 
 
 def test_every_op_with_a_vjp_has_a_batching_rule():

@@ -1,0 +1,133 @@
+"""Batching rules of the axis ops, gathers, dynamic slices and lowered control flow
+(engine/ops/cumulative.py, sorting.py, indexing.py, control_flow.py).
+
+Ops along one axis (cumsum, linrec, argmax / argmin, sort, top_k, take_along_axis,
+scatter_add_along) run once with that axis shifted past the batch axis. Dynamic slices
+with unbatched starts are one dynamic slice with start 0 on the batch axis; with batched
+starts each example reads its own window, done as gathers (take_along_axis with
+clamp(start) + arange(size) per axis, the op's clamping kept), and the update as a
+spread of the update (gathers) selected by the window mask. switch_run with an unbatched
+index runs the batched branches (still only the chosen one); with a batched index every
+example may pick another branch: evaluating all branches and selecting would run the
+untaken ones, whose NaN / inf the op exists to keep out of gradients, so that case stays
+one switch_run per example (the explicit fallback).
+"""
+from __future__ import annotations
+
+from .batching import batch_eqns, materialize, norm_axis, rule, unrolled
+from .builder import Builder
+from .ir import AVal, Graph, Var
+from .ops.registry import layers
+
+I64 = "int64"
+
+
+@rule("cumsum", "argmax", "argmin", "sort", "top_k")
+def _along_axis(b, e, ins, batched, size):
+    return b.emit(e.op, ins, dict(e.attrs, axis=norm_axis(e.attrs["axis"], e.inputs[0].aval.ndim) + 1))
+
+
+@rule("linrec", "take_along_axis")
+def _along_axis_pair(b, e, ins, batched, size):
+    xs = [materialize(b, x, bt, size) for x, bt in zip(ins, batched)]
+    return b.emit(e.op, xs, dict(e.attrs, axis=norm_axis(e.attrs["axis"], e.inputs[0].aval.ndim) + 1))
+
+
+@rule("scatter_add_along")
+def _scatter_add_along(b, e, ins, batched, size):
+    xs = [materialize(b, x, bt, size) for x, bt in zip(ins, batched)]
+    shape = tuple(e.attrs["shape"])
+    return b.emit(e.op, xs, {"shape": (size,) + shape, "axis": norm_axis(e.attrs["axis"], len(shape)) + 1})
+
+
+@rule("arange")
+def _arange(b, e, ins, batched, size):  # no inputs, so never batched; here for completeness
+    return [materialize(b, b.emit1("arange", **e.attrs), False, size)]
+
+
+@rule("check_false")
+def _check_false(b, e, ins, batched, size):
+    """The flag of any example raises (the loop bound is the graph's, not an example's)."""
+    flag, x = ins
+    if batched[0]:
+        flag = b.greater(b.sum(b.cast(flag, dtype=I64)), b.full((), 0.0, I64))
+    return [materialize(b, b.emit1("check_false", flag, x, **e.attrs), batched[1], size)]
+
+
+# -- dynamic slices -------------------------------------------------------------------------------
+def _clamped(b: Builder, start: Var, hi: int) -> Var:
+    """The op's clamping, as ops: min(max(start, 0), hi), in int64."""
+    s = b.cast(start, dtype=I64) if start.dtype != I64 else start
+    return b.maximum(b.minimum(s, b.full((), float(hi), I64)), b.full((), 0.0, I64))
+
+
+def _on_axis(b: Builder, v: Var, ax: int, ndim: int, size: int) -> Var:
+    """(size, m) or (m,) as (size or 1, 1.., m at ax + 1, 1..) of rank ndim + 1."""
+    m = v.shape[-1]
+    lead = v.shape[0] if v.aval.ndim == 2 else 1
+    return b.reshape(v, shape=(lead,) + tuple(m if i == ax else 1 for i in range(ndim)))
+
+
+def _positions(b: Builder, start: Var, is_batched: bool, m: int, relative: bool = False) -> Var:
+    """start + arange(m) (relative: arange(m) - start) as (B, m) for a batched start, (m,) otherwise."""
+    r = b.arange(stop=float(m), dtype=I64)
+    s = b.reshape(start, shape=(start.shape[0], 1)) if is_batched else start
+    return b.sub(r, s) if relative else b.add(s, r)
+
+
+@rule("dynamic_slice")
+def _dynamic_slice(b, e, ins, batched, size):
+    x, starts = materialize(b, ins[0], batched[0], size), ins[1:]
+    shape, sizes, nd = tuple(e.inputs[0].shape), tuple(e.attrs["sizes"]), e.inputs[0].aval.ndim
+    zero = b.full((), 0.0, I64)
+    by_start = batched[1:]
+    # the axes with shared starts in one dynamic slice; the others whole, for the gathers below
+    first = [zero] + [zero if bt else s for s, bt in zip(starts, by_start)]
+    x = b.emit1("dynamic_slice", x, *first,
+                sizes=(size,) + tuple(n if bt else k for n, k, bt in zip(shape, sizes, by_start)))
+    for ax, (s, bt) in enumerate(zip(starts, by_start)):
+        if not bt:
+            continue
+        idx = _on_axis(b, _positions(b, _clamped(b, s, shape[ax] - sizes[ax]), True, sizes[ax]), ax, nd, size)
+        x = b.take_along_axis(x, b.broadcast(idx, x.shape[:ax + 1] + (sizes[ax],) + x.shape[ax + 2:]), axis=ax + 1)
+    return [x]
+
+
+@rule("dynamic_update_slice")
+def _dynamic_update_slice(b, e, ins, batched, size):
+    x, u = (materialize(b, v, bt, size) for v, bt in zip(ins[:2], batched[:2]))
+    starts, by_start = ins[2:], batched[2:]
+    if not any(by_start):
+        return [b.emit1("dynamic_update_slice", x, u, b.full((), 0.0, I64), *starts)]
+    shape, ushape, nd = tuple(e.inputs[0].shape), tuple(e.inputs[1].shape), e.inputs[0].aval.ndim
+    mask = None
+    for ax, (s, bt) in enumerate(zip(starts, by_start)):
+        n, k = shape[ax], ushape[ax]
+        rel = _positions(b, _clamped(b, s, n - k), bt, n, relative=True)  # position - start, (B, n) or (n,)
+        inside = b.logical_and(b.greater_equal(rel, b.full((), 0.0, I64)), b.less(rel, b.full((), float(k), I64)))
+        mask = _on_axis(b, inside, ax, nd, size) if mask is None else \
+            b.logical_and(mask, _on_axis(b, inside, ax, nd, size))
+        idx = _clamped(b, rel, k - 1)  # where in the update each position reads (masked outside)
+        idx = b.broadcast(_on_axis(b, idx, ax, nd, size), u.shape[:ax + 1] + (n,) + u.shape[ax + 2:])
+        u = b.take_along_axis(u, idx, axis=ax + 1)  # the update spread over x's extent on this axis
+    return [b.where(b.broadcast(mask, x.shape), u, x)]
+
+
+# -- control flow -----------------------------------------------------------------------------------
+def _batched_branch(b: Builder, g: Graph, batched: list[bool], size: int) -> Graph:
+    """A flat branch graph with its batched operands carrying the batch axis, every output batched."""
+    b2 = Builder(max_nodes=b.max_nodes, budget=b.budget)
+    ins = [Var(AVal((size,) + tuple(v.shape), v.dtype), v.name) if bt else Var(v.aval, v.name)
+           for v, bt in zip(g.inputs, batched)]
+    env = {v.id: (x, bt) for v, x, bt in zip(g.inputs, ins, batched)}
+    batch_eqns(b2, g.eqns, env, size, f"{g.name} (vmap)")
+    outs = [materialize(b2, *env[o.id], size) for o in g.flat_outputs]
+    return layers.optimize(Graph(ins, [], b2.eqns, tuple(outs), name=f"{g.name}/vmap"))
+
+
+@rule("switch_run")
+def _switch_run(b, e, ins, batched, size):
+    if batched[0]:  # a branch per example: see the module note
+        return unrolled(b, e, ins, batched, size)
+    graphs = tuple(_batched_branch(b, g, batched[1:], size) for g in e.attrs["branches"])
+    return b.emit("switch_run", ins, {"branches": graphs})
