@@ -1,4 +1,4 @@
-"""Batching rules of the axis ops, gathers, dynamic slices and lowered control flow
+"""Batching rules of the axis ops, gathers (gather, scatter_add too), dynamic slices and lowered control flow
 (engine/ops/cumulative.py, sorting.py, indexing.py, control_flow.py).
 
 Ops along one axis (cumsum, linrec, argmax / argmin, sort, top_k, take_along_axis,
@@ -14,7 +14,9 @@ one switch_run per example (the explicit fallback).
 """
 from __future__ import annotations
 
-from .batching import batch_eqns, materialize, norm_axis, rule, unrolled
+import math
+
+from .batching import batch_eqns, materialize, moveaxis, norm_axis, rule, unrolled
 from .builder import Builder
 from .ir import AVal, Graph, Var
 from .ops.registry import layers
@@ -38,6 +40,58 @@ def _scatter_add_along(b, e, ins, batched, size):
     xs = [materialize(b, x, bt, size) for x, bt in zip(ins, batched)]
     shape = tuple(e.attrs["shape"])
     return b.emit(e.op, xs, {"shape": (size,) + shape, "axis": norm_axis(e.attrs["axis"], len(shape)) + 1})
+
+
+# -- gather / scatter_add ---------------------------------------------------------------------------
+def _rows(b: Builder, x: Var, ax: int) -> tuple[Var, tuple, tuple]:
+    """(B, *pre, n, *post) -> (B, n, P): the gathered axis next to the batch, the others flattened."""
+    pre, post = tuple(x.shape[1:ax + 1]), tuple(x.shape[ax + 2:])
+    x = b.transpose(x, perm=(0, ax + 1) + tuple(range(1, ax + 1)) + tuple(range(ax + 2, x.aval.ndim)))
+    return b.reshape(x, shape=(x.shape[0], x.shape[1], math.prod(pre + post))), pre, post
+
+
+def _unrows(b: Builder, y: Var, mid: tuple, pre: tuple, post: tuple) -> Var:
+    """(B, M, P) -> (B, *pre, *mid, *post), M = prod(mid)."""
+    y = b.reshape(y, shape=(y.shape[0],) + mid + pre + post)
+    m, p = len(mid), len(pre)
+    perm = (0,) + tuple(range(1 + m, 1 + m + p)) + tuple(range(1, 1 + m)) + tuple(range(1 + m + p, y.aval.ndim))
+    return b.transpose(y, perm=perm)
+
+
+def _index_rows(b: Builder, idx: Var, size: int, p: int) -> Var:
+    """(B, *shape) int indices -> (B, M, P), each index repeated along P."""
+    m = math.prod(idx.shape[1:])
+    return b.broadcast(b.reshape(idx, shape=(size, m, 1)), (size, m, p))
+
+
+@rule("gather")
+def _gather(b, e, ins, batched, size):
+    x, idx = ins
+    ax = norm_axis(e.attrs["axis"], e.inputs[0].aval.ndim)
+    if batched[0] and not batched[1]:
+        return [b.gather(x, idx, axis=ax + 1)]
+    if batched[1] and not batched[0]:  # the batch axis of the indices lands at ax
+        return [moveaxis(b, b.gather(x, idx, axis=ax), ax, 0)]
+    # both: each example its own rows, as one take_along_axis over (B, n, P)
+    rows, pre, post = _rows(b, x, ax)
+    got = b.take_along_axis(rows, _index_rows(b, idx, size, rows.shape[2]), axis=1)
+    return [_unrows(b, got, tuple(idx.shape[1:]), pre, post)]
+
+
+@rule("scatter_add")
+def _scatter_add(b, e, ins, batched, size):
+    shape = tuple(e.attrs["shape"])
+    ax = norm_axis(e.attrs["axis"], len(shape))
+    if batched[0] and not batched[1]:
+        return [b.scatter_add(ins[0], ins[1], shape=(size,) + shape, axis=ax + 1)]
+    # batched indices: the transpose of gather's rule, one scatter_add_along over (B, M, P)
+    v, idx = materialize(b, ins[0], batched[0], size), ins[1]
+    k = idx.aval.ndim - 1  # v is (B, *pre, *idx_shape, *post)
+    perm = (0,) + tuple(range(1 + ax, 1 + ax + k)) + tuple(range(1, 1 + ax)) + tuple(range(1 + ax + k, v.aval.ndim))
+    pre, post = shape[:ax], shape[ax + 1:]
+    v = b.reshape(b.transpose(v, perm=perm), shape=(size, math.prod(idx.shape[1:]), math.prod(pre + post)))
+    out = b.scatter_add_along(v, _index_rows(b, idx, size, v.shape[2]), shape=(size, shape[ax], v.shape[2]), axis=1)
+    return [_unrows(b, out, (shape[ax],), pre, post)]
 
 
 @rule("arange")

@@ -16,7 +16,7 @@ axis ops, gathers, dynamic slices and control flow in batch_index.py.
 from __future__ import annotations
 
 from .batching import (BATCH_RULES, batch_eqns as _batch_eqns, lift as _lift, materialize as _materialize,
-                       moveaxis, norm_axis as _axis, rule as _rule, unrolled as _unrolled)
+                       moveaxis, norm_axis as _axis, rule as _rule)
 from .builder import Builder, Outer
 from .errors import InvalidGraph, ShapeError
 from .ir import AVal, Graph, Var, tree_unflatten
@@ -126,25 +126,6 @@ def _index(b, e, ins, batched, size):
 def _index_scatter(b, e, ins, batched, size):
     return [b.emit1("index_scatter", ins[0], shape=(size,) + tuple(e.attrs["shape"]),
                     index=[[None, None, None]] + list(e.attrs["index"]))]
-
-
-@_rule("gather")
-def _gather(b, e, ins, batched, size):
-    x, idx = ins
-    ax = _axis(e.attrs["axis"], e.inputs[0].aval.ndim)
-    if batched[0] and not batched[1]:
-        return [b.emit1("gather", x, idx, axis=ax + 1)]
-    if batched[1] and not batched[0]:  # the batch axis of the indices lands at ax
-        return [moveaxis(b, b.emit1("gather", x, idx, axis=ax), ax, 0)]
-    return _unrolled(b, e, ins, batched, size)
-
-
-@_rule("scatter_add")
-def _scatter_add(b, e, ins, batched, size):
-    if batched[0] and not batched[1]:
-        ax = _axis(e.attrs["axis"], len(e.attrs["shape"]))
-        return [b.emit1("scatter_add", ins[0], ins[1], shape=(size,) + tuple(e.attrs["shape"]), axis=ax + 1)]
-    return _unrolled(b, e, ins, batched, size)
 
 
 @_rule("matmul")

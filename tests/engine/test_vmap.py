@@ -164,6 +164,9 @@ OP_CASES = [
      lambda b, x, i, j, k: b.dynamic_slice(x, i, j, k, sizes=(1, 2, 3))),
     ("dynamic_update_slice", [(4, 3), (2, 2), _i(-1, 5, ), _i(-1, 3, )],
      lambda b, x, u, r, c: b.dynamic_update_slice(x, u, r, c)),
+    ("gather_ax1", [(3, 5, 2), _i(-5, 5, 2, 2)], lambda b, x, i: b.gather(x, i, axis=1)),
+    ("scatter_add_ax1", [(3, 2, 2, 2), _i(-5, 5, 2, 2)], lambda b, v, i: b.scatter_add(v, i, shape=(3, 5, 2), axis=1)),
+    ("scatter_add_ax0", [(4, 3), _i(0, 2, 4)], lambda b, v, i: b.scatter_add(v, i, shape=(2, 3), axis=0)),
     ("check_false", [("b", ()), (2, 3)], lambda b, f, x: b.check_false(f, b.sin(x), message="never")),
 ]
 
@@ -171,6 +174,95 @@ OP_CASES = [
 @pytest.mark.parametrize("name,specs,body", OP_CASES, ids=[c[0] for c in OP_CASES])
 def test_op_rule_matches_per_example(name, specs, body):
     _check_per_example(name, specs, body)
+
+
+def _cond_body(gb, p, x):
+    """cond(p > 0, sqrt(|x|) * 2, log(|x|) - x): a branch whose math is wrong for the other's inputs."""
+    def branch(make, name):
+        g2 = GraphBuilder(name)
+        a = g2.input((3,), "float64", "a")
+        return gb.function(g2.build(make(g2, a)), name)
+
+    t = branch(lambda g, a: g.mul(g.sqrt(g.abs(a)), g.scalar(2.0, "float64")), "pos")
+    f = branch(lambda g, a: g.sub(g.log(g.abs(a)), a), "neg")
+    return gb.emit("cond", [gb.greater(p, gb.scalar(0.0, "float64")), x], {"true_fn": t, "false_fn": f})[0]
+
+
+def test_switch_run_batched():
+    """cond / switch lower to switch_run. An unbatched index: one switch_run over the batched branches;
+    a batched index: every example may take its own branch, so one switch_run per example (the
+    fallback on purpose: selecting between all branches would run the untaken ones)."""
+    _check_per_example("switch_run", [(), (3,)], _cond_body, unrolled_when=lambda axes: axes[0] is not None)
+
+
+def test_switch_run_vmap_of_grad_and_grad_of_vmap():
+    gb = GraphBuilder("f")
+    p, x = gb.input((), "float64", "p"), gb.input((3,), "float64", "x")
+    g = gb.build(gb.sum(_cond_body(gb, p, x)))
+
+    def f(p, x):
+        return jnp.sum(jax.lax.cond(p > 0, lambda a: jnp.sqrt(jnp.abs(a)) * 2, lambda a: jnp.log(jnp.abs(a)) - a, x))
+
+    X = rng.normal(size=(5, 3))
+    for p0 in (-1.0, 1.0):
+        got = evaluate(vmap_graph(transforms.grad(g, 1), 5, in_axes=[None, 0]), np.array(p0), X)
+        np.testing.assert_allclose(got, jax.vmap(jax.grad(f, 1), in_axes=(None, 0))(p0, X), rtol=1e-12)
+        gb2 = GraphBuilder("outer")
+        pi, Xi = gb2.input((), "float64", "p"), gb2.input((5, 3), "float64", "X")
+        vf = gb2.function(vmap_graph(g, 5, in_axes=[None, 0]), "vf")
+        total = gb2.build(gb2.sum(gb2.emit("call", [pi, Xi], {"fn": vf})[0]))
+        want = jax.grad(lambda X: jnp.sum(jax.vmap(f, in_axes=(None, 0))(p0, X)))(X)
+        np.testing.assert_allclose(evaluate(transforms.grad(total, 1), np.array(p0), X), want, rtol=1e-12)
+
+
+def test_check_false_of_any_example_raises():
+    gb = GraphBuilder("f")
+    x = gb.input((2,), "float64", "x")
+    g = gb.build(gb.check_false(gb.less(gb.sum(x), gb.scalar(-100.0, "float64")), gb.sin(x), message="too small"))
+    X = rng.normal(size=(4, 2))
+    np.testing.assert_allclose(evaluate(vmap_graph(g, 4), X), np.sin(X), rtol=1e-15)
+    X[2] = -200.0  # one example's flag
+    with pytest.raises(EngineError, match="too small"):
+        evaluate(vmap_graph(g, 4), X)
+
+
+def _cnn(gb, x, y, w, s, c, v):
+    """conv(3x3, pad 1) -> relu -> max_pool 2x2 -> layer_norm over (C, H, W) -> linear -> squared error."""
+    h = gb.relu(gb.conv(x, w, padding=((1, 1), (1, 1))))
+    h = gb.max_pool(h, window=(2, 2), strides=(2, 2))
+    h = gb.emit("layer_norm", [h, s, c], {"axis": 1, "epsilon": 1e-5})[0]
+    z = gb.matmul(gb.reshape(h, shape=(1, 27)), v)
+    return gb.sum(gb.square(gb.sub(gb.reshape(z, shape=(1,)), y)))
+
+
+def _cnn_jax(params, x, y):
+    w, s, c, v = params
+    h = jax.nn.relu(jax.lax.conv_general_dilated(x, w, (1, 1), ((1, 1), (1, 1))))
+    h = jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")
+    mu = jnp.mean(h, axis=(1, 2, 3), keepdims=True)
+    var = jnp.mean((h - mu) ** 2, axis=(1, 2, 3), keepdims=True)
+    h = (h - mu) / jnp.sqrt(var + 1e-5) * s + c
+    return jnp.sum(((h.reshape(1, 27) @ v).reshape(1) - y) ** 2)
+
+
+def test_vmap_of_grad_of_a_cnn_is_per_example_gradients():
+    """Per-example weight gradients of a small CNN (conv, max_pool, layer_norm) against JAX's
+    jit(vmap(grad)); the lowered graph does not grow with the batch (no op unrolled)."""
+    vals = [rng.normal(size=s) * 0.5 for s in ((3, 2, 3, 3), (3, 3, 3), (3, 3, 3), (27, 1))]
+    gb = GraphBuilder("cnn")
+    x, y = gb.input((1, 2, 6, 6), "float64", "x"), gb.input((1,), "float64", "y")
+    ws = [gb.param(n, v) for n, v in zip("wscv", vals)]
+    gw = transforms.grad(gb.build(_cnn(gb, x, y, *ws)), None, weights=list("wscv"))
+    want_fn = jax.jit(jax.vmap(jax.grad(_cnn_jax), in_axes=(None, 0, 0)))
+    sizes = {}
+    for n in (4, 16):
+        X, Y = rng.normal(size=(n, 1, 2, 6, 6)), rng.normal(size=(n, 1))
+        vg = vmap_graph(gw, n)
+        got = evaluate(vg, X, Y)
+        for gk, wk in zip(got, want_fn(tuple(vals), X, Y)):
+            np.testing.assert_allclose(gk, wk, rtol=1e-10, atol=1e-12)
+        sizes[n] = len(lower(vg).eqns)
+    assert sizes[4] == sizes[16], sizes
 
 
 # Ops vmap still unrolls (one slice per example: right, but the graph grows with the batch). custom_vjp:
