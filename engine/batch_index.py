@@ -185,3 +185,36 @@ def _switch_run(b, e, ins, batched, size):
         return unrolled(b, e, ins, batched, size)
     graphs = tuple(_batched_branch(b, g, batched[1:], size) for g in e.attrs["branches"])
     return b.emit("switch_run", ins, {"branches": graphs})
+
+
+# -- custom_vjp ---------------------------------------------------------------------------------------
+def _batched_bprop(b: Builder, e, batched: list[bool], size: int) -> str:
+    """The name of bprop vmapped (inputs, outputs, douts batched; captures as they are), added to the
+    builder's functions once: the batched node's derivative runs the user's rule per example."""
+    a = e.attrs
+    n_in, n_out, params = a["n_in"], a["n_out"], list(a["params"])
+    fn = b.functions[a["bprop"]]
+    caps = batched[n_in + n_out:len(batched) - len(params)]
+    name = f"{a['bprop']}/vmap{size}" + "".join("b" if c else "u" for c in caps)
+    if name in b.functions:
+        return name
+    avals = [v.aval for v in fn.inputs]
+    mapped = [True] * (n_in + 2 * n_out) + list(caps)
+    ins = [Var(AVal((size,) + v.shape, v.dtype) if m else v, f"a{i}") for i, (v, m) in enumerate(zip(avals, mapped))]
+    gb = Builder(functions=b.functions, budget=b.budget)
+    outs = gb.emit("vmap", ins, {"fn": a["bprop"], "in_axes": tuple(0 if m else None for m in mapped),
+                                 "out_axes": 0})
+    b.functions[name] = Graph(ins, [Var(p.aval, p.name) for p in fn.params], gb.eqns, tuple(outs), name=name)
+    return name
+
+
+@rule("custom_vjp")
+def _custom_vjp(b, e, ins, batched, size):
+    """An identity on the raw outputs whose derivative is the user's bprop: batched as the same node
+    over materialized inputs and outputs, with bprop vmapped."""
+    a = e.attrs
+    n_main = a["n_in"] + a["n_out"]
+    if a["bprop"] not in b.functions or any(batched[len(batched) - len(a["params"]):]):
+        return unrolled(b, e, ins, batched, size)  # parameters are never batched by vmap itself
+    xs = [materialize(b, x, bt, size) for x, bt in zip(ins[:n_main], batched[:n_main])] + list(ins[n_main:])
+    return b.emit("custom_vjp", xs, dict(a, bprop=_batched_bprop(b, e, batched, size)))

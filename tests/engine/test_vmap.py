@@ -265,11 +265,50 @@ def test_vmap_of_grad_of_a_cnn_is_per_example_gradients():
     assert sizes[4] == sizes[16], sizes
 
 
-# Ops vmap still unrolls (one slice per example: right, but the graph grows with the batch). custom_vjp:
-# its batched form needs its bprop function batched too (a grad of the vmapped graph runs the rule on
-# batched values), which a rule cannot register from inside the expansion yet. switch_run has a rule,
-# but falls back per example when the branch index itself is batched (test_switch_run_batched below).
-UNROLLED = {"custom_vjp"}
+def _custom_vjp_body(gb, a, c):
+    """out = sin(a) exp(c), with a user rule that is NOT its derivative (2x in a), so the test sees
+    which one ran: (2 cos(a) exp(c) dout, sum_rows(out dout))."""
+    def fn(make, shapes, name):
+        g2 = GraphBuilder(name)
+        return gb.function(g2.build(make(g2, *[g2.input(s, "float64", f"a{i}") for i, s in enumerate(shapes)])))
+
+    fwd = fn(lambda g, a, c: g.mul(g.sin(a), g.exp(c)), [(2, 3), (3,)], "fwd")
+    rule = fn(lambda g, a, c, out, d: (g.mul(g.mul(g.scalar(2.0, "float64"), g.mul(g.cos(a), g.exp(c))), d),
+                                       g.reduce_to(g.mul(out, d), shape=(3,))), [(2, 3), (3,), (2, 3), (2, 3)], "rule")
+    raw = gb.emit("call", [a, c], {"fn": fwd})
+    return gb.emit("custom_vjp", [a, c] + raw, {"bprop": rule, "n_in": 2, "n_out": 1, "params": []})[0]
+
+
+def test_custom_vjp_batched_keeps_the_users_rule():
+    """Values per example (and no node repeated); the derivative of the vmapped graph and the vmap of
+    the derivative both run the user's rule on every example, with a shared (unmapped) c too."""
+    _check_per_example("custom_vjp", [(2, 3), (3,)], _custom_vjp_body)
+    gb = GraphBuilder("f")
+    a, c = gb.input((2, 3), "float64", "a"), gb.input((3,), "float64", "c")
+    g = gb.build(gb.sum(_custom_vjp_body(gb, a, c)))
+    A, C = rng.normal(size=(B, 2, 3)), rng.normal(size=(B, 3))
+    for axes, Cv in (([0, 0], C), ([0, None], C[0])):
+        Cb = np.broadcast_to(Cv, (B, 3))
+        da = 2 * np.cos(A) * np.exp(Cb)[:, None, :]  # the rule's, not the true derivative
+        dc = (np.sin(A) * np.exp(Cb)[:, None, :]).sum(axis=1)
+        got = evaluate(vmap_graph(transforms.grad(g, (0, 1)), B, in_axes=axes), A, Cv)
+        np.testing.assert_allclose(got[0], da, rtol=1e-12)
+        np.testing.assert_allclose(got[1], dc, rtol=1e-12)
+        gb2 = GraphBuilder("outer")
+        ins = [gb2.input((B, 2, 3), "float64", "A"), gb2.input(np.shape(Cv), "float64", "C")]
+        vf = gb2.function(vmap_graph(g, B, in_axes=axes), "vf")
+        total = gb2.build(gb2.sum(gb2.emit("call", ins, {"fn": vf})[0]))
+        flat = lower(transforms.grad(total, (0, 1)))
+        assert sum(e.op == "custom_vjp" for e in lower(vmap_graph(g, B, in_axes=axes)).eqns) <= 1
+        got = evaluate(flat, A, Cv)
+        np.testing.assert_allclose(got[0], da, rtol=1e-12)
+        np.testing.assert_allclose(got[1], dc if axes[1] == 0 else dc.sum(axis=0), rtol=1e-12)
+
+
+# Ops vmap still unrolls (one slice per example: right, but the graph grows with the batch): none.
+# switch_run has a rule, but falls back per example when the branch index itself is batched
+# (test_switch_run_batched above), as custom_vjp does when a parameter it reads is batched.
+UNROLLED: set[str] = set()
 
 
 def test_every_op_with_a_vjp_has_a_batching_rule():
