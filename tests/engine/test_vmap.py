@@ -206,12 +206,12 @@ def test_switch_run_vmap_of_grad_and_grad_of_vmap():
     X = rng.normal(size=(5, 3))
     for p0 in (-1.0, 1.0):
         got = evaluate(vmap_graph(transforms.grad(g, 1), 5, in_axes=[None, 0]), np.array(p0), X)
-        np.testing.assert_allclose(got, jax.vmap(jax.grad(f, 1), in_axes=(None, 0))(p0, X), rtol=1e-12)
+        np.testing.assert_allclose(got, jax.jit(jax.vmap(jax.grad(f, 1), in_axes=(None, 0)))(p0, X), rtol=1e-12)
         gb2 = GraphBuilder("outer")
         pi, Xi = gb2.input((), "float64", "p"), gb2.input((5, 3), "float64", "X")
         vf = gb2.function(vmap_graph(g, 5, in_axes=[None, 0]), "vf")
         total = gb2.build(gb2.sum(gb2.emit("call", [pi, Xi], {"fn": vf})[0]))
-        want = jax.grad(lambda X: jnp.sum(jax.vmap(f, in_axes=(None, 0))(p0, X)))(X)
+        want = jax.jit(jax.grad(lambda X: jnp.sum(jax.vmap(f, in_axes=(None, 0))(p0, X))))(X)
         np.testing.assert_allclose(evaluate(transforms.grad(total, 1), np.array(p0), X), want, rtol=1e-12)
 
 
@@ -303,6 +303,37 @@ def test_custom_vjp_batched_keeps_the_users_rule():
         got = evaluate(flat, A, Cv)
         np.testing.assert_allclose(got[0], da, rtol=1e-12)
         np.testing.assert_allclose(got[1], dc if axes[1] == 0 else dc.sum(axis=0), rtol=1e-12)
+
+
+def test_grad_of_vmapped_conv_with_per_example_weights():
+    """An ensemble: conv / conv_transpose with a weight per example (the grouped-conv rules), every
+    in_axes subset, differentiated after vmap, against JAX's grad of its vmap."""
+    dn = ("NCH", "OIH", "NCH")
+
+    def conv_j(x, w):  # conv_1d_groups of OP_CASES
+        return jax.lax.conv_general_dilated(x, w, (2,), ((1, 2),), dimension_numbers=dn, feature_group_count=2)
+
+    def conv_t_j(y, w):  # conv_transpose_1d of OP_CASES: the vjp of conv in x (stride 2, pad 1, +1 output pad)
+        x0 = jnp.zeros((2, 2, 6))
+        return jax.vjp(lambda x: jax.lax.conv_general_dilated(x, w, (2,), ((1, 1),), dimension_numbers=dn),
+                       x0)[1](y)[0]
+
+    for name, fj in (("conv_1d_groups", conv_j), ("conv_transpose_1d", conv_t_j)):
+        _, shapes, body = next(c for c in OP_CASES if c[0] == name)
+        gb = GraphBuilder("f")
+        x, w = (gb.input(sh, "float64", f"x{i}") for i, sh in enumerate(shapes))
+        g = gb.build(gb.sum(gb.sin(body(gb, x, w))))
+        for axes in ([None, 0], [0, 0]):
+            args = [rng.normal(size=((B,) + sh) if ax == 0 else sh) for sh, ax in zip(shapes, axes)]
+            gb2 = GraphBuilder("outer")
+            ins = [gb2.input(a.shape, "float64", f"v{i}") for i, a in enumerate(args)]
+            vf = gb2.function(vmap_graph(g, B, in_axes=axes), "vf")
+            total = gb2.build(gb2.sum(gb2.emit("call", ins, {"fn": vf})[0]))
+            got = evaluate(transforms.grad(total, (0, 1)), *args)
+            want = jax.jit(jax.grad(lambda a, c: jnp.sum(jax.vmap(lambda u, v: jnp.sum(jnp.sin(fj(u, v))),
+                                                                  in_axes=tuple(axes))(a, c)), (0, 1)))(*args)
+            for gk, wk in zip(got, want):
+                np.testing.assert_allclose(gk, wk, rtol=1e-11, atol=1e-12, err_msg=f"{name} {axes}")
 
 
 # Ops vmap still unrolls (one slice per example: right, but the graph grows with the batch): none.
