@@ -265,6 +265,28 @@ def test_vmap_of_grad_of_a_cnn_is_per_example_gradients():
     assert sizes[4] == sizes[16], sizes
 
 
+def test_bounded_while_per_example_trip_counts():
+    """A bounded while (where-masked trips, then check_false) vmapped: each example stops on its own
+    trip; one example still running after max_trips fails the batch."""
+    gb = GraphBuilder("wh")
+    x = gb.input((2,), "float64", "x")
+
+    def fn(make, name):
+        g2 = GraphBuilder(name)
+        return gb.function(g2.build(make(g2, g2.input((2,), "float64", "a"))))
+
+    cond = fn(lambda g, a: g.less(g.sum(g.abs(a)), g.scalar(10.0, "float64")), "cond")
+    body = fn(lambda g, a: g.mul(a, g.scalar(2.0, "float64")), "body")
+    g = gb.build(gb.emit("while", [x], {"cond": cond, "body": body, "max_trips": 8})[0])
+    X = np.array([[0.1, 0.2], [3.0, 4.0], [-1.0, 2.0]])  # 6, 1 and 2 trips
+    want = np.stack([evaluate(g, xi) for xi in X])
+    np.testing.assert_allclose(evaluate(vmap_graph(g, 3), X), want, rtol=1e-15)
+    assert not any(e.op == "stack" for e in lower(vmap_graph(g, 3)).eqns)  # no example unrolled
+    X[0] = [1e-4, 1e-4]  # past 8 doublings
+    with pytest.raises(EngineError, match="max_trips"):
+        evaluate(vmap_graph(g, 3), X)
+
+
 def _custom_vjp_body(gb, a, c):
     """out = sin(a) exp(c), with a user rule that is NOT its derivative (2x in a), so the test sees
     which one ran: (2 cos(a) exp(c) dout, sum_rows(out dout))."""
