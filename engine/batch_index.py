@@ -1,5 +1,6 @@
-"""Batching rules of the axis ops, gathers (gather, scatter_add too), dynamic slices and lowered control flow
-(engine/ops/cumulative.py, sorting.py, indexing.py, control_flow.py).
+"""Batching rules of the axis ops, gathers (gather, scatter_add too), dynamic slices, lowered control
+flow and custom_vjp (engine/ops/cumulative.py, sorting.py, indexing.py, movement.py, control_flow.py,
+custom_vjp.py).
 
 Ops along one axis (cumsum, linrec, argmax / argmin, sort, top_k, take_along_axis,
 scatter_add_along) run once with that axis shifted past the batch axis. Dynamic slices
@@ -10,7 +11,8 @@ spread of the update (gathers) selected by the window mask. switch_run with an u
 index runs the batched branches (still only the chosen one); with a batched index every
 example may pick another branch: evaluating all branches and selecting would run the
 untaken ones, whose NaN / inf the op exists to keep out of gradients, so that case stays
-one switch_run per example (the explicit fallback).
+one switch_run per example (the explicit fallback). custom_vjp stays one node whose bprop
+is the user's function vmapped, so a derivative taken after vmap still runs the user's rule.
 """
 from __future__ import annotations
 
@@ -115,8 +117,8 @@ def _clamped(b: Builder, start: Var, hi: int) -> Var:
     return b.maximum(b.minimum(s, b.full((), float(hi), I64)), b.full((), 0.0, I64))
 
 
-def _on_axis(b: Builder, v: Var, ax: int, ndim: int, size: int) -> Var:
-    """(size, m) or (m,) as (size or 1, 1.., m at ax + 1, 1..) of rank ndim + 1."""
+def _on_axis(b: Builder, v: Var, ax: int, ndim: int) -> Var:
+    """(B, m) or (m,) as (B or 1, 1.., m at ax + 1, 1..) of rank ndim + 1."""
     m = v.shape[-1]
     lead = v.shape[0] if v.aval.ndim == 2 else 1
     return b.reshape(v, shape=(lead,) + tuple(m if i == ax else 1 for i in range(ndim)))
@@ -142,7 +144,7 @@ def _dynamic_slice(b, e, ins, batched, size):
     for ax, (s, bt) in enumerate(zip(starts, by_start)):
         if not bt:
             continue
-        idx = _on_axis(b, _positions(b, _clamped(b, s, shape[ax] - sizes[ax]), True, sizes[ax]), ax, nd, size)
+        idx = _on_axis(b, _positions(b, _clamped(b, s, shape[ax] - sizes[ax]), True, sizes[ax]), ax, nd)
         x = b.take_along_axis(x, b.broadcast(idx, x.shape[:ax + 1] + (sizes[ax],) + x.shape[ax + 2:]), axis=ax + 1)
     return [x]
 
@@ -159,10 +161,10 @@ def _dynamic_update_slice(b, e, ins, batched, size):
         n, k = shape[ax], ushape[ax]
         rel = _positions(b, _clamped(b, s, n - k), bt, n, relative=True)  # position - start, (B, n) or (n,)
         inside = b.logical_and(b.greater_equal(rel, b.full((), 0.0, I64)), b.less(rel, b.full((), float(k), I64)))
-        mask = _on_axis(b, inside, ax, nd, size) if mask is None else \
-            b.logical_and(mask, _on_axis(b, inside, ax, nd, size))
+        inside = _on_axis(b, inside, ax, nd)
+        mask = inside if mask is None else b.logical_and(mask, inside)
         idx = _clamped(b, rel, k - 1)  # where in the update each position reads (masked outside)
-        idx = b.broadcast(_on_axis(b, idx, ax, nd, size), u.shape[:ax + 1] + (n,) + u.shape[ax + 2:])
+        idx = b.broadcast(_on_axis(b, idx, ax, nd), u.shape[:ax + 1] + (n,) + u.shape[ax + 2:])
         u = b.take_along_axis(u, idx, axis=ax + 1)  # the update spread over x's extent on this axis
     return [b.where(b.broadcast(mask, x.shape), u, x)]
 

@@ -8,8 +8,9 @@ result differentiates (grad of vmap), and vmap of grad is per-example gradients;
 nesting order works since each transform sees only plain ops of the one below.
 
 Inside the expansion a batched value carries its batch axis at 0; unbatched values stay
-as they are (never broadcast unless an op needs it). An op without a rule is unrolled
-(one slice per batch element, then stacked): correct, and large, so rules cover all ops.
+as they are (never broadcast unless an op needs it). Every op has a rule; the unrolled form
+(one slice per batch element, then stacked: correct, but growing with the batch) is left
+only where a rule chooses it (switch_run with a batched branch index).
 The rule table and shared helpers are in batching.py; conv / pooling rules in batch_window.py,
 axis ops, gathers, dynamic slices and control flow in batch_index.py.
 """
