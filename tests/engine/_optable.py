@@ -157,6 +157,13 @@ def _build_jvp(gb, ins, dtype):
     return gb.emit("jvp", ins, {"fn": name})
 
 
+def _build_vmap(gb, ins, dtype):
+    # vmap node over the rows of a, c shared: f(r, c) = sin(r) * exp(c) * r per row (batching rules, then
+    # every derivative order through them)
+    fn = _fn_graph(lambda g, r, c: g.mul(g.mul(g.sin(r), g.exp(c)), r), [(3,), (3,)], dtype, "f_vmap")
+    return gb.emit("vmap", ins, {"fn": gb.function(fn), "in_axes": (0, None), "out_axes": 0})
+
+
 def _build_cast(gb, ins, dtype):
     # float64 -> float32 -> float64: both directions of cast's rules. float32 rounding
     # makes the function a staircase at the 1e-7 scale, so the case uses a wide FD step
@@ -285,6 +292,7 @@ CASES += [
     Case("grad", [X(U), X(U), X((2,))], build=_build_grad_sens_value, name="sens-value"),
     Case("jvp", [X(U), X(U)], build=_build_jvp),
     Case("custom_vjp", [X(U), X((3,))], build=_build_custom_vjp),
+    Case("vmap", [X(U), X((3,))], build=_build_vmap),
 ]
 
 CASE_IDS = [c.id for c in CASES]
