@@ -1,27 +1,20 @@
-"""Batching rules of the axis ops, gathers (gather, scatter_add too), dynamic slices, lowered control
-flow and custom_vjp (engine/ops/cumulative.py, sorting.py, indexing.py, movement.py, control_flow.py,
-custom_vjp.py).
+"""Batching rules of the axis ops, gathers (gather, scatter_add too), dynamic slices and check_false
+(engine/ops/cumulative.py, sorting.py, indexing.py, movement.py, control_flow.py).
 
 Ops along one axis (cumsum, linrec, argmax / argmin, sort, top_k, take_along_axis,
 scatter_add_along) run once with that axis shifted past the batch axis. Dynamic slices
 with unbatched starts are one dynamic slice with start 0 on the batch axis; with batched
 starts each example reads its own window, done as gathers (take_along_axis with
 clamp(start) + arange(size) per axis, the op's clamping kept), and the update as a
-spread of the update (gathers) selected by the window mask. switch_run with an unbatched
-index runs the batched branches (still only the chosen one); with a batched index every
-example may pick another branch: evaluating all branches and selecting would run the
-untaken ones, whose NaN / inf the op exists to keep out of gradients, so that case stays
-one switch_run per example (the explicit fallback). custom_vjp stays one node whose bprop
-is the user's function vmapped, so a derivative taken after vmap still runs the user's rule.
+spread of the update (gathers) selected by the window mask.
 """
 from __future__ import annotations
 
 import math
 
-from .batching import batch_eqns, materialize, moveaxis, norm_axis, rule, unrolled
+from .batching import materialize, moveaxis, norm_axis, rule
 from .builder import Builder
-from .ir import AVal, Graph, Var
-from .ops.registry import layers
+from .ir import Var
 
 I64 = "int64"
 
@@ -167,56 +160,3 @@ def _dynamic_update_slice(b, e, ins, batched, size):
         idx = b.broadcast(_on_axis(b, idx, ax, nd), u.shape[:ax + 1] + (n,) + u.shape[ax + 2:])
         u = b.take_along_axis(u, idx, axis=ax + 1)  # the update spread over x's extent on this axis
     return [b.where(b.broadcast(mask, x.shape), u, x)]
-
-
-# -- control flow -----------------------------------------------------------------------------------
-def _batched_branch(b: Builder, g: Graph, batched: list[bool], size: int) -> Graph:
-    """A flat branch graph with its batched operands carrying the batch axis, every output batched."""
-    b2 = Builder(max_nodes=b.max_nodes, budget=b.budget)
-    ins = [Var(AVal((size,) + tuple(v.shape), v.dtype), v.name) if bt else Var(v.aval, v.name)
-           for v, bt in zip(g.inputs, batched)]
-    env = {v.id: (x, bt) for v, x, bt in zip(g.inputs, ins, batched)}
-    batch_eqns(b2, g.eqns, env, size, f"{g.name} (vmap)")
-    outs = [materialize(b2, *env[o.id], size) for o in g.flat_outputs]
-    return layers.optimize(Graph(ins, [], b2.eqns, tuple(outs), name=f"{g.name}/vmap"))
-
-
-@rule("switch_run")
-def _switch_run(b, e, ins, batched, size):
-    if batched[0]:  # a branch per example: see the module note
-        return unrolled(b, e, ins, batched, size)
-    graphs = tuple(_batched_branch(b, g, batched[1:], size) for g in e.attrs["branches"])
-    return b.emit("switch_run", ins, {"branches": graphs})
-
-
-# -- custom_vjp ---------------------------------------------------------------------------------------
-def _batched_bprop(b: Builder, e, batched: list[bool], size: int) -> str:
-    """The name of bprop vmapped (inputs, outputs, douts batched; captures as they are), added to the
-    builder's functions once: the batched node's derivative runs the user's rule per example."""
-    a = e.attrs
-    n_in, n_out, params = a["n_in"], a["n_out"], list(a["params"])
-    fn = b.functions[a["bprop"]]
-    caps = batched[n_in + n_out:len(batched) - len(params)]
-    name = f"{a['bprop']}/vmap{size}" + "".join("b" if c else "u" for c in caps)
-    if name in b.functions:
-        return name
-    avals = [v.aval for v in fn.inputs]
-    mapped = [True] * (n_in + 2 * n_out) + list(caps)
-    ins = [Var(AVal((size,) + v.shape, v.dtype) if m else v, f"a{i}") for i, (v, m) in enumerate(zip(avals, mapped))]
-    gb = Builder(functions=b.functions, budget=b.budget)
-    outs = gb.emit("vmap", ins, {"fn": a["bprop"], "in_axes": tuple(0 if m else None for m in mapped),
-                                 "out_axes": 0})
-    b.functions[name] = Graph(ins, [Var(p.aval, p.name) for p in fn.params], gb.eqns, tuple(outs), name=name)
-    return name
-
-
-@rule("custom_vjp")
-def _custom_vjp(b, e, ins, batched, size):
-    """An identity on the raw outputs whose derivative is the user's bprop: batched as the same node
-    over materialized inputs and outputs, with bprop vmapped."""
-    a = e.attrs
-    n_main = a["n_in"] + a["n_out"]
-    if a["bprop"] not in b.functions or any(batched[len(batched) - len(a["params"]):]):
-        return unrolled(b, e, ins, batched, size)  # parameters are never batched by vmap itself
-    xs = [materialize(b, x, bt, size) for x, bt in zip(ins[:n_main], batched[:n_main])] + list(ins[n_main:])
-    return b.emit("custom_vjp", xs, dict(a, bprop=_batched_bprop(b, e, batched, size)))

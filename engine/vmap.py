@@ -12,7 +12,7 @@ as they are (never broadcast unless an op needs it). Every op has a rule; the un
 (one slice per batch element, then stacked: correct, but growing with the batch) is left
 only where a rule chooses it (switch_run with a batched branch index).
 The rule table and shared helpers are in batching.py; conv / pooling rules in batch_window.py,
-axis ops, gathers, dynamic slices and control flow in batch_index.py.
+axis ops, gathers and dynamic slices in batch_index.py, switch_run / custom_vjp in batch_control.py.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from .ir import AVal, Graph, Var, tree_unflatten
 from .ops.composite import COMPOSITES, composite_graph
 from .ops.registry import layers
 from .shape_rules import tile_shapes
-from . import batch_index, batch_window  # noqa: F401  (register their rules)
+from . import batch_control, batch_index, batch_window  # noqa: F401  (register their rules)
 
 
 # -- rules ----------------------------------------------------------------------------------------

@@ -88,10 +88,11 @@ def _spec_dtype(spec):
     return "float64"
 
 
-def _check_per_example(name, specs, body, unrolled_when=None):
+def _check_per_example(name, specs, body, per_branch=False):
     """vmap over every subset of the inputs against the op applied per example; and a rule, not the
     unrolled fallback: no op of the function appears more often in the lowered vmapped graph (unrolling
-    makes B copies), but where `unrolled_when(axes)` says the rule falls back on purpose."""
+    makes B copies). per_branch (switch_run with a batched index runs each branch once, on all examples):
+    the lowered graph is the same size for B and 2B instead."""
     gb = GraphBuilder("f")
     xs = [gb.input(_spec_shape(s), _spec_dtype(s), f"x{i}") for i, s in enumerate(specs)]
     out = body(gb, *xs)
@@ -110,12 +111,12 @@ def _check_per_example(name, specs, body, unrolled_when=None):
             np.testing.assert_allclose(v, np.stack([p[k] for p in per]), rtol=1e-12, atol=1e-12,
                                        err_msg=f"{name} in_axes={axes} output {k}")
         flat = lower(vg)
+        if per_branch:
+            assert len(flat.eqns) == len(lower(vmap_graph(g, 2 * B, in_axes=axes)).eqns), f"{name}: unrolled?"
+            continue
         more = {op: n for op, n in ((op, sum(1 for f in flat.eqns if f.op == op)) for op in counts)
                 if n > counts[op]}
-        if unrolled_when is not None and unrolled_when(axes):
-            assert more, f"{name} in_axes={axes}: expected the per-example fallback"
-        else:
-            assert not more, f"{name} in_axes={axes}: {more} (unrolled?)"
+        assert not more, f"{name} in_axes={axes}: {more} (unrolled?)"
 
 
 @pytest.mark.parametrize("name,shapes,body", CASES, ids=[c[0] for c in CASES])
@@ -190,9 +191,8 @@ def _cond_body(gb, p, x):
 
 def test_switch_run_batched():
     """cond / switch lower to switch_run. An unbatched index: one switch_run over the batched branches;
-    a batched index: every example may take its own branch, so one switch_run per example (the
-    fallback on purpose: selecting between all branches would run the untaken ones)."""
-    _check_per_example("switch_run", [(), (3,)], _cond_body, unrolled_when=lambda axes: axes[0] is not None)
+    a batched index: each branch once over all examples (on witnesses' inputs where not chosen)."""
+    _check_per_example("switch_run", [(), (3,)], _cond_body, per_branch=True)
 
 
 def test_switch_run_vmap_of_grad_and_grad_of_vmap():
@@ -213,6 +213,32 @@ def test_switch_run_vmap_of_grad_and_grad_of_vmap():
         total = gb2.build(gb2.sum(gb2.emit("call", [pi, Xi], {"fn": vf})[0]))
         want = jax.jit(jax.grad(lambda X: jnp.sum(jax.vmap(f, in_axes=(None, 0))(p0, X))))(X)
         np.testing.assert_allclose(evaluate(transforms.grad(total, 1), np.array(p0), X), want, rtol=1e-12)
+
+
+def test_switch_run_batched_index_is_nan_free_at_every_order():
+    """cond(x > 0, sqrt(x) w, -x w) with x mapped: the branch index is batched. sqrt never sees the
+    negative examples (witness inputs), so vmap of grad, grad of vmap and second derivatives of the
+    vmapped graph are finite and equal the per-example ones; per-example weight gradients too."""
+    from test_control_flow import cond_graph
+
+    g, _ = cond_graph()
+    X = np.array([-2.0, 0.7, 1.5, -0.3])
+    d1 = np.where(X > 0, 1.5 / np.sqrt(np.abs(X)), -3.0)  # w = 3
+    d2 = np.where(X > 0, -0.75 / np.abs(X) ** 1.5, 0.0)
+    gw = transforms.grad(g, 0, weights=["w"])
+    got = evaluate(vmap_graph(gw, 4), X)
+    np.testing.assert_allclose(got[0], d1, rtol=1e-14)
+    np.testing.assert_allclose(got[1][0], [evaluate(gw, x)[1][0] for x in X], rtol=1e-14)
+    assert len(lower(vmap_graph(gw, 4)).eqns) == len(lower(vmap_graph(gw, 8)).eqns)  # not unrolled
+    gb = GraphBuilder("outer")
+    Xi = gb.input((4,), "float64", "X")
+    vf = gb.function(vmap_graph(g, 4), "vf")
+    total = gb.build(gb.sum(gb.emit("call", [Xi], {"fn": vf})[0]))
+    np.testing.assert_allclose(evaluate(transforms.grad(total, 0), X), d1, rtol=1e-14)
+    hess = evaluate(transforms.hvp(total, 0), X, np.ones(4))  # diagonal: examples are independent
+    np.testing.assert_allclose(hess, d2, rtol=1e-13)
+    X[:] = [-1.0, -2.0, -3.0, -4.0]  # no example takes sqrt: that branch does not run at all
+    np.testing.assert_allclose(evaluate(transforms.grad(total, 0), X), -3.0 * np.ones(4), rtol=1e-14)
 
 
 def test_check_false_of_any_example_raises():
@@ -358,9 +384,8 @@ def test_grad_of_vmapped_conv_with_per_example_weights():
                 np.testing.assert_allclose(gk, wk, rtol=1e-11, atol=1e-12, err_msg=f"{name} {axes}")
 
 
-# Ops vmap still unrolls (one slice per example: right, but the graph grows with the batch): none.
-# switch_run has a rule, but falls back per example when the branch index itself is batched
-# (test_switch_run_batched above), as custom_vjp does when a parameter it reads is batched.
+# Ops vmap still unrolls (one slice per example: right, but the graph grows with the batch): none
+# (custom_vjp falls back per example only when a parameter its rule reads is itself batched).
 UNROLLED: set[str] = set()
 
 
