@@ -20,13 +20,14 @@ def lower(g: Graph, *, max_nodes: int | None = None, max_work: int | None = None
     to share one count with an enclosing build; literal_nested_grads: expand grad-of-grad
     nodes as written, not in the directional form. Past a limit: LimitExceeded naming it."""
     validate_graph(g)
-    b = Builder(max_nodes=max_nodes, functions=g.functions, budget=budget or Budget(max_work))
+    # a copy: expanding may add functions (vmap's batched custom_vjp rules), never to g itself
+    b = Builder(max_nodes=max_nodes, functions=dict(g.functions), budget=budget or Budget(max_work))
     b.nested_grads = None if literal_nested_grads else NestedGrads(lower)
     inputs = [Var(v.aval, v.name) for v in g.inputs]
     params = [Var(p.aval, p.name) for p in g.params]
     outs = inline(b, g, inputs, {p.name: p for p in params})
     flat = Graph(inputs, params, b.eqns, tree_unflatten(g.outputs, outs),
-                 param_values=g.param_values, functions=rule_functions(g.functions, b.eqns), name=g.name)
+                 param_values=g.param_values, functions=rule_functions(b.functions, b.eqns), name=g.name)
     return optimize(flat) if opt else flat
 
 

@@ -8,60 +8,24 @@ result differentiates (grad of vmap), and vmap of grad is per-example gradients;
 nesting order works since each transform sees only plain ops of the one below.
 
 Inside the expansion a batched value carries its batch axis at 0; unbatched values stay
-as they are (never broadcast unless an op needs it). An op without a rule is unrolled
-(one slice per batch element, then stacked): correct, and large, so every op has a rule (new ops
-need one: tests/engine/test_vmap.py checks the table is complete).
+as they are (never broadcast unless an op needs it). Every op has a rule; the unrolled form
+(one slice per batch element, then stacked: correct, but growing with the batch) is left
+only where a rule chooses it (switch_run with a batched branch index).
+The rule table and shared helpers are in batching.py; conv / pooling rules in batch_window.py,
+axis ops, gathers and dynamic slices in batch_index.py, switch_run / custom_vjp in batch_control.py.
 """
 from __future__ import annotations
 
-from typing import Callable
-
-import numpy as np
-
 from .autodiff import lookup_function
+from .batching import (BATCH_RULES, batch_eqns as _batch_eqns, lift as _lift, materialize as _materialize,
+                       moveaxis, norm_axis as _axis, rule as _rule, unrolled as _unrolled)
 from .builder import Builder, Outer
 from .errors import InvalidGraph, ShapeError
 from .ir import AVal, Graph, Var, tree_unflatten
 from .ops.composite import COMPOSITES, composite_graph
 from .ops.registry import layers
 from .shape_rules import tile_shapes
-
-# op -> rule(b, eqn, ins, batched, size) -> list of output Vars, all batched (axis 0)
-BATCH_RULES: dict[str, Callable] = {}
-_NO_INPUT = ("fill", "const", "arange", "iota")  # nullary: never batched
-
-
-# -- helpers --------------------------------------------------------------------------------------
-def moveaxis(b: Builder, x: Var, src: int, dst: int) -> Var:
-    if src == dst:
-        return x
-    perm = [i for i in range(x.aval.ndim) if i != src]
-    perm.insert(dst, src)
-    return b.emit1("transpose", x, perm=tuple(perm))
-
-
-def _lift(b: Builder, x: Var, rank: int) -> Var:
-    """A batched value (B, *s) as (B, 1, ..., 1, *s) of rank rank + 1 (NumPy's trailing alignment)."""
-    extra = rank - (x.aval.ndim - 1)
-    if extra <= 0:
-        return x
-    return b.emit1("reshape", x, shape=(x.shape[0],) + (1,) * extra + tuple(x.shape[1:]))
-
-
-def _materialize(b: Builder, x: Var, is_batched: bool, size: int) -> Var:
-    return x if is_batched else b.emit1("broadcast_to", x, shape=(size,) + tuple(x.shape))
-
-
-def _axis(a: int, ndim: int) -> int:
-    return a % ndim if ndim else 0
-
-
-def _rule(*ops: str):
-    def deco(fn):
-        for op in ops:
-            BATCH_RULES[op] = fn
-        return fn
-    return deco
+from . import batch_control, batch_index, batch_window  # noqa: F401  (register their rules)
 
 
 # -- rules ----------------------------------------------------------------------------------------
@@ -81,66 +45,6 @@ def _unary(b, e, ins, batched, size):
 def _nary(b, e, ins, batched, size):
     rank = max(x.aval.ndim for x in e.inputs)
     return b.emit(e.op, [_lift(b, x, rank) if bt else x for x, bt in zip(ins, batched)], e.attrs)
-
-
-@_rule("gelu")
-def _same_attrs(b, e, ins, batched, size):
-    return b.emit(e.op, ins, e.attrs)
-
-
-@_rule("argmax", "argmin", "cumsum", "cumprod", "sort", "top_k")
-def _one_axis(b, e, ins, batched, size):
-    return b.emit(e.op, ins, dict(e.attrs, axis=_axis(e.attrs["axis"], e.inputs[0].aval.ndim) + 1))
-
-
-@_rule("flip")
-def _flip(b, e, ins, batched, size):
-    nd = e.inputs[0].aval.ndim
-    ax = e.attrs.get("axis")
-    axes = range(nd) if ax is None else ((ax,) if isinstance(ax, int) else ax)
-    return b.emit(e.op, ins, dict(e.attrs, axis=tuple(_axis(a, nd) + 1 for a in axes)))
-
-
-@_rule("clip")
-def _clip(b, e, ins, batched, size):
-    return _nary(b, e, ins, batched, size)
-
-
-@_rule("pad")
-def _pad(b, e, ins, batched, size):
-    return b.emit(e.op, ins, dict(e.attrs, pads=[[0, 0]] + [list(p) for p in e.attrs["pads"]]))
-
-
-@_rule("take_along_axis", "scatter_add_along")
-def _along(b, e, ins, batched, size):
-    xs = [_materialize(b, x, bt, size) for x, bt in zip(ins, batched)]
-    attrs = dict(e.attrs, axis=_axis(e.attrs.get("axis", 0), e.outputs[0].aval.ndim) + 1)
-    if "shape" in attrs:
-        attrs["shape"] = (size,) + tuple(attrs["shape"])
-    return b.emit(e.op, xs, attrs)
-
-
-@_rule("einsum")
-def _einsum(b, e, ins, batched, size):
-    eq = e.attrs["equation"].replace(" ", "")
-    if "->" not in eq or "..." in eq:
-        return _unrolled(b, e, ins, batched, size)
-    lhs, rhs = eq.split("->")
-    z = next(c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba" if c not in eq)
-    subs = [z + t if bt else t for t, bt in zip(lhs.split(","), batched)]
-    return b.emit(e.op, ins, dict(e.attrs, equation=",".join(subs) + "->" + z + rhs))
-
-
-@_rule("conv", "max_pool", "avg_pool")
-def _fold_into_n(b, e, ins, batched, size):
-    """Layout [N, C, *spatial]: a batched input (B, N, ...) is a batch of B*N for the op."""
-    if not batched[0] or any(batched[1:]):
-        return _unrolled(b, e, ins, batched, size)
-    x = ins[0]
-    n = x.shape[1]
-    flat = b.emit1("reshape", x, shape=(size * n,) + tuple(x.shape[2:]))
-    outs = b.emit(e.op, [flat] + list(ins[1:]), e.attrs)
-    return [b.emit1("reshape", o, shape=(size, n) + tuple(o.shape[1:])) for o in outs]
 
 
 @_rule("softmax", "log_softmax")
@@ -226,45 +130,6 @@ def _index_scatter(b, e, ins, batched, size):
                     index=[[None, None, None]] + list(e.attrs["index"]))]
 
 
-@_rule("gather")
-def _gather(b, e, ins, batched, size):
-    x, idx = ins
-    ax = _axis(e.attrs["axis"], e.inputs[0].aval.ndim)
-    if batched[0] and not batched[1]:
-        return [b.emit1("gather", x, idx, axis=ax + 1)]
-    if batched[1] and not batched[0]:  # the batch axis of the indices lands at ax
-        return [moveaxis(b, b.emit1("gather", x, idx, axis=ax), ax, 0)]
-    # both batched: the batch folded into axis ax (example i's rows at i*n..), indices offset to match
-    shape, n = e.inputs[0].shape, e.inputs[0].shape[ax]
-    flat = b.emit1("reshape", moveaxis(b, x, 0, ax), shape=shape[:ax] + (size * n,) + shape[ax + 1:])
-    out = b.emit1("gather", flat, _offset(b, idx, size, n), axis=ax)
-    return [moveaxis(b, out, ax, 0)]
-
-
-def _offset(b: Builder, idx: Var, size: int, n: int) -> Var:
-    """Batched indices (B, *i) + i_b * n: example b's indices into a batch folded into one axis of n each.
-    Negative indices wrap within their own example first."""
-    negative = b.emit1("less", idx, b.full((), 0, idx.dtype))
-    idx = b.emit1("where", negative, b.emit1("add", idx, b.full((), n, idx.dtype)), idx)
-    base = np.arange(size, dtype=idx.dtype).reshape((size,) + (1,) * (idx.aval.ndim - 1)) * n
-    return b.emit1("add", idx, b.emit1("const", value=base))
-
-
-@_rule("scatter_add")
-def _scatter_add(b, e, ins, batched, size):
-    shape = tuple(e.attrs["shape"])
-    ax = _axis(e.attrs["axis"], len(shape))
-    if batched[0] and not batched[1]:
-        return [b.emit1("scatter_add", ins[0], ins[1], shape=(size,) + shape, axis=ax + 1)]
-    # indices batched: scatter into the batch folded into axis ax (the transpose of gather's rule)
-    v = _materialize(b, ins[0], batched[0], size)
-    idx = _materialize(b, ins[1], batched[1], size)
-    n = shape[ax]
-    out = b.emit1("scatter_add", moveaxis(b, v, 0, ax), _offset(b, idx, size, n),
-                  shape=shape[:ax] + (size * n,) + shape[ax + 1:], axis=ax)
-    return [moveaxis(b, b.emit1("reshape", out, shape=shape[:ax] + (size, n) + shape[ax + 1:]), ax, 0)]
-
-
 @_rule("matmul")
 def _matmul(b, e, ins, batched, size):
     (a, c), (ba, bc) = ins, batched
@@ -294,22 +159,47 @@ def _matmul(b, e, ins, batched, size):
     return b.emit("matmul", xs, e.attrs)
 
 
+# composites with a direct rule (cheaper than batching their graphs op by op)
+@_rule("gelu")
+def _same_attrs(b, e, ins, batched, size):
+    return b.emit(e.op, ins, e.attrs)
+
+
+@_rule("flip")
+def _flip(b, e, ins, batched, size):
+    nd = e.inputs[0].aval.ndim
+    ax = e.attrs.get("axis")
+    axes = range(nd) if ax is None else ((ax,) if isinstance(ax, int) else ax)
+    return b.emit(e.op, ins, dict(e.attrs, axis=tuple(_axis(a, nd) + 1 for a in axes)))
+
+
+@_rule("clip")
+def _clip(b, e, ins, batched, size):
+    return _nary(b, e, ins, batched, size)
+
+
+@_rule("pad")
+def _pad(b, e, ins, batched, size):
+    return b.emit(e.op, ins, dict(e.attrs, pads=[[0, 0]] + [list(p) for p in e.attrs["pads"]]))
+
+
+@_rule("einsum")
+def _einsum(b, e, ins, batched, size):
+    eq = e.attrs["equation"].replace(" ", "")
+    if "->" not in eq or "..." in eq:
+        return _unrolled(b, e, ins, batched, size)
+    lhs, rhs = eq.split("->")
+    z = next(c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba" if c not in eq)
+    subs = [z + t if bt else t for t, bt in zip(lhs.split(","), batched)]
+    return b.emit(e.op, ins, dict(e.attrs, equation=",".join(subs) + "->" + z + rhs))
+
+
 def _swap_last(b: Builder, x: Var) -> Var:
     """(B, p, q) -> (B, q, p); a reshape when p or q is 1."""
     _, p, q = x.shape
     if p == 1 or q == 1:
         return b.emit1("reshape", x, shape=(x.shape[0], q, p))
     return b.emit1("transpose", x, perm=(0, 2, 1))
-
-
-def _unrolled(b, e, ins, batched, size):
-    """One slice per batch element, the op on each, the results stacked: the rule of last resort."""
-    per_out: list[list[Var]] = [[] for _ in e.outputs]
-    for i in range(size):
-        xs = [b.emit1("index", x, index=[i]) if bt else x for x, bt in zip(ins, batched)]
-        for k, o in enumerate(b.emit(e.op, xs, e.attrs)):
-            per_out[k].append(o)
-    return [b.emit1("stack", *outs, axis=0) for outs in per_out]
 
 
 # -- the transform --------------------------------------------------------------------------------
@@ -370,20 +260,6 @@ def _flatten_fn(b: Builder, fn: Graph, penv: dict[str, Var]) -> Graph:
     params = list(fn.params) + [Var(v.aval, name) for name, v in penv.items() if name not in own]
     g = Graph(list(fn.inputs), params, fn.eqns, fn.outputs, {}, dict(b.functions), fn.name)
     return layers.lower(g, opt=False, literal_nested_grads=b.nested_grads is None, budget=b.budget)
-
-
-def _batch_eqns(b: Builder, eqns, env: dict[int, tuple[Var, bool]], size: int, label: str) -> None:
-    """Each equation by its batching rule; env maps a Var id to (its value, whether it is batched)."""
-    for e in eqns:
-        xs = [env[x.id] for x in e.inputs]
-        ins_i, batched = [x for x, _ in xs], [bt for _, bt in xs]
-        b.node_label = f"{label} (batching rule of {e.op})"
-        if not any(batched):
-            outs, flags = b.emit(e.op, ins_i, e.attrs), False
-        else:
-            outs, flags = BATCH_RULES.get(e.op, _unrolled)(b, e, ins_i, batched, size), True
-        for o, n in zip(e.outputs, outs):
-            env[o.id] = (n, flags)
 
 
 def _composite(b: Builder, e, ins, batched, size):
