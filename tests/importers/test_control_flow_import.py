@@ -10,11 +10,17 @@ from engine.importers import ModelLimitExceeded, UnsupportedModel, onnx_to_graph
 from engine.serialize import graph_from_json, tensor_to_json
 
 jax = pytest.importorskip("jax")
-jax.config.update("jax_enable_x64", True)
 jnp, lax = jax.numpy, jax.lax
 ENC = lambda a: tensor_to_json(a, b64=True)  # noqa: E731
 D = TensorProto.DOUBLE
 W0 = np.array([0.7, -0.4, 1.3])
+
+
+@pytest.fixture(autouse=True)
+def x64():
+    """float64 here, for JAX too (references to 1e-10), without changing other test modules."""
+    with jax.enable_x64(True):
+        yield
 
 
 def _vi(name, shape, t=D):
@@ -137,3 +143,91 @@ def test_onnx_loop_with_condition_maps_to_while_bounded_by_m():
     v2 = x * 1.5 + W0
     v2 = v2 * 1.5 + W0
     np.testing.assert_allclose(Engine().run(short, [x]), np.sum(v2 ** 2), rtol=1e-12)
+
+
+# -- JAX (jax.export -> StableHLO) -------------------------------------------------------------------
+def jax_graph(f, x, **kw):
+    from gradserve.importers.jax_import import jax_to_writer
+
+    w, outs = jax_to_writer(f, (x,), {"W": W0}, **kw)
+    assert [p["name"] for p in w.params] == ["W"]
+    return graph_from_json(w.doc(outs[0], ENC)), w
+
+
+def _ops(w):
+    return [n["op"] for n in w.nodes]
+
+
+@pytest.mark.parametrize("x0", [[0.3, 0.5, -0.1], [-0.3, 0.2, -0.6], [0.9, 0.8, 0.4]])
+def test_jax_cond_and_switch(x0):
+    def f(p, x):
+        y = lax.cond(jnp.sum(x) > 0, lambda a: jnp.sin(a) * p["W"], lambda a: a * a + p["W"], x)
+        k = (jnp.sum(y) > 1).astype(jnp.int32) * 2 - 1  # -1 or 1: a negative index runs the last branch
+        y = lax.switch(k, [jnp.cos, lambda a: a * p["W"], jnp.tanh], y)
+        return jnp.sum(y ** 2)
+
+    g, w = jax_graph(f, np.array(x0))
+    assert _ops(w).count("switch") == 2  # lax.cond exports as a two-branch case
+    check(g, lambda x, wv: f({"W": wv}, x), np.array(x0))
+
+
+def test_jax_fori_loop_and_scan_become_unrolled_scans():
+    def f(p, x):
+        c = lax.fori_loop(1, 4, lambda i, c: jnp.sin(c) * p["W"] + i, x)
+        c, ys = lax.scan(lambda c, a: (c * a + p["W"], jnp.cos(c) * a), c, jnp.stack([x, 2 * x]))
+        return jnp.sum(c ** 2) + jnp.sum(ys)
+
+    x = np.array([0.3, -0.5, 0.9])
+    g, w = jax_graph(f, x)
+    assert _ops(w).count("scan") == 2 and "while" not in _ops(w)
+    check(g, lambda x, wv: f({"W": wv}, x), x)
+
+
+def test_jax_while_loop_needs_a_bound_and_keeps_it():
+    from engine.errors import LimitExceeded
+
+    def f(p, x):
+        return jnp.sum(lax.while_loop(lambda c: jnp.sum(c) < 20, lambda c: c * 1.5 + p["W"], x) ** 2)
+
+    x = np.array([0.3, 0.5, 1.0])
+    from gradserve.importers import UnsupportedModel as SdkUnsupported  # the SDK's copy of the class
+
+    with pytest.raises(SdkUnsupported, match="stablehlo.while with no static trip count.*while_max_trips"):
+        jax_graph(f, x)
+    g, w = jax_graph(f, x, while_max_trips=12)
+    assert [n["attrs"]["max_trips"] for n in w.nodes if n["op"] == "while"] == [12]
+    trips = 0
+    v = x
+    while np.sum(v) < 20:
+        v, trips = v * 1.5 + W0, trips + 1
+
+    def ref(x, wv):  # lax.while_loop has no reverse mode: the same trips written out
+        for _ in range(trips):
+            x = x * 1.5 + wv
+        return jnp.sum(x ** 2)
+
+    np.testing.assert_allclose(Engine().run(g, [x]), f({"W": W0}, x), rtol=1e-12)
+    check(g, ref, x)
+    short, _ = jax_graph(f, x, while_max_trips=trips - 1)
+    with pytest.raises(LimitExceeded, match="still running after max_trips"):
+        Engine().run(short, [x])
+
+
+def test_jax_control_flow_through_the_sdk(fake):
+    """from_jax -> Cell: the region functions travel with the Cell's graph (hoisted into the trace)."""
+    import gradserve as gs
+    from gradserve import Tensor, ops
+
+    def f(p, x):
+        c = lax.fori_loop(0, 2, lambda i, c: lax.cond(jnp.sum(c) > 0, jnp.sin, jnp.cos, c) * p["W"], x)
+        return jnp.sum(c ** 2)
+
+    x = np.array([0.3, -0.5, 0.9])
+    net = gs.from_jax(f, x, params={"W": W0})
+    np.testing.assert_allclose(net(Tensor(x)).asnumpy(), f({"W": W0}, x), rtol=1e-10)
+    gx, gw = ops.grad(net, grad_position=0, weights=net.trainable_params())(Tensor(x))
+    rw, rx = jax.grad(f, argnums=(0, 1))({"W": W0}, x)
+    np.testing.assert_allclose(gx.asnumpy(), rx, rtol=1e-10)
+    np.testing.assert_allclose(gw[0].asnumpy(), rw["W"], rtol=1e-10)
+    doc = net.to_graph()
+    assert len(doc["functions"]) == 3  # the loop body and the two branches
