@@ -231,3 +231,62 @@ def test_jax_control_flow_through_the_sdk(fake):
     np.testing.assert_allclose(gw[0].asnumpy(), rw["W"], rtol=1e-10)
     doc = net.to_graph()
     assert len(doc["functions"]) == 3  # the loop body and the two branches
+
+
+# -- untrusted sub-graphs: the limits count over all of them ----------------------------------------
+def _nested_ifs(depth):
+    """depth If nodes, each inside the then-branch of the one before."""
+    inner = helper.make_graph([helper.make_node("Neg", ["x"], ["r0"])], "leaf", [], [_vi("r0", [3])])
+    for k in range(1, depth + 1):
+        node = helper.make_node("If", ["c"], [f"r{k}"], then_branch=inner, else_branch=inner, name=f"if{k}")
+        inner = helper.make_graph([node], f"g{k}", [], [_vi(f"r{k}", [3])])
+    return _model(list(inner.node), [_vi("c", [], TensorProto.BOOL), _vi("x", [3])], [_vi(f"r{depth}", [3])])
+
+
+def test_subgraph_nesting_and_node_limits():
+    doc = onnx_to_graph(_nested_ifs(3), encode=ENC)  # 3 levels: fine, and correct
+    x = np.array([0.5, -1.0, 2.0])
+    np.testing.assert_allclose(Engine().run(graph_from_json(doc), [np.bool_(True), x]), -x)
+    with pytest.raises(ModelLimitExceeded, match="nested 3 deep, above the limit max_subgraph_depth=2"):
+        onnx_to_graph(_nested_ifs(3), encode=ENC, limits={"max_subgraph_depth": 2})
+    # every branch counted: 1 + 2 * (1 + 2 * (1 + 2 * 1)) = 15 nodes, though the top graph has one
+    with pytest.raises(ModelLimitExceeded, match=r"has 15 nodes \(sub-graphs included\).*max_nodes=5"):
+        onnx_to_graph(_nested_ifs(3), encode=ENC, limits={"max_nodes": 5})
+    with pytest.raises(ModelLimitExceeded, match="unrolls to 3 x 6 nodes"):
+        onnx_to_graph(loop_model(), encode=ENC, limits={"max_nodes": 17})
+
+
+def test_subgraph_refusals_name_the_node():
+    bad = helper.make_graph([helper.make_node("Evil", ["x"], ["t"], domain="com.evil", name="e0")], "t", [],
+                            [_vi("t", [3])])
+    m = _model([helper.make_node("If", ["c"], ["y"], then_branch=bad, else_branch=bad, name="if0")],
+               [_vi("c", [], TensorProto.BOOL), _vi("x", [3])], [_vi("y", [3])])
+    with pytest.raises(UnsupportedModel, match="com.evil.Evil.*custom domain"):
+        onnx_to_graph(m, encode=ENC)
+    # a Loop with a computed condition and no constant trip count has no bound: refused, node named
+    body = helper.make_graph([helper.make_node("Identity", ["v"], ["vo"]), helper.make_node("Not", ["cin"], ["co"])],
+                             "b", [_vi("i", [], TensorProto.INT64), _vi("cin", [], TensorProto.BOOL), _vi("v", [3])],
+                             [_vi("co", [], TensorProto.BOOL), _vi("vo", [3])])
+    m = _model([helper.make_node("Loop", ["", "c", "x"], ["y"], body=body, name="loop7")],
+               [_vi("c", [], TensorProto.BOOL), _vi("x", [3])], [_vi("y", [3])])
+    with pytest.raises(UnsupportedModel, match=r"op Loop \(node 'loop7'.*trip count M is not a constant"):
+        onnx_to_graph(m, encode=ENC)
+    # branches giving different shapes cannot be one cond
+    t = helper.make_graph([helper.make_node("ReduceSum", ["x"], ["s"], keepdims=0)], "t", [], [_vi("s", [])])
+    e = helper.make_graph([helper.make_node("Neg", ["x"], ["n"])], "e", [], [_vi("n", [3])])
+    m = _model([helper.make_node("If", ["c"], ["y"], then_branch=t, else_branch=e, name="if3")],
+               [_vi("c", [], TensorProto.BOOL), _vi("x", [3])], [_vi("y", [3])])
+    with pytest.raises(UnsupportedModel, match=r"op If \(node 'if3'.*branches of a gradserve cond"):
+        onnx_to_graph(m, encode=ENC)
+
+
+def test_onnx_scan_outputs_of_a_while_loop_are_refused():
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["v"], ["vo"]), helper.make_node("Identity", ["v"], ["yo"]),
+         helper.make_node("Not", ["cin"], ["co"])],
+        "b", [_vi("i", [], TensorProto.INT64), _vi("cin", [], TensorProto.BOOL), _vi("v", [3])],
+        [_vi("co", [], TensorProto.BOOL), _vi("vo", [3]), _vi("yo", [3])])
+    m = _model([_const("M", np.int64(4)), helper.make_node("Loop", ["M", "", "x"], ["y", "ys"], body=body, name="l2")],
+               [_vi("x", [3])], [_vi("y", [3])])
+    with pytest.raises(UnsupportedModel, match="scan outputs of a Loop with a computed condition.*'l2'"):
+        onnx_to_graph(m, encode=ENC)
