@@ -290,3 +290,42 @@ def test_onnx_scan_outputs_of_a_while_loop_are_refused():
                [_vi("x", [3])], [_vi("y", [3])])
     with pytest.raises(UnsupportedModel, match="scan outputs of a Loop with a computed condition.*'l2'"):
         onnx_to_graph(m, encode=ENC)
+
+
+# -- torch.cond (torch.export emits torch.ops.higher_order.cond) ----------------------------------
+@pytest.mark.parametrize("x0", [[0.3, 0.5, -0.1], [-0.3, 0.2, -0.6]])
+def test_torch_cond(fake, x0):
+    torch = pytest.importorskip("torch")
+    import gradserve as gs
+    from gradserve import Tensor, ops
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.tensor(W0))
+
+        def forward(self, x):
+            y = torch.cond(x.sum() > 0, lambda a: torch.sin(a) * self.w, lambda a: a * a + self.w, (x,))
+            return (y * y).sum()
+
+    m, x = Net().double(), np.array(x0)
+    net = gs.from_torch(m, (torch.tensor(x),))
+    assert "cond" in [n["op"] for n in net.to_graph()["nodes"]]
+    xt = torch.tensor(x, requires_grad=True)
+    loss = m(xt)
+    np.testing.assert_allclose(net(Tensor(x)).asnumpy(), loss.item(), rtol=1e-12)
+    gx, gw = ops.grad(net, grad_position=0, weights=net.trainable_params())(Tensor(x))
+    tx, tw = torch.autograd.grad(loss, [xt, m.w])
+    np.testing.assert_allclose(gx.asnumpy(), tx.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gw[0].asnumpy(), tw.numpy(), rtol=1e-12)
+
+    # second order, d/dx sum(d loss/dx): torch.cond has no double backward, so central differences
+    # of torch's own first derivative (float64, step 1e-5: error ~1e-10)
+    def tgrad_sum(v):
+        vt = torch.tensor(v, requires_grad=True)
+        return torch.autograd.grad(m(vt), [vt])[0].sum().item()
+
+    eye = np.eye(3) * 1e-5
+    fd = np.array([(tgrad_sum(x + e) - tgrad_sum(x - e)) / 2e-5 for e in eye])
+    g2 = ops.grad(lambda v: ops.grad(net, grad_position=0)(v).sum(), grad_position=0)(Tensor(x))
+    np.testing.assert_allclose(g2.asnumpy(), fd, rtol=1e-6)
