@@ -21,6 +21,10 @@ import numpy as np
 
 from .graph_writer import ModelLimitExceeded, UnsupportedModel
 
+# a Loop unrolls to trip count x body nodes; without a caller's max_nodes this still bounds it
+# (exporters write M = INT64_MAX for "no bound", which must be a clear refusal, not an allocation)
+MAX_UNROLLED_NODES = 1_000_000
+
 
 def _scalar(ctx, name: str, what: str) -> str:
     v = ctx.val(name)
@@ -82,10 +86,10 @@ def _loop(ctx, node, attrs) -> list[str]:
     if trips is None:
         raise UnsupportedModel("the trip count M is not a constant: a gradserve loop needs a static bound "
                                "(scan / fori_loop) or a max_trips (while); refused")
-    limit = ctx.limits.get("max_nodes")
-    if limit is not None and trips * len(body.node) > limit:  # the engine unrolls the loop
-        raise ModelLimitExceeded(f"Loop node {node.name!r} unrolls to {trips} x {len(body.node)} nodes, above the "
-                                 f"limit max_nodes={limit}", "max_nodes", limit)
+    limit = ctx.limits.get("max_nodes") or MAX_UNROLLED_NODES
+    if trips * max(len(body.node), 1) > limit:  # the engine unrolls the loop
+        raise ModelLimitExceeded(f"Loop node {node.name!r} unrolls to {trips} (trip count M) x {len(body.node)} "
+                                 f"nodes, above the limit max_nodes={limit}", "max_nodes", limit)
     if c and ctx.is_const(c) and not bool(np.asarray(ctx.cval(c, node)).reshape(-1)[0]):
         trips = 0  # the loop never starts
     elif (c and not ctx.is_const(c)) or not _passes_condition(body):

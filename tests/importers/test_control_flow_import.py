@@ -252,8 +252,11 @@ def test_subgraph_nesting_and_node_limits():
     # every branch counted: 1 + 2 * (1 + 2 * (1 + 2 * 1)) = 15 nodes, though the top graph has one
     with pytest.raises(ModelLimitExceeded, match=r"has 15 nodes \(sub-graphs included\).*max_nodes=5"):
         onnx_to_graph(_nested_ifs(3), encode=ENC, limits={"max_nodes": 5})
-    with pytest.raises(ModelLimitExceeded, match="unrolls to 3 x 6 nodes"):
+    with pytest.raises(ModelLimitExceeded, match=r"unrolls to 3 \(trip count M\) x 6 nodes"):
         onnx_to_graph(loop_model(), encode=ENC, limits={"max_nodes": 17})
+    # exporters write M = INT64_MAX for "unbounded": refused even without a caller's limit
+    with pytest.raises(ModelLimitExceeded, match="unrolls to 9223372036854775807"):
+        onnx_to_graph(while_model(np.iinfo(np.int64).max), encode=ENC)
 
 
 def test_subgraph_refusals_name_the_node():

@@ -158,3 +158,13 @@ def test_registered_onnx_control_flow(server):
                 dx, dw = c.grad(gid, [x], grad_position=0, weights=["W"]).value
                 np.testing.assert_allclose(dx, jax.grad(ref)(x, W0), rtol=1e-10)
                 np.testing.assert_allclose(dw[0], jax.grad(ref, argnums=1)(x, W0), rtol=1e-10)
+
+
+def test_untrusted_subgraphs_meet_the_limits_over_rest(server):
+    """Sub-graphs nested past max_subgraph_depth, and a Loop of M = INT64_MAX: 413 naming the limit."""
+    from .test_control_flow_import import _nested_ifs, while_model
+
+    r = _post(server, _nested_ifs(9))
+    assert r.status_code == 413 and r.json()["error"]["detail"]["limit"] == "max_subgraph_depth", r.text
+    r = _post(server, while_model(np.iinfo(np.int64).max))
+    assert r.status_code == 413 and r.json()["error"]["detail"]["limit"] == "max_nodes", r.text
