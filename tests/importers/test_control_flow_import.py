@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from engine import Engine, grad, grad_operation
+from engine import Engine, grad, grad_operation, jvp
 from engine.importers import ModelLimitExceeded, UnsupportedModel, onnx_to_graph
 from engine.serialize import graph_from_json, tensor_to_json
 
@@ -55,6 +55,8 @@ def check(g, ref, x, rtol=1e-10):
     np.testing.assert_allclose(dw[0], jax.grad(ref, argnums=1)(x, W0), rtol=rtol)
     h = eng.run(grad_operation(grad_operation(g)), [x])
     np.testing.assert_allclose(h, jax.grad(lambda a: jnp.sum(jax.grad(ref)(a, W0)))(x), rtol=rtol)
+    t = np.linspace(-1.0, 1.0, x.size).reshape(x.shape)  # forward mode too
+    np.testing.assert_allclose(eng.run(jvp(g), [x, t])[1], jax.jvp(lambda a: ref(a, W0), (x,), (t,))[1], rtol=rtol)
 
 
 def if_model():
@@ -211,6 +213,51 @@ def test_jax_while_loop_needs_a_bound_and_keeps_it():
     short, _ = jax_graph(f, x, while_max_trips=trips - 1)
     with pytest.raises(LimitExceeded, match="still running after max_trips"):
         Engine().run(short, [x])
+
+
+IF_MODULE = """
+module @m {
+  func.func public @main(%arg0: tensor<3xf64>, %arg1: tensor<3xf64>) -> tensor<f64> {
+    %cst = stablehlo.constant dense<0.0> : tensor<f64>
+    %0 = stablehlo.reduce(%arg0 init: %cst) applies stablehlo.add across dimensions = [0] : (tensor<3xf64>, tensor<f64>) -> tensor<f64>
+    %1 = stablehlo.compare GT, %0, %cst, FLOAT : (tensor<f64>, tensor<f64>) -> tensor<i1>
+    %2 = "stablehlo.if"(%1) ({
+      %3 = stablehlo.sine %arg0 : tensor<3xf64>
+      %4 = stablehlo.multiply %3, %arg1 : tensor<3xf64>
+      stablehlo.return %4 : tensor<3xf64>
+    }, {
+      %3 = stablehlo.multiply %arg0, %arg0 : tensor<3xf64>
+      stablehlo.return %3 : tensor<3xf64>
+    }) : (tensor<i1>) -> tensor<3xf64>
+    %5 = stablehlo.multiply %2, %2 : tensor<3xf64>
+    %6 = stablehlo.reduce(%5 init: %cst) applies stablehlo.add across dimensions = [0] : (tensor<3xf64>, tensor<f64>) -> tensor<f64>
+    return %6 : tensor<f64>
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("x0", [[0.3, 0.5, -0.1], [-0.3, 0.2, -0.6]])
+def test_stablehlo_if_maps_to_cond(x0):
+    """JAX exports lax.cond as `case`; `stablehlo.if` (other producers) is read from a written module."""
+    from jax._src.interpreters import mlir as jmlir
+    from jaxlib.mlir import ir
+
+    from gradserve.importers._shared.graph_writer import GraphWriter
+    from gradserve.importers.jax_import import _Fn
+
+    w = GraphWriter("m")
+    args = [w.input("x", (3,), "float64"), w.param("W", W0)]
+    with jmlir.make_ir_context() as ctx:
+        mod = ir.Module.parse(IF_MODULE, context=ctx)  # held: its operations live as long as it does
+        funcs = {ir.StringAttr(op.attributes["sym_name"]).value: op for op in mod.body.operations}
+        (out,) = _Fn(w, funcs).run(funcs["main"], args)
+    assert "cond" in _ops(w)
+
+    def ref(x, wv):
+        return jnp.sum(lax.cond(jnp.sum(x) > 0, lambda: jnp.sin(x) * wv, lambda: x * x) ** 2)
+
+    check(graph_from_json(w.doc(out, ENC)), ref, np.array(x0))
 
 
 def test_jax_control_flow_through_the_sdk(fake):
