@@ -343,22 +343,46 @@ def test_onnx_scan_outputs_of_a_while_loop_are_refused():
 
 
 # -- torch.cond (torch.export emits torch.ops.higher_order.cond) ----------------------------------
+def cond_net(torch):
+    class CondNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.tensor(W0, dtype=torch.float32))
+
+        def forward(self, x):
+            y = torch.cond(x.sum() > 0, lambda a: torch.sin(a) * self.w, lambda a: a * a + self.w, (x,))
+            return (y * y).sum()
+
+    return CondNet()
+
+
+def test_torch_cond_exported_to_onnx_if():
+    """torch.onnx.export(dynamo=True) writes torch.cond as an ONNX If: imported, it gives torch's numbers."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnxscript")
+    m = cond_net(torch)
+    proto = torch.onnx.export(m, (torch.tensor([0.3, 0.5, -0.1]),), dynamo=True, verbose=False).model_proto
+    assert "If" in [n.op_type for n in proto.graph.node]
+    g = graph_from_json(onnx_to_graph(proto, encode=ENC))
+    w_name = [p.name for p in g.params]
+    assert len(w_name) == 1  # the weight, read inside both branches
+    for x in (np.array([0.3, 0.5, -0.1], np.float32), np.array([-0.3, 0.2, -0.6], np.float32)):
+        xt = torch.tensor(x, requires_grad=True)
+        loss = m(xt)
+        tx, tw = torch.autograd.grad(loss, [xt, m.w])
+        np.testing.assert_allclose(Engine().run(g, [x]), loss.item(), rtol=1e-6)
+        dx, dw = Engine().run(grad(g, grad_position=0, weights=w_name), [x])
+        np.testing.assert_allclose(dx, tx.numpy(), rtol=1e-5)
+        np.testing.assert_allclose(dw[0], tw.numpy(), rtol=1e-5)
+
+
 @pytest.mark.parametrize("x0", [[0.3, 0.5, -0.1], [-0.3, 0.2, -0.6]])
 def test_torch_cond(fake, x0):
     torch = pytest.importorskip("torch")
     import gradserve as gs
     from gradserve import Tensor, ops
 
-    class Net(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.w = torch.nn.Parameter(torch.tensor(W0))
-
-        def forward(self, x):
-            y = torch.cond(x.sum() > 0, lambda a: torch.sin(a) * self.w, lambda a: a * a + self.w, (x,))
-            return (y * y).sum()
-
-    m, x = Net().double(), np.array(x0)
+    m, x = cond_net(torch).double(), np.array(x0)
     net = gs.from_torch(m, (torch.tensor(x),))
     assert "cond" in [n["op"] for n in net.to_graph()["nodes"]]
     xt = torch.tensor(x, requires_grad=True)
