@@ -57,6 +57,11 @@ class GraphWriter:
         self.nodes: list[dict] = []
         self.avals: dict[str, tuple[tuple[int, ...], str]] = {}
         self._n = 0
+        # functions of the graph (control-flow branches, loop bodies): name -> (writer, outputs),
+        # shared by the writers of all of them and listed in the order they were finished, so a
+        # function only uses functions before it (as graph/1 requires)
+        self.functions: dict[str, tuple["GraphWriter", list[str]]] = {}
+        self._fn_names: set[str] = set()
 
     # -- naming and declarations ------------------------------------------------------------------
     def _unique(self, base: str) -> str:
@@ -103,6 +108,15 @@ class GraphWriter:
 
     def doc(self, outputs, encode) -> dict:
         """The graph/1 document; `encode(array)` gives a tensor's JSON (the caller's own encoder)."""
+        d = {"format": "gradserve.graph/1", "name": self.name, **self.body(outputs, encode)}
+        d["params"] = [dict(p, value=encode(self.values[p["name"]])) for p in self.params]
+        if self.functions:
+            d["functions"] = {k: fw.body(outs if len(outs) != 1 else outs[0], encode)
+                              for k, (fw, outs) in self.functions.items()}
+        return d
+
+    def body(self, outputs, encode) -> dict:
+        """Inputs, parameters (no values), nodes and outputs: a function's JSON, or a graph's less its values."""
         def enc_attr(v):
             if isinstance(v, np.ndarray):
                 return {"tensor": encode(v)}
@@ -110,11 +124,33 @@ class GraphWriter:
                 return [enc_attr(x) for x in v]
             return v
 
-        return {"format": "gradserve.graph/1", "name": self.name,
-                "inputs": [dict(i) for i in self.inputs],
-                "params": [dict(p, value=encode(self.values[p["name"]])) for p in self.params],
+        return {"inputs": [dict(i) for i in self.inputs], "params": [dict(p) for p in self.params],
                 "nodes": [dict(n, attrs={k: enc_attr(v) for k, v in n["attrs"].items()}) for n in self.nodes],
                 "outputs": outputs}
+
+    # -- functions (control flow) ---------------------------------------------------------------------
+    def function_writer(self, base: str) -> "GraphWriter":
+        """A writer for a new function of this graph. Functions take what they read as inputs
+        (no parameters of their own), so any derivative flows through the control-flow op."""
+        base = "".join(c if c.isalnum() or c in "_-." else "_" for c in base) or "fn"
+        name, k = base, 0
+        while name in self._fn_names:
+            k += 1
+            name = f"{base}_{k}"
+        self._fn_names.add(name)
+        w = GraphWriter(name)
+        w.functions, w._fn_names = self.functions, self._fn_names
+        return w
+
+    def finish(self, fw: "GraphWriter", outputs: Sequence[str]) -> str:
+        """Register the function written by `fw` (after any it uses); its name for a node's attrs."""
+        self.functions[fw.name] = (fw, list(outputs))
+        return fw.name
+
+    def reorder_inputs(self, names: Sequence[str]) -> None:
+        """Put the inputs in the order of `names` (branches of one cond must agree)."""
+        by = {i["name"]: i for i in self.inputs}
+        self.inputs = [by[n] for n in names]
 
     # -- constants --------------------------------------------------------------------------------
     def const(self, value, dtype=None) -> str:

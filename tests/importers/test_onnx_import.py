@@ -75,11 +75,11 @@ def test_custom_domain_and_external_data_are_refused(tmp_path):
         onnx_to_graph(m.SerializeToString(), encode=ENC)
 
 
-def test_subgraphs_are_refused_with_the_op_named():
-    then = helper.make_graph([helper.make_node("Identity", ["x"], ["a"])], "t", [], [Y])
-    cond = helper.make_tensor_value_info("c", TensorProto.BOOL, [])
-    m = _model([helper.make_node("If", ["c"], ["y"], then_branch=then, else_branch=then, name="if0")], [cond, X], [Y])
-    with pytest.raises(UnsupportedModel, match=r"op If \(node 'if0'.*sub-graph"):
+def test_subgraphs_of_other_ops_are_refused_with_the_op_named():
+    """If / Loop import (test_control_flow_import.py); a sub-graph on any other op is refused."""
+    body = helper.make_graph([helper.make_node("Identity", ["x"], ["a"])], "t", [], [Y])
+    m = _model([helper.make_node("Scan", ["x"], ["y"], body=body, num_scan_inputs=1, name="scan0")], [X], [Y])
+    with pytest.raises(UnsupportedModel, match=r"op Scan \(node 'scan0'.*sub-graph: only If and Loop"):
         onnx_to_graph(m.SerializeToString(), encode=ENC)
 
 

@@ -133,3 +133,38 @@ def test_without_onnx_the_server_answers_415(monkeypatch):
     monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx now raises ImportError
     with pytest.raises(onnx_graphs.UnsupportedMediaType, match="onnx package is not installed"):
         onnx_graphs.convert(b"", Settings())
+
+
+def test_registered_onnx_control_flow(server):
+    """An ONNX If and a Loop registered over REST: value and gradients (input and weight) as JAX's."""
+    jax = pytest.importorskip("jax")
+    from .test_control_flow_import import W0, if_model, loop_model
+
+    jnp, lax = jax.numpy, jax.lax
+
+    def if_ref(x, w):
+        return jnp.sum(lax.cond(jnp.sum(x) > 0, lambda: jnp.sin(x) * w, lambda: x * x + w) ** 2)
+
+    def loop_ref(x, w):
+        v, ys = lax.scan(lambda v, i: ((jnp.sin(v) * w + i),) * 2, x, jnp.arange(3.0))
+        return jnp.sum(v ** 2) + jnp.sum((ys * ys) ** 2)
+
+    c = gs.Client(server.url)
+    with jax.enable_x64(True):
+        for body, ref in ((if_model(), if_ref), (loop_model(), loop_ref)):
+            gid = _register(server, body)["graph_id"]
+            for x in (np.array([0.3, 0.5, -0.1]), np.array([-0.3, 0.2, -0.6])):
+                np.testing.assert_allclose(c.eval(gid, [x]).value, ref(x, W0), rtol=1e-10)
+                dx, dw = c.grad(gid, [x], grad_position=0, weights=["W"]).value
+                np.testing.assert_allclose(dx, jax.grad(ref)(x, W0), rtol=1e-10)
+                np.testing.assert_allclose(dw[0], jax.grad(ref, argnums=1)(x, W0), rtol=1e-10)
+
+
+def test_untrusted_subgraphs_meet_the_limits_over_rest(server):
+    """Sub-graphs nested past max_subgraph_depth, and a Loop of M = INT64_MAX: 413 naming the limit."""
+    from .test_control_flow_import import _nested_ifs, while_model
+
+    r = _post(server, _nested_ifs(9))
+    assert r.status_code == 413 and r.json()["error"]["detail"]["limit"] == "max_subgraph_depth", r.text
+    r = _post(server, while_model(np.iinfo(np.int64).max))
+    assert r.status_code == 413 and r.json()["error"]["detail"]["limit"] == "max_nodes", r.text

@@ -40,16 +40,18 @@ def from_torch(module, example_args, *, decompose: bool = True) -> ImportedCell:
                          decompose=decompose)
 
 
-def from_jax(fn, *example_args, params=None) -> ImportedCell:
+def from_jax(fn, *example_args, params=None, while_max_trips: int | None = None) -> ImportedCell:
     """A JAX function exported with jax.export at `example_args` and read from its StableHLO.
 
     With `params` (a pytree of arrays), `fn(params, *args)` is exported and the leaves of `params`
-    become the Cell's trainable parameters; the Cell takes `args`.
+    become the Cell's trainable parameters; the Cell takes `args`. lax.cond / switch, and
+    fori_loop / scan with static bounds, import as they are; a lax.while_loop needs
+    `while_max_trips` (its bound: more trips at run time is an error), else it is refused.
     """
     _need("jax", "jax")
     from .jax_import import jax_to_cell
 
-    return jax_to_cell(fn, example_args, params)
+    return jax_to_cell(fn, example_args, params, while_max_trips)
 
 
 __all__ = ["from_onnx", "from_torch", "from_jax", "ImportedCell", "UnsupportedModel"]

@@ -72,7 +72,7 @@ class ImportedCell(Cell):
                                  f"got {list(x.shape)} (imported graphs have static shapes)")
             names.append(tr.ref(cast(x, s["dtype"]) if x._dtype != s["dtype"] else x))
         ren = {p.name: tr.declare_param(p) for p in self.params}
-        fn = tr.add_function(_rename(self._gs_body, ren), self._gs_label)
+        fn = tr.add_function(_hoist_functions(tr, _rename(self._gs_body, ren), self._gs_label), self._gs_label)
         outs = tr.emit("call", names, {"fn": fn}, self._gs_out)
         tree = self._gs_body["outputs"]
         return outs[0] if isinstance(tree, str) else unflatten(_tdef(tree), outs)
@@ -82,10 +82,43 @@ def _tdef(tree):
     return ("tuple", tuple(_tdef(t) for t in tree)) if isinstance(tree, list) else "*"
 
 
-def cell_from_writer(w, outputs: list, label: str) -> ImportedCell:
+def _json_body(w, outputs: list) -> dict:
     from .._trace import jsonable
 
-    body = {"inputs": [dict(i) for i in w.inputs], "params": [dict(p) for p in w.params],
+    return {"inputs": [dict(i) for i in w.inputs], "params": [dict(p) for p in w.params],
             "nodes": [dict(n, attrs={k: jsonable(v) for k, v in n["attrs"].items()}) for n in w.nodes],
             "outputs": outputs[0] if len(outputs) == 1 else list(outputs)}
+
+
+def cell_from_writer(w, outputs: list, label: str) -> ImportedCell:
+    body = _json_body(w, outputs)
+    if w.functions:  # control-flow branches and loop bodies, in the order they may use each other
+        body["functions"] = {k: _json_body(fw, outs) for k, (fw, outs) in w.functions.items()}
     return ImportedCell(body, w.values, [w.avals[o] for o in outputs], frozen=w.frozen, label=label)
+
+
+_FN_ATTRS = ("true_fn", "false_fn", "branches", "body", "cond")  # control-flow attrs that name functions
+
+
+def _hoist_functions(tr, body: dict, label: str) -> dict:
+    """The body with its functions added to the trace (which may rename them) and the nodes'
+    function names following; trace functions are one flat table, so nesting is by name."""
+    fns = body.get("functions")
+    if not fns:
+        return body
+    ren: dict[str, str] = {}
+
+    def renamed(b: dict) -> dict:
+        nodes = [dict(nd, attrs={k: ([ren[x] for x in v] if isinstance(v, list) else ren[v])
+                                 if k in _FN_ATTRS and nd["op"] in _CONTROL_OPS else v
+                                 for k, v in nd["attrs"].items()}) for nd in b["nodes"]]
+        return dict(b, nodes=nodes)
+
+    for name, fb in fns.items():  # in order: a function only names those before it
+        ren[name] = tr.add_function(renamed(fb), f"{label}_{name}")
+    out = renamed(body)
+    del out["functions"]
+    return out
+
+
+_CONTROL_OPS = ("cond", "switch", "scan", "fori_loop", "while")

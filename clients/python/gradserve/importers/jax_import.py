@@ -3,13 +3,16 @@
 Why StableHLO and not the jaxpr: the exported StableHLO module is JAX's portable serialisation
 contract (what jax.export versions and ships); the jaxpr is an internal, version-to-version IR.
 The module is read with the MLIR Python bindings that jaxlib ships (a structured walk of typed
-operations and attributes, not text matching). Private functions (func.call) are inlined.
+operations and attributes, not text matching). Private functions (func.call) are inlined;
+control flow (case / if / while, which lax.cond / switch / fori_loop / scan / while_loop export
+to) becomes the engine's control-flow ops (jax_control.py), each region a function of the graph.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
+from .jax_control import CONTROL_OPS, control
 
 _ELEM = {"f32": "float32", "f64": "float64", "f16": "float16", "i32": "int32", "i64": "int64", "i1": "bool",
          "ui32": "int64", "ui8": "int64"}
@@ -54,22 +57,63 @@ def _dense(attr, shape, dtype) -> np.ndarray:
 
 
 class _Fn:
-    """Converts one func.func body into writer calls; `env` maps MLIR value names to graph values."""
+    """Converts one func.func body (or a region, as a function) into writer calls; `env` maps MLIR
+    value names to graph values. A region reads values of its enclosing scope (`parent`): they
+    become inputs of its function (`captures`: parent graph value -> input), or constants."""
 
-    def __init__(self, w: GraphWriter, funcs: dict):
-        self.w, self.funcs = w, funcs
+    def __init__(self, w: GraphWriter, funcs: dict, parent=None, while_max_trips: int | None = None):
+        self.w, self.funcs, self.parent = w, funcs, parent
+        self.max_trips = while_max_trips if parent is None else parent[0].max_trips
         self.consts: dict[str, np.ndarray] = {}
+        self.captures: dict[str, str] = {}
 
     def run(self, func, args: list[str]) -> list[str]:
-        block = func.regions[0].blocks[0]
+        return self.run_block(func.regions[0].blocks[0], args)
+
+    def get(self, env: dict, name: str) -> str:
+        if name in env or self.parent is None:
+            return env[name]
+        outer, outer_env = self.parent
+        pv = outer.get(outer_env, name)
+        if pv in outer.consts:  # a static value stays static (bounds, reduce identities)
+            env[name] = self.w.const(outer.consts[pv])
+            self.consts[env[name]] = outer.consts[pv]
+        else:
+            env[name] = self.capture(pv)
+        return env[name]
+
+    def capture(self, pv: str) -> str:
+        """Parent value `pv` as an input of this function (even when unused: branches agree)."""
+        if pv not in self.captures:
+            self.captures[pv] = self.w.input(pv, *self.parent[0].w.avals[pv])
+        return self.captures[pv]
+
+    def region(self, region, base: str, env: dict) -> tuple["_Fn", list[str], list[str]]:
+        """A region as a new function: (its converter, its block-argument inputs, its outputs)."""
+        child = _Fn(self.w.function_writer(base), self.funcs, parent=(self, env))
+        block = region.blocks[0]
+        args = [child.w.input(f"a{i}", *_aval(a.type)) for i, a in enumerate(block.arguments)]
+        return child, args, child.run_block(block, args)
+
+    def const_of(self, value, env: dict) -> np.ndarray | None:
+        """The constant value of an MLIR value seen from `env`, or None."""
+        owner = value.owner
+        if getattr(owner, "name", None) == "stablehlo.constant":
+            return _dense(owner.attributes["value"], *_aval(value.type))
+        try:
+            return self.consts.get(self.get(env, value.get_name()))
+        except KeyError:
+            return None
+
+    def run_block(self, block, args: list[str]) -> list[str]:
         env = {a.get_name(): v for a, v in zip(block.arguments, args)}
         for op in block.operations:
             name = op.operation.name
-            if name == "func.return":
-                return [env[o.get_name()] for o in op.operands]
-            ins = [env[o.get_name()] for o in op.operands]
+            if name in ("func.return", "stablehlo.return"):
+                return [self.get(env, o.get_name()) for o in op.operands]
+            ins = [self.get(env, o.get_name()) for o in op.operands]
             try:
-                outs = self.op(op, name, ins)
+                outs = control(self, op, name, ins, env) if name in CONTROL_OPS else self.op(op, name, ins)
             except UnsupportedModel as e:
                 if e.op is None:
                     e.op = name
@@ -80,7 +124,7 @@ class _Fn:
                     raise UnsupportedModel(f"op {name} mapped to {self.w.avals[v]}, StableHLO says {_aval(r.type)}",
                                            op=name)
                 env[r.get_name()] = v
-        raise UnsupportedModel("function without func.return")
+        raise UnsupportedModel("block without a return")
 
     def op(self, op, name: str, ins: list[str]) -> list[str]:
         w = self.w
@@ -138,6 +182,10 @@ class _Fn:
             d = ir.IntegerAttr(op.attributes["iota_dimension"]).value
             a = np.broadcast_to(np.arange(shape[d]).reshape([-1 if i == d else 1 for i in range(len(shape))]), shape)
             return [w.const(a.astype(dtype))]
+        if short == "dynamic_slice":  # starts clamped to fit, as the engine's op (lax.scan reads xs[i])
+            return [w.emit1("dynamic_slice", ins, {"sizes": _ints(op.attributes["slice_sizes"])}, shape, dtype)]
+        if short == "dynamic_update_slice":  # lax.scan writes ys[i]
+            return [w.emit1("dynamic_update_slice", ins, {}, shape, dtype)]
         if short == "clamp":
             lo, x, hi = ins
             return [w.binary("minimum", w.binary("maximum", x, lo), hi)]
@@ -203,7 +251,7 @@ class _Fn:
         return y
 
 
-def jax_to_writer(fn, example_args: tuple, params=None):
+def jax_to_writer(fn, example_args: tuple, params=None, while_max_trips: int | None = None):
     import jax
     from jax import export
     from jax._src.interpreters import mlir as jmlir
@@ -228,12 +276,12 @@ def jax_to_writer(fn, example_args: tuple, params=None):
     with jmlir.make_ir_context() as ctx:
         mod = ir.Module.parse(exp.mlir_module(), context=ctx)
         funcs = {ir.StringAttr(op.attributes["sym_name"]).value: op for op in mod.body.operations}
-        outputs = _Fn(w, funcs).run(funcs["main"], args)
+        outputs = _Fn(w, funcs, while_max_trips=while_max_trips).run(funcs["main"], args)
     return w, outputs
 
 
-def jax_to_cell(fn, example_args: tuple, params=None):
+def jax_to_cell(fn, example_args: tuple, params=None, while_max_trips: int | None = None):
     from ._cell import cell_from_writer
 
-    w, outputs = jax_to_writer(fn, tuple(example_args), params)
+    w, outputs = jax_to_writer(fn, tuple(example_args), params, while_max_trips)
     return cell_from_writer(w, outputs, getattr(fn, "__name__", "jax_fn"))

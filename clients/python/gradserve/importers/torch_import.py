@@ -470,6 +470,52 @@ def _check(ctx: _Ctx, node, val) -> None:
                                op=str(node.target), node=node.name)
 
 
+def _convert_nodes(ctx: _Ctx, gm) -> list[str]:
+    """The call_function nodes of graph module `gm` into ctx's writer; the graph values of its outputs."""
+    import torch.fx
+
+    for node in gm.graph.nodes:
+        if node.op == "call_function":
+            val = _cond(ctx, node) if _is_cond(node) else _run_node(ctx, node)
+            _check(ctx, node, val)
+            ctx.env[node.name] = val
+        elif node.op == "get_attr" and isinstance(getattr(gm, node.target, None), torch.fx.GraphModule):
+            ctx.env[node.name] = getattr(gm, node.target)  # a branch of torch.cond (a graph, not code)
+        elif node.op == "output":
+            return [ctx.env[a.name] for a in node.args[0]]
+        elif node.op != "placeholder":
+            raise UnsupportedModel(f"graph node {node.name!r} of kind {node.op} is not supported")
+    raise UnsupportedModel("graph without an output node")
+
+
+def _is_cond(node) -> bool:
+    import torch
+
+    return node.target is getattr(torch.ops.higher_order, "cond", None)
+
+
+def _cond(ctx: _Ctx, node) -> tuple:
+    """torch.cond(pred, true_fn, false_fn, operands) -> cond; each branch graph becomes a function of
+    the operands (torch.export has already made what they read explicit operands)."""
+    pred, operands = node.args[0], [ctx.v(a) for a in node.args[3]]
+    gms = [ctx.env[a.name] for a in node.args[1:3]]  # the get_attr nodes' graph modules
+    names, avals = [], []
+    for gm, which in zip(gms, ("true", "false")):
+        sub = _Ctx(ctx.w.function_writer(f"{node.name}_{which}"))
+        phs = [n for n in gm.graph.nodes if n.op == "placeholder"]
+        if len(phs) != len(operands):
+            raise UnsupportedModel(f"{which} branch takes {len(phs)} operand(s), given {len(operands)}")
+        for ph, v in zip(phs, operands):
+            sub.env[ph.name] = sub.w.input(ph.name, *ctx.w.avals[v])
+        outs = _convert_nodes(sub, gm)
+        avals.append([sub.w.avals[o] for o in outs])
+        names.append(ctx.w.finish(sub.w, outs))
+    if avals[0] != avals[1]:
+        raise UnsupportedModel(f"torch.cond branches return {avals[0]} and {avals[1]}", op="cond", node=node.name)
+    p = ctx.w.cast(ctx.w.reshape(ctx.v(pred), ()), "bool")
+    return tuple(ctx.w.emit("cond", [p] + operands, {"true_fn": names[0], "false_fn": names[1]}, avals[0]))
+
+
 def torch_to_writer(module, args: tuple, decompose: bool = True):
     import torch
     from torch.export.graph_signature import InputKind, OutputKind
@@ -495,19 +541,9 @@ def torch_to_writer(module, args: tuple, decompose: bool = True):
             ctx.env[node.name] = w.const(_np(consts[spec.target]))
         else:
             raise UnsupportedModel(f"input {node.name!r} of kind {spec.kind.name} is not supported")
-    outputs = []
-    for node in ep.graph.nodes:
-        if node.op == "call_function":
-            val = _run_node(ctx, node)
-            _check(ctx, node, val)
-            ctx.env[node.name] = val
-        elif node.op == "output":
-            kinds = [s.kind for s in ep.graph_signature.output_specs]
-            if any(k != OutputKind.USER_OUTPUT for k in kinds):
-                raise UnsupportedModel("the exported program mutates buffers (train mode?): export in eval mode")
-            outputs = [ctx.env[a.name] for a in node.args[0]]
-        elif node.op != "placeholder":
-            raise UnsupportedModel(f"graph node {node.name!r} of kind {node.op} is not supported")
+    if any(s.kind != OutputKind.USER_OUTPUT for s in ep.graph_signature.output_specs):
+        raise UnsupportedModel("the exported program mutates buffers (train mode?): export in eval mode")
+    outputs = _convert_nodes(ctx, ep.graph_module)
     return w, outputs
 
 

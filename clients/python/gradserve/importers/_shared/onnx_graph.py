@@ -2,21 +2,26 @@
 """ONNX (default domain, static shapes) -> `gradserve.graph/1`. The one converter: the server's
 `POST /v1/graphs` (application/onnx), the SDK's `from_onnx` and `python -m engine.importers` use it.
 
-An ONNX model is untrusted data: external-data tensors, custom domains, model-local functions and
-sub-graphs are refused before anything is decoded, sizes are checked against the caller's limits
-before any tensor is materialised, and nothing a model names is read, imported or run. Float
+An ONNX model is untrusted data: external-data tensors, custom domains and model-local functions
+are refused before anything is decoded; sub-graphs (If / Loop, onnx_control.py) are walked first
+against a nesting limit, with the node count summed over all of them; sizes are checked against
+the caller's limits before any tensor is materialised, and nothing a model names is read, imported or run. Float
 initializers become parameters (trainable, except batch-norm running statistics); integer ones and
 shape arithmetic (Shape, Gather, Concat, ... on constants) are folded into constants.
 """
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from .graph_writer import GraphWriter, ModelLimitExceeded, UnsupportedModel
+from .onnx_control import CONTROL_HANDLERS
 from .onnx_ops import HANDLERS, _np_dtype, fold
+
+MAX_SUBGRAPH_DEPTH = 8  # nesting of If / Loop sub-graphs (limits["max_subgraph_depth"] overrides)
 
 
 def load_model(model):
@@ -49,6 +54,13 @@ class _Ctx:
         self.inits = {t.name: t for t in m.graph.initializer}
         self.frozen: set[str] = set()
         self.opset = next((o.version for o in m.opset_import if o.domain in ("", "ai.onnx")), 0)
+        self.depth = 0
+
+    def visible(self, name: str) -> bool:
+        return name in self.env or name in self.consts or name in self.inits
+
+    def subgraph(self, graph, base: str) -> "_SubCtx":
+        return _SubCtx(self, graph, base)
 
     # -- values ---------------------------------------------------------------------------------
     def array(self, t, where: str) -> np.ndarray:
@@ -103,17 +115,72 @@ class _Ctx:
         return v
 
 
+_CAPTURE = SimpleNamespace(name="(read by a sub-graph)", op_type="capture")
+
+
+class _SubCtx(_Ctx):
+    """The scope of a sub-graph (If branch, Loop body), written as a function of the graph. A value
+    of an enclosing scope that it reads becomes an input of the function (`captures`: outer name ->
+    input), or a constant when it is static (shapes, axes); its own initializers are constants."""
+
+    def __init__(self, parent: _Ctx, graph, base: str):
+        self.onnx, self.np_helper, self.limits, self.opset = parent.onnx, parent.np_helper, parent.limits, parent.opset
+        self.parent, self.depth, self.frozen = parent, parent.depth + 1, parent.frozen
+        self.w = parent.w.function_writer(base)
+        self.env, self.inits, self.captures = {}, {}, {}
+        self.consts = {t.name: self.array(t, "sub-graph initializer") for t in graph.initializer}
+
+    def declare(self, name: str, shape, dtype) -> str:
+        """An input of the function that is not a capture (a loop's iteration number and state)."""
+        self.env[name] = self.w.input(name, shape, dtype)
+        return self.env[name]
+
+    def _outer(self, name: str) -> bool:
+        return name not in self.env and name not in self.consts and self.parent.visible(name)
+
+    def visible(self, name: str) -> bool:
+        return name in self.env or name in self.consts or self.parent.visible(name)
+
+    def is_const(self, name: str) -> bool:
+        return self.parent.is_const(name) if self._outer(name) else name in self.consts
+
+    def cval(self, name: str, node) -> np.ndarray:
+        return self.parent.cval(name, node) if self._outer(name) else super().cval(name, node)
+
+    def val(self, name: str) -> str:
+        if not self._outer(name):
+            return super().val(name)
+        if self.parent.is_const(name):
+            self.consts[name] = self.parent.cval(name, _CAPTURE)
+            return super().val(name)
+        shape, dtype = self.parent.w.avals[self.parent.val(name)]
+        self.captures[name] = self.env[name] = self.w.input(name, shape, dtype)
+        return self.env[name]
+
+    def capture(self, name: str) -> str:
+        """`name` as an input of this function even when unused (branches of one cond take the same)."""
+        if name not in self.captures:
+            shape, dtype = self.parent.w.avals[self.parent.val(name)]
+            self.captures[name] = self.w.input(name, shape, dtype)
+        return self.captures[name]
+
+    def convert(self, graph) -> list[str]:
+        return convert_graph(self, graph)
+
+
 def _attrs(node, ctx) -> dict[str, Any]:
     onnx = ctx.onnx
     out = {}
     for a in node.attribute:
         if a.ref_attr_name:
             raise UnsupportedModel(f"node {node.name!r}: attribute references belong to ONNX functions")
-        if a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS):
+        if a.type == onnx.AttributeProto.GRAPH and node.op_type in CONTROL_HANDLERS:
+            out[a.name] = a.g  # converted by the op's handler, in a scope of its own
+        elif a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS):
             raise UnsupportedModel(f"op {node.op_type} (node {node.name!r}, opset {ctx.opset}) carries a sub-graph: "
-                                   "ONNX control flow is not supported yet", op=node.op_type, node=node.name,
+                                   "only If and Loop sub-graphs are imported", op=node.op_type, node=node.name,
                                    version=ctx.opset)
-        if a.type == onnx.AttributeProto.TENSOR:
+        elif a.type == onnx.AttributeProto.TENSOR:
             out[a.name] = ctx.array(a.t, f"attribute {a.name} of node {node.name!r}")
         elif a.type in (onnx.AttributeProto.SPARSE_TENSOR, onnx.AttributeProto.SPARSE_TENSORS,
                         onnx.AttributeProto.TENSORS, onnx.AttributeProto.TYPE_PROTO, onnx.AttributeProto.TYPE_PROTOS):
@@ -134,20 +201,35 @@ def check_model(m, limits: dict) -> None:
     if len(m.functions):
         raise UnsupportedModel(f"the model defines local functions ({m.functions[0].domain}.{m.functions[0].name}): "
                                "refused (custom op domains)")
+    n_nodes = _walk(m.graph, limits, 0)
     max_nodes = limits.get("max_nodes")
-    if max_nodes is not None and len(m.graph.node) > max_nodes:
-        raise ModelLimitExceeded(f"the model has {len(m.graph.node)} nodes, above the limit max_nodes={max_nodes}",
-                                 "max_nodes", max_nodes)
-    for n in m.graph.node:
-        if n.domain not in ("", "ai.onnx"):
-            raise UnsupportedModel(f"op {n.domain}.{n.op_type} (node {n.name!r}) is in a custom domain: refused",
-                                   op=n.op_type, node=n.name)
-    for t in m.graph.initializer:
+    if max_nodes is not None and n_nodes > max_nodes:
+        raise ModelLimitExceeded(f"the model has {n_nodes} nodes (sub-graphs included), above the limit "
+                                 f"max_nodes={max_nodes}", "max_nodes", max_nodes)
+    if len(m.graph.sparse_initializer):
+        raise UnsupportedModel("sparse initializers are not supported")
+
+
+def _walk(graph, limits: dict, depth: int) -> int:
+    """Nodes of `graph` and all its sub-graphs, refusing custom domains and external data anywhere
+    and nesting deeper than the limit, before anything is decoded."""
+    cap = limits.get("max_subgraph_depth", MAX_SUBGRAPH_DEPTH)
+    if depth > cap:
+        raise ModelLimitExceeded(f"sub-graph {graph.name!r} is nested {depth} deep, above the limit "
+                                 f"max_subgraph_depth={cap}", "max_subgraph_depth", cap)
+    for t in graph.initializer:
         if t.data_location == 1 or len(t.external_data):
             raise UnsupportedModel(f"initializer {t.name!r} refers to external data (a file): refused; "
                                    "embed the weights in the model")
-    if len(m.graph.sparse_initializer):
-        raise UnsupportedModel("sparse initializers are not supported")
+    n = len(graph.node)
+    for node in graph.node:
+        if node.domain not in ("", "ai.onnx"):
+            raise UnsupportedModel(f"op {node.domain}.{node.op_type} (node {node.name!r}) is in a custom domain: "
+                                   "refused", op=node.op_type, node=node.name)
+        for a in node.attribute:
+            for g in ([a.g] if a.HasField("g") else []) + list(a.graphs):
+                n += _walk(g, limits, depth + 1)
+    return n
 
 
 def onnx_to_writer(model, *, input_shapes: dict | None = None, limits: dict | None = None):
@@ -174,9 +256,18 @@ def onnx_to_writer(model, *, input_shapes: dict | None = None, limits: dict | No
             raise UnsupportedModel(f"input {vi.name!r} has a dynamic shape {dims}: gradserve graphs are static; "
                                    f"pass input_shapes={{{vi.name!r}: [...]}}")
         ctx.env[vi.name] = ctx.w.input(vi.name, dims, _np_dtype(ctx.onnx, tt.elem_type, f"input {vi.name!r}"))
-    for node in m.graph.node:
+    outputs = convert_graph(ctx, m.graph)
+    ctx.w.frozen |= {ctx.env[n] for n in ctx.frozen if n in ctx.env}
+    order = {ctx.env.get(t.name): i for i, t in enumerate(m.graph.initializer)}
+    ctx.w.params.sort(key=lambda p: order.get(p["name"], len(order)))  # the model's own order
+    return ctx.w, outputs
+
+
+def convert_graph(ctx, graph) -> list[str]:
+    """The nodes of `graph` into ctx's writer; the writer names of the graph's outputs."""
+    for node in graph.node:
         try:
-            _convert_node(ctx, m, node)
+            _convert_node(ctx, graph, node)
         except ModelLimitExceeded:
             raise
         except UnsupportedModel as e:
@@ -188,18 +279,14 @@ def onnx_to_writer(model, *, input_shapes: dict | None = None, limits: dict | No
             raise UnsupportedModel(f"op {node.op_type} (node {node.name!r}, opset {ctx.opset}) is malformed: "
                                    f"{type(e).__name__}: {e}", op=node.op_type, node=node.name,
                                    version=ctx.opset) from None
-    outputs = [ctx.val(o.name) for o in m.graph.output]
-    ctx.w.frozen |= {ctx.env[n] for n in ctx.frozen if n in ctx.env}
-    order = {ctx.env.get(t.name): i for i, t in enumerate(m.graph.initializer)}
-    ctx.w.params.sort(key=lambda p: order.get(p["name"], len(order)))  # the model's own order
-    return ctx.w, outputs
+    return [ctx.val(o.name) for o in graph.output]
 
 
-def _convert_node(ctx, m, node) -> None:
+def _convert_node(ctx, graph, node) -> None:
     attrs = _attrs(node, ctx)
     if fold(ctx, node, attrs):
         return
-    h = HANDLERS.get(node.op_type)
+    h = HANDLERS.get(node.op_type) or CONTROL_HANDLERS.get(node.op_type)
     if h is None:
         raise UnsupportedModel(f"op {node.op_type} (node {node.name!r}, opset {ctx.opset}) is not supported by "
                                "the ONNX importer", op=node.op_type, node=node.name, version=ctx.opset)
@@ -207,13 +294,13 @@ def _convert_node(ctx, m, node) -> None:
     for i, o in enumerate(node.output):
         if o and i < len(outs) and outs[i] is not None:
             ctx.env[o] = outs[i]
-        elif o and _used(m, o):
+        elif o and _used(graph, o):
             raise UnsupportedModel(f"output {i} ({o!r}) is not supported")
     _check_sizes(ctx, node)
 
 
-def _used(m, name: str) -> bool:
-    return any(name in n.input for n in m.graph.node) or any(o.name == name for o in m.graph.output)
+def _used(graph, name: str) -> bool:
+    return any(name in n.input for n in graph.node) or any(o.name == name for o in graph.output)
 
 
 def _check_sizes(ctx, node) -> None:
