@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import time
 
 import httpx
 import pytest
@@ -27,7 +28,8 @@ def json_server(tmp_path_factory, repo_dir):
 
 
 def log_records(server) -> list[dict]:
-    lines = [ln for ln in server.output().splitlines() if ln.strip()]
+    server.output()  # flushes; the whole file is read, not output()'s last 20 kB (which may cut a line)
+    lines = [ln for ln in server.log_path.read_text(errors="replace").splitlines() if ln.strip()]
     bad = [ln for ln in lines if not ln.startswith("{")]
     assert not bad, f"non-JSON log lines: {bad[:5]}"
     return [json.loads(ln) for ln in lines]
@@ -41,11 +43,13 @@ def test_json_logs_and_an_access_line_per_request(json_server):
     bad = httpx.post(json_server.url + "/v2/models/seed_grad/infer", json={"inputs": []},
                      headers={"X-Request-ID": "rid-bad"})
     assert bad.status_code == 400
-    access = {}
-    for _ in range(50):  # the line is written once the response is sent
+    access: dict = {}
+    deadline = time.monotonic() + 30  # the line is written once the response is sent: wait for it, generously
+    while time.monotonic() < deadline:
         access = {r.get("request_id"): r for r in log_records(json_server) if r["logger"] == "gradserve.access"}
-        if "rid-bad" in access:
+        if "rid-ok" in access and "rid-bad" in access:
             break
+        time.sleep(0.05)
     assert access["rid-ok"]["status"] == 200 and access["rid-bad"]["status"] == 400
     assert access["rid-ok"]["path"] == "/v2/models/seed_grad/infer" and access["rid-ok"]["ms"] > 0
     levels = {r["level"] for r in log_records(json_server)}

@@ -42,7 +42,8 @@ def test_tritonclient_grpc_and_the_sdk_agree_on_a_protobuf():
     except metadata.PackageNotFoundError:
         pytest.skip("tritonclient is not installed")
     triton = [Requirement(r) for r in reqs if r.startswith("protobuf") and "grpc" in r]
-    assert triton, reqs
+    if not triton:  # this release of tritonclient puts no bound on protobuf (2.41 does not): nothing to clash
+        return
     both = triton[0].specifier & _sdk_protobuf().specifier
     candidates = [Version(v) for v in ("6.31.0", "6.33.6", "7.35.1")]
     assert any(v in both for v in candidates), f"no protobuf satisfies tritonclient {triton[0]} and the SDK"
