@@ -12,7 +12,7 @@ import numpy as np
 from e2e.server import Server
 from e2e.helpers import X, Y, matmul_net, slow_input, slow_net
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_helpers import arrays, call, error_body, request, rpc_error
+from e2e.grpc_wire import arrays, call, error_body, request, rpc_error
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from service.proto import gradserve_pb2 as pb
