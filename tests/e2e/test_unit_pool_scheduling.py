@@ -6,7 +6,7 @@ recycled and replaced, the queue served by the replacement).
 
 Each scenario submits its jobs in one step on the pool's event loop, so which job runs and which waits is
 decided before any of them can finish: nothing depends on how fast the machine is. A "busy" job is a chain
-of 512x512 matmuls that takes a second or more; waits are on futures with generous ceilings."""
+of 512x512 matmuls that takes half a second or more; waits are on futures with generous ceilings."""
 from __future__ import annotations
 
 import asyncio
@@ -39,7 +39,7 @@ def _neg():
     return gb.build(gb.neg(gb.input((N,), name="x")))
 
 
-SLOW = _derived("slow", graph_from_json(slow_net(512, 100)))  # about a second or more
+SLOW = _derived("slow", graph_from_json(slow_net(512, 50)))  # half a second or more (0.1 s: a fast idle core)
 NEG = _derived("neg", _neg())
 XIN = slow_input(512)
 
