@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
+import httpx
 
 from service.errors import CODES
 from service.proto import gradserve_pb2 as pb
@@ -23,7 +24,12 @@ from . import grpc_wire as gh
 from . import helpers
 
 PROTOCOLS = ("http", "grpc")
+# what a gRPC client sees for each HTTP status these tests expect, written out by hand (the server's own
+# table, service.errors.CODES, is checked against it: a drift there fails here)
+GRPC_FOR_STATUS = {400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 413: "RESOURCE_EXHAUSTED", 429: "RESOURCE_EXHAUSTED",
+                   500: "INTERNAL", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
 _CHANNELS: dict = {}  # grpc target -> channel, one per server for the whole session
+_CLIENTS: dict = {}  # server url -> httpx client (thread-safe; making one per call costs ~20 ms)
 
 
 @dataclass
@@ -58,6 +64,13 @@ class Answer:
         assert self.error is None, self.error
         return b(self.structure)
 
+    def failed(self, status: int, code: str) -> "Answer":
+        """The error expected, over either protocol (over gRPC: the status code GRPC_FOR_STATUS gives)."""
+        assert (self.status, self.code) == (status, code), (self.status, self.error)
+        if isinstance(self.wire, grpc.RpcError):
+            assert self.wire.code().name == GRPC_FOR_STATUS[status], (self.wire.code(), self.error)
+        return self
+
     def ok(self) -> "Answer":
         assert self.status == 200 and self.error is None, (self.status, self.error)
         return self
@@ -80,6 +93,13 @@ class Proto:
         return self.protocol
 
     @property
+    def http(self):
+        c = _CLIENTS.get(self.server.url)
+        if c is None:
+            c = _CLIENTS[self.server.url] = self.server.client(limits=httpx.Limits(max_connections=32))
+        return c
+
+    @property
     def stub(self) -> pb_grpc.GradserveStub:
         ch = _CHANNELS.get(self.server.grpc_target)
         if ch is None:
@@ -96,8 +116,7 @@ class Proto:
         is HTTP's tensor encoding; gRPC always sends raw bytes."""
         body = _body(graph, inputs, options)
         if self.protocol == "http":
-            with self.server.client(timeout=timeout) as c:
-                return _from_http(helpers.call(c, kind, body, enc))
+            return _from_http(helpers.call(self.http, kind, body, enc, timeout=timeout))
         try:
             return _from_grpc(gh.call(self.stub, kind, body, timeout=timeout))
         except grpc.RpcError as e:
@@ -122,8 +141,7 @@ class Proto:
     def register(self, graph: dict) -> tuple[str, list]:
         """(graph id, signature inputs as (name, shape, datatype))."""
         if self.protocol == "http":
-            with self.server.client() as c:
-                r = c.post("/v1/graphs", json={"graph": graph})
+            r = self.http.post("/v1/graphs", json={"graph": graph})
             assert r.status_code == 201, r.text
             sig = r.json()["signature"]["inputs"]
             return r.json()["graph_id"], [(s["name"], s["shape"], s["datatype"]) for s in sig]
@@ -133,8 +151,7 @@ class Proto:
     def get_graph(self, gid: str) -> tuple[int, dict | None, dict | None]:
         """(status, the graph, the error)."""
         if self.protocol == "http":
-            with self.server.client() as c:
-                r = c.get(f"/v1/graphs/{gid}")
+            r = self.http.get(f"/v1/graphs/{gid}")
             if r.status_code != 200:
                 return r.status_code, None, helpers.error_of(r)
             assert r.json()["graph_id"] == gid
@@ -149,8 +166,7 @@ class Proto:
 
     def live(self) -> bool:
         if self.protocol == "http":
-            with self.server.client() as c:
-                return c.get("/v2/health/live").status_code == 200
+            return self.http.get("/v2/health/live").status_code == 200
         return self.stub.ServerLive(pb.ServerLiveRequest(), timeout=10).live
 
 

@@ -42,8 +42,8 @@ def test_worker_killed_mid_job(proto, server, client, sig):
     w = busy_worker(client)
     os.kill(w["pid"], sig)
     th.join(60)
-    a = box["result"]
-    assert (a.status, a.code) == (500, "worker_died") and "died" in a.error["message"], a.error
+    a = box["result"].failed(500, "worker_died")
+    assert "died" in a.error["message"], a.error
     assert a.error["detail"]["device"] == w["device"] and a.error["detail"]["exit_code"] == -sig
     assert_healthy(proto)
     assert metric(client, RESTARTS, device="cpu", reason="died") == before + 1
@@ -55,8 +55,7 @@ def test_worker_killed_mid_job(proto, server, client, sig):
 def test_deadline_exceeded_and_worker_recycled(proto, client):
     before = metric(client, RESTARTS, device="cpu", reason="deadline")
     t0 = time.monotonic()
-    a = proto.call("eval", SLOW, [XIN], device="cpu", deadline_ms=300, enc="binary")
-    assert (a.status, a.code) == (504, "deadline_exceeded"), a.error
+    proto.call("eval", SLOW, [XIN], device="cpu", deadline_ms=300, enc="binary").failed(504, "deadline_exceeded")
     assert time.monotonic() - t0 < 3
     assert_healthy(proto)
     wait_for_metric(client, RESTARTS, before + 1, "the worker still running the expired job was not recycled",
@@ -86,7 +85,7 @@ def test_flood_past_the_queue(proto, client):
     assert codes.count(429) >= 1 and codes.count(200) >= 2, codes
     for a in answers:
         if a.status == 429:
-            assert a.code == "overloaded" and a.retry_after >= 1
+            assert a.failed(429, "overloaded").retry_after >= 1
         else:
             assert np.isfinite(a.arrays[0]).all()
     assert metric(client, "gradserve_rejected_total", device="cpu") - rejected >= codes.count(429)
@@ -100,8 +99,8 @@ def test_queued_jobs_past_deadline_and_abandoned(proto, server, client):
     long = ("eval", slow_net(512, BUSY_K), [XIN])
     busy = [in_thread(proto.call, *long, device="cpu", enc="binary") for _ in range(2)]
     wait_for_pool(client, "workers did not become busy", lambda p: p["busy"] == 2)
-    a = proto.call("grad", matmul_net(), [X, Y], device="cpu", deadline_ms=200)
-    assert (a.status, a.code) == (504, "deadline_exceeded") and a.error["detail"]["where"] == "queued", a.error
+    a = proto.call("grad", matmul_net(), [X, Y], device="cpu", deadline_ms=200).failed(504, "deadline_exceeded")
+    assert a.error["detail"]["where"] == "queued", a.error
     assert pool_of(client)["queue_depth"] == 0
     abandon = proto.start_cancellable("grad", matmul_net(), [X, Y], device="cpu")
     wait_for_pool(client, "the job was not queued", lambda p: p["queue_depth"] == 1)
@@ -134,8 +133,8 @@ def test_admitted_like_http(proto, server, client):
         while client.get("/v1/devices").json()["admitting"] < room:
             assert time.monotonic() < end, "the uploads did not take their places"
             time.sleep(0.05)
-        a = proto.call("grad", matmul_net(), [X, Y])
-        assert (a.status, a.code) == (429, "overloaded") and a.retry_after >= 1, a.error
+        a = proto.call("grad", matmul_net(), [X, Y]).failed(429, "overloaded")
+        assert a.retry_after >= 1, a.error
     finally:
         for s in socks:
             s.close()
