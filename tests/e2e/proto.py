@@ -26,8 +26,8 @@ from . import helpers
 PROTOCOLS = ("http", "grpc")
 # what a gRPC client sees for each HTTP status these tests expect, written out by hand (the server's own
 # table, service.errors.CODES, is checked against it: a drift there fails here)
-GRPC_FOR_STATUS = {400: "INVALID_ARGUMENT", 404: "NOT_FOUND", 413: "RESOURCE_EXHAUSTED", 429: "RESOURCE_EXHAUSTED",
-                   500: "INTERNAL", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
+GRPC_FOR_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 404: "NOT_FOUND", 413: "RESOURCE_EXHAUSTED",
+                   429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE", 504: "DEADLINE_EXCEEDED"}
 _CHANNELS: dict = {}  # grpc target -> channel, one per server for the whole session
 _CLIENTS: dict = {}  # server url -> httpx client (thread-safe; making one per call costs ~20 ms)
 
@@ -110,15 +110,19 @@ class Proto:
         return pb_grpc.GradserveStub(ch)
 
     # -- jobs ----------------------------------------------------------------------------------------
-    def call(self, kind: str, graph, inputs=None, enc: str = "json", timeout: float = 120, **options) -> Answer:
+    def call(self, kind: str, graph, inputs=None, enc: str = "json", timeout: float = 120, key: str | None = None,
+             **options) -> Answer:
         """One job: `graph` a graph dict or a registered graph id; options as the HTTP body's fields
         (sens, tangents, v, params, grad_position, device, deadline_ms, ...). `enc` (json | b64 | binary)
-        is HTTP's tensor encoding; gRPC always sends raw bytes."""
+        is HTTP's tensor encoding; gRPC always sends raw bytes. `key`: the API key (a bearer token)."""
         body = _body(graph, inputs, options)
+        auth = f"Bearer {key}" if key is not None else None
         if self.protocol == "http":
-            return _from_http(helpers.call(self.http, kind, body, enc, timeout=timeout))
+            headers = {"Authorization": auth} if auth else None
+            return _from_http(helpers.call(self.http, kind, body, enc, timeout=timeout, headers=headers))
         try:
-            return _from_grpc(gh.call(self.stub, kind, body, timeout=timeout))
+            md = (("authorization", auth),) if auth else None
+            return _from_grpc(gh.call(self.stub, kind, body, timeout=timeout, metadata=md))
         except grpc.RpcError as e:
             return _grpc_error(e)
 

@@ -10,18 +10,22 @@ Expected values are the seed table's (6 decimals, float32 rtol 1e-6) or closed f
 bit for bit there; on the other pools they are compared to each other (test_protocols_agree)."""
 from __future__ import annotations
 
+import grpc
 import numpy as np
 import pytest
 
 import engine
 from engine import GraphBuilder
 from engine.serialize import graph_from_json, graph_to_json
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from service.errors import CODES
+from service.proto import gradserve_pb2 as pb
 
 from .conftest import devices
 from .helpers import (F32, X, Y, cube_net, decode, matmul_net, sin_cos_net, sin_net, slow_net, square_net, stop_net,
                       xxy_net, xyz_net)
-from .proto import Proto, same_bytes
+from .proto import PROTOCOLS, Proto, same_bytes
+from .server import Server
 
 S = np.array([[0.1, 0.6, 0.2], [0.8, 1.3, 1.1]], F32)
 XS, YS, V3 = np.array([0.8, 0.6, 0.2], F32), np.array([0.7, 0.4, 0.3], F32), np.ones(3, F32)
@@ -219,6 +223,40 @@ def test_devices_by_index_and_auto(proto):
     assert proto.call("grad", matmul_net(), [X, Y], device="cpu:1").ok().device == "cpu:1"
     assert proto.call("grad", matmul_net(), [X, Y], device="auto").ok().device.split(":")[0] in ("cpu", "gpu",
                                                                                                "ascend")
+
+
+@pytest.fixture(scope="module")
+def keyed_server(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("keys") / "server.log", env={"GRADSERVE_API_KEYS": "k1,k2",
+                                                                    "GRADSERVE_DEVICES": "cpu",
+                                                                    "GRADSERVE_CPU_WORKERS": "1"})
+    yield s
+    s.stop()
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_api_keys(keyed_server, protocol):
+    """Jobs need one of the keys (401 / UNAUTHENTICATED), over either protocol; probes need none."""
+    p = Proto(protocol, keyed_server)
+    a = p.call("grad", matmul_net(), [X, Y]).failed(401, "unauthorized")
+    p.call("grad", matmul_net(), [X, Y], key="nope").failed(401, "unauthorized")
+    assert p.call("grad", matmul_net(), [X, Y], key="k2").ok().names == ["d/dx"]
+    assert p.live()
+    if protocol == "http":
+        assert a.wire.headers["WWW-Authenticate"] == "Bearer"
+        assert p.http.get("/v1/devices").status_code == 401
+        assert [p.http.get(u).status_code for u in ("/v2/health/ready", "/metrics")] == [200, 200]
+    else:
+        for rpc, req in ((p.stub.Devices, pb.DevicesRequest()), (p.stub.RegisterGraph,
+                                                                  pb.RegisterGraphRequest(graph_json=b"{}"))):
+            with pytest.raises(grpc.RpcError) as ei:
+                rpc(req, timeout=10)
+            assert ei.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert p.stub.ServerReady(pb.ServerReadyRequest(), timeout=10).ready
+        ch = grpc.insecure_channel(keyed_server.grpc_target)
+        st = health_pb2_grpc.HealthStub(ch).Check(health_pb2.HealthCheckRequest(), timeout=10).status
+        ch.close()
+        assert st == health_pb2.HealthCheckResponse.SERVING
 
 
 def test_large_tensor_round_trip(proto):
