@@ -7,14 +7,21 @@ from __future__ import annotations
 
 import pytest
 
-from .server import E2E_DEVICES, ROOT, SERVER_ENV, Server, free_port, server_binary  # noqa: F401
+from .proto import PROTOCOLS, Proto
+from .server import E2E_DEVICES, ROOT, SERVER_ENV, Server, free_port, server_binary, shared_server  # noqa: F401
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("server") / "server.log")
+    s = shared_server(tmp_path_factory)
     yield s
     s.stop()
+
+
+@pytest.fixture(params=PROTOCOLS)
+def proto(request, server) -> Proto:
+    """The session server over one protocol: `proto.call(kind, graph, inputs, **options)` -> Answer."""
+    return Proto(request.param, server)
 
 
 @pytest.fixture

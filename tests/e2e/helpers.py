@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
+import time
 from typing import Any
 
 import httpx
@@ -176,3 +178,44 @@ def in_thread(fn, *args, **kw):
     th = threading.Thread(target=run, daemon=True)
     th.start()
     return th, box
+
+
+# -- watching the server: metrics and pool state (generous ceilings, never tight sleeps) ---------------
+def metric(client: httpx.Client, name: str, **labels) -> float:
+    """The sum of a Prometheus metric's samples whose labels include `labels`."""
+    total = 0.0
+    for line in client.get("/metrics").text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        m = re.match(r"^(\w+)(\{[^}]*\})?\s+(\S+)$", line)
+        lab = dict(re.findall(r'(\w+)="([^"]*)"', m.group(2) or ""))
+        if all(lab.get(k) == v for k, v in labels.items()):
+            total += float(m.group(3))
+    return total
+
+
+def wait_for_metric(client: httpx.Client, name: str, at_least: float, why: str, timeout: float = 10,
+                    **labels) -> None:
+    end = time.monotonic() + timeout
+    while metric(client, name, **labels) < at_least:
+        assert time.monotonic() < end, why
+        time.sleep(0.1)
+
+
+def pool_of(client: httpx.Client, device: str = "cpu") -> dict:
+    return next(p for p in client.get("/v1/devices").json()["pools"] if p["device"] == device)
+
+
+def wait_for_pool(client: httpx.Client, why: str, test, device: str = "cpu", timeout: float = 30) -> dict:
+    """/v1/devices' pool `device` once test(pool) holds."""
+    end = time.monotonic() + timeout
+    while not test(p := pool_of(client, device)):
+        assert time.monotonic() < end, f"{why}: {p}"
+        time.sleep(0.02)
+    return p
+
+
+def busy_worker(client: httpx.Client, pool: str = "cpu", timeout: float = 30) -> dict:
+    p = wait_for_pool(client, "no worker became busy", lambda p: any(w["state"] == "busy" for w in p["workers"]),
+                      pool, timeout)
+    return next(w for w in p["workers"] if w["state"] == "busy")

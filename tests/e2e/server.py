@@ -105,3 +105,15 @@ class Server:
                 self.proc.kill()
                 self.proc.wait(10)
         self.log.close()
+
+
+_SHARED: dict = {}
+
+
+def shared_server(tmp_path_factory) -> Server:
+    """The one session server of tests/e2e and tests/grpc (both suites' `server` fixture): a pytest run of
+    both directories starts it once. Stopping it twice is harmless."""
+    s = _SHARED.get("server")
+    if s is None or s.proc.poll() is not None:
+        s = _SHARED["server"] = Server(tmp_path_factory.mktemp("server") / "server.log")
+    return s

@@ -2,7 +2,7 @@
 
 No __init__.py here on purpose: pytest would import this directory as a package named `grpc`
 (tests/ goes first on sys.path), shadowing the grpc library. The e2e package is imported from
-tests/ instead, and modules here have names of their own (test_grpc_*.py, grpc_helpers.py).
+tests/ instead, and modules here have names of their own (test_grpc_*.py).
 """
 from __future__ import annotations
 
@@ -16,14 +16,14 @@ TESTS = str(Path(__file__).resolve().parents[1])
 if TESTS not in sys.path:
     sys.path.insert(0, TESTS)
 
-from e2e.server import Server  # noqa: E402
+from e2e.server import shared_server  # noqa: E402
 
 from service.proto import gradserve_pb2_grpc as pb_grpc  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("grpc_server") / "server.log")
+    s = shared_server(tmp_path_factory)
     yield s
     s.stop()
 

@@ -1,4 +1,4 @@
-"""gRPC requests and answers for tests/grpc: HTTP-style job bodies (NumPy tensors) as gradserve.v1 messages."""
+"""gRPC requests and answers for the e2e tests: HTTP-style job bodies (NumPy tensors) as gradserve.v1 messages."""
 from __future__ import annotations
 
 import json
