@@ -133,19 +133,29 @@ class PartsResponse(Response):
 
     CHUNK = 1 << 20
 
-    def __init__(self, parts: list, status_code: int, headers: dict, media_type: str):
+    def __init__(self, parts: list, status_code: int, headers: dict, media_type: str, send_timeout_s: float):
         self.parts = [memoryview(p).cast("B") for p in parts]
+        self.send_timeout_s = send_timeout_s
         headers = dict(headers, **{"content-length": str(sum(p.nbytes for p in self.parts))})
         super().__init__(None, status_code=status_code, headers=headers, media_type=media_type)
 
     async def __call__(self, scope, receive, send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         step = self.CHUNK
-        for p in self.parts:
-            for i in range(0, p.nbytes, step):
-                await send({"type": "http.response.body", "body": p[i:i + step], "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
-        self.parts = []
+        try:
+            for p in self.parts:
+                for i in range(0, p.nbytes, step):
+                    # a client that stops reading would hold the output (a worker's shared-memory slot)
+                    # for as long as it likes: each chunk must be taken within send_timeout_s
+                    await asyncio.wait_for(send({"type": "http.response.body", "body": p[i:i + step],
+                                                 "more_body": True}), self.send_timeout_s)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except asyncio.TimeoutError:
+            # returning with the response incomplete makes the server close the connection
+            log.info("a client did not take the response within send_timeout_s=%g: connection closed",
+                     self.send_timeout_s)
+        finally:
+            self.parts = []
 
 
 def _tensors(raw: Any, path: str, reader, s: Settings) -> list:
@@ -222,7 +232,8 @@ async def run_watching(coro, request: Request):
         del watch, me
 
 
-async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: float) -> Response:
+async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: float,
+                        send_timeout_s: float) -> Response:
     t0 = call.t0
     timing = dict(res.timing, read_decode_ms=round((t_dec - t0) * 1e3, 3), read_ms=round((t_read - t0) * 1e3, 3))
     header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device, "timing": timing}
@@ -230,7 +241,7 @@ async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: 
     if big and binary:  # header + tensor views, streamed: no assembled copy
         parts, headers = codec.encode_response_parts(header, res.outputs, binary)
         headers[REQUEST_ID] = call.request_id
-        return PartsResponse(parts, 200, headers, headers["content-type"])
+        return PartsResponse(parts, 200, headers, headers["content-type"], send_timeout_s)
     out, headers = await offload(big, codec.encode_response, header, res.outputs, binary)
     headers[REQUEST_ID] = call.request_id
     return Response(out, status_code=200, headers=headers, media_type=headers["content-type"])
@@ -317,7 +328,7 @@ def _job_handler(ctx: AppContext, kind: str):
             t_dec = time.perf_counter()
             res = await run_watching(call.run(req), request)
             del req
-            return await _job_response(res, binary, call, t_read, t_dec)
+            return await _job_response(res, binary, call, t_read, t_dec, settings.send_timeout_s)
         except ServiceError as e:
             return error_response(call.failed(e), call.request_id)
         except (ClientGone, ClientDisconnect):  # nobody to answer: not an error of ours
