@@ -15,7 +15,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generator, Sequence
+from typing import Any, Callable, Generator, Literal, Mapping, Sequence, TypeVar
 
 import numpy as np
 
@@ -176,6 +176,10 @@ class RetryPolicy:
 
 
 _Call = tuple  # (op, body, binary, path_arg)
+_T = TypeVar("_T")
+# what a job method takes (typed keyword options; `timeout` is this call's, in seconds, over the client's)
+Positions = int | Sequence[int] | None
+Timeout = float | None
 
 
 class _BaseClient:
@@ -357,11 +361,11 @@ class Client(_BaseClient):
         dx = client.grad(graph, [x, y]).value
     """
 
-    def _call(self, op, body, binary, path_arg):
+    def _call(self, op, body, binary, path_arg, timeout: Any = None):
         attempt = 0
         while True:
             try:
-                return self._transport.call(op, body, binary=binary, path_arg=path_arg)
+                return self._transport.call(op, body, binary=binary, path_arg=path_arg, timeout=timeout)
             except errors.GradserveError as e:
                 delay = self.retry.delay(e, attempt, self._rng)
                 if delay is None:
@@ -371,12 +375,12 @@ class Client(_BaseClient):
 
     _sleep = staticmethod(time.sleep)
 
-    def _drive(self, gen: Generator):
+    def _drive(self, gen: Generator[_Call, Any, _T], timeout: Any = None) -> _T:
         try:
             step = next(gen)
             while True:
                 try:
-                    result = self._call(*step)
+                    result = self._call(*step, timeout=timeout)
                 except errors.GradserveError as e:
                     step = gen.throw(e)
                 else:
@@ -385,33 +389,53 @@ class Client(_BaseClient):
             return stop.value
 
     # -- API -----------------------------------------------------------------------------------
-    def eval(self, graph, inputs=(), **kw) -> Result:
+    def eval(self, graph: Any, inputs: Any = (), *, params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
         """POST /v1/eval: the graph's outputs (its own grad/jvp nodes evaluated)."""
-        return self._drive(self._b_eval(graph, inputs, **kw))
+        return self._drive(self._b_eval(graph, inputs, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
+                         timeout)
 
-    def grad(self, graph, inputs=(), **kw) -> Result:
+    def grad(self, graph: Any, inputs: Any = (), *, grad_position: Positions = 0, weights: Sequence[Any] | None = None, get_all: bool | None = None,
+             get_by_list: bool | None = None, sens: Any = None, order: int = 1, value_and_grad: bool = False,
+             params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
         """POST /v1/grad. Functional form (grad_position, weights) or GradOperation form (get_all, get_by_list)."""
-        return self._drive(self._b_grad(graph, inputs, **kw))
+        return self._drive(self._b_grad(graph, inputs, grad_position=grad_position, weights=weights, get_all=get_all, get_by_list=get_by_list, sens=sens,
+                         order=order, value_and_grad=value_and_grad, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
+                         timeout)
 
-    def jvp(self, graph, inputs, tangents, **kw) -> Result:
+    def jvp(self, graph: Any, inputs: Any, tangents: Any, *, positions: Positions = None, params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
         """POST /v1/jvp -> (out, jvp_out)."""
-        return self._drive(self._b_jvp(graph, inputs, tangents, **kw))
+        return self._drive(self._b_jvp(graph, inputs, tangents, positions=positions, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
+                         timeout)
 
-    def vjp(self, graph, inputs, v, **kw) -> Result:
+    def vjp(self, graph: Any, inputs: Any, v: Any, *, params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
         """POST /v1/vjp -> (out, grads) (the seed's form)."""
-        return self._drive(self._b_vjp(graph, inputs, v, **kw))
+        return self._drive(self._b_vjp(graph, inputs, v, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
+                         timeout)
 
-    def jacobian(self, graph, inputs, **kw) -> Result:
+    def jacobian(self, graph: Any, inputs: Any, *, positions: Positions = 0, mode: Literal["rev", "fwd"] = "rev",
+             weights: Sequence[Any] | None = None, params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
         """POST /v1/jacobian: blocks of shape out.shape + in.shape."""
-        return self._drive(self._b_jacobian(graph, inputs, **kw))
+        return self._drive(self._b_jacobian(graph, inputs, positions=positions, mode=mode, weights=weights, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
+                         timeout)
 
-    def hessian(self, graph, inputs, **kw) -> Result:
+    def hessian(self, graph: Any, inputs: Any, *, positions: Positions = 0, weights: Sequence[Any] | None = None,
+             params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
         """POST /v1/hessian: blocks of shape in.shape + in.shape of a scalar-output graph."""
-        return self._drive(self._b_hessian(graph, inputs, **kw))
+        return self._drive(self._b_hessian(graph, inputs, positions=positions, weights=weights, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
+                         timeout)
 
-    def hvp(self, graph, inputs, v, **kw) -> Result:
+    def hvp(self, graph: Any, inputs: Any, v: Any, *, positions: Positions = 0, weights: Sequence[Any] | None = None,
+             params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
         """POST /v1/hvp: Hessian-vector product."""
-        return self._drive(self._b_hvp(graph, inputs, v, **kw))
+        return self._drive(self._b_hvp(graph, inputs, v, positions=positions, weights=weights, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
+                         timeout)
 
     def register_graph(self, graph) -> str:
         """POST /v1/graphs -> graph_id (cached: later jobs send only the id)."""
@@ -453,11 +477,11 @@ class AsyncClient(_BaseClient):
 
         await anyio.sleep(delay)
 
-    async def _call(self, op, body, binary, path_arg):
+    async def _call(self, op, body, binary, path_arg, timeout: Any = None):
         attempt = 0
         while True:
             try:
-                return await self._transport.call(op, body, binary=binary, path_arg=path_arg)
+                return await self._transport.call(op, body, binary=binary, path_arg=path_arg, timeout=timeout)
             except errors.GradserveError as e:
                 delay = self.retry.delay(e, attempt, self._rng)
                 if delay is None:
@@ -465,12 +489,12 @@ class AsyncClient(_BaseClient):
                 attempt += 1
                 await self._sleep(delay)
 
-    async def _drive(self, gen: Generator):
+    async def _drive(self, gen: Generator[_Call, Any, _T], timeout: Any = None) -> _T:
         try:
             step = next(gen)
             while True:
                 try:
-                    result = await self._call(*step)
+                    result = await self._call(*step, timeout=timeout)
                 except errors.GradserveError as e:
                     step = gen.throw(e)
                 else:
@@ -478,26 +502,53 @@ class AsyncClient(_BaseClient):
         except StopIteration as stop:
             return stop.value
 
-    async def eval(self, graph, inputs=(), **kw) -> Result:
-        return await self._drive(self._b_eval(graph, inputs, **kw))
+    async def eval(self, graph: Any, inputs: Any = (), *, params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+        """POST /v1/eval: the graph's outputs (its own grad/jvp nodes evaluated)."""
+        return await self._drive(self._b_eval(graph, inputs, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
+                         timeout)
 
-    async def grad(self, graph, inputs=(), **kw) -> Result:
-        return await self._drive(self._b_grad(graph, inputs, **kw))
+    async def grad(self, graph: Any, inputs: Any = (), *, grad_position: Positions = 0, weights: Sequence[Any] | None = None, get_all: bool | None = None,
+             get_by_list: bool | None = None, sens: Any = None, order: int = 1, value_and_grad: bool = False,
+             params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+        """POST /v1/grad. Functional form (grad_position, weights) or GradOperation form (get_all, get_by_list)."""
+        return await self._drive(self._b_grad(graph, inputs, grad_position=grad_position, weights=weights, get_all=get_all, get_by_list=get_by_list, sens=sens,
+                         order=order, value_and_grad=value_and_grad, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
+                         timeout)
 
-    async def jvp(self, graph, inputs, tangents, **kw) -> Result:
-        return await self._drive(self._b_jvp(graph, inputs, tangents, **kw))
+    async def jvp(self, graph: Any, inputs: Any, tangents: Any, *, positions: Positions = None, params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+        """POST /v1/jvp -> (out, jvp_out)."""
+        return await self._drive(self._b_jvp(graph, inputs, tangents, positions=positions, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
+                         timeout)
 
-    async def vjp(self, graph, inputs, v, **kw) -> Result:
-        return await self._drive(self._b_vjp(graph, inputs, v, **kw))
+    async def vjp(self, graph: Any, inputs: Any, v: Any, *, params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+        """POST /v1/vjp -> (out, grads) (the seed's form)."""
+        return await self._drive(self._b_vjp(graph, inputs, v, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
+                         timeout)
 
-    async def jacobian(self, graph, inputs, **kw) -> Result:
-        return await self._drive(self._b_jacobian(graph, inputs, **kw))
+    async def jacobian(self, graph: Any, inputs: Any, *, positions: Positions = 0, mode: Literal["rev", "fwd"] = "rev",
+             weights: Sequence[Any] | None = None, params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+        """POST /v1/jacobian: blocks of shape out.shape + in.shape."""
+        return await self._drive(self._b_jacobian(graph, inputs, positions=positions, mode=mode, weights=weights, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
+                         timeout)
 
-    async def hessian(self, graph, inputs, **kw) -> Result:
-        return await self._drive(self._b_hessian(graph, inputs, **kw))
+    async def hessian(self, graph: Any, inputs: Any, *, positions: Positions = 0, weights: Sequence[Any] | None = None,
+             params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+        """POST /v1/hessian: blocks of shape in.shape + in.shape of a scalar-output graph."""
+        return await self._drive(self._b_hessian(graph, inputs, positions=positions, weights=weights, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
+                         timeout)
 
-    async def hvp(self, graph, inputs, v, **kw) -> Result:
-        return await self._drive(self._b_hvp(graph, inputs, v, **kw))
+    async def hvp(self, graph: Any, inputs: Any, v: Any, *, positions: Positions = 0, weights: Sequence[Any] | None = None,
+             params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+        """POST /v1/hvp: Hessian-vector product."""
+        return await self._drive(self._b_hvp(graph, inputs, v, positions=positions, weights=weights, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
+                         timeout)
 
     async def register_graph(self, graph) -> str:
         return await self._drive(self._b_register(graph))

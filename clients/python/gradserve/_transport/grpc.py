@@ -189,7 +189,7 @@ def to_error(e: grpc.RpcError, where: str) -> errors.GradserveError:
     """The SDK exception of a failed call (the same class as over HTTP)."""
     code = e.code() if callable(getattr(e, "code", None)) else SC.UNKNOWN
     details = (e.details() if callable(getattr(e, "details", None)) else None) or str(code)
-    raw, retry_after = None, None
+    raw, retry_after, rid = None, None, None
     try:
         md = e.trailing_metadata() or ()
     except Exception:  # noqa: BLE001
@@ -197,6 +197,8 @@ def to_error(e: grpc.RpcError, where: str) -> errors.GradserveError:
     for k, v in md:
         if k == ERROR_KEY:
             raw = v
+        elif k == "x-request-id":
+            rid = str(v)
         elif k == "retry-after":
             try:
                 retry_after = float(v)
@@ -211,11 +213,12 @@ def to_error(e: grpc.RpcError, where: str) -> errors.GradserveError:
             status = HTTP_BY_GRPC.get(code, 500)
             if (payload.get("error") or {}).get("code") == "overloaded":
                 status = 429
-            err = errors.from_response(status, payload, retry_after)
+            err: errors.GradserveError = errors.from_response(status, payload, retry_after, rid)
             if isinstance(err, errors.DeadlineExceeded) and err.detail.get("deadline_source") == "call":
                 # The server stopped the job at this client's own gRPC deadline (its timeout), which
                 # it learns from the call; over HTTP the same timeout is an APITimeoutError.
-                err = errors.APITimeoutError(f"{where}: timed out (the server saw the call's deadline pass)")
+                err = errors.APITimeoutError(f"{where}: timed out (the server saw the call's deadline pass)",
+                                             request_id=err.request_id)
             err.grpc_code = code
             return err
     # no error body: the failure happened in grpc itself
@@ -224,7 +227,8 @@ def to_error(e: grpc.RpcError, where: str) -> errors.GradserveError:
     elif code in (SC.UNAVAILABLE, SC.CANCELLED):
         err = errors.APIConnectionError(f"{where}: {code.name}: {details}")
     else:
-        err = errors.from_response(HTTP_BY_GRPC.get(code, 500), f"{code.name}: {details}", retry_after)
+        err = errors.from_response(HTTP_BY_GRPC.get(code, 500), f"{code.name}: {details}", retry_after, rid)
+    err.request_id = err.request_id or rid
     err.grpc_code = code
     return err
 

@@ -66,7 +66,8 @@ def _handle(resp: httpx.Response) -> dict:
         payload: Any = decode_response(content, resp.headers.get(HEADER_LENGTH))
     except Exception:  # noqa: BLE001 - a proxy's HTML page, say
         payload = resp.text
-    raise errors.from_response(resp.status_code, payload, parse_retry_after(resp.headers.get("retry-after")))
+    raise errors.from_response(resp.status_code, payload, parse_retry_after(resp.headers.get("retry-after")),
+                               resp.headers.get("x-request-id"))
 
 
 def _base_headers(api_key: str | None, headers: dict | None) -> dict:

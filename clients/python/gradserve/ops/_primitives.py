@@ -6,6 +6,8 @@ registry); MindSpore's names and call signatures are layered on top where they d
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .. import _catalog
@@ -99,7 +101,15 @@ ReduceProd = _reduce_class("ReduceProd", "prod")
 ReduceLogSumExp = _reduce_class("ReduceLogSumExp", "logsumexp")
 
 
-class MatMul(CLASSES["Matmul"]):
+if TYPE_CHECKING:  # generated at import time: the checkers read their declarations in ops/__init__.pyi
+    _Matmul = Primitive
+    _Softmax = Primitive
+    _LogSoftmax = Primitive
+else:
+    _Matmul, _Softmax, _LogSoftmax = CLASSES["Matmul"], CLASSES["Softmax"], CLASSES["LogSoftmax"]
+
+
+class MatMul(_Matmul):
     """MatMul(transpose_a=False, transpose_b=False)(a, b)."""
 
     def __init__(self, transpose_a: bool = False, transpose_b: bool = False):
@@ -210,12 +220,12 @@ class Fill(Primitive):
         return fill(type, shape, value)
 
 
-class Softmax(CLASSES["Softmax"]):
+class Softmax(_Softmax):
     def __init__(self, axis: int = -1):
         super().__init__(axis=int(axis[0] if isinstance(axis, (tuple, list)) else axis))
 
 
-class LogSoftmax(CLASSES["LogSoftmax"]):
+class LogSoftmax(_LogSoftmax):
     def __init__(self, axis: int = -1):
         super().__init__(axis=int(axis))
 
