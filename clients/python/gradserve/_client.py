@@ -57,14 +57,14 @@ class GraphRef:
 
     def __init__(self, doc: dict | None = None, graph_id: str | None = None):
         self.doc = doc
-        self._hash = None
+        self._hash: str | None = None
         self.graph_id = graph_id
 
     @property
     def hash(self) -> str:
         if self._hash is None:
             self._hash = graph_hash(self.doc) if self.doc is not None else self.graph_id
-        return self._hash
+        return self._hash or ""
 
 
 def as_graph_ref(graph: Any, inputs: Sequence | None = None) -> GraphRef:
@@ -201,7 +201,7 @@ class _BaseClient:
         self._rng = random.Random(seed)
         self._known: dict[str, str] = {}  # content hash -> graph_id the service gave
         self._lock = threading.Lock()
-        self._transport = make_transport(self.base_url, api_key=self.api_key, timeout=timeout,
+        self._transport: Any = make_transport(self.base_url, api_key=self.api_key, timeout=timeout,
                                          http_transport=http_transport, headers=headers,
                                          asynchronous=self._asynchronous, transport=transport)
 
@@ -282,7 +282,7 @@ class _BaseClient:
         ref = as_graph_ref(graph, inputs)
         return self._job("eval", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output))
 
-    def _b_grad(self, graph, inputs, *, grad_position=0, weights=None, get_all=None, get_by_list=None,
+    def _b_grad(self, graph, inputs, *, grad_position: Positions = 0, weights=None, get_all=None, get_by_list=None,
                 sens=None, order=1, value_and_grad=False, params=None, device=None, deadline_ms=None,
                 binary_output=None):
         ref = as_graph_ref(graph, inputs)
@@ -305,7 +305,7 @@ class _BaseClient:
             fields["grad_position"] = None
         return self._job("grad", ref, fields)
 
-    def _b_jvp(self, graph, inputs, tangents, *, positions=None, params=None, device=None, deadline_ms=None,
+    def _b_jvp(self, graph, inputs, tangents, *, positions: Positions = None, params=None, device=None, deadline_ms=None,
                binary_output=None):
         ref = as_graph_ref(graph, inputs)
         return self._job("jvp", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
@@ -316,7 +316,7 @@ class _BaseClient:
         return self._job("vjp", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
                                                   v=_tensor_or_list(v)))
 
-    def _b_jacobian(self, graph, inputs, *, positions=0, mode="rev", weights=None, params=None, device=None,
+    def _b_jacobian(self, graph, inputs, *, positions: Positions = 0, mode="rev", weights=None, params=None, device=None,
                     deadline_ms=None, binary_output=None):
         if mode not in ("rev", "fwd"):
             raise ValueError("mode must be 'rev' or 'fwd'")
@@ -324,13 +324,13 @@ class _BaseClient:
         return self._job("jacobian", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
                                                        positions=_pos(positions), mode=mode, weights=_names(weights)))
 
-    def _b_hessian(self, graph, inputs, *, positions=0, weights=None, params=None, device=None, deadline_ms=None,
+    def _b_hessian(self, graph, inputs, *, positions: Positions = 0, weights=None, params=None, device=None, deadline_ms=None,
                    binary_output=None):
         ref = as_graph_ref(graph, inputs)
         return self._job("hessian", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
                                                       positions=_pos(positions), weights=_names(weights)))
 
-    def _b_hvp(self, graph, inputs, v, *, positions=0, weights=None, params=None, device=None, deadline_ms=None,
+    def _b_hvp(self, graph, inputs, v, *, positions: Positions = 0, weights=None, params=None, device=None, deadline_ms=None,
                binary_output=None):
         ref = as_graph_ref(graph, inputs)
         return self._job("hvp", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
@@ -380,7 +380,7 @@ class Client(_BaseClient):
             step = next(gen)
             while True:
                 try:
-                    result = self._call(*step, timeout=timeout)
+                    result = self._call(step[0], step[1], step[2], step[3], timeout)
                 except errors.GradserveError as e:
                     step = gen.throw(e)
                 else:
@@ -494,7 +494,7 @@ class AsyncClient(_BaseClient):
             step = next(gen)
             while True:
                 try:
-                    result = await self._call(*step, timeout=timeout)
+                    result = await self._call(step[0], step[1], step[2], step[3], timeout)
                 except errors.GradserveError as e:
                     step = gen.throw(e)
                 else:

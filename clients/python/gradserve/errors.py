@@ -161,7 +161,8 @@ def from_response(status: int, body: Any, retry_after: float | None = None,
     if isinstance(err, dict):
         code = str(err.get("code") or "")
         message = str(err.get("message") or code or f"HTTP {status}")
-        detail = err.get("detail") if isinstance(err.get("detail"), dict) else {}
+        d = err.get("detail")
+        detail: dict = d if isinstance(d, dict) else {}
     else:
         code, detail = "", {}
         message = (body if isinstance(body, str) and body else f"HTTP {status}")[:500]

@@ -52,6 +52,6 @@ def make_transport(url: str, *, api_key: str | None, timeout: Any, http_transpor
         except ImportError as e:
             raise ImportError(f"the gRPC transport needs grpcio and protobuf: pip install 'gradserve-client[grpc]' "
                               f"({e})") from e
-        cls = grpc_transport.AsyncGRPCTransport if asynchronous else grpc_transport.GRPCTransport
-        return cls(url, api_key=api_key, timeout=timeout, headers=headers)
+        gcls = grpc_transport.AsyncGRPCTransport if asynchronous else grpc_transport.GRPCTransport
+        return gcls(url, api_key=api_key, timeout=timeout, headers=headers)
     raise ValueError(f"unknown transport {kind!r} in {url!r}; use http://, https://, grpc:// or grpcs://")

@@ -92,7 +92,7 @@ def build_request(op: str, body: dict):
     _, cls = JOBS[op]
     m = cls()
     for k, v in body.items():
-        if v is None and k != "grad_position":
+        if v is None:  # (a None grad_position is read from body by _grad_fields below)
             continue
         if k == "graph":
             m.graph_json = json.dumps(v, separators=(",", ":"), allow_nan=False).encode()
@@ -190,6 +190,7 @@ def to_error(e: grpc.RpcError, where: str) -> errors.GradserveError:
     code = e.code() if callable(getattr(e, "code", None)) else SC.UNKNOWN
     details = (e.details() if callable(getattr(e, "details", None)) else None) or str(code)
     raw, retry_after, rid = None, None, None
+    md: Any
     try:
         md = e.trailing_metadata() or ()
     except Exception:  # noqa: BLE001

@@ -6,7 +6,7 @@ registry); MindSpore's names and call signatures are layered on top where they d
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 
@@ -23,7 +23,7 @@ def _camel(name: str) -> str:
     return "".join(p.capitalize() for p in name.split("_"))
 
 
-def _out(outs):
+def _out(outs) -> Any:
     return outs[0] if len(outs) == 1 else tuple(outs)
 
 
@@ -45,7 +45,9 @@ class Primitive:
                             f"allowed: {sorted(_catalog.OPS[self.op]['attrs']) or 'none'}")
         self.attrs = attrs
 
-    def __call__(self, *inputs):
+    def __call__(self, *inputs: Any, **kwargs: Any) -> Any:  # (*Any, **Any): MindSpore's overrides fit
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) {sorted(kwargs)}")
         return _run(self.op, inputs, self.attrs)
 
     def __repr__(self) -> str:
@@ -61,8 +63,8 @@ def _make_function(op: str):
     return f
 
 
-CLASSES: dict[str, type] = {}
-FUNCTIONS: dict[str, object] = {}
+CLASSES: dict[str, type[Primitive]] = {}
+FUNCTIONS: dict[str, Callable[..., Any]] = {}
 for _name, _spec in _catalog.OPS.items():
     if _name in _catalog.FUNCTION_OPS:
         continue
