@@ -305,8 +305,8 @@ class _BaseClient:
             fields["grad_position"] = None
         return self._job("grad", ref, fields)
 
-    def _b_jvp(self, graph, inputs, tangents, *, positions: Positions = None, params=None, device=None, deadline_ms=None,
-               binary_output=None):
+    def _b_jvp(self, graph, inputs, tangents, *, positions: Positions = None, params=None, device=None,
+               deadline_ms=None, binary_output=None):
         ref = as_graph_ref(graph, inputs)
         return self._job("jvp", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
                                                   tangents=_arrays(tangents), positions=_pos(positions)))
@@ -316,22 +316,22 @@ class _BaseClient:
         return self._job("vjp", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
                                                   v=_tensor_or_list(v)))
 
-    def _b_jacobian(self, graph, inputs, *, positions: Positions = 0, mode="rev", weights=None, params=None, device=None,
-                    deadline_ms=None, binary_output=None):
+    def _b_jacobian(self, graph, inputs, *, positions: Positions = 0, mode="rev", weights=None, params=None,
+                    device=None, deadline_ms=None, binary_output=None):
         if mode not in ("rev", "fwd"):
             raise ValueError("mode must be 'rev' or 'fwd'")
         ref = as_graph_ref(graph, inputs)
         return self._job("jacobian", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
                                                        positions=_pos(positions), mode=mode, weights=_names(weights)))
 
-    def _b_hessian(self, graph, inputs, *, positions: Positions = 0, weights=None, params=None, device=None, deadline_ms=None,
-                   binary_output=None):
+    def _b_hessian(self, graph, inputs, *, positions: Positions = 0, weights=None, params=None, device=None,
+                   deadline_ms=None, binary_output=None):
         ref = as_graph_ref(graph, inputs)
         return self._job("hessian", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
                                                       positions=_pos(positions), weights=_names(weights)))
 
-    def _b_hvp(self, graph, inputs, v, *, positions: Positions = 0, weights=None, params=None, device=None, deadline_ms=None,
-               binary_output=None):
+    def _b_hvp(self, graph, inputs, v, *, positions: Positions = 0, weights=None, params=None, device=None,
+               deadline_ms=None, binary_output=None):
         ref = as_graph_ref(graph, inputs)
         return self._job("hvp", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
                                                   v=_arrays(v), positions=_pos(positions), weights=_names(weights)))
@@ -389,53 +389,65 @@ class Client(_BaseClient):
             return stop.value
 
     # -- API -----------------------------------------------------------------------------------
-    def eval(self, graph: Any, inputs: Any = (), *, params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
-             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+    def eval(self, graph: Any, inputs: Any = (), *, params: Mapping[str, Any] | None = None,
+             device: str | None = None, deadline_ms: int | None = None, binary_output: bool | None = None,
+             timeout: Timeout = None) -> Result:
         """POST /v1/eval: the graph's outputs (its own grad/jvp nodes evaluated)."""
-        return self._drive(self._b_eval(graph, inputs, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
-                         timeout)
+        job = self._b_eval(graph, inputs, params=params, device=device, deadline_ms=deadline_ms,
+                           binary_output=binary_output)
+        return self._drive(job, timeout)
 
-    def grad(self, graph: Any, inputs: Any = (), *, grad_position: Positions = 0, weights: Sequence[Any] | None = None, get_all: bool | None = None,
-             get_by_list: bool | None = None, sens: Any = None, order: int = 1, value_and_grad: bool = False,
-             params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
-             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+    def grad(self, graph: Any, inputs: Any = (), *, grad_position: Positions = 0,
+             weights: Sequence[Any] | None = None, get_all: bool | None = None, get_by_list: bool | None = None,
+             sens: Any = None, order: int = 1, value_and_grad: bool = False, params: Mapping[str, Any] | None = None,
+             device: str | None = None, deadline_ms: int | None = None, binary_output: bool | None = None,
+             timeout: Timeout = None) -> Result:
         """POST /v1/grad. Functional form (grad_position, weights) or GradOperation form (get_all, get_by_list)."""
-        return self._drive(self._b_grad(graph, inputs, grad_position=grad_position, weights=weights, get_all=get_all, get_by_list=get_by_list, sens=sens,
-                         order=order, value_and_grad=value_and_grad, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
-                         timeout)
+        job = self._b_grad(graph, inputs, grad_position=grad_position, weights=weights, get_all=get_all,
+                           get_by_list=get_by_list, sens=sens, order=order, value_and_grad=value_and_grad,
+                           params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output)
+        return self._drive(job, timeout)
 
-    def jvp(self, graph: Any, inputs: Any, tangents: Any, *, positions: Positions = None, params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
-             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+    def jvp(self, graph: Any, inputs: Any, tangents: Any, *, positions: Positions = None,
+            params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+            binary_output: bool | None = None, timeout: Timeout = None) -> Result:
         """POST /v1/jvp -> (out, jvp_out)."""
-        return self._drive(self._b_jvp(graph, inputs, tangents, positions=positions, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
-                         timeout)
+        job = self._b_jvp(graph, inputs, tangents, positions=positions, params=params, device=device,
+                          deadline_ms=deadline_ms, binary_output=binary_output)
+        return self._drive(job, timeout)
 
-    def vjp(self, graph: Any, inputs: Any, v: Any, *, params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
-             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+    def vjp(self, graph: Any, inputs: Any, v: Any, *, params: Mapping[str, Any] | None = None,
+            device: str | None = None, deadline_ms: int | None = None, binary_output: bool | None = None,
+            timeout: Timeout = None) -> Result:
         """POST /v1/vjp -> (out, grads) (the seed's form)."""
-        return self._drive(self._b_vjp(graph, inputs, v, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
-                         timeout)
+        job = self._b_vjp(graph, inputs, v, params=params, device=device, deadline_ms=deadline_ms,
+                          binary_output=binary_output)
+        return self._drive(job, timeout)
 
     def jacobian(self, graph: Any, inputs: Any, *, positions: Positions = 0, mode: Literal["rev", "fwd"] = "rev",
-             weights: Sequence[Any] | None = None, params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
-             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+                 weights: Sequence[Any] | None = None, params: Mapping[str, Any] | None = None,
+                 device: str | None = None, deadline_ms: int | None = None, binary_output: bool | None = None,
+                 timeout: Timeout = None) -> Result:
         """POST /v1/jacobian: blocks of shape out.shape + in.shape."""
-        return self._drive(self._b_jacobian(graph, inputs, positions=positions, mode=mode, weights=weights, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
-                         timeout)
+        job = self._b_jacobian(graph, inputs, positions=positions, mode=mode, weights=weights, params=params,
+                               device=device, deadline_ms=deadline_ms, binary_output=binary_output)
+        return self._drive(job, timeout)
 
     def hessian(self, graph: Any, inputs: Any, *, positions: Positions = 0, weights: Sequence[Any] | None = None,
-             params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
-             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+                params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+                binary_output: bool | None = None, timeout: Timeout = None) -> Result:
         """POST /v1/hessian: blocks of shape in.shape + in.shape of a scalar-output graph."""
-        return self._drive(self._b_hessian(graph, inputs, positions=positions, weights=weights, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
-                         timeout)
+        job = self._b_hessian(graph, inputs, positions=positions, weights=weights, params=params, device=device,
+                              deadline_ms=deadline_ms, binary_output=binary_output)
+        return self._drive(job, timeout)
 
     def hvp(self, graph: Any, inputs: Any, v: Any, *, positions: Positions = 0, weights: Sequence[Any] | None = None,
-             params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
-             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+            params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+            binary_output: bool | None = None, timeout: Timeout = None) -> Result:
         """POST /v1/hvp: Hessian-vector product."""
-        return self._drive(self._b_hvp(graph, inputs, v, positions=positions, weights=weights, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
-                         timeout)
+        job = self._b_hvp(graph, inputs, v, positions=positions, weights=weights, params=params, device=device,
+                          deadline_ms=deadline_ms, binary_output=binary_output)
+        return self._drive(job, timeout)
 
     def register_graph(self, graph) -> str:
         """POST /v1/graphs -> graph_id (cached: later jobs send only the id)."""
@@ -502,53 +514,68 @@ class AsyncClient(_BaseClient):
         except StopIteration as stop:
             return stop.value
 
-    async def eval(self, graph: Any, inputs: Any = (), *, params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
-             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+    async def eval(self, graph: Any, inputs: Any = (), *, params: Mapping[str, Any] | None = None,
+                   device: str | None = None, deadline_ms: int | None = None, binary_output: bool | None = None,
+                   timeout: Timeout = None) -> Result:
         """POST /v1/eval: the graph's outputs (its own grad/jvp nodes evaluated)."""
-        return await self._drive(self._b_eval(graph, inputs, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
-                         timeout)
+        job = self._b_eval(graph, inputs, params=params, device=device, deadline_ms=deadline_ms,
+                           binary_output=binary_output)
+        return await self._drive(job, timeout)
 
-    async def grad(self, graph: Any, inputs: Any = (), *, grad_position: Positions = 0, weights: Sequence[Any] | None = None, get_all: bool | None = None,
-             get_by_list: bool | None = None, sens: Any = None, order: int = 1, value_and_grad: bool = False,
-             params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
-             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+    async def grad(self, graph: Any, inputs: Any = (), *, grad_position: Positions = 0,
+                   weights: Sequence[Any] | None = None, get_all: bool | None = None, get_by_list: bool | None = None,
+                   sens: Any = None, order: int = 1, value_and_grad: bool = False,
+                   params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+                   binary_output: bool | None = None, timeout: Timeout = None) -> Result:
         """POST /v1/grad. Functional form (grad_position, weights) or GradOperation form (get_all, get_by_list)."""
-        return await self._drive(self._b_grad(graph, inputs, grad_position=grad_position, weights=weights, get_all=get_all, get_by_list=get_by_list, sens=sens,
-                         order=order, value_and_grad=value_and_grad, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
-                         timeout)
+        job = self._b_grad(graph, inputs, grad_position=grad_position, weights=weights, get_all=get_all,
+                           get_by_list=get_by_list, sens=sens, order=order, value_and_grad=value_and_grad,
+                           params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output)
+        return await self._drive(job, timeout)
 
-    async def jvp(self, graph: Any, inputs: Any, tangents: Any, *, positions: Positions = None, params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
-             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+    async def jvp(self, graph: Any, inputs: Any, tangents: Any, *, positions: Positions = None,
+                  params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+                  binary_output: bool | None = None, timeout: Timeout = None) -> Result:
         """POST /v1/jvp -> (out, jvp_out)."""
-        return await self._drive(self._b_jvp(graph, inputs, tangents, positions=positions, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
-                         timeout)
+        job = self._b_jvp(graph, inputs, tangents, positions=positions, params=params, device=device,
+                          deadline_ms=deadline_ms, binary_output=binary_output)
+        return await self._drive(job, timeout)
 
-    async def vjp(self, graph: Any, inputs: Any, v: Any, *, params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
-             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+    async def vjp(self, graph: Any, inputs: Any, v: Any, *, params: Mapping[str, Any] | None = None,
+                  device: str | None = None, deadline_ms: int | None = None, binary_output: bool | None = None,
+                  timeout: Timeout = None) -> Result:
         """POST /v1/vjp -> (out, grads) (the seed's form)."""
-        return await self._drive(self._b_vjp(graph, inputs, v, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
-                         timeout)
+        job = self._b_vjp(graph, inputs, v, params=params, device=device, deadline_ms=deadline_ms,
+                          binary_output=binary_output)
+        return await self._drive(job, timeout)
 
-    async def jacobian(self, graph: Any, inputs: Any, *, positions: Positions = 0, mode: Literal["rev", "fwd"] = "rev",
-             weights: Sequence[Any] | None = None, params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
-             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+    async def jacobian(self, graph: Any, inputs: Any, *, positions: Positions = 0,
+                       mode: Literal["rev", "fwd"] = "rev", weights: Sequence[Any] | None = None,
+                       params: Mapping[str, Any] | None = None, device: str | None = None,
+                       deadline_ms: int | None = None, binary_output: bool | None = None,
+                       timeout: Timeout = None) -> Result:
         """POST /v1/jacobian: blocks of shape out.shape + in.shape."""
-        return await self._drive(self._b_jacobian(graph, inputs, positions=positions, mode=mode, weights=weights, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
-                         timeout)
+        job = self._b_jacobian(graph, inputs, positions=positions, mode=mode, weights=weights, params=params,
+                               device=device, deadline_ms=deadline_ms, binary_output=binary_output)
+        return await self._drive(job, timeout)
 
-    async def hessian(self, graph: Any, inputs: Any, *, positions: Positions = 0, weights: Sequence[Any] | None = None,
-             params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
-             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+    async def hessian(self, graph: Any, inputs: Any, *, positions: Positions = 0,
+                      weights: Sequence[Any] | None = None, params: Mapping[str, Any] | None = None,
+                      device: str | None = None, deadline_ms: int | None = None, binary_output: bool | None = None,
+                      timeout: Timeout = None) -> Result:
         """POST /v1/hessian: blocks of shape in.shape + in.shape of a scalar-output graph."""
-        return await self._drive(self._b_hessian(graph, inputs, positions=positions, weights=weights, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
-                         timeout)
+        job = self._b_hessian(graph, inputs, positions=positions, weights=weights, params=params, device=device,
+                              deadline_ms=deadline_ms, binary_output=binary_output)
+        return await self._drive(job, timeout)
 
-    async def hvp(self, graph: Any, inputs: Any, v: Any, *, positions: Positions = 0, weights: Sequence[Any] | None = None,
-             params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
-             binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+    async def hvp(self, graph: Any, inputs: Any, v: Any, *, positions: Positions = 0,
+                  weights: Sequence[Any] | None = None, params: Mapping[str, Any] | None = None,
+                  device: str | None = None, deadline_ms: int | None = None, binary_output: bool | None = None,
+                  timeout: Timeout = None) -> Result:
         """POST /v1/hvp: Hessian-vector product."""
-        return await self._drive(self._b_hvp(graph, inputs, v, positions=positions, weights=weights, params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output),
-                         timeout)
+        job = self._b_hvp(graph, inputs, v, positions=positions, weights=weights, params=params, device=device,
+                          deadline_ms=deadline_ms, binary_output=binary_output)
+        return await self._drive(job, timeout)
 
     async def register_graph(self, graph) -> str:
         return await self._drive(self._b_register(graph))

@@ -23,6 +23,7 @@ from .._proto import gradserve_pb2 as pb
 from .._proto import gradserve_pb2_grpc as pb_grpc
 from .._version import __version__
 from .._wire import from_bytes, to_bytes, v2_datatype
+from . import REQUEST_ID, given_request_id, new_request_id
 
 ERROR_KEY = "gradserve-error-bin"
 SC = grpc.StatusCode
@@ -185,11 +186,11 @@ def _ready(r) -> dict:
     return {"ready": True}
 
 
-def to_error(e: grpc.RpcError, where: str) -> errors.GradserveError:
+def to_error(e: grpc.RpcError, where: str, sent_rid: str | None = None) -> errors.GradserveError:
     """The SDK exception of a failed call (the same class as over HTTP)."""
     code = e.code() if callable(getattr(e, "code", None)) else SC.UNKNOWN
     details = (e.details() if callable(getattr(e, "details", None)) else None) or str(code)
-    raw, retry_after, rid = None, None, None
+    raw, retry_after, rid = None, None, sent_rid
     md: Any
     try:
         md = e.trailing_metadata() or ()
@@ -198,7 +199,7 @@ def to_error(e: grpc.RpcError, where: str) -> errors.GradserveError:
     for k, v in md:
         if k == ERROR_KEY:
             raw = v
-        elif k == "x-request-id":
+        elif k == REQUEST_ID:
             rid = str(v)
         elif k == "retry-after":
             try:
@@ -224,9 +225,9 @@ def to_error(e: grpc.RpcError, where: str) -> errors.GradserveError:
             return err
     # no error body: the failure happened in grpc itself
     if code == SC.DEADLINE_EXCEEDED:
-        err = errors.APITimeoutError(f"{where} timed out: {details}")
+        err = errors.APITimeoutError(f"{where} timed out: {details}", request_id=rid)
     elif code in (SC.UNAVAILABLE, SC.CANCELLED):
-        err = errors.APIConnectionError(f"{where}: {code.name}: {details}")
+        err = errors.APIConnectionError(f"{where}: {code.name}: {details}", request_id=rid)
     else:
         err = errors.from_response(HTTP_BY_GRPC.get(code, 500), f"{code.name}: {details}", retry_after, rid)
     err.request_id = err.request_id or rid
@@ -253,9 +254,17 @@ class _GRPCConfig:
         self.target = target_of(base_url)
         self.timeout = _timeout(timeout)
         self._md = _metadata(api_key, headers)
+        self._rid = given_request_id(headers)
         if credentials is None and base_url.lower().startswith("grpcs://"):
             credentials = grpc.ssl_channel_credentials()
         self._credentials = credentials
+
+    def _call_metadata(self) -> tuple[tuple, str]:
+        """(metadata, request id) of one call."""
+        if self._rid is not None:
+            return self._md, self._rid
+        rid = new_request_id()
+        return (*self._md, (REQUEST_ID, rid)), rid
 
     def _timeout_of(self, timeout: Any) -> float | None:
         return _timeout(timeout) if timeout is not None else self.timeout
@@ -272,10 +281,11 @@ class GRPCTransport(_GRPCConfig):
              path_arg: str | None = None) -> dict:
         method, req, decode = _prepare(op, body, path_arg)
         t = self._timeout_of(timeout)
+        md, rid = self._call_metadata()
         try:
-            resp = getattr(self._stub, method)(req, timeout=t, metadata=self._md)
+            resp = getattr(self._stub, method)(req, timeout=t, metadata=md)
         except grpc.RpcError as e:
-            raise to_error(e, f"{method} {self.target}") from None
+            raise to_error(e, f"{method} {self.target}", rid) from None
         return decode(resp)
 
     def close(self) -> None:
@@ -299,10 +309,11 @@ class AsyncGRPCTransport(_GRPCConfig):
                    path_arg: str | None = None) -> dict:
         method, req, decode = _prepare(op, body, path_arg)
         t = self._timeout_of(timeout)
+        md, rid = self._call_metadata()
         try:
-            resp = await getattr(self._ensure(), method)(req, timeout=t, metadata=self._md)
+            resp = await getattr(self._ensure(), method)(req, timeout=t, metadata=md)
         except grpc.RpcError as e:
-            raise to_error(e, f"{method} {self.target}") from None
+            raise to_error(e, f"{method} {self.target}", rid) from None
         return decode(resp)
 
     async def aclose(self) -> None:
