@@ -35,3 +35,7 @@ def test_fresh_venv_install_is_light(tmp_path):
     r = subprocess.run([str(py), "-c", code], capture_output=True, text=True, cwd=str(tmp_path))
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout) == ["grad"]
+    # typed: the checkers read py.typed and the generated ops' declarations from the installed package
+    where = subprocess.run([str(py), "-c", "import gradserve, os; print(os.path.dirname(gradserve.__file__))"],
+                           capture_output=True, text=True, check=True, cwd=str(tmp_path)).stdout.strip()
+    assert (Path(where) / "py.typed").is_file() and (Path(where) / "ops" / "__init__.pyi").is_file()

@@ -28,6 +28,7 @@ def test_generated_sdk_files_are_fresh():
     assert (ROOT / "clients/python/gradserve/_shape_rules.py").read_text() == gen_ops.render_rules(), \
         "run python clients/python/tools/gen_ops.py"
     assert (ROOT / "clients/python/gradserve/_ops.json").read_text() == gen_ops.render()
+    assert gen_ops.STUB_TARGET.read_text() == gen_ops.render_stub(), "run python clients/python/tools/gen_ops.py"
 
 
 def test_the_sdk_imports_no_engine_module():

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import context as _context
 from ._tensor import Tensor
-from ._trace import _call_inputs, cast, current, flatten, trace_function, unflatten
+from ._trace import _call_inputs, cast, current, flatten, innermost, trace_function, unflatten
 
 
 _sites = itertools.count(1)  # one per call site: the engine must not merge two calls of one rule
@@ -51,7 +51,7 @@ def _grad_leaves(g, like, strict: bool) -> list[Tensor]:
 
 
 def call_with_bprop(cell, args):
-    tr = current()
+    tr = innermost()
     label = type(cell).__name__
     info = trace_function(cell.construct, args, label)
     in_names = _call_inputs(tr, info, args)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-_doc = json.loads(resources.files(__package__).joinpath("_ops.json").read_text())
+_doc = json.loads(resources.files(__package__ or "gradserve").joinpath("_ops.json").read_text())
 FORMAT: str = _doc["format"]
 FUNCTION_OPS: tuple = tuple(_doc["function_ops"])
 OPS: dict[str, dict] = {o["name"]: o for o in _doc["ops"]}

@@ -3,6 +3,7 @@ which are Cells that `nn` re-exports, sit below `nn` and not beside it in a cycl
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 from ._bprop import call_with_bprop, has_bprop
 from ._tensor import Parameter, Tensor
@@ -29,10 +30,10 @@ class Cell:
                     p._prefixed = True
         object.__setattr__(self, name, value)
 
-    def construct(self, *inputs):
+    def construct(self, *inputs: Any, **kwargs: Any) -> Any:  # (*Any, **Any): any override fits
         raise NotImplementedError(f"{type(self).__name__}.construct is not defined")
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
             args = inspect.signature(self.construct).bind(*args, **kwargs).args
         if current() is not None:

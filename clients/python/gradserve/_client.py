@@ -15,7 +15,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generator, Sequence
+from typing import Any, Callable, Generator, Literal, Mapping, Sequence, TypeVar
 
 import numpy as np
 
@@ -57,14 +57,14 @@ class GraphRef:
 
     def __init__(self, doc: dict | None = None, graph_id: str | None = None):
         self.doc = doc
-        self._hash = None
+        self._hash: str | None = None
         self.graph_id = graph_id
 
     @property
     def hash(self) -> str:
         if self._hash is None:
             self._hash = graph_hash(self.doc) if self.doc is not None else self.graph_id
-        return self._hash
+        return self._hash or ""
 
 
 def as_graph_ref(graph: Any, inputs: Sequence | None = None) -> GraphRef:
@@ -176,6 +176,10 @@ class RetryPolicy:
 
 
 _Call = tuple  # (op, body, binary, path_arg)
+_T = TypeVar("_T")
+# what a job method takes (typed keyword options; `timeout` is this call's, in seconds, over the client's)
+Positions = int | Sequence[int] | None
+Timeout = float | None
 
 
 class _BaseClient:
@@ -197,7 +201,7 @@ class _BaseClient:
         self._rng = random.Random(seed)
         self._known: dict[str, str] = {}  # content hash -> graph_id the service gave
         self._lock = threading.Lock()
-        self._transport = make_transport(self.base_url, api_key=self.api_key, timeout=timeout,
+        self._transport: Any = make_transport(self.base_url, api_key=self.api_key, timeout=timeout,
                                          http_transport=http_transport, headers=headers,
                                          asynchronous=self._asynchronous, transport=transport)
 
@@ -278,7 +282,7 @@ class _BaseClient:
         ref = as_graph_ref(graph, inputs)
         return self._job("eval", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output))
 
-    def _b_grad(self, graph, inputs, *, grad_position=0, weights=None, get_all=None, get_by_list=None,
+    def _b_grad(self, graph, inputs, *, grad_position: Positions = 0, weights=None, get_all=None, get_by_list=None,
                 sens=None, order=1, value_and_grad=False, params=None, device=None, deadline_ms=None,
                 binary_output=None):
         ref = as_graph_ref(graph, inputs)
@@ -301,8 +305,8 @@ class _BaseClient:
             fields["grad_position"] = None
         return self._job("grad", ref, fields)
 
-    def _b_jvp(self, graph, inputs, tangents, *, positions=None, params=None, device=None, deadline_ms=None,
-               binary_output=None):
+    def _b_jvp(self, graph, inputs, tangents, *, positions: Positions = None, params=None, device=None,
+               deadline_ms=None, binary_output=None):
         ref = as_graph_ref(graph, inputs)
         return self._job("jvp", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
                                                   tangents=_arrays(tangents), positions=_pos(positions)))
@@ -312,22 +316,22 @@ class _BaseClient:
         return self._job("vjp", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
                                                   v=_tensor_or_list(v)))
 
-    def _b_jacobian(self, graph, inputs, *, positions=0, mode="rev", weights=None, params=None, device=None,
-                    deadline_ms=None, binary_output=None):
+    def _b_jacobian(self, graph, inputs, *, positions: Positions = 0, mode="rev", weights=None, params=None,
+                    device=None, deadline_ms=None, binary_output=None):
         if mode not in ("rev", "fwd"):
             raise ValueError("mode must be 'rev' or 'fwd'")
         ref = as_graph_ref(graph, inputs)
         return self._job("jacobian", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
                                                        positions=_pos(positions), mode=mode, weights=_names(weights)))
 
-    def _b_hessian(self, graph, inputs, *, positions=0, weights=None, params=None, device=None, deadline_ms=None,
-                   binary_output=None):
+    def _b_hessian(self, graph, inputs, *, positions: Positions = 0, weights=None, params=None, device=None,
+                   deadline_ms=None, binary_output=None):
         ref = as_graph_ref(graph, inputs)
         return self._job("hessian", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
                                                       positions=_pos(positions), weights=_names(weights)))
 
-    def _b_hvp(self, graph, inputs, v, *, positions=0, weights=None, params=None, device=None, deadline_ms=None,
-               binary_output=None):
+    def _b_hvp(self, graph, inputs, v, *, positions: Positions = 0, weights=None, params=None, device=None,
+               deadline_ms=None, binary_output=None):
         ref = as_graph_ref(graph, inputs)
         return self._job("hvp", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
                                                   v=_arrays(v), positions=_pos(positions), weights=_names(weights)))
@@ -357,11 +361,11 @@ class Client(_BaseClient):
         dx = client.grad(graph, [x, y]).value
     """
 
-    def _call(self, op, body, binary, path_arg):
+    def _call(self, op, body, binary, path_arg, timeout: Any = None):
         attempt = 0
         while True:
             try:
-                return self._transport.call(op, body, binary=binary, path_arg=path_arg)
+                return self._transport.call(op, body, binary=binary, path_arg=path_arg, timeout=timeout)
             except errors.GradserveError as e:
                 delay = self.retry.delay(e, attempt, self._rng)
                 if delay is None:
@@ -371,12 +375,12 @@ class Client(_BaseClient):
 
     _sleep = staticmethod(time.sleep)
 
-    def _drive(self, gen: Generator):
+    def _drive(self, gen: Generator[_Call, Any, _T], timeout: Any = None) -> _T:
         try:
             step = next(gen)
             while True:
                 try:
-                    result = self._call(*step)
+                    result = self._call(step[0], step[1], step[2], step[3], timeout)
                 except errors.GradserveError as e:
                     step = gen.throw(e)
                 else:
@@ -385,33 +389,65 @@ class Client(_BaseClient):
             return stop.value
 
     # -- API -----------------------------------------------------------------------------------
-    def eval(self, graph, inputs=(), **kw) -> Result:
+    def eval(self, graph: Any, inputs: Any = (), *, params: Mapping[str, Any] | None = None,
+             device: str | None = None, deadline_ms: int | None = None, binary_output: bool | None = None,
+             timeout: Timeout = None) -> Result:
         """POST /v1/eval: the graph's outputs (its own grad/jvp nodes evaluated)."""
-        return self._drive(self._b_eval(graph, inputs, **kw))
+        job = self._b_eval(graph, inputs, params=params, device=device, deadline_ms=deadline_ms,
+                           binary_output=binary_output)
+        return self._drive(job, timeout)
 
-    def grad(self, graph, inputs=(), **kw) -> Result:
+    def grad(self, graph: Any, inputs: Any = (), *, grad_position: Positions = 0,
+             weights: Sequence[Any] | None = None, get_all: bool | None = None, get_by_list: bool | None = None,
+             sens: Any = None, order: int = 1, value_and_grad: bool = False, params: Mapping[str, Any] | None = None,
+             device: str | None = None, deadline_ms: int | None = None, binary_output: bool | None = None,
+             timeout: Timeout = None) -> Result:
         """POST /v1/grad. Functional form (grad_position, weights) or GradOperation form (get_all, get_by_list)."""
-        return self._drive(self._b_grad(graph, inputs, **kw))
+        job = self._b_grad(graph, inputs, grad_position=grad_position, weights=weights, get_all=get_all,
+                           get_by_list=get_by_list, sens=sens, order=order, value_and_grad=value_and_grad,
+                           params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output)
+        return self._drive(job, timeout)
 
-    def jvp(self, graph, inputs, tangents, **kw) -> Result:
+    def jvp(self, graph: Any, inputs: Any, tangents: Any, *, positions: Positions = None,
+            params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+            binary_output: bool | None = None, timeout: Timeout = None) -> Result:
         """POST /v1/jvp -> (out, jvp_out)."""
-        return self._drive(self._b_jvp(graph, inputs, tangents, **kw))
+        job = self._b_jvp(graph, inputs, tangents, positions=positions, params=params, device=device,
+                          deadline_ms=deadline_ms, binary_output=binary_output)
+        return self._drive(job, timeout)
 
-    def vjp(self, graph, inputs, v, **kw) -> Result:
+    def vjp(self, graph: Any, inputs: Any, v: Any, *, params: Mapping[str, Any] | None = None,
+            device: str | None = None, deadline_ms: int | None = None, binary_output: bool | None = None,
+            timeout: Timeout = None) -> Result:
         """POST /v1/vjp -> (out, grads) (the seed's form)."""
-        return self._drive(self._b_vjp(graph, inputs, v, **kw))
+        job = self._b_vjp(graph, inputs, v, params=params, device=device, deadline_ms=deadline_ms,
+                          binary_output=binary_output)
+        return self._drive(job, timeout)
 
-    def jacobian(self, graph, inputs, **kw) -> Result:
+    def jacobian(self, graph: Any, inputs: Any, *, positions: Positions = 0, mode: Literal["rev", "fwd"] = "rev",
+                 weights: Sequence[Any] | None = None, params: Mapping[str, Any] | None = None,
+                 device: str | None = None, deadline_ms: int | None = None, binary_output: bool | None = None,
+                 timeout: Timeout = None) -> Result:
         """POST /v1/jacobian: blocks of shape out.shape + in.shape."""
-        return self._drive(self._b_jacobian(graph, inputs, **kw))
+        job = self._b_jacobian(graph, inputs, positions=positions, mode=mode, weights=weights, params=params,
+                               device=device, deadline_ms=deadline_ms, binary_output=binary_output)
+        return self._drive(job, timeout)
 
-    def hessian(self, graph, inputs, **kw) -> Result:
+    def hessian(self, graph: Any, inputs: Any, *, positions: Positions = 0, weights: Sequence[Any] | None = None,
+                params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+                binary_output: bool | None = None, timeout: Timeout = None) -> Result:
         """POST /v1/hessian: blocks of shape in.shape + in.shape of a scalar-output graph."""
-        return self._drive(self._b_hessian(graph, inputs, **kw))
+        job = self._b_hessian(graph, inputs, positions=positions, weights=weights, params=params, device=device,
+                              deadline_ms=deadline_ms, binary_output=binary_output)
+        return self._drive(job, timeout)
 
-    def hvp(self, graph, inputs, v, **kw) -> Result:
+    def hvp(self, graph: Any, inputs: Any, v: Any, *, positions: Positions = 0, weights: Sequence[Any] | None = None,
+            params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+            binary_output: bool | None = None, timeout: Timeout = None) -> Result:
         """POST /v1/hvp: Hessian-vector product."""
-        return self._drive(self._b_hvp(graph, inputs, v, **kw))
+        job = self._b_hvp(graph, inputs, v, positions=positions, weights=weights, params=params, device=device,
+                          deadline_ms=deadline_ms, binary_output=binary_output)
+        return self._drive(job, timeout)
 
     def register_graph(self, graph) -> str:
         """POST /v1/graphs -> graph_id (cached: later jobs send only the id)."""
@@ -453,11 +489,11 @@ class AsyncClient(_BaseClient):
 
         await anyio.sleep(delay)
 
-    async def _call(self, op, body, binary, path_arg):
+    async def _call(self, op, body, binary, path_arg, timeout: Any = None):
         attempt = 0
         while True:
             try:
-                return await self._transport.call(op, body, binary=binary, path_arg=path_arg)
+                return await self._transport.call(op, body, binary=binary, path_arg=path_arg, timeout=timeout)
             except errors.GradserveError as e:
                 delay = self.retry.delay(e, attempt, self._rng)
                 if delay is None:
@@ -465,12 +501,12 @@ class AsyncClient(_BaseClient):
                 attempt += 1
                 await self._sleep(delay)
 
-    async def _drive(self, gen: Generator):
+    async def _drive(self, gen: Generator[_Call, Any, _T], timeout: Any = None) -> _T:
         try:
             step = next(gen)
             while True:
                 try:
-                    result = await self._call(*step)
+                    result = await self._call(step[0], step[1], step[2], step[3], timeout)
                 except errors.GradserveError as e:
                     step = gen.throw(e)
                 else:
@@ -478,26 +514,68 @@ class AsyncClient(_BaseClient):
         except StopIteration as stop:
             return stop.value
 
-    async def eval(self, graph, inputs=(), **kw) -> Result:
-        return await self._drive(self._b_eval(graph, inputs, **kw))
+    async def eval(self, graph: Any, inputs: Any = (), *, params: Mapping[str, Any] | None = None,
+                   device: str | None = None, deadline_ms: int | None = None, binary_output: bool | None = None,
+                   timeout: Timeout = None) -> Result:
+        """POST /v1/eval: the graph's outputs (its own grad/jvp nodes evaluated)."""
+        job = self._b_eval(graph, inputs, params=params, device=device, deadline_ms=deadline_ms,
+                           binary_output=binary_output)
+        return await self._drive(job, timeout)
 
-    async def grad(self, graph, inputs=(), **kw) -> Result:
-        return await self._drive(self._b_grad(graph, inputs, **kw))
+    async def grad(self, graph: Any, inputs: Any = (), *, grad_position: Positions = 0,
+                   weights: Sequence[Any] | None = None, get_all: bool | None = None, get_by_list: bool | None = None,
+                   sens: Any = None, order: int = 1, value_and_grad: bool = False,
+                   params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+                   binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+        """POST /v1/grad. Functional form (grad_position, weights) or GradOperation form (get_all, get_by_list)."""
+        job = self._b_grad(graph, inputs, grad_position=grad_position, weights=weights, get_all=get_all,
+                           get_by_list=get_by_list, sens=sens, order=order, value_and_grad=value_and_grad,
+                           params=params, device=device, deadline_ms=deadline_ms, binary_output=binary_output)
+        return await self._drive(job, timeout)
 
-    async def jvp(self, graph, inputs, tangents, **kw) -> Result:
-        return await self._drive(self._b_jvp(graph, inputs, tangents, **kw))
+    async def jvp(self, graph: Any, inputs: Any, tangents: Any, *, positions: Positions = None,
+                  params: Mapping[str, Any] | None = None, device: str | None = None, deadline_ms: int | None = None,
+                  binary_output: bool | None = None, timeout: Timeout = None) -> Result:
+        """POST /v1/jvp -> (out, jvp_out)."""
+        job = self._b_jvp(graph, inputs, tangents, positions=positions, params=params, device=device,
+                          deadline_ms=deadline_ms, binary_output=binary_output)
+        return await self._drive(job, timeout)
 
-    async def vjp(self, graph, inputs, v, **kw) -> Result:
-        return await self._drive(self._b_vjp(graph, inputs, v, **kw))
+    async def vjp(self, graph: Any, inputs: Any, v: Any, *, params: Mapping[str, Any] | None = None,
+                  device: str | None = None, deadline_ms: int | None = None, binary_output: bool | None = None,
+                  timeout: Timeout = None) -> Result:
+        """POST /v1/vjp -> (out, grads) (the seed's form)."""
+        job = self._b_vjp(graph, inputs, v, params=params, device=device, deadline_ms=deadline_ms,
+                          binary_output=binary_output)
+        return await self._drive(job, timeout)
 
-    async def jacobian(self, graph, inputs, **kw) -> Result:
-        return await self._drive(self._b_jacobian(graph, inputs, **kw))
+    async def jacobian(self, graph: Any, inputs: Any, *, positions: Positions = 0,
+                       mode: Literal["rev", "fwd"] = "rev", weights: Sequence[Any] | None = None,
+                       params: Mapping[str, Any] | None = None, device: str | None = None,
+                       deadline_ms: int | None = None, binary_output: bool | None = None,
+                       timeout: Timeout = None) -> Result:
+        """POST /v1/jacobian: blocks of shape out.shape + in.shape."""
+        job = self._b_jacobian(graph, inputs, positions=positions, mode=mode, weights=weights, params=params,
+                               device=device, deadline_ms=deadline_ms, binary_output=binary_output)
+        return await self._drive(job, timeout)
 
-    async def hessian(self, graph, inputs, **kw) -> Result:
-        return await self._drive(self._b_hessian(graph, inputs, **kw))
+    async def hessian(self, graph: Any, inputs: Any, *, positions: Positions = 0,
+                      weights: Sequence[Any] | None = None, params: Mapping[str, Any] | None = None,
+                      device: str | None = None, deadline_ms: int | None = None, binary_output: bool | None = None,
+                      timeout: Timeout = None) -> Result:
+        """POST /v1/hessian: blocks of shape in.shape + in.shape of a scalar-output graph."""
+        job = self._b_hessian(graph, inputs, positions=positions, weights=weights, params=params, device=device,
+                              deadline_ms=deadline_ms, binary_output=binary_output)
+        return await self._drive(job, timeout)
 
-    async def hvp(self, graph, inputs, v, **kw) -> Result:
-        return await self._drive(self._b_hvp(graph, inputs, v, **kw))
+    async def hvp(self, graph: Any, inputs: Any, v: Any, *, positions: Positions = 0,
+                  weights: Sequence[Any] | None = None, params: Mapping[str, Any] | None = None,
+                  device: str | None = None, deadline_ms: int | None = None, binary_output: bool | None = None,
+                  timeout: Timeout = None) -> Result:
+        """POST /v1/hvp: Hessian-vector product."""
+        job = self._b_hvp(graph, inputs, v, positions=positions, weights=weights, params=params, device=device,
+                          deadline_ms=deadline_ms, binary_output=binary_output)
+        return await self._drive(job, timeout)
 
     async def register_graph(self, graph) -> str:
         return await self._drive(self._b_register(graph))

@@ -12,6 +12,7 @@ remote mode: `set_eager_mode("remote")` or GRADSERVE_EAGER=remote.
 from __future__ import annotations
 
 import os
+from typing import Any, Callable
 
 import numpy as np
 
@@ -78,7 +79,7 @@ def _gather(x, idx, axis):
 
 
 # op -> kernel(*arrays, **attrs); shape-only ops take the inferred output shape as `_shape`
-KERNELS = {
+KERNELS: dict[str, Callable[..., Any]] = {
     "exp": lambda x: xp.exp(x), "log": lambda x: xp.log(x), "log1p": lambda x: xp.log1p(x),
     "expm1": lambda x: xp.expm1(x), "sqrt": lambda x: xp.sqrt(x), "rsqrt": lambda x: 1 / xp.sqrt(x),
     "reciprocal": lambda x: 1 / x, "square": lambda x: x * x, "sin": lambda x: xp.sin(x),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numbers
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -78,8 +79,8 @@ class Tensor:
         self._data = _to_array(input_data, dtype)
         if shape is not None and tuple(self._data.shape) != tuple(shape):
             self._data = np.broadcast_to(self._data, tuple(shape)).copy()
-        self._trace = None
-        self._name = None
+        self._trace: Any = None  # the Trace that made it (a traced value), else None
+        self._name: Any = None  # its name in that trace
         self._shape = tuple(self._data.shape)
         self._dtype = self._data.dtype.name
 
@@ -325,6 +326,8 @@ class Parameter(Tensor):
         super().__init__(default_input)
         self.name = name if name is not None else "Parameter"
         self._auto_name = name is None
+        self._auto_named = False  # named after the attribute it was set on (Cell.__setattr__)
+        self._prefixed = False
         self.requires_grad = requires_grad
         self._version = 0
 

@@ -55,6 +55,14 @@ def current() -> "Trace | None":
     return s[-1] if s else None
 
 
+def innermost() -> "Trace":
+    """The innermost trace, where the caller runs only while tracing."""
+    tr = current()
+    if tr is None:
+        raise RuntimeError("no active trace: this runs only while a function is traced")
+    return tr
+
+
 @contextlib.contextmanager
 def active(tr: "Trace"):
     s = _stack()
@@ -252,7 +260,7 @@ class Trace:
         self.params.setdefault(name, (tuple(p.shape), p._dtype))
         return name
 
-    def ref(self, x) -> str:
+    def ref(self, x: Any) -> str:
         """The name of a value in this body (emitting a constant, a parameter or a capture as needed)."""
         if not isinstance(x, Tensor):
             x = Tensor(x)
@@ -393,11 +401,15 @@ def cast(x: Tensor, dtype: str) -> Tensor:
     return x if x._dtype == dtype else apply1("cast", x, dtype=dtype)
 
 
-def binary(op: str, a, b) -> Tensor:
+def _scalar(x: Any) -> bool:
+    return isinstance(x, (int, float, bool, np.generic))
+
+
+def binary(op: str, a: Any, b: Any) -> Tensor:
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
-    if not ta and not isinstance(a, (int, float, bool, np.generic)):
+    if not ta and not _scalar(a):
         a, ta = Tensor(a), True
-    if not tb and not isinstance(b, (int, float, bool, np.generic)):
+    if not tb and not _scalar(b):
         b, tb = Tensor(b), True
     if ta and tb:
         if a._dtype != b._dtype:
@@ -450,7 +462,7 @@ def getitem(t: Tensor, index) -> Tensor:
         return apply1("gather", t, idx, axis=0)
     items = [_index_item(i) for i in (index if isinstance(index, tuple) else (index,))]
     if current() is None and t._data is not None:  # concrete data movement: exact, done here
-        np_index = tuple(Ellipsis if i == "..." else (slice(*i) if isinstance(i, list) else i) for i in items)
+        np_index: Any = tuple(Ellipsis if i == "..." else (slice(*i) if isinstance(i, list) else i) for i in items)
         return Tensor(np.array(t._data[np_index]))  # (not ascontiguousarray: that makes a 0-d result 1-d)
     return apply1("index", t, index=items)
 
@@ -553,7 +565,7 @@ def emit_grad(fn, args: Sequence, *, positions: Sequence[int], weights: Sequence
 
 def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], weights: Sequence[Parameter] = (),
                    sens: Sequence | None = None, with_value: bool = False) -> list[Tensor]:
-    tr = current()
+    tr = innermost()
     pos = [i for group in _positions(info, positions, len(args)) for i in group]
     in_names = _call_inputs(tr, info, args)
     if sens is not None:
@@ -582,7 +594,7 @@ def emit_jvp(fn, args: Sequence, tangents: Sequence, *, positions: Sequence[int]
 
 
 def emit_jvp_node(info: FnInfo, args: Sequence, tangents: Sequence, *, positions: Sequence[int] | None = None):
-    tr = current()
+    tr = innermost()
     positions = [i for i in range(len(args)) if i in info.arg_inputs] if positions is None else positions
     pos = [g[0] for g in _positions(info, positions, len(args))]
     if len(tangents) != len(pos):
@@ -603,7 +615,7 @@ def emit_call(fn, args: Sequence, label: str = "call"):
 
 
 def emit_call_node(info: FnInfo, args: Sequence) -> list[Tensor]:
-    tr = current()
+    tr = innermost()
     return tr.emit("call", _call_inputs(tr, info, args), {"fn": info.name}, list(info.flat_out_avals))
 
 
@@ -619,6 +631,7 @@ class Program:
         self._doc_key = None
         self._ref = None
         self._out_bytes: int | None = None
+        self.out_tdef: Any = None  # the output structure (set by the tracer)
 
     def graph_doc(self, values: str = "all") -> dict:
         """The graph's JSON; values="frozen" writes only unchanged parameters' values into it (the
@@ -703,7 +716,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
 
 
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str = "main",
-                names: Sequence[str] | None = None):
+                names: Sequence[str] | None = None) -> Any:
     """Trace (or reuse the trace for this input signature), send to /v1/eval, return Tensors."""
     leaves, tdef = flatten(list(args))
     sig = (tdef, tuple(_sig(x) for x in leaves))

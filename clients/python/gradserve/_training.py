@@ -7,6 +7,8 @@ the graph (see `_trace._frozen`), so new weights never make a new graph on the s
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from . import ops as _ops
@@ -84,7 +86,7 @@ class Optimizer(Cell):
         """The learning rate the next step uses (of the first group)."""
         return self._group[0]["lr"](self.global_step)
 
-    def _init_state(self, p: np.ndarray):
+    def _init_state(self, p: np.ndarray, /) -> Any:
         return None
 
     def __call__(self, gradients):
@@ -109,7 +111,7 @@ class Optimizer(Cell):
             p.set_data(new)
         return True
 
-    def _update(self, w, g, state, lr):
+    def _update(self, w: Any, g: Any, state: Any, lr: Any, /) -> tuple[Any, Any]:
         raise NotImplementedError
 
     def construct(self, *args):

@@ -7,7 +7,7 @@ node over it (the engine batches it op by op: engine/vmap.py), so `vmap(grad(f))
 from __future__ import annotations
 
 from ._tensor import Tensor
-from ._trace import _call_inputs, current, flatten, trace_function, unflatten
+from ._trace import _call_inputs, current, flatten, innermost, trace_function, unflatten
 from .errors import ShapeError
 from .ops._autodiff import _Derived, _label
 
@@ -55,7 +55,7 @@ class _Vmapped(_Derived):
         return (_freeze(self.in_axes), _freeze(self.out_axes))
 
     def _emit(self, *args):
-        tr = current()
+        tr = innermost()
         flat_axes, inner, size = [], [], None
         for a, ax in zip(args, _per_arg(self.in_axes, args)):
             leaves, tdef = flatten(a)

@@ -95,7 +95,7 @@ def encode_request(body: dict, *, binary: bool) -> tuple[bytes, dict]:
 
 def decode_tensor(t: dict, tail: memoryview | None, offset: list[int]) -> np.ndarray:
     shape = [int(s) for s in t.get("shape", [])]
-    datatype = t.get("datatype")
+    datatype: Any = t.get("datatype")
     size = (t.get("parameters") or {}).get("binary_data_size")
     if size is not None:
         if tail is None:

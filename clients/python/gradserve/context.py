@@ -77,8 +77,8 @@ def device() -> str:
     """The API's device field for jobs of the front end."""
     env = os.environ.get("GRADSERVE_DEVICE")
     if env:
-        return normalize_device(env)
-    dev = normalize_device(_state["device_target"])
+        return normalize_device(env) or ""
+    dev = normalize_device(_state["device_target"]) or ""
     if _state["device_id"] is not None and ":" not in dev:
         dev = f"{dev}:{int(_state['device_id'])}"
     return dev

@@ -32,9 +32,10 @@ class GradserveError(Exception):
     """Base of every error the SDK raises."""
 
     code: str = "error"
+    grpc_code: Any = None  # the gRPC status code, for errors of the gRPC transport
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 detail: dict | None = None, retry_after: float | None = None):
+                 detail: dict | None = None, retry_after: float | None = None, request_id: str | None = None):
         super().__init__(message)
         self.message = message
         if code is not None:
@@ -42,6 +43,9 @@ class GradserveError(Exception):
         self.status = status
         self.detail = detail or {}
         self.retry_after = retry_after
+        # the service's id of the failed request (X-Request-ID / gRPC trailer / detail.request_id): its logs' key
+        rid = request_id if request_id is not None else self.detail.get("request_id")
+        self.request_id: str | None = str(rid) if rid is not None else None
 
     def __str__(self) -> str:
         s = self.message
@@ -149,20 +153,24 @@ BY_STATUS: dict[int, type[APIStatusError]] = {
 }
 
 
-def from_response(status: int, body: Any, retry_after: float | None = None) -> APIStatusError:
-    """The typed exception for an error response (code first, then the HTTP status)."""
+def from_response(status: int, body: Any, retry_after: float | None = None,
+                  request_id: str | None = None) -> APIStatusError:
+    """The typed exception for an error response (code first, then the HTTP status); `request_id` is the
+    response's X-Request-ID (else the body's detail.request_id)."""
     err = body.get("error") if isinstance(body, dict) else None
     if isinstance(err, dict):
         code = str(err.get("code") or "")
         message = str(err.get("message") or code or f"HTTP {status}")
-        detail = err.get("detail") if isinstance(err.get("detail"), dict) else {}
+        d = err.get("detail")
+        detail: dict = d if isinstance(d, dict) else {}
     else:
         code, detail = "", {}
         message = (body if isinstance(body, str) and body else f"HTTP {status}")[:500]
     cls = BY_CODE.get(code) or BY_STATUS.get(status) or (InvalidRequest if 400 <= status < 500 else APIStatusError)
     if retry_after is None and isinstance(detail.get("retry_after_s"), (int, float)):
         retry_after = float(detail["retry_after_s"])
-    return cls(message, code=code or None, status=status, detail=detail, retry_after=retry_after)
+    return cls(message, code=code or None, status=status, detail=detail, retry_after=retry_after,
+               request_id=request_id)
 
 
 __all__ = ["GradserveError", "APIConnectionError", "APITimeoutError", "APIStatusError", "InvalidRequest",

@@ -71,7 +71,7 @@ class Dense(Cell):
     def __init__(self, in_channels: int, out_channels: int, weight_init=None, bias_init=None, has_bias: bool = True,
                  activation=None, dtype=None, seed: int = 0):
         super().__init__()
-        dt = np.dtype((dtype.name if hasattr(dtype, "name") else dtype) or "float32")
+        dt = np.dtype(getattr(dtype, "name", dtype) or "float32")
         rng = np.random.default_rng(seed)
         bound = 1.0 / math.sqrt(in_channels)
         w = rng.uniform(-bound, bound, (out_channels, in_channels)) if weight_init is None else weight_init

@@ -14,6 +14,7 @@ The gRPC transport (`grpc://host:port`, `grpcs://` with TLS) is `grpc.py`, with 
 """
 from __future__ import annotations
 
+import uuid
 from typing import Any, Protocol
 
 OPERATIONS = ("health_live", "health_ready", "devices", "register_graph", "get_graph",
@@ -34,6 +35,20 @@ class AsyncTransport(Protocol):
     async def aclose(self) -> None: ...
 
 
+REQUEST_ID = "x-request-id"
+
+
+def new_request_id() -> str:
+    """The id a call sends (X-Request-ID / gRPC metadata) unless the caller set one: the server logs the job
+    under it and answers with it, and the SDK's errors carry it, timeouts and lost connections included."""
+    return uuid.uuid4().hex
+
+
+def given_request_id(headers: dict | None) -> str | None:
+    """The caller's own X-Request-ID among the client's headers, if any (it is sent on every call)."""
+    return next((str(v) for k, v in (headers or {}).items() if k.lower() == REQUEST_ID), None)
+
+
 def scheme_of(url: str) -> str:
     return url.split("://", 1)[0].lower() if "://" in url else "http"
 
@@ -52,6 +67,6 @@ def make_transport(url: str, *, api_key: str | None, timeout: Any, http_transpor
         except ImportError as e:
             raise ImportError(f"the gRPC transport needs grpcio and protobuf: pip install 'gradserve-client[grpc]' "
                               f"({e})") from e
-        cls = grpc_transport.AsyncGRPCTransport if asynchronous else grpc_transport.GRPCTransport
-        return cls(url, api_key=api_key, timeout=timeout, headers=headers)
+        gcls = grpc_transport.AsyncGRPCTransport if asynchronous else grpc_transport.GRPCTransport
+        return gcls(url, api_key=api_key, timeout=timeout, headers=headers)
     raise ValueError(f"unknown transport {kind!r} in {url!r}; use http://, https://, grpc:// or grpcs://")

@@ -23,6 +23,7 @@ from .._proto import gradserve_pb2 as pb
 from .._proto import gradserve_pb2_grpc as pb_grpc
 from .._version import __version__
 from .._wire import from_bytes, to_bytes, v2_datatype
+from . import REQUEST_ID, given_request_id, new_request_id
 
 ERROR_KEY = "gradserve-error-bin"
 SC = grpc.StatusCode
@@ -92,7 +93,7 @@ def build_request(op: str, body: dict):
     _, cls = JOBS[op]
     m = cls()
     for k, v in body.items():
-        if v is None and k != "grad_position":
+        if v is None:  # (a None grad_position is read from body by _grad_fields below)
             continue
         if k == "graph":
             m.graph_json = json.dumps(v, separators=(",", ":"), allow_nan=False).encode()
@@ -185,11 +186,12 @@ def _ready(r) -> dict:
     return {"ready": True}
 
 
-def to_error(e: grpc.RpcError, where: str) -> errors.GradserveError:
+def to_error(e: grpc.RpcError, where: str, sent_rid: str | None = None) -> errors.GradserveError:
     """The SDK exception of a failed call (the same class as over HTTP)."""
     code = e.code() if callable(getattr(e, "code", None)) else SC.UNKNOWN
     details = (e.details() if callable(getattr(e, "details", None)) else None) or str(code)
-    raw, retry_after = None, None
+    raw, retry_after, rid = None, None, sent_rid
+    md: Any
     try:
         md = e.trailing_metadata() or ()
     except Exception:  # noqa: BLE001
@@ -197,6 +199,8 @@ def to_error(e: grpc.RpcError, where: str) -> errors.GradserveError:
     for k, v in md:
         if k == ERROR_KEY:
             raw = v
+        elif k == REQUEST_ID:
+            rid = str(v)
         elif k == "retry-after":
             try:
                 retry_after = float(v)
@@ -211,20 +215,22 @@ def to_error(e: grpc.RpcError, where: str) -> errors.GradserveError:
             status = HTTP_BY_GRPC.get(code, 500)
             if (payload.get("error") or {}).get("code") == "overloaded":
                 status = 429
-            err = errors.from_response(status, payload, retry_after)
+            err: errors.GradserveError = errors.from_response(status, payload, retry_after, rid)
             if isinstance(err, errors.DeadlineExceeded) and err.detail.get("deadline_source") == "call":
                 # The server stopped the job at this client's own gRPC deadline (its timeout), which
                 # it learns from the call; over HTTP the same timeout is an APITimeoutError.
-                err = errors.APITimeoutError(f"{where}: timed out (the server saw the call's deadline pass)")
+                err = errors.APITimeoutError(f"{where}: timed out (the server saw the call's deadline pass)",
+                                             request_id=err.request_id)
             err.grpc_code = code
             return err
     # no error body: the failure happened in grpc itself
     if code == SC.DEADLINE_EXCEEDED:
-        err = errors.APITimeoutError(f"{where} timed out: {details}")
+        err = errors.APITimeoutError(f"{where} timed out: {details}", request_id=rid)
     elif code in (SC.UNAVAILABLE, SC.CANCELLED):
-        err = errors.APIConnectionError(f"{where}: {code.name}: {details}")
+        err = errors.APIConnectionError(f"{where}: {code.name}: {details}", request_id=rid)
     else:
-        err = errors.from_response(HTTP_BY_GRPC.get(code, 500), f"{code.name}: {details}", retry_after)
+        err = errors.from_response(HTTP_BY_GRPC.get(code, 500), f"{code.name}: {details}", retry_after, rid)
+    err.request_id = err.request_id or rid
     err.grpc_code = code
     return err
 
@@ -248,9 +254,17 @@ class _GRPCConfig:
         self.target = target_of(base_url)
         self.timeout = _timeout(timeout)
         self._md = _metadata(api_key, headers)
+        self._rid = given_request_id(headers)
         if credentials is None and base_url.lower().startswith("grpcs://"):
             credentials = grpc.ssl_channel_credentials()
         self._credentials = credentials
+
+    def _call_metadata(self) -> tuple[tuple, str]:
+        """(metadata, request id) of one call."""
+        if self._rid is not None:
+            return self._md, self._rid
+        rid = new_request_id()
+        return (*self._md, (REQUEST_ID, rid)), rid
 
     def _timeout_of(self, timeout: Any) -> float | None:
         return _timeout(timeout) if timeout is not None else self.timeout
@@ -267,10 +281,11 @@ class GRPCTransport(_GRPCConfig):
              path_arg: str | None = None) -> dict:
         method, req, decode = _prepare(op, body, path_arg)
         t = self._timeout_of(timeout)
+        md, rid = self._call_metadata()
         try:
-            resp = getattr(self._stub, method)(req, timeout=t, metadata=self._md)
+            resp = getattr(self._stub, method)(req, timeout=t, metadata=md)
         except grpc.RpcError as e:
-            raise to_error(e, f"{method} {self.target}") from None
+            raise to_error(e, f"{method} {self.target}", rid) from None
         return decode(resp)
 
     def close(self) -> None:
@@ -294,10 +309,11 @@ class AsyncGRPCTransport(_GRPCConfig):
                    path_arg: str | None = None) -> dict:
         method, req, decode = _prepare(op, body, path_arg)
         t = self._timeout_of(timeout)
+        md, rid = self._call_metadata()
         try:
-            resp = await getattr(self._ensure(), method)(req, timeout=t, metadata=self._md)
+            resp = await getattr(self._ensure(), method)(req, timeout=t, metadata=md)
         except grpc.RpcError as e:
-            raise to_error(e, f"{method} {self.target}") from None
+            raise to_error(e, f"{method} {self.target}", rid) from None
         return decode(resp)
 
     async def aclose(self) -> None:

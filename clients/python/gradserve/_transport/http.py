@@ -10,6 +10,7 @@ import httpx
 from .. import errors
 from .._version import __version__
 from .._wire import HEADER_LENGTH, decode_response, encode_request
+from . import REQUEST_ID, given_request_id, new_request_id
 
 ROUTES = {
     "health_live": ("GET", "/v2/health/live"),
@@ -43,7 +44,7 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _prepare(op: str, body: dict | None, binary: bool, path_arg: str | None):
+def _prepare(op: str, body: dict | None, binary: bool, path_arg: str | None, fixed_rid: str | None):
     try:
         method, path = ROUTES[op]
     except KeyError:
@@ -51,10 +52,13 @@ def _prepare(op: str, body: dict | None, binary: bool, path_arg: str | None):
     if "{}" in path:
         path = path.format(path_arg)
     content, headers = (None, {}) if body is None else encode_request(body, binary=binary)
-    return method, path, content, headers
+    rid = fixed_rid or new_request_id()
+    if fixed_rid is None:  # (the caller's own goes with the client's headers)
+        headers = {**headers, REQUEST_ID: rid}
+    return method, path, content, headers, rid
 
 
-def _handle(resp: httpx.Response) -> dict:
+def _handle(resp: httpx.Response, rid: str) -> dict:
     content = resp.content
     if 200 <= resp.status_code < 300:
         if resp.status_code == 204 or not content:
@@ -66,7 +70,8 @@ def _handle(resp: httpx.Response) -> dict:
         payload: Any = decode_response(content, resp.headers.get(HEADER_LENGTH))
     except Exception:  # noqa: BLE001 - a proxy's HTML page, say
         payload = resp.text
-    raise errors.from_response(resp.status_code, payload, parse_retry_after(resp.headers.get("retry-after")))
+    raise errors.from_response(resp.status_code, payload, parse_retry_after(resp.headers.get("retry-after")),
+                               resp.headers.get(REQUEST_ID) or rid)
 
 
 def _base_headers(api_key: str | None, headers: dict | None) -> dict:
@@ -81,20 +86,21 @@ class HTTPTransport:
     def __init__(self, base_url: str, *, api_key: str | None = None, timeout: Any = 60.0,
                  transport: httpx.BaseTransport | None = None, headers: dict | None = None):
         self.base_url = base_url.rstrip("/")
+        self._rid = given_request_id(headers)
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport,
                                   headers=_base_headers(api_key, headers))
 
     def call(self, op: str, body: dict | None, *, binary: bool = False, timeout: Any = None,
              path_arg: str | None = None) -> dict:
-        method, path, content, headers = _prepare(op, body, binary, path_arg)
+        method, path, content, headers, rid = _prepare(op, body, binary, path_arg, self._rid)
         kw = {} if timeout is None else {"timeout": timeout}
         try:
             resp = self._http.request(method, path, content=content, headers=headers, **kw)
         except httpx.TimeoutException as e:
-            raise errors.APITimeoutError(f"{method} {path} timed out: {e}") from e
+            raise errors.APITimeoutError(f"{method} {path} timed out: {e}", request_id=rid) from e
         except httpx.TransportError as e:
-            raise errors.APIConnectionError(f"{method} {self.base_url}{path}: {e!r}") from e
-        return _handle(resp)
+            raise errors.APIConnectionError(f"{method} {self.base_url}{path}: {e!r}", request_id=rid) from e
+        return _handle(resp, rid)
 
     def close(self) -> None:
         self._http.close()
@@ -104,20 +110,21 @@ class AsyncHTTPTransport:
     def __init__(self, base_url: str, *, api_key: str | None = None, timeout: Any = 60.0,
                  transport: httpx.AsyncBaseTransport | None = None, headers: dict | None = None):
         self.base_url = base_url.rstrip("/")
+        self._rid = given_request_id(headers)
         self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport,
                                        headers=_base_headers(api_key, headers))
 
     async def call(self, op: str, body: dict | None, *, binary: bool = False, timeout: Any = None,
                    path_arg: str | None = None) -> dict:
-        method, path, content, headers = _prepare(op, body, binary, path_arg)
+        method, path, content, headers, rid = _prepare(op, body, binary, path_arg, self._rid)
         kw = {} if timeout is None else {"timeout": timeout}
         try:
             resp = await self._http.request(method, path, content=content, headers=headers, **kw)
         except httpx.TimeoutException as e:
-            raise errors.APITimeoutError(f"{method} {path} timed out: {e}") from e
+            raise errors.APITimeoutError(f"{method} {path} timed out: {e}", request_id=rid) from e
         except httpx.TransportError as e:
-            raise errors.APIConnectionError(f"{method} {self.base_url}{path}: {e!r}") from e
-        return _handle(resp)
+            raise errors.APIConnectionError(f"{method} {self.base_url}{path}: {e!r}", request_id=rid) from e
+        return _handle(resp, rid)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -12,7 +12,7 @@ import copy
 import numpy as np
 
 from .._tensor import Parameter, Tensor
-from .._trace import cast, current, unflatten
+from .._trace import cast, innermost, unflatten
 from ..errors import ShapeError
 from ..nn import Cell
 
@@ -37,6 +37,10 @@ def _rename(body: dict, ren: dict) -> dict:
 class ImportedCell(Cell):
     """Built by `from_onnx` / `from_torch` / `from_jax` from a graph body (graph/1 without parameter
     values), the parameter values by name, and the avals of the outputs."""
+
+    _gs_body: dict
+    _gs_out: list
+    _gs_label: str
 
     def __init__(self, body: dict, values: dict, out_avals: list, frozen=(), label: str = "imported"):
         super().__init__()
@@ -63,7 +67,7 @@ class ImportedCell(Cell):
         if len(inputs) != len(sig):
             raise TypeError(f"{self._gs_label} takes {len(sig)} input(s) ({', '.join(i['name'] for i in sig)}), "
                             f"got {len(inputs)}")
-        tr = current()
+        tr = innermost()
         names = []
         for x, s in zip(inputs, sig):
             x = x if isinstance(x, Tensor) else Tensor(np.asarray(x))

@@ -9,6 +9,8 @@ to) becomes the engine's control-flow ops (jax_control.py), each region a functi
 """
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
 
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
@@ -49,9 +51,9 @@ def _dense(attr, shape, dtype) -> np.ndarray:
 
     a = ir.DenseElementsAttr(attr)
     if a.is_splat:
-        v = a.get_splat_value()
-        v = ir.FloatAttr(v).value if dtype.startswith("float") else (ir.BoolAttr(v).value if dtype == "bool"
-                                                                     else ir.IntegerAttr(v).value)
+        s = a.get_splat_value()
+        v = ir.FloatAttr(s).value if dtype.startswith("float") else (ir.BoolAttr(s).value if dtype == "bool"
+                                                                     else ir.IntegerAttr(s).value)
         return np.full(shape, v, dtype=dtype)
     return np.asarray(np.array(a), dtype=dtype).reshape(shape)
 
@@ -129,7 +131,7 @@ class _Fn:
     def op(self, op, name: str, ins: list[str]) -> list[str]:
         w = self.w
         short = name.split(".", 1)[1] if name.startswith("stablehlo.") else None
-        shape, dtype = _aval(op.results[0].type) if len(op.results) else (None, None)
+        shape, dtype = cast(Any, _aval(op.results[0].type) if len(op.results) else (None, None))
         if short in _UN:
             return [w.unary(_UN[short], ins[0])]
         if short in ("maximum", "minimum"):
@@ -143,10 +145,10 @@ class _Fn:
         if short in _BIN:
             return [w.binary(_BIN[short], ins[0], ins[1])]
         if short == "constant":
-            a = _dense(op.attributes["value"], shape, dtype)
-            v = w.const(a)
-            self.consts[v] = a
-            return [v]
+            value = _dense(op.attributes["value"], shape, dtype)
+            name = w.const(value)
+            self.consts[name] = value
+            return [name]
         if short == "compare":
             from jaxlib.mlir.dialects import stablehlo
 
@@ -179,9 +181,10 @@ class _Fn:
         if short == "iota":
             from jaxlib.mlir import ir
 
-            d = ir.IntegerAttr(op.attributes["iota_dimension"]).value
-            a = np.broadcast_to(np.arange(shape[d]).reshape([-1 if i == d else 1 for i in range(len(shape))]), shape)
-            return [w.const(a.astype(dtype))]
+            axis = ir.IntegerAttr(op.attributes["iota_dimension"]).value
+            iota = np.broadcast_to(np.arange(shape[axis]).reshape([-1 if i == axis else 1 for i in range(len(shape))]),
+                                   shape)
+            return [w.const(iota.astype(dtype))]
         if short == "dynamic_slice":  # starts clamped to fit, as the engine's op (lax.scan reads xs[i])
             return [w.emit1("dynamic_slice", ins, {"sizes": _ints(op.attributes["slice_sizes"])}, shape, dtype)]
         if short == "dynamic_update_slice":  # lax.scan writes ys[i]

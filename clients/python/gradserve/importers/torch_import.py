@@ -6,6 +6,8 @@ torch's own (node.meta["val"]), so a mapping that is not exact fails here, not l
 """
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
 
 from ._shared import composites as C
@@ -534,11 +536,12 @@ def torch_to_writer(module, args: tuple, decompose: bool = True):
                 raise UnsupportedModel(f"input {node.name!r} is not a tensor ({type(meta).__name__})")
             ctx.env[node.name] = w.input(node.name, [int(d) for d in meta.shape], _dt(meta.dtype))
         elif spec.kind in (InputKind.PARAMETER, InputKind.BUFFER):
-            t = state[spec.target] if spec.target in state else consts[spec.target]
-            ctx.env[node.name] = w.param(spec.target, _np(t), trainable=spec.kind == InputKind.PARAMETER
+            target = cast(str, spec.target)  # a parameter's or buffer's always has one
+            t: Any = state[target] if target in state else consts[target]
+            ctx.env[node.name] = w.param(target, _np(t), trainable=spec.kind == InputKind.PARAMETER
                                          and t.dtype.is_floating_point)
         elif spec.kind == InputKind.CONSTANT_TENSOR:
-            ctx.env[node.name] = w.const(_np(consts[spec.target]))
+            ctx.env[node.name] = w.const(_np(consts[cast(str, spec.target)]))
         else:
             raise UnsupportedModel(f"input {node.name!r} of kind {spec.kind.name} is not supported")
     if any(s.kind != OutputKind.USER_OUTPUT for s in ep.graph_signature.output_specs):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import inspect
 import weakref
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -48,15 +49,18 @@ class _Derived:
     fn = None
     kind = "derived"
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> Any:
         if current() is None:
             cache = _cache_for(self.fn, (self.kind, self._key()))
             names = _arg_names(self.fn, len(args))
             return run_program(self._emit, args, cache=cache, label=f"{self.kind}_{_label(self.fn)}", names=names)
         return self._emit(*args)
 
-    def _key(self):
+    def _key(self) -> tuple:
         return ()
+
+    def _emit(self, *args: Any) -> Any:
+        raise NotImplementedError
 
 
 class GradOperation:
@@ -72,7 +76,7 @@ class GradOperation:
         self.get_by_list = bool(get_by_list)
         self.sens_param = bool(sens_param)
 
-    def __call__(self, fn, weights=None):
+    def __call__(self, fn: Callable[..., Any], weights: Any = None) -> _GradOperationFn:
         return _GradOperationFn(self, fn, weights)
 
 
@@ -134,7 +138,7 @@ def _checked_positions(gp, nargs: int) -> tuple[list[int], bool]:
     single = isinstance(gp, (int, np.integer)) and not isinstance(gp, bool)
     if not single and not isinstance(gp, (tuple, list)):
         raise TypeError(f"grad_position must be an int, a tuple of ints or None, got {type(gp).__name__}")
-    pos = [gp] if single else list(gp)
+    pos: list[Any] = list(gp) if isinstance(gp, (tuple, list)) else [gp]
     if not pos:
         raise GradPositionError("grad_position should not be empty when grad by position")
     for p in pos:
@@ -223,8 +227,8 @@ class _FunctionalGrad(_Derived):
         return wgs if self.weights is not None else pgs
 
 
-def grad(fn, grad_position=0, weights=None, has_aux: bool = False, return_ids: bool = False,
-         sens_param: bool = False):
+def grad(fn: Callable[..., Any], grad_position: int | Sequence[int] | None = 0, weights: Any = None,
+         has_aux: bool = False, return_ids: bool = False, sens_param: bool = False) -> _FunctionalGrad:
     """Functional `grad` (MindSpore 2.x order): an int position gives one tensor, a tuple a tuple; with
     weights, (position grads, weight grads); grad_position=None with weights, the weight grads only.
     has_aux: fn returns (out, *aux); the result is (grads, aux). return_ids: each gradient as
@@ -232,8 +236,8 @@ def grad(fn, grad_position=0, weights=None, has_aux: bool = False, return_ids: b
     return _FunctionalGrad(fn, grad_position, weights, sens_param, False, has_aux, return_ids)
 
 
-def value_and_grad(fn, grad_position=0, weights=None, has_aux: bool = False, return_ids: bool = False,
-                   sens_param: bool = False):
+def value_and_grad(fn: Callable[..., Any], grad_position: int | Sequence[int] | None = 0, weights: Any = None,
+                   has_aux: bool = False, return_ids: bool = False, sens_param: bool = False) -> _FunctionalGrad:
     """Like `grad`, returning (value, grads); with has_aux the value is all of fn's outputs."""
     return _FunctionalGrad(fn, grad_position, weights, sens_param, True, has_aux, return_ids)
 

@@ -4,6 +4,7 @@ in Python while tracing: what they call is traced like any other code."""
 from __future__ import annotations
 
 import numbers
+from typing import Any, Callable
 
 from .._tensor import Parameter, Tensor
 
@@ -43,7 +44,7 @@ class MultitypeFuncGraph:
 
     def __init__(self, name: str, read_value: bool = False, doc_url: str = ""):
         self.name = name
-        self.entries: list[tuple[tuple[str, ...], object]] = []
+        self.entries: list[tuple[tuple[str, ...], Callable[..., Any]]] = []
 
     def register(self, *type_names):
         names = tuple(_ALIASES.get(str(t), str(t)) for t in type_names)

@@ -6,6 +6,8 @@ registry); MindSpore's names and call signatures are layered on top where they d
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Callable
+
 import numpy as np
 
 from .. import _catalog
@@ -21,7 +23,7 @@ def _camel(name: str) -> str:
     return "".join(p.capitalize() for p in name.split("_"))
 
 
-def _out(outs):
+def _out(outs) -> Any:
     return outs[0] if len(outs) == 1 else tuple(outs)
 
 
@@ -43,7 +45,9 @@ class Primitive:
                             f"allowed: {sorted(_catalog.OPS[self.op]['attrs']) or 'none'}")
         self.attrs = attrs
 
-    def __call__(self, *inputs):
+    def __call__(self, *inputs: Any, **kwargs: Any) -> Any:  # (*Any, **Any): MindSpore's overrides fit
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) {sorted(kwargs)}")
         return _run(self.op, inputs, self.attrs)
 
     def __repr__(self) -> str:
@@ -59,8 +63,8 @@ def _make_function(op: str):
     return f
 
 
-CLASSES: dict[str, type] = {}
-FUNCTIONS: dict[str, object] = {}
+CLASSES: dict[str, type[Primitive]] = {}
+FUNCTIONS: dict[str, Callable[..., Any]] = {}
 for _name, _spec in _catalog.OPS.items():
     if _name in _catalog.FUNCTION_OPS:
         continue
@@ -99,7 +103,15 @@ ReduceProd = _reduce_class("ReduceProd", "prod")
 ReduceLogSumExp = _reduce_class("ReduceLogSumExp", "logsumexp")
 
 
-class MatMul(CLASSES["Matmul"]):
+if TYPE_CHECKING:  # generated at import time: the checkers read their declarations in ops/__init__.pyi
+    _Matmul = Primitive
+    _Softmax = Primitive
+    _LogSoftmax = Primitive
+else:
+    _Matmul, _Softmax, _LogSoftmax = CLASSES["Matmul"], CLASSES["Softmax"], CLASSES["LogSoftmax"]
+
+
+class MatMul(_Matmul):
     """MatMul(transpose_a=False, transpose_b=False)(a, b)."""
 
     def __init__(self, transpose_a: bool = False, transpose_b: bool = False):
@@ -210,12 +222,12 @@ class Fill(Primitive):
         return fill(type, shape, value)
 
 
-class Softmax(CLASSES["Softmax"]):
+class Softmax(_Softmax):
     def __init__(self, axis: int = -1):
         super().__init__(axis=int(axis[0] if isinstance(axis, (tuple, list)) else axis))
 
 
-class LogSoftmax(CLASSES["LogSoftmax"]):
+class LogSoftmax(_LogSoftmax):
     def __init__(self, axis: int = -1):
         super().__init__(axis=int(axis))
 
