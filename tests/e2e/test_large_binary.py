@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import time
 
 import numpy as np
@@ -22,7 +23,8 @@ N = (64 << 20) // 4
 def big_server(tmp_path_factory):
     s = Server(tmp_path_factory.mktemp("big") / "server.log",
                env={"GRADSERVE_MAX_BODY_BYTES": str(256 << 20), "GRADSERVE_MAX_ELEMENTS": str(1 << 25),
-                    "GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_DEVICES": "cpu", "GRADSERVE_GRPC": "false"})
+                    "GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_DEVICES": "cpu", "GRADSERVE_GRPC": "false",
+                    "GRADSERVE_SEND_TIMEOUT_S": "600"})  # the slow reader below pauses on purpose
     yield s
     s.stop()
 
@@ -167,3 +169,47 @@ def _alive(pid: int) -> bool:
             return f.read().split(") ")[-1][:1] != "Z"
     except OSError:
         return False
+
+
+def test_a_client_that_stops_reading_is_cut_off(tmp_path):
+    """A client that asks for a large binary output and never reads it would hold the output's shared
+    memory and its connection for good: past send_timeout_s the server closes the connection, and
+    other clients are served all along."""
+    env = {"GRADSERVE_MAX_BODY_BYTES": str(256 << 20), "GRADSERVE_MAX_ELEMENTS": str(1 << 25),
+           "GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_DEVICES": "cpu", "GRADSERVE_GRPC": "false",
+           "GRADSERVE_SEND_TIMEOUT_S": "1"}
+    srv = Server(tmp_path / "server.log", env=env)
+    try:
+        n = (32 << 20) // 4  # far more than the loopback socket buffers hold
+        gb = GraphBuilder("neg")
+        g = graph_to_json(gb.build(gb.neg(gb.input((n,), name="x"))))
+        content, headers = _binary({"graph": g}, [np.ones(n, np.float32)])
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        sock = socket.create_connection(("127.0.0.1", srv.port))
+        sock.sendall(f"POST /v1/eval HTTP/1.1\r\nHost: x\r\n{head}Content-Length: {len(content)}\r\n\r\n".encode()
+                     + content)
+        deadline = time.monotonic() + 120  # wait on the server's log line, generously
+        while "did not take the response within send_timeout_s" not in srv.output():
+            assert time.monotonic() < deadline, srv.output()[-2000:]
+            with srv.client() as c:  # meanwhile other clients are served
+                assert c.get("/v2/health/ready").status_code == 200
+            time.sleep(0.2)
+        sock.settimeout(30)
+        got = 0
+        while True:  # what was already in the socket buffers, then the end: the connection was closed
+            chunk = sock.recv(1 << 20)
+            if not chunk:
+                break
+            got += len(chunk)
+        sock.close()
+        assert got < n * 4, "the whole response arrived: nothing was cut off"
+        with srv.client() as c:  # the worker and its output slots are free for the next job
+            gb2 = GraphBuilder("neg4")
+            small = graph_to_json(gb2.build(gb2.neg(gb2.input((4,), name="x"))))
+            c2, h2 = _binary({"graph": small}, [np.ones(4, np.float32)])
+            r = c.post("/v1/eval", content=c2, headers=h2)
+            assert r.status_code == 200
+            assert np.array_equal(codec.decode_response(r.content, r.headers.get(codec.HEADER_LENGTH))
+                                  ["outputs"][0]["array"], -np.ones(4, np.float32))
+    finally:
+        srv.stop()
