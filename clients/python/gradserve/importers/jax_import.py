@@ -87,6 +87,7 @@ class _Fn:
     def capture(self, pv: str) -> str:
         """Parent value `pv` as an input of this function (even when unused: branches agree)."""
         if pv not in self.captures:
+            assert self.parent is not None  # only a region's function captures from its parent
             self.captures[pv] = self.w.input(pv, *self.parent[0].w.avals[pv])
         return self.captures[pv]
 
