@@ -80,3 +80,19 @@ def test_non_loopback_needs_keys_or_explicit_opt_out():
         Settings(host="0.0.0.0").check_security()
     Settings(host="0.0.0.0", api_keys="k").check_security()
     Settings(host="0.0.0.0", allow_unauthenticated=True).check_security()
+
+
+def test_readme_configuration_table_lists_every_setting():
+    """The README's configuration table names every setting, with its default (no setting undocumented)."""
+    import re
+    from pathlib import Path
+
+    from service.settings import Settings
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `GRADSERVE_(\w+)` \| `([^`]*)` \|", text, re.M))
+    assert sorted(rows) == sorted(n.upper() for n in Settings.model_fields)
+    for name, field in Settings.model_fields.items():
+        d = field.default
+        want = "(none)" if d in (None, "") else str(d).lower() if isinstance(d, bool) else str(d)
+        assert rows[name.upper()] in (want, "usable cores"), name
