@@ -1,12 +1,16 @@
-"""Python control flow on traced values (`if x > y:` in construct), by path enumeration.
+"""Python control flow on traced values (`if x > y:` in construct) as the engine's `cond`.
 
-A trace runs its function once; when Python asks for the truth of a traced Tensor (`__bool__`),
-the innermost explorer answers True the first time and records the condition. The function is then
-run again for every other combination of answers (depth first), each run adding its nodes to the
-same trace, and the outputs of the paths are merged with `where` on the recorded conditions. So
-both sides of a branch are evaluated and the chosen value is selected: values are exact; a
-derivative is exact unless the untaken side's own derivative is infinite at the point (0 * inf:
-guard such a side as for `where`). A `while` on a traced value never settles and is an error.
+A trace runs its function; when Python asks for the truth of a traced Tensor (`__bool__`) past the
+answers already fixed for this run, the run stops there (a `_Fork`) with the condition traced. The
+function is then traced twice more, as two functions of the graph -- one answering True at that
+point, one False -- and the outer trace emits `cond(condition, true_fn, false_fn)` over their
+outputs. Values a branch reads from the enclosing traces become explicit inputs (the trace's
+captures); parameters read inside a branch are declared by its function, so they get gradients.
+Only the taken branch runs (an untaken sqrt(-2) puts no NaN in the gradient). Python cannot hand us
+the code of one side of an `if` (no source rewrite here), so each branch function re-runs the
+function from its start with the earlier answers fixed; the part before the fork is traced again in
+each side (same values; a later `if` nests a further `cond`). A `while` on a traced value forks on
+every trip and is an error past MAX_DECISIONS.
 """
 from __future__ import annotations
 
@@ -17,10 +21,10 @@ import numpy as np
 from . import ops
 from ._late import late
 from ._tensor import Tensor
-from ._trace import flatten_out, unflatten
+from ._trace import Trace, active, current, flatten_out, unflatten
 
-MAX_DECISIONS = 32  # per run: more means a loop on a traced value
-MAX_PATHS = 64
+MAX_DECISIONS = 32  # nested answers in one run: more means a loop on a traced value
+MAX_PATHS = 64  # cond nodes per traced function
 
 _tls = threading.local()
 
@@ -29,21 +33,28 @@ class ControlFlowError(RuntimeError):
     pass
 
 
+class _Fork(BaseException):  # BaseException: a user's `except Exception` must not swallow it
+    def __init__(self, explorer, cond: Tensor):
+        super().__init__("fork")
+        self.explorer, self.cond = explorer, cond
+
+
 class _Explorer:
-    def __init__(self):
-        self.prefix: list[bool] = []
-        self.path: list[bool] = []
-        self.conds: list[Tensor] = []
+    def __init__(self, prefix: list[bool], budget: list[int]):
+        self.prefix = prefix
+        self.budget = budget  # shared by the nested explorers of one traced function
+        self.seen = 0
 
     def decide(self, t: Tensor) -> bool:
-        i = len(self.path)
+        i = self.seen
+        self.seen += 1
+        if i < len(self.prefix):
+            return self.prefix[i]
         if i >= MAX_DECISIONS:
-            raise ControlFlowError(f"more than {MAX_DECISIONS} branches on traced values in one run: a `while` "
-                                   "on a traced Tensor cannot be traced (use a Python bound or ops over the values)")
-        v = self.prefix[i] if i < len(self.prefix) else True
-        self.path.append(v)
-        self.conds.append(t)
-        return v
+            raise ControlFlowError(f"more than {MAX_DECISIONS} nested branches on traced values in one run: a "
+                                   "`while` on a traced Tensor cannot be traced (use a Python bound, "
+                                   "ops.while_loop-style ops over the values, or fewer nested `if`s)")
+        raise _Fork(self, t)
 
 
 def _stack() -> list:
@@ -60,33 +71,27 @@ def decide(t: Tensor):
 
 
 def explore(run):
-    """run() once per path of its branches on traced values; the merged output."""
-    ex = _Explorer()
+    """run() in the current trace, with each `if` on a traced value emitted as a `cond`."""
+    return _run(run, [], [0])
+
+
+def _run(run, prefix: list[bool], budget: list[int]):
+    ex = _Explorer(prefix, budget)
     s = _stack()
     s.append(ex)
-    results = []
     try:
-        while True:
-            ex.path, ex.conds = [], []
-            out = run()
-            results.append((list(ex.path), list(ex.conds), out))
-            trues = [i for i, v in enumerate(ex.path) if v]
-            if not trues:
-                break
-            ex.prefix = ex.path[:trues[-1]] + [False]
-            if len(results) >= MAX_PATHS:
-                raise ControlFlowError(f"more than {MAX_PATHS} paths through branches on traced values")
+        return run()
+    except _Fork as f:
+        if f.explorer is not ex:
+            raise
+        cond = f.cond
     finally:
         s.pop()
-    return results[0][2] if len(results) == 1 else _merge(results, 0)
-
-
-def _merge(results, d):
-    if len(results) == 1:
-        return results[0][2]
-    taken = [r for r in results if r[0][d]]
-    other = [r for r in results if not r[0][d]]
-    return _select(_truth(taken[0][1][d]), _merge(taken, d + 1), _merge(other, d + 1))
+    budget[0] += 1
+    if budget[0] > MAX_PATHS:
+        raise ControlFlowError(f"more than {MAX_PATHS} branches on traced values in one traced function")
+    return _emit_cond(_truth(cond), lambda: _run(run, prefix + [True], budget),
+                      lambda: _run(run, prefix + [False], budget))
 
 
 def _truth(c: Tensor) -> Tensor:
@@ -96,6 +101,57 @@ def _truth(c: Tensor) -> Tensor:
     if c.shape != ():
         c = ops.reshape(c, ())
     return c if c._dtype == "bool" else ops.not_equal(c, 0)
+
+
+def _side(parent: Trace, label: str, side, seed: list[Tensor]):
+    tr = Trace(parent, label)
+    for c in seed:  # the other branch's captures first, so both functions take the same inputs
+        tr.ref(c)
+    with active(tr):
+        out = side()
+    return tr, out
+
+
+def _emit_cond(pred: Tensor, true_side, false_side):
+    parent = current()
+    assert parent is not None, "explore runs inside a trace"
+    tt, out_t = _side(parent, "if_true", true_side, [])
+    ft, out_f = _side(parent, "if_false", false_side, tt.captures)
+    lt, tdt = flatten_out(_mark_numbers(out_t))
+    lf, tdf = flatten_out(_mark_numbers(out_f))
+    if tdt != tdf:
+        raise ControlFlowError(f"the branches of an `if` on a traced value give different structures or "
+                               f"constants: {tdt} vs {tdf}")
+    static, pairs = {}, []
+    for k, (a, b) in enumerate(zip(lt, lf)):
+        if isinstance(a, _Num) and isinstance(b, _Num) and a.v == b.v:
+            static[k] = a.v  # the same number either way: no output of the cond
+            continue
+        with active(tt):
+            a = _leaf(a, b)
+        with active(ft):
+            b = _leaf(b, a)
+        if a._dtype != b._dtype or tuple(a.shape) != tuple(b.shape):
+            raise ControlFlowError(f"the branches of an `if` on a traced value give {a.dtype}{list(a.shape)} "
+                                   f"and {b.dtype}{list(b.shape)} for output {k}")
+        pairs.append((k, a, b))
+    for c in ft.captures[len(tt.captures):]:
+        tt.ref(c)
+    names = []
+    for tr, which in ((tt, 1), (ft, 2)):
+        with active(tr):
+            outs = [tr.ref(p[which]) for p in pairs]
+        names.append(tr.add_function(tr.body(outs), tr.label))
+    for tr in (tt, ft):  # the branches' parameters are read through this body too
+        for pname, aval in tr.params.items():
+            parent.params.setdefault(pname, aval)
+    ins = [parent.ref(pred)] + [parent.ref(c) for c in ft.captures]
+    outs = parent.emit("cond", ins, {"true_fn": names[0], "false_fn": names[1]},
+                       [(tuple(a.shape), a._dtype) for _, a, _ in pairs]) if pairs else []
+    leaves = [static.get(k) for k in range(len(lt))]
+    for (k, _, _), o in zip(pairs, outs):
+        leaves[k] = o
+    return unflatten(tdt, leaves)
 
 
 class _Num:
@@ -120,27 +176,6 @@ def _leaf(x, other) -> Tensor:
         dt = other._dtype if isinstance(other, Tensor) else ("float32" if isinstance(x.v, float) else "int64")
         return Tensor(np.asarray(x.v, dtype=dt))
     return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def _select(c: Tensor, a, b):
-    la, ta = flatten_out(_mark_numbers(a))
-    lb, tb = flatten_out(_mark_numbers(b))
-    if ta != tb:
-        raise ControlFlowError(f"the branches of an `if` on a traced value give different structures or "
-                               f"constants: {ta} vs {tb}")
-    out = []
-    for x, y in zip(la, lb):
-        if isinstance(x, _Num) and isinstance(y, _Num) and x.v == y.v:
-            out.append(x.v)
-            continue
-        x, y = _leaf(x, y), _leaf(y, x)
-        if x is y:
-            out.append(x)
-            continue
-        if x._dtype != y._dtype:
-            raise ControlFlowError(f"the branches give {x.dtype} and {y.dtype} for one output")
-        out.append(ops.select(c, x, y))
-    return unflatten(ta, out)
 
 
 # a traced Tensor's `bool()` (in _tensor) and the trace of a function (in _trace) reach the explorer late
