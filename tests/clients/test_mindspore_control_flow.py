@@ -3,7 +3,7 @@ gradients by hand for each branch taken; a `while` on a traced value is an error
 import numpy as np
 import pytest
 
-from gradserve import Tensor, nn, ops
+from gradserve import Parameter, Tensor, nn, ops
 from gradserve._branches import ControlFlowError
 
 
@@ -89,3 +89,87 @@ def test_branch_giving_a_python_number_inside_a_gradient_hook(fake):
     gx, gy = ops.GradOperation(get_all=True)(f)(t(1.1), t(0.1))
     # dx = y = 0.1 -> clipped up to 0.2; dy = x = 1.1 -> clipped down to 1.0
     np.testing.assert_allclose([float(gx), float(gy)], [0.2, 1.0], rtol=1e-6)
+
+
+# -- on a real server: `if` is the engine's cond (only the taken side runs) ------------------------------
+def f64(v):
+    return Tensor(np.asarray(v, np.float64))
+
+
+def sqrt_or_neg(x):
+    if x > 0:
+        return ops.sqrt(x)
+    return -x
+
+
+def fd(f, x, h=1e-6):
+    return (f(x + h) - f(x - h)) / (2 * h)
+
+
+@pytest.mark.parametrize("x0", [-2.0, 0.7])
+def test_if_gradient_is_finite_when_the_untaken_side_is_not(on_real_server, x0):
+    def ref(v):
+        return np.sqrt(v) if v > 0 else -v
+
+    x = f64(x0)
+    np.testing.assert_allclose(float(ops.grad(sqrt_or_neg)(x)), fd(ref, x0), rtol=1e-6)
+    # second order: d2/dx2 sqrt = -x^-1.5 / 4; -x has 0 (a where of both sides gives NaN at x = -2)
+    d2 = float(ops.grad(ops.grad(sqrt_or_neg))(x))
+    assert np.isfinite(d2)
+    np.testing.assert_allclose(d2, -x0 ** -1.5 / 4 if x0 > 0 else 0.0, rtol=1e-10)
+    np.testing.assert_allclose(d2, fd(lambda v: fd(ref, v, 1e-4), x0, 1e-4), rtol=1e-3, atol=1e-6)
+
+
+class Scaled(nn.Cell):
+    """y = w * sqrt(x) if sum(x) > 0 else w2 * x * x (w, w2 parameters read only inside the branches)."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = Parameter(f64([1.5, -0.5]), name="w")
+        self.w2 = Parameter(f64([2.0, 3.0]), name="w2")
+
+    def construct(self, x):
+        if ops.sum(x) > 0:
+            y = self.w * ops.sqrt(x)
+        else:
+            y = self.w2 * x * x
+        return ops.sum(y)
+
+
+@pytest.mark.parametrize("x0", [[0.25, 4.0], [-1.0, -3.0]])
+def test_parameters_inside_a_branch_get_their_gradients(on_real_server, x0):
+    net = Scaled()
+    x = f64(x0)
+    w, w2 = np.array([1.5, -0.5]), np.array([2.0, 3.0])
+    xv = np.array(x0)
+    pos = xv.sum() > 0
+    np.testing.assert_allclose(float(net(x)), (w * np.sqrt(xv)).sum() if pos else (w2 * xv * xv).sum(), rtol=1e-12)
+    gw, gw2 = ops.GradOperation(get_by_list=True)(net, net.trainable_params())(x)
+    np.testing.assert_allclose(gw.asnumpy(), np.sqrt(xv) if pos else [0.0, 0.0], rtol=1e-12)
+    np.testing.assert_allclose(gw2.asnumpy(), [0.0, 0.0] if pos else xv * xv, rtol=1e-12)
+    gx = ops.grad(net)(x).asnumpy()
+    np.testing.assert_allclose(gx, w / (2 * np.sqrt(xv)) if pos else 2 * w2 * xv, rtol=1e-12)
+    assert np.isfinite(gx).all()
+
+
+class NestedSafe(nn.Cell):
+    """log(x) if x > 1, else (sqrt(x) if x > 0 else x ** 3): each inner side is invalid elsewhere."""
+
+    def construct(self, x):
+        if x > 1:
+            return ops.log(x) * x
+        else:
+            if x > 0:
+                return ops.sqrt(x)
+            return x * x * x
+
+
+@pytest.mark.parametrize("x0, d1, d2", [(2.0, np.log(2.0) + 1, 0.5),
+                                        (0.25, 1.0, -2.0),  # 1/(2 sqrt x); -x^-1.5/4
+                                        (-2.0, 12.0, -12.0)])
+def test_nested_if_values_and_two_orders(on_real_server, x0, d1, d2):
+    net = NestedSafe()
+    x = f64(x0)
+    g1 = float(ops.grad(net)(x))
+    g2 = float(ops.grad(ops.grad(net))(x))
+    np.testing.assert_allclose([g1, g2], [d1, d2], rtol=1e-10)
