@@ -1,7 +1,10 @@
-"""`if` on traced values inside construct (MindSpore's graph mode compiles it): values and
-gradients by hand for each branch taken; a `while` on a traced value is an error."""
+"""`if` / `while` on traced values inside construct (MindSpore's graph mode compiles them) as the engine's
+cond / while: values and gradients (orders 1, 2) by hand or by finite differences, the untaken side
+never run (no NaN from it), parameters inside branches, nested ifs, the max_loop_trips bound."""
 import numpy as np
 import pytest
+
+import gradserve as gs
 
 from gradserve import Parameter, Tensor, nn, ops
 from gradserve._branches import ControlFlowError
@@ -52,11 +55,13 @@ def test_nested_ifs(fake, x, value, grad):
     np.testing.assert_allclose(ops.grad(Nested())(t(x)).asnumpy(), grad)
 
 
-def test_while_on_a_traced_value_is_an_error(fake):
-    class Loop(nn.Cell):
+def test_a_while_that_breaks_on_a_traced_value_is_an_error(fake):
+    class Loop(nn.Cell):  # `break` keeps the loop Python's: its traced condition has no answer
         def construct(self, x):
             while ops.sum(x) < 100:
                 x = x * 2
+                if ops.sum(x) > 50:
+                    break
             return x
 
     with pytest.raises(ControlFlowError, match="while"):
@@ -173,3 +178,70 @@ def test_nested_if_values_and_two_orders(on_real_server, x0, d1, d2):
     g1 = float(ops.grad(net)(x))
     g2 = float(ops.grad(ops.grad(net))(x))
     np.testing.assert_allclose([g1, g2], [d1, d2], rtol=1e-10)
+
+
+# -- `while` on a traced value: the engine's while, bounded by set_context(max_loop_trips=...) ---------
+class Doubling(nn.Cell):
+    def construct(self, x):
+        while ops.sum(x) < 10:
+            x = x * 2
+        return x
+
+
+def test_while_doubling_value_and_gradient(on_real_server):
+    x = f64([0.3, 0.5])  # 0.8 -> 1.6 -> 3.2 -> 6.4 -> 12.8: four trips, y = 16 x
+    np.testing.assert_allclose(Doubling()(x).asnumpy(), [4.8, 8.0], rtol=1e-12)
+    np.testing.assert_allclose(ops.grad(Doubling())(x).asnumpy(), [16.0, 16.0], rtol=1e-12)
+    x = f64([3.0, 8.0])  # the same trace, no trip: y = x
+    np.testing.assert_allclose(Doubling()(x).asnumpy(), [3.0, 8.0], rtol=1e-12)
+    np.testing.assert_allclose(ops.grad(Doubling())(x).asnumpy(), [1.0, 1.0], rtol=1e-12)
+
+
+class NewtonSqrt(nn.Cell):
+    """sqrt(a) by Newton's method from y = a."""
+
+    def construct(self, a):
+        y = a
+        while ops.abs(y * y - a) > 1e-12 * a:
+            y = (y + a / y) / 2
+        return y
+
+
+@pytest.mark.parametrize("a0", [2.0, 9.0])
+def test_while_newton_sqrt_and_two_orders_of_gradient(on_real_server, a0):
+    net, a = NewtonSqrt(), f64(a0)
+    np.testing.assert_allclose(float(net(a)), np.sqrt(a0), rtol=1e-12)
+    # the iteration's own derivative converges to sqrt's: 1/(2 sqrt a), then -1/(4 a^1.5)
+    np.testing.assert_allclose(float(ops.grad(net)(a)), 0.5 / np.sqrt(a0), rtol=1e-8)
+    np.testing.assert_allclose(float(ops.grad(ops.grad(net))(a)), -0.25 * a0 ** -1.5, rtol=1e-6)
+
+
+def test_while_counter_and_a_parameter_in_the_body(fake):
+    class Count(nn.Cell):  # a Python int counter becomes loop state; w is read inside the body
+        def __init__(self):
+            super().__init__()
+            self.w = Parameter(t(1.5), name="w")
+
+        def construct(self, x):
+            i = 0
+            while ops.sum(x) < 10:
+                x = x * self.w
+                i = i + 1
+            return x, i
+
+    net = Count()
+    y, i = net(t([1.0, 1.0]))  # 2 -> 3 -> 4.5 -> 6.75 -> 10.125: four trips
+    assert int(i) == 4
+    np.testing.assert_allclose(y.asnumpy(), [1.5 ** 4] * 2, rtol=1e-6)
+    (gw,) = ops.GradOperation(get_by_list=True)(lambda v: net(v)[0], net.trainable_params())(t([1.0, 1.0]))
+    np.testing.assert_allclose(float(gw), 2 * 4 * 1.5 ** 3, rtol=1e-6)  # d/dw sum(x w^4)
+
+
+def test_while_past_max_loop_trips_is_a_clear_error(on_real_server):
+    gs.set_context(max_loop_trips=3)  # Doubling at 0.8 needs four trips
+    with pytest.raises(Exception, match="max_trips=3"):
+        Doubling()(f64([0.3, 0.5]))
+    gs.set_context(max_loop_trips=4)
+    np.testing.assert_allclose(Doubling()(f64([0.3, 0.5])).asnumpy(), [4.8, 8.0], rtol=1e-12)
+    with pytest.raises(ValueError, match="max_loop_trips"):
+        gs.set_context(max_loop_trips=0)

@@ -6,6 +6,7 @@ import inspect
 from typing import Any
 
 from ._bprop import call_with_bprop, has_bprop
+from ._late import late
 from ._tensor import Parameter, Tensor
 from ._trace import current, run_program
 
@@ -39,7 +40,7 @@ class Cell:
         if current() is not None:
             if has_bprop(self):
                 return call_with_bprop(self, args)
-            return self.construct(*args)
+            return late.loops(self.construct)(*args)
         spec = self.__dict__.get("_gs_input_spec")
         if spec is not None:
             check_inputs(spec, args, type(self).__name__)
@@ -47,7 +48,7 @@ class Cell:
         if programs is None:
             programs = {}
             object.__setattr__(self, "_gs_programs", programs)
-        return run_program(self.construct, args, cache=programs, label=type(self).__name__)
+        return run_program(late.loops(self.construct), args, cache=programs, label=type(self).__name__)
 
     # -- parameters ------------------------------------------------------------------------------
     def _own_and_child_params(self, seen=None):

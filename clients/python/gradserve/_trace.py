@@ -501,7 +501,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     for p in predeclare:
         tr.declare_param(p)
     with active(tr):
-        out = late.explore(lambda: fn(*inner))
+        out = late.explore(lambda: late.loops(fn)(*inner))
         outputs, tdef = tr.outputs_of(out)
         flat_avals = []
         for leaf in flatten_out(out)[0]:
@@ -707,7 +707,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     inner = [root.new_input(x.shape, x._dtype, leaf_names[j]) if isinstance(x, Tensor) else x
              for j, x in enumerate(leaves)]
     with active(root):
-        out = late.explore(lambda: fn(*unflatten(tdef, inner)))
+        out = late.explore(lambda: late.loops(fn)(*unflatten(tdef, inner)))
         outputs, out_tdef = root.outputs_of(out)
     out_avals = [(x.shape, x._dtype) if isinstance(x, Tensor) else None for x in flatten_out(out)[0]]
     prog = Program(root, outputs, len(tensors), out_avals)

@@ -18,7 +18,7 @@ from ._client import Client, normalize_device
 GRAPH_MODE = 0
 PYNATIVE_MODE = 1
 
-_DEFAULTS = {"mode": GRAPH_MODE, "device_target": "CPU", "device_id": None, "server": None, "api_key": None,
+_DEFAULTS = {"max_loop_trips": 1000, "mode": GRAPH_MODE, "device_target": "CPU", "device_id": None, "server": None, "api_key": None,
              "timeout": 60.0, "max_retries": None, "transport": None, "http_transport": None, "deadline_ms": None,
              "binary_threshold": 1024}
 # MindSpore options with nothing to do on a service (compilation, memory, logging): accepted, kept
@@ -40,13 +40,18 @@ _CLIENT_KEYS = ("server", "api_key", "timeout", "max_retries", "transport", "htt
 
 def set_context(**kwargs) -> None:
     """Set execution options (unknown keys raise). Client options: server, api_key, timeout,
-    max_retries, transport ("http" | "grpc"), http_transport (an httpx transport), deadline_ms."""
+    max_retries, transport ("http" | "grpc"), http_transport (an httpx transport), deadline_ms.
+    max_loop_trips (default 1000): the bound of a `while` on a traced value in construct; a loop
+    still running after that many trips is an error of the run, not a truncated result."""
     global _client
     unknown = set(kwargs) - set(_DEFAULTS)
     if unknown:
         raise ValueError(f"unknown context option(s) {sorted(unknown)}; known: {sorted(_DEFAULTS)}")
     if "mode" in kwargs and kwargs["mode"] not in (GRAPH_MODE, PYNATIVE_MODE):
         raise ValueError("mode must be GRAPH_MODE or PYNATIVE_MODE")
+    if "max_loop_trips" in kwargs and (not isinstance(kwargs["max_loop_trips"], int)
+                                       or isinstance(kwargs["max_loop_trips"], bool) or kwargs["max_loop_trips"] < 1):
+        raise ValueError(f"max_loop_trips must be a positive int, got {kwargs['max_loop_trips']!r}")
     if "device_target" in kwargs:
         normalize_device(kwargs["device_target"])  # validate
     with _lock:
@@ -54,6 +59,11 @@ def set_context(**kwargs) -> None:
         if any(k in kwargs for k in _CLIENT_KEYS) and _client is not None:
             _client.close()
             _client = None
+
+
+def max_loop_trips() -> int:
+    """The `max_trips` of the `while` a loop on a traced value becomes (set_context(max_loop_trips=...))."""
+    return int(_state["max_loop_trips"])
 
 
 def get_context(key: str):
