@@ -33,9 +33,12 @@ WANTED = {
                   "save_checkpoint", "load_checkpoint", "Model", "COOTensor", "CSRTensor", "RowTensor"],
 }
 NOT_SUPPORTED_BEHAVIOUR = [
-    "`while` on a traced Tensor value inside construct (an error at trace time). `if` on a traced value "
-    "works: both sides are traced and the result selected, so a derivative is exact unless the untaken "
-    "side's own derivative is infinite at the point (0 * inf = NaN, as with `where`).",
+    "Control flow on traced values is compiled (`if`/`elif`/`else` -> the engine's `cond`, only the taken "
+    "side runs; `while` -> the engine's `while`, at most `set_context(max_loop_trips=...)` trips, default "
+    "1000, more is an error of the run), with these limits: a `while` with `break`/`continue`/`return`/"
+    "`else` inside, or in a function called from construct (rather than construct itself or the function "
+    "given to grad/jit), stays Python's and is an error at trace time; each `if` re-traces the code before "
+    "it in both branches (Python hands over no branch body), so many sequential `if`s grow the graph.",
     "dtypes other than bool, int32, int64, float16, float32, float64 (no int8/int16/uint8, no complex).",
     "In-place state updates in a graph (Assign, BatchNorm moving statistics, Parameter updates inside construct).",
     "A custom `bprop` giving gradients for the cell's Parameters (inputs only; Parameter gradients are zero).",

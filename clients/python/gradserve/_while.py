@@ -63,12 +63,21 @@ def _assigned(stmts) -> list[str]:
     return sorted(names)
 
 
+def _def(name: str, params: list[str], body: list) -> ast.FunctionDef:
+    """`def name(*params): body` (parsed, so the node has every field of this Python's grammar)."""
+    d = ast.parse(f"def {name}({', '.join(params)}): pass").body[0]
+    assert isinstance(d, ast.FunctionDef)
+    d.body = body
+    return d
+
+
 class _Rewrite(ast.NodeTransformer):
     def __init__(self):
         self.n = 0
         self.changed = False
 
-    def visit_While(self, loop: ast.While):
+    def visit_While(self, node: ast.While):
+        loop = node
         self.generic_visit(loop)  # inner loops first
         if not _convertible(loop):
             return loop
@@ -78,19 +87,15 @@ class _Rewrite(ast.NodeTransformer):
         self.n += 1
         self.changed = True
         k = self.n
-        args = ast.arguments(posonlyargs=[], args=[ast.arg(arg=s) for s in state], vararg=None, kwonlyargs=[],
-                             kw_defaults=[], kwarg=None, defaults=[])
-
         def tup(ctx):
             return ast.Tuple(elts=[ast.Name(id=s, ctx=ctx) for s in state], ctx=ctx)
 
-        cond = ast.FunctionDef(name=f"_gs_cond{k}", args=args, body=[ast.Return(value=loop.test)],
-                               decorator_list=[], returns=None, type_params=[])
-        body = ast.FunctionDef(name=f"_gs_body{k}", args=args, body=loop.body + [ast.Return(value=tup(ast.Load()))],
-                               decorator_list=[], returns=None, type_params=[])
+        cond = _def(f"_gs_cond{k}", state, [ast.Return(value=loop.test)])
+        body = _def(f"_gs_body{k}", state, loop.body + [ast.Return(value=tup(ast.Load()))])
         call = ast.Call(func=ast.Name(id=_RUN, ctx=ast.Load()),
                         args=[ast.Name(id=cond.name, ctx=ast.Load()), ast.Name(id=body.name, ctx=ast.Load()),
-                              tup(ast.Load()), ast.Constant(value=tuple(state))], keywords=[])
+                              tup(ast.Load()),
+                              ast.Tuple(elts=[ast.Constant(value=v) for v in state], ctx=ast.Load())], keywords=[])
         return [cond, body, ast.Assign(targets=[tup(ast.Store())], value=call)]
 
 
@@ -112,10 +117,7 @@ def _rewrite_function(f: types.FunctionType):
         return None
     fdef.decorator_list = []
     free = list(f.__code__.co_freevars) + [_RUN]  # closures: the outer def binds them again by name
-    outer = ast.FunctionDef(name="_gs_outer", args=ast.arguments(
-        posonlyargs=[], args=[ast.arg(arg=v) for v in free], vararg=None, kwonlyargs=[], kw_defaults=[],
-        kwarg=None, defaults=[]), body=[fdef, ast.Return(value=ast.Name(id=fdef.name, ctx=ast.Load()))],
-        decorator_list=[], returns=None, type_params=[])
+    outer = _def("_gs_outer", free, [fdef, ast.Return(value=ast.Name(id=fdef.name, ctx=ast.Load()))])
     mod = ast.fix_missing_locations(ast.Module(body=[outer], type_ignores=[]))
     ns: dict[str, Any] = {}
     exec(compile(mod, inspect.getsourcefile(f) or "<construct>", "exec"), f.__globals__, ns)  # noqa: S102 - own source
@@ -168,7 +170,7 @@ def _as_state(v, name: str):
                     "must be Tensors or numbers")
 
 
-def _function(parent: Trace, label: str, fn: Callable, state: list[Tensor], seed: list[Tensor]):
+def _function(parent: Trace, label: str, fn: Callable, state: list[tuple[Tensor, str]], seed: list[Tensor]):
     tr = Trace(parent, label)
     inner = [tr.new_input(s.shape, s._dtype, n) for s, n in state]
     for c in seed:
