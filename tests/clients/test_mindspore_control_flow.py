@@ -246,3 +246,31 @@ def test_while_past_max_loop_trips_is_a_clear_error(on_real_server):
     np.testing.assert_allclose(Doubling()(f64([0.3, 0.5])).asnumpy(), [4.8, 8.0], rtol=1e-12)
     with pytest.raises(ValueError, match="max_loop_trips"):
         gs.set_context(max_loop_trips=0)
+
+
+def piecewise(x):
+    if x < -1:
+        y = ops.log(-x)  # log of a negative number where untaken
+    elif x < 1:
+        y = x * x
+    else:
+        y = ops.sqrt(x - 1) * 4  # sqrt of a negative number where untaken
+    return y
+
+
+@pytest.mark.parametrize("x0, d1", [(-3.0, -1 / 3.0), (0.5, 1.0), (5.0, 1.0)])
+def test_elif_chain_in_a_function_given_to_grad(on_real_server, x0, d1):
+    g = float(ops.grad(piecewise)(f64(x0)))
+    assert np.isfinite(g)
+    np.testing.assert_allclose(g, d1, rtol=1e-12)  # -1/(-x) * -1 = 1/x; 2x; 2/sqrt(x - 1)
+
+
+def halve_until_small(x):
+    while ops.sum(x * x) > 1.0:
+        x = x / 2
+    return ops.sum(x)
+
+
+def test_while_in_a_function_given_to_grad(fake):
+    x = t([3.0, 4.0])  # |x| = 5 -> 2.5 -> 1.25 -> 0.625: three trips, y = sum(x) / 8
+    np.testing.assert_allclose(ops.grad(halve_until_small)(x).asnumpy(), [1 / 8, 1 / 8], rtol=1e-6)
