@@ -108,10 +108,11 @@ def post_head(length: int, extra: str = "") -> bytes:
 def test_a_client_that_goes_away_does_not_pin_a_worker(srv, c):
     """Two never-ending jobs whose clients disconnect: their workers are recycled at once, the pool
     stays usable (before the fix, two such requests wedged the pool for good)."""
+    all_idle(c)
     before = restarts(c)
     body = {"graph": ENDLESS, "inputs": [XIN]}
     for _ in range(2):
-        with httpx.Client(base_url=srv.url, headers=AUTH, timeout=1.0) as quick:
+        with httpx.Client(base_url=srv.url, headers=AUTH, timeout=3.0) as quick:  # time to reach a worker
             with pytest.raises(httpx.TimeoutException):
                 call(quick, "eval", body, "binary")
     wait_until(lambda: restarts(c) >= before + 2, "the abandoned jobs kept their workers")
@@ -123,6 +124,7 @@ def test_deadline_holds_and_readiness_follows_the_pool(srv, c):
     """A job past its deadline fails with 504 whether or not its client waits; while both workers hold
     jobs past their deadlines (the grace before the kill is 4 s here) the server says it is not ready,
     and the 503 body says nothing of the pools (API keys are set); then it is ready again."""
+    all_idle(c)  # both jobs must run, not one run and one queue
     body = {"graph": ENDLESS, "inputs": [XIN], "deadline_ms": 500}
     ths = [in_thread(call, httpx.Client(base_url=srv.url, headers=AUTH, timeout=60), "eval", body, "binary")
            for _ in range(2)]
@@ -151,6 +153,7 @@ def many_outputs_net(k: int = 300, outs: int = 40) -> dict:
 def test_health_answers_while_a_heavy_derivation_runs(srv, c):
     """A hessian over many outputs takes seconds to build: it is built off the event loop, so health
     and other jobs keep answering."""
+    all_idle(c)
     heavy = {"graph": many_outputs_net(), "inputs": [np.ones(8, F32)]}
     th, box = in_thread(call, httpx.Client(base_url=srv.url, headers=AUTH, timeout=120), "hessian", heavy)
     lat = []
