@@ -59,8 +59,8 @@ def dtype_name(dtype) -> str:
     return str(dtype).rsplit(".", 1)[-1]
 
 
-def _impl(name, xp, *arrays, **attrs):
-    g = _graph(name, tuple(AVal(tuple(a.shape), dtype_name(a.dtype)) for a in arrays), attrs)
+def run_flat(xp, g: Graph, arrays):
+    """Evaluate a flat graph op by op with the backend's kernels (a composite's graph, a switch_run branch)."""
     env = {v.id: a for v, a in zip(g.inputs, arrays)}
     for e in g.eqns:
         r = impl_rules[e.op](xp, *[env[x.id] for x in e.inputs], **e.attrs)
@@ -68,6 +68,11 @@ def _impl(name, xp, *arrays, **attrs):
             env[o.id] = val
     outs = [env[v.id] for v in g.flat_outputs]
     return tuple(outs) if len(outs) > 1 else outs[0]
+
+
+def _impl(name, xp, *arrays, **attrs):
+    g = _graph(name, tuple(AVal(tuple(a.shape), dtype_name(a.dtype)) for a in arrays), attrs)
+    return run_flat(xp, g, arrays)
 
 
 def _inline_marked(b, name, ins, attrs):

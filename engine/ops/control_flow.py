@@ -25,6 +25,7 @@ import functools
 from ..errors import InvalidGraph, LimitExceeded, ShapeError
 from ..ir import AVal, Graph, INT_DTYPES, Var, is_float
 from ._infer import rule_infer
+from .composite import run_flat
 from .registry import Attr, defop, function_op_hooks, impl_rules, jvp_rules, layers, vjp_rules
 
 
@@ -99,17 +100,6 @@ def _switch_expand(op):
         graphs = tuple(_flat_branch(b, f, [a.aval for a in args], pnames, penv, depth, label) for f in fns)
         return b.emit("switch_run", [sel] + args + [penv[n] for n in pnames], {"branches": graphs})
     return expand
-
-
-def run_flat(xp, g: Graph, arrays):
-    """Evaluate a flat graph op by op (a branch of switch_run)."""
-    env = {v.id: a for v, a in zip(g.inputs, arrays)}
-    for e in g.eqns:
-        r = impl_rules[e.op](xp, *[env[x.id] for x in e.inputs], **e.attrs)
-        for o, val in zip(e.outputs, r if len(e.outputs) > 1 else (r,)):
-            env[o.id] = val
-    outs = [env[v.id] for v in g.flat_outputs]
-    return tuple(outs) if len(outs) > 1 else outs[0]
 
 
 def _switch_run_impl(xp, index, *ops, branches):

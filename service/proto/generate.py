@@ -20,7 +20,6 @@ HERE = Path(__file__).resolve().parent
 PROTO = HERE / "gradserve.proto"
 ROOT = HERE.parents[1]
 TARGETS = (HERE, ROOT / "clients" / "python" / "gradserve" / "_proto")
-FILES = ("gradserve_pb2.py", "gradserve_pb2.pyi", "gradserve_pb2_grpc.py")
 # lines that change with the grpcio-tools version only (tests/grpc/test_generated.py ignores them)
 VERSION_LINE = re.compile(r"^(# Protobuf Python Version: .*|GRPC_GENERATED_VERSION = .*|\s+\d+,)$")
 # The oldest protobuf runtime the _pb2 modules accept. protoc writes its own version into their runtime
@@ -40,28 +39,36 @@ def runtime_floor(text: str) -> str:
     return out
 
 
-def generate(out_dir: Path) -> list[Path]:
+def compile_proto(proto: Path, out_dir: Path) -> list[Path]:
+    """protoc (grpcio-tools) on `proto`, compiled from its own directory, into out_dir: the _pb2 module's
+    runtime check lowered to PROTOBUF_FLOOR, the _grpc module's import of its _pb2 made package-relative."""
     from grpc_tools import protoc
 
+    stem = proto.stem
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        rc = protoc.main(["grpc_tools.protoc", f"-I{HERE}", f"--python_out={tmp}", f"--pyi_out={tmp}",
-                          f"--grpc_python_out={tmp}", str(PROTO)])
+        rc = protoc.main(["grpc_tools.protoc", f"-I{proto.parent}", f"--python_out={tmp}", f"--pyi_out={tmp}",
+                          f"--grpc_python_out={tmp}", str(proto)])
         if rc != 0:
             raise RuntimeError(f"protoc failed with exit status {rc}")
         written = []
-        for name in FILES:
+        for name in (f"{stem}_pb2.py", f"{stem}_pb2.pyi", f"{stem}_pb2_grpc.py"):
             text = (Path(tmp) / name).read_text()
-            if name == "gradserve_pb2.py":
+            if name == f"{stem}_pb2.py":
                 text = runtime_floor(text)
-            if name == "gradserve_pb2_grpc.py":
-                text = text.replace("\nimport gradserve_pb2 as gradserve__pb2\n",
-                                    "\nfrom . import gradserve_pb2 as gradserve__pb2\n")
-                assert "from . import gradserve_pb2" in text, "protoc's import line changed: update generate.py"
+            if name == f"{stem}_pb2_grpc.py":
+                alias = stem.replace("_", "__") + "__pb2"
+                old = f"\nimport {stem}_pb2 as {alias}\n"
+                assert old in text, "protoc's import line changed: update service/proto/generate.py"
+                text = text.replace(old, f"\nfrom . import {stem}_pb2 as {alias}\n")
             (out_dir / name).write_text(text)
             written.append(out_dir / name)
     return written
+
+
+def generate(out_dir: Path) -> list[Path]:
+    return compile_proto(PROTO, out_dir)
 
 
 def normalized(text: str) -> str:
