@@ -244,6 +244,8 @@ async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: 
         return PartsResponse(parts, 200, headers, headers["content-type"], send_timeout_s)
     out, headers = await offload(big, codec.encode_response, header, res.outputs, binary)
     headers[REQUEST_ID] = call.request_id
+    if big:  # sent in chunks too, so a client that stops reading is cut off after send_timeout_s
+        return PartsResponse([out], 200, headers, headers["content-type"], send_timeout_s)
     return Response(out, status_code=200, headers=headers, media_type=headers["content-type"])
 
 
