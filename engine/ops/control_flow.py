@@ -288,5 +288,5 @@ _CONTROL = {
               "run-time error)"),
 }
 for _name, (_attrs, _avals, _expand, _doc) in _CONTROL.items():
-    defop(_name, None, _typed_by_function, attrs=_attrs, n_outputs=None, doc=_doc)
+    defop(_name, None, _typed_by_function, function=True, attrs=_attrs, n_outputs=None, doc=_doc)
     function_op_hooks[_name] = _Hook(_avals, _expand)

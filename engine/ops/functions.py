@@ -15,15 +15,15 @@ def typed_by_function(avals, **attrs):  # pragma: no cover - the Builder types t
     raise InvalidGraph("function ops are typed by their function")
 
 
-defop("call", None, typed_by_function, attrs={"fn": Attr("str")}, n_outputs=None,
+defop("call", None, typed_by_function, function=True, attrs={"fn": Attr("str")}, n_outputs=None,
       doc="call function `fn` on the inputs; outputs are its flat outputs")
-defop("grad", None, typed_by_function, n_outputs=None,
+defop("grad", None, typed_by_function, function=True, n_outputs=None,
       attrs={"fn": Attr("str"), "positions": Attr("ints", ()), "weights": Attr("any", ()),
              "sens": Attr("bool", False), "with_value": Attr("bool", False), "int_grads": Attr("bool", False)},
       doc="reverse-mode derivative of `fn`: inputs = args (+ one sens per output if sens); "
           "outputs = [values if with_value] + grads for positions + grads for weights; "
           "int_grads: integer values carry (integer) derivatives, as in MindSpore")
-defop("jvp", None, typed_by_function, n_outputs=None,
+defop("jvp", None, typed_by_function, function=True, n_outputs=None,
       attrs={"fn": Attr("str"), "positions": Attr("ints", None, optional=True)},
       doc="forward-mode derivative of `fn`: inputs = args + one tangent per position; outputs = values + tangents")
 

@@ -78,7 +78,8 @@ FLAGS = ("commutative", "linear", "sign_symmetric", "cse", "broadcasts", "rearra
 
 class _Layers:
     """Entry points of the engine layers above the ops, registered by those layers when they are imported
-    (builder: Builder, attrs_key; autodiff: inline, backward, expand_jvp; optimize; lower; vmap: vmap_avals).
+    (builder: Builder, attrs_key; autodiff: inline, backward, expand_jvp; optimize; lower; vmap: the vmap
+    node's vmap_hook_avals / vmap_hook_expand).
     Op rules that build or expand graphs (composites, control flow, custom_vjp, vmap nodes) call them
     through `layers`, so imports still point one way: ir -> ops -> builder -> autodiff -> lower."""
 
@@ -93,15 +94,16 @@ impl_rules: dict[str, Callable] = {}
 vjp_rules: dict[str, Callable] = {}
 jvp_rules: dict[str, Callable] = {}
 
-# Ops that name a function (sub-graph) and are expanded by the engine at lowering.
-# Control flow (engine/ops/control_flow.py) registers its typing and expansion in function_op_hooks.
-FUNCTION_OPS = ("call", "grad", "jvp", "vmap", "cond", "switch", "scan", "fori_loop", "while")
+# Ops that name a function (sub-graph) and are expanded by the engine at lowering: those registered
+# with defop(..., function=True) (call/grad/jvp in ops/functions.py, control flow, vmap). The ones with an
+# entry in function_op_hooks type and expand themselves (engine/ops/control_flow.py, vmap_op.py).
+FUNCTION_OPS: set[str] = set()
 function_op_hooks: dict[str, Any] = {}
 
 
 def defop(name: str, arity: int | None, infer: Callable, *, attrs: dict[str, Attr] | None = None,
           n_outputs: int | None = 1, nondiff: bool = False, min_arity: int = 0, doc: str = "",
-          **flags) -> OpDef:
+          function: bool = False, **flags) -> OpDef:
     if name in OPS:
         raise ValueError(f"op {name} registered twice")
     unknown = set(flags) - set(FLAGS)
@@ -109,6 +111,8 @@ def defop(name: str, arity: int | None, infer: Callable, *, attrs: dict[str, Att
         raise ValueError(f"op {name}: unknown flag(s) {sorted(unknown)}; known: {FLAGS}")
     op = OpDef(name, arity, infer, attrs or {}, n_outputs, nondiff, min_arity, doc, **flags)
     OPS[name] = op
+    if function:
+        FUNCTION_OPS.add(name)
     return op
 
 

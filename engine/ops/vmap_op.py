@@ -8,7 +8,7 @@ from __future__ import annotations
 from .functions import typed_by_function
 from .registry import Attr, defop, function_op_hooks, layers
 
-defop("vmap", None, typed_by_function, n_outputs=None,
+defop("vmap", None, typed_by_function, function=True, n_outputs=None,
       attrs={"fn": Attr("str"), "in_axes": Attr("any", 0), "out_axes": Attr("any", 0)},
       doc="`fn` mapped over a new axis: in_axes (int, or one int|null per input) names each input's mapped "
           "axis, out_axes (int, or one per flat output) where the outputs get it (engine/vmap.py)")

@@ -9,6 +9,7 @@ import pytest
 import gradserve as gs
 from gradserve import Tensor, nn, ops
 
+from .checks import SumSq
 from .models import close
 
 
@@ -145,16 +146,6 @@ def encoder_block(p, x):
     return x + (0.5 * h * (1.0 + jax.scipy.special.erf(h / np.sqrt(2.0)))) @ p["w2"]
 
 
-class WeightedSq(nn.Cell):
-    def __init__(self, net, c):
-        super().__init__()
-        self.net, self.c = net, Tensor(c)
-
-    def construct(self, x):
-        y = self.net(x) * self.c
-        return (y * y).sum() / 2
-
-
 def test_transformer_encoder_block(fake):
     rng = np.random.default_rng(1)  # NumPy draws: jax.random would compile once per shape
     shapes = {"g1": (8,), "b1": (8,), "wqkv": (8, 24), "wo": (8, 8), "g2": (8,), "b2": (8,), "w1": (8, 16),
@@ -167,7 +158,7 @@ def test_transformer_encoder_block(fake):
     close(net(Tensor(xn)).asnumpy(), jax.jit(encoder_block)(p, x), "value")  # jit: JAX compiles once, not per op
 
     c = rng.uniform(0.5, 1.5, (2, 5, 8)).astype(np.float32)
-    loss = WeightedSq(net, c)
+    loss = SumSq(net, c)
 
     def jloss(p, x):
         return ((encoder_block(p, x) * c) ** 2).sum() / 2

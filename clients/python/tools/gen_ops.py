@@ -35,7 +35,7 @@ def render() -> str:
     doc = {
         "generated_by": "clients/python/tools/gen_ops.py from engine.ops.registry.op_catalog()",
         "format": FORMAT,
-        "function_ops": list(FUNCTION_OPS),
+        "function_ops": sorted(FUNCTION_OPS),
         "ops": op_catalog(),
     }
     return json.dumps(doc, indent=1, sort_keys=True) + "\n"
