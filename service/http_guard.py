@@ -54,9 +54,12 @@ def guarded_protocol(header_timeout_s: float, max_header_bytes: int) -> type:
             self._disarm()
             super().on_headers_complete()
 
-        def on_response_complete(self) -> None:
+        def on_message_complete(self) -> None:
+            # the next byte starts a new head when the parser has read this request's whole body: not when
+            # the response is done (an early answer, 413 or 429, may leave body bytes still to come)
+            super().on_message_complete()
             self._in_head = True
-            super().on_response_complete()
+            self._head_bytes = 0
 
         def _arm(self) -> None:
             self._disarm()

@@ -416,3 +416,22 @@ def test_request_id_is_echoed(c):
 def test_health_needs_no_key_devices_do(srv):
     assert httpx.get(srv.url + "/v2/health/live", timeout=10).status_code == 200
     assert httpx.get(srv.url + "/v1/devices", timeout=10).status_code == 401
+
+
+def test_an_early_answer_leaves_the_connection_usable(srv):
+    """A request answered before its body is read (401 here; 413 and 429 likewise) still has body bytes
+    on the wire: they belong to that request, not to the next head, so the connection carries on."""
+    body = b'{"graph_id": "sha256:0", "inputs": []' + b" " * (64 << 10) + b"}"  # 8x max_header_bytes
+    s = raw(srv.port)
+    try:
+        s.sendall(f"POST /v1/grad HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        assert status_of(s) == 401
+        s.sendall(b"GET /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = b""
+        while b'{"live":true}' not in data:  # the socket's timeout bounds the wait
+            chunk = s.recv(65536)
+            assert chunk, f"the connection was closed: {data[-300:]!r}"
+            data += chunk
+    finally:
+        s.close()
