@@ -53,12 +53,36 @@ def set_context(**kwargs) -> None:
                                        or isinstance(kwargs["max_loop_trips"], bool) or kwargs["max_loop_trips"] < 1):
         raise ValueError(f"max_loop_trips must be a positive int, got {kwargs['max_loop_trips']!r}")
     if "device_target" in kwargs:
-        normalize_device(kwargs["device_target"])  # validate
+        normalize_device(kwargs["device_target"])  # validate the spelling before anything changes
+    device = {k: kwargs.pop(k) for k in ("device_target", "device_id") if k in kwargs}
     with _lock:
         _state.update(kwargs)
         if any(k in kwargs for k in _CLIENT_KEYS) and _client is not None:
             _client.close()
             _client = None
+    if "device_target" in device:  # against the server just set, if any
+        _check_served(device["device_target"], device.get("device_id"))
+    _state.update(device)
+
+
+def _check_served(device_target: str, device_id: int | None) -> None:
+    """MindSpore raises at set_context when the target is not there (a CPU-only install asked for
+    GPU) and keeps the old one; the service's equivalent is a server without that pool. Asked once of
+    the server; a server not reachable yet (or an operator's GRADSERVE_DEVICE override) defers the
+    check to the first job, which gets the server's 503 device_unavailable."""
+    dev = normalize_device(device_target) or ""  # validates the spelling
+    if dev == "cpu" or os.environ.get("GRADSERVE_DEVICE"):
+        return
+    try:
+        pools = client().devices().get("pools", [])
+    except Exception:  # no server yet: the job will say
+        return
+    served = {p.get("device") for p in pools} | {d for p in pools for d in p.get("devices", [])}
+    want = f"{dev}:{int(device_id)}" if device_id is not None else dev
+    if want not in served:
+        raise RuntimeError(f"Unsupported device target {device_target}: the gradserve server at "
+                           f"{client().base_url} serves {sorted(x for x in served if x)}; the device target "
+                           f"stays {_state['device_target']!r}")
 
 
 def max_loop_trips() -> int:
