@@ -24,6 +24,7 @@ from . import _while  # noqa: E402,F401  (fills _late: `while` on a traced Tenso
 from . import nn  # noqa: E402
 from . import context  # noqa: E402
 from ._trace import trace_graph  # noqa: E402
+from ._trace import no_grad as _no_grad  # noqa: E402  (mindspore._no_grad)
 from .importers import from_jax, from_onnx, from_torch  # noqa: E402  (torch/jax/onnx load on call)
 from ._jit import jit, ms_function  # noqa: E402
 from ._misc import mutable, set_seed  # noqa: E402
@@ -44,4 +45,4 @@ __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_
            "PayloadTooLarge", "LimitExceeded", "Overloaded", "InternalError", "WorkerDied", "DeviceUnavailable",
            "DeadlineExceeded", "float16", "float32", "float64", "int32", "int64", "bool_", "jit", "ms_function",
            "mutable", "set_seed", "set_device", "grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev",
-           "get_grad", "common"]
+           "get_grad", "common", "_no_grad"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import inspect
 import json
 import re
@@ -61,6 +62,37 @@ def innermost() -> "Trace":
     if tr is None:
         raise RuntimeError("no active trace: this runs only while a function is traced")
     return tr
+
+
+class no_grad:
+    """MindSpore's `_no_grad`, as `with _no_grad():` or `@_no_grad()`: what is computed inside is a
+    constant to every derivative (each traced op's outputs pass through stop_gradient), and asking
+    for a derivative inside is an error, as in MindSpore."""
+
+    def __enter__(self) -> "no_grad":
+        _tls.no_grad = getattr(_tls, "no_grad", 0) + 1
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        _tls.no_grad -= 1
+        return False
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def inside(*args, **kwargs):
+            with no_grad():
+                return fn(*args, **kwargs)
+        return inside
+
+
+def in_no_grad() -> bool:
+    return getattr(_tls, "no_grad", 0) > 0
+
+
+def _refuse_in_no_grad() -> None:
+    if in_no_grad():
+        raise RuntimeError("In no_grad context, you can not calculate gradient (a derivative was asked for "
+                           "inside `_no_grad`)")
 
 
 @contextlib.contextmanager
@@ -379,7 +411,10 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
     avals = [(x.shape, x._dtype) for x in inputs]
     out_avals = infer(op, avals, full)
     names = [tr.ref(x) for x in inputs]
-    return tr.emit(op, names, attrs, out_avals)
+    outs = tr.emit(op, names, attrs, out_avals)
+    if in_no_grad() and op != "stop_gradient":
+        outs = [tr.emit("stop_gradient", [o._name], {}, [aval])[0] for o, aval in zip(outs, out_avals)]
+    return outs
 
 
 def apply1(op: str, *inputs, **attrs) -> Tensor:
@@ -565,6 +600,7 @@ def emit_grad(fn, args: Sequence, *, positions: Sequence[int], weights: Sequence
 
 def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], weights: Sequence[Parameter] = (),
                    sens: Sequence | None = None, with_value: bool = False) -> list[Tensor]:
+    _refuse_in_no_grad()
     tr = innermost()
     pos = [i for group in _positions(info, positions, len(args)) for i in group]
     in_names = _call_inputs(tr, info, args)
@@ -594,6 +630,7 @@ def emit_jvp(fn, args: Sequence, tangents: Sequence, *, positions: Sequence[int]
 
 
 def emit_jvp_node(info: FnInfo, args: Sequence, tangents: Sequence, *, positions: Sequence[int] | None = None):
+    _refuse_in_no_grad()
     tr = innermost()
     positions = [i for i in range(len(args)) if i in info.arg_inputs] if positions is None else positions
     pos = [g[0] for g in _positions(info, positions, len(args))]
