@@ -73,9 +73,8 @@ class no_grad:
         _tls.no_grad = getattr(_tls, "no_grad", 0) + 1
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> None:
         _tls.no_grad -= 1
-        return False
 
     def __call__(self, fn: Callable) -> Callable:
         @functools.wraps(fn)

@@ -54,7 +54,7 @@ def set_context(**kwargs) -> None:
         raise ValueError(f"max_loop_trips must be a positive int, got {kwargs['max_loop_trips']!r}")
     if "device_target" in kwargs:
         normalize_device(kwargs["device_target"])  # validate the spelling before anything changes
-    device = {k: kwargs.pop(k) for k in ("device_target", "device_id") if k in kwargs}
+    device: dict[str, Any] = {k: kwargs.pop(k) for k in ("device_target", "device_id") if k in kwargs}
     with _lock:
         _state.update(kwargs)
         if any(k in kwargs for k in _CLIENT_KEYS) and _client is not None:
