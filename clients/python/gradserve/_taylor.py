@@ -96,7 +96,7 @@ def _as_ms(x):
     return list(x) if isinstance(x, tuple) else x
 
 
-def _run(fn, kind: str, args: list, program):
+def _run(fn, kind: tuple, args: list, program):
     if current() is not None:
         return program(*args)
     return run_program(program, args, cache=_cache_for(fn, kind), label=f"{kind[0]}_{_label(fn)}")
