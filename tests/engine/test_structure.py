@@ -149,7 +149,7 @@ SDK_LAYERS = [
     ("data", ["_tensor", "_eager", "common.dtype", "common.tensor", "common.parameter", "common.initializer"]),
     ("transport", ["_transport", "_client", "context"]),
     ("trace", ["_trace", "_bprop", "_jit"]),
-    ("ops", ["ops", "_vmap", "_jacobian"]),
+    ("ops", ["ops", "_vmap", "_jacobian", "_taylor"]),
     ("nn", ["_branches", "_while", "_cellbase", "_training", "nn"]),
     ("front", ["gradserve", "common", "common.api", "importers", "_support"]),
 ]

@@ -65,13 +65,13 @@ def _home(obj: object, name: str, modules: list[ModuleType]) -> tuple[str, str] 
 
 
 def render_stub() -> str:
-    from gradserve import _catalog, _jacobian, _vmap, ops  # noqa: PLC0415  (the SDK as built)
+    from gradserve import _catalog, _jacobian, _taylor, _vmap, ops  # noqa: PLC0415  (the SDK as built)
     from gradserve.ops import _autodiff, _extra, _hypermap, _primitives  # noqa: PLC0415
 
     generated = {id(v): (k, "class") for k, v in _primitives.CLASSES.items()}
     generated.update({id(v): (k, "function") for k, v in _primitives.FUNCTIONS.items()})
     op_of = {**{k: v.op for k, v in _primitives.CLASSES.items()}, **{k: k for k in _primitives.FUNCTIONS}}
-    hand = [_primitives, _extra, _hypermap, _autodiff, _vmap, _jacobian]
+    hand = [_primitives, _extra, _hypermap, _autodiff, _vmap, _jacobian, _taylor]
     imports: dict[str, list[str]] = {}
     decls, aliases = [], []
     for name in ops.__all__:
@@ -87,7 +87,7 @@ def render_stub() -> str:
             if home is None:
                 raise RuntimeError(f"gradserve.ops.{name}: no module defines it")
             mod, attr = home
-            mod = {"_vmap": ".._vmap", "_jacobian": ".._jacobian"}.get(mod, "." + mod)
+            mod = {"_vmap": ".._vmap", "_jacobian": ".._jacobian", "_taylor": ".._taylor"}.get(mod, "." + mod)
             imports.setdefault(mod, []).append(f"{attr} as {name}")
     assert not any(keyword.iskeyword(n) for n in ops.__all__)
     lines = [HEADER, "from __future__ import annotations\n\n",

@@ -1,5 +1,6 @@
 """`gradserve.ops`: op classes and functions (one per engine op, MindSpore names on top) and
-the derivative interfaces (GradOperation, grad, value_and_grad, jvp, vjp, jacfwd, jacrev, hessian)."""
+the derivative interfaces (GradOperation, grad, value_and_grad, jvp, vjp, jacfwd, jacrev, hessian,
+jet, derivative, linearize)."""
 from __future__ import annotations
 
 import sys as _sys
@@ -10,6 +11,7 @@ from ._primitives import Primitive
 from . import _extra, _hypermap
 from .._vmap import vmap  # noqa: E402  (loops)
 from .._jacobian import hessian, jacfwd, jacrev  # noqa: E402  (compact: one vmap over a basis)
+from .._taylor import derivative, jet, linearize  # noqa: E402  (Taylor mode: nested jvp)
 
 globals().update(_primitives.CLASSES)
 globals().update(_primitives.FUNCTIONS)
@@ -20,7 +22,8 @@ globals()["print"] = _extra.print_  # MindSpore's ops.print
 
 __all__ = sorted({*_primitives.CLASSES, *_primitives.FUNCTIONS, *_primitives._OVERRIDES, *_extra.__all__,
                   *_hypermap.__all__, "print", "Primitive",
-                  "GradOperation", "get_grad", "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "vmap"})
+                  "GradOperation", "get_grad", "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "vmap",
+                  "jet", "derivative", "linearize"})
 
 from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
 from .._late import late as _late  # noqa: E402

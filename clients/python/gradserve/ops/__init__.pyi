@@ -10,6 +10,7 @@ from .. import dtype as _dtype_module
 from .._tensor import Tensor
 from . import composite as composite, functional as functional, operations as operations
 from .._jacobian import hessian as hessian, jacfwd as jacfwd, jacrev as jacrev
+from .._taylor import derivative as derivative, jet as jet, linearize as linearize
 from .._vmap import vmap as vmap
 from ._autodiff import GradOperation as GradOperation, get_grad as get_grad, grad as grad, jvp as jvp, value_and_grad as value_and_grad, vjp as vjp
 from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as Eye, Flatten as Flatten, Floor as Floor, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, einsum as einsum, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
@@ -197,6 +198,7 @@ __all__ = [
     'cumsum',
     'custom_vjp',
     'depend',
+    'derivative',
     'div',
     'dot_general',
     'dtype',
@@ -232,11 +234,13 @@ __all__ = [
     'iota',
     'jacfwd',
     'jacrev',
+    'jet',
     'jvp',
     'layer_norm',
     'leaky_relu',
     'less',
     'less_equal',
+    'linearize',
     'linrec',
     'log',
     'log1p',
