@@ -207,14 +207,24 @@ async def _watch(request: Request, task: asyncio.Task, state: list) -> None:
         task.cancel()
 
 
+WATCH_AFTER_S = 0.02  # a job over by then never pays for a watcher task (most small jobs take < 2 ms)
+
+
 async def run_watching(coro, request: Request):
     """Run a core call; if the client disconnects first, cancel it (a queued job is dropped).
 
-    The call runs in the caller's task; one watcher task cancels that task on a disconnect
-    (it used to be two tasks and an asyncio.wait per request)."""
+    The call runs in the caller's task; a watcher task, started once the call has run for
+    WATCH_AFTER_S, cancels that task on a disconnect (a disconnect before then is seen as soon as
+    it starts: uvicorn remembers it). Small jobs finish first and skip the task's cost."""
     state = [True, False]  # [call running, cancelled because the client went away]
     me = asyncio.current_task()
-    watch = asyncio.ensure_future(_watch(request, me, state))
+    watch: list = []
+
+    def start() -> None:
+        if state[0]:
+            watch.append(asyncio.ensure_future(_watch(request, me, state)))
+
+    timer = asyncio.get_running_loop().call_later(WATCH_AFTER_S, start)
     try:
         return await coro
     except asyncio.CancelledError:
@@ -224,11 +234,13 @@ async def run_watching(coro, request: Request):
         raise
     finally:
         state[0] = False
-        watch.cancel()
+        timer.cancel()
+        for w in watch:
+            w.cancel()
         # a failed job's exception holds a traceback through this frame, and this frame holds the
         # watcher that holds the task: break the cycle, else the request's tensors (shared memory)
         # live until the cyclic GC runs (seen as ~1 GiB growth per overload round)
-        del watch, me
+        del watch, me, timer, start
 
 
 async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: float,
