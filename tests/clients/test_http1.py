@@ -266,6 +266,7 @@ def test_timeouts_from_numbers_and_httpx_timeout():
     assert _http1.timeouts(5) == (5.0, 5.0, 5.0)
     assert _http1.timeouts(None) == (None, None, None)
     assert _http1.timeouts(httpx.Timeout(3.0, connect=1.0)) == (1.0, 3.0, 3.0)
+    assert _http1.timeouts((1.0, 2.0, 3.0, 4.0)) == (1.0, 2.0, 3.0)  # what httpx.Timeout takes as a tuple
 
 
 # -- against a real gradserve-server --------------------------------------------------------------------

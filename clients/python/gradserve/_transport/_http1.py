@@ -15,7 +15,6 @@ Errors: `TimeoutError` (connect, write or read timeout), `ProtocolError` or `OSE
 """
 from __future__ import annotations
 
-import select
 import socket
 import threading
 import urllib.request
@@ -47,10 +46,13 @@ def usable(url: str) -> bool:
 
 
 def timeouts(timeout: Any) -> tuple[float | None, float | None, float | None]:
-    """(connect, read, write) seconds from a number, None (no limit) or an httpx.Timeout-like object."""
+    """(connect, read, write) seconds from a number, None (no limit), httpx's 4-tuple (connect, read, write,
+    pool) or an httpx.Timeout."""
     if timeout is None or isinstance(timeout, (int, float)):
         t = None if timeout is None else float(timeout)
         return t, t, t
+    if isinstance(timeout, tuple) and len(timeout) == 4:
+        return timeout[0], timeout[1], timeout[2]
     return getattr(timeout, "connect", None), getattr(timeout, "read", None), getattr(timeout, "write", None)
 
 
@@ -138,11 +140,7 @@ class HTTP1Client:
                 s = self._idle.pop() if self._idle else None
             if s is None:
                 return self._connect(connect_timeout), False
-            try:
-                readable = select.select([s], [], [], 0)[0]
-            except (OSError, ValueError):
-                readable = [s]
-            if not readable:  # idle and quiet: still open. Readable: closed by the server (or stray bytes)
+            if _quiet(s):
                 return s, True
             s.close()
 
@@ -170,10 +168,23 @@ class HTTP1Client:
         s.settimeout(rt)
         try:
             return _read_response(s, method)
-        except _NoResponse:
+        except _NoResponse as e:
             if write_error is not None:
-                raise write_error from None
+                raise _NoResponse(f"{e} (writing the request: {write_error!r})") from write_error
             raise
+
+
+def _quiet(s: socket.socket) -> bool:
+    """Whether an idle kept connection is still open: nothing to read yet. Readable means the server
+    closed it (or sent stray bytes): not reusable."""
+    try:
+        s.setblocking(False)  # (the exchange sets its timeouts again)
+        s.recv(1, socket.MSG_PEEK)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def _read_head(s: socket.socket, buf: bytearray) -> tuple[bytearray, int]:
