@@ -10,7 +10,8 @@ L1  deep-potential training step (ops.value_and_grad w.r.t. the weights + nn.SGD
 L2  2000 gradients of a logistic-regression log-density in one ops.vmap(ops.grad(logp)) call vs JAX
     jit(vmap(grad)); batch sizes 100..8000.
 L3  500 dependent value_and_grad calls (an HMC-like chain) vs a bare FastAPI echo of the same request
-    body over the same httpx client, and the same body posted raw to the server (the server's share);
+    body over the same HTTP client as the SDK's (its transport's `send`), and the same body posted raw
+    to the server (the server's share); the echo over httpx too (the SDK's client before 2026-12);
     the chain over gRPC too; the same calls from 1 / 4 / 16 threads.
 L4  throughput of L3's job (raw requests, distinct inputs) at concurrency 64 against a server without
     and one with dynamic batching (GRADSERVE_BATCH_DELAY_MS=5).
@@ -139,7 +140,7 @@ def _echo_server():
     proc = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "service_bench.py"), "--echo-server",
                              str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_ready(proc, f"http://127.0.0.1:{port}/ready", "echo")
-    return proc, f"http://127.0.0.1:{port}/echo"
+    return proc, f"http://127.0.0.1:{port}"
 
 
 def l3(srv: Server, calls: int) -> dict:
@@ -163,35 +164,48 @@ def l3(srv: Server, calls: int) -> dict:
 
     chain(vg, 20, gs.Tensor)
     chain(jvg, 20, lambda w: w)
-    # the echo: the request the SDK sends for this call, through the SDK's own httpx client
+    # the echo: the request the SDK sends for this call, through the SDK's own HTTP client (the transport
+    # it picked for this URL: its `send` is the wire round trip without the SDK's body building/decoding)
+    from gradserve._transport.http import HTTPTransport
     from gradserve._wire import encode_request
 
     client = gs.context.client()
     prog = next(iter(next(iter(gs.ops._autodiff._caches[vg.fn].values())).values()))
     body = {"graph_id": client._known[prog.ref().hash], "inputs": [w0], "device": "cpu"}
     content, headers = encode_request(body, binary=False)
-    proc, url = _echo_server()
+    proc, echo_url = _echo_server()
+    sdk_http = client._transport
+    echo = HTTPTransport(echo_url)  # the same library as the SDK's transport for an http:// URL
+    echo_httpx = httpx.Client(base_url=echo_url)  # the floor as httpx sees it (the SDK's client before)
     try:
-        http = client._transport._http
         for _ in range(20):
-            http.post(url, content=content, headers=headers).content
-        te, tr, ts, tj = [], [], [], []
+            echo.send("POST", "/echo", content, headers)
+            echo_httpx.post("/echo", content=content, headers=headers).content
+        te, tx, tr, ts, tj = [], [], [], [], []
         for _ in range(5):  # interleaved rounds: the machine's load drifts
             for _ in range(calls // 5):
                 t = time.perf_counter()
-                http.post(url, content=content, headers=headers).content
+                echo.send("POST", "/echo", content, headers)
                 te.append(time.perf_counter() - t)
+            for _ in range(calls // 5):
+                t = time.perf_counter()
+                echo_httpx.post("/echo", content=content, headers=headers).content
+                tx.append(time.perf_counter() - t)
             for _ in range(calls // 5):  # the same body to the server itself: the server's own cost
                 t = time.perf_counter()
-                http.post(client.base_url + "/v1/eval", content=content, headers=headers).content
+                sdk_http.send("POST", "/v1/eval", content, headers)
                 tr.append(time.perf_counter() - t)
             ts += chain(vg, calls // 5, gs.Tensor)
             tj += chain(jvg, calls // 5, lambda w: w)
     finally:
+        echo.close()
+        echo_httpx.close()
         proc.terminate()
         proc.wait(10)
     out = {"calls": calls, "sdk_ms": med(ts) * 1e3, "echo_ms": med(te) * 1e3, "raw_request_ms": med(tr) * 1e3,
            "jax_ms": med(tj) * 1e3, "ratio_to_echo": med(ts) / med(te), "raw_request_to_echo": med(tr) / med(te),
+           "http_client": "httpx" if sdk_http._lean is None else "gradserve._transport._http1",
+           "echo_httpx_ms": med(tx) * 1e3, "ratio_to_httpx_echo": med(ts) / med(tx),
            "p99_sdk_ms": float(np.percentile(ts, 99)) * 1e3}
     gs.set_context(server=f"grpc://127.0.0.1:{srv.grpc_port}")  # the same chain over gRPC
     chain(vg, 20, gs.Tensor)

@@ -106,13 +106,21 @@ def loads(raw, what: str = "the body", path: str | None = None) -> tuple[Any, bo
         raise InvalidRequest(f"{what} is not valid JSON: {e}", **where) from None
 
 
+def _bad_shape(path: str) -> InvalidRequest:
+    return InvalidRequest("shape must be a list of non-negative integers", path=f"{path}.shape")
+
+
 def _elements(shape: Any, path: str, max_elements: int | None) -> tuple[tuple[int, ...], int]:
-    if not isinstance(shape, list) or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in shape):
-        raise InvalidRequest("shape must be a list of non-negative integers", path=f"{path}.shape")
-    if len(shape) > 32:
+    if not isinstance(shape, list):
+        raise _bad_shape(path)
+    if len(shape) > 32:  # (before multiplying: a long shape's product is a huge integer)
+        if any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in shape):
+            raise _bad_shape(path)
         raise InvalidRequest(f"shape has {len(shape)} dimensions; at most 32", path=f"{path}.shape")
     n = 1
-    for s in shape:
+    for s in shape:  # one pass: checked and multiplied (this runs for every tensor of every job)
+        if isinstance(s, bool) or not isinstance(s, int) or s < 0:
+            raise _bad_shape(path)
         n *= s
     if max_elements is not None and n > max_elements:
         raise LimitExceeded(f"tensor has {n} elements, above the limit max_elements={max_elements}",
@@ -125,6 +133,11 @@ def tensor_from_bytes(raw, shape: Iterable[int], datatype: str, path: str = "$",
     """Raw little-endian row-major bytes as an array (a view when possible)."""
     dt = np_dtype(datatype, path)
     shp, n = _elements(list(shape), path, max_elements)
+    return _view(raw, dt, shp, n, datatype, path)
+
+
+def _view(raw, dt: np.dtype, shp: tuple[int, ...], n: int, datatype: str, path: str) -> np.ndarray:
+    """`raw` as an array of a checked dtype and shape (n elements)."""
     if len(raw) != n * dt.itemsize:
         raise InvalidRequest(f"{len(raw)} bytes given; shape {list(shp)} of {datatype} needs {n * dt.itemsize}",
                              code="shape_error", path=path, expected_bytes=n * dt.itemsize, got_bytes=len(raw))
@@ -153,9 +166,8 @@ def decode_tensor(obj: Any, path: str, reader: BinaryReader | None = None, *, ma
                   max_depth: int = 32) -> np.ndarray:
     if not isinstance(obj, dict):
         raise InvalidRequest("a tensor must be an object {name, shape, datatype, data|b64|parameters}", path=path)
-    extra = set(obj) - TENSOR_KEYS
-    if extra:
-        raise InvalidRequest(f"unknown tensor field(s) {sorted(extra)}", path=path)
+    if not TENSOR_KEYS.issuperset(obj):
+        raise InvalidRequest(f"unknown tensor field(s) {sorted(set(obj) - TENSOR_KEYS)}", path=path)
     dt = np_dtype(obj.get("datatype"), path)
     datatype = obj["datatype"]
     shape, n = _elements(obj.get("shape"), path, max_elements)
@@ -175,7 +187,7 @@ def decode_tensor(obj: Any, path: str, reader: BinaryReader | None = None, *, ma
                                  path=f"{path}.parameters.binary_data_size")
         if reader is None:
             raise InvalidRequest("binary_data_size needs a binary body (Inference-Header-Content-Length)", path=path)
-        return tensor_from_bytes(reader.take(size, path), shape, datatype, path)
+        return _view(reader.take(size, path), dt, shape, n, datatype, path)
     if src == "b64":
         if not isinstance(obj["b64"], str):
             raise InvalidRequest("b64 must be a string", path=f"{path}.b64")
@@ -183,7 +195,7 @@ def decode_tensor(obj: Any, path: str, reader: BinaryReader | None = None, *, ma
             raw = base64.b64decode(obj["b64"], validate=True)
         except (binascii.Error, ValueError):
             raise InvalidRequest("b64 is not valid base64", path=f"{path}.b64") from None
-        return tensor_from_bytes(raw, shape, datatype, path)
+        return _view(raw, dt, shape, n, datatype, path)
     data = obj["data"]
     if not isinstance(data, list):
         data = [data]  # a scalar

@@ -23,7 +23,6 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
-from starlette.routing import Route
 
 from . import codec, docs_assets, examples, models, onnx_graphs, shm
 from .core import Core, JobRequest
@@ -208,14 +207,24 @@ async def _watch(request: Request, task: asyncio.Task, state: list) -> None:
         task.cancel()
 
 
+WATCH_AFTER_S = 0.02  # a job over by then never pays for a watcher task (most small jobs take < 2 ms)
+
+
 async def run_watching(coro, request: Request):
     """Run a core call; if the client disconnects first, cancel it (a queued job is dropped).
 
-    The call runs in the caller's task; one watcher task cancels that task on a disconnect
-    (it used to be two tasks and an asyncio.wait per request)."""
+    The call runs in the caller's task; a watcher task, started once the call has run for
+    WATCH_AFTER_S, cancels that task on a disconnect (a disconnect before then is seen as soon as
+    it starts: uvicorn remembers it). Small jobs finish first and skip the task's cost."""
     state = [True, False]  # [call running, cancelled because the client went away]
     me = asyncio.current_task()
-    watch = asyncio.ensure_future(_watch(request, me, state))
+    watch: list = []
+
+    def start() -> None:
+        if state[0]:
+            watch.append(asyncio.ensure_future(_watch(request, me, state)))
+
+    timer = asyncio.get_running_loop().call_later(WATCH_AFTER_S, start)
     try:
         return await coro
     except asyncio.CancelledError:
@@ -225,11 +234,13 @@ async def run_watching(coro, request: Request):
         raise
     finally:
         state[0] = False
-        watch.cancel()
+        timer.cancel()
+        for w in watch:
+            w.cancel()
         # a failed job's exception holds a traceback through this frame, and this frame holds the
         # watcher that holds the task: break the cycle, else the request's tensors (shared memory)
         # live until the cyclic GC runs (seen as ~1 GiB growth per overload round)
-        del watch, me
+        del watch, me, timer, start
 
 
 async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: float,
@@ -354,22 +365,49 @@ JOB_SUMMARIES = (("eval", "Evaluate the graph as it is"),
                  ("hvp", "Hessian-vector product"))
 
 
-def _job_routes(ctx: AppContext) -> tuple[APIRouter, list]:
+def _job_routes(ctx: AppContext) -> tuple[APIRouter, dict]:
     """The job routes: an APIRouter (for the OpenAPI schema, and to serve them when API keys need the
-    auth dependency) and plain Starlette routes placed in front when they do not (the handler takes the
-    raw Request and returns a Response, so FastAPI's per-request dependency solving buys nothing)."""
+    auth dependency) and {path: handler} for `GradserveApp` to call directly when they do not (the
+    handler takes the raw Request and returns a Response, so FastAPI's per-request work buys nothing)."""
     jobs = APIRouter(prefix="/v1", tags=["jobs"], dependencies=ctx.auth)
-    fast_routes: list = []
+    direct: dict = {}
     for kind, summary in JOB_SUMMARIES:
         handler = _job_handler(ctx, kind)
         model = models.REQUEST_MODELS[kind]
-        fast_routes.append(Route(f"/v1/{kind}", handler, methods=["POST"], name=kind))
+        direct[f"/v1/{kind}"] = handler
         jobs.add_api_route(
             f"/{kind}", handler, methods=["POST"], operation_id=kind, summary=summary,
             response_model=None, responses={200: {"model": models.JobResponse}, **ERR_DOCS},
             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"$ref": f"#/components/schemas/{model.__name__}"}, "examples": examples.examples(kind)}}}})
-    return jobs, fast_routes
+    return jobs, direct
+
+
+class GradserveApp(FastAPI):
+    """FastAPI, with POST /v1/<job> handed straight to its handler when no API key is asked for.
+
+    A small job's round trip is a few hundred microseconds; FastAPI's middleware stack (error,
+    telemetry, body-limit and exception middlewares, the router, the request/response wrappers
+    around `send`) took ~15% of the server's CPU per job. The handler answers every error itself
+    (ServiceError, a disconnect); anything else becomes the same 500 as FastAPI's handler gives.
+    Requests with a root_path, other methods and other paths take the full stack."""
+
+    direct: dict = {}
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and not scope.get("root_path"):
+            handler = self.direct.get(scope["path"])
+            if handler is not None:
+                scope["app"] = self
+                request = Request(scope, receive, send)
+                try:
+                    response = await handler(request)
+                except Exception as e:  # noqa: BLE001 - as the app's handler for Exception (_internal)
+                    log.exception("internal error on %s", scope["path"])
+                    response = _with_id(request, Internal(f"{type(e).__name__}: {e}"))
+                await response(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
 
 
 def _graph_routes(ctx: AppContext) -> APIRouter:
@@ -465,7 +503,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
             await core.stop()
             ctx.buffers.close()
 
-    app = FastAPI(title="gradserve", version="1.0", lifespan=lifespan,
+    app = GradserveApp(title="gradserve", version="1.0", lifespan=lifespan,
                   description="Gradient computation as a service: MindSpore GradOperation / grad / jvp / vjp "
                               "semantics on a graph AD engine, with device worker pools. Tensors follow the "
                               "Open Inference Protocol (KServe V2); job bodies may use the binary tensor "
@@ -475,13 +513,13 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     app.state.settings = settings
     docs_assets.install(app)  # /docs and /redoc with assets served here (no CDN)
     _exception_handlers(app)
-    jobs, fast_routes = _job_routes(ctx)
+    jobs, direct = _job_routes(ctx)
     for r in (jobs, _graph_routes(ctx), *_info_routes(app, ctx)):
         app.include_router(r)
     # POST /v1/graphs with application/onnx, ahead of the JSON route; bodies read within the same timeout
     onnx_graphs.mount(app, core, settings, ctx.auth,
                       lambda request, limit: within(read_body(request, limit), settings.body_timeout_s))
     if not ctx.keys:  # no auth dependency to run: the job routes skip FastAPI's request handling
-        app.router.routes[0:0] = fast_routes
+        app.direct = direct
     app.openapi = _openapi(app, ctx.keys)
     return app

@@ -18,6 +18,7 @@ HEADER_LENGTH = "Inference-Header-Content-Length"
 NP_TO_V2 = {"float16": "FP16", "float32": "FP32", "float64": "FP64", "int32": "INT32", "int64": "INT64",
             "bool": "BOOL"}
 V2_TO_NP = {v: np.dtype(k) for k, v in NP_TO_V2.items()}
+_V2_TO_LE = {v: d.newbyteorder("<") for v, d in V2_TO_NP.items()}  # (newbyteorder builds a dtype per call)
 
 
 _V2_BY_DTYPE = {np.dtype(k): v for k, v in NP_TO_V2.items()}
@@ -41,10 +42,10 @@ def to_bytes(a: np.ndarray) -> bytes:
 
 def from_bytes(raw, shape, datatype: str) -> np.ndarray:
     try:
-        dt = V2_TO_NP[datatype]
+        dt, le = V2_TO_NP[datatype], _V2_TO_LE[datatype]
     except KeyError:
         raise ValueError(f"unknown datatype {datatype!r}") from None
-    return np.frombuffer(raw, dtype=dt.newbyteorder("<")).astype(dt, copy=True).reshape(shape)
+    return np.frombuffer(raw, dtype=le).astype(dt, copy=True).reshape(shape)
 
 
 def nbytes(body: Any) -> int:

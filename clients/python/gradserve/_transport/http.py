@@ -1,9 +1,14 @@
-"""HTTP/JSON transport over httpx (sync and async), with the binary tensor extension."""
+"""HTTP/JSON transport (sync and async), with the binary tensor extension.
+
+The sync transport talks plain http:// through the lean keep-alive client in `_http1` (the per-call
+cost of a small job); https, proxies, credentials in the URL and a caller's own httpx transport go
+through httpx, as does the async transport.
+"""
 from __future__ import annotations
 
 import email.utils
 import time
-from typing import Any
+from typing import Any, Mapping
 
 import httpx
 
@@ -11,6 +16,7 @@ from .. import errors
 from .._version import __version__
 from .._wire import HEADER_LENGTH, decode_response, encode_request
 from . import REQUEST_ID, given_request_id, new_request_id
+from . import _http1
 
 ROUTES = {
     "health_live": ("GET", "/v2/health/live"),
@@ -58,20 +64,29 @@ def _prepare(op: str, body: dict | None, binary: bool, path_arg: str | None, fix
     return method, path, content, headers, rid
 
 
-def _handle(resp: httpx.Response, rid: str) -> dict:
-    content = resp.content
-    if 200 <= resp.status_code < 300:
-        if resp.status_code == 204 or not content:
-            return {}
-        if resp.headers.get(HEADER_LENGTH) is None and "json" not in resp.headers.get("content-type", "json"):
-            return {"text": resp.text}
-        return decode_response(content, resp.headers.get(HEADER_LENGTH))
+def _text(content, headers: Mapping[str, str]) -> str:
+    ctype = headers.get("content-type") or ""
+    charset = ctype.partition("charset=")[2].split(";")[0].strip() or "utf-8"
     try:
-        payload: Any = decode_response(content, resp.headers.get(HEADER_LENGTH))
+        return bytes(content).decode(charset, errors="replace")
+    except LookupError:
+        return bytes(content).decode("utf-8", errors="replace")
+
+
+def _handle(status: int, headers: Mapping[str, str], content, rid: str) -> dict:
+    """The decoded body of a 2xx response; otherwise the typed error. `headers` is read by lowercase name."""
+    if 200 <= status < 300:
+        if status == 204 or not content:
+            return {}
+        if headers.get(HEADER_LENGTH.lower()) is None and "json" not in headers.get("content-type", "json"):
+            return {"text": _text(content, headers)}
+        return decode_response(content, headers.get(HEADER_LENGTH.lower()))
+    try:
+        payload: Any = decode_response(content, headers.get(HEADER_LENGTH.lower()))
     except Exception:  # noqa: BLE001 - a proxy's HTML page, say
-        payload = resp.text
-    raise errors.from_response(resp.status_code, payload, parse_retry_after(resp.headers.get("retry-after")),
-                               resp.headers.get(REQUEST_ID) or rid)
+        payload = _text(content, headers)
+    raise errors.from_response(status, payload, parse_retry_after(headers.get("retry-after")),
+                               headers.get(REQUEST_ID) or rid)
 
 
 def _base_headers(api_key: str | None, headers: dict | None) -> dict:
@@ -87,23 +102,42 @@ class HTTPTransport:
                  transport: httpx.BaseTransport | None = None, headers: dict | None = None):
         self.base_url = base_url.rstrip("/")
         self._rid = given_request_id(headers)
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport,
-                                  headers=_base_headers(api_key, headers))
+        base = _base_headers(api_key, headers)
+        self._lean: _http1.HTTP1Client | None = None
+        self._http: httpx.Client | None = None
+        if transport is None and _http1.usable(self.base_url):
+            self._lean = _http1.HTTP1Client(self.base_url, base, timeout)
+        else:
+            self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport, headers=base)
 
     def call(self, op: str, body: dict | None, *, binary: bool = False, timeout: Any = None,
              path_arg: str | None = None) -> dict:
         method, path, content, headers, rid = _prepare(op, body, binary, path_arg, self._rid)
-        kw = {} if timeout is None else {"timeout": timeout}
+        status, rheaders, rcontent = self.send(method, path, content, headers, timeout, rid)
+        return _handle(status, rheaders, rcontent, rid)
+
+    def send(self, method: str, path: str, content: bytes | None, headers: dict, timeout: Any = None,
+             rid: str | None = None) -> tuple[int, Mapping[str, str], Any]:
+        """One request as it goes on the wire: (status, headers by lowercase name, body). Transport
+        failures raise the SDK's APITimeoutError / APIConnectionError. (Also what benchmarks time.)"""
         try:
+            if self._lean is not None:
+                r = self._lean.request(method, path, content, headers, timeout)
+                return r.status, r.headers, r.content
+            assert self._http is not None
+            kw = {} if timeout is None else {"timeout": timeout}
             resp = self._http.request(method, path, content=content, headers=headers, **kw)
-        except httpx.TimeoutException as e:
+            return resp.status_code, resp.headers, resp.content
+        except (httpx.TimeoutException, TimeoutError) as e:
             raise errors.APITimeoutError(f"{method} {path} timed out: {e}", request_id=rid) from e
-        except httpx.TransportError as e:
+        except (httpx.TransportError, OSError) as e:
             raise errors.APIConnectionError(f"{method} {self.base_url}{path}: {e!r}", request_id=rid) from e
-        return _handle(resp, rid)
 
     def close(self) -> None:
-        self._http.close()
+        if self._lean is not None:
+            self._lean.close()
+        if self._http is not None:
+            self._http.close()
 
 
 class AsyncHTTPTransport:
@@ -124,7 +158,7 @@ class AsyncHTTPTransport:
             raise errors.APITimeoutError(f"{method} {path} timed out: {e}", request_id=rid) from e
         except httpx.TransportError as e:
             raise errors.APIConnectionError(f"{method} {self.base_url}{path}: {e!r}", request_id=rid) from e
-        return _handle(resp, rid)
+        return _handle(resp.status_code, resp.headers, resp.content, rid)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -1,0 +1,290 @@
+"""A lean HTTP/1.1 keep-alive client for plain `http://` (the SDK's per-call path).
+
+Why not httpx here: a small job's round trip on loopback is ~0.2 ms, and httpx adds ~0.4 ms to it
+(URL objects, cookie jar, h11's event machine, and headers and body written in two sends, which wakes
+the server twice). This client writes each request in one `sendall` (head + body; two for large
+bodies), reads the response with a few `recv` calls, and keeps connections alive in a thread-safe
+pool. httpx stays the transport for https, proxies, credentials in the URL and a caller's own httpx
+transport (see `usable`).
+
+What it does as httpx does: TCP_NODELAY; an idle connection that the server closed is dropped before
+reuse; if writing the request fails (a server answering 413 or 429 before the body is read closes its
+side) the response is still read; a request on a reused connection that got no byte back is sent once
+more on a new one (jobs are pure); Content-Length and chunked bodies; `Connection: close` honoured.
+Errors: `TimeoutError` (connect, write or read timeout), `ProtocolError` or `OSError` (the connection).
+"""
+from __future__ import annotations
+
+import socket
+import threading
+import urllib.request
+from typing import Any
+from urllib.parse import urlsplit
+
+SMALL_BODY = 1 << 18  # bodies up to this go out with the head in one send; larger ones after it
+MAX_HEAD = 1 << 16  # a response head above this is refused
+MAX_IDLE = 32  # idle keep-alive connections kept per client
+
+
+class ProtocolError(ConnectionError):
+    """The server's answer is not HTTP/1.1 as this client reads it."""
+
+
+class _NoResponse(ConnectionError):
+    """The connection closed before a byte of the response came (a stale keep-alive connection)."""
+
+
+def usable(url: str) -> bool:
+    """Whether this client can carry `url`: plain http, no credentials in it, no proxy configured for it."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "http" or parts.username is not None or not parts.hostname:
+        return False
+    proxies = urllib.request.getproxies_environment()
+    if not (proxies.get("http") or proxies.get("all")):
+        return True
+    return bool(urllib.request.proxy_bypass(parts.hostname))  # NO_PROXY (on Linux: the environment's)
+
+
+def timeouts(timeout: Any) -> tuple[float | None, float | None, float | None]:
+    """(connect, read, write) seconds from a number, None (no limit), httpx's 4-tuple (connect, read, write,
+    pool) or an httpx.Timeout."""
+    if timeout is None or isinstance(timeout, (int, float)):
+        t = None if timeout is None else float(timeout)
+        return t, t, t
+    if isinstance(timeout, tuple) and len(timeout) == 4:
+        return timeout[0], timeout[1], timeout[2]
+    return getattr(timeout, "connect", None), getattr(timeout, "read", None), getattr(timeout, "write", None)
+
+
+def _header_block(headers: dict) -> bytes:
+    out = []
+    for k, v in headers.items():
+        k, v = str(k), str(v)
+        if any(c in k for c in ":\r\n") or "\r" in v or "\n" in v or not k:
+            raise ValueError(f"invalid HTTP header {k!r}: {v!r}")
+        out.append(f"{k}: {v}\r\n")
+    return "".join(out).encode("latin-1")
+
+
+class Response:
+    __slots__ = ("status", "headers", "content")
+
+    def __init__(self, status: int, headers: dict, content: bytes | bytearray):
+        self.status, self.headers, self.content = status, headers, content  # header names lowercased
+
+
+class HTTP1Client:
+    """Requests to one `http://host:port[/prefix]`, over a pool of keep-alive connections."""
+
+    def __init__(self, base_url: str, headers: dict, timeout: Any):
+        parts = urlsplit(base_url)
+        self.address = (parts.hostname or "", parts.port or 80)
+        self.prefix = parts.path.rstrip("/")
+        self.timeout = timeout
+        self._headers = {"host": parts.netloc, **headers}
+        self._names = {k.lower(): k for k in self._headers}
+        self._fixed = _header_block(self._headers)
+        self._idle: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def request(self, method: str, path: str, content: bytes | None, headers: dict, timeout: Any = None) -> Response:
+        ct, rt, wt = timeouts(self.timeout if timeout is None else timeout)
+        body = b"" if content is None else content
+        end = b"content-length: %d\r\n\r\n" % len(body) if content is not None or method == "POST" else b"\r\n"
+        fixed = self._fixed
+        if any(k.lower() in self._names for k in headers):  # a call's header replaces the client's (as httpx)
+            merged = dict(self._headers)
+            for k, v in headers.items():
+                merged.pop(self._names.get(k.lower(), k), None)
+            fixed = _header_block(merged)
+        head = b"".join((f"{method} {self.prefix}{path} HTTP/1.1\r\n".encode("latin-1"), fixed,
+                         _header_block(headers), end))
+        sock, reused = self._take(ct)
+        try:
+            try:
+                resp, keep = self._exchange(sock, method, head, body, rt, wt)
+            except _NoResponse:
+                if not reused:
+                    raise
+                sock.close()  # the server had closed this idle connection as we sent: once more, on a new one
+                sock, reused = self._connect(ct), False
+                resp, keep = self._exchange(sock, method, head, body, rt, wt)
+        except BaseException:
+            sock.close()
+            raise
+        if keep:
+            self._give_back(sock)
+        else:
+            sock.close()
+        return resp
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for s in idle:
+            s.close()
+
+    # -- connections -------------------------------------------------------------------------------
+    def _connect(self, connect_timeout: float | None) -> socket.socket:
+        s = socket.create_connection(self.address, timeout=connect_timeout)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return s
+
+    def _take(self, connect_timeout: float | None) -> tuple[socket.socket, bool]:
+        while True:
+            with self._lock:
+                if self._closed:
+                    raise ProtocolError("the client is closed")
+                s = self._idle.pop() if self._idle else None
+            if s is None:
+                return self._connect(connect_timeout), False
+            if _quiet(s):
+                return s, True
+            s.close()
+
+    def _give_back(self, s: socket.socket) -> None:
+        with self._lock:
+            if not self._closed and len(self._idle) < MAX_IDLE:
+                self._idle.append(s)
+                return
+        s.close()
+
+    # -- one exchange ------------------------------------------------------------------------------
+    def _exchange(self, s: socket.socket, method: str, head: bytes, body, rt, wt) -> tuple[Response, bool]:
+        s.settimeout(wt)
+        try:
+            if len(body) <= SMALL_BODY:
+                s.sendall(head + body if body else head)
+            else:
+                s.sendall(head)
+                s.sendall(body)
+        except (BrokenPipeError, ConnectionResetError) as e:
+            # a server may answer (413, 429, 401) and close before taking the body: read what it said
+            write_error: OSError | None = e
+        else:
+            write_error = None
+        s.settimeout(rt)
+        try:
+            return _read_response(s, method)
+        except _NoResponse as e:
+            if write_error is not None:
+                raise _NoResponse(f"{e} (writing the request: {write_error!r})") from write_error
+            raise
+
+
+def _quiet(s: socket.socket) -> bool:
+    """Whether an idle kept connection is still open: nothing to read yet. Readable means the server
+    closed it (or sent stray bytes): not reusable."""
+    try:
+        s.setblocking(False)  # (the exchange sets its timeouts again)
+        s.recv(1, socket.MSG_PEEK)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _read_head(s: socket.socket, buf: bytearray) -> tuple[bytearray, int]:
+    while True:
+        end = buf.find(b"\r\n\r\n")
+        if end >= 0:
+            return buf, end
+        if len(buf) > MAX_HEAD:
+            raise ProtocolError(f"response head above {MAX_HEAD} bytes")
+        try:
+            chunk = s.recv(65536)
+        except ConnectionResetError:
+            if buf:
+                raise
+            chunk = b""
+        if not chunk:
+            if buf:
+                raise ProtocolError("the server closed the connection in the middle of the response head")
+            raise _NoResponse("the server closed the connection without answering")
+        buf += chunk
+
+
+def _parse_head(raw: bytes) -> tuple[str, int, dict]:
+    lines = raw.decode("latin-1").split("\r\n")
+    version, _, rest = lines[0].partition(" ")
+    code = rest[:3]
+    if not version.startswith("HTTP/1.") or not code.isdigit():
+        raise ProtocolError(f"not an HTTP/1.x status line: {lines[0][:80]!r}")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if not sep:
+            raise ProtocolError(f"bad response header line {line[:80]!r}")
+        name, value = name.strip().lower(), value.strip()
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return version, int(code), headers
+
+
+def _read_response(s: socket.socket, method: str) -> tuple[Response, bool]:
+    rest = bytearray()
+    while True:  # interim responses (1xx) are skipped
+        buf, end = _read_head(s, rest)
+        version, status, headers = _parse_head(bytes(buf[:end]))
+        rest = buf[end + 4:]
+        if not 100 <= status < 200:
+            break
+    keep = version == "HTTP/1.1" and "close" not in headers.get("connection", "").lower()
+    if method == "HEAD" or status in (204, 304):
+        return Response(status, headers, b""), keep and not rest
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        return Response(status, headers, _read_chunked(s, rest)), keep
+    cl = headers.get("content-length")
+    if cl is None:  # delimited by the end of the connection
+        chunks = [bytes(rest)]
+        while chunk := s.recv(65536):
+            chunks.append(chunk)
+        return Response(status, headers, b"".join(chunks)), False
+    if not cl.isdigit():
+        raise ProtocolError(f"bad Content-Length {cl!r}")
+    n = int(cl)
+    if len(rest) >= n:
+        return Response(status, headers, bytes(rest[:n])), keep and len(rest) == n
+    body = bytearray(n)
+    body[:len(rest)] = rest
+    view, got = memoryview(body), len(rest)
+    while got < n:
+        k = s.recv_into(view[got:], n - got)
+        if not k:
+            raise ProtocolError(f"the server closed the connection after {got} of {n} body bytes")
+        got += k
+    return Response(status, headers, body), keep
+
+
+def _read_chunked(s: socket.socket, buf: bytearray) -> bytes:
+    out = bytearray()
+
+    def fill(n: int) -> None:  # at least n bytes in buf
+        while len(buf) < n:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise ProtocolError("the server closed the connection in the middle of a chunked body")
+            buf.extend(chunk)
+
+    while True:
+        while (i := buf.find(b"\r\n")) < 0:
+            fill(len(buf) + 1)
+        size_text = bytes(buf[:i]).split(b";")[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise ProtocolError(f"bad chunk size {size_text[:20]!r}") from None
+        del buf[:i + 2]
+        if size == 0:  # trailers (none expected), then the blank line
+            while (j := buf.find(b"\r\n")) != 0:
+                if j < 0:
+                    fill(len(buf) + 1)
+                else:
+                    del buf[:j + 2]
+            del buf[:2]
+            return bytes(out)
+        fill(size + 2)
+        out += buf[:size]
+        del buf[:size + 2]

@@ -1,0 +1,308 @@
+"""The SDK's lean HTTP/1.1 client (gradserve._transport._http1), which carries plain http:// calls:
+framing (Content-Length, chunked, close-delimited), keep-alive reuse and what a server may do to a
+kept connection (close it while idle, close it as a request arrives, answer before the body), errors
+and timeouts, headers, threads, and which URLs stay with httpx. Scripted loopback servers here; a
+real gradserve-server in the last tests."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import gradserve as gs
+from gradserve import errors
+from gradserve._transport import _http1
+from gradserve._transport.http import HTTPTransport
+
+
+class Scripted:
+    """A loopback server whose connections each run `script(conn, index)`; counts connections."""
+
+    def __init__(self, script):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.script, self.connections, self.errors = script, 0, []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._run, args=(conn, self.connections - 1), daemon=True).start()
+
+    def _run(self, conn, i):
+        try:
+            self.script(conn, i)
+        except Exception as e:  # noqa: BLE001 - reported by the test
+            self.errors.append(e)
+        finally:
+            conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def read_request(conn) -> tuple[bytes, bytes]:
+    """(head, body) of one request (Content-Length framing)."""
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return b"", b""
+        buf += chunk
+    head, _, body = buf.partition(b"\r\n\r\n")
+    n = next((int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")), 0)
+    while len(body) < n:
+        body += conn.recv(65536)
+    return head, body
+
+
+def ok(body: bytes, extra: bytes = b"") -> bytes:
+    return b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n%s\r\n%s" % (
+        len(body), extra, body)
+
+
+@pytest.fixture
+def serve():
+    made = []
+
+    def start(script):
+        s = Scripted(script)
+        made.append(s)
+        return s
+
+    yield start
+    for s in made:
+        s.close()
+        assert not s.errors, s.errors
+
+
+def test_one_send_per_request_and_keep_alive(serve):
+    """Head and body arrive together (one segment for a small request), and calls reuse one connection."""
+    seen = []
+
+    def script(conn, i):
+        while True:
+            data = conn.recv(65536)  # a request in one recv: it was written in one send
+            if not data:
+                return
+            head, _, body = data.partition(b"\r\n\r\n")
+            seen.append((head, body))
+            conn.sendall(ok(b'{"n":%d}' % len(seen)))
+
+    s = serve(script)
+    c = _http1.HTTP1Client(s.url, {"user-agent": "t"}, 10)
+    for k in range(1, 4):
+        r = c.request("POST", "/v1/eval", b'{"a":1}', {"content-type": "application/json"})
+        assert (r.status, r.content) == (200, b'{"n":%d}' % k)
+    c.close()
+    assert s.connections == 1
+    head, body = seen[0]
+    assert body == b'{"a":1}'
+    lines = head.split(b"\r\n")
+    assert lines[0] == b"POST /v1/eval HTTP/1.1"
+    assert b"content-length: 7" in lines and b"user-agent: t" in lines and any(l.startswith(b"host: 127.0.0.1:")
+                                                                               for l in lines)
+
+
+def test_chunked_and_close_delimited_bodies(serve):
+    def script(conn, i):
+        read_request(conn)
+        if i == 0:
+            conn.sendall(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"
+                         b"4;ext=1\r\nWiki\r\n6\r\npedia \r\nE\r\nin \r\n\r\nchunks.\r\n0\r\nx-trailer: 1\r\n\r\n")
+            head, _ = read_request(conn)  # the connection was kept: a second request on it
+            assert head.startswith(b"GET /again")
+            conn.sendall(ok(b"{}"))
+        else:
+            conn.sendall(b"HTTP/1.0 200 OK\r\n\r\nuntil the end")  # neither length nor chunks: ends at close
+
+    s = serve(script)
+    c = _http1.HTTP1Client(s.url, {}, 10)
+    assert c.request("GET", "/", None, {}).content == b"Wikipedia in \r\n\r\nchunks."
+    assert c.request("GET", "/again", None, {}).content == b"{}"
+    assert c.request("GET", "/", None, {}).content == b"until the end"
+    assert s.connections == 2  # the HTTP/1.0 answer was not kept
+
+
+def test_a_connection_the_server_closed_while_idle_is_not_reused(serve):
+    def script(conn, i):
+        read_request(conn)
+        conn.sendall(ok(b'{"i":%d}' % i))
+        # then close it, as uvicorn does after idle_timeout_s
+
+    s = serve(script)
+    c = _http1.HTTP1Client(s.url, {}, 10)
+    assert c.request("GET", "/", None, {}).content == b'{"i":0}'
+    deadline = time.monotonic() + 10
+    while s.connections == 1 and time.monotonic() < deadline:  # wait until the server's close has arrived
+        r = c.request("GET", "/", None, {})
+        assert r.content == b'{"i":1}'
+    assert s.connections == 2
+
+
+def test_a_request_lost_on_a_kept_connection_is_sent_once_more(serve):
+    """The server closes a kept connection as the next request arrives (its idle timeout firing then):
+    no byte came back, so the request goes again on a new connection; a new connection is not retried."""
+    def script(conn, i):
+        read_request(conn)
+        if i == 0:
+            conn.sendall(ok(b'{"first":1}'))
+            read_request(conn)  # the second request on this connection: dropped unanswered
+            conn.shutdown(socket.SHUT_RDWR)
+        elif i == 1:
+            conn.sendall(ok(b'{"again":1}'))
+
+    s = serve(script)
+    c = _http1.HTTP1Client(s.url, {}, 10)
+    c.request("GET", "/", None, {})
+    c._take = lambda t: (c._idle.pop(), True)  # skip the idle check: the close must race the request here
+    assert c.request("POST", "/", b"{}", {}).content == b'{"again":1}'
+    assert s.connections == 2
+    del c._take
+    with pytest.raises(_http1._NoResponse):  # the third connection closes unanswered: not sent again
+        c.request("POST", "/", b"{}", {})
+    assert s.connections == 3
+
+
+def test_an_answer_before_the_body_is_read(serve):
+    """A server may answer (413 here) and close without reading a large body: the answer is what the
+    caller gets, as a typed error with the server's request id, not a broken pipe."""
+    def script(conn, i):
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            buf += conn.recv(65536)
+        body = b'{"error":{"code":"payload_too_large","message":"too big","detail":{}}}'
+        conn.sendall(b"HTTP/1.1 413 Payload Too Large\r\ncontent-type: application/json\r\nconnection: close\r\n"
+                     b"x-request-id: rid-413\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
+        conn.shutdown(socket.SHUT_WR)
+        conn.settimeout(10)
+        try:
+            while conn.recv(1 << 20):  # take what comes, so the client's send does not block for good
+                pass
+        except OSError:
+            pass
+
+    s = serve(script)
+    t = HTTPTransport(s.url, timeout=30)
+    assert t._lean is not None
+    with pytest.raises(errors.PayloadTooLarge) as ei:
+        t.call("eval", {"graph_id": "g", "inputs": [np.zeros(1 << 20, np.float32)]}, binary=True)
+    assert ei.value.request_id == "rid-413"
+    t.close()
+
+
+def test_timeouts_and_connection_errors_are_the_sdks(serve):
+    def script(conn, i):
+        read_request(conn)
+        time.sleep(3)  # never answers in time
+
+    s = serve(script)
+    t = HTTPTransport(s.url, timeout=60)
+    t0 = time.monotonic()
+    with pytest.raises(errors.APITimeoutError) as ei:
+        t.call("health_live", None, timeout=0.3)
+    assert time.monotonic() - t0 < 2.5 and ei.value.request_id
+    t.close()
+    dead = socket.socket()
+    dead.bind(("127.0.0.1", 0))  # bound, not listening: refused
+    port = dead.getsockname()[1]
+    with pytest.raises(errors.APIConnectionError) as ce:
+        HTTPTransport(f"http://127.0.0.1:{port}").call("health_live", None)
+    dead.close()
+    assert f"127.0.0.1:{port}" in str(ce.value) and ce.value.request_id
+
+
+def test_headers_a_call_replaces_and_injection_refused(serve):
+    heads = []
+
+    def script(conn, i):
+        while True:
+            head, _ = read_request(conn)
+            if not head:
+                return
+            heads.append(head.lower())
+            conn.sendall(ok(b"{}"))
+
+    s = serve(script)
+    c = _http1.HTTP1Client(s.url, {"Content-Type": "text/plain", "X-Team": "a"}, 10)
+    c.request("POST", "/", b"{}", {"content-type": "application/json"})
+    assert heads[0].count(b"content-type:") == 1 and b"content-type: application/json" in heads[0]
+    assert b"x-team: a" in heads[0]
+    with pytest.raises(ValueError, match="invalid HTTP header"):
+        c.request("POST", "/", b"{}", {"x-evil": "a\r\nx-injected: 1"})
+    with pytest.raises(ValueError, match="invalid HTTP header"):
+        _http1.HTTP1Client(s.url, {"bad name:": "v"}, 10)
+    c.close()
+
+
+def test_which_urls_take_the_lean_client(monkeypatch):
+    for k in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(k, raising=False)
+    assert _http1.usable("http://127.0.0.1:8000")
+    assert _http1.usable("http://gradserve.internal/prefix")
+    assert not _http1.usable("https://127.0.0.1:8000")  # TLS: httpx
+    assert not _http1.usable("http://user:pw@127.0.0.1:8000")  # credentials in the URL: httpx
+    monkeypatch.setenv("HTTP_PROXY", "http://proxy:3128")
+    assert not _http1.usable("http://gradserve.internal:8000")  # through the proxy: httpx
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    assert _http1.usable("http://127.0.0.1:8000")
+    assert HTTPTransport("https://example.invalid")._lean is None
+
+
+def test_timeouts_from_numbers_and_httpx_timeout():
+    import httpx
+
+    assert _http1.timeouts(5) == (5.0, 5.0, 5.0)
+    assert _http1.timeouts(None) == (None, None, None)
+    assert _http1.timeouts(httpx.Timeout(3.0, connect=1.0)) == (1.0, 3.0, 3.0)
+    assert _http1.timeouts((1.0, 2.0, 3.0, 4.0)) == (1.0, 2.0, 3.0)  # what httpx.Timeout takes as a tuple
+
+
+# -- against a real gradserve-server --------------------------------------------------------------------
+def square_graph(shape, total=False) -> dict:
+    from engine import GraphBuilder
+    from engine.serialize import graph_to_json
+
+    gb = GraphBuilder("sq")
+    x = gb.input(shape, name="x")
+    y = gb.mul(x, x)
+    return graph_to_json(gb.build(gb.sum(y) if total else y))
+
+
+def test_sdk_over_the_lean_client_from_threads(real_server):
+    """One Client shared by 3 threads (the server runs one job and queues two): each call gets its own
+    answer (a connection carries one call at a time)."""
+    g = square_graph((3,), total=True)
+    with gs.Client(real_server.url, max_retries=8) as c:
+        assert c._transport._lean is not None
+        gid = c.register_graph(g)
+
+        def one(k):
+            x = np.full(3, k, np.float32)
+            return k, c.grad(gid, [x], device="cpu").value
+
+        with ThreadPoolExecutor(3) as ex:
+            got = list(ex.map(one, range(40)))
+        for k, v in got:
+            np.testing.assert_allclose(v, np.full(3, 2.0 * k, np.float32))
+        assert 1 <= len(c._transport._lean._idle) <= 3
+
+
+def test_large_binary_round_trip_and_prefix(real_server):
+    """A 4 MB binary request and response (the body read into one buffer), and a base URL with a slash."""
+    g = square_graph((1 << 20,))
+    x = np.random.default_rng(0).standard_normal(1 << 20).astype(np.float32)
+    with gs.Client(real_server.url + "/", max_retries=0) as c:
+        out = c.eval(g, [x], device="cpu", binary_output=True).value
+    np.testing.assert_array_equal(out, x * x)
