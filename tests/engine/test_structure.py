@@ -150,8 +150,9 @@ SDK_LAYERS = [
     ("transport", ["_transport", "_client", "context"]),
     ("trace", ["_trace", "_bprop", "_jit"]),
     ("ops", ["ops", "_vmap", "_jacobian"]),
-    ("nn", ["_branches", "_while", "_cellbase", "_training", "nn"]),
-    ("front", ["gradserve", "common", "common.api", "importers", "_support"]),
+    ("nn", ["_branches", "_while", "_cellbase", "_training", "_custom_vjp", "nn"]),
+    ("front", ["gradserve", "common", "common.api", "importers", "_support",
+               "ops.function"]),  # MindSpore's spelling: re-exports, and custom_vjp (a Cell)
 ]
 
 

@@ -93,7 +93,7 @@ def render_stub() -> str:
     lines = [HEADER, "from __future__ import annotations\n\n",
              "from typing import Any, Sequence, TypeAlias\n\nimport numpy as np\n\n",
              "from .. import dtype as _dtype_module\nfrom .._tensor import Tensor\n",
-             "from . import composite as composite, functional as functional, operations as operations\n"]
+             "from . import composite as composite, functional as functional, operations as operations, primitive as primitive\n"]
     for mod, names in sorted(imports.items()):
         lines.append(f"from {mod} import {', '.join(sorted(names))}\n")
     lines.append("\n# what an op takes as an input: a Tensor (or Parameter), an array or a Python number\n"

@@ -22,7 +22,7 @@ __all__ = sorted({*_primitives.CLASSES, *_primitives.FUNCTIONS, *_primitives._OV
                   *_hypermap.__all__, "print", "Primitive",
                   "GradOperation", "get_grad", "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "vmap"})
 
-from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
+from . import composite, functional, operations, primitive  # noqa: E402,F401  (MindSpore's submodules, after __all__)
 from .._late import late as _late  # noqa: E402
 
 _late.bind(ops=_sys.modules[__name__])  # Tensor's methods (`x.sum()`, `-x`, `x @ y`) run these ops

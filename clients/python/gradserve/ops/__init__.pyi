@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import dtype as _dtype_module
 from .._tensor import Tensor
-from . import composite as composite, functional as functional, operations as operations
+from . import composite as composite, functional as functional, operations as operations, primitive as primitive
 from .._jacobian import hessian as hessian, jacfwd as jacfwd, jacrev as jacrev
 from .._vmap import vmap as vmap
 from ._autodiff import GradOperation as GradOperation, get_grad as get_grad, grad as grad, jvp as jvp, value_and_grad as value_and_grad, vjp as vjp
