@@ -244,8 +244,12 @@ def value_and_grad(fn: Callable[..., Any], grad_position: int | Sequence[int] | 
 
 def get_grad(gradients, identifier):
     """The gradient of `identifier` (a position, a Parameter or its name) in the output of
-    grad(..., return_ids=True)."""
+    grad(..., return_ids=True). Not there: a RuntimeError; not a position, Parameter or name: a
+    TypeError (MindSpore's exceptions)."""
     key = identifier.name if isinstance(identifier, Parameter) else identifier
+    if not isinstance(key, (int, str)) or isinstance(key, bool):
+        raise TypeError(f"get_grad: the identifier must be a position (int), a Parameter or its name, "
+                        f"got {type(identifier).__name__}")
     stack = [gradients]
     while stack:
         g = stack.pop()
@@ -255,7 +259,7 @@ def get_grad(gradients, identifier):
                 return g[1]
         elif isinstance(g, (tuple, list)):
             stack.extend(reversed(g))
-    raise ValueError(f"get_grad: no gradient for {key!r} in the gradients (was return_ids=True given?)")
+    raise RuntimeError(f"get_grad: no gradient for {key!r} in the gradients (was return_ids=True given?)")
 
 
 def _as_tuple(x):
