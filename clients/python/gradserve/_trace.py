@@ -128,6 +128,16 @@ def flatten_out(x) -> tuple[list, Any]:
     return [x], "*"
 
 
+def _static_leaves(tdef) -> list[bool]:
+    """For each leaf of an output tree, Tensors and static values in order: whether it is static."""
+    if tdef == "*":
+        return [False]
+    if tdef[0] == "static":
+        return [True]
+    subs = tdef[2] if tdef[0] == "dict" else tdef[1]
+    return [m for s in subs for m in _static_leaves(s)]
+
+
 def _plain_tree(tdef) -> bool:
     """Whether an output tree is tuples/lists of Tensors only (the graph's own output structure)."""
     if tdef == "*":
@@ -507,8 +517,8 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
         for leaf in flatten_out(out)[0]:
             leaf = leaf if isinstance(leaf, Tensor) else Tensor(leaf)
             flat_avals.append((leaf.shape, leaf._dtype))
-    body = tr.body(outputs)
-    name = tr.add_function(body, label)
+    # no Tensor output (a shape, None): no function (a graph needs an output); nodes over it are skipped
+    name = tr.add_function(tr.body(outputs), label) if flat_avals else None
     return FnInfo(name, tr, arg_inputs, tdef, flat_avals, arg_groups)
 
 
@@ -568,6 +578,12 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
     tr = innermost()
     pos = [i for group in _positions(info, positions, len(args)) for i in group]
     in_names = _call_inputs(tr, info, args)
+    if sens is not None and len(sens) != len(info.flat_out_avals):
+        statics = _static_leaves(info.out_tdef)
+        # a sens mirroring the outputs, constants too (a shape tuple passed back): a constant's sens,
+        # itself a constant, reaches no input
+        if len(statics) == len(sens) and not any(st and isinstance(s, Tensor) for s, st in zip(sens, statics)):
+            sens = [s for s, st in zip(sens, statics) if not st]
     if sens is not None:
         if len(sens) != len(info.flat_out_avals):
             raise ShapeError(f"sens: expected {len(info.flat_out_avals)} tensor(s), one per output of the "
@@ -578,6 +594,8 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
     wnames = [tr.declare_param(w) for w in weights]
     out_avals = (list(info.flat_out_avals) if with_value else []) + [info.in_avals[i] for i in pos] + \
         [(tuple(w.shape), w._dtype) for w in weights]
+    if info.name is None:  # no Tensor output, so nothing reaches an input: zero gradients (MindSpore's)
+        return _grouped(info, positions, len(args), [Tensor(np.zeros(s, d)) for s, d in out_avals])
     # int_grads: MindSpore's rule (integer inputs, parameters and casts carry integer gradients)
     outs = tr.emit("grad", in_names, {"fn": info.name, "positions": pos, "weights": wnames,
                                       "sens": sens is not None, "with_value": with_value, "int_grads": True},
@@ -605,6 +623,8 @@ def emit_jvp_node(info: FnInfo, args: Sequence, tangents: Sequence, *, positions
         t = t if isinstance(t, Tensor) else Tensor(np.asarray(t, dtype=dt))
         in_names.append(tr.ref(cast(t, dt) if t._dtype != dt else t))
     n = len(info.flat_out_avals)
+    if info.name is None:  # no Tensor output: no values, no tangents
+        return [], []
     outs = tr.emit("jvp", in_names, {"fn": info.name, "positions": pos}, list(info.flat_out_avals) * 2)
     return outs[:n], outs[n:]
 
@@ -615,6 +635,8 @@ def emit_call(fn, args: Sequence, label: str = "call"):
 
 
 def emit_call_node(info: FnInfo, args: Sequence) -> list[Tensor]:
+    if info.name is None:  # no Tensor output: the static ones come from the tree def
+        return []
     tr = innermost()
     return tr.emit("call", _call_inputs(tr, info, args), {"fn": info.name}, list(info.flat_out_avals))
 
