@@ -12,7 +12,7 @@ import numpy as np
 
 from . import context as _context
 from ._tensor import Tensor
-from ._trace import _call_inputs, cast, current, flatten, innermost, trace_function, unflatten
+from ._trace import _call_inputs, cast, current, flatten, innermost, tensor_group, trace_function, unflatten
 
 
 _sites = itertools.count(1)  # one per call site: the engine must not merge two calls of one rule
@@ -26,7 +26,7 @@ def _tensor_arg(a) -> bool:
     """Whether trace_function makes `a` graph inputs (a Tensor, or a non-empty tuple/list of Tensors)."""
     if isinstance(a, Tensor):
         return True
-    return isinstance(a, (tuple, list)) and bool(a) and all(isinstance(v, Tensor) for v in flatten(a)[0])
+    return tensor_group(a)
 
 
 def _grad_leaves(g, like, strict: bool) -> list[Tensor]:

@@ -32,6 +32,7 @@ from ._infer import infer
 from .dtype import promote
 from .errors import DeviceUnavailable, DifferentiationError, ShapeError
 from ._late import late
+from ._misc import MutableDict
 from ._tensor import Parameter, Tensor
 
 _tls = threading.local()
@@ -75,6 +76,13 @@ def active(tr: "Trace"):
 
 # -- trees ----------------------------------------------------------------------------------------
 def flatten(x) -> tuple[list, Any]:
+    if isinstance(x, MutableDict):  # a plain dict is one (constant) leaf
+        leaves, defs = [], []
+        for v in x.values():
+            lv, d = flatten(v)
+            leaves.extend(lv)
+            defs.append(d)
+        return leaves, ("mdict", tuple(x), tuple(defs))
     if isinstance(x, (tuple, list)) and not isinstance(x, Tensor):
         leaves, defs = [], []
         for v in x:
@@ -93,13 +101,29 @@ def unflatten(tdef, leaves, *, as_list: bool = False):
             return next(it)
         if d[0] == "static":
             return d[1]
-        if d[0] == "dict":
-            return dict(zip(d[1], (build(s) for s in d[2])))
+        if d[0] in ("dict", "mdict"):  # an output's dict; an argument's mutable dict stays mutable
+            return (dict if d[0] == "dict" else MutableDict)(zip(d[1], (build(s) for s in d[2])))
         kind, subs = d
         items = [build(s) for s in subs]
         return items if (as_list or kind == "list") else tuple(items)
 
     return build(tdef)
+
+
+def tensor_group(a) -> bool:
+    """Whether an argument is a group of Tensor inputs: a non-empty tuple / list / mutable dict whose
+    leaves are all Tensors (each leaf one input; its gradient comes back in its structure)."""
+    return isinstance(a, (tuple, list, MutableDict)) and bool(a) and all(isinstance(v, Tensor)
+                                                                       for v in flatten(a)[0])
+
+
+def _grad_tree(tdef):
+    """The structure of a group's gradients: the group's, with a dict's as a tuple over its values."""
+    if tdef == "*":
+        return tdef
+    if tdef[0] == "mdict":
+        return ("tuple", tuple(_grad_tree(s) for s in tdef[2]))
+    return (tdef[0], tuple(_grad_tree(s) for s in tdef[1]))
 
 
 def _is_static(v) -> bool:
@@ -501,7 +525,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
         if isinstance(a, Tensor):
             arg_inputs[i] = len(tr.inputs)
             inner.append(tr.new_input(a.shape, a._dtype, names[i]))
-        elif isinstance(a, (tuple, list)) and a and all(isinstance(v, Tensor) for v in flatten(a)[0]):
+        elif tensor_group(a):
             leaves, tdef = flatten(a)
             arg_groups[i] = (list(range(len(tr.inputs), len(tr.inputs) + len(leaves))), tdef)
             inner.append(unflatten(tdef, [tr.new_input(v.shape, v._dtype, f"{names[i]}_{k}")
@@ -527,7 +551,7 @@ def _call_inputs(tr: Trace, info: FnInfo, args: Sequence) -> list[str]:
     for a in args:
         if isinstance(a, Tensor):
             names.append(tr.ref(a))
-        elif isinstance(a, (tuple, list)) and a and all(isinstance(v, Tensor) for v in flatten(a)[0]):
+        elif tensor_group(a):
             names.extend(tr.ref(v) for v in flatten(a)[0])
     names.extend(tr.ref(c) for c in info.captures)
     for pname, aval in info.params.items():  # a body that derives a function declares its parameters
@@ -558,7 +582,7 @@ def _grouped(info: FnInfo, positions: Sequence[int], nargs: int, outs: list) -> 
         p = int(p) % nargs
         if p in info.arg_groups:
             idx, tdef = info.arg_groups[p]
-            res.append(unflatten(tdef, outs[k:k + len(idx)]))
+            res.append(unflatten(_grad_tree(tdef), outs[k:k + len(idx)]))
             k += len(idx)
         else:
             res.append(outs[k])

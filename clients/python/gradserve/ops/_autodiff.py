@@ -15,7 +15,7 @@ import numpy as np
 from .._tensor import Parameter, Tensor
 from ..errors import GradPositionError
 from .._trace import (_arg_names, current, emit_call_node, emit_grad, emit_grad_node, emit_jvp, emit_jvp_node, flatten,
-                      getitem, run_program, trace_function, unflatten)
+                      getitem, run_program, tensor_group, trace_function, unflatten)
 from . import _primitives as P
 
 _caches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -123,7 +123,7 @@ class _GradOperationFn(_Derived):
 def _is_tensor_arg(a) -> bool:
     if isinstance(a, Tensor):
         return True
-    return isinstance(a, (tuple, list)) and bool(a) and all(isinstance(v, Tensor) for v in flatten(a)[0])
+    return tensor_group(a)
 
 
 def _tensor_positions(args, positions) -> list[int]:
