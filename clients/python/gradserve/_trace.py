@@ -75,21 +75,23 @@ def active(tr: "Trace"):
 
 
 # -- trees ----------------------------------------------------------------------------------------
+def _children(values, flat) -> tuple[list, tuple]:
+    """The leaves and tree defs of a node's children, flattened by `flat`."""
+    leaves, defs = [], []
+    for v in values:
+        lv, d = flat(v)
+        leaves.extend(lv)
+        defs.append(d)
+    return leaves, tuple(defs)
+
+
 def flatten(x) -> tuple[list, Any]:
     if isinstance(x, MutableDict):  # a plain dict is one (constant) leaf
-        leaves, defs = [], []
-        for v in x.values():
-            lv, d = flatten(v)
-            leaves.extend(lv)
-            defs.append(d)
-        return leaves, ("mdict", tuple(x), tuple(defs))
+        leaves, defs = _children(x.values(), flatten)
+        return leaves, ("mdict", tuple(x), defs)
     if isinstance(x, (tuple, list)) and not isinstance(x, Tensor):
-        leaves, defs = [], []
-        for v in x:
-            lv, d = flatten(v)
-            leaves.extend(lv)
-            defs.append(d)
-        return leaves, ("list" if isinstance(x, list) else "tuple", tuple(defs))
+        leaves, defs = _children(x, flatten)
+        return leaves, ("list" if isinstance(x, list) else "tuple", defs)
     return [x], "*"
 
 
@@ -134,19 +136,11 @@ def _is_static(v) -> bool:
 def flatten_out(x) -> tuple[list, Any]:
     """flatten for outputs: dicts are trees too, and static values live in the tree, not the leaves."""
     if isinstance(x, dict):
-        leaves, defs = [], []
-        for v in x.values():
-            lv, d = flatten_out(v)
-            leaves.extend(lv)
-            defs.append(d)
-        return leaves, ("dict", tuple(x), tuple(defs))
+        leaves, defs = _children(x.values(), flatten_out)
+        return leaves, ("dict", tuple(x), defs)
     if isinstance(x, (tuple, list)) and not isinstance(x, Tensor):
-        leaves, defs = [], []
-        for v in x:
-            lv, d = flatten_out(v)
-            leaves.extend(lv)
-            defs.append(d)
-        return leaves, ("list" if isinstance(x, list) else "tuple", tuple(defs))
+        leaves, defs = _children(x, flatten_out)
+        return leaves, ("list" if isinstance(x, list) else "tuple", defs)
     if _is_static(x):
         return [], ("static", x)
     return [x], "*"
