@@ -68,7 +68,8 @@ def render() -> str:
              "`gradserve.ops.operations`, `gradserve.common.*`, `gradserve.context`; and, re-exporting those, "
              "`gradserve.ops.function` (with `.grad.grad_func`, which also has `custom_vjp`), "
              "`gradserve.ops.composite.base`, `gradserve.ops.primitive`, `gradserve.nn.grad`, `gradserve.nn.cell`, "
-             "`gradserve.nn.layer.*`, `gradserve.nn.loss`, `gradserve.nn.optim`, `gradserve.nn.wrap`).", "",
+             "`gradserve.nn.layer.*`, `gradserve.nn.loss`, `gradserve.nn.optim`, `gradserve.nn.wrap`, "
+             "`gradserve.graph.api`, `gradserve.graph.mutable`).", "",
              "## Supported", ""]
     missing = {}
     for title, mod, key in (("Top level (`mindspore.*`)", gradserve, "mindspore"), ("`mindspore.ops`", ops, "ops"),
