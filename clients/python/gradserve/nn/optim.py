@@ -1,4 +1,0 @@
-"""`mindspore.nn.optim`: the optimizers (defined in gradserve._training)."""
-from .._training import SGD, Adam, Momentum, Optimizer
-
-__all__ = ["Adam", "Momentum", "Optimizer", "SGD"]
