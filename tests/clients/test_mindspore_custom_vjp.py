@@ -90,3 +90,26 @@ def test_no_rule_is_a_clear_error(fake):
 
     with pytest.raises(Exception, match="defbwd"):
         grad(f)(Tensor(X))
+
+
+def test_check_bprop_refuses_a_gradient_of_another_dtype(fake):
+    """set_context(check_bprop=True): a rule's gradient of another dtype than its input's is a
+    TypeError; unchecked it is cast to the input's dtype."""
+    import gradserve as gs
+
+    class Half(nn.Cell):
+        def construct(self, x):
+            return x * 2
+
+        def bprop(self, x, out, dout):
+            return (ops.cast(dout, gs.float16) * 3,)
+
+    gs.set_context(check_bprop=True)
+    try:
+        with pytest.raises(TypeError, match="dtype"):
+            grad(Half())(Tensor(X))
+    finally:
+        gs.set_context(check_bprop=False)
+    g = grad(Half())(Tensor(X))
+    assert g.dtype == gs.float32
+    np.testing.assert_allclose(g.asnumpy(), np.full_like(X, 3.0))
