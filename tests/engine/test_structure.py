@@ -144,13 +144,13 @@ def test_no_import_cycle_among_sdk_modules():
 # The SDK's layers, lowest first: a module imports its own layer or lower ones (within a layer the cycle
 # test above keeps the order). Upward calls go through gradserve/_late.py. A new module joins a layer here.
 SDK_LAYERS = [
-    ("base", ["dtype", "errors", "_catalog", "_shape_rules", "_infer", "_version", "_wire", "_late", "_misc", "_nograd",
+    ("base", ["dtype", "errors", "_catalog", "_shape_rules", "_infer", "_version", "_wire", "_late", "_misc",
               "_proto", "_extends"]),
     ("data", ["_tensor", "_eager", "common.dtype", "common.tensor", "common.parameter", "common.initializer"]),
     ("transport", ["_transport", "_client", "context"]),
     ("trace", ["_trace", "_bprop", "_jit"]),
     ("ops", ["ops", "_vmap", "_jacobian"]),
-    ("nn", ["_branches", "_while", "_cellbase", "_training", "_custom_vjp", "nn"]),
+    ("nn", ["_branches", "_while", "_cellbase", "_training", "nn"]),
     ("front", ["gradserve", "common", "common.api", "importers", "_support", "graph",
                "ops.function"]),  # MindSpore's spelling: re-exports, and custom_vjp (a Cell)
 ]

@@ -27,7 +27,6 @@ from ._trace import trace_graph  # noqa: E402
 from .importers import from_jax, from_onnx, from_torch  # noqa: E402  (torch/jax/onnx load on call)
 from ._jit import jit, ms_function  # noqa: E402
 from ._misc import mutable, set_seed  # noqa: E402
-from ._nograd import _no_grad  # noqa: E402,F401  (mindspore._no_grad)
 from .context import set_device  # noqa: E402
 from .ops import get_grad, grad, jacfwd, jacrev, jvp, value_and_grad, vjp  # noqa: E402  (MindSpore 2.x spellings)
 from . import common, graph  # noqa: E402

@@ -25,7 +25,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _catalog, _eager, _nograd
+from . import _catalog, _eager
 from . import context as _context
 from ._client import GraphRef
 from ._infer import infer
@@ -326,11 +326,6 @@ class Trace:
         outs = [self.fresh() for _ in out_avals]
         self.nodes.append({"op": op, "inputs": list(in_names), "outputs": outs,
                            "attrs": {k: jsonable(v) for k, v in attrs.items()}})
-        if _nograd.active() and op != "stop_gradient":  # inside _no_grad(): no gradient flows out of here
-            cut = [self.fresh() for _ in outs]
-            self.nodes += [{"op": "stop_gradient", "inputs": [o], "outputs": [c], "attrs": {}}
-                           for o, c in zip(outs, cut)]
-            outs = cut
         return [Tensor._symbolic(self, n, s, d) for n, (s, d) in zip(outs, out_avals)]
 
     # bodies
@@ -598,8 +593,6 @@ def emit_grad(fn, args: Sequence, *, positions: Sequence[int], weights: Sequence
 
 def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], weights: Sequence[Parameter] = (),
                    sens: Sequence | None = None, with_value: bool = False) -> list[Tensor]:
-    if _nograd.active():
-        raise RuntimeError("a gradient cannot be computed inside _no_grad() (no gradient flows there)")
     tr = innermost()
     pos = [i for group in _positions(info, positions, len(args)) for i in group]
     in_names = _call_inputs(tr, info, args)

@@ -66,14 +66,16 @@ def _home(obj: object, name: str, modules: list[ModuleType]) -> tuple[str, str] 
 
 def render_stub() -> str:
     from gradserve import _catalog, _jacobian, _vmap, ops  # noqa: PLC0415  (the SDK as built)
-    from gradserve.ops import _autodiff, _extra, _hypermap, _norm, _primitives  # noqa: PLC0415
+    from gradserve.ops import _autodiff, _extra, _hypermap, _primitives  # noqa: PLC0415
 
     generated = {id(v): (k, "class") for k, v in _primitives.CLASSES.items()}
     generated.update({id(v): (k, "function") for k, v in _primitives.FUNCTIONS.items()})
     op_of = {**{k: v.op for k, v in _primitives.CLASSES.items()}, **{k: k for k in _primitives.FUNCTIONS}}
-    hand = [_primitives, _extra, _hypermap, _norm, _autodiff, _vmap, _jacobian]
+    hand = [_primitives, _extra, _hypermap, _autodiff, _vmap, _jacobian]
     imports: dict[str, list[str]] = {}
     decls, aliases = [], []
+    from gradserve.ops import _norm  # noqa: PLC0415  (MindSpore's BatchNorm / batch_norm signatures)
+    hand.append(_norm)
     for name in ops.__all__:
         obj = getattr(ops, name)
         gen = generated.get(id(obj))

@@ -3,6 +3,5 @@ from .. import dtype
 from .._tensor import Parameter, ParameterTuple, Tensor
 from .._jit import jit, ms_function
 from .._misc import mutable, set_seed
-from .._nograd import _no_grad
 
-__all__ = ["dtype", "Tensor", "Parameter", "ParameterTuple", "jit", "ms_function", "mutable", "set_seed", "_no_grad"]
+__all__ = ["dtype", "Tensor", "Parameter", "ParameterTuple", "jit", "ms_function", "mutable", "set_seed"]

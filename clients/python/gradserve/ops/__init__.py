@@ -20,7 +20,7 @@ globals().update({k: getattr(_norm, k) for k in _norm.__all__})  # MindSpore's B
 globals()["print"] = _extra.print_  # MindSpore's ops.print
 
 __all__ = sorted({*_primitives.CLASSES, *_primitives.FUNCTIONS, *_primitives._OVERRIDES, *_extra.__all__,
-                  *_hypermap.__all__, *_norm.__all__, "print", "Primitive",
+                  *_hypermap.__all__, "print", "Primitive",
                   "GradOperation", "get_grad", "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "vmap"})
 
 from . import composite, functional, operations, primitive  # noqa: E402,F401  (MindSpore's submodules, after __all__)
