@@ -1,7 +1,6 @@
 """`if` on traced values whose branches return values read from outside them, several `if`s in one
-function (inside HyperMap too), integer gradients through a branch, and HyperMap's rule for
-arguments mixing sequences and other values. Expected values by hand (the derivative of a selected
-input is 1 where it is selected, 0 elsewhere; d cast(i) * w / di = w cast back to int)."""
+function, and integer gradients through a branch. Expected values by hand (the derivative of a
+selected input is 1 where it is selected, 0 elsewhere; d cast(i) * w / di = w cast back to int)."""
 import itertools
 
 import numpy as np
@@ -71,32 +70,3 @@ def test_int_cast_passes_the_gradient_inside_a_branch_as_outside(fake):
     w = Tensor(np.float32(2.5))
     assert float(ops.grad(body)(w).asnumpy()) == 3.0
     assert float(ops.grad(f)(w).asnumpy()) == 3.0
-
-
-def test_hypermap_calls_a_registered_function_on_mixed_arguments(fake):
-    first_if_positive = ops.MultitypeFuncGraph("first_if_positive")
-
-    @first_if_positive.register("Tensor", "Tuple")
-    def _(c, pair):
-        return pick(c, pair)
-
-    class Net(nn.Cell):
-        def __init__(self):
-            super().__init__()
-            self.hyper_map = ops.HyperMap(first_if_positive)
-
-        def construct(self, x, y, z):
-            return self.hyper_map((x, y), ((z, x), (y, z)))   # pick(x, (z, x)), pick(y, (y, z))
-
-    for x, y in itertools.product([2.0, -1.0], [3.0, -3.0]):
-        args = [Tensor(np.float32(v)) for v in (x, y, 0.5)]
-        grads = ops.GradOperation(get_all=True)(Net())(*args)
-        assert [float(g.asnumpy()) for g in grads] == expected(x, y)
-
-
-def test_hypermap_mixed_arguments_rule():
-    a, b, c = 1.0, 2.0, 3.0
-    # a plain function gets the mixed arguments as they are (here: an int and a tuple)
-    assert ops.HyperMap()(lambda n, t: n * len(t), (2, 3), ((a, b), (c,))) == (4, 3)
-    # while every argument is a sequence it maps in step, recursively
-    assert ops.HyperMap()(lambda p, q: p + q, ((a, b), c), ((b, c), a)) == ((3.0, 5.0), 4.0)
