@@ -74,8 +74,6 @@ def render_stub() -> str:
     hand = [_primitives, _extra, _hypermap, _autodiff, _vmap, _jacobian]
     imports: dict[str, list[str]] = {}
     decls, aliases = [], []
-    from gradserve.ops import _norm  # noqa: PLC0415  (MindSpore's BatchNorm / batch_norm signatures)
-    hand.append(_norm)
     for name in ops.__all__:
         obj = getattr(ops, name)
         gen = generated.get(id(obj))
@@ -95,7 +93,7 @@ def render_stub() -> str:
     lines = [HEADER, "from __future__ import annotations\n\n",
              "from typing import Any, Sequence, TypeAlias\n\nimport numpy as np\n\n",
              "from .. import dtype as _dtype_module\nfrom .._tensor import Tensor\n",
-             "from . import composite as composite, functional as functional, operations as operations, primitive as primitive\n"]
+             "from . import composite as composite, functional as functional, operations as operations\n"]
     for mod, names in sorted(imports.items()):
         lines.append(f"from {mod} import {', '.join(sorted(names))}\n")
     lines.append("\n# what an op takes as an input: a Tensor (or Parameter), an array or a Python number\n"
