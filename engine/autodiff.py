@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .builder import Builder
 from .errors import DifferentiationError, InvalidGraph, LimitExceeded, ShapeError
-from .ir import INT_DTYPES, Graph, Var, is_float
+from .ir import Graph, Var, carries, is_float
 from .ops.functions import check_sens, check_tangents, jvp_positions
 from .ops.registry import FUNCTION_OPS, OPS, function_op_hooks, jvp_rules, layers, vjp_rules
 
@@ -80,11 +80,6 @@ def lookup_function(b: Builder, attrs: dict, label: str) -> Graph:
     return fns[name]
 
 
-def carries(dtype: str, ints: bool) -> bool:
-    """Whether a value of `dtype` carries a derivative: floats; with int_grads (MindSpore's rule), ints too."""
-    return is_float(dtype) or (ints and dtype in INT_DTYPES)
-
-
 def mark(b: Builder, v: Var, what: str, label: str, ints: bool = False) -> Var:
     if not is_float(v.dtype) and not ints:
         raise DifferentiationError(f"cannot differentiate with respect to {what}: dtype {v.dtype} is not floating-point",
@@ -139,6 +134,16 @@ def backward(b: Builder, fwd, outs: list[Var], cts: list[Var | None], wrt: list[
     for o, c in zip(outs, cts):
         if c is not None and o.id in active:
             ct[o.id] = b.add_any(ct.get(o.id), c)
+    outer_ints, b.int_grads = b.int_grads, ints
+    try:
+        _reverse(b, fwd, ct, active, label)
+    finally:
+        b.int_grads = outer_ints
+    return [ct.get(w.id) for w in wrt]
+
+
+def _reverse(b: Builder, fwd, ct: dict[int, Var], active: set[int], label: str) -> None:
+    """The reverse sweep of backward: the cotangents in ct pulled back through fwd's eqns."""
     for e in reversed(fwd):
         if not any(o.id in ct for o in e.outputs):
             continue
@@ -155,7 +160,6 @@ def backward(b: Builder, fwd, outs: list[Var], cts: list[Var | None], wrt: list[
                 continue
             c = b.sum_to(c, x.shape)
             ct[x.id] = b.add_any(ct.get(x.id), c)
-    return [ct.get(w.id) for w in wrt]
 
 
 def expand_jvp(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[str, Var], depth: int,

@@ -70,6 +70,9 @@ class Builder:
         # expands a grad-of-grad node in polynomial size (directional.NestedGrads, set by lower);
         # None: as written (c**order), the reference the directional form is checked against
         self.nested_grads = None
+        # set by autodiff.backward while its reverse rules run: whether ints carry derivatives
+        # (grad's int_grads), for rules that build their own backward passes (switch_run)
+        self.int_grads = False
 
     # -- emission -----------------------------------------------------------
     def emit(self, op_name: str, inputs: Sequence[Var], attrs: dict | None = None) -> list[Var]:

@@ -23,6 +23,32 @@ X = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
     ("gradserve.ops.composite", ["GradOperation", "grad"]),
     ("gradserve.ops.operations", ["MatMul", "ReduceSum", "Cast"]),
     ("gradserve.context", ["set_context", "GRAPH_MODE"]),
+    ("gradserve.nn.grad", ["Jvp", "Vjp"]),
+    ("gradserve.nn.grad.cell_grad", ["Jvp", "Vjp"]),
+    ("gradserve.nn.cell", ["Cell"]),
+    ("gradserve.nn.layer", ["Dense", "ReLU", "SequentialCell", "LayerNorm"]),
+    ("gradserve.nn.layer.basic", ["Dense", "Flatten"]),
+    ("gradserve.nn.layer.activation", ["ReLU", "Tanh", "GELU"]),
+    ("gradserve.nn.layer.container", ["SequentialCell", "CellList"]),
+    ("gradserve.nn.layer.normalization", ["BatchNorm1d", "LayerNorm"]),
+    ("gradserve.nn.loss", ["MSELoss", "LossBase"]),
+    ("gradserve.nn.optim", ["SGD", "Adam", "Momentum"]),
+    ("gradserve.nn.wrap", ["WithLossCell", "TrainOneStepCell"]),
+    ("gradserve.nn.loss.loss", ["MSELoss", "LossBase"]),
+    ("gradserve.nn.optim.optimizer", ["Optimizer"]),
+    ("gradserve.nn.optim.sgd", ["SGD"]),
+    ("gradserve.nn.optim.momentum", ["Momentum"]),
+    ("gradserve.nn.optim.adam", ["Adam"]),
+    ("gradserve.nn.wrap.cell_wrapper", ["WithLossCell", "TrainOneStepCell"]),
+    ("gradserve.ops.function", ["grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "sin", "matmul"]),
+    ("gradserve.ops.function.grad", ["grad", "vjp", "custom_vjp"]),
+    ("gradserve.ops.function.grad.grad_func", ["custom_vjp", "grad", "value_and_grad", "get_grad", "jvp", "vjp",
+                                               "jacfwd", "jacrev", "stop_gradient"]),
+    ("gradserve.ops.composite.base", ["GradOperation", "HyperMap", "MultitypeFuncGraph"]),
+    ("gradserve.ops.primitive", ["Primitive", "constexpr"]),
+    ("gradserve.common.initializer", ["initializer"]),
+    ("gradserve.graph.api", ["jit"]),
+    ("gradserve.graph.mutable", ["mutable"]),
 ])
 def test_spellings(module, names):
     mod = importlib.import_module(module)
@@ -75,3 +101,50 @@ def test_composite_grad_instances(fake):
     np.testing.assert_allclose(gy.asnumpy(), X)
     g = C.grad_with_sens(lambda x: x * 3)(Tensor(X), Tensor(np.full_like(X, 2.0)))
     np.testing.assert_allclose(g.asnumpy(), np.full_like(X, 6.0))
+
+
+def test_spelling_modules_re_export_one_definition():
+    from gradserve.nn.grad import Vjp
+    from gradserve.ops.composite.base import GradOperation
+    from gradserve.ops.function import sin
+    from gradserve.ops.function.grad.grad_func import value_and_grad
+    assert Vjp is nn.Vjp and GradOperation is ops.GradOperation
+    assert sin is ops.functional.sin and value_and_grad is ops.value_and_grad
+
+
+def test_ops_function_follows_functional(monkeypatch):
+    """A function ops.functional gains later (added by another module) is found under ops.function too."""
+    import gradserve.ops.function as function
+
+    def extra(x):
+        return x
+
+    monkeypatch.setattr(ops.functional, "added_later", extra, raising=False)
+    assert function.added_later is extra
+    with pytest.raises(AttributeError):
+        function.no_such_function  # noqa: B018
+
+
+def test_ops_function_grad_package_is_also_the_function(fake):
+    """Importing the package `ops.function.grad` by another name rebinds the parent's `grad` to the
+    package (a rename shim does): called, the package is MindSpore's grad function."""
+    pkg = importlib.import_module("gradserve.ops.function.grad")
+    np.testing.assert_allclose(pkg(cube)(Tensor(X)).asnumpy(), 3 * X ** 2, rtol=1e-6)
+
+
+def test_constexpr_runs_on_constants(fake):
+    from gradserve.ops.primitive import constexpr
+
+    @constexpr
+    def scale(shape):
+        return float(np.prod(shape))
+
+    @constexpr(reuse_result=False)
+    def plus_one(n):
+        return n + 1
+
+    def f(x):
+        return x * scale(x.shape)
+
+    assert plus_one(2) == 3
+    np.testing.assert_allclose(gs.grad(f)(Tensor(X)).asnumpy(), np.full_like(X, 4.0))

@@ -151,7 +151,8 @@ SDK_LAYERS = [
     ("trace", ["_trace", "_bprop", "_jit"]),
     ("ops", ["ops", "_vmap", "_jacobian", "_taylor"]),
     ("nn", ["_branches", "_while", "_cellbase", "_training", "nn"]),
-    ("front", ["gradserve", "common", "common.api", "importers", "_support"]),
+    ("front", ["gradserve", "common", "common.api", "importers", "_support", "graph",
+               "ops.function"]),  # MindSpore's spelling: re-exports, and custom_vjp (a Cell)
 ]
 
 

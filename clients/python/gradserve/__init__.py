@@ -30,7 +30,7 @@ from ._jit import jit, ms_function  # noqa: E402
 from ._misc import mutable, set_seed  # noqa: E402
 from .context import set_device  # noqa: E402
 from .ops import get_grad, grad, jacfwd, jacrev, jvp, value_and_grad, vjp  # noqa: E402  (MindSpore 2.x spellings)
-from . import common  # noqa: E402
+from . import common, graph  # noqa: E402
 from .ops import vmap  # noqa: E402  (mindspore.vmap)
 
 float16, float32, float64, int32, int64, bool_ = (dtype.float16, dtype.float32, dtype.float64, dtype.int32,

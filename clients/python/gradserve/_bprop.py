@@ -12,7 +12,7 @@ import numpy as np
 
 from . import context as _context
 from ._tensor import Tensor
-from ._trace import _call_inputs, cast, current, flatten, innermost, trace_function, unflatten
+from ._trace import _call_inputs, cast, current, flatten, innermost, tensor_group, trace_function, unflatten
 
 
 _sites = itertools.count(1)  # one per call site: the engine must not merge two calls of one rule
@@ -26,13 +26,13 @@ def _tensor_arg(a) -> bool:
     """Whether trace_function makes `a` graph inputs (a Tensor, or a non-empty tuple/list of Tensors)."""
     if isinstance(a, Tensor):
         return True
-    return isinstance(a, (tuple, list)) and bool(a) and all(isinstance(v, Tensor) for v in flatten(a)[0])
+    return tensor_group(a)
 
 
 def _grad_leaves(g, like, strict: bool) -> list[Tensor]:
     """The gradient(s) bprop gave for one argument, as leaves of the argument's dtype and shape.
-    strict (set_context(check_bprop=True)): a non-Tensor gradient is a TypeError, a shape that
-    differs a ValueError, as in MindSpore."""
+    strict (set_context(check_bprop=True)): a non-Tensor gradient or one of another dtype is a
+    TypeError, a shape that differs a ValueError, as in MindSpore."""
     like_leaves = flatten(like)[0]
     g_leaves = flatten(g)[0] if isinstance(g, (tuple, list)) else [g]
     if len(g_leaves) != len(like_leaves):
@@ -43,6 +43,8 @@ def _grad_leaves(g, like, strict: bool) -> list[Tensor]:
             raise TypeError(f"bprop: the gradient of a Tensor input must be a Tensor, got {type(gl).__name__}")
         if strict and tuple(gl.shape) != tuple(x.shape):
             raise ValueError(f"bprop: gradient shape {list(gl.shape)} differs from the input's {list(x.shape)}")
+        if strict and gl._dtype != x._dtype:
+            raise TypeError(f"bprop: gradient dtype {gl._dtype} differs from the input's {x._dtype}")
         if gl is None:
             gl = Tensor(np.zeros(x.shape, x._dtype))
         gl = gl if isinstance(gl, Tensor) else Tensor(np.asarray(gl, dtype=x._dtype))

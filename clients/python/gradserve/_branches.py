@@ -109,6 +109,9 @@ def _side(parent: Trace, label: str, side, seed: list[Tensor]):
         tr.ref(c)
     with active(tr):
         out = side()
+        for v in flatten_out(out)[0]:  # outputs read from enclosing traces are captures too: take them
+            if isinstance(v, Tensor) and v._data is None:  # now, so that the true side's stay a prefix
+                tr.ref(v)                                   # of the false side's (the cond's inputs)
     return tr, out
 
 

@@ -65,7 +65,11 @@ def render() -> str:
              "exports (a test fails when this page is stale). A MindSpore program runs with its imports "
              "renamed (`mindspore` -> `gradserve`): the names below exist under the same modules "
              "(`gradserve.ops`, `gradserve.nn`, `gradserve.ops.functional`, `gradserve.ops.composite`, "
-             "`gradserve.ops.operations`, `gradserve.common.*`, `gradserve.context`).", "",
+             "`gradserve.ops.operations`, `gradserve.common.*`, `gradserve.context`; and, re-exporting those, "
+             "`gradserve.ops.function` (with `.grad.grad_func`, which also has `custom_vjp`), "
+             "`gradserve.ops.composite.base`, `gradserve.ops.primitive`, `gradserve.nn.grad`, `gradserve.nn.cell`, "
+             "`gradserve.nn.layer.*`, `gradserve.nn.loss`, `gradserve.nn.optim`, `gradserve.nn.wrap`, "
+             "`gradserve.graph.api`, `gradserve.graph.mutable`).", "",
              "## Supported", ""]
     missing = {}
     for title, mod, key in (("Top level (`mindspore.*`)", gradserve, "mindspore"), ("`mindspore.ops`", ops, "ops"),

@@ -33,6 +33,7 @@ from ._infer import infer
 from .dtype import promote
 from .errors import DeviceUnavailable, DifferentiationError, ShapeError
 from ._late import late
+from ._misc import MutableDict
 from ._tensor import Parameter, Tensor
 
 _tls = threading.local()
@@ -105,14 +106,23 @@ def active(tr: "Trace"):
 
 
 # -- trees ----------------------------------------------------------------------------------------
+def _children(values, flat) -> tuple[list, tuple]:
+    """The leaves and tree defs of a node's children, flattened by `flat`."""
+    leaves, defs = [], []
+    for v in values:
+        lv, d = flat(v)
+        leaves.extend(lv)
+        defs.append(d)
+    return leaves, tuple(defs)
+
+
 def flatten(x) -> tuple[list, Any]:
+    if isinstance(x, MutableDict):  # a plain dict is one (constant) leaf
+        leaves, defs = _children(x.values(), flatten)
+        return leaves, ("mdict", tuple(x), defs)
     if isinstance(x, (tuple, list)) and not isinstance(x, Tensor):
-        leaves, defs = [], []
-        for v in x:
-            lv, d = flatten(v)
-            leaves.extend(lv)
-            defs.append(d)
-        return leaves, ("list" if isinstance(x, list) else "tuple", tuple(defs))
+        leaves, defs = _children(x, flatten)
+        return leaves, ("list" if isinstance(x, list) else "tuple", defs)
     return [x], "*"
 
 
@@ -124,13 +134,29 @@ def unflatten(tdef, leaves, *, as_list: bool = False):
             return next(it)
         if d[0] == "static":
             return d[1]
-        if d[0] == "dict":
-            return dict(zip(d[1], (build(s) for s in d[2])))
+        if d[0] in ("dict", "mdict"):  # an output's dict; an argument's mutable dict stays mutable
+            return (dict if d[0] == "dict" else MutableDict)(zip(d[1], (build(s) for s in d[2])))
         kind, subs = d
         items = [build(s) for s in subs]
         return items if (as_list or kind == "list") else tuple(items)
 
     return build(tdef)
+
+
+def tensor_group(a) -> bool:
+    """Whether an argument is a group of Tensor inputs: a non-empty tuple / list / mutable dict whose
+    leaves are all Tensors (each leaf one input; its gradient comes back in its structure)."""
+    return isinstance(a, (tuple, list, MutableDict)) and bool(a) and all(isinstance(v, Tensor)
+                                                                       for v in flatten(a)[0])
+
+
+def _grad_tree(tdef):
+    """The structure of a group's gradients: the group's, with a dict's as a tuple over its values."""
+    if tdef == "*":
+        return tdef
+    if tdef[0] == "mdict":
+        return ("tuple", tuple(_grad_tree(s) for s in tdef[2]))
+    return (tdef[0], tuple(_grad_tree(s) for s in tdef[1]))
 
 
 def _is_static(v) -> bool:
@@ -141,22 +167,24 @@ def _is_static(v) -> bool:
 def flatten_out(x) -> tuple[list, Any]:
     """flatten for outputs: dicts are trees too, and static values live in the tree, not the leaves."""
     if isinstance(x, dict):
-        leaves, defs = [], []
-        for v in x.values():
-            lv, d = flatten_out(v)
-            leaves.extend(lv)
-            defs.append(d)
-        return leaves, ("dict", tuple(x), tuple(defs))
+        leaves, defs = _children(x.values(), flatten_out)
+        return leaves, ("dict", tuple(x), defs)
     if isinstance(x, (tuple, list)) and not isinstance(x, Tensor):
-        leaves, defs = [], []
-        for v in x:
-            lv, d = flatten_out(v)
-            leaves.extend(lv)
-            defs.append(d)
-        return leaves, ("list" if isinstance(x, list) else "tuple", tuple(defs))
+        leaves, defs = _children(x, flatten_out)
+        return leaves, ("list" if isinstance(x, list) else "tuple", defs)
     if _is_static(x):
         return [], ("static", x)
     return [x], "*"
+
+
+def _static_leaves(tdef) -> list[bool]:
+    """For each leaf of an output tree, Tensors and static values in order: whether it is static."""
+    if tdef == "*":
+        return [False]
+    if tdef[0] == "static":
+        return [True]
+    subs = tdef[2] if tdef[0] == "dict" else tdef[1]
+    return [m for s in subs for m in _static_leaves(s)]
 
 
 def _plain_tree(tdef) -> bool:
@@ -525,7 +553,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
         if isinstance(a, Tensor):
             arg_inputs[i] = len(tr.inputs)
             inner.append(tr.new_input(a.shape, a._dtype, names[i]))
-        elif isinstance(a, (tuple, list)) and a and all(isinstance(v, Tensor) for v in flatten(a)[0]):
+        elif tensor_group(a):
             leaves, tdef = flatten(a)
             arg_groups[i] = (list(range(len(tr.inputs), len(tr.inputs) + len(leaves))), tdef)
             inner.append(unflatten(tdef, [tr.new_input(v.shape, v._dtype, f"{names[i]}_{k}")
@@ -541,8 +569,8 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
         for leaf in flatten_out(out)[0]:
             leaf = leaf if isinstance(leaf, Tensor) else Tensor(leaf)
             flat_avals.append((leaf.shape, leaf._dtype))
-    body = tr.body(outputs)
-    name = tr.add_function(body, label)
+    # no Tensor output (a shape, None): no function (a graph needs an output); nodes over it are skipped
+    name = tr.add_function(tr.body(outputs), label) if flat_avals else None
     return FnInfo(name, tr, arg_inputs, tdef, flat_avals, arg_groups)
 
 
@@ -551,7 +579,7 @@ def _call_inputs(tr: Trace, info: FnInfo, args: Sequence) -> list[str]:
     for a in args:
         if isinstance(a, Tensor):
             names.append(tr.ref(a))
-        elif isinstance(a, (tuple, list)) and a and all(isinstance(v, Tensor) for v in flatten(a)[0]):
+        elif tensor_group(a):
             names.extend(tr.ref(v) for v in flatten(a)[0])
     names.extend(tr.ref(c) for c in info.captures)
     for pname, aval in info.params.items():  # a body that derives a function declares its parameters
@@ -582,7 +610,7 @@ def _grouped(info: FnInfo, positions: Sequence[int], nargs: int, outs: list) -> 
         p = int(p) % nargs
         if p in info.arg_groups:
             idx, tdef = info.arg_groups[p]
-            res.append(unflatten(tdef, outs[k:k + len(idx)]))
+            res.append(unflatten(_grad_tree(tdef), outs[k:k + len(idx)]))
             k += len(idx)
         else:
             res.append(outs[k])
@@ -603,6 +631,12 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
     tr = innermost()
     pos = [i for group in _positions(info, positions, len(args)) for i in group]
     in_names = _call_inputs(tr, info, args)
+    if sens is not None and len(sens) != len(info.flat_out_avals):
+        statics = _static_leaves(info.out_tdef)
+        # a sens mirroring the outputs, constants too (a shape tuple passed back): a constant's sens,
+        # itself a constant, reaches no input
+        if len(statics) == len(sens) and not any(st and isinstance(s, Tensor) for s, st in zip(sens, statics)):
+            sens = [s for s, st in zip(sens, statics) if not st]
     if sens is not None:
         if len(sens) != len(info.flat_out_avals):
             raise ShapeError(f"sens: expected {len(info.flat_out_avals)} tensor(s), one per output of the "
@@ -613,6 +647,8 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
     wnames = [tr.declare_param(w) for w in weights]
     out_avals = (list(info.flat_out_avals) if with_value else []) + [info.in_avals[i] for i in pos] + \
         [(tuple(w.shape), w._dtype) for w in weights]
+    if info.name is None:  # no Tensor output, so nothing reaches an input: zero gradients (MindSpore's)
+        return _grouped(info, positions, len(args), [Tensor(np.zeros(s, d)) for s, d in out_avals])
     # int_grads: MindSpore's rule (integer inputs, parameters and casts carry integer gradients)
     outs = tr.emit("grad", in_names, {"fn": info.name, "positions": pos, "weights": wnames,
                                       "sens": sens is not None, "with_value": with_value, "int_grads": True},
@@ -641,6 +677,8 @@ def emit_jvp_node(info: FnInfo, args: Sequence, tangents: Sequence, *, positions
         t = t if isinstance(t, Tensor) else Tensor(np.asarray(t, dtype=dt))
         in_names.append(tr.ref(cast(t, dt) if t._dtype != dt else t))
     n = len(info.flat_out_avals)
+    if info.name is None:  # no Tensor output: no values, no tangents
+        return [], []
     outs = tr.emit("jvp", in_names, {"fn": info.name, "positions": pos}, list(info.flat_out_avals) * 2)
     return outs[:n], outs[n:]
 
@@ -651,6 +689,8 @@ def emit_call(fn, args: Sequence, label: str = "call"):
 
 
 def emit_call_node(info: FnInfo, args: Sequence) -> list[Tensor]:
+    if info.name is None:  # no Tensor output: the static ones come from the tree def
+        return []
     tr = innermost()
     return tr.emit("call", _call_inputs(tr, info, args), {"fn": info.name}, list(info.flat_out_avals))
 

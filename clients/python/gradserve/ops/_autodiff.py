@@ -15,7 +15,7 @@ import numpy as np
 from .._tensor import Parameter, Tensor
 from ..errors import GradPositionError
 from .._trace import (_arg_names, current, emit_call_node, emit_grad, emit_grad_node, emit_jvp, emit_jvp_node, flatten,
-                      getitem, run_program, trace_function, unflatten)
+                      getitem, run_program, tensor_group, trace_function, unflatten)
 from . import _primitives as P
 
 _caches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -123,7 +123,7 @@ class _GradOperationFn(_Derived):
 def _is_tensor_arg(a) -> bool:
     if isinstance(a, Tensor):
         return True
-    return isinstance(a, (tuple, list)) and bool(a) and all(isinstance(v, Tensor) for v in flatten(a)[0])
+    return tensor_group(a)
 
 
 def _tensor_positions(args, positions) -> list[int]:
@@ -244,8 +244,12 @@ def value_and_grad(fn: Callable[..., Any], grad_position: int | Sequence[int] | 
 
 def get_grad(gradients, identifier):
     """The gradient of `identifier` (a position, a Parameter or its name) in the output of
-    grad(..., return_ids=True)."""
+    grad(..., return_ids=True). Not there: a RuntimeError; not a position, Parameter or name: a
+    TypeError (MindSpore's exceptions)."""
     key = identifier.name if isinstance(identifier, Parameter) else identifier
+    if not isinstance(key, (int, str)) or isinstance(key, bool):
+        raise TypeError(f"get_grad: the identifier must be a position (int), a Parameter or its name, "
+                        f"got {type(identifier).__name__}")
     stack = [gradients]
     while stack:
         g = stack.pop()
@@ -255,7 +259,7 @@ def get_grad(gradients, identifier):
                 return g[1]
         elif isinstance(g, (tuple, list)):
             stack.extend(reversed(g))
-    raise ValueError(f"get_grad: no gradient for {key!r} in the gradients (was return_ids=True given?)")
+    raise RuntimeError(f"get_grad: no gradient for {key!r} in the gradients (was return_ids=True given?)")
 
 
 def _as_tuple(x):

@@ -55,18 +55,29 @@ class MultitypeFuncGraph:
 
         return deco
 
-    def __call__(self, *args):
+    def find(self, args) -> Callable[..., Any] | None:
+        """The function registered for the arguments' types, or None."""
         got = tuple(_type_name(a) for a in args)
         for names, fn in self.entries:
             if len(names) == len(got) and all(n == g or (n == "Number" and g == "Bool") for n, g in zip(names, got)):
-                return fn(*args)
+                return fn
+        return None
+
+    def __call__(self, *args):
+        fn = self.find(args)
+        if fn is not None:
+            return fn(*args)
+        got = tuple(_type_name(a) for a in args)
         raise TypeError(f"{self.name}: no function registered for argument types {list(got)}; "
                         f"registered: {[list(n) for n, _ in self.entries]}")
 
 
 class HyperMap:
-    """`HyperMap()(f, *seqs)` or `HyperMap(f)(*seqs)`: f applied to the elements of tuples/lists
-    (recursively, the sequences in step), other arguments passed whole."""
+    """`HyperMap()(f, *seqs)` or `HyperMap(f)(*seqs)`: f applied to the elements of tuples/lists,
+    recursively while every argument is a sequence (in step). Arguments mixing sequences and other
+    values go to f as they are (MindSpore's rule: f may take a tuple); only where f is a
+    MultitypeFuncGraph with no function for them (MindSpore raises) are the non-sequences passed
+    whole to each element instead."""
 
     def __init__(self, ops=None, reverse: bool = False):
         self.ops = ops
@@ -79,6 +90,9 @@ class HyperMap:
 def _map(fn, seqs):
     seq = next((s for s in seqs if isinstance(s, (tuple, list))), None)
     if seq is None:
+        return fn(*seqs)
+    mixed = not all(isinstance(s, (tuple, list)) for s in seqs)
+    if mixed and (not isinstance(fn, MultitypeFuncGraph) or fn.find(seqs) is not None):
         return fn(*seqs)
     n = len(seq)
     for s in seqs:

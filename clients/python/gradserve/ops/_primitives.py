@@ -383,5 +383,52 @@ def pow(x, y):  # noqa: A001
 
 relu = FUNCTIONS["relu"]
 
+
+# -- batch normalisation: MindSpore's five outputs and argument order over the engine's batch_norm(x,
+# scale, bias, mean, var) (which would silently give other numbers). Running statistics are not
+# updated (a graph holds no state); only output 0 is differentiated, as MindSpore's rule does.
+def _bn_stats(x, mean, variance, training: bool):
+    """Outputs 1-4: the batch mean and (biased) variance in training, the given ones in inference
+    (MindSpore documents reserve_space_1/2 equal to mean/variance for inference)."""
+    if training:
+        axes = [0] + list(range(2, len(x.shape)))
+        keep = apply("mean", [x], {"axis": axes, "keepdims": True})[0]
+        centred = x - keep
+        mean = apply("mean", [x], {"axis": axes, "keepdims": False})[0]
+        variance = apply("mean", [centred * centred], {"axis": axes, "keepdims": False})[0]
+    mean, variance = stop_gradient(mean), stop_gradient(variance)
+    return mean, variance, mean, variance
+
+
+class BatchNorm(Primitive):
+    """BatchNorm(is_training=False, epsilon=1e-5, momentum=0.1, data_format='NCHW')(x, scale, bias,
+    mean, variance) -> (y, batch_mean, batch_variance, reserve_space_1, reserve_space_2)."""
+
+    op = "batch_norm"
+
+    def __init__(self, is_training: bool = False, epsilon: float = 1e-5, momentum: float = 0.1,
+                 data_format: str = "NCHW"):
+        if data_format != "NCHW":
+            raise ValueError(f"BatchNorm: data_format {data_format!r} is not supported (NCHW only)")
+        super().__init__(epsilon=float(epsilon), training=bool(is_training))
+        self.momentum = momentum
+
+    def __call__(self, x, scale, bias, mean, variance):
+        y = apply("batch_norm", [x, scale, bias, mean, variance], self.attrs)[0]
+        return (y, *_bn_stats(x, mean, variance, self.attrs["training"]))
+
+
+def _channel_fill(x, value: float) -> Tensor:
+    return Tensor(np.full((x.shape[1],), value, np.dtype(x._dtype)))
+
+
+def batch_norm(input_x, running_mean, running_var, weight, bias, training=False, momentum=0.1, eps=1e-5):
+    """MindSpore's functional batch_norm (its argument order): weight / bias None are 1 / 0."""
+    weight = _channel_fill(input_x, 1.0) if weight is None else weight
+    bias = _channel_fill(input_x, 0.0) if bias is None else bias
+    return apply("batch_norm", [input_x, weight, bias, running_mean, running_var],
+                 {"epsilon": float(eps), "training": bool(training)})[0]
+
+
 _OVERRIDES = {k: v for k, v in dict(globals()).items()
               if callable(v) and getattr(v, "__module__", None) == __name__ and not k.startswith("_")}

@@ -10,11 +10,11 @@ import math
 
 import numpy as np
 
-from . import ops as _ops
-from ._tensor import Parameter, ParameterTuple, Tensor
-from ._cellbase import Cell
-from .common.initializer import initializer
-from ._trace import emit_grad, emit_jvp, flatten, unflatten
+from .. import ops as _ops
+from .._tensor import Parameter, ParameterTuple, Tensor
+from .._cellbase import Cell
+from ..common.initializer import initializer
+from .._trace import emit_grad, emit_jvp, flatten, unflatten
 
 
 class CellList(Cell, list):
@@ -226,8 +226,10 @@ __all__ = ["Cell", "CellList", "SequentialCell", "Dense", "Tanh", "Sigmoid", "Re
            "BatchNorm1d", "BatchNorm2d", "Jvp", "Vjp"]
 
 # loops: optimizers, losses and training cells (their own module)
-from ._training import (SGD, Adam, CrossEntropyLoss, L1Loss, LossBase, Momentum, MSELoss, Optimizer,  # noqa: E402
+from .._training import (SGD, Adam, CrossEntropyLoss, L1Loss, LossBase, Momentum, MSELoss, Optimizer,  # noqa: E402
                         TrainOneStepCell, WithLossCell)
 
 __all__ += ["Optimizer", "SGD", "Momentum", "Adam", "LossBase", "MSELoss", "L1Loss", "CrossEntropyLoss",
             "WithLossCell", "TrainOneStepCell"]
+
+from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)

@@ -1,0 +1,4 @@
+"""`mindspore.nn.cell`: Cell (defined in gradserve._cellbase)."""
+from .._cellbase import Cell
+
+__all__ = ["Cell"]

@@ -1,0 +1,4 @@
+"""`mindspore.nn.layer.basic`."""
+from .. import Dense, Flatten
+
+__all__ = ["Dense", "Flatten"]

@@ -1,0 +1,4 @@
+"""`mindspore.nn.layer.container`."""
+from .. import CellList, SequentialCell
+
+__all__ = ["CellList", "SequentialCell"]

@@ -1,0 +1,6 @@
+"""`mindspore.nn.optim`: the optimizers (defined in gradserve._training)."""
+from ..._training import SGD, Adam, Momentum, Optimizer
+
+__all__ = ["Adam", "Momentum", "Optimizer", "SGD"]
+
+from . import adam, momentum, optimizer, sgd  # noqa: E402,F401  (MindSpore's submodules)

@@ -1,0 +1,4 @@
+"""`mindspore.nn.optim.adam`."""
+from . import Adam
+
+__all__ = ["Adam"]

@@ -1,0 +1,4 @@
+"""`mindspore.nn.optim.momentum`."""
+from . import Momentum
+
+__all__ = ["Momentum"]

@@ -1,0 +1,4 @@
+"""`mindspore.nn.optim.sgd`."""
+from . import SGD
+
+__all__ = ["SGD"]

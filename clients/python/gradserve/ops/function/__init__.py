@@ -1,0 +1,16 @@
+"""`mindspore.ops.function`: the op and derivative functions, the names of `ops.functional` (which
+defines them; this package re-exports, so a function added there appears here too)."""
+from .. import functional as _functional
+from . import grad as _grad_package  # noqa: F401  (first: the function `grad` below then wins the name)
+from ..functional import *  # noqa: F401,F403
+
+__all__ = list(_functional.__all__)
+
+
+def __getattr__(name: str):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    try:
+        return getattr(_functional, name)
+    except AttributeError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
