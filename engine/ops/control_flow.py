@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 
 from ..errors import InvalidGraph, LimitExceeded, ShapeError
-from ..ir import AVal, Graph, INT_DTYPES, Var, is_float
+from ..ir import AVal, Graph, INT_DTYPES, Var, is_inexact
 from ._infer import rule_infer
 from .composite import run_flat
 from .registry import Attr, defop, function_op_hooks, impl_rules, jvp_rules, layers, vjp_rules
@@ -112,14 +112,14 @@ def _vjp_graph(g: Graph, float_outs: tuple) -> Graph:
     """(operands..., cotangents of the float outputs...) -> cotangents of the float operands."""
     b = layers.Builder()
     xs = [Var(v.aval, f"x{i}") for i, v in enumerate(g.inputs)]
-    marks = [b.identity(x) if is_float(x.dtype) else x for x in xs]
+    marks = [b.identity(x) if is_inexact(x.dtype) else x for x in xs]
     start = len(b.eqns)
     outs = layers.inline(b, g, marks, {})
     cts_in = [Var(outs[j].aval, f"ct{j}") for j in float_outs]
     cts = [None] * len(outs)
     for j, c in zip(float_outs, cts_in):
         cts[j] = c
-    wrt = [m for m, x in zip(marks, xs) if is_float(x.dtype)]
+    wrt = [m for m, x in zip(marks, xs) if is_inexact(x.dtype)]
     grads = layers.backward(b, b.eqns[start:], outs, cts, wrt, f"{g.name} (vjp)")
     grads = [gr if gr is not None else b.zeros_like(w) for gr, w in zip(grads, wrt)]
     return layers.optimize(Graph(xs + cts_in, [], b.eqns, tuple(grads), name=f"{g.name}/vjp"))
@@ -137,23 +137,23 @@ def _jvp_graph(g: Graph, pos: tuple) -> Graph:
 
 def _switch_run_vjp(b, ins, outs, cts, branches):
     ops = ins[1:]
-    float_outs = tuple(j for j, o in enumerate(outs) if is_float(o.dtype))
-    if not any(is_float(x.dtype) for x in ops) or all(cts[j] is None for j in float_outs):
+    float_outs = tuple(j for j, o in enumerate(outs) if is_inexact(o.dtype))
+    if not any(is_inexact(x.dtype) for x in ops) or all(cts[j] is None for j in float_outs):
         return [None] * len(ins)
     cts_full = [cts[j] if cts[j] is not None else b.zeros_like(outs[j]) for j in float_outs]
     res = iter(b.emit("switch_run", [ins[0]] + list(ops) + cts_full,
                       {"branches": tuple(_vjp_graph(g, float_outs) for g in branches)}))
-    return [None] + [next(res) if is_float(x.dtype) else None for x in ops]
+    return [None] + [next(res) if is_inexact(x.dtype) else None for x in ops]
 
 
 def _switch_run_jvp(b, ins, outs, ts, branches):
     ops = ins[1:]
-    pos = tuple(i for i, (x, t) in enumerate(zip(ops, ts[1:])) if t is not None and is_float(x.dtype))
+    pos = tuple(i for i, (x, t) in enumerate(zip(ops, ts[1:])) if t is not None and is_inexact(x.dtype))
     if not pos:
         return [None] * len(outs)
     res = b.emit("switch_run", [ins[0]] + list(ops) + [ts[1 + i] for i in pos],
                  {"branches": tuple(_jvp_graph(g, pos) for g in branches)})
-    return [r if is_float(o.dtype) else None for r, o in zip(res, outs)]
+    return [r if is_inexact(o.dtype) else None for r, o in zip(res, outs)]
 
 
 defop("switch_run", None, rule_infer("switch_run"), attrs={"branches": Attr("any")}, n_outputs=None, min_arity=1,

@@ -25,6 +25,7 @@ __all__ = [
     'Acos',
     'Acosh',
     'Add',
+    'Angle',
     'Arange',
     'Argmax',
     'Argmin',
@@ -40,7 +41,9 @@ __all__ = [
     'CheckFalse',
     'Clip',
     'Col2im',
+    'Complex',
     'Concat',
+    'Conj',
     'Const',
     'Conv',
     'ConvTranspose',
@@ -78,6 +81,7 @@ __all__ = [
     'HyperMap',
     'Identity',
     'Im2col',
+    'Imag',
     'Index',
     'IndexScatter',
     'InsertGradientOf',
@@ -119,6 +123,7 @@ __all__ = [
     'Rank',
     'ReLU',
     'ReLU6',
+    'Real',
     'RealDiv',
     'Reciprocal',
     'ReduceLogSumExp',
@@ -169,6 +174,7 @@ __all__ = [
     'all',
     'amax',
     'amin',
+    'angle',
     'any',
     'arange',
     'argmax',
@@ -187,7 +193,9 @@ __all__ = [
     'clip',
     'clip_by_value',
     'col2im',
+    'complex',
     'concat',
+    'conj',
     'const',
     'conv',
     'conv_transpose',
@@ -227,6 +235,7 @@ __all__ = [
     'hessian',
     'identity',
     'im2col',
+    'imag',
     'index',
     'index_scatter',
     'iota',
@@ -266,6 +275,7 @@ __all__ = [
     'print_',
     'prod',
     'rank',
+    'real',
     'reciprocal',
     'reduce_to',
     'relu',
@@ -328,6 +338,12 @@ class Acosh(Primitive):
 
 class Add(Primitive):
     """elementwise add with NumPy broadcasting"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Angle(Primitive):
+    """argument of a complex number, atan2(imag, real), in (-pi, pi]"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
@@ -401,6 +417,18 @@ class Clip(Primitive):
 class Col2im(Primitive):
     """the transpose of im2col: sum window elements back into spatial `shape`"""
     def __init__(self, *, shape: Sequence[int], window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Complex(Primitive):
+    """complex(re, im): float32 (float64) parts, broadcast, to complex64 (complex128)"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Conj(Primitive):
+    """complex conjugate (a real tensor unchanged)"""
+    def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
@@ -539,6 +567,12 @@ class Identity(Primitive):
 class Im2col(Primitive):
     """windows of x [N, C, *sp] as an axis: [N, C, prod(window), *out] (zero padding); linear"""
     def __init__(self, *, window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Imag(Primitive):
+    """imaginary part (complex -> real; of a real tensor: zeros)"""
+    def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
@@ -710,6 +744,12 @@ class Prod(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
+class Real(Primitive):
+    """real part (complex -> real; a real tensor unchanged)"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
 class Reciprocal(Primitive):
     """elementwise reciprocal"""
     def __init__(self) -> None: ...
@@ -872,6 +912,10 @@ def acosh(*inputs: _TensorLike) -> Tensor:
     """elementwise acosh"""
 
 
+def angle(*inputs: _TensorLike) -> Tensor:
+    """argument of a complex number, atan2(imag, real), in (-pi, pi]"""
+
+
 def argmax(*inputs: _TensorLike, axis: int = ..., keepdims: bool = ...) -> Tensor:
     """index (int64) of the first maximum along `axis`"""
 
@@ -914,6 +958,14 @@ def clip(*inputs: _TensorLike, max: float | None = ..., min: float | None = ...)
 
 def col2im(*inputs: _TensorLike, shape: Sequence[int], window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
     """the transpose of im2col: sum window elements back into spatial `shape`"""
+
+
+def complex(*inputs: _TensorLike) -> Tensor:
+    """complex(re, im): float32 (float64) parts, broadcast, to complex64 (complex128)"""
+
+
+def conj(*inputs: _TensorLike) -> Tensor:
+    """complex conjugate (a real tensor unchanged)"""
 
 
 def const(*inputs: _TensorLike, value: Any) -> Tensor:
@@ -1000,6 +1052,10 @@ def im2col(*inputs: _TensorLike, window: int | Sequence[int], dilation: int | Se
     """windows of x [N, C, *sp] as an axis: [N, C, prod(window), *out] (zero padding); linear"""
 
 
+def imag(*inputs: _TensorLike) -> Tensor:
+    """imaginary part (complex -> real; of a real tensor: zeros)"""
+
+
 def index(*inputs: _TensorLike, index: Any) -> Tensor:
     """static indexing/slicing: items int | [start, stop, step] | null (new axis) | '...'"""
 
@@ -1078,6 +1134,10 @@ def ones_like(*inputs: _TensorLike) -> Tensor:
 
 def pad(*inputs: _TensorLike, pads: Any, mode: str = ..., value: float = ...) -> Tensor:
     """pad x by pads [[lo, hi], ...] per axis (negative crops); mode 'constant' (value), 'reflect' or 'edge'"""
+
+
+def real(*inputs: _TensorLike) -> Tensor:
+    """real part (complex -> real; a real tensor unchanged)"""
 
 
 def reciprocal(*inputs: _TensorLike) -> Tensor:
