@@ -14,7 +14,7 @@ import numpy as np
 from .builder import Budget, Builder, Outer
 from .directional import directional_sum
 from .errors import DifferentiationError, LimitExceeded
-from .ir import Graph, Var, is_float, is_inexact, tree_unflatten
+from .ir import Graph, Var, is_complex, is_float, is_inexact, tree_unflatten
 from .lower import lower
 
 
@@ -259,6 +259,9 @@ def _check_jacobian_args(g: Graph, positions, mode: str) -> tuple[list[int], boo
             raise DifferentiationError(f"jacobian: input {p} has dtype {g.inputs[p].dtype}, not floating-point"
                                        + ("; for complex inputs use jvp / vjp" if is_inexact(g.inputs[p].dtype)
                                           else ""), position=p)
+    for v in g.flat_outputs:
+        if is_complex(v.dtype):
+            raise DifferentiationError(f"jacobian: an output is {v.dtype}; for complex outputs use jvp / vjp")
     return pos, single
 
 

@@ -109,3 +109,12 @@ def test_complex_round_trip_on_the_server(real_server, monkeypatch, transport):
         np.testing.assert_allclose(gw.asnumpy(), zw / np.abs(zw) * np.conj(Z), rtol=1e-6)
     finally:
         gs.reset_context()
+
+
+def test_jacobians_of_complex_values_are_refused(fake):
+    """jacrev would give conj(J) and jacfwd J; torch.func.jacfwd / jacrev refuse complex inputs, so do these."""
+    for jac, f in ((gs.jacfwd, ops.sin), (gs.jacrev, ops.sin), (gs.jacrev, ops.real)):
+        with pytest.raises(gs.DifferentiationError, match=r"input 0 is complex64; Jacobians of complex values"):
+            jac(f)(Tensor(Z))
+    with pytest.raises(gs.DifferentiationError, match=r"jacfwd: an output is complex64"):
+        gs.jacfwd(lambda x: ops.Complex()(x, x))(Tensor(np.ones(2, np.float32)))

@@ -195,6 +195,9 @@ def test_jacobian_of_complex_input_is_refused_clearly():
     g = _graph(lambda gb, z: gb.exp(z), "complex64")
     with pytest.raises(DifferentiationError, match="complex64, not floating-point; for complex inputs use jvp / vjp"):
         jacobian(g)
+    h = _graph(lambda gb, x: gb.complex(x, x), "float32")
+    with pytest.raises(DifferentiationError, match="an output is complex64; for complex outputs use jvp / vjp"):
+        jacobian(h, mode="fwd")
 
 
 def test_real_parts_of_real_tensors():
