@@ -238,3 +238,25 @@ def test_graph_json_round_trip_with_complex_values():
     bad["params"][0]["value"]["data"] = [1.0, 2.0, 3.0]
     with pytest.raises(Exception, match=r"\[re, im\] pair"):
         graph_from_json(bad)
+
+
+def test_vmap_over_complex_matches_per_example():
+    """conj / real / imag / angle / complex batch as elementwise ops (engine/vmap.py), no unrolling."""
+    from engine.lower import lower
+    from engine.vmap import vmap_graph
+
+    def body(gb, z, x):
+        y = gb.mul(gb.conj(z), gb.complex(x, gb.angle(z)))
+        return gb.add(gb.real(y), gb.imag(gb.matmul(gb.reshape(z, shape=(1, 3)), gb.reshape(y, shape=(3, 1)))))
+    gb = GraphBuilder("f")
+    z, x = gb.input((3,), "complex128"), gb.input((3,), "float64")
+    g = gb.build(body(gb, z, x))
+    rng = np.random.default_rng(1)
+    zs = rng.standard_normal((4, 3)) + 1j * rng.standard_normal((4, 3))
+    xs = rng.standard_normal(3)
+    vg = vmap_graph(g, 4, in_axes=(0, None))
+    got = ENG.run(vg, [zs, xs])
+    per = np.stack([ENG.run(g, [zs[i], xs]) for i in range(4)])
+    np.testing.assert_allclose(got, per, rtol=1e-12)
+    ops = [e.op for e in lower(vg).eqns]
+    assert all(ops.count(op) == 1 for op in ("conj", "angle", "complex", "real", "imag")), ops  # one each, not 4
