@@ -299,7 +299,6 @@ def _real_part(xp, x, dtype: str):
     return xp.real(x) if not is_complex(dtype) and xp.isdtype(x.dtype, "complex floating") else x
 
 
-
 # dout cast back to the input's dtype (an integer input is active only under grad's int_grads)
 vjp_rules["cast"] = lambda b, ins, outs, cts, dtype: [b.cast(cts[0], dtype=ins[0].dtype) if ins[0].dtype != "bool" else None]
 jvp_rules["cast"] = lambda b, ins, outs, ts, dtype: [b.cast(ts[0], dtype=outs[0].dtype) if is_inexact(outs[0].dtype) else None]

@@ -5,7 +5,9 @@ imaginary parts. That holds every complex rule (complex, real, imag and the op's
 rule; tests/engine/test_complex.py pins the convention itself (MindSpore's) on values."""
 from __future__ import annotations
 
-from _optable import Case, X
+import numpy as np
+
+from _optable import Case, K, X
 
 U = (2, 3)
 RE, IM = X(U, -1.0, 1.0), X(U, -0.5, 0.5)
@@ -17,15 +19,21 @@ def _parts(gb, y):
     return [gb.real(y), gb.imag(y)] if y.dtype.startswith("complex") else [y]
 
 
-def _cx(op, n=1, attrs=None, *, re=RE, im=IM, name="complex", shapes=None, pairs=None, **kw):
-    """op on n complex operands built from 2n real inputs (shapes per operand; default U)."""
+def _cx(op, n=1, attrs=None, *, re=RE, im=IM, name="complex", shapes=None, pairs=None, consts=(), **kw):
+    """op on n complex operands built from 2n real inputs (shapes per operand; default U), then the
+    constant operands `consts` (indices, conditions)."""
     shapes = shapes or [U] * n
     specs = pairs or [(X(s, re.lo, re.hi, re.pm), X(s, im.lo, im.hi, im.pm)) for s in shapes]
 
     def build(gb, ins, dtype):
         zs = [gb.complex(ins[2 * k], ins[2 * k + 1]) for k in range(n)]
-        return _parts(gb, gb.emit1(op, *zs, **(attrs or {})))
-    return Case(op, [s for p in specs for s in p], build=build, name=name, **kw)
+        return _parts(gb, gb.emit1(op, *zs, *ins[2 * n:], **(attrs or {})))
+    return Case(op, [s for p in specs for s in p] + [K(c) for c in consts], build=build, name=name, **kw)
+
+
+def _build_where(gb, ins, dtype):
+    z, w = gb.complex(ins[0], ins[1]), gb.complex(ins[2], ins[3])
+    return _parts(gb, gb.where(ins[4], z, w))
 
 
 def _build_complex(gb, ins, dtype):
@@ -55,6 +63,13 @@ CASES: list[Case] = [
     _cx("sum", 1, {"axis": (1,)}), _cx("mean", 1, {"axis": None}),
     _cx("transpose", 1, {"perm": (1, 0)}), _cx("reshape", 1, {"shape": (3, 2)}),
     _cx("cumsum", 1, {"axis": 1}),
+    _cx("index", 1, {"index": [1, [None, None, -1]]}), _cx("flip", 1, {"axis": (1,)}),
+    _cx("concat", 2, {"axis": 1}), _cx("stack", 2, {"axis": 0}), _cx("broadcast_to", 1, {"shape": (2, 2, 3)}),
+    _cx("pad", 1, {"pads": ((1, 0), (0, 2))}), _cx("pad", 1, {"pads": ((1, 1), (2, 0)), "mode": "reflect"},
+                                                   name="complex-reflect"),
+    _cx("gather", 1, {"axis": 1}, consts=[np.array([2, 0, 2])]),
+    Case("where", [RE, IM, RE, IM, K(np.array([[True, False, True], [False, False, True]]))], build=_build_where,
+         name="complex"),
     Case("complex", [RE, IM], build=_build_complex),
     Case("complex", [X(U), X((3,))], build=_build_complex, name="broadcast"),
     Case("cast", [RE, IM], build=_build_cast, name="complex"),
