@@ -121,3 +121,26 @@ def test_jacobians_of_complex_values_are_refused(fake):
             jac(f)(Tensor(Z))
     with pytest.raises(gs.DifferentiationError, match=r"jacfwd: an output is complex64"):
         gs.jacfwd(lambda x: ops.Complex()(x, x))(Tensor(np.ones(2, np.float32)))
+
+
+def test_default_sens_and_complex_parameters(fake):
+    """MindSpore 2.10 gives, for z = [1+2i, 3-i]: grad(exp)(z) = conj(exp(z)) (sens ones, 1+0i), and the
+    gradient of sum(ops.abs(exp(z) + w)) for a complex Parameter w is u / |u|, u = exp(z) + w
+    ([-0.394164+0.91904i, 0.628598-0.77773i]; the same printed form)."""
+    z = Tensor(Z)
+    np.testing.assert_allclose(ops.grad(ops.exp)(z).asnumpy(), np.conj(np.exp(Z)), rtol=1e-6)
+    w0 = np.array([0.5 - 1j, 2 + 1j], np.complex64)
+
+    class Net(gs.nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.w = gs.Parameter(Tensor(w0), name="w")
+
+        def construct(self, x):
+            return ops.abs(ops.exp(x) + self.w).sum()
+
+    net = Net()
+    (gw,) = ops.GradOperation(get_by_list=True)(net, net.trainable_params())(z)
+    u = np.exp(Z) + w0
+    np.testing.assert_allclose(gw.asnumpy(), u / np.abs(u), rtol=1e-6)
+    assert repr(gw) == "Tensor(shape=[2], dtype=Complex64, value= [-0.394164+0.91904j, 0.628598-0.77773j])"
