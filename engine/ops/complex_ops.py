@@ -10,12 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir import is_complex
-from ._infer import conj, rule_infer
+from ._infer import complex_array as _is_c, conj, rule_infer
 from .registry import defop, impl_rules, jvp_rules, vjp_rules
-
-
-def _is_c(xp, x) -> bool:
-    return xp.isdtype(x.dtype, "complex floating")
 
 
 defop("conj", 1, rule_infer("conj"), doc="complex conjugate (a real tensor unchanged)")

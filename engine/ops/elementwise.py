@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..ir import is_complex, is_inexact
-from ._infer import conj, rule_infer
+from ._infer import complex_array, conj, rule_infer
 from .registry import Attr, defop, impl_rules, jvp_rules, ufunc_out, vjp_rules
 
 
@@ -296,7 +296,7 @@ impl_rules["cast"] = lambda xp, x, dtype: xp.astype(_real_part(xp, x, dtype), ge
 
 def _real_part(xp, x, dtype: str):
     """complex -> real keeps the real part (MindSpore's Cast; said explicitly, NumPy would warn)."""
-    return xp.real(x) if not is_complex(dtype) and xp.isdtype(x.dtype, "complex floating") else x
+    return xp.real(x) if not is_complex(dtype) and complex_array(xp, x) else x
 
 
 # dout cast back to the input's dtype (an integer input is active only under grad's int_grads)
