@@ -144,3 +144,27 @@ def test_default_sens_and_complex_parameters(fake):
     u = np.exp(Z) + w0
     np.testing.assert_allclose(gw.asnumpy(), u / np.abs(u), rtol=1e-6)
     assert repr(gw) == "Tensor(shape=[2], dtype=Complex64, value= [-0.394164+0.91904j, 0.628598-0.77773j])"
+
+
+def test_control_flow_and_complex_constants(fake):
+    """An `if` on a traced value (cond) and a `while` around complex values; a uniform complex constant
+    (1j everywhere) is a literal, not a real fill. Re(z (i)^3) = Re(-i z): gradient conj(-i) = i."""
+    class Branch(gs.nn.Cell):
+        def construct(self, z):
+            if ops.real(z).sum() > 0:
+                y = ops.ComplexAbs()(z * z).sum()
+            else:
+                y = ops.real(z).sum()
+            return y
+
+    class Loop(gs.nn.Cell):
+        def construct(self, z):
+            i = Tensor(0)
+            while i < 3:
+                z = z * Tensor(np.array([1j, 1j], np.complex64))
+                i = i + 1
+            return ops.real(z).sum()
+
+    np.testing.assert_allclose(ops.grad(Branch())(Tensor(Z)).asnumpy(), 2 * Z * np.abs(Z) ** 2 / np.abs(Z * Z),
+                               rtol=1e-6)
+    np.testing.assert_allclose(ops.grad(Loop())(Tensor(Z)).asnumpy(), [1j, 1j], atol=1e-7)
