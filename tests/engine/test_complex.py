@@ -174,7 +174,8 @@ def test_orderings_refuse_complex(op):
 
 @pytest.mark.parametrize("op, attrs", [("relu", {}), ("sign", {}), ("softplus", {}), ("erf", {}),
                                        ("max", {"axis": None, "keepdims": False}), ("sort", {"axis": -1}),
-                                       ("argmax", {"axis": 0}), ("softmax", {"axis": 0}), ("prod", {})])
+                                       ("argmax", {"axis": 0}), ("softmax", {"axis": 0}),
+                                       ("logsumexp", {"axis": None, "keepdims": False}), ("clip", {"min": 0.0})])
 def test_unary_ops_without_complex_meaning_refuse(op, attrs):
     with pytest.raises(ShapeError, match=rf"{op}: not defined for complex operands, got complex128\[3\]"):
         _graph(lambda gb, a: gb.emit(op, [a], attrs)[0], "complex128")
