@@ -168,3 +168,13 @@ def test_control_flow_and_complex_constants(fake):
     np.testing.assert_allclose(ops.grad(Branch())(Tensor(Z)).asnumpy(), 2 * Z * np.abs(Z) ** 2 / np.abs(Z * Z),
                                rtol=1e-6)
     np.testing.assert_allclose(ops.grad(Loop())(Tensor(Z)).asnumpy(), [1j, 1j], atol=1e-7)
+
+
+def test_norm_of_a_complex_tensor(fake):
+    """MindSpore 2.10: ops.norm([3+4i, 1-i]) is (5.196152+0j), sqrt(sum |z|^2) in the complex dtype; its
+    gradient is z / ||z||."""
+    z = Tensor(np.array([3 + 4j, 1 - 1j], np.complex64))
+    n = ops.norm(z)
+    assert n.dtype == gs.complex64 and np.isclose(n.asnumpy(), np.sqrt(27), rtol=1e-6)
+    g = ops.grad(lambda v: ops.real(ops.norm(v)))(z)
+    np.testing.assert_allclose(g.asnumpy(), z.asnumpy() / np.sqrt(27), rtol=1e-6)
