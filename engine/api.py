@@ -49,7 +49,7 @@ class GraphBuilder(Builder):
 
     def const(self, value, dtype: str | None = None) -> Var:
         arr = np.asarray(value, dtype=dtype)
-        if arr.ndim == 0 or np.all(arr == arr.flat[0]):
+        if (arr.ndim == 0 or np.all(arr == arr.flat[0])) and not np.iscomplex(arr.flat[0] if arr.size else 0):
             return self.full(arr.shape, float(arr.flat[0]) if arr.size else 0.0, str(arr.dtype))
         return self.emit1("const", value=arr)
 

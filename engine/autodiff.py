@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .builder import Builder
 from .errors import DifferentiationError, InvalidGraph, LimitExceeded, ShapeError
-from .ir import Graph, Var, carries, is_float
+from .ir import Graph, Var, carries, is_inexact
 from .ops.functions import check_sens, check_tangents, jvp_positions
 from .ops.registry import FUNCTION_OPS, OPS, function_op_hooks, jvp_rules, layers, vjp_rules
 
@@ -81,8 +81,8 @@ def lookup_function(b: Builder, attrs: dict, label: str) -> Graph:
 
 
 def mark(b: Builder, v: Var, what: str, label: str, ints: bool = False) -> Var:
-    if not is_float(v.dtype) and not ints:
-        raise DifferentiationError(f"cannot differentiate with respect to {what}: dtype {v.dtype} is not floating-point",
+    if not is_inexact(v.dtype) and not ints:
+        raise DifferentiationError(f"cannot differentiate with respect to {what}: dtype {v.dtype} is not floating-point or complex",
                                    node=label, dtype=v.dtype)
     return b.identity(v)
 
@@ -185,7 +185,7 @@ def expand_jvp(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[st
                                        node=label, op=e.op)
         b.node_label = f"{e.label or label} (forward rule of {e.op})"
         for o, t in zip(e.outputs, rule(b, list(e.inputs), list(e.outputs), ts, **e.attrs)):
-            if t is not None and is_float(o.dtype):
+            if t is not None and is_inexact(o.dtype):
                 tangent[o.id] = b.broadcast(t, o.shape)
     tout = [tangent.get(o.id) if tangent.get(o.id) is not None else b.zeros_like(o) for o in outs]
     return list(outs) + tout

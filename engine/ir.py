@@ -17,11 +17,16 @@ import numpy as np
 
 from .errors import InvalidGraph, ShapeError
 
-DTYPES = ("bool", "int32", "int64", "float16", "float32", "float64")
+DTYPES = ("bool", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128")
 FLOAT_DTYPES = ("float16", "float32", "float64")
 INT_DTYPES = ("int32", "int64")
+COMPLEX_DTYPES = ("complex64", "complex128")
 NP_DTYPES = {"bool": np.bool_, "int32": np.int32, "int64": np.int64,
-             "float16": np.float16, "float32": np.float32, "float64": np.float64}
+             "float16": np.float16, "float32": np.float32, "float64": np.float64,
+             "complex64": np.complex64, "complex128": np.complex128}
+# a complex dtype's real and imaginary parts, and the complex dtype of a real pair (complex(re, im))
+REAL_OF = {"complex64": "float32", "complex128": "float64"}
+COMPLEX_OF = {"float32": "complex64", "float64": "complex128"}
 
 
 def check_dtype(dtype: str, where: str = "") -> str:
@@ -47,9 +52,19 @@ def is_float(dtype: str) -> bool:
     return dtype in FLOAT_DTYPES
 
 
+def is_complex(dtype: str) -> bool:
+    return dtype in COMPLEX_DTYPES
+
+
+def is_inexact(dtype: str) -> bool:
+    """Floating-point or complex: the dtypes that carry derivatives."""
+    return dtype in FLOAT_DTYPES or dtype in COMPLEX_DTYPES
+
+
 def carries(dtype: str, ints: bool) -> bool:
-    """Whether a value of `dtype` carries a derivative: floats; with int_grads (MindSpore's rule), ints too."""
-    return is_float(dtype) or (ints and dtype in INT_DTYPES)
+    """Whether a value of `dtype` carries a derivative: floats and complex; with int_grads (MindSpore's
+    rule), ints too."""
+    return is_inexact(dtype) or (ints and dtype in INT_DTYPES)
 
 
 @dataclass(frozen=True)

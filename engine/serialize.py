@@ -25,6 +25,7 @@ from .builder import Builder
 from .errors import EngineError, InvalidGraph, LimitExceeded, ShapeError
 from .ir import DTYPES, NP_DTYPES, AVal, Graph, UniqueNames, Var, check_size, tree_flatten
 from .ops.registry import OPS, REQUIRED
+from .shape_rules import complex_as_pairs, pairs_as_complex
 
 FORMAT = "gradserve.graph/1"
 
@@ -35,8 +36,8 @@ def tensor_to_json(a: np.ndarray, *, b64: bool = False) -> dict:
     d = {"shape": list(a.shape), "dtype": str(a.dtype)}
     if b64:
         d["b64"] = base64.b64encode(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes()).decode()
-    else:
-        d["data"] = a.reshape(-1).tolist()
+    else:  # a complex tensor's data: one [re, im] pair per element
+        d["data"] = complex_as_pairs(a).reshape(-1, 2).tolist() if a.dtype.kind == "c" else a.reshape(-1).tolist()
     return d
 
 
@@ -66,7 +67,7 @@ def tensor_from_json(d: Any, path: str, *, max_elements: int | None = None) -> n
     if "data" not in d:
         raise InvalidGraph("a tensor needs data or b64", path=path)
     try:
-        arr = np.asarray(d["data"], dtype=npd)
+        arr = pairs_as_complex(np.asarray(d["data"]), dtype) if npd.kind == "c" else np.asarray(d["data"], dtype=npd)
     except (ValueError, TypeError, OverflowError) as e:
         raise InvalidGraph(f"data is not a list of {dtype} numbers: {e}", path=f"{path}.data") from None
     if arr.size != n:

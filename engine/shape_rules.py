@@ -18,6 +18,22 @@ import numpy as np
 
 FLOAT = ("float16", "float32", "float64")
 INT = ("int32", "int64")
+COMPLEX = ("complex64", "complex128")
+REAL_OF = {"complex64": "float32", "complex128": "float64"}  # the dtype of a complex dtype's parts
+COMPLEX_OF = {"float32": "complex64", "float64": "complex128"}
+
+# The ops defined on complex operands (their derivative rules follow MindSpore's convention, see
+# docs/API.md "Complex numbers"). Every other op refuses a complex operand with a RuleError naming
+# the op and the dtype: orderings (max, relu, sort...) have no complex meaning.
+COMPLEX_OPS = frozenset((
+    "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "sinh", "cosh", "tanh",
+    "asin", "acos", "atan", "asinh", "acosh", "atanh", "sigmoid", "square", "abs", "neg", "add", "sub", "mul",
+    "div", "pow", "equal", "not_equal", "where", "identity", "stop_gradient", "zeros_like", "ones_like", "cast",
+    "conj", "real", "imag", "angle", "reshape", "transpose", "broadcast_to", "expand_dims", "squeeze", "concat",
+    "stack", "split", "tile", "index", "index_scatter", "gather", "scatter_add", "sum", "mean", "reduce_to",
+    "matmul", "einsum", "dot_general", "flip", "take_along_axis", "scatter_add_along", "dynamic_slice",
+    "dynamic_update_slice", "cumsum", "cumprod", "linrec", "prod", "pad", "switch_run", "check_false",
+    "custom_vjp"))
 
 
 class RuleError(Exception):
@@ -46,9 +62,34 @@ RULES: dict[str, Callable] = {}
 def rule(*names: str):
     def register(fn):
         for n in names:
-            RULES[n] = fn if len(names) == 1 else (lambda avals, _n=n, **attrs: fn(_n, avals, **attrs))
+            f = fn if len(names) == 1 else (lambda avals, _n=n, **attrs: fn(_n, avals, **attrs))
+            RULES[n] = f if n in COMPLEX_OPS else _real_only(n, f)
         return fn
     return register
+
+
+def _real_only(op: str, fn: Callable) -> Callable:
+    def checked(avals, **attrs):
+        for a in avals:
+            if a.dtype in COMPLEX:
+                raise RuleError(f"{op}: not defined for complex operands, got {fmt(a)}", op=op, dtype=a.dtype)
+        return fn(avals, **attrs)
+    return checked
+
+
+# -- the wire form of complex data: each element as its [re, im] pair (JSON data, graph tensors) ---
+def complex_as_pairs(a) -> np.ndarray:
+    """A complex array as a real one of shape (*shape, 2): [re, im] per element."""
+    a = np.ascontiguousarray(a)
+    return a.view(np.dtype(REAL_OF[a.dtype.name])).reshape(a.shape + (2,))
+
+
+def pairs_as_complex(raw: np.ndarray, dtype: str) -> np.ndarray:
+    """Real numbers read as consecutive [re, im] pairs (any nesting, row-major) as a flat `dtype` array."""
+    flat = np.ascontiguousarray(raw, dtype=REAL_OF[dtype]).reshape(-1)
+    if flat.size % 2:
+        raise ValueError(f"{dtype} data holds {flat.size} numbers; each element is a [re, im] pair")
+    return flat.view(np.dtype(dtype))
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -75,7 +116,7 @@ def same_dtype(op: str, avals) -> str:
 
 def elementwise(op: str, avals, *, out_dtype: str | None = None, float_only: bool = False) -> list:
     dtype = same_dtype(op, avals)
-    if float_only and dtype not in FLOAT:
+    if float_only and dtype not in FLOAT and dtype not in COMPLEX:  # complex: only ops in COMPLEX_OPS get here
         raise RuleError(f"{op}: needs a floating-point operand, got {dtype}", dtype=dtype)
     return [(broadcast_shapes(op, *(tuple(a.shape) for a in avals)), out_dtype or dtype)]
 
@@ -190,7 +231,7 @@ def tile_shapes(x_shape, reps) -> tuple:
 # -- elementwise --------------------------------------------------------------------------------
 UNARY_FLOAT = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "sinh", "cosh",
                "tanh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "sigmoid", "softplus", "relu", "erf")
-UNARY_ANY = ("square", "abs", "neg", "sign")
+UNARY_ANY = ("square", "neg", "sign")
 BINARY = ("add", "sub", "mul", "maximum", "minimum")
 BINARY_FLOAT = ("div", "pow")
 COMPARE = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or")
@@ -209,6 +250,40 @@ def _any_elementwise(op, avals):
 @rule(*COMPARE, "logical_not")
 def _bool_elementwise(op, avals):
     return elementwise(op, avals, out_dtype="bool")
+
+
+@rule("abs")
+def _abs(avals):
+    """|x|: a complex operand's modulus is real."""
+    [(shape, dtype)] = elementwise("abs", avals)
+    return [(shape, REAL_OF.get(dtype, dtype))]
+
+
+@rule("conj", "real", "imag")
+def _parts(op, avals):
+    """conj keeps the dtype; real / imag of a complex tensor are real (of a real one: itself / zeros)."""
+    x = avals[0]
+    if x.dtype == "bool":
+        raise RuleError(f"{op}: needs a numeric operand, got {fmt(x)}", dtype=x.dtype)
+    return [(tuple(x.shape), x.dtype if op == "conj" else REAL_OF.get(x.dtype, x.dtype))]
+
+
+@rule("angle")
+def _angle(avals):
+    x = avals[0]
+    if x.dtype not in COMPLEX:
+        raise RuleError(f"angle: needs a complex operand, got {fmt(x)}", dtype=x.dtype)
+    return [(tuple(x.shape), REAL_OF[x.dtype])]
+
+
+@rule("complex")
+def _complex(avals):
+    """complex(re, im): two float32 (float64) operands, broadcast, make complex64 (complex128)."""
+    [(shape, dtype)] = elementwise("complex", avals)
+    if dtype not in COMPLEX_OF:
+        raise RuleError(f"complex: needs float32 or float64 parts, got {', '.join(fmt(a) for a in avals)}",
+                        dtype=dtype)
+    return [(shape, COMPLEX_OF[dtype])]
 
 
 @rule("identity", "stop_gradient", "zeros_like", "ones_like")

@@ -13,8 +13,8 @@ from .ops.registry import OPS
 
 def _round(value: float, dtype: str) -> float:
     """The value as the dtype stores it, so folding equals running."""
-    if dtype.startswith("float"):
-        return float(np.asarray(value, dtype=dtype))
+    if dtype.startswith(("float", "complex")):  # a fill's value is real (complex: its real part)
+        return float(np.asarray(value, dtype=dtype).real)
     if dtype == "bool":
         return float(bool(value))
     return float(int(value))

@@ -14,7 +14,7 @@ import numpy as np
 from .builder import Budget, Builder, Outer
 from .directional import directional_sum
 from .errors import DifferentiationError, LimitExceeded
-from .ir import Graph, Var, is_float, tree_unflatten
+from .ir import Graph, Var, is_complex, is_float, is_inexact, tree_unflatten
 from .lower import lower
 
 
@@ -165,8 +165,8 @@ def jvp(g: Graph, positions=None) -> Graph:
     n = len(g.inputs)
     pos = list(range(n)) if positions is None else _positions(g, positions)[0]
     for p in pos:
-        if not is_float(g.inputs[p].dtype):
-            raise DifferentiationError(f"jvp: input {p} has dtype {g.inputs[p].dtype}, not floating-point")
+        if not is_inexact(g.inputs[p].dtype):
+            raise DifferentiationError(f"jvp: input {p} has dtype {g.inputs[p].dtype}, not floating-point or complex")
     n_out = len(g.flat_outputs)
 
     def structure(outs):
@@ -202,9 +202,9 @@ def _nth_grad_directional(g: Graph, order: int, *, get_all: bool, max_nodes: int
     if not pos:
         raise DifferentiationError("GradOperation: the graph has no inputs to differentiate")
     for p in pos:
-        if not is_float(g.inputs[p].dtype):
+        if not is_inexact(g.inputs[p].dtype):
             raise DifferentiationError(f"cannot differentiate with respect to input {p}: "
-                                       f"dtype {g.inputs[p].dtype} is not floating-point", position=p)
+                                       f"dtype {g.inputs[p].dtype} is not floating-point or complex", position=p)
     t = directional_sum(g, order - 1, pos, lower=lower, max_nodes=max_nodes, budget=budget)
     return grad_operation(t, get_all=get_all)
 
@@ -255,9 +255,13 @@ def _check_jacobian_args(g: Graph, positions, mode: str) -> tuple[list[int], boo
     if not pos:
         raise DifferentiationError("jacobian: positions is empty")
     for p in pos:
-        if not is_float(g.inputs[p].dtype):
-            raise DifferentiationError(f"jacobian: input {p} has dtype {g.inputs[p].dtype}, not floating-point",
-                                       position=p)
+        if not is_float(g.inputs[p].dtype):  # complex: no one Jacobian matrix (not holomorphic in general)
+            raise DifferentiationError(f"jacobian: input {p} has dtype {g.inputs[p].dtype}, not floating-point"
+                                       + ("; for complex inputs use jvp / vjp" if is_inexact(g.inputs[p].dtype)
+                                          else ""), position=p)
+    for v in g.flat_outputs:
+        if is_complex(v.dtype):
+            raise DifferentiationError(f"jacobian: an output is {v.dtype}; for complex outputs use jvp / vjp")
     return pos, single
 
 

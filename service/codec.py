@@ -20,13 +20,18 @@ from typing import Any, Iterable
 import numpy as np
 import orjson
 
+from engine.shape_rules import complex_as_pairs, pairs_as_complex
+
 from .errors import InvalidRequest, LimitExceeded
 
 HEADER_LENGTH = "Inference-Header-Content-Length"
 V2_TO_NP = {"FP16": np.dtype("<f2"), "FP32": np.dtype("<f4"), "FP64": np.dtype("<f8"), "INT32": np.dtype("<i4"),
-            "INT64": np.dtype("<i8"), "BOOL": np.dtype("bool")}
+            "INT64": np.dtype("<i8"), "BOOL": np.dtype("bool"),
+            # not in the V2 spec (it has no complex type); named as ONNX names them. Raw bytes: interleaved
+            # little-endian (re, im) pairs (NumPy's layout); JSON data: one [re, im] pair per element
+            "COMPLEX64": np.dtype("<c8"), "COMPLEX128": np.dtype("<c16")}
 NP_TO_V2 = {"float16": "FP16", "float32": "FP32", "float64": "FP64", "int32": "INT32", "int64": "INT64",
-            "bool": "BOOL"}
+            "bool": "BOOL", "complex64": "COMPLEX64", "complex128": "COMPLEX128"}
 UNSUPPORTED = {"BF16": "BF16 is not supported (the engine has no bfloat16); send FP32",
                "BYTES": "BYTES tensors are not supported"}
 TENSOR_KEYS = {"name", "shape", "datatype", "data", "b64", "parameters"}
@@ -228,6 +233,8 @@ def _strict_array(data: list, dt: np.dtype, datatype: str) -> np.ndarray:
         what = {"U": "strings are not numbers", "O": "null (or a mixed or ragged list, or an integer past int64) "
                 "is not a number"}.get(kind, f"{raw.dtype} is not a number")
         raise ValueError(what)
+    if dt.kind == "c":
+        return pairs_as_complex(raw, dt.name)
     if dt.kind in "iu" and raw.size:
         info = np.iinfo(dt)
         if not np.isfinite(raw).all() or raw.min() < info.min or raw.max() > info.max:
@@ -243,7 +250,7 @@ def encode_tensor(name: str, a: np.ndarray, binary: bool = False) -> tuple[dict,
         raw = tensor_to_bytes(a)
         d["parameters"] = {"binary_data_size": raw.nbytes}
         return d, raw
-    d["data"] = a.reshape(-1).tolist()
+    d["data"] = (complex_as_pairs(a).reshape(-1, 2) if a.dtype.kind == "c" else a.reshape(-1)).tolist()
     return d, None
 
 
@@ -264,6 +271,8 @@ def json_data(a: np.ndarray):
     NaN/Infinity: orjson would write null, so such a tensor keeps Python json's NaN/Infinity tokens
     (what the service has always sent; Python clients read them back exactly)."""
     flat = np.ascontiguousarray(np.asarray(a).reshape(-1))
+    if flat.dtype.kind == "c":  # [re, im] per element
+        flat = complex_as_pairs(flat)
     if flat.dtype.kind == "f" and not np.isfinite(flat).all():
         return orjson.Fragment(json.dumps(flat.tolist(), separators=(",", ":")))
     if flat.dtype.byteorder == ">" or flat.dtype.kind not in "fiub":

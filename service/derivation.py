@@ -37,7 +37,8 @@ class Derived:
     sources: dict | None = None  # engine.serialize.source_map of the derived graph, for the worker
 
     def output_elements(self) -> int:
-        return sum(_elements(v.shape) for v in self.graph.flat_outputs)
+        """Numbers the JSON form writes: a complex element is its [re, im] pair, two."""
+        return sum(_elements(v.shape) * (2 if v.dtype.startswith("complex") else 1) for v in self.graph.flat_outputs)
 
     def output_bytes(self) -> int:
         return sum(_elements(v.shape) * np.dtype(v.dtype).itemsize for v in self.graph.flat_outputs)

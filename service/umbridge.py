@@ -70,6 +70,10 @@ class Call:
         self.core, self.model, self.body = core, model, body
         g = model.parsed
         self.ins, self.outs = list(g.inputs), list(g.flat_outputs)
+        for what, v in [("input", v) for v in self.ins] + [("output", v) for v in self.outs]:
+            if np.dtype(v.dtype).kind == "c":  # UM-Bridge vectors are real: a complex one would lose its imag
+                raise UMError("UnsupportedFeature", f"model {model.name!r} has a {v.dtype} {what}; UM-Bridge "
+                              "carries real vectors (use the Open Inference Protocol or /v1 jobs)")
         raw = body.get("input")
         if not isinstance(raw, list) or len(raw) != len(self.ins):
             raise UMError("InvalidInput", f"input must be a list of {len(self.ins)} vectors (one per model input)")

@@ -6,7 +6,7 @@ import functools
 
 from .. import shape_rules as R
 from ..errors import ShapeError
-from ..ir import AVal
+from ..ir import AVal, is_complex
 
 
 def _engine_errors(fn):
@@ -47,3 +47,15 @@ def elementwise(op: str, avals: list[AVal], *, out_dtype: str | None = None, flo
 def keep_axes(b, v, x, axes: tuple[int, ...]):
     """Reshape a value reduced over `axes` of `x` so it broadcasts against `x` (re-insert the axes)."""
     return b.reshape(v, shape=reduced_shape(x.shape, axes, True))
+
+
+def complex_array(xp, x) -> bool:
+    """Whether a backend array is complex (a dtype comparison: ~0.5 us, where xp.isdtype costs ~3 us)."""
+    return x.dtype in (xp.complex64, xp.complex128)
+
+
+def conj(b, v):
+    """conj(v) for a complex value, v itself for a real one. Reverse-mode rules multiply cotangents by
+    the conjugate of a primal factor (MindSpore's convention: the gradient of a real loss L is
+    dL/dRe + i dL/dIm), so a real graph's derivative is unchanged."""
+    return b.conj(v) if v is not None and is_complex(v.dtype) else v

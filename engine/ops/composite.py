@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from typing import Callable
 
-from ..ir import AVal, Graph, Var, is_float
+from ..ir import AVal, Graph, Var, is_inexact
 from ._infer import rule_infer
 from .registry import defop, impl_rules, jvp_rules, layers, vjp_rules
 
@@ -79,7 +79,7 @@ def _inline_marked(b, name, ins, attrs):
     """The composite re-emitted from fresh identity marks (so CSE cannot reuse other values
     and its equations are exactly those after `start`)."""
     g = _graph(name, tuple(x.aval for x in ins), attrs)
-    marks = [b.identity(x) if is_float(x.dtype) else x for x in ins]
+    marks = [b.identity(x) if is_inexact(x.dtype) else x for x in ins]
     start = len(b.eqns)
     outs = layers.inline(b, g, marks, {})
     return marks, outs, b.eqns[start:]
@@ -87,14 +87,14 @@ def _inline_marked(b, name, ins, attrs):
 
 def _vjp(name, b, ins, outs, cts, **attrs):
     marks, fouts, fwd = _inline_marked(b, name, ins, attrs)
-    wrt = [m for m, x in zip(marks, ins) if is_float(x.dtype)]
+    wrt = [m for m, x in zip(marks, ins) if is_inexact(x.dtype)]
     grads = iter(layers.backward(b, fwd, fouts, list(cts), wrt, f"{name} (composite)"))
-    return [next(grads) if is_float(x.dtype) else None for x in ins]
+    return [next(grads) if is_inexact(x.dtype) else None for x in ins]
 
 
 def _jvp(name, b, ins, outs, ts, **attrs):
     g = _graph(name, tuple(x.aval for x in ins), attrs)
-    pos = [i for i, (x, t) in enumerate(zip(ins, ts)) if t is not None and is_float(x.dtype)]
+    pos = [i for i, (x, t) in enumerate(zip(ins, ts)) if t is not None and is_inexact(x.dtype)]
     if not pos:
         return [None] * len(outs)
     res = layers.expand_jvp(b, g, list(ins) + [ts[i] for i in pos], {"positions": tuple(pos)}, {}, 0,

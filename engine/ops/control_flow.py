@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 
 from ..errors import InvalidGraph, LimitExceeded, ShapeError
-from ..ir import AVal, Graph, INT_DTYPES, Var, carries, is_float
+from ..ir import AVal, Graph, INT_DTYPES, Var, carries, is_inexact
 from ._infer import rule_infer
 from .composite import run_flat
 from .registry import Attr, defop, function_op_hooks, impl_rules, jvp_rules, layers, vjp_rules
@@ -151,12 +151,12 @@ def _switch_run_vjp(b, ins, outs, cts, branches):
 
 def _switch_run_jvp(b, ins, outs, ts, branches):
     ops = ins[1:]
-    pos = tuple(i for i, (x, t) in enumerate(zip(ops, ts[1:])) if t is not None and is_float(x.dtype))
+    pos = tuple(i for i, (x, t) in enumerate(zip(ops, ts[1:])) if t is not None and is_inexact(x.dtype))
     if not pos:
         return [None] * len(outs)
     res = b.emit("switch_run", [ins[0]] + list(ops) + [ts[1 + i] for i in pos],
                  {"branches": tuple(_jvp_graph(g, pos) for g in branches)})
-    return [r if is_float(o.dtype) else None for r, o in zip(res, outs)]
+    return [r if is_inexact(o.dtype) else None for r, o in zip(res, outs)]
 
 
 defop("switch_run", None, rule_infer("switch_run"), attrs={"branches": Attr("any")}, n_outputs=None, min_arity=1,

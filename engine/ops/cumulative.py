@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._infer import rule_infer
+from ._infer import conj, rule_infer
 from .composite import defcomposite
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
@@ -68,8 +68,9 @@ def _linrec_vjp(b, ins, outs, cts, axis, reverse):
     a, h, g = ins[0], outs[0], cts[0]
     ax = axis % a.aval.ndim
     step = -1 if reverse else 1  # direction of the recurrence
-    lam = b.linrec(shift(b, a, ax, -step), g, axis=ax, reverse=not reverse)
-    return [b.mul(lam, shift(b, h, ax, step)), lam]
+    # the adjoint of h -> a h is multiplication by conj(a) (complex; a itself for real a)
+    lam = b.linrec(conj(b, shift(b, a, ax, -step)), g, axis=ax, reverse=not reverse)
+    return [b.mul(lam, conj(b, shift(b, h, ax, step))), lam]
 
 
 def _linrec_jvp(b, ins, outs, ts, axis, reverse):

@@ -21,7 +21,7 @@ Forward mode is the double-vjp of the rule at dout = ones (MindSpore's jvp is bu
 from __future__ import annotations
 
 from ..errors import InvalidGraph
-from ..ir import Var, is_float
+from ..ir import Var, is_inexact
 from ._infer import rule_infer
 from .registry import Attr, defop, impl_rules, jvp_rules, layers, vjp_rules
 
@@ -75,7 +75,7 @@ def _jvp(b, ins, outs, ts, bprop, n_in, n_out, params, site):
     grads = _bprop(b, bprop, xs, outs, us, captures, penv)
     total = None
     for g, t in zip(grads, ts[:n_in]):
-        if t is not None and is_float(g.dtype):
+        if t is not None and is_inexact(g.dtype):
             total = b.add_any(total, b.sum(b.mul(g, b.cast_like(t, g))))
     if total is None:
         return [None] * len(outs)

@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from ..ir import is_float
-from ._infer import rule_infer
+from ..ir import is_complex, is_inexact
+from ._infer import complex_array, conj, rule_infer
 from .registry import Attr, defop, impl_rules, jvp_rules, ufunc_out, vjp_rules
 
 
@@ -19,7 +19,7 @@ def _unary(name: str, impl, deriv, *, float_only: bool = True, doc: str = "", **
     defop(name, 1, rule_infer(name), doc=doc or f"elementwise {name}", **flags)
     impl_rules[name] = impl
     if deriv is not None:
-        vjp_rules[name] = lambda b, ins, outs, cts: [b.mul(cts[0], deriv(b, ins[0], outs[0]))]
+        vjp_rules[name] = lambda b, ins, outs, cts: [b.mul(cts[0], conj(b, deriv(b, ins[0], outs[0])))]
         jvp_rules[name] = lambda b, ins, outs, ts: [b.mul(ts[0], deriv(b, ins[0], outs[0]))]
 
 
@@ -104,9 +104,33 @@ _unary("sigmoid", lambda xp, x: 1 / (1 + xp.exp(-x)), lambda b, x, y: b.mul(y, b
 _unary("softplus", lambda xp, x: xp.logaddexp(x, xp.zeros_like(x)), lambda b, x, y: b.sigmoid(x))
 _unary("relu", lambda xp, x: xp.where(x > 0, x, xp.zeros_like(x)),
        lambda b, x, y: b.cast(b.greater(x, b.zeros_like(x)), dtype=x.dtype))
-_unary("abs", lambda xp, x: xp.abs(x), lambda b, x, y: b.sign(x), float_only=False,
+_unary("abs", lambda xp, x: xp.abs(x), None, float_only=False,
        np_out=ufunc_out(np.abs),
        fold=abs)
+
+
+def _unit(b, x, r):
+    """x / |x| for complex x with modulus r (0 where x == 0, as sign(0) = 0)."""
+    zero = b.zeros_like(r)
+    safe = b.where(b.equal(r, zero), b.full_like(r, 1.0), r)
+    return b.where(b.equal(r, zero), b.zeros_like(x), b.div(x, b.cast(safe, dtype=x.dtype)))
+
+
+def _abs_vjp(b, ins, outs, cts):
+    x, r = ins[0], outs[0]
+    if not is_complex(x.dtype):
+        return [b.mul(cts[0], b.sign(x))]
+    return [b.mul(b.cast(cts[0], dtype=x.dtype), _unit(b, x, r))]  # real ct: d|x| = Re(conj(x/|x|) dx)
+
+
+def _abs_jvp(b, ins, outs, ts):
+    x, r = ins[0], outs[0]
+    if not is_complex(x.dtype):
+        return [b.mul(ts[0], b.sign(x))]
+    return [b.real(b.mul(conj(b, _unit(b, x, r)), ts[0]))]
+
+
+vjp_rules["abs"], jvp_rules["abs"] = _abs_vjp, _abs_jvp
 _unary("erf", lambda xp, x: xp.erf(x),
        lambda b, x, y: b.mul(_c(b, x, 2.0 / math.sqrt(math.pi)), b.exp(b.neg(b.square(x)))))
 
@@ -149,11 +173,12 @@ _binary("sub", lambda xp, x, y: x - y,
         lambda b, ins, outs, ts: [ts[0] if ts[1] is None else (b.neg(ts[1]) if ts[0] is None else b.sub(ts[0], ts[1]))],
         fold=lambda a, b: a - b, np_out=ufunc_out(np.subtract))
 _binary("mul", lambda xp, x, y: x * y,
-        lambda b, ins, outs, cts: [b.mul(cts[0], ins[1]), b.mul(ins[0], cts[0])],
+        lambda b, ins, outs, cts: [b.mul(cts[0], conj(b, ins[1])), b.mul(conj(b, ins[0]), cts[0])],
         lambda b, ins, outs, ts: [_sum_tangents(b, ts[0] and b.mul(ts[0], ins[1]), ts[1] and b.mul(ins[0], ts[1]))],
         commutative=True, linear=True, sign_symmetric=True, fold=lambda a, b: a * b, np_out=ufunc_out(np.multiply))
 _binary("div", lambda xp, x, y: x / y,
-        lambda b, ins, outs, cts: [b.div(cts[0], ins[1]), b.neg(b.div(b.mul(cts[0], outs[0]), ins[1]))],
+        lambda b, ins, outs, cts: [b.div(cts[0], conj(b, ins[1])),
+                                   b.neg(b.div(b.mul(cts[0], conj(b, outs[0])), conj(b, ins[1])))],
         lambda b, ins, outs, ts: [_sum_tangents(b, ts[0] and b.div(ts[0], ins[1]),
                                                 ts[1] and b.neg(b.div(b.mul(ts[1], outs[0]), ins[1])))],
         float_only=True, sign_symmetric=True, np_out=ufunc_out(np.divide))
@@ -170,8 +195,8 @@ def _pow_dy(b, x, out):
 
 
 _binary("pow", lambda xp, x, y: xp.pow(x, y),
-        lambda b, ins, outs, cts: [b.mul(cts[0], _pow_dx(b, ins[0], ins[1])),
-                                   b.mul(cts[0], _pow_dy(b, ins[0], outs[0]))],
+        lambda b, ins, outs, cts: [b.mul(cts[0], conj(b, _pow_dx(b, ins[0], ins[1]))),
+                                   b.mul(cts[0], conj(b, _pow_dy(b, ins[0], outs[0])))],
         lambda b, ins, outs, ts: [_sum_tangents(b, ts[0] and b.mul(ts[0], _pow_dx(b, ins[0], ins[1])),
                                                 ts[1] and b.mul(ts[1], _pow_dy(b, ins[0], outs[0])))],
         float_only=True, np_out=ufunc_out(np.pow))
@@ -266,7 +291,14 @@ jvp_rules["stop_gradient"] = lambda b, ins, outs, ts: [None]
 
 defop("cast", 1, rule_infer("cast"), attrs={"dtype": Attr("dtype")},
       doc="convert dtype", rearranges=True)
-impl_rules["cast"] = lambda xp, x, dtype: xp.astype(x, getattr(xp, dtype))
+impl_rules["cast"] = lambda xp, x, dtype: xp.astype(_real_part(xp, x, dtype), getattr(xp, dtype))
+
+
+def _real_part(xp, x, dtype: str):
+    """complex -> real keeps the real part (MindSpore's Cast; said explicitly, NumPy would warn)."""
+    return xp.real(x) if not is_complex(dtype) and complex_array(xp, x) else x
+
+
 # dout cast back to the input's dtype (an integer input is active only under grad's int_grads)
 vjp_rules["cast"] = lambda b, ins, outs, cts, dtype: [b.cast(cts[0], dtype=ins[0].dtype) if ins[0].dtype != "bool" else None]
-jvp_rules["cast"] = lambda b, ins, outs, ts, dtype: [b.cast(ts[0], dtype=outs[0].dtype) if is_float(outs[0].dtype) else None]
+jvp_rules["cast"] = lambda b, ins, outs, ts, dtype: [b.cast(ts[0], dtype=outs[0].dtype) if is_inexact(outs[0].dtype) else None]

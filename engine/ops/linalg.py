@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._infer import rule_infer
+from ._infer import conj, rule_infer
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
 
@@ -16,7 +16,7 @@ def _matmul_impl(xp, a, b, transpose_a, transpose_b):
 
 
 def _matmul_vjp(b, ins, outs, cts, transpose_a, transpose_b):
-    x, y = ins
+    x, y = conj(b, ins[0]), conj(b, ins[1])  # complex: dA = G @ B^H, dB = A^H @ G
     g = cts[0]
     ga = b.matmul(y, g, transpose_a=transpose_b, transpose_b=True) if transpose_a else \
         b.matmul(g, y, transpose_a=False, transpose_b=not transpose_b)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._infer import keep_axes, norm_axes, rule_infer
+from ._infer import conj, keep_axes, norm_axes, rule_infer
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
 RED_ATTRS = {"axis": Attr("ints", None, optional=True), "keepdims": Attr("bool", False)}
@@ -59,7 +59,7 @@ def _prod_partials(b, x, out, axes):
 def _prod_vjp(b, ins, outs, cts, axis, keepdims):
     x = ins[0]
     axes = norm_axes("prod", axis, len(x.shape))
-    return [b.mul(keep_axes(b, cts[0], x, axes), _prod_partials(b, x, outs[0], axes))]
+    return [b.mul(keep_axes(b, cts[0], x, axes), conj(b, _prod_partials(b, x, outs[0], axes)))]
 
 
 def _prod_jvp(b, ins, outs, ts, axis, keepdims):

@@ -12,8 +12,10 @@ from engine.api import Engine
 from engine.errors import EngineError
 from engine.ir import tree_flatten
 from engine.serialize import graph_from_json, graph_hash
+from engine.shape_rules import complex_as_pairs, pairs_as_complex
 
-V2 = {"float16": "FP16", "float32": "FP32", "float64": "FP64", "int32": "INT32", "int64": "INT64", "bool": "BOOL"}
+V2 = {"float16": "FP16", "float32": "FP32", "float64": "FP64", "int32": "INT32", "int64": "INT64", "bool": "BOOL",
+      "complex64": "COMPLEX64", "complex128": "COMPLEX128"}
 NP = {v: k for k, v in V2.items()}
 
 
@@ -37,7 +39,8 @@ class FakeServer:
                 arrays.append(np.frombuffer(tail[off:off + n], dtype=dt).reshape(t["shape"]))
                 off += n
             else:
-                arrays.append(np.asarray(t["data"], dtype=dt).reshape(t["shape"]))
+                data = pairs_as_complex(np.asarray(t["data"]), dt.name) if dt.kind == "c" else np.asarray(t["data"], dt)
+                arrays.append(data.reshape(t["shape"]))
         return arrays
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -77,6 +80,11 @@ class FakeServer:
             return [struct(s) for s in t] if isinstance(t, tuple) else next(counter)
 
         outputs = [{"name": f"out{i}", "shape": list(np.shape(a)), "datatype": V2[np.asarray(a).dtype.name],
-                    "data": np.asarray(a).reshape(-1).tolist()} for i, a in enumerate(flat)]
+                    "data": _flat(np.asarray(a))} for i, a in enumerate(flat)]
         return httpx.Response(200, json={"outputs": outputs, "structure": struct(out), "graph_id": gid,
                                          "device": head.get("device", "cpu") + ":0", "timing": {}})
+
+
+def _flat(a: np.ndarray) -> list:
+    """JSON data: flat row-major, a complex element as its [re, im] pair."""
+    return (complex_as_pairs(a).reshape(-1, 2) if a.dtype.kind == "c" else a.reshape(-1)).tolist()

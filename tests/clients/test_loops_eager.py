@@ -67,6 +67,14 @@ def _cases():
         ("gather", [_x(5, 3), rng.integers(0, 5, (2, 2)).astype(np.int64)], {"axis": 0}),
         ("fill", [], {"shape": [2, 3], "value": 1.5, "dtype": "float32"}),
     ]
+    z, w = _x(3, 4) + 1j * _x(3, 4), (_x(4) + 1j * _x(4)).astype(np.complex128)  # complex64, complex128
+    out += [(op, [z], {}) for op in ("conj", "real", "imag", "angle", "abs", "exp", "sin", "sqrt", "tanh", "neg")]
+    out += [(op, [_x(3, 4)], {}) for op in ("conj", "real", "imag")]  # of a real tensor: x, zeros, x
+    out += [(op, [z, z[0]], {}) for op in ("add", "mul", "div", "equal")]
+    out += [("complex", [_x(3, 4), _x(4)], {}), ("complex", [_x(2, dtype="float64"), _x(2, dtype="float64")], {}),
+            ("cast", [z], {"dtype": "float32"}), ("cast", [_x(3, 4)], {"dtype": "complex64"}),
+            ("cast", [z], {"dtype": "complex128"}), ("matmul", [w.reshape(2, 2), w.reshape(2, 2)], {}),
+            ("sum", [w], {"axis": None, "keepdims": False}), ("mean", [z], {"axis": [0], "keepdims": True})]
     return out
 
 

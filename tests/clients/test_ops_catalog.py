@@ -142,6 +142,12 @@ def _branch():
     return Graph([v], [], [], v)
 
 
+C64 = "complex64"
+CASES.update({  # complex operands (engine/ops/complex_ops.py)
+    "angle": [([A((2, 3), C64)], {})], "abs": [([A((2, 3), C64)], {}), ([A((2, 3), F)], {})],
+    "real": [([A((2, 3), "complex128")], {}), ([A((2, 3), F)], {})], "imag": [([A((2, 3), C64)], {})],
+    "conj": [([A((2, 3), C64)], {})], "complex": [([A((2, 1), F), A((3,), F)], {})],
+})
 CASES["switch_run"] = [([A((), "int32"), A((2, 3), F)], {"branches": (_branch(), _branch())})]
 
 

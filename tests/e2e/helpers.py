@@ -12,6 +12,7 @@ import numpy as np
 
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
+from engine.shape_rules import complex_as_pairs
 from service import codec
 
 F32 = np.float32
@@ -100,7 +101,8 @@ def t(a, name: str | None = None, enc: str = "json") -> dict:
         d = codec.encode_b64(name or "", a)
     else:
         d, _ = codec.encode_tensor(name or "", a)
-        d["data"] = a.tolist()  # nested, as a person would write it
+        # nested, as a person would write it (a complex element as its [re, im] pair)
+        d["data"] = (complex_as_pairs(a) if a.dtype.kind == "c" else a).tolist()
     if name is None:
         d.pop("name")
     return d

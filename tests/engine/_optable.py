@@ -305,3 +305,11 @@ CASES += _NEW_CASES
 EXEMPT.update(_NEW_EXEMPT)
 CASE_IDS = [c.id for c in CASES]
 assert len(set(CASE_IDS)) == len(CASE_IDS), "case ids must be unique"
+
+# Complex operands (tests/engine/_optable_complex.py).
+from _optable_complex import CASES as _COMPLEX_CASES  # noqa: E402
+
+CASES += _COMPLEX_CASES
+CASE_IDS = [c.id for c in CASES]
+assert len(set(CASE_IDS)) == len(CASE_IDS), "case ids must be unique"
+

@@ -69,3 +69,20 @@ def test_errors_are_umbridge_errors(server, model):
         model.gradient(0, 5, [X.tolist(), Y.tolist()], SENS.tolist())
     r = httpx.post(server.url + "/umbridge/Evaluate", json={"name": "nope", "input": [[1.0]]})
     assert r.status_code == 400 and r.json()["error"]["type"] == "ModelNotFound"
+
+
+def test_complex_models_are_refused_not_truncated():
+    """UM-Bridge vectors are real: a model with a complex input or output is an UnsupportedFeature error,
+    never a silent loss of the imaginary parts."""
+    from types import SimpleNamespace
+
+    from engine import GraphBuilder
+    from service.umbridge import Call, UMError
+
+    gb = GraphBuilder("c")
+    x = gb.input((2,), "float64", name="x")
+    g = gb.build(gb.complex(x, x))
+    model = SimpleNamespace(parsed=g, name="cplx", device="cpu")
+    with pytest.raises(UMError, match="model 'cplx' has a complex128 output; UM-Bridge carries real vectors") as e:
+        Call(None, model, {"input": [[1.0, 2.0]]})
+    assert e.value.kind == "UnsupportedFeature"

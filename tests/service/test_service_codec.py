@@ -151,3 +151,28 @@ def test_binary_framing():
         reader.take(3, "$")
     with pytest.raises(InvalidRequest, match="not valid JSON"):
         codec.split_body(b"{", None)
+
+
+def test_complex_data_forms():
+    """COMPLEX64/128: [re, im] pairs, flat or nested by shape, or interleaved flat; raw bytes interleaved."""
+    want = np.array([[1 + 2j, 3 - 1j], [-0.5j, 4]], np.complex64)
+    forms = ([[1, 2], [3, -1], [0, -0.5], [4, 0]], [[[1, 2], [3, -1]], [[0, -0.5], [4, 0]]],
+             [1, 2, 3, -1, 0, -0.5, 4, 0])
+    for data in forms:
+        got = codec.decode_tensor({"shape": [2, 2], "datatype": "COMPLEX64", "data": data}, "$.x")
+        assert got.dtype == np.complex64 and np.array_equal(got, want)
+    d, _ = codec.encode_tensor("x", want)
+    assert d["datatype"] == "COMPLEX64" and d["data"] == forms[0]
+    raw = codec.tensor_to_bytes(want.astype(np.complex128))
+    assert np.frombuffer(raw, "<f8").tolist() == [1, 2, 3, -1, 0, -0.5, 4, 0]
+    body, _ = codec.encode_response({"structure": 0}, [("x", np.array([np.nan + 1j], np.complex128))], False)
+    back = codec.decode_response(body, None)["outputs"][0]
+    assert back["data"] == [[pytest.approx(float("nan"), nan_ok=True), 1.0]] and np.isnan(back["array"][0].real)
+
+
+@pytest.mark.parametrize("data, says", [([1, 2, 3], "[re, im] pair"), ([[1, 2], ["a", "b"]], "strings"),
+                                        ([[True, False], [True, True]], "true/false")])
+def test_bad_complex_data_names_the_path(data, says):
+    with pytest.raises(InvalidRequest) as e:
+        codec.decode_tensor({"shape": [2], "datatype": "COMPLEX128", "data": data}, "$.inputs[0]")
+    assert e.value.detail["path"] == "$.inputs[0].data" and says in str(e.value)

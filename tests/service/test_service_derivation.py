@@ -85,3 +85,12 @@ def _two_inputs():
 def test_output_names_and_input_labels(kind, spec, names, labels):
     d = Deriver(4, 10 ** 6, 1 << 24, 16).derive(kind, "gid", _two_inputs(), spec)
     assert d.names == names and d.input_labels == labels and d.key.startswith("sha256:")
+
+
+def test_json_output_size_counts_both_parts_of_a_complex_element():
+    """max_output_bytes for JSON counts numbers: a complex element is written as an [re, im] pair."""
+    gb = GraphBuilder("c")
+    x = gb.input((3,), "float32", name="x")
+    g = gb.build((gb.complex(x, x), x))
+    d = Deriver(4, 10 ** 6, 1 << 24, 16).derive("eval", "gid", g, {})
+    assert d.output_elements() == 2 * 3 + 3 and d.output_bytes() == 3 * 8 + 3 * 4

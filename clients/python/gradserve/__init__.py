@@ -35,6 +35,7 @@ from .ops import vmap  # noqa: E402  (mindspore.vmap)
 
 float16, float32, float64, int32, int64, bool_ = (dtype.float16, dtype.float32, dtype.float64, dtype.int32,
                                                   dtype.int64, dtype.bool_)
+complex64, complex128 = dtype.complex64, dtype.complex128
 
 __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_hash", "Tensor", "Parameter",
            "ParameterTuple", "nn", "ops", "dtype", "context", "errors", "set_context", "get_context",
@@ -43,6 +44,6 @@ __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_
            "GradserveError", "APIConnectionError", "APITimeoutError", "APIStatusError", "InvalidRequest",
            "InvalidGraph", "UnknownOp", "ShapeError", "DifferentiationError", "AuthError", "GraphNotFound",
            "PayloadTooLarge", "LimitExceeded", "Overloaded", "InternalError", "WorkerDied", "DeviceUnavailable",
-           "DeadlineExceeded", "float16", "float32", "float64", "int32", "int64", "bool_", "jit", "ms_function",
+           "DeadlineExceeded", "float16", "float32", "float64", "int32", "int64", "bool_", "complex64", "complex128", "jit", "ms_function",
            "mutable", "set_seed", "set_device", "grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev",
            "get_grad", "common", "_no_grad"]

@@ -78,6 +78,12 @@ def _gather(x, idx, axis):
     return xp.reshape(flat, tuple(x.shape[:ax]) + tuple(idx.shape) + tuple(x.shape[ax + 1:]))
 
 
+def _complex(re, im):
+    out = xp.empty(xp.broadcast_shapes(re.shape, im.shape), xp.complex128 if re.dtype == xp.float64 else xp.complex64)
+    out.real, out.imag = re, im
+    return out
+
+
 # op -> kernel(*arrays, **attrs); shape-only ops take the inferred output shape as `_shape`
 KERNELS: dict[str, Callable[..., Any]] = {
     "exp": lambda x: xp.exp(x), "log": lambda x: xp.log(x), "log1p": lambda x: xp.log1p(x),
@@ -107,7 +113,13 @@ KERNELS: dict[str, Callable[..., Any]] = {
     "zeros_like": lambda x: xp.full(x.shape, 0, dtype=x.dtype),
     "ones_like": lambda x: xp.full(x.shape, 1, dtype=x.dtype),
     "identity": lambda x: x, "stop_gradient": lambda x: x,
-    "cast": lambda x, dtype: xp.astype(x, getattr(xp, dtype)),
+    "cast": lambda x, dtype: xp.astype(xp.real(x) if x.dtype.kind == "c" and "complex" not in dtype else x,
+                                       getattr(xp, dtype)),
+    "conj": lambda x: xp.conj(x) if x.dtype.kind == "c" else x,
+    "real": lambda x: xp.real(x) if x.dtype.kind == "c" else x,
+    "imag": lambda x: xp.imag(x) if x.dtype.kind == "c" else xp.zeros_like(x),
+    "angle": lambda x: xp.atan2(xp.imag(x), xp.real(x)),
+    "complex": lambda re, im: _complex(re, im),
     "reshape": lambda x, shape, _shape: xp.reshape(x, _shape),
     "expand_dims": lambda x, axis, _shape: xp.reshape(x, _shape),
     "squeeze": lambda x, axis, _shape: xp.reshape(x, _shape),

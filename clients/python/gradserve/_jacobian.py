@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._tensor import Tensor
+from .dtype import COMPLEX
+from .errors import DifferentiationError
 from ._trace import emit_grad_node, emit_jvp_node, trace_function, unflatten
 from ._vmap import _Vmapped
 from .ops._primitives import reshape  # the submodule, not the ops package (which imports this one)
@@ -23,6 +25,15 @@ def _size(shape) -> int:
 def _basis(n: int, shape, dtype: str) -> Tensor:
     """The n unit tensors of `shape`, stacked: (n, *shape)."""
     return Tensor(np.eye(n, dtype=dtype).reshape((n,) + tuple(shape)))
+
+
+def _no_complex(kind: str, dtypes) -> None:
+    """A complex Jacobian has no one meaning (jacrev would give conj(J), jacfwd J; torch.func refuses
+    both, as the engine's jacobian job does): a clear error, not a convention to guess."""
+    for what, dt in dtypes:
+        if dt in COMPLEX:
+            raise DifferentiationError(f"{kind}: {what} is {dt}; Jacobians of complex values are not "
+                                       "supported, use jvp / vjp (docs/API.md, \"Complex numbers\")")
 
 
 class _Jacobian(_Derived):
@@ -43,6 +54,7 @@ class _Jacobian(_Derived):
         pos, single = _checked_positions(self.grad_position, len(args))
         info = trace_function(fn, args, _label(self.fn))
         outs = info.flat_out_avals
+        _no_complex(self.kind, [(f"input {p}", args[p]._dtype) for p in pos] + [("an output", d) for _, d in outs])
         blocks = [[None] * len(pos) for _ in outs]
         if self.kind == "jacrev":
             for k, (oshape, odt) in enumerate(outs):

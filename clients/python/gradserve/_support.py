@@ -20,7 +20,7 @@ WANTED = {
             "StopGradient", "Shape", "Print", "InsertGradientOf", "HyperMap", "MultitypeFuncGraph", "norm", "cdist",
             "gelu", "arange", "vmap", "Depend", "TensorScatterUpdate", "Assign", "AssignAdd", "Range", "linspace",
             "Split", "UnsortedSegmentSum", "Erf", "Erfc", "Atan2", "FloorDiv", "Mod", "BiasAdd", "LayerNorm",
-            "BatchNorm", "ReLU6", "LeakyReLU", "Elu", "HSwish", "SoftplusGrad", "Xlogy", "Complex", "Real", "Imag",
+            "BatchNorm", "ReLU6", "LeakyReLU", "Elu", "HSwish", "SoftplusGrad", "Xlogy", "Complex", "Real", "Imag", "Conj", "Angle", "ComplexAbs",
             "derivative", "jet", "linearize", "HookBackward", "get_vjp"],
     "nn": ["Cell", "CellList", "SequentialCell", "Dense", "ReLU", "Tanh", "Sigmoid", "Softplus", "GELU",
            "LayerNorm", "BatchNorm1d", "BatchNorm2d", "Jvp", "Vjp", "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d",
@@ -39,7 +39,10 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "`else` inside, or in a function called from construct (rather than construct itself or the function "
     "given to grad/jit), stays Python's and is an error at trace time; each `if` re-traces the code before "
     "it in both branches (Python hands over no branch body), so many sequential `if`s grow the graph.",
-    "dtypes other than bool, int32, int64, float16, float32, float64 (no int8/int16/uint8, no complex).",
+    "dtypes other than bool, int32, int64, float16, float32, float64, complex64, complex128 (no int8/int16/uint8, "
+    "no bfloat16).",
+    "Complex tensors: orderings (comparisons, max/min, sort, relu...) refuse them (a ShapeError); gradients "
+    "follow MindSpore's convention (docs/API.md, \"Complex numbers\").",
     "In-place state updates in a graph (Assign, BatchNorm moving statistics, Parameter updates inside construct).",
     "A custom `bprop` giving gradients for the cell's Parameters (inputs only; Parameter gradients are zero).",
     "`mutable(x)` of a Python number: it stays a constant (no gradient).",

@@ -16,7 +16,7 @@ import numpy as np
 from . import dtype as _dt
 from ._late import late  # operators and methods run ops, bound by the layers above (see _late)
 
-_SUPPORTED = ("bool", "int32", "int64", "float16", "float32", "float64")
+_SUPPORTED = ("bool", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128")
 
 
 def _to_array(data, dtype) -> np.ndarray:
@@ -49,14 +49,21 @@ def _fmt_scalar(v, dtype) -> str:
         return f"{v:g}"
     if dtype.kind == "b":
         return "True" if v else "False"
+    if dtype.kind == "c":
+        return _fmt_complex(v)
     return str(v)
+
+
+def _fmt_complex(v) -> str:
+    """MindSpore's form of a complex value: `1+2j`, `0+0.5j` (each part as %g)."""
+    return f"{v.real:g}{v.imag:+g}j"
 
 
 def _fmt_array(a: np.ndarray) -> str:
     """MindSpore's value form: `[ 1.00000000e+00, -2.00000000e+00]` (a sign column), rows on their own
     lines, more than 1000 elements summarised as `[a, b, c ... x, y, z]`."""
     text = np.array2string(a, separator=", ", max_line_width=sys.maxsize, threshold=1000, edgeitems=3,
-                           formatter={"float_kind": lambda v: f"{v: .8e}"})
+                           formatter={"float_kind": lambda v: f"{v: .8e}", "complex_kind": _fmt_complex})
     return text.replace(", ..., ", " ... ").replace(",\n\n", ",\n")
 
 
@@ -229,6 +236,22 @@ class Tensor:
 
     def exp(self) -> "Tensor":
         return late.ops.exp(self)
+
+    # complex parts (MindSpore's Tensor methods; of a real tensor: itself, zeros, itself)
+    def real(self) -> "Tensor":
+        return late.ops.real(self)
+
+    def imag(self) -> "Tensor":
+        return late.ops.imag(self)
+
+    def conj(self) -> "Tensor":
+        return late.ops.conj(self)
+
+    def angle(self) -> "Tensor":
+        return late.ops.angle(self)
+
+    def is_complex(self) -> bool:
+        return self._dtype in _dt.COMPLEX
 
     def log(self) -> "Tensor":
         return late.ops.log(self)

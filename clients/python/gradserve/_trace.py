@@ -30,7 +30,8 @@ from . import _catalog, _eager
 from . import context as _context
 from ._client import GraphRef
 from ._infer import infer
-from .dtype import promote
+from ._shape_rules import complex_as_pairs
+from .dtype import COMPLEX, FLOAT, promote
 from .errors import DeviceUnavailable, DifferentiationError, ShapeError
 from ._late import late
 from ._misc import MutableDict
@@ -208,10 +209,10 @@ def _sig(leaf):
 def tensor_json(a: np.ndarray) -> dict:
     a = np.asarray(a)
     d = {"shape": list(a.shape), "dtype": a.dtype.name}
-    if a.size >= B64_ELEMENTS or (a.dtype.kind == "f" and not np.isfinite(a).all()):
+    if a.size >= B64_ELEMENTS or (a.dtype.kind in "fc" and not np.isfinite(a).all()):
         d["b64"] = base64.b64encode(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes()).decode()
-    else:
-        d["data"] = a.reshape(-1).tolist()
+    else:  # a complex element as its [re, im] pair
+        d["data"] = (complex_as_pairs(a).reshape(-1, 2) if a.dtype.kind == "c" else a.reshape(-1)).tolist()
     return d
 
 
@@ -346,9 +347,9 @@ class Trace:
 
     def _const(self, a: np.ndarray) -> str:
         flat = a.reshape(-1)
-        if a.size and (a.dtype.kind != "f" or np.isfinite(flat[0])) and (flat == flat[0]).all() and \
-                (a.dtype.kind != "i" or abs(int(flat[0])) < 2 ** 53):
-            v = flat[0].item()
+        if a.size and (a.dtype.kind not in "fc" or np.isfinite(flat[0])) and (flat == flat[0]).all() and \
+                (a.dtype.kind != "i" or abs(int(flat[0])) < 2 ** 53) and (a.dtype.kind != "c" or flat[0].imag == 0):
+            v = flat[0].real.item() if a.dtype.kind == "c" else flat[0].item()  # a fill's value is real
             return self.emit("fill", [], {"shape": list(a.shape), "value": float(v), "dtype": a.dtype.name},
                              [(a.shape, a.dtype.name)])[0]._name
         return self.emit("const", [], {"value": a}, [(a.shape, a.dtype.name)])[0]._name
@@ -454,7 +455,10 @@ def _scalar_dtype(value, other: str) -> tuple[str, str]:
         return other, other
     if isinstance(value, (int, np.integer)):
         return ("int64", "int64") if other == "bool" else (other, other)
-    if other in ("float16", "float32", "float64"):
+    if isinstance(value, (complex, np.complexfloating)) and other not in COMPLEX:
+        dt = "complex128" if other == "float64" else "complex64"  # a complex number makes the op complex
+        return dt, dt
+    if other in FLOAT or other in COMPLEX:
         return other, other
     return "float32", "float32"
 
@@ -464,7 +468,7 @@ def cast(x: Tensor, dtype: str) -> Tensor:
 
 
 def _scalar(x: Any) -> bool:
-    return isinstance(x, (int, float, bool, np.generic))
+    return isinstance(x, (int, float, complex, bool, np.generic))
 
 
 def binary(op: str, a: Any, b: Any) -> Tensor:
@@ -483,7 +487,7 @@ def binary(op: str, a: Any, b: Any) -> Tensor:
     else:
         sdt, tdt = _scalar_dtype(a, b._dtype)
         b, a = cast(b, tdt), Tensor(np.asarray(a, dtype=sdt))
-    if op in ("div", "pow") and a._dtype not in ("float16", "float32", "float64"):
+    if op in ("div", "pow") and a._dtype not in FLOAT and a._dtype not in COMPLEX:
         return _integer_div_pow(op, a, b)
     return apply1(op, a, b)
 

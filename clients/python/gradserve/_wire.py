@@ -14,9 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from ._shape_rules import complex_as_pairs, pairs_as_complex
+
 HEADER_LENGTH = "Inference-Header-Content-Length"
 NP_TO_V2 = {"float16": "FP16", "float32": "FP32", "float64": "FP64", "int32": "INT32", "int64": "INT64",
-            "bool": "BOOL"}
+            "bool": "BOOL", "complex64": "COMPLEX64", "complex128": "COMPLEX128"}  # complex: docs/API.md
 V2_TO_NP = {v: np.dtype(k) for k, v in NP_TO_V2.items()}
 _V2_TO_LE = {v: d.newbyteorder("<") for v, d in V2_TO_NP.items()}  # (newbyteorder builds a dtype per call)
 
@@ -61,10 +63,10 @@ def nbytes(body: Any) -> int:
 
 def _json_tensor(a: np.ndarray) -> dict:
     d = {"shape": list(a.shape), "datatype": v2_datatype(a.dtype)}
-    if a.dtype.kind == "f" and not np.isfinite(a).all():
+    if a.dtype.kind in "fc" and not np.isfinite(a).all():
         d["b64"] = base64.b64encode(to_bytes(a)).decode()  # JSON has no NaN/Inf
-    else:
-        d["data"] = a.reshape(-1).tolist()
+    else:  # a complex element as its [re, im] pair
+        d["data"] = (complex_as_pairs(a).reshape(-1, 2) if a.dtype.kind == "c" else a.reshape(-1)).tolist()
     return d
 
 
@@ -108,7 +110,10 @@ def decode_tensor(t: dict, tail: memoryview | None, offset: list[int]) -> np.nda
         return from_bytes(base64.b64decode(t["b64"]), shape, datatype)
     if datatype not in V2_TO_NP:
         raise ValueError(f"unknown datatype {datatype!r}")
-    return np.asarray(t.get("data"), dtype=V2_TO_NP[datatype]).reshape(shape)
+    dt = V2_TO_NP[datatype]
+    if dt.kind == "c":
+        return pairs_as_complex(np.asarray(t.get("data"), dtype=np.float64), dt.name).reshape(shape)
+    return np.asarray(t.get("data"), dtype=dt).reshape(shape)
 
 
 def decode_response(content: bytes, header_length: str | None) -> dict:

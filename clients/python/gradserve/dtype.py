@@ -1,4 +1,5 @@
-"""MindSpore-style dtype names: `float16`, `float32`, `float64`, `int32`, `int64`, `bool_`."""
+"""MindSpore-style dtype names: `float16`, `float32`, `float64`, `int32`, `int64`, `bool_`, `complex64`,
+`complex128`."""
 from __future__ import annotations
 
 import numpy as np
@@ -34,10 +35,13 @@ float64 = Type("float64")
 int32 = Type("int32")
 int64 = Type("int64")
 bool_ = Type("bool")
+complex64 = Type("complex64")
+complex128 = Type("complex128")
 half, single, double, float_ = float16, float32, float64, float32
 
-_BY_NAME = {t.name: t for t in (float16, float32, float64, int32, int64, bool_)}
+_BY_NAME = {t.name: t for t in (float16, float32, float64, int32, int64, bool_, complex64, complex128)}
 FLOAT = ("float16", "float32", "float64")
+COMPLEX = ("complex64", "complex128")
 
 
 def to_name(dt) -> str:
@@ -70,14 +74,17 @@ def is_float(dt) -> bool:
 def promote(a: str, b: str) -> str:
     """Result dtype of a binary op between two tensor dtypes, MindSpore's rule: a float operand's
     dtype wins over an integer or bool one (int32 x float32 is float32, not NumPy's float64);
-    within a kind, the wider; bool with an integer is the integer."""
+    within a kind, the wider; bool with an integer is the integer. A complex operand makes the
+    result complex, wide enough for the other's parts (complex64 x float64 is complex128)."""
     if a == b:
         return a
+    if a in COMPLEX or b in COMPLEX:
+        return "complex128" if "complex128" in (a, b) or "float64" in (a, b) else "complex64"
     fa, fb = a in FLOAT, b in FLOAT
     if fa != fb:
         return a if fa else b
     return np.promote_types(a, b).name
 
 
-__all__ = ["Type", "float16", "float32", "float64", "int32", "int64", "bool_", "half", "single", "double",
-           "float_", "to_name", "get", "is_float", "promote"]
+__all__ = ["Type", "float16", "float32", "float64", "int32", "int64", "bool_", "complex64", "complex128", "half",
+           "single", "double", "float_", "to_name", "get", "is_float", "promote"]

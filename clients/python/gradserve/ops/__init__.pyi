@@ -15,7 +15,7 @@ from .._vmap import vmap as vmap
 from ._autodiff import GradOperation as GradOperation, get_grad as get_grad, grad as grad, jvp as jvp, value_and_grad as value_and_grad, vjp as vjp
 from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as Eye, Flatten as Flatten, Floor as Floor, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, einsum as einsum, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
-from ._primitives import BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, add as add, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, div as div, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, max as max, mean as mean, min as min, mul as mul, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
+from ._primitives import Abs as Abs, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, div as div, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, max as max, mean as mean, min as min, mul as mul, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
 
 # what an op takes as an input: a Tensor (or Parameter), an array or a Python number
 _TensorLike: TypeAlias = Tensor | np.ndarray | float | int
@@ -26,6 +26,7 @@ __all__ = [
     'Acos',
     'Acosh',
     'Add',
+    'Angle',
     'Arange',
     'Argmax',
     'Argmin',
@@ -41,7 +42,10 @@ __all__ = [
     'CheckFalse',
     'Clip',
     'Col2im',
+    'Complex',
+    'ComplexAbs',
     'Concat',
+    'Conj',
     'Const',
     'Conv',
     'ConvTranspose',
@@ -79,6 +83,7 @@ __all__ = [
     'HyperMap',
     'Identity',
     'Im2col',
+    'Imag',
     'Index',
     'IndexScatter',
     'InsertGradientOf',
@@ -120,6 +125,7 @@ __all__ = [
     'Rank',
     'ReLU',
     'ReLU6',
+    'Real',
     'RealDiv',
     'Reciprocal',
     'ReduceLogSumExp',
@@ -170,6 +176,7 @@ __all__ = [
     'all',
     'amax',
     'amin',
+    'angle',
     'any',
     'arange',
     'argmax',
@@ -188,7 +195,9 @@ __all__ = [
     'clip',
     'clip_by_value',
     'col2im',
+    'complex',
     'concat',
+    'conj',
     'const',
     'conv',
     'conv_transpose',
@@ -229,6 +238,7 @@ __all__ = [
     'hessian',
     'identity',
     'im2col',
+    'imag',
     'index',
     'index_scatter',
     'iota',
@@ -270,6 +280,7 @@ __all__ = [
     'print_',
     'prod',
     'rank',
+    'real',
     'reciprocal',
     'reduce_to',
     'relu',
@@ -312,12 +323,6 @@ __all__ = [
     'zeros_like',
 ]
 
-class Abs(Primitive):
-    """elementwise abs"""
-    def __init__(self) -> None: ...
-    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
-
-
 class Acos(Primitive):
     """elementwise acos"""
     def __init__(self) -> None: ...
@@ -332,6 +337,12 @@ class Acosh(Primitive):
 
 class Add(Primitive):
     """elementwise add with NumPy broadcasting"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Angle(Primitive):
+    """argument of a complex number, atan2(imag, real), in (-pi, pi]"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
@@ -399,6 +410,18 @@ class Clip(Primitive):
 class Col2im(Primitive):
     """the transpose of im2col: sum window elements back into spatial `shape`"""
     def __init__(self, *, shape: Sequence[int], window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Complex(Primitive):
+    """complex(re, im): float32 (float64) parts, broadcast, to complex64 (complex128)"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Conj(Primitive):
+    """complex conjugate (a real tensor unchanged)"""
+    def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
@@ -537,6 +560,12 @@ class Identity(Primitive):
 class Im2col(Primitive):
     """windows of x [N, C, *sp] as an axis: [N, C, prod(window), *out] (zero padding); linear"""
     def __init__(self, *, window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Imag(Primitive):
+    """imaginary part (complex -> real; of a real tensor: zeros)"""
+    def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
@@ -708,6 +737,12 @@ class Prod(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
+class Real(Primitive):
+    """real part (complex -> real; a real tensor unchanged)"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
 class Reciprocal(Primitive):
     """elementwise reciprocal"""
     def __init__(self) -> None: ...
@@ -858,16 +893,16 @@ class ZerosLike(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
-def abs(*inputs: _TensorLike) -> Tensor:
-    """elementwise abs"""
-
-
 def acos(*inputs: _TensorLike) -> Tensor:
     """elementwise acos"""
 
 
 def acosh(*inputs: _TensorLike) -> Tensor:
     """elementwise acosh"""
+
+
+def angle(*inputs: _TensorLike) -> Tensor:
+    """argument of a complex number, atan2(imag, real), in (-pi, pi]"""
 
 
 def argmax(*inputs: _TensorLike, axis: int = ..., keepdims: bool = ...) -> Tensor:
@@ -908,6 +943,14 @@ def clip(*inputs: _TensorLike, max: float | None = ..., min: float | None = ...)
 
 def col2im(*inputs: _TensorLike, shape: Sequence[int], window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
     """the transpose of im2col: sum window elements back into spatial `shape`"""
+
+
+def complex(*inputs: _TensorLike) -> Tensor:
+    """complex(re, im): float32 (float64) parts, broadcast, to complex64 (complex128)"""
+
+
+def conj(*inputs: _TensorLike) -> Tensor:
+    """complex conjugate (a real tensor unchanged)"""
 
 
 def const(*inputs: _TensorLike, value: Any) -> Tensor:
@@ -994,6 +1037,10 @@ def im2col(*inputs: _TensorLike, window: int | Sequence[int], dilation: int | Se
     """windows of x [N, C, *sp] as an axis: [N, C, prod(window), *out] (zero padding); linear"""
 
 
+def imag(*inputs: _TensorLike) -> Tensor:
+    """imaginary part (complex -> real; of a real tensor: zeros)"""
+
+
 def index(*inputs: _TensorLike, index: Any) -> Tensor:
     """static indexing/slicing: items int | [start, stop, step] | null (new axis) | '...'"""
 
@@ -1072,6 +1119,10 @@ def ones_like(*inputs: _TensorLike) -> Tensor:
 
 def pad(*inputs: _TensorLike, pads: Any, mode: str = ..., value: float = ...) -> Tensor:
     """pad x by pads [[lo, hi], ...] per axis (negative crops); mode 'constant' (value), 'reflect' or 'edge'"""
+
+
+def real(*inputs: _TensorLike) -> Tensor:
+    """real part (complex -> real; a real tensor unchanged)"""
 
 
 def reciprocal(*inputs: _TensorLike) -> Tensor:
@@ -1158,6 +1209,7 @@ def zeros_like(*inputs: _TensorLike) -> Tensor:
     """zeros_like(x)"""
 
 
+ComplexAbs = Abs
 ReLU = Relu
 RealDiv = Div
 Select = Where

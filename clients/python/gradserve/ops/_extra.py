@@ -81,8 +81,8 @@ def any(x, axis=None, keep_dims=False):  # noqa: A001
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002 - MindSpore's names
     """Vector / Frobenius norms: ord None, 2 or 'fro' (Euclidean), 1, inf, -inf, 0 or any p."""
     x = A if dtype is None else P.cast(A, dtype)
-    if ord is None or ord == 2 or ord == "fro":
-        return P.sqrt(P.sum(P.square(x), dim, keepdim))
+    if ord is None or ord == 2 or ord == "fro":  # complex: sqrt(sum |x|^2), in x's dtype (MindSpore 2.10)
+        return P.sqrt(P.sum(P.square(P.abs(x) if x.dtype.name in _dt.COMPLEX else x), dim, keepdim))
     if ord == 1:
         return P.sum(P.abs(x), dim, keepdim)
     if ord == math.inf:

@@ -430,5 +430,21 @@ def batch_norm(input_x, running_mean, running_var, weight, bias, training=False,
                  {"epsilon": float(eps), "training": bool(training)})[0]
 
 
+# -- complex numbers: MindSpore 2.10's ops.abs / ops.Abs of a complex tensor keep its dtype (|z| + 0i);
+# ops.ComplexAbs gives the real modulus (the engine's abs)
+def abs(x):  # noqa: A001
+    out = _out(apply("abs", [x], {}))
+    return _cast(out, x._dtype) if isinstance(x, Tensor) and x._dtype in _dt.COMPLEX else out
+
+
+class Abs(Primitive):
+    op = "abs"
+
+    def __call__(self, x):
+        return abs(x)
+
+
+ComplexAbs = CLASSES["Abs"]
+
 _OVERRIDES = {k: v for k, v in dict(globals()).items()
               if callable(v) and getattr(v, "__module__", None) == __name__ and not k.startswith("_")}
