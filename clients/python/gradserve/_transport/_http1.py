@@ -1,22 +1,26 @@
-"""The SDK's HTTP/1.1 keep-alive client for plain `http://` (the per-call path), on `http.client`.
+"""A lean HTTP/1.1 keep-alive client for plain `http://` (the SDK's per-call path).
 
 Why not httpx here: a small job's round trip on loopback is ~0.2 ms, and httpx adds ~0.4 ms to it
-(URL objects, cookie jar, h11's event machine, head and body in two sends). The standard library's
-`http.client` does the HTTP: request line and headers (and their validation), the response head,
-Content-Length, chunked and close-delimited bodies, `Connection: close`. This module adds what it
-lacks: a thread-safe pool of idle keep-alive connections; head and small body in one send (it writes
-them in two, which wakes the server twice); an idle connection that the server closed dropped before
-reuse; a request on a reused connection that got no response byte sent once more on a new one (jobs
-are pure); the answer read when writing the request failed (a server answering 413 or 429 before
-reading the body closes its side); connect/read/write timeouts; its errors as the SDK's kinds.
-httpx stays the transport for https, proxies, credentials in the URL and a caller's own httpx
+(URL objects, cookie jar, h11's event machine, and headers and body written in two sends, which wakes
+the server twice). This client writes each request in one `sendall` (head + body; two for large
+bodies), reads the response with a few `recv` calls, and keeps connections alive in a thread-safe
+pool. httpx stays the transport for https, proxies, credentials in the URL and a caller's own httpx
 transport (see `usable`).
-Errors: `TimeoutError` (connect, write or read timeout), `ProtocolError` or `OSError` (the connection),
-`ValueError` (a header or path that cannot go on the wire).
+
+What it does as httpx does: TCP_NODELAY; an idle connection that the server closed is dropped before
+reuse; if writing the request fails (a server answering 413 or 429 before the body is read closes its
+side) the response is still read; a request on a reused connection that got no byte back is sent once
+more on a new one (jobs are pure); Content-Length and chunked bodies; `Connection: close` honoured.
+Errors: `TimeoutError` (connect, write or read timeout), `ProtocolError` or `OSError` (the connection).
+
+Why not the standard library's http.client (tried, with this pool and retry layer kept on top): its
+response head goes through the email package's parser (~45 us a response) and it validates every
+header by regex on every request; an SDK call cost ~0.16 ms more client CPU and ~20% more time (L3,
+median of 12 interleaved runs; L1 ~9%). urllib3 cost more still (~45%) and would be a new dependency.
+See benchmarks/LOOPS_REPORT.md, "the transport".
 """
 from __future__ import annotations
 
-import http.client
 import socket
 import threading
 import urllib.request
@@ -24,11 +28,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 SMALL_BODY = 1 << 18  # bodies up to this go out with the head in one send; larger ones after it
+MAX_HEAD = 1 << 16  # a response head above this is refused
 MAX_IDLE = 32  # idle keep-alive connections kept per client
 
 
 class ProtocolError(ConnectionError):
-    """The server's answer is not HTTP/1.1 as http.client reads it."""
+    """The server's answer is not HTTP/1.1 as this client reads it."""
 
 
 class _NoResponse(ConnectionError):
@@ -57,50 +62,21 @@ def timeouts(timeout: Any) -> tuple[float | None, float | None, float | None]:
     return getattr(timeout, "connect", None), getattr(timeout, "read", None), getattr(timeout, "write", None)
 
 
-def _check_headers(headers: dict) -> None:
-    """http.client's own header validation (ValueError), run once on the client's fixed headers; nothing
-    is sent (putheader only buffers)."""
-    probe = http.client.HTTPConnection("localhost")
-    probe.putrequest("GET", "/", skip_host=True, skip_accept_encoding=True)
+def _header_block(headers: dict) -> bytes:
+    out = []
     for k, v in headers.items():
-        probe.putheader(str(k), str(v))
+        k, v = str(k), str(v)
+        if any(c in k for c in ":\r\n") or "\r" in v or "\n" in v or not k:
+            raise ValueError(f"invalid HTTP header {k!r}: {v!r}")
+        out.append(f"{k}: {v}\r\n")
+    return "".join(out).encode("latin-1")
 
 
 class Response:
     __slots__ = ("status", "headers", "content")
 
-    def __init__(self, status: int, headers: dict, content: bytes):
+    def __init__(self, status: int, headers: dict, content: bytes | bytearray):
         self.status, self.headers, self.content = status, headers, content  # header names lowercased
-
-
-class _Connection(http.client.HTTPConnection):
-    """http.client's connection, with a request's writes gathered so that head and a small body go out in
-    one `sendall` (`send` is the method http.client writes through)."""
-
-    _held: list | None = None
-
-    def connect(self) -> None:
-        super().connect()
-        assert self.sock is not None
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # (3.11's connect does too)
-
-    def send(self, data: Any) -> None:
-        if self._held is not None:
-            self._held.append(data)
-        else:
-            super().send(data)
-
-    def send_request(self, method: str, url: str, body: bytes | None, headers: dict) -> None:
-        self._held = []
-        try:
-            self.request(method, url, body, headers)  # validates and buffers; nothing is written yet
-        finally:
-            held, self._held = self._held, None
-        if body is not None and len(body) > SMALL_BODY:
-            for data in held:  # no copy of a large body
-                super().send(data)
-        else:
-            super().send(b"".join(held))
 
 
 class HTTP1Client:
@@ -108,105 +84,100 @@ class HTTP1Client:
 
     def __init__(self, base_url: str, headers: dict, timeout: Any):
         parts = urlsplit(base_url)
-        self.host, self.port = parts.hostname or "", parts.port or 80
+        self.address = (parts.hostname or "", parts.port or 80)
         self.prefix = parts.path.rstrip("/")
         self.timeout = timeout
         self._headers = {"host": parts.netloc, **headers}
-        _check_headers(self._headers)
         self._names = {k.lower(): k for k in self._headers}
-        self._idle: list[_Connection] = []
+        self._fixed = _header_block(self._headers)
+        self._idle: list[socket.socket] = []
         self._lock = threading.Lock()
         self._closed = False
 
     def request(self, method: str, path: str, content: bytes | None, headers: dict, timeout: Any = None) -> Response:
         ct, rt, wt = timeouts(self.timeout if timeout is None else timeout)
-        merged = dict(self._headers)
-        for k in headers:  # a call's header replaces the client's (as httpx)
-            merged.pop(self._names.get(k.lower(), k), None)
-        merged.update(headers)
-        url = self.prefix + path
-        conn, reused = self._take(ct)
+        body = b"" if content is None else content
+        end = b"content-length: %d\r\n\r\n" % len(body) if content is not None or method == "POST" else b"\r\n"
+        fixed = self._fixed
+        if any(k.lower() in self._names for k in headers):  # a call's header replaces the client's (as httpx)
+            merged = dict(self._headers)
+            for k, v in headers.items():
+                merged.pop(self._names.get(k.lower(), k), None)
+            fixed = _header_block(merged)
+        head = b"".join((f"{method} {self.prefix}{path} HTTP/1.1\r\n".encode("latin-1"), fixed,
+                         _header_block(headers), end))
+        sock, reused = self._take(ct)
         try:
             try:
-                resp = _exchange(conn, method, url, content, merged, rt, wt)
+                resp, keep = self._exchange(sock, method, head, body, rt, wt)
             except _NoResponse:
                 if not reused:
                     raise
-                conn.close()  # the server had closed this idle connection as we sent: once more, on a new one
-                conn, reused = self._connect(ct), False
-                resp = _exchange(conn, method, url, content, merged, rt, wt)
-        except http.client.InvalidURL as e:
-            conn.close()
-            raise ValueError(f"{method} {url}: {e}") from None
-        except http.client.HTTPException as e:  # a malformed or cut-short answer
-            conn.close()
-            raise ProtocolError(f"{type(e).__name__}: {e!r}") from e
+                sock.close()  # the server had closed this idle connection as we sent: once more, on a new one
+                sock, reused = self._connect(ct), False
+                resp, keep = self._exchange(sock, method, head, body, rt, wt)
         except BaseException:
-            conn.close()
+            sock.close()
             raise
-        if conn.sock is not None:  # http.client closed it if the answer said so (or was HTTP/1.0)
-            self._give_back(conn)
+        if keep:
+            self._give_back(sock)
+        else:
+            sock.close()
         return resp
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
             idle, self._idle = self._idle, []
-        for c in idle:
-            c.close()
+        for s in idle:
+            s.close()
 
     # -- connections -------------------------------------------------------------------------------
-    def _connect(self, connect_timeout: float | None) -> _Connection:
-        conn = _Connection(self.host, self.port, timeout=connect_timeout)
-        conn.connect()
-        return conn
+    def _connect(self, connect_timeout: float | None) -> socket.socket:
+        s = socket.create_connection(self.address, timeout=connect_timeout)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return s
 
-    def _take(self, connect_timeout: float | None) -> tuple[_Connection, bool]:
+    def _take(self, connect_timeout: float | None) -> tuple[socket.socket, bool]:
         while True:
             with self._lock:
                 if self._closed:
                     raise ProtocolError("the client is closed")
-                c = self._idle.pop() if self._idle else None
-            if c is None:
+                s = self._idle.pop() if self._idle else None
+            if s is None:
                 return self._connect(connect_timeout), False
-            if c.sock is not None and _quiet(c.sock):
-                return c, True
-            c.close()
+            if _quiet(s):
+                return s, True
+            s.close()
 
-    def _give_back(self, c: _Connection) -> None:
+    def _give_back(self, s: socket.socket) -> None:
         with self._lock:
             if not self._closed and len(self._idle) < MAX_IDLE:
-                self._idle.append(c)
+                self._idle.append(s)
                 return
-        c.close()
+        s.close()
 
-
-def _exchange(conn: _Connection, method: str, url: str, body: bytes | None, headers: dict,
-              rt: float | None, wt: float | None) -> Response:
-    sock = conn.sock
-    assert sock is not None
-    sock.settimeout(wt)
-    try:
-        conn.send_request(method, url, body, headers)
-    except (BrokenPipeError, ConnectionResetError) as e:
-        # a server may answer (413, 429, 401) and close before taking the body: read what it said
-        # (http.client leaves the connection ready for getresponse after a failed write)
-        write_error: OSError | None = e
-    else:
-        write_error = None
-    sock.settimeout(rt)
-    try:
-        r = conn.getresponse()
-    except ConnectionResetError as e:  # RemoteDisconnected among them: closed (or reset) before the status line
-        if write_error is not None:
-            raise _NoResponse(f"{e!r} (writing the request: {write_error!r})") from write_error
-        raise _NoResponse(f"the server closed the connection without answering: {e!r}") from e
-    content = r.read()
-    headers_out: dict[str, str] = {}
-    for name, value in r.getheaders():
-        name = name.lower()
-        headers_out[name] = f"{headers_out[name]}, {value}" if name in headers_out else value
-    return Response(r.status, headers_out, content)
+    # -- one exchange ------------------------------------------------------------------------------
+    def _exchange(self, s: socket.socket, method: str, head: bytes, body, rt, wt) -> tuple[Response, bool]:
+        s.settimeout(wt)
+        try:
+            if len(body) <= SMALL_BODY:
+                s.sendall(head + body if body else head)
+            else:
+                s.sendall(head)
+                s.sendall(body)
+        except (BrokenPipeError, ConnectionResetError) as e:
+            # a server may answer (413, 429, 401) and close before taking the body: read what it said
+            write_error: OSError | None = e
+        else:
+            write_error = None
+        s.settimeout(rt)
+        try:
+            return _read_response(s, method)
+        except _NoResponse as e:
+            if write_error is not None:
+                raise _NoResponse(f"{e} (writing the request: {write_error!r})") from write_error
+            raise
 
 
 def _quiet(s: socket.socket) -> bool:
@@ -220,3 +191,106 @@ def _quiet(s: socket.socket) -> bool:
     except OSError:
         return False
     return False
+
+
+def _read_head(s: socket.socket, buf: bytearray) -> tuple[bytearray, int]:
+    while True:
+        end = buf.find(b"\r\n\r\n")
+        if end >= 0:
+            return buf, end
+        if len(buf) > MAX_HEAD:
+            raise ProtocolError(f"response head above {MAX_HEAD} bytes")
+        try:
+            chunk = s.recv(65536)
+        except ConnectionResetError:
+            if buf:
+                raise
+            chunk = b""
+        if not chunk:
+            if buf:
+                raise ProtocolError("the server closed the connection in the middle of the response head")
+            raise _NoResponse("the server closed the connection without answering")
+        buf += chunk
+
+
+def _parse_head(raw: bytes) -> tuple[str, int, dict]:
+    lines = raw.decode("latin-1").split("\r\n")
+    version, _, rest = lines[0].partition(" ")
+    code = rest[:3]
+    if not version.startswith("HTTP/1.") or not code.isdigit():
+        raise ProtocolError(f"not an HTTP/1.x status line: {lines[0][:80]!r}")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if not sep:
+            raise ProtocolError(f"bad response header line {line[:80]!r}")
+        name, value = name.strip().lower(), value.strip()
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return version, int(code), headers
+
+
+def _read_response(s: socket.socket, method: str) -> tuple[Response, bool]:
+    rest = bytearray()
+    while True:  # interim responses (1xx) are skipped
+        buf, end = _read_head(s, rest)
+        version, status, headers = _parse_head(bytes(buf[:end]))
+        rest = buf[end + 4:]
+        if not 100 <= status < 200:
+            break
+    keep = version == "HTTP/1.1" and "close" not in headers.get("connection", "").lower()
+    if method == "HEAD" or status in (204, 304):
+        return Response(status, headers, b""), keep and not rest
+    if "chunked" in headers.get("transfer-encoding", "").lower():
+        return Response(status, headers, _read_chunked(s, rest)), keep
+    cl = headers.get("content-length")
+    if cl is None:  # delimited by the end of the connection
+        chunks = [bytes(rest)]
+        while chunk := s.recv(65536):
+            chunks.append(chunk)
+        return Response(status, headers, b"".join(chunks)), False
+    if not cl.isdigit():
+        raise ProtocolError(f"bad Content-Length {cl!r}")
+    n = int(cl)
+    if len(rest) >= n:
+        return Response(status, headers, bytes(rest[:n])), keep and len(rest) == n
+    body = bytearray(n)
+    body[:len(rest)] = rest
+    view, got = memoryview(body), len(rest)
+    while got < n:
+        k = s.recv_into(view[got:], n - got)
+        if not k:
+            raise ProtocolError(f"the server closed the connection after {got} of {n} body bytes")
+        got += k
+    return Response(status, headers, body), keep
+
+
+def _read_chunked(s: socket.socket, buf: bytearray) -> bytes:
+    out = bytearray()
+
+    def fill(n: int) -> None:  # at least n bytes in buf
+        while len(buf) < n:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise ProtocolError("the server closed the connection in the middle of a chunked body")
+            buf.extend(chunk)
+
+    while True:
+        while (i := buf.find(b"\r\n")) < 0:
+            fill(len(buf) + 1)
+        size_text = bytes(buf[:i]).split(b";")[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise ProtocolError(f"bad chunk size {size_text[:20]!r}") from None
+        del buf[:i + 2]
+        if size == 0:  # trailers (none expected), then the blank line
+            while (j := buf.find(b"\r\n")) != 0:
+                if j < 0:
+                    fill(len(buf) + 1)
+                else:
+                    del buf[:j + 2]
+            del buf[:2]
+            return bytes(out)
+        fill(size + 2)
+        out += buf[:size]
+        del buf[:size + 2]
