@@ -1,8 +1,8 @@
 """The SDK's lean HTTP/1.1 client (gradserve._transport._http1), which carries plain http:// calls:
-framing (Content-Length, chunked, close-delimited), keep-alive reuse and what a server may do to a
-kept connection (close it while idle, close it as a request arrives, answer before the body), errors
-and timeouts, headers, threads, and which URLs stay with httpx. Scripted loopback servers here; a
-real gradserve-server in the last tests."""
+one send per small request, framing (Content-Length, chunked, close-delimited), keep-alive reuse and
+what a server may do to a kept connection (close it while idle, close or reset it as a request
+arrives, answer before the body), malformed answers, errors and timeouts, headers, threads, and which
+URLs stay with httpx. Scripted loopback servers here; a real gradserve-server in the last tests."""
 from __future__ import annotations
 
 import socket
@@ -109,8 +109,8 @@ def test_one_send_per_request_and_keep_alive(serve):
     assert s.connections == 1
     head, body = seen[0]
     assert body == b'{"a":1}'
-    lines = head.split(b"\r\n")
-    assert lines[0] == b"POST /v1/eval HTTP/1.1"
+    lines = head.lower().split(b"\r\n")  # (header names are case-insensitive; http.client capitalizes its own)
+    assert lines[0] == b"post /v1/eval http/1.1"
     assert b"content-length: 7" in lines and b"user-agent: t" in lines and any(l.startswith(b"host: 127.0.0.1:")
                                                                                for l in lines)
 
@@ -175,6 +175,46 @@ def test_a_request_lost_on_a_kept_connection_is_sent_once_more(serve):
     assert s.connections == 3
 
 
+def test_a_request_whose_write_failed_on_a_kept_connection_is_sent_once_more(serve, monkeypatch):
+    """The server resets a kept connection as a large request arrives: the write fails and no answer
+    comes, so the request goes again on a new connection, whole."""
+    import struct
+
+    got = []
+
+    def script(conn, i):
+        if i == 0:
+            read_request(conn)
+            conn.sendall(ok(b'{"first":1}'))
+            buf = b""
+            while b"\r\n\r\n" not in buf:
+                buf += conn.recv(65536)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+        else:
+            _, body = read_request(conn)
+            got.append(len(body))
+            conn.sendall(ok(b'{"again":1}'))
+
+    write_errors = []
+    exchange = _http1.HTTP1Client._exchange
+
+    def recorded(self, *a):
+        try:
+            return exchange(self, *a)
+        except _http1._NoResponse as e:  # (raised from the write's error when the write failed)
+            write_errors.append(e.__cause__)
+            raise
+
+    monkeypatch.setattr(_http1.HTTP1Client, "_exchange", recorded)
+    s = serve(script)
+    c = _http1.HTTP1Client(s.url, {}, 10)
+    c.request("GET", "/", None, {})
+    assert c.request("POST", "/", b"x" * (8 << 20), {}).content == b'{"again":1}'
+    assert s.connections == 2 and got == [8 << 20]
+    assert [type(e) for e in write_errors] in ([BrokenPipeError], [ConnectionResetError])
+    c.close()
+
+
 def test_an_answer_before_the_body_is_read(serve):
     """A server may answer (413 here) and close without reading a large body: the answer is what the
     caller gets, as a typed error with the server's request id, not a broken pipe."""
@@ -223,6 +263,25 @@ def test_timeouts_and_connection_errors_are_the_sdks(serve):
     assert f"127.0.0.1:{port}" in str(ce.value) and ce.value.request_id
 
 
+def test_a_malformed_answer_is_a_connection_error(serve):
+    """What is not HTTP/1.x (or is cut short) is the SDK's APIConnectionError, and the connection is dropped."""
+    def script(conn, i):
+        read_request(conn)
+        if i == 0:
+            conn.sendall(b"SMTP ready\r\n\r\n")
+        else:
+            conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nshort")  # 5 of 10 bytes, then closed
+
+    s = serve(script)
+    t = HTTPTransport(s.url, timeout=10)
+    for _ in range(2):
+        with pytest.raises(errors.APIConnectionError) as ei:
+            t.call("health_live", None)
+        assert isinstance(ei.value.__cause__, _http1.ProtocolError)
+    assert s.connections == 2 and not t._lean._idle
+    t.close()
+
+
 def test_headers_a_call_replaces_and_injection_refused(serve):
     heads = []
 
@@ -239,10 +298,12 @@ def test_headers_a_call_replaces_and_injection_refused(serve):
     c.request("POST", "/", b"{}", {"content-type": "application/json"})
     assert heads[0].count(b"content-type:") == 1 and b"content-type: application/json" in heads[0]
     assert b"x-team: a" in heads[0]
-    with pytest.raises(ValueError, match="invalid HTTP header"):
+    with pytest.raises(ValueError, match="invalid HTTP header 'x-evil'"):
         c.request("POST", "/", b"{}", {"x-evil": "a\r\nx-injected: 1"})
-    with pytest.raises(ValueError, match="invalid HTTP header"):
+    with pytest.raises(ValueError, match="invalid HTTP header 'bad name:'"):
         _http1.HTTP1Client(s.url, {"bad name:": "v"}, 10)
+    assert c.request("POST", "/", b"{}", {}).status == 200  # the refused call sent nothing: the client works on
+    assert len(heads) == 2 and all(b"x-injected" not in h for h in heads)
     c.close()
 
 
