@@ -115,6 +115,7 @@ class Worker:
     def describe(self) -> dict:
         return {"index": self.spec.index, "device": self.spec.label, "pid": self.pid, "state": self.state,
                 "backend": self.spec.backend, "runtime_device": self.info.get("device"), "cores": self.spec.cores,
+                "threads": self.spec.threads,
                 "jobs_done": self.jobs_done, "job_id": self.job.id if self.job else None,
                 "shm_kept_bytes": self.slots.nbytes, "plan_cache_bytes": self.plan_bytes,
                 "lent_to": self.lent_to.spec.index if self.lent_to else None,

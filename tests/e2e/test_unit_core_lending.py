@@ -19,17 +19,10 @@ from service.metrics import Metrics
 from service.pools import Pool, build_specs
 from service.settings import Settings
 
-from .test_unit_pool_scheduling import CEILING, N, F32, Loop, neg_job, settled, slow_job
+from .test_unit_pool_scheduling import CEILING, N, F32, loop, neg_job, settled, slow_job  # noqa: F401 (loop)
 
 CORES = sorted(os.sched_getaffinity(0))
 pytestmark = pytest.mark.skipif(len(CORES) < 2, reason="lending needs two cores")
-
-
-@pytest.fixture(scope="module")
-def loop():
-    lp = Loop()
-    yield lp
-    lp.close()
 
 
 @pytest.fixture(scope="module")
