@@ -105,7 +105,8 @@ def test_a_widened_job_is_pinned_back_before_the_next_job_starts(loop, pool):
             assert quick.worker is not w and quick.started > 0
             _, tq, _ = await asyncio.wait_for(fq, CEILING)
             _, ts, _ = await asyncio.wait_for(fs, CEILING)
-            assert tq["threads"] == quick.worker.spec.threads and ts["threads"] == slow.lend[1] and ts["reclaimed"]
+            assert tq["threads"] == quick.worker.spec.threads and ts["reclaimed"]
+            assert ts["threads"] in (w.spec.threads, slow.lend[1])  # own: reclaimed before its check after widening
             return
         raise AssertionError("five slow jobs ended before their workers were seen widened")
 
