@@ -353,15 +353,17 @@ class Pool:
         if not (self.settings.lend_cores and w.spec.cores and not self.queue
                 and self.work.worth_lending(job.key, self.settings.lend_min_ms)):
             return
-        lenders = [o for o in self.workers if o is not w and o.state == "idle" and o.lent_to is None and o.spec.cores]
-        if not lenders:
-            return
-        for o in lenders:
-            o.lent_to = w
-        w.borrowed = lenders
-        cores = sorted({c for o in [w, *lenders] for c in o.spec.cores})
-        job.lend = (cores, sum(o.spec.threads for o in [w, *lenders]))  # the lenders' threads: within the quota
-        self._lent.inc(len(cores) - len(w.spec.cores))
+        cores, threads, lenders = set(w.spec.cores), w.spec.threads, []
+        for o in self.workers:  # with more workers than cores some share one: only new cores count
+            if o.state == "idle" and o.lent_to is None and o.spec.cores and cores.isdisjoint(o.spec.cores):
+                cores.update(o.spec.cores)
+                threads += o.spec.threads  # the lenders' threads: the pool's total stays within the quota
+                lenders.append(o)
+                o.lent_to = w
+        if lenders:
+            w.borrowed = lenders
+            job.lend = (sorted(cores), threads)
+            self._lent.inc(len(cores) - len(w.spec.cores))
 
     def _reclaim(self, borrower: Worker) -> None:
         """Take back every core lent to `borrower`'s job, now: its threads are pinned back to its own
