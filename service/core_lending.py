@@ -17,8 +17,8 @@ the race where the reclaim lands before the worker has widened: the worker check
 widening and narrows again.
 
 Lending pays only for jobs that spend milliseconds in BLAS: threads cost a wake-up per call, and a
-helper thread descheduled by a process outside the pool (on a shared host) stalls every call, by up
-to 10x on a 2-core box. So the pool measures (WorkEstimates): it lends to a graph whose runs alone
+helper thread descheduled by a process outside the pool (on a shared host) stalls every call (10x
+and more seen on a 2-core box). So the pool measures (WorkEstimates): it lends to a graph whose runs alone
 take at least `lend_min_ms`, and keeps lending while its lent runs are clearly faster.
 """
 from __future__ import annotations
