@@ -36,6 +36,10 @@ class Metrics:
                               "request-body buffers as device=\"requests\".", ["device"], registry=r)
         self.cache_bytes = Gauge("gradserve_cache_bytes", "Bytes held by the server's caches (graphs, derived) and "
                                  "the workers' plan caches (plans:<pool>).", ["cache"], registry=r)
+        self.cores_lent = Counter("gradserve_cores_lent", "Cores lent by idle workers to a starting job of the same "
+                                  "pool (summed over jobs; service.core_lending).", ["device"], registry=r)
+        self.lend_reclaims = Counter("gradserve_lend_reclaims", "Lent cores taken back from a running job because "
+                                     "another job arrived.", ["device"], registry=r)
         self.rejected = Counter("gradserve_rejected", "Jobs refused with 429 because the queue was full.",
                                 ["device"], registry=r)
 

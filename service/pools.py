@@ -13,6 +13,8 @@ loop: it reads worker pipes with `loop.add_reader`, so no thread per worker.
 - Large outputs come back through shared-memory slots kept per worker (service.out_slots); large
   inputs go as (segment, offset) refs into the request's buffer or a fresh segment (service.shm).
 - `room` (idle workers + free queue places) is what Core.admit reserves against.
+- Core lending (service.core_lending): a lone job borrows the idle workers' cores; a job that
+  arrives meanwhile reclaims them at once and never waits for the borrower.
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ from . import shm
 from .out_slots import OutputSlots
 from .errors import DeadlineExceeded, Overloaded, Unavailable, WorkerDied, from_engine
 from .metrics import Metrics
+from .core_lending import WorkEstimates, pin_threads
 from .cpu_quota import usable_cpus
 from .settings import Settings
 
@@ -79,6 +82,8 @@ class Job:
     timer: Any = None
     in_refs: list = field(default_factory=list)
     p_refs: dict = field(default_factory=dict)
+    lend: tuple | None = None  # (cores, threads) when idle workers lent it their cores
+    reclaimed: bool = False  # its lenders were taken back while it ran
 
 
 class Worker:
@@ -99,6 +104,9 @@ class Worker:
         self.started_at = time.time()
         self.slots = OutputSlots(pool.settings.output_cache_bytes)  # its large outputs' reused segments
         self.plan_bytes = 0  # what its graphs and plans hold, as it last said
+        self.lent_to: Worker | None = None  # the busy worker using this idle worker's cores
+        self.borrowed: list[Worker] = []  # the idle workers whose cores this one's job uses
+        self.revoked = None  # shared with the process: the id of a job whose lent cores were reclaimed
 
     @property
     def pid(self) -> int | None:
@@ -107,8 +115,11 @@ class Worker:
     def describe(self) -> dict:
         return {"index": self.spec.index, "device": self.spec.label, "pid": self.pid, "state": self.state,
                 "backend": self.spec.backend, "runtime_device": self.info.get("device"), "cores": self.spec.cores,
+                "threads": self.spec.threads,
                 "jobs_done": self.jobs_done, "job_id": self.job.id if self.job else None,
-                "shm_kept_bytes": self.slots.nbytes, "plan_cache_bytes": self.plan_bytes}
+                "shm_kept_bytes": self.slots.nbytes, "plan_cache_bytes": self.plan_bytes,
+                "lent_to": self.lent_to.spec.index if self.lent_to else None,
+                "borrowed": [b.spec.index for b in self.borrowed]}
 
 
 class Pool:
@@ -129,6 +140,9 @@ class Pool:
         self._compute = metrics.compute.labels(name)
         self._hits = metrics.cache_hits.labels(name)
         self._misses = metrics.cache_misses.labels(name)
+        self._lent = metrics.cores_lent.labels(name)
+        self._reclaims = metrics.lend_reclaims.labels(name)
+        self.work = WorkEstimates()  # what each graph costs, to lend cores only where it pays
         metrics.shm_kept.labels(name).set_function(lambda: sum(w.slots.nbytes for w in self.workers))
         metrics.cache_bytes.labels(f"plans:{name}").set_function(
             lambda: sum(w.plan_bytes for w in self.workers if w.state != "dead"))
@@ -158,7 +172,9 @@ class Pool:
                  "plan_cache_bytes": self.settings.plan_cache_bytes, "max_work": self.settings.max_work,
                  "max_job_bytes": self.settings.max_job_bytes,
                  "shm_threshold": self.settings.shm_threshold_bytes, "owner": os.getpid()}
-        proc = _ctx.Process(target=worker_main, args=(child, wspec), name=f"gradserve-{spec.label}", daemon=True)
+        w.revoked = _ctx.RawValue("q", 0)
+        proc = _ctx.Process(target=worker_main, args=(child, wspec, w.revoked), name=f"gradserve-{spec.label}",
+                            daemon=True)
         with _env_lock:  # the child's environment is the parent's at spawn time
             saved = {k: os.environ.get(k) for k in spec.env}
             os.environ.update(spec.env)
@@ -289,11 +305,14 @@ class Pool:
                 cands = [w for w in self.workers if self._fits(w, job)]
                 if not cands:
                     continue
+                cands = [c for c in cands if c.lent_to is None] or cands  # a lender only when it must
                 w = next((c for c in cands if job.key in c.keys), None)
                 if w is None:
                     pref = self.workers[hash(job.key) % len(self.workers)]
                     w = pref if pref in cands else min(cands, key=lambda c: c.last_used)
                 self.queue.remove(job)
+                if w.lent_to is not None:
+                    self._reclaim(w.lent_to)
                 self._start(w, job)
                 started = True
                 break
@@ -312,19 +331,57 @@ class Pool:
             p_refs = {k: shm.put(a, self.settings.shm_threshold_bytes, job.owned) for k, a in job.params.items()}
             job.inputs, job.params = [], {}  # the refs hold them now
             job.in_refs, job.p_refs = in_refs, p_refs
+            self._lend(w, job)
             self._send(w, job, with_graph=job.key not in w.keys)
         except Exception as e:  # noqa: BLE001 - e.g. /dev/shm full
             self._fail(job, WorkerDied(f"could not hand the job to worker {w.spec.label}: {e}", device=w.spec.label))
             self._release(job)
+            self._give_back(w)
             w.job, w.state = None, "idle"
 
     def _send(self, w: Worker, job: Job, with_graph: bool) -> None:
         w.conn.send(("job", job.id, job.key, job.graph_text if with_graph else None, job.in_refs, job.p_refs,
-                     w.slots.listing()))
+                     w.slots.listing(), job.lend))
         w.keys[job.key] = True
         w.keys.move_to_end(job.key)
         while len(w.keys) > self.settings.plan_cache_size:
             w.keys.popitem(last=False)
+
+    # -- core lending (service.core_lending) -------------------------------------------------------
+    def _lend(self, w: Worker, job: Job) -> None:
+        """A job starting with nothing queued behind it borrows the idle workers' cores."""
+        if not (self.settings.lend_cores and w.spec.cores and not self.queue
+                and self.work.worth_lending(job.key, self.settings.lend_min_ms)):
+            return
+        cores, threads, lenders = set(w.spec.cores), w.spec.threads, []
+        for o in self.workers:  # with more workers than cores some share one: only new cores count
+            if o.state == "idle" and o.lent_to is None and o.spec.cores and cores.isdisjoint(o.spec.cores):
+                cores.update(o.spec.cores)
+                threads += o.spec.threads  # the lenders' threads: the pool's total stays within the quota
+                lenders.append(o)
+                o.lent_to = w
+        if lenders:
+            w.borrowed = lenders
+            job.lend = (sorted(cores), threads)
+            self._lent.inc(len(cores) - len(w.spec.cores))
+
+    def _reclaim(self, borrower: Worker) -> None:
+        """Take back every core lent to `borrower`'s job, now: its threads are pinned back to its own
+        cores (it is inside the job and cannot be asked); `revoked` tells it if it has not widened yet."""
+        if borrower.job is not None and borrower.revoked is not None:
+            borrower.revoked.value = borrower.job.id
+            borrower.job.reclaimed = True
+        if borrower.pid is not None and borrower.state != "dead":
+            pin_threads(borrower.pid, borrower.spec.cores)
+        self._give_back(borrower)
+        self._reclaims.inc()
+
+    @staticmethod
+    def _give_back(borrower: Worker) -> None:
+        for o in borrower.borrowed:
+            if o.lent_to is borrower:
+                o.lent_to = None
+        borrower.borrowed = []
 
     # -- worker messages ----------------------------------------------------------------------------
     def _on_readable(self, w: Worker) -> None:
@@ -358,14 +415,17 @@ class Pool:
             return
         w.job, w.state = None, "idle"
         w.jobs_done += 1
+        self._give_back(w)  # it narrowed itself before answering
         if kind == "done":
             _, _, refs, timing = msg
             w.plan_bytes = timing.pop("plan_cache_bytes", w.plan_bytes)
+            if timing.get("compile_cache") == "hit" and not job.reclaimed:
+                self.work.note(job.key, timing.get("compute_ms", 0), job.lend is not None)
             outs = w.slots.take_all(refs)  # views on reused slots, or on segments whose names are unlinked
             (self._misses if timing.get("compile_cache") == "miss" else self._hits).inc()
             self._compute.observe(timing.get("compute_ms", 0) / 1e3)
             timing = dict(timing, queue_ms=round((job.started - job.enqueued) * 1e3, 3),
-                          worker_ms=round((time.perf_counter() - job.started) * 1e3, 3))
+                          worker_ms=round((time.perf_counter() - job.started) * 1e3, 3), reclaimed=job.reclaimed)
             if job.future and not job.future.done():
                 job.future.set_result((outs, timing, w.spec.label))
         else:
@@ -377,6 +437,9 @@ class Pool:
         if w.state == "dead":
             return
         reason = w.recycling or "died"
+        if w.lent_to is not None:  # its replacement may take jobs at once: its cores come back first
+            self._reclaim(w.lent_to)
+        self._give_back(w)
         self._close(w)
         code = w.proc.exitcode if w.proc is not None else None
         if w.proc is not None:
@@ -492,6 +555,11 @@ def _cpu_specs(name: str, n: int, backend: str, settings: Settings) -> list[Work
         mine = [cores[(i * per + k) % len(cores)] for k in range(per)] if settings.pin_cpus else []
         threads = max(1, min(per, usable_cpus() // n))  # BLAS threads within the CPU quota too
         env = {k: str(threads) for k in BLAS_THREAD_VARS}
+        if settings.lend_cores and "OPENBLAS_THREAD_TIMEOUT" not in os.environ:
+            # OpenBLAS helper threads spin ~0.1 s after a call (2^28 cycles) before they sleep: after a
+            # lent job that spin would share the worker's own core. 2^18 cycles (~0.1 ms) spans the gap
+            # between one plan's BLAS calls, and no more.
+            env["OPENBLAS_THREAD_TIMEOUT"] = "18"
         specs.append(WorkerSpec(i, f"{name}:{i}", backend, "cpu" if backend == "torch" else None, env, mine, threads))
     return specs
 

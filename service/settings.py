@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     ascend_devices: str = Field("", description="NPU indices for the ascend pool (default: all visible).")
     pin_cpus: bool = Field(True, description="Pin CPU workers to cores (os.sched_setaffinity) and set BLAS "
                            "threads to match.")
+    lend_cores: bool = Field(True, description="A job that starts while other CPU workers are idle and nothing "
+                             "is queued borrows their cores (wider affinity, one BLAS thread per core), and gives "
+                             "them back at once when another job arrives; needs pin_cpus. The threads a job ran "
+                             "with are its timing's `threads`.")
+    lend_min_ms: float = Field(5.0, ge=0, description="Lend cores only to graphs whose last run took at least this "
+                               "many ms of one-core time (small jobs lose to waking threads); 0: every job, even "
+                               "a graph's first.")
     queue_size: int = Field(64, ge=0, description="Jobs waiting per pool beyond the busy workers; past it, 429.")
     retry_after_s: int = Field(1, ge=1, description="Retry-After seconds sent with 429.")
     default_deadline_s: float = Field(30.0, gt=0, description="Per-job deadline when a request sets none (504 past "

@@ -4,16 +4,19 @@ Started with multiprocessing's spawn context by service.pools. Protocol (our own
 pickled messages; large arrays travel as shared-memory refs, see service.shm):
 
     server -> worker: ("job", job_id, key, (graph_json, source map) | None, [input refs], {param: ref},
-                       [(slot name, size, free)])   (output slots: see service.out_slots)
+                       [(slot name, size, free)], (cores, threads) | None)
+                      (output slots: see service.out_slots; the last item: cores lent by idle workers and
+                      the threads to run with, see service.core_lending)
                       ("stop",)
     worker -> server: ("ready", info) | ("fatal", message)
                       ("done", job_id, [output refs], timing) | ("error", job_id, error_dict)
                       ("need_graph", job_id)   (its cache lost the graph: resend with it)
 
 `timing` carries "plan_cache_bytes" (what the worker's graphs and plans hold), which the
-server takes off before it answers. The environment (CUDA_VISIBLE_DEVICES, BLAS thread
-counts) is set by the server before the process is spawned; pinning to cores happens here
-first, before NumPy or a device runtime is imported.
+server takes off before it answers, and "threads" (the BLAS / intra-op threads the job started
+with). The environment (CUDA_VISIBLE_DEVICES, BLAS thread counts) is set by the server before
+the process is spawned; pinning to cores happens here first, before NumPy or a device runtime is
+imported; a job lent more cores widens and narrows back (service.core_lending).
 """
 from __future__ import annotations
 
@@ -49,8 +52,11 @@ def _setup(spec: dict):
         torch.set_num_threads(max(1, spec.get("threads") or 1))
     # warm the backend: one tiny op, so the first job does not pay for lazy initialisation
     backend.to_host(backend.xp.asarray(backend.from_host(np.ones(2, np.float32))) * 2)
+    from .core_lending import ThreadBudget
+
+    budget = ThreadBudget(spec.get("cores") or [], spec.get("threads") or 1, torch=spec["backend"] == "torch")
     # the Backend object, not its name: it carries the device (e.g. torch on npu:0)
-    return backend, Engine(backend, cache_size=spec["cache_size"], max_nodes=spec.get("max_nodes"),
+    return backend, budget, Engine(backend, cache_size=spec["cache_size"], max_nodes=spec.get("max_nodes"),
                            max_work=spec.get("max_work"), max_job_bytes=spec.get("max_job_bytes"),
                            cache_bytes=spec.get("plan_cache_bytes"))
 
@@ -115,13 +121,29 @@ def _error(e: BaseException, job_id) -> dict:
     return {"code": "execution_error", "message": f"{type(e).__name__}: {str(e)[:500]}", "detail": {}}
 
 
-def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple):
+def _lent_run(engine, budget, revoked, job_id, lend, g, inputs, params, key):
+    """engine.run on the lent cores, if any (narrowed back after, even when it fails); the threads it
+    started with."""
+    if lend is None:
+        return engine.run(g, inputs, params, key=key), budget.threads if budget is not None else 1
+    try:
+        budget.set(*lend)
+        if revoked is not None and revoked.value == job_id:  # reclaimed before we widened: undo it
+            budget.narrow()
+        threads = budget.threads
+        return engine.run(g, inputs, params, key=key), threads
+    finally:
+        budget.narrow()
+
+
+def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=None, revoked=None):
     """One job: the message to send back."""
     from engine.ir import tree_flatten
 
     from . import shm
 
-    _, job_id, key, gjson, in_refs, param_refs, listing = msg  # gjson: (text, source map) or None
+    _, job_id, key, gjson, in_refs, param_refs, listing = msg[:7]  # gjson: (text, source map) or None
+    lend = msg[7] if len(msg) > 7 and budget is not None else None
     g = plans.get(key, gjson)
     if g is None:
         return ("need_graph", job_id)
@@ -131,7 +153,7 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple):
         params = {k: shm.get(r, attached) for k, r in param_refs.items()}
         misses = engine.misses
         t0 = time.perf_counter()
-        out = engine.run(g, inputs, params or None, key=key)
+        out, threads = _lent_run(engine, budget, revoked, job_id, lend, g, inputs, params or None, key)
         t1 = time.perf_counter()
         owned: list = []
         free = slots.sync(listing)
@@ -143,16 +165,16 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple):
     return ("done", job_id, refs, {"compute_ms": round((t1 - t0) * 1e3, 3),
                                    "output_ms": round((time.perf_counter() - t1) * 1e3, 3),
                                    "compile_cache": "miss" if engine.misses != misses else "hit",
-                                   "plan_cache_bytes": plans.held})
+                                   "threads": threads, "plan_cache_bytes": plans.held})
 
 
-def worker_main(conn, spec: dict) -> None:
+def worker_main(conn, spec: dict, revoked=None) -> None:
     # The server owns shutdown: Ctrl-C or a SIGTERM sent to the whole group must not kill jobs
     # half way. If the server dies, the pipe closes and this loop ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
-        backend, engine = _setup(spec)
+        backend, budget, engine = _setup(spec)
         from .out_slots import SlotWriter
     except BaseException as e:  # noqa: BLE001 - reported to the server, which fails the start
         conn.send(("fatal", f"{type(e).__name__}: {e}"))
@@ -170,7 +192,7 @@ def worker_main(conn, spec: dict) -> None:
         if msg[0] != "job":
             continue
         try:
-            reply = _run_job(engine, plans, slots, threshold, msg)
+            reply = _run_job(engine, plans, slots, threshold, msg, budget, revoked)
         except Exception as e:  # noqa: BLE001 - the job fails, the worker goes on (MemoryError included)
             reply = ("error", msg[1], _error(e, msg[1]))
         conn.send(reply)

@@ -100,3 +100,22 @@ def test_routing():
         route(pools, "gpu")
     with pytest.raises(Unavailable):
         route(pools, "cpu:7")
+
+
+def test_lending_takes_only_new_cores_and_threads_within_the_quota():
+    """Four workers on two cores (two share each core): a lone job borrows one idle worker per other core,
+    never a worker on its own core, and runs one thread per distinct core."""
+    from service.pools import Job, WorkerSpec
+
+    p = _pool(["busy", "idle", "idle", "idle"], [None] * 4)
+    p.settings = p.settings.model_copy(update={"lend_min_ms": 0})
+    for w, cores in zip(p.workers, ([0], [1], [0], [1])):
+        w.spec = WorkerSpec(w.spec.index, w.spec.label, "numpy", cores=cores, threads=1)
+    job = Job("k", "{}", [], {}, 200.0)
+    p._lend(p.workers[0], job)
+    assert job.lend == ([0, 1], 2) and p.workers[0].borrowed == [p.workers[1]]
+    assert [w.lent_to for w in p.workers[1:]] == [p.workers[0], None, None]
+    p.settings = p.settings.model_copy(update={"lend_cores": False})
+    other = Job("k", "{}", [], {}, 200.0)
+    p._lend(p.workers[2], other)
+    assert other.lend is None and p.workers[2].borrowed == []

@@ -1,0 +1,123 @@
+"""Core lending: a lone job on a CPU pool borrows the idle workers' cores.
+
+Each CPU worker owns its pinned cores and runs one BLAS / intra-op thread per core it owns, so a
+full pool never runs more threads than it has cores. A job that starts while the queue is empty and
+other workers are idle would leave their cores unused: the pool lends them to it. The job's worker
+widens the CPU affinity of all its threads to its own and the lenders' cores and raises its BLAS
+threads to match (the lenders' threads, so the pool's total stays within the CPU quota), runs the
+job, and narrows back before it answers.
+
+While lent, a lender is idle but reserved. A job that arrives then is not kept waiting: the pool
+reclaims every lender of that borrower at once (see Pool._reclaim): it pins each of the borrower's
+threads back to the borrower's own cores (sched_setaffinity on every thread from the server: the
+borrower is inside a BLAS call and cannot be asked), then starts the new job on a lender. The
+borrower's extra BLAS threads now share its own core: OpenBLAS yields while waiting, so it runs at
+about one-core speed, what it had without lending. A shared value (`revoked`, the job id) covers
+the race where the reclaim lands before the worker has widened: the worker checks it after
+widening and narrows again.
+
+Lending pays only for jobs that spend milliseconds in BLAS: threads cost a wake-up per call, and a
+helper thread descheduled by a process outside the pool (on a shared host) stalls every call (10x
+and more seen on a 2-core box). So the pool measures (WorkEstimates): it lends to a graph whose runs alone
+take at least `lend_min_ms`, and keeps lending while its lent runs are clearly faster.
+"""
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+
+
+def pin_threads(pid: int, cores) -> int:
+    """Set the CPU affinity of every thread of process `pid`; the number of threads set. Two passes:
+    a thread started during the first inherits its creator's mask, which may have been the old one."""
+    cores = set(cores)
+    done: set = set()
+    for _ in range(2):
+        try:
+            tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+        except OSError:  # the process is gone
+            return len(done)
+        for tid in tids:
+            try:
+                os.sched_setaffinity(tid, cores)
+                done.add(tid)
+            except OSError:  # the thread ended meanwhile
+                pass
+    return len(done)
+
+
+class ThreadBudget:
+    """Worker side: the cores and BLAS / intra-op threads this worker runs a job with."""
+
+    def __init__(self, cores: list, threads: int, torch: bool = False):
+        from threadpoolctl import ThreadpoolController
+
+        self.own = (list(cores), max(1, threads))
+        self.cur = self.own
+        self.torch = torch
+        # the native thread pools loaded so far (NumPy's BLAS; torch's OpenMP): set per job, ~1 us each
+        self.pools = ThreadpoolController().lib_controllers
+
+    @property
+    def threads(self) -> int:
+        return self.cur[1]
+
+    def set(self, cores: list, threads: int) -> None:
+        if (list(cores), threads) == self.cur:
+            return
+        if cores:  # widen before raising threads: BLAS threads started now inherit the main thread's mask
+            pin_threads(os.getpid(), cores)
+        for p in self.pools:
+            p.set_num_threads(threads)
+        if self.torch:
+            import torch
+
+            torch.set_num_threads(threads)
+        self.cur = (list(cores), threads)
+
+    def narrow(self) -> None:
+        self.set(*self.own)
+
+
+class WorkEstimates:
+    """Pool side: whether lending has paid for each graph, from its measured runs (bounded).
+
+    A graph is lent cores once a run on one worker's own cores took at least `min_ms` (its "alone"
+    time); it keeps them while its lent runs are clearly faster than that. Lending that does not pay
+    (small or memory-bound kernels, or lent cores that something outside the pool keeps busy: a
+    descheduled BLAS helper stalls every call) stops, and is tried again after RETRY runs alone,
+    twice as many after each further miss (up to RETRY_MAX). Runs that compiled or were reclaimed
+    are not counted."""
+
+    PAYS = 0.85  # a lent run must take at most this share of an alone run
+    RETRY, RETRY_MAX = 16, 1024
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        # key -> [alone ms, lent ms, runs alone since the last lent one, runs alone before the next try]
+        self.seen: OrderedDict = OrderedDict()
+
+    def note(self, key: str, compute_ms: float, lent: bool) -> None:
+        e = self.seen.get(key)
+        if e is None:
+            e = self.seen[key] = [None, None, 0, self.RETRY]
+            while len(self.seen) > self.size:
+                self.seen.popitem(last=False)
+        self.seen.move_to_end(key)
+        if lent:
+            e[1] = compute_ms if e[1] is None else 0.5 * (e[1] + compute_ms)
+            pays = e[0] is not None and e[1] <= self.PAYS * e[0]
+            e[2], e[3] = 0, self.RETRY if pays else min(2 * e[3], self.RETRY_MAX)
+            return
+        e[0] = compute_ms if e[0] is None else 0.5 * (e[0] + compute_ms)
+        e[2] += 1
+        if e[1] is not None and e[2] >= e[3]:
+            e[1] = None  # try lending again: the load may have changed
+
+    def worth_lending(self, key: str, min_ms: float) -> bool:
+        if min_ms <= 0:  # every job, even a graph's first
+            return True
+        e = self.seen.get(key)
+        if e is None or e[0] is None or e[0] < min_ms:
+            return False
+        return e[1] is None or e[1] <= self.PAYS * e[0]

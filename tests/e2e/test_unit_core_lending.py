@@ -1,0 +1,170 @@
+"""Core lending (service/core_lending.py) on a real Pool: two real worker processes pinned to one core each.
+
+A lone job borrows the idle worker's core (its timing says 2 threads; the worker's threads are pinned
+to both cores while it runs and back to its own after); a job that arrives meanwhile reclaims the core
+at once (it starts without waiting, with 1 thread, and the borrower's threads are pinned back before it
+starts); with every worker busy nothing is lent. As in test_unit_pool_scheduling, each scenario submits
+its jobs in one step on the pool's event loop, so which job lends, borrows or waits is decided before
+any of them can finish: the assertions are on reported threads and on affinity, never on timing."""
+from __future__ import annotations
+
+import asyncio
+import os
+
+import numpy as np
+import pytest
+
+from service.core_lending import WorkEstimates
+from service.metrics import Metrics
+from service.pools import Pool, build_specs
+from service.settings import Settings
+
+from .test_unit_pool_scheduling import CEILING, N, F32, loop, neg_job, settled, slow_job  # noqa: F401 (loop)
+
+CORES = sorted(os.sched_getaffinity(0))
+pytestmark = pytest.mark.skipif(len(CORES) < 2, reason="lending needs two cores")
+
+
+@pytest.fixture(scope="module")
+def pool(loop):
+    s = Settings(cpu_workers=2, queue_size=4, lend_min_ms=0)  # pinned (the default); lend to every job
+    p = Pool("cpu", build_specs("cpu", s), s, Metrics())
+    loop.run(p.start())
+    yield p
+    loop.run(p.stop())
+
+
+def thread_cores(pid: int) -> set:
+    """The union of the affinity masks of every thread of `pid`."""
+    out: set = set()
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            out |= os.sched_getaffinity(int(tid))
+        except OSError:
+            pass
+    return out
+
+
+def counter(p: Pool, name: str) -> float:
+    return p.metrics.registry.get_sample_value(f"gradserve_{name}_total", {"device": "cpu"}) or 0.0
+
+
+def test_a_lone_job_borrows_the_idle_workers_core_and_gives_it_back(loop, pool):
+    async def scenario():
+        await settled(pool)
+        lent = counter(pool, "cores_lent")
+        job = slow_job()
+        fut = pool.submit(job)
+        w = job.worker
+        other = next(o for o in pool.workers if o is not w)
+        both = (sorted(w.spec.cores + other.spec.cores), w.spec.threads + other.spec.threads)
+        assert other.lent_to is w and w.borrowed == [other] and job.lend == both
+        assert w.describe()["borrowed"] == [other.spec.index] and other.describe()["lent_to"] == w.spec.index
+        _, timing, _ = await asyncio.wait_for(fut, CEILING)
+        assert timing["threads"] == both[1] > w.spec.threads and timing["reclaimed"] is False
+        assert thread_cores(w.pid) == set(w.spec.cores)  # narrowed before it answered
+        assert other.lent_to is None and w.borrowed == [] and counter(pool, "cores_lent") == lent + 1
+
+    loop.run(scenario())
+
+
+def test_a_job_that_arrives_reclaims_the_lent_core_at_once(loop, pool):
+    async def scenario():
+        await settled(pool)
+        reclaims = counter(pool, "lend_reclaims")
+        slow, quick = slow_job(), neg_job(1)
+        fs = pool.submit(slow)
+        fq = pool.submit(quick)
+        assert quick.worker is not None and quick.worker is not slow.worker  # started on the lender, no wait
+        assert not pool.queue and slow.reclaimed and quick.lend is None
+        outs, tq, _ = await asyncio.wait_for(fq, CEILING)
+        assert tq["threads"] == quick.worker.spec.threads and np.array_equal(outs[0], -(np.arange(N, dtype=F32) + 1))
+        _, ts, _ = await asyncio.wait_for(fs, CEILING)
+        # its own threads when the reclaim came before it had widened (it then narrowed at once)
+        assert ts["reclaimed"] is True and ts["threads"] in (slow.worker.spec.threads, slow.lend[1])
+        assert thread_cores(slow.worker.pid) == set(slow.worker.spec.cores)
+        assert counter(pool, "lend_reclaims") == reclaims + 1
+
+    loop.run(scenario())
+
+
+def test_a_widened_job_is_pinned_back_before_the_next_job_starts(loop, pool):
+    async def scenario():
+        for _ in range(5):  # a slow job ends in 0.1 s or more: seen wide before it ends, in practice at once
+            await settled(pool)
+            slow = slow_job()
+            fs = pool.submit(slow)
+            w, wide = slow.worker, set(slow.lend[0])
+            while not fs.done() and thread_cores(w.pid) != wide:
+                await asyncio.sleep(0.002)
+            if fs.done():
+                continue
+            quick = neg_job(3)
+            fq = pool.submit(quick)
+            assert thread_cores(w.pid) <= set(w.spec.cores)  # before quick can run on the lender's core
+            assert quick.worker is not w and quick.started > 0
+            _, tq, _ = await asyncio.wait_for(fq, CEILING)
+            _, ts, _ = await asyncio.wait_for(fs, CEILING)
+            assert tq["threads"] == quick.worker.spec.threads and ts["reclaimed"]
+            assert ts["threads"] in (w.spec.threads, slow.lend[1])  # own: reclaimed before its check after widening
+            return
+        raise AssertionError("five slow jobs ended before their workers were seen widened")
+
+    loop.run(scenario())
+
+
+def test_with_every_worker_busy_jobs_run_on_one_thread(loop, pool):
+    async def scenario():
+        await settled(pool)
+        a, b, c = slow_job(), slow_job(), neg_job(2)
+        futs = [pool.submit(j) for j in (a, b, c)]
+        assert list(pool.queue) == [c] and all(w.state == "busy" for w in pool.workers)
+        done = await asyncio.wait_for(asyncio.gather(*futs), CEILING)
+        own = pool.workers[0].spec.threads
+        assert done[1][1]["threads"] == own  # b arrived with a running: nothing to borrow
+        assert done[2][1]["threads"] == own and c.lend is None  # c started when the other worker was still busy
+        assert a.reclaimed and not b.reclaimed
+
+    loop.run(scenario())
+
+
+def test_lending_off_keeps_one_thread(loop, pool):
+    async def scenario():
+        await settled(pool)
+        saved = pool.settings
+        pool.settings = saved.model_copy(update={"lend_cores": False})
+        try:
+            job = slow_job()
+            _, timing, _ = await asyncio.wait_for(pool.submit(job), CEILING)
+        finally:
+            pool.settings = saved
+        assert timing["threads"] == job.worker.spec.threads and job.lend is None
+        assert all(w.lent_to is None for w in pool.workers)
+
+    loop.run(scenario())
+
+
+# -- when lending pays (no processes) ----------------------------------------------------------------------
+def test_lending_starts_above_the_threshold_and_stops_when_it_does_not_pay():
+    w = WorkEstimates()
+    assert not w.worth_lending("k", 5.0) and w.worth_lending("k", 0)  # unknown: only when every job is lent
+    w.note("small", 1.0, lent=False)
+    assert not w.worth_lending("small", 5.0)
+    w.note("k", 20.0, lent=False)
+    assert w.worth_lending("k", 5.0)  # big enough, never tried: try
+    w.note("k", 11.0, lent=True)
+    assert w.worth_lending("k", 5.0)  # paid
+    w.note("k", 40.0, lent=True)  # a lent run stalled (lent ms now 25.5 > 0.85 x 20)
+    assert not w.worth_lending("k", 5.0)
+    for _ in range(2 * WorkEstimates.RETRY - 1):  # the retry interval doubled after the miss
+        w.note("k", 20.0, lent=False)
+        assert not w.worth_lending("k", 5.0)
+    w.note("k", 20.0, lent=False)
+    assert w.worth_lending("k", 5.0)  # tried again
+
+
+def test_estimates_are_bounded():
+    w = WorkEstimates(size=3)
+    for i in range(10):
+        w.note(f"k{i}", 10.0, lent=False)
+    assert list(w.seen) == ["k7", "k8", "k9"]
