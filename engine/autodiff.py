@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .builder import Builder
 from .errors import DifferentiationError, InvalidGraph, LimitExceeded, ShapeError
-from .ir import INT_DTYPES, Graph, Var, is_float
+from .ir import Graph, Var, carries, is_float
 from .ops.functions import check_sens, check_tangents, jvp_positions
 from .ops.registry import FUNCTION_OPS, OPS, function_op_hooks, jvp_rules, layers, vjp_rules
 
@@ -78,11 +78,6 @@ def lookup_function(b: Builder, attrs: dict, label: str) -> Graph:
     if name not in fns:
         raise InvalidGraph(f"unknown function {name!r}; defined: {sorted(fns) or 'none'}", node=label)
     return fns[name]
-
-
-def carries(dtype: str, ints: bool) -> bool:
-    """Whether a value of `dtype` carries a derivative: floats; with int_grads (MindSpore's rule), ints too."""
-    return is_float(dtype) or (ints and dtype in INT_DTYPES)
 
 
 def mark(b: Builder, v: Var, what: str, label: str, ints: bool = False) -> Var:

@@ -47,6 +47,11 @@ def is_float(dtype: str) -> bool:
     return dtype in FLOAT_DTYPES
 
 
+def carries(dtype: str, ints: bool) -> bool:
+    """Whether a value of `dtype` carries a derivative: floats; with int_grads (MindSpore's rule), ints too."""
+    return is_float(dtype) or (ints and dtype in INT_DTYPES)
+
+
 @dataclass(frozen=True)
 class AVal:
     """Abstract value: what is known of a tensor before it runs."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 
 from ..errors import InvalidGraph, LimitExceeded, ShapeError
-from ..ir import AVal, Graph, INT_DTYPES, Var, is_float
+from ..ir import AVal, Graph, INT_DTYPES, Var, carries, is_float
 from ._infer import rule_infer
 from .composite import run_flat
 from .registry import Attr, defop, function_op_hooks, impl_rules, jvp_rules, layers, vjp_rules
@@ -108,19 +108,20 @@ def _switch_run_impl(xp, index, *ops, branches):
 
 
 @functools.lru_cache(maxsize=256)
-def _vjp_graph(g: Graph, float_outs: tuple) -> Graph:
-    """(operands..., cotangents of the float outputs...) -> cotangents of the float operands."""
+def _vjp_graph(g: Graph, ct_outs: tuple, ints: bool = False) -> Graph:
+    """(operands..., cotangents of the outputs at ct_outs...) -> cotangents of the operands that carry
+    one (floats; integers too under grad's int_grads, MindSpore's rule)."""
     b = layers.Builder()
     xs = [Var(v.aval, f"x{i}") for i, v in enumerate(g.inputs)]
-    marks = [b.identity(x) if is_float(x.dtype) else x for x in xs]
+    marks = [b.identity(x) if carries(x.dtype, ints) else x for x in xs]
     start = len(b.eqns)
     outs = layers.inline(b, g, marks, {})
-    cts_in = [Var(outs[j].aval, f"ct{j}") for j in float_outs]
+    cts_in = [Var(outs[j].aval, f"ct{j}") for j in ct_outs]
     cts = [None] * len(outs)
-    for j, c in zip(float_outs, cts_in):
+    for j, c in zip(ct_outs, cts_in):
         cts[j] = c
-    wrt = [m for m, x in zip(marks, xs) if is_float(x.dtype)]
-    grads = layers.backward(b, b.eqns[start:], outs, cts, wrt, f"{g.name} (vjp)")
+    wrt = [m for m, x in zip(marks, xs) if carries(x.dtype, ints)]
+    grads = layers.backward(b, b.eqns[start:], outs, cts, wrt, f"{g.name} (vjp)", ints)
     grads = [gr if gr is not None else b.zeros_like(w) for gr, w in zip(grads, wrt)]
     return layers.optimize(Graph(xs + cts_in, [], b.eqns, tuple(grads), name=f"{g.name}/vjp"))
 
@@ -137,13 +138,15 @@ def _jvp_graph(g: Graph, pos: tuple) -> Graph:
 
 def _switch_run_vjp(b, ins, outs, cts, branches):
     ops = ins[1:]
-    float_outs = tuple(j for j, o in enumerate(outs) if is_float(o.dtype))
-    if not any(is_float(x.dtype) for x in ops) or all(cts[j] is None for j in float_outs):
+    # an integer output with a cotangent means grad's int_grads: integer operands carry one too
+    ints = any(c is not None and o.dtype in INT_DTYPES for o, c in zip(outs, cts))
+    ct_outs = tuple(j for j, o in enumerate(outs) if carries(o.dtype, ints))
+    if not any(carries(x.dtype, ints) for x in ops) or all(cts[j] is None for j in ct_outs):
         return [None] * len(ins)
-    cts_full = [cts[j] if cts[j] is not None else b.zeros_like(outs[j]) for j in float_outs]
+    cts_full = [cts[j] if cts[j] is not None else b.zeros_like(outs[j]) for j in ct_outs]
     res = iter(b.emit("switch_run", [ins[0]] + list(ops) + cts_full,
-                      {"branches": tuple(_vjp_graph(g, float_outs) for g in branches)}))
-    return [None] + [next(res) if is_float(x.dtype) else None for x in ops]
+                      {"branches": tuple(_vjp_graph(g, ct_outs, ints) for g in branches)}))
+    return [None] + [next(res) if carries(x.dtype, ints) else None for x in ops]
 
 
 def _switch_run_jvp(b, ins, outs, ts, branches):

@@ -150,7 +150,7 @@ SDK_LAYERS = [
     ("transport", ["_transport", "_client", "context"]),
     ("trace", ["_trace", "_bprop", "_jit"]),
     ("ops", ["ops", "_vmap", "_jacobian"]),
-    ("nn", ["_branches", "_while", "_cellbase", "_training", "nn"]),
+    ("nn", ["_branches", "_while", "_rewrite", "_cellbase", "_training", "nn"]),
     ("front", ["gradserve", "common", "common.api", "importers", "_support"]),
 ]
 

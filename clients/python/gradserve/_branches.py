@@ -33,6 +33,19 @@ class ControlFlowError(RuntimeError):
     pass
 
 
+class _Undefined:
+    """A name not bound yet where a rewritten branch or loop starts (see _rewrite)."""
+
+    def __repr__(self):
+        return "<a variable not assigned on this path>"
+
+    def __bool__(self):
+        raise ControlFlowError("a variable is read on a path of an `if` / loop that never assigned it")
+
+
+UNDEF = _Undefined()
+
+
 class _Fork(BaseException):  # BaseException: a user's `except Exception` must not swallow it
     def __init__(self, explorer, cond: Tensor):
         super().__init__("fork")
@@ -109,6 +122,9 @@ def _side(parent: Trace, label: str, side, seed: list[Tensor]):
         tr.ref(c)
     with active(tr):
         out = side()
+        for leaf in flatten_out(out)[0]:  # an enclosing value returned as it is is a capture too
+            if isinstance(leaf, Tensor):
+                tr.ref(leaf)
     return tr, out
 
 
@@ -117,6 +133,7 @@ def _emit_cond(pred: Tensor, true_side, false_side):
     assert parent is not None, "explore runs inside a trace"
     tt, out_t = _side(parent, "if_true", true_side, [])
     ft, out_f = _side(parent, "if_false", false_side, tt.captures)
+    out_t, out_f = _fill_undef(out_t, out_f), _fill_undef(out_f, out_t)
     lt, tdt = flatten_out(_mark_numbers(out_t))
     lf, tdf = flatten_out(_mark_numbers(out_f))
     if tdt != tdf:
@@ -166,16 +183,86 @@ def _mark_numbers(x):
         return type(x)(_mark_numbers(v) for v in x)
     if isinstance(x, dict):
         return {k: _mark_numbers(v) for k, v in x.items()}
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
+    if isinstance(x, (int, float, np.number, np.bool_)):
         return _Num(x)
     return x
 
 
 def _leaf(x, other) -> Tensor:
     if isinstance(x, _Num):
-        dt = other._dtype if isinstance(other, Tensor) else ("float32" if isinstance(x.v, float) else "int64")
+        if isinstance(other, Tensor):  # the other side's dtype and shape (a flag, a counter, a clipped value)
+            return Tensor(np.full(tuple(other.shape), x.v, dtype=other._dtype))
+        v = other.v if isinstance(other, _Num) else x.v
+        dt = "bool" if isinstance(v, (bool, np.bool_)) and isinstance(x.v, (bool, np.bool_)) else \
+            "float32" if isinstance(v, float) or isinstance(x.v, float) else "int64"
         return Tensor(np.asarray(x.v, dtype=dt))
     return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _fill_undef(x, other):
+    """x with each UNDEF where `other` has a value replaced by that value's zeros (or the value itself
+    when static): the side that never assigned a name gives something of the same type."""
+    if x is UNDEF and other is not UNDEF:
+        if isinstance(other, Tensor):
+            return Tensor(np.zeros(tuple(other.shape), dtype=other._dtype))
+        if isinstance(other, (tuple, list)):
+            return type(other)(_fill_undef(UNDEF, o) for o in other)
+        return other
+    if isinstance(x, (tuple, list)) and isinstance(other, (tuple, list)) and len(x) == len(other) and \
+            not isinstance(x, Tensor) and not isinstance(other, Tensor):
+        return type(x)(_fill_undef(a, b) for a, b in zip(x, other))
+    return x
+
+
+def _traced(v) -> bool:
+    return isinstance(v, Tensor) and v._data is None
+
+
+def run_if(test, true_fn, false_fn, state: tuple, names: tuple):
+    """`if test:` of rewritten code: Python's when test is a value, a cond of one trace per side when traced."""
+    if not _traced(test):
+        return (true_fn if test else false_fn)(*state)
+    return _emit_cond(_truth(test), lambda: explore(lambda: true_fn(*state)),
+                      lambda: explore(lambda: false_fn(*state)))
+
+
+class logic:
+    """`and` / `or` / `not` and the loop flags of rewritten code: Python's on values, ops on traced ones."""
+
+    @staticmethod
+    def and_(a, rest):
+        if not _traced(a):
+            return a and rest()
+        b = rest()
+        return ops.logical_and(_truth(a), _truth(b)) if isinstance(b, Tensor) else (_truth(a) if b else False)
+
+    @staticmethod
+    def or_(a, rest):
+        if not _traced(a):
+            return a or rest()
+        b = rest()
+        return ops.logical_or(_truth(a), _truth(b)) if isinstance(b, Tensor) else (True if b else _truth(a))
+
+    @staticmethod
+    def not_(a):
+        return ops.logical_not(_truth(a)) if _traced(a) else not a
+
+    @staticmethod
+    def go(*flags):
+        """Whether no flag is set: a Python bool while every flag is one, else a traced bool."""
+        traced = [_truth(f) for f in flags if _traced(f)]
+        if any(f is True or (not _traced(f) and bool(f)) for f in flags):
+            return False
+        if not traced:
+            return True
+        out = traced[0]
+        for f in traced[1:]:
+            out = ops.logical_or(out, f)
+        return ops.logical_not(out)
+
+    @staticmethod
+    def is_true(flag) -> bool:
+        return not _traced(flag) and bool(flag)
 
 
 # a traced Tensor's `bool()` (in _tensor) and the trace of a function (in _trace) reach the explorer late

@@ -1,146 +1,34 @@
 """`while <traced condition>:` in construct (and in functions traced by grad / jit) as the engine's `while`.
 
-Python runs a `while` by asking `bool()` of its condition each trip, which a trace cannot answer; so,
-as MindSpore's graph mode parses construct, a function whose source has a `while` is rewritten once
-(cached per code object): each `while test: body` with no `else` / `break` / `return` / `yield` becomes
+Python runs a `while` by asking `bool()` of its condition each trip, which a trace cannot answer; so
+_rewrite turns each `while test: body` into
 
-    def _gs_cond(a, b): return test
-    def _gs_body(a, b): body; return (a, b)
-    (a, b) = _gs_run_while(_gs_cond, _gs_body, (a, b), ('a', 'b'))
+    def _gs_fnNc(a, b): return test
+    def _gs_fnNb(a, b): body; return (a, b)
+    (a, b) = _gs_.while_(_gs_fnNc, _gs_fnNb, (a, b), ('a', 'b'))
 
-over the names the body assigns (the loop state; each must be bound before the loop).
-`run_while` runs a plain Python loop when the condition is not a traced value; otherwise it traces
-the condition and the body as functions of the graph (other values they read become extra state,
-passed through unchanged) and emits `while` with `max_trips` from
-`set_context(max_loop_trips=...)`: a loop still running after that many trips is an error of the run.
-A function whose source cannot be read, or a loop of another form, is left as it is (its `bool()` on a
-traced value is then the branch explorer's error).
+over the names the body assigns (the loop state). `run_while` runs a plain Python loop when the
+condition is not a traced value; otherwise it traces the condition and the body as functions of the
+graph (other values they read become extra state, passed through unchanged) and emits `while` with
+`max_trips` from `set_context(max_loop_trips=...)`: a loop still running after that many trips is an
+error of the run. A state name not bound before the loop (a temporary of the body) enters as the
+zeros of what one probe trace of the body assigns to it.
 """
 from __future__ import annotations
 
-import ast
-import inspect
-import textwrap
-import types
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
 from . import context
 from ._late import late
 from ._tensor import Tensor
-from ._branches import _truth
+from ._branches import UNDEF, _truth
 from ._trace import Trace, active, current
-
-_cache: dict[Any, Any] = {}
-_RUN = "_gs_run_while"
 
 
 class LoopError(RuntimeError):
     pass
-
-
-# -- the source rewrite ---------------------------------------------------------------------------
-def _own_nodes(stmts):
-    """The nodes of `stmts`, not descending into nested functions, lambdas or classes."""
-    todo = list(stmts)
-    while todo:
-        n = todo.pop()
-        yield n
-        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            todo.extend(ast.iter_child_nodes(n))
-
-
-def _convertible(loop: ast.While) -> bool:
-    if loop.orelse:
-        return False
-    bad = (ast.Break, ast.Continue, ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal)
-    return not any(isinstance(n, bad) for n in _own_nodes(loop.body))
-
-
-def _assigned(stmts) -> list[str]:
-    names = {n.id for n in _own_nodes(stmts) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    return sorted(names)
-
-
-def _def(name: str, params: list[str], body: list) -> ast.FunctionDef:
-    """`def name(*params): body` (parsed, so the node has every field of this Python's grammar)."""
-    d = ast.parse(f"def {name}({', '.join(params)}): pass").body[0]
-    assert isinstance(d, ast.FunctionDef)
-    d.body = body
-    return d
-
-
-class _Rewrite(ast.NodeTransformer):
-    def __init__(self):
-        self.n = 0
-        self.changed = False
-
-    def visit_While(self, node: ast.While):
-        loop = node
-        self.generic_visit(loop)  # inner loops first
-        if not _convertible(loop):
-            return loop
-        state = _assigned(loop.body)
-        if not state:
-            return loop
-        self.n += 1
-        self.changed = True
-        k = self.n
-        def tup(ctx):
-            return ast.Tuple(elts=[ast.Name(id=s, ctx=ctx) for s in state], ctx=ctx)
-
-        cond = _def(f"_gs_cond{k}", state, [ast.Return(value=loop.test)])
-        body = _def(f"_gs_body{k}", state, loop.body + [ast.Return(value=tup(ast.Load()))])
-        call = ast.Call(func=ast.Name(id=_RUN, ctx=ast.Load()),
-                        args=[ast.Name(id=cond.name, ctx=ast.Load()), ast.Name(id=body.name, ctx=ast.Load()),
-                              tup(ast.Load()),
-                              ast.Tuple(elts=[ast.Constant(value=v) for v in state], ctx=ast.Load())], keywords=[])
-        return [cond, body, ast.Assign(targets=[tup(ast.Store())], value=call)]
-
-
-def _rewrite_function(f: types.FunctionType):
-    try:
-        src = textwrap.dedent(inspect.getsource(f))
-    except (OSError, TypeError):
-        return None
-    if "while" not in src:
-        return None
-    tree = ast.parse(src)
-    fdef = tree.body[0]
-    if not isinstance(fdef, ast.FunctionDef) or fdef.name != f.__name__:
-        return None
-    rw = _Rewrite()
-    fdef.body = [rw.visit(s) for s in fdef.body]
-    fdef.body = [s for b in fdef.body for s in (b if isinstance(b, list) else [b])]
-    if not rw.changed:
-        return None
-    fdef.decorator_list = []
-    free = list(f.__code__.co_freevars) + [_RUN]  # closures: the outer def binds them again by name
-    outer = _def("_gs_outer", free, [fdef, ast.Return(value=ast.Name(id=fdef.name, ctx=ast.Load()))])
-    mod = ast.fix_missing_locations(ast.Module(body=[outer], type_ignores=[]))
-    ns: dict[str, Any] = {}
-    exec(compile(mod, inspect.getsourcefile(f) or "<construct>", "exec"), f.__globals__, ns)  # noqa: S102 - own source
-    return ns["_gs_outer"]
-
-
-def loops(fn: Callable) -> Callable:
-    """fn with each `while` of its own source as `run_while` (fn itself when there is none)."""
-    target = fn.__func__ if isinstance(fn, types.MethodType) else fn
-    if not isinstance(target, types.FunctionType):
-        return fn
-    key = target.__code__
-    if key not in _cache:
-        try:
-            _cache[key] = _rewrite_function(target)
-        except SyntaxError:
-            _cache[key] = None
-    outer = _cache[key]
-    if outer is None:
-        return fn
-    new = outer(*[c.cell_contents for c in (target.__closure__ or ())], run_while)
-    new.__defaults__, new.__kwdefaults__ = target.__defaults__, target.__kwdefaults__
-    return types.MethodType(new, fn.__self__) if isinstance(fn, types.MethodType) else new
 
 
 # -- the loop at trace time -------------------------------------------------------------------------
@@ -164,6 +52,8 @@ def run_while(cond_fn: Callable, body_fn: Callable, state: tuple, names: tuple):
 def _as_state(v, name: str):
     if isinstance(v, Tensor):
         return v
+    if isinstance(v, (bool, np.bool_)):  # a flag of the loop (break / continue / return)
+        return Tensor(np.asarray(v, dtype="bool"))
     if isinstance(v, (int, float)) and not isinstance(v, bool):  # a counter: a scalar of the loop
         return Tensor(np.asarray(v, dtype="int64" if isinstance(v, int) else "float32"))
     raise LoopError(f"`while` on a traced value: loop variable {name!r} is a {type(v).__name__}; the loop state "
@@ -183,6 +73,8 @@ def _function(parent: Trace, label: str, fn: Callable, state: list[tuple[Tensor,
 def _emit_while(cond_fn, body_fn, state: tuple, names: tuple):
     parent = current()
     assert parent is not None, "a traced condition means an active trace"
+    if any(v is UNDEF for v in state):
+        state = _probe(parent, body_fn, state, names)
     st = [(_as_state(v, n), n) for v, n in zip(state, names)]
     bt, out = _function(parent, "while_body", body_fn, st, [])
     ct, c = _function(parent, "while_cond", cond_fn, st, bt.captures)
@@ -213,4 +105,21 @@ def _emit_while(cond_fn, body_fn, state: tuple, names: tuple):
     return tuple(outs[:len(st)])
 
 
-late.bind(loops=loops)
+def _probe(parent: Trace, body_fn: Callable, state: tuple, names: tuple) -> tuple:
+    """state with each UNDEF (a name the body assigns before reading it) as the zeros of what the body
+    assigns to it, learnt from one trace of the body that is then dropped."""
+    tr = Trace(parent, "while_probe")
+    ins = [v if v is UNDEF else tr.new_input(_as_state(v, n).shape, _as_state(v, n)._dtype, n)
+           for v, n in zip(state, names)]
+    with active(tr):
+        out = late.explore(lambda: body_fn(*ins))
+    new = []
+    for v, o, n in zip(state, out, names):
+        if v is UNDEF:
+            if not isinstance(o, (Tensor, int, float, bool, np.number, np.bool_)):
+                raise LoopError(f"`while` on a traced value: loop variable {n!r} is not bound before the loop "
+                                f"and the body gives it {o!r}; bind it before the loop")
+            o = o if isinstance(o, Tensor) else _as_state(o, n)
+            v = Tensor(np.zeros(tuple(o.shape), dtype=o._dtype))
+        new.append(v)
+    return tuple(new)
