@@ -18,7 +18,7 @@ import threading
 
 import numpy as np
 
-from . import ops
+from . import _param_state, ops
 from ._late import late
 from ._tensor import Tensor
 from ._trace import Trace, active, current, flatten_out, unflatten
@@ -92,6 +92,7 @@ def _run(run, prefix: list[bool], budget: list[int]):
     ex = _Explorer(prefix, budget)
     s = _stack()
     s.append(ex)
+    start = _param_state.snapshot()
     try:
         return run()
     except _Fork as f:
@@ -100,6 +101,7 @@ def _run(run, prefix: list[bool], budget: list[int]):
         cond = f.cond
     finally:
         s.pop()
+    _param_state.restore(start)  # each side re-runs from the start
     budget[0] += 1
     if budget[0] > MAX_PATHS:
         raise ControlFlowError(f"more than {MAX_PATHS} branches on traced values in one traced function")
@@ -122,7 +124,8 @@ def _side(parent: Trace, label: str, side, seed: list[Tensor]):
         tr.ref(c)
     with active(tr):
         out = side()
-        for leaf in flatten_out(out)[0]:  # an enclosing value returned as it is is a capture too
+        assigned = [v for _, v in _param_state.snapshot().values()]
+        for leaf in flatten_out(out)[0] + assigned:  # an enclosing value returned as it is is a capture too
             if isinstance(leaf, Tensor):
                 tr.ref(leaf)
     return tr, out
@@ -131,8 +134,18 @@ def _side(parent: Trace, label: str, side, seed: list[Tensor]):
 def _emit_cond(pred: Tensor, true_side, false_side):
     parent = current()
     assert parent is not None, "explore runs inside a trace"
+    start = _param_state.snapshot()
     tt, out_t = _side(parent, "if_true", true_side, [])
+    after_t = _param_state.snapshot()
+    _param_state.restore(start)
     ft, out_f = _side(parent, "if_false", false_side, tt.captures)
+    after_f = _param_state.snapshot()
+    _param_state.restore(start)
+    params = list({id(p): p for p in _param_state.changed(start, after_t) + _param_state.changed(start, after_f)}
+                  .values())  # Parameters assigned in a branch: outputs of the cond too
+    if params:
+        out_t = (out_t, tuple(_param_value(after_t, p) for p in params))
+        out_f = (out_f, tuple(_param_value(after_f, p) for p in params))
     out_t, out_f = _fill_undef(out_t, out_f), _fill_undef(out_f, out_t)
     lt, tdt = flatten_out(_mark_numbers(out_t))
     lf, tdf = flatten_out(_mark_numbers(out_f))
@@ -155,7 +168,7 @@ def _emit_cond(pred: Tensor, true_side, false_side):
     for c in ft.captures[len(tt.captures):]:
         tt.ref(c)
     names = []
-    for tr, which in ((tt, 1), (ft, 2)):
+    for tr, which in ((tt, 1), (ft, 2)) if pairs else ():  # no outputs (side effects only): no cond
         with active(tr):
             outs = [tr.ref(p[which]) for p in pairs]
         names.append(tr.add_function(tr.body(outs), tr.label))
@@ -168,7 +181,17 @@ def _emit_cond(pred: Tensor, true_side, false_side):
     leaves = [static.get(k) for k in range(len(lt))]
     for (k, _, _), o in zip(pairs, outs):
         leaves[k] = o
-    return unflatten(tdt, leaves)
+    out = unflatten(tdt, leaves)
+    if params:
+        out, values = out
+        for p, v in zip(params, values):
+            _param_state.assign(p, v)
+    return out
+
+
+def _param_value(snap: dict, p):
+    hit = snap.get(id(p))
+    return p if hit is None else hit[1]
 
 
 class _Num:

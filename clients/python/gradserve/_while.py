@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import context
+from . import _param_state, context
 from ._late import late
 from ._tensor import Tensor
 from ._branches import UNDEF, _truth
@@ -38,15 +38,12 @@ def _traced(v) -> bool:
 
 def run_while(cond_fn: Callable, body_fn: Callable, state: tuple, names: tuple):
     c = cond_fn(*state)
-    if not _traced(c):
-        while c:
-            state = body_fn(*state)
-            c = cond_fn(*state)
-            if _traced(c):
-                raise LoopError(f"a `while` over {', '.join(names)}: the condition became a traced value after "
-                                "the first trip; make it traced from the start (a Tensor, not a Python number)")
-        return state
-    return _emit_while(cond_fn, body_fn, state, names)
+    while not _traced(c):  # Python's loop while the condition is a value (a counter, a flag not set yet)
+        if not c:
+            return state
+        state = body_fn(*state)
+        c = cond_fn(*state)
+    return _emit_while(cond_fn, body_fn, state, names)  # the trips so far are in the trace already
 
 
 def _as_state(v, name: str):
@@ -73,11 +70,60 @@ def _function(parent: Trace, label: str, fn: Callable, state: list[tuple[Tensor,
 def _emit_while(cond_fn, body_fn, state: tuple, names: tuple):
     parent = current()
     assert parent is not None, "a traced condition means an active trace"
+    start = _param_state.snapshot()
+    params: list = []
     if any(v is UNDEF for v in state):
-        state = _probe(parent, body_fn, state, names)
-    st = [(_as_state(v, n), n) for v, n in zip(state, names)]
+        state, params = _probe(parent, body_fn, state, names, start)
+    while True:  # Parameters the body assigns are loop state too: found by tracing, then traced again
+        k = len(state)
+        full = tuple(state) + tuple(_param_value(start, p) for p in params)
+        st = [(_as_state(v, n), n) for v, n in zip(full, tuple(names) + tuple(f"w_{p.name}" for p in params))]
+        body, cond = _with_params(body_fn, cond_fn, params, k)
+        traced = _trace_loop(parent, cond, body, st)
+        found = _param_state.changed(start, _param_state.snapshot())
+        _param_state.restore(start)
+        more = [p for p in found if all(p is not q for q in params)]
+        if not more:
+            break
+        params += more
+    outs = _emit(parent, st, *traced)
+    for p, v in zip(params, outs[k:]):
+        _param_state.assign(p, v)
+    return tuple(outs[:k])
+
+
+def _param_value(snap: dict, p):
+    hit = snap.get(id(p))
+    return p if hit is None else hit[1]
+
+
+def _with_params(body_fn, cond_fn, params: list, k: int):
+    """body and cond over (state..., values of params...): the params' values set for the code inside."""
+    if not params:
+        return body_fn, cond_fn
+
+    def enter(s):
+        for p, v in zip(params, s[k:]):
+            _param_state.assign(p, v)
+
+    def body(*s):
+        enter(s)
+        out = body_fn(*s[:k])
+        return tuple(out) + tuple(_param_state.get(p) for p in params)
+
+    def cond(*s):
+        enter(s)
+        return cond_fn(*s[:k])
+    return body, cond
+
+
+def _trace_loop(parent: Trace, cond_fn, body_fn, st):
     bt, out = _function(parent, "while_body", body_fn, st, [])
     ct, c = _function(parent, "while_cond", cond_fn, st, bt.captures)
+    return bt, out, ct, c
+
+
+def _emit(parent: Trace, st, bt, out, ct, c) -> list:
     for x in ct.captures[len(bt.captures):]:
         bt.ref(x)
     caps = ct.captures
@@ -102,17 +148,19 @@ def _emit_while(cond_fn, body_fn, state: tuple, names: tuple):
     ins = [parent.ref(s) for s, _ in st] + [parent.ref(x) for x in caps]
     avals = [(tuple(s.shape), s._dtype) for s, _ in st] + [(tuple(x.shape), x._dtype) for x in caps]
     outs = parent.emit("while", ins, {"cond": cond, "body": body, "max_trips": int(context.max_loop_trips())}, avals)
-    return tuple(outs[:len(st)])
+    return outs[:len(st)]
 
 
-def _probe(parent: Trace, body_fn: Callable, state: tuple, names: tuple) -> tuple:
-    """state with each UNDEF (a name the body assigns before reading it) as the zeros of what the body
-    assigns to it, learnt from one trace of the body that is then dropped."""
+def _probe(parent: Trace, body_fn: Callable, state: tuple, names: tuple, start: dict):
+    """(state with each UNDEF -- a name the body assigns before reading it -- as the zeros of what the body
+    assigns to it, the Parameters the body assigns), learnt from one trace of the body that is dropped."""
     tr = Trace(parent, "while_probe")
     ins = [v if v is UNDEF else tr.new_input(_as_state(v, n).shape, _as_state(v, n)._dtype, n)
            for v, n in zip(state, names)]
     with active(tr):
         out = late.explore(lambda: body_fn(*ins))
+    params = _param_state.changed(start, _param_state.snapshot())
+    _param_state.restore(start)
     new = []
     for v, o, n in zip(state, out, names):
         if v is UNDEF:
@@ -122,4 +170,4 @@ def _probe(parent: Trace, body_fn: Callable, state: tuple, names: tuple) -> tupl
             o = o if isinstance(o, Tensor) else _as_state(o, n)
             v = Tensor(np.zeros(tuple(o.shape), dtype=o._dtype))
         new.append(v)
-    return tuple(new)
+    return tuple(new), params
