@@ -143,6 +143,7 @@ def _branch():
 
 
 CASES["switch_run"] = [([A((), "int32"), A((2, 3), F)], {"branches": (_branch(), _branch())})]
+CASES["while_run"] = [([A((2, 3), F)], {"cond": _branch(), "body": _branch(), "n_state": 1, "max_trips": 3})]
 
 
 # emitted by the tracer with the avals of the values it wraps (gradserve/_bprop.py), never shape-inferred

@@ -229,8 +229,6 @@ def _rewrite_function(f: types.FunctionType):
         src = textwrap.dedent(inspect.getsource(f))
     except (OSError, TypeError):
         return None
-    if not any(k in src for k in ("if", "while", "for")):
-        return None
     tree = ast.parse(src)
     fdef = tree.body[0]
     if not isinstance(fdef, ast.FunctionDef) or fdef.name != f.__name__ or \
@@ -244,6 +242,8 @@ def _rewrite_function(f: types.FunctionType):
     fdef.body = _flatten([_Functional().visit(s) for s in fdef.body])
     fdef.decorator_list = []
     free = list(f.__code__.co_freevars) + [_H]  # closures: the outer def binds them again by name
+    if "__class__" in free:  # zero-argument super() reads the __class__ cell: keep it a free variable
+        fdef.body.insert(0, ast.Expr(value=_name("__class__")))
     outer = _def("_gs_outer", free, [fdef, ast.Return(value=_name(fdef.name))])
     mod = ast.fix_missing_locations(ast.Module(body=[outer], type_ignores=[]))
     ns: dict[str, Any] = {}
