@@ -3,8 +3,9 @@
 As MindSpore's graph mode parses construct, a function that has `if` / `while` / `for` is rewritten once
 (cached per code object), in four passes over its own source:
 
-1. calls: `f(...)` and `self.f(...)` become `_gs_.call(f)(...)`: a plain Python function or method of the
-   user's (not gradserve's, not a Cell) is rewritten the same way before it runs, so loops in helpers work;
+1. calls: `f(...)` becomes `_gs_.call(f)(...)`: a plain Python function or method of the user's (not
+   gradserve's or a library's, not a Cell) is rewritten the same way before it runs, so control flow in
+   helpers (`self.f(x)`, `super().construct(x)`, module functions) is the engine's too;
 2. jumps: in each loop, `break` / `continue` / `return v` become flags (`_gs_brkN`, `_gs_cntN`, and
    `_gs_ret` / `_gs_rv` for a return), and the statements after a jump run under `if <no flag set>:`; a
    `while` also tests the break flag, a `for` leaves Python's loop once the flag is a known True, and
@@ -112,10 +113,8 @@ def _test(e):
 class _Calls(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call):
         self.generic_visit(node)
-        f = node.func
-        if (isinstance(f, ast.Name) and not f.id.startswith(_H)) or \
-                (isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id == "self"):
-            node.func = _helper("call", f)
+        if not (isinstance(node.func, ast.Name) and node.func.id in ("locals", "super")):
+            node.func = _helper("call", node.func)  # _call picks what to rewrite: the user's own functions
         return node
 
 
