@@ -161,6 +161,12 @@ def _emit_cond(pred: Tensor, true_side, false_side):
             a = _leaf(a, b)
         with active(ft):
             b = _leaf(b, a)
+        if a._dtype == b._dtype and tuple(a.shape) != tuple(b.shape) and a.size == b.size == 1:
+            shape = max(tuple(a.shape), tuple(b.shape), key=len)  # one element either way: the longer shape
+            with active(tt):
+                a = ops.reshape(a, shape)
+            with active(ft):
+                b = ops.reshape(b, shape)
         if a._dtype != b._dtype or tuple(a.shape) != tuple(b.shape):
             raise ControlFlowError(f"the branches of an `if` on a traced value give {a.dtype}{list(a.shape)} "
                                    f"and {b.dtype}{list(b.shape)} for output {k}")

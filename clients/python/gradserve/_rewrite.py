@@ -229,6 +229,7 @@ def _rewrite_function(f: types.FunctionType):
     except (OSError, TypeError):
         return None
     tree = ast.parse(src)
+    ast.increment_lineno(tree, f.__code__.co_firstlineno - 1)  # tracebacks name the user's lines
     fdef = tree.body[0]
     if not isinstance(fdef, ast.FunctionDef) or fdef.name != f.__name__ or \
             any(isinstance(n, (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await)) for n in _own(fdef.body)):

@@ -79,9 +79,7 @@ def _emit_while(cond_fn, body_fn, state: tuple, names: tuple):
         full = tuple(state) + tuple(_param_value(start, p) for p in params)
         st = [(_as_state(v, n), n) for v, n in zip(full, tuple(names) + tuple(f"w_{p.name}" for p in params))]
         body, cond = _with_params(body_fn, cond_fn, params, k)
-        traced = _trace_loop(parent, cond, body, st)
-        found = _param_state.changed(start, _param_state.snapshot())
-        _param_state.restore(start)
+        traced, found = _trace_loop(parent, cond, body, st, start)
         more = [p for p in found if all(p is not q for q in params)]
         if not more:
             break
@@ -117,10 +115,15 @@ def _with_params(body_fn, cond_fn, params: list, k: int):
     return body, cond
 
 
-def _trace_loop(parent: Trace, cond_fn, body_fn, st):
+def _trace_loop(parent: Trace, cond_fn, body_fn, st, start: dict):
+    """(the body's and the cond's traces and results, the Parameters the body assigns); each traced from
+    the Parameters' values at the loop's entry."""
     bt, out = _function(parent, "while_body", body_fn, st, [])
+    found = _param_state.changed(start, _param_state.snapshot())
+    _param_state.restore(start)
     ct, c = _function(parent, "while_cond", cond_fn, st, bt.captures)
-    return bt, out, ct, c
+    _param_state.restore(start)
+    return (bt, out, ct, c), found
 
 
 def _emit(parent: Trace, st, bt, out, ct, c) -> list:
