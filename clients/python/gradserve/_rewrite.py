@@ -1,11 +1,12 @@
 """Python control flow in construct (and in functions traced by grad / jit) rewritten into the engine's.
 
-As MindSpore's graph mode parses construct, a function that has `if` / `while` / `for` is rewritten once
-(cached per code object), in four passes over its own source:
+As MindSpore's graph mode parses construct, construct (and each function traced by grad / jit, and each
+user function they call) is rewritten once (cached per code object), in passes over its own source:
 
 1. calls: `f(...)` becomes `_gs_.call(f)(...)`: a plain Python function or method of the user's (not
    gradserve's or a library's, not a Cell) is rewritten the same way before it runs, so control flow in
    helpers (`self.f(x)`, `super().construct(x)`, module functions) is the engine's too;
+1b. item assignment: `x[i] = v` becomes `x = _gs_.setitem(x, i, v)` (see _dynindex);
 2. jumps: in each loop, `break` / `continue` / `return v` become flags (`_gs_brkN`, `_gs_cntN`, and
    `_gs_ret` / `_gs_rv` for a return), and the statements after a jump run under `if <no flag set>:`; a
    `while` also tests the break flag, a `for` leaves Python's loop once the flag is a known True, and
@@ -28,6 +29,7 @@ import textwrap
 import types
 from typing import Any, Callable
 
+from . import _dynindex
 from ._branches import ControlFlowError, UNDEF, run_if, logic
 from ._late import late
 from ._while import run_while
@@ -116,6 +118,34 @@ class _Calls(ast.NodeTransformer):
         if not (isinstance(node.func, ast.Name) and node.func.id in ("locals", "super")):
             node.func = _helper("call", node.func)  # _call picks what to rewrite: the user's own functions
         return node
+
+
+# -- pass 1b: item assignment -------------------------------------------------------------------------------
+def _index_value(e):
+    """An index expression as a value (`a:b` is only valid inside brackets)."""
+    if isinstance(e, ast.Slice):
+        return ast.Call(func=_name("slice"), args=[e.lower or ast.Constant(None), e.upper or ast.Constant(None),
+                                                   e.step or ast.Constant(None)], keywords=[])
+    if isinstance(e, ast.Tuple):
+        return ast.Tuple(elts=[_index_value(x) for x in e.elts], ctx=ast.Load())
+    return e
+
+
+class _Stores(ast.NodeTransformer):
+    """`x[i] = v` as `x = _gs_.setitem(x, i, v)`: a Tensor's item assignment is a new value of x (loop
+    state, a branch's output), as in MindSpore's graph mode."""
+
+    def visit_Assign(self, node: ast.Assign):
+        t = node.targets[0]
+        if len(node.targets) == 1 and isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+            return ast.Assign(targets=[_name(t.value.id, True)],
+                              value=_helper("setitem", _name(t.value.id), _index_value(t.slice), node.value))
+        return node
+
+    def visit_FunctionDef(self, node):
+        return node  # a nested function's own names
+
+    visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = visit_FunctionDef
 
 
 # -- pass 2: break / continue / return in loops -----------------------------------------------------------
@@ -234,13 +264,15 @@ def _rewrite_function(f: types.FunctionType):
     if not isinstance(fdef, ast.FunctionDef) or fdef.name != f.__name__ or \
             any(isinstance(n, (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await)) for n in _own(fdef.body)):
         return None
-    fdef.body = [_Calls().visit(s) for s in fdef.body]
+    fdef.body = [_Stores().visit(_Calls().visit(s)) for s in fdef.body]
     jumps = _Jumps()
     fdef.body = _flatten([jumps.visit(s) for s in fdef.body])
     if jumps.returns:
         fdef.body = [_set("_gs_ret", False), _set("_gs_rv", _helper("undef"))] + fdef.body
     fdef.body = _flatten([_Functional().visit(s) for s in fdef.body])
     fdef.decorator_list = []
+    fdef.args.defaults = []  # defaults are the original's values (set after), not re-evaluated here
+    fdef.args.kw_defaults = [None] * len(fdef.args.kwonlyargs)
     free = list(f.__code__.co_freevars) + [_H]  # closures: the outer def binds them again by name
     if "__class__" in free:  # zero-argument super() reads the __class__ cell: keep it a free variable
         fdef.body.insert(0, ast.Expr(value=_name("__class__")))
@@ -254,7 +286,7 @@ def _rewrite_function(f: types.FunctionType):
 def convert(fn: Callable) -> Callable:
     """fn with its control flow rewritten (fn itself when there is none or it cannot be read)."""
     target = fn.__func__ if isinstance(fn, types.MethodType) else fn
-    if not isinstance(target, types.FunctionType):
+    if not isinstance(target, types.FunctionType) or _library(target):
         return fn
     key = target.__code__
     if key not in _cache:
@@ -276,19 +308,19 @@ def convert(fn: Callable) -> Callable:
     return types.MethodType(new, fn.__self__) if isinstance(fn, types.MethodType) else new
 
 
+def _library(f: types.FunctionType) -> bool:
+    """gradserve's own functions (and NumPy's, JAX's...) are not the user's: never rewritten."""
+    return (getattr(f, "__module__", None) or "").split(".")[0] in _SKIP
+
+
 def _call(f):
     """A user's plain function or method, rewritten before it runs inside rewritten code."""
-    target = f.__func__ if isinstance(f, types.MethodType) else f
-    if not isinstance(target, types.FunctionType):
-        return f
-    mod = getattr(target, "__module__", None) or ""
-    if mod.split(".")[0] in _SKIP:
-        return f
-    return convert(f)
+    return convert(f) if isinstance(f, (types.FunctionType, types.MethodType)) else f
 
 
 class _Helpers:
     """What rewritten code calls (one object, passed to the rewritten function as `_gs_`)."""
+    setitem = staticmethod(_dynindex.setitem)
     if_ = staticmethod(run_if)
     while_ = staticmethod(run_while)
     call = staticmethod(_call)

@@ -489,6 +489,9 @@ def _index_item(it):
 
 
 def getitem(t: Tensor, index) -> Tensor:
+    if any(isinstance(i, Tensor) and i._data is None and i.ndim == 0 for i in
+           (index if isinstance(index, tuple) else (index,))):
+        return late.dyn_getitem(t, index)  # a traced integer in the index (gradserve._dynindex)
     if isinstance(index, (Tensor, np.ndarray, list)) and not (isinstance(index, Tensor) and index.ndim == 0):
         idx = index if isinstance(index, Tensor) else Tensor(np.asarray(index))
         if not idx._dtype.startswith("int"):
