@@ -74,8 +74,8 @@ def _helper(attr: str, *args) -> ast.Call:
     return ast.Call(func=ast.Attribute(value=_name(_H), attr=attr, ctx=ast.Load()), args=list(args), keywords=[])
 
 
-def _set(n: str, value) -> ast.Assign:
-    return ast.Assign(targets=[_name(n, True)], value=value if isinstance(value, ast.AST) else ast.Constant(value))
+def _set(n: str, value: "ast.expr | bool | None") -> ast.Assign:
+    return ast.Assign(targets=[_name(n, True)], value=value if isinstance(value, ast.expr) else ast.Constant(value))
 
 
 def _tuple(names, store=False) -> ast.Tuple:
@@ -142,10 +142,10 @@ class _Stores(ast.NodeTransformer):
                               value=_helper("setitem", _name(t.value.id), _index_value(t.slice), node.value))
         return node
 
-    def visit_FunctionDef(self, node):
+    def _own_names(self, node: ast.AST) -> ast.AST:
         return node  # a nested function's own names
 
-    visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = visit_FunctionDef
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = _own_names
 
 
 # -- pass 2: break / continue / return in loops -----------------------------------------------------------
@@ -168,24 +168,24 @@ class _Jumps(ast.NodeTransformer):
         self.n += 1
         brk, cnt = f"_gs_brk{self.n}", f"_gs_cnt{self.n}"
         body, _ = self._block(node.body, brk, cnt)
-        body = [_set(cnt, False)] + body
+        body = [_set(cnt, False), *body]
         if isinstance(node, ast.While):
             node.test = _helper("and_", _helper("go", _name(brk)), _lazy(node.test))
             node.body = body
         else:
             node.body = [ast.If(test=_helper("is_true", _name(brk)), body=[ast.Break()], orelse=[]),
                          ast.If(test=_helper("go", _name(brk)), body=body, orelse=[])]
-        node._gs_returns = returns
-        out = [_set(brk, False), _set(cnt, False), node]
-        if node._gs_returns and self.depth == 0:
+        setattr(node, "_gs_returns", returns)
+        out: list[ast.stmt] = [_set(brk, False), _set(cnt, False), node]
+        if returns and self.depth == 0:
             out.append(ast.If(test=_name("_gs_ret"), body=[ast.Return(value=_name("_gs_rv"))], orelse=[]))
         return out
 
     visit_While = visit_For = _loop
 
-    def _block(self, stmts, brk, cnt):
+    def _block(self, stmts, brk, cnt) -> "tuple[list[ast.stmt], bool]":
         """(stmts with their jumps as flags and what follows a jump guarded, whether any jump is in)."""
-        out = []
+        out: list[ast.stmt] = []
         for i, s in enumerate(stmts):
             jumped = True
             if isinstance(s, ast.Break):
@@ -286,8 +286,8 @@ def _rewrite_function(f: types.FunctionType):
 def convert(fn: Callable) -> Callable:
     """fn with its control flow rewritten (fn itself when there is none or it cannot be read)."""
     target = fn.__func__ if isinstance(fn, types.MethodType) else fn
-    if not isinstance(target, types.FunctionType) or _library(target):
-        return fn
+    if not isinstance(target, types.FunctionType) or _library(target) or hasattr(target, "__wrapped__"):
+        return fn  # (a decorator's wrapper: its source is the wrapped function's, without the decorator)
     key = target.__code__
     if key not in _cache:
         try:
