@@ -365,7 +365,9 @@ def _reverse_loop(body: Graph, n: int, cs: tuple, ci: tuple, ints: bool, max_tri
 
 def _while_run_vjp(b, ins, outs, cts, cond, body, n_state, max_trips):
     n = n_state
-    ints = any(c is not None and o.dtype in INT_DTYPES for o, c in zip(outs, cts))
+    # grad's int_grads: the builder's flag where backward sets it, else an integer output's cotangent says so
+    ints = bool(getattr(b, "int_grads", False)) or any(c is not None and o.dtype in INT_DTYPES
+                                                        for o, c in zip(outs, cts))
     cs = tuple(j for j in range(n) if carries(ins[j].dtype, ints))
     ci = tuple(j for j in range(n, len(ins)) if carries(ins[j].dtype, ints))
     if not (cs or ci) or all(cts[j] is None for j in cs):

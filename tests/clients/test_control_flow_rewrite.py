@@ -196,3 +196,20 @@ def test_super_call_in_a_rewritten_construct(on_real_server):
     # 1.5 -> 3 -> 6 (> 5): 18, d/dx = 4 * 3; 2.5 -> 5 (not > 5): 5, d/dx = 2
     np.testing.assert_allclose([float(Derived()(f64(1.5))), float(ops.grad(Derived())(f64(1.5)))], [18.0, 12.0])
     np.testing.assert_allclose([float(Derived()(f64(2.5))), float(ops.grad(Derived())(f64(2.5)))], [5.0, 2.0])
+
+
+def newton(x, a):
+    """Newton's iteration for sqrt(a) until converged (a data-dependent trip count)."""
+    while ops.abs(x * x - a) > 1e-10:
+        x = (x + a / x) * 0.5
+    return x
+
+
+@pytest.mark.parametrize("a0", [2.0, 9.0])
+def test_forward_and_reverse_mode_through_a_while(on_real_server, a0):
+    x, a = f64(1.0), f64(a0)
+    # d sqrt(a) / da = 1 / (2 sqrt a) (the iteration's derivative converges to it); d/dx0 -> 0
+    _, tx = ops.jvp(lambda v: newton(x, v), (a,), (f64(1.0),))
+    np.testing.assert_allclose(float(tx), 0.5 / np.sqrt(a0), rtol=1e-6)
+    gx, ga = ops.grad(newton, grad_position=(0, 1))(x, a)
+    np.testing.assert_allclose([float(gx), float(ga)], [0.0, 0.5 / np.sqrt(a0)], rtol=1e-6, atol=1e-9)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import linecache
 import textwrap
 import types
 from typing import Any, Callable
@@ -253,16 +254,40 @@ class _Functional(ast.NodeTransformer):
         return [c, b, ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)]
 
 
-def _rewrite_function(f: types.FunctionType):
+def _source_def(f: types.FunctionType) -> "ast.FunctionDef | None":
+    """f's definition as parsed from its source (a lambda as `def _gs_lambda(args): return body`)."""
+    if f.__name__ == "<lambda>":
+        return _lambda_def(f)
     try:
-        src = textwrap.dedent(inspect.getsource(f))
-    except (OSError, TypeError):
+        tree = ast.parse(textwrap.dedent(inspect.getsource(f)))
+    except (OSError, TypeError, SyntaxError):
         return None
-    tree = ast.parse(src)
     ast.increment_lineno(tree, f.__code__.co_firstlineno - 1)  # tracebacks name the user's lines
     fdef = tree.body[0]
-    if not isinstance(fdef, ast.FunctionDef) or fdef.name != f.__name__ or \
-            any(isinstance(n, (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await)) for n in _own(fdef.body)):
+    return fdef if isinstance(fdef, ast.FunctionDef) and fdef.name == f.__name__ else None
+
+
+def _lambda_def(f: types.FunctionType) -> "ast.FunctionDef | None":
+    """The one lambda of f's source file on f's first line with f's parameters (None when not one)."""
+    try:
+        tree = ast.parse("".join(linecache.getlines(inspect.getsourcefile(f) or "")))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    code = f.__code__
+    params = list(code.co_varnames[:code.co_argcount])
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno
+             and [a.arg for a in n.args.args] == params]
+    if len(found) != 1:
+        return None
+    d = _def("_gs_lambda", [], [ast.copy_location(ast.Return(value=found[0].body), found[0])])
+    d.args = found[0].args
+    return ast.copy_location(d, found[0])
+
+
+def _rewrite_function(f: types.FunctionType):
+    fdef = _source_def(f)
+    if fdef is None or any(isinstance(n, (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await))
+                           for n in _own(fdef.body)):
         return None
     fdef.body = [_Stores().visit(_Calls().visit(s)) for s in fdef.body]
     jumps = _Jumps()
