@@ -213,3 +213,21 @@ def test_forward_and_reverse_mode_through_a_while(on_real_server, a0):
     np.testing.assert_allclose(float(tx), 0.5 / np.sqrt(a0), rtol=1e-6)
     gx, ga = ops.grad(newton, grad_position=(0, 1))(x, a)
     np.testing.assert_allclose([float(gx), float(ga)], [0.0, 0.5 / np.sqrt(a0)], rtol=1e-6, atol=1e-9)
+
+
+def power_sum(x, n):
+    """A for over range(n) with n a traced integer: the trip count comes from a tensor value."""
+    s = x * 0
+    for k in range(n):
+        s = s + x ** 2 * (k + 1)
+    return s
+
+
+@pytest.mark.parametrize("n0", [0, 1, 4])
+def test_for_over_a_range_of_a_traced_bound(on_real_server, n0):
+    x, n = f64(1.5), Tensor(np.int64(n0))
+    # by hand: sum_{k<n} x^2 (k + 1) = x^2 n (n + 1) / 2, d/dx = 2 x n (n + 1) / 2
+    got = ops.value_and_grad(power_sum)(x, n)
+    np.testing.assert_allclose([float(got[0]), float(got[1])], [2.25 * n0 * (n0 + 1) / 2, 3.0 * n0 * (n0 + 1) / 2],
+                               rtol=1e-12)
+    np.testing.assert_allclose(power_sum(1.5, n0), 2.25 * n0 * (n0 + 1) / 2)  # the Python loop agrees

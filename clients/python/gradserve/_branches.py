@@ -157,6 +157,9 @@ def _emit_cond(pred: Tensor, true_side, false_side):
         if isinstance(a, _Num) and isinstance(b, _Num) and a.v == b.v:
             static[k] = a.v  # the same number either way: no output of the cond
             continue
+        if a is UNDEF and b is UNDEF:  # a name neither side assigns
+            static[k] = UNDEF
+            continue
         with active(tt):
             a = _leaf(a, b)
         with active(ft):
@@ -292,6 +295,17 @@ class logic:
     @staticmethod
     def is_true(flag) -> bool:
         return not _traced(flag) and bool(flag)
+
+    @staticmethod
+    def static_range(*bounds) -> bool:
+        return not any(_traced(v) for v in bounds)
+
+    @staticmethod
+    def range_go(i, stop, step):
+        """Whether a range's counter i is still short of stop (past it, for a negative step)."""
+        if not _traced(step):
+            return i < stop if step > 0 else i > stop
+        return ops.logical_or(ops.logical_and(step > 0, i < stop), ops.logical_and(step < 0, i > stop))
 
 
 # a traced Tensor's `bool()` (in _tensor) and the trace of a function (in _trace) reach the explorer late

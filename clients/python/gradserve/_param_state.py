@@ -35,9 +35,26 @@ def assign(p, value) -> None:
     if not isinstance(value, Tensor):  # `self.w = 0`: a value of w's dtype and shape
         value = Tensor(np.full(tuple(p.shape), value, dtype=p._dtype))
     elif value._data is None and not getattr(value, "_gs_stopped", False):
-        value = late.ops.stop_gradient(value)  # as MindSpore's Assign: no derivative reaches the value
+        value = late.ops.stop_gradient(_as_param(p, value))  # as MindSpore's Assign: no derivative reaches it
         value._gs_stopped = True
     _values()[id(p)] = (p, value)
+
+
+def _as_param(p, value):
+    """value in p's dtype and shape (reads of p are typed by p): one of the same size reshaped, a smaller
+    one broadcast; anything else is an error naming p."""
+    ops = late.ops
+    if value._dtype != p._dtype:
+        value = ops.cast(value, p._dtype)
+    if tuple(value.shape) == tuple(p.shape):
+        return value
+    if value.size == p.size:
+        return ops.reshape(value, tuple(p.shape))
+    try:
+        return ops.broadcast_to(value, tuple(p.shape))
+    except Exception as e:  # noqa: BLE001 - the shape rule's own message, with the parameter's name
+        raise ValueError(f"assigning a value of shape {list(value.shape)} to Parameter {p.name!r} of shape "
+                         f"{list(p.shape)}: {e}") from None
 
 
 def snapshot() -> dict:

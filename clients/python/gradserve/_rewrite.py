@@ -3,6 +3,9 @@
 As MindSpore's graph mode parses construct, construct (and each function traced by grad / jit, and each
 user function they call) is rewritten once (cached per code object), in passes over its own source:
 
+0. ranges: `for i in range(a, b, c)` runs as Python's loop when the bounds are values and as
+   `i_ = a; while i_ < b: i = i_; i_ += c; body` when one is traced (a trip count from tensor values);
+
 1. calls: `f(...)` becomes `_gs_.call(f)(...)`: a plain Python function or method of the user's (not
    gradserve's or a library's, not a Cell) is rewritten the same way before it runs, so control flow in
    helpers (`self.f(x)`, `super().construct(x)`, module functions) is the engine's too;
@@ -24,6 +27,7 @@ A function whose source cannot be read, or that uses global / nonlocal / yield, 
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
 import linecache
 import textwrap
@@ -110,6 +114,35 @@ def _test(e):
     if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
         return _helper("not_", _test(e.operand))
     return e
+
+
+# -- pass 0: for over a range of traced bounds -----------------------------------------------------------------
+class _Ranges(ast.NodeTransformer):
+    """`for i in range(...)`: Python's loop when the bounds are values, else the same body as a while
+    over a counter (trips that depend on tensor values)."""
+
+    def __init__(self):
+        self.n = 0
+
+    def visit_For(self, node: ast.For):
+        self.generic_visit(node)
+        it = node.iter
+        if node.orelse or not isinstance(node.target, ast.Name) or not (
+                isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" and
+                1 <= len(it.args) <= 3 and not it.keywords):
+            return node
+        self.n += 1
+        i = f"_gs_i{self.n}"
+        args = it.args if len(it.args) > 1 else [ast.Constant(0), it.args[0]]
+        args = args + [ast.Constant(1)] * (3 - len(args))  # (the bounds' expressions are read again below)
+
+        def part(k):
+            return copy.deepcopy(args[k])
+        loop = ast.While(test=_helper("range_go", _name(i), part(1), part(2)), orelse=[], body=[
+            _set(node.target.id, _name(i)), _set(i, ast.BinOp(left=_name(i), op=ast.Add(), right=part(2))),
+            *copy.deepcopy(node.body)])
+        return ast.If(test=_helper("static_range", *[part(k) for k in range(3)]), body=[node],
+                      orelse=[_set(i, part(0)), loop])
 
 
 # -- pass 1: calls ----------------------------------------------------------------------------------------
@@ -289,6 +322,8 @@ def _rewrite_function(f: types.FunctionType):
     if fdef is None or any(isinstance(n, (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await))
                            for n in _own(fdef.body)):
         return None
+    ranges = _Ranges()
+    fdef.body = _flatten([ranges.visit(s) for s in fdef.body])
     fdef.body = [_Stores().visit(_Calls().visit(s)) for s in fdef.body]
     jumps = _Jumps()
     fdef.body = _flatten([jumps.visit(s) for s in fdef.body])
@@ -354,6 +389,8 @@ class _Helpers:
     not_ = staticmethod(logic.not_)
     go = staticmethod(logic.go)
     is_true = staticmethod(logic.is_true)
+    static_range = staticmethod(logic.static_range)
+    range_go = staticmethod(logic.range_go)
 
     @staticmethod
     def vals(local: dict, names: tuple) -> tuple:

@@ -74,6 +74,8 @@ def _emit_while(cond_fn, body_fn, state: tuple, names: tuple):
     params: list = []
     if any(v is UNDEF for v in state):
         state, params = _probe(parent, body_fn, state, names, start)
+        if any(v is UNDEF for v in state):  # names no path of the body assigns: not loop state
+            return _without_unbound(cond_fn, body_fn, state, names)
     while True:  # Parameters the body assigns are loop state too: found by tracing, then traced again
         k = len(state)
         full = tuple(state) + tuple(_param_value(start, p) for p in params)
@@ -88,6 +90,25 @@ def _emit_while(cond_fn, body_fn, state: tuple, names: tuple):
     for p, v in zip(params, outs[k:]):
         _param_state.assign(p, v)
     return tuple(outs[:k])
+
+
+def _without_unbound(cond_fn, body_fn, state: tuple, names: tuple):
+    """The loop over the names bound on entry or by the body (the others stay UNDEF)."""
+    live = [k for k, v in enumerate(state) if v is not UNDEF]
+
+    def full(s):
+        out = [UNDEF] * len(state)
+        for k, v in zip(live, s):
+            out[k] = v
+        return out
+
+    def body(*s):
+        out = body_fn(*full(s))
+        return tuple(out[k] for k in live)
+
+    res = _emit_while(lambda *s: cond_fn(*full(s)), body, tuple(state[k] for k in live),
+                      tuple(names[k] for k in live))
+    return tuple(full(res))
 
 
 def _param_value(snap: dict, p):
@@ -166,7 +187,7 @@ def _probe(parent: Trace, body_fn: Callable, state: tuple, names: tuple, start: 
     _param_state.restore(start)
     new = []
     for v, o, n in zip(state, out, names):
-        if v is UNDEF:
+        if v is UNDEF and o is not UNDEF:
             if not isinstance(o, (Tensor, int, float, bool, np.number, np.bool_)):
                 raise LoopError(f"`while` on a traced value: loop variable {n!r} is not bound before the loop "
                                 f"and the body gives it {o!r}; bind it before the loop")
