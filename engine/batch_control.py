@@ -1,4 +1,4 @@
-"""Batching rules of lowered control flow (switch_run: cond / switch) and custom_vjp
+"""Batching rules of lowered control flow (switch_run: cond / switch; while_run) and custom_vjp
 (engine/ops/control_flow.py, custom_vjp.py).
 
 switch_run with an unbatched index runs the batched branches: still only the chosen one.
@@ -74,6 +74,35 @@ def _switch_run(b, e, ins, batched, size):
         ys = _branch_on_witnesses(b, graphs[k], chose, ops, batched[1:])
         outs = ys if outs is None else [b.where(_lanes(b, chose, y.aval.ndim), y, o) for y, o in zip(ys, outs)]
     return outs
+
+
+def _lanes_where(b: Builder, mask: Var, x: Var, y: Var) -> Var:
+    return b.where(_lanes(b, mask, x.aval.ndim), x, y)
+
+
+@rule("while_run")
+def _while_run(b, e, ins, batched, size):
+    """One loop over the batch: it runs while any example's cond holds; an example that stopped keeps its
+    state, and the body is fed the last state it ran on (no NaN from a state past an example's end)."""
+    n = e.attrs["n_state"]
+    s0 = [materialize(b, x, bt, size) for x, bt in zip(ins[:n], batched[:n])]
+    flags = [True] * n + list(batched[n:])
+    bc, bb = (_batched_branch(b, g, flags, size) for g in (e.attrs["cond"], e.attrs["body"]))
+    s, last, inv = [Var(x.aval, f"s{i}") for i, x in enumerate(s0)], [Var(x.aval, f"l{i}") for i, x in enumerate(s0)], \
+        [Var(x.aval, f"v{i}") for i, x in enumerate(ins[n:])]
+    b2 = Builder()
+    running = layers.inline(b2, bc, s + inv, {})[0]
+    fed = [_lanes_where(b2, running, x, y) for x, y in zip(s, last)]
+    new = layers.inline(b2, bb, fed + inv, {})
+    body = Graph(s + last + inv, [], b2.eqns, tuple([_lanes_where(b2, running, x, y) for x, y in zip(new, s)] + fed),
+                 name=f"{bb.name}/lanes")
+    b3 = Builder()
+    r = layers.inline(b3, bc, s + inv, {})[0]
+    any_running = b3.greater(b3.sum(b3.cast(r, dtype="int32")), b3.full((), 0.0, "int32"))
+    cond = Graph(s + last + inv, [], b3.eqns, (any_running,), name=f"{bc.name}/any")
+    outs = b.emit("while_run", s0 + s0 + list(ins[n:]), {"cond": cond, "body": body, "n_state": 2 * n,
+                                                          "max_trips": e.attrs["max_trips"]})
+    return outs[:n]
 
 
 # -- custom_vjp ---------------------------------------------------------------------------------------

@@ -1033,6 +1033,17 @@ def _switch_run(avals, branches):
     return [(tuple(v.shape), v.dtype) for v in branches[0].flat_outputs]
 
 
+@rule("while_run")
+def _while_run(avals, cond, body, n_state, max_trips):
+    """cond / body: flat graphs of (state..., invariants...) (built by the engine at lowering only)."""
+    if not hasattr(body, "inputs") or not hasattr(cond, "inputs") or not 0 <= n_state <= len(avals):
+        raise RuleError("while_run: needs cond and body graphs (it is made by lowering while)")
+    for g in (cond, body):
+        if [(tuple(v.shape), v.dtype) for v in g.inputs] != [(tuple(a.shape), a.dtype) for a in avals]:
+            raise RuleError("while_run: operands do not match the cond / body inputs")
+    return [(tuple(a.shape), a.dtype) for a in avals[:n_state]]
+
+
 @rule("check_false")
 def _check_false(avals, message):
     flag, x = avals

@@ -12,11 +12,13 @@ lowering (autodiff.expand_function_op asks `function_op_hooks`). How each lowers
 - scan / fori_loop (static trip count) -> unrolled: trip count x body equations, each an
   ordinary op, so every derivative comes from the op rules; the Builder's node limit
   (max_nodes) bounds and counts the unrolled graph.
-- while (max_trips) -> unrolled max_trips times; after the condition fails the state is
-  carried unchanged (where(running, body(s), s)) and the body is fed the last state it
-  ran on, so a body that is invalid past the end (sqrt of a negative) cannot put NaN in
-  the gradient through the masked branch. A loop still running after max_trips is an
-  error at run time (check_false), never a silently truncated result.
+- while (max_trips) -> one `while_run` node holding cond and body as flat graphs: the loop
+  runs at run time, as many trips as the values ask (a loop still running after max_trips
+  is an error of the run, never a silently truncated result). Its jvp is a while_run over
+  (state, tangents) with the body's jvp; its vjp counts the trips n (a while_run), then runs
+  a reverse while_run of n steps whose body recomputes the state of step k from the entry
+  (a while_run of k trips: no stored states, O(n^2) body runs) and applies the body's vjp.
+  Every piece is a while_run or an ordinary op, so any order, both modes.
 """
 from __future__ import annotations
 
@@ -97,7 +99,12 @@ def _switch_expand(op):
         missing = [n for n in pnames if n not in penv]
         if missing:
             raise InvalidGraph(f"{op}: branches use unknown parameter(s) {missing}", node=label)
-        graphs = tuple(_flat_branch(b, f, [a.aval for a in args], pnames, penv, depth, label) for f in fns)
+        key = (op, tuple(f.name for f in fns), tuple(a.aval for a in args), tuple((n, penv[n].aval) for n in pnames))
+        cache = b.__dict__.setdefault("_flat_branches", {})  # a cond in a while body: lowered once per build
+        graphs = cache.get(key)
+        if graphs is None:
+            graphs = cache[key] = tuple(_flat_branch(b, f, [a.aval for a in args], pnames, penv, depth, label)
+                                        for f in fns)
         return b.emit("switch_run", [sel] + args + [penv[n] for n in pnames], {"branches": graphs})
     return expand
 
@@ -237,18 +244,152 @@ def _while_avals(functions, attrs, in_avals, label):
 def _while_expand(b, attrs, ins, penv, depth, label):
     cond = _fn(b.functions, attrs["cond"], label, "while cond")
     body = _fn(b.functions, attrs["body"], label, "while body")
-    state = last = list(ins)
-    running = None
-    for _ in range(attrs["max_trips"]):
-        c = layers.inline(b, cond, state, penv, depth + 1)[0]
-        running = c if running is None else b.logical_and(running, c)
-        fed = [b.where(running, s, l) for s, l in zip(state, last)]  # the body only sees states it ran on
-        new = layers.inline(b, body, fed, penv, depth + 1)
-        state, last = [b.where(running, n, s) for n, s in zip(new, state)], fed
-    c = layers.inline(b, cond, state, penv, depth + 1)[0]
-    still = c if running is None else b.logical_and(running, c)
-    msg = f"while loop {label} still running after max_trips={attrs['max_trips']} iterations"
-    return [b.check_false(still, s, message=msg) for s in state]
+    pnames = sorted({p.name for f in (cond, body) for p in f.params})
+    missing = [n for n in pnames if n not in penv]
+    if missing:
+        raise InvalidGraph(f"while: cond / body use unknown parameter(s) {missing}", node=label)
+    avals = [a.aval for a in ins]
+    c, bd = (_flat_branch(b, f, avals, pnames, penv, depth, label) for f in (cond, body))
+    return b.emit("while_run", list(ins) + [penv[n] for n in pnames],
+                  {"cond": c, "body": bd, "n_state": len(ins), "max_trips": attrs["max_trips"]})
+
+
+# -- while_run: the lowered while, run at run time ------------------------------------------------------
+def _run(xp, g: Graph, arrays) -> list:
+    r = run_flat(xp, g, list(arrays))
+    return list(r) if len(g.flat_outputs) > 1 else [r]
+
+
+def _while_run_impl(xp, *ops, cond, body, n_state, max_trips):
+    s, inv = list(ops[:n_state]), list(ops[n_state:])
+    trips = 0
+    while bool(_run(xp, cond, s + inv)[0]):
+        if trips == max_trips:  # the graph's own bound on the loop
+            raise LimitExceeded(f"while loop still running after max_trips={max_trips} iterations",
+                                setting="max_trips")
+        s = _run(xp, body, s + inv)
+        trips += 1
+    return tuple(s) if n_state > 1 else s[0]
+
+
+def _vars(avals, prefix):
+    return [Var(a, f"{prefix}{i}") for i, a in enumerate(avals)]
+
+
+def _graph(b, ins, outs, name) -> Graph:
+    return layers.optimize(Graph(list(ins), [], b.eqns, tuple(outs), name=name))
+
+
+@functools.lru_cache(maxsize=256)
+def _jvp_loop(cond: Graph, body: Graph, n: int, pos: tuple):
+    """cond / body of the loop over (state, tangents of the float state at pos < n, invariants, their
+    tangents at pos >= n): the body steps the tangents by body's jvp."""
+    avals = [v.aval for v in body.inputs]
+    fs = [p for p in pos if p < n]
+    b = layers.Builder()
+    s, inv = _vars(avals[:n], "s"), _vars(avals[n:], "i")
+    ts, tinv = _vars([avals[p] for p in fs], "t"), _vars([avals[p] for p in pos if p >= n], "u")
+    res = layers.expand_jvp(b, body, s + inv + ts + tinv, {"positions": pos}, {}, 0, f"{body.name} (jvp)")
+    new_body = _graph(b, s + ts + inv + tinv, res[:n] + [res[n + p] for p in fs], f"{body.name}/jvp")
+    b2 = layers.Builder()
+    new_cond = _graph(b2, s + ts + inv + tinv, layers.inline(b2, cond, s + inv, {}), f"{cond.name}/jvp")
+    return new_cond, new_body
+
+
+def _while_run_jvp(b, ins, outs, ts, cond, body, n_state, max_trips):
+    n = n_state
+    fs = [j for j in range(n) if is_inexact(ins[j].dtype)]  # every float or complex state entry carries a tangent
+    pi = [p for p in range(n, len(ins)) if ts[p] is not None and is_inexact(ins[p].dtype)]
+    if not pi and all(ts[j] is None for j in fs):
+        return [None] * len(outs)
+    c2, b2 = _jvp_loop(cond, body, n, tuple(fs + pi))
+    t0 = [ts[j] if ts[j] is not None else b.zeros_like(ins[j]) for j in fs]
+    res = b.emit("while_run", list(ins[:n]) + t0 + list(ins[n:]) + [ts[p] for p in pi],
+                 {"cond": c2, "body": b2, "n_state": n + len(fs), "max_trips": max_trips})
+    tan = dict(zip(fs, res[n:]))
+    return [tan.get(j) for j in range(len(outs))]
+
+
+@functools.lru_cache(maxsize=256)
+def _count_loop(cond: Graph, body: Graph, n: int):
+    """cond / body over (trips, state..., invariants...): the loop again, counting its trips."""
+    avals = [v.aval for v in body.inputs]
+    k, s, inv = Var(AVal((), "int64"), "k"), _vars(avals[:n], "s"), _vars(avals[n:], "i")
+    b = layers.Builder()
+    new = layers.inline(b, body, s + inv, {})
+    one = b.full((), 1.0, "int64")
+    nb = _graph(b, [k] + s + inv, [b.add(k, one)] + list(new), f"{body.name}/count")
+    b2 = layers.Builder()
+    nc = _graph(b2, [k] + s + inv, layers.inline(b2, cond, s + inv, {}), f"{cond.name}/count")
+    return nc, nb
+
+
+@functools.lru_cache(maxsize=256)
+def _fixed_loop(body: Graph, n: int):
+    """cond / body over (i, state..., stop, invariants...): body run while i < stop."""
+    avals = [v.aval for v in body.inputs]
+    i, stop = Var(AVal((), "int64"), "i"), Var(AVal((), "int64"), "stop")
+    s, inv = _vars(avals[:n], "s"), _vars(avals[n:], "v")
+    b = layers.Builder()
+    new = layers.inline(b, body, s + inv, {})
+    nb = _graph(b, [i] + s + [stop] + inv, [b.add(i, b.full((), 1.0, "int64"))] + list(new), f"{body.name}/fixed")
+    b2 = layers.Builder()
+    nc = _graph(b2, [i] + s + [stop] + inv, [b2.less(i, stop)], f"{body.name}/fixed_cond")
+    return nc, nb
+
+
+@functools.lru_cache(maxsize=256)
+def _reverse_loop(body: Graph, n: int, cs: tuple, ci: tuple, ints: bool, max_trips: int):
+    """cond / body of the reverse sweep over (k, cotangents of the carrying state cs, of the carrying
+    invariants ci) with invariants (state at entry, invariants): step k-1's state is recomputed from the
+    entry (a loop of k-1 trips: no stored states), then body's vjp takes the cotangents one trip back."""
+    avals = [v.aval for v in body.inputs]
+    k = Var(AVal((), "int64"), "k")
+    ct_s, ct_i = _vars([avals[j] for j in cs], "cs"), _vars([avals[j] for j in ci], "ci")
+    s0, inv = _vars(avals[:n], "s"), _vars(avals[n:], "v")
+    ins = [k] + ct_s + ct_i + s0 + inv
+    b = layers.Builder()
+    k1 = b.sub(k, b.full((), 1.0, "int64"))
+    fc, fb = _fixed_loop(body, n)
+    sk = b.emit("while_run", [b.full((), 0.0, "int64")] + s0 + [k1] + inv,
+                {"cond": fc, "body": fb, "n_state": n + 1, "max_trips": max_trips})[1:]
+    grads = layers.inline(b, _vjp_graph(body, cs, ints), list(sk) + inv + ct_s, {})
+    carried = [x for x in range(len(avals)) if carries(avals[x].dtype, ints)]
+    g = dict(zip(carried, grads))
+    new_i = [b.add(c, g[j]) for c, j in zip(ct_i, ci)]
+    nb = _graph(b, ins, [k1] + [g[j] for j in cs] + new_i, f"{body.name}/reverse")
+    b2 = layers.Builder()
+    nc = _graph(b2, ins, [b2.greater(k, b2.full((), 0.0, "int64"))], f"{body.name}/reverse_cond")
+    return nc, nb
+
+
+def _while_run_vjp(b, ins, outs, cts, cond, body, n_state, max_trips):
+    n = n_state
+    # grad's int_grads: the builder's flag where backward sets it, else an integer output's cotangent says so
+    ints = bool(getattr(b, "int_grads", False)) or any(c is not None and o.dtype in INT_DTYPES
+                                                        for o, c in zip(outs, cts))
+    cs = tuple(j for j in range(n) if carries(ins[j].dtype, ints))
+    ci = tuple(j for j in range(n, len(ins)) if carries(ins[j].dtype, ints))
+    if not (cs or ci) or all(cts[j] is None for j in cs):
+        return [None] * len(ins)
+    cc, cb = _count_loop(cond, body, n)
+    trips = b.emit("while_run", [b.full((), 0.0, "int64")] + list(ins),
+                   {"cond": cc, "body": cb, "n_state": n + 1, "max_trips": max_trips})[0]
+    rc, rb = _reverse_loop(body, n, cs, ci, ints, max_trips)
+    init = [trips] + [cts[j] if cts[j] is not None else b.zeros_like(outs[j]) for j in cs] + \
+        [b.zeros_like(ins[j]) for j in ci]
+    res = b.emit("while_run", init + list(ins), {"cond": rc, "body": rb, "n_state": len(init), "max_trips": max_trips})
+    got = dict(zip(cs + ci, res[1:]))
+    return [got.get(j) for j in range(len(ins))]
+
+
+defop("while_run", None, rule_infer("while_run"), attrs={"cond": Attr("any"), "body": Attr("any"),
+      "n_state": Attr("int"), "max_trips": Attr("int")}, n_outputs=None, min_arity=0, runtime_checked=True,
+      doc="(lowered while) state = body(*state, *invariants) while cond(*state, *invariants), run at run time; "
+          "more than max_trips trips is an error")
+impl_rules["while_run"] = _while_run_impl
+vjp_rules["while_run"] = _while_run_vjp
+jvp_rules["while_run"] = _while_run_jvp
 
 
 def _check_impl(xp, flag, x, message):

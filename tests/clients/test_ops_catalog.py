@@ -149,6 +149,7 @@ CASES.update({  # complex operands (engine/ops/complex_ops.py)
     "conj": [([A((2, 3), C64)], {})], "complex": [([A((2, 1), F), A((3,), F)], {})],
 })
 CASES["switch_run"] = [([A((), "int32"), A((2, 3), F)], {"branches": (_branch(), _branch())})]
+CASES["while_run"] = [([A((2, 3), F)], {"cond": _branch(), "body": _branch(), "n_state": 1, "max_trips": 3})]
 
 
 # emitted by the tracer with the avals of the values it wraps (gradserve/_bprop.py), never shape-inferred

@@ -176,8 +176,9 @@ CASES += [
     # 0.3..0.5 each: sums 0.9..1.5, three trips to pass 4 everywhere near the sample
     Case("while", [X((3,), 0.45, 0.5)], build=_build_while),
 ]
-CASES += [  # the lowered forms, emitted directly (cond / switch lower to switch_run; while ends in check_false)
+CASES += [  # the lowered forms (cond / switch lower to switch_run, while to while_run)
     Case("switch_run", [X((3,))], name="via-switch-0", build=_build_switch(0)),
+    Case("while_run", [X((3,), 0.45, 0.5)], name="via-while", build=_build_while),
     Case("check_false", [X((2, 3))], build=lambda gb, ins, dtype: [
         gb.check_false(gb.less(gb.sum(ins[0]), gb.scalar(-100.0, dtype)), gb.sin(ins[0]), message="never")]),
 ]

@@ -148,9 +148,9 @@ SDK_LAYERS = [
               "_proto", "_extends"]),
     ("data", ["_tensor", "_eager", "common.dtype", "common.tensor", "common.parameter", "common.initializer"]),
     ("transport", ["_transport", "_client", "context"]),
-    ("trace", ["_trace", "_bprop", "_jit"]),
-    ("ops", ["ops", "_vmap", "_jacobian", "_taylor"]),
-    ("nn", ["_branches", "_while", "_cellbase", "_training", "nn"]),
+    ("trace", ["_param_state", "_trace", "_bprop", "_jit"]),
+    ("ops", ["ops", "_vmap", "_jacobian", "_taylor", "_dynindex"]),
+    ("nn", ["_branches", "_while", "_rewrite", "_cellbase", "_training", "nn"]),
     ("front", ["gradserve", "common", "common.api", "importers", "_support", "graph",
                "ops.function"]),  # MindSpore's spelling: re-exports, and custom_vjp (a Cell)
 ]

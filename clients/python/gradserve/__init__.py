@@ -20,7 +20,7 @@ from .errors import (APIConnectionError, APIStatusError, APITimeoutError, AuthEr
                      UnknownOp, WorkerDied)
 from . import ops  # noqa: E402  (after Tensor)
 from . import _branches  # noqa: E402,F401  (fills _late: `if` on a traced Tensor; after ops, which it uses)
-from . import _while  # noqa: E402,F401  (fills _late: `while` on a traced Tensor, by rewriting its source)
+from . import _rewrite  # noqa: E402,F401  (fills _late: `if` / `while` / `for` of construct rewritten; after _branches)
 from . import nn  # noqa: E402
 from . import context  # noqa: E402
 from ._trace import trace_graph  # noqa: E402

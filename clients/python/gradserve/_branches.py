@@ -18,7 +18,7 @@ import threading
 
 import numpy as np
 
-from . import ops
+from . import _param_state, ops
 from ._late import late
 from ._tensor import Tensor
 from ._trace import Trace, active, current, flatten_out, unflatten
@@ -31,6 +31,19 @@ _tls = threading.local()
 
 class ControlFlowError(RuntimeError):
     pass
+
+
+class _Undefined:
+    """A name not bound yet where a rewritten branch or loop starts (see _rewrite)."""
+
+    def __repr__(self):
+        return "<a variable not assigned on this path>"
+
+    def __bool__(self):
+        raise ControlFlowError("a variable is read on a path of an `if` / loop that never assigned it")
+
+
+UNDEF = _Undefined()
 
 
 class _Fork(BaseException):  # BaseException: a user's `except Exception` must not swallow it
@@ -79,6 +92,7 @@ def _run(run, prefix: list[bool], budget: list[int]):
     ex = _Explorer(prefix, budget)
     s = _stack()
     s.append(ex)
+    start = _param_state.snapshot()
     try:
         return run()
     except _Fork as f:
@@ -87,6 +101,7 @@ def _run(run, prefix: list[bool], budget: list[int]):
         cond = f.cond
     finally:
         s.pop()
+    _param_state.restore(start)  # each side re-runs from the start
     budget[0] += 1
     if budget[0] > MAX_PATHS:
         raise ControlFlowError(f"more than {MAX_PATHS} branches on traced values in one traced function")
@@ -109,17 +124,29 @@ def _side(parent: Trace, label: str, side, seed: list[Tensor]):
         tr.ref(c)
     with active(tr):
         out = side()
-        for v in flatten_out(out)[0]:  # outputs read from enclosing traces are captures too: take them
-            if isinstance(v, Tensor) and v._data is None:  # now, so that the true side's stay a prefix
-                tr.ref(v)                                   # of the false side's (the cond's inputs)
+        assigned = [v for _, v in _param_state.snapshot().values()]
+        for leaf in flatten_out(out)[0] + assigned:  # an enclosing value returned as it is is a capture too
+            if isinstance(leaf, Tensor):
+                tr.ref(leaf)
     return tr, out
 
 
 def _emit_cond(pred: Tensor, true_side, false_side):
     parent = current()
     assert parent is not None, "explore runs inside a trace"
+    start = _param_state.snapshot()
     tt, out_t = _side(parent, "if_true", true_side, [])
+    after_t = _param_state.snapshot()
+    _param_state.restore(start)
     ft, out_f = _side(parent, "if_false", false_side, tt.captures)
+    after_f = _param_state.snapshot()
+    _param_state.restore(start)
+    params = list({id(p): p for p in _param_state.changed(start, after_t) + _param_state.changed(start, after_f)}
+                  .values())  # Parameters assigned in a branch: outputs of the cond too
+    if params:
+        out_t = (out_t, tuple(_param_value(after_t, p) for p in params))
+        out_f = (out_f, tuple(_param_value(after_f, p) for p in params))
+    out_t, out_f = _fill_undef(out_t, out_f), _fill_undef(out_f, out_t)
     lt, tdt = flatten_out(_mark_numbers(out_t))
     lf, tdf = flatten_out(_mark_numbers(out_f))
     if tdt != tdf:
@@ -130,10 +157,19 @@ def _emit_cond(pred: Tensor, true_side, false_side):
         if isinstance(a, _Num) and isinstance(b, _Num) and a.v == b.v:
             static[k] = a.v  # the same number either way: no output of the cond
             continue
+        if a is UNDEF and b is UNDEF:  # a name neither side assigns
+            static[k] = UNDEF
+            continue
         with active(tt):
             a = _leaf(a, b)
         with active(ft):
             b = _leaf(b, a)
+        if a._dtype == b._dtype and tuple(a.shape) != tuple(b.shape) and a.size == b.size == 1:
+            shape = max(tuple(a.shape), tuple(b.shape), key=len)  # one element either way: the longer shape
+            with active(tt):
+                a = ops.reshape(a, shape)
+            with active(ft):
+                b = ops.reshape(b, shape)
         if a._dtype != b._dtype or tuple(a.shape) != tuple(b.shape):
             raise ControlFlowError(f"the branches of an `if` on a traced value give {a.dtype}{list(a.shape)} "
                                    f"and {b.dtype}{list(b.shape)} for output {k}")
@@ -141,7 +177,7 @@ def _emit_cond(pred: Tensor, true_side, false_side):
     for c in ft.captures[len(tt.captures):]:
         tt.ref(c)
     names = []
-    for tr, which in ((tt, 1), (ft, 2)):
+    for tr, which in ((tt, 1), (ft, 2)) if pairs else ():  # no outputs (side effects only): no cond
         with active(tr):
             outs = [tr.ref(p[which]) for p in pairs]
         names.append(tr.add_function(tr.body(outs), tr.label))
@@ -154,7 +190,17 @@ def _emit_cond(pred: Tensor, true_side, false_side):
     leaves = [static.get(k) for k in range(len(lt))]
     for (k, _, _), o in zip(pairs, outs):
         leaves[k] = o
-    return unflatten(tdt, leaves)
+    out = unflatten(tdt, leaves)
+    if params:
+        out, values = out
+        for p, v in zip(params, values):
+            _param_state.assign(p, v)
+    return out
+
+
+def _param_value(snap: dict, p):
+    hit = snap.get(id(p))
+    return p if hit is None else hit[1]
 
 
 class _Num:
@@ -169,16 +215,97 @@ def _mark_numbers(x):
         return type(x)(_mark_numbers(v) for v in x)
     if isinstance(x, dict):
         return {k: _mark_numbers(v) for k, v in x.items()}
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
+    if isinstance(x, (int, float, np.number, np.bool_)):
         return _Num(x)
     return x
 
 
 def _leaf(x, other) -> Tensor:
     if isinstance(x, _Num):
-        dt = other._dtype if isinstance(other, Tensor) else ("float32" if isinstance(x.v, float) else "int64")
+        if isinstance(other, Tensor):  # the other side's dtype and shape (a flag, a counter, a clipped value)
+            return Tensor(np.full(tuple(other.shape), x.v, dtype=other._dtype))
+        v = other.v if isinstance(other, _Num) else x.v
+        dt = "bool" if isinstance(v, (bool, np.bool_)) and isinstance(x.v, (bool, np.bool_)) else \
+            "float32" if isinstance(v, float) or isinstance(x.v, float) else "int64"
         return Tensor(np.asarray(x.v, dtype=dt))
     return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _fill_undef(x, other):
+    """x with each UNDEF where `other` has a value replaced by that value's zeros (or the value itself
+    when static): the side that never assigned a name gives something of the same type."""
+    if x is UNDEF and other is not UNDEF:
+        if isinstance(other, Tensor):
+            return Tensor(np.zeros(tuple(other.shape), dtype=other._dtype))
+        if isinstance(other, (tuple, list)):
+            return type(other)(_fill_undef(UNDEF, o) for o in other)
+        return other
+    if isinstance(x, (tuple, list)) and isinstance(other, (tuple, list)) and len(x) == len(other) and \
+            not isinstance(x, Tensor) and not isinstance(other, Tensor):
+        return type(x)(_fill_undef(a, b) for a, b in zip(x, other))
+    return x
+
+
+def _traced(v) -> bool:
+    return isinstance(v, Tensor) and v._data is None
+
+
+def run_if(test, true_fn, false_fn, state: tuple, names: tuple):
+    """`if test:` of rewritten code: Python's when test is a value, a cond of one trace per side when traced."""
+    if not _traced(test):
+        return (true_fn if test else false_fn)(*state)
+    return _emit_cond(_truth(test), lambda: explore(lambda: true_fn(*state)),
+                      lambda: explore(lambda: false_fn(*state)))
+
+
+class logic:
+    """`and` / `or` / `not` and the loop flags of rewritten code: Python's on values, ops on traced ones."""
+
+    @staticmethod
+    def and_(a, rest):
+        if not _traced(a):
+            return a and rest()
+        b = rest()
+        return ops.logical_and(_truth(a), _truth(b)) if isinstance(b, Tensor) else (_truth(a) if b else False)
+
+    @staticmethod
+    def or_(a, rest):
+        if not _traced(a):
+            return a or rest()
+        b = rest()
+        return ops.logical_or(_truth(a), _truth(b)) if isinstance(b, Tensor) else (True if b else _truth(a))
+
+    @staticmethod
+    def not_(a):
+        return ops.logical_not(_truth(a)) if _traced(a) else not a
+
+    @staticmethod
+    def go(*flags):
+        """Whether no flag is set: a Python bool while every flag is one, else a traced bool."""
+        traced = [_truth(f) for f in flags if _traced(f)]
+        if any(f is True or (not _traced(f) and bool(f)) for f in flags):
+            return False
+        if not traced:
+            return True
+        out = traced[0]
+        for f in traced[1:]:
+            out = ops.logical_or(out, f)
+        return ops.logical_not(out)
+
+    @staticmethod
+    def is_true(flag) -> bool:
+        return not _traced(flag) and bool(flag)
+
+    @staticmethod
+    def static_range(*bounds) -> bool:
+        return not any(_traced(v) for v in bounds)
+
+    @staticmethod
+    def range_go(i, stop, step):
+        """Whether a range's counter i is still short of stop (past it, for a negative step)."""
+        if not _traced(step):
+            return i < stop if step > 0 else i > stop
+        return ops.logical_or(ops.logical_and(step > 0, i < stop), ops.logical_and(step < 0, i > stop))
 
 
 # a traced Tensor's `bool()` (in _tensor) and the trace of a function (in _trace) reach the explorer late

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+from . import _param_state
 from ._bprop import call_with_bprop, has_bprop
 from ._late import late
 from ._tensor import Parameter, Tensor
@@ -20,6 +21,10 @@ class Cell:
         object.__setattr__(self, "_gs_programs", {})
 
     def __setattr__(self, name, value):
+        old = self.__dict__.get(name)
+        if isinstance(old, Parameter) and not isinstance(value, Parameter) and current() is not None:
+            _param_state.assign(old, value)  # `self.w = v` in a traced construct updates w (MindSpore)
+            return
         if isinstance(value, Parameter) and value._auto_name:
             value.name = name
             value._auto_name = False

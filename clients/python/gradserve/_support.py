@@ -33,17 +33,20 @@ WANTED = {
                   "save_checkpoint", "load_checkpoint", "Model", "COOTensor", "CSRTensor", "RowTensor"],
 }
 NOT_SUPPORTED_BEHAVIOUR = [
-    "Control flow on traced values is compiled (`if`/`elif`/`else` -> the engine's `cond`, only the taken "
-    "side runs; `while` -> the engine's `while`, at most `set_context(max_loop_trips=...)` trips, default "
-    "1000, more is an error of the run), with these limits: a `while` with `break`/`continue`/`return`/"
-    "`else` inside, or in a function called from construct (rather than construct itself or the function "
-    "given to grad/jit), stays Python's and is an error at trace time; each `if` re-traces the code before "
-    "it in both branches (Python hands over no branch body), so many sequential `if`s grow the graph.",
+    "Control flow on traced values is compiled: construct, the functions given to grad / jit and the user "
+    "functions they call are rewritten from their source (`if`/`elif`/`else` -> the engine's `cond`, only "
+    "the taken side runs; `while` -> the engine's `while`, run at run time, at most "
+    "`set_context(max_loop_trips=...)` trips, default 1000, more is an error of the run; `break` / "
+    "`continue` / `return` inside loops; `x[i] = v` and `x[i]` with a traced integer i; `for` over a range with traced bounds). Limits: "
+    "`for ... else` / `while ... else` (refused, as MindSpore does); an `if` holding a function-level "
+    "`return`, and functions whose source cannot be read, are explored by re-tracing (at most 64 "
+    "branches; a `while` there is an error).",
     "dtypes other than bool, int32, int64, float16, float32, float64, complex64, complex128 (no int8/int16/uint8, "
     "no bfloat16).",
     "Complex tensors: orderings (comparisons, max/min, sort, relu...) refuse them (a ShapeError); gradients "
     "follow MindSpore's convention (docs/API.md, \"Complex numbers\").",
-    "In-place state updates in a graph (Assign, BatchNorm moving statistics, Parameter updates inside construct).",
+    "Parameter updates inside construct (`self.w = v`, `ops.assign`) are seen by later reads in the same "
+    "run but not written back to the Parameter after it; BatchNorm moving statistics are not updated.",
     "A custom `bprop` giving gradients for the cell's Parameters (inputs only; Parameter gradients are zero).",
     "`mutable(x)` of a Python number: it stays a constant (no gradient).",
 ]

@@ -26,7 +26,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _catalog, _eager
+from . import _catalog, _eager, _param_state
 from . import context as _context
 from ._client import GraphRef
 from ._infer import infer
@@ -337,7 +337,8 @@ class Trace:
             raise TraceError(f"a traced Tensor ({x._name}) was used outside the trace that made it: a value of "
                              "construct escaped (kept on self, or returned by a derivative function and used later)")
         if isinstance(x, Parameter):
-            return "%p:" + self.declare_param(x)
+            assigned = _param_state.get(x)  # a value given to it earlier in this run (self.w = v)
+            return self.ref(assigned) if assigned is not None else "%p:" + self.declare_param(x)
         hit = self._consts.get(id(x))
         if hit is not None:
             return hit[1]
@@ -519,6 +520,9 @@ def _index_item(it):
 
 
 def getitem(t: Tensor, index) -> Tensor:
+    if any(isinstance(i, Tensor) and i._data is None and i.ndim == 0 for i in
+           (index if isinstance(index, tuple) else (index,))):
+        return late.dyn_getitem(t, index)  # a traced integer in the index (gradserve._dynindex)
     if isinstance(index, (Tensor, np.ndarray, list)) and not (isinstance(index, Tensor) and index.ndim == 0):
         idx = index if isinstance(index, Tensor) else Tensor(np.asarray(index))
         if not idx._dtype.startswith("int"):
@@ -786,9 +790,13 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
         leaf_names.extend([base] if len(sub) == 1 else [f"{base}_{j}" for j in range(len(sub))])
     inner = [root.new_input(x.shape, x._dtype, leaf_names[j]) if isinstance(x, Tensor) else x
              for j, x in enumerate(leaves)]
-    with active(root):
-        out = late.explore(lambda: late.loops(fn)(*unflatten(tdef, inner)))
-        outputs, out_tdef = root.outputs_of(out)
+    _param_state.reset()
+    try:
+        with active(root):
+            out = late.explore(lambda: late.loops(fn)(*unflatten(tdef, inner)))
+            outputs, out_tdef = root.outputs_of(out)
+    finally:
+        _param_state.reset()
     out_avals = [(x.shape, x._dtype) if isinstance(x, Tensor) else None for x in flatten_out(out)[0]]
     prog = Program(root, outputs, len(tensors), out_avals)
     prog.out_tdef = out_tdef

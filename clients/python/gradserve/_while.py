@@ -1,146 +1,34 @@
 """`while <traced condition>:` in construct (and in functions traced by grad / jit) as the engine's `while`.
 
-Python runs a `while` by asking `bool()` of its condition each trip, which a trace cannot answer; so,
-as MindSpore's graph mode parses construct, a function whose source has a `while` is rewritten once
-(cached per code object): each `while test: body` with no `else` / `break` / `return` / `yield` becomes
+Python runs a `while` by asking `bool()` of its condition each trip, which a trace cannot answer; so
+_rewrite turns each `while test: body` into
 
-    def _gs_cond(a, b): return test
-    def _gs_body(a, b): body; return (a, b)
-    (a, b) = _gs_run_while(_gs_cond, _gs_body, (a, b), ('a', 'b'))
+    def _gs_fnNc(a, b): return test
+    def _gs_fnNb(a, b): body; return (a, b)
+    (a, b) = _gs_.while_(_gs_fnNc, _gs_fnNb, (a, b), ('a', 'b'))
 
-over the names the body assigns (the loop state; each must be bound before the loop).
-`run_while` runs a plain Python loop when the condition is not a traced value; otherwise it traces
-the condition and the body as functions of the graph (other values they read become extra state,
-passed through unchanged) and emits `while` with `max_trips` from
-`set_context(max_loop_trips=...)`: a loop still running after that many trips is an error of the run.
-A function whose source cannot be read, or a loop of another form, is left as it is (its `bool()` on a
-traced value is then the branch explorer's error).
+over the names the body assigns (the loop state). `run_while` runs a plain Python loop when the
+condition is not a traced value; otherwise it traces the condition and the body as functions of the
+graph (other values they read become extra state, passed through unchanged) and emits `while` with
+`max_trips` from `set_context(max_loop_trips=...)`: a loop still running after that many trips is an
+error of the run. A state name not bound before the loop (a temporary of the body) enters as the
+zeros of what one probe trace of the body assigns to it.
 """
 from __future__ import annotations
 
-import ast
-import inspect
-import textwrap
-import types
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
-from . import context
+from . import _param_state, context
 from ._late import late
 from ._tensor import Tensor
-from ._branches import _truth
+from ._branches import UNDEF, _truth
 from ._trace import Trace, active, current
-
-_cache: dict[Any, Any] = {}
-_RUN = "_gs_run_while"
 
 
 class LoopError(RuntimeError):
     pass
-
-
-# -- the source rewrite ---------------------------------------------------------------------------
-def _own_nodes(stmts):
-    """The nodes of `stmts`, not descending into nested functions, lambdas or classes."""
-    todo = list(stmts)
-    while todo:
-        n = todo.pop()
-        yield n
-        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            todo.extend(ast.iter_child_nodes(n))
-
-
-def _convertible(loop: ast.While) -> bool:
-    if loop.orelse:
-        return False
-    bad = (ast.Break, ast.Continue, ast.Return, ast.Yield, ast.YieldFrom, ast.Global, ast.Nonlocal)
-    return not any(isinstance(n, bad) for n in _own_nodes(loop.body))
-
-
-def _assigned(stmts) -> list[str]:
-    names = {n.id for n in _own_nodes(stmts) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-    return sorted(names)
-
-
-def _def(name: str, params: list[str], body: list) -> ast.FunctionDef:
-    """`def name(*params): body` (parsed, so the node has every field of this Python's grammar)."""
-    d = ast.parse(f"def {name}({', '.join(params)}): pass").body[0]
-    assert isinstance(d, ast.FunctionDef)
-    d.body = body
-    return d
-
-
-class _Rewrite(ast.NodeTransformer):
-    def __init__(self):
-        self.n = 0
-        self.changed = False
-
-    def visit_While(self, node: ast.While):
-        loop = node
-        self.generic_visit(loop)  # inner loops first
-        if not _convertible(loop):
-            return loop
-        state = _assigned(loop.body)
-        if not state:
-            return loop
-        self.n += 1
-        self.changed = True
-        k = self.n
-        def tup(ctx):
-            return ast.Tuple(elts=[ast.Name(id=s, ctx=ctx) for s in state], ctx=ctx)
-
-        cond = _def(f"_gs_cond{k}", state, [ast.Return(value=loop.test)])
-        body = _def(f"_gs_body{k}", state, loop.body + [ast.Return(value=tup(ast.Load()))])
-        call = ast.Call(func=ast.Name(id=_RUN, ctx=ast.Load()),
-                        args=[ast.Name(id=cond.name, ctx=ast.Load()), ast.Name(id=body.name, ctx=ast.Load()),
-                              tup(ast.Load()),
-                              ast.Tuple(elts=[ast.Constant(value=v) for v in state], ctx=ast.Load())], keywords=[])
-        return [cond, body, ast.Assign(targets=[tup(ast.Store())], value=call)]
-
-
-def _rewrite_function(f: types.FunctionType):
-    try:
-        src = textwrap.dedent(inspect.getsource(f))
-    except (OSError, TypeError):
-        return None
-    if "while" not in src:
-        return None
-    tree = ast.parse(src)
-    fdef = tree.body[0]
-    if not isinstance(fdef, ast.FunctionDef) or fdef.name != f.__name__:
-        return None
-    rw = _Rewrite()
-    fdef.body = [rw.visit(s) for s in fdef.body]
-    fdef.body = [s for b in fdef.body for s in (b if isinstance(b, list) else [b])]
-    if not rw.changed:
-        return None
-    fdef.decorator_list = []
-    free = list(f.__code__.co_freevars) + [_RUN]  # closures: the outer def binds them again by name
-    outer = _def("_gs_outer", free, [fdef, ast.Return(value=ast.Name(id=fdef.name, ctx=ast.Load()))])
-    mod = ast.fix_missing_locations(ast.Module(body=[outer], type_ignores=[]))
-    ns: dict[str, Any] = {}
-    exec(compile(mod, inspect.getsourcefile(f) or "<construct>", "exec"), f.__globals__, ns)  # noqa: S102 - own source
-    return ns["_gs_outer"]
-
-
-def loops(fn: Callable) -> Callable:
-    """fn with each `while` of its own source as `run_while` (fn itself when there is none)."""
-    target = fn.__func__ if isinstance(fn, types.MethodType) else fn
-    if not isinstance(target, types.FunctionType):
-        return fn
-    key = target.__code__
-    if key not in _cache:
-        try:
-            _cache[key] = _rewrite_function(target)
-        except SyntaxError:
-            _cache[key] = None
-    outer = _cache[key]
-    if outer is None:
-        return fn
-    new = outer(*[c.cell_contents for c in (target.__closure__ or ())], run_while)
-    new.__defaults__, new.__kwdefaults__ = target.__defaults__, target.__kwdefaults__
-    return types.MethodType(new, fn.__self__) if isinstance(fn, types.MethodType) else new
 
 
 # -- the loop at trace time -------------------------------------------------------------------------
@@ -150,20 +38,19 @@ def _traced(v) -> bool:
 
 def run_while(cond_fn: Callable, body_fn: Callable, state: tuple, names: tuple):
     c = cond_fn(*state)
-    if not _traced(c):
-        while c:
-            state = body_fn(*state)
-            c = cond_fn(*state)
-            if _traced(c):
-                raise LoopError(f"a `while` over {', '.join(names)}: the condition became a traced value after "
-                                "the first trip; make it traced from the start (a Tensor, not a Python number)")
-        return state
-    return _emit_while(cond_fn, body_fn, state, names)
+    while not _traced(c):  # Python's loop while the condition is a value (a counter, a flag not set yet)
+        if not c:
+            return state
+        state = body_fn(*state)
+        c = cond_fn(*state)
+    return _emit_while(cond_fn, body_fn, state, names)  # the trips so far are in the trace already
 
 
 def _as_state(v, name: str):
     if isinstance(v, Tensor):
         return v
+    if isinstance(v, (bool, np.bool_)):  # a flag of the loop (break / continue / return)
+        return Tensor(np.asarray(v, dtype="bool"))
     if isinstance(v, (int, float)) and not isinstance(v, bool):  # a counter: a scalar of the loop
         return Tensor(np.asarray(v, dtype="int64" if isinstance(v, int) else "float32"))
     raise LoopError(f"`while` on a traced value: loop variable {name!r} is a {type(v).__name__}; the loop state "
@@ -183,9 +70,84 @@ def _function(parent: Trace, label: str, fn: Callable, state: list[tuple[Tensor,
 def _emit_while(cond_fn, body_fn, state: tuple, names: tuple):
     parent = current()
     assert parent is not None, "a traced condition means an active trace"
-    st = [(_as_state(v, n), n) for v, n in zip(state, names)]
+    start = _param_state.snapshot()
+    params: list = []
+    if any(v is UNDEF for v in state):
+        state, params = _probe(parent, body_fn, state, names, start)
+        if any(v is UNDEF for v in state):  # names no path of the body assigns: not loop state
+            return _without_unbound(cond_fn, body_fn, state, names)
+    while True:  # Parameters the body assigns are loop state too: found by tracing, then traced again
+        k = len(state)
+        full = tuple(state) + tuple(_param_value(start, p) for p in params)
+        st = [(_as_state(v, n), n) for v, n in zip(full, tuple(names) + tuple(f"w_{p.name}" for p in params))]
+        body, cond = _with_params(body_fn, cond_fn, params, k)
+        traced, found = _trace_loop(parent, cond, body, st, start)
+        more = [p for p in found if all(p is not q for q in params)]
+        if not more:
+            break
+        params += more
+    outs = _emit(parent, st, *traced)
+    for p, v in zip(params, outs[k:]):
+        _param_state.assign(p, v)
+    return tuple(outs[:k])
+
+
+def _without_unbound(cond_fn, body_fn, state: tuple, names: tuple):
+    """The loop over the names bound on entry or by the body (the others stay UNDEF)."""
+    live = [k for k, v in enumerate(state) if v is not UNDEF]
+
+    def full(s):
+        out = [UNDEF] * len(state)
+        for k, v in zip(live, s):
+            out[k] = v
+        return out
+
+    def body(*s):
+        out = body_fn(*full(s))
+        return tuple(out[k] for k in live)
+
+    res = _emit_while(lambda *s: cond_fn(*full(s)), body, tuple(state[k] for k in live),
+                      tuple(names[k] for k in live))
+    return tuple(full(res))
+
+
+def _param_value(snap: dict, p):
+    hit = snap.get(id(p))
+    return p if hit is None else hit[1]
+
+
+def _with_params(body_fn, cond_fn, params: list, k: int):
+    """body and cond over (state..., values of params...): the params' values set for the code inside."""
+    if not params:
+        return body_fn, cond_fn
+
+    def enter(s):
+        for p, v in zip(params, s[k:]):
+            _param_state.assign(p, v)
+
+    def body(*s):
+        enter(s)
+        out = body_fn(*s[:k])
+        return tuple(out) + tuple(_param_state.get(p) for p in params)
+
+    def cond(*s):
+        enter(s)
+        return cond_fn(*s[:k])
+    return body, cond
+
+
+def _trace_loop(parent: Trace, cond_fn, body_fn, st, start: dict):
+    """(the body's and the cond's traces and results, the Parameters the body assigns); each traced from
+    the Parameters' values at the loop's entry."""
     bt, out = _function(parent, "while_body", body_fn, st, [])
+    found = _param_state.changed(start, _param_state.snapshot())
+    _param_state.restore(start)
     ct, c = _function(parent, "while_cond", cond_fn, st, bt.captures)
+    _param_state.restore(start)
+    return (bt, out, ct, c), found
+
+
+def _emit(parent: Trace, st, bt, out, ct, c) -> list:
     for x in ct.captures[len(bt.captures):]:
         bt.ref(x)
     caps = ct.captures
@@ -210,7 +172,26 @@ def _emit_while(cond_fn, body_fn, state: tuple, names: tuple):
     ins = [parent.ref(s) for s, _ in st] + [parent.ref(x) for x in caps]
     avals = [(tuple(s.shape), s._dtype) for s, _ in st] + [(tuple(x.shape), x._dtype) for x in caps]
     outs = parent.emit("while", ins, {"cond": cond, "body": body, "max_trips": int(context.max_loop_trips())}, avals)
-    return tuple(outs[:len(st)])
+    return outs[:len(st)]
 
 
-late.bind(loops=loops)
+def _probe(parent: Trace, body_fn: Callable, state: tuple, names: tuple, start: dict):
+    """(state with each UNDEF -- a name the body assigns before reading it -- as the zeros of what the body
+    assigns to it, the Parameters the body assigns), learnt from one trace of the body that is dropped."""
+    tr = Trace(parent, "while_probe")
+    ins = [v if v is UNDEF else tr.new_input(_as_state(v, n).shape, _as_state(v, n)._dtype, n)
+           for v, n in zip(state, names)]
+    with active(tr):
+        out = late.explore(lambda: body_fn(*ins))
+    params = _param_state.changed(start, _param_state.snapshot())
+    _param_state.restore(start)
+    new = []
+    for v, o, n in zip(state, out, names):
+        if v is UNDEF and o is not UNDEF:
+            if not isinstance(o, (Tensor, int, float, bool, np.number, np.bool_)):
+                raise LoopError(f"`while` on a traced value: loop variable {n!r} is not bound before the loop "
+                                f"and the body gives it {o!r}; bind it before the loop")
+            o = o if isinstance(o, Tensor) else _as_state(o, n)
+            v = Tensor(np.zeros(tuple(o.shape), dtype=o._dtype))
+        new.append(v)
+    return tuple(new), params

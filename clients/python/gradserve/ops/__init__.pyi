@@ -12,6 +12,7 @@ from . import composite as composite, functional as functional, operations as op
 from .._jacobian import hessian as hessian, jacfwd as jacfwd, jacrev as jacrev
 from .._taylor import derivative as derivative, jet as jet, linearize as linearize
 from .._vmap import vmap as vmap
+from ._assign import Assign as Assign, AssignAdd as AssignAdd, assign as assign, assign_add as assign_add
 from ._autodiff import GradOperation as GradOperation, get_grad as get_grad, grad as grad, jvp as jvp, value_and_grad as value_and_grad, vjp as vjp
 from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as Eye, Flatten as Flatten, Floor as Floor, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, einsum as einsum, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
@@ -32,6 +33,8 @@ __all__ = [
     'Argmin',
     'Asin',
     'Asinh',
+    'Assign',
+    'AssignAdd',
     'Atan',
     'Atanh',
     'AvgPool',
@@ -167,6 +170,7 @@ __all__ = [
     'TopK',
     'Transpose',
     'Where',
+    'WhileRun',
     'Zeros',
     'ZerosLike',
     'abs',
@@ -183,6 +187,8 @@ __all__ = [
     'argmin',
     'asin',
     'asinh',
+    'assign',
+    'assign_add',
     'atan',
     'atanh',
     'avg_pool',
@@ -319,6 +325,7 @@ __all__ = [
     'vjp',
     'vmap',
     'where',
+    'while_run',
     'zeros',
     'zeros_like',
 ]
@@ -887,6 +894,12 @@ class Where(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
+class WhileRun(Primitive):
+    """(lowered while) state = body(*state, *invariants) while cond(*state, *invariants), run at run time; more than max_trips trips is an error"""
+    def __init__(self, *, body: Any, cond: Any, max_trips: int, n_state: int) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Any: ...
+
+
 class ZerosLike(Primitive):
     """zeros_like(x)"""
     def __init__(self) -> None: ...
@@ -1203,6 +1216,10 @@ def tanh(*inputs: _TensorLike) -> Tensor:
 
 def top_k(*inputs: _TensorLike, k: int, axis: int = ..., largest: bool = ...) -> Any:
     """(values, int64 indices) of the k largest (or smallest) along `axis`, in order; values differentiable"""
+
+
+def while_run(*inputs: _TensorLike, body: Any, cond: Any, max_trips: int, n_state: int) -> Any:
+    """(lowered while) state = body(*state, *invariants) while cond(*state, *invariants), run at run time; more than max_trips trips is an error"""
 
 
 def zeros_like(*inputs: _TensorLike) -> Tensor:

@@ -1,0 +1,406 @@
+"""Python control flow in construct (and in functions traced by grad / jit) rewritten into the engine's.
+
+As MindSpore's graph mode parses construct, construct (and each function traced by grad / jit, and each
+user function they call) is rewritten once (cached per code object), in passes over its own source:
+
+0. ranges: `for i in range(a, b, c)` runs as Python's loop when the bounds are values and as
+   `i_ = a; while i_ < b: i = i_; i_ += c; body` when one is traced (a trip count from tensor values);
+
+1. calls: `f(...)` becomes `_gs_.call(f)(...)`: a plain Python function or method of the user's (not
+   gradserve's or a library's, not a Cell) is rewritten the same way before it runs, so control flow in
+   helpers (`self.f(x)`, `super().construct(x)`, module functions) is the engine's too;
+1b. item assignment: `x[i] = v` becomes `x = _gs_.setitem(x, i, v)` (see _dynindex);
+2. jumps: in each loop, `break` / `continue` / `return v` become flags (`_gs_brkN`, `_gs_cntN`, and
+   `_gs_ret` / `_gs_rv` for a return), and the statements after a jump run under `if <no flag set>:`; a
+   `while` also tests the break flag, a `for` leaves Python's loop once the flag is a known True, and
+   after the outermost loop `if _gs_ret: return _gs_rv` returns;
+3. ifs: `if test: A else: B` without a `return` inside becomes two functions of the names A and B
+   assign, and `names = _gs_.if_(test, true_fn, false_fn, names...)`: a cond when test is traced (each
+   side traced once: no re-trace of the code before it), Python's `if` otherwise;
+4. whiles: `while test: body` becomes `names = _gs_.while_(cond_fn, body_fn, names...)` (see _while).
+
+A name not bound yet where a branch or loop starts enters as UNDEF (a branch that leaves it so takes the
+other side's value's zeros; a loop learns its type from one probe trace of the body). An `if` with a
+`return` stays Python's; `bool()` of its traced test is then the branch explorer's (see _branches).
+A function whose source cannot be read, or that uses global / nonlocal / yield, is left as it is.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import inspect
+import linecache
+import textwrap
+import types
+from typing import Any, Callable
+
+from . import _dynindex
+from ._branches import ControlFlowError, UNDEF, run_if, logic
+from ._late import late
+from ._while import run_while
+
+_cache: dict[Any, Any] = {}
+_H = "_gs_"  # the helpers' name inside rewritten code
+_SKIP = ("gradserve", "mindspore", "numpy", "builtins", "jax", "torch")
+
+
+# -- small AST helpers ----------------------------------------------------------------------------------
+def _own(stmts):
+    """The nodes of `stmts`, not descending into nested functions, lambdas or classes."""
+    todo = list(stmts)
+    while todo:
+        n = todo.pop()
+        yield n
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            todo.extend(ast.iter_child_nodes(n))
+
+
+def _own_in_loop(stmts):
+    """As _own, not descending into nested loops either (their break / continue are theirs)."""
+    todo = list(stmts)
+    while todo:
+        n = todo.pop()
+        yield n
+        if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.While,
+                              ast.For)):
+            todo.extend(ast.iter_child_nodes(n))
+
+
+def _assigned(stmts) -> list[str]:
+    names = {n.id for n in _own(stmts) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    return sorted(names)
+
+
+def _name(n: str, store: bool = False) -> ast.Name:
+    return ast.Name(id=n, ctx=ast.Store() if store else ast.Load())
+
+
+def _helper(attr: str, *args) -> ast.Call:
+    return ast.Call(func=ast.Attribute(value=_name(_H), attr=attr, ctx=ast.Load()), args=list(args), keywords=[])
+
+
+def _set(n: str, value: "ast.expr | bool | None") -> ast.Assign:
+    return ast.Assign(targets=[_name(n, True)], value=value if isinstance(value, ast.expr) else ast.Constant(value))
+
+
+def _tuple(names, store=False) -> ast.Tuple:
+    return ast.Tuple(elts=[_name(s, store) for s in names], ctx=ast.Store() if store else ast.Load())
+
+
+def _strs(names) -> ast.Tuple:
+    return ast.Tuple(elts=[ast.Constant(value=s) for s in names], ctx=ast.Load())
+
+
+def _def(name: str, params: list[str], body: list) -> ast.FunctionDef:
+    """`def name(*params): body` (parsed, so the node has every field of this Python's grammar)."""
+    d = ast.parse(f"def {name}({', '.join(params)}): pass").body[0]
+    assert isinstance(d, ast.FunctionDef)
+    d.body = body or [ast.Pass()]
+    return d
+
+
+def _lazy(e) -> ast.Lambda:
+    return ast.Lambda(args=ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[],
+                                         kwarg=None, defaults=[]), body=e)
+
+
+def _test(e):
+    """A condition's `and` / `or` / `not` as helpers that stay in the graph when a side is traced."""
+    if isinstance(e, ast.BoolOp):
+        out = _test(e.values[0])
+        for v in e.values[1:]:
+            out = _helper("and_" if isinstance(e.op, ast.And) else "or_", out, _lazy(_test(v)))
+        return out
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, ast.Not):
+        return _helper("not_", _test(e.operand))
+    return e
+
+
+# -- pass 0: for over a range of traced bounds -----------------------------------------------------------------
+class _Ranges(ast.NodeTransformer):
+    """`for i in range(...)`: Python's loop when the bounds are values, else the same body as a while
+    over a counter (trips that depend on tensor values)."""
+
+    def __init__(self):
+        self.n = 0
+
+    def visit_For(self, node: ast.For):
+        self.generic_visit(node)
+        it = node.iter
+        if node.orelse or not isinstance(node.target, ast.Name) or not (
+                isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "range" and
+                1 <= len(it.args) <= 3 and not it.keywords):
+            return node
+        self.n += 1
+        i = f"_gs_i{self.n}"
+        args = it.args if len(it.args) > 1 else [ast.Constant(0), it.args[0]]
+        args = args + [ast.Constant(1)] * (3 - len(args))  # (the bounds' expressions are read again below)
+
+        def part(k):
+            return copy.deepcopy(args[k])
+        loop = ast.While(test=_helper("range_go", _name(i), part(1), part(2)), orelse=[], body=[
+            _set(node.target.id, _name(i)), _set(i, ast.BinOp(left=_name(i), op=ast.Add(), right=part(2))),
+            *copy.deepcopy(node.body)])
+        return ast.If(test=_helper("static_range", *[part(k) for k in range(3)]), body=[node],
+                      orelse=[_set(i, part(0)), loop])
+
+
+# -- pass 1: calls ----------------------------------------------------------------------------------------
+class _Calls(ast.NodeTransformer):
+    def visit_Call(self, node: ast.Call):
+        self.generic_visit(node)
+        if not (isinstance(node.func, ast.Name) and node.func.id in ("locals", "super")):
+            node.func = _helper("call", node.func)  # _call picks what to rewrite: the user's own functions
+        return node
+
+
+# -- pass 1b: item assignment -------------------------------------------------------------------------------
+def _index_value(e):
+    """An index expression as a value (`a:b` is only valid inside brackets)."""
+    if isinstance(e, ast.Slice):
+        return ast.Call(func=_name("slice"), args=[e.lower or ast.Constant(None), e.upper or ast.Constant(None),
+                                                   e.step or ast.Constant(None)], keywords=[])
+    if isinstance(e, ast.Tuple):
+        return ast.Tuple(elts=[_index_value(x) for x in e.elts], ctx=ast.Load())
+    return e
+
+
+class _Stores(ast.NodeTransformer):
+    """`x[i] = v` as `x = _gs_.setitem(x, i, v)`: a Tensor's item assignment is a new value of x (loop
+    state, a branch's output), as in MindSpore's graph mode."""
+
+    def visit_Assign(self, node: ast.Assign):
+        t = node.targets[0]
+        if len(node.targets) == 1 and isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+            return ast.Assign(targets=[_name(t.value.id, True)],
+                              value=_helper("setitem", _name(t.value.id), _index_value(t.slice), node.value))
+        return node
+
+    def _own_names(self, node: ast.AST) -> ast.AST:
+        return node  # a nested function's own names
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = _own_names
+
+
+# -- pass 2: break / continue / return in loops -----------------------------------------------------------
+class _Jumps(ast.NodeTransformer):
+    def __init__(self):
+        self.n = 0
+        self.depth = 0
+        self.returns = False
+
+    def _loop(self, node):
+        if node.orelse:
+            kind = "for" if isinstance(node, ast.For) else "while"
+            raise ControlFlowError(f"The '{kind}...else...' statement is not supported now.")
+        self.depth += 1
+        self.generic_visit(node)  # inner loops first
+        self.depth -= 1
+        returns = any(isinstance(n, ast.Return) or getattr(n, "_gs_returns", False) for n in _own_in_loop(node.body))
+        if not returns and not any(isinstance(n, (ast.Break, ast.Continue)) for n in _own_in_loop(node.body)):
+            return node
+        self.n += 1
+        brk, cnt = f"_gs_brk{self.n}", f"_gs_cnt{self.n}"
+        body, _ = self._block(node.body, brk, cnt)
+        body = [_set(cnt, False), *body]
+        if isinstance(node, ast.While):
+            node.test = _helper("and_", _helper("go", _name(brk)), _lazy(node.test))
+            node.body = body
+        else:
+            node.body = [ast.If(test=_helper("is_true", _name(brk)), body=[ast.Break()], orelse=[]),
+                         ast.If(test=_helper("go", _name(brk)), body=body, orelse=[])]
+        setattr(node, "_gs_returns", returns)
+        out: list[ast.stmt] = [_set(brk, False), _set(cnt, False), node]
+        if returns and self.depth == 0:
+            out.append(ast.If(test=_name("_gs_ret"), body=[ast.Return(value=_name("_gs_rv"))], orelse=[]))
+        return out
+
+    visit_While = visit_For = _loop
+
+    def _block(self, stmts, brk, cnt) -> "tuple[list[ast.stmt], bool]":
+        """(stmts with their jumps as flags and what follows a jump guarded, whether any jump is in)."""
+        out: list[ast.stmt] = []
+        for i, s in enumerate(stmts):
+            jumped = True
+            if isinstance(s, ast.Break):
+                out.append(_set(brk, True))
+            elif isinstance(s, ast.Continue):
+                out.append(_set(cnt, True))
+            elif isinstance(s, ast.Return):
+                self.returns = True
+                out += [_set("_gs_rv", s.value or ast.Constant(None)), _set("_gs_ret", True), _set(brk, True)]
+            elif isinstance(s, ast.If):
+                s.body, j1 = self._block(s.body, brk, cnt)
+                s.orelse, j2 = self._block(s.orelse, brk, cnt)
+                out.append(s)
+                jumped = j1 or j2
+            elif isinstance(s, (ast.While, ast.For)) and getattr(s, "_gs_returns", False):
+                out += [s, ast.If(test=_name("_gs_ret"), body=[_set(brk, True)], orelse=[])]
+            else:
+                out.append(s)
+                jumped = False
+            if jumped:
+                if isinstance(s, (ast.Break, ast.Continue, ast.Return)):
+                    return out, True  # the rest of this block never runs
+                rest, _ = self._block(stmts[i + 1:], brk, cnt)
+                if rest:
+                    out.append(ast.If(test=_helper("go", _name(brk), _name(cnt)), body=rest, orelse=[]))
+                return out, True
+        return out, False
+
+
+def _flatten(stmts):
+    return [s for b in stmts for s in (b if isinstance(b, list) else [b])]
+
+
+# -- passes 3 and 4: ifs and whiles as functions ---------------------------------------------------------
+class _Functional(ast.NodeTransformer):
+    def __init__(self):
+        self.n = 0
+
+    def visit_If(self, node: ast.If):
+        self.generic_visit(node)
+        if any(isinstance(n, (ast.Return, ast.Break, ast.Continue)) for n in _own(node.body + node.orelse)):
+            node.test = _test(node.test)
+            return node
+        self.n += 1
+        names = [s for s in _assigned(node.body + node.orelse) if not s.startswith("_gs_fn")]
+        t = _def(f"_gs_fn{self.n}t", names, node.body + [ast.Return(value=_tuple(names))])
+        f = _def(f"_gs_fn{self.n}f", names, node.orelse + [ast.Return(value=_tuple(names))])
+        call = _helper("if_", _test(node.test), _name(t.name), _name(f.name),
+                       _helper("vals", ast.Call(func=_name("locals"), args=[], keywords=[]), _strs(names)),
+                       _strs(names))
+        return [t, f, ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)]
+
+    def visit_While(self, node: ast.While):
+        self.generic_visit(node)
+        if any(isinstance(n, (ast.Return, ast.Break, ast.Continue)) for n in _own_in_loop(node.body)):
+            node.test = _test(node.test)  # a jump the rewrite cannot follow (in a with / try): Python's loop
+            return node
+        names = _assigned(node.body)
+        self.n += 1
+        c = _def(f"_gs_fn{self.n}c", names, [ast.Return(value=_test(node.test))])
+        b = _def(f"_gs_fn{self.n}b", names, node.body + [ast.Return(value=_tuple(names))])
+        call = _helper("while_", _name(c.name), _name(b.name),
+                       _helper("vals", ast.Call(func=_name("locals"), args=[], keywords=[]), _strs(names)),
+                       _strs(names))
+        return [c, b, ast.Assign(targets=[_tuple(names, True)], value=call) if names else ast.Expr(value=call)]
+
+
+def _source_def(f: types.FunctionType) -> "ast.FunctionDef | None":
+    """f's definition as parsed from its source (a lambda as `def _gs_lambda(args): return body`)."""
+    if f.__name__ == "<lambda>":
+        return _lambda_def(f)
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(f)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    ast.increment_lineno(tree, f.__code__.co_firstlineno - 1)  # tracebacks name the user's lines
+    fdef = tree.body[0]
+    return fdef if isinstance(fdef, ast.FunctionDef) and fdef.name == f.__name__ else None
+
+
+def _lambda_def(f: types.FunctionType) -> "ast.FunctionDef | None":
+    """The one lambda of f's source file on f's first line with f's parameters (None when not one)."""
+    try:
+        tree = ast.parse("".join(linecache.getlines(inspect.getsourcefile(f) or "")))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    code = f.__code__
+    params = list(code.co_varnames[:code.co_argcount])
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == code.co_firstlineno
+             and [a.arg for a in n.args.args] == params]
+    if len(found) != 1:
+        return None
+    d = _def("_gs_lambda", [], [ast.copy_location(ast.Return(value=found[0].body), found[0])])
+    d.args = found[0].args
+    return ast.copy_location(d, found[0])
+
+
+def _rewrite_function(f: types.FunctionType):
+    fdef = _source_def(f)
+    if fdef is None or any(isinstance(n, (ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await))
+                           for n in _own(fdef.body)):
+        return None
+    ranges = _Ranges()
+    fdef.body = _flatten([ranges.visit(s) for s in fdef.body])
+    fdef.body = [_Stores().visit(_Calls().visit(s)) for s in fdef.body]
+    jumps = _Jumps()
+    fdef.body = _flatten([jumps.visit(s) for s in fdef.body])
+    if jumps.returns:
+        fdef.body = [_set("_gs_ret", False), _set("_gs_rv", _helper("undef"))] + fdef.body
+    fdef.body = _flatten([_Functional().visit(s) for s in fdef.body])
+    fdef.decorator_list = []
+    fdef.args.defaults = []  # defaults are the original's values (set after), not re-evaluated here
+    fdef.args.kw_defaults = [None] * len(fdef.args.kwonlyargs)
+    free = list(f.__code__.co_freevars) + [_H]  # closures: the outer def binds them again by name
+    if "__class__" in free:  # zero-argument super() reads the __class__ cell: keep it a free variable
+        fdef.body.insert(0, ast.Expr(value=_name("__class__")))
+    outer = _def("_gs_outer", free, [fdef, ast.Return(value=_name(fdef.name))])
+    mod = ast.fix_missing_locations(ast.Module(body=[outer], type_ignores=[]))
+    ns: dict[str, Any] = {}
+    exec(compile(mod, inspect.getsourcefile(f) or "<construct>", "exec"), f.__globals__, ns)  # noqa: S102 - own source
+    return ns["_gs_outer"]
+
+
+def convert(fn: Callable) -> Callable:
+    """fn with its control flow rewritten (fn itself when there is none or it cannot be read)."""
+    target = fn.__func__ if isinstance(fn, types.MethodType) else fn
+    if not isinstance(target, types.FunctionType) or _library(target) or hasattr(target, "__wrapped__"):
+        return fn  # (a decorator's wrapper: its source is the wrapped function's, without the decorator)
+    key = target.__code__
+    if key not in _cache:
+        try:
+            _cache[key] = _rewrite_function(target)
+        except SyntaxError:
+            _cache[key] = None
+    outer = _cache[key]
+    if outer is None:
+        return fn
+    cells = []
+    for c in target.__closure__ or ():
+        try:
+            cells.append(c.cell_contents)
+        except ValueError:  # a closure cell not filled yet (a recursive local function): leave fn as it is
+            return fn
+    new = outer(*cells, HELPERS)
+    new.__defaults__, new.__kwdefaults__ = target.__defaults__, target.__kwdefaults__
+    return types.MethodType(new, fn.__self__) if isinstance(fn, types.MethodType) else new
+
+
+def _library(f: types.FunctionType) -> bool:
+    """gradserve's own functions (and NumPy's, JAX's...) are not the user's: never rewritten."""
+    return (getattr(f, "__module__", None) or "").split(".")[0] in _SKIP
+
+
+def _call(f):
+    """A user's plain function or method, rewritten before it runs inside rewritten code."""
+    return convert(f) if isinstance(f, (types.FunctionType, types.MethodType)) else f
+
+
+class _Helpers:
+    """What rewritten code calls (one object, passed to the rewritten function as `_gs_`)."""
+    setitem = staticmethod(_dynindex.setitem)
+    if_ = staticmethod(run_if)
+    while_ = staticmethod(run_while)
+    call = staticmethod(_call)
+    and_ = staticmethod(logic.and_)
+    or_ = staticmethod(logic.or_)
+    not_ = staticmethod(logic.not_)
+    go = staticmethod(logic.go)
+    is_true = staticmethod(logic.is_true)
+    static_range = staticmethod(logic.static_range)
+    range_go = staticmethod(logic.range_go)
+
+    @staticmethod
+    def vals(local: dict, names: tuple) -> tuple:
+        return tuple(local.get(n, UNDEF) for n in names)
+
+    @staticmethod
+    def undef():
+        return UNDEF
+
+
+HELPERS = _Helpers()
+
+late.bind(loops=convert)
