@@ -171,3 +171,17 @@ def test_shape_errors_are_raised_while_tracing():
         _infer.infer("matmul", [((2, 3), F), ((2, 3), F)], {"transpose_a": False, "transpose_b": False})
     with pytest.raises(gradserve.ShapeError):
         _infer.infer("add", [((2, 3), F), ((4,), F)], {})
+
+
+def test_addn_and_tensoradd(on_real_server):
+    """AddN sums a tuple (its gradient is one for each addend); TensorAdd is Add's 1.x name."""
+    import gradserve as gs
+    a, b, c = (gs.Tensor(np.array(v, np.float32)) for v in ([1.0, 2.0], [3.0, 4.0], [5.0, 6.0]))
+    np.testing.assert_allclose(gs.ops.AddN()((a, b, c)).asnumpy(), [9.0, 12.0])
+    np.testing.assert_allclose(gs.ops.addn([a, b]).asnumpy(), [4.0, 6.0])
+    np.testing.assert_allclose(gs.ops.TensorAdd()(a, b).asnumpy(), [4.0, 6.0])
+    g = gs.ops.grad(lambda x, y: gs.ops.AddN()((x, y, x)).sum(), grad_position=(0, 1))(a, b)
+    np.testing.assert_allclose(g[0].asnumpy(), [2.0, 2.0])
+    np.testing.assert_allclose(g[1].asnumpy(), [1.0, 1.0])
+    with pytest.raises(TypeError):
+        gs.ops.AddN()(a)

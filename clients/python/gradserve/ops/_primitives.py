@@ -446,5 +446,28 @@ class Abs(Primitive):
 
 ComplexAbs = CLASSES["Abs"]
 
+
+# -- MindSpore's n-ary sum and the 1.x name of Add
+class AddN(Primitive):
+    """AddN()(inputs): the elementwise sum of a tuple or list of tensors (broadcasting as add)."""
+
+    op = "add"
+
+    def __call__(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or not inputs:
+            raise TypeError(f"AddN: expects a non-empty tuple or list of tensors, got {type(inputs).__name__}")
+        out = inputs[0]
+        for x in inputs[1:]:
+            out = _run("add", [out, x], {})
+        return out
+
+
+def addn(x):
+    """ops.addn(x): AddN()(x)."""
+    return AddN()(x)
+
+
+TensorAdd = CLASSES["Add"]
+
 _OVERRIDES = {k: v for k, v in dict(globals()).items()
               if callable(v) and getattr(v, "__module__", None) == __name__ and not k.startswith("_")}
