@@ -24,7 +24,8 @@ take at least `lend_min_ms`, and keeps lending while its lent runs are clearly f
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from statistics import median_low
 
 
 def pin_threads(pid: int, cores) -> int:
@@ -91,10 +92,11 @@ class WorkEstimates:
 
     PAYS = 0.85  # a lent run must take at most this share of an alone run
     RETRY, RETRY_MAX = 16, 1024
+    LENT_RUNS = 3  # lent runs judged together
 
     def __init__(self, size: int = 4096):
         self.size = size
-        # key -> [alone ms, lent ms, runs alone since the last lent one, runs alone before the next try]
+        # key -> [alone ms, last lent runs' ms, runs alone since the last lent one, runs alone before the next try]
         self.seen: OrderedDict = OrderedDict()
 
     def note(self, key: str, compute_ms: float, lent: bool) -> None:
@@ -105,8 +107,10 @@ class WorkEstimates:
                 self.seen.popitem(last=False)
         self.seen.move_to_end(key)
         if lent:
-            e[1] = compute_ms if e[1] is None else 0.5 * (e[1] + compute_ms)
-            pays = e[0] is not None and e[1] <= self.PAYS * e[0]
+            if e[1] is None:
+                e[1] = deque(maxlen=self.LENT_RUNS)
+            e[1].append(compute_ms)
+            pays = e[0] is not None and self._lent_ms(e) <= self.PAYS * e[0]
             e[2], e[3] = 0, self.RETRY if pays else min(2 * e[3], self.RETRY_MAX)
             return
         e[0] = compute_ms if e[0] is None else 0.5 * (e[0] + compute_ms)
@@ -114,10 +118,16 @@ class WorkEstimates:
         if e[1] is not None and e[2] >= e[3]:
             e[1] = None  # try lending again: the load may have changed
 
+    @staticmethod
+    def _lent_ms(e: list) -> float:
+        # the lower median of the last lent runs: one run stalled by a passing neighbour (the client
+        # itself, on a small box) does not stop lending; most of them stalled does
+        return median_low(e[1])
+
     def worth_lending(self, key: str, min_ms: float) -> bool:
         if min_ms <= 0:  # every job, even a graph's first
             return True
         e = self.seen.get(key)
         if e is None or e[0] is None or e[0] < min_ms:
             return False
-        return e[1] is None or e[1] <= self.PAYS * e[0]
+        return e[1] is None or self._lent_ms(e) <= self.PAYS * e[0]
