@@ -32,7 +32,7 @@ COMPLEX_OPS = frozenset((
     "conj", "real", "imag", "angle", "reshape", "transpose", "broadcast_to", "expand_dims", "squeeze", "concat",
     "stack", "split", "tile", "index", "index_scatter", "gather", "scatter_add", "sum", "mean", "reduce_to",
     "matmul", "einsum", "dot_general", "flip", "take_along_axis", "scatter_add_along", "dynamic_slice",
-    "dynamic_update_slice", "cumsum", "cumprod", "linrec", "prod", "pad", "switch_run", "check_false",
+    "dynamic_update_slice", "cumsum", "cumprod", "linrec", "prod", "pad", "switch_run", "while_run", "check_false",
     "custom_vjp"))
 
 

@@ -168,6 +168,9 @@ def test_control_flow_and_complex_constants(fake):
     np.testing.assert_allclose(ops.grad(Branch())(Tensor(Z)).asnumpy(), 2 * Z * np.abs(Z) ** 2 / np.abs(Z * Z),
                                rtol=1e-6)
     np.testing.assert_allclose(ops.grad(Loop())(Tensor(Z)).asnumpy(), [1j, 1j], atol=1e-7)
+    # forward mode through the loop: d/de Re(sum((z + e t) i^3)) = Re(sum(-i t)); t = [1, 1j] gives 0 + 1
+    _, tangent = ops.jvp(Loop(), Tensor(Z), Tensor(np.array([1, 1j], np.complex64)))
+    np.testing.assert_allclose(tangent.asnumpy(), 1.0, atol=1e-6)
 
 
 def test_norm_of_a_complex_tensor(fake):
