@@ -22,3 +22,15 @@ def test_a_served_device_target_is_kept(on_real_server, monkeypatch):
     monkeypatch.delenv("GRADSERVE_DEVICE")
     gs.set_context(device_target="CPU", device_id=0)
     assert gs.get_context("device_target") == "CPU" and gs.get_context("device_id") == 0
+
+
+def test_no_server_yet_defers_the_check_to_the_job(monkeypatch):
+    # nothing listens on port 1: the target is taken as given; the first job would get the server's 503
+    monkeypatch.delenv("GRADSERVE_DEVICE", raising=False)
+    monkeypatch.setenv("GRADSERVE_SERVER", "http://127.0.0.1:1")
+    gs.reset_context()
+    try:
+        gs.set_context(device_target="GPU")
+        assert gs.get_context("device_target") == "GPU"
+    finally:
+        gs.reset_context()
