@@ -70,5 +70,16 @@ def on_real_server(real_server, monkeypatch):
     gs.reset_context()
 
 
+@pytest.fixture(params=["http", "grpc"])
+def on_real_server_each_transport(real_server, monkeypatch, request):
+    """The front end pointed at the real server (CPU pool), once over HTTP and once over gRPC."""
+    url = real_server.url if request.param == "http" else f"grpc://{real_server.grpc_target}"
+    monkeypatch.setenv("GRADSERVE_SERVER", url)
+    monkeypatch.setenv("GRADSERVE_DEVICE", "cpu")
+    gs.reset_context()
+    yield real_server
+    gs.reset_context()
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes more than about 30 seconds")

@@ -34,7 +34,7 @@ def fd_grad(f, x, h=1e-6):
 
 
 @pytest.mark.parametrize("training", [False, True])
-def test_five_outputs(fake, training):
+def test_five_outputs(on_real_server, training):
     outs = ops.BatchNorm(is_training=training)(Tensor(X), Tensor(SCALE), Tensor(BIAS), Tensor(MEAN), Tensor(VAR))
     assert isinstance(outs, tuple) and len(outs) == 5
     m, v = batch_stats(X) if training else (MEAN, VAR)
@@ -44,7 +44,7 @@ def test_five_outputs(fake, training):
 
 
 @pytest.mark.parametrize("training", [False, True])
-def test_gradient_of_output_zero(fake, training):
+def test_gradient_of_output_zero(on_real_server, training):
     bn = ops.BatchNorm(is_training=training)
 
     def loss(x):
@@ -58,7 +58,7 @@ def test_gradient_of_output_zero(fake, training):
     np.testing.assert_allclose(ops.grad(loss)(Tensor(X)).asnumpy(), fd_grad(ref_loss, X), rtol=1e-5, atol=1e-7)
 
 
-def test_functional_takes_mindspore_order(fake):
+def test_functional_takes_mindspore_order(on_real_server):
     y = ops.batch_norm(Tensor(X), Tensor(MEAN), Tensor(VAR), Tensor(SCALE), Tensor(BIAS))
     np.testing.assert_allclose(y.asnumpy(), ref(X, MEAN, VAR), rtol=1e-10)
     yt = ops.batch_norm(Tensor(X), Tensor(MEAN), Tensor(VAR), Tensor(SCALE), Tensor(BIAS), training=True)

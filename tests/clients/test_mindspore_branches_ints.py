@@ -27,7 +27,7 @@ def expected(x, y):
 
 
 @pytest.mark.parametrize("x, y", list(itertools.product([2.0, -1.0], [3.0, -3.0])))
-def test_two_ifs_returning_outer_values(fake, x, y):
+def test_two_ifs_returning_outer_values(on_real_server, x, y):
     z = 0.5
     args = [Tensor(np.float32(v)) for v in (x, y, z)]
     out = TwoIfs()(*args)
@@ -37,14 +37,14 @@ def test_two_ifs_returning_outer_values(fake, x, y):
 
 
 @pytest.mark.parametrize("x, y", [(2, -3), (-2, 3)])
-def test_integer_gradients_through_branches(fake, x, y):
+def test_integer_gradients_through_branches(on_real_server, x, y):
     args = [Tensor(v, gs.int32) for v in (x, y, 0)]
     grads = ops.GradOperation(get_all=True)(TwoIfs())(*args)
     assert all(g.dtype == gs.int32 for g in grads)
     assert [int(g.asnumpy()) for g in grads] == [int(e) for e in expected(x, y)]
 
 
-def test_integer_gradient_through_a_cast_in_a_branch(fake):
+def test_integer_gradient_through_a_cast_in_a_branch(on_real_server):
     class Net(nn.Cell):
         def construct(self, i, w):
             if w > 0:
@@ -56,7 +56,7 @@ def test_integer_gradient_through_a_cast_in_a_branch(fake):
     assert float(gw.asnumpy()) == 3.0
 
 
-def test_int_cast_passes_the_gradient_inside_a_branch_as_outside(fake):
+def test_int_cast_passes_the_gradient_inside_a_branch_as_outside(on_real_server):
     """MindSpore's Cast rule passes dout back cast to the input's dtype, so float -> int -> float
     carries the gradient: d/dw (2 * float(int(w)) + w) = 2 + 1, the same inside a branch."""
     def body(w):

@@ -73,7 +73,7 @@ def test_ops_without_complex_meaning_refuse():
         ops.relu(z)
 
 
-def test_grad_convention(fake):
+def test_grad_convention(on_real_server):
     z = Tensor(np.array([0j, 3 + 4j], np.complex64))
     g = ops.grad(lambda v: ops.abs(v).sum())(z)  # MindSpore 2.10: [0, 0.6+0.8j]
     assert g.dtype == gs.complex64
@@ -87,7 +87,7 @@ def test_grad_convention(fake):
     np.testing.assert_allclose(gy.asnumpy(), [3 / r[0], 4 / r[1]], rtol=1e-6)
 
 
-def test_vjp_and_jvp(fake):
+def test_vjp_and_jvp(on_real_server):
     v = Tensor(np.array([1, 1j], np.complex64))
     out, fn = ops.vjp(ops.exp, Tensor(Z))
     (dz,) = fn(v) if isinstance(fn(v), tuple) else (fn(v),)
@@ -97,24 +97,16 @@ def test_vjp_and_jvp(fake):
     np.testing.assert_allclose(tan.asnumpy(), 2 * (Z.conj() * t).real, rtol=1e-6)
 
 
-@pytest.mark.parametrize("transport", ["http", "grpc"])
-def test_complex_round_trip_on_the_server(real_server, monkeypatch, transport):
-    url = real_server.url if transport == "http" else f"grpc://{real_server.grpc_target}"
-    monkeypatch.setenv("GRADSERVE_SERVER", url)
-    monkeypatch.setenv("GRADSERVE_DEVICE", "cpu")
-    gs.reset_context()
-    try:
-        w = Tensor(np.array([0.5 - 1j, 2 + 1j], np.complex128))
-        gz, gw = gs.grad(lambda a, b: ops.ComplexAbs()(a * b).sum(), (0, 1))(Tensor(Z.astype(np.complex128)), w)
-        zw = Z.astype(np.complex128) * w.asnumpy()
-        assert gz.dtype == gs.complex128
-        np.testing.assert_allclose(gz.asnumpy(), zw / np.abs(zw) * np.conj(w.asnumpy()), rtol=1e-12)
-        np.testing.assert_allclose(gw.asnumpy(), zw / np.abs(zw) * np.conj(Z), rtol=1e-6)
-    finally:
-        gs.reset_context()
+def test_complex_round_trip_on_the_server(on_real_server_each_transport):
+    w = Tensor(np.array([0.5 - 1j, 2 + 1j], np.complex128))
+    gz, gw = gs.grad(lambda a, b: ops.ComplexAbs()(a * b).sum(), (0, 1))(Tensor(Z.astype(np.complex128)), w)
+    zw = Z.astype(np.complex128) * w.asnumpy()
+    assert gz.dtype == gs.complex128
+    np.testing.assert_allclose(gz.asnumpy(), zw / np.abs(zw) * np.conj(w.asnumpy()), rtol=1e-12)
+    np.testing.assert_allclose(gw.asnumpy(), zw / np.abs(zw) * np.conj(Z), rtol=1e-6)
 
 
-def test_jacobians_of_complex_values_are_refused(fake):
+def test_jacobians_of_complex_values_are_refused(on_real_server):
     """jacrev would give conj(J) and jacfwd J; torch.func.jacfwd / jacrev refuse complex inputs, so do these."""
     for jac, f in ((gs.jacfwd, ops.sin), (gs.jacrev, ops.sin), (gs.jacrev, ops.real)):
         with pytest.raises(gs.DifferentiationError, match=r"input 0 is complex64; Jacobians of complex values"):
@@ -123,7 +115,7 @@ def test_jacobians_of_complex_values_are_refused(fake):
         gs.jacfwd(lambda x: ops.Complex()(x, x))(Tensor(np.ones(2, np.float32)))
 
 
-def test_default_sens_and_complex_parameters(fake):
+def test_default_sens_and_complex_parameters(on_real_server):
     """MindSpore 2.10 gives, for z = [1+2i, 3-i]: grad(exp)(z) = conj(exp(z)) (sens ones, 1+0i), and the
     gradient of sum(ops.abs(exp(z) + w)) for a complex Parameter w is u / |u|, u = exp(z) + w
     ([-0.394164+0.91904i, 0.628598-0.77773i]; the same printed form)."""
@@ -146,7 +138,7 @@ def test_default_sens_and_complex_parameters(fake):
     assert repr(gw) == "Tensor(shape=[2], dtype=Complex64, value= [-0.394164+0.91904j, 0.628598-0.77773j])"
 
 
-def test_control_flow_and_complex_constants(fake):
+def test_control_flow_and_complex_constants(on_real_server):
     """An `if` on a traced value (cond) and a `while` around complex values; a uniform complex constant
     (1j everywhere) is a literal, not a real fill. Re(z (i)^3) = Re(-i z): gradient conj(-i) = i."""
     class Branch(gs.nn.Cell):
@@ -173,7 +165,7 @@ def test_control_flow_and_complex_constants(fake):
     np.testing.assert_allclose(tangent.asnumpy(), 1.0, atol=1e-6)
 
 
-def test_norm_of_a_complex_tensor(fake):
+def test_norm_of_a_complex_tensor(on_real_server):
     """MindSpore 2.10: ops.norm([3+4i, 1-i]) is (5.196152+0j), sqrt(sum |z|^2) in the complex dtype; its
     gradient is z / ||z||."""
     z = Tensor(np.array([3 + 4j, 1 - 1j], np.complex64))

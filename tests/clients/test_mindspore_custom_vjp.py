@@ -22,12 +22,12 @@ def _scaled():
     return f
 
 
-def test_forward_is_the_function(fake):
+def test_forward_is_the_function(on_real_server):
     f = _scaled()
     np.testing.assert_allclose(f(Tensor(X), Tensor(Y)).asnumpy(), X * Y)
 
 
-def test_vjp_uses_the_rule(fake):
+def test_vjp_uses_the_rule(on_real_server):
     f = _scaled()
     v = np.array([[1.0, 2.0], [0.5, -1.0]], np.float32)
     out, fn = vjp(f, Tensor(X), Tensor(Y))
@@ -37,7 +37,7 @@ def test_vjp_uses_the_rule(fake):
     np.testing.assert_allclose(gy.asnumpy(), v * X * Y)
 
 
-def test_rule_inside_a_larger_function_and_jit(fake):
+def test_rule_inside_a_larger_function_and_jit(on_real_server):
     f = _scaled()
 
     @jit
@@ -49,7 +49,7 @@ def test_rule_inside_a_larger_function_and_jit(fake):
     np.testing.assert_allclose(gy.asnumpy(), X * Y)
 
 
-def test_second_order_differentiates_the_rule(fake):
+def test_second_order_differentiates_the_rule(on_real_server):
     @custom_vjp
     def cube(x):
         return x * x * x
@@ -58,7 +58,7 @@ def test_second_order_differentiates_the_rule(fake):
     np.testing.assert_allclose(grad(grad(cube))(Tensor(X)).asnumpy(), 4 * X, rtol=1e-6)
 
 
-def test_integer_inputs(fake):
+def test_integer_inputs(on_real_server):
     @custom_vjp
     def f(x, y):
         return 2 * x + y
@@ -70,7 +70,7 @@ def test_integer_inputs(fake):
     assert str(gx.dtype).lower().startswith("int32")
 
 
-def test_forward_holding_a_cell(fake):
+def test_forward_holding_a_cell(on_real_server):
     class Scale(nn.Cell):
         def construct(self, x):
             return ops.relu(x) * 2
@@ -83,7 +83,7 @@ def test_forward_holding_a_cell(fake):
     np.testing.assert_allclose(grad(f)(Tensor(X)).asnumpy(), np.full_like(X, 7))
 
 
-def test_no_rule_is_a_clear_error(fake):
+def test_no_rule_is_a_clear_error(on_real_server):
     @custom_vjp
     def f(x):
         return x * 2
@@ -92,7 +92,7 @@ def test_no_rule_is_a_clear_error(fake):
         grad(f)(Tensor(X))
 
 
-def test_check_bprop_refuses_a_gradient_of_another_dtype(fake):
+def test_check_bprop_refuses_a_gradient_of_another_dtype(on_real_server):
     """set_context(check_bprop=True): a rule's gradient of another dtype than its input's is a
     TypeError; unchecked it is cast to the input's dtype."""
     import gradserve as gs

@@ -16,22 +16,14 @@ class ScaledRelu(nn.Cell):
         return (5 * x * dout,)
 
 
-@pytest.mark.parametrize("transport", ["http", "grpc"])
-def test_mindspore_paths_on_the_server(real_server, monkeypatch, transport):
-    url = real_server.url if transport == "http" else f"grpc://{real_server.grpc_target}"
-    monkeypatch.setenv("GRADSERVE_SERVER", url)
-    monkeypatch.setenv("GRADSERVE_DEVICE", "cpu")
-    gs.reset_context()
-    try:
-        x = Tensor(np.array([0.5, 2.0], np.float32))
-        g2 = ops.GradOperation()(ops.GradOperation()(ScaledRelu()))(x)
-        np.testing.assert_allclose(g2.asnumpy(), [5.0, 5.0])
-        ga, gb = gs.grad(lambda a, b: a * b, (0, 1))(Tensor(np.array([1, 2], np.int32)),
-                                                      Tensor(np.array([3, 4], np.int32)))
-        assert ga.dtype == gs.int32
-        np.testing.assert_array_equal(ga.asnumpy(), [3, 4])
-        np.testing.assert_array_equal(gb.asnumpy(), [1, 2])
-        gc = gs.grad(lambda v: ops.cast(v, gs.int32) * 3)(x)
-        np.testing.assert_array_equal(gc.asnumpy(), [3.0, 3.0])
-    finally:
-        gs.reset_context()
+def test_mindspore_paths_on_the_server(on_real_server_each_transport):
+    x = Tensor(np.array([0.5, 2.0], np.float32))
+    g2 = ops.GradOperation()(ops.GradOperation()(ScaledRelu()))(x)
+    np.testing.assert_allclose(g2.asnumpy(), [5.0, 5.0])
+    ga, gb = gs.grad(lambda a, b: a * b, (0, 1))(Tensor(np.array([1, 2], np.int32)),
+                                                  Tensor(np.array([3, 4], np.int32)))
+    assert ga.dtype == gs.int32
+    np.testing.assert_array_equal(ga.asnumpy(), [3, 4])
+    np.testing.assert_array_equal(gb.asnumpy(), [1, 2])
+    gc = gs.grad(lambda v: ops.cast(v, gs.int32) * 3)(x)
+    np.testing.assert_array_equal(gc.asnumpy(), [3.0, 3.0])

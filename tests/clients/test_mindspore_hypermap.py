@@ -8,7 +8,7 @@ from gradserve import Tensor, nn, ops
 from gradserve.ops import GradOperation
 
 
-def test_hypermap_calls_a_registered_function_on_mixed_arguments(fake):
+def test_hypermap_calls_a_registered_function_on_mixed_arguments(on_real_server):
     scale_first = ops.MultitypeFuncGraph("scale_first")
 
     @scale_first.register("Tensor", "Tuple")
@@ -30,7 +30,7 @@ def test_hypermap_calls_a_registered_function_on_mixed_arguments(fake):
     assert [float(g.asnumpy()) for g in grads] == [z, 2 * y, x]   # d(x z + y^2)
 
 
-def test_hypermap_broadcasts_where_no_function_is_registered(fake):
+def test_hypermap_broadcasts_where_no_function_is_registered(on_real_server):
     scale = ops.MultitypeFuncGraph("scale")
 
     @scale.register("Number", "Tensor")

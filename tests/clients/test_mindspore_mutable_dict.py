@@ -29,7 +29,7 @@ def eq(got, want):
     np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-6)
 
 
-def test_gradient_of_a_mutable_dict_is_a_tuple_over_its_values(fake):
+def test_gradient_of_a_mutable_dict_is_a_tuple_over_its_values(on_real_server):
     t = gs.mutable({"b": Tensor(B), "a": Tensor(A)})   # insertion order: b, then a
     for grads in (GradOperation()(DictNet())(t), Wrap(DictNet())(t)):
         assert isinstance(grads, tuple) and len(grads) == 2
@@ -37,7 +37,7 @@ def test_gradient_of_a_mutable_dict_is_a_tuple_over_its_values(fake):
         eq(grads[1], B)   # d/da
 
 
-def test_a_dict_inside_a_mutable_tuple(fake):
+def test_a_dict_inside_a_mutable_tuple(on_real_server):
     class Net(nn.Cell):
         def construct(self, t):
             d, c = t
@@ -50,7 +50,7 @@ def test_a_dict_inside_a_mutable_tuple(fake):
     eq(gc, A)
 
 
-def test_a_value_replaced_inside_construct_gets_zero(fake):
+def test_a_value_replaced_inside_construct_gets_zero(on_real_server):
     class Net(nn.Cell):
         def construct(self, t):
             t["b"] = Tensor(np.full_like(B, 3.0))
@@ -61,6 +61,6 @@ def test_a_value_replaced_inside_construct_gets_zero(fake):
     eq(b, np.zeros_like(B))
 
 
-def test_a_plain_dict_argument_is_a_constant(fake):
+def test_a_plain_dict_argument_is_a_constant(on_real_server):
     assert GradOperation()(DictNet())({"a": Tensor(A), "b": Tensor(B)}) == ()
     eq(DictNet()({"a": Tensor(A), "b": Tensor(B)}), (A * B).sum())

@@ -60,7 +60,7 @@ def close(got, want, rtol=1e-9, atol=1e-9):
     np.testing.assert_allclose(got.asnumpy(), want, rtol=rtol, atol=atol)
 
 
-def test_jet_of_a_cell_with_two_inputs_and_outputs_matches_jax(fake):
+def test_jet_of_a_cell_with_two_inputs_and_outputs_matches_jax(on_real_server):
     x, y = f64(2, 3), f64(2, 3)
     sx, sy = rng.normal(size=(4, 2, 3)), rng.normal(size=(4, 2, 3))  # every order nonzero
     out, series = jet(Mixed(), (Tensor(x), Tensor(y)), (Tensor(sx), Tensor(sy)))
@@ -73,7 +73,7 @@ def test_jet_of_a_cell_with_two_inputs_and_outputs_matches_jax(fake):
         close(g, w)
 
 
-def test_jet_single_tensor_function_returns_tensors(fake):
+def test_jet_single_tensor_function_returns_tensors(on_real_server):
     x = f64(5)
     s = rng.normal(size=(3, 5))
     out, series = jet(lambda v: ops.exp(ops.sin(v)) * v, Tensor(x), Tensor(s))
@@ -82,7 +82,7 @@ def test_jet_single_tensor_function_returns_tensors(fake):
     close(series, want_series)
 
 
-def test_jet_in_float32_and_of_integer_primals(fake):
+def test_jet_in_float32_and_of_integer_primals(on_real_server):
     x = np.array([0.3, 1.1], np.float32)
     s = np.array([[1.0, -0.5], [0.25, 2.0]], np.float32)
     out, series = jet(ops.tan, Tensor(x), Tensor(s))
@@ -97,7 +97,7 @@ def test_jet_in_float32_and_of_integer_primals(fake):
 
 
 @pytest.mark.parametrize("order", [1, 2, 5])
-def test_derivative_matches_nested_jvp(fake, order):
+def test_derivative_matches_nested_jvp(on_real_server, order):
     x, y = f64(3), f64(3)
     out, d = derivative(Mixed(), (Tensor(x), Tensor(y)), order)
     want = jax_derivative(mixed_jax, [x, y], order)
@@ -109,7 +109,7 @@ def test_derivative_matches_nested_jvp(fake, order):
         close(g, np.asarray(v))
 
 
-def test_derivative_single_input_is_the_last_jet_row(fake):
+def test_derivative_single_input_is_the_last_jet_row(on_real_server):
     x = f64(4)
     _, d3 = derivative(ops.exp, Tensor(x), 3)
     _, rows = jet(ops.exp, Tensor(x), Tensor(np.stack([np.ones(4), np.zeros(4), np.zeros(4)])))
@@ -117,7 +117,7 @@ def test_derivative_single_input_is_the_last_jet_row(fake):
     close(d3, rows.asnumpy()[2])
 
 
-def test_jet_and_derivative_inside_construct_and_under_grad(fake):
+def test_jet_and_derivative_inside_construct_and_under_grad(on_real_server):
     class Hod(nn.Cell):
         def __init__(self, net):
             super().__init__()
@@ -157,7 +157,7 @@ def test_linearize_matches_jax_linearize(fake):
     assert len(fake.requests) - n <= 1  # the jvp graph is cached: one eval per call
 
 
-def test_linearize_single_input_inside_jit(fake):
+def test_linearize_single_input_inside_jit(on_real_server):
     @gs.jit
     def both(v, t1, t2):
         out, jvp_fn = linearize(lambda a: a ** 3, v)
@@ -181,7 +181,7 @@ def test_linearize_single_input_inside_jit(fake):
     (lambda x: derivative(ops.sin, np.ones(3), 2), TypeError, "Tensor or a tuple"),
     (lambda x: linearize(ops.sin, 3.0), TypeError, "inputs must be"),
 ])
-def test_bad_arguments_name_what_is_wrong(fake, call, exc, words):
+def test_bad_arguments_name_what_is_wrong(on_real_server, call, exc, words):
     with pytest.raises(exc) as info:
         call(Tensor(np.ones(3)))
     assert words in str(info.value)
