@@ -40,6 +40,8 @@ class Metrics:
                                   "pool (summed over jobs; service.core_lending).", ["device"], registry=r)
         self.lend_reclaims = Counter("gradserve_lend_reclaims", "Lent cores taken back from a running job because "
                                      "another job arrived.", ["device"], registry=r)
+        self.lanes = Counter("gradserve_job_lanes", "Jobs by where they ran: in a worker process (worker) or in "
+                             "the server's own process (inline; service.inline).", ["device", "lane"], registry=r)
         self.rejected = Counter("gradserve_rejected", "Jobs refused with 429 because the queue was full.",
                                 ["device"], registry=r)
 

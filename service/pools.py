@@ -15,6 +15,8 @@ loop: it reads worker pipes with `loop.add_reader`, so no thread per worker.
 - `room` (idle workers + free queue places) is what Core.admit reserves against.
 - Core lending (service.core_lending): a lone job borrows the idle workers' cores; a job that
   arrives meanwhile reclaims them at once and never waits for the borrower.
+- Inline lane (service.inline): on the cpu (NumPy) pool a job proven small by its worker runs, while a
+  worker is idle and nothing is queued, in this process instead (no hop); `timing.lane` says which.
 """
 from __future__ import annotations
 
@@ -35,7 +37,8 @@ import numpy as np
 
 from . import shm
 from .out_slots import OutputSlots
-from .errors import DeadlineExceeded, Overloaded, Unavailable, WorkerDied, from_engine
+from .errors import DeadlineExceeded, Overloaded, ServiceError, Unavailable, WorkerDied, from_engine
+from .inline import InlineLane
 from .metrics import Metrics
 from .core_lending import WorkEstimates, pin_threads
 from .cpu_quota import usable_cpus
@@ -135,6 +138,7 @@ class Pool:
         self.restarts = 0
         self.backend = specs[0].backend if specs else "?"
         self._gauge_children: tuple | None = None
+        self._gauge_values: tuple | None = None  # what the gauges were last set to
         # per-job metric children, resolved once (labels() takes a lock and builds a key each call)
         self._queue_wait = metrics.queue_wait.labels(name)
         self._compute = metrics.compute.labels(name)
@@ -143,6 +147,8 @@ class Pool:
         self._lent = metrics.cores_lent.labels(name)
         self._reclaims = metrics.lend_reclaims.labels(name)
         self.work = WorkEstimates()  # what each graph costs, to lend cores only where it pays
+        self._lanes = (metrics.lanes.labels(name, "worker"), metrics.lanes.labels(name, "inline"))
+        self.inline: InlineLane | None = None  # made in start(): it sets this process's BLAS threads
         metrics.shm_kept.labels(name).set_function(lambda: sum(w.slots.nbytes for w in self.workers))
         metrics.cache_bytes.labels(f"plans:{name}").set_function(
             lambda: sum(w.plan_bytes for w in self.workers if w.state != "dead"))
@@ -150,6 +156,8 @@ class Pool:
     # -- lifecycle ----------------------------------------------------------------------------------
     async def start(self) -> None:
         self.loop = asyncio.get_running_loop()
+        if self.name == "cpu" and self.backend == "numpy" and self.settings.inline_max_ms > 0:
+            self.inline = InlineLane(self.settings)
         self.workers = [self._spawn(spec) for spec in self.specs]
         timeout = self.settings.worker_start_timeout_s
         try:
@@ -194,6 +202,8 @@ class Pool:
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop every worker (the HTTP server has already drained in-flight requests)."""
         self.stopping = True
+        if self.inline is not None:
+            self.inline.close()
         for job in list(self.queue):
             self._fail(job, Unavailable("the server is shutting down", device=self.name))
         self.queue.clear()
@@ -253,9 +263,16 @@ class Pool:
         if g is None:  # label lookups take a lock and build a key: resolve them once
             g = self._gauge_children = (self.metrics.queue_depth.labels(self.name), self.metrics.busy.labels(self.name),
                                         self.metrics.workers_live.labels(self.name))
-        g[0].set(len(self.queue))
-        g[1].set(sum(w.state == "busy" for w in self.workers))
-        g[2].set(sum(w.state in ("idle", "busy") for w in self.workers))
+        busy = live = 0
+        for w in self.workers:
+            busy += w.state == "busy"
+            live += w.state in ("idle", "busy")
+        vals = (len(self.queue), busy, live)
+        if vals == self._gauge_values:  # called twice per job; a gauge's set() takes a lock
+            return
+        self._gauge_values = vals
+        for child, v in zip(g, vals):
+            child.set(v)
 
     # -- jobs ----------------------------------------------------------------------------------------
     def submit(self, job: Job) -> asyncio.Future:
@@ -266,6 +283,8 @@ class Pool:
                               f"{', '.join(s.label for s in self.specs)}", device=f"{self.name}:{job.device_index}")
         job.future = self.loop.create_future()
         job.enqueued = time.perf_counter()  # measurements: perf_counter (loop.time() may tick in ms, e.g. uvloop)
+        if self.inline is not None and self._run_inline(job):
+            return job.future
         free = any(self._fits(w, job) for w in self.workers)
         if not free and len(self.queue) >= self.settings.queue_size:
             self.metrics.rejected.labels(self.name).inc()
@@ -276,6 +295,26 @@ class Pool:
         job.timer = self.loop.call_at(job.deadline, self._on_deadline, job)
         self._dispatch()  # updates the gauges
         return job.future
+
+    def _run_inline(self, job: Job) -> bool:
+        """Run `job` in this process when the inline lane takes it (service.inline); its future is done."""
+        if job.device_index is not None or self.queue or not any(w.state == "idle" for w in self.workers):
+            return False  # only in place of an immediate dispatch: never ahead of queued jobs
+        plan = self.inline.plan_for(job.key)
+        if plan is None:
+            return False
+        self._lanes[1].inc()
+        try:
+            outs, ms = self.inline.run(plan, job.key, job.id, job.inputs, job.params)
+        except ServiceError as e:
+            job.future.set_exception(e)
+            return True
+        self._compute.observe(ms / 1e3)
+        ms = round(ms, 3)
+        job.future.set_result((outs, {"compute_ms": ms, "output_ms": 0.0, "compile_cache": "hit", "threads": 1,
+                                      "queue_ms": 0.0, "worker_ms": ms, "reclaimed": False, "lane": "inline"},
+                               self.name))
+        return True
 
     def cancel(self, job: Job) -> None:
         """The client went away: a queued job is dropped; a running one has its worker recycled now
@@ -326,6 +365,7 @@ class Pool:
         w.job, w.state = job, "busy"
         w.last_used = job.started
         self._queue_wait.observe(job.started - job.enqueued)
+        self._lanes[0].inc()
         try:
             in_refs = [shm.put(a, self.settings.shm_threshold_bytes, job.owned) for a in job.inputs]
             p_refs = {k: shm.put(a, self.settings.shm_threshold_bytes, job.owned) for k, a in job.params.items()}
@@ -421,11 +461,14 @@ class Pool:
             w.plan_bytes = timing.pop("plan_cache_bytes", w.plan_bytes)
             if timing.get("compile_cache") == "hit" and not job.reclaimed:
                 self.work.note(job.key, timing.get("compute_ms", 0), job.lend is not None)
+                if self.inline is not None and job.lend is None:  # its cost on one worker's cores
+                    self.inline.note(job.key, job.graph_text, timing.get("compute_ms", 0), self.loop)
             outs = w.slots.take_all(refs)  # views on reused slots, or on segments whose names are unlinked
             (self._misses if timing.get("compile_cache") == "miss" else self._hits).inc()
             self._compute.observe(timing.get("compute_ms", 0) / 1e3)
             timing = dict(timing, queue_ms=round((job.started - job.enqueued) * 1e3, 3),
-                          worker_ms=round((time.perf_counter() - job.started) * 1e3, 3), reclaimed=job.reclaimed)
+                          worker_ms=round((time.perf_counter() - job.started) * 1e3, 3), reclaimed=job.reclaimed,
+                          lane="worker")
             if job.future and not job.future.done():
                 job.future.set_result((outs, timing, w.spec.label))
         else:

@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     lend_min_ms: float = Field(5.0, ge=0, description="Lend cores only to graphs whose last run took at least this "
                                "many ms of one-core time (small jobs lose to waking threads); 0: every job, even "
                                "a graph's first.")
+    inline_max_ms: float = Field(1.0, ge=0, description="Inline lane (service.inline): a cpu-pool (NumPy) job "
+                                 "whose derived graph already ran in a worker in at most this many ms of compute "
+                                 "runs in the server's own process, without the worker hop, while a worker is "
+                                 "idle, nothing is queued and the inline budget allows; 0: off (every job goes to "
+                                 "a worker). The job's timing says which `lane` ran it.")
+    inline_share: float = Field(0.5, gt=0, le=1, description="Most of the server's event loop the inline lane may "
+                                "use, as a share of wall time over a short window; past it jobs go to workers.")
     queue_size: int = Field(64, ge=0, description="Jobs waiting per pool beyond the busy workers; past it, 429.")
     retry_after_s: int = Field(1, ge=1, description="Retry-After seconds sent with 429.")
     default_deadline_s: float = Field(30.0, gt=0, description="Per-job deadline when a request sets none (504 past "

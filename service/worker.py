@@ -89,15 +89,10 @@ class Plans:
             return hit[0]
         if gjson is None:
             return None
-        import json
-
-        from engine.serialize import graph_from_json
-
         from .registry import graph_bytes
 
-        text, sources = gjson if isinstance(gjson, tuple) else (gjson, None)
-        g = graph_from_json(json.loads(text), self.limits, sources=sources)
-        n = len(text) + graph_bytes(g)
+        g = load_graph(gjson, self.limits)
+        n = len(gjson[0] if isinstance(gjson, tuple) else gjson) + graph_bytes(g)
         self.graphs[key] = (g, n)
         self.nbytes += n
         while len(self.graphs) > 1 and (len(self.graphs) > self.max_entries or self.nbytes > self.cap):
@@ -106,7 +101,19 @@ class Plans:
         return g
 
 
-def _error(e: BaseException, job_id) -> dict:
+def load_graph(gjson, limits):
+    """A job's graph from its wire form: (graph JSON text, source map) or the text alone."""
+    import json
+
+    from engine.serialize import graph_from_json
+
+    text, sources = gjson if isinstance(gjson, tuple) else (gjson, None)
+    return graph_from_json(json.loads(text), limits, sources=sources)
+
+
+def job_error(e: BaseException, job_id) -> dict:
+    """The error dict a failed job answers with (the server raises service.errors.from_engine of it);
+    the inline lane (service.inline) uses the same, so both lanes fail alike."""
     from engine.errors import EngineError
 
     if isinstance(e, EngineError):
@@ -194,7 +201,7 @@ def worker_main(conn, spec: dict, revoked=None) -> None:
         try:
             reply = _run_job(engine, plans, slots, threshold, msg, budget, revoked)
         except Exception as e:  # noqa: BLE001 - the job fails, the worker goes on (MemoryError included)
-            reply = ("error", msg[1], _error(e, msg[1]))
+            reply = ("error", msg[1], job_error(e, msg[1]))
         conn.send(reply)
     try:
         conn.close()

@@ -1,0 +1,188 @@
+"""The inline lane: proven-small jobs of the cpu (NumPy) pool run in the server's own process.
+
+Why: a worker hop costs two process wake-ups (the job to the worker, the answer back) and a message
+each way, ~0.15-0.25 ms of wall time on a 2-vCPU box, several times the compute of a small job (L3's
+value_and_grad computes in ~0.02-0.07 ms), and the woken worker runs its plan on cold caches.
+
+A job runs inline only when ALL of these hold (else it goes to a worker, as every job did before):
+- the pool is the cpu pool on the NumPy backend and `inline_max_ms` > 0;
+- its derived graph already ran in a worker, from a cached plan on the worker's own cores, and the
+  last clean run (worker or inline) computed in at most `inline_max_ms`. The key is a content hash of
+  the typed derived graph, and the core checks every job's inputs against those types, so the same key
+  means the same plan on the same shapes and dtypes: its cost and memory are known;
+- its lowered plan has no op whose cost depends on the values (VALUE_DEPENDENT: `while_run` runs as
+  many trips as the values ask, `switch_run` only the branch they choose), its estimated peak memory is
+  at most PLAN_MAX_BYTES, and the server has compiled it (in a thread, off the event loop; the jobs that
+  come meanwhile go to workers);
+- no worker index was asked for, a worker is idle and nothing is queued: inline work only replaces an
+  immediate dispatch, never overtakes queued jobs (queue order, a queued job's deadline, cancelling a
+  queued job stay as they were);
+- the budget allows it (below).
+
+Why it is safe for the other clients of the server: an inline job holds the event loop (every other
+request's reads, writes and dispatches) for about its measured compute, at most ~`inline_max_ms`
+(1 ms by default, the order of parsing one request), and a token bucket bounds the loop time all inline
+work may take to `inline_share` of wall time (0.5 by default) over a window of WINDOW_MS, so a stream of
+small jobs cannot starve the loop: past the share they go to workers. Only plans of value-independent
+cost qualify, so a job proven small stays small; a run that comes out slower is what the next decision
+uses. The server runs one BLAS thread, so an inline job does not spread over the workers' cores. Memory:
+at most PLAN_CACHE plans and CACHE_BYTES of estimated plan memory, and the lane's bookkeeping is bounded
+(KNOWN keys).
+
+What is given up for these jobs: crash isolation. The plan ran cleanly in a worker on the same shapes
+before, and the server runs the same NumPy code; a fault inside NumPy itself would now take the server
+down instead of one worker. A deadline cannot pass during ~1 ms, and there is nothing to cancel.
+
+Errors come back exactly as from a worker (service.worker.job_error, then service.errors.from_engine),
+results as the same arrays (C-contiguous, writable, never a view on the request's buffers).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
+import numpy as np
+
+from .errors import from_engine
+
+log = logging.getLogger("gradserve.inline")
+
+WINDOW_MS = 200.0  # the budget's window: at most inline_share of it in inline work, in one burst or spread
+PLAN_MAX_BYTES = 16 << 20  # a plan estimated to need more never runs inline
+CACHE_BYTES = 64 << 20  # estimated memory of all the plans kept
+PLAN_CACHE = 64  # plans kept
+KNOWN = 4096  # keys whose cost (or unsuitability) is remembered
+VALUE_DEPENDENT = frozenset({"while_run", "switch_run"})
+
+
+def one_blas_thread() -> None:
+    """The server's own BLAS runs one thread: inline jobs stay on the event loop's core."""
+    from threadpoolctl import ThreadpoolController
+
+    for c in ThreadpoolController().lib_controllers:
+        c.set_num_threads(1)
+
+
+class InlineLane:
+    """The lane of one pool; used from the pool's event loop only (compiles run in its thread)."""
+
+    def __init__(self, settings):
+        from engine import Engine
+        from engine.serialize import Limits
+
+        self.max_ms = settings.inline_max_ms
+        self.share = settings.inline_share
+        self.capacity = self.share * WINDOW_MS
+        self.tokens = self.capacity  # ms of inline work allowed now; refilled at `share` ms per ms
+        self.stamp = time.perf_counter()
+        self.costs: OrderedDict[str, float] = OrderedDict()  # key -> compute ms of its last clean run
+        self.never: OrderedDict[str, bool] = OrderedDict()  # keys that must not run inline
+        self.plans: OrderedDict[str, tuple] = OrderedDict()  # key -> (plan, estimated bytes)
+        self.nbytes = 0
+        self.pending: set = set()  # keys being compiled
+        # the workers' limits: a plan is lowered here exactly as in a worker
+        self.engine = Engine("numpy", max_nodes=settings.max_nodes, max_work=settings.max_work,
+                             max_job_bytes=settings.max_job_bytes)
+        self.limits = Limits(max_nodes=settings.max_nodes)
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="gradserve-inline")
+        self.closed = False
+        one_blas_thread()
+
+    def close(self) -> None:
+        self.closed = True
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.plans.clear()
+        self.nbytes = 0
+
+    # -- what the workers measured -------------------------------------------------------------------
+    def note(self, key: str, graph_text, compute_ms: float, loop) -> None:
+        """A clean worker run of `key` (plan cached, own cores) computed in `compute_ms`."""
+        self._cost(key, compute_ms)
+        if compute_ms > self.max_ms or key in self.plans or key in self.pending or key in self.never:
+            return
+        self.pending.add(key)
+        fut = loop.run_in_executor(self.executor, self._compile, graph_text)
+        fut.add_done_callback(partial(self._compiled, key))
+
+    def _cost(self, key: str, ms: float) -> None:
+        self.costs[key] = ms
+        self.costs.move_to_end(key)
+        while len(self.costs) > KNOWN:
+            self.costs.popitem(last=False)
+
+    def _compile(self, graph_text):
+        """In the lane's thread: the plan, or None when it must not run inline."""
+        from engine.executor import compile_graph
+
+        from .worker import load_graph
+
+        flat, need = self.engine.lower(load_graph(graph_text, self.limits))
+        if need > PLAN_MAX_BYTES or any(e.op in VALUE_DEPENDENT for e in flat.eqns):
+            return None
+        return compile_graph(flat, "numpy"), need
+
+    def _compiled(self, key: str, fut) -> None:
+        self.pending.discard(key)
+        if self.closed or fut.cancelled():
+            return
+        try:
+            got = fut.result()
+        except Exception as e:  # noqa: BLE001 - it ran in a worker: leave it there
+            log.debug("inline compile of %s failed: %s", key, e)
+            got = None
+        if got is None:
+            self.never[key] = True
+            while len(self.never) > KNOWN:
+                self.never.popitem(last=False)
+            return
+        self.plans[key] = got
+        self.nbytes += got[1]
+        while len(self.plans) > PLAN_CACHE or self.nbytes > CACHE_BYTES:
+            _, (_, n) = self.plans.popitem(last=False)
+            self.nbytes -= n
+
+    # -- running ---------------------------------------------------------------------------------------
+    def plan_for(self, key: str):
+        """The compiled plan when a job of `key` may run inline now (cost and budget), else None."""
+        hit = self.plans.get(key)
+        if hit is None:
+            return None
+        cost = self.costs.get(key)
+        if cost is None or cost > self.max_ms:
+            return None
+        now = time.perf_counter()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * 1e3 * self.share)
+        self.stamp = now
+        if self.tokens <= 0:
+            return None
+        self.plans.move_to_end(key)
+        return hit[0]
+
+    def run(self, plan, key: str, job_id: int, inputs: list, params: dict) -> tuple[list, float]:
+        """(outputs, compute ms); a failure raises the ServiceError a worker's answer would."""
+        from engine.ir import tree_flatten
+
+        from .worker import job_error
+
+        t0 = time.perf_counter()
+        try:
+            # the parameters the lowered plan still has (Engine.run filters the same way)
+            ps = {k: v for k, v in params.items() if k in plan.param_avals} if params else None
+            outs = [_fresh(a) for a in tree_flatten(plan.run_host(inputs, ps or None))]
+        except Exception as e:  # noqa: BLE001 - as a worker: the job fails, the server goes on
+            raise from_engine(job_error(e, job_id)) from None
+        finally:
+            ms = (time.perf_counter() - t0) * 1e3
+            self.tokens -= ms
+        self._cost(key, ms)
+        return outs, ms
+
+
+def _fresh(a) -> np.ndarray:
+    """An output as a worker returns it: an ndarray (a NumPy scalar from a reduction becomes 0-d),
+    C-contiguous, and never a view (on an input in a request buffer reused once the job is over)."""
+    a = np.asarray(a)
+    return a.copy(order="C") if a.base is not None or not a.flags.c_contiguous else a
