@@ -97,6 +97,10 @@ class InlineLane:
         self.plans.clear()
         self.nbytes = 0
 
+    def describe(self) -> dict:
+        return {"max_ms": self.max_ms, "share": self.share, "plans": len(self.plans), "compiling": len(self.pending),
+                "refused": len(self.never), "plan_bytes": self.nbytes}
+
     # -- what the workers measured -------------------------------------------------------------------
     def note(self, key: str, graph_text, compute_ms: float, loop) -> None:
         """A clean worker run of `key` (plan cached, own cores) computed in `compute_ms`."""
@@ -171,7 +175,8 @@ class InlineLane:
         try:
             # the parameters the lowered plan still has (Engine.run filters the same way)
             ps = {k: v for k, v in params.items() if k in plan.param_avals} if params else None
-            outs = [_fresh(a) for a in tree_flatten(plan.run_host(inputs, ps or None))]
+            given = {id(a) for a in inputs} | ({id(a) for a in params.values()} if params else set())
+            outs = [_fresh(a, given) for a in tree_flatten(plan.run_host(inputs, ps or None))]
         except Exception as e:  # noqa: BLE001 - as a worker: the job fails, the server goes on
             raise from_engine(job_error(e, job_id)) from None
         finally:
@@ -181,8 +186,11 @@ class InlineLane:
         return outs, ms
 
 
-def _fresh(a) -> np.ndarray:
+def _fresh(a, given: set) -> np.ndarray:
     """An output as a worker returns it: an ndarray (a NumPy scalar from a reduction becomes 0-d),
-    C-contiguous, and never a view (on an input in a request buffer reused once the job is over)."""
+    C-contiguous, owning its memory: never a view, nor an input itself (an input may view a request
+    buffer that is reused once the job is over)."""
     a = np.asarray(a)
-    return a.copy(order="C") if a.base is not None or not a.flags.c_contiguous else a
+    if a.base is not None or not a.flags.c_contiguous or id(a) in given:
+        return a.copy(order="C")
+    return a

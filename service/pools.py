@@ -256,7 +256,8 @@ class Pool:
         return {"device": self.name, "backend": self.backend, "devices": [s.label for s in self.specs],
                 "workers": [w.describe() for w in self.workers], "queue_depth": len(self.queue),
                 "queue_size": self.settings.queue_size, "busy": sum(w.state == "busy" for w in self.workers),
-                "restarts": self.restarts, "state": state}
+                "restarts": self.restarts, "state": state,
+                "inline": self.inline.describe() if self.inline is not None else None}
 
     def _gauges(self) -> None:
         g = self._gauge_children

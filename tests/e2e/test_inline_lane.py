@@ -1,0 +1,174 @@
+"""The inline lane (service/inline.py) on a real server: a small job that ran in a worker runs in the
+server's own process afterwards (its timing's `lane`, its `device` the pool, the lane counter), with
+results bit for bit the worker's and errors exactly the worker's; a graph with a run-time loop never does;
+with every worker busy, or past the lane's budget, jobs go to workers.
+
+Which lane ran a job is read from the answer and the metrics, never from timings. The lane's limit is
+raised to 50 ms here so that a loaded CI box (where a tiny job can take a millisecond) still qualifies;
+the decision is the same at any limit."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from engine import GraphBuilder
+from engine.serialize import graph_to_json
+
+from .helpers import F32, call, decode, error_of, in_thread, metric, pool_of, slow_input, slow_net, wait_for_pool
+from .server import Server
+
+CEILING = 120  # seconds: a loaded 2-core box is slow, never this slow
+LANES = "gradserve_job_lanes_total"
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("inline") / "server.log", env={"GRADSERVE_INLINE_MAX_MS": "50"}, devices="cpu")
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def c(srv):
+    with srv.client() as client:
+        yield client
+
+
+def mlp_net(name: str) -> dict:
+    """A small tanh layer and a sum (matmul, a reduction, elementwise ops): `name` makes the graph distinct."""
+    gb = GraphBuilder(name)
+    x, w = gb.input((4, 8), name="x"), gb.input((8, 3), name="w")
+    return graph_to_json(gb.build(gb.sum(gb.tanh(gb.matmul(x, w)))))
+
+
+def take_net() -> dict:
+    """x[idx] * 2: an index out of range is an error of the run (a runtime-checked op)."""
+    gb = GraphBuilder("take")
+    x, i = gb.input((4,), name="x"), gb.input((2,), "int32", name="i")
+    return graph_to_json(gb.build(gb.mul(gb.take_along_axis(x, i, axis=0), gb.scalar(2.0, "float32"))))
+
+
+def while_net() -> dict:
+    """while sum(x) < 10: x = 1.5 x + sin(x); then sum(x * x): as many trips as the values ask."""
+    def fn(make, name):
+        g = GraphBuilder(name)
+        return g.build(make(g, g.input((2,), name="a")))
+
+    gb = GraphBuilder("grow")
+    x = gb.input((2,), name="x")
+    cond = gb.function(fn(lambda g, a: g.less(g.sum(a), g.scalar(10.0, "float32")), "cond"))
+    body = gb.function(fn(lambda g, a: g.add(g.mul(a, g.scalar(1.5, "float32")), g.sin(a)), "body"))
+    (y,) = gb.emit("while", [x], {"cond": cond, "body": body, "max_trips": 1000})
+    return graph_to_json(gb.build(gb.sum(gb.mul(y, y))))
+
+
+def run(c, kind: str, body: dict, enc: str = "binary") -> dict:
+    return decode(call(c, kind, body, enc))
+
+
+def until_inline(c, kind: str, body: dict, enc: str = "binary") -> tuple[list, dict]:
+    """Call until a job runs inline: (the lanes of the calls before, the inline answer)."""
+    lanes = []
+    for _ in range(CEILING * 10):
+        out = run(c, kind, body, enc)
+        if out["timing"]["lane"] == "inline":
+            return lanes, out
+        lanes.append(out["timing"]["lane"])
+    raise AssertionError(f"never inline: {lanes[-20:]}")
+
+
+def arrays(out: dict) -> list:
+    return [o["array"] for o in out["outputs"]]
+
+
+@pytest.mark.parametrize("enc", ["binary", "json"])
+def test_a_repeated_small_job_goes_inline_after_its_worker_runs(c, enc):
+    rng = np.random.default_rng(1)
+    body = {"graph": mlp_net(f"mlp_{enc}"), "inputs": [rng.normal(size=(4, 8)).astype(F32),
+                                                        rng.normal(size=(8, 3)).astype(F32)], "get_all": True}
+    first = run(c, "grad", body, enc)
+    assert first["timing"]["lane"] == "worker" and first["device"].startswith("cpu:")
+    before = metric(c, LANES, device="cpu", lane="inline")
+    lanes, out = until_inline(c, "grad", body, enc)
+    assert lanes and set(lanes) == {"worker"}  # a hit in a worker measured it first
+    assert out["device"] == "cpu" and metric(c, LANES, device="cpu", lane="inline") == before + 1
+    assert out["structure"] == first["structure"] and [o["name"] for o in out["outputs"]] == \
+        [o["name"] for o in first["outputs"]]
+    for a, b in zip(arrays(out), arrays(first)):  # the same plan on the same inputs: the same bits
+        assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+    assert pool_of(c)["inline"]["plans"] >= 1
+
+
+def test_a_graph_with_a_run_time_loop_never_goes_inline(c):
+    """The lane looks at the plan once a worker has run it cleanly (a cache hit) and refuses it: the
+    calls before and after all ran in workers, and the gradient is right."""
+    x = np.array([0.3, 0.5], F32)
+    body = {"graph": while_net(), "inputs": [x]}
+    refused = pool_of(c)["inline"]["refused"]
+    outs = []
+    end = time.monotonic() + CEILING
+    while pool_of(c)["inline"]["refused"] == refused:
+        assert time.monotonic() < end, "the lane never looked at the while graph"
+        outs.append(run(c, "grad", body))
+    outs += [run(c, "grad", body) for _ in range(5)]
+    assert len(outs) >= 7 and {o["timing"]["lane"] for o in outs} == {"worker"}
+    y, dy = x.astype(np.float64), np.ones(2)
+    while y.sum() < 10:  # the loop by hand: d/dx sum(y*y) = 2 y dy/dx, dy/dx a product over the trips
+        y, dy = 1.5 * y + np.sin(y), dy * (1.5 + np.cos(y))
+    for o in outs:
+        np.testing.assert_allclose(arrays(o)[0], 2 * y * dy, rtol=1e-5)
+
+
+def test_inline_errors_are_the_workers_errors(c):
+    x = np.arange(4, dtype=F32)
+    good = {"graph": take_net(), "inputs": [x, np.array([1, 3], np.int32)]}
+    bad = {"graph": take_net(), "inputs": [x, np.array([1, 7], np.int32)]}
+    before = metric(c, LANES, device="cpu", lane="inline")
+    r = call(c, "eval", bad, "binary")  # a graph never run before: a worker
+    assert metric(c, LANES, device="cpu", lane="inline") == before
+    worker_err = (r.status_code, error_of(r))
+    _, out = until_inline(c, "eval", good)
+    np.testing.assert_array_equal(arrays(out)[0], np.array([2.0, 6.0], F32))
+    before = metric(c, LANES, device="cpu", lane="inline")
+    r = call(c, "eval", bad, "binary")
+    assert metric(c, LANES, device="cpu", lane="inline") == before + 1  # this one ran inline
+    inline_err = (r.status_code, error_of(r))
+    for e in (worker_err[1], inline_err[1]):
+        e["detail"].pop("request_id")
+    assert inline_err == worker_err and worker_err[0] == 400 and worker_err[1]["code"] == "shape_error"
+    assert "index 7 out of range" in worker_err[1]["message"]
+
+
+def test_with_every_worker_busy_a_small_job_waits_for_a_worker(c):
+    rng = np.random.default_rng(2)
+    body = {"graph": mlp_net("mlp_busy"), "inputs": [rng.normal(size=(4, 8)).astype(F32),
+                                                    rng.normal(size=(8, 3)).astype(F32)]}
+    until_inline(c, "eval", body)
+    slow = {"graph": slow_net(512, 300), "inputs": [slow_input(512)]}  # seconds on one core
+    busy = [in_thread(run, c, "eval", slow) for _ in range(2)]
+    wait_for_pool(c, "the workers did not become busy", lambda p: p["busy"] == 2, timeout=CEILING)
+    out = run(c, "eval", body)  # no idle worker: it is queued as ever, never run ahead of the queue
+    assert out["timing"]["lane"] == "worker" and out["timing"]["queue_ms"] > 0
+    for th, box in busy:
+        th.join(CEILING)
+        assert box["result"]["timing"]["lane"] == "worker", box
+
+
+def test_past_the_budget_jobs_go_to_workers(tmp_path):
+    """A share so small that the first inline job spends the budget for hours: the jobs after it go to
+    workers."""
+    s = Server(tmp_path / "server.log", env={"GRADSERVE_INLINE_MAX_MS": "50", "GRADSERVE_INLINE_SHARE": "1e-9"},
+               devices="cpu")
+    try:
+        with s.client() as c:
+            rng = np.random.default_rng(3)
+            body = {"graph": mlp_net("mlp_budget"), "inputs": [rng.normal(size=(4, 8)).astype(F32),
+                                                              rng.normal(size=(8, 3)).astype(F32)]}
+            until_inline(c, "eval", body)
+            after = [run(c, "eval", body)["timing"]["lane"] for _ in range(5)]
+            assert after == ["worker"] * 5
+            assert metric(c, LANES, device="cpu", lane="inline") == 1
+    finally:
+        s.stop()

@@ -1,0 +1,200 @@
+"""The inline lane (service/inline.py) without a server: what it accepts after a worker's measurement,
+what it refuses (run-time loops and branches, slow or unmeasured graphs), its budget, and that its
+results and errors are the worker's (service.worker._run_job run in-process on the same job)."""
+from __future__ import annotations
+
+import asyncio
+import time
+
+import numpy as np
+import pytest
+
+from engine import GraphBuilder
+from service import shm
+from service.derivation import Deriver
+from service.errors import ServiceError, from_engine
+from service.inline import InlineLane
+from service.out_slots import SlotWriter
+from service.settings import Settings
+from service.worker import Plans, _run_job
+
+F32 = np.float32
+CEILING = 60
+
+
+def derived(name: str, g, kind: str = "eval"):
+    return Deriver(4, 10 ** 6, 1 << 24, 16).derive(kind, name, g, {})
+
+
+def take_graph():
+    gb = GraphBuilder("take")
+    x, i = gb.input((4,), name="x"), gb.input((2,), "int32", name="i")
+    t = gb.take_along_axis(x, i, axis=0)
+    # a transposed output (a view in NumPy), the input itself, a reduction (a NumPy scalar)
+    m = gb.reshape(gb.concat(x, x, axis=0), shape=(2, 4))
+    return gb.build((gb.mul(t, gb.scalar(2.0, "float32")), gb.transpose(m, perm=(1, 0)), x, gb.sum(x)))
+
+
+def branch_graph(op: str):
+    def fn(make, name):
+        g = GraphBuilder(name)
+        return g.build(make(g, g.input((2,), name="a")))
+
+    gb = GraphBuilder(op)
+    x = gb.input((2,), name="x")
+    if op == "while":
+        cond = gb.function(fn(lambda g, a: g.less(g.sum(a), g.scalar(10.0, "float32")), "c"))
+        body = gb.function(fn(lambda g, a: g.add(g.mul(a, g.scalar(1.5, "float32")), g.sin(a)), "b"))
+        (y,) = gb.emit("while", [x], {"cond": cond, "body": body, "max_trips": 100})
+    else:
+        t = gb.function(fn(lambda g, a: g.sin(a), "t"))
+        f = gb.function(fn(lambda g, a: g.neg(a), "f"))
+        (y,) = gb.emit("cond", [gb.greater(gb.sum(x), gb.scalar(0.0, "float32")), x], {"true_fn": t, "false_fn": f})
+    return gb.build(gb.sum(y))
+
+
+async def noted(lane: InlineLane, d, ms: float) -> None:
+    """What the pool does after a clean worker run; waits until the lane has decided."""
+    lane.note(d.key, (d.text, d.sources), ms, asyncio.get_running_loop())
+    end = time.monotonic() + CEILING
+    while d.key in lane.pending:
+        assert time.monotonic() < end
+        await asyncio.sleep(0.01)
+
+
+def lane_of(**kw) -> InlineLane:
+    return InlineLane(Settings(**kw))
+
+
+def worker_answer(d, inputs):
+    """The worker's own answer for the job, run in-process: ("done", id, refs, timing) or ("error", ...)."""
+    from engine import Engine
+
+    eng = Engine("numpy")
+    msg = ("job", 7, d.key, (d.text, d.sources), [shm.put(a, 1 << 16, []) for a in inputs], {}, [], None)
+    try:
+        return _run_job(eng, Plans(eng, {"cache_size": 4}), SlotWriter(), 1 << 16, msg)
+    except Exception as e:  # noqa: BLE001 - as worker_main does
+        from service.worker import job_error
+
+        return ("error", 7, job_error(e, 7))
+
+
+def test_a_measured_small_plan_runs_inline_with_the_workers_results():
+    d = derived("take", take_graph())
+    x, i = np.arange(4, dtype=F32), np.array([1, 3], np.int32)
+
+    async def scenario():
+        lane = lane_of(inline_max_ms=1.0)
+        assert lane.plan_for(d.key) is None  # never measured
+        await noted(lane, d, 0.2)
+        plan = lane.plan_for(d.key)
+        assert plan is not None and lane.describe()["plans"] == 1
+        outs, ms = lane.run(plan, d.key, 1, [x, i], {})
+        lane.close()
+        return outs
+
+    outs = asyncio.run(scenario())
+    kind, _, refs, _ = worker_answer(d, [x, i])
+    assert kind == "done"
+    want = [shm.get(r, []) for r in refs]
+    assert len(outs) == len(want) == 4
+    for a, b in zip(outs, want):
+        assert type(a) is np.ndarray and a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+        assert a.flags.c_contiguous and a.flags.writeable and a.base is None  # owns its memory, as a worker's
+    assert not np.shares_memory(outs[2], x)  # the input itself comes back as a copy
+
+
+def test_inline_errors_are_the_workers_errors():
+    d = derived("take_err", take_graph())
+    bad = [np.arange(4, dtype=F32), np.array([1, 7], np.int32)]
+
+    async def scenario():
+        lane = lane_of(inline_max_ms=1.0)
+        await noted(lane, d, 0.2)
+        with pytest.raises(ServiceError) as ei:
+            lane.run(lane.plan_for(d.key), d.key, 7, bad, {})
+        lane.close()
+        return ei.value
+
+    got = asyncio.run(scenario())
+    kind, _, err = worker_answer(d, bad)
+    assert kind == "error"
+    want = from_engine(err)
+    assert type(got) is type(want) and got.code == want.code == "shape_error"
+    assert str(got) == str(want) and got.detail == want.detail and "index 7 out of range" in str(got)
+
+
+@pytest.mark.parametrize("op", ["while", "cond"])
+def test_plans_whose_cost_depends_on_the_values_are_refused(op):
+    d = derived(op, branch_graph(op))
+
+    async def scenario():
+        lane = lane_of(inline_max_ms=1.0)
+        await noted(lane, d, 0.01)
+        assert lane.plan_for(d.key) is None and lane.describe()["refused"] == 1 and not lane.plans
+        await noted(lane, d, 0.01)  # refused once, not compiled again
+        assert not lane.pending and lane.describe()["refused"] == 1
+        lane.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_slow_plan_is_not_compiled_and_a_slower_run_sends_it_back():
+    d = derived("take_slow", take_graph())
+
+    async def scenario():
+        lane = lane_of(inline_max_ms=1.0)
+        await noted(lane, d, 1.5)  # above the limit: not even compiled
+        assert not lane.plans and lane.plan_for(d.key) is None
+        await noted(lane, d, 0.5)
+        assert lane.plan_for(d.key) is not None
+        lane.note(d.key, (d.text, d.sources), 3.0, asyncio.get_running_loop())  # a later run came out slower
+        assert lane.plan_for(d.key) is None
+        lane.close()
+
+    asyncio.run(scenario())
+
+
+def test_the_budget_bounds_the_share_of_the_loop():
+    d = derived("take_budget", take_graph())
+    args = [np.arange(4, dtype=F32), np.array([1, 3], np.int32)]
+
+    async def scenario():
+        lane = lane_of(inline_max_ms=1.0, inline_share=0.5)
+        await noted(lane, d, 0.2)
+        assert lane.capacity == 0.5 * 200.0
+        lane.tokens, lane.stamp = -20.0, time.perf_counter()  # inline work 20 ms past the share, now
+        assert lane.plan_for(d.key) is None
+        lane.stamp -= 0.030  # 30 ms later: 15 ms refilled at a share of 0.5, still 5 ms short
+        assert lane.plan_for(d.key) is None
+        lane.stamp -= 0.012  # 12 ms later: 6 ms more, 1 ms of budget
+        plan = lane.plan_for(d.key)
+        assert plan is not None and 0 < lane.tokens <= 1.5
+        t = lane.tokens
+        _, ms = lane.run(plan, d.key, 1, args, {})
+        assert lane.tokens < t  # the run's time is charged
+        lane.stamp -= 10.0  # a long quiet time refills to the capacity, no more
+        lane.plan_for(d.key)
+        assert lane.tokens == lane.capacity
+        lane.close()
+
+    asyncio.run(scenario())
+
+
+def test_bounded_plan_cache():
+    from service import inline
+
+    async def scenario():
+        lane = lane_of(inline_max_ms=1.0)
+        keys = []
+        for k in range(inline.PLAN_CACHE + 3):
+            gb = GraphBuilder(f"g{k}")
+            d = derived(f"g{k}", gb.build(gb.add(gb.input((2,), name="x"), gb.scalar(float(k), "float32"))))
+            await noted(lane, d, 0.01)
+            keys.append(d.key)
+        assert len(lane.plans) == inline.PLAN_CACHE and keys[0] not in lane.plans and keys[-1] in lane.plans
+        assert lane.nbytes == sum(n for _, n in lane.plans.values()) <= inline.CACHE_BYTES
+        lane.close()
+
+    asyncio.run(scenario())
