@@ -39,6 +39,7 @@ results as the same arrays (C-contiguous, writable, never a view on the request'
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -56,6 +57,7 @@ CACHE_BYTES = 64 << 20  # estimated memory of all the plans kept
 PLAN_CACHE = 64  # plans kept
 KNOWN = 4096  # keys whose cost (or unsuitability) is remembered
 VALUE_DEPENDENT = frozenset({"while_run", "switch_run"})
+COMPILE_SWITCH_S = 0.0005  # the GIL switch interval while the lane compiles (see InlineLane._compile)
 
 
 def one_blas_thread() -> None:
@@ -91,6 +93,12 @@ class InlineLane:
         self.closed = False
         one_blas_thread()
 
+    def warm(self, loop):
+        """The NumPy backend's first use imports SciPy (~1 s): in the lane's thread while the workers
+        start (the pool awaits it before it is ready), not when the first graph compiles, where it would
+        hold the GIL against a busy event loop."""
+        return loop.run_in_executor(self.executor, _warm)
+
     def close(self) -> None:
         self.closed = True
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -118,15 +126,23 @@ class InlineLane:
             self.costs.popitem(last=False)
 
     def _compile(self, graph_text):
-        """In the lane's thread: the plan, or None when it must not run inline."""
+        """In the lane's thread: the plan, or None when it must not run inline. Meanwhile the thread
+        holds the GIL in long stretches, and the event loop waits up to the switch interval (5 ms) each
+        time it wants it back (several times per request): a shorter interval while compiling keeps
+        the requests of those ~10-100 ms near their usual time."""
         from engine.executor import compile_graph
 
         from .worker import load_graph
 
-        flat, need = self.engine.lower(load_graph(graph_text, self.limits))
-        if need > PLAN_MAX_BYTES or any(e.op in VALUE_DEPENDENT for e in flat.eqns):
-            return None
-        return compile_graph(flat, "numpy"), need
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(interval, COMPILE_SWITCH_S))
+        try:
+            flat, need = self.engine.lower(load_graph(graph_text, self.limits))
+            if need > PLAN_MAX_BYTES or any(e.op in VALUE_DEPENDENT for e in flat.eqns):
+                return None
+            return compile_graph(flat, "numpy"), need
+        finally:
+            sys.setswitchinterval(interval)
 
     def _compiled(self, key: str, fut) -> None:
         self.pending.discard(key)
@@ -184,6 +200,15 @@ class InlineLane:
             self.tokens -= ms
         self._cost(key, ms)
         return outs, ms
+
+
+def _warm() -> None:
+    from engine.backends import get_backend
+
+    try:
+        get_backend("numpy")
+    except Exception as e:  # noqa: BLE001 - then no plan compiles here and every job goes to workers
+        log.warning("inline lane: the NumPy backend does not load in the server: %s", e)
 
 
 def _fresh(a, given: set) -> np.ndarray:

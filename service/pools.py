@@ -160,8 +160,9 @@ class Pool:
             self.inline = InlineLane(self.settings)
         self.workers = [self._spawn(spec) for spec in self.specs]
         timeout = self.settings.worker_start_timeout_s
+        warm = [self.inline.warm(self.loop)] if self.inline is not None else []
         try:
-            await asyncio.wait_for(asyncio.gather(*(w.ready_event.wait() for w in self.workers)), timeout)
+            await asyncio.wait_for(asyncio.gather(*(w.ready_event.wait() for w in self.workers), *warm), timeout)
         except asyncio.TimeoutError:
             raise PoolStartError(f"pool {self.name!r}: workers did not start within {timeout}s") from None
         failed = [w for w in self.workers if w.fatal]
