@@ -16,7 +16,8 @@ A job runs inline only when ALL of these hold (else it goes to a worker, as ever
   come meanwhile go to workers);
 - no worker index was asked for, a worker is idle and nothing is queued: inline work only replaces an
   immediate dispatch, never overtakes queued jobs (queue order, a queued job's deadline, cancelling a
-  queued job stay as they were);
+  queued job stay as they were). A worker lending its cores to a running job counts as idle: running
+  the small job here is cheaper than reclaiming them;
 - the budget allows it (below).
 
 Why it is safe for the other clients of the server: an inline job holds the event loop (every other
@@ -25,7 +26,9 @@ request's reads, writes and dispatches) for about its measured compute, at most 
 work may take to `inline_share` of wall time (0.5 by default) over a window of WINDOW_MS, so a stream of
 small jobs cannot starve the loop: past the share they go to workers. Only plans of value-independent
 cost qualify, so a job proven small stays small; a run that comes out slower is what the next decision
-uses. The server runs one BLAS thread, so an inline job does not spread over the workers' cores. Memory:
+uses. Compiling a plan here costs the server CPU once per graph (10-30 ms for L1's), in the lane's own
+thread: the requests of that moment slow down a little rather than one of them stalling behind it.
+The server runs one BLAS thread, so an inline job does not spread over the workers' cores. Memory:
 at most PLAN_CACHE plans and CACHE_BYTES of estimated plan memory, and the lane's bookkeeping is bounded
 (KNOWN keys).
 
