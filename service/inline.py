@@ -6,10 +6,11 @@ value_and_grad computes in ~0.02-0.07 ms), and the woken worker runs its plan on
 
 A job runs inline only when ALL of these hold (else it goes to a worker, as every job did before):
 - the pool is the cpu pool on the NumPy backend and `inline_max_ms` > 0;
-- its derived graph already ran in a worker, from a cached plan on the worker's own cores, and the
-  last clean run (worker or inline) computed in at most `inline_max_ms`. The key is a content hash of
-  the typed derived graph, and the core checks every job's inputs against those types, so the same key
-  means the same plan on the same shapes and dtypes: its cost and memory are known;
+- its derived graph already ran in a worker, from a cached plan on the worker's own cores, and its cost
+  is at most `inline_max_ms`: the least compute of its last COST_RUNS clean runs (worker or inline; the
+  plan's own cost does not vary with the values, so what varies is the load, which only adds). The key
+  is a content hash of the typed derived graph, and the core checks every job's inputs against those
+  types, so the same key means the same plan on the same shapes and dtypes: its cost and memory are known;
 - its lowered plan has no op whose cost depends on the values (VALUE_DEPENDENT: `while_run` runs as
   many trips as the values ask, `switch_run` only the branch they choose), its estimated peak memory is
   at most PLAN_MAX_BYTES, and the server has compiled it (in a thread, off the event loop; the jobs that
@@ -25,8 +26,8 @@ request's reads, writes and dispatches) for about its measured compute, at most 
 (1 ms by default, the order of parsing one request), and a token bucket bounds the loop time all inline
 work may take to `inline_share` of wall time (0.5 by default) over a window of WINDOW_MS, so a stream of
 small jobs cannot starve the loop: past the share they go to workers. Only plans of value-independent
-cost qualify, so a job proven small stays small; a run that comes out slower is what the next decision
-uses. Compiling a plan here costs the server CPU once per graph (10-30 ms for L1's), in the lane's own
+cost qualify, so a job proven small stays small; runs that keep coming out slower send it back to the
+workers. Compiling a plan here costs the server CPU once per graph (10-30 ms for L1's), in the lane's own
 thread: the requests of that moment slow down a little rather than one of them stalling behind it.
 The server runs one BLAS thread, so an inline job does not spread over the workers' cores. Memory:
 at most PLAN_CACHE plans and CACHE_BYTES of estimated plan memory, and the lane's bookkeeping is bounded
@@ -44,7 +45,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
@@ -60,6 +61,7 @@ CACHE_BYTES = 64 << 20  # estimated memory of all the plans kept
 PLAN_CACHE = 64  # plans kept
 KNOWN = 4096  # keys whose cost (or unsuitability) is remembered
 VALUE_DEPENDENT = frozenset({"while_run", "switch_run"})
+COST_RUNS = 4  # a graph's cost: the least compute of its last runs
 COMPILE_SWITCH_S = 0.0005  # the GIL switch interval while the lane compiles (see InlineLane._compile)
 
 
@@ -83,7 +85,7 @@ class InlineLane:
         self.capacity = self.share * WINDOW_MS
         self.tokens = self.capacity  # ms of inline work allowed now; refilled at `share` ms per ms
         self.stamp = time.perf_counter()
-        self.costs: OrderedDict[str, float] = OrderedDict()  # key -> compute ms of its last clean run
+        self.costs: OrderedDict[str, deque] = OrderedDict()  # key -> compute ms of its last clean runs
         self.never: OrderedDict[str, bool] = OrderedDict()  # keys that must not run inline
         self.plans: OrderedDict[str, tuple] = OrderedDict()  # key -> (plan, estimated bytes)
         self.nbytes = 0
@@ -116,14 +118,17 @@ class InlineLane:
     def note(self, key: str, graph_text, compute_ms: float, loop) -> None:
         """A clean worker run of `key` (plan cached, own cores) computed in `compute_ms`."""
         self._cost(key, compute_ms)
-        if compute_ms > self.max_ms or key in self.plans or key in self.pending or key in self.never:
+        if min(self.costs[key]) > self.max_ms or key in self.plans or key in self.pending or key in self.never:
             return
         self.pending.add(key)
         fut = loop.run_in_executor(self.executor, self._compile, graph_text)
         fut.add_done_callback(partial(self._compiled, key))
 
     def _cost(self, key: str, ms: float) -> None:
-        self.costs[key] = ms
+        runs = self.costs.get(key)
+        if runs is None:
+            runs = self.costs[key] = deque(maxlen=COST_RUNS)
+        runs.append(ms)
         self.costs.move_to_end(key)
         while len(self.costs) > KNOWN:
             self.costs.popitem(last=False)
@@ -173,8 +178,8 @@ class InlineLane:
         hit = self.plans.get(key)
         if hit is None:
             return None
-        cost = self.costs.get(key)
-        if cost is None or cost > self.max_ms:
+        runs = self.costs.get(key)
+        if runs is None or min(runs) > self.max_ms:
             return None
         now = time.perf_counter()
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * 1e3 * self.share)

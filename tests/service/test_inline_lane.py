@@ -140,7 +140,9 @@ def test_plans_whose_cost_depends_on_the_values_are_refused(op):
     asyncio.run(scenario())
 
 
-def test_a_slow_plan_is_not_compiled_and_a_slower_run_sends_it_back():
+def test_a_slow_plan_is_not_compiled_and_slower_runs_send_it_back():
+    from service.inline import COST_RUNS
+
     d = derived("take_slow", take_graph())
 
     async def scenario():
@@ -149,7 +151,9 @@ def test_a_slow_plan_is_not_compiled_and_a_slower_run_sends_it_back():
         assert not lane.plans and lane.plan_for(d.key) is None
         await noted(lane, d, 0.5)
         assert lane.plan_for(d.key) is not None
-        lane.note(d.key, (d.text, d.sources), 3.0, asyncio.get_running_loop())  # a later run came out slower
+        for k in range(COST_RUNS):  # later runs came out slower (the load): one is not enough, all are
+            assert lane.plan_for(d.key) is not None, k
+            lane.note(d.key, (d.text, d.sources), 3.0, asyncio.get_running_loop())
         assert lane.plan_for(d.key) is None
         lane.close()
 
