@@ -47,10 +47,10 @@ def check_peer(host: str | None, setting: str) -> None:
     """Refuse shared memory to a peer that is not on this host (or when the setting turns it off)."""
     if setting == "off":
         raise InvalidRequest("system shared memory is turned off on this server (setting client_shm=off)",
-                             setting="client_shm")
+                             setting="client_shm", shared_memory=True)
     if not is_loopback_peer(host):
         raise InvalidRequest(f"system shared memory is only for clients on the server's host (loopback); this "
-                             f"request came from {host or 'an unknown peer'}", peer=host or "")
+                             f"request came from {host or 'an unknown peer'}", peer=host or "", shared_memory=True)
 
 
 def is_loopback_peer(host: str | None) -> bool:
@@ -197,9 +197,8 @@ class Regions:
             if region.name in self.regions:
                 raise InvalidRequest(f"shared memory region {region.name!r} is already registered; unregister it "
                                      "first", path="name", shared_memory_region=region.name)
-            if len(self.regions) >= self.max_regions:
-                for r in [r for r in self.regions.values() if not r.alive()]:  # their client removed them
-                    self.regions.pop(r.name).close()
+            for r in [r for r in self.regions.values() if not r.alive()]:  # their client removed them (or died)
+                self.regions.pop(r.name).close()
             if len(self.regions) >= self.max_regions:
                 raise LimitExceeded(f"{len(self.regions)} shared memory regions are registered, the most this server "
                                     f"allows (client_shm_max_regions={self.max_regions}): unregister some",

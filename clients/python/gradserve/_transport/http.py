@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import httpx
 
-from .. import errors
+from .. import _shm, errors
 from .._version import __version__
 from .._wire import HEADER_LENGTH, decode_response, encode_request
 from . import REQUEST_ID, given_request_id, new_request_id
@@ -50,14 +50,15 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _prepare(op: str, body: dict | None, binary: bool, path_arg: str | None, fixed_rid: str | None):
+def _prepare(op: str, body: dict | None, binary: bool, path_arg: str | None, fixed_rid: str | None,
+             place: Any = None):
     try:
         method, path = ROUTES[op]
     except KeyError:
         raise ValueError(f"unknown operation {op!r}") from None
     if "{}" in path:
         path = path.format(path_arg)
-    content, headers = (None, {}) if body is None else encode_request(body, binary=binary)
+    content, headers = (None, {}) if body is None else encode_request(body, binary=binary, place=place)
     rid = fixed_rid or new_request_id()
     if fixed_rid is None:  # (the caller's own goes with the client's headers)
         headers = {**headers, REQUEST_ID: rid}
@@ -73,14 +74,14 @@ def _text(content, headers: Mapping[str, str]) -> str:
         return bytes(content).decode("utf-8", errors="replace")
 
 
-def _handle(status: int, headers: Mapping[str, str], content, rid: str) -> dict:
+def _handle(status: int, headers: Mapping[str, str], content, rid: str, read: Any = None) -> dict:
     """The decoded body of a 2xx response; otherwise the typed error. `headers` is read by lowercase name."""
     if 200 <= status < 300:
         if status == 204 or not content:
             return {}
         if headers.get(HEADER_LENGTH.lower()) is None and "json" not in headers.get("content-type", "json"):
             return {"text": _text(content, headers)}
-        return decode_response(content, headers.get(HEADER_LENGTH.lower()))
+        return decode_response(content, headers.get(HEADER_LENGTH.lower()), read)
     try:
         payload: Any = decode_response(content, headers.get(HEADER_LENGTH.lower()))
     except Exception:  # noqa: BLE001 - a proxy's HTML page, say
@@ -99,7 +100,8 @@ def _base_headers(api_key: str | None, headers: dict | None) -> dict:
 
 class HTTPTransport:
     def __init__(self, base_url: str, *, api_key: str | None = None, timeout: Any = 60.0,
-                 transport: httpx.BaseTransport | None = None, headers: dict | None = None):
+                 transport: httpx.BaseTransport | None = None, headers: dict | None = None,
+                 shared_memory: bool | None = None):
         self.base_url = base_url.rstrip("/")
         self._rid = given_request_id(headers)
         base = _base_headers(api_key, headers)
@@ -109,12 +111,42 @@ class HTTPTransport:
             self._lean = _http1.HTTP1Client(self.base_url, base, timeout)
         else:
             self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport, headers=base)
+        # same host: large tensors through shared memory (gradserve._shm)
+        self._shm = _shm.SharedMemory(self.send) if _shm.enabled(self.base_url, shared_memory) else None
 
     def call(self, op: str, body: dict | None, *, binary: bool = False, timeout: Any = None,
              path_arg: str | None = None) -> dict:
+        if self._shm is not None and body is not None and self._shm.wanted(op, body):
+            lease = self._shm.lease(body)
+            if lease is not None:
+                resp = self._call_shm(op, body, path_arg, timeout, lease)
+                if resp is not None:
+                    return resp
         method, path, content, headers, rid = _prepare(op, body, binary, path_arg, self._rid)
         status, rheaders, rcontent = self.send(method, path, content, headers, timeout, rid)
         return _handle(status, rheaders, rcontent, rid)
+
+    def _call_shm(self, op: str, body: dict, path_arg: str | None, timeout: Any, lease) -> dict | None:
+        """The call with its large tensors in `lease`'s regions; None when the server refused them
+        (the caller sends bytes; this client stops using shared memory)."""
+        outputs = None
+        try:
+            full = {**body, "shared_memory_output": lease.output_spec()}
+            method, path, content, headers, rid = _prepare(op, full, True, path_arg, self._rid, lease.place)
+            status, rheaders, rcontent = self.send(method, path, content, headers, timeout, rid)
+            resp = _handle(status, rheaders, rcontent, rid, lease.read)
+            outputs = resp.get("outputs")
+            return resp
+        except errors.InvalidRequest as e:
+            if not (e.detail.get("shared_memory") or "shared_memory_region" in e.detail):
+                raise
+            assert self._shm is not None
+            self._shm.failed(lease)
+            lease = None
+            return None
+        finally:
+            if lease is not None:
+                lease.done(outputs)
 
     def send(self, method: str, path: str, content: bytes | None, headers: dict, timeout: Any = None,
              rid: str | None = None) -> tuple[int, Mapping[str, str], Any]:
@@ -134,6 +166,8 @@ class HTTPTransport:
             raise errors.APIConnectionError(f"{method} {self.base_url}{path}: {e!r}", request_id=rid) from e
 
     def close(self) -> None:
+        if self._shm is not None:
+            self._shm.close()
         if self._lean is not None:
             self._lean.close()
         if self._http is not None:
