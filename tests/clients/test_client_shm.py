@@ -153,6 +153,11 @@ def test_a_server_that_refuses_gets_bytes(shm_off_server, w2_inputs):
     try:
         r = c.grad(g, w2_inputs, grad_position=0)
         assert c._transport._shm.disabled and sent[-1] > 3_000_000
+        h = _shm.Region(64)
+        refused = httpx.post(f"{shm_off_server.url}/v2/systemsharedmemory/region/x/register",
+                             json={"key": "/" + h.name, "byte_size": 64})
+        h.close()
+        assert refused.status_code == 400 and "turned off" in refused.json()["error"]
         ref = gs.Client(shm_off_server.url, shared_memory=False).grad(g, w2_inputs, grad_position=0)
         np.testing.assert_array_equal(r.value, ref.value)
         assert not [n for n in os.listdir("/dev/shm") if n.startswith(f"gsc_{os.getpid()}_")]
@@ -171,3 +176,52 @@ def test_when_it_is_tried(monkeypatch):
     small = {"inputs": [np.zeros(10, F32)]}
     assert not s.wanted("grad", small) and s.wanted("grad", {"inputs": [np.zeros(1 << 15, F32)]})
     assert not s.wanted("register_graph", {"inputs": [np.zeros(1 << 15, F32)]})
+
+
+def test_raw_v1_job_with_regions(real_server):
+    """/v1 by hand: x and w read from a region, the outputs placed in another one (64-byte aligned) while
+    they fit, the rest in the response; values against JAX."""
+    import jax
+    import jax.numpy as jnp
+
+    gb = GraphBuilder("t")
+    x, w = gb.input((4, 33), name="x"), gb.input((33, 5), name="w")
+    g = graph_to_json(gb.build(gb.sum(gb.tanh(gb.matmul(x, w)))))
+    rng = np.random.default_rng(0)
+    xv, wv = rng.standard_normal((4, 33)).astype(F32), rng.standard_normal((33, 5)).astype(F32)
+    dx, dw = jax.grad(lambda a, b: jnp.sum(jnp.tanh(a @ b)), argnums=(0, 1))(xv.astype(np.float64),
+                                                                             wv.astype(np.float64))
+    rin, rout = _shm.Region(4096), _shm.Region(4096)
+    rin.mm[:xv.nbytes] = xv.tobytes()
+    rin.mm[1024:1024 + wv.nbytes] = wv.tobytes()
+    url = real_server.url
+    for name, reg in (("vin", rin), ("vout", rout)):
+        assert httpx.post(f"{url}/v2/systemsharedmemory/region/{name}/register",
+                          json={"key": "/" + reg.name, "byte_size": 4096}).status_code == 200
+    try:
+        def tensor(shape, off, size=None):
+            p = {"shared_memory_region": "vin", "shared_memory_offset": off}
+            if size is not None:
+                p["shared_memory_byte_size"] = size
+            return {"shape": list(shape), "datatype": "FP32", "parameters": p}
+        body = {"graph": g, "inputs": [tensor((4, 33), 0), tensor((33, 5), 1024, wv.nbytes)],
+                "grad_position": [0, 1], "shared_memory_output": {"region": "vout", "byte_size": xv.nbytes + 8}}
+        r = httpx.post(f"{url}/v1/grad", json=body, timeout=60)
+        assert r.status_code == 200, r.text
+        o = r.json()["outputs"]
+        assert o[0]["parameters"] == {"shared_memory_region": "vout", "shared_memory_offset": 0,
+                                      "shared_memory_byte_size": xv.nbytes}
+        np.testing.assert_allclose(np.frombuffer(rout.mm, F32, 4 * 33).reshape(4, 33), dx, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(np.asarray(o[1]["data"], F32).reshape(33, 5), dw, rtol=1e-5, atol=1e-6)  # no room
+        body["inputs"][1] = tensor((33, 5), 1024, 100)
+        r = httpx.post(f"{url}/v1/grad", json=body, timeout=60)
+        assert r.status_code == 400 and "shared_memory_byte_size 100" in r.text and str(wv.nbytes) in r.text
+        assert r.json()["error"]["detail"]["path"] == "$.inputs[1].parameters"
+        body["inputs"][1] = {"shape": [33, 5], "datatype": "FP32", "data": wv.ravel().tolist(),
+                             "parameters": {"shared_memory_region": "vin"}}
+        r = httpx.post(f"{url}/v1/grad", json=body, timeout=60)
+        assert r.status_code == 400 and "carries no data" in r.text
+    finally:
+        httpx.post(f"{url}/v2/systemsharedmemory/unregister")
+        rin.close()
+        rout.close()
