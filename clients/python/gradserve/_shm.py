@@ -16,6 +16,7 @@ bytes, as it does when the URL's host is not loopback or the option is off.
 """
 from __future__ import annotations
 
+import importlib
 import ipaddress
 import json
 import mmap
@@ -28,8 +29,9 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-try:  # CPython's POSIX shared memory calls (what multiprocessing.shared_memory uses)
-    import _posixshmem
+_posixshmem: Any
+try:  # CPython's POSIX shared memory calls (what multiprocessing.shared_memory uses; no type stub)
+    _posixshmem = importlib.import_module("_posixshmem")
 except ImportError:  # pragma: no cover - not POSIX
     _posixshmem = None
 
@@ -115,6 +117,8 @@ class Lease:
 
     def __init__(self, owner: "SharedMemory", pair: list):
         self.owner, self.pair = owner, pair
+        self.inp: Region = pair[0]
+        self.out: Region = pair[1]
         self.pos = 0
         self.placed_out = 0  # output bytes read from the region, each counted 64-byte aligned
 
@@ -122,7 +126,7 @@ class Lease:
         """The tensor parameters of input `a` written into the input region (None: send it as bytes)."""
         if a.nbytes < self.owner.threshold:
             return None
-        region = self.pair[0]
+        region = self.inp
         start = _aligned(self.pos)
         if start + a.nbytes > region.size:
             return None
@@ -134,12 +138,11 @@ class Lease:
                 "shared_memory_byte_size": a.nbytes}
 
     def output_spec(self) -> dict:
-        out = self.pair[1]
-        return {"region": out.name, "offset": 0, "byte_size": out.size}
+        return {"region": self.out.name, "offset": 0, "byte_size": self.out.size}
 
     def read(self, params: dict) -> memoryview:
         """The bytes of an output the server wrote into the output region."""
-        region = self.pair[1]
+        region = self.out
         if params.get("shared_memory_region") != region.name:
             raise ValueError(f"an output in shared memory region {params.get('shared_memory_region')!r}, "
                              f"not this call's {region.name!r}")
@@ -175,6 +178,7 @@ class SharedMemory:
         """A pair of regions large enough for this body's inputs (and the last call's outputs), or None."""
         need_in = sum(_aligned(a.nbytes) for a in _large(body, self.threshold, []))
         need_out = _aligned(max(self.out_hint, self.threshold))
+        pair: list[Region | None] | None
         with self.lock:
             pair = self.free.pop() if self.free else None
             if pair is None:
@@ -184,8 +188,9 @@ class SharedMemory:
                 pair = [None, None]
         try:
             for i, need in ((0, need_in), (1, need_out)):
-                if pair[i] is None or pair[i].size < need:
-                    pair[i] = self._replace(pair[i], max(MIN_REGION, need, 2 * (pair[i].size if pair[i] else 0)))
+                cur = pair[i]
+                if cur is None or cur.size < need:
+                    pair[i] = self._replace(cur, max(MIN_REGION, need, 2 * (cur.size if cur is not None else 0)))
         except RuntimeError:
             self.disabled = True  # registration refused: bytes from now on
             self._drop(pair)
