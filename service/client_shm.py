@@ -57,9 +57,11 @@ def is_loopback_peer(host: str | None) -> bool:
     if not host:
         return False
     try:
-        return ipaddress.ip_address(host.strip("[]").partition("%")[0]).is_loopback
+        ip = ipaddress.ip_address(host.strip("[]").partition("%")[0])
     except ValueError:
         return False
+    mapped = getattr(ip, "ipv4_mapped", None)  # ::ffff:127.0.0.1 on a dual-stack socket
+    return (mapped or ip).is_loopback
 
 
 def grpc_peer_host(peer: str | None) -> str | None:
