@@ -134,10 +134,17 @@ class Region:
                                  shared_memory_region=self.name)
         return self.offset + offset
 
+    def _failed(self, e: OSError, what: str, path: str) -> InvalidRequest:
+        return InvalidRequest(f"cannot {what} shared memory region {self.name!r}: {e.strerror}", path=path,
+                              shared_memory_region=self.name)
+
     def read_into(self, dst: memoryview, offset: int, path: str) -> None:
         with self.lock:
             pos = self.check(offset, dst.nbytes, path)
-            got = os.preadv(self.fd, [dst], pos)  # never a fault: a shorter object gives a short read
+            try:
+                got = os.preadv(self.fd, [dst], pos)  # never a fault: a shorter object gives a short read
+            except OSError as e:
+                raise self._failed(e, "read", path) from None
         if got != dst.nbytes:
             raise InvalidRequest(f"region {self.name!r} gave {got} of {dst.nbytes} bytes (it shrank meanwhile)",
                                  path=path, shared_memory_region=self.name)
@@ -146,8 +153,11 @@ class Region:
         with self.lock:
             pos = self.check(offset, data.nbytes, path)
             done = 0
-            while done < data.nbytes:
-                done += os.pwrite(self.fd, data[done:], pos + done)
+            try:
+                while done < data.nbytes:
+                    done += os.pwrite(self.fd, data[done:], pos + done)
+            except OSError as e:  # e.g. ENOSPC: /dev/shm is full and the client's pages were never allocated
+                raise self._failed(e, "write", path) from None
 
     def close(self) -> None:
         with self.lock:

@@ -78,6 +78,9 @@ class Region:
         fd = _posixshmem.shm_open("/" + self.name, os.O_CREAT | os.O_EXCL | os.O_RDWR, mode=0o600)
         try:
             os.ftruncate(fd, nbytes)
+            # the pages now: a full /dev/shm is an OSError here (bytes are sent), not a SIGBUS on a later write
+            if hasattr(os, "posix_fallocate"):
+                os.posix_fallocate(fd, 0, nbytes)
             self.mm = mmap.mmap(fd, nbytes)
         except BaseException:
             _unlink(self.name)
