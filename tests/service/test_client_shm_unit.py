@@ -129,3 +129,51 @@ def test_outputs_placed_aligned_while_they_fit(obj):
     with pytest.raises(InvalidRequest, match="output 'x' has 40 bytes"):
         io.write_requested("x", outs[0][1], {"shared_memory_region": "o", "shared_memory_byte_size": 39}, "$")
     regs.close()
+
+
+def test_routes_take_the_api_key_and_the_peer_in_process(obj):
+    """The HTTP routes and a /v1 job over httpx's ASGI transport (no pools: the core's run replaced): API keys
+    apply to the register routes; the peer address is what the loopback check sees."""
+    import asyncio
+
+    import httpx
+
+    from service.core import Core, JobResult
+    from service.http_app import create_app
+    from service.settings import Settings
+
+    s = Settings(api_keys="k1")
+    core = Core(s)
+
+    async def run(req, admission=None):
+        if admission is not None:
+            admission.release()
+        return JobResult([("out0", 2 * req.inputs[0])], 0, "sha256:g", "cpu:0", {})
+
+    core.run = run  # type: ignore[method-assign]
+    app = create_app(s, core)
+    a = np.arange(8, dtype=F4)
+    os.pwrite(fd := os.open(f"/dev/shm/{obj}", os.O_RDWR), a.tobytes(), 0)
+    os.close(fd)
+    reg = {"key": "/" + obj, "byte_size": 64}
+    job = {"graph_id": "sha256:" + "0" * 64, "inputs": [{"shape": [8], "datatype": "FP32",
+                                                         "parameters": {"shared_memory_region": "u"}}]}
+
+    async def main(peer):
+        transport = httpx.ASGITransport(app=app, client=(peer, 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            key = {"authorization": "Bearer k1"}
+            return [await c.post("/v2/systemsharedmemory/region/u/register", json=reg),
+                    await c.post("/v2/systemsharedmemory/region/u/register", json=reg, headers=key),
+                    await c.post("/v1/eval", json=job, headers=key),
+                    await c.get("/v2/systemsharedmemory/status", headers=key)]
+
+    no_key, near, ran, status = asyncio.run(main("127.0.0.1"))
+    assert no_key.status_code == 401 and near.status_code == 200
+    assert ran.status_code == 200 and ran.json()["outputs"][0]["data"] == (2 * a).tolist()
+    assert [r["name"] for r in status.json()] == ["u"]
+    no_key, far, ran, status = asyncio.run(main("192.0.2.9"))
+    assert no_key.status_code == 401 and far.status_code == 400 and "came from 192.0.2.9" in far.json()["error"]
+    assert ran.status_code == 400 and "only for clients on the server's host" in ran.json()["error"]["message"]
+    assert status.status_code == 400
+    core.client_regions.close()
