@@ -123,6 +123,26 @@ def test_front_end_ops_grad_uses_it_and_matches(real_server, w2_inputs):
         np.testing.assert_array_equal(a, b)
 
 
+def test_async_client_uses_it_too(real_server, w2_inputs):
+    import asyncio
+
+    g = w2_graph()
+    pos = list(range(len(w2_inputs)))
+    want = gs.Client(real_server.url, shared_memory=False).grad(g, w2_inputs, grad_position=pos).outputs
+
+    async def main():
+        async with gs.AsyncClient(real_server.url) as c:
+            got = [(await c.grad(g, w2_inputs, grad_position=pos)).outputs for _ in range(2)]
+            regions = httpx.get(f"{real_server.url}/v2/systemsharedmemory/status").json()
+            return got, regions, c._transport._shm.disabled
+    got, regions, disabled = asyncio.run(main())
+    assert not disabled and len(regions) == 2 and all(r["name"].startswith("gsc_") for r in regions)
+    for outs in got:
+        for a, b in zip(outs, want):
+            np.testing.assert_array_equal(a, b)
+    assert httpx.get(f"{real_server.url}/v2/systemsharedmemory/status").json() == []  # aclose unregisters
+
+
 def test_a_removed_region_falls_back_to_bytes(real_server, w2_inputs):
     g = w2_graph()
     c = gs.Client(real_server.url)

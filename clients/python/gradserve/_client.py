@@ -189,7 +189,7 @@ class _BaseClient:
                  transport: str | None = None, http_transport: Any = None, headers: dict | None = None,
                  deadline_ms: int | None = None, seed: int | None = None, shared_memory: bool | None = None):
         # shared_memory: large tensors through shared memory when the server is on this host (None: on for
-        # loopback URLs over sync HTTP unless GRADSERVE_SHARED_MEMORY=0; False: never; gradserve._shm)
+        # loopback http:// URLs unless GRADSERVE_SHARED_MEMORY=0; False: never; gradserve._shm)
         self.base_url = (base_url or os.environ.get("GRADSERVE_SERVER") or DEFAULT_URL).rstrip("/")
         self.api_key = api_key if api_key is not None else os.environ.get("GRADSERVE_API_KEY") or None
         self.timeout = timeout

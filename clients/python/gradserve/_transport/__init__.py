@@ -60,10 +60,9 @@ def make_transport(url: str, *, api_key: str | None, timeout: Any, http_transpor
     if kind in ("http", "https"):
         from .http import AsyncHTTPTransport, HTTPTransport
 
-        if asynchronous:  # (shared memory: the sync HTTP transport only)
-            return AsyncHTTPTransport(url, api_key=api_key, timeout=timeout, transport=http_transport, headers=headers)
-        return HTTPTransport(url, api_key=api_key, timeout=timeout, transport=http_transport, headers=headers,
-                             shared_memory=shared_memory)
+        cls = AsyncHTTPTransport if asynchronous else HTTPTransport
+        return cls(url, api_key=api_key, timeout=timeout, transport=http_transport, headers=headers,
+                   shared_memory=shared_memory)
     if kind in ("grpc", "grpcs"):
         try:
             from . import grpc as grpc_transport
