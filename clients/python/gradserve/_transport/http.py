@@ -149,7 +149,8 @@ class HTTPTransport:
         else:
             self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport, headers=base)
         # same host: large tensors through shared memory (gradserve._shm)
-        self._shm = _shm.SharedMemory(self.send) if _shm.enabled(self.base_url, shared_memory) else None
+        self._shm = _shm.SharedMemory(self.send) if transport is None and _shm.enabled(self.base_url, shared_memory) \
+            else None
 
     def call(self, op: str, body: dict | None, *, binary: bool = False, timeout: Any = None,
              path_arg: str | None = None) -> dict:
