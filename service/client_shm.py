@@ -189,7 +189,8 @@ class Regions:
         try:
             fd = os.open(os.path.join(shm.SHM_DIR, obj), os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
         except FileNotFoundError:
-            raise InvalidRequest(f"no shared memory object {key!r} (create it with shm_open first)", path="key") from None
+            raise InvalidRequest(f"no shared memory object {key!r} (create it with shm_open first)",
+                                 path="key") from None
         except OSError as e:
             raise InvalidRequest(f"cannot open the shared memory object {key!r}: {e.strerror}", path="key") from None
         try:
