@@ -68,6 +68,24 @@ class Server:
                 total += next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
         return total / 1024
 
+    def cpu_s(self) -> tuple[float, float]:
+        """(server main process, its workers) CPU seconds so far: every thread's run time, in ns, from
+        /proc/<pid>/task/<tid>/schedstat (the /proc/<pid>/stat ticks are 10 ms: too coarse per call)."""
+        if not hasattr(self, "_worker_pids"):
+            pools = httpx.get(self.url + "/v1/devices", timeout=10).json()["pools"]
+            self._worker_pids = [w["pid"] for p in pools for w in p["workers"] if w.get("pid")]
+
+        def cpu(pid):
+            total = 0
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                try:
+                    with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                        total += int(f.read().split()[0])
+                except OSError:  # a thread that just ended
+                    pass
+            return total / 1e9
+        return cpu(self.proc.pid), sum(cpu(p) for p in self._worker_pids)
+
     def close(self):
         stop(self.proc)
 
@@ -264,7 +282,7 @@ def l4(n: int, delay_ms: float = 5.0) -> dict:
 
 
 # -- W2 ------------------------------------------------------------------------------------------
-def w2(reps: int) -> dict:
+def w2(reps: int, srv: Server | None = None) -> dict:
     import jax
     import jax.numpy as jnp
 
@@ -311,7 +329,45 @@ def w2(reps: int) -> dict:
         t = time.perf_counter()
         jax.block_until_ready(jf(pj, x))
         tj.append(time.perf_counter() - t)
-    return {"sdk_ms": med(ts) * 1e3, "jax_ms": med(tj) * 1e3, "ratio": med(ts) / med(tj), "max_rel_err": err}
+    out = {"sdk_ms": med(ts) * 1e3, "jax_ms": med(tj) * 1e3, "ratio": med(ts) / med(tj), "max_rel_err": err,
+           "shared_memory": gs.context.client()._transport._shm is not None}
+    out["ab"] = w2_shm_ab(gfn, xt, got, 4 * reps, srv)
+    return out
+
+
+def w2_shm_ab(gfn, xt, want, reps: int, srv: Server | None = None) -> dict:
+    """The same W2 calls with the SDK's shared memory path (its default on loopback) and without, interleaved
+    in one process (the front end's client swapped call by call): wall, client CPU, the server's and its
+    workers' CPU per call (medians)."""
+    from gradserve import context
+
+    on = context.client()
+    off = gs.Client(on.base_url, shared_memory=False)
+    wall: dict = {"shm": [], "bytes": []}
+    cpu: dict = {"shm": [], "bytes": []}
+    srv_cpu: dict = {"shm": [[], []], "bytes": [[], []]}
+    try:
+        for i in range(2 * reps + 2):
+            which, c = ("shm", on) if i % 2 == 0 else ("bytes", off)
+            context._client = c  # benchmark only: the front end's shared client, swapped
+            s0 = srv.cpu_s() if srv is not None else (0.0, 0.0)
+            t, p = time.perf_counter(), time.process_time()
+            r = gfn(xt)
+            if i >= 2:  # the first of each: regions sized, graph registered
+                wall[which].append(time.perf_counter() - t)
+                cpu[which].append(time.process_time() - p)
+                s1 = srv.cpu_s() if srv is not None else (0.0, 0.0)
+                srv_cpu[which][0].append(s1[0] - s0[0])
+                srv_cpu[which][1].append(s1[1] - s0[1])
+            # (not bit-equal call to call: a job lent a second core sums in another order)
+            assert all(np.max(np.abs(a.asnumpy() - b.asnumpy())) <= 1e-5 * np.max(np.abs(b.asnumpy()))
+                       for a, b in zip(r, want))
+    finally:
+        context._client = on
+        off.close()
+    return {k: {"wall_ms": med(wall[k]) * 1e3, "client_cpu_ms": med(cpu[k]) * 1e3, "n": len(wall[k]),
+                "server_cpu_ms": med(srv_cpu[k][0]) * 1e3, "workers_cpu_ms": med(srv_cpu[k][1]) * 1e3}
+            for k in wall} | {"ratio_wall": med(wall["shm"]) / med(wall["bytes"])}
 
 
 def main() -> int:
@@ -334,7 +390,7 @@ def main() -> int:
         if "L4" in only:
             res["L4"] = l4(500 if args.quick else 2000)
         if "W2" in only:
-            res["W2"] = w2(5 if args.quick else 15)
+            res["W2"] = w2(5 if args.quick else 15, srv)
     finally:
         gs.reset_context()
         srv.close()

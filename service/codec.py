@@ -62,6 +62,7 @@ class BinaryReader:
     def __init__(self, tail: memoryview | bytes | None):
         self.buf = memoryview(tail) if tail is not None else memoryview(b"")
         self.offset = 0
+        self.regions = None  # a service.client_shm.RegionIO where tensors may name shared memory regions
 
     def take(self, n: int, path: str) -> memoryview:
         if self.offset + n > len(self.buf):
@@ -133,6 +134,11 @@ def _elements(shape: Any, path: str, max_elements: int | None) -> tuple[tuple[in
     return tuple(shape), n
 
 
+def tensor_shape(shape: Iterable[int], path: str, max_elements: int | None = None) -> tuple[tuple[int, ...], int]:
+    """(shape, element count), checked as every decoded tensor's is."""
+    return _elements(list(shape), path, max_elements)
+
+
 def tensor_from_bytes(raw, shape: Iterable[int], datatype: str, path: str = "$",
                       max_elements: int | None = None) -> np.ndarray:
     """Raw little-endian row-major bytes as an array (a view when possible)."""
@@ -179,6 +185,11 @@ def decode_tensor(obj: Any, path: str, reader: BinaryReader | None = None, *, ma
     params = obj.get("parameters") or {}
     if not isinstance(params, dict):
         raise InvalidRequest("parameters must be an object", path=f"{path}.parameters")
+    if params.get("shared_memory_region") is not None:  # system shared memory: service.client_shm
+        if reader is None or reader.regions is None or "data" in obj or "b64" in obj or "binary_data_size" in params:
+            raise InvalidRequest("a shared memory tensor carries no data, b64 or binary_data_size, and is accepted "
+                                 "only by the job and inference routes", path=path)
+        return reader.regions.tensor(params, dt, shape, n, datatype, path)
     sources = [k for k in ("data", "b64") if obj.get(k) is not None] + (
         ["binary_data_size"] if params.get("binary_data_size") is not None else [])
     if len(sources) != 1:
@@ -281,11 +292,17 @@ def json_data(a: np.ndarray):
 
 
 def encode_response_parts(header: dict, outputs: list[tuple[str, np.ndarray]],
-                          binary: bool) -> tuple[list, dict]:
+                          binary: bool, placed: dict | None = None) -> tuple[list, dict]:
     """The response body as parts (JSON header, then each raw tensor as a zero-copy memoryview) and
-    the extra HTTP headers: for sending large binary bodies without assembling them."""
+    the extra HTTP headers: for sending large binary bodies without assembling them. `placed`: {index:
+    parameters} of outputs already written into a client's shared memory region (no data here)."""
     tensors, raws = [], []
-    for name, a in outputs:
+    for i, (name, a) in enumerate(outputs):
+        if placed and i in placed:
+            a = np.asarray(a)
+            tensors.append({"name": name, "shape": list(a.shape), "datatype": v2_datatype(a.dtype),
+                            "parameters": placed[i]})
+            continue
         if binary:
             d, raw = encode_tensor(name, a, binary)
             raws.append(raw)
@@ -294,14 +311,15 @@ def encode_response_parts(header: dict, outputs: list[tuple[str, np.ndarray]],
             d = {"name": name, "shape": list(a.shape), "datatype": v2_datatype(a.dtype), "data": json_data(a)}
         tensors.append(d)
     head = dumps({"outputs": tensors, **header})
-    if not binary:
+    if not binary or (placed and not raws):
         return [head], {"content-type": "application/json"}
     return [head, *raws], {"content-type": "application/octet-stream", HEADER_LENGTH.lower(): str(len(head))}
 
 
-def encode_response(header: dict, outputs: list[tuple[str, np.ndarray]], binary: bool) -> tuple[bytes, dict]:
+def encode_response(header: dict, outputs: list[tuple[str, np.ndarray]], binary: bool,
+                    placed: dict | None = None) -> tuple[bytes, dict]:
     """The response body and extra HTTP headers: JSON, or JSON header + raw tensors (binary extension)."""
-    parts, headers = encode_response_parts(header, outputs, binary)
+    parts, headers = encode_response_parts(header, outputs, binary, placed)
     return (parts[0] if len(parts) == 1 else b"".join(parts)), headers
 
 

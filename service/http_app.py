@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from . import codec, docs_assets, examples, models, onnx_graphs, shm
+from . import client_shm, client_shm_http, codec, docs_assets, examples, models, onnx_graphs, shm
 from .core import Core, JobRequest
 from .jobs import BIG, REQUEST_ID, JobCall, job_request, offload, request_id, validate, validation_error
 from .errors import (Internal, InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout, ServiceError, Unauthorized,
@@ -164,11 +164,15 @@ def _tensors(raw: Any, path: str, reader, s: Settings) -> list:
             for i, t in enumerate(items)]
 
 
-def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings) -> tuple[JobRequest, bool]:
+def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings,
+               regions: client_shm.RegionIO | None = None) -> tuple[JobRequest, bool]:
     head, reader, strict = codec.split_body(body, header_length)
     if not isinstance(head, dict):
         raise InvalidRequest("the body must be a JSON object", path="$")
     m = validate(kind, head)
+    reader.regions = regions  # tensors may name client shared memory regions
+    if m.shared_memory_output is not None and regions is not None:
+        regions.set_output(m.shared_memory_output)
     tensors: dict[str, Any] = {}
     inputs: list = []
     params: dict = {}
@@ -244,16 +248,19 @@ async def run_watching(coro, request: Request):
 
 
 async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: float,
-                        send_timeout_s: float) -> Response:
+                        send_timeout_s: float, io: client_shm.RegionIO | None = None) -> Response:
     t0 = call.t0
     timing = dict(res.timing, read_decode_ms=round((t_dec - t0) * 1e3, 3), read_ms=round((t_read - t0) * 1e3, 3))
     header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device, "timing": timing}
     big = sum(a.nbytes for _, a in res.outputs) > BIG
+    placed = await offload(big, io.place_all, res.outputs) if io is not None and io.output else None
+    if placed:  # written into the client's region: only what is left travels
+        big = sum(a.nbytes for i, (_, a) in enumerate(res.outputs) if i not in placed) > BIG
     if big and binary:  # header + tensor views, streamed: no assembled copy
-        parts, headers = codec.encode_response_parts(header, res.outputs, binary)
+        parts, headers = codec.encode_response_parts(header, res.outputs, binary, placed)
         headers[REQUEST_ID] = call.request_id
         return PartsResponse(parts, 200, headers, headers["content-type"], send_timeout_s)
-    out, headers = await offload(big, codec.encode_response, header, res.outputs, binary)
+    out, headers = await offload(big, codec.encode_response, header, res.outputs, binary, placed)
     headers[REQUEST_ID] = call.request_id
     if big:  # sent in chunks too, so a client that stops reading is cut off after send_timeout_s
         return PartsResponse([out], 200, headers, headers["content-type"], send_timeout_s)
@@ -270,6 +277,7 @@ class AppContext:
         self.settings, self.core, self.metrics = settings, core, core.metrics
         self.keys = [k.encode() for k in settings.api_key_list]
         self.buffers = shm.BufferPool(settings.input_cache_bytes)  # large binary request bodies, reused
+        self.regions = client_shm.of(core, settings)  # clients' registered shared memory regions
         self.metrics.shm_kept.labels("requests").set_function(lambda: sum(b.size for b in self.buffers.free))
         # no keys configured: no dependency at all (FastAPI solves dependencies on every request)
         self.auth = [Depends(self.require_key)] if self.keys else []
@@ -323,6 +331,7 @@ def _job_handler(ctx: AppContext, kind: str):
     async def handler(request: Request) -> Response:
         call = JobCall(core, kind, "http", request.headers.get(REQUEST_ID))
         buf = None
+        io = client_shm.RegionIO(ctx.regions, request.client.host if request.client else None)
         try:
             try:
                 call.admit()  # 429 under overload: the body is not stored, decoded or run
@@ -336,12 +345,12 @@ def _job_handler(ctx: AppContext, kind: str):
                                                    settings.shm_threshold_bytes, buffers), settings.body_timeout_s)
             t_read = time.perf_counter()
             req, binary = await offload(len(body) > BIG, decode_job, kind, body,
-                                        request.headers.get(codec.HEADER_LENGTH), settings)
+                                        request.headers.get(codec.HEADER_LENGTH), settings, io)
             del body
             t_dec = time.perf_counter()
             res = await run_watching(call.run(req), request)
             del req
-            return await _job_response(res, binary, call, t_read, t_dec, settings.send_timeout_s)
+            return await _job_response(res, binary, call, t_read, t_dec, settings.send_timeout_s, io)
         except ServiceError as e:
             return error_response(call.failed(e), call.request_id)
         except (ClientGone, ClientDisconnect):  # nobody to answer: not an error of ours
@@ -351,6 +360,7 @@ def _job_handler(ctx: AppContext, kind: str):
             call.close()
             if buf is not None:  # the job is over (or never ran): its input segment can be reused
                 buffers.give_back(buf)
+            io.close()  # (and the buffers its shared-memory inputs were read into)
 
     handler.__name__ = kind
     return handler
@@ -502,6 +512,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         finally:
             await core.stop()
             ctx.buffers.close()
+            ctx.regions.close()
 
     app = GradserveApp(title="gradserve", version="1.0", lifespan=lifespan,
                   description="Gradient computation as a service: MindSpore GradOperation / grad / jvp / vjp "
@@ -514,7 +525,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     docs_assets.install(app)  # /docs and /redoc with assets served here (no CDN)
     _exception_handlers(app)
     jobs, direct = _job_routes(ctx)
-    for r in (jobs, _graph_routes(ctx), *_info_routes(app, ctx)):
+    for r in (jobs, _graph_routes(ctx), *_info_routes(app, ctx), client_shm_http.router(core, settings, ctx.auth)):
         app.include_router(r)
     # POST /v1/graphs with application/onnx, ahead of the JSON route; bodies read within the same timeout
     onnx_graphs.mount(app, core, settings, ctx.auth,

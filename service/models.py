@@ -33,6 +33,9 @@ class Job(BaseModel):
     device: StrictStr = Field("cpu", description="cpu, cpu:0, torchcpu, gpu, gpu:1, ascend, ascend:0 or auto")
     deadline_ms: float | None = Field(None, gt=0, description="per-job deadline (default from settings); 504 past it")
     binary_output: StrictBool = Field(False, description="answer with the binary tensor extension")
+    shared_memory_output: dict[str, Any] | None = Field(None, description="system shared memory (same-host "
+                                                        "clients): {region, offset, byte_size}; the outputs that fit "
+                                                        "are written there (docs/API.md)")
 
 
 class EvalRequest(Job):

@@ -11,11 +11,11 @@ import logging
 
 import numpy as np
 
-from . import codec
+from . import client_shm, codec
 from .core import Core
 from .errors import InvalidRequest, ServiceError, Unauthorized
 from .grpc_server import grpc_code
-from .oip_http import EXTENSIONS, select_outputs, server_version
+from .oip_http import EXTENSIONS, place_outputs, select_outputs, server_version
 from .oip_proto import grpc_predict_v2_pb2 as pb
 from .oip_proto import grpc_predict_v2_pb2_grpc as pb_grpc
 from .repository import ModelRepository, check_inputs
@@ -27,17 +27,37 @@ CONTENTS = {"FP32": "fp32_contents", "FP64": "fp64_contents", "INT32": "int_cont
             "BOOL": "bool_contents"}  # FP16 travels only as raw contents (the protocol says so)
 
 
-def decode_inputs(m: pb.ModelInferRequest, s: Settings) -> dict:
+def param_dict(params) -> dict:
+    """A map<string, InferParameter> as plain values."""
+    return {k: getattr(v, v.WhichOneof("parameter_choice")) for k, v in params.items()
+            if v.WhichOneof("parameter_choice")}
+
+
+def _shm_input(t, io: client_shm.RegionIO, path: str, s: Settings) -> np.ndarray:
+    dt = codec.np_dtype(t.datatype, path)
+    shape, n = codec.tensor_shape(list(t.shape), path, s.max_elements)
+    return io.tensor(param_dict(t.parameters), dt, shape, n, t.datatype, path)
+
+
+def decode_inputs(m: pb.ModelInferRequest, s: Settings, io: client_shm.RegionIO | None = None) -> dict:
+    """Input tensors by name: raw contents (one entry per input not in shared memory, in order), typed
+    contents, or a client's shared memory region (its parameters name it; read through `io`)."""
+    in_shm = [io is not None and "shared_memory_region" in t.parameters for t in m.inputs]
     raw = list(m.raw_input_contents)
-    if raw and len(raw) != len(m.inputs):
-        raise InvalidRequest(f"raw_input_contents has {len(raw)} entries for {len(m.inputs)} inputs")
+    if raw and len(raw) != in_shm.count(False):
+        raise InvalidRequest(f"raw_input_contents has {len(raw)} entries for {in_shm.count(False)} inputs")
     out: dict = {}
+    k = 0
     for i, t in enumerate(m.inputs):
         path = f"inputs[{i}] ({t.name})"
         if t.name in out:
             raise InvalidRequest(f"input {t.name!r} is given twice", path=path)
+        if in_shm[i]:
+            out[t.name] = _shm_input(t, io, path, s)
+            continue
         if raw:
-            out[t.name] = codec.tensor_from_bytes(raw[i], list(t.shape), t.datatype, path, s.max_elements)
+            out[t.name] = codec.tensor_from_bytes(raw[k], list(t.shape), t.datatype, path, s.max_elements)
+            k += 1
             continue
         field = CONTENTS.get(t.datatype)
         if field is None:
@@ -59,6 +79,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
     def __init__(self, settings: Settings, core: Core, repo: ModelRepository):
         self.settings, self.core, self.repo = settings, core, repo
         self.keys = [k.encode() for k in settings.api_key_list]
+        self.regions = client_shm.of(core, settings)
 
     def _check_key(self, context) -> None:
         if not self.keys:
@@ -102,29 +123,59 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
 
     async def ModelInfer(self, request, context):
         admission = None
+        io = client_shm.RegionIO(self.regions, client_shm.grpc_peer_host(context.peer()))
         try:
             self._check_key(context)
             model = self.repo.get(request.model_name, request.model_version)
             admission = self.core.admit()
-            req = model.job(check_inputs(model, decode_inputs(request, self.settings)), self.core)
+            req = model.job(check_inputs(model, decode_inputs(request, self.settings, io)), self.core)
             remaining = context.time_remaining()
             if remaining is not None:
                 own = req.deadline_s if req.deadline_s is not None else self.settings.default_deadline_s
                 req.deadline_s = max(1e-3, min(own, remaining))
-            wanted = [(o.name, True) for o in request.outputs] or None
+            wanted = [(o.name, True, param_dict(o.parameters) if "shared_memory_region" in o.parameters else None)
+                      for o in request.outputs] or None
             res = await self.core.run(req, admission)
-            outs = select_outputs(model, res.outputs, wanted, True)
+            outs = place_outputs(select_outputs(model, res.outputs, wanted, True), io)
         except ServiceError as e:
             return await self._fail(context, e)
         finally:
             if admission is not None:
                 admission.release()
+            io.close()
         resp = pb.ModelInferResponse(model_name=model.name, model_version="1", id=request.id)
-        for name, a, _ in outs:
+        for name, a, _, placed in outs:
             a = np.asarray(a)
-            resp.outputs.add(name=name, datatype=codec.v2_datatype(a.dtype), shape=list(a.shape))
+            o = resp.outputs.add(name=name, datatype=codec.v2_datatype(a.dtype), shape=list(a.shape))
+            if placed is not None:  # in the client's region; an empty entry keeps raw contents aligned with outputs
+                o.parameters["shared_memory_region"].string_param = placed["shared_memory_region"]
+                o.parameters["shared_memory_offset"].int64_param = placed["shared_memory_offset"]
+                o.parameters["shared_memory_byte_size"].int64_param = placed["shared_memory_byte_size"]
+                resp.raw_output_contents.append(b"")
+                continue
             resp.raw_output_contents.append(bytes(codec.tensor_to_bytes(a)))
         return resp
+
+    async def _shm(self, context, fn, *args):
+        """A registry call with the peer's address; a refusal aborts with the error's status."""
+        try:
+            self._check_key(context)
+            return fn(*args, client_shm.grpc_peer_host(context.peer()))
+        except ServiceError as e:
+            return await self._fail(context, e)
+
+    async def SystemSharedMemoryRegister(self, request, context):
+        await self._shm(context, self.regions.register, request.name, request.key, request.offset, request.byte_size)
+        return pb.SystemSharedMemoryRegisterResponse()
+
+    async def SystemSharedMemoryUnregister(self, request, context):
+        await self._shm(context, self.regions.unregister, request.name or None)
+        return pb.SystemSharedMemoryUnregisterResponse()
+
+    async def SystemSharedMemoryStatus(self, request, context):
+        found = await self._shm(context, self.regions.status, request.name or None)
+        R = pb.SystemSharedMemoryStatusResponse.RegionStatus
+        return pb.SystemSharedMemoryStatusResponse(regions={r["name"]: R(**r) for r in found or []})
 
 
 def service(settings: Settings, core: Core, repo: ModelRepository) -> tuple[str, object]:

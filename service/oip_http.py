@@ -22,7 +22,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from . import codec
+from . import client_shm, codec
 from .core import Core
 from .errors import InvalidRequest, Overloaded, ServiceError, Unauthorized, http_status
 from .http_app import BIG, ClientGone, discard_body, read_body, run_watching
@@ -30,7 +30,9 @@ from .repository import Model, ModelRepository, check_inputs
 from .settings import Settings
 
 log = logging.getLogger("gradserve.oip")
-EXTENSIONS = ["binary_tensor_data", "model_repository", "umbridge"]
+EXTENSIONS = ["binary_tensor_data", "model_repository", "umbridge", "system_shared_memory"]
+INPUT_PARAMS = {"binary_data_size", *client_shm.SHM_PARAMS}
+OUTPUT_PARAMS = {"binary_data", *client_shm.SHM_PARAMS}
 
 
 def server_version() -> str:
@@ -82,7 +84,8 @@ def timeout_s(head: dict) -> float | None:
 
 
 def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[dict, list | None, bool, Any]:
-    """(input tensors by name, requested outputs [(name, binary)] or None, binary by default, request id)."""
+    """(input tensors by name, requested outputs [(name, binary, shared memory parameters or None)] or None,
+    binary by default, request id). Inputs in shared memory are read through `reader.regions`."""
     if not isinstance(head, dict):
         raise InvalidRequest("the inference request must be a JSON object", path="$")
     raw = head.get("inputs")
@@ -94,8 +97,8 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
         if not isinstance(t, dict) or not isinstance(t.get("name"), str):
             raise InvalidRequest("each input needs a name", path=path)
         params = t.get("parameters")
-        if isinstance(params, dict) and set(params) - {"binary_data_size"}:
-            raise InvalidRequest(f"unsupported input parameters {sorted(set(params) - {'binary_data_size'})}",
+        if isinstance(params, dict) and set(params) - INPUT_PARAMS:
+            raise InvalidRequest(f"unsupported input parameters {sorted(set(params) - INPUT_PARAMS)}",
                                  path=f"{path}.parameters")
         if t["name"] in tensors:
             raise InvalidRequest(f"input {t['name']!r} is given twice", path=path)
@@ -111,30 +114,42 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
         for i, o in enumerate(head["outputs"]):
             if not isinstance(o, dict) or not isinstance(o.get("name"), str):
                 raise InvalidRequest("each requested output needs a name", path=f"$.outputs[{i}]")
-            extra = set(o.get("parameters") or {}) - {"binary_data"} if isinstance(o.get("parameters"), dict) else set()
+            extra = set(o.get("parameters") or {}) - OUTPUT_PARAMS if isinstance(o.get("parameters"), dict) else set()
             if extra:
                 raise InvalidRequest(f"unsupported output parameters {sorted(extra)} (e.g. classification): "
                                      "the outputs are tensors", path=f"$.outputs[{i}].parameters")
             b = _flag(o.get("parameters"), "binary_data", f"$.outputs[{i}].parameters")
-            outs.append((o["name"], binary if b is None else b))
+            shm = o["parameters"] if client_shm.params_of(o.get("parameters"), f"$.outputs[{i}]") else None
+            outs.append((o["name"], binary if b is None else b, shm))
     return tensors, outs, binary, head.get("id")
 
 
 def select_outputs(model: Model, results: list, wanted: list | None, binary: bool) -> list:
-    """[(name, array, binary)] in the requested order (all outputs when none is requested)."""
+    """[(name, array, binary, shared memory parameters or None)] in the requested order (all outputs when
+    none is requested)."""
     by_name = {spec.name: a for spec, (_, a) in zip(model.outputs, results)}
     if wanted is None:
-        return [(n, a, binary) for n, a in by_name.items()]
-    for n, _ in wanted:
+        return [(n, a, binary, None) for n, a in by_name.items()]
+    for n, *_ in wanted:
         if n not in by_name:
             raise InvalidRequest(f"model {model.name!r} has no output {n!r}; its outputs: {list(by_name)}",
                                  path="$.outputs")
-    return [(n, by_name[n], b) for n, b in wanted]
+    return [(n, by_name[n], *rest) for n, *rest in wanted]
+
+
+def place_outputs(outputs: list, io: client_shm.RegionIO) -> list:
+    """Outputs asked for in shared memory written there: (name, array, binary, tensor parameters)."""
+    return [(n, a, b, io.write_requested(n, a, shm, f"$.outputs[{i}].parameters") if shm else None)
+            for i, (n, a, b, shm) in enumerate(outputs)]
 
 
 def encode_infer(model: Model, outputs: list, rid: Any) -> tuple[bytes, dict]:
     tensors, raws = [], []
-    for name, a, binary in outputs:
+    for name, a, binary, placed in outputs:
+        if placed is not None:  # in the client's region already
+            tensors.append({"name": name, "shape": list(a.shape), "datatype": codec.v2_datatype(a.dtype),
+                            "parameters": placed})
+            continue
         d, raw = codec.encode_tensor(name, a, binary) if binary else (
             {"name": name, "shape": list(a.shape), "datatype": codec.v2_datatype(a.dtype), "data": codec.json_data(a)},
             None)
@@ -154,8 +169,11 @@ def encode_infer(model: Model, outputs: list, rid: Any) -> tuple[bytes, dict]:
 def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
     """POST /v2/models/<m>/infer: admitted before the body is read (as /v1), run by Core.run."""
 
+    regions = client_shm.of(core, settings)
+
     async def infer(request: Request, name: str, version: str | None = None) -> Response:
         admission = None
+        io = client_shm.RegionIO(regions, request.client.host if request.client else None)
         try:
             model = repo.get(name, version)
             try:
@@ -168,6 +186,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             hl = request.headers.get(codec.HEADER_LENGTH)
             def decode():
                 head, reader, _ = codec.split_body(body, hl)
+                reader.regions = io
                 return (*decode_infer(head, reader, settings), timeout_s(head))
             # large bodies are parsed off the event loop (as /v1 does)
             tensors, wanted, binary, rid, timeout = await asyncio.to_thread(decode) if len(body) > BIG else decode()
@@ -177,7 +196,9 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             req.size_hint = len(body)
             res = await run_watching(core.run(req, admission), request)
             outs = select_outputs(model, res.outputs, wanted, binary)
-            big = sum(a.nbytes for _, a, _ in outs) > BIG
+            big = sum(a.nbytes for _, a, *_ in outs) > BIG
+            if wanted and any(w[2] for w in wanted):
+                outs = await asyncio.to_thread(place_outputs, outs, io) if big else place_outputs(outs, io)
             out, headers = await asyncio.to_thread(encode_infer, model, outs, rid) if big else \
                 encode_infer(model, outs, rid)
             return Response(out, headers=headers, media_type=headers["content-type"])
@@ -188,6 +209,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
         finally:
             if admission is not None:
                 admission.release()
+            io.close()
     return infer
 
 

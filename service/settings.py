@@ -130,6 +130,12 @@ class Settings(BaseSettings):
     # -- security -----------------------------------------------------------------------------------
     api_keys: str = Field("", description="Comma-separated API keys (Authorization: Bearer KEY). Empty: no keys.")
     allow_unauthenticated: bool = Field(False, description="Serve a non-loopback address without API keys.")
+    client_shm: Literal["loopback", "off"] = Field("loopback", description="System shared memory for clients "
+                                                   "(/v2/systemsharedmemory, tensors named by region): loopback: "
+                                                   "only peers on this host may register and use regions; off: "
+                                                   "none. Behind a same-host reverse proxy, set off.")
+    client_shm_max_regions: int = Field(64, ge=0, description="Most client shared-memory regions registered at "
+                                        "once (regions whose object is gone are dropped first).")
     # -- misc ------------------------------------------------------------------------------------------
     log_level: str = Field("info", description="Log level (debug, info, warning, error).")
     # -- model repository, logs (service.repository, service.logs) ---------------------------------------

@@ -70,12 +70,16 @@ def _json_tensor(a: np.ndarray) -> dict:
     return d
 
 
-def encode_request(body: dict, *, binary: bool) -> tuple[bytes, dict]:
-    """(HTTP body, extra headers). Arrays anywhere in `body` become V2 tensors."""
+def encode_request(body: dict, *, binary: bool, place: Any = None) -> tuple[bytes, dict]:
+    """(HTTP body, extra headers). Arrays anywhere in `body` become V2 tensors; `place(array)` (the
+    shared memory path, gradserve._shm) may put one in a region and give its tensor parameters."""
     chunks: list[bytes] = []
 
     def walk(x):
         if isinstance(x, np.ndarray):
+            params = place(x) if place is not None else None
+            if params is not None:
+                return {"shape": list(x.shape), "datatype": v2_datatype(x.dtype), "parameters": params}
             if binary:
                 raw = to_bytes(x)
                 chunks.append(raw)
@@ -96,10 +100,15 @@ def encode_request(body: dict, *, binary: bool) -> tuple[bytes, dict]:
     return b"".join([head, *chunks]), {"content-type": "application/octet-stream", HEADER_LENGTH: str(len(head))}
 
 
-def decode_tensor(t: dict, tail: memoryview | None, offset: list[int]) -> np.ndarray:
+def decode_tensor(t: dict, tail: memoryview | None, offset: list[int], read: Any = None) -> np.ndarray:
     shape = [int(s) for s in t.get("shape", [])]
     datatype: Any = t.get("datatype")
-    size = (t.get("parameters") or {}).get("binary_data_size")
+    params = t.get("parameters") or {}
+    if params.get("shared_memory_region") is not None:  # written into this call's region (gradserve._shm)
+        if read is None:
+            raise ValueError("an output in a shared memory region the call did not offer")
+        return from_bytes(read(params), shape, datatype)  # a copy: the region is reused
+    size = params.get("binary_data_size")
     if size is not None:
         if tail is None:
             raise ValueError("a binary tensor in a response without a binary body")
@@ -116,8 +125,9 @@ def decode_tensor(t: dict, tail: memoryview | None, offset: list[int]) -> np.nda
     return np.asarray(t.get("data"), dtype=dt).reshape(shape)
 
 
-def decode_response(content: bytes, header_length: str | None) -> dict:
-    """The response JSON; each entry of `outputs` gets its decoded array under `array`."""
+def decode_response(content: bytes, header_length: str | None, read: Any = None) -> dict:
+    """The response JSON; each entry of `outputs` gets its decoded array under `array` (`read`: the
+    bytes of an output in shared memory, gradserve._shm)."""
     if header_length is not None:
         n = int(header_length)
         head, tail = json.loads(content[:n]), memoryview(content)[n:]
@@ -127,7 +137,7 @@ def decode_response(content: bytes, header_length: str | None) -> dict:
     if isinstance(head, dict) and isinstance(head.get("outputs"), list):
         for t in head["outputs"]:
             if isinstance(t, dict):
-                t["array"] = decode_tensor(t, tail, offset)
+                t["array"] = decode_tensor(t, tail, offset, read)
     return head
 
 

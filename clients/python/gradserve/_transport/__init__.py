@@ -54,13 +54,15 @@ def scheme_of(url: str) -> str:
 
 
 def make_transport(url: str, *, api_key: str | None, timeout: Any, http_transport: Any = None,
-                   headers: dict | None = None, asynchronous: bool = False, transport: str | None = None):
+                   headers: dict | None = None, asynchronous: bool = False, transport: str | None = None,
+                   shared_memory: bool | None = None):
     kind = transport or scheme_of(url)
     if kind in ("http", "https"):
         from .http import AsyncHTTPTransport, HTTPTransport
 
         cls = AsyncHTTPTransport if asynchronous else HTTPTransport
-        return cls(url, api_key=api_key, timeout=timeout, transport=http_transport, headers=headers)
+        return cls(url, api_key=api_key, timeout=timeout, transport=http_transport, headers=headers,
+                   shared_memory=shared_memory)
     if kind in ("grpc", "grpcs"):
         try:
             from . import grpc as grpc_transport

@@ -6,13 +6,14 @@ through httpx, as does the async transport.
 """
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import time
 from typing import Any, Mapping
 
 import httpx
 
-from .. import errors
+from .. import _shm, errors
 from .._version import __version__
 from .._wire import HEADER_LENGTH, decode_response, encode_request
 from . import REQUEST_ID, given_request_id, new_request_id
@@ -50,14 +51,15 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _prepare(op: str, body: dict | None, binary: bool, path_arg: str | None, fixed_rid: str | None):
+def _prepare(op: str, body: dict | None, binary: bool, path_arg: str | None, fixed_rid: str | None,
+             place: Any = None):
     try:
         method, path = ROUTES[op]
     except KeyError:
         raise ValueError(f"unknown operation {op!r}") from None
     if "{}" in path:
         path = path.format(path_arg)
-    content, headers = (None, {}) if body is None else encode_request(body, binary=binary)
+    content, headers = (None, {}) if body is None else encode_request(body, binary=binary, place=place)
     rid = fixed_rid or new_request_id()
     if fixed_rid is None:  # (the caller's own goes with the client's headers)
         headers = {**headers, REQUEST_ID: rid}
@@ -73,20 +75,56 @@ def _text(content, headers: Mapping[str, str]) -> str:
         return bytes(content).decode("utf-8", errors="replace")
 
 
-def _handle(status: int, headers: Mapping[str, str], content, rid: str) -> dict:
+def _handle(status: int, headers: Mapping[str, str], content, rid: str, read: Any = None) -> dict:
     """The decoded body of a 2xx response; otherwise the typed error. `headers` is read by lowercase name."""
     if 200 <= status < 300:
         if status == 204 or not content:
             return {}
         if headers.get(HEADER_LENGTH.lower()) is None and "json" not in headers.get("content-type", "json"):
             return {"text": _text(content, headers)}
-        return decode_response(content, headers.get(HEADER_LENGTH.lower()))
+        return decode_response(content, headers.get(HEADER_LENGTH.lower()), read)
     try:
         payload: Any = decode_response(content, headers.get(HEADER_LENGTH.lower()))
     except Exception:  # noqa: BLE001 - a proxy's HTML page, say
         payload = _text(content, headers)
     raise errors.from_response(status, payload, parse_retry_after(headers.get("retry-after")),
                                headers.get(REQUEST_ID) or rid)
+
+
+class _ShmCall:
+    """One job call with its large tensors in a lease's regions (gradserve._shm): the request to send, then
+    `finish` with the answer, or `abort` when sending failed. The lease goes back to its pool either way."""
+
+    def __init__(self, shm: _shm.SharedMemory, lease: _shm.Lease, op: str, body: dict, path_arg: str | None,
+                 fixed_rid: str | None):
+        self.shm = shm
+        self.lease: _shm.Lease | None = lease
+        full = {**body, "shared_memory_output": lease.output_spec()}
+        self.method, self.path, self.content, self.headers, self.rid = _prepare(op, full, True, path_arg,
+                                                                                fixed_rid, lease.place)
+
+    def finish(self, status: int, headers: Mapping[str, str], content) -> dict | None:
+        """The decoded response; None when the server refused the regions (the client then sends bytes,
+        this call and the next ones)."""
+        lease, outputs = self.lease, None
+        assert lease is not None
+        try:
+            resp = _handle(status, headers, content, self.rid, lease.read)
+            outputs = resp.get("outputs")
+            return resp
+        except errors.InvalidRequest as e:
+            if not (e.detail.get("shared_memory") or "shared_memory_region" in e.detail):
+                raise
+            self.lease = None
+            self.shm.failed(lease)  # (unregisters: a rare blocking call, also from the async client)
+            return None
+        finally:
+            self.abort(outputs)
+
+    def abort(self, outputs: list | None = None) -> None:
+        if self.lease is not None:
+            self.lease.done(outputs)
+            self.lease = None
 
 
 def _base_headers(api_key: str | None, headers: dict | None) -> dict:
@@ -99,7 +137,8 @@ def _base_headers(api_key: str | None, headers: dict | None) -> dict:
 
 class HTTPTransport:
     def __init__(self, base_url: str, *, api_key: str | None = None, timeout: Any = 60.0,
-                 transport: httpx.BaseTransport | None = None, headers: dict | None = None):
+                 transport: httpx.BaseTransport | None = None, headers: dict | None = None,
+                 shared_memory: bool | None = None):
         self.base_url = base_url.rstrip("/")
         self._rid = given_request_id(headers)
         base = _base_headers(api_key, headers)
@@ -109,12 +148,29 @@ class HTTPTransport:
             self._lean = _http1.HTTP1Client(self.base_url, base, timeout)
         else:
             self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport, headers=base)
+        # same host: large tensors through shared memory (gradserve._shm)
+        self._shm = _shm.SharedMemory(self.send) if transport is None and _shm.enabled(self.base_url, shared_memory) \
+            else None
 
     def call(self, op: str, body: dict | None, *, binary: bool = False, timeout: Any = None,
              path_arg: str | None = None) -> dict:
+        if self._shm is not None and body is not None and self._shm.wanted(op, body):
+            lease = self._shm.lease(body)
+            if lease is not None:
+                resp = self._call_shm(op, body, path_arg, timeout, lease)
+                if resp is not None:
+                    return resp
         method, path, content, headers, rid = _prepare(op, body, binary, path_arg, self._rid)
         status, rheaders, rcontent = self.send(method, path, content, headers, timeout, rid)
         return _handle(status, rheaders, rcontent, rid)
+
+    def _call_shm(self, op: str, body: dict, path_arg: str | None, timeout: Any, lease) -> dict | None:
+        assert self._shm is not None
+        call = _ShmCall(self._shm, lease, op, body, path_arg, self._rid)
+        try:
+            return call.finish(*self.send(call.method, call.path, call.content, call.headers, timeout, call.rid))
+        finally:
+            call.abort()
 
     def send(self, method: str, path: str, content: bytes | None, headers: dict, timeout: Any = None,
              rid: str | None = None) -> tuple[int, Mapping[str, str], Any]:
@@ -134,6 +190,8 @@ class HTTPTransport:
             raise errors.APIConnectionError(f"{method} {self.base_url}{path}: {e!r}", request_id=rid) from e
 
     def close(self) -> None:
+        if self._shm is not None:
+            self._shm.close()
         if self._lean is not None:
             self._lean.close()
         if self._http is not None:
@@ -142,15 +200,38 @@ class HTTPTransport:
 
 class AsyncHTTPTransport:
     def __init__(self, base_url: str, *, api_key: str | None = None, timeout: Any = 60.0,
-                 transport: httpx.AsyncBaseTransport | None = None, headers: dict | None = None):
+                 transport: httpx.AsyncBaseTransport | None = None, headers: dict | None = None,
+                 shared_memory: bool | None = None):
         self.base_url = base_url.rstrip("/")
         self._rid = given_request_id(headers)
-        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport,
-                                       headers=_base_headers(api_key, headers))
+        base = _base_headers(api_key, headers)
+        self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport, headers=base)
+        # same host: large tensors through shared memory; its rare region (un)registrations go through a
+        # sync client, in a thread (a caller's own httpx transport: none)
+        self._shm: _shm.SharedMemory | None = None
+        self._shm_http: _http1.HTTP1Client | None = None
+        if transport is None and _http1.usable(self.base_url) and _shm.enabled(self.base_url, shared_memory):
+            self._shm_http = _http1.HTTP1Client(self.base_url, base, timeout)
+            self._shm = _shm.SharedMemory(self._shm_send)
+
+    def _shm_send(self, method: str, path: str, content: bytes | None, headers: dict):
+        assert self._shm_http is not None
+        r = self._shm_http.request(method, path, content, headers)
+        return r.status, r.headers, r.content
 
     async def call(self, op: str, body: dict | None, *, binary: bool = False, timeout: Any = None,
                    path_arg: str | None = None) -> dict:
+        if self._shm is not None and body is not None and self._shm.wanted(op, body):
+            lease = await asyncio.to_thread(self._shm.lease, body)
+            if lease is not None:
+                resp = await self._call_shm(op, body, path_arg, timeout, lease)
+                if resp is not None:
+                    return resp
         method, path, content, headers, rid = _prepare(op, body, binary, path_arg, self._rid)
+        status, rheaders, rcontent = await self._send(method, path, content, headers, timeout, rid)
+        return _handle(status, rheaders, rcontent, rid)
+
+    async def _send(self, method: str, path: str, content, headers: dict, timeout: Any, rid: str):
         kw = {} if timeout is None else {"timeout": timeout}
         try:
             resp = await self._http.request(method, path, content=content, headers=headers, **kw)
@@ -158,7 +239,20 @@ class AsyncHTTPTransport:
             raise errors.APITimeoutError(f"{method} {path} timed out: {e}", request_id=rid) from e
         except httpx.TransportError as e:
             raise errors.APIConnectionError(f"{method} {self.base_url}{path}: {e!r}", request_id=rid) from e
-        return _handle(resp.status_code, resp.headers, resp.content, rid)
+        return resp.status_code, resp.headers, resp.content
+
+    async def _call_shm(self, op: str, body: dict, path_arg: str | None, timeout: Any, lease) -> dict | None:
+        assert self._shm is not None
+        call = _ShmCall(self._shm, lease, op, body, path_arg, self._rid)
+        try:
+            return call.finish(*await self._send(call.method, call.path, call.content, call.headers, timeout,
+                                                 call.rid))
+        finally:
+            call.abort()
 
     async def aclose(self) -> None:
+        if self._shm is not None:
+            await asyncio.to_thread(self._shm.close)
+        if self._shm_http is not None:
+            self._shm_http.close()
         await self._http.aclose()

@@ -1,0 +1,251 @@
+"""Large tensors through shared memory when the server is on this host (its system shared memory extension).
+
+A job whose tensors total at least `threshold` bytes (or whose last outputs did) leases a pair of
+regions: its large input tensors are written into the input region and named in the body
+({"parameters": {"shared_memory_region", "shared_memory_offset", "shared_memory_byte_size"}}), and
+`shared_memory_output` asks the server to write the outputs into the output region; they are
+copied out of it when the response is decoded (the region is reused by the next call). Only the
+JSON header crosses the socket.
+
+Regions are POSIX shared memory objects this process creates (gsc_<pid>_<random>), registered with
+POST /v2/systemsharedmemory/region/<name>/register, grown (a new object) when a call needs more,
+unregistered and unlinked by `close` (or unlinked when collected / at exit). Pairs are leased one
+per call, so threads sharing a client never share a region. Whenever registration fails (a remote
+or older server, a server with client_shm=off, too many regions) the client stops trying and sends
+bytes, as it does when the URL's host is not loopback or the option is off.
+"""
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import json
+import mmap
+import os
+import secrets
+import threading
+import weakref
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import numpy as np
+
+_posixshmem: Any
+try:  # CPython's POSIX shared memory calls (what multiprocessing.shared_memory uses; no type stub)
+    _posixshmem = importlib.import_module("_posixshmem")
+except ImportError:  # pragma: no cover - not POSIX
+    _posixshmem = None
+
+THRESHOLD = 64 * 1024
+JOB_OPS = frozenset({"eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp"})
+ALIGN = 64
+MIN_REGION = 1 << 20
+MAX_PAIRS = 8  # concurrent calls beyond this send bytes
+
+
+def is_local(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").strip("[]")
+    if host in ("localhost", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def enabled(url: str, option: bool | None) -> bool:
+    """Whether a client at `url` tries shared memory: option True / False, or None: on for loopback
+    URLs unless GRADSERVE_SHARED_MEMORY=0."""
+    if _posixshmem is None or not os.path.isdir("/dev/shm"):
+        return False
+    if option is not None:
+        return bool(option)
+    return os.environ.get("GRADSERVE_SHARED_MEMORY", "1") not in ("0", "false", "off") and is_local(url)
+
+
+def _unlink(name: str) -> None:
+    try:
+        _posixshmem.shm_unlink("/" + name)
+    except OSError:
+        pass
+
+
+class Region:
+    """A shared memory object of this process, mapped here."""
+
+    def __init__(self, nbytes: int):
+        self.name = f"gsc_{os.getpid()}_{secrets.token_hex(6)}"
+        self.size = nbytes
+        fd = _posixshmem.shm_open("/" + self.name, os.O_CREAT | os.O_EXCL | os.O_RDWR, mode=0o600)
+        try:
+            os.ftruncate(fd, nbytes)
+            # the pages now: a full /dev/shm is an OSError here (bytes are sent), not a SIGBUS on a later write
+            if hasattr(os, "posix_fallocate"):
+                os.posix_fallocate(fd, 0, nbytes)
+            self.mm = mmap.mmap(fd, nbytes)
+        except BaseException:
+            _unlink(self.name)
+            raise
+        finally:
+            os.close(fd)
+        self._gone = weakref.finalize(self, _unlink, self.name)  # never left in /dev/shm
+
+    def close(self) -> None:
+        self._gone()
+        try:
+            self.mm.close()
+        except BufferError:  # pragma: no cover - a view still alive: the mapping goes with it
+            pass
+
+
+def _aligned(n: int) -> int:
+    return -(-n // ALIGN) * ALIGN
+
+
+def _large(x: Any, threshold: int, out: list) -> list:
+    """The arrays of a body at least `threshold` bytes large."""
+    if isinstance(x, np.ndarray):
+        if x.nbytes >= threshold:
+            out.append(x)
+    elif isinstance(x, dict):
+        for v in x.values():
+            _large(v, threshold, out)
+    elif isinstance(x, (list, tuple)):
+        for v in x:
+            _large(v, threshold, out)
+    return out
+
+
+class Lease:
+    """One call's use of a pair of regions: `place` writes an input, `read` reads an output."""
+
+    def __init__(self, owner: "SharedMemory", pair: list):
+        self.owner, self.pair = owner, pair
+        self.inp: Region = pair[0]
+        self.out: Region = pair[1]
+        self.pos = 0
+        self.placed_out = 0  # output bytes read from the region, each counted 64-byte aligned
+
+    def place(self, a: np.ndarray) -> dict | None:
+        """The tensor parameters of input `a` written into the input region (None: send it as bytes)."""
+        if a.nbytes < self.owner.threshold:
+            return None
+        region = self.inp
+        start = _aligned(self.pos)
+        if start + a.nbytes > region.size:
+            return None
+        dst = np.ndarray(a.shape, dtype=a.dtype.newbyteorder("<"), buffer=region.mm, offset=start)
+        dst[...] = a
+        del dst
+        self.pos = start + a.nbytes
+        return {"shared_memory_region": region.name, "shared_memory_offset": start,
+                "shared_memory_byte_size": a.nbytes}
+
+    def output_spec(self) -> dict:
+        return {"region": self.out.name, "offset": 0, "byte_size": self.out.size}
+
+    def read(self, params: dict) -> memoryview:
+        """The bytes of an output the server wrote into the output region."""
+        region = self.out
+        if params.get("shared_memory_region") != region.name:
+            raise ValueError(f"an output in shared memory region {params.get('shared_memory_region')!r}, "
+                             f"not this call's {region.name!r}")
+        off, n = int(params.get("shared_memory_offset", 0)), int(params["shared_memory_byte_size"])
+        if off < 0 or off + n > region.size:
+            raise ValueError(f"an output at [{off}, {off + n}) outside the region's {region.size} bytes")
+        self.placed_out += _aligned(n)
+        return memoryview(region.mm)[off:off + n]
+
+    def done(self, outputs: list | None = None) -> None:
+        """Back to the pool; outputs that did not fit the output region size it for the next call."""
+        inline = sum(_aligned(t["array"].nbytes) for t in outputs or () if isinstance(t, dict) and "array" in t
+                     and "shared_memory_region" not in (t.get("parameters") or {}))
+        self.owner.release(self.pair, self.placed_out + inline)
+
+
+class SharedMemory:
+    """A client's regions on one server. `send(method, path, content, headers)` -> (status, headers, body)."""
+
+    def __init__(self, send: Callable, threshold: int = THRESHOLD):
+        self.send, self.threshold = send, threshold
+        self.lock = threading.Lock()
+        self.free: list[list] = []
+        self.pairs = 0
+        self.out_hint = 0  # bytes the last outputs took
+        self.disabled = False
+
+    def wanted(self, op: str, body: dict) -> bool:
+        return not self.disabled and op in JOB_OPS and (
+            self.out_hint >= self.threshold or bool(_large(body, self.threshold, [])))
+
+    def lease(self, body: dict) -> Lease | None:
+        """A pair of regions large enough for this body's inputs (and the last call's outputs), or None."""
+        need_in = sum(_aligned(a.nbytes) for a in _large(body, self.threshold, []))
+        need_out = _aligned(max(self.out_hint, self.threshold))
+        pair: list[Region | None] | None
+        with self.lock:
+            pair = self.free.pop() if self.free else None
+            if pair is None:
+                if self.pairs >= MAX_PAIRS:
+                    return None
+                self.pairs += 1
+                pair = [None, None]
+        try:
+            for i, need in ((0, need_in), (1, need_out)):
+                cur = pair[i]
+                if cur is None or cur.size < need:
+                    pair[i] = self._replace(cur, max(MIN_REGION, need, 2 * (cur.size if cur is not None else 0)))
+        except RuntimeError:
+            self.disabled = True  # registration refused: bytes from now on
+            self._drop(pair)
+            return None
+        except OSError:  # /dev/shm full, the server unreachable: bytes this time
+            self._drop(pair)
+            return None
+        return Lease(self, pair)
+
+    def _replace(self, old: Region | None, size: int) -> Region:
+        if old is not None:
+            self._unregister(old)
+        region = Region(size)
+        body = json.dumps({"key": "/" + region.name, "offset": 0, "byte_size": size}).encode()
+        try:
+            status, _, content = self.send("POST", f"/v2/systemsharedmemory/region/{region.name}/register", body,
+                                           {"content-type": "application/json"})
+        except Exception as e:  # noqa: BLE001 - a transport error: not this time
+            region.close()
+            raise ConnectionError(f"registering a shared memory region failed: {e}") from e
+        if status != 200:
+            region.close()
+            raise RuntimeError(f"the server refused a shared memory region ({status}): {bytes(content)[:300]!r}")
+        return region
+
+    def _unregister(self, region: Region) -> None:
+        try:
+            self.send("POST", f"/v2/systemsharedmemory/region/{region.name}/unregister", b"",
+                      {"content-type": "application/json"})
+        except Exception:  # noqa: BLE001 - the server is gone: nothing to unregister
+            pass
+        region.close()
+
+    def _drop(self, pair: list) -> None:
+        for r in pair:
+            if r is not None:
+                self._unregister(r)
+        with self.lock:
+            self.pairs -= 1
+
+    def release(self, pair: list, out_bytes: int) -> None:
+        with self.lock:
+            self.out_hint = out_bytes
+            self.free.append(pair)
+
+    def failed(self, lease: Lease) -> None:
+        """The server refused this call's regions (e.g. one it no longer has): bytes from now on."""
+        self.disabled = True
+        self._drop(lease.pair)
+
+    def close(self) -> None:
+        with self.lock:
+            pairs, self.free = self.free, []
+        for p in pairs:
+            self._drop(p)

@@ -1,0 +1,372 @@
+"""Client shared memory: tensors in POSIX shared-memory regions that a client on the same host registered.
+
+The Open Inference Protocol's "system shared memory" extension (Triton's): a client creates a shared
+memory object, registers it under a region name (key, offset, byte_size), and an input tensor names
+(shared_memory_region, shared_memory_offset, shared_memory_byte_size) instead of carrying bytes; a requested
+output names where it goes. `Regions` is the server's registry (one per Core: the HTTP routes of
+service.client_shm_http, service.oip_http, service.oip_grpc and /v1 share it); `RegionIO` is one request's
+use of it (its inputs read, its outputs placed).
+
+Safety, against a hostile client on the same host (docs/API.md, "Shared memory"):
+- only loopback peers, and only while the setting `client_shm` is "loopback" (the default);
+- a key is a plain name (one or more leading '/' as POSIX spells them, then [A-Za-z0-9_.-], no '..'),
+  never one of the server's own segments (service.shm's prefix, multiprocessing's), opened with
+  O_NOFOLLOW, and must be a regular object of the server's own user;
+- nothing is mapped: inputs are read with preadv and outputs written with pwrite on the object's fd,
+  so a region the client shrinks or removes meanwhile can never fault (SIGBUS) the server; before
+  each use the object's size is checked with fstat and the name must still be the registered object
+  (a removed or replaced one is a 400 naming the region);
+- at most `client_shm_max_regions` regions (regions whose object is gone are dropped first);
+- every byte size is checked against the tensor's shape and datatype.
+Inputs are copied once in the server (preadv into a reused shared-memory buffer of service.shm, from
+where workers map them without another copy); outputs are copied once, from the worker's output slot
+into the client's region.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import stat
+import threading
+from typing import Any
+
+import numpy as np
+
+from . import shm
+from .errors import InvalidRequest, LimitExceeded
+
+_NAME = re.compile(r"[A-Za-z0-9_.-]{1,200}")
+# segments of this server (service.shm: request buffers, output slots, job inputs), multiprocessing's,
+# and glibc's named semaphores: never a client's to register
+RESERVED_PREFIXES = (shm.PREFIX, "psm_", "mp-", "sem.")
+ALIGN = 64  # outputs placed one after another in a /v1 output region start at multiples of this
+
+
+def check_peer(host: str | None, setting: str) -> None:
+    """Refuse shared memory to a peer that is not on this host (or when the setting turns it off)."""
+    if setting == "off":
+        raise InvalidRequest("system shared memory is turned off on this server (setting client_shm=off)",
+                             setting="client_shm", shared_memory=True)
+    if not is_loopback_peer(host):
+        raise InvalidRequest(f"system shared memory is only for clients on the server's host (loopback); this "
+                             f"request came from {host or 'an unknown peer'}", peer=host or "", shared_memory=True)
+
+
+def is_loopback_peer(host: str | None) -> bool:
+    if not host:
+        return False
+    try:
+        ip = ipaddress.ip_address(host.strip("[]").partition("%")[0])
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)  # ::ffff:127.0.0.1 on a dual-stack socket
+    return (mapped or ip).is_loopback
+
+
+def grpc_peer_host(peer: str | None) -> str | None:
+    """The address of a gRPC peer string: ipv4:127.0.0.1:5000, ipv6:[::1]:5000 (unix: none)."""
+    if not peer or ":" not in peer:
+        return None
+    kind, _, rest = peer.partition(":")
+    if kind == "ipv4":
+        return rest.rpartition(":")[0]
+    if kind == "ipv6":
+        return rest.rpartition(":")[0].strip("[]")
+    return None
+
+
+def object_name(key: Any) -> str:
+    """The /dev/shm name of a shm_open key, validated."""
+    if not isinstance(key, str):
+        raise InvalidRequest("key must be a string (the shm_open name of the shared memory object)", path="key")
+    name = key.lstrip("/")
+    if not _NAME.fullmatch(name) or ".." in name or name in (".",):
+        raise InvalidRequest(f"key {key!r} is not a plain shared-memory name: '/' then letters, digits, '_', '.', "
+                             "'-' (no other '/', no '..', at most 200)", path="key")
+    if name.startswith(RESERVED_PREFIXES):
+        raise InvalidRequest(f"key {key!r} names one of the server's own segments (prefixes "
+                             f"{', '.join(RESERVED_PREFIXES)}): register an object of your own", path="key")
+    return name
+
+
+def _int(v: Any, what: str, path: str) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        raise InvalidRequest(f"{what} must be a non-negative integer", path=path)
+    return v
+
+
+class Region:
+    __slots__ = ("name", "key", "obj", "offset", "byte_size", "fd", "ident", "lock")
+
+    def __init__(self, name: str, key: str, obj: str, offset: int, byte_size: int, fd: int, ident: tuple):
+        self.name, self.key, self.obj, self.offset, self.byte_size = name, key, obj, offset, byte_size
+        self.fd, self.ident = fd, ident
+        self.lock = threading.Lock()  # unregister closes the fd: not while a read or write uses it
+
+    def status(self) -> dict:
+        return {"name": self.name, "key": self.key, "offset": self.offset, "byte_size": self.byte_size}
+
+    def alive(self) -> bool:
+        try:
+            st = os.stat(os.path.join(shm.SHM_DIR, self.obj), follow_symlinks=False)
+        except OSError:
+            return False
+        return (st.st_dev, st.st_ino) == self.ident
+
+    def check(self, offset: int, nbytes: int, path: str) -> int:
+        """The absolute file offset of [offset, offset+nbytes) of the region, after checking that the
+        object is still the one registered and still large enough (fstat: the client may shrink it)."""
+        if self.fd < 0:
+            raise InvalidRequest(f"shared memory region {self.name!r} was unregistered", path=path,
+                                 shared_memory_region=self.name)
+        if offset + nbytes > self.byte_size:
+            raise InvalidRequest(f"shared_memory_offset {offset} + {nbytes} bytes run past the end of region "
+                                 f"{self.name!r} ({self.byte_size} bytes)", path=path, shared_memory_region=self.name)
+        if not self.alive():
+            raise InvalidRequest(f"the shared memory object {self.key!r} of region {self.name!r} was removed or "
+                                 "replaced after registration: unregister the region and register it again",
+                                 path=path, shared_memory_region=self.name)
+        size = os.fstat(self.fd).st_size
+        if size < self.offset + offset + nbytes:
+            raise InvalidRequest(f"the shared memory object {self.key!r} of region {self.name!r} shrank to {size} "
+                                 f"bytes; this tensor needs bytes up to {self.offset + offset + nbytes}", path=path,
+                                 shared_memory_region=self.name)
+        return self.offset + offset
+
+    def _failed(self, e: OSError, what: str, path: str) -> InvalidRequest:
+        return InvalidRequest(f"cannot {what} shared memory region {self.name!r}: {e.strerror}", path=path,
+                              shared_memory_region=self.name)
+
+    def read_into(self, dst: memoryview, offset: int, path: str) -> None:
+        with self.lock:
+            pos = self.check(offset, dst.nbytes, path)
+            try:
+                got = os.preadv(self.fd, [dst], pos)  # never a fault: a shorter object gives a short read
+            except OSError as e:
+                raise self._failed(e, "read", path) from None
+        if got != dst.nbytes:
+            raise InvalidRequest(f"region {self.name!r} gave {got} of {dst.nbytes} bytes (it shrank meanwhile)",
+                                 path=path, shared_memory_region=self.name)
+
+    def write(self, data: memoryview, offset: int, path: str) -> None:
+        with self.lock:
+            pos = self.check(offset, data.nbytes, path)
+            done = 0
+            try:
+                while done < data.nbytes:
+                    done += os.pwrite(self.fd, data[done:], pos + done)
+            except OSError as e:  # e.g. ENOSPC: /dev/shm is full and the client's pages were never allocated
+                raise self._failed(e, "write", path) from None
+
+    def close(self) -> None:
+        with self.lock:
+            if self.fd >= 0:
+                os.close(self.fd)
+                self.fd = -1
+
+
+class Regions:
+    """The registered regions of one server (thread-safe: bodies are decoded off the event loop)."""
+
+    def __init__(self, setting: str = "loopback", max_regions: int = 64, keep_bytes: int = 64 << 20,
+                 min_buffer_bytes: int = 65536):
+        self.setting, self.max_regions = setting, max_regions
+        self.regions: dict[str, Region] = {}
+        self.lock = threading.Lock()
+        self.buffers = shm.BufferPool(keep_bytes)  # large inputs land in these: workers map them, no copy
+        self.min_buffer_bytes = min_buffer_bytes
+
+    def allow(self, peer: str | None) -> None:
+        check_peer(peer, self.setting)
+
+    def register(self, name: Any, key: Any, offset: Any, byte_size: Any, peer: str | None) -> None:
+        self.allow(peer)
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            raise InvalidRequest("a region name is 1-200 of letters, digits, '_', '.', '-'", path="name")
+        obj = object_name(key)
+        offset, byte_size = _int(offset or 0, "offset", "offset"), _int(byte_size, "byte_size", "byte_size")
+        try:
+            fd = os.open(os.path.join(shm.SHM_DIR, obj), os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise InvalidRequest(f"no shared memory object {key!r} (create it with shm_open first)",
+                                 path="key") from None
+        except OSError as e:
+            raise InvalidRequest(f"cannot open the shared memory object {key!r}: {e.strerror}", path="key") from None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_uid != os.geteuid():
+                raise InvalidRequest(f"{key!r} is not a shared memory object of the server's user", path="key")
+            if st.st_size < offset + byte_size:
+                raise InvalidRequest(f"the shared memory object {key!r} has {st.st_size} bytes; offset {offset} + "
+                                     f"byte_size {byte_size} need {offset + byte_size}", path="byte_size")
+            self._add(Region(name, key, obj, offset, byte_size, fd, (st.st_dev, st.st_ino)))
+        except BaseException:
+            os.close(fd)
+            raise
+
+    def _add(self, region: Region) -> None:
+        with self.lock:
+            if region.name in self.regions:
+                raise InvalidRequest(f"shared memory region {region.name!r} is already registered; unregister it "
+                                     "first", path="name", shared_memory_region=region.name)
+            for r in [r for r in self.regions.values() if not r.alive()]:  # their client removed them (or died)
+                self.regions.pop(r.name).close()
+            if len(self.regions) >= self.max_regions:
+                raise LimitExceeded(f"{len(self.regions)} shared memory regions are registered, the most this server "
+                                    f"allows (client_shm_max_regions={self.max_regions}): unregister some",
+                                    limit="client_shm_max_regions", value=self.max_regions)
+            self.regions[region.name] = region
+
+    def unregister(self, name: str | None, peer: str | None) -> None:
+        """One region, or all (name None). An unknown name is not an error (as Triton)."""
+        self.allow(peer)
+        with self.lock:
+            gone = list(self.regions.values()) if name is None else [r for r in [self.regions.get(name)] if r]
+            for r in gone:
+                del self.regions[r.name]
+        for r in gone:
+            r.close()
+
+    def status(self, name: str | None, peer: str | None) -> list[dict]:
+        self.allow(peer)
+        with self.lock:
+            if name is None:
+                return [r.status() for r in self.regions.values()]
+            r = self.regions.get(name)
+        if r is None:
+            raise InvalidRequest(f"no shared memory region {name!r} is registered", path="name",
+                                 shared_memory_region=name)
+        return [r.status()]
+
+    def get(self, name: Any, path: str) -> Region:
+        r = self.regions.get(name) if isinstance(name, str) else None
+        if r is None:
+            raise InvalidRequest(f"unknown shared memory region {name!r}: register it first "
+                                 "(POST /v2/systemsharedmemory/region/<name>/register)", path=path,
+                                 shared_memory_region=str(name))
+        return r
+
+    def close(self) -> None:
+        with self.lock:
+            gone = list(self.regions.values())
+            self.regions.clear()
+        for r in gone:
+            r.close()
+        self.buffers.close()
+
+
+def of(core, settings) -> Regions:
+    """The Core's registry (made on first use), so that every adapter of the server shares it."""
+    regs = getattr(core, "client_regions", None)
+    if regs is None:
+        regs = core.client_regions = Regions(settings.client_shm, settings.client_shm_max_regions,
+                                             min(settings.input_cache_bytes, 64 << 20),
+                                             max(1, settings.shm_threshold_bytes))
+    return regs
+
+
+SHM_PARAMS = ("shared_memory_region", "shared_memory_offset", "shared_memory_byte_size")
+
+
+def params_of(params: Any, path: str) -> tuple[Any, int, int | None] | None:
+    """(region, offset, byte_size or None) of a tensor's parameters, or None when it names no region."""
+    if not isinstance(params, dict) or params.get("shared_memory_region") is None:
+        return None
+    off = _int(params.get("shared_memory_offset", 0), "shared_memory_offset", f"{path}.shared_memory_offset")
+    size = params.get("shared_memory_byte_size")
+    if size is not None:
+        size = _int(size, "shared_memory_byte_size", f"{path}.shared_memory_byte_size")
+    return params["shared_memory_region"], off, size
+
+
+class RegionIO:
+    """One request's use of the registry: the input tensors it reads (into buffers given back by
+    `close` once the job is over), and where its outputs go."""
+
+    def __init__(self, regions: Regions, peer: str | None):
+        self.regions, self.peer = regions, peer
+        self.held: list = []
+        self.checked = False
+        self.output: tuple | None = None  # /v1: (region, offset, byte_size) all outputs are placed in
+
+    def _allow(self) -> None:
+        if not self.checked:
+            self.regions.allow(self.peer)
+            self.checked = True
+
+    def tensor(self, params: dict, dt: np.dtype, shape: tuple, n: int, datatype: str, path: str) -> np.ndarray:
+        """An input tensor read from the region its parameters name (codec.decode_tensor's hook)."""
+        self._allow()
+        name, off, size = params_of(params, f"{path}.parameters")
+        need = n * dt.itemsize
+        if size is not None and size != need:
+            raise InvalidRequest(f"input {path}: shared_memory_byte_size {size}; shape {list(shape)} of {datatype} "
+                                 f"needs {need}", code="shape_error", path=f"{path}.parameters",
+                                 expected_bytes=need, got_bytes=size)
+        region = self.regions.get(name, f"{path}.parameters.shared_memory_region")
+        if need >= self.regions.min_buffer_bytes:
+            with self.regions.lock:
+                buf = self.regions.buffers.acquire(need)
+            self.held.append(buf)
+            dst = buf.mv[:need]
+        else:
+            dst = memoryview(bytearray(need))
+        region.read_into(dst, off, path)
+        a = np.frombuffer(dst, dtype=dt, count=n).reshape(shape)
+        return a if dt.isnative else a.astype(dt.newbyteorder("="))
+
+    def set_output(self, spec: Any, path: str = "$.shared_memory_output") -> None:
+        """/v1's `shared_memory_output`: {region, offset?, byte_size?} to place the outputs in."""
+        self._allow()
+        if not isinstance(spec, dict) or set(spec) - {"region", "offset", "byte_size"}:
+            raise InvalidRequest("shared_memory_output is {region, offset, byte_size}", path=path)
+        region = self.regions.get(spec.get("region"), f"{path}.region")
+        off = _int(spec.get("offset", 0), "offset", f"{path}.offset")
+        size = spec.get("byte_size")
+        size = region.byte_size - off if size is None else _int(size, "byte_size", f"{path}.byte_size")
+        if off + size > region.byte_size:
+            raise InvalidRequest(f"offset {off} + byte_size {size} run past region {region.name!r} "
+                                 f"({region.byte_size} bytes)", path=path, shared_memory_region=region.name)
+        self.output = (region, off, size)
+
+    def place_all(self, outputs: list) -> dict[int, dict]:
+        """/v1: the outputs that fit, one after another (64-byte aligned) in the output region, written
+        there; {index: tensor parameters}. The others go in the response as usual."""
+        if self.output is None:
+            return {}
+        region, pos, size = self.output
+        end, placed = pos + size, {}
+        for i, (_, a) in enumerate(outputs):
+            a = np.asarray(a)
+            start = -(-pos // ALIGN) * ALIGN
+            if a.nbytes == 0 or start + a.nbytes > end:
+                continue
+            placed[i] = self.write(region, start, a, f"$.outputs[{i}]")
+            pos = start + a.nbytes
+        return placed
+
+    def write(self, region: Region, offset: int, a: np.ndarray, path: str) -> dict:
+        raw = memoryview(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))).cast("B")
+        region.write(raw, offset, path)
+        return {"shared_memory_region": region.name, "shared_memory_offset": offset,
+                "shared_memory_byte_size": raw.nbytes}
+
+    def write_requested(self, name: str, a: np.ndarray, params: dict, path: str) -> dict:
+        """OIP: an output the client asked for in a region (too small a region: 400 naming the sizes)."""
+        self._allow()
+        rname, off, size = params_of(params, path)
+        region = self.regions.get(rname, f"{path}.shared_memory_region")
+        a = np.asarray(a)
+        if size is not None and size < a.nbytes:
+            raise InvalidRequest(f"output {name!r} has {a.nbytes} bytes (shape {list(a.shape)}); "
+                                 f"shared_memory_byte_size {size} is too small", path=path,
+                                 shared_memory_region=region.name, expected_bytes=a.nbytes, got_bytes=size)
+        return self.write(region, off, a, path)
+
+    def close(self) -> None:
+        if self.held:
+            with self.regions.lock:
+                for b in self.held:
+                    self.regions.buffers.give_back(b)
+            self.held.clear()

@@ -1,0 +1,81 @@
+"""The system shared memory extension's HTTP routes (Open Inference Protocol / Triton), on every server:
+
+    POST /v2/systemsharedmemory/region/<name>/register    {"key": "/obj", "offset": 0, "byte_size": N}
+    POST /v2/systemsharedmemory/region/<name>/unregister
+    POST /v2/systemsharedmemory/unregister                 (all)
+    GET  /v2/systemsharedmemory/status                     [{"name", "key", "offset", "byte_size"}, ...]
+    GET  /v2/systemsharedmemory/region/<name>/status
+
+The registry is service.client_shm's (shared with /v1, the OIP adapters and gRPC). Errors are the V2 body
+{"error": "<message>"} that stock clients print, with the error code's status.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from . import client_shm, codec
+from .errors import InvalidRequest, ServiceError, http_status
+
+MAX_BODY = 64 * 1024
+
+
+def _error(e: ServiceError) -> JSONResponse:
+    return JSONResponse({"error": e.message}, status_code=http_status(e.code))
+
+
+def _peer(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def router(core, settings, dependencies: list) -> APIRouter:
+    r = APIRouter(prefix="/v2/systemsharedmemory", tags=["shared memory"], dependencies=dependencies)
+    regions = client_shm.of(core, settings)
+
+    @r.post("/region/{name}/register", operation_id="shm_register", summary="Register a shared memory region")
+    async def register(name: str, request: Request):
+        try:
+            body = b""
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    raise InvalidRequest(f"the register body is above {MAX_BODY} bytes")
+            head, _ = codec.loads(body or b"{}")
+            if not isinstance(head, dict):
+                raise InvalidRequest("the body must be {key, offset, byte_size}", path="$")
+            regions.register(name, head.get("key"), head.get("offset", 0), head.get("byte_size"), _peer(request))
+        except ServiceError as e:
+            return _error(e)
+        return JSONResponse({})
+
+    @r.post("/region/{name}/unregister", operation_id="shm_unregister", summary="Unregister a region")
+    async def unregister(name: str, request: Request):
+        try:
+            regions.unregister(name, _peer(request))
+        except ServiceError as e:
+            return _error(e)
+        return JSONResponse({})
+
+    @r.post("/unregister", operation_id="shm_unregister_all", summary="Unregister every region")
+    async def unregister_all(request: Request):
+        try:
+            regions.unregister(None, _peer(request))
+        except ServiceError as e:
+            return _error(e)
+        return JSONResponse({})
+
+    @r.get("/status", operation_id="shm_status_all", summary="Registered regions")
+    async def status_all(request: Request):
+        try:
+            return JSONResponse(regions.status(None, _peer(request)))
+        except ServiceError as e:
+            return _error(e)
+
+    @r.get("/region/{name}/status", operation_id="shm_status", summary="One registered region")
+    async def status(name: str, request: Request):
+        try:
+            return JSONResponse(regions.status(name, _peer(request)))
+        except ServiceError as e:
+            return _error(e)
+
+    return r

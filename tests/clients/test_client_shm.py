@@ -1,0 +1,247 @@
+"""The SDK's shared memory path (gradserve._shm) against a real server on loopback: W2-sized tensors give
+the same results as the bytes path while only the JSON header crosses the socket; a server that refuses
+shared memory, or a region removed behind the client's back, falls back to bytes; the option turns it off."""
+from __future__ import annotations
+
+import os
+
+import httpx
+import numpy as np
+import pytest
+
+import gradserve as gs
+from gradserve import _shm
+from engine import GraphBuilder
+from engine.serialize import graph_to_json
+
+from .conftest import RealServer
+
+F32 = np.float32
+SIZES = (784, 512, 512, 10)  # W2: MLP 784-512-512-10, batch 256
+
+
+def w2_graph() -> dict:
+    """sum(h*h) of the tanh MLP, its weights and x as inputs (x: 0.8 MB; all inputs 3.1 MB)."""
+    gb = GraphBuilder("w2")
+    h = x = gb.input((256, SIZES[0]), name="x")
+    ins = [x]
+    for i, (a, b) in enumerate(zip(SIZES, SIZES[1:])):
+        w, c = gb.input((a, b), name=f"w{i}"), gb.input((b,), name=f"b{i}")
+        ins += [w, c]
+        h = gb.add(gb.matmul(h, w), c)
+        if i + 2 < len(SIZES):
+            h = gb.tanh(h)
+    return graph_to_json(gb.build(gb.sum(gb.mul(h, h))))
+
+
+@pytest.fixture(scope="module")
+def w2_inputs():
+    rng = np.random.default_rng(3)
+    xs = [rng.standard_normal((256, SIZES[0])).astype(F32)]
+    for a, b in zip(SIZES, SIZES[1:]):
+        xs += [(rng.standard_normal((a, b)) / np.sqrt(a)).astype(F32), (0.1 * rng.standard_normal(b)).astype(F32)]
+    return xs
+
+
+def _recording(client):
+    """The sizes of the request and response bodies the client's transport sends and receives."""
+    t = client._transport
+    sent, got = [], []
+    send = t.send
+
+    def spy(method, path, content, headers, timeout=None, rid=None):
+        status, h, body = send(method, path, content, headers, timeout, rid)
+        if path.startswith("/v1/grad"):
+            sent.append(len(content or b""))
+            got.append(len(body or b""))
+        return status, h, body
+    t.send = spy
+    if t._shm is not None:
+        t._shm.send = spy
+    return sent, got
+
+
+def test_w2_through_shared_memory_equals_the_bytes_path(real_server, w2_inputs):
+    g = w2_graph()
+    auto, plain = gs.Client(real_server.url), gs.Client(real_server.url, shared_memory=False)
+    sent, got = _recording(auto)
+    psent, pgot = _recording(plain)
+    try:
+        pos = list(range(len(w2_inputs)))
+        for _ in range(3):  # the first call sizes the output region from its response
+            ra = auto.grad(g, w2_inputs, grad_position=pos)
+            rb = plain.grad(g, w2_inputs, grad_position=pos)
+            assert len(ra.outputs) == len(w2_inputs)
+            for a, b, x in zip(ra.outputs, rb.outputs, w2_inputs):
+                assert a.shape == x.shape and a.dtype == F32
+                np.testing.assert_array_equal(a, b)
+        assert not auto._transport._shm.disabled and plain._transport._shm is None
+        # the bytes path carries the 3.1 MB of inputs and the gradients; the shared memory path a JSON header
+        assert min(psent) > 3_000_000 and min(pgot) > 3_000_000
+        small = sum(a.nbytes for a in w2_inputs if a.nbytes < _shm.THRESHOLD)  # under 64 KiB: still bytes
+        assert max(sent) < small + 8192 and max(got[1:]) < 8192, (sent, got)
+        names = {r["name"] for r in httpx.get(f"{real_server.url}/v2/systemsharedmemory/status").json()}
+        assert len(names) == 2 and all(n.startswith("gsc_") for n in names)
+    finally:
+        auto.close()
+        plain.close()
+    assert httpx.get(f"{real_server.url}/v2/systemsharedmemory/status").json() == []  # close unregisters
+    assert not [n for n in os.listdir("/dev/shm") if n.startswith(f"gsc_{os.getpid()}_")]  # and unlinks
+
+
+def test_front_end_ops_grad_uses_it_and_matches(real_server, w2_inputs):
+    """ops.grad of a Cell (the W2 benchmark's spelling) with and without shared memory."""
+    x = w2_inputs[0]
+    ws = w2_inputs[1:]
+
+    class MLP(gs.nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.ws = [gs.Parameter(gs.Tensor(v), name=f"p{i}") for i, v in enumerate(ws)]
+
+        def construct(self, x):
+            h = x
+            for i in range(0, len(self.ws), 2):
+                h = gs.ops.matmul(h, self.ws[i]) + self.ws[i + 1]
+                if i + 2 < len(self.ws):
+                    h = gs.ops.tanh(h)
+            return gs.ops.sum(h * h)
+
+    out = {}
+    try:
+        for opt in (None, False):
+            gs.set_context(server=real_server.url, shared_memory=opt)
+            net = MLP()
+            gfn = gs.ops.grad(net, None, net.trainable_params())
+            out[opt] = [g.asnumpy() for g in gfn(gs.Tensor(x))]
+            out[opt] = [g.asnumpy() for g in gfn(gs.Tensor(x))]  # second call: outputs in the region too
+            t = gs.context.client()._transport
+            assert (t._shm is None) == (opt is False)
+    finally:
+        gs.reset_context()
+    for a, b in zip(out[None], out[False]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_async_client_uses_it_too(real_server, w2_inputs):
+    import asyncio
+
+    g = w2_graph()
+    pos = list(range(len(w2_inputs)))
+    want = gs.Client(real_server.url, shared_memory=False).grad(g, w2_inputs, grad_position=pos).outputs
+
+    async def main():
+        async with gs.AsyncClient(real_server.url) as c:
+            got = [(await c.grad(g, w2_inputs, grad_position=pos)).outputs for _ in range(2)]
+            regions = httpx.get(f"{real_server.url}/v2/systemsharedmemory/status").json()
+            return got, regions, c._transport._shm.disabled
+    got, regions, disabled = asyncio.run(main())
+    assert not disabled and len(regions) == 2 and all(r["name"].startswith("gsc_") for r in regions)
+    for outs in got:
+        for a, b in zip(outs, want):
+            np.testing.assert_array_equal(a, b)
+    assert httpx.get(f"{real_server.url}/v2/systemsharedmemory/status").json() == []  # aclose unregisters
+
+
+def test_a_removed_region_falls_back_to_bytes(real_server, w2_inputs):
+    g = w2_graph()
+    c = gs.Client(real_server.url)
+    try:
+        pos = [0, 1]
+        want = c.grad(g, w2_inputs, grad_position=pos).outputs
+        pair = c._transport._shm.free[0]
+        _shm._unlink(pair[0].name)  # removed behind the client's back: the server answers 400 for it
+        got = c.grad(g, w2_inputs, grad_position=pos).outputs
+        assert c._transport._shm.disabled  # bytes from now on
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a, b)
+    finally:
+        c.close()
+
+
+@pytest.fixture(scope="module")
+def shm_off_server(tmp_path_factory):
+    s = RealServer(tmp_path_factory.mktemp("shm-off") / "server.log", env={"GRADSERVE_CLIENT_SHM": "off"})
+    yield s
+    s.stop()
+
+
+def test_a_server_that_refuses_gets_bytes(shm_off_server, w2_inputs):
+    g = w2_graph()
+    c = gs.Client(shm_off_server.url)
+    sent, _ = _recording(c)
+    try:
+        r = c.grad(g, w2_inputs, grad_position=0)
+        assert c._transport._shm.disabled and sent[-1] > 3_000_000
+        h = _shm.Region(64)
+        refused = httpx.post(f"{shm_off_server.url}/v2/systemsharedmemory/region/x/register",
+                             json={"key": "/" + h.name, "byte_size": 64})
+        h.close()
+        assert refused.status_code == 400 and "turned off" in refused.json()["error"]
+        ref = gs.Client(shm_off_server.url, shared_memory=False).grad(g, w2_inputs, grad_position=0)
+        np.testing.assert_array_equal(r.value, ref.value)
+        assert not [n for n in os.listdir("/dev/shm") if n.startswith(f"gsc_{os.getpid()}_")]
+    finally:
+        c.close()
+
+
+def test_when_it_is_tried(monkeypatch):
+    assert _shm.enabled("http://127.0.0.1:8000", None) and _shm.enabled("http://localhost:1", None)
+    assert _shm.enabled("http://[::1]:8000", None)
+    assert not _shm.enabled("http://10.1.2.3:8000", None) and not _shm.enabled("http://example.com", None)
+    assert not _shm.enabled("http://127.0.0.1:8000", False)
+    monkeypatch.setenv("GRADSERVE_SHARED_MEMORY", "0")
+    assert not _shm.enabled("http://127.0.0.1:8000", None)
+    s = _shm.SharedMemory(lambda *a: (200, {}, b""))
+    small = {"inputs": [np.zeros(10, F32)]}
+    assert not s.wanted("grad", small) and s.wanted("grad", {"inputs": [np.zeros(1 << 15, F32)]})
+    assert not s.wanted("register_graph", {"inputs": [np.zeros(1 << 15, F32)]})
+
+
+def test_raw_v1_job_with_regions(real_server):
+    """/v1 by hand: x and w read from a region, the outputs placed in another one (64-byte aligned) while
+    they fit, the rest in the response; values against JAX."""
+    import jax
+    import jax.numpy as jnp
+
+    gb = GraphBuilder("t")
+    x, w = gb.input((4, 33), name="x"), gb.input((33, 5), name="w")
+    g = graph_to_json(gb.build(gb.sum(gb.tanh(gb.matmul(x, w)))))
+    rng = np.random.default_rng(0)
+    xv, wv = rng.standard_normal((4, 33)).astype(F32), rng.standard_normal((33, 5)).astype(F32)
+    dx, dw = jax.grad(lambda a, b: jnp.sum(jnp.tanh(a @ b)), argnums=(0, 1))(xv.astype(np.float64),
+                                                                             wv.astype(np.float64))
+    rin, rout = _shm.Region(4096), _shm.Region(4096)
+    rin.mm[:xv.nbytes] = xv.tobytes()
+    rin.mm[1024:1024 + wv.nbytes] = wv.tobytes()
+    url = real_server.url
+    for name, reg in (("vin", rin), ("vout", rout)):
+        assert httpx.post(f"{url}/v2/systemsharedmemory/region/{name}/register",
+                          json={"key": "/" + reg.name, "byte_size": 4096}).status_code == 200
+    try:
+        def tensor(shape, off, size=None):
+            p = {"shared_memory_region": "vin", "shared_memory_offset": off}
+            if size is not None:
+                p["shared_memory_byte_size"] = size
+            return {"shape": list(shape), "datatype": "FP32", "parameters": p}
+        body = {"graph": g, "inputs": [tensor((4, 33), 0), tensor((33, 5), 1024, wv.nbytes)],
+                "grad_position": [0, 1], "shared_memory_output": {"region": "vout", "byte_size": xv.nbytes + 8}}
+        r = httpx.post(f"{url}/v1/grad", json=body, timeout=60)
+        assert r.status_code == 200, r.text
+        o = r.json()["outputs"]
+        assert o[0]["parameters"] == {"shared_memory_region": "vout", "shared_memory_offset": 0,
+                                      "shared_memory_byte_size": xv.nbytes}
+        np.testing.assert_allclose(np.frombuffer(rout.mm, F32, 4 * 33).reshape(4, 33), dx, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(np.asarray(o[1]["data"], F32).reshape(33, 5), dw, rtol=1e-5, atol=1e-6)  # no room
+        body["inputs"][1] = tensor((33, 5), 1024, 100)
+        r = httpx.post(f"{url}/v1/grad", json=body, timeout=60)
+        assert r.status_code == 400 and "shared_memory_byte_size 100" in r.text and str(wv.nbytes) in r.text
+        assert r.json()["error"]["detail"]["path"] == "$.inputs[1].parameters"
+        body["inputs"][1] = {"shape": [33, 5], "datatype": "FP32", "data": wv.ravel().tolist(),
+                             "parameters": {"shared_memory_region": "vin"}}
+        r = httpx.post(f"{url}/v1/grad", json=body, timeout=60)
+        assert r.status_code == 400 and "carries no data" in r.text
+    finally:
+        httpx.post(f"{url}/v2/systemsharedmemory/unregister")
+        rin.close()
+        rout.close()
