@@ -197,7 +197,7 @@ class _FunctionalGrad(_Derived):
         pos, _ = _checked_positions(self.grad_position, len(args))
         pos = _tensor_positions(args, pos)
         ws = [] if self.weights is None else _weights_of(self.fn, self.weights)
-        info = trace_function(self.target, args, _label(self.fn), predeclare=ws)
+        info = trace_function(self.target, args, _label(self.fn), predeclare=ws, state=True)
         if sens is not None and self.has_aux and len(sens) < len(info.flat_out_avals):
             sens = list(sens) + [Tensor(np.zeros(s, d)) for s, d in info.flat_out_avals[len(sens):]]
         n = len(info.flat_out_avals)
