@@ -192,3 +192,22 @@ def test_assigned_shape_and_name_errors(on_real_server):
 def test_an_exported_graph_has_the_functions_outputs_alone():
     doc = ms.trace_graph(SetAttr(), [X])  # the graph a user sends himself: no Parameter write-back there
     assert isinstance(doc["outputs"], str)
+
+
+class Sub(SetAttr):
+    def __init__(self):
+        super().__init__()
+        self.sub = P.AssignSub()
+
+    def construct(self, x):
+        self.sub(self.p, x)
+        ops.assign_sub(self.p, f32([1.0, 1.0]))
+        return (self.p * x).sum()
+
+
+def test_assign_sub(on_real_server):
+    net, x = Sub(), Tensor(X)
+    assert float(net(x)) == -21.0
+    assert net.p.asnumpy().tolist() == [-3, -3]
+    np.testing.assert_allclose(ops.grad(net, 0, net.trainable_params())(x)[1][0].asnumpy(), [3, 4])
+    assert net.p.asnumpy().tolist() == [-7, -8]

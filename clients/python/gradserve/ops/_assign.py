@@ -1,4 +1,4 @@
-"""ops.assign / ops.Assign / ops.assign_add / ops.AssignAdd: a Parameter's update.
+"""ops.assign / ops.Assign / ops.assign_add / ops.AssignAdd / ops.assign_sub / ops.AssignSub: a Parameter's update.
 
 Inside a traced construct the update is the trace's (see _param_state: later reads in the same run see it,
 control flow carries it); outside a trace it writes the Parameter's data.
@@ -11,7 +11,7 @@ from .. import _param_state
 from .._tensor import Parameter, Tensor
 from .._trace import current
 
-__all__ = ["assign", "Assign", "assign_add", "AssignAdd"]
+__all__ = ["assign", "Assign", "assign_add", "AssignAdd", "assign_sub", "AssignSub"]
 
 
 def _value(variable: Parameter, value) -> Tensor:
@@ -31,9 +31,18 @@ def assign(variable: Parameter, value):
     return variable
 
 
-def assign_add(variable: Parameter, value):
+def _current(variable: Parameter):
+    """The Parameter's value now: the one assigned earlier in this trace, else the Parameter itself."""
     cur = _param_state.get(variable) if current() is not None else None
-    return assign(variable, (variable if cur is None else cur) + _value(variable, value))
+    return variable if cur is None else cur
+
+
+def assign_add(variable: Parameter, value):
+    return assign(variable, _current(variable) + _value(variable, value))
+
+
+def assign_sub(variable: Parameter, value):
+    return assign(variable, _current(variable) - _value(variable, value))
 
 
 class Assign:
@@ -44,3 +53,8 @@ class Assign:
 class AssignAdd:
     def __call__(self, variable, value):
         return assign_add(variable, value)
+
+
+class AssignSub:
+    def __call__(self, variable, value):
+        return assign_sub(variable, value)
