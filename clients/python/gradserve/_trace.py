@@ -34,7 +34,7 @@ from ._shape_rules import complex_as_pairs
 from .dtype import COMPLEX, FLOAT, promote
 from .errors import DeviceUnavailable, DifferentiationError, ShapeError
 from ._late import late
-from ._misc import MutableDict
+from ._misc import MUTABLE_NUMBERS, MutableDict, MutableList, MutableTuple
 from ._tensor import Parameter, Tensor
 
 _tls = threading.local()
@@ -117,13 +117,17 @@ def _children(values, flat) -> tuple[list, tuple]:
     return leaves, tuple(defs)
 
 
+_KINDS = {MutableTuple: "mtuple", MutableList: "mlist"}  # mutable() containers keep their type through a trace
+_BUILD = {"list": list, "tuple": tuple, "mtuple": MutableTuple, "mlist": MutableList}
+
+
 def flatten(x) -> tuple[list, Any]:
     if isinstance(x, MutableDict):  # a plain dict is one (constant) leaf
         leaves, defs = _children(x.values(), flatten)
         return leaves, ("mdict", tuple(x), defs)
     if isinstance(x, (tuple, list)) and not isinstance(x, Tensor):
         leaves, defs = _children(x, flatten)
-        return leaves, ("list" if isinstance(x, list) else "tuple", defs)
+        return leaves, (_KINDS.get(type(x)) or ("list" if isinstance(x, list) else "tuple"), defs)
     return [x], "*"
 
 
@@ -139,25 +143,56 @@ def unflatten(tdef, leaves, *, as_list: bool = False):
             return (dict if d[0] == "dict" else MutableDict)(zip(d[1], (build(s) for s in d[2])))
         kind, subs = d
         items = [build(s) for s in subs]
-        return items if (as_list or kind == "list") else tuple(items)
+        return items if as_list else _BUILD[kind](items)
 
     return build(tdef)
 
 
 def tensor_group(a) -> bool:
     """Whether an argument is a group of Tensor inputs: a non-empty tuple / list / mutable dict whose
-    leaves are all Tensors (each leaf one input; its gradient comes back in its structure)."""
-    return isinstance(a, (tuple, list, MutableDict)) and bool(a) and all(isinstance(v, Tensor)
-                                                                       for v in flatten(a)[0])
+    leaves are all Tensors (each leaf one input; its gradient comes back in its structure) or, in graph
+    mode, a mutable() tuple / list of Tensors and Python numbers (each number a constant of gradient 0)."""
+    if not isinstance(a, (tuple, list, MutableDict)) or not a:
+        return False
+    leaves = flatten(a)[0]
+    if all(isinstance(v, Tensor) for v in leaves):
+        return True
+    return mutable_numbers(a) and any(isinstance(v, Tensor) for v in leaves)
+
+
+def mutable_numbers(a) -> bool:
+    """Whether a is mutable()'s number or tuple / list with numbers, in graph mode (where MindSpore gives
+    such an argument a gradient: 0 for each number); in PyNative mode mutable() changes nothing."""
+    if _context.get_context("mode") != _context.GRAPH_MODE:
+        return False
+    if isinstance(a, MUTABLE_NUMBERS):
+        return True
+    return isinstance(a, (MutableTuple, MutableList)) and all(isinstance(v, (Tensor, int, float))
+                                                              for v in flatten(a)[0])
+
+
+def zero_gradient(a):
+    """The gradient MindSpore 2.10 gives a mutable() number (0.0 for a float, 0 for an int or bool) or
+    tuple / list of them (a tuple / list of those)."""
+    if isinstance(a, (tuple, list)):
+        return (list if isinstance(a, list) else tuple)(zero_gradient(v) for v in a)
+    return 0.0 if isinstance(a, float) else 0
+
+
+def _group_leaf(v, make):
+    """A group's leaf inside the trace: a Tensor becomes an input (make), a number stays itself."""
+    return make(v) if isinstance(v, Tensor) else v
 
 
 def _grad_tree(tdef):
-    """The structure of a group's gradients: the group's, with a dict's as a tuple over its values."""
+    """The structure of a group's gradients: the group's (a mutable dict's is a dict with its keys, a list's
+    a list: MindSpore 2.10)."""
     if tdef == "*":
         return tdef
     if tdef[0] == "mdict":
-        return ("tuple", tuple(_grad_tree(s) for s in tdef[2]))
-    return (tdef[0], tuple(_grad_tree(s) for s in tdef[1]))
+        return ("dict", tdef[1], tuple(_grad_tree(s) for s in tdef[2]))
+    kind = {"mtuple": "tuple", "mlist": "list"}.get(tdef[0], tdef[0])
+    return (kind, tuple(_grad_tree(s) for s in tdef[1]))
 
 
 def _is_static(v) -> bool:
@@ -189,10 +224,11 @@ def _static_leaves(tdef) -> list[bool]:
 
 
 def _plain_tree(tdef) -> bool:
-    """Whether an output tree is tuples/lists of Tensors only (the graph's own output structure)."""
+    """Whether an output tree is tuples of Tensors only (the graph's own output structure; a list is rebuilt
+    here, so that it stays a list as MindSpore 2.10's outputs do)."""
     if tdef == "*":
         return True
-    return tdef[0] in ("list", "tuple") and all(_plain_tree(s) for s in tdef[1])
+    return tdef[0] == "tuple" and all(_plain_tree(s) for s in tdef[1])
 
 
 def _sig(leaf):
@@ -569,9 +605,12 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
             inner.append(tr.new_input(a.shape, a._dtype, names[i]))
         elif tensor_group(a):
             leaves, tdef = flatten(a)
-            arg_groups[i] = (list(range(len(tr.inputs), len(tr.inputs) + len(leaves))), tdef)
-            inner.append(unflatten(tdef, [tr.new_input(v.shape, v._dtype, f"{names[i]}_{k}")
+            first = len(tr.inputs)
+            inner.append(unflatten(tdef, [_group_leaf(v, lambda v: tr.new_input(v.shape, v._dtype, f"{names[i]}_{k}"))
                                           for k, v in enumerate(leaves)]))
+            # (its inputs, its tree, its numbers' gradients: None where a leaf is a Tensor)
+            arg_groups[i] = (list(range(first, len(tr.inputs))), tdef,
+                             [None if isinstance(v, Tensor) else zero_gradient(v) for v in leaves])
         else:
             inner.append(a)
     for p in predeclare:
@@ -600,7 +639,7 @@ def _call_inputs(tr: Trace, info: FnInfo, args: Sequence) -> list[str]:
         if isinstance(a, Tensor):
             names.append(tr.ref(a))
         elif tensor_group(a):
-            names.extend(tr.ref(v) for v in flatten(a)[0])
+            names.extend(tr.ref(v) for v in flatten(a)[0] if isinstance(v, Tensor))
     names.extend(tr.ref(c) for c in info.captures)
     for pname, aval in info.params.items():  # a body that derives a function declares its parameters
         tr.params.setdefault(pname, aval)
@@ -629,8 +668,9 @@ def _grouped(info: FnInfo, positions: Sequence[int], nargs: int, outs: list) -> 
     for p in positions:
         p = int(p) % nargs
         if p in info.arg_groups:
-            idx, tdef = info.arg_groups[p]
-            res.append(unflatten(_grad_tree(tdef), outs[k:k + len(idx)]))
+            idx, tdef, zeros = info.arg_groups[p]
+            grads = iter(outs[k:k + len(idx)])
+            res.append(unflatten(_grad_tree(tdef), [next(grads) if z is None else z for z in zeros]))
             k += len(idx)
         else:
             res.append(outs[k])
