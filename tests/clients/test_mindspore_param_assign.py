@@ -211,3 +211,44 @@ def test_assign_sub(on_real_server):
     assert net.p.asnumpy().tolist() == [-3, -3]
     np.testing.assert_allclose(ops.grad(net, 0, net.trainable_params())(x)[1][0].asnumpy(), [3, 4])
     assert net.p.asnumpy().tolist() == [-7, -8]
+
+
+class Lin(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.w = Parameter(Tensor(np.array([[0.5, -0.3], [0.2, 0.1]], np.float32)), name="w")
+        self.b = param([0.1, 0.0], "b")
+
+    def construct(self, x, y):
+        d = ops.matmul(x, self.w) + self.b - y
+        return (d * d).mean()
+
+
+class TrainStep(nn.Cell):
+    """MindSpore's hand-written training step: gradients of the weights, then ops.assign of each."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+        self.weights = ms.ParameterTuple(net.trainable_params())
+        self.grad = ops.GradOperation(get_by_list=True)
+
+    def construct(self, x, y):
+        loss = self.net(x, y)
+        grads = self.grad(self.net, self.weights)(x, y)
+        for w, g in zip(self.weights, grads):
+            ops.assign(w, w - 0.1 * g)
+        return loss
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_training_step_that_assigns_its_weights(on_real_server, mode):
+    ms.set_context(mode=mode)
+    x = f32([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]])
+    y = f32([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    net = Lin()
+    step = TrainStep(net)
+    losses = [float(step(x, y)) for _ in range(5)]
+    np.testing.assert_allclose(losses, [1.247083, 0.579878, 0.333561, 0.237247, 0.195933], rtol=2e-6)
+    np.testing.assert_allclose(net.w.asnumpy(), [[0.183342, 0.18999], [0.383771, -0.047131]], rtol=1e-5)
+    np.testing.assert_allclose(net.b.asnumpy(), [0.08323, 0.258237], rtol=1e-5)
