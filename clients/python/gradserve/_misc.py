@@ -26,11 +26,7 @@ class MutableFloat(float):
 
 
 class MutableBool(int):
-    """mutable(True): bool cannot be subclassed, so an int that says it is a bool (MindSpore's _Bool)."""
-
-    @property  # type: ignore[misc]
-    def __class__(self):
-        return bool
+    """mutable(True): bool cannot be subclassed, so an int (0 / 1) that prints as a bool (MindSpore's _Bool)."""
 
     def __repr__(self) -> str:
         return repr(bool(self))
