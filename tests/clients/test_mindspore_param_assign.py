@@ -252,3 +252,26 @@ def test_a_training_step_that_assigns_its_weights(on_real_server, mode):
     np.testing.assert_allclose(losses, [1.247083, 0.579878, 0.333561, 0.237247, 0.195933], rtol=2e-6)
     np.testing.assert_allclose(net.w.asnumpy(), [[0.183342, 0.18999], [0.383771, -0.047131]], rtol=1e-5)
     np.testing.assert_allclose(net.b.asnumpy(), [0.08323, 0.258237], rtol=1e-5)
+
+
+class RunMax(nn.Cell):
+    """A running max from -inf: the read after the assignment is the assigned value, never inf - inf."""
+
+    def __init__(self):
+        super().__init__()
+        self.best = Parameter(f32([-np.inf, 1.0]), name="best", requires_grad=False)
+        self.w = param([2.0, 3.0], "w")
+
+    def construct(self, x):
+        ops.assign(self.best, ops.maximum(self.best, x))
+        self.w = self.w * 2
+        return self.best * 2 + self.w * x
+
+
+def test_a_parameter_holding_inf(on_real_server):
+    net, x = RunMax(), f32([0.5, 0.25])
+    np.testing.assert_allclose(net(x).asnumpy(), [3.0, 3.5])  # MindSpore 2.10
+    assert (net.best.asnumpy().tolist(), net.w.asnumpy().tolist()) == ([0.5, 1.0], [4, 6])
+    gx, (gw,) = ops.grad(net, 0, net.trainable_params())(x)
+    np.testing.assert_allclose([*gx.asnumpy(), *gw.asnumpy()], [8, 12, 0.5, 0.25])
+    assert net.w.asnumpy().tolist() == [8, 12]

@@ -86,16 +86,20 @@ def _as_param(p, value):
 
 def read(tr, p, pname: str, value) -> str:
     """The name, in trace tr, of a read of Parameter p (graph name `pname`) after `value` was assigned to
-    it: value + (p - stop_gradient(p)), which is value exactly and passes d/dp = 1 (MindSpore's Load
-    of an assigned Parameter). Emitted once per trace and value."""
+    it: value + z with z = p - stop_gradient(p) (0, with d/dp = 1: MindSpore's Load of an assigned
+    Parameter passes its gradient to the Parameter), z taken as 0 where it is NaN (p inf or NaN: a
+    running max starting at -inf must read as its value). Emitted once per trace and value."""
     memo = tr.__dict__.setdefault("_gs_loads", {})
     key = (id(p), id(value))
     hit = memo.get(key)
     if hit is None or hit[0] is not value:
         aval = [(tuple(p.shape), p._dtype)]
         stopped = tr.emit("stop_gradient", [pname], {}, aval)[0]
-        zero = tr.emit("sub", [pname, stopped._name], {}, aval)[0]
-        hit = memo[key] = (value, tr.emit("add", [tr.ref(value), zero._name], {}, aval)[0]._name)
+        z = tr.emit("sub", [pname, stopped._name], {}, aval)[0]._name
+        finite = tr.emit("equal", [z, z], {}, [(tuple(p.shape), "bool")])[0]._name
+        zero = tr.ref(Tensor(np.zeros(tuple(p.shape), dtype=p._dtype)))
+        z = tr.emit("where", [finite, z, zero], {}, aval)[0]._name
+        hit = memo[key] = (value, tr.emit("add", [tr.ref(value), z], {}, aval)[0]._name)
     return hit[1]
 
 
