@@ -275,3 +275,29 @@ def test_a_parameter_holding_inf(on_real_server):
     gx, (gw,) = ops.grad(net, 0, net.trainable_params())(x)
     np.testing.assert_allclose([*gx.asnumpy(), *gw.asnumpy()], [8, 12, 0.5, 0.25])
     assert net.w.asnumpy().tolist() == [8, 12]
+
+
+class AssignReturn(SetAttr):
+    def construct(self, x):
+        out = ops.assign(self.p, x * 2)
+        return (out * x).sum()
+
+
+class AssignAddReturn(SetAttr):
+    def construct(self, x):
+        out = P.AssignAdd()(self.p, x * 2)
+        return (out * x).sum()
+
+
+@pytest.mark.parametrize("cls, value, p_after, gx, gp", [
+    (AssignReturn, 50.0, [6, 8], [6, 8], [3, 4]),        # Assign's output: a Load of p
+    (AssignAddReturn, 61.0, [7, 10], [13, 18], [3, 4]),  # AssignAdd's: p + 2x itself
+], ids=["Assign", "AssignAdd"])
+def test_what_assign_returns(on_real_server, cls, value, p_after, gx, gp):
+    net = cls()  # MindSpore 2.10's numbers
+    assert float(net(Tensor(X))) == value
+    assert net.p.asnumpy().tolist() == p_after
+    net = cls()
+    g, (g_p,) = ops.grad(net, 0, net.trainable_params())(Tensor(X))
+    np.testing.assert_allclose([*g.asnumpy(), *g_p.asnumpy()], gx + gp)
+    assert net.p.asnumpy().tolist() == p_after

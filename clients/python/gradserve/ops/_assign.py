@@ -20,29 +20,36 @@ def _value(variable: Parameter, value) -> Tensor:
     return value if value._dtype == variable._dtype else value.astype(variable._dtype)
 
 
-def assign(variable: Parameter, value):
+def _store(variable: Parameter, value) -> None:
     if not isinstance(variable, Parameter):
         raise TypeError(f"assign: variable must be a Parameter, got {type(variable).__name__}")
-    value = _value(variable, value)
     if current() is not None:
         _param_state.assign(variable, value)
-        return value
-    variable.set_data(value.asnumpy())
-    return variable
+    else:
+        variable.set_data(value.asnumpy())
 
 
-def _current(variable: Parameter):
-    """The Parameter's value now: the one assigned earlier in this trace, else the Parameter itself."""
-    cur = _param_state.get(variable) if current() is not None else None
-    return variable if cur is None else cur
+def assign(variable: Parameter, value):
+    """The Parameter's new value; inside a trace read as a Load of the Parameter (MindSpore 2.10: d/dp of
+    what Assign returns reaches p, nothing reaches the assigned value)."""
+    _store(variable, _value(variable, value))
+    tr = current()
+    if tr is None:
+        return variable
+    return Tensor._symbolic(tr, tr.ref(variable), variable.shape, variable._dtype)
 
 
 def assign_add(variable: Parameter, value):
-    return assign(variable, _current(variable) + _value(variable, value))
+    """Returns variable + value itself (MindSpore 2.10: its gradient reaches both)."""
+    new = variable + _value(variable, value)  # a read of the variable: its value now, its gradient to it
+    _store(variable, new)
+    return new if current() is not None else variable
 
 
 def assign_sub(variable: Parameter, value):
-    return assign(variable, _current(variable) - _value(variable, value))
+    new = variable - _value(variable, value)
+    _store(variable, new)
+    return new if current() is not None else variable
 
 
 class Assign:
