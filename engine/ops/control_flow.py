@@ -15,14 +15,19 @@ lowering (autodiff.expand_function_op asks `function_op_hooks`). How each lowers
 - while (max_trips) -> one `while_run` node holding cond and body as flat graphs: the loop
   runs at run time, as many trips as the values ask (a loop still running after max_trips
   is an error of the run, never a silently truncated result). Its jvp is a while_run over
-  (state, tangents) with the body's jvp; its vjp counts the trips n (a while_run), then runs
-  a reverse while_run of n steps whose body recomputes the state of step k from the entry
-  (a while_run of k trips: no stored states, O(n^2) body runs) and applies the body's vjp.
-  Every piece is a while_run or an ordinary op, so any order, both modes.
+  (state, tangents) with the body's jvp; its vjp runs the loop again recording each trip's
+  entry state into a [max_trips, ...] buffer per state entry (dynamic_update_slice; the loop's
+  trips n come with it), then a reverse while_run of n steps that reads step k's state back
+  (dynamic_slice) and applies the body's vjp: O(n) body runs. Where max_trips states would not
+  fit in TRAJECTORY_BYTES, the reverse body instead recomputes step k's state from the entry (a
+  while_run of k trips: no stored states, O(n^2) body runs). Every piece is a while_run or an
+  ordinary op, so any order, both modes.
 """
 from __future__ import annotations
 
 import functools
+
+import numpy as np
 
 from ..errors import InvalidGraph, LimitExceeded, ShapeError
 from ..ir import AVal, Graph, INT_DTYPES, Var, carries, is_inexact
@@ -338,21 +343,66 @@ def _fixed_loop(body: Graph, n: int):
     return nc, nb
 
 
+TRAJECTORY_BYTES = 1 << 21  # a while's reverse sweep stores every trip's state when max_trips of them fit here
+# (each trip's write copies the buffer: a bigger one costs more than recomputing small states)
+
+
+def _stores_trajectory(avals, n: int, max_trips: int) -> bool:
+    size = sum(int(np.prod(a.shape, dtype=np.int64)) * np.dtype(a.dtype).itemsize for a in avals[:n])
+    return max_trips * size <= TRAJECTORY_BYTES
+
+
+def _row_avals(avals, max_trips: int) -> list[AVal]:
+    return [AVal((max_trips,) + tuple(a.shape), a.dtype) for a in avals]
+
+
+def _starts(b, k, ndim: int) -> list[Var]:
+    return [k] + [b.full((), 0.0, "int64")] * ndim
+
+
 @functools.lru_cache(maxsize=256)
-def _reverse_loop(body: Graph, n: int, cs: tuple, ci: tuple, ints: bool, max_trips: int):
+def _record_loop(cond: Graph, body: Graph, n: int, max_trips: int):
+    """cond / body over (trips k, state..., buffers..., invariants...): the loop again, counting its trips
+    and writing each trip's entry state into row k of a [max_trips, ...] buffer per state entry."""
+    avals = [v.aval for v in body.inputs]
+    k, s, inv = Var(AVal((), "int64"), "k"), _vars(avals[:n], "s"), _vars(avals[n:], "i")
+    rows = _vars(_row_avals(avals[:n], max_trips), "h")
+    b = layers.Builder()
+    written = [b.dynamic_update_slice(h, b.reshape(x, shape=(1,) + tuple(x.shape)), *_starts(b, k, len(x.shape)))
+               for h, x in zip(rows, s)]
+    new = layers.inline(b, body, s + inv, {})
+    nb = _graph(b, [k] + s + rows + inv, [b.add(k, b.full((), 1.0, "int64"))] + list(new) + written,
+                f"{body.name}/record")
+    b2 = layers.Builder()
+    nc = _graph(b2, [k] + s + rows + inv, layers.inline(b2, cond, s + inv, {}), f"{cond.name}/record")
+    return nc, nb
+
+
+def _state_at(b, body: Graph, n: int, k1: Var, s0: list, inv: list, stored: bool, max_trips: int) -> list:
+    """Step k1's entry state: read from the recorded rows, or recomputed from the entry state s0."""
+    avals = [v.aval for v in body.inputs]
+    if stored:
+        return [b.reshape(b.dynamic_slice(h, *_starts(b, k1, len(a.shape)), sizes=(1,) + tuple(a.shape)),
+                          shape=tuple(a.shape)) for h, a in zip(s0, avals[:n])]
+    fc, fb = _fixed_loop(body, n)
+    return b.emit("while_run", [b.full((), 0.0, "int64")] + s0 + [k1] + inv,
+                  {"cond": fc, "body": fb, "n_state": n + 1, "max_trips": max_trips})[1:]
+
+
+@functools.lru_cache(maxsize=256)
+def _reverse_loop(body: Graph, n: int, cs: tuple, ci: tuple, ints: bool, max_trips: int, stored: bool):
     """cond / body of the reverse sweep over (k, cotangents of the carrying state cs, of the carrying
-    invariants ci) with invariants (state at entry, invariants): step k-1's state is recomputed from the
-    entry (a loop of k-1 trips: no stored states), then body's vjp takes the cotangents one trip back."""
+    invariants ci) with invariants (the recorded rows, or the state at entry; invariants): step k-1's state
+    is read back (or recomputed from the entry), then body's vjp takes the cotangents one trip back."""
     avals = [v.aval for v in body.inputs]
     k = Var(AVal((), "int64"), "k")
     ct_s, ct_i = _vars([avals[j] for j in cs], "cs"), _vars([avals[j] for j in ci], "ci")
-    s0, inv = _vars(avals[:n], "s"), _vars(avals[n:], "v")
+    s0 = _vars(_row_avals(avals[:n], max_trips) if stored else avals[:n], "s")
+    inv = _vars(avals[n:], "v")
     ins = [k] + ct_s + ct_i + s0 + inv
     b = layers.Builder()
     k1 = b.sub(k, b.full((), 1.0, "int64"))
-    fc, fb = _fixed_loop(body, n)
-    sk = b.emit("while_run", [b.full((), 0.0, "int64")] + s0 + [k1] + inv,
-                {"cond": fc, "body": fb, "n_state": n + 1, "max_trips": max_trips})[1:]
+    sk = _state_at(b, body, n, k1, s0, inv, stored, max_trips)
     grads = layers.inline(b, _vjp_graph(body, cs, ints), list(sk) + inv + ct_s, {})
     carried = [x for x in range(len(avals)) if carries(avals[x].dtype, ints)]
     g = dict(zip(carried, grads))
@@ -361,6 +411,21 @@ def _reverse_loop(body: Graph, n: int, cs: tuple, ci: tuple, ints: bool, max_tri
     b2 = layers.Builder()
     nc = _graph(b2, ins, [b2.greater(k, b2.full((), 0.0, "int64"))], f"{body.name}/reverse_cond")
     return nc, nb
+
+
+def _trips_and_states(b, ins, cond, body, n: int, max_trips: int):
+    """(the loop's trip count, each trip's entry state as [max_trips, ...] rows -- or None where they would
+    not fit in TRAJECTORY_BYTES: the reverse sweep then recomputes them)."""
+    zero = b.full((), 0.0, "int64")
+    if not _stores_trajectory([x.aval for x in ins], n, max_trips):
+        cc, cb = _count_loop(cond, body, n)
+        return b.emit("while_run", [zero] + list(ins), {"cond": cc, "body": cb, "n_state": n + 1,
+                                                         "max_trips": max_trips})[0], None
+    rc, rb = _record_loop(cond, body, n, max_trips)
+    rows = [b.full((max_trips,) + tuple(x.shape), 0.0, x.dtype) for x in ins[:n]]
+    res = b.emit("while_run", [zero] + list(ins[:n]) + rows + list(ins[n:]),
+                 {"cond": rc, "body": rb, "n_state": 1 + 2 * n, "max_trips": max_trips})
+    return res[0], list(res[1 + n:])
 
 
 def _while_run_vjp(b, ins, outs, cts, cond, body, n_state, max_trips):
@@ -372,13 +437,13 @@ def _while_run_vjp(b, ins, outs, cts, cond, body, n_state, max_trips):
     ci = tuple(j for j in range(n, len(ins)) if carries(ins[j].dtype, ints))
     if not (cs or ci) or all(cts[j] is None for j in cs):
         return [None] * len(ins)
-    cc, cb = _count_loop(cond, body, n)
-    trips = b.emit("while_run", [b.full((), 0.0, "int64")] + list(ins),
-                   {"cond": cc, "body": cb, "n_state": n + 1, "max_trips": max_trips})[0]
-    rc, rb = _reverse_loop(body, n, cs, ci, ints, max_trips)
+    trips, entry = _trips_and_states(b, ins, cond, body, n, max_trips)
+    rc, rb = _reverse_loop(body, n, cs, ci, ints, max_trips, entry is not None)
     init = [trips] + [cts[j] if cts[j] is not None else b.zeros_like(outs[j]) for j in cs] + \
         [b.zeros_like(ins[j]) for j in ci]
-    res = b.emit("while_run", init + list(ins), {"cond": rc, "body": rb, "n_state": len(init), "max_trips": max_trips})
+    states = list(ins[:n]) if entry is None else entry
+    res = b.emit("while_run", init + states + list(ins[n:]),
+                 {"cond": rc, "body": rb, "n_state": len(init), "max_trips": max_trips})
     got = dict(zip(cs + ci, res[1:]))
     return [got.get(j) for j in range(len(ins))]
 

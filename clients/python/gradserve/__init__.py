@@ -27,7 +27,7 @@ from ._trace import trace_graph  # noqa: E402
 from ._trace import no_grad as _no_grad  # noqa: E402  (mindspore._no_grad)
 from .importers import from_jax, from_onnx, from_torch  # noqa: E402  (torch/jax/onnx load on call)
 from ._jit import jit, ms_function  # noqa: E402
-from ._misc import mutable, set_seed  # noqa: E402
+from ._misc import Variable, mutable, set_seed  # noqa: E402
 from .context import set_device  # noqa: E402
 from .ops import get_grad, grad, jacfwd, jacrev, jvp, value_and_grad, vjp  # noqa: E402  (MindSpore 2.x spellings)
 from . import common, graph  # noqa: E402
@@ -45,5 +45,5 @@ __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_
            "InvalidGraph", "UnknownOp", "ShapeError", "DifferentiationError", "AuthError", "GraphNotFound",
            "PayloadTooLarge", "LimitExceeded", "Overloaded", "InternalError", "WorkerDied", "DeviceUnavailable",
            "DeadlineExceeded", "float16", "float32", "float64", "int32", "int64", "bool_", "complex64", "complex128", "jit", "ms_function",
-           "mutable", "set_seed", "set_device", "grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev",
+           "mutable", "Variable", "set_seed", "set_device", "grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev",
            "get_grad", "common", "_no_grad"]

@@ -75,9 +75,9 @@ class Cell:
                 for x in v.values():
                     visit(x)
 
-        for k, v in vars(self).items():
-            if not k.startswith("_gs_"):
-                visit(v)
+        items = [v for k, v in vars(self).items() if not k.startswith("_gs_")]
+        for v in sorted(items, key=lambda v: not isinstance(v, Parameter)):  # own Parameters first (MindSpore's)
+            visit(v)
         uniq, ids = [], set()
         for p in out:
             if id(p) not in ids:

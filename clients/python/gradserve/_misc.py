@@ -17,12 +17,80 @@ class MutableDict(dict):
     a tuple over its values in order, as in MindSpore), where a plain dict argument is a constant."""
 
 
+class MutableInt(int):
+    """mutable(3): a Python int MindSpore's graph mode treats as a variable (its gradient is 0)."""
+
+
+class MutableFloat(float):
+    """mutable(3.0): likewise (its gradient is 0.0)."""
+
+
+class MutableBool(int):
+    """mutable(True): bool cannot be subclassed, so an int (0 / 1) that prints as a bool (MindSpore's _Bool)."""
+
+    def __repr__(self) -> str:
+        return repr(bool(self))
+
+    __str__ = __repr__
+
+
+class MutableTuple(tuple):
+    """mutable((...)) holding Python numbers: in graph mode each number gets a gradient (0) and each Tensor its
+    own, the gradient having the tuple's structure."""
+
+
+class MutableList(list):
+    """mutable([...]) holding Python numbers: as MutableTuple."""
+
+
+MUTABLE_NUMBERS = (MutableInt, MutableFloat, MutableBool)
+
+
+def _has_numbers(x) -> bool:
+    if isinstance(x, (tuple, list)):
+        return any(_has_numbers(v) for v in x)
+    if isinstance(x, dict):
+        return any(_has_numbers(v) for v in x.values())
+    return isinstance(x, (int, float))
+
+
+def _check(x) -> None:
+    if isinstance(x, (tuple, list)):
+        for v in x:
+            _check(v)
+    elif isinstance(x, dict):
+        for v in x.values():
+            _check(v)
+    elif not isinstance(x, (int, float)) and not hasattr(x, "_dtype"):  # numbers and Tensors only
+        raise TypeError(f"For 'mutable', the 'input_data' should be one of (bool, int, float, Tensor, tuple, list, "
+                        f"dict) or their nested structures, but got {type(x).__name__}: {x!r}.")
+
+
 def mutable(input_data, dynamic_len: bool = False):
-    """MindSpore marks a value as variable across graph compilations. A trace per signature already
-    treats Tensors (and tuples / lists of them) that way, so those are returned as they are; dicts,
-    at any depth, become MutableDicts."""
+    """MindSpore's `mutable`: a value that graph mode treats as a variable input. A trace per signature
+    already treats Tensors (and tuples / lists of them) that way, so those are returned as they are;
+    dicts, at any depth, become MutableDicts; Python numbers, and tuples / lists holding them, are marked
+    (Mutable*) so that a gradient taken in graph mode gives them one (0, as MindSpore 2.10's)."""
+    _check(input_data)
+    if not isinstance(dynamic_len, bool):
+        raise TypeError(f"For 'mutable', the second input should be bool, but got: {type(dynamic_len).__name__}")
+    if isinstance(input_data, MUTABLE_NUMBERS + (MutableTuple, MutableList, MutableDict)):
+        return input_data
     if isinstance(input_data, dict):
         return MutableDict({k: mutable(v) for k, v in input_data.items()})
-    if isinstance(input_data, (tuple, list)) and any(isinstance(v, dict) for v in input_data):
-        return type(input_data)(mutable(v) for v in input_data)
+    if isinstance(input_data, bool):
+        return MutableBool(input_data)
+    if isinstance(input_data, int):
+        return MutableInt(input_data)
+    if isinstance(input_data, float):
+        return MutableFloat(input_data)
+    if isinstance(input_data, (tuple, list)):
+        items = [mutable(v) if isinstance(v, dict) else v for v in input_data]
+        if _has_numbers(items):
+            return (MutableList if isinstance(input_data, list) else MutableTuple)(items)
+        if any(isinstance(v, dict) for v in input_data):
+            return type(input_data)(items)
     return input_data
+
+
+Variable = mutable  # MindSpore 1.8's name for it (`Variable(value)`), still used by older programs

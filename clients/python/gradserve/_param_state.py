@@ -1,10 +1,19 @@
 """Parameters assigned inside a traced construct (`self.w = v`, `self.w += 1`, `ops.assign(self.w, v)`).
 
-MindSpore's graph mode treats such an assignment as an update of the Parameter that later reads in the
-same run see (a read after it carries no derivative back to the assigned value, as MindSpore's Assign). A trace cannot write the Parameter's data, so it keeps the Parameter's current value here
-(per thread, for the trace being built): Trace.ref of a Parameter reads this value when there is one.
-Control flow carries the values as extra outputs / loop state (_branches, _while snapshot and compare
-them). The values are the trace's own: after the run the Parameter's data is as before (not written back).
+MindSpore's semantics, which this module keeps:
+- A later read of the Parameter in the same run sees the new value, and the update lands in the
+  Parameter's data after the call (graph and PyNative mode, also when the call is a derivative of it).
+- Derivatives: no derivative reaches the assigned value (MindSpore's Assign), and every read of the
+  Parameter is a Load of the Parameter itself, so its gradient reaches the Parameter whatever was
+  assigned before (MindSpore 2.10: `self.p = x * 2; return (self.p * x).sum()` gives d/dx = p,
+  d/dp = x).
+
+A trace cannot write the Parameter's data, so it keeps the Parameter's current value here (per
+thread, for the trace being built): Trace.ref of a Parameter reads it through `read`. Control flow
+carries the values as extra outputs / loop state (_branches, _while snapshot and compare them); a
+traced function (grad / jvp / call of it) gives them as extra outputs of its node (`function_state`,
+`take`), and the top graph as extra outputs of the program, which `write_back` stores in the
+Parameters after the run.
 """
 from __future__ import annotations
 
@@ -34,10 +43,29 @@ def get(p):
 def assign(p, value) -> None:
     if not isinstance(value, Tensor):  # `self.w = 0`: a value of w's dtype and shape
         value = Tensor(np.full(tuple(p.shape), value, dtype=p._dtype))
-    elif value._data is None and not getattr(value, "_gs_stopped", False):
+    elif value._data is not None:
+        value = _concrete_as_param(p, value)
+    elif not getattr(value, "_gs_stopped", False):
         value = late.ops.stop_gradient(_as_param(p, value))  # as MindSpore's Assign: no derivative reaches it
         value._gs_stopped = True
     _values()[id(p)] = (p, value)
+
+
+def _shape_error(p, shape, why) -> ValueError:
+    return ValueError(f"assigning a value of shape {list(shape)} to Parameter {p.name!r} of shape "
+                      f"{list(p.shape)}: {why}")
+
+
+def _concrete_as_param(p, value: Tensor) -> Tensor:
+    a = value._data.astype(p._dtype, copy=False)
+    if a.shape == tuple(p.shape):
+        return value if a is value._data else Tensor(a)
+    if a.size == p.size:
+        return Tensor(a.reshape(tuple(p.shape)))
+    try:
+        return Tensor(np.broadcast_to(a, tuple(p.shape)).copy())
+    except ValueError as e:
+        raise _shape_error(p, a.shape, e) from None
 
 
 def _as_param(p, value):
@@ -53,8 +81,26 @@ def _as_param(p, value):
     try:
         return ops.broadcast_to(value, tuple(p.shape))
     except Exception as e:  # noqa: BLE001 - the shape rule's own message, with the parameter's name
-        raise ValueError(f"assigning a value of shape {list(value.shape)} to Parameter {p.name!r} of shape "
-                         f"{list(p.shape)}: {e}") from None
+        raise _shape_error(p, value.shape, e) from None
+
+
+def read(tr, p, pname: str, value) -> str:
+    """The name, in trace tr, of a read of Parameter p (graph name `pname`) after `value` was assigned to
+    it: value + z with z = p - stop_gradient(p) (0, with d/dp = 1: MindSpore's Load of an assigned
+    Parameter passes its gradient to the Parameter), z taken as 0 where it is NaN (p inf or NaN: a
+    running max starting at -inf must read as its value). Emitted once per trace and value."""
+    memo = tr.__dict__.setdefault("_gs_loads", {})
+    key = (id(p), id(value))
+    hit = memo.get(key)
+    if hit is None or hit[0] is not value:
+        aval = [(tuple(p.shape), p._dtype)]
+        stopped = tr.emit("stop_gradient", [pname], {}, aval)[0]
+        z = tr.emit("sub", [pname, stopped._name], {}, aval)[0]._name
+        finite = tr.emit("equal", [z, z], {}, [(tuple(p.shape), "bool")])[0]._name
+        zero = tr.ref(Tensor(np.zeros(tuple(p.shape), dtype=p._dtype)))
+        z = tr.emit("where", [finite, z, zero], {}, aval)[0]._name
+        hit = memo[key] = (value, tr.emit("add", [tr.ref(value), z], {}, aval)[0]._name)
+    return hit[1]
 
 
 def snapshot() -> dict:
@@ -73,3 +119,32 @@ def changed(before: dict, after: dict) -> list:
     """The Parameters whose value differs between two snapshots, in a stable order."""
     keys = [k for k in after if k not in before or after[k][1] is not before[k][1]]
     return [after[k][0] for k in keys]
+
+
+# -- assignments as outputs: of a traced function's node, of the top graph ------------------------------
+def function_state(tr, before: dict) -> tuple[list, list[str], list]:
+    """(the Parameters assigned since `before`, their values' names in trace tr, their avals): the
+    extra outputs of a traced function (or the top graph). Call while tr is active."""
+    now = _values()
+    params = changed(before, now)
+    names = [tr.ref(now[id(p)][1]) for p in params]
+    return params, names, [(tuple(p.shape), p._dtype) for p in params]
+
+
+def with_state(outputs, names: list[str]):
+    """A graph body's output tree with the state outputs after its flat outputs."""
+    if not names:
+        return outputs
+    return (outputs if isinstance(outputs, list) else [outputs]) + list(names)
+
+
+def take(params: list, outs: list) -> None:
+    """A node's state outputs (one per Parameter its function assigned): the Parameters' values from here."""
+    for p, v in zip(params, outs):
+        assign(p, v)
+
+
+def write_back(params: list, arrays: list) -> None:
+    """After a run: the values the graph assigned, into the Parameters (MindSpore's side effect)."""
+    for p, a in zip(params, arrays):
+        p.set_data(np.asarray(a).reshape(tuple(p.shape)))

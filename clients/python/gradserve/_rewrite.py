@@ -1,7 +1,7 @@
 """Python control flow in construct (and in functions traced by grad / jit) rewritten into the engine's.
 
 As MindSpore's graph mode parses construct, construct (and each function traced by grad / jit, and each
-user function they call) is rewritten once (cached per code object), in passes over its own source:
+user function they call) is rewritten once (cached per code object: the CACHE_SIZE most recently used), in passes over its own source:
 
 0. ranges: `for i in range(a, b, c)` runs as Python's loop when the bounds are values and as
    `i_ = a; while i_ < b: i = i_; i_ += c; body` when one is traced (a trip count from tensor values);
@@ -31,7 +31,9 @@ import copy
 import inspect
 import linecache
 import textwrap
+import threading
 import types
+from collections import OrderedDict
 from typing import Any, Callable
 
 from . import _dynindex
@@ -39,7 +41,38 @@ from ._branches import ControlFlowError, UNDEF, run_if, logic
 from ._late import late
 from ._while import run_while
 
-_cache: dict[Any, Any] = {}
+CACHE_SIZE = 1024  # rewritten functions kept (least recently used dropped): programs that make functions
+# at run time (lambdas, closures per call) have a new code object only when the source is new, but
+# exec'd / generated code can make any number of them
+
+
+class _LRU:
+    """code object -> its rewritten outer function (None: not rewritable), at most CACHE_SIZE of them."""
+
+    def __init__(self):
+        self._d: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, make: Callable):
+        with self._lock:
+            if key in self._d:
+                self._d.move_to_end(key)
+                return self._d[key]
+        value = make()  # outside the lock: a rewrite runs user-visible code paths (and may recurse)
+        with self._lock:
+            self._d[key] = value
+            while len(self._d) > CACHE_SIZE:
+                self._d.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def __contains__(self, key) -> bool:
+        return key in self._d
+
+
+_cache = _LRU()
 _H = "_gs_"  # the helpers' name inside rewritten code
 _SKIP = ("gradserve", "mindspore", "numpy", "builtins", "jax", "torch")
 
@@ -348,13 +381,7 @@ def convert(fn: Callable) -> Callable:
     target = fn.__func__ if isinstance(fn, types.MethodType) else fn
     if not isinstance(target, types.FunctionType) or _library(target) or hasattr(target, "__wrapped__"):
         return fn  # (a decorator's wrapper: its source is the wrapped function's, without the decorator)
-    key = target.__code__
-    if key not in _cache:
-        try:
-            _cache[key] = _rewrite_function(target)
-        except SyntaxError:
-            _cache[key] = None
-    outer = _cache[key]
+    outer = _cache.get(target.__code__, lambda: _rewritten_or_none(target))
     if outer is None:
         return fn
     cells = []
@@ -366,6 +393,13 @@ def convert(fn: Callable) -> Callable:
     new = outer(*cells, HELPERS)
     new.__defaults__, new.__kwdefaults__ = target.__defaults__, target.__kwdefaults__
     return types.MethodType(new, fn.__self__) if isinstance(fn, types.MethodType) else new
+
+
+def _rewritten_or_none(target: types.FunctionType):
+    try:
+        return _rewrite_function(target)
+    except SyntaxError:
+        return None
 
 
 def _library(f: types.FunctionType) -> bool:

@@ -18,7 +18,7 @@ WANTED = {
             "BatchMatMul", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "Cast", "Reshape",
             "Transpose", "ExpandDims", "Squeeze", "Tile", "BroadcastTo", "Gather", "Select", "ZerosLike", "OnesLike",
             "StopGradient", "Shape", "Print", "InsertGradientOf", "HyperMap", "MultitypeFuncGraph", "norm", "cdist",
-            "gelu", "arange", "vmap", "Depend", "TensorScatterUpdate", "Assign", "AssignAdd", "Range", "linspace",
+            "gelu", "arange", "vmap", "Depend", "TensorScatterUpdate", "Assign", "AssignAdd", "AssignSub", "Range", "linspace",
             "Split", "UnsortedSegmentSum", "Erf", "Erfc", "Atan2", "FloorDiv", "Mod", "BiasAdd", "LayerNorm",
             "BatchNorm", "ReLU6", "LeakyReLU", "Elu", "HSwish", "SoftplusGrad", "Xlogy", "Complex", "Real", "Imag", "Conj", "Angle", "ComplexAbs",
             "derivative", "jet", "linearize", "HookBackward", "get_vjp"],
@@ -45,10 +45,16 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "no bfloat16).",
     "Complex tensors: orderings (comparisons, max/min, sort, relu...) refuse them (a ShapeError); gradients "
     "follow MindSpore's convention (docs/API.md, \"Complex numbers\").",
-    "Parameter updates inside construct (`self.w = v`, `ops.assign`) are seen by later reads in the same "
-    "run but not written back to the Parameter after it; BatchNorm moving statistics are not updated.",
+    "Parameter updates inside construct (`self.w = v`, `ops.assign`, BatchNorm's moving statistics) are "
+    "written back after the call, also under grad / jvp; MindSpore builds jvp from two reverse passes and so "
+    "runs such an update twice there, gradserve once; in PyNative mode MindSpore's backward can read a "
+    "Parameter's updated value where gradserve reads the value it had when the forward read it.",
     "A custom `bprop` giving gradients for the cell's Parameters (inputs only; Parameter gradients are zero).",
-    "`mutable(x)` of a Python number: it stays a constant (no gradient).",
+    "`mutable(x)` of a Python number (graph mode): its gradient is 0 (0.0 for a float), which is MindSpore "
+    "2.10's where the number reaches Tensors through arithmetic (`x * y`); where MindSpore passes it straight "
+    "to a primitive that differentiates it (`ops.pow(x, y)`, `ops.fill(..., y)`) MindSpore gives the true "
+    "derivative, gradserve still 0. Top-level tuple / list arguments that are not mutable() get gradients "
+    "here (MindSpore 2.10's graph mode treats them as constants).",
 ]
 
 

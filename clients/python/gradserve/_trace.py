@@ -34,7 +34,7 @@ from ._shape_rules import complex_as_pairs
 from .dtype import COMPLEX, FLOAT, promote
 from .errors import DeviceUnavailable, DifferentiationError, ShapeError
 from ._late import late
-from ._misc import MutableDict
+from ._misc import MUTABLE_NUMBERS, MutableDict, MutableList, MutableTuple
 from ._tensor import Parameter, Tensor
 
 _tls = threading.local()
@@ -117,13 +117,17 @@ def _children(values, flat) -> tuple[list, tuple]:
     return leaves, tuple(defs)
 
 
+_KINDS = {MutableTuple: "mtuple", MutableList: "mlist"}  # mutable() containers keep their type through a trace
+_BUILD = {"list": list, "tuple": tuple, "mtuple": MutableTuple, "mlist": MutableList}
+
+
 def flatten(x) -> tuple[list, Any]:
     if isinstance(x, MutableDict):  # a plain dict is one (constant) leaf
         leaves, defs = _children(x.values(), flatten)
         return leaves, ("mdict", tuple(x), defs)
     if isinstance(x, (tuple, list)) and not isinstance(x, Tensor):
         leaves, defs = _children(x, flatten)
-        return leaves, ("list" if isinstance(x, list) else "tuple", defs)
+        return leaves, (_KINDS.get(type(x)) or ("list" if isinstance(x, list) else "tuple"), defs)
     return [x], "*"
 
 
@@ -139,25 +143,56 @@ def unflatten(tdef, leaves, *, as_list: bool = False):
             return (dict if d[0] == "dict" else MutableDict)(zip(d[1], (build(s) for s in d[2])))
         kind, subs = d
         items = [build(s) for s in subs]
-        return items if (as_list or kind == "list") else tuple(items)
+        return items if as_list else _BUILD[kind](items)
 
     return build(tdef)
 
 
 def tensor_group(a) -> bool:
     """Whether an argument is a group of Tensor inputs: a non-empty tuple / list / mutable dict whose
-    leaves are all Tensors (each leaf one input; its gradient comes back in its structure)."""
-    return isinstance(a, (tuple, list, MutableDict)) and bool(a) and all(isinstance(v, Tensor)
-                                                                       for v in flatten(a)[0])
+    leaves are all Tensors (each leaf one input; its gradient comes back in its structure) or, in graph
+    mode, a mutable() tuple / list of Tensors and Python numbers (each number a constant of gradient 0)."""
+    if not isinstance(a, (tuple, list, MutableDict)) or not a:
+        return False
+    leaves = flatten(a)[0]
+    if all(isinstance(v, Tensor) for v in leaves):
+        return True
+    return mutable_numbers(a) and any(isinstance(v, Tensor) for v in leaves)
+
+
+def mutable_numbers(a) -> bool:
+    """Whether a is mutable()'s number or tuple / list with numbers, in graph mode (where MindSpore gives
+    such an argument a gradient: 0 for each number); in PyNative mode mutable() changes nothing."""
+    if _context.get_context("mode") != _context.GRAPH_MODE:
+        return False
+    if isinstance(a, MUTABLE_NUMBERS):
+        return True
+    return isinstance(a, (MutableTuple, MutableList)) and all(isinstance(v, (Tensor, int, float))
+                                                              for v in flatten(a)[0])
+
+
+def zero_gradient(a):
+    """The gradient MindSpore 2.10 gives a mutable() number (0.0 for a float, 0 for an int or bool) or
+    tuple / list of them (a tuple / list of those)."""
+    if isinstance(a, (tuple, list)):
+        return (list if isinstance(a, list) else tuple)(zero_gradient(v) for v in a)
+    return 0.0 if isinstance(a, float) else 0
+
+
+def _group_leaf(v, make):
+    """A group's leaf inside the trace: a Tensor becomes an input (make), a number stays itself."""
+    return make(v) if isinstance(v, Tensor) else v
 
 
 def _grad_tree(tdef):
-    """The structure of a group's gradients: the group's, with a dict's as a tuple over its values."""
+    """The structure of a group's gradients: the group's (a mutable dict's is a dict with its keys, a list's
+    a list: MindSpore 2.10)."""
     if tdef == "*":
         return tdef
     if tdef[0] == "mdict":
-        return ("tuple", tuple(_grad_tree(s) for s in tdef[2]))
-    return (tdef[0], tuple(_grad_tree(s) for s in tdef[1]))
+        return ("dict", tdef[1], tuple(_grad_tree(s) for s in tdef[2]))
+    kind = {"mtuple": "tuple", "mlist": "list"}.get(tdef[0], tdef[0])
+    return (kind, tuple(_grad_tree(s) for s in tdef[1]))
 
 
 def _is_static(v) -> bool:
@@ -189,10 +224,11 @@ def _static_leaves(tdef) -> list[bool]:
 
 
 def _plain_tree(tdef) -> bool:
-    """Whether an output tree is tuples/lists of Tensors only (the graph's own output structure)."""
+    """Whether an output tree is tuples of Tensors only (the graph's own output structure; a list is rebuilt
+    here, so that it stays a list as MindSpore 2.10's outputs do)."""
     if tdef == "*":
         return True
-    return tdef[0] in ("list", "tuple") and all(_plain_tree(s) for s in tdef[1])
+    return tdef[0] == "tuple" and all(_plain_tree(s) for s in tdef[1])
 
 
 def _sig(leaf):
@@ -337,8 +373,9 @@ class Trace:
             raise TraceError(f"a traced Tensor ({x._name}) was used outside the trace that made it: a value of "
                              "construct escaped (kept on self, or returned by a derivative function and used later)")
         if isinstance(x, Parameter):
+            pname = "%p:" + self.declare_param(x)
             assigned = _param_state.get(x)  # a value given to it earlier in this run (self.w = v)
-            return self.ref(assigned) if assigned is not None else "%p:" + self.declare_param(x)
+            return pname if assigned is None else _param_state.read(self, x, pname, assigned)
         hit = self._consts.get(id(x))
         if hit is not None:
             return hit[1]
@@ -539,8 +576,10 @@ def getitem(t: Tensor, index) -> Tensor:
 
 # -- functions and derivative nodes ---------------------------------------------------------------------
 class FnInfo:
-    def __init__(self, name, trace, arg_inputs, out_tdef, flat_out_avals, arg_groups=None):
+    def __init__(self, name, trace, arg_inputs, out_tdef, flat_out_avals, arg_groups=None, state=((), ())):
         self.name = name
+        # the Parameters the function assigns and their avals: outputs of its node after flat_out_avals
+        self.state_params, self.state_avals = list(state[0]), list(state[1])
         self.arg_inputs = arg_inputs  # index of each positional arg -> input index (Tensor args only)
         self.arg_groups = arg_groups or {}  # index of a tuple/list-of-Tensors arg -> (input indices, its tree)
         self.captures = list(trace.captures)
@@ -550,7 +589,10 @@ class FnInfo:
         self.flat_out_avals = flat_out_avals
 
 
-def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequence[Parameter] = ()) -> FnInfo:
+def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequence[Parameter] = (),
+                   state: bool = False) -> FnInfo:
+    """fn traced at args as a function of the graph. state: the Parameters it assigns become extra
+    outputs of the function, for its node to hand on (_take_state); without, their updates are dropped."""
     parent = current()
     if parent is None:
         raise TraceError("trace_function needs an active trace")
@@ -563,23 +605,32 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
             inner.append(tr.new_input(a.shape, a._dtype, names[i]))
         elif tensor_group(a):
             leaves, tdef = flatten(a)
-            arg_groups[i] = (list(range(len(tr.inputs), len(tr.inputs) + len(leaves))), tdef)
-            inner.append(unflatten(tdef, [tr.new_input(v.shape, v._dtype, f"{names[i]}_{k}")
+            first = len(tr.inputs)
+            inner.append(unflatten(tdef, [_group_leaf(v, lambda v: tr.new_input(v.shape, v._dtype, f"{names[i]}_{k}"))
                                           for k, v in enumerate(leaves)]))
+            # (its inputs, its tree, its numbers' gradients: None where a leaf is a Tensor)
+            arg_groups[i] = (list(range(first, len(tr.inputs))), tdef,
+                             [None if isinstance(v, Tensor) else zero_gradient(v) for v in leaves])
         else:
             inner.append(a)
     for p in predeclare:
         tr.declare_param(p)
-    with active(tr):
-        out = late.explore(lambda: late.loops(fn)(*inner))
-        outputs, tdef = tr.outputs_of(out)
-        flat_avals = []
-        for leaf in flatten_out(out)[0]:
-            leaf = leaf if isinstance(leaf, Tensor) else Tensor(leaf)
-            flat_avals.append((leaf.shape, leaf._dtype))
+    start = _param_state.snapshot()
+    try:
+        with active(tr):
+            out = late.explore(lambda: late.loops(fn)(*inner))
+            outputs, tdef = tr.outputs_of(out)
+            flat_avals = []
+            for leaf in flatten_out(out)[0]:
+                leaf = leaf if isinstance(leaf, Tensor) else Tensor(leaf)
+                flat_avals.append((leaf.shape, leaf._dtype))
+            sparams, snames, savals = _param_state.function_state(tr, start) if state else ([], [], [])
+    finally:
+        _param_state.restore(start)  # the values are this function's: its node gives them to the caller
     # no Tensor output (a shape, None): no function (a graph needs an output); nodes over it are skipped
-    name = tr.add_function(tr.body(outputs), label) if flat_avals else None
-    return FnInfo(name, tr, arg_inputs, tdef, flat_avals, arg_groups)
+    name = tr.add_function(tr.body(_param_state.with_state(outputs, snames)), label) if flat_avals or snames \
+        else None
+    return FnInfo(name, tr, arg_inputs, tdef, flat_avals, arg_groups, (sparams, savals))
 
 
 def _call_inputs(tr: Trace, info: FnInfo, args: Sequence) -> list[str]:
@@ -588,7 +639,7 @@ def _call_inputs(tr: Trace, info: FnInfo, args: Sequence) -> list[str]:
         if isinstance(a, Tensor):
             names.append(tr.ref(a))
         elif tensor_group(a):
-            names.extend(tr.ref(v) for v in flatten(a)[0])
+            names.extend(tr.ref(v) for v in flatten(a)[0] if isinstance(v, Tensor))
     names.extend(tr.ref(c) for c in info.captures)
     for pname, aval in info.params.items():  # a body that derives a function declares its parameters
         tr.params.setdefault(pname, aval)
@@ -617,8 +668,9 @@ def _grouped(info: FnInfo, positions: Sequence[int], nargs: int, outs: list) -> 
     for p in positions:
         p = int(p) % nargs
         if p in info.arg_groups:
-            idx, tdef = info.arg_groups[p]
-            res.append(unflatten(_grad_tree(tdef), outs[k:k + len(idx)]))
+            idx, tdef, zeros = info.arg_groups[p]
+            grads = iter(outs[k:k + len(idx)])
+            res.append(unflatten(_grad_tree(tdef), [next(grads) if z is None else z for z in zeros]))
             k += len(idx)
         else:
             res.append(outs[k])
@@ -629,7 +681,7 @@ def _grouped(info: FnInfo, positions: Sequence[int], nargs: int, outs: list) -> 
 def emit_grad(fn, args: Sequence, *, positions: Sequence[int], weights: Sequence[Parameter] = (),
               sens: Sequence | None = None, with_value: bool = False, label: str = "grad"):
     """One `grad` node over `fn` traced at `args`. Returns (flat outputs, FnInfo)."""
-    info = trace_function(fn, args, label, predeclare=weights)
+    info = trace_function(fn, args, label, predeclare=weights, state=True)
     return emit_grad_node(info, args, positions=positions, weights=weights, sens=sens, with_value=with_value), info
 
 
@@ -649,25 +701,38 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
         if len(sens) != len(info.flat_out_avals):
             raise ShapeError(f"sens: expected {len(info.flat_out_avals)} tensor(s), one per output of the "
                              f"function, got {len(sens)}")
-        for s, (_, dt) in zip(sens, info.flat_out_avals):
+        sens = list(sens) + [Tensor(np.zeros(s, d)) for s, d in info.state_avals]  # assigned values: no sens
+        for s, (_, dt) in zip(sens, info.flat_out_avals + info.state_avals):
             s = s if isinstance(s, Tensor) else Tensor(np.asarray(s, dtype=dt))
             in_names.append(tr.ref(cast(s, dt) if s._dtype != dt else s))
     wnames = [tr.declare_param(w) for w in weights]
-    out_avals = (list(info.flat_out_avals) if with_value else []) + [info.in_avals[i] for i in pos] + \
-        [(tuple(w.shape), w._dtype) for w in weights]
+    values = with_value or bool(info.state_params)  # the assigned values come with the function's values
+    out_avals = (list(info.flat_out_avals) + info.state_avals if values else []) + \
+        [info.in_avals[i] for i in pos] + [(tuple(w.shape), w._dtype) for w in weights]
     if info.name is None:  # no Tensor output, so nothing reaches an input: zero gradients (MindSpore's)
         return _grouped(info, positions, len(args), [Tensor(np.zeros(s, d)) for s, d in out_avals])
     # int_grads: MindSpore's rule (integer inputs, parameters and casts carry integer gradients)
     outs = tr.emit("grad", in_names, {"fn": info.name, "positions": pos, "weights": wnames,
-                                      "sens": sens is not None, "with_value": with_value, "int_grads": True},
+                                      "sens": sens is not None, "with_value": values, "int_grads": True},
                    out_avals)
-    n = len(info.flat_out_avals) if with_value else 0
-    return outs[:n] + _grouped(info, positions, len(args), outs[n:])
+    n = len(info.flat_out_avals) if values else 0
+    outs = _take_state(info, outs, n) if values else outs
+    return (outs[:n] if with_value else []) + _grouped(info, positions, len(args), outs[n:])
+
+
+def _take_state(info: FnInfo, outs: list, n: int) -> list:
+    """A node's outputs less the state outputs after its first n (the values the function assigned to
+    Parameters), which become those Parameters' values in the calling trace."""
+    k = len(info.state_params)
+    if not k:
+        return outs
+    _param_state.take(info.state_params, outs[n:n + k])
+    return outs[:n] + outs[n + k:]
 
 
 def emit_jvp(fn, args: Sequence, tangents: Sequence, *, positions: Sequence[int] | None = None, label: str = "jvp"):
     """One `jvp` node over `fn` at `args`. Returns (flat values, flat tangents, FnInfo)."""
-    info = trace_function(fn, args, label)
+    info = trace_function(fn, args, label, state=True)
     vals, tans = emit_jvp_node(info, args, tangents, positions=positions)
     return vals, tans, info
 
@@ -687,12 +752,14 @@ def emit_jvp_node(info: FnInfo, args: Sequence, tangents: Sequence, *, positions
     n = len(info.flat_out_avals)
     if info.name is None:  # no Tensor output: no values, no tangents
         return [], []
-    outs = tr.emit("jvp", in_names, {"fn": info.name, "positions": pos}, list(info.flat_out_avals) * 2)
-    return outs[:n], outs[n:]
+    avals = list(info.flat_out_avals) + info.state_avals
+    outs = tr.emit("jvp", in_names, {"fn": info.name, "positions": pos}, avals * 2)
+    vals, tans = _take_state(info, outs[:len(avals)], n), outs[len(avals):]
+    return vals, tans[:n]
 
 
 def emit_call(fn, args: Sequence, label: str = "call"):
-    info = trace_function(fn, args, label)
+    info = trace_function(fn, args, label, state=True)
     return unflatten(info.out_tdef, emit_call_node(info, args)), info
 
 
@@ -700,16 +767,19 @@ def emit_call_node(info: FnInfo, args: Sequence) -> list[Tensor]:
     if info.name is None:  # no Tensor output: the static ones come from the tree def
         return []
     tr = innermost()
-    return tr.emit("call", _call_inputs(tr, info, args), {"fn": info.name}, list(info.flat_out_avals))
+    outs = tr.emit("call", _call_inputs(tr, info, args), {"fn": info.name}, list(info.flat_out_avals) + info.state_avals)
+    return _take_state(info, outs, len(info.flat_out_avals))
 
 
 # -- programs: top-level traces run on the service -----------------------------------------------------
 class Program:
     """A traced top-level graph. Its JSON is rebuilt only when a parameter's value changed."""
 
-    def __init__(self, root: Trace, outputs, n_inputs: int, out_avals: list | None = None):
+    def __init__(self, root: Trace, outputs, n_inputs: int, out_avals: list | None = None, state=((), ())):
         self.root = root
         self.outputs = outputs
+        # the Parameters the run assigns and their values' names: outputs after the user's, written back
+        self.state_params, self.state_names = list(state[0]), list(state[1])
         self.n_inputs = n_inputs
         self.out_avals = out_avals or []
         self._doc_key = None
@@ -721,7 +791,7 @@ class Program:
         """The graph's JSON; values="frozen" writes only unchanged parameters' values into it (the
         rest travel with each job: `param_data`), so new weights leave the graph id unchanged."""
         r = self.root
-        body = r.body(self.outputs)
+        body = r.body(_param_state.with_state(self.outputs, self.state_names))
         params = []
         for p in body["params"]:
             obj = r.param_objs[p["name"]]
@@ -795,10 +865,11 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
         with active(root):
             out = late.explore(lambda: late.loops(fn)(*unflatten(tdef, inner)))
             outputs, out_tdef = root.outputs_of(out)
+            sparams, snames, _ = _param_state.function_state(root, {})
     finally:
         _param_state.reset()
     out_avals = [(x.shape, x._dtype) if isinstance(x, Tensor) else None for x in flatten_out(out)[0]]
-    prog = Program(root, outputs, len(tensors), out_avals)
+    prog = Program(root, outputs, len(tensors), out_avals, (sparams, snames))
     prog.out_tdef = out_tdef
     return prog, tensors
 
@@ -820,7 +891,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         if t._data is None:
             raise TraceError("a traced Tensor escaped its trace and was passed to a new call")
     tdef = getattr(prog, "out_tdef", "*")
-    if not prog.out_avals:  # nothing computed on the service (e.g. a gradient of nothing: ())
+    if not prog.out_avals and not prog.state_params:  # nothing computed on the service (a gradient of nothing)
         return unflatten(tdef, [])
     device = _context.device()
     try:
@@ -831,10 +902,25 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
                       "GRADSERVE_DEVICE=cpu routes every job to the CPU pool]")
         e.args = (e.message,)
         raise
+    if prog.state_params:
+        res = _written_back(prog, res)
     if not _plain_tree(tdef):  # dicts, static values: rebuilt here from the flat outputs
         flat = [Tensor(np.asarray(a).reshape(av[0])) for a, av in zip(res.outputs, prog.out_avals)]
         return unflatten(tdef, flat)
     return _wrap(_conform(res.value, prog.out_avals))
+
+
+def _written_back(prog: Program, res):
+    """The run's result less the state outputs, which go into their Parameters (MindSpore's side effect)."""
+    k = len(prog.state_params)
+    _param_state.write_back(prog.state_params, res.outputs[-k:])
+    value = tuple(res.value)[:-k]  # the user's outputs: a list tree, or one name before the state
+    return _UserResult(value if isinstance(prog.outputs, list) else value[0], res.outputs[:-k])
+
+
+class _UserResult:
+    def __init__(self, value, outputs):
+        self.value, self.outputs = value, outputs
 
 
 def _conform(value, avals):
@@ -855,6 +941,7 @@ def trace_graph(fn: Callable, inputs: Sequence) -> dict:
     """The `gradserve.graph/1` JSON of `fn` traced at `inputs` (arrays or Tensors)."""
     args = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
     prog, _ = trace_program(fn, args, label=getattr(fn, "__name__", None) or type(fn).__name__)
+    prog.state_params, prog.state_names = [], []  # an exported graph gives the function's outputs alone
     return prog.graph_doc()
 
 

@@ -15,6 +15,7 @@ from .._tensor import Parameter, ParameterTuple, Tensor
 from .._cellbase import Cell
 from ..common.initializer import initializer
 from .._trace import emit_grad, emit_jvp, flatten, unflatten
+from ..ops._running_stats import update_running
 
 
 class CellList(Cell, list):
@@ -147,9 +148,10 @@ class LayerNorm(Cell):
 
 
 class _BatchNorm(Cell):
-    """Batch normalisation over the channel axis 1. Training (set_train()) normalises by the batch's
-    statistics (biased variance); otherwise by the moving ones (MindSpore's default for a Cell not
-    set to train). The moving statistics are not updated by a graph (no state on the service)."""
+    """Batch normalisation over the channel axis 1. Training (set_train(), or use_batch_statistics=True)
+    normalises by the batch's statistics (biased variance) and updates the moving ones after the call,
+    moving = momentum * moving + (1 - momentum) * batch (unbiased variance), as MindSpore's;
+    otherwise it normalises by the moving ones (MindSpore's default for a Cell not set to train)."""
 
     _ndim: tuple = ()
 
@@ -160,11 +162,15 @@ class _BatchNorm(Cell):
         dt = getattr(dtype, "name", dtype) or "float32"
         shape = (int(num_features),)
         self.eps, self.momentum, self.use_batch_statistics = eps, momentum, use_batch_statistics
-        self.gamma = Parameter(_init_value(gamma_init, shape, dt), name="gamma", requires_grad=affine)
-        self.beta = Parameter(_init_value(beta_init, shape, dt), name="beta", requires_grad=affine)
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"For '{type(self).__name__}', the 'momentum' must be a number in range [0, 1], "
+                             f"but got {momentum}.")
+        # MindSpore's order: the moving statistics first
         self.moving_mean = Parameter(_init_value(moving_mean_init, shape, dt), name="mean", requires_grad=False)
         self.moving_variance = Parameter(_init_value(moving_var_init, shape, dt), name="variance",
                                          requires_grad=False)
+        self.gamma = Parameter(_init_value(gamma_init, shape, dt), name="gamma", requires_grad=affine)
+        self.beta = Parameter(_init_value(beta_init, shape, dt), name="beta", requires_grad=affine)
 
     def construct(self, x):
         if self._ndim and x.ndim not in self._ndim:
@@ -175,6 +181,7 @@ class _BatchNorm(Cell):
         if batch:
             mean = _ops.mean(x, axes, True)
             var = _ops.mean((x - mean) * (x - mean), axes, True)
+            update_running(x, self.moving_mean, self.moving_variance, 1.0 - self.momentum)
         else:
             mean = _ops.reshape(self.moving_mean, bshape)
             var = _ops.reshape(self.moving_variance, bshape)

@@ -15,7 +15,7 @@ import numpy as np
 from .._tensor import Parameter, Tensor
 from ..errors import GradPositionError
 from .._trace import (_arg_names, current, emit_call_node, emit_grad, emit_grad_node, emit_jvp, emit_jvp_node, flatten,
-                      getitem, run_program, tensor_group, trace_function, unflatten)
+                      getitem, mutable_numbers, run_program, tensor_group, trace_function, unflatten, zero_gradient)
 from . import _primitives as P
 
 _caches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -98,17 +98,17 @@ class _GradOperationFn(_Derived):
             if not args:
                 raise TypeError("sens_param=True: the last argument must be the sens")
             args, sens = args[:-1], flatten(args[-1])[0]
-        if op.get_all:
-            positions = _tensor_positions(args, range(len(args)))
-        elif op.get_by_list:
-            positions = []
-        else:
-            positions = _tensor_positions(args, [0] if args else [])
+        asked = range(len(args)) if op.get_all else [] if op.get_by_list else [0] if args else []
+        positions, zeros = _grad_positions(args, asked)
         weights = _weights_of(self.fn, self.weights) if op.get_by_list else []
-        if not positions and not weights and not (op.get_by_list and op.get_all):
+        if positions or weights or (op.get_by_list and op.get_all):
+            outs, _ = emit_grad(self.fn, args, positions=positions, weights=weights, sens=sens, label=_label(self.fn))
+        elif zeros:
+            outs = []  # mutable() numbers alone: their zeros
+        else:
             return ()  # nothing to differentiate (no inputs, or Python scalars only): MindSpore gives ()
-        outs, _ = emit_grad(self.fn, args, positions=positions, weights=weights, sens=sens, label=_label(self.fn))
-        pg, wg = tuple(outs[:len(positions)]), tuple(outs[len(positions):])
+        pg = tuple(_merged(asked, positions, outs[:len(positions)], zeros))
+        wg = tuple(outs[len(positions):])
         if op.get_by_list and isinstance(self.weights, Parameter):
             wg = wg[0]  # one Parameter (not a tuple of them): its gradient alone
         if op.get_all and op.get_by_list:
@@ -129,6 +129,20 @@ def _is_tensor_arg(a) -> bool:
 def _tensor_positions(args, positions) -> list[int]:
     """The positions whose arguments are Tensors (Python scalars, lists and dicts are constants)."""
     return [p for p in positions if _is_tensor_arg(args[p])]
+
+
+def _grad_positions(args, positions) -> tuple[list[int], dict]:
+    """(the positions to differentiate, {position: gradient} for the ones that get a gradient without it:
+    mutable() numbers in graph mode, whose gradient MindSpore 2.10 gives as 0)."""
+    zeros = {p: zero_gradient(args[p]) for p in positions
+             if not _is_tensor_arg(args[p]) and mutable_numbers(args[p])}
+    return _tensor_positions(args, positions), zeros
+
+
+def _merged(asked, positions, grads, zeros) -> list:
+    """The gradients in the order asked: differentiated ones and the zeros of mutable() numbers."""
+    it = iter(grads)
+    return [zeros[p] if p in zeros else next(it) for p in asked if p in zeros or p in positions]
 
 
 def _checked_positions(gp, nargs: int) -> tuple[list[int], bool]:
@@ -194,10 +208,10 @@ class _FunctionalGrad(_Derived):
         sens = None
         if self.sens_param:
             args, sens = args[:-1], flatten(args[-1])[0]
-        pos, _ = _checked_positions(self.grad_position, len(args))
-        pos = _tensor_positions(args, pos)
+        asked, _ = _checked_positions(self.grad_position, len(args))
+        pos, zeros = _grad_positions(args, asked)
         ws = [] if self.weights is None else _weights_of(self.fn, self.weights)
-        info = trace_function(self.target, args, _label(self.fn), predeclare=ws)
+        info = trace_function(self.target, args, _label(self.fn), predeclare=ws, state=True)
         if sens is not None and self.has_aux and len(sens) < len(info.flat_out_avals):
             sens = list(sens) + [Tensor(np.zeros(s, d)) for s, d in info.flat_out_avals[len(sens):]]
         n = len(info.flat_out_avals)
@@ -206,7 +220,8 @@ class _FunctionalGrad(_Derived):
         else:  # nothing to differentiate: the value alone
             outs = emit_call_node(info, args)
         value, outs = unflatten(info.out_tdef, outs[:n]), outs[n:]
-        grads = self._structure(pos, ws, outs)
+        order = [p for p in asked if p in zeros or p in pos]
+        grads = self._structure(order, ws, _merged(asked, pos, outs[:len(pos)], zeros) + list(outs[len(pos):]))
         if self.has_aux:
             return (value, grads) if self.with_value else (grads, tuple(value[1:]))
         return (value, grads) if self.with_value else grads

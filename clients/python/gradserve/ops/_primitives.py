@@ -15,6 +15,7 @@ from .. import dtype as _dt
 from .._infer import BINARY, BINARY_FLOAT, COMPARE
 from .._tensor import Tensor
 from .._trace import apply, binary, cast as _cast
+from ._running_stats import update_running
 
 __all__: list[str] = []
 
@@ -415,7 +416,10 @@ class BatchNorm(Primitive):
 
     def __call__(self, x, scale, bias, mean, variance):
         y = apply("batch_norm", [x, scale, bias, mean, variance], self.attrs)[0]
-        return (y, *_bn_stats(x, mean, variance, self.attrs["training"]))
+        stats = _bn_stats(x, mean, variance, self.attrs["training"])
+        if self.attrs["training"]:  # Parameters given as mean / variance are moving statistics (MindSpore's)
+            update_running(x, mean, variance, self.momentum)
+        return (y, *stats)
 
 
 def _channel_fill(x, value: float) -> Tensor:
@@ -426,8 +430,11 @@ def batch_norm(input_x, running_mean, running_var, weight, bias, training=False,
     """MindSpore's functional batch_norm (its argument order): weight / bias None are 1 / 0."""
     weight = _channel_fill(input_x, 1.0) if weight is None else weight
     bias = _channel_fill(input_x, 0.0) if bias is None else bias
-    return apply("batch_norm", [input_x, weight, bias, running_mean, running_var],
-                 {"epsilon": float(eps), "training": bool(training)})[0]
+    y = apply("batch_norm", [input_x, weight, bias, running_mean, running_var],
+              {"epsilon": float(eps), "training": bool(training)})[0]
+    if training:
+        update_running(input_x, running_mean, running_var, momentum)
+    return y
 
 
 # -- complex numbers: MindSpore 2.10's ops.abs / ops.Abs of a complex tensor keep its dtype (|z| + 0i);
