@@ -14,7 +14,7 @@ from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
 def _np_reshape_view(e):
     shape = tuple(e.outputs[0].shape)
-    return lambda x: np.reshape(x, shape)
+    return lambda x: x.reshape(shape)  # the method: np.reshape's Python wrapper costs ~1 us a call
 
 
 defop("reshape", 1, rule_infer("reshape"), attrs={"shape": Attr("ints")}, doc="reshape (one -1 allowed)",

@@ -93,7 +93,17 @@ def _np_mean_out(e):
         return None
     axis, keepdims = e.attrs.get("axis"), e.attrs.get("keepdims", False)
     axis = None if axis is None else tuple(axis)
-    return (lambda x, o=None: np.mean(x, axis=axis, keepdims=keepdims, out=o)), "red", None
+    n = np.intp(_count(e.inputs[0].aval, axis))
+    plain = e.outputs[0].dtype != "float16" and n > 0  # np.mean sums float16 in float32; warns when empty
+
+    def k_mean(x, o=None):
+        if o is None or not plain:
+            return np.mean(x, axis=axis, keepdims=keepdims, out=o)
+        # np.mean's own steps with out= (numpy/_core/_methods.py _mean), without its Python
+        # bookkeeping (~8 us a call): the sum into o, then o / count in place
+        np.add.reduce(x, axis, None, o, keepdims)
+        return np.true_divide(o, n, out=o, casting="unsafe")
+    return k_mean, "red", None
 
 
 defop("sum", 1, rule_infer("sum"), attrs=RED_ATTRS, doc="sum over axes (None: all)",
