@@ -97,7 +97,7 @@ def simplify_emit(b, op: str, ins: tuple[Var, ...], attrs: dict, out_avals: list
     narrowed = _narrow_operand(s)
     if narrowed is not None:
         return narrowed
-    rule = _ALGEBRA.get(op)
+    rule = _reshape if OPS[op].reshapes else _ALGEBRA.get(op)
     return rule(s) if rule is not None else None
 
 
@@ -227,16 +227,12 @@ def _same_shape(s: _Site):
     return [s.ins[0]] if s.same(s.ins[0]) else None
 
 
-# ops whose value is the row-major reshape of their input
-_RESHAPES = ("reshape", "expand_dims", "squeeze")
-
-
 def _reshape(s: _Site):
     """A reshape of a reshape is one reshape of the source (row-major order composes); one back to
     the source's shape is the source. expand_dims and squeeze are reshapes too."""
     x = s.ins[0]
     e = producer(s.b, x)
-    if e is not None and e.op in _RESHAPES:
+    if e is not None and OPS[e.op].reshapes:
         x = e.inputs[0]
     if s.same(x):
         return [x]
@@ -255,5 +251,5 @@ def _reduce_size_one(s: _Site):
 
 
 _ALGEBRA = {"mul": _mul, "add": _add, "sub": _sub, "div": _div, "matmul": _matmul, "transpose": _transpose,
-            "cast": _cast, "broadcast_to": _same_shape, "reshape": _reshape, "expand_dims": _reshape,
-            "squeeze": _reshape, "reduce_to": _reduce_size_one, "sum": _reduce_size_one, "mean": _reduce_size_one}
+            "cast": _cast, "broadcast_to": _same_shape, "reduce_to": _reduce_size_one, "sum": _reduce_size_one,
+            "mean": _reduce_size_one}

@@ -44,6 +44,7 @@ class OpDef:
       cse             False: never merge two equations (identity marks a fresh point)
       broadcasts      binary arithmetic with NumPy broadcasting of same-dtype operands
       rearranges      output elements are input elements (or their cast): uniform in, uniform out
+      reshapes        the output is the row-major reshape of its one input (reshape chains compose)
       fold            Python function of uniform float operand values giving the output value
       np_out          eqn -> (kernel(*ins, out), kind, operand suffixes) | None: a NumPy kernel
                       that writes into a given buffer, bit-identical to the impl rule
@@ -66,6 +67,7 @@ class OpDef:
     cse: bool = True
     broadcasts: bool = False
     rearranges: bool = False
+    reshapes: bool = False
     fold: Callable[..., float] | None = None
     np_out: Callable[[Any], Any] | None = None
     np_view: Callable[[Any], Any] | None = None
@@ -73,7 +75,7 @@ class OpDef:
 
 
 # The flags above that passes read (tests/engine/test_op_registry.py checks each is declared).
-FLAGS = ("commutative", "linear", "sign_symmetric", "cse", "broadcasts", "rearranges", "fold", "np_out",
+FLAGS = ("commutative", "linear", "sign_symmetric", "cse", "broadcasts", "rearranges", "reshapes", "fold", "np_out",
          "np_view", "runtime_checked")
 
 class _Layers:
