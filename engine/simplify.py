@@ -241,15 +241,5 @@ def _reshape(s: _Site):
     return [s.b.emit1("reshape", x, shape=tuple(s.out.shape))]
 
 
-def _reduce_size_one(s: _Site):
-    """A sum or mean over axes of size 1 only (as many elements out as in): each output element is
-    its one input element (a one-term sum, a division by 1), so a reshape."""
-    x = s.ins[0]
-    if x.aval.size != s.out.size or x.dtype != s.out.dtype:
-        return None
-    return [x] if s.same(x) else [s.b.emit1("reshape", x, shape=tuple(s.out.shape))]
-
-
 _ALGEBRA = {"mul": _mul, "add": _add, "sub": _sub, "div": _div, "matmul": _matmul, "transpose": _transpose,
-            "cast": _cast, "broadcast_to": _same_shape, "reduce_to": _reduce_size_one, "sum": _reduce_size_one,
-            "mean": _reduce_size_one}
+            "cast": _cast, "broadcast_to": _same_shape, "reduce_to": _same_shape}
