@@ -1,8 +1,8 @@
 """engine/ops/np_sum.py: the sum kernel of the NumPy out-kernels gives NumPy's own bits.
 
-The reference is np.add.reduce itself (what the generic step loop and the other backends'
-NumPy path compute); the fold it takes for short axes relies on NumPy's summation order, so
-this checks every length the fold covers, on contiguous and strided layouts and special values.
+The reference is np.add.reduce itself (what the generic step loop computes); the kernel's two
+rewrites (fold, front) rely on NumPy's summation order, so this checks the cases they cover, on
+contiguous and strided layouts, into a buffer and not, and special values.
 """
 import numpy as np
 import pytest
@@ -52,6 +52,28 @@ def test_sum_kernel_equals_numpy_bitwise(dtype, n, axis, keepdims):
         assert k(x, o) is o and same_bits(o, ref_o), (name, n, axis)
 
 
+FRONT_CASES = [((32, 32, 16), 1), ((32, 32, 3), 1), ((8, 32, 16), 1), ((4, 20, 5, 3), 1), ((4, 20, 5, 3), 2),
+               ((16, 9, 1, 7), 1), ((64, 12), 0)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape,axis", FRONT_CASES)
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_front_kernel_equals_numpy_bitwise(dtype, shape, axis, keepdims):
+    x0 = spread(shape, dtype)
+    x0.flat[::5] = -0.0  # whole runs of negative zeros in some outputs
+    x0[(slice(None),) * axis + (slice(None, 2),)] = -0.0
+    k = sum_kernel(shape, (axis,), keepdims, dtype)
+    # an axis with longer ones on both sides takes the front path; (64, 12) over axis 0 is NumPy's fast case
+    assert k.__name__ == ("front" if 0 < axis < len(shape) - 1 else "<lambda>")
+    for name, x in layouts(x0):
+        ref = np.add.reduce(x, (axis,), None, None, keepdims)
+        assert same_bits(k(x), ref), name
+        o, ref_o = np.empty(ref.shape, dtype), np.empty(ref.shape, dtype)
+        np.add.reduce(x, (axis,), None, ref_o, keepdims)
+        assert k(x, o) is o and same_bits(o, ref_o), name
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_special_values_keep_numpy_bits(dtype):
     x = spread((200, 3), dtype)
@@ -87,6 +109,6 @@ def test_size_one_axes_beside_the_short_one():
 def test_other_cases_call_numpy(case):
     shape, axes, dtype = case
     k = sum_kernel(shape, axes, False, dtype)
-    assert k.__name__ == "<lambda>"
+    assert k.__name__ == "<lambda>"  # np.add.reduce itself
     x = np.ones(shape, dtype)
     assert same_bits(k(x), np.add.reduce(x, axes))
