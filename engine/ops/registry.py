@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from ..errors import InvalidGraph, UnknownOp
 from ..ir import DTYPES, AVal
+from .np_broadcast import binary_kernel
 
 REQUIRED = object()
 
@@ -126,8 +127,6 @@ def flagged(flag: str) -> frozenset[str]:
 def ufunc_out(fn: Callable) -> Callable:
     """np_out of an elementwise op whose NumPy kernel is `fn(*ins, out)` (a ufunc or alike); a binary
     one split over a short last axis where broadcasting would make NumPy's loops short (np_broadcast)."""
-    from .np_broadcast import binary_kernel
-
     return lambda e: (binary_kernel(fn, e), "ew", None)
 
 
