@@ -1,5 +1,6 @@
 """The plan-shrinking rules of engine/simplify.py (reshape chains, broadcast_to bypass) on small
-graphs and on second-order graphs like issue #13's workloads (L1: forces by a nested grad inside a weight gradient; L2: vmap(grad)).
+graphs and on second-order graphs like issue #13's workloads (L1: forces by a nested grad inside
+a weight gradient; L2: vmap(grad)).
 
 Each rule: what it removes (plan steps before/after), and values unchanged, bit for bit against
 the graph compiled as built (no rule runs), and against JAX on the derived graphs. "Without the
