@@ -110,6 +110,8 @@ class Plan:
             self.program = NumpyProgram(self, step_eqns, slot)
         # host-side input checks, precomputed
         self._in_checks = tuple((tuple(av.shape), np.dtype(NP_DTYPES[av.dtype])) for av in self.in_avals)
+        self._param_checks = tuple((tuple(self.param_avals[n].shape), np.dtype(NP_DTYPES[self.param_avals[n].dtype]))
+                                   for n in self.param_names)
         self._n_in = len(self.in_avals)
 
     def run(self, inputs: Sequence[Any], params: dict[str, Any]) -> Any:
@@ -149,10 +151,13 @@ class Plan:
             if unknown:
                 raise ShapeError(f"unknown parameter(s) {sorted(unknown)}; graph has {self.param_names}")
             ps = []
-            for name in self.param_names:
+            for name, (shape, dt) in zip(self.param_names, self._param_checks):
                 if name in params:
-                    v = np.asarray(params[name])
-                    check_inputs([self.param_avals[name]], [v], what=f"parameter {name!r}")
+                    v = params[name]
+                    if type(v) is not np.ndarray:
+                        v = np.asarray(v)
+                    if v.shape != shape or (v.dtype is not dt and v.dtype != dt):  # the full check, for its error
+                        check_inputs([self.param_avals[name]], [v], what=f"parameter {name!r}")
                 elif name in pv:
                     v = pv[name]
                 else:

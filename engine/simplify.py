@@ -97,7 +97,7 @@ def simplify_emit(b, op: str, ins: tuple[Var, ...], attrs: dict, out_avals: list
     narrowed = _narrow_operand(s)
     if narrowed is not None:
         return narrowed
-    rule = _ALGEBRA.get(op)
+    rule = _reshape if OPS[op].reshapes else _ALGEBRA.get(op)
     return rule(s) if rule is not None else None
 
 
@@ -119,27 +119,35 @@ def _fold(s: _Site):
 
 
 def _narrow_operand(s: _Site):
-    """An operand that only broadcasts to the output shape: a non-scalar fill becomes a 0-d fill; a
-    broadcast_to is bypassed (NumPy broadcasting gives each output element the same operand
-    value). Only when the other operand already has the output shape."""
+    """An operand that only broadcasts to the output shape: a non-scalar fill becomes a 0-d fill
+    (when the other operand already has the output shape); a broadcast_to is bypassed when its
+    source broadcast against the other operand still gives the output shape (NumPy broadcasting
+    gives each output element the same operand value)."""
     ins, out, u, b = s.ins, s.out, s.u, s.b
     if not (OPS[s.op].broadcasts and len(ins) == 2 and ins[0].dtype == ins[1].dtype == out.dtype):
         return None
     for i in (0, 1):
         x, other = ins[i], ins[1 - i]
-        if other.shape != out.shape:
-            continue
-        if u[i] is not None and x.aval.ndim > 0:
+        if u[i] is not None and x.aval.ndim > 0 and other.shape == out.shape:
             new = b.scalar(u[i], x.dtype)
         else:
             e = producer(b, x)
-            if e is None or e.op != "broadcast_to":
+            # the source broadcast against the other operand must still give the output shape
+            if e is None or e.op != "broadcast_to" or _broadcast_shape(e.inputs[0].shape, other.shape) != out.shape:
                 continue
             new = e.inputs[0]
         args = [ins[0], ins[1]]
         args[i] = new
         return [b.emit1(s.op, *args)]
     return None
+
+
+def _broadcast_shape(a: tuple, b: tuple) -> tuple | None:
+    """NumPy's broadcast of two shapes, or None where they do not broadcast."""
+    try:
+        return tuple(np.broadcast_shapes(tuple(a), tuple(b)))
+    except ValueError:
+        return None
 
 
 # -- algebraic identities, one rule per op ----------------------------------------------------
@@ -219,5 +227,19 @@ def _same_shape(s: _Site):
     return [s.ins[0]] if s.same(s.ins[0]) else None
 
 
+def _reshape(s: _Site):
+    """A reshape of a reshape is one reshape of the source (row-major order composes); one back to
+    the source's shape is the source. expand_dims and squeeze are reshapes too."""
+    x = s.ins[0]
+    e = producer(s.b, x)
+    if e is not None and OPS[e.op].reshapes:
+        x = e.inputs[0]
+    if s.same(x):
+        return [x]
+    if x is s.ins[0]:
+        return None
+    return [s.b.emit1("reshape", x, shape=tuple(s.out.shape))]
+
+
 _ALGEBRA = {"mul": _mul, "add": _add, "sub": _sub, "div": _div, "matmul": _matmul, "transpose": _transpose,
-            "cast": _cast, "broadcast_to": _same_shape, "reshape": _same_shape, "reduce_to": _same_shape}
+            "cast": _cast, "broadcast_to": _same_shape, "reduce_to": _same_shape}

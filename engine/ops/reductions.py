@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._infer import conj, keep_axes, norm_axes, rule_infer
+from .np_sum import sum_kernel
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
 RED_ATTRS = {"axis": Attr("ints", None, optional=True), "keepdims": Attr("bool", False)}
@@ -85,7 +86,7 @@ def _np_sum_out(e):
         return None
     axis, keepdims = e.attrs.get("axis"), e.attrs.get("keepdims", False)
     axis = None if axis is None else tuple(axis)
-    return (lambda x, o=None: np.add.reduce(x, axis, None, o, keepdims)), "red", None
+    return sum_kernel(tuple(e.inputs[0].shape), axis, keepdims, e.outputs[0].dtype), "red", None
 
 
 def _np_mean_out(e):
@@ -93,7 +94,18 @@ def _np_mean_out(e):
         return None
     axis, keepdims = e.attrs.get("axis"), e.attrs.get("keepdims", False)
     axis = None if axis is None else tuple(axis)
-    return (lambda x, o=None: np.mean(x, axis=axis, keepdims=keepdims, out=o)), "red", None
+    n = np.intp(_count(e.inputs[0].aval, axis))
+    plain = e.outputs[0].dtype != "float16" and n > 0  # np.mean sums float16 in float32; warns when empty
+    add_reduce = sum_kernel(tuple(e.inputs[0].shape), axis, keepdims, e.outputs[0].dtype)
+
+    def k_mean(x, o=None):
+        if o is None or not plain:
+            return np.mean(x, axis=axis, keepdims=keepdims, out=o)
+        # np.mean's own steps with out= (numpy/_core/_methods.py _mean), without its Python
+        # bookkeeping (~8 us a call): the sum into o, then o / count in place
+        add_reduce(x, o)
+        return np.true_divide(o, n, out=o, casting="unsafe")
+    return k_mean, "red", None
 
 
 defop("sum", 1, rule_infer("sum"), attrs=RED_ATTRS, doc="sum over axes (None: all)",
@@ -128,11 +140,12 @@ def _np_reduce_to_out(e):
     x_shape, shape = tuple(e.inputs[0].shape), tuple(e.attrs["shape"])
     axes = _reduce_to_axes(x_shape, shape)
     keep = tuple(1 if i in axes else d for i, d in enumerate(x_shape))
+    add_reduce = sum_kernel(x_shape, axes, True, e.outputs[0].dtype)
 
     def k_reduce_to(x, o=None):
         if o is None:
-            return np.reshape(np.add.reduce(x, axes, None, None, True), shape)
-        np.add.reduce(x, axes, None, o.reshape(keep), True)
+            return np.reshape(add_reduce(x), shape)
+        add_reduce(x, o.reshape(keep))
         return o
     return k_reduce_to, "red", None
 

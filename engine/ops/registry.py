@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from ..errors import InvalidGraph, UnknownOp
 from ..ir import DTYPES, AVal
+from .np_broadcast import binary_kernel
 
 REQUIRED = object()
 
@@ -44,6 +45,7 @@ class OpDef:
       cse             False: never merge two equations (identity marks a fresh point)
       broadcasts      binary arithmetic with NumPy broadcasting of same-dtype operands
       rearranges      output elements are input elements (or their cast): uniform in, uniform out
+      reshapes        the output is the row-major reshape of its one input (reshape chains compose)
       fold            Python function of uniform float operand values giving the output value
       np_out          eqn -> (kernel(*ins, out), kind, operand suffixes) | None: a NumPy kernel
                       that writes into a given buffer, bit-identical to the impl rule
@@ -66,6 +68,7 @@ class OpDef:
     cse: bool = True
     broadcasts: bool = False
     rearranges: bool = False
+    reshapes: bool = False
     fold: Callable[..., float] | None = None
     np_out: Callable[[Any], Any] | None = None
     np_view: Callable[[Any], Any] | None = None
@@ -73,7 +76,7 @@ class OpDef:
 
 
 # The flags above that passes read (tests/engine/test_op_registry.py checks each is declared).
-FLAGS = ("commutative", "linear", "sign_symmetric", "cse", "broadcasts", "rearranges", "fold", "np_out",
+FLAGS = ("commutative", "linear", "sign_symmetric", "cse", "broadcasts", "rearranges", "reshapes", "fold", "np_out",
          "np_view", "runtime_checked")
 
 class _Layers:
@@ -122,8 +125,9 @@ def flagged(flag: str) -> frozenset[str]:
 
 
 def ufunc_out(fn: Callable) -> Callable:
-    """np_out of an elementwise op whose NumPy kernel is `fn(*ins, out)` (a ufunc or alike)."""
-    return lambda e: (fn, "ew", None)
+    """np_out of an elementwise op whose NumPy kernel is `fn(*ins, out)` (a ufunc or alike); a binary
+    one split over a short last axis where broadcasting would make NumPy's loops short (np_broadcast)."""
+    return lambda e: (binary_kernel(fn, e), "ew", None)
 
 
 def get_op(name: str, node: str | None = None) -> OpDef:

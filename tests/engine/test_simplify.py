@@ -131,9 +131,18 @@ def test_broadcast_to_operand_is_bypassed(op):
     check(ref, got)
 
 
-def test_broadcast_operand_kept_when_it_sets_the_output_shape():
+def test_broadcast_operand_bypassed_when_both_operands_broadcast():
+    # (1, 5) against (4, 1) still broadcasts to (4, 5): the broadcast_to adds nothing
     r, c = rand(1, 5), rand(4, 1)
     ref, got, low = raw_and_lowered(lambda gb, r, c: gb.mul(gb.broadcast_to(r, shape=(4, 5)), c), r, c)
+    assert ops(low) == ["mul"], ops(low)
+    check(ref, got)
+
+
+def test_broadcast_operand_kept_when_it_sets_the_output_shape():
+    # (1, 5) against (4, 1) gives (4, 5), not the (3, 4, 5) the broadcast_to asks for
+    r, c = rand(1, 5), rand(4, 1)
+    ref, got, low = raw_and_lowered(lambda gb, r, c: gb.mul(gb.broadcast_to(r, shape=(3, 4, 5)), c), r, c)
     assert "broadcast_to" in ops(low)
     check(ref, got)
 

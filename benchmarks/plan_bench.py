@@ -1,0 +1,115 @@
+"""The engine's compiled plans alone, in-process, for issue #13's graphs (L1, L2) as the server gets them.
+
+    python benchmarks/plan_bench.py                    # this checkout's engine
+    python benchmarks/plan_bench.py --base main        # interleaved with the engine of git ref `main`
+
+The SDK traces the workloads of benchmarks/loops_workloads.py against the in-process stand-in server of
+the SDK tests (tests/clients/_fake_server.py), which records the graph documents it is sent; each is
+compiled by the engine and run with `Plan.run_host` (what a worker runs per job), one BLAS thread,
+median of --n calls. With --base, the same documents are also compiled by the engine of that git ref
+(extracted to a temporary package `engine_base`) and the two plans are run alternately, call by call,
+in this one process; their outputs are compared bit for bit. Nothing here asserts a timing.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+ROOT = Path(__file__).resolve().parents[1]
+for p in (ROOT, ROOT / "clients" / "python", ROOT / "tests"):
+    sys.path.insert(0, str(p))
+
+import gradserve as gs  # noqa: E402
+
+from benchmarks import loops_workloads as LW  # noqa: E402
+from clients._fake_server import FakeServer  # noqa: E402
+from engine.api import Engine  # noqa: E402
+from engine.ir import tree_flatten  # noqa: E402
+from engine.serialize import graph_from_json  # noqa: E402
+
+
+def captured(run) -> dict:
+    """The last graph document the SDK registers while `run()` calls the server."""
+    srv = FakeServer()
+    gs.reset_context()
+    gs.set_context(server="http://fake", http_transport=httpx.MockTransport(srv), max_retries=0)
+    try:
+        run()
+    finally:
+        gs.reset_context()
+    return [body for path, body in srv.requests if path == "/v1/graphs"][-1]["graph"]
+
+
+def workloads() -> dict:
+    """name -> (graph document, inputs, params)."""
+    d = LW.dp_data()
+    step, _ = LW.dp_sdk(gs, d, lr=1e-6)
+    R, E, F = gs.Tensor(d["R"]), gs.Tensor(d["E"]), gs.Tensor(d["F"])
+    # step 1 sends the graph with the initial weights in it, step 2 the one without (the steady state)
+    l1 = captured(lambda: [step(R, E, F) for _ in range(2)])
+    names = ["fit1.weight", "fit1.bias", "fit2.weight", "fit2.bias"]
+    X, y = LW.logreg_data()
+    W = np.random.default_rng(2000).normal(size=(2000, X.shape[1])).astype(np.float32)
+    l2 = captured(lambda: gs.ops.vmap(gs.ops.grad(LW.logp_sdk(gs, X, y)))(gs.Tensor(W)))
+    return {"L1": (l1, [d["R"], np.asarray(d["E"]), d["F"]], dict(zip(names, d["params"]))),
+            "L2": (l2, [W], None)}
+
+
+def base_engine(ref: str):
+    """The engine package of git ref `ref`, imported as `engine_base`."""
+    tmp = Path(tempfile.mkdtemp(prefix="plan_bench_"))
+    tar = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "engine"], check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tmp)], input=tar, check=True)
+    (tmp / "engine").rename(tmp / "engine_base")
+    sys.path.insert(0, str(tmp))
+    return (importlib.import_module("engine_base.api").Engine,
+            importlib.import_module("engine_base.serialize").graph_from_json)
+
+
+def timed(plans: list, inputs, params, n: int) -> list[float]:
+    """Median seconds per run_host call of each plan, the plans called alternately."""
+    for _ in range(min(n, 200)):
+        for p in plans:
+            p.run_host(inputs, params)
+    ts = [[] for _ in plans]
+    for _ in range(n):
+        for p, t in zip(plans, ts):
+            t0 = time.perf_counter()
+            p.run_host(inputs, params)
+            t.append(time.perf_counter() - t0)
+    return [float(np.median(t)) for t in ts]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=3000)
+    ap.add_argument("--base", help="git ref whose engine runs interleaved with this one")
+    args = ap.parse_args()
+    base = base_engine(args.base) if args.base else None
+    with threadpool_limits(1):
+        for name, (doc, inputs, params) in workloads().items():
+            plans = [Engine().plan(graph_from_json(doc))]
+            if base is not None:
+                plans.insert(0, base[0]().plan(base[1](doc)))
+            outs = [tree_flatten(p.run_host(inputs, params)) for p in plans]
+            same = all(a.dtype == b.dtype and a.tobytes() == b.tobytes() for a, b in zip(outs[0], outs[-1]))
+            meds = timed(plans, inputs, params, args.n)
+            line = f"{name}: {len(plans[-1].steps)} steps, median {meds[-1] * 1e6:.1f} us"
+            if base is not None:
+                line += (f"; {args.base}: {len(plans[0].steps)} steps, {meds[0] * 1e6:.1f} us "
+                         f"(this / base {meds[-1] / meds[0]:.2f}x), outputs bit-identical: {same}")
+            print(line, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
