@@ -108,9 +108,27 @@ def _np_mean_out(e):
     return k_mean, "red", None
 
 
+def _keep_dtype(xp, r, x):
+    """NumPy widens integer sums (int32 -> int64) and means (-> float64); the ops keep x's dtype as
+    their shape rule says (MindSpore's ReduceSum / ReduceMean: int32 in, int32 out)."""
+    return r if r.dtype == x.dtype else xp.astype(r, x.dtype)
+
+
+def _sum_impl(xp, x, axis, keepdims):
+    if x.dtype == xp.bool:  # a sum kept in bool saturates: any (ReduceSum of bools)
+        return xp.any(x, axis=axis, keepdims=keepdims)
+    return _keep_dtype(xp, xp.sum(x, axis=axis, keepdims=keepdims), x)
+
+
+def _mean_impl(xp, x, axis, keepdims):
+    if xp.isdtype(x.dtype, ("real floating", "complex floating")):
+        return xp.mean(x, axis=axis, keepdims=keepdims)
+    return _keep_dtype(xp, xp.mean(xp.astype(x, xp.float64), axis=axis, keepdims=keepdims), x)
+
+
 defop("sum", 1, rule_infer("sum"), attrs=RED_ATTRS, doc="sum over axes (None: all)",
       linear=True, sign_symmetric=True, np_out=_np_sum_out)
-impl_rules["sum"] = lambda xp, x, axis, keepdims: xp.sum(x, axis=axis, keepdims=keepdims)
+impl_rules["sum"] = _sum_impl
 vjp_rules["sum"] = lambda b, ins, outs, cts, axis, keepdims: [_sum_keep(b, cts[0], ins[0], axis)]
 jvp_rules["sum"] = lambda b, ins, outs, ts, axis, keepdims: [b.sum(ts[0], axis=axis, keepdims=keepdims)]
 
@@ -122,7 +140,7 @@ def _count(x, axis):
 
 defop("mean", 1, rule_infer("mean"), attrs=RED_ATTRS, doc="mean over axes (None: all)",
       linear=True, sign_symmetric=True, np_out=_np_mean_out)
-impl_rules["mean"] = lambda xp, x, axis, keepdims: xp.mean(x, axis=axis, keepdims=keepdims)
+impl_rules["mean"] = _mean_impl
 vjp_rules["mean"] = lambda b, ins, outs, cts, axis, keepdims: [
     _sum_keep(b, b.mul(cts[0], b.scalar(1.0 / _count(ins[0], axis), ins[0].dtype)), ins[0], axis)]
 jvp_rules["mean"] = lambda b, ins, outs, ts, axis, keepdims: [b.mean(ts[0], axis=axis, keepdims=keepdims)]

@@ -54,3 +54,17 @@ def test_bool_inputs_get_zero_gradients(fake):
     gc, gx = ops.grad(lambda c, x: ops.select(c, x, x * 2), (0, 1))(Tensor(np.array([True, False])), f32([1.0, 2.0]))
     assert gc.dtype == gs.bool_ and not gc.asnumpy().any()
     np.testing.assert_array_equal(gx.asnumpy(), [1.0, 2.0])
+
+
+def test_integer_sum_dtypes_follow_mindspore(on_real_server):
+    """MindSpore 2.10 (CPU, run by hand): ops.sum and Tensor.sum of int32 / bool give int64, ReduceSum
+    keeps int32 (bool: any), ops.mean of int32 gives int32; the same traced and eager."""
+    x = Tensor(np.ones((4, 5), np.int32))
+    b = Tensor(np.ones((4, 5), np.bool_))
+    traced = gs.jit(lambda x, b: (ops.sum(x, 1), x.sum(1), ops.ReduceSum()(x, 1), ops.ReduceSum()(b, 1),
+                                  ops.sum(b, 1), ops.mean(x, 1)))
+    for outs in (traced(x, b), (ops.sum(x, 1), x.sum(1), ops.ReduceSum()(x, 1), ops.ReduceSum()(b, 1),
+                                ops.sum(b, 1), ops.mean(x, 1))):
+        assert [o.dtype for o in outs] == [gs.int64, gs.int64, gs.int32, gs.bool_, gs.int64, gs.int32]
+        for o, want in zip(outs, [5, 5, 5, True, 5, 1]):
+            np.testing.assert_array_equal(o.asnumpy(), np.full(4, want))

@@ -205,3 +205,22 @@ def test_derivative_plans_free_buffers(backend):
               jvp(grad(_mlp("float32"), 0, weights=["w"])), grad(_chain(9), 0)):
         plan = compile_graph(lower(g), backend)
         _check_frees(plan)
+
+
+@pytest.mark.parametrize("backend", _backends())
+@pytest.mark.parametrize("dtype", ["bool", "int32", "int64"])
+def test_integer_sums_and_means_keep_the_declared_dtype(dtype, backend):
+    """The shape rule says sum / mean keep x's dtype (MindSpore 2.10's ReduceSum / ReduceMean: int32 in,
+    int32 out; ReduceSum of bools is their any); NumPy alone widens to int64 / float64."""
+    x = (np.arange(20).reshape(4, 5) % 3).astype(dtype)
+    for op in ("sum", "mean"):
+        if op == "mean" and dtype == "bool":
+            continue
+        gb = GraphBuilder("n")
+        g = gb.build((getattr(gb, op)(gb.input((4, 5), dtype), axis=1),))
+        assert g.outputs[0].aval.dtype == dtype
+        (out,) = tree_flatten(Engine(backend=backend).run(g, [x]))
+        out = np.asarray(out)
+        assert out.dtype == np.dtype(dtype), (op, out.dtype)
+        ref = x.sum(axis=1) if op == "sum" else np.trunc(x.mean(axis=1))  # MindSpore: [5,5] for ones(4,5)
+        np.testing.assert_array_equal(out, ref.astype(dtype))

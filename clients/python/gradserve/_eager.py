@@ -45,6 +45,11 @@ def _ax(axis):
     return tuple(axis) if isinstance(axis, list) else axis
 
 
+def _same_dtype(r, x):
+    """The engine's sum and mean keep x's dtype (NumPy widens integers): one semantics on both sides."""
+    return r if r.dtype == x.dtype else r.astype(x.dtype)
+
+
 def _lse(x, axis, keepdims):
     m = xp.max(x, axis=axis, keepdims=True)
     m = xp.where(xp.isfinite(m), m, xp.zeros_like(m))
@@ -105,8 +110,8 @@ KERNELS: dict[str, Callable[..., Any]] = {
     "logical_not": lambda x: xp.logical_not(x), "where": lambda c, x, y: xp.where(c, x, y),
     "softmax": lambda x, axis: _softmax(x, axis), "log_softmax": lambda x, axis: _log_softmax(x, axis),
     "logsumexp": lambda x, axis, keepdims: _lse(x, _ax(axis), keepdims),
-    "sum": lambda x, axis, keepdims: xp.sum(x, axis=_ax(axis), keepdims=keepdims),
-    "mean": lambda x, axis, keepdims: xp.mean(x, axis=_ax(axis), keepdims=keepdims),
+    "sum": lambda x, axis, keepdims: _same_dtype(xp.sum(x, axis=_ax(axis), keepdims=keepdims), x),
+    "mean": lambda x, axis, keepdims: _same_dtype(xp.mean(x, axis=_ax(axis), keepdims=keepdims), x),
     "max": lambda x, axis, keepdims: xp.max(x, axis=_ax(axis), keepdims=keepdims),
     "min": lambda x, axis, keepdims: xp.min(x, axis=_ax(axis), keepdims=keepdims),
     "prod": lambda x, axis, keepdims: xp.prod(x, axis=_ax(axis), keepdims=keepdims, dtype=x.dtype),

@@ -250,6 +250,9 @@ def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False):
 def sum(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):  # noqa: A001
     axis = dim if dim is not None else axis
     keepdims = keepdim if keepdim is not None else keepdims
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if x._dtype in ("bool", "int32"):  # MindSpore's ops.sum / Tensor.sum widen these (ReduceSum does not)
+        x = _cast(x, "int64")
     return _out(apply("sum", [x], {"axis": _axis(axis), "keepdims": bool(keepdims)}))
 
 
