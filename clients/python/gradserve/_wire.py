@@ -52,11 +52,11 @@ def to_bytes(a: np.ndarray) -> bytes:
 _LITTLE = sys.byteorder == "little"
 
 
-def _raw(a: np.ndarray):
+def _raw(a: np.ndarray) -> bytes | memoryview:
     """The tensor's little-endian row-major bytes as a buffer: a view when the array already is (the
     body's join copies it once), else to_bytes."""
     if _LITTLE and a.dtype.isnative and a.flags.c_contiguous:
-        return memoryview(a).cast("B") if a.ndim and a.size else a.tobytes()
+        return a.data.cast("B") if a.ndim and a.size else a.tobytes()
     return to_bytes(a)
 
 
@@ -119,7 +119,7 @@ def _json_tensor(a: np.ndarray) -> dict:
 
 def encode_request(body: dict, *, binary: bool) -> tuple[bytes, dict]:
     """(HTTP body, extra headers). Arrays anywhere in `body` become V2 tensors."""
-    chunks: list[bytes] = []
+    chunks: list[bytes | memoryview] = []
 
     def walk(x):
         t = type(x)
