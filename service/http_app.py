@@ -30,7 +30,7 @@ from .jobs import BIG, REQUEST_ID, JobCall, job_request, request_id, validate, v
 from .errors import (Internal, InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout, ServiceError, Unauthorized,
                      http_status)
 from .settings import Settings
-from .ticker import TICKER, TimeLimit
+from .ticker import TimeLimit, ticker
 
 log = logging.getLogger("gradserve.http")
 
@@ -291,7 +291,8 @@ async def run_watching(coro, request: Request):
         if state[0]:
             watch.append(asyncio.ensure_future(_watch(request, me, state)))
 
-    timer = TICKER.after(WATCH_AFTER_S, start)  # one shared timer, not a TimerHandle per job
+    tk = ticker()
+    timer = tk.after(WATCH_AFTER_S, start)  # the loop's one shared timer, not a TimerHandle per job
     try:
         return await coro
     except asyncio.CancelledError:
@@ -301,13 +302,13 @@ async def run_watching(coro, request: Request):
         raise
     finally:
         state[0] = False
-        TICKER.cancel(timer)
+        tk.cancel(timer)
         for w in watch:
             w.cancel()
         # a failed job's exception holds a traceback through this frame, and this frame holds the
         # watcher that holds the task: break the cycle, else the request's tensors (shared memory)
         # live until the cyclic GC runs (seen as ~1 GiB growth per overload round)
-        del watch, me, timer, start
+        del watch, me, timer, start, tk
 
 
 class BodyResponse(Response):
