@@ -51,8 +51,9 @@ def _too_large(limit: int, n: int | None = None) -> PayloadTooLarge:
     return PayloadTooLarge(f"{what} is above the limit max_body_bytes={limit}", limit="max_body_bytes", value=limit)
 
 
-_JOB_HEADERS = frozenset((b"content-length", codec.HEADER_LENGTH.lower().encode(), REQUEST_ID.encode(), b"expect",
-                          b"authorization"))
+_HL = codec.HEADER_LENGTH.lower().encode()
+_RID = REQUEST_ID.encode()
+_JOB_HEADERS = frozenset((b"content-length", _HL, _RID, b"expect", b"authorization"))
 
 
 def job_headers(scope) -> dict[bytes, str]:
@@ -63,10 +64,6 @@ def job_headers(scope) -> dict[bytes, str]:
         if k in _JOB_HEADERS and k not in out:
             out[k] = v.decode("latin-1")
     return out
-
-
-_HL = codec.HEADER_LENGTH.lower().encode()
-_RID = REQUEST_ID.encode()
 
 
 def key_ok(authorization: str | None, keys: list[bytes]) -> bool:
