@@ -152,7 +152,7 @@ def _view(raw, dt: np.dtype, shp: tuple[int, ...], n: int, datatype: str, path: 
     if len(raw) != n * dt.itemsize:
         raise InvalidRequest(f"{len(raw)} bytes given; shape {list(shp)} of {datatype} needs {n * dt.itemsize}",
                              code="shape_error", path=path, expected_bytes=n * dt.itemsize, got_bytes=len(raw))
-    a = np.frombuffer(raw, dtype=dt).reshape(shp)
+    a = np.ndarray(shp, dt, raw)  # (one call: frombuffer + reshape cost twice as much)
     return a if dt.isnative else a.astype(dt.newbyteorder("="))
 
 
@@ -173,14 +173,36 @@ def _depth(x, limit: int) -> int:
     return d
 
 
+def envelope_ok(obj: Any) -> bool:
+    """Whether `obj` is a tensor envelope that service.models.Tensor accepts (the same rules in plain
+    Python, ~0.5 us against pydantic's ~4 us and a model instance per tensor). The HTTP adapter
+    validates a body's tensors this way and lets pydantic see them only when one fails, for its
+    error message: decode_tensor checks the rest (dtype, sizes, data)."""
+    if type(obj) is not dict or not TENSOR_KEYS.issuperset(obj):
+        return False
+    shape = obj.get("shape")
+    if type(shape) is not list or type(obj.get("datatype")) is not str:
+        return False
+    for s in shape:
+        if type(s) is not int or s < 0:
+            return False
+    for k, t in (("name", str), ("b64", str), ("parameters", dict)):
+        v = obj.get(k)
+        if v is not None and type(v) is not t:
+            return False
+    return True
+
+
 def decode_tensor(obj: Any, path: str, reader: BinaryReader | None = None, *, max_elements: int | None = None,
                   max_depth: int = 32) -> np.ndarray:
     if not isinstance(obj, dict):
         raise InvalidRequest("a tensor must be an object {name, shape, datatype, data|b64|parameters}", path=path)
     if not TENSOR_KEYS.issuperset(obj):
         raise InvalidRequest(f"unknown tensor field(s) {sorted(set(obj) - TENSOR_KEYS)}", path=path)
-    dt = np_dtype(obj.get("datatype"), path)
-    datatype = obj["datatype"]
+    datatype = obj.get("datatype")
+    dt = V2_TO_NP.get(datatype) if type(datatype) is str else None
+    if dt is None:
+        dt = np_dtype(datatype, path)  # raises, naming what is wrong
     shape, n = _elements(obj.get("shape"), path, max_elements)
     params = obj.get("parameters") or {}
     if not isinstance(params, dict):
@@ -190,29 +212,26 @@ def decode_tensor(obj: Any, path: str, reader: BinaryReader | None = None, *, ma
             raise InvalidRequest("a shared memory tensor carries no data, b64 or binary_data_size, and is accepted "
                                  "only by the job and inference routes", path=path)
         return reader.regions.tensor(params, dt, shape, n, datatype, path)
-    sources = [k for k in ("data", "b64") if obj.get(k) is not None] + (
-        ["binary_data_size"] if params.get("binary_data_size") is not None else [])
-    if len(sources) != 1:
+    data, b64, size = obj.get("data"), obj.get("b64"), params.get("binary_data_size")
+    if (data is not None) + (b64 is not None) + (size is not None) != 1:
+        sources = [k for k, v in (("data", data), ("b64", b64), ("binary_data_size", size)) if v is not None]
         raise InvalidRequest("a tensor needs exactly one of data, b64 or parameters.binary_data_size"
                              + (f" (got {', '.join(sources)})" if sources else ""), path=path)
-    src = sources[0]
-    if src == "binary_data_size":
-        size = params["binary_data_size"]
-        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+    if size is not None:
+        if type(size) is not int or size < 0:
             raise InvalidRequest("binary_data_size must be a non-negative integer",
                                  path=f"{path}.parameters.binary_data_size")
         if reader is None:
             raise InvalidRequest("binary_data_size needs a binary body (Inference-Header-Content-Length)", path=path)
         return _view(reader.take(size, path), dt, shape, n, datatype, path)
-    if src == "b64":
-        if not isinstance(obj["b64"], str):
+    if b64 is not None:
+        if not isinstance(b64, str):
             raise InvalidRequest("b64 must be a string", path=f"{path}.b64")
         try:
-            raw = base64.b64decode(obj["b64"], validate=True)
+            raw = base64.b64decode(b64, validate=True)
         except (binascii.Error, ValueError):
             raise InvalidRequest("b64 is not valid base64", path=f"{path}.b64") from None
         return _view(raw, dt, shape, n, datatype, path)
-    data = obj["data"]
     if not isinstance(data, list):
         data = [data]  # a scalar
     if _depth(data, max_depth) > max_depth:

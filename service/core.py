@@ -122,6 +122,7 @@ class Core:
         self.started = False
         self.batcher = Batcher(settings.batch_delay_ms / 1e3, settings.max_batch) if settings.batch_delay_ms else None
         self.admitting = 0  # admitted requests not yet handed to a pool (see admit)
+        self.routes: dict = {}  # device string -> (pool, index): see _route
         m = self.metrics
         for name, lru in (("graphs", self.registry.graphs), ("derived", self.deriver.cache)):
             m.cache_bytes.labels(name).set_function(lambda c=lru: c.nbytes)
@@ -187,6 +188,16 @@ class Core:
         return {"graph_id": graph_id, "graph": d, "signature": signature(g)}
 
     # -- jobs -------------------------------------------------------------------------------------------
+    def _route(self, device: str) -> tuple[Pool, int | None]:
+        """routing.route, memoised by the device string (the pools and their devices are fixed once
+        started; "auto" follows readiness and is routed every time, as are names that fail)."""
+        hit = self.routes.get(device)
+        if hit is None:
+            hit = route(self.pools, device)
+            if self.started and (device or "").strip().lower() != "auto" and len(self.routes) < 256:
+                self.routes[device] = hit
+        return hit
+
     def deadline_of(self, deadline_s: float | None) -> float:
         """The job's deadline in seconds: the request's (checked against the limit) or the default."""
         if deadline_s is None:
@@ -237,7 +248,7 @@ class Core:
         t0 = time.perf_counter()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.deadline_of(req.deadline_s)
-        pool, index = route(self.pools, req.device)
+        pool, index = self._route(req.device)
         gid, d, inputs, params = await self.prepare(req)
         t_prep = time.perf_counter()
         if loop.time() >= deadline:

@@ -35,13 +35,21 @@ class Derived:
     structure: Any
     input_labels: list  # wire name of each derived input, for error messages ("inputs[1]", "sens[0]")
     sources: dict | None = None  # engine.serialize.source_map of the derived graph, for the worker
+    _sizes: tuple | None = None  # (output elements, output bytes), computed once: checked on every job
+
+    def _output_sizes(self) -> tuple[int, int]:
+        if self._sizes is None:
+            outs = self.graph.flat_outputs
+            self._sizes = (sum(_elements(v.shape) * (2 if v.dtype.startswith("complex") else 1) for v in outs),
+                           sum(_elements(v.shape) * np.dtype(v.dtype).itemsize for v in outs))
+        return self._sizes
 
     def output_elements(self) -> int:
         """Numbers the JSON form writes: a complex element is its [re, im] pair, two."""
-        return sum(_elements(v.shape) * (2 if v.dtype.startswith("complex") else 1) for v in self.graph.flat_outputs)
+        return self._output_sizes()[0]
 
     def output_bytes(self) -> int:
-        return sum(_elements(v.shape) * np.dtype(v.dtype).itemsize for v in self.graph.flat_outputs)
+        return self._output_sizes()[1]
 
 
 def _aval_json(v) -> dict:
@@ -135,6 +143,16 @@ def check_sizes(g: Graph, max_elements: int, where: str = "$.graph") -> None:
         check_sizes(f, max_elements, where)
 
 
+def _frozen(v):
+    """A spec value as a hashable key (lists as tuples; a bool tagged, since True == 1 as a key)."""
+    t = type(v)
+    if t is list:
+        return tuple([_frozen(x) for x in v])
+    if t is dict:
+        return tuple([(k, _frozen(x)) for k, x in v.items()])
+    return (bool, v) if t is bool else v
+
+
 class Deriver:
     def __init__(self, max_order: int, max_work: int, cap_bytes: int, max_entries: int,
                  max_elements: int = 1 << 62, max_nodes: int | None = None):
@@ -142,13 +160,25 @@ class Deriver:
         self.max_order = max_order
         self.max_work = max_work  # the engine's budget while the derived graph is built
         self.max_nodes = max_nodes
-        self.cache = LRU(cap_bytes, max_entries)  # (graph_id, spec) -> Derived
+        self.cache = LRU(cap_bytes, max_entries)  # (graph_id, spec key) -> Derived
+        self.skeys: dict = {}  # (kind, frozen spec) -> spec key: its canonical JSON, built once per distinct spec
+
+    def spec_key(self, kind: str, spec: dict) -> str:
+        """The cache's (and the plan key's) name of a spec: its canonical JSON (~5 us to build, so memoised;
+        a spec whose items come in another order is only a memo miss)."""
+        fk = (kind, _frozen(spec))
+        skey = self.skeys.get(fk)
+        if skey is None:
+            if len(self.skeys) >= 4096:  # distinct specs are few; a caller cycling through many gets no memo
+                self.skeys.clear()
+            skey = self.skeys[fk] = canonical_json({"kind": kind, **spec}).decode()
+        return skey
 
     def cached(self, kind: str, gid: str, spec: dict) -> Derived | None:
-        return self.cache.get((gid, canonical_json({"kind": kind, **spec}).decode()))
+        return self.cache.get((gid, self.spec_key(kind, spec)))
 
     def derive(self, kind: str, gid: str, g: Graph, spec: dict) -> Derived:
-        skey = canonical_json({"kind": kind, **spec}).decode()
+        skey = self.spec_key(kind, spec)
         d = self.cache.get((gid, skey))
         if d is not None:
             return d

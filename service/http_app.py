@@ -30,6 +30,7 @@ from .jobs import BIG, REQUEST_ID, JobCall, job_request, offload, request_id, va
 from .errors import (Internal, InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout, ServiceError, Unauthorized,
                      http_status)
 from .settings import Settings
+from .ticker import TimeLimit, ticker
 
 log = logging.getLogger("gradserve.http")
 
@@ -50,11 +51,39 @@ def _too_large(limit: int, n: int | None = None) -> PayloadTooLarge:
     return PayloadTooLarge(f"{what} is above the limit max_body_bytes={limit}", limit="max_body_bytes", value=limit)
 
 
+_HL = codec.HEADER_LENGTH.lower().encode()
+_RID = REQUEST_ID.encode()
+_JOB_HEADERS = frozenset((b"content-length", _HL, _RID, b"expect", b"authorization"))
+
+
+def job_headers(scope) -> dict[bytes, str]:
+    """The request headers the job path reads, by lowercase name (the first of each): one pass over the
+    raw list, where Starlette's `request.headers.get` builds a view and scans the list per lookup."""
+    out: dict[bytes, str] = {}
+    for k, v in scope["headers"]:
+        if k in _JOB_HEADERS and k not in out:
+            out[k] = v.decode("latin-1")
+    return out
+
+
+def key_ok(authorization: str | None, keys: list[bytes]) -> bool:
+    """`Authorization: Bearer <key>` names one of `keys` (each compared in constant time)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    t = token.strip().encode()
+    return any([hmac.compare_digest(t, k) for k in keys])  # a list, not any(genexpr): every key is compared
+
+
+def unauthorized() -> Unauthorized:
+    return Unauthorized("missing or wrong API key: send Authorization: Bearer <key>")
+
+
 async def within(coro, timeout_s: float):
     """A body read bounded in time: a slow (or silent, after Expect: 100-continue) upload gets 408 and
     frees what it holds instead of holding it for good."""
     try:
-        async with asyncio.timeout(timeout_s):
+        async with TimeLimit(timeout_s):  # asyncio.timeout's semantics on one shared timer (service.ticker)
             return await coro
     except TimeoutError:
         raise RequestTimeout(f"the request body did not arrive within body_timeout_s={timeout_s:g}",
@@ -70,21 +99,31 @@ async def discard_body(request: Request, limit: int) -> None:
             return
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    cl = request.headers.get("content-length")
+async def read_body(request: Request, limit: int, cl: str | None = None) -> bytes:
+    """The whole body, at most `limit` bytes (`cl`: its Content-Length when the caller has read it)."""
+    if cl is None:
+        cl = request.headers.get("content-length")
     if cl is not None and cl.isdigit() and int(cl) > limit:
         raise _too_large(limit, int(cl))
+    receive = request.receive
     chunks, n = [], 0
-    async for chunk in request.stream():
-        n += len(chunk)
-        if n > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
+    while True:  # receive() itself, not request.stream(): no async generator per request
+        msg = await receive()
+        if msg["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = msg.get("body", b"")
+        if chunk:
+            n += len(chunk)
+            if n > limit:
+                raise _too_large(limit)
+            chunks.append(chunk)
+        if not msg.get("more_body", False):
+            break
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-async def read_job_body(request: Request, limit: int, shm_min: int,
-                        buffers: shm.BufferPool) -> tuple[bytes | memoryview, shm.Buffer | None]:
+async def read_job_body(request: Request, limit: int, shm_min: int, buffers: shm.BufferPool, cl: str | None,
+                        hl: str | None) -> tuple[bytes | memoryview, shm.Buffer | None]:
     """The body, read into one buffer of Content-Length bytes as it arrives (no chunk list to join).
 
     A binary-extension body whose tensors are large goes into a shared-memory `shm.Buffer`,
@@ -92,15 +131,13 @@ async def read_job_body(request: Request, limit: int, shm_min: int,
     that reach the workers without a copy. The caller gives the buffer (second element) back to
     `buffers` once the job is over.
     """
-    cl = request.headers.get("content-length")
     if cl is None or not cl.isdigit():  # chunked: no size to preallocate
-        return await read_body(request, limit), None
+        return await read_body(request, limit, ""), None  # ("": no Content-Length to look up again)
     n = int(cl)
     if n > limit:
         raise _too_large(limit, n)
     if n <= BIG // 16:  # small: one or two chunks, nothing to gain
-        return await read_body(request, limit), None
-    hl = request.headers.get(codec.HEADER_LENGTH)
+        return await read_body(request, limit, cl), None
     buf = None
     if hl is not None and hl.isdigit() and int(hl) <= n and n - int(hl) >= max(1, shm_min):
         pad = -int(hl) % 64
@@ -164,12 +201,39 @@ def _tensors(raw: Any, path: str, reader, s: Settings) -> list:
             for i, t in enumerate(items)]
 
 
+_TENSOR_FIELDS = {"inputs": [], "params": None, "sens": None, "tangents": [], "v": []}  # -> an empty stand-in
+
+
+def _without_tensors(head: dict) -> dict:
+    """`head` with its tensors replaced by empty stand-ins when every tensor envelope is one the request
+    model accepts (codec.envelope_ok): pydantic then checks the job's own fields, not a model per tensor
+    (~30 us a request with 7 tensors). A malformed envelope leaves `head` whole, so pydantic words the
+    error as it always has."""
+    light = None
+    for key, empty in _TENSOR_FIELDS.items():
+        raw = head.get(key)
+        if raw is None:
+            continue
+        if type(raw) is list:
+            ok = all(codec.envelope_ok(t) for t in raw)
+        elif key == "params":
+            ok = type(raw) is dict and all(codec.envelope_ok(t) for t in raw.values())
+        else:  # sens and v may be one tensor
+            ok = key in ("sens", "v") and codec.envelope_ok(raw)
+        if not ok:
+            return head
+        if light is None:
+            light = dict(head)
+        light[key] = empty
+    return head if light is None else light
+
+
 def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings,
                regions: client_shm.RegionIO | None = None) -> tuple[JobRequest, bool]:
     head, reader, strict = codec.split_body(body, header_length)
     if not isinstance(head, dict):
         raise InvalidRequest("the body must be a JSON object", path="$")
-    m = validate(kind, head)
+    m = validate(kind, _without_tensors(head))
     reader.regions = regions  # tensors may name client shared memory regions
     if m.shared_memory_output is not None and regions is not None:
         regions.set_output(m.shared_memory_output)
@@ -228,7 +292,8 @@ async def run_watching(coro, request: Request):
         if state[0]:
             watch.append(asyncio.ensure_future(_watch(request, me, state)))
 
-    timer = asyncio.get_running_loop().call_later(WATCH_AFTER_S, start)
+    tk = ticker()
+    timer = tk.after(WATCH_AFTER_S, start)  # the loop's one shared timer, not a TimerHandle per job
     try:
         return await coro
     except asyncio.CancelledError:
@@ -238,19 +303,30 @@ async def run_watching(coro, request: Request):
         raise
     finally:
         state[0] = False
-        timer.cancel()
+        tk.cancel(timer)
         for w in watch:
             w.cancel()
         # a failed job's exception holds a traceback through this frame, and this frame holds the
         # watcher that holds the task: break the cycle, else the request's tensors (shared memory)
         # live until the cyclic GC runs (seen as ~1 GiB growth per overload round)
-        del watch, me, timer, start
+        del watch, me, timer, start, tk
+
+
+class BodyResponse(Response):
+    """A 200 with a ready body and headers already as bytes: Starlette's Response builds its header list
+    (content-length, content-type, each header encoded) on every construction."""
+
+    def __init__(self, body: bytes, raw_headers: list):
+        self.status_code, self.body, self.background = 200, body, None
+        self.raw_headers = [(b"content-length", b"%d" % len(body)), *raw_headers]
 
 
 async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: float,
                         send_timeout_s: float, io: client_shm.RegionIO | None = None) -> Response:
     t0 = call.t0
-    timing = dict(res.timing, read_decode_ms=round((t_dec - t0) * 1e3, 3), read_ms=round((t_read - t0) * 1e3, 3))
+    timing = res.timing
+    timing["read_decode_ms"] = round((t_dec - t0) * 1e3, 3)  # (the result's own dict: nobody else holds it)
+    timing["read_ms"] = round((t_read - t0) * 1e3, 3)
     header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device, "timing": timing}
     big = sum(a.nbytes for _, a in res.outputs) > BIG
     placed = await offload(big, io.place_all, res.outputs) if io is not None and io.output else None
@@ -260,11 +336,14 @@ async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: 
         parts, headers = codec.encode_response_parts(header, res.outputs, binary, placed)
         headers[REQUEST_ID] = call.request_id
         return PartsResponse(parts, 200, headers, headers["content-type"], send_timeout_s)
-    out, headers = await offload(big, codec.encode_response, header, res.outputs, binary, placed)
+    if not big:
+        out, headers = codec.encode_response(header, res.outputs, binary, placed)
+        return BodyResponse(out, [(k.encode(), v.encode()) for k, v in headers.items()]
+                            + [(_RID, call.request_id.encode())])
+    out, headers = await asyncio.to_thread(codec.encode_response, header, res.outputs, binary, placed)
     headers[REQUEST_ID] = call.request_id
-    if big:  # sent in chunks too, so a client that stops reading is cut off after send_timeout_s
-        return PartsResponse([out], 200, headers, headers["content-type"], send_timeout_s)
-    return Response(out, status_code=200, headers=headers, media_type=headers["content-type"])
+    # sent in chunks too, so a client that stops reading is cut off after send_timeout_s
+    return PartsResponse([out], 200, headers, headers["content-type"], send_timeout_s)
 
 
 ERR_DOCS = {c: {"model": models.ErrorResponse} for c in (400, 401, 404, 408, 413, 429, 500, 503, 504)}
@@ -283,12 +362,15 @@ class AppContext:
         self.auth = [Depends(self.require_key)] if self.keys else []
 
     async def require_key(self, request: Request) -> None:
-        if not self.keys:
-            return
-        auth = request.headers.get("authorization", "")
-        scheme, _, token = auth.partition(" ")
-        if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip().encode(), k) for k in self.keys):
-            raise Unauthorized("missing or wrong API key: send Authorization: Bearer <key>")
+        if self.keys and not key_ok(request.headers.get("authorization"), self.keys):
+            raise unauthorized()
+
+
+def _header(scope, name: bytes) -> str | None:
+    for k, v in scope["headers"]:
+        if k == name:
+            return v.decode("latin-1")
+    return None
 
 
 def _with_id(request: Request, e: ServiceError) -> JSONResponse:
@@ -329,7 +411,8 @@ def _job_handler(ctx: AppContext, kind: str):
     core, settings, buffers = ctx.core, ctx.settings, ctx.buffers
 
     async def handler(request: Request) -> Response:
-        call = JobCall(core, kind, "http", request.headers.get(REQUEST_ID))
+        heads = job_headers(request.scope)
+        call = JobCall(core, kind, "http", heads.get(_RID))
         buf = None
         io = client_shm.RegionIO(ctx.regions, request.client.host if request.client else None)
         try:
@@ -338,14 +421,17 @@ def _job_handler(ctx: AppContext, kind: str):
             except Overloaded:
                 # read past (not stored): a client still sending would otherwise see the connection
                 # reset instead of the 429. A client that waits for 100 Continue has sent nothing.
-                if request.headers.get("expect", "").lower() != "100-continue":
+                if heads.get(b"expect", "").lower() != "100-continue":
                     await within(discard_body(request, settings.max_body_bytes), settings.body_timeout_s)
                 raise
-            body, buf = await within(read_job_body(request, settings.max_body_bytes,
-                                                   settings.shm_threshold_bytes, buffers), settings.body_timeout_s)
+            hl = heads.get(_HL)
+            body, buf = await within(read_job_body(request, settings.max_body_bytes, settings.shm_threshold_bytes,
+                                                   buffers, heads.get(b"content-length"), hl), settings.body_timeout_s)
             t_read = time.perf_counter()
-            req, binary = await offload(len(body) > BIG, decode_job, kind, body,
-                                        request.headers.get(codec.HEADER_LENGTH), settings, io)
+            if len(body) > BIG:
+                req, binary = await asyncio.to_thread(decode_job, kind, body, hl, settings, io)
+            else:
+                req, binary = decode_job(kind, body, hl, settings, io)
             del body
             t_dec = time.perf_counter()
             res = await run_watching(call.run(req), request)
@@ -394,15 +480,18 @@ def _job_routes(ctx: AppContext) -> tuple[APIRouter, dict]:
 
 
 class GradserveApp(FastAPI):
-    """FastAPI, with POST /v1/<job> handed straight to its handler when no API key is asked for.
+    """FastAPI, with POST /v1/<job> handed straight to its handler.
 
     A small job's round trip is a few hundred microseconds; FastAPI's middleware stack (error,
     telemetry, body-limit and exception middlewares, the router, the request/response wrappers
-    around `send`) took ~15% of the server's CPU per job. The handler answers every error itself
-    (ServiceError, a disconnect); anything else becomes the same 500 as FastAPI's handler gives.
-    Requests with a root_path, other methods and other paths take the full stack."""
+    around `send`) took ~15% of the server's CPU per job. With API keys configured the key is
+    checked here (`key_ok`), answered as the routes' auth dependency answers (the same 401). The
+    handler answers every error itself (ServiceError, a disconnect); anything else becomes the same
+    500 as FastAPI's handler gives. Requests with a root_path, other methods and other paths take
+    the full stack."""
 
     direct: dict = {}
+    keys: list = []  # API keys (bytes); empty: none asked for
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and not scope.get("root_path"):
@@ -411,7 +500,11 @@ class GradserveApp(FastAPI):
                 scope["app"] = self
                 request = Request(scope, receive, send)
                 try:
+                    if self.keys and not key_ok(_header(scope, b"authorization"), self.keys):
+                        raise unauthorized()  # before the body is read, as the auth dependency does
                     response = await handler(request)
+                except ServiceError as e:
+                    response = _with_id(request, e)
                 except Exception as e:  # noqa: BLE001 - as the app's handler for Exception (_internal)
                     log.exception("internal error on %s", scope["path"])
                     response = _with_id(request, Internal(f"{type(e).__name__}: {e}"))
@@ -530,7 +623,6 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     # POST /v1/graphs with application/onnx, ahead of the JSON route; bodies read within the same timeout
     onnx_graphs.mount(app, core, settings, ctx.auth,
                       lambda request, limit: within(read_body(request, limit), settings.body_timeout_s))
-    if not ctx.keys:  # no auth dependency to run: the job routes skip FastAPI's request handling
-        app.direct = direct
+    app.direct, app.keys = direct, ctx.keys  # the job routes skip FastAPI's request handling
     app.openapi = _openapi(app, ctx.keys)
     return app

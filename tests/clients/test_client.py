@@ -302,6 +302,37 @@ def test_health_and_devices():
     assert client.devices()["pools"][0]["device"] == "cpu"
 
 
+def test_devices_without_retries_asks_once():
+    client, rec = make(lambda p, b, n: error(503, "device_unavailable"))
+    with pytest.raises(errors.DeviceUnavailable):
+        client.devices(retries=False)
+    assert rec.paths() == ["/v1/devices"] and client.sleeps == []
+    with pytest.raises(errors.DeviceUnavailable):  # the default keeps the retry policy
+        client.devices()
+    assert rec.paths() == ["/v1/devices"] * (2 + client.retry.max_retries)
+    assert len(client.sleeps) == client.retry.max_retries
+
+
+def test_set_context_device_check_asks_once_without_retries(monkeypatch):
+    # a server still starting answers 503: set_context asks once, does not sleep through the retry policy
+    asked = []
+    monkeypatch.delenv("GRADSERVE_DEVICE", raising=False)
+    gs.reset_context()
+    try:
+        client = gs.context.client()
+        monkeypatch.setattr(client, "_sleep", lambda s: pytest.fail("set_context's device check retried"))
+
+        def call(op, body, **kw):
+            asked.append((op, kw.get("timeout")))
+            raise errors.DeviceUnavailable("starting", status=503)
+
+        monkeypatch.setattr(client._transport, "call", call)
+        gs.set_context(device_target="GPU")  # deferred to the first job, as with no server at all
+        assert asked == [("devices", 5.0)] and gs.get_context("device_target") == "GPU"
+    finally:
+        gs.reset_context()
+
+
 def test_front_end_routes_by_device_target(fake, monkeypatch):
     x = gs.Tensor(np.array([1.0], np.float32))
     monkeypatch.setattr("gradserve._eager._mode", "remote")  # eager ops as requests (default: NumPy here)

@@ -109,12 +109,37 @@ def test_a_core_error_and_an_unexpected_one(caplog):
     assert sum("internal error on /v1/eval" in m for m in caplog.messages) == 2  # logged, both ways
 
 
-def test_with_api_keys_jobs_take_the_stack_and_its_auth():
-    app = make_app(ok_run, api_keys="k1")
-    assert app.direct == {}
-    r, good = post_all(app, [CASES[0], ("/v1/eval", CASES[0][1], {"authorization": "Bearer k1"})])
-    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
-    assert good.status_code == 200
+AUTH_CASES = [(path, CASES[0][1], dict(h, **{"x-request-id": f"r-auth{i}"})) for i, (path, h) in enumerate([
+    ("/v1/eval", {}),  # no key
+    ("/v1/eval", {"authorization": "Bearer nope"}),  # a wrong key
+    ("/v1/grad", {"authorization": "Basic k1"}),  # the right key in the wrong scheme
+    ("/v1/eval", {"authorization": "Bearer k1"}),
+    ("/v1/grad", {"authorization": "bearer  k2 "}),  # scheme in any case, the token trimmed
+    ("/v1/eval", {"authorization": "Bearer k1k2"}),
+])]
+
+
+def test_with_api_keys_the_direct_path_checks_the_key_as_the_stack_does():
+    direct, stack = answers(ok_run, AUTH_CASES, api_keys="k1,k2")
+    for a, b in zip(direct, stack):
+        same(a, b)
+        assert a.headers.get("www-authenticate") == b.headers.get("www-authenticate")
+    assert [r.status_code for r in direct] == [401, 401, 401, 200, 200, 401]
+    bad = direct[0].json()["error"]
+    assert bad["code"] == "unauthorized" and bad["detail"]["request_id"] == "r-auth0"
+    assert direct[0].headers["www-authenticate"] == "Bearer"
+
+
+def test_with_api_keys_a_refused_job_is_not_run():
+    ran = []
+
+    async def run(req):
+        ran.append(req)
+        return await ok_run(req)
+
+    app = make_app(run, api_keys="k1")
+    r, good = post_all(app, AUTH_CASES[1:2] + AUTH_CASES[3:4])
+    assert (r.status_code, good.status_code, len(ran)) == (401, 200, 1)
 
 
 @pytest.mark.parametrize("path", ["/v1/eval/", "/v1/evals"])
@@ -122,3 +147,28 @@ def test_other_paths_are_the_routers(path):
     direct, stack = answers(ok_run, [(path, CASES[0][1], {"x-request-id": "r-path"})])
     same(direct[0], stack[0])
     assert direct[0].status_code in (404, 307)
+
+
+@pytest.mark.parametrize("body, path", [
+    ({**GOOD, "inputs": [{"shape": [-2], "datatype": "FP32", "data": []}]}, "$.inputs[0].shape[0]"),
+    ({**GOOD, "params": {"w": {"shape": [1], "datatype": "FP32", "data": [1.0], "x": 1}}}, "$.params.w.x"),
+    ({**GOOD, "device": 3}, "$.device"),  # well-formed tensors: pydantic still checks the job's own fields
+    ({**GOOD, "sens": {"shape": [2], "datatype": "FP32", "data": [1.0, 1.0]}}, "$.sens"),  # not an eval field
+])
+def test_decode_names_pydantics_path_with_or_without_tensors_set_aside(body, path):
+    from service.errors import InvalidRequest
+    from service.http_app import decode_job
+
+    with pytest.raises(InvalidRequest) as ei:
+        decode_job("eval", json.dumps(body).encode(), None, Settings())
+    assert ei.value.detail["path"] == path, ei.value.detail
+
+
+def test_decode_keeps_every_tensor_when_pydantic_sees_none():
+    from service.http_app import decode_job
+
+    t = {"shape": [2], "datatype": "FP32", "data": [3.0, 4.0]}
+    body = {**GOOD, "params": {"w": t}, "sens": [t], "grad_position": [0]}
+    req, binary = decode_job("grad", json.dumps(body).encode(), None, Settings())
+    assert not binary and req.options["grad_position"] == [0]
+    assert [a.tolist() for a in (req.inputs[0], req.params["w"], req.options["sens"][0])] == [[1, 2], [3, 4], [3, 4]]

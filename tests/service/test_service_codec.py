@@ -176,3 +176,46 @@ def test_bad_complex_data_names_the_path(data, says):
     with pytest.raises(InvalidRequest) as e:
         codec.decode_tensor({"shape": [2], "datatype": "COMPLEX128", "data": data}, "$.inputs[0]")
     assert e.value.detail["path"] == "$.inputs[0].data" and says in str(e.value)
+
+
+# envelope_ok stands in for service.models.Tensor on the HTTP job path (pydantic sees the tensors only when
+# one fails): it must accept exactly what the model accepts, the model being the reference
+ENVELOPES = [
+    {"shape": [2], "datatype": "FP32", "data": [1.0, 2.0]},
+    {"name": "x", "shape": [], "datatype": "FP64", "data": 1.5},
+    {"shape": [2, 0], "datatype": "INT32", "b64": ""},
+    {"shape": [3], "datatype": "FP32", "parameters": {"binary_data_size": 12}},
+    {"shape": [3], "datatype": "NOPE", "data": [1, 2, 3]},  # the dtype is the codec's to refuse, not the model's
+    {"shape": [3], "datatype": "FP32"},  # no source: the codec's error
+    {"shape": [3], "datatype": "FP32", "name": None, "b64": None, "parameters": None, "data": [1, 2, 3]},
+    {"shape": [-1], "datatype": "FP32", "data": []},
+    {"shape": [True], "datatype": "FP32", "data": [1.0]},
+    {"shape": [1.0], "datatype": "FP32", "data": [1.0]},
+    {"shape": ["1"], "datatype": "FP32", "data": [1.0]},
+    {"shape": 3, "datatype": "FP32", "data": [1.0]},
+    {"datatype": "FP32", "data": [1.0]},
+    {"shape": [1], "data": [1.0]},
+    {"shape": [1], "datatype": 5, "data": [1.0]},
+    {"shape": [1], "datatype": "FP32", "data": [1.0], "extra": 1},
+    {"shape": [1], "datatype": "FP32", "name": 3, "data": [1.0]},
+    {"shape": [1], "datatype": "FP32", "b64": 3},
+    {"shape": [1], "datatype": "FP32", "parameters": [1]},
+    {"shape": [1], "datatype": "FP32", "parameters": "x"},
+    [1.0],
+    "x",
+    None,
+]
+
+
+@pytest.mark.parametrize("t", ENVELOPES, ids=lambda t: json.dumps(t)[:60])
+def test_envelope_ok_accepts_what_the_tensor_model_accepts(t):
+    from pydantic import ValidationError
+
+    from service.models import Tensor
+
+    try:
+        Tensor.model_validate(t)
+        model_ok = True
+    except ValidationError:
+        model_ok = False
+    assert codec.envelope_ok(t) == model_ok

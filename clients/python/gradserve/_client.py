@@ -364,13 +364,13 @@ class Client(_BaseClient):
         dx = client.grad(graph, [x, y]).value
     """
 
-    def _call(self, op, body, binary, path_arg, timeout: Any = None):
+    def _call(self, op, body, binary, path_arg, timeout: Any = None, retries: bool = True):
         attempt = 0
         while True:
             try:
                 return self._transport.call(op, body, binary=binary, path_arg=path_arg, timeout=timeout)
             except errors.GradserveError as e:
-                delay = self.retry.delay(e, attempt, self._rng)
+                delay = self.retry.delay(e, attempt, self._rng) if retries else None
                 if delay is None:
                     raise
                 attempt += 1
@@ -378,12 +378,12 @@ class Client(_BaseClient):
 
     _sleep = staticmethod(time.sleep)
 
-    def _drive(self, gen: Generator[_Call, Any, _T], timeout: Any = None) -> _T:
+    def _drive(self, gen: Generator[_Call, Any, _T], timeout: Any = None, retries: bool = True) -> _T:
         try:
             step = next(gen)
             while True:
                 try:
-                    result = self._call(step[0], step[1], step[2], step[3], timeout)
+                    result = self._call(step[0], step[1], step[2], step[3], timeout, retries)
                 except errors.GradserveError as e:
                     step = gen.throw(e)
                 else:
@@ -459,9 +459,10 @@ class Client(_BaseClient):
     def get_graph(self, graph_id: str) -> dict:
         return self._drive(self._simple("get_graph", graph_id))
 
-    def devices(self) -> dict:
-        """GET /v1/devices -> {"pools": [...]}."""
-        return self._drive(self._simple("devices"))
+    def devices(self, *, retries: bool = True, timeout: Timeout = None) -> dict:
+        """GET /v1/devices -> {"pools": [...]}. retries=False asks once: a failure (server not up, 503)
+        raises at once instead of after the retry policy's backoff."""
+        return self._drive(self._simple("devices"), timeout, retries)
 
     def health(self, *, live: bool = False) -> bool:
         """True when the service is ready (or only live, with live=True); False otherwise."""
@@ -492,24 +493,24 @@ class AsyncClient(_BaseClient):
 
         await anyio.sleep(delay)
 
-    async def _call(self, op, body, binary, path_arg, timeout: Any = None):
+    async def _call(self, op, body, binary, path_arg, timeout: Any = None, retries: bool = True):
         attempt = 0
         while True:
             try:
                 return await self._transport.call(op, body, binary=binary, path_arg=path_arg, timeout=timeout)
             except errors.GradserveError as e:
-                delay = self.retry.delay(e, attempt, self._rng)
+                delay = self.retry.delay(e, attempt, self._rng) if retries else None
                 if delay is None:
                     raise
                 attempt += 1
                 await self._sleep(delay)
 
-    async def _drive(self, gen: Generator[_Call, Any, _T], timeout: Any = None) -> _T:
+    async def _drive(self, gen: Generator[_Call, Any, _T], timeout: Any = None, retries: bool = True) -> _T:
         try:
             step = next(gen)
             while True:
                 try:
-                    result = await self._call(step[0], step[1], step[2], step[3], timeout)
+                    result = await self._call(step[0], step[1], step[2], step[3], timeout, retries)
                 except errors.GradserveError as e:
                     step = gen.throw(e)
                 else:
@@ -586,8 +587,8 @@ class AsyncClient(_BaseClient):
     async def get_graph(self, graph_id: str) -> dict:
         return await self._drive(self._simple("get_graph", graph_id))
 
-    async def devices(self) -> dict:
-        return await self._drive(self._simple("devices"))
+    async def devices(self, *, retries: bool = True, timeout: Timeout = None) -> dict:
+        return await self._drive(self._simple("devices"), timeout, retries)
 
     async def health(self, *, live: bool = False) -> bool:
         try:

@@ -108,7 +108,7 @@ class Optimizer(Cell):
                 g = g + w.dtype.type(grp["weight_decay"]) * w
             lr = w.dtype.type(grp["lr"](self.global_step - 1))
             self._gs_state[i], new = self._update(w, g, self._gs_state[i], lr)
-            p.set_data(new)
+            p._assign(new)
         return True
 
     def _update(self, w: Any, g: Any, state: Any, lr: Any, /) -> tuple[Any, Any]:

@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import base64
 import json
+import math
+import sys
 from typing import Any
 
 import numpy as np
+
+try:  # optional (the `fast` extra): ~20x faster than json here, ~50 us an L1 step (benchmarks/LOOPS_REPORT.md)
+    import orjson
+except ImportError:  # pragma: no cover - exercised by tests that set it to None
+    orjson = None  # type: ignore[assignment]
 
 from ._shape_rules import complex_as_pairs, pairs_as_complex
 
@@ -42,6 +49,38 @@ def to_bytes(a: np.ndarray) -> bytes:
     return np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes()
 
 
+_LITTLE = sys.byteorder == "little"
+
+
+def _raw(a: np.ndarray) -> bytes | memoryview:
+    """The tensor's little-endian row-major bytes as a buffer: a view when the array already is (the
+    body's join copies it once), else to_bytes."""
+    if _LITTLE and a.dtype.isnative and a.flags.c_contiguous:
+        return a.data.cast("B") if a.ndim and a.size else a.tobytes()
+    return to_bytes(a)
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact JSON of a body that `encode_request` walked (no NaN/Infinity left in it: see walk)."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(obj)
+        except TypeError:  # (orjson.JSONEncodeError) an integer past 64 bits, say: json words it or writes it
+            pass
+    return json.dumps(obj, separators=(",", ":"), allow_nan=False).encode()
+
+
+def loads(raw) -> Any:
+    """A response's JSON: orjson when installed; json for what orjson refuses (the NaN / Infinity tokens
+    the service writes for non-finite JSON outputs)."""
+    if orjson is not None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(bytes(raw) if isinstance(raw, memoryview) else raw)
+
+
 def from_bytes(raw, shape, datatype: str) -> np.ndarray:
     try:
         dt, le = V2_TO_NP[datatype], _V2_TO_LE[datatype]
@@ -52,13 +91,21 @@ def from_bytes(raw, shape, datatype: str) -> np.ndarray:
 
 def nbytes(body: Any) -> int:
     """Total size of the arrays in a body (to choose the binary extension)."""
-    if isinstance(body, np.ndarray):
+    t = type(body)
+    if t is dict:
+        items = body.values()
+    elif t is list or t is tuple:
+        items = body
+    elif isinstance(body, np.ndarray):
         return body.nbytes
-    if isinstance(body, dict):
-        return sum(nbytes(v) for v in body.values())
-    if isinstance(body, (list, tuple)):
-        return sum(nbytes(v) for v in body)
-    return 0
+    elif isinstance(body, (dict, list, tuple)):  # (subclasses)
+        items = body.values() if isinstance(body, dict) else body
+    else:
+        return 0
+    n = 0
+    for v in items:
+        n += v.nbytes if type(v) is np.ndarray else nbytes(v)
+    return n
 
 
 def _json_tensor(a: np.ndarray) -> dict:
@@ -73,28 +120,39 @@ def _json_tensor(a: np.ndarray) -> dict:
 def encode_request(body: dict, *, binary: bool, place: Any = None) -> tuple[bytes, dict]:
     """(HTTP body, extra headers). Arrays anywhere in `body` become V2 tensors; `place(array)` (the
     shared memory path, gradserve._shm) may put one in a region and give its tensor parameters."""
-    chunks: list[bytes] = []
+    chunks: list[bytes | memoryview] = []
 
     def walk(x):
-        if isinstance(x, np.ndarray):
+        t = type(x)
+        if t is dict:
+            return {k: walk(v) for k, v in x.items()}
+        if t is list or t is tuple:
+            return [walk(v) for v in x]
+        if t is np.ndarray:
             params = place(x) if place is not None else None
             if params is not None:
                 return {"shape": list(x.shape), "datatype": v2_datatype(x.dtype), "parameters": params}
             if binary:
-                raw = to_bytes(x)
+                raw = _raw(x)
                 chunks.append(raw)
                 return {"shape": list(x.shape), "datatype": v2_datatype(x.dtype),
-                        "parameters": {"binary_data_size": len(raw)}}
+                        "parameters": {"binary_data_size": x.nbytes}}
             return _json_tensor(x)
+        if t is str or t is int or t is bool or x is None:
+            return x
+        if isinstance(x, np.ndarray):  # (a subclass)
+            return walk(np.asarray(x))
         if isinstance(x, dict):
             return {k: walk(v) for k, v in x.items()}
         if isinstance(x, (list, tuple)):
             return [walk(v) for v in x]
         if isinstance(x, np.generic):
-            return x.item()
+            x = x.item()
+        if isinstance(x, float) and not math.isfinite(x):  # as json.dumps(allow_nan=False) refuses it
+            raise ValueError(f"Out of range float values are not JSON compliant: {x!r}")
         return x
 
-    head = json.dumps(walk(body), separators=(",", ":"), allow_nan=False).encode()
+    head = dumps(walk(body))
     if not binary:
         return head, {"content-type": "application/json"}
     return b"".join([head, *chunks]), {"content-type": "application/octet-stream", HEADER_LENGTH: str(len(head))}
@@ -130,9 +188,10 @@ def decode_response(content: bytes, header_length: str | None, read: Any = None)
     bytes of an output in shared memory, gradserve._shm)."""
     if header_length is not None:
         n = int(header_length)
-        head, tail = json.loads(content[:n]), memoryview(content)[n:]
+        mv = memoryview(content)
+        head, tail = loads(mv[:n]), mv[n:]
     else:
-        head, tail = json.loads(content) if content else {}, None
+        head, tail = loads(content) if content else {}, None
     offset = [0]
     if isinstance(head, dict) and isinstance(head.get("outputs"), list):
         for t in head["outputs"]:

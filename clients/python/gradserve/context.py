@@ -76,7 +76,7 @@ def _check_served(device_target: str, device_id: int | None) -> None:
     if dev == "cpu" or os.environ.get("GRADSERVE_DEVICE"):
         return
     try:  # one quick question, no retries (a server not up yet must not stall set_context)
-        pools = client()._transport.call("devices", None, timeout=5.0).get("pools", [])
+        pools = client().devices(retries=False, timeout=5.0).get("pools", [])
     except Exception:  # no server yet: the job will say
         return
     served = {p.get("device") for p in pools} | {d for p in pools for d in p.get("devices", [])}

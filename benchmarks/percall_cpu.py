@@ -1,0 +1,202 @@
+"""CPU per small job outside the worker (issue #13, L3 and L1), old tree against new, interleaved.
+
+    python benchmarks/percall_cpu.py                                   # this tree
+    python benchmarks/percall_cpu.py --tree base=/tmp/base --tree new=.  # A/B: one server per tree
+    python benchmarks/percall_cpu.py --sdk-only --tree base=/tmp/base --tree new=.
+
+server: L3's and L1's requests as the SDK sends them (captured once) are posted raw, in rounds of N,
+to one real server per tree in turn (order alternating); per request: the server's main-process CPU and
+its workers' (from /proc/<pid>/stat, 10 ms ticks: use N >= 500), this client's CPU and the wall time.
+sdk: the SDK's own CPU per call (L3 value_and_grad, L1 training step with nn.SGD) with the wire canned
+(the transport's `send` returns the recorded response): one subprocess per tree, in turn.
+Medians over rounds. The machine is shared: compare only trees measured side by side.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+TCK = os.sysconf("SC_CLK_TCK")
+RID = "0f4af131f666405eb45842a405930982"  # the SDK sends an X-Request-ID on every call: so do we
+
+
+def _cpu(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        p = f.read().rsplit(")", 1)[1].split()
+    return (int(p[11]) + int(p[12])) / TCK
+
+
+def _paths(tree: str) -> str:
+    return f"{tree}:{tree}/clients/python"
+
+
+def capture(out: Path) -> None:
+    """Run L3 and L1 a few times through this tree's SDK against a server of this tree; keep the last job
+    request of each (method, path, body, headers, status, response headers, response body)."""
+    sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
+    import gradserve as gs
+    from benchmarks import loops_workloads as LW
+    from benchmarks.loops_bench import Server
+    from gradserve._transport.http import HTTPTransport
+
+    rec, send = [], HTTPTransport.send
+
+    def recording(self, method, path, content, headers, timeout=None, rid=None):
+        r = send(self, method, path, content, headers, timeout, rid)
+        rec.append((method, path, content, dict(headers), r[0], dict(r[1]), bytes(r[2])))
+        return r
+
+    HTTPTransport.send = recording
+    srv = Server()
+    try:
+        gs.set_context(server=srv.url)
+        X, y = LW.logreg_data()
+        vg = gs.ops.value_and_grad(LW.logp_sdk(gs, X, y))
+        for _ in range(3):
+            vg(gs.Tensor(np.zeros(X.shape[1], np.float32)))
+        jobs = lambda: [r for r in rec if r[1].startswith("/v1/") and r[1] != "/v1/graphs"]  # noqa: E731
+        l3 = jobs()[-1]
+        data = LW.dp_data()
+        step, _ = LW.dp_sdk(gs, data, lr=1e-6)
+        for _ in range(4):
+            step(gs.Tensor(data["R"]), gs.Tensor(data["E"]), gs.Tensor(data["F"]))
+        out.write_bytes(pickle.dumps({"l3": l3, "l1": jobs()[-1], "regs": [r for r in rec if r[1] == "/v1/graphs"]}))
+    finally:
+        gs.reset_context()
+        srv.close()
+        HTTPTransport.send = send
+
+
+def server_rounds(reqs: dict, trees: list, n: int, rounds: int) -> dict:
+    sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
+    import httpx
+
+    from benchmarks._server import free_port, server_env, stop, wait_ready
+    from gradserve._transport._http1 import HTTP1Client
+
+    servers = []
+    try:
+        for name, tree in trees:
+            port = free_port()
+            env = server_env({"PYTHONPATH": _paths(tree)}, GRADSERVE_PORT=str(port),
+                             GRADSERVE_GRPC_PORT=str(free_port()), GRADSERVE_DEVICES="cpu")
+            proc = subprocess.Popen([sys.executable, "-m", "service.cli"], env=env, cwd=tree,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            url = f"http://127.0.0.1:{port}"
+            servers.append((name, proc, None, []))
+            wait_ready(proc, url + "/v2/health/ready")
+            c = HTTP1Client(url, {"user-agent": "percall_cpu"}, 60)
+            for r in reqs["regs"]:
+                c.request("POST", "/v1/graphs", r[2], r[3], 60)
+            workers = [w["pid"] for p in httpx.get(url + "/v1/devices").json()["pools"] for w in p["workers"]]
+            servers[-1] = (name, proc, c, workers)
+        out: dict = {}
+        for wl in ("l3", "l1"):
+            _, path, content, headers, *_ = reqs[wl]
+            headers = dict(headers, **{"x-request-id": RID})
+            for name, proc, c, workers in servers:
+                for _ in range(200):
+                    r = c.request("POST", path, content, headers, 60)
+                    assert r.status == 200, (name, r.status, bytes(r.content[:300]))
+            for k in range(rounds):
+                for name, proc, c, workers in (servers if k % 2 == 0 else servers[::-1]):
+                    m0, w0, c0, t0 = _cpu(proc.pid), sum(map(_cpu, workers)), time.process_time(), time.perf_counter()
+                    for _ in range(n):
+                        c.request("POST", path, content, headers, 60)
+                    t1, c1, m1, w1 = time.perf_counter(), time.process_time(), _cpu(proc.pid), sum(map(_cpu, workers))
+                    out.setdefault(f"{wl} {name}", []).append([(m1 - m0) / n, (w1 - w0) / n, (c1 - c0) / n, (t1 - t0) / n])
+        return {k: dict(zip(("main_cpu_us", "workers_cpu_us", "client_cpu_us", "wall_us"),
+                            (float(x) * 1e6 for x in np.median(np.array(v), axis=0)))) for k, v in out.items()}
+    finally:
+        for name, proc, c, workers in servers:
+            if c is not None:
+                c.close()
+            stop(proc)
+
+
+def sdk_cpu(reqs_file: str, reps: int, n: int) -> dict:
+    """(in a subprocess whose PYTHONPATH is the tree measured) SDK CPU per call, the wire canned."""
+    import gradserve as gs
+    from benchmarks import loops_workloads as LW
+    from gradserve._client import graph_hash
+    from gradserve._transport.http import HTTPTransport
+
+    reqs, cur = pickle.loads(Path(reqs_file).read_bytes()), {}
+
+    def canned(self, method, path, content, headers, timeout=None, rid=None):
+        if path == "/v1/graphs":
+            return 201, {"content-type": "application/json"}, \
+                json.dumps({"graph_id": graph_hash(json.loads(content)["graph"])}).encode()
+        r = cur["r"]
+        return r[4], {k.lower(): v for k, v in r[5].items()}, r[6]
+
+    HTTPTransport.send = canned
+    gs.set_context(server="http://127.0.0.1:9")
+    X, y = LW.logreg_data()
+    vg = gs.ops.value_and_grad(LW.logp_sdk(gs, X, y))
+    w = gs.Tensor(np.zeros(X.shape[1], np.float32))
+    data = LW.dp_data()
+    step, _ = LW.dp_sdk(gs, data, lr=1e-6)
+    R, E, F = gs.Tensor(data["R"]), gs.Tensor(data["E"]), gs.Tensor(data["F"])
+    calls = {"l3": lambda: vg(w)[1].asnumpy(), "l1": lambda: step(R, E, F)}
+    out = {}
+    for wl, fn in calls.items():
+        cur["r"] = reqs[wl]
+        for _ in range(50):
+            fn()
+        ts = []
+        for _ in range(reps):
+            t = time.process_time()
+            for _ in range(n):
+                fn()
+            ts.append((time.process_time() - t) / n * 1e6)
+        out[wl] = float(np.median(ts))
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--tree", action="append", default=[], help="name=path of a source tree (repeat)")
+    ap.add_argument("--n", type=int, default=500)
+    ap.add_argument("--rounds", type=int, default=12)
+    ap.add_argument("--sdk-only", action="store_true")
+    ap.add_argument("--server-only", action="store_true")
+    ap.add_argument("--_sdk", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args._sdk:
+        print(json.dumps(sdk_cpu(args._sdk, 5, 1000)))
+        return 0
+    trees = [tuple(t.split("=", 1)) for t in args.tree] or [("this", str(ROOT))]
+    with tempfile.TemporaryDirectory() as tmp:
+        reqs_file = Path(tmp) / "reqs.pkl"
+        capture(reqs_file)
+        reqs = pickle.loads(reqs_file.read_bytes())
+        if not args.sdk_only:
+            for k, v in server_rounds(reqs, trees, args.n, args.rounds).items():
+                print(f"{k:14s} " + "  ".join(f"{a} {b:7.1f}" for a, b in v.items()))
+        if not args.server_only:
+            res: dict = {}
+            for k in range(3):  # one process per tree and round, trees in turn
+                for name, tree in (trees if k % 2 == 0 else trees[::-1]):
+                    env = dict(os.environ, PYTHONPATH=_paths(tree))
+                    got = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "percall_cpu.py"), "--_sdk",
+                                          str(reqs_file)], env=env, cwd=tree, capture_output=True, text=True, check=True)
+                    for wl, us in json.loads(got.stdout.strip().splitlines()[-1]).items():
+                        res.setdefault(f"{wl} {name}", []).append(us)
+            for k, v in res.items():
+                print(f"{k:14s} sdk_cpu_us {float(np.median(v)):7.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""service.ticker: per-request time limits on one timer per loop, with asyncio.timeout's semantics."""
+from __future__ import annotations
+
+import asyncio
+import gc
+
+import pytest
+
+from service import ticker as tk
+
+
+def test_callbacks_run_once_due_never_before_and_cancelled_ones_never():
+    async def main():
+        loop = asyncio.get_running_loop()
+        t0, ran = loop.time(), []
+        t = tk.ticker()
+        assert tk.ticker() is t
+        t.after(0.03, lambda: ran.append(("a", loop.time() - t0)))
+        k = t.after(0.01, lambda: ran.append(("cancelled", 0)))
+        t.after(0.0, lambda: ran.append(("b", loop.time() - t0)))
+        t.cancel(k)
+        for _ in range(200):
+            await asyncio.sleep(0.005)
+            if len(ran) == 2 and not t.armed:
+                break
+        return ran, t
+
+    ran, t = asyncio.run(main())
+    assert [n for n, _ in ran] == ["b", "a"] and ran[1][1] >= 0.03
+    assert not t.pending and not t.armed  # nothing pending: no timer left armed
+
+
+def test_time_limit_cancels_the_block_and_only_its_own_cancel_is_taken_back():
+    async def slow():
+        async with tk.TimeLimit(0.02) as lim:
+            await asyncio.sleep(10)
+        return lim
+
+    async def fast():
+        async with tk.TimeLimit(10) as lim:
+            await asyncio.sleep(0)
+        return lim
+
+    async def main():
+        with pytest.raises(TimeoutError):
+            await slow()
+        me = asyncio.current_task()
+        assert me.cancelling() == 0  # the limit's cancel was taken back
+        lim = await fast()
+        assert not lim.expired and not tk.ticker().pending
+        task = asyncio.ensure_future(slow())  # a cancel from elsewhere is not turned into a timeout
+        await asyncio.sleep(0.001)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+
+
+def test_one_ticker_per_loop_and_none_kept_for_a_closed_loop():
+    async def arm():
+        t = tk.ticker()
+        t.after(0.0, lambda: None)
+        await asyncio.sleep(0.05)
+        return t
+
+    gc.collect()
+    before = len(tk._TICKERS)  # (loops of other tests may still be referenced)
+    asyncio.run(arm()), asyncio.run(arm())
+    gc.collect()
+    assert len(tk._TICKERS) <= before  # the loops are gone, and their tickers with them
