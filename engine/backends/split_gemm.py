@@ -26,8 +26,8 @@ import numpy as np
 
 _GEMM_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
 BLOCK_WORK = 1 << 23  # multiply-adds in the smallest block: OpenBLAS's regular GEMM path (see above)
-MAX_BLOCKS_PER_THREAD = 4  # blocks per thread at most: fine enough to balance, few enough that the
-# operand each block re-packs (B when cutting M, A when cutting N) stays cheap
+BLOCKS_PER_THREAD = 2  # about: enough to balance threads of unequal speed, few enough that the operand
+# each block re-packs stays cheap (W2's products cut in 5 cost 1.1-1.2x one call's CPU time, in 8 1.3x)
 # Block edges: OpenBLAS walks the output's rows in chunks of 3 x its N unroll (6, 12 or 24) and its
 # columns in micro-tiles of up to 16; edges on these multiples keep every element's summation order
 ROW_ALIGN, COL_ALIGN = 48, 16
@@ -79,23 +79,26 @@ os.register_at_fork(after_in_child=_forget_helpers)
 class _Split:
     """One product's blocks: out[sl] = a[sl_a] @ b[sl_b] for each block, taken in counter order."""
 
-    __slots__ = ("a", "b", "out", "axis", "bounds", "next", "left", "lock", "done", "error")
+    __slots__ = ("a", "b", "out", "axis", "slices", "next", "left", "lock", "done", "error")
 
     def __init__(self, a, b, out, axis: int, bounds: list):
-        self.a, self.b, self.out, self.axis, self.bounds = a, b, out, axis, bounds
+        self.a, self.b, self.out, self.axis = a, b, out, axis
+        # the largest first (a merged last block): the smaller ones even out the threads' ends
+        blocks = [slice(lo, hi) for lo, hi in zip(bounds, bounds[1:])]
+        self.slices = sorted(blocks, key=lambda s: s.start - s.stop)
         self.next = itertools.count()  # next() is atomic under the GIL: each block is taken once
-        self.left = len(bounds) - 1
+        self.left = len(self.slices)
         self.lock = threading.Lock()
         self.done = threading.Event()
         self.error: BaseException | None = None
 
     def _work(self) -> None:
-        a, b, out, bounds, last = self.a, self.b, self.out, self.bounds, len(self.bounds) - 1
+        a, b, out, slices = self.a, self.b, self.out, self.slices
         while True:
             i = next(self.next)
-            if i >= last:
+            if i >= len(slices):
                 return  # late helpers find nothing and never touch `out`
-            sl = slice(bounds[i], bounds[i + 1])
+            sl = slices[i]
             try:
                 if self.axis == -2:
                     np.matmul(a[..., sl, :], b, out=out[..., sl, :])
@@ -109,7 +112,7 @@ class _Split:
                     self.done.set()
 
     def run(self):
-        for _ in range(min(_threads - 1, len(self.bounds) - 2)):
+        for _ in range(min(_threads - 1, len(self.slices) - 1)):
             _tasks.put(self)
         self._work()
         self.done.wait()  # only blocks a helper took and is still computing
@@ -120,28 +123,28 @@ class _Split:
 
 def plan(shape: tuple, k: int, n_threads: int):
     """(axis, block bounds) to split a product of output `shape` (batch axes first) summed over `k`
-    across `n_threads`, or None: one call. Rows (M) when there are enough, else columns (N)."""
+    across `n_threads`, or None: one call."""
     m, n = shape[-2:]
     if n_threads < 2 or m < 2 or n < 2:  # a matrix-vector product: GEMV, whose blocks would not be GEMMs
         return None
     rows = _bounds(m, k * n, ROW_ALIGN, n_threads)
-    if rows is not None:
-        return -2, rows
-    # column blocks only when every block is whole micro-tiles: OpenBLAS sums the edge tile's
-    # elements in an order that depends on how the call was blocked (seen with float64)
+    # columns only when every block is whole micro-tiles: OpenBLAS sums the edge tile's elements in an
+    # order that depends on how the call was blocked (seen with float64)
     cols = _bounds(n, k * m, COL_ALIGN, n_threads) if n % COL_ALIGN == 0 else None
-    return None if cols is None else (-1, cols)
+    # each block re-packs the operand it does not cut: B (k x n) for row blocks, A (m x k) for columns
+    if cols is not None and (rows is None or m <= n):  # a tie: columns, whose edges align finer
+        return -1, cols
+    return None if rows is None else (-2, rows)
 
 
 def _bounds(size: int, per_line: int, align: int, n_threads: int):
     """Block edges along an axis of `size` lines of `per_line` multiply-adds each, or None."""
     # NumPy makes one BLAS call per batch item: each item's block must stay on the regular GEMM path
     min_lines = max(align, -(-BLOCK_WORK // max(per_line, 1)))
-    blocks = min(size // min_lines, MAX_BLOCKS_PER_THREAD * n_threads)
+    blocks = min(size // min_lines, BLOCKS_PER_THREAD * n_threads)
     if blocks < 2:
         return None
-    step = -(-size // blocks)
-    step = -(-step // align) * align
+    step = max(-(-min_lines // align), round(size / blocks / align)) * align
     bounds = list(range(0, size, step)) + [size]
     if bounds[-1] - bounds[-2] < min_lines:  # a short last block joins the one before
         del bounds[-2]

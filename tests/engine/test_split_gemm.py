@@ -98,8 +98,9 @@ def test_complex_products_split_bitwise(threads, dtype):
 
 
 def test_blocks_never_cut_k_and_are_large_and_aligned():
-    axis, bounds = split_gemm.plan((256, 512), 784, 2)  # W2's first layer
-    assert axis == -2 and bounds[0] == 0 and bounds[-1] == 256 and len(bounds) - 1 >= 2
+    # W2's first layer: columns (each block re-packs A, 256 x 784, not B, 784 x 512)
+    assert split_gemm.plan((256, 512), 784, 2) == (-1, [0, 128, 256, 384, 512])
+    assert split_gemm.plan((784, 512), 256, 2)[0] == -2  # its dW1 = x.T @ g1: rows
     cases = [((256, 512), 784), ((784, 512), 256), ((517, 333), 1031), ((3, 300, 300), 512), ((64, 4096), 288)]
     for shape, k in cases:
         axis, bounds = split_gemm.plan(shape, k, 2)
@@ -108,7 +109,8 @@ def test_blocks_never_cut_k_and_are_large_and_aligned():
         sizes = np.diff(bounds)
         assert all(s * other * k >= split_gemm.BLOCK_WORK for s in sizes), (shape, k, bounds)
         assert all(e % align == 0 for e in bounds[:-1]), bounds
-        assert 2 <= len(sizes) <= split_gemm.MAX_BLOCKS_PER_THREAD * 2
+        assert bounds[0] == 0 and bounds[-1] == shape[axis]
+        assert 2 <= len(sizes) <= 2 * split_gemm.BLOCKS_PER_THREAD * 2
     assert split_gemm.plan((64, 4096), 288, 2)[0] == -1  # too few rows for two blocks: columns
     assert split_gemm.plan((64, 4100), 288, 2) is None  # ... not when the last column tile is partial
 
