@@ -67,10 +67,10 @@ def _helper() -> None:
 
 
 def _forget_helpers() -> None:
-    # a forked child has none of the parent's threads: start its own when asked
-    global _tasks, _start_lock
+    # a forked child has none of the parent's threads: one thread until it is told more
+    global _threads, _tasks, _start_lock
     _helpers.clear()
-    _tasks, _start_lock = SimpleQueue(), threading.Lock()
+    _threads, _tasks, _start_lock = 1, SimpleQueue(), threading.Lock()
 
 
 os.register_at_fork(after_in_child=_forget_helpers)

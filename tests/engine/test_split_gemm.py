@@ -186,8 +186,8 @@ def test_a_forked_child_starts_its_own_helpers(threads):
     ref = np.matmul(a, b).tobytes()
     pid = os.fork()
     if pid == 0:  # the child: the parent's helper threads do not exist here
-        ok = not split_gemm._helpers and split_gemm.threads() == 2
-        ok = ok and split_gemm.matmul(a, b).tobytes() == ref and len(split_gemm._helpers) == 0
+        ok = not split_gemm._helpers and split_gemm.threads() == 1
+        ok = ok and split_gemm.matmul(a, b).tobytes() == ref
         set_intra_op_threads(2)
         ok = ok and len(split_gemm._helpers) == 1 and split_gemm.matmul(a, b).tobytes() == ref
         os._exit(0 if ok else 1)
