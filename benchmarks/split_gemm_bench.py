@@ -1,6 +1,7 @@
 """W2's compute in-process: one thread vs OpenBLAS's threads vs the engine's dynamic GEMM split.
 
-    python benchmarks/split_gemm_bench.py [--rounds 15] [--threads 2] [--neighbour] [--json out.json]
+    python benchmarks/split_gemm_bench.py [--rounds 15] [--threads 2] [--neighbour no|yes|both]
+                                          [--blocks 1,3] [--json out.json]
 
 Each mode sets BLAS threads (threadpoolctl) and the engine's intra-op threads, then times Engine.run of
 W2 (MLP 784-512-512-10 tanh, batch 256, gradient w.r.t. its 6 parameters). Modes are interleaved round
@@ -27,23 +28,28 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 from benchmarks.engine_workloads import w2  # noqa: E402
 from benchmarks.timing import interleaved  # noqa: E402
-from engine.backends import set_intra_op_threads  # noqa: E402
+from engine.backends import set_intra_op_threads, split_gemm  # noqa: E402
 
 BUSY = "import os, sys; os.sched_setaffinity(0, {int(sys.argv[1])})\nwhile True: pass"
 
 
-def modes(n: int) -> dict:
-    """name -> (BLAS threads, engine intra-op threads)."""
-    return {"one thread": (1, 1), f"OpenBLAS {n} threads": (n, 1), f"split {n} threads": (1, n)}
+def modes(n: int, blocks: list) -> dict:
+    """name -> (BLAS threads, engine intra-op threads, the split's blocks per thread)."""
+    per = split_gemm.BLOCKS_PER_THREAD
+    out = {"one thread": (1, 1, per), f"OpenBLAS {n} threads": (n, 1, per), f"split {n} threads": (1, n, per)}
+    out.update({f"split {n} threads, {b} blocks/thread": (1, n, b) for b in blocks if b != per})
+    return out
 
 
-def _in_mode(fn, blas: int, split: int):
+def _in_mode(fn, blas: int, split: int, per_thread: int):
     def run():
         with threadpool_limits(blas, user_api="blas"):
             set_intra_op_threads(split)
+            saved, split_gemm.BLOCKS_PER_THREAD = split_gemm.BLOCKS_PER_THREAD, per_thread
             try:
                 return fn()
             finally:
+                split_gemm.BLOCKS_PER_THREAD = saved
                 set_intra_op_threads(1)
     return run
 
@@ -56,9 +62,9 @@ def _check(fns: dict) -> None:
             assert all(np.array_equal(a, b) for a, b in zip(o, ref)), f"{k} differs bitwise from one thread"
 
 
-def measure(rounds: int, n: int, neighbour: bool) -> dict:
+def measure(rounds: int, n: int, neighbour: bool, blocks: list) -> dict:
     fn = w2().fns["gradserve"]
-    fns = {k: _in_mode(fn, *m) for k, m in modes(n).items()}
+    fns = {k: _in_mode(fn, *m) for k, m in modes(n, blocks).items()}
     _check(fns)
     busy = None
     if neighbour:
@@ -82,9 +88,12 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--neighbour", choices=["no", "yes", "both"], default="both")
+    ap.add_argument("--blocks", default="", help="more split modes: blocks per thread, comma-separated")
     ap.add_argument("--json")
     a = ap.parse_args()
-    runs = [measure(a.rounds, a.threads, nb) for nb in {"no": [False], "yes": [True], "both": [False, True]}[a.neighbour]]
+    blocks = [int(b) for b in a.blocks.split(",") if b]
+    runs = [measure(a.rounds, a.threads, nb, blocks)
+            for nb in {"no": [False], "yes": [True], "both": [False, True]}[a.neighbour]]
     for r in runs:
         one = r["ms"]["one thread"]
         print(f"neighbour={r['neighbour']} load {r['load_avg_1min']}: " +
