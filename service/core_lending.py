@@ -15,9 +15,8 @@ threads back to the borrower's own cores (sched_setaffinity on every thread from
 borrower is inside a BLAS call and cannot be asked), then starts the new job on a lender. The
 borrower's extra threads (the split's helpers, torch's) now share its own core: the split's caller
 sleeps while a helper finishes its block, so it runs at about one-core speed, what it had without
-lending. A shared value (`revoked`, the job id) covers
-the race where the reclaim lands before the worker has widened: the worker checks it after
-widening and narrows again.
+lending. A shared value (`revoked`, the job id) covers the race where the reclaim lands before the
+worker has widened: the worker checks it after widening and narrows again.
 
 Lending pays only for jobs that spend milliseconds in BLAS: threads cost a wake-up per call, and a
 helper thread descheduled by a process outside the pool (on a shared host) delays every call: by the
