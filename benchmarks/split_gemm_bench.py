@@ -24,7 +24,7 @@ import time
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "18")
 
 import numpy as np  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
+from threadpoolctl import ThreadpoolController  # noqa: E402
 
 from benchmarks.engine_workloads import w2  # noqa: E402
 from benchmarks.timing import interleaved  # noqa: E402
@@ -35,22 +35,27 @@ BUSY = "import os, sys; os.sched_setaffinity(0, {int(sys.argv[1])})\nwhile True:
 
 def modes(n: int, blocks: list) -> dict:
     """name -> (BLAS threads, engine intra-op threads, the split's blocks per thread)."""
-    per = split_gemm.BLOCKS_PER_THREAD
+    per = _DEFAULT_PER
     out = {"one thread": (1, 1, per), f"OpenBLAS {n} threads": (n, 1, per), f"split {n} threads": (1, n, per)}
     out.update({f"split {n} threads, {b} blocks/thread": (1, n, b) for b in blocks if b != per})
     return out
 
 
+_BLAS = ThreadpoolController().select(user_api="blas").lib_controllers
+_DEFAULT_PER = split_gemm.BLOCKS_PER_THREAD
+_mode: list = [None]
+
+
 def _in_mode(fn, blas: int, split: int, per_thread: int):
+    """fn run in a mode, switched only when the previous call ran another (a sample's calls share one)."""
     def run():
-        with threadpool_limits(blas, user_api="blas"):
+        if _mode[0] != (blas, split, per_thread):
+            for p in _BLAS:
+                p.set_num_threads(blas)
             set_intra_op_threads(split)
-            saved, split_gemm.BLOCKS_PER_THREAD = split_gemm.BLOCKS_PER_THREAD, per_thread
-            try:
-                return fn()
-            finally:
-                split_gemm.BLOCKS_PER_THREAD = saved
-                set_intra_op_threads(1)
+            split_gemm.BLOCKS_PER_THREAD = per_thread
+            _mode[0] = (blas, split, per_thread)
+        return fn()
     return run
 
 
