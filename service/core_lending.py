@@ -3,22 +3,25 @@
 Each CPU worker owns its pinned cores and runs one BLAS / intra-op thread per core it owns, so a
 full pool never runs more threads than it has cores. A job that starts while the queue is empty and
 other workers are idle would leave their cores unused: the pool lends them to it. The job's worker
-widens the CPU affinity of all its threads to its own and the lenders' cores and raises its BLAS
+widens the CPU affinity of all its threads to its own and the lenders' cores and raises its intra-op
 threads to match (the lenders' threads, so the pool's total stays within the CPU quota), runs the
-job, and narrows back before it answers.
+job, and narrows back before it answers. Intra-op threads: on NumPy, the engine's split of each large
+matrix product into blocks taken dynamically by that many threads, each block one single-threaded
+BLAS call (engine/backends/split_gemm.py); on torch, its own threads and BLAS's.
 
 While lent, a lender is idle but reserved. A job that arrives then is not kept waiting: the pool
 reclaims every lender of that borrower at once (see Pool._reclaim): it pins each of the borrower's
 threads back to the borrower's own cores (sched_setaffinity on every thread from the server: the
 borrower is inside a BLAS call and cannot be asked), then starts the new job on a lender. The
-borrower's extra BLAS threads now share its own core: OpenBLAS yields while waiting, so it runs at
-about one-core speed, what it had without lending. A shared value (`revoked`, the job id) covers
-the race where the reclaim lands before the worker has widened: the worker checks it after
-widening and narrows again.
+borrower's extra threads (the split's helpers, torch's) now share its own core: the split's caller
+sleeps while a helper finishes its block, so it runs at about one-core speed, what it had without
+lending. A shared value (`revoked`, the job id) covers the race where the reclaim lands before the
+worker has widened: the worker checks it after widening and narrows again.
 
 Lending pays only for jobs that spend milliseconds in BLAS: threads cost a wake-up per call, and a
-helper thread descheduled by a process outside the pool (on a shared host) stalls every call (10x
-and more seen on a 2-core box). So the pool measures (WorkEstimates): it lends to a graph whose runs alone
+helper thread descheduled by a process outside the pool (on a shared host) delays every call: by the
+one block it holds with the NumPy split, by the whole call with a static split like OpenBLAS's own
+(10x and more seen on a 2-core box). So the pool measures (WorkEstimates): it lends to a graph whose runs alone
 take at least `lend_min_ms`, and keeps lending while its lent runs are clearly faster.
 """
 from __future__ import annotations
@@ -48,7 +51,13 @@ def pin_threads(pid: int, cores) -> int:
 
 
 class ThreadBudget:
-    """Worker side: the cores and BLAS / intra-op threads this worker runs a job with."""
+    """Worker side: the cores and BLAS / intra-op threads this worker runs a job with.
+
+    torch: its intra-op threads and BLAS follow the count. NumPy: BLAS stays at one thread per call and
+    the engine splits each large matrix product into blocks across the threads instead
+    (engine/backends/split_gemm.py): OpenBLAS's own threads split statically and stall on a helper
+    that another process on the host has descheduled. pin_threads covers the split's helper threads
+    like any other thread of the process."""
 
     def __init__(self, cores: list, threads: int, torch: bool = False):
         from threadpoolctl import ThreadpoolController
@@ -58,23 +67,40 @@ class ThreadBudget:
         self.torch = torch
         # the native thread pools loaded so far (NumPy's BLAS; torch's OpenMP): set per job, ~1 us each
         self.pools = ThreadpoolController().lib_controllers
+        if not torch:
+            self._threads_to(self.own[1])
 
     @property
     def threads(self) -> int:
-        return self.cur[1]
+        """The threads a job runs with now: the engine's intra-op threads (NumPy) or torch's."""
+        if self.torch:
+            return self.cur[1]
+        from engine.backends import intra_op_threads
+
+        return intra_op_threads()
 
     def set(self, cores: list, threads: int) -> None:
         if (list(cores), threads) == self.cur:
             return
-        if cores:  # widen before raising threads: BLAS threads started now inherit the main thread's mask
+        if cores:  # widen before raising threads: threads started now inherit the main thread's mask
             pin_threads(os.getpid(), cores)
-        for p in self.pools:
-            p.set_num_threads(threads)
+        self._threads_to(threads)
+        self.cur = (list(cores), threads)
+
+    def _threads_to(self, threads: int) -> None:
         if self.torch:
             import torch
 
+            for p in self.pools:
+                p.set_num_threads(threads)
             torch.set_num_threads(threads)
-        self.cur = (list(cores), threads)
+            return
+        from engine.backends import set_intra_op_threads
+
+        for p in self.pools:
+            if p.num_threads != 1:
+                p.set_num_threads(1)
+        set_intra_op_threads(threads)
 
     def narrow(self) -> None:
         self.set(*self.own)

@@ -66,3 +66,17 @@ def get_backend(name: str = "numpy", device: str | None = None) -> Backend:
         except ImportError as e:
             raise BackendUnavailable(f"backend {name!r} needs a package that is not installed: {e}") from e
     return _cache[key]
+
+
+def set_intra_op_threads(n: int) -> None:
+    """Threads the NumPy backend splits each large matrix product across (engine/backends/split_gemm.py);
+    1 (the default): one BLAS call each. With n > 1 the caller keeps BLAS itself at one thread."""
+    from . import split_gemm
+
+    split_gemm.set_threads(n)
+
+
+def intra_op_threads() -> int:
+    from . import split_gemm
+
+    return split_gemm.threads()

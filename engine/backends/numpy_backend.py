@@ -1,9 +1,10 @@
-"""NumPy (CPU). erf from SciPy: NumPy has none, and a hand-rolled one would be less exact."""
+"""NumPy (CPU). erf from SciPy: NumPy has none, and a hand-rolled one would be less exact. matmul splits
+large products across the intra-op threads (split_gemm; one call when there is one thread)."""
 from __future__ import annotations
 
 import numpy as np
 
-from . import Backend, namespace
+from . import Backend, namespace, split_gemm
 
 
 def _index_add(xp, target, axis, index, values):
@@ -20,5 +21,6 @@ def make_backend(device=None) -> Backend:
         r = _erf(x)
         return r if r.dtype == x.dtype else r.astype(x.dtype)
 
-    xp = namespace(np, erf=erf, index_add=lambda t, axis, idx, v: _index_add(np, t, axis, idx, v))
+    xp = namespace(np, erf=erf, index_add=lambda t, axis, idx, v: _index_add(np, t, axis, idx, v),
+                   matmul=split_gemm.matmul)
     return Backend("numpy", xp, to_host=np.asarray, from_host=np.asarray, device="cpu")

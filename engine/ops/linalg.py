@@ -1,8 +1,7 @@
 """Linear algebra: matmul (MindSpore MatMul / BatchMatMul)."""
 from __future__ import annotations
 
-import numpy as np
-
+from ..backends.split_gemm import matmul as np_matmul
 from ._infer import conj, rule_infer
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
@@ -35,7 +34,7 @@ def _matmul_jvp(b, ins, outs, ts, transpose_a, transpose_b):
 
 def _np_matmul_out(e):
     ta, tb = e.attrs.get("transpose_a"), e.attrs.get("transpose_b")
-    return np.matmul, "red", (".mT" if ta else "", ".mT" if tb else "")
+    return np_matmul, "red", (".mT" if ta else "", ".mT" if tb else "")  # split across intra-op threads
 
 
 defop("matmul", 2, rule_infer("matmul"), attrs={"transpose_a": Attr("bool", False), "transpose_b": Attr("bool", False)},

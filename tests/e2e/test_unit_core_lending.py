@@ -3,7 +3,8 @@
 A lone job borrows the idle worker's core (its timing says 2 threads; the worker's threads are pinned
 to both cores while it runs and back to its own after); a job that arrives meanwhile reclaims the core
 at once (it starts without waiting, with 1 thread, and the borrower's threads are pinned back before it
-starts); with every worker busy nothing is lent. As in test_unit_pool_scheduling, each scenario submits
+starts); with every worker busy nothing is lent. A lent job's products are split across its threads by
+the engine (engine/backends/split_gemm.py): its answer is bitwise the one-thread answer, reclaimed or not. As in test_unit_pool_scheduling, each scenario submits
 its jobs in one step on the pool's event loop, so which job lends, borrows or waits is decided before
 any of them can finish: the assertions are on reported threads and on affinity, never on timing."""
 from __future__ import annotations
@@ -14,7 +15,8 @@ import os
 import numpy as np
 import pytest
 
-from service.core_lending import WorkEstimates
+from engine.backends import intra_op_threads, set_intra_op_threads, split_gemm
+from service.core_lending import ThreadBudget, WorkEstimates, pin_threads
 from service.metrics import Metrics
 from service.pools import Pool, build_specs
 from service.settings import Settings
@@ -34,6 +36,23 @@ def pool(loop):
     loop.run(p.stop())
 
 
+@pytest.fixture(scope="module")
+def slow_ref(loop, pool) -> bytes:
+    """The slow job's answer on one thread (lending off): lent runs must give these bits."""
+    async def run():
+        await settled(pool)
+        saved = pool.settings
+        pool.settings = saved.model_copy(update={"lend_cores": False})
+        try:
+            outs, timing, _ = await asyncio.wait_for(pool.submit(slow_job()), CEILING)
+        finally:
+            pool.settings = saved
+        assert timing["threads"] == 1
+        return np.asarray(outs[0]).tobytes()
+
+    return loop.run(run())
+
+
 def thread_cores(pid: int) -> set:
     """The union of the affinity masks of every thread of `pid`."""
     out: set = set()
@@ -49,7 +68,7 @@ def counter(p: Pool, name: str) -> float:
     return p.metrics.registry.get_sample_value(f"gradserve_{name}_total", {"device": "cpu"}) or 0.0
 
 
-def test_a_lone_job_borrows_the_idle_workers_core_and_gives_it_back(loop, pool):
+def test_a_lone_job_borrows_the_idle_workers_core_and_gives_it_back(loop, pool, slow_ref):
     async def scenario():
         await settled(pool)
         lent = counter(pool, "cores_lent")
@@ -60,15 +79,17 @@ def test_a_lone_job_borrows_the_idle_workers_core_and_gives_it_back(loop, pool):
         both = (sorted(w.spec.cores + other.spec.cores), w.spec.threads + other.spec.threads)
         assert other.lent_to is w and w.borrowed == [other] and job.lend == both
         assert w.describe()["borrowed"] == [other.spec.index] and other.describe()["lent_to"] == w.spec.index
-        _, timing, _ = await asyncio.wait_for(fut, CEILING)
+        outs, timing, _ = await asyncio.wait_for(fut, CEILING)
+        # threads: what the worker's engine splits products across (split_gemm), not only what it was lent
         assert timing["threads"] == both[1] > w.spec.threads and timing["reclaimed"] is False
+        assert np.asarray(outs[0]).tobytes() == slow_ref
         assert thread_cores(w.pid) == set(w.spec.cores)  # narrowed before it answered
         assert other.lent_to is None and w.borrowed == [] and counter(pool, "cores_lent") == lent + 1
 
     loop.run(scenario())
 
 
-def test_a_job_that_arrives_reclaims_the_lent_core_at_once(loop, pool):
+def test_a_job_that_arrives_reclaims_the_lent_core_at_once(loop, pool, slow_ref):
     async def scenario():
         await settled(pool)
         reclaims = counter(pool, "lend_reclaims")
@@ -79,16 +100,17 @@ def test_a_job_that_arrives_reclaims_the_lent_core_at_once(loop, pool):
         assert not pool.queue and slow.reclaimed and quick.lend is None
         outs, tq, _ = await asyncio.wait_for(fq, CEILING)
         assert tq["threads"] == quick.worker.spec.threads and np.array_equal(outs[0], -(np.arange(N, dtype=F32) + 1))
-        _, ts, _ = await asyncio.wait_for(fs, CEILING)
+        outs, ts, _ = await asyncio.wait_for(fs, CEILING)
         # its own threads when the reclaim came before it had widened (it then narrowed at once)
         assert ts["reclaimed"] is True and ts["threads"] in (slow.worker.spec.threads, slow.lend[1])
+        assert np.asarray(outs[0]).tobytes() == slow_ref
         assert thread_cores(slow.worker.pid) == set(slow.worker.spec.cores)
         assert counter(pool, "lend_reclaims") == reclaims + 1
 
     loop.run(scenario())
 
 
-def test_a_widened_job_is_pinned_back_before_the_next_job_starts(loop, pool):
+def test_a_widened_job_is_pinned_back_before_the_next_job_starts(loop, pool, slow_ref):
     async def scenario():
         for _ in range(5):  # a slow job ends in 0.1 s or more: seen wide before it ends, in practice at once
             await settled(pool)
@@ -104,8 +126,9 @@ def test_a_widened_job_is_pinned_back_before_the_next_job_starts(loop, pool):
             assert thread_cores(w.pid) <= set(w.spec.cores)  # before quick can run on the lender's core
             assert quick.worker is not w and quick.started > 0
             _, tq, _ = await asyncio.wait_for(fq, CEILING)
-            _, ts, _ = await asyncio.wait_for(fs, CEILING)
+            outs, ts, _ = await asyncio.wait_for(fs, CEILING)  # its split helpers, pinned back too, finished
             assert tq["threads"] == quick.worker.spec.threads and ts["reclaimed"]
+            assert np.asarray(outs[0]).tobytes() == slow_ref
             assert ts["threads"] in (w.spec.threads, slow.lend[1])  # own: reclaimed before its check after widening
             return
         raise AssertionError("five slow jobs ended before their workers were seen widened")
@@ -142,6 +165,29 @@ def test_lending_off_keeps_one_thread(loop, pool):
         assert all(w.lent_to is None for w in pool.workers)
 
     loop.run(scenario())
+
+
+# -- the worker's side in this process -------------------------------------------------------------------
+def test_the_budget_splits_products_on_one_blas_thread_and_pins_the_split_helpers_too():
+    from threadpoolctl import ThreadpoolController
+
+    blas = ThreadpoolController().select(user_api="blas").lib_controllers
+    saved = [(p, p.num_threads) for p in blas]
+    try:
+        b = ThreadBudget(CORES[:1], 1)
+        assert b.threads == 1 == intra_op_threads()
+        b.set(CORES[:2], 2)  # lent the second core
+        assert b.threads == 2 == intra_op_threads() and all(p.num_threads == 1 for p in blas)
+        helpers = [t.native_id for t in split_gemm._helpers]
+        assert helpers and all(os.sched_getaffinity(t) == set(CORES[:2]) for t in helpers)
+        b.narrow()  # what a reclaim does from outside too: pin_threads on every thread of the process
+        assert b.threads == 1 == intra_op_threads() and all(p.num_threads == 1 for p in blas)
+        assert all(os.sched_getaffinity(t) == {CORES[0]} for t in helpers)
+    finally:
+        pin_threads(os.getpid(), CORES)
+        set_intra_op_threads(1)
+        for p, n in saved:
+            p.set_num_threads(n)
 
 
 # -- when lending pays (no processes) ----------------------------------------------------------------------

@@ -1,0 +1,184 @@
+"""Large matrix products split into blocks across a few threads, taken dynamically (NumPy backend).
+
+Why not BLAS's own threads: OpenBLAS cuts each GEMM statically, one share per thread, so when another
+process on a shared host holds one of the cores, every call waits for the descheduled helper's share
+(10x and more seen on a 2-core box). Here a product is cut into blocks of rows (M) or columns (N) of the
+output and the caller and (threads - 1) persistent helper threads take blocks from a shared counter
+until none is left: a slow helper delays a call by at most the block it holds. NumPy's matmul releases
+the GIL around BLAS, so the blocks run in parallel; each is one single-threaded BLAS call (whoever sets
+threads > 1 keeps BLAS itself at one thread: service.core_lending does).
+
+Bitwise the unsplit product: K is never split, so every output element is summed by one BLAS call over
+the whole of K; each block is large enough to take the same OpenBLAS path as the whole product (below
+~7.3M multiply-adds OpenBLAS switches to other kernels: "direct" sgemm, small-matrix kernels), and its
+edges fall where OpenBLAS's own blocking of the whole product has edges (ROW_ALIGN, COL_ALIGN).
+Products NumPy does not hand to GEMM stay one call: other dtypes, a matrix-vector product, x @ x.T
+(SYRK), an output that overlaps an input.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from queue import SimpleQueue
+
+import numpy as np
+
+_GEMM_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
+BLOCK_WORK = 1 << 23  # multiply-adds in the smallest block: OpenBLAS's regular GEMM path (see above)
+BLOCKS_PER_THREAD = 2  # about: enough to balance threads of unequal speed, few enough that the operand
+# each block re-packs stays cheap (W2's products cut in 5 cost 1.1-1.2x one call's CPU time, in 8 1.3x)
+# Block edges: OpenBLAS walks the output's rows in chunks of 3 x its N unroll (6, 12 or 24) and its
+# columns in micro-tiles of up to 16; edges on these multiples keep every element's summation order
+ROW_ALIGN, COL_ALIGN = 48, 16
+
+_threads = 1
+_helpers: list[threading.Thread] = []
+_tasks: SimpleQueue = SimpleQueue()
+_start_lock = threading.Lock()
+
+
+def set_threads(n: int) -> None:
+    """Threads (the caller included) that large products are split across; 1: one call each."""
+    global _threads
+    n = max(1, int(n))
+    if n > 1:
+        _start_helpers(n - 1)
+    _threads = n
+
+
+def threads() -> int:
+    return _threads
+
+
+def _start_helpers(n: int) -> None:
+    # started here, by the thread that widens the worker (core_lending pins before it raises threads),
+    # so a new helper inherits the widened mask; pin_threads covers every thread of the process after
+    with _start_lock:
+        while len(_helpers) < n:
+            t = threading.Thread(target=_helper, name=f"gemm-split-{len(_helpers)}", daemon=True)
+            t.start()
+            _helpers.append(t)
+
+
+def _helper() -> None:
+    while True:
+        _tasks.get()._work()
+
+
+def _forget_helpers() -> None:
+    # a forked child has none of the parent's threads: one thread until it is told more
+    global _threads, _tasks, _start_lock
+    _helpers.clear()
+    _threads, _tasks, _start_lock = 1, SimpleQueue(), threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_helpers)
+
+
+class _Split:
+    """One product's blocks: out[sl] = a[sl_a] @ b[sl_b] for each block, taken in counter order."""
+
+    __slots__ = ("a", "b", "out", "axis", "slices", "next", "left", "lock", "done", "error")
+
+    def __init__(self, a, b, out, axis: int, bounds: list):
+        self.a, self.b, self.out, self.axis = a, b, out, axis
+        # the largest first (a merged last block): the smaller ones even out the threads' ends
+        blocks = [slice(lo, hi) for lo, hi in zip(bounds, bounds[1:])]
+        self.slices = sorted(blocks, key=lambda s: s.start - s.stop)
+        self.next = itertools.count()  # next() is atomic under the GIL: each block is taken once
+        self.left = len(self.slices)
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.error: BaseException | None = None
+
+    def _work(self) -> None:
+        a, b, out, slices = self.a, self.b, self.out, self.slices
+        while True:
+            i = next(self.next)
+            if i >= len(slices):
+                return  # late helpers find nothing and never touch `out`
+            sl = slices[i]
+            try:
+                if self.axis == -2:
+                    np.matmul(a[..., sl, :], b, out=out[..., sl, :])
+                else:
+                    np.matmul(a, b[..., sl], out=out[..., sl])
+            except BaseException as e:  # noqa: BLE001 - re-raised by the caller
+                self.error = e
+            with self.lock:
+                self.left -= 1
+                if self.left == 0:
+                    self.done.set()
+
+    def run(self):
+        for _ in range(min(_threads - 1, len(self.slices) - 1)):
+            _tasks.put(self)
+        self._work()
+        self.done.wait()  # only blocks a helper took and is still computing
+        if self.error is not None:
+            raise self.error
+        return self.out
+
+
+def plan(shape: tuple, k: int, n_threads: int):
+    """(axis, block bounds) to split a product of output `shape` (batch axes first) summed over `k`
+    across `n_threads`, or None: one call."""
+    m, n = shape[-2:]
+    if n_threads < 2 or m < 2 or n < 2:  # a matrix-vector product: GEMV, whose blocks would not be GEMMs
+        return None
+    rows = _bounds(m, k * n, ROW_ALIGN, n_threads)
+    # columns only when every block is whole micro-tiles: OpenBLAS sums the edge tile's elements in an
+    # order that depends on how the call was blocked (seen with float64)
+    cols = _bounds(n, k * m, COL_ALIGN, n_threads) if n % COL_ALIGN == 0 else None
+    # each block re-packs the operand it does not cut: B (k x n) for row blocks, A (m x k) for columns
+    if cols is not None and (rows is None or m <= n):  # a tie: columns, whose edges align finer
+        return -1, cols
+    return None if rows is None else (-2, rows)
+
+
+def _bounds(size: int, per_line: int, align: int, n_threads: int):
+    """Block edges along an axis of `size` lines of `per_line` multiply-adds each, or None."""
+    # NumPy makes one BLAS call per batch item: each item's block must stay on the regular GEMM path
+    min_lines = max(align, -(-BLOCK_WORK // max(per_line, 1)))
+    blocks = min(size // min_lines, BLOCKS_PER_THREAD * n_threads)
+    if blocks < 2:
+        return None
+    step = max(-(-min_lines // align), round(size / blocks / align)) * align
+    bounds = list(range(0, size, step)) + [size]
+    if bounds[-1] - bounds[-2] < min_lines:  # a short last block joins the one before
+        del bounds[-2]
+    return bounds if len(bounds) > 2 else None
+
+
+def _gemm_operands(a, b, out) -> bool:
+    if type(a) is not np.ndarray or type(b) is not np.ndarray or a.ndim < 2 or b.ndim < 2:
+        return False
+    if a.dtype not in _GEMM_DTYPES or b.dtype != a.dtype:
+        return False
+    if out is not None and (type(out) is not np.ndarray or out.dtype != a.dtype or np.may_share_memory(out, a)
+                            or np.may_share_memory(out, b)):
+        return False
+    # x @ x.T: NumPy computes one triangle by SYRK, which no block would
+    return not (a.shape[-2:] == b.shape[-2:][::-1] and a.strides[-2:] == b.strides[-2:][::-1]
+                and np.may_share_memory(a, b))
+
+
+def _out_shape(a, b):
+    """The product's shape, or None when NumPy should be the one to say what is wrong."""
+    if a.shape[-1] != b.shape[-2]:
+        return None
+    try:
+        return np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
+    except ValueError:
+        return None
+
+
+def matmul(a, b, out=None):
+    """np.matmul(a, b[, out]), split across the intra-op threads when it is large (bitwise the same)."""
+    if _threads > 1 and _gemm_operands(a, b, out):
+        shape = _out_shape(a, b)
+        p = plan(shape, a.shape[-1], _threads) if shape is not None else None
+        if p is not None and (out is None or out.shape == shape):
+            return _Split(a, b, np.empty(shape, a.dtype) if out is None else out, *p).run()
+    return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)

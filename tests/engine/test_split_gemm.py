@@ -1,0 +1,253 @@
+"""The NumPy backend's split of large matrix products across intra-op threads
+(engine/backends/split_gemm.py) gives bit for bit what one np.matmul call gives (K is never split),
+for plain, transposed, strided, batched and broadcast operands, float32/64 and complex, odd sizes;
+small products and the cases NumPy does not hand to GEMM stay one call; the engine's matmul and conv
+kernels (plan program and generic loop) go through it; it never deadlocks (one thread, callers on
+several threads at once, a forked child). BLAS runs at one thread throughout, as a worker runs it."""
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+from engine import Engine, GraphBuilder, grad_operation
+from engine.backends import get_backend, intra_op_threads, set_intra_op_threads, split_gemm
+from engine.executor import compile_graph
+from engine.ir import tree_flatten
+from engine.lower import lower
+
+
+@pytest.fixture
+def threads():
+    """Set the intra-op threads for one test (BLAS at one thread); back to 1 after."""
+    with threadpool_limits(1, user_api="blas"):
+        yield set_intra_op_threads
+        set_intra_op_threads(1)
+
+
+def _rand(rng, shape, dtype):
+    x = rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        x = x + 1j * rng.standard_normal(shape)
+    return x.astype(dtype)
+
+
+def _assert_split_bitwise(a, b, n=2, out=None):
+    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
+    assert split_gemm.plan(shape, a.shape[-1], n) is not None, "this product should be split"
+    ref = np.matmul(a, b)  # one call (intra-op threads are not read by np.matmul)
+    set_intra_op_threads(n)
+    got = split_gemm.matmul(a, b) if out is None else split_gemm.matmul(a, b, out)
+    if out is not None:
+        assert got is out
+    assert got.dtype == ref.dtype and got.shape == ref.shape and got.flags.c_contiguous
+    assert got.tobytes() == ref.tobytes(), f"{a.shape} @ {b.shape} {a.dtype}: bits differ"
+
+
+# (a shape, b shape, how a and b are made from C arrays)
+SHAPES = [
+    ((256, 784), (784, 512), "plain"),  # W2's first layer
+    ((784, 256), (256, 512), "a.T"),  # W2's dW1 = x.T @ g1, a transposed view
+    ((256, 512), (512, 512), "b.T"),  # g2 @ W2.T
+    ((512, 256), (256, 512), "a.T b.T"),
+    ((517, 1031), (1031, 333), "plain"),  # odd sizes: edge tiles and a short last block
+    ((333, 1031), (1031, 517), "plain"),
+    ((301, 2049), (2049, 129), "plain"),
+    ((64, 288), (288, 4096), "plain"),  # a conv's W @ im2col(x): few rows, cut along the columns
+    ((37, 1031), (1031, 2048), "b.T"),
+    ((3, 300, 512), (512, 300), "plain"),  # batched, b broadcast
+    ((2, 1, 260, 400), (3, 400, 270), "plain"),  # broadcast batch axes both ways
+    ((400, 900), (900, 300), "strided"),  # every other row / column of larger arrays
+    ((2, 600, 300), (2, 300, 500), "batched a.T"),
+    ((2, 40, 500), (2, 500, 1024), "batched a.T"),
+]
+
+
+def _operands(rng, sa, sb, how, dtype):
+    def make(shape, transposed):
+        if "strided" in how:
+            return _rand(rng, tuple(2 * d for d in shape), dtype)[..., ::2, ::2]
+        if transposed:
+            return np.swapaxes(_rand(rng, shape[:-2] + shape[::-1][:2], dtype), -1, -2)
+        return _rand(rng, shape, dtype)
+    return make(sa, "a.T" in how), make(sb, "b.T" in how)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("sa, sb, how", SHAPES, ids=[f"{sa}@{sb}-{h}" for sa, sb, h in SHAPES])
+def test_split_product_is_bitwise_one_call(threads, sa, sb, how, dtype):
+    a, b = _operands(np.random.default_rng(len(sa) + sa[-1]), sa, sb, how, dtype)
+    assert a.shape == sa and b.shape == sb and (how != "plain" or a.flags.c_contiguous)
+    _assert_split_bitwise(a, b)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_any_thread_count_and_a_given_output_buffer(threads, n):
+    rng = np.random.default_rng(n)
+    a, b = _rand(rng, (512, 700), "float32"), _rand(rng, (700, 640), "float32")
+    _assert_split_bitwise(a, b, n=n, out=np.full((512, 640), np.nan, np.float32))
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_complex_products_split_bitwise(threads, dtype):
+    rng = np.random.default_rng(5)
+    _assert_split_bitwise(_rand(rng, (300, 400), dtype), _rand(rng, (400, 260), dtype))
+
+
+def test_blocks_never_cut_k_and_are_large_and_aligned():
+    # W2's first layer: columns (each block re-packs A, 256 x 784, not B, 784 x 512)
+    assert split_gemm.plan((256, 512), 784, 2) == (-1, [0, 128, 256, 384, 512])
+    assert split_gemm.plan((784, 512), 256, 2)[0] == -2  # its dW1 = x.T @ g1: rows
+    cases = [((256, 512), 784), ((784, 512), 256), ((517, 333), 1031), ((3, 300, 300), 512), ((64, 4096), 288)]
+    for shape, k in cases:
+        axis, bounds = split_gemm.plan(shape, k, 2)
+        other = shape[-1] if axis == -2 else shape[-2]
+        align = split_gemm.ROW_ALIGN if axis == -2 else split_gemm.COL_ALIGN
+        sizes = np.diff(bounds)
+        assert all(s * other * k >= split_gemm.BLOCK_WORK for s in sizes), (shape, k, bounds)
+        assert all(e % align == 0 for e in bounds[:-1]), bounds
+        assert bounds[0] == 0 and bounds[-1] == shape[axis]
+        assert 2 <= len(sizes) <= 2 * split_gemm.BLOCKS_PER_THREAD * 2
+    assert split_gemm.plan((64, 4096), 288, 2)[0] == -1  # too few rows for two blocks: columns
+    assert split_gemm.plan((64, 4100), 288, 2) is None  # ... not when the last column tile is partial
+
+
+def test_small_products_and_vectors_stay_one_call():
+    assert split_gemm.plan((256, 10), 512, 2) is None  # W2's last layer (1.3M multiply-adds)
+    assert split_gemm.plan((256, 512), 784, 1) is None  # one thread
+    assert split_gemm.plan((4096, 1), 4096, 2) is None  # matrix-vector: GEMV
+    assert split_gemm.plan((1, 4096), 4096, 2) is None
+    assert split_gemm.plan((64, 64, 64), 64, 2) is None  # a big batch of small products
+
+
+def test_cases_numpy_does_not_give_to_gemm_stay_one_call(threads, monkeypatch):
+    calls = []
+    real = split_gemm._Split
+    monkeypatch.setattr(split_gemm, "_Split", lambda *a: calls.append(a) or real(*a))  # every split shows here
+    set_intra_op_threads(2)
+    rng = np.random.default_rng(3)
+    x = _rand(rng, (512, 800), "float32")
+    cases = [(x, x.T), (x.astype(np.float16), x.T.astype(np.float16)), (x, x.T.astype(np.float64)),
+             (x.astype(np.int64), x.T.astype(np.int64))]
+    for a, b in cases:  # x @ x.T is SYRK in NumPy; float16 / int have no BLAS; mixed dtypes cast
+        assert np.array_equal(split_gemm.matmul(a, b), np.matmul(a, b), equal_nan=True)
+    buf = _rand(rng, (512, 1312), "float32")  # an output that overlaps an input: NumPy copies, we do not split
+    b = _rand(rng, (800, 512), "float32")
+    ref = np.matmul(buf[:, :800].copy(), b)
+    assert split_gemm.matmul(buf[:, :800], b, buf[:, 800:]) is not None and np.array_equal(buf[:, 800:], ref)
+    assert not calls
+    split_gemm.matmul(x, b)
+    assert len(calls) == 1  # the same size, fresh operands and output: split
+
+
+def test_shape_errors_are_numpys(threads):
+    set_intra_op_threads(2)
+    a, b = np.ones((512, 700), np.float32), np.ones((600, 512), np.float32)
+    with pytest.raises(ValueError) as ours:
+        split_gemm.matmul(a, b)
+    with pytest.raises(ValueError) as theirs:
+        np.matmul(a, b)
+    assert str(ours.value) == str(theirs.value)
+    with pytest.raises(ValueError):
+        split_gemm.matmul(a, np.ones((700, 512), np.float32), np.empty((512, 500), np.float32))
+
+
+def test_helpers_are_reused_and_callers_on_several_threads_do_not_deadlock(threads):
+    set_intra_op_threads(3)
+    helpers = list(split_gemm._helpers)
+    assert len(helpers) >= 2 and all(t.is_alive() for t in helpers)
+    rng = np.random.default_rng(7)
+    a, b = _rand(rng, (512, 600), "float64"), _rand(rng, (600, 512), "float64")
+    ref = np.matmul(a, b).tobytes()
+    bad: list = []
+
+    def caller():
+        for _ in range(10):
+            if split_gemm.matmul(a, b).tobytes() != ref:
+                bad.append(1)
+
+    ts = [threading.Thread(target=caller) for _ in range(4)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(120)  # a generous ceiling: a deadlock would hang here
+    assert not any(t.is_alive() for t in ts) and not bad
+    set_intra_op_threads(2)  # fewer threads: the same helpers, none started
+    assert split_gemm._helpers[:len(helpers)] == helpers and intra_op_threads() == 2
+
+
+def test_a_forked_child_starts_its_own_helpers(threads):
+    set_intra_op_threads(2)
+    rng = np.random.default_rng(11)
+    a, b = _rand(rng, (512, 600), "float32"), _rand(rng, (600, 512), "float32")
+    ref = np.matmul(a, b).tobytes()
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's helper threads do not exist here
+        ok = not split_gemm._helpers and split_gemm.threads() == 1
+        ok = ok and split_gemm.matmul(a, b).tobytes() == ref
+        set_intra_op_threads(2)
+        ok = ok and len(split_gemm._helpers) == 1 and split_gemm.matmul(a, b).tobytes() == ref
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+# -- through the engine -------------------------------------------------------------------------
+def _mlp_grad(batch=256, sizes=(784, 512, 512, 10), dtype="float32"):
+    """W2 of the loops benchmark: MLP tanh, gradient of sum(o*o) w.r.t. its 6 parameters."""
+    rng = np.random.default_rng(0)
+    gb = GraphBuilder("mlp")
+    h = gb.input((batch, sizes[0]), dtype=dtype, name="x")
+    for i, (m, n) in enumerate(zip(sizes[:-1], sizes[1:])):
+        w = gb.param(f"W{i}", (rng.standard_normal((m, n)) / np.sqrt(m)).astype(dtype))
+        h = gb.add(gb.matmul(h, w), gb.param(f"b{i}", (0.1 * rng.standard_normal(n)).astype(dtype)))
+        if i < len(sizes) - 2:
+            h = gb.tanh(h)
+    g = grad_operation(gb.build(gb.sum(gb.mul(h, h))), get_by_list=True)
+    return g, [rng.standard_normal((batch, sizes[0])).astype(dtype)]
+
+
+def _conv_grad():
+    rng = np.random.default_rng(1)
+    gb = GraphBuilder("conv")
+    x = gb.input((4, 32, 32, 32), name="x")
+    w = gb.param("w", (rng.standard_normal((64, 32, 3, 3)) / 17).astype(np.float32))
+    y = gb.conv(x, w, padding=[[1, 1], [1, 1]])
+    g = grad_operation(gb.build(gb.sum(gb.mul(y, y))), get_by_list=True)
+    return g, [rng.standard_normal((4, 32, 32, 32)).astype(np.float32)]
+
+
+@pytest.mark.parametrize("make", [_mlp_grad, _conv_grad], ids=["mlp", "conv"])
+def test_engine_runs_split_bitwise_in_the_program_and_the_generic_loop(threads, make, monkeypatch):
+    g, xs = make()
+    flat = lower(g)
+    prog = compile_graph(flat)
+    loop = compile_graph(flat)
+    loop.program = None
+    assert prog.program is not None
+    ref = [np.asarray(a).tobytes() for a in tree_flatten(prog.run_host(list(xs)))]
+    assert ref == [np.asarray(a).tobytes() for a in tree_flatten(loop.run_host(list(xs)))]
+    splits = []
+    real = split_gemm._Split
+    monkeypatch.setattr(split_gemm, "_Split", lambda *a: splits.append(a[3]) or real(*a))
+    set_intra_op_threads(2)
+    for p in (prog, loop, prog):  # the program twice: the second reuses the arena the first wrote
+        before = len(splits)
+        got = [np.asarray(a).tobytes() for a in tree_flatten(p.run_host(list(xs)))]
+        assert got == ref
+        assert len(splits) >= before + 2  # its large products were split
+
+
+def test_numpy_backend_matmul_is_the_split():
+    assert get_backend("numpy").xp.matmul is split_gemm.matmul
+
+
+def test_engine_run_with_threads(threads):
+    g, xs = _mlp_grad(batch=128, sizes=(300, 700, 10), dtype="float64")
+    eng = Engine("numpy")
+    ref = [a.tobytes() for a in tree_flatten(eng.run(g, xs))]
+    set_intra_op_threads(2)
+    assert [a.tobytes() for a in tree_flatten(eng.run(g, xs))] == ref
