@@ -147,7 +147,7 @@ SDK_LAYERS = [
     ("base", ["dtype", "errors", "_catalog", "_shape_rules", "_infer", "_version", "_wire", "_late", "_misc",
               "_proto", "_extends"]),
     ("data", ["_tensor", "_eager", "common.dtype", "common.tensor", "common.parameter", "common.initializer"]),
-    ("transport", ["_transport", "_client", "context"]),
+    ("transport", ["_shm", "_transport", "_client", "context"]),
     ("trace", ["_param_state", "_trace", "_bprop", "_jit"]),
     ("ops", ["ops", "_vmap", "_jacobian", "_taylor", "_dynindex"]),
     ("nn", ["_branches", "_while", "_rewrite", "_cellbase", "_training", "nn"]),
