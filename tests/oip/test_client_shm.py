@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from multiprocessing.shared_memory import SharedMemory
 
 import httpx
 import jax
@@ -22,7 +23,6 @@ from .models import write_model
 
 import tritonclient.grpc as grpcclient  # the test extra: fail, never skip
 import tritonclient.http as httpclient
-import tritonclient.utils.shared_memory as shm
 from tritonclient.utils import InferenceServerException
 
 jax.config.update("jax_enable_x64", True)
@@ -46,6 +46,38 @@ def mlp(server, repo_dir):
     dx, dw = jax.grad(lambda x, w: jnp.sum(jnp.tanh(x @ w)), argnums=(0, 1))(x.astype(np.float64),
                                                                               w.astype(np.float64))
     return x, w, np.asarray(dx), np.asarray(dw)
+
+
+class _Region:
+    """A POSIX shared memory object as Triton's client utility makes one (its handle keeps the key in
+    `_shm_key`). On the standard library: the tritonclient release pip resolves beside protobuf 7 (2.41)
+    loads its utility through pkg_resources, which setuptools >= 81 no longer ships."""
+
+    def __init__(self, key: str, nbytes: int):
+        self._shm_key = key
+        self.mem = SharedMemory(key.lstrip("/"), create=True, size=nbytes)
+
+
+class shm:  # noqa: N801 - stands where tritonclient.utils.shared_memory would
+    @staticmethod
+    def create_shared_memory_region(_name: str, key: str, nbytes: int) -> _Region:
+        return _Region(key, nbytes)
+
+    @staticmethod
+    def set_shared_memory_region(h: _Region, arrays, offset: int = 0) -> None:
+        for a in arrays:
+            h.mem.buf[offset:offset + a.nbytes] = np.ascontiguousarray(a).tobytes()
+            offset += a.nbytes
+
+    @staticmethod
+    def get_contents_as_numpy(h: _Region, dtype, shape, offset: int = 0) -> np.ndarray:
+        n = int(np.prod(shape)) * np.dtype(dtype).itemsize
+        return np.frombuffer(bytes(h.mem.buf[offset:offset + n]), dtype).reshape(shape)
+
+    @staticmethod
+    def destroy_shared_memory_region(h: _Region) -> None:
+        h.mem.close()
+        h.mem.unlink()
 
 
 def _key() -> str:
