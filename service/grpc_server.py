@@ -199,7 +199,8 @@ def encode_result(res: JobResult) -> pb.JobResponse:
     t = res.timing
     timing = pb.Timing(queue_ms=float(t.get("queue_ms", 0.0)), compute_ms=float(t.get("compute_ms", 0.0)),
                        total_ms=float(t.get("total_ms", 0.0)), compile_cache=str(t.get("compile_cache", "")),
-                       threads=int(t.get("threads", 0)), reclaimed=bool(t.get("reclaimed", False)))
+                       threads=int(t.get("threads", 0)), reclaimed=bool(t.get("reclaimed", False)),
+                       lane=str(t.get("lane", "")))
     out = pb.JobResponse(structure=_structure(res.structure), graph_id=res.graph_id, device=res.device, timing=timing)
     for name, a in res.outputs:  # built in place: a Tensor made first would be copied again into the list
         out.outputs.add(name=name, datatype=codec.v2_datatype(a.dtype), shape=list(a.shape),

@@ -258,20 +258,22 @@ class StructureTuple(_message.Message):
     def __init__(self, items: _Optional[_Iterable[_Union[Structure, _Mapping]]] = ...) -> None: ...
 
 class Timing(_message.Message):
-    __slots__ = ("queue_ms", "compute_ms", "total_ms", "compile_cache", "threads", "reclaimed")
+    __slots__ = ("queue_ms", "compute_ms", "total_ms", "compile_cache", "threads", "reclaimed", "lane")
     QUEUE_MS_FIELD_NUMBER: _ClassVar[int]
     COMPUTE_MS_FIELD_NUMBER: _ClassVar[int]
     TOTAL_MS_FIELD_NUMBER: _ClassVar[int]
     COMPILE_CACHE_FIELD_NUMBER: _ClassVar[int]
     THREADS_FIELD_NUMBER: _ClassVar[int]
     RECLAIMED_FIELD_NUMBER: _ClassVar[int]
+    LANE_FIELD_NUMBER: _ClassVar[int]
     queue_ms: float
     compute_ms: float
     total_ms: float
     compile_cache: str
     threads: int
     reclaimed: bool
-    def __init__(self, queue_ms: _Optional[float] = ..., compute_ms: _Optional[float] = ..., total_ms: _Optional[float] = ..., compile_cache: _Optional[str] = ..., threads: _Optional[int] = ..., reclaimed: _Optional[bool] = ...) -> None: ...
+    lane: str
+    def __init__(self, queue_ms: _Optional[float] = ..., compute_ms: _Optional[float] = ..., total_ms: _Optional[float] = ..., compile_cache: _Optional[str] = ..., threads: _Optional[int] = ..., reclaimed: _Optional[bool] = ..., lane: _Optional[str] = ...) -> None: ...
 
 class JobResponse(_message.Message):
     __slots__ = ("outputs", "structure", "graph_id", "device", "timing")

@@ -144,7 +144,8 @@ def decode_job(r: pb.JobResponse) -> dict:
     t = r.timing
     return {"outputs": outputs, "structure": _structure(r.structure), "graph_id": r.graph_id, "device": r.device,
             "timing": {"queue_ms": t.queue_ms, "compute_ms": t.compute_ms, "total_ms": t.total_ms,
-                       "compile_cache": t.compile_cache, "threads": t.threads, "reclaimed": t.reclaimed}}
+                       "compile_cache": t.compile_cache, "threads": t.threads, "reclaimed": t.reclaimed,
+                       "lane": t.lane}}
 
 
 def _signature(sig: pb.Signature) -> dict:
