@@ -275,7 +275,8 @@ def _arg_names(fn, n: int) -> list[str]:
     """Argument names of fn (a function or a Cell's construct), memoised per function: inspect.signature
     costs ~0.1 ms, paid on every call of a derivative function otherwise."""
     target = getattr(fn, "construct", None) if not inspect.isfunction(fn) else fn
-    key = getattr(target, "__func__", target)
+    # a callable object without construct (a derivative function: vmap(grad(f))'s inner grad) is its own key
+    key = getattr(target, "__func__", target) if target is not None else fn
     try:
         memo = _names_memo.setdefault(key, {})
     except TypeError:  # not weak-referenceable: no memo
