@@ -83,13 +83,16 @@ def guarded_protocol(header_timeout_s: float, max_header_bytes: int) -> type:
 
         def data_received(self, data: bytes) -> None:
             if self._in_head:
-                if self._head_timer is None:
-                    self._arm()
                 self._head_bytes += len(data)
             super().data_received(data)
-            if self._in_head and self._head_bytes > max_header_bytes:  # still no end of the head in sight
-                self._refuse(b"431 Request Header Fields Too Large",
-                             f"request head above the limit max_header_bytes={max_header_bytes}")
+            if self._in_head and self._head_bytes:  # a head begun in this chunk and not yet complete
+                if self._head_bytes > max_header_bytes:  # still no end of the head in sight
+                    self._refuse(b"431 Request Header Fields Too Large",
+                                 f"request head above the limit max_header_bytes={max_header_bytes}")
+                elif self._head_timer is None:
+                    # armed only now: a head that arrives whole (nearly every request) never pays for a
+                    # timer; one still incomplete is timed from this, its first chunk, as before
+                    self._arm()
 
         def on_headers_complete(self) -> None:
             self._in_head = False

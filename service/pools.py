@@ -198,6 +198,9 @@ class Pool:
         child.close()
         w.proc, w.conn = proc, parent
         self.loop.add_reader(parent.fileno(), self._on_readable, w)
+        # uvloop's add_reader makes the fd non-blocking (asyncio's leaves it be); the Connection's send and
+        # recv of a whole message expect a blocking fd, else a full or partial pipe gives EAGAIN
+        os.set_blocking(parent.fileno(), True)
         return w
 
     async def stop(self, timeout: float = 10.0) -> None:
