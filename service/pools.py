@@ -198,6 +198,9 @@ class Pool:
         child.close()
         w.proc, w.conn = proc, parent
         self.loop.add_reader(parent.fileno(), self._on_readable, w)
+        # uvloop (uvicorn's pick when installed) makes a watched fd non-blocking: a job message larger
+        # than the pipe's buffer (a graph's text) would fail with EAGAIN. Sends and reads stay blocking.
+        os.set_blocking(parent.fileno(), True)
         return w
 
     async def stop(self, timeout: float = 10.0) -> None:
