@@ -150,12 +150,18 @@ class Region:
                                  path=path, shared_memory_region=self.name)
 
     def write(self, data: memoryview, offset: int, path: str) -> None:
+        self.write_all([(data, offset, path)], offset, data.nbytes, path)
+
+    def write_all(self, parts: list, start: int, nbytes: int, path: str) -> None:
+        """pwrite each (data, offset, path) of `parts`, all within [start, start+nbytes) of the region:
+        checked once for the whole span (two syscalls per request rather than per tensor)."""
         with self.lock:
-            pos = self.check(offset, data.nbytes, path)
-            done = 0
+            base = self.check(start, nbytes, path) - start
             try:
-                while done < data.nbytes:
-                    done += os.pwrite(self.fd, data[done:], pos + done)
+                for data, offset, _ in parts:
+                    done = 0
+                    while done < data.nbytes:
+                        done += os.pwrite(self.fd, data[done:], base + offset + done)
             except OSError as e:  # e.g. ENOSPC: /dev/shm is full and the client's pages were never allocated
                 raise self._failed(e, "write", path) from None
 
@@ -269,6 +275,16 @@ def of(core, settings) -> Regions:
 SHM_PARAMS = ("shared_memory_region", "shared_memory_offset", "shared_memory_byte_size")
 
 
+def _raw(a: np.ndarray) -> memoryview:
+    """A tensor's little-endian bytes, without a copy when it is already contiguous and little-endian
+    (a worker's output slot view: pwrite reads it directly)."""
+    return memoryview(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))).cast("B")
+
+
+def _placed(region: Region, offset: int, raw: memoryview) -> dict:
+    return {"shared_memory_region": region.name, "shared_memory_offset": offset, "shared_memory_byte_size": raw.nbytes}
+
+
 def params_of(params: Any, path: str) -> tuple[Any, int, int | None] | None:
     """(region, offset, byte_size or None) of a tensor's parameters, or None when it names no region."""
     if not isinstance(params, dict) or params.get("shared_memory_region") is None:
@@ -336,21 +352,24 @@ class RegionIO:
         if self.output is None:
             return {}
         region, pos, size = self.output
-        end, placed = pos + size, {}
+        first, end, placed, parts = pos, pos + size, {}, []
         for i, (_, a) in enumerate(outputs):
             a = np.asarray(a)
             start = -(-pos // ALIGN) * ALIGN
             if a.nbytes == 0 or start + a.nbytes > end:
                 continue
-            placed[i] = self.write(region, start, a, f"$.outputs[{i}]")
+            raw = _raw(a)
+            parts.append((raw, start, f"$.outputs[{i}]"))
+            placed[i] = _placed(region, start, raw)
             pos = start + a.nbytes
+        if parts:
+            region.write_all(parts, first, pos - first, "$.shared_memory_output")
         return placed
 
     def write(self, region: Region, offset: int, a: np.ndarray, path: str) -> dict:
-        raw = memoryview(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))).cast("B")
+        raw = _raw(a)
         region.write(raw, offset, path)
-        return {"shared_memory_region": region.name, "shared_memory_offset": offset,
-                "shared_memory_byte_size": raw.nbytes}
+        return _placed(region, offset, raw)
 
     def write_requested(self, name: str, a: np.ndarray, params: dict, path: str) -> dict:
         """OIP: an output the client asked for in a region (too small a region: 400 naming the sizes)."""

@@ -22,7 +22,8 @@ Lending pays only for jobs that spend milliseconds in BLAS: threads cost a wake-
 helper thread descheduled by a process outside the pool (on a shared host) delays every call: by the
 one block it holds with the NumPy split, by the whole call with a static split like OpenBLAS's own
 (10x and more seen on a 2-core box). So the pool measures (WorkEstimates): it lends to a graph whose runs alone
-take at least `lend_min_ms`, and keeps lending while its lent runs are clearly faster.
+take at least `lend_min_ms`, and keeps lending while its lent runs are clearly faster (lower medians
+of the last few runs each way; the alone time refreshed by one alone run in REFRESH while lending).
 """
 from __future__ import annotations
 
@@ -106,54 +107,72 @@ class ThreadBudget:
         self.set(*self.own)
 
 
+class _Estimate:
+    __slots__ = ("alone", "lent", "off", "count", "wait")
+
+    def __init__(self, runs: int, retry: int):
+        self.alone: deque = deque(maxlen=runs)  # the last runs on one worker's own cores, ms
+        self.lent: deque = deque(maxlen=runs)  # the last lent runs of this try, ms
+        self.off = False  # lending did not pay: runs alone until `count` reaches `wait`
+        self.count = 0  # off: runs alone since the miss; on: lent runs since the last alone run
+        self.wait = retry
+
+
 class WorkEstimates:
     """Pool side: whether lending has paid for each graph, from its measured runs (bounded).
 
-    A graph is lent cores once a run on one worker's own cores took at least `min_ms` (its "alone"
-    time); it keeps them while its lent runs are clearly faster than that. Lending that does not pay
-    (small or memory-bound kernels, or lent cores that something outside the pool keeps busy: a
-    descheduled BLAS helper stalls every call) stops, and is tried again after RETRY runs alone,
-    twice as many after each further miss (up to RETRY_MAX). Runs that compiled or were reclaimed
-    are not counted."""
+    A graph is lent cores once its runs on one worker's own cores ("alone") take at least `min_ms`;
+    it keeps them while its lent runs are clearly faster. Both are the lower median of the last RUNS
+    runs of each kind, and a try is judged only once it has RUNS lent runs: one run slowed by a passing
+    neighbour (the client itself, on a small box) or by the first lent run's thread start-up neither
+    starts nor stops lending. While lending, every REFRESH-th run runs alone so that the alone time
+    follows the load (a stale one would keep or stop lending on what the box did long ago). Lending
+    that does not pay (small or memory-bound kernels, or lent cores that something outside the pool
+    keeps busy: a descheduled BLAS helper stalls every call) stops, and is tried again after RETRY
+    runs alone, twice as many after each further miss (up to RETRY_MAX). Runs that compiled or were
+    reclaimed are not counted."""
 
     PAYS = 0.85  # a lent run must take at most this share of an alone run
     RETRY, RETRY_MAX = 16, 1024
-    LENT_RUNS = 3  # lent runs judged together
+    RUNS = 3  # runs judged together, each way
+    REFRESH = 16  # lent runs between two alone runs while lending pays
 
     def __init__(self, size: int = 4096):
         self.size = size
-        # key -> [alone ms, last lent runs' ms, runs alone since the last lent one, runs alone before the next try]
-        self.seen: OrderedDict = OrderedDict()
+        self.seen: OrderedDict = OrderedDict()  # key -> _Estimate
 
     def note(self, key: str, compute_ms: float, lent: bool) -> None:
         e = self.seen.get(key)
         if e is None:
-            e = self.seen[key] = [None, None, 0, self.RETRY]
+            e = self.seen[key] = _Estimate(self.RUNS, self.RETRY)
             while len(self.seen) > self.size:
                 self.seen.popitem(last=False)
         self.seen.move_to_end(key)
         if lent:
-            if e[1] is None:
-                e[1] = deque(maxlen=self.LENT_RUNS)
-            e[1].append(compute_ms)
-            pays = e[0] is not None and self._lent_ms(e) <= self.PAYS * e[0]
-            e[2], e[3] = 0, self.RETRY if pays else min(2 * e[3], self.RETRY_MAX)
+            e.lent.append(compute_ms)
+            e.count += 1
+            if len(e.lent) == self.RUNS and e.alone:  # a full try: judge it
+                if self._pays(e):
+                    e.wait = self.RETRY
+                else:
+                    e.off, e.count, e.wait = True, 0, min(2 * e.wait, self.RETRY_MAX)
+                    e.lent.clear()
             return
-        e[0] = compute_ms if e[0] is None else 0.5 * (e[0] + compute_ms)
-        e[2] += 1
-        if e[1] is not None and e[2] >= e[3]:
-            e[1] = None  # try lending again: the load may have changed
+        e.alone.append(compute_ms)
+        if not e.off:
+            e.count = 0  # an alone run (a refresh, or no idle lender): the next REFRESH may be lent
+        else:
+            e.count += 1
+            if e.count >= e.wait:  # try lending again: the load may have changed
+                e.off, e.count = False, 0
 
-    @staticmethod
-    def _lent_ms(e: list) -> float:
-        # the lower median of the last lent runs: one run stalled by a passing neighbour (the client
-        # itself, on a small box) does not stop lending; most of them stalled does
-        return median_low(e[1])
+    def _pays(self, e: _Estimate) -> bool:
+        return median_low(e.lent) <= self.PAYS * median_low(e.alone)
 
     def worth_lending(self, key: str, min_ms: float) -> bool:
         if min_ms <= 0:  # every job, even a graph's first
             return True
         e = self.seen.get(key)
-        if e is None or e[0] is None or e[0] < min_ms:
+        if e is None or not e.alone or e.off or median_low(e.alone) < min_ms:
             return False
-        return e[1] is None or self._lent_ms(e) <= self.PAYS * e[0]
+        return e.count < self.REFRESH  # else this run goes alone: the alone time stays current

@@ -216,3 +216,28 @@ def test_estimates_are_bounded():
     for i in range(10):
         w.note(f"k{i}", 10.0, lent=False)
     assert list(w.seen) == ["k7", "k8", "k9"]
+
+
+def test_a_try_is_judged_on_several_lent_runs_not_its_first():
+    # the first lent run pays for starting the split's threads (and may meet a passing neighbour)
+    w = WorkEstimates()
+    w.note("k", 10.0, lent=False)
+    w.note("k", 12.0, lent=True)  # slower than alone: not judged yet
+    assert w.worth_lending("k", 5.0)
+    w.note("k", 6.0, lent=True)
+    w.note("k", 6.0, lent=True)  # lower median 6 <= 0.85 x 10: pays
+    assert w.worth_lending("k", 5.0)
+
+
+def test_the_alone_time_stays_current_while_lending():
+    w = WorkEstimates()
+    w.note("k", 10.0, lent=False)
+    for _ in range(WorkEstimates.REFRESH):
+        assert w.worth_lending("k", 5.0)
+        w.note("k", 6.0, lent=True)
+    assert not w.worth_lending("k", 5.0)  # one run alone now
+    for _ in range(WorkEstimates.RUNS):  # the box got faster alone (a neighbour left): 6.5 ms
+        w.note("k", 6.5, lent=False)
+    assert w.worth_lending("k", 5.0)
+    w.note("k", 6.0, lent=True)  # 6 > 0.85 x 6.5: lending no longer pays
+    assert not w.worth_lending("k", 5.0)
