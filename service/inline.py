@@ -217,6 +217,7 @@ def _warm() -> None:
         get_backend("numpy")
     except Exception as e:  # noqa: BLE001 - then no plan compiles here and every job goes to workers
         log.warning("inline lane: the NumPy backend does not load in the server: %s", e)
+    one_blas_thread()  # SciPy's own OpenBLAS, loaded just now, starts with a thread per core
 
 
 def _fresh(a, given: set) -> np.ndarray:

@@ -15,8 +15,7 @@ import os
 import numpy as np
 import pytest
 
-from engine.backends import intra_op_threads, set_intra_op_threads, split_gemm
-from service.core_lending import ThreadBudget, WorkEstimates, pin_threads
+from service.core_lending import WorkEstimates
 from service.metrics import Metrics
 from service.pools import Pool, build_specs
 from service.settings import Settings
@@ -168,29 +167,40 @@ def test_lending_off_keeps_one_thread(loop, pool):
 
 
 # -- the worker's side in this process -------------------------------------------------------------------
+_BUDGET_CHECK = """
+import os
+from threadpoolctl import ThreadpoolController
+import numpy as np, scipy.linalg  # NumPy's and SciPy's OpenBLAS both loaded, as in a worker
+from engine.backends import intra_op_threads, split_gemm
+from service.core_lending import ThreadBudget
+CORES = sorted(os.sched_getaffinity(0))[:2]
+blas = ThreadpoolController().select(user_api="blas").lib_controllers
+assert len(blas) >= 1
+b = ThreadBudget(CORES[:1], 1)
+assert b.threads == 1 == intra_op_threads()
+b.set(CORES, 2)  # lent the second core
+assert b.threads == 2 == intra_op_threads(), b.threads
+assert all(p.num_threads == 1 for p in blas), [(p.filepath, p.num_threads) for p in blas]
+helpers = [t.native_id for t in split_gemm._helpers]
+assert helpers and all(os.sched_getaffinity(t) == set(CORES) for t in helpers)
+b.narrow()  # what a reclaim does from outside too: pin_threads on every thread of the process
+assert b.threads == 1 == intra_op_threads() and all(p.num_threads == 1 for p in blas)
+assert all(os.sched_getaffinity(t) == {CORES[0]} for t in helpers)
+print("ok")
+"""
+
+
 def test_the_budget_splits_products_on_one_blas_thread_and_pins_the_split_helpers_too():
-    from threadpoolctl import ThreadpoolController
+    """In a process of its own, as the worker's side runs: this test process also holds a Pool (and its
+    inline lane) whose BLAS settings are not the worker's."""
+    import subprocess
+    import sys
 
-    blas = ThreadpoolController().select(user_api="blas").lib_controllers
-    saved = [(p, p.num_threads) for p in blas]
-    try:
-        b = ThreadBudget(CORES[:1], 1)
-        assert b.threads == 1 == intra_op_threads()
-        b.set(CORES[:2], 2)  # lent the second core
-        assert b.threads == 2 == intra_op_threads() and all(p.num_threads == 1 for p in blas)
-        helpers = [t.native_id for t in split_gemm._helpers]
-        assert helpers and all(os.sched_getaffinity(t) == set(CORES[:2]) for t in helpers)
-        b.narrow()  # what a reclaim does from outside too: pin_threads on every thread of the process
-        assert b.threads == 1 == intra_op_threads() and all(p.num_threads == 1 for p in blas)
-        assert all(os.sched_getaffinity(t) == {CORES[0]} for t in helpers)
-    finally:
-        pin_threads(os.getpid(), CORES)
-        set_intra_op_threads(1)
-        for p, n in saved:
-            p.set_num_threads(n)
+    r = subprocess.run([sys.executable, "-c", _BUDGET_CHECK], capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, OPENBLAS_NUM_THREADS="2"))  # a BLAS that would use two threads
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
 
 
-# -- when lending pays (no processes) ----------------------------------------------------------------------
 def test_lending_starts_above_the_threshold_and_stops_when_it_does_not_pay():
     w = WorkEstimates()
     assert not w.worth_lending("k", 5.0) and w.worth_lending("k", 0)  # unknown: only when every job is lent
