@@ -376,9 +376,24 @@ def cluster(tmp_path_factory) -> Cluster:
         _stop(procs)
 
 
-def _assert_clean_run(cluster: Cluster, since: int) -> list[tuple[int, str, str, str]]:
-    """Access-log entries after `since`: both replicas served, only 2xx and graph misses."""
-    entries = cluster.access_log()[since:]
+LOG_CEILING_S = 30.0
+
+
+def _settled_log(cluster: Cluster, since: int, jobs: int) -> list[tuple[int, str, str, str]]:
+    """The access log after `since` once it holds the `jobs` answered jobs: nginx writes a request's line
+    after the response has left, so the client may have its last answer before that line is written."""
+    deadline = time.monotonic() + LOG_CEILING_S
+    while True:
+        entries = cluster.access_log()[since:]
+        if sum(e[0] == 200 and e[2] != "/v1/graphs" for e in entries) >= jobs or time.monotonic() > deadline:
+            return entries
+        time.sleep(0.05)
+
+
+def _assert_clean_run(cluster: Cluster, since: int, jobs: int = 0) -> list[tuple[int, str, str, str]]:
+    """Access-log entries after `since` (once the `jobs` answered jobs are logged): both replicas served,
+    only 2xx and graph misses."""
+    entries = _settled_log(cluster, since, jobs)
     upstreams = Counter(u for _, _, _, u in entries)
     assert set(upstreams) == set(cluster.replicas), f"round robin did not reach both replicas: {upstreams}"
     bad = [e for e in entries if not (200 <= e[0] < 300 or e[0] == 404)]
@@ -433,7 +448,7 @@ def test_http_job_stream_resends_graph_on_replica_miss(cluster):
             done = list(pool.map(run, range(N_STREAM_JOBS)))
     assert len(done) == N_STREAM_JOBS
 
-    entries = _assert_clean_run(cluster, since)
+    entries = _assert_clean_run(cluster, since, N_STREAM_JOBS)
     misses = [e for e in entries if e[0] == 404]
     assert sum(resends.values()) >= 1 and len(misses) == sum(resends.values()), (resends, misses)
     # Every miss was a job by id, answered by the replica that had not seen the graph.
@@ -480,7 +495,7 @@ def test_sdk_job_stream_through_proxy(cluster):
             done = list(pool.map(run, range(N_STREAM_JOBS)))
     assert len(done) == N_STREAM_JOBS
 
-    entries = _assert_clean_run(cluster, since)
+    entries = _assert_clean_run(cluster, since, N_STREAM_JOBS)
     registrations = [e for e in entries if e[2] == "/v1/graphs"]
     misses = [e for e in entries if e[0] == 404]
     # The SDK registered each graph once (on one replica) and then sent ids; the
