@@ -298,21 +298,7 @@ def w2(reps: int, srv: Server | None = None) -> dict:
 
     ps = _mlp_params(MLP_SIZES)
     x = np.random.default_rng(1).standard_normal((256, MLP_SIZES[0])).astype(np.float32)
-
-    class MLP(gs.nn.Cell):
-        def __init__(self):
-            super().__init__()
-            self.ws = [gs.Parameter(gs.Tensor(v), name=k) for k, v in ps]
-
-        def construct(self, x):
-            h = x
-            for i in range(0, len(self.ws), 2):
-                h = gs.ops.matmul(h, self.ws[i]) + self.ws[i + 1]
-                if i + 2 < len(self.ws):
-                    h = gs.ops.tanh(h)
-            return gs.ops.sum(h * h)
-
-    net = MLP()
+    net = LW.mlp_sdk(gs, ps)
     gfn = gs.ops.grad(net, None, net.trainable_params())
     xt = gs.Tensor(x)
 

@@ -119,3 +119,25 @@ def logp_jax(X, y):
         return jnp.sum(y * z - jax.nn.softplus(z)) - 0.5 * jnp.sum(w * w)
 
     return logp
+
+
+# -- W2 through the SDK: the shared MLP (784-512-512-10, tanh) as a Cell -------------------------------
+def mlp_sdk(gs, params):
+    """A Cell computing sum(o*o) of the tanh MLP whose (weight, bias, ...) arrays are `params`, as
+    (name, array) pairs or bare arrays (named p0, p1, ...)."""
+    named = [p if isinstance(p, tuple) else (f"p{i}", p) for i, p in enumerate(params)]
+
+    class MLP(gs.nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.ws = [gs.Parameter(gs.Tensor(v), name=k) for k, v in named]
+
+        def construct(self, x):
+            h = x
+            for i in range(0, len(self.ws), 2):
+                h = gs.ops.matmul(h, self.ws[i]) + self.ws[i + 1]
+                if i + 2 < len(self.ws):
+                    h = gs.ops.tanh(h)
+            return gs.ops.sum(h * h)
+
+    return MLP()

@@ -24,6 +24,14 @@ def _error(e: ServiceError) -> JSONResponse:
     return JSONResponse({"error": e.message}, status_code=http_status(e.code))
 
 
+def _answer(call) -> JSONResponse:
+    """The JSON of `call()`, or its ServiceError as the V2 error body."""
+    try:
+        return JSONResponse(call())
+    except ServiceError as e:
+        return _error(e)
+
+
 def _peer(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -50,32 +58,18 @@ def router(core, settings, dependencies: list) -> APIRouter:
 
     @r.post("/region/{name}/unregister", operation_id="shm_unregister", summary="Unregister a region")
     async def unregister(name: str, request: Request):
-        try:
-            regions.unregister(name, _peer(request))
-        except ServiceError as e:
-            return _error(e)
-        return JSONResponse({})
+        return _answer(lambda: regions.unregister(name, _peer(request)) or {})
 
     @r.post("/unregister", operation_id="shm_unregister_all", summary="Unregister every region")
     async def unregister_all(request: Request):
-        try:
-            regions.unregister(None, _peer(request))
-        except ServiceError as e:
-            return _error(e)
-        return JSONResponse({})
+        return _answer(lambda: regions.unregister(None, _peer(request)) or {})
 
     @r.get("/status", operation_id="shm_status_all", summary="Registered regions")
     async def status_all(request: Request):
-        try:
-            return JSONResponse(regions.status(None, _peer(request)))
-        except ServiceError as e:
-            return _error(e)
+        return _answer(lambda: regions.status(None, _peer(request)))
 
     @r.get("/region/{name}/status", operation_id="shm_status", summary="One registered region")
     async def status(name: str, request: Request):
-        try:
-            return JSONResponse(regions.status(name, _peer(request)))
-        except ServiceError as e:
-            return _error(e)
+        return _answer(lambda: regions.status(name, _peer(request)))
 
     return r

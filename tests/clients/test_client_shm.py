@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import gradserve as gs
+from benchmarks.loops_workloads import mlp_sdk
 from gradserve import _shm
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
@@ -93,25 +94,11 @@ def test_front_end_ops_grad_uses_it_and_matches(real_server, w2_inputs):
     """ops.grad of a Cell (the W2 benchmark's spelling) with and without shared memory."""
     x = w2_inputs[0]
     ws = w2_inputs[1:]
-
-    class MLP(gs.nn.Cell):
-        def __init__(self):
-            super().__init__()
-            self.ws = [gs.Parameter(gs.Tensor(v), name=f"p{i}") for i, v in enumerate(ws)]
-
-        def construct(self, x):
-            h = x
-            for i in range(0, len(self.ws), 2):
-                h = gs.ops.matmul(h, self.ws[i]) + self.ws[i + 1]
-                if i + 2 < len(self.ws):
-                    h = gs.ops.tanh(h)
-            return gs.ops.sum(h * h)
-
     out = {}
     try:
         for opt in (None, False):
             gs.set_context(server=real_server.url, shared_memory=opt)
-            net = MLP()
+            net = mlp_sdk(gs, ws)
             gfn = gs.ops.grad(net, None, net.trainable_params())
             out[opt] = [g.asnumpy() for g in gfn(gs.Tensor(x))]
             out[opt] = [g.asnumpy() for g in gfn(gs.Tensor(x))]  # second call: outputs in the region too

@@ -103,7 +103,7 @@ def test_many_tangents_and_cotangents_in_one_request(fake):
     np.testing.assert_allclose(vj, jax.vmap(lambda c: jax.vjp(jf, x)[1](c)[0])(T), rtol=1e-5, atol=1e-5)
 
 
-def test_repeated_calls_do_not_inspect_signatures_again(fake, monkeypatch):
+def test_repeated_calls_do_not_inspect_signatures_again(on_real_server, monkeypatch):
     """A derivative of a derivative (vmap(grad(f)): the outer's fn is a callable object, no function)
     has its argument names memoised like a function's: inspect.signature costs ~0.1 ms a call."""
     import inspect
