@@ -8,7 +8,8 @@ the SDK tests (tests/clients/_fake_server.py), which records the graph documents
 compiled by the engine and run with `Plan.run_host` (what a worker runs per job), one BLAS thread,
 median of --n calls. With --base, the same documents are also compiled by the engine of that git ref
 (extracted to a temporary package `engine_base`) and the two plans are run alternately, call by call,
-in this one process; their outputs are compared bit for bit. Nothing here asserts a timing.
+in this one process; their outputs are compared bit for bit (and, where they differ, by how much:
+engine/contract.py reassociates sums). Nothing here asserts a timing.
 """
 from __future__ import annotations
 
@@ -102,11 +103,15 @@ def main() -> int:
                 plans.insert(0, base[0]().plan(base[1](doc)))
             outs = [tree_flatten(p.run_host(inputs, params)) for p in plans]
             same = all(a.dtype == b.dtype and a.tobytes() == b.tobytes() for a, b in zip(outs[0], outs[-1]))
+            # largest difference of an output, relative to that output's largest magnitude
+            diff = max(float(np.max(np.abs(np.asarray(a, np.float64) - b)) / max(float(np.max(np.abs(b))), 1e-30))
+                       for a, b in zip(outs[-1], outs[0]))
             meds = timed(plans, inputs, params, args.n)
             line = f"{name}: {len(plans[-1].steps)} steps, median {meds[-1] * 1e6:.1f} us"
             if base is not None:
                 line += (f"; {args.base}: {len(plans[0].steps)} steps, {meds[0] * 1e6:.1f} us "
-                         f"(this / base {meds[-1] / meds[0]:.2f}x), outputs bit-identical: {same}")
+                         f"(this / base {meds[-1] / meds[0]:.2f}x), outputs bit-identical: {same}"
+                         + ("" if same else f" (largest difference {diff:.1e} of the output's scale)"))
             print(line, flush=True)
     return 0
 

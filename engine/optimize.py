@@ -9,6 +9,7 @@ then `dce` drops what no output needs.
 from __future__ import annotations
 
 from .builder import Builder
+from .contract import contract
 from .ir import Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
 from .ops.registry import OPS, layers
 
@@ -159,7 +160,7 @@ def canonical(g: Graph) -> Graph:
 
 
 def optimize(g: Graph) -> Graph:
-    return dce(absorb_neg(canonical(g)))
+    return dce(contract(absorb_neg(canonical(g))))
 
 
 layers.optimize = optimize  # for op rules that optimise the graphs they build (control flow)

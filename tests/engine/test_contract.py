@@ -1,0 +1,122 @@
+"""engine/contract.py: sums of broadcast products become matrix products.
+
+Each case: where the rewrite fires (the lowered plan has a matmul and no mul over the broadcast
+shape) and where it must not, and the values against NumPy's einsum in float64 (the rewrite
+reassociates float32 sums, so to float32 precision, not bit for bit). The issue #13 L1 graph, whose
+second-order chains it was written for, is checked against JAX in tests/engine/test_plan_passes.py.
+"""
+import numpy as np
+import pytest
+
+from engine import GraphBuilder
+from engine.executor import compile_graph
+from engine.ir import tree_flatten
+from engine.lower import lower
+
+RNG = np.random.default_rng(21)
+
+
+def lowered(build, *arrays, dtype="float32"):
+    gb = GraphBuilder("c")
+    xs = [gb.input(a.shape, dtype=dtype) for a in arrays]
+    flat = lower(gb.build(build(gb, *xs)))
+    out = compile_graph(flat).run_host([a.astype(dtype) for a in arrays])
+    return flat, [np.asarray(o) for o in tree_flatten(out)]
+
+
+def product(gb, xs):
+    cur = xs[0]
+    for x in xs[1:]:
+        cur = gb.mul(cur, x)
+    return cur
+
+
+def full_muls(flat, size):
+    """mul equations whose output is at least `size` elements (the broadcast shape)."""
+    return [e for e in flat.eqns if e.op == "mul" and e.outputs[0].aval.size >= size]
+
+
+# (factor shapes, how the sum is written)
+CASES = [
+    # L1's three chains: a row times the table times a mask, summed over the feature axis (A is (B, M, K))
+    ([(32, 1, 16), (32, 32, 1), (32, 32, 16), (16,)], ("reduce_to", (32, 32, 1))),
+    # ... summed over the neighbour axis (A is (B, K, M): the product runs as P @ A)
+    ([(32, 32, 1), (16,), (32, 32, 16), (32, 32, 1)], ("reduce_to", (32, 1, 16))),
+    ([(32, 32, 16), (32, 32, 1)], ("sum", (1,), False)),
+    # no batch axis: a plain matrix-vector product
+    ([(24, 40), (40,)], ("sum", (1,), False)),
+    ([(6, 24, 40), (6, 1, 40)], ("sum", (-1,), True)),
+    # A's axes in neither order: A is transposed once
+    ([(8, 20, 12), (8, 20, 1)], ("sum", (0,), False)),
+    # P summed alone over an axis where A has size 1: P is summed first
+    ([(8, 1, 20, 30), (8, 3, 20, 1)], ("reduce_to", (8, 1, 1, 30))),
+    # leading axes summed by reduce_to, and factors outside the sum (a scalar, a vector)
+    ([(5, 16, 8), (5, 1, 8), (), (8,)], ("reduce_to", (16, 8))),
+]
+
+
+def _reduce(gb, x, how):
+    if how[0] == "reduce_to":
+        return gb.reduce_to(x, shape=how[1])
+    return gb.sum(x, axis=how[1], keepdims=how[2])
+
+
+def _reference(arrays, how):
+    """The plain NumPy value in float64: the broadcast product, then the sum."""
+    x = np.prod(np.broadcast_arrays(*arrays), axis=0) if len(arrays) > 1 else arrays[0]
+    if how[0] == "sum":
+        return x.sum(axis=how[1], keepdims=how[2])
+    shape = how[1]
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape) if d == 1 and x.shape[lead + i] != 1)
+    return x.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+@pytest.mark.parametrize("shapes,how", CASES)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_sum_of_broadcast_factors_runs_as_one_matmul(shapes, how, dtype):
+    arrays = [RNG.standard_normal(s) for s in shapes]
+    flat, (got,) = lowered(lambda gb, *xs: _reduce(gb, product(gb, list(xs)), how), *arrays, dtype=dtype)
+    ops = [e.op for e in flat.eqns]
+    assert "matmul" in ops, ops
+    assert not full_muls(flat, max(np.prod(s) for s in shapes)), ops
+    want = _reference([a.astype(dtype).astype(np.float64) for a in arrays], how)
+    assert got.dtype == np.dtype(dtype) and got.shape == want.shape
+    # float32: sums of up to 32 terms of size ~1, reassociated
+    tol = 1e-5 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol * np.abs(want).max())
+
+
+def test_factors_constant_along_the_summed_axes_multiply_the_result():
+    """Only one factor varies along the summed axis: it is summed alone, then scaled."""
+    x, w = RNG.standard_normal((16, 32)), RNG.standard_normal((16, 1))
+    flat, (got,) = lowered(lambda gb, x, w: gb.sum(gb.mul(x, w), axis=(1,)), x, w)
+    assert [e.op for e in flat.eqns if e.op in ("mul", "sum")] == ["sum", "mul"]
+    assert flat.eqns[[e.op for e in flat.eqns].index("mul")].outputs[0].shape[-1] == 1
+    np.testing.assert_allclose(got, (x * w).sum(1), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", ["same_size", "mul_used_twice", "ints", "no_sum_axis_shared", "tiny_items"])
+def test_left_as_it_is(case):
+    a, b = RNG.standard_normal((16, 8)), RNG.standard_normal((16, 8))
+    if case == "same_size":  # an elementwise product summed: no operand to share, nothing to gain
+        flat, (got,) = lowered(lambda gb, a, b: gb.sum(gb.mul(a, b), axis=(1,)), a, b)
+        want = [(a * b).sum(1)]
+    elif case == "mul_used_twice":  # the product is needed anyway
+        flat, outs = lowered(lambda gb, a, b: (gb.sum(gb.mul(a, b), axis=(1,)), gb.mul(a, b)), a, b[:1])
+        got, want = outs[0], [(a * b[:1]).sum(1)]
+    elif case == "ints":
+        gb = GraphBuilder("c")
+        x, y = gb.input((16, 8), dtype="int32"), gb.input((8,), dtype="int32")
+        flat = lower(gb.build(gb.sum(gb.mul(x, y), axis=(0,))))
+        assert "matmul" not in [e.op for e in flat.eqns]
+        return
+    elif case == "tiny_items":  # 64 products of (16, 3) @ (3, 1): NumPy's loop per item costs more
+        x, w = RNG.standard_normal((64, 16, 3)), RNG.standard_normal((64, 1, 3))
+        flat, (got,) = lowered(lambda gb, x, w: gb.sum(gb.mul(x, w), axis=(2,)), x, w)
+        want = [(x * w).sum(2)]
+    else:  # a (16, 1) column times a (1, 8) row summed over rows: an outer product, no contraction
+        flat, (got,) = lowered(lambda gb, a, b: gb.sum(gb.mul(a, b), axis=(0,)), a[:, :1], b[:1])
+        want = [(a[:, :1] * b[:1]).sum(0)]
+    assert "matmul" not in [e.op for e in flat.eqns]
+    np.testing.assert_allclose(got, want[0].astype(np.float32), rtol=1e-5, atol=1e-5)
