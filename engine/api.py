@@ -115,11 +115,25 @@ class Engine:
         """Estimated peak bytes of running `g` (lowers it; compiles and allocates nothing)."""
         return self.lower(g)[1]
 
-    def plan(self, g: Graph, key: Any = None) -> Plan:
+    def cached(self, key: Any, *, touch: bool = True) -> Plan | None:
+        """The plan cached under `key`, or None; lowers and compiles nothing. touch: count a hit
+        and make it the most recently used (False: only look)."""
+        with self._lock:
+            hit = self._plans.get(key)
+            if hit is None or hit[0] is not None:  # graph-id entries are found by `plan` only
+                return None
+            if touch:
+                self._plans.move_to_end(key)
+                self.hits += 1
+            return hit[1]
+
+    def plan(self, g: Graph, key: Any = None, admit=None) -> Plan | None:
         """The compiled plan for `g`, from the cache when it is there.
 
         Without a key the graph object itself is the key: the cache holds the graph,
         so its id cannot be reused by another graph while the entry lives.
+        admit(flat, need): when given, a plan not cached yet is compiled and cached only if it
+        returns true for the lowered graph and its estimated bytes; else the answer is None.
         """
         k = key if key is not None else ("graph-id", id(g))
         plans = self._plans
@@ -131,6 +145,8 @@ class Engine:
                 return hit[1]
             self.misses += 1
         flat, need = self.lower(g)
+        if admit is not None and not admit(flat, need):
+            return None
         p = compile_graph(flat, self.backend)
         p.est_bytes = need
         self._keep(k, g if key is None else None, p)

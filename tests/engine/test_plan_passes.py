@@ -135,8 +135,9 @@ def test_deep_potential_step_fewer_steps_same_values_as_jax(dtype, monkeypatch):
     R, F = RNG.standard_normal((N, 3)).astype(dtype), RNG.standard_normal((N, 3)).astype(dtype) * 0.1
     E = np.asarray(RNG.standard_normal(), dtype)
     plan, bare = compile_graph(lower(g)), without_rules(monkeypatch, g)
-    # L1's graph has the same shape: 92 -> 82 steps, all reshape chains and broadcast_to's gone
-    assert len(plan.steps) <= len(bare.steps) - 8, (len(plan.steps), len(bare.steps))
+    # L1's graph has the same shape: 86 -> 79 steps, all reshape chains and broadcast_to's gone (without
+    # the rules, absorb_neg still skips the one broadcast_to a negation hid from them, and contract runs)
+    assert len(plan.steps) <= len(bare.steps) - 6, (len(plan.steps), len(bare.steps))
     assert chained_reshapes(bare) and not chained_reshapes(plan)
     got, ref = plan.run_host([R, E, F]), bare.run_host([R, E, F])
     (value, grads), (jv, jg) = got, deep_potential_jax(vals, cs, R, E, F)
