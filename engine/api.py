@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from typing import Any, Sequence
 
@@ -99,6 +100,7 @@ class Engine:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.compile_seconds = 0.0  # spent lowering and compiling plans (a caller's run time less this is the run)
 
     def lower(self, g: Graph) -> tuple[Graph, int]:
         """`g` lowered within this engine's limits, and its estimated peak bytes, checked against
@@ -144,10 +146,15 @@ class Engine:
                 self.hits += 1
                 return hit[1]
             self.misses += 1
-        flat, need = self.lower(g)
-        if admit is not None and not admit(flat, need):
-            return None
-        p = compile_graph(flat, self.backend)
+        t0 = time.perf_counter()
+        try:
+            flat, need = self.lower(g)
+            if admit is not None and not admit(flat, need):
+                return None
+            p = compile_graph(flat, self.backend)
+        finally:
+            with self._lock:
+                self.compile_seconds += time.perf_counter() - t0
         p.est_bytes = need
         self._keep(k, g if key is None else None, p)
         return p

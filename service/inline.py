@@ -6,9 +6,12 @@ value_and_grad computes in ~0.02-0.07 ms), and the woken worker runs its plan on
 
 A job runs inline only when ALL of these hold (else it goes to a worker, as every job did before):
 - the pool is the cpu pool on the NumPy backend and `inline_max_ms` > 0;
-- its derived graph already ran in a worker, from a cached plan on the worker's own cores, and its cost
-  is at most `inline_max_ms`: the least compute of its last COST_RUNS clean runs (worker or inline; the
-  plan's own cost does not vary with the values, so what varies is the load, which only adds). The key
+- its derived graph already ran in a worker, on the worker's own cores, and its cost is at most
+  `inline_max_ms`: the least compute of its last COST_RUNS clean runs (worker or inline; the plan's own
+  cost does not vary with the values, so what varies is the load, which only adds). A worker's first run
+  counts without the worker's lowering and compiling (its `compile_ms`): it ran on fresh buffers, which
+  only adds too. The lane compiles once a graph came back (COMPILE_AFTER runs, cache hits or not: with
+  two workers the second run is often the other worker's first). The key
   is a content hash of the typed derived graph, and the core checks every job's inputs against those
   types, so the same key means the same plan on the same shapes and dtypes: its cost and memory are known;
 - its lowered plan has no op whose cost depends on the values (VALUE_DEPENDENT: `while_run` runs as
@@ -63,6 +66,7 @@ PLAN_CACHE = 64  # plans kept
 KNOWN = 4096  # keys whose cost (or unsuitability) is remembered
 VALUE_DEPENDENT = frozenset({"while_run", "switch_run"})
 COST_RUNS = 4  # a graph's cost: the least compute of its last runs
+COMPILE_AFTER = 2  # worker runs of a graph before the lane compiles it: one that ran once may never come back
 COMPILE_SWITCH_S = 0.0005  # the GIL switch interval while the lane compiles (see InlineLane._compile)
 
 
@@ -115,9 +119,10 @@ class InlineLane:
 
     # -- what the workers measured -------------------------------------------------------------------
     def note(self, key: str, graph_text, compute_ms: float, loop) -> None:
-        """A clean worker run of `key` (plan cached, own cores) computed in `compute_ms`."""
+        """A clean worker run of `key` (own cores) computed in `compute_ms` (its compile not counted)."""
         self._cost(key, compute_ms)
-        if min(self.costs[key]) > self.max_ms or key in self.pending or key in self.never or \
+        runs = self.costs[key]
+        if len(runs) < COMPILE_AFTER or min(runs) > self.max_ms or key in self.pending or key in self.never or \
                 self.engine.cached(key, touch=False) is not None:
             return
         self.pending.add(key)

@@ -53,9 +53,10 @@ def branch_graph(op: str):
     return gb.build(gb.sum(y))
 
 
-async def noted(lane: InlineLane, d, ms: float) -> None:
-    """What the pool does after a clean worker run; waits until the lane has decided."""
-    lane.note(d.key, (d.text, d.sources), ms, asyncio.get_running_loop())
+async def noted(lane: InlineLane, d, ms: float, runs: int = 2) -> None:
+    """What the pool does after `runs` clean worker runs; waits until the lane has decided."""
+    for _ in range(runs):
+        lane.note(d.key, (d.text, d.sources), ms, asyncio.get_running_loop())
     end = time.monotonic() + CEILING
     while d.key in lane.pending:
         assert time.monotonic() < end
@@ -200,6 +201,45 @@ def test_bounded_plan_cache():
         held = [k for k in keys if lane.engine.cached(k, touch=False) is not None]  # the lane's plans: its Engine's
         assert held == keys[3:] and lane.describe()["plans"] == inline.PLAN_CACHE
         assert 0 < lane.describe()["plan_bytes"] <= inline.CACHE_BYTES
+        lane.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_workers_first_run_reports_its_compile_apart():
+    """The pool notes a first (compiling) worker run to the lane with compute_ms less compile_ms: the run
+    alone. The worker measures what its engine spent lowering and compiling."""
+    from engine import Engine
+
+    d = derived("take_first", take_graph())
+    eng = Engine("numpy")
+    plans = Plans(eng, {"cache_size": 4})
+    args = [np.arange(4, dtype=F32), np.array([1, 3], np.int32)]
+    times = []
+    for _ in range(2):
+        msg = ("job", 7, d.key, (d.text, d.sources), [shm.put(a, 1 << 16, []) for a in args], {}, [], None)
+        kind, _, _, timing = _run_job(eng, plans, SlotWriter(), 1 << 16, msg)
+        assert kind == "done"
+        times.append(timing)
+    first, again = times
+    assert first["compile_cache"] == "miss" and 0 < first["compile_ms"] <= first["compute_ms"]
+    assert first["compile_ms"] == round(eng.compile_seconds * 1e3, 3)
+    assert again["compile_cache"] == "hit" and again["compile_ms"] == 0
+
+
+def test_a_graph_is_compiled_once_it_comes_back():
+    """One worker run (the first training step's graph with the initial weights in it) is not worth the
+    server's CPU; the second run of the same graph, on either worker, is."""
+    from service.inline import COMPILE_AFTER
+
+    d = derived("take_twice", take_graph())
+
+    async def scenario():
+        lane = lane_of(inline_max_ms=1.0)
+        await noted(lane, d, 0.2, runs=COMPILE_AFTER - 1)
+        assert not lane.pending and lane.describe()["plans"] == 0 and lane.plan_for(d.key) is None
+        await noted(lane, d, 0.2, runs=1)
+        assert lane.describe()["plans"] == 1 and lane.plan_for(d.key) is not None
         lane.close()
 
     asyncio.run(scenario())
