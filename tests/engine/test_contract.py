@@ -120,3 +120,17 @@ def test_left_as_it_is(case):
         want = [(a[:, :1] * b[:1]).sum(0)]
     assert "matmul" not in [e.op for e in flat.eqns]
     np.testing.assert_allclose(got, want[0].astype(np.float32), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("shape,axis,as_matmul", [
+    ((32, 32, 3), 1, True),  # L1's force sum over the neighbours: short runs of 3
+    ((4, 20, 2, 5), 1, True),  # the run inside the axis spans two axes
+    ((32, 32, 3), 2, False),  # the last axis: NumPy's contiguous sum is fast
+    ((32, 32, 3), 0, False),  # the first: NumPy adds whole rows
+    ((8, 20, 100), 1, False),  # long runs: NumPy is fast there too
+])
+def test_a_sum_over_a_middle_axis_with_short_runs_is_a_product_with_ones(shape, axis, as_matmul):
+    x = RNG.standard_normal(shape)
+    flat, (got,) = lowered(lambda gb, x: gb.sum(gb.exp(x), axis=(axis,)), x)
+    assert ("matmul" in [e.op for e in flat.eqns]) == as_matmul
+    np.testing.assert_allclose(got, np.exp(x.astype(np.float32).astype(np.float64)).sum(axis), rtol=1e-5)
