@@ -134,3 +134,28 @@ def test_a_sum_over_a_middle_axis_with_short_runs_is_a_product_with_ones(shape, 
     flat, (got,) = lowered(lambda gb, x: gb.sum(gb.exp(x), axis=(axis,)), x)
     assert ("matmul" in [e.op for e in flat.eqns]) == as_matmul
     np.testing.assert_allclose(got, np.exp(x.astype(np.float32).astype(np.float64)).sum(axis), rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_deep_potential_step_at_l1_sizes_matches_jax(dtype):
+    """Issue #13's L1 graph at its own sizes (32 atoms, 16 features, 32 hidden), where the rewrite fires:
+    of the (32, 32, 16) products only the exponent's argument is left; the value and the weight
+    gradients are JAX's."""
+    pytest.importorskip("jax")
+    from test_plan_passes import deep_potential_jax, deep_potential_step
+
+    g, vals, cs = deep_potential_step(dtype, n=32, nf=16, h=32)
+    flat = lower(g)
+    assert len(full_muls(flat, 32 * 32 * 16)) == 1, [e.op for e in flat.eqns]
+    assert sum(e.op == "matmul" and e.outputs[0].shape[:1] == (32,) and len(e.outputs[0].shape) == 3
+               for e in flat.eqns) >= 3  # the three batched products over the table
+    R, F = RNG.standard_normal((32, 3)).astype(dtype) * 1.5, RNG.standard_normal((32, 3)).astype(dtype) * 0.1
+    E = np.asarray(RNG.standard_normal(), dtype)
+    got = tree_flatten(compile_graph(flat).run_host([R, E, F]))
+    f64 = lambda xs: [np.asarray(x, np.float64) for x in xs]  # noqa: E731 - JAX in float64 on the same values
+    jv, jg = deep_potential_jax(f64(vals), f64(cs), *f64([R, E, F]))
+    # the gradients span 1e-3..4e3: each is held to the precision of the dtype at its own largest entry
+    tol = 1e-12 if dtype == "float64" else 2e-6
+    for a, b in zip(got, f64([jv, *jg])):
+        assert a.dtype == np.dtype(dtype)
+        assert np.max(np.abs(a - b)) <= tol * np.max(np.abs(b)), (np.max(np.abs(a - b)), np.max(np.abs(b)))
