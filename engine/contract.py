@@ -15,7 +15,8 @@ A sum of anything over one middle axis with a short run inside it (a (32,32,3) a
 ~20 us in NumPy's short runs) is ones(1, K) @ x viewed (batch, K, run) (~3 us).
 
 Not exact: products and sums are reassociated (as any BLAS reorders a sum), so values agree to the
-dtype's precision, not bit for bit. It runs last in `optimize`, never in `canonical`.
+dtype's precision, not bit for bit (and, as with any reassociation, an infinite factor meeting a zero
+may give inf where the product's NaN term gave NaN, or the reverse). It runs last in `optimize`, never in `canonical`.
 """
 from __future__ import annotations
 
