@@ -47,7 +47,7 @@ def contract(g: Graph) -> Graph:
     for e in g.eqns:
         if any(x.id in alias for x in e.inputs):
             e = Eqn(e.op, tuple(alias.get(x.id, x) for x in e.inputs), e.attrs, e.outputs, e.label)
-        new = _rewrite(e, made, uses)
+        new = _rewrite(e, made, uses, alias)
         if new is None:
             eqns.append(e)
         else:
@@ -69,17 +69,18 @@ def _summed(e: Eqn) -> tuple | None:
     return tuple(a for a in axes if x.shape[a] != 1)
 
 
-def _factors(x: Var, made: dict, uses: dict, out: list) -> None:
+def _factors(x: Var, made: dict, uses: dict, alias: dict, out: list) -> None:
+    """The leaves of the mul tree x (in the rewritten graph: a sum rewritten before stands for itself)."""
     e = made.get(x.id)
     if e is None or e.op != "mul" or uses.get(x.id) != 1 or len(out) >= MAX_FACTORS or \
             any(y.dtype != x.dtype for y in e.inputs):
-        out.append(x)
+        out.append(alias.get(x.id, x))
         return
     for y in e.inputs:
-        _factors(y, made, uses, out)
+        _factors(y, made, uses, alias, out)
 
 
-def _rewrite(e: Eqn, made: dict, uses: dict) -> tuple[list[Eqn], Var] | None:
+def _rewrite(e: Eqn, made: dict, uses: dict, alias: dict) -> tuple[list[Eqn], Var] | None:
     """(new equations, the value of e's output among them) or None: e stays as it is."""
     if e.op not in ("sum", "reduce_to") or len(e.outputs) != 1 or e.outputs[0].dtype not in DTYPES:
         return None
@@ -89,8 +90,8 @@ def _rewrite(e: Eqn, made: dict, uses: dict) -> tuple[list[Eqn], Var] | None:
         return None
     src = made.get(x.id)
     em = _Emitter(e.label)
-    kept = _product_sum(em, x, red, made, uses) if src is not None and src.op == "mul" and uses.get(x.id) == 1 \
-        else None
+    kept = _product_sum(em, x, red, made, uses, alias) if src is not None and src.op == "mul" and \
+        uses.get(x.id) == 1 else None
     if kept is None:
         if not _ones_pay(tuple(x.shape), red):
             return None
@@ -101,10 +102,10 @@ def _rewrite(e: Eqn, made: dict, uses: dict) -> tuple[list[Eqn], Var] | None:
     return em.eqns, em.reshape(kept, tuple(out.shape))
 
 
-def _product_sum(em: "_Emitter", x: Var, red: tuple, made: dict, uses: dict) -> Var | None:
+def _product_sum(em: "_Emitter", x: Var, red: tuple, made: dict, uses: dict, alias: dict) -> Var | None:
     """The sum over `red` of the mul tree x, kept dims, or None where nothing is gained."""
     leaves: list[Var] = []
-    _factors(x, made, uses, leaves)
+    _factors(x, made, uses, alias, leaves)
     if len(leaves) > MAX_FACTORS:
         return None
     n = x.aval.ndim

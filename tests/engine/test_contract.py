@@ -46,6 +46,9 @@ CASES = [
     # no batch axis: a plain matrix-vector product
     ([(24, 40), (40,)], ("sum", (1,), False)),
     ([(6, 24, 40), (6, 1, 40)], ("sum", (-1,), True)),
+    # free axes on both sides: P has one A lacks (N), A one P lacks (M), for each orientation
+    ([(8, 32, 16, 1), (8, 32, 1, 5)], ("sum", (1,), False)),
+    ([(8, 16, 32, 1), (8, 1, 32, 5)], ("sum", (2,), False)),
     # A's axes in neither order: A is transposed once
     ([(8, 20, 12), (8, 20, 1)], ("sum", (0,), False)),
     # P summed alone over an axis where A has size 1: P is summed first
@@ -159,3 +162,56 @@ def test_the_deep_potential_step_at_l1_sizes_matches_jax(dtype):
     for a, b in zip(got, f64([jv, *jg])):
         assert a.dtype == np.dtype(dtype)
         assert np.max(np.abs(a - b)) <= tol * np.max(np.abs(b)), (np.max(np.abs(a - b)), np.max(np.abs(b)))
+
+
+def test_a_contracted_sum_feeding_another():
+    """The second sum's factors include the first sum's result, itself rewritten (L1's backward chains
+    feed each other so)."""
+    a, p = RNG.standard_normal((8, 16, 32)), RNG.standard_normal((8, 1, 32))
+    b, q = RNG.standard_normal((8, 16, 32)), RNG.standard_normal((32,))
+
+    def build(gb, a, p, b, q):
+        r1 = gb.sum(gb.mul(a, p), axis=(2,), keepdims=True)
+        return gb.sum(gb.mul(gb.mul(b, r1), q), axis=(1,))
+
+    flat, (got,) = lowered(build, a, p, b, q)
+    assert [e.op for e in flat.eqns].count("matmul") == 2, [e.op for e in flat.eqns]
+    f = [x.astype(np.float32).astype(np.float64) for x in (a, p, b, q)]
+    want = (f[2] * (f[0] * f[1]).sum(2, keepdims=True) * f[3]).sum(1)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+
+
+def test_random_sums_of_broadcast_products():
+    """Random factor shapes and summed axes (sum with or without keepdims, reduce_to): the lowered plan
+    against the float64 product summed by NumPy; enough of them are rewritten to a matmul to mean something."""
+    rng = np.random.default_rng(2024)
+    rewritten = 0
+    for case in range(60):
+        n = int(rng.integers(2, 5))
+        full = tuple(int(d) for d in rng.choice([3, 8, 16], size=n))
+        shapes = []
+        for _ in range(int(rng.integers(2, 5))):
+            s = tuple(d if rng.random() < 0.6 else 1 for d in full)
+            drop = int(rng.integers(0, n))  # leading axes of size 1 may be left out (right-aligned broadcast)
+            while drop and s[0] == 1:
+                s, drop = s[1:], drop - 1
+            shapes.append(s)
+        shapes[0] = full if rng.random() < 0.5 else tuple(d if rng.random() < 0.7 else 1 for d in full)
+        bshape = np.broadcast_shapes(*shapes)  # rank n: the first factor keeps all its axes
+        axes = tuple(int(a) for a in np.flatnonzero(rng.random(n) < 0.5)) or (n - 1,)
+        if rng.random() < 0.5:
+            keep = tuple(1 if d in axes else s for d, s in enumerate(bshape))
+            how = ("reduce_to", keep[1:] if axes[0] == 0 and rng.random() < 0.5 else keep)
+        else:
+            how = ("sum", axes, bool(rng.random() < 0.5))
+        arrays = [rng.standard_normal(s) for s in shapes]
+        order = rng.permutation(len(arrays))  # the mul tree in another order than the shapes were drawn
+        flat, (got,) = lowered(lambda gb, *xs: _reduce(gb, product(gb, [xs[i] for i in order]), how), *arrays)
+        rewritten += "matmul" in [e.op for e in flat.eqns]
+        exact = [a.astype(np.float32).astype(np.float64) for a in arrays]
+        want = _reference(exact, how)
+        # float32 rounding bound: relative to the sum of the terms' magnitudes (sums may cancel)
+        mag = _reference([np.abs(a) for a in exact], how)
+        assert got.shape == want.shape, (case, shapes, how)
+        assert np.all(np.abs(got - want) <= 1e-5 * mag + 1e-30), (case, shapes, how)
+    assert rewritten >= 10, rewritten
