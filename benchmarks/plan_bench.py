@@ -1,4 +1,4 @@
-"""The engine's compiled plans alone, in-process, for issue #13's graphs (L1, L2, W2) as the server gets them.
+"""The engine's compiled plans alone, in-process, for issue #13's graphs (L1, L2, L3, W2) as the server gets them.
 
     python benchmarks/plan_bench.py                    # this checkout's engine
     python benchmarks/plan_bench.py --base main        # interleaved with the engine of git ref `main`
@@ -62,6 +62,7 @@ def workloads() -> dict:
     X, y = LW.logreg_data()
     W = np.random.default_rng(2000).normal(size=(2000, X.shape[1])).astype(np.float32)
     l2 = captured(lambda: gs.ops.vmap(gs.ops.grad(LW.logp_sdk(gs, X, y)))(gs.Tensor(W)))
+    l3 = captured(lambda: gs.ops.value_and_grad(LW.logp_sdk(gs, X, y))(gs.Tensor(W[0])))
     from benchmarks.engine_workloads import MLP_SIZES, _mlp_params
 
     ps = _mlp_params(MLP_SIZES)
@@ -69,7 +70,7 @@ def workloads() -> dict:
     net = LW.mlp_sdk(gs, ps)
     w2 = captured(lambda: gs.ops.grad(net, None, net.trainable_params())(gs.Tensor(x)))
     return {"L1": (l1, [d["R"], np.asarray(d["E"]), d["F"]], dict(zip(names, d["params"]))),
-            "L2": (l2, [W], None), "W2": (w2, [x], None)}
+            "L2": (l2, [W], None), "L3": (l3, [W[0]], None), "W2": (w2, [x], None)}
 
 
 def base_engine(ref: str):
