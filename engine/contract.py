@@ -186,7 +186,6 @@ def _contracted(em: "_Emitter", inner: list[Var], red: tuple, n: int, pad) -> Va
     right = a_order == axes["B"] + axes["K"] + axes["M"]  # A is (B, K, M): P @ A, no copy of A
     if not right and a_order != axes["B"] + axes["M"] + axes["K"]:
         a = em.transpose(em.squeeze(a, pa), a_order, axes["B"] + axes["M"] + axes["K"], pa)
-        a_order = axes["B"] + axes["M"] + axes["K"]
     a3 = em.reshape(a, bsz + ((size["K"], size["M"]) if right else (size["M"], size["K"])))
     p_order = axes["B"] + (axes["N"] + axes["K"] if right else axes["K"] + axes["N"])
     p3 = em.transpose(em.squeeze(p, p_shape), [d for d in range(n) if p_shape[d] > 1], p_order, p_shape)
