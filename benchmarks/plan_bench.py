@@ -1,4 +1,4 @@
-"""The engine's compiled plans alone, in-process, for issue #13's graphs (L1, L2) as the server gets them.
+"""The engine's compiled plans alone, in-process, for issue #13's graphs (L1, L2, L3, W2) as the server gets them.
 
     python benchmarks/plan_bench.py                    # this checkout's engine
     python benchmarks/plan_bench.py --base main        # interleaved with the engine of git ref `main`
@@ -6,9 +6,11 @@
 The SDK traces the workloads of benchmarks/loops_workloads.py against the in-process stand-in server of
 the SDK tests (tests/clients/_fake_server.py), which records the graph documents it is sent; each is
 compiled by the engine and run with `Plan.run_host` (what a worker runs per job), one BLAS thread,
-median of --n calls. With --base, the same documents are also compiled by the engine of that git ref
+median of --n calls (--threads: large products split across that many threads). With --base, the same
+documents are also compiled by the engine of that git ref
 (extracted to a temporary package `engine_base`) and the two plans are run alternately, call by call,
-in this one process; their outputs are compared bit for bit. Nothing here asserts a timing.
+in this one process; their outputs are compared bit for bit (and, where they differ, by how much:
+engine/contract.py reassociates sums). Nothing here asserts a timing.
 """
 from __future__ import annotations
 
@@ -60,8 +62,15 @@ def workloads() -> dict:
     X, y = LW.logreg_data()
     W = np.random.default_rng(2000).normal(size=(2000, X.shape[1])).astype(np.float32)
     l2 = captured(lambda: gs.ops.vmap(gs.ops.grad(LW.logp_sdk(gs, X, y)))(gs.Tensor(W)))
+    l3 = captured(lambda: gs.ops.value_and_grad(LW.logp_sdk(gs, X, y))(gs.Tensor(W[0])))
+    from benchmarks.engine_workloads import MLP_SIZES, _mlp_params
+
+    ps = _mlp_params(MLP_SIZES)
+    x = np.random.default_rng(1).standard_normal((256, MLP_SIZES[0])).astype(np.float32)
+    net = LW.mlp_sdk(gs, ps)
+    w2 = captured(lambda: gs.ops.grad(net, None, net.trainable_params())(gs.Tensor(x)))
     return {"L1": (l1, [d["R"], np.asarray(d["E"]), d["F"]], dict(zip(names, d["params"]))),
-            "L2": (l2, [W], None)}
+            "L2": (l2, [W], None), "L3": (l3, [W[0]], None), "W2": (w2, [x], None)}
 
 
 def base_engine(ref: str):
@@ -93,20 +102,33 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=3000)
     ap.add_argument("--base", help="git ref whose engine runs interleaved with this one")
+    ap.add_argument("--only", help="comma-separated workloads (default: all)")
+    ap.add_argument("--threads", type=int, default=1, help="intra-op threads (engine/backends/split_gemm.py)")
     args = ap.parse_args()
     base = base_engine(args.base) if args.base else None
+    from engine.backends import split_gemm
+
+    split_gemm.set_threads(args.threads)  # BLAS itself stays at one thread, as in a worker lending cores
+    if base is not None:
+        importlib.import_module("engine_base.backends.split_gemm").set_threads(args.threads)
     with threadpool_limits(1):
         for name, (doc, inputs, params) in workloads().items():
+            if args.only and name not in args.only.split(","):
+                continue
             plans = [Engine().plan(graph_from_json(doc))]
             if base is not None:
                 plans.insert(0, base[0]().plan(base[1](doc)))
             outs = [tree_flatten(p.run_host(inputs, params)) for p in plans]
             same = all(a.dtype == b.dtype and a.tobytes() == b.tobytes() for a, b in zip(outs[0], outs[-1]))
+            # largest difference of an output, relative to that output's largest magnitude
+            diff = max(float(np.max(np.abs(np.asarray(a, np.float64) - b)) / max(float(np.max(np.abs(b))), 1e-30))
+                       for a, b in zip(outs[-1], outs[0]))
             meds = timed(plans, inputs, params, args.n)
             line = f"{name}: {len(plans[-1].steps)} steps, median {meds[-1] * 1e6:.1f} us"
             if base is not None:
                 line += (f"; {args.base}: {len(plans[0].steps)} steps, {meds[0] * 1e6:.1f} us "
-                         f"(this / base {meds[-1] / meds[0]:.2f}x), outputs bit-identical: {same}")
+                         f"(this / base {meds[-1] / meds[0]:.2f}x), outputs bit-identical: {same}"
+                         + ("" if same else f" (largest difference {diff:.1e} of the output's scale)"))
             print(line, flush=True)
     return 0
 

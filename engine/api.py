@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from typing import Any, Sequence
 
@@ -99,6 +100,7 @@ class Engine:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.compile_seconds = 0.0  # spent lowering and compiling plans (a caller's run time less this is the run)
 
     def lower(self, g: Graph) -> tuple[Graph, int]:
         """`g` lowered within this engine's limits, and its estimated peak bytes, checked against
@@ -115,11 +117,25 @@ class Engine:
         """Estimated peak bytes of running `g` (lowers it; compiles and allocates nothing)."""
         return self.lower(g)[1]
 
-    def plan(self, g: Graph, key: Any = None) -> Plan:
+    def cached(self, key: Any, *, touch: bool = True) -> Plan | None:
+        """The plan cached under `key`, or None; lowers and compiles nothing. touch: count a hit
+        and make it the most recently used (False: only look)."""
+        with self._lock:
+            hit = self._plans.get(key)
+            if hit is None or hit[0] is not None:  # graph-id entries are found by `plan` only
+                return None
+            if touch:
+                self._plans.move_to_end(key)
+                self.hits += 1
+            return hit[1]
+
+    def plan(self, g: Graph, key: Any = None, admit=None) -> Plan | None:
         """The compiled plan for `g`, from the cache when it is there.
 
         Without a key the graph object itself is the key: the cache holds the graph,
         so its id cannot be reused by another graph while the entry lives.
+        admit(flat, need): when given, a plan not cached yet is compiled and cached only if it
+        returns true for the lowered graph and its estimated bytes; else the answer is None.
         """
         k = key if key is not None else ("graph-id", id(g))
         plans = self._plans
@@ -130,8 +146,15 @@ class Engine:
                 self.hits += 1
                 return hit[1]
             self.misses += 1
-        flat, need = self.lower(g)
-        p = compile_graph(flat, self.backend)
+        t0 = time.perf_counter()
+        try:
+            flat, need = self.lower(g)
+            if admit is not None and not admit(flat, need):
+                return None
+            p = compile_graph(flat, self.backend)
+        finally:
+            with self._lock:
+                self.compile_seconds += time.perf_counter() - t0
         p.est_bytes = need
         self._keep(k, g if key is None else None, p)
         return p

@@ -9,8 +9,10 @@ then `dce` drops what no output needs.
 from __future__ import annotations
 
 from .builder import Builder
+from .contract import contract
 from .ir import Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
 from .ops.registry import OPS, layers
+from .simplify import _broadcast_shape
 
 
 def rebuild(g: Graph) -> Graph:
@@ -49,7 +51,11 @@ def absorb_neg(g: Graph) -> Graph:
 
     A negated value is kept lazily as (value, sign) and materialised (one neg, shared) only
     where a consumer needs it; a sign is pushed through mul/div only when the negated
-    operand has no other use, so the pass never adds a neg.
+    operand has no other use, and through a linear op with a smaller output (a sum) always,
+    so the pass adds a neg only where it is smaller than one it saves. A materialised
+    -(x * c), c a constant, is x * (-c) (the plan folds -c once): no pass of its own.
+    Operands of the add/sub/mul/div it emits skip a broadcast_to when their source broadcasts
+    to the same shape (a neg hid it from the builder's rule: add(a, -broadcast_to(b))).
     """
     s = _SignMotion(g)
     for e in g.eqns:
@@ -71,11 +77,31 @@ class _SignMotion:
         self.env: dict[int, tuple[Var, bool]] = {}  # original id -> (var in the new graph, negated?)
         self.mat: dict[int, Var] = {}  # new var id -> its materialised negation
         self.eqns: list[Eqn] = []
+        self.made: dict[int, Eqn] = {}  # new var id -> its equation
+        self.const: set[int] = set()  # new var ids that depend on no input or parameter
+
+    def append(self, e: Eqn) -> None:
+        self.eqns.append(e)
+        for o in e.outputs:
+            self.made[o.id] = e
+            if all(x.id in self.const for x in e.inputs):
+                self.const.add(o.id)
 
     def emit(self, op, ins, aval, attrs=None, label=None) -> Var:
         out = Var(aval)
-        self.eqns.append(Eqn(op, tuple(ins), attrs or {}, (out,), label))
+        if OPS[op].broadcasts and len(ins) == 2:
+            ins = self.unbroadcast(ins, aval.shape)
+        self.append(Eqn(op, tuple(ins), attrs or {}, (out,), label))
         return out
+
+    def unbroadcast(self, ins, shape) -> list:
+        ins = list(ins)
+        for i in (0, 1):
+            e = self.made.get(ins[i].id)
+            if e is not None and e.op == "broadcast_to" and \
+                    _broadcast_shape(e.inputs[0].shape, ins[1 - i].shape) == tuple(shape):
+                ins[i] = e.inputs[0]
+        return ins
 
     def get(self, x) -> tuple[Var, bool]:
         return self.env.get(x.id, (x, False))
@@ -85,7 +111,15 @@ class _SignMotion:
         if not n:
             return v
         if v.id not in self.mat:
-            self.mat[v.id] = self.emit("neg", [v], x.aval)
+            e = self.made.get(v.id)
+            c = None if e is None or e.op != "mul" or e.attrs or not is_float(x.dtype) else \
+                next((i for i in (1, 0) if e.inputs[i].id in self.const), None)
+            if c is None:
+                self.mat[v.id] = self.emit("neg", [v], x.aval)
+            else:  # -(a * c) = a * (-c): the plan computes -c once
+                ins = list(e.inputs)
+                ins[c] = self.emit("neg", [ins[c]], ins[c].aval)
+                self.mat[v.id] = self.emit("mul", ins, x.aval)
         return self.mat[v.id]
 
     def sole(self, x, out) -> bool:
@@ -96,7 +130,7 @@ class _SignMotion:
     def step(self, e: Eqn) -> None:
         out = e.outputs[0] if len(e.outputs) == 1 else None
         if out is None or not is_float(out.dtype) or not (self._arith(e, out) or self._linear(e, out)):
-            self.eqns.append(Eqn(e.op, tuple(self.value(x) for x in e.inputs), e.attrs, e.outputs, e.label))
+            self.append(Eqn(e.op, tuple(self.value(x) for x in e.inputs), e.attrs, e.outputs, e.label))
 
     def _linear(self, e: Eqn, out: Var) -> bool:
         """A sign moves past a linear, sign-symmetric op (sums and matrix products round
@@ -105,7 +139,8 @@ class _SignMotion:
         if not (od.linear and od.sign_symmetric):
             return False
         if len(e.inputs) == 1:
-            if not self.sole(e.inputs[0], out):
+            x = e.inputs[0]
+            if not (self.sole(x, out) or (self.get(x)[1] and out.aval.size < x.aval.size)):
                 return False
             self.env[out.id] = (self.emit(e.op, [self.get(e.inputs[0])[0]], out.aval, e.attrs, e.label), True)
             return True
@@ -159,7 +194,7 @@ def canonical(g: Graph) -> Graph:
 
 
 def optimize(g: Graph) -> Graph:
-    return dce(absorb_neg(canonical(g)))
+    return dce(contract(absorb_neg(canonical(g))))
 
 
 layers.optimize = optimize  # for op rules that optimise the graphs they build (control flow)

@@ -6,9 +6,12 @@ value_and_grad computes in ~0.02-0.07 ms), and the woken worker runs its plan on
 
 A job runs inline only when ALL of these hold (else it goes to a worker, as every job did before):
 - the pool is the cpu pool on the NumPy backend and `inline_max_ms` > 0;
-- its derived graph already ran in a worker, from a cached plan on the worker's own cores, and its cost
-  is at most `inline_max_ms`: the least compute of its last COST_RUNS clean runs (worker or inline; the
-  plan's own cost does not vary with the values, so what varies is the load, which only adds). The key
+- its derived graph already ran in a worker, on the worker's own cores, and its cost is at most
+  `inline_max_ms`: the least compute of its last COST_RUNS clean runs (worker or inline; the plan's own
+  cost does not vary with the values, so what varies is the load, which only adds). A worker's first run
+  counts without the worker's lowering and compiling (its `compile_ms`): it ran on fresh buffers, which
+  only adds too. The lane compiles once a graph came back (COMPILE_AFTER runs, cache hits or not: with
+  two workers the second run is often the other worker's first). The key
   is a content hash of the typed derived graph, and the core checks every job's inputs against those
   types, so the same key means the same plan on the same shapes and dtypes: its cost and memory are known;
 - its lowered plan has no op whose cost depends on the values (VALUE_DEPENDENT: `while_run` runs as
@@ -30,8 +33,9 @@ cost qualify, so a job proven small stays small; runs that keep coming out slowe
 workers. Compiling a plan here costs the server CPU once per graph (10-30 ms for L1's), in the lane's own
 thread: the requests of that moment slow down a little rather than one of them stalling behind it.
 The server runs one BLAS thread, so an inline job does not spread over the workers' cores. Memory:
-at most PLAN_CACHE plans and CACHE_BYTES of estimated plan memory, and the lane's bookkeeping is bounded
-(KNOWN keys).
+the lane's plans are its Engine's cache (one cache, as in a worker): at most PLAN_CACHE plans holding
+CACHE_BYTES (folded constants and arenas; an evicted plan's arenas are released at once), and the
+lane's bookkeeping is bounded (KNOWN keys).
 
 What is given up for these jobs: crash isolation. The plan ran cleanly in a worker on the same shapes
 before, and the server runs the same NumPy code; a fault inside NumPy itself would now take the server
@@ -57,11 +61,12 @@ log = logging.getLogger("gradserve.inline")
 
 WINDOW_MS = 200.0  # the budget's window: at most inline_share of it in inline work, in one burst or spread
 PLAN_MAX_BYTES = 16 << 20  # a plan estimated to need more never runs inline
-CACHE_BYTES = 64 << 20  # estimated memory of all the plans kept
+CACHE_BYTES = 64 << 20  # bytes all the plans kept hold (Engine cache_bytes)
 PLAN_CACHE = 64  # plans kept
 KNOWN = 4096  # keys whose cost (or unsuitability) is remembered
 VALUE_DEPENDENT = frozenset({"while_run", "switch_run"})
 COST_RUNS = 4  # a graph's cost: the least compute of its last runs
+COMPILE_AFTER = 2  # worker runs of a graph before the lane compiles it: one that ran once may never come back
 COMPILE_SWITCH_S = 0.0005  # the GIL switch interval while the lane compiles (see InlineLane._compile)
 
 
@@ -87,12 +92,10 @@ class InlineLane:
         self.stamp = time.perf_counter()
         self.costs: OrderedDict[str, deque] = OrderedDict()  # key -> compute ms of its last clean runs
         self.never: OrderedDict[str, bool] = OrderedDict()  # keys that must not run inline
-        self.plans: OrderedDict[str, tuple] = OrderedDict()  # key -> (plan, estimated bytes)
-        self.nbytes = 0
         self.pending: set = set()  # keys being compiled
-        # the workers' limits: a plan is lowered here exactly as in a worker
+        # the workers' limits: a plan is lowered here exactly as in a worker; its cache is the lane's plans
         self.engine = Engine("numpy", max_nodes=settings.max_nodes, max_work=settings.max_work,
-                             max_job_bytes=settings.max_job_bytes)
+                             max_job_bytes=settings.max_job_bytes, cache_size=PLAN_CACHE, cache_bytes=CACHE_BYTES)
         self.limits = Limits(max_nodes=settings.max_nodes)
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="gradserve-inline")
         self.closed = False
@@ -107,21 +110,23 @@ class InlineLane:
     def close(self) -> None:
         self.closed = True
         self.executor.shutdown(wait=False, cancel_futures=True)
-        self.plans.clear()
-        self.nbytes = 0
+        self.engine.clear()
 
     def describe(self) -> dict:
-        return {"max_ms": self.max_ms, "share": self.share, "plans": len(self.plans), "compiling": len(self.pending),
-                "refused": len(self.never), "plan_bytes": self.nbytes}
+        cache = self.engine.cache_info()
+        return {"max_ms": self.max_ms, "share": self.share, "plans": cache["entries"], "compiling": len(self.pending),
+                "refused": len(self.never), "plan_bytes": cache["bytes"]}
 
     # -- what the workers measured -------------------------------------------------------------------
     def note(self, key: str, graph_text, compute_ms: float, loop) -> None:
-        """A clean worker run of `key` (plan cached, own cores) computed in `compute_ms`."""
+        """A clean worker run of `key` (own cores) computed in `compute_ms` (its compile not counted)."""
         self._cost(key, compute_ms)
-        if min(self.costs[key]) > self.max_ms or key in self.plans or key in self.pending or key in self.never:
+        runs = self.costs[key]
+        if len(runs) < COMPILE_AFTER or min(runs) > self.max_ms or key in self.pending or key in self.never or \
+                self.engine.cached(key, touch=False) is not None:
             return
         self.pending.add(key)
-        fut = loop.run_in_executor(self.executor, self._compile, graph_text)
+        fut = loop.run_in_executor(self.executor, self._compile, key, graph_text)
         fut.add_done_callback(partial(self._compiled, key))
 
     def _cost(self, key: str, ms: float) -> None:
@@ -133,28 +138,25 @@ class InlineLane:
         while len(self.costs) > KNOWN:
             self.costs.popitem(last=False)
 
-    def _compile(self, graph_text):
-        """In the lane's thread: the plan, or None when it must not run inline. Meanwhile the thread
+    def _compile(self, key: str, graph_text):
+        """In the lane's thread: the plan, cached in the lane's Engine, or None when it must not run
+        inline (nothing is compiled then). Meanwhile the thread
         holds the GIL in long stretches, and the event loop waits up to the switch interval (5 ms) each
         time it wants it back (several times per request): a shorter interval while compiling keeps
         the requests of those ~10-100 ms near their usual time."""
-        from engine.executor import compile_graph
-
         from .worker import load_graph
 
         interval = sys.getswitchinterval()
         sys.setswitchinterval(min(interval, COMPILE_SWITCH_S))
         try:
-            flat, need = self.engine.lower(load_graph(graph_text, self.limits))
-            if need > PLAN_MAX_BYTES or any(e.op in VALUE_DEPENDENT for e in flat.eqns):
-                return None
-            return compile_graph(flat, "numpy"), need
+            return self.engine.plan(load_graph(graph_text, self.limits), key, admit=_admit)
         finally:
             sys.setswitchinterval(interval)
 
     def _compiled(self, key: str, fut) -> None:
         self.pending.discard(key)
         if self.closed or fut.cancelled():
+            self.engine.clear()  # a compile that ended after close() cached its plan
             return
         try:
             got = fut.result()
@@ -165,18 +167,11 @@ class InlineLane:
             self.never[key] = True
             while len(self.never) > KNOWN:
                 self.never.popitem(last=False)
-            return
-        self.plans[key] = got
-        self.nbytes += got[1]
-        while len(self.plans) > PLAN_CACHE or self.nbytes > CACHE_BYTES:
-            _, (_, n) = self.plans.popitem(last=False)
-            self.nbytes -= n
 
     # -- running ---------------------------------------------------------------------------------------
     def plan_for(self, key: str):
         """The compiled plan when a job of `key` may run inline now (cost and budget), else None."""
-        hit = self.plans.get(key)
-        if hit is None:
+        if self.engine.cached(key, touch=False) is None:
             return None
         runs = self.costs.get(key)
         if runs is None or min(runs) > self.max_ms:
@@ -186,8 +181,7 @@ class InlineLane:
         self.stamp = now
         if self.tokens <= 0:
             return None
-        self.plans.move_to_end(key)
-        return hit[0]
+        return self.engine.cached(key)  # a hit: the most recently used plan
 
     def run(self, plan, key: str, job_id: int, inputs: list, params: dict) -> tuple[list, float]:
         """(outputs, compute ms); a failure raises the ServiceError a worker's answer would."""
@@ -208,6 +202,11 @@ class InlineLane:
             self.tokens -= ms
         self._cost(key, ms)
         return outs, ms
+
+
+def _admit(flat, need: int) -> bool:
+    """A lowered plan may run inline: small, and no op whose cost depends on the values."""
+    return need <= PLAN_MAX_BYTES and not any(e.op in VALUE_DEPENDENT for e in flat.eqns)
 
 
 def _warm() -> None:

@@ -464,10 +464,11 @@ class Pool:
         if kind == "done":
             _, _, refs, timing = msg
             w.plan_bytes = timing.pop("plan_cache_bytes", w.plan_bytes)
+            run_ms = timing.get("compute_ms", 0) - timing.pop("compile_ms", 0)  # a miss: its run alone
             if timing.get("compile_cache") == "hit" and not job.reclaimed:
                 self.work.note(job.key, timing.get("compute_ms", 0), job.lend is not None)
-                if self.inline is not None and job.lend is None:  # its cost on one worker's cores
-                    self.inline.note(job.key, job.graph_text, timing.get("compute_ms", 0), self.loop)
+            if self.inline is not None and job.lend is None and not job.reclaimed:  # its cost on one worker's cores
+                self.inline.note(job.key, job.graph_text, run_ms, self.loop)
             outs = w.slots.take_all(refs)  # views on reused slots, or on segments whose names are unlinked
             (self._misses if timing.get("compile_cache") == "miss" else self._hits).inc()
             self._compute.observe(timing.get("compute_ms", 0) / 1e3)

@@ -63,8 +63,9 @@ class Settings(BaseSettings):
                                "many ms of one-core time (small jobs lose to waking threads); 0: every job, even "
                                "a graph's first.")
     inline_max_ms: float = Field(1.0, ge=0, description="Inline lane (service.inline): a cpu-pool (NumPy) job "
-                                 "whose derived graph already ran in a worker in at most this many ms of compute "
-                                 "runs in the server's own process, without the worker hop, while a worker is "
+                                 "whose derived graph already ran in workers (twice: the lane compiles a graph once "
+                                 "it comes back) in at most this many ms of compute (a first run's less its "
+                                 "compile) runs in the server's own process, without the worker hop, while a worker is "
                                  "idle, nothing is queued and the inline budget allows; 0: off (every job goes to "
                                  "a worker). The job's timing says which `lane` ran it.")
     inline_share: float = Field(0.5, gt=0, le=1, description="Most of the server's event loop the inline lane may "

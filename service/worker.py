@@ -158,7 +158,7 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
     try:
         inputs = [shm.get(r, attached) for r in in_refs]
         params = {k: shm.get(r, attached) for k, r in param_refs.items()}
-        misses = engine.misses
+        misses, compiling = engine.misses, engine.compile_seconds
         t0 = time.perf_counter()
         out, threads = _lent_run(engine, budget, revoked, job_id, lend, g, inputs, params or None, key)
         t1 = time.perf_counter()
@@ -172,6 +172,7 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
     return ("done", job_id, refs, {"compute_ms": round((t1 - t0) * 1e3, 3),
                                    "output_ms": round((time.perf_counter() - t1) * 1e3, 3),
                                    "compile_cache": "miss" if engine.misses != misses else "hit",
+                                   "compile_ms": round((engine.compile_seconds - compiling) * 1e3, 3),
                                    "threads": threads, "plan_cache_bytes": plans.held})
 
 

@@ -92,7 +92,7 @@ def test_a_repeated_small_job_goes_inline_after_its_worker_runs(c, enc):
     assert first["timing"]["lane"] == "worker" and first["device"].startswith("cpu:")
     before = metric(c, LANES, device="cpu", lane="inline")
     lanes, out = until_inline(c, "grad", body, enc)
-    assert lanes and set(lanes) == {"worker"}  # a hit in a worker measured it first
+    assert lanes and set(lanes) == {"worker"}  # it came back to a worker once before the lane compiled it
     assert out["device"] == "cpu" and metric(c, LANES, device="cpu", lane="inline") == before + 1
     assert out["structure"] == first["structure"] and [o["name"] for o in out["outputs"]] == \
         [o["name"] for o in first["outputs"]]

@@ -13,7 +13,7 @@ from engine.ops import OPS
 from engine.ops.registry import FLAGS, OpDef, flagged
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSES = ["engine/builder.py", "engine/simplify.py", "engine/optimize.py", "engine/executor.py"]
+PASSES = ["engine/builder.py", "engine/simplify.py", "engine/optimize.py", "engine/contract.py", "engine/executor.py"]
 
 
 # -- op flags -----------------------------------------------------------------------------------

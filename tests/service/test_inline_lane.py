@@ -53,9 +53,10 @@ def branch_graph(op: str):
     return gb.build(gb.sum(y))
 
 
-async def noted(lane: InlineLane, d, ms: float) -> None:
-    """What the pool does after a clean worker run; waits until the lane has decided."""
-    lane.note(d.key, (d.text, d.sources), ms, asyncio.get_running_loop())
+async def noted(lane: InlineLane, d, ms: float, runs: int = 2) -> None:
+    """What the pool does after `runs` clean worker runs; waits until the lane has decided."""
+    for _ in range(runs):
+        lane.note(d.key, (d.text, d.sources), ms, asyncio.get_running_loop())
     end = time.monotonic() + CEILING
     while d.key in lane.pending:
         assert time.monotonic() < end
@@ -132,7 +133,7 @@ def test_plans_whose_cost_depends_on_the_values_are_refused(op):
     async def scenario():
         lane = lane_of(inline_max_ms=1.0)
         await noted(lane, d, 0.01)
-        assert lane.plan_for(d.key) is None and lane.describe()["refused"] == 1 and not lane.plans
+        assert lane.plan_for(d.key) is None and lane.describe()["refused"] == 1 and lane.describe()["plans"] == 0
         await noted(lane, d, 0.01)  # refused once, not compiled again
         assert not lane.pending and lane.describe()["refused"] == 1
         lane.close()
@@ -148,7 +149,7 @@ def test_a_slow_plan_is_not_compiled_and_slower_runs_send_it_back():
     async def scenario():
         lane = lane_of(inline_max_ms=1.0)
         await noted(lane, d, 1.5)  # above the limit: not even compiled
-        assert not lane.plans and lane.plan_for(d.key) is None
+        assert lane.describe()["plans"] == 0 and lane.plan_for(d.key) is None
         await noted(lane, d, 0.5)
         assert lane.plan_for(d.key) is not None
         for k in range(COST_RUNS):  # later runs came out slower (the load): one is not enough, all are
@@ -197,8 +198,48 @@ def test_bounded_plan_cache():
             d = derived(f"g{k}", gb.build(gb.add(gb.input((2,), name="x"), gb.scalar(float(k), "float32"))))
             await noted(lane, d, 0.01)
             keys.append(d.key)
-        assert len(lane.plans) == inline.PLAN_CACHE and keys[0] not in lane.plans and keys[-1] in lane.plans
-        assert lane.nbytes == sum(n for _, n in lane.plans.values()) <= inline.CACHE_BYTES
+        held = [k for k in keys if lane.engine.cached(k, touch=False) is not None]  # the lane's plans: its Engine's
+        assert held == keys[3:] and lane.describe()["plans"] == inline.PLAN_CACHE
+        assert 0 < lane.describe()["plan_bytes"] <= inline.CACHE_BYTES
+        lane.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_workers_first_run_reports_its_compile_apart():
+    """The pool notes a first (compiling) worker run to the lane with compute_ms less compile_ms: the run
+    alone. The worker measures what its engine spent lowering and compiling."""
+    from engine import Engine
+
+    d = derived("take_first", take_graph())
+    eng = Engine("numpy")
+    plans = Plans(eng, {"cache_size": 4})
+    args = [np.arange(4, dtype=F32), np.array([1, 3], np.int32)]
+    times = []
+    for _ in range(2):
+        msg = ("job", 7, d.key, (d.text, d.sources), [shm.put(a, 1 << 16, []) for a in args], {}, [], None)
+        kind, _, _, timing = _run_job(eng, plans, SlotWriter(), 1 << 16, msg)
+        assert kind == "done"
+        times.append(timing)
+    first, again = times
+    assert first["compile_cache"] == "miss" and 0 < first["compile_ms"] <= first["compute_ms"]
+    assert first["compile_ms"] == round(eng.compile_seconds * 1e3, 3)
+    assert again["compile_cache"] == "hit" and again["compile_ms"] == 0
+
+
+def test_a_graph_is_compiled_once_it_comes_back():
+    """One worker run (the first training step's graph with the initial weights in it) is not worth the
+    server's CPU; the second run of the same graph, on either worker, is."""
+    from service.inline import COMPILE_AFTER
+
+    d = derived("take_twice", take_graph())
+
+    async def scenario():
+        lane = lane_of(inline_max_ms=1.0)
+        await noted(lane, d, 0.2, runs=COMPILE_AFTER - 1)
+        assert not lane.pending and lane.describe()["plans"] == 0 and lane.plan_for(d.key) is None
+        await noted(lane, d, 0.2, runs=1)
+        assert lane.describe()["plans"] == 1 and lane.plan_for(d.key) is not None
         lane.close()
 
     asyncio.run(scenario())
