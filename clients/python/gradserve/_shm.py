@@ -103,7 +103,10 @@ def _aligned(n: int) -> int:
 
 def _large(x: Any, threshold: int, out: list) -> list:
     """The arrays of a body at least `threshold` bytes large."""
-    if isinstance(x, np.ndarray):
+    t = type(x)
+    if t is str or t is bool or t is int or x is None:  # (a job body's common leaves, before isinstance)
+        return out
+    if t is np.ndarray or isinstance(x, np.ndarray):
         if x.nbytes >= threshold:
             out.append(x)
     elif isinstance(x, dict):

@@ -56,7 +56,8 @@ def _raw(a: np.ndarray) -> bytes | memoryview:
     """The tensor's little-endian row-major bytes as a buffer: a view when the array already is (the
     body's join copies it once), else to_bytes."""
     if _LITTLE and a.dtype.isnative and a.flags.c_contiguous:
-        return a.data.cast("B") if a.ndim and a.size else a.tobytes()
+        # small: a copy is cheaper than the view (~0.2 us against ~3 us for a few KB)
+        return a.data.cast("B") if a.nbytes >= 65536 and a.ndim else a.tobytes()
     return to_bytes(a)
 
 
@@ -86,6 +87,8 @@ def from_bytes(raw, shape, datatype: str) -> np.ndarray:
         dt, le = V2_TO_NP[datatype], _V2_TO_LE[datatype]
     except KeyError:
         raise ValueError(f"unknown datatype {datatype!r}") from None
+    if _LITTLE:  # native = little-endian: a copy of the bytes as they are (a third of astype's cost)
+        return np.frombuffer(raw, dtype=dt).reshape(shape).copy()
     return np.frombuffer(raw, dtype=le).astype(dt, copy=True).reshape(shape)
 
 
@@ -108,12 +111,25 @@ def nbytes(body: Any) -> int:
     return n
 
 
+def _finite(a: np.ndarray) -> bool:
+    """Whether a float array holds no NaN / Inf. A dot product of the array with itself is finite only then
+    (cheaper than isfinite(a).all() on small arrays); one that overflows asks isfinite."""
+    if a.dtype.kind == "f" and a.dtype.itemsize >= 4:
+        flat = a if a.ndim == 1 else a.reshape(-1)
+        if math.isfinite(flat.dot(flat)):
+            return True
+    return bool(np.isfinite(a).all())
+
+
 def _json_tensor(a: np.ndarray) -> dict:
     d = {"shape": list(a.shape), "datatype": v2_datatype(a.dtype)}
-    if a.dtype.kind in "fc" and not np.isfinite(a).all():
+    kind = a.dtype.kind
+    if kind in "fc" and not _finite(a):
         d["b64"] = base64.b64encode(to_bytes(a)).decode()  # JSON has no NaN/Inf
-    else:  # a complex element as its [re, im] pair
-        d["data"] = (complex_as_pairs(a).reshape(-1, 2) if a.dtype.kind == "c" else a.reshape(-1)).tolist()
+    elif kind == "c":  # a complex element as its [re, im] pair
+        d["data"] = complex_as_pairs(a).reshape(-1, 2).tolist()
+    else:
+        d["data"] = (a if a.ndim == 1 else a.reshape(-1)).tolist()
     return d
 
 
@@ -124,8 +140,8 @@ def encode_request(body: dict, *, binary: bool, place: Any = None) -> tuple[byte
 
     def walk(x):
         t = type(x)
-        if t is dict:
-            return {k: walk(v) for k, v in x.items()}
+        if t is dict:  # (strings, the common leaf, without a call)
+            return {k: v if type(v) is str else walk(v) for k, v in x.items()}
         if t is list or t is tuple:
             return [walk(v) for v in x]
         if t is np.ndarray:
@@ -202,6 +218,11 @@ def decode_response(content: bytes, header_length: str | None, read: Any = None)
 
 def rebuild(structure, arrays: list):
     """MindSpore's return structure from the API's `structure` (int = index, list = tuple)."""
+    t = type(structure)
+    if t is int:
+        return arrays[structure]
+    if t is list:
+        return tuple([rebuild(s, arrays) for s in structure])
     if isinstance(structure, list):
         return tuple(rebuild(s, arrays) for s in structure)
     if isinstance(structure, int) and not isinstance(structure, bool):
