@@ -83,13 +83,12 @@ def loads(raw) -> Any:
 
 
 def from_bytes(raw, shape, datatype: str) -> np.ndarray:
-    try:
-        dt, le = V2_TO_NP[datatype], _V2_TO_LE[datatype]
-    except KeyError:
-        raise ValueError(f"unknown datatype {datatype!r}") from None
+    dt = V2_TO_NP.get(datatype)
+    if dt is None:
+        raise ValueError(f"unknown datatype {datatype!r}")
     if _LITTLE:  # native = little-endian: a copy of the bytes as they are (a third of astype's cost)
         return np.frombuffer(raw, dtype=dt).reshape(shape).copy()
-    return np.frombuffer(raw, dtype=le).astype(dt, copy=True).reshape(shape)
+    return np.frombuffer(raw, dtype=_V2_TO_LE[datatype]).astype(dt, copy=True).reshape(shape)
 
 
 def nbytes(body: Any) -> int:
@@ -138,22 +137,26 @@ def encode_request(body: dict, *, binary: bool, place: Any = None) -> tuple[byte
     shared memory path, gradserve._shm) may put one in a region and give its tensor parameters."""
     chunks: list[bytes | memoryview] = []
 
+    def tensor(x: np.ndarray) -> dict:
+        params = place(x) if place is not None else None
+        if params is not None:
+            return {"shape": list(x.shape), "datatype": v2_datatype(x.dtype), "parameters": params}
+        if binary:
+            chunks.append(_raw(x))
+            return {"shape": list(x.shape), "datatype": _V2_BY_DTYPE.get(x.dtype) or v2_datatype(x.dtype),
+                    "parameters": {"binary_data_size": x.nbytes}}
+        return _json_tensor(x)
+
     def walk(x):
         t = type(x)
-        if t is dict:  # (strings, the common leaf, without a call)
-            return {k: v if type(v) is str else walk(v) for k, v in x.items()}
+        # (a body's arrays and strings inside a container are done without a call to walk: every job)
+        if t is dict:
+            return {k: tensor(v) if type(v) is np.ndarray else v if type(v) is str else walk(v)
+                    for k, v in x.items()}
         if t is list or t is tuple:
-            return [walk(v) for v in x]
+            return [tensor(v) if type(v) is np.ndarray else walk(v) for v in x]
         if t is np.ndarray:
-            params = place(x) if place is not None else None
-            if params is not None:
-                return {"shape": list(x.shape), "datatype": v2_datatype(x.dtype), "parameters": params}
-            if binary:
-                raw = _raw(x)
-                chunks.append(raw)
-                return {"shape": list(x.shape), "datatype": v2_datatype(x.dtype),
-                        "parameters": {"binary_data_size": x.nbytes}}
-            return _json_tensor(x)
+            return tensor(x)
         if t is str or t is int or t is bool or x is None:
             return x
         if isinstance(x, np.ndarray):  # (a subclass)
@@ -175,14 +178,16 @@ def encode_request(body: dict, *, binary: bool, place: Any = None) -> tuple[byte
 
 
 def decode_tensor(t: dict, tail: memoryview | None, offset: list[int], read: Any = None) -> np.ndarray:
-    shape = [int(s) for s in t.get("shape", [])]
+    shape = list(map(int, t.get("shape", ())))
     datatype: Any = t.get("datatype")
-    params = t.get("parameters") or {}
+    params = t.get("parameters") or _NO_PARAMS
     if params.get("shared_memory_region") is not None:  # written into this call's region (gradserve._shm)
         if read is None:
             raise ValueError("an output in a shared memory region the call did not offer")
         return from_bytes(read(params), shape, datatype)  # a copy: the region is reused
     size = params.get("binary_data_size")
+    if size is None and "b64" not in t and datatype in _PLAIN:  # plain JSON numbers: a small job's answer
+        return np.asarray(t.get("data"), dtype=_PLAIN[datatype]).reshape(shape)
     if size is not None:
         if tail is None:
             raise ValueError("a binary tensor in a response without a binary body")
@@ -197,6 +202,10 @@ def decode_tensor(t: dict, tail: memoryview | None, offset: list[int], read: Any
     if dt.kind == "c":
         return pairs_as_complex(np.asarray(t.get("data"), dtype=np.float64), dt.name).reshape(shape)
     return np.asarray(t.get("data"), dtype=dt).reshape(shape)
+
+
+_NO_PARAMS: dict = {}
+_PLAIN = {v: d for v, d in V2_TO_NP.items() if d.kind != "c"}  # datatypes whose JSON data is a flat list
 
 
 def decode_response(content: bytes, header_length: str | None, read: Any = None) -> dict:
