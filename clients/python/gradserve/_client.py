@@ -106,6 +106,8 @@ def as_graph_ref(graph: Any, inputs: Sequence | None = None) -> GraphRef:
 
 
 def _array(x, dtype: str | None = None) -> np.ndarray:
+    if type(x) is np.ndarray:  # (the common case, before hasattr's failed lookup)
+        return x
     if hasattr(x, "asnumpy"):
         x = x.asnumpy()
     if isinstance(x, np.ndarray):
@@ -272,7 +274,7 @@ class _BaseClient:
                     raise
                 inline = True  # this replica has not seen the graph: send it along (replicas share nothing)
                 continue
-            if resp.get("graph_id") and ref.doc is not None:
+            if resp.get("graph_id") and ref.doc is not None and ref.hash not in self._known:
                 with self._lock:
                     self._known.setdefault(ref.hash, resp["graph_id"])
             return Result.from_response(resp)

@@ -900,6 +900,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
                 names: Sequence[str] | Callable[[], Sequence[str]] | None = None) -> Any:
     """Trace (or reuse the trace for this input signature), send to /v1/eval, return Tensors. `label` and
     `names` may be callables: asked only when the call traces (not on the cache's hits)."""
+    tdef: Any
     if all(type(a) is Tensor for a in args):  # (the common call: Tensors alone, as flatten would give them)
         leaves, tdef = list(args), ("list", ("*",) * len(args))
     else:

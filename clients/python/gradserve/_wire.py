@@ -110,25 +110,42 @@ def nbytes(body: Any) -> int:
     return n
 
 
-def _finite(a: np.ndarray) -> bool:
-    """Whether a float array holds no NaN / Inf. A dot product of the array with itself is finite only then
-    (cheaper than isfinite(a).all() on small arrays); one that overflows asks isfinite."""
-    if a.dtype.kind == "f" and a.dtype.itemsize >= 4:
-        flat = a if a.ndim == 1 else a.reshape(-1)
-        if math.isfinite(flat.dot(flat)):
-            return True
+def _finite(a: np.ndarray, values: list) -> bool:
+    """Whether a float array holds no NaN / Inf; `values` is its tolist(). Their Python sum is finite only
+    then (cheaper than isfinite(a).all() on the small arrays that go as JSON, and silent where a NumPy
+    reduction would warn of an overflow); a sum that overflowed, or a long list, asks isfinite."""
+    if len(values) <= 4096 and math.isfinite(sum(values)):
+        return True
     return bool(np.isfinite(a).all())
 
 
 def _json_tensor(a: np.ndarray) -> dict:
-    d = {"shape": list(a.shape), "datatype": v2_datatype(a.dtype)}
-    kind = a.dtype.kind
-    if kind in "fc" and not _finite(a):
-        d["b64"] = base64.b64encode(to_bytes(a)).decode()  # JSON has no NaN/Inf
-    elif kind == "c":  # a complex element as its [re, im] pair
-        d["data"] = complex_as_pairs(a).reshape(-1, 2).tolist()
+    d: dict[str, Any] = {"shape": list(a.shape), "datatype": v2_datatype(a.dtype)}
+    values: list | None = None
+    if a.dtype.kind == "c":
+        finite = bool(np.isfinite(a).all())
     else:
-        d["data"] = (a if a.ndim == 1 else a.reshape(-1)).tolist()
+        flat: list = (a if a.ndim == 1 else a.reshape(-1)).tolist()
+        finite, values = a.dtype.kind != "f" or _finite(a, flat), flat
+    if not finite:
+        d["b64"] = base64.b64encode(to_bytes(a)).decode()  # JSON has no NaN/Inf
+    else:  # a complex element as its [re, im] pair
+        d["data"] = values if values is not None else complex_as_pairs(a).reshape(-1, 2).tolist()
+    return d
+
+
+_BINARY_HEADS: dict = {}  # (shape, dtype) -> a binary tensor's JSON entry (read-only: only ever dumped)
+
+
+def _binary_tensor(shape: tuple, dtype) -> dict:
+    """The JSON entry of a binary tensor, the same object for the same shape and dtype (a training loop
+    sends the same ones on every step)."""
+    d = _BINARY_HEADS.get((shape, dtype))
+    if d is None:
+        d = {"shape": list(shape), "datatype": v2_datatype(dtype),
+             "parameters": {"binary_data_size": int(np.prod(shape, dtype=np.int64)) * dtype.itemsize}}
+        if len(_BINARY_HEADS) < 1024:
+            _BINARY_HEADS[(shape, dtype)] = d
     return d
 
 
@@ -143,8 +160,7 @@ def encode_request(body: dict, *, binary: bool, place: Any = None) -> tuple[byte
             return {"shape": list(x.shape), "datatype": v2_datatype(x.dtype), "parameters": params}
         if binary:
             chunks.append(_raw(x))
-            return {"shape": list(x.shape), "datatype": _V2_BY_DTYPE.get(x.dtype) or v2_datatype(x.dtype),
-                    "parameters": {"binary_data_size": x.nbytes}}
+            return _binary_tensor(x.shape, x.dtype)
         return _json_tensor(x)
 
     def walk(x):
