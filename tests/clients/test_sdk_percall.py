@@ -1,14 +1,16 @@
 """The SDK's per-call shortcuts (issue #13) keep what they replace: request ids stay unique (also in a
-forked child) without a system call each; the float finiteness test by dot product agrees with isfinite
-(overflow included, without a warning); binary tensor entries shared between requests stay right; response arrays own their
-bytes; outputs take the traced shapes; a derivative function's remembered cache follows a changed
-weight list; a kept connection's timeout follows each call's."""
+forked child) without a system call each; the float finiteness test (the Python sum of the values) agrees
+with isfinite, overflow included and without a warning; binary tensor entries shared between requests
+stay right; response arrays own their bytes; outputs take the traced shapes; a derivative function's
+remembered cache follows a changed weight list; a kept connection's timeout follows each call's."""
 from __future__ import annotations
 
 import json
 import os
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 import warnings
@@ -24,22 +26,31 @@ from gradserve._transport import _http1, new_request_id
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
+FORK_CHILD = """
+import os
+from gradserve._transport import new_request_id
+new_request_id()
+r, w = os.pipe()
+pid = os.fork()
+if pid == 0:  # the child: its next id, then out at once
+    os.write(w, new_request_id().encode())
+    os._exit(0)
+os.waitpid(pid, 0)
+print(os.read(r, 64).decode(), new_request_id())
+"""
+
+
 def test_request_ids_are_unique_hex_and_new_in_a_forked_child():
     ids = [new_request_id() for _ in range(20000)]
     assert len(set(ids)) == len(ids) and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids[:100])
     if not hasattr(os, "fork"):
         pytest.skip("no fork here")
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: its next id, then out at once
-        os.write(w, new_request_id().encode())
-        os._exit(0)
-    os.waitpid(pid, 0)
-    child = os.read(r, 64).decode()
-    os.close(r)
-    os.close(w)
+    # in a fresh interpreter (this one may run threads, JAX's, that fork does not carry)
+    out = subprocess.run([sys.executable, "-c", FORK_CHILD], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)), check=True).stdout.split()
+    child, parent = out
     # a child that kept the parent's prefix and count would give the parent's next id
-    assert re.fullmatch(r"[0-9a-f]{32}", child) and child[:16] != new_request_id()[:16]
+    assert re.fullmatch(r"[0-9a-f]{32}", child) and child[:16] != parent[:16]
 
 
 FLOATS = [np.array([1.0, -2.5, 3.0], np.float32), np.full(5, 1e308, np.float64), np.array([np.nan, 1.0], np.float32),
