@@ -207,9 +207,9 @@ def decode_tensor(t: dict, tail: memoryview | None, offset: list[int], read: Any
     if size is not None:
         if tail is None:
             raise ValueError("a binary tensor in a response without a binary body")
-        raw = tail[offset[0]:offset[0] + int(size)]
-        offset[0] += int(size)
-        return from_bytes(raw, shape, datatype)
+        start, end = offset[0], offset[0] + int(size)
+        offset[0] = end
+        return from_bytes(tail[start:end], shape, datatype)
     if t.get("b64") is not None:
         return from_bytes(base64.b64decode(t["b64"]), shape, datatype)
     if datatype not in V2_TO_NP:
