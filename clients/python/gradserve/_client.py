@@ -43,6 +43,18 @@ def normalize_device(device: str | None) -> str | None:
     """`CPU`/`GPU`/`Ascend` (MindSpore device_target) or `gpu:1` -> the API's device field."""
     if device is None:
         return None
+    hit = _DEVICE_MEMO.get(device) if type(device) is str else None  # asked on every job: memoised
+    if hit is None:
+        hit = _normalize_device(device)
+        if type(device) is str and len(_DEVICE_MEMO) < 64:
+            _DEVICE_MEMO[device] = hit
+    return hit
+
+
+_DEVICE_MEMO: dict[str, str] = {}
+
+
+def _normalize_device(device) -> str:
     name, _, idx = str(device).strip().partition(":")
     key = name.lower()
     if key not in _DEVICE_NAMES:
@@ -53,12 +65,21 @@ def normalize_device(device: str | None) -> str | None:
 class GraphRef:
     """A graph as the client sends it: its JSON (if known) and its content hash / id."""
 
-    __slots__ = ("doc", "_hash", "graph_id")
+    __slots__ = ("doc", "_hash", "graph_id", "_dtypes")
 
     def __init__(self, doc: dict | None = None, graph_id: str | None = None):
         self.doc = doc
         self._hash: str | None = None
         self.graph_id = graph_id
+        self._dtypes: list | None | bool = False  # (not read yet)
+
+    @property
+    def input_dtypes(self) -> list | None:
+        """The dtypes the graph declares for its inputs (None: an id alone, or no inputs list)."""
+        if self._dtypes is False:
+            inputs = self.doc.get("inputs") if self.doc is not None else None
+            self._dtypes = [i.get("dtype") for i in inputs] if isinstance(inputs, list) else None
+        return self._dtypes  # type: ignore[return-value]
 
     @property
     def hash(self) -> str:
@@ -85,6 +106,8 @@ def as_graph_ref(graph: Any, inputs: Sequence | None = None) -> GraphRef:
 
 
 def _array(x, dtype: str | None = None) -> np.ndarray:
+    if type(x) is np.ndarray:  # (the common case, before hasattr's failed lookup)
+        return x
     if hasattr(x, "asnumpy"):
         x = x.asnumpy()
     if isinstance(x, np.ndarray):
@@ -98,6 +121,8 @@ def _array(x, dtype: str | None = None) -> np.ndarray:
 
 
 def _arrays(xs, dtypes: list | None = None) -> list[np.ndarray]:
+    if type(xs) is list and all(type(x) is np.ndarray for x in xs):  # the front end's jobs: arrays already
+        return list(xs)
     if xs is None:
         return []
     if isinstance(xs, np.ndarray) or hasattr(xs, "asnumpy") or np.isscalar(xs):
@@ -137,7 +162,10 @@ class Result:
     def from_response(cls, resp: dict) -> "Result":
         outs = resp.get("outputs") or []
         arrays = [t["array"] for t in outs]
-        structure = resp.get("structure", 0 if len(arrays) == 1 else list(range(len(arrays))))
+        if "structure" in resp:
+            structure = resp["structure"]
+        else:
+            structure = 0 if len(arrays) == 1 else list(range(len(arrays)))
         return cls(value=rebuild(structure, arrays), outputs=arrays, names=[t.get("name") for t in outs],
                    structure=structure, graph_id=resp.get("graph_id"), device=resp.get("device"),
                    timing=resp.get("timing") or {})
@@ -211,11 +239,8 @@ class _BaseClient:
     _asynchronous = False
 
     # -- request bodies ------------------------------------------------------------------------
-    def _common(self, ref: GraphRef, inputs, params, device, deadline_ms, binary_output) -> dict:
-        dtypes = None
-        if ref.doc is not None and isinstance(ref.doc.get("inputs"), list):
-            dtypes = [i.get("dtype") for i in ref.doc["inputs"]]
-        body: dict[str, Any] = {"inputs": _arrays(inputs, dtypes)}
+    def _common(self, ref: GraphRef, inputs, params, device, deadline_ms) -> dict:
+        body: dict[str, Any] = {"inputs": _arrays(inputs, ref.input_dtypes)}
         if params:
             body["params"] = {k: _array(v) for k, v in params.items()}
         dev = normalize_device(device) or self.device
@@ -224,17 +249,14 @@ class _BaseClient:
         dl = deadline_ms if deadline_ms is not None else self.deadline_ms
         if dl is not None:
             body["deadline_ms"] = int(dl)
-        if binary_output is None:
-            binary_output = self._binary(body)
-        if binary_output:
-            body["binary_output"] = True
         return body
 
     def _binary(self, body: dict) -> bool:
         return self.binary_threshold is not None and nbytes(body) >= self.binary_threshold
 
     # -- the job protocol (shared by sync and async) ------------------------------------------------
-    def _job(self, op: str, ref: GraphRef, fields: dict) -> Generator[_Call, Any, Result]:
+    def _job(self, op: str, ref: GraphRef, fields: dict, binary: bool) -> Generator[_Call, Any, Result]:
+        """`binary`: the request's tensors go as binary (the size of `fields`' arrays: `_fields`)."""
         gid = ref.graph_id if ref.doc is None else self._known.get(ref.hash)
         if gid is None and self.register_graphs:
             resp = yield ("register_graph", {"graph": ref.doc}, False, None)
@@ -242,7 +264,6 @@ class _BaseClient:
             with self._lock:
                 self._known[ref.hash] = gid
         inline = gid is None
-        binary = self._binary(fields)
         while True:
             body = {"graph": ref.doc} if inline else {"graph_id": gid}
             body.update(fields)
@@ -253,7 +274,7 @@ class _BaseClient:
                     raise
                 inline = True  # this replica has not seen the graph: send it along (replicas share nothing)
                 continue
-            if resp.get("graph_id") and ref.doc is not None:
+            if resp.get("graph_id") and ref.doc is not None and ref.hash not in self._known:
                 with self._lock:
                     self._known.setdefault(ref.hash, resp["graph_id"])
             return Result.from_response(resp)
@@ -269,21 +290,22 @@ class _BaseClient:
         resp = yield (op, None, False, path_arg)
         return resp
 
-    def _fields(self, ref, inputs, params, device, deadline_ms, binary_output, **extra) -> dict:
-        body = self._common(ref, inputs, params, device, deadline_ms, False)
+    def _fields(self, ref, inputs, params, device, deadline_ms, binary_output, **extra) -> tuple[dict, bool]:
+        """(the job's fields, whether its tensors go binary): the arrays' size decides both the request's
+        encoding and, unless the caller chose, the response's."""
+        body = self._common(ref, inputs, params, device, deadline_ms)
         for k, v in extra.items():
             if v is not None:
                 body[k] = v
-        if binary_output is None:
-            binary_output = self._binary(body)
-        if binary_output:
+        big = self._binary(body)
+        if binary_output if binary_output is not None else big:
             body["binary_output"] = True
-        return body
+        return body, big
 
     # one builder per endpoint -------------------------------------------------------------------
     def _b_eval(self, graph, inputs, *, params=None, device=None, deadline_ms=None, binary_output=None):
         ref = as_graph_ref(graph, inputs)
-        return self._job("eval", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output))
+        return self._job("eval", ref, *self._fields(ref, inputs, params, device, deadline_ms, binary_output))
 
     def _b_grad(self, graph, inputs, *, grad_position: Positions = 0, weights=None, get_all=None, get_by_list=None,
                 sens=None, order=1, value_and_grad=False, params=None, device=None, deadline_ms=None,
@@ -303,20 +325,20 @@ class _BaseClient:
             extra["order"] = int(order)
         if value_and_grad:
             extra["value_and_grad"] = True
-        fields = self._fields(ref, inputs, params, device, deadline_ms, binary_output, **extra)
+        fields, big = self._fields(ref, inputs, params, device, deadline_ms, binary_output, **extra)
         if "grad_position" in extra and extra["grad_position"] is None:
             fields["grad_position"] = None
-        return self._job("grad", ref, fields)
+        return self._job("grad", ref, fields, big)
 
     def _b_jvp(self, graph, inputs, tangents, *, positions: Positions = None, params=None, device=None,
                deadline_ms=None, binary_output=None):
         ref = as_graph_ref(graph, inputs)
-        return self._job("jvp", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
+        return self._job("jvp", ref, *self._fields(ref, inputs, params, device, deadline_ms, binary_output,
                                                   tangents=_arrays(tangents), positions=_pos(positions)))
 
     def _b_vjp(self, graph, inputs, v, *, params=None, device=None, deadline_ms=None, binary_output=None):
         ref = as_graph_ref(graph, inputs)
-        return self._job("vjp", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
+        return self._job("vjp", ref, *self._fields(ref, inputs, params, device, deadline_ms, binary_output,
                                                   v=_tensor_or_list(v)))
 
     def _b_jacobian(self, graph, inputs, *, positions: Positions = 0, mode="rev", weights=None, params=None,
@@ -324,19 +346,19 @@ class _BaseClient:
         if mode not in ("rev", "fwd"):
             raise ValueError("mode must be 'rev' or 'fwd'")
         ref = as_graph_ref(graph, inputs)
-        return self._job("jacobian", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
+        return self._job("jacobian", ref, *self._fields(ref, inputs, params, device, deadline_ms, binary_output,
                                                        positions=_pos(positions), mode=mode, weights=_names(weights)))
 
     def _b_hessian(self, graph, inputs, *, positions: Positions = 0, weights=None, params=None, device=None,
                    deadline_ms=None, binary_output=None):
         ref = as_graph_ref(graph, inputs)
-        return self._job("hessian", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
+        return self._job("hessian", ref, *self._fields(ref, inputs, params, device, deadline_ms, binary_output,
                                                       positions=_pos(positions), weights=_names(weights)))
 
     def _b_hvp(self, graph, inputs, v, *, positions: Positions = 0, weights=None, params=None, device=None,
                deadline_ms=None, binary_output=None):
         ref = as_graph_ref(graph, inputs)
-        return self._job("hvp", ref, self._fields(ref, inputs, params, device, deadline_ms, binary_output,
+        return self._job("hvp", ref, *self._fields(ref, inputs, params, device, deadline_ms, binary_output,
                                                   v=_arrays(v), positions=_pos(positions), weights=_names(weights)))
 
     def _b_register(self, graph):

@@ -17,7 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ._infer import infer
-from ._tensor import Tensor
+from ._tensor import Tensor, dtype_name
 
 xp = np
 _mode = os.environ.get("GRADSERVE_EAGER", "local").strip().lower()
@@ -167,11 +167,5 @@ def run(op: str, inputs: list, attrs: dict):
 def _tensor(a: np.ndarray):
     """A concrete Tensor around `a` as it is (Tensor() would copy and re-derive its dtype)."""
     t = Tensor.__new__(Tensor)
-    name = _NAMES.get(a.dtype)
-    if name is None:
-        name = _NAMES[a.dtype] = a.dtype.name
-    t._data, t._trace, t._name, t._shape, t._dtype = a, None, None, a.shape, name
+    t._data, t._trace, t._name, t._shape, t._dtype = a, None, None, a.shape, dtype_name(a.dtype)
     return t
-
-
-_NAMES: dict = {}  # dtype -> its name (dtype.name costs ~5 us)

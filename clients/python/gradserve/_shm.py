@@ -106,11 +106,17 @@ def _large(x: Any, threshold: int, out: list) -> list:
     if isinstance(x, np.ndarray):
         if x.nbytes >= threshold:
             out.append(x)
-    elif isinstance(x, dict):
-        for v in x.values():
-            _large(v, threshold, out)
-    elif isinstance(x, (list, tuple)):
-        for v in x:
+        return out
+    if isinstance(x, dict):
+        x = x.values()
+    elif not isinstance(x, (list, tuple)):
+        return out
+    for v in x:  # a job body's arrays and strings checked here, containers by a call (called on every job)
+        t = type(v)
+        if t is np.ndarray:
+            if v.nbytes >= threshold:
+                out.append(v)
+        elif t is not str:
             _large(v, threshold, out)
     return out
 

@@ -19,6 +19,17 @@ from ._late import late  # operators and methods run ops, bound by the layers ab
 _SUPPORTED = ("bool", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128")
 
 
+def dtype_name(dt: np.dtype) -> str:
+    """`dt.name`, remembered per dtype (dtype.name costs ~3-5 us: every Tensor made would pay it)."""
+    name = _NAMES.get(dt)
+    if name is None:
+        name = _NAMES[dt] = dt.name
+    return name
+
+
+_NAMES: dict = {}
+
+
 def _to_array(data, dtype) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.asnumpy()
@@ -28,7 +39,7 @@ def _to_array(data, dtype) -> np.ndarray:
         return np.array(data, dtype=_dt.to_name(dtype))
     was_array = isinstance(data, (np.ndarray, np.generic))
     arr = np.array(data)
-    name = arr.dtype.name
+    name = dtype_name(arr.dtype)
     if not was_array:  # Python numbers: MindSpore's defaults
         if arr.dtype.kind == "f":
             return arr.astype(np.float32)
@@ -89,7 +100,7 @@ class Tensor:
         self._trace: Any = None  # the Trace that made it (a traced value), else None
         self._name: Any = None  # its name in that trace
         self._shape = tuple(self._data.shape)
-        self._dtype = self._data.dtype.name
+        self._dtype = dtype_name(self._data.dtype)
 
     def _dynamic(self, shape, dtype) -> None:
         """`Tensor(shape=[None, 3], dtype=...)`: shape -1 where unknown, no data (MindSpore's dynamic-shape

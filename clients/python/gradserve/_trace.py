@@ -233,7 +233,7 @@ def _plain_tree(tdef) -> bool:
 
 def _sig(leaf):
     if isinstance(leaf, Tensor):
-        return ("T", leaf.shape, leaf._dtype)
+        return ("T", leaf._shape, leaf._dtype)
     try:
         hash(leaf)
         return ("S", type(leaf).__name__, leaf)
@@ -787,6 +787,8 @@ class Program:
         self._ref = None
         self._out_bytes: int | None = None
         self.out_tdef: Any = None  # the output structure (set by the tracer)
+        self._shapes: list | None = None  # per output: (shape, size) the trace inferred (_conform)
+        self._plain: bool | None = None  # whether out_tdef is tuples of Tensors only
 
     def graph_doc(self, values: str = "all") -> dict:
         """The graph's JSON; values="frozen" writes only unchanged parameters' values into it (the
@@ -803,8 +805,7 @@ class Program:
         return doc
 
     def ref(self):
-        objs = self.root.param_objs.values()
-        key = tuple((id(r), _frozen(r), r._version if _frozen(r) else 0) for r in objs)
+        key = [(id(r), _frozen(r)) for r in self.root.param_objs.values()]  # (asked on every call)
         if self._ref is None or key != self._doc_key:
             self._ref = GraphRef(self.graph_doc(values="frozen"))
             self._doc_key = key
@@ -842,6 +843,26 @@ def _wrap(value):
     return _eager._tensor(np.asarray(value))  # a fresh array from the response: no copy
 
 
+def _conform(value, shapes: list):
+    """The service's value (tuples of arrays) as Tensors in tuples, each given the shape the trace inferred
+    (`shapes`: (shape, size) per output, in order) where the service sent it with the same size in another
+    shape (a 0-d tensor as [1]). Conformed only when the counts agree."""
+    at = [0]
+
+    def build(v):
+        if type(v) is tuple or type(v) is list:
+            return tuple([build(x) for x in v])
+        a, i = np.asarray(v), at[0]
+        at[0] = i + 1
+        s = shapes[i] if i < len(shapes) else None
+        if s is not None and a.shape != s[0] and a.size == s[1]:
+            a = a.reshape(s[0])
+        return _eager._tensor(a)  # a fresh array from the response: no copy
+
+    out = build(value)
+    return out if at[0] == len(shapes) else _wrap(value)
+
+
 def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: Sequence[str] | None = None):
     """Trace `fn(*args)` as a top-level graph; returns (Program, the Tensor leaves of args)."""
     if current() is not None:
@@ -875,28 +896,34 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     return prog, tensors
 
 
-def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str = "main",
-                names: Sequence[str] | None = None) -> Any:
-    """Trace (or reuse the trace for this input signature), send to /v1/eval, return Tensors."""
-    leaves, tdef = flatten(list(args))
-    sig = (tdef, tuple(_sig(x) for x in leaves))
+def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",
+                names: Sequence[str] | Callable[[], Sequence[str]] | None = None) -> Any:
+    """Trace (or reuse the trace for this input signature), send to /v1/eval, return Tensors. `label` and
+    `names` may be callables: asked only when the call traces (not on the cache's hits)."""
+    tdef: Any
+    if all(type(a) is Tensor for a in args):  # (the common call: Tensors alone, as flatten would give them)
+        leaves, tdef = list(args), ("list", ("*",) * len(args))
+    else:
+        leaves, tdef = flatten(list(args))
+    sig = (tdef, tuple([_sig(x) for x in leaves]))
     prog = None
     if cache is not None and _context.get_context("mode") == _context.GRAPH_MODE:
         prog = cache.get(sig)
     if prog is None:
-        prog, _ = trace_program(fn, args, label=label, names=names)
+        prog, _ = trace_program(fn, args, label=label() if callable(label) else label,
+                                names=names() if callable(names) else names)
         if cache is not None:
             cache[sig] = prog
-    tensors = [x for x in leaves if isinstance(x, Tensor)]
-    for t in tensors:
-        if t._data is None:
+    arrays = [x._data for x in leaves if isinstance(x, Tensor)]
+    for a in arrays:
+        if a is None:
             raise TraceError("a traced Tensor escaped its trace and was passed to a new call")
     tdef = getattr(prog, "out_tdef", "*")
     if not prog.out_avals and not prog.state_params:  # nothing computed on the service (a gradient of nothing)
         return unflatten(tdef, [])
     device = _context.device()
     try:
-        res = _context.client().eval(prog, [t._data for t in tensors], params=prog.param_data() or None,
+        res = _context.client().eval(prog, arrays, params=prog.param_data() or None,
                                      device=device, binary_output=prog.binary_output())
     except DeviceUnavailable as e:
         e.message += (f" [the job asked for device {device!r} (set_context(device_target=...)); "
@@ -905,10 +932,15 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         raise
     if prog.state_params:
         res = _written_back(prog, res)
-    if not _plain_tree(tdef):  # dicts, static values: rebuilt here from the flat outputs
+    if prog._plain is None:
+        prog._plain = _plain_tree(tdef)
+    if not prog._plain:  # dicts, static values: rebuilt here from the flat outputs
         flat = [Tensor(np.asarray(a).reshape(av[0])) for a, av in zip(res.outputs, prog.out_avals)]
         return unflatten(tdef, flat)
-    return _wrap(_conform(res.value, prog.out_avals))
+    if prog._shapes is None:
+        prog._shapes = [None if av is None else (tuple(av[0]), int(np.prod(av[0], dtype=np.int64)))
+                        for av in prog.out_avals]
+    return _conform(res.value, prog._shapes)
 
 
 def _written_back(prog: Program, res):
@@ -923,19 +955,6 @@ class _UserResult:
     def __init__(self, value, outputs):
         self.value, self.outputs = value, outputs
 
-
-def _conform(value, avals):
-    """Give each result the shape the trace inferred (a service may send a 0-d tensor as [1])."""
-    leaves, tdef = flatten(value)
-    if len(leaves) != len(avals):
-        return value
-    out = []
-    for a, av in zip(leaves, avals):
-        a = np.asarray(a)
-        if av is not None and a.shape != tuple(av[0]) and a.size == int(np.prod(av[0], dtype=np.int64)):
-            a = a.reshape(av[0])
-        out.append(a)
-    return unflatten(tdef, out)
 
 
 def trace_graph(fn: Callable, inputs: Sequence) -> dict:

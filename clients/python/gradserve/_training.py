@@ -94,19 +94,24 @@ class Optimizer(Cell):
         if len(grads) != len(self._gs_params):
             raise ValueError(f"{type(self).__name__}: {len(grads)} gradient(s) for {len(self._gs_params)} parameter(s)")
         self.global_step += 1
+        lrs: dict = {}  # the step's learning rate per group and dtype (a schedule is asked once a step)
         for i, (p, g) in enumerate(zip(self._gs_params, grads)):
             g = _array(g)
-            if g.shape != p.shape:
+            w = p._data
+            if g.shape != w.shape:
                 raise ValueError(f"{type(self).__name__}: gradient {i} has shape {list(g.shape)}, "
                                  f"parameter {p.name!r} {list(p.shape)}")
-            w = p._data
-            g = g.astype(w.dtype, copy=False)
+            t = w.dtype.type
+            if g.dtype != w.dtype:
+                g = g.astype(w.dtype)
             if self.loss_scale != 1.0:
-                g = g / w.dtype.type(self.loss_scale)
+                g = g / t(self.loss_scale)
             grp = self._group[i]
             if grp["weight_decay"]:
-                g = g + w.dtype.type(grp["weight_decay"]) * w
-            lr = w.dtype.type(grp["lr"](self.global_step - 1))
+                g = g + t(grp["weight_decay"]) * w
+            lr = lrs.get((id(grp), t))
+            if lr is None:
+                lr = lrs[(id(grp), t)] = t(grp["lr"](self.global_step - 1))
             self._gs_state[i], new = self._update(w, g, self._gs_state[i], lr)
             p._assign(new)
         return True

@@ -123,6 +123,9 @@ def device() -> str:
 def client():
     """The shared `Client` the front end uses (created on first use from the context)."""
     global _client
+    c = _client  # (asked on every job: no lock once it exists)
+    if c is not None:
+        return c
     with _lock:
         if _client is None:
             _client = Client(os.environ.get("GRADSERVE_SERVER") or _state["server"], api_key=_state["api_key"],

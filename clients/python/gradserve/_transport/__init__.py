@@ -14,6 +14,7 @@ The gRPC transport (`grpc://host:port`, `grpcs://` with TLS) is `grpc.py`, with 
 """
 from __future__ import annotations
 
+import itertools
 import os
 from typing import Any, Protocol
 
@@ -41,8 +42,20 @@ REQUEST_ID = "x-request-id"
 def new_request_id() -> str:
     """The id a call sends (X-Request-ID / gRPC metadata) unless the caller set one: the server logs the job
     under it and answers with it, and the SDK's errors carry it, timeouts and lost connections included.
-    32 random hex digits, as uuid4().hex but without building a UUID (~0.5 us against ~2 us a call)."""
-    return os.urandom(16).hex()
+    32 hex digits: 16 random ones drawn once per process (again in a forked child) and a 64-bit count, so
+    ids stay unique without a getrandom system call on every call (as os.urandom(16) made)."""
+    return f"{_RID_PREFIX}{next(_rid_count) & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
+def _new_rid_prefix() -> None:
+    global _RID_PREFIX, _rid_count
+    _RID_PREFIX, _rid_count = os.urandom(8).hex(), itertools.count()  # (next() on a count is atomic)
+
+
+_RID_PREFIX, _rid_count = "", itertools.count()
+_new_rid_prefix()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_rid_prefix)
 
 
 def given_request_id(headers: dict | None) -> str | None:

@@ -7,6 +7,10 @@ bodies), reads the response with a few `recv` calls, and keeps connections alive
 pool. httpx stays the transport for https, proxies, credentials in the URL and a caller's own httpx
 transport (see `usable`).
 
+System calls per request on a kept connection: one poll (the idle check, on a poll object kept with the
+connection), then poll + send and poll + recv (the socket's timeout mode); settimeout (a system call even
+when the value stays) only when a call's timeout differs from the connection's last.
+
 What it does as httpx does: TCP_NODELAY; an idle connection that the server closed is dropped before
 reuse; if writing the request fails (a server answering 413 or 429 before the body is read closes its
 side) the response is still read; a request on a reused connection that got no byte back is sent once
@@ -21,10 +25,11 @@ See benchmarks/LOOPS_REPORT.md, "the transport".
 """
 from __future__ import annotations
 
+import select
 import socket
 import threading
 import urllib.request
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 SMALL_BODY = 1 << 18  # bodies up to this go out with the head in one send; larger ones after it
@@ -66,7 +71,7 @@ def _header_block(headers: dict) -> bytes:
     out = []
     for k, v in headers.items():
         k, v = str(k), str(v)
-        if any(c in k for c in ":\r\n") or "\r" in v or "\n" in v or not k:
+        if not k or ":" in k or "\r" in k or "\n" in k or "\r" in v or "\n" in v:
             raise ValueError(f"invalid HTTP header {k!r}: {v!r}")
         out.append(f"{k}: {v}\r\n")
     return "".join(out).encode("latin-1")
@@ -90,7 +95,7 @@ class HTTP1Client:
         self._headers = {"host": parts.netloc, **headers}
         self._names = {k.lower(): k for k in self._headers}
         self._fixed = _header_block(self._headers)
-        self._idle: list[socket.socket] = []
+        self._idle: list[tuple[socket.socket, Callable]] = []  # (connection, its idle check: _readable_check)
         self._lock = threading.Lock()
         self._closed = False
 
@@ -99,67 +104,70 @@ class HTTP1Client:
         body = b"" if content is None else content
         end = b"content-length: %d\r\n\r\n" % len(body) if content is not None or method == "POST" else b"\r\n"
         fixed = self._fixed
-        if any(k.lower() in self._names for k in headers):  # a call's header replaces the client's (as httpx)
-            merged = dict(self._headers)
-            for k, v in headers.items():
-                merged.pop(self._names.get(k.lower(), k), None)
-            fixed = _header_block(merged)
+        for k in headers:
+            if k.lower() in self._names:  # a call's header replaces the client's (as httpx)
+                merged = dict(self._headers)
+                for k2 in headers:
+                    merged.pop(self._names.get(k2.lower(), k2), None)
+                fixed = _header_block(merged)
+                break
         head = b"".join((f"{method} {self.prefix}{path} HTTP/1.1\r\n".encode("latin-1"), fixed,
                          _header_block(headers), end))
-        sock, reused = self._take(ct)
+        conn, reused = self._take(ct)
         try:
             try:
-                resp, keep = self._exchange(sock, method, head, body, rt, wt)
+                resp, keep = self._exchange(conn[0], method, head, body, rt, wt)
             except _NoResponse:
                 if not reused:
                     raise
-                sock.close()  # the server had closed this idle connection as we sent: once more, on a new one
-                sock, reused = self._connect(ct), False
-                resp, keep = self._exchange(sock, method, head, body, rt, wt)
+                conn[0].close()  # the server had closed this idle connection as we sent: once more, on a new one
+                conn, reused = self._connect(ct), False
+                resp, keep = self._exchange(conn[0], method, head, body, rt, wt)
         except BaseException:
-            sock.close()
+            conn[0].close()
             raise
         if keep:
-            self._give_back(sock)
+            self._give_back(conn)
         else:
-            sock.close()
+            conn[0].close()
         return resp
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
             idle, self._idle = self._idle, []
-        for s in idle:
+        for s, _ in idle:
             s.close()
 
     # -- connections -------------------------------------------------------------------------------
-    def _connect(self, connect_timeout: float | None) -> socket.socket:
+    def _connect(self, connect_timeout: float | None) -> tuple[socket.socket, Callable]:
         s = socket.create_connection(self.address, timeout=connect_timeout)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return s
+        return s, _readable_check(s)
 
-    def _take(self, connect_timeout: float | None) -> tuple[socket.socket, bool]:
+    def _take(self, connect_timeout: float | None) -> tuple[tuple[socket.socket, Callable], bool]:
         while True:
             with self._lock:
                 if self._closed:
                     raise ProtocolError("the client is closed")
-                s = self._idle.pop() if self._idle else None
-            if s is None:
+                conn = self._idle.pop() if self._idle else None
+            if conn is None:
                 return self._connect(connect_timeout), False
-            if _quiet(s):
-                return s, True
-            s.close()
+            if not conn[1](0):  # nothing to read: still open (readable: the server closed it, or stray bytes)
+                return conn, True
+            conn[0].close()
 
-    def _give_back(self, s: socket.socket) -> None:
+    def _give_back(self, conn: tuple[socket.socket, Callable]) -> None:
         with self._lock:
             if not self._closed and len(self._idle) < MAX_IDLE:
-                self._idle.append(s)
+                self._idle.append(conn)
                 return
-        s.close()
+        conn[0].close()
 
     # -- one exchange ------------------------------------------------------------------------------
     def _exchange(self, s: socket.socket, method: str, head: bytes, body, rt, wt) -> tuple[Response, bool]:
-        s.settimeout(wt)
+        if s.gettimeout() != wt:  # (settimeout costs a system call even when the value stays)
+            s.settimeout(wt)
         try:
             if len(body) <= SMALL_BODY:
                 s.sendall(head + body if body else head)
@@ -171,7 +179,8 @@ class HTTP1Client:
             write_error: OSError | None = e
         else:
             write_error = None
-        s.settimeout(rt)
+        if rt != wt:
+            s.settimeout(rt)
         try:
             return _read_response(s, method)
         except _NoResponse as e:
@@ -180,17 +189,14 @@ class HTTP1Client:
             raise
 
 
-def _quiet(s: socket.socket) -> bool:
-    """Whether an idle kept connection is still open: nothing to read yet. Readable means the server
-    closed it (or sent stray bytes): not reusable."""
-    try:
-        s.setblocking(False)  # (the exchange sets its timeouts again)
-        s.recv(1, socket.MSG_PEEK)
-    except BlockingIOError:
-        return True
-    except OSError:
-        return False
-    return False
+def _readable_check(s: socket.socket) -> Callable:
+    """f(0) -> whether `s` is readable now, in one system call: a poll object kept with the connection
+    (select where there is no poll). An idle kept connection that is readable was closed by the server."""
+    if hasattr(select, "poll"):
+        p = select.poll()
+        p.register(s, select.POLLIN)
+        return p.poll
+    return lambda timeout: select.select([s], [], [], timeout)[0]
 
 
 def _read_head(s: socket.socket, buf: bytearray) -> tuple[bytearray, int]:

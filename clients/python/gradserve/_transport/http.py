@@ -66,6 +66,9 @@ def _prepare(op: str, body: dict | None, binary: bool, path_arg: str | None, fix
     return method, path, content, headers, rid
 
 
+_HEADER_LENGTH = HEADER_LENGTH.lower()  # (headers are read by lowercase name)
+
+
 def _text(content, headers: Mapping[str, str]) -> str:
     ctype = headers.get("content-type") or ""
     charset = ctype.partition("charset=")[2].split(";")[0].strip() or "utf-8"
@@ -80,11 +83,11 @@ def _handle(status: int, headers: Mapping[str, str], content, rid: str, read: An
     if 200 <= status < 300:
         if status == 204 or not content:
             return {}
-        if headers.get(HEADER_LENGTH.lower()) is None and "json" not in headers.get("content-type", "json"):
+        if headers.get(_HEADER_LENGTH) is None and "json" not in headers.get("content-type", "json"):
             return {"text": _text(content, headers)}
-        return decode_response(content, headers.get(HEADER_LENGTH.lower()), read)
+        return decode_response(content, headers.get(_HEADER_LENGTH), read)
     try:
-        payload: Any = decode_response(content, headers.get(HEADER_LENGTH.lower()))
+        payload: Any = decode_response(content, headers.get(_HEADER_LENGTH))
     except Exception:  # noqa: BLE001 - a proxy's HTML page, say
         payload = _text(content, headers)
     raise errors.from_response(status, payload, parse_retry_after(headers.get("retry-after")),

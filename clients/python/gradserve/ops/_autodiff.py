@@ -51,9 +51,16 @@ class _Derived:
 
     def __call__(self, *args: Any) -> Any:
         if current() is None:
-            cache = _cache_for(self.fn, (self.kind, self._key()))
-            names = _arg_names(self.fn, len(args))
-            return run_program(self._emit, args, cache=cache, label=f"{self.kind}_{_label(self.fn)}", names=names)
+            key = (self.kind, self._key())
+            memo = self.__dict__.get("_cache_memo")  # this function's last cache (a WeakKeyDictionary costs)
+            if memo is not None and memo[0] == key and memo[2] is self.fn:
+                cache = memo[1]
+            else:
+                cache = _cache_for(self.fn, key)
+                self._cache_memo = (key, cache, self.fn)
+            fn = self.fn  # names and label matter only when the call traces (a signature not seen yet)
+            return run_program(self._emit, args, cache=cache, label=lambda: f"{self.kind}_{_label(fn)}",
+                               names=lambda: _arg_names(fn, len(args)))
         return self._emit(*args)
 
     def _key(self) -> tuple:
