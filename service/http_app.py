@@ -634,6 +634,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         try:
             yield
         finally:
+            gc.unfreeze()  # an app that ends before its process (tests): what it leaves can be collected
             await core.stop()
             ctx.buffers.close()
             ctx.regions.close()
