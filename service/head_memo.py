@@ -33,8 +33,8 @@ class Head:
         self.model, self.strict, self.lists, self.tensors, self.nbytes = model, strict, lists, tensors, nbytes
 
     def cut(self, tail: memoryview) -> tuple[list, dict, dict]:
-        """(inputs, params, {sens|tangents|v: [arrays]}): read-only views of a tail of exactly `nbytes`
-        (a tail of another length is decoded in full, which words the error)."""
+        """(inputs, params, {sens|tangents|v: [arrays]}): views of a tail of exactly `nbytes`, as a first
+        decode gives them (a tail of another length is decoded in full, which words the error)."""
         inputs: list = []
         params: dict = {}
         lists = {k: [] for k in self.lists}
