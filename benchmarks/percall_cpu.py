@@ -6,7 +6,9 @@
 
 server: L3's and L1's requests as the SDK sends them (captured once) are posted raw, in rounds of N,
 to one real server per tree in turn (order alternating); per request: the server's main-process CPU and
-its workers' (from /proc/<pid>/stat, 10 ms ticks: use N >= 500), this client's CPU and the wall time.
+its workers' (from /proc/<pid>/stat, 10 ms ticks: use N >= 500), this client's CPU and the wall time;
+compute_us: the job's compute (timing.compute_ms, median of the warm-up's last 100): with the inline
+lane it runs in the main process, so main_cpu_us - compute_us is what the request itself costs.
 sdk: the SDK's own CPU per call (L3 value_and_grad, L1 training step with nn.SGD) with the wire canned
 (the transport's `send` returns the recorded response): one subprocess per tree, in turn.
 Medians over rounds. The machine is shared: compare only trees measured side by side.
@@ -77,6 +79,13 @@ def capture(out: Path) -> None:
         HTTPTransport.send = send
 
 
+def _compute_us(r) -> float:
+    """The job's compute time from the response's timing (JSON or binary-extension header)."""
+    hl = r.headers.get("inference-header-content-length")
+    body = bytes(r.content)
+    return json.loads(body[:int(hl)] if hl else body)["timing"]["compute_ms"] * 1e3
+
+
 def server_rounds(reqs: dict, trees: list, n: int, rounds: int) -> dict:
     sys.path[:0] = [str(ROOT), str(ROOT / "clients" / "python")]
     import httpx
@@ -101,13 +110,17 @@ def server_rounds(reqs: dict, trees: list, n: int, rounds: int) -> dict:
             workers = [w["pid"] for p in httpx.get(url + "/v1/devices").json()["pools"] for w in p["workers"]]
             servers[-1] = (name, proc, c, workers)
         out: dict = {}
+        computes: dict = {}
         for wl in ("l3", "l1"):
             _, path, content, headers, *_ = reqs[wl]
             headers = dict(headers, **{"x-request-id": RID})
             for name, proc, c, workers in servers:
+                compute = []
                 for _ in range(200):
                     r = c.request("POST", path, content, headers, 60)
                     assert r.status == 200, (name, r.status, bytes(r.content[:300]))
+                    compute.append(_compute_us(r))
+                computes[f"{wl} {name}"] = float(np.median(compute[100:]))
             for k in range(rounds):
                 for name, proc, c, workers in (servers if k % 2 == 0 else servers[::-1]):
                     m0, w0, c0, t0 = _cpu(proc.pid), sum(map(_cpu, workers)), time.process_time(), time.perf_counter()
@@ -115,8 +128,11 @@ def server_rounds(reqs: dict, trees: list, n: int, rounds: int) -> dict:
                         c.request("POST", path, content, headers, 60)
                     t1, c1, m1, w1 = time.perf_counter(), time.process_time(), _cpu(proc.pid), sum(map(_cpu, workers))
                     out.setdefault(f"{wl} {name}", []).append([(m1 - m0) / n, (w1 - w0) / n, (c1 - c0) / n, (t1 - t0) / n])
-        return {k: dict(zip(("main_cpu_us", "workers_cpu_us", "client_cpu_us", "wall_us"),
-                            (float(x) * 1e6 for x in np.median(np.array(v), axis=0)))) for k, v in out.items()}
+        res = {k: dict(zip(("main_cpu_us", "workers_cpu_us", "client_cpu_us", "wall_us"),
+                           (float(x) * 1e6 for x in np.median(np.array(v), axis=0)))) for k, v in out.items()}
+        for k, v in res.items():  # what the server spends around the job's compute (inline: in the main process)
+            v["compute_us"] = computes[k]
+        return res
     finally:
         for name, proc, c, workers in servers:
             if c is not None:

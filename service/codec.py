@@ -78,19 +78,23 @@ class BinaryReader:
             raise InvalidRequest(f"the body has {left} byte(s) after the last binary tensor", path="$")
 
 
+def split_raw(body: bytes, header_length: str | None) -> tuple[memoryview, memoryview | None]:
+    """(the JSON header's bytes, the binary tail or None) of a body."""
+    mv = memoryview(body)
+    if header_length is None:
+        return mv, None
+    try:
+        n = int(header_length)
+    except ValueError:
+        raise InvalidRequest(f"{HEADER_LENGTH} is not an integer", header=HEADER_LENGTH) from None
+    if not 0 <= n <= len(mv):
+        raise InvalidRequest(f"{HEADER_LENGTH} {n} is outside the body of {len(mv)} bytes", header=HEADER_LENGTH)
+    return mv[:n], mv[n:]
+
+
 def split_body(body: bytes, header_length: str | None) -> tuple[Any, BinaryReader, bool]:
     """(parsed JSON header, reader over the binary tail, whether the header is strict JSON: see loads)."""
-    mv = memoryview(body)
-    if header_length is not None:
-        try:
-            n = int(header_length)
-        except ValueError:
-            raise InvalidRequest(f"{HEADER_LENGTH} is not an integer", header=HEADER_LENGTH) from None
-        if not 0 <= n <= len(mv):
-            raise InvalidRequest(f"{HEADER_LENGTH} {n} is outside the body of {len(mv)} bytes", header=HEADER_LENGTH)
-        head, tail = mv[:n], mv[n:]
-    else:
-        head, tail = mv, None
+    head, tail = split_raw(body, header_length)
     value, strict = loads(head)
     return value, BinaryReader(tail), strict
 

@@ -54,12 +54,20 @@ _TICKERS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Ticker]" = weakr
 TICK_S = 0.01
 
 
+_LAST: tuple = (lambda: None, None)  # (weak reference to the loop asked for last, its ticker)
+
+
 def ticker() -> Ticker:
     """The running loop's ticker (one per loop: a callback runs on the loop that armed it)."""
+    global _LAST
     loop = asyncio.get_running_loop()
+    ref, t = _LAST
+    if ref() is loop:  # the common case, twice per request: no WeakKeyDictionary lookup (~1 us)
+        return t
     t = _TICKERS.get(loop)
     if t is None:
         t = _TICKERS[loop] = Ticker(TICK_S)
+    _LAST = (weakref.ref(loop), t)
     return t
 
 

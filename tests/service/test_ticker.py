@@ -66,6 +66,7 @@ def test_one_ticker_per_loop_and_none_kept_for_a_closed_loop():
 
     gc.collect()
     before = len(tk._TICKERS)  # (loops of other tests may still be referenced)
-    asyncio.run(arm()), asyncio.run(arm())
+    a, b = asyncio.run(arm()), asyncio.run(arm())
+    assert a is not b  # (the last loop's ticker is remembered: a new loop never gets it)
     gc.collect()
     assert len(tk._TICKERS) <= before  # the loops are gone, and their tickers with them

@@ -1,0 +1,120 @@
+"""A binary job header met before (service.head_memo) decodes to what a first decode gives: the same
+options, the same arrays (this body's values, not the first one's), the same errors; headers whose
+tensors are not all plain binary ones are decoded every time."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from service import head_memo, http_app
+from service.errors import InvalidRequest
+from service.settings import Settings
+
+GID = "sha256:" + "1" * 64
+
+
+def binary_body(arrays: dict, **fields) -> tuple[bytes, str]:
+    """A binary-extension body: {field: [arrays] | {name: array} | array} then the raw bytes in order."""
+    head, raws = dict(fields, graph_id=GID), []
+
+    def env(a):
+        raws.append(a.tobytes())
+        return {"shape": list(a.shape), "datatype": {"float32": "FP32", "float64": "FP64", "int32": "INT32"}[a.dtype.name],
+                "parameters": {"binary_data_size": a.nbytes}}
+
+    for field, v in arrays.items():
+        head[field] = {k: env(a) for k, a in v.items()} if isinstance(v, dict) else \
+            [env(a) for a in v] if isinstance(v, list) else env(v)
+    h = json.dumps(head).encode()
+    return h + b"".join(raws), str(len(h))
+
+
+def decoded(req) -> dict:
+    return {"inputs": [(a.dtype.str, a.shape, a.tolist()) for a in req.inputs],
+            "params": [(k, a.dtype.str, a.shape, a.tolist()) for k, a in req.params.items()],
+            "options": {k: [(a.dtype.str, a.shape, a.tolist()) for a in v] if k in ("sens", "tangents", "v") else v
+                        for k, v in req.options.items()},
+            "rest": (req.kind, req.graph_id, req.device, req.deadline_s, req.size_hint, req.graph_strict,
+                     req.output_format)}
+
+
+rng = np.random.default_rng(0)
+CASES = [  # (kind, arrays, options)
+    ("eval", {"inputs": [rng.random((32, 3), np.float32), np.float32(2.5).reshape(()), rng.random(4)],
+              "params": {"w": rng.random((3, 2), np.float32), "b": np.arange(2, dtype=np.int32)}},
+     {"binary_output": True, "deadline_ms": 500}),
+    ("vjp", {"inputs": [rng.random(3, np.float32)], "v": rng.random(3, np.float32)}, {"device": "cpu:0"}),
+    ("grad", {"inputs": [rng.random(3, np.float32)], "sens": [rng.random((), np.float32)]}, {"grad_position": [0]}),
+    ("jvp", {"inputs": [rng.random(3, np.float32)], "tangents": []}, {}),
+]
+
+
+@pytest.mark.parametrize("kind, arrays, options", CASES)
+def test_a_header_met_before_decodes_as_the_first_time(kind, arrays, options, monkeypatch):
+    s, memo = Settings(), head_memo.HeadMemo()
+    body, hl = binary_body(arrays, **options)
+    first = decoded(http_app.decode_job(kind, body, hl, s, None, memo)[0])
+    assert first == decoded(http_app.decode_job(kind, body, hl, s)[0])  # (no memo)
+    assert len(memo.heads) == 1
+    # the same header with other values: the memo's path (no JSON parse, no pydantic), this body's values
+    other = {f: {k: a + 1 for k, a in v.items()} if isinstance(v, dict) else [a + 1 for a in v]
+             if isinstance(v, list) else v + 1 for f, v in arrays.items()}
+    body2, hl2 = binary_body(other, **options)
+    assert hl2 == hl and body2[:int(hl)] == body[:int(hl)]
+    monkeypatch.setattr(http_app, "validate", lambda *a: pytest.fail("a known header was validated again"))
+    monkeypatch.setattr(http_app.codec, "loads", lambda *a, **k: pytest.fail("a known header was parsed again"))
+    req, binary = http_app.decode_job(kind, body2, hl, s, None, memo)
+    monkeypatch.undo()
+    assert decoded(req) == decoded(http_app.decode_job(kind, body2, hl, s)[0]) != first
+    assert binary == bool(options.get("binary_output"))
+    assert all(not a.flags.writeable for a in req.inputs)  # views of the body, as a first decode gives
+
+
+def test_a_known_header_with_a_wrong_tail_is_refused_as_always():
+    s, memo = Settings(), head_memo.HeadMemo()
+    body, hl = binary_body({"inputs": [np.ones(4, np.float32)]})
+    http_app.decode_job("eval", body, hl, s, None, memo)
+    for bad in (body[:-1], body + b"\0"):
+        errs = []
+        for m in (memo, None):
+            with pytest.raises(InvalidRequest) as ei:
+                http_app.decode_job("eval", bad, hl, s, None, m)
+            errs.append((ei.value.message, ei.value.detail))
+        assert errs[0] == errs[1], errs
+
+
+def test_headers_that_are_not_all_binary_are_not_kept():
+    s, memo = Settings(), head_memo.HeadMemo()
+    body, hl = binary_body({"inputs": [np.ones(2, np.float32)]})
+    head = json.loads(body[:int(hl)])
+    head["inputs"].append({"shape": [1], "datatype": "FP32", "data": [3.0]})
+    h = json.dumps(head).encode()
+    req, _ = http_app.decode_job("eval", h + body[int(hl):], str(len(h)), s, None, memo)
+    assert [a.tolist() for a in req.inputs] == [[1, 1], [3]] and not memo.heads
+    head["inputs"][0] = {"shape": [2], "datatype": "FP32", "data": [1.0, 1.0]}
+    http_app.decode_job("eval", json.dumps(head).encode(), None, s, None, memo)  # a JSON body: no tail
+    assert not memo.heads
+
+
+def test_the_memo_is_bounded():
+    memo = head_memo.HeadMemo()
+    for i in range(head_memo.MAX_ENTRIES + 3):
+        memo.put("eval", b"%d" % i, object())
+    assert len(memo.heads) <= head_memo.MAX_ENTRIES
+    assert memo.key(memoryview(b"x" * (head_memo.MAX_HEAD + 1))) is None
+
+
+def test_the_job_route_answers_a_repeated_binary_body_as_the_first():
+    from tests.service.test_http_direct import make_app, ok_run, post_all
+
+    app = make_app(ok_run)
+    cases = []
+    for k in range(3):
+        body, hl = binary_body({"inputs": [np.arange(4, dtype=np.float32) + k]}, binary_output=False)
+        cases.append(("/v1/eval", body, {"content-type": "application/octet-stream",
+                                         "inference-header-content-length": hl}))
+    got = post_all(app, cases)
+    assert [r.status_code for r in got] == [200] * 3, got[0].text
+    assert [r.json()["outputs"][1]["data"] for r in got] == [[2 * (i + k) for i in range(4)] for k in range(3)]
