@@ -139,8 +139,10 @@ def unflatten(tdef, leaves, *, as_list: bool = False):
             return next(it)
         if d[0] == "static":
             return d[1]
-        if d[0] == "pynum":
-            return _PYNUM[d[1]](np.asarray(getattr(next(it), "_data", None)).item())
+        if d[0] == "pynum":  # a number once computed; inside a trace, the traced scalar
+            leaf = next(it)
+            data = getattr(leaf, "_data", None)
+            return leaf if data is None else _PYNUM[d[1]](np.asarray(data).item())
         if d[0] in ("dict", "mdict"):  # an output's dict; an argument's mutable dict stays mutable
             return (dict if d[0] == "dict" else MutableDict)(zip(d[1], (build(s) for s in d[2])))
         kind, subs = d
@@ -184,7 +186,9 @@ _PYNUM = {"float": float, "int": int}  # a mutable() number's gradient is a Pyth
 
 
 def as_number(t: Tensor, a) -> Tensor:
-    """Marks t, the gradient of twinned number a, to come back from a run as a Python number of a's kind."""
+    """t, the gradient of twinned number a, marked to come back from a run as a Python number of a's kind;
+    as a number it carries no derivative (MindSpore 2.10: grad of a function returning it gives 0s)."""
+    t = apply1("stop_gradient", t)
     t._py_number = "float" if isinstance(a, float) else "int"
     return t
 
