@@ -189,7 +189,7 @@ def as_number(t: Tensor, a) -> Tensor:
     """t, the gradient of twinned number a, marked to come back from a run as a Python number of a's kind;
     as a number it carries no derivative (MindSpore 2.10: grad of a function returning it gives 0s)."""
     t = apply1("stop_gradient", t)
-    t._py_number = "float" if isinstance(a, float) else "int"
+    setattr(t, "_py_number", "float" if isinstance(a, float) else "int")  # (not a Tensor field: rare)
     return t
 
 
@@ -232,8 +232,9 @@ def flatten_out(x) -> tuple[list, Any]:
         return leaves, ("list" if isinstance(x, list) else "tuple", defs)
     if _is_static(x):
         return [], ("static", x)
-    if getattr(x, "_py_number", None):
-        return [x], ("pynum", x._py_number)
+    kind = getattr(x, "_py_number", None)  # a mutable() number's gradient (as_number)
+    if kind:
+        return [x], ("pynum", kind)
     return [x], "*"
 
 
