@@ -130,3 +130,19 @@ def test_inside_jit_and_under_a_second_grad(on_real_server):
     gx, gy = ms.grad(_g, grad_position=(0, 1))(T(X), ms.mutable(2.0))
     np.testing.assert_array_equal(gx.asnumpy(), [0, 0, 0])
     assert gy == 0.0
+
+
+def ones_n(a, n): return ops.sum(ops.ones((n,), ms.float32)) * ops.sum(a)
+def zeros_n(a, n): return ops.sum(ops.zeros((n, 2), ms.float32) + 1.0) * ops.sum(a)
+def fill_shape(a, n): return ops.sum(ops.fill(ms.float32, (n,), 2.0)) * ops.sum(a)
+def tensor_ctor(a, y): return ops.sum(a * Tensor(y, ms.float32))
+
+
+@pytest.mark.parametrize("f, y, gx, gy", [(ones_n, 3, [3, 3, 3], 0), (zeros_n, 3, [6, 6, 6], 0),
+                                          (fill_shape, 3, [6, 6, 6], 0), (tensor_ctor, 2.0, [2, 2, 2], 0.0)],
+                         ids=["ones", "zeros", "fill_shape", "Tensor"])
+def test_shapes_and_tensor_constructor_give_no_derivative(on_real_server, f, y, gx, gy):
+    ms.set_context(mode=ms.GRAPH_MODE)
+    got_x, got_y = grad_both(f, y)
+    np.testing.assert_allclose(got_x.asnumpy(), gx)
+    assert got_y == gy and type(got_y) is type(gy)
