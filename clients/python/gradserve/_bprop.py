@@ -12,7 +12,8 @@ import numpy as np
 
 from . import context as _context
 from ._tensor import Tensor
-from ._trace import _call_inputs, cast, current, flatten, innermost, tensor_group, trace_function, unflatten
+from ._trace import (_call_inputs, _take_state, cast, current, flatten, innermost, tensor_group, trace_function,
+                     unflatten)
 
 
 _sites = itertools.count(1)  # one per call site: the engine must not merge two calls of one rule
@@ -55,10 +56,12 @@ def _grad_leaves(g, like, strict: bool) -> list[Tensor]:
 def call_with_bprop(cell, args):
     tr = innermost()
     label = type(cell).__name__
-    info = trace_function(cell.construct, args, label)
+    info = trace_function(cell.construct, args, label, state=True)
     in_names = _call_inputs(tr, info, args)
     x_names = in_names[:len(in_names) - len(info.captures)]
-    raw = tr.emit("call", in_names, {"fn": info.name}, list(info.flat_out_avals))
+    # construct's Parameter assignments land as in any construct (the bprop rule is for the inputs only)
+    raw = _take_state(info, tr.emit("call", in_names, {"fn": info.name}, list(info.flat_out_avals) + info.state_avals),
+                      len(info.flat_out_avals))
     out = unflatten(info.out_tdef, raw)
     n = len(args)
 

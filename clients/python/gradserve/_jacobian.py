@@ -12,7 +12,8 @@ import numpy as np
 from ._tensor import Tensor
 from .dtype import COMPLEX
 from .errors import DifferentiationError
-from ._trace import emit_grad_node, emit_jvp_node, trace_function, unflatten
+from . import _param_state
+from ._trace import _positions, emit_call_node, emit_grad_node, emit_jvp_node, innermost, trace_function, unflatten
 from ._vmap import _Vmapped
 from .ops._primitives import reshape  # the submodule, not the ops package (which imports this one)
 from .ops._autodiff import _aux_of, _aux_wrapper, _checked_positions, _Derived, _label
@@ -52,7 +53,10 @@ class _Jacobian(_Derived):
 
     def _jacobian(self, fn, args):
         pos, single = _checked_positions(self.grad_position, len(args))
-        info = trace_function(fn, args, _label(self.fn))
+        info = trace_function(fn, args, _label(self.fn), state=True)
+        stateful = self._stateful(info, args, pos)
+        if stateful is not None:  # the Jacobian's own trace, from the values before the assignments
+            info = trace_function(fn, args, _label(self.fn))
         outs = info.flat_out_avals
         _no_complex(self.kind, [(f"input {p}", args[p]._dtype) for p in pos] + [("an output", d) for _, d in outs])
         blocks = [[None] * len(pos) for _ in outs]
@@ -78,7 +82,19 @@ class _Jacobian(_Derived):
                 for k, (oshape, _) in enumerate(outs):
                     blocks[k][jj] = reshape(cols[k], tuple(oshape) + ishape)
         per_out = [b[0] if single else tuple(b) for b in blocks]
+        if stateful is not None:
+            emit_call_node(stateful, args)  # its assignments, made once, land in the Parameters
         return unflatten(info.out_tdef, per_out)
+
+    def _stateful(self, info, args, pos):
+        """info if fn assigns Parameters (values that do not depend on the differentiated inputs: others are
+        an error, as in MindSpore 2.10), else None."""
+        if not info.state_params or info.name is None:
+            return None
+        inputs = [i for group in _positions(info, pos, len(args)) for i in group]
+        body = innermost().root.functions[info.name]
+        _param_state.refuse_mapped(self.kind, _param_state.mapped_assignments(body, inputs, info.state_params))
+        return info
 
 
 def jacrev(fn, grad_position=0, has_aux: bool = False):

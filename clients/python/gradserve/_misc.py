@@ -18,11 +18,11 @@ class MutableDict(dict):
 
 
 class MutableInt(int):
-    """mutable(3): a Python int MindSpore's graph mode treats as a variable (its gradient is 0)."""
+    """mutable(3): a Python int MindSpore's graph mode treats as a variable (differentiated: see with_twin)."""
 
 
 class MutableFloat(float):
-    """mutable(3.0): likewise (its gradient is 0.0)."""
+    """mutable(3.0): likewise."""
 
 
 class MutableBool(int):
@@ -44,6 +44,29 @@ class MutableList(list):
 
 
 MUTABLE_NUMBERS = (MutableInt, MutableFloat, MutableBool)
+
+
+def with_twin(v, twin):
+    """A copy of mutable() number v carrying twin: the traced float32 scalar that stands for it inside a
+    differentiated function, so that ops MindSpore 2.10 differentiates it through (ops.pow, ops.add,
+    ops.fill, `+`, `-`, `**`...) use the twin and give it a gradient. Python arithmetic on v (`v * 2`)
+    gives a plain number (no twin): MindSpore's scalar arithmetic carries no gradient either."""
+    out = type(v)(v)
+    out._twin = twin
+    return out
+
+
+def twin_of(v):
+    """The traced scalar standing for a mutable() number (with_twin), or None."""
+    return getattr(v, "_twin", None) if isinstance(v, MUTABLE_NUMBERS) else None
+
+
+def without_twin(v):
+    """v as a plain number where MindSpore 2.10 gives a mutable() number no gradient (Tensor `*`, `/`,
+    `//`, `%`: the implicit conversion there carries none)."""
+    if twin_of(v) is None:
+        return v
+    return float(v) if isinstance(v, float) else int(v)
 
 
 def _has_numbers(x) -> bool:
@@ -70,7 +93,8 @@ def mutable(input_data, dynamic_len: bool = False):
     """MindSpore's `mutable`: a value that graph mode treats as a variable input. A trace per signature
     already treats Tensors (and tuples / lists of them) that way, so those are returned as they are;
     dicts, at any depth, become MutableDicts; Python numbers, and tuples / lists holding them, are marked
-    (Mutable*) so that a gradient taken in graph mode gives them one (0, as MindSpore 2.10's)."""
+    (Mutable*) so that a gradient taken in graph mode gives them one (as MindSpore 2.10's: a number's
+    through with_twin, 0s for a tuple / list of them)."""
     _check(input_data)
     if not isinstance(dynamic_len, bool):
         raise TypeError(f"For 'mutable', the second input should be bool, but got: {type(dynamic_len).__name__}")

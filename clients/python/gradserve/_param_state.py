@@ -148,3 +148,35 @@ def write_back(params: list, arrays: list) -> None:
     """After a run: the values the graph assigned, into the Parameters (MindSpore's side effect)."""
     for p, a in zip(params, arrays):
         p.set_data(np.asarray(a).reshape(tuple(p.shape)))
+
+
+# -- assignments under vmap / jacobians -------------------------------------------------------------------
+def _flat_names(tree) -> list:
+    return [n for t in tree for n in _flat_names(t)] if isinstance(tree, list) else [tree]
+
+
+def mapped_assignments(body: dict, mapped_inputs, params: list) -> list:
+    """The Parameters (params: a traced function's state_params, whose values are the last outputs of
+    its body) assigned a value that depends on one of the body's inputs numbered mapped_inputs.
+    Dependence is followed node by node (a node with a dependent input makes all its outputs dependent):
+    what MindSpore's vmap refuses for Assign ("the execution order of operator `Assign` cannot be
+    guaranteed"), where a batched value would have to land in one unbatched Parameter."""
+    if not params:
+        return []
+    dep = {body["inputs"][i]["name"] for i in mapped_inputs}
+    for node in body["nodes"]:
+        if dep.intersection(node["inputs"]):
+            dep.update(node["outputs"])
+    outs = _flat_names(body["outputs"])[-len(params):]
+    return [p for p, n in zip(params, outs) if n in dep]
+
+
+def refuse_mapped(kind: str, params: list) -> None:
+    """The error for mapped_assignments (MindSpore 2.10 raises a ValueError there too)."""
+    if params:
+        names = ", ".join(repr(p.name) for p in params)
+        raise ValueError(f"{kind}: Parameter {names} is assigned a value that depends on a mapped input "
+                         f"(`self.p = v`, ops.assign, AssignAdd / AssignSub inside {kind}); one value per "
+                         "example cannot land in one Parameter (MindSpore 2.10 refuses it too: \"the execution "
+                         "order of operator `Assign` cannot be guaranteed\"). Assign outside the mapped "
+                         "function, or a value that does not depend on its mapped inputs.")

@@ -46,15 +46,16 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "Complex tensors: orderings (comparisons, max/min, sort, relu...) refuse them (a ShapeError); gradients "
     "follow MindSpore's convention (docs/API.md, \"Complex numbers\").",
     "Parameter updates inside construct (`self.w = v`, `ops.assign`, BatchNorm's moving statistics) are "
-    "written back after the call, also under grad / jvp; MindSpore builds jvp from two reverse passes and so "
-    "runs such an update twice there, gradserve once; in PyNative mode MindSpore's backward can read a "
+    "written back after the call, also under grad / jvp / vmap / jacfwd / jacrev and in Cells with their own "
+    "`bprop` (a value that depends on vmap's mapped inputs or on a Jacobian's inputs is a ValueError, as in "
+    "MindSpore); MindSpore builds jvp and jacfwd from two passes and so runs such an update twice there, "
+    "gradserve once; in PyNative mode MindSpore's backward can read a "
     "Parameter's updated value where gradserve reads the value it had when the forward read it.",
     "A custom `bprop` giving gradients for the cell's Parameters (inputs only; Parameter gradients are zero).",
-    "`mutable(x)` of a Python number (graph mode): its gradient is 0 (0.0 for a float), which is MindSpore "
-    "2.10's where the number reaches Tensors through arithmetic (`x * y`); where MindSpore passes it straight "
-    "to a primitive that differentiates it (`ops.pow(x, y)`, `ops.fill(..., y)`) MindSpore gives the true "
-    "derivative, gradserve still 0. Top-level tuple / list arguments that are not mutable() get gradients "
-    "here (MindSpore 2.10's graph mode treats them as constants).",
+    "Top-level tuple / list arguments that are not mutable() get gradients here (MindSpore 2.10's graph mode "
+    "treats them as constants).",
+    "`ops.maximum` / `ops.minimum` where both operands are equal: MindSpore 2.10 splits the gradient half and "
+    "half between them, gradserve gives all of it to one operand.",
 ]
 
 

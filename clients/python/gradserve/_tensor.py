@@ -15,6 +15,7 @@ import numpy as np
 
 from . import dtype as _dt
 from ._late import late  # operators and methods run ops, bound by the layers above (see _late)
+from ._misc import without_twin
 
 _SUPPORTED = ("bool", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128")
 
@@ -298,6 +299,8 @@ class Tensor:
     def _bin(self, op, other, reverse=False):
         if not isinstance(other, (Tensor, numbers.Number, np.ndarray, np.generic, list, tuple)):
             return NotImplemented
+        if op in ("mul", "div"):  # MindSpore 2.10 gives a mutable() number no gradient through these
+            other = without_twin(other)
         return late.binary(op, other, self) if reverse else late.binary(op, self, other)
 
     def __add__(self, o): return self._bin("add", o)
@@ -320,16 +323,16 @@ class Tensor:
     def __or__(self, o): return self._bin("logical_or", o)
 
     def __floordiv__(self, o):
-        return late.ops.floor_div(self, o)
+        return late.ops.floor_div(self, without_twin(o))
 
     def __rfloordiv__(self, o):
-        return late.ops.floor_div(o, self)
+        return late.ops.floor_div(without_twin(o), self)
 
     def __mod__(self, o):
-        return late.ops.floor_mod(self, o)
+        return late.ops.floor_mod(self, without_twin(o))
 
     def __rmod__(self, o):
-        return late.ops.floor_mod(o, self)
+        return late.ops.floor_mod(without_twin(o), self)
 
     def __matmul__(self, o):
         return late.ops.matmul(self, o)

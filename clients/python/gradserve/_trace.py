@@ -34,7 +34,7 @@ from ._shape_rules import complex_as_pairs
 from .dtype import COMPLEX, FLOAT, promote
 from .errors import DeviceUnavailable, DifferentiationError, ShapeError
 from ._late import late
-from ._misc import MUTABLE_NUMBERS, MutableDict, MutableList, MutableTuple
+from ._misc import MUTABLE_NUMBERS, MutableDict, MutableFloat, MutableInt, MutableList, MutableTuple, twin_of, with_twin
 from ._tensor import Parameter, Tensor
 
 _tls = threading.local()
@@ -139,6 +139,10 @@ def unflatten(tdef, leaves, *, as_list: bool = False):
             return next(it)
         if d[0] == "static":
             return d[1]
+        if d[0] == "pynum":  # a number once computed; inside a trace, the traced scalar
+            leaf = next(it)
+            data = getattr(leaf, "_data", None)
+            return leaf if data is None else _PYNUM[d[1]](np.asarray(data).item())
         if d[0] in ("dict", "mdict"):  # an output's dict; an argument's mutable dict stays mutable
             return (dict if d[0] == "dict" else MutableDict)(zip(d[1], (build(s) for s in d[2])))
         kind, subs = d
@@ -169,6 +173,24 @@ def mutable_numbers(a) -> bool:
         return True
     return isinstance(a, (MutableTuple, MutableList)) and all(isinstance(v, (Tensor, int, float))
                                                               for v in flatten(a)[0])
+
+
+def twinned(a) -> bool:
+    """Whether a is a mutable() int / float that a differentiated function takes as a traced scalar (its
+    twin, _misc.with_twin): graph mode, where MindSpore 2.10 differentiates such a number through the ops
+    it reaches directly."""
+    return isinstance(a, (MutableInt, MutableFloat)) and mutable_numbers(a)
+
+
+_PYNUM = {"float": float, "int": int}  # a mutable() number's gradient is a Python number (an int truncated)
+
+
+def as_number(t: Tensor, a) -> Tensor:
+    """t, the gradient of twinned number a, marked to come back from a run as a Python number of a's kind;
+    as a number it carries no derivative (MindSpore 2.10: grad of a function returning it gives 0s)."""
+    t = apply1("stop_gradient", t)
+    setattr(t, "_py_number", "float" if isinstance(a, float) else "int")  # (not a Tensor field: rare)
+    return t
 
 
 def zero_gradient(a):
@@ -210,6 +232,9 @@ def flatten_out(x) -> tuple[list, Any]:
         return leaves, ("list" if isinstance(x, list) else "tuple", defs)
     if _is_static(x):
         return [], ("static", x)
+    kind = getattr(x, "_py_number", None)  # a mutable() number's gradient (as_number)
+    if kind:
+        return [x], ("pynum", kind)
     return [x], "*"
 
 
@@ -219,6 +244,8 @@ def _static_leaves(tdef) -> list[bool]:
         return [False]
     if tdef[0] == "static":
         return [True]
+    if tdef[0] == "pynum":
+        return [False]
     subs = tdef[2] if tdef[0] == "dict" else tdef[1]
     return [m for s in subs for m in _static_leaves(s)]
 
@@ -452,7 +479,8 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
     """Emit `op` (one node) in the active trace; with none active, run it on the service."""
     attrs = dict(attrs or {})
     full = _catalog.check(op, len(inputs), attrs)
-    inputs = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
+    inputs = [x if isinstance(x, Tensor) else Tensor(x) if twin_of(x) is None else _scalar_tensor(x, Tensor(x)._dtype)
+              for x in inputs]
     tr = current()
     if tr is None:
         local = _eager.run(op, inputs, full)  # NumPy here, the engine's kernels (see _eager)
@@ -510,6 +538,12 @@ def _scalar(x: Any) -> bool:
     return isinstance(x, (int, float, complex, bool, np.generic))
 
 
+def _scalar_tensor(v, dtype: str) -> Tensor:
+    """A Python number as an operand of dtype: a constant, or a mutable() number's twin (with_twin)."""
+    twin = twin_of(v)
+    return Tensor(np.asarray(v, dtype=dtype)) if twin is None else cast(twin, dtype)
+
+
 def binary(op: str, a: Any, b: Any) -> Tensor:
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if not ta and not _scalar(a):
@@ -522,10 +556,10 @@ def binary(op: str, a: Any, b: Any) -> Tensor:
             a, b = cast(a, dt), cast(b, dt)
     elif ta:
         sdt, tdt = _scalar_dtype(b, a._dtype)
-        a, b = cast(a, tdt), Tensor(np.asarray(b, dtype=sdt))
+        a, b = cast(a, tdt), _scalar_tensor(b, sdt)
     else:
         sdt, tdt = _scalar_dtype(a, b._dtype)
-        b, a = cast(b, tdt), Tensor(np.asarray(a, dtype=sdt))
+        b, a = cast(b, tdt), _scalar_tensor(a, sdt)
     if op in ("div", "pow") and a._dtype not in FLOAT and a._dtype not in COMPLEX:
         return _integer_div_pow(op, a, b)
     return apply1(op, a, b)
@@ -583,6 +617,7 @@ class FnInfo:
         self.state_params, self.state_avals = list(state[0]), list(state[1])
         self.arg_inputs = arg_inputs  # index of each positional arg -> input index (Tensor args only)
         self.arg_groups = arg_groups or {}  # index of a tuple/list-of-Tensors arg -> (input indices, its tree)
+        self.arg_twins: dict = {}  # index of a twinned mutable() number arg -> input index
         self.captures = list(trace.captures)
         self.in_avals = [(tuple(i["shape"]), i["dtype"]) for i in trace.inputs]
         self.params = dict(trace.params)
@@ -591,17 +626,21 @@ class FnInfo:
 
 
 def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequence[Parameter] = (),
-                   state: bool = False) -> FnInfo:
+                   state: bool = False, twins: bool = False) -> FnInfo:
     """fn traced at args as a function of the graph. state: the Parameters it assigns become extra
-    outputs of the function, for its node to hand on (_take_state); without, their updates are dropped."""
+    outputs of the function, for its node to hand on (_take_state); without, their updates are dropped.
+    twins: mutable() numbers become traced scalar inputs (see twinned), for a gradient to reach them."""
     parent = current()
     if parent is None:
         raise TraceError("trace_function needs an active trace")
     tr = Trace(parent, label)
     names = _arg_names(fn, len(args))
-    inner, arg_inputs, arg_groups = [], {}, {}
+    inner, arg_inputs, arg_groups, arg_twins = [], {}, {}, {}
     for i, a in enumerate(args):
-        if isinstance(a, Tensor):
+        if twins and twinned(a):
+            arg_twins[i] = len(tr.inputs)
+            inner.append(with_twin(a, tr.new_input((), "float32", names[i])))
+        elif isinstance(a, Tensor):
             arg_inputs[i] = len(tr.inputs)
             inner.append(tr.new_input(a.shape, a._dtype, names[i]))
         elif tensor_group(a):
@@ -631,13 +670,18 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     # no Tensor output (a shape, None): no function (a graph needs an output); nodes over it are skipped
     name = tr.add_function(tr.body(_param_state.with_state(outputs, snames)), label) if flat_avals or snames \
         else None
-    return FnInfo(name, tr, arg_inputs, tdef, flat_avals, arg_groups, (sparams, savals))
+    info = FnInfo(name, tr, arg_inputs, tdef, flat_avals, arg_groups, (sparams, savals))
+    info.arg_twins = arg_twins
+    return info
 
 
 def _call_inputs(tr: Trace, info: FnInfo, args: Sequence) -> list[str]:
     names = []
-    for a in args:
-        if isinstance(a, Tensor):
+    for i, a in enumerate(args):
+        if i in info.arg_twins:  # the caller's twin, or the number itself as a constant
+            twin = twin_of(a)
+            names.append(tr.ref(twin if twin is not None else Tensor(np.asarray(float(a), np.float32))))
+        elif isinstance(a, Tensor):
             names.append(tr.ref(a))
         elif tensor_group(a):
             names.extend(tr.ref(v) for v in flatten(a)[0] if isinstance(v, Tensor))
@@ -656,6 +700,9 @@ def _positions(info: FnInfo, positions: Sequence[int], nargs: int) -> list[list[
         p = int(p) % nargs
         if p in info.arg_groups:
             out.append(info.arg_groups[p][0])
+            continue
+        if p in info.arg_twins:
+            out.append([info.arg_twins[p]])
             continue
         if p not in info.arg_inputs:
             raise DifferentiationError(f"argument {p} is not a Tensor and cannot be differentiated")
@@ -680,9 +727,9 @@ def _grouped(info: FnInfo, positions: Sequence[int], nargs: int, outs: list) -> 
 
 
 def emit_grad(fn, args: Sequence, *, positions: Sequence[int], weights: Sequence[Parameter] = (),
-              sens: Sequence | None = None, with_value: bool = False, label: str = "grad"):
+              sens: Sequence | None = None, with_value: bool = False, label: str = "grad", twins: bool = False):
     """One `grad` node over `fn` traced at `args`. Returns (flat outputs, FnInfo)."""
-    info = trace_function(fn, args, label, predeclare=weights, state=True)
+    info = trace_function(fn, args, label, predeclare=weights, state=True, twins=twins)
     return emit_grad_node(info, args, positions=positions, weights=weights, sens=sens, with_value=with_value), info
 
 

@@ -7,7 +7,8 @@ node over it (the engine batches it op by op: engine/vmap.py), so `vmap(grad(f))
 from __future__ import annotations
 
 from ._tensor import Tensor
-from ._trace import _call_inputs, current, flatten, innermost, trace_function, unflatten
+from . import _param_state
+from ._trace import _call_inputs, _take_state, current, flatten, innermost, trace_function, unflatten
 from .errors import ShapeError
 from .ops._autodiff import _Derived, _label
 
@@ -76,7 +77,10 @@ class _Vmapped(_Derived):
             inner.append(unflatten(tdef, new) if tdef != "*" else new[0])
         if size is None:
             raise ShapeError("vmap: no argument is mapped (in_axes is None for all of them)")
-        info = trace_function(self.fn, inner, _label(self.fn))
+        info = trace_function(self.fn, inner, _label(self.fn), state=True)
+        mapped = [i for i, ax in enumerate(flat_axes) if ax is not None]
+        _param_state.refuse_mapped("vmap", _param_state.mapped_assignments(
+            tr.root.functions[info.name], mapped, info.state_params) if info.name else [])
         names = _call_inputs(tr, info, args)
         flat_axes += [None] * len(info.captures)
         outs = info.flat_out_avals
@@ -94,8 +98,11 @@ class _Vmapped(_Derived):
             ax %= len(shape) + 1
             avals.append((tuple(shape[:ax]) + (size,) + tuple(shape[ax:]), dt))
         out_axes = [None if ax is None else ax % (len(s) + 1) for (s, _), ax in zip(outs, out_axes)]
-        res = tr.emit("vmap", names, {"fn": info.name, "in_axes": flat_axes, "out_axes": out_axes}, avals)
-        return unflatten(info.out_tdef, res)
+        # Parameters assigned an unmapped value: one value, after the node (as MindSpore's vmap)
+        out_axes += [None] * len(info.state_avals)
+        res = tr.emit("vmap", names, {"fn": info.name, "in_axes": flat_axes, "out_axes": out_axes},
+                      avals + info.state_avals)
+        return unflatten(info.out_tdef, _take_state(info, res, len(avals)))
 
 
 def vmap(fn, in_axes=0, out_axes=0):

@@ -15,7 +15,8 @@ import numpy as np
 from .._tensor import Parameter, Tensor
 from ..errors import GradPositionError
 from .._trace import (_arg_names, current, emit_call_node, emit_grad, emit_grad_node, emit_jvp, emit_jvp_node, flatten,
-                      getitem, mutable_numbers, run_program, tensor_group, trace_function, unflatten, zero_gradient)
+                      getitem, mutable_numbers, run_program, tensor_group, trace_function, twinned, unflatten,
+                      zero_gradient, as_number)
 from . import _primitives as P
 
 _caches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -109,12 +110,13 @@ class _GradOperationFn(_Derived):
         positions, zeros = _grad_positions(args, asked)
         weights = _weights_of(self.fn, self.weights) if op.get_by_list else []
         if positions or weights or (op.get_by_list and op.get_all):
-            outs, _ = emit_grad(self.fn, args, positions=positions, weights=weights, sens=sens, label=_label(self.fn))
+            outs, _ = emit_grad(self.fn, args, positions=positions, weights=weights, sens=sens, label=_label(self.fn),
+                                twins=True)
         elif zeros:
             outs = []  # mutable() numbers alone: their zeros
         else:
             return ()  # nothing to differentiate (no inputs, or Python scalars only): MindSpore gives ()
-        pg = tuple(_merged(asked, positions, outs[:len(positions)], zeros))
+        pg = tuple(_merged(asked, positions, outs[:len(positions)], zeros, args))
         wg = tuple(outs[len(positions):])
         if op.get_by_list and isinstance(self.weights, Parameter):
             wg = wg[0]  # one Parameter (not a tuple of them): its gradient alone
@@ -140,16 +142,20 @@ def _tensor_positions(args, positions) -> list[int]:
 
 def _grad_positions(args, positions) -> tuple[list[int], dict]:
     """(the positions to differentiate, {position: gradient} for the ones that get a gradient without it:
-    mutable() numbers in graph mode, whose gradient MindSpore 2.10 gives as 0)."""
+    mutable() tuples / lists of numbers in graph mode, whose gradient MindSpore 2.10 gives as 0s). A
+    mutable() number alone is differentiated through its twin (_trace.twinned)."""
     zeros = {p: zero_gradient(args[p]) for p in positions
-             if not _is_tensor_arg(args[p]) and mutable_numbers(args[p])}
-    return _tensor_positions(args, positions), zeros
+             if not _is_tensor_arg(args[p]) and not twinned(args[p]) and mutable_numbers(args[p])}
+    return [p for p in positions if _is_tensor_arg(args[p]) or twinned(args[p])], zeros
 
 
-def _merged(asked, positions, grads, zeros) -> list:
-    """The gradients in the order asked: differentiated ones and the zeros of mutable() numbers."""
+def _merged(asked, positions, grads, zeros, args) -> list:
+    """The gradients in the order asked: differentiated ones (a mutable() number's as a Python number)
+    and the zeros of mutable() tuples / lists of numbers."""
     it = iter(grads)
-    return [zeros[p] if p in zeros else next(it) for p in asked if p in zeros or p in positions]
+    out = [zeros[p] if p in zeros else next(it) for p in asked if p in zeros or p in positions]
+    return [as_number(g, args[p]) if twinned(args[p]) else g
+            for p, g in zip([p for p in asked if p in zeros or p in positions], out)]
 
 
 def _checked_positions(gp, nargs: int) -> tuple[list[int], bool]:
@@ -218,7 +224,7 @@ class _FunctionalGrad(_Derived):
         asked, _ = _checked_positions(self.grad_position, len(args))
         pos, zeros = _grad_positions(args, asked)
         ws = [] if self.weights is None else _weights_of(self.fn, self.weights)
-        info = trace_function(self.target, args, _label(self.fn), predeclare=ws, state=True)
+        info = trace_function(self.target, args, _label(self.fn), predeclare=ws, state=True, twins=True)
         if sens is not None and self.has_aux and len(sens) < len(info.flat_out_avals):
             sens = list(sens) + [Tensor(np.zeros(s, d)) for s, d in info.flat_out_avals[len(sens):]]
         n = len(info.flat_out_avals)
@@ -228,7 +234,7 @@ class _FunctionalGrad(_Derived):
             outs = emit_call_node(info, args)
         value, outs = unflatten(info.out_tdef, outs[:n]), outs[n:]
         order = [p for p in asked if p in zeros or p in pos]
-        grads = self._structure(order, ws, _merged(asked, pos, outs[:len(pos)], zeros) + list(outs[len(pos):]))
+        grads = self._structure(order, ws, _merged(asked, pos, outs[:len(pos)], zeros, args) + list(outs[len(pos):]))
         if self.has_aux:
             return (value, grads) if self.with_value else (grads, tuple(value[1:]))
         return (value, grads) if self.with_value else grads

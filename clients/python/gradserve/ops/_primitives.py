@@ -14,7 +14,8 @@ from .. import _catalog
 from .. import dtype as _dt
 from .._infer import BINARY, BINARY_FLOAT, COMPARE
 from .._tensor import Tensor
-from .._trace import apply, binary, cast as _cast
+from .._misc import twin_of
+from .._trace import _scalar_tensor, apply, binary, cast as _cast
 from ._running_stats import update_running
 
 __all__: list[str] = []
@@ -339,9 +340,9 @@ def gather(input_params, input_indices, axis: int = 0):
 
 def select(cond, x, y):
     if not isinstance(x, Tensor) and isinstance(y, Tensor):
-        x = Tensor(np.asarray(x, dtype=y._dtype))
+        x = _scalar_tensor(x, y._dtype)
     if not isinstance(y, Tensor) and isinstance(x, Tensor):
-        y = Tensor(np.asarray(y, dtype=x._dtype))
+        y = _scalar_tensor(y, x._dtype)
     return _out(apply("where", [cond, x, y], {}))
 
 
@@ -349,8 +350,10 @@ where = select
 
 
 def fill(type, shape, value):  # noqa: A002
-    return _out(apply("fill", [], {"shape": [int(s) for s in shape], "value": float(value),
-                                   "dtype": _dt.to_name(type)}))
+    shape = [int(s) for s in shape]
+    if twin_of(value) is not None:  # a mutable() number: its twin broadcast, so that it gets a gradient
+        return broadcast_to(_scalar_tensor(value, _dt.to_name(type)), shape)
+    return _out(apply("fill", [], {"shape": shape, "value": float(value), "dtype": _dt.to_name(type)}))
 
 
 def zeros(shape, dtype=None):
