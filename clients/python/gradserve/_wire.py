@@ -81,12 +81,15 @@ def loads(raw) -> Any:
     return json.loads(bytes(raw) if isinstance(raw, memoryview) else raw)
 
 
-def from_bytes(raw, shape, datatype: str) -> np.ndarray:
+def from_bytes(raw, shape, datatype: str, copy: bool = True) -> np.ndarray:
+    """The array of raw little-endian bytes: a copy, or (copy=False) a view on them where the byte order
+    is the host's (gradserve._shm hands out such views of an output region)."""
     try:
         dt, le = V2_TO_NP[datatype], _V2_TO_LE[datatype]
     except KeyError:
         raise ValueError(f"unknown datatype {datatype!r}") from None
-    return np.frombuffer(raw, dtype=le).astype(dt, copy=True).reshape(shape)
+    a = np.frombuffer(raw, dtype=le)
+    return (a.astype(dt, copy=True) if copy or a.dtype != dt else a).reshape(shape)
 
 
 def nbytes(body: Any) -> int:
@@ -165,7 +168,7 @@ def decode_tensor(t: dict, tail: memoryview | None, offset: list[int], read: Any
     if params.get("shared_memory_region") is not None:  # written into this call's region (gradserve._shm)
         if read is None:
             raise ValueError("an output in a shared memory region the call did not offer")
-        return from_bytes(read(params), shape, datatype)  # a copy: the region is reused
+        return read(params, shape, datatype)  # a view on the region, or a copy (gradserve._shm.Lease.read)
     size = params.get("binary_data_size")
     if size is not None:
         if tail is None:
