@@ -111,6 +111,34 @@ def test_front_end_ops_grad_uses_it_and_matches(real_server, w2_inputs):
         np.testing.assert_array_equal(a, b)
 
 
+def test_front_end_results_free_their_region_when_dropped(real_server, w2_inputs):
+    """ops.grad's Tensors view the output region; once the caller drops them the pair is free at once (no
+    reference cycle in the SDK keeps them until the cyclic GC runs: it is off here), so a loop that drops
+    each step's gradients reuses one pair."""
+    import gc
+
+    net = mlp_sdk(gs, w2_inputs[1:])
+    try:
+        gs.set_context(server=real_server.url)
+        gfn = gs.ops.grad(net, None, net.trainable_params())
+        x = gs.Tensor(w2_inputs[0])
+        want = [g.asnumpy() for g in gfn(x)]  # (asnumpy copies)
+        sh = gs.context.client()._transport._shm
+        gc.disable()
+        try:
+            for _ in range(3):
+                got = gfn(x)
+                assert len(sh.held) == 1 and _views(np.asarray(got[0]), sh.held[0])
+                for a, b in zip(got, want):
+                    np.testing.assert_array_equal(np.asarray(a), b)
+                del got, a
+                assert not sh.held and len(sh.free) == sh.pairs == 1
+        finally:
+            gc.enable()
+    finally:
+        gs.reset_context()
+
+
 def test_async_client_uses_it_too(real_server, w2_inputs):
     import asyncio
 
