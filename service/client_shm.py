@@ -19,12 +19,16 @@ Safety, against a hostile client on the same host (docs/API.md, "Shared memory")
 - at most `client_shm_max_regions` regions (regions whose object is gone are dropped first);
 - every byte size is checked against the tensor's shape and datatype.
 Inputs are copied once in the server (preadv into a reused shared-memory buffer of service.shm, from
-where workers map them without another copy); outputs are copied once, from the worker's output slot
-into the client's region.
+where workers map them without another copy). A /v1 job that a worker runs has its outputs written by
+that worker straight into the client's region (`write_target`: the object opened by name, checked to be
+the registered one by device and inode, pwrite as here), so the server never touches their bytes; the
+server checks the region again once the job is over (`RegionIO.taken`). Otherwise (the inline lane, the
+OIP adapters) outputs are copied once, from where they are into the client's region (`place_all`).
 """
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import re
 import stat
@@ -158,10 +162,7 @@ class Region:
         with self.lock:
             base = self.check(start, nbytes, path) - start
             try:
-                for data, offset, _ in parts:
-                    done = 0
-                    while done < data.nbytes:
-                        done += os.pwrite(self.fd, data[done:], base + offset + done)
+                pwrite_all(self.fd, [(data, offset) for data, offset, _ in parts], base)
             except OSError as e:  # e.g. ENOSPC: /dev/shm is full and the client's pages were never allocated
                 raise self._failed(e, "write", path) from None
 
@@ -281,6 +282,90 @@ def _raw(a: np.ndarray) -> memoryview:
     return memoryview(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))).cast("B")
 
 
+def layout(sizes: list[int], pos: int, end: int) -> dict[int, int]:
+    """Where outputs of these byte sizes go in [pos, end) of an output region: {index: offset}, one after
+    another at multiples of ALIGN while they fit (empty ones and those that do not fit stay out: they go
+    in the response). The one rule, for the server (place_all) and for a worker (write_target)."""
+    where = {}
+    for i, n in enumerate(sizes):
+        start = -(-pos // ALIGN) * ALIGN
+        if n == 0 or start + n > end:
+            continue
+        where[i] = start
+        pos = start + n
+    return where
+
+
+def pwrite_all(fd: int, parts: list, base: int) -> None:
+    """pwrite each (bytes, offset) at base + offset, whole (pwrite may write less than asked)."""
+    for data, offset in parts:
+        done = 0
+        while done < data.nbytes:
+            done += os.pwrite(fd, data[done:], base + offset + done)
+
+
+class InRegion:
+    """An output a worker wrote into the client's output region itself: its shape, dtype and place, and no
+    data in this process. Only /v1's response reads it (RegionIO.taken); anything that would read its
+    values fails loudly instead of sending something else."""
+
+    __slots__ = ("shape", "dtype", "offset", "nbytes")
+
+    def __init__(self, offset: int, shape: tuple, dtype: str):
+        self.shape, self.dtype, self.offset = tuple(shape), np.dtype(dtype), offset
+        self.nbytes = math.prod(self.shape) * self.dtype.itemsize
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("this output was written into the client's shared memory region by the worker; "
+                        "the server holds no copy of its values")
+
+
+class RegionError(Exception):
+    """A worker could not write outputs into the client's region: the job's 400 (as EngineError.to_dict)."""
+
+    def __init__(self, message: str, region: str):
+        super().__init__(message)
+        self.region = region
+
+    def to_dict(self) -> dict:
+        return {"code": "invalid_request", "message": str(self),
+                "detail": {"path": "$.shared_memory_output", "shared_memory_region": self.region}}
+
+
+def write_target(target: tuple, outputs: list) -> dict[int, int]:
+    """Worker side: write the outputs that fit into the client's output region named by `target`
+    (RegionIO.target), laid out as place_all would; {index: offset in the region}. The object is opened by
+    name (O_NOFOLLOW) and must be the one the server registered (device and inode: the name cannot have
+    been swapped for another file) and still large enough; pwrite, never a mapping, so a client that
+    shrinks it meanwhile gets an error, not a fault. Raises RegionError."""
+    name, obj, ident, base, first, size = target
+    arrays = [np.asarray(a) for a in outputs]
+    where = layout([0 if a.dtype.hasobject else a.nbytes for a in arrays], first, first + size)
+    if not where:
+        return where
+    end = max(where[i] + arrays[i].nbytes for i in where)
+    try:
+        fd = os.open(os.path.join(shm.SHM_DIR, obj), os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as e:
+        raise RegionError(f"the shared memory object of region {name!r} cannot be opened ({e.strerror}): it was "
+                          "removed after registration; unregister the region and register it again", name) from None
+    try:
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) != tuple(ident):
+            raise RegionError(f"the shared memory object of region {name!r} was replaced after registration: "
+                              "unregister the region and register it again", name)
+        if st.st_size < base + end:
+            raise RegionError(f"the shared memory object of region {name!r} shrank to {st.st_size} bytes; the "
+                              f"outputs need bytes up to {base + end}", name)
+        try:
+            pwrite_all(fd, [(_raw(arrays[i]), off) for i, off in where.items()], base)
+        except OSError as e:  # e.g. ENOSPC: /dev/shm is full and the client's pages were never allocated
+            raise RegionError(f"cannot write shared memory region {name!r}: {e.strerror}", name) from None
+    finally:
+        os.close(fd)
+    return where
+
+
 def _placed(region: Region, offset: int, raw: memoryview) -> dict:
     return {"shared_memory_region": region.name, "shared_memory_offset": offset, "shared_memory_byte_size": raw.nbytes}
 
@@ -351,20 +436,40 @@ class RegionIO:
         there; {index: tensor parameters}. The others go in the response as usual."""
         if self.output is None:
             return {}
-        region, pos, size = self.output
-        first, end, placed, parts = pos, pos + size, {}, []
-        for i, (_, a) in enumerate(outputs):
-            a = np.asarray(a)
-            start = -(-pos // ALIGN) * ALIGN
-            if a.nbytes == 0 or start + a.nbytes > end:
-                continue
-            raw = _raw(a)
+        region, first, size = self.output
+        arrays = [np.asarray(a) for _, a in outputs]
+        where = layout([a.nbytes for a in arrays], first, first + size)
+        parts, placed = [], {}
+        for i, start in where.items():
+            raw = _raw(arrays[i])
             parts.append((raw, start, f"$.outputs[{i}]"))
             placed[i] = _placed(region, start, raw)
-            pos = start + a.nbytes
         if parts:
-            region.write_all(parts, first, pos - first, "$.shared_memory_output")
+            end = max(start + raw.nbytes for raw, start, _ in parts)
+            region.write_all(parts, first, end - first, "$.shared_memory_output")
         return placed
+
+    def target(self) -> tuple | None:
+        """Where a worker may write this job's outputs itself (`write_target`), or None: /v1's output region
+        as (region name, object name, (st_dev, st_ino), region offset in the object, offset, byte_size)."""
+        if self.output is None:
+            return None
+        region, off, size = self.output
+        return (region.name, region.obj, region.ident, region.offset, off, size)
+
+    def taken(self, outputs: list) -> dict[int, dict] | None:
+        """/v1: {index: tensor parameters} of the outputs a worker wrote into the output region (InRegion),
+        once the region is checked again (still registered, the same object, large enough: else the 400
+        that place_all gives); None when the worker wrote none (place_all then places them)."""
+        mine = {i: a for i, (_, a) in enumerate(outputs) if isinstance(a, InRegion)}
+        if not mine or self.output is None:
+            return None
+        region, first, _ = self.output
+        end = max(a.offset + a.nbytes for a in mine.values())
+        with region.lock:
+            region.check(first, end - first, "$.shared_memory_output")
+        return {i: {"shared_memory_region": region.name, "shared_memory_offset": a.offset,
+                    "shared_memory_byte_size": a.nbytes} for i, a in mine.items()}
 
     def write(self, region: Region, offset: int, a: np.ndarray, path: str) -> dict:
         raw = _raw(a)

@@ -321,8 +321,8 @@ def encode_response_parts(header: dict, outputs: list[tuple[str, np.ndarray]],
     parameters} of outputs already written into a client's shared memory region (no data here)."""
     tensors, raws = [], []
     for i, (name, a) in enumerate(outputs):
-        if placed and i in placed:
-            a = np.asarray(a)
+        if placed and i in placed:  # (a worker may have written it: an InRegion, shape and dtype only)
+            a = a if hasattr(a, "shape") and hasattr(a, "dtype") else np.asarray(a)
             tensors.append({"name": name, "shape": list(a.shape), "datatype": v2_datatype(a.dtype),
                             "parameters": placed[i]})
             continue

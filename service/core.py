@@ -47,6 +47,7 @@ class JobRequest:
     size_hint: int = 0  # bytes on the wire: large requests are prepared off the event loop
     graph_strict: bool = False  # the inline graph came from standard JSON (codec.loads): no NaN/Infinity in it
     output_format: str = "binary"  # "json" counts ~16 bytes per element against max_output_bytes
+    out_target: tuple | None = None  # /v1 shared memory output: where a worker writes outputs (service.client_shm)
 
 
 @dataclass
@@ -258,7 +259,7 @@ class Core:
                 admission.release()
             outs, timing, label = await self.batcher.run(pool, d, inputs, deadline, index)
             return self._result(gid, d, outs, timing, label, t0, t_prep)
-        job = Job(d.key, (d.text, d.sources), inputs, params, deadline, index)
+        job = Job(d.key, (d.text, d.sources), inputs, params, deadline, index, out_target=req.out_target)
         try:
             fut = pool.submit(job)
         finally:

@@ -353,7 +353,11 @@ async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: 
     timing["read_ms"] = round((t_read - t0) * 1e3, 3)
     header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device, "timing": timing}
     big = sum(a.nbytes for _, a in res.outputs) > BIG
-    placed = await offload(big, io.place_all, res.outputs) if io is not None and io.output else None
+    placed = None
+    if io is not None and io.output:
+        placed = io.taken(res.outputs)  # the worker wrote them into the client's region itself
+        if placed is None:
+            placed = await offload(big, io.place_all, res.outputs)
     if placed:  # written into the client's region: only what is left travels
         big = sum(a.nbytes for i, (_, a) in enumerate(res.outputs) if i not in placed) > BIG
     if big and binary:  # header + tensor views, streamed: no assembled copy
@@ -459,6 +463,7 @@ def _job_handler(ctx: AppContext, kind: str):
             else:
                 req, binary = decode_job(kind, body, hl, settings, io, memo)
             del body
+            req.out_target = io.target()  # a worker writes the outputs into the client's region itself
             t_dec = time.perf_counter()
             res = await run_watching(call.run(req), request)
             del req

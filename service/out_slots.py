@@ -30,6 +30,7 @@ import weakref
 import numpy as np
 
 from . import shm
+from .client_shm import InRegion
 
 
 class _Slot:
@@ -66,7 +67,9 @@ class OutputSlots:
         written = {r[1] for r in refs if r[0] == "shm" and r[1] in self.slots}
         return [self._take(r, written) for r in refs]
 
-    def _take(self, ref: tuple, keep: set) -> np.ndarray:
+    def _take(self, ref: tuple, keep: set) -> np.ndarray | InRegion:
+        if ref[0] == "client":  # written into the client's shared memory region by the worker
+            return InRegion(*ref[1:])
         if ref[0] != "shm":
             return shm.take_view(ref)
         _, name, shape, dt, *off = ref

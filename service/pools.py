@@ -87,6 +87,7 @@ class Job:
     p_refs: dict = field(default_factory=dict)
     lend: tuple | None = None  # (cores, threads) when idle workers lent it their cores
     reclaimed: bool = False  # its lenders were taken back while it ran
+    out_target: tuple | None = None  # a client's region the worker writes the outputs into (service.client_shm)
 
 
 class Worker:
@@ -386,7 +387,7 @@ class Pool:
 
     def _send(self, w: Worker, job: Job, with_graph: bool) -> None:
         w.conn.send(("job", job.id, job.key, job.graph_text if with_graph else None, job.in_refs, job.p_refs,
-                     w.slots.listing(), job.lend))
+                     w.slots.listing(), job.lend, job.out_target))
         w.keys[job.key] = True
         w.keys.move_to_end(job.key)
         while len(w.keys) > self.settings.plan_cache_size:

@@ -4,12 +4,14 @@ Started with multiprocessing's spawn context by service.pools. Protocol (our own
 pickled messages; large arrays travel as shared-memory refs, see service.shm):
 
     server -> worker: ("job", job_id, key, (graph_json, source map) | None, [input refs], {param: ref},
-                       [(slot name, size, free)], (cores, threads) | None)
-                      (output slots: see service.out_slots; the last item: cores lent by idle workers and
-                      the threads to run with, see service.core_lending)
+                       [(slot name, size, free)], (cores, threads) | None, output target | None)
+                      (output slots: see service.out_slots; then cores lent by idle workers and the
+                      threads to run with, see service.core_lending; last, a client's shared memory
+                      region to write the outputs into, see service.client_shm.write_target)
                       ("stop",)
     worker -> server: ("ready", info) | ("fatal", message)
                       ("done", job_id, [output refs], timing) | ("error", job_id, error_dict)
+                      (an output written into the client's region: ("client", offset, shape, dtype_str))
                       ("need_graph", job_id)   (its cache lost the graph: resend with it)
 
 `timing` carries "plan_cache_bytes" (what the worker's graphs and plans hold), which the
@@ -145,12 +147,15 @@ def _lent_run(engine, budget, revoked, job_id, lend, g, inputs, params, key):
 
 def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=None, revoked=None):
     """One job: the message to send back."""
+    import numpy as np
+
     from engine.ir import tree_flatten
 
-    from . import shm
+    from . import client_shm, shm
 
     _, job_id, key, gjson, in_refs, param_refs, listing = msg[:7]  # gjson: (text, source map) or None
     lend = msg[7] if len(msg) > 7 and budget is not None else None
+    target = msg[8] if len(msg) > 8 else None
     g = plans.get(key, gjson)
     if g is None:
         return ("need_graph", job_id)
@@ -164,8 +169,15 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
         t1 = time.perf_counter()
         owned: list = []
         free = slots.sync(listing)
-        refs = [slots.put(a, threshold, free, owned) for a in tree_flatten(out)]
+        flat = [np.asarray(a) for a in tree_flatten(out)]
         del out, inputs, params
+        try:
+            placed = client_shm.write_target(target, flat) if target is not None else {}
+        except client_shm.RegionError as e:
+            return ("error", job_id, e.to_dict())
+        refs = [("client", placed[i], a.shape, a.dtype.str) if i in placed else slots.put(a, threshold, free, owned)
+                for i, a in enumerate(flat)]
+        del flat
         shm.close_all(owned)  # the server unlinks output segments once read
     finally:
         shm.close_all(attached)

@@ -82,7 +82,8 @@ def test_w2_through_shared_memory_equals_the_bytes_path(real_server, w2_inputs):
         small = sum(a.nbytes for a in w2_inputs if a.nbytes < _shm.THRESHOLD)  # under 64 KiB: still bytes
         assert max(sent) < small + 8192 and max(got[1:]) < 8192, (sent, got)
         names = {r["name"] for r in httpx.get(f"{real_server.url}/v2/systemsharedmemory/status").json()}
-        assert len(names) == 2 and all(n.startswith("gsc_") for n in names)
+        # a pair (input, output region); two: `ra` still views the first while the next call runs
+        assert len(names) == 2 * auto._transport._shm.pairs == 4 and all(n.startswith("gsc_") for n in names)
     finally:
         auto.close()
         plain.close()
@@ -110,6 +111,34 @@ def test_front_end_ops_grad_uses_it_and_matches(real_server, w2_inputs):
         np.testing.assert_array_equal(a, b)
 
 
+def test_front_end_results_free_their_region_when_dropped(real_server, w2_inputs):
+    """ops.grad's Tensors view the output region; once the caller drops them the pair is free at once (no
+    reference cycle in the SDK keeps them until the cyclic GC runs: it is off here), so a loop that drops
+    each step's gradients reuses one pair."""
+    import gc
+
+    net = mlp_sdk(gs, w2_inputs[1:])
+    try:
+        gs.set_context(server=real_server.url)
+        gfn = gs.ops.grad(net, None, net.trainable_params())
+        x = gs.Tensor(w2_inputs[0])
+        want = [g.asnumpy() for g in gfn(x)]  # (asnumpy copies)
+        sh = gs.context.client()._transport._shm
+        gc.disable()
+        try:
+            for _ in range(3):
+                got = gfn(x)
+                assert len(sh.held) == 1 and _views(np.asarray(got[0]), sh.held[0])
+                for a, b in zip(got, want):
+                    np.testing.assert_array_equal(np.asarray(a), b)
+                del got, a
+                assert not sh.held and len(sh.free) == sh.pairs == 1
+        finally:
+            gc.enable()
+    finally:
+        gs.reset_context()
+
+
 def test_async_client_uses_it_too(real_server, w2_inputs):
     import asyncio
 
@@ -123,21 +152,68 @@ def test_async_client_uses_it_too(real_server, w2_inputs):
             regions = httpx.get(f"{real_server.url}/v2/systemsharedmemory/status").json()
             return got, regions, c._transport._shm.disabled
     got, regions, disabled = asyncio.run(main())
-    assert not disabled and len(regions) == 2 and all(r["name"].startswith("gsc_") for r in regions)
+    # two pairs: the first call's outputs (views on its output region) are kept while the second runs
+    assert not disabled and len(regions) == 4 and all(r["name"].startswith("gsc_") for r in regions)
     for outs in got:
         for a, b in zip(outs, want):
             np.testing.assert_array_equal(a, b)
     assert httpx.get(f"{real_server.url}/v2/systemsharedmemory/status").json() == []  # aclose unregisters
 
 
-def test_a_removed_region_falls_back_to_bytes(real_server, w2_inputs):
+def test_outputs_are_views_on_the_region_until_dropped_and_kept_ones_never_change(real_server, w2_inputs):
+    """No copy out of the output region: the arrays a call returns view it, and its pair is reused only
+    once they are all gone. A caller that keeps its results holds at most VIEW_PAIRS pairs that way;
+    later results are copies, and no kept result ever changes under a later call."""
+    g = w2_graph()
+    pos = list(range(len(w2_inputs)))
+    plain = gs.Client(real_server.url, shared_memory=False)
+    c = gs.Client(real_server.url)
+    sh = c._transport._shm
+    try:
+        scales = [1.0, -2.0, 0.5, 3.0, -1.0]
+        want = [plain.grad(g, [w2_inputs[0] * k, *w2_inputs[1:]], grad_position=pos).outputs for k in scales]
+        c.grad(g, w2_inputs, grad_position=pos)  # sizes the output region from its response
+        assert len(sh.free) == 1 and not sh.held  # its outputs are gone: the pair is back
+        kept = [c.grad(g, [w2_inputs[0] * k, *w2_inputs[1:]], grad_position=pos).outputs for k in scales]
+        views = [any(_views(a, p) for p in sh.held for a in outs) for outs in kept]
+        assert views == [True] * _shm.VIEW_PAIRS + [False] * (len(scales) - _shm.VIEW_PAIRS)
+        assert sh.pairs == _shm.VIEW_PAIRS + 1  # the kept views hold two; the copies reuse a third
+        for outs, ref in zip(kept, want):
+            for a, b in zip(outs, ref):
+                np.testing.assert_array_equal(a, b)
+        kept.clear()  # the views go: both pairs are free again, none more was made
+        assert not sh.held and len(sh.free) == sh.pairs == _shm.VIEW_PAIRS + 1
+        got = c.grad(g, w2_inputs, grad_position=pos).outputs
+        assert all(_views(a, sh.held[0]) for a in got if a.nbytes >= _shm.THRESHOLD)
+        a0 = got[1].copy()
+        got[1][...] += 1  # the caller's own memory: writable
+        np.testing.assert_array_equal(got[1], a0 + 1)
+    finally:
+        c.close()
+        plain.close()
+    np.testing.assert_array_equal(got[1], a0 + 1)  # still valid after close (the mapping lives with them)
+    assert not [n for n in os.listdir("/dev/shm") if n.startswith(f"gsc_{os.getpid()}_")]
+
+
+def _views(a: np.ndarray, pair: list) -> bool:
+    """Whether `a` views the output region of `pair`."""
+    start = np.frombuffer(pair[1].mm, np.uint8).ctypes.data
+    return start <= a.ctypes.data < start + pair[1].size
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["input region", "output region"])
+def test_a_removed_region_falls_back_to_bytes(real_server, w2_inputs, which):
+    """Removed behind the client's back: the input region when the server reads it, the output region when
+    the worker goes to write the gradients there (it opens the object by name: gone, a 400 naming it)."""
     g = w2_graph()
     c = gs.Client(real_server.url)
     try:
         pos = [0, 1]
-        want = c.grad(g, w2_inputs, grad_position=pos).outputs
+        for _ in range(2):  # the first call's response sizes the output region of the second
+            want = [a.copy() for a in c.grad(g, w2_inputs, grad_position=pos).outputs]  # (views gone: pair free)
         pair = c._transport._shm.free[0]
-        _shm._unlink(pair[0].name)  # removed behind the client's back: the server answers 400 for it
+        assert c._transport._shm.out_hint <= pair[1].size  # the next call uses these two regions as they are
+        _shm._unlink(pair[which].name)
         got = c.grad(g, w2_inputs, grad_position=pos).outputs
         assert c._transport._shm.disabled  # bytes from now on
         for a, b in zip(got, want):

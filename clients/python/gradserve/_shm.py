@@ -3,8 +3,11 @@
 A job whose tensors total at least `threshold` bytes (or whose last outputs did) leases a pair of
 regions: its large input tensors are written into the input region and named in the body
 ({"parameters": {"shared_memory_region", "shared_memory_offset", "shared_memory_byte_size"}}), and
-`shared_memory_output` asks the server to write the outputs into the output region; they are
-copied out of it when the response is decoded (the region is reused by the next call). Only the
+`shared_memory_output` asks the server to write the outputs into the output region. The arrays the
+call returns are views on that region (no copy: on a VM each fresh page of a copy costs a fault,
+~1.3 ms for W2's 2.7 MB of gradients), and the pair goes back to the pool only once the last of them
+is gone (a finalizer on the array they all view). While VIEW_PAIRS pairs are held that way (a caller
+that keeps its results), outputs are copied out instead and the pair is reused at once. Only the
 JSON header crosses the socket.
 
 Regions are POSIX shared memory objects this process creates (gsc_<pid>_<random>), registered with
@@ -40,6 +43,7 @@ JOB_OPS = frozenset({"eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp"}
 ALIGN = 64
 MIN_REGION = 1 << 20
 MAX_PAIRS = 8  # concurrent calls beyond this send bytes
+VIEW_PAIRS = 2  # pairs at most held by the caller's result arrays (a training step keeps the last grads)
 
 
 def is_local(url: str) -> bool:
@@ -124,12 +128,14 @@ def _large(x: Any, threshold: int, out: list) -> list:
 class Lease:
     """One call's use of a pair of regions: `place` writes an input, `read` reads an output."""
 
-    def __init__(self, owner: "SharedMemory", pair: list):
+    def __init__(self, owner: "SharedMemory", pair: list, views: bool):
         self.owner, self.pair = owner, pair
         self.inp: Region = pair[0]
         self.out: Region = pair[1]
         self.pos = 0
         self.placed_out = 0  # output bytes read from the region, each counted 64-byte aligned
+        self.views = views  # outputs as views on the region (else copies)
+        self.anchor: np.ndarray | None = None  # what every view handed out views: the pair is busy while it lives
 
     def place(self, a: np.ndarray) -> dict | None:
         """The tensor parameters of input `a` written into the input region (None: send it as bytes)."""
@@ -149,8 +155,10 @@ class Lease:
     def output_spec(self) -> dict:
         return {"region": self.out.name, "offset": 0, "byte_size": self.out.size}
 
-    def read(self, params: dict) -> memoryview:
-        """The bytes of an output the server wrote into the output region."""
+    def read(self, params: dict, shape: list, datatype: str) -> np.ndarray:
+        """An output the server wrote into the output region: a view on it, or a copy."""
+        from ._wire import from_bytes
+
         region = self.out
         if params.get("shared_memory_region") != region.name:
             raise ValueError(f"an output in shared memory region {params.get('shared_memory_region')!r}, "
@@ -159,13 +167,22 @@ class Lease:
         if off < 0 or off + n > region.size:
             raise ValueError(f"an output at [{off}, {off + n}) outside the region's {region.size} bytes")
         self.placed_out += _aligned(n)
-        return memoryview(region.mm)[off:off + n]
+        if not self.views:
+            return from_bytes(memoryview(region.mm)[off:off + n], shape, datatype)
+        if self.anchor is None:
+            # views of views lead back to this array (NumPy stops at the mmap): it dies with the last of them
+            self.anchor = np.frombuffer(region.mm, dtype=np.uint8)
+            weakref.finalize(self.anchor, self.owner.returned, self.pair)
+        return from_bytes(self.anchor[off:off + n], shape, datatype, copy=False)
 
     def done(self, outputs: list | None = None) -> None:
-        """Back to the pool; outputs that did not fit the output region size it for the next call."""
+        """Back to the pool (once its views are gone); outputs that did not fit the output region size it
+        for the next call."""
         inline = sum(_aligned(t["array"].nbytes) for t in outputs or () if isinstance(t, dict) and "array" in t
                      and "shared_memory_region" not in (t.get("parameters") or {}))
-        self.owner.release(self.pair, self.placed_out + inline)
+        anchor, self.anchor = self.anchor, None
+        self.owner.release(self.pair, self.placed_out + inline, held=anchor is not None)
+        del anchor  # no view left (e.g. the caller dropped them): its finalizer frees the pair now
 
 
 class SharedMemory:
@@ -173,8 +190,11 @@ class SharedMemory:
 
     def __init__(self, send: Callable, threshold: int = THRESHOLD):
         self.send, self.threshold = send, threshold
-        self.lock = threading.Lock()
+        # reentrant: a view's finalizer (returned) may run inside a locked block, when a collection happens there
+        self.lock = threading.RLock()
         self.free: list[list] = []
+        self.held: list[list] = []  # pairs the caller's result arrays still view
+        self.closed = False
         self.pairs = 0
         self.out_hint = 0  # bytes the last outputs took
         self.disabled = False
@@ -207,7 +227,7 @@ class SharedMemory:
         except OSError:  # /dev/shm full, the server unreachable: bytes this time
             self._drop(pair)
             return None
-        return Lease(self, pair)
+        return Lease(self, pair, views=len(self.held) < VIEW_PAIRS)
 
     def _replace(self, old: Region | None, size: int) -> Region:
         if old is not None:
@@ -240,10 +260,18 @@ class SharedMemory:
         with self.lock:
             self.pairs -= 1
 
-    def release(self, pair: list, out_bytes: int) -> None:
+    def release(self, pair: list, out_bytes: int, held: bool = False) -> None:
+        """A call is over: the pair is free again, or `held` until the views it handed out are gone."""
         with self.lock:
             self.out_hint = out_bytes
-            self.free.append(pair)
+            (self.held if held else self.free).append(pair)
+
+    def returned(self, pair: list) -> None:
+        """The last view on a held pair's output region is gone: the pair is free again."""
+        with self.lock:
+            if not self.closed and any(p is pair for p in self.held):
+                self.held = [p for p in self.held if p is not pair]
+                self.free.append(pair)
 
     def failed(self, lease: Lease) -> None:
         """The server refused this call's regions (e.g. one it no longer has): bytes from now on."""
@@ -251,7 +279,9 @@ class SharedMemory:
         self._drop(lease.pair)
 
     def close(self) -> None:
+        """Unregister and unlink every region; views still alive keep their mapping (and stay valid)."""
         with self.lock:
-            pairs, self.free = self.free, []
+            pairs, self.free, self.held = self.free + self.held, [], []
+            self.closed = True
         for p in pairs:
             self._drop(p)

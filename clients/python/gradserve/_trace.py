@@ -149,7 +149,13 @@ def unflatten(tdef, leaves, *, as_list: bool = False):
         items = [build(s) for s in subs]
         return items if as_list else _BUILD[kind](items)
 
-    return build(tdef)
+    try:
+        return build(tdef)
+    finally:
+        # a recursive closure is a reference cycle (build -> its cell -> build) holding `it` and so the
+        # leaves: a call's outputs would live until the cyclic GC ran (gradserve._shm reuses their region
+        # once they are gone)
+        del build
 
 
 def tensor_group(a) -> bool:

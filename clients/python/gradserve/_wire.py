@@ -82,12 +82,15 @@ def loads(raw) -> Any:
     return json.loads(bytes(raw) if isinstance(raw, memoryview) else raw)
 
 
-def from_bytes(raw, shape, datatype: str) -> np.ndarray:
+def from_bytes(raw, shape, datatype: str, copy: bool = True) -> np.ndarray:
+    """The array of raw little-endian bytes: a copy, or (copy=False) a view on them where the byte order
+    is the host's (gradserve._shm hands out such views of an output region)."""
     dt = V2_TO_NP.get(datatype)
     if dt is None:
         raise ValueError(f"unknown datatype {datatype!r}")
     if _LITTLE:  # native = little-endian: a copy of the bytes as they are (a third of astype's cost)
-        return np.frombuffer(raw, dtype=dt).reshape(shape).copy()
+        a = np.frombuffer(raw, dtype=dt).reshape(shape)
+        return a.copy() if copy else a
     return np.frombuffer(raw, dtype=_V2_TO_LE[datatype]).astype(dt, copy=True).reshape(shape)
 
 
@@ -200,7 +203,7 @@ def decode_tensor(t: dict, tail: memoryview | None, offset: list[int], read: Any
     if params.get("shared_memory_region") is not None:  # written into this call's region (gradserve._shm)
         if read is None:
             raise ValueError("an output in a shared memory region the call did not offer")
-        return from_bytes(read(params), shape, datatype)  # a copy: the region is reused
+        return read(params, shape, datatype)  # a view on the region, or a copy (gradserve._shm.Lease.read)
     size = params.get("binary_data_size")
     if size is None and "b64" not in t and datatype in _PLAIN:  # plain JSON numbers: a small job's answer
         return np.asarray(t.get("data"), dtype=_PLAIN[datatype]).reshape(shape)
