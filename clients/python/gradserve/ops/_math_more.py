@@ -91,5 +91,13 @@ def true_divide(dividend, divisor):
     return P.div(*_float_operands(dividend, divisor))
 
 
+class Xlogy:
+    """ops.Xlogy()(x, y): xlogy."""
+
+    def __call__(self, x, y):
+        return xlogy(x, y)
+
+
 arctan2 = atan2
-__all__ = ["full", "full_like", "scalar_to_tensor", "clamp", "xlogy", "atan2", "arctan2", "lerp", "true_divide"]
+__all__ = ["full", "full_like", "scalar_to_tensor", "clamp", "xlogy", "Xlogy", "atan2", "arctan2", "lerp",
+           "true_divide"]
