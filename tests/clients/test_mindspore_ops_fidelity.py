@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import gradserve as gs
-from gradserve import Tensor, ops
+from gradserve import Tensor, nn, ops
 
 
 def f32(*v):
@@ -56,6 +56,10 @@ def test_relu_relu6_leaky_relu_at_their_kinks(fake):
     np.testing.assert_array_equal(ops.relu6(xr).asnumpy(), [0, 0, 1, 6, 6])
     np.testing.assert_allclose(grads(lambda a: ops.leaky_relu(a, 0.2), f32(-1, 0, 1)), [[0.2, 0.6, 1]], rtol=1e-6)
     np.testing.assert_allclose(ops.leaky_relu(f32(-1, 0, 1), 0.2).asnumpy(), [-0.2, 0, 1], rtol=1e-6)
+    np.testing.assert_allclose(grads(nn.LeakyReLU(0.2), f32(-1, 0, 1)), [[0.2, 0.6, 1]], rtol=1e-6)
+    # alpha > 1: MindSpore takes minimum(alpha * x, x)
+    np.testing.assert_allclose(grads(lambda a: ops.leaky_relu(a, 2.0), f32(-1, 0, 1)), [[2, 1.5, 1]], rtol=1e-6)
+    np.testing.assert_allclose(ops.leaky_relu(f32(-1, 0, 1), 2.0).asnumpy(), [-2, 0, 1], rtol=1e-6)
 
 
 def test_xlogy_values_and_gradients(fake):
