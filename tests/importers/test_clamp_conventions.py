@@ -52,3 +52,33 @@ def test_jax_clamp_bound_gradients(fake):
     got = ops.grad(lambda x, a, b: ops.sum(net(x, a, b)), (0, 1, 2))(Tensor(X), Tensor(lo), Tensor(hi))
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g.asnumpy(), np.asarray(w))
+
+
+def test_onnx_max_min_split_ties_and_clip_passes_on_the_bounds():
+    """ONNX defines no derivatives; the importer takes the engine's (and MindSpore 2.10's, JAX's, PyTorch's)
+    for Max / Min (ties split) and PyTorch's clamp rule (ONNX's usual source) for Clip (1 on the bounds)."""
+    pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    from engine import evaluate, vjp
+    from engine.importers import onnx_to_graph
+    from engine.serialize import graph_from_json, tensor_to_json
+
+    def run(node, inputs, inits=()):
+        vi = [helper.make_tensor_value_info(k, TensorProto.FLOAT, [3]) for k in inputs]
+        init = [helper.make_tensor(k, TensorProto.FLOAT, [], [v]) for k, v in inits]
+        g = helper.make_graph([node], "g", vi, [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                              initializer=init)
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+        graph = graph_from_json(onnx_to_graph(m.SerializeToString(), encode=lambda a: tensor_to_json(a, b64=True)))
+        return evaluate(vjp(graph), *inputs.values(), np.ones(3, np.float32))[1]
+
+    a, b = np.array([1, 2, 3], np.float32), np.array([1, 1, 4], np.float32)
+    ga, gb = run(helper.make_node("Max", ["a", "b"], ["y"]), {"a": a, "b": b})
+    np.testing.assert_array_equal(ga, [0.5, 1, 0])
+    np.testing.assert_array_equal(gb, [0.5, 0, 1])
+    ga, gb = run(helper.make_node("Min", ["a", "b"], ["y"]), {"a": a, "b": b})
+    np.testing.assert_array_equal(ga, [0.5, 0, 1])
+    (gx,) = run(helper.make_node("Clip", ["x", "lo", "hi"], ["y"]), {"x": np.array([0, 1, 3], np.float32)},
+                [("lo", 1.0), ("hi", 3.0)])
+    np.testing.assert_array_equal(gx, [0, 1, 1])
