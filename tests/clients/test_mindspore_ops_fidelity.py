@@ -125,5 +125,11 @@ def test_tensor_methods(fake):
     np.testing.assert_allclose(t.clip(1.5, 2.5).asnumpy(), [1.5, 2, 2.5])
     np.testing.assert_array_equal(t.ge(2).asnumpy(), [False, True, True])
     np.testing.assert_allclose(t.log1p().asnumpy(), np.log1p([1, 2, 3]), rtol=1e-6)
+    m = Tensor(np.array([[1.0, -2.0], [3.0, 0.5]], np.float32))
+    np.testing.assert_allclose(m.amax(1).asnumpy(), [1, 3])
+    np.testing.assert_allclose(m.prod(0, True).asnumpy(), [[3, -1]])
+    np.testing.assert_allclose(m.tile((1, 2)).asnumpy(), np.tile(m.asnumpy(), (1, 2)))
+    np.testing.assert_allclose(m.softmax(0).asnumpy().sum(0), [1, 1], rtol=1e-6)
+    np.testing.assert_allclose(m.floor().asnumpy(), [[1, -2], [3, 0]])
     with pytest.raises(TypeError, match="Tensor.add"):
         t.add("x")
