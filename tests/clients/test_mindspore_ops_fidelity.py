@@ -49,6 +49,11 @@ def test_clip_by_value_splits_on_the_bounds(fake):
                                   [[0, 0.5, 1, 0.5, 0], [1, 0.5, 0, 0, 0], [0, 0, 0, 0.5, 1]])
 
 
+def test_hardtanh_splits_on_the_bounds(fake):
+    np.testing.assert_array_equal(grads(ops.hardtanh, f32(-2, -1, 0, 1, 2)), [[0, 0.5, 1, 0.5, 0]])
+    np.testing.assert_array_equal(ops.hardtanh(f32(-2, -1, 0, 1, 2)).asnumpy(), [-1, -1, 0, 1, 1])
+
+
 def test_relu_relu6_leaky_relu_at_their_kinks(fake):
     xr = f32(-1, 0, 1, 6, 7)
     np.testing.assert_array_equal(grads(ops.relu, xr), [[0, 0, 1, 1, 1]])

@@ -22,7 +22,7 @@ WANTED = {
             "Split", "UnsortedSegmentSum", "Erf", "Erfc", "Atan2", "FloorDiv", "Mod", "BiasAdd", "LayerNorm",
             "BatchNorm", "ReLU6", "LeakyReLU", "Elu", "HSwish", "SoftplusGrad", "Xlogy", "Complex", "Real", "Imag", "Conj", "Angle", "ComplexAbs",
             "derivative", "jet", "linearize", "HookBackward", "get_vjp", "full", "full_like", "clamp",
-            "scalar_to_tensor", "xlogy", "atan2", "lerp", "true_divide"],
+            "scalar_to_tensor", "xlogy", "atan2", "lerp", "true_divide", "hardtanh"],
     "nn": ["Cell", "CellList", "SequentialCell", "Dense", "ReLU", "Tanh", "Sigmoid", "Softplus", "GELU",
            "LayerNorm", "BatchNorm1d", "BatchNorm2d", "Jvp", "Vjp", "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d",
            "Dropout", "Flatten", "Embedding", "LSTM", "GRU", "SoftmaxCrossEntropyWithLogits", "MSELoss", "L1Loss",

@@ -9,7 +9,7 @@ from .. import dtype as _dt
 from .._tensor import Tensor
 from .._trace import _scalar_tensor
 from . import _primitives
-from ._extra import P, _as_tensors
+from ._extra import P, _as_tensors, clip_by_value
 
 
 def _fill_dtype(value) -> str:
@@ -57,6 +57,11 @@ def clamp(input, min=None, max=None):  # noqa: A002
     return P.clip(input, lo) if hi is None else P.clip(input, lo, hi)
 
 
+def hardtanh(input, min_val=-1.0, max_val=1.0):  # noqa: A002
+    """MindSpore 2.10's hardtanh: maximum / minimum, so x on a bound gets half the gradient (unlike clamp)."""
+    return clip_by_value(input, min_val, max_val)
+
+
 def _float_operands(x, y):
     x, y = _as_tensors(x, y)
     if x._dtype not in _dt.FLOAT:
@@ -99,5 +104,5 @@ class Xlogy:
 
 
 arctan2 = atan2
-__all__ = ["full", "full_like", "scalar_to_tensor", "clamp", "xlogy", "Xlogy", "atan2", "arctan2", "lerp",
+__all__ = ["full", "full_like", "scalar_to_tensor", "clamp", "hardtanh", "xlogy", "Xlogy", "atan2", "arctan2", "lerp",
            "true_divide"]
