@@ -33,7 +33,7 @@ _UNARY = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "square
           "cosh", "tanh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "sigmoid", "softplus", "relu", "abs",
           "erf", "neg", "sign", "logical_not", "zeros_like", "ones_like", "identity", "stop_gradient", "cast",
           "conj", "real", "imag", "angle")
-_NARY = ("add", "sub", "mul", "div", "pow", "maximum", "minimum", "equal", "not_equal", "less", "less_equal",
+_NARY = ("add", "sub", "mul", "div", "pow", "atan2", "maximum", "minimum", "equal", "not_equal", "less", "less_equal",
          "greater", "greater_equal", "logical_and", "logical_or", "where", "complex")
 
 

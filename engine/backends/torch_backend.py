@@ -27,6 +27,7 @@ def make_backend(device=None) -> Backend:
         return a.detach().cpu().numpy()
 
     def from_host(a):
-        return torch.from_numpy(np.ascontiguousarray(a)).to(dev)
+        a = np.asarray(a)  # ascontiguousarray makes a 0-d array 1-d: keep the shape
+        return torch.from_numpy(np.ascontiguousarray(a).reshape(a.shape)).to(dev)
 
     return Backend("torch", xp, to_host=to_host, from_host=from_host, device=str(dev))

@@ -202,10 +202,32 @@ _binary("pow", lambda xp, x, y: xp.pow(x, y),
         float_only=True, np_out=ufunc_out(np.pow))
 
 
-def _select_mask(b, x, y, out_shape, first: bool):
-    """Mask (as x's dtype, broadcast to out_shape) choosing x (first=True) where x >= y."""
-    m = b.greater_equal(x, y) if first else b.less(x, y)
-    return b.cast(m, dtype=x.dtype)
+def _atan2_d(b, y, x):
+    """(d/dy, d/dx) of atan2(y, x): x / r2 and -y / r2 (NaN at (0, 0), as MindSpore 2.10 and JAX)."""
+    r2 = b.add(b.square(x), b.square(y))
+    return b.div(x, r2), b.neg(b.div(y, r2))
+
+
+def _atan2_vjp(b, ins, outs, cts):
+    dy, dx = _atan2_d(b, ins[0], ins[1])
+    return [b.mul(cts[0], dy), b.mul(cts[0], dx)]
+
+
+def _atan2_jvp(b, ins, outs, ts):
+    dy, dx = _atan2_d(b, ins[0], ins[1])
+    return [_sum_tangents(b, ts[0] and b.mul(ts[0], dy), ts[1] and b.mul(ts[1], dx))]
+
+
+_binary("atan2", lambda xp, y, x: xp.atan2(y, x), _atan2_vjp, _atan2_jvp, float_only=True,
+        doc="atan2(y, x): the angle of the point (x, y) in [-pi, pi], elementwise with NumPy broadcasting",
+        np_out=ufunc_out(np.arctan2))
+
+
+def _select_mask(b, x, y, first: bool):
+    """Share of the derivative that goes to x (as x's dtype, broadcast): 1 where x wins (x > y for maximum,
+    x < y for minimum), 0 where y wins, 0.5 each at ties, as MindSpore 2.10, JAX and PyTorch split them."""
+    wins = b.cast(b.greater(x, y) if first else b.less(x, y), dtype=x.dtype)
+    return b.where(b.equal(x, y), b.full_like(wins, 0.5), wins)
 
 
 def _k_maximum(x, y, o=None):
@@ -219,11 +241,11 @@ def _k_minimum(x, y, o=None):
 for _name, _impl, _first, _k in (("maximum", lambda xp, x, y: xp.maximum(x, y), True, _k_maximum),
                                  ("minimum", lambda xp, x, y: xp.minimum(x, y), False, _k_minimum)):
     def _vjp(b, ins, outs, cts, _first=_first):
-        m = _select_mask(b, ins[0], ins[1], outs[0].shape, _first)
+        m = _select_mask(b, ins[0], ins[1], _first)
         return [b.mul(cts[0], m), b.mul(cts[0], b.sub(b.full_like(m, 1.0), m))]
 
     def _jvp(b, ins, outs, ts, _first=_first):
-        m = _select_mask(b, ins[0], ins[1], outs[0].shape, _first)
+        m = _select_mask(b, ins[0], ins[1], _first)
         return [_sum_tangents(b, ts[0] and b.mul(ts[0], m),
                               ts[1] and b.mul(ts[1], b.sub(b.full_like(m, 1.0), m)))]
 

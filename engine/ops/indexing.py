@@ -64,7 +64,8 @@ defcomposite("flip", 1, _flip, attrs={"axis": Attr("ints", None, optional=True)}
 
 
 def _clip(b, x, lo=None, hi=None, *, min, max):
-    """where-based, so the gradient passes where lo <= x <= hi, inclusive, as PyTorch's clamp."""
+    """where-based, so the gradient passes where lo <= x <= hi, inclusive, as MindSpore 2.10's ops.clamp and
+    PyTorch's clamp (a tensor bound gets it only where x is strictly beyond it)."""
     lo = lo if lo is not None else (None if min is None else b.scalar(min, x.dtype))
     hi = hi if hi is not None else (None if max is None else b.scalar(max, x.dtype))
     out = x

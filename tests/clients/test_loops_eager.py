@@ -49,6 +49,7 @@ def _cases():
     b1, b2 = _x(3, 4) > 0, _x(3, 4) > 0
     out += [
         ("pow", [_x(3, 4, positive=True), _x(3, 4)], {}),
+        ("atan2", [_x(3, 4), _x(3, 4)], {}),
         ("logical_and", [b1, b2], {}), ("logical_or", [b1, b2], {}), ("logical_not", [b1], {}),
         ("where", [b1, _x(3, 4), _x(4)], {}),
         ("softmax", [_x(3, 4)], {"axis": 0}), ("log_softmax", [_x(3, 4)], {"axis": -1}),

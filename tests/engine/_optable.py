@@ -207,6 +207,8 @@ for _op in ("add", "sub", "mul"):
 for _n, _a, _b in _BCAST:
     CASES.append(Case("div", [X(_a), X(_b, 0.5, 2.0, pm=True)], name=_n))
     CASES.append(Case("pow", [X(_a, 0.5, 2.0), X(_b, -1.5, 1.5)], name=_n))
+    # both operands away from 0: off the origin and off the branch cut (y = 0, x < 0)
+    CASES.append(Case("atan2", [X(_a, 0.5, 2.0, pm=True), X(_b, 0.5, 2.0, pm=True)], name=_n))
 for _op in ("maximum", "minimum"):
     for _n, _a, _b in _BCAST[:3]:
         CASES.append(Case(_op, [X(_a), X(_b)], name=_n, sample=_sep_pair(_a, _b)))

@@ -103,7 +103,7 @@ KERNELS: dict[str, Callable[..., Any]] = {
     "sign": lambda x: xp.sign(x),
     "add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y, "div": lambda x, y: x / y,
     "pow": lambda x, y: xp.pow(x, y), "maximum": lambda x, y: xp.maximum(x, y),
-    "minimum": lambda x, y: xp.minimum(x, y),
+    "minimum": lambda x, y: xp.minimum(x, y), "atan2": lambda y, x: xp.atan2(y, x),
     "equal": lambda x, y: x == y, "not_equal": lambda x, y: x != y, "less": lambda x, y: x < y,
     "less_equal": lambda x, y: x <= y, "greater": lambda x, y: x > y, "greater_equal": lambda x, y: x >= y,
     "logical_and": lambda x, y: xp.logical_and(x, y), "logical_or": lambda x, y: xp.logical_or(x, y),

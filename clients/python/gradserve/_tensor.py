@@ -356,6 +356,42 @@ class Tensor:
         return late.getitem(self, index)
 
 
+def _arith_method(name: str, op: str):
+    """Tensor.add / .sub / .mul / .div / .pow: the operator's op (and its mutable() rule), as a method."""
+    def method(self, other):
+        out = self._bin(op, other)
+        if out is NotImplemented:
+            raise TypeError(f"Tensor.{name}: unsupported operand type {type(other).__name__}")
+        return out
+    method.__name__ = name
+    return method
+
+
+def _ops_method(name: str, op: str):
+    """Tensor.<name>(*args) = ops.<op>(self, *args), as MindSpore's Tensor methods are."""
+    def method(self, *args, **kwargs):
+        return getattr(late.ops, op)(self, *args, **kwargs)
+    method.__name__, method.__doc__ = name, f"ops.{op}(self, ...)"
+    return method
+
+
+for _name, _op in (("add", "add"), ("sub", "sub"), ("subtract", "sub"), ("mul", "mul"), ("multiply", "mul"),
+                   ("div", "div"), ("divide", "div"), ("pow", "pow")):
+    setattr(Tensor, _name, _arith_method(_name, _op))
+# MindSpore 2.10 Tensor methods that are the op of the same (or an aliased) name with self first.
+for _name, _op in (*((n, n) for n in (
+        "clamp", "xlogy", "atan2", "lerp", "true_divide", "maximum", "minimum", "acos", "acosh", "asin",
+        "asinh", "atan", "atanh", "cosh", "sinh", "tan", "erf", "expm1", "log1p", "reciprocal", "rsqrt",
+        "sigmoid", "sign", "neg", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
+        "logical_and", "logical_or", "logical_not", "matmul", "floor", "tile", "broadcast_to", "amax", "amin",
+        "prod", "logsumexp", "norm", "softmax")),
+        ("clip", "clamp"), ("arctan2", "atan2"), ("negative", "neg"), ("absolute", "abs"), ("arcsin", "asin"),
+        ("arccos", "acos"), ("arctan", "atan"), ("arcsinh", "asinh"), ("arccosh", "acosh"), ("arctanh", "atanh"),
+        ("eq", "equal"), ("ne", "not_equal"), ("gt", "greater"), ("ge", "greater_equal"), ("lt", "less"),
+        ("le", "less_equal")):
+    setattr(Tensor, _name, _ops_method(_name, _op))
+
+
 class Parameter(Tensor):
     """A trainable tensor with a name (`Parameter(Tensor(...), name='z')`). Its value travels with the graph."""
 

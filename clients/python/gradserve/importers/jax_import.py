@@ -58,6 +58,15 @@ def _dense(attr, shape, dtype) -> np.ndarray:
     return np.asarray(np.array(a), dtype=dtype).reshape(shape)
 
 
+
+def _lax_clamp(w, lo, x, hi):
+    """lax.clamp with JAX's derivative: x's only strictly inside (lo, hi), a bound's only where x is strictly
+    beyond it, none on the bounds (where minimum / maximum would split the tie)."""
+    inside = w.binary("logical_and", w.binary("greater", x, lo), w.binary("less", x, hi))
+    held = w.unary("stop_gradient", w.binary("minimum", w.binary("maximum", x, lo), hi))
+    bound = w.where(w.binary("less", x, lo), lo, w.where(w.binary("greater", x, hi), hi, held))
+    return w.where(inside, x, bound)
+
 class _Fn:
     """Converts one func.func body (or a region, as a function) into writer calls; `env` maps MLIR
     value names to graph values. A region reads values of its enclosing scope (`parent`): they
@@ -191,8 +200,7 @@ class _Fn:
         if short == "dynamic_update_slice":  # lax.scan writes ys[i]
             return [w.emit1("dynamic_update_slice", ins, {}, shape, dtype)]
         if short == "clamp":
-            lo, x, hi = ins
-            return [w.binary("minimum", w.binary("maximum", x, lo), hi)]
+            return [_lax_clamp(w, *ins)]
         if name == "func.call":
             from jaxlib.mlir import ir
 

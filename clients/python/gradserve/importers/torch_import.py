@@ -130,11 +130,23 @@ def _softplus(c, x, beta=1, threshold=20):
     return c.w.unary("softplus", c.v(x))
 
 
-@aten("aten.clamp.default", "aten.hardtanh.default")
+@aten("aten.clamp.default")
 def _clamp(c, x, lo=None, hi=None):
+    """PyTorch's clamp passes the gradient on the bounds too (lo <= x <= hi): the engine's clip."""
     x = c.v(x)
     bounds = {k: float(v) for k, v in (("min", lo), ("max", hi)) if v is not None}
     return c.w.emit1("clip", [x], bounds, c.w.shape(x), c.w.dtype(x)) if bounds else x
+
+
+@aten("aten.hardtanh.default")
+def _hardtanh(c, x, lo=-1.0, hi=1.0):
+    """hardtanh (and relu6, which exports as hardtanh(0, 6)): PyTorch's hardtanh_backward passes the
+    gradient only strictly inside (lo, hi), 0 on the bounds, unlike clamp."""
+    w, x = c.w, c.v(x)
+    inside = w.binary("logical_and", w.binary("greater", x, w.scalar_like(lo, x)),
+                      w.binary("less", x, w.scalar_like(hi, x)))
+    held = w.unary("stop_gradient", w.emit1("clip", [x], {"min": float(lo), "max": float(hi)}, w.shape(x), w.dtype(x)))
+    return w.where(inside, x, held)
 
 
 @aten("aten.constant_pad_nd.default")

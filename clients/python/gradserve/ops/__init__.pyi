@@ -16,6 +16,7 @@ from ._assign import Assign as Assign, AssignAdd as AssignAdd, AssignSub as Assi
 from ._autodiff import GradOperation as GradOperation, get_grad as get_grad, grad as grad, jvp as jvp, value_and_grad as value_and_grad, vjp as vjp
 from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as Eye, Flatten as Flatten, Floor as Floor, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, einsum as einsum, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
+from ._math_more import Xlogy as Xlogy, arctan2 as arctan2, atan2 as atan2, clamp as clamp, full as full, full_like as full_like, hardtanh as hardtanh, lerp as lerp, scalar_to_tensor as scalar_to_tensor, true_divide as true_divide, xlogy as xlogy
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, div as div, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, max as max, mean as mean, min as min, mul as mul, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
 
 # what an op takes as an input: a Tensor (or Parameter), an array or a Python number
@@ -38,6 +39,7 @@ __all__ = [
     'AssignAdd',
     'AssignSub',
     'Atan',
+    'Atan2',
     'Atanh',
     'AvgPool',
     'BatchMatMul',
@@ -174,6 +176,7 @@ __all__ = [
     'Transpose',
     'Where',
     'WhileRun',
+    'Xlogy',
     'Zeros',
     'ZerosLike',
     'abs',
@@ -187,6 +190,7 @@ __all__ = [
     'angle',
     'any',
     'arange',
+    'arctan2',
     'argmax',
     'argmin',
     'asin',
@@ -195,6 +199,7 @@ __all__ = [
     'assign_add',
     'assign_sub',
     'atan',
+    'atan2',
     'atanh',
     'avg_pool',
     'batch_norm',
@@ -203,6 +208,7 @@ __all__ = [
     'cat',
     'cdist',
     'check_false',
+    'clamp',
     'clip',
     'clip_by_value',
     'col2im',
@@ -239,6 +245,8 @@ __all__ = [
     'floor_mod',
     'floordiv',
     'floormod',
+    'full',
+    'full_like',
     'gather',
     'gelu',
     'get_grad',
@@ -246,6 +254,7 @@ __all__ = [
     'greater',
     'greater_equal',
     'group_norm',
+    'hardtanh',
     'hessian',
     'identity',
     'im2col',
@@ -259,6 +268,7 @@ __all__ = [
     'jvp',
     'layer_norm',
     'leaky_relu',
+    'lerp',
     'less',
     'less_equal',
     'linearize',
@@ -298,6 +308,7 @@ __all__ = [
     'relu6',
     'reshape',
     'rsqrt',
+    'scalar_to_tensor',
     'scatter',
     'scatter_add',
     'scatter_add_along',
@@ -326,11 +337,13 @@ __all__ = [
     'tile',
     'top_k',
     'transpose',
+    'true_divide',
     'value_and_grad',
     'vjp',
     'vmap',
     'where',
     'while_run',
+    'xlogy',
     'zeros',
     'zeros_like',
 ]
@@ -391,6 +404,12 @@ class Asinh(Primitive):
 
 class Atan(Primitive):
     """elementwise atan"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Atan2(Primitive):
+    """atan2(y, x): the angle of the point (x, y) in [-pi, pi], elementwise with NumPy broadcasting"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 

@@ -210,7 +210,9 @@ class OneHot:
 
 
 def leaky_relu(x, alpha=0.2):
-    return P.select(P.greater(x, 0.0), x, P.mul(x, alpha))
+    """MindSpore 2.10's: maximum(alpha * x, x) (minimum for alpha > 1), so x == 0 is a tie whose derivative
+    is split: (1 + alpha) / 2 there."""
+    return (P.maximum if alpha <= 1 else P.minimum)(P.mul(x, alpha), x)
 
 
 class LeakyReLU:
@@ -222,7 +224,9 @@ class LeakyReLU:
 
 
 def relu6(x):
-    return P.minimum(P.relu(x), P.ones_like(x) * 6.0)
+    """min(max(x, 0), 6) with MindSpore 2.10's derivative: 0 at x == 0 (relu's), 1 at x == 6 (the clip's
+    inclusive bound; minimum would split that tie)."""
+    return P.clip(P.relu(x), max=6.0)
 
 
 class ReLU6:

@@ -1,0 +1,108 @@
+"""MindSpore 2.10 ops composed here from engine ops: full / full_like / scalar_to_tensor, clamp, xlogy,
+atan2, lerp, true_divide. Each derivative is that of the engine ops it is made of, chosen so that it
+matches MindSpore's at the special points (noted per op)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtype as _dt
+from .._tensor import Tensor
+from .._trace import _scalar_tensor
+from . import _primitives
+from ._extra import P, _as_tensors, clip_by_value
+
+
+def _fill_dtype(value) -> str:
+    """MindSpore's dtype for a Python fill value: bool, int64 for ints, float32 otherwise."""
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    return "int64" if isinstance(value, (int, np.integer)) else "float32"
+
+
+def full(size, fill_value, *, dtype=None):
+    """A Tensor of `size` filled with `fill_value` (a number, or a 0-d Tensor whose gradient flows)."""
+    shape = (int(size),) if isinstance(size, (int, np.integer)) else tuple(int(s) for s in size)
+    if isinstance(fill_value, Tensor):
+        v = fill_value if dtype is None else P.cast(fill_value, dtype)
+        return P.broadcast_to(v, shape)
+    return P.fill(dtype or _fill_dtype(fill_value), shape, fill_value)
+
+
+def full_like(input, fill_value, *, dtype=None):  # noqa: A002 - MindSpore's names
+    """A Tensor of input's shape (and dtype unless given) filled with fill_value."""
+    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype)
+
+
+def scalar_to_tensor(input_x, dtype=_dt.float32):
+    """A 0-d Tensor of dtype (float32 by default) holding the number input_x."""
+    return P.fill(dtype, (), input_x)
+
+
+def _bound(x: Tensor, v):
+    return v if v is None or isinstance(v, Tensor) else _scalar_tensor(v, x._dtype)
+
+
+def clamp(input, min=None, max=None):  # noqa: A002
+    """input limited to [min, max] (numbers or Tensors). MindSpore 2.10's Clamp gives input the FULL gradient
+    on the boundary (x == min or x == max: 1), a Tensor bound only where input is strictly outside; the
+    engine's clip op has exactly that rule. (ops.clip_by_value splits ties instead: maximum / minimum.)"""
+    if min is None and max is None:
+        raise ValueError("ops.clamp: at least one of min and max must be given")
+    if not isinstance(min, Tensor) and not isinstance(max, Tensor):
+        return P.clip(input, min=None if min is None else float(min), max=None if max is None else float(max))
+    lo, hi = _bound(input, min), _bound(input, max)
+    lo, hi = (None if b is None else P.cast(b, input._dtype) for b in (lo, hi))
+    if lo is None:  # the engine's clip takes its bounds in order: the upper one alone as a select
+        return P.select(P.greater(input, hi), hi, input)
+    return P.clip(input, lo) if hi is None else P.clip(input, lo, hi)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0):  # noqa: A002
+    """MindSpore 2.10's hardtanh: maximum / minimum, so x on a bound gets half the gradient (unlike clamp)."""
+    return clip_by_value(input, min_val, max_val)
+
+
+def _float_operands(x, y):
+    x, y = _as_tensors(x, y)
+    if x._dtype not in _dt.FLOAT:
+        x, y = P.cast(x, _dt.float32), P.cast(y, _dt.float32)
+    return x, y
+
+
+def xlogy(input, other):  # noqa: A002
+    """input * log(other), 0 where input == 0 (MindSpore's documentation, JAX, PyTorch; MindSpore 2.10's CPU
+    kernel gives NaN at (0, y <= 0)). d/d input = log(other), but 0 where input == 0 and other <= 0, as
+    MindSpore 2.10's gradient; d/d other = input / other (0 at (0, 0) here, NaN in MindSpore)."""
+    x, y = _float_operands(input, other)
+    dead = P.logical_and(P.equal(x, 0.0), P.less_equal(y, 0.0))
+    safe_y = P.select(dead, 1.0, y)  # keeps log's derivative finite where the select drops it
+    return P.mul(x, P.select(dead, 0.0, P.log(safe_y)))
+
+
+def atan2(input, other):  # noqa: A002
+    """The angle of (other, input) in (-pi, pi]; the engine's atan2 op (its gradient is NaN at (0, 0),
+    as MindSpore 2.10's)."""
+    return _primitives.FUNCTIONS["atan2"](*_float_operands(input, other))
+
+
+def lerp(input, end, weight):  # noqa: A002
+    """input + weight * (end - input); derivatives 1 - weight, weight and end - input."""
+    d = P.sub(end, input)
+    return P.add(input, P.mul(weight, d) if isinstance(weight, Tensor) else P.mul(d, float(weight)))
+
+
+def true_divide(dividend, divisor):
+    """dividend / divisor in floating point (integers divide as float32, as MindSpore)."""
+    return P.div(*_float_operands(dividend, divisor))
+
+
+class Xlogy:
+    """ops.Xlogy()(x, y): xlogy."""
+
+    def __call__(self, x, y):
+        return xlogy(x, y)
+
+
+arctan2 = atan2
+__all__ = ["full", "full_like", "scalar_to_tensor", "clamp", "hardtanh", "xlogy", "Xlogy", "atan2", "arctan2", "lerp",
+           "true_divide"]
