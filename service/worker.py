@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import signal
 import sys
 import time
@@ -215,7 +216,7 @@ def worker_main(conn, spec: dict, revoked=None) -> None:
             reply = _run_job(engine, plans, slots, threshold, msg, budget, revoked)
         except Exception as e:  # noqa: BLE001 - the job fails, the worker goes on (MemoryError included)
             reply = ("error", msg[1], job_error(e, msg[1]))
-        conn.send(reply)
+        conn.send_bytes(pickle.dumps(reply, pickle.HIGHEST_PROTOCOL))  # (as Pool._send: no ForkingPickler)
     try:
         conn.close()
     except OSError:
