@@ -124,11 +124,14 @@ class Region:
         """The absolute file offset of [offset, offset+nbytes) of the region, after checking that the
         object is still the one registered and still large enough (fstat: the client may shrink it)."""
         self.within(offset, nbytes, path)
-        if not self.alive():
+        st = os.fstat(self.fd)
+        # removed, or replaced (a new object under the name unlinks this one): its last link is gone. One
+        # fstat says it and the size; a stat of the name each time cost one more syscall per tensor.
+        if st.st_nlink == 0:
             raise InvalidRequest(f"the shared memory object {self.key!r} of region {self.name!r} was removed or "
                                  "replaced after registration: unregister the region and register it again",
                                  path=path, shared_memory_region=self.name)
-        size = os.fstat(self.fd).st_size
+        size = st.st_size
         if size < self.offset + offset + nbytes:
             raise InvalidRequest(f"the shared memory object {self.key!r} of region {self.name!r} shrank to {size} "
                                  f"bytes; this tensor needs bytes up to {self.offset + offset + nbytes}", path=path,
