@@ -27,6 +27,7 @@ OIP adapters) outputs are copied once, from where they are into the client's reg
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import os
@@ -57,6 +58,7 @@ def check_peer(host: str | None, setting: str) -> None:
                              f"request came from {host or 'an unknown peer'}", peer=host or "", shared_memory=True)
 
 
+@functools.lru_cache(maxsize=256)  # asked on every request with a region; a peer's address is one of few
 def is_loopback_peer(host: str | None) -> bool:
     if not host:
         return False
@@ -121,22 +123,29 @@ class Region:
     def check(self, offset: int, nbytes: int, path: str) -> int:
         """The absolute file offset of [offset, offset+nbytes) of the region, after checking that the
         object is still the one registered and still large enough (fstat: the client may shrink it)."""
+        self.within(offset, nbytes, path)
+        st = os.fstat(self.fd)
+        # removed, or replaced (a new object under the name unlinks this one): its last link is gone. One
+        # fstat says it and the size; a stat of the name each time cost one more syscall per tensor.
+        if st.st_nlink == 0:
+            raise InvalidRequest(f"the shared memory object {self.key!r} of region {self.name!r} was removed or "
+                                 "replaced after registration: unregister the region and register it again",
+                                 path=path, shared_memory_region=self.name)
+        size = st.st_size
+        if size < self.offset + offset + nbytes:
+            raise InvalidRequest(f"the shared memory object {self.key!r} of region {self.name!r} shrank to {size} "
+                                 f"bytes; this tensor needs bytes up to {self.offset + offset + nbytes}", path=path,
+                                 shared_memory_region=self.name)
+        return self.offset + offset
+
+    def within(self, offset: int, nbytes: int, path: str) -> None:
+        """[offset, offset+nbytes) lies inside the region, and the region is still registered (no syscall)."""
         if self.fd < 0:
             raise InvalidRequest(f"shared memory region {self.name!r} was unregistered", path=path,
                                  shared_memory_region=self.name)
         if offset + nbytes > self.byte_size:
             raise InvalidRequest(f"shared_memory_offset {offset} + {nbytes} bytes run past the end of region "
                                  f"{self.name!r} ({self.byte_size} bytes)", path=path, shared_memory_region=self.name)
-        if not self.alive():
-            raise InvalidRequest(f"the shared memory object {self.key!r} of region {self.name!r} was removed or "
-                                 "replaced after registration: unregister the region and register it again",
-                                 path=path, shared_memory_region=self.name)
-        size = os.fstat(self.fd).st_size
-        if size < self.offset + offset + nbytes:
-            raise InvalidRequest(f"the shared memory object {self.key!r} of region {self.name!r} shrank to {size} "
-                                 f"bytes; this tensor needs bytes up to {self.offset + offset + nbytes}", path=path,
-                                 shared_memory_region=self.name)
-        return self.offset + offset
 
     def _failed(self, e: OSError, what: str, path: str) -> InvalidRequest:
         return InvalidRequest(f"cannot {what} shared memory region {self.name!r}: {e.strerror}", path=path,
@@ -459,15 +468,16 @@ class RegionIO:
 
     def taken(self, outputs: list) -> dict[int, dict] | None:
         """/v1: {index: tensor parameters} of the outputs a worker wrote into the output region (InRegion),
-        once the region is checked again (still registered, the same object, large enough: else the 400
-        that place_all gives); None when the worker wrote none (place_all then places them)."""
+        once the region is checked to be still registered (the worker checked the object and its size:
+        else the 400 that place_all gives); None when the worker wrote none (place_all then places them)."""
         mine = {i: a for i, (_, a) in enumerate(outputs) if isinstance(a, InRegion)}
         if not mine or self.output is None:
             return None
         region, first, _ = self.output
         end = max(a.offset + a.nbytes for a in mine.values())
-        with region.lock:
-            region.check(first, end - first, "$.shared_memory_output")
+        # the object's identity and size: the worker checked them itself on the fd it wrote through
+        # (write_target, in this job); what only this process knows is whether it is still registered
+        region.within(first, end - first, "$.shared_memory_output")
         return {i: {"shared_memory_region": region.name, "shared_memory_offset": a.offset,
                     "shared_memory_byte_size": a.nbytes} for i, a in mine.items()}
 

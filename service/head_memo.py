@@ -6,12 +6,17 @@ tensor envelope cost ~30 us per job (L1: 7 tensors); a header met before is look
 instead, and its tensors are cut from the body as views, where the first decode checked each size
 against its shape and datatype: a body whose binary tail has another length is decoded in full (and
 refused, with the usual message). Only headers whose every tensor is a plain binary one (parameters
-exactly {binary_data_size}) are kept: a JSON `data`, `b64` or shared memory tensor depends on more
-than the header. What a header decodes to depends on the server's
+exactly {binary_data_size}) or a client shared memory one (service.client_shm: region, offset, size)
+are kept: a JSON `data` or `b64` tensor depends on more than the header. A shared memory tensor is read
+on every hit by the request's RegionIO, which checks again all that can change between requests (the
+peer, the region still registered, the same object, large enough); the header fixes only its name,
+offset, size, shape and datatype, which the first decode checked (W2: ~0.15 ms of parsing and pydantic
+validation a call). What a header decodes to depends on the server's
 limits (max_elements, max_depth), so each app keeps its own memo.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -25,22 +30,29 @@ TENSOR_FIELDS = ("inputs", "params", "sens", "tangents", "v")
 
 class Head:
     """One header's decode: the validated model, whether the header was strict JSON, the tensor fields
-    present as lists, one (field, key, dtype, shape, offset) per raw tensor, and the bytes they take."""
+    present as lists, one (field, key, dtype, shape, where) per tensor (where: its offset in the binary
+    tail, or a `Shared` for a shared memory one), the bytes they take in the tail, and whether any is
+    in shared memory (then only a request with a RegionIO may use it)."""
 
-    __slots__ = ("model", "strict", "lists", "tensors", "nbytes")
+    __slots__ = ("model", "strict", "lists", "tensors", "nbytes", "shared")
 
     def __init__(self, model, strict: bool, lists: tuple, tensors: tuple, nbytes: int):
         self.model, self.strict, self.lists, self.tensors, self.nbytes = model, strict, lists, tensors, nbytes
+        self.shared = any(type(t[4]) is Shared for t in tensors)
 
-    def cut(self, tail: memoryview) -> tuple[list, dict, dict]:
+    def cut(self, tail: memoryview, regions=None) -> tuple[list, dict, dict]:
         """(inputs, params, {sens|tangents|v: [arrays]}): views of a tail of exactly `nbytes`, as a first
-        decode gives them (a tail of another length is decoded in full, which words the error)."""
+        decode gives them (a tail of another length is decoded in full, which words the error); shared
+        memory tensors read through `regions` (the request's client_shm.RegionIO) as a first decode does."""
         inputs: list = []
         params: dict = {}
         lists = {k: [] for k in self.lists}
         nd = np.ndarray
-        for field, key, dt, shape, offset in self.tensors:
-            a = nd(shape, dt, tail, offset)
+        for field, key, dt, shape, where in self.tensors:
+            if type(where) is Shared:
+                a = regions.tensor(where.params, dt, shape, where.n, where.datatype, where.path)
+            else:
+                a = nd(shape, dt, tail, where)
             if field == "inputs":
                 inputs.append(a)
             elif field == "params":
@@ -59,6 +71,33 @@ def _binary(t: Any) -> tuple | None:
     return (dt, tuple(t["shape"]), p["binary_data_size"]) if dt.isnative else None
 
 
+class Shared:
+    """A shared memory tensor of a header: its parameters (region, offset, size) as sent, its element
+    count and datatype name, and its path for error messages."""
+
+    __slots__ = ("params", "n", "datatype", "path")
+
+    def __init__(self, params: dict, n: int, datatype: str, path: str):
+        self.params, self.n, self.datatype, self.path = params, n, datatype, path
+
+
+def _shared(t: Any, path: str) -> tuple | None:
+    """(dtype, shape, Shared) of a shared memory tensor envelope already decoded once, else None."""
+    p = t.get("parameters")
+    if "data" in t or "b64" in t or type(p) is not dict or p.get("shared_memory_region") is None \
+            or "binary_data_size" in p:
+        return None
+    dt, shape = codec.V2_TO_NP[t["datatype"]], tuple(t["shape"])
+    return dt, shape, Shared(dict(p), math.prod(shape), t["datatype"], path)
+
+
+def _path(field: str, key, listed: bool) -> str:
+    """A tensor's path as decode_job names it in errors."""
+    if field == "params":
+        return f"$.params.{key}"
+    return f"$.{field}[{key}]" if listed else f"$.{field}"
+
+
 def recipe(head: dict, model, strict: bool) -> Head | None:
     """The Head of a header that has just decoded cleanly, or None when it must be decoded each time."""
     tensors, lists, offset = [], [], 0
@@ -75,7 +114,11 @@ def recipe(head: dict, model, strict: bool) -> Head | None:
         for key, t in items:
             got = _binary(t)
             if got is None:
-                return None
+                got = _shared(t, _path(field, key, isinstance(raw, list)))
+                if got is None:
+                    return None
+                tensors.append((field, key, *got))
+                continue
             dt, shape, size = got
             tensors.append((field, key, dt, shape, offset))
             offset += size

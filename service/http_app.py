@@ -234,7 +234,7 @@ def _decode_known(kind: str, known: head_memo.Head, body, tail, regions) -> tupl
     m = known.model
     if m.shared_memory_output is not None and regions is not None:
         regions.set_output(m.shared_memory_output)
-    inputs, params, tensors = known.cut(tail)
+    inputs, params, tensors = known.cut(tail, regions)
     return job_request(kind, m, inputs, params, tensors, size=len(body), strict=known.strict,
                        output_format="binary" if m.binary_output else "json"), m.binary_output
 
@@ -247,7 +247,7 @@ def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings,
     memo_key = memo.key(head_raw) if memo is not None and tail is not None else None
     if memo_key is not None:
         known = memo.get(kind, memo_key)
-        if known is not None and known.nbytes == len(tail):
+        if known is not None and known.nbytes == len(tail) and (regions is not None or not known.shared):
             return _decode_known(kind, known, body, tail, regions)
     head, strict = codec.loads(head_raw)
     reader = codec.BinaryReader(tail)

@@ -26,6 +26,7 @@ import itertools
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 import time
@@ -48,6 +49,7 @@ log = logging.getLogger("gradserve.pools")
 _ctx = multiprocessing.get_context("spawn")
 _env_lock = threading.Lock()
 _job_ids = itertools.count(1)
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
 BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
                     "NUMEXPR_NUM_THREADS")
 ACCELERATORS = ("gpu", "ascend")  # the keys of ACCELERATOR_POOLS, in "auto" preference order
@@ -138,8 +140,6 @@ class Pool:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.restarts = 0
         self.backend = specs[0].backend if specs else "?"
-        self._gauge_children: tuple | None = None
-        self._gauge_values: tuple | None = None  # what the gauges were last set to
         # per-job metric children, resolved once (labels() takes a lock and builds a key each call)
         self._queue_wait = metrics.queue_wait.labels(name)
         self._compute = metrics.compute.labels(name)
@@ -151,6 +151,10 @@ class Pool:
         self._lanes = (metrics.lanes.labels(name, "worker"), metrics.lanes.labels(name, "inline"))
         self.inline: InlineLane | None = None  # made in start(): it sets this process's BLAS threads
         metrics.shm_kept.labels(name).set_function(lambda: sum(w.slots.nbytes for w in self.workers))
+        # read when scraped, not set twice per job (a gauge's set() takes a lock: ~15 us a job)
+        metrics.queue_depth.labels(name).set_function(lambda: len(self.queue))
+        metrics.busy.labels(name).set_function(lambda: sum(w.state == "busy" for w in self.workers))
+        metrics.workers_live.labels(name).set_function(lambda: sum(w.state in ("idle", "busy") for w in self.workers))
         metrics.cache_bytes.labels(f"plans:{name}").set_function(
             lambda: sum(w.plan_bytes for w in self.workers if w.state != "dead"))
 
@@ -170,7 +174,6 @@ class Pool:
         if failed:
             raise PoolStartError(f"pool {self.name!r}: worker {failed[0].spec.label} failed to start: "
                                  f"{failed[0].fatal}{_install_hint(self.name)}")
-        self._gauges()
 
     def _spawn(self, spec: WorkerSpec) -> Worker:
         from .worker import worker_main
@@ -228,7 +231,6 @@ class Pool:
             if w.job is not None:
                 self._fail(w.job, Unavailable("the server is shutting down", device=self.name))
                 self._release(w.job)
-        self._gauges()
 
     # -- state ---------------------------------------------------------------------------------------
     @property
@@ -264,22 +266,6 @@ class Pool:
                 "restarts": self.restarts, "state": state,
                 "inline": self.inline.describe() if self.inline is not None else None}
 
-    def _gauges(self) -> None:
-        g = self._gauge_children
-        if g is None:  # label lookups take a lock and build a key: resolve them once
-            g = self._gauge_children = (self.metrics.queue_depth.labels(self.name), self.metrics.busy.labels(self.name),
-                                        self.metrics.workers_live.labels(self.name))
-        busy = live = 0
-        for w in self.workers:
-            busy += w.state == "busy"
-            live += w.state in ("idle", "busy")
-        vals = (len(self.queue), busy, live)
-        if vals == self._gauge_values:  # called twice per job; a gauge's set() takes a lock
-            return
-        self._gauge_values = vals
-        for child, v in zip(g, vals):
-            child.set(v)
-
     # -- jobs ----------------------------------------------------------------------------------------
     def submit(self, job: Job) -> asyncio.Future:
         if self.stopping:
@@ -299,7 +285,7 @@ class Pool:
                              device=self.name, queue_size=self.settings.queue_size)
         self.queue.append(job)
         job.timer = self.loop.call_at(job.deadline, self._on_deadline, job)
-        self._dispatch()  # updates the gauges
+        self._dispatch()
         return job.future
 
     def _run_inline(self, job: Job) -> bool:
@@ -331,7 +317,6 @@ class Pool:
                 job.timer.cancel()
             if job.future and not job.future.done():
                 job.future.cancel()
-            self._gauges()
             return
         w = job.worker
         if w is not None and w.job is job:
@@ -363,7 +348,6 @@ class Pool:
                 break
             if not started:
                 break
-        self._gauges()
 
     def _start(self, w: Worker, job: Job) -> None:
         job.worker = w
@@ -386,8 +370,10 @@ class Pool:
             w.job, w.state = None, "idle"
 
     def _send(self, w: Worker, job: Job, with_graph: bool) -> None:
-        w.conn.send(("job", job.id, job.key, job.graph_text if with_graph else None, job.in_refs, job.p_refs,
-                     w.slots.listing(), job.lend, job.out_target))
+        # plain pickle: the message is tuples, strings, numbers and arrays; Connection.send's ForkingPickler
+        # (reducers for sockets and connections) costs ~3.5 us more a message. recv reads either.
+        w.conn.send_bytes(pickle.dumps(("job", job.id, job.key, job.graph_text if with_graph else None, job.in_refs,
+                                        job.p_refs, w.slots.listing(), job.lend, job.out_target), _PROTOCOL))
         w.keys[job.key] = True
         w.keys.move_to_end(job.key)
         while len(w.keys) > self.settings.plan_cache_size:
@@ -445,7 +431,6 @@ class Pool:
             w.info = msg[1]
             w.state = "idle"
             w.ready_event.set()
-            self._gauges()
             self._dispatch()
             return
         if kind == "fatal":
@@ -510,7 +495,6 @@ class Pool:
             w.fatal = w.fatal or f"exited with code {code} while starting"
             w.ready_event.set()
         if self.stopping:
-            self._gauges()
             return
         log.warning("worker %s (pid %s) %s (exit code %s); replacing it", w.spec.label, w.pid,
                     f"recycled ({w.recycling})" if w.recycling else "died", code)
@@ -525,7 +509,6 @@ class Pool:
         if self.stopping or w not in self.workers:
             return
         self.workers[self.workers.index(w)] = self._spawn(w.spec)
-        self._gauges()
         self._dispatch()
 
     def _close(self, w: Worker) -> None:
@@ -549,7 +532,6 @@ class Pool:
             self.queue.remove(job)
             self._fail(job, DeadlineExceeded("the deadline passed while the job was queued", device=self.name,
                                              where="queued"))
-            self._gauges()
             return
         w = job.worker
         if w is None or w.job is not job:  # already over

@@ -107,6 +107,21 @@ def test_a_shrunk_removed_or_replaced_object_is_a_400_never_a_fault(obj):
     os.close(fd)
     with pytest.raises(InvalidRequest, match="removed or replaced"):
         io.tensor({"shared_memory_region": "r"}, F4, (1024,), 1024, "FP32", "$")
+    # another object renamed over the registered name (the registered one loses its last link), and one
+    # simply removed: the same 400
+    regs.register("r2", "/" + obj, 0, 4096, "127.0.0.1")
+    tmp = f"/dev/shm/{obj}_new"
+    fd = os.open(tmp, os.O_CREAT | os.O_RDWR, 0o600)
+    os.ftruncate(fd, 4096)
+    os.close(fd)
+    os.rename(tmp, f"/dev/shm/{obj}")
+    with pytest.raises(InvalidRequest, match="removed or replaced"):
+        io.tensor({"shared_memory_region": "r2"}, F4, (1024,), 1024, "FP32", "$")
+    regs.register("r3", "/" + obj, 0, 4096, "127.0.0.1")
+    io.tensor({"shared_memory_region": "r3"}, F4, (1024,), 1024, "FP32", "$")
+    os.unlink(f"/dev/shm/{obj}")
+    with pytest.raises(InvalidRequest, match="removed or replaced"):
+        io.tensor({"shared_memory_region": "r3"}, F4, (1024,), 1024, "FP32", "$")
     regs.close()
 
 

@@ -2,7 +2,7 @@
 (service.client_shm.write_target, service.worker._run_job run in-process): the same layout and bytes as
 the server's own placement (RegionIO.place_all), refs the server turns into InRegion markers without
 reading any bytes, and a region removed, replaced or shrunk after registration is the job's 400 (naming
-the region), never a fault; the server checks the region again before it answers."""
+the region), never a fault; the server checks the region is still registered before it answers."""
 from __future__ import annotations
 
 import os

@@ -118,3 +118,94 @@ def test_the_job_route_answers_a_repeated_binary_body_as_the_first():
     got = post_all(app, cases)
     assert [r.status_code for r in got] == [200] * 3, got[0].text
     assert [r.json()["outputs"][1]["data"] for r in got] == [[2 * (i + k) for i in range(4)] for k in range(3)]
+
+
+def _shm_obj():
+    import os
+    import uuid
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    fd = os.open(f"/dev/shm/{name}", os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+    os.ftruncate(fd, 1 << 16)
+    return name, fd
+
+
+def test_a_header_with_shared_memory_tensors_is_kept_and_each_hit_reads_and_checks_the_region(monkeypatch):
+    """W2's header: an input in a client region and a binary one, outputs into a region. A hit reads the
+    region's current bytes and checks it again (peer, registered, the same object), as a first decode does."""
+    import os
+
+    from service import client_shm, shm
+
+    s, memo = Settings(), head_memo.HeadMemo()
+    name, fd = _shm_obj()
+    regs = client_shm.Regions()
+    try:
+        regs.register("in", "/" + name, 0, 1 << 16, "127.0.0.1")
+        small = np.arange(3, dtype=np.float32)
+        head = {"graph_id": GID, "binary_output": True,
+                "shared_memory_output": {"region": "in", "offset": 4096, "byte_size": 4096},
+                "inputs": [{"shape": [2, 8], "datatype": "FP32",
+                            "parameters": {"shared_memory_region": "in", "shared_memory_offset": 64,
+                                           "shared_memory_byte_size": 64}},
+                           {"shape": [3], "datatype": "FP32", "parameters": {"binary_data_size": 12}}]}
+        h = json.dumps(head).encode()
+
+        def decode(values, memo_, peer="127.0.0.1"):
+            os.pwrite(fd, values.astype("<f4").tobytes(), 64)
+            io = client_shm.RegionIO(regs, peer)
+            req = http_app.decode_job("grad", h + small.tobytes(), str(len(h)), s, io, memo_)[0]
+            got = decoded(req)
+            io.close()
+            return got, io.target()
+
+        x = np.arange(16, dtype=np.float32).reshape(2, 8)
+        first = decode(x, memo)
+        assert len(memo.heads) == 1 and first == decode(x, None)
+        assert first[1] == ("in", name, regs.regions["in"].ident, 0, 4096, 4096)
+        monkeypatch.setattr(http_app, "validate", lambda *a: pytest.fail("a known header was validated again"))
+        hit = decode(x * 3, memo)
+        assert hit[0]["inputs"][0][2] == (x * 3).tolist() and hit[0]["inputs"][1][2] == small.tolist()
+        monkeypatch.undo()
+        assert hit == decode(x * 3, None)
+        # what can change between requests is checked on the memo's path too, with the same errors
+        for peer, match in (("192.0.2.2", "only for clients on the server's host"),):
+            with pytest.raises(InvalidRequest, match=match):
+                decode(x, memo, peer)
+        shm.unlink_name(name)  # the client removed its object: no longer the one registered
+        errs = []
+        for m in (memo, None):
+            with pytest.raises(InvalidRequest) as ei:
+                decode(x, m)
+            errs.append((ei.value.message, ei.value.detail))
+        assert errs[0] == errs[1] and "removed or replaced" in errs[0][0]
+        regs.unregister("in", "127.0.0.1")
+        with pytest.raises(InvalidRequest, match="unknown shared memory region 'in'"):
+            decode(x, memo)
+    finally:
+        os.close(fd)
+        shm.unlink_name(name)
+        regs.close()
+
+
+def test_a_shared_memory_header_is_not_used_without_regions():
+    """A request that cannot read regions (no RegionIO) decodes in full: the usual refusal."""
+    import os
+
+    from service import client_shm, shm
+
+    s, memo = Settings(), head_memo.HeadMemo()
+    name, fd = _shm_obj()
+    regs = client_shm.Regions()
+    try:
+        regs.register("in", "/" + name, 0, 1 << 16, "127.0.0.1")
+        h = json.dumps({"graph_id": GID, "inputs": [{"shape": [4], "datatype": "FP32", "parameters": {
+            "shared_memory_region": "in", "shared_memory_offset": 0, "shared_memory_byte_size": 16}}]}).encode()
+        http_app.decode_job("eval", h, str(len(h)), s, client_shm.RegionIO(regs, "127.0.0.1"), memo)
+        assert len(memo.heads) == 1
+        with pytest.raises(InvalidRequest, match="accepted only by the job and inference routes"):
+            http_app.decode_job("eval", h, str(len(h)), s, None, memo)
+    finally:
+        os.close(fd)
+        shm.unlink_name(name)
+        regs.close()

@@ -119,3 +119,25 @@ def test_lending_takes_only_new_cores_and_threads_within_the_quota():
     other = Job("k", "{}", [], {}, 200.0)
     p._lend(p.workers[2], other)
     assert other.lend is None and p.workers[2].borrowed == []
+
+
+def test_pool_gauges_are_read_when_scraped():
+    """queue_depth, workers_busy and workers_live say the pool's state at scrape time (not set per job)."""
+    from collections import deque
+
+    from prometheus_client import generate_latest
+
+    from service.pools import Job
+
+    p = _pool(["idle", "busy", "dead"], [None, 150.0, None])
+
+    def gauges() -> dict:
+        text = generate_latest(p.metrics.registry).decode()
+        return {name: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                for name in ("gradserve_queue_depth", "gradserve_workers_busy", "gradserve_workers_live")
+                if line.startswith(name + '{device="cpu"}')}
+
+    assert gauges() == {"gradserve_queue_depth": 0, "gradserve_workers_busy": 1, "gradserve_workers_live": 2}
+    p.workers[0].state = "busy"
+    p.queue = deque([Job("k", "{}", [], {}, 200.0)])
+    assert gauges() == {"gradserve_queue_depth": 1, "gradserve_workers_busy": 2, "gradserve_workers_live": 2}
