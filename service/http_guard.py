@@ -67,8 +67,15 @@ class OneSend:
         return getattr(self._t, name)
 
 
-def guarded_protocol(header_timeout_s: float, max_header_bytes: int) -> type:
-    class GuardedHTTP(_Base):
+def guarded_protocol(header_timeout_s: float, max_header_bytes: int, lean=None) -> type:
+    """The protocol class; `lean` (service.lean_http.LeanJobs): small job requests skip uvicorn's ASGI cycle."""
+    base = _Base
+    if lean is not None and _Base.__name__ == "HttpToolsProtocol":
+        from .lean_http import lean_protocol
+
+        base = lean_protocol(_Base, lean)
+
+    class GuardedHTTP(base):
         _head_timer: asyncio.TimerHandle | None = None
         _head_bytes = 0
         _in_head = True  # between requests, or reading a head
