@@ -181,8 +181,11 @@ def test_api_keys_leave_the_lean_path_off():
 
 
 def test_pipelined_requests_answered_in_order():
-    async def slow_run(req):
-        await asyncio.sleep(0.05)
+    calls = []
+
+    async def slow_run(req):  # the first (lean) job is the slowest: a request run beside it would answer first
+        calls.append(1)
+        await asyncio.sleep(0.2 if len(calls) == 1 else 0)
         return await ok_run(req)
 
     chunked = (b"POST /v1/eval HTTP/1.1\r\nhost: t\r\ncontent-type: application/json\r\nx-request-id: r2\r\n"
