@@ -145,8 +145,9 @@ def lean_protocol(base: type, jobs: LeanJobs) -> type:
         def data_received(self, data: bytes) -> None:
             super().data_received(data)
             lean = self._lean
-            if lean is not None and not lean[2].started:  # a body still coming: start (408 if it
-                self._lean_start(lean)  # stalls, 429 first under overload), as uvicorn's cycle does
+            if lean is not None and not lean[2].started and not self.transport.is_closing():
+                self._lean_start(lean)  # a body still coming: start (408 if it stalls, 429 first under
+                # overload), as uvicorn's cycle does
 
         def _lean_start(self, lean: list) -> None:
             self._lean_busy = lean[2]
@@ -167,7 +168,7 @@ def lean_protocol(base: type, jobs: LeanJobs) -> type:
                 try:
                     resp = await runner(heads, self.client[0] if self.client else None, src)
                 except Exception as e:  # noqa: BLE001 - the 500 the ASGI route gives (http_app.internal_error)
-                    resp = internal_error(self.url.decode("latin-1"), heads.get(_RID), e)
+                    resp = internal_error("/v1/" + runner.__name__, heads.get(_RID), e)
                 if not src.lost:
                     await self._lean_write(resp, keep_alive and not self._lean_close)
             except BaseException:

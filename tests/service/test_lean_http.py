@@ -269,3 +269,13 @@ def test_graceful_shutdown_waits_for_a_lean_answer():
             assert jobs.taken == 1
 
     asyncio.run(main())
+
+
+def test_large_answer_to_a_small_request_streams_as_on_the_asgi_route():
+    async def big_run(req):  # above http_app.BIG: a PartsResponse, sent in chunks under flow control
+        return JobResult([("out0", np.arange(400_000, dtype=np.float32))], [0], "sha256:g", "cpu:0",
+                         {"compute_ms": 0.1})
+
+    lean, asgi, taken = both([request(headers={"x-request-id": "big"})], big_run)
+    assert taken == 1 and lean == asgi
+    assert lean[0][0] == 200 and lean[0][1]["outputs"][0]["data"][-1] == 399_999.0
