@@ -125,7 +125,6 @@ def main(argv=None) -> int:
             # uvicorn re-raises the signal once shut down; a completed drain exits 0 instead
             getattr(self, "_captured_signals", []).clear()
 
-
     config = uvicorn.Config(asgi, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
                             log_config=None,  # keep the handlers of logs.setup
                             timeout_graceful_shutdown=int(settings.default_deadline_s + settings.deadline_grace_s + 5),

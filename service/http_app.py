@@ -389,7 +389,7 @@ class AppContext:
         self.buffers = shm.BufferPool(settings.input_cache_bytes)  # large binary request bodies, reused
         self.regions = client_shm.of(core, settings)  # clients' registered shared memory regions
         self.heads = head_memo.HeadMemo()  # binary job headers decoded before (service.head_memo)
-        self.runners: dict = {}  # {b"/v1/<job>": its JobRunner}, for the lean HTTP path (service.lean_http)
+        self.runners: dict = {}  # {b"/v1/<job>": its job runner (_job_runner)}, for the lean HTTP path (service.lean_http)
         self.metrics.shm_kept.labels("requests").set_function(lambda: sum(b.size for b in self.buffers.free))
         # no keys configured: no dependency at all (FastAPI solves dependencies on every request)
         self.auth = [Depends(self.require_key)] if self.keys else []
@@ -451,7 +451,7 @@ def _exception_handlers(app: FastAPI) -> None:
 
 class AsgiBody:
     """A job request's body and disconnect as the ASGI route reads them (uvicorn's receive); the lean
-    path (service.lean_http) gives `JobRunner` the same three methods over a body it already holds."""
+    path (service.lean_http) gives the job runner the same three methods over a body it already holds."""
 
     __slots__ = ("request",)
 

@@ -1,8 +1,9 @@
-"""The lean HTTP/1.1 path: a plain, small POST /v1/<job> goes from the HTTP parser to its JobRunner.
+"""The lean HTTP/1.1 path: a plain, small POST /v1/<job> goes from the HTTP parser to its job runner.
 
 uvicorn's per-request ASGI cycle (a RequestResponseCycle, the scope and message dicts, an Event,
-Starlette's Request, the send() that re-validates every header) cost the server's main process
-~50 us of the ~150 us it spends per small job outside our code. Here the protocol hands (headers,
+Starlette's Request, the send() that re-validates every header) is work a small job's answer does not
+need: skipping it saves the server's main process ~40 us CPU per L3 request, ~70 us per L1 step
+(benchmarks/lean_http_ab.py, issue #13). Here the protocol hands (headers,
 body, peer) to the same `http_app._job_runner` the ASGI route calls and writes its Response's head
 and body in one transport.write. Everything else takes uvicorn's path unchanged: other methods and
 paths, HTTP/1.0, a query string, Expect: 100-continue, chunked or missing Content-Length, bodies above
@@ -25,7 +26,7 @@ _RID = REQUEST_ID.encode()
 
 
 class LeanJobs:
-    """What the lean path serves: {raw path: JobRunner} and the largest body it takes."""
+    """What the lean path serves: {raw path: job runner (http_app._job_runner)} and the largest body it takes."""
 
     def __init__(self, runners: dict, max_body_bytes: int):
         self.runners, self.max_body = runners, min(LEAN_MAX_BODY, max_body_bytes)
@@ -33,7 +34,7 @@ class LeanJobs:
 
 
 class LeanBody:
-    """A lean request's body and disconnect, as `JobRunner` reads them (the three methods of
+    """A lean request's body and disconnect, as the job runner (http_app._job_runner) reads them (the three methods of
     http_app.AsgiBody). The body is usually whole before the job starts; a body still coming is
     awaited within body_timeout_s (408 past it), as the ASGI route's read is."""
 
