@@ -279,3 +279,31 @@ def test_large_answer_to_a_small_request_streams_as_on_the_asgi_route():
     lean, asgi, taken = both([request(headers={"x-request-id": "big"})], big_run)
     assert taken == 1 and lean == asgi
     assert lean[0][0] == 200 and lean[0][1]["outputs"][0]["data"][-1] == 399_999.0
+
+
+def test_client_gone_mid_body_frees_the_request():
+    calls = []
+
+    async def counting_run(req):
+        calls.append(req)
+        return await ok_run(req)
+
+    async def main():
+        async with serving(counting_run) as (port, jobs, server):
+            r, w = await asyncio.open_connection("127.0.0.1", port)
+            w.write(request()[:-5])  # the job starts, awaiting the rest of its body; the client leaves
+            await w.drain()
+            for _ in range(200):
+                if server.server_state.tasks:
+                    break
+                await asyncio.sleep(0.01)
+            w.close()
+            for _ in range(500):  # the lean job ends (a 499 nobody reads), with no job run
+                if not server.server_state.tasks:
+                    break
+                await asyncio.sleep(0.01)
+            assert not server.server_state.tasks and not calls
+            (status, _, _), = await exchange(port, request())
+            assert status == 200 and len(calls) == 1 and jobs.taken == 2
+
+    asyncio.run(main())
