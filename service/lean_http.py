@@ -177,6 +177,8 @@ def lean_protocol(base: type, jobs: LeanJobs) -> type:
                 raise
             finally:
                 self._lean_busy = None
+            if self._lean_close:  # a shutdown that began while the answer was being written
+                self.transport.close()
             self.on_response_complete()  # uvicorn's: count it, resume reading, the next pipelined request
 
         async def _lean_write(self, resp, keep_alive: bool) -> None:
@@ -208,7 +210,8 @@ def lean_protocol(base: type, jobs: LeanJobs) -> type:
 
 
 class _Sender:
-    """The ASGI send of a streamed lean response (PartsResponse): the head joined to the first chunk."""
+    """The ASGI send of a streamed lean response (PartsResponse): the head, then each chunk once the
+    transport can take it (uvicorn's flow control)."""
 
     __slots__ = ("proto", "head", "done")
 
