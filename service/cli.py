@@ -69,6 +69,19 @@ def _extensions(app, settings, core):
     return asgi, services
 
 
+def http_protocol(settings, app, asgi) -> type:
+    """uvicorn's protocol class, guarded (service.http_guard), with the lean path for small job requests
+    unless switched off or the request must pass the access log, tracing (`asgi` wraps `app`) or API keys."""
+    from .http_guard import guarded_protocol
+
+    lean = None
+    if settings.lean_http and asgi is app and not app.keys:
+        from .lean_http import LeanJobs
+
+        lean = LeanJobs(app.state.job_runners, settings.max_body_bytes)
+    return guarded_protocol(settings.header_timeout_s, settings.max_header_bytes, lean)
+
+
 def main(argv=None) -> int:
     settings = load_settings(argv)
     import logging
@@ -112,14 +125,12 @@ def main(argv=None) -> int:
             # uvicorn re-raises the signal once shut down; a completed drain exits 0 instead
             getattr(self, "_captured_signals", []).clear()
 
-    from .http_guard import guarded_protocol
-
     config = uvicorn.Config(asgi, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
                             log_config=None,  # keep the handlers of logs.setup
                             timeout_graceful_shutdown=int(settings.default_deadline_s + settings.deadline_grace_s + 5),
                             access_log=False, lifespan="on", timeout_keep_alive=settings.idle_timeout_s,
                             limit_concurrency=settings.max_connections,
-                            http=guarded_protocol(settings.header_timeout_s, settings.max_header_bytes))
+                            http=http_protocol(settings, app, asgi))
     server = Server(config)
     try:
         server.run()

@@ -57,11 +57,11 @@ _RID = REQUEST_ID.encode()
 _JOB_HEADERS = frozenset((b"content-length", _HL, _RID, b"expect", b"authorization"))
 
 
-def job_headers(scope) -> dict[bytes, str]:
+def job_headers(raw: list) -> dict[bytes, str]:
     """The request headers the job path reads, by lowercase name (the first of each): one pass over the
     raw list, where Starlette's `request.headers.get` builds a view and scans the list per lookup."""
     out: dict[bytes, str] = {}
-    for k, v in scope["headers"]:
+    for k, v in raw:
         if k in _JOB_HEADERS and k not in out:
             out[k] = v.decode("latin-1")
     return out
@@ -292,8 +292,8 @@ async def _until_disconnect(request: Request) -> None:
             return
 
 
-async def _watch(request: Request, task: asyncio.Task, state: list) -> None:
-    await _until_disconnect(request)
+async def _watch(gone, task: asyncio.Task, state: list) -> None:
+    await gone()
     if state[0]:  # the core call is still running: cancel it in its own task
         state[1] = True
         task.cancel()
@@ -302,19 +302,22 @@ async def _watch(request: Request, task: asyncio.Task, state: list) -> None:
 WATCH_AFTER_S = 0.02  # a job over by then never pays for a watcher task (most small jobs take < 2 ms)
 
 
-async def run_watching(coro, request: Request):
-    """Run a core call; if the client disconnects first, cancel it (a queued job is dropped).
+async def run_watching(coro, request: Request | None = None, gone=None):
+    """Run a core call; if the client disconnects first, cancel it (a queued job is dropped). The
+    disconnect: `request`'s http.disconnect message, or (without a request) `gone()` returning.
 
     The call runs in the caller's task; a watcher task, started once the call has run for
     WATCH_AFTER_S, cancels that task on a disconnect (a disconnect before then is seen as soon as
     it starts: uvicorn remembers it). Small jobs finish first and skip the task's cost."""
     state = [True, False]  # [call running, cancelled because the client went away]
+    if gone is None:
+        gone = lambda: _until_disconnect(request)  # noqa: E731
     me = asyncio.current_task()
     watch: list = []
 
     def start() -> None:
         if state[0]:
-            watch.append(asyncio.ensure_future(_watch(request, me, state)))
+            watch.append(asyncio.ensure_future(_watch(gone, me, state)))
 
     tk = ticker()
     timer = tk.after(WATCH_AFTER_S, start)  # the loop's one shared timer, not a TimerHandle per job
@@ -333,7 +336,7 @@ async def run_watching(coro, request: Request):
         # a failed job's exception holds a traceback through this frame, and this frame holds the
         # watcher that holds the task: break the cycle, else the request's tensors (shared memory)
         # live until the cyclic GC runs (seen as ~1 GiB growth per overload round)
-        del watch, me, timer, start, tk
+        del watch, me, timer, start, tk, gone, request
 
 
 class BodyResponse(Response):
@@ -386,6 +389,7 @@ class AppContext:
         self.buffers = shm.BufferPool(settings.input_cache_bytes)  # large binary request bodies, reused
         self.regions = client_shm.of(core, settings)  # clients' registered shared memory regions
         self.heads = head_memo.HeadMemo()  # binary job headers decoded before (service.head_memo)
+        self.runners: dict = {}  # {b"/v1/<job>": its job runner (_job_runner)}, for the lean HTTP path (service.lean_http)
         self.metrics.shm_kept.labels("requests").set_function(lambda: sum(b.size for b in self.buffers.free))
         # no keys configured: no dependency at all (FastAPI solves dependencies on every request)
         self.auth = [Depends(self.require_key)] if self.keys else []
@@ -404,9 +408,19 @@ def _header(scope, name: bytes) -> str | None:
 
 def _with_id(request: Request, e: ServiceError) -> JSONResponse:
     """The error response, carrying the request's id (its X-Request-ID, or a fresh one)."""
-    rid = request_id(request.headers.get(REQUEST_ID))
+    return error_with_id(request.headers.get(REQUEST_ID), e)
+
+
+def error_with_id(rid_header: str | None, e: ServiceError) -> JSONResponse:
+    rid = request_id(rid_header)
     e.detail.setdefault("request_id", rid)
     return error_response(e, rid)
+
+
+def internal_error(path: str, rid_header: str | None, e: Exception) -> JSONResponse:
+    """The 500 of an exception no handler answered (as FastAPI's handler for Exception, `_internal`)."""
+    log.exception("internal error on %s", path)
+    return error_with_id(rid_header, Internal(f"{type(e).__name__}: {e}"))
 
 
 def _exception_handlers(app: FastAPI) -> None:
@@ -432,19 +446,38 @@ def _exception_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, e: Exception):
-        log.exception("internal error on %s", request.url.path)
-        return _with_id(request, Internal(f"{type(e).__name__}: {e}"))
+        return internal_error(request.url.path, request.headers.get(REQUEST_ID), e)
 
 
-def _job_handler(ctx: AppContext, kind: str):
+class AsgiBody:
+    """A job request's body and disconnect as the ASGI route reads them (uvicorn's receive); the lean
+    path (service.lean_http) gives the job runner the same three methods over a body it already holds."""
+
+    __slots__ = ("request",)
+
+    def __init__(self, request: Request):
+        self.request = request
+
+    def read(self, s: Settings, buffers: shm.BufferPool, cl: str | None, hl: str | None):
+        return within(read_job_body(self.request, s.max_body_bytes, s.shm_threshold_bytes, buffers, cl, hl),
+                      s.body_timeout_s)
+
+    def discard(self, s: Settings):
+        return within(discard_body(self.request, s.max_body_bytes), s.body_timeout_s)
+
+    def gone(self):
+        return _until_disconnect(self.request)
+
+
+def _job_runner(ctx: AppContext, kind: str):
+    """One job kind's request, from its headers, peer host and body source to its Response: both the ASGI
+    route (`_job_handler`) and the lean HTTP path (service.lean_http) call this."""
     core, settings, buffers, memo = ctx.core, ctx.settings, ctx.buffers, ctx.heads
 
-    async def handler(request: Request) -> Response:
-        heads = job_headers(request.scope)
+    async def run(heads: dict[bytes, str], host: str | None, src) -> Response:
         call = JobCall(core, kind, "http", heads.get(_RID))
         buf = None
-        client = request.scope.get("client")  # (Request.client builds an Address per access)
-        io = client_shm.RegionIO(ctx.regions, client[0] if client else None)
+        io = client_shm.RegionIO(ctx.regions, host)
         try:
             try:
                 call.admit()  # 429 under overload: the body is not stored, decoded or run
@@ -452,11 +485,10 @@ def _job_handler(ctx: AppContext, kind: str):
                 # read past (not stored): a client still sending would otherwise see the connection
                 # reset instead of the 429. A client that waits for 100 Continue has sent nothing.
                 if heads.get(b"expect", "").lower() != "100-continue":
-                    await within(discard_body(request, settings.max_body_bytes), settings.body_timeout_s)
+                    await src.discard(settings)
                 raise
             hl = heads.get(_HL)
-            body, buf = await within(read_job_body(request, settings.max_body_bytes, settings.shm_threshold_bytes,
-                                                   buffers, heads.get(b"content-length"), hl), settings.body_timeout_s)
+            body, buf = await src.read(settings, buffers, heads.get(b"content-length"), hl)
             t_read = time.perf_counter()
             if len(body) > BIG:
                 req, binary = await asyncio.to_thread(decode_job, kind, body, hl, settings, io, memo)
@@ -465,7 +497,7 @@ def _job_handler(ctx: AppContext, kind: str):
             del body
             req.out_target = io.target()  # a worker writes the outputs into the client's region itself
             t_dec = time.perf_counter()
-            res = await run_watching(call.run(req), request)
+            res = await run_watching(call.run(req), gone=src.gone)
             del req
             return await _job_response(res, binary, call, t_read, t_dec, settings.send_timeout_s, io)
         except ServiceError as e:
@@ -478,8 +510,18 @@ def _job_handler(ctx: AppContext, kind: str):
             if buf is not None:  # the job is over (or never ran): its input segment can be reused
                 buffers.give_back(buf)
             io.close()  # (and the buffers its shared-memory inputs were read into)
+            del src
 
-    handler.__name__ = kind
+    run.__name__ = kind
+    return run
+
+
+def _job_handler(run):
+    async def handler(request: Request) -> Response:
+        client = request.scope.get("client")  # (Request.client builds an Address per access)
+        return await run(job_headers(request.scope["headers"]), client[0] if client else None, AsgiBody(request))
+
+    handler.__name__ = run.__name__
     return handler
 
 
@@ -499,9 +541,11 @@ def _job_routes(ctx: AppContext) -> tuple[APIRouter, dict]:
     jobs = APIRouter(prefix="/v1", tags=["jobs"], dependencies=ctx.auth)
     direct: dict = {}
     for kind, summary in JOB_SUMMARIES:
-        handler = _job_handler(ctx, kind)
+        run = _job_runner(ctx, kind)
+        handler = _job_handler(run)
         model = models.REQUEST_MODELS[kind]
         direct[f"/v1/{kind}"] = handler
+        ctx.runners[f"/v1/{kind}".encode()] = run
         jobs.add_api_route(
             f"/{kind}", handler, methods=["POST"], operation_id=kind, summary=summary,
             response_model=None, responses={200: {"model": models.JobResponse}, **ERR_DOCS},
@@ -537,8 +581,7 @@ class GradserveApp(FastAPI):
                 except ServiceError as e:
                     response = _with_id(request, e)
                 except Exception as e:  # noqa: BLE001 - as the app's handler for Exception (_internal)
-                    log.exception("internal error on %s", scope["path"])
-                    response = _with_id(request, Internal(f"{type(e).__name__}: {e}"))
+                    response = internal_error(scope["path"], request.headers.get(REQUEST_ID), e)
                 await response(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
@@ -661,5 +704,6 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     onnx_graphs.mount(app, core, settings, ctx.auth,
                       lambda request, limit: within(read_body(request, limit), settings.body_timeout_s))
     app.direct, app.keys = direct, ctx.keys  # the job routes skip FastAPI's request handling
+    app.state.job_runners = ctx.runners  # (service.lean_http serves them straight from the HTTP parser)
     app.openapi = _openapi(app, ctx.keys)
     return app

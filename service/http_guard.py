@@ -6,7 +6,8 @@ or an endless header, would hold a connection (and uvicorn's memory) for good. T
 closes a connection whose head has not arrived `header_timeout_s` after the connection opened
 (or the previous response ended), and answers 431 to a head larger than `max_header_bytes`.
 The body's own time limit is the app's (service.http_app.read_job_body), where the admission
-place it holds is freed. Each response leaves in one send where it can (`OneSend`).
+place it holds is freed. Each response leaves in one send where it can (`OneSend`). With `lean`,
+small job requests skip uvicorn's ASGI cycle (service.lean_http) under the same guards.
 """
 from __future__ import annotations
 
@@ -67,8 +68,15 @@ class OneSend:
         return getattr(self._t, name)
 
 
-def guarded_protocol(header_timeout_s: float, max_header_bytes: int) -> type:
-    class GuardedHTTP(_Base):
+def guarded_protocol(header_timeout_s: float, max_header_bytes: int, lean=None) -> type:
+    """The protocol class; `lean` (service.lean_http.LeanJobs): small job requests skip uvicorn's ASGI cycle."""
+    base = _Base
+    if lean is not None and _Base.__name__ == "HttpToolsProtocol":
+        from .lean_http import lean_protocol
+
+        base = lean_protocol(_Base, lean)
+
+    class GuardedHTTP(base):
         _head_timer: asyncio.TimerHandle | None = None
         _head_bytes = 0
         _in_head = True  # between requests, or reading a head

@@ -149,6 +149,9 @@ class Settings(BaseSettings):
                              "request id).")
     otel: bool = Field(False, description="OpenTelemetry tracing: a span per HTTP request (needs the "
                        "opentelemetry-sdk package; exporter from the standard OTEL_* variables).")
+    lean_http: bool = Field(True, description="Small plain POST /v1/<job> requests go from the HTTP parser "
+                            "straight to the job (service.lean_http), skipping the ASGI request cycle; off: "
+                            "every request through uvicorn's ASGI path.")
 
     @field_validator("host")
     @classmethod

@@ -1,0 +1,235 @@
+"""The lean HTTP/1.1 path: a plain, small POST /v1/<job> goes from the HTTP parser to its job runner.
+
+uvicorn's per-request ASGI cycle (a RequestResponseCycle, the scope and message dicts, an Event,
+Starlette's Request, the send() that re-validates every header) is work a small job's answer does not
+need: skipping it saves the server's main process ~40 us CPU per L3 request, ~70 us per L1 step
+(benchmarks/lean_http_ab.py, issue #13). Here the protocol hands (headers,
+body, peer) to the same `http_app._job_runner` the ASGI route calls and writes its Response's head
+and body in one transport.write. Everything else takes uvicorn's path unchanged: other methods and
+paths, HTTP/1.0, a query string, Expect: 100-continue, chunked or missing Content-Length, bodies above
+LEAN_MAX_BODY, API keys, the access log and tracing (service.cli leaves the lean path off for those),
+a root_path, a request that arrives while another on the connection is answered (pipelining), a
+server at its concurrency limit (uvicorn's 503).
+"""
+from __future__ import annotations
+
+import asyncio
+
+from starlette.requests import ClientDisconnect
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE
+
+from .http_app import PartsResponse, internal_error, job_headers, within
+from .jobs import REQUEST_ID
+
+LEAN_MAX_BODY = 1 << 16  # bigger bodies gain nothing from the lean path (their cost is the bytes)
+_RID = REQUEST_ID.encode()
+
+
+class LeanJobs:
+    """What the lean path serves: {raw path: job runner (http_app._job_runner)} and the largest body it takes."""
+
+    def __init__(self, runners: dict, max_body_bytes: int):
+        self.runners, self.max_body = runners, min(LEAN_MAX_BODY, max_body_bytes)
+        self.taken = 0  # requests that took the lean path (tests tell the two paths apart by it)
+
+
+class LeanBody:
+    """A lean request's body and disconnect, as the job runner (http_app._job_runner) reads them (the three methods of
+    http_app.AsgiBody). The body is usually whole before the job starts; a body still coming is
+    awaited within body_timeout_s (408 past it), as the ASGI route's read is."""
+
+    __slots__ = ("body", "chunks", "waiter", "lost", "event", "started")
+
+    def __init__(self):
+        self.body, self.chunks, self.waiter, self.lost, self.event, self.started = None, [], None, False, None, False
+
+    def complete(self) -> None:
+        c = self.chunks
+        self.body = c[0] if len(c) == 1 else b"".join(c)
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    def disconnected(self) -> None:
+        self.lost = True
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(ClientDisconnect())
+        if self.event is not None:
+            self.event.set()
+
+    async def _whole(self, s) -> bytes:
+        if self.body is None:
+            if self.lost:
+                raise ClientDisconnect()
+            self.waiter = asyncio.get_running_loop().create_future()
+            await within(self.waiter, s.body_timeout_s)
+        return self.body
+
+    async def read(self, s, buffers, cl, hl):
+        return await self._whole(s), None  # (its size was checked before the lean path took it)
+
+    async def discard(self, s) -> None:
+        await self._whole(s)
+
+    def gone(self):
+        if self.event is None:  # made only when a job outlives http_app.WATCH_AFTER_S
+            self.event = asyncio.Event()
+            if self.lost:
+                self.event.set()
+        return self.event.wait()
+
+
+def response_head(status: int, default_headers: list, raw_headers: list, keep_alive: bool) -> tuple[bytes, bool]:
+    """(the response's status line and headers, whether the connection stays open), as uvicorn writes them."""
+    parts = [STATUS_LINE[status]]
+    close = False
+    for name, value in (*default_headers, *raw_headers):
+        if name == b"connection" and b"close" in value.lower():
+            close = True
+        parts += (name, b": ", value, b"\r\n")
+    if not keep_alive and not close:
+        parts.append(b"connection: close\r\n")
+    parts.append(b"\r\n")
+    return b"".join(parts), keep_alive and not close
+
+
+def lean_protocol(base: type, jobs: LeanJobs) -> type:
+    """`base` (uvicorn's httptools protocol) with the lean path for `jobs`."""
+    runners, max_body = jobs.runners, jobs.max_body
+
+    class LeanHTTP(base):
+        _lean = None  # the lean request whose body is being read: [runner, heads, LeanBody, keep-alive]
+        _lean_busy: LeanBody | None = None  # the body of the lean request being answered
+        _lean_close = False  # a graceful shutdown began: close once the lean answer is out
+
+        def _lean_take(self):
+            """[runner, heads, LeanBody, keep-alive] when this request can take the lean path, else None."""
+            runner = runners.get(self.url)  # (a query string or a root_path: no match)
+            p = self.parser
+            if (runner is None or self._lean_busy is not None or self.expect_100_continue or self.pipeline
+                    or self.root_path or p.get_method() != b"POST" or p.get_http_version() != "1.1"
+                    or (self.cycle is not None and not self.cycle.response_complete) or p.should_upgrade()):
+                return None
+            limit = self.limit_concurrency
+            if limit is not None and (len(self.connections) >= limit or len(self.tasks) >= limit):
+                return None  # uvicorn answers 503
+            cl = None
+            for name, value in self.headers:
+                if name == b"transfer-encoding":
+                    return None
+                if name == b"content-length":
+                    cl = value
+            if cl is None or not cl.isdigit() or int(cl) > max_body:
+                return None
+            jobs.taken += 1
+            return [runner, job_headers(self.headers), LeanBody(), p.should_keep_alive()]
+
+        def on_headers_complete(self) -> None:
+            self._lean = self._lean_take()
+            if self._lean is None:
+                super().on_headers_complete()
+
+        def on_body(self, body: bytes) -> None:
+            if self._lean is not None:
+                self._lean[2].chunks.append(body)
+            else:
+                super().on_body(body)
+
+        def on_message_complete(self) -> None:
+            lean, self._lean = self._lean, None
+            if lean is None:
+                super().on_message_complete()
+            else:
+                lean[2].complete()
+                if not lean[2].started:  # (else its job started while the body was on its way)
+                    self._lean_start(lean)
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            lean = self._lean
+            if lean is not None and not lean[2].started and not self.transport.is_closing():
+                self._lean_start(lean)  # a body still coming: start (408 if it stalls, 429 first under
+                # overload), as uvicorn's cycle does
+
+        def _lean_start(self, lean: list) -> None:
+            self._lean_busy = lean[2]
+            lean[2].started = True
+            task = self.loop.create_task(self._lean_run(*lean))
+            task.add_done_callback(self.tasks.discard)
+            self.tasks.add(task)
+
+        def _start_asgi_task(self, cycle, app) -> None:
+            if self._lean_busy is not None:  # a pipelined request behind a lean one: after it, in order
+                self.flow.pause_reading()
+                self.pipeline.appendleft((cycle, app))
+            else:
+                super()._start_asgi_task(cycle, app)
+
+        async def _lean_run(self, runner, heads: dict, src: LeanBody, keep_alive: bool) -> None:
+            try:
+                try:
+                    resp = await runner(heads, self.client[0] if self.client else None, src)
+                except Exception as e:  # noqa: BLE001 - the 500 the ASGI route gives (http_app.internal_error)
+                    resp = internal_error("/v1/" + runner.__name__, heads.get(_RID), e)
+                if not src.lost:
+                    await self._lean_write(resp, keep_alive and not self._lean_close)
+            except BaseException:
+                self.transport.close()
+                raise
+            finally:
+                self._lean_busy = None
+            if self._lean_close:  # a shutdown that began while the answer was being written
+                self.transport.close()
+            self.on_response_complete()  # uvicorn's: count it, resume reading, the next pipelined request
+
+        async def _lean_write(self, resp, keep_alive: bool) -> None:
+            head, keep = response_head(resp.status_code, self.server_state.default_headers, resp.raw_headers,
+                                       keep_alive)
+            if isinstance(resp, PartsResponse):  # a large answer: streamed under flow control
+                send = _Sender(self, head)
+                await resp(None, None, send)
+                done = send.done
+            else:
+                self.transport.write(head + resp.body)
+                done = True
+            if not (done and keep):
+                self.transport.close()
+
+        def connection_lost(self, exc) -> None:
+            super().connection_lost(exc)
+            for src in (self._lean_busy, self._lean and self._lean[2]):
+                if src:
+                    src.disconnected()
+
+        def shutdown(self) -> None:
+            if self._lean_busy is not None or self._lean is not None:  # finish the answer, then close
+                self._lean_close = True
+            else:
+                super().shutdown()
+
+    return LeanHTTP
+
+
+class _Sender:
+    """The ASGI send of a streamed lean response (PartsResponse): the head, then each chunk once the
+    transport can take it (uvicorn's flow control)."""
+
+    __slots__ = ("proto", "head", "done")
+
+    def __init__(self, proto, head: bytes):
+        self.proto, self.head, self.done = proto, head, False
+
+    async def __call__(self, message: dict) -> None:
+        if message["type"] != "http.response.body":
+            return  # (the start: its head is `head`)
+        p = self.proto
+        if p.flow.write_paused and not p.transport.is_closing():
+            await p.flow.drain()
+        if p.transport.is_closing():
+            return
+        body = message.get("body", b"")
+        if self.head is not None:
+            p.transport.write(self.head)
+            self.head = None
+        if body:
+            p.transport.write(body)
+        self.done = not message.get("more_body", False)
