@@ -12,11 +12,14 @@ small job requests skip uvicorn's ASGI cycle (service.lean_http) under the same 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Base
 except ImportError:  # pragma: no cover - no httptools: the pure-Python parser
     from uvicorn.protocols.http.h11_impl import H11Protocol as _Base
+
+log = logging.getLogger("gradserve.http")
 
 
 def _plain(status: bytes, msg: str) -> bytes:
@@ -72,9 +75,13 @@ def guarded_protocol(header_timeout_s: float, max_header_bytes: int, lean=None) 
     """The protocol class; `lean` (service.lean_http.LeanJobs): small job requests skip uvicorn's ASGI cycle."""
     base = _Base
     if lean is not None and _Base.__name__ == "HttpToolsProtocol":
-        from .lean_http import lean_protocol
+        from .lean_http import fits, lean_protocol
 
-        base = lean_protocol(_Base, lean)
+        if fits(_Base):
+            base = lean_protocol(_Base, lean)
+        else:
+            log.warning("this uvicorn's HTTP protocol lacks a hook the lean path needs: every request takes "
+                        "uvicorn's ASGI path")
 
     class GuardedHTTP(base):
         _head_timer: asyncio.TimerHandle | None = None

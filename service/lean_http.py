@@ -92,6 +92,17 @@ def response_head(status: int, default_headers: list, raw_headers: list, keep_al
     return b"".join(parts), keep_alive and not close
 
 
+# uvicorn's HttpToolsProtocol methods the lean path overrides or calls (internals, not its public API: an
+# uvicorn without them gets no lean path, service.http_guard.guarded_protocol checks `fits` first)
+UVICORN_HOOKS = ("on_headers_complete", "on_body", "on_message_complete", "data_received", "_start_asgi_task",
+                 "on_response_complete", "connection_lost", "shutdown")
+
+
+def fits(base: type) -> bool:
+    """Whether `base` has every uvicorn hook the lean path relies on."""
+    return all(callable(getattr(base, name, None)) for name in UVICORN_HOOKS)
+
+
 def lean_protocol(base: type, jobs: LeanJobs) -> type:
     """`base` (uvicorn's httptools protocol) with the lean path for `jobs`."""
     runners, max_body = jobs.runners, jobs.max_body

@@ -307,3 +307,15 @@ def test_client_gone_mid_body_frees_the_request():
             assert status == 200 and len(calls) == 1 and jobs.taken == 2
 
     asyncio.run(main())
+
+
+def test_an_uvicorn_without_the_hooks_gets_no_lean_path():
+    """The lean path overrides uvicorn internals: a protocol class lacking one of them is served plain."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    from service.lean_http import UVICORN_HOOKS, fits
+
+    assert fits(HttpToolsProtocol)
+    for name in UVICORN_HOOKS:
+        stripped = type("Stripped", (), {n: getattr(HttpToolsProtocol, n) for n in UVICORN_HOOKS if n != name})
+        assert not fits(stripped), name
