@@ -103,121 +103,124 @@ def fits(base: type) -> bool:
     return all(callable(getattr(base, name, None)) for name in UVICORN_HOOKS)
 
 
+class LeanProtocol:
+    """The lean path, mixed into uvicorn's httptools protocol by `lean_protocol` (which sets `lean_jobs`)."""
+
+    lean_jobs: LeanJobs
+    _lean = None  # the lean request whose body is being read: [runner, heads, LeanBody, keep-alive]
+    _lean_busy: LeanBody | None = None  # the body of the lean request being answered
+    _lean_close = False  # a graceful shutdown began: close once the lean answer is out
+
+    def _lean_take(self):
+        """[runner, heads, LeanBody, keep-alive] when this request can take the lean path, else None."""
+        jobs = self.lean_jobs
+        runner = jobs.runners.get(self.url)  # (a query string or a root_path: no match)
+        p = self.parser
+        if (runner is None or self._lean_busy is not None or self.expect_100_continue or self.pipeline
+                or self.root_path or p.get_method() != b"POST" or p.get_http_version() != "1.1"
+                or (self.cycle is not None and not self.cycle.response_complete) or p.should_upgrade()):
+            return None
+        limit = self.limit_concurrency
+        if limit is not None and (len(self.connections) >= limit or len(self.tasks) >= limit):
+            return None  # uvicorn answers 503
+        cl = None
+        for name, value in self.headers:
+            if name == b"transfer-encoding":
+                return None
+            if name == b"content-length":
+                cl = value
+        if cl is None or not cl.isdigit() or int(cl) > jobs.max_body:
+            return None
+        jobs.taken += 1
+        return [runner, job_headers(self.headers), LeanBody(), p.should_keep_alive()]
+
+    def on_headers_complete(self) -> None:
+        self._lean = self._lean_take()
+        if self._lean is None:
+            super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if self._lean is not None:
+            self._lean[2].chunks.append(body)
+        else:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        lean, self._lean = self._lean, None
+        if lean is None:
+            super().on_message_complete()
+        else:
+            lean[2].complete()
+            if not lean[2].started:  # (else its job started while the body was on its way)
+                self._lean_start(lean)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        lean = self._lean
+        if lean is not None and not lean[2].started and not self.transport.is_closing():
+            self._lean_start(lean)  # a body still coming: start (408 if it stalls, 429 first under
+            # overload), as uvicorn's cycle does
+
+    def _lean_start(self, lean: list) -> None:
+        self._lean_busy = lean[2]
+        lean[2].started = True
+        task = self.loop.create_task(self._lean_run(*lean))
+        task.add_done_callback(self.tasks.discard)
+        self.tasks.add(task)
+
+    def _start_asgi_task(self, cycle, app) -> None:
+        if self._lean_busy is not None:  # a pipelined request behind a lean one: after it, in order
+            self.flow.pause_reading()
+            self.pipeline.appendleft((cycle, app))
+        else:
+            super()._start_asgi_task(cycle, app)
+
+    async def _lean_run(self, runner, heads: dict, src: LeanBody, keep_alive: bool) -> None:
+        try:
+            try:
+                resp = await runner(heads, self.client[0] if self.client else None, src)
+            except Exception as e:  # noqa: BLE001 - the 500 the ASGI route gives (http_app.internal_error)
+                resp = internal_error("/v1/" + runner.__name__, heads.get(_RID), e)
+            if not src.lost:
+                await self._lean_write(resp, keep_alive and not self._lean_close)
+        except BaseException:
+            self.transport.close()
+            raise
+        finally:
+            self._lean_busy = None
+        if self._lean_close:  # a shutdown that began while the answer was being written
+            self.transport.close()
+        self.on_response_complete()  # uvicorn's: count it, resume reading, the next pipelined request
+
+    async def _lean_write(self, resp, keep_alive: bool) -> None:
+        head, keep = response_head(resp.status_code, self.server_state.default_headers, resp.raw_headers,
+                                   keep_alive)
+        if isinstance(resp, PartsResponse):  # a large answer: streamed under flow control
+            send = _Sender(self, head)
+            await resp(None, None, send)
+            done = send.done
+        else:
+            self.transport.write(head + resp.body)
+            done = True
+        if not (done and keep):
+            self.transport.close()
+
+    def connection_lost(self, exc) -> None:
+        super().connection_lost(exc)
+        for src in (self._lean_busy, self._lean and self._lean[2]):
+            if src:
+                src.disconnected()
+
+    def shutdown(self) -> None:
+        if self._lean_busy is not None or self._lean is not None:  # finish the answer, then close
+            self._lean_close = True
+        else:
+            super().shutdown()
+
+
 def lean_protocol(base: type, jobs: LeanJobs) -> type:
     """`base` (uvicorn's httptools protocol) with the lean path for `jobs`."""
-    runners, max_body = jobs.runners, jobs.max_body
-
-    class LeanHTTP(base):
-        _lean = None  # the lean request whose body is being read: [runner, heads, LeanBody, keep-alive]
-        _lean_busy: LeanBody | None = None  # the body of the lean request being answered
-        _lean_close = False  # a graceful shutdown began: close once the lean answer is out
-
-        def _lean_take(self):
-            """[runner, heads, LeanBody, keep-alive] when this request can take the lean path, else None."""
-            runner = runners.get(self.url)  # (a query string or a root_path: no match)
-            p = self.parser
-            if (runner is None or self._lean_busy is not None or self.expect_100_continue or self.pipeline
-                    or self.root_path or p.get_method() != b"POST" or p.get_http_version() != "1.1"
-                    or (self.cycle is not None and not self.cycle.response_complete) or p.should_upgrade()):
-                return None
-            limit = self.limit_concurrency
-            if limit is not None and (len(self.connections) >= limit or len(self.tasks) >= limit):
-                return None  # uvicorn answers 503
-            cl = None
-            for name, value in self.headers:
-                if name == b"transfer-encoding":
-                    return None
-                if name == b"content-length":
-                    cl = value
-            if cl is None or not cl.isdigit() or int(cl) > max_body:
-                return None
-            jobs.taken += 1
-            return [runner, job_headers(self.headers), LeanBody(), p.should_keep_alive()]
-
-        def on_headers_complete(self) -> None:
-            self._lean = self._lean_take()
-            if self._lean is None:
-                super().on_headers_complete()
-
-        def on_body(self, body: bytes) -> None:
-            if self._lean is not None:
-                self._lean[2].chunks.append(body)
-            else:
-                super().on_body(body)
-
-        def on_message_complete(self) -> None:
-            lean, self._lean = self._lean, None
-            if lean is None:
-                super().on_message_complete()
-            else:
-                lean[2].complete()
-                if not lean[2].started:  # (else its job started while the body was on its way)
-                    self._lean_start(lean)
-
-        def data_received(self, data: bytes) -> None:
-            super().data_received(data)
-            lean = self._lean
-            if lean is not None and not lean[2].started and not self.transport.is_closing():
-                self._lean_start(lean)  # a body still coming: start (408 if it stalls, 429 first under
-                # overload), as uvicorn's cycle does
-
-        def _lean_start(self, lean: list) -> None:
-            self._lean_busy = lean[2]
-            lean[2].started = True
-            task = self.loop.create_task(self._lean_run(*lean))
-            task.add_done_callback(self.tasks.discard)
-            self.tasks.add(task)
-
-        def _start_asgi_task(self, cycle, app) -> None:
-            if self._lean_busy is not None:  # a pipelined request behind a lean one: after it, in order
-                self.flow.pause_reading()
-                self.pipeline.appendleft((cycle, app))
-            else:
-                super()._start_asgi_task(cycle, app)
-
-        async def _lean_run(self, runner, heads: dict, src: LeanBody, keep_alive: bool) -> None:
-            try:
-                try:
-                    resp = await runner(heads, self.client[0] if self.client else None, src)
-                except Exception as e:  # noqa: BLE001 - the 500 the ASGI route gives (http_app.internal_error)
-                    resp = internal_error("/v1/" + runner.__name__, heads.get(_RID), e)
-                if not src.lost:
-                    await self._lean_write(resp, keep_alive and not self._lean_close)
-            except BaseException:
-                self.transport.close()
-                raise
-            finally:
-                self._lean_busy = None
-            if self._lean_close:  # a shutdown that began while the answer was being written
-                self.transport.close()
-            self.on_response_complete()  # uvicorn's: count it, resume reading, the next pipelined request
-
-        async def _lean_write(self, resp, keep_alive: bool) -> None:
-            head, keep = response_head(resp.status_code, self.server_state.default_headers, resp.raw_headers,
-                                       keep_alive)
-            if isinstance(resp, PartsResponse):  # a large answer: streamed under flow control
-                send = _Sender(self, head)
-                await resp(None, None, send)
-                done = send.done
-            else:
-                self.transport.write(head + resp.body)
-                done = True
-            if not (done and keep):
-                self.transport.close()
-
-        def connection_lost(self, exc) -> None:
-            super().connection_lost(exc)
-            for src in (self._lean_busy, self._lean and self._lean[2]):
-                if src:
-                    src.disconnected()
-
-        def shutdown(self) -> None:
-            if self._lean_busy is not None or self._lean is not None:  # finish the answer, then close
-                self._lean_close = True
-            else:
-                super().shutdown()
-
-    return LeanHTTP
+    return type("LeanHTTP", (LeanProtocol, base), {"lean_jobs": jobs})
 
 
 class _Sender:

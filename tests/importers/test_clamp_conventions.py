@@ -35,7 +35,10 @@ def test_torch_bounds(fake, name):
 def test_jax_bounds(fake, name):
     jax = pytest.importorskip("jax")
     jnp = jax.numpy
-    fn = {"lax.clamp": lambda x: jax.lax.clamp(-1.0, x, 1.0), "jnp.clip": lambda x: jnp.clip(x, -1.0, 1.0),
+    # float32 bounds: lax.clamp wants one dtype, and other test files turn on jax_enable_x64 (a Python
+    # float is then float64)
+    lo, hi = np.float32(-1.0), np.float32(1.0)
+    fn = {"lax.clamp": lambda x: jax.lax.clamp(lo, x, hi), "jnp.clip": lambda x: jnp.clip(x, -1.0, 1.0),
           "maximum": lambda x: jnp.maximum(x, 0.0)}[name]
     want = np.asarray(jax.grad(lambda x: fn(x).sum())(jnp.asarray(X)))
     assert (0.5 in want) != (name == "lax.clamp")  # a tie is on the grid: split, or (lax.clamp) dropped
