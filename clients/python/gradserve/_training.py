@@ -95,7 +95,7 @@ class Optimizer(Cell):
         params = self._gs_params
         if len(grads) != len(params):
             raise ValueError(f"{type(self).__name__}: {len(grads)} gradient(s) for {len(params)} parameter(s)")
-        self.global_step += 1
+        step = self.__dict__["global_step"] = self.global_step + 1  # (a plain attribute: not via Cell.__setattr__)
         lrs: dict = {}  # the step's learning rate per group and dtype (a schedule is asked once a step)
         scale, state, update = self.loss_scale, self._gs_state, self._update
         for i, p in enumerate(params):
@@ -115,7 +115,7 @@ class Optimizer(Cell):
                 g = g + t(grp["weight_decay"]) * w
             lr = lrs.get((id(grp), t))
             if lr is None:
-                lr = lrs[(id(grp), t)] = t(grp["lr"](self.global_step - 1))
+                lr = lrs[(id(grp), t)] = t(grp["lr"](step - 1))
             state[i], new = update(w, g, state[i], lr)
             p._assign(new)
         return True

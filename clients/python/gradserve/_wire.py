@@ -163,7 +163,7 @@ def encode_request(body: dict, *, binary: bool, place: Any = None) -> tuple[byte
             return {"shape": list(x.shape), "datatype": v2_datatype(x.dtype), "parameters": params}
         if binary:
             chunks.append(_raw(x))
-            return _binary_tensor(x.shape, x.dtype)
+            return _BINARY_HEADS.get((x.shape, x.dtype)) or _binary_tensor(x.shape, x.dtype)
         return _json_tensor(x)
 
     def walk(x):
