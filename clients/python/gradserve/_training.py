@@ -98,24 +98,22 @@ class Optimizer(Cell):
         step = self.__dict__["global_step"] = self.global_step + 1  # (a plain attribute: not via Cell.__setattr__)
         lrs: dict = {}  # the step's learning rate per group and dtype (a schedule is asked once a step)
         scale, state, update = self.loss_scale, self._gs_state, self._update
-        for i, p in enumerate(params):
-            g = grads[i]
+        for i, (p, g, grp) in enumerate(zip(params, grads, self._group)):
             g = g._data if type(g) is Tensor and g._data is not None else _array(g)  # (Tensors: the common case)
             w = p._data
+            dt = w.dtype
             if g.shape != w.shape:
                 raise ValueError(f"{type(self).__name__}: gradient {i} has shape {list(g.shape)}, "
                                  f"parameter {p.name!r} {list(p.shape)}")
-            t = w.dtype.type
-            if g.dtype != w.dtype:
-                g = g.astype(w.dtype)
+            if g.dtype != dt:
+                g = g.astype(dt)
             if scale != 1.0:
-                g = g / t(scale)
-            grp = self._group[i]
+                g = g / dt.type(scale)
             if grp["weight_decay"]:
-                g = g + t(grp["weight_decay"]) * w
-            lr = lrs.get((id(grp), t))
+                g = g + dt.type(grp["weight_decay"]) * w
+            lr = lrs.get((id(grp), dt))
             if lr is None:
-                lr = lrs[(id(grp), t)] = t(grp["lr"](step - 1))
+                lr = lrs[(id(grp), dt)] = dt.type(grp["lr"](step - 1))
             state[i], new = update(w, g, state[i], lr)
             p._assign(new)
         return True

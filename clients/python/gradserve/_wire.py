@@ -109,7 +109,11 @@ def nbytes(body: Any) -> int:
         return 0
     n = 0
     for v in items:
-        n += v.nbytes if type(v) is np.ndarray else nbytes(v)
+        tv = type(v)
+        if tv is np.ndarray:
+            n += v.nbytes
+        elif not (tv is str or tv is bool or tv is int or v is None):  # (a job body's flags: no call)
+            n += nbytes(v)
     return n
 
 
