@@ -861,16 +861,14 @@ class Program:
         return doc
 
     def ref(self):
-        if self._thaws != _tensor_mod.thaws[0]:  # (asked on every call) a parameter changed for the first time
-            self._thaws = _tensor_mod.thaws[0]
+        n = _tensor_mod.thaws[0]
+        if self._thaws != n:  # (asked on every call) some parameter changed for the first time: one of ours?
             objs = self.root.param_objs
             key = [(id(r), _frozen(r)) for r in objs.values()]
+            if self._ref is None or key != self._doc_key:
+                self._ref, self._doc_key = GraphRef(self.graph_doc(values="frozen")), key
             self._moving = [(name, p) for name, p in objs.items() if not _frozen(p)]
-            if key != self._doc_key:
-                self._ref = None
-                self._doc_key = key
-        if self._ref is None:
-            self._ref = GraphRef(self.graph_doc(values="frozen"))
+            self._thaws = n  # last: another thread sees the new count only with the ref and list made for it
         return self._ref
 
     def binary_output(self) -> bool | None:
