@@ -127,3 +127,19 @@ def test_program_sends_the_parameters_changed_since_it_was_traced(fake):
     loss, (da, db) = vg(x)
     assert _sent_params(fake) == ["p0", "p1"] and float(loss.asnumpy()) == -160.0
     assert db.asnumpy().item() == -40.0
+
+
+def test_a_learning_rate_schedule_is_asked_once_a_step():
+    steps = []
+
+    def lr(step):  # MindSpore's LearningRateSchedule form: the global step (a Tensor) -> the rate
+        steps.append(int(step.asnumpy()))
+        return gs.Tensor(np.array(0.5 / (1 + int(step.asnumpy())), np.float32))
+
+    ps = _params(np.ones(2, np.float32), np.ones(3, np.float32), np.ones((), np.float32))
+    opt = gs.nn.SGD(ps, learning_rate=lr)
+    for _ in range(2):
+        opt([np.ones(2, np.float32), np.ones(3, np.float32), np.ones((), np.float32)])
+    assert steps == [0, 1]  # one schedule call per step, not one per parameter
+    for p in ps:
+        np.testing.assert_allclose(p.asnumpy(), np.full(p.shape, 1 - 0.5 - 0.25, np.float32))

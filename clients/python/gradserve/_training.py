@@ -52,6 +52,7 @@ class Optimizer(Cell):
     def __init__(self, learning_rate, parameters, weight_decay: float = 0.0, loss_scale: float = 1.0):
         super().__init__()
         params, self._group = [], []
+        plain: dict | None = None
         items = list(parameters)
         if not items:
             raise ValueError("an optimizer needs at least one Parameter")
@@ -62,10 +63,12 @@ class Optimizer(Cell):
                 for p in it["params"]:
                     params.append(p)
                     self._group.append(group)
-            else:
+            else:  # the optimizer's own arguments: one group for all such parameters (its rate asked once a step)
+                if plain is None:
+                    plain = {"lr": _schedule(learning_rate, "learning_rate"),
+                             "weight_decay": _scalar(weight_decay, "weight_decay")}
                 params.append(it)
-                self._group.append({"lr": _schedule(learning_rate, "learning_rate"),
-                                    "weight_decay": _scalar(weight_decay, "weight_decay")})
+                self._group.append(plain)
         for p in params:
             if not isinstance(p, Parameter):
                 raise TypeError(f"optimizers update Parameters, got {type(p).__name__}")
