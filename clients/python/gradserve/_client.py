@@ -242,7 +242,7 @@ class _BaseClient:
     def _common(self, ref: GraphRef, inputs, params, device, deadline_ms) -> dict:
         body: dict[str, Any] = {"inputs": _arrays(inputs, ref.input_dtypes)}
         if params:
-            body["params"] = {k: _array(v) for k, v in params.items()}
+            body["params"] = {k: v if type(v) is np.ndarray else _array(v) for k, v in params.items()}
         dev = normalize_device(device) or self.device
         if dev:
             body["device"] = dev

@@ -120,7 +120,7 @@ def _large(x: Any, threshold: int, out: list) -> list:
         if t is np.ndarray:
             if v.nbytes >= threshold:
                 out.append(v)
-        elif t is not str:
+        elif not (t is str or t is bool or t is int or v is None):  # (a job body's flags: no call)
             _large(v, threshold, out)
     return out
 

@@ -392,6 +392,9 @@ for _name, _op in (*((n, n) for n in (
     setattr(Tensor, _name, _ops_method(_name, _op))
 
 
+thaws = [0]  # how many Parameters have changed value for the first time (a Parameter's _version left 0)
+
+
 class Parameter(Tensor):
     """A trainable tensor with a name (`Parameter(Tensor(...), name='z')`). Its value travels with the graph."""
 
@@ -409,7 +412,7 @@ class Parameter(Tensor):
         if arr.shape != self._shape:
             raise ValueError(f"set_data: shape {list(arr.shape)} differs from the parameter's {list(self._shape)}")
         self._data = arr
-        self._version += 1
+        self._bump()
         return self
 
     def assign_value(self, value) -> "Parameter":
@@ -422,6 +425,13 @@ class Parameter(Tensor):
             self.set_data(arr)
             return
         self._data = arr
+        self._bump()
+
+    def _bump(self) -> None:
+        """A new value: the version counts up; a first change also counts in `thaws` (programs watch that
+        count instead of every Parameter's version, gradserve._trace.Program)."""
+        if self._version == 0:
+            thaws[0] += 1
         self._version += 1
 
     @property

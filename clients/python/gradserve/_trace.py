@@ -27,6 +27,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import _catalog, _eager, _param_state
+from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
 from ._infer import infer
@@ -838,6 +839,8 @@ class Program:
         self.out_avals = out_avals or []
         self._doc_key = None
         self._ref = None
+        self._thaws = -1  # the count of first changes (_tensor.thaws) _doc_key and _moving were made at
+        self._moving: list = []  # (name, Parameter) of the changed parameters: their values go with each job
         self._out_bytes: int | None = None
         self.out_tdef: Any = None  # the output structure (set by the tracer)
         self._shapes: list | None = None  # per output: (shape, size) the trace inferred (_conform)
@@ -858,10 +861,14 @@ class Program:
         return doc
 
     def ref(self):
-        key = [(id(r), _frozen(r)) for r in self.root.param_objs.values()]  # (asked on every call)
-        if self._ref is None or key != self._doc_key:
-            self._ref = GraphRef(self.graph_doc(values="frozen"))
-            self._doc_key = key
+        n = _tensor_mod.thaws[0]
+        if self._thaws != n:  # (asked on every call) some parameter changed for the first time: one of ours?
+            objs = self.root.param_objs
+            key = [(id(r), _frozen(r)) for r in objs.values()]
+            if self._ref is None or key != self._doc_key:
+                self._ref, self._doc_key = GraphRef(self.graph_doc(values="frozen")), key
+            self._moving = [(name, p) for name, p in objs.items() if not _frozen(p)]
+            self._thaws = n  # last: another thread sees the new count only with the ref and list made for it
         return self._ref
 
     def binary_output(self) -> bool | None:
@@ -874,7 +881,8 @@ class Program:
 
     def param_data(self) -> dict:
         """Values of the parameters that travel with each job (the ones that have changed)."""
-        return {name: p._data for name, p in self.root.param_objs.items() if not _frozen(p)}
+        self.ref()  # (the list of changed ones follows the parameters' first changes)
+        return {name: p._data for name, p in self._moving}
 
     def __gradserve_graph__(self):
         return self.ref()
@@ -901,13 +909,14 @@ def _conform(value, shapes: list):
     (`shapes`: (shape, size) per output, in order) where the service sent it with the same size in another
     shape (a 0-d tensor as [1]). Conformed only when the counts agree."""
     at = [0]
+    n = len(shapes)
 
     def build(v):
         if type(v) is tuple or type(v) is list:
             return tuple([build(x) for x in v])
-        a, i = np.asarray(v), at[0]
+        a, i = v if type(v) is np.ndarray else np.asarray(v), at[0]
         at[0] = i + 1
-        s = shapes[i] if i < len(shapes) else None
+        s = shapes[i] if i < n else None
         if s is not None and a.shape != s[0] and a.size == s[1]:
             a = a.reshape(s[0])
         return _eager._tensor(a)  # a fresh array from the response: no copy

@@ -52,6 +52,7 @@ class Optimizer(Cell):
     def __init__(self, learning_rate, parameters, weight_decay: float = 0.0, loss_scale: float = 1.0):
         super().__init__()
         params, self._group = [], []
+        plain: dict | None = None
         items = list(parameters)
         if not items:
             raise ValueError("an optimizer needs at least one Parameter")
@@ -62,10 +63,12 @@ class Optimizer(Cell):
                 for p in it["params"]:
                     params.append(p)
                     self._group.append(group)
-            else:
+            else:  # the optimizer's own arguments: one group for all such parameters (its rate asked once a step)
+                if plain is None:
+                    plain = {"lr": _schedule(learning_rate, "learning_rate"),
+                             "weight_decay": _scalar(weight_decay, "weight_decay")}
                 params.append(it)
-                self._group.append({"lr": _schedule(learning_rate, "learning_rate"),
-                                    "weight_decay": _scalar(weight_decay, "weight_decay")})
+                self._group.append(plain)
         for p in params:
             if not isinstance(p, Parameter):
                 raise TypeError(f"optimizers update Parameters, got {type(p).__name__}")
@@ -90,29 +93,31 @@ class Optimizer(Cell):
         return None
 
     def __call__(self, gradients):
-        grads = list(gradients) if isinstance(gradients, (tuple, list)) else [gradients]
-        if len(grads) != len(self._gs_params):
-            raise ValueError(f"{type(self).__name__}: {len(grads)} gradient(s) for {len(self._gs_params)} parameter(s)")
-        self.global_step += 1
+        grads = gradients if type(gradients) is tuple or type(gradients) is list else \
+            list(gradients) if isinstance(gradients, (tuple, list)) else [gradients]
+        params = self._gs_params
+        if len(grads) != len(params):
+            raise ValueError(f"{type(self).__name__}: {len(grads)} gradient(s) for {len(params)} parameter(s)")
+        step = self.__dict__["global_step"] = self.global_step + 1  # (a plain attribute: not via Cell.__setattr__)
         lrs: dict = {}  # the step's learning rate per group and dtype (a schedule is asked once a step)
-        for i, (p, g) in enumerate(zip(self._gs_params, grads)):
-            g = _array(g)
+        scale, state, update = self.loss_scale, self._gs_state, self._update
+        for i, (p, g, grp) in enumerate(zip(params, grads, self._group)):
+            g = g._data if type(g) is Tensor and g._data is not None else _array(g)  # (Tensors: the common case)
             w = p._data
+            dt = w.dtype
             if g.shape != w.shape:
                 raise ValueError(f"{type(self).__name__}: gradient {i} has shape {list(g.shape)}, "
                                  f"parameter {p.name!r} {list(p.shape)}")
-            t = w.dtype.type
-            if g.dtype != w.dtype:
-                g = g.astype(w.dtype)
-            if self.loss_scale != 1.0:
-                g = g / t(self.loss_scale)
-            grp = self._group[i]
+            if g.dtype != dt:
+                g = g.astype(dt)
+            if scale != 1.0:
+                g = g / dt.type(scale)
             if grp["weight_decay"]:
-                g = g + t(grp["weight_decay"]) * w
-            lr = lrs.get((id(grp), t))
+                g = g + dt.type(grp["weight_decay"]) * w
+            lr = lrs.get((id(grp), dt))
             if lr is None:
-                lr = lrs[(id(grp), t)] = t(grp["lr"](self.global_step - 1))
-            self._gs_state[i], new = self._update(w, g, self._gs_state[i], lr)
+                lr = lrs[(id(grp), dt)] = dt.type(grp["lr"](step - 1))
+            state[i], new = update(w, g, state[i], lr)
             p._assign(new)
         return True
 
@@ -137,8 +142,11 @@ class SGD(Optimizer):
         super().__init__(learning_rate, params, weight_decay, loss_scale)
 
     def _update(self, w, g, v, lr):
-        if self.momentum == 0:
-            return None, w - lr * g
+        if self.momentum == 0:  # w - lr * g into one fresh array (never in place: users may hold w)
+            new = np.multiply(g, lr)
+            if type(new) is not np.ndarray:  # a 0-d parameter: NumPy gave a scalar
+                return None, np.asarray(w - new)
+            return None, np.subtract(w, new, out=new)
         t = w.dtype.type
         v = g.copy() if v is None else t(self.momentum) * v + t(1 - self.dampening) * g
         step = g + t(self.momentum) * v if self.nesterov else v

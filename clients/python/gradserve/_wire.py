@@ -109,7 +109,11 @@ def nbytes(body: Any) -> int:
         return 0
     n = 0
     for v in items:
-        n += v.nbytes if type(v) is np.ndarray else nbytes(v)
+        tv = type(v)
+        if tv is np.ndarray:
+            n += v.nbytes
+        elif not (tv is str or tv is bool or tv is int or v is None):  # (a job body's flags: no call)
+            n += nbytes(v)
     return n
 
 
@@ -163,7 +167,7 @@ def encode_request(body: dict, *, binary: bool, place: Any = None) -> tuple[byte
             return {"shape": list(x.shape), "datatype": v2_datatype(x.dtype), "parameters": params}
         if binary:
             chunks.append(_raw(x))
-            return _binary_tensor(x.shape, x.dtype)
+            return _BINARY_HEADS.get((x.shape, x.dtype)) or _binary_tensor(x.shape, x.dtype)
         return _json_tensor(x)
 
     def walk(x):
@@ -237,11 +241,38 @@ def decode_response(content: bytes, header_length: str | None, read: Any = None)
     else:
         head, tail = loads(content) if content else {}, None
     offset = [0]
-    if isinstance(head, dict) and isinstance(head.get("outputs"), list):
-        for t in head["outputs"]:
+    outs = head.get("outputs") if isinstance(head, dict) else None
+    if isinstance(outs, list):
+        own = _own_copy(tail)
+        for t in outs:
             if isinstance(t, dict):
-                t["array"] = decode_tensor(t, tail, offset, read)
+                a = _view(t, own, offset) if own is not None else None
+                t["array"] = a if a is not None else decode_tensor(t, tail, offset, read)
     return head
+
+
+# a small binary body is copied once and its arrays are views on that copy (one copy instead of one per
+# array; writable, and the response's bytes untouched); a large one is copied array by array, so that
+# keeping one small output does not keep the others' bytes alive
+_ONE_COPY_BYTES = 65536
+
+
+def _own_copy(tail: memoryview | None) -> bytearray | None:
+    return bytearray(tail) if tail is not None and 0 < len(tail) <= _ONE_COPY_BYTES and _LITTLE else None
+
+
+def _view(t: dict, own: bytearray, offset: list[int]) -> np.ndarray | None:
+    """A plain binary output (a binary_data_size, nothing else) as a view on `own`; None otherwise (or when
+    the view would be misaligned): decode_tensor then decodes it."""
+    params = t.get("parameters")
+    if type(params) is not dict or len(params) != 1:
+        return None
+    size, dt = params.get("binary_data_size"), V2_TO_NP.get(t.get("datatype"))  # type: ignore[arg-type]
+    start = offset[0]
+    if type(size) is not int or dt is None or start % dt.itemsize or size % dt.itemsize or start + size > len(own):
+        return None
+    offset[0] = start + size
+    return np.frombuffer(own, dt, size // dt.itemsize, start).reshape(t.get("shape", ()))
 
 
 def rebuild(structure, arrays: list):

@@ -67,6 +67,20 @@ class _Derived:
     def _key(self) -> tuple:
         return ()
 
+    def _weight_ids(self) -> tuple | None:
+        """The ids of the weights asked for (None: none). A tuple's are remembered (it cannot change; a
+        list can: asked again on every call)."""
+        ws = getattr(self, "weights", None)
+        if ws is None:
+            return None
+        memo = self.__dict__.get("_gs_wids")
+        if memo is not None and memo[0] is ws:
+            return memo[1]
+        ids = tuple(id(p) for p in _weights_of(self.fn, ws))
+        if isinstance(ws, tuple):
+            self._gs_wids = (ws, ids)
+        return ids
+
     def _emit(self, *args: Any) -> Any:
         raise NotImplementedError
 
@@ -95,7 +109,7 @@ class _GradOperationFn(_Derived):
         self.op, self.fn, self.weights = op, fn, weights
 
     def _key(self):
-        w = None if self.weights is None else tuple(id(p) for p in _weights_of(self.fn, self.weights))
+        w = self._weight_ids()
         return ("GradOperation", self.op.get_all, self.op.get_by_list, self.op.sens_param, w,
                 isinstance(self.weights, Parameter))
 
@@ -212,7 +226,7 @@ class _FunctionalGrad(_Derived):
             raise ValueError("grad_position and weights cannot both be None")
 
     def _key(self):
-        w = None if self.weights is None else tuple(id(p) for p in _weights_of(self.fn, self.weights))
+        w = self._weight_ids()
         gp = self.grad_position if not isinstance(self.grad_position, list) else tuple(self.grad_position)
         return ("grad", gp, w, isinstance(self.weights, Parameter), self.sens_param, self.with_value, self.has_aux,
                 self.return_ids)
