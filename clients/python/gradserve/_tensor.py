@@ -289,11 +289,13 @@ class Tensor:
     def any(self, axis=None, keep_dims=False) -> "Tensor":
         return late.ops.any(self, axis, keep_dims)
 
-    def max(self, axis=None, keepdims=False) -> "Tensor":
-        return late.ops.max(self, axis, keepdims)
+    def max(self, *args, **kwargs):
+        """MindSpore 2.10's overloads: max() / max(axis=a) -> Tensor; max(dim) / max(dim=d) -> (values, indices)."""
+        return late.ops._reduce_ms.tensor_extremum("max", self, args, kwargs)
 
-    def min(self, axis=None, keepdims=False) -> "Tensor":
-        return late.ops.min(self, axis, keepdims)
+    def min(self, *args, **kwargs):
+        """As max: min() / min(axis=a) -> Tensor; min(dim) / min(dim=d) -> (values, indices)."""
+        return late.ops._reduce_ms.tensor_extremum("min", self, args, kwargs)
 
     # -- operators -----------------------------------------------------------------------------
     def _bin(self, op, other, reverse=False):

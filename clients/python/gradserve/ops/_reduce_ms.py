@@ -1,0 +1,104 @@
+"""MindSpore 2.10's value-and-index reductions: ops.max / ops.min (always `(values, indices)`),
+ArgMaxWithValue / ArgMinWithValue, and the Tensor.max / Tensor.min overloads.
+
+Ties (checked in MindSpore 2.10, PyNative and GRAPH_MODE give the same):
+  * over one axis, the gradient goes to the FIRST tied index (the one `indices` names): the values
+    are gathered at argmax, so only that element is differentiated;
+  * over all elements (axis None), ops.max / Tensor.max() split it equally among the ties, as
+    ReduceMax / amax do (the engine's max op).
+The engine's max / min ops keep the split rule (JAX's); the first-index rule lives here, once.
+"""
+from __future__ import annotations
+
+from . import _primitives as P
+
+__all__ = ["max", "min", "ArgMaxWithValue", "ArgMinWithValue", "sort", "topk"]
+
+
+def _first_extremum(x, axis: int, keepdims: bool, arg: str):
+    """(values, int64 indices) along one axis; the values' gradient reaches only the first tied index."""
+    idx = P.FUNCTIONS[arg](x, axis=int(axis), keepdims=True)
+    vals = P.FUNCTIONS["take_along_axis"](x, idx, axis=int(axis))
+    if not keepdims:
+        vals, idx = P.squeeze(vals, int(axis)), P.squeeze(idx, int(axis))
+    return vals, idx
+
+
+def _extremum_with_index(x, axis, keepdims, red: str, arg: str):
+    if axis is None:  # over all: the split rule (ReduceMax), index into the flattened input
+        vals = P.FUNCTIONS[red](x, axis=None, keepdims=bool(keepdims))
+        return vals, P.FUNCTIONS[arg](P.reshape(x, (-1,)), axis=0, keepdims=False)
+    return _first_extremum(x, axis, keepdims, arg)
+
+
+def _check_unsupported(name, initial, where):
+    if initial is not None or where is not None:
+        raise NotImplementedError(f"ops.{name}: initial= and where= are not supported")
+
+
+def max(input, axis=None, keepdims=False, *, initial=None, where=None):  # noqa: A001,A002 - MindSpore's names
+    """MindSpore 2.10 ops.max: (values, int64 indices). One axis: the first maximum gets the gradient;
+    axis None: split equally among ties."""
+    _check_unsupported("max", initial, where)
+    return _extremum_with_index(input, axis, keepdims, "max", "argmax")
+
+
+def min(input, axis=None, keepdims=False, *, initial=None, where=None):  # noqa: A001,A002
+    """MindSpore 2.10 ops.min: (values, int64 indices), ties as ops.max."""
+    _check_unsupported("min", initial, where)
+    return _extremum_with_index(input, axis, keepdims, "min", "argmin")
+
+
+def sort(input_x, axis=-1, descending=False):
+    """MindSpore 2.10 ops.sort(input_x, axis=-1, descending=False) -> (values, int64 indices); stable, so
+    tied values keep their order and each gets its own cotangent (as MindSpore)."""
+    return P.FUNCTIONS["sort"](input_x, axis=int(axis), descending=bool(descending))
+
+
+def topk(input, k, dim=None, largest=True, sorted=True):  # noqa: A002 - MindSpore's names
+    """MindSpore 2.10 ops.topk(input, k, dim=None (last), largest=True, sorted=True): among ties the first
+    indices are taken. The values always come sorted (sorted=False allows any order)."""
+    return P.FUNCTIONS["top_k"](input, k=int(k), axis=-1 if dim is None else int(dim), largest=bool(largest))
+
+
+class _ArgWithValue:
+    _arg = ""
+
+    def __init__(self, axis: int = 0, keep_dims: bool = False):
+        self.axis, self.keep_dims = int(axis), bool(keep_dims)
+
+    def __call__(self, x):
+        """(int64 index, value) -- MindSpore's order; the value's gradient goes to the first tied index."""
+        vals, idx = _first_extremum(x, self.axis, self.keep_dims, self._arg)
+        return idx, vals
+
+
+class ArgMaxWithValue(_ArgWithValue):
+    """ops.ArgMaxWithValue(axis=0, keep_dims=False)(x) -> (index, value)."""
+    _arg = "argmax"
+
+
+class ArgMinWithValue(_ArgWithValue):
+    """ops.ArgMinWithValue(axis=0, keep_dims=False)(x) -> (index, value)."""
+    _arg = "argmin"
+
+
+def tensor_extremum(name: str, x, args, kwargs):
+    """Tensor.max / Tensor.min as MindSpore 2.10 overloads them: no axis -> a Tensor (ties split);
+    a positional axis or dim= -> (values, indices); axis= keyword -> the values alone. With an axis the
+    first tied index gets the gradient in every form."""
+    f = max if name == "max" else min
+    dim = kwargs.pop("dim", None)
+    keep = kwargs.pop("keepdim", kwargs.pop("keepdims", False))
+    if "axis" in kwargs:
+        axis = kwargs.pop("axis")
+        if args or kwargs:
+            raise TypeError(f"Tensor.{name}: unexpected arguments {args} {sorted(kwargs)}")
+        return f(x, axis, keep)[0]
+    if kwargs or len(args) > 2:
+        raise TypeError(f"Tensor.{name}: unexpected arguments {args} {sorted(kwargs)}")
+    if args:
+        dim, keep = args[0], (args[1] if len(args) > 1 else keep)
+    if dim is None:
+        return f(x, None, keep)[0]
+    return f(x, dim, keep)

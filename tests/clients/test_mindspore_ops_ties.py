@@ -1,0 +1,62 @@
+"""Reductions at ties, sort/top_k ties, and norm at zero, against MindSpore 2.10.
+
+Expected values are MindSpore 2.10's (CPU, ops.grad, run for this task: PyNative; the same ops in GRAPH_MODE
+give the same bprops). X's first row ties at its two ends (3, 1, 3), the second row ties everywhere (2, 2, 2).
+"""
+import numpy as np
+import pytest
+
+from gradserve import Tensor, ops
+
+X = np.array([[3.0, 1.0, 3.0], [2.0, 2.0, 2.0]], np.float32)
+W = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], np.float32)
+FIRST = [[1, 0, 0], [1, 0, 0]]          # the first tied index of each row
+SPLIT_MAX = [[0.5, 0, 0.5], [1 / 3, 1 / 3, 1 / 3]]
+ALL_MAX = [[0.5, 0, 0.5], [0, 0, 0]]   # over all: the two 3s share it
+
+
+def grad_of(fn):
+    return ops.grad(fn)(Tensor(X)).asnumpy()
+
+
+@pytest.mark.parametrize("fn, expected", [
+    (lambda a: ops.max(a, 1)[0].sum(), FIRST),                # ArgMaxWithValue: the first index
+    (lambda a: ops.max(a, axis=1, keepdims=True)[0].sum(), FIRST),
+    (lambda a: ops.min(a, 1)[0].sum(), [[0, 1, 0], [1, 0, 0]]),
+    (lambda a: ops.ArgMaxWithValue(axis=1)(a)[1].sum(), FIRST),
+    (lambda a: ops.ArgMinWithValue(axis=1)(a)[1].sum(), [[0, 1, 0], [1, 0, 0]]),
+    (lambda a: a.max(1)[0].sum(), FIRST),
+    (lambda a: a.max(axis=1).sum(), FIRST),                   # axis= keyword: values only, still first
+    (lambda a: a.max(dim=1)[0].sum(), FIRST),
+    (lambda a: a.min(1)[0].sum(), [[0, 1, 0], [1, 0, 0]]),
+    (lambda a: ops.ReduceMax()(a, 1).sum(), SPLIT_MAX),       # ReduceMax / amax split equally
+    (lambda a: ops.ReduceMin()(a, 1).sum(), [[0, 1, 0], [1 / 3, 1 / 3, 1 / 3]]),
+    (lambda a: ops.amax(a, 1).sum(), SPLIT_MAX),
+    (lambda a: ops.amin(a, 1).sum(), [[0, 1, 0], [1 / 3, 1 / 3, 1 / 3]]),
+    (lambda a: ops.ReduceMax()(a), ALL_MAX),
+    (lambda a: ops.amax(a), ALL_MAX),
+    (lambda a: ops.max(a)[0], ALL_MAX),                       # ops.max over all splits too
+    (lambda a: a.max(), ALL_MAX),
+    (lambda a: (ops.sort(a, 1)[0] * Tensor(W)).sum(), [[2, 1, 3], [4, 5, 6]]),   # stable
+    (lambda a: (ops.topk(a, 2)[0] * Tensor(W[:, :2])).sum(), [[1, 0, 2], [4, 5, 0]]),
+    (lambda a: (ops.topk(a, 2, 1, False)[0] * Tensor(W[:, :2])).sum(), [[2, 1, 0], [4, 5, 0]]),
+])
+def test_tie_gradients_match_mindspore(fake, fn, expected):
+    np.testing.assert_allclose(grad_of(fn), expected, rtol=1e-6)
+
+
+def test_max_min_return_values_and_indices(fake):
+    v, i = ops.max(Tensor(X), 1)
+    np.testing.assert_array_equal(v.asnumpy(), [3, 2])
+    np.testing.assert_array_equal(i.asnumpy(), [0, 0])
+    v, i = ops.min(Tensor(X), 1, True)
+    assert v.shape == (2, 1) and i.shape == (2, 1)
+    np.testing.assert_array_equal(v.asnumpy(), [[1], [2]])
+    np.testing.assert_array_equal(i.asnumpy(), [[1], [0]])
+    v, i = ops.max(Tensor(X))
+    assert v.asnumpy() == 3 and i.asnumpy() == 0
+    i, v = ops.ArgMaxWithValue(axis=1)(Tensor(X))   # MindSpore's order: (index, value)
+    np.testing.assert_array_equal(i.asnumpy(), [0, 0])
+    np.testing.assert_array_equal(v.asnumpy(), [3, 2])
+    assert isinstance(Tensor(X).max(), Tensor) and isinstance(Tensor(X).max(axis=1), Tensor)
+    assert isinstance(Tensor(X).max(1), tuple) and isinstance(Tensor(X).min(dim=0), tuple)
