@@ -60,3 +60,29 @@ def test_max_min_return_values_and_indices(fake):
     np.testing.assert_array_equal(v.asnumpy(), [3, 2])
     assert isinstance(Tensor(X).max(), Tensor) and isinstance(Tensor(X).max(axis=1), Tensor)
     assert isinstance(Tensor(X).max(1), tuple) and isinstance(Tensor(X).min(dim=0), tuple)
+
+
+M = np.array([[0.0, 0.0], [3.0, 4.0]], np.float32)  # a zero row and a (3, 4) row
+
+
+@pytest.mark.parametrize("fn, expected", [
+    # MindSpore 2.10: a numeric ord with an int dim is zero-safe (0 at a zero row)
+    (lambda a: ops.norm(a, 2, 1).sum(), [[0, 0], [0.6, 0.8]]),
+    (lambda a: ops.norm(a, 2, -1, True).sum(), [[0, 0], [0.6, 0.8]]),
+    (lambda a: a.norm(2, 1).sum(), [[0, 0], [0.6, 0.8]]),
+    # ord 3: x^2 / ||x||_3^2 off zero (analytic; MindSpore 2.10 gives 0 at the zero row too)
+    (lambda a: ops.norm(a, 3, 1).sum(), [[0, 0], np.array([9, 16]) / 91 ** (2 / 3)]),
+])
+def test_norm_gradient_at_zero_matches_mindspore(fake, fn, expected):
+    # (ord None / 'fro', or no dim, give NaN at zero in MindSpore 2.10 and here: sqrt(sum x^2) is kept)
+    np.testing.assert_allclose(ops.grad(fn)(Tensor(M)).asnumpy(), expected, rtol=1e-5, atol=1e-7)
+
+
+def test_layernorm_at_a_constant_row_matches_mindspore(fake):
+    """nn.LayerNorm's epsilon 1e-7 bounds the gradient at zero variance: (w - mean w) / sqrt(eps)."""
+    from gradserve import nn
+    ln = nn.LayerNorm((3,), begin_norm_axis=-1, begin_params_axis=-1)
+    c = Tensor(np.array([[1.0, 1.0, 1.0], [1.0, 2.0, 3.0]], np.float32))
+    g = ops.grad(lambda a: (ln(a) * Tensor(W)).sum())(c).asnumpy()
+    # MindSpore 2.10: [[-3162.2781, -4.88e-4, 3162.2773], [0, 0, 0]]; the middle is float32 rounding of 0
+    np.testing.assert_allclose(g, [[-3162.2781, 0, 3162.2773], [0, 0, 0]], rtol=1e-5, atol=1e-3)

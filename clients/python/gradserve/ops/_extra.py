@@ -81,6 +81,8 @@ def any(x, axis=None, keep_dims=False):  # noqa: A001
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002 - MindSpore's names
     """Vector / Frobenius norms: ord None, 2 or 'fro' (Euclidean), 1, inf, -inf, 0 or any p."""
     x = A if dtype is None else P.cast(A, dtype)
+    if ord not in (None, "fro", 1, 0, math.inf, -math.inf) and isinstance(dim, (int, np.integer)):
+        return _vector_norm_zero_safe(x, float(ord), int(dim), keepdim)
     if ord is None or ord == 2 or ord == "fro":  # complex: sqrt(sum |x|^2), in x's dtype (MindSpore 2.10)
         return P.sqrt(P.sum(P.square(P.abs(x) if x.dtype.name in _dt.COMPLEX else x), dim, keepdim))
     if ord == 1:
@@ -92,6 +94,19 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002 - M
     if ord == 0:
         return P.sum(P.cast(P.not_equal(x, 0.0), x.dtype), dim, keepdim)
     return P.pow(P.sum(P.pow(P.abs(x), float(ord)), dim, keepdim), 1.0 / float(ord))
+
+
+def _vector_norm_zero_safe(x, p: float, dim: int, keepdim: bool):
+    """(sum |x|^p)^(1/p) along one axis whose gradient is 0 where the norm is 0: MindSpore 2.10's rule for
+    a numeric ord with an int dim (its LpNorm kernel). ord None / 'fro' or no dim keep sqrt(sum x^2),
+    whose gradient at 0 is NaN there as in MindSpore 2.10. The root runs on a sum that is 1 where it was
+    0 (and is replaced by 0 after), so no inf * 0 reaches the gradient."""
+    a = P.abs(x)
+    s = P.sum(P.square(a) if p == 2.0 else P.pow(a, p), dim, keepdim)
+    zero = P.equal(s, 0.0)
+    safe = P.select(zero, P.ones_like(s), s)
+    root = P.sqrt(safe) if p == 2.0 else P.pow(safe, 1.0 / p)
+    return P.select(zero, P.zeros_like(s), root)
 
 
 def cdist(x1, x2, p=2.0):

@@ -10,15 +10,15 @@ The engine's max / min ops keep the split rule (JAX's); the first-index rule liv
 """
 from __future__ import annotations
 
-from . import _primitives as P
+from ._extra import P
 
 __all__ = ["max", "min", "ArgMaxWithValue", "ArgMinWithValue", "sort", "topk"]
 
 
 def _first_extremum(x, axis: int, keepdims: bool, arg: str):
     """(values, int64 indices) along one axis; the values' gradient reaches only the first tied index."""
-    idx = P.FUNCTIONS[arg](x, axis=int(axis), keepdims=True)
-    vals = P.FUNCTIONS["take_along_axis"](x, idx, axis=int(axis))
+    idx = getattr(P, arg)(x, axis=int(axis), keepdims=True)
+    vals = P.take_along_axis(x, idx, axis=int(axis))
     if not keepdims:
         vals, idx = P.squeeze(vals, int(axis)), P.squeeze(idx, int(axis))
     return vals, idx
@@ -26,8 +26,8 @@ def _first_extremum(x, axis: int, keepdims: bool, arg: str):
 
 def _extremum_with_index(x, axis, keepdims, red: str, arg: str):
     if axis is None:  # over all: the split rule (ReduceMax), index into the flattened input
-        vals = P.FUNCTIONS[red](x, axis=None, keepdims=bool(keepdims))
-        return vals, P.FUNCTIONS[arg](P.reshape(x, (-1,)), axis=0, keepdims=False)
+        vals = getattr(P, red)(x, axis=None, keepdims=bool(keepdims))
+        return vals, getattr(P, arg)(P.reshape(x, (-1,)), axis=0, keepdims=False)
     return _first_extremum(x, axis, keepdims, arg)
 
 
@@ -52,13 +52,13 @@ def min(input, axis=None, keepdims=False, *, initial=None, where=None):  # noqa:
 def sort(input_x, axis=-1, descending=False):
     """MindSpore 2.10 ops.sort(input_x, axis=-1, descending=False) -> (values, int64 indices); stable, so
     tied values keep their order and each gets its own cotangent (as MindSpore)."""
-    return P.FUNCTIONS["sort"](input_x, axis=int(axis), descending=bool(descending))
+    return P.sort(input_x, axis=int(axis), descending=bool(descending))
 
 
 def topk(input, k, dim=None, largest=True, sorted=True):  # noqa: A002 - MindSpore's names
     """MindSpore 2.10 ops.topk(input, k, dim=None (last), largest=True, sorted=True): among ties the first
     indices are taken. The values always come sorted (sorted=False allows any order)."""
-    return P.FUNCTIONS["top_k"](input, k=int(k), axis=-1 if dim is None else int(dim), largest=bool(largest))
+    return P.top_k(input, k=int(k), axis=-1 if dim is None else int(dim), largest=bool(largest))
 
 
 class _ArgWithValue:
