@@ -222,23 +222,9 @@ class Tensor:
             shape = tuple(shape[0])
         return late.ops.reshape(self, shape)
 
-    def transpose(self, *perm) -> "Tensor":
-        if len(perm) == 1 and isinstance(perm[0], (tuple, list)):
-            perm = tuple(perm[0])
-        return late.ops.transpose(self, perm or None)
-
     @property
     def T(self) -> "Tensor":
         return self.transpose()
-
-    def sum(self, axis=None, keepdims=False) -> "Tensor":
-        return late.ops.sum(self, axis, keepdims)
-
-    def mean(self, axis=None, keep_dims=False) -> "Tensor":
-        return late.ops.mean(self, axis, keep_dims)
-
-    def squeeze(self, axis=None) -> "Tensor":
-        return late.ops.squeeze(self, axis)
 
     def expand_dims(self, axis: int) -> "Tensor":
         return late.ops.expand_dims(self, axis)
@@ -288,14 +274,6 @@ class Tensor:
 
     def any(self, axis=None, keep_dims=False) -> "Tensor":
         return late.ops.any(self, axis, keep_dims)
-
-    def max(self, *args, **kwargs):
-        """MindSpore 2.10's overloads: max() / max(axis=a) -> Tensor; max(dim) / max(dim=d) -> (values, indices)."""
-        return late.ops._reduce_ms.tensor_extremum("max", self, args, kwargs)
-
-    def min(self, *args, **kwargs):
-        """As max: min() / min(axis=a) -> Tensor; min(dim) / min(dim=d) -> (values, indices)."""
-        return late.ops._reduce_ms.tensor_extremum("min", self, args, kwargs)
 
     # -- operators -----------------------------------------------------------------------------
     def _bin(self, op, other, reverse=False):
@@ -377,6 +355,18 @@ def _ops_method(name: str, op: str):
     return method
 
 
+def _sig_method(name: str):
+    """Tensor.<name>(*args): MindSpore 2.10's overloaded calling forms, settled in ops/_tensor_sig.py."""
+    def method(self, *args, **kwargs):
+        return getattr(late.ops._tensor_sig, name)(self, *args, **kwargs)
+    method.__name__, method.__doc__ = name, f"MindSpore's Tensor.{name} (its calling forms: ops/_tensor_sig.py)"
+    return method
+
+
+# sum, mean, max, min, argmax, sort, topk, cumsum, std, var, squeeze, transpose, view, gather, ...
+for _name in ("argmax", "argmin", "max", "min", "sort", "topk", "cumsum", "flip", "var", "std", "squeeze",
+              "transpose", "view", "repeat", "gather", "index_select", "sum", "mean", "unsqueeze"):
+    setattr(Tensor, _name, _sig_method(_name))
 for _name, _op in (("add", "add"), ("sub", "sub"), ("subtract", "sub"), ("mul", "mul"), ("multiply", "mul"),
                    ("div", "div"), ("divide", "div"), ("pow", "pow")):
     setattr(Tensor, _name, _arith_method(_name, _op))

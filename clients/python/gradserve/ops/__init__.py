@@ -8,7 +8,7 @@ import sys as _sys
 from . import _primitives
 from ._autodiff import GradOperation, get_grad, grad, jvp, value_and_grad, vjp
 from ._primitives import Primitive
-from . import _extra, _hypermap, _assign, _math_more, _reduce_ms, _activations
+from . import _extra, _hypermap, _assign, _math_more, _reduce_ms, _activations, _tensor_sig
 from .._vmap import vmap  # noqa: E402  (loops)
 from .._jacobian import hessian, jacfwd, jacrev  # noqa: E402  (compact: one vmap over a basis)
 from .._taylor import derivative, jet, linearize  # noqa: E402  (Taylor mode: nested jvp)

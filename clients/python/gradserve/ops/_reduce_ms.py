@@ -50,15 +50,17 @@ def min(input, axis=None, keepdims=False, *, initial=None, where=None):  # noqa:
 
 
 def sort(input_x, axis=-1, descending=False):
-    """MindSpore 2.10 ops.sort(input_x, axis=-1, descending=False) -> (values, int64 indices); stable, so
+    """MindSpore 2.10 ops.sort(input_x, axis=-1, descending=False) -> (values, int32 indices); stable, so
     tied values keep their order and each gets its own cotangent (as MindSpore)."""
-    return P.sort(input_x, axis=int(axis), descending=bool(descending))
+    vals, idx = P.sort(input_x, axis=int(axis), descending=bool(descending))
+    return vals, P.cast(idx, "int32")  # MindSpore 2.10's sort / topk indices are int32 (max's are int64)
 
 
 def topk(input, k, dim=None, largest=True, sorted=True):  # noqa: A002 - MindSpore's names
     """MindSpore 2.10 ops.topk(input, k, dim=None (last), largest=True, sorted=True): among ties the first
     indices are taken. The values always come sorted (sorted=False allows any order)."""
-    return P.top_k(input, k=int(k), axis=-1 if dim is None else int(dim), largest=bool(largest))
+    vals, idx = P.top_k(input, k=int(k), axis=-1 if dim is None else int(dim), largest=bool(largest))
+    return vals, P.cast(idx, "int32")
 
 
 class _ArgWithValue:
@@ -85,16 +87,19 @@ class ArgMinWithValue(_ArgWithValue):
 
 def tensor_extremum(name: str, x, args, kwargs):
     """Tensor.max / Tensor.min as MindSpore 2.10 overloads them: no axis -> a Tensor (ties split);
-    a positional axis or dim= -> (values, indices); axis= keyword -> the values alone. With an axis the
+    a positional axis or dim= -> (values, indices); axis= keyword -> the values alone (both with
+    return_indices=True). With an axis the
     first tied index gets the gradient in every form."""
     f = max if name == "max" else min
     dim = kwargs.pop("dim", None)
     keep = kwargs.pop("keepdim", kwargs.pop("keepdims", False))
-    if "axis" in kwargs:
-        axis = kwargs.pop("axis")
+    if "axis" in kwargs or "return_indices" in kwargs:  # the NumPy-style form
+        axis, with_indices = kwargs.pop("axis", None), kwargs.pop("return_indices", False)
+        _check_unsupported(name, kwargs.pop("initial", None), kwargs.pop("where", None))
         if args or kwargs:
             raise TypeError(f"Tensor.{name}: unexpected arguments {args} {sorted(kwargs)}")
-        return f(x, axis, keep)[0]
+        out = f(x, axis, keep)
+        return out if with_indices else out[0]
     if kwargs or len(args) > 2:
         raise TypeError(f"Tensor.{name}: unexpected arguments {args} {sorted(kwargs)}")
     if args:
