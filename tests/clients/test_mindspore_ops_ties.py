@@ -86,3 +86,44 @@ def test_layernorm_at_a_constant_row_matches_mindspore(fake):
     g = ops.grad(lambda a: (ln(a) * Tensor(W)).sum())(c).asnumpy()
     # MindSpore 2.10: [[-3162.2781, -4.88e-4, 3162.2773], [0, 0, 0]]; the middle is float32 rounding of 0
     np.testing.assert_allclose(g, [[-3162.2781, 0, 3162.2773], [0, 0, 0]], rtol=1e-5, atol=1e-3)
+
+
+C = np.array([[3.0, 1.0, 3.0, 2.0, 3.0], [2.0, 2.0, 1.0, 1.0, 5.0]], np.float32)
+CW = np.arange(1, 11, dtype=np.float32).reshape(2, 5)
+
+
+def test_cummax_cummin_match_mindspore(fake):
+    """Values and indices are MindSpore 2.10's: among ties the LAST index so far. MindSpore 2.10's CPU build
+    cannot differentiate them (no InplaceScatterAdd kernel for its bprop, which scatters the gradient to
+    those indices); the gradients below follow that rule and agree with finite differences off the ties."""
+    v, i = ops.cummax(Tensor(C), 1)
+    np.testing.assert_array_equal(v.asnumpy(), [[3, 3, 3, 3, 3], [2, 2, 2, 2, 5]])
+    np.testing.assert_array_equal(i.asnumpy(), [[0, 0, 2, 2, 4], [0, 1, 1, 1, 4]])
+    v, i = ops.cummin(Tensor(C), 1)
+    np.testing.assert_array_equal(v.asnumpy(), [[3, 1, 1, 1, 1], [2, 2, 1, 1, 1]])
+    np.testing.assert_array_equal(i.asnumpy(), [[0, 1, 1, 1, 1], [0, 1, 2, 3, 3]])
+    assert ops.cummax(Tensor(C), 1)[1].dtype == "int64" and i.dtype == "int32"  # as MindSpore's
+    np.testing.assert_array_equal(ops.cummax(Tensor(C), 0)[1].asnumpy(), [[0, 0, 0, 0, 0], [0, 1, 0, 0, 1]])
+    v, i = ops.cummax(Tensor(np.array([1, 3, 3, 0], np.int32)), 0)
+    np.testing.assert_array_equal(v.asnumpy(), [1, 3, 3, 3])
+    np.testing.assert_array_equal(i.asnumpy(), [0, 1, 2, 2])
+    g = ops.grad(lambda a: (ops.cummax(a, 1)[0] * Tensor(CW)).sum())(Tensor(C)).asnumpy()
+    np.testing.assert_array_equal(g, [[1 + 2, 0, 3 + 4, 0, 5], [6, 7 + 8 + 9, 0, 0, 10]])
+    g = ops.grad(lambda a: (ops.cummin(a, -1)[0] * Tensor(CW)).sum())(Tensor(C)).asnumpy()
+    np.testing.assert_array_equal(g, [[1, 2 + 3 + 4 + 5, 0, 0, 0], [6, 7, 8, 9 + 10, 0]])
+
+
+def test_cummax_gradient_agrees_with_finite_differences_off_ties(fake):
+    rng = np.random.default_rng(0)
+    x0 = rng.standard_normal((3, 6))
+    w = rng.standard_normal((3, 6))
+    g = ops.grad(lambda a: (ops.cummax(a, 1)[0] * Tensor(w)).sum())(Tensor(x0)).asnumpy()
+
+    def f(x):
+        return (np.maximum.accumulate(x, axis=1) * w).sum()
+    fd = np.zeros_like(x0)
+    for k in np.ndindex(x0.shape):
+        e = np.zeros_like(x0)
+        e[k] = 1e-6
+        fd[k] = (f(x0 + e) - f(x0 - e)) / 2e-6
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)

@@ -19,7 +19,7 @@ from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as E
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
 from ._math_more import Xlogy as Xlogy, arctan2 as arctan2, atan2 as atan2, clamp as clamp, full as full, full_like as full_like, hardtanh as hardtanh, lerp as lerp, scalar_to_tensor as scalar_to_tensor, true_divide as true_divide, xlogy as xlogy
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, div as div, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, mean as mean, mul as mul, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
-from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, max as max, min as min, sort as sort, topk as topk
+from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, cummax as cummax, cummin as cummin, max as max, min as min, sort as sort, topk as topk
 
 # what an op takes as an input: a Tensor (or Parameter), an array or a Python number
 _TensorLike: TypeAlias = Tensor | np.ndarray | float | int
@@ -225,6 +225,8 @@ __all__ = [
     'conv_transpose',
     'cos',
     'cosh',
+    'cummax',
+    'cummin',
     'cumprod',
     'cumsum',
     'custom_vjp',

@@ -10,9 +10,12 @@ The engine's max / min ops keep the split rule (JAX's); the first-index rule liv
 """
 from __future__ import annotations
 
+import numpy as np
+
+from .._tensor import Tensor
 from ._extra import P
 
-__all__ = ["max", "min", "ArgMaxWithValue", "ArgMinWithValue", "sort", "topk"]
+__all__ = ["max", "min", "ArgMaxWithValue", "ArgMinWithValue", "sort", "topk", "cummax", "cummin"]
 
 
 def _first_extremum(x, axis: int, keepdims: bool, arg: str):
@@ -60,6 +63,41 @@ def topk(input, k, dim=None, largest=True, sorted=True):  # noqa: A002 - MindSpo
     """MindSpore 2.10 ops.topk(input, k, dim=None (last), largest=True, sorted=True): among ties the first
     indices are taken. The values always come sorted (sorted=False allows any order)."""
     vals, idx = P.top_k(input, k=int(k), axis=-1 if dim is None else int(dim), largest=bool(largest))
+    return vals, P.cast(idx, "int32")
+
+
+def _cum_extremum(x, axis: int, red: str):
+    """(running max / min along axis, int64 index of the LAST element that attains it so far), as
+    MindSpore 2.10's Cummax / Cummin give them ([3, 1, 3] -> indices [0, 0, 2]). The values are gathered
+    at those indices, so the gradient goes to them (MindSpore's bprop scatters it there too). Built from
+    an n x n prefix mask along the axis: O(n^2) work, fine for the lengths cumulative ops see in models."""
+    nd = len(x.shape)
+    ax = int(axis) % nd
+    perm = [d for d in range(nd) if d != ax] + [ax]
+    xt = P.transpose(x, perm) if ax != nd - 1 else x
+    n = xt.shape[-1]
+    tri = Tensor(np.tri(n, dtype=bool))  # [i, j]: j <= i
+    a = P.broadcast_to(P.expand_dims(xt, -2), tuple(xt.shape[:-1]) + (n, n))  # a[..., i, j] = x_j
+    x0 = P.expand_dims(xt[..., 0:1], -1)
+    run = getattr(P, red)(P.select(tri, a, P.broadcast_to(x0, tuple(a.shape))), -1)  # x_0 is in every prefix
+    hit = P.logical_and(tri, P.equal(a, P.expand_dims(run, -1)))
+    j = Tensor(np.broadcast_to(np.arange(n, dtype=np.int64), (n, n)).copy())
+    idx = P.max(P.select(hit, P.broadcast_to(j, tuple(a.shape)), -1), -1)
+    vals = P.take_along_axis(xt, idx, axis=-1)
+    if ax != nd - 1:
+        back = [perm.index(d) for d in range(nd)]
+        vals, idx = P.transpose(vals, back), P.transpose(idx, back)
+    return vals, idx
+
+
+def cummax(input, axis):  # noqa: A002 - MindSpore's names
+    """MindSpore 2.10 ops.cummax(input, axis) -> (values, int64 indices); ties: the last index."""
+    return _cum_extremum(input, axis, "max")
+
+
+def cummin(input, axis):  # noqa: A002
+    """MindSpore 2.10 ops.cummin(input, axis) -> (values, int32 indices, as MindSpore's); ties: the last index."""
+    vals, idx = _cum_extremum(input, axis, "min")
     return vals, P.cast(idx, "int32")
 
 
