@@ -6,15 +6,16 @@ build rejects a documented form (repeat, var(dim=...)) the documented signature 
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 from .. import dtype as _dt
 from ._extra import P
 from ._reduce_ms import sort as _sort, topk as _topk, tensor_extremum
 
-_UNSET = object()
+_UNSET: Any = object()
 
 
-def _take(name, args, kwargs, i, names, default=None):
+def _take(name, args, kwargs, i, names, default=None) -> Any:
     """Argument i, positional or under one of `names` (the overloads' spellings); at most one of them."""
     found = [n for n in names if n in kwargs]
     if len(found) > 1 or (found and len(args) > i):
@@ -22,6 +23,12 @@ def _take(name, args, kwargs, i, names, default=None):
     if found:
         return kwargs.pop(found[0])
     return args[i] if len(args) > i else default
+
+
+def _need(name, value, what):
+    if value is None:
+        raise TypeError(f"Tensor.{name}: {what} is required")
+    return value
 
 
 def _done(name, args, kwargs, n_pos):
@@ -88,8 +95,7 @@ def flip(x, *args, **kwargs):
     """Tensor.flip(dims): a tuple / list of axes (MindSpore 2.10 rejects a bare int; it is taken here too)."""
     dims = _take("flip", args, kwargs, 0, ("dims",))
     _done("flip", args, kwargs, 1)
-    if dims is None:
-        raise TypeError("Tensor.flip: dims is required")
+    dims = _need("flip", dims, "dims")
     dims = [dims] if isinstance(dims, numbers.Integral) else list(dims)
     return P.flip(x, axis=[int(d) for d in dims])
 
@@ -176,7 +182,7 @@ def gather(x, *args, **kwargs):
         dim = _take("gather", args, kwargs, 0, ("dim",))
         index = _take("gather", args, kwargs, 1, ("index",))
         _done("gather", args, kwargs, 2)
-        return P.take_along_axis(x, index, axis=int(dim))
+        return P.take_along_axis(x, _need("gather", index, "index"), axis=int(_need("gather", dim, "dim")))
     indices = _take("gather", args, kwargs, 0, ("input_indices",))
     axis = _take("gather", args, kwargs, 1, ("axis",))
     batch_dims = _take("gather", args, kwargs, 2, ("batch_dims",), 0)
@@ -193,7 +199,7 @@ def index_select(x, *args, **kwargs):
     axis = _take("index_select", args, kwargs, 0, ("axis", "dim"))
     index = _take("index_select", args, kwargs, 1, ("index",))
     _done("index_select", args, kwargs, 2)
-    return P.gather(x, index, int(axis))
+    return P.gather(x, _need("index_select", index, "index"), int(_need("index_select", axis, "axis")))
 
 
 def _is_dtype(v) -> bool:
