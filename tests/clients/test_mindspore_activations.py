@@ -80,3 +80,14 @@ def test_selu_values_match_and_derivative_is_the_true_one(fake):
     fd = [(scale * alpha * (np.exp(t + 1e-6) - np.exp(t - 1e-6)) / 2e-6) if t < 0 else scale for t in x]
     np.testing.assert_allclose(g, fd, rtol=1e-5)
     np.testing.assert_allclose(value_and_grad(nn.SeLU())[1], g)
+
+
+def test_primitive_classes(fake):
+    """ops.HSwish()(x) / ops.HSigmoid()(x) at the kinks: MindSpore 2.10 gives [-0.5, 1.5] and [0, 0]."""
+    k = Tensor(np.array([-3.0, 3.0], np.float32))
+    np.testing.assert_allclose(ops.grad(lambda a: ops.HSwish()(a).sum())(k).asnumpy(), [-0.5, 1.5], rtol=1e-6)
+    np.testing.assert_allclose(ops.grad(lambda a: ops.HSigmoid()(a).sum())(k).asnumpy(), [0, 0])
+    x = Tensor(P)
+    np.testing.assert_allclose(ops.Mish()(x).asnumpy(), MS["mish"][0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ops.SeLU()(x).asnumpy(), ops.selu(x).asnumpy())
+    np.testing.assert_allclose(ops.CeLU(2.0)(x).asnumpy(), ops.celu(x, 2.0).asnumpy())

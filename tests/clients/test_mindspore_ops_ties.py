@@ -127,3 +127,29 @@ def test_cummax_gradient_agrees_with_finite_differences_off_ties(fake):
         e[k] = 1e-6
         fd[k] = (f(x0 + e) - f(x0 - e)) / 2e-6
     np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+
+
+MAT = np.array([[1.0, -3.0], [2.0, 0.5]], np.float32)
+
+
+@pytest.mark.parametrize("ord_, value, grad", [
+    # MindSpore 2.10: a 2-D input without dim takes the matrix norm
+    (1, 3.5, [[0, -1], [0, 1]]),                # the largest column sum of |x|
+    (-1, 3.0, [[1, 0], [1, 0]]),
+    (float("inf"), 4.0, [[1, -1], [0, 0]]),     # the largest row sum
+    (float("-inf"), 2.5, [[0, 0], [1, 1]]),
+    ("fro", 3.7749171, [[0.26490647, -0.7947194], [0.52981293, 0.13245323]]),
+    (None, 3.7749171, [[0.26490647, -0.7947194], [0.52981293, 0.13245323]]),
+])
+def test_matrix_norms_match_mindspore(fake, ord_, value, grad):
+    np.testing.assert_allclose(ops.norm(Tensor(MAT), ord_).asnumpy(), value, rtol=1e-6)
+    np.testing.assert_allclose(ops.grad(lambda a: ops.norm(a, ord_))(Tensor(MAT)).asnumpy(), grad, rtol=1e-6)
+
+
+def test_matrix_norm_forms_and_refusals(fake):
+    np.testing.assert_allclose(ops.norm(Tensor(MAT), 1, (1, 0)).asnumpy(), 4.0)   # MindSpore 2.10: 4.0
+    assert ops.norm(Tensor(MAT), 1, (0, 1), True).shape == (1, 1)
+    with pytest.raises(NotImplementedError, match="singular values"):
+        ops.norm(Tensor(MAT), 2)    # MindSpore 2.10: 3.1690936, the largest singular value
+    with pytest.raises(ValueError, match="not a matrix norm"):
+        ops.norm(Tensor(MAT), 3)    # MindSpore 2.10 refuses it too

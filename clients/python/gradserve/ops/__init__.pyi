@@ -12,7 +12,7 @@ from . import composite as composite, functional as functional, operations as op
 from .._jacobian import hessian as hessian, jacfwd as jacfwd, jacrev as jacrev
 from .._taylor import derivative as derivative, jet as jet, linearize as linearize
 from .._vmap import vmap as vmap
-from ._activations import celu as celu, hardsigmoid as hardsigmoid, hardswish as hardswish, logsigmoid as logsigmoid, mish as mish, selu as selu, silu as silu, softplus as softplus
+from ._activations import CeLU as CeLU, HSigmoid as HSigmoid, HSwish as HSwish, Mish as Mish, SeLU as SeLU, celu as celu, hardsigmoid as hardsigmoid, hardswish as hardswish, logsigmoid as logsigmoid, mish as mish, selu as selu, silu as silu, softplus as softplus
 from ._assign import Assign as Assign, AssignAdd as AssignAdd, AssignSub as AssignSub, assign as assign, assign_add as assign_add, assign_sub as assign_sub
 from ._autodiff import GradOperation as GradOperation, get_grad as get_grad, grad as grad, jvp as jvp, value_and_grad as value_and_grad, vjp as vjp
 from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as Eye, Flatten as Flatten, Floor as Floor, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, einsum as einsum, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
@@ -50,6 +50,7 @@ __all__ = [
     'BatchNorm',
     'BroadcastTo',
     'Cast',
+    'CeLU',
     'CheckFalse',
     'Clip',
     'Col2im',
@@ -91,6 +92,8 @@ __all__ = [
     'Greater',
     'GreaterEqual',
     'GroupNorm',
+    'HSigmoid',
+    'HSwish',
     'HyperMap',
     'Identity',
     'Im2col',
@@ -121,6 +124,7 @@ __all__ = [
     'Mean',
     'Min',
     'Minimum',
+    'Mish',
     'Mul',
     'MultitypeFuncGraph',
     'Neg',
@@ -152,6 +156,7 @@ __all__ = [
     'Scatter',
     'ScatterAdd',
     'ScatterAddAlong',
+    'SeLU',
     'Select',
     'Shape',
     'Sigmoid',

@@ -4,9 +4,12 @@ MindSpore 2.10 gives there (checked on CPU for this task, noted per op); away fr
 derivatives are those of the smooth formulas."""
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from ._extra import P
 
-__all__ = ["hardswish", "hardsigmoid", "silu", "mish", "softplus", "celu", "selu", "logsigmoid"]
+__all__ = ["hardswish", "hardsigmoid", "silu", "mish", "softplus", "celu", "selu", "logsigmoid",
+           "HSwish", "HSigmoid", "Mish", "SeLU", "CeLU"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -69,3 +72,35 @@ def selu(input_x):
 def logsigmoid(x):
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
     return P.neg(P.softplus(P.neg(x)))
+
+
+class _Activation:
+    """MindSpore's primitive classes for these: `ops.HSwish()(x)`, `ops.CeLU(alpha=2.0)(x)`."""
+    _fn: Callable[[Any], Any]
+
+    def __call__(self, x):
+        return type(self)._fn(x)
+
+
+class HSwish(_Activation):
+    _fn = staticmethod(hardswish)
+
+
+class HSigmoid(_Activation):
+    _fn = staticmethod(hardsigmoid)
+
+
+class Mish(_Activation):
+    _fn = staticmethod(mish)
+
+
+class SeLU(_Activation):
+    _fn = staticmethod(selu)
+
+
+class CeLU(_Activation):
+    def __init__(self, alpha: float = 1.0):
+        self.alpha = float(alpha)
+
+    def __call__(self, x):
+        return celu(x, self.alpha)
