@@ -91,3 +91,14 @@ def test_primitive_classes(fake):
     np.testing.assert_allclose(ops.Mish()(x).asnumpy(), MS["mish"][0], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ops.SeLU()(x).asnumpy(), ops.selu(x).asnumpy())
     np.testing.assert_allclose(ops.CeLU(2.0)(x).asnumpy(), ops.celu(x, 2.0).asnumpy())
+
+
+def test_softplus_threshold_in_both_precisions(fake):
+    """Past threshold (beta * x > 20) softplus is x with derivative 1 (MindSpore 2.10, PyTorch); float32's
+    default call runs the engine op alone, which rounds to exactly that; float64 takes the branch."""
+    for dt in (np.float32, np.float64):
+        p = np.array([19.0, 20.0, 20.5, 90.0], dt)
+        v, g = ops.softplus(Tensor(p)).asnumpy(), ops.grad(lambda a: ops.softplus(a).sum())(Tensor(p)).asnumpy()
+        np.testing.assert_array_equal(v[2:], p[2:])
+        np.testing.assert_array_equal(g[2:], [1, 1])
+        np.testing.assert_allclose(v[:2], np.log1p(np.exp(p[:2])), rtol=1e-7 if dt == np.float32 else 1e-15)
