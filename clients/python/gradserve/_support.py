@@ -22,11 +22,14 @@ WANTED = {
             "Split", "UnsortedSegmentSum", "Erf", "Erfc", "Atan2", "FloorDiv", "Mod", "BiasAdd", "LayerNorm",
             "BatchNorm", "ReLU6", "LeakyReLU", "Elu", "HSwish", "SoftplusGrad", "Xlogy", "Complex", "Real", "Imag", "Conj", "Angle", "ComplexAbs",
             "derivative", "jet", "linearize", "HookBackward", "get_vjp", "full", "full_like", "clamp",
-            "scalar_to_tensor", "xlogy", "atan2", "lerp", "true_divide", "hardtanh"],
+            "scalar_to_tensor", "xlogy", "atan2", "lerp", "true_divide", "hardtanh", "hardswish", "hardsigmoid",
+            "silu", "mish", "celu", "selu", "logsigmoid", "softplus", "HSigmoid", "SeLU", "Mish", "CeLU", "cummax",
+            "cummin", "topk", "sort", "ArgMaxWithValue", "ArgMinWithValue", "max", "min", "amax", "amin"],
     "nn": ["Cell", "CellList", "SequentialCell", "Dense", "ReLU", "Tanh", "Sigmoid", "Softplus", "GELU",
            "LayerNorm", "BatchNorm1d", "BatchNorm2d", "Jvp", "Vjp", "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d",
            "Dropout", "Flatten", "Embedding", "LSTM", "GRU", "SoftmaxCrossEntropyWithLogits", "MSELoss", "L1Loss",
-           "SGD", "Momentum", "Adam", "WithLossCell", "TrainOneStepCell", "CellDict", "LeakyReLU", "ELU"],
+           "SGD", "Momentum", "Adam", "WithLossCell", "TrainOneStepCell", "CellDict", "LeakyReLU", "ELU",
+           "HSwish", "HSigmoid", "SiLU", "Mish", "SeLU", "CELU", "LogSigmoid"],
     "mindspore": ["Tensor", "Parameter", "ParameterTuple", "grad", "value_and_grad", "vjp", "jvp", "jacfwd",
                   "jacrev", "vmap", "jit", "ms_function", "set_context", "get_context", "set_device", "set_seed",
                   "mutable", "GRAPH_MODE", "PYNATIVE_MODE", "float16", "float32", "float64", "int32", "int64",
@@ -57,6 +60,10 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "treats them as constants).",
     "`ops.xlogy(0, y)` is 0 for every y (MindSpore's documentation, JAX, PyTorch) where MindSpore 2.10's CPU "
     "kernel gives NaN for y <= 0; its derivative in y at (0, 0) is 0 here, NaN (0 / 0) in MindSpore.",
+    "`ops.selu` / `nn.SeLU` for x < 0: the derivative is scale * alpha * exp(x) here; MindSpore 2.10's bprop "
+    "(CPU, both modes) gives scale * (selu(x) + 1), which is not the derivative of its forward (-0.7627 at "
+    "x = -4 where it is 0.0322).",
+    "`ops.norm` of a matrix with ord 2, -2 or 'nuc' (singular values): refused with NotImplementedError.",
 ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numbers
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -222,23 +222,30 @@ class Tensor:
             shape = tuple(shape[0])
         return late.ops.reshape(self, shape)
 
-    def transpose(self, *perm) -> "Tensor":
-        if len(perm) == 1 and isinstance(perm[0], (tuple, list)):
-            perm = tuple(perm[0])
-        return late.ops.transpose(self, perm or None)
-
     @property
     def T(self) -> "Tensor":
         return self.transpose()
 
-    def sum(self, axis=None, keepdims=False) -> "Tensor":
-        return late.ops.sum(self, axis, keepdims)
-
-    def mean(self, axis=None, keep_dims=False) -> "Tensor":
-        return late.ops.mean(self, axis, keep_dims)
-
-    def squeeze(self, axis=None) -> "Tensor":
-        return late.ops.squeeze(self, axis)
+    if TYPE_CHECKING:  # set below from ops/_tensor_sig.py (MindSpore's overloaded calling forms)
+        def sum(self, *args: Any, **kwargs: Any) -> "Tensor": ...
+        def mean(self, *args: Any, **kwargs: Any) -> "Tensor": ...
+        def var(self, *args: Any, **kwargs: Any) -> "Tensor": ...
+        def std(self, *args: Any, **kwargs: Any) -> "Tensor": ...
+        def argmax(self, *args: Any, **kwargs: Any) -> "Tensor": ...
+        def argmin(self, *args: Any, **kwargs: Any) -> "Tensor": ...
+        def cumsum(self, *args: Any, **kwargs: Any) -> "Tensor": ...
+        def flip(self, *args: Any, **kwargs: Any) -> "Tensor": ...
+        def squeeze(self, *args: Any, **kwargs: Any) -> "Tensor": ...
+        def unsqueeze(self, dim: int) -> "Tensor": ...
+        def transpose(self, *args: Any) -> "Tensor": ...
+        def view(self, *shape: Any) -> "Tensor": ...
+        def repeat(self, *repeats: Any) -> "Tensor": ...
+        def gather(self, *args: Any, **kwargs: Any) -> "Tensor": ...
+        def index_select(self, *args: Any, **kwargs: Any) -> "Tensor": ...
+        def max(self, *args: Any, **kwargs: Any) -> Any: ...  # a Tensor, or (values, indices)
+        def min(self, *args: Any, **kwargs: Any) -> Any: ...
+        def sort(self, *args: Any, **kwargs: Any) -> tuple["Tensor", "Tensor"]: ...
+        def topk(self, k: int, *args: Any, **kwargs: Any) -> tuple["Tensor", "Tensor"]: ...
 
     def expand_dims(self, axis: int) -> "Tensor":
         return late.ops.expand_dims(self, axis)
@@ -288,12 +295,6 @@ class Tensor:
 
     def any(self, axis=None, keep_dims=False) -> "Tensor":
         return late.ops.any(self, axis, keep_dims)
-
-    def max(self, axis=None, keepdims=False) -> "Tensor":
-        return late.ops.max(self, axis, keepdims)
-
-    def min(self, axis=None, keepdims=False) -> "Tensor":
-        return late.ops.min(self, axis, keepdims)
 
     # -- operators -----------------------------------------------------------------------------
     def _bin(self, op, other, reverse=False):
@@ -375,6 +376,18 @@ def _ops_method(name: str, op: str):
     return method
 
 
+def _sig_method(name: str):
+    """Tensor.<name>(*args): MindSpore 2.10's overloaded calling forms, settled in ops/_tensor_sig.py."""
+    def method(self, *args, **kwargs):
+        return getattr(late.ops._tensor_sig, name)(self, *args, **kwargs)
+    method.__name__, method.__doc__ = name, f"MindSpore's Tensor.{name} (its calling forms: ops/_tensor_sig.py)"
+    return method
+
+
+# sum, mean, max, min, argmax, sort, topk, cumsum, std, var, squeeze, transpose, view, gather, ...
+for _name in ("argmax", "argmin", "max", "min", "sort", "topk", "cumsum", "flip", "var", "std", "squeeze",
+              "transpose", "view", "repeat", "gather", "index_select", "sum", "mean", "unsqueeze"):
+    setattr(Tensor, _name, _sig_method(_name))
 for _name, _op in (("add", "add"), ("sub", "sub"), ("subtract", "sub"), ("mul", "mul"), ("multiply", "mul"),
                    ("div", "div"), ("divide", "div"), ("pow", "pow")):
     setattr(Tensor, _name, _arith_method(_name, _op))

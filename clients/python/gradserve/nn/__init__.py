@@ -52,8 +52,16 @@ Tanh = _activation("Tanh", lambda x: _ops.tanh(x))
 Sigmoid = _activation("Sigmoid", lambda x: _ops.sigmoid(x))
 ReLU = _activation("ReLU", lambda x: _ops.relu(x))
 Softplus = _activation("Softplus", lambda x: _ops.softplus(x))
+# MindSpore 2.10's, derivatives at the kinks as ops.hardswish / hardsigmoid / selu give them
+HSwish = _activation("HSwish", lambda x: _ops.hardswish(x))
+HSigmoid = _activation("HSigmoid", lambda x: _ops.hardsigmoid(x))
+SiLU = _activation("SiLU", lambda x: _ops.silu(x))
+Mish = _activation("Mish", lambda x: _ops.mish(x))
+SeLU = _activation("SeLU", lambda x: _ops.selu(x))
+LogSigmoid = _activation("LogSigmoid", lambda x: _ops.logsigmoid(x))
 _ACTIVATIONS = {"tanh": Tanh, "sigmoid": Sigmoid, "relu": ReLU, "softplus": Softplus,
-                "gelu": lambda: GELU()}
+                "gelu": lambda: GELU(), "hswish": HSwish, "hsigmoid": HSigmoid, "silu": SiLU, "mish": Mish,
+                "selu": SeLU, "logsigmoid": LogSigmoid}
 
 
 def _init_value(init, shape, dt) -> Tensor:
@@ -123,6 +131,17 @@ class GELU(Cell):
 
     def construct(self, x):
         return _ops.gelu(x, self.approximate)
+
+
+class CELU(Cell):
+    """nn.CELU(alpha=1.0): ops.celu."""
+
+    def __init__(self, alpha: float = 1.0):
+        super().__init__()
+        self.alpha = float(alpha)
+
+    def construct(self, x):
+        return _ops.celu(x, self.alpha)
 
 
 class LayerNorm(Cell):
@@ -230,7 +249,7 @@ class Vjp(Cell):
 
 
 __all__ = ["Cell", "CellList", "SequentialCell", "Dense", "Tanh", "Sigmoid", "ReLU", "Softplus", "GELU", "LayerNorm", "Flatten", "LeakyReLU",
-           "BatchNorm1d", "BatchNorm2d", "Jvp", "Vjp"]
+           "HSwish", "HSigmoid", "SiLU", "Mish", "SeLU", "LogSigmoid", "CELU", "BatchNorm1d", "BatchNorm2d", "Jvp", "Vjp"]
 
 # loops: optimizers, losses and training cells (their own module)
 from .._training import (SGD, Adam, CrossEntropyLoss, L1Loss, LossBase, Momentum, MSELoss, Optimizer,  # noqa: E402

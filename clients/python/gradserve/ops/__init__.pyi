@@ -12,12 +12,14 @@ from . import composite as composite, functional as functional, operations as op
 from .._jacobian import hessian as hessian, jacfwd as jacfwd, jacrev as jacrev
 from .._taylor import derivative as derivative, jet as jet, linearize as linearize
 from .._vmap import vmap as vmap
+from ._activations import CeLU as CeLU, HSigmoid as HSigmoid, HSwish as HSwish, Mish as Mish, SeLU as SeLU, celu as celu, hardsigmoid as hardsigmoid, hardswish as hardswish, logsigmoid as logsigmoid, mish as mish, selu as selu, silu as silu, softplus as softplus
 from ._assign import Assign as Assign, AssignAdd as AssignAdd, AssignSub as AssignSub, assign as assign, assign_add as assign_add, assign_sub as assign_sub
 from ._autodiff import GradOperation as GradOperation, get_grad as get_grad, grad as grad, jvp as jvp, value_and_grad as value_and_grad, vjp as vjp
 from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as Eye, Flatten as Flatten, Floor as Floor, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, einsum as einsum, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
 from ._math_more import Xlogy as Xlogy, arctan2 as arctan2, atan2 as atan2, clamp as clamp, full as full, full_like as full_like, hardtanh as hardtanh, lerp as lerp, scalar_to_tensor as scalar_to_tensor, true_divide as true_divide, xlogy as xlogy
-from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, div as div, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, max as max, mean as mean, min as min, mul as mul, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
+from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, div as div, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, mean as mean, mul as mul, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
+from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, cummax as cummax, cummin as cummin, max as max, min as min, sort as sort, topk as topk
 
 # what an op takes as an input: a Tensor (or Parameter), an array or a Python number
 _TensorLike: TypeAlias = Tensor | np.ndarray | float | int
@@ -31,6 +33,8 @@ __all__ = [
     'AddN',
     'Angle',
     'Arange',
+    'ArgMaxWithValue',
+    'ArgMinWithValue',
     'Argmax',
     'Argmin',
     'Asin',
@@ -46,6 +50,7 @@ __all__ = [
     'BatchNorm',
     'BroadcastTo',
     'Cast',
+    'CeLU',
     'CheckFalse',
     'Clip',
     'Col2im',
@@ -87,6 +92,8 @@ __all__ = [
     'Greater',
     'GreaterEqual',
     'GroupNorm',
+    'HSigmoid',
+    'HSwish',
     'HyperMap',
     'Identity',
     'Im2col',
@@ -117,6 +124,7 @@ __all__ = [
     'Mean',
     'Min',
     'Minimum',
+    'Mish',
     'Mul',
     'MultitypeFuncGraph',
     'Neg',
@@ -148,6 +156,7 @@ __all__ = [
     'Scatter',
     'ScatterAdd',
     'ScatterAddAlong',
+    'SeLU',
     'Select',
     'Shape',
     'Sigmoid',
@@ -207,6 +216,7 @@ __all__ = [
     'cast',
     'cat',
     'cdist',
+    'celu',
     'check_false',
     'clamp',
     'clip',
@@ -220,6 +230,8 @@ __all__ = [
     'conv_transpose',
     'cos',
     'cosh',
+    'cummax',
+    'cummin',
     'cumprod',
     'cumsum',
     'custom_vjp',
@@ -254,6 +266,8 @@ __all__ = [
     'greater',
     'greater_equal',
     'group_norm',
+    'hardsigmoid',
+    'hardswish',
     'hardtanh',
     'hessian',
     'identity',
@@ -279,6 +293,7 @@ __all__ = [
     'logical_and',
     'logical_not',
     'logical_or',
+    'logsigmoid',
     'logsumexp',
     'matmul',
     'max',
@@ -288,6 +303,7 @@ __all__ = [
     'mean',
     'min',
     'minimum',
+    'mish',
     'mul',
     'neg',
     'norm',
@@ -313,9 +329,11 @@ __all__ = [
     'scatter_add',
     'scatter_add_along',
     'select',
+    'selu',
     'shape',
     'sigmoid',
     'sign',
+    'silu',
     'sin',
     'sinh',
     'size',
@@ -336,6 +354,7 @@ __all__ = [
     'tanh',
     'tile',
     'top_k',
+    'topk',
     'transpose',
     'true_divide',
     'value_and_grad',
@@ -1204,14 +1223,6 @@ def sin(*inputs: _TensorLike) -> Tensor:
 
 def sinh(*inputs: _TensorLike) -> Tensor:
     """elementwise sinh"""
-
-
-def softplus(*inputs: _TensorLike) -> Tensor:
-    """elementwise softplus"""
-
-
-def sort(*inputs: _TensorLike, axis: int = ..., descending: bool = ...) -> Any:
-    """(values, int64 indices) sorted along `axis` (stable); values differentiable, indices not"""
 
 
 def sqrt(*inputs: _TensorLike) -> Tensor:

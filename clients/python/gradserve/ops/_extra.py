@@ -79,8 +79,14 @@ def any(x, axis=None, keep_dims=False):  # noqa: A001
 
 # -- norms and distances -----------------------------------------------------------------------------
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002 - MindSpore's names
-    """Vector / Frobenius norms: ord None, 2 or 'fro' (Euclidean), 1, inf, -inf, 0 or any p."""
+    """Vector norms (ord None, 2, 1, inf, -inf, 0 or any p along dim, or of a 1-D input) and matrix norms
+    (a 2-D input without dim, or dim a pair: 'fro' / None, 1, -1, inf, -inf; 2, -2, 'nuc' are refused)."""
     x = A if dtype is None else P.cast(A, dtype)
+    pair = dim if isinstance(dim, (tuple, list)) and len(dim) == 2 else (0, 1) if dim is None and len(x.shape) == 2 else None
+    if pair is not None and ord not in (None, "fro"):  # a matrix norm, as MindSpore 2.10 / NumPy define it
+        return _matrix_norm(x, ord, (int(pair[0]), int(pair[1])), keepdim)
+    if ord not in (None, "fro", 1, 0, math.inf, -math.inf) and isinstance(dim, (int, np.integer)):
+        return _vector_norm_zero_safe(x, float(ord), int(dim), keepdim)
     if ord is None or ord == 2 or ord == "fro":  # complex: sqrt(sum |x|^2), in x's dtype (MindSpore 2.10)
         return P.sqrt(P.sum(P.square(P.abs(x) if x.dtype.name in _dt.COMPLEX else x), dim, keepdim))
     if ord == 1:
@@ -92,6 +98,35 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002 - M
     if ord == 0:
         return P.sum(P.cast(P.not_equal(x, 0.0), x.dtype), dim, keepdim)
     return P.pow(P.sum(P.pow(P.abs(x), float(ord)), dim, keepdim), 1.0 / float(ord))
+
+
+def _matrix_norm(x, ord, pair: tuple[int, int], keepdim: bool):  # noqa: A002
+    """ord 1 / -1: the largest / smallest column sum of |x| (rows over pair[0]); inf / -inf: row sums.
+    MindSpore 2.10 gives these for a 2-D input without dim, or dim a pair."""
+    r, c = pair
+    if ord in (1, -1, math.inf, -math.inf):
+        summed, over = (r, c) if ord in (1, -1) else (c, r)
+        s = P.sum(P.abs(x), summed, True)
+        out = (P.max if ord in (1, math.inf) else P.min)(s, over, True)
+        return out if keepdim else P.squeeze(out, sorted({r % len(x.shape), c % len(x.shape)}))
+    if ord in (2, -2, "nuc"):
+        raise NotImplementedError(f"ops.norm: the matrix norm ord={ord!r} needs singular values, which the "
+                                  "engine does not compute; use ord='fro', or a vector norm along one dim")
+    raise ValueError(f"ops.norm: ord={ord!r} is not a matrix norm; use 2, -2, 1, -1, inf, -inf, 'fro', 'nuc' "
+                     "or None (as MindSpore 2.10)")
+
+
+def _vector_norm_zero_safe(x, p: float, dim: int, keepdim: bool):
+    """(sum |x|^p)^(1/p) along one axis whose gradient is 0 where the norm is 0: MindSpore 2.10's rule for
+    a numeric ord with an int dim (its LpNorm kernel). ord None / 'fro' or no dim keep sqrt(sum x^2),
+    whose gradient at 0 is NaN there as in MindSpore 2.10. The root runs on a sum that is 1 where it was
+    0 (and is replaced by 0 after), so no inf * 0 reaches the gradient."""
+    a = P.abs(x)
+    s = P.sum(P.square(a) if p == 2.0 else P.pow(a, p), dim, keepdim)
+    zero = P.equal(s, 0.0)
+    safe = P.select(zero, P.ones_like(s), s)
+    root = P.sqrt(safe) if p == 2.0 else P.pow(safe, 1.0 / p)
+    return P.select(zero, P.zeros_like(s), root)
 
 
 def cdist(x1, x2, p=2.0):

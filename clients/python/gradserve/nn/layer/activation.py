@@ -1,4 +1,6 @@
 """`mindspore.nn.layer.activation`."""
-from .. import GELU, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
+from .. import (CELU, GELU, HSigmoid, HSwish, LeakyReLU, LogSigmoid, Mish, ReLU, SeLU, Sigmoid, SiLU, Softplus,
+                Tanh)
 
-__all__ = ["GELU", "LeakyReLU", "ReLU", "Sigmoid", "Softplus", "Tanh"]
+__all__ = ["CELU", "GELU", "HSigmoid", "HSwish", "LeakyReLU", "LogSigmoid", "Mish", "ReLU", "SeLU", "Sigmoid",
+           "SiLU", "Softplus", "Tanh"]

@@ -1,0 +1,108 @@
+"""MindSpore 2.10 activations composed from engine ops: hardswish, hardsigmoid, silu, mish, softplus(beta,
+threshold), celu, selu, logsigmoid. At each kink the branch that `where` keeps is the one whose derivative
+MindSpore 2.10 gives there (checked on CPU for this task, noted per op); away from the kinks the
+derivatives are those of the smooth formulas."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ._extra import P
+
+__all__ = ["hardswish", "hardsigmoid", "silu", "mish", "softplus", "celu", "selu", "logsigmoid",
+           "HSwish", "HSigmoid", "Mish", "SeLU", "CeLU"]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+
+
+def hardswish(input):  # noqa: A002 - MindSpore's names
+    """x * relu6(x + 3) / 6. Its derivative (2x + 3) / 6 holds on the closed [-3, 3]: MindSpore 2.10 gives
+    -0.5 at x = -3 and 1.5 at x = 3."""
+    x = input
+    mid = P.div(P.mul(x, P.add(x, 3.0)), 6.0)
+    return P.select(P.less(x, -3.0), P.zeros_like(x), P.select(P.greater(x, 3.0), x, mid))
+
+
+def hardsigmoid(input):  # noqa: A002
+    """relu6(x + 3) / 6. The slope 1/6 holds on the open (-3, 3): MindSpore 2.10 gives 0 at x = +-3."""
+    x = input
+    mid = P.add(P.div(x, 6.0), 0.5)
+    out = P.select(P.less_equal(x, -3.0), P.zeros_like(x), mid)
+    return P.select(P.greater_equal(x, 3.0), P.ones_like(x), out)
+
+
+def silu(input):  # noqa: A002
+    """x * sigmoid(x)."""
+    return P.mul(input, P.sigmoid(input))
+
+
+def mish(x):
+    """x * tanh(softplus(x))."""
+    return P.mul(x, P.tanh(P.softplus(x)))
+
+
+def softplus(input, beta=1, threshold=20):  # noqa: A002
+    """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold (MindSpore 2.10 and
+    PyTorch: derivative 1 there)."""
+    x = input
+    if beta == 1 and threshold == 20 and x.dtype.name in ("float32", "float16"):
+        return P.softplus(x)  # the engine op alone: past 20 it is x and its derivative 1, to the last bit here
+    bx = P.mul(x, beta) if beta != 1 else x
+    smooth = P.softplus(bx)
+    smooth = P.div(smooth, beta) if beta != 1 else smooth
+    return P.select(P.greater(bx, threshold), x, smooth)
+
+
+def celu(x, alpha=1.0):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)); derivative 1 at 0 (both branches agree)."""
+    if float(alpha) == 0.0:
+        raise ValueError("ops.celu: alpha must not be 0")
+    neg = P.mul(alpha, P.expm1(P.div(x, alpha)))
+    return P.select(P.greater(x, P.zeros_like(x)), x, neg)
+
+
+def selu(input_x):
+    """scale * (x if x >= 0 else alpha * (exp(x) - 1)); at 0 MindSpore 2.10 gives the linear branch's
+    derivative (scale = 1.0507), not scale * alpha."""
+    x = input_x
+    neg = P.mul(_SELU_ALPHA, P.expm1(x))
+    return P.mul(_SELU_SCALE, P.select(P.greater_equal(x, P.zeros_like(x)), x, neg))
+
+
+def logsigmoid(x):
+    """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    return P.neg(P.softplus(P.neg(x)))
+
+
+class _Activation:
+    """MindSpore's primitive classes for these: `ops.HSwish()(x)`, `ops.CeLU(alpha=2.0)(x)`."""
+    _fn: Callable[[Any], Any]
+
+    def __call__(self, x):
+        return type(self)._fn(x)
+
+
+class HSwish(_Activation):
+    _fn = staticmethod(hardswish)
+
+
+class HSigmoid(_Activation):
+    _fn = staticmethod(hardsigmoid)
+
+
+class Mish(_Activation):
+    _fn = staticmethod(mish)
+
+
+class SeLU(_Activation):
+    _fn = staticmethod(selu)
+
+
+class CeLU(_Activation):
+    def __init__(self, alpha: float = 1.0):
+        self.alpha = float(alpha)
+
+    def __call__(self, x):
+        return celu(x, self.alpha)

@@ -1,0 +1,147 @@
+"""MindSpore 2.10's value-and-index reductions: ops.max / ops.min (always `(values, indices)`),
+ArgMaxWithValue / ArgMinWithValue, and the Tensor.max / Tensor.min overloads.
+
+Ties (checked in MindSpore 2.10, PyNative and GRAPH_MODE give the same):
+  * over one axis, the gradient goes to the FIRST tied index (the one `indices` names): the values
+    are gathered at argmax, so only that element is differentiated;
+  * over all elements (axis None), ops.max / Tensor.max() split it equally among the ties, as
+    ReduceMax / amax do (the engine's max op).
+The engine's max / min ops keep the split rule (JAX's); the first-index rule lives here, once.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._extra import P
+
+__all__ = ["max", "min", "ArgMaxWithValue", "ArgMinWithValue", "sort", "topk", "cummax", "cummin"]
+
+
+def _first_extremum(x, axis: int, keepdims: bool, arg: str):
+    """(values, int64 indices) along one axis; the values' gradient reaches only the first tied index."""
+    idx = getattr(P, arg)(x, axis=int(axis), keepdims=True)
+    vals = P.take_along_axis(x, idx, axis=int(axis))
+    if not keepdims:
+        vals, idx = P.squeeze(vals, int(axis)), P.squeeze(idx, int(axis))
+    return vals, idx
+
+
+def _extremum_with_index(x, axis, keepdims, red: str, arg: str):
+    if axis is None:  # over all: the split rule (ReduceMax), index into the flattened input
+        vals = getattr(P, red)(x, axis=None, keepdims=bool(keepdims))
+        return vals, getattr(P, arg)(P.reshape(x, (-1,)), axis=0, keepdims=False)
+    return _first_extremum(x, axis, keepdims, arg)
+
+
+def _check_unsupported(name, initial, where):
+    if initial is not None or where is not None:
+        raise NotImplementedError(f"ops.{name}: initial= and where= are not supported")
+
+
+def max(input, axis=None, keepdims=False, *, initial=None, where=None):  # noqa: A001,A002 - MindSpore's names
+    """MindSpore 2.10 ops.max: (values, int64 indices). One axis: the first maximum gets the gradient;
+    axis None: split equally among ties."""
+    _check_unsupported("max", initial, where)
+    return _extremum_with_index(input, axis, keepdims, "max", "argmax")
+
+
+def min(input, axis=None, keepdims=False, *, initial=None, where=None):  # noqa: A001,A002
+    """MindSpore 2.10 ops.min: (values, int64 indices), ties as ops.max."""
+    _check_unsupported("min", initial, where)
+    return _extremum_with_index(input, axis, keepdims, "min", "argmin")
+
+
+def sort(input_x, axis=-1, descending=False):
+    """MindSpore 2.10 ops.sort(input_x, axis=-1, descending=False) -> (values, int32 indices); stable, so
+    tied values keep their order and each gets its own cotangent (as MindSpore)."""
+    vals, idx = P.sort(input_x, axis=int(axis), descending=bool(descending))
+    return vals, P.cast(idx, "int32")  # MindSpore 2.10's sort / topk indices are int32 (max's are int64)
+
+
+def topk(input, k, dim=None, largest=True, sorted=True):  # noqa: A002 - MindSpore's names
+    """MindSpore 2.10 ops.topk(input, k, dim=None (last), largest=True, sorted=True): among ties the first
+    indices are taken. The values always come sorted (sorted=False allows any order)."""
+    vals, idx = P.top_k(input, k=int(k), axis=-1 if dim is None else int(dim), largest=bool(largest))
+    return vals, P.cast(idx, "int32")
+
+
+def _cum_extremum(x, axis: int, red: str):
+    """(running max / min along axis, int64 index of the LAST element that attains it so far), as
+    MindSpore 2.10's Cummax / Cummin give them ([3, 1, 3] -> indices [0, 0, 2]). The values are gathered
+    at those indices, so the gradient goes to them (MindSpore's bprop scatters it there too). Built from
+    an n x n prefix mask along the axis: O(n^2) work, fine for the lengths cumulative ops see in models."""
+    nd = len(x.shape)
+    ax = int(axis) % nd
+    perm = [d for d in range(nd) if d != ax] + [ax]
+    xt = P.transpose(x, perm) if ax != nd - 1 else x
+    n = xt.shape[-1]
+    tri = Tensor(np.tri(n, dtype=bool))  # [i, j]: j <= i
+    a = P.broadcast_to(P.expand_dims(xt, -2), tuple(xt.shape[:-1]) + (n, n))  # a[..., i, j] = x_j
+    x0 = P.expand_dims(xt[..., 0:1], -1)
+    run = getattr(P, red)(P.select(tri, a, P.broadcast_to(x0, tuple(a.shape))), -1)  # x_0 is in every prefix
+    hit = P.logical_and(tri, P.equal(a, P.expand_dims(run, -1)))
+    j = Tensor(np.broadcast_to(np.arange(n, dtype=np.int64), (n, n)).copy())
+    idx = P.max(P.select(hit, P.broadcast_to(j, tuple(a.shape)), -1), -1)
+    vals = P.take_along_axis(xt, idx, axis=-1)
+    if ax != nd - 1:
+        back = [perm.index(d) for d in range(nd)]
+        vals, idx = P.transpose(vals, back), P.transpose(idx, back)
+    return vals, idx
+
+
+def cummax(input, axis):  # noqa: A002 - MindSpore's names
+    """MindSpore 2.10 ops.cummax(input, axis) -> (values, int64 indices); ties: the last index."""
+    return _cum_extremum(input, axis, "max")
+
+
+def cummin(input, axis):  # noqa: A002
+    """MindSpore 2.10 ops.cummin(input, axis) -> (values, int32 indices, as MindSpore's); ties: the last index."""
+    vals, idx = _cum_extremum(input, axis, "min")
+    return vals, P.cast(idx, "int32")
+
+
+class _ArgWithValue:
+    _arg = ""
+
+    def __init__(self, axis: int = 0, keep_dims: bool = False):
+        self.axis, self.keep_dims = int(axis), bool(keep_dims)
+
+    def __call__(self, x):
+        """(int64 index, value) -- MindSpore's order; the value's gradient goes to the first tied index."""
+        vals, idx = _first_extremum(x, self.axis, self.keep_dims, self._arg)
+        return idx, vals
+
+
+class ArgMaxWithValue(_ArgWithValue):
+    """ops.ArgMaxWithValue(axis=0, keep_dims=False)(x) -> (index, value)."""
+    _arg = "argmax"
+
+
+class ArgMinWithValue(_ArgWithValue):
+    """ops.ArgMinWithValue(axis=0, keep_dims=False)(x) -> (index, value)."""
+    _arg = "argmin"
+
+
+def tensor_extremum(name: str, x, args, kwargs):
+    """Tensor.max / Tensor.min as MindSpore 2.10 overloads them: no axis -> a Tensor (ties split);
+    a positional axis or dim= -> (values, indices); axis= keyword -> the values alone (both with
+    return_indices=True). With an axis the
+    first tied index gets the gradient in every form."""
+    f = max if name == "max" else min
+    dim = kwargs.pop("dim", None)
+    keep = kwargs.pop("keepdim", kwargs.pop("keepdims", False))
+    if "axis" in kwargs or "return_indices" in kwargs:  # the NumPy-style form
+        axis, with_indices = kwargs.pop("axis", None), kwargs.pop("return_indices", False)
+        _check_unsupported(name, kwargs.pop("initial", None), kwargs.pop("where", None))
+        if args or kwargs:
+            raise TypeError(f"Tensor.{name}: unexpected arguments {args} {sorted(kwargs)}")
+        out = f(x, axis, keep)
+        return out if with_indices else out[0]
+    if kwargs or len(args) > 2:
+        raise TypeError(f"Tensor.{name}: unexpected arguments {args} {sorted(kwargs)}")
+    if args:
+        dim, keep = args[0], (args[1] if len(args) > 1 else keep)
+    if dim is None:
+        return f(x, None, keep)[0]
+    return f(x, dim, keep)

@@ -1,0 +1,233 @@
+"""MindSpore 2.10's Tensor method signatures, where one method takes several calling forms (its NumPy-style
+and its PyTorch-style overloads): `x.sum(1, True)`, `x.sum(axis=1, keepdims=True)`, `x.sum(dim=1)`, ...
+Each function takes (tensor, *args, **kwargs) as the method got them, settles the arguments, and runs
+the one op that does the work. Forms checked in MindSpore 2.10 (CPU) for this task; where MindSpore's CPU
+build rejects a documented form (repeat, var(dim=...)) the documented signature is followed."""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+from .. import dtype as _dt
+from ._extra import P
+from ._reduce_ms import sort as _sort, topk as _topk, tensor_extremum
+
+_UNSET: Any = object()
+
+
+def _take(name, args, kwargs, i, names, default=None) -> Any:
+    """Argument i, positional or under one of `names` (the overloads' spellings); at most one of them."""
+    found = [n for n in names if n in kwargs]
+    if len(found) > 1 or (found and len(args) > i):
+        raise TypeError(f"Tensor.{name}: {' / '.join(names)} given more than once")
+    if found:
+        return kwargs.pop(found[0])
+    return args[i] if len(args) > i else default
+
+
+def _need(name, value, what):
+    if value is None:
+        raise TypeError(f"Tensor.{name}: {what} is required")
+    return value
+
+
+def _done(name, args, kwargs, n_pos):
+    if kwargs or len(args) > n_pos:
+        raise TypeError(f"Tensor.{name}: unexpected arguments {list(args[n_pos:])} {sorted(kwargs)}")
+
+
+def _flat(x):
+    return P.reshape(x, (-1,))
+
+
+def _arg_extremum(name):
+    def f(x, *args, **kwargs):
+        """Tensor.argmax(axis=None, keepdims=False) / argmax(dim=None, keepdim=False); None: of the flattened."""
+        axis = _take(name, args, kwargs, 0, ("axis", "dim"))
+        keep = _take(name, args, kwargs, 1, ("keepdims", "keepdim"), False)
+        _done(name, args, kwargs, 2)
+        if axis is None:  # MindSpore 2.10: a 0-d index, keepdims or not
+            return getattr(P, name)(_flat(x), axis=0, keepdims=False)
+        return getattr(P, name)(x, axis=int(axis), keepdims=bool(keep))
+    f.__name__ = name
+    return f
+
+
+argmax, argmin = _arg_extremum("argmax"), _arg_extremum("argmin")
+
+
+def max(x, *args, **kwargs):  # noqa: A001
+    return tensor_extremum("max", x, args, kwargs)
+
+
+def min(x, *args, **kwargs):  # noqa: A001
+    return tensor_extremum("min", x, args, kwargs)
+
+
+def sort(x, *args, **kwargs):
+    """Tensor.sort(dim=-1, descending=False, stable=False) / sort(axis=-1, descending=False); always stable."""
+    axis = _take("sort", args, kwargs, 0, ("dim", "axis"), -1)
+    descending = _take("sort", args, kwargs, 1, ("descending",), False)
+    _take("sort", args, kwargs, 2, ("stable",), False)
+    _done("sort", args, kwargs, 3)
+    return _sort(x, axis, descending)
+
+
+def topk(x, k, *args, **kwargs):
+    """Tensor.topk(k, dim=-1 (None: last), largest=True, sorted=True)."""
+    dim = _take("topk", args, kwargs, 0, ("dim",))
+    largest = _take("topk", args, kwargs, 1, ("largest",), True)
+    srt = _take("topk", args, kwargs, 2, ("sorted",), True)
+    _done("topk", args, kwargs, 3)
+    return _topk(x, k, dim, largest, srt)
+
+
+def cumsum(x, *args, **kwargs):
+    """Tensor.cumsum(dim, *, dtype=None) / cumsum(axis=None, dtype=None); None: of the flattened."""
+    axis = _take("cumsum", args, kwargs, 0, ("axis", "dim"))
+    dtype = _take("cumsum", args, kwargs, 1, ("dtype",))
+    _done("cumsum", args, kwargs, 2)
+    x = x if dtype is None else P.cast(x, dtype)
+    return P.cumsum(_flat(x), axis=0) if axis is None else P.cumsum(x, axis=int(axis))
+
+
+def flip(x, *args, **kwargs):
+    """Tensor.flip(dims): a tuple / list of axes (MindSpore 2.10 rejects a bare int; it is taken here too)."""
+    dims = _take("flip", args, kwargs, 0, ("dims",))
+    _done("flip", args, kwargs, 1)
+    dims = _need("flip", dims, "dims")
+    dims = [dims] if isinstance(dims, numbers.Integral) else list(dims)
+    return P.flip(x, axis=[int(d) for d in dims])
+
+
+def _moments(name, x, args, kwargs):
+    """(axis, ddof, keepdims) of std / var: (axis=None, ddof=0, keepdims=False) or (dim=None, *,
+    correction, keepdim=False). MindSpore 2.10 gives ddof 0 also for std(dim=1) (its CPU kernel; the doc
+    says correction=1), so 0 is the default in both forms; unbiased=True (PyTorch's) means ddof 1."""
+    axis = _take(name, args, kwargs, 0, ("axis", "dim"))
+    ddof = _take(name, args, kwargs, 1, ("ddof", "correction"), _UNSET)
+    unbiased = kwargs.pop("unbiased", None)
+    keep = _take(name, args, kwargs, 2, ("keepdims", "keepdim"), False)
+    _done(name, args, kwargs, 3)
+    if unbiased is not None:
+        if ddof is not _UNSET:
+            raise TypeError(f"Tensor.{name}: give ddof / correction or unbiased, not both")
+        ddof = 1 if unbiased else 0
+    return axis, 0 if ddof is _UNSET else int(ddof), bool(keep)
+
+
+def var(x, *args, **kwargs):
+    """sum((x - mean)^2) / (n - ddof) over axis (None: all)."""
+    axis, ddof, keep = _moments("var", x, args, kwargs)
+    axes = tuple(range(x.ndim)) if axis is None else (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    n = 1
+    for a in axes:
+        n *= x.shape[int(a)]
+    if n - ddof <= 0:
+        raise ValueError(f"Tensor.var/std: {n} element(s) along {list(axes)} with ddof {ddof}")
+    d = P.sub(x, P.mean(x, list(axes), keepdims=True))
+    return P.div(P.sum(P.square(d), list(axes), keep), float(n - ddof))
+
+
+def std(x, *args, **kwargs):
+    """sqrt(var) with var's arguments."""
+    return P.sqrt(var(x, *args, **kwargs))
+
+
+def squeeze(x, *args, **kwargs):
+    """Tensor.squeeze(*axis): squeeze(), squeeze(0), squeeze((0, 1)), squeeze(axis=0)."""
+    axis = args if len(args) > 1 else _take("squeeze", args, kwargs, 0, ("axis",))
+    _done("squeeze", (), kwargs, 0)
+    return P.squeeze(x, axis)
+
+
+def transpose(x, *args):
+    """Tensor.transpose(dim0, dim1) (two axes swapped) / transpose(*axes) (a permutation, none: reversed)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    if len(args) == 2 and x.ndim != 2:  # on 2-D both forms agree
+        perm = list(range(x.ndim))
+        a, b = (int(d) % x.ndim for d in args)
+        perm[a], perm[b] = perm[b], perm[a]
+        args = tuple(perm)
+    return P.transpose(x, [int(a) for a in args] if args else None)
+
+
+def view(x, *shape):
+    """Tensor.view(*shape) / view(shape): reshape (-1 allowed). view(dtype) (a bit cast) is not supported."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if len(shape) == 1 and not isinstance(shape[0], numbers.Integral):
+        raise NotImplementedError(f"Tensor.view({shape[0]!r}): reinterpreting the bytes as another dtype "
+                                  "is not supported; use astype to convert")
+    return P.reshape(x, tuple(int(s) for s in shape))
+
+
+def repeat(x, *repeats):
+    """Tensor.repeat(*repeats) / repeat(repeats): the tensor tiled (PyTorch's repeat), as MindSpore 2.10's
+    doc says (its CPU build has no kernel for it); more repeats than axes add leading axes."""
+    reps = tuple(repeats[0]) if len(repeats) == 1 and isinstance(repeats[0], (tuple, list)) else repeats
+    reps = tuple(int(r) for r in reps)
+    if len(reps) < x.ndim:
+        raise ValueError(f"Tensor.repeat: {len(reps)} repeat(s) for a {x.ndim}-d tensor; give at least one per axis")
+    if len(reps) > x.ndim:
+        x = P.reshape(x, (1,) * (len(reps) - x.ndim) + tuple(x.shape))
+    return P.tile(x, reps)
+
+
+def gather(x, *args, **kwargs):
+    """Tensor.gather(dim, index) (PyTorch's: take_along_axis) / gather(input_indices, axis, batch_dims=0)
+    (MindSpore's Gather: whole slices); an int first argument, or dim= / index=, is the first form."""
+    if "dim" in kwargs or "index" in kwargs or (args and isinstance(args[0], numbers.Integral)):
+        dim = _take("gather", args, kwargs, 0, ("dim",))
+        index = _take("gather", args, kwargs, 1, ("index",))
+        _done("gather", args, kwargs, 2)
+        return P.take_along_axis(x, _need("gather", index, "index"), axis=int(_need("gather", dim, "dim")))
+    indices = _take("gather", args, kwargs, 0, ("input_indices",))
+    axis = _take("gather", args, kwargs, 1, ("axis",))
+    batch_dims = _take("gather", args, kwargs, 2, ("batch_dims",), 0)
+    _done("gather", args, kwargs, 3)
+    if axis is None or indices is None:
+        raise TypeError("Tensor.gather(input_indices, axis): both are required")
+    if batch_dims:
+        raise NotImplementedError("Tensor.gather: batch_dims other than 0 is not supported")
+    return P.gather(x, indices, int(axis))
+
+
+def index_select(x, *args, **kwargs):
+    """Tensor.index_select(axis, index) / index_select(dim, index): whole slices along one axis."""
+    axis = _take("index_select", args, kwargs, 0, ("axis", "dim"))
+    index = _take("index_select", args, kwargs, 1, ("index",))
+    _done("index_select", args, kwargs, 2)
+    return P.gather(x, _need("index_select", index, "index"), int(_need("index_select", axis, "axis")))
+
+
+def _is_dtype(v) -> bool:
+    return isinstance(v, _dt.Type) or (isinstance(v, type) and v in (bool, int, float))
+
+
+def sum(x, *args, **kwargs):  # noqa: A001
+    """Tensor.sum(dim=None, keepdim=False, *, dtype=None) / sum(axis=None, dtype=None, keepdims=False,
+    initial=None): a second positional that is a dtype starts the NumPy-style form, else it is keepdims."""
+    axis = _take("sum", args, kwargs, 0, ("axis", "dim"))
+    rest = list(args[1:])
+    dtype = rest.pop(0) if rest and _is_dtype(rest[0]) else kwargs.pop("dtype", None)
+    keep = rest.pop(0) if rest else _take("sum", (), kwargs, 0, ("keepdims", "keepdim"), False)
+    initial = rest.pop(0) if rest else kwargs.pop("initial", None)
+    _done("sum", rest, kwargs, 0)
+    out = P.sum(x if dtype is None else P.cast(x, dtype), axis, bool(keep))
+    return out if initial is None else P.add(out, initial)
+
+
+def mean(x, *args, **kwargs):
+    """Tensor.mean(dim=None, keepdim=False, *, dtype=None) / mean(axis=None, keep_dims=False)."""
+    axis = _take("mean", args, kwargs, 0, ("axis", "dim"))
+    keep = _take("mean", args, kwargs, 1, ("keep_dims", "keepdim", "keepdims"), False)
+    dtype = kwargs.pop("dtype", None)
+    _done("mean", args, kwargs, 2)
+    return P.mean(x if dtype is None else P.cast(x, dtype), axis, bool(keep))
+
+
+def unsqueeze(x, dim):
+    """Tensor.unsqueeze(dim) = expand_dims."""
+    return P.expand_dims(x, int(dim))
