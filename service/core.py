@@ -74,7 +74,7 @@ def check_inputs(g: Graph, req: JobRequest) -> None:
         if tuple(a.shape) != v.shape or _dtype_name(a.dtype) != v.dtype:
             raise _mismatch(f"inputs[{i}]", v, a)
     params = req.params or {}
-    known = {p.name: p for p in g.params}
+    known = {p.name: p for p in g.params} if params else {}
     for k, a in params.items():
         if k not in known:
             raise InvalidRequest(f"unknown parameter {k!r}; the graph has {sorted(known) or 'none'}",

@@ -173,9 +173,7 @@ class InlineLane:
     # -- running ---------------------------------------------------------------------------------------
     def plan_for(self, key: str):
         """The compiled plan when a job of `key` may run inline now (cost and budget), else None."""
-        if self.engine.cached(key, touch=False) is None:
-            return None
-        runs = self.costs.get(key)
+        runs = self.costs.get(key)  # (before the Engine's cache: no lock taken for a job that cannot qualify)
         if runs is None or min(runs) > self.max_ms:
             return None
         now = time.perf_counter()
@@ -183,7 +181,7 @@ class InlineLane:
         self.stamp = now
         if self.tokens <= 0:
             return None
-        return self.engine.cached(key)  # a hit: the most recently used plan
+        return self.engine.cached(key)  # a hit: the most recently used plan (None: not compiled, or evicted)
 
     def run(self, plan, key: str, job_id: int, inputs: list, params: dict) -> tuple[list, float]:
         """(outputs, compute ms); a failure raises the ServiceError a worker's answer would."""
