@@ -219,3 +219,13 @@ def test_envelope_ok_accepts_what_the_tensor_model_accepts(t):
     except ValidationError:
         model_ok = False
     assert codec.envelope_ok(t) == model_ok
+
+
+@pytest.mark.parametrize("a", [np.array([0.1, -2.5e-12, 3e38], np.float32), np.float64(7.25).reshape(()),
+                               np.array([[1.0, 2.0], [3.0, 4.0]], np.float16), np.arange(6.0).reshape(2, 3)[:, ::2],
+                               np.array([1.0, np.nan], ">f8"), np.array([np.inf, 2.0], np.float64)])
+def test_json_data_writes_what_the_plain_list_reads(a):
+    """json_data's fast path (finite, native, contiguous floats written at once) against the list it stands for."""
+    back = json.loads(codec.dumps({"d": codec.json_data(a)}))["d"]
+    want = a.reshape(-1).astype(np.float64)
+    assert np.array_equal(np.array(back, np.float64).astype(a.dtype).astype(np.float64), want, equal_nan=True)
