@@ -236,46 +236,43 @@ class Core:
 
     async def run(self, req: JobRequest, admission: "Admission | None" = None) -> JobResult:
         """Prepare, submit and await one job; `admission` (from `admit`) is released once the job is
-        in a pool (or has failed before)."""
+        in a pool (or has failed before). (One coroutine: a small job's path is a few hundred us.)"""
         try:
-            return await self._run(req, admission)
-        finally:
-            if admission is not None:
-                admission.release()
-
-    async def _run(self, req: JobRequest, admission: "Admission | None") -> JobResult:
-        if self.draining:
-            raise Unavailable("the server is shutting down")
-        t0 = time.perf_counter()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.deadline_of(req.deadline_s)
-        pool, index = self._route(req.device)
-        gid, d, inputs, params = await self.prepare(req)
-        t_prep = time.perf_counter()
-        if loop.time() >= deadline:
-            raise DeadlineExceeded("the deadline passed while the request was being validated")
-        if self.batcher is not None and Batcher.eligible(inputs, params):
-            if admission is not None:
-                admission.release()
-            outs, timing, label = await self.batcher.run(pool, d, inputs, deadline, index)
+            if self.draining:
+                raise Unavailable("the server is shutting down")
+            t0 = time.perf_counter()
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.deadline_of(req.deadline_s)
+            pool, index = self._route(req.device)
+            gid, d, inputs, params = await self.prepare(req)
+            t_prep = time.perf_counter()
+            if loop.time() >= deadline:
+                raise DeadlineExceeded("the deadline passed while the request was being validated")
+            if self.batcher is not None and Batcher.eligible(inputs, params):
+                if admission is not None:
+                    admission.release()
+                outs, timing, label = await self.batcher.run(pool, d, inputs, deadline, index)
+                return self._result(gid, d, outs, timing, label, t0, t_prep)
+            job = Job(d.key, (d.text, d.sources), inputs, params, deadline, index, out_target=req.out_target)
+            try:
+                fut = pool.submit(job)
+            finally:
+                if admission is not None:  # queued or refused: either way it no longer holds a place
+                    admission.release()
+            try:
+                outs, timing, label = await fut
+            except asyncio.CancelledError:
+                pool.cancel(job)  # the client is gone: drop it, or recycle the worker running it
+                raise
+            finally:
+                # job -> future -> exception -> traceback -> this frame -> job: break the cycle, else a failed
+                # job's inputs live until the cyclic GC runs. The deadline does not depend on it (Pool._on_deadline).
+                job.future = None
+                del fut
             return self._result(gid, d, outs, timing, label, t0, t_prep)
-        job = Job(d.key, (d.text, d.sources), inputs, params, deadline, index, out_target=req.out_target)
-        try:
-            fut = pool.submit(job)
         finally:
-            if admission is not None:  # queued or refused: either way it no longer holds a place
+            if admission is not None:
                 admission.release()
-        try:
-            outs, timing, label = await fut
-        except asyncio.CancelledError:
-            pool.cancel(job)  # the client is gone: drop it, or recycle the worker running it
-            raise
-        finally:
-            # job -> future -> exception -> traceback -> this frame -> job: break the cycle, else a failed
-            # job's inputs live until the cyclic GC runs. The deadline does not depend on it (Pool._on_deadline).
-            job.future = None
-            del fut
-        return self._result(gid, d, outs, timing, label, t0, t_prep)
 
     @staticmethod
     def _result(gid: str, d: Derived, outs: list, timing: dict, label: str, t0: float, t_prep: float) -> JobResult:

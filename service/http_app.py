@@ -383,6 +383,19 @@ class BodyResponse(Response):
         self.raw_headers = [(b"content-length", b"%d" % len(body)), *raw_headers]
 
 
+_RAW_HEADERS: dict = {}  # codec's response headers -> as bytes: a content type and a header length, few
+
+
+def _raw_headers(headers: dict) -> list:
+    key = tuple(headers.items())
+    raw = _RAW_HEADERS.get(key)
+    if raw is None:
+        if len(_RAW_HEADERS) >= 256:
+            _RAW_HEADERS.clear()
+        raw = _RAW_HEADERS[key] = [(k.encode(), v.encode()) for k, v in key]
+    return raw
+
+
 async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: float,
                         send_timeout_s: float, io: client_shm.RegionIO | None = None) -> Response:
     t0 = call.t0
@@ -390,7 +403,7 @@ async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: 
     timing["read_decode_ms"] = round((t_dec - t0) * 1e3, 3)  # (the result's own dict: nobody else holds it)
     timing["read_ms"] = round((t_read - t0) * 1e3, 3)
     header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device, "timing": timing}
-    big = sum(a.nbytes for _, a in res.outputs) > BIG
+    big = sum([a.nbytes for _, a in res.outputs]) > BIG
     placed = None
     if io is not None and io.output:
         placed = io.taken(res.outputs)  # the worker wrote them into the client's region itself
@@ -404,8 +417,7 @@ async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: 
         return PartsResponse(parts, 200, headers, headers["content-type"], send_timeout_s)
     if not big:
         out, headers = codec.encode_response(header, res.outputs, binary, placed)
-        return BodyResponse(out, [(k.encode(), v.encode()) for k, v in headers.items()]
-                            + [(_RID, call.request_id.encode())])
+        return BodyResponse(out, [*_raw_headers(headers), (_RID, call.request_id.encode())])
     out, headers = await asyncio.to_thread(codec.encode_response, header, res.outputs, binary, placed)
     headers[REQUEST_ID] = call.request_id
     # sent in chunks too, so a client that stops reading is cut off after send_timeout_s
