@@ -196,10 +196,10 @@ class PartsResponse(Response):
 
 
 def _tensors(raw: Any, path: str, reader, s: Settings) -> list:
-    items = raw if isinstance(raw, list) else [raw]
-    sub = (lambda i: f"{path}[{i}]") if isinstance(raw, list) else (lambda i: path)
-    return [codec.decode_tensor(t, sub(i), reader, max_elements=s.max_elements, max_depth=s.max_depth)
-            for i, t in enumerate(items)]
+    if not isinstance(raw, list):
+        return [codec.decode_tensor(raw, path, reader, max_elements=s.max_elements, max_depth=s.max_depth)]
+    return [codec.decode_tensor(t, f"{path}[{i}]", reader, max_elements=s.max_elements, max_depth=s.max_depth)
+            for i, t in enumerate(raw)]
 
 
 _TENSOR_FIELDS = {"inputs": [], "params": None, "sens": None, "tangents": [], "v": []}  # -> an empty stand-in
