@@ -161,6 +161,8 @@ def _view(raw, dt: np.dtype, shp: tuple[int, ...], n: int, datatype: str, path: 
 
 
 def tensor_to_bytes(a: np.ndarray) -> bytes | memoryview:
+    if type(a) is np.ndarray and a.ndim and a.flags.c_contiguous and a.dtype.byteorder != ">":
+        return memoryview(a).cast("B")  # (what the lines below make of it, without two NumPy calls)
     a = np.asarray(a)
     if a.dtype.byteorder == ">":
         a = a.astype(a.dtype.newbyteorder("<"))

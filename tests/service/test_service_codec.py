@@ -229,3 +229,10 @@ def test_json_data_writes_what_the_plain_list_reads(a):
     back = json.loads(codec.dumps({"d": codec.json_data(a)}))["d"]
     want = a.reshape(-1).astype(np.float64)
     assert np.array_equal(np.array(back, np.float64).astype(a.dtype).astype(np.float64), want, equal_nan=True)
+
+
+@pytest.mark.parametrize("a", [np.arange(6, dtype=np.float32).reshape(2, 3), np.float64(1.5).reshape(()),
+                               np.asfortranarray(np.arange(6.0).reshape(2, 3)), np.arange(8, dtype=">i4")[::2],
+                               np.arange(3, dtype=np.complex64), np.array([True, False])])
+def test_tensor_bytes_are_little_endian_row_major(a):
+    assert bytes(codec.tensor_to_bytes(a)) == np.ascontiguousarray(a, a.dtype.newbyteorder("<")).tobytes()
