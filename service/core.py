@@ -65,46 +65,73 @@ def _mismatch(label: str, v, a) -> InvalidRequest:
                           got=list(a.shape), got_dtype=str(a.dtype))
 
 
-def check_inputs(g: Graph, req: JobRequest) -> None:
+class GraphChecks:
+    """What check_inputs compares a job with, built once per graph (Core.checks, by the graph's content id):
+    each input's (Var, shape, dtype), each parameter's by name, the parameters with no value of their own."""
+
+    __slots__ = ("inputs", "params", "required")
+
+    def __init__(self, g: Graph):
+        self.inputs = [(v, v.shape, v.dtype) for v in g.inputs]
+        self.params = {p.name: (p, p.shape, p.dtype) for p in g.params}
+        self.required = [p.name for p in g.params if p.name not in g.param_values]
+
+
+def check_inputs(c: GraphChecks, req: JobRequest) -> None:
     """The cheap checks, before anything is derived: the caller's inputs and params against the graph."""
-    if len(req.inputs) < len(g.inputs) or (len(req.inputs) != len(g.inputs) and not req.options.get("inner")):
-        raise InvalidRequest(f"inputs: the graph takes {len(g.inputs)} input(s), got {len(req.inputs)}",
-                             code="shape_error", path="$.inputs", expected=len(g.inputs), got=len(req.inputs))
-    for i, (v, a) in enumerate(zip(g.inputs, req.inputs)):
-        if tuple(a.shape) != v.shape or _dtype_name(a.dtype) != v.dtype:
+    n = len(c.inputs)
+    if len(req.inputs) < n or (len(req.inputs) != n and not req.options.get("inner")):
+        raise InvalidRequest(f"inputs: the graph takes {n} input(s), got {len(req.inputs)}",
+                             code="shape_error", path="$.inputs", expected=n, got=len(req.inputs))
+    for i, ((v, shape, dtype), a) in enumerate(zip(c.inputs, req.inputs)):
+        if tuple(a.shape) != shape or _dtype_name(a.dtype) != dtype:
             raise _mismatch(f"inputs[{i}]", v, a)
     params = req.params or {}
-    known = {p.name: p for p in g.params}
     for k, a in params.items():
-        if k not in known:
-            raise InvalidRequest(f"unknown parameter {k!r}; the graph has {sorted(known) or 'none'}",
+        hit = c.params.get(k)
+        if hit is None:
+            raise InvalidRequest(f"unknown parameter {k!r}; the graph has {sorted(c.params) or 'none'}",
                                  code="shape_error", path=f"$.params.{k}")
-        if tuple(a.shape) != known[k].shape or _dtype_name(a.dtype) != known[k].dtype:
-            raise _mismatch(f"params.{k}", known[k], a)
-    for p in g.params:
-        if p.name not in params and p.name not in g.param_values:
-            raise InvalidRequest(f"parameter {p.name!r} has no value in the graph and none was sent in params",
-                                 code="shape_error", path=f"$.params.{p.name}", expected=list(p.shape),
+        if tuple(a.shape) != hit[1] or _dtype_name(a.dtype) != hit[2]:
+            raise _mismatch(f"params.{k}", hit[0], a)
+    for name in c.required:
+        if name not in params:
+            p = c.params[name][0]
+            raise InvalidRequest(f"parameter {name!r} has no value in the graph and none was sent in params",
+                                 code="shape_error", path=f"$.params.{name}", expected=list(p.shape),
                                  expected_dtype=p.dtype)
 
 
-def check_extra(d: Derived, req: JobRequest) -> list:
+class DerivedChecks:
+    """What check_extra compares a job with, built once per derived graph (Core.checks, by its key): how
+    many of its inputs are the caller's, and each input's (Var, shape, dtype)."""
+
+    __slots__ = ("n_user", "inputs")
+
+    def __init__(self, d: Derived):
+        self.n_user = sum(lab.startswith("inputs[") for lab in d.input_labels)
+        self.inputs = [(v, v.shape, v.dtype) for v in d.graph.inputs]
+
+
+def check_extra(d: Derived, c: DerivedChecks, req: JobRequest) -> list:
     """The job's extra tensors (sens, tangents, v) against the derived graph; all its inputs, in order."""
     what = EXTRA.get(req.kind, "extra tensors")
     extra = list(req.options.get(what) or []) if req.kind in EXTRA else []
-    dg = d.graph
-    n_user = sum(lab.startswith("inputs[") for lab in d.input_labels)
+    n_user = c.n_user
     if len(req.inputs) != n_user:
         raise InvalidRequest(f"inputs: the graph takes {n_user} input(s), got {len(req.inputs)}",
                              code="shape_error", path="$.inputs", expected=n_user, got=len(req.inputs))
-    if len(extra) != len(dg.inputs) - n_user:
-        raise InvalidRequest(f"{what}: expected {len(dg.inputs) - n_user} tensor(s), got {len(extra)}",
-                             code="shape_error", path=f"$.{what}", expected=len(dg.inputs) - n_user, got=len(extra))
+    if len(extra) != len(c.inputs) - n_user:
+        raise InvalidRequest(f"{what}: expected {len(c.inputs) - n_user} tensor(s), got {len(extra)}",
+                             code="shape_error", path=f"$.{what}", expected=len(c.inputs) - n_user, got=len(extra))
     inputs = list(req.inputs) + extra
-    for i, (v, a) in enumerate(zip(dg.inputs, inputs)):
-        if tuple(a.shape) != v.shape or _dtype_name(a.dtype) != v.dtype:
+    for i, ((v, shape, dtype), a) in enumerate(zip(c.inputs, inputs)):
+        if tuple(a.shape) != shape or _dtype_name(a.dtype) != dtype:
             raise _mismatch(d.input_labels[i], v, a)
     return inputs
+
+
+CHECKS_KEPT = 1024  # graphs and derived graphs whose checks are kept (past it the memo starts over)
 
 
 class Core:
@@ -124,6 +151,7 @@ class Core:
         self.batcher = Batcher(settings.batch_delay_ms / 1e3, settings.max_batch) if settings.batch_delay_ms else None
         self.admitting = 0  # admitted requests not yet handed to a pool (see admit)
         self.routes: dict = {}  # device string -> (pool, index): see _route
+        self.checks: dict = {}  # graph id or derived key -> its GraphChecks / DerivedChecks (see _checks)
         m = self.metrics
         for name, lru in (("graphs", self.registry.graphs), ("derived", self.deriver.cache)):
             m.cache_bytes.labels(name).set_function(lambda c=lru: c.nbytes)
@@ -216,6 +244,16 @@ class Core:
             raise LimitExceeded(f"the response would be about {n} bytes ({req.output_format}), above the limit "
                                 f"max_output_bytes={limit}", path="$", limit="max_output_bytes", value=limit, got=n)
 
+    def _checks(self, key: str, of, cls):
+        """The GraphChecks of graph `of` (key: its content id) or DerivedChecks of derived graph `of` (its
+        key, a content hash of the typed graph): the same key, the same inputs and types."""
+        c = self.checks.get(key)
+        if c is None:
+            if len(self.checks) >= CHECKS_KEPT:
+                self.checks.clear()
+            c = self.checks[key] = cls(of)
+        return c
+
     async def prepare(self, req: JobRequest) -> tuple[str, Derived, list, dict]:
         """Cheap checks first (inputs, params, limits), then the derivation: in the executor unless cached."""
         if req.kind not in KINDS:
@@ -224,58 +262,55 @@ class Core:
             gid, g = await asyncio.to_thread(self.registry.load, req.graph, req.graph_id, req.graph_strict)
         else:
             gid, g = self.registry.load(req.graph, req.graph_id, req.graph_strict)
-        check_inputs(g, req)
+        check_inputs(self._checks(gid, g, GraphChecks), req)
         spec = spec_of(req.kind, req.options)
         d = self.deriver.cached(req.kind, gid, spec)
         if d is None:
             loop = asyncio.get_running_loop()
             d = await loop.run_in_executor(self.executor, self.deriver.derive, req.kind, gid, g, spec)
-        inputs = check_extra(d, req)
+        inputs = check_extra(d, self._checks(d.key, d, DerivedChecks), req)
         self._check_output(d, req)
         return gid, d, inputs, dict(req.params or {})
 
     async def run(self, req: JobRequest, admission: "Admission | None" = None) -> JobResult:
         """Prepare, submit and await one job; `admission` (from `admit`) is released once the job is
-        in a pool (or has failed before)."""
+        in a pool (or has failed before). (One coroutine: a small job's path is a few hundred us.)"""
         try:
-            return await self._run(req, admission)
-        finally:
-            if admission is not None:
-                admission.release()
-
-    async def _run(self, req: JobRequest, admission: "Admission | None") -> JobResult:
-        if self.draining:
-            raise Unavailable("the server is shutting down")
-        t0 = time.perf_counter()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.deadline_of(req.deadline_s)
-        pool, index = self._route(req.device)
-        gid, d, inputs, params = await self.prepare(req)
-        t_prep = time.perf_counter()
-        if loop.time() >= deadline:
-            raise DeadlineExceeded("the deadline passed while the request was being validated")
-        if self.batcher is not None and Batcher.eligible(inputs, params):
-            if admission is not None:
-                admission.release()
-            outs, timing, label = await self.batcher.run(pool, d, inputs, deadline, index)
+            if self.draining:
+                raise Unavailable("the server is shutting down")
+            t0 = time.perf_counter()
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + self.deadline_of(req.deadline_s)
+            pool, index = self._route(req.device)
+            gid, d, inputs, params = await self.prepare(req)
+            t_prep = time.perf_counter()
+            if loop.time() >= deadline:
+                raise DeadlineExceeded("the deadline passed while the request was being validated")
+            if self.batcher is not None and Batcher.eligible(inputs, params):
+                if admission is not None:
+                    admission.release()
+                outs, timing, label = await self.batcher.run(pool, d, inputs, deadline, index)
+                return self._result(gid, d, outs, timing, label, t0, t_prep)
+            job = Job(d.key, (d.text, d.sources), inputs, params, deadline, index, out_target=req.out_target)
+            try:
+                fut = pool.submit(job)
+            finally:
+                if admission is not None:  # queued or refused: either way it no longer holds a place
+                    admission.release()
+            try:
+                outs, timing, label = await fut
+            except asyncio.CancelledError:
+                pool.cancel(job)  # the client is gone: drop it, or recycle the worker running it
+                raise
+            finally:
+                # job -> future -> exception -> traceback -> this frame -> job: break the cycle, else a failed
+                # job's inputs live until the cyclic GC runs. The deadline does not depend on it (Pool._on_deadline).
+                job.future = None
+                del fut
             return self._result(gid, d, outs, timing, label, t0, t_prep)
-        job = Job(d.key, (d.text, d.sources), inputs, params, deadline, index, out_target=req.out_target)
-        try:
-            fut = pool.submit(job)
         finally:
-            if admission is not None:  # queued or refused: either way it no longer holds a place
+            if admission is not None:
                 admission.release()
-        try:
-            outs, timing, label = await fut
-        except asyncio.CancelledError:
-            pool.cancel(job)  # the client is gone: drop it, or recycle the worker running it
-            raise
-        finally:
-            # job -> future -> exception -> traceback -> this frame -> job: break the cycle, else a failed
-            # job's inputs live until the cyclic GC runs. The deadline does not depend on it (Pool._on_deadline).
-            job.future = None
-            del fut
-        return self._result(gid, d, outs, timing, label, t0, t_prep)
 
     @staticmethod
     def _result(gid: str, d: Derived, outs: list, timing: dict, label: str, t0: float, t_prep: float) -> JobResult:

@@ -126,10 +126,21 @@ def recipe(head: dict, model, strict: bool) -> Head | None:
 
 
 class HeadMemo:
-    """{(kind, header bytes): Head}, bounded; safe to use from the decode threads (plain dict operations)."""
+    """{(kind, header bytes): Head}, and {light key: validated model} for headers decoded in full
+    (service.http_app._light_key: JSON bodies, whose tensors change every call); bounded; safe to use
+    from the decode threads (plain dict operations)."""
 
     def __init__(self):
         self.heads: dict = {}
+        self.models: dict = {}
+
+    def model(self, key: tuple):
+        return self.models.get(key)
+
+    def put_model(self, key: tuple, model) -> None:
+        if len(self.models) >= MAX_ENTRIES:
+            self.models.clear()
+        self.models[key] = model
 
     @staticmethod
     def key(raw: memoryview) -> bytes | None:

@@ -196,10 +196,10 @@ class PartsResponse(Response):
 
 
 def _tensors(raw: Any, path: str, reader, s: Settings) -> list:
-    items = raw if isinstance(raw, list) else [raw]
-    sub = (lambda i: f"{path}[{i}]") if isinstance(raw, list) else (lambda i: path)
-    return [codec.decode_tensor(t, sub(i), reader, max_elements=s.max_elements, max_depth=s.max_depth)
-            for i, t in enumerate(items)]
+    if not isinstance(raw, list):
+        return [codec.decode_tensor(raw, path, reader, max_elements=s.max_elements, max_depth=s.max_depth)]
+    return [codec.decode_tensor(t, f"{path}[{i}]", reader, max_elements=s.max_elements, max_depth=s.max_depth)
+            for i, t in enumerate(raw)]
 
 
 _TENSOR_FIELDS = {"inputs": [], "params": None, "sens": None, "tangents": [], "v": []}  # -> an empty stand-in
@@ -215,18 +215,53 @@ def _without_tensors(head: dict) -> dict:
         raw = head.get(key)
         if raw is None:
             continue
-        if type(raw) is list:
-            ok = all(codec.envelope_ok(t) for t in raw)
-        elif key == "params":
-            ok = type(raw) is dict and all(codec.envelope_ok(t) for t in raw.values())
-        else:  # sens and v may be one tensor
-            ok = key in ("sens", "v") and codec.envelope_ok(raw)
-        if not ok:
+        if not _envelopes_ok(key, raw):
             return head
         if light is None:
             light = dict(head)
         light[key] = empty
     return head if light is None else light
+
+
+def _envelopes_ok(key: str, raw) -> bool:
+    """Every tensor envelope of the tensor field `key` (not None) is one the request model accepts."""
+    if type(raw) is list:
+        return all(codec.envelope_ok(t) for t in raw)
+    if key == "params":
+        return type(raw) is dict and all(codec.envelope_ok(t) for t in raw.values())
+    return key in ("sens", "v") and codec.envelope_ok(raw)  # sens and v may be one tensor
+
+
+_SCALARS = frozenset((str, int, float, bool))
+
+
+def _light_key(kind: str, head: dict) -> tuple | None:
+    """What the validated model of `head` depends on, as a key: the kind, each other field's name, type and
+    value (1 and true and 1.0 differ), and which tensor fields it has, when `_without_tensors` would
+    replace them all; None when a field holds more than a scalar (then it is validated every time)."""
+    key: list = [kind]
+    for k, v in head.items():
+        if v is not None and k in _TENSOR_FIELDS:
+            if not _envelopes_ok(k, v):
+                return None
+            key.append(k)  # (its stand-in does not depend on the tensors)
+        elif v is None or type(v) in _SCALARS:
+            key.append((k, type(v), v))
+        else:
+            return None
+    return tuple(key)
+
+
+def _model(kind: str, head: dict, memo: head_memo.HeadMemo | None):
+    """validate(kind, _without_tensors(head)), from `memo` when a head with the same light key was
+    validated before: a client in a loop sends the same fields around new tensors (L3: ~10 us a job)."""
+    key = _light_key(kind, head) if memo is not None else None
+    m = memo.model(key) if key is not None else None
+    if m is None:
+        m = validate(kind, _without_tensors(head))
+        if key is not None:
+            memo.put_model(key, m)
+    return m
 
 
 def _decode_known(kind: str, known: head_memo.Head, body, tail, regions) -> tuple[JobRequest, bool]:
@@ -253,7 +288,7 @@ def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings,
     reader = codec.BinaryReader(tail)
     if not isinstance(head, dict):
         raise InvalidRequest("the body must be a JSON object", path="$")
-    m = validate(kind, _without_tensors(head))
+    m = _model(kind, head, memo)
     reader.regions = regions  # tensors may name client shared memory regions
     if m.shared_memory_output is not None and regions is not None:
         regions.set_output(m.shared_memory_output)
@@ -348,6 +383,19 @@ class BodyResponse(Response):
         self.raw_headers = [(b"content-length", b"%d" % len(body)), *raw_headers]
 
 
+_RAW_HEADERS: dict = {}  # codec's response headers -> as bytes: a content type and a header length, few
+
+
+def _raw_headers(headers: dict) -> list:
+    key = tuple(headers.items())
+    raw = _RAW_HEADERS.get(key)
+    if raw is None:
+        if len(_RAW_HEADERS) >= 256:
+            _RAW_HEADERS.clear()
+        raw = _RAW_HEADERS[key] = [(k.encode(), v.encode()) for k, v in key]
+    return raw
+
+
 async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: float,
                         send_timeout_s: float, io: client_shm.RegionIO | None = None) -> Response:
     t0 = call.t0
@@ -355,7 +403,7 @@ async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: 
     timing["read_decode_ms"] = round((t_dec - t0) * 1e3, 3)  # (the result's own dict: nobody else holds it)
     timing["read_ms"] = round((t_read - t0) * 1e3, 3)
     header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device, "timing": timing}
-    big = sum(a.nbytes for _, a in res.outputs) > BIG
+    big = sum([a.nbytes for _, a in res.outputs]) > BIG
     placed = None
     if io is not None and io.output:
         placed = io.taken(res.outputs)  # the worker wrote them into the client's region itself
@@ -369,8 +417,7 @@ async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: 
         return PartsResponse(parts, 200, headers, headers["content-type"], send_timeout_s)
     if not big:
         out, headers = codec.encode_response(header, res.outputs, binary, placed)
-        return BodyResponse(out, [(k.encode(), v.encode()) for k, v in headers.items()]
-                            + [(_RID, call.request_id.encode())])
+        return BodyResponse(out, [*_raw_headers(headers), (_RID, call.request_id.encode())])
     out, headers = await asyncio.to_thread(codec.encode_response, header, res.outputs, binary, placed)
     headers[REQUEST_ID] = call.request_id
     # sent in chunks too, so a client that stops reading is cut off after send_timeout_s

@@ -55,6 +55,8 @@ from functools import partial
 
 import numpy as np
 
+from engine.ir import tree_flatten
+
 from .errors import from_engine
 
 log = logging.getLogger("gradserve.inline")
@@ -171,9 +173,7 @@ class InlineLane:
     # -- running ---------------------------------------------------------------------------------------
     def plan_for(self, key: str):
         """The compiled plan when a job of `key` may run inline now (cost and budget), else None."""
-        if self.engine.cached(key, touch=False) is None:
-            return None
-        runs = self.costs.get(key)
+        runs = self.costs.get(key)  # (before the Engine's cache: no lock taken for a job that cannot qualify)
         if runs is None or min(runs) > self.max_ms:
             return None
         now = time.perf_counter()
@@ -181,21 +181,18 @@ class InlineLane:
         self.stamp = now
         if self.tokens <= 0:
             return None
-        return self.engine.cached(key)  # a hit: the most recently used plan
+        return self.engine.cached(key)  # a hit: the most recently used plan (None: not compiled, or evicted)
 
     def run(self, plan, key: str, job_id: int, inputs: list, params: dict) -> tuple[list, float]:
         """(outputs, compute ms); a failure raises the ServiceError a worker's answer would."""
-        from engine.ir import tree_flatten
-
-        from .worker import job_error
-
         t0 = time.perf_counter()
         try:
             # the parameters the lowered plan still has (Engine.run filters the same way)
             ps = {k: v for k, v in params.items() if k in plan.param_avals} if params else None
-            given = {id(a) for a in inputs} | ({id(a) for a in params.values()} if params else set())
-            outs = [_fresh(a, given) for a in tree_flatten(plan.run_host(inputs, ps or None))]
+            outs = [_fresh(a, inputs, params) for a in tree_flatten(plan.run_host(inputs, ps or None))]
         except Exception as e:  # noqa: BLE001 - as a worker: the job fails, the server goes on
+            from .worker import job_error  # (the worker module only when a job fails)
+
             raise from_engine(job_error(e, job_id)) from None
         finally:
             ms = (time.perf_counter() - t0) * 1e3
@@ -219,11 +216,23 @@ def _warm() -> None:
     one_blas_thread()  # SciPy's own OpenBLAS, loaded just now, starts with a thread per core
 
 
-def _fresh(a, given: set) -> np.ndarray:
+def _fresh(a, inputs: list, params: dict | None) -> np.ndarray:
     """An output as a worker returns it: an ndarray (a NumPy scalar from a reduction becomes 0-d),
     C-contiguous, owning its memory: never a view, nor an input itself (an input may view a request
     buffer that is reused once the job is over)."""
     a = np.asarray(a)
-    if a.base is not None or not a.flags.c_contiguous or id(a) in given:
+    if a.base is not None or not a.flags.c_contiguous or _given(a, inputs, params):
         return a.copy(order="C")
     return a
+
+
+def _given(a, inputs: list, params: dict | None) -> bool:
+    """`a` is one of the job's own arrays (asked only of outputs that own their memory: few)."""
+    for x in inputs:
+        if x is a:
+            return True
+    if params:
+        for x in params.values():
+            if x is a:
+                return True
+    return False

@@ -110,11 +110,4 @@ class JobCall:
         if self.admission is not None:  # a body that failed to read or decode never reached the core
             self.admission.release()
             self.admission = None
-        key = (self.kind, self.device.split(":")[0], self.outcome)
-        children = self.core.metrics.job_children
-        pair = children.get(key)
-        if pair is None:  # label lookups take a lock and build a key: once per (endpoint, device, outcome)
-            m = self.core.metrics
-            pair = children[key] = (m.requests.labels(key[0], key[2]), m.latency.labels(*key))
-        pair[0].inc()
-        pair[1].observe(time.perf_counter() - self.t0)
+        self.core.metrics.jobs.note((self.kind, self.device.split(":")[0], self.outcome), time.perf_counter() - self.t0)

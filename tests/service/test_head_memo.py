@@ -209,3 +209,50 @@ def test_a_shared_memory_header_is_not_used_without_regions():
         os.close(fd)
         shm.unlink_name(name)
         regs.close()
+
+
+# -- JSON bodies: the validated model kept by the head's light key (service.http_app._light_key) ------------
+
+def json_body(**fields) -> bytes:
+    return json.dumps(dict(fields, graph_id=GID)).encode()
+
+
+def tensor(values) -> dict:
+    return {"shape": [len(values)], "datatype": "FP32", "data": values}
+
+
+def test_a_json_body_met_before_decodes_its_own_values_from_the_kept_model():
+    memo, s = head_memo.HeadMemo(), Settings()
+    first, _ = http_app.decode_job("grad", json_body(inputs=[tensor([1.0, 2.0])], get_all=True), None, s, memo=memo)
+    assert len(memo.models) == 1
+    again, _ = http_app.decode_job("grad", json_body(inputs=[tensor([3.0, 4.5])], get_all=True), None, s, memo=memo)
+    assert len(memo.models) == 1  # a hit: nothing new kept
+    fresh, _ = http_app.decode_job("grad", json_body(inputs=[tensor([3.0, 4.5])], get_all=True), None, s)
+    assert decoded(again) == decoded(fresh) and decoded(again) != decoded(first)
+    assert again.inputs[0].tolist() == [3.0, 4.5] and again.options["get_all"] is True
+
+
+@pytest.mark.parametrize("value", [1, 1.0, "true"])
+def test_a_field_equal_but_of_another_type_is_validated_again(value):
+    """true == 1 == 1.0 in Python: the key carries each field's type, so a StrictBool still refuses 1."""
+    memo, s = head_memo.HeadMemo(), Settings()
+    http_app.decode_job("grad", json_body(inputs=[tensor([1.0])], get_all=True), None, s, memo=memo)
+    with pytest.raises(InvalidRequest, match=r"\$\.get_all"):
+        http_app.decode_job("grad", json_body(inputs=[tensor([1.0])], get_all=value), None, s, memo=memo)
+
+
+def test_a_bad_tensor_envelope_is_worded_by_the_model_after_a_hit():
+    memo, s = head_memo.HeadMemo(), Settings()
+    http_app.decode_job("eval", json_body(inputs=[tensor([1.0])]), None, s, memo=memo)
+    bad = dict(tensor([1.0]), name=7)  # a name must be a string: decode_tensor alone would not say so
+    with pytest.raises(InvalidRequest, match=r"\$\.inputs\[0\]\.name"):
+        http_app.decode_job("eval", json_body(inputs=[bad]), None, s, memo=memo)
+
+
+def test_heads_with_more_than_scalars_are_validated_every_time():
+    memo, s = head_memo.HeadMemo(), Settings()
+    for _ in range(2):
+        req, _ = http_app.decode_job("grad", json_body(inputs=[tensor([1.0]), tensor([2.0])], grad_position=[0, 1]),
+                                     None, s, memo=memo)
+        assert req.options["grad_position"] == [0, 1]
+    assert not memo.models

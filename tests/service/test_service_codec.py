@@ -219,3 +219,20 @@ def test_envelope_ok_accepts_what_the_tensor_model_accepts(t):
     except ValidationError:
         model_ok = False
     assert codec.envelope_ok(t) == model_ok
+
+
+@pytest.mark.parametrize("a", [np.array([0.1, -2.5e-12, 3e38], np.float32), np.float64(7.25).reshape(()),
+                               np.array([[1.0, 2.0], [3.0, 4.0]], np.float16), np.arange(6.0).reshape(2, 3)[:, ::2],
+                               np.array([1.0, np.nan], ">f8"), np.array([np.inf, 2.0], np.float64)])
+def test_json_data_writes_what_the_plain_list_reads(a):
+    """json_data's fast path (finite, native, contiguous floats written at once) against the list it stands for."""
+    back = json.loads(codec.dumps({"d": codec.json_data(a)}))["d"]
+    want = a.reshape(-1).astype(np.float64)
+    assert np.array_equal(np.array(back, np.float64).astype(a.dtype).astype(np.float64), want, equal_nan=True)
+
+
+@pytest.mark.parametrize("a", [np.arange(6, dtype=np.float32).reshape(2, 3), np.float64(1.5).reshape(()),
+                               np.asfortranarray(np.arange(6.0).reshape(2, 3)), np.arange(8, dtype=">i4")[::2],
+                               np.arange(3, dtype=np.complex64), np.array([True, False])])
+def test_tensor_bytes_are_little_endian_row_major(a):
+    assert bytes(codec.tensor_to_bytes(a)) == np.ascontiguousarray(a, a.dtype.newbyteorder("<")).tobytes()

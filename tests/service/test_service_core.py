@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -44,3 +45,43 @@ def test_a_graph_with_nan_never_passes_for_its_null_twin(monkeypatch):
     assert not strict
     with pytest.raises(InvalidRequest, match="canonical JSON"):
         core.registry._hash(graph, strict)
+
+
+def test_the_checks_kept_per_graph_still_refuse_every_mismatch():
+    """check_inputs / check_extra compare with what Core.checks keeps per graph id and derived key: after a
+    job has passed (and the checks are kept), each kind of mismatch is still refused, named as before."""
+    import asyncio
+
+    import numpy as np
+
+    from service.core import JobRequest
+
+    gb = GraphBuilder("c")
+    x, w = gb.input((2, 3), name="x"), gb.param("w", shape=(3,))
+    graph = graph_to_json(gb.build(gb.sum(gb.mul(x, w))))
+    core = Core(Settings())
+    ok = {"inputs": [np.ones((2, 3), np.float32)], "params": {"w": np.ones(3, np.float32)}}
+
+    def prepare(kind="eval", **over):
+        return asyncio.run(core.prepare(JobRequest(kind=kind, graph=graph, **{**ok, **over})))
+
+    for kind in ("eval", "grad", "eval"):
+        assert len(prepare(kind)[2]) == 1
+    assert len(core.checks) == 3  # the graph, its eval and its grad
+    bad = {
+        "inputs[0]: expected float32[2,3], got float32[3,2]": {"inputs": [np.ones((3, 2), np.float32)]},
+        "inputs[0]: expected float32[2,3], got float64[2,3]": {"inputs": [np.ones((2, 3))]},
+        "the graph takes 1 input(s), got 2": {"inputs": [np.ones((2, 3), np.float32)] * 2},
+        "unknown parameter 'v'; the graph has ['w']": {"params": {"w": ok["params"]["w"], "v": ok["params"]["w"]}},
+        "params.w: expected float32[3], got float32[4]": {"params": {"w": np.ones(4, np.float32)}},
+        "parameter 'w' has no value in the graph": {"params": {}},
+    }
+    for msg, over in bad.items():
+        with pytest.raises(InvalidRequest, match=re.escape(msg)) as e:
+            prepare(**over)
+        assert e.value.code == "shape_error"
+    assert len(prepare("grad", options={"sens": [np.ones((), np.float32)]})[2]) == 2  # the derived graph's checks
+    with pytest.raises(InvalidRequest, match=re.escape("expected float32[], got float32[2]")):
+        prepare("grad", options={"sens": [np.ones(2, np.float32)]})
+    with pytest.raises(InvalidRequest, match=re.escape("sens: expected 1 tensor(s), got 2")):
+        prepare("grad", options={"sens": [np.ones((), np.float32)] * 2})
