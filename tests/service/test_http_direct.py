@@ -10,25 +10,16 @@ import httpx
 import numpy as np
 import pytest
 
-from service.core import Core, JobResult
+from fake_core import fake_app
+from service.core import JobResult
 from service.errors import Overloaded
-from service.http_app import create_app
 from service.settings import Settings
 
 GOOD = {"graph_id": "sha256:" + "0" * 64, "inputs": [{"shape": [2], "datatype": "FP32", "data": [1.0, 2.0]}]}
 
 
 def make_app(run, **settings):
-    s = Settings(**settings)
-    core = Core(s)
-
-    async def fake_run(req, admission=None):
-        if admission is not None:
-            admission.release()
-        return await run(req)
-
-    core.run = fake_run  # type: ignore[method-assign]
-    return create_app(s, core)
+    return fake_app(run, **settings)[1]
 
 
 async def ok_run(req):

@@ -12,6 +12,7 @@ import json
 import numpy as np
 import uvicorn
 
+from fake_core import fake_app
 from service.core import Core, JobResult
 from service.errors import Overloaded
 from service.http_app import create_app
@@ -31,16 +32,7 @@ async def ok_run(req):
 @contextlib.asynccontextmanager
 async def serving(run=ok_run, lean=True, **settings):
     """(port, LeanJobs or None, uvicorn.Server): the app served as service.cli serves it."""
-    s = Settings(**settings)
-    core = Core(s)
-
-    async def fake_run(req, admission=None):
-        if admission is not None:
-            admission.release()
-        return await run(req)
-
-    core.run = fake_run  # type: ignore[method-assign]
-    app = create_app(s, core)
+    s, app = fake_app(run, **settings)
     jobs = LeanJobs(app.state.job_runners, s.max_body_bytes) if lean else None
     config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_config=None, access_log=False,
                             timeout_keep_alive=s.idle_timeout_s, timeout_graceful_shutdown=10,
