@@ -67,6 +67,14 @@ def _cases():
         ("concat", [_x(3, 4), _x(1, 4)], {"axis": 0}), ("stack", [_x(3, 4), _x(3, 4)], {"axis": 1}),
         ("gather", [_x(5, 3), rng.integers(0, 5, (2, 2)).astype(np.int64)], {"axis": 0}),
         ("fill", [], {"shape": [2, 3], "value": 1.5, "dtype": "float32"}),
+        ("argmax", [_x(3, 4)], {"axis": 1, "keepdims": False}), ("argmin", [_x(3, 4)], {"axis": -2, "keepdims": True}),
+        ("argmax", [np.array([1.0, 3.0, 3.0, 0.0], np.float32)], {"axis": 0, "keepdims": False}),  # a tie: the first
+        ("sort", [_x(3, 4)], {"axis": -1, "descending": False}), ("sort", [_x(3, 4)], {"axis": 0, "descending": True}),
+        ("top_k", [_x(3, 5)], {"k": 2, "axis": -1, "largest": True}),
+        ("top_k", [_x(4, 3)], {"k": 3, "axis": 0, "largest": False}),
+        ("clip", [_x(3, 4)], {"min": -0.5, "max": 0.5}), ("clip", [_x(3, 4)], {"min": None, "max": 0.1}),
+        ("clip", [_x(3, 4), _x(4), _x(3, 1) + 1], {}),
+        ("clip", [(_x(3, 4) * 5).astype(np.int32)], {"min": -1.5, "max": 2.5}),
     ]
     z, w = _x(3, 4) + 1j * _x(3, 4), (_x(4) + 1j * _x(4)).astype(np.complex128)  # complex64, complex128
     out += [(op, [z], {}) for op in ("conj", "real", "imag", "angle", "abs", "exp", "sin", "sqrt", "tanh", "neg")]

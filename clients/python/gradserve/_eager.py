@@ -83,6 +83,26 @@ def _gather(x, idx, axis):
     return xp.reshape(flat, tuple(x.shape[:ax]) + tuple(idx.shape) + tuple(x.shape[ax + 1:]))
 
 
+def _sort(x, axis, descending, k=None):
+    ax = axis % x.ndim
+    # stable, ties keep the first index first; descending as an ascending sort of -x (NumPy has no descending=)
+    idx = xp.astype(xp.argsort(-x if descending else x, axis=ax, stable=True), xp.int64)
+    if k is not None:
+        idx = idx[(slice(None),) * ax + (slice(0, k), ...)]
+    return xp.take_along_axis(x, idx, axis=ax), idx
+
+
+def _clip(x, lo=None, hi=None, *, min=None, max=None):  # noqa: A002 - the op's attribute names
+    lo = lo if lo is not None else (None if min is None else xp.asarray(min, dtype=x.dtype))
+    hi = hi if hi is not None else (None if max is None else xp.asarray(max, dtype=x.dtype))
+    out = x
+    if lo is not None:
+        out = xp.where(x < lo, lo, out)
+    if hi is not None:
+        out = xp.where(x > hi, hi, out)
+    return out
+
+
 def _complex(re, im):
     out = xp.empty(xp.broadcast_shapes(re.shape, im.shape), xp.complex128 if re.dtype == xp.float64 else xp.complex64)
     out.real, out.imag = re, im
@@ -133,6 +153,10 @@ KERNELS: dict[str, Callable[..., Any]] = {
     "matmul": _matmul,
     "concat": lambda *xs, axis: xp.concat(xs, axis=axis), "stack": lambda *xs, axis: xp.stack(xs, axis=axis),
     "gather": _gather,
+    "argmax": lambda x, axis, keepdims: xp.asarray(xp.argmax(x, axis=axis % x.ndim, keepdims=keepdims), dtype=xp.int64),
+    "argmin": lambda x, axis, keepdims: xp.asarray(xp.argmin(x, axis=axis % x.ndim, keepdims=keepdims), dtype=xp.int64),
+    "sort": _sort, "top_k": lambda x, k, axis, largest: _sort(x, axis, largest, k),
+    "clip": _clip,
     "fill": lambda shape, value, dtype: xp.full(shape, value, dtype=getattr(xp, dtype)),
 }
 _SHAPE_ONLY = ("reshape", "expand_dims", "squeeze", "broadcast_to")
