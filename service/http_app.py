@@ -337,16 +337,14 @@ async def _watch(gone, task: asyncio.Task, state: list) -> None:
 WATCH_AFTER_S = 0.02  # a job over by then never pays for a watcher task (most small jobs take < 2 ms)
 
 
-async def run_watching(coro, request: Request | None = None, gone=None):
-    """Run a core call; if the client disconnects first, cancel it (a queued job is dropped). The
-    disconnect: `request`'s http.disconnect message, or (without a request) `gone()` returning.
+async def run_watching(coro, gone):
+    """Run a core call; if the client disconnects first (`gone()` returns: AsgiBody.gone for an ASGI
+    request, service.lean_http.LeanBody.gone), cancel it (a queued job is dropped).
 
     The call runs in the caller's task; a watcher task, started once the call has run for
     WATCH_AFTER_S, cancels that task on a disconnect (a disconnect before then is seen as soon as
     it starts: uvicorn remembers it). Small jobs finish first and skip the task's cost."""
     state = [True, False]  # [call running, cancelled because the client went away]
-    if gone is None:
-        gone = lambda: _until_disconnect(request)  # noqa: E731
     me = asyncio.current_task()
     watch: list = []
 
@@ -371,7 +369,7 @@ async def run_watching(coro, request: Request | None = None, gone=None):
         # a failed job's exception holds a traceback through this frame, and this frame holds the
         # watcher that holds the task: break the cycle, else the request's tensors (shared memory)
         # live until the cyclic GC runs (seen as ~1 GiB growth per overload round)
-        del watch, me, timer, start, tk, gone, request
+        del watch, me, timer, start, tk, gone
 
 
 class BodyResponse(Response):
@@ -544,7 +542,7 @@ def _job_runner(ctx: AppContext, kind: str):
             del body
             req.out_target = io.target()  # a worker writes the outputs into the client's region itself
             t_dec = time.perf_counter()
-            res = await run_watching(call.run(req), gone=src.gone)
+            res = await run_watching(call.run(req), src.gone)
             del req
             return await _job_response(res, binary, call, t_read, t_dec, settings.send_timeout_s, io)
         except ServiceError as e:

@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse, Response
 from . import client_shm, codec
 from .core import Core
 from .errors import InvalidRequest, Overloaded, ServiceError, Unauthorized, http_status
-from .http_app import BIG, ClientGone, discard_body, read_body, run_watching
+from .http_app import BIG, AsgiBody, ClientGone, discard_body, read_body, run_watching
 from .repository import Model, ModelRepository, check_inputs
 from .settings import Settings
 
@@ -194,7 +194,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             if timeout is not None:  # the client's timeout bounds the job's deadline
                 req.deadline_s = min(timeout, req.deadline_s or settings.default_deadline_s)
             req.size_hint = len(body)
-            res = await run_watching(core.run(req, admission), request)
+            res = await run_watching(core.run(req, admission), AsgiBody(request).gone)
             outs = select_outputs(model, res.outputs, wanted, binary)
             big = sum(a.nbytes for _, a, *_ in outs) > BIG
             if wanted and any(w[2] for w in wanted):

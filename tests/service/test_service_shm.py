@@ -62,7 +62,7 @@ def test_a_failed_job_does_not_pin_its_tensors_in_a_reference_cycle():
     import weakref
 
     from service.errors import Overloaded
-    from service.http_app import run_watching
+    from service.http_app import AsgiBody, run_watching
 
     class FakeRequest:
         async def receive(self):
@@ -78,7 +78,7 @@ def test_a_failed_job_does_not_pin_its_tensors_in_a_reference_cycle():
         coro = job(arr)
         del arr
         try:
-            await run_watching(coro, FakeRequest())
+            await run_watching(coro, AsgiBody(FakeRequest()).gone)
         except Overloaded:
             pass
         await asyncio.sleep(0)
