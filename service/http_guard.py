@@ -4,7 +4,10 @@ uvicorn bounds idle keep-alive connections (timeout_keep_alive) and open connect
 (limit_concurrency) but not the request head: a client sending its headers one byte a second,
 or an endless header, would hold a connection (and uvicorn's memory) for good. This protocol
 closes a connection whose head has not arrived `header_timeout_s` after the connection opened
-(or the previous response ended), and answers 431 to a head larger than `max_header_bytes`.
+(or the previous response ended), and answers 431 to a head larger than `max_header_bytes`. A client
+that stops reading its response (the transport's buffer stays above its high-water mark, so uvicorn's
+flow control holds the writer) is dropped after `send_timeout_s` with transport.abort(): close() would
+wait for a buffer the client never takes, keeping the connection and its response for good.
 The body's own time limit is the app's (service.http_app.read_job_body), where the admission
 place it holds is freed. Each response leaves in one send where it can (`OneSend`). With `lean`,
 small job requests skip uvicorn's ASGI cycle (service.lean_http) under the same guards.
@@ -71,8 +74,10 @@ class OneSend:
         return getattr(self._t, name)
 
 
-def guarded_protocol(header_timeout_s: float, max_header_bytes: int, lean=None) -> type:
-    """The protocol class; `lean` (service.lean_http.LeanJobs): small job requests skip uvicorn's ASGI cycle."""
+def guarded_protocol(header_timeout_s: float, max_header_bytes: int, lean=None,
+                     send_timeout_s: float | None = None) -> type:
+    """The protocol class; `lean` (service.lean_http.LeanJobs): small job requests skip uvicorn's ASGI cycle;
+    `send_timeout_s`: the longest a response may wait on a client that does not read (None: no limit)."""
     base = _Base
     if lean is not None and _Base.__name__ == "HttpToolsProtocol":
         from .lean_http import fits, lean_protocol
@@ -85,6 +90,7 @@ def guarded_protocol(header_timeout_s: float, max_header_bytes: int, lean=None) 
 
     class GuardedHTTP(base):
         _head_timer: asyncio.TimerHandle | None = None
+        _send_timer: asyncio.TimerHandle | None = None
         _head_bytes = 0
         _in_head = True  # between requests, or reading a head
 
@@ -94,7 +100,28 @@ def guarded_protocol(header_timeout_s: float, max_header_bytes: int, lean=None) 
 
         def connection_lost(self, exc) -> None:
             self._disarm()
+            self._send_ok()
             super().connection_lost(exc)
+
+        def pause_writing(self) -> None:
+            super().pause_writing()
+            if send_timeout_s is not None and self._send_timer is None:
+                self._send_timer = self.loop.call_later(send_timeout_s, self._send_stalled)
+
+        def resume_writing(self) -> None:
+            self._send_ok()
+            super().resume_writing()
+
+        def _send_ok(self) -> None:
+            if self._send_timer is not None:
+                self._send_timer.cancel()
+                self._send_timer = None
+
+        def _send_stalled(self) -> None:
+            self._send_timer = None
+            log.info("a client did not take its response within send_timeout_s=%g: connection dropped",
+                     send_timeout_s)
+            self.transport.abort()  # (connection_lost wakes whatever waits on the flow control)
 
         def data_received(self, data: bytes) -> None:
             if self._in_head:
