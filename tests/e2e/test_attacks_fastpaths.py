@@ -18,9 +18,11 @@ import httpx
 import numpy as np
 import pytest
 
+from engine import GraphBuilder
+from engine.serialize import graph_to_json
 from service import codec
 
-from .helpers import X, Y, call, decode, matmul_net, metric
+from .helpers import X, Y, call, decode, in_thread, matmul_net, metric, slow_input
 from .server import Server
 
 ENV = {"GRADSERVE_BODY_TIMEOUT_S": "2", "GRADSERVE_HEADER_TIMEOUT_S": "2", "GRADSERVE_IDLE_TIMEOUT_S": "3",
@@ -334,4 +336,224 @@ def test_reset_while_the_job_runs_and_mid_body(servers, path):
         s.sendall(data)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         s.close()
+    settled(srv)
+
+
+# -- client shared memory: regions that lie, move, shrink or vanish -------------------------------------------
+SENTINEL = 0xAB
+OBJ_BYTES, REG_OFF, REG_BYTES = 16384, 4096, 4096  # the region is the object's middle quarter
+
+
+@pytest.fixture
+def obj(servers):
+    """A shared memory object of this test (16 KiB of SENTINEL), registered as region "r" on both servers
+    at offset 4096, 4096 bytes; everything unregistered and removed afterwards."""
+    name = f"atk_{os.getpid()}_{time.monotonic_ns()}"
+    path = os.path.join("/dev/shm", name)
+    with open(path, "wb") as f:
+        f.write(bytes([SENTINEL]) * OBJ_BYTES)
+    os.chmod(path, 0o600)
+    for srv in servers.values():
+        r = register(srv, "r", "/" + name, REG_OFF, REG_BYTES)
+        assert r.status_code == 200, r.text
+    yield path
+    for srv in servers.values():
+        httpx.post(srv.url + "/v2/systemsharedmemory/unregister", timeout=CEILING)
+    for p in (path, path + ".link", path + ".other"):
+        if os.path.lexists(p):
+            os.unlink(p)
+
+
+def register(srv: Server, name: str, key, offset, byte_size) -> httpx.Response:
+    return httpx.post(f"{srv.url}/v2/systemsharedmemory/region/{name}/register", timeout=CEILING,
+                      json={"key": key, "offset": offset, "byte_size": byte_size})
+
+
+def in_region(shape: tuple, offset, size=None, region="r") -> dict:
+    p = {"shared_memory_region": region, "shared_memory_offset": offset}
+    if size is not None:
+        p["shared_memory_byte_size"] = size
+    return {"shape": list(shape), "datatype": "FP32", "parameters": p}
+
+
+def job(srv: Server, body: dict, kind: str = "grad") -> tuple:
+    """(status, the answer's JSON) of a raw /v1 request (small: the lean path takes it on the lean server)."""
+    data = json.dumps(body).encode()
+    got = exchange(srv, [post(data, path=f"/v1/{kind}")], 1)[0]
+    assert got is not None, "no answer"
+    return got[0], json.loads(got[2])
+
+
+def outside_untouched(path: str, lo: int = REG_OFF, hi: int = REG_OFF + REG_BYTES) -> None:
+    with open(path, "rb") as f:
+        data = f.read()
+    assert len(data) == OBJ_BYTES
+    assert set(data[:lo]) | set(data[hi:]) <= {SENTINEL}, "bytes outside the region were written"
+
+
+@pytest.mark.parametrize("case", ["symlink", "other_uid", "huge_size", "size_past_object", "negative_offset",
+                                  "float_size", "string_size", "servers_own_segment", "traversal", "directory",
+                                  "missing", "duplicate_name"])
+def test_register_refusals(servers, obj, case):
+    """Each a 400 with a message naming what is wrong; nothing registered."""
+    key, offset, size, name, words = "/" + os.path.basename(obj), 0, 64, "x", None
+    if case == "symlink":
+        os.symlink(obj, obj + ".link")
+        key, words = key + ".link", "cannot open"
+    elif case == "other_uid":
+        if os.geteuid() != 0:
+            pytest.skip("chown to another uid needs root")
+        with open(obj + ".other", "wb") as f:
+            f.write(b"\0" * 64)
+        os.chown(obj + ".other", 12345, 12345)
+        key, words = key + ".other", "server's user"
+    elif case == "huge_size":
+        size, words = 1 << 62, "need"
+    elif case == "size_past_object":
+        offset, size, words = OBJ_BYTES - 8, 64, "need"
+    elif case == "negative_offset":
+        offset, words = -1, "offset"
+    elif case == "float_size":
+        size, words = 64.5, "byte_size"
+    elif case == "string_size":
+        size, words = "64", "byte_size"
+    elif case == "servers_own_segment":
+        key, words = "/gs_1_w1_0123456789abcdef", "server's own"
+    elif case == "traversal":
+        key, words = "/../../etc/passwd", "plain shared-memory name"
+    elif case == "directory":
+        key, words = "/.", "plain shared-memory name"
+    elif case == "missing":
+        key, words = "/atk_no_such_object", "no shared memory object"
+    elif case == "duplicate_name":
+        name, words = "r", "already registered"
+    for srv in servers.values():
+        r = register(srv, name, key, offset, size)
+        assert r.status_code == 400, (case, r.status_code, r.text)
+        assert words in r.json()["error"], (case, r.text)
+        names = [x["name"] for x in httpx.get(srv.url + "/v2/systemsharedmemory/status", timeout=CEILING).json()]
+        assert names == ["r"], names
+
+
+BAD_JOBS = {  # a body, the path the error names, a word of its message
+    "input_past_end": ({"inputs": [in_region((2, 3), REG_BYTES - 8), Y.tolist()]}, "$.inputs[0]", "past the end"),
+    "input_offset_huge": ({"inputs": [in_region((2, 3), 1 << 63), Y.tolist()]}, "$.inputs[0]", "past the end"),
+    "input_offset_negative": ({"inputs": [in_region((2, 3), -24), Y.tolist()]}, "$.inputs[0].parameters",
+                              "non-negative"),
+    "input_size_lies": ({"inputs": [in_region((2, 3), 0, 4096), Y.tolist()]}, "$.inputs[0].parameters",
+                        "shared_memory_byte_size 4096"),
+    "input_unknown_region": ({"inputs": [in_region((2, 3), 0, region="nope"), Y.tolist()]},
+                             "$.inputs[0].parameters.shared_memory_region", "unknown shared memory region"),
+    "output_past_end": ({"shared_memory_output": {"region": "r", "offset": 4000, "byte_size": 200}},
+                        "$.shared_memory_output", "run past"),
+    "output_offset_past_end": ({"shared_memory_output": {"region": "r", "offset": REG_BYTES + 1}},
+                               "$.shared_memory_output.offset", "past the end"),
+    "output_offset_huge": ({"shared_memory_output": {"region": "r", "offset": 1 << 62}},
+                           "$.shared_memory_output.offset", "past the end"),
+    "output_offset_past_int64": ({"shared_memory_output": {"region": "r", "offset": 1 << 70}},
+                                 "$.shared_memory_output.offset", "integer"),
+    "output_negative_size": ({"shared_memory_output": {"region": "r", "byte_size": -1}},
+                             "$.shared_memory_output.byte_size", "non-negative"),
+    "output_unknown_region": ({"shared_memory_output": {"region": "nope"}}, "$.shared_memory_output.region",
+                              "unknown shared memory region"),
+    "output_extra_field": ({"shared_memory_output": {"region": "r", "key": "/etc/passwd"}}, "$.shared_memory_output",
+                           "{region, offset, byte_size}"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_JOBS))
+def test_shared_memory_job_mistakes_are_400_naming_where(servers, obj, case):
+    extra, where, words = BAD_JOBS[case]
+    body = {"graph": matmul_net(), "inputs": [X.tolist(), Y.tolist()], **extra}
+    body["inputs"] = [t if isinstance(t, dict) else {"shape": list(np.shape(t)), "datatype": "FP32",
+                                                     "data": np.ravel(t).tolist()} for t in body["inputs"]]
+    got = {}
+    for name, srv in servers.items():
+        status, answer = job(srv, body)
+        assert status == 400, (name, answer)
+        err = answer["error"]
+        assert err["detail"]["path"].startswith(where) and words in err["message"], (name, err)
+        got[name] = (err["code"], err["message"], err["detail"]["path"])
+    assert got["lean"] == got["asgi"]
+    outside_untouched(obj, 0, 0)  # nothing written anywhere
+    settled(servers["lean"])
+
+
+def test_outputs_land_inside_their_region_only(servers, obj):
+    """The outputs go where the region says, 64-byte aligned, never outside it; an output that does not fit
+    in what is left comes back in the response and nothing is written."""
+    for srv in servers.values():
+        for _ in range(3):  # worker runs, then (on a quiet box) the inline lane: both must keep to the region
+            with open(obj, "r+b") as f:
+                f.write(bytes([SENTINEL]) * OBJ_BYTES)
+            body = {"graph": matmul_net(), "inputs": [_tensor(X), _tensor(Y)],
+                    "shared_memory_output": {"region": "r", "offset": 100}}
+            status, answer = job(srv, body)
+            assert status == 200, answer
+            p = answer["outputs"][0]["parameters"]
+            assert p == {"shared_memory_region": "r", "shared_memory_offset": 128, "shared_memory_byte_size": 24}, p
+            with open(obj, "rb") as f:
+                data = f.read()
+            np.testing.assert_allclose(np.frombuffer(data, np.float32, 6, REG_OFF + 128).reshape(2, 3), DX, rtol=1e-6)
+            outside_untouched(obj, REG_OFF + 128, REG_OFF + 128 + 24)
+        with open(obj, "r+b") as f:
+            f.write(bytes([SENTINEL]) * OBJ_BYTES)
+        body["shared_memory_output"] = {"region": "r", "offset": REG_BYTES - 20}  # 20 bytes left: no room
+        status, answer = job(srv, body)
+        assert status == 200 and "data" in answer["outputs"][0], answer
+        outside_untouched(obj, 0, 0)
+
+
+@pytest.mark.parametrize("what", ["truncated", "unlinked", "replaced"])
+def test_a_region_changed_after_registration_is_a_400(servers, obj, what):
+    """Truncated, removed, or replaced by another object under the same name, between registration and the
+    job: a 400 naming the region, never a fault (SIGBUS) in the server or a worker."""
+    if what == "truncated":
+        os.truncate(obj, 100)
+    else:
+        os.unlink(obj)
+        if what == "replaced":
+            with open(obj, "wb") as f:
+                f.write(bytes([SENTINEL]) * OBJ_BYTES)
+    for name, srv in servers.items():
+        for extra in ({"inputs": [in_region((2, 3), 0), _tensor(Y)]},
+                      {"inputs": [_tensor(X), _tensor(Y)], "shared_memory_output": {"region": "r"}}):
+            status, answer = job(srv, {"graph": matmul_net(), **extra})
+            assert status == 400, (name, what, answer)
+            assert answer["error"]["detail"].get("shared_memory_region") == "r", answer
+        settled(srv)
+
+
+@pytest.mark.parametrize("what", ["truncated", "replaced"])
+def test_a_region_changed_while_the_worker_runs_is_a_400(servers, obj, what):
+    """The object shrinks (or is swapped for another) while a worker computes the job whose outputs go
+    there: the worker's own check refuses to write (a 400 naming the region), the server and the worker
+    live on, and the new object is never written."""
+    srv = servers["lean"]
+    gb = GraphBuilder("slowish")
+    x = gb.input((128, 128), name="x")
+    y = x
+    for _ in range(300):
+        y = gb.tanh(gb.matmul(y, x))
+    g = graph_to_json(gb.build(gb.sum(y)))  # a scalar output (4 bytes), ~1 s of compute
+    xin = slow_input(128)
+    body = {"graph": g, "inputs": [_tensor(xin)], "shared_memory_output": {"region": "r"}}
+    with httpx.Client(base_url=srv.url, timeout=CEILING) as c:
+        th, box = in_thread(job, srv, body, "eval")
+        end = time.monotonic() + CEILING
+        while not any(w["state"] == "busy" for w in c.get("/v1/devices").json()["pools"][0]["workers"]):
+            assert time.monotonic() < end and th.is_alive(), ("the job never ran", box)
+            time.sleep(0.02)
+        if what == "truncated":
+            os.truncate(obj, 100)
+        else:
+            os.unlink(obj)
+            with open(obj, "wb") as f:
+                f.write(bytes([SENTINEL]) * OBJ_BYTES)
+        th.join(CEILING * 3)
+    status, answer = box["result"]
+    assert status == 400, answer
+    assert answer["error"]["detail"]["shared_memory_region"] == "r", answer
+    if what == "replaced":
+        outside_untouched(obj, 0, 0)
     settled(srv)
