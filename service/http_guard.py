@@ -31,6 +31,21 @@ def _plain(status: bytes, msg: str) -> bytes:
             b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
 
 
+def _head_too_large(limit: int):
+    """An ASGI app that answers 431 and closes: what a complete head above the limit gets (service.http_guard's
+    GuardedHTTP.on_headers_complete runs it in place of the app, through uvicorn's cycle, so the head's body
+    is read past as for any early answer)."""
+    body = f"request head above the limit max_header_bytes={limit}".encode()
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close"),
+               (b"content-length", str(len(body)).encode())]
+
+    async def app(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 431, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
 JOIN_MAX = 1 << 16  # a held head is joined to a first body write up to this size (a copy), else sent before it
 
 
@@ -88,6 +103,8 @@ def guarded_protocol(header_timeout_s: float, max_header_bytes: int, lean=None,
             log.warning("this uvicorn's HTTP protocol lacks a hook the lean path needs: every request takes "
                         "uvicorn's ASGI path")
 
+    too_large = _head_too_large(max_header_bytes)
+
     class GuardedHTTP(base):
         _head_timer: asyncio.TimerHandle | None = None
         _send_timer: asyncio.TimerHandle | None = None
@@ -137,10 +154,21 @@ def guarded_protocol(header_timeout_s: float, max_header_bytes: int, lean=None,
                     self._arm()
 
         def on_headers_complete(self) -> None:
+            # a head that came whole with its chunk is measured here: the chunk's size bounds it, so only a
+            # chunk above the limit, or a second head in one chunk (_head_bytes reset), costs the exact sum
+            n = self._head_bytes
             self._in_head = False
             self._head_bytes = 0
             self._disarm()
-            super().on_headers_complete()
+            if (n == 0 or n > max_header_bytes) and \
+                    len(self.url) + sum([len(k) + len(v) + 4 for k, v in self.headers]) > max_header_bytes:
+                app, self.app = self.app, too_large
+                try:
+                    _Base.on_headers_complete(self)  # (uvicorn's own: never the lean path)
+                finally:
+                    self.app = app
+            else:
+                super().on_headers_complete()
             cycle = getattr(self, "cycle", None)  # (httptools' protocol: the request's response cycle)
             if cycle is not None and cycle.transport is self.transport:
                 cycle.transport = OneSend(self.transport, cycle)

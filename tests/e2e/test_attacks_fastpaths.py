@@ -178,6 +178,8 @@ CASES = {
     "cr_in_header": ([post(extra="X-Request-ID: a\rb\r\n")], [400]),
     "non_ascii_header": ([post(extra="X-Request-ID: caf\xe9\r\n")], [200]),
     "many_headers": ([post(extra="".join(f"X-H{i}: v\r\n" for i in range(700)))], [200]),
+    "head_above_max_header_bytes": ([post(extra="X-Big: " + "a" * 9000 + "\r\n")], [431, None]),
+    "second_head_above_max_in_one_packet": ([post() + post(extra="X-Big: " + "a" * 9000 + "\r\n")], [200, 431]),
     "chunked_body": ([post(length=False, extra="Transfer-Encoding: chunked\r\n")[:-len(GOOD)]
                       + f"{len(GOOD):x}\r\n".encode() + GOOD + b"\r\n0\r\n\r\n"], [200]),
     "bad_json": ([post(b"{nope")], [400]),
@@ -212,6 +214,29 @@ def test_half_closed_client_still_gets_its_answer(servers):
     got = {name: [shape(a) for a in exchange(srv, [post()], 1, after=lambda s: s.shutdown(socket.SHUT_WR))]
            for name, srv in servers.items()}
     assert got["lean"] == got["asgi"] == [(200,)]
+
+
+def requests_counted(srv: Server) -> dict:
+    """gradserve_requests_total's samples: {labels: count}."""
+    text = httpx.get(srv.url + "/metrics", timeout=CEILING).text
+    return {ln.rsplit(" ", 1)[0]: float(ln.rsplit(" ", 1)[1]) for ln in text.splitlines()
+            if ln.startswith("gradserve_requests_total{")}
+
+
+def test_metrics_count_the_same_on_both_paths(servers):
+    """The same requests (answered, refused by the job, refused by the parser, too large, timed out) move the
+    request counters alike on both paths: the lean path counts what the ASGI route counts."""
+    seq = [[post()], [post(b"{nope")], [post(b"")], [post(extra="Content-Length: 1\r\n")],
+           [post(SMALL, length=False, extra=f"Content-Length: {(8 << 20) + 1}\r\n")], [post()[:-5]]]
+    moved = {}
+    for name, srv in servers.items():
+        before = requests_counted(srv)
+        for chunks in seq:
+            exchange(srv, chunks, 1)
+        after = requests_counted(srv)
+        moved[name] = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
+    assert moved["lean"] == moved["asgi"], moved
+    assert sum(moved["lean"].values()) == 5, moved  # (the parser's 400 reaches no job route)
 
 
 # -- time: heads and bodies that never end -----------------------------------------------------------------------
