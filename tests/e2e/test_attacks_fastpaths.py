@@ -22,7 +22,7 @@ from engine import GraphBuilder
 from engine.serialize import graph_to_json
 from service import codec
 
-from .helpers import X, Y, call, decode, in_thread, matmul_net, metric, slow_input
+from .helpers import X, Y, body_for, call, decode, in_thread, matmul_net, metric, slow_input
 from .server import Server
 
 ENV = {"GRADSERVE_BODY_TIMEOUT_S": "2", "GRADSERVE_HEADER_TIMEOUT_S": "2", "GRADSERVE_IDLE_TIMEOUT_S": "3",
@@ -582,3 +582,36 @@ def test_a_region_changed_while_the_worker_runs_is_a_400(servers, obj, what):
     if what == "replaced":
         outside_untouched(obj, 0, 0)
     settled(srv)
+
+
+# -- the header memo (service.head_memo): a header met before, with a tail that lies ----------------------------
+def binary_request(tail_delta: int = 0, header_length=None) -> bytes:
+    content, headers = body_for({"graph": matmul_net(), "inputs": [X, Y]}, "binary")
+    hl = headers[codec.HEADER_LENGTH]
+    if tail_delta > 0:
+        content += b"\0" * tail_delta
+    elif tail_delta < 0:
+        content = content[:tail_delta]
+    extra = f"{codec.HEADER_LENGTH}: {hl if header_length is None else header_length}\r\n"
+    return post(content, extra=extra)  # (its Content-Type says JSON: the header length decides, as on the wire)
+
+
+MEMO_CASES = {"tail_short": (-4, None), "tail_long": (4, None), "tail_empty": (-60, None),
+              "header_length_zero": (0, 0), "header_length_negative": (0, -1), "header_length_past_body": (0, 10 ** 6),
+              "header_length_not_a_number": (0, "1e3"), "header_length_inside_header": (0, 10)}
+
+
+@pytest.mark.parametrize("case", list(MEMO_CASES))
+def test_a_known_header_with_a_lying_tail_is_the_same_400(servers, case):
+    """The same binary header, first whole (decoded, then remembered), then with a tail of another length
+    or a header length that lies: a 400 naming what is wrong, the same as a first decode gives, on both
+    paths; and the memo still serves the honest request after."""
+    delta, hl = MEMO_CASES[case]
+    got = {}
+    for name, srv in servers.items():
+        answers = [shape(a) for a in exchange(srv, [binary_request()], 1)]
+        answers += [shape(a) for a in exchange(srv, [binary_request(delta, hl)], 1)]
+        answers += [shape(a) for a in exchange(srv, [binary_request()], 1)]
+        assert [a[0] for a in answers] == [200, 400, 200], (name, answers)
+        got[name] = answers
+    assert got["lean"] == got["asgi"]
