@@ -615,3 +615,12 @@ def test_a_known_header_with_a_lying_tail_is_the_same_400(servers, case):
         assert [a[0] for a in answers] == [200, 400, 200], (name, answers)
         got[name] = answers
     assert got["lean"] == got["asgi"]
+
+
+def test_after_every_attack_both_servers_are_whole(servers):
+    """(Last in this module.) Ready, a job answered, no admission place held, no worker restarted, nothing
+    logged as a traceback, the cpu pool ready."""
+    for srv in servers.values():
+        settled(srv)
+        with httpx.Client(base_url=srv.url, timeout=CEILING) as c:
+            assert c.get("/v1/devices").json()["pools"][0]["state"] == "ready"
