@@ -158,6 +158,7 @@ SMALL = b'{"graph": 1}'
 CASES = {
     "plain": ([post()], [200]),
     "two_in_one_packet": ([post() + post()], [200, 200]),
+    "fifty_in_one_packet": ([post() * 50], [200] * 50),
     "lean_then_other_route": ([post() + b"GET /v2/health/ready HTTP/1.1\r\nHost: x\r\n\r\n" + post()], [200, 200, 200]),
     "byte_by_byte": ([bytes([b]) for b in post()], [200]),
     "content_length_and_chunked": ([post(extra="Transfer-Encoding: chunked\r\n")], [400]),
@@ -527,6 +528,23 @@ def test_outputs_land_inside_their_region_only(servers, obj):
         status, answer = job(srv, body)
         assert status == 200 and "data" in answer["outputs"][0], answer
         outside_untouched(obj, 0, 0)
+
+
+def test_inputs_and_outputs_in_the_same_bytes(servers, obj):
+    """x read from the region's first bytes and the outputs placed over them: the inputs were read before
+    the job ran, so the answer is right and the region holds it afterwards."""
+    for srv in servers.values():
+        with open(obj, "r+b") as f:
+            f.seek(REG_OFF)
+            f.write(X.tobytes())
+        body = {"graph": matmul_net(), "inputs": [in_region((2, 3), 0, 24), _tensor(Y)],
+                "shared_memory_output": {"region": "r", "offset": 0}}
+        status, answer = job(srv, body)
+        assert status == 200, answer
+        with open(obj, "rb") as f:
+            data = f.read()
+        np.testing.assert_allclose(np.frombuffer(data, np.float32, 6, REG_OFF).reshape(2, 3), DX, rtol=1e-6)
+        outside_untouched(obj, REG_OFF, REG_OFF + 24)
 
 
 @pytest.mark.parametrize("what", ["truncated", "unlinked", "replaced"])
