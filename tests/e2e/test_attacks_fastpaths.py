@@ -665,3 +665,22 @@ def test_after_every_attack_both_servers_are_whole(servers):
         settled(srv)
         with httpx.Client(base_url=srv.url, timeout=CEILING) as c:
             assert c.get("/v1/devices").json()["pools"][0]["state"] == "ready"
+
+
+# -- the inline lane: "proven small" is the measured cost, not the request's size ----------------------------
+def test_a_tiny_input_with_a_huge_broadcast_never_runs_inline(servers):
+    """One float broadcast to a million and worked on: a 300-byte request whose job costs milliseconds.
+    Its worker runs measure that, so it stays with the workers however often it comes (the lane takes
+    only graphs measured within inline_max_ms, 1 ms here); see tests/service/test_inline_attacks.py for
+    a graph whose cost depends on the values."""
+    gb = GraphBuilder("spread")
+    b = gb.broadcast_to(gb.input((1,), name="x"), shape=(1000, 1000))
+    g = graph_to_json(gb.build(gb.sum(gb.mul(gb.exp(gb.sin(b)), gb.pow(b, gb.scalar(1.3, "float32"))))))
+    lanes = []
+    with httpx.Client(base_url=servers["lean"].url, timeout=CEILING) as c:
+        for _ in range(8):
+            out = decode(call(c, "eval", {"graph": g, "inputs": [np.full(1, 0.7, np.float32)]}))
+            lanes.append(out["timing"]["lane"])
+            assert out["timing"]["compute_ms"] > 1.0, out["timing"]  # (else the premise does not hold here)
+    assert set(lanes) == {"worker"}, lanes
+    settled(servers["lean"])
