@@ -658,14 +658,6 @@ def test_a_known_header_with_a_lying_tail_is_the_same_400(servers, case):
     assert got["lean"] == got["asgi"]
 
 
-def test_after_every_attack_both_servers_are_whole(servers):
-    """(Last in this module.) Ready, a job answered, no admission place held, no worker restarted, nothing
-    logged as a traceback, the cpu pool ready."""
-    for srv in servers.values():
-        settled(srv)
-        with httpx.Client(base_url=srv.url, timeout=CEILING) as c:
-            assert c.get("/v1/devices").json()["pools"][0]["state"] == "ready"
-
 
 # -- the inline lane: "proven small" is the measured cost, not the request's size ----------------------------
 def test_a_tiny_input_with_a_huge_broadcast_never_runs_inline(servers):
@@ -684,3 +676,12 @@ def test_a_tiny_input_with_a_huge_broadcast_never_runs_inline(servers):
             assert out["timing"]["compute_ms"] > 1.0, out["timing"]  # (else the premise does not hold here)
     assert set(lanes) == {"worker"}, lanes
     settled(servers["lean"])
+
+
+def test_after_every_attack_both_servers_are_whole(servers):
+    """(Last in this module.) Ready, a job answered, no admission place held, no worker restarted, nothing
+    logged as a traceback, the cpu pool ready."""
+    for srv in servers.values():
+        settled(srv)
+        with httpx.Client(base_url=srv.url, timeout=CEILING) as c:
+            assert c.get("/v1/devices").json()["pools"][0]["state"] == "ready"
