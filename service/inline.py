@@ -30,9 +30,10 @@ request's reads, writes and dispatches) for about its measured compute, at most 
 work may take to `inline_share` of wall time (0.5 by default) over a window of WINDOW_MS, so a stream of
 small jobs cannot starve the loop: past the share they go to workers. Only plans of value-independent
 cost qualify, so a job proven small stays small; runs that keep coming out slower send it back to the
-workers. "Value-independent" holds for the trip counts, not for every kernel: NumPy's sin of float32
-values above ~1e5 takes a slow path (~30x), so a client could have a graph measured on small values, then
-send huge ones (0.5 ms measured, 12-23 ms inline). An inline run whose own CPU time (thread_time: a
+workers. "Value-independent" holds for the trip counts, not for every kernel: NumPy's float32 sin of
+values above ~1e5 takes a slow path (~10x), its power of a subnormal base ~80x, so a client could have a
+graph measured on small values, then send such ones (30 sines of 16K values: 0.5 ms measured, 2.5-23 ms
+inline). An inline run whose own CPU time (thread_time: a
 preempted loop does not count) passes SLOW_RUN x inline_max_ms therefore refuses its graph for good.
 Compiling a plan here costs the server CPU once per graph (10-30 ms for L1's), in the lane's own thread: the requests of that moment slow down a little rather than one of them stalling behind it.
 The server runs one BLAS thread, so an inline job does not spread over the workers' cores. Memory:
