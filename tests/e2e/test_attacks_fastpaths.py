@@ -678,6 +678,30 @@ def test_a_tiny_input_with_a_huge_broadcast_never_runs_inline(servers):
     settled(servers["lean"])
 
 
+def test_the_lean_path_keeps_the_connection_cap(tmp_path):
+    """At max_connections (6 here) a job request gets uvicorn's 503 on the lean path too, and once the
+    silent connections are dropped (header_timeout_s) it is served."""
+    srv = Server(tmp_path / "cap.log", env=dict(ENV, GRADSERVE_MAX_CONNECTIONS="6"), devices="cpu")
+    try:
+        idle = [connect(srv) for _ in range(6)]
+        try:
+            end = time.monotonic() + CEILING
+            while True:  # (the server counts a connection once its loop has accepted it)
+                got = exchange(srv, [post()], 1)[0]
+                if got is not None and got[0] == 503:
+                    break
+                assert time.monotonic() < end, got
+                time.sleep(0.05)
+        finally:
+            for s in idle:
+                s.close()
+        end = time.monotonic() + CEILING
+        while shape(exchange(srv, [post()], 1)[0]) != (200,):
+            assert time.monotonic() < end, "not served after the idle connections went"
+            time.sleep(0.05)
+    finally:
+        srv.stop()
+
 def test_after_every_attack_both_servers_are_whole(servers):
     """(Last in this module.) Ready, a job answered, no admission place held, no worker restarted, nothing
     logged as a traceback, the cpu pool ready."""
