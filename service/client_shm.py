@@ -433,6 +433,9 @@ class RegionIO:
             raise InvalidRequest("shared_memory_output is {region, offset, byte_size}", path=path)
         region = self.regions.get(spec.get("region"), f"{path}.region")
         off = _int(spec.get("offset", 0), "offset", f"{path}.offset")
+        if off > region.byte_size:  # (else an omitted byte_size would come out negative and pass the check below)
+            raise InvalidRequest(f"offset {off} is past the end of region {region.name!r} ({region.byte_size} bytes)",
+                                 path=f"{path}.offset", shared_memory_region=region.name)
         size = spec.get("byte_size")
         size = region.byte_size - off if size is None else _int(size, "byte_size", f"{path}.byte_size")
         if off + size > region.byte_size:

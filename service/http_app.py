@@ -415,7 +415,8 @@ async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: 
         return PartsResponse(parts, 200, headers, headers["content-type"], send_timeout_s)
     if not big:
         out, headers = codec.encode_response(header, res.outputs, binary, placed)
-        return BodyResponse(out, [*_raw_headers(headers), (_RID, call.request_id.encode())])
+        # latin-1, as the header was read (job_headers) and as Starlette writes it on an error: the same bytes back
+        return BodyResponse(out, [*_raw_headers(headers), (_RID, call.request_id.encode("latin-1"))])
     out, headers = await asyncio.to_thread(codec.encode_response, header, res.outputs, binary, placed)
     headers[REQUEST_ID] = call.request_id
     # sent in chunks too, so a client that stops reading is cut off after send_timeout_s

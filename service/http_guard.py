@@ -4,7 +4,10 @@ uvicorn bounds idle keep-alive connections (timeout_keep_alive) and open connect
 (limit_concurrency) but not the request head: a client sending its headers one byte a second,
 or an endless header, would hold a connection (and uvicorn's memory) for good. This protocol
 closes a connection whose head has not arrived `header_timeout_s` after the connection opened
-(or the previous response ended), and answers 431 to a head larger than `max_header_bytes`.
+(or the previous response ended), and answers 431 to a head larger than `max_header_bytes`. A client
+that stops reading its response (the transport's buffer stays above its high-water mark, so uvicorn's
+flow control holds the writer) is dropped after `send_timeout_s` with transport.abort(): close() would
+wait for a buffer the client never takes, keeping the connection and its response for good.
 The body's own time limit is the app's (service.http_app.read_job_body), where the admission
 place it holds is freed. Each response leaves in one send where it can (`OneSend`). With `lean`,
 small job requests skip uvicorn's ASGI cycle (service.lean_http) under the same guards.
@@ -26,6 +29,21 @@ def _plain(status: bytes, msg: str) -> bytes:
     body = msg.encode()
     return (b"HTTP/1.1 " + status + b"\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
             b"content-length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+
+def _head_too_large(limit: int):
+    """An ASGI app that answers 431 and closes: what a complete head above the limit gets (service.http_guard's
+    GuardedHTTP.on_headers_complete runs it in place of the app, through uvicorn's cycle, so the head's body
+    is read past as for any early answer)."""
+    body = f"request head above the limit max_header_bytes={limit}".encode()
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close"),
+               (b"content-length", str(len(body)).encode())]
+
+    async def app(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 431, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return app
 
 
 JOIN_MAX = 1 << 16  # a held head is joined to a first body write up to this size (a copy), else sent before it
@@ -71,8 +89,124 @@ class OneSend:
         return getattr(self._t, name)
 
 
-def guarded_protocol(header_timeout_s: float, max_header_bytes: int, lean=None) -> type:
-    """The protocol class; `lean` (service.lean_http.LeanJobs): small job requests skip uvicorn's ASGI cycle."""
+class SendGuard:
+    """A client that stops reading: its transport's buffer stays above the high-water mark past
+    `send_timeout_s` (None: no limit), and the connection is reset (mixed in by `guarded_protocol`)."""
+
+    send_timeout_s: float | None = None
+    _send_timer: asyncio.TimerHandle | None = None
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self.send_timeout_s is not None and self._send_timer is None:
+            self._send_timer = self.loop.call_later(self.send_timeout_s, self._send_stalled)
+
+    def resume_writing(self) -> None:
+        self._send_ok()
+        super().resume_writing()
+
+    def connection_lost(self, exc) -> None:
+        self._send_ok()
+        super().connection_lost(exc)
+
+    def _send_ok(self) -> None:
+        if self._send_timer is not None:
+            self._send_timer.cancel()
+            self._send_timer = None
+
+    def _send_stalled(self) -> None:
+        self._send_timer = None
+        log.info("a client did not take its response within send_timeout_s=%g: connection dropped",
+                 self.send_timeout_s)
+        self.transport.abort()  # (connection_lost wakes whatever waits on the flow control)
+
+
+class HeadGuard:
+    """The request head's limits, `header_timeout_s` and `max_header_bytes`, and one send per response
+    (`OneSend`) (mixed in by `guarded_protocol`, which sets the limits and `too_large`, the 431 app)."""
+
+    header_timeout_s: float
+    max_header_bytes: int
+    too_large = None
+    _head_timer: asyncio.TimerHandle | None = None
+    _head_bytes = 0
+    _in_head = True  # between requests, or reading a head
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        self._arm()
+
+    def connection_lost(self, exc) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        if self._in_head and self._head_bytes:  # a head begun in this chunk and not yet complete
+            if self._head_bytes > self.max_header_bytes:  # still no end of the head in sight
+                self._refuse(b"431 Request Header Fields Too Large",
+                             f"request head above the limit max_header_bytes={self.max_header_bytes}")
+            elif self._head_timer is None:
+                # armed only now: a head that arrives whole (nearly every request) never pays for a
+                # timer; one still incomplete is timed from this, its first chunk, as before
+                self._arm()
+
+    def on_headers_complete(self) -> None:
+        # a head that came whole with its chunk is measured here: the chunk's size bounds it, so only a
+        # chunk above the limit, or a second head in one chunk (_head_bytes reset), costs the exact sum
+        n, limit = self._head_bytes, self.max_header_bytes
+        self._in_head = False
+        self._head_bytes = 0
+        self._disarm()
+        if (n == 0 or n > limit) and len(self.url) + sum([len(k) + len(v) + 4 for k, v in self.headers]) > limit:
+            app, self.app = self.app, self.too_large
+            try:
+                _Base.on_headers_complete(self)  # (uvicorn's own: never the lean path)
+            finally:
+                self.app = app
+        else:
+            super().on_headers_complete()
+        cycle = getattr(self, "cycle", None)  # (httptools' protocol: the request's response cycle)
+        if cycle is not None and cycle.transport is self.transport:
+            cycle.transport = OneSend(self.transport, cycle)
+
+    def on_message_complete(self) -> None:
+        # the next byte starts a new head when the parser has read this request's whole body: not when
+        # the response is done (an early answer, 413 or 429, may leave body bytes still to come)
+        super().on_message_complete()
+        self._in_head = True
+        self._head_bytes = 0
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._head_timer = self.loop.call_later(self.header_timeout_s, self._head_timeout)
+
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timeout(self) -> None:
+        self._head_timer = None
+        if self._in_head and self._head_bytes:  # started a request and stalled: say why
+            self._refuse(b"408 Request Timeout",
+                         f"request head not received within header_timeout_s={self.header_timeout_s:g}")
+        elif self._in_head and not self.transport.is_closing():  # never said anything: just close
+            self.transport.close()
+
+    def _refuse(self, status: bytes, msg: str) -> None:
+        self._disarm()
+        if not self.transport.is_closing():
+            self.transport.write(_plain(status, msg))
+            self.transport.close()
+
+
+def guarded_protocol(header_timeout_s: float, max_header_bytes: int, lean=None,
+                     send_timeout_s: float | None = None) -> type:
+    """The protocol class; `lean` (service.lean_http.LeanJobs): small job requests skip uvicorn's ASGI cycle;
+    `send_timeout_s`: the longest a response may wait on a client that does not read (None: no limit)."""
     base = _Base
     if lean is not None and _Base.__name__ == "HttpToolsProtocol":
         from .lean_http import fits, lean_protocol
@@ -82,70 +216,6 @@ def guarded_protocol(header_timeout_s: float, max_header_bytes: int, lean=None) 
         else:
             log.warning("this uvicorn's HTTP protocol lacks a hook the lean path needs: every request takes "
                         "uvicorn's ASGI path")
-
-    class GuardedHTTP(base):
-        _head_timer: asyncio.TimerHandle | None = None
-        _head_bytes = 0
-        _in_head = True  # between requests, or reading a head
-
-        def connection_made(self, transport) -> None:
-            super().connection_made(transport)
-            self._arm()
-
-        def connection_lost(self, exc) -> None:
-            self._disarm()
-            super().connection_lost(exc)
-
-        def data_received(self, data: bytes) -> None:
-            if self._in_head:
-                self._head_bytes += len(data)
-            super().data_received(data)
-            if self._in_head and self._head_bytes:  # a head begun in this chunk and not yet complete
-                if self._head_bytes > max_header_bytes:  # still no end of the head in sight
-                    self._refuse(b"431 Request Header Fields Too Large",
-                                 f"request head above the limit max_header_bytes={max_header_bytes}")
-                elif self._head_timer is None:
-                    # armed only now: a head that arrives whole (nearly every request) never pays for a
-                    # timer; one still incomplete is timed from this, its first chunk, as before
-                    self._arm()
-
-        def on_headers_complete(self) -> None:
-            self._in_head = False
-            self._head_bytes = 0
-            self._disarm()
-            super().on_headers_complete()
-            cycle = getattr(self, "cycle", None)  # (httptools' protocol: the request's response cycle)
-            if cycle is not None and cycle.transport is self.transport:
-                cycle.transport = OneSend(self.transport, cycle)
-
-        def on_message_complete(self) -> None:
-            # the next byte starts a new head when the parser has read this request's whole body: not when
-            # the response is done (an early answer, 413 or 429, may leave body bytes still to come)
-            super().on_message_complete()
-            self._in_head = True
-            self._head_bytes = 0
-
-        def _arm(self) -> None:
-            self._disarm()
-            self._head_timer = self.loop.call_later(header_timeout_s, self._head_timeout)
-
-        def _disarm(self) -> None:
-            if self._head_timer is not None:
-                self._head_timer.cancel()
-                self._head_timer = None
-
-        def _head_timeout(self) -> None:
-            self._head_timer = None
-            if self._in_head and self._head_bytes:  # started a request and stalled: say why
-                self._refuse(b"408 Request Timeout",
-                             f"request head not received within header_timeout_s={header_timeout_s:g}")
-            elif self._in_head and not self.transport.is_closing():  # never said anything: just close
-                self.transport.close()
-
-        def _refuse(self, status: bytes, msg: str) -> None:
-            self._disarm()
-            if not self.transport.is_closing():
-                self.transport.write(_plain(status, msg))
-                self.transport.close()
-
-    return GuardedHTTP
+    return type("GuardedHTTP", (SendGuard, HeadGuard, base), {
+        "header_timeout_s": header_timeout_s, "max_header_bytes": max_header_bytes, "send_timeout_s": send_timeout_s,
+        "too_large": staticmethod(_head_too_large(max_header_bytes))})

@@ -30,8 +30,12 @@ request's reads, writes and dispatches) for about its measured compute, at most 
 work may take to `inline_share` of wall time (0.5 by default) over a window of WINDOW_MS, so a stream of
 small jobs cannot starve the loop: past the share they go to workers. Only plans of value-independent
 cost qualify, so a job proven small stays small; runs that keep coming out slower send it back to the
-workers. Compiling a plan here costs the server CPU once per graph (10-30 ms for L1's), in the lane's own
-thread: the requests of that moment slow down a little rather than one of them stalling behind it.
+workers. "Value-independent" holds for the trip counts, not for every kernel: NumPy's float32 sin of
+values above ~1e5 takes a slow path (~10x), its power of a subnormal base ~80x, so a client could have a
+graph measured on small values, then send such ones (30 sines of 16K values: 0.5 ms measured, 2.5-23 ms
+inline). An inline run whose own CPU time (thread_time: a
+preempted loop does not count) passes SLOW_RUN x inline_max_ms therefore refuses its graph for good.
+Compiling a plan here costs the server CPU once per graph (10-30 ms for L1's), in the lane's own thread: the requests of that moment slow down a little rather than one of them stalling behind it.
 The server runs one BLAS thread, so an inline job does not spread over the workers' cores. Memory:
 the lane's plans are its Engine's cache (one cache, as in a worker): at most PLAN_CACHE plans holding
 CACHE_BYTES (folded constants and arenas; an evicted plan's arenas are released at once), and the
@@ -69,6 +73,7 @@ KNOWN = 4096  # keys whose cost (or unsuitability) is remembered
 VALUE_DEPENDENT = frozenset({"while_run", "switch_run"})
 COST_RUNS = 4  # a graph's cost: the least compute of its last runs
 COMPILE_AFTER = 2  # worker runs of a graph before the lane compiles it: one that ran once may never come back
+SLOW_RUN = 4.0  # an inline run whose own CPU time passes this many inline_max_ms: its graph never runs inline again
 COMPILE_SWITCH_S = 0.0005  # the GIL switch interval while the lane compiles (see InlineLane._compile)
 
 
@@ -166,15 +171,19 @@ class InlineLane:
             log.debug("inline compile of %s failed: %s", key, e)
             got = None
         if got is None:
-            self.never[key] = True
-            while len(self.never) > KNOWN:
-                self.never.popitem(last=False)
+            self._refuse(key)
+
+    def _refuse(self, key: str) -> None:
+        """`key` never runs inline (again)."""
+        self.never[key] = True
+        while len(self.never) > KNOWN:
+            self.never.popitem(last=False)
 
     # -- running ---------------------------------------------------------------------------------------
     def plan_for(self, key: str):
         """The compiled plan when a job of `key` may run inline now (cost and budget), else None."""
         runs = self.costs.get(key)  # (before the Engine's cache: no lock taken for a job that cannot qualify)
-        if runs is None or min(runs) > self.max_ms:
+        if runs is None or min(runs) > self.max_ms or key in self.never:
             return None
         now = time.perf_counter()
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * 1e3 * self.share)
@@ -185,7 +194,7 @@ class InlineLane:
 
     def run(self, plan, key: str, job_id: int, inputs: list, params: dict) -> tuple[list, float]:
         """(outputs, compute ms); a failure raises the ServiceError a worker's answer would."""
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         try:
             # the parameters the lowered plan still has (Engine.run filters the same way)
             ps = {k: v for k, v in params.items() if k in plan.param_avals} if params else None
@@ -197,6 +206,11 @@ class InlineLane:
         finally:
             ms = (time.perf_counter() - t0) * 1e3
             self.tokens -= ms
+        cpu_ms = (time.thread_time() - c0) * 1e3
+        if cpu_ms > SLOW_RUN * self.max_ms:  # its cost depends on the values after all: workers only, from now
+            log.info("inline lane: %s took %.1f ms of CPU (inline_max_ms=%g): it runs in workers from now on",
+                     key, cpu_ms, self.max_ms)
+            self._refuse(key)
         self._cost(key, ms)
         return outs, ms
 

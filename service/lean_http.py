@@ -200,8 +200,13 @@ class LeanProtocol:
             await resp(None, None, send)
             done = send.done
         else:
-            self.transport.write(head + resp.body)
-            done = True
+            # a client that does not read: wait as uvicorn's cycle does (http_guard drops it past
+            # send_timeout_s), never pile answer upon answer into the transport's buffer
+            if self.flow.write_paused and not self.transport.is_closing():
+                await self.flow.drain()
+            done = not self.transport.is_closing()
+            if done:
+                self.transport.write(head + resp.body)
         if not (done and keep):
             self.transport.close()
 

@@ -108,8 +108,9 @@ class Settings(BaseSettings):
     body_timeout_s: float = Field(30.0, gt=0, description="A request body must arrive within this (408 past it, "
                                   "its admission place freed).")
     send_timeout_s: float = Field(30.0, gt=0, description="A client must take each chunk of a large response "
-                                  "(over 1 MiB, binary or JSON) within this; past it the connection is closed and "
-                                  "the output's memory freed (a client that never reads cannot hold it).")
+                                  "(over 1 MiB, binary or JSON) within this, and a response's bytes must start "
+                                  "draining within this once the send buffer is full; past it the connection is "
+                                  "reset and the output's memory freed (a client that never reads cannot hold it).")
     header_timeout_s: float = Field(10.0, gt=0, description="Request headers must arrive within this after the "
                                     "connection opens or the previous response ends (the connection is closed).")
     max_header_bytes: int = Field(65536, ge=1024, description="Largest request head (request line + headers); "
