@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from . import client_shm, client_shm_http, codec, docs_assets, examples, head_memo, models, onnx_graphs, shm
+from . import client_shm, client_shm_http, codec, docs_assets, examples, head_memo, models, onnx_graphs, shm, timeline
 from .core import Core, JobRequest
 from .jobs import BIG, REQUEST_ID, JobCall, job_request, offload, request_id, validate, validation_error
 from .errors import (Internal, InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout, ServiceError, Unauthorized,
@@ -401,12 +401,13 @@ async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: 
     timing["read_decode_ms"] = round((t_dec - t0) * 1e3, 3)  # (the result's own dict: nobody else holds it)
     timing["read_ms"] = round((t_read - t0) * 1e3, 3)
     header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device, "timing": timing}
-    big = sum([a.nbytes for _, a in res.outputs]) > BIG
+    nbytes = sum([a.nbytes for _, a in res.outputs])
+    big = nbytes > BIG
     placed = None
     if io is not None and io.output:
         placed = io.taken(res.outputs)  # the worker wrote them into the client's region itself
         if placed is None:
-            placed = await offload(big, io.place_all, res.outputs)
+            placed = await offload(nbytes > client_shm.PLACE_IN_THREAD_BYTES, io.place_all, res.outputs)
     if placed:  # written into the client's region: only what is left travels
         big = sum(a.nbytes for i, (_, a) in enumerate(res.outputs) if i not in placed) > BIG
     if big and binary:  # header + tensor views, streamed: no assembled copy
@@ -535,6 +536,7 @@ def _job_runner(ctx: AppContext, kind: str):
             hl = heads.get(_HL)
             body, buf = await src.read(settings, buffers, heads.get(b"content-length"), hl)
             t_read = time.perf_counter()
+            timeline.stamp("srv.read")
             if len(body) > BIG:
                 req, binary = await asyncio.to_thread(decode_job, kind, body, hl, settings, io, memo)
             else:
@@ -542,7 +544,9 @@ def _job_runner(ctx: AppContext, kind: str):
             del body
             req.out_target = io.target()  # a worker writes the outputs into the client's region itself
             t_dec = time.perf_counter()
+            timeline.stamp("srv.decoded")
             res = await run_watching(call.run(req), src.gone)
+            timeline.stamp("srv.result")
             del req
             return await _job_response(res, binary, call, t_read, t_dec, settings.send_timeout_s, io)
         except ServiceError as e:
@@ -628,6 +632,7 @@ class GradserveApp(FastAPI):
                 except Exception as e:  # noqa: BLE001 - as the app's handler for Exception (_internal)
                     response = internal_error(scope["path"], request.headers.get(REQUEST_ID), e)
                 await response(scope, receive, send)
+                timeline.stamp("srv.written")
                 return
         await super().__call__(scope, receive, send)
 
