@@ -5,8 +5,10 @@
 The server runs with GRADSERVE_TIMELINE=<tmp dir> (service.timeline: CLOCK_MONOTONIC stamps, one clock
 for every process of the host); this process stamps the SDK's side itself (wrapping the call, the body's
 encoding, the socket's send and the answer's read). Per stamp: the median time since the call started,
-and the median gap from the stamp before it; and each process's CPU per call (schedstat), to see who runs
-while the worker computes. Not a test: nothing asserts a timing.
+and the median gap from the stamp before it; each process's CPU per call and its threads' run-queue wait
+(schedstat: time runnable while another task held the core, i.e. whether the lent cores were free); the
+worker's compute by thread count (lent or not); with --plan, the same plan run in this process with 1 and
+2 threads between the calls (the same load). Not a test: nothing asserts a timing.
 """
 from __future__ import annotations
 
@@ -128,7 +130,29 @@ def layout(calls: list, stamps: list) -> list:
     return [(n, float(np.median(since[n])), float(np.median(gap[n])), len(since[n])) for n in rows]
 
 
-def run(name: str, make, calls: int) -> dict:
+def local_plan(name: str):
+    """run(threads) -> ms: the same workload's plan run in this process (benchmarks/plan_bench.py), its large
+    products split across `threads` (engine/backends/split_gemm.py): what a lent job's compute could be."""
+    from threadpoolctl import threadpool_limits
+
+    from benchmarks import plan_bench
+    from engine.api import Engine
+    from engine.backends import get_backend, split_gemm
+    from engine.serialize import graph_from_json
+
+    doc, inputs, params = plan_bench.workloads()[name]
+    plan = Engine(get_backend("numpy")).plan(graph_from_json(doc))
+
+    def run(threads: int) -> float:
+        split_gemm.set_threads(threads)
+        with threadpool_limits(1):  # BLAS at one thread, as in a worker
+            t = time.perf_counter()
+            plan.run_host(inputs, params)
+            return (time.perf_counter() - t) * 1e3
+    return run
+
+
+def run(name: str, make, calls: int, plan=None) -> dict:
     d = tempfile.mkdtemp(prefix="gs_tl_")
     srv = Server({"GRADSERVE_TIMELINE": d})
     try:
@@ -137,7 +161,7 @@ def run(name: str, make, calls: int) -> dict:
         for _ in range(8):  # registration, compile, the inline lane's and lending's first judgements
             fn()
         SDK.clear()
-        got, cpu, waits = [], [], []
+        got, cpu, waits, local = [], [], [], {1: [], 2: []}
         srv.cpu_s()
         procs = {"client": [os.getpid()], "server": [srv.proc.pid], "workers": srv._worker_pids}
         for _ in range(calls):
@@ -152,23 +176,27 @@ def run(name: str, make, calls: int) -> dict:
             got.append((t0, t1, list(SDK)))
             cpu.append(((p1 - p0) * 1e3, (s1[0] - s0[0]) * 1e3, (s1[1] - s0[1]) * 1e3))
             waits.append({k: w1[k][1] - w0[k][1] for k in procs})
+            if plan is not None:  # interleaved with the calls: the same load on both
+                for k in (2, 1):
+                    local[k].append(plan(k))
     finally:
         gs.reset_context()
         srv.close()
     rows = layout(got, read_stamps(d))
     tim = TIMING[-calls:]
-    for k in ("compute_ms", "output_ms", "threads", "queue_ms", "worker_ms", "read_decode_ms"):
-        vals = [t[k] for t in tim if isinstance(t.get(k), (int, float))]
-        if vals:
-            print(f"  timing {k}: median {np.median(vals):.3f} min {min(vals):.3f} max {max(vals):.3f}")
-    print("  (threads, compute_ms) per call:", [(t.get("threads"), t.get("compute_ms")) for t in tim])
-    print("  lanes:", {lane: sum(t.get("lane") == lane for t in tim) for lane in ("worker", "inline")})
     walls = [(t1 - t0) / 1e6 for t0, t1, _ in got]
     print(f"\n{name}: {calls} calls, wall median {np.median(walls):.3f} ms; CPU per call (median ms): client "
           f"{np.median([c[0] for c in cpu]):.3f}, server main {np.median([c[1] for c in cpu]):.3f}, "
           f"workers {np.median([c[2] for c in cpu]):.3f}")
     print("  run-queue wait per call (median ms): " + ", ".join(
         f"{k} {np.median([w[k] for w in waits]):.3f}" for k in waits[0]))
+    print("  lanes:", {lane: sum(t.get("lane") == lane for t in tim) for lane in ("worker", "inline")})
+    for th in sorted({t.get("threads") for t in tim if t.get("lane") == "worker"}):
+        c = [t["compute_ms"] for t in tim if t.get("lane") == "worker" and t.get("threads") == th]
+        print(f"  worker compute with {th} thread(s): {len(c)} calls, median {np.median(c):.3f} ms")
+    if plan is not None:
+        print(f"  the same plan in this process: 2 threads {np.median(local[2]):.3f} ms, 1 thread "
+              f"{np.median(local[1]):.3f} ms (interleaved with the calls)")
     print(f"  {'stamp':<22}{'at ms':>9}{'gap ms':>9}{'n':>5}")
     for n, at, g, k in rows:
         print(f"  {n:<22}{at:9.3f}{g:9.3f}{k:5d}")
@@ -179,10 +207,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--calls", type=int, default=40)
     ap.add_argument("--only", default="W2,L2")
+    ap.add_argument("--plan", action="store_true", help="also run the workload's plan in this process (1 and 2 "
+                    "threads) after each call: what the worker's compute could be under the same load")
     args = ap.parse_args()
     instrument_sdk()
     for name in args.only.split(","):
-        run(name, {"W2": w2_call, "L2": l2_call}[name], args.calls)
+        run(name, {"W2": w2_call, "L2": l2_call}[name], args.calls, local_plan(name) if args.plan else None)
     return 0
 
 
