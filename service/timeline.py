@@ -1,5 +1,5 @@
 """A debug timeline of one job across processes: CLOCK_MONOTONIC stamps (one clock for every process on a
-host) written by the SDK, the server and its workers, to lay one call out end to end.
+host) written by the server and its workers (a benchmark stamps the SDK's side itself), to lay one call out.
 
 Off unless GRADSERVE_TIMELINE names a directory (read once, at import: the server's workers inherit it):
 then `stamp(name)` appends "<pid> <name> <ns>" to <dir>/<pid>.tl (buffered, flushed every FLUSH stamps
