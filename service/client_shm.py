@@ -46,9 +46,6 @@ _NAME = re.compile(r"[A-Za-z0-9_.-]{1,200}")
 # and glibc's named semaphores: never a client's to register
 RESERVED_PREFIXES = (shm.PREFIX, "psm_", "mp-", "sem.")
 ALIGN = 64  # outputs placed one after another in a /v1 output region start at multiples of this
-# place_all's pwrite copies at several GB/s (2.7 MB, W2's gradients: ~0.3 ms): below this the event loop does it
-# itself; a hop to a thread and back cost about as much again on a 2-core box (issue #13)
-PLACE_IN_THREAD_BYTES = 8 << 20
 
 
 def check_peer(host: str | None, setting: str) -> None:

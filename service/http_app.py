@@ -401,13 +401,12 @@ async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: 
     timing["read_decode_ms"] = round((t_dec - t0) * 1e3, 3)  # (the result's own dict: nobody else holds it)
     timing["read_ms"] = round((t_read - t0) * 1e3, 3)
     header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device, "timing": timing}
-    nbytes = sum([a.nbytes for _, a in res.outputs])
-    big = nbytes > BIG
+    big = sum([a.nbytes for _, a in res.outputs]) > BIG
     placed = None
     if io is not None and io.output:
         placed = io.taken(res.outputs)  # the worker wrote them into the client's region itself
         if placed is None:
-            placed = await offload(nbytes > client_shm.PLACE_IN_THREAD_BYTES, io.place_all, res.outputs)
+            placed = await offload(big, io.place_all, res.outputs)
     if placed:  # written into the client's region: only what is left travels
         big = sum(a.nbytes for i, (_, a) in enumerate(res.outputs) if i not in placed) > BIG
     if big and binary:  # header + tensor views, streamed: no assembled copy
