@@ -86,6 +86,19 @@ class Server:
             return total / 1e9
         return cpu(self.proc.pid), sum(cpu(p) for p in self._worker_pids)
 
+    def jobs(self) -> dict:
+        """Counters of where the cpu pool's jobs ran so far: worker / inline lane, and cores lent (on a
+        2-core box one per lent job): whether a run's W2 computed on two cores or one."""
+        text = httpx.get(self.url + "/metrics", timeout=10).text
+        out = {"worker": 0.0, "inline": 0.0, "cores_lent": 0.0}
+        for line in text.splitlines():
+            if line.startswith("gradserve_job_lanes_total{") and 'device="cpu"' in line:
+                lane = line.split('lane="', 1)[1].split('"', 1)[0]
+                out[lane] = float(line.rsplit(" ", 1)[1])
+            elif line.startswith("gradserve_cores_lent_total{") and 'device="cpu"' in line:
+                out["cores_lent"] = float(line.rsplit(" ", 1)[1])
+        return out
+
     def close(self):
         stop(self.proc)
 
@@ -129,7 +142,7 @@ def l1(srv: Server, steps: int) -> dict:
 L2_WARM = 5  # calls after the first, untimed on both sides
 
 
-def l2(reps: int, sizes) -> dict:
+def l2(reps: int, sizes, srv: Server | None = None) -> dict:
     import jax
 
     X, y = LW.logreg_data()
@@ -147,6 +160,7 @@ def l2(reps: int, sizes) -> dict:
             f(Wt)
             jf(W).block_until_ready()
         ts, tj = [], []
+        j0 = srv.jobs() if srv is not None else None
         for _ in range(reps):
             t = time.perf_counter()
             got = f(Wt)
@@ -157,6 +171,9 @@ def l2(reps: int, sizes) -> dict:
         err = float(np.max(np.abs(got.asnumpy() - np.asarray(ref))) / (np.max(np.abs(np.asarray(ref))) + 1e-30))
         out[f"n{n}"] = {"sdk_ms": med(ts) * 1e3, "jax_ms": med(tj) * 1e3, "ratio": med(ts) / med(tj),
                         "max_rel_err": err, "first_call_ms": first * 1e3, "reps": reps}
+        if j0 is not None:  # the timed calls' lanes: L2's compute sits near inline_max_ms (service.inline)
+            j1 = srv.jobs()
+            out[f"n{n}"]["jobs"] = {k: j1[k] - j0[k] for k in j1}
     return out
 
 
@@ -316,6 +333,7 @@ def w2(reps: int, srv: Server | None = None) -> dict:
     err = max(float(np.max(np.abs(a.asnumpy() - np.asarray(b))) / (np.max(np.abs(np.asarray(b))) + 1e-30))
               for a, b in zip(got, ref))
     ts, tj = [], []
+    j0 = srv.jobs() if srv is not None else None
     for _ in range(reps):
         t = time.perf_counter()
         gfn(xt)
@@ -325,6 +343,9 @@ def w2(reps: int, srv: Server | None = None) -> dict:
         tj.append(time.perf_counter() - t)
     out = {"sdk_ms": med(ts) * 1e3, "jax_ms": med(tj) * 1e3, "ratio": med(ts) / med(tj), "max_rel_err": err,
            "shared_memory": gs.context.client()._transport._shm is not None}
+    if j0 is not None:  # lent cores per timed call: ~1 when W2 computed on both cores of a 2-core box
+        j1 = srv.jobs()
+        out["jobs"] = {k: j1[k] - j0[k] for k in j1}
     out["ab"] = w2_shm_ab(gfn, xt, got, 4 * reps, srv)
     return out
 
@@ -378,7 +399,7 @@ def main() -> int:
         if "L1" in only:
             res["L1"] = l1(srv, 20 if args.quick else 50)
         if "L2" in only:
-            res["L2"] = l2(15 if args.quick else 21, (2000,) if args.quick else (100, 500, 2000, 8000))
+            res["L2"] = l2(15 if args.quick else 21, (2000,) if args.quick else (100, 500, 2000, 8000), srv)
         if "L3" in only:
             res["L3"] = l3(srv, 100 if args.quick else 500)
         if "L4" in only:

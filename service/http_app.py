@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from . import client_shm, client_shm_http, codec, docs_assets, examples, head_memo, models, onnx_graphs, shm
+from . import client_shm, client_shm_http, codec, docs_assets, examples, head_memo, models, onnx_graphs, shm, timeline
 from .core import Core, JobRequest
 from .jobs import BIG, REQUEST_ID, JobCall, job_request, offload, request_id, validate, validation_error
 from .errors import (Internal, InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout, ServiceError, Unauthorized,
@@ -536,6 +536,7 @@ def _job_runner(ctx: AppContext, kind: str):
             hl = heads.get(_HL)
             body, buf = await src.read(settings, buffers, heads.get(b"content-length"), hl)
             t_read = time.perf_counter()
+            timeline.stamp("srv.read")
             if len(body) > BIG:
                 req, binary = await asyncio.to_thread(decode_job, kind, body, hl, settings, io, memo)
             else:
@@ -543,7 +544,9 @@ def _job_runner(ctx: AppContext, kind: str):
             del body
             req.out_target = io.target()  # a worker writes the outputs into the client's region itself
             t_dec = time.perf_counter()
+            timeline.stamp("srv.decoded")
             res = await run_watching(call.run(req), src.gone)
+            timeline.stamp("srv.result")
             del req
             return await _job_response(res, binary, call, t_read, t_dec, settings.send_timeout_s, io)
         except ServiceError as e:
@@ -629,6 +632,7 @@ class GradserveApp(FastAPI):
                 except Exception as e:  # noqa: BLE001 - as the app's handler for Exception (_internal)
                     response = internal_error(scope["path"], request.headers.get(REQUEST_ID), e)
                 await response(scope, receive, send)
+                timeline.stamp("srv.written")
                 return
         await super().__call__(scope, receive, send)
 

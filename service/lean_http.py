@@ -18,6 +18,7 @@ import asyncio
 from starlette.requests import ClientDisconnect
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
+from . import timeline
 from .http_app import PartsResponse, internal_error, job_headers, within
 from .jobs import REQUEST_ID
 
@@ -138,6 +139,8 @@ class LeanProtocol:
         self._lean = self._lean_take()
         if self._lean is None:
             super().on_headers_complete()
+        else:
+            timeline.stamp("srv.headers")
 
     def on_body(self, body: bytes) -> None:
         if self._lean is not None:
@@ -183,6 +186,7 @@ class LeanProtocol:
                 resp = internal_error("/v1/" + runner.__name__, heads.get(_RID), e)
             if not src.lost:
                 await self._lean_write(resp, keep_alive and not self._lean_close)
+                timeline.stamp("srv.written")
         except BaseException:
             self.transport.close()
             raise

@@ -36,7 +36,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import shm
+from . import shm, timeline
 from .out_slots import OutputSlots
 from .errors import DeadlineExceeded, Overloaded, ServiceError, Unavailable, WorkerDied, from_engine
 from .inline import InlineLane
@@ -273,6 +273,7 @@ class Pool:
         if job.device_index is not None and job.device_index not in self.device_indices():
             raise Unavailable(f"{self.name}:{job.device_index} does not exist; this pool has "
                               f"{', '.join(s.label for s in self.specs)}", device=f"{self.name}:{job.device_index}")
+        timeline.stamp("srv.submit")
         job.future = self.loop.create_future()
         job.enqueued = time.perf_counter()  # measurements: perf_counter (loop.time() may tick in ms, e.g. uvloop)
         if self.inline is not None and self._run_inline(job):
@@ -370,10 +371,12 @@ class Pool:
             w.job, w.state = None, "idle"
 
     def _send(self, w: Worker, job: Job, with_graph: bool) -> None:
+        timeline.stamp("srv.to_worker")
         # plain pickle: the message is tuples, strings, numbers and arrays; Connection.send's ForkingPickler
         # (reducers for sockets and connections) costs ~3.5 us more a message. recv reads either.
         w.conn.send_bytes(pickle.dumps(("job", job.id, job.key, job.graph_text if with_graph else None, job.in_refs,
                                         job.p_refs, w.slots.listing(), job.lend, job.out_target), _PROTOCOL))
+        timeline.stamp("srv.to_worker_sent")
         w.keys[job.key] = True
         w.keys.move_to_end(job.key)
         while len(w.keys) > self.settings.plan_cache_size:
@@ -444,6 +447,7 @@ class Pool:
         if kind == "need_graph":
             self._send(w, job, with_graph=True)
             return
+        timeline.stamp("srv.from_worker")
         w.job, w.state = None, "idle"
         w.jobs_done += 1
         self._give_back(w)  # it narrowed itself before answering

@@ -29,6 +29,8 @@ import signal
 import sys
 import time
 
+from . import timeline
+
 # Errors a kernel raises on what the job's graph or inputs ask for (an index out of range, a shape
 # that overflows, an array too large to allocate): the caller's fault, not the server's.
 INPUT_FAULTS = (IndexError, OverflowError, ValueError, TypeError)
@@ -221,9 +223,11 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
         inputs = [_INPUT_MAPS.get(r, attached) for r in in_refs]
         params = {k: _INPUT_MAPS.get(r, attached) for k, r in param_refs.items()}
         misses, compiling = engine.misses, engine.compile_seconds
+        timeline.stamp("wk.c0")
         t0 = time.perf_counter()
         out, threads = _lent_run(engine, budget, revoked, job_id, lend, g, inputs, params or None, key)
         t1 = time.perf_counter()
+        timeline.stamp("wk.c1")
         owned: list = []
         free = slots.sync(listing)
         flat = [np.asarray(a) for a in tree_flatten(out)]
@@ -235,6 +239,7 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
         refs = [("client", placed[i], a.shape, a.dtype.str) if i in placed else slots.put(a, threshold, free, owned)
                 for i, a in enumerate(flat)]
         del flat
+        timeline.stamp("wk.out")
         shm.close_all(owned)  # the server unlinks output segments once read
     finally:
         shm.close_all(attached)
@@ -268,11 +273,14 @@ def worker_main(conn, spec: dict, revoked=None) -> None:
             break
         if msg[0] != "job":
             continue
+        timeline.stamp("wk.recv")
         try:
             reply = _run_job(engine, plans, slots, threshold, msg, budget, revoked)
         except Exception as e:  # noqa: BLE001 - the job fails, the worker goes on (MemoryError included)
             reply = ("error", msg[1], job_error(e, msg[1]))
         conn.send_bytes(pickle.dumps(reply, pickle.HIGHEST_PROTOCOL))  # (as Pool._send: no ForkingPickler)
+        timeline.stamp("wk.sent")
+        timeline.flush()
     try:
         conn.close()
     except OSError:

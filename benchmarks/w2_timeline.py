@@ -1,0 +1,220 @@
+"""One W2 call (or L2's) laid out end to end across the SDK, the server and its worker.
+
+    python benchmarks/w2_timeline.py [--calls 40] [--only W2,L2]
+
+The server runs with GRADSERVE_TIMELINE=<tmp dir> (service.timeline: CLOCK_MONOTONIC stamps, one clock
+for every process of the host); this process stamps the SDK's side itself (wrapping the call, the body's
+encoding, the socket's send and the answer's read). Per stamp: the median time since the call started,
+and the median gap from the stamp before it; each process's CPU per call and its threads' run-queue wait
+(schedstat: time runnable while another task held the core, i.e. whether the lent cores were free); the
+worker's compute by thread count (lent or not); with --plan, the same plan run in this process with 1 and
+2 threads between the calls (the same load). Not a test: nothing asserts a timing.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "clients" / "python"))
+
+import gradserve as gs  # noqa: E402
+
+from benchmarks import loops_workloads as LW  # noqa: E402
+from benchmarks.loops_bench import Server  # noqa: E402
+
+SDK: list = []  # (ns, name) of this process
+TIMING: list = []  # the server's timing of each answer
+
+
+def _mark(name: str) -> None:
+    SDK.append((time.monotonic_ns(), name))
+
+
+def _wrap(owner, attr: str, before: str | None, after: str | None) -> None:
+    fn = getattr(owner, attr)
+
+    def wrapped(*a, **k):
+        if before:
+            _mark(before)
+        try:
+            return fn(*a, **k)
+        finally:
+            if after:
+                _mark(after)
+    setattr(owner, attr, wrapped)
+
+
+def instrument_sdk() -> None:
+    from gradserve._transport import _http1, http
+
+    _wrap(http, "_prepare", None, "sdk.encoded")
+    _wrap(_http1, "_read_response", "sdk.sent", "sdk.received")
+    _wrap(http, "_handle", None, "sdk.decoded")
+    handle = http._handle
+
+    def keep_timing(*a, **k):
+        resp = handle(*a, **k)
+        TIMING.append(resp.get("timing") or {})
+        return resp
+    http._handle = keep_timing
+
+
+def w2_call():
+    from benchmarks.engine_workloads import MLP_SIZES, _mlp_params
+
+    ps = _mlp_params(MLP_SIZES)
+    x = gs.Tensor(np.random.default_rng(1).standard_normal((256, MLP_SIZES[0])).astype(np.float32))
+    net = LW.mlp_sdk(gs, ps)
+    gfn = gs.ops.grad(net, None, net.trainable_params())
+    return lambda: gfn(x)
+
+
+def l2_call():
+    X, y = LW.logreg_data()
+    f = gs.ops.vmap(gs.ops.grad(LW.logp_sdk(gs, X, y)))
+    W = gs.Tensor(np.random.default_rng(2000).normal(size=(2000, X.shape[1])).astype(np.float32))
+    return lambda: f(W)
+
+
+def sched(pids: list) -> tuple[float, float]:
+    """(run time, run-queue wait) in ms of every thread of `pids` so far (/proc/<pid>/task/*/schedstat):
+    wait = time a thread was runnable but another task held its core."""
+    run = wait = 0
+    for pid in pids:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    a, b, _ = f.read().split()
+            except (OSError, ValueError):  # a thread that just ended
+                continue
+            run, wait = run + int(a), wait + int(b)
+    return run / 1e6, wait / 1e6
+
+
+def read_stamps(d: str) -> list:
+    out = []
+    for p in Path(d).glob("*.tl"):
+        for line in p.read_text().splitlines():
+            pid, name, ns = line.split()
+            out.append((int(ns), name, int(pid)))
+    return sorted(out)
+
+
+def layout(calls: list, stamps: list) -> list:
+    """Per name: (median ms since the call's start, median ms since the stamp before it, count)."""
+    since: dict = defaultdict(list)
+    gap: dict = defaultdict(list)
+    order: dict = {}
+    for t0, t1, sdk in calls:
+        mine = sorted([(ns, name) for ns, name, _ in stamps if t0 <= ns <= t1] + sdk)
+        prev = t0
+        seen = set()
+        for ns, name in mine:
+            if name in seen:
+                continue
+            seen.add(name)
+            since[name].append((ns - t0) / 1e6)
+            gap[name].append((ns - prev) / 1e6)
+            order.setdefault(name, len(order))
+            prev = ns
+    rows = sorted(since, key=lambda n: np.median(since[n]))
+    return [(n, float(np.median(since[n])), float(np.median(gap[n])), len(since[n])) for n in rows]
+
+
+def local_plan(name: str):
+    """run(threads) -> ms: the same workload's plan run in this process (benchmarks/plan_bench.py), its large
+    products split across `threads` (engine/backends/split_gemm.py): what a lent job's compute could be."""
+    from threadpoolctl import threadpool_limits
+
+    from benchmarks import plan_bench
+    from engine.api import Engine
+    from engine.backends import get_backend, split_gemm
+    from engine.serialize import graph_from_json
+
+    doc, inputs, params = plan_bench.workloads()[name]
+    plan = Engine(get_backend("numpy")).plan(graph_from_json(doc))
+
+    def run(threads: int) -> float:
+        split_gemm.set_threads(threads)
+        with threadpool_limits(1):  # BLAS at one thread, as in a worker
+            t = time.perf_counter()
+            plan.run_host(inputs, params)
+            return (time.perf_counter() - t) * 1e3
+    return run
+
+
+def run(name: str, make, calls: int, plan=None) -> dict:
+    d = tempfile.mkdtemp(prefix="gs_tl_")
+    srv = Server({"GRADSERVE_TIMELINE": d})
+    try:
+        gs.set_context(server=srv.url, device_target="CPU")
+        fn = make()
+        for _ in range(8):  # registration, compile, the inline lane's and lending's first judgements
+            fn()
+        SDK.clear()
+        got, cpu, waits, local = [], [], [], {1: [], 2: []}
+        srv.cpu_s()
+        procs = {"client": [os.getpid()], "server": [srv.proc.pid], "workers": srv._worker_pids}
+        for _ in range(calls):
+            SDK.clear()
+            w0 = {k: sched(v) for k, v in procs.items()}
+            s0, p0 = srv.cpu_s(), time.process_time()
+            t0 = time.monotonic_ns()
+            fn()
+            t1 = time.monotonic_ns()
+            s1, p1 = srv.cpu_s(), time.process_time()
+            w1 = {k: sched(v) for k, v in procs.items()}
+            got.append((t0, t1, list(SDK)))
+            cpu.append(((p1 - p0) * 1e3, (s1[0] - s0[0]) * 1e3, (s1[1] - s0[1]) * 1e3))
+            waits.append({k: w1[k][1] - w0[k][1] for k in procs})
+            if plan is not None:  # interleaved with the calls: the same load on both
+                for k in (2, 1):
+                    local[k].append(plan(k))
+    finally:
+        gs.reset_context()
+        srv.close()
+    rows = layout(got, read_stamps(d))
+    tim = TIMING[-calls:]
+    walls = [(t1 - t0) / 1e6 for t0, t1, _ in got]
+    print(f"\n{name}: {calls} calls, wall median {np.median(walls):.3f} ms; CPU per call (median ms): client "
+          f"{np.median([c[0] for c in cpu]):.3f}, server main {np.median([c[1] for c in cpu]):.3f}, "
+          f"workers {np.median([c[2] for c in cpu]):.3f}")
+    print("  run-queue wait per call (median ms): " + ", ".join(
+        f"{k} {np.median([w[k] for w in waits]):.3f}" for k in waits[0]))
+    print("  lanes:", {lane: sum(t.get("lane") == lane for t in tim) for lane in ("worker", "inline")})
+    for th in sorted({t.get("threads") for t in tim if t.get("lane") == "worker"}):
+        c = [t["compute_ms"] for t in tim if t.get("lane") == "worker" and t.get("threads") == th]
+        print(f"  worker compute with {th} thread(s): {len(c)} calls, median {np.median(c):.3f} ms")
+    if plan is not None:
+        print(f"  the same plan in this process: 2 threads {np.median(local[2]):.3f} ms, 1 thread "
+              f"{np.median(local[1]):.3f} ms (interleaved with the calls)")
+    print(f"  {'stamp':<22}{'at ms':>9}{'gap ms':>9}{'n':>5}")
+    for n, at, g, k in rows:
+        print(f"  {n:<22}{at:9.3f}{g:9.3f}{k:5d}")
+    return {"wall_ms": float(np.median(walls)), "rows": rows}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--calls", type=int, default=40)
+    ap.add_argument("--only", default="W2,L2")
+    ap.add_argument("--plan", action="store_true", help="also run the workload's plan in this process (1 and 2 "
+                    "threads) after each call: what the worker's compute could be under the same load")
+    args = ap.parse_args()
+    instrument_sdk()
+    for name in args.only.split(","):
+        run(name, {"W2": w2_call, "L2": l2_call}[name], args.calls, local_plan(name) if args.plan else None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
