@@ -215,9 +215,13 @@ class _BaseClient:
                  max_retries: int | None = None, retry: RetryPolicy | None = None, device: str | None = None,
                  binary_threshold: int | None = DEFAULT_BINARY_THRESHOLD, register_graphs: bool = True,
                  transport: str | None = None, http_transport: Any = None, headers: dict | None = None,
-                 deadline_ms: int | None = None, seed: int | None = None, shared_memory: bool | None = None):
+                 deadline_ms: int | None = None, seed: int | None = None, shared_memory: bool | None = None,
+                 unix_socket: bool | str | None = None):
         # shared_memory: large tensors through shared memory when the server is on this host (None: on for
         # loopback http:// URLs unless GRADSERVE_SHARED_MEMORY=0; False: never; gradserve._shm)
+        # unix_socket: requests over the server's Unix socket when it is on this host (None: asked of a
+        # loopback http:// server unless GRADSERVE_UNIX_SOCKET=0; False: never; a path: that socket, TCP
+        # when it fails; gradserve._transport._local). A http+unix://<quoted path> URL: that socket only.
         self.base_url = (base_url or os.environ.get("GRADSERVE_SERVER") or DEFAULT_URL).rstrip("/")
         self.api_key = api_key if api_key is not None else os.environ.get("GRADSERVE_API_KEY") or None
         self.timeout = timeout
@@ -234,7 +238,7 @@ class _BaseClient:
         self._transport: Any = make_transport(self.base_url, api_key=self.api_key, timeout=timeout,
                                          http_transport=http_transport, headers=headers,
                                          asynchronous=self._asynchronous, transport=transport,
-                                         shared_memory=shared_memory)
+                                         shared_memory=shared_memory, unix_socket=unix_socket)
 
     _asynchronous = False
 

@@ -17,7 +17,7 @@ from .. import _shm, errors
 from .._version import __version__
 from .._wire import HEADER_LENGTH, decode_response, encode_request
 from . import REQUEST_ID, given_request_id, new_request_id
-from . import _http1
+from . import _http1, _local
 
 ROUTES = {
     "health_live": ("GET", "/v2/health/live"),
@@ -141,14 +141,21 @@ def _base_headers(api_key: str | None, headers: dict | None) -> dict:
 class HTTPTransport:
     def __init__(self, base_url: str, *, api_key: str | None = None, timeout: Any = 60.0,
                  transport: httpx.BaseTransport | None = None, headers: dict | None = None,
-                 shared_memory: bool | None = None):
+                 shared_memory: bool | None = None, unix_socket: bool | str | None = None):
         self.base_url = base_url.rstrip("/")
         self._rid = given_request_id(headers)
         base = _base_headers(api_key, headers)
         self._lean: _http1.HTTP1Client | None = None
         self._http: httpx.Client | None = None
+        self._discover = False  # ask the server for its Unix socket on the next request (_local)
         if transport is None and _http1.usable(self.base_url):
             self._lean = _http1.HTTP1Client(self.base_url, base, timeout)
+            if isinstance(unix_socket, str):
+                self._lean.unix_path = unix_socket
+            else:
+                self._discover = self._lean.address is not None and _local.auto(self.base_url, unix_socket)
+        elif _local.is_unix_url(self.base_url):
+            raise ValueError(f"{self.base_url}: a http+unix:// URL takes no proxy, credentials or httpx transport")
         else:
             self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport, headers=base)
         # same host: large tensors through shared memory (gradserve._shm)
@@ -181,6 +188,8 @@ class HTTPTransport:
         failures raise the SDK's APITimeoutError / APIConnectionError. (Also what benchmarks time.)"""
         try:
             if self._lean is not None:
+                if self._discover:
+                    self._discover = _local.discover(self._lean) is None  # (once it answered)
                 r = self._lean.request(method, path, content, headers, timeout)
                 return r.status, r.headers, r.content
             assert self._http is not None

@@ -1,0 +1,224 @@
+"""The same-host Unix socket (server setting uds_path, service.local_socket; SDK gradserve._transport._local)
+against real servers: the SDK moves to the socket the server advertises, shared memory works over it, a
+socket that is gone sends it back to TCP, a socket of another user or another server is never used, and the
+server removes its socket on exit."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import threading
+from urllib.parse import quote
+
+import httpx
+import numpy as np
+import pytest
+
+import gradserve as gs
+from gradserve._transport import _http1, _local
+from engine import GraphBuilder
+from engine.serialize import graph_to_json
+from service.local_socket import UNIX_PEER, ListenerError, UnixListener, install, resolve, same_host
+
+from .conftest import RealServer
+from .test_client_shm import w2_graph
+
+F32 = np.float32
+
+
+def _square() -> dict:
+    gb = GraphBuilder("sq")
+    x = gb.input((3,), name="x")
+    return graph_to_json(gb.build(gb.sum(gb.mul(x, x))))
+
+
+SQUARE = _square()
+
+
+def _families(client: gs.Client) -> set:
+    """The address families of the client's kept connections."""
+    return {s.family for s, _ in client._transport._lean._idle}
+
+
+def _grad_ok(client: gs.Client) -> None:
+    x = np.array([1.0, -2.0, 3.0], F32)
+    np.testing.assert_allclose(client.grad(SQUARE, [x]).outputs[0], 2 * x)
+
+
+def test_the_sdk_moves_to_the_advertised_socket(real_server):
+    adv = httpx.get(real_server.url + "/v1/local", timeout=10).json()
+    path = adv["unix_socket"]
+    st, dst = os.stat(path), os.stat(os.path.dirname(path))
+    assert stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600 and stat.S_IMODE(dst.st_mode) == 0o700
+    with gs.Client(real_server.url) as c:
+        _grad_ok(c)
+        assert c._transport._lean.unix_path == path
+        assert _families(c) == {socket.AF_UNIX}
+        _grad_ok(c)  # and again, on the kept socket connection
+        assert _families(c) == {socket.AF_UNIX}
+    with gs.Client(real_server.url, unix_socket=False) as c:  # the option turns it off
+        _grad_ok(c)
+        assert c._transport._lean.unix_path is None and _families(c) == {socket.AF_INET}
+
+
+def test_a_http_unix_url_and_the_explicit_option(real_server):
+    path = httpx.get(real_server.url + "/v1/local", timeout=10).json()["unix_socket"]
+    with gs.Client("http+unix://" + quote(path, safe="")) as c:
+        _grad_ok(c)
+        assert _families(c) == {socket.AF_UNIX} and c._transport._lean.address is None
+    with gs.Client(real_server.url, unix_socket=path) as c:
+        _grad_ok(c)
+        assert _families(c) == {socket.AF_UNIX}
+    with gs.Client("http+unix://" + quote("/nonexistent/gs.sock", safe=""), max_retries=0) as c:
+        with pytest.raises(gs.errors.APIConnectionError):  # that socket only: no TCP to fall back to
+            c.devices()
+
+
+def test_shared_memory_over_the_socket(real_server):
+    rng = np.random.default_rng(0)
+    sizes = (784, 512, 512, 10)
+    xs = [rng.standard_normal((256, 784)).astype(F32)]
+    for a, b in zip(sizes, sizes[1:]):
+        xs += [(rng.standard_normal((a, b)) / np.sqrt(a)).astype(F32), (0.1 * rng.standard_normal(b)).astype(F32)]
+    g, pos = w2_graph(), list(range(len(xs)))
+    with gs.Client(real_server.url) as c, gs.Client(real_server.url, shared_memory=False, unix_socket=False) as p:
+        for _ in range(2):
+            got, want = c.grad(g, xs, grad_position=pos), p.grad(g, xs, grad_position=pos)
+            for a, b in zip(got.outputs, want.outputs):
+                np.testing.assert_array_equal(a, b)
+        shm = c._transport._shm
+        assert shm is not None and not shm.disabled and shm.pairs >= 1  # the server took the regions
+        assert _families(c) == {socket.AF_UNIX}
+
+
+def test_fallback_to_tcp_when_the_socket_is_gone_and_removal_on_exit(tmp_path):
+    s = RealServer(tmp_path / "server.log")
+    try:
+        path = httpx.get(s.url + "/v1/local", timeout=10).json()["unix_socket"]
+        with gs.Client(s.url) as c:
+            _grad_ok(c)
+            assert _families(c) == {socket.AF_UNIX}
+            os.unlink(path)
+            for conn, _ in c._transport._lean._idle:  # (a kept connection would go on working)
+                conn.close()
+            _grad_ok(c)
+            assert c._transport._lean.unix_path is None and _families(c) == {socket.AF_INET}
+        with gs.Client(s.url, unix_socket=path) as c:  # an explicit path that is gone: TCP too
+            _grad_ok(c)
+            assert _families(c) == {socket.AF_INET}
+    finally:
+        s.stop()
+    assert not os.path.exists(os.path.dirname(path))  # the auto directory goes with the server
+
+
+def test_an_explicit_socket_path(tmp_path):
+    """Mode 0600 in a directory made 0700; a stale socket file replaced, one in use refused; removed by close."""
+    path = str(tmp_path / "run" / "gs.sock")
+    first = UnixListener(path, auto_dir=False)
+    first.open()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600 and stat.S_IMODE(os.stat(tmp_path / "run").st_mode) == 0o700
+    first.sock.listen(1)
+    with pytest.raises(ListenerError, match="in use"):
+        UnixListener(path, auto_dir=False).open()
+    first.sock.close()  # the process gone, its file left behind
+    first.sock = None
+    second = UnixListener(path, auto_dir=False, group=True)
+    second.open()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o660
+    second.close()
+    assert not os.path.exists(path) and os.path.isdir(tmp_path / "run")
+    open(path, "w").close()
+    with pytest.raises(ListenerError, match="not a socket"):
+        UnixListener(path, auto_dir=False).open()
+
+
+def test_off_means_no_socket_and_no_advertisement(tmp_path):
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    assert resolve("off", True) is None and resolve("auto", False) is None  # a network bind: TCP only
+    app = FastAPI()
+    install(app, None)
+    assert TestClient(app).get("/v1/local").status_code == 404
+
+
+def test_only_same_host_peers_learn_the_socket():
+    assert same_host(UNIX_PEER) and same_host("127.0.0.1") and same_host("::1")
+    assert not same_host("10.1.2.3") and not same_host(None) and not same_host("unix.example.org")
+
+
+# -- discovery against stand-in servers: which advertised sockets the SDK refuses ---------------------------
+
+def _answer(body: dict) -> bytes:
+    data = json.dumps(body).encode()
+    return b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s" % (len(data), data)
+
+
+class _Stub:
+    """A listening socket answering every request with one JSON body, in a thread."""
+
+    def __init__(self, sock: socket.socket, body: dict):
+        self.sock, self.reply = sock, _answer(body)
+        sock.listen(8)
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn:
+                buf = b""
+                while b"\r\n\r\n" not in buf:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    buf += chunk
+                conn.sendall(self.reply)
+
+
+@pytest.fixture
+def stubs(tmp_path):
+    """(TCP stub advertising the Unix stub at instance "A", the Unix stub, its path); the Unix stub
+    answers with the instance in `reply` (set by the test)."""
+    path = str(tmp_path / "s.sock")
+    made: list[socket.socket] = []
+
+    def make(unix_instance: str):
+        u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        u.bind(path)
+        t = socket.create_server(("127.0.0.1", 0))
+        made.extend([u, t])
+        _Stub(u, {"unix_socket": path, "instance": unix_instance})
+        _Stub(t, {"unix_socket": path, "instance": "A"})
+        return _http1.HTTP1Client(f"http://127.0.0.1:{t.getsockname()[1]}", {}, 10.0), path
+
+    yield make
+    for s in made:
+        s.close()
+
+
+def test_discovery_takes_the_same_servers_own_socket(stubs):
+    client, path = stubs("A")
+    assert _local.discover(client) is True and client.unix_path == path
+
+
+def test_discovery_refuses_a_socket_another_server_answers(stubs):
+    client, _ = stubs("B")  # e.g. a path learnt through a forwarded port, naming something else here
+    assert _local.discover(client) is False and client.unix_path is None
+
+
+def test_discovery_refuses_another_users_socket(stubs, monkeypatch):
+    client, _ = stubs("A")
+    other = os.getuid() + 1
+    monkeypatch.setattr(_local.os, "getuid", lambda: other)
+    assert _local.discover(client) is False and client.unix_path is None
+
+
+def test_discovery_without_an_answer_asks_again_later():
+    port = socket.create_server(("127.0.0.1", 0))
+    addr = port.getsockname()
+    port.close()  # nothing listens there now
+    assert _local.discover(_http1.HTTP1Client(f"http://{addr[0]}:{addr[1]}", {}, 5.0)) is None
