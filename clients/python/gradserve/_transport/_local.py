@@ -24,6 +24,7 @@ from .._shm import is_local
 from . import _http1
 
 ROUTE = "/v1/local"
+ASK_S = 5.0
 
 
 def auto(url: str, option: Any) -> bool:
@@ -60,11 +61,16 @@ def _advert(resp: _http1.Response) -> tuple[str, str] | None:
     return path, instance
 
 
-def discover(client: _http1.HTTP1Client) -> bool | None:
+def discover(client: _http1.HTTP1Client, timeout: Any = None) -> bool | None:
     """Ask the server (over TCP) for its socket and switch `client` to it when it qualifies. True: on the
-    socket; False: stays on TCP; None: no answer (the server not reachable yet: ask again later)."""
+    socket; False: stays on TCP; None: not reachable yet (ask again on the next request). The question
+    waits at most ASK_S, or the call's own timeout when shorter: a slow server keeps TCP."""
+    limit = _http1.timeouts(client.timeout if timeout is None else timeout)[1]
+    limit = ASK_S if limit is None else min(limit, ASK_S)
     try:
-        resp = client.request("GET", ROUTE, None, {})
+        resp = client.request("GET", ROUTE, None, {}, limit)
+    except TimeoutError:
+        return False
     except (OSError, _http1.ProtocolError):
         return None
     advert = _advert(resp)

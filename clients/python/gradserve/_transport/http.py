@@ -189,7 +189,7 @@ class HTTPTransport:
         try:
             if self._lean is not None:
                 if self._discover:
-                    self._discover = _local.discover(self._lean) is None  # (once it answered)
+                    self._discover = _local.discover(self._lean, timeout) is None  # (once it answered)
                 r = self._lean.request(method, path, content, headers, timeout)
                 return r.status, r.headers, r.content
             assert self._http is not None
