@@ -139,7 +139,17 @@ def _tensor_or_list(x, dtypes=None):
 
 @dataclass
 class Result:
-    """What a job returned. `value` has MindSpore's structure (tuples of arrays)."""
+    """What a job returned. `value` has MindSpore's structure (tuples of arrays).
+
+    Who owns the arrays (one rule, whatever the path): every array a call returns is the caller's own.
+    It is writable, no later call reuses or overwrites its memory, and it lives as long as it is referenced;
+    the outputs of one call never overlap, but they may share one buffer, which lives while any of them
+    does. How each path keeps that rule without a copy per output:
+    - shared memory (gradserve._shm): views on the call's output region; the region goes back to the pool
+      only when the last view is gone (while VIEW_PAIRS regions are so held, outputs are copied instead);
+    - a binary response up to 64 KiB (gradserve._wire.decode_response): views on one private copy of its
+      tensor bytes;
+    - a larger binary response, or JSON numbers: a fresh array per output."""
 
     value: Any
     outputs: list[np.ndarray]
