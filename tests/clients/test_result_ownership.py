@@ -58,3 +58,33 @@ def test_results_are_the_callers_own(real_server, path):
         gx[:] = 7.0  # one output written: the other is not
         np.testing.assert_array_equal(gy, kept[1])
         assert not np.shares_memory(gx, gy)
+
+
+def _binary_response(outputs: list, tail: bytes) -> tuple[bytes, str]:
+    import json
+
+    head = json.dumps({"outputs": outputs}).encode()
+    return head + tail, str(len(head))
+
+
+def test_small_binary_views_decode_each_output_in_place():
+    from gradserve._wire import decode_response
+
+    a, b = np.arange(6, dtype=F32).reshape(2, 3), np.arange(4, dtype=np.int64)
+    body, hl = _binary_response([{"shape": [2, 3], "datatype": "FP32", "parameters": {"binary_data_size": 24}},
+                                 {"shape": [4], "datatype": "INT64", "parameters": {"binary_data_size": 32}}],
+                                a.tobytes() + b.tobytes())
+    ga, gb = (t["array"] for t in decode_response(body, hl)["outputs"])
+    np.testing.assert_array_equal(ga, a)
+    np.testing.assert_array_equal(gb, b)
+    assert ga.dtype == F32 and gb.dtype == np.int64 and _memory(ga) == "bytearray"
+
+
+@pytest.mark.parametrize("shape", [[2, 2], [5], [-2, -3], [2, 3, 2]])
+def test_a_shape_that_disagrees_with_the_bytes_is_an_error(shape):
+    from gradserve._wire import decode_response
+
+    body, hl = _binary_response([{"shape": shape, "datatype": "FP32", "parameters": {"binary_data_size": 24}}],
+                                np.zeros(6, F32).tobytes())
+    with pytest.raises((ValueError, TypeError)):
+        decode_response(body, hl)
