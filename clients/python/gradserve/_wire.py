@@ -272,15 +272,8 @@ def _view(t: dict, own: bytearray, offset: list[int]) -> np.ndarray | None:
     start = offset[0]
     if type(size) is not int or dt is None or start % dt.itemsize or size % dt.itemsize or start + size > len(own):
         return None
-    shape = t.get("shape", ())
-    try:  # (the ndarray constructor: ~5x cheaper than frombuffer + reshape; the sizes must agree)
-        if math.prod(shape) * dt.itemsize != size:
-            return None
-        a = np.ndarray(shape, dt, own, start)
-    except (TypeError, ValueError):  # a malformed shape: decode_tensor says what is wrong
-        return None
     offset[0] = start + size
-    return a
+    return np.frombuffer(own, dt, size // dt.itemsize, start).reshape(t.get("shape", ()))
 
 
 def rebuild(structure, arrays: list):
