@@ -9,11 +9,12 @@ on TCP loopback was ~20% of its busy samples in the loops benchmarks); a Unix so
   service.client_shm counts as same-host (shared memory over the socket works as over loopback TCP).
 - Access: "auto" puts the socket in a fresh directory of mode 0700 (only this user); an explicit path gets
   its missing directory created 0700 and the socket mode 0600 (0660 with uds_group).
-- Advertised as shared memory is negotiated: `GET /v1/local` answers {"unix_socket", "instance"} to a
-  peer on this host (loopback TCP or the socket itself), 404 to anyone else. `instance` is drawn per server
-  start: the SDK asks again over the socket and uses it only when the same server answers (a path from
-  another host, reached through a forwarded port, names some other server or nothing), and only when the
-  socket belongs to its own user (gradserve._transport._local).
+- Advertised as shared memory is negotiated: `GET /v1/local` answers {"unix_socket", "instance", "ports"}
+  to a peer on this host (loopback TCP or the socket itself) whose request no proxy passed on, 404 to
+  anyone else. The SDK uses the socket only when its URL's port is one of `ports` (not a same-host proxy
+  or load balancer in front of this server), the socket belongs to its own user, and the same server
+  answers on it (`instance`, drawn per start: a path learnt through a forwarded port names some other
+  server or nothing here) (gradserve._transport._local).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ log = logging.getLogger("gradserve")
 
 UNIX_PEER = "unix"  # the peer host of a connection on the Unix socket (uvicorn has none for AF_UNIX)
 ROUTE = "/v1/local"
+PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip", "via")  # a request a proxy passed on
 
 
 class ListenerError(Exception):
@@ -60,6 +62,7 @@ class UnixListener:
         self.instance = secrets.token_hex(16)
         self.sock: socket.socket | None = None
         self.serving = False
+        self.ports: list[int] = []
 
     def open(self) -> None:
         directory = os.path.dirname(self.path)
@@ -111,6 +114,10 @@ class UnixListener:
         def factory():
             return proto(config=config, server_state=server.server_state, app_state=server.lifespan.state)
 
+        # the TCP ports it serves beside the socket: a client takes the socket only when its URL names one
+        # (through a same-host proxy or load balancer, the port is the proxy's: the client stays behind it)
+        self.ports = sorted({s.getsockname()[1] for srv in server.servers for s in (srv.sockets or ())
+                             if s.family in (socket.AF_INET, socket.AF_INET6)})
         srv = await asyncio.get_running_loop().create_server(factory, sock=self.sock, backlog=config.backlog)
         server.servers.append(srv)
         self.serving = True
@@ -162,8 +169,9 @@ def install(app, listener: UnixListener | None) -> None:
         if keys and not key_ok(request.headers.get("authorization"), keys):
             raise unauthorized()  # (the app's handler: the same 401 as every route's)
         peer = request.client.host if request.client else None
-        if listener is None or not listener.serving or not same_host(peer):
+        proxied = any(h in request.headers for h in PROXY_HEADERS)  # a proxy's clients stay behind it
+        if listener is None or not listener.serving or not same_host(peer) or proxied:
             return JSONResponse({"error": "no same-host transport for this client"}, status_code=404)
-        return JSONResponse({"unix_socket": listener.path, "instance": listener.instance})
+        return JSONResponse({"unix_socket": listener.path, "instance": listener.instance, "ports": listener.ports})
 
     app.add_route(ROUTE, local, methods=["GET"], include_in_schema=False)

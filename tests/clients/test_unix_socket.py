@@ -49,6 +49,9 @@ def _grad_ok(client: gs.Client) -> None:
 def test_the_sdk_moves_to_the_advertised_socket(real_server):
     adv = httpx.get(real_server.url + "/v1/local", timeout=10).json()
     path = adv["unix_socket"]
+    assert adv["ports"] == [real_server.port]
+    for proxy in ("X-Forwarded-For", "Forwarded", "Via", "X-Real-IP"):  # a request a proxy passed on: none
+        assert httpx.get(real_server.url + "/v1/local", headers={proxy: "x"}, timeout=10).status_code == 404
     st, dst = os.stat(path), os.stat(os.path.dirname(path))
     assert stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600 and stat.S_IMODE(dst.st_mode) == 0o700
     with gs.Client(real_server.url) as c:
@@ -186,14 +189,16 @@ def stubs(tmp_path):
     path = str(tmp_path / "s.sock")
     made: list[socket.socket] = []
 
-    def make(unix_instance: str):
+    def make(unix_instance: str, same_port: bool = True):
         u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         u.bind(path)
         t = socket.create_server(("127.0.0.1", 0))
         made.extend([u, t])
-        _Stub(u, {"unix_socket": path, "instance": unix_instance})
-        _Stub(t, {"unix_socket": path, "instance": "A"})
-        return _http1.HTTP1Client(f"http://127.0.0.1:{t.getsockname()[1]}", {}, 10.0), path
+        port = t.getsockname()[1]
+        ports = [port] if same_port else [port + 1]  # (not: the server behind a proxy listening on `port`)
+        _Stub(u, {"unix_socket": path, "instance": unix_instance, "ports": ports})
+        _Stub(t, {"unix_socket": path, "instance": "A", "ports": ports})
+        return _http1.HTTP1Client(f"http://127.0.0.1:{port}", {}, 10.0), path
 
     yield make
     for s in made:
@@ -207,6 +212,11 @@ def test_discovery_takes_the_same_servers_own_socket(stubs):
 
 def test_discovery_refuses_a_socket_another_server_answers(stubs):
     client, _ = stubs("B")  # e.g. a path learnt through a forwarded port, naming something else here
+    assert _local.discover(client) is False and client.unix_path is None
+
+
+def test_discovery_stays_behind_a_proxy_on_another_port(stubs):
+    client, _ = stubs("A", same_port=False)  # a same-host proxy or load balancer in front of the server
     assert _local.discover(client) is False and client.unix_path is None
 
 

@@ -165,10 +165,10 @@ class HTTP1Client:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return s, _readable_check(s)
 
-    def try_unix(self, path: str, path_arg: str, accept: Callable[[Response], bool]) -> bool:
+    def try_unix(self, path: str, path_arg: str, accept: Callable[[Response], bool], timeout: Any = None) -> bool:
         """Whether `GET <path_arg>` over the Unix socket at `path` gives a response that `accept`s; if so,
         new connections go there from now on (the idle TCP ones are closed)."""
-        ct, rt, wt = timeouts(self.timeout)
+        ct, rt, wt = timeouts(self.timeout if timeout is None else timeout)
         head = (f"GET {self.prefix}{path_arg} HTTP/1.1\r\n".encode("latin-1") + self._fixed + b"\r\n")
         try:
             s = unix_connect(path, ct)

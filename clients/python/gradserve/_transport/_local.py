@@ -2,8 +2,11 @@
 
 A loopback TCP round trip of a small request costs about twice one over a Unix socket on the same box.
 A client whose base URL is loopback asks `GET /v1/local` once, on its first request; the server names
-its socket and a per-start `instance` to same-host peers only. The client uses the socket only when
+its socket, its TCP ports and a per-start `instance` to same-host peers only. The client uses the socket
+only when
 
+- the URL's port is one the server listens on (a same-host proxy or load balancer in front of the server
+  has its own port: the client stays behind it),
 - it is a socket owned by this user (never another user's: it could relay and read the traffic), and
 - the same server answers on it (`instance` equal): a path learnt through a forwarded port names
   something on the server's host, not necessarily this one.
@@ -48,17 +51,18 @@ def owned(path: str) -> bool:
     return stat.S_ISSOCK(st.st_mode) and st.st_uid == os.getuid()
 
 
-def _advert(resp: _http1.Response) -> tuple[str, str] | None:
+def _advert(resp: _http1.Response) -> tuple[str, str, list] | None:
     if resp.status != 200:
         return None
     try:
         d = json.loads(bytes(resp.content))
-        path, instance = d["unix_socket"], d["instance"]
+        path, instance, ports = d["unix_socket"], d["instance"], d["ports"]
     except (ValueError, KeyError, TypeError):
         return None
-    if not (isinstance(path, str) and isinstance(instance, str) and os.path.isabs(path) and instance):
+    if not (isinstance(path, str) and isinstance(instance, str) and os.path.isabs(path) and instance
+            and isinstance(ports, list)):
         return None
-    return path, instance
+    return path, instance, ports
 
 
 def discover(client: _http1.HTTP1Client, timeout: Any = None) -> bool | None:
@@ -74,7 +78,7 @@ def discover(client: _http1.HTTP1Client, timeout: Any = None) -> bool | None:
     except (OSError, _http1.ProtocolError):
         return None
     advert = _advert(resp)
-    if advert is None or not owned(advert[0]):
-        return False
-    path, instance = advert
-    return client.try_unix(path, ROUTE, lambda r: (_advert(r) or ("", ""))[1] == instance)
+    if advert is None or client.address is None or client.address[1] not in advert[2] or not owned(advert[0]):
+        return False  # (another port: a proxy in front of the server, which the client must go through)
+    path, instance, _ = advert
+    return client.try_unix(path, ROUTE, lambda r: (_advert(r) or ("", "", []))[1] == instance, limit)
