@@ -188,8 +188,9 @@ class HTTPTransport:
         failures raise the SDK's APITimeoutError / APIConnectionError. (Also what benchmarks time.)"""
         try:
             if self._lean is not None:
-                if self._discover:
-                    self._discover = _local.discover(self._lean, timeout) is None  # (once it answered)
+                if self._discover:  # (once: other threads' calls go on over TCP meanwhile)
+                    self._discover = False
+                    self._discover = _local.discover(self._lean, timeout) is None  # no answer: ask again
                 r = self._lean.request(method, path, content, headers, timeout)
                 return r.status, r.headers, r.content
             assert self._http is not None
