@@ -85,13 +85,12 @@ def http_protocol(settings, app, asgi) -> type:
 def _unix_listener(settings, app):
     """The Unix socket of setting uds_path, bound (None: none), and GET /v1/local that advertises it.
     ConfigError: a path it cannot use."""
-    from .local_socket import ListenerError, UnixListener, install, resolve
+    from .local_socket import ListenerError, install, resolve
     from .settings import ConfigError
 
-    path = resolve(settings.uds_path, settings.is_loopback)
-    unix = None
-    if path is not None:
-        unix = UnixListener(path, auto_dir=settings.uds_path.strip().lower() == "auto", group=settings.uds_group)
+    unix = resolve(settings.uds_path, settings.is_loopback)
+    if unix is not None:
+        unix.group = settings.uds_group
         try:
             unix.open()
         except (ListenerError, OSError) as e:

@@ -39,9 +39,9 @@ class ListenerError(Exception):
     """The socket cannot be made (the server does not start: a setting names a path it cannot use)."""
 
 
-def resolve(setting: str, host_is_loopback: bool) -> str | None:
-    """The socket's path from the setting: "auto" (a socket for a loopback bind only; a server others reach
-    over the network keeps one transport), "off"/"" (none) or a path."""
+def resolve(setting: str, host_is_loopback: bool) -> UnixListener | None:
+    """The listener the setting asks for: "auto" (a socket in a fresh directory, for a loopback bind only: a
+    server others reach over the network keeps one transport), "off"/"" (none) or a path."""
     s = setting.strip()
     if s.lower() in ("", "off", "none", "false", "0"):
         return None
@@ -50,8 +50,9 @@ def resolve(setting: str, host_is_loopback: bool) -> str | None:
             return None
         base = os.environ.get("XDG_RUNTIME_DIR")
         parent = base if base and os.path.isdir(base) and os.access(base, os.W_OK) else None
-        return os.path.join(tempfile.mkdtemp(prefix="gradserve-", dir=parent), "http.sock")  # (mode 0700)
-    return os.path.abspath(os.path.expanduser(s))
+        directory = tempfile.mkdtemp(prefix="gradserve-", dir=parent)  # (mode 0700)
+        return UnixListener(os.path.join(directory, "http.sock"), auto_dir=True)
+    return UnixListener(os.path.abspath(os.path.expanduser(s)), auto_dir=False)
 
 
 class UnixListener:

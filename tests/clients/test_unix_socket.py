@@ -141,6 +141,8 @@ def test_off_means_no_socket_and_no_advertisement(tmp_path):
     from fastapi.testclient import TestClient
 
     assert resolve("off", True) is None and resolve("auto", False) is None  # a network bind: TCP only
+    explicit = resolve(str(tmp_path / "a.sock"), True)
+    assert explicit is not None and explicit.path == str(tmp_path / "a.sock") and not explicit.auto_dir
     app = FastAPI()
     install(app, None)
     assert TestClient(app).get("/v1/local").status_code == 404
@@ -232,3 +234,16 @@ def test_discovery_without_an_answer_asks_again_later():
     addr = port.getsockname()
     port.close()  # nothing listens there now
     assert _local.discover(_http1.HTTP1Client(f"http://{addr[0]}:{addr[1]}", {}, 5.0)) is None
+
+
+def test_a_path_the_server_cannot_use_stops_it_with_the_reason(tmp_path):
+    from fastapi import FastAPI
+
+    from service.cli import _unix_listener
+    from service.settings import ConfigError, Settings
+
+    taken = tmp_path / "file"
+    taken.write_text("")
+    with pytest.raises(ConfigError, match="not a socket"):
+        _unix_listener(Settings(uds_path=str(taken)), FastAPI())
+    assert taken.exists()  # left alone
