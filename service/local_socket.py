@@ -1,14 +1,17 @@
 """Same-host clients over a Unix socket (setting `uds_path`), beside the TCP listener.
 
-Why: on this kind of box a small request's loopback TCP round trip costs ~70 us (the server's send
-on TCP loopback was ~20% of its busy samples in the loops benchmarks); a Unix socket ~40 us.
+Why: on this kind of box a 2 kB ping-pong costs ~70 us over loopback TCP and ~40 us over a Unix socket
+(the server's send on TCP loopback was ~20% of its busy samples in the loops benchmarks). Measured on
+the job path (benchmarks/unix_socket_ab.py, loops_bench L3's echo, 2-core box at load 9-11): ~30-60 us
+less per bare echo, 5-13 us less client CPU and ~7% less wall per small job request.
 
 - The socket serves the same protocol class as TCP (uvicorn's, guarded, with the lean path), added to
   uvicorn's listeners once it has started (`start`), closed with them, unlinked on exit (`close`).
 - Its peers are this host by construction: their connections carry the peer address `UNIX_PEER`, which
   service.client_shm counts as same-host (shared memory over the socket works as over loopback TCP).
 - Access: "auto" puts the socket in a fresh directory of mode 0700 (only this user); an explicit path gets
-  its missing directory created 0700 and the socket mode 0600 (0660 with uds_group).
+  its missing directory created 0700 and the socket mode 0600 (0660 with uds_group, for a path in a
+  directory the group may enter).
 - Advertised as shared memory is negotiated: `GET /v1/local` answers {"unix_socket", "instance", "ports"}
   to a peer on this host (loopback TCP or the socket itself) whose request no proxy passed on, 404 to
   anyone else. The SDK uses the socket only when its URL's port is one of `ports` (not a same-host proxy
