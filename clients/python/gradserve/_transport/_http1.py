@@ -95,7 +95,7 @@ class HTTP1Client:
 
     def __init__(self, base_url: str, headers: dict, timeout: Any):
         parts = urlsplit(base_url)
-        self.address: tuple | None = (parts.hostname or "", parts.port or 80)
+        self.address: tuple[str, int] | None = (parts.hostname or "", parts.port or 80)
         # a Unix socket to the same server: connections go there while it answers, else to `address`
         self.unix_path: str | None = None
         host = parts.netloc
@@ -161,6 +161,7 @@ class HTTP1Client:
                 if self.address is None:
                     raise
                 self.unix_path = None  # the socket is gone (or refuses): TCP from now on
+        assert self.address is not None  # (a http+unix:// client has no TCP address: it raised above)
         s = socket.create_connection(self.address, timeout=connect_timeout)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return s, _readable_check(s)
