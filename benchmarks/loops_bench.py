@@ -10,7 +10,9 @@ L1  deep-potential training step (ops.value_and_grad w.r.t. the weights + nn.SGD
 L2  2000 gradients of a logistic-regression log-density in one ops.vmap(ops.grad(logp)) call vs JAX
     jit(vmap(grad)); batch sizes 100..8000.
 L3  500 dependent value_and_grad calls (an HMC-like chain) vs a bare FastAPI echo of the same request
-    body over the same HTTP client as the SDK's (its transport's `send`), and the same body posted raw
+    body over the same HTTP client as the SDK's (its transport's `send`) and the same transport (the
+    echo on a Unix socket when the SDK went over its server's: `transport`; the TCP echo beside it as
+    echo_tcp_ms / ratio_to_tcp_echo), and the same body posted raw
     to the server (the server's share); the echo over httpx too (the SDK's client before 2026-12);
     the chain over gRPC too; the same calls from 1 / 4 / 16 threads.
 L4  throughput of L3's job (raw requests, distinct inputs) at concurrency 64 against a server without
