@@ -25,6 +25,7 @@ import asyncio
 import errno
 import logging
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -52,10 +53,37 @@ def resolve(setting: str, host_is_loopback: bool) -> UnixListener | None:
         if not host_is_loopback or not hasattr(socket, "AF_UNIX"):
             return None
         base = os.environ.get("XDG_RUNTIME_DIR")
-        parent = base if base and os.path.isdir(base) and os.access(base, os.W_OK) else None
-        directory = tempfile.mkdtemp(prefix="gradserve-", dir=parent)  # (mode 0700)
+        parent = base if base and os.path.isdir(base) and os.access(base, os.W_OK) else tempfile.gettempdir()
+        sweep(parent)
+        directory = tempfile.mkdtemp(prefix=f"gradserve-{os.getpid()}-", dir=parent)  # (mode 0700)
         return UnixListener(os.path.join(directory, "http.sock"), auto_dir=True)
     return UnixListener(os.path.abspath(os.path.expanduser(s)), auto_dir=False)
+
+
+_AUTO_DIR = re.compile(r"gradserve-(\d+)-[A-Za-z0-9_]+$")
+
+
+def sweep(parent: str) -> None:
+    """Remove the "auto" directories that servers killed before their exit cleanup left in `parent`: this
+    user's, named after a process that is gone, holding nothing but the socket."""
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for name in names:
+        m = _AUTO_DIR.match(name)
+        if m is None:
+            continue
+        d = os.path.join(parent, name)
+        try:
+            st = os.lstat(d)
+            if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or set(os.listdir(d)) - {"http.sock"}:
+                continue
+            os.kill(int(m.group(1)), 0)  # alive (or another user's process): kept
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            continue
 
 
 class UnixListener:

@@ -247,3 +247,22 @@ def test_a_path_the_server_cannot_use_stops_it_with_the_reason(tmp_path):
     with pytest.raises(ConfigError, match="not a socket"):
         _unix_listener(Settings(uds_path=str(taken)), FastAPI())
     assert taken.exists()  # left alone
+
+
+def test_a_killed_servers_auto_directory_is_swept(tmp_path):
+    import subprocess
+    import sys
+
+    from service.local_socket import sweep
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # (a pid no process has now)
+    dead = tmp_path / f"gradserve-{gone.pid}-abc123"
+    alive = tmp_path / f"gradserve-{os.getpid()}-def456"
+    busy = tmp_path / f"gradserve-{gone.pid}-ghi789"  # something else in it: not ours to remove
+    for d in (dead, alive, busy):
+        d.mkdir(mode=0o700)
+        (d / "http.sock").write_text("")
+    (busy / "other").write_text("")
+    sweep(str(tmp_path))
+    assert not dead.exists() and alive.exists() and busy.exists()
