@@ -266,3 +266,33 @@ def test_a_killed_servers_auto_directory_is_swept(tmp_path):
     (busy / "other").write_text("")
     sweep(str(tmp_path))
     assert not dead.exists() and alive.exists() and busy.exists()
+
+
+def test_the_async_client_moves_to_the_socket_too(real_server):
+    import asyncio
+
+    async def main():
+        async with gs.AsyncClient(real_server.url) as c:
+            x = np.array([1.0, -2.0, 3.0], F32)
+            r1 = await c.grad(SQUARE, [x])
+            r2 = await c.grad(SQUARE, [x])
+            return r1.outputs[0], r2.outputs[0], c._transport._unix  # (a failed connect would drop it)
+
+    g1, g2, unix = asyncio.run(main())
+    np.testing.assert_allclose(g1, [2.0, -4.0, 6.0])
+    np.testing.assert_allclose(g2, [2.0, -4.0, 6.0])
+    assert unix is not None  # the calls went over the server's socket
+
+
+def test_the_async_client_falls_back_to_tcp(real_server):
+    import asyncio
+
+    async def main():
+        async with gs.AsyncClient(real_server.url, unix_socket="/nonexistent/gs.sock") as c:
+            assert c._transport._unix is not None
+            r = await c.grad(SQUARE, [np.ones(3, F32)])
+            return r.outputs[0], c._transport._unix
+
+    g, unix = asyncio.run(main())
+    np.testing.assert_allclose(g, [2.0, 2.0, 2.0])
+    assert unix is None

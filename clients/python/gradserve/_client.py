@@ -231,7 +231,8 @@ class _BaseClient:
         # loopback http:// URLs unless GRADSERVE_SHARED_MEMORY=0; False: never; gradserve._shm)
         # unix_socket: requests over the server's Unix socket when it is on this host (None: asked of a
         # loopback http:// server unless GRADSERVE_UNIX_SOCKET=0; False: never; a path: that socket, TCP
-        # when it fails; gradserve._transport._local). A http+unix://<quoted path> URL: that socket only.
+        # when it fails; gradserve._transport._local; AsyncClient too). A http+unix://<quoted path> URL: that
+        # socket only (Client).
         self.base_url = (base_url or os.environ.get("GRADSERVE_SERVER") or DEFAULT_URL).rstrip("/")
         self.api_key = api_key if api_key is not None else os.environ.get("GRADSERVE_API_KEY") or None
         self.timeout = timeout

@@ -78,7 +78,7 @@ def make_transport(url: str, *, api_key: str | None, timeout: Any, http_transpor
             if kind == "http+unix":
                 raise ValueError("http+unix:// URLs are for the sync Client; AsyncClient takes http://")
             return AsyncHTTPTransport(url, api_key=api_key, timeout=timeout, transport=http_transport,
-                                      headers=headers, shared_memory=shared_memory)
+                                      headers=headers, shared_memory=shared_memory, unix_socket=unix_socket)
         return HTTPTransport(url, api_key=api_key, timeout=timeout, transport=http_transport, headers=headers,
                              shared_memory=shared_memory, unix_socket=unix_socket)
     if kind in ("grpc", "grpcs"):

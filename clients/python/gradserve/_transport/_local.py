@@ -12,7 +12,8 @@ only when
   something on the server's host, not necessarily this one.
 
 Any failure leaves the client on TCP; a socket that stops answering later sends it back to TCP too
-(_http1.HTTP1Client._connect). Options: `unix_socket=None` (this, unless GRADSERVE_UNIX_SOCKET=0),
+(_http1.HTTP1Client._connect; the AsyncClient: http.AsyncHTTPTransport._send, with an httpx client on
+the socket). Options: `unix_socket=None` (this, unless GRADSERVE_UNIX_SOCKET=0),
 False (never), or a path (that socket, TCP when it fails); a `http+unix://<path>` URL uses only the socket.
 """
 from __future__ import annotations
