@@ -10,7 +10,9 @@ L1  deep-potential training step (ops.value_and_grad w.r.t. the weights + nn.SGD
 L2  2000 gradients of a logistic-regression log-density in one ops.vmap(ops.grad(logp)) call vs JAX
     jit(vmap(grad)); batch sizes 100..8000.
 L3  500 dependent value_and_grad calls (an HMC-like chain) vs a bare FastAPI echo of the same request
-    body over the same HTTP client as the SDK's (its transport's `send`), and the same body posted raw
+    body over the same HTTP client as the SDK's (its transport's `send`) and the same transport (the
+    echo on a Unix socket when the SDK went over its server's: `transport`; the TCP echo beside it as
+    echo_tcp_ms / ratio_to_tcp_echo), and the same body posted raw
     to the server (the server's share); the echo over httpx too (the SDK's client before 2026-12);
     the chain over gRPC too; the same calls from 1 / 4 / 16 threads.
 L4  throughput of L3's job (raw requests, distinct inputs) at concurrency 64 against a server without
@@ -25,11 +27,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import numpy as np
@@ -186,6 +191,28 @@ def _echo_server():
     return proc, f"http://127.0.0.1:{port}"
 
 
+_UDS_ECHO = ("import sys, uvicorn; sys.path[:0] = sys.argv[2:]; from benchmarks.service_bench import echo_app; "
+             "uvicorn.run(echo_app(), uds=sys.argv[1], log_level='warning', access_log=False)")
+
+
+def _echo_server_unix(path: str):
+    """The same echo app under the same uvicorn, on a Unix socket: the floor when the SDK went over its
+    server's Unix socket (setting uds_path)."""
+    proc = subprocess.Popen([sys.executable, "-c", _UDS_ECHO, path, str(ROOT), str(ROOT / "clients" / "python")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = "http+unix://" + quote(path, safe="")
+    end = time.monotonic() + 60
+    while time.monotonic() < end and proc.poll() is None:
+        try:
+            with gs.Client(url, max_retries=0) as c:
+                if c._transport.send("GET", "/ready", None, {})[0] == 200:
+                    return proc, url
+        except gs.errors.APIConnectionError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the unix-socket echo did not start")
+
+
 def l3(srv: Server, calls: int) -> dict:
     import jax
 
@@ -218,18 +245,29 @@ def l3(srv: Server, calls: int) -> dict:
     content, headers = encode_request(body, binary=False)
     proc, echo_url = _echo_server()
     sdk_http = client._transport
-    echo = HTTPTransport(echo_url)  # the same library as the SDK's transport for an http:// URL
+    # the echo goes as the SDK's calls went: over a Unix socket when the SDK used its server's (the TCP
+    # echo is measured beside it: echo_tcp_ms)
+    unix = sdk_http._lean is not None and sdk_http._lean.unix_path is not None
+    tmp = tempfile.mkdtemp(prefix="echo-") if unix else None
+    uproc, uurl = _echo_server_unix(os.path.join(tmp, "echo.sock")) if tmp else (None, None)
+    echo_tcp = HTTPTransport(echo_url, unix_socket=False)  # the same library as the SDK's transport
+    echo = HTTPTransport(uurl) if uurl else echo_tcp
     echo_httpx = httpx.Client(base_url=echo_url)  # the floor as httpx sees it (the SDK's client before)
     try:
         for _ in range(20):
             echo.send("POST", "/echo", content, headers)
+            echo_tcp.send("POST", "/echo", content, headers)
             echo_httpx.post("/echo", content=content, headers=headers).content
-        te, tx, tr, ts, tj = [], [], [], [], []
+        te, tt, tx, tr, ts, tj = [], [], [], [], [], []
         for _ in range(5):  # interleaved rounds: the machine's load drifts
             for _ in range(calls // 5):
                 t = time.perf_counter()
                 echo.send("POST", "/echo", content, headers)
                 te.append(time.perf_counter() - t)
+            for _ in range(calls // 5 if unix else 0):
+                t = time.perf_counter()
+                echo_tcp.send("POST", "/echo", content, headers)
+                tt.append(time.perf_counter() - t)
             for _ in range(calls // 5):
                 t = time.perf_counter()
                 echo_httpx.post("/echo", content=content, headers=headers).content
@@ -242,12 +280,19 @@ def l3(srv: Server, calls: int) -> dict:
             tj += chain(jvg, calls // 5, lambda w: w)
     finally:
         echo.close()
+        echo_tcp.close()
         echo_httpx.close()
-        proc.terminate()
-        proc.wait(10)
+        for p in (proc, uproc):
+            if p is not None:
+                p.terminate()
+                p.wait(10)
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
     out = {"calls": calls, "sdk_ms": med(ts) * 1e3, "echo_ms": med(te) * 1e3, "raw_request_ms": med(tr) * 1e3,
            "jax_ms": med(tj) * 1e3, "ratio_to_echo": med(ts) / med(te), "raw_request_to_echo": med(tr) / med(te),
            "http_client": "httpx" if sdk_http._lean is None else "gradserve._transport._http1",
+           "transport": "unix" if unix else "tcp",
+           "echo_tcp_ms": med(tt or te) * 1e3, "ratio_to_tcp_echo": med(ts) / med(tt or te),
            "echo_httpx_ms": med(tx) * 1e3, "ratio_to_httpx_echo": med(ts) / med(tx),
            "p99_sdk_ms": float(np.percentile(ts, 99)) * 1e3}
     gs.set_context(server=f"grpc://127.0.0.1:{srv.grpc_port}")  # the same chain over gRPC

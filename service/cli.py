@@ -82,6 +82,24 @@ def http_protocol(settings, app, asgi) -> type:
     return guarded_protocol(settings.header_timeout_s, settings.max_header_bytes, lean, settings.send_timeout_s)
 
 
+def _unix_listener(settings, app):
+    """The Unix socket of setting uds_path, bound (None: none), and GET /v1/local that advertises it.
+    ConfigError: a path it cannot use."""
+    from .local_socket import ListenerError, install, resolve
+    from .settings import ConfigError
+
+    unix = resolve(settings.uds_path, settings.is_loopback)
+    if unix is not None:
+        unix.group = settings.uds_group
+        try:
+            unix.open()
+        except (ListenerError, OSError) as e:
+            unix.close()  # (its fresh directory; a path it did not bind is left alone)
+            raise ConfigError(str(e)) from None
+    install(app, unix)
+    return unix
+
+
 def main(argv=None) -> int:
     settings = load_settings(argv)
     import logging
@@ -116,7 +134,21 @@ def main(argv=None) -> int:
 
         attach(app, settings, core, services)
 
+    try:
+        unix = _unix_listener(settings, app)
+    except ConfigError as e:
+        print(f"gradserve-server: {e}", file=sys.stderr)
+        return 2
+
     class Server(uvicorn.Server):
+        async def startup(self, sockets=None):
+            await super().startup(sockets=sockets)
+            if unix is not None and self.started:  # same-host clients: the Unix socket beside TCP
+                try:
+                    await unix.start(self)
+                except OSError as e:  # TCP alone, as without the setting
+                    log.warning("not serving the unix socket %s: %s", unix.path, e)
+
         def handle_exit(self, sig, frame):  # SIGTERM / SIGINT: stop taking jobs, drain, exit
             if not core.draining:
                 log.info("signal %s: draining (in-flight jobs finish, new ones get 503)", sig)
@@ -138,6 +170,8 @@ def main(argv=None) -> int:
         print(f"gradserve-server: {e}", file=sys.stderr)
         return 2
     finally:
+        if unix is not None:
+            unix.close()
         if settings.otel:
             from . import tracing
 

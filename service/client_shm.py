@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from . import shm
+from .local_socket import UNIX_PEER
 from .errors import InvalidRequest, LimitExceeded
 
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,200}")
@@ -62,6 +63,8 @@ def check_peer(host: str | None, setting: str) -> None:
 def is_loopback_peer(host: str | None) -> bool:
     if not host:
         return False
+    if host == UNIX_PEER:  # a connection on the server's Unix socket (service.local_socket): this host
+        return True
     try:
         ip = ipaddress.ip_address(host.strip("[]").partition("%")[0])
     except ValueError:

@@ -153,6 +153,13 @@ class Settings(BaseSettings):
     lean_http: bool = Field(True, description="Small plain POST /v1/<job> requests go from the HTTP parser "
                             "straight to the job (service.lean_http), skipping the ASGI request cycle; off: "
                             "every request through uvicorn's ASGI path.")
+    uds_path: str = Field("auto", description="Also serve HTTP on a Unix socket, for clients on this host "
+                          "(the SDK finds it through GET /v1/local and uses it instead of loopback TCP: about half "
+                          "the round trip). auto: a socket in a fresh private directory (mode 0700), only when "
+                          "host is a loopback address, removed on exit; off: none; a path: that socket (mode "
+                          "0600, its missing directory made 0700).")
+    uds_group: bool = Field(False, description="The uds_path socket is mode 0660 (the server's group may connect) "
+                            "instead of 0600.")
 
     @field_validator("host")
     @classmethod

@@ -19,6 +19,13 @@ from gradserve._transport import _http1
 from gradserve._transport.http import HTTPTransport
 
 
+@pytest.fixture(autouse=True)
+def _tcp_only(monkeypatch):
+    """The scripts here count connections and requests: no GET /v1/local question first (the Unix socket
+    discovery has its own tests, test_unix_socket.py)."""
+    monkeypatch.setenv("GRADSERVE_UNIX_SOCKET", "0")
+
+
 class Scripted:
     """A loopback server whose connections each run `script(conn, index)`; counts connections."""
 

@@ -139,7 +139,17 @@ def _tensor_or_list(x, dtypes=None):
 
 @dataclass
 class Result:
-    """What a job returned. `value` has MindSpore's structure (tuples of arrays)."""
+    """What a job returned. `value` has MindSpore's structure (tuples of arrays).
+
+    Who owns the arrays (one rule, whatever the path): every array a call returns is the caller's own.
+    It is writable, no later call reuses or overwrites its memory, and it lives as long as it is referenced;
+    the outputs of one call never overlap, but they may share one buffer, which lives while any of them
+    does. How each path keeps that rule without a copy per output:
+    - shared memory (gradserve._shm): views on the call's output region; the region goes back to the pool
+      only when the last view is gone (while VIEW_PAIRS regions are so held, outputs are copied instead);
+    - a binary response up to 64 KiB (gradserve._wire.decode_response): views on one private copy of its
+      tensor bytes;
+    - a larger binary response, or JSON numbers: a fresh array per output."""
 
     value: Any
     outputs: list[np.ndarray]
@@ -215,9 +225,14 @@ class _BaseClient:
                  max_retries: int | None = None, retry: RetryPolicy | None = None, device: str | None = None,
                  binary_threshold: int | None = DEFAULT_BINARY_THRESHOLD, register_graphs: bool = True,
                  transport: str | None = None, http_transport: Any = None, headers: dict | None = None,
-                 deadline_ms: int | None = None, seed: int | None = None, shared_memory: bool | None = None):
+                 deadline_ms: int | None = None, seed: int | None = None, shared_memory: bool | None = None,
+                 unix_socket: bool | str | None = None):
         # shared_memory: large tensors through shared memory when the server is on this host (None: on for
         # loopback http:// URLs unless GRADSERVE_SHARED_MEMORY=0; False: never; gradserve._shm)
+        # unix_socket: requests over the server's Unix socket when it is on this host (None: asked of a
+        # loopback http:// server unless GRADSERVE_UNIX_SOCKET=0; False: never; a path: that socket, TCP
+        # when it fails; gradserve._transport._local; AsyncClient too). A http+unix://<quoted path> URL: that
+        # socket only (Client).
         self.base_url = (base_url or os.environ.get("GRADSERVE_SERVER") or DEFAULT_URL).rstrip("/")
         self.api_key = api_key if api_key is not None else os.environ.get("GRADSERVE_API_KEY") or None
         self.timeout = timeout
@@ -234,7 +249,7 @@ class _BaseClient:
         self._transport: Any = make_transport(self.base_url, api_key=self.api_key, timeout=timeout,
                                          http_transport=http_transport, headers=headers,
                                          asynchronous=self._asynchronous, transport=transport,
-                                         shared_memory=shared_memory)
+                                         shared_memory=shared_memory, unix_socket=unix_socket)
 
     _asynchronous = False
 

@@ -47,6 +47,8 @@ VIEW_PAIRS = 2  # pairs at most held by the caller's result arrays (a training s
 
 
 def is_local(url: str) -> bool:
+    if url.lower().startswith("http+unix://"):  # the server's Unix socket: its host by construction
+        return True
     host = (urlsplit(url).hostname or "").strip("[]")
     if host in ("localhost", "ip6-localhost"):
         return True

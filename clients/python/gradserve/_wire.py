@@ -251,6 +251,7 @@ def decode_response(content: bytes, header_length: str | None, read: Any = None)
     return head
 
 
+# (the ownership rule these arrays keep, with the shared-memory views: gradserve._client.Result)
 # a small binary body is copied once and its arrays are views on that copy (one copy instead of one per
 # array; writable, and the response's bytes untouched); a large one is copied array by array, so that
 # keeping one small output does not keep the others' bytes alive

@@ -20,7 +20,7 @@ PYNATIVE_MODE = 1
 
 _DEFAULTS = {"max_loop_trips": 1000, "mode": GRAPH_MODE, "device_target": "CPU", "device_id": None, "server": None, "api_key": None,
              "timeout": 60.0, "max_retries": None, "transport": None, "http_transport": None, "deadline_ms": None,
-             "binary_threshold": 1024, "shared_memory": None}
+             "binary_threshold": 1024, "shared_memory": None, "unix_socket": None}
 # MindSpore options with nothing to do on a service (compilation, memory, logging): accepted, kept
 # for get_context, no effect on results
 _MINDSPORE_ONLY = ("jit_level", "jit_config", "save_graphs", "save_graphs_path", "max_call_depth",
@@ -36,13 +36,14 @@ _state: dict[str, Any] = dict(_DEFAULTS)
 _client = None
 _lock = threading.Lock()
 _CLIENT_KEYS = ("server", "api_key", "timeout", "max_retries", "transport", "http_transport", "binary_threshold",
-                "shared_memory")
+                "shared_memory", "unix_socket")
 
 
 def set_context(**kwargs) -> None:
     """Set execution options (unknown keys raise). Client options: server, api_key, timeout,
     max_retries, transport ("http" | "grpc"), http_transport (an httpx transport), deadline_ms, shared_memory
-    (None: large tensors through shared memory when the server is on this host; False: never).
+    (None: large tensors through shared memory when the server is on this host; False: never), unix_socket
+    (None: the server's Unix socket when it is on this host; False: never; a path: that socket).
     max_loop_trips (default 1000): the bound of a `while` on a traced value in construct; a loop
     still running after that many trips is an error of the run, not a truncated result."""
     global _client
@@ -132,7 +133,7 @@ def client():
                              timeout=_state["timeout"], max_retries=_state["max_retries"],
                              transport=_state["transport"], http_transport=_state["http_transport"],
                              binary_threshold=_state["binary_threshold"], deadline_ms=_state["deadline_ms"],
-                             shared_memory=_state["shared_memory"])
+                             shared_memory=_state["shared_memory"], unix_socket=_state["unix_socket"])
         return _client
 
 

@@ -69,14 +69,18 @@ def scheme_of(url: str) -> str:
 
 def make_transport(url: str, *, api_key: str | None, timeout: Any, http_transport: Any = None,
                    headers: dict | None = None, asynchronous: bool = False, transport: str | None = None,
-                   shared_memory: bool | None = None):
+                   shared_memory: bool | None = None, unix_socket: bool | str | None = None):
     kind = transport or scheme_of(url)
-    if kind in ("http", "https"):
+    if kind in ("http", "https", "http+unix"):
         from .http import AsyncHTTPTransport, HTTPTransport
 
-        cls = AsyncHTTPTransport if asynchronous else HTTPTransport
-        return cls(url, api_key=api_key, timeout=timeout, transport=http_transport, headers=headers,
-                   shared_memory=shared_memory)
+        if asynchronous:
+            if kind == "http+unix":
+                raise ValueError("http+unix:// URLs are for the sync Client; AsyncClient takes http://")
+            return AsyncHTTPTransport(url, api_key=api_key, timeout=timeout, transport=http_transport,
+                                      headers=headers, shared_memory=shared_memory, unix_socket=unix_socket)
+        return HTTPTransport(url, api_key=api_key, timeout=timeout, transport=http_transport, headers=headers,
+                             shared_memory=shared_memory, unix_socket=unix_socket)
     if kind in ("grpc", "grpcs"):
         try:
             from . import grpc as grpc_transport
@@ -85,4 +89,5 @@ def make_transport(url: str, *, api_key: str | None, timeout: Any, http_transpor
                               f"({e})") from e
         gcls = grpc_transport.AsyncGRPCTransport if asynchronous else grpc_transport.GRPCTransport
         return gcls(url, api_key=api_key, timeout=timeout, headers=headers)
-    raise ValueError(f"unknown transport {kind!r} in {url!r}; use http://, https://, grpc:// or grpcs://")
+    raise ValueError(f"unknown transport {kind!r} in {url!r}; use http://, https://, http+unix://, grpc:// or "
+                     f"grpcs://")

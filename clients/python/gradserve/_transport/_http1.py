@@ -30,11 +30,14 @@ import socket
 import threading
 import urllib.request
 from typing import Any, Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 SMALL_BODY = 1 << 18  # bodies up to this go out with the head in one send; larger ones after it
 MAX_HEAD = 1 << 16  # a response head above this is refused
 MAX_IDLE = 32  # idle keep-alive connections kept per client
+
+
+UNIX_SCHEME = "http+unix"  # http+unix://<the socket's path, percent-encoded>[/prefix] (as requests-unixsocket)
 
 
 class ProtocolError(ConnectionError):
@@ -46,8 +49,11 @@ class _NoResponse(ConnectionError):
 
 
 def usable(url: str) -> bool:
-    """Whether this client can carry `url`: plain http, no credentials in it, no proxy configured for it."""
+    """Whether this client can carry `url`: plain http (or http+unix), no credentials in it, no proxy
+    configured for it."""
     parts = urlsplit(url)
+    if parts.scheme.lower() == UNIX_SCHEME:
+        return bool(parts.netloc)
     if parts.scheme.lower() != "http" or parts.username is not None or not parts.hostname:
         return False
     proxies = urllib.request.getproxies_environment()
@@ -89,10 +95,15 @@ class HTTP1Client:
 
     def __init__(self, base_url: str, headers: dict, timeout: Any):
         parts = urlsplit(base_url)
-        self.address = (parts.hostname or "", parts.port or 80)
+        self.address: tuple[str, int] | None = (parts.hostname or "", parts.port or 80)
+        # a Unix socket to the same server: connections go there while it answers, else to `address`
+        self.unix_path: str | None = None
+        host = parts.netloc
+        if parts.scheme.lower() == UNIX_SCHEME:  # that socket only
+            self.address, self.unix_path, host = None, unquote(parts.netloc), "localhost"
         self.prefix = parts.path.rstrip("/")
         self.timeout = timeout
-        self._headers = {"host": parts.netloc, **headers}
+        self._headers = {"host": host, **headers}
         self._names = {k.lower(): k for k in self._headers}
         self._fixed = _header_block(self._headers)
         self._idle: list[tuple[socket.socket, Callable]] = []  # (connection, its idle check: _readable_check)
@@ -141,9 +152,47 @@ class HTTP1Client:
 
     # -- connections -------------------------------------------------------------------------------
     def _connect(self, connect_timeout: float | None) -> tuple[socket.socket, Callable]:
+        path = self.unix_path
+        if path is not None:
+            try:
+                s = unix_connect(path, connect_timeout)
+                return s, _readable_check(s)
+            except OSError:
+                if self.address is None:
+                    raise
+                self.unix_path = None  # the socket is gone (or refuses): TCP from now on
+        assert self.address is not None  # (a http+unix:// client has no TCP address: it raised above)
         s = socket.create_connection(self.address, timeout=connect_timeout)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return s, _readable_check(s)
+
+    def try_unix(self, path: str, path_arg: str, accept: Callable[[Response], bool], timeout: Any = None) -> bool:
+        """Whether `GET <path_arg>` over the Unix socket at `path` gives a response that `accept`s; if so,
+        new connections go there from now on (the idle TCP ones are closed)."""
+        ct, rt, wt = timeouts(self.timeout if timeout is None else timeout)
+        head = (f"GET {self.prefix}{path_arg} HTTP/1.1\r\n".encode("latin-1") + self._fixed + b"\r\n")
+        try:
+            s = unix_connect(path, ct)
+        except OSError:
+            return False
+        try:
+            resp, keep = self._exchange(s, "GET", head, b"", rt, wt)
+        except (OSError, ProtocolError):
+            s.close()
+            return False
+        if not accept(resp):
+            s.close()
+            return False
+        with self._lock:
+            self.unix_path, idle = path, self._idle
+            self._idle = []
+        for c, _ in idle:
+            c.close()
+        if keep:
+            self._give_back((s, _readable_check(s)))
+        else:
+            s.close()
+        return True
 
     def _take(self, connect_timeout: float | None) -> tuple[tuple[socket.socket, Callable], bool]:
         while True:
@@ -187,6 +236,17 @@ class HTTP1Client:
             if write_error is not None:
                 raise _NoResponse(f"{e} (writing the request: {write_error!r})") from write_error
             raise
+
+
+def unix_connect(path: str, timeout: float | None) -> socket.socket:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.settimeout(timeout)
+        s.connect(path)
+    except BaseException:
+        s.close()
+        raise
+    return s
 
 
 def _readable_check(s: socket.socket) -> Callable:

@@ -17,7 +17,7 @@ from .. import _shm, errors
 from .._version import __version__
 from .._wire import HEADER_LENGTH, decode_response, encode_request
 from . import REQUEST_ID, given_request_id, new_request_id
-from . import _http1
+from . import _http1, _local
 
 ROUTES = {
     "health_live": ("GET", "/v2/health/live"),
@@ -141,14 +141,21 @@ def _base_headers(api_key: str | None, headers: dict | None) -> dict:
 class HTTPTransport:
     def __init__(self, base_url: str, *, api_key: str | None = None, timeout: Any = 60.0,
                  transport: httpx.BaseTransport | None = None, headers: dict | None = None,
-                 shared_memory: bool | None = None):
+                 shared_memory: bool | None = None, unix_socket: bool | str | None = None):
         self.base_url = base_url.rstrip("/")
         self._rid = given_request_id(headers)
         base = _base_headers(api_key, headers)
         self._lean: _http1.HTTP1Client | None = None
         self._http: httpx.Client | None = None
+        self._discover = False  # ask the server for its Unix socket on the next request (_local)
         if transport is None and _http1.usable(self.base_url):
             self._lean = _http1.HTTP1Client(self.base_url, base, timeout)
+            if isinstance(unix_socket, str):
+                self._lean.unix_path = unix_socket
+            else:
+                self._discover = self._lean.address is not None and _local.auto(self.base_url, unix_socket)
+        elif _local.is_unix_url(self.base_url):
+            raise ValueError(f"{self.base_url}: a http+unix:// URL takes no proxy, credentials or httpx transport")
         else:
             self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport, headers=base)
         # same host: large tensors through shared memory (gradserve._shm)
@@ -181,6 +188,9 @@ class HTTPTransport:
         failures raise the SDK's APITimeoutError / APIConnectionError. (Also what benchmarks time.)"""
         try:
             if self._lean is not None:
+                if self._discover:  # (once: other threads' calls go on over TCP meanwhile)
+                    self._discover = False
+                    self._discover = _local.discover(self._lean, timeout) is None  # no answer: ask again
                 r = self._lean.request(method, path, content, headers, timeout)
                 return r.status, r.headers, r.content
             assert self._http is not None
@@ -204,11 +214,19 @@ class HTTPTransport:
 class AsyncHTTPTransport:
     def __init__(self, base_url: str, *, api_key: str | None = None, timeout: Any = 60.0,
                  transport: httpx.AsyncBaseTransport | None = None, headers: dict | None = None,
-                 shared_memory: bool | None = None):
+                 shared_memory: bool | None = None, unix_socket: bool | str | None = None):
         self.base_url = base_url.rstrip("/")
         self._rid = given_request_id(headers)
         base = _base_headers(api_key, headers)
         self._http = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport, headers=base)
+        # the server's Unix socket (_local), found on the first call by the sync client in a thread: then
+        # requests go through a second httpx client on it, back to TCP for good when it fails to connect
+        self._unix: httpx.AsyncClient | None = None
+        self._client_args = (base, timeout)
+        lean = transport is None and _http1.usable(self.base_url) and not _local.is_unix_url(self.base_url)
+        self._discover = lean and not isinstance(unix_socket, str) and _local.auto(self.base_url, unix_socket)
+        if lean and isinstance(unix_socket, str):
+            self._use_unix(unix_socket)
         # same host: large tensors through shared memory; its rare region (un)registrations go through a
         # sync client, in a thread (a caller's own httpx transport: none)
         self._shm: _shm.SharedMemory | None = None
@@ -234,9 +252,38 @@ class AsyncHTTPTransport:
         status, rheaders, rcontent = await self._send(method, path, content, headers, timeout, rid)
         return _handle(status, rheaders, rcontent, rid)
 
+    async def _find_unix(self, timeout: Any) -> None:
+        self._discover = False
+        base, client_timeout = self._client_args
+        probe = _http1.HTTP1Client(self.base_url, base, client_timeout)
+        import anyio  # (httpx's: the AsyncClient runs under asyncio or trio)
+
+        try:
+            found = await anyio.to_thread.run_sync(_local.discover, probe, timeout)
+        finally:
+            probe.close()
+        if found is None:
+            self._discover = True  # not reachable yet: ask again
+        elif found and probe.unix_path is not None:
+            self._use_unix(probe.unix_path)
+
+    def _use_unix(self, path: str) -> None:
+        base, client_timeout = self._client_args
+        self._unix = httpx.AsyncClient(base_url=self.base_url, timeout=client_timeout, headers=base,
+                                       transport=httpx.AsyncHTTPTransport(uds=path))
+
     async def _send(self, method: str, path: str, content, headers: dict, timeout: Any, rid: str):
         kw = {} if timeout is None else {"timeout": timeout}
+        if self._discover:
+            await self._find_unix(timeout)
         try:
+            if self._unix is not None:
+                try:
+                    resp = await self._unix.request(method, path, content=content, headers=headers, **kw)
+                    return resp.status_code, resp.headers, resp.content
+                except httpx.ConnectError:  # the socket is gone: TCP from now on
+                    unix, self._unix = self._unix, None
+                    await unix.aclose()
             resp = await self._http.request(method, path, content=content, headers=headers, **kw)
         except httpx.TimeoutException as e:
             raise errors.APITimeoutError(f"{method} {path} timed out: {e}", request_id=rid) from e
@@ -258,4 +305,6 @@ class AsyncHTTPTransport:
             await asyncio.to_thread(self._shm.close)
         if self._shm_http is not None:
             self._shm_http.close()
+        if self._unix is not None:
+            await self._unix.aclose()
         await self._http.aclose()
