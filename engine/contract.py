@@ -89,20 +89,20 @@ def _rewrite(e: Eqn, made: dict, uses: dict, alias: dict) -> tuple[list[Eqn], Va
     if not red:
         return None
     src = made.get(x.id)
-    em = _Emitter(e.label)
+    em = Emitter(e.label)
     kept = _product_sum(em, x, red, made, uses, alias) if src is not None and src.op == "mul" and \
         uses.get(x.id) == 1 else None
     if kept is None:
         if not _ones_pay(tuple(x.shape), red):
             return None
-        em = _Emitter(e.label)
+        em = Emitter(e.label)
         kept = _sum(em, x, red)
     if kept.aval.size != out.aval.size:
         return None  # cannot happen (outer and inner together span x); keep the graph as it was
     return em.eqns, em.reshape(kept, tuple(out.shape))
 
 
-def _product_sum(em: "_Emitter", x: Var, red: tuple, made: dict, uses: dict, alias: dict) -> Var | None:
+def _product_sum(em: "Emitter", x: Var, red: tuple, made: dict, uses: dict, alias: dict) -> Var | None:
     """The sum over `red` of the mul tree x, kept dims, or None where nothing is gained."""
     leaves: list[Var] = []
     _factors(x, made, uses, alias, leaves)
@@ -135,7 +135,7 @@ def _ones_pay(shape: tuple, axes: tuple) -> bool:
     return batch > 1 and 1 < run <= ONES_MAX_RUN and k * run >= MIN_ITEM_WORK
 
 
-def _sum(em: "_Emitter", v: Var, axes: tuple) -> Var:
+def _sum(em: "Emitter", v: Var, axes: tuple) -> Var:
     """v summed over `axes`, kept dims: ones(1, K) @ v viewed (batch, K, run) where that pays."""
     shape = tuple(v.shape)
     kept = tuple(1 if d in axes else s for d, s in enumerate(shape))
@@ -149,7 +149,7 @@ def _sum(em: "_Emitter", v: Var, axes: tuple) -> Var:
     return em.reshape(mm, kept)
 
 
-def _contracted(em: "_Emitter", inner: list[Var], red: tuple, n: int, pad) -> Var | None:
+def _contracted(em: "Emitter", inner: list[Var], red: tuple, n: int, pad) -> Var | None:
     """sum over `red` of the product of `inner` as one matmul, kept dims (rank n), or None."""
     a = max(inner, key=lambda v: v.aval.size)
     rest = [v for v in inner if v is not a]
@@ -199,7 +199,7 @@ def _contracted(em: "_Emitter", inner: list[Var], red: tuple, n: int, pad) -> Va
     return em.reshape(r, kept)
 
 
-def _product(em: "_Emitter", vs: list[Var]) -> Var:
+def _product(em: "Emitter", vs: list[Var]) -> Var:
     cur = vs[0]
     for v in vs[1:]:
         cur = em.emit("mul", [cur, v], {}, _bshape(cur.shape, v.shape))
@@ -212,7 +212,7 @@ def _bshape(a: tuple, b: tuple) -> tuple:
     return tuple(max(x, y) for x, y in zip(a, b))
 
 
-class _Emitter:
+class Emitter:
     """New equations for one rewrite; movement ops are skipped where they would change nothing."""
 
     def __init__(self, label):

@@ -384,11 +384,10 @@ class NumpyProgram:
         if total > ARENA_LIMIT_BYTES:
             buf_of = {}
         self.arena_bytes = total if buf_of else 0
-        self.source, ns = self._generate(plan, steps, kinds, buf_of, consts, outputs, last_use)
-        code = compile(self.source, f"<gradserve plan {plan.graph.name}>", "exec")
-        exec(code, ns)
-        self.namespace = ns  # kernels and constants the source names (benchmarks/plan_bench.py --profile)
-        self._make = ns["__make"]
+        # namespace: the kernels and constants the source names (kept for benchmarks/plan_bench.py --profile)
+        self.source, self.namespace = self._generate(plan, steps, kinds, buf_of, consts, outputs, last_use)
+        exec(compile(self.source, f"<gradserve plan {plan.graph.name}>", "exec"), self.namespace)
+        self._make = self.namespace["__make"]
         self._arenas: list = []
         self._lock = threading.Lock()
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from .builder import Builder
 from .contract import contract
+from .doubling import fold_doubling
 from .ir import Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
 from .ops.registry import OPS, layers
 from .simplify import _broadcast_shape
+from .unbroadcast import unbroadcast
 
 
 def rebuild(g: Graph) -> Graph:
@@ -54,6 +56,7 @@ def absorb_neg(g: Graph) -> Graph:
     operand has no other use, and through a linear op with a smaller output (a sum) always,
     so the pass adds a neg only where it is smaller than one it saves. A materialised
     -(x * c), c a constant, is x * (-c) (the plan folds -c once): no pass of its own.
+    square and abs take the unnegated value (they are even), so a negation they alone need vanishes.
     Operands of the add/sub/mul/div it emits skip a broadcast_to when their source broadcasts
     to the same shape (a neg hid it from the builder's rule: add(a, -broadcast_to(b))).
     """
@@ -64,12 +67,17 @@ def absorb_neg(g: Graph) -> Graph:
     return Graph(g.inputs, g.params, s.eqns, tree_unflatten(g.outputs, outs), g.param_values, g.functions, g.name)
 
 
+EVEN = ("square", "abs")  # f(-a) = f(a) exactly (for abs, of a real a: complex abs is even too)
+
+
 class _SignMotion:
     """State of absorb_neg: each original value as (value in the new graph, negated?)."""
 
     def __init__(self, g: Graph):
         self.uses: dict[int, int] = {}
         for e in g.eqns:
+            if e.op in EVEN:
+                continue  # takes either sign: no use that needs a negation materialised
             for x in e.inputs:
                 self.uses[x.id] = self.uses.get(x.id, 0) + 1
         for v in tree_flatten(g.outputs):
@@ -129,6 +137,10 @@ class _SignMotion:
 
     def step(self, e: Eqn) -> None:
         out = e.outputs[0] if len(e.outputs) == 1 else None
+        if e.op in EVEN and not e.attrs:  # square(-a) = square(a), |-a| = |a|, exactly
+            v = self.get(e.inputs[0])[0]
+            self.append(Eqn(e.op, (v,), e.attrs, e.outputs, e.label))
+            return
         if out is None or not is_float(out.dtype) or not (self._arith(e, out) or self._linear(e, out)):
             self.append(Eqn(e.op, tuple(self.value(x) for x in e.inputs), e.attrs, e.outputs, e.label))
 
@@ -194,7 +206,8 @@ def canonical(g: Graph) -> Graph:
 
 
 def optimize(g: Graph) -> Graph:
-    return dce(contract(absorb_neg(canonical(g))))
+    # dce before the passes that read use counts, which the dead equations a pass leaves inflate
+    return dce(fold_doubling(dce(contract(dce(unbroadcast(absorb_neg(canonical(g))))))))
 
 
 layers.optimize = optimize  # for op rules that optimise the graphs they build (control flow)

@@ -226,3 +226,26 @@ def test_rewritten_output_is_a_fresh_writable_array():
         np.testing.assert_allclose(out, np.ones((2, 3), F32) @ y.T, rtol=1e-6)
         out[...] = 0  # never the plan's own memory
         np.testing.assert_allclose(plan.run_host([rand(2, 3), y]), np.ones((2, 3), F32) @ y.T, rtol=1e-6)
+
+
+# -- square and abs take either sign; sums and means of one term ---------------------------------
+@pytest.mark.parametrize("op", ["square", "abs"])
+def test_neg_needed_only_by_an_even_op_vanishes(op):
+    """square(-a) = square(a), |-a| = |a|: the other use (a product with a constant) absorbs the sign,
+    as L1's force residual's does (its square and its 2 * (f - F))."""
+    a, b = rand(5, 3), rand(5, 3)
+    build = lambda gb, a, b: (gb.mean(getattr(gb, op)(gb.neg(gb.add(a, b)))),  # noqa: E731
+                              gb.mul(gb.full((5, 3), 3.0, "float32"), gb.neg(gb.add(a, b))))
+    ref, got, low = raw_and_lowered(build, a, b)
+    # what is left is -3, which the plan folds
+    assert "neg" not in [e.op for e in compile_graph(low).step_eqns], ops(low)
+    check(ref, got)
+
+
+@pytest.mark.parametrize("op", ["sum", "mean"])
+@pytest.mark.parametrize("shape,axis", [((), None), ((4, 1), (1,)), ((1, 1, 3), (0, 1))])
+def test_a_reduction_over_one_term_is_a_reshape(op, shape, axis):
+    a = rand(*shape)
+    ref, got, low = raw_and_lowered(lambda gb, a: gb.exp(getattr(gb, op)(gb.tanh(a), axis=axis)), a)
+    assert op not in ops(low), ops(low)
+    check(ref, got)
