@@ -182,20 +182,15 @@ def matmul(a, b, out=None):
         p = plan(shape, a.shape[-1], _threads) if shape is not None else None
         if p is not None and (out is None or out.shape == shape):
             return _Split(a, b, np.empty(shape, a.dtype) if out is None else out, *p).run()
-    if _dot_operands(a, b, out):
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2 and a.dtype in _DOT_DTYPES \
+            and b.dtype == a.dtype:
         # two real matrices: np.dot makes the same BLAS call (bit for bit, tests/engine/test_split_gemm.py)
-        # without the gufunc machinery of np.matmul, ~1-2 us less a call for L1's small products
-        return np.dot(a, b, out)
+        # without the gufunc machinery of np.matmul, ~1-2 us less a call for L1's small products. It
+        # copies when out overlaps an operand, as matmul does; it refuses (before writing anything)
+        # mismatched shapes and an out that is not C-contiguous of the dtype: np.matmul then runs (or
+        # says what is wrong, in its own words)
+        try:
+            return np.dot(a, b, out)
+        except (ValueError, TypeError):
+            pass
     return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
-
-
-def _dot_operands(a, b, out) -> bool:
-    """np.dot(a, b, out) is np.matmul(a, b, out=out): 2-D real operands of one dtype, out of that dtype
-    and C-contiguous (np.dot's requirement; it copies when out overlaps an operand, as matmul does)."""
-    if type(a) is not np.ndarray or type(b) is not np.ndarray or a.ndim != 2 or b.ndim != 2:
-        return False
-    dt = a.dtype
-    if b.dtype != dt or dt not in _DOT_DTYPES or a.shape[1] != b.shape[0]:  # a mismatch: matmul's error
-        return False
-    return out is None or (type(out) is np.ndarray and out.dtype == dt and out.flags.c_contiguous
-                           and out.shape == (a.shape[0], b.shape[1]))
