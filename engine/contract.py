@@ -13,7 +13,7 @@ a batched matrix product computes the same sums in ~4 us.
 
 A sum of anything over one middle axis with a short run inside it (a (32,32,3) array over axis 1:
 ~20 us in NumPy's short runs) is ones(1, K) @ x viewed (batch, K, run) (~3 us); over a short last axis,
-x viewed (batch, K) @ ones(K, 1).
+x viewed (batch, K) @ ones(K, 1); over the first axis, ones(1, K) @ x viewed (K, run) (GEMVs: ~2-4x faster).
 
 A mul that is an outer product with a short trailing run ((32, 32, 1) * (16,): 1024 NumPy loops of 16)
 is a (M, 1) @ (1, N) matmul: one BLAS call (~3x faster), the same values (BLAS gives +0.0 for a -0.0 product).
@@ -34,6 +34,7 @@ DTYPES = ("float32", "float64")
 MAX_FACTORS = 8
 MIN_ITEM_WORK = 64  # multiply-adds per batch item of a batched product (below: NumPy's loop per item costs more)
 OUTER_MAX_RUN, OUTER_MIN_SIZE = 64, 2048  # an outer product's trailing run NumPy loops over; its size
+FIRST_MIN_ROWS = 8  # a sum over the first axis runs as a product with ones when it is this long
 LAST_MIN_ROWS = 64  # a sum over a short last axis runs as a product with ones with this many rows
 ONES_MAX_RUN = 64  # a sum over a middle axis runs as a product with ones when the run inside it is this short
 
@@ -169,6 +170,8 @@ def _ones_pay(shape: tuple, axes: tuple) -> bool:
     batch, k, run = math.prod(shape[:ax]), shape[ax], math.prod(shape[ax + 1:])
     if run == 1:  # the last axis, short: NumPy adds in runs of k; x viewed (batch, K) @ ones(K, 1) is one GEMV
         return batch >= LAST_MIN_ROWS and 1 < k <= ONES_MAX_RUN
+    if batch == 1:  # the first axis: ones(1, K) @ x viewed (K, run), one GEMV, ~2x NumPy's row by row adds
+        return k >= FIRST_MIN_ROWS and run > 1
     return batch > 1 and 1 < run <= ONES_MAX_RUN and k * run >= MIN_ITEM_WORK
 
 
@@ -186,6 +189,10 @@ def _sum(em: "Emitter", v: Var, axes: tuple) -> Var:
                      (batch, 1))
         return em.reshape(mm, kept)
     ones = em.emit("fill", [], {"shape": (1, k), "value": 1.0, "dtype": v.dtype}, (1, k), v.dtype)
+    if batch == 1:  # (256, 512) over its rows: 6 us against 13 us in NumPy; (32, 32): 0.7 against 1.5
+        mm = em.emit("matmul", [ones, em.reshape(v, (k, run))], {"transpose_a": False, "transpose_b": False},
+                     (1, run))
+        return em.reshape(mm, kept)
     mm = em.emit("matmul", [ones, em.reshape(v, (batch, k, run))], {"transpose_a": False, "transpose_b": False},
                  (batch, 1, run))
     return em.reshape(mm, kept)

@@ -135,7 +135,8 @@ def test_left_as_it_is(case):
     ((4, 20, 2, 5), 1, True),  # the run inside the axis spans two axes
     ((32, 32, 3), 2, True),  # the last axis, short: (1024, 3) @ ones(3, 1), one GEMV (~1 us, NumPy ~4 us)
     ((32, 100), 1, False),  # the last axis, long: NumPy's contiguous sum is fast
-    ((32, 32, 3), 0, False),  # the first: NumPy adds whole rows
+    ((32, 32, 3), 0, True),  # the first: ones(1, 32) @ x viewed (32, 96), one GEMV (~2x NumPy's row adds)
+    ((4, 32, 3), 0, False),  # the first, too short to pay
     ((8, 20, 100), 1, False),  # long runs: NumPy is fast there too
 ])
 def test_a_sum_over_a_middle_axis_with_short_runs_is_a_product_with_ones(shape, axis, as_matmul):
