@@ -198,6 +198,31 @@ class _SignMotion:
         return True
 
 
+def collapse_reshapes(g: Graph) -> Graph:
+    """A reshape (expand_dims, squeeze) of a reshape is one reshape of the source, as the builder's rule
+    makes them; the passes after it (contract, unbroadcast) emit such chains. One view step less each."""
+    made: dict[int, Eqn] = {}
+    alias: dict[int, Var] = {}
+    eqns = []
+    out_ids = {v.id for v in tree_flatten(g.outputs)}
+    for e in g.eqns:
+        ins = tuple(alias.get(x.id, x) for x in e.inputs)
+        src = made.get(ins[0].id) if len(ins) == 1 and OPS[e.op].reshapes else None
+        if src is not None and OPS[src.op].reshapes:
+            x, out = src.inputs[0], e.outputs[0]
+            if x.aval == out.aval and out.id not in out_ids:
+                alias[out.id] = x
+                continue
+            e = Eqn("reshape", (x,), {"shape": tuple(out.shape)}, e.outputs, e.label)
+        elif ins != e.inputs:
+            e = Eqn(e.op, ins, e.attrs, e.outputs, e.label)
+        eqns.append(e)
+        for o in e.outputs:
+            made[o.id] = e
+    outs = tree_unflatten(g.outputs, [alias.get(v.id, v) for v in tree_flatten(g.outputs)])
+    return Graph(g.inputs, g.params, eqns, outs, g.param_values, g.functions, g.name)
+
+
 def canonical(g: Graph) -> Graph:
     """CSE, folding, simplification and DCE, without sign motion: the form to build on when
     the graph will be differentiated again (absorb_neg moves signs, which hides equal
@@ -207,7 +232,7 @@ def canonical(g: Graph) -> Graph:
 
 def optimize(g: Graph) -> Graph:
     # dce before the passes that read use counts, which the dead equations a pass leaves inflate
-    return dce(fold_doubling(dce(contract(dce(unbroadcast(absorb_neg(canonical(g))))))))
+    return dce(collapse_reshapes(fold_doubling(dce(contract(dce(unbroadcast(absorb_neg(canonical(g)))))))))
 
 
 layers.optimize = optimize  # for op rules that optimise the graphs they build (control flow)
