@@ -4,11 +4,13 @@ Derivatives of squares leave add(x, x) (d(d*d) = ct*d + d*ct, CSE'd to one term)
 whole array. When x is a product used only here, 2 * (p * q) = p * (2 * q): the doubling moves to
 q, a constant where one exists (the plan folds it) or else the smaller factor, recursively; through
 a sub/add whose operands are both reshapes of one value s (used only there), 2 * (r(s) - r'(s)) =
-r(2s) - r'(2s). L1's force term has both (two (32, 32, 3) passes less).
+r(2s) - r'(2s). L1's force term has both (two (32, 32, 3) passes less). Likewise a product scaled
+by two constant scalars in a row, c2 * (c1 * x), is x * (c1 * c2).
 
 Exact up to overflow and underflow: a power-of-two scale commutes with rounding, so every value is
-the same unless an intermediate 2 * q overflows (or p * q was subnormal); it runs with the
-reassociating passes anyway.
+the same unless an intermediate 2 * q overflows (or p * q was subnormal); c1 * c2 is exact where
+either is a power of two (L1's 2 and 1/96) and within one rounding otherwise. It runs with the
+reassociating passes.
 """
 from __future__ import annotations
 
@@ -48,14 +50,41 @@ class _Doubling:
 
     def step(self, e: Eqn) -> None:
         ins = tuple(self.alias.get(x.id, x) for x in e.inputs)
+        if e.op == "mul" and ins == e.inputs and self._scale_chain(e):
+            return
         if e.op == "add" and len(ins) == 2 and ins[0] is ins[1] and not e.attrs and is_float(e.outputs[0].dtype) \
-                and self.uses.get(e.inputs[0].id) == 2:
+                and self.uses.get(e.inputs[0].id) == 2 and ins[0].id not in self.const:  # c + c: the plan folds it
             self.label = e.label
             v = self._twice(ins[0])
             if v is not None:
                 self.alias[e.outputs[0].id] = v
                 return
         self.eqns.append(e if ins == e.inputs else Eqn(e.op, ins, e.attrs, e.outputs, e.label))
+
+    def _scale_chain(self, e: Eqn) -> bool:
+        """c2 * (c1 * x), c1 and c2 constant scalars and the inner product used only here: x * (c1 * c2),
+        one pass over x (the plan folds c1 * c2). L1's force residual is scaled so twice (2 from the
+        square's derivative, 1/96 from the mean's)."""
+        if e.attrs or len(e.inputs) != 2 or not is_float(e.outputs[0].dtype):
+            return False
+        for i in (0, 1):
+            c2, y = e.inputs[i], e.inputs[1 - i]
+            inner = self.made.get(y.id)
+            if not self._scalar_const(c2) or inner is None or inner.op != "mul" or inner.attrs or \
+                    self.uses.get(y.id) != 1 or y.id in self.alias:
+                continue
+            j = next((j for j in (0, 1) if self._scalar_const(inner.inputs[j])), None)
+            if j is None:
+                continue
+            x = self.alias.get(inner.inputs[1 - j].id, inner.inputs[1 - j])
+            self.label = e.label
+            c = self.emit("mul", [inner.inputs[j], c2], c2)
+            self.alias[e.outputs[0].id] = self.emit("mul", [x, c], e.outputs[0])
+            return True
+        return False
+
+    def _scalar_const(self, v: Var) -> bool:
+        return v.id in self.const and v.aval.ndim == 0 and v.dtype == v.aval.dtype
 
     def emit(self, op: str, ins: list, like: Var, attrs=None) -> Var:
         out = Var(like.aval)

@@ -232,7 +232,9 @@ def canonical(g: Graph) -> Graph:
 
 def optimize(g: Graph) -> Graph:
     # dce before the passes that read use counts, which the dead equations a pass leaves inflate
-    return dce(collapse_reshapes(fold_doubling(dce(contract(dce(unbroadcast(absorb_neg(canonical(g)))))))))
+    g = fold_doubling(dce(contract(dce(unbroadcast(absorb_neg(canonical(g)))))))
+    # again: a doubling moved onto a constant scalar can leave c * (c' * x), which folds to x * (c * c')
+    return dce(collapse_reshapes(fold_doubling(dce(g))))
 
 
 layers.optimize = optimize  # for op rules that optimise the graphs they build (control flow)

@@ -77,3 +77,15 @@ def test_left_alone_when_the_product_has_another_use_or_no_smaller_factor():
     assert len(full_adds(flat, 16)) == 2
     for g, r in zip(got, (2 * np.exp(p) * np.tanh(q), 2 * np.exp(p) * np.exp(q), np.exp(np.exp(p) * np.tanh(q)))):
         np.testing.assert_allclose(g, r, rtol=1e-15)
+
+
+def test_a_product_scaled_twice_by_constant_scalars_is_scaled_once():
+    """c2 * (c1 * x): one pass over x with c1 * c2 folded (L1's 2 from a square's derivative, then
+    1/96 from a mean's)."""
+    def build(gb, v):
+        return gb.mul(gb.scalar(1.0 / 96, "float32"), gb.mul(gb.scalar(2.0, "float32"), gb.tanh(v)))
+
+    v = RNG.standard_normal((32, 3)).astype(np.float32)
+    flat, plan, (got,) = run(build, v)
+    assert [e.op for e in plan.step_eqns] == ["tanh", "mul"], [e.op for e in plan.step_eqns]
+    np.testing.assert_array_equal(got, np.float32(1.0 / 96) * (np.float32(2.0) * np.tanh(v)))  # 2 * c is exact
