@@ -20,7 +20,8 @@ is a (M, 1) @ (1, N) matmul: one BLAS call (~3x faster), the same values (BLAS g
 
 Not exact: products and sums are reassociated (as any BLAS reorders a sum), so values agree to the
 dtype's precision, not bit for bit (and, as with any reassociation, an infinite factor meeting a zero
-may give inf where the product's NaN term gave NaN, or the reverse). It runs last in `optimize`, never in `canonical`.
+may give inf where the product's NaN term gave NaN, or the reverse). It runs in `optimize` with the other
+reassociating passes (after absorb_neg), never in `canonical`.
 """
 from __future__ import annotations
 

@@ -5,6 +5,10 @@ as they are emitted. Differentiation leaves `identity` marks (fresh
 differentiation points), which hide duplicates from that CSE; `rebuild`
 re-emits the graph without them so the builder's rules see the whole graph,
 then `dce` drops what no output needs.
+
+`optimize` then runs the passes that may reassociate (values within the dtype's
+rounding, not bit for bit): sign motion (exact), unbroadcast.py, contract.py,
+doubling.py, and the reshape-chain rule once more over what they emitted.
 """
 from __future__ import annotations
 
