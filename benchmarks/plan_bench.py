@@ -73,6 +73,41 @@ def workloads() -> dict:
             "L2": (l2, [W], None), "L3": (l3, [W[0]], None), "W2": (w2, [x], None)}
 
 
+def w2_by_hand(x, params: list):
+    """W2's gradient written out in NumPy with the plan's kernels (the same products through
+    split_gemm, ufuncs into buffers, tanh' as 1 - y*y from the forward output, no dL/dx): the floor a
+    plan of this graph can reach. Returns (dW1, db1, dW2, db2, dW3, db3) as the plan does."""
+    from engine.backends.split_gemm import matmul
+
+    w1, b1, w2, b2, w3, b3 = params
+    a1 = matmul(x, w1)
+    h1 = np.tanh(np.add(a1, b1, out=a1), out=a1)
+    a2 = matmul(h1, w2)
+    h2 = np.tanh(np.add(a2, b2, out=a2), out=a2)
+    o = matmul(h2, w3)
+    np.add(o, b3, out=o)
+    go = np.add(o, o, out=o)  # d sum(o*o) / do
+    g2 = matmul(go, w3.T)
+    t = np.multiply(h2, h2)
+    np.multiply(g2, np.subtract(1, t, out=t), out=g2)
+    g1 = matmul(g2, w2.T)
+    t = np.multiply(h1, h1, out=t)
+    np.multiply(g1, np.subtract(1, t, out=t), out=g1)
+    ones = np.ones((1, x.shape[0]), np.float32)  # column sums as GEMVs (engine/contract.py)
+    return (matmul(x.T, g1), matmul(ones, g1)[0], matmul(h1.T, g2), matmul(ones, g2)[0],
+            matmul(h2.T, go), matmul(ones, go)[0])
+
+
+class _ByHand:
+    """w2_by_hand as a plan for `timed`."""
+
+    def __init__(self, params: list):
+        self.params = params
+
+    def run_host(self, inputs, _params=None):
+        return w2_by_hand(inputs[0], self.params)
+
+
 def base_engine(ref: str):
     """The engine package of git ref `ref`, imported as `engine_base`."""
     tmp = Path(tempfile.mkdtemp(prefix="plan_bench_"))
@@ -98,12 +133,48 @@ def timed(plans: list, inputs, params, n: int) -> list[float]:
     return [float(np.median(t)) for t in ts]
 
 
+def profile(plan, inputs, params, n: int, top: int) -> None:
+    """Median time of each step of the plan's generated program (a timer read after every line), the
+    `top` costliest printed with their op and shapes. The timer adds ~0.1 us per step."""
+    prog = plan.program
+    body, marks = [], []
+    for line in prog.source.splitlines():
+        body.append(line)
+        if line.startswith("        def run(") or line.startswith("    def run("):
+            body.append("        _T.append(_pc())")
+        elif line.startswith("        ") and " = k" in line:
+            body.append("        _T.append(_pc())")
+            marks.append(line.strip())
+    ns = dict(prog.namespace, _T=[], _pc=time.perf_counter)
+    exec(compile("\n".join(body) + "\n", "<profiled plan>", "exec"), ns)
+    run = ns["__make"]([np.empty(av.shape, av.dtype) for av in prog.buf_avals])
+    ps = [params[k] if params and k in params else plan.graph.param_values[k] for k in plan.param_names]
+    T = ns["_T"]
+    rows = []
+    for i in range(n):
+        T.clear()
+        run(*inputs, *ps)
+        rows.append(np.diff(T))
+    med = np.median(np.array(rows), axis=0)
+    total = float(med.sum())
+    print(f"  per-step medians sum to {total * 1e6:.1f} us over {len(marks)} kernel steps")
+    for j in np.argsort(-med)[:top]:
+        k = int(marks[j].split(" = k")[1].split("(")[0])
+        e = plan.step_eqns[k]
+        shapes = " ".join("x".join(map(str, x.shape)) or "()" for x in e.inputs)
+        attrs = {a: v for a, v in e.attrs.items() if v not in (None, False)}
+        print(f"  {med[j] * 1e6:8.1f} us {100 * med[j] / total:4.1f}%  {e.op}{attrs or ''} [{shapes}] -> "
+              f"{'x'.join(map(str, e.outputs[0].shape)) or '()'}   {marks[j]}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=3000)
     ap.add_argument("--base", help="git ref whose engine runs interleaved with this one")
     ap.add_argument("--only", help="comma-separated workloads (default: all)")
     ap.add_argument("--threads", type=int, default=1, help="intra-op threads (engine/backends/split_gemm.py)")
+    ap.add_argument("--profile", type=int, metavar="TOP", default=0,
+                    help="time each step of this checkout's plan; print the TOP costliest")
     args = ap.parse_args()
     base = base_engine(args.base) if args.base else None
     from engine.backends import split_gemm
@@ -129,7 +200,18 @@ def main() -> int:
                 line += (f"; {args.base}: {len(plans[0].steps)} steps, {meds[0] * 1e6:.1f} us "
                          f"(this / base {meds[-1] / meds[0]:.2f}x), outputs bit-identical: {same}"
                          + ("" if same else f" (largest difference {diff:.1e} of the output's scale)"))
+            if name == "W2":  # the NumPy floor, interleaved with the plan
+                plan = plans[-1]
+                hand = _ByHand([plan.graph.param_values[k] for k in plan.param_names])
+                ref, got = tree_flatten(plan.run_host(inputs, params)), hand.run_host(inputs)
+                d = max(float(np.max(np.abs(np.asarray(a, np.float64) - b)) / max(float(np.max(np.abs(b))), 1e-30))
+                        for a, b in zip(got, ref))
+                t_plan, t_hand = timed([plan, hand], inputs, params, max(args.n // 10, 20))
+                line += (f"; hand-written NumPy {t_hand * 1e6:.1f} us (plan / hand {t_plan / t_hand:.2f}x, "
+                         f"largest difference {d:.1e} of the output's scale)")
             print(line, flush=True)
+            if args.profile:
+                profile(plans[-1], inputs, params, min(args.n, 1000), args.profile)
     return 0
 
 

@@ -100,6 +100,7 @@ class Plan:
         for k, st in enumerate(steps):
             st[3] = tuple(frees.get(k, ()))
         self.steps = [tuple(st) for st in steps]
+        self.step_eqns = step_eqns  # the equation of each step (profiles, plan_bench --profile)
         self.env0 = [None] * self.n_slots
         for i, v in consts.items():
             self.env0[i] = v
@@ -383,10 +384,10 @@ class NumpyProgram:
         if total > ARENA_LIMIT_BYTES:
             buf_of = {}
         self.arena_bytes = total if buf_of else 0
-        self.source, ns = self._generate(plan, steps, kinds, buf_of, consts, outputs, last_use)
-        code = compile(self.source, f"<gradserve plan {plan.graph.name}>", "exec")
-        exec(code, ns)
-        self._make = ns["__make"]
+        # namespace: the kernels and constants the source names (kept for benchmarks/plan_bench.py --profile)
+        self.source, self.namespace = self._generate(plan, steps, kinds, buf_of, consts, outputs, last_use)
+        exec(compile(self.source, f"<gradserve plan {plan.graph.name}>", "exec"), self.namespace)
+        self._make = self.namespace["__make"]
         self._arenas: list = []
         self._lock = threading.Lock()
 

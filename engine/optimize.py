@@ -5,14 +5,20 @@ as they are emitted. Differentiation leaves `identity` marks (fresh
 differentiation points), which hide duplicates from that CSE; `rebuild`
 re-emits the graph without them so the builder's rules see the whole graph,
 then `dce` drops what no output needs.
+
+`optimize` then runs the passes that may reassociate (values within the dtype's
+rounding, not bit for bit): sign motion (exact), unbroadcast.py, contract.py,
+doubling.py, and the reshape-chain rule once more over what they emitted.
 """
 from __future__ import annotations
 
 from .builder import Builder
 from .contract import contract
+from .doubling import fold_doubling
 from .ir import Eqn, Graph, Var, is_float, tree_flatten, tree_unflatten
 from .ops.registry import OPS, layers
 from .simplify import _broadcast_shape
+from .unbroadcast import unbroadcast
 
 
 def rebuild(g: Graph) -> Graph:
@@ -54,6 +60,7 @@ def absorb_neg(g: Graph) -> Graph:
     operand has no other use, and through a linear op with a smaller output (a sum) always,
     so the pass adds a neg only where it is smaller than one it saves. A materialised
     -(x * c), c a constant, is x * (-c) (the plan folds -c once): no pass of its own.
+    square and abs take the unnegated value (they are even), so a negation they alone need vanishes.
     Operands of the add/sub/mul/div it emits skip a broadcast_to when their source broadcasts
     to the same shape (a neg hid it from the builder's rule: add(a, -broadcast_to(b))).
     """
@@ -64,12 +71,17 @@ def absorb_neg(g: Graph) -> Graph:
     return Graph(g.inputs, g.params, s.eqns, tree_unflatten(g.outputs, outs), g.param_values, g.functions, g.name)
 
 
+EVEN = ("square", "abs")  # f(-a) = f(a) exactly (for abs, of a real a: complex abs is even too)
+
+
 class _SignMotion:
     """State of absorb_neg: each original value as (value in the new graph, negated?)."""
 
     def __init__(self, g: Graph):
         self.uses: dict[int, int] = {}
         for e in g.eqns:
+            if e.op in EVEN:
+                continue  # takes either sign: no use that needs a negation materialised
             for x in e.inputs:
                 self.uses[x.id] = self.uses.get(x.id, 0) + 1
         for v in tree_flatten(g.outputs):
@@ -129,6 +141,10 @@ class _SignMotion:
 
     def step(self, e: Eqn) -> None:
         out = e.outputs[0] if len(e.outputs) == 1 else None
+        if e.op in EVEN and not e.attrs:  # square(-a) = square(a), |-a| = |a|, exactly
+            v = self.get(e.inputs[0])[0]
+            self.append(Eqn(e.op, (v,), e.attrs, e.outputs, e.label))
+            return
         if out is None or not is_float(out.dtype) or not (self._arith(e, out) or self._linear(e, out)):
             self.append(Eqn(e.op, tuple(self.value(x) for x in e.inputs), e.attrs, e.outputs, e.label))
 
@@ -186,6 +202,31 @@ class _SignMotion:
         return True
 
 
+def collapse_reshapes(g: Graph) -> Graph:
+    """A reshape (expand_dims, squeeze) of a reshape is one reshape of the source, as the builder's rule
+    makes them; the passes after it (contract, unbroadcast) emit such chains. One view step less each."""
+    made: dict[int, Eqn] = {}
+    alias: dict[int, Var] = {}
+    eqns = []
+    out_ids = {v.id for v in tree_flatten(g.outputs)}
+    for e in g.eqns:
+        ins = tuple(alias.get(x.id, x) for x in e.inputs)
+        src = made.get(ins[0].id) if len(ins) == 1 and OPS[e.op].reshapes else None
+        if src is not None and OPS[src.op].reshapes:
+            x, out = src.inputs[0], e.outputs[0]
+            if x.aval == out.aval and out.id not in out_ids:
+                alias[out.id] = x
+                continue
+            e = Eqn("reshape", (x,), {"shape": tuple(out.shape)}, e.outputs, e.label)
+        elif ins != e.inputs:
+            e = Eqn(e.op, ins, e.attrs, e.outputs, e.label)
+        eqns.append(e)
+        for o in e.outputs:
+            made[o.id] = e
+    outs = tree_unflatten(g.outputs, [alias.get(v.id, v) for v in tree_flatten(g.outputs)])
+    return Graph(g.inputs, g.params, eqns, outs, g.param_values, g.functions, g.name)
+
+
 def canonical(g: Graph) -> Graph:
     """CSE, folding, simplification and DCE, without sign motion: the form to build on when
     the graph will be differentiated again (absorb_neg moves signs, which hides equal
@@ -194,7 +235,10 @@ def canonical(g: Graph) -> Graph:
 
 
 def optimize(g: Graph) -> Graph:
-    return dce(contract(absorb_neg(canonical(g))))
+    # dce before the passes that read use counts, which the dead equations a pass leaves inflate
+    g = fold_doubling(dce(contract(dce(unbroadcast(absorb_neg(canonical(g)))))))
+    # again: a doubling moved onto a constant scalar can leave c * (c' * x), which folds to x * (c * c')
+    return dce(collapse_reshapes(fold_doubling(dce(g))))
 
 
 layers.optimize = optimize  # for op rules that optimise the graphs they build (control flow)

@@ -241,5 +241,15 @@ def _reshape(s: _Site):
     return [s.b.emit1("reshape", x, shape=tuple(s.out.shape))]
 
 
+def _one_term(s: _Site):
+    """A sum or mean over axes of size 1 (one term each, 0-d included) is its input reshaped: the
+    reduction would add +0.0 to it (changing only a -0.0, as add(x, 0) = x above does)."""
+    x = s.ins[0]
+    if x.aval.size != s.out.size or x.dtype != s.out.dtype or not s.out.dtype.startswith("float"):
+        return None
+    return [x] if s.same(x) else [s.b.emit1("reshape", x, shape=tuple(s.out.shape))]
+
+
 _ALGEBRA = {"mul": _mul, "add": _add, "sub": _sub, "div": _div, "matmul": _matmul, "transpose": _transpose,
-            "cast": _cast, "broadcast_to": _same_shape, "reduce_to": _same_shape}
+            "cast": _cast, "broadcast_to": _same_shape, "reduce_to": _same_shape, "sum": _one_term,
+            "mean": _one_term}

@@ -118,6 +118,11 @@ def test_left_as_it_is(case):
         x, w = RNG.standard_normal((64, 16, 3)), RNG.standard_normal((64, 1, 3))
         flat, (got,) = lowered(lambda gb, x, w: gb.sum(gb.mul(x, w), axis=(2,)), x, w)
         want = [(x * w).sum(2)]
+        # the product stays; only its sum over the last axis is one GEMV with ones (as any such sum)
+        assert "mul" in [e.op for e in flat.eqns] and all(len(e.outputs[0].shape) == 2 for e in flat.eqns
+                                                          if e.op == "matmul"), [e.op for e in flat.eqns]
+        np.testing.assert_allclose(got, want[0].astype(np.float32), rtol=1e-5, atol=1e-5)
+        return
     else:  # a (16, 1) column times a (1, 8) row summed over rows: an outer product, no contraction
         flat, (got,) = lowered(lambda gb, a, b: gb.sum(gb.mul(a, b), axis=(0,)), a[:, :1], b[:1])
         want = [(a[:, :1] * b[:1]).sum(0)]
@@ -128,8 +133,10 @@ def test_left_as_it_is(case):
 @pytest.mark.parametrize("shape,axis,as_matmul", [
     ((32, 32, 3), 1, True),  # L1's force sum over the neighbours: short runs of 3
     ((4, 20, 2, 5), 1, True),  # the run inside the axis spans two axes
-    ((32, 32, 3), 2, False),  # the last axis: NumPy's contiguous sum is fast
-    ((32, 32, 3), 0, False),  # the first: NumPy adds whole rows
+    ((32, 32, 3), 2, True),  # the last axis, short: (1024, 3) @ ones(3, 1), one GEMV (~1 us, NumPy ~4 us)
+    ((32, 100), 1, False),  # the last axis, long: NumPy's contiguous sum is fast
+    ((32, 32, 3), 0, True),  # the first: ones(1, 32) @ x viewed (32, 96), one GEMV (~2x NumPy's row adds)
+    ((4, 32, 3), 0, False),  # the first, too short to pay
     ((8, 20, 100), 1, False),  # long runs: NumPy is fast there too
 ])
 def test_a_sum_over_a_middle_axis_with_short_runs_is_a_product_with_ones(shape, axis, as_matmul):
@@ -142,14 +149,17 @@ def test_a_sum_over_a_middle_axis_with_short_runs_is_a_product_with_ones(shape, 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_the_deep_potential_step_at_l1_sizes_matches_jax(dtype):
     """Issue #13's L1 graph at its own sizes (32 atoms, 16 features, 32 hidden), where the rewrite fires:
-    of the (32, 32, 16) products only the exponent's argument is left; the value and the weight
+    of the (32, 32, 16) products only the exponent's argument is left (as a matrix product); the value and the weight
     gradients are JAX's."""
     pytest.importorskip("jax")
     from test_plan_passes import deep_potential_jax, deep_potential_step
 
     g, vals, cs = deep_potential_step(dtype, n=32, nf=16, h=32)
     flat = lower(g)
-    assert len(full_muls(flat, 32 * 32 * 16)) == 1, [e.op for e in flat.eqns]
+    assert not full_muls(flat, 32 * 32 * 16), [e.op for e in flat.eqns]
+    # the exponent's argument, an outer product, is a (1024, 1) @ (1, 16) product
+    assert [e.outputs[0].shape for e in flat.eqns if e.op == "matmul" and e.inputs[0].shape == (1024, 1)] == \
+        [(1024, 16)]
     assert sum(e.op == "matmul" and e.outputs[0].shape[:1] == (32,) and len(e.outputs[0].shape) == 3
                for e in flat.eqns) >= 3  # the three batched products over the table
     R, F = RNG.standard_normal((32, 3)).astype(dtype) * 1.5, RNG.standard_normal((32, 3)).astype(dtype) * 0.1
@@ -215,3 +225,23 @@ def test_random_sums_of_broadcast_products():
         assert got.shape == want.shape, (case, shapes, how)
         assert np.all(np.abs(got - want) <= 1e-5 * mag + 1e-30), (case, shapes, how)
     assert rewritten >= 10, rewritten
+
+
+@pytest.mark.parametrize("sa,sb,rewritten", [
+    ((32, 32, 1), (16,), True),  # L1's exponent argument
+    ((16,), (32, 32, 1), True),  # the operands the other way round
+    ((256, 1), (1, 8), True),
+    ((4, 1), (1, 4), False),  # too small for a BLAS call to pay
+    ((64, 1), (1, 128), False),  # a long trailing run: NumPy's loop is fast
+    ((32, 1, 3), (1, 32, 3), False),  # both span the last axis: not an outer product
+    ((32, 32, 3), (32, 32, 1), False)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_an_outer_product_mul_runs_as_a_matmul(sa, sb, rewritten, dtype):
+    a, b = RNG.standard_normal(sa), RNG.standard_normal(sb)
+    a.flat[::5] = 0.0  # zeros of both signs: BLAS gives +0.0 where NumPy's mul gives -0.0
+    b.flat[1] = np.inf
+    with np.errstate(invalid="ignore"):  # inf * 0
+        flat, (got,) = lowered(lambda gb, a, b: gb.mul(a, b), a, b, dtype=dtype)
+        ref = a.astype(dtype) * b.astype(dtype)
+    assert ("matmul" in [e.op for e in flat.eqns]) == rewritten, [e.op for e in flat.eqns]
+    np.testing.assert_array_equal(got, ref)  # equal values (-0.0 == 0.0), NaN where inf meets 0

@@ -115,13 +115,14 @@ def test_engine_applies_its_work_budget():
 
 # -- memory estimate and the per-job budget ------------------------------------------------------
 def _huge_intermediates():
-    """5 nodes: broadcast_to and tile to huge shapes, then a matmul and a sum: tiny in, tiny out."""
+    """6 nodes: broadcast_to and tile to huge shapes, an exp, then a matmul and a sum: tiny in, tiny out."""
     gb = GraphBuilder()
     x = gb.input((1, 4), name="x")
     y = gb.input((1, 2048), name="y")
     big = gb.tile(gb.broadcast_to(x, shape=(4096, 4)), reps=(1, 4096))  # 4096 x 16384 float32: 256 MiB
     wide = gb.broadcast_to(y, shape=(16384, 2048))  # 128 MiB (a view on NumPy, counted as a copy)
-    return gb.build(gb.sum(gb.matmul(big, wide)))
+    # exp: a product with the broadcast itself would be computed on y (engine/unbroadcast.py)
+    return gb.build(gb.sum(gb.matmul(big, gb.exp(wide))))
 
 
 def test_plan_bytes_are_estimated_and_refused_before_anything_is_allocated():
@@ -135,8 +136,8 @@ def test_plan_bytes_are_estimated_and_refused_before_anything_is_allocated():
         tracemalloc.stop()
     e = ei.value
     assert e.setting == "max_job_bytes" and e.limit == 64 << 20
-    # the tile (256 MiB), the broadcast (128 MiB) and the matmul result (4096 x 2048: 32 MiB), alive at once
-    assert e.value >= (128 + 256 + 32) << 20
+    # the tile (256 MiB), the broadcast (128 MiB) and its exp (128 MiB), alive at once
+    assert e.value >= (128 + 256 + 128) << 20
     assert peak < 16 << 20  # refused from the avals: no buffer of the job was allocated
 
 

@@ -112,3 +112,23 @@ def test_other_cases_call_numpy(case):
     assert k.__name__ == "<lambda>"  # np.add.reduce itself
     x = np.ones(shape, dtype)
     assert same_bits(k(x), np.add.reduce(x, axes))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape,axis", [((), None), ((32, 3), None), ((7, 5, 3), (0, 2)), ((1000, 7), (0,)),
+                                        ((3, 17), (1,)), ((1, 1), None)])
+def test_mean_kernel_equals_np_mean_bitwise(dtype, shape, axis):
+    """The mean out-kernel divides by the count in the dtype (where the dtype holds it exactly), np.mean
+    in float64 then rounds: the same bits (division rounded twice through float64 is correctly rounded)."""
+    from engine.ir import AVal, Eqn, Var
+    from engine.ops.reductions import _np_mean_out
+
+    ref = np.mean(spread(shape, dtype), axis=axis)
+    out = Var(AVal(tuple(np.shape(ref)), dtype))
+    k, _, _ = _np_mean_out(Eqn("mean", (Var(AVal(shape, dtype)),), {"axis": axis, "keepdims": False}, (out,)))
+    for _ in range(50):
+        x = spread(shape, dtype)
+        ref = np.mean(x, axis=axis)
+        o = np.empty(np.shape(ref), dtype)
+        assert k(x, o) is o
+        assert o.dtype == ref.dtype and o.tobytes() == np.asarray(ref).tobytes()

@@ -124,9 +124,13 @@ def chained_reshapes(plan) -> int:
 
 
 def without_rules(monkeypatch, graph):
-    """The plan of `graph` lowered with no emit-time simplification (only CSE and DCE)."""
+    """The plan of `graph` lowered with no emit-time simplification (only CSE and DCE), nor its
+    reshape-chain rule run late (optimize.collapse_reshapes)."""
+    import engine.optimize
+
     with monkeypatch.context() as m:
         m.setattr(engine.builder, "simplify_emit", lambda *a: None)
+        m.setattr(engine.optimize, "collapse_reshapes", lambda g: g)
         return compile_graph(lower(graph))
 
 
@@ -171,3 +175,20 @@ def test_vmap_of_grad_has_no_reshape_left(monkeypatch):
     want = jax.jit(jax.vmap(jax.grad(logp_jax)))(W)
     np.testing.assert_allclose(plan.run_host([W]), want, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(evaluate(vg, W), bare.run_host([W]), rtol=1e-12, atol=1e-12)
+
+
+def test_reshape_chains_the_late_passes_make_are_one_reshape():
+    """collapse_reshapes (after contract and unbroadcast, which emit reshapes of reshapes): a chain is
+    one reshape of its source, or the source where the chain ends in its shape; an output stays its own."""
+    from engine.optimize import collapse_reshapes, dce
+
+    x = RNG.standard_normal((4, 6)).astype(np.float32)
+    gb = GraphBuilder("t", simplify=False, cse=False)
+    xv = gb.input((4, 6))
+    back = gb.reshape(gb.expand_dims(xv, axis=-1), shape=(4, 6))
+    g = gb.build((gb.exp(gb.reshape(gb.expand_dims(gb.tanh(xv), axis=0), shape=(24, 1))), gb.exp(back),
+                  gb.reshape(gb.squeeze(gb.expand_dims(xv, axis=0), axis=(0,)), shape=(4, 6))))
+    out = dce(collapse_reshapes(g))
+    assert [e.op for e in out.eqns] == ["tanh", "reshape", "exp", "exp", "reshape"], \
+        [e.op for e in out.eqns]
+    same_bits(run_numpy(compile_graph(g), [x]), run_numpy(compile_graph(out), [x]))

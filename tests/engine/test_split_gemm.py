@@ -251,3 +251,45 @@ def test_engine_run_with_threads(threads):
     ref = [a.tobytes() for a in tree_flatten(eng.run(g, xs))]
     set_intra_op_threads(2)
     assert [a.tobytes() for a in tree_flatten(eng.run(g, xs))] == ref
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_two_matrix_products_are_bitwise_np_matmul(dtype):
+    """2-D real products go to np.dot (less call overhead): bit for bit np.matmul's, with and without an
+    output buffer, for transposed views, vectors shaped as matrices, x @ x.T and an output that overlaps."""
+    rng = np.random.default_rng(11)
+    sizes = (1, 2, 3, 16, 33, 100)
+    with threadpool_limits(1, user_api="blas"):
+        for m in sizes:
+            for k in sizes:
+                for n in sizes:
+                    for ta in (False, True):
+                        for tb in (False, True):
+                            a = _rand(rng, (k, m), dtype).T if ta else _rand(rng, (m, k), dtype)
+                            b = _rand(rng, (n, k), dtype).T if tb else _rand(rng, (k, n), dtype)
+                            ref = np.matmul(a, b)
+                            out = np.empty((m, n), dtype)
+                            assert split_gemm.matmul(a, b, out) is out
+                            assert out.tobytes() == ref.tobytes(), (m, k, n, ta, tb)
+                            got = split_gemm.matmul(a, b)
+                            assert got.dtype == ref.dtype and got.tobytes() == ref.tobytes()
+        x = _rand(rng, (40, 24), dtype)
+        assert split_gemm.matmul(x, x.T).tobytes() == np.matmul(x, x.T).tobytes()  # SYRK in both
+        sq = _rand(rng, (24, 24), dtype)
+        ref = np.matmul(sq, sq)
+        buf = sq.copy()
+        split_gemm.matmul(buf, sq, buf)  # the output is an operand
+        assert buf.tobytes() == ref.tobytes()
+
+
+def test_two_matrix_products_take_np_dot(monkeypatch):
+    calls = []
+    real = np.dot
+    monkeypatch.setattr(split_gemm.np, "dot", lambda *a: calls.append(a) or real(*a))
+    a, b = np.ones((4, 3), np.float32), np.ones((3, 5), np.float32)
+    split_gemm.matmul(a, b, np.empty((4, 5), np.float32))
+    assert len(calls) == 1
+    split_gemm.matmul(a[None], b)  # batched, a mixed dtype, complex: np.matmul as before
+    split_gemm.matmul(a, b.astype(np.float64))
+    split_gemm.matmul(a.astype(np.complex64), b.astype(np.complex64))
+    assert len(calls) == 1
