@@ -28,10 +28,16 @@ def _per_arg(in_axes, args) -> list:
 
 def _leaf_axes(arg, ax) -> list:
     """One axis per Tensor leaf of `arg` (an int / None for all of them, or a matching structure)."""
-    leaves = [x for x in flatten(arg)[0] if isinstance(x, Tensor)]
+    all_leaves = flatten(arg)[0]
+    leaves = [x for x in all_leaves if isinstance(x, Tensor)]
     if ax is None or isinstance(ax, int):
         return [ax] * len(leaves)
     axes = flatten(ax)[0]
+    if len(axes) == len(all_leaves) != len(leaves):  # one entry per leaf, numbers too (MindSpore's form)
+        bad = [a for a, x in zip(axes, all_leaves) if a is not None and not isinstance(x, Tensor)]
+        if bad:
+            raise ShapeError(f"vmap: in_axes {ax!r} maps a non-Tensor element (axis {bad[0]}); it must be None")
+        return [a for a, x in zip(axes, all_leaves) if isinstance(x, Tensor)]
     if len(axes) != len(leaves):
         raise ShapeError(f"vmap: in_axes {ax!r} does not match an argument with {len(leaves)} tensor(s)")
     return axes
