@@ -52,6 +52,29 @@ def _unbatched(x: Tensor, ax):
     return Tensor._symbolic(None, "vmap_arg", x.shape[:ax] + x.shape[ax + 1:], x._dtype)
 
 
+def _mixed(a) -> bool:
+    leaves = flatten(a)[0] if isinstance(a, (tuple, list)) else []
+    return any(isinstance(x, Tensor) for x in leaves) and not all(isinstance(x, Tensor) for x in leaves)
+
+
+def _leaf_tensors(args) -> list:
+    return [x for a in args for x in flatten(a)[0] if isinstance(x, Tensor)]
+
+
+def _tensor_leaves_only(fn, args):
+    """fn over the Tensor leaves of `args` alone, the numbers beside them put back as constants (a
+    traced function takes Tensors, or tuples of only Tensors, as inputs)."""
+    trees = [flatten(a) for a in args]
+
+    def flat_fn(*tensors):
+        it = iter(tensors)
+        rebuilt = [unflatten(tdef, [next(it) if isinstance(x, Tensor) else x for x in leaves]) if tdef != "*"
+                   else (next(it) if isinstance(leaves[0], Tensor) else leaves[0]) for leaves, tdef in trees]
+        return fn(*rebuilt)
+
+    return flat_fn
+
+
 class _Vmapped(_Derived):
     kind = "vmap"
 
@@ -83,7 +106,10 @@ class _Vmapped(_Derived):
             inner.append(unflatten(tdef, new) if tdef != "*" else new[0])
         if size is None:
             raise ShapeError("vmap: no argument is mapped (in_axes is None for all of them)")
-        info = trace_function(self.fn, inner, _label(self.fn), state=True)
+        fn = self.fn
+        if any(_mixed(a) for a in args):  # Tensors beside numbers in a tuple: the Tensors as arguments
+            fn, inner, args = _tensor_leaves_only(fn, inner), _leaf_tensors(inner), _leaf_tensors(args)
+        info = trace_function(fn, inner, _label(self.fn), state=True)
         mapped = [i for i, ax in enumerate(flat_axes) if ax is not None]
         _param_state.refuse_mapped("vmap", _param_state.mapped_assignments(
             tr.root.functions[info.name], mapped, info.state_params) if info.name else [])
