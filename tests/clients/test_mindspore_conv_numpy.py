@@ -98,3 +98,21 @@ def test_functional_reduce_instances_and_vmap_leaf_in_axes(fake):
     np.testing.assert_allclose(got, (x * y + 2).T, rtol=1e-6)
     with pytest.raises(gs.ShapeError, match="non-Tensor"):
         gs.vmap(f, in_axes=(1, [-1, 0]))(Tensor(x), (Tensor(y), 2))
+
+
+def test_vmap_out_axes_prefix_tree_and_constant_outputs(fake):
+    """out_axes shaped like a prefix of the output tree (JAX's rule); a constant given an axis comes
+    back as batch-size copies, one given None as the number itself (MindSpore's vmap)."""
+    jax = pytest.importorskip("jax")
+    x = RNG.standard_normal((2, 3)).astype(np.float32)
+
+    def f(a):
+        return ((1, 2), 3), ops.sin(a) * 2.0, a * a
+
+    ((c1, c2), c3), s, sq = gs.vmap(f, in_axes=1, out_axes=((0, None), 0, 1))(Tensor(x))
+    js, jsq = jax.vmap(lambda a: (jax.numpy.sin(a) * 2.0, a * a), in_axes=1, out_axes=(0, 1))(x)
+    np.testing.assert_allclose(s.asnumpy(), js, rtol=1e-6)
+    np.testing.assert_allclose(sq.asnumpy(), jsq, rtol=1e-6)
+    assert c1.asnumpy().tolist() == [1, 1, 1] and c2.asnumpy().tolist() == [2, 2, 2] and c3 == 3
+    with pytest.raises(gs.ShapeError, match="structure"):
+        gs.vmap(f, in_axes=1, out_axes=((0, None, 1), 0, 1))(Tensor(x))

@@ -10,6 +10,7 @@ from ._tensor import Tensor
 from . import _param_state
 from ._trace import _call_inputs, _take_state, current, flatten, innermost, trace_function, unflatten
 from .errors import ShapeError
+from ._vmap_out import batch_constants, leaf_axes
 from .ops._autodiff import _Derived, _label
 
 
@@ -116,10 +117,7 @@ class _Vmapped(_Derived):
         names = _call_inputs(tr, info, args)
         flat_axes += [None] * len(info.captures)
         outs = info.flat_out_avals
-        out_axes = [self.out_axes] * len(outs) if isinstance(self.out_axes, int) or self.out_axes is None \
-            else list(flatten(self.out_axes)[0])
-        if len(out_axes) != len(outs):
-            raise ShapeError(f"vmap: out_axes {self.out_axes!r} does not match {len(outs)} output(s)")
+        out_axes, const_axes = leaf_axes(info.out_tdef, self.out_axes, len(outs), flatten)
         avals = []
         for (shape, dt), ax in zip(outs, out_axes):
             if ax is None:
@@ -134,7 +132,8 @@ class _Vmapped(_Derived):
         out_axes += [None] * len(info.state_avals)
         res = tr.emit("vmap", names, {"fn": info.name, "in_axes": flat_axes, "out_axes": out_axes},
                       avals + info.state_avals)
-        return unflatten(info.out_tdef, _take_state(info, res, len(avals)))
+        tdef, leaves = batch_constants(info.out_tdef, _take_state(info, res, len(avals)), const_axes, size)
+        return unflatten(tdef, leaves)
 
 
 def vmap(fn, in_axes=0, out_axes=0):
