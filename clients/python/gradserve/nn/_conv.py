@@ -51,7 +51,7 @@ class Conv2d(Cell):
 
 
 class _Pool2d(Cell):
-    _prim = None
+    _prim: type = _ops.MaxPool
 
     def __init__(self, kernel_size=1, stride=1, pad_mode="valid", data_format="NCHW"):
         super().__init__()

@@ -7,6 +7,7 @@ the given amounts, 'same' the TensorFlow split (output ceil(n / stride); the odd
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from .._trace import apply
 from ._primitives import Primitive
@@ -59,7 +60,8 @@ def _check_nchw(name: str, data_format: str) -> None:
         raise ValueError(f"{name}: data_format {data_format!r} is not supported (NCHW only)")
 
 
-def conv2d(input, weight, bias=None, stride=1, pad_mode="valid", padding=0, dilation=1, groups=1):  # noqa: A002
+def conv2d(input, weight, bias=None, stride: Any = 1, pad_mode="valid", padding: Any = 0, dilation: Any = 1,  # noqa: A002
+           groups=1):
     """ops.conv2d: cross-correlation of input [N, C, H, W] with weight [O, C / groups, kh, kw], plus bias [O]."""
     if isinstance(padding, str):  # MindSpore 2.3+: padding='same' / 'valid'
         pad_mode, padding = padding, 0
@@ -118,6 +120,8 @@ def avg_pool2d(x, kernel_size=1, stride=1, padding=0, ceil_mode=False, count_inc
 
 
 class _Pool(Primitive):
+    _extra: dict = {}
+
     def __init__(self, kernel_size=1, strides=1, pad_mode="valid", data_format="NCHW"):
         _check_nchw(type(self).__name__, data_format)
         self.attrs = {}
