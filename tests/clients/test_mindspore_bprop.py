@@ -185,4 +185,8 @@ def test_bprop_cell_called_with_numbers_only_has_nothing_to_differentiate(fake):
         def bprop(self, x, y, out, dout):
             return dout * 3, 2 * y
 
-    assert GradOperation(get_all=True)(Scaled())(1, 2) == ()
+    from gradserve import context
+
+    for mode in (context.GRAPH_MODE, context.PYNATIVE_MODE):
+        context.set_context(mode=mode)
+        assert GradOperation(get_all=True)(Scaled())(1, 2) == ()
