@@ -65,3 +65,15 @@ def test_roll_movedim_swapaxes_masked_fill_gather_elements(fake):
     np.testing.assert_array_equal(ops.GatherD()(Tensor(X), 1, Tensor(idx)).asnumpy(), np.take_along_axis(X, idx, 1))
     np.testing.assert_allclose(_grad(lambda a: ops.gather_elements(a, 1, Tensor(idx)), X),
                                _torch_grad(lambda t: torch.gather(t, 1, torch.tensor(idx)), X))
+
+
+def test_tensor_methods_are_the_ops(fake):
+    t = Tensor(X)
+    np.testing.assert_array_equal(t.diagonal(1, 1, 2).asnumpy(), np.diagonal(X, 1, 1, 2))
+    np.testing.assert_array_equal(Tensor(X[0]).tril(-1).asnumpy(), np.tril(X[0], -1))
+    np.testing.assert_array_equal(t.roll(2, 2).asnumpy(), np.roll(X, 2, 2))
+    np.testing.assert_array_equal(t.swapaxes(0, 1).asnumpy(), np.swapaxes(X, 0, 1))
+    assert [p.shape for p in t.unbind(2)] == [(2, 3)] * 4
+    np.testing.assert_array_equal(t.narrow(1, 1, 1).asnumpy(), X[:, 1:2])
+    np.testing.assert_array_equal(Tensor(X[0, 0]).outer(Tensor(X[1, 0])).asnumpy(), np.outer(X[0, 0], X[1, 0]))
+    np.testing.assert_array_equal(t.diff(axis=2).asnumpy(), np.diff(X, axis=2))
