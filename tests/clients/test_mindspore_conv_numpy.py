@@ -116,3 +116,20 @@ def test_vmap_out_axes_prefix_tree_and_constant_outputs(fake):
     assert c1.asnumpy().tolist() == [1, 1, 1] and c2.asnumpy().tolist() == [2, 2, 2] and c3 == 3
     with pytest.raises(gs.ShapeError, match="structure"):
         gs.vmap(f, in_axes=1, out_axes=((0, None, 1), 0, 1))(Tensor(x))
+
+
+def test_conv1d_function_and_cell_match_torch(fake):
+    x = RNG.standard_normal((2, 4, 9)).astype(np.float32)
+    w = RNG.standard_normal((6, 2, 3)).astype(np.float32)
+    want = tF.conv1d(tF.pad(torch.tensor(x), (1, 2)), torch.tensor(w), stride=2, groups=2).numpy()
+    got = ops.conv1d(Tensor(x), Tensor(w), None, 2, "pad", (1, 2), 1, 2).asnumpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    net = nn.Conv1d(4, 6, 3, pad_mode="pad", padding=1, has_bias=True, weight_init="ones", bias_init="zeros")
+    assert net.weight.shape == (6, 4, 1, 3)  # MindSpore's: a Conv2d of height 1
+    want = tF.conv1d(torch.tensor(x), torch.ones(6, 4, 3), padding=1).numpy()
+    np.testing.assert_allclose(net(Tensor(x)).asnumpy(), want, rtol=1e-5, atol=1e-4)
+    assert nn.Conv1d(4, 6, 3, stride=2)(Tensor(x)).shape == (2, 6, 5)  # 'same': ceil(9 / 2)
+    tx = torch.tensor(x, requires_grad=True)
+    (tF.conv1d(tx, torch.ones(6, 4, 3), padding=1) ** 2).sum().backward()
+    g = ops.grad(lambda a: ops.sum(net(a) ** 2))(Tensor(x)).asnumpy()
+    np.testing.assert_allclose(g, tx.grad.numpy(), rtol=1e-4, atol=1e-3)

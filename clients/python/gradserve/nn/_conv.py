@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -26,9 +27,9 @@ class Conv2d(Cell):
     """nn.Conv2d(in_channels, out_channels, kernel_size, stride=1, pad_mode='same', padding=0, dilation=1,
     group=1, has_bias=False, weight_init=None, bias_init=None, data_format='NCHW', dtype=float32)."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, pad_mode="same", padding=0, dilation=1,
-                 group=1, has_bias=False, weight_init=None, bias_init=None, data_format="NCHW", dtype=None,
-                 seed: int = 0):
+    def __init__(self, in_channels, out_channels, kernel_size: Any, stride: Any = 1, pad_mode="same",
+                 padding: Any = 0, dilation: Any = 1, group=1, has_bias=False, weight_init=None, bias_init=None,
+                 data_format="NCHW", dtype=None, seed: int = 0):
         super().__init__()
         if data_format != "NCHW":
             raise ValueError(f"nn.Conv2d: data_format {data_format!r} is not supported (NCHW only)")
@@ -48,6 +49,23 @@ class Conv2d(Cell):
     def construct(self, x):
         return _ops.conv2d(x, self.weight, self.bias, self.stride, self.pad_mode, self.padding, self.dilation,
                            self.group)
+
+
+class Conv1d(Conv2d):
+    """nn.Conv1d(in_channels, out_channels, kernel_size, stride=1, pad_mode='same', padding=0, dilation=1,
+    group=1, has_bias=False, ...): MindSpore's, a Conv2d of height 1 (its weight is [out, in / group, 1, k])
+    over x [N, C, L]."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, pad_mode="same", padding=0, dilation=1,
+                 group=1, has_bias=False, weight_init=None, bias_init=None, dtype=None, seed: int = 0):
+        if not isinstance(kernel_size, int) or not isinstance(padding, int):
+            raise TypeError("nn.Conv1d: kernel_size and padding must be ints (MindSpore's)")
+        super().__init__(in_channels, out_channels, (1, kernel_size), (1, stride), pad_mode, (0, 0, padding, padding),
+                         (1, dilation), group, has_bias, weight_init, bias_init, dtype=dtype, seed=seed)
+
+    def construct(self, x):
+        y = super().construct(_ops.expand_dims(x, 2))
+        return _ops.squeeze(y, 2)
 
 
 class _Pool2d(Cell):
@@ -73,4 +91,4 @@ class AvgPool2d(_Pool2d):
     _prim = _ops.AvgPool
 
 
-__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
+__all__ = ["Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d"]

@@ -12,7 +12,7 @@ from typing import Any
 from .._trace import apply
 from ._primitives import Primitive
 
-__all__ = ["Conv2D", "conv2d", "MaxPool", "AvgPool", "max_pool2d", "avg_pool2d"]
+__all__ = ["Conv2D", "conv1d", "conv2d", "MaxPool", "AvgPool", "max_pool2d", "avg_pool2d"]
 
 
 def _pair(v, name: str) -> tuple[int, int]:
@@ -70,6 +70,18 @@ def conv2d(input, weight, bias=None, stride: Any = 1, pad_mode="valid", padding:
     y = apply("conv", [input, weight], {"strides": list(strides), "padding": pads, "dilation": list(dil),
                                         "groups": int(groups)})[0]
     return y if bias is None else y + bias.reshape((1, -1, 1, 1))
+
+
+def conv1d(input, weight, bias=None, stride=1, pad_mode="valid", padding=0, dilation=1, groups=1):  # noqa: A002
+    """ops.conv1d: input [N, C, L] with weight [O, C / groups, k]; padding an int, or (left, right) in 'pad'."""
+    if isinstance(padding, str):
+        pad_mode, padding = padding, 0
+    pad = (0, 0) + ((padding, padding) if isinstance(padding, int) else tuple(padding))
+    x4 = input.reshape(tuple(input.shape[:2]) + (1,) + tuple(input.shape[2:]))
+    w4 = weight.reshape(tuple(weight.shape[:2]) + (1,) + tuple(weight.shape[2:]))
+    s, d = int(_pair(stride, "conv1d: stride")[-1]), int(_pair(dilation, "conv1d: dilation")[-1])
+    y = conv2d(x4, w4, bias, (1, s), pad_mode, pad if str(pad_mode).lower() == "pad" else 0, (1, d), groups)
+    return y.reshape(tuple(y.shape[:2]) + tuple(y.shape[3:]))
 
 
 class Conv2D(Primitive):
