@@ -66,6 +66,8 @@ def _cases():
         ("matmul", [_x(2, 4, 3), _x(4, 5)], {"transpose_a": True, "transpose_b": False}),
         ("concat", [_x(3, 4), _x(1, 4)], {"axis": 0}), ("stack", [_x(3, 4), _x(3, 4)], {"axis": 1}),
         ("gather", [_x(5, 3), rng.integers(0, 5, (2, 2)).astype(np.int64)], {"axis": 0}),
+        ("take_along_axis", [_x(3, 4), rng.integers(-4, 4, (3, 2)).astype(np.int64)], {"axis": 1}),
+        ("take_along_axis", [_x(3, 4), rng.integers(0, 3, (2, 4)).astype(np.int32)], {"axis": 0}),
         ("fill", [], {"shape": [2, 3], "value": 1.5, "dtype": "float32"}),
         ("argmax", [_x(3, 4)], {"axis": 1, "keepdims": False}), ("argmin", [_x(3, 4)], {"axis": -2, "keepdims": True}),
         ("argmax", [np.array([1.0, 3.0, 3.0, 0.0], np.float32)], {"axis": 0, "keepdims": False}),  # a tie: the first
@@ -125,6 +127,22 @@ def test_eager_arithmetic_sends_no_request(fake):
 def test_eager_errors_are_the_services(fake):
     with pytest.raises(ShapeError, match="broadcast"):
         gs.Tensor(np.ones((2, 3), np.float32)) + gs.Tensor(np.ones((4,), np.float32))
+    x, bad = gs.Tensor(np.ones((2, 3), np.float32)), gs.Tensor(np.array([[0, 3], [1, 1]], np.int64))
+    with pytest.raises(ShapeError, match=r"take_along_axis: index 3 out of range for axis 1 of size 3"):
+        ops.take_along_axis(x, bad, axis=1)
+    with pytest.raises(ShapeError, match=r"gather: index -3 out of range for axis 0 of size 2"):
+        ops.gather(x, gs.Tensor(np.array([-3], np.int64)), 0)
+
+
+def test_max_along_an_axis_and_cummax_run_here(fake):
+    """ops.max(x, axis) and cummax gather with take_along_axis: eager, no request."""
+    x = gs.Tensor(np.array([[3.0, 1.0, 3.0], [0.0, 2.0, 5.0]], np.float32))
+    before = len(fake.requests)
+    vals, idx = ops.max(x, 1)
+    cvals, cidx = ops.cummax(x, 1)
+    assert len(fake.requests) == before
+    assert vals.asnumpy().tolist() == [3.0, 5.0] and idx.asnumpy().tolist() == [0, 2]
+    assert cvals.asnumpy().tolist() == [[3, 3, 3], [0, 2, 5]] and cidx.asnumpy().tolist() == [[0, 0, 2], [0, 1, 2]]
 
 
 def test_remote_mode_and_ops_without_kernel_go_to_the_service(fake, monkeypatch):

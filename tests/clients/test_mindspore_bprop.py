@@ -169,3 +169,24 @@ def test_each_call_applies_the_rule(fake):
     gx, gy = GradOperation(get_all=True)(TwoCalls())(t(np.ones(2)), t(np.ones(2)))
     np.testing.assert_allclose(gx.asnumpy(), [10.0, 10.0])
     np.testing.assert_allclose(gy.asnumpy(), [16.0, 16.0])
+
+
+def test_bprop_cell_called_with_numbers_only_has_nothing_to_differentiate(fake):
+    """No Tensor input: the bprop has nothing to give, so grad gives () (as for any function of Python
+    numbers alone), not a custom_vjp node the service refuses."""
+    class Scaled(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.w = Parameter(t([2.0]), name="w")
+
+        def construct(self, x, y):
+            return self.w * x + y
+
+        def bprop(self, x, y, out, dout):
+            return dout * 3, 2 * y
+
+    from gradserve import context
+
+    for mode in (context.GRAPH_MODE, context.PYNATIVE_MODE):
+        context.set_context(mode=mode)
+        assert GradOperation(get_all=True)(Scaled())(1, 2) == ()

@@ -160,15 +160,29 @@ def test_sdk_errors_are_python_exceptions():
     assert issubclass(gs.DifferentiationError, RuntimeError)
 
 
-def test_gradient_of_a_tuple_argument_is_a_tuple(fake):
-    g = ops.grad(lambda tup: tup[0] * tup[1])((t(X), t(W)))
+def test_gradient_of_a_mutable_tuple_argument_is_a_tuple(fake):
+    g = ops.grad(lambda tup: tup[0] * tup[1])(gs.mutable((t(X), t(W))))
     assert isinstance(g, tuple) and len(g) == 2
     eq(g[0], W)
     eq(g[1], X)
-    ga, (gb, gc) = GradOperation(get_all=True)(lambda a, tup: a * tup[0] + tup[1])(t(X), (t(W), t(X)))
+    ga, (gb, gc) = GradOperation(get_all=True)(lambda a, tup: a * tup[0] + tup[1])(t(X), gs.mutable([t(W), t(X)]))
     eq(ga, W)
     eq(gb, X)
     eq(gc, [1.0, 1.0])
+
+
+def test_a_plain_tuple_argument_is_a_constant(fake):
+    """MindSpore 2.10 (checked in GRAPH and PyNative mode): a tuple / list argument that is not mutable()
+    gets no gradient and no place among the gradients: get_all gives the Tensors' alone, a position that
+    names only it gives ()."""
+    f = lambda a, tup, b: a * tup[0] * 2.0 + tup[1] * 3.0 + b * 5.0  # noqa: E731
+    ga, gb = GradOperation(get_all=True)(f)(t(X), (t(W), t(X)), t(W))
+    eq(ga, 2.0 * W)
+    eq(gb, [5.0, 5.0])
+    assert ops.grad(f, grad_position=1)(t(X), [t(W), t(X)], t(W)) == ()
+    ga, gb = ops.grad(f, grad_position=(0, 1, 2))(t(X), (t(W), t(X)), t(W))
+    eq(ga, 2.0 * W)
+    eq(gb, [5.0, 5.0])
 
 
 def test_one_gradient_by_position_is_the_tensor(fake):

@@ -47,3 +47,5 @@ __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_
            "DeadlineExceeded", "float16", "float32", "float64", "int32", "int64", "bool_", "complex64", "complex128", "jit", "ms_function",
            "mutable", "Variable", "set_seed", "set_device", "grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev",
            "get_grad", "common", "_no_grad"]
+
+from . import numpy  # noqa: E402  (mindspore.numpy, after the ops it is built from)

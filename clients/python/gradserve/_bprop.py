@@ -12,6 +12,7 @@ import numpy as np
 
 from . import context as _context
 from ._tensor import Tensor
+from .errors import DifferentiationError
 from ._trace import (_call_inputs, _take_state, cast, current, flatten, innermost, tensor_group, trace_function,
                      unflatten)
 
@@ -78,6 +79,11 @@ def call_with_bprop(cell, args):
         return tuple(leaves)
 
     binfo = trace_function(rule, [*args, out, out], f"{label}_bprop")
+    if binfo.name is None:  # no Tensor gradient at all (mutable() numbers only): nothing the rule can give
+        if not x_names:
+            return out
+        raise DifferentiationError(f"{label}.bprop gives no Tensor gradient for its inputs (a mutable() number "
+                                   f"cannot take one from a custom bprop, as in MindSpore 2.10)")
     extras = [tr.ref(c) for c in binfo.captures]
     pnames = list(binfo.params)
     for pname, aval in binfo.params.items():

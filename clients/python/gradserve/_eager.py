@@ -18,6 +18,7 @@ import numpy as np
 
 from ._infer import infer
 from ._tensor import Tensor, dtype_name
+from .errors import ShapeError
 
 xp = np
 _mode = os.environ.get("GRADSERVE_EAGER", "local").strip().lower()
@@ -77,8 +78,22 @@ def _matmul(a, b, transpose_a, transpose_b):
     return xp.matmul(a, b)
 
 
+def _check_indices(idx, n: int, op: str, axis: int) -> None:
+    """The engine's run-time check: indices lie in [-n, n), else the service's ShapeError."""
+    if idx.size and (int(xp.min(idx)) < -n or int(xp.max(idx)) >= n):
+        bad = int(xp.max(idx)) if int(xp.max(idx)) >= n else int(xp.min(idx))
+        raise ShapeError(f"{op}: index {bad} out of range for axis {axis} of size {n} (indices lie in [-{n}, {n}))")
+
+
+def _take_along(x, idx, axis):
+    ax = axis % x.ndim
+    _check_indices(idx, x.shape[ax], "take_along_axis", axis)
+    return xp.take_along_axis(x, xp.where(idx < 0, idx + x.shape[ax], idx), axis=ax)
+
+
 def _gather(x, idx, axis):
     ax = axis % x.ndim
+    _check_indices(idx, x.shape[ax], "gather", axis)
     flat = xp.take(x, xp.reshape(idx, (-1,)), axis=ax)
     return xp.reshape(flat, tuple(x.shape[:ax]) + tuple(idx.shape) + tuple(x.shape[ax + 1:]))
 
@@ -152,7 +167,7 @@ KERNELS: dict[str, Callable[..., Any]] = {
     "transpose": lambda x, perm: xp.permute_dims(x, tuple(reversed(range(x.ndim))) if perm is None else tuple(perm)),
     "matmul": _matmul,
     "concat": lambda *xs, axis: xp.concat(xs, axis=axis), "stack": lambda *xs, axis: xp.stack(xs, axis=axis),
-    "gather": _gather,
+    "gather": _gather, "take_along_axis": _take_along,
     "argmax": lambda x, axis, keepdims: xp.asarray(xp.argmax(x, axis=axis % x.ndim, keepdims=keepdims), dtype=xp.int64),
     "argmin": lambda x, axis, keepdims: xp.asarray(xp.argmin(x, axis=axis % x.ndim, keepdims=keepdims), dtype=xp.int64),
     "sort": _sort, "top_k": lambda x, k, axis, largest: _sort(x, axis, largest, k),

@@ -35,12 +35,12 @@ class MutableBool(int):
 
 
 class MutableTuple(tuple):
-    """mutable((...)) holding Python numbers: in graph mode each number gets a gradient (0) and each Tensor its
-    own, the gradient having the tuple's structure."""
+    """mutable((...)): an argument grad differentiates (a plain tuple is a constant to MindSpore 2.10's grad);
+    in graph mode each number in it gets a gradient (0) and each Tensor its own, in the tuple's structure."""
 
 
 class MutableList(list):
-    """mutable([...]) holding Python numbers: as MutableTuple."""
+    """mutable([...]): as MutableTuple."""
 
 
 MUTABLE_NUMBERS = (MutableInt, MutableFloat, MutableBool)
@@ -91,10 +91,10 @@ def _check(x) -> None:
 
 def mutable(input_data, dynamic_len: bool = False):
     """MindSpore's `mutable`: a value that graph mode treats as a variable input. A trace per signature
-    already treats Tensors (and tuples / lists of them) that way, so those are returned as they are;
-    dicts, at any depth, become MutableDicts; Python numbers, and tuples / lists holding them, are marked
-    (Mutable*) so that a gradient taken in graph mode gives them one (as MindSpore 2.10's: a number's
-    through with_twin, 0s for a tuple / list of them)."""
+    already treats a Tensor that way, so it is returned as it is; dicts, at any depth, become MutableDicts;
+    Python numbers and tuples / lists are marked (Mutable*): grad differentiates a marked tuple / list (a
+    plain one is a constant, as in MindSpore 2.10) and, in graph mode, gives numbers a gradient (a number's
+    through with_twin, 0s for those in a tuple / list)."""
     _check(input_data)
     if not isinstance(dynamic_len, bool):
         raise TypeError(f"For 'mutable', the second input should be bool, but got: {type(dynamic_len).__name__}")
@@ -110,10 +110,8 @@ def mutable(input_data, dynamic_len: bool = False):
         return MutableFloat(input_data)
     if isinstance(input_data, (tuple, list)):
         items = [mutable(v) if isinstance(v, dict) else v for v in input_data]
-        if _has_numbers(items):
+        if _has_numbers(items) or items:  # marked: grad differentiates a mutable tuple, a plain one is a constant
             return (MutableList if isinstance(input_data, list) else MutableTuple)(items)
-        if any(isinstance(v, dict) for v in input_data):
-            return type(input_data)(items)
     return input_data
 
 

@@ -56,8 +56,6 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "gradserve once; in PyNative mode MindSpore's backward can read a "
     "Parameter's updated value where gradserve reads the value it had when the forward read it.",
     "A custom `bprop` giving gradients for the cell's Parameters (inputs only; Parameter gradients are zero).",
-    "Top-level tuple / list arguments that are not mutable() get gradients here (MindSpore 2.10's graph mode "
-    "treats them as constants).",
     "`ops.xlogy(0, y)` is 0 for every y (MindSpore's documentation, JAX, PyTorch) where MindSpore 2.10's CPU "
     "kernel gives NaN for y <= 0; its derivative in y at (0, 0) is 0 here, NaN (0 / 0) in MindSpore.",
     "`ops.selu` / `nn.SeLU` for x < 0: the derivative is scale * alpha * exp(x) here; MindSpore 2.10's bprop "

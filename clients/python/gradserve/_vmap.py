@@ -10,6 +10,7 @@ from ._tensor import Tensor
 from . import _param_state
 from ._trace import _call_inputs, _take_state, current, flatten, innermost, trace_function, unflatten
 from .errors import ShapeError
+from ._vmap_out import batch_constants, leaf_axes
 from .ops._autodiff import _Derived, _label
 
 
@@ -28,10 +29,16 @@ def _per_arg(in_axes, args) -> list:
 
 def _leaf_axes(arg, ax) -> list:
     """One axis per Tensor leaf of `arg` (an int / None for all of them, or a matching structure)."""
-    leaves = [x for x in flatten(arg)[0] if isinstance(x, Tensor)]
+    all_leaves = flatten(arg)[0]
+    leaves = [x for x in all_leaves if isinstance(x, Tensor)]
     if ax is None or isinstance(ax, int):
         return [ax] * len(leaves)
     axes = flatten(ax)[0]
+    if len(axes) == len(all_leaves) != len(leaves):  # one entry per leaf, numbers too (MindSpore's form)
+        bad = [a for a, x in zip(axes, all_leaves) if a is not None and not isinstance(x, Tensor)]
+        if bad:
+            raise ShapeError(f"vmap: in_axes {ax!r} maps a non-Tensor element (axis {bad[0]}); it must be None")
+        return [a for a, x in zip(axes, all_leaves) if isinstance(x, Tensor)]
     if len(axes) != len(leaves):
         raise ShapeError(f"vmap: in_axes {ax!r} does not match an argument with {len(leaves)} tensor(s)")
     return axes
@@ -44,6 +51,29 @@ def _unbatched(x: Tensor, ax):
         raise ShapeError(f"vmap: in_axes {ax} is out of range for an argument of shape {list(x.shape)}")
     ax %= x.ndim
     return Tensor._symbolic(None, "vmap_arg", x.shape[:ax] + x.shape[ax + 1:], x._dtype)
+
+
+def _mixed(a) -> bool:
+    leaves = flatten(a)[0] if isinstance(a, (tuple, list)) else []
+    return any(isinstance(x, Tensor) for x in leaves) and not all(isinstance(x, Tensor) for x in leaves)
+
+
+def _leaf_tensors(args) -> list:
+    return [x for a in args for x in flatten(a)[0] if isinstance(x, Tensor)]
+
+
+def _tensor_leaves_only(fn, args):
+    """fn over the Tensor leaves of `args` alone, the numbers beside them put back as constants (a
+    traced function takes Tensors, or tuples of only Tensors, as inputs)."""
+    trees = [flatten(a) for a in args]
+
+    def flat_fn(*tensors):
+        it = iter(tensors)
+        rebuilt = [unflatten(tdef, [next(it) if isinstance(x, Tensor) else x for x in leaves]) if tdef != "*"
+                   else (next(it) if isinstance(leaves[0], Tensor) else leaves[0]) for leaves, tdef in trees]
+        return fn(*rebuilt)
+
+    return flat_fn
 
 
 class _Vmapped(_Derived):
@@ -77,17 +107,17 @@ class _Vmapped(_Derived):
             inner.append(unflatten(tdef, new) if tdef != "*" else new[0])
         if size is None:
             raise ShapeError("vmap: no argument is mapped (in_axes is None for all of them)")
-        info = trace_function(self.fn, inner, _label(self.fn), state=True)
+        fn = self.fn
+        if any(_mixed(a) for a in args):  # Tensors beside numbers in a tuple: the Tensors as arguments
+            fn, inner, args = _tensor_leaves_only(fn, inner), _leaf_tensors(inner), _leaf_tensors(args)
+        info = trace_function(fn, inner, _label(self.fn), state=True)
         mapped = [i for i, ax in enumerate(flat_axes) if ax is not None]
         _param_state.refuse_mapped("vmap", _param_state.mapped_assignments(
             tr.root.functions[info.name], mapped, info.state_params) if info.name else [])
         names = _call_inputs(tr, info, args)
         flat_axes += [None] * len(info.captures)
         outs = info.flat_out_avals
-        out_axes = [self.out_axes] * len(outs) if isinstance(self.out_axes, int) or self.out_axes is None \
-            else list(flatten(self.out_axes)[0])
-        if len(out_axes) != len(outs):
-            raise ShapeError(f"vmap: out_axes {self.out_axes!r} does not match {len(outs)} output(s)")
+        out_axes, const_axes = leaf_axes(info.out_tdef, self.out_axes, len(outs), flatten)
         avals = []
         for (shape, dt), ax in zip(outs, out_axes):
             if ax is None:
@@ -102,7 +132,8 @@ class _Vmapped(_Derived):
         out_axes += [None] * len(info.state_avals)
         res = tr.emit("vmap", names, {"fn": info.name, "in_axes": flat_axes, "out_axes": out_axes},
                       avals + info.state_avals)
-        return unflatten(info.out_tdef, _take_state(info, res, len(avals)))
+        tdef, leaves = batch_constants(info.out_tdef, _take_state(info, res, len(avals)), const_axes, size)
+        return unflatten(tdef, leaves)
 
 
 def vmap(fn, in_axes=0, out_axes=0):

@@ -258,4 +258,8 @@ from .._training import (SGD, Adam, CrossEntropyLoss, L1Loss, LossBase, Momentum
 __all__ += ["Optimizer", "SGD", "Momentum", "Adam", "LossBase", "MSELoss", "L1Loss", "CrossEntropyLoss",
             "WithLossCell", "TrainOneStepCell"]
 
+from ._conv import AvgPool2d, Conv1d, Conv2d, MaxPool2d  # noqa: E402
+
+__all__ += ["Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d"]
+
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)

@@ -15,9 +15,12 @@ from .._vmap import vmap as vmap
 from ._activations import CeLU as CeLU, HSigmoid as HSigmoid, HSwish as HSwish, Mish as Mish, SeLU as SeLU, celu as celu, hardsigmoid as hardsigmoid, hardswish as hardswish, logsigmoid as logsigmoid, mish as mish, selu as selu, silu as silu, softplus as softplus
 from ._assign import Assign as Assign, AssignAdd as AssignAdd, AssignSub as AssignSub, assign as assign, assign_add as assign_add, assign_sub as assign_sub
 from ._autodiff import GradOperation as GradOperation, get_grad as get_grad, grad as grad, jvp as jvp, value_and_grad as value_and_grad, vjp as vjp
+from ._conv import AvgPool as AvgPool, Conv2D as Conv2D, MaxPool as MaxPool, avg_pool2d as avg_pool2d, conv1d as conv1d, conv2d as conv2d, max_pool2d as max_pool2d
 from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as Eye, Flatten as Flatten, Floor as Floor, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, einsum as einsum, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
+from ._linalg_ms import addmm as addmm, addmv as addmv, baddbmm as baddbmm, bmm as bmm, cosine_similarity as cosine_similarity, diff as diff, dist as dist, hypot as hypot, inner as inner, kron as kron, logit as logit, mv as mv, outer as outer, tensor_dot as tensor_dot
 from ._math_more import Xlogy as Xlogy, arctan2 as arctan2, atan2 as atan2, clamp as clamp, full as full, full_like as full_like, hardtanh as hardtanh, lerp as lerp, scalar_to_tensor as scalar_to_tensor, true_divide as true_divide, xlogy as xlogy
+from ._movement_ms import GatherD as GatherD, Unstack as Unstack, chunk as chunk, diag as diag, diagonal as diagonal, gather_elements as gather_elements, hstack as hstack, index_select as index_select, masked_fill as masked_fill, moveaxis as moveaxis, movedim as movedim, narrow as narrow, permute as permute, roll as roll, swapaxes as swapaxes, trace as trace, tril as tril, triu as triu, unbind as unbind, unsqueeze as unsqueeze, unstack as unstack, vstack as vstack
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, div as div, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, mean as mean, mul as mul, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, cummax as cummax, cummin as cummin, max as max, min as min, sort as sort, topk as topk
 
@@ -60,6 +63,7 @@ __all__ = [
     'Conj',
     'Const',
     'Conv',
+    'Conv2D',
     'ConvTranspose',
     'Cos',
     'Cosh',
@@ -86,6 +90,7 @@ __all__ = [
     'FloorDiv',
     'FloorMod',
     'Gather',
+    'GatherD',
     'GeLU',
     'Gelu',
     'GradOperation',
@@ -183,6 +188,7 @@ __all__ = [
     'Tile',
     'TopK',
     'Transpose',
+    'Unstack',
     'Where',
     'WhileRun',
     'Xlogy',
@@ -192,6 +198,8 @@ __all__ = [
     'acos',
     'acosh',
     'add',
+    'addmm',
+    'addmv',
     'addn',
     'all',
     'amax',
@@ -211,13 +219,17 @@ __all__ = [
     'atan2',
     'atanh',
     'avg_pool',
+    'avg_pool2d',
+    'baddbmm',
     'batch_norm',
+    'bmm',
     'broadcast_to',
     'cast',
     'cat',
     'cdist',
     'celu',
     'check_false',
+    'chunk',
     'clamp',
     'clip',
     'clip_by_value',
@@ -227,9 +239,12 @@ __all__ = [
     'conj',
     'const',
     'conv',
+    'conv1d',
+    'conv2d',
     'conv_transpose',
     'cos',
     'cosh',
+    'cosine_similarity',
     'cummax',
     'cummin',
     'cumprod',
@@ -237,6 +252,10 @@ __all__ = [
     'custom_vjp',
     'depend',
     'derivative',
+    'diag',
+    'diagonal',
+    'diff',
+    'dist',
     'div',
     'dot_general',
     'dtype',
@@ -260,6 +279,7 @@ __all__ = [
     'full',
     'full_like',
     'gather',
+    'gather_elements',
     'gelu',
     'get_grad',
     'grad',
@@ -270,16 +290,21 @@ __all__ = [
     'hardswish',
     'hardtanh',
     'hessian',
+    'hstack',
+    'hypot',
     'identity',
     'im2col',
     'imag',
     'index',
     'index_scatter',
+    'index_select',
+    'inner',
     'iota',
     'jacfwd',
     'jacrev',
     'jet',
     'jvp',
+    'kron',
     'layer_norm',
     'leaky_relu',
     'lerp',
@@ -293,25 +318,34 @@ __all__ = [
     'logical_and',
     'logical_not',
     'logical_or',
+    'logit',
     'logsigmoid',
     'logsumexp',
+    'masked_fill',
     'matmul',
     'max',
     'max_pool',
+    'max_pool2d',
     'max_pool_mask',
     'maximum',
     'mean',
     'min',
     'minimum',
     'mish',
+    'moveaxis',
+    'movedim',
     'mul',
+    'mv',
+    'narrow',
     'neg',
     'norm',
     'not_equal',
     'one_hot',
     'ones',
     'ones_like',
+    'outer',
     'pad',
+    'permute',
     'pow',
     'print',
     'print_',
@@ -323,6 +357,7 @@ __all__ = [
     'relu',
     'relu6',
     'reshape',
+    'roll',
     'rsqrt',
     'scalar_to_tensor',
     'scatter',
@@ -348,18 +383,27 @@ __all__ = [
     'stop_gradient',
     'sub',
     'sum',
+    'swapaxes',
     'switch_run',
     'take_along_axis',
     'tan',
     'tanh',
+    'tensor_dot',
     'tile',
     'top_k',
     'topk',
+    'trace',
     'transpose',
+    'tril',
+    'triu',
     'true_divide',
+    'unbind',
+    'unsqueeze',
+    'unstack',
     'value_and_grad',
     'vjp',
     'vmap',
+    'vstack',
     'where',
     'while_run',
     'xlogy',
@@ -436,12 +480,6 @@ class Atan2(Primitive):
 class Atanh(Primitive):
     """elementwise atanh"""
     def __init__(self) -> None: ...
-    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
-
-
-class AvgPool(Primitive):
-    """average over windows of x [N, C, *sp]; strides default 1; count_include_pad=false divides by the number of unpadded elements"""
-    def __init__(self, *, window: int | Sequence[int], count_include_pad: bool = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
@@ -706,12 +744,6 @@ class Matmul(Primitive):
 class Max(Primitive):
     """max over axes (None: all); gradient split equally among tied argmax positions"""
     def __init__(self, *, axis: int | Sequence[int] | None = ..., keepdims: bool = ...) -> None: ...
-    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
-
-
-class MaxPool(Primitive):
-    """maximum over windows of x [N, C, *sp] (padding never wins); strides default 1; the gradient goes to the first maximum of each window"""
-    def __init__(self, *, window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 

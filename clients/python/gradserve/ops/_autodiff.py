@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .._tensor import Parameter, Tensor
+from .._misc import MutableList, MutableTuple
 from ..errors import GradPositionError
 from .._trace import (_arg_names, current, emit_call_node, emit_grad, emit_grad_node, emit_jvp, emit_jvp_node, flatten,
                       getitem, mutable_numbers, run_program, tensor_group, trace_function, twinned, unflatten,
@@ -154,13 +155,21 @@ def _tensor_positions(args, positions) -> list[int]:
     return [p for p in positions if _is_tensor_arg(args[p])]
 
 
+def _differentiable(a) -> bool:
+    """A Tensor, a mutable() tuple / list of them, or a mutable dict. A plain tuple or list is a constant
+    to MindSpore 2.10's grad and GradOperation: no gradient, and no place in the gradients returned."""
+    if isinstance(a, (tuple, list)) and not isinstance(a, (MutableTuple, MutableList)):
+        return False
+    return _is_tensor_arg(a)
+
+
 def _grad_positions(args, positions) -> tuple[list[int], dict]:
     """(the positions to differentiate, {position: gradient} for the ones that get a gradient without it:
     mutable() tuples / lists of numbers in graph mode, whose gradient MindSpore 2.10 gives as 0s). A
     mutable() number alone is differentiated through its twin (_trace.twinned)."""
     zeros = {p: zero_gradient(args[p]) for p in positions
-             if not _is_tensor_arg(args[p]) and not twinned(args[p]) and mutable_numbers(args[p])}
-    return [p for p in positions if _is_tensor_arg(args[p]) or twinned(args[p])], zeros
+             if not _differentiable(args[p]) and not twinned(args[p]) and mutable_numbers(args[p])}
+    return [p for p in positions if _differentiable(args[p]) or twinned(args[p])], zeros
 
 
 def _merged(asked, positions, grads, zeros, args) -> list:

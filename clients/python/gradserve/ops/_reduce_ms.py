@@ -34,21 +34,35 @@ def _extremum_with_index(x, axis, keepdims, red: str, arg: str):
     return _first_extremum(x, axis, keepdims, arg)
 
 
-def _check_unsupported(name, initial, where):
-    if initial is not None or where is not None:
-        raise NotImplementedError(f"ops.{name}: initial= and where= are not supported")
+def _init_and_select(name: str, x, initial, where, cmp):
+    """MindSpore 2.10's initial= / where= (with an axis): x becomes cmp(x, initial) elementwise, then
+    `initial` where `where` is False; a where mask needs an initial value."""
+    if initial is not None and (isinstance(initial, bool) or not isinstance(initial, (int, float, np.number))):
+        raise TypeError(f"For '{name}', 'initial' must be a scalar, but got {type(initial)}")
+    init = None if initial is None else P.fill(x.dtype, x.shape, initial)
+    if init is not None:
+        x = cmp(x, init)
+    if where is not None:
+        where = where if isinstance(where, Tensor) else Tensor(np.asarray(where, bool))
+        if where.shape or not bool(where.asnumpy()):
+            if init is None:
+                raise ValueError(f"ops.{name}: initial value must be provided for where masks")
+            x = P.select(P.broadcast_to(where, x.shape), x, init)
+    return x
 
 
 def max(input, axis=None, keepdims=False, *, initial=None, where=None):  # noqa: A001,A002 - MindSpore's names
     """MindSpore 2.10 ops.max: (values, int64 indices). One axis: the first maximum gets the gradient;
-    axis None: split equally among ties."""
-    _check_unsupported("max", initial, where)
+    axis None: split equally among ties (initial / where apply with an axis only, as MindSpore's)."""
+    if axis is not None:
+        input = _init_and_select("max", input, initial, where, P.maximum)
     return _extremum_with_index(input, axis, keepdims, "max", "argmax")
 
 
 def min(input, axis=None, keepdims=False, *, initial=None, where=None):  # noqa: A001,A002
-    """MindSpore 2.10 ops.min: (values, int64 indices), ties as ops.max."""
-    _check_unsupported("min", initial, where)
+    """MindSpore 2.10 ops.min: (values, int64 indices), ties, initial and where as ops.max."""
+    if axis is not None:
+        input = _init_and_select("min", input, initial, where, P.minimum)
     return _extremum_with_index(input, axis, keepdims, "min", "argmin")
 
 
@@ -133,10 +147,10 @@ def tensor_extremum(name: str, x, args, kwargs):
     keep = kwargs.pop("keepdim", kwargs.pop("keepdims", False))
     if "axis" in kwargs or "return_indices" in kwargs:  # the NumPy-style form
         axis, with_indices = kwargs.pop("axis", None), kwargs.pop("return_indices", False)
-        _check_unsupported(name, kwargs.pop("initial", None), kwargs.pop("where", None))
+        initial, where = kwargs.pop("initial", None), kwargs.pop("where", None)
         if args or kwargs:
             raise TypeError(f"Tensor.{name}: unexpected arguments {args} {sorted(kwargs)}")
-        out = f(x, axis, keep)
+        out = f(x, axis, keep, initial=initial, where=where)
         return out if with_indices else out[0]
     if kwargs or len(args) > 2:
         raise TypeError(f"Tensor.{name}: unexpected arguments {args} {sorted(kwargs)}")

@@ -1,0 +1,94 @@
+"""nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d: MindSpore's layer cells over ops.conv2d / MaxPool / AvgPool."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import ops as _ops
+from .._cellbase import Cell
+from .._tensor import Parameter
+from ..common.initializer import initializer
+from ..ops._conv import _pair
+
+
+def _init(init, shape, dt, bound: float, seed: int):
+    """MindSpore 2.x's default (None): HeUniform(sqrt(5)) for the weight and Uniform(1/sqrt(fan_in)) for
+    the bias, both uniform(-1/sqrt(fan_in), 1/sqrt(fan_in)); seeded here so runs repeat."""
+    if init is None:
+        return initializer(np.random.default_rng(seed).uniform(-bound, bound, shape).astype(dt), shape, dt)
+    if isinstance(init, np.ndarray):
+        return initializer(init.astype(dt), shape, dt)
+    return initializer(init, shape, dt)
+
+
+class Conv2d(Cell):
+    """nn.Conv2d(in_channels, out_channels, kernel_size, stride=1, pad_mode='same', padding=0, dilation=1,
+    group=1, has_bias=False, weight_init=None, bias_init=None, data_format='NCHW', dtype=float32)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size: Any, stride: Any = 1, pad_mode="same",
+                 padding: Any = 0, dilation: Any = 1, group=1, has_bias=False, weight_init=None, bias_init=None,
+                 data_format="NCHW", dtype=None, seed: int = 0):
+        super().__init__()
+        if data_format != "NCHW":
+            raise ValueError(f"nn.Conv2d: data_format {data_format!r} is not supported (NCHW only)")
+        if in_channels % group or out_channels % group:
+            raise ValueError(f"nn.Conv2d: in_channels {in_channels} and out_channels {out_channels} must be "
+                             f"divisible by group {group}")
+        dt = getattr(dtype, "name", dtype) or "float32"
+        kh, kw = _pair(kernel_size, "nn.Conv2d: kernel_size")
+        shape = (out_channels, in_channels // group, kh, kw)
+        bound = 1.0 / math.sqrt(shape[1] * kh * kw)
+        self.stride, self.pad_mode, self.padding = stride, pad_mode, padding
+        self.dilation, self.group, self.has_bias = dilation, group, has_bias
+        self.weight = Parameter(_init(weight_init, shape, dt, bound, seed), name="weight")
+        self.bias = Parameter(_init(bias_init, (out_channels,), dt, bound, seed + 1), name="bias") \
+            if has_bias else None
+
+    def construct(self, x):
+        return _ops.conv2d(x, self.weight, self.bias, self.stride, self.pad_mode, self.padding, self.dilation,
+                           self.group)
+
+
+class Conv1d(Conv2d):
+    """nn.Conv1d(in_channels, out_channels, kernel_size, stride=1, pad_mode='same', padding=0, dilation=1,
+    group=1, has_bias=False, ...): MindSpore's, a Conv2d of height 1 (its weight is [out, in / group, 1, k])
+    over x [N, C, L]."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, pad_mode="same", padding=0, dilation=1,
+                 group=1, has_bias=False, weight_init=None, bias_init=None, dtype=None, seed: int = 0):
+        if not isinstance(kernel_size, int) or not isinstance(padding, int):
+            raise TypeError("nn.Conv1d: kernel_size and padding must be ints (MindSpore's)")
+        super().__init__(in_channels, out_channels, (1, kernel_size), (1, stride), pad_mode, (0, 0, padding, padding),
+                         (1, dilation), group, has_bias, weight_init, bias_init, dtype=dtype, seed=seed)
+
+    def construct(self, x):
+        y = super().construct(_ops.expand_dims(x, 2))
+        return _ops.squeeze(y, 2)
+
+
+class _Pool2d(Cell):
+    _prim: type = _ops.MaxPool
+
+    def __init__(self, kernel_size=1, stride=1, pad_mode="valid", data_format="NCHW"):
+        super().__init__()
+        self.pool = self._prim(kernel_size, stride, pad_mode, data_format)
+
+    def construct(self, x):
+        return self.pool(x)
+
+
+class MaxPool2d(_Pool2d):
+    """nn.MaxPool2d(kernel_size=1, stride=1, pad_mode='valid', data_format='NCHW')."""
+
+    _prim = _ops.MaxPool
+
+
+class AvgPool2d(_Pool2d):
+    """nn.AvgPool2d(kernel_size=1, stride=1, pad_mode='valid', data_format='NCHW')."""
+
+    _prim = _ops.AvgPool
+
+
+__all__ = ["Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d"]

@@ -1,0 +1,104 @@
+"""MindSpore's products and small formulas over the engine's matmul / einsum / elementwise ops:
+outer, inner, tensor_dot, mv, bmm, addmm, addmv, baddbmm, kron, hypot, logit, dist, cosine_similarity,
+diff (their derivatives are the ops' own)."""
+from __future__ import annotations
+
+from . import _primitives as P
+from ._extra import einsum, norm
+from ._movement_ms import narrow
+
+__all__ = ["outer", "inner", "tensor_dot", "mv", "bmm", "addmm", "addmv", "baddbmm", "kron", "hypot", "logit",
+           "dist", "cosine_similarity", "diff"]
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def outer(input, vec2):  # noqa: A002
+    return einsum("i,j->ij", input, vec2)
+
+
+def inner(input, other):  # noqa: A002
+    """The sum over the last axes of both (a scalar operand scales)."""
+    if input.ndim == 0 or other.ndim == 0:
+        return input * other
+    a, b = _LETTERS[:input.ndim - 1], _LETTERS[input.ndim - 1:input.ndim + other.ndim - 2]
+    return einsum(f"{a}z,{b}z->{a}{b}", input, other)
+
+
+def tensor_dot(x1, x2, axes):
+    """Sum over x1's axes[0] and x2's axes[1] (an int n: x1's last n with x2's first n)."""
+    if isinstance(axes, int):
+        axes = (list(range(x1.ndim - axes, x1.ndim)), list(range(axes)))
+    ax1, ax2 = ([a] if isinstance(a, int) else list(a) for a in axes)
+    ax1, ax2 = [a % x1.ndim for a in ax1], [a % x2.ndim for a in ax2]
+    if len(ax1) != len(ax2):
+        raise ValueError(f"tensor_dot: axes {axes} pair {len(ax1)} axes of x1 with {len(ax2)} of x2")
+    la, lb = list(_LETTERS[:x1.ndim]), list(_LETTERS[x1.ndim:x1.ndim + x2.ndim])
+    for i, j in zip(ax1, ax2):
+        lb[j] = la[i]
+    out = [c for i, c in enumerate(la) if i not in ax1] + [c for j, c in enumerate(lb) if j not in ax2]
+    return einsum(f"{''.join(la)},{''.join(lb)}->{''.join(out)}", x1, x2)
+
+
+def mv(mat, vec):
+    return einsum("ij,j->i", mat, vec)
+
+
+def bmm(input_x, mat2):
+    return P.matmul(input_x, mat2)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):  # noqa: A002
+    return input * beta + P.matmul(mat1, mat2) * alpha
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):  # noqa: A002
+    return input * beta + mv(mat, vec) * alpha
+
+
+def baddbmm(input, batch1, batch2, beta=1, alpha=1):  # noqa: A002
+    return input * beta + P.matmul(batch1, batch2) * alpha
+
+
+def kron(input, other):  # noqa: A002
+    """The Kronecker product of two tensors of one rank."""
+    if input.ndim != other.ndim:
+        raise ValueError(f"kron: operands of rank {input.ndim} and {other.ndim}; give them one rank")
+    n = input.ndim
+    a, b = _LETTERS[:n], _LETTERS[n:2 * n]
+    prod = einsum(f"{a},{b}->{''.join(x + y for x, y in zip(a, b))}", input, other)
+    return P.reshape(prod, tuple(s * t for s, t in zip(input.shape, other.shape)))
+
+
+def hypot(input, other):  # noqa: A002
+    return P.FUNCTIONS["sqrt"](input * input + other * other)
+
+
+def logit(input, eps=None):  # noqa: A002
+    """log(x / (1 - x)), x clipped to [eps, 1 - eps] first when eps is given."""
+    x = input if eps is None else P.FUNCTIONS["clip"](input, min=float(eps), max=1.0 - float(eps))
+    return P.FUNCTIONS["log"](x / (1.0 - x))
+
+
+def dist(input, other, p=2):  # noqa: A002
+    """The p-norm of input - other over all elements (MindSpore's LpNorm: gradient 0 where it is 0)."""
+    z = input - other
+    return P.abs(z) if z.ndim == 0 else norm(P.reshape(z, (-1,)), p, 0)
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-08):
+    """sum(x1 * x2) / max(|x1| * |x2|, eps) along dim (MindSpore 2.10's formula)."""
+    den = norm(x1, 2, dim) * norm(x2, 2, dim)
+    return P.sum(x1 * x2, dim) / P.FUNCTIONS["clip"](den, min=float(eps))
+
+
+def diff(x, n=1, axis=-1, prepend=None, append=None):
+    """The n-th forward difference along axis (NumPy's)."""
+    if prepend is not None or append is not None:
+        parts = [t for t in (prepend, x, append) if t is not None]
+        x = P.concat(parts, axis)
+    ax = axis % x.ndim
+    for _ in range(int(n)):
+        m = x.shape[ax]
+        x = narrow(x, ax, 1, m - 1) - narrow(x, ax, 0, m - 1)
+    return x

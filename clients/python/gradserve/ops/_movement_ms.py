@@ -1,0 +1,190 @@
+"""MindSpore's shape and selection functions built from the engine's exact ones (split, gather,
+take_along_axis, where, transpose, concat): every element is moved or selected, never multiplied by a
+mask, so infinities and NaNs stay where they are and gradients route to the selected elements only.
+
+unstack / unbind / Unstack, diagonal, trace, diag, tril, triu, movedim / moveaxis, swapaxes, permute,
+unsqueeze, narrow, chunk, roll, index_select, gather_elements / GatherD, masked_fill, hstack / vstack.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from .._trace import apply
+from ._primitives import Primitive, concat, expand_dims, gather, reshape, select, squeeze, transpose
+
+__all__ = ["unstack", "unbind", "Unstack", "diagonal", "trace", "diag", "tril", "triu", "movedim", "moveaxis",
+           "swapaxes", "permute", "unsqueeze", "narrow", "chunk", "roll", "index_select", "gather_elements",
+           "GatherD", "masked_fill", "hstack", "vstack"]
+
+
+def _axis(axis: int, ndim: int, name: str) -> int:
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{name}: axis {axis} is out of range for a tensor of rank {ndim}")
+    return axis % ndim
+
+
+def unstack(input_x, axis: int = 0):  # noqa: A002
+    """The slices of input_x along axis, that axis removed."""
+    ax = _axis(axis, input_x.ndim, "unstack")
+    n = input_x.shape[ax]
+    parts = apply("split", [input_x], {"sections": int(n), "axis": ax}) if n > 1 else [input_x]
+    return tuple(squeeze(p, ax) for p in parts)
+
+
+def unbind(input, dim: int = 0):  # noqa: A002
+    return unstack(input, dim)
+
+
+class Unstack(Primitive):
+    """ops.Unstack(axis=0, num=None)(x)."""
+
+    op = "split"
+
+    def __init__(self, axis: int = 0, num=None):
+        self.attrs, self.axis = {}, int(axis)
+
+    def __call__(self, x):
+        return unstack(x, self.axis)
+
+
+def _diag_index(n: int, m: int, offset: int) -> np.ndarray:
+    rows = np.arange(max(0, -offset), min(n, m - offset))
+    return (rows * m + rows + offset).astype(np.int64)
+
+
+def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1):  # noqa: A002
+    """The diagonal `offset` of the (dim1, dim2) planes, as a last axis (NumPy's / MindSpore's)."""
+    d1, d2 = _axis(dim1, input.ndim, "diagonal"), _axis(dim2, input.ndim, "diagonal")
+    if d1 == d2:
+        raise ValueError(f"diagonal: dim1 and dim2 must differ, both are {d1}")
+    rest = [i for i in range(input.ndim) if i not in (d1, d2)]
+    x = transpose(input, rest + [d1, d2])
+    n, m = input.shape[d1], input.shape[d2]
+    flat = reshape(x, tuple(input.shape[i] for i in rest) + (n * m,))
+    return gather(flat, Tensor(_diag_index(n, m, int(offset))), len(rest))
+
+
+def trace(input):  # noqa: A002
+    """The sum of a matrix's main diagonal."""
+    if input.ndim != 2:
+        raise ValueError(f"trace: expects a matrix, got shape {list(input.shape)}")
+    return apply("sum", [diagonal(input)], {"axis": None, "keepdims": False})[0]
+
+
+def diag(input):  # noqa: A002
+    """A vector as the diagonal of a square matrix (zeros elsewhere)."""
+    if input.ndim != 1:
+        raise ValueError(f"diag: expects a vector, got shape {list(input.shape)}")
+    n = input.shape[0]
+    padded = concat([input, Tensor(np.zeros((1,), np.dtype(input._dtype)))], 0)
+    k = np.arange(n * n)
+    idx = np.where(k % (n + 1) == 0, k // (n + 1), n).astype(np.int64)
+    return reshape(gather(padded, Tensor(idx), 0), (n, n))
+
+
+def _band(x, keep: np.ndarray):
+    zero = Tensor(np.zeros((), np.dtype(x._dtype)))
+    return select(Tensor(keep), x, zero)
+
+
+def tril(input, diagonal: int = 0):  # noqa: A002
+    n, m = input.shape[-2:]
+    return _band(input, np.tril(np.ones((n, m), bool), int(diagonal)))
+
+
+def triu(input, diagonal: int = 0):  # noqa: A002
+    n, m = input.shape[-2:]
+    return _band(input, np.triu(np.ones((n, m), bool), int(diagonal)))
+
+
+def movedim(x, source, destination):
+    src = [_axis(a, x.ndim, "movedim") for a in ([source] if isinstance(source, int) else source)]
+    dst = [_axis(a, x.ndim, "movedim") for a in ([destination] if isinstance(destination, int) else destination)]
+    order = [i for i in range(x.ndim) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(x, order)
+
+
+moveaxis = movedim
+
+
+def swapaxes(input, axis0: int, axis1: int):  # noqa: A002
+    perm = list(range(input.ndim))
+    a, b = _axis(axis0, input.ndim, "swapaxes"), _axis(axis1, input.ndim, "swapaxes")
+    perm[a], perm[b] = perm[b], perm[a]
+    return transpose(input, perm)
+
+
+def permute(input, axis):  # noqa: A002
+    return transpose(input, list(axis))
+
+
+def unsqueeze(input, dim: int):  # noqa: A002
+    return expand_dims(input, dim)
+
+
+def _slice(x, ax: int, start: int, stop: int):
+    return x[(slice(None),) * ax + (slice(start, stop),)]
+
+
+def narrow(input, axis: int, start: int, length: int):  # noqa: A002
+    ax = _axis(axis, input.ndim, "narrow")
+    if not 0 <= start <= start + length <= input.shape[ax]:
+        raise ValueError(f"narrow: [{start}, {start + length}) is outside axis {ax} of size {input.shape[ax]}")
+    return _slice(input, ax, start, start + length)
+
+
+def chunk(input, chunks: int, axis: int = 0):  # noqa: A002
+    """ceil(n / chunks)-sized pieces along axis (the last one smaller), as MindSpore's / PyTorch's."""
+    ax = _axis(axis, input.ndim, "chunk")
+    n = input.shape[ax]
+    size = -(-n // int(chunks))
+    return tuple(_slice(input, ax, s, min(s + size, n)) for s in range(0, n, size))
+
+
+def roll(input, shifts, dims=None):  # noqa: A002
+    if dims is None:
+        return reshape(roll(reshape(input, (-1,)), shifts, 0), input.shape)
+    shifts = [shifts] if isinstance(shifts, int) else list(shifts)
+    dims = [dims] if isinstance(dims, int) else list(dims)
+    x = input
+    for s, d in zip(shifts, dims):
+        ax = _axis(d, x.ndim, "roll")
+        n = x.shape[ax]
+        s %= n
+        if s:
+            x = concat([_slice(x, ax, n - s, n), _slice(x, ax, 0, n - s)], ax)
+    return x
+
+
+def index_select(input, axis: int, index):  # noqa: A002
+    return gather(input, index, axis)
+
+
+def gather_elements(input, dim: int, index):  # noqa: A002
+    """out[i][j] = input[index[i][j]][j] for dim 0 (take_along_axis)."""
+    return apply("take_along_axis", [input, index], {"axis": _axis(dim, input.ndim, "gather_elements")})[0]
+
+
+class GatherD(Primitive):
+    """ops.GatherD()(x, dim, index)."""
+
+    op = "take_along_axis"
+
+    def __call__(self, x, dim, index):
+        return gather_elements(x, dim, index)
+
+
+def masked_fill(input_x, mask, value):
+    fill = value if isinstance(value, Tensor) else Tensor(np.asarray(value, np.dtype(input_x._dtype)))
+    return select(mask, fill, input_x)
+
+
+def hstack(tensors):
+    return concat(list(tensors), 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    return concat([t if t.ndim > 1 else reshape(t, (1, -1)) for t in tensors], 0)
