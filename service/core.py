@@ -24,7 +24,7 @@ from . import shm
 from .derivation import EXTRA, KINDS, Derived, _dtype_name, signature, spec_of, Deriver
 from .errors import (DeadlineExceeded, InvalidRequest, LimitExceeded, Overloaded, ServiceError, Unavailable)
 from .metrics import Metrics
-from .pools import Job, Pool, PoolStartError, build_specs
+from .pools import Job, Pool, PoolStartError, build_specs, next_job_id
 from .routing import route
 from .registry import Registry
 from .settings import Settings
@@ -193,7 +193,7 @@ class Core:
         plus free queue places) as if they were queued already: under a flood, only as many bodies
         are read at once as could become jobs. Room is counted over all pools, since the body says
         which device the job wants."""
-        if self.pools and self.admitting >= sum(p.room for p in self.pools.values()):
+        if self.pools and not self._has_room(self.admitting):
             for p in self.pools.values():
                 self.metrics.rejected.labels(p.name).inc()
             retry = self.settings.retry_after_s
@@ -201,6 +201,16 @@ class Core:
                              queue_size=self.settings.queue_size)
         self.admitting += 1
         return Admission(self)
+
+    def _has_room(self, n: int) -> bool:
+        """The pools' room (Pool.room, summed) is above n: the first pools' often tell (a small job's
+        admission is on every request's path)."""
+        room = 0
+        for p in self.pools.values():
+            room += p.room
+            if room > n:
+                return True
+        return False
 
     def devices(self) -> dict:
         # admitting: requests holding a place while their bodies arrive (see admit)
@@ -291,6 +301,9 @@ class Core:
                     admission.release()
                 outs, timing, label = await self.batcher.run(pool, d, inputs, deadline, index)
                 return self._result(gid, d, outs, timing, label, t0, t_prep)
+            hit = pool.run_inline(d.key, next_job_id(), inputs, params, index)  # None: to a worker
+            if hit is not None:
+                return self._result(gid, d, *hit, t0, t_prep)
             job = Job(d.key, (d.text, d.sources), inputs, params, deadline, index, out_target=req.out_target)
             try:
                 fut = pool.submit(job)

@@ -20,6 +20,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
 from .http_app import PartsResponse, internal_error, job_headers, within
 from .jobs import REQUEST_ID
+from .ticker import Later
 
 LEAN_MAX_BODY = 1 << 16  # bigger bodies gain nothing from the lean path (their cost is the bytes)
 _RID = REQUEST_ID.encode()
@@ -95,7 +96,8 @@ def response_head(status: int, default_headers: list, raw_headers: list, keep_al
 # uvicorn's HttpToolsProtocol methods the lean path overrides or calls (internals, not its public API: an
 # uvicorn without them gets no lean path, service.http_guard.guarded_protocol checks `fits` first)
 UVICORN_HOOKS = ("on_headers_complete", "on_body", "on_message_complete", "data_received", "_start_asgi_task",
-                 "on_response_complete", "connection_lost", "shutdown")
+                 "on_response_complete", "connection_lost", "shutdown", "_unset_keepalive_if_required",
+                 "timeout_keep_alive_handler")
 
 
 def fits(base: type) -> bool:
@@ -204,6 +206,21 @@ class LeanProtocol:
             done = True
         if not (done and keep):
             self.transport.close()
+
+    def on_response_complete(self) -> None:
+        """uvicorn's (count the request, resume reading, start the next pipelined request, else arm the
+        keep-alive timeout), with the keep-alive timeout on the loop's shared ticker (service.ticker.Later):
+        a TimerHandle pushed on the loop's heap and cancelled by the next request cost ~5 us a request."""
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self._unset_keepalive_if_required()
+        self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+        else:
+            self.timeout_keep_alive_task = Later(self.timeout_keep_alive, self.timeout_keep_alive_handler)
 
     def connection_lost(self, exc) -> None:
         super().connection_lost(exc)

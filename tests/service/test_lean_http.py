@@ -311,3 +311,27 @@ def test_an_uvicorn_without_the_hooks_gets_no_lean_path():
     for name in UVICORN_HOOKS:
         stripped = type("Stripped", (), {n: getattr(HttpToolsProtocol, n) for n in UVICORN_HOOKS if n != name})
         assert not fits(stripped), name
+
+
+def test_an_idle_connection_after_a_lean_answer_closes_at_the_keep_alive_timeout():
+    # the keep-alive timeout runs on the loop's shared ticker (service.ticker.Later): armed after each
+    # answer, taken back by the next request, firing once the connection stays idle
+    async def main():
+        async with serving(idle_timeout_s=0.3) as (port, jobs, _):
+            r, w = await asyncio.open_connection("127.0.0.1", port)
+            try:
+                for _ in range(3):  # each request within the timeout: the connection stays open
+                    w.write(request())
+                    await w.drain()
+                    assert (await read_response(r))[0] == 200
+                    await asyncio.sleep(0.15)
+                assert jobs.taken == 3
+                loop = asyncio.get_running_loop()
+                t0 = loop.time()
+                assert await asyncio.wait_for(r.read(), 20) == b""  # the server closed it
+                return loop.time() - t0
+            finally:
+                w.close()
+
+    idle = asyncio.run(main())
+    assert 0.1 <= idle < 10, idle  # (0.15 s of the 0.3 had passed; generous ceiling for a loaded box)
