@@ -39,10 +39,11 @@ class LeanBody:
     http_app.AsgiBody). The body is usually whole before the job starts; a body still coming is
     awaited within body_timeout_s (408 past it), as the ASGI route's read is."""
 
-    __slots__ = ("body", "chunks", "waiter", "lost", "event", "started")
+    __slots__ = ("body", "chunks", "waiter", "lost", "event", "started", "task")
 
     def __init__(self):
         self.body, self.chunks, self.waiter, self.lost, self.event, self.started = None, [], None, False, None, False
+        self.task = None  # the task its job runs in (made only when an eager start has to wait: see _lean_start)
 
     def complete(self) -> None:
         c = self.chunks
@@ -119,7 +120,7 @@ class LeanProtocol:
         runner = jobs.runners.get(self.url)  # (a query string or a root_path: no match)
         p = self.parser
         if (runner is None or self._lean_busy is not None or self.expect_100_continue or self.pipeline
-                or self.root_path or p.get_method() != b"POST" or p.get_http_version() != "1.1"
+                or self.root_path or self.transport.is_closing() or p.get_method() != b"POST" or p.get_http_version() != "1.1"
                 or (self.cycle is not None and not self.cycle.response_complete) or p.should_upgrade()):
             return None
         limit = self.limit_concurrency
@@ -164,9 +165,21 @@ class LeanProtocol:
             # overload), as uvicorn's cycle does
 
     def _lean_start(self, lean: list) -> None:
-        self._lean_busy = lean[2]
-        lean[2].started = True
-        task = self.loop.create_task(self._lean_run(*lean))
+        """Run the request's job. With its body whole it starts here, eagerly: a small job that never waits
+        (the inline lane: service.inline) is answered before this returns, without a task, its loop
+        callback and a loop iteration (~5 us); one that waits goes on in a task from where it waits."""
+        src = lean[2]
+        self._lean_busy = src
+        src.started = True
+        coro = self._lean_run(*lean)
+        if src.body is None:  # still coming: LeanBody._whole waits for it under a TimeLimit (in a task)
+            task = self.loop.create_task(coro)
+        else:
+            try:
+                waiting = coro.send(None)
+            except StopIteration:
+                return
+            task = src.task = self.loop.create_task(_Rest(coro, waiting).run())
         task.add_done_callback(self.tasks.discard)
         self.tasks.add(task)
 
@@ -238,6 +251,32 @@ class LeanProtocol:
 def lean_protocol(base: type, jobs: LeanJobs) -> type:
     """`base` (uvicorn's httptools protocol) with the lean path for `jobs`."""
     return type("LeanHTTP", (LeanProtocol, base), {"lean_jobs": jobs})
+
+
+class _Rest:
+    """The rest of a coroutine started outside a task (LeanProtocol._lean_start) that yielded `waiting`
+    (the future it awaits, or None: a bare yield): `run()` goes on from there in a task, as if the task
+    had run it from the start (the task waits on `waiting`, then resumes it, or throws its cancel into it)."""
+
+    __slots__ = ("coro", "waiting")
+
+    def __init__(self, coro, waiting):
+        self.coro, self.waiting = coro, waiting
+
+    def __await__(self):
+        while True:
+            try:
+                yield self.waiting
+            except BaseException as e:  # (a cancel while it waited)
+                try:
+                    self.waiting = self.coro.throw(e)
+                except StopIteration as stop:
+                    return stop.value
+                continue
+            return (yield from self.coro.__await__())
+
+    async def run(self):
+        return await self
 
 
 class _Sender:
