@@ -54,7 +54,8 @@ def _too_large(limit: int, n: int | None = None) -> PayloadTooLarge:
 
 _HL = codec.HEADER_LENGTH.lower().encode()
 _RID = REQUEST_ID.encode()
-_JOB_HEADERS = frozenset((b"content-length", _HL, _RID, b"expect", b"authorization"))
+_JOB_HEADERS = frozenset((b"content-length", _HL, _RID, b"expect", b"authorization",
+                          b"transfer-encoding"))  # (the lean path takes no chunked body: service.lean_http)
 
 
 def job_headers(raw: list) -> dict[bytes, str]:

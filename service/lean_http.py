@@ -126,16 +126,12 @@ class LeanProtocol:
         limit = self.limit_concurrency
         if limit is not None and (len(self.connections) >= limit or len(self.tasks) >= limit):
             return None  # uvicorn answers 503
-        cl = None
-        for name, value in self.headers:
-            if name == b"transfer-encoding":
-                return None
-            if name == b"content-length":
-                cl = value
-        if cl is None or not cl.isdigit() or int(cl) > jobs.max_body:
+        heads = job_headers(self.headers)  # (one pass over the headers: it keeps transfer-encoding too)
+        cl = heads.get(b"content-length")
+        if cl is None or b"transfer-encoding" in heads or not (cl.isascii() and cl.isdigit()) or int(cl) > jobs.max_body:
             return None
         jobs.taken += 1
-        return [runner, job_headers(self.headers), LeanBody(), p.should_keep_alive()]
+        return [runner, heads, LeanBody(), p.should_keep_alive()]
 
     def on_headers_complete(self) -> None:
         self._lean = self._lean_take()
