@@ -120,15 +120,17 @@ class LeanProtocol:
         runner = jobs.runners.get(self.url)  # (a query string or a root_path: no match)
         p = self.parser
         if (runner is None or self._lean_busy is not None or self.expect_100_continue or self.pipeline
-                or self.root_path or self.transport.is_closing() or p.get_method() != b"POST" or p.get_http_version() != "1.1"
-                or (self.cycle is not None and not self.cycle.response_complete) or p.should_upgrade()):
+                or self.root_path or self.transport.is_closing() or p.get_method() != b"POST"
+                or p.get_http_version() != "1.1" or (self.cycle is not None and not self.cycle.response_complete)
+                or p.should_upgrade()):
             return None
         limit = self.limit_concurrency
         if limit is not None and (len(self.connections) >= limit or len(self.tasks) >= limit):
             return None  # uvicorn answers 503
         heads = job_headers(self.headers)  # (one pass over the headers: it keeps transfer-encoding too)
         cl = heads.get(b"content-length")
-        if cl is None or b"transfer-encoding" in heads or not (cl.isascii() and cl.isdigit()) or int(cl) > jobs.max_body:
+        if (cl is None or b"transfer-encoding" in heads or not (cl.isascii() and cl.isdigit())
+                or int(cl) > jobs.max_body):
             return None
         jobs.taken += 1
         return [runner, heads, LeanBody(), p.should_keep_alive()]

@@ -257,4 +257,5 @@ def test_an_output_that_is_one_of_the_jobs_arrays_comes_back_as_a_copy():
     assert _fresh(own, _owned([x], {"w": w})) is own
     view = own[::2]
     assert _fresh(view, _owned([], None)).base is None and _fresh(np.float32(2.5), _owned([], None)).shape == ()
-    assert list(map(id, _owned([x, view], {"w": w, "v": view}))) == [id(x), id(w)]  # (a view cannot be an output that owns its memory)
+    # (a view cannot be an output that owns its memory)
+    assert list(map(id, _owned([x, view], {"w": w, "v": view}))) == [id(x), id(w)]
