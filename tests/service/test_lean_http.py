@@ -371,3 +371,32 @@ def test_a_coroutine_started_outside_a_task_goes_on_in_one():
         return results
 
     assert asyncio.run(main()) == [(42, ["started", 21]), ("cleaned up", ["started", "cancelled"])]
+
+
+def test_a_job_that_never_waits_is_answered_without_a_task():
+    # a whole small body starts its job from the parser (LeanProtocol._lean_start): a job that never waits
+    # (the inline lane) needs no task; one that waits goes on in one (_Rest.run), answered the same
+    async def waits_once(req):
+        await asyncio.sleep(0.01)
+        return await ok_run(req)
+
+    async def main():
+        names = []
+
+        def factory(loop, coro, **kw):
+            names.append(getattr(coro, "__qualname__", ""))
+            return asyncio.Task(coro, loop=loop, **kw)
+
+        out = []
+        for run in (ok_run, waits_once):
+            async with serving(run) as (port, jobs, _):
+                asyncio.get_running_loop().set_task_factory(factory)
+                names.clear()
+                out.append((comparable((await exchange(port, request()))[0]), jobs.taken,
+                            [n for n in names if "Lean" in n or "Rest" in n]))
+                asyncio.get_running_loop().set_task_factory(None)
+        return out
+
+    (eager, taken, tasks), (waited, taken2, tasks2) = asyncio.run(main())
+    assert eager == waited and eager[0] == 200 and taken == taken2 == 1
+    assert tasks == [] and tasks2 == ["_Rest.run"]
