@@ -112,6 +112,7 @@ class LeanProtocol:
     lean_jobs: LeanJobs
     _lean = None  # the lean request whose body is being read: [runner, heads, LeanBody, keep-alive]
     _lean_busy: LeanBody | None = None  # the body of the lean request being answered
+    _lean_ready = None  # a lean request whose body is whole, to start once its chunk is parsed (data_received)
     _lean_close = False  # a graceful shutdown began: close once the lean answer is out
 
     def _lean_take(self):
@@ -153,10 +154,21 @@ class LeanProtocol:
         else:
             lean[2].complete()
             if not lean[2].started:  # (else its job started while the body was on its way)
-                self._lean_start(lean)
+                # started once the parser has read the rest of this chunk (data_received): bytes after it
+                # that the parser refuses get uvicorn's 400 alone, as on uvicorn's path; what follows on
+                # the connection meanwhile waits behind it (pipelined)
+                self._lean_busy = lean[2]
+                self._lean_ready = lean
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
+        ready = self._lean_ready
+        if ready is not None:
+            self._lean_ready = None
+            if self.transport.is_closing():  # the parser refused what followed: no answer, as on uvicorn's path
+                self._lean_busy = None
+            else:
+                self._lean_start(ready)
         lean = self._lean
         if lean is not None and not lean[2].started and not self.transport.is_closing():
             self._lean_start(lean)  # a body still coming: start (408 if it stalls, 429 first under
