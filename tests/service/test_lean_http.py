@@ -400,3 +400,22 @@ def test_a_job_that_never_waits_is_answered_without_a_task():
     (eager, taken, tasks), (waited, taken2, tasks2) = asyncio.run(main())
     assert eager == waited and eager[0] == 200 and taken == taken2 == 1
     assert tasks == [] and tasks2 == ["_Rest.run"]
+
+
+def test_bytes_the_parser_refuses_after_a_request_get_the_400_alone():
+    # a whole request followed, in the same packet, by bytes that are no request: uvicorn answers 400 and
+    # closes before the request's job starts, on both paths (the lean job starts once its chunk is parsed)
+    async def main():
+        out = []
+        for lean in (True, False):
+            async with serving(lean=lean) as (port, jobs, _):
+                r, w = await asyncio.open_connection("127.0.0.1", port)
+                w.write(request() + b"junk!!\r\n\r\n")
+                await w.drain()
+                first = await read_response(r)
+                rest = await asyncio.wait_for(r.read(), 20)
+                w.close()
+                out.append((first[0], rest))
+        return out
+
+    assert asyncio.run(main()) == [(400, b""), (400, b"")]
