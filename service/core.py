@@ -24,7 +24,7 @@ from . import shm
 from .derivation import EXTRA, KINDS, Derived, _dtype_name, signature, spec_of, Deriver
 from .errors import (DeadlineExceeded, InvalidRequest, LimitExceeded, Overloaded, ServiceError, Unavailable)
 from .metrics import Metrics
-from .pools import Job, Pool, PoolStartError, build_specs
+from .pools import Job, Pool, PoolStartError, build_specs, next_job_id
 from .routing import route
 from .registry import Registry
 from .settings import Settings
@@ -72,8 +72,8 @@ class GraphChecks:
     __slots__ = ("inputs", "params", "required")
 
     def __init__(self, g: Graph):
-        self.inputs = [(v, v.shape, v.dtype) for v in g.inputs]
-        self.params = {p.name: (p, p.shape, p.dtype) for p in g.params}
+        self.inputs = [(v, tuple(v.shape), v.dtype) for v in g.inputs]  # (tuples: a job's a.shape is one)
+        self.params = {p.name: (p, tuple(p.shape), p.dtype) for p in g.params}
         self.required = [p.name for p in g.params if p.name not in g.param_values]
 
 
@@ -84,7 +84,7 @@ def check_inputs(c: GraphChecks, req: JobRequest) -> None:
         raise InvalidRequest(f"inputs: the graph takes {n} input(s), got {len(req.inputs)}",
                              code="shape_error", path="$.inputs", expected=n, got=len(req.inputs))
     for i, ((v, shape, dtype), a) in enumerate(zip(c.inputs, req.inputs)):
-        if tuple(a.shape) != shape or _dtype_name(a.dtype) != dtype:
+        if a.shape != shape or _dtype_name(a.dtype) != dtype:
             raise _mismatch(f"inputs[{i}]", v, a)
     params = req.params or {}
     for k, a in params.items():
@@ -92,7 +92,7 @@ def check_inputs(c: GraphChecks, req: JobRequest) -> None:
         if hit is None:
             raise InvalidRequest(f"unknown parameter {k!r}; the graph has {sorted(c.params) or 'none'}",
                                  code="shape_error", path=f"$.params.{k}")
-        if tuple(a.shape) != hit[1] or _dtype_name(a.dtype) != hit[2]:
+        if a.shape != hit[1] or _dtype_name(a.dtype) != hit[2]:
             raise _mismatch(f"params.{k}", hit[0], a)
     for name in c.required:
         if name not in params:
@@ -110,7 +110,7 @@ class DerivedChecks:
 
     def __init__(self, d: Derived):
         self.n_user = sum(lab.startswith("inputs[") for lab in d.input_labels)
-        self.inputs = [(v, v.shape, v.dtype) for v in d.graph.inputs]
+        self.inputs = [(v, tuple(v.shape), v.dtype) for v in d.graph.inputs]
 
 
 def check_extra(d: Derived, c: DerivedChecks, req: JobRequest) -> list:
@@ -126,7 +126,7 @@ def check_extra(d: Derived, c: DerivedChecks, req: JobRequest) -> list:
                              code="shape_error", path=f"$.{what}", expected=len(c.inputs) - n_user, got=len(extra))
     inputs = list(req.inputs) + extra
     for i, ((v, shape, dtype), a) in enumerate(zip(c.inputs, inputs)):
-        if tuple(a.shape) != shape or _dtype_name(a.dtype) != dtype:
+        if a.shape != shape or _dtype_name(a.dtype) != dtype:
             raise _mismatch(d.input_labels[i], v, a)
     return inputs
 
@@ -193,7 +193,7 @@ class Core:
         plus free queue places) as if they were queued already: under a flood, only as many bodies
         are read at once as could become jobs. Room is counted over all pools, since the body says
         which device the job wants."""
-        if self.pools and self.admitting >= sum(p.room for p in self.pools.values()):
+        if self.pools and not self._has_room(self.admitting):
             for p in self.pools.values():
                 self.metrics.rejected.labels(p.name).inc()
             retry = self.settings.retry_after_s
@@ -201,6 +201,16 @@ class Core:
                              queue_size=self.settings.queue_size)
         self.admitting += 1
         return Admission(self)
+
+    def _has_room(self, n: int) -> bool:
+        """The pools' room (Pool.room, summed) is above n: the first pools' often tell (a small job's
+        admission is on every request's path)."""
+        room = 0
+        for p in self.pools.values():
+            room += p.room
+            if room > n:
+                return True
+        return False
 
     def devices(self) -> dict:
         # admitting: requests holding a place while their bodies arrive (see admit)
@@ -291,6 +301,9 @@ class Core:
                     admission.release()
                 outs, timing, label = await self.batcher.run(pool, d, inputs, deadline, index)
                 return self._result(gid, d, outs, timing, label, t0, t_prep)
+            hit = pool.run_inline(d.key, next_job_id(), inputs, params, index)  # None: to a worker
+            if hit is not None:
+                return self._result(gid, d, *hit, t0, t_prep)
             job = Job(d.key, (d.text, d.sources), inputs, params, deadline, index, out_target=req.out_target)
             try:
                 fut = pool.submit(job)

@@ -54,7 +54,8 @@ def _too_large(limit: int, n: int | None = None) -> PayloadTooLarge:
 
 _HL = codec.HEADER_LENGTH.lower().encode()
 _RID = REQUEST_ID.encode()
-_JOB_HEADERS = frozenset((b"content-length", _HL, _RID, b"expect", b"authorization"))
+_JOB_HEADERS = frozenset((b"content-length", _HL, _RID, b"expect", b"authorization",
+                          b"transfer-encoding"))  # (the lean path takes no chunked body: service.lean_http)
 
 
 def job_headers(raw: list) -> dict[bytes, str]:
@@ -337,20 +338,22 @@ async def _watch(gone, task: asyncio.Task, state: list) -> None:
 WATCH_AFTER_S = 0.02  # a job over by then never pays for a watcher task (most small jobs take < 2 ms)
 
 
-async def run_watching(coro, gone):
+async def run_watching(coro, gone, src=None):
     """Run a core call; if the client disconnects first (`gone()` returns: AsgiBody.gone for an ASGI
     request, service.lean_http.LeanBody.gone), cancel it (a queued job is dropped).
 
     The call runs in the caller's task; a watcher task, started once the call has run for
     WATCH_AFTER_S, cancels that task on a disconnect (a disconnect before then is seen as soon as
-    it starts: uvicorn remembers it). Small jobs finish first and skip the task's cost."""
+    it starts: uvicorn remembers it). Small jobs finish first and skip the task's cost. A lean request
+    (service.lean_http) may start outside any task, run eagerly from the HTTP parser: if it waits, it
+    goes on in a task its body source `src` names (`src.task`) before the watcher can start."""
     state = [True, False]  # [call running, cancelled because the client went away]
     me = asyncio.current_task()
     watch: list = []
 
     def start() -> None:
         if state[0]:
-            watch.append(asyncio.ensure_future(_watch(gone, me, state)))
+            watch.append(asyncio.ensure_future(_watch(gone, me if me is not None else src.task, state)))
 
     tk = ticker()
     timer = tk.after(WATCH_AFTER_S, start)  # the loop's one shared timer, not a TimerHandle per job
@@ -358,7 +361,7 @@ async def run_watching(coro, gone):
         return await coro
     except asyncio.CancelledError:
         if state[1]:
-            me.uncancel()  # our own cancel, handled here: leave no pending cancel request on the task
+            asyncio.current_task().uncancel()  # our own cancel, handled here: no pending cancel request left
             raise ClientGone() from None
         raise
     finally:
@@ -369,7 +372,7 @@ async def run_watching(coro, gone):
         # a failed job's exception holds a traceback through this frame, and this frame holds the
         # watcher that holds the task: break the cycle, else the request's tensors (shared memory)
         # live until the cyclic GC runs (seen as ~1 GiB growth per overload round)
-        del watch, me, timer, start, tk, gone
+        del watch, me, timer, start, tk, gone, src
 
 
 class BodyResponse(Response):
@@ -545,7 +548,7 @@ def _job_runner(ctx: AppContext, kind: str):
             req.out_target = io.target()  # a worker writes the outputs into the client's region itself
             t_dec = time.perf_counter()
             timeline.stamp("srv.decoded")
-            res = await run_watching(call.run(req), src.gone)
+            res = await run_watching(call.run(req), src.gone, src)
             timeline.stamp("srv.result")
             del req
             return await _job_response(res, binary, call, t_read, t_dec, settings.send_timeout_s, io)

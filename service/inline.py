@@ -198,7 +198,9 @@ class InlineLane:
         try:
             # the parameters the lowered plan still has (Engine.run filters the same way)
             ps = {k: v for k, v in params.items() if k in plan.param_avals} if params else None
-            outs = [_fresh(a, inputs, params) for a in tree_flatten(plan.run_host(inputs, ps or None))]
+            outs = tree_flatten(plan.run_host(inputs, ps or None))
+            own = _owned(inputs, params)
+            outs = [_fresh(a, own) for a in outs]
         except Exception as e:  # noqa: BLE001 - as a worker: the job fails, the server goes on
             from .worker import job_error  # (the worker module only when a job fails)
 
@@ -230,23 +232,23 @@ def _warm() -> None:
     one_blas_thread()  # SciPy's own OpenBLAS, loaded just now, starts with a thread per core
 
 
-def _fresh(a, inputs: list, params: dict | None) -> np.ndarray:
-    """An output as a worker returns it: an ndarray (a NumPy scalar from a reduction becomes 0-d),
-    C-contiguous, owning its memory: never a view, nor an input itself (an input may view a request
-    buffer that is reused once the job is over)."""
-    a = np.asarray(a)
-    if a.base is not None or not a.flags.c_contiguous or _given(a, inputs, params):
-        return a.copy(order="C")
-    return a
-
-
-def _given(a, inputs: list, params: dict | None) -> bool:
-    """`a` is one of the job's own arrays (asked only of outputs that own their memory: few)."""
-    for x in inputs:
-        if x is a:
-            return True
+def _owned(inputs: list, params: dict | None) -> list:
+    """The job's arrays that own their memory: the ones an output that owns its memory could be (a view
+    is copied anyway). Decoded tensors are mostly views on the request: this is mostly empty."""
+    own = [x for x in inputs if x.base is None]
     if params:
-        for x in params.values():
-            if x is a:
-                return True
-    return False
+        own += [x for x in params.values() if x.base is None]
+    return own
+
+
+def _fresh(a, own: list) -> np.ndarray:
+    """An output as a worker returns it: an ndarray (a NumPy scalar from a reduction becomes 0-d),
+    C-contiguous, owning its memory: never a view, nor one of `own`, the job's own arrays that own their
+    memory (an input may view a request buffer that is reused once the job is over)."""
+    a = np.asarray(a)
+    if a.base is not None or not a.flags.c_contiguous:
+        return a.copy(order="C")
+    for x in own:
+        if x is a:
+            return a.copy(order="C")
+    return a

@@ -21,6 +21,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 from . import timeline
 from .http_app import PartsResponse, internal_error, job_headers, within
 from .jobs import REQUEST_ID
+from .ticker import Later
 
 LEAN_MAX_BODY = 1 << 16  # bigger bodies gain nothing from the lean path (their cost is the bytes)
 _RID = REQUEST_ID.encode()
@@ -39,10 +40,11 @@ class LeanBody:
     http_app.AsgiBody). The body is usually whole before the job starts; a body still coming is
     awaited within body_timeout_s (408 past it), as the ASGI route's read is."""
 
-    __slots__ = ("body", "chunks", "waiter", "lost", "event", "started")
+    __slots__ = ("body", "chunks", "waiter", "lost", "event", "started", "task")
 
     def __init__(self):
         self.body, self.chunks, self.waiter, self.lost, self.event, self.started = None, [], None, False, None, False
+        self.task = None  # the task its job runs in (made only when an eager start has to wait: see _lean_start)
 
     def complete(self) -> None:
         c = self.chunks
@@ -96,7 +98,8 @@ def response_head(status: int, default_headers: list, raw_headers: list, keep_al
 # uvicorn's HttpToolsProtocol methods the lean path overrides or calls (internals, not its public API: an
 # uvicorn without them gets no lean path, service.http_guard.guarded_protocol checks `fits` first)
 UVICORN_HOOKS = ("on_headers_complete", "on_body", "on_message_complete", "data_received", "_start_asgi_task",
-                 "on_response_complete", "connection_lost", "shutdown")
+                 "on_response_complete", "connection_lost", "shutdown", "_unset_keepalive_if_required",
+                 "timeout_keep_alive_handler")
 
 
 def fits(base: type) -> bool:
@@ -110,6 +113,7 @@ class LeanProtocol:
     lean_jobs: LeanJobs
     _lean = None  # the lean request whose body is being read: [runner, heads, LeanBody, keep-alive]
     _lean_busy: LeanBody | None = None  # the body of the lean request being answered
+    _lean_ready = None  # a lean request whose body is whole, to start once its chunk is parsed (data_received)
     _lean_close = False  # a graceful shutdown began: close once the lean answer is out
 
     def _lean_take(self):
@@ -118,22 +122,20 @@ class LeanProtocol:
         runner = jobs.runners.get(self.url)  # (a query string or a root_path: no match)
         p = self.parser
         if (runner is None or self._lean_busy is not None or self.expect_100_continue or self.pipeline
-                or self.root_path or p.get_method() != b"POST" or p.get_http_version() != "1.1"
-                or (self.cycle is not None and not self.cycle.response_complete) or p.should_upgrade()):
+                or self.root_path or self.transport.is_closing() or p.get_method() != b"POST"
+                or p.get_http_version() != "1.1" or (self.cycle is not None and not self.cycle.response_complete)
+                or p.should_upgrade()):
             return None
         limit = self.limit_concurrency
         if limit is not None and (len(self.connections) >= limit or len(self.tasks) >= limit):
             return None  # uvicorn answers 503
-        cl = None
-        for name, value in self.headers:
-            if name == b"transfer-encoding":
-                return None
-            if name == b"content-length":
-                cl = value
-        if cl is None or not cl.isdigit() or int(cl) > jobs.max_body:
+        heads = job_headers(self.headers)  # (one pass over the headers: it keeps transfer-encoding too)
+        cl = heads.get(b"content-length")
+        if (cl is None or b"transfer-encoding" in heads or not (cl.isascii() and cl.isdigit())
+                or int(cl) > jobs.max_body):
             return None
         jobs.taken += 1
-        return [runner, job_headers(self.headers), LeanBody(), p.should_keep_alive()]
+        return [runner, heads, LeanBody(), p.should_keep_alive()]
 
     def on_headers_complete(self) -> None:
         self._lean = self._lean_take()
@@ -155,19 +157,42 @@ class LeanProtocol:
         else:
             lean[2].complete()
             if not lean[2].started:  # (else its job started while the body was on its way)
-                self._lean_start(lean)
+                # started once the parser has read the rest of this chunk (data_received): bytes after it
+                # that the parser refuses get uvicorn's 400 alone, as on uvicorn's path; what follows on
+                # the connection meanwhile waits behind it (pipelined)
+                self._lean_busy = lean[2]
+                self._lean_ready = lean
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
+        ready = self._lean_ready
+        if ready is not None:
+            self._lean_ready = None
+            if self.transport.is_closing():  # the parser refused what followed: no answer, as on uvicorn's path
+                self._lean_busy = None
+            else:
+                self._lean_start(ready)
         lean = self._lean
         if lean is not None and not lean[2].started and not self.transport.is_closing():
             self._lean_start(lean)  # a body still coming: start (408 if it stalls, 429 first under
             # overload), as uvicorn's cycle does
 
     def _lean_start(self, lean: list) -> None:
-        self._lean_busy = lean[2]
-        lean[2].started = True
-        task = self.loop.create_task(self._lean_run(*lean))
+        """Run the request's job. With its body whole it starts here, eagerly: a small job that never waits
+        (the inline lane: service.inline) is answered before this returns, without a task, its loop
+        callback and a loop iteration (~5 us); one that waits goes on in a task from where it waits."""
+        src = lean[2]
+        self._lean_busy = src
+        src.started = True
+        coro = self._lean_run(*lean)
+        if src.body is None:  # still coming: LeanBody._whole waits for it under a TimeLimit (in a task)
+            task = self.loop.create_task(coro)
+        else:
+            try:
+                waiting = coro.send(None)
+            except StopIteration:
+                return
+            task = src.task = self.loop.create_task(_Rest(coro, waiting).run())
         task.add_done_callback(self.tasks.discard)
         self.tasks.add(task)
 
@@ -214,6 +239,21 @@ class LeanProtocol:
         if not (done and keep):
             self.transport.close()
 
+    def on_response_complete(self) -> None:
+        """uvicorn's (count the request, resume reading, start the next pipelined request, else arm the
+        keep-alive timeout), with the keep-alive timeout on the loop's shared ticker (service.ticker.Later):
+        a TimerHandle pushed on the loop's heap and cancelled by the next request cost ~5 us a request."""
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        self._unset_keepalive_if_required()
+        self.flow.resume_reading()
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+        else:
+            self.timeout_keep_alive_task = Later(self.timeout_keep_alive, self.timeout_keep_alive_handler)
+
     def connection_lost(self, exc) -> None:
         super().connection_lost(exc)
         for src in (self._lean_busy, self._lean and self._lean[2]):
@@ -230,6 +270,32 @@ class LeanProtocol:
 def lean_protocol(base: type, jobs: LeanJobs) -> type:
     """`base` (uvicorn's httptools protocol) with the lean path for `jobs`."""
     return type("LeanHTTP", (LeanProtocol, base), {"lean_jobs": jobs})
+
+
+class _Rest:
+    """The rest of a coroutine started outside a task (LeanProtocol._lean_start) that yielded `waiting`
+    (the future it awaits, or None: a bare yield): `run()` goes on from there in a task, as if the task
+    had run it from the start (the task waits on `waiting`, then resumes it, or throws its cancel into it)."""
+
+    __slots__ = ("coro", "waiting")
+
+    def __init__(self, coro, waiting):
+        self.coro, self.waiting = coro, waiting
+
+    def __await__(self):
+        while True:
+            try:
+                yield self.waiting
+            except BaseException as e:  # (a cancel while it waited)
+                try:
+                    self.waiting = self.coro.throw(e)
+                except StopIteration as stop:
+                    return stop.value
+                continue
+            return (yield from self.coro.__await__())
+
+    async def run(self):
+        return await self
 
 
 class _Sender:

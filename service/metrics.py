@@ -53,22 +53,41 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+def _histogram_internals_ok() -> bool:
+    """Whether prometheus_client's histogram children have the internals `add_observed` writes into
+    (`_sum`, one `_buckets` counter per bound): the one place that depends on them."""
+    probe = Histogram("probe", "", buckets=LATENCY_BUCKETS, registry=None)  # (unregistered, unlabelled)
+    return hasattr(probe, "_sum") and len(getattr(probe, "_buckets", ())) == len(LATENCY_BUCKETS) + 1
+
+
+def add_observed(child, total: float, counts: list) -> None:
+    """Observations already bucketed (counts per bound of LATENCY_BUCKETS and +Inf, their sum) added to a
+    histogram child as its observe() would have added them one by one."""
+    child._sum.inc(total)
+    for i, c in enumerate(counts):
+        if c:
+            child._buckets[i].inc(c)
+
+
 class JobTally:
-    """Each job's outcome and latency (service.jobs.JobCall.close), counted in plain Python per (endpoint,
-    device, outcome) and moved into the `requests` and `latency` children whenever the registry is
-    collected (a scrape, `get_sample_value`): prometheus_client takes a lock per increment, three per job
-    (~3-4 us of the event loop's time per small job). The counts are those observe() would make (a
-    latency goes to the first bucket whose bound is >= it). Used from the event loop only, as the
-    scrape is. Without the histogram internals this relies on (`_sum`, `_buckets`), every job is
-    counted straight into the children."""
+    """Per-job counts kept in plain Python and moved into their prometheus_client children whenever the
+    registry is collected (a scrape, `get_sample_value`): prometheus_client takes a lock per increment or
+    observation (~1-2 us each of the event loop's time, several per small job). What it counts:
+    - `note`: each job's outcome and latency per (endpoint, device, outcome), into `requests` and `latency`;
+    - `inc` / `observe`: a Counter child's increments, a Histogram child's observations (LATENCY_BUCKETS),
+      for the pools' per-job metrics (lanes, compute and queue-wait time, plan-cache hits).
+    The counts are those inc() and observe() would make (a latency goes to the first bucket whose bound is
+    >= it). Used from the event loop only, as the scrape is. Without the histogram internals that
+    `add_observed` relies on, everything is counted straight into the children."""
 
     def __init__(self, m: Metrics):
         self.m = m
         self.bounds = [*LATENCY_BUCKETS, float("inf")]
         self.children: dict = {}  # key -> (requests, latency) children: one label lookup per key
         self.pending: dict = {}  # key -> [jobs, latency sum, [jobs per bucket]]
-        probe = Histogram("probe", "", buckets=LATENCY_BUCKETS, registry=None)  # (unregistered, unlabelled)
-        self.batched = hasattr(probe, "_sum") and len(getattr(probe, "_buckets", ())) == len(self.bounds)
+        self.incs: dict = {}  # Counter child -> increments not yet added
+        self.observed: dict = {}  # Histogram child -> [sum, [observations per bucket]] not yet added
+        self.batched = _histogram_internals_ok()
 
     def note(self, key: tuple, seconds: float) -> None:
         """One job of `key` = (endpoint, device, outcome) took `seconds`."""
@@ -84,6 +103,25 @@ class JobTally:
         rec[1] += seconds
         rec[2][bisect_left(self.bounds, seconds)] += 1
 
+    def inc(self, counter) -> None:
+        """counter.inc() (a labelled child), counted here until the next collection."""
+        if self.batched:
+            self.incs[counter] = self.incs.get(counter, 0) + 1
+        else:
+            counter.inc()
+
+    def observe(self, histogram, seconds: float) -> None:
+        """histogram.observe(seconds) (a labelled child with LATENCY_BUCKETS), counted here until the next
+        collection."""
+        if not self.batched:
+            histogram.observe(seconds)
+            return
+        rec = self.observed.get(histogram)
+        if rec is None:
+            rec = self.observed[histogram] = [0.0, [0] * len(self.bounds)]
+        rec[0] += seconds
+        rec[1][bisect_left(self.bounds, seconds)] += 1
+
     def _children(self, key: tuple):
         pair = self.children.get(key)
         if pair is None:  # label lookups take a lock and build a key: once per (endpoint, device, outcome)
@@ -95,10 +133,13 @@ class JobTally:
         for key, (n, total, counts) in pending.items():
             req, lat = self._children(key)
             req.inc(n)
-            lat._sum.inc(total)
-            for i, c in enumerate(counts):
-                if c:
-                    lat._buckets[i].inc(c)
+            add_observed(lat, total, counts)
+        incs, self.incs = self.incs, {}
+        for counter, n in incs.items():
+            counter.inc(n)
+        observed, self.observed = self.observed, {}
+        for histogram, (total, counts) in observed.items():
+            add_observed(histogram, total, counts)
 
     def collect(self):  # (a prometheus_client collector: yields no metric of its own)
         self.flush()

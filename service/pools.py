@@ -49,6 +49,7 @@ log = logging.getLogger("gradserve.pools")
 _ctx = multiprocessing.get_context("spawn")
 _env_lock = threading.Lock()
 _job_ids = itertools.count(1)
+next_job_id = _job_ids.__next__  # a job's id (Job.id), also for one the inline lane runs without a Job
 _PROTOCOL = pickle.HIGHEST_PROTOCOL
 BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
                     "NUMEXPR_NUM_THREADS")
@@ -78,7 +79,7 @@ class Job:
     params: dict
     deadline: float  # loop time
     device_index: int | None = None
-    id: int = field(default_factory=lambda: next(_job_ids))
+    id: int = field(default_factory=next_job_id)
     future: asyncio.Future | None = None
     owned: list = field(default_factory=list)  # shm segments holding its inputs
     enqueued: float = 0.0
@@ -149,6 +150,7 @@ class Pool:
         self._reclaims = metrics.lend_reclaims.labels(name)
         self.work = WorkEstimates()  # what each graph costs, to lend cores only where it pays
         self._lanes = (metrics.lanes.labels(name, "worker"), metrics.lanes.labels(name, "inline"))
+        self.tally = metrics.jobs  # the per-job counts above, batched until a scrape (metrics.JobTally)
         self.inline: InlineLane | None = None  # made in start(): it sets this process's BLAS threads
         metrics.shm_kept.labels(name).set_function(lambda: sum(w.slots.nbytes for w in self.workers))
         # read when scraped, not set twice per job (a gauge's set() takes a lock: ~15 us a job)
@@ -250,7 +252,11 @@ class Pool:
     @property
     def room(self) -> int:
         """Jobs this pool can take now without a 429: idle workers plus free queue places."""
-        return sum(w.state == "idle" for w in self.workers) + max(0, self.settings.queue_size - len(self.queue))
+        room = max(0, self.settings.queue_size - len(self.queue))
+        for w in self.workers:  # (a loop, not sum(genexpr): this runs on every request's admission)
+            if w.state == "idle":
+                room += 1
+        return room
 
     def device_indices(self) -> list[int]:
         return [s.index for s in self.specs]
@@ -291,23 +297,37 @@ class Pool:
 
     def _run_inline(self, job: Job) -> bool:
         """Run `job` in this process when the inline lane takes it (service.inline); its future is done."""
-        if job.device_index is not None or self.queue or not any(w.state == "idle" for w in self.workers):
-            return False  # only in place of an immediate dispatch: never ahead of queued jobs
-        plan = self.inline.plan_for(job.key)
-        if plan is None:
-            return False
-        self._lanes[1].inc()
         try:
-            outs, ms = self.inline.run(plan, job.key, job.id, job.inputs, job.params)
+            hit = self.run_inline(job.key, job.id, job.inputs, job.params, job.device_index)
         except ServiceError as e:
             job.future.set_exception(e)
             return True
-        self._compute.observe(ms / 1e3)
-        ms = round(ms, 3)
-        job.future.set_result((outs, {"compute_ms": ms, "output_ms": 0.0, "compile_cache": "hit", "threads": 1,
-                                      "queue_ms": 0.0, "worker_ms": ms, "reclaimed": False, "lane": "inline"},
-                               self.name))
+        if hit is None:
+            return False
+        job.future.set_result(hit)
         return True
+
+    def run_inline(self, key: str, job_id: int, inputs: list, params: dict,
+                   device_index: int | None = None) -> tuple | None:
+        """(outputs, timing, pool name) of a job the inline lane runs now, in this process (service.inline);
+        None when it does not take it (submit it). A failure raises the ServiceError a worker's answer
+        would. Core.run asks this before it builds a Job and a future: a small job's answer needs neither."""
+        if self.inline is None or device_index is not None or self.queue or self.stopping:
+            return None  # only in place of an immediate dispatch: never ahead of queued jobs
+        for w in self.workers:
+            if w.state == "idle":
+                break
+        else:
+            return None
+        plan = self.inline.plan_for(key)
+        if plan is None:
+            return None
+        self.tally.inc(self._lanes[1])
+        outs, ms = self.inline.run(plan, key, job_id, inputs, params)
+        self.tally.observe(self._compute, ms / 1e3)
+        ms = round(ms, 3)
+        return outs, {"compute_ms": ms, "output_ms": 0.0, "compile_cache": "hit", "threads": 1, "queue_ms": 0.0,
+                      "worker_ms": ms, "reclaimed": False, "lane": "inline"}, self.name
 
     def cancel(self, job: Job) -> None:
         """The client went away: a queued job is dropped; a running one has its worker recycled now
@@ -355,8 +375,8 @@ class Pool:
         job.started = time.perf_counter()
         w.job, w.state = job, "busy"
         w.last_used = job.started
-        self._queue_wait.observe(job.started - job.enqueued)
-        self._lanes[0].inc()
+        self.tally.observe(self._queue_wait, job.started - job.enqueued)
+        self.tally.inc(self._lanes[0])
         try:
             in_refs = [shm.put(a, self.settings.shm_threshold_bytes, job.owned) for a in job.inputs]
             p_refs = {k: shm.put(a, self.settings.shm_threshold_bytes, job.owned) for k, a in job.params.items()}
@@ -460,8 +480,8 @@ class Pool:
             if self.inline is not None and job.lend is None and not job.reclaimed:  # its cost on one worker's cores
                 self.inline.note(job.key, job.graph_text, run_ms, self.loop)
             outs = w.slots.take_all(refs)  # views on reused slots, or on segments whose names are unlinked
-            (self._misses if timing.get("compile_cache") == "miss" else self._hits).inc()
-            self._compute.observe(timing.get("compute_ms", 0) / 1e3)
+            self.tally.inc(self._misses if timing.get("compile_cache") == "miss" else self._hits)
+            self.tally.observe(self._compute, timing.get("compute_ms", 0) / 1e3)
             timing = dict(timing, queue_ms=round((job.started - job.enqueued) * 1e3, 3),
                           worker_ms=round((time.perf_counter() - job.started) * 1e3, 3), reclaimed=job.reclaimed,
                           lane="worker")

@@ -71,6 +71,20 @@ def ticker() -> Ticker:
     return t
 
 
+class Later:
+    """fn() once delay_s has passed (up to TICK_S later), on the running loop's ticker: what a TimerHandle
+    from call_later is to whoever holds it (`cancel()`), without its heap push and cancel."""
+
+    __slots__ = ("ticker", "key")
+
+    def __init__(self, delay_s: float, fn: Callable[[], None]):
+        self.ticker = ticker()
+        self.key = self.ticker.after(delay_s, fn)
+
+    def cancel(self) -> None:
+        self.ticker.cancel(self.key)
+
+
 class TimeLimit:
     """`async with TimeLimit(s):` as asyncio.timeout(s), on the shared ticker; `expired` says whether it
     cancelled the block (the caller raises its own error: see service.http_app.within)."""

@@ -248,12 +248,14 @@ def test_a_graph_is_compiled_once_it_comes_back():
 def test_an_output_that_is_one_of_the_jobs_arrays_comes_back_as_a_copy():
     """A plan may hand an input or a parameter straight back (identity): it may view a request buffer
     reused once the job is over, so the lane returns a copy; an output of its own is returned as it is."""
-    from service.inline import _fresh
+    from service.inline import _fresh, _owned
 
     x, w, own = np.ones(3, np.float32), np.zeros(2, np.float32), np.arange(4.0)
     for a, params in ((x, None), (w, {"w": w})):
-        got = _fresh(a, [x], params)
+        got = _fresh(a, _owned([x], params))
         assert got is not a and np.array_equal(got, a) and got.base is None
-    assert _fresh(own, [x], {"w": w}) is own
+    assert _fresh(own, _owned([x], {"w": w})) is own
     view = own[::2]
-    assert _fresh(view, [], None).base is None and _fresh(np.float32(2.5), [], None).shape == ()
+    assert _fresh(view, _owned([], None)).base is None and _fresh(np.float32(2.5), _owned([], None)).shape == ()
+    # (a view cannot be an output that owns its memory)
+    assert list(map(id, _owned([x, view], {"w": w, "v": view}))) == [id(x), id(w)]

@@ -311,3 +311,111 @@ def test_an_uvicorn_without_the_hooks_gets_no_lean_path():
     for name in UVICORN_HOOKS:
         stripped = type("Stripped", (), {n: getattr(HttpToolsProtocol, n) for n in UVICORN_HOOKS if n != name})
         assert not fits(stripped), name
+
+
+def test_an_idle_connection_after_a_lean_answer_closes_at_the_keep_alive_timeout():
+    # the keep-alive timeout runs on the loop's shared ticker (service.ticker.Later): armed after each
+    # answer, taken back by the next request, firing once the connection stays idle
+    async def main():
+        async with serving(idle_timeout_s=1.0) as (port, jobs, _):
+            r, w = await asyncio.open_connection("127.0.0.1", port)
+            try:
+                for _ in range(3):  # each request within the timeout: the connection stays open
+                    w.write(request())
+                    await w.drain()
+                    assert (await read_response(r))[0] == 200
+                    await asyncio.sleep(0.05)
+                assert jobs.taken == 3
+                loop = asyncio.get_running_loop()
+                t0 = loop.time()
+                assert await asyncio.wait_for(r.read(), 20) == b""  # the server closed it
+                return loop.time() - t0
+            finally:
+                w.close()
+
+    idle = asyncio.run(main())
+    assert 0.5 <= idle < 20, idle  # (0.05 s of the 1.0 had passed; a generous ceiling for a loaded box)
+
+
+def test_a_coroutine_started_outside_a_task_goes_on_in_one():
+    # what LeanProtocol._lean_start does with a job that waits: send(None) here, the rest in a task (_Rest)
+    from service.lean_http import _Rest
+
+    async def job(fut, log):
+        log.append("started")
+        try:
+            got = await fut
+        except asyncio.CancelledError:
+            log.append("cancelled")
+            await asyncio.sleep(0)  # it may still wait after its cancel
+            return "cleaned up"
+        log.append(got)
+        await asyncio.sleep(0)
+        return got * 2
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        results = []
+        for cancel in (False, True):
+            fut, log = loop.create_future(), []
+            coro = job(fut, log)
+            waiting = coro.send(None)  # eagerly, up to its first wait
+            assert log == ["started"] and waiting is fut
+            task = loop.create_task(_Rest(coro, waiting).run())
+            await asyncio.sleep(0)
+            if cancel:
+                task.cancel()
+            else:
+                fut.set_result(21)
+            results.append((await asyncio.wait_for(task, 10), log))
+        return results
+
+    assert asyncio.run(main()) == [(42, ["started", 21]), ("cleaned up", ["started", "cancelled"])]
+
+
+def test_a_job_that_never_waits_is_answered_without_a_task():
+    # a whole small body starts its job from the parser (LeanProtocol._lean_start): a job that never waits
+    # (the inline lane) needs no task; one that waits goes on in one (_Rest.run), answered the same
+    async def waits_once(req):
+        await asyncio.sleep(0.01)
+        return await ok_run(req)
+
+    async def main():
+        names = []
+
+        def factory(loop, coro, **kw):
+            names.append(getattr(coro, "__qualname__", ""))
+            return asyncio.Task(coro, loop=loop, **kw)
+
+        out = []
+        for run in (ok_run, waits_once):
+            async with serving(run) as (port, jobs, _):
+                asyncio.get_running_loop().set_task_factory(factory)
+                names.clear()
+                out.append((comparable((await exchange(port, request()))[0]), jobs.taken,
+                            [n for n in names if "Lean" in n or "Rest" in n]))
+                asyncio.get_running_loop().set_task_factory(None)
+        return out
+
+    (eager, taken, tasks), (waited, taken2, tasks2) = asyncio.run(main())
+    assert eager == waited and eager[0] == 200 and taken == taken2 == 1
+    assert tasks == [] and tasks2 == ["_Rest.run"]
+
+
+def test_bytes_the_parser_refuses_after_a_request_get_the_400_alone():
+    # a whole request followed, in the same packet, by bytes that are no request: uvicorn answers 400 and
+    # closes before the request's job starts, on both paths (the lean job starts once its chunk is parsed)
+    async def main():
+        out = []
+        for lean in (True, False):
+            async with serving(lean=lean) as (port, jobs, _):
+                r, w = await asyncio.open_connection("127.0.0.1", port)
+                w.write(request() + b"junk!!\r\n\r\n")
+                await w.drain()
+                first = await read_response(r)
+                rest = await asyncio.wait_for(r.read(), 20)
+                w.close()
+                out.append((first[0], rest))
+        return out
+
+    assert asyncio.run(main()) == [(400, b""), (400, b"")]

@@ -45,3 +45,34 @@ def test_a_direct_registry_read_sees_jobs_not_yet_scraped():
     le = {"endpoint": "vjp", "device": "cpu", "code": "ok", "le": "0.001"}
     assert m.registry.get_sample_value("gradserve_request_latency_seconds_bucket", le) == 3
     assert b'gradserve_request_latency_seconds_count{code="ok",device="cpu",endpoint="vjp"} 3.0' in m.render()
+
+
+def pool_samples(m: Metrics) -> dict:
+    """The pools' per-job metrics' samples (lanes, compute time), by (name, labels)."""
+    out = {}
+    for fam in m.registry.collect():
+        if fam.name in ("gradserve_job_lanes", "gradserve_compute_seconds"):
+            for s in fam.samples:
+                if not s.name.endswith("_created"):
+                    out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def test_counter_and_histogram_children_read_as_their_own_inc_and_observe():
+    lat = [0.0, *LATENCY_BUCKETS, *(b * 1.001 for b in LATENCY_BUCKETS), 1e4, 0.0003]
+    batched, direct = Metrics(), Metrics()
+    direct.jobs.batched = False
+    for m in (batched, direct):
+        lanes = (m.lanes.labels("cpu", "worker"), m.lanes.labels("cpu", "inline"))
+        compute = (m.compute.labels("cpu"), m.compute.labels("gpu"))
+        for i, s in enumerate(lat):
+            m.jobs.inc(lanes[i % 2])
+            m.jobs.observe(compute[i % 3 == 0], s)
+    want = pool_samples(direct)
+    assert want[("gradserve_job_lanes_total", (("device", "cpu"), ("lane", "inline")))] == len(lat) // 2
+    assert want[("gradserve_compute_seconds_count", (("device", "cpu"),))] == sum(i % 3 != 0 for i in range(len(lat)))
+    assert pool_samples(batched) == want
+    assert not batched.jobs.incs and not batched.jobs.observed  # moved into the children by the collection
+    batched.jobs.inc(batched.lanes.labels("cpu", "inline"))  # counted once more, not twice
+    assert batched.registry.get_sample_value("gradserve_job_lanes_total", {"device": "cpu", "lane": "inline"}) == \
+        len(lat) // 2 + 1
