@@ -149,7 +149,7 @@ SDK_LAYERS = [
     ("data", ["_tensor", "_eager", "common.dtype", "common.tensor", "common.parameter", "common.initializer"]),
     ("transport", ["_shm", "_transport", "_client", "context"]),
     ("trace", ["_param_state", "_trace", "_bprop", "_jit"]),
-    ("ops", ["ops", "_vmap", "_jacobian", "_taylor", "_dynindex"]),
+    ("ops", ["ops", "_vmap", "_vmap_out", "_jacobian", "_taylor", "_dynindex", "numpy"]),
     ("nn", ["_branches", "_while", "_rewrite", "_cellbase", "_training", "nn"]),
     ("front", ["gradserve", "common", "common.api", "importers", "_support", "graph",
                "ops.function"]),  # MindSpore's spelling: re-exports, and custom_vjp (a Cell)

@@ -13,17 +13,13 @@ from engine import GraphBuilder
 from engine.executor import compile_graph
 from engine.ir import tree_flatten
 from engine.lower import lower
+
+from _plans import lowered
 from engine.transforms import grad
 
 RNG = np.random.default_rng(31)
 
 
-def run(build, *arrays, dtype="float32"):
-    gb = GraphBuilder("u")
-    xs = [gb.input(a.shape, dtype=dtype) for a in arrays]
-    flat = lower(gb.build(build(gb, *xs)))
-    out = compile_graph(flat).run_host([a.astype(dtype) for a in arrays])
-    return flat, [np.asarray(o) for o in tree_flatten(out)]
 
 
 def ops(flat):
@@ -41,7 +37,7 @@ def close(got, ref, dtype):
                                               ((3, 1, 1), (3, 4, 6), (3, 1, 1))])
 def test_a_sum_of_a_broadcast_is_the_source_times_the_count(src, shape, target, dtype):
     x = RNG.standard_normal(src)
-    flat, (got,) = run(lambda gb, x: gb.reduce_to(gb.broadcast_to(x, shape=shape), shape=target), x, dtype=dtype)
+    flat, (got,) = lowered(lambda gb, x: gb.reduce_to(gb.broadcast_to(x, shape=shape), shape=target), x, dtype=dtype)
     assert "broadcast_to" not in ops(flat) and "reduce_to" not in ops(flat) and "sum" not in ops(flat), ops(flat)
     ref = np.broadcast_to(x.astype(dtype).astype(np.float64), shape)
     lead = len(shape) - len(target)
@@ -52,7 +48,7 @@ def test_a_sum_of_a_broadcast_is_the_source_times_the_count(src, shape, target, 
 
 def test_a_sum_along_an_axis_the_source_has_stays_a_sum():
     x = RNG.standard_normal((1, 7))
-    flat, (got,) = run(lambda gb, x: gb.sum(gb.broadcast_to(x, shape=(5, 7)), axis=(0, 1)), x)
+    flat, (got,) = lowered(lambda gb, x: gb.sum(gb.broadcast_to(x, shape=(5, 7)), axis=(0, 1)), x)
     assert "sum" in ops(flat) or "reduce_to" in ops(flat)
     close(got, np.asarray(5 * x.astype(np.float32).astype(np.float64).sum()), "float32")
 
@@ -72,7 +68,7 @@ def test_a_product_with_a_broadcast_operand(side, ta, tb, m, k, n, dtype):
             a, b = (bx, o) if side == "a" else (o, bx)
             return gb.matmul(a, b, transpose_a=ta, transpose_b=tb)
 
-        flat, (got,) = run(build, x, other, dtype=dtype)
+        flat, (got,) = lowered(build, x, other, dtype=dtype)
         f64 = lambda v: v.astype(dtype).astype(np.float64)  # noqa: E731
         bx = np.broadcast_to(f64(x), shape)
         a, b = (bx, f64(other)) if side == "a" else (f64(other), bx)
@@ -101,7 +97,7 @@ def test_consumers_take_the_source_and_the_broadcast_goes():
                 gb.sum(gb.mul(rows, z), axis=(0,)))
 
     s, w, h, z = (RNG.standard_normal(sh) for sh in ((), (1, 32), (32, 32), (32, 32)))
-    flat, got = run(build, s, w, h, z)
+    flat, got = lowered(build, s, w, h, z)
     assert "broadcast_to" not in ops(flat), ops(flat)
     f = lambda v: v.astype(np.float32).astype(np.float64)  # noqa: E731
     s, w, h, z = map(f, (s, w, h, z))
