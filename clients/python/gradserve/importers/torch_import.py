@@ -125,9 +125,37 @@ def _leaky(c, x, slope=0.01):
 
 @aten("aten.softplus.default")
 def _softplus(c, x, beta=1, threshold=20):
-    if beta != 1:
-        raise UnsupportedModel(f"softplus beta={beta}")
-    return c.w.unary("softplus", c.v(x))
+    return C.softplus(c.w, c.v(x), float(beta), float(threshold))
+
+
+@aten("aten.elu.default")
+def _elu(c, x, alpha=1, scale=1, input_scale=1):
+    return C.elu(c.w, c.v(x), float(alpha), float(scale), float(input_scale))
+
+
+@aten("aten.celu.default")
+def _celu(c, x, alpha=1.0):
+    return C.elu(c.w, c.v(x), float(alpha), 1.0, 1.0 / float(alpha))
+
+
+@aten("aten.selu.default")
+def _selu(c, x):
+    return C.elu(c.w, c.v(x), 1.6732632423543772, 1.0507009873554805)
+
+
+@aten("aten.hardsigmoid.default")
+def _hardsigmoid(c, x):
+    return C.hard_sigmoid(c.w, c.v(x))
+
+
+@aten("aten.hardswish.default")
+def _hardswish(c, x):
+    return C.hard_swish(c.w, c.v(x))
+
+
+@aten("aten.mish.default")
+def _mish(c, x):
+    return C.mish(c.w, c.v(x))
 
 
 @aten("aten.clamp.default")
@@ -142,11 +170,7 @@ def _clamp(c, x, lo=None, hi=None):
 def _hardtanh(c, x, lo=-1.0, hi=1.0):
     """hardtanh (and relu6, which exports as hardtanh(0, 6)): PyTorch's hardtanh_backward passes the
     gradient only strictly inside (lo, hi), 0 on the bounds, unlike clamp."""
-    w, x = c.w, c.v(x)
-    inside = w.binary("logical_and", w.binary("greater", x, w.scalar_like(lo, x)),
-                      w.binary("less", x, w.scalar_like(hi, x)))
-    held = w.unary("stop_gradient", w.emit1("clip", [x], {"min": float(lo), "max": float(hi)}, w.shape(x), w.dtype(x)))
-    return w.where(inside, x, held)
+    return C.hard_clip(c.w, c.v(x), lo, hi)
 
 
 @aten("aten.constant_pad_nd.default")
@@ -198,6 +222,24 @@ def _arg(op):
 ATEN["aten.argmax.default"], ATEN["aten.argmin.default"] = _arg("argmax"), _arg("argmin")
 
 
+def _max_dim(op):
+    def rule(c, x, dim, keepdim=False):
+        """torch.max(x, dim) / torch.min(x, dim): (values, indices)."""
+        return (c.w.reduce(op, c.v(x), [dim], keepdims=keepdim), _arg("arg" + op)(c, x, dim, keepdim))
+    return rule
+
+
+ATEN["aten.max.dim"], ATEN["aten.min.dim"] = _max_dim("max"), _max_dim("min")
+
+
+@aten("aten.bitwise_not.default")
+def _bitwise_not(c, x):
+    x = c.v(x)
+    if c.w.dtype(x) != "bool":
+        raise UnsupportedModel(f"bitwise_not of {c.w.dtype(x)} (only bool)")
+    return c.w.unary("logical_not", x)
+
+
 @aten("aten.native_group_norm.default")
 def _group_norm(c, x, weight, bias, n, ch, hw, group, eps):
     x = c.v(x)
@@ -245,7 +287,12 @@ def _any(c, x, dim=None, keepdim=False):
 # -- reductions and normalisation ---------------------------------------------------------------------------
 def _reduce(op):
     def rule(c, x, dim=None, keepdim=False, dtype=None):
-        return c.w.reduce(op, c.v(x), None if dim in (None, []) else ([dim] if isinstance(dim, int) else dim),
+        x = c.v(x)
+        if dtype is not None:
+            x = c.w.cast(x, _dt(dtype))
+        elif op in ("sum", "prod") and c.w.dtype(x) in ("bool", "int32"):
+            x = c.w.cast(x, "int64")  # torch sums and multiplies integers in int64
+        return c.w.reduce(op, x, None if dim in (None, []) else ([dim] if isinstance(dim, int) else dim),
                           keepdims=keepdim)
     return rule
 
@@ -447,6 +494,78 @@ def _embedding(c, weight, idx, *rest):
 @aten("aten.index_select.default")
 def _index_select(c, x, dim, idx):
     return c.w.gather(c.v(x), c.v(idx), dim)
+
+
+@aten("aten.gather.default")
+def _gather(c, x, dim, idx, sparse_grad=False):
+    return C.take_along(c.w, c.v(x), c.v(idx), dim)
+
+
+@aten("aten.index.Tensor")
+def _index(c, x, indices):
+    return C.advanced_index(c.w, c.v(x), [None if i is None else c.v(i) for i in indices])
+
+
+@aten("aten.linalg_vector_norm.default")
+def _vector_norm(c, x, ord=2, dim=None, keepdim=False, dtype=None):
+    x = c.v(x)
+    return C.vector_norm(c.w, x, float(ord), None if dim in (None, []) else
+                         ([dim] if isinstance(dim, int) else dim), keepdim)
+
+
+@aten("aten.flip.default")
+def _flip(c, x, dims):
+    x = c.v(x)
+    nd = len(c.w.shape(x))
+    return c.w.emit1("flip", [x], {"axis": sorted(d % nd for d in dims)}, c.w.shape(x), c.w.dtype(x))
+
+
+@aten("aten.arange.start_step", "aten.arange.start", "aten.arange.default")
+def _arange(c, *args, dtype=None, **kw):
+    if any(not isinstance(a, (int, float)) for a in args):
+        raise UnsupportedModel("arange with tensor bounds")
+    r = np.arange(*args)
+    return c.w.const(r.astype(_dt(dtype)) if dtype is not None else r)
+
+
+@aten("aten.var.correction")
+def _var(c, x, dim=None, correction=None, keepdim=False):
+    """Mean of squared deviations over `dim`, divided by N - correction (default 1)."""
+    w, x = c.w, c.v(x)
+    shape = w.shape(x)
+    axes = list(range(len(shape))) if dim in (None, []) else [d % len(shape) for d in dim]
+    n = int(np.prod([shape[a] for a in axes]))
+    mean = w.reduce("mean", x, axes, keepdims=True)
+    dev = w.sub(x, mean)
+    var = w.div(w.reduce("sum", w.mul(dev, dev), axes, keepdims=keepdim),
+                w.scalar_like(n - (1 if correction is None else correction), x))
+    return var
+
+
+def _upsample(mode):
+    def rule(c, x, output_size=None, *rest):
+        """upsample_{nearest,bilinear,...}.vec: (x, output_size, [align_corners,] scale_factors)."""
+        align = bool(rest[0]) if mode == "linear" else False
+        scales = rest[-1] if rest else None
+        x = c.v(x)
+        spatial = c.w.shape(x)[2:]
+        if output_size is None:
+            output_size = [int(np.floor(s * f)) for s, f in zip(spatial, scales)]
+        mats = {}
+        for k, (n_in, n_out) in enumerate(zip(spatial, output_size)):
+            s = scales[k] if scales else n_out / n_in  # torch reads 1/scale_factor when one is given
+            how = "align_corners" if align else ("half_pixel" if mode == "linear" else "asymmetric")
+            coords = C.resize_coords(n_in, n_out, float(s), how)
+            if mode == "linear" and not align:
+                coords = np.maximum(coords, 0)
+            mats[k + 2] = C.resize_matrix(n_in, n_out, coords, mode)
+        return C.resize(c.w, x, mats)
+    return rule
+
+
+for _d in ("1d", "2d", "3d"):
+    ATEN[f"aten.upsample_nearest{_d}.vec"] = _upsample("nearest")
+ATEN["aten.upsample_bilinear2d.vec"] = ATEN["aten.upsample_linear1d.vec"] = _upsample("linear")
 
 
 # -- the driver ----------------------------------------------------------------------------------------------
