@@ -271,9 +271,54 @@ def advanced_index(w: GraphWriter, x: str, idxs: list) -> str:
         x, shape, idxs = w.transpose(x, perm), [shape[k] for k in perm], [idxs[k] for k in at]
         at = list(range(len(at)))
     bshape = list(np.broadcast_shapes(*[w.shape(idxs[k]) for k in at]))
-    flat = None
-    for k in at:  # one linear index into the indexed axes merged into one
-        i = w.broadcast_to(_wrapped(w, idxs[k], shape[k]), bshape)
-        flat = i if flat is None else w.add(w.mul(flat, w.scalar_like(shape[k], flat)), i)
+    flat = _linear_index(w, [w.broadcast_to(idxs[k], bshape) for k in at], [shape[k] for k in at])
     merged = shape[:at[0]] + [math.prod(shape[k] for k in at)] + shape[at[-1] + 1:]
     return w.gather(w.reshape(x, merged), flat, at[0])
+
+
+def _linear_index(w: GraphWriter, idxs: list, dims: list) -> str:
+    """One index into axes of sizes `dims` merged into one (row-major), negatives counted from the end."""
+    flat = None
+    for i, n in zip(idxs, dims):
+        i = _wrapped(w, i, n)
+        flat = i if flat is None else w.add(w.mul(flat, w.scalar_like(n, flat)), i)
+    return flat
+
+
+def gather_nd(w: GraphWriter, x: str, idx: str) -> str:
+    """ONNX GatherND (batch_dims 0): idx [..., k] picks x[i_0, ..., i_{k-1}] (slices of the rest)."""
+    shape, si = list(w.shape(x)), list(w.shape(idx))
+    k = si[-1]
+    comps = [w.reshape(w.index(idx, [[0, d, 1] for d in si[:-1]] + [j]), si[:-1]) for j in range(k)]
+    flat = _linear_index(w, comps, shape[:k])
+    return w.gather(w.reshape(x, [math.prod(shape[:k])] + shape[k:]), flat, 0)
+
+
+def nll_loss(w: GraphWriter, logp: str, labels: str, weight: str | None, ignore_index, reduction: str) -> str:
+    """Negative log-likelihood of `labels` [N, d...] under log-probabilities `logp` [N, C, d...]
+    (PyTorch / ONNX: class weights, an ignored label, reduction none / sum / mean-over-weights)."""
+    if reduction not in ("none", "sum", "mean"):
+        raise UnsupportedModel(f"loss reduction {reduction!r}")
+    labels = w.cast(labels, "int64")
+    keep = None
+    if ignore_index is not None:
+        keep = w.binary("not_equal", labels, w.scalar_like(int(ignore_index), labels))
+        labels = w.where(keep, labels, w.scalar_like(0, labels))  # a valid index; its weight is 0
+    sl = list(w.shape(labels))
+    picked = _drop_axis1(w, take_along(w, logp, w.reshape(labels, sl[:1] + [1] + sl[1:]), 1))
+    wt = w.gather(weight, labels, 0) if weight is not None else None
+    if keep is not None:
+        k = w.cast(keep, w.dtype(logp))
+        wt = k if wt is None else w.mul(wt, k)
+    loss = w.unary("neg", picked if wt is None else w.mul(picked, wt))
+    if reduction == "none":
+        return loss
+    total = w.reduce("sum", loss, None)
+    if reduction == "sum":
+        return total
+    return w.div(total, w.reduce("sum", wt, None) if wt is not None else w.scalar_like(math.prod(sl), total))
+
+
+def _drop_axis1(w: GraphWriter, x: str) -> str:
+    s = list(w.shape(x))
+    return w.reshape(x, s[:1] + s[2:])

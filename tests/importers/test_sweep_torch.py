@@ -1,11 +1,16 @@
 """Import-fidelity sweep: every zoo model through torch.export (gs.from_torch) and through
-torch.onnx.export (TorchScript exporter, opset 17 and 18; gs.from_onnx), gradients against torch."""
+torch.onnx.export (TorchScript exporter at opsets 17 and 18, dynamo exporter at 18; gs.from_onnx);
+value and gradients w.r.t. inputs and weights against torch.autograd."""
 import pytest
 
 import gradserve as gs
 
 from .sweep import check_imported, match_by_value, to_onnx
 from .zoo import CASES
+
+# Exports whose ONNX model is not the torch model (checked by hand: the exporter's bug, not ours).
+EXPORTER_BUGS = {("cross_entropy_label_smoothing", "dynamo"):
+                 "torch.onnx dynamo exporter drops label_smoothing: its SoftmaxCrossEntropyLoss is the plain loss"}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -16,9 +21,18 @@ def test_torch_export(fake, name):
     assert check_imported(net, model, inputs) == len(list(model.parameters()))
 
 
-@pytest.mark.parametrize("opset", [17])
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_onnx_export(fake, name, opset):
+def _onnx_params():
+    for name in sorted(CASES):
+        for exporter, opset in (("torchscript", 17), ("torchscript", 18), ("dynamo", 18)):
+            bug = EXPORTER_BUGS.get((name, exporter))
+            marks = [pytest.mark.xfail(reason=bug, strict=True, raises=AssertionError)] if bug else []
+            yield pytest.param(name, exporter, opset, marks=marks, id=f"{name}-{exporter}-{opset}")
+
+
+@pytest.mark.parametrize("name,exporter,opset", list(_onnx_params()))
+def test_onnx_export(fake, name, exporter, opset):
     model, inputs = CASES[name]()
-    net = gs.from_onnx(to_onnx(model, inputs, opset))
-    check_imported(net, model, inputs, match_by_value(net, model))
+    net = gs.from_onnx(to_onnx(model, inputs, exporter, opset))
+    compared = check_imported(net, model, inputs, match_by_value(net, model))
+    if exporter == "torchscript" and not name.startswith(("lstm", "gru")):  # keeps every weight as it is
+        assert compared == len(list(model.parameters()))

@@ -29,8 +29,8 @@ def _trained(m, seed=0):
                 b.copy_(torch.rand(b.shape, generator=g) - 0.5)
             elif name.endswith("running_var"):
                 b.copy_(torch.rand(b.shape, generator=g) + 0.5)
-        for name, p in m.named_parameters():
-            if any(k in name for k in ("norm", "bn", "ln", "gn")):
+        for p in m.parameters():  # norm weights unlike each other (exporters share equal initializers)
+            if p.ndim == 1:
                 p.add_(0.2 * torch.randn(p.shape, generator=g))
     return m.eval()
 
@@ -238,19 +238,32 @@ def _soft():
     return Soft().eval(), (_x(3, 5),)
 
 
+class _Loss(nn.Module):
+    def __init__(self, smoothing=0.0):
+        super().__init__()
+        self.fc = nn.Linear(4, 5)
+        self.smoothing = smoothing
+        self.register_buffer("cw", torch.tensor([0.5, 1.0, 2.0, 1.5, 0.7]))
+
+    def forward(self, x, target):
+        logits = self.fc(x)
+        if self.smoothing:
+            return F.cross_entropy(logits, target, label_smoothing=self.smoothing)
+        return (F.cross_entropy(logits, target) + F.cross_entropy(logits, target, weight=self.cw, ignore_index=2)
+                + F.nll_loss(F.log_softmax(logits, -1), target, reduction="sum")
+                + F.mse_loss(logits, x @ x.T[:, :5]))
+
+
 @case("cross_entropy_in_model")
 def _ce():
-    class Loss(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.fc = nn.Linear(4, 5)
-
-        def forward(self, x, target):
-            logits = self.fc(x)
-            return (F.cross_entropy(logits, target) + F.cross_entropy(logits, target, label_smoothing=0.1)
-                    + F.nll_loss(F.log_softmax(logits, -1), target, reduction="sum") + F.mse_loss(logits, x @ x.T[:, :5]))
     torch.manual_seed(12)
-    return Loss().eval(), (_x(5, 4), torch.tensor([0, 4, 2, 2, 1]))
+    return _Loss().eval(), (_x(5, 4), torch.tensor([0, 4, 2, 2, 1]))
+
+
+@case("cross_entropy_label_smoothing")
+def _ce_smooth():
+    torch.manual_seed(12)
+    return _Loss(0.1).eval(), (_x(5, 4), torch.tensor([0, 4, 2, 2, 1]))
 
 
 @case("where_masked_fill")
