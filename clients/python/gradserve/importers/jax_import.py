@@ -15,6 +15,7 @@ import numpy as np
 
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
 from .jax_control import CONTROL_OPS, control
+from .jax_layers import LAYER_OPS, arg_reduce
 
 _ELEM = {"f32": "float32", "f64": "float64", "f16": "float16", "i32": "int32", "i64": "int64", "i1": "bool",
          "ui32": "int64", "ui8": "int64"}
@@ -27,7 +28,10 @@ _CMP = {"EQ": "equal", "NE": "not_equal", "LT": "less", "LE": "less_equal", "GT"
 _COMPOSITES = {"chlo.erf": "erf", "chlo.tan": "tan", "chlo.sinh": "sinh", "chlo.cosh": "cosh", "chlo.asin": "asin",
                "chlo.acos": "acos", "chlo.atan": "atan", "chlo.asinh": "asinh", "chlo.acosh": "acosh",
                "chlo.atanh": "atanh"}
-_RED = {"add": ("sum", 0.0), "maximum": ("max", -np.inf), "minimum": ("min", np.inf), "multiply": ("prod", 1.0)}
+_RED = {"add": ("sum", 0.0), "maximum": ("max", -np.inf), "minimum": ("min", np.inf), "multiply": ("prod", 1.0),
+        "and": ("min", 1.0), "or": ("max", 0.0)}
+_COMBINE = {("sum", False): "add", ("max", False): "maximum", ("min", False): "minimum", ("prod", False): "mul",
+            ("min", True): "logical_and", ("max", True): "logical_or"}
 
 
 def _aval(t):
@@ -180,7 +184,7 @@ class _Fn:
         if short == "dot_general":
             return [self.dot_general(op, ins[0], ins[1], shape)]
         if short == "reduce":
-            return [self.reduce(op, ins)]
+            return arg_reduce(self, op, ins) if len(ins) == 4 else [self.reduce(op, ins)]
         if short == "slice":
             st, lim, strd = (_ints(op.attributes[k]) for k in ("start_indices", "limit_indices", "strides"))
             return [w.index(ins[0], [[a, b, c] for a, b, c in zip(st, lim, strd)])]
@@ -194,7 +198,14 @@ class _Fn:
             axis = ir.IntegerAttr(op.attributes["iota_dimension"]).value
             iota = np.broadcast_to(np.arange(shape[axis]).reshape([-1 if i == axis else 1 for i in range(len(shape))]),
                                    shape)
-            return [w.const(iota.astype(dtype))]
+            name = w.const(iota.astype(dtype))
+            self.consts[name] = iota.astype(dtype)  # known: argmax's reduce pairs values with an iota
+            return [name]
+        if short == "reverse":
+            return [w.emit1("flip", [ins[0]], {"axis": sorted(_ints(op.attributes["dimensions"]))}, shape, dtype)]
+        if short == "is_finite":  # |x| < inf (false for nan too)
+            a = w.unary("abs", ins[0])
+            return [w.binary("less", a, w.scalar_like(np.inf, a))]
         if short == "dynamic_slice":  # starts clamped to fit, as the engine's op (lax.scan reads xs[i])
             return [w.emit1("dynamic_slice", ins, {"sizes": _ints(op.attributes["slice_sizes"])}, shape, dtype)]
         if short == "dynamic_update_slice":  # lax.scan writes ys[i]
@@ -208,6 +219,8 @@ class _Fn:
             return self.run(self.funcs[callee], ins)
         if short == "composite":
             return self.composite(op, ins)
+        if short in LAYER_OPS:
+            return LAYER_OPS[short](self, op, ins, shape, dtype)
         raise UnsupportedModel(f"op {name} is not supported by the StableHLO importer ({op.location})", op=name)
 
     def composite(self, op, ins: list[str]) -> list[str]:
@@ -256,10 +269,13 @@ class _Fn:
         if kind not in _RED:
             raise UnsupportedModel(f"reduce with body {body}")
         red, ident = _RED[kind]
-        y = w.reduce(red, ins[0], _ints(op.attributes["dimensions"]))
+        x = ins[0]
+        boolean = w.dtype(x) == "bool"  # reduce and / or: min / max of 0 / 1
+        y = w.reduce(red, w.cast(x, "float32") if boolean else x, _ints(op.attributes["dimensions"]))
+        y = w.binary("greater", y, w.scalar_like(0.0, y)) if boolean else y
         init = self.consts.get(ins[1])
         if init is None or init.size != 1 or float(init.reshape(-1)[0]) != ident:
-            y = w.binary({"sum": "add", "max": "maximum", "min": "minimum", "prod": "mul"}[red], y, ins[1])
+            y = w.binary(_COMBINE[red, boolean], y, ins[1])
         return y
 
 
