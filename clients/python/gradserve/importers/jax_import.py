@@ -63,6 +63,18 @@ def _dense(attr, shape, dtype) -> np.ndarray:
 
 
 
+def _where(loc) -> str:
+    """An MLIR location as `primitive at file:line in function` (not its whole call-site chain)."""
+    import re
+
+    s = str(loc)
+    names = re.findall(r'"([^"]+)"', s)
+    frame = re.search(r'"([^"]+)"\("([^"]+)":(\d+)', s)
+    if frame:
+        return f"{names[0]} at {frame.group(2)}:{frame.group(3)} in {frame.group(1)}"
+    return names[0] if names else s[:200]
+
+
 def _lax_clamp(w, lo, x, hi):
     """lax.clamp with JAX's derivative: x's only strictly inside (lo, hi), a bound's only where x is strictly
     beyond it, none on the bounds (where minimum / maximum would split the tie)."""
@@ -133,7 +145,7 @@ class _Fn:
             except UnsupportedModel as e:
                 if e.op is None:
                     e.op = name
-                    e.args = (f"op {name} ({op.location}): {e.args[0]}",)
+                    e.args = (f"op {name} ({_where(op.location)}): {e.args[0]}",)
                 raise
             for r, v in zip(op.results, outs):
                 if (list(self.w.shape(v)), self.w.dtype(v)) != _aval(r.type):
@@ -221,7 +233,8 @@ class _Fn:
             return self.composite(op, ins)
         if short in LAYER_OPS:
             return LAYER_OPS[short](self, op, ins, shape, dtype)
-        raise UnsupportedModel(f"op {name} is not supported by the StableHLO importer ({op.location})", op=name)
+        raise UnsupportedModel(f"op {name} is not supported by the StableHLO importer ({_where(op.location)})",
+                               op=name, node=_where(op.location))
 
     def composite(self, op, ins: list[str]) -> list[str]:
         """A named composite (chlo.erf, ...): the matching op when there is one (exact, with exact
@@ -304,7 +317,11 @@ def jax_to_writer(fn, example_args: tuple, params=None, while_max_trips: int | N
     with jmlir.make_ir_context() as ctx:
         mod = ir.Module.parse(exp.mlir_module(), context=ctx)
         funcs = {ir.StringAttr(op.attributes["sym_name"]).value: op for op in mod.body.operations}
-        outputs = _Fn(w, funcs, while_max_trips=while_max_trips).run(funcs["main"], args)
+        try:
+            outputs = _Fn(w, funcs, while_max_trips=while_max_trips).run(funcs["main"], args)
+        except UnsupportedModel as e:
+            e.in_model(w.name)
+            raise
     return w, outputs
 
 

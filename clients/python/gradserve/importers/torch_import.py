@@ -649,7 +649,7 @@ def _cond(ctx: _Ctx, node) -> tuple:
     return tuple(ctx.w.emit("cond", [p] + operands, {"true_fn": names[0], "false_fn": names[1]}, avals[0]))
 
 
-def torch_to_writer(module, args: tuple, decompose: bool = True):
+def _program_to_writer(module, args: tuple, decompose: bool):
     import torch
     from torch.export.graph_signature import InputKind, OutputKind
 
@@ -679,6 +679,14 @@ def torch_to_writer(module, args: tuple, decompose: bool = True):
         raise UnsupportedModel("the exported program mutates buffers (train mode?): export in eval mode")
     outputs = _convert_nodes(ctx, ep.graph_module)
     return w, outputs
+
+
+def torch_to_writer(module, args: tuple, decompose: bool = True):
+    try:
+        return _program_to_writer(module, args, decompose)
+    except UnsupportedModel as e:
+        e.in_model(type(module).__name__)
+        raise
 
 
 def torch_to_cell(module, args: tuple, decompose: bool = True):

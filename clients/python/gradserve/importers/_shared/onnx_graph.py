@@ -237,6 +237,14 @@ def onnx_to_writer(model, *, input_shapes: dict | None = None, limits: dict | No
     """Convert; returns (GraphWriter, output names). `input_shapes` fixes dynamic input dims."""
     limits = limits or {}
     m = load_model(model)
+    try:
+        return _model_to_writer(m, input_shapes, limits)
+    except UnsupportedModel as e:
+        e.in_model(m.graph.name or "onnx")
+        raise
+
+
+def _model_to_writer(m, input_shapes: dict | None, limits: dict):
     check_model(m, limits)
     ctx = _Ctx(m, limits)
     for n in m.graph.node:  # running statistics are state, not weights
