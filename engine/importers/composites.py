@@ -322,3 +322,32 @@ def nll_loss(w: GraphWriter, logp: str, labels: str, weight: str | None, ignore_
 def _drop_axis1(w: GraphWriter, x: str) -> str:
     s = list(w.shape(x))
     return w.reshape(x, s[:1] + s[2:])
+
+
+def depth_to_space(w: GraphWriter, x: str, b: int, mode: str) -> str:
+    """[N, C, H, W] -> [N, C / b^2, H b, W b]; DCR (ONNX default) or CRD (PyTorch pixel_shuffle) order."""
+    n, ch, h, wd = w.shape(x)
+    c2 = ch // (b * b)
+    if mode == "DCR":
+        y = w.transpose(w.reshape(x, [n, b, b, c2, h, wd]), [0, 3, 4, 1, 5, 2])
+    elif mode == "CRD":
+        y = w.transpose(w.reshape(x, [n, c2, b, b, h, wd]), [0, 1, 4, 2, 5, 3])
+    else:
+        raise UnsupportedModel(f"DepthToSpace mode {mode!r}")
+    return w.reshape(y, [n, c2, h * b, wd * b])
+
+
+def is_finite(w: GraphWriter, x: str) -> str:
+    """x - x == 0: false for inf and nan (no infinite constant, which JSON cannot carry)."""
+    d = w.sub(x, x)
+    return w.binary("equal", d, w.scalar_like(0, d))
+
+
+def is_inf(w: GraphWriter, x: str, positive: bool = True, negative: bool = True) -> str:
+    """ONNX IsInf: x == x and not finite, of the signs asked for."""
+    inf = w.binary("logical_and", w.binary("equal", x, x), w.unary("logical_not", is_finite(w, x)))
+    if positive and negative:
+        return inf
+    zero = w.scalar_like(0, x)
+    return w.binary("logical_and", inf, w.binary("greater" if positive else "less", x, zero)) if positive or negative \
+        else w.binary("logical_and", inf, w.unary("logical_not", inf))

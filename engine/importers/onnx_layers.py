@@ -149,3 +149,27 @@ def _nll(ctx, node, attrs):
     red = red.decode() if isinstance(red, bytes) else red
     logp = w.softmax("log_softmax", x, 1) if node.op_type == "SoftmaxCrossEntropyLoss" else x
     return [C.nll_loss(w, logp, labels, weight, attrs.get("ignore_index"), red), logp]
+
+
+@handles("DepthToSpace")
+def _depth_to_space(ctx, node, attrs):
+    return [C.depth_to_space(ctx.w, ctx.val(node.input[0]), int(attrs["blocksize"]), attrs.get("mode", "DCR"))]
+
+
+@handles("Trilu")
+def _trilu(ctx, node, attrs):
+    """Upper / lower triangle of the last two axes (diagonal offset k): a constant mask."""
+    w, i = ctx.w, _ins(node)
+    x = ctx.val(i[0])
+    k = int(ctx.cval(i[1], node).reshape(-1)[0]) if i[1] else 0
+    r, c = w.shape(x)[-2:]
+    keep = (np.triu if attrs.get("upper", 1) else np.tril)(np.ones((r, c), bool), k)
+    return [w.where(w.const(keep), x, w.scalar_like(0, x))]
+
+
+@handles("IsNaN", "IsInf")
+def _is_nan_inf(ctx, node, attrs):
+    w, x = ctx.w, ctx.val(node.input[0])
+    if node.op_type == "IsNaN":
+        return [w.binary("not_equal", x, x)]
+    return [C.is_inf(w, x, bool(attrs.get("detect_positive", 1)), bool(attrs.get("detect_negative", 1)))]

@@ -1,4 +1,4 @@
-"""ONNX LSTM and GRU, unrolled over the (static) sequence: per step a matmul with the recurrent
+"""ONNX LSTM, GRU and RNN, unrolled over the (static) sequence: per step a matmul with the recurrent
 weights and the gate arithmetic, so gradients reach the input, W, R, B and the initial states.
 Forward, reverse and bidirectional; default activations only. Importing this module registers them."""
 from __future__ import annotations
@@ -8,11 +8,13 @@ import numpy as np
 from .graph_writer import UnsupportedModel
 from .onnx_ops import _ins, handles
 
-_DEFAULT_ACTS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"]}
+_DEFAULT_ACTS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"], "RNN": ["Tanh"]}
 
 
 def _acts_ok(node, attrs, dirs):
     acts = attrs.get("activations")
+    if node.op_type == "RNN" and acts is not None and len(set(acts)) == 1 and acts[0] in ("Tanh", "Relu"):
+        acts = None  # RNN: tanh or relu, the same in each direction
     if acts is not None and [a.decode() if isinstance(a, bytes) else a for a in acts] != _DEFAULT_ACTS[node.op_type] * dirs:
         raise UnsupportedModel(f"{node.op_type} activations {list(acts)} (only the defaults)")
     for a in ("clip", "activation_alpha", "activation_beta"):
@@ -149,6 +151,25 @@ def _gru(ctx, node, attrs):
             rg = _sig(w, w.add(xr, rec(h, rr, br)))
             hh = _tanh(w, w.add(xh, w.mul(rg, rec(h, rh, bh)) if before_reset else rec(w.mul(rg, h), rh, bh)))
             h = w.add(w.mul(w.sub(w.scalar_like(1.0, z), z), hh), w.mul(z, h))
+            out[t] = h
+        ys.append(out)
+        hs_final.append(h)
+    return r.outputs(ys, [hs_final])
+
+
+@handles("RNN")
+def _rnn(ctx, node, attrs):
+    r = _Rnn(ctx, node, attrs, 1)
+    w = r.w
+    act = "relu" if (attrs.get("activations") or ["Tanh"])[0] == "Relu" else "tanh"
+    ys, hs_final = [], []
+    for d in range(len(r.dirs)):
+        xw, R, rb = r.projected(d)
+        h = r.state0(ctx, 5, d)
+        out = [None] * r.seq
+        for t in r.steps(d):
+            z = w.add(r.step_input(xw, t), w.matmul(h, R, transpose_b=True))
+            h = w.unary(act, w.add(z, rb) if rb is not None else z)
             out[t] = h
         ys.append(out)
         hs_final.append(h)

@@ -11,6 +11,10 @@ from .zoo import CASES
 # Exports whose ONNX model is not the torch model (checked by hand: the exporter's bug, not ours).
 EXPORTER_BUGS = {("cross_entropy_label_smoothing", "dynamo"):
                  "torch.onnx dynamo exporter drops label_smoothing: its SoftmaxCrossEntropyLoss is the plain loss"}
+# Exports that fold a weight into a constant on one path (same value, fewer dependencies on the weight):
+# the dynamo exporter computes nn.RNN's first step h0 @ W_hh + b_hh (h0 = 0) into an initializer.
+# Only the input's gradient is compared there.
+FOLDED_WEIGHTS = {("bidirectional_lstm_gru_rnn", "dynamo")}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -33,6 +37,7 @@ def _onnx_params():
 def test_onnx_export(fake, name, exporter, opset):
     model, inputs = CASES[name]()
     net = gs.from_onnx(to_onnx(model, inputs, exporter, opset))
-    compared = check_imported(net, model, inputs, match_by_value(net, model))
+    param_of = (lambda p: (None, False)) if (name, exporter) in FOLDED_WEIGHTS else match_by_value(net, model)
+    compared = check_imported(net, model, inputs, param_of)
     if exporter == "torchscript" and not name.startswith(("lstm", "gru")):  # keeps every weight as it is
         assert compared == len(list(model.parameters()))

@@ -299,3 +299,80 @@ def _misc():
             return (x.pow(2).mean(-1, keepdim=True).rsqrt() * x, x.var(0), x.std(-1), x.norm(dim=-1),
                     torch.clamp(x, min=-0.5), x.amax(1), torch.max(x, 1).values, x.abs().sqrt(), x.exp().log1p())
     return Misc().eval(), (_x(3, 4) + 0.05,)
+
+
+@case("bidirectional_lstm_gru_rnn")
+def _birnn():
+    class Bi(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(3, 4, batch_first=True, bidirectional=True)
+            self.gru = nn.GRU(8, 3, bidirectional=True)
+            self.rnn = nn.RNN(6, 2, nonlinearity="tanh")
+
+        def forward(self, x):
+            y = self.lstm(x)[0]
+            y = self.gru(y.transpose(0, 1))[0]
+            return self.rnn(y)[0]
+    torch.manual_seed(14)
+    return Bi().eval(), (_x(2, 4, 3),)
+
+
+@case("activations_more")
+def _more_acts():
+    class Acts(nn.Module):
+        def forward(self, x):
+            return (F.glu(x, -1), F.softshrink(x, 0.3), F.hardshrink(x, 0.3), F.tanhshrink(x), F.softmin(x, 1),
+                    F.threshold(x, 0.1, -1.0), F.normalize(x, dim=-1), F.cosine_similarity(x, x.flip(0), dim=-1),
+                    torch.logsumexp(x, -1), (F.relu(x) + 1).sqrt(), torch.sigmoid(x) * x.pow(3))
+    return Acts().eval(), (_x(3, 4),)
+
+
+@case("layers_more")
+def _layers_more():
+    class More(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inorm = nn.InstanceNorm2d(4, affine=True)
+            self.conv3 = nn.Conv3d(1, 2, (2, 3, 3), padding=(0, 1, 1))
+            self.bil = nn.Bilinear(4, 4, 3)
+
+        def forward(self, x):  # [2, 4, 6, 6]
+            a = self.inorm(x)
+            a = F.pad(a, (1, 1, 2, 0), mode="reflect") + 0
+            b = F.pad(x, (1, 2, 1, 0), mode="replicate")
+            c = F.pixel_shuffle(x, 2)
+            d = F.adaptive_max_pool2d(x, 3)
+            e = F.max_pool2d(x, 2, dilation=2)
+            f = self.conv3(x[:, :1].unsqueeze(1).expand(2, 1, 3, 6, 6))
+            g = self.bil(x.mean((2, 3)), x.amax((2, 3)))
+            return a.sum(1), b.mean(1), c.sum(1), d, e, f, g
+    torch.manual_seed(15)
+    return _trained(More()), (_x(2, 4, 6, 6),)
+
+
+@case("tensor_ops_more")
+def _tensor_more():
+    class Ops(nn.Module):
+        def forward(self, x):  # [2, 3, 4]
+            return (x.repeat(1, 2, 1), x.tile(2), x.unflatten(2, (2, 2)), torch.tril(x[0]),
+                    torch.baddbmm(x[:, :, :3], x, x.transpose(1, 2)[:, :, :3]),
+                    x.expand_as(torch.empty(3, 2, 3, 4)), torch.diff(x, dim=-1), x.cumprod(-1),
+                    torch.sort(x, -1).values, x.min(), x.prod(1), torch.stack([x, x * 2], -1).sum(-1),
+                    x.new_zeros(2) + x[0, 0, :2], torch.square(x) - torch.exp2(x))
+    return Ops().eval(), (_x(2, 3, 4),)
+
+
+@case("sdpa_causal")
+def _sdpa():
+    class Attn(nn.Module):
+        def forward(self, q, k, v):
+            return F.scaled_dot_product_attention(q, k, v, is_causal=True) + \
+                F.scaled_dot_product_attention(q, k, v, attn_mask=torch.ones(4, 4, dtype=torch.bool).tril())
+    return Attn().eval(), (_x(2, 2, 4, 8), _x(2, 2, 4, 8, seed=1), _x(2, 2, 4, 8, seed=2))
+
+
+@case("float64_model")
+def _f64():
+    torch.manual_seed(16)
+    return Seq(nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 2)).double().eval(), (_x(3, 4).double(),)

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from ._shared import composites as C
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
 from .jax_control import CONTROL_OPS, control
 from .jax_layers import LAYER_OPS, arg_reduce
@@ -215,9 +216,8 @@ class _Fn:
             return [name]
         if short == "reverse":
             return [w.emit1("flip", [ins[0]], {"axis": sorted(_ints(op.attributes["dimensions"]))}, shape, dtype)]
-        if short == "is_finite":  # |x| < inf (false for nan too)
-            a = w.unary("abs", ins[0])
-            return [w.binary("less", a, w.scalar_like(np.inf, a))]
+        if short == "is_finite":
+            return [C.is_finite(w, ins[0])]
         if short == "dynamic_slice":  # starts clamped to fit, as the engine's op (lax.scan reads xs[i])
             return [w.emit1("dynamic_slice", ins, {"sizes": _ints(op.attributes["slice_sizes"])}, shape, dtype)]
         if short == "dynamic_update_slice":  # lax.scan writes ys[i]

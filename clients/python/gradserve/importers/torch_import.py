@@ -100,6 +100,22 @@ for _k, _op in _BIN.items():
         ATEN[f"aten.{_k}.{_ov}"] = _binary(_op)
 
 
+@aten("aten.exp2.default")
+def _exp2(c, x):
+    x = c.v(x)
+    return c.w.unary("exp", c.w.mul(x, c.w.scalar_like(np.log(2.0), x)))
+
+
+def _log_base(base):
+    def rule(c, x):
+        y = c.w.unary("log", c.v(x))
+        return c.w.div(y, c.w.scalar_like(np.log(base), y))
+    return rule
+
+
+ATEN["aten.log2.default"], ATEN["aten.log10.default"] = _log_base(2.0), _log_base(10.0)
+
+
 @aten("aten.where.self")
 def _where(c, cond, a, b):
     va, vb = c.pair(a, b)
@@ -166,6 +182,34 @@ def _clamp(c, x, lo=None, hi=None):
     return c.w.emit1("clip", [x], bounds, c.w.shape(x), c.w.dtype(x)) if bounds else x
 
 
+@aten("aten.clamp.Tensor")
+def _clamp_tensor(c, x, lo=None, hi=None):
+    """Tensor bounds: the gradient passes to x on the bounds too, as in PyTorch's clamp."""
+    w, y = c.w, c.v(x)
+    if lo is not None:
+        lv = w.cast(c.v(lo, y), w.dtype(y))
+        y = w.where(w.binary("less", y, lv), w.broadcast_to(lv, np.broadcast_shapes(w.shape(y), w.shape(lv))), y)
+    if hi is not None:
+        hv = w.cast(c.v(hi, y), w.dtype(y))
+        y = w.where(w.binary("greater", y, hv), w.broadcast_to(hv, np.broadcast_shapes(w.shape(y), w.shape(hv))), y)
+    return y
+
+
+@aten("aten.repeat.default")
+def _repeat(c, x, reps):
+    """Tile: each axis as (repeat, size) broadcast, then merged."""
+    w, x = c.w, c.v(x)
+    s = [1] * (len(reps) - len(w.shape(x))) + list(w.shape(x))
+    y = w.reshape(x, [d for n in s for d in (1, n)])
+    y = w.broadcast_to(y, [d for r, n in zip(reps, s) for d in (r, n)])
+    return w.reshape(y, [r * n for r, n in zip(reps, s)])
+
+
+@aten("aten.pixel_shuffle.default")
+def _pixel_shuffle(c, x, r):
+    return C.depth_to_space(c.w, c.v(x), r, "CRD")
+
+
 @aten("aten.hardtanh.default")
 def _hardtanh(c, x, lo=-1.0, hi=1.0):
     """hardtanh (and relu6, which exports as hardtanh(0, 6)): PyTorch's hardtanh_backward passes the
@@ -183,10 +227,14 @@ def _constant_pad(c, x, pad, value=0.0):
     return C.pad(c.w, x, full, "constant", value)
 
 
-@aten("aten.cumsum.default")
-def _cumsum(c, x, dim, dtype=None):
-    x = c.v(x)
-    return c.w.emit1("cumsum", [x], {"axis": dim % len(c.w.shape(x))}, c.w.shape(x), c.w.dtype(x))
+def _cumulative(op):
+    def rule(c, x, dim, dtype=None):
+        x = c.v(x) if dtype is None else c.w.cast(c.v(x), _dt(dtype))
+        return c.w.emit1(op, [x], {"axis": dim % len(c.w.shape(x))}, c.w.shape(x), c.w.dtype(x))
+    return rule
+
+
+ATEN["aten.cumsum.default"], ATEN["aten.cumprod.default"] = _cumulative("cumsum"), _cumulative("cumprod")
 
 
 @aten("aten.topk.default")
@@ -298,7 +346,8 @@ def _reduce(op):
 
 
 for _n, _op in (("sum.dim_IntList", "sum"), ("sum.default", "sum"), ("mean.dim", "mean"), ("mean.default", "mean"),
-                ("amax.default", "max"), ("amin.default", "min"), ("prod.default", "prod"),
+                ("amax.default", "max"), ("amin.default", "min"), ("max.default", "max"), ("min.default", "min"),
+                ("prod.dim_int", "prod"), ("prod.default", "prod"),
                 ("logsumexp.default", "logsumexp")):
     ATEN[f"aten.{_n}"] = _reduce(_op)
 
@@ -322,6 +371,18 @@ def _bn(c, x, weight, bias, mean, var, momentum, eps):
     return (C.batch_norm(c.w, x, weight, bias, c.v(mean), c.v(var), eps), None, None)
 
 
+@aten("aten._native_batch_norm_legit.no_stats")
+def _bn_batch_stats(c, x, weight, bias, training, momentum, eps):
+    """Batch statistics, nothing tracked (InstanceNorm without running stats: x as [1, N*C, ...])."""
+    w, x = c.w, c.v(x)
+    axes = [a for a in range(len(w.shape(x))) if a != 1]
+    d = w.sub(x, w.reduce("mean", x, axes, keepdims=True))
+    y = w.mul(d, w.unary("rsqrt", w.add(w.reduce("mean", w.mul(d, d), axes, keepdims=True), w.scalar_like(eps, x))))
+    per_ch = [-1] + [1] * (len(w.shape(x)) - 2)
+    y = w.mul(y, w.reshape(c.v(weight), per_ch)) if weight is not None else y
+    return (w.add(y, w.reshape(c.v(bias), per_ch)) if bias is not None else y, None, None)
+
+
 @aten("aten.native_layer_norm.default")
 def _ln(c, x, shape, weight, bias, eps):
     x = c.v(x)
@@ -334,6 +395,21 @@ def _ln(c, x, shape, weight, bias, eps):
 @aten("aten.mm.default", "aten.bmm.default", "aten.matmul.default")
 def _mm(c, a, b):
     return c.w.matmul(c.v(a), c.v(b))
+
+
+@aten("aten._trilinear.default")
+def _trilinear(c, i1, i2, i3, expand1, expand2, expand3, sumdim, unroll_dim=1):
+    """nn.Bilinear's kernel: each operand with size-1 axes inserted at its expand dims, multiplied
+    (broadcast), summed over sumdim."""
+    w = c.w
+    vals = []
+    for v, ex in ((i1, expand1), (i2, expand2), (i3, expand3)):
+        v = c.v(v)
+        s = list(w.shape(v))
+        for d in sorted(ex):
+            s.insert(d, 1)
+        vals.append(w.reshape(v, s))
+    return w.reduce("sum", w.mul(w.mul(vals[0], vals[1]), vals[2]), list(sumdim), keepdims=False)
 
 
 @aten("aten.addmm.default")
@@ -386,14 +462,24 @@ def _avgpool(c, x, kernel, stride=(), padding=0, ceil_mode=False, count_include_
                   pads=[(p, p) for p in _rep(padding, nd)], ceil_mode=ceil_mode, count_include_pad=count_include_pad)
 
 
+@aten("aten.adaptive_max_pool2d.default", "aten.adaptive_max_pool1d.default")
+def _adaptive_max(c, x, output_size):
+    x = c.v(x)
+    k = _adaptive_kernel(c.w.shape(x)[2:], output_size)
+    return (C.pool(c.w, "max", x, kernel=k, strides=k, pads=[(0, 0)] * len(k)), None)
+
+
+def _adaptive_kernel(spatial, output_size):
+    out = _rep(output_size, len(spatial))
+    if any(s % o for s, o in zip(spatial, out)):
+        raise UnsupportedModel(f"adaptive pooling of {list(spatial)} to {out} (only exact divisions)")
+    return [s // o for s, o in zip(spatial, out)]
+
+
 @aten("aten._adaptive_avg_pool2d.default", "aten._adaptive_avg_pool3d.default", "aten.adaptive_avg_pool1d.default")
 def _adaptive_avg(c, x, output_size):
     x = c.v(x)
-    spatial = c.w.shape(x)[2:]
-    out = _rep(output_size, len(spatial))
-    if any(s % o for s, o in zip(spatial, out)):
-        raise UnsupportedModel(f"adaptive average pooling of {list(spatial)} to {out} (only exact divisions)")
-    k = [s // o for s, o in zip(spatial, out)]
+    k = _adaptive_kernel(c.w.shape(x)[2:], output_size)
     return C.pool(c.w, "avg", x, kernel=k, strides=k, pads=[(0, 0)] * len(k))
 
 
