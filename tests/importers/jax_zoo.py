@@ -215,3 +215,24 @@ def _upsample():
         bil = jax.image.resize(x, (2, 2, 6, 8), "bilinear")
         return near * p["s"], bil
     return fn, {"s": _r(1, 1, 2, 1, 1)}, (_r(0, 2, 2, 3, 4),)
+
+
+@case("tensor_ops_more")
+def _more():
+    def fn(p, x):  # [3, 4]
+        y = x * p["s"]
+        return (jnp.sort(y, -1), lax.top_k(y, 2)[0], jnp.pad(y, ((1, 0), (0, 2))), jnp.pad(y, 1, mode="reflect"),
+                jnp.pad(y, 1, mode="edge"), jnp.roll(y, 1, -1), jnp.tile(y, (2, 1)), jnp.cumprod(y, 1),
+                jax.nn.standardize(y, axis=-1), jax.nn.glu(y, -1), jnp.select([y > 0.5, y < -0.5], [y, 2 * y], y * y),
+                jnp.arctan2(y, x + 3.0), lax.dynamic_slice(y, (1, jnp.argmax(x[0])), (2, 2)), jnp.expm1(y))
+    return fn, {"s": _r(1, 4)}, (_r(0, 3, 4),)
+
+
+@case("scatter_updates")
+def _scatter():
+    def fn(p, x):  # [4, 3]
+        a = x.at[1].set(p["v"])
+        b = x.at[jnp.array([0, 2, 0])].add(p["v"])
+        c = x.at[:, 1:].multiply(2.0)
+        return a, b, c
+    return fn, {"v": _r(1, 3)}, (_r(0, 4, 3),)

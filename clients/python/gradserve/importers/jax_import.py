@@ -24,7 +24,7 @@ _UN = {"negate": "neg", "tanh": "tanh", "exponential": "exp", "log": "log", "sin
        "tan": "tan", "sqrt": "sqrt", "rsqrt": "rsqrt", "abs": "abs", "logistic": "sigmoid",
        "exponential_minus_one": "expm1", "log_plus_one": "log1p", "sign": "sign", "not": "logical_not"}
 _BIN = {"add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "maximum": "maximum",
-        "minimum": "minimum", "power": "pow", "and": "logical_and", "or": "logical_or"}
+        "minimum": "minimum", "power": "pow", "and": "logical_and", "or": "logical_or", "atan2": "atan2"}
 _CMP = {"EQ": "equal", "NE": "not_equal", "LT": "less", "LE": "less_equal", "GT": "greater", "GE": "greater_equal"}
 _COMPOSITES = {"chlo.erf": "erf", "chlo.tan": "tan", "chlo.sinh": "sinh", "chlo.cosh": "cosh", "chlo.asin": "asin",
                "chlo.acos": "acos", "chlo.atan": "atan", "chlo.asinh": "asinh", "chlo.acosh": "acosh",
@@ -184,7 +184,10 @@ class _Fn:
         if short == "select":
             return [w.where(*ins)]
         if short == "convert":
-            return [w.cast(ins[0], dtype)]
+            y = w.cast(ins[0], dtype)
+            if ins[0] in self.consts:  # a converted constant stays known (jnp.pad's padding value)
+                self.consts[y] = self.consts[ins[0]].astype(dtype)
+            return [y]
         if short == "reshape":
             return [w.reshape(ins[0], shape)]
         if short == "transpose":

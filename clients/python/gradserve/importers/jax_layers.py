@@ -95,6 +95,9 @@ def reduce_window(fn, op, ins, shape, dtype):
     x, init = ins
     body = [o.operation.name for o in op.regions[0].blocks[0].operations]
     kind = body[0].split(".", 1)[1] if len(body) == 2 else None
+    cum = _cumulative(fn, op, kind, x, init)
+    if cum is not None:
+        return [cum]
     ident = {"maximum": -np.inf, "add": 0.0}.get(kind)
     c = fn.consts.get(init)
     if ident is None or c is None or float(c.reshape(-1)[0]) != ident:
@@ -122,24 +125,54 @@ def reduce_window(fn, op, ins, shape, dtype):
     return [w.transpose(y, _inverse(perm))]
 
 
+def _cumulative(fn, op, kind, x, init):
+    """JAX's cumsum / cumprod: a window the whole axis long, padded n - 1 before (after: reverse)."""
+    w = fn.w
+    s = list(w.shape(x))
+    nd = len(s)
+    win, strides = _ints(op, "window_dimensions", [1] * nd), _ints(op, "window_strides", [1] * nd)
+    pads = _padding(op, nd)
+    axes = [a for a in range(nd) if win[a] != 1]
+    c = fn.consts.get(init)
+    ident = {"add": 0.0, "multiply": 1.0}.get(kind)
+    if len(axes) != 1 or ident is None or c is None or float(c.reshape(-1)[0]) != ident or strides != [1] * nd:
+        return None
+    a, n = axes[0], s[axes[0]]
+    if win[a] != n or pads[a] not in ([n - 1, 0], [0, n - 1]) or any(pads[k] != [0, 0] for k in range(nd) if k != a):
+        return None
+    return w.emit1("cumsum" if kind == "add" else "cumprod", [x], {"axis": a, "reverse": pads[a] == [0, n - 1]},
+                   s, w.dtype(x))
+
+
+def _extreme(dtype: str):
+    """The lowest and highest values of a dtype (argmax's and argmin's reduce identities)."""
+    if dtype == "bool":
+        return False, True
+    if dtype.startswith("int"):
+        return np.iinfo(dtype).min, np.iinfo(dtype).max
+    return -np.inf, np.inf
+
+
 def arg_reduce(fn, op, ins):
-    """reduce((values, iota), (-inf | inf, 0)) over one axis: JAX's argmax / argmin, with the max / min."""
+    """reduce((values, iota), (lowest | highest, 0)) over one axis: JAX's argmax / argmin (jnp.select's
+    too, over booleans), with the max / min."""
     w = fn.w
     dims = _ints(op, "dimensions", [])
     vals, idx, vinit, iinit = ins
-    v0 = fn.consts.get(vinit)
-    iota = fn.consts.get(idx)
-    if len(dims) != 1 or v0 is None or not np.isinf(v0).all() or iota is None:
+    v0, iota = fn.consts.get(vinit), fn.consts.get(idx)
+    lowest, highest = _extreme(w.dtype(vals))
+    if len(dims) != 1 or v0 is None or v0.size != 1 or iota is None or v0.reshape(-1)[0] not in (lowest, highest):
         raise UnsupportedModel("variadic reduce other than argmax / argmin")
     ax = dims[0]
-    want = np.broadcast_to(np.arange(w.shape(vals)[ax]).reshape([-1 if k == ax else 1
-                                                                 for k in range(len(w.shape(vals)))]), iota.shape)
+    nd = len(w.shape(vals))
+    want = np.broadcast_to(np.arange(w.shape(vals)[ax]).reshape([-1 if k == ax else 1 for k in range(nd)]), iota.shape)
     if not np.array_equal(iota, want):
         raise UnsupportedModel("variadic reduce other than argmax / argmin")
-    which = "max" if float(v0.reshape(-1)[0]) < 0 else "min"
+    which = "max" if v0.reshape(-1)[0] == lowest else "min"
+    num = w.cast(vals, "int32") if w.dtype(vals) == "bool" else vals
     out = [d for k, d in enumerate(w.shape(vals)) if k != ax]
-    arg = w.emit1("arg" + which, [vals], {"axis": ax, "keepdims": False}, out, "int64")
-    return [w.reduce(which, vals, [ax]), w.cast(arg, w.dtype(idx))]
+    arg = w.emit1("arg" + which, [num], {"axis": ax, "keepdims": False}, out, "int64")
+    return [w.cast(w.reduce(which, num, [ax]), w.dtype(vals)), w.cast(arg, w.dtype(idx))]
 
 
 def gather(fn, op, ins, shape, dtype):
@@ -204,4 +237,48 @@ def gather(fn, op, ins, shape, dtype):
     return [w.transpose(g, perm)]
 
 
-LAYER_OPS = {"convolution": convolution, "reduce_window": reduce_window, "gather": gather}
+
+
+
+def sort(fn, op, ins, shape, dtype):
+    """stablehlo.sort along one axis by the first operand (ascending or descending: the comparator's
+    returned compare); further operands (argsort's iota, sort_key_val's values) follow the same permutation."""
+    from jaxlib.mlir.dialects import stablehlo
+
+    w = fn.w
+    axis = _int(op, "dimension", -1) % len(w.shape(ins[0]))
+    direction = None  # of the compare the comparator returns (JAX canonicalises -0 and nan before it)
+    ret = list(op.regions[0].blocks[0].operations)[-1]
+    last = ret.operands[0].owner if len(ret.operands) == 1 else None
+    if getattr(last, "name", None) == "stablehlo.compare":
+        direction = stablehlo.ComparisonDirectionAttr(last.attributes["comparison_direction"]).value
+    if direction not in ("LT", "GT"):
+        raise UnsupportedModel(f"sort with comparator {direction!r} (only ascending LT / descending GT)")
+    s = w.shape(ins[0])
+    vals, idx = w.emit("sort", [ins[0]], {"axis": axis, "descending": direction == "GT"},
+                       [(s, w.dtype(ins[0])), (s, "int64")])
+    return [vals] + [w.emit1("take_along_axis", [o, idx], {"axis": axis}, s, w.dtype(o)) for o in ins[1:]]
+LAYER_OPS = {"convolution": convolution, "reduce_window": reduce_window, "gather": gather, "sort": sort}
+
+
+def pad(fn, op, ins, shape, dtype):
+    """stablehlo.pad with a constant padding value: interior padding (zeros only) as dilation,
+    negative edges as crops, the rest the engine's constant pad."""
+    from ._shared import composites as C
+
+    w = fn.w
+    x, value = ins
+    v = fn.consts.get(value)
+    if v is None:
+        raise UnsupportedModel("pad with a computed padding value")
+    nd = len(w.shape(x))
+    lo, hi = _ints(op, "edge_padding_low", [0] * nd), _ints(op, "edge_padding_high", [0] * nd)
+    for a, d in enumerate(_ints(op, "interior_padding", [0] * nd)):
+        if d and float(v.reshape(-1)[0]) != 0:
+            raise UnsupportedModel("interior padding with a non-zero value")
+        x = _dilate(w, x, a, d + 1) if d else x
+    x, pads = _crop_negative(w, x, range(nd), list(zip(lo, hi)))
+    return [C.pad(w, x, pads, "constant", float(v.reshape(-1)[0]))]
+
+
+LAYER_OPS["pad"] = pad
