@@ -231,8 +231,10 @@ def _more():
 @case("scatter_updates")
 def _scatter():
     def fn(p, x):  # [4, 3]
+        x = jnp.asarray(x)
         a = x.at[1].set(p["v"])
         b = x.at[jnp.array([0, 2, 0])].add(p["v"])
-        c = x.at[:, 1:].multiply(2.0)
-        return a, b, c
+        c = x.at[:, 1:].set(p["v"][:2] * 3.0)
+        d = x.at[jnp.array([5, 1])].add(1.0)  # index 5 is out of bounds: dropped
+        return a, b, c, d
     return fn, {"v": _r(1, 3)}, (_r(0, 4, 3),)

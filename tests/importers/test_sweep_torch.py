@@ -41,3 +41,21 @@ def test_onnx_export(fake, name, exporter, opset):
     compared = check_imported(net, model, inputs, param_of)
     if exporter == "torchscript" and not name.startswith(("lstm", "gru")):  # keeps every weight as it is
         assert compared == len(list(model.parameters()))
+
+
+def test_an_op_without_a_mapping_is_refused_naming_op_node_and_model():
+    import torch
+
+    from gradserve.importers import UnsupportedModel
+
+    class Rounds(torch.nn.Module):
+        def forward(self, x):
+            return torch.round(x) * 2
+
+    x = torch.randn(2, 3)
+    with pytest.raises(UnsupportedModel, match=r"op aten\.round\.default \(node 'round\w*'\).*\(model 'Rounds'\)") as e:
+        gs.from_torch(Rounds(), (x,))
+    assert (e.value.op, e.value.model) == ("aten.round.default", "Rounds") and e.value.node.startswith("round")
+    with pytest.raises(UnsupportedModel, match=r"op Round \(node '/Round', opset 17\).*\(model 'main_graph'\)") as e:
+        gs.from_onnx(to_onnx(Rounds(), (x,)))
+    assert (e.value.op, e.value.node, e.value.model) == ("Round", "/Round", "main_graph")

@@ -282,3 +282,84 @@ def pad(fn, op, ins, shape, dtype):
 
 
 LAYER_OPS["pad"] = pad
+
+
+def _scatter_kind(op) -> str:
+    """`set` (the region returns the update) or `add`; anything else is refused."""
+    block = op.regions[0].blocks[0]
+    ops = list(block.operations)
+    names = [o.operation.name for o in ops]
+    ret = ops[-1].operands[0]
+    if names == ["stablehlo.return"] and ret.get_name() == block.arguments[1].get_name():
+        return "set"
+    if names == ["stablehlo.add", "stablehlo.return"]:
+        return "add"
+    raise UnsupportedModel(f"scatter with update computation {names} (only set and add)")
+
+
+def scatter(fn, op, ins, shape, dtype):
+    """stablehlo.scatter set / add (x.at[...].set / add): every update element's flat position in the
+    operand, out-of-bounds update windows dropped (StableHLO), then one scatter_add into the flat
+    operand; `set` keeps x where nothing lands (repeated indices of a set are summed: unspecified in JAX)."""
+    from jaxlib.mlir.dialects import stablehlo
+
+    w = fn.w
+    if len(ins) != 3:
+        raise UnsupportedModel("variadic scatter")
+    kind = _scatter_kind(op)
+    x, idx, upd = ins
+    dn = stablehlo.ScatterDimensionNumbers(op.attributes["scatter_dimension_numbers"])
+    uwd, inserted = list(dn.update_window_dims), set(dn.inserted_window_dims)
+    ibd, sbd = list(dn.input_batching_dims), list(dn.scatter_indices_batching_dims)
+    smap, ivd = list(dn.scattered_dims_to_operand_dims), int(dn.index_vector_dim)
+    xs, si, us = list(w.shape(x)), list(w.shape(idx)), list(w.shape(upd))
+    nd = len(xs)
+    if ivd == len(si):
+        idx, si = w.reshape(idx, si + [1]), si + [1]
+    elif ivd != len(si) - 1:
+        idx = w.transpose(idx, [d for d in range(len(si)) if d != ivd] + [ivd])
+        si = list(w.shape(idx))
+    bshape, idx = si[:-1], w.cast(idx, "int64")
+    win = [d for d in range(nd) if d not in inserted and d not in ibd]
+    wsize = {d: us[k] for d, k in zip(win, uwd)}
+    full = bshape + [wsize[d] for d in win]
+    starts, valid = {}, None
+    for j, d in enumerate(smap):
+        c = w.reshape(w.index(idx, [[0, n, 1] for n in bshape] + [j]), bshape)
+        ok = w.binary("logical_and", w.binary("greater_equal", c, w.scalar_like(0, c)),
+                      w.binary("less_equal", c, w.scalar_like(xs[d] - wsize.get(d, 1), c)))
+        valid = ok if valid is None else w.binary("logical_and", valid, ok)
+        starts[d] = c
+    for od, sd in zip(ibd, sbd):
+        p = sd if sd < ivd else sd - 1
+        starts[od] = w.const(np.broadcast_to(np.arange(bshape[p]).reshape([-1 if k == p else 1
+                                                                            for k in range(len(bshape))]), bshape))
+    flat = None
+    for d in range(nd):
+        c = w.reshape(starts[d], bshape + [1] * len(win)) if d in starts else w.const(np.zeros([1] * len(full), np.int64))
+        if d in wsize:
+            k = win.index(d)
+            c = w.add(c, w.const(np.arange(wsize[d]).reshape([1] * len(bshape) + [-1 if q == k else 1
+                                                                                  for q in range(len(win))])))
+        c = w.broadcast_to(c, full)
+        flat = c if flat is None else w.add(w.mul(flat, w.scalar_like(xs[d], flat)), c)
+    scat = [k for k in range(len(us)) if k not in uwd]
+    u = w.reshape(w.transpose(upd, scat + uwd), [-1])
+    flat = w.reshape(flat, [-1])
+    if valid is not None:
+        keep = w.reshape(w.broadcast_to(w.reshape(valid, bshape + [1] * len(win)), full), [-1])
+        flat = w.where(keep, flat, w.scalar_like(0, flat))
+        u = w.where(keep, u, w.scalar_like(0, u))
+    m = math.prod(xs)
+    added = w.reshape(w.emit1("scatter_add", [u, flat], {"shape": [m], "axis": 0}, [m], w.dtype(u)), xs)
+    if kind == "add":
+        return [w.add(x, added)]
+    ones = w.const(np.ones(w.shape(u), np.float32))
+    if valid is not None:
+        ones = w.where(keep, ones, w.scalar_like(0, ones))
+    hit = w.emit1("scatter_add", [ones, flat], {"shape": [m], "axis": 0}, [m], "float32")
+    hit = w.reshape(w.binary("greater", hit, w.scalar_like(0, hit)), xs)
+    return [w.where(hit, added, x)]
+
+
+LAYER_OPS["scatter"] = scatter
