@@ -9,8 +9,7 @@ import gradserve as gs
 from gradserve import Tensor, ops
 
 from .jax_zoo import JCASES
-from .models import close
-from .sweep import WeightedSumSq
+from .sweep import WeightedSumSq, close
 
 jax.config.update("jax_enable_x64", False)
 

@@ -7,8 +7,7 @@ import torch
 import gradserve as gs
 from e2e.server import Server, find_server_binary
 
-from .models import close
-from .sweep import to_onnx
+from .sweep import close, to_onnx
 from .zoo import CASES
 
 # one-input, one-output models covering the op families the importers map by composition

@@ -25,9 +25,18 @@ def test_torch_export(fake, name):
     assert check_imported(net, model, inputs) == len(list(model.parameters()))
 
 
+# Opset 18 moved the reductions' axes to inputs and changed Split, Pad and Resize: the TorchScript
+# exporter at 18 runs on the models that use them (every model at 17 and through dynamo at 18).
+OPSET18 = {"batchnorm_layernorm_groupnorm_dropout", "pools", "misc_math", "activations_more", "layers_more",
+           "cumsum_softmax_logsoftmax", "cross_entropy_in_model", "upsample_nearest_bilinear", "shapes",
+           "tensor_ops_more", "multihead_attention", "transformer_encoder_layer", "lstm_2layer_batch_first"}
+
+
 def _onnx_params():
     for name in sorted(CASES):
         for exporter, opset in (("torchscript", 17), ("torchscript", 18), ("dynamo", 18)):
+            if (exporter, opset) == ("torchscript", 18) and name not in OPSET18:
+                continue
             bug = EXPORTER_BUGS.get((name, exporter))
             marks = [pytest.mark.xfail(reason=bug, strict=True, raises=AssertionError)] if bug else []
             yield pytest.param(name, exporter, opset, marks=marks, id=f"{name}-{exporter}-{opset}")

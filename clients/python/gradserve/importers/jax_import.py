@@ -13,7 +13,6 @@ from typing import Any, cast
 
 import numpy as np
 
-from ._shared import composites as C
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
 from .jax_control import CONTROL_OPS, control
 from .jax_layers import LAYER_OPS, arg_reduce
@@ -217,10 +216,6 @@ class _Fn:
             name = w.const(iota.astype(dtype))
             self.consts[name] = iota.astype(dtype)  # known: argmax's reduce pairs values with an iota
             return [name]
-        if short == "reverse":
-            return [w.emit1("flip", [ins[0]], {"axis": sorted(_ints(op.attributes["dimensions"]))}, shape, dtype)]
-        if short == "is_finite":
-            return [C.is_finite(w, ins[0])]
         if short == "dynamic_slice":  # starts clamped to fit, as the engine's op (lax.scan reads xs[i])
             return [w.emit1("dynamic_slice", ins, {"sizes": _ints(op.attributes["slice_sizes"])}, shape, dtype)]
         if short == "dynamic_update_slice":  # lax.scan writes ys[i]

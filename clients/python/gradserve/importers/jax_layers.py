@@ -98,7 +98,7 @@ def reduce_window(fn, op, ins, shape, dtype):
     cum = _cumulative(fn, op, kind, x, init)
     if cum is not None:
         return [cum]
-    ident = {"maximum": -np.inf, "add": 0.0}.get(kind)
+    ident = {"maximum": -np.inf, "add": 0.0}.get(kind or "")
     c = fn.consts.get(init)
     if ident is None or c is None or float(c.reshape(-1)[0]) != ident:
         raise UnsupportedModel(f"reduce_window with body {body} (only max with -inf, add with 0)")
@@ -250,7 +250,7 @@ def sort(fn, op, ins, shape, dtype):
     direction = None  # of the compare the comparator returns (JAX canonicalises -0 and nan before it)
     ret = list(op.regions[0].blocks[0].operations)[-1]
     last = ret.operands[0].owner if len(ret.operands) == 1 else None
-    if getattr(last, "name", None) == "stablehlo.compare":
+    if last is not None and getattr(last, "name", None) == "stablehlo.compare":
         direction = stablehlo.ComparisonDirectionAttr(last.attributes["comparison_direction"]).value
     if direction not in ("LT", "GT"):
         raise UnsupportedModel(f"sort with comparator {direction!r} (only ascending LT / descending GT)")
@@ -346,8 +346,8 @@ def scatter(fn, op, ins, shape, dtype):
     scat = [k for k in range(len(us)) if k not in uwd]
     u = w.reshape(w.transpose(upd, scat + uwd), [-1])
     flat = w.reshape(flat, [-1])
-    if valid is not None:
-        keep = w.reshape(w.broadcast_to(w.reshape(valid, bshape + [1] * len(win)), full), [-1])
+    keep = None if valid is None else w.reshape(w.broadcast_to(w.reshape(valid, bshape + [1] * len(win)), full), [-1])
+    if keep is not None:
         flat = w.where(keep, flat, w.scalar_like(0, flat))
         u = w.where(keep, u, w.scalar_like(0, u))
     m = math.prod(xs)
@@ -355,7 +355,7 @@ def scatter(fn, op, ins, shape, dtype):
     if kind == "add":
         return [w.add(x, added)]
     ones = w.const(np.ones(w.shape(u), np.float32))
-    if valid is not None:
+    if keep is not None:
         ones = w.where(keep, ones, w.scalar_like(0, ones))
     hit = w.emit1("scatter_add", [ones, flat], {"shape": [m], "axis": 0}, [m], "float32")
     hit = w.reshape(w.binary("greater", hit, w.scalar_like(0, hit)), xs)
@@ -363,3 +363,16 @@ def scatter(fn, op, ins, shape, dtype):
 
 
 LAYER_OPS["scatter"] = scatter
+
+
+def reverse(fn, op, ins, shape, dtype):
+    return [fn.w.emit1("flip", [ins[0]], {"axis": sorted(_ints(op, "dimensions", []))}, shape, dtype)]
+
+
+def is_finite(fn, op, ins, shape, dtype):
+    from ._shared import composites as C
+
+    return [C.is_finite(fn.w, ins[0])]
+
+
+LAYER_OPS.update(reverse=reverse, is_finite=is_finite)

@@ -636,6 +636,8 @@ def _upsample(mode):
         x = c.v(x)
         spatial = c.w.shape(x)[2:]
         if output_size is None:
+            if scales is None:
+                raise UnsupportedModel("upsampling with neither output_size nor scale_factors")
             output_size = [int(np.floor(s * f)) for s, f in zip(spatial, scales)]
         mats = {}
         for k, (n_in, n_out) in enumerate(zip(spatial, output_size)):
