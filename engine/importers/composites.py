@@ -351,3 +351,29 @@ def is_inf(w: GraphWriter, x: str, positive: bool = True, negative: bool = True)
     zero = w.scalar_like(0, x)
     return w.binary("logical_and", inf, w.binary("greater" if positive else "less", x, zero)) if positive or negative \
         else w.binary("logical_and", inf, w.unary("logical_not", inf))
+
+
+def scatter_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: str) -> str:
+    """torch.scatter / scatter_add, ONNX ScatterElements: x with upd[..i..] written (mode "set") or
+    added ("add") at x[..idx[..i..]..] along `axis`; one scatter_add into the flat x. Repeated
+    positions of a "set" are summed (PyTorch and ONNX leave their order unspecified)."""
+    xs, si = list(w.shape(x)), list(w.shape(idx))
+    axis %= len(xs)
+    if mode not in ("set", "add"):
+        raise UnsupportedModel(f"scatter reduction {mode!r} (known: none, add)")
+    if len(si) != len(xs) or any(b > a for k, (a, b) in enumerate(zip(xs, si)) if k != axis):
+        raise UnsupportedModel(f"scatter into {xs} with index {si} along axis {axis}")
+    u = w.index(upd, [[0, n, 1] for n in si])
+    grid = np.indices(si, dtype=np.int64)
+    flat = None
+    for k, n in enumerate(xs):
+        c = _wrapped(w, idx, n) if k == axis else w.const(grid[k])
+        flat = c if flat is None else w.add(w.mul(flat, w.scalar_like(n, flat)), c)
+    m = math.prod(xs)
+    flat, u = w.reshape(flat, [-1]), w.reshape(u, [-1])
+    added = w.reshape(w.emit1("scatter_add", [u, flat], {"shape": [m], "axis": 0}, [m], w.dtype(u)), xs)
+    if mode == "add":
+        return w.add(x, added)
+    ones = w.const(np.ones(w.shape(u), np.float32))
+    hit = w.emit1("scatter_add", [ones, flat], {"shape": [m], "axis": 0}, [m], "float32")
+    return w.where(w.reshape(w.binary("greater", hit, w.scalar_like(0, hit)), xs), added, x)

@@ -376,3 +376,19 @@ def _sdpa():
 def _f64():
     torch.manual_seed(16)
     return Seq(nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 2)).double().eval(), (_x(3, 4).double(),)
+
+
+@case("scatter_one_hot")
+def _scatter_case():
+    class Scatter(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("idx", torch.tensor([[2, 0, 1], [1, 3, 3]]))
+
+        def forward(self, x, src, labels):  # x [2, 4], src [2, 3], labels [3]
+            a = x.scatter(1, self.idx[:, :2], src[:, :2])
+            b = x.scatter_add(1, self.idx, src * 2)
+            c = x.scatter(1, self.idx[:, :1], 0.5)
+            onehot = F.one_hot(labels, 4).to(x.dtype)
+            return a, b, c, onehot @ x.T
+    return Scatter().eval(), (_x(2, 4), _x(2, 3, seed=1), torch.tensor([3, 0, 2]))

@@ -599,6 +599,26 @@ def _vector_norm(c, x, ord=2, dim=None, keepdim=False, dtype=None):
                          ([dim] if isinstance(dim, int) else dim), keepdim)
 
 
+def _scatter(mode):
+    def rule(c, x, dim, idx, src):
+        """x.scatter(dim, idx, src | value) ("set") and x.scatter_add(dim, idx, src) ("add")."""
+        x, idx = c.v(x), c.v(idx)
+        u = c.w.const(np.full(c.w.shape(idx), src, c.w.dtype(x))) if isinstance(src, (int, float)) else c.v(src)
+        return C.scatter_along(c.w, x, idx, u, dim, mode)
+    return rule
+
+
+ATEN["aten.scatter.src"] = ATEN["aten.scatter.value"] = _scatter("set")
+ATEN["aten.scatter_add.default"] = _scatter("add")
+
+
+@aten("aten._assert_async.msg", "aten._assert_async.default", "aten._assert_scalar.default",
+      "aten._assert_tensor_metadata.default")
+def _assert(c, *args, **kw):
+    """torch's run-time checks (one_hot: labels in range; dtypes) compute nothing: not imported."""
+    return None
+
+
 @aten("aten.flip.default")
 def _flip(c, x, dims):
     x = c.v(x)

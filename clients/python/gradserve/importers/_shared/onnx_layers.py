@@ -174,3 +174,26 @@ def _is_nan_inf(ctx, node, attrs):
     if node.op_type == "IsNaN":
         return [w.binary("not_equal", x, x)]
     return [C.is_inf(w, x, bool(attrs.get("detect_positive", 1)), bool(attrs.get("detect_negative", 1)))]
+
+
+@handles("ScatterElements")
+def _scatter_elements(ctx, node, attrs):
+    x, idx, upd = [ctx.val(n) for n in node.input[:3]]
+    mode = {"none": "set", "add": "add"}.get(attrs.get("reduction", "none"), attrs.get("reduction"))
+    return [C.scatter_along(ctx.w, x, idx, upd, attrs.get("axis", 0), mode)]
+
+
+@handles("OneHot")
+def _one_hot(ctx, node, attrs):
+    """values[1] where the index (negative: from the end) equals the position along `axis`, else values[0]."""
+    w = ctx.w
+    idx = ctx.val(node.input[0])
+    depth = int(ctx.cval(node.input[1], node).reshape(-1)[0])
+    values = ctx.val(node.input[2])
+    si = list(w.shape(idx))
+    axis = attrs.get("axis", -1) % (len(si) + 1)
+    i = C._wrapped(w, idx, depth)
+    i = w.reshape(i, si[:axis] + [1] + si[axis:])
+    pos = w.const(np.arange(depth).reshape([-1 if k == axis else 1 for k in range(len(si) + 1)]))
+    off, on = w.index(values, [0]), w.index(values, [1])
+    return [w.where(w.binary("equal", i, pos), on, off)]
