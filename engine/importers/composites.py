@@ -369,11 +369,20 @@ def scatter_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: s
     for k, n in enumerate(xs):
         c = _wrapped(w, idx, n) if k == axis else w.const(grid[k])
         flat = c if flat is None else w.add(w.mul(flat, w.scalar_like(n, flat)), c)
-    m = math.prod(xs)
-    flat, u = w.reshape(flat, [-1]), w.reshape(u, [-1])
+    return scatter_flat(w, x, w.reshape(flat, [-1]), w.reshape(u, [-1]), mode)
+
+
+def scatter_flat(w: GraphWriter, x: str, flat: str, u: str, mode: str, keep: str | None = None) -> str:
+    """x with the values u [K] added ("add") or written ("set") at the flat positions `flat` [K] of x;
+    with `keep` [K] (bool), only where it holds. Written positions come from one scatter_add (a set's
+    repeated positions are summed); a "set" keeps x wherever nothing lands."""
+    xs, m = list(w.shape(x)), math.prod(w.shape(x))
+    if keep is not None:
+        flat, u = w.where(keep, flat, w.scalar_like(0, flat)), w.where(keep, u, w.scalar_like(0, u))
     added = w.reshape(w.emit1("scatter_add", [u, flat], {"shape": [m], "axis": 0}, [m], w.dtype(u)), xs)
     if mode == "add":
         return w.add(x, added)
     ones = w.const(np.ones(w.shape(u), np.float32))
+    ones = ones if keep is None else w.where(keep, ones, w.scalar_like(0, ones))
     hit = w.emit1("scatter_add", [ones, flat], {"shape": [m], "axis": 0}, [m], "float32")
     return w.where(w.reshape(w.binary("greater", hit, w.scalar_like(0, hit)), xs), added, x)

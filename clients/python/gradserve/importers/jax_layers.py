@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from ._shared import composites as C
 from ._shared.graph_writer import UnsupportedModel
 
 
@@ -264,8 +265,6 @@ LAYER_OPS = {"convolution": convolution, "reduce_window": reduce_window, "gather
 def pad(fn, op, ins, shape, dtype):
     """stablehlo.pad with a constant padding value: interior padding (zeros only) as dilation,
     negative edges as crops, the rest the engine's constant pad."""
-    from ._shared import composites as C
-
     w = fn.w
     x, value = ins
     v = fn.consts.get(value)
@@ -347,19 +346,7 @@ def scatter(fn, op, ins, shape, dtype):
     u = w.reshape(w.transpose(upd, scat + uwd), [-1])
     flat = w.reshape(flat, [-1])
     keep = None if valid is None else w.reshape(w.broadcast_to(w.reshape(valid, bshape + [1] * len(win)), full), [-1])
-    if keep is not None:
-        flat = w.where(keep, flat, w.scalar_like(0, flat))
-        u = w.where(keep, u, w.scalar_like(0, u))
-    m = math.prod(xs)
-    added = w.reshape(w.emit1("scatter_add", [u, flat], {"shape": [m], "axis": 0}, [m], w.dtype(u)), xs)
-    if kind == "add":
-        return [w.add(x, added)]
-    ones = w.const(np.ones(w.shape(u), np.float32))
-    if keep is not None:
-        ones = w.where(keep, ones, w.scalar_like(0, ones))
-    hit = w.emit1("scatter_add", [ones, flat], {"shape": [m], "axis": 0}, [m], "float32")
-    hit = w.reshape(w.binary("greater", hit, w.scalar_like(0, hit)), xs)
-    return [w.where(hit, added, x)]
+    return [C.scatter_flat(w, x, flat, u, kind, keep)]
 
 
 LAYER_OPS["scatter"] = scatter
@@ -370,8 +357,6 @@ def reverse(fn, op, ins, shape, dtype):
 
 
 def is_finite(fn, op, ins, shape, dtype):
-    from ._shared import composites as C
-
     return [C.is_finite(fn.w, ins[0])]
 
 
