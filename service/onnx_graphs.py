@@ -60,7 +60,8 @@ def convert(body: bytes, settings) -> dict:
     except ModelLimitExceeded as e:
         raise LimitExceeded(str(e), limit=e.limit, value=e.value) from None
     except UnsupportedModel as e:
-        raise InvalidRequest(str(e), code="invalid_graph", op=e.op, node=e.node, opset=e.version) from None
+        raise InvalidRequest(str(e), code="invalid_graph", op=e.op, node=e.node, opset=e.version,
+                             model=e.model) from None
     except RecursionError:
         raise InvalidRequest("the ONNX model is nested too deeply", code="invalid_graph") from None
     except Exception as e:  # noqa: BLE001 - a converter bug on odd input: still the client's 400, and logged

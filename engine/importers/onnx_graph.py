@@ -19,6 +19,7 @@ import numpy as np
 from .graph_writer import GraphWriter, ModelLimitExceeded, UnsupportedModel
 from .onnx_control import CONTROL_HANDLERS
 from .onnx_ops import HANDLERS, _np_dtype, fold
+from . import onnx_layers, onnx_rnn  # noqa: F401,E402 - they add their rules to HANDLERS
 
 MAX_SUBGRAPH_DEPTH = 8  # nesting of If / Loop sub-graphs (limits["max_subgraph_depth"] overrides)
 
@@ -235,6 +236,14 @@ def onnx_to_writer(model, *, input_shapes: dict | None = None, limits: dict | No
     """Convert; returns (GraphWriter, output names). `input_shapes` fixes dynamic input dims."""
     limits = limits or {}
     m = load_model(model)
+    try:
+        return _model_to_writer(m, input_shapes, limits)
+    except UnsupportedModel as e:
+        e.in_model(m.graph.name or "onnx")
+        raise
+
+
+def _model_to_writer(m, input_shapes: dict | None, limits: dict):
     check_model(m, limits)
     ctx = _Ctx(m, limits)
     for n in m.graph.node:  # running statistics are state, not weights

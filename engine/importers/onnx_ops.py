@@ -93,7 +93,8 @@ def _squeeze_shape(shape, axes):
     return [d for i, d in enumerate(shape) if i not in axes]
 
 
-def _slice_items(shape, starts, ends, axes, steps):
+def _slice_items(shape, starts, ends, axes, steps, allow_empty=False):
+    """Static index items; an empty slice only when folding (shape arithmetic: x[2:2] of a shape)."""
     nd = len(shape)
     axes = list(range(len(starts))) if axes is None else axes
     steps = [1] * len(starts) if steps is None else steps
@@ -103,7 +104,7 @@ def _slice_items(shape, starts, ends, axes, steps):
         if st == 0:
             raise UnsupportedModel("slice step 0")
         r = range(*slice(int(s), int(e), int(st)).indices(shape[a]))
-        if len(r) == 0:
+        if len(r) == 0 and not allow_empty:
             raise UnsupportedModel(f"slice of axis {a} is empty (zero-size tensors are not supported)")
         items[a] = [r.start, r.stop if r.stop >= 0 else None, r.step]
     return items
@@ -181,13 +182,15 @@ def fold(ctx, node, attrs) -> bool:
     elif op == "Squeeze":
         r = xs[0].reshape(_squeeze_shape(xs[0].shape, _axes_input(ctx, node, attrs, 1, 13)))
     elif op == "Slice":
-        r = xs[0][_np_index(_slice_items(xs[0].shape, *_slice_args(ctx, node, attrs)))]
+        r = xs[0][_np_index(_slice_items(xs[0].shape, *_slice_args(ctx, node, attrs), allow_empty=True))]
     elif op == "Cast":
         r = xs[0].astype(_np_dtype(ctx.onnx, attrs["to"], f"Cast node {node.name!r}"))
     elif op == "Reshape":
         r = xs[0].reshape(_reshape_target(xs[0].shape, xs[1], attrs.get("allowzero", 0)))
     elif op == "Range":
         r = np.arange(xs[0], xs[1], xs[2]).astype(xs[0].dtype)
+    elif op == "Mod":
+        r = (np.fmod if attrs.get("fmod", 0) else np.mod)(xs[0], xs[1])
     elif op == "Expand":
         r = xs[0] * np.ones([int(d) for d in xs[1]], xs[0].dtype)
     else:

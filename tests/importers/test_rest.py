@@ -106,7 +106,7 @@ def test_untrusted_bodies_get_clear_4xx(server):
                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])]))
     err = r.json()["error"]
     detail = {k: v for k, v in err["detail"].items() if k != "request_id"}  # every error body carries its request id
-    assert r.status_code == 400 and detail == {"op": "Hardmax", "node": "hm", "opset": 17}, r.text
+    assert r.status_code == 400 and detail == {"op": "Hardmax", "node": "hm", "opset": 17, "model": "g"}, r.text
     r = _post(server, _graph([helper.make_node("Add", ["x"], ["y"], name="a1")], [X],
                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])]))
     assert r.status_code == 400 and "malformed" in r.json()["error"]["message"], r.text

@@ -15,6 +15,7 @@ import numpy as np
 
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
 from .jax_control import CONTROL_OPS, control
+from .jax_layers import LAYER_OPS, arg_reduce
 
 _ELEM = {"f32": "float32", "f64": "float64", "f16": "float16", "i32": "int32", "i64": "int64", "i1": "bool",
          "ui32": "int64", "ui8": "int64"}
@@ -22,12 +23,15 @@ _UN = {"negate": "neg", "tanh": "tanh", "exponential": "exp", "log": "log", "sin
        "tan": "tan", "sqrt": "sqrt", "rsqrt": "rsqrt", "abs": "abs", "logistic": "sigmoid",
        "exponential_minus_one": "expm1", "log_plus_one": "log1p", "sign": "sign", "not": "logical_not"}
 _BIN = {"add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "maximum": "maximum",
-        "minimum": "minimum", "power": "pow", "and": "logical_and", "or": "logical_or"}
+        "minimum": "minimum", "power": "pow", "and": "logical_and", "or": "logical_or", "atan2": "atan2"}
 _CMP = {"EQ": "equal", "NE": "not_equal", "LT": "less", "LE": "less_equal", "GT": "greater", "GE": "greater_equal"}
 _COMPOSITES = {"chlo.erf": "erf", "chlo.tan": "tan", "chlo.sinh": "sinh", "chlo.cosh": "cosh", "chlo.asin": "asin",
                "chlo.acos": "acos", "chlo.atan": "atan", "chlo.asinh": "asinh", "chlo.acosh": "acosh",
                "chlo.atanh": "atanh"}
-_RED = {"add": ("sum", 0.0), "maximum": ("max", -np.inf), "minimum": ("min", np.inf), "multiply": ("prod", 1.0)}
+_RED = {"add": ("sum", 0.0), "maximum": ("max", -np.inf), "minimum": ("min", np.inf), "multiply": ("prod", 1.0),
+        "and": ("min", 1.0), "or": ("max", 0.0)}
+_COMBINE = {("sum", False): "add", ("max", False): "maximum", ("min", False): "minimum", ("prod", False): "mul",
+            ("min", True): "logical_and", ("max", True): "logical_or"}
 
 
 def _aval(t):
@@ -57,6 +61,18 @@ def _dense(attr, shape, dtype) -> np.ndarray:
         return np.full(shape, v, dtype=dtype)
     return np.asarray(np.array(a), dtype=dtype).reshape(shape)
 
+
+
+def _where(loc) -> str:
+    """An MLIR location as `primitive at file:line in function` (not its whole call-site chain)."""
+    import re
+
+    s = str(loc)
+    names = re.findall(r'"([^"]+)"', s)
+    frame = re.search(r'"([^"]+)"\("([^"]+)":(\d+)', s)
+    if frame:
+        return f"{names[0]} at {frame.group(2)}:{frame.group(3)} in {frame.group(1)}"
+    return names[0] if names else s[:200]
 
 
 def _lax_clamp(w, lo, x, hi):
@@ -129,7 +145,7 @@ class _Fn:
             except UnsupportedModel as e:
                 if e.op is None:
                     e.op = name
-                    e.args = (f"op {name} ({op.location}): {e.args[0]}",)
+                    e.args = (f"op {name} ({_where(op.location)}): {e.args[0]}",)
                 raise
             for r, v in zip(op.results, outs):
                 if (list(self.w.shape(v)), self.w.dtype(v)) != _aval(r.type):
@@ -167,7 +183,10 @@ class _Fn:
         if short == "select":
             return [w.where(*ins)]
         if short == "convert":
-            return [w.cast(ins[0], dtype)]
+            y = w.cast(ins[0], dtype)
+            if ins[0] in self.consts:  # a converted constant stays known (jnp.pad's padding value)
+                self.consts[y] = self.consts[ins[0]].astype(dtype)
+            return [y]
         if short == "reshape":
             return [w.reshape(ins[0], shape)]
         if short == "transpose":
@@ -180,7 +199,7 @@ class _Fn:
         if short == "dot_general":
             return [self.dot_general(op, ins[0], ins[1], shape)]
         if short == "reduce":
-            return [self.reduce(op, ins)]
+            return arg_reduce(self, op, ins) if len(ins) == 4 else [self.reduce(op, ins)]
         if short == "slice":
             st, lim, strd = (_ints(op.attributes[k]) for k in ("start_indices", "limit_indices", "strides"))
             return [w.index(ins[0], [[a, b, c] for a, b, c in zip(st, lim, strd)])]
@@ -194,7 +213,9 @@ class _Fn:
             axis = ir.IntegerAttr(op.attributes["iota_dimension"]).value
             iota = np.broadcast_to(np.arange(shape[axis]).reshape([-1 if i == axis else 1 for i in range(len(shape))]),
                                    shape)
-            return [w.const(iota.astype(dtype))]
+            name = w.const(iota.astype(dtype))
+            self.consts[name] = iota.astype(dtype)  # known: argmax's reduce pairs values with an iota
+            return [name]
         if short == "dynamic_slice":  # starts clamped to fit, as the engine's op (lax.scan reads xs[i])
             return [w.emit1("dynamic_slice", ins, {"sizes": _ints(op.attributes["slice_sizes"])}, shape, dtype)]
         if short == "dynamic_update_slice":  # lax.scan writes ys[i]
@@ -208,7 +229,10 @@ class _Fn:
             return self.run(self.funcs[callee], ins)
         if short == "composite":
             return self.composite(op, ins)
-        raise UnsupportedModel(f"op {name} is not supported by the StableHLO importer ({op.location})", op=name)
+        if short in LAYER_OPS:
+            return LAYER_OPS[short](self, op, ins, shape, dtype)
+        raise UnsupportedModel(f"op {name} is not supported by the StableHLO importer ({_where(op.location)})",
+                               op=name, node=_where(op.location))
 
     def composite(self, op, ins: list[str]) -> list[str]:
         """A named composite (chlo.erf, ...): the matching op when there is one (exact, with exact
@@ -256,10 +280,13 @@ class _Fn:
         if kind not in _RED:
             raise UnsupportedModel(f"reduce with body {body}")
         red, ident = _RED[kind]
-        y = w.reduce(red, ins[0], _ints(op.attributes["dimensions"]))
+        x = ins[0]
+        boolean = w.dtype(x) == "bool"  # reduce and / or: min / max of 0 / 1
+        y = w.reduce(red, w.cast(x, "float32") if boolean else x, _ints(op.attributes["dimensions"]))
+        y = w.binary("greater", y, w.scalar_like(0.0, y)) if boolean else y
         init = self.consts.get(ins[1])
         if init is None or init.size != 1 or float(init.reshape(-1)[0]) != ident:
-            y = w.binary({"sum": "add", "max": "maximum", "min": "minimum", "prod": "mul"}[red], y, ins[1])
+            y = w.binary(_COMBINE[red, boolean], y, ins[1])
         return y
 
 
@@ -288,7 +315,11 @@ def jax_to_writer(fn, example_args: tuple, params=None, while_max_trips: int | N
     with jmlir.make_ir_context() as ctx:
         mod = ir.Module.parse(exp.mlir_module(), context=ctx)
         funcs = {ir.StringAttr(op.attributes["sym_name"]).value: op for op in mod.body.operations}
-        outputs = _Fn(w, funcs, while_max_trips=while_max_trips).run(funcs["main"], args)
+        try:
+            outputs = _Fn(w, funcs, while_max_trips=while_max_trips).run(funcs["main"], args)
+        except UnsupportedModel as e:
+            e.in_model(w.name)
+            raise
     return w, outputs
 
 

@@ -100,6 +100,22 @@ for _k, _op in _BIN.items():
         ATEN[f"aten.{_k}.{_ov}"] = _binary(_op)
 
 
+@aten("aten.exp2.default")
+def _exp2(c, x):
+    x = c.v(x)
+    return c.w.unary("exp", c.w.mul(x, c.w.scalar_like(np.log(2.0), x)))
+
+
+def _log_base(base):
+    def rule(c, x):
+        y = c.w.unary("log", c.v(x))
+        return c.w.div(y, c.w.scalar_like(np.log(base), y))
+    return rule
+
+
+ATEN["aten.log2.default"], ATEN["aten.log10.default"] = _log_base(2.0), _log_base(10.0)
+
+
 @aten("aten.where.self")
 def _where(c, cond, a, b):
     va, vb = c.pair(a, b)
@@ -125,9 +141,37 @@ def _leaky(c, x, slope=0.01):
 
 @aten("aten.softplus.default")
 def _softplus(c, x, beta=1, threshold=20):
-    if beta != 1:
-        raise UnsupportedModel(f"softplus beta={beta}")
-    return c.w.unary("softplus", c.v(x))
+    return C.softplus(c.w, c.v(x), float(beta), float(threshold))
+
+
+@aten("aten.elu.default")
+def _elu(c, x, alpha=1, scale=1, input_scale=1):
+    return C.elu(c.w, c.v(x), float(alpha), float(scale), float(input_scale))
+
+
+@aten("aten.celu.default")
+def _celu(c, x, alpha=1.0):
+    return C.elu(c.w, c.v(x), float(alpha), 1.0, 1.0 / float(alpha))
+
+
+@aten("aten.selu.default")
+def _selu(c, x):
+    return C.elu(c.w, c.v(x), 1.6732632423543772, 1.0507009873554805)
+
+
+@aten("aten.hardsigmoid.default")
+def _hardsigmoid(c, x):
+    return C.hard_sigmoid(c.w, c.v(x))
+
+
+@aten("aten.hardswish.default")
+def _hardswish(c, x):
+    return C.hard_swish(c.w, c.v(x))
+
+
+@aten("aten.mish.default")
+def _mish(c, x):
+    return C.mish(c.w, c.v(x))
 
 
 @aten("aten.clamp.default")
@@ -138,15 +182,39 @@ def _clamp(c, x, lo=None, hi=None):
     return c.w.emit1("clip", [x], bounds, c.w.shape(x), c.w.dtype(x)) if bounds else x
 
 
+@aten("aten.clamp.Tensor")
+def _clamp_tensor(c, x, lo=None, hi=None):
+    """Tensor bounds: the gradient passes to x on the bounds too, as in PyTorch's clamp."""
+    w, y = c.w, c.v(x)
+    if lo is not None:
+        lv = w.cast(c.v(lo, y), w.dtype(y))
+        y = w.where(w.binary("less", y, lv), w.broadcast_to(lv, np.broadcast_shapes(w.shape(y), w.shape(lv))), y)
+    if hi is not None:
+        hv = w.cast(c.v(hi, y), w.dtype(y))
+        y = w.where(w.binary("greater", y, hv), w.broadcast_to(hv, np.broadcast_shapes(w.shape(y), w.shape(hv))), y)
+    return y
+
+
+@aten("aten.repeat.default")
+def _repeat(c, x, reps):
+    """Tile: each axis as (repeat, size) broadcast, then merged."""
+    w, x = c.w, c.v(x)
+    s = [1] * (len(reps) - len(w.shape(x))) + list(w.shape(x))
+    y = w.reshape(x, [d for n in s for d in (1, n)])
+    y = w.broadcast_to(y, [d for r, n in zip(reps, s) for d in (r, n)])
+    return w.reshape(y, [r * n for r, n in zip(reps, s)])
+
+
+@aten("aten.pixel_shuffle.default")
+def _pixel_shuffle(c, x, r):
+    return C.depth_to_space(c.w, c.v(x), r, "CRD")
+
+
 @aten("aten.hardtanh.default")
 def _hardtanh(c, x, lo=-1.0, hi=1.0):
     """hardtanh (and relu6, which exports as hardtanh(0, 6)): PyTorch's hardtanh_backward passes the
     gradient only strictly inside (lo, hi), 0 on the bounds, unlike clamp."""
-    w, x = c.w, c.v(x)
-    inside = w.binary("logical_and", w.binary("greater", x, w.scalar_like(lo, x)),
-                      w.binary("less", x, w.scalar_like(hi, x)))
-    held = w.unary("stop_gradient", w.emit1("clip", [x], {"min": float(lo), "max": float(hi)}, w.shape(x), w.dtype(x)))
-    return w.where(inside, x, held)
+    return C.hard_clip(c.w, c.v(x), lo, hi)
 
 
 @aten("aten.constant_pad_nd.default")
@@ -159,10 +227,14 @@ def _constant_pad(c, x, pad, value=0.0):
     return C.pad(c.w, x, full, "constant", value)
 
 
-@aten("aten.cumsum.default")
-def _cumsum(c, x, dim, dtype=None):
-    x = c.v(x)
-    return c.w.emit1("cumsum", [x], {"axis": dim % len(c.w.shape(x))}, c.w.shape(x), c.w.dtype(x))
+def _cumulative(op):
+    def rule(c, x, dim, dtype=None):
+        x = c.v(x) if dtype is None else c.w.cast(c.v(x), _dt(dtype))
+        return c.w.emit1(op, [x], {"axis": dim % len(c.w.shape(x))}, c.w.shape(x), c.w.dtype(x))
+    return rule
+
+
+ATEN["aten.cumsum.default"], ATEN["aten.cumprod.default"] = _cumulative("cumsum"), _cumulative("cumprod")
 
 
 @aten("aten.topk.default")
@@ -196,6 +268,24 @@ def _arg(op):
 
 
 ATEN["aten.argmax.default"], ATEN["aten.argmin.default"] = _arg("argmax"), _arg("argmin")
+
+
+def _max_dim(op):
+    def rule(c, x, dim, keepdim=False):
+        """torch.max(x, dim) / torch.min(x, dim): (values, indices)."""
+        return (c.w.reduce(op, c.v(x), [dim], keepdims=keepdim), _arg("arg" + op)(c, x, dim, keepdim))
+    return rule
+
+
+ATEN["aten.max.dim"], ATEN["aten.min.dim"] = _max_dim("max"), _max_dim("min")
+
+
+@aten("aten.bitwise_not.default")
+def _bitwise_not(c, x):
+    x = c.v(x)
+    if c.w.dtype(x) != "bool":
+        raise UnsupportedModel(f"bitwise_not of {c.w.dtype(x)} (only bool)")
+    return c.w.unary("logical_not", x)
 
 
 @aten("aten.native_group_norm.default")
@@ -245,13 +335,19 @@ def _any(c, x, dim=None, keepdim=False):
 # -- reductions and normalisation ---------------------------------------------------------------------------
 def _reduce(op):
     def rule(c, x, dim=None, keepdim=False, dtype=None):
-        return c.w.reduce(op, c.v(x), None if dim in (None, []) else ([dim] if isinstance(dim, int) else dim),
+        x = c.v(x)
+        if dtype is not None:
+            x = c.w.cast(x, _dt(dtype))
+        elif op in ("sum", "prod") and c.w.dtype(x) in ("bool", "int32"):
+            x = c.w.cast(x, "int64")  # torch sums and multiplies integers in int64
+        return c.w.reduce(op, x, None if dim in (None, []) else ([dim] if isinstance(dim, int) else dim),
                           keepdims=keepdim)
     return rule
 
 
 for _n, _op in (("sum.dim_IntList", "sum"), ("sum.default", "sum"), ("mean.dim", "mean"), ("mean.default", "mean"),
-                ("amax.default", "max"), ("amin.default", "min"), ("prod.default", "prod"),
+                ("amax.default", "max"), ("amin.default", "min"), ("max.default", "max"), ("min.default", "min"),
+                ("prod.dim_int", "prod"), ("prod.default", "prod"),
                 ("logsumexp.default", "logsumexp")):
     ATEN[f"aten.{_n}"] = _reduce(_op)
 
@@ -275,6 +371,18 @@ def _bn(c, x, weight, bias, mean, var, momentum, eps):
     return (C.batch_norm(c.w, x, weight, bias, c.v(mean), c.v(var), eps), None, None)
 
 
+@aten("aten._native_batch_norm_legit.no_stats")
+def _bn_batch_stats(c, x, weight, bias, training, momentum, eps):
+    """Batch statistics, nothing tracked (InstanceNorm without running stats: x as [1, N*C, ...])."""
+    w, x = c.w, c.v(x)
+    axes = [a for a in range(len(w.shape(x))) if a != 1]
+    d = w.sub(x, w.reduce("mean", x, axes, keepdims=True))
+    y = w.mul(d, w.unary("rsqrt", w.add(w.reduce("mean", w.mul(d, d), axes, keepdims=True), w.scalar_like(eps, x))))
+    per_ch = [-1] + [1] * (len(w.shape(x)) - 2)
+    y = w.mul(y, w.reshape(c.v(weight), per_ch)) if weight is not None else y
+    return (w.add(y, w.reshape(c.v(bias), per_ch)) if bias is not None else y, None, None)
+
+
 @aten("aten.native_layer_norm.default")
 def _ln(c, x, shape, weight, bias, eps):
     x = c.v(x)
@@ -287,6 +395,21 @@ def _ln(c, x, shape, weight, bias, eps):
 @aten("aten.mm.default", "aten.bmm.default", "aten.matmul.default")
 def _mm(c, a, b):
     return c.w.matmul(c.v(a), c.v(b))
+
+
+@aten("aten._trilinear.default")
+def _trilinear(c, i1, i2, i3, expand1, expand2, expand3, sumdim, unroll_dim=1):
+    """nn.Bilinear's kernel: each operand with size-1 axes inserted at its expand dims, multiplied
+    (broadcast), summed over sumdim."""
+    w = c.w
+    vals = []
+    for v, ex in ((i1, expand1), (i2, expand2), (i3, expand3)):
+        v = c.v(v)
+        s = list(w.shape(v))
+        for d in sorted(ex):
+            s.insert(d, 1)
+        vals.append(w.reshape(v, s))
+    return w.reduce("sum", w.mul(w.mul(vals[0], vals[1]), vals[2]), list(sumdim), keepdims=False)
 
 
 @aten("aten.addmm.default")
@@ -339,14 +462,24 @@ def _avgpool(c, x, kernel, stride=(), padding=0, ceil_mode=False, count_include_
                   pads=[(p, p) for p in _rep(padding, nd)], ceil_mode=ceil_mode, count_include_pad=count_include_pad)
 
 
+@aten("aten.adaptive_max_pool2d.default", "aten.adaptive_max_pool1d.default")
+def _adaptive_max(c, x, output_size):
+    x = c.v(x)
+    k = _adaptive_kernel(c.w.shape(x)[2:], output_size)
+    return (C.pool(c.w, "max", x, kernel=k, strides=k, pads=[(0, 0)] * len(k)), None)
+
+
+def _adaptive_kernel(spatial, output_size):
+    out = _rep(output_size, len(spatial))
+    if any(s % o for s, o in zip(spatial, out)):
+        raise UnsupportedModel(f"adaptive pooling of {list(spatial)} to {out} (only exact divisions)")
+    return [s // o for s, o in zip(spatial, out)]
+
+
 @aten("aten._adaptive_avg_pool2d.default", "aten._adaptive_avg_pool3d.default", "aten.adaptive_avg_pool1d.default")
 def _adaptive_avg(c, x, output_size):
     x = c.v(x)
-    spatial = c.w.shape(x)[2:]
-    out = _rep(output_size, len(spatial))
-    if any(s % o for s, o in zip(spatial, out)):
-        raise UnsupportedModel(f"adaptive average pooling of {list(spatial)} to {out} (only exact divisions)")
-    k = [s // o for s, o in zip(spatial, out)]
+    k = _adaptive_kernel(c.w.shape(x)[2:], output_size)
     return C.pool(c.w, "avg", x, kernel=k, strides=k, pads=[(0, 0)] * len(k))
 
 
@@ -449,6 +582,100 @@ def _index_select(c, x, dim, idx):
     return c.w.gather(c.v(x), c.v(idx), dim)
 
 
+@aten("aten.gather.default")
+def _gather(c, x, dim, idx, sparse_grad=False):
+    return C.take_along(c.w, c.v(x), c.v(idx), dim)
+
+
+@aten("aten.index.Tensor")
+def _index(c, x, indices):
+    return C.advanced_index(c.w, c.v(x), [None if i is None else c.v(i) for i in indices])
+
+
+@aten("aten.linalg_vector_norm.default")
+def _vector_norm(c, x, ord=2, dim=None, keepdim=False, dtype=None):
+    x = c.v(x)
+    return C.vector_norm(c.w, x, float(ord), None if dim in (None, []) else
+                         ([dim] if isinstance(dim, int) else dim), keepdim)
+
+
+def _scatter(mode):
+    def rule(c, x, dim, idx, src):
+        """x.scatter(dim, idx, src | value) ("set") and x.scatter_add(dim, idx, src) ("add")."""
+        x, idx = c.v(x), c.v(idx)
+        u = c.w.const(np.full(c.w.shape(idx), src, c.w.dtype(x))) if isinstance(src, (int, float)) else c.v(src)
+        return C.scatter_along(c.w, x, idx, u, dim, mode)
+    return rule
+
+
+ATEN["aten.scatter.src"] = ATEN["aten.scatter.value"] = _scatter("set")
+ATEN["aten.scatter_add.default"] = _scatter("add")
+
+
+@aten("aten._assert_async.msg", "aten._assert_async.default", "aten._assert_scalar.default",
+      "aten._assert_tensor_metadata.default")
+def _assert(c, *args, **kw):
+    """torch's run-time checks (one_hot: labels in range; dtypes) compute nothing: not imported."""
+    return None
+
+
+@aten("aten.flip.default")
+def _flip(c, x, dims):
+    x = c.v(x)
+    nd = len(c.w.shape(x))
+    return c.w.emit1("flip", [x], {"axis": sorted(d % nd for d in dims)}, c.w.shape(x), c.w.dtype(x))
+
+
+@aten("aten.arange.start_step", "aten.arange.start", "aten.arange.default")
+def _arange(c, *args, dtype=None, **kw):
+    if any(not isinstance(a, (int, float)) for a in args):
+        raise UnsupportedModel("arange with tensor bounds")
+    r = np.arange(*args)
+    return c.w.const(r.astype(_dt(dtype)) if dtype is not None else r)
+
+
+@aten("aten.var.correction")
+def _var(c, x, dim=None, correction=None, keepdim=False):
+    """Mean of squared deviations over `dim`, divided by N - correction (default 1)."""
+    w, x = c.w, c.v(x)
+    shape = w.shape(x)
+    axes = list(range(len(shape))) if dim in (None, []) else [d % len(shape) for d in dim]
+    n = int(np.prod([shape[a] for a in axes]))
+    mean = w.reduce("mean", x, axes, keepdims=True)
+    dev = w.sub(x, mean)
+    var = w.div(w.reduce("sum", w.mul(dev, dev), axes, keepdims=keepdim),
+                w.scalar_like(n - (1 if correction is None else correction), x))
+    return var
+
+
+def _upsample(mode):
+    def rule(c, x, output_size=None, *rest):
+        """upsample_{nearest,bilinear,...}.vec: (x, output_size, [align_corners,] scale_factors)."""
+        align = bool(rest[0]) if mode == "linear" else False
+        scales = rest[-1] if rest else None
+        x = c.v(x)
+        spatial = c.w.shape(x)[2:]
+        if output_size is None:
+            if scales is None:
+                raise UnsupportedModel("upsampling with neither output_size nor scale_factors")
+            output_size = [int(np.floor(s * f)) for s, f in zip(spatial, scales)]
+        mats = {}
+        for k, (n_in, n_out) in enumerate(zip(spatial, output_size)):
+            s = scales[k] if scales else n_out / n_in  # torch reads 1/scale_factor when one is given
+            how = "align_corners" if align else ("half_pixel" if mode == "linear" else "asymmetric")
+            coords = C.resize_coords(n_in, n_out, float(s), how)
+            if mode == "linear" and not align:
+                coords = np.maximum(coords, 0)
+            mats[k + 2] = C.resize_matrix(n_in, n_out, coords, mode)
+        return C.resize(c.w, x, mats)
+    return rule
+
+
+for _d in ("1d", "2d", "3d"):
+    ATEN[f"aten.upsample_nearest{_d}.vec"] = _upsample("nearest")
+ATEN["aten.upsample_bilinear2d.vec"] = ATEN["aten.upsample_linear1d.vec"] = _upsample("linear")
+
+
 # -- the driver ----------------------------------------------------------------------------------------------
 def _run_node(ctx: _Ctx, node):
     import operator
@@ -530,7 +757,7 @@ def _cond(ctx: _Ctx, node) -> tuple:
     return tuple(ctx.w.emit("cond", [p] + operands, {"true_fn": names[0], "false_fn": names[1]}, avals[0]))
 
 
-def torch_to_writer(module, args: tuple, decompose: bool = True):
+def _program_to_writer(module, args: tuple, decompose: bool):
     import torch
     from torch.export.graph_signature import InputKind, OutputKind
 
@@ -560,6 +787,14 @@ def torch_to_writer(module, args: tuple, decompose: bool = True):
         raise UnsupportedModel("the exported program mutates buffers (train mode?): export in eval mode")
     outputs = _convert_nodes(ctx, ep.graph_module)
     return w, outputs
+
+
+def torch_to_writer(module, args: tuple, decompose: bool = True):
+    try:
+        return _program_to_writer(module, args, decompose)
+    except UnsupportedModel as e:
+        e.in_model(type(module).__name__)
+        raise
 
 
 def torch_to_cell(module, args: tuple, decompose: bool = True):

@@ -133,3 +133,257 @@ def gelu(w: GraphWriter, x: str, approximate: str = "none") -> str:
     if approximate not in ("none", "tanh"):
         raise UnsupportedModel(f"gelu approximate={approximate!r} (known: none, tanh)")
     return w.emit1("gelu", [x], {"approximate": approximate}, w.shape(x), w.dtype(x))
+
+
+# -- activations whose gradient conventions follow PyTorch's backward kernels ----------------------------
+def elu(w: GraphWriter, x: str, alpha: float = 1.0, scale: float = 1.0, input_scale: float = 1.0) -> str:
+    """scale * (x if x > 0 else alpha * (exp(input_scale * x) - 1)): ELU, SELU (alpha, scale),
+    CELU (input_scale = 1 / alpha)."""
+    neg = w.unary("expm1", w.mul(x, w.scalar_like(input_scale, x)) if input_scale != 1 else x)
+    y = w.where(w.binary("greater", x, w.scalar_like(0.0, x)), x, w.mul(neg, w.scalar_like(alpha, x)))
+    return w.mul(y, w.scalar_like(scale, y)) if scale != 1 else y
+
+
+def hard_clip(w: GraphWriter, x: str, lo: float, hi: float) -> str:
+    """clip(x, lo, hi) whose gradient is 1 only strictly inside (lo, hi) (hardtanh / hardsigmoid)."""
+    inside = w.binary("logical_and", w.binary("greater", x, w.scalar_like(lo, x)),
+                      w.binary("less", x, w.scalar_like(hi, x)))
+    held = w.unary("stop_gradient", w.emit1("clip", [x], {"min": float(lo), "max": float(hi)}, w.shape(x),
+                                            w.dtype(x)))
+    return w.where(inside, x, held)
+
+
+def hard_sigmoid(w: GraphWriter, x: str, alpha: float = 1 / 6, beta: float = 0.5) -> str:
+    return hard_clip(w, w.add(w.mul(x, w.scalar_like(alpha, x)), w.scalar_like(beta, x)), 0.0, 1.0)
+
+
+def hard_swish(w: GraphWriter, x: str) -> str:
+    return w.mul(x, hard_sigmoid(w, x))
+
+
+def softplus(w: GraphWriter, x: str, beta: float = 1.0, threshold: float | None = None) -> str:
+    """log(1 + exp(beta x)) / beta, linear where beta x > threshold (PyTorch's form)."""
+    bx = w.mul(x, w.scalar_like(beta, x)) if beta != 1 else x
+    y = w.unary("softplus", bx)
+    y = w.div(y, w.scalar_like(beta, y)) if beta != 1 else y
+    if threshold is None:
+        return y
+    return w.where(w.binary("greater", bx, w.scalar_like(threshold, bx)), x, y)
+
+
+def mish(w: GraphWriter, x: str) -> str:
+    return w.mul(x, w.unary("tanh", w.unary("softplus", x)))
+
+
+def take_along(w: GraphWriter, x: str, idx: str, axis: int) -> str:
+    """torch.gather / ONNX GatherElements: out[..i..] = x[..idx[..i..]..] along `axis`; the index may be
+    smaller than x on the other axes (x is cut to it)."""
+    sx, si = w.shape(x), w.shape(idx)
+    axis %= len(sx)
+    if len(si) != len(sx) or any(b > a for k, (a, b) in enumerate(zip(sx, si)) if k != axis):
+        raise UnsupportedModel(f"gather of {list(sx)} with index {list(si)} along axis {axis}")
+    cut = w.index(x, [[0, sx[k] if k == axis else si[k], 1] for k in range(len(sx))])
+    return w.emit1("take_along_axis", [cut, w.cast(idx, "int64")], {"axis": axis}, si, w.dtype(x))
+
+
+def instance_norm(w: GraphWriter, x: str, scale: str, b: str, eps: float) -> str:
+    """Per sample and channel over the spatial axes: group norm with one channel per group."""
+    ch = w.shape(x)[1]
+    return w.emit1("group_norm", [x, scale, b], {"num_groups": ch, "epsilon": float(eps)}, w.shape(x), w.dtype(x))
+
+
+# -- resizing (nearest / linear) as one constant interpolation matrix per resized axis ----------------------
+def resize_matrix(n_in: int, n_out: int, coords: np.ndarray, mode: str, nearest=np.floor) -> np.ndarray:
+    """[n_out, n_in] weights: output i reads input position coords[i] (clamped to the edge)."""
+    m = np.zeros((n_out, n_in), np.float64)
+    rows = np.arange(n_out)
+    if mode == "nearest":
+        m[rows, np.clip(nearest(coords).astype(np.int64), 0, n_in - 1)] = 1.0
+        return m
+    if mode != "linear":
+        raise UnsupportedModel(f"resize mode {mode!r} (known: nearest, linear)")
+    c = np.clip(coords, 0, n_in - 1)
+    i0 = np.floor(c).astype(np.int64)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    lam = c - i0
+    np.add.at(m, (rows, i0), 1 - lam)
+    np.add.at(m, (rows, i1), lam)
+    return m
+
+
+def resize_coords(n_in: int, n_out: int, scale: float, how: str) -> np.ndarray:
+    """Source coordinates of the outputs; `scale` = out / in as the model gives it."""
+    i = np.arange(n_out, dtype=np.float64)
+    if how == "asymmetric":
+        return i / scale
+    if how == "half_pixel":
+        return (i + 0.5) / scale - 0.5
+    if how == "pytorch_half_pixel":
+        return (i + 0.5) / scale - 0.5 if n_out > 1 else np.zeros(n_out)
+    if how == "align_corners":
+        return i * (n_in - 1) / (n_out - 1) if n_out > 1 else np.zeros(n_out)
+    raise UnsupportedModel(f"resize coordinate_transformation_mode {how!r} (known: asymmetric, half_pixel, "
+                           "pytorch_half_pixel, align_corners)")
+
+
+def resize(w: GraphWriter, x: str, mats: dict) -> str:
+    """x with each axis a in `mats` mapped through its [out, in] matrix (a linear map: exact gradients)."""
+    for a, m in sorted(mats.items()):
+        shape = list(w.shape(x))
+        nd = len(shape)
+        perm = [k for k in range(nd) if k != a] + [a]
+        t = w.transpose(x, perm) if a != nd - 1 else x
+        y = w.matmul(t if nd >= 2 else w.reshape(t, [1, shape[a]]), w.const(m.T.astype(w.dtype(x))))
+        y = y if nd >= 2 else w.reshape(y, [m.shape[0]])
+        x = w.transpose(y, [perm.index(k) for k in range(nd)]) if a != nd - 1 else y
+    return x
+
+
+def vector_norm(w: GraphWriter, x: str, ord_: float, axes, keepdims: bool) -> str:
+    """The p-norm over `axes` (None: all): 1, 2, inf, -inf or any other p > 0."""
+    a = w.unary("abs", x)
+    if ord_ == 2:
+        return w.unary("sqrt", w.reduce("sum", w.mul(x, x), axes, keepdims))
+    if ord_ == 1:
+        return w.reduce("sum", a, axes, keepdims)
+    if ord_ in (math.inf, -math.inf):
+        return w.reduce("max" if ord_ > 0 else "min", a, axes, keepdims)
+    if ord_ <= 0:
+        raise UnsupportedModel(f"vector norm of order {ord_}")
+    s = w.reduce("sum", w.binary("pow", a, w.scalar_like(ord_, a)), axes, keepdims)
+    return w.binary("pow", s, w.scalar_like(1.0 / ord_, s))
+
+
+def _wrapped(w: GraphWriter, idx: str, n: int) -> str:
+    idx = w.cast(idx, "int64")
+    return w.where(w.binary("less", idx, w.scalar_like(0, idx)), w.add(idx, w.scalar_like(n, idx)), idx)
+
+
+def advanced_index(w: GraphWriter, x: str, idxs: list) -> str:
+    """x[idxs] with integer index tensors (None: the whole axis), NumPy / PyTorch placement: adjacent
+    indexed axes are replaced in place by the broadcast index shape, separated ones go first."""
+    shape = list(w.shape(x))
+    at = [k for k, i in enumerate(idxs) if i is not None]
+    if any(w.dtype(idxs[k]) == "bool" for k in at):
+        raise UnsupportedModel("boolean-mask indexing (its result shape depends on the data)")
+    adjacent = at == list(range(at[0], at[-1] + 1))
+    if not adjacent:  # the indexed axes first, in order
+        perm = at + [k for k in range(len(shape)) if k not in at]
+        x, shape, idxs = w.transpose(x, perm), [shape[k] for k in perm], [idxs[k] for k in at]
+        at = list(range(len(at)))
+    bshape = list(np.broadcast_shapes(*[w.shape(idxs[k]) for k in at]))
+    flat = _linear_index(w, [w.broadcast_to(idxs[k], bshape) for k in at], [shape[k] for k in at])
+    merged = shape[:at[0]] + [math.prod(shape[k] for k in at)] + shape[at[-1] + 1:]
+    return w.gather(w.reshape(x, merged), flat, at[0])
+
+
+def _linear_index(w: GraphWriter, idxs: list, dims: list) -> str:
+    """One index into axes of sizes `dims` merged into one (row-major), negatives counted from the end."""
+    flat = None
+    for i, n in zip(idxs, dims):
+        i = _wrapped(w, i, n)
+        flat = i if flat is None else w.add(w.mul(flat, w.scalar_like(n, flat)), i)
+    return flat
+
+
+def gather_nd(w: GraphWriter, x: str, idx: str) -> str:
+    """ONNX GatherND (batch_dims 0): idx [..., k] picks x[i_0, ..., i_{k-1}] (slices of the rest)."""
+    shape, si = list(w.shape(x)), list(w.shape(idx))
+    k = si[-1]
+    comps = [w.reshape(w.index(idx, [[0, d, 1] for d in si[:-1]] + [j]), si[:-1]) for j in range(k)]
+    flat = _linear_index(w, comps, shape[:k])
+    return w.gather(w.reshape(x, [math.prod(shape[:k])] + shape[k:]), flat, 0)
+
+
+def nll_loss(w: GraphWriter, logp: str, labels: str, weight: str | None, ignore_index, reduction: str) -> str:
+    """Negative log-likelihood of `labels` [N, d...] under log-probabilities `logp` [N, C, d...]
+    (PyTorch / ONNX: class weights, an ignored label, reduction none / sum / mean-over-weights)."""
+    if reduction not in ("none", "sum", "mean"):
+        raise UnsupportedModel(f"loss reduction {reduction!r}")
+    labels = w.cast(labels, "int64")
+    keep = None
+    if ignore_index is not None:
+        keep = w.binary("not_equal", labels, w.scalar_like(int(ignore_index), labels))
+        labels = w.where(keep, labels, w.scalar_like(0, labels))  # a valid index; its weight is 0
+    sl = list(w.shape(labels))
+    picked = _drop_axis1(w, take_along(w, logp, w.reshape(labels, sl[:1] + [1] + sl[1:]), 1))
+    wt = w.gather(weight, labels, 0) if weight is not None else None
+    if keep is not None:
+        k = w.cast(keep, w.dtype(logp))
+        wt = k if wt is None else w.mul(wt, k)
+    loss = w.unary("neg", picked if wt is None else w.mul(picked, wt))
+    if reduction == "none":
+        return loss
+    total = w.reduce("sum", loss, None)
+    if reduction == "sum":
+        return total
+    return w.div(total, w.reduce("sum", wt, None) if wt is not None else w.scalar_like(math.prod(sl), total))
+
+
+def _drop_axis1(w: GraphWriter, x: str) -> str:
+    s = list(w.shape(x))
+    return w.reshape(x, s[:1] + s[2:])
+
+
+def depth_to_space(w: GraphWriter, x: str, b: int, mode: str) -> str:
+    """[N, C, H, W] -> [N, C / b^2, H b, W b]; DCR (ONNX default) or CRD (PyTorch pixel_shuffle) order."""
+    n, ch, h, wd = w.shape(x)
+    c2 = ch // (b * b)
+    if mode == "DCR":
+        y = w.transpose(w.reshape(x, [n, b, b, c2, h, wd]), [0, 3, 4, 1, 5, 2])
+    elif mode == "CRD":
+        y = w.transpose(w.reshape(x, [n, c2, b, b, h, wd]), [0, 1, 4, 2, 5, 3])
+    else:
+        raise UnsupportedModel(f"DepthToSpace mode {mode!r}")
+    return w.reshape(y, [n, c2, h * b, wd * b])
+
+
+def is_finite(w: GraphWriter, x: str) -> str:
+    """x - x == 0: false for inf and nan (no infinite constant, which JSON cannot carry)."""
+    d = w.sub(x, x)
+    return w.binary("equal", d, w.scalar_like(0, d))
+
+
+def is_inf(w: GraphWriter, x: str, positive: bool = True, negative: bool = True) -> str:
+    """ONNX IsInf: x == x and not finite, of the signs asked for."""
+    inf = w.binary("logical_and", w.binary("equal", x, x), w.unary("logical_not", is_finite(w, x)))
+    if positive and negative:
+        return inf
+    zero = w.scalar_like(0, x)
+    return w.binary("logical_and", inf, w.binary("greater" if positive else "less", x, zero)) if positive or negative \
+        else w.binary("logical_and", inf, w.unary("logical_not", inf))
+
+
+def scatter_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: str) -> str:
+    """torch.scatter / scatter_add, ONNX ScatterElements: x with upd[..i..] written (mode "set") or
+    added ("add") at x[..idx[..i..]..] along `axis`; one scatter_add into the flat x. Repeated
+    positions of a "set" are summed (PyTorch and ONNX leave their order unspecified)."""
+    xs, si = list(w.shape(x)), list(w.shape(idx))
+    axis %= len(xs)
+    if mode not in ("set", "add"):
+        raise UnsupportedModel(f"scatter reduction {mode!r} (known: none, add)")
+    if len(si) != len(xs) or any(b > a for k, (a, b) in enumerate(zip(xs, si)) if k != axis):
+        raise UnsupportedModel(f"scatter into {xs} with index {si} along axis {axis}")
+    u = w.index(upd, [[0, n, 1] for n in si])
+    grid = np.indices(si, dtype=np.int64)
+    flat = None
+    for k, n in enumerate(xs):
+        c = _wrapped(w, idx, n) if k == axis else w.const(grid[k])
+        flat = c if flat is None else w.add(w.mul(flat, w.scalar_like(n, flat)), c)
+    return scatter_flat(w, x, w.reshape(flat, [-1]), w.reshape(u, [-1]), mode)
+
+
+def scatter_flat(w: GraphWriter, x: str, flat: str, u: str, mode: str, keep: str | None = None) -> str:
+    """x with the values u [K] added ("add") or written ("set") at the flat positions `flat` [K] of x;
+    with `keep` [K] (bool), only where it holds. Written positions come from one scatter_add (a set's
+    repeated positions are summed); a "set" keeps x wherever nothing lands."""
+    xs, m = list(w.shape(x)), math.prod(w.shape(x))
+    if keep is not None:
+        flat, u = w.where(keep, flat, w.scalar_like(0, flat)), w.where(keep, u, w.scalar_like(0, u))
+    added = w.reshape(w.emit1("scatter_add", [u, flat], {"shape": [m], "axis": 0}, [m], w.dtype(u)), xs)
+    if mode == "add":
+        return w.add(x, added)
+    ones = w.const(np.ones(w.shape(u), np.float32))
+    ones = ones if keep is None else w.where(keep, ones, w.scalar_like(0, ones))
+    hit = w.emit1("scatter_add", [ones, flat], {"shape": [m], "axis": 0}, [m], "float32")
+    return w.where(w.reshape(w.binary("greater", hit, w.scalar_like(0, hit)), xs), added, x)

@@ -24,6 +24,14 @@ class UnsupportedModel(ValueError):
     def __init__(self, message: str, *, op: str | None = None, node: str | None = None, version: Any = None):
         super().__init__(message)
         self.op, self.node, self.version = op, node, version
+        self.model: str | None = None
+
+    def in_model(self, name: str) -> "UnsupportedModel":
+        """The error naming the model it came from (set once, by the importer's entry point)."""
+        if self.model is None:
+            self.model = name
+            self.args = (f"{self.args[0]} (model {name!r})",) + self.args[1:] if self.args else self.args
+        return self
 
 
 class ModelLimitExceeded(UnsupportedModel):

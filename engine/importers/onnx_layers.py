@@ -1,0 +1,198 @@
+"""ONNX rules for the layer families beyond the core set (onnx_ops.py): the activations exporters
+emit as single ops, instance / group normalisation, GatherElements, the norm reductions, Resize.
+Importing this module registers them in onnx_ops.HANDLERS."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import composites as C
+from .graph_writer import UnsupportedModel
+from .onnx_ops import _axes_input, _ins, handles
+
+_SELU = (1.67326319217681884765625, 1.05070102214813232421875)  # ONNX's float32 defaults
+
+
+@handles("Elu", "Selu", "Celu")
+def _elu(ctx, node, attrs):
+    x = ctx.val(node.input[0])
+    if node.op_type == "Elu":
+        return [C.elu(ctx.w, x, attrs.get("alpha", 1.0))]
+    if node.op_type == "Selu":
+        return [C.elu(ctx.w, x, attrs.get("alpha", _SELU[0]), attrs.get("gamma", _SELU[1]))]
+    alpha = attrs.get("alpha", 1.0)
+    return [C.elu(ctx.w, x, alpha, 1.0, 1.0 / alpha)]
+
+
+@handles("HardSigmoid")
+def _hard_sigmoid(ctx, node, attrs):
+    return [C.hard_sigmoid(ctx.w, ctx.val(node.input[0]), attrs.get("alpha", 0.2), attrs.get("beta", 0.5))]
+
+
+@handles("HardSwish")
+def _hard_swish(ctx, node, attrs):
+    return [C.hard_swish(ctx.w, ctx.val(node.input[0]))]
+
+
+@handles("Mish")
+def _mish(ctx, node, attrs):
+    return [C.mish(ctx.w, ctx.val(node.input[0]))]
+
+
+@handles("Softsign")
+def _softsign(ctx, node, attrs):
+    w, x = ctx.w, ctx.val(node.input[0])
+    return [w.div(x, w.add(w.unary("abs", x), w.scalar_like(1.0, x)))]
+
+
+@handles("ThresholdedRelu")
+def _thresholded_relu(ctx, node, attrs):
+    w, x = ctx.w, ctx.val(node.input[0])
+    return [w.where(w.binary("greater", x, w.scalar_like(attrs.get("alpha", 1.0), x)), x, w.scalar_like(0.0, x))]
+
+
+@handles("PRelu")
+def _prelu(ctx, node, attrs):
+    w = ctx.w
+    x, slope = ctx.val(node.input[0]), ctx.val(node.input[1])
+    return [w.where(w.binary("greater", x, w.scalar_like(0.0, x)), x, w.mul(x, slope))]
+
+
+@handles("InstanceNormalization")
+def _instance_norm(ctx, node, attrs):
+    x, scale, b = [ctx.val(n) for n in node.input[:3]]
+    return [C.instance_norm(ctx.w, x, scale, b, attrs.get("epsilon", 1e-5))]
+
+
+@handles("GroupNormalization")
+def _group_norm(ctx, node, attrs):
+    """Opset 18 gives scale and bias per group, opset 21 per channel."""
+    w = ctx.w
+    x, scale, b = [ctx.val(n) for n in node.input[:3]]
+    groups, ch = int(attrs["num_groups"]), w.shape(x)[1]
+    if w.shape(scale)[0] != ch:
+        per_channel = w.const(np.repeat(np.arange(groups), ch // groups))
+        scale, b = w.gather(scale, per_channel, 0), w.gather(b, per_channel, 0)
+    return [w.emit1("group_norm", [x, scale, b], {"num_groups": groups, "epsilon": float(attrs.get("epsilon", 1e-5))},
+                    w.shape(x), w.dtype(x))]
+
+
+@handles("GatherElements")
+def _gather_elements(ctx, node, attrs):
+    return [C.take_along(ctx.w, ctx.val(node.input[0]), ctx.val(node.input[1]), attrs.get("axis", 0))]
+
+
+@handles("ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum")
+def _norm_reduce(ctx, node, attrs):
+    w, x = ctx.w, ctx.val(node.input[0])
+    axes = _axes_input(ctx, node, attrs, 1, 18)
+    if axes is None and attrs.get("noop_with_empty_axes", 0):
+        return [x]
+    keep = bool(attrs.get("keepdims", 1))
+    op = node.op_type
+    if op == "ReduceSumSquare":
+        return [w.reduce("sum", w.mul(x, x), axes, keep)]
+    if op == "ReduceLogSum":
+        return [w.unary("log", w.reduce("sum", x, axes, keep))]
+    return [C.vector_norm(w, x, 1.0 if op == "ReduceL1" else 2.0, axes, keep)]
+
+
+_ROUND = {"round_prefer_floor": lambda c: np.ceil(c - 0.5), "round_prefer_ceil": lambda c: np.floor(c + 0.5),
+          "floor": np.floor, "ceil": np.ceil}
+
+
+@handles("Resize")
+def _resize(ctx, node, attrs):
+    """Nearest and linear resizing of static shapes, as one constant matrix per resized axis."""
+    w, i = ctx.w, _ins(node)
+    x = ctx.val(i[0])
+    shape = w.shape(x)
+    mode = attrs.get("mode", "nearest")
+    for a, ok in (("antialias", 0), ("keep_aspect_ratio_policy", "stretch"), ("exclude_outside", 0)):
+        if attrs.get(a, ok) != ok:
+            raise UnsupportedModel(f"Resize {a}={attrs[a]!r}")
+    if mode not in ("nearest", "linear"):
+        raise UnsupportedModel(f"Resize mode {mode!r} (known: nearest, linear)")
+    nearest = _ROUND.get(attrs.get("nearest_mode", "round_prefer_floor"))
+    if nearest is None:
+        raise UnsupportedModel(f"Resize nearest_mode {attrs['nearest_mode']!r}")
+    axes = [int(a) % len(shape) for a in attrs.get("axes", range(len(shape)))]
+    scales_in, sizes_in = (i[1], "") if ctx.opset < 11 else (i[2], i[3])
+    scales = ctx.cval(scales_in, node).reshape(-1) if scales_in else np.zeros(0)
+    if scales.size:
+        scales = [float(s) for s in scales]
+        sizes = [int(math.floor(shape[a] * s)) for a, s in zip(axes, scales)]
+    else:
+        sizes = [int(s) for s in ctx.cval(sizes_in, node).reshape(-1)]
+        scales = [o / shape[a] for a, o in zip(axes, sizes)]
+    how = attrs.get("coordinate_transformation_mode", "half_pixel" if ctx.opset >= 11 else "asymmetric")
+    mats = {a: C.resize_matrix(shape[a], o, C.resize_coords(shape[a], o, s, how), mode, nearest)
+            for a, o, s in zip(axes, sizes, scales) if not (o == shape[a] and s == 1.0)}  # identity axes stay
+    return [C.resize(w, x, mats)]
+
+
+@handles("GatherND")
+def _gather_nd(ctx, node, attrs):
+    if attrs.get("batch_dims", 0):
+        raise UnsupportedModel(f"GatherND batch_dims={attrs['batch_dims']} (only 0)")
+    return [C.gather_nd(ctx.w, ctx.val(node.input[0]), ctx.val(node.input[1]))]
+
+
+@handles("SoftmaxCrossEntropyLoss", "NegativeLogLikelihoodLoss")
+def _nll(ctx, node, attrs):
+    """Outputs: the loss and (SoftmaxCrossEntropyLoss) the log-probabilities."""
+    w, i = ctx.w, _ins(node)
+    x, labels = ctx.val(i[0]), ctx.val(i[1])
+    weight = ctx.val(i[2]) if i[2] else None
+    red = attrs.get("reduction", "mean")
+    red = red.decode() if isinstance(red, bytes) else red
+    logp = w.softmax("log_softmax", x, 1) if node.op_type == "SoftmaxCrossEntropyLoss" else x
+    return [C.nll_loss(w, logp, labels, weight, attrs.get("ignore_index"), red), logp]
+
+
+@handles("DepthToSpace")
+def _depth_to_space(ctx, node, attrs):
+    return [C.depth_to_space(ctx.w, ctx.val(node.input[0]), int(attrs["blocksize"]), attrs.get("mode", "DCR"))]
+
+
+@handles("Trilu")
+def _trilu(ctx, node, attrs):
+    """Upper / lower triangle of the last two axes (diagonal offset k): a constant mask."""
+    w, i = ctx.w, _ins(node)
+    x = ctx.val(i[0])
+    k = int(ctx.cval(i[1], node).reshape(-1)[0]) if i[1] else 0
+    r, c = w.shape(x)[-2:]
+    keep = (np.triu if attrs.get("upper", 1) else np.tril)(np.ones((r, c), bool), k)
+    return [w.where(w.const(keep), x, w.scalar_like(0, x))]
+
+
+@handles("IsNaN", "IsInf")
+def _is_nan_inf(ctx, node, attrs):
+    w, x = ctx.w, ctx.val(node.input[0])
+    if node.op_type == "IsNaN":
+        return [w.binary("not_equal", x, x)]
+    return [C.is_inf(w, x, bool(attrs.get("detect_positive", 1)), bool(attrs.get("detect_negative", 1)))]
+
+
+@handles("ScatterElements")
+def _scatter_elements(ctx, node, attrs):
+    x, idx, upd = [ctx.val(n) for n in node.input[:3]]
+    mode = {"none": "set", "add": "add"}.get(attrs.get("reduction", "none"), attrs.get("reduction"))
+    return [C.scatter_along(ctx.w, x, idx, upd, attrs.get("axis", 0), mode)]
+
+
+@handles("OneHot")
+def _one_hot(ctx, node, attrs):
+    """values[1] where the index (negative: from the end) equals the position along `axis`, else values[0]."""
+    w = ctx.w
+    idx = ctx.val(node.input[0])
+    depth = int(ctx.cval(node.input[1], node).reshape(-1)[0])
+    values = ctx.val(node.input[2])
+    si = list(w.shape(idx))
+    axis = attrs.get("axis", -1) % (len(si) + 1)
+    i = C._wrapped(w, idx, depth)
+    i = w.reshape(i, si[:axis] + [1] + si[axis:])
+    pos = w.const(np.arange(depth).reshape([-1 if k == axis else 1 for k in range(len(si) + 1)]))
+    off, on = w.index(values, [0]), w.index(values, [1])
+    return [w.where(w.binary("equal", i, pos), on, off)]

@@ -1,0 +1,120 @@
+"""The sweep's check: an imported model's value and its gradients w.r.t. every float input and every
+weight equal PyTorch's autodiff (float32 precision, relative to the reference's size)."""
+import io
+
+import numpy as np
+import torch
+
+from gradserve import Tensor, nn, ops
+
+from .models import close as _close
+
+
+def close(got, want, what=""):
+    """models.close on a finite reference (assert_allclose would pass nan against nan)."""
+    assert np.isfinite(np.asarray(want, dtype=np.float64)).all(), f"{what}: the reference is not finite"
+    _close(got, want, what)
+
+
+class WeightedSumSq(nn.Cell):
+    """loss = sum_i sum((c_i * out_i)^2) / 2 over the model's outputs (c_i fixed, random)."""
+
+    def __init__(self, net, cs, n_in):
+        super().__init__()
+        self.net, self.cs, self.n_in = net, [Tensor(c) for c in cs], n_in
+
+    def construct(self, *xs):
+        outs = self.net(*xs)
+        outs = outs if isinstance(outs, (tuple, list)) else (outs,)
+        total = None
+        for y, c in zip(outs, self.cs):
+            t = ((y * c) * (y * c)).sum() / 2
+            total = t if total is None else total + t
+        return total
+
+
+def _outs(y):
+    return list(y) if isinstance(y, (tuple, list)) else [y]
+
+
+def _weights(cs):
+    rng = np.random.default_rng(5)
+    return [rng.uniform(0.5, 1.5, c.shape).astype(np.float32) for c in cs]
+
+
+def torch_reference(model, inputs):
+    """Outputs, the fixed loss weights, and torch's gradients of the loss w.r.t. float inputs and params."""
+    outs = [o.detach() for o in _outs(model(*inputs))]
+    cs = _weights(outs)
+    xs = [x.clone().requires_grad_(x.is_floating_point()) for x in inputs]
+    params = dict(model.named_parameters())
+    loss = sum(((o * torch.from_numpy(c)) ** 2).sum() / 2 for o, c in zip(_outs(model(*xs)), cs))
+    diff = [x for x in xs if x.requires_grad] + list(params.values())
+    grads = torch.autograd.grad(loss, diff, allow_unused=True)
+    grads = [np.zeros(t.shape, np.float32) if g is None else g.numpy() for t, g in zip(diff, grads)]
+    nx = len(diff) - len(params)
+    return outs, cs, grads[:nx], dict(zip(params, grads[nx:]))
+
+
+def check_imported(net, model, inputs, param_of=None):
+    """`param_of(imported param) -> (torch name, transposed)` maps the imported weights to torch's
+    (default: same name). Returns how many weights were compared."""
+    param_of = param_of or (lambda p: (p.name, False))
+    outs, cs, gx_want, gw_want = torch_reference(model, inputs)
+    xs = [Tensor(x.numpy()) for x in inputs]
+    got = _outs(net(*xs))
+    assert len(got) == len(outs)
+    for i, (g, w) in enumerate(zip(got, outs)):
+        close(g.asnumpy(), w.numpy(), f"value {i}")
+
+    pos = tuple(i for i, x in enumerate(inputs) if x.is_floating_point())
+    weights = net.trainable_params()
+    gx, gw = ops.grad(WeightedSumSq(net, cs, len(xs)), grad_position=pos, weights=weights)(*xs)
+    gx = gx if isinstance(gx, (tuple, list)) else (gx,)
+    for i, (g, w) in enumerate(zip(gx, gx_want)):
+        close(g.asnumpy(), w, f"grad input {pos[i]}")
+    compared = 0
+    for p, g in zip(weights, gw):
+        name, transposed = param_of(p)
+        if name is None:
+            continue
+        want = gw_want[name]
+        close(g.asnumpy(), want.T if transposed else want, f"grad {p.name} ({name})")
+        compared += 1
+    return compared
+
+
+def to_onnx(model, inputs, exporter="torchscript", opset=17) -> bytes:
+    """torch.onnx.export: the TorchScript exporter with weights kept as named initializers (no
+    constant folding), or the dynamo one. An export torch itself cannot do skips the case."""
+    import pytest
+
+    try:
+        if exporter == "dynamo":
+            return torch.onnx.export(model, tuple(inputs), dynamo=True, verbose=False,
+                                     opset_version=opset).model_proto.SerializeToString()
+        f = io.BytesIO()
+        torch.onnx.export(model, tuple(inputs), f, dynamo=False, do_constant_folding=False, opset_version=opset)
+        return f.getvalue()
+    except Exception as e:  # noqa: BLE001 - the exporter's own refusal, not the importer's
+        pytest.skip(f"torch.onnx.export ({exporter}, opset {opset}) cannot export this model: "
+                    f"{type(e).__name__}: {str(e).splitlines()[0][:200]}")
+
+
+def match_by_value(net, model):
+    """An imported weight -> the torch parameter it is (by name, else by equal value or transpose);
+    (None, False) for one that is neither: an exporter's re-packing (LSTM gates) or folding (the dynamo
+    exporter folds eval-mode batch-norm into the convolution before it, keeping the conv's name)."""
+    tparams = {n: p.detach().numpy() for n, p in model.named_parameters()}
+
+    def of(p):
+        a = p.asnumpy()
+        if p.name in tparams and tparams[p.name].shape == a.shape and np.array_equal(tparams[p.name], a):
+            return p.name, False
+        for n, t in tparams.items():
+            if t.shape == a.shape and np.array_equal(t, a):
+                return n, False
+            if t.ndim == 2 and t.T.shape == a.shape and np.array_equal(t.T, a):
+                return n, True
+        return None, False
+    return of

@@ -1,0 +1,66 @@
+"""Import-fidelity sweep, JAX: every jax_zoo function through jax.export (gs.from_jax); value and
+gradients w.r.t. the inputs and every parameter (by name) against jax.grad."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import gradserve as gs
+from gradserve import Tensor, ops
+
+from .jax_zoo import JCASES
+from .sweep import WeightedSumSq, close
+
+jax.config.update("jax_enable_x64", False)
+
+
+def _name(path):
+    return ".".join(str(getattr(k, "key", getattr(k, "idx", k))) for k in path)
+
+
+def _outs(y):
+    return list(y) if isinstance(y, (tuple, list)) else [y]
+
+
+@pytest.mark.parametrize("name", sorted(JCASES))
+def test_jax_export(fake, name):
+    fn, params, inputs, *ref = JCASES[name]()
+    ref = ref[0] if ref else fn
+    net = gs.from_jax(fn, *inputs, params=params, while_max_trips=8)
+    outs = [np.asarray(o) for o in _outs(fn(params, *inputs))]
+    rng = np.random.default_rng(5)
+    cs = [rng.uniform(0.5, 1.5, o.shape).astype(np.float32) for o in outs]
+
+    def loss(p, *xs):
+        return sum(jnp.sum((o * c) ** 2) / 2 for o, c in zip(_outs(ref(p, *xs)), cs))
+
+    pos = tuple(range(len(inputs)))
+    want = jax.grad(loss, argnums=(0,) + tuple(i + 1 for i in pos))(params, *inputs)
+    want_w = {_name(k): np.asarray(v) for k, v in jax.tree_util.tree_flatten_with_path(want[0])[0]}
+    assert sorted(p.name for p in net.trainable_params()) == sorted(want_w)
+
+    xs = [Tensor(np.asarray(x)) for x in inputs]
+    got = _outs(net(*xs))
+    assert len(got) == len(outs)
+    for i, (g, o) in enumerate(zip(got, outs)):
+        close(g.asnumpy(), o, f"value {i}")
+    gx, gw = ops.grad(WeightedSumSq(net, cs, len(xs)), grad_position=pos, weights=net.trainable_params())(*xs)
+    gx = gx if isinstance(gx, (tuple, list)) else (gx,)
+    for i, g in enumerate(gx):
+        close(g.asnumpy(), np.asarray(want[i + 1]), f"grad input {i}")
+    for p, g in zip(net.trainable_params(), gw):
+        close(g.asnumpy(), want_w[p.name], f"grad {p.name}")
+
+
+def test_an_op_without_a_mapping_is_refused_naming_op_place_and_model():
+    from gradserve.importers import UnsupportedModel
+
+    def rounds(x):
+        return jnp.floor(x) * 2
+
+    with pytest.raises(UnsupportedModel) as e:
+        gs.from_jax(rounds, np.ones((2, 3), np.float32))
+    msg = str(e.value)
+    assert e.value.op == "stablehlo.floor" and e.value.model == "rounds", msg
+    assert "test_sweep_jax.py:" in msg and "<locals>.rounds)" in msg and "(model 'rounds')" in msg, msg
+    assert "callsite" not in msg  # the location is one frame, not MLIR's call-site chain
