@@ -12,6 +12,14 @@ from ._tensor import Parameter, Tensor
 from ._trace import current, run_program
 
 
+def _with_keywords(construct, args: tuple, kwargs: dict):
+    """`construct` taking its keyword-only / **kwargs values as one trailing dict argument, so that they
+    are traced (and their names enter the trace cache's key) like the positional inputs."""
+    def call(*a):
+        return construct(*a[:-1], **a[-1])
+    return call, (*args, dict(kwargs))
+
+
 class Cell:
     """Base class of networks: define `construct(self, *inputs)`; `__init__` need not be called."""
 
@@ -40,12 +48,16 @@ class Cell:
         raise NotImplementedError(f"{type(self).__name__}.construct is not defined")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        construct = self.construct
         if kwargs:
-            args = inspect.signature(self.construct).bind(*args, **kwargs).args
+            bound = inspect.signature(construct).bind(*args, **kwargs)
+            args, kwargs = bound.args, bound.kwargs  # kwargs left: keyword-only and **kwargs parameters
+        if kwargs:
+            construct, args = _with_keywords(late.loops(construct), args, kwargs)  # (loops: call is ours)
         if current() is not None:
             if has_bprop(self):
                 return call_with_bprop(self, args)
-            return late.loops(self.construct)(*args)
+            return late.loops(construct)(*args)
         spec = self.__dict__.get("_gs_input_spec")
         if spec is not None:
             check_inputs(spec, args, type(self).__name__)
@@ -53,7 +65,7 @@ class Cell:
         if programs is None:
             programs = {}
             object.__setattr__(self, "_gs_programs", programs)
-        return run_program(late.loops(self.construct), args, cache=programs, label=type(self).__name__)
+        return run_program(late.loops(construct), args, cache=programs, label=type(self).__name__)
 
     # -- parameters ------------------------------------------------------------------------------
     def _own_and_child_params(self, seen=None):

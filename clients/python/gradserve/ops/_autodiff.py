@@ -325,16 +325,39 @@ def _jvp_program(fn, n):
     return program
 
 
+def _is_int_tensor(x) -> bool:
+    return isinstance(x, Tensor) and np.dtype(x._dtype).kind in "iub"
+
+
+def _int_jvp_program(fn, n):
+    """J v as the gradient of u -> <J^T u, v> (MindSpore's own jvp, a vjp of a vjp): grad's int_grads rule
+    then gives integer inputs their integer tangents, which the engine's forward mode refuses."""
+    def program(*a):
+        xs, vs = a[:n], a[n:]
+        info = trace_function(fn, xs, _label(fn), state=True)
+        vals = emit_call_node(info, xs)
+        us = [Tensor(np.zeros(s, d)) for s, d in info.flat_out_avals]
+
+        def transposed(*u):  # J^T u, one entry per input
+            return tuple(emit_grad(fn, xs, positions=list(range(n)), sens=list(u), label=_label(fn))[0])
+
+        tans = emit_grad(transposed, us, positions=list(range(len(us))), sens=list(vs), label=_label(fn))[0]
+        return unflatten(info.out_tdef, vals), unflatten(info.out_tdef, tans)
+
+    return program
+
+
 def jvp(fn, inputs, v, has_aux: bool = False):
     """`jvp(fn, inputs, v) -> (fn(*inputs), J v)`; forward mode. has_aux: fn returns (out, *aux);
     the result is (out, J v of out, aux)."""
     xs, vs = _as_tuple(inputs), _as_tuple(v)
     target = _aux_wrapper(fn) if has_aux else fn
-    program = _jvp_program(target, len(xs))
+    integer = not has_aux and any(_is_int_tensor(x) for x in xs) and all(isinstance(x, Tensor) for x in xs)
+    program = (_int_jvp_program if integer else _jvp_program)(target, len(xs))
     if current() is not None:
         out, tan = program(*xs, *vs)
     else:
-        out, tan = run_program(program, [*xs, *vs], cache=_cache_for(fn, ("jvp", len(xs), bool(has_aux))),
+        out, tan = run_program(program, [*xs, *vs], cache=_cache_for(fn, ("jvp", len(xs), bool(has_aux), integer)),
                                label=f"jvp_{_label(fn)}")
     return (out[0], tan[0], _aux_of(out)) if has_aux else (out, tan)
 
