@@ -123,3 +123,48 @@ def test_composite_gradients_match_finite_differences(case):
     _, (ct,) = evaluate(vjp(g), x0, w.astype(np.float32))
     got = float(np.sum(np.asarray(ct, dtype=np.float64) * d))
     assert abs(got - fd) <= 1e-2 * max(1.0, abs(fd)), (got, fd)
+
+
+def _two_inputs(node, inputs, dtype=F):
+    vi = [helper.make_tensor_value_info(k, dtype, list(v.shape)) for k, v in inputs.items()]
+    g = helper.make_graph([node], "g", vi, [helper.make_tensor_value_info("y", dtype, None)])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+@pytest.mark.parametrize("op", ["Floor", "Ceil", "Round"])
+def test_rounding_ops_match_the_reference_and_have_zero_derivative(op):
+    v = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, -1.2, 0.7, 3.49], np.float32)  # ties: Round is half to even
+    m = check(helper.make_node(op, ["x"], ["y"]), {"x": v})
+    _, (ct,) = evaluate(vjp(_convert(m)), v + 0.01, np.ones_like(v))
+    assert np.array_equal(np.asarray(ct), np.zeros_like(v))
+
+
+def test_mod_fmod_takes_the_dividends_sign_with_torchs_gradients():
+    import torch
+
+    a = np.array([[5.3, -5.3, 2.2], [-0.4, 7.9, -3.1]], np.float32)
+    b = np.array([[2.0, 2.0, -1.5], [0.9, -2.5, -0.7]], np.float32)
+    m = _two_inputs(helper.make_node("Mod", ["a", "b"], ["y"], fmod=1), {"a": a, "b": b})
+    want = ReferenceEvaluator(m).run(None, {"a": a, "b": b})[0]
+    g = _convert(m)
+    np.testing.assert_allclose(np.asarray(evaluate(g, a, b)), want, rtol=1e-6)
+    w = RNG.standard_normal(a.shape).astype(np.float32)
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    torch.fmod(ta, tb).backward(torch.tensor(w))
+    _, cts = evaluate(vjp(g), a, b, w)
+    np.testing.assert_allclose(np.asarray(cts[0]), ta.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(cts[1]), tb.grad.numpy(), rtol=1e-6)  # -trunc(a / b) * w
+
+
+def test_integer_mod_both_conventions_and_float_fmod0_refused():
+    from engine.importers import UnsupportedModel
+
+    a, b = np.array([7, -7, 7, -7, 0], np.int64), np.array([3, 3, -3, -3, 2], np.int64)
+    for fmod in (0, 1):
+        m = _two_inputs(helper.make_node("Mod", ["a", "b"], ["y"], fmod=fmod), {"a": a, "b": b}, TensorProto.INT64)
+        got = np.asarray(evaluate(_convert(m), a, b))
+        assert np.array_equal(got, (np.fmod if fmod else np.mod)(a, b)), (fmod, got)
+    f = np.ones(3, np.float32)
+    m = _two_inputs(helper.make_node("Mod", ["a", "b"], ["y"], fmod=0, name="m0"), {"a": f, "b": f})
+    with pytest.raises(UnsupportedModel, match="fmod=0 on floating-point"):
+        _convert(m)

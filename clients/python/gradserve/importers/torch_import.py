@@ -75,13 +75,15 @@ def _promote(a: str, b: str) -> str:
 _UN = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid", "exp": "exp", "log": "log", "sqrt": "sqrt",
        "rsqrt": "rsqrt", "neg": "neg", "abs": "abs", "erf": "erf", "sin": "sin", "cos": "cos", "tan": "tan",
        "sinh": "sinh", "cosh": "cosh", "asin": "asin", "acos": "acos", "atan": "atan", "expm1": "expm1",
-       "log1p": "log1p", "reciprocal": "reciprocal", "sign": "sign", "logical_not": "logical_not"}
+       "log1p": "log1p", "reciprocal": "reciprocal", "sign": "sign", "logical_not": "logical_not",
+       "floor": "floor", "ceil": "ceil", "round": "round"}
 for _k, _op in _UN.items():
     ATEN[f"aten.{_k}.default"] = (lambda op: lambda c, x: c.w.unary(op, c.v(x)))(_op)
 
 _BIN = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow", "maximum": "maximum",
         "minimum": "minimum", "eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater",
-        "ge": "greater_equal", "logical_and": "logical_and", "logical_or": "logical_or"}
+        "ge": "greater_equal", "logical_and": "logical_and", "logical_or": "logical_or",
+        "remainder": "remainder", "fmod": "fmod"}
 
 
 def _binary(op):
@@ -98,6 +100,14 @@ def _binary(op):
 for _k, _op in _BIN.items():
     for _ov in ("Tensor", "Scalar", "default", "Tensor_Scalar", "Tensor_Tensor"):
         ATEN[f"aten.{_k}.{_ov}"] = _binary(_op)
+
+
+@aten("aten.trunc.default")
+def _trunc(c, x):
+    x = c.v(x)
+    if not c.w.dtype(x).startswith("float"):
+        return x
+    return c.w.where(c.w.binary("less", x, c.w.scalar_like(0, x)), c.w.unary("ceil", x), c.w.unary("floor", x))
 
 
 @aten("aten.exp2.default")
