@@ -420,3 +420,13 @@ def _trunc():
 class _Trunc(nn.Module):
     def forward(self, h):
         return torch.trunc(h * 3) * h
+
+
+@case("adaptive_pools_uneven")
+def _adaptive_uneven():
+    class Pools(nn.Module):
+        def forward(self, x, v):  # x [2, 3, 7, 5] (windows of 2 and 3, overlapping), v [2, 3, 4, 5, 7]
+            return (F.adaptive_avg_pool2d(x, (3, 2)), F.adaptive_max_pool2d(x, (4, 3)),
+                    F.adaptive_avg_pool1d(x[:, :, 0], 3), F.adaptive_max_pool1d(x[:, :, :, 1], 4),
+                    F.adaptive_avg_pool3d(v, (3, 2, 4)), F.adaptive_max_pool2d(x, (7, 2)))
+    return Pools().eval(), (_x(2, 3, 7, 5), _x(2, 3, 4, 5, 7, seed=1))

@@ -474,23 +474,23 @@ def _avgpool(c, x, kernel, stride=(), padding=0, ceil_mode=False, count_include_
 
 @aten("aten.adaptive_max_pool2d.default", "aten.adaptive_max_pool1d.default")
 def _adaptive_max(c, x, output_size):
+    return (_adaptive(c, "max", x, output_size), None)
+
+
+def _adaptive(c, kind, x, output_size):
+    """An exact division is a plain pool; otherwise PyTorch's windows (composites.adaptive_pool)."""
     x = c.v(x)
-    k = _adaptive_kernel(c.w.shape(x)[2:], output_size)
-    return (C.pool(c.w, "max", x, kernel=k, strides=k, pads=[(0, 0)] * len(k)), None)
-
-
-def _adaptive_kernel(spatial, output_size):
+    spatial = c.w.shape(x)[2:]
     out = _rep(output_size, len(spatial))
     if any(s % o for s, o in zip(spatial, out)):
-        raise UnsupportedModel(f"adaptive pooling of {list(spatial)} to {out} (only exact divisions)")
-    return [s // o for s, o in zip(spatial, out)]
+        return C.adaptive_pool(c.w, kind, x, out)
+    k = [s // o for s, o in zip(spatial, out)]
+    return C.pool(c.w, kind, x, kernel=k, strides=k, pads=[(0, 0)] * len(k))
 
 
 @aten("aten._adaptive_avg_pool2d.default", "aten._adaptive_avg_pool3d.default", "aten.adaptive_avg_pool1d.default")
 def _adaptive_avg(c, x, output_size):
-    x = c.v(x)
-    k = _adaptive_kernel(c.w.shape(x)[2:], output_size)
-    return C.pool(c.w, "avg", x, kernel=k, strides=k, pads=[(0, 0)] * len(k))
+    return _adaptive(c, "avg", x, output_size)
 
 
 # -- shapes ----------------------------------------------------------------------------------------------------

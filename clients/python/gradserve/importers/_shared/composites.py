@@ -387,3 +387,29 @@ def scatter_flat(w: GraphWriter, x: str, flat: str, u: str, mode: str, keep: str
     ones = ones if keep is None else w.where(keep, ones, w.scalar_like(0, ones))
     hit = w.emit1("scatter_add", [ones, flat], {"shape": [m], "axis": 0}, [m], "float32")
     return w.where(w.reshape(w.binary("greater", hit, w.scalar_like(0, hit)), xs), added, x)
+
+
+def adaptive_windows(n: int, o: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive pooling windows along one axis: output i reads [floor(i n / o), ceil((i + 1) n / o))."""
+    return [(i * n // o, -(-(i + 1) * n // o)) for i in range(o)]
+
+
+def adaptive_pool(w: GraphWriter, kind: str, x: str, out) -> str:
+    """Adaptive avg / max pooling of x's trailing len(out) axes to sizes `out`, any input size: one axis at a
+    time (a box's mean or max is that of its rows' means or maxes). avg: an [o, n] averaging matrix; max: a
+    gather of each window's indices (short windows repeat their last index, which changes neither the max
+    nor where its derivative goes) and a max over them."""
+    first = len(w.shape(x)) - len(out)
+    for a, o in enumerate(out, start=first):
+        n = w.shape(x)[a]
+        win = adaptive_windows(n, o)
+        if kind == "avg":
+            m = np.zeros((o, n), np.float64)
+            for i, (s, e) in enumerate(win):
+                m[i, s:e] = 1.0 / (e - s)
+            x = resize(w, x, {a: m})
+        else:
+            k = max(e - s for s, e in win)
+            idx = np.array([[min(s + j, e - 1) for j in range(k)] for s, e in win], np.int64)
+            x = w.reduce("max", w.gather(x, w.const(idx), a), [a + 1])
+    return x
