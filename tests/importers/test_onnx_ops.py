@@ -168,3 +168,24 @@ def test_integer_mod_both_conventions_and_float_fmod0_refused():
     m = _two_inputs(helper.make_node("Mod", ["a", "b"], ["y"], fmod=0, name="m0"), {"a": f, "b": f})
     with pytest.raises(UnsupportedModel, match="fmod=0 on floating-point"):
         _convert(m)
+
+
+@pytest.mark.parametrize("batch_dims", [1, 2])
+def test_gather_nd_batch_dims_matches_the_reference_and_torchs_gradient(batch_dims):
+    import torch
+
+    xv = x(2, 3, 4, 5)
+    if batch_dims == 1:  # idx [2, 2 (q), 2 (k)]: x[b, i0, i1, :]; one index negative
+        idx = np.array([[[0, 1], [2, -1]], [[1, 3], [0, 0]]], np.int64)
+        ref = lambda t: t[torch.arange(2)[:, None], idx[..., 0], idx[..., 1] % 4]  # noqa: E731
+    else:  # idx [2, 3, 1 (k)]: x[b0, b1, i0, :]
+        idx = np.array([[[3], [0], [-2]], [[1], [1], [2]]], np.int64)
+        ref = lambda t: t[torch.arange(2)[:, None], torch.arange(3)[None, :], idx[..., 0] % 4]  # noqa: E731
+    m = check(helper.make_node("GatherND", ["x", "i"], ["y"], batch_dims=batch_dims), {"x": xv}, {"i": idx})
+    g = _convert(m)
+    want = ref(torch.tensor(xv, requires_grad=True))
+    ct = RNG.standard_normal(tuple(want.shape)).astype(np.float32)
+    t = torch.tensor(xv, requires_grad=True)
+    ref(t).backward(torch.tensor(ct))
+    _, (gx,) = evaluate(vjp(g), xv, ct)
+    np.testing.assert_allclose(np.asarray(gx), t.grad.numpy(), rtol=1e-6)

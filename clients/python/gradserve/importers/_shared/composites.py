@@ -286,13 +286,22 @@ def _linear_index(w: GraphWriter, idxs: list, dims: list) -> str:
     return flat
 
 
-def gather_nd(w: GraphWriter, x: str, idx: str) -> str:
-    """ONNX GatherND (batch_dims 0): idx [..., k] picks x[i_0, ..., i_{k-1}] (slices of the rest)."""
+def gather_nd(w: GraphWriter, x: str, idx: str, batch_dims: int = 0) -> str:
+    """ONNX GatherND: idx [B..., q..., k] picks x[b..., i_0, ..., i_{k-1}] (slices of the rest) for each of
+    the `batch_dims` leading axes B shared by x and idx: those are merged into one and become the first
+    index component (the batch's own number), so the batched case is a batch_dims 0 one."""
     shape, si = list(w.shape(x)), list(w.shape(idx))
-    k = si[-1]
-    comps = [w.reshape(w.index(idx, [[0, d, 1] for d in si[:-1]] + [j]), si[:-1]) for j in range(k)]
-    flat = _linear_index(w, comps, shape[:k])
-    return w.gather(w.reshape(x, [math.prod(shape[:k])] + shape[k:]), flat, 0)
+    k, nb = si[-1], math.prod(shape[:batch_dims])
+    if batch_dims:
+        x, idx = w.reshape(x, [nb] + shape[batch_dims:]), w.reshape(idx, [nb] + si[batch_dims:])
+    xs, ii = list(w.shape(x)), list(w.shape(idx))
+    comps = [w.reshape(w.index(idx, [[0, d, 1] for d in ii[:-1]] + [j]), ii[:-1]) for j in range(k)]
+    if batch_dims:
+        b = w.const(np.arange(nb, dtype=w.dtype(comps[0])).reshape([nb] + [1] * (len(ii) - 2)))
+        comps = [w.broadcast_to(b, ii[:-1])] + comps
+    n = len(comps)
+    y = w.gather(w.reshape(x, [math.prod(xs[:n])] + xs[n:]), _linear_index(w, comps, xs[:n]), 0)
+    return w.reshape(y, si[:-1] + xs[n:]) if batch_dims else y
 
 
 def nll_loss(w: GraphWriter, logp: str, labels: str, weight: str | None, ignore_index, reduction: str) -> str:
