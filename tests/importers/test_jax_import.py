@@ -180,3 +180,13 @@ def test_transformer_encoder_block(fake):
     hv = ops.grad(GradDot())(Tensor(xn))
     want = jax.jit(lambda z, t: jax.jvp(lambda y: jax.grad(jloss, argnums=1)(p, y), (z,), (t,))[1])(x, v)
     close(hv.asnumpy(), want, "hessian-vector product")
+
+
+@pytest.mark.parametrize("how", ["max", "min", "multiply"])
+def test_scatter_max_min_mul_are_refused_naming_the_update(fake, how):
+    def upd(x):
+        return getattr(x.at[jnp.array([0, 2, 0])], how)(2.0)
+
+    with pytest.raises(gs.importers.UnsupportedModel, match=r"scatter with update computation") as e:
+        gs.from_jax(upd, jnp.ones(4))
+    assert e.value.op == "stablehlo.scatter"

@@ -189,3 +189,15 @@ def test_gather_nd_batch_dims_matches_the_reference_and_torchs_gradient(batch_di
     ref(t).backward(torch.tensor(ct))
     _, (gx,) = evaluate(vjp(g), xv, ct)
     np.testing.assert_allclose(np.asarray(gx), t.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("reduction", ["mul", "min", "max"])
+def test_scatter_elements_mul_min_max_are_refused_naming_the_reduction(reduction):
+    """The engine has a segment sum (scatter_add) but no segment product / min / max to express these with
+    their derivatives (a dense [updates, positions] mask would be exact but quadratic): refused, named."""
+    from engine.importers import UnsupportedModel
+
+    node = helper.make_node("ScatterElements", ["x", "i", "u"], ["y"], axis=1, reduction=reduction, name="sc")
+    m = _model(node, {"x": x(2, 4), "u": x(2, 2)}, {"i": np.array([[0, 2], [1, 1]], np.int64)}, opset=18)
+    with pytest.raises(UnsupportedModel, match=rf"op ScatterElements \(node 'sc'.*scatter reduction '{reduction}'"):
+        _convert(m)
