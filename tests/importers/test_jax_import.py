@@ -190,3 +190,12 @@ def test_scatter_max_min_mul_are_refused_naming_the_update(fake, how):
     with pytest.raises(gs.importers.UnsupportedModel, match=r"scatter with update computation") as e:
         gs.from_jax(upd, jnp.ones(4))
     assert e.value.op == "stablehlo.scatter"
+
+
+def test_round_half_away_and_half_even_at_exact_ties(fake):
+    from jax import lax
+
+    v = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49999997, -3.7, 4.2], np.float32)
+    for f in (lax.round, jnp.round):  # round_nearest_afz (lax.round's default), round_nearest_even
+        got = gs.from_jax(f, v)(gs.Tensor(v)).asnumpy()
+        np.testing.assert_array_equal(got, np.asarray(f(v)), err_msg=str(f))
