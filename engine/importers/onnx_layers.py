@@ -134,9 +134,7 @@ def _resize(ctx, node, attrs):
 
 @handles("GatherND")
 def _gather_nd(ctx, node, attrs):
-    if attrs.get("batch_dims", 0):
-        raise UnsupportedModel(f"GatherND batch_dims={attrs['batch_dims']} (only 0)")
-    return [C.gather_nd(ctx.w, ctx.val(node.input[0]), ctx.val(node.input[1]))]
+    return [C.gather_nd(ctx.w, ctx.val(node.input[0]), ctx.val(node.input[1]), int(attrs.get("batch_dims", 0)))]
 
 
 @handles("SoftmaxCrossEntropyLoss", "NegativeLogLikelihoodLoss")

@@ -13,7 +13,8 @@ HANDLERS: dict = {}
 _UNARY = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "Exp": "exp", "Log": "log", "Sqrt": "sqrt",
           "Neg": "neg", "Abs": "abs", "Erf": "erf", "Sin": "sin", "Cos": "cos", "Tan": "tan", "Asin": "asin",
           "Acos": "acos", "Atan": "atan", "Sinh": "sinh", "Cosh": "cosh", "Asinh": "asinh", "Acosh": "acosh",
-          "Atanh": "atanh", "Reciprocal": "reciprocal", "Softplus": "softplus", "Sign": "sign", "Not": "logical_not"}
+          "Atanh": "atanh", "Reciprocal": "reciprocal", "Softplus": "softplus", "Sign": "sign", "Not": "logical_not",
+          "Floor": "floor", "Ceil": "ceil", "Round": "round"}
 _BINARY = {"Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div", "Pow": "pow", "Equal": "equal", "Less": "less",
            "Greater": "greater", "LessOrEqual": "less_equal", "GreaterOrEqual": "greater_equal",
            "And": "logical_and", "Or": "logical_or"}
@@ -233,6 +234,17 @@ def _binary(ctx, node, attrs):
     if node.op_type == "Pow":
         b = w.cast(b, w.dtype(a))
     return [w.binary(_BINARY[node.op_type], a, b)]
+
+
+@handles("Mod")
+def _mod(ctx, node, attrs):
+    """fmod=1: the dividend's sign (C fmod); fmod=0: the divisor's (Python %), integers only: the
+    spec requires fmod=1 for floats (onnx.reference computes fmod there anyway, onnxruntime refuses)."""
+    a, b = ctx.val(node.input[0]), ctx.val(node.input[1])
+    fmod = attrs.get("fmod", 0)
+    if not fmod and ctx.w.dtype(a).startswith("float"):
+        raise UnsupportedModel("Mod with fmod=0 on floating-point inputs (ONNX requires fmod=1 there)")
+    return [ctx.w.binary("fmod" if fmod else "remainder", a, b)]
 
 
 @handles("Identity", "Dropout")

@@ -3,6 +3,7 @@ from . import constants, elementwise, functions, linalg, movement, nn, reduction
 from . import new_ops  # noqa: F401  (#14: conv, pooling, norms, control flow, ...; engine/ops/new_ops.py)
 from . import custom_vjp  # noqa: F401  (a Cell's bprop: engine/ops/custom_vjp.py)
 from . import complex_ops  # noqa: F401  (complex parts: engine/ops/complex_ops.py)
+from . import rounding  # noqa: F401  (floor / ceil / round, remainder / fmod: engine/ops/rounding.py)
 from .registry import FUNCTION_OPS, OPS, OpDef, get_op, impl_rules, jvp_rules, op_catalog, vjp_rules
 
 __all__ = ["OPS", "OpDef", "get_op", "impl_rules", "vjp_rules", "jvp_rules", "op_catalog", "FUNCTION_OPS"]

@@ -191,6 +191,9 @@ CASES: list[Case] = [
     _unary("sigmoid", X(U, -2, 2)), _unary("softplus", X(U, -2, 2)), _unary("erf", X(U, -1.5, 1.5)),
     _unary("relu", X(U, 0.1, 1.0, pm=True)), _unary("abs", X(U, 0.1, 1.0, pm=True)),
     _unary("neg"), _unary("sign", X(U, 0.1, 1.0, pm=True)),
+    # piecewise constant: samples off the integers (floor, ceil) and off the half-integers (round)
+    _unary("floor", X(U, 0.1, 0.9, pm=True)), _unary("ceil", X(U, 0.1, 0.9, pm=True)),
+    _unary("round", X(U, 0.1, 0.4, pm=True)),
     _unary("identity"), _unary("stop_gradient", zero_derivative=True),
     # float32 round trip: the tangent / cotangent is rounded to float32 on the way (as in JAX), so
     # the two sides of the dot identity agree to float32 precision only; the function is linear up
@@ -209,6 +212,11 @@ for _n, _a, _b in _BCAST:
     CASES.append(Case("pow", [X(_a, 0.5, 2.0), X(_b, -1.5, 1.5)], name=_n))
     # both operands away from 0: off the origin and off the branch cut (y = 0, x < 0)
     CASES.append(Case("atan2", [X(_a, 0.5, 2.0, pm=True), X(_b, 0.5, 2.0, pm=True)], name=_n))
+for _n, _a, _b in _BCAST:
+    # a / b off the integers, where the quotient is locally constant: |a / b| in (2.01, 2.9), so
+    # floor(a / b) is 2 or -3 and trunc(a / b) is 2 or -2 with either sign of a and b
+    CASES.append(Case("remainder", [X(_a, 2.1, 2.9, pm=True), X(_b, 1.0, 1.04, pm=True)], name=_n))
+    CASES.append(Case("fmod", [X(_a, 2.1, 2.9, pm=True), X(_b, 1.0, 1.04, pm=True)], name=_n))
 for _op in ("maximum", "minimum"):
     for _n, _a, _b in _BCAST[:3]:
         CASES.append(Case(_op, [X(_a), X(_b)], name=_n, sample=_sep_pair(_a, _b)))

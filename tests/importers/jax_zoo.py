@@ -238,3 +238,14 @@ def _scatter():
         d = x.at[jnp.array([5, 1])].add(1.0)  # index 5 is out of bounds: dropped
         return a, b, c, d
     return fn, {"v": _r(1, 3)}, (_r(0, 4, 3),)
+
+
+@case("floor_round_remainder_roll")
+def _rounding():
+    def fn(p, x, y):  # x [3, 4]; y [3, 4], |y| >= 0.5
+        h = (x @ p["w"]) * 3
+        return (jnp.floor(h) * h, jnp.ceil(h) + x, jnp.round(h) * x, lax.round(h * 2) * x, jnp.trunc(h) * h,
+                jnp.remainder(h, y), jnp.fmod(h, y), jnp.remainder(h, 1.5), jnp.fmod(h, -0.7), lax.rem(h, y),
+                jnp.roll(h, 1, 1), jnp.roll(h, (2, -1), (0, 1)), jnp.roll(h * x, 5))
+    y = _r(1, 3, 4)
+    return fn, {"w": _r(2, 4, 4)}, (_r(0, 3, 4), np.sign(y) * (np.abs(y) + 0.5))

@@ -121,9 +121,9 @@ def test_laplacian_and_pinn_loss_gradient(model):
 
 
 def test_unsupported_stablehlo_op_is_named(fake):
-    with pytest.raises(gs.importers.UnsupportedModel, match=r"stablehlo\.floor") as e:  # sort imports now
-        gs.from_jax(lambda x: jnp.floor(x) * 2.0, jnp.ones(4))
-    assert e.value.op == "stablehlo.floor"
+    with pytest.raises(gs.importers.UnsupportedModel, match=r"stablehlo\.cbrt") as e:  # floor, sort import now
+        gs.from_jax(lambda x: jnp.cbrt(x) * 2.0, jnp.ones(4))
+    assert e.value.op == "stablehlo.cbrt"
 
 
 def _ln(x, g, b):
@@ -180,3 +180,22 @@ def test_transformer_encoder_block(fake):
     hv = ops.grad(GradDot())(Tensor(xn))
     want = jax.jit(lambda z, t: jax.jvp(lambda y: jax.grad(jloss, argnums=1)(p, y), (z,), (t,))[1])(x, v)
     close(hv.asnumpy(), want, "hessian-vector product")
+
+
+@pytest.mark.parametrize("how", ["max", "min", "multiply"])
+def test_scatter_max_min_mul_are_refused_naming_the_update(fake, how):
+    def upd(x):
+        return getattr(x.at[jnp.array([0, 2, 0])], how)(2.0)
+
+    with pytest.raises(gs.importers.UnsupportedModel, match=r"scatter with update computation") as e:
+        gs.from_jax(upd, jnp.ones(4))
+    assert e.value.op == "stablehlo.scatter"
+
+
+def test_round_half_away_and_half_even_at_exact_ties(fake):
+    from jax import lax
+
+    v = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49999997, -3.7, 4.2], np.float32)
+    for f in (lax.round, jnp.round):  # round_nearest_afz (lax.round's default), round_nearest_even
+        got = gs.from_jax(f, v)(gs.Tensor(v)).asnumpy()
+        np.testing.assert_array_equal(got, np.asarray(f(v)), err_msg=str(f))

@@ -123,3 +123,81 @@ def test_composite_gradients_match_finite_differences(case):
     _, (ct,) = evaluate(vjp(g), x0, w.astype(np.float32))
     got = float(np.sum(np.asarray(ct, dtype=np.float64) * d))
     assert abs(got - fd) <= 1e-2 * max(1.0, abs(fd)), (got, fd)
+
+
+def _two_inputs(node, inputs, dtype=F):
+    vi = [helper.make_tensor_value_info(k, dtype, list(v.shape)) for k, v in inputs.items()]
+    g = helper.make_graph([node], "g", vi, [helper.make_tensor_value_info("y", dtype, None)])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+
+
+@pytest.mark.parametrize("op", ["Floor", "Ceil", "Round"])
+def test_rounding_ops_match_the_reference_and_have_zero_derivative(op):
+    v = np.array([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, -1.2, 0.7, 3.49], np.float32)  # ties: Round is half to even
+    m = check(helper.make_node(op, ["x"], ["y"]), {"x": v})
+    _, (ct,) = evaluate(vjp(_convert(m)), v + 0.01, np.ones_like(v))
+    assert np.array_equal(np.asarray(ct), np.zeros_like(v))
+
+
+def test_mod_fmod_takes_the_dividends_sign_with_torchs_gradients():
+    import torch
+
+    a = np.array([[5.3, -5.3, 2.2], [-0.4, 7.9, -3.1]], np.float32)
+    b = np.array([[2.0, 2.0, -1.5], [0.9, -2.5, -0.7]], np.float32)
+    m = _two_inputs(helper.make_node("Mod", ["a", "b"], ["y"], fmod=1), {"a": a, "b": b})
+    want = ReferenceEvaluator(m).run(None, {"a": a, "b": b})[0]
+    g = _convert(m)
+    np.testing.assert_allclose(np.asarray(evaluate(g, a, b)), want, rtol=1e-6)
+    w = RNG.standard_normal(a.shape).astype(np.float32)
+    ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    torch.fmod(ta, tb).backward(torch.tensor(w))
+    _, cts = evaluate(vjp(g), a, b, w)
+    np.testing.assert_allclose(np.asarray(cts[0]), ta.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(cts[1]), tb.grad.numpy(), rtol=1e-6)  # -trunc(a / b) * w
+
+
+def test_integer_mod_both_conventions_and_float_fmod0_refused():
+    from engine.importers import UnsupportedModel
+
+    a, b = np.array([7, -7, 7, -7, 0], np.int64), np.array([3, 3, -3, -3, 2], np.int64)
+    for fmod in (0, 1):
+        m = _two_inputs(helper.make_node("Mod", ["a", "b"], ["y"], fmod=fmod), {"a": a, "b": b}, TensorProto.INT64)
+        got = np.asarray(evaluate(_convert(m), a, b))
+        assert np.array_equal(got, (np.fmod if fmod else np.mod)(a, b)), (fmod, got)
+    f = np.ones(3, np.float32)
+    m = _two_inputs(helper.make_node("Mod", ["a", "b"], ["y"], fmod=0, name="m0"), {"a": f, "b": f})
+    with pytest.raises(UnsupportedModel, match="fmod=0 on floating-point"):
+        _convert(m)
+
+
+@pytest.mark.parametrize("batch_dims", [1, 2])
+def test_gather_nd_batch_dims_matches_the_reference_and_torchs_gradient(batch_dims):
+    import torch
+
+    xv = x(2, 3, 4, 5)
+    if batch_dims == 1:  # idx [2, 2 (q), 2 (k)]: x[b, i0, i1, :]; one index negative
+        idx = np.array([[[0, 1], [2, -1]], [[1, 3], [0, 0]]], np.int64)
+        ref = lambda t: t[torch.arange(2)[:, None], idx[..., 0], idx[..., 1] % 4]  # noqa: E731
+    else:  # idx [2, 3, 1 (k)]: x[b0, b1, i0, :]
+        idx = np.array([[[3], [0], [-2]], [[1], [1], [2]]], np.int64)
+        ref = lambda t: t[torch.arange(2)[:, None], torch.arange(3)[None, :], idx[..., 0] % 4]  # noqa: E731
+    m = check(helper.make_node("GatherND", ["x", "i"], ["y"], batch_dims=batch_dims), {"x": xv}, {"i": idx})
+    g = _convert(m)
+    want = ref(torch.tensor(xv, requires_grad=True))
+    ct = RNG.standard_normal(tuple(want.shape)).astype(np.float32)
+    t = torch.tensor(xv, requires_grad=True)
+    ref(t).backward(torch.tensor(ct))
+    _, (gx,) = evaluate(vjp(g), xv, ct)
+    np.testing.assert_allclose(np.asarray(gx), t.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("reduction", ["mul", "min", "max"])
+def test_scatter_elements_mul_min_max_are_refused_naming_the_reduction(reduction):
+    """The engine has a segment sum (scatter_add) but no segment product / min / max to express these with
+    their derivatives (a dense [updates, positions] mask would be exact but quadratic): refused, named."""
+    from engine.importers import UnsupportedModel
+
+    node = helper.make_node("ScatterElements", ["x", "i", "u"], ["y"], axis=1, reduction=reduction, name="sc")
+    m = _model(node, {"x": x(2, 4), "u": x(2, 2)}, {"i": np.array([[0, 2], [1, 1]], np.int64)}, opset=18)
+    with pytest.raises(UnsupportedModel, match=rf"op ScatterElements \(node 'sc'.*scatter reduction '{reduction}'"):
+        _convert(m)

@@ -392,3 +392,41 @@ def _scatter_case():
             onehot = F.one_hot(labels, 4).to(x.dtype)
             return a, b, c, onehot @ x.T
     return Scatter().eval(), (_x(2, 4), _x(2, 3, seed=1), torch.tensor([3, 0, 2]))
+
+
+@case("floor_round_remainder_roll")
+def _rounding():
+    class Rounding(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(4, 4)
+
+        def forward(self, x, y):  # x [3, 4]; y [3, 4], |y| >= 0.5
+            h = self.lin(x) * 3
+            return (torch.floor(h) * h, torch.ceil(h) + x, torch.round(h) * x,
+                    torch.remainder(h, y), torch.fmod(h, y), torch.remainder(h, 1.5), torch.fmod(h, -0.7),
+                    torch.roll(h, 1, 1), torch.roll(h * x, (2, -1), (0, 1)))
+    torch.manual_seed(17)
+    y = _x(3, 4, seed=1)
+    return Rounding().eval(), (_x(3, 4), torch.sign(y) * (y.abs() + 0.5))
+
+
+@case("trunc")  # apart: the TorchScript ONNX exporter has no aten::trunc (skipped with torch's reason)
+def _trunc():
+    torch.manual_seed(18)
+    return Seq(nn.Linear(4, 3), _Trunc()).eval(), (_x(5, 4, scale=3.0),)
+
+
+class _Trunc(nn.Module):
+    def forward(self, h):
+        return torch.trunc(h * 3) * h
+
+
+@case("adaptive_pools_uneven")
+def _adaptive_uneven():
+    class Pools(nn.Module):
+        def forward(self, x, v):  # x [2, 3, 7, 5] (windows of 2 and 3, overlapping), v [2, 3, 4, 5, 7]
+            return (F.adaptive_avg_pool2d(x, (3, 2)), F.adaptive_max_pool2d(x, (4, 3)),
+                    F.adaptive_avg_pool1d(x[:, :, 0], 3), F.adaptive_max_pool1d(x[:, :, :, 1], 4),
+                    F.adaptive_avg_pool3d(v, (3, 2, 4)), F.adaptive_max_pool2d(x, (7, 2)))
+    return Pools().eval(), (_x(2, 3, 7, 5), _x(2, 3, 4, 5, 7, seed=1))

@@ -232,9 +232,10 @@ def tile_shapes(x_shape, reps) -> tuple:
 
 # -- elementwise --------------------------------------------------------------------------------
 UNARY_FLOAT = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "sinh", "cosh",
-               "tanh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "sigmoid", "softplus", "relu", "erf")
+               "tanh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "sigmoid", "softplus", "relu", "erf",
+               "floor", "ceil", "round")
 UNARY_ANY = ("square", "neg", "sign")
-BINARY = ("add", "sub", "mul", "maximum", "minimum")
+BINARY = ("add", "sub", "mul", "maximum", "minimum", "remainder", "fmod")
 BINARY_FLOAT = ("div", "pow", "atan2")
 COMPARE = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or")
 

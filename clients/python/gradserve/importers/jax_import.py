@@ -21,9 +21,11 @@ _ELEM = {"f32": "float32", "f64": "float64", "f16": "float16", "i32": "int32", "
          "ui32": "int64", "ui8": "int64"}
 _UN = {"negate": "neg", "tanh": "tanh", "exponential": "exp", "log": "log", "sine": "sin", "cosine": "cos",
        "tan": "tan", "sqrt": "sqrt", "rsqrt": "rsqrt", "abs": "abs", "logistic": "sigmoid",
-       "exponential_minus_one": "expm1", "log_plus_one": "log1p", "sign": "sign", "not": "logical_not"}
+       "exponential_minus_one": "expm1", "log_plus_one": "log1p", "sign": "sign", "not": "logical_not",
+       "floor": "floor", "ceil": "ceil", "round_nearest_even": "round"}
 _BIN = {"add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "maximum": "maximum",
-        "minimum": "minimum", "power": "pow", "and": "logical_and", "or": "logical_or", "atan2": "atan2"}
+        "minimum": "minimum", "power": "pow", "and": "logical_and", "or": "logical_or", "atan2": "atan2",
+        "remainder": "fmod"}  # StableHLO's remainder takes the dividend's sign (C fmod); jnp.remainder adds selects
 _CMP = {"EQ": "equal", "NE": "not_equal", "LT": "less", "LE": "less_equal", "GT": "greater", "GE": "greater_equal"}
 _COMPOSITES = {"chlo.erf": "erf", "chlo.tan": "tan", "chlo.sinh": "sinh", "chlo.cosh": "cosh", "chlo.asin": "asin",
                "chlo.acos": "acos", "chlo.atan": "atan", "chlo.asinh": "asinh", "chlo.acosh": "acosh",
@@ -32,6 +34,14 @@ _RED = {"add": ("sum", 0.0), "maximum": ("max", -np.inf), "minimum": ("min", np.
         "and": ("min", 1.0), "or": ("max", 0.0)}
 _COMBINE = {("sum", False): "add", ("max", False): "maximum", ("min", False): "minimum", ("prod", False): "mul",
             ("min", True): "logical_and", ("max", True): "logical_or"}
+
+
+def _round_half_away(w: GraphWriter, x: str) -> str:
+    """Round half away from zero (lax.round's default) from round half to even: they differ only at
+    exact ties, |x - r| == 0.5, where x + 0.5 * sign(x) is exact (an integer of x's magnitude)."""
+    r = w.unary("round", x)
+    tie = w.binary("equal", w.unary("abs", w.sub(x, r)), w.scalar_like(0.5, x))
+    return w.where(tie, w.add(x, w.mul(w.unary("sign", x), w.scalar_like(0.5, x))), r)
 
 
 def _aval(t):
@@ -170,6 +180,8 @@ class _Fn:
                     return [w.broadcast_to(b, shape)]
         if short in _BIN:
             return [w.binary(_BIN[short], ins[0], ins[1])]
+        if short == "round_nearest_afz":
+            return [_round_half_away(w, ins[0])]
         if short == "constant":
             value = _dense(op.attributes["value"], shape, dtype)
             name = w.const(value)

@@ -75,13 +75,15 @@ def _promote(a: str, b: str) -> str:
 _UN = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid", "exp": "exp", "log": "log", "sqrt": "sqrt",
        "rsqrt": "rsqrt", "neg": "neg", "abs": "abs", "erf": "erf", "sin": "sin", "cos": "cos", "tan": "tan",
        "sinh": "sinh", "cosh": "cosh", "asin": "asin", "acos": "acos", "atan": "atan", "expm1": "expm1",
-       "log1p": "log1p", "reciprocal": "reciprocal", "sign": "sign", "logical_not": "logical_not"}
+       "log1p": "log1p", "reciprocal": "reciprocal", "sign": "sign", "logical_not": "logical_not",
+       "floor": "floor", "ceil": "ceil", "round": "round"}
 for _k, _op in _UN.items():
     ATEN[f"aten.{_k}.default"] = (lambda op: lambda c, x: c.w.unary(op, c.v(x)))(_op)
 
 _BIN = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow", "maximum": "maximum",
         "minimum": "minimum", "eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater",
-        "ge": "greater_equal", "logical_and": "logical_and", "logical_or": "logical_or"}
+        "ge": "greater_equal", "logical_and": "logical_and", "logical_or": "logical_or",
+        "remainder": "remainder", "fmod": "fmod"}
 
 
 def _binary(op):
@@ -98,6 +100,14 @@ def _binary(op):
 for _k, _op in _BIN.items():
     for _ov in ("Tensor", "Scalar", "default", "Tensor_Scalar", "Tensor_Tensor"):
         ATEN[f"aten.{_k}.{_ov}"] = _binary(_op)
+
+
+@aten("aten.trunc.default")
+def _trunc(c, x):
+    x = c.v(x)
+    if not c.w.dtype(x).startswith("float"):
+        return x
+    return c.w.where(c.w.binary("less", x, c.w.scalar_like(0, x)), c.w.unary("ceil", x), c.w.unary("floor", x))
 
 
 @aten("aten.exp2.default")
@@ -464,23 +474,23 @@ def _avgpool(c, x, kernel, stride=(), padding=0, ceil_mode=False, count_include_
 
 @aten("aten.adaptive_max_pool2d.default", "aten.adaptive_max_pool1d.default")
 def _adaptive_max(c, x, output_size):
+    return (_adaptive(c, "max", x, output_size), None)
+
+
+def _adaptive(c, kind, x, output_size):
+    """An exact division is a plain pool; otherwise PyTorch's windows (composites.adaptive_pool)."""
     x = c.v(x)
-    k = _adaptive_kernel(c.w.shape(x)[2:], output_size)
-    return (C.pool(c.w, "max", x, kernel=k, strides=k, pads=[(0, 0)] * len(k)), None)
-
-
-def _adaptive_kernel(spatial, output_size):
+    spatial = c.w.shape(x)[2:]
     out = _rep(output_size, len(spatial))
     if any(s % o for s, o in zip(spatial, out)):
-        raise UnsupportedModel(f"adaptive pooling of {list(spatial)} to {out} (only exact divisions)")
-    return [s // o for s, o in zip(spatial, out)]
+        return C.adaptive_pool(c.w, kind, x, out)
+    k = [s // o for s, o in zip(spatial, out)]
+    return C.pool(c.w, kind, x, kernel=k, strides=k, pads=[(0, 0)] * len(k))
 
 
 @aten("aten._adaptive_avg_pool2d.default", "aten._adaptive_avg_pool3d.default", "aten.adaptive_avg_pool1d.default")
 def _adaptive_avg(c, x, output_size):
-    x = c.v(x)
-    k = _adaptive_kernel(c.w.shape(x)[2:], output_size)
-    return C.pool(c.w, "avg", x, kernel=k, strides=k, pads=[(0, 0)] * len(k))
+    return _adaptive(c, "avg", x, output_size)
 
 
 # -- shapes ----------------------------------------------------------------------------------------------------

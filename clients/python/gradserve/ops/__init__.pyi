@@ -16,7 +16,7 @@ from ._activations import CeLU as CeLU, HSigmoid as HSigmoid, HSwish as HSwish, 
 from ._assign import Assign as Assign, AssignAdd as AssignAdd, AssignSub as AssignSub, assign as assign, assign_add as assign_add, assign_sub as assign_sub
 from ._autodiff import GradOperation as GradOperation, get_grad as get_grad, grad as grad, jvp as jvp, value_and_grad as value_and_grad, vjp as vjp
 from ._conv import AvgPool as AvgPool, Conv2D as Conv2D, MaxPool as MaxPool, avg_pool2d as avg_pool2d, conv1d as conv1d, conv2d as conv2d, max_pool2d as max_pool2d
-from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as Eye, Flatten as Flatten, Floor as Floor, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, einsum as einsum, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
+from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as Eye, Flatten as Flatten, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, einsum as einsum, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
 from ._linalg_ms import addmm as addmm, addmv as addmv, baddbmm as baddbmm, bmm as bmm, cosine_similarity as cosine_similarity, diff as diff, dist as dist, hypot as hypot, inner as inner, kron as kron, logit as logit, mv as mv, outer as outer, tensor_dot as tensor_dot
 from ._math_more import Xlogy as Xlogy, arctan2 as arctan2, atan2 as atan2, clamp as clamp, full as full, full_like as full_like, hardtanh as hardtanh, lerp as lerp, scalar_to_tensor as scalar_to_tensor, true_divide as true_divide, xlogy as xlogy
@@ -54,6 +54,7 @@ __all__ = [
     'BroadcastTo',
     'Cast',
     'CeLU',
+    'Ceil',
     'CheckFalse',
     'Clip',
     'Col2im',
@@ -89,6 +90,7 @@ __all__ = [
     'Floor',
     'FloorDiv',
     'FloorMod',
+    'Fmod',
     'Gather',
     'GatherD',
     'GeLU',
@@ -156,7 +158,9 @@ __all__ = [
     'ReduceSum',
     'ReduceTo',
     'Relu',
+    'Remainder',
     'Reshape',
+    'Round',
     'Rsqrt',
     'Scatter',
     'ScatterAdd',
@@ -227,6 +231,7 @@ __all__ = [
     'cast',
     'cat',
     'cdist',
+    'ceil',
     'celu',
     'check_false',
     'chunk',
@@ -276,6 +281,7 @@ __all__ = [
     'floor_mod',
     'floordiv',
     'floormod',
+    'fmod',
     'full',
     'full_like',
     'gather',
@@ -356,8 +362,10 @@ __all__ = [
     'reduce_to',
     'relu',
     'relu6',
+    'remainder',
     'reshape',
     'roll',
+    'round',
     'rsqrt',
     'scalar_to_tensor',
     'scatter',
@@ -479,6 +487,12 @@ class Atan2(Primitive):
 
 class Atanh(Primitive):
     """elementwise atanh"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Ceil(Primitive):
+    """elementwise ceil: the smallest integer >= x (derivative zero almost everywhere)"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
@@ -612,6 +626,18 @@ class Expm1(Primitive):
 class Flip(Primitive):
     """reverse x along `axis` (None: all)"""
     def __init__(self, *, axis: int | Sequence[int] | None = ...) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Floor(Primitive):
+    """elementwise floor: the largest integer <= x (derivative zero almost everywhere)"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Fmod(Primitive):
+    """a - trunc(a / b) * b, elementwise with NumPy broadcasting: the dividend's sign (torch.fmod, C fmod)"""
+    def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
@@ -843,6 +869,18 @@ class Relu(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
+class Remainder(Primitive):
+    """a - floor(a / b) * b, elementwise with NumPy broadcasting: the divisor's sign (torch.remainder, numpy.mod)"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Round(Primitive):
+    """elementwise round half to even (torch.round, ONNX Round, numpy.round; derivative zero a.e.)"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
 class Rsqrt(Primitive):
     """elementwise rsqrt"""
     def __init__(self) -> None: ...
@@ -1021,6 +1059,10 @@ def avg_pool(*inputs: _TensorLike, window: int | Sequence[int], count_include_pa
     """average over windows of x [N, C, *sp]; strides default 1; count_include_pad=false divides by the number of unpadded elements"""
 
 
+def ceil(*inputs: _TensorLike) -> Tensor:
+    """elementwise ceil: the smallest integer >= x (derivative zero almost everywhere)"""
+
+
 def check_false(*inputs: _TensorLike, message: str) -> Tensor:
     """x, or an error (`message`) when the bool scalar flag is true at run time (bounded while)"""
 
@@ -1103,6 +1145,10 @@ def expm1(*inputs: _TensorLike) -> Tensor:
 
 def flip(*inputs: _TensorLike, axis: int | Sequence[int] | None = ...) -> Tensor:
     """reverse x along `axis` (None: all)"""
+
+
+def fmod(*inputs: _TensorLike) -> Tensor:
+    """a - trunc(a / b) * b, elementwise with NumPy broadcasting: the dividend's sign (torch.fmod, C fmod)"""
 
 
 def greater(*inputs: _TensorLike) -> Tensor:
@@ -1223,6 +1269,14 @@ def reduce_to(*inputs: _TensorLike, shape: Sequence[int]) -> Tensor:
 
 def relu(*inputs: _TensorLike) -> Tensor:
     """elementwise relu"""
+
+
+def remainder(*inputs: _TensorLike) -> Tensor:
+    """a - floor(a / b) * b, elementwise with NumPy broadcasting: the divisor's sign (torch.remainder, numpy.mod)"""
+
+
+def round(*inputs: _TensorLike) -> Tensor:
+    """elementwise round half to even (torch.round, ONNX Round, numpy.round; derivative zero a.e.)"""
 
 
 def rsqrt(*inputs: _TensorLike) -> Tensor:

@@ -282,12 +282,10 @@ def _as_tensors(x, y):
 
 
 def floor(x):
-    """Largest integer <= x (derivative zero, as MindSpore's Floor)."""
+    """Largest integer <= x (derivative zero, as MindSpore's Floor); integers as they are."""
     if x.dtype.name not in _dt.FLOAT:
         return x
-    x = P.stop_gradient(x)
-    t = P.cast(P.cast(x, _dt.int64), x.dtype)  # truncation toward zero
-    return P.sub(t, P.cast(P.less(x, t), x.dtype))
+    return P.floor(x)  # the engine's op (class Floor is the generated primitive)
 
 
 def floor_div(x, y):
@@ -313,11 +311,6 @@ class FloorDiv:
 class FloorMod:
     def __call__(self, x, y):
         return floor_mod(x, y)
-
-
-class Floor:
-    def __call__(self, x):
-        return floor(x)
 
 
 def clip_by_value(x, clip_value_min=None, clip_value_max=None):
@@ -388,6 +381,6 @@ class _GradientHook:
 __all__ = ["shape", "rank", "size", "dtype", "Shape", "Rank", "Size", "DType", "all", "any", "norm", "cdist",
            "gelu", "GeLU", "arange", "Print", "print_", "InsertGradientOf", "Depend", "depend", "Zeros", "Ones",
            "eye", "Eye", "flatten", "Flatten", "one_hot", "OneHot", "leaky_relu", "LeakyReLU", "relu6", "ReLU6",
-           "clip_by_value", "einsum", "Einsum", "floor", "Floor", "floor_div", "FloorDiv", "floordiv", "floor_mod",
+           "clip_by_value", "einsum", "Einsum", "floor", "floor_div", "FloorDiv", "floordiv", "floor_mod",
            "FloorMod", "floormod"]
 floordiv, floormod = floor_div, floor_mod

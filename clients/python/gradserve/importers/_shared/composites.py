@@ -286,13 +286,22 @@ def _linear_index(w: GraphWriter, idxs: list, dims: list) -> str:
     return flat
 
 
-def gather_nd(w: GraphWriter, x: str, idx: str) -> str:
-    """ONNX GatherND (batch_dims 0): idx [..., k] picks x[i_0, ..., i_{k-1}] (slices of the rest)."""
+def gather_nd(w: GraphWriter, x: str, idx: str, batch_dims: int = 0) -> str:
+    """ONNX GatherND: idx [B..., q..., k] picks x[b..., i_0, ..., i_{k-1}] (slices of the rest) for each of
+    the `batch_dims` leading axes B shared by x and idx: those are merged into one and become the first
+    index component (the batch's own number), so the batched case is a batch_dims 0 one."""
     shape, si = list(w.shape(x)), list(w.shape(idx))
-    k = si[-1]
-    comps = [w.reshape(w.index(idx, [[0, d, 1] for d in si[:-1]] + [j]), si[:-1]) for j in range(k)]
-    flat = _linear_index(w, comps, shape[:k])
-    return w.gather(w.reshape(x, [math.prod(shape[:k])] + shape[k:]), flat, 0)
+    k, nb = si[-1], math.prod(shape[:batch_dims])
+    if batch_dims:
+        x, idx = w.reshape(x, [nb] + shape[batch_dims:]), w.reshape(idx, [nb] + si[batch_dims:])
+    xs, ii = list(w.shape(x)), list(w.shape(idx))
+    comps = [w.reshape(w.index(idx, [[0, d, 1] for d in ii[:-1]] + [j]), ii[:-1]) for j in range(k)]
+    if batch_dims:
+        b = w.const(np.arange(nb, dtype=w.dtype(comps[0])).reshape([nb] + [1] * (len(ii) - 2)))
+        comps = [w.broadcast_to(b, ii[:-1])] + comps
+    n = len(comps)
+    y = w.gather(w.reshape(x, [math.prod(xs[:n])] + xs[n:]), _linear_index(w, comps, xs[:n]), 0)
+    return w.reshape(y, si[:-1] + xs[n:]) if batch_dims else y
 
 
 def nll_loss(w: GraphWriter, logp: str, labels: str, weight: str | None, ignore_index, reduction: str) -> str:
@@ -387,3 +396,29 @@ def scatter_flat(w: GraphWriter, x: str, flat: str, u: str, mode: str, keep: str
     ones = ones if keep is None else w.where(keep, ones, w.scalar_like(0, ones))
     hit = w.emit1("scatter_add", [ones, flat], {"shape": [m], "axis": 0}, [m], "float32")
     return w.where(w.reshape(w.binary("greater", hit, w.scalar_like(0, hit)), xs), added, x)
+
+
+def adaptive_windows(n: int, o: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive pooling windows along one axis: output i reads [floor(i n / o), ceil((i + 1) n / o))."""
+    return [(i * n // o, -(-(i + 1) * n // o)) for i in range(o)]
+
+
+def adaptive_pool(w: GraphWriter, kind: str, x: str, out) -> str:
+    """Adaptive avg / max pooling of x's trailing len(out) axes to sizes `out`, any input size: one axis at a
+    time (a box's mean or max is that of its rows' means or maxes). avg: an [o, n] averaging matrix; max: a
+    gather of each window's indices (short windows repeat their last index, which changes neither the max
+    nor where its derivative goes) and a max over them."""
+    first = len(w.shape(x)) - len(out)
+    for a, o in enumerate(out, start=first):
+        n = w.shape(x)[a]
+        win = adaptive_windows(n, o)
+        if kind == "avg":
+            m = np.zeros((o, n), np.float64)
+            for i, (s, e) in enumerate(win):
+                m[i, s:e] = 1.0 / (e - s)
+            x = resize(w, x, {a: m})
+        else:
+            k = max(e - s for s, e in win)
+            idx = np.array([[min(s + j, e - 1) for j in range(k)] for s, e in win], np.int64)
+            x = w.reduce("max", w.gather(x, w.const(idx), a), [a + 1])
+    return x

@@ -1,0 +1,68 @@
+"""Rounding ops (floor, ceil, round) and the two float remainders (remainder, fmod).
+
+floor / ceil / round are piecewise constant: derivative zero almost everywhere, a true zero (as
+PyTorch, JAX and ONNX runtimes give), not a missing rule. remainder (the result takes the divisor's
+sign, Python's %, torch.remainder, numpy.mod) and fmod (the dividend's sign, C fmod, torch.fmod)
+are a - q * b with q = floor(a / b) or trunc(a / b): derivative 1 w.r.t. a and -q w.r.t. b, as
+torch.autograd gives.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .elementwise import _binary, _sum_tangents, _unary
+from .registry import jvp_rules, ufunc_out, vjp_rules
+
+
+def _zero_rules(name: str):
+    vjp_rules[name] = lambda b, ins, outs, cts: [None]
+    jvp_rules[name] = lambda b, ins, outs, ts: [None]
+
+
+_unary("floor", lambda xp, x: xp.floor(x), None, np_out=ufunc_out(np.floor), fold=math.floor,
+       doc="elementwise floor: the largest integer <= x (derivative zero almost everywhere)")
+_unary("ceil", lambda xp, x: xp.ceil(x), None, np_out=ufunc_out(np.ceil), fold=math.ceil,
+       doc="elementwise ceil: the smallest integer >= x (derivative zero almost everywhere)")
+_unary("round", lambda xp, x: xp.round(x), None, np_out=ufunc_out(np.rint), fold=lambda a: float(np.rint(a)),
+       doc="elementwise round half to even (torch.round, ONNX Round, numpy.round; derivative zero a.e.)")
+for _name in ("floor", "ceil", "round"):
+    _zero_rules(_name)
+
+
+def _trunc(b, q):
+    return b.where(b.less(q, b.zeros_like(q)), b.ceil(q), b.floor(q))
+
+
+def _quotient(name: str):
+    """q of a - q * b: floor(a / b) for remainder, trunc(a / b) for fmod."""
+    def q(b, x, y):
+        ratio = b.div(x, y)
+        return b.floor(ratio) if name == "remainder" else _trunc(b, ratio)
+    return q
+
+
+def _fmod(xp, x, y):
+    # exact: |a| mod |b| is the same residue under either convention; fmod gives it a's sign
+    # (the array API has remainder, not fmod)
+    r = xp.remainder(xp.abs(x), xp.abs(y))
+    return xp.where(x < 0, -r, r)
+
+
+def _remainder_rules(name: str):
+    q = _quotient(name)
+    vjp_rules[name] = lambda b, ins, outs, cts: [cts[0], b.neg(b.mul(cts[0], q(b, ins[0], ins[1])))]
+    jvp_rules[name] = lambda b, ins, outs, ts: [_sum_tangents(
+        b, ts[0], ts[1] and b.neg(b.mul(ts[1], q(b, ins[0], ins[1]))))]
+
+
+# integers too: torch.roll decomposes to fmod of an index arange
+_binary("remainder", lambda xp, x, y: xp.remainder(x, y), None, None,
+        doc="a - floor(a / b) * b, elementwise with NumPy broadcasting: the divisor's sign (torch.remainder, "
+            "numpy.mod)", np_out=ufunc_out(np.remainder))
+_binary("fmod", _fmod, None, None,
+        doc="a - trunc(a / b) * b, elementwise with NumPy broadcasting: the dividend's sign (torch.fmod, C fmod)",
+        np_out=ufunc_out(np.fmod))
+for _name in ("remainder", "fmod"):
+    _remainder_rules(_name)
