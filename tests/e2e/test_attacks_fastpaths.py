@@ -22,7 +22,7 @@ from engine import GraphBuilder
 from engine.serialize import graph_to_json
 from service import codec
 
-from .helpers import X, Y, body_for, call, decode, in_thread, matmul_net, metric, slow_input
+from .helpers import X, Y, body_for, call, decode, in_thread, matmul_net, metric, slow_input, slow_net, t
 from .server import Server
 
 ENV = {"GRADSERVE_BODY_TIMEOUT_S": "2", "GRADSERVE_HEADER_TIMEOUT_S": "2", "GRADSERVE_IDLE_TIMEOUT_S": "3",
@@ -596,14 +596,10 @@ def test_a_region_changed_while_the_worker_runs_is_a_400(servers, obj, what):
     there: the worker's own check refuses to write (a 400 naming the region), the server and the worker
     live on, and the new object is never written."""
     srv = servers["lean"]
-    gb = GraphBuilder("slowish")
-    x = gb.input((128, 128), name="x")
-    y = x
-    for _ in range(300):
-        y = gb.tanh(gb.matmul(y, x))
-    g = graph_to_json(gb.build(gb.sum(y)))  # a scalar output (4 bytes), ~1 s of compute
-    xin = slow_input(128)
-    body = {"graph": g, "inputs": [_tensor(xin)], "shared_memory_output": {"region": "r"}}
+    # a scalar output (4 bytes) after 100 chained 512x512 products: ~1 s on one core, never under ~0.2 s
+    # (128x128 products finished before the first poll on a fast machine: the test raced the job)
+    body = {"graph": slow_net(512, 100), "inputs": [t(slow_input(512), enc="b64")],
+            "shared_memory_output": {"region": "r"}}
     with httpx.Client(base_url=srv.url, timeout=CEILING) as c:
         th, box = in_thread(job, srv, body, "eval")
         end = time.monotonic() + CEILING

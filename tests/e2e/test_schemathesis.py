@@ -25,7 +25,7 @@ def test_openapi_fuzz_finds_no_server_error(server, tmp_path):
         pytest.skip("schemathesis is not installed (it is in the test extra)")
     r = subprocess.run(
         [st, "run", f"{server.url}/openapi.json", "--checks", "not_a_server_error", "--max-examples", "15",
-         "--phases", "examples,coverage,fuzzing", "--workers", "2", "--seed", "1", "--max-time", "40",
+         "--phases", "examples,coverage,fuzzing", "--workers", "1", "--seed", "1", "--max-time", "40",
          "--request-timeout", "30", "--no-color", "--generation-database", "none",
          "--exclude-path", "/metrics", "--suppress-health-check", "all"],
         capture_output=True, text=True, timeout=190, cwd=tmp_path)

@@ -220,14 +220,7 @@ class _Fn:
 
             return [w.concat(ins, ir.IntegerAttr(op.attributes["dimension"]).value)]
         if short == "iota":
-            from jaxlib.mlir import ir
-
-            axis = ir.IntegerAttr(op.attributes["iota_dimension"]).value
-            iota = np.broadcast_to(np.arange(shape[axis]).reshape([-1 if i == axis else 1 for i in range(len(shape))]),
-                                   shape)
-            name = w.const(iota.astype(dtype))
-            self.consts[name] = iota.astype(dtype)  # known: argmax's reduce pairs values with an iota
-            return [name]
+            return [self.iota(op, shape, dtype)]
         if short == "dynamic_slice":  # starts clamped to fit, as the engine's op (lax.scan reads xs[i])
             return [w.emit1("dynamic_slice", ins, {"sizes": _ints(op.attributes["slice_sizes"])}, shape, dtype)]
         if short == "dynamic_update_slice":  # lax.scan writes ys[i]
@@ -245,6 +238,17 @@ class _Fn:
             return LAYER_OPS[short](self, op, ins, shape, dtype)
         raise UnsupportedModel(f"op {name} is not supported by the StableHLO importer ({_where(op.location)})",
                                op=name, node=_where(op.location))
+
+    def iota(self, op, shape, dtype) -> str:
+        """stablehlo.iota as a known constant (argmax's reduce pairs values with an iota)."""
+        from jaxlib.mlir import ir
+
+        axis = ir.IntegerAttr(op.attributes["iota_dimension"]).value
+        iota = np.broadcast_to(np.arange(shape[axis]).reshape([-1 if i == axis else 1 for i in range(len(shape))]),
+                               shape).astype(dtype)
+        name = self.w.const(iota)
+        self.consts[name] = iota
+        return name
 
     def composite(self, op, ins: list[str]) -> list[str]:
         """A named composite (chlo.erf, ...): the matching op when there is one (exact, with exact
