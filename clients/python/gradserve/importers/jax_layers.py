@@ -189,38 +189,21 @@ def gather(fn, op, ins, shape, dtype):
     obd, sbd, smap, ivd = list(dn.operand_batching_dims), list(dn.start_indices_batching_dims), \
         list(dn.start_index_map), int(dn.index_vector_dim)
     sizes = _ints(op, "slice_sizes", [])
-    xs, si = list(w.shape(x)), list(w.shape(idx))
-    if ivd == len(si):
-        idx, si = w.reshape(idx, si + [1]), si + [1]
-    elif ivd != len(si) - 1:
-        idx = w.transpose(idx, [d for d in range(len(si)) if d != ivd] + [ivd])
-        si = list(w.shape(idx))
-    bshape = si[:-1]
-    idx = w.cast(idx, "int64")
+    xs = list(w.shape(x))
+    idx, bshape = _index_rows(w, idx, ivd)
     starts = {}
     for j, d in enumerate(smap):
         c = w.reshape(w.index(idx, [[0, n, 1] for n in bshape] + [j]), bshape)
         lo, hi = w.scalar_like(0, c), w.scalar_like(xs[d] - sizes[d], c)
         starts[d] = w.binary("minimum", w.binary("maximum", c, lo), hi)
-    for od, sd in zip(obd, sbd):
-        p = sd if sd < ivd else sd - 1
-        starts[od] = w.const(np.broadcast_to(np.arange(bshape[p]).reshape([-1 if k == p else 1
-                                                                            for k in range(len(bshape))]), bshape))
+    starts.update(_batch_starts(w, zip(obd, sbd), ivd, bshape))
     P = sorted(starts)
     F = [d for d in range(len(xs)) if d not in starts]
     if any(sizes[d] < xs[d] for d in F):  # an unindexed axis sliced from 0
         x = w.index(x, [[0, sizes[d] if d in F else xs[d], 1] for d in range(len(xs))])
     win = [d for d in P if sizes[d] > 1]
     full = bshape + [sizes[d] for d in win]
-    flat = None
-    for d in P:
-        c = w.reshape(starts[d], bshape + [1] * len(win))
-        if d in win:
-            k = win.index(d)
-            c = w.add(c, w.const(np.arange(sizes[d]).reshape([1] * len(bshape) + [-1 if q == k else 1
-                                                                                   for q in range(len(win))])))
-        c = w.broadcast_to(c, full)
-        flat = c if flat is None else w.add(w.mul(flat, w.scalar_like(xs[d], flat)), c)
+    flat = _flat_index(w, P, starts, sizes, xs, bshape, win)
     xt = w.reshape(w.transpose(x, P + F), [math.prod(xs[d] for d in P)] + [sizes[d] for d in F])
     g = w.gather(xt, flat, 0)  # [B..., windows..., F...]
     O = [d for d in range(len(xs)) if d not in collapsed and d not in obd]
@@ -311,14 +294,9 @@ def scatter(fn, op, ins, shape, dtype):
     uwd, inserted = list(dn.update_window_dims), set(dn.inserted_window_dims)
     ibd, sbd = list(dn.input_batching_dims), list(dn.scatter_indices_batching_dims)
     smap, ivd = list(dn.scattered_dims_to_operand_dims), int(dn.index_vector_dim)
-    xs, si, us = list(w.shape(x)), list(w.shape(idx)), list(w.shape(upd))
+    xs, us = list(w.shape(x)), list(w.shape(upd))
     nd = len(xs)
-    if ivd == len(si):
-        idx, si = w.reshape(idx, si + [1]), si + [1]
-    elif ivd != len(si) - 1:
-        idx = w.transpose(idx, [d for d in range(len(si)) if d != ivd] + [ivd])
-        si = list(w.shape(idx))
-    bshape, idx = si[:-1], w.cast(idx, "int64")
+    idx, bshape = _index_rows(w, idx, ivd)
     win = [d for d in range(nd) if d not in inserted and d not in ibd]
     wsize = {d: us[k] for d, k in zip(win, uwd)}
     full = bshape + [wsize[d] for d in win]
@@ -329,19 +307,8 @@ def scatter(fn, op, ins, shape, dtype):
                       w.binary("less_equal", c, w.scalar_like(xs[d] - wsize.get(d, 1), c)))
         valid = ok if valid is None else w.binary("logical_and", valid, ok)
         starts[d] = c
-    for od, sd in zip(ibd, sbd):
-        p = sd if sd < ivd else sd - 1
-        starts[od] = w.const(np.broadcast_to(np.arange(bshape[p]).reshape([-1 if k == p else 1
-                                                                            for k in range(len(bshape))]), bshape))
-    flat = None
-    for d in range(nd):
-        c = w.reshape(starts[d], bshape + [1] * len(win)) if d in starts else w.const(np.zeros([1] * len(full), np.int64))
-        if d in wsize:
-            k = win.index(d)
-            c = w.add(c, w.const(np.arange(wsize[d]).reshape([1] * len(bshape) + [-1 if q == k else 1
-                                                                                  for q in range(len(win))])))
-        c = w.broadcast_to(c, full)
-        flat = c if flat is None else w.add(w.mul(flat, w.scalar_like(xs[d], flat)), c)
+    starts.update(_batch_starts(w, zip(ibd, sbd), ivd, bshape))
+    flat = _flat_index(w, range(nd), starts, wsize, xs, bshape, win)
     scat = [k for k in range(len(us)) if k not in uwd]
     u = w.reshape(w.transpose(upd, scat + uwd), [-1])
     flat = w.reshape(flat, [-1])
@@ -361,3 +328,42 @@ def is_finite(fn, op, ins, shape, dtype):
 
 
 LAYER_OPS.update(reverse=reverse, is_finite=is_finite)
+
+
+# -- shared by gather and scatter: index rows, batching starts, flat positions --------------------------------
+def _index_rows(w, idx, ivd: int):
+    """StableHLO's index tensor with its index vector last, as int64; and the batch shape before it."""
+    si = list(w.shape(idx))
+    if ivd == len(si):
+        idx, si = w.reshape(idx, si + [1]), si + [1]
+    elif ivd != len(si) - 1:
+        idx = w.transpose(idx, [d for d in range(len(si)) if d != ivd] + [ivd])
+        si = list(w.shape(idx))
+    return w.cast(idx, "int64"), si[:-1]
+
+
+def _batch_starts(w, pairs, ivd: int, bshape: list) -> dict:
+    """The start along each operand batching dim: the batch row's own position on its index batching dim."""
+    out = {}
+    for od, sd in pairs:
+        p = sd if sd < ivd else sd - 1
+        out[od] = w.const(np.broadcast_to(np.arange(bshape[p]).reshape([-1 if k == p else 1
+                                                                        for k in range(len(bshape))]), bshape))
+    return out
+
+
+def _flat_index(w, dims, starts: dict, sizes, xs: list, bshape: list, win: list):
+    """Row-major flat position over `dims` of the operand (shape xs), per batch row and window offset:
+    the start along each dim (0 where it has none) plus the offset along each window dim (sizes[d] long)."""
+    full = bshape + [sizes[d] for d in win]
+    flat = None
+    for d in dims:
+        c = w.reshape(starts[d], bshape + [1] * len(win)) if d in starts else \
+            w.const(np.zeros([1] * len(full), np.int64))
+        if d in win:
+            k = win.index(d)
+            c = w.add(c, w.const(np.arange(sizes[d]).reshape([1] * len(bshape) + [-1 if q == k else 1
+                                                                                   for q in range(len(win))])))
+        c = w.broadcast_to(c, full)
+        flat = c if flat is None else w.add(w.mul(flat, w.scalar_like(xs[d], flat)), c)
+    return flat
