@@ -11,6 +11,7 @@ if TESTS not in sys.path:
     sys.path.insert(0, TESTS)
 
 from clients._fake_server import FakeServer  # noqa: E402
+from e2e.server import Server, find_server_binary  # noqa: E402
 
 
 @pytest.fixture
@@ -20,3 +21,13 @@ def fake():
     gs.set_context(server="http://fake", http_transport=httpx.MockTransport(FakeServer()), max_retries=0)
     yield
     gs.reset_context()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, request):
+    """A real gradserve server on loopback (cpu pool), one per test module."""
+    if find_server_binary() is None:
+        pytest.skip("gradserve-server is not installed")
+    s = Server(tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1]) / "server.log", devices="cpu")
+    yield s
+    s.stop()

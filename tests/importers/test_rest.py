@@ -7,20 +7,10 @@ import torch
 from onnx import TensorProto, helper
 
 import gradserve as gs
-from e2e.server import Server, find_server_binary
 
 from .models import close, cnn, cnn_input, to_onnx
 
 ONNX = {"content-type": "application/onnx"}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    if find_server_binary() is None:
-        pytest.skip("gradserve-server is not installed")
-    s = Server(tmp_path_factory.mktemp("onnx-server") / "server.log", devices="cpu")
-    yield s
-    s.stop()
 
 
 class Loss(torch.nn.Module):

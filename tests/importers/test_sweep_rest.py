@@ -5,7 +5,6 @@ import pytest
 import torch
 
 import gradserve as gs
-from e2e.server import Server, find_server_binary
 
 from .sweep import close, to_onnx
 from .zoo import CASES
@@ -15,15 +14,6 @@ REST_CASES = ["mlp_gelu_tanh", "mlp_mish", "mlp_hardswish", "mlp_selu", "mlp_pre
               "conv_transpose2d", "pools", "batchnorm_layernorm_groupnorm_dropout", "lstm_2layer_batch_first",
               "gru_1layer", "multihead_attention", "resnet_basic_block", "where_masked_fill",
               "cumsum_softmax_logsoftmax"]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    if find_server_binary() is None:
-        pytest.skip("gradserve-server is not installed")
-    s = Server(tmp_path_factory.mktemp("sweep-server") / "server.log", devices="cpu")
-    yield s
-    s.stop()
 
 
 @pytest.mark.parametrize("name", REST_CASES)
