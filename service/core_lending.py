@@ -24,10 +24,13 @@ one block it holds with the NumPy split, by the whole call with a static split l
 (10x and more seen on a 2-core box). So the pool measures (WorkEstimates): it lends to a graph whose runs alone
 take at least `lend_min_ms`, and keeps lending while its lent runs are clearly faster (lower medians
 of the last few runs each way; the alone time refreshed by one alone run in REFRESH while lending).
+A lent run also reports how long its threads waited for a CPU (RunDelay: the kernel's run_delay), so
+that a try spoiled by a process outside the pool is told apart from a kernel lending does not help.
 """
 from __future__ import annotations
 
 import os
+import time
 from collections import OrderedDict, deque
 from statistics import median_low
 
@@ -107,15 +110,55 @@ class ThreadBudget:
         self.set(*self.own)
 
 
-class _Estimate:
-    __slots__ = ("alone", "lent", "off", "count", "wait")
+class RunDelay:
+    """How long this process's threads waited, runnable, for a CPU (the kernel's run_delay, field 2 of
+    /proc/self/task/<tid>/schedstat, ns). On a shared host a lent run whose helper another process
+    kept off its core shows it here; a kernel that lending does not help does not. The files stay open
+    (a read ~3 us; opening ~20): listing the threads costs ~15 us, so only lent runs (milliseconds of
+    BLAS) are measured. None where the kernel does not keep schedstat."""
 
-    def __init__(self, runs: int, retry: int):
+    def __init__(self):
+        self.fds: dict = {}  # tid -> open schedstat file
+
+    def sample(self) -> dict | None:
+        try:
+            tids = os.listdir("/proc/self/task")
+        except OSError:
+            return None
+        got = {}
+        for tid in tids:
+            fd = self.fds.get(tid)
+            try:
+                if fd is None:
+                    fd = self.fds[tid] = os.open(f"/proc/self/task/{tid}/schedstat", os.O_RDONLY)
+                got[tid] = int(os.pread(fd, 64, 0).split()[1])
+            except (OSError, IndexError, ValueError):  # the thread ended, or no schedstat
+                pass
+        for tid in [t for t in self.fds if t not in got]:
+            os.close(self.fds.pop(tid))
+        return got or None
+
+    def since(self, before: dict | None) -> float:
+        """ms waited by the threads since `before` (a thread started since counts from its start)."""
+        after = self.sample() if before is not None else None
+        if after is None:
+            return 0.0
+        return max(0, sum(ns - before.get(tid, 0) for tid, ns in after.items())) / 1e6
+
+
+class _Estimate:
+    __slots__ = ("alone", "lent", "off", "count", "left", "wait", "soon", "misses", "since")
+
+    def __init__(self, runs: int, retry: int, soon: int):
         self.alone: deque = deque(maxlen=runs)  # the last runs on one worker's own cores, ms
-        self.lent: deque = deque(maxlen=runs)  # the last lent runs of this try, ms
-        self.off = False  # lending did not pay: runs alone until `count` reaches `wait`
+        self.lent: deque = deque(maxlen=runs)  # the last lent runs of this try: (ms, ms waited for a CPU)
+        self.off = False  # lending did not pay: runs alone until `count` reaches `left`
         self.count = 0  # off: runs alone since the miss; on: lent runs since the last alone run
-        self.wait = retry
+        self.left = 0  # off: the runs alone before the next try
+        self.wait = retry  # the wait after a confirmed miss on undisturbed runs (doubles per such miss)
+        self.soon = soon  # the wait after any other miss (doubles per miss, up to `retry`)
+        self.misses = 0  # misses on undisturbed runs since lending last paid
+        self.since = 0.0  # off: when (WorkEstimates.clock) the miss was
 
 
 class WorkEstimates:
@@ -126,53 +169,78 @@ class WorkEstimates:
     runs of each kind, and a try is judged only once it has RUNS lent runs: one run slowed by a passing
     neighbour (the client itself, on a small box) or by the first lent run's thread start-up neither
     starts nor stops lending. While lending, every REFRESH-th run runs alone so that the alone time
-    follows the load (a stale one would keep or stop lending on what the box did long ago). Lending
-    that does not pay (small or memory-bound kernels, or lent cores that something outside the pool
-    keeps busy: a descheduled BLAS helper stalls every call) stops, and is tried again after RETRY
-    runs alone, twice as many after each further miss (up to RETRY_MAX). Runs that compiled or were
+    follows the load (a stale one would keep or stop lending on what the box did long ago).
+
+    Lending that does not pay stops, for a while. How long depends on why, as the lent runs tell: a
+    slow lent run whose threads waited for a CPU (RunDelay) for more than DISTURBED of its time was
+    slowed by a process outside the pool (on a shared host, a descheduled BLAS helper stalls the call),
+    which says little about the next runs: lending is tried again after SOON runs alone (twice as many
+    after each further such miss, up to RETRY). So is it after the first miss on undisturbed runs (a
+    slowdown the kernel cannot see, e.g. a neighbour on the same memory bus): only a second one in a
+    row is taken as the kernel's (small or memory-bound: lending never pays), and waits RETRY runs
+    alone, twice as many after each further one (up to RETRY_MAX). Whatever the wait, a graph not
+    tried for RETRY_S seconds is tried at its next run: the load has changed by then, and a graph run
+    now and then would otherwise carry one old verdict for hours. Runs that compiled or were
     reclaimed are not counted."""
 
     PAYS = 0.85  # a lent run must take at most this share of an alone run
-    RETRY, RETRY_MAX = 16, 1024
+    DISTURBED = 0.1  # a lent run that waited for a CPU more than this share of its time was disturbed
+    RETRY, RETRY_MAX, SOON = 16, 1024, 4
+    RETRY_S = 10.0
     RUNS = 3  # runs judged together, each way
     REFRESH = 16  # lent runs between two alone runs while lending pays
 
-    def __init__(self, size: int = 4096):
+    def __init__(self, size: int = 4096, clock=time.monotonic):
         self.size = size
+        self.clock = clock
         self.seen: OrderedDict = OrderedDict()  # key -> _Estimate
 
-    def note(self, key: str, compute_ms: float, lent: bool) -> None:
+    def note(self, key: str, compute_ms: float, lent: bool, waited_ms: float = 0.0) -> None:
+        """One run of graph `key`: its compute time, whether it ran lent, and (lent) how long its
+        threads waited for a CPU meanwhile."""
         e = self.seen.get(key)
         if e is None:
-            e = self.seen[key] = _Estimate(self.RUNS, self.RETRY)
+            e = self.seen[key] = _Estimate(self.RUNS, self.RETRY, self.SOON)
             while len(self.seen) > self.size:
                 self.seen.popitem(last=False)
         self.seen.move_to_end(key)
         if lent:
-            e.lent.append(compute_ms)
+            e.lent.append((compute_ms, waited_ms))
             e.count += 1
             if len(e.lent) == self.RUNS and e.alone:  # a full try: judge it
-                if self._pays(e):
-                    e.wait = self.RETRY
-                else:
-                    e.off, e.count, e.wait = True, 0, min(2 * e.wait, self.RETRY_MAX)
-                    e.lent.clear()
+                self._judge(e)
             return
         e.alone.append(compute_ms)
         if not e.off:
             e.count = 0  # an alone run (a refresh, or no idle lender): the next REFRESH may be lent
         else:
             e.count += 1
-            if e.count >= e.wait:  # try lending again: the load may have changed
+            if e.count >= e.left:  # try lending again: the load may have changed
                 e.off, e.count = False, 0
 
-    def _pays(self, e: _Estimate) -> bool:
-        return median_low(e.lent) <= self.PAYS * median_low(e.alone)
+    def _judge(self, e: _Estimate) -> None:
+        alone = median_low(e.alone)
+        if median_low([ms for ms, _ in e.lent]) <= self.PAYS * alone:
+            e.wait, e.soon, e.misses = self.RETRY, self.SOON, 0
+            return
+        disturbed = any(w > self.DISTURBED * ms for ms, w in e.lent if ms > self.PAYS * alone)
+        if not disturbed:
+            e.misses += 1
+        if disturbed or e.misses < 2:
+            e.left, e.soon = e.soon, min(2 * e.soon, self.RETRY)
+        else:
+            e.left = e.wait = min(2 * e.wait, self.RETRY_MAX)
+        e.off, e.count, e.since = True, 0, self.clock()
+        e.lent.clear()
 
     def worth_lending(self, key: str, min_ms: float) -> bool:
         if min_ms <= 0:  # every job, even a graph's first
             return True
         e = self.seen.get(key)
-        if e is None or not e.alone or e.off or median_low(e.alone) < min_ms:
+        if e is None or not e.alone or median_low(e.alone) < min_ms:
             return False
+        if e.off:
+            if self.clock() - e.since < self.RETRY_S:
+                return False
+            e.off, e.count = False, 0  # not tried for long: try now
         return e.count < self.REFRESH  # else this run goes alone: the alone time stays current
