@@ -35,23 +35,25 @@ from collections import OrderedDict, deque
 from statistics import median_low
 
 
-def pin_threads(pid: int, cores) -> int:
-    """Set the CPU affinity of every thread of process `pid`; the number of threads set. Two passes:
-    a thread started during the first inherits its creator's mask, which may have been the old one."""
+def pin_threads(pid: int, cores, passes: int = 2) -> list:
+    """Set the CPU affinity of every thread of process `pid`; the ids of the threads set. From outside
+    the process (a reclaim), two passes: a thread started during the first inherits its creator's mask,
+    which may have been the old one. The process itself, pinning from the one thread that starts
+    threads while no job runs (ThreadBudget), needs one."""
     cores = set(cores)
-    done: set = set()
-    for _ in range(2):
+    done: dict = {}
+    for _ in range(passes):
         try:
             tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
         except OSError:  # the process is gone
-            return len(done)
+            return list(done)
         for tid in tids:
             try:
                 os.sched_setaffinity(tid, cores)
-                done.add(tid)
+                done[tid] = True
             except OSError:  # the thread ended meanwhile
                 pass
-    return len(done)
+    return list(done)
 
 
 class ThreadBudget:
@@ -68,6 +70,7 @@ class ThreadBudget:
 
         self.own = (list(cores), max(1, threads))
         self.cur = self.own
+        self.tids: list | None = None  # the threads the last widening or narrowing pinned
         self.torch = torch
         # the native thread pools loaded so far (NumPy's BLAS; torch's OpenMP): set per job, ~1 us each
         self.pools = ThreadpoolController().lib_controllers
@@ -87,7 +90,7 @@ class ThreadBudget:
         if (list(cores), threads) == self.cur:
             return
         if cores:  # widen before raising threads: threads started now inherit the main thread's mask
-            pin_threads(os.getpid(), cores)
+            self.tids = pin_threads(os.getpid(), cores, passes=1)
         self._threads_to(threads)
         self.cur = (list(cores), threads)
 
@@ -114,19 +117,16 @@ class RunDelay:
     """How long this process's threads waited, runnable, for a CPU (the kernel's run_delay, field 2 of
     /proc/self/task/<tid>/schedstat, ns). On a shared host a lent run whose helper another process
     kept off its core shows it here; a kernel that lending does not help does not. The files stay open
-    (a read ~3 us; opening ~20): listing the threads costs ~15 us, so only lent runs (milliseconds of
-    BLAS) are measured. None where the kernel does not keep schedstat."""
+    (a read ~3 us; opening ~20), and the threads are the ones ThreadBudget just pinned (listing them
+    again would cost ~15 us): only lent runs (milliseconds of BLAS) are measured. None where the
+    kernel keeps no schedstat."""
 
     def __init__(self):
         self.fds: dict = {}  # tid -> open schedstat file
 
-    def sample(self) -> dict | None:
-        try:
-            tids = os.listdir("/proc/self/task")
-        except OSError:
-            return None
+    def sample(self, tids) -> dict | None:
         got = {}
-        for tid in tids:
+        for tid in tids or ():
             fd = self.fds.get(tid)
             try:
                 if fd is None:
@@ -138,9 +138,9 @@ class RunDelay:
             os.close(self.fds.pop(tid))
         return got or None
 
-    def since(self, before: dict | None) -> float:
-        """ms waited by the threads since `before` (a thread started since counts from its start)."""
-        after = self.sample() if before is not None else None
+    def since(self, before: dict | None, tids) -> float:
+        """ms waited by threads `tids` since `before` (a thread started since counts from its start)."""
+        after = self.sample(tids) if before is not None else None
         if after is None:
             return 0.0
         return max(0, sum(ns - before.get(tid, 0) for tid, ns in after.items())) / 1e6

@@ -145,9 +145,10 @@ def _lent_run(engine, budget, revoked, job_id, lend, g, inputs, params, key):
         if revoked is not None and revoked.value == job_id:  # reclaimed before we widened: undo it
             budget.narrow()
         threads = budget.threads
-        before = _RUN_DELAY.sample()
+        before = _RUN_DELAY.sample(budget.tids)
         out = engine.run(g, inputs, params, key=key)
-        return out, threads, _RUN_DELAY.since(before)
+        budget.narrow()  # (lists the threads again: any the run started)
+        return out, threads, _RUN_DELAY.since(before, budget.tids)
     finally:
         budget.narrow()
 

@@ -84,6 +84,33 @@ def test_a_lone_job_borrows_the_idle_workers_core_and_gives_it_back(loop, pool, 
         assert np.asarray(outs[0]).tobytes() == slow_ref
         assert thread_cores(w.pid) == set(w.spec.cores)  # narrowed before it answered
         assert other.lent_to is None and w.borrowed == [] and counter(pool, "cores_lent") == lent + 1
+        # the run counts for the lending verdict (its threads' CPU wait is service-internal: not in timing)
+        assert pool.work.seen[job.key].lent[-1][0] == timing["compute_ms"] and "cpu_wait_ms" not in timing
+
+    loop.run(scenario())
+
+
+def test_a_lent_run_reports_how_long_its_threads_waited_for_a_cpu(loop, pool, slow_ref):  # (compiled)
+    """A process outside the pool burning the lent cores: the lent run's threads wait for them (RunDelay),
+    and the pool's verdict on lending gets that wait with the run."""
+    import subprocess
+    import sys
+
+    async def scenario():
+        await settled(pool)
+        burn = "import os; os.sched_setaffinity(0, %r)\nwhile True: pass" % (set(CORES[:2]),)
+        burners = [subprocess.Popen([sys.executable, "-c", burn]) for _ in range(2)]
+        try:
+            await asyncio.sleep(0.3)  # running
+            job = slow_job()
+            _, timing, _ = await asyncio.wait_for(pool.submit(job), CEILING)
+        finally:
+            for b in burners:
+                b.kill()
+                b.wait()
+        assert job.lend is not None and not timing["reclaimed"]
+        ms, waited = pool.work.seen[job.key].lent[-1]
+        assert ms == timing["compute_ms"] and waited > 0.05 * ms, (ms, waited)
 
     loop.run(scenario())
 
@@ -168,7 +195,7 @@ def test_lending_off_keeps_one_thread(loop, pool):
 
 # -- the worker's side in this process -------------------------------------------------------------------
 _BUDGET_CHECK = """
-import os
+import os, threading
 from threadpoolctl import ThreadpoolController
 import numpy as np, scipy.linalg  # NumPy's and SciPy's OpenBLAS both loaded, as in a worker
 from engine.backends import intra_op_threads, split_gemm
@@ -186,6 +213,7 @@ assert helpers and all(os.sched_getaffinity(t) == set(CORES) for t in helpers)
 b.narrow()  # what a reclaim does from outside too: pin_threads on every thread of the process
 assert b.threads == 1 == intra_op_threads() and all(p.num_threads == 1 for p in blas)
 assert all(os.sched_getaffinity(t) == {CORES[0]} for t in helpers)
+assert set(helpers) | {threading.get_native_id()} <= set(b.tids)  # what RunDelay reads after a lent run
 print("ok")
 """
 
@@ -333,16 +361,16 @@ import os, subprocess, sys, time
 from service.core_lending import RunDelay
 core = sorted(os.sched_getaffinity(0))[0]
 os.sched_setaffinity(0, {core})
-d = RunDelay()
-assert d.since(None) == 0.0
+d, tids = RunDelay(), [int(t) for t in os.listdir("/proc/self/task")]
+assert d.since(None, tids) == 0.0
 burner = subprocess.Popen([sys.executable, "-c", "import os; os.sched_setaffinity(0, {%d})\\nwhile True: pass" % core])
 try:
     time.sleep(0.3)  # it runs on our core now
-    before = d.sample()
+    before = d.sample(tids)
     t = time.perf_counter()
     while time.perf_counter() - t < 0.3:  # busy: the scheduler shares the core with the burner
         pass
-    print(d.since(before))
+    print(d.since(before, tids))
 finally:
     burner.kill()
 """
