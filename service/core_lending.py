@@ -147,18 +147,19 @@ class RunDelay:
 
 
 class _Estimate:
-    __slots__ = ("alone", "lent", "off", "count", "left", "wait", "soon", "misses", "since")
+    __slots__ = ("alone", "lent", "off", "count", "left", "wait", "soon", "misses", "spoiled", "since")
 
     def __init__(self, runs: int, retry: int, soon: int):
         self.alone: deque = deque(maxlen=runs)  # the last runs on one worker's own cores, ms
-        self.lent: deque = deque(maxlen=runs)  # the last lent runs of this try: (ms, ms waited for a CPU)
+        self.lent: deque = deque(maxlen=runs)  # the last lent runs of this try (spoiled ones left out), ms
         self.off = False  # lending did not pay: runs alone until `count` reaches `left`
         self.count = 0  # off: runs alone since the miss; on: lent runs since the last alone run
         self.left = 0  # off: the runs alone before the next try
         self.wait = retry  # the wait after a confirmed miss on undisturbed runs (doubles per such miss)
-        self.soon = soon  # the wait after any other miss (doubles per miss, up to `retry`)
+        self.soon = soon  # the wait after any other stop (doubles per stop, up to `retry`)
         self.misses = 0  # misses on undisturbed runs since lending last paid
-        self.since = 0.0  # off: when (WorkEstimates.clock) the miss was
+        self.spoiled = 0  # lent runs left out since lending last paid
+        self.since = 0.0  # off: when (WorkEstimates.clock) lending stopped
 
 
 class WorkEstimates:
@@ -171,20 +172,21 @@ class WorkEstimates:
     starts nor stops lending. While lending, every REFRESH-th run runs alone so that the alone time
     follows the load (a stale one would keep or stop lending on what the box did long ago).
 
-    Lending that does not pay stops, for a while. How long depends on why, as the lent runs tell: a
-    slow lent run whose threads waited for a CPU (RunDelay) for more than DISTURBED of its time was
-    slowed by a process outside the pool (on a shared host, a descheduled BLAS helper stalls the call),
-    which says little about the next runs: lending is tried again after SOON runs alone (twice as many
-    after each further such miss, up to RETRY). So is it after the first miss on undisturbed runs (a
-    slowdown the kernel cannot see, e.g. a neighbour on the same memory bus): only a second one in a
-    row is taken as the kernel's (small or memory-bound: lending never pays), and waits RETRY runs
-    alone, twice as many after each further one (up to RETRY_MAX). Whatever the wait, a graph not
-    tried for RETRY_S seconds is tried at its next run: the load has changed by then, and a graph run
-    now and then would otherwise carry one old verdict for hours. Runs that compiled or were
-    reclaimed are not counted."""
+    A lent run that was slow and whose threads waited for a CPU (RunDelay) for more than DISTURBED of
+    its time was slowed by a process outside the pool (on a shared host, a descheduled BLAS helper
+    stalls the call): it says nothing about lending and is left out of the verdict ("spoiled"). Only
+    when more than SPOILED runs in a row are (the box stays that busy) does lending stop, for SOON runs
+    alone (twice as many after each further such stop, up to RETRY). A try that misses on runs that
+    did not wait (a slowdown the kernel cannot see, e.g. a neighbour on the same memory bus) stops for
+    SOON runs too: only a second miss in a row is taken as the kernel's (small or memory-bound: lending
+    never pays), and waits RETRY runs alone, twice as many after each further one (up to RETRY_MAX).
+    Whatever the wait, a graph not tried for RETRY_S seconds is tried at its next run: the load has
+    changed by then, and a graph run now and then would otherwise carry one old verdict for hours.
+    Runs that compiled or were reclaimed are not counted."""
 
     PAYS = 0.85  # a lent run must take at most this share of an alone run
     DISTURBED = 0.1  # a lent run that waited for a CPU more than this share of its time was disturbed
+    SPOILED = 3  # spoiled lent runs in a row that still do not stop lending
     RETRY, RETRY_MAX, SOON = 16, 1024, 4
     RETRY_S = 10.0
     RUNS = 3  # runs judged together, each way
@@ -205,8 +207,15 @@ class WorkEstimates:
                 self.seen.popitem(last=False)
         self.seen.move_to_end(key)
         if lent:
-            e.lent.append((compute_ms, waited_ms))
             e.count += 1
+            slow = bool(e.alone) and compute_ms > self.PAYS * median_low(e.alone)
+            if slow and waited_ms > self.DISTURBED * compute_ms:
+                e.spoiled += 1  # slowed by waiting for a CPU: no evidence either way
+                if e.spoiled > self.SPOILED:
+                    self._stop(e, e.soon)
+                    e.soon = min(2 * e.soon, self.RETRY)
+                return
+            e.lent.append(compute_ms)
             if len(e.lent) == self.RUNS and e.alone:  # a full try: judge it
                 self._judge(e)
             return
@@ -219,18 +228,19 @@ class WorkEstimates:
                 e.off, e.count = False, 0
 
     def _judge(self, e: _Estimate) -> None:
-        alone = median_low(e.alone)
-        if median_low([ms for ms, _ in e.lent]) <= self.PAYS * alone:
-            e.wait, e.soon, e.misses = self.RETRY, self.SOON, 0
+        if median_low(e.lent) <= self.PAYS * median_low(e.alone):
+            e.wait, e.soon, e.misses, e.spoiled = self.RETRY, self.SOON, 0, 0
             return
-        disturbed = any(w > self.DISTURBED * ms for ms, w in e.lent if ms > self.PAYS * alone)
-        if not disturbed:
-            e.misses += 1
-        if disturbed or e.misses < 2:
-            e.left, e.soon = e.soon, min(2 * e.soon, self.RETRY)
+        e.misses += 1
+        if e.misses < 2:
+            self._stop(e, e.soon)
+            e.soon = min(2 * e.soon, self.RETRY)
         else:
-            e.left = e.wait = min(2 * e.wait, self.RETRY_MAX)
-        e.off, e.count, e.since = True, 0, self.clock()
+            e.wait = min(2 * e.wait, self.RETRY_MAX)
+            self._stop(e, e.wait)
+
+    def _stop(self, e: _Estimate, runs: int) -> None:
+        e.off, e.count, e.left, e.spoiled, e.since = True, 0, runs, 0, self.clock()
         e.lent.clear()
 
     def worth_lending(self, key: str, min_ms: float) -> bool:
