@@ -17,8 +17,9 @@ pickled messages; large arrays travel as shared-memory refs, see service.shm):
 `timing` carries "plan_cache_bytes" (what the worker's graphs and plans hold) and, for a lent job,
 "cpu_wait_ms" (how long its threads waited for a CPU), which the server takes off before it answers,
 and "threads" (the BLAS / intra-op threads the job started with). The environment
-(CUDA_VISIBLE_DEVICES, BLAS thread counts) is set by the server before the process is spawned; pinning to cores happens here first, before NumPy or a device runtime is
-imported; a job lent more cores widens and narrows back (service.core_lending).
+(CUDA_VISIBLE_DEVICES, BLAS thread counts) is set by the server before the process is spawned;
+pinning to cores happens here first, before NumPy or a device runtime is imported; a job lent more
+cores widens and narrows back (service.core_lending).
 """
 from __future__ import annotations
 

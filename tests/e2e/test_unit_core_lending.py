@@ -15,7 +15,7 @@ import os
 import numpy as np
 import pytest
 
-from service.core_lending import RunDelay, WorkEstimates
+from service.core_lending import WorkEstimates
 from service.metrics import Metrics
 from service.pools import Pool, build_specs
 from service.settings import Settings
