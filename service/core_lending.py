@@ -24,31 +24,36 @@ one block it holds with the NumPy split, by the whole call with a static split l
 (10x and more seen on a 2-core box). So the pool measures (WorkEstimates): it lends to a graph whose runs alone
 take at least `lend_min_ms`, and keeps lending while its lent runs are clearly faster (lower medians
 of the last few runs each way; the alone time refreshed by one alone run in REFRESH while lending).
+A lent run also reports how long its threads waited for a CPU (RunDelay: the kernel's run_delay), so
+that a try spoiled by a process outside the pool is told apart from a kernel lending does not help.
 """
 from __future__ import annotations
 
 import os
+import time
 from collections import OrderedDict, deque
 from statistics import median_low
 
 
-def pin_threads(pid: int, cores) -> int:
-    """Set the CPU affinity of every thread of process `pid`; the number of threads set. Two passes:
-    a thread started during the first inherits its creator's mask, which may have been the old one."""
+def pin_threads(pid: int, cores, passes: int = 2) -> list:
+    """Set the CPU affinity of every thread of process `pid`; the ids of the threads set. From outside
+    the process (a reclaim), two passes: a thread started during the first inherits its creator's mask,
+    which may have been the old one. The process itself, pinning from the one thread that starts
+    threads while no job runs (ThreadBudget), needs one."""
     cores = set(cores)
-    done: set = set()
-    for _ in range(2):
+    done: dict = {}
+    for _ in range(passes):
         try:
             tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")]
         except OSError:  # the process is gone
-            return len(done)
+            return list(done)
         for tid in tids:
             try:
                 os.sched_setaffinity(tid, cores)
-                done.add(tid)
+                done[tid] = True
             except OSError:  # the thread ended meanwhile
                 pass
-    return len(done)
+    return list(done)
 
 
 class ThreadBudget:
@@ -65,6 +70,7 @@ class ThreadBudget:
 
         self.own = (list(cores), max(1, threads))
         self.cur = self.own
+        self.tids: list | None = None  # the threads the last widening or narrowing pinned
         self.torch = torch
         # the native thread pools loaded so far (NumPy's BLAS; torch's OpenMP): set per job, ~1 us each
         self.pools = ThreadpoolController().lib_controllers
@@ -84,7 +90,7 @@ class ThreadBudget:
         if (list(cores), threads) == self.cur:
             return
         if cores:  # widen before raising threads: threads started now inherit the main thread's mask
-            pin_threads(os.getpid(), cores)
+            self.tids = pin_threads(os.getpid(), cores, passes=1)
         self._threads_to(threads)
         self.cur = (list(cores), threads)
 
@@ -107,15 +113,53 @@ class ThreadBudget:
         self.set(*self.own)
 
 
-class _Estimate:
-    __slots__ = ("alone", "lent", "off", "count", "wait")
+class RunDelay:
+    """How long this process's threads waited, runnable, for a CPU (the kernel's run_delay, field 2 of
+    /proc/self/task/<tid>/schedstat, ns). On a shared host a lent run whose helper another process
+    kept off its core shows it here; a kernel that lending does not help does not. The files stay open
+    (a read ~3 us; opening ~20), and the threads are the ones ThreadBudget just pinned (listing them
+    again would cost ~15 us): only lent runs (milliseconds of BLAS) are measured. None where the
+    kernel keeps no schedstat."""
 
-    def __init__(self, runs: int, retry: int):
+    def __init__(self):
+        self.fds: dict = {}  # tid -> open schedstat file
+
+    def sample(self, tids) -> dict | None:
+        got = {}
+        for tid in tids or ():
+            fd = self.fds.get(tid)
+            try:
+                if fd is None:
+                    fd = self.fds[tid] = os.open(f"/proc/self/task/{tid}/schedstat", os.O_RDONLY)
+                got[tid] = int(os.pread(fd, 64, 0).split()[1])
+            except (OSError, IndexError, ValueError):  # the thread ended, or no schedstat
+                pass
+        for tid in [t for t in self.fds if t not in got]:
+            os.close(self.fds.pop(tid))
+        return got or None
+
+    def since(self, before: dict | None, tids) -> float:
+        """ms waited by threads `tids` since `before` (a thread started since counts from its start)."""
+        after = self.sample(tids) if before is not None else None
+        if after is None:
+            return 0.0
+        return max(0, sum(ns - before.get(tid, 0) for tid, ns in after.items())) / 1e6
+
+
+class _Estimate:
+    __slots__ = ("alone", "lent", "off", "count", "left", "wait", "soon", "misses", "spoiled", "since")
+
+    def __init__(self, runs: int, retry: int, soon: int):
         self.alone: deque = deque(maxlen=runs)  # the last runs on one worker's own cores, ms
-        self.lent: deque = deque(maxlen=runs)  # the last lent runs of this try, ms
-        self.off = False  # lending did not pay: runs alone until `count` reaches `wait`
+        self.lent: deque = deque(maxlen=runs)  # the last lent runs of this try (spoiled ones left out), ms
+        self.off = False  # lending did not pay: runs alone until `count` reaches `left`
         self.count = 0  # off: runs alone since the miss; on: lent runs since the last alone run
-        self.wait = retry
+        self.left = 0  # off: the runs alone before the next try
+        self.wait = retry  # the wait after a confirmed miss on undisturbed runs (doubles per such miss)
+        self.soon = soon  # the wait after any other stop (doubles per stop, up to `retry`)
+        self.misses = 0  # misses on undisturbed runs since lending last paid
+        self.spoiled = 0  # lent runs left out since lending last paid
+        self.since = 0.0  # off: when (WorkEstimates.clock) lending stopped
 
 
 class WorkEstimates:
@@ -126,53 +170,87 @@ class WorkEstimates:
     runs of each kind, and a try is judged only once it has RUNS lent runs: one run slowed by a passing
     neighbour (the client itself, on a small box) or by the first lent run's thread start-up neither
     starts nor stops lending. While lending, every REFRESH-th run runs alone so that the alone time
-    follows the load (a stale one would keep or stop lending on what the box did long ago). Lending
-    that does not pay (small or memory-bound kernels, or lent cores that something outside the pool
-    keeps busy: a descheduled BLAS helper stalls every call) stops, and is tried again after RETRY
-    runs alone, twice as many after each further miss (up to RETRY_MAX). Runs that compiled or were
-    reclaimed are not counted."""
+    follows the load (a stale one would keep or stop lending on what the box did long ago).
+
+    A lent run that was slow and whose threads waited for a CPU (RunDelay) for more than DISTURBED of
+    its time was slowed by a process outside the pool (on a shared host, a descheduled BLAS helper
+    stalls the call): it says nothing about lending and is left out of the verdict ("spoiled"). Only
+    when more than SPOILED runs in a row are (the box stays that busy) does lending stop, for SOON runs
+    alone (twice as many after each further such stop, up to RETRY). A try that misses on runs that
+    did not wait (a slowdown the kernel cannot see, e.g. a neighbour on the same memory bus) stops for
+    SOON runs too: only a second miss in a row is taken as the kernel's (small or memory-bound: lending
+    never pays), and waits RETRY runs alone, twice as many after each further one (up to RETRY_MAX).
+    Whatever the wait, a graph not tried for RETRY_S seconds is tried at its next run: the load has
+    changed by then, and a graph run now and then would otherwise carry one old verdict for hours.
+    Runs that compiled or were reclaimed are not counted."""
 
     PAYS = 0.85  # a lent run must take at most this share of an alone run
-    RETRY, RETRY_MAX = 16, 1024
+    DISTURBED = 0.1  # a lent run that waited for a CPU more than this share of its time was disturbed
+    SPOILED = 3  # spoiled lent runs in a row that still do not stop lending
+    RETRY, RETRY_MAX, SOON = 16, 1024, 4
+    RETRY_S = 10.0
     RUNS = 3  # runs judged together, each way
     REFRESH = 16  # lent runs between two alone runs while lending pays
 
-    def __init__(self, size: int = 4096):
+    def __init__(self, size: int = 4096, clock=time.monotonic):
         self.size = size
+        self.clock = clock
         self.seen: OrderedDict = OrderedDict()  # key -> _Estimate
 
-    def note(self, key: str, compute_ms: float, lent: bool) -> None:
+    def note(self, key: str, compute_ms: float, lent: bool, waited_ms: float = 0.0) -> None:
+        """One run of graph `key`: its compute time, whether it ran lent, and (lent) how long its
+        threads waited for a CPU meanwhile."""
         e = self.seen.get(key)
         if e is None:
-            e = self.seen[key] = _Estimate(self.RUNS, self.RETRY)
+            e = self.seen[key] = _Estimate(self.RUNS, self.RETRY, self.SOON)
             while len(self.seen) > self.size:
                 self.seen.popitem(last=False)
         self.seen.move_to_end(key)
         if lent:
-            e.lent.append(compute_ms)
             e.count += 1
+            slow = bool(e.alone) and compute_ms > self.PAYS * median_low(e.alone)
+            if slow and waited_ms > self.DISTURBED * compute_ms:
+                e.spoiled += 1  # slowed by waiting for a CPU: no evidence either way
+                if e.spoiled > self.SPOILED:
+                    self._stop(e, e.soon)
+                    e.soon = min(2 * e.soon, self.RETRY)
+                return
+            e.lent.append(compute_ms)
             if len(e.lent) == self.RUNS and e.alone:  # a full try: judge it
-                if self._pays(e):
-                    e.wait = self.RETRY
-                else:
-                    e.off, e.count, e.wait = True, 0, min(2 * e.wait, self.RETRY_MAX)
-                    e.lent.clear()
+                self._judge(e)
             return
         e.alone.append(compute_ms)
         if not e.off:
             e.count = 0  # an alone run (a refresh, or no idle lender): the next REFRESH may be lent
         else:
             e.count += 1
-            if e.count >= e.wait:  # try lending again: the load may have changed
+            if e.count >= e.left:  # try lending again: the load may have changed
                 e.off, e.count = False, 0
 
-    def _pays(self, e: _Estimate) -> bool:
-        return median_low(e.lent) <= self.PAYS * median_low(e.alone)
+    def _judge(self, e: _Estimate) -> None:
+        if median_low(e.lent) <= self.PAYS * median_low(e.alone):
+            e.wait, e.soon, e.misses, e.spoiled = self.RETRY, self.SOON, 0, 0
+            return
+        e.misses += 1
+        if e.misses < 2:
+            self._stop(e, e.soon)
+            e.soon = min(2 * e.soon, self.RETRY)
+        else:
+            e.wait = min(2 * e.wait, self.RETRY_MAX)
+            self._stop(e, e.wait)
+
+    def _stop(self, e: _Estimate, runs: int) -> None:
+        e.off, e.count, e.left, e.spoiled, e.since = True, 0, runs, 0, self.clock()
+        e.lent.clear()
 
     def worth_lending(self, key: str, min_ms: float) -> bool:
         if min_ms <= 0:  # every job, even a graph's first
             return True
         e = self.seen.get(key)
-        if e is None or not e.alone or e.off or median_low(e.alone) < min_ms:
+        if e is None or not e.alone or median_low(e.alone) < min_ms:
             return False
+        if e.off:
+            if self.clock() - e.since < self.RETRY_S:
+                return False
+            e.off, e.count = False, 0  # not tried for long: try now
         return e.count < self.REFRESH  # else this run goes alone: the alone time stays current

@@ -475,8 +475,9 @@ class Pool:
             _, _, refs, timing = msg
             w.plan_bytes = timing.pop("plan_cache_bytes", w.plan_bytes)
             run_ms = timing.get("compute_ms", 0) - timing.pop("compile_ms", 0)  # a miss: its run alone
+            waited = timing.pop("cpu_wait_ms", 0.0)  # a lent run's threads waiting for a CPU (core_lending)
             if timing.get("compile_cache") == "hit" and not job.reclaimed:
-                self.work.note(job.key, timing.get("compute_ms", 0), job.lend is not None)
+                self.work.note(job.key, timing.get("compute_ms", 0), job.lend is not None, waited)
             if self.inline is not None and job.lend is None and not job.reclaimed:  # its cost on one worker's cores
                 self.inline.note(job.key, job.graph_text, run_ms, self.loop)
             outs = w.slots.take_all(refs)  # views on reused slots, or on segments whose names are unlinked

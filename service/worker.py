@@ -14,11 +14,12 @@ pickled messages; large arrays travel as shared-memory refs, see service.shm):
                       (an output written into the client's region: ("client", offset, shape, dtype_str))
                       ("need_graph", job_id)   (its cache lost the graph: resend with it)
 
-`timing` carries "plan_cache_bytes" (what the worker's graphs and plans hold), which the
-server takes off before it answers, and "threads" (the BLAS / intra-op threads the job started
-with). The environment (CUDA_VISIBLE_DEVICES, BLAS thread counts) is set by the server before
-the process is spawned; pinning to cores happens here first, before NumPy or a device runtime is
-imported; a job lent more cores widens and narrows back (service.core_lending).
+`timing` carries "plan_cache_bytes" (what the worker's graphs and plans hold) and, for a lent job,
+"cpu_wait_ms" (how long its threads waited for a CPU), which the server takes off before it answers,
+and "threads" (the BLAS / intra-op threads the job started with). The environment
+(CUDA_VISIBLE_DEVICES, BLAS thread counts) is set by the server before the process is spawned;
+pinning to cores happens here first, before NumPy or a device runtime is imported; a job lent more
+cores widens and narrows back (service.core_lending).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ import sys
 import time
 
 from . import timeline
+from .core_lending import RunDelay
 
 # Errors a kernel raises on what the job's graph or inputs ask for (an index out of range, a shape
 # that overflows, an array too large to allocate): the caller's fault, not the server's.
@@ -135,15 +137,19 @@ def job_error(e: BaseException, job_id) -> dict:
 
 def _lent_run(engine, budget, revoked, job_id, lend, g, inputs, params, key):
     """engine.run on the lent cores, if any (narrowed back after, even when it fails); the threads it
-    started with."""
+    started with, and (lent) how long its threads waited for a CPU meanwhile, ms (the pool's verdict on
+    lending, service.core_lending.WorkEstimates)."""
     if lend is None:
-        return engine.run(g, inputs, params, key=key), budget.threads if budget is not None else 1
+        return engine.run(g, inputs, params, key=key), budget.threads if budget is not None else 1, None
     try:
         budget.set(*lend)
         if revoked is not None and revoked.value == job_id:  # reclaimed before we widened: undo it
             budget.narrow()
         threads = budget.threads
-        return engine.run(g, inputs, params, key=key), threads
+        before = _RUN_DELAY.sample(budget.tids)
+        out = engine.run(g, inputs, params, key=key)
+        budget.narrow()  # (lists the threads again: any the run started)
+        return out, threads, _RUN_DELAY.since(before, budget.tids)
     finally:
         budget.narrow()
 
@@ -202,6 +208,7 @@ class InputMaps:
 
 
 _INPUT_MAPS = InputMaps()
+_RUN_DELAY = RunDelay()  # lent runs only
 
 
 def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=None, revoked=None):
@@ -225,7 +232,7 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
         misses, compiling = engine.misses, engine.compile_seconds
         timeline.stamp("wk.c0")
         t0 = time.perf_counter()
-        out, threads = _lent_run(engine, budget, revoked, job_id, lend, g, inputs, params or None, key)
+        out, threads, waited = _lent_run(engine, budget, revoked, job_id, lend, g, inputs, params or None, key)
         t1 = time.perf_counter()
         timeline.stamp("wk.c1")
         owned: list = []
@@ -243,11 +250,13 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
         shm.close_all(owned)  # the server unlinks output segments once read
     finally:
         shm.close_all(attached)
-    return ("done", job_id, refs, {"compute_ms": round((t1 - t0) * 1e3, 3),
-                                   "output_ms": round((time.perf_counter() - t1) * 1e3, 3),
-                                   "compile_cache": "miss" if engine.misses != misses else "hit",
-                                   "compile_ms": round((engine.compile_seconds - compiling) * 1e3, 3),
-                                   "threads": threads, "plan_cache_bytes": plans.held})
+    timing = {"compute_ms": round((t1 - t0) * 1e3, 3), "output_ms": round((time.perf_counter() - t1) * 1e3, 3),
+              "compile_cache": "miss" if engine.misses != misses else "hit",
+              "compile_ms": round((engine.compile_seconds - compiling) * 1e3, 3),
+              "threads": threads, "plan_cache_bytes": plans.held}
+    if waited is not None:
+        timing["cpu_wait_ms"] = round(waited, 3)
+    return ("done", job_id, refs, timing)
 
 
 def worker_main(conn, spec: dict, revoked=None) -> None:
