@@ -262,4 +262,8 @@ from ._conv import AvgPool2d, Conv1d, Conv2d, MaxPool2d  # noqa: E402
 
 __all__ += ["Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d"]
 
+from ._layers_ms import ELU, CellDict, Dropout, Embedding, SoftmaxCrossEntropyWithLogits  # noqa: E402
+
+__all__ += ["Embedding", "Dropout", "ELU", "SoftmaxCrossEntropyWithLogits", "CellDict"]
+
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)
