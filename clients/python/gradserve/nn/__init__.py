@@ -266,4 +266,8 @@ from ._layers_ms import ELU, CellDict, Dropout, Embedding, SoftmaxCrossEntropyWi
 
 __all__ += ["Embedding", "Dropout", "ELU", "SoftmaxCrossEntropyWithLogits", "CellDict"]
 
+from ._rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: E402
+
+__all__ += ["LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"]
+
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)
