@@ -89,3 +89,21 @@ def test_refusals():
         Model(net, nn.MSELoss(), nn.SGD(net.trainable_params())).train(1, _dataset(), dataset_sink_mode=True)
     with pytest.raises(ValueError, match="no metrics"):
         Model(net).eval(_dataset())
+
+
+def test_metric_objects_loss_monitor_and_train_spellings(on_real_server, capsys):
+    from gradserve.train import Accuracy, Loss, LossMonitor, Model as TrainModel
+    from gradserve.train.serialization import load_checkpoint
+    assert TrainModel is Model and load_checkpoint.__module__ == "gradserve._checkpoint"
+    net = nn.Dense(3, 2, weight_init=W0, bias_init=B0)
+    loss = nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
+    model = Model(net, loss, nn.Momentum(net.trainable_params(), 0.1, 0.9),
+                  metrics={"Accuracy": Accuracy(), "l": Loss()})
+    model.train(2, _dataset(), callbacks=[LossMonitor(3)])
+    lines = capsys.readouterr().out.splitlines()
+    assert [ln.split(",")[0] for ln in lines] == ["epoch: 1 step: 3", "epoch: 2 step: 6"]
+    got = model.eval(_dataset())
+    assert got["Accuracy"] == MS_EVAL["acc"]
+    np.testing.assert_allclose(got["l"], MS_EVAL["loss"], rtol=2e-5)
+    with pytest.raises(RuntimeError, match="number of samples is 0"):
+        nn.Accuracy().eval()

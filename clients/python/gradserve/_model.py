@@ -18,6 +18,7 @@ import numpy as np
 from . import nn
 from ._cellbase import Cell
 from ._tensor import Tensor
+from .nn._metrics import Accuracy, Loss
 
 
 class _RunContext:
@@ -35,6 +36,37 @@ class _RunContext:
         return self._stop
 
 
+class Callback:
+    """Base of Model's callbacks: override the hooks wanted (each takes the run context)."""
+
+    def on_train_begin(self, run_context): ...
+
+    def on_train_epoch_begin(self, run_context): ...
+
+    def on_train_step_begin(self, run_context): ...
+
+    def on_train_step_end(self, run_context): ...
+
+    def on_train_epoch_end(self, run_context): ...
+
+    def on_train_end(self, run_context): ...
+
+
+class LossMonitor(Callback):
+    """Prints each per_print_times-th step's loss: 'epoch: 1 step: 2, loss is 0.5' (MindSpore's line)."""
+
+    def __init__(self, per_print_times: int = 1):
+        if isinstance(per_print_times, bool) or not isinstance(per_print_times, int) or per_print_times < 0:
+            raise ValueError(f"LossMonitor: per_print_times must be an int >= 0, got {per_print_times!r}")
+        self.per_print_times = per_print_times
+
+    def on_train_step_end(self, run_context):
+        a = run_context.original_args()
+        if self.per_print_times and a.cur_step_num % self.per_print_times == 0:
+            print(f"epoch: {a.cur_epoch_num} step: {a.cur_step_num}, loss is {float(a.net_outputs.asnumpy())}",
+                  flush=True)
+
+
 def _call(callbacks, hook: str, ctx: _RunContext) -> None:
     for cb in callbacks:
         fn = getattr(cb, hook, None)
@@ -49,42 +81,7 @@ def _batches(dataset):
         yield tuple(x if isinstance(x, Tensor) else Tensor(np.asarray(x)) for x in items)
 
 
-class _Accuracy:
-    """Correct predictions / samples: argmax of the logits against class indices (or one-hot labels)."""
-
-    def clear(self):
-        self.correct, self.total = 0, 0
-
-    def update(self, logits, label):
-        pred = np.argmax(logits.asnumpy(), axis=-1)
-        y = label.asnumpy()
-        y = np.argmax(y, axis=-1) if y.ndim == pred.ndim + 1 else y
-        self.correct += int((pred == y).sum())
-        self.total += int(pred.size)
-
-    def eval(self):
-        if not self.total:
-            raise RuntimeError("Accuracy: no samples were evaluated")
-        return self.correct / self.total
-
-
-class _Loss:
-    """The mean of the batches' mean losses (MindSpore's nn.Loss metric)."""
-
-    def clear(self):
-        self.sum, self.n = 0.0, 0
-
-    def update(self, loss):
-        self.sum += float(np.mean(loss.asnumpy()))
-        self.n += 1
-
-    def eval(self):
-        if not self.n:
-            raise RuntimeError("Loss: no batches were evaluated")
-        return self.sum / self.n
-
-
-_METRICS = {"acc": _Accuracy, "accuracy": _Accuracy, "loss": _Loss}
+_METRICS = {"acc": Accuracy, "accuracy": Accuracy, "loss": Loss}
 
 
 def _metric(name: str, m):
@@ -173,7 +170,7 @@ class Model:
             *data, label = batch
             out = (self._eval_network or self._network)(*data)
             for name, m in self._metrics.items():
-                if isinstance(m, _Loss) or name == "loss":
+                if isinstance(m, Loss):
                     if self._loss_fn is None:
                         raise ValueError("Model.eval: the 'loss' metric needs the Model's loss_fn")
                     m.update(self._loss_fn(out, label))
@@ -191,4 +188,4 @@ class Model:
         return self._network(*predict_data)
 
 
-__all__ = ["Model"]
+__all__ = ["Model", "Callback", "LossMonitor"]

@@ -270,4 +270,8 @@ from ._rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: E402
 
 __all__ += ["LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"]
 
+from ._metrics import Accuracy, Loss, Metric  # noqa: E402
+
+__all__ += ["Metric", "Accuracy", "Loss"]
+
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)
