@@ -102,12 +102,12 @@ def _tensor(data: bytes, tag: str, where: str) -> tuple[list, str, bytes]:
     dims: list = []
     dtype, content = None, b""
     r = _Reader(data, where)
-    for num, wire, v in r.fields():
+    for num, _, v in r.fields():
         if num == 1:
-            dims.extend([v] if wire == 0 else _packed(v, where))
-        elif num == 2 and wire == 2:
+            dims.extend([v] if isinstance(v, int) else _packed(v, where))
+        elif num == 2 and isinstance(v, bytes):
             dtype = v.decode()
-        elif num == 3 and wire == 2:
+        elif num == 3 and isinstance(v, bytes):
             content = v
     if dtype is None:
         raise r.bad(f"parameter {tag!r} without a tensor_type")
@@ -124,10 +124,10 @@ def _packed(data: bytes, where: str) -> list:
 
 def _value_fields(value: bytes, where: str) -> tuple:
     tag, tensor = None, None
-    for num, wire, v in _Reader(value, where).fields():
-        if num == 1 and wire == 2:
+    for num, _, v in _Reader(value, where).fields():
+        if num == 1 and isinstance(v, bytes):
             tag = v.decode()
-        elif num == 2 and wire == 2:
+        elif num == 2 and isinstance(v, bytes):
             tensor = v
         elif num == 3:
             raise ValueError(f"load_checkpoint: {where} holds a MapTensor ({tag!r}), which is not supported")
@@ -137,8 +137,8 @@ def _value_fields(value: bytes, where: str) -> tuple:
 def _decode(data: bytes, where: str) -> dict[str, np.ndarray]:
     parts: dict[str, list] = {}
     r = _Reader(data, where)
-    for num, wire, value in r.fields():
-        if num != 1 or wire != 2:
+    for num, _, value in r.fields():
+        if num != 1 or not isinstance(value, bytes):
             continue
         tag, tensor = _value_fields(value, where)
         if tag is None or tensor is None:

@@ -847,7 +847,7 @@ class Program:
         self._plain: bool | None = None  # whether out_tdef is tuples of Tensors only
         # parameters holding random data (dropout masks): drawn anew before each run, so that randomness is
         # data and the graph stays the same (one draw per run: forward and backward share it)
-        self.random_params = [p for p in root.param_objs.values() if hasattr(p, "gs_draw")]
+        self.random_draws = [getattr(p, "gs_draw") for p in root.param_objs.values() if hasattr(p, "gs_draw")]
 
     def graph_doc(self, values: str = "all") -> dict:
         """The graph's JSON; values="frozen" writes only unchanged parameters' values into it (the
@@ -986,8 +986,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     tdef = getattr(prog, "out_tdef", "*")
     if not prog.out_avals and not prog.state_params:  # nothing computed on the service (a gradient of nothing)
         return unflatten(tdef, [])
-    for p in prog.random_params:
-        p.gs_draw()
+    for draw in prog.random_draws:
+        draw()
     device = _context.device()
     try:
         res = _context.client().eval(prog, arrays, params=prog.param_data() or None,

@@ -10,6 +10,7 @@ from .._cellbase import Cell
 from .._tensor import Parameter, Tensor
 from .._training import LossBase
 from ..common.initializer import initializer
+from ..dtype import float32
 from ..ops._dropout import _check_keep
 
 
@@ -34,7 +35,7 @@ class Embedding(Cell):
         shape = (vocab_size, embedding_size)
         if isinstance(embedding_table, np.ndarray):
             embedding_table = Tensor(embedding_table.astype(np.float32))
-        table = initializer(embedding_table, shape, "float32")
+        table = initializer(embedding_table, shape, float32)
         if tuple(table.shape) != shape:
             raise ValueError(f"For 'Embedding', the 'embedding_table' has shape {list(table.shape)}, "
                              f"expected {list(shape)}.")
@@ -122,7 +123,7 @@ class CellDict(Cell):
 
     def __init__(self, *args, **kwargs):
         super().__init__()
-        object.__setattr__(self, "_gs_keys", [])
+        self._gs_keys: list[str] = []  # (a "_gs_" name: not a cell, and no prefix)
         if args:
             self.update(args[0])
 

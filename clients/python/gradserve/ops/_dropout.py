@@ -2,7 +2,7 @@
 
 The engine has no random op, and a mask drawn at trace time would be a constant of the graph (a new
 graph id, and a new compile, on every call). So the mask is data: a `MaskParameter`, one per dropout
-in a trace, that the program draws anew before each run (`_trace.Program.random_params`). One run
+in a trace, that the program draws anew before each run (`_trace.Program.random_draws`). One run
 computes forward and backward, so both see the same mask; each run has a new one; the draws come from
 the generator `set_seed` seeds (`_misc.random_ops_generator`), so a seeded program repeats its masks.
 MindSpore's own bits are not reproduced (a different generator), only its distribution and its rules.

@@ -12,4 +12,4 @@ from .rnns import *  # noqa: E402,F401,F403
 from .rnn_cells import *  # noqa: E402,F401,F403
 from . import embedding, rnn_cells, rnns  # noqa: E402
 
-__all__ += [*embedding.__all__, *rnns.__all__, *rnn_cells.__all__]
+__all__ += ["Embedding", "GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell"]
