@@ -69,8 +69,8 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "MindSpore's bits; the op-level seeds (`seed`, `Seed0` / `Seed1`) are not used. Under `vmap` one mask "
     "is shared by all the mapped examples (MindSpore 2.10 fails on vmap of dropout).",
     "`nn.LSTM` / `nn.GRU` / `nn.RNN` are unrolled over the input's sequence length (each length its own "
-    "graph, growing with it); `seq_length` (per-sample valid lengths) is refused. `nn.ELU` takes alpha 1.0 "
-    "only, as MindSpore 2.10's Elu.",
+    "graph, growing with it; `seq_length` masks the steps past each sample's length). `nn.ELU` takes alpha "
+    "1.0 only, as MindSpore 2.10's Elu.",
     "Checkpoints are MindSpore's .ckpt (its protobuf, read and written byte for byte as MindSpore 2.10); not "
     "supported: encryption (enc_key / dec_key), format='safetensors', MapTensor values, dtypes without "
     "gradserve Tensors (int8, int16, uint*, bfloat16). `Parameter.name` is one level deep inside nested "

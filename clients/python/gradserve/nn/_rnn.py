@@ -5,8 +5,9 @@ Weights and gates follow MindSpore 2.10's CPU layout, which is also PyTorch's (c
 weights give the same outputs to 1e-7 in float32): weight_ih_l{k}[_reverse] [G * hidden, in],
 weight_hh_l{k}[_reverse] [G * hidden, hidden], bias_ih / bias_hh [G * hidden], with the gates stacked
 as (i, f, g, o) for the LSTM and (r, z, n) for the GRU. So weights loaded from a MindSpore (or PyTorch)
-model give its numbers. Limits: the sequence is unrolled (a graph grows with its length; each length is
-its own graph) and `seq_length` (per-sample valid lengths) is refused.
+model give its numbers. `seq_length` (per-sample valid lengths) masks the steps past each length, as
+MindSpore's (and PyTorch's packed sequences). Limit: the sequence is unrolled (a graph grows with its
+length; each length is its own graph).
 """
 from __future__ import annotations
 
@@ -89,15 +90,24 @@ class _RNNBase(Cell):
         b = (getattr(self, "bias_ih" + s), getattr(self, "bias_hh" + s)) if self.has_bias else (None, None)
         return getattr(self, "weight_ih" + s), getattr(self, "weight_hh" + s), b[0], b[1]
 
-    def _direction(self, x, idx: int, h, c, reverse: bool):
-        """One layer in one direction over x [T, B, in]: (outputs [T, B, H], h_T, c_T)."""
+    def _direction(self, x, idx: int, h, c, reverse: bool, valid):
+        """One layer in one direction over x [T, B, in]: (outputs [T, B, H], h_T, c_T). valid: per step a
+        [B, 1] 1/0 mask (seq_length) or None: past a sample's length its state holds and its output is 0,
+        so the reverse direction starts at each sample's last step (PyTorch's packed sequences too)."""
         w_ih, w_hh, b_ih, b_hh = self._weights(idx)
         steps, batch = x.shape[0], x.shape[1]
         gx = _ops.reshape(_linear(_ops.reshape(x, (steps * batch, x.shape[2])), w_ih, b_ih), (steps, batch, -1))
         outs = [None] * steps
         for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
-            h, c = _step(self._mode, gx[t], h, c, w_hh, b_hh, self.hidden_size)
-            outs[t] = h
+            h_new, c_new = _step(self._mode, gx[t], h, c, w_hh, b_hh, self.hidden_size)
+            if valid is None:
+                h, c = h_new, c_new
+                outs[t] = h
+                continue
+            keep = valid[t]
+            h = keep * h_new + (1.0 - keep) * h
+            c = None if c is None else keep * c_new + (1.0 - keep) * c
+            outs[t] = keep * h_new
         return _ops.stack(outs, 0), h, c
 
     def _check(self, x, hx):
@@ -115,7 +125,7 @@ class _RNNBase(Cell):
                                  f"{list(want)} (num_layers * num_directions, batch, hidden_size).")
         return batch
 
-    def _run(self, x, h0, c0):
+    def _run(self, x, h0, c0, valid):
         """All layers: (output, h_n, c_n) with x time-major [T, B, in]."""
         hs, cs = [], []
         for layer in range(self.num_layers):
@@ -124,17 +134,27 @@ class _RNNBase(Cell):
             outs = []
             for d in range(self.num_directions):
                 idx = layer * self.num_directions + d
-                out, h, c = self._direction(x, idx, h0[idx], c0[idx] if c0 is not None else None, bool(d))
+                out, h, c = self._direction(x, idx, h0[idx], c0[idx] if c0 is not None else None, bool(d), valid)
                 outs.append(out)
                 hs.append(h)
                 cs.append(c)
             x = outs[0] if len(outs) == 1 else _ops.concat(outs, -1)
         return x, _ops.stack(hs, 0), (_ops.stack(cs, 0) if c0 is not None else None)
 
+    def _valid(self, seq_length, steps: int, batch: int, dt: str):
+        """Per step t, [B, 1]: 1.0 where t < seq_length[b] (None without seq_length)."""
+        if seq_length is None:
+            return None
+        if not isinstance(seq_length, Tensor) or tuple(seq_length.shape) != (batch,) or \
+                not seq_length._dtype.startswith("int"):
+            got = f"{seq_length.dtype} {list(seq_length.shape)}" if isinstance(seq_length, Tensor) else \
+                type(seq_length).__name__
+            raise ValueError(f"For '{type(self).__name__}', seq_length must be an int Tensor of shape [{batch}], "
+                             f"but got {got}.")
+        lengths = _ops.reshape(seq_length, (batch, 1))
+        return [_ops.cast(_ops.greater(lengths, t), dt) for t in range(steps)]
+
     def _forward(self, x, hx, seq_length):
-        if seq_length is not None:
-            raise NotImplementedError(f"{type(self).__name__}: seq_length (per-sample valid lengths) is not "
-                                      "supported; pad the batch and slice the outputs")
         batch = self._check(x, hx)
         states = list(hx) if isinstance(hx, (tuple, list)) else [hx]
         zeros = Tensor(np.zeros((self.num_layers * self.num_directions, batch, self.hidden_size), x._dtype))
@@ -144,7 +164,7 @@ class _RNNBase(Cell):
             c0 = states[1] if len(states) > 1 and states[1] is not None else zeros
         if self.batch_first:
             x = _ops.transpose(x, (1, 0, 2))
-        out, h, c = self._run(x, h0, c0)
+        out, h, c = self._run(x, h0, c0, self._valid(seq_length, x.shape[0], batch, x._dtype))
         if self.batch_first:
             out = _ops.transpose(out, (1, 0, 2))
         return out, h, c
