@@ -113,3 +113,18 @@ def test_bad_arguments():
         ops.dropout(Tensor(X), p=-0.1)
     with pytest.raises(TypeError, match="float16, float32 or float64"):
         ops.dropout(Tensor(np.ones(3, np.int32)))
+
+
+def test_vmap_refuses_jacobian_shares_one_mask(on_real_server):
+    def f(x):
+        return ops.dropout(x, p=0.5)
+
+    with pytest.raises(NotImplementedError, match="dropout inside vmap"):
+        ops.vmap(f)(Tensor(X[:4, :3]))
+    with pytest.raises(NotImplementedError, match="dropout inside vmap"):
+        ops.vmap(ops.grad(lambda x: ops.sum(f(x))))(Tensor(X[:4, :3]))
+    # a Jacobian's vmap runs over the basis, not over examples: one mask for all its rows
+    jac = ops.jacrev(f)(Tensor(X[0, :8])).asnumpy()
+    diag = np.diag(jac)
+    np.testing.assert_array_equal(jac, np.diag(diag))
+    assert set(np.unique(diag)) <= {0.0, 2.0}

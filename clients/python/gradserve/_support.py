@@ -66,8 +66,8 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "Dropout (`nn.Dropout`, `ops.dropout`, `ops.Dropout`, the RNNs' dropout between layers): the mask is data "
     "drawn in the client before each run (one graph for every call; the forward and backward of one call "
     "share it), from a generator `set_seed` seeds: a seeded program repeats its masks, but they are not "
-    "MindSpore's bits; the op-level seeds (`seed`, `Seed0` / `Seed1`) are not used. Under `vmap` one mask "
-    "is shared by all the mapped examples (MindSpore 2.10 fails on vmap of dropout).",
+    "MindSpore's bits; the op-level seeds (`seed`, `Seed0` / `Seed1`) are not used. Dropout inside `vmap` is "
+    "refused (NotImplementedError; MindSpore 2.10 fails on vmap of dropout too); jacfwd / jacrev use one mask.",
     "`nn.LSTM` / `nn.GRU` / `nn.RNN` are unrolled over the input's sequence length (each length its own "
     "graph, growing with it; `seq_length` masks the steps past each sample's length). `nn.ELU` takes alpha "
     "1.0 only, as MindSpore 2.10's Elu.",

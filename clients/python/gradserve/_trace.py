@@ -335,6 +335,8 @@ def _arg_names_uncached(fn, target, n: int) -> list[str]:
 
 # -- the trace ------------------------------------------------------------------------------------
 class Trace:
+    user_vmaps = 0  # user vmap bodies being traced below this trace (ops._dropout refuses to run there)
+
     def __init__(self, parent: "Trace | None", label: str):
         self.parent = parent
         self.root: Trace = parent.root if parent is not None else self

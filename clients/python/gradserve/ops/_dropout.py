@@ -46,6 +46,13 @@ def _mask(x: Tensor, keep_prob: float) -> Tensor:
         raise TypeError(f"dropout: the input must be a Tensor, got {type(x).__name__}")
     if not x._dtype.startswith("float"):
         raise TypeError(f"dropout: the input must be float16, float32 or float64, got {x.dtype}")
+    tr = current()
+    while tr is not None:
+        if tr.user_vmaps:
+            raise NotImplementedError("dropout inside vmap is not supported: each example needs its own mask, and a "
+                                      "mask is drawn per call (MindSpore 2.10's vmap of dropout fails too); apply "
+                                      "dropout to the whole batch outside vmap")
+        tr = tr.parent
     m = MaskParameter(x.shape, x._dtype, keep_prob)
     if current() is None:
         m.gs_draw()
