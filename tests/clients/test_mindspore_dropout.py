@@ -128,3 +128,19 @@ def test_vmap_refuses_jacobian_shares_one_mask(on_real_server):
     diag = np.diag(jac)
     np.testing.assert_array_equal(jac, np.diag(diag))
     assert set(np.unique(diag)) <= {0.0, 2.0}
+
+
+def test_set_train_after_a_cached_trace_takes_effect(on_real_server):
+    """A grad function or an outer cell traced while the network was in inference mode is traced again after
+    set_train (the traces cached anywhere are stale once any cell's mode changes)."""
+    net = nn.SequentialCell([nn.Dense(20, 20, weight_init=np.eye(20), bias_init=np.zeros(20)), nn.Dropout(p=0.5)])
+    outer = nn.WithLossCell(net, nn.MSELoss())
+    value_and_grad = ops.value_and_grad(net, None, net.trainable_params())
+    x = Tensor(X[:2])
+    np.testing.assert_allclose(value_and_grad(x)[0].asnumpy(), X[:2], rtol=1e-6)   # inference: no dropout
+    assert outer(x, x).asnumpy() == 0
+    net.set_train()
+    assert (value_and_grad(x)[0].asnumpy() == 0).any()
+    assert outer(x, x).asnumpy() > 0
+    net.set_train(False)
+    np.testing.assert_allclose(value_and_grad(x)[0].asnumpy(), X[:2], rtol=1e-6)

@@ -963,6 +963,11 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     return prog, tensors
 
 
+# bumped when a Cell's training mode changes (Cell.set_train): traces cached before may have taken the other
+# branch of a cell that reads self.training (dropout, batch norm), in any cache that inlined it
+mode_epoch = [0]
+
+
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",
                 names: Sequence[str] | Callable[[], Sequence[str]] | None = None) -> Any:
     """Trace (or reuse the trace for this input signature), send to /v1/eval, return Tensors. `label` and
@@ -972,7 +977,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         leaves, tdef = list(args), ("list", ("*",) * len(args))
     else:
         leaves, tdef = flatten(list(args))
-    sig = (tdef, tuple([_sig(x) for x in leaves]))
+    epoch = mode_epoch[0]
+    sig = (epoch, tdef, tuple([_sig(x) for x in leaves]))
     prog = None
     if cache is not None and _context.get_context("mode") == _context.GRAPH_MODE:
         prog = cache.get(sig)
@@ -980,6 +986,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         prog, _ = trace_program(fn, args, label=label() if callable(label) else label,
                                 names=names() if callable(names) else names)
         if cache is not None:
+            for old in [k for k in cache if k[0] != epoch]:  # traces from before a set_train: stale
+                del cache[old]
             cache[sig] = prog
     arrays = [x._data for x in leaves if isinstance(x, Tensor)]
     for a in arrays:
