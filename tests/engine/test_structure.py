@@ -151,7 +151,7 @@ SDK_LAYERS = [
     ("trace", ["_param_state", "_trace", "_bprop", "_jit"]),
     ("ops", ["ops", "_vmap", "_vmap_out", "_jacobian", "_taylor", "_dynindex", "numpy"]),
     ("nn", ["_branches", "_while", "_rewrite", "_cellbase", "_training", "nn"]),
-    ("front", ["gradserve", "common", "common.api", "importers", "_support", "graph",
+    ("front", ["gradserve", "common", "common.api", "importers", "_support", "graph", "_checkpoint", "_model", "train",
                "ops.function"]),  # MindSpore's spelling: re-exports, and custom_vjp (a Cell)
 ]
 

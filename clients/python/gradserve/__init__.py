@@ -48,4 +48,11 @@ __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_
            "mutable", "Variable", "set_seed", "set_device", "grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev",
            "get_grad", "common", "_no_grad"]
 
+from ._checkpoint import load_checkpoint, load_param_into_net, save_checkpoint  # noqa: E402  (MindSpore's .ckpt)
+from ._model import Model  # noqa: E402  (train / eval / predict on the SDK's training path)
+
+from . import train  # noqa: E402  (mindspore.train)
+
+__all__ += ["save_checkpoint", "load_checkpoint", "load_param_into_net", "Model", "train"]
+
 from . import numpy  # noqa: E402  (mindspore.numpy, after the ops it is built from)

@@ -9,7 +9,7 @@ from . import _param_state
 from ._bprop import call_with_bprop, has_bprop
 from ._late import late
 from ._tensor import Parameter, Tensor
-from ._trace import current, run_program
+from ._trace import current, mode_epoch, run_program
 
 
 def _with_keywords(construct, args: tuple, kwargs: dict):
@@ -128,6 +128,8 @@ class Cell:
 
     def set_train(self, mode: bool = True) -> "Cell":
         """Training mode for this cell and its sub-cells (BatchNorm uses batch statistics)."""
+        if bool(mode) != self.training:
+            mode_epoch[0] += 1  # every cached trace may hold this cell in its old mode (run_program drops them)
         object.__setattr__(self, "training", bool(mode))
         self.__dict__.get("_gs_programs", {}).clear()  # traces made in the other mode are stale
         for c in self.cells():

@@ -6,10 +6,19 @@ import random
 import numpy as np
 
 
+_RANDOM_OPS = [np.random.default_rng()]  # the random ops' generator (dropout masks: gradserve.ops._dropout)
+
+
 def set_seed(seed: int) -> None:
-    """Seeds Python's and NumPy's generators (initializers drawn on the client use NumPy)."""
+    """Seeds Python's and NumPy's generators (initializers drawn on the client use NumPy) and the random
+    ops' generator, so that a program's sequence of dropout masks repeats after the same set_seed."""
     random.seed(seed)
     np.random.seed(seed)
+    _RANDOM_OPS[0] = np.random.default_rng(seed)
+
+
+def random_ops_generator() -> np.random.Generator:
+    return _RANDOM_OPS[0]
 
 
 class MutableDict(dict):

@@ -29,12 +29,13 @@ WANTED = {
            "LayerNorm", "BatchNorm1d", "BatchNorm2d", "Jvp", "Vjp", "Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d",
            "Dropout", "Flatten", "Embedding", "LSTM", "GRU", "SoftmaxCrossEntropyWithLogits", "MSELoss", "L1Loss",
            "SGD", "Momentum", "Adam", "WithLossCell", "TrainOneStepCell", "CellDict", "LeakyReLU", "ELU",
-           "HSwish", "HSigmoid", "SiLU", "Mish", "SeLU", "CELU", "LogSigmoid"],
+           "HSwish", "HSigmoid", "SiLU", "Mish", "SeLU", "CELU", "LogSigmoid", "RNN", "LSTMCell", "GRUCell",
+           "RNNCell", "Accuracy", "Loss"],
     "mindspore": ["Tensor", "Parameter", "ParameterTuple", "grad", "value_and_grad", "vjp", "jvp", "jacfwd",
                   "jacrev", "vmap", "jit", "ms_function", "set_context", "get_context", "set_device", "set_seed",
                   "mutable", "GRAPH_MODE", "PYNATIVE_MODE", "float16", "float32", "float64", "int32", "int64",
                   "bool_", "int8", "int16", "uint8", "complex64", "complex128", "numpy", "export", "load",
-                  "save_checkpoint", "load_checkpoint", "Model", "COOTensor", "CSRTensor", "RowTensor"],
+                  "save_checkpoint", "load_checkpoint", "load_param_into_net", "Model", "COOTensor", "CSRTensor", "RowTensor"],
 }
 NOT_SUPPORTED_BEHAVIOUR = [
     "Control flow on traced values is compiled: construct, the functions given to grad / jit and the user "
@@ -62,6 +63,25 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "(CPU, both modes) gives scale * (selu(x) + 1), which is not the derivative of its forward (-0.7627 at "
     "x = -4 where it is 0.0322).",
     "`ops.norm` of a matrix with ord 2, -2 or 'nuc' (singular values): refused with NotImplementedError.",
+    "Dropout (`nn.Dropout`, `ops.dropout`, `ops.Dropout`, the RNNs' dropout between layers): the mask is data "
+    "drawn in the client before each run (one graph for every call; the forward and backward of one call "
+    "share it), from a generator `set_seed` seeds: a seeded program repeats its masks, but they are not "
+    "MindSpore's bits; the op-level seeds (`seed`, `Seed0` / `Seed1`) are not used. Dropout inside `vmap` is "
+    "refused (NotImplementedError; MindSpore 2.10 fails on vmap of dropout too); jacfwd / jacrev use one mask.",
+    "`nn.LSTM` / `nn.GRU` / `nn.RNN` are unrolled over the input's sequence length (each length its own "
+    "graph, growing with it; `seq_length` masks the steps past each sample's length). `nn.ELU` takes alpha "
+    "1.0 only, as MindSpore 2.10's Elu.",
+    "Checkpoints are MindSpore's .ckpt (its protobuf, read and written byte for byte as MindSpore 2.10); not "
+    "supported: encryption (enc_key / dec_key), format='safetensors', MapTensor values, dtypes without "
+    "gradserve Tensors (int8, int16, uint*, bfloat16). `Parameter.name` is one level deep inside nested "
+    "cells ('fc.weight'); the checkpoint functions name Parameters by their full attribute path "
+    "('block.fc.weight'), as MindSpore. `export` / `load` (MindIR) are not provided: a MindIR file is a "
+    "compiled MindSpore graph, which gradserve neither produces nor runs (its graphs are gradserve.graph/1 JSON: "
+    "`trace_graph`).",
+    "`Model`: train / eval / predict over an iterable of (data, label) batches (or a dataset's "
+    "create_tuple_iterator()), with callbacks' on_train_* / on_eval_* hooks and the metrics 'acc' / "
+    "'accuracy' / 'loss' or objects with clear / update / eval; dataset_sink_mode=True and amp_level other "
+    "than 'O0' are refused.",
 ]
 
 
@@ -88,6 +108,7 @@ def render() -> str:
              "`gradserve.ops.function` (with `.grad.grad_func`, which also has `custom_vjp`), "
              "`gradserve.ops.composite.base`, `gradserve.ops.primitive`, `gradserve.nn.grad`, `gradserve.nn.cell`, "
              "`gradserve.nn.layer.*`, `gradserve.nn.loss`, `gradserve.nn.optim`, `gradserve.nn.wrap`, "
+             "`gradserve.train` (with `.serialization`, `.callback`), "
              "`gradserve.graph.api`, `gradserve.graph.mutable`).", "",
              "## Supported", ""]
     missing = {}

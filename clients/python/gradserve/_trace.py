@@ -335,6 +335,8 @@ def _arg_names_uncached(fn, target, n: int) -> list[str]:
 
 # -- the trace ------------------------------------------------------------------------------------
 class Trace:
+    user_vmaps = 0  # user vmap bodies being traced below this trace (ops._dropout refuses to run there)
+
     def __init__(self, parent: "Trace | None", label: str):
         self.parent = parent
         self.root: Trace = parent.root if parent is not None else self
@@ -845,6 +847,9 @@ class Program:
         self.out_tdef: Any = None  # the output structure (set by the tracer)
         self._shapes: list | None = None  # per output: (shape, size) the trace inferred (_conform)
         self._plain: bool | None = None  # whether out_tdef is tuples of Tensors only
+        # parameters holding random data (dropout masks): drawn anew before each run, so that randomness is
+        # data and the graph stays the same (one draw per run: forward and backward share it)
+        self.random_draws = [getattr(p, "gs_draw") for p in root.param_objs.values() if hasattr(p, "gs_draw")]
 
     def graph_doc(self, values: str = "all") -> dict:
         """The graph's JSON; values="frozen" writes only unchanged parameters' values into it (the
@@ -958,6 +963,11 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     return prog, tensors
 
 
+# bumped when a Cell's training mode changes (Cell.set_train): traces cached before may have taken the other
+# branch of a cell that reads self.training (dropout, batch norm), in any cache that inlined it
+mode_epoch = [0]
+
+
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",
                 names: Sequence[str] | Callable[[], Sequence[str]] | None = None) -> Any:
     """Trace (or reuse the trace for this input signature), send to /v1/eval, return Tensors. `label` and
@@ -967,7 +977,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         leaves, tdef = list(args), ("list", ("*",) * len(args))
     else:
         leaves, tdef = flatten(list(args))
-    sig = (tdef, tuple([_sig(x) for x in leaves]))
+    epoch = mode_epoch[0]
+    sig = (epoch, tdef, tuple([_sig(x) for x in leaves]))
     prog = None
     if cache is not None and _context.get_context("mode") == _context.GRAPH_MODE:
         prog = cache.get(sig)
@@ -975,6 +986,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         prog, _ = trace_program(fn, args, label=label() if callable(label) else label,
                                 names=names() if callable(names) else names)
         if cache is not None:
+            for old in [k for k in cache if k[0] != epoch]:  # traces from before a set_train: stale
+                del cache[old]
             cache[sig] = prog
     arrays = [x._data for x in leaves if isinstance(x, Tensor)]
     for a in arrays:
@@ -983,6 +996,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     tdef = getattr(prog, "out_tdef", "*")
     if not prog.out_avals and not prog.state_params:  # nothing computed on the service (a gradient of nothing)
         return unflatten(tdef, [])
+    for draw in prog.random_draws:
+        draw()
     device = _context.device()
     try:
         res = _context.client().eval(prog, arrays, params=prog.param_data() or None,

@@ -78,6 +78,7 @@ def _tensor_leaves_only(fn, args):
 
 class _Vmapped(_Derived):
     kind = "vmap"
+    user = 0  # 1 for vmap()'s (not the Jacobians' vmap over a basis, where one mask for all rows is right)
 
     def __init__(self, fn, in_axes, out_axes):
         self.fn, self.in_axes, self.out_axes = fn, in_axes, out_axes
@@ -110,7 +111,11 @@ class _Vmapped(_Derived):
         fn = self.fn
         if any(_mixed(a) for a in args):  # Tensors beside numbers in a tuple: the Tensors as arguments
             fn, inner, args = _tensor_leaves_only(fn, inner), _leaf_tensors(inner), _leaf_tensors(args)
-        info = trace_function(fn, inner, _label(self.fn), state=True)
+        tr.user_vmaps += self.user  # (a user's vmap: ops._dropout refuses to draw one mask for every example)
+        try:
+            info = trace_function(fn, inner, _label(self.fn), state=True)
+        finally:
+            tr.user_vmaps -= self.user
         mapped = [i for i, ax in enumerate(flat_axes) if ax is not None]
         _param_state.refuse_mapped("vmap", _param_state.mapped_assignments(
             tr.root.functions[info.name], mapped, info.state_params) if info.name else [])
@@ -140,4 +145,6 @@ def vmap(fn, in_axes=0, out_axes=0):
     """fn mapped over an axis of its arguments: in_axes an int, None (not mapped) or one per argument
     (nested like the argument); out_axes an int or one per output. vmap(grad(f)) gives per-example
     gradients; composes with grad / jvp / vjp / jacobians in either order."""
-    return _Vmapped(fn, in_axes, out_axes)
+    v = _Vmapped(fn, in_axes, out_axes)
+    v.user = 1
+    return v

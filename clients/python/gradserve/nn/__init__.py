@@ -262,4 +262,16 @@ from ._conv import AvgPool2d, Conv1d, Conv2d, MaxPool2d  # noqa: E402
 
 __all__ += ["Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d"]
 
+from ._layers_ms import ELU, CellDict, Dropout, Embedding, SoftmaxCrossEntropyWithLogits  # noqa: E402
+
+__all__ += ["Embedding", "Dropout", "ELU", "SoftmaxCrossEntropyWithLogits", "CellDict"]
+
+from ._rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: E402
+
+__all__ += ["LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"]
+
+from ._metrics import Accuracy, Loss, Metric  # noqa: E402
+
+__all__ += ["Metric", "Accuracy", "Loss"]
+
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)

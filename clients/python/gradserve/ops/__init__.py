@@ -32,6 +32,10 @@ __all__ = sorted({*_primitives.CLASSES, *_primitives.FUNCTIONS, *_primitives._OV
                   "GradOperation", "get_grad", "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "vmap",
                   "jet", "derivative", "linearize"})
 
+from ._dropout import Dropout, dropout  # noqa: E402  (masks are per-run data: _dropout's docstring)
+
+__all__ += ["Dropout", "dropout"]
+
 from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
 from .._late import late as _late  # noqa: E402
 

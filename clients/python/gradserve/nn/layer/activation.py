@@ -4,3 +4,7 @@ from .. import (CELU, GELU, HSigmoid, HSwish, LeakyReLU, LogSigmoid, Mish, ReLU,
 
 __all__ = ["CELU", "GELU", "HSigmoid", "HSwish", "LeakyReLU", "LogSigmoid", "Mish", "ReLU", "SeLU", "Sigmoid",
            "SiLU", "Softplus", "Tanh"]
+
+from .. import ELU  # noqa: E402
+
+__all__ += ["ELU"]

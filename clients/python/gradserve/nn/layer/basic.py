@@ -2,3 +2,7 @@
 from .. import Dense, Flatten
 
 __all__ = ["Dense", "Flatten"]
+
+from .. import Dropout  # noqa: E402
+
+__all__ += ["Dropout"]

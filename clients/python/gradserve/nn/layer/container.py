@@ -2,3 +2,7 @@
 from .. import CellList, SequentialCell
 
 __all__ = ["CellList", "SequentialCell"]
+
+from .. import CellDict  # noqa: E402
+
+__all__ += ["CellDict"]

@@ -2,3 +2,7 @@
 from . import CrossEntropyLoss, L1Loss, LossBase, MSELoss
 
 __all__ = ["CrossEntropyLoss", "L1Loss", "LossBase", "MSELoss"]
+
+from . import SoftmaxCrossEntropyWithLogits  # noqa: E402
+
+__all__ += ["SoftmaxCrossEntropyWithLogits"]

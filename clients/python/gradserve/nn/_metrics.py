@@ -1,0 +1,77 @@
+"""nn.Metric, nn.Accuracy, nn.Loss (also mindspore.train's): MindSpore's metrics, computed in the client
+on NumPy from the outputs the service returned (Model.eval updates them batch by batch)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def _np(x) -> np.ndarray:
+    return x.asnumpy() if hasattr(x, "asnumpy") else np.asarray(x)
+
+
+class Metric:
+    """clear() before a pass, update(*inputs) per batch, eval() at the end."""
+
+    def __init__(self):
+        self.clear()
+
+    def clear(self) -> None:
+        raise NotImplementedError
+
+    def update(self, *inputs) -> None:
+        raise NotImplementedError
+
+    def eval(self):
+        raise NotImplementedError
+
+
+class Accuracy(Metric):
+    """nn.Accuracy(eval_type='classification'): correct predictions / samples, the argmax of the logits
+    against class indices (or one-hot labels)."""
+
+    def __init__(self, eval_type: str = "classification"):
+        if eval_type != "classification":
+            raise NotImplementedError(f"Accuracy: eval_type {eval_type!r} is not supported ('classification')")
+        super().__init__()
+
+    def clear(self) -> None:
+        self._correct, self._total = 0, 0
+
+    def update(self, *inputs) -> None:
+        if len(inputs) != 2:
+            raise ValueError(f"For 'Accuracy.update', it needs 2 inputs (predicted value, true value), but got "
+                             f"{len(inputs)}.")
+        pred = np.argmax(_np(inputs[0]), axis=-1)
+        y = _np(inputs[1])
+        y = np.argmax(y, axis=-1) if y.ndim == pred.ndim + 1 else y
+        if y.shape != pred.shape:
+            raise ValueError(f"Accuracy.update: labels of shape {list(y.shape)} for predictions of shape "
+                             f"{list(pred.shape)}")
+        self._correct += int((pred == y).sum())
+        self._total += int(pred.size)
+
+    def eval(self) -> float:
+        if not self._total:
+            raise RuntimeError("The 'Accuracy' can not be calculated, because the number of samples is 0.")
+        return self._correct / self._total
+
+
+class Loss(Metric):
+    """nn.Loss: the mean over batches of each batch's mean loss."""
+
+    def clear(self) -> None:
+        self._sum, self._n = 0.0, 0
+
+    def update(self, *inputs) -> None:
+        if len(inputs) != 1:
+            raise ValueError(f"For 'Loss.update', it needs 1 input (loss), but got {len(inputs)}.")
+        self._sum += float(np.mean(_np(inputs[0])))
+        self._n += 1
+
+    def eval(self) -> float:
+        if not self._n:
+            raise RuntimeError("The 'Loss' can not be calculated, because the number of samples is 0.")
+        return self._sum / self._n
+
+
+__all__ = ["Metric", "Accuracy", "Loss"]

@@ -1,0 +1,4 @@
+"""`mindspore.nn.layer.embedding`."""
+from .. import Embedding
+
+__all__ = ["Embedding"]

@@ -1,0 +1,4 @@
+"""`mindspore.nn.layer.rnns`."""
+from .. import GRU, LSTM, RNN
+
+__all__ = ["GRU", "LSTM", "RNN"]
