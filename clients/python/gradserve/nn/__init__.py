@@ -144,6 +144,13 @@ class CELU(Cell):
         return _ops.celu(x, self.alpha)
 
 
+class ELU(CELU):
+    """nn.ELU(alpha=1.0): ops.elu."""
+
+    def construct(self, x):
+        return _ops.elu(x, self.alpha)
+
+
 class LayerNorm(Cell):
     """nn.LayerNorm(normalized_shape, begin_norm_axis=-1, begin_params_axis=-1, gamma_init='ones',
     beta_init='zeros', epsilon=1e-7): (x - mean) / sqrt(var + eps) * gamma + beta over the axes from
@@ -250,6 +257,7 @@ class Vjp(Cell):
 
 __all__ = ["Cell", "CellList", "SequentialCell", "Dense", "Tanh", "Sigmoid", "ReLU", "Softplus", "GELU", "LayerNorm", "Flatten", "LeakyReLU",
            "HSwish", "HSigmoid", "SiLU", "Mish", "SeLU", "LogSigmoid", "CELU", "BatchNorm1d", "BatchNorm2d", "Jvp", "Vjp"]
+__all__ += ["ELU"]
 
 # loops: optimizers, losses and training cells (their own module)
 from .._training import (SGD, Adam, CrossEntropyLoss, L1Loss, LossBase, Momentum, MSELoss, Optimizer,  # noqa: E402
