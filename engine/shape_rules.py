@@ -1022,6 +1022,17 @@ def _top_k(avals, k, axis, largest):
     return _sorted("top_k", avals[0], axis, k)
 
 
+@rule("svd")
+def _svd(avals):
+    a = avals[0]
+    if a.dtype not in ("float32", "float64") or len(a.shape) < 2:
+        raise RuleError(f"svd: needs a float32 / float64 operand of rank >= 2 (matrices [..., m, n]), got {fmt(a)}",
+                        shape=list(a.shape), dtype=a.dtype)
+    *batch, m, n = a.shape
+    k = min(m, n)
+    return [(tuple(batch) + (m, k), a.dtype), (tuple(batch) + (k,), a.dtype), (tuple(batch) + (k, n), a.dtype)]
+
+
 # lowered control flow
 @rule("switch_run")
 def _switch_run(avals, branches):

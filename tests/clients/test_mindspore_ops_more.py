@@ -104,3 +104,54 @@ def test_range_and_linspace(fake):
     assert got[-1] == np.float32(0.7)
     gs, ge = ops.grad(lambda s, e: ops.sum(ops.linspace(s, e, 5) * T([1, 2, 3, 4, 5])), (0, 1))(T(1.0), T(2.0))
     assert float(gs.asnumpy()) == 0.0 and float(ge.asnumpy()) == 0.0  # MindSpore 2.10: no gradient
+
+
+A = np.array([[1, 2, 0.5], [-1, 0.3, 2], [0.7, -1.5, 1], [2, 0, -0.4]], np.float32)
+
+
+def test_svd_values_and_singular_value_gradient(fake):
+    s, u, v = ops.svd(Tensor(A))
+    np.testing.assert_allclose(s.asnumpy(), [2.7922437, 2.506434, 2.0398946], rtol=1e-6)  # MindSpore 2.10
+    assert u.shape == (4, 3) and v.shape == (3, 3)
+    np.testing.assert_allclose((u.asnumpy() * s.asnumpy()) @ v.asnumpy().T, A, atol=1e-5)
+    np.testing.assert_array_equal(ops.Svd(compute_uv=False)(Tensor(A)).asnumpy(), s.asnumpy())
+    g = ops.grad(lambda a: ops.sum(ops.svd(a, compute_uv=False) * T([1, 2, 3])))(Tensor(A)).asnumpy()
+    np.testing.assert_allclose(g, [[0.6111028, 1.3523266, 0.9567175], [0.16526495, 0.35422403, 1.6686337],
+                                   [1.3149564, -1.3511386, 1.4866405], [1.318775, -0.37647775, 0.5473975]],
+                               rtol=1e-5, atol=1e-6)  # MindSpore 2.10
+    with pytest.raises(NotImplementedError, match="full_matrices=True of non-square"):
+        ops.svd(Tensor(A), full_matrices=True)
+
+
+def _torch_norm_grad(a, ord, dim):
+    t = torch.tensor(a, dtype=torch.float64, requires_grad=True)
+    torch.linalg.matrix_norm(t, ord, dim).sum().backward()
+    return t.grad.numpy()
+
+
+@pytest.mark.parametrize("order", [2, -2, "nuc"])
+def test_matrix_norms_from_singular_values(fake, order):
+    a64 = A.astype(np.float64)
+    got = ops.norm(Tensor(a64), order)
+    np.testing.assert_allclose(float(got.asnumpy()), np.linalg.norm(a64, order), rtol=1e-12)
+    g = ops.grad(lambda a: ops.norm(a, order))(Tensor(a64)).asnumpy()
+    np.testing.assert_allclose(g, _torch_norm_grad(a64, order, (0, 1)), rtol=1e-10, atol=1e-12)
+    batch = np.stack([a64[:3], a64[1:]]).transpose(1, 0, 2)  # planes over axes (0, 2)
+    out = ops.norm(Tensor(batch), order, dim=(2, 0), keepdim=True)
+    assert out.shape == (1, 2, 1)
+    np.testing.assert_allclose(out.asnumpy().ravel(), [np.linalg.norm(batch[:, i].T, order) for i in (0, 1)],
+                               rtol=1e-12)
+    gb = ops.grad(lambda a: ops.sum(ops.norm(a, order, dim=(2, 0))))(Tensor(batch)).asnumpy()
+    np.testing.assert_allclose(gb, _torch_norm_grad(batch, order, (2, 0)), rtol=1e-10, atol=1e-12)
+    _, jv = ops.jvp(lambda a: ops.norm(a, order), (Tensor(a64),), (Tensor(np.ones_like(a64)),))
+    np.testing.assert_allclose(float(jv.asnumpy()), g.sum(), rtol=1e-10)
+    vm = ops.vmap(lambda a: ops.norm(a, order))(Tensor(np.stack([a64, -2 * a64])))
+    np.testing.assert_allclose(vm.asnumpy(), [np.linalg.norm(a64, order), 2 * np.linalg.norm(a64, order)],
+                               rtol=1e-12)
+
+
+def test_matrix_norm_ties_split_the_gradient(fake):
+    """The 3x3 identity: three equal singular values. MindSpore 2.10: ord 2 gives I / 3, 'nuc' gives I."""
+    eye = np.eye(3, dtype=np.float32)
+    np.testing.assert_allclose(ops.grad(lambda a: ops.norm(a, 2))(Tensor(eye)).asnumpy(), eye / 3, atol=1e-7)
+    np.testing.assert_allclose(ops.grad(lambda a: ops.norm(a, "nuc"))(Tensor(eye)).asnumpy(), eye, atol=1e-7)

@@ -69,7 +69,9 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "of all its updates; MindSpore 2.10's bprop leaves the other repeats out. tensor_scatter_mul / div / max / "
     "min / update and unsorted_segment_max / min / prod compare the N index rows pairwise (memory N * N times "
     "a slice).",
-    "`ops.norm` of a matrix with ord 2, -2 or 'nuc' (singular values): refused with NotImplementedError.",
+    "`ops.svd`: the reduced SVD (full_matrices=True only for square matrices); the singular vectors' "
+    "derivatives are inf / NaN where singular values tie or (non-square input) one is zero; the singular "
+    "values' (and so `ops.norm`'s ord 2, -2, 'nuc') are finite there, split equally among tied extremes.",
 ]
 
 

@@ -1,5 +1,6 @@
 """MindSpore 2.10 ops composed here from engine ops: CumSum, Mod / mod, erfc / Erfc, elu / Elu,
-bias_add / BiasAdd, L2Normalize, range / Range, linspace / LinSpace. Each derivative is that of the
+bias_add / BiasAdd, L2Normalize, range / Range, linspace / LinSpace, svd / Svd (the engine's svd op; ops.norm's
+ord 2, -2 and 'nuc' use it too). Each derivative is that of the
 engine ops it is made of; where MindSpore 2.10's differs, the docstring says how (and
 docs/mindspore_support.md lists it)."""
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ._extra import P, _as_tensors
 from ._primitives import Primitive
 
 __all__ = ["CumSum", "Mod", "mod", "erfc", "Erfc", "elu", "Elu", "bias_add", "BiasAdd", "L2Normalize", "range",
-           "Range", "linspace", "LinSpace"]
+           "Range", "linspace", "LinSpace", "svd", "Svd"]
 
 
 def _op(name: str, *inputs, **attrs) -> Tensor:
@@ -216,3 +217,33 @@ class LinSpace(_Fn):
 
     def __call__(self, start, stop, num):
         return linspace(start, stop, num)
+
+
+# -- svd ----------------------------------------------------------------------------------------------------
+def svd(input, full_matrices: bool = False, compute_uv: bool = True):  # noqa: A002 - MindSpore's names
+    """MindSpore's ops.svd: (s, u, v) with input = u diag(s) v^T over the last two axes (s descending), or s
+    alone (compute_uv=False); the engine's svd op. full_matrices=True only for square matrices (where it is
+    the reduced form). s's derivatives are finite everywhere; u's and v's are inf / NaN where singular
+    values tie or (non-square input) one is zero."""
+    if input.dtype.name not in ("float32", "float64"):
+        raise TypeError(f"svd: needs a float32 / float64 input, got {input.dtype.name}")
+    if full_matrices and compute_uv and input.shape[-1] != input.shape[-2]:
+        raise NotImplementedError(f"svd: full_matrices=True of non-square matrices {input.shape} (the engine "
+                                  "computes the reduced SVD); use full_matrices=False")
+    u, s, vh = apply("svd", [input], {})
+    if not compute_uv:
+        return s
+    nd = vh.ndim
+    return s, u, P.transpose(vh, tuple(builtins.range(nd - 2)) + (nd - 1, nd - 2))
+
+
+class Svd(_Fn):
+    """ops.Svd(full_matrices=False, compute_uv=True)(x)."""
+
+    def __init__(self, full_matrices: bool = False, compute_uv: bool = True):
+        super().__init__()
+        self.full_matrices, self.compute_uv = bool(full_matrices), bool(compute_uv)
+
+    def __call__(self, x):
+        return svd(x, self.full_matrices, self.compute_uv)
+

@@ -35,7 +35,7 @@ def _op(name: str, *inputs, **attrs) -> Tensor:
     return apply(name, list(inputs), attrs)[0]
 
 
-def _const(a: np.ndarray) -> Tensor:
+def _const(a) -> Tensor:
     return Tensor(np.asarray(a))
 
 
