@@ -5,7 +5,7 @@ gradient / a loop."""
 import numpy as np
 import pytest
 
-from gradserve import Tensor, ops
+from gradserve import ShapeError, Tensor, ops
 
 torch = pytest.importorskip("torch")
 
@@ -188,3 +188,31 @@ def test_segment_reductions_with_traced_ids_and_vmap(fake):
     vm = ops.vmap(lambda a: ops.unsorted_segment_prod(a, Tensor(np.array([1, 0, 1, 0], np.int32)), 2))(Tensor(batch))
     want = np.stack([[b[1] * b[3], b[0] * b[2]] for b in batch])
     np.testing.assert_allclose(vm.asnumpy(), want, rtol=1e-6)
+
+
+def test_traced_index_rows_count_negatives_from_the_end(fake):
+    """Indices computed in the program are not known when the graph is built: a negative component counts
+    from the end (as NumPy), and a row past the shape is the engine's range error at run time."""
+    idx = Tensor(np.array([[-1, 0], [1, -2]], np.int32))
+    w = np.array([1.0, 10.0], np.float32)
+    g = ops.grad(lambda x, i: ops.sum(ops.gather_nd(x, i * 1) * Tensor(w)))(Tensor(X), idx).asnumpy()
+    want = np.zeros_like(X)
+    want[2, 0], want[1, 2] = 1.0, 10.0
+    np.testing.assert_array_equal(g, want)
+    out = ops.grad(lambda u, i: ops.sum(ops.scatter_nd(i * 1, u, (3, 4)) * Tensor(W)))(Tensor(w), idx).asnumpy()
+    np.testing.assert_array_equal(out, [W[2, 0], W[1, 2]])
+    past = Tensor(np.array([[0, 5]], np.int32))  # column 5 of 4: inside the 12 elements, outside the shape
+    with pytest.raises(ShapeError, match="out of range"):
+        ops.grad(lambda x, i: ops.sum(ops.gather_nd(x, i * 1)))(Tensor(X), past)
+
+
+def test_integer_tensors_scatter_and_segment(fake):
+    x = np.arange(6, dtype=np.int32).reshape(3, 2)
+    ids = T([1, 0, 1], np.int32)
+    np.testing.assert_array_equal(ops.unsorted_segment_max(Tensor(x), ids, 3).asnumpy(),
+                                  [[2, 3], [4, 5], [np.iinfo(np.int32).min] * 2])
+    np.testing.assert_array_equal(ops.unsorted_segment_sum(Tensor(x), ids, 2).asnumpy(), [[2, 3], [4, 6]])
+    upd = ops.tensor_scatter_update(Tensor(x), T([[2, 1]], np.int32), T([-7], np.int32)).asnumpy()
+    np.testing.assert_array_equal(upd, [[0, 1], [2, 3], [4, -7]])
+    with pytest.raises(TypeError, match="updates are float32, input_x is int32"):
+        ops.tensor_scatter_add(Tensor(x), T([[0, 0]], np.int32), T([1.0]))

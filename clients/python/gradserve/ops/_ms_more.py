@@ -240,6 +240,8 @@ def svd(input, full_matrices: bool = False, compute_uv: bool = True):  # noqa: A
 class Svd(_Fn):
     """ops.Svd(full_matrices=False, compute_uv=True)(x)."""
 
+    op = "svd"  # the engine op it runs (one class per op: tests/clients/test_ops_catalog.py)
+
     def __init__(self, full_matrices: bool = False, compute_uv: bool = True):
         super().__init__()
         self.full_matrices, self.compute_uv = bool(full_matrices), bool(compute_uv)

@@ -60,7 +60,8 @@ def _extreme(dtype: str, high: bool) -> float:
 def _flat_index(indices: Tensor, dims: tuple, op: str) -> Tensor:
     """indices [..., k] -> the row-major position of each row in a block of shape `dims` (k axes). Known
     indices are checked here (MindSpore refuses a row outside the shape, negatives too); traced ones count
-    a negative component from the end, and the engine's gather / scatter_add check the flat range."""
+    a negative component from the end, and a row outside the shape becomes a position past the block, which
+    the engine's gather / scatter_add refuse at run time (a ShapeError naming the node)."""
     k = indices.shape[-1] if indices.ndim else 0
     if indices.ndim == 0 or k > len(dims):
         raise ValueError(f"{op}: indices of shape {indices.shape} need a last axis of at most {len(dims)} "
@@ -73,11 +74,17 @@ def _flat_index(indices: Tensor, dims: tuple, op: str) -> Tensor:
             raise ValueError(f"{op}: index row {rows[bad[0]].tolist()} (row {int(bad[0])}) is outside the "
                              f"indexed axes of shape {list(dims)}")
     dt = indices.dtype.name
-    if indices.is_symbolic:
-        indices = _op("where", _op("less", indices, _const(np.zeros((), dt))),
-                      _op("add", indices, _const(np.asarray(dims, dt))), indices)
+    traced = indices.is_symbolic
+    if traced:
+        n = _const(np.asarray(dims, dt))
+        outside = _op("logical_or", _op("greater_equal", indices, n), _op("less", indices, _op("neg", n)))
+        indices = _op("where", _op("less", indices, _const(np.zeros((), dt))), _op("add", indices, n), indices)
     strides = np.asarray([math.prod(dims[j + 1:]) for j in range(k)], dtype=dt)
-    return _op("sum", _op("mul", indices, _const(strides)), axis=[-1])
+    flat = _op("sum", _op("mul", indices, _const(strides)), axis=[-1])
+    if traced:  # a row outside the shape goes one past the block: the engine's range error, not another element
+        bad = _op("greater", _op("sum", _op("cast", outside, dtype="int32"), axis=[-1]), _const(np.int32(0)))
+        flat = _op("where", bad, _const(np.asarray(math.prod(dims), dt)), flat)
+    return flat
 
 
 def _rows(indices: Tensor, shape: tuple, updates: Tensor | None, op: str):
