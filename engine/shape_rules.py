@@ -17,7 +17,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 FLOAT = ("float16", "float32", "float64")
-INT = ("int32", "int64")
+INT = ("int32", "int64", "int8", "int16", "uint8")
 COMPLEX = ("complex64", "complex128")
 REAL_OF = {"complex64": "float32", "complex128": "float64"}  # the dtype of a complex dtype's parts
 COMPLEX_OF = {"float32": "complex64", "float64": "complex128"}
@@ -1025,8 +1025,8 @@ def _top_k(avals, k, axis, largest):
 @rule("svd")
 def _svd(avals):
     a = avals[0]
-    if a.dtype not in ("float32", "float64") or len(a.shape) < 2:
-        raise RuleError(f"svd: needs a float32 / float64 operand of rank >= 2 (matrices [..., m, n]), got {fmt(a)}",
+    if a.dtype not in FLOAT or len(a.shape) < 2:
+        raise RuleError(f"svd: needs a floating-point operand of rank >= 2 (matrices [..., m, n]), got {fmt(a)}",
                         shape=list(a.shape), dtype=a.dtype)
     *batch, m, n = a.shape
     k = min(m, n)

@@ -13,10 +13,13 @@ from __future__ import annotations
 import numpy as np
 
 from ._infer import rule_infer
+from .composite import dtype_name
 from .registry import defop, impl_rules, jvp_rules, vjp_rules
 
 
 def _svd_impl(xp, a):
+    if dtype_name(a.dtype) == "float16":  # LAPACK (and torch's CPU kernel) have no half precision: float32, rounded back
+        return tuple(xp.astype(t, xp.float16) for t in xp.linalg.svd(xp.astype(a, xp.float32), full_matrices=False))
     u, s, vh = xp.linalg.svd(a, full_matrices=False)
     return u, s, vh
 

@@ -46,8 +46,8 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "`for ... else` / `while ... else` (refused, as MindSpore does); an `if` holding a function-level "
     "`return`, and functions whose source cannot be read, are explored by re-tracing (at most 64 "
     "branches; a `while` there is an error).",
-    "dtypes other than bool, int32, int64, float16, float32, float64, complex64, complex128 (no int8/int16/uint8, "
-    "no bfloat16).",
+    "dtypes other than bool, int8, int16, int32, int64, uint8, float16, float32, float64, complex64, complex128 "
+    "(no bfloat16, no uint16/32/64).",
     "Complex tensors: orderings (comparisons, max/min, sort, relu...) refuse them (a ShapeError); gradients "
     "follow MindSpore's convention (docs/API.md, \"Complex numbers\").",
     "Parameter updates inside construct (`self.w = v`, `ops.assign`, BatchNorm's moving statistics) are "

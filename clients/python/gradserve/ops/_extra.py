@@ -119,8 +119,8 @@ def _singular_value_norm(x, ord, pair: tuple[int, int], keepdim: bool):  # noqa:
     """ord 2: the largest singular value of each (pair) plane, -2 the smallest, 'nuc' their sum (the engine's
     svd op). At tied extremes the gradient is split equally among them (MindSpore 2.10: I / 3 for the 2-norm
     of the 3x3 identity)."""
-    if x.dtype.name not in ("float32", "float64"):
-        raise TypeError(f"ops.norm: ord={ord!r} needs a float32 / float64 input, got {x.dtype.name}")
+    if x.dtype.name not in _dt.FLOAT:
+        raise TypeError(f"ops.norm: ord={ord!r} needs a floating-point input, got {x.dtype.name}")
     nd = len(x.shape)
     r, c = pair[0] % nd, pair[1] % nd
     rest = tuple(a for a in range(nd) if a not in (r, c))

@@ -225,8 +225,8 @@ def svd(input, full_matrices: bool = False, compute_uv: bool = True):  # noqa: A
     alone (compute_uv=False); the engine's svd op. full_matrices=True only for square matrices (where it is
     the reduced form). s's derivatives are finite everywhere; u's and v's are inf / NaN where singular
     values tie or (non-square input) one is zero."""
-    if input.dtype.name not in ("float32", "float64"):
-        raise TypeError(f"svd: needs a float32 / float64 input, got {input.dtype.name}")
+    if input.dtype.name not in _dt.FLOAT:
+        raise TypeError(f"svd: needs a floating-point input, got {input.dtype.name}")
     if full_matrices and compute_uv and input.shape[-1] != input.shape[-2]:
         raise NotImplementedError(f"svd: full_matrices=True of non-square matrices {input.shape} (the engine "
                                   "computes the reduced SVD); use full_matrices=False")

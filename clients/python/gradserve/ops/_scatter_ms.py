@@ -82,8 +82,8 @@ def _flat_index(indices: Tensor, dims: tuple, op: str) -> Tensor:
     strides = np.asarray([math.prod(dims[j + 1:]) for j in range(k)], dtype=dt)
     flat = _op("sum", _op("mul", indices, _const(strides)), axis=[-1])
     if traced:  # a row outside the shape goes one past the block: the engine's range error, not another element
-        bad = _op("greater", _op("sum", _op("cast", outside, dtype="int32"), axis=[-1]), _const(np.int32(0)))
-        flat = _op("where", bad, _const(np.asarray(math.prod(dims), dt)), flat)
+        off = _op("greater", _op("sum", _op("cast", outside, dtype="int32"), axis=[-1]), _const(np.int32(0)))
+        flat = _op("where", off, _const(np.asarray(math.prod(dims), dt)), flat)
     return flat
 
 
@@ -298,10 +298,13 @@ def unsorted_segment_prod(input_x, segment_ids, num_segments):
 
 # -- MindSpore's primitive classes -------------------------------------------------------------------------
 def _prim(name: str, fn, doc: str):
+    """A MindSpore primitive class over fn (`op` names the engine op doing the work: gather for GatherNd,
+    scatter_add for the rest)."""
     def __call__(self, *args):
         return fn(*args)
 
-    return type(name, (Primitive,), {"op": "gather", "__init__": lambda self: setattr(self, "attrs", {}),
+    op = "gather" if name == "GatherNd" else "scatter_add"
+    return type(name, (Primitive,), {"op": op, "__init__": lambda self: setattr(self, "attrs", {}),
                                      "__call__": __call__, "__doc__": doc, "__module__": __name__})
 
 
