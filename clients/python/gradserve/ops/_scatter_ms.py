@@ -74,17 +74,22 @@ def _flat_index(indices: Tensor, dims: tuple, op: str) -> Tensor:
             raise ValueError(f"{op}: index row {rows[bad[0]].tolist()} (row {int(bad[0])}) is outside the "
                              f"indexed axes of shape {list(dims)}")
     dt = indices.dtype.name
-    traced = indices.is_symbolic
-    if traced:
-        n = _const(np.asarray(dims, dt))
-        outside = _op("logical_or", _op("greater_equal", indices, n), _op("less", indices, _op("neg", n)))
-        indices = _op("where", _op("less", indices, _const(np.zeros((), dt))), _op("add", indices, n), indices)
-    strides = np.asarray([math.prod(dims[j + 1:]) for j in range(k)], dtype=dt)
-    flat = _op("sum", _op("mul", indices, _const(strides)), axis=[-1])
-    if traced:  # a row outside the shape goes one past the block: the engine's range error, not another element
-        off = _op("greater", _op("sum", _op("cast", outside, dtype="int32"), axis=[-1]), _const(np.int32(0)))
-        flat = _op("where", off, _const(np.asarray(math.prod(dims), dt)), flat)
-    return flat
+    strides = _const(np.asarray([math.prod(dims[j + 1:]) for j in range(k)], dtype=dt))
+    if indices.is_symbolic:
+        return _traced_flat(indices, dims, strides)
+    return _op("sum", _op("mul", indices, strides), axis=[-1])
+
+
+def _traced_flat(indices: Tensor, dims: tuple, strides: Tensor) -> Tensor:
+    """Flat positions of index rows known only at run time: a negative component counts from the end; a
+    row outside the shape goes one past the block (the engine's range error, not another element)."""
+    dt = indices.dtype.name
+    n = _const(np.asarray(dims, dt))
+    outside = _op("logical_or", _op("greater_equal", indices, n), _op("less", indices, _op("neg", n)))
+    wrapped = _op("where", _op("less", indices, _const(np.zeros((), dt))), _op("add", indices, n), indices)
+    flat = _op("sum", _op("mul", wrapped, strides), axis=[-1])
+    off = _op("greater", _op("sum", _op("cast", outside, dtype="int32"), axis=[-1]), _const(np.int32(0)))
+    return _op("where", off, _const(np.asarray(math.prod(dims), dt)), flat)
 
 
 def _rows(indices: Tensor, shape: tuple, updates: Tensor | None, op: str):
