@@ -48,6 +48,11 @@ def _nary(b, e, ins, batched, size):
     return b.emit(e.op, [_lift(b, x, rank) if bt else x for x, bt in zip(ins, batched)], e.attrs)
 
 
+@_rule("svd")
+def _leading_batch(b, e, ins, batched, size):  # an op on the last two axes: the batch is one more leading axis
+    return b.emit(e.op, ins, e.attrs)
+
+
 @_rule("softmax", "log_softmax")
 def _softmax(b, e, ins, batched, size):
     return b.emit(e.op, ins, {"axis": _axis(e.attrs["axis"], e.inputs[0].aval.ndim) + 1})

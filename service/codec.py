@@ -29,9 +29,11 @@ V2_TO_NP = {"FP16": np.dtype("<f2"), "FP32": np.dtype("<f4"), "FP64": np.dtype("
             "INT64": np.dtype("<i8"), "BOOL": np.dtype("bool"),
             # not in the V2 spec (it has no complex type); named as ONNX names them. Raw bytes: interleaved
             # little-endian (re, im) pairs (NumPy's layout); JSON data: one [re, im] pair per element
-            "COMPLEX64": np.dtype("<c8"), "COMPLEX128": np.dtype("<c16")}
+            "COMPLEX64": np.dtype("<c8"), "COMPLEX128": np.dtype("<c16"),
+            "INT8": np.dtype("<i1"), "INT16": np.dtype("<i2"), "UINT8": np.dtype("<u1")}
 NP_TO_V2 = {"float16": "FP16", "float32": "FP32", "float64": "FP64", "int32": "INT32", "int64": "INT64",
-            "bool": "BOOL", "complex64": "COMPLEX64", "complex128": "COMPLEX128"}
+            "bool": "BOOL", "complex64": "COMPLEX64", "complex128": "COMPLEX128", "int8": "INT8", "int16": "INT16",
+            "uint8": "UINT8"}
 UNSUPPORTED = {"BF16": "BF16 is not supported (the engine has no bfloat16); send FP32",
                "BYTES": "BYTES tensors are not supported"}
 TENSOR_KEYS = {"name", "shape", "datatype", "data", "b64", "parameters"}

@@ -130,3 +130,19 @@ def test_malformed_files_are_clear_errors(tmp_path):
         gs.load_checkpoint(tmp_path / "cut.ckpt")
     with pytest.raises(NotImplementedError, match="encrypted"):
         gs.save_checkpoint(Net(), tmp_path / "e.ckpt", enc_key=b"0" * 16)
+
+
+def test_narrow_integers_round_trip_as_mindspore_writes_them(tmp_path):
+    # MindSpore 2.10 (CPU): ms.save_checkpoint([{"name": "a", "data": int8 [1, -2]}, {"name": "b", "data":
+    # uint8 [3, 200]}, {"name": "c", "data": int16 [3, -200]}], "t.ckpt") wrote exactly these bytes
+    ms_bytes = (b"\n\x11\n\x01a\x12\x0c\x08\x02\x12\x04Int8\x1a\x02\x01\xfe"
+                b"\n\x12\n\x01b\x12\r\x08\x02\x12\x05UInt8\x1a\x02\x03\xc8"
+                b"\n\x14\n\x01c\x12\x0f\x08\x02\x12\x05Int16\x1a\x04\x03\x008\xff")
+    want = {"a": np.array([1, -2], np.int8), "b": np.array([3, 200], np.uint8), "c": np.array([3, -200], np.int16)}
+    gs.save_checkpoint([{"name": k, "data": Tensor(v)} for k, v in want.items()], tmp_path / "t.ckpt")
+    assert (tmp_path / "t.ckpt").read_bytes() == ms_bytes
+    (tmp_path / "ms.ckpt").write_bytes(ms_bytes)
+    got = gs.load_checkpoint(tmp_path / "ms.ckpt")
+    for name, w in want.items():
+        assert got[name].asnumpy().dtype == w.dtype
+        np.testing.assert_array_equal(got[name].asnumpy(), w)

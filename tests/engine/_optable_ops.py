@@ -112,6 +112,26 @@ CASES += [
 ]
 
 
+
+def _svd_parts(which):
+    """svd's outputs through functions that do not depend on the singular vectors' signs (LAPACK picks
+    them): s; u vh (the polar factor: both cotangents); u^2 (u's alone); vh^2 (vh's alone)."""
+    def build(gb, ins, dtype):
+        u, s, vh = gb.emit("svd", ins, {})
+        return {"s": [s], "polar": [s, gb.emit("matmul", [u, vh], {})[0]],
+                "u": [gb.emit("square", [u], {})[0]], "vh": [gb.emit("square", [vh], {})[0]]}[which]
+    return build
+
+
+CASES += [  # random matrices: distinct, nonzero singular values (u's and vh's derivatives divide by their gaps)
+    Case("svd", [X((4, 3))], name="s-tall", build=_svd_parts("s")),
+    Case("svd", [X((2, 2, 3))], name="s-wide-batch", build=_svd_parts("s")),
+    Case("svd", [X((3, 3))], name="polar-square", build=_svd_parts("polar")),
+    Case("svd", [X((4, 2))], name="u-tall", build=_svd_parts("u")),
+    Case("svd", [X((2, 4))], name="vh-wide", build=_svd_parts("vh")),
+    Case("svd", [X((2, 3))], name="polar-wide", build=_svd_parts("polar")),
+]
+
 # -- control flow: branches and bodies are functions of the graph ---------------------------------------
 def _fn(make, shapes, dtype, name):
     """A function graph; `shapes` items are shapes (of `dtype`) or (shape, dtype) pairs."""

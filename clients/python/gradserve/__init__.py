@@ -36,6 +36,7 @@ from .ops import vmap  # noqa: E402  (mindspore.vmap)
 float16, float32, float64, int32, int64, bool_ = (dtype.float16, dtype.float32, dtype.float64, dtype.int32,
                                                   dtype.int64, dtype.bool_)
 complex64, complex128 = dtype.complex64, dtype.complex128
+int8, int16, uint8 = dtype.int8, dtype.int16, dtype.uint8  # images arrive as uint8: no gradient, as MindSpore
 
 __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_hash", "Tensor", "Parameter",
            "ParameterTuple", "nn", "ops", "dtype", "context", "errors", "set_context", "get_context",
@@ -44,7 +45,7 @@ __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_
            "GradserveError", "APIConnectionError", "APITimeoutError", "APIStatusError", "InvalidRequest",
            "InvalidGraph", "UnknownOp", "ShapeError", "DifferentiationError", "AuthError", "GraphNotFound",
            "PayloadTooLarge", "LimitExceeded", "Overloaded", "InternalError", "WorkerDied", "DeviceUnavailable",
-           "DeadlineExceeded", "float16", "float32", "float64", "int32", "int64", "bool_", "complex64", "complex128", "jit", "ms_function",
+           "DeadlineExceeded", "float16", "float32", "float64", "int32", "int64", "bool_", "complex64", "complex128", "int8", "int16", "uint8", "jit", "ms_function",
            "mutable", "Variable", "set_seed", "set_device", "grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev",
            "get_grad", "common", "_no_grad"]
 

@@ -19,7 +19,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 FLOAT = ("float16", "float32", "float64")
-INT = ("int32", "int64")
+INT = ("int32", "int64", "int8", "int16", "uint8")
 COMPLEX = ("complex64", "complex128")
 REAL_OF = {"complex64": "float32", "complex128": "float64"}  # the dtype of a complex dtype's parts
 COMPLEX_OF = {"float32": "complex64", "float64": "complex128"}
@@ -1022,6 +1022,17 @@ def _sort(avals, axis, descending):
 @rule("top_k")
 def _top_k(avals, k, axis, largest):
     return _sorted("top_k", avals[0], axis, k)
+
+
+@rule("svd")
+def _svd(avals):
+    a = avals[0]
+    if a.dtype not in FLOAT or len(a.shape) < 2:
+        raise RuleError(f"svd: needs a floating-point operand of rank >= 2 (matrices [..., m, n]), got {fmt(a)}",
+                        shape=list(a.shape), dtype=a.dtype)
+    *batch, m, n = a.shape
+    k = min(m, n)
+    return [(tuple(batch) + (m, k), a.dtype), (tuple(batch) + (k,), a.dtype), (tuple(batch) + (k, n), a.dtype)]
 
 
 # lowered control flow

@@ -20,7 +20,7 @@ WANTED = {
             "StopGradient", "Shape", "Print", "InsertGradientOf", "HyperMap", "MultitypeFuncGraph", "norm", "cdist",
             "gelu", "arange", "vmap", "Depend", "TensorScatterUpdate", "Assign", "AssignAdd", "AssignSub", "Range", "linspace",
             "Split", "UnsortedSegmentSum", "Erf", "Erfc", "Atan2", "FloorDiv", "Mod", "BiasAdd", "LayerNorm",
-            "BatchNorm", "ReLU6", "LeakyReLU", "Elu", "HSwish", "SoftplusGrad", "Xlogy", "Complex", "Real", "Imag", "Conj", "Angle", "ComplexAbs",
+            "BatchNorm", "ReLU6", "LeakyReLU", "Elu", "HSwish", "Xlogy", "Complex", "Real", "Imag", "Conj", "Angle", "ComplexAbs",
             "derivative", "jet", "linearize", "HookBackward", "get_vjp", "full", "full_like", "clamp",
             "scalar_to_tensor", "xlogy", "atan2", "lerp", "true_divide", "hardtanh", "hardswish", "hardsigmoid",
             "silu", "mish", "celu", "selu", "logsigmoid", "softplus", "HSigmoid", "SeLU", "Mish", "CeLU", "cummax",
@@ -37,6 +37,7 @@ WANTED = {
                   "bool_", "int8", "int16", "uint8", "complex64", "complex128", "numpy", "export", "load",
                   "save_checkpoint", "load_checkpoint", "load_param_into_net", "Model", "COOTensor", "CSRTensor", "RowTensor"],
 }
+# (SoftplusGrad left the list: MindSpore 2.10 has it only as a private _grad_ops primitive, not in ops)
 NOT_SUPPORTED_BEHAVIOUR = [
     "Control flow on traced values is compiled: construct, the functions given to grad / jit and the user "
     "functions they call are rewritten from their source (`if`/`elif`/`else` -> the engine's `cond`, only "
@@ -46,8 +47,8 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "`for ... else` / `while ... else` (refused, as MindSpore does); an `if` holding a function-level "
     "`return`, and functions whose source cannot be read, are explored by re-tracing (at most 64 "
     "branches; a `while` there is an error).",
-    "dtypes other than bool, int32, int64, float16, float32, float64, complex64, complex128 (no int8/int16/uint8, "
-    "no bfloat16).",
+    "dtypes other than bool, int8, int16, int32, int64, uint8, float16, float32, float64, complex64, complex128 "
+    "(no bfloat16, no uint16/32/64).",
     "Complex tensors: orderings (comparisons, max/min, sort, relu...) refuse them (a ShapeError); gradients "
     "follow MindSpore's convention (docs/API.md, \"Complex numbers\").",
     "Parameter updates inside construct (`self.w = v`, `ops.assign`, BatchNorm's moving statistics) are "
@@ -62,7 +63,6 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "`ops.selu` / `nn.SeLU` for x < 0: the derivative is scale * alpha * exp(x) here; MindSpore 2.10's bprop "
     "(CPU, both modes) gives scale * (selu(x) + 1), which is not the derivative of its forward (-0.7627 at "
     "x = -4 where it is 0.0322).",
-    "`ops.norm` of a matrix with ord 2, -2 or 'nuc' (singular values): refused with NotImplementedError.",
     "Dropout (`nn.Dropout`, `ops.dropout`, `ops.Dropout`, the RNNs' dropout between layers): the mask is data "
     "drawn in the client before each run (one graph for every call; the forward and backward of one call "
     "share it), from a generator `set_seed` seeds: a seeded program repeats its masks, but they are not "
@@ -73,7 +73,7 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "1.0 only, as MindSpore 2.10's Elu.",
     "Checkpoints are MindSpore's .ckpt (its protobuf, read and written byte for byte as MindSpore 2.10); not "
     "supported: encryption (enc_key / dec_key), format='safetensors', MapTensor values, dtypes without "
-    "gradserve Tensors (int8, int16, uint*, bfloat16). `Parameter.name` is one level deep inside nested "
+    "gradserve Tensors (uint16/32/64, bfloat16). `Parameter.name` is one level deep inside nested "
     "cells ('fc.weight'); the checkpoint functions name Parameters by their full attribute path "
     "('block.fc.weight'), as MindSpore. `export` / `load` (MindIR) are not provided: a MindIR file is a "
     "compiled MindSpore graph, which gradserve neither produces nor runs (its graphs are gradserve.graph/1 JSON: "
@@ -82,6 +82,16 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "create_tuple_iterator()), with callbacks' on_train_* / on_eval_* hooks and the metrics 'acc' / "
     "'accuracy' / 'loss' or objects with clear / update / eval; dataset_sink_mode=True and amp_level other "
     "than 'O0' are refused.",
+    "`ops.Mod` / `ops.mod`: the derivative in y is -trunc(x / y) (the forward's); MindSpore 2.10's bprop gives "
+    "-floor(x / y) (they differ where x and y have opposite signs). `ops.L2Normalize` where sum(x^2) < epsilon: "
+    "the derivative of x / sqrt(epsilon); MindSpore 2.10's bprop divides by max(|x|, epsilon) there.",
+    "`ops.tensor_scatter_mul` / `tensor_scatter_div` with a repeated index row: the derivative of the product "
+    "of all its updates; MindSpore 2.10's bprop leaves the other repeats out. tensor_scatter_mul / div / max / "
+    "min / update and unsorted_segment_max / min / prod compare the N index rows pairwise (memory N * N times "
+    "a slice).",
+    "`ops.svd`: the reduced SVD (full_matrices=True only for square matrices); the singular vectors' "
+    "derivatives are inf / NaN where singular values tie or (non-square input) one is zero; the singular "
+    "values' (and so `ops.norm`'s ord 2, -2, 'nuc') are finite there, split equally among tied extremes.",
 ]
 
 

@@ -17,7 +17,8 @@ from . import dtype as _dt
 from ._late import late  # operators and methods run ops, bound by the layers above (see _late)
 from ._misc import without_twin
 
-_SUPPORTED = ("bool", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128")
+_SUPPORTED = ("bool", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128", "int8", "int16",
+              "uint8")
 
 
 def dtype_name(dt: np.dtype) -> str:

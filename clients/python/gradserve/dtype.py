@@ -1,5 +1,5 @@
 """MindSpore-style dtype names: `float16`, `float32`, `float64`, `int32`, `int64`, `bool_`, `complex64`,
-`complex128`."""
+`complex128`, `int8`, `int16`, `uint8`."""
 from __future__ import annotations
 
 import numpy as np
@@ -37,9 +37,12 @@ int64 = Type("int64")
 bool_ = Type("bool")
 complex64 = Type("complex64")
 complex128 = Type("complex128")
+int8 = Type("int8")
+int16 = Type("int16")
+uint8 = Type("uint8")
 half, single, double, float_ = float16, float32, float64, float32
 
-_BY_NAME = {t.name: t for t in (float16, float32, float64, int32, int64, bool_, complex64, complex128)}
+_BY_NAME = {t.name: t for t in (float16, float32, float64, int32, int64, bool_, complex64, complex128, int8, int16, uint8)}
 FLOAT = ("float16", "float32", "float64")
 COMPLEX = ("complex64", "complex128")
 
@@ -86,5 +89,6 @@ def promote(a: str, b: str) -> str:
     return np.promote_types(a, b).name
 
 
-__all__ = ["Type", "float16", "float32", "float64", "int32", "int64", "bool_", "complex64", "complex128", "half",
+__all__ = ["Type", "float16", "float32", "float64", "int32", "int64", "bool_", "complex64", "complex128", "int8", "int16",
+           "uint8", "half",
            "single", "double", "float_", "to_name", "get", "is_float", "promote"]

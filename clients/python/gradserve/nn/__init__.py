@@ -16,6 +16,7 @@ from .._cellbase import Cell
 from ..common.initializer import initializer
 from .._trace import emit_grad, emit_jvp, flatten, unflatten
 from ..ops._running_stats import update_running
+from ..ops import _ms_more as _ops_ms_more
 
 
 class CellList(Cell, list):
@@ -144,6 +145,17 @@ class CELU(Cell):
         return _ops.celu(x, self.alpha)
 
 
+class ELU(Cell):
+    """nn.ELU(alpha=1.0): ops.elu (alpha 1.0 only, as MindSpore 2.10)."""
+
+    def __init__(self, alpha: float = 1.0):
+        super().__init__()
+        self.alpha = _ops_ms_more.elu_alpha(alpha)
+
+    def construct(self, x):
+        return _ops.elu(x, self.alpha)
+
+
 class LayerNorm(Cell):
     """nn.LayerNorm(normalized_shape, begin_norm_axis=-1, begin_params_axis=-1, gamma_init='ones',
     beta_init='zeros', epsilon=1e-7): (x - mean) / sqrt(var + eps) * gamma + beta over the axes from
@@ -250,6 +262,7 @@ class Vjp(Cell):
 
 __all__ = ["Cell", "CellList", "SequentialCell", "Dense", "Tanh", "Sigmoid", "ReLU", "Softplus", "GELU", "LayerNorm", "Flatten", "LeakyReLU",
            "HSwish", "HSigmoid", "SiLU", "Mish", "SeLU", "LogSigmoid", "CELU", "BatchNorm1d", "BatchNorm2d", "Jvp", "Vjp"]
+__all__ += ["ELU"]
 
 # loops: optimizers, losses and training cells (their own module)
 from .._training import (SGD, Adam, CrossEntropyLoss, L1Loss, LossBase, Momentum, MSELoss, Optimizer,  # noqa: E402
@@ -262,9 +275,9 @@ from ._conv import AvgPool2d, Conv1d, Conv2d, MaxPool2d  # noqa: E402
 
 __all__ += ["Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d"]
 
-from ._layers_ms import ELU, CellDict, Dropout, Embedding, SoftmaxCrossEntropyWithLogits  # noqa: E402
+from ._layers_ms import CellDict, Dropout, Embedding, SoftmaxCrossEntropyWithLogits  # noqa: E402
 
-__all__ += ["Embedding", "Dropout", "ELU", "SoftmaxCrossEntropyWithLogits", "CellDict"]
+__all__ += ["Embedding", "Dropout", "SoftmaxCrossEntropyWithLogits", "CellDict"]
 
 from ._rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: E402
 

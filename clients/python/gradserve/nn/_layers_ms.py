@@ -1,4 +1,4 @@
-"""nn.Embedding, nn.Dropout, nn.ELU, nn.SoftmaxCrossEntropyWithLogits, nn.CellDict: MindSpore 2.x's
+"""nn.Embedding, nn.Dropout, nn.SoftmaxCrossEntropyWithLogits, nn.CellDict: MindSpore 2.x's
 cells composed from existing ops (values and gradients checked against MindSpore 2.10 on CPU:
 tests/clients/test_mindspore_nn_layers.py)."""
 from __future__ import annotations
@@ -76,22 +76,6 @@ class Dropout(Cell):
 
     def construct(self, x):
         return _ops.dropout(x, self.p, training=self.training)
-
-
-class ELU(Cell):
-    """nn.ELU(alpha=1.0): x for x > 0, alpha * (exp(x) - 1) otherwise; derivative 1 at 0 (MindSpore 2.10).
-    MindSpore 2.10 accepts alpha 1.0 only ("In Elu, alpha must be 1.0f"), and so does this."""
-
-    def __init__(self, alpha=1.0):
-        super().__init__()
-        if float(alpha) != 1.0:
-            raise ValueError(f"For 'ELU', the 'alpha' must be 1.0 (MindSpore 2.10's Elu), but got {alpha!r}.")
-        self.alpha = 1.0
-
-    def construct(self, x):
-        pos = _ops.greater(x, 0.0)
-        neg = _ops.expm1(_ops.where(pos, _ops.zeros_like(x), x))  # (no overflow in the branch `where` drops)
-        return _ops.where(pos, x, neg)
 
 
 class SoftmaxCrossEntropyWithLogits(LossBase):

@@ -10,7 +10,7 @@ import numpy as np
 from .. import dtype as _dt
 from .._bprop import call_with_bprop
 from .._tensor import Tensor
-from .._trace import current
+from .._trace import apply, current
 from . import _primitives
 
 
@@ -80,7 +80,7 @@ def any(x, axis=None, keep_dims=False):  # noqa: A001
 # -- norms and distances -----------------------------------------------------------------------------
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002 - MindSpore's names
     """Vector norms (ord None, 2, 1, inf, -inf, 0 or any p along dim, or of a 1-D input) and matrix norms
-    (a 2-D input without dim, or dim a pair: 'fro' / None, 1, -1, inf, -inf; 2, -2, 'nuc' are refused)."""
+    (a 2-D input without dim, or dim a pair: 'fro' / None, 1, -1, inf, -inf, and 2, -2, 'nuc' from singular values)."""
     x = A if dtype is None else P.cast(A, dtype)
     pair = dim if isinstance(dim, (tuple, list)) and len(dim) == 2 else (0, 1) if dim is None and len(x.shape) == 2 else None
     if pair is not None and ord not in (None, "fro"):  # a matrix norm, as MindSpore 2.10 / NumPy define it
@@ -110,10 +110,25 @@ def _matrix_norm(x, ord, pair: tuple[int, int], keepdim: bool):  # noqa: A002
         out = (P.max if ord in (1, math.inf) else P.min)(s, over, True)
         return out if keepdim else P.squeeze(out, sorted({r % len(x.shape), c % len(x.shape)}))
     if ord in (2, -2, "nuc"):
-        raise NotImplementedError(f"ops.norm: the matrix norm ord={ord!r} needs singular values, which the "
-                                  "engine does not compute; use ord='fro', or a vector norm along one dim")
+        return _singular_value_norm(x, ord, pair, keepdim)
     raise ValueError(f"ops.norm: ord={ord!r} is not a matrix norm; use 2, -2, 1, -1, inf, -inf, 'fro', 'nuc' "
                      "or None (as MindSpore 2.10)")
+
+
+def _singular_value_norm(x, ord, pair: tuple[int, int], keepdim: bool):  # noqa: A002
+    """ord 2: the largest singular value of each (pair) plane, -2 the smallest, 'nuc' their sum (the engine's
+    svd op). At tied extremes the gradient is split equally among them (MindSpore 2.10: I / 3 for the 2-norm
+    of the 3x3 identity)."""
+    if x.dtype.name not in _dt.FLOAT:
+        raise TypeError(f"ops.norm: ord={ord!r} needs a floating-point input, got {x.dtype.name}")
+    nd = len(x.shape)
+    r, c = pair[0] % nd, pair[1] % nd
+    rest = tuple(a for a in range(nd) if a not in (r, c))
+    s = apply("svd", [P.transpose(x, rest + (r, c))], {})[1]
+    out = {2: P.max, -2: P.min, "nuc": P.sum}[ord](s, -1, False)
+    for a in sorted((r, c)) if keepdim else ():
+        out = P.expand_dims(out, a)
+    return out
 
 
 def _vector_norm_zero_safe(x, p: float, dim: int, keepdim: bool):

@@ -1,0 +1,340 @@
+"""MindSpore 2.10's N-d gathers / scatters and segment reductions, composed from the engine's `gather` and
+`scatter_add` (each other's transpose): an index row [i_0 .. i_{k-1}] is one flat position into the
+leading k axes, so every op here is a gather or scatter_add along axis 0 of a reshaped tensor, and its
+derivatives (grad, jvp, vjp, vmap, any order) are those of the engine ops it is made of.
+
+gather_nd / GatherNd, scatter_nd / ScatterNd, tensor_scatter_update / add / sub / mul / div / max / min
+(and their classes), unsorted_segment_sum / max / min / prod (and classes), SegmentSum.
+
+Repeated index rows (MindSpore: updates at one position accumulate): add / sub / scatter_nd sum them;
+mul / div / max / min combine them with the position's value (update: the last row wins). Those four and
+the segment max / min / prod group equal rows with an [N, N] comparison (N index rows): memory N * N times
+the slice size. max / min split the gradient equally among every tied candidate (the position's value
+and the updates), as MindSpore 2.10 does.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import dtype as _dt
+from .._tensor import Tensor
+from .._trace import apply
+from ._primitives import Primitive
+
+__all__ = ["gather_nd", "GatherNd", "scatter_nd", "ScatterNd", "tensor_scatter_update", "tensor_scatter_add",
+           "tensor_scatter_sub", "tensor_scatter_mul", "tensor_scatter_div", "tensor_scatter_max",
+           "tensor_scatter_min", "TensorScatterUpdate", "TensorScatterAdd", "TensorScatterSub", "TensorScatterMul",
+           "TensorScatterDiv", "TensorScatterMax", "TensorScatterMin", "unsorted_segment_sum",
+           "unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_prod", "UnsortedSegmentSum",
+           "UnsortedSegmentMax", "UnsortedSegmentMin", "UnsortedSegmentProd", "SegmentSum"]
+
+
+def _op(name: str, *inputs, **attrs) -> Tensor:
+    return apply(name, list(inputs), attrs)[0]
+
+
+def _const(a) -> Tensor:
+    return Tensor(np.asarray(a))
+
+
+def _int_tensor(v, what: str, op: str) -> Tensor:
+    t = v if isinstance(v, Tensor) else Tensor(np.asarray(v))
+    if t.dtype.name not in ("int32", "int64"):
+        raise TypeError(f"{op}: {what} must be int32 or int64, got {t.dtype.name}")
+    return t
+
+
+def _float_like(x: Tensor, value: float, shape=()) -> Tensor:
+    return _op("fill", dtype=x.dtype.name, shape=tuple(shape), value=float(value))
+
+
+def _extreme(dtype: str, high: bool) -> float:
+    """MindSpore's fill for an empty segment's max (the lowest finite value) or min (the highest)."""
+    info = np.finfo(dtype) if dtype in _dt.FLOAT else np.iinfo(dtype)
+    return float(info.max if high else info.min)
+
+
+# -- index rows -> flat positions ------------------------------------------------------------------
+def _flat_index(indices: Tensor, dims: tuple, op: str) -> Tensor:
+    """indices [..., k] -> the row-major position of each row in a block of shape `dims` (k axes). Known
+    indices are checked here (MindSpore refuses a row outside the shape, negatives too); traced ones count
+    a negative component from the end, and a row outside the shape becomes a position past the block, which
+    the engine's gather / scatter_add refuse at run time (a ShapeError naming the node)."""
+    k = indices.shape[-1] if indices.ndim else 0
+    if indices.ndim == 0 or k > len(dims):
+        raise ValueError(f"{op}: indices of shape {indices.shape} need a last axis of at most {len(dims)} "
+                         f"(the rank of the indexed tensor)")
+    dims = tuple(int(d) for d in dims[:k])
+    if not indices.is_symbolic and indices.size:
+        rows = indices.asnumpy().reshape(-1, k)
+        bad = np.nonzero(((rows < 0) | (rows >= np.asarray(dims, dtype=np.int64))).any(axis=1))[0]
+        if bad.size:
+            raise ValueError(f"{op}: index row {rows[bad[0]].tolist()} (row {int(bad[0])}) is outside the "
+                             f"indexed axes of shape {list(dims)}")
+    dt = indices.dtype.name
+    strides = _const(np.asarray([math.prod(dims[j + 1:]) for j in range(k)], dtype=dt))
+    if indices.is_symbolic:
+        return _traced_flat(indices, dims, strides)
+    return _op("sum", _op("mul", indices, strides), axis=[-1])
+
+
+def _traced_flat(indices: Tensor, dims: tuple, strides: Tensor) -> Tensor:
+    """Flat positions of index rows known only at run time: a negative component counts from the end; a
+    row outside the shape goes one past the block (the engine's range error, not another element)."""
+    dt = indices.dtype.name
+    n = _const(np.asarray(dims, dt))
+    outside = _op("logical_or", _op("greater_equal", indices, n), _op("less", indices, _op("neg", n)))
+    wrapped = _op("where", _op("less", indices, _const(np.zeros((), dt))), _op("add", indices, n), indices)
+    flat = _op("sum", _op("mul", wrapped, strides), axis=[-1])
+    off = _op("greater", _op("sum", _op("cast", outside, dtype="int32"), axis=[-1]), _const(np.int32(0)))
+    return _op("where", off, _const(np.asarray(math.prod(dims), dt)), flat)
+
+
+def _rows(indices: Tensor, shape: tuple, updates: Tensor | None, op: str):
+    """(flat positions [N], number of positions P, slice shape): the index rows of `indices` into `shape`,
+    with updates checked to be indices.shape[:-1] + shape[k:]."""
+    indices = _int_tensor(indices, "indices", op)
+    flat = _flat_index(indices, shape, op)
+    k = indices.shape[-1]
+    rest = tuple(shape[k:])
+    if updates is not None and tuple(updates.shape) != tuple(indices.shape[:-1]) + rest:
+        raise ValueError(f"{op}: updates of shape {updates.shape} do not fit indices {indices.shape} into "
+                         f"shape {tuple(shape)} (expected {tuple(indices.shape[:-1]) + rest})")
+    n = math.prod(indices.shape[:-1])
+    return _op("reshape", flat, shape=[n]), math.prod(shape[:k]), rest
+
+
+def gather_nd(input_x, indices):
+    """input_x[i_0, ..., i_{k-1}] for each index row of indices [..., k]: shape indices.shape[:-1] +
+    input_x.shape[k:]. The gradient adds the output's cotangent back at those positions (repeats add)."""
+    shape = tuple(input_x.shape)
+    indices = _int_tensor(indices, "indices", "gather_nd")
+    flat = _flat_index(indices, shape, "gather_nd")
+    k = indices.shape[-1]
+    merged = _op("reshape", input_x, shape=[math.prod(shape[:k]), *shape[k:]])
+    return _op("gather", merged, flat, axis=0)
+
+
+def _scatter_rows(values: Tensor, flat: Tensor, p: int, rest: tuple) -> Tensor:
+    """zeros [P, *rest] with values [N, *rest] added at rows flat [N]."""
+    return _op("scatter_add", values, flat, shape=(p, *rest), axis=0)
+
+
+def scatter_nd(indices, updates, shape):
+    """zeros of `shape` with updates added at the index rows (repeated rows accumulate, as MindSpore)."""
+    shape = tuple(int(s) for s in (shape.asnumpy() if isinstance(shape, Tensor) else shape))
+    flat, p, rest = _rows(indices, shape, updates, "scatter_nd")
+    u = _op("reshape", updates, shape=[flat.shape[0], *rest])
+    return _op("reshape", _scatter_rows(u, flat, p, rest), shape=list(shape))
+
+
+# -- tensor_scatter_*: a tensor with its rows combined with updates ------------------------------------
+def _operands(input_x, indices, updates, op: str):
+    """(flat [N], x as [P, *rest], updates as [N, *rest], P, rest) with dtypes checked."""
+    shape = tuple(input_x.shape)
+    if updates.dtype.name != input_x.dtype.name:
+        raise TypeError(f"{op}: updates are {updates.dtype.name}, input_x is {input_x.dtype.name}; they must match")
+    flat, p, rest = _rows(indices, shape, updates, op)
+    x = _op("reshape", input_x, shape=[p, *rest])
+    return flat, x, _op("reshape", updates, shape=[flat.shape[0], *rest]), p, rest
+
+
+def _hit(flat: Tensor, p: int, rest: tuple) -> Tensor:
+    """bool [P, 1...]: the positions some index row names."""
+    ones = _op("fill", dtype="float32", shape=(flat.shape[0],), value=1.0)
+    counts = _op("scatter_add", ones, flat, shape=(p,), axis=0)
+    return _op("reshape", _op("greater", counts, _const(np.float32(0))), shape=[p] + [1] * len(rest))
+
+
+def _same(flat: Tensor, rest: tuple) -> Tensor:
+    """bool [N, N, 1...]: rows n and m name one position."""
+    n = flat.shape[0]
+    eq = _op("equal", _op("reshape", flat, shape=[n, 1]), _op("reshape", flat, shape=[1, n]))
+    return _op("reshape", eq, shape=[n, n] + [1] * len(rest))
+
+
+def _only(flat: Tensor, rest: tuple, keep: str) -> Tensor:
+    """bool [N, 1...]: the row that speaks for its position (keep 'first' or 'last' of the equal rows)."""
+    n = flat.shape[0]
+    other = np.triu(np.ones((n, n), bool), 1) if keep == "last" else np.tril(np.ones((n, n), bool), -1)
+    same = _op("reshape", _same(flat, ()), shape=[n, n])
+    clash = _op("logical_and", same, _const(other))
+    count = _op("sum", _op("cast", clash, dtype="int32"), axis=[1])
+    return _op("reshape", _op("equal", count, _const(np.int32(0))), shape=[n] + [1] * len(rest))
+
+
+def _write(x: Tensor, flat: Tensor, p: int, rest: tuple, rows: Tensor, keep: str) -> Tensor:
+    """x [P, *rest] with the position of each row set to rows [N, *rest] (one row per position: `keep`)."""
+    zero = _float_like(rows, 0.0)
+    picked = _op("where", _only(flat, rest, keep), rows, zero)
+    return _op("where", _hit(flat, p, rest), _scatter_rows(picked, flat, p, rest), x)
+
+
+def _grouped(values: Tensor, flat: Tensor, rest: tuple, reduce: str, fill: float, head: Tensor | None = None):
+    """[N, *rest]: for each row, `reduce` ('max' / 'min' / 'prod') over the values of the rows naming its
+    position (head [N, *rest], if given, joins each group: the position's own value)."""
+    n = flat.shape[0]
+    spread = _op("where", _same(flat, rest), _op("reshape", values, shape=[1, n, *rest]),
+                 _float_like(values, fill))
+    if head is not None:
+        spread = _op("concat", _op("reshape", head, shape=[n, 1, *rest]), spread, axis=1)
+    return _op(reduce, spread, axis=[1])
+
+
+def _result(input_x, x2: Tensor) -> Tensor:
+    return _op("reshape", x2, shape=list(input_x.shape))
+
+
+def tensor_scatter_update(input_x, indices, updates):
+    """input_x with the rows named by indices replaced by updates (a repeated row: the last update)."""
+    flat, x, u, p, rest = _operands(input_x, indices, updates, "tensor_scatter_update")
+    return _result(input_x, _write(x, flat, p, rest, u, "last"))
+
+
+def tensor_scatter_add(input_x, indices, updates):
+    flat, x, u, p, rest = _operands(input_x, indices, updates, "tensor_scatter_add")
+    return _result(input_x, _op("add", x, _scatter_rows(u, flat, p, rest)))
+
+
+def tensor_scatter_sub(input_x, indices, updates):
+    flat, x, u, p, rest = _operands(input_x, indices, updates, "tensor_scatter_sub")
+    return _result(input_x, _op("sub", x, _scatter_rows(u, flat, p, rest)))
+
+
+def _combine(op: str, input_x, indices, updates) -> Tensor:
+    flat, x, u, p, rest = _operands(input_x, indices, updates, f"tensor_scatter_{op}")
+    at = _op("gather", x, flat, axis=0)  # the position's value, per row
+    if op in ("max", "min"):
+        rows = _grouped(u, flat, rest, op, _extreme(u.dtype.name, op == "min"), head=at)
+    else:
+        factor = _grouped(u, flat, rest, "prod", 1.0)
+        rows = _op("mul" if op == "mul" else "div", at, factor)
+    return _result(input_x, _write(x, flat, p, rest, rows, "first"))
+
+
+def tensor_scatter_mul(input_x, indices, updates):
+    """input_x times the updates at their rows (repeats multiply). The gradient is the product's: for one
+    update per position the same as MindSpore 2.10's (its bprop leaves the other repeats out)."""
+    return _combine("mul", input_x, indices, updates)
+
+
+def tensor_scatter_div(input_x, indices, updates):
+    """input_x divided by the updates at their rows (repeats: by their product)."""
+    return _combine("div", input_x, indices, updates)
+
+
+def tensor_scatter_max(input_x, indices, updates):
+    """The max of input_x's value and the updates at each row; ties share the gradient equally."""
+    return _combine("max", input_x, indices, updates)
+
+
+def tensor_scatter_min(input_x, indices, updates):
+    return _combine("min", input_x, indices, updates)
+
+
+# -- segment reductions ------------------------------------------------------------------------------------
+def _segments(input_x, segment_ids, num_segments, op: str, drop_negative: bool):
+    """(x as [N, *rest], ids [N], number of segments, rest, valid [N, 1...] or None)."""
+    ids = _int_tensor(segment_ids, "segment_ids", op)
+    num = int(num_segments.asnumpy()) if isinstance(num_segments, Tensor) else int(num_segments)
+    s = tuple(ids.shape)
+    if tuple(input_x.shape[:len(s)]) != s:
+        raise ValueError(f"{op}: segment_ids of shape {s} must be a prefix of input_x's shape {input_x.shape}")
+    if not ids.is_symbolic and ids.size:
+        v = ids.asnumpy()
+        lo = 0 if not drop_negative else -np.iinfo(np.int64).max
+        if v.max() >= num or v.min() < lo:
+            raise ValueError(f"{op}: segment id {int(v.max() if v.max() >= num else v.min())} is outside "
+                             f"[0, {num}) (num_segments)")
+    n, rest = math.prod(s), tuple(input_x.shape[len(s):])
+    traced = ids.is_symbolic
+    x = _op("reshape", input_x, shape=[n, *rest])
+    ids = _op("reshape", ids, shape=[n])
+    valid = None
+    if drop_negative or traced:  # MindSpore leaves a negative id out of every segment
+        zero = _const(np.zeros((), ids.dtype.name))
+        keep = _op("greater_equal", ids, zero)
+        ids = _op("where", keep, ids, zero)
+        valid = _op("reshape", keep, shape=[n] + [1] * len(rest))
+    return x, ids, num, rest, valid
+
+
+def unsorted_segment_sum(input_x, segment_ids, num_segments):
+    """out[s] = sum of input_x's slices whose segment id is s (rows with a negative id are left out)."""
+    x, ids, num, rest, valid = _segments(input_x, segment_ids, num_segments, "unsorted_segment_sum", True)
+    x = _op("where", valid, x, _float_like(x, 0.0))
+    return _scatter_rows(x, ids, num, rest)
+
+
+def _segment_reduce(reduce: str, fill: float, empty: float, input_x, segment_ids, num_segments):
+    op = f"unsorted_segment_{reduce}"
+    x, ids, num, rest, valid = _segments(input_x, segment_ids, num_segments, op, False)
+    if valid is not None:  # traced ids: a negative one joins no group and speaks for none
+        x = _op("where", valid, x, _float_like(x, fill))
+    rows = _grouped(x, ids, rest, reduce, fill)
+    speaker = _only(ids, rest, "first")
+    if valid is not None:
+        speaker = _op("logical_and", speaker, valid)
+    summed = _scatter_rows(_op("where", speaker, rows, _float_like(x, 0.0)), ids, num, rest)
+    ones = _op("where", speaker, _float_like(x, 1.0, (ids.shape[0], *[1] * len(rest))), _float_like(x, 0.0))
+    hit = _op("greater", _scatter_rows(ones, ids, num, tuple(1 for _ in rest)), _float_like(x, 0.0))
+    return _op("where", hit, summed, _float_like(x, empty))
+
+
+def unsorted_segment_max(input_x, segment_ids, num_segments):
+    """out[s] = max over segment s (an empty segment: the dtype's lowest value, as MindSpore); ties share
+    the gradient equally."""
+    return _segment_reduce("max", _extreme(input_x.dtype.name, False), _extreme(input_x.dtype.name, False),
+                           input_x, segment_ids, num_segments)
+
+
+def unsorted_segment_min(input_x, segment_ids, num_segments):
+    """out[s] = min over segment s (an empty segment: the dtype's highest value)."""
+    return _segment_reduce("min", _extreme(input_x.dtype.name, True), _extreme(input_x.dtype.name, True),
+                           input_x, segment_ids, num_segments)
+
+
+def unsorted_segment_prod(input_x, segment_ids, num_segments):
+    """out[s] = product over segment s (an empty segment: 1); the gradient needs no division."""
+    return _segment_reduce("prod", 1.0, 1.0, input_x, segment_ids, num_segments)
+
+
+# -- MindSpore's primitive classes -------------------------------------------------------------------------
+def _prim(name: str, fn, doc: str):
+    """A MindSpore primitive class over fn (`op` names the engine op doing the work: gather for GatherNd,
+    scatter_add for the rest)."""
+    def __call__(self, *args):
+        return fn(*args)
+
+    op = "gather" if name == "GatherNd" else "scatter_add"
+    return type(name, (Primitive,), {"op": op, "__init__": lambda self: setattr(self, "attrs", {}),
+                                     "__call__": __call__, "__doc__": doc, "__module__": __name__})
+
+
+GatherNd = _prim("GatherNd", gather_nd, "ops.GatherNd()(input_x, indices)")
+ScatterNd = _prim("ScatterNd", scatter_nd, "ops.ScatterNd()(indices, updates, shape)")
+TensorScatterUpdate = _prim("TensorScatterUpdate", tensor_scatter_update, "(input_x, indices, updates)")
+TensorScatterAdd = _prim("TensorScatterAdd", tensor_scatter_add, "(input_x, indices, updates)")
+TensorScatterSub = _prim("TensorScatterSub", tensor_scatter_sub, "(input_x, indices, updates)")
+TensorScatterMul = _prim("TensorScatterMul", tensor_scatter_mul, "(input_x, indices, updates)")
+TensorScatterDiv = _prim("TensorScatterDiv", tensor_scatter_div, "(input_x, indices, updates)")
+TensorScatterMax = _prim("TensorScatterMax", tensor_scatter_max, "(input_x, indices, updates)")
+TensorScatterMin = _prim("TensorScatterMin", tensor_scatter_min, "(input_x, indices, updates)")
+UnsortedSegmentSum = _prim("UnsortedSegmentSum", unsorted_segment_sum, "(input_x, segment_ids, num_segments)")
+UnsortedSegmentMax = _prim("UnsortedSegmentMax", unsorted_segment_max, "(input_x, segment_ids, num_segments)")
+UnsortedSegmentMin = _prim("UnsortedSegmentMin", unsorted_segment_min, "(input_x, segment_ids, num_segments)")
+UnsortedSegmentProd = _prim("UnsortedSegmentProd", unsorted_segment_prod, "(input_x, segment_ids, num_segments)")
+
+
+def _segment_sum(input_x, segment_ids):
+    """ops.SegmentSum()(input_x, segment_ids): sorted, known ids; max id + 1 segments."""
+    ids = _int_tensor(segment_ids, "segment_ids", "SegmentSum")
+    v = ids._concrete("SegmentSum's segment_ids (they fix the output's shape)")
+    if v.size and (np.diff(v.ravel()) < 0).any():
+        raise ValueError("SegmentSum: segment_ids must be sorted ascending")
+    return unsorted_segment_sum(input_x, ids, int(v.max()) + 1 if v.size else 0)
+
+
+SegmentSum = _prim("SegmentSum", _segment_sum, "ops.SegmentSum()(input_x, segment_ids)")

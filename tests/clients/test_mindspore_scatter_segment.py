@@ -1,0 +1,218 @@
+"""MindSpore's N-d gathers / scatters and segment reductions (ops.gather_nd, scatter_nd, tensor_scatter_*,
+unsorted_segment_*, their classes): values and gradients against MindSpore 2.10 (CPU, PyNative; the values
+recorded here came from running the same programs there), NumPy and PyTorch; jvp and vmap against the
+gradient / a loop."""
+import numpy as np
+import pytest
+
+from gradserve import ShapeError, Tensor, ops
+
+torch = pytest.importorskip("torch")
+
+X = np.arange(12, dtype=np.float32).reshape(3, 4)
+W = np.arange(12, dtype=np.float32).reshape(3, 4) + 1  # a weight for the loss sum(op(...) * W)
+
+
+def T(a, dt=np.float32):
+    return Tensor(np.array(a, dt))
+
+
+def _weighted_grad(fn, args, w, argnums=0):
+    return ops.grad(lambda *a: ops.sum(fn(*a) * Tensor(w)), argnums)(*[Tensor(a) for a in args])
+
+
+def test_gather_nd_values_gradient_jvp_and_vmap(fake):
+    idx = np.array([[0, 1], [2, 3], [0, 1]], np.int32)  # a repeated row: its cotangents add
+    got = ops.gather_nd(Tensor(X), Tensor(idx))
+    np.testing.assert_array_equal(got.asnumpy(), X[idx[:, 0], idx[:, 1]])
+    g = _weighted_grad(lambda x: ops.GatherNd()(x, Tensor(idx)), [X], np.array([1, 2, 3], np.float32))
+    np.testing.assert_array_equal(g.asnumpy(), [[0, 4, 0, 0], [0, 0, 0, 0], [0, 0, 0, 2]])  # MindSpore 2.10
+    # slices: rows of a rank-3 tensor picked by one index component, batched index shape [2, 2, 1]
+    x3 = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    i3 = np.array([[[1], [0]], [[1], [1]]], np.int64)
+    np.testing.assert_array_equal(ops.gather_nd(Tensor(x3), Tensor(i3)).asnumpy(), x3[i3[..., 0]])
+    t = np.random.default_rng(0).normal(size=X.shape).astype(np.float32)
+    _, tan = ops.jvp(lambda x: ops.gather_nd(x, Tensor(idx)), (Tensor(X),), (Tensor(t),))
+    np.testing.assert_array_equal(tan.asnumpy(), t[idx[:, 0], idx[:, 1]])
+    batch = np.stack([X, X * 2])
+    vm = ops.vmap(lambda x: ops.gather_nd(x, Tensor(idx)))(Tensor(batch)).asnumpy()
+    np.testing.assert_array_equal(vm, batch[:, idx[:, 0], idx[:, 1]])
+
+
+def test_gather_nd_refuses_rows_outside_the_shape(fake):
+    with pytest.raises(ValueError, match=r"gather_nd: index row \[-1, 0\] \(row 0\)"):
+        ops.gather_nd(Tensor(X), T([[-1, 0]], np.int32))  # MindSpore 2.10 refuses negatives as well
+    with pytest.raises(ValueError, match="last axis of at most 2"):
+        ops.gather_nd(Tensor(X), T([[0, 0, 0]], np.int32))
+    with pytest.raises(TypeError, match="indices must be int32 or int64"):
+        ops.gather_nd(Tensor(X), T([[0.0, 1.0]]))
+
+
+def test_scatter_nd_accumulates_repeats(fake):
+    idx = T([[0], [2], [0]], np.int32)
+    out = ops.ScatterNd()(idx, T([1.0, 2.0, 3.0]), (4,))
+    np.testing.assert_array_equal(out.asnumpy(), [4, 0, 2, 0])  # MindSpore 2.10
+    g = _weighted_grad(lambda u: ops.scatter_nd(idx, u, (4,)), [np.array([1, 2, 3], np.float32)],
+                       np.array([1, 2, 3, 4], np.float32))
+    np.testing.assert_array_equal(g.asnumpy(), [1, 3, 1])  # MindSpore 2.10
+    rows = ops.scatter_nd(T([[1], [0]], np.int32), T([[1, 2], [3, 4]], np.int32), (2, 2))
+    np.testing.assert_array_equal(rows.asnumpy(), [[3, 4], [1, 2]])
+    with pytest.raises(ValueError, match=r"updates of shape \(2,\) do not fit"):
+        ops.scatter_nd(idx, T([1.0, 2.0]), (4,))
+
+
+def test_tensor_scatter_update_values_and_gradients(fake):
+    idx = T([[0, 1], [2, 2]], np.int32)
+    out = ops.tensor_scatter_update(Tensor(X), idx, T([10.0, 20.0]))
+    want = X.copy()
+    want[0, 1], want[2, 2] = 10, 20
+    np.testing.assert_array_equal(out.asnumpy(), want)
+    gx, gu = _weighted_grad(lambda x, u: ops.TensorScatterUpdate()(x, idx, u), [X, np.array([10, 20], np.float32)],
+                            W, (0, 1))
+    wx = W.copy()
+    wx[0, 1] = wx[2, 2] = 0
+    np.testing.assert_array_equal(gx.asnumpy(), wx)  # MindSpore 2.10: the overwritten places get nothing
+    np.testing.assert_array_equal(gu.asnumpy(), [2, 11])
+    last = ops.tensor_scatter_update(Tensor(X), T([[1, 1], [1, 1]], np.int32), T([5.0, 6.0]))
+    assert last.asnumpy()[1, 1] == 6.0  # a repeated row: the last update
+
+
+# MindSpore 2.10 on x = arange(12).reshape(3, 4) + 1, rows [0, 1], [0, 1] (a repeat), [2, 2], updates
+# [2, 3, 0.5], loss sum(out * W): (out[0, 1], out[2, 2], d x[0, 1], d x[2, 2], d updates)
+MS_COMBINE = {
+    "add": (7.0, 11.5, 2.0, 11.0, [2, 2, 11]),
+    "sub": (-3.0, 10.5, 2.0, 11.0, [-2, -2, -11]),
+    "mul": (12.0, 5.5, 12.0, 5.5, None),
+    "div": (1 / 3, 22.0, 1 / 3, 22.0, None),
+    "max": (3.0, 11.0, 0.0, 11.0, [0, 2, 0]),
+    "min": (2.0, 0.5, 1.0, 0.0, [1, 0, 11]),  # x[0, 1] = 2 ties update 2: the gradient 2 split in halves
+}
+
+
+@pytest.mark.parametrize("name", sorted(MS_COMBINE))
+def test_tensor_scatter_combine_against_mindspore(fake, name):
+    x = np.arange(12, dtype=np.float32).reshape(3, 4) + 1
+    idx, u = T([[0, 1], [0, 1], [2, 2]], np.int32), np.array([2, 3, 0.5], np.float32)
+    fn = getattr(ops, f"tensor_scatter_{name}")
+    out = fn(Tensor(x), idx, Tensor(u)).asnumpy()
+    o01, o22, g01, g22, gu_ms = MS_COMBINE[name]
+    np.testing.assert_allclose([out[0, 1], out[2, 2]], [o01, o22], rtol=1e-6)
+    untouched = np.ones_like(x, bool)
+    untouched[0, 1] = untouched[2, 2] = False
+    np.testing.assert_array_equal(out[untouched], x[untouched])
+    gx, gu = _weighted_grad(lambda a, b: getattr(ops, "TensorScatter" + name.capitalize())()(a, idx, b), [x, u], W,
+                            (0, 1))
+    gx = gx.asnumpy()
+    np.testing.assert_allclose([gx[0, 1], gx[2, 2]], [g01, g22], rtol=1e-6)
+    np.testing.assert_array_equal(gx[untouched], W[untouched])
+    if gu_ms is not None:
+        np.testing.assert_allclose(gu.asnumpy(), gu_ms, rtol=1e-6)
+    else:  # mul / div with a repeated row: the product's true derivative (MindSpore's bprop leaves the
+        # other repeat out: 4, 4, 121 for mul); against PyTorch on the same composition
+        xt, ut = torch.tensor(x, requires_grad=True), torch.tensor(u, requires_grad=True)
+        f01 = ut[0] * ut[1]
+        o = xt.clone()
+        o = o.index_put((torch.tensor([0, 2]), torch.tensor([1, 2])),
+                        torch.stack([xt[0, 1] * f01, xt[2, 2] * ut[2]]) if name == "mul"
+                        else torch.stack([xt[0, 1] / f01, xt[2, 2] / ut[2]]))
+        (o * torch.tensor(W)).sum().backward()
+        np.testing.assert_allclose(gu.asnumpy(), ut.grad.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(gx, xt.grad.numpy(), rtol=1e-6)
+
+
+def test_tensor_scatter_unique_rows_match_mindspore_bprop_and_jvp(fake):
+    """With one update per position MindSpore 2.10's mul bprop (updates: W * x) is the derivative."""
+    x = np.arange(12, dtype=np.float32).reshape(3, 4) + 1
+    idx, u = T([[0, 1], [2, 2]], np.int32), np.array([2, 0.5], np.float32)
+    gx, gu = _weighted_grad(lambda a, b: ops.tensor_scatter_mul(a, idx, b), [x, u], W, (0, 1))
+    np.testing.assert_allclose(gu.asnumpy(), [W[0, 1] * x[0, 1], W[2, 2] * x[2, 2]])
+    tx, tu = np.ones_like(x), np.array([1.0, -1.0], np.float32)
+    for name in ("update", "add", "mul", "max"):
+        fn = getattr(ops, f"tensor_scatter_{name}")
+        _, jv = ops.jvp(lambda a, b: ops.sum(fn(a, idx, b) * Tensor(W)), (Tensor(x), Tensor(u)),
+                        (Tensor(tx), Tensor(tu)))
+        ga, gb = _weighted_grad(lambda a, b: fn(a, idx, b), [x, u], W, (0, 1))
+        want = float((ga.asnumpy() * tx).sum() + (gb.asnumpy() * tu).sum())
+        np.testing.assert_allclose(float(jv.asnumpy()), want, rtol=1e-6, err_msg=name)
+
+
+def test_unsorted_segment_sum_leaves_negative_ids_out(fake):
+    d = np.array([[1, 2], [3, 4], [5, 6], [7, 8]], np.float32)
+    s = T([0, 2, 0, -1], np.int32)
+    out = ops.UnsortedSegmentSum()(Tensor(d), s, 3)
+    np.testing.assert_array_equal(out.asnumpy(), [[6, 8], [0, 0], [3, 4]])  # MindSpore 2.10
+    g = _weighted_grad(lambda a: ops.unsorted_segment_sum(a, s, 3), [d], np.array([[1, 2], [3, 4], [5, 6]], np.float32))
+    np.testing.assert_array_equal(g.asnumpy(), [[1, 2], [5, 6], [1, 2], [0, 0]])
+    with pytest.raises(ValueError, match=r"segment id 5 is outside \[0, 2\)"):
+        ops.unsorted_segment_sum(T([1.0, 2.0, 3.0]), T([0, 5, 1], np.int32), 2)  # MindSpore 2.10 refuses too
+    seg = ops.SegmentSum()(Tensor(d), T([0, 0, 1, 3], np.int32))
+    np.testing.assert_array_equal(seg.asnumpy(), [[4, 6], [5, 6], [0, 0], [7, 8]])
+
+
+# MindSpore 2.10: input [[1, 2], [1, 4], [5, 6], [7, 8]], ids [0, 0, 2, 1], 4 segments (the last empty);
+# loss sum(out * [[1, 2], [3, 4], [5, 6], [7, 8]])
+F32_MAX = float(np.finfo(np.float32).max)
+MS_SEGMENT = {
+    "max": ([[1, 4], [7, 8], [5, 6], [-F32_MAX, -F32_MAX]], [[0.5, 0], [0.5, 2], [5, 6], [3, 4]]),
+    "min": ([[1, 2], [7, 8], [5, 6], [F32_MAX, F32_MAX]], [[0.5, 2], [0.5, 0], [5, 6], [3, 4]]),
+    "prod": ([[1, 8], [7, 8], [5, 6], [1, 1]], [[1, 8], [1, 4], [5, 6], [3, 4]]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MS_SEGMENT))
+def test_unsorted_segment_reductions_against_mindspore(fake, name):
+    d = np.array([[1, 2], [1, 4], [5, 6], [7, 8]], np.float32)
+    ids = T([0, 0, 2, 1], np.int32)
+    want, want_grad = MS_SEGMENT[name]
+    out = getattr(ops, "UnsortedSegment" + name.capitalize())()(Tensor(d), ids, 4)
+    np.testing.assert_array_equal(out.asnumpy(), np.array(want, np.float32))
+    g = _weighted_grad(lambda a: getattr(ops, f"unsorted_segment_{name}")(a, ids, 3),
+                       [d], np.array([[1, 2], [3, 4], [5, 6]], np.float32))
+    np.testing.assert_array_equal(g.asnumpy(), want_grad)
+    with pytest.raises(ValueError, match=r"segment id -1 is outside \[0, 3\)"):
+        getattr(ops, f"unsorted_segment_{name}")(Tensor(d), T([0, -1, 2, 1], np.int32), 3)
+
+
+def test_segment_reductions_with_traced_ids_and_vmap(fake):
+    """ids computed in the program (traced): a negative one is left out, as for unsorted_segment_sum."""
+    d = np.array([[3.0, -1.0], [2.0, 5.0], [4.0, 0.5], [9.0, 9.0]], np.float32)
+    raw = Tensor(np.array([1, 0, 1, -1], np.int32))
+
+    def f(a, ids):
+        ids = ids * 1  # a traced value, not a constant
+        return ops.sum(ops.unsorted_segment_max(a, ids, 2) * 2.0 + ops.unsorted_segment_sum(a, ids, 2))
+
+    g = ops.grad(f)(Tensor(d), raw).asnumpy()
+    np.testing.assert_array_equal(g, [[1, 1], [3, 3], [3, 3], [0, 0]])  # row 2 holds both maxima of segment 1
+    batch = np.stack([d, -d])
+    vm = ops.vmap(lambda a: ops.unsorted_segment_prod(a, Tensor(np.array([1, 0, 1, 0], np.int32)), 2))(Tensor(batch))
+    want = np.stack([[b[1] * b[3], b[0] * b[2]] for b in batch])
+    np.testing.assert_allclose(vm.asnumpy(), want, rtol=1e-6)
+
+
+def test_traced_index_rows_count_negatives_from_the_end(fake):
+    """Indices computed in the program are not known when the graph is built: a negative component counts
+    from the end (as NumPy), and a row past the shape is the engine's range error at run time."""
+    idx = Tensor(np.array([[-1, 0], [1, -2]], np.int32))
+    w = np.array([1.0, 10.0], np.float32)
+    g = ops.grad(lambda x, i: ops.sum(ops.gather_nd(x, i * 1) * Tensor(w)))(Tensor(X), idx).asnumpy()
+    want = np.zeros_like(X)
+    want[2, 0], want[1, 2] = 1.0, 10.0
+    np.testing.assert_array_equal(g, want)
+    out = ops.grad(lambda u, i: ops.sum(ops.scatter_nd(i * 1, u, (3, 4)) * Tensor(W)))(Tensor(w), idx).asnumpy()
+    np.testing.assert_array_equal(out, [W[2, 0], W[1, 2]])
+    past = Tensor(np.array([[0, 5]], np.int32))  # column 5 of 4: inside the 12 elements, outside the shape
+    with pytest.raises(ShapeError, match="out of range"):
+        ops.grad(lambda x, i: ops.sum(ops.gather_nd(x, i * 1)))(Tensor(X), past)
+
+
+def test_integer_tensors_scatter_and_segment(fake):
+    x = np.arange(6, dtype=np.int32).reshape(3, 2)
+    ids = T([1, 0, 1], np.int32)
+    np.testing.assert_array_equal(ops.unsorted_segment_max(Tensor(x), ids, 3).asnumpy(),
+                                  [[2, 3], [4, 5], [np.iinfo(np.int32).min] * 2])
+    np.testing.assert_array_equal(ops.unsorted_segment_sum(Tensor(x), ids, 2).asnumpy(), [[2, 3], [4, 6]])
+    upd = ops.tensor_scatter_update(Tensor(x), T([[2, 1]], np.int32), T([-7], np.int32)).asnumpy()
+    np.testing.assert_array_equal(upd, [[0, 1], [2, 3], [4, -7]])
+    with pytest.raises(TypeError, match="updates are float32, input_x is int32"):
+        ops.tensor_scatter_add(Tensor(x), T([[0, 0]], np.int32), T([1.0]))
