@@ -271,8 +271,10 @@ def _decode_known(kind: str, known: head_memo.Head, body, tail, regions) -> tupl
     if m.shared_memory_output is not None and regions is not None:
         regions.set_output(m.shared_memory_output)
     inputs, params, tensors = known.cut(tail, regions)
-    return job_request(kind, m, inputs, params, tensors, size=len(body), strict=known.strict,
-                       output_format="binary" if m.binary_output else "json"), m.binary_output
+    req = job_request(kind, m, inputs, params, tensors, size=len(body), strict=known.strict,
+                      output_format="binary" if m.binary_output else "json")
+    req.recipe = known  # (the core's prepare keeps what it found for this header there)
+    return req, m.binary_output
 
 
 def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings,
@@ -314,6 +316,7 @@ def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings,
         known = head_memo.recipe(head, m, strict)
         if known is not None:
             memo.put(kind, memo_key, known)
+            req.recipe = known
     return req, m.binary_output
 
 
