@@ -10,7 +10,8 @@ its workers' (from /proc/<pid>/stat, 10 ms ticks: use N >= 500), this client's C
 compute_us: the job's compute (timing.compute_ms, median of the warm-up's last 100): with the inline
 lane it runs in the main process, so main_cpu_us - compute_us is what the request itself costs.
 sdk: the SDK's own CPU per call (L3 value_and_grad, L1 training step with nn.SGD) with the wire canned
-(the transport's `send` returns the recorded response): one subprocess per tree, in turn.
+(the transport's `send` returns the recorded response): one subprocess per tree, in turn; "cold": the
+same call measured after a COLD_GAP_S sleep each time, as a real call runs after waiting on the server.
 Medians over rounds. The machine is shared: compare only trees measured side by side.
 """
 from __future__ import annotations
@@ -29,6 +30,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 TCK = os.sysconf("SC_CLK_TCK")
+# sdk "cold": the SDK's call after a sleep of this long, the server's time for a small job: the same Python
+# code then costs ~2-4x its CPU in a tight loop (caches and branch predictors refilled after the switch;
+# 24 -> 62-104 us for L3 on this VM at load ~8), so a tight loop undercounts what a real call costs
+COLD_GAP_S = 0.0005
 RID = "0f4af131f666405eb45842a405930982"  # the SDK sends an X-Request-ID on every call: so do we
 
 
@@ -177,6 +182,13 @@ def sdk_cpu(reqs_file: str, reps: int, n: int) -> dict:
                 fn()
             ts.append((time.process_time() - t) / n * 1e6)
         out[wl] = float(np.median(ts))
+        cold = []  # the same call after a short sleep, as in a real loop (it waits on the server each time)
+        for _ in range(n):
+            time.sleep(COLD_GAP_S)
+            t = time.thread_time()
+            fn()
+            cold.append((time.thread_time() - t) * 1e6)
+        out[f"{wl} cold"] = float(np.median(cold))
     return out
 
 

@@ -48,6 +48,9 @@ class JobRequest:
     graph_strict: bool = False  # the inline graph came from standard JSON (codec.loads): no NaN/Infinity in it
     output_format: str = "binary"  # "json" counts ~16 bytes per element against max_output_bytes
     out_target: tuple | None = None  # /v1 shared memory output: where a worker writes outputs (service.client_shm)
+    # the binary header this request was decoded from (service.head_memo.Head), when it is kept: its
+    # `prepared` slot holds what Core.prepare found for it (Core._prepared)
+    recipe: Any = None
 
 
 @dataclass
@@ -113,10 +116,15 @@ class DerivedChecks:
         self.inputs = [(v, tuple(v.shape), v.dtype) for v in d.graph.inputs]
 
 
+def _extra(req: JobRequest) -> list:
+    """The job's extra tensors (sens, tangents or v: the kind says which), in order."""
+    return list(req.options.get(EXTRA[req.kind]) or []) if req.kind in EXTRA else []
+
+
 def check_extra(d: Derived, c: DerivedChecks, req: JobRequest) -> list:
     """The job's extra tensors (sens, tangents, v) against the derived graph; all its inputs, in order."""
     what = EXTRA.get(req.kind, "extra tensors")
-    extra = list(req.options.get(what) or []) if req.kind in EXTRA else []
+    extra = _extra(req)
     n_user = c.n_user
     if len(req.inputs) != n_user:
         raise InvalidRequest(f"inputs: the graph takes {n_user} input(s), got {len(req.inputs)}",
@@ -268,6 +276,9 @@ class Core:
         """Cheap checks first (inputs, params, limits), then the derivation: in the executor unless cached."""
         if req.kind not in KINDS:
             raise InvalidRequest(f"unknown job kind {req.kind!r}")
+        hit = self._prepared(req) if req.recipe is not None else None
+        if hit is not None:
+            return hit
         if req.size_hint > (1 << 20):
             gid, g = await asyncio.to_thread(self.registry.load, req.graph, req.graph_id, req.graph_strict)
         else:
@@ -280,7 +291,24 @@ class Core:
             d = await loop.run_in_executor(self.executor, self.deriver.derive, req.kind, gid, g, spec)
         inputs = check_extra(d, self._checks(d.key, d, DerivedChecks), req)
         self._check_output(d, req)
+        if req.recipe is not None and req.graph is None:
+            req.recipe.prepared = (g, (gid, self.deriver.spec_key(req.kind, spec)), d)
         return gid, d, inputs, dict(req.params or {})
+
+    def _prepared(self, req: JobRequest) -> tuple | None:
+        """prepare's answer for a request decoded from a binary header whose first job passed it (a client in a
+        loop: L1's training step), without its checks: the header fixes every input's and parameter's shape
+        and dtype, the options and the output format, so with the same registered graph (the same object:
+        not evicted and registered again) and its derived graph still in the Deriver's cache they pass
+        again, and the derivation is the same. None: prepare in full."""
+        hit = req.recipe.prepared
+        if hit is None or req.graph is not None:
+            return None
+        g, dkey, d = hit
+        gid, g_now = self.registry.load(None, req.graph_id)  # (NotFound as always when it is gone)
+        if g_now is not g or self.deriver.cache.get(dkey) is not d:
+            return None
+        return gid, d, list(req.inputs) + _extra(req), dict(req.params or {})
 
     async def run(self, req: JobRequest, admission: "Admission | None" = None) -> JobResult:
         """Prepare, submit and await one job; `admission` (from `admit`) is released once the job is

@@ -32,13 +32,15 @@ class Head:
     """One header's decode: the validated model, whether the header was strict JSON, the tensor fields
     present as lists, one (field, key, dtype, shape, where) per tensor (where: its offset in the binary
     tail, or a `Shared` for a shared memory one), the bytes they take in the tail, and whether any is
-    in shared memory (then only a request with a RegionIO may use it)."""
+    in shared memory (then only a request with a RegionIO may use it). `prepared`: what the core's
+    prepare found for this header's jobs (service.core.Core._prepared), once one passed it."""
 
-    __slots__ = ("model", "strict", "lists", "tensors", "nbytes", "shared")
+    __slots__ = ("model", "strict", "lists", "tensors", "nbytes", "shared", "prepared")
 
     def __init__(self, model, strict: bool, lists: tuple, tensors: tuple, nbytes: int):
         self.model, self.strict, self.lists, self.tensors, self.nbytes = model, strict, lists, tensors, nbytes
         self.shared = any(type(t[4]) is Shared for t in tensors)
+        self.prepared = None
 
     def cut(self, tail: memoryview, regions=None) -> tuple[list, dict, dict]:
         """(inputs, params, {sens|tangents|v: [arrays]}): views of a tail of exactly `nbytes`, as a first

@@ -271,8 +271,10 @@ def _decode_known(kind: str, known: head_memo.Head, body, tail, regions) -> tupl
     if m.shared_memory_output is not None and regions is not None:
         regions.set_output(m.shared_memory_output)
     inputs, params, tensors = known.cut(tail, regions)
-    return job_request(kind, m, inputs, params, tensors, size=len(body), strict=known.strict,
-                       output_format="binary" if m.binary_output else "json"), m.binary_output
+    req = job_request(kind, m, inputs, params, tensors, size=len(body), strict=known.strict,
+                      output_format="binary" if m.binary_output else "json")
+    req.recipe = known  # (the core's prepare keeps what it found for this header there)
+    return req, m.binary_output
 
 
 def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings,
@@ -314,6 +316,7 @@ def decode_job(kind: str, body: bytes, header_length: str | None, s: Settings,
         known = head_memo.recipe(head, m, strict)
         if known is not None:
             memo.put(kind, memo_key, known)
+            req.recipe = known
     return req, m.binary_output
 
 
@@ -348,15 +351,16 @@ async def run_watching(coro, gone, src=None):
     (service.lean_http) may start outside any task, run eagerly from the HTTP parser: if it waits, it
     goes on in a task its body source `src` names (`src.task`) before the watcher can start."""
     state = [True, False]  # [call running, cancelled because the client went away]
-    me = asyncio.current_task()
+    loop = asyncio.get_running_loop()  # (once: on Python 3.11 each lookup of the running loop is a getpid())
+    me = asyncio.current_task(loop)
     watch: list = []
 
     def start() -> None:
         if state[0]:
             watch.append(asyncio.ensure_future(_watch(gone, me if me is not None else src.task, state)))
 
-    tk = ticker()
-    timer = tk.after(WATCH_AFTER_S, start)  # the loop's one shared timer, not a TimerHandle per job
+    tk = ticker(loop)
+    timer = tk.after(WATCH_AFTER_S, start, loop)  # the loop's one shared timer, not a TimerHandle per job
     try:
         return await coro
     except asyncio.CancelledError:
@@ -372,7 +376,7 @@ async def run_watching(coro, gone, src=None):
         # a failed job's exception holds a traceback through this frame, and this frame holds the
         # watcher that holds the task: break the cycle, else the request's tensors (shared memory)
         # live until the cyclic GC runs (seen as ~1 GiB growth per overload round)
-        del watch, me, timer, start, tk, gone, src
+        del watch, me, timer, start, tk, gone, src, loop
 
 
 class BodyResponse(Response):

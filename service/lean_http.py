@@ -252,7 +252,7 @@ class LeanProtocol:
             cycle, app = self.pipeline.pop()
             self._start_asgi_task(cycle, app)
         else:
-            self.timeout_keep_alive_task = Later(self.timeout_keep_alive, self.timeout_keep_alive_handler)
+            self.timeout_keep_alive_task = Later(self.timeout_keep_alive, self.timeout_keep_alive_handler, self.loop)
 
     def connection_lost(self, exc) -> None:
         super().connection_lost(exc)

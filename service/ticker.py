@@ -24,9 +24,11 @@ class Ticker:
         self.ids = itertools.count()
         self.armed = False  # (not the TimerHandle: it holds the loop, which would keep the loop's entry alive)
 
-    def after(self, delay_s: float, fn: Callable[[], None]) -> int:
-        """Run fn() once delay_s has passed (up to tick_s later); a key for `cancel`."""
-        loop = asyncio.get_running_loop()
+    def after(self, delay_s: float, fn: Callable[[], None], loop: asyncio.AbstractEventLoop | None = None) -> int:
+        """Run fn() once delay_s has passed (up to tick_s later); a key for `cancel`. `loop`: the running
+        loop, when the caller has it (asking asyncio for it is a getpid() system call on Python 3.11)."""
+        if loop is None:
+            loop = asyncio.get_running_loop()
         k = next(self.ids)
         self.pending[k] = (loop.time() + delay_s, fn)
         if not self.armed:
@@ -57,10 +59,12 @@ TICK_S = 0.01
 _LAST: tuple = (lambda: None, None)  # (weak reference to the loop asked for last, its ticker)
 
 
-def ticker() -> Ticker:
-    """The running loop's ticker (one per loop: a callback runs on the loop that armed it)."""
+def ticker(loop: asyncio.AbstractEventLoop | None = None) -> Ticker:
+    """The running loop's ticker (one per loop: a callback runs on the loop that armed it); `loop`: the
+    running loop, when the caller has it at hand."""
     global _LAST
-    loop = asyncio.get_running_loop()
+    if loop is None:
+        loop = asyncio.get_running_loop()
     ref, t = _LAST
     if ref() is loop:  # the common case, twice per request: no WeakKeyDictionary lookup (~1 us)
         return t
@@ -77,9 +81,9 @@ class Later:
 
     __slots__ = ("ticker", "key")
 
-    def __init__(self, delay_s: float, fn: Callable[[], None]):
-        self.ticker = ticker()
-        self.key = self.ticker.after(delay_s, fn)
+    def __init__(self, delay_s: float, fn: Callable[[], None], loop: asyncio.AbstractEventLoop | None = None):
+        self.ticker = ticker(loop)  # (loop: the running one, when the caller has it)
+        self.key = self.ticker.after(delay_s, fn, loop)
 
     def cancel(self) -> None:
         self.ticker.cancel(self.key)

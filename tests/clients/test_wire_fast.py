@@ -99,3 +99,20 @@ def test_optimizer_update_keeps_the_parameter_contract():
     assert p.asnumpy().dtype == np.float32 and p._version == v0 + 2
     with pytest.raises(ValueError):
         p._assign(np.ones(3, np.float32))
+
+
+def test_binary_outputs_are_views_of_their_shape_and_a_size_that_disagrees_is_refused():
+    def response(outs):
+        head = json.dumps({"outputs": [{"name": f"o{i}", "shape": s, "datatype": "FP32",
+                                        "parameters": {"binary_data_size": n}} for i, (s, n) in enumerate(outs)]})
+        return head.encode(), str(len(head))
+
+    head, hl = response([([2, 3], 24), ([], 4), ([0, 3], 0), ([1], 4)])
+    tail = np.arange(8, dtype="<f4").tobytes()
+    got = [t["array"] for t in _wire.decode_response(head + tail, hl)["outputs"]]
+    assert [a.shape for a in got] == [(2, 3), (), (0, 3), (1,)]
+    assert got[0].tolist() == [[0, 1, 2], [3, 4, 5]] and float(got[1]) == 6 and got[3].tolist() == [7]
+    assert all(a.flags.writeable and a.dtype == np.float32 for a in got)
+    head, hl = response([([2, 3], 28)])  # 7 elements for a [2, 3] shape
+    with pytest.raises(ValueError):
+        _wire.decode_response(head + np.arange(7, dtype="<f4").tobytes(), hl)

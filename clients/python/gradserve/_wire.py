@@ -270,11 +270,13 @@ def _view(t: dict, own: bytearray, offset: list[int]) -> np.ndarray | None:
     if type(params) is not dict or len(params) != 1:
         return None
     size, dt = params.get("binary_data_size"), V2_TO_NP.get(t.get("datatype"))  # type: ignore[arg-type]
+    shape = t.get("shape", ())
     start = offset[0]
-    if type(size) is not int or dt is None or start % dt.itemsize or size % dt.itemsize or start + size > len(own):
+    if type(size) is not int or dt is None or start % dt.itemsize or size % dt.itemsize or start + size > len(own) \
+            or type(shape) is not list or math.prod(shape) * dt.itemsize != size:
         return None
     offset[0] = start + size
-    return np.frombuffer(own, dt, size // dt.itemsize, start).reshape(t.get("shape", ()))
+    return np.ndarray(shape, dt, own, start)  # (~0.3 us less per output than frombuffer(...).reshape(shape))
 
 
 def rebuild(structure, arrays: list):
