@@ -37,10 +37,10 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from pydantic import ValidationError
 
-from . import codec, models
+from . import client_shm, codec, models
 from .core import Core, JobRequest, JobResult
 from .errors import CODES, DeadlineExceeded, Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized
-from .jobs import BIG, REQUEST_ID, JobCall, job_request, offload, request_id, validate, validation_error
+from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id, validate, validation_error
 from .proto import gradserve_pb2 as pb
 from .proto import gradserve_pb2_grpc as pb_grpc
 from .settings import Settings
@@ -265,7 +265,8 @@ class Servicer(pb_grpc.GradserveServicer):
 
     async def _job(self, kind: str, request, context) -> pb.JobResponse:
         md = dict(context.invocation_metadata() or ())
-        call = JobCall(self.core, kind, "grpc", md.get(REQUEST_ID))
+        call = JobCall(self.core, kind, "grpc", md.get(REQUEST_ID),
+                       client_of(self.core, md.get("authorization"), client_shm.grpc_peer_host(context.peer())))
         context.set_trailing_metadata(((REQUEST_ID, call.request_id),))
         bound = False  # the job's deadline is the call's own gRPC deadline
         try:
