@@ -19,11 +19,11 @@ from e2e.h2_raw import DATA, GOAWAY, HEADERS, SETTINGS, RawH2
 from e2e.helpers import X, Y, matmul_net, metric, slow_input, slow_net
 from e2e.server import Server
 from oip.models import write_repository
+from tritonclient.grpc import service_pb2 as opb  # (service.oip_proto would clash with it in one process)
+from tritonclient.grpc import service_pb2_grpc as opb_grpc
 
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
-from service.oip_proto import grpc_predict_v2_pb2 as opb
-from service.oip_proto import grpc_predict_v2_pb2_grpc as opb_grpc
 from service.proto import gradserve_pb2 as pb
 from service.proto import gradserve_pb2_grpc as pb_grpc
 
