@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import statistics
 import threading
-import time
 
 import httpx
 import numpy as np

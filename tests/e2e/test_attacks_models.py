@@ -7,6 +7,7 @@ is whole: ready, the same worker count, no segment of its own left in /dev/shm b
 a canary job right. Waits are on /v1/devices and metrics with generous ceilings."""
 from __future__ import annotations
 
+import base64
 import json
 import math
 import os
@@ -284,7 +285,7 @@ def test_a_while_loop_at_max_trips_with_a_heavy_body_is_bounded_by_its_deadline(
     restarts = metric(c, "gradserve_worker_restarts_total", device="cpu")
     t0 = time.monotonic()
     r = post_json(c, "/v1/grad", {"graph": g, "inputs": [{"shape": [1 << 16], "datatype": "FP64",
-                                                          "b64": __import__("base64").b64encode(bytes(8 << 16)).decode()}],
+                                                          "b64": base64.b64encode(bytes(8 << 16)).decode()}],
                                   "deadline_ms": 1500})
     assert r.status_code == 504, r.text
     assert time.monotonic() - t0 < 20

@@ -24,7 +24,6 @@ from tritonclient.grpc import service_pb2_grpc as opb_grpc
 
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
-from service.proto import gradserve_pb2 as pb
 from service.proto import gradserve_pb2_grpc as pb_grpc
 
 SC = grpc.StatusCode
