@@ -248,11 +248,25 @@ def bombs() -> dict:
         "jacobian_basis": (graph_of(lambda g, x: g.sin(x), (1 << 16,)), {"kind": "jacobian"}),
         "hessian_basis": (graph_of(lambda g, x: g.sum(g.sin(x)), (1 << 16,)), {"kind": "hessian"}),
         "order": (graph_of(lambda g, x: g.sum(g.sin(x))), {"kind": "grad", "order": 10 ** 9}),
+        "vmap_batch": (vmap_bomb(), {}),
     }
 
 
+def vmap_bomb() -> dict:
+    """vmap over 2**16 rows of a function that broadcasts each row to 2**16 elements: 2**32 in all, each
+    row's tensor within max_elements: refused by its memory estimate (max_job_bytes) before it runs."""
+    fb = GraphBuilder("row")
+    a = fb.input((1,), "float64", name="a")
+    ramp = fb.cast(fb.emit1("arange", stop=float(1 << 16), dtype="int64"), dtype="float64")
+    row = fb.build(fb.sum(fb.sin(fb.add(fb.emit1("broadcast_to", a, shape=[1 << 16]), ramp))))
+    gb = GraphBuilder("bomb")
+    x = gb.input((1 << 16, 1), "float64", name="x")
+    (y,) = gb.emit("vmap", [x], {"fn": gb.function(row), "in_axes": 0, "out_axes": 0})
+    return graph_to_json(gb.build(gb.sum(y)))
+
+
 @pytest.mark.parametrize("name", ["broadcast_to", "tile", "iota", "iota_within_the_engine", "arange",
-                                  "arange_tiny_step", "jacobian_basis", "hessian_basis", "order"])
+                                  "arange_tiny_step", "jacobian_basis", "hessian_basis", "order", "vmap_batch"])
 def test_work_bombs_are_refused_before_they_run(c, name):
     """A 4xx from the shapes alone, in well under a second of work, naming the node or the limit."""
     g, opts = bombs()[name]
@@ -263,8 +277,9 @@ def test_work_bombs_are_refused_before_they_run(c, name):
                                                              "data": [0.5] * n}], **opts})
     assert r.status_code in (400, 413), r.text
     err = r.json()["error"]
-    assert r.status_code == 400 or err["detail"]["limit"] in ("max_elements", "max_jacobian_basis", "max_order"), err
-    assert any(w in err["message"] for w in ("elements", "basis", "order", "step")), err
+    assert r.status_code == 400 or err["detail"]["limit"] in ("max_elements", "max_jacobian_basis", "max_order",
+                                                              "max_job_bytes"), err
+    assert any(w in err["message"] for w in ("elements", "basis", "order", "step", "bytes")), err
     assert time.monotonic() - t0 < 10
 
 
