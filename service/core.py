@@ -51,6 +51,7 @@ class JobRequest:
     # the binary header this request was decoded from (service.head_memo.Head), when it is kept: its
     # `prepared` slot holds what Core.prepare found for it (Core._prepared)
     recipe: Any = None
+    client: str = ""  # who the job is for (jobs.client_of): the pools share workers fairly among clients
 
 
 @dataclass
@@ -193,7 +194,7 @@ class Core:
     def ready(self) -> bool:
         return self.started and not self.draining and all(p.ready for p in self.pools.values())
 
-    def admit(self) -> "Admission":
+    def admit(self, client: str = "") -> "Admission":
         """Room for one more job, reserved before its body is read (HTTP) or decoded (gRPC);
         Overloaded (429 / RESOURCE_EXHAUSTED) when there is none.
 
@@ -201,7 +202,8 @@ class Core:
         plus free queue places) as if they were queued already: under a flood, only as many bodies
         are read at once as could become jobs. Room is counted over all pools, since the body says
         which device the job wants."""
-        if self.pools and not self._has_room(self.admitting):
+        if self.pools and not self._has_room(self.admitting) and \
+                not any(p.evictable(client) is not None for p in self.pools.values()):  # (Pool.evictable)
             for p in self.pools.values():
                 self.metrics.rejected.labels(p.name).inc()
             retry = self.settings.retry_after_s
@@ -332,7 +334,8 @@ class Core:
             hit = pool.run_inline(d.key, next_job_id(), inputs, params, index)  # None: to a worker
             if hit is not None:
                 return self._result(gid, d, *hit, t0, t_prep)
-            job = Job(d.key, (d.text, d.sources), inputs, params, deadline, index, out_target=req.out_target)
+            job = Job(d.key, (d.text, d.sources), inputs, params, deadline, index, out_target=req.out_target,
+                      client=req.client)
             try:
                 fut = pool.submit(job)
             finally:

@@ -37,10 +37,10 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from pydantic import ValidationError
 
-from . import codec, models
+from . import client_shm, codec, models
 from .core import Core, JobRequest, JobResult
 from .errors import CODES, DeadlineExceeded, Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized
-from .jobs import BIG, REQUEST_ID, JobCall, job_request, offload, request_id, validate, validation_error
+from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id, validate, validation_error
 from .proto import gradserve_pb2 as pb
 from .proto import gradserve_pb2_grpc as pb_grpc
 from .settings import Settings
@@ -60,7 +60,7 @@ def grpc_code(code: str) -> grpc.StatusCode:
 TRAILER_BYTES = 4096  # the error body in the trailers stays well under gRPC's 8 KiB metadata limit
 
 
-def _clip(text: str, n: int) -> str:
+def clip(text: str, n: int) -> str:
     """text cut to about n characters, saying so; a text cut already is left as it is."""
     return text if len(text) <= n + 40 else text[:n] + f"... ({len(text) - n} more characters)"
 
@@ -72,7 +72,7 @@ def rich_status(err: ServiceError) -> bytes:
     meta = {"retryable": "true" if isinstance(err, Overloaded) else "false"}
     for k in ("limit", "path", "request_id", "device"):
         if isinstance(err.detail.get(k), str):
-            meta[k] = _clip(err.detail[k], 256)
+            meta[k] = clip(err.detail[k], 256)
     info = error_details_pb2.ErrorInfo(reason=err.code.upper(), domain="gradserve", metadata=meta)
     st.details.add().Pack(info)
     if isinstance(err, Overloaded):
@@ -86,8 +86,8 @@ def error_trailers(err: ServiceError) -> tuple:
     raw = json.dumps(body, separators=(",", ":")).encode()
     if len(raw) > TRAILER_BYTES:
         e = body["error"]
-        e["message"] = _clip(e["message"], 1024)
-        e["detail"] = {k: (_clip(v, 256) if isinstance(v, str) else v) for k, v in e["detail"].items()
+        e["message"] = clip(e["message"], 1024)
+        e["detail"] = {k: (clip(v, 256) if isinstance(v, str) else v) for k, v in e["detail"].items()
                        if isinstance(v, (str, int, float, bool)) or v is None}
         raw = json.dumps(body, separators=(",", ":")).encode()
     md = [(ERROR_KEY, raw), ("grpc-status-details-bin", rich_status(err))]
@@ -265,7 +265,8 @@ class Servicer(pb_grpc.GradserveServicer):
 
     async def _job(self, kind: str, request, context) -> pb.JobResponse:
         md = dict(context.invocation_metadata() or ())
-        call = JobCall(self.core, kind, "grpc", md.get(REQUEST_ID))
+        call = JobCall(self.core, kind, "grpc", md.get(REQUEST_ID),
+                       client_of(self.core, md.get("authorization"), client_shm.grpc_peer_host(context.peer())))
         context.set_trailing_metadata(((REQUEST_ID, call.request_id),))
         bound = False  # the job's deadline is the call's own gRPC deadline
         try:
@@ -302,7 +303,7 @@ class Servicer(pb_grpc.GradserveServicer):
         return remaining is not None and remaining < own
 
     async def _abort(self, context, e: ServiceError) -> None:
-        e.message = _clip(e.message, 1024)  # the details and the trailer's message alike
+        e.message = clip(e.message, 1024)  # the details and the trailer's message alike
         await context.abort(grpc_code(e.code), e.message, trailing_metadata=error_trailers(e))
 
     async def Grad(self, request, context):
@@ -368,6 +369,23 @@ def _bind_address(host: str, port: int) -> str:
     return f"[{h}]:{port}" if ":" in h else f"{h}:{port}"
 
 
+def peer_bounds(s: Settings) -> list:
+    """What one peer may hold. A unary response is handed to grpc's transport whole: a peer that never
+    reads, or grants no flow-control credit, would keep its bytes for as long as its connection lives.
+    So: at most max_connections connections (HTTP's cap) of grpc_max_streams open streams each, and
+    every connection is told to go away after grpc_max_connection_age_s and closed once the longest job
+    and its sending could have ended: what a peer that takes nothing holds is freed then. (grpc's
+    keepalive does not catch such a peer: tests/grpc/test_grpc_attacks_more.py.)"""
+    ms = lambda sec: max(1, min(int(sec * 1000), 2**31 - 1))  # noqa: E731 - grpc takes C int milliseconds
+    bounds = [("grpc.max_concurrent_streams", s.grpc_max_streams),
+              ("grpc.max_allowed_incoming_connections", s.max_connections)]
+    if s.grpc_max_connection_age_s > 0:
+        grace = s.max_deadline_s + s.deadline_grace_s + s.send_timeout_s
+        bounds += [("grpc.max_connection_age_ms", ms(s.grpc_max_connection_age_s)),
+                   ("grpc.max_connection_age_grace_ms", ms(grace))]
+    return bounds
+
+
 class GrpcServer:
     """The grpc.aio server of one process: Gradserve + health + reflection, in the running loop."""
 
@@ -388,7 +406,8 @@ class GrpcServer:
         # grpc takes a C int here: a larger body limit means "as large as gRPC allows"
         options = [("grpc.max_receive_message_length", min(s.max_body_bytes, 2**31 - 1)),
                    ("grpc.max_send_message_length", -1),
-                   ("grpc.so_reuseport", 0)]  # a port in use fails the start instead of being shared
+                   ("grpc.so_reuseport", 0),  # a port in use fails the start instead of being shared
+                   *peer_bounds(s)]
         self.server = grpc.aio.server(options=options)
         pb_grpc.add_GradserveServicer_to_server(Servicer(s, self.core), self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)

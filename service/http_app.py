@@ -27,7 +27,7 @@ from starlette.requests import ClientDisconnect
 
 from . import client_shm, client_shm_http, codec, docs_assets, examples, head_memo, models, onnx_graphs, shm, timeline
 from .core import Core, JobRequest
-from .jobs import BIG, REQUEST_ID, JobCall, job_request, offload, request_id, validate, validation_error
+from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id, validate, validation_error
 from .errors import (Internal, InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout, ServiceError, Unauthorized,
                      http_status)
 from .settings import Settings
@@ -528,7 +528,7 @@ def _job_runner(ctx: AppContext, kind: str):
     core, settings, buffers, memo = ctx.core, ctx.settings, ctx.buffers, ctx.heads
 
     async def run(heads: dict[bytes, str], host: str | None, src) -> Response:
-        call = JobCall(core, kind, "http", heads.get(_RID))
+        call = JobCall(core, kind, "http", heads.get(_RID), client_of(core, heads.get(b"authorization"), host))
         buf = None
         io = client_shm.RegionIO(ctx.regions, host)
         try:

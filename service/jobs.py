@@ -8,6 +8,7 @@ KServe's DataPlane under its REST and gRPC servers.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 import uuid
 from typing import Any, Callable
@@ -77,13 +78,22 @@ async def offload(big: bool, fn: Callable, *args) -> Any:
     return await asyncio.to_thread(fn, *args) if big else fn(*args)
 
 
+def client_of(core: Core, authorization: str | None, host: str | None) -> str:
+    """Who a job is for, as the pools share workers among clients: with API keys, the key it carries (a
+    digest: the key itself is kept nowhere); without, its peer's host. (Without keys a peer could name
+    itself anything, so only what it cannot choose counts.)"""
+    if core.settings.api_key_list and authorization:
+        return "key:" + hashlib.sha256(authorization.encode(errors="replace")).hexdigest()[:16]
+    return "host:" + (host or "")
+
+
 class JobCall:
     """One job from either protocol: `admit`, then `run`; `outcome` as it ends; metrics on `close`."""
 
-    __slots__ = ("core", "kind", "protocol", "request_id", "t0", "outcome", "device", "admission")
+    __slots__ = ("core", "kind", "protocol", "request_id", "t0", "outcome", "device", "admission", "client")
 
-    def __init__(self, core: Core, kind: str, protocol: str, rid: str | None = None):
-        self.core, self.kind, self.protocol = core, kind, protocol
+    def __init__(self, core: Core, kind: str, protocol: str, rid: str | None = None, client: str = ""):
+        self.core, self.kind, self.protocol, self.client = core, kind, protocol, client
         self.request_id = request_id(rid)
         self.t0 = time.perf_counter()
         self.outcome = "internal"
@@ -92,10 +102,11 @@ class JobCall:
 
     def admit(self) -> None:
         """A place for the job before its body is read or decoded (Overloaded when there is none)."""
-        self.admission = self.core.admit()
+        self.admission = self.core.admit(self.client)
 
     async def run(self, req: JobRequest) -> JobResult:
         admission, self.admission = self.admission, None  # the core releases it once the job is in a pool
+        req.client = self.client
         res = await self.core.run(req, admission)
         self.device = res.device
         self.outcome = "ok"

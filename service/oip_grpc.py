@@ -13,8 +13,8 @@ import numpy as np
 
 from . import client_shm, codec
 from .core import Core
-from .errors import InvalidRequest, ServiceError, Unauthorized
-from .grpc_server import grpc_code
+from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
+from .grpc_server import clip, grpc_code
 from .oip_http import EXTENSIONS, place_outputs, select_outputs, server_version
 from .oip_proto import grpc_predict_v2_pb2 as pb
 from .oip_proto import grpc_predict_v2_pb2_grpc as pb_grpc
@@ -64,16 +64,19 @@ def decode_inputs(m: pb.ModelInferRequest, s: Settings, io: client_shm.RegionIO 
         if field is None:
             codec.np_dtype(t.datatype, path)  # names an unknown datatype
             raise InvalidRequest(f"{t.datatype} inputs must use raw_input_contents", path=path)
-        vals = getattr(t.contents, field)
-        a = np.array(vals, dtype=codec.V2_TO_NP[t.datatype])
-        n = int(np.prod(list(t.shape), dtype=np.int64))
-        if n > s.max_elements:
-            raise InvalidRequest(f"{path}: {n} elements, above max_elements={s.max_elements}", code="limit_exceeded")
-        if a.size != n:
-            raise InvalidRequest(f"{path}: {a.size} values in contents.{field}; shape {list(t.shape)} needs {n}",
-                                 code="shape_error", path=path)
-        out[t.name] = a.reshape(list(t.shape))
+        out[t.name] = _typed_input(t, field, path, s)
     return out
+
+
+def _typed_input(t, field: str, path: str, s: Settings) -> np.ndarray:
+    """A tensor from its typed contents; the shape checked as every decoded tensor's is (negative dims, or
+    a product that wraps int64, would otherwise reach reshape and fail as UNKNOWN)."""
+    shape, n = codec.tensor_shape(list(t.shape), path, s.max_elements)
+    vals = getattr(t.contents, field)
+    if len(vals) != n:
+        raise InvalidRequest(f"{path}: {len(vals)} values in contents.{field}; shape {list(shape)} needs {n}",
+                             code="shape_error", path=path)
+    return np.array(vals, dtype=codec.V2_TO_NP[t.datatype]).reshape(shape)
 
 
 class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
@@ -91,7 +94,9 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             raise Unauthorized("missing or wrong API key: send metadata authorization: Bearer <key>")
 
     async def _fail(self, context, e: ServiceError):
-        await context.abort(grpc_code(e.code), e.message)
+        # cut: a message echoing a long model name must stay within the peer's metadata limit (8 KiB),
+        # or the client sees its stream removed instead of the status
+        await context.abort(grpc_code(e.code), clip(e.message, 1024))
 
     async def ServerLive(self, request, context):
         return pb.ServerLiveResponse(live=self.core.live())
@@ -140,6 +145,9 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             outs = place_outputs(select_outputs(model, res.outputs, wanted, True), io)
         except ServiceError as e:
             return await self._fail(context, e)
+        except Exception as e:  # noqa: BLE001 - never UNKNOWN with Python's text: INTERNAL, and logged
+            log.exception("internal error in ModelInfer")
+            return await self._fail(context, Internal(f"{type(e).__name__}: {e}"))
         finally:
             if admission is not None:
                 admission.release()

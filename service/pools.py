@@ -30,7 +30,7 @@ import pickle
 import signal
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -91,6 +91,7 @@ class Job:
     lend: tuple | None = None  # (cores, threads) when idle workers lent it their cores
     reclaimed: bool = False  # its lenders were taken back while it ran
     out_target: tuple | None = None  # a client's region the worker writes the outputs into (service.client_shm)
+    client: str = ""  # who it is for (jobs.client_of): workers are shared fairly among clients
 
 
 class Worker:
@@ -285,7 +286,7 @@ class Pool:
         if self.inline is not None and self._run_inline(job):
             return job.future
         free = any(self._fits(w, job) for w in self.workers)
-        if not free and len(self.queue) >= self.settings.queue_size:
+        if not free and len(self.queue) >= self.settings.queue_size and not self._evict_for(job.client):
             self.metrics.rejected.labels(self.name).inc()
             raise Overloaded(f"pool {self.name!r} is full: {len(self.queue)} job(s) queued, every worker busy; "
                              f"retry after {self.settings.retry_after_s}s", retry_after=self.settings.retry_after_s,
@@ -352,7 +353,7 @@ class Pool:
             return
         while self.queue:
             started = False
-            for job in list(self.queue):
+            for job in self._fair_order():
                 cands = [w for w in self.workers if self._fits(w, job)]
                 if not cands:
                     continue
@@ -369,6 +370,40 @@ class Pool:
                 break
             if not started:
                 break
+
+    def evictable(self, client: str) -> Job | None:
+        """A full queue still takes a job of a client holding fewer places than another: the newest job
+        of the client holding the most is refused (429, retry) instead; None when no client holds two
+        places more than `client`. One client's flood cannot keep the others out."""
+        if not self.queue:
+            return None
+        held = Counter(j.client for j in self.queue)
+        top, n = held.most_common(1)[0]
+        if top == client or n < held[client] + 2:
+            return None
+        return next(j for j in reversed(self.queue) if j.client == top)
+
+    def _evict_for(self, client: str) -> bool:
+        job = self.evictable(client)
+        if job is None:
+            return False
+        self.queue.remove(job)
+        self.metrics.rejected.labels(self.name).inc()
+        retry = self.settings.retry_after_s
+        self._fail(job, Overloaded(f"pool {self.name!r} is full and this client holds the most of its queue: its "
+                                   f"newest job gave its place to another client's; retry after {retry}s",
+                                   retry_after=retry, device=self.name, queue_size=self.settings.queue_size))
+        return True
+
+    def _fair_order(self) -> list:
+        """The queue, jobs of the clients with the fewest jobs in the pool (running or queued) first, FIFO
+        among equals: a client that floods the pool waits behind another client's job, not ahead of it
+        (one client: plain FIFO)."""
+        if len(self.queue) < 2:
+            return list(self.queue)
+        held = Counter(j.client for j in self.queue)
+        held.update(w.job.client for w in self.workers if w.job is not None)
+        return sorted(self.queue, key=lambda j: held[j.client])  # (sorted is stable)
 
     def _start(self, w: Worker, job: Job) -> None:
         job.worker = w

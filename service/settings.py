@@ -118,6 +118,13 @@ class Settings(BaseSettings):
     idle_timeout_s: float = Field(5.0, gt=0, description="An idle keep-alive connection is closed after this.")
     max_connections: int = Field(1000, ge=1, description="Open HTTP connections (and requests in progress) per "
                                  "server; past it, 503.")
+    grpc_max_streams: int = Field(100, ge=1, description="Concurrent gRPC calls per connection (HTTP/2 "
+                                  "max_concurrent_streams); past it a peer's new calls wait for a free stream.")
+    grpc_max_connection_age_s: float = Field(600.0, ge=0, description="A gRPC connection is asked to go away "
+                                             "(GOAWAY: clients reconnect) after this, and closed once its calls "
+                                             "could have ended (max_deadline_s + deadline_grace_s + send_timeout_s "
+                                             "later): what a peer that takes no response can hold is freed. 0: "
+                                             "never.")
     # -- caches -------------------------------------------------------------------------------------
     graph_cache_bytes: int = Field(256 * 1024 * 1024, ge=0, description="Registered graphs kept by the server, "
                                    "in bytes (their JSON and loaded form).")

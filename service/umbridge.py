@@ -14,12 +14,13 @@ the `umbridge` client raises with the message.
 """
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
 import numpy as np
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from . import codec
 from .core import Core
@@ -42,6 +43,12 @@ def um_error(e: ServiceError) -> JSONResponse:
     status = http_status(e.code)
     kind = getattr(e, "kind", None) or ("InvalidInput" if status < 500 else "ModelError")
     return JSONResponse({"error": {"type": kind, "message": e.message}}, status_code=status)
+
+
+def um_output(output: list) -> Response:
+    """{"output": ...}; a non-finite value as the NaN / Infinity token (what /v1 writes, and what the umbridge
+    client's JSON reader takes), not a 500 from a strict encoder."""
+    return Response(json.dumps({"output": output}, separators=(",", ":")), media_type="application/json")
 
 
 def sizes(avals) -> list[int]:
@@ -177,7 +184,7 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
                     admission.release()
             arrays = [a for _, a in res.outputs]
             flat = [np.asarray(a, np.float64).reshape(-1).tolist() for a in arrays]
-            return {"output": flat if pick < 0 else flat[pick]}
+            return um_output(flat if pick < 0 else flat[pick])
         handler.__name__ = op
         r.add_api_route(f"/{op}", handler, methods=["POST"], summary=f"UM-Bridge {op}")
 

@@ -67,6 +67,8 @@ class _Ctx:
         if t.data_location == self.onnx.TensorProto.EXTERNAL or len(t.external_data):
             raise UnsupportedModel(f"tensor {t.name!r} ({where}) refers to external data (a file); "
                                    "external data is refused: embed the weights in the model")
+        if any(d < 0 for d in t.dims):  # numpy's reshape would read -4 as "the rest": a different model
+            raise UnsupportedModel(f"tensor {t.name!r} ({where}) has a negative dimension: dims {list(t.dims)}")
         n = math.prod(t.dims)
         if self.limits.get("max_elements") is not None and n > self.limits["max_elements"]:
             raise ModelLimitExceeded(f"tensor {t.name!r} ({where}) has {n} elements, above the limit "
