@@ -216,3 +216,31 @@ def test_integer_tensors_scatter_and_segment(fake):
     np.testing.assert_array_equal(upd, [[0, 1], [2, 3], [4, -7]])
     with pytest.raises(TypeError, match="updates are float32, input_x is int32"):
         ops.tensor_scatter_add(Tensor(x), T([[0, 0]], np.int32), T([1.0]))
+
+
+# MindSpore 2.10 (CPU, PyNative): unsorted_segment_max / min / prod of [[1, 2], [3, 4], [5, 6]] with ids
+# [1, 0, 1] and 3 segments; segment 2 is empty and holds the dtype's exact lowest / highest value (or 1).
+MS_INT_SEGMENT = {
+    "int64": [-9223372036854775808, 9223372036854775807], "int32": [-2147483648, 2147483647],
+    "int16": [-32768, 32767], "int8": [-128, 127], "uint8": [0, 255],
+}
+
+
+@pytest.mark.parametrize("dt", sorted(MS_INT_SEGMENT))
+def test_integer_empty_segment_holds_the_exact_extreme(fake, dt):
+    x = Tensor(np.array([[1, 2], [3, 4], [5, 6]], dt))
+    ids = T([1, 0, 1], np.int32)
+    low, high = MS_INT_SEGMENT[dt]
+    for name, empty, want in (("max", low, [[3, 4], [5, 6]]), ("min", high, [[3, 4], [1, 2]]),
+                              ("prod", 1, [[3, 4], [5, 12]])):
+        out = getattr(ops, f"unsorted_segment_{name}")(x, ids, 3).asnumpy()
+        assert out.dtype == np.dtype(dt), (name, out.dtype)
+        np.testing.assert_array_equal(out, np.array(want + [[empty, empty]], dt), err_msg=name)
+
+
+@pytest.mark.parametrize("dt", [np.int64, np.int32])
+def test_integer_tensor_scatter_max_min(fake, dt):
+    """MindSpore 2.10: x [[1, 2], [3, 4]], rows [[0, 0], [1, 1], [0, 0]], updates [-7, 9, 5] (a repeat)."""
+    x, idx, u = Tensor(np.array([[1, 2], [3, 4]], dt)), T([[0, 0], [1, 1], [0, 0]], np.int32), T([-7, 9, 5], dt)
+    np.testing.assert_array_equal(ops.tensor_scatter_max(x, idx, u).asnumpy(), [[5, 2], [3, 9]])
+    np.testing.assert_array_equal(ops.tensor_scatter_min(x, idx, u).asnumpy(), [[-7, 2], [3, 4]])

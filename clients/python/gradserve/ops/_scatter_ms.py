@@ -46,14 +46,22 @@ def _int_tensor(v, what: str, op: str) -> Tensor:
     return t
 
 
-def _float_like(x: Tensor, value: float, shape=()) -> Tensor:
-    return _op("fill", dtype=x.dtype.name, shape=tuple(shape), value=float(value))
+def _float_like(x: Tensor, value, shape=()) -> Tensor:
+    """A tensor of x's dtype holding `value`. Integer values travel as an exact literal: the fill op's value
+    is a float, and int64's extremes do not survive the round trip (2**63 - 1 becomes 2**63, then wraps)."""
+    if x.dtype.name in _dt.FLOAT or x.dtype.name in _dt.COMPLEX:
+        return _op("fill", dtype=x.dtype.name, shape=tuple(shape), value=float(value))
+    return _const(np.full(tuple(shape), int(value), dtype=x.dtype.name))
 
 
-def _extreme(dtype: str, high: bool) -> float:
-    """MindSpore's fill for an empty segment's max (the lowest finite value) or min (the highest)."""
-    info = np.finfo(dtype) if dtype in _dt.FLOAT else np.iinfo(dtype)
-    return float(info.max if high else info.min)
+def _extreme(dtype: str, high: bool):
+    """MindSpore's fill for an empty segment's max (the lowest finite value) or min (the highest): a float
+    for float dtypes, the exact int for integer ones."""
+    if dtype in _dt.FLOAT:
+        info = np.finfo(dtype)
+        return float(info.max if high else info.min)
+    info = np.iinfo(dtype)
+    return int(info.max if high else info.min)
 
 
 # -- index rows -> flat positions ------------------------------------------------------------------
@@ -172,7 +180,7 @@ def _write(x: Tensor, flat: Tensor, p: int, rest: tuple, rows: Tensor, keep: str
     return _op("where", _hit(flat, p, rest), _scatter_rows(picked, flat, p, rest), x)
 
 
-def _grouped(values: Tensor, flat: Tensor, rest: tuple, reduce: str, fill: float, head: Tensor | None = None):
+def _grouped(values: Tensor, flat: Tensor, rest: tuple, reduce: str, fill, head: Tensor | None = None):
     """[N, *rest]: for each row, `reduce` ('max' / 'min' / 'prod') over the values of the rows naming its
     position (head [N, *rest], if given, joins each group: the position's own value)."""
     n = flat.shape[0]
@@ -268,7 +276,7 @@ def unsorted_segment_sum(input_x, segment_ids, num_segments):
     return _scatter_rows(x, ids, num, rest)
 
 
-def _segment_reduce(reduce: str, fill: float, empty: float, input_x, segment_ids, num_segments):
+def _segment_reduce(reduce: str, fill, empty, input_x, segment_ids, num_segments):
     op = f"unsorted_segment_{reduce}"
     x, ids, num, rest, valid = _segments(input_x, segment_ids, num_segments, op, False)
     if valid is not None:  # traced ids: a negative one joins no group and speaks for none
