@@ -10,7 +10,8 @@ gather's); others are a run-time ShapeError naming the node.
 Derivatives: out[s] depends on row n through one weight w[n] = d out[ids[n]] / d values[n], so the vjp is
 gather(ct) * w and the jvp scatter_add(t * w): for max / min w splits equally among the rows equal to their
 segment's extreme (ties share, as MindSpore 2.10); for prod w is the product of the other rows, built
-without division (exact with zeros, as the engine's prod). The weights are made of differentiable ops, so every order follows.
+without division (exact with zeros, as the engine's prod). The weights are made of differentiable ops, so every
+order follows.
 """
 from __future__ import annotations
 
@@ -57,7 +58,9 @@ def _masked(xp, v, ids, shape, fill, mode):
     tail = (1,) * (len(shape) - 1)
     hit = xp.reshape(xp.reshape(ids, (-1, 1)) == xp.arange(shape[0], dtype=ids.dtype), (v.shape[0], shape[0], *tail))
     spread = xp.where(hit, xp.expand_dims(v, axis=1), xp.asarray(fill, dtype=v.dtype))
-    return {"max": xp.max, "min": xp.min, "prod": xp.prod}[mode](spread, axis=0)
+    if mode == "prod":  # the standard's prod widens small ints: keep the dtype
+        return xp.prod(spread, axis=0, dtype=v.dtype)
+    return (xp.max if mode == "max" else xp.min)(spread, axis=0)
 
 
 def _wrapped(b, ids, num_segments):

@@ -244,3 +244,41 @@ def test_integer_tensor_scatter_max_min(fake, dt):
     x, idx, u = Tensor(np.array([[1, 2], [3, 4]], dt)), T([[0, 0], [1, 1], [0, 0]], np.int32), T([-7, 9, 5], dt)
     np.testing.assert_array_equal(ops.tensor_scatter_max(x, idx, u).asnumpy(), [[5, 2], [3, 9]])
     np.testing.assert_array_equal(ops.tensor_scatter_min(x, idx, u).asnumpy(), [[-7, 2], [3, 4]])
+
+
+def test_tensor_scatter_update_repeated_row_the_last_wins(fake):
+    """MindSpore 2.10 (x = arange(12).reshape(3, 4), rows [1, 1], [0, 0], [1, 1], updates [5, 7, 6], loss
+    sum(out * W)): out and d x as recorded there. d updates: the derivative (the overwritten update 5 moves
+    nothing: 0); MindSpore's bprop gives each repeat the position's cotangent ([6, 1, 6])."""
+    idx, u = T([[1, 1], [0, 0], [1, 1]], np.int32), np.array([5.0, 7.0, 6.0], np.float32)
+    out = ops.tensor_scatter_update(Tensor(X), idx, Tensor(u)).asnumpy()
+    np.testing.assert_array_equal(out, [[7, 1, 2, 3], [4, 6, 6, 7], [8, 9, 10, 11]])
+    gx, gu = _weighted_grad(lambda a, b: ops.tensor_scatter_update(a, idx, b), [X, u], W, (0, 1))
+    np.testing.assert_array_equal(gx.asnumpy(), [[0, 2, 3, 4], [5, 0, 7, 8], [9, 10, 11, 12]])
+    np.testing.assert_array_equal(gu.asnumpy(), [0, 1, 6])
+
+
+def test_a_hundred_thousand_index_rows_in_linear_memory(fake):
+    """10^5 index rows (most positions repeated): one pass each (the former pairwise comparison needed
+    10^10 elements); values against NumPy, and the max's gradient splits among ties."""
+    n, p = 100_000, 500
+    rng = np.random.default_rng(0)
+    rows = rng.integers(0, p, n)
+    vals = rng.integers(-50, 50, n).astype(np.float32)  # many ties per position
+    x = np.zeros((p,), np.float32) - 100
+    idx = Tensor(rows.reshape(n, 1).astype(np.int64))
+    want = x.copy()
+    np.maximum.at(want, rows, vals)
+    np.testing.assert_array_equal(ops.tensor_scatter_max(Tensor(x), idx, Tensor(vals)).asnumpy(), want)
+    last = x.copy()
+    last[rows] = vals  # NumPy's fancy assignment: the last repeat wins
+    np.testing.assert_array_equal(ops.tensor_scatter_update(Tensor(x), idx, Tensor(vals)).asnumpy(), last)
+    seg = ops.unsorted_segment_min(Tensor(vals), Tensor(rows.astype(np.int32)), p + 1).asnumpy()
+    low = np.full(p + 1, np.finfo(np.float32).max, np.float32)
+    np.minimum.at(low, rows, vals)
+    np.testing.assert_array_equal(seg, low)
+    g = ops.grad(lambda v: ops.sum(ops.unsorted_segment_max(v, Tensor(rows.astype(np.int32)), p)))(Tensor(vals))
+    top = np.full(p, -np.inf, np.float32)
+    np.maximum.at(top, rows, vals)
+    at_max = vals == top[rows]
+    np.testing.assert_allclose(g.asnumpy(), at_max / np.bincount(rows[at_max], minlength=p)[rows], rtol=1e-6)

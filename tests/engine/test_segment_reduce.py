@@ -43,14 +43,15 @@ def test_values_and_exact_empty_fill(mode, dtype):
 
 
 @pytest.mark.parametrize("backend", ["torch", "array_api_strict"])
-def test_backends_match_numpy(backend):
+@pytest.mark.parametrize("dtype", ["float64", "int64", "uint8"])
+def test_backends_match_numpy(backend, dtype):
     pytest.importorskip(backend)
     rng = np.random.default_rng(2)
-    v, ids = rng.normal(size=(9, 3)), rng.integers(-4, 4, 9)
+    v, ids = rng.integers(0, 6, (9, 3)).astype(dtype), rng.integers(-5, 5, 9)  # negatives count from the end
     for mode in ("max", "min", "prod"):
-        g = _graph((9, 3), "float64", 9, 4, mode)
-        np.testing.assert_allclose(evaluate(g, v, ids, backend=backend), _reference(v, ids, 4, mode),
-                                   rtol=1e-12)
+        got = evaluate(_graph((9, 3), dtype, 9, 5, mode), v, ids, backend=backend)
+        assert got.dtype == np.dtype(dtype), (mode, got.dtype)
+        np.testing.assert_array_equal(got, _reference(v, ids, 5, mode), err_msg=mode)
 
 
 def test_ties_share_the_gradient_equally():
