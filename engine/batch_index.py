@@ -1,5 +1,5 @@
-"""Batching rules of the axis ops, gathers (gather, scatter_add too), dynamic slices and check_false
-(engine/ops/cumulative.py, sorting.py, indexing.py, movement.py, control_flow.py).
+"""Batching rules of the axis ops, gathers (gather, scatter_add, segment_reduce too), dynamic slices and
+check_false (engine/ops/cumulative.py, segment.py, sorting.py, indexing.py, movement.py, control_flow.py).
 
 Ops along one axis (cumsum, linrec, argmax / argmin, sort, top_k, take_along_axis,
 scatter_add_along) run once with that axis shifted past the batch axis. Dynamic slices
@@ -87,6 +87,26 @@ def _scatter_add(b, e, ins, batched, size):
     v = b.reshape(b.transpose(v, perm=perm), shape=(size, math.prod(idx.shape[1:]), math.prod(pre + post)))
     out = b.scatter_add_along(v, _index_rows(b, idx, size, v.shape[2]), shape=(size, shape[ax], v.shape[2]), axis=1)
     return [_unrows(b, out, (shape[ax],), pre, post)]
+
+
+@rule("segment_reduce")
+def _segment_reduce(b, e, ins, batched, size):
+    num, mode = e.attrs["num_segments"], e.attrs["mode"]
+    v, ids = ins
+    if not batched[1]:  # one set of ids: the batch rides along as a second axis of each row
+        out = b.segment_reduce(moveaxis(b, v, 0, 1), ids, num_segments=num, mode=mode)
+        return [moveaxis(b, out, 1, 0)]
+    # ids per example: example i's segment s is segment i * num + s of one reduction; an id outside
+    # [-num, num) goes past them all, so the op's range error still fires
+    v = materialize(b, v, batched[0], size)
+    n, dt = v.shape[1], ids.dtype
+    wrapped = b.where(b.less(ids, b.scalar(0, dt)), b.add(ids, b.scalar(num, dt)), ids)
+    bad = b.logical_or(b.less(wrapped, b.scalar(0, dt)), b.greater_equal(wrapped, b.scalar(num, dt)))
+    base = b.reshape(b.arange(stop=float(size * num), step=float(num), dtype=dt), shape=(size, 1))
+    flat = b.where(bad, b.full((size, n), size * num, dt), b.add(wrapped, base))
+    out = b.segment_reduce(b.reshape(v, shape=(size * n,) + tuple(v.shape[2:])), b.reshape(flat, shape=(size * n,)),
+                           num_segments=size * num, mode=mode)
+    return [b.reshape(out, shape=(size, num) + tuple(v.shape[2:]))]
 
 
 @rule("arange")

@@ -216,3 +216,92 @@ def test_integer_tensors_scatter_and_segment(fake):
     np.testing.assert_array_equal(upd, [[0, 1], [2, 3], [4, -7]])
     with pytest.raises(TypeError, match="updates are float32, input_x is int32"):
         ops.tensor_scatter_add(Tensor(x), T([[0, 0]], np.int32), T([1.0]))
+
+
+# MindSpore 2.10 (CPU, PyNative): unsorted_segment_max / min / prod of [[1, 2], [3, 4], [5, 6]] with ids
+# [1, 0, 1] and 3 segments; segment 2 is empty and holds the dtype's exact lowest / highest value (or 1).
+MS_INT_SEGMENT = {
+    "int64": [-9223372036854775808, 9223372036854775807], "int32": [-2147483648, 2147483647],
+    "int16": [-32768, 32767], "int8": [-128, 127], "uint8": [0, 255],
+}
+
+
+@pytest.mark.parametrize("dt", sorted(MS_INT_SEGMENT))
+def test_integer_empty_segment_holds_the_exact_extreme(fake, dt):
+    x = Tensor(np.array([[1, 2], [3, 4], [5, 6]], dt))
+    ids = T([1, 0, 1], np.int32)
+    low, high = MS_INT_SEGMENT[dt]
+    for name, empty, want in (("max", low, [[3, 4], [5, 6]]), ("min", high, [[3, 4], [1, 2]]),
+                              ("prod", 1, [[3, 4], [5, 12]])):
+        out = getattr(ops, f"unsorted_segment_{name}")(x, ids, 3).asnumpy()
+        assert out.dtype == np.dtype(dt), (name, out.dtype)
+        np.testing.assert_array_equal(out, np.array(want + [[empty, empty]], dt), err_msg=name)
+
+
+@pytest.mark.parametrize("dt", [np.int64, np.int32])
+def test_integer_tensor_scatter_max_min(fake, dt):
+    """MindSpore 2.10: x [[1, 2], [3, 4]], rows [[0, 0], [1, 1], [0, 0]], updates [-7, 9, 5] (a repeat)."""
+    x, idx, u = Tensor(np.array([[1, 2], [3, 4]], dt)), T([[0, 0], [1, 1], [0, 0]], np.int32), T([-7, 9, 5], dt)
+    np.testing.assert_array_equal(ops.tensor_scatter_max(x, idx, u).asnumpy(), [[5, 2], [3, 9]])
+    np.testing.assert_array_equal(ops.tensor_scatter_min(x, idx, u).asnumpy(), [[-7, 2], [3, 4]])
+
+
+def test_tensor_scatter_update_repeated_row_the_last_wins(fake):
+    """MindSpore 2.10 (x = arange(12).reshape(3, 4), rows [1, 1], [0, 0], [1, 1], updates [5, 7, 6], loss
+    sum(out * W)): out and d x as recorded there. d updates: the derivative (the overwritten update 5 moves
+    nothing: 0); MindSpore's bprop gives each repeat the position's cotangent ([6, 1, 6])."""
+    idx, u = T([[1, 1], [0, 0], [1, 1]], np.int32), np.array([5.0, 7.0, 6.0], np.float32)
+    out = ops.tensor_scatter_update(Tensor(X), idx, Tensor(u)).asnumpy()
+    np.testing.assert_array_equal(out, [[7, 1, 2, 3], [4, 6, 6, 7], [8, 9, 10, 11]])
+    gx, gu = _weighted_grad(lambda a, b: ops.tensor_scatter_update(a, idx, b), [X, u], W, (0, 1))
+    np.testing.assert_array_equal(gx.asnumpy(), [[0, 2, 3, 4], [5, 0, 7, 8], [9, 10, 11, 12]])
+    np.testing.assert_array_equal(gu.asnumpy(), [0, 1, 6])
+
+
+def test_a_hundred_thousand_index_rows_in_linear_memory(fake):
+    """10^5 index rows (most positions repeated): one pass each (the former pairwise comparison needed
+    10^10 elements); values against NumPy, and the max's gradient splits among ties."""
+    n, p = 100_000, 500
+    rng = np.random.default_rng(0)
+    rows = rng.integers(0, p, n)
+    vals = rng.integers(-50, 50, n).astype(np.float32)  # many ties per position
+    x = np.zeros((p,), np.float32) - 100
+    idx = Tensor(rows.reshape(n, 1).astype(np.int64))
+    want = x.copy()
+    np.maximum.at(want, rows, vals)
+    np.testing.assert_array_equal(ops.tensor_scatter_max(Tensor(x), idx, Tensor(vals)).asnumpy(), want)
+    last = x.copy()
+    last[rows] = vals  # NumPy's fancy assignment: the last repeat wins
+    np.testing.assert_array_equal(ops.tensor_scatter_update(Tensor(x), idx, Tensor(vals)).asnumpy(), last)
+    seg = ops.unsorted_segment_min(Tensor(vals), Tensor(rows.astype(np.int32)), p + 1).asnumpy()
+    low = np.full(p + 1, np.finfo(np.float32).max, np.float32)
+    np.minimum.at(low, rows, vals)
+    np.testing.assert_array_equal(seg, low)
+    g = ops.grad(lambda v: ops.sum(ops.unsorted_segment_max(v, Tensor(rows.astype(np.int32)), p)))(Tensor(vals))
+    top = np.full(p, -np.inf, np.float32)
+    np.maximum.at(top, rows, vals)
+    at_max = vals == top[rows]
+    np.testing.assert_allclose(g.asnumpy(), at_max / np.bincount(rows[at_max], minlength=p)[rows], rtol=1e-6)
+
+
+def test_vmap_of_scatter_reductions_matches_a_loop(fake):
+    """Batched operands and batched index rows (the engine's segment_reduce batching rule, both paths),
+    and per-example gradients, against the same ops example by example."""
+    rng = np.random.default_rng(5)
+    xs, us = rng.integers(-3, 3, (3, 3, 4)).astype(np.float32), rng.integers(-3, 3, (3, 4)).astype(np.float32)
+    rows = np.array([[[0, 1], [2, 2], [0, 1], [1, 3]], [[2, 0], [2, 0], [2, 0], [0, 0]],
+                     [[1, 1], [0, 3], [1, 1], [2, 3]]], np.int32)
+    fixed = Tensor(rows[0])
+    for name in ("update", "max", "min", "mul"):
+        fn = getattr(ops, f"tensor_scatter_{name}")
+        got = ops.vmap(lambda x, u: fn(x, fixed, u))(Tensor(xs), Tensor(us)).asnumpy()
+        want = np.stack([fn(Tensor(x), fixed, Tensor(u)).asnumpy() for x, u in zip(xs, us)])
+        np.testing.assert_array_equal(got, want, err_msg=name)
+        got = ops.vmap(fn)(Tensor(xs), Tensor(rows), Tensor(us)).asnumpy()
+        want = np.stack([fn(Tensor(x), Tensor(r), Tensor(u)).asnumpy() for x, r, u in zip(xs, rows, us)])
+        np.testing.assert_array_equal(got, want, err_msg=f"{name}, batched rows")
+    per = ops.vmap(ops.grad(lambda u, r: ops.sum(ops.tensor_scatter_max(Tensor(xs[0]), r, u) * Tensor(W))))
+    got = per(Tensor(us), Tensor(rows)).asnumpy()
+    want = np.stack([_weighted_grad(lambda u: ops.tensor_scatter_max(Tensor(xs[0]), Tensor(r), u), [u], W).asnumpy()
+                     for u, r in zip(us, rows)])
+    np.testing.assert_array_equal(got, want)

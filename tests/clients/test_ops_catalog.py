@@ -93,6 +93,7 @@ CASES = {  # op -> list of (input avals, attrs)
     "tile": [([A((2, 3), F)], {"reps": (2, 1, 2)})],
     "gather": [([A((5, 3), F), A((2, 2), "int32")], {"axis": 0}), ([A((5, 3), F), A((4,), "int64")], {"axis": 1})],
     "scatter_add": [([A((2, 3), F), A((2,), "int32")], {"shape": (5, 3), "axis": 0})],
+    "segment_reduce": [([A((4, 3), F), A((4,), "int64")], {"num_segments": 5, "mode": "max"})],
 }
 
 I64 = "int64"

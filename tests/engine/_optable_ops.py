@@ -212,3 +212,19 @@ CASES += [
     Case("prod", [X((2, 3))], {"axis": (1,)}, name="two-zeros", fd_eps=1e-4,
          sample=lambda rng: [np.array([[0.0, 0.0, -1.2], [0.0, 0.0, 0.0]])]),
 ]
+
+# -1 counts from the end (segment 2 of 3, 3 of 4). max / min: 3 segments, none empty (an empty one holds
+# the dtype's lowest / highest value, which overflows the finite differences); prod: 4, segment 2 empty.
+_SEG_IDS = [1, 0, 1, -1, 1, 0]
+CASES += [
+    Case("segment_reduce", [X((6, 2)), _i(_SEG_IDS)], {"num_segments": 3, "mode": "max"}, name="max",
+         sample=_sep((6, 2))),
+    Case("segment_reduce", [X((6,)), _i(_SEG_IDS)], {"num_segments": 3, "mode": "min"}, name="min",
+         sample=_sep((6,))),
+    Case("segment_reduce", [X((6, 2)), _i(_SEG_IDS)], {"num_segments": 4, "mode": "prod"}, name="prod"),
+    # two zeros in segment 1 (column 0) and one in segment 0 (column 1): the mixed second derivative of
+    # the two zeros is the product of the rest, not 0
+    Case("segment_reduce", [X((6, 2)), _i(_SEG_IDS)], {"num_segments": 4, "mode": "prod"}, name="prod-zeros",
+         fd_eps=1e-4, sample=lambda rng: [np.array([[0.0, 0.7], [0.9, 0.0], [0.0, -1.2], [0.5, 0.8],
+                                                    [1.1, -0.6], [-0.7, 1.3]])]),
+]

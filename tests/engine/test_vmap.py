@@ -182,6 +182,8 @@ OP_CASES = [
     ("scatter_add_ax1", [(3, 2, 2, 2), _i(-5, 5, 2, 2)], lambda b, v, i: b.scatter_add(v, i, shape=(3, 5, 2), axis=1)),
     ("scatter_add_ax0", [(4, 3), _i(0, 2, 4)], lambda b, v, i: b.scatter_add(v, i, shape=(2, 3), axis=0)),
     ("check_false", [("b", ()), (2, 3)], lambda b, f, x: b.check_false(f, b.sin(x), message="never")),
+    ("segment_reduce_max", [(5, 2), _i(-3, 3, 5)], lambda b, v, i: b.segment_reduce(v, i, num_segments=3, mode="max")),
+    ("segment_reduce_prod", [(5,), _i(-4, 4, 5)], lambda b, v, i: b.segment_reduce(v, i, num_segments=4, mode="prod")),
 ]
 
 

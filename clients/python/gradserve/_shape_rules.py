@@ -468,6 +468,21 @@ def _scatter_add(avals, shape, axis):
     return [(shape, v.dtype)]
 
 
+@rule("segment_reduce")
+def _segment_reduce(avals, num_segments, mode):
+    v, ids = avals
+    if mode not in ("max", "min", "prod"):
+        raise RuleError(f"segment_reduce: mode must be 'max', 'min' or 'prod', got {mode!r}", mode=mode)
+    if ids.dtype not in INT or len(ids.shape) != 1:
+        raise RuleError(f"segment_reduce: segment ids must be a 1-d int tensor, got {fmt(ids)}", dtype=ids.dtype)
+    if v.dtype == "bool" or not v.shape or v.shape[0] != ids.shape[0]:
+        raise RuleError(f"segment_reduce: values {fmt(v)} need a numeric leading axis of {ids.shape[0]} "
+                        f"(one per segment id)", shapes=[list(v.shape), list(ids.shape)])
+    if int(num_segments) < 0:
+        raise RuleError(f"segment_reduce: num_segments must be >= 0, got {num_segments}", value=num_segments)
+    return [((int(num_segments),) + tuple(v.shape[1:]), v.dtype)]
+
+
 # -- reductions ---------------------------------------------------------------------------------
 def reduction(op: str, avals, axis, keepdims, *, numeric=False, float_only=False, empty_ok=True) -> list:
     x = avals[0]

@@ -86,9 +86,9 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "-floor(x / y) (they differ where x and y have opposite signs). `ops.L2Normalize` where sum(x^2) < epsilon: "
     "the derivative of x / sqrt(epsilon); MindSpore 2.10's bprop divides by max(|x|, epsilon) there.",
     "`ops.tensor_scatter_mul` / `tensor_scatter_div` with a repeated index row: the derivative of the product "
-    "of all its updates; MindSpore 2.10's bprop leaves the other repeats out. tensor_scatter_mul / div / max / "
-    "min / update and unsorted_segment_max / min / prod compare the N index rows pairwise (memory N * N times "
-    "a slice).",
+    "of all its updates; MindSpore 2.10's bprop leaves the other repeats out. `ops.tensor_scatter_update` "
+    "with a repeated index row: the last update wins and only it gets a gradient; MindSpore 2.10's bprop gives "
+    "every repeat the position's cotangent.",
     "`ops.svd`: the reduced SVD (full_matrices=True only for square matrices); the singular vectors' "
     "derivatives are inf / NaN where singular values tie or (non-square input) one is zero; the singular "
     "values' (and so `ops.norm`'s ord 2, -2, 'nuc') are finite there, split equally among tied extremes.",

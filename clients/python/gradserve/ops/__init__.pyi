@@ -179,6 +179,7 @@ __all__ = [
     'ScatterAddAlong',
     'ScatterNd',
     'SeLU',
+    'SegmentReduce',
     'SegmentSum',
     'Select',
     'Shape',
@@ -405,6 +406,7 @@ __all__ = [
     'scatter_add',
     'scatter_add_along',
     'scatter_nd',
+    'segment_reduce',
     'select',
     'selu',
     'shape',
@@ -953,6 +955,12 @@ class ScatterAddAlong(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
+class SegmentReduce(Primitive):
+    """segment_reduce(values [N, ...], ids [N]): max / min / prod (mode) of the rows sharing each id, [num_segments, ...]; an empty segment holds the dtype's lowest (max) / highest (min) value or 1; max / min ties share the gradient equally"""
+    def __init__(self, *, num_segments: int, mode: str = ...) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
 class Sigmoid(Primitive):
     """elementwise sigmoid"""
     def __init__(self) -> None: ...
@@ -1341,6 +1349,10 @@ def scatter_add(*inputs: _TensorLike, shape: Sequence[int], axis: int = ...) -> 
 
 def scatter_add_along(*inputs: _TensorLike, shape: Sequence[int], axis: int = ...) -> Tensor:
     """zeros of `shape` with values added at indices along `axis` (the transpose of take_along_axis; torch scatter_add)"""
+
+
+def segment_reduce(*inputs: _TensorLike, num_segments: int, mode: str = ...) -> Tensor:
+    """segment_reduce(values [N, ...], ids [N]): max / min / prod (mode) of the rows sharing each id, [num_segments, ...]; an empty segment holds the dtype's lowest (max) / highest (min) value or 1; max / min ties share the gradient equally"""
 
 
 def sigmoid(*inputs: _TensorLike) -> Tensor:

@@ -1,16 +1,17 @@
-"""MindSpore 2.10's N-d gathers / scatters and segment reductions, composed from the engine's `gather` and
-`scatter_add` (each other's transpose): an index row [i_0 .. i_{k-1}] is one flat position into the
-leading k axes, so every op here is a gather or scatter_add along axis 0 of a reshaped tensor, and its
-derivatives (grad, jvp, vjp, vmap, any order) are those of the engine ops it is made of.
+"""MindSpore 2.10's N-d gathers / scatters and segment reductions, composed from the engine's `gather`,
+`scatter_add` (each other's transpose) and `segment_reduce` (max / min / prod per segment id): an index row
+[i_0 .. i_{k-1}] is one flat position into the leading k axes, so every op here works along axis 0 of a
+reshaped tensor, and its derivatives (grad, jvp, vjp, vmap, any order) are those of the engine ops it is
+made of. Memory is linear in the number of index rows N.
 
 gather_nd / GatherNd, scatter_nd / ScatterNd, tensor_scatter_update / add / sub / mul / div / max / min
 (and their classes), unsorted_segment_sum / max / min / prod (and classes), SegmentSum.
 
 Repeated index rows (MindSpore: updates at one position accumulate): add / sub / scatter_nd sum them;
-mul / div / max / min combine them with the position's value (update: the last row wins). Those four and
-the segment max / min / prod group equal rows with an [N, N] comparison (N index rows): memory N * N times
-the slice size. max / min split the gradient equally among every tied candidate (the position's value
-and the updates), as MindSpore 2.10 does.
+mul / div / max / min combine them with the position's value (update: the last row wins, found as the
+largest row number per position). max / min split the gradient equally among every tied candidate (the
+position's value and the updates), as MindSpore 2.10 does; an empty segment holds the dtype's exact lowest
+(max) / highest (min) value, or 1 (prod).
 """
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ import math
 
 import numpy as np
 
-from .. import dtype as _dt
 from .._tensor import Tensor
 from .._trace import apply
 from ._primitives import Primitive
@@ -46,14 +46,8 @@ def _int_tensor(v, what: str, op: str) -> Tensor:
     return t
 
 
-def _float_like(x: Tensor, value: float, shape=()) -> Tensor:
+def _float_like(x: Tensor, value, shape=()) -> Tensor:
     return _op("fill", dtype=x.dtype.name, shape=tuple(shape), value=float(value))
-
-
-def _extreme(dtype: str, high: bool) -> float:
-    """MindSpore's fill for an empty segment's max (the lowest finite value) or min (the highest)."""
-    info = np.finfo(dtype) if dtype in _dt.FLOAT else np.iinfo(dtype)
-    return float(info.max if high else info.min)
 
 
 # -- index rows -> flat positions ------------------------------------------------------------------
@@ -141,46 +135,14 @@ def _operands(input_x, indices, updates, op: str):
     return flat, x, _op("reshape", updates, shape=[flat.shape[0], *rest]), p, rest
 
 
-def _hit(flat: Tensor, p: int, rest: tuple) -> Tensor:
-    """bool [P, 1...]: the positions some index row names."""
-    ones = _op("fill", dtype="float32", shape=(flat.shape[0],), value=1.0)
-    counts = _op("scatter_add", ones, flat, shape=(p,), axis=0)
-    return _op("reshape", _op("greater", counts, _const(np.float32(0))), shape=[p] + [1] * len(rest))
+def _reduce(values: Tensor, ids: Tensor, num: int, mode: str) -> Tensor:
+    """[num, *rest]: max / min / prod of the rows of values [N, *rest] per id (the engine's segment_reduce:
+    O(N) memory; an empty segment holds the dtype's lowest / highest value or 1, as MindSpore)."""
+    return _op("segment_reduce", values, ids, num_segments=int(num), mode=mode)
 
 
-def _same(flat: Tensor, rest: tuple) -> Tensor:
-    """bool [N, N, 1...]: rows n and m name one position."""
-    n = flat.shape[0]
-    eq = _op("equal", _op("reshape", flat, shape=[n, 1]), _op("reshape", flat, shape=[1, n]))
-    return _op("reshape", eq, shape=[n, n] + [1] * len(rest))
-
-
-def _only(flat: Tensor, rest: tuple, keep: str) -> Tensor:
-    """bool [N, 1...]: the row that speaks for its position (keep 'first' or 'last' of the equal rows)."""
-    n = flat.shape[0]
-    other = np.triu(np.ones((n, n), bool), 1) if keep == "last" else np.tril(np.ones((n, n), bool), -1)
-    same = _op("reshape", _same(flat, ()), shape=[n, n])
-    clash = _op("logical_and", same, _const(other))
-    count = _op("sum", _op("cast", clash, dtype="int32"), axis=[1])
-    return _op("reshape", _op("equal", count, _const(np.int32(0))), shape=[n] + [1] * len(rest))
-
-
-def _write(x: Tensor, flat: Tensor, p: int, rest: tuple, rows: Tensor, keep: str) -> Tensor:
-    """x [P, *rest] with the position of each row set to rows [N, *rest] (one row per position: `keep`)."""
-    zero = _float_like(rows, 0.0)
-    picked = _op("where", _only(flat, rest, keep), rows, zero)
-    return _op("where", _hit(flat, p, rest), _scatter_rows(picked, flat, p, rest), x)
-
-
-def _grouped(values: Tensor, flat: Tensor, rest: tuple, reduce: str, fill: float, head: Tensor | None = None):
-    """[N, *rest]: for each row, `reduce` ('max' / 'min' / 'prod') over the values of the rows naming its
-    position (head [N, *rest], if given, joins each group: the position's own value)."""
-    n = flat.shape[0]
-    spread = _op("where", _same(flat, rest), _op("reshape", values, shape=[1, n, *rest]),
-                 _float_like(values, fill))
-    if head is not None:
-        spread = _op("concat", _op("reshape", head, shape=[n, 1, *rest]), spread, axis=1)
-    return _op(reduce, spread, axis=[1])
+def _arange(n: int, like: Tensor) -> Tensor:
+    return _const(np.arange(n, dtype=like.dtype.name))
 
 
 def _result(input_x, x2: Tensor) -> Tensor:
@@ -188,9 +150,16 @@ def _result(input_x, x2: Tensor) -> Tensor:
 
 
 def tensor_scatter_update(input_x, indices, updates):
-    """input_x with the rows named by indices replaced by updates (a repeated row: the last update)."""
+    """input_x with the rows named by indices replaced by updates (a repeated row: the last update, as
+    MindSpore documents; the gradient goes to that update only)."""
     flat, x, u, p, rest = _operands(input_x, indices, updates, "tensor_scatter_update")
-    return _result(input_x, _write(x, flat, p, rest, u, "last"))
+    n = flat.shape[0]
+    last = _reduce(_arange(n, flat), flat, p, "max")  # per position: its last row (none: the int's lowest)
+    wins = _op("equal", _op("gather", last, flat, axis=0), _arange(n, flat))
+    tail = [1] * len(rest)
+    picked = _op("where", _op("reshape", wins, shape=[n] + tail), u, _float_like(u, 0))
+    hit = _op("reshape", _op("greater_equal", last, _const(np.zeros((), flat.dtype.name))), shape=[p] + tail)
+    return _result(input_x, _op("where", hit, _scatter_rows(picked, flat, p, rest), x))
 
 
 def tensor_scatter_add(input_x, indices, updates):
@@ -205,13 +174,11 @@ def tensor_scatter_sub(input_x, indices, updates):
 
 def _combine(op: str, input_x, indices, updates) -> Tensor:
     flat, x, u, p, rest = _operands(input_x, indices, updates, f"tensor_scatter_{op}")
-    at = _op("gather", x, flat, axis=0)  # the position's value, per row
-    if op in ("max", "min"):
-        rows = _grouped(u, flat, rest, op, _extreme(u.dtype.name, op == "min"), head=at)
-    else:
-        factor = _grouped(u, flat, rest, "prod", 1.0)
-        rows = _op("mul" if op == "mul" else "div", at, factor)
-    return _result(input_x, _write(x, flat, p, rest, rows, "first"))
+    if op in ("max", "min"):  # each position's own value joins its updates (ties share the gradient)
+        rows = _op("concat", x, u, axis=0)
+        return _result(input_x, _reduce(rows, _op("concat", _arange(p, flat), flat, axis=0), p, op))
+    factor = _reduce(u, flat, p, "prod")  # 1 where no update lands
+    return _result(input_x, _op("mul" if op == "mul" else "div", x, factor))
 
 
 def tensor_scatter_mul(input_x, indices, updates):
@@ -236,7 +203,7 @@ def tensor_scatter_min(input_x, indices, updates):
 
 # -- segment reductions ------------------------------------------------------------------------------------
 def _segments(input_x, segment_ids, num_segments, op: str, drop_negative: bool):
-    """(x as [N, *rest], ids [N], number of segments, rest, valid [N, 1...] or None)."""
+    """(x as [N, *rest], ids [N], number of segments, rest, keep [N] or None: the rows with an id >= 0)."""
     ids = _int_tensor(segment_ids, "segment_ids", op)
     num = int(num_segments.asnumpy()) if isinstance(num_segments, Tensor) else int(num_segments)
     s = tuple(ids.shape)
@@ -249,66 +216,58 @@ def _segments(input_x, segment_ids, num_segments, op: str, drop_negative: bool):
             raise ValueError(f"{op}: segment id {int(v.max() if v.max() >= num else v.min())} is outside "
                              f"[0, {num}) (num_segments)")
     n, rest = math.prod(s), tuple(input_x.shape[len(s):])
-    traced = ids.is_symbolic
     x = _op("reshape", input_x, shape=[n, *rest])
     ids = _op("reshape", ids, shape=[n])
-    valid = None
-    if drop_negative or traced:  # MindSpore leaves a negative id out of every segment
-        zero = _const(np.zeros((), ids.dtype.name))
-        keep = _op("greater_equal", ids, zero)
-        ids = _op("where", keep, ids, zero)
-        valid = _op("reshape", keep, shape=[n] + [1] * len(rest))
-    return x, ids, num, rest, valid
+    keep = None
+    if drop_negative or ids.is_symbolic:  # MindSpore leaves a negative id out of every segment
+        keep = _op("greater_equal", ids, _const(np.zeros((), ids.dtype.name)))
+    return x, ids, num, rest, keep
 
 
 def unsorted_segment_sum(input_x, segment_ids, num_segments):
     """out[s] = sum of input_x's slices whose segment id is s (rows with a negative id are left out)."""
-    x, ids, num, rest, valid = _segments(input_x, segment_ids, num_segments, "unsorted_segment_sum", True)
-    x = _op("where", valid, x, _float_like(x, 0.0))
-    return _scatter_rows(x, ids, num, rest)
+    x, ids, num, rest, keep = _segments(input_x, segment_ids, num_segments, "unsorted_segment_sum", True)
+    x = _op("where", _op("reshape", keep, shape=[ids.shape[0]] + [1] * len(rest)), x, _float_like(x, 0))
+    return _scatter_rows(x, _op("where", keep, ids, _const(np.zeros((), ids.dtype.name))), num, rest)
 
 
-def _segment_reduce(reduce: str, fill: float, empty: float, input_x, segment_ids, num_segments):
-    op = f"unsorted_segment_{reduce}"
-    x, ids, num, rest, valid = _segments(input_x, segment_ids, num_segments, op, False)
-    if valid is not None:  # traced ids: a negative one joins no group and speaks for none
-        x = _op("where", valid, x, _float_like(x, fill))
-    rows = _grouped(x, ids, rest, reduce, fill)
-    speaker = _only(ids, rest, "first")
-    if valid is not None:
-        speaker = _op("logical_and", speaker, valid)
-    summed = _scatter_rows(_op("where", speaker, rows, _float_like(x, 0.0)), ids, num, rest)
-    ones = _op("where", speaker, _float_like(x, 1.0, (ids.shape[0], *[1] * len(rest))), _float_like(x, 0.0))
-    hit = _op("greater", _scatter_rows(ones, ids, num, tuple(1 for _ in rest)), _float_like(x, 0.0))
-    return _op("where", hit, summed, _float_like(x, empty))
+def _segment_reduce(mode: str, input_x, segment_ids, num_segments):
+    x, ids, num, rest, keep = _segments(input_x, segment_ids, num_segments, f"unsorted_segment_{mode}", False)
+    if keep is None:
+        return _reduce(x, ids, num, mode)
+    # traced ids: a negative one goes to one extra segment, dropped after
+    ids = _op("where", keep, ids, _const(np.asarray(num, ids.dtype.name)))
+    return _op("gather", _reduce(x, ids, num + 1, mode), _arange(num, ids), axis=0)
 
 
 def unsorted_segment_max(input_x, segment_ids, num_segments):
     """out[s] = max over segment s (an empty segment: the dtype's lowest value, as MindSpore); ties share
     the gradient equally."""
-    return _segment_reduce("max", _extreme(input_x.dtype.name, False), _extreme(input_x.dtype.name, False),
-                           input_x, segment_ids, num_segments)
+    return _segment_reduce("max", input_x, segment_ids, num_segments)
 
 
 def unsorted_segment_min(input_x, segment_ids, num_segments):
     """out[s] = min over segment s (an empty segment: the dtype's highest value)."""
-    return _segment_reduce("min", _extreme(input_x.dtype.name, True), _extreme(input_x.dtype.name, True),
-                           input_x, segment_ids, num_segments)
+    return _segment_reduce("min", input_x, segment_ids, num_segments)
 
 
 def unsorted_segment_prod(input_x, segment_ids, num_segments):
     """out[s] = product over segment s (an empty segment: 1); the gradient needs no division."""
-    return _segment_reduce("prod", 1.0, 1.0, input_x, segment_ids, num_segments)
+    return _segment_reduce("prod", input_x, segment_ids, num_segments)
 
 
 # -- MindSpore's primitive classes -------------------------------------------------------------------------
+_BY_SEGMENT_REDUCE = {"TensorScatterUpdate", "TensorScatterMul", "TensorScatterDiv", "TensorScatterMax",
+                      "TensorScatterMin", "UnsortedSegmentMax", "UnsortedSegmentMin", "UnsortedSegmentProd"}
+
+
 def _prim(name: str, fn, doc: str):
     """A MindSpore primitive class over fn (`op` names the engine op doing the work: gather for GatherNd,
-    scatter_add for the rest)."""
+    segment_reduce for the max / min / prod / update kinds, scatter_add for the rest)."""
     def __call__(self, *args):
         return fn(*args)
 
-    op = "gather" if name == "GatherNd" else "scatter_add"
+    op = "gather" if name == "GatherNd" else "segment_reduce" if name in _BY_SEGMENT_REDUCE else "scatter_add"
     return type(name, (Primitive,), {"op": op, "__init__": lambda self: setattr(self, "attrs", {}),
                                      "__call__": __call__, "__doc__": doc, "__module__": __name__})
 
