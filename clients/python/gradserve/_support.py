@@ -62,6 +62,10 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "(CPU, both modes) gives scale * (selu(x) + 1), which is not the derivative of its forward (-0.7627 at "
     "x = -4 where it is 0.0322).",
     "`ops.norm` of a matrix with ord 2, -2 or 'nuc' (singular values): refused with NotImplementedError.",
+    "PyNative hooks (Tensor.register_hook, Cell.register_*_hook, ops.HookBackward) run while the program "
+    "is traced: a hook that returns a new gradient is compiled into the backward graph, one that records "
+    "gradients gets traced Tensors (no values); a backward hook's grad_output is refused (use "
+    "register_backward_pre_hook); removing a hook inside the traced function acts on later uses only.",
 ]
 
 

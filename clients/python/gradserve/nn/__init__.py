@@ -262,4 +262,8 @@ from ._conv import AvgPool2d, Conv1d, Conv2d, MaxPool2d  # noqa: E402
 
 __all__ += ["Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d"]
 
+from ._math import MatMul  # noqa: E402
+
+__all__ += ["MatMul"]
+
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)

@@ -10,6 +10,7 @@ from ._autodiff import GradOperation, get_grad, grad, jvp, value_and_grad, vjp
 from ._primitives import Primitive
 from . import _extra, _hypermap, _assign, _math_more, _reduce_ms, _activations, _tensor_sig, _conv, _movement_ms, _linalg_ms, _ms_prims
 from .._vmap import vmap  # noqa: E402  (loops)
+from .._hooks import HookBackward  # noqa: E402  (PyNative gradient hooks)
 from .._jacobian import hessian, jacfwd, jacrev  # noqa: E402  (compact: one vmap over a basis)
 from .._taylor import derivative, jet, linearize  # noqa: E402  (Taylor mode: nested jvp)
 
@@ -31,7 +32,7 @@ globals()["print"] = _extra.print_  # MindSpore's ops.print
 __all__ = sorted({*_primitives.CLASSES, *_primitives.FUNCTIONS, *_primitives._OVERRIDES, *_extra.__all__, *_math_more.__all__, *_reduce_ms.__all__, *_activations.__all__, *_conv.__all__, *_movement_ms.__all__, *_linalg_ms.__all__, *_ms_prims.__all__,
                   *_hypermap.__all__, *_assign.__all__, "print", "Primitive",
                   "GradOperation", "get_grad", "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "vmap",
-                  "jet", "derivative", "linearize"})
+                  "jet", "derivative", "linearize", "HookBackward"})
 
 from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
 from .._late import late as _late  # noqa: E402

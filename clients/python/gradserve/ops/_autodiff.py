@@ -12,6 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .. import _trace, context as _context
 from .._tensor import Parameter, Tensor
 from .._misc import MutableList, MutableTuple
 from ..errors import GradPositionError
@@ -45,6 +46,19 @@ def _weights_of(fn, weights):
     return list(weights)
 
 
+def _aliased(args) -> dict | None:
+    """{position: the positions holding the same Tensor object} where one Tensor is passed more than once
+    (PyNative mode only), with "n" the number of arguments; None when none is."""
+    if _context.get_context("mode") != _context.PYNATIVE_MODE:
+        return None
+    at: dict = {}
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            at.setdefault(id(a), []).append(i)
+    groups = {i: tuple(g) for g in at.values() if len(g) > 1 for i in g}
+    return dict(groups, n=len(args)) if groups else None
+
+
 class _Derived:
     """A derivative function: emits its node in the active trace, or runs a program around itself."""
 
@@ -61,8 +75,14 @@ class _Derived:
                 cache = _cache_for(self.fn, key)
                 self._cache_memo = (key, cache, self.fn)
             fn = self.fn  # names and label matter only when the call traces (a signature not seen yet)
-            return run_program(self._emit, args, cache=cache, label=lambda: f"{self.kind}_{_label(fn)}",
-                               names=lambda: _arg_names(fn, len(args)))
+            groups = _aliased(args)
+            if groups is not None:  # one Tensor at several positions, PyNative: see _trace.pynative_aliases
+                _trace.pynative_aliases[0] = groups
+            try:
+                return run_program(self._emit, args, cache=None if groups else cache, label=lambda: f"{self.kind}_{_label(fn)}",
+                                   names=lambda: _arg_names(fn, len(args)))
+            finally:
+                _trace.pynative_aliases[0] = None
         return self._emit(*args)
 
     def _key(self) -> tuple:
