@@ -1,0 +1,158 @@
+"""MindSpore 2.10 ops composed from engine ops (forms checked against MindSpore 2.10 on CPU for this task):
+matrix_band_part, Padding, Slice / slice, Meshgrid, L2Loss, Cdist, Softsign / softsign, PReLU / prelu,
+Trunc / trunc, Rint / rint. Selections are made with `select`, never by multiplying with a mask, so
+infinities and NaNs outside the kept elements do not leak into the result or its gradient."""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._extra import P, cdist
+
+__all__ = ["matrix_band_part", "Padding", "Slice", "slice", "Meshgrid", "L2Loss", "Cdist", "Softsign",
+           "softsign", "PReLU", "prelu", "Trunc", "trunc", "Rint", "rint"]
+
+
+def _int(v, what: str) -> int:
+    if isinstance(v, Tensor):
+        if v._data is None:
+            raise TypeError(f"{what} must be a constant here (a traced Tensor was given)")
+        v = v._data
+    return int(v)
+
+
+def matrix_band_part(x, lower, upper):
+    """x with the elements outside the band (lower sub-, upper super-diagonals; negative: all) set to 0."""
+    lower, upper = _int(lower, "matrix_band_part: lower"), _int(upper, "matrix_band_part: upper")
+    if len(x.shape) < 2:
+        raise ValueError(f"matrix_band_part: x must have rank >= 2, got shape {tuple(x.shape)}")
+    m, n = x.shape[-2:]
+    i, j = np.arange(m)[:, None], np.arange(n)[None, :]
+    keep = np.ones((m, n), bool)
+    if lower >= 0:
+        keep &= (i - j) <= lower
+    if upper >= 0:
+        keep &= (j - i) <= upper
+    return P.select(Tensor(np.broadcast_to(keep, tuple(x.shape)).copy()), x, P.zeros_like(x))
+
+
+class Padding:
+    """ops.Padding(pad_dim_size=8)(x): x's last axis (of size 1) extended with zeros to pad_dim_size."""
+
+    def __init__(self, pad_dim_size: int = 8):
+        if int(pad_dim_size) < 1:
+            raise ValueError(f"Padding: pad_dim_size must be >= 1, got {pad_dim_size}")
+        self.pad_dim_size = int(pad_dim_size)
+
+    def __call__(self, x):
+        if not x.shape or x.shape[-1] != 1:
+            raise ValueError(f"Padding: the last axis of x must have size 1, got shape {tuple(x.shape)}")
+        pads = [[0, 0]] * (len(x.shape) - 1) + [[0, self.pad_dim_size - 1]]
+        return P.pad(x, pads=pads, mode="constant", value=0.0)
+
+
+def slice(input_x, begin, size):  # noqa: A001 - MindSpore's name
+    """ops.slice(input_x, begin, size): size[i] elements from begin[i] along each axis (-1: to the end)."""
+    begin, size = [_int(b, "slice: begin") for b in begin], [_int(s, "slice: size") for s in size]
+    if len(begin) != len(x_shape := tuple(input_x.shape)) or len(size) != len(x_shape):
+        raise ValueError(f"slice: begin {begin} and size {size} need one entry per axis of shape {x_shape}")
+    index = []
+    for ax, (b, s, d) in enumerate(zip(begin, size, x_shape)):
+        end = d if s == -1 else b + s
+        if not 0 <= b <= end <= d:
+            raise ValueError(f"slice: axis {ax}: begin {b} size {s} out of range for size {d}")
+        index.append(builtins.slice(b, end))
+    return input_x[tuple(index)]
+
+
+class Slice:
+    """ops.Slice()(input_x, begin, size)."""
+
+    def __call__(self, input_x, begin, size):
+        return slice(input_x, begin, size)
+
+
+class Meshgrid:
+    """ops.Meshgrid(indexing='xy')(inputs): coordinate grids of the 1-D tensors in `inputs`."""
+
+    def __init__(self, indexing: str = "xy"):
+        if indexing not in ("xy", "ij"):
+            raise ValueError(f"Meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+        self.indexing = indexing
+
+    def __call__(self, inputs):
+        xs = list(inputs)
+        if len(xs) < 2 or any(len(x.shape) != 1 for x in xs):
+            raise ValueError("Meshgrid: inputs must be at least two 1-D tensors")
+        shape = [int(x.shape[0]) for x in xs]
+        if self.indexing == "xy":
+            shape[0], shape[1] = shape[1], shape[0]
+        out = []
+        for k, x in enumerate(xs):
+            ax = {0: 1, 1: 0}.get(k, k) if self.indexing == "xy" else k
+            view = [1] * len(xs)
+            view[ax] = shape[ax]
+            out.append(P.broadcast_to(P.reshape(x, tuple(view)), tuple(shape)))
+        return tuple(out)
+
+
+class L2Loss:
+    """ops.L2Loss()(x): sum(x ** 2) / 2."""
+
+    def __call__(self, x):
+        return P.div(P.sum(P.square(x)), 2.0)
+
+
+class Cdist:
+    """ops.Cdist(p=2.0)(x1, x2): ops.cdist's pairwise p-norm distances."""
+
+    def __init__(self, p: float = 2.0):
+        self.p = float(p)
+
+    def __call__(self, x1, x2):
+        return cdist(x1, x2, self.p)
+
+
+def softsign(x):
+    """x / (1 + |x|)."""
+    return P.div(x, P.add(P.abs(x), 1.0))
+
+
+class Softsign:
+    def __call__(self, x):
+        return softsign(x)
+
+
+def prelu(x, weight):
+    """x where x > 0, weight * x elsewhere; weight holds one slope per channel (axis 1) or one for all."""
+    w = weight
+    if len(x.shape) >= 2 and len(w.shape) == 1 and w.shape[0] != 1:
+        w = P.reshape(w, (w.shape[0],) + (1,) * (len(x.shape) - 2))
+    return P.select(P.greater(x, P.zeros_like(x)), x, P.mul(w, x))
+
+
+class PReLU:
+    def __call__(self, x, weight):
+        return prelu(x, weight)
+
+
+def trunc(input):  # noqa: A002
+    """Rounds toward zero (derivative zero, as floor's and ceil's)."""
+    return P.select(P.less(input, P.zeros_like(input)), P.ceil(input), P.floor(input))
+
+
+class Trunc:
+    def __call__(self, input_x):
+        return trunc(input_x)
+
+
+def rint(input):  # noqa: A002
+    """Rounds half to even (the engine's round)."""
+    return P.round(input)
+
+
+class Rint:
+    def __call__(self, input_x):
+        return rint(input_x)
