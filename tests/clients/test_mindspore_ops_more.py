@@ -57,3 +57,15 @@ def test_rounding():
     assert np.signbit(P.Trunc()(x).asnumpy()[1, 1])     # -0.5 -> -0.0, as MindSpore
     assert v(x.trunc())[0] == [-5, -4, -3, -2] and v(x.ceil())[0] == [-5, -4, -3, -2]
     assert v(P.Rint()(Tensor(np.array([-2.5, -1.5, 0.5, 1.5, 2.4], np.float32)))) == [-2, -2, 0, 2, 2]
+
+
+def test_strided_slice_with_masks_and_its_gradient():
+    x = Tensor(np.arange(24, dtype=np.float32).reshape(2, 3, 4))
+    assert v(ops.strided_slice(x, (1, 0, 0), (2, 3, 4), (1, 1, 2))) == [[[12, 14], [16, 18], [20, 22]]]
+    assert v(ops.strided_slice(x, (1, 0, 3), (2, 3, 0), (1, 2, -1))) == [[[15, 14, 13], [23, 22, 21]]]
+    got = P.StridedSlice(begin_mask=0b010, end_mask=0b100, shrink_axis_mask=0b001)(x, (1, 2, 1), (2, 3, 3), (1, 1, 1))
+    assert v(got) == [[13, 14, 15], [17, 18, 19], [21, 22, 23]]
+    assert P.StridedSlice(new_axis_mask=0b001)(x, (0, 0), (1, 2), (1, 1)).shape == (1, 2, 3, 4)
+    assert P.StridedSlice(ellipsis_mask=0b001)(x, (0, 1), (1, 3), (1, 1)).shape == (2, 3, 2)
+    g = ms.grad(lambda t: ops.strided_slice(t, (0, 1, 0), (2, 3, 4), (1, 1, 3)).sum())(x)
+    assert v(g) == [[[0, 0, 0, 0], [1, 0, 0, 1], [1, 0, 0, 1]]] * 2

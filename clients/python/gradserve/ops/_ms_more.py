@@ -1,5 +1,5 @@
 """MindSpore 2.10 ops composed from engine ops (forms checked against MindSpore 2.10 on CPU for this task):
-matrix_band_part, Padding, Slice / slice, Meshgrid, L2Loss, Cdist, Softsign / softsign, PReLU / prelu,
+matrix_band_part, Padding, Slice / slice, StridedSlice / strided_slice, Meshgrid, L2Loss, Cdist, Softsign / softsign, PReLU / prelu,
 Trunc / trunc, Rint / rint. Selections are made with `select`, never by multiplying with a mask, so
 infinities and NaNs outside the kept elements do not leak into the result or its gradient."""
 from __future__ import annotations
@@ -12,7 +12,7 @@ from .._tensor import Tensor
 from ._extra import P, cdist
 
 __all__ = ["matrix_band_part", "Padding", "Slice", "slice", "Meshgrid", "L2Loss", "Cdist", "Softsign",
-           "softsign", "PReLU", "prelu", "Trunc", "trunc", "Rint", "rint"]
+           "softsign", "PReLU", "prelu", "Trunc", "trunc", "Rint", "rint", "StridedSlice", "strided_slice"]
 
 
 def _int(v, what: str) -> int:
@@ -156,3 +156,46 @@ def rint(input):  # noqa: A002
 class Rint:
     def __call__(self, input_x):
         return rint(input_x)
+
+
+def _ints(v, what: str) -> list[int]:
+    if isinstance(v, Tensor):
+        if v._data is None:
+            raise TypeError(f"{what} must be a constant (a traced Tensor was given)")
+        v = v._data.reshape(-1).tolist()
+    return [int(e) for e in v]
+
+
+def strided_slice(input_x, begin, end, strides, begin_mask=0, end_mask=0, ellipsis_mask=0, new_axis_mask=0,
+                  shrink_axis_mask=0):
+    """x[begin:end:strides] per entry, MindSpore's (TensorFlow's) bit masks choosing per entry: begin_mask
+    / end_mask ignore begin / end, ellipsis_mask an `...`, new_axis_mask a new axis, shrink_axis_mask the
+    single index begin (that axis dropped)."""
+    begin, end = _ints(begin, "strided_slice: begin"), _ints(end, "strided_slice: end")
+    strides = _ints(strides, "strided_slice: strides")
+    if not len(begin) == len(end) == len(strides):
+        raise ValueError(f"strided_slice: begin {begin}, end {end} and strides {strides} differ in length")
+    if any(st == 0 for st in strides):
+        raise ValueError(f"strided_slice: strides must not be 0, got {strides}")
+    index = []
+    for i, (b, e, st) in enumerate(zip(begin, end, strides)):
+        if ellipsis_mask >> i & 1:
+            index.append(Ellipsis)
+        elif new_axis_mask >> i & 1:
+            index.append(None)
+        elif shrink_axis_mask >> i & 1:
+            index.append(b)
+        else:
+            index.append(builtins.slice(None if begin_mask >> i & 1 else b, None if end_mask >> i & 1 else e, st))
+    return input_x[tuple(index)]
+
+
+class StridedSlice:
+    """ops.StridedSlice(begin_mask=0, end_mask=0, ellipsis_mask=0, new_axis_mask=0, shrink_axis_mask=0)(x,
+    begin, end, strides)."""
+
+    def __init__(self, begin_mask=0, end_mask=0, ellipsis_mask=0, new_axis_mask=0, shrink_axis_mask=0):
+        self.masks = (int(begin_mask), int(end_mask), int(ellipsis_mask), int(new_axis_mask), int(shrink_axis_mask))
+
+    def __call__(self, input_x, begin, end, strides):
+        return strided_slice(input_x, begin, end, strides, *self.masks)
