@@ -69,3 +69,22 @@ def test_strided_slice_with_masks_and_its_gradient():
     assert P.StridedSlice(ellipsis_mask=0b001)(x, (0, 1), (1, 3), (1, 1)).shape == (2, 3, 2)
     g = ms.grad(lambda t: ops.strided_slice(t, (0, 1, 0), (2, 3, 4), (1, 1, 3)).sum())(x)
     assert v(g) == [[[0, 0, 0, 0], [1, 0, 0, 1], [1, 0, 0, 1]]] * 2
+
+
+def test_bce_with_logits_loss_and_its_gradient():
+    x = Tensor(np.array([[-3.0, -0.5, 0.0], [0.7, 2.0, 40.0]], np.float32))
+    y = Tensor(np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 1.0]], np.float32))
+    w, pw = Tensor(np.array([1.0, 2.0, 0.5], np.float32)), Tensor(np.array([1.0, 3.0, 2.0], np.float32))
+    np.testing.assert_allclose(P.BCEWithLogitsLoss("none")(x, y, w, pw).asnumpy(),
+                               [[0.04859, 5.84446, 0.51986], [0.40319, 4.25386, 0.0]], atol=1e-5)
+    np.testing.assert_allclose(float(P.BCEWithLogitsLoss("sum")(x, y, w, pw)), 11.06995, rtol=1e-6)
+    np.testing.assert_allclose(float(ops.binary_cross_entropy_with_logits(x, y, w, pw)), 1.84499, rtol=1e-5)
+    g = ms.grad(lambda a: P.BCEWithLogitsLoss("sum")(a, y, w, pw))(x).asnumpy()
+    np.testing.assert_allclose(g, [[0.04743, -3.73476, -0.125], [-0.33181, 1.76159, 0.0]], atol=1e-5)
+
+
+def test_meshgrid_function_and_band_under_vmap():
+    a, b = Tensor(np.array([1, 2], np.int32)), Tensor(np.array([3, 4, 5], np.int32))
+    assert [v(t) for t in F.meshgrid(a, b, indexing="ij")] == [[[1, 1, 1], [2, 2, 2]], [[3, 4, 5], [3, 4, 5]]]
+    out = ms.vmap(F.matrix_band_part, (0, None, None), 0)(Tensor(np.ones((2, 3, 3), np.float32)), Tensor(1), Tensor(0))
+    assert v(out) == [[[1, 0, 0], [1, 1, 0], [0, 1, 1]]] * 2

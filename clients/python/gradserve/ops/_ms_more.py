@@ -12,7 +12,8 @@ from .._tensor import Tensor
 from ._extra import P, cdist
 
 __all__ = ["matrix_band_part", "Padding", "Slice", "slice", "Meshgrid", "L2Loss", "Cdist", "Softsign",
-           "softsign", "PReLU", "prelu", "Trunc", "trunc", "Rint", "rint", "StridedSlice", "strided_slice"]
+           "softsign", "PReLU", "prelu", "Trunc", "trunc", "Rint", "rint", "StridedSlice", "strided_slice",
+           "meshgrid", "BCEWithLogitsLoss", "binary_cross_entropy_with_logits"]
 
 
 def _int(v, what: str) -> int:
@@ -23,19 +24,23 @@ def _int(v, what: str) -> int:
     return int(v)
 
 
+def _band_limit(v, d: Tensor):
+    """(v < 0) | (d <= v): the band's side v (a number or a traced scalar) over the offsets d."""
+    if isinstance(v, Tensor) and v._data is None:
+        v = P.cast(v, d._dtype)
+        return P.logical_or(P.less(v, P.zeros_like(v)), P.less_equal(d, v))
+    v = _int(v, "matrix_band_part: lower / upper")
+    return Tensor(np.full(tuple(d.shape), True)) if v < 0 else Tensor(d._data <= v)
+
+
 def matrix_band_part(x, lower, upper):
     """x with the elements outside the band (lower sub-, upper super-diagonals; negative: all) set to 0."""
-    lower, upper = _int(lower, "matrix_band_part: lower"), _int(upper, "matrix_band_part: upper")
     if len(x.shape) < 2:
         raise ValueError(f"matrix_band_part: x must have rank >= 2, got shape {tuple(x.shape)}")
     m, n = x.shape[-2:]
-    i, j = np.arange(m)[:, None], np.arange(n)[None, :]
-    keep = np.ones((m, n), bool)
-    if lower >= 0:
-        keep &= (i - j) <= lower
-    if upper >= 0:
-        keep &= (j - i) <= upper
-    return P.select(Tensor(np.broadcast_to(keep, tuple(x.shape)).copy()), x, P.zeros_like(x))
+    below = np.arange(m)[:, None] - np.arange(n)[None, :]   # i - j
+    keep = P.logical_and(_band_limit(lower, Tensor(below)), _band_limit(upper, Tensor(-below)))
+    return P.select(P.broadcast_to(keep, tuple(x.shape)), x, P.zeros_like(x))
 
 
 class Padding:
@@ -96,6 +101,11 @@ class Meshgrid:
             view[ax] = shape[ax]
             out.append(P.broadcast_to(P.reshape(x, tuple(view)), tuple(shape)))
         return tuple(out)
+
+
+def meshgrid(*inputs, indexing: str = "xy"):
+    """ops.meshgrid(*inputs, indexing='xy')."""
+    return Meshgrid(indexing)(inputs)
 
 
 class L2Loss:
@@ -199,3 +209,27 @@ class StridedSlice:
 
     def __call__(self, input_x, begin, end, strides):
         return strided_slice(input_x, begin, end, strides, *self.masks)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction="mean"):  # noqa: A002
+    """weight * -(pos_weight * y * log sigmoid(x) + (1 - y) * log(1 - sigmoid(x))), in the stable form
+    (1 - y) x + (1 + (pos_weight - 1) y) (log1p(exp(-|x|)) + max(-x, 0)); reduced by 'none' / 'mean' / 'sum'."""
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"binary_cross_entropy_with_logits: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
+    x, y = input, target
+    soft = P.add(P.log1p(P.exp(P.neg(P.abs(x)))), P.maximum(P.neg(x), P.zeros_like(x)))
+    scale = soft if pos_weight is None else P.mul(P.add(P.mul(P.sub(pos_weight, 1.0), y), 1.0), soft)
+    loss = P.add(P.mul(P.sub(1.0, y), x), scale)
+    if weight is not None:
+        loss = P.mul(loss, weight)
+    return loss if reduction == "none" else P.sum(loss) if reduction == "sum" else P.mean(loss)
+
+
+class BCEWithLogitsLoss:
+    """ops.BCEWithLogitsLoss(reduction='mean')(logits, label, weight, pos_weight)."""
+
+    def __init__(self, reduction: str = "mean"):
+        self.reduction = reduction
+
+    def __call__(self, logits, label, weight, pos_weight):
+        return binary_cross_entropy_with_logits(logits, label, weight, pos_weight, self.reduction)
