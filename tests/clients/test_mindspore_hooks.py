@@ -139,3 +139,22 @@ def test_nn_matmul():
     gb, gc = ms.grad(m, grad_position=(0, 1))(b, c)
     np.testing.assert_array_equal(gb.asnumpy(), [[0, 1, 2], [0, 1, 2]])
     np.testing.assert_array_equal(gc.asnumpy(), [3, 5, 7])
+
+
+class UsesBFirst(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.a = Parameter(Tensor(np.array([2.0], np.float32)), name="a")
+        self.b = Parameter(Tensor(np.array([3.0], np.float32)), name="b")
+
+    def construct(self, x):
+        return x * self.b * 10 + x * self.a
+
+
+def test_implicit_weights_come_in_use_order_in_pynative(pynative):
+    """MindSpore 2.10 PyNative, GradOperation(get_by_list=True)(net) without weights: the Parameters in the
+    order the forward pass uses them (b: 10, then a: 1); given explicitly, in the order given."""
+    n, x = UsesBFirst(), Tensor(np.array([1.0], np.float32))
+    assert [g.asnumpy().tolist() for g in ops.GradOperation(get_by_list=True)(n)(x)] == [[10.0], [1.0]]
+    given = ops.GradOperation(get_by_list=True)(n, n.trainable_params())(x)
+    assert [g.asnumpy().tolist() for g in given] == [[1.0], [10.0]]

@@ -16,7 +16,7 @@ from .. import _trace, context as _context
 from .._tensor import Parameter, Tensor
 from .._misc import MutableList, MutableTuple
 from ..errors import GradPositionError
-from .._trace import (_arg_names, current, emit_call_node, emit_grad, emit_grad_node, emit_jvp, emit_jvp_node, flatten,
+from .._trace import (_arg_names, current, innermost, emit_call_node, emit_grad, emit_grad_node, emit_jvp, emit_jvp_node, flatten,
                       getitem, mutable_numbers, run_program, tensor_group, trace_function, twinned, unflatten,
                       zero_gradient, as_number)
 from . import _primitives as P
@@ -106,6 +106,21 @@ class _Derived:
         raise NotImplementedError
 
 
+def _grad_in_use_order(fn, args, positions, weights, sens) -> list:
+    """MindSpore 2.10 PyNative, GradOperation(get_by_list=True)(net) with no weights given: the gradients of
+    net's trainable Parameters in the order its forward pass first uses them (unused ones after them)."""
+    label = _label(fn)
+    info = trace_function(fn, args, label, state=True, twins=True)
+    tr = innermost()
+    first = {name: k for k, name in enumerate(info.params)}
+    used = sorted((w for w in weights if tr.param_name(w) in first), key=lambda w: first[tr.param_name(w)])
+    if len(used) == len(weights):
+        return emit_grad_node(info, args, positions=positions, weights=used, sens=sens)
+    ids = {id(w) for w in used}  # some are not used: the function is traced again declaring them all
+    order = used + [w for w in weights if id(w) not in ids]
+    return emit_grad(fn, args, positions=positions, weights=order, sens=sens, label=label, twins=True)[0]
+
+
 class GradOperation:
     """`GradOperation(get_all=False, get_by_list=False, sens_param=False)(net[, weights])(*inputs[, sens])`.
 
@@ -144,7 +159,9 @@ class _GradOperationFn(_Derived):
         asked = range(len(args)) if op.get_all else [] if op.get_by_list else [0] if args else []
         positions, zeros = _grad_positions(args, asked)
         weights = _weights_of(self.fn, self.weights) if op.get_by_list else []
-        if positions or weights or (op.get_by_list and op.get_all):
+        if weights and self.weights is None and _context.get_context("mode") == _context.PYNATIVE_MODE:
+            outs = _grad_in_use_order(self.fn, args, positions, weights, sens)
+        elif positions or weights or (op.get_by_list and op.get_all):
             outs, _ = emit_grad(self.fn, args, positions=positions, weights=weights, sens=sens, label=_label(self.fn),
                                 twins=True)
         elif zeros:
