@@ -88,3 +88,16 @@ def test_meshgrid_function_and_band_under_vmap():
     assert [v(t) for t in F.meshgrid(a, b, indexing="ij")] == [[[1, 1, 1], [2, 2, 2]], [[3, 4, 5], [3, 4, 5]]]
     out = ms.vmap(F.matrix_band_part, (0, None, None), 0)(Tensor(np.ones((2, 3, 3), np.float32)), Tensor(1), Tensor(0))
     assert v(out) == [[[1, 0, 0], [1, 1, 0], [0, 1, 1]]] * 2
+
+
+def test_inv_cdist_p0_and_prelu_of_a_scalar():
+    assert v(P.Inv()(Tensor(np.array([1, -1, 2, -3, 100], np.int32)))) == [1, -1, 0, 0, 0]
+    assert v(P.Inv()(Tensor(np.array([2.0, -4.0], np.float32)))) == [0.5, -0.25]
+    assert v(ms.grad(lambda t: P.Inv()(t).sum())(Tensor(np.array([2.0, -4.0], np.float32)))) == [-0.25, -0.0625]
+    d = P.Cdist(0.0)(Tensor(np.array([[1.0, 2.0], [3.0, 2.0]], np.float32)), Tensor(np.array([[1.0, 2.0]], np.float32)))
+    assert v(d) == [[0.0], [1.0]]
+    x, w = Tensor(np.array(-0.8, np.float32)), Tensor(np.array([0.6], np.float32))
+    assert ops.PReLU()(x, w).shape == ()
+    gx, gw = ms.grad(lambda a, b: ops.PReLU()(a, b), grad_position=(0, 1))(x, w)
+    np.testing.assert_allclose(gx.asnumpy(), 0.6) and np.testing.assert_allclose(gw.asnumpy(), [-0.8])
+    assert gw.shape == (1,)

@@ -13,7 +13,7 @@ from ._extra import P, cdist
 
 __all__ = ["matrix_band_part", "Padding", "Slice", "slice", "Meshgrid", "L2Loss", "Cdist", "Softsign",
            "softsign", "PReLU", "prelu", "Trunc", "trunc", "Rint", "rint", "StridedSlice", "strided_slice",
-           "meshgrid", "BCEWithLogitsLoss", "binary_cross_entropy_with_logits"]
+           "meshgrid", "BCEWithLogitsLoss", "binary_cross_entropy_with_logits", "Inv", "inv"]
 
 
 def _int(v, what: str) -> int:
@@ -138,7 +138,9 @@ class Softsign:
 def prelu(x, weight):
     """x where x > 0, weight * x elsewhere; weight holds one slope per channel (axis 1) or one for all."""
     w = weight
-    if len(x.shape) >= 2 and len(w.shape) == 1 and w.shape[0] != 1:
+    if tuple(w.shape) == (1,):  # one slope: a scalar, so a 0-d x stays 0-d
+        w = P.reshape(w, ())
+    elif len(x.shape) >= 2 and len(w.shape) == 1:
         w = P.reshape(w, (w.shape[0],) + (1,) * (len(x.shape) - 2))
     return P.select(P.greater(x, P.zeros_like(x)), x, P.mul(w, x))
 
@@ -233,3 +235,16 @@ class BCEWithLogitsLoss:
 
     def __call__(self, logits, label, weight, pos_weight):
         return binary_cross_entropy_with_logits(logits, label, weight, pos_weight, self.reduction)
+
+
+def inv(x):
+    """1 / x; of an integer tensor the integer reciprocal, rounded toward zero (MindSpore's Inv, NumPy's
+    reciprocal): 1 and -1 keep their value, every other integer gives 0."""
+    if x._dtype in ("int32", "int64"):
+        return P.cast(trunc(P.div(1.0, P.cast(x, "float64"))), x._dtype)
+    return P.reciprocal(x)
+
+
+class Inv:
+    def __call__(self, x):
+        return inv(x)
