@@ -158,3 +158,18 @@ def test_implicit_weights_come_in_use_order_in_pynative(pynative):
     assert [g.asnumpy().tolist() for g in ops.GradOperation(get_by_list=True)(n)(x)] == [[10.0], [1.0]]
     given = ops.GradOperation(get_by_list=True)(n, n.trainable_params())(x)
     assert [g.asnumpy().tolist() for g in given] == [[1.0], [10.0]]
+
+
+def test_implicit_weights_of_a_function_in_pynative(pynative):
+    """MindSpore 2.10 PyNative, GradOperation(get_by_list=True)(f) of a plain function: the trainable
+    Parameters f uses, in use order (c, requires_grad=False, is left out)."""
+    a = Parameter(Tensor(np.array([2.0], np.float32)), name="fa")
+    b = Parameter(Tensor(np.array([3.0], np.float32)), name="fb")
+    c = Parameter(Tensor(np.array([5.0], np.float32)), name="fc", requires_grad=False)
+
+    def f(x):
+        return x * b * 10 + x * a * c
+    x = Tensor(np.array([1.0], np.float32))
+    gi, gw = ops.GradOperation(get_all=True, get_by_list=True)(f)(x)
+    assert [g.asnumpy().tolist() for g in gi] == [[40.0]]
+    assert [g.asnumpy().tolist() for g in gw] == [[10.0], [5.0]]

@@ -108,10 +108,14 @@ class _Derived:
 
 def _grad_in_use_order(fn, args, positions, weights, sens) -> list:
     """MindSpore 2.10 PyNative, GradOperation(get_by_list=True)(net) with no weights given: the gradients of
-    net's trainable Parameters in the order its forward pass first uses them (unused ones after them)."""
+    net's trainable Parameters in the order its forward pass first uses them (unused ones after them); of
+    a function (weights None), of the trainable Parameters it uses, in that order."""
     label = _label(fn)
     info = trace_function(fn, args, label, state=True, twins=True)
     tr = innermost()
+    if weights is None:
+        objs = tr.root.param_objs
+        weights = [objs[n] for n in info.params if n in objs and objs[n].requires_grad]
     first = {name: k for k, name in enumerate(info.params)}
     used = sorted((w for w in weights if tr.param_name(w) in first), key=lambda w: first[tr.param_name(w)])
     if len(used) == len(weights):
@@ -158,8 +162,12 @@ class _GradOperationFn(_Derived):
             args, sens = args[:-1], flatten(args[-1])[0]
         asked = range(len(args)) if op.get_all else [] if op.get_by_list else [0] if args else []
         positions, zeros = _grad_positions(args, asked)
-        weights = _weights_of(self.fn, self.weights) if op.get_by_list else []
-        if weights and self.weights is None and _context.get_context("mode") == _context.PYNATIVE_MODE:
+        implicit = op.get_by_list and self.weights is None and _context.get_context("mode") == _context.PYNATIVE_MODE
+        if implicit and not hasattr(self.fn, "trainable_params"):  # a function: the Parameters it uses
+            weights = None
+        else:
+            weights = _weights_of(self.fn, self.weights) if op.get_by_list else []
+        if implicit and weights != []:
             outs = _grad_in_use_order(self.fn, args, positions, weights, sens)
         elif positions or weights or (op.get_by_list and op.get_all):
             outs, _ = emit_grad(self.fn, args, positions=positions, weights=weights, sens=sens, label=_label(self.fn),
