@@ -148,7 +148,7 @@ SDK_LAYERS = [
               "_proto", "_extends"]),
     ("data", ["_tensor", "_eager", "common.dtype", "common.tensor", "common.parameter", "common.initializer"]),
     ("transport", ["_shm", "_transport", "_client", "context"]),
-    ("trace", ["_param_state", "_trace", "_bprop", "_jit"]),
+    ("trace", ["_param_state", "_trace", "_bprop", "_jit", "_hooks"]),
     ("ops", ["ops", "_vmap", "_vmap_out", "_jacobian", "_taylor", "_dynindex", "numpy"]),
     ("nn", ["_branches", "_while", "_rewrite", "_cellbase", "_training", "nn"]),
     ("front", ["gradserve", "common", "common.api", "importers", "_support", "graph", "_checkpoint", "_model", "train",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from . import _param_state
+from . import _hooks, _param_state
 from ._bprop import call_with_bprop, has_bprop
 from ._late import late
 from ._tensor import Parameter, Tensor
@@ -48,6 +48,11 @@ class Cell:
         raise NotImplementedError(f"{type(self).__name__}.construct is not defined")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.__dict__.get("_gs_hooks"):  # register_forward_hook & co. (PyNative)
+            return _hooks.call_cell(self, args, kwargs, lambda a, k: self._gs_call(a, k))
+        return self._gs_call(args, kwargs)
+
+    def _gs_call(self, args: tuple, kwargs: dict) -> Any:
         construct = self.construct
         if kwargs:
             bound = inspect.signature(construct).bind(*args, **kwargs)
@@ -66,6 +71,19 @@ class Cell:
             programs = {}
             object.__setattr__(self, "_gs_programs", programs)
         return run_program(late.loops(construct), args, cache=programs, label=type(self).__name__)
+
+    # -- hooks (PyNative; see _hooks) --------------------------------------------------------------
+    def register_forward_pre_hook(self, hook_fn):
+        return _hooks.register_cell_hook(self, "fwd_pre", hook_fn)
+
+    def register_forward_hook(self, hook_fn):
+        return _hooks.register_cell_hook(self, "fwd", hook_fn)
+
+    def register_backward_pre_hook(self, hook_fn):
+        return _hooks.register_cell_hook(self, "bwd_pre", hook_fn)
+
+    def register_backward_hook(self, hook_fn):
+        return _hooks.register_cell_hook(self, "bwd", hook_fn)
 
     # -- parameters ------------------------------------------------------------------------------
     def _own_and_child_params(self, seen=None):

@@ -92,6 +92,10 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "`ops.svd`: the reduced SVD (full_matrices=True only for square matrices); the singular vectors' "
     "derivatives are inf / NaN where singular values tie or (non-square input) one is zero; the singular "
     "values' (and so `ops.norm`'s ord 2, -2, 'nuc') are finite there, split equally among tied extremes.",
+    "PyNative hooks (Tensor.register_hook, Cell.register_*_hook, ops.HookBackward) run while the program "
+    "is traced: a hook that returns a new gradient is compiled into the backward graph, one that records "
+    "gradients gets traced Tensors (no values); a backward hook's grad_output is refused (use "
+    "register_backward_pre_hook); removing a hook inside the traced function acts on later uses only.",
 ]
 
 

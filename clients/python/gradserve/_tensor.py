@@ -396,7 +396,7 @@ for _name, _op in (("add", "add"), ("sub", "sub"), ("subtract", "sub"), ("mul", 
 for _name, _op in (*((n, n) for n in (
         "clamp", "xlogy", "atan2", "lerp", "true_divide", "maximum", "minimum", "acos", "acosh", "asin",
         "asinh", "atan", "atanh", "cosh", "sinh", "tan", "erf", "expm1", "log1p", "reciprocal", "rsqrt",
-        "sigmoid", "sign", "neg", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
+        "sigmoid", "sign", "neg", "ceil", "trunc", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal",
         "logical_and", "logical_or", "logical_not", "matmul", "floor", "tile", "broadcast_to", "amax", "amin",
         "prod", "logsumexp", "norm", "softmax", "diagonal", "trace", "tril", "triu", "roll", "swapaxes",
         "moveaxis", "movedim", "unbind", "narrow", "chunk", "masked_fill", "gather_elements", "outer", "inner",

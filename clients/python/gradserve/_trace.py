@@ -482,6 +482,9 @@ class Trace:
 
 # -- ops ------------------------------------------------------------------------------------------
 _eager_cache: dict = {}
+# _hooks, once a Tensor hook is registered: its `hooked(x)` / `hooked_input(arg, symbolic)` route traced
+# uses of hooked tensors through their hooks (None until then: the common path looks at nothing)
+tensor_hooks: list = [None]
 
 
 def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
@@ -512,6 +515,8 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
             cache = None
         out = run_program(program, runtime, cache=cache, label=op)
         return list(out)
+    if tensor_hooks[0] is not None:
+        inputs = [tensor_hooks[0].hooked(x) for x in inputs]
     avals = [(x.shape, x._dtype) for x in inputs]
     out_avals = infer(op, avals, full)
     names = [tr.ref(x) for x in inputs]
@@ -652,6 +657,9 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
         elif isinstance(a, Tensor):
             arg_inputs[i] = len(tr.inputs)
             inner.append(tr.new_input(a.shape, a._dtype, names[i]))
+            if tensor_hooks[0] is not None:  # hooks registered on the argument (x.register_hook(fn))
+                with active(tr):
+                    inner[-1] = tensor_hooks[0].hooked_input(a, inner[-1])
         elif tensor_group(a):
             leaves, tdef = flatten(a)
             first = len(tr.inputs)
@@ -742,10 +750,50 @@ def emit_grad(fn, args: Sequence, *, positions: Sequence[int], weights: Sequence
     return emit_grad_node(info, args, positions=positions, weights=weights, sens=sens, with_value=with_value), info
 
 
+# MindSpore 2.10's PyNative grad attaches gradients to Tensor objects: one Tensor passed at several
+# positions of a top-level grad call gets, at each, the sum over all of them (GRAPH_MODE and jit: each
+# position its own). The grad API sets this to {position: the positions sharing its Tensor} around such
+# a call; emit_grad_node applies it to the node it emits in that call's root trace.
+pynative_aliases: list = [None]
+
+
+def _alias_sums(tr: "Trace", nargs: int, positions: Sequence[int]):
+    """(the positions to differentiate, a function folding their gradients), aliases applied."""
+    groups = pynative_aliases[0]
+    if not groups or tr is not tr.root or nargs != groups["n"]:
+        return list(positions), None
+    asked = [int(p) % nargs if isinstance(p, (int, np.integer)) and not isinstance(p, bool) else p
+             for p in positions]
+    extra = sorted({q for p in asked for q in groups.get(p, ()) if q not in asked})
+    wanted = asked + extra
+
+    def fold(res: list) -> list:
+        by = dict(zip(wanted, res))
+        summed = [by[p] if p not in groups else _sum([by[q] for q in groups[p]]) for p in asked]
+        return summed + res[len(wanted):]
+    return wanted, fold
+
+
+def _sum(ts: list) -> Tensor:
+    out = ts[0]
+    for t in ts[1:]:
+        out = apply("add", [out, t])[0]
+    return out
+
+
 def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], weights: Sequence[Parameter] = (),
                    sens: Sequence | None = None, with_value: bool = False) -> list[Tensor]:
     _refuse_in_no_grad()
     tr = innermost()
+    positions, fold = _alias_sums(tr, len(args), positions)
+    if fold is not None:
+        groups, pynative_aliases[0] = pynative_aliases[0], None  # (once: the node below folds nothing)
+        try:
+            outs = emit_grad_node(info, args, positions=positions, weights=weights, sens=sens, with_value=with_value)
+        finally:
+            pynative_aliases[0] = groups
+        k = len(info.flat_out_avals) if with_value else 0
+        return outs[:k] + fold(outs[k:])
     pos = [i for group in _positions(info, positions, len(args)) for i in group]
     in_names = _call_inputs(tr, info, args)
     if sens is not None and len(sens) != len(info.flat_out_avals):
@@ -949,6 +997,9 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
         leaf_names.extend([base] if len(sub) == 1 else [f"{base}_{j}" for j in range(len(sub))])
     inner = [root.new_input(x.shape, x._dtype, leaf_names[j]) if isinstance(x, Tensor) else x
              for j, x in enumerate(leaves)]
+    if tensor_hooks[0] is not None:  # an argument's hooks go with its input, for the function derived from it
+        for x, s in zip(leaves, inner):
+            tensor_hooks[0].carry(x, s)
     _param_state.reset()
     try:
         with active(root):

@@ -65,16 +65,16 @@ def _home(obj: object, name: str, modules: list[ModuleType]) -> tuple[str, str] 
 
 
 def render_stub() -> str:
-    from gradserve import _catalog, _jacobian, _taylor, _vmap, ops  # noqa: PLC0415  (the SDK as built)
+    from gradserve import _catalog, _hooks, _jacobian, _taylor, _vmap, ops  # noqa: PLC0415  (the SDK as built)
     from gradserve.ops import _assign, _autodiff, _extra, _hypermap, _math_more, _primitives  # noqa: PLC0415
     from gradserve.ops import _activations, _conv, _linalg_ms, _movement_ms, _reduce_ms  # noqa: PLC0415
-    from gradserve.ops import _dropout, _ms_more, _scatter_ms  # noqa: PLC0415
+    from gradserve.ops import _dropout, _ms_misc, _ms_more, _ms_prims, _scatter_ms  # noqa: PLC0415
 
     generated = {id(v): (k, "class") for k, v in _primitives.CLASSES.items()}
     generated.update({id(v): (k, "function") for k, v in _primitives.FUNCTIONS.items()})
     op_of = {**{k: v.op for k, v in _primitives.CLASSES.items()}, **{k: k for k in _primitives.FUNCTIONS}}
     hand = [_primitives, _extra, _math_more, _reduce_ms, _activations, _hypermap, _assign, _autodiff, _vmap, _jacobian, _taylor,
-            _conv, _movement_ms, _linalg_ms, _dropout, _scatter_ms, _ms_more]
+            _conv, _movement_ms, _linalg_ms, _dropout, _scatter_ms, _ms_more, _ms_prims, _ms_misc, _hooks]
     imports: dict[str, list[str]] = {}
     decls, aliases = [], []
     for name in ops.__all__:
@@ -90,7 +90,7 @@ def render_stub() -> str:
             if home is None:
                 raise RuntimeError(f"gradserve.ops.{name}: no module defines it")
             mod, attr = home
-            mod = {"_vmap": ".._vmap", "_jacobian": ".._jacobian", "_taylor": ".._taylor"}.get(mod, "." + mod)
+            mod = {"_vmap": ".._vmap", "_jacobian": ".._jacobian", "_taylor": ".._taylor", "_hooks": ".._hooks"}.get(mod, "." + mod)
             imports.setdefault(mod, []).append(f"{attr} as {name}")
     assert not any(keyword.iskeyword(n) for n in ops.__all__)
     lines = [HEADER, "from __future__ import annotations\n\n",

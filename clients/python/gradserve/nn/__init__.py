@@ -287,4 +287,8 @@ from ._metrics import Accuracy, Loss, Metric  # noqa: E402
 
 __all__ += ["Metric", "Accuracy", "Loss"]
 
+from ._math import MatMul  # noqa: E402
+
+__all__ += ["MatMul"]
+
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)

@@ -166,4 +166,4 @@ class CellDict(Cell):
         raise TypeError("CellDict is not callable: index it by name")
 
 
-__all__ = ["Embedding", "Dropout", "ELU", "SoftmaxCrossEntropyWithLogits", "CellDict"]
+__all__ = ["Embedding", "Dropout", "SoftmaxCrossEntropyWithLogits", "CellDict"]

@@ -9,6 +9,7 @@ import numpy as np
 from .. import dtype as _dtype_module
 from .._tensor import Tensor
 from . import composite as composite, functional as functional, operations as operations
+from .._hooks import HookBackward as HookBackward
 from .._jacobian import hessian as hessian, jacfwd as jacfwd, jacrev as jacrev
 from .._taylor import derivative as derivative, jet as jet, linearize as linearize
 from .._vmap import vmap as vmap
@@ -22,7 +23,9 @@ from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as M
 from ._linalg_ms import addmm as addmm, addmv as addmv, baddbmm as baddbmm, bmm as bmm, cosine_similarity as cosine_similarity, diff as diff, dist as dist, hypot as hypot, inner as inner, kron as kron, logit as logit, mv as mv, outer as outer, tensor_dot as tensor_dot
 from ._math_more import Xlogy as Xlogy, arctan2 as arctan2, atan2 as atan2, clamp as clamp, full as full, full_like as full_like, hardtanh as hardtanh, lerp as lerp, scalar_to_tensor as scalar_to_tensor, true_divide as true_divide, xlogy as xlogy
 from ._movement_ms import GatherD as GatherD, Unstack as Unstack, chunk as chunk, diag as diag, diagonal as diagonal, gather_elements as gather_elements, hstack as hstack, index_select as index_select, masked_fill as masked_fill, moveaxis as moveaxis, movedim as movedim, narrow as narrow, permute as permute, roll as roll, swapaxes as swapaxes, trace as trace, tril as tril, triu as triu, unbind as unbind, unsqueeze as unsqueeze, unstack as unstack, vstack as vstack
+from ._ms_misc import BCEWithLogitsLoss as BCEWithLogitsLoss, Cdist as Cdist, Inv as Inv, L2Loss as L2Loss, Meshgrid as Meshgrid, PReLU as PReLU, Padding as Padding, Rint as Rint, Slice as Slice, Softsign as Softsign, StridedSlice as StridedSlice, Trunc as Trunc, binary_cross_entropy_with_logits as binary_cross_entropy_with_logits, inv as inv, matrix_band_part as matrix_band_part, meshgrid as meshgrid, prelu as prelu, rint as rint, slice as slice, softsign as softsign, strided_slice as strided_slice, trunc as trunc
 from ._ms_more import BiasAdd as BiasAdd, CumSum as CumSum, Elu as Elu, Erfc as Erfc, L2Normalize as L2Normalize, LinSpace as LinSpace, Mod as Mod, Range as Range, Svd as Svd, bias_add as bias_add, elu as elu, erfc as erfc, linspace as linspace, mod as mod, range as range, svd as svd
+from ._ms_prims import Argmax as Argmax, Argmin as Argmin, LayerNorm as LayerNorm, Pad as Pad, argmax as argmax, argmin as argmin, pad as pad
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, div as div, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, mean as mean, mul as mul, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, cummax as cummax, cummin as cummin, max as max, min as min, sort as sort, topk as topk
 from ._scatter_ms import GatherNd as GatherNd, ScatterNd as ScatterNd, SegmentSum as SegmentSum, TensorScatterAdd as TensorScatterAdd, TensorScatterDiv as TensorScatterDiv, TensorScatterMax as TensorScatterMax, TensorScatterMin as TensorScatterMin, TensorScatterMul as TensorScatterMul, TensorScatterSub as TensorScatterSub, TensorScatterUpdate as TensorScatterUpdate, UnsortedSegmentMax as UnsortedSegmentMax, UnsortedSegmentMin as UnsortedSegmentMin, UnsortedSegmentProd as UnsortedSegmentProd, UnsortedSegmentSum as UnsortedSegmentSum, gather_nd as gather_nd, scatter_nd as scatter_nd, tensor_scatter_add as tensor_scatter_add, tensor_scatter_div as tensor_scatter_div, tensor_scatter_max as tensor_scatter_max, tensor_scatter_min as tensor_scatter_min, tensor_scatter_mul as tensor_scatter_mul, tensor_scatter_sub as tensor_scatter_sub, tensor_scatter_update as tensor_scatter_update, unsorted_segment_max as unsorted_segment_max, unsorted_segment_min as unsorted_segment_min, unsorted_segment_prod as unsorted_segment_prod, unsorted_segment_sum as unsorted_segment_sum
@@ -52,11 +55,13 @@ __all__ = [
     'Atan2',
     'Atanh',
     'AvgPool',
+    'BCEWithLogitsLoss',
     'BatchMatMul',
     'BatchNorm',
     'BiasAdd',
     'BroadcastTo',
     'Cast',
+    'Cdist',
     'CeLU',
     'Ceil',
     'CheckFalse',
@@ -109,6 +114,7 @@ __all__ = [
     'GroupNorm',
     'HSigmoid',
     'HSwish',
+    'HookBackward',
     'HyperMap',
     'Identity',
     'Im2col',
@@ -116,7 +122,9 @@ __all__ = [
     'Index',
     'IndexScatter',
     'InsertGradientOf',
+    'Inv',
     'Iota',
+    'L2Loss',
     'L2Normalize',
     'LayerNorm',
     'LeakyReLU',
@@ -139,6 +147,7 @@ __all__ = [
     'MaxPoolMask',
     'Maximum',
     'Mean',
+    'Meshgrid',
     'Min',
     'Minimum',
     'Mish',
@@ -150,7 +159,9 @@ __all__ = [
     'OneHot',
     'Ones',
     'OnesLike',
+    'PReLU',
     'Pad',
+    'Padding',
     'Pow',
     'Primitive',
     'Print',
@@ -172,6 +183,7 @@ __all__ = [
     'Relu',
     'Remainder',
     'Reshape',
+    'Rint',
     'Round',
     'Rsqrt',
     'Scatter',
@@ -188,8 +200,10 @@ __all__ = [
     'Sin',
     'Sinh',
     'Size',
+    'Slice',
     'Softmax',
     'Softplus',
+    'Softsign',
     'Sort',
     'Split',
     'Sqrt',
@@ -197,6 +211,7 @@ __all__ = [
     'Squeeze',
     'Stack',
     'StopGradient',
+    'StridedSlice',
     'Sub',
     'Sum',
     'Svd',
@@ -215,6 +230,7 @@ __all__ = [
     'Tile',
     'TopK',
     'Transpose',
+    'Trunc',
     'UnsortedSegmentMax',
     'UnsortedSegmentMin',
     'UnsortedSegmentProd',
@@ -254,6 +270,7 @@ __all__ = [
     'baddbmm',
     'batch_norm',
     'bias_add',
+    'binary_cross_entropy_with_logits',
     'bmm',
     'broadcast_to',
     'cast',
@@ -336,6 +353,7 @@ __all__ = [
     'index_scatter',
     'index_select',
     'inner',
+    'inv',
     'iota',
     'jacfwd',
     'jacrev',
@@ -361,12 +379,14 @@ __all__ = [
     'logsumexp',
     'masked_fill',
     'matmul',
+    'matrix_band_part',
     'max',
     'max_pool',
     'max_pool2d',
     'max_pool_mask',
     'maximum',
     'mean',
+    'meshgrid',
     'min',
     'minimum',
     'mish',
@@ -386,6 +406,7 @@ __all__ = [
     'pad',
     'permute',
     'pow',
+    'prelu',
     'print',
     'print_',
     'prod',
@@ -398,6 +419,7 @@ __all__ = [
     'relu6',
     'remainder',
     'reshape',
+    'rint',
     'roll',
     'round',
     'rsqrt',
@@ -416,8 +438,10 @@ __all__ = [
     'sin',
     'sinh',
     'size',
+    'slice',
     'softmax',
     'softplus',
+    'softsign',
     'sort',
     'split',
     'sqrt',
@@ -425,6 +449,7 @@ __all__ = [
     'squeeze',
     'stack',
     'stop_gradient',
+    'strided_slice',
     'sub',
     'sum',
     'svd',
@@ -449,6 +474,7 @@ __all__ = [
     'tril',
     'triu',
     'true_divide',
+    'trunc',
     'unbind',
     'unsorted_segment_max',
     'unsorted_segment_min',
@@ -496,18 +522,6 @@ class Angle(Primitive):
 class Arange(Primitive):
     """[start, start + step, ...) below `stop` (a constant: no inputs)"""
     def __init__(self, *, stop: float, dtype: _DType = ..., start: float = ..., step: float = ...) -> None: ...
-    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
-
-
-class Argmax(Primitive):
-    """index (int64) of the first maximum along `axis`"""
-    def __init__(self, *, axis: int = ..., keepdims: bool = ...) -> None: ...
-    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
-
-
-class Argmin(Primitive):
-    """index (int64) of the first minimum along `axis`"""
-    def __init__(self, *, axis: int = ..., keepdims: bool = ...) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
@@ -751,12 +765,6 @@ class Iota(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
-class LayerNorm(Primitive):
-    """layer_norm(x, [scale, [bias]]): normalise over axes axis..-1 (scale, bias of that shape; ONNX LayerNormalization, PyTorch layer_norm)"""
-    def __init__(self, *, axis: int = ..., epsilon: float = ...) -> None: ...
-    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
-
-
 class Less(Primitive):
     """elementwise comparison less (bool output, not differentiable)"""
     def __init__(self) -> None: ...
@@ -874,12 +882,6 @@ class NotEqual(Primitive):
 class OnesLike(Primitive):
     """ones_like(x)"""
     def __init__(self) -> None: ...
-    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
-
-
-class Pad(Primitive):
-    """pad x by pads [[lo, hi], ...] per axis (negative crops); mode 'constant' (value), 'reflect' or 'edge'"""
-    def __init__(self, *, pads: Any, mode: str = ..., value: float = ...) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
@@ -1085,14 +1087,6 @@ def acosh(*inputs: _TensorLike) -> Tensor:
 
 def angle(*inputs: _TensorLike) -> Tensor:
     """argument of a complex number, atan2(imag, real), in (-pi, pi]"""
-
-
-def argmax(*inputs: _TensorLike, axis: int = ..., keepdims: bool = ...) -> Tensor:
-    """index (int64) of the first maximum along `axis`"""
-
-
-def argmin(*inputs: _TensorLike, axis: int = ..., keepdims: bool = ...) -> Tensor:
-    """index (int64) of the first minimum along `axis`"""
 
 
 def asin(*inputs: _TensorLike) -> Tensor:
@@ -1305,10 +1299,6 @@ def not_equal(*inputs: _TensorLike) -> Tensor:
 
 def ones_like(*inputs: _TensorLike) -> Tensor:
     """ones_like(x)"""
-
-
-def pad(*inputs: _TensorLike, pads: Any, mode: str = ..., value: float = ...) -> Tensor:
-    """pad x by pads [[lo, hi], ...] per axis (negative crops); mode 'constant' (value), 'reflect' or 'edge'"""
 
 
 def real(*inputs: _TensorLike) -> Tensor:

@@ -26,9 +26,10 @@ def hardswish(input):  # noqa: A002 - MindSpore's names
 
 
 def hardsigmoid(input):  # noqa: A002
-    """relu6(x + 3) / 6. The slope 1/6 holds on the open (-3, 3): MindSpore 2.10 gives 0 at x = +-3."""
+    """relu6(x + 3) / 6. The slope 1/6 holds on the open (-3, 3): MindSpore 2.10 gives 0 at x = +-3.
+    (x + 3) / 6 rounds as MindSpore's kernel does (x / 6 + 0.5 is an ulp off at x = -1, -2, 2)."""
     x = input
-    mid = P.add(P.div(x, 6.0), 0.5)
+    mid = P.div(P.add(x, 3.0), 6.0)
     out = P.select(P.less_equal(x, -3.0), P.zeros_like(x), mid)
     return P.select(P.greater_equal(x, 3.0), P.ones_like(x), out)
 

@@ -12,10 +12,11 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .. import _trace, context as _context
 from .._tensor import Parameter, Tensor
 from .._misc import MutableList, MutableTuple
 from ..errors import GradPositionError
-from .._trace import (_arg_names, current, emit_call_node, emit_grad, emit_grad_node, emit_jvp, emit_jvp_node, flatten,
+from .._trace import (_arg_names, current, innermost, emit_call_node, emit_grad, emit_grad_node, emit_jvp, emit_jvp_node, flatten,
                       getitem, mutable_numbers, run_program, tensor_group, trace_function, twinned, unflatten,
                       zero_gradient, as_number)
 from . import _primitives as P
@@ -45,6 +46,19 @@ def _weights_of(fn, weights):
     return list(weights)
 
 
+def _aliased(args) -> dict | None:
+    """{position: the positions holding the same Tensor object} where one Tensor is passed more than once
+    (PyNative mode only), with "n" the number of arguments; None when none is."""
+    if _context.get_context("mode") != _context.PYNATIVE_MODE:
+        return None
+    at: dict = {}
+    for i, a in enumerate(args):
+        if isinstance(a, Tensor):
+            at.setdefault(id(a), []).append(i)
+    groups = {i: tuple(g) for g in at.values() if len(g) > 1 for i in g}
+    return dict(groups, n=len(args)) if groups else None
+
+
 class _Derived:
     """A derivative function: emits its node in the active trace, or runs a program around itself."""
 
@@ -61,8 +75,14 @@ class _Derived:
                 cache = _cache_for(self.fn, key)
                 self._cache_memo = (key, cache, self.fn)
             fn = self.fn  # names and label matter only when the call traces (a signature not seen yet)
-            return run_program(self._emit, args, cache=cache, label=lambda: f"{self.kind}_{_label(fn)}",
-                               names=lambda: _arg_names(fn, len(args)))
+            groups = _aliased(args)
+            if groups is not None:  # one Tensor at several positions, PyNative: see _trace.pynative_aliases
+                _trace.pynative_aliases[0] = groups
+            try:
+                return run_program(self._emit, args, cache=None if groups else cache, label=lambda: f"{self.kind}_{_label(fn)}",
+                                   names=lambda: _arg_names(fn, len(args)))
+            finally:
+                _trace.pynative_aliases[0] = None
         return self._emit(*args)
 
     def _key(self) -> tuple:
@@ -84,6 +104,25 @@ class _Derived:
 
     def _emit(self, *args: Any) -> Any:
         raise NotImplementedError
+
+
+def _grad_in_use_order(fn, args, positions, weights, sens) -> list:
+    """MindSpore 2.10 PyNative, GradOperation(get_by_list=True)(net) with no weights given: the gradients of
+    net's trainable Parameters in the order its forward pass first uses them (unused ones after them); of
+    a function (weights None), of the trainable Parameters it uses, in that order."""
+    label = _label(fn)
+    info = trace_function(fn, args, label, state=True, twins=True)
+    tr = innermost()
+    if weights is None:
+        objs = tr.root.param_objs
+        weights = [objs[n] for n in info.params if n in objs and objs[n].requires_grad]
+    first = {name: k for k, name in enumerate(info.params)}
+    used = sorted((w for w in weights if tr.param_name(w) in first), key=lambda w: first[tr.param_name(w)])
+    if len(used) == len(weights):
+        return emit_grad_node(info, args, positions=positions, weights=used, sens=sens)
+    ids = {id(w) for w in used}  # some are not used: the function is traced again declaring them all
+    order = used + [w for w in weights if id(w) not in ids]
+    return emit_grad(fn, args, positions=positions, weights=order, sens=sens, label=label, twins=True)[0]
 
 
 class GradOperation:
@@ -123,9 +162,15 @@ class _GradOperationFn(_Derived):
             args, sens = args[:-1], flatten(args[-1])[0]
         asked = range(len(args)) if op.get_all else [] if op.get_by_list else [0] if args else []
         positions, zeros = _grad_positions(args, asked)
-        weights = _weights_of(self.fn, self.weights) if op.get_by_list else []
-        if positions or weights or (op.get_by_list and op.get_all):
-            outs, _ = emit_grad(self.fn, args, positions=positions, weights=weights, sens=sens, label=_label(self.fn),
+        implicit = op.get_by_list and self.weights is None and _context.get_context("mode") == _context.PYNATIVE_MODE
+        if implicit and not hasattr(self.fn, "trainable_params"):  # a function: the Parameters it uses
+            weights = None
+        else:
+            weights = _weights_of(self.fn, self.weights) if op.get_by_list else []
+        if implicit and weights != []:
+            outs = _grad_in_use_order(self.fn, args, positions, weights, sens)
+        elif positions or weights or (op.get_by_list and op.get_all):
+            outs, _ = emit_grad(self.fn, args, positions=positions, weights=weights or [], sens=sens, label=_label(self.fn),
                                 twins=True)
         elif zeros:
             outs = []  # mutable() numbers alone: their zeros

@@ -151,6 +151,8 @@ def cdist(x1, x2, p=2.0):
         return P.sqrt(P.sum(P.square(diff), -1))
     if p == 1.0:
         return P.sum(diff, -1)
+    if p == 0.0:  # the number of coordinates that differ (its derivative is zero)
+        return P.sum(P.cast(P.not_equal(diff, P.zeros_like(diff)), diff._dtype), -1)
     if p == math.inf:
         return P.max(diff, -1)
     return P.pow(P.sum(P.pow(diff, float(p)), -1), 1.0 / float(p))

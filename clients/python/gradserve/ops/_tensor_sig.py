@@ -10,6 +10,7 @@ from typing import Any
 
 from .. import dtype as _dt
 from ._extra import P
+from ._ms_prims import index_of
 from ._reduce_ms import sort as _sort, topk as _topk, tensor_extremum
 
 _UNSET: Any = object()
@@ -46,9 +47,8 @@ def _arg_extremum(name):
         axis = _take(name, args, kwargs, 0, ("axis", "dim"))
         keep = _take(name, args, kwargs, 1, ("keepdims", "keepdim"), False)
         _done(name, args, kwargs, 2)
-        if axis is None:  # MindSpore 2.10: a 0-d index, keepdims or not
-            return getattr(P, name)(_flat(x), axis=0, keepdims=False)
-        return getattr(P, name)(x, axis=int(axis), keepdims=bool(keep))
+        # MindSpore 2.10: None gives a 0-d index, keepdims or not; argmax int64 indices, argmin int32
+        return index_of(name, x, axis, keep, "int64" if name == "argmax" else "int32")
     f.__name__ = name
     return f
 

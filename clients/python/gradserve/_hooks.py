@@ -1,0 +1,235 @@
+"""PyNative hooks (MindSpore 2.10): Tensor.register_hook, Cell.register_forward_pre_hook /
+register_forward_hook / register_backward_pre_hook / register_backward_hook, ops.HookBackward.
+
+Semantics checked against MindSpore 2.10 (CPU, PyNative) for this task:
+- Tensor.register_hook(fn(grad) -> new grad or None): the gradient reaching the tensor, all its uses summed.
+- Cell forward pre-hook fn(cell, inputs) -> new inputs or None; forward hook fn(cell, inputs, output) -> new
+  output or None. Gradients flow through what they compute.
+- backward_pre_hook fn(cell, grad_output) -> new grad_output or None (the gradient of the cell's outputs);
+  backward_hook fn(cell, grad_input, grad_output) -> new grad_input or None (grad_input: the gradients of the
+  cell's inputs, PyTorch's naming).
+As in MindSpore, hooks act in PyNative mode only.
+
+A hook runs while the program is traced: what it returns is compiled into the backward graph (an identity
+whose bprop is the hook), so a hook that changes the gradient works as in MindSpore; the gradient it sees
+is a traced Tensor, so one that only records gradients keeps descriptions, not values. A backward hook sees
+the gradients of the cell's inputs; the gradient of its outputs (grad_output) is not at hand at that point
+of the traced backward graph, and using it raises.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Any
+import sys
+
+from . import context as _context
+from ._bprop import call_with_bprop
+from ._tensor import Tensor
+from . import _trace
+from ._trace import current
+
+_ids = itertools.count(1)
+
+
+class HookHandle:
+    """What register_*hook returns: remove() takes the hook away."""
+
+    def __init__(self, table: dict, fn, on_change=None):
+        self._table, self._on_change, self.handle_id = table, on_change, next(_ids)
+        table[self.handle_id] = fn
+        _trace.tensor_hooks[0] = sys.modules[__name__]  # from now on traces look for hooked tensors
+
+    def remove(self) -> None:
+        if self._table.pop(self.handle_id, None) is not None and self._on_change is not None:
+            self._on_change()
+
+
+def _pynative() -> bool:
+    return _context.get_context("mode") == _context.PYNATIVE_MODE
+
+
+class _Identity:
+    """Identity on n tensors whose bprop is rule(douts) -> n gradients (None: the gradient unchanged)."""
+
+    def __init__(self, rule, n: int):
+        self.rule, self.n = rule, n
+
+    def construct(self, *xs):
+        return xs if self.n > 1 else xs[0]
+
+    def bprop(self, *a):
+        douts = a[-1] if self.n > 1 else (a[-1],)
+        new = self.rule(tuple(douts))
+        if new is None:
+            return tuple(douts)
+        new = tuple(new) if isinstance(new, (tuple, list)) else (new,)
+        if len(new) != self.n:
+            raise ValueError(f"a gradient hook returned {len(new)} gradient(s) for {self.n} tensor(s)")
+        return tuple(d if g is None else g for g, d in zip(new, douts))
+
+
+def with_grad_rule(xs: tuple[Any, ...], rule) -> Any:
+    """xs unchanged forward; their gradients are rule(gradients) (inside a trace; outside, xs)."""
+    if current() is None or not xs:
+        return xs[0] if len(xs) == 1 else xs
+    return call_with_bprop(_Identity(rule, len(xs)), xs)
+
+
+# -- tensor hooks ---------------------------------------------------------------------------------
+def _tensor_rule(table: dict):
+    def rule(douts):
+        g = douts[0]
+        for fn in list(table.values()):
+            r = fn(g)
+            g = g if r is None else r
+        return (g,)
+    return rule
+
+
+def register_hook(t: Tensor, fn) -> HookHandle:
+    """Tensor.register_hook(fn). A traced tensor is rebound, at each registration and removal, to an
+    identity over its unhooked value whose bprop applies its hooks in registration order (its later uses
+    take them); a concrete one (an input, a Parameter) keeps its hooks for the traces that use it."""
+    if not callable(fn):
+        raise TypeError(f"Tensor.register_hook: the hook must be callable, got {type(fn).__name__}")
+    if getattr(t, "requires_grad", True) is False:
+        raise RuntimeError("The tensor requires grad is false, which can not register tensor hook")
+    table = t.__dict__.setdefault("_gs_hooks", {})
+    traced = t._data is None and _pynative()
+    handle = HookHandle(table, fn, (lambda: _rewrap(t)) if traced else None)
+    if traced:
+        _rewrap(t)
+    return handle
+
+
+def _rewrap(t: Tensor) -> None:
+    base_trace, base_name = t.__dict__.setdefault("_gs_unhooked", (t._trace, t._name))
+    if current() is not base_trace:
+        return  # the trace that made t is over: nothing of it can change
+    base = Tensor._symbolic(base_trace, base_name, t.shape, t._dtype)
+    table = dict(t.__dict__["_gs_hooks"])
+    hooked_t = with_grad_rule((base,), _tensor_rule(table)) if table else base
+    t._trace, t._name = hooked_t._trace, hooked_t._name
+
+
+def tensor_hooks_of(t: Tensor) -> dict:
+    """Tensor.hooks(): the hooks registered on t and not removed, by handle id."""
+    return dict(t.__dict__.get("_gs_hooks", {}))
+
+
+def hooked(x):
+    """x as a trace should use it: through its tensor hooks (once per trace), or x itself."""
+    table = x.__dict__.get("_gs_hooks") if isinstance(x, Tensor) else None
+    tr = current()
+    if not table or tr is None or x._data is None or not _pynative():
+        return x
+    seen = tr.__dict__.setdefault("_gs_hooked", {})
+    got = seen.get(id(x))
+    if got is None:
+        got = seen[id(x)] = with_grad_rule((x,), _tensor_rule(table))
+    return got
+
+
+def hooked_input(arg, symbolic):
+    """A traced function's input for `arg`: its tensor hooks applied to the symbolic input."""
+    table = arg.__dict__.get("_gs_hooks") if isinstance(arg, Tensor) else None
+    if not table or not _pynative():
+        return symbolic
+    return with_grad_rule((symbolic,), _tensor_rule(table))
+
+
+def carry(arg, symbolic) -> None:
+    """A program's input takes its argument's hooks: the function a grad derives applies them (hooked_input)."""
+    table = arg.__dict__.get("_gs_hooks") if isinstance(arg, Tensor) else None
+    if table:
+        symbolic.__dict__["_gs_hooks"] = table
+
+
+class HookBackward:
+    """ops.HookBackward(hook_fn, cell_id='')(*inputs): inputs unchanged; hook_fn(grads) (a tuple of the
+    gradients) gives a new gradient, or None for the same."""
+
+    def __init__(self, hook_fn, cell_id: str = ""):
+        if not callable(hook_fn):
+            raise TypeError(f"HookBackward: hook_fn must be callable, got {type(hook_fn).__name__}")
+        self.hook_fn = hook_fn
+
+    def __call__(self, *inputs):
+        return with_grad_rule(inputs, self.hook_fn) if _pynative() else (inputs[0] if len(inputs) == 1 else inputs)
+
+
+# -- cell hooks -----------------------------------------------------------------------------------
+class _NoGradOutput(tuple):
+    """grad_output of a backward hook: not at hand where the hook runs (see the module's note)."""
+
+    def _refuse(self, *a):
+        raise NotImplementedError("a backward hook's grad_output (the gradient of the cell's outputs) is not "
+                                  "available in gradserve's traced backward graph; use register_backward_pre_hook "
+                                  "for it, or grad_input (the gradients of the cell's inputs)")
+
+    __getitem__ = __iter__ = __len__ = _refuse
+
+    def __repr__(self):
+        return "<grad_output: not available in gradserve's traced backward graph>"
+
+
+def cell_tables(cell) -> dict:
+    return cell.__dict__.setdefault("_gs_hooks", {"fwd_pre": {}, "fwd": {}, "bwd_pre": {}, "bwd": {}})
+
+
+def register_cell_hook(cell, kind: str, fn) -> HookHandle:
+    if not callable(fn):
+        raise TypeError(f"{type(cell).__name__}: a hook must be callable, got {type(fn).__name__}")
+    return HookHandle(cell_tables(cell)[kind], fn)
+
+
+def _tensors(v) -> tuple:
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,)
+
+
+def call_cell(cell, args: tuple, kwargs: dict, plain):
+    """cell(*args, **kwargs) with its hooks; plain(args, kwargs) is the call without them."""
+    tables = cell.__dict__["_gs_hooks"]
+    if not _pynative():
+        return plain(args, kwargs)
+    for fn in list(tables["fwd_pre"].values()):
+        r = fn(cell, args)
+        if r is not None:
+            args = _tensors(r)
+    bwd = list(tables["bwd"].values())
+    pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    if bwd and pos and current() is not None:
+        def rule(grads):
+            for fn in bwd:
+                r = fn(cell, grads, _NoGradOutput())
+                grads = grads if r is None else _tensors(r)
+            return grads
+        moved = _tensors(with_grad_rule(tuple(args[i] for i in pos), rule))
+        listed = list(args)
+        for i, v in zip(pos, moved):
+            listed[i] = v
+        args = tuple(listed)
+    out = plain(args, kwargs)
+    for fn in list(tables["fwd"].values()):
+        r = fn(cell, args, out)
+        out = out if r is None else r
+    pre = list(tables["bwd_pre"].values())
+    if pre and current() is not None:
+        outs = _tensors(out)
+        if all(isinstance(o, Tensor) for o in outs):
+            def out_rule(grads):
+                for fn in pre:
+                    r = fn(cell, grads)
+                    grads = grads if r is None else _tensors(r)
+                return grads
+            out = with_grad_rule(outs, out_rule)
+    return out
+
+
+def _tensor_register_hook(self, hook_fn):
+    """Tensor.register_hook(hook_fn): hook_fn(grad) -> a new gradient for this tensor, or None (PyNative)."""
+    return register_hook(self, hook_fn)
+
+
+setattr(Tensor, "register_hook", _tensor_register_hook)  # (PyNative hooks live here, not in _tensor)
+setattr(Tensor, "hooks", tensor_hooks_of)

@@ -1,0 +1,25 @@
+"""nn.MatMul: MindSpore's Cell over ops.matmul."""
+from __future__ import annotations
+
+from .. import ops as _ops
+from .._cellbase import Cell
+
+
+class MatMul(Cell):
+    """nn.MatMul(transpose_x1=False, transpose_x2=False)(x1, x2): NumPy's matmul (batch axes broadcast; a 1-D
+    operand is a vector), the last two axes of x1 / x2 swapped first where asked."""
+
+    def __init__(self, transpose_x1: bool = False, transpose_x2: bool = False, dtype=None):
+        super().__init__()
+        self.transpose_x1, self.transpose_x2 = bool(transpose_x1), bool(transpose_x2)
+
+    def construct(self, x1, x2):
+        if self.transpose_x1 and x1.ndim > 1:
+            x1 = _ops.swapaxes(x1, -1, -2)
+        if self.transpose_x2 and x2.ndim > 1:
+            x2 = _ops.swapaxes(x2, -1, -2)
+        v1, v2 = x1.ndim == 1, x2.ndim == 1  # a vector is a row (x1) / column (x2), that axis dropped after
+        out = _ops.matmul(_ops.expand_dims(x1, 0) if v1 else x1, _ops.expand_dims(x2, -1) if v2 else x2)
+        if v2:
+            out = _ops.squeeze(out, -1)
+        return _ops.squeeze(out, -1 if v2 else -2) if v1 else out

@@ -1,0 +1,140 @@
+"""MindSpore 2.10's signatures of ops whose engine counterparts take other arguments (each checked against
+MindSpore 2.10 on CPU for this task):
+
+- LayerNorm(begin_norm_axis=1, begin_params_axis=1, epsilon=1e-7)(x, gamma, beta) -> (y, mean, variance),
+  mean / variance over the normalised axes, kept as size-1 axes; only y carries a gradient (MindSpore's
+  LayerNormGrad takes dy alone).
+- Pad(paddings)(x): ((lo, hi), ...) per axis, zeros; pad(input_x, padding, mode='constant', value=None) with
+  `padding` flat and last axis first (PyTorch's order), modes constant / reflect / replicate; negative
+  entries crop.
+- Argmax / Argmin(axis=-1, output_type=int32): int32 indices unless told; ops.argmax(input, dim=None,
+  keepdim=False) gives int64, ops.argmin(input, axis=None, keepdims=False) int32; None: of the flattened.
+"""
+from __future__ import annotations
+
+from .. import dtype as _dt
+from .._trace import apply
+from ._extra import P
+from ._primitives import Primitive, stop_gradient
+
+__all__ = ["LayerNorm", "Pad", "pad", "Argmax", "Argmin", "argmax", "argmin"]
+
+
+def _axis(axis: int, ndim: int, what: str) -> int:
+    if not -ndim <= axis < max(ndim, 1):
+        raise ValueError(f"{what}: axis {axis} is out of range for a tensor of rank {ndim}")
+    return axis % max(ndim, 1)
+
+
+class LayerNorm(Primitive):
+    """ops.LayerNorm(begin_norm_axis=1, begin_params_axis=1, epsilon=1e-7)(x, gamma, beta)."""
+
+    op = "layer_norm"
+
+    def __init__(self, begin_norm_axis: int = 1, begin_params_axis: int = 1, epsilon: float = 1e-7):
+        self.attrs = {}
+        self.begin_norm_axis, self.begin_params_axis = int(begin_norm_axis), int(begin_params_axis)
+        self.epsilon = float(epsilon)
+
+    def __call__(self, x, gamma, beta):
+        nd = len(x.shape)
+        norm = _axis(self.begin_norm_axis, nd, "LayerNorm begin_norm_axis")
+        params = _axis(self.begin_params_axis, nd, "LayerNorm begin_params_axis")
+        if tuple(gamma.shape) != tuple(x.shape[params:]) or tuple(beta.shape) != tuple(x.shape[params:]):
+            raise ValueError(f"LayerNorm: gamma {tuple(gamma.shape)} and beta {tuple(beta.shape)} must have the "
+                             f"shape of x's axes from begin_params_axis={params}: {tuple(x.shape[params:])}")
+        attrs = {"axis": norm, "epsilon": self.epsilon}
+        if params == norm:
+            y = apply("layer_norm", [x, gamma, beta], attrs)[0]
+        else:  # the parameters cover other axes than the normalised ones: scale and shift by broadcasting
+            y = apply("layer_norm", [x], attrs)[0] * gamma + beta
+        axes = list(range(norm, nd))
+        mean = P.mean(x, axis=axes, keepdims=True)
+        centred = x - mean
+        var = P.mean(centred * centred, axis=axes, keepdims=True)
+        return y, stop_gradient(mean), stop_gradient(var)
+
+
+def _pad_pairs(padding, ndim: int, what: str) -> list:
+    flat = [int(p) for p in padding]
+    if len(flat) % 2 or len(flat) // 2 > ndim:
+        raise ValueError(f"{what}: padding {tuple(flat)} must hold (left, right) pairs for at most {ndim} axes")
+    pairs = [[0, 0] for _ in range(ndim)]
+    for i in range(len(flat) // 2):  # the first pair is for the last axis
+        pairs[ndim - 1 - i] = [flat[2 * i], flat[2 * i + 1]]
+    return pairs
+
+
+_PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge"}
+
+
+def pad(input_x, padding, mode: str = "constant", value=None):
+    """ops.pad(input_x, padding, mode='constant', value=None)."""
+    if mode not in _PAD_MODES:
+        raise ValueError(f"ops.pad: mode {mode!r} is not supported; use one of {sorted(_PAD_MODES)}")
+    if value is not None and mode != "constant":
+        raise ValueError(f"ops.pad: value is for mode 'constant' only, got mode {mode!r}")
+    pairs = _pad_pairs(padding, len(input_x.shape), "ops.pad")
+    return apply("pad", [input_x], {"pads": pairs, "mode": _PAD_MODES[mode],
+                                    "value": 0.0 if value is None else float(value)})[0]
+
+
+class Pad(Primitive):
+    """ops.Pad(paddings)(x): paddings ((lo, hi), ...) one pair per axis, filled with zeros."""
+
+    op = "pad"
+
+    def __init__(self, paddings):
+        self.attrs = {}
+        self.paddings = [[int(lo), int(hi)] for lo, hi in paddings]
+        if any(p < 0 for pair in self.paddings for p in pair):
+            raise ValueError(f"Pad: paddings must not be negative, got {paddings}")
+
+    def __call__(self, x):
+        if len(self.paddings) != len(x.shape):
+            raise ValueError(f"Pad: {len(self.paddings)} (lo, hi) pairs for a tensor of rank {len(x.shape)}")
+        return apply("pad", [x], {"pads": self.paddings, "mode": "constant", "value": 0.0})[0]
+
+
+def index_of(op: str, x, axis, keep: bool, dtype: str):
+    """op (argmax / argmin) along axis (None: of the flattened, 0-d), as indices of dtype."""
+    if axis is None:  # of the flattened tensor, a 0-d index
+        out = apply(op, [P.reshape(x, (-1,))], {"axis": 0, "keepdims": False})[0]
+    else:
+        out = apply(op, [x], {"axis": int(axis), "keepdims": bool(keep)})[0]
+    return out if out._dtype == dtype else P.cast(out, dtype)
+
+
+class _ArgIndex(Primitive):
+    """ops.Argmax / Argmin(axis=-1, output_type=mindspore.int32)(x): indices of type output_type."""
+
+    op = ""
+
+    def __init__(self, axis: int = -1, output_type=_dt.int32):
+        self.attrs, self.axis = {}, int(axis)
+        self.dtype = _dt.to_name(output_type)
+
+    def __call__(self, x):
+        return index_of(self.op, x, self.axis, False, self.dtype)
+
+
+class Argmax(_ArgIndex):
+    """ops.Argmax(axis=-1, output_type=mindspore.int32)(x): indices of the maxima, of type output_type."""
+
+    op = "argmax"
+
+
+class Argmin(_ArgIndex):
+    """ops.Argmin(axis=-1, output_type=mindspore.int32)(x): indices of the minima, of type output_type."""
+
+    op = "argmin"
+
+
+def argmax(input, dim=None, keepdim=False):  # noqa: A002
+    """ops.argmax(input, dim=None, keepdim=False): int64 indices."""
+    return index_of("argmax", input, dim, keepdim, "int64")
+
+
+def argmin(input, axis=None, keepdims=False):  # noqa: A002
+    """ops.argmin(input, axis=None, keepdims=False): int32 indices (MindSpore 2.10)."""
+    return index_of("argmin", input, axis, keepdims, "int32")

@@ -1,0 +1,175 @@
+"""PyNative hooks and PyNative's gradient of one Tensor passed twice, against MindSpore 2.10.
+
+Expected values are MindSpore 2.10's (CPU, run for this task); each is also what the chain rule gives by
+hand, noted per case. Net: N(x, y) = M(x * w, y) + 1 with M(a, b) = 3ab and w = 2, at x = 1, y = 5.
+"""
+import numpy as np
+import pytest
+
+import gradserve as ms
+from gradserve import Parameter, Tensor, nn, ops
+
+pytestmark = pytest.mark.usefixtures("on_real_server")  # grads run on the service
+
+X = Tensor(np.array([1.0], np.float32))
+Y = Tensor(np.array([5.0], np.float32))
+
+
+class M(nn.Cell):
+    def construct(self, a, b):
+        return a * b * 3
+
+
+class N(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.m = M()
+        self.w = Parameter(Tensor(np.array([2.0], np.float32)), name="w")
+
+    def construct(self, x, y):
+        return self.m(x * self.w, y) + 1
+
+
+@pytest.fixture
+def pynative():
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    yield
+    ms.set_context(mode=ms.GRAPH_MODE)
+
+
+def grads(net):
+    (gx, gy), (gw,) = ms.grad(net, grad_position=(0, 1), weights=net.trainable_params())(X, Y)
+    return [float(gx.asnumpy()[0]), float(gy.asnumpy()[0]), float(gw.asnumpy()[0])]
+
+
+def test_cell_backward_hooks_replace_the_gradients(pynative):
+    n = N()
+    assert grads(n) == [30.0, 6.0, 15.0]          # d/dx = 3yw, d/dy = 3xw, d/dw = 3xy
+    h = n.m.register_backward_hook(lambda cell, grad_in, grad_out: tuple(g * 10 for g in grad_in))
+    assert grads(n) == [300.0, 60.0, 150.0]       # M's input gradients (15, 6) ten-fold
+    h.remove()
+    h = n.m.register_backward_pre_hook(lambda cell, grad_out: (grad_out[0] * 100,))
+    assert grads(n) == [3000.0, 600.0, 1500.0]    # M's output gradient (1) a hundred-fold
+    h.remove()
+    assert grads(n) == [30.0, 6.0, 15.0]
+
+
+def test_backward_hook_grad_output_is_refused_not_invented(pynative):
+    n = N()
+    n.m.register_backward_hook(lambda cell, grad_in, grad_out: (grad_out[0], grad_out[0]))
+    with pytest.raises(NotImplementedError, match="grad_output"):
+        grads(n)
+
+
+def test_forward_hooks_change_values_and_gradients(pynative):
+    n = N()
+    h = n.register_forward_pre_hook(lambda cell, inputs: (inputs[0] * 2, inputs[1]))
+    assert float(n(X, Y).asnumpy()[0]) == 61.0 and float(ms.grad(n)(X, Y).asnumpy()[0]) == 60.0
+    h.remove()
+    h = n.register_forward_hook(lambda cell, inputs, out: out * 3)
+    assert float(n(X, Y).asnumpy()[0]) == 93.0 and float(ms.grad(n)(X, Y).asnumpy()[0]) == 90.0
+
+
+def test_hooks_are_pynative_only():
+    n = N()
+    n.m.register_backward_hook(lambda cell, grad_in, grad_out: tuple(g * 10 for g in grad_in))
+    gx, gy = ms.grad(n, grad_position=(0, 1))(X, Y)   # GRAPH_MODE: MindSpore 2.10 ignores the hook
+    assert [float(gx.asnumpy()[0]), float(gy.asnumpy()[0])] == [30.0, 6.0]
+
+
+def test_tensor_hooks(pynative):
+    def f(a, b):
+        z = a * b
+        z.register_hook(lambda g: g * 7)
+        return z * b
+    ga, gb = ms.grad(f, grad_position=(0, 1))(X, Y)
+    assert float(ga.asnumpy()[0]) == 175.0 and float(gb.asnumpy()[0]) == 40.0   # dz = 5 -> 35; 35b, 35a + z
+
+    x = Tensor(np.array([1.0], np.float32))
+    handle = x.register_hook(lambda g: g * 7)
+    assert len(x.hooks()) == 1
+    assert float(ms.grad(lambda a: a * a)(x).asnumpy()[0]) == 14.0             # 2x, seven-fold
+    handle.remove()
+    assert not x.hooks() and float(ms.grad(lambda a: a * a)(x).asnumpy()[0]) == 2.0
+
+    def g(v):
+        y1, y2 = ops.split(v, 2)
+        y1.register_hook(lambda t: t * 2)
+        handle = y1.register_hook(lambda t: t * 3)
+        y2.register_hook(lambda t: t * 3)
+        handle.remove()                        # removed before any use: y1 keeps the first hook only
+        return y1 + y2
+    got = ms.grad(g)(Tensor(np.arange(4, dtype=np.float32))).asnumpy()
+    np.testing.assert_array_equal(got, [2.0, 2.0, 3.0, 3.0])
+
+    with pytest.raises(RuntimeError, match="requires grad is false"):
+        Parameter(Tensor(np.ones(2, np.float32)), requires_grad=False).register_hook(lambda t: t)
+
+
+def test_hook_backward(pynative):
+    hb = ops.HookBackward(lambda grads: grads[0] * 7)
+    assert float(ms.grad(lambda a: hb(a * 2) * 3)(X).asnumpy()[0]) == 42.0    # 3 -> 21, times 2
+
+
+def test_one_tensor_at_two_positions(pynative):
+    """MindSpore 2.10 PyNative: each position gets the sum over the positions holding that Tensor
+    (2 + 3); GRAPH_MODE and jit keep them apart (2 and 3)."""
+    t, u = Tensor(np.ones([2], np.float32)), Tensor(np.ones([2], np.float32))
+
+    def f(x, y):
+        return x * 2 + y * 3
+
+    def vals(gs):
+        return [g.asnumpy().tolist() for g in gs]
+    assert vals(ms.grad(f, grad_position=(0, 1))(t, t)) == [[5, 5], [5, 5]]
+    assert vals(ms.grad(f, grad_position=(0, 1))(t, u)) == [[2, 2], [3, 3]]
+    assert ms.grad(f, grad_position=0)(t, t).asnumpy().tolist() == [5, 5]
+    assert vals(ms.value_and_grad(f, grad_position=(0, 1))(t, t)[1]) == [[5, 5], [5, 5]]
+    assert vals(ms.jit(ms.grad(f, grad_position=(0, 1)))(t, t)) == [[2, 2], [3, 3]]
+    ms.set_context(mode=ms.GRAPH_MODE)
+    assert vals(ms.grad(f, grad_position=(0, 1))(t, t)) == [[2, 2], [3, 3]]
+
+
+def test_nn_matmul():
+    m = nn.MatMul()
+    b, c = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3)), Tensor(np.arange(3, dtype=np.float32))
+    assert m(Tensor(np.ones([1], np.float32)), Tensor(np.ones([1], np.float32))).shape == ()
+    np.testing.assert_array_equal(m(b, c).asnumpy(), [5, 14])
+    np.testing.assert_array_equal(nn.MatMul(transpose_x2=True)(b, b).asnumpy(), [[5, 14], [14, 50]])
+    gb, gc = ms.grad(m, grad_position=(0, 1))(b, c)
+    np.testing.assert_array_equal(gb.asnumpy(), [[0, 1, 2], [0, 1, 2]])
+    np.testing.assert_array_equal(gc.asnumpy(), [3, 5, 7])
+
+
+class UsesBFirst(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.a = Parameter(Tensor(np.array([2.0], np.float32)), name="a")
+        self.b = Parameter(Tensor(np.array([3.0], np.float32)), name="b")
+
+    def construct(self, x):
+        return x * self.b * 10 + x * self.a
+
+
+def test_implicit_weights_come_in_use_order_in_pynative(pynative):
+    """MindSpore 2.10 PyNative, GradOperation(get_by_list=True)(net) without weights: the Parameters in the
+    order the forward pass uses them (b: 10, then a: 1); given explicitly, in the order given."""
+    n, x = UsesBFirst(), Tensor(np.array([1.0], np.float32))
+    assert [g.asnumpy().tolist() for g in ops.GradOperation(get_by_list=True)(n)(x)] == [[10.0], [1.0]]
+    given = ops.GradOperation(get_by_list=True)(n, n.trainable_params())(x)
+    assert [g.asnumpy().tolist() for g in given] == [[1.0], [10.0]]
+
+
+def test_implicit_weights_of_a_function_in_pynative(pynative):
+    """MindSpore 2.10 PyNative, GradOperation(get_by_list=True)(f) of a plain function: the trainable
+    Parameters f uses, in use order (c, requires_grad=False, is left out)."""
+    a = Parameter(Tensor(np.array([2.0], np.float32)), name="fa")
+    b = Parameter(Tensor(np.array([3.0], np.float32)), name="fb")
+    c = Parameter(Tensor(np.array([5.0], np.float32)), name="fc", requires_grad=False)
+
+    def f(x):
+        return x * b * 10 + x * a * c
+    x = Tensor(np.array([1.0], np.float32))
+    gi, gw = ops.GradOperation(get_all=True, get_by_list=True)(f)(x)
+    assert [g.asnumpy().tolist() for g in gi] == [[40.0]]
+    assert [g.asnumpy().tolist() for g in gw] == [[10.0], [5.0]]
