@@ -421,3 +421,50 @@ def adaptive_pool(w: GraphWriter, kind: str, x: str, out) -> str:
             idx = np.array([[min(s + j, e - 1) for j in range(k)] for s, e in win], np.int64)
             x = w.reduce("max", w.gather(x, w.const(idx), a), [a + 1])
     return x
+
+
+def prefix_scan(w: GraphWriter, x: str, axis: int, combine) -> str:
+    """Inclusive scan of an associative `combine(w, a, b)` along `axis` by doubling (Hillis-Steele):
+    log2(n) steps of y[i] = combine(y[i - k], y[i]) for i >= k, the first k kept; no padding value
+    is needed (so none that JSON cannot carry, such as -inf)."""
+    n = w.shape(x)[axis]
+    axis %= len(w.shape(x))
+    whole = [[0, d, 1] for d in w.shape(x)]
+    k = 1
+    while k < n:
+        head, tail, prev = list(whole), list(whole), list(whole)
+        head[axis], tail[axis], prev[axis] = [0, k, 1], [k, n, 1], [0, n - k, 1]
+        x = w.concat([w.index(x, head), combine(w, w.index(x, prev), w.index(x, tail))], axis)
+        k *= 2
+    return x
+
+
+def log_add_exp(w: GraphWriter, a: str, b: str) -> str:
+    """log(exp(a) + exp(b)) = max + log1p(exp(-|a - b|)), finite for any finite a, b."""
+    d = w.sub(a, b)
+    return w.add(w.binary("maximum", a, b), w.unary("log1p", w.unary("exp", w.unary("neg", w.unary("abs", d)))))
+
+
+def diagonal(w: GraphWriter, x: str, offset: int, d1: int, d2: int) -> str:
+    """torch.diagonal / einsum's repeated index: x's (d1, d2) diagonal shifted by `offset`, as a last axis."""
+    shape = list(w.shape(x))
+    nd = len(shape)
+    d1, d2 = d1 % nd, d2 % nd
+    rest = [k for k in range(nd) if k not in (d1, d2)]
+    n, m = shape[d1], shape[d2]
+    rows = np.arange(max(0, -offset), min(n, m - offset), dtype=np.int64)
+    flat = w.reshape(w.transpose(x, rest + [d1, d2]), [shape[k] for k in rest] + [n * m])
+    return w.gather(flat, w.const(rows * m + rows + offset), len(rest))
+
+
+def put_positions(w: GraphWriter, x: str, u: str, positions: str, mode: str) -> str:
+    """x with u written ("set") or added ("add") where `positions` (x's own flat positions, picked by any
+    indexing of an iota shaped like x) say; u broadcast to the positions' shape."""
+    pshape = w.shape(positions)
+    u = w.broadcast_to(w.cast(u, w.dtype(x)), pshape)
+    return scatter_flat(w, x, w.reshape(positions, [-1]), w.reshape(u, [-1]), mode)
+
+
+def iota_like(w: GraphWriter, x: str) -> str:
+    """x's flat positions, shaped like x (index it as x is indexed: what it picks is where)."""
+    return w.const(np.arange(math.prod(w.shape(x)), dtype=np.int64).reshape(w.shape(x)))

@@ -583,8 +583,16 @@ def _split(c, x, size, dim=0):
 
 
 @aten("aten.embedding.default")
-def _embedding(c, weight, idx, *rest):
-    return c.w.gather(c.v(weight), c.v(idx), 0)
+def _embedding(c, weight, idx, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
+    """Rows of weight; the padding_idx row is looked up but gets no gradient (torch's embedding_backward)."""
+    w, table = c.w, c.v(weight)
+    if scale_grad_by_freq:
+        raise UnsupportedModel("embedding scale_grad_by_freq (its gradient depends on the batch's token counts)")
+    if padding_idx is not None and padding_idx >= 0:
+        row = np.zeros((w.shape(table)[0],) + (1,) * (len(w.shape(table)) - 1), bool)
+        row[padding_idx] = True
+        table = w.where(w.const(row), w.unary("stop_gradient", table), table)
+    return w.gather(table, c.v(idx), 0)
 
 
 @aten("aten.index_select.default")
@@ -812,3 +820,5 @@ def torch_to_cell(module, args: tuple, decompose: bool = True):
 
     w, outputs = torch_to_writer(module, args, decompose)
     return cell_from_writer(w, outputs, type(module).__name__)
+
+from . import torch_scatter_scan  # noqa: E402,F401  (registers its ATen rules into ATEN)

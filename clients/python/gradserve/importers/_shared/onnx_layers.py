@@ -143,6 +143,9 @@ def _nll(ctx, node, attrs):
     """Outputs: the loss and (SoftmaxCrossEntropyLoss) the log-probabilities."""
     w, i = ctx.w, _ins(node)
     x, labels = ctx.val(i[0]), ctx.val(i[1])
+    if not w.dtype(labels).startswith(("int", "uint")):
+        raise UnsupportedModel(f"{node.op_type} labels {i[1]!r} are {w.dtype(labels)}: the op takes class indices "
+                               "(probability targets are not an ONNX loss; torch's dynamo exporter emits them so)")
     weight = ctx.val(i[2]) if i[2] else None
     red = attrs.get("reduction", "mean")
     red = red.decode() if isinstance(red, bytes) else red
@@ -179,6 +182,23 @@ def _scatter_elements(ctx, node, attrs):
     x, idx, upd = [ctx.val(n) for n in node.input[:3]]
     mode = {"none": "set", "add": "add"}.get(attrs.get("reduction", "none"), attrs.get("reduction"))
     return [C.scatter_along(ctx.w, x, idx, upd, attrs.get("axis", 0), mode)]
+
+
+@handles("ScatterND")
+def _scatter_nd(ctx, node, attrs):
+    """data with updates written (or added) at the index tuples: the positions are GatherND of data's
+    own flat positions, so the placement is GatherND's."""
+    w = ctx.w
+    x, idx, upd = [ctx.val(n) for n in node.input[:3]]
+    red = attrs.get("reduction", "none")
+    red = red.decode() if isinstance(red, bytes) else red
+    if red not in ("none", "add"):
+        raise UnsupportedModel(f"ScatterND reduction {red!r} (known: none, add)")
+    pos = C.gather_nd(w, C.iota_like(w, x), idx)
+    if list(w.shape(pos)) != list(w.shape(upd)):
+        raise UnsupportedModel(f"ScatterND updates of shape {list(w.shape(upd))} for indices {list(w.shape(idx))} "
+                               f"into data {list(w.shape(x))} (want {list(w.shape(pos))})")
+    return [C.put_positions(w, x, upd, pos, "set" if red == "none" else "add")]
 
 
 @handles("OneHot")
