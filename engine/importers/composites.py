@@ -192,15 +192,18 @@ def instance_norm(w: GraphWriter, x: str, scale: str, b: str, eps: float) -> str
 
 
 # -- resizing (nearest / linear) as one constant interpolation matrix per resized axis ----------------------
-def resize_matrix(n_in: int, n_out: int, coords: np.ndarray, mode: str, nearest=np.floor) -> np.ndarray:
+def resize_matrix(n_in: int, n_out: int, coords: np.ndarray, mode: str, nearest=np.floor, cubic_a: float = -0.75,
+                  exclude_outside: bool = False) -> np.ndarray:
     """[n_out, n_in] weights: output i reads input position coords[i] (clamped to the edge)."""
     m = np.zeros((n_out, n_in), np.float64)
     rows = np.arange(n_out)
     if mode == "nearest":
         m[rows, np.clip(nearest(coords).astype(np.int64), 0, n_in - 1)] = 1.0
         return m
+    if mode == "cubic":
+        return _cubic_matrix(n_in, n_out, coords, cubic_a, exclude_outside)
     if mode != "linear":
-        raise UnsupportedModel(f"resize mode {mode!r} (known: nearest, linear)")
+        raise UnsupportedModel(f"resize mode {mode!r} (known: nearest, linear, cubic)")
     c = np.clip(coords, 0, n_in - 1)
     i0 = np.floor(c).astype(np.int64)
     i1 = np.minimum(i0 + 1, n_in - 1)
@@ -208,6 +211,23 @@ def resize_matrix(n_in: int, n_out: int, coords: np.ndarray, mode: str, nearest=
     np.add.at(m, (rows, i0), 1 - lam)
     np.add.at(m, (rows, i1), lam)
     return m
+
+
+def _cubic_matrix(n_in: int, n_out: int, coords: np.ndarray, a: float, exclude_outside: bool) -> np.ndarray:
+    """Keys' cubic convolution (coefficient a: ONNX and PyTorch use -0.75) over the 4 inputs around each
+    coordinate, indices clamped to the edge; with exclude_outside, taps outside are dropped and the rest
+    renormalised (ONNX)."""
+    m = np.zeros((n_out, n_in), np.float64)
+    i0 = np.floor(coords).astype(np.int64)
+    t = coords - i0
+    for k in (-1, 0, 1, 2):
+        d = np.abs(t - k)
+        wk = np.where(d <= 1, ((a + 2) * d - (a + 3)) * d * d + 1, ((a * d - 5 * a) * d + 8 * a) * d - 4 * a)
+        idx = i0 + k
+        if exclude_outside:
+            wk = np.where((idx >= 0) & (idx < n_in), wk, 0.0)
+        np.add.at(m, (np.arange(n_out), np.clip(idx, 0, n_in - 1)), wk)
+    return m / m.sum(1, keepdims=True) if exclude_outside else m
 
 
 def resize_coords(n_in: int, n_out: int, scale: float, how: str) -> np.ndarray:

@@ -401,7 +401,16 @@ def _layer_norm(ctx, node, attrs):
     i = _ins(node)
     x, scale = ctx.val(i[0]), ctx.val(i[1])
     b = ctx.val(i[2]) if i[2] else None
-    return [C.layer_norm(ctx.w, x, scale, b, attrs.get("axis", -1), attrs.get("epsilon", 1e-5)), None, None]
+    axis, eps = attrs.get("axis", -1), attrs.get("epsilon", 1e-5)
+    y = C.layer_norm(ctx.w, x, scale, b, axis, eps)
+    if len(node.output) < 2 or not any(node.output[1:]):
+        return [y, None, None]
+    w = ctx.w  # the optional Mean and InvStdDev outputs: reduced axes kept as 1
+    axes = list(range(axis % len(w.shape(x)), len(w.shape(x))))
+    mean = w.reduce("mean", x, axes, keepdims=True)
+    d = w.sub(x, mean)
+    inv = w.unary("rsqrt", w.add(w.reduce("mean", w.mul(d, d), axes, keepdims=True), w.scalar_like(eps, x)))
+    return [y, mean, inv]
 
 
 @handles("Softmax", "LogSoftmax")
@@ -409,10 +418,12 @@ def _softmax(ctx, node, attrs):
     x = ctx.val(node.input[0])
     nd = len(ctx.w.shape(x))
     axis = attrs.get("axis", -1 if ctx.opset >= 13 else 1) % nd
-    if ctx.opset < 13 and axis != nd - 1:
-        raise UnsupportedModel(f"{node.op_type} before opset 13 flattens from axis {axis}: only the last axis is "
-                               "supported")
-    return [ctx.w.softmax("softmax" if node.op_type == "Softmax" else "log_softmax", x, axis)]
+    op = "softmax" if node.op_type == "Softmax" else "log_softmax"
+    if ctx.opset < 13 and axis != nd - 1:  # before 13: over the axes from `axis` on, flattened into one
+        shape = list(ctx.w.shape(x))
+        flat = ctx.w.reshape(x, [math.prod(shape[:axis]), math.prod(shape[axis:])])
+        return [ctx.w.reshape(ctx.w.softmax(op, flat, 1), shape)]
+    return [ctx.w.softmax(op, x, axis)]
 
 
 @handles(*_REDUCE)
