@@ -58,3 +58,16 @@ def test_only_user_rules_add_the_custom_node():
     ops_of = [[n["op"] for n in jax_to_writer(f, (x,))[0].nodes] for f in
               (lambda z: jax.nn.relu(z) + jax.nn.softplus(z) + jax.nn.logsumexp(z), smooth_ste)]
     assert "custom_vjp" not in ops_of[0] and "custom_vjp" in ops_of[1]
+
+
+def test_lapack_factorisations_are_refused_naming_the_kernel_and_the_call():
+    import pytest
+
+    from gradserve.importers import UnsupportedModel
+
+    a = np.eye(3, dtype=np.float32) * 2 + 0.1
+    for fn, kernel in ((jnp.linalg.cholesky, "potrf"), (lambda m: jnp.linalg.solve(m, m[:, :1]), "getrf"),
+                       (jnp.linalg.inv, "getrf")):
+        with pytest.raises(UnsupportedModel, match=rf"op stablehlo.custom_call @lapack_\w*{kernel}\w* is not supported") as e:
+            gs.from_jax(fn, a)
+        assert e.value.op == "stablehlo.custom_call"

@@ -160,7 +160,9 @@ def _decoder():
             b = F.interpolate(x, size=(5, 6), mode="nearest")
             c = F.pixel_unshuffle(F.pixel_shuffle(self.conv(x), 2), 2)
             d = F.upsample(x, scale_factor=(2, 1), mode="nearest")
-            return a, b * 2, c, d, self.up1d(s), F.adaptive_avg_pool2d(a, (2, 5))
+            e = F.interpolate(x, size=(5, 7), mode="bicubic", align_corners=False)
+            f = F.interpolate(x, scale_factor=2, mode="bicubic", align_corners=True)
+            return a, b * 2, c, d, self.up1d(s), F.adaptive_avg_pool2d(a, (2, 5)), e, f
     torch.manual_seed(27)
     return Up().eval(), (_x(2, 4, 3, 4), _x(2, 3, 5, seed=1))
 

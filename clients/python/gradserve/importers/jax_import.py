@@ -236,7 +236,12 @@ class _Fn:
             return self.composite(op, ins)
         if short in LAYER_OPS:
             return LAYER_OPS[short](self, op, ins, shape, dtype)
-        raise UnsupportedModel(f"op {name} is not supported by the StableHLO importer ({_where(op.location)})",
+        what = name
+        if short == "custom_call":  # a library kernel (LAPACK for jnp.linalg's factorisations): named
+            from jaxlib.mlir import ir
+
+            what = f"{name} @{ir.StringAttr(op.attributes['call_target_name']).value}"
+        raise UnsupportedModel(f"op {what} is not supported by the StableHLO importer ({_where(op.location)})",
                                op=name, node=_where(op.location))
 
     def iota(self, op, shape, dtype) -> str:

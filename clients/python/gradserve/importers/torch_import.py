@@ -669,7 +669,7 @@ def _var(c, x, dim=None, correction=None, keepdim=False):
 def _upsample(mode):
     def rule(c, x, output_size=None, *rest):
         """upsample_{nearest,bilinear,...}.vec: (x, output_size, [align_corners,] scale_factors)."""
-        align = bool(rest[0]) if mode == "linear" else False
+        align = bool(rest[0]) if mode in ("linear", "cubic") else False
         scales = rest[-1] if rest else None
         x = c.v(x)
         spatial = c.w.shape(x)[2:]
@@ -680,7 +680,7 @@ def _upsample(mode):
         mats = {}
         for k, (n_in, n_out) in enumerate(zip(spatial, output_size)):
             s = scales[k] if scales else n_out / n_in  # torch reads 1/scale_factor when one is given
-            how = "align_corners" if align else ("half_pixel" if mode == "linear" else "asymmetric")
+            how = "align_corners" if align else ("asymmetric" if mode == "nearest" else "half_pixel")
             coords = C.resize_coords(n_in, n_out, float(s), how)
             if mode == "linear" and not align:
                 coords = np.maximum(coords, 0)
@@ -692,6 +692,7 @@ def _upsample(mode):
 for _d in ("1d", "2d", "3d"):
     ATEN[f"aten.upsample_nearest{_d}.vec"] = _upsample("nearest")
 ATEN["aten.upsample_bilinear2d.vec"] = ATEN["aten.upsample_linear1d.vec"] = _upsample("linear")
+ATEN["aten.upsample_bicubic2d.vec"] = _upsample("cubic")  # Keys a = -0.75, taps clamped to the edge
 
 
 # -- the driver ----------------------------------------------------------------------------------------------
