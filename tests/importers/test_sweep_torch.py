@@ -20,7 +20,10 @@ EXPORTER_BUGS = {("cross_entropy_label_smoothing", "dynamo"):
                   AssertionError),
                  ("cross_entropy_soft_targets_smoothing", "dynamo"):
                  ("torch.onnx dynamo exporter emits probability targets as SoftmaxCrossEntropyLoss labels (the op "
-                  "takes class indices) and drops label_smoothing", UnsupportedModel)}
+                  "takes class indices) and drops label_smoothing", UnsupportedModel),
+                 ("recurrent_cells_projection", "dynamo"):
+                 ("torch.onnx dynamo exporter emits nn.LSTM(proj_size=...) as an ONNX LSTM (which has no projection) "
+                  "fed the projected state", UnsupportedModel)}
 # Weights whose ONNX gradient differs from torch's by the format: ONNX Gather has no padding_idx, so the
 # padding row of an embedding gets a gradient there (torch.export keeps padding_idx and is checked).
 ONNX_FORMAT_LOSES = {"embedding_positional_encodings": {"tok.weight"}}

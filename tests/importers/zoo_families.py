@@ -305,3 +305,60 @@ def _masks():
             mx, am = x.max(dim=0)
             return top, low, s, torch.gather(m, 1, i), mx, x.masked_fill(torch.isnan(x), 0.0), torch.clamp(y, max=0.2)
     return M().eval(), (_x(3, 6), _x(3, 6, seed=1))
+
+
+@case("special_math_distances")
+def _special():
+    class Special(nn.Module):
+        def forward(self, x, y):  # x [2, 4], y [3, 4]
+            return (torch.cdist(x, y), torch.cdist(x, y, p=1.0), torch.special.erfc(x), torch.logaddexp(x, x * 2),
+                    torch.hypot(x, x + 1), torch.frac(x * 3), torch.special.xlogy(x.abs(), y[:2].abs() + 1),
+                    torch.var_mean(x, 1)[0] + torch.var_mean(x, 1)[1], torch.atan2(x, y[:2]), torch.nan_to_num(x),
+                    torch.outer(x[0], y[0]), F.pairwise_distance(x, y[:2]))
+    return Special().eval(), (_x(2, 4), _x(3, 4, seed=1))
+
+
+@case("losses_more")
+def _losses_more():
+    class More(nn.Module):
+        def forward(self, x, y):  # x [2, 4], y [3, 4]
+            t = torch.tensor([1.0, -1.0])
+            return (F.margin_ranking_loss(x[:, 0], y[:2, 0], t), F.triplet_margin_loss(x, y[:2], y[1:]),
+                    F.binary_cross_entropy(x.sigmoid(), y[:2].sigmoid()),
+                    F.multilabel_soft_margin_loss(x, (y[:2] > 0).float()), F.cosine_embedding_loss(x, y[:2], t),
+                    F.hinge_embedding_loss(x, y[:2].sign()), F.multi_margin_loss(x, torch.tensor([1, 3])))
+    return More().eval(), (_x(2, 4), _x(3, 4, seed=1))
+
+
+@case("recurrent_cells_projection")
+def _cells():
+    class Cells(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.proj = nn.LSTM(3, 5, num_layers=2, proj_size=2, dropout=0.3)
+            self.cell = nn.LSTMCell(3, 4)
+            self.gru = nn.GRUCell(4, 3)
+
+        def forward(self, x):  # [T, B, 3]
+            h, c, g, outs = None, None, None, []
+            for t in range(x.shape[0]):
+                h, c = self.cell(x[t]) if h is None else self.cell(x[t], (h, c))
+                g = self.gru(h, g)
+                outs.append(g)
+            return self.proj(x)[0], torch.stack(outs)
+    torch.manual_seed(31)
+    return Cells().eval(), (_x(3, 2, 3),)
+
+
+@case("transformer_full_sdpa_gqa")
+def _transformer():
+    class T(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.t = nn.Transformer(8, 2, 1, 1, 16, dropout=0.0, batch_first=True)
+
+        def forward(self, src, tgt, q, k, v):
+            return self.t(src, tgt), F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
+    torch.manual_seed(32)
+    return _distinct(T()), (_x(2, 5, 8), _x(2, 3, 8, seed=1), _x(1, 4, 3, 8, seed=2), _x(1, 2, 5, 8, seed=3),
+                            _x(1, 2, 5, 8, seed=4))

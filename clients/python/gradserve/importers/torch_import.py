@@ -83,7 +83,7 @@ for _k, _op in _UN.items():
 _BIN = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow", "maximum": "maximum",
         "minimum": "minimum", "eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater",
         "ge": "greater_equal", "logical_and": "logical_and", "logical_or": "logical_or",
-        "remainder": "remainder", "fmod": "fmod"}
+        "remainder": "remainder", "fmod": "fmod", "atan2": "atan2"}
 
 
 def _binary(op):
@@ -823,3 +823,4 @@ def torch_to_cell(module, args: tuple, decompose: bool = True):
     return cell_from_writer(w, outputs, type(module).__name__)
 
 from . import torch_scatter_scan  # noqa: E402,F401  (registers its ATen rules into ATEN)
+from . import torch_math_ops  # noqa: E402,F401  (registers its ATen rules into ATEN)

@@ -112,6 +112,11 @@ def _isfinite(c, x):
     return C.is_finite(c.w, c.v(x))
 
 
+@aten("aten.empty_permuted.default")
+def _empty_permuted(c, size, physical_layout, dtype=None, **kw):
+    return _zeros(c, size, dtype)
+
+
 @aten("aten.empty.memory_format", "aten.zeros.default")
 def _zeros(c, size, dtype=None, **kw):
     """empty's values are unspecified: zeros (torch uses it for noise buffers overwritten before use)."""
