@@ -488,3 +488,57 @@ def put_positions(w: GraphWriter, x: str, u: str, positions: str, mode: str) -> 
 def iota_like(w: GraphWriter, x: str) -> str:
     """x's flat positions, shaped like x (index it as x is indexed: what it picks is where)."""
     return w.const(np.arange(math.prod(w.shape(x)), dtype=np.int64).reshape(w.shape(x)))
+
+
+def _grid_position(w, g, n: int, align: bool, border: bool):
+    """A grid coordinate in [-1, 1] as a pixel position (torch's grid_sampler_compute_source_index)."""
+    if align:
+        p = w.mul(w.add(g, w.scalar_like(1, g)), w.scalar_like((n - 1) / 2, g))
+    else:
+        p = w.div(w.sub(w.mul(w.add(g, w.scalar_like(1, g)), w.scalar_like(n, g)), w.scalar_like(1, g)),
+                  w.scalar_like(2, g))
+    return w.emit1("clip", [p], {"min": 0.0, "max": float(n - 1)}, w.shape(p), w.dtype(p)) if border else p
+
+
+def _grid_corner(w, flat, yy, xx, h: int, wd: int, c: int):
+    """x[n, :, yy, xx] for integer-valued float positions (zero outside): [N, C, P]."""
+    inside = None
+    for v, n in ((yy, h), (xx, wd)):
+        ok = w.binary("logical_and", w.binary("greater_equal", v, w.scalar_like(0, v)),
+                      w.binary("less_equal", v, w.scalar_like(n - 1, v)))
+        inside = ok if inside is None else w.binary("logical_and", inside, ok)
+    yi = w.cast(w.emit1("clip", [yy], {"min": 0.0, "max": float(h - 1)}, w.shape(yy), w.dtype(yy)), "int64")
+    xi = w.cast(w.emit1("clip", [xx], {"min": 0.0, "max": float(wd - 1)}, w.shape(xx), w.dtype(xx)), "int64")
+    idx = w.add(w.mul(yi, w.scalar_like(wd, yi)), xi)  # [N, P]
+    n, p = w.shape(idx)
+    got = take_along(w, flat, w.broadcast_to(w.reshape(idx, [n, 1, p]), [n, c, p]), 2)
+    return got, w.reshape(inside, [n, 1, p])
+
+
+def grid_sample(w: GraphWriter, x: str, g: str, mode: str, padding: str, align_corners: bool) -> str:
+    """torch's grid_sample / ONNX GridSample on [N, C, H, W] at grid [N, Ho, Wo, 2] (x, y in [-1, 1]),
+    bilinear or nearest, zeros or border padding: the corners gathered, weighted by the fractional
+    position (so the grid gets the frameworks' gradient; floor and round pass none)."""
+    if mode not in ("bilinear", "nearest") or padding not in ("zeros", "border") or len(w.shape(x)) != 4:
+        raise UnsupportedModel(f"grid sampling mode {mode!r} padding {padding!r} of a rank-{len(w.shape(x))} input "
+                               "(known: bilinear / nearest, zeros / border, 2-D)")
+    n, ch, h, wd = w.shape(x)
+    _, ho, wo, _ = w.shape(g)
+    flat = w.reshape(x, [n, ch, h * wd])
+    gx, gy = (w.reshape(w.index(g, [[0, n, 1], [0, ho, 1], [0, wo, 1], k]), [n, ho * wo]) for k in (0, 1))
+    ix = _grid_position(w, gx, wd, align_corners, padding == "border")
+    iy = _grid_position(w, gy, h, align_corners, padding == "border")
+    if mode == "nearest":
+        v, ok = _grid_corner(w, flat, w.unary("round", iy), w.unary("round", ix), h, wd, ch)
+        out = w.where(ok, v, w.scalar_like(0, v))
+    else:
+        x0, y0 = w.unary("floor", ix), w.unary("floor", iy)
+        fx, fy = w.sub(ix, x0), w.sub(iy, y0)
+        one = w.scalar_like(1, ix)
+        out = None
+        for yy, wy in ((y0, w.sub(one, fy)), (w.add(y0, one), fy)):
+            for xx, wx in ((x0, w.sub(one, fx)), (w.add(x0, one), fx)):
+                v, ok = _grid_corner(w, flat, yy, xx, h, wd, ch)
+                term = w.where(ok, w.mul(v, w.reshape(w.mul(wy, wx), [n, 1, ho * wo])), w.scalar_like(0, v))
+                out = term if out is None else w.add(out, term)
+    return w.reshape(out, [n, ch, ho, wo])

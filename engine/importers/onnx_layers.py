@@ -290,3 +290,12 @@ def _one_hot(ctx, node, attrs):
     pos = w.const(np.arange(depth).reshape([-1 if k == axis else 1 for k in range(len(si) + 1)]))
     off, on = w.index(values, [0]), w.index(values, [1])
     return [w.where(w.binary("equal", i, pos), on, off)]
+
+
+@handles("GridSample")
+def _grid_sample(ctx, node, attrs):
+    """Opset 16 names the modes bilinear / bicubic, opset 20 linear / cubic."""
+    mode = attrs.get("mode", "bilinear" if ctx.opset < 20 else "linear")
+    mode = {"linear": "bilinear", "cubic": "bicubic"}.get(mode, mode)
+    return [C.grid_sample(ctx.w, ctx.val(node.input[0]), ctx.val(node.input[1]), mode,
+                          attrs.get("padding_mode", "zeros"), bool(attrs.get("align_corners", 0)))]

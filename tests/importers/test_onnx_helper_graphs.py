@@ -137,6 +137,13 @@ CASES = {
      {"x": x(2, 4, 3)}, {"s": x(2), "b": x(2)}, 18),
     "groupnorm 21": ([N("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=2)],
      {"x": x(2, 4, 3)}, {"s": x(4), "b": x(4)}, 21),
+    "gridsample bilinear zeros 16": ([N("GridSample", ["x", "g"], ["y"])], {"x": x(2, 2, 4, 5)},
+                                     {"g": (np.tanh(x(2, 3, 3, 2)) * 1.2).astype(np.float32)}, 16),
+    "gridsample linear border align 20": ([N("GridSample", ["x", "g"], ["y"], mode="linear", padding_mode="border",
+                                            align_corners=1)], {"x": x(2, 2, 4, 5)},
+                                          {"g": (np.tanh(x(2, 3, 3, 2)) * 1.2).astype(np.float32)}, 20),
+    "gridsample nearest 16": ([N("GridSample", ["x", "g"], ["y"], mode="nearest")], {"x": x(1, 2, 4, 5)},
+                              {"g": np.tanh(x(1, 3, 3, 2)).astype(np.float32)}, 16),
     "layernorm stash type": ([N("LayerNormalization", ["x", "s"], ["y"], axis=-1, stash_type=1)],
      {"x": x(2, 3, 4)}, {"s": x(4)}, 22),
 }

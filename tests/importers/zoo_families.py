@@ -362,3 +362,20 @@ def _transformer():
     torch.manual_seed(32)
     return _distinct(T()), (_x(2, 5, 8), _x(2, 3, 8, seed=1), _x(1, 4, 3, 8, seed=2), _x(1, 2, 5, 8, seed=3),
                             _x(1, 2, 5, 8, seed=4))
+
+
+@case("spatial_transformer_grid_sample")
+def _stn():
+    class STN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.loc = nn.Linear(2 * 4 * 5, 6)
+
+        def forward(self, x, g):  # x [2, 2, 4, 5]; g [2, 3, 3, 2]
+            theta = self.loc(x.flatten(1)).view(2, 2, 3) * 0.3 + torch.tensor([[1.0, 0, 0], [0, 1.0, 0]])
+            grid = F.affine_grid(theta, [2, 2, 3, 4], align_corners=False)
+            return (F.grid_sample(x, grid, align_corners=False), F.grid_sample(x, g.tanh() * 1.2, align_corners=True,
+                                                                             padding_mode="border"),
+                    F.grid_sample(x, g.tanh(), mode="nearest"))
+    torch.manual_seed(33)
+    return STN().eval(), (_x(2, 2, 4, 5), _x(2, 3, 3, 2, seed=1))

@@ -59,3 +59,9 @@ def _var_mean(c, x, dim=None, correction=None, keepdim=False):
     from .torch_import import _reduce, _var
 
     return (_var(c, x, dim, correction, keepdim), _reduce("mean")(c, x, dim, keepdim))
+
+
+@aten("aten.grid_sampler_2d.default")
+def _grid_sample(c, x, grid, interpolation_mode, padding_mode, align_corners):
+    modes, pads = {0: "bilinear", 1: "nearest", 2: "bicubic"}, {0: "zeros", 1: "border", 2: "reflection"}
+    return C.grid_sample(c.w, c.v(x), c.v(grid), modes[interpolation_mode], pads[padding_mode], bool(align_corners))
