@@ -42,11 +42,9 @@ def has_custom_rule(fn, call_args: tuple) -> bool:
     return _walk(jax.make_jaxpr(fn)(*call_args).jaxpr, os.path.dirname(jax.__file__))
 
 
-def with_jax_vjp(w: GraphWriter, exp, leaves: list[str], outputs: list[str], while_max_trips,
-                 order: int = 1) -> list[str]:
-    """`outputs` (computed from `leaves`) passed through a custom_vjp node whose rule is exp.vjp()."""
-    from .jax_import import run_module
-
+def with_jax_vjp(w: GraphWriter, exp, leaves: list[str], outputs: list[str], run_module, order: int = 1) -> list[str]:
+    """`outputs` (computed from `leaves`) passed through a custom_vjp node whose rule is exp.vjp();
+    `run_module(writer, exported, args)` converts an Exported's StableHLO (jax_import's)."""
     vexp = exp.vjp()
     if vexp is None:
         raise UnsupportedModel("the function has a custom derivative rule but its export carries no VJP")
@@ -55,11 +53,11 @@ def with_jax_vjp(w: GraphWriter, exp, leaves: list[str], outputs: list[str], whi
     fw_outs = [fw.input(f"out{j}", *w.avals[o]) for j, o in enumerate(outputs)]
     douts = [fw.input(f"dout{j}", *w.avals[o]) for j, o in enumerate(outputs)]
     del fw_outs  # the rule's signature has the outputs; JAX's VJP recomputes what it needs
-    grads = run_module(fw, vexp, xs + douts, while_max_trips)
+    grads = run_module(fw, vexp, xs + douts)
     if len(grads) != len(xs):
         raise UnsupportedModel(f"JAX's VJP gives {len(grads)} cotangents for {len(xs)} inputs")
     if order < RULE_ORDERS:
-        grads = with_jax_vjp(fw, vexp, xs + douts, grads, while_max_trips, order + 1)
+        grads = with_jax_vjp(fw, vexp, xs + douts, grads, run_module, order + 1)
     bprop = w.finish(fw, grads)
     return w.emit("custom_vjp", list(leaves) + list(outputs),
                   {"bprop": bprop, "n_in": len(leaves), "n_out": len(outputs), "params": [], "site": 0},

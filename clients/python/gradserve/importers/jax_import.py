@@ -333,7 +333,8 @@ def jax_to_writer(fn, example_args: tuple, params=None, while_max_trips: int | N
     try:
         outputs = run_module(w, exp, leaves, while_max_trips)
         if has_custom_rule(fn, call_args):  # the rule is not in the StableHLO: JAX's own VJP carries it
-            outputs = with_jax_vjp(w, exp, leaves, outputs, while_max_trips)
+            outputs = with_jax_vjp(w, exp, leaves, outputs,
+                                   lambda fw, e, a: run_module(fw, e, a, while_max_trips))
     except UnsupportedModel as e:
         e.in_model(w.name)
         raise

@@ -12,24 +12,11 @@ import numpy as np
 
 from ._shared import composites as C
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
-
-ATEN: dict = {}
-
-
-def aten(*names):
-    def deco(fn):
-        for n in names:
-            ATEN[n] = fn
-        return fn
-    return deco
-
+from . import torch_math_ops, torch_scatter_scan  # noqa: F401 - they add their rules to ATEN
+from .torch_table import ATEN, _dt, aten
 
 def _np(t) -> np.ndarray:
     return t.detach().cpu().contiguous().numpy()
-
-
-def _dt(torch_dtype) -> str:
-    return str(torch_dtype).split(".")[-1]
 
 
 class _Ctx:
@@ -695,6 +682,19 @@ ATEN["aten.upsample_bilinear2d.vec"] = ATEN["aten.upsample_linear1d.vec"] = _ups
 ATEN["aten.upsample_bicubic2d.vec"] = _upsample("cubic")  # Keys a = -0.75, taps clamped to the edge
 
 
+@aten("aten.rrelu_with_noise_functional.default")
+def _rrelu(c, x, noise, lower=0.125, upper=1 / 3, training=False, generator=None):
+    """Eval-mode rrelu is leaky_relu with the mean slope; training draws random slopes."""
+    if training:
+        raise UnsupportedModel("rrelu in training mode (random slopes): export in eval mode")
+    return (_leaky(c, x, (float(lower) + float(upper)) / 2), c.v(noise))
+
+
+@aten("aten.var_mean.correction")
+def _var_mean(c, x, dim=None, correction=None, keepdim=False):
+    return (_var(c, x, dim, correction, keepdim), _reduce("mean")(c, x, dim, keepdim))
+
+
 # -- the driver ----------------------------------------------------------------------------------------------
 def _run_node(ctx: _Ctx, node):
     import operator
@@ -821,6 +821,3 @@ def torch_to_cell(module, args: tuple, decompose: bool = True):
 
     w, outputs = torch_to_writer(module, args, decompose)
     return cell_from_writer(w, outputs, type(module).__name__)
-
-from . import torch_scatter_scan  # noqa: E402,F401  (registers its ATen rules into ATEN)
-from . import torch_math_ops  # noqa: E402,F401  (registers its ATen rules into ATEN)

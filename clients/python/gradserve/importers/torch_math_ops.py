@@ -1,10 +1,10 @@
-"""More ATen rules for torch_import (registered into its table on import): special functions and
-distances users differentiate (erfc, cdist, logaddexp, hypot, sinc, frac, xlogy)."""
+"""More ATen rules for torch_import (registered into torch_table.ATEN on import): special functions and
+distances users differentiate (erfc, cdist, logaddexp, hypot, frac, xlogy) and grid sampling."""
 from __future__ import annotations
 
 from ._shared import composites as C
 from ._shared.graph_writer import UnsupportedModel
-from .torch_import import aten
+from .torch_table import aten
 
 
 @aten("aten.erfc.default", "aten.special_erfc.default")
@@ -52,13 +52,6 @@ def _xlogy(c, a, b):
     zero = w.binary("equal", va, w.scalar_like(0, va))
     safe = w.where(zero, w.scalar_like(1, vb), vb)
     return w.where(zero, w.scalar_like(0, va), w.mul(va, w.unary("log", safe)))
-
-
-@aten("aten.var_mean.correction")
-def _var_mean(c, x, dim=None, correction=None, keepdim=False):
-    from .torch_import import _reduce, _var
-
-    return (_var(c, x, dim, correction, keepdim), _reduce("mean")(c, x, dim, keepdim))
 
 
 @aten("aten.grid_sampler_2d.default")

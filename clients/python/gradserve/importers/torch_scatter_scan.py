@@ -1,13 +1,13 @@
-"""More ATen rules for torch_import (registered into its table on import): in-place-style writes
+"""More ATen rules for torch_import (registered into torch_table.ATEN on import): in-place-style writes
 (index_put, index_add, slice/select_scatter), diagonals, prefix scans (logcumsumexp, cummax/cummin),
-float tests (isnan/isinf/isfinite) and eval-mode rrelu."""
+float tests (isnan/isinf/isfinite)."""
 from __future__ import annotations
 
 import numpy as np
 
 from ._shared import composites as C
 from ._shared.graph_writer import UnsupportedModel
-from .torch_import import _dt, _leaky, aten
+from .torch_table import _dt, aten
 
 
 def _put(c, x, src, pick, mode):
@@ -121,11 +121,3 @@ def _empty_permuted(c, size, physical_layout, dtype=None, **kw):
 def _zeros(c, size, dtype=None, **kw):
     """empty's values are unspecified: zeros (torch uses it for noise buffers overwritten before use)."""
     return c.w.const(np.zeros(size, dtype=_dt(dtype) if dtype else "float32"))
-
-
-@aten("aten.rrelu_with_noise_functional.default")
-def _rrelu(c, x, noise, lower=0.125, upper=1 / 3, training=False, generator=None):
-    """Eval-mode rrelu is leaky_relu with the mean slope; training draws random slopes."""
-    if training:
-        raise UnsupportedModel("rrelu in training mode (random slopes): export in eval mode")
-    return (_leaky(c, x, (float(lower) + float(upper)) / 2), c.v(noise))
