@@ -149,6 +149,33 @@ CASES = {
 }
 
 
+def _scan_body():
+    """An RNN step h' = tanh(h * w + x), reading the outer initializer w; outputs h' and 2 h'."""
+    f = helper.make_tensor_value_info
+    nodes = [N("Mul", ["h", "w"], ["hw"]), N("Add", ["hw", "xt"], ["a"]), N("Tanh", ["a"], ["h2"]),
+             N("Add", ["h2", "h2"], ["y2"])]
+    return helper.make_graph(nodes, "step", [f("h", F, [2, 3]), f("xt", F, [2, 3])],
+                             [f("h2", F, [2, 3]), f("y2", F, [2, 3])])
+
+
+def _scan_spec(ins, w):
+    """The Scan above by the spec (onnx.reference runs forward directions only): inputs read along axis 1
+    from the end; outputs stacked in step order, reversed, the scan axis placed at 2."""
+    h, ys = ins["h0"], []
+    for t in reversed(range(ins["xs"].shape[1])):
+        h = np.tanh(h * w + ins["xs"][:, t])
+        ys.append(2 * h)
+    return [h, np.moveaxis(np.stack(ys)[::-1], 0, 2)]
+
+
+CASES["scan rnn axes directions"] = (
+    [N("Scan", ["h0", "xs"], ["hT", "y"], body=_scan_body(), num_scan_inputs=1, scan_input_axes=[1],
+       scan_input_directions=[1], scan_output_axes=[2], scan_output_directions=[1])],
+    {"h0": x(2, 3), "xs": x(2, 4, 3)}, {"w": x(2, 3)}, 16)
+CASES["scan forward"] = ([N("Scan", ["h0", "xs"], ["hT", "y"], body=_scan_body(), num_scan_inputs=1)],
+                         {"h0": x(2, 3), "xs": x(4, 2, 3)}, {"w": x(2, 3)}, 11)
+SPEC["scan rnn axes directions"] = lambda ins: _scan_spec(ins, CASES["scan rnn axes directions"][2]["w"])
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_helper_graph_forward_and_vjp(name):
     nodes, ins, inits, opset = CASES[name]
