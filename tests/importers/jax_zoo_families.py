@@ -201,3 +201,19 @@ def _block():
         return x + jax.nn.gelu(h @ p["f1"]["w"] + p["f1"]["b"]) @ p["f2"]["w"]
     return fn, {"g1": _r(1, 8) + 1, "b1": _r(2, 8), "qkv": _dense(3, 8, 24), "o": _r(5, 8, 8, scale=0.35),
                 "g2": _r(6, 8) + 1, "b2": _r(7, 8), "f1": _dense(8, 8, 16), "f2": _dense(10, 16, 8)}, (_r(0, 2, 4, 8),)
+
+
+@case("transforms_and_cumulative_extremes")
+def _transforms():
+    """jax.checkpoint, lax.map, vmap and associative_scan inside the function, scan with unroll, argsort /
+    clipped take / one_hot indexing, cumulative max / min (forward and reverse)."""
+    def fn(p, x):  # [4, 3]
+        a = jax.checkpoint(lambda z: jnp.sin(z @ p["w"]) * z[:, :1])(x)
+        b = lax.map(lambda row: jnp.tanh(row @ p["w"]), x)
+        c = jax.vmap(lambda row: jnp.outer(row, p["v"]).sum(0))(x)
+        d = lax.associative_scan(jnp.add, x * p["v"], axis=0)
+        e = jnp.take_along_axis(x * p["v"], jnp.argsort(x, axis=1), axis=1)
+        f = jnp.take(x, jnp.array([0, 5, -1]), axis=1, mode="clip") * p["v"] + jax.nn.one_hot(jnp.argmax(x, 1), 3) * x
+        g = lax.scan(lambda h, xi: (h * p["v"] + xi, h), jnp.zeros(3), x, unroll=2)[1]
+        return a, b, c, d, e, f, g, lax.cummax(x * p["v"], axis=0), lax.cummin(x, axis=1, reverse=True)
+    return fn, {"w": _r(1, 3, 3, scale=0.6), "v": _r(2, 3)}, (_r(0, 4, 3),)
