@@ -9,6 +9,8 @@
 - `Loop` with a computed condition -> `while` over (iteration number, condition, state...), with
   max_trips = M when M is a constant (the loop can never run more); no constant M: refused, naming
   the node. Scan outputs of such a loop have no static length: refused.
+- `Scan` (opset 9+) -> `scan` over the scan inputs moved to axis 0 (reversed where their direction
+  says), the outer values the body reads carried unchanged; scan outputs moved / reversed back.
 
 The handlers work on an importer context (onnx_graph._Ctx): `ctx.subgraph(graph, name)` opens the
 scope of a sub-graph, whose writer becomes a function of the graph.
@@ -160,4 +162,58 @@ def _while(ctx, node, body, v_names, trips) -> list[str]:
     return res[2:2 + nv]
 
 
-CONTROL_HANDLERS = {"If": _if, "Loop": _loop}
+def _axis0(w, x: str, axis: int, reverse: bool, to_front: bool) -> str:
+    """x with `axis` moved to the front (or the front moved back to `axis`), reversed along the scan axis."""
+    nd = len(w.shape(x))
+    axis %= nd
+    if reverse and not to_front:
+        x = w.emit1("flip", [x], {"axis": [0]}, w.shape(x), w.dtype(x))
+    perm = list(range(nd))
+    if to_front:
+        perm.insert(0, perm.pop(axis))
+    else:
+        perm.insert(axis, perm.pop(0))
+    x = w.transpose(x, perm)
+    if reverse and to_front:
+        x = w.emit1("flip", [x], {"axis": [0]}, w.shape(x), w.dtype(x))
+    return x
+
+
+def _onnx_scan(ctx, node, attrs) -> list[str]:
+    if ctx.opset < 9:
+        raise UnsupportedModel("Scan before opset 9 (batch axis and sequence_lens): re-export at opset 9 or later")
+    body, m = attrs["body"], int(attrs["num_scan_inputs"])
+    n = len(node.input) - m
+    k = len(body.output) - n
+    dirs_in, axes_in = attrs.get("scan_input_directions", [0] * m), attrs.get("scan_input_axes", [0] * m)
+    dirs_out, axes_out = attrs.get("scan_output_directions", [0] * k), attrs.get("scan_output_axes", [0] * k)
+    w = ctx.w
+    xs = [_axis0(w, ctx.val(v), a, bool(d), True) for v, a, d in zip(node.input[n:], axes_in, dirs_in)]
+    trips = {w.shape(x)[0] for x in xs}
+    if len(trips) != 1:
+        raise UnsupportedModel(f"scan inputs of different lengths {sorted(trips)}")
+    trips_n = trips.pop()
+    limit = ctx.limits.get("max_nodes") or MAX_UNROLLED_NODES
+    if trips_n * max(len(body.node), 1) > limit:  # the engine unrolls the scan
+        raise ModelLimitExceeded(f"Scan node {node.name!r} unrolls to {trips_n} steps x {len(body.node)} nodes, "
+                                 f"above the limit max_nodes={limit}", "max_nodes", limit)
+    sub = ctx.subgraph(body, f"{node.name or 'Scan'}_body")
+    states = [sub.declare(bi.name, *w.avals[ctx.val(v)]) for bi, v in zip(body.input[:n], node.input[:n])]
+    elems = [sub.declare(bi.name, w.shape(x)[1:], w.dtype(x)) for bi, x in zip(body.input[n:], xs)]
+    outs = sub.convert(body)
+    for j, (i, o) in enumerate(zip(states, outs[:n])):
+        if sub.w.avals[i] != sub.w.avals[o]:
+            raise UnsupportedModel(f"state {j} ({body.input[j].name!r}) changes from {sub.w.avals[i]} to "
+                                   f"{sub.w.avals[o]} in one step: gradserve scans carry static shapes")
+    caps = list(sub.captures)
+    cap_ins = [sub.captures[c] for c in caps]
+    sub.w.reorder_inputs(states + cap_ins + elems)
+    fn = w.finish(sub.w, outs[:n] + cap_ins + outs[n:])
+    carry = [ctx.val(v) for v in node.input[:n]] + [ctx.val(c) for c in caps]
+    ys = [((trips_n,) + sub.w.shape(y), sub.w.dtype(y)) for y in outs[n:]]
+    res = w.emit("scan", carry + xs, {"body": fn, "length": trips_n, "n_carry": len(carry), "reverse": False},
+                 [w.avals[c] for c in carry] + ys)
+    return res[:n] + [_axis0(w, y, a, bool(d), False) for y, a, d in zip(res[len(carry):], axes_out, dirs_out)]
+
+
+CONTROL_HANDLERS = {"If": _if, "Loop": _loop, "Scan": _onnx_scan}

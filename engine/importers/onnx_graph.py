@@ -180,7 +180,7 @@ def _attrs(node, ctx) -> dict[str, Any]:
             out[a.name] = a.g  # converted by the op's handler, in a scope of its own
         elif a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS):
             raise UnsupportedModel(f"op {node.op_type} (node {node.name!r}, opset {ctx.opset}) carries a sub-graph: "
-                                   "only If and Loop sub-graphs are imported", op=node.op_type, node=node.name,
+                                   "only If, Loop and Scan sub-graphs are imported", op=node.op_type, node=node.name,
                                    version=ctx.opset)
         elif a.type == onnx.AttributeProto.TENSOR:
             out[a.name] = ctx.array(a.t, f"attribute {a.name} of node {node.name!r}")

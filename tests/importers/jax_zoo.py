@@ -249,3 +249,6 @@ def _rounding():
                 jnp.roll(h, 1, 1), jnp.roll(h, (2, -1), (0, 1)), jnp.roll(h * x, 5))
     y = _r(1, 3, 4)
     return fn, {"w": _r(2, 4, 4)}, (_r(0, 3, 4), np.sign(y) * (np.abs(y) + 0.5))
+
+
+from . import jax_zoo_families  # noqa: E402,F401 - registers round 3's cases into JCASES

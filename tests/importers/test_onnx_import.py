@@ -55,10 +55,10 @@ Y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3])
 
 
 def test_unsupported_op_names_op_node_and_opset():
-    m = _model([helper.make_node("Hardmax", ["x"], ["y"], name="hm0")], [X], [Y], opset=13)
-    with pytest.raises(UnsupportedModel, match=r"op Hardmax \(node 'hm0', opset 13\) is not supported") as e:
+    m = _model([helper.make_node("Det", ["x"], ["y"], name="det0")], [X], [Y], opset=13)
+    with pytest.raises(UnsupportedModel, match=r"op Det \(node 'det0', opset 13\) is not supported") as e:
         onnx_to_graph(m.SerializeToString(), encode=ENC)
-    assert (e.value.op, e.value.node, e.value.version) == ("Hardmax", "hm0", 13)
+    assert (e.value.op, e.value.node, e.value.version) == ("Det", "det0", 13)
 
 
 def test_custom_domain_and_external_data_are_refused(tmp_path):
@@ -76,10 +76,11 @@ def test_custom_domain_and_external_data_are_refused(tmp_path):
 
 
 def test_subgraphs_of_other_ops_are_refused_with_the_op_named():
-    """If / Loop import (test_control_flow_import.py); a sub-graph on any other op is refused."""
+    """If / Loop / Scan import (test_control_flow_import.py, test_onnx_helper_graphs.py); a sub-graph on any
+    other op is refused."""
     body = helper.make_graph([helper.make_node("Identity", ["x"], ["a"])], "t", [], [Y])
-    m = _model([helper.make_node("Scan", ["x"], ["y"], body=body, num_scan_inputs=1, name="scan0")], [X], [Y])
-    with pytest.raises(UnsupportedModel, match=r"op Scan \(node 'scan0'.*sub-graph: only If and Loop"):
+    m = _model([helper.make_node("SequenceMap", ["x"], ["y"], body=body, name="map0")], [X], [Y])
+    with pytest.raises(UnsupportedModel, match=r"op SequenceMap \(node 'map0'.*sub-graph: only If, Loop and Scan"):
         onnx_to_graph(m.SerializeToString(), encode=ENC)
 
 

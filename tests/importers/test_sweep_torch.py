@@ -5,12 +5,28 @@ import pytest
 
 import gradserve as gs
 
+from gradserve.importers import UnsupportedModel
+
 from .sweep import check_imported, match_by_value, to_onnx
 from .zoo import CASES
 
-# Exports whose ONNX model is not the torch model (checked by hand: the exporter's bug, not ours).
+# Exports whose ONNX model is not the torch model (checked by hand against onnx.reference: the exporter's
+# bug, not ours): a wrong model fails the value check; an invalid one is refused, naming why.
 EXPORTER_BUGS = {("cross_entropy_label_smoothing", "dynamo"):
-                 "torch.onnx dynamo exporter drops label_smoothing: its SoftmaxCrossEntropyLoss is the plain loss"}
+                 ("torch.onnx dynamo exporter drops label_smoothing: its SoftmaxCrossEntropyLoss is the plain loss",
+                  AssertionError),
+                 ("softplus_beta_threshold", "torchscript"):
+                 ("torch.onnx TorchScript exporter drops softplus' threshold: Softplus(beta x) / beta everywhere",
+                  AssertionError),
+                 ("cross_entropy_soft_targets_smoothing", "dynamo"):
+                 ("torch.onnx dynamo exporter emits probability targets as SoftmaxCrossEntropyLoss labels (the op "
+                  "takes class indices) and drops label_smoothing", UnsupportedModel),
+                 ("recurrent_cells_projection", "dynamo"):
+                 ("torch.onnx dynamo exporter emits nn.LSTM(proj_size=...) as an ONNX LSTM (which has no projection) "
+                  "fed the projected state", UnsupportedModel)}
+# Weights whose ONNX gradient differs from torch's by the format: ONNX Gather has no padding_idx, so the
+# padding row of an embedding gets a gradient there (torch.export keeps padding_idx and is checked).
+ONNX_FORMAT_LOSES = {"embedding_positional_encodings": {"tok.weight"}}
 # Exports that fold a weight into a constant on one path (same value, fewer dependencies on the weight):
 # the dynamo exporter computes nn.RNN's first step h0 @ W_hh + b_hh (h0 = 0) into an initializer.
 # Only the input's gradient is compared there.
@@ -29,16 +45,25 @@ def test_torch_export(fake, name):
 # exporter at 18 runs on the models that use them (every model at 17 and through dynamo at 18).
 OPSET18 = {"batchnorm_layernorm_groupnorm_dropout", "pools", "misc_math", "activations_more", "layers_more",
            "cumsum_softmax_logsoftmax", "cross_entropy_in_model", "upsample_nearest_bilinear", "shapes",
-           "tensor_ops_more", "multihead_attention", "transformer_encoder_layer", "lstm_2layer_batch_first"}
+           "tensor_ops_more", "multihead_attention", "transformer_encoder_layer", "lstm_2layer_batch_first",
+           "transformer_decoder_layer_masks", "norms_without_affine", "lstm_initial_state_outputs"}
+# Recurrent and attention layers at the older opsets users' exports still carry (LSTM / GRU since 14).
+OPSET14 = {"lstm_initial_state_outputs", "gru_initial_state_bidirectional", "transformer_decoder_layer_masks"}
+# The dynamo exporter's default opset here (20: Gelu as one op, GridSample's linear / cubic mode names), on the
+# models whose ops it writes differently there.
+DYNAMO20 = {"transformer_decoder_layer_masks", "spatial_transformer_grid_sample", "norms_without_affine",
+            "decoder_upsampling_head"}
 
 
 def _onnx_params():
     for name in sorted(CASES):
-        for exporter, opset in (("torchscript", 17), ("torchscript", 18), ("dynamo", 18)):
-            if (exporter, opset) == ("torchscript", 18) and name not in OPSET18:
+        for exporter, opset in (("torchscript", 14), ("torchscript", 17), ("torchscript", 18), ("dynamo", 18),
+                                ("dynamo", 20)):
+            if ((exporter, opset) == ("torchscript", 18) and name not in OPSET18 or opset == 14 and name not in OPSET14
+                    or opset == 20 and name not in DYNAMO20):
                 continue
             bug = EXPORTER_BUGS.get((name, exporter))
-            marks = [pytest.mark.xfail(reason=bug, strict=True, raises=AssertionError)] if bug else []
+            marks = [pytest.mark.xfail(reason=bug[0], strict=True, raises=bug[1])] if bug else []
             yield pytest.param(name, exporter, opset, marks=marks, id=f"{name}-{exporter}-{opset}")
 
 
@@ -47,9 +72,10 @@ def test_onnx_export(fake, name, exporter, opset):
     model, inputs = CASES[name]()
     net = gs.from_onnx(to_onnx(model, inputs, exporter, opset))
     param_of = (lambda p: (None, False)) if (name, exporter) in FOLDED_WEIGHTS else match_by_value(net, model)
-    compared = check_imported(net, model, inputs, param_of)
+    lost = ONNX_FORMAT_LOSES.get(name, set())
+    compared = check_imported(net, model, inputs, lambda p: (None, False) if p.name in lost else param_of(p))
     if exporter == "torchscript" and not name.startswith(("lstm", "gru")):  # keeps every weight as it is
-        assert compared == len(list(model.parameters()))
+        assert compared == len(list(model.parameters())) - len(lost)
 
 
 def test_an_op_without_a_mapping_is_refused_naming_op_node_and_model():

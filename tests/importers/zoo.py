@@ -430,3 +430,6 @@ def _adaptive_uneven():
                     F.adaptive_avg_pool1d(x[:, :, 0], 3), F.adaptive_max_pool1d(x[:, :, :, 1], 4),
                     F.adaptive_avg_pool3d(v, (3, 2, 4)), F.adaptive_max_pool2d(x, (7, 2)))
     return Pools().eval(), (_x(2, 3, 7, 5), _x(2, 3, 4, 5, 7, seed=1))
+
+
+from . import zoo_families  # noqa: E402,F401 - registers round 3's cases into CASES

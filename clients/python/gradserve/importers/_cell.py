@@ -101,7 +101,7 @@ def cell_from_writer(w, outputs: list, label: str) -> ImportedCell:
     return ImportedCell(body, w.values, [w.avals[o] for o in outputs], frozen=w.frozen, label=label)
 
 
-_FN_ATTRS = ("true_fn", "false_fn", "branches", "body", "cond")  # control-flow attrs that name functions
+_FN_ATTRS = ("true_fn", "false_fn", "branches", "body", "cond", "bprop")  # attrs that name functions
 
 
 def _hoist_functions(tr, body: dict, label: str) -> dict:
@@ -125,4 +125,4 @@ def _hoist_functions(tr, body: dict, label: str) -> dict:
     return out
 
 
-_CONTROL_OPS = ("cond", "switch", "scan", "fori_loop", "while")
+_CONTROL_OPS = ("cond", "switch", "scan", "fori_loop", "while", "custom_vjp")  # ops whose attrs name functions

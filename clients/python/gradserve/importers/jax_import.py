@@ -236,7 +236,12 @@ class _Fn:
             return self.composite(op, ins)
         if short in LAYER_OPS:
             return LAYER_OPS[short](self, op, ins, shape, dtype)
-        raise UnsupportedModel(f"op {name} is not supported by the StableHLO importer ({_where(op.location)})",
+        what = name
+        if short == "custom_call":  # a library kernel (LAPACK for jnp.linalg's factorisations): named
+            from jaxlib.mlir import ir
+
+            what = f"{name} @{ir.StringAttr(op.attributes['call_target_name']).value}"
+        raise UnsupportedModel(f"op {what} is not supported by the StableHLO importer ({_where(op.location)})",
                                op=name, node=_where(op.location))
 
     def iota(self, op, shape, dtype) -> str:
@@ -309,34 +314,44 @@ class _Fn:
 def jax_to_writer(fn, example_args: tuple, params=None, while_max_trips: int | None = None):
     import jax
     from jax import export
-    from jax._src.interpreters import mlir as jmlir
-    from jaxlib.mlir import ir
+
+    from .jax_custom import has_custom_rule, with_jax_vjp
 
     call_args = ((params,) if params is not None else ()) + tuple(example_args)
     exp = export.export(jax.jit(fn))(*call_args)
     leaves_kp = jax.tree_util.tree_flatten_with_path(call_args)[0]
     n_param = len(jax.tree_util.tree_leaves(params)) if params is not None else 0
-    kept = set(exp.module_kept_var_idx)
     w = GraphWriter(getattr(fn, "__name__", "jax_fn"))
-    args = []
+    leaves = []
     for i, (path, leaf) in enumerate(leaves_kp):
         a = np.asarray(leaf)
         if i < n_param:
             name = ".".join(str(getattr(k, "key", getattr(k, "idx", k))) for k in path[1:])
-            v = w.param(name or f"p{i}", a)
+            leaves.append(w.param(name or f"p{i}", a))
         else:
-            v = w.input(f"x{i - n_param}", a.shape, a.dtype)
-        if i in kept:
-            args.append(v)
+            leaves.append(w.input(f"x{i - n_param}", a.shape, a.dtype))
+    try:
+        outputs = run_module(w, exp, leaves, while_max_trips)
+        if has_custom_rule(fn, call_args):  # the rule is not in the StableHLO: JAX's own VJP carries it
+            outputs = with_jax_vjp(w, exp, leaves, outputs,
+                                   lambda fw, e, a: run_module(fw, e, a, while_max_trips))
+    except UnsupportedModel as e:
+        e.in_model(w.name)
+        raise
+    return w, outputs
+
+
+def run_module(w: GraphWriter, exp, leaves: list[str], while_max_trips: int | None) -> list[str]:
+    """An Exported's StableHLO into writer `w`, its arguments being `leaves` (all of the flat inputs,
+    those the module keeps passed): the graph values of its results."""
+    from jax._src.interpreters import mlir as jmlir
+    from jaxlib.mlir import ir
+
+    args = [leaves[i] for i in sorted(exp.module_kept_var_idx)]
     with jmlir.make_ir_context() as ctx:
         mod = ir.Module.parse(exp.mlir_module(), context=ctx)
         funcs = {ir.StringAttr(op.attributes["sym_name"]).value: op for op in mod.body.operations}
-        try:
-            outputs = _Fn(w, funcs, while_max_trips=while_max_trips).run(funcs["main"], args)
-        except UnsupportedModel as e:
-            e.in_model(w.name)
-            raise
-    return w, outputs
+        return _Fn(w, funcs, while_max_trips=while_max_trips).run(funcs["main"], args)
 
 
 def jax_to_cell(fn, example_args: tuple, params=None, while_max_trips: int | None = None):

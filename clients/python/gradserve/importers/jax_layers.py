@@ -127,7 +127,8 @@ def reduce_window(fn, op, ins, shape, dtype):
 
 
 def _cumulative(fn, op, kind, x, init):
-    """JAX's cumsum / cumprod: a window the whole axis long, padded n - 1 before (after: reverse)."""
+    """JAX's cumsum / cumprod / cummin: a window the whole axis long, padded n - 1 before (after: reverse).
+    (cummax is a max pool, below.)"""
     w = fn.w
     s = list(w.shape(x))
     nd = len(s)
@@ -135,14 +136,17 @@ def _cumulative(fn, op, kind, x, init):
     pads = _padding(op, nd)
     axes = [a for a in range(nd) if win[a] != 1]
     c = fn.consts.get(init)
-    ident = {"add": 0.0, "multiply": 1.0}.get(kind)
+    ident = {"add": 0.0, "multiply": 1.0, "minimum": np.inf}.get(kind)
     if len(axes) != 1 or ident is None or c is None or float(c.reshape(-1)[0]) != ident or strides != [1] * nd:
         return None
     a, n = axes[0], s[axes[0]]
     if win[a] != n or pads[a] not in ([n - 1, 0], [0, n - 1]) or any(pads[k] != [0, 0] for k in range(nd) if k != a):
         return None
-    return w.emit1("cumsum" if kind == "add" else "cumprod", [x], {"axis": a, "reverse": pads[a] == [0, n - 1]},
-                   s, w.dtype(x))
+    reverse = pads[a] == [0, n - 1]
+    if kind == "minimum":
+        flip = (lambda v: w.emit1("flip", [v], {"axis": [a]}, s, w.dtype(v))) if reverse else (lambda v: v)
+        return flip(C.prefix_scan(w, flip(x), a, lambda ww, p, q: ww.binary("minimum", p, q)))
+    return w.emit1("cumsum" if kind == "add" else "cumprod", [x], {"axis": a, "reverse": reverse}, s, w.dtype(x))
 
 
 def _extreme(dtype: str):

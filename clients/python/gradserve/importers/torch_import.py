@@ -12,24 +12,11 @@ import numpy as np
 
 from ._shared import composites as C
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
-
-ATEN: dict = {}
-
-
-def aten(*names):
-    def deco(fn):
-        for n in names:
-            ATEN[n] = fn
-        return fn
-    return deco
-
+from . import torch_math_ops, torch_scatter_scan  # noqa: F401 - they add their rules to ATEN
+from .torch_table import ATEN, _dt, aten
 
 def _np(t) -> np.ndarray:
     return t.detach().cpu().contiguous().numpy()
-
-
-def _dt(torch_dtype) -> str:
-    return str(torch_dtype).split(".")[-1]
 
 
 class _Ctx:
@@ -83,7 +70,7 @@ for _k, _op in _UN.items():
 _BIN = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow", "maximum": "maximum",
         "minimum": "minimum", "eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater",
         "ge": "greater_equal", "logical_and": "logical_and", "logical_or": "logical_or",
-        "remainder": "remainder", "fmod": "fmod"}
+        "remainder": "remainder", "fmod": "fmod", "atan2": "atan2"}
 
 
 def _binary(op):
@@ -583,8 +570,16 @@ def _split(c, x, size, dim=0):
 
 
 @aten("aten.embedding.default")
-def _embedding(c, weight, idx, *rest):
-    return c.w.gather(c.v(weight), c.v(idx), 0)
+def _embedding(c, weight, idx, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
+    """Rows of weight; the padding_idx row is looked up but gets no gradient (torch's embedding_backward)."""
+    w, table = c.w, c.v(weight)
+    if scale_grad_by_freq:
+        raise UnsupportedModel("embedding scale_grad_by_freq (its gradient depends on the batch's token counts)")
+    if padding_idx is not None and padding_idx >= 0:
+        row = np.zeros((w.shape(table)[0],) + (1,) * (len(w.shape(table)) - 1), bool)
+        row[padding_idx] = True
+        table = w.where(w.const(row), w.unary("stop_gradient", table), table)
+    return w.gather(table, c.v(idx), 0)
 
 
 @aten("aten.index_select.default")
@@ -661,7 +656,7 @@ def _var(c, x, dim=None, correction=None, keepdim=False):
 def _upsample(mode):
     def rule(c, x, output_size=None, *rest):
         """upsample_{nearest,bilinear,...}.vec: (x, output_size, [align_corners,] scale_factors)."""
-        align = bool(rest[0]) if mode == "linear" else False
+        align = bool(rest[0]) if mode in ("linear", "cubic") else False
         scales = rest[-1] if rest else None
         x = c.v(x)
         spatial = c.w.shape(x)[2:]
@@ -672,7 +667,7 @@ def _upsample(mode):
         mats = {}
         for k, (n_in, n_out) in enumerate(zip(spatial, output_size)):
             s = scales[k] if scales else n_out / n_in  # torch reads 1/scale_factor when one is given
-            how = "align_corners" if align else ("half_pixel" if mode == "linear" else "asymmetric")
+            how = "align_corners" if align else ("asymmetric" if mode == "nearest" else "half_pixel")
             coords = C.resize_coords(n_in, n_out, float(s), how)
             if mode == "linear" and not align:
                 coords = np.maximum(coords, 0)
@@ -684,6 +679,20 @@ def _upsample(mode):
 for _d in ("1d", "2d", "3d"):
     ATEN[f"aten.upsample_nearest{_d}.vec"] = _upsample("nearest")
 ATEN["aten.upsample_bilinear2d.vec"] = ATEN["aten.upsample_linear1d.vec"] = _upsample("linear")
+ATEN["aten.upsample_bicubic2d.vec"] = _upsample("cubic")  # Keys a = -0.75, taps clamped to the edge
+
+
+@aten("aten.rrelu_with_noise_functional.default")
+def _rrelu(c, x, noise, lower=0.125, upper=1 / 3, training=False, generator=None):
+    """Eval-mode rrelu is leaky_relu with the mean slope; training draws random slopes."""
+    if training:
+        raise UnsupportedModel("rrelu in training mode (random slopes): export in eval mode")
+    return (_leaky(c, x, (float(lower) + float(upper)) / 2), c.v(noise))
+
+
+@aten("aten.var_mean.correction")
+def _var_mean(c, x, dim=None, correction=None, keepdim=False):
+    return (_var(c, x, dim, correction, keepdim), _reduce("mean")(c, x, dim, keepdim))
 
 
 # -- the driver ----------------------------------------------------------------------------------------------

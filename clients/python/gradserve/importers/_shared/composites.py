@@ -193,15 +193,18 @@ def instance_norm(w: GraphWriter, x: str, scale: str, b: str, eps: float) -> str
 
 
 # -- resizing (nearest / linear) as one constant interpolation matrix per resized axis ----------------------
-def resize_matrix(n_in: int, n_out: int, coords: np.ndarray, mode: str, nearest=np.floor) -> np.ndarray:
+def resize_matrix(n_in: int, n_out: int, coords: np.ndarray, mode: str, nearest=np.floor, cubic_a: float = -0.75,
+                  exclude_outside: bool = False) -> np.ndarray:
     """[n_out, n_in] weights: output i reads input position coords[i] (clamped to the edge)."""
     m = np.zeros((n_out, n_in), np.float64)
     rows = np.arange(n_out)
     if mode == "nearest":
         m[rows, np.clip(nearest(coords).astype(np.int64), 0, n_in - 1)] = 1.0
         return m
+    if mode == "cubic":
+        return _cubic_matrix(n_in, n_out, coords, cubic_a, exclude_outside)
     if mode != "linear":
-        raise UnsupportedModel(f"resize mode {mode!r} (known: nearest, linear)")
+        raise UnsupportedModel(f"resize mode {mode!r} (known: nearest, linear, cubic)")
     c = np.clip(coords, 0, n_in - 1)
     i0 = np.floor(c).astype(np.int64)
     i1 = np.minimum(i0 + 1, n_in - 1)
@@ -209,6 +212,23 @@ def resize_matrix(n_in: int, n_out: int, coords: np.ndarray, mode: str, nearest=
     np.add.at(m, (rows, i0), 1 - lam)
     np.add.at(m, (rows, i1), lam)
     return m
+
+
+def _cubic_matrix(n_in: int, n_out: int, coords: np.ndarray, a: float, exclude_outside: bool) -> np.ndarray:
+    """Keys' cubic convolution (coefficient a: ONNX and PyTorch use -0.75) over the 4 inputs around each
+    coordinate, indices clamped to the edge; with exclude_outside, taps outside are dropped and the rest
+    renormalised (ONNX)."""
+    m = np.zeros((n_out, n_in), np.float64)
+    i0 = np.floor(coords).astype(np.int64)
+    t = coords - i0
+    for k in (-1, 0, 1, 2):
+        d = np.abs(t - k)
+        wk = np.where(d <= 1, ((a + 2) * d - (a + 3)) * d * d + 1, ((a * d - 5 * a) * d + 8 * a) * d - 4 * a)
+        idx = i0 + k
+        if exclude_outside:
+            wk = np.where((idx >= 0) & (idx < n_in), wk, 0.0)
+        np.add.at(m, (np.arange(n_out), np.clip(idx, 0, n_in - 1)), wk)
+    return m / m.sum(1, keepdims=True) if exclude_outside else m
 
 
 def resize_coords(n_in: int, n_out: int, scale: float, how: str) -> np.ndarray:
@@ -422,3 +442,104 @@ def adaptive_pool(w: GraphWriter, kind: str, x: str, out) -> str:
             idx = np.array([[min(s + j, e - 1) for j in range(k)] for s, e in win], np.int64)
             x = w.reduce("max", w.gather(x, w.const(idx), a), [a + 1])
     return x
+
+
+def prefix_scan(w: GraphWriter, x: str, axis: int, combine) -> str:
+    """Inclusive scan of an associative `combine(w, a, b)` along `axis` by doubling (Hillis-Steele):
+    log2(n) steps of y[i] = combine(y[i - k], y[i]) for i >= k, the first k kept; no padding value
+    is needed (so none that JSON cannot carry, such as -inf)."""
+    n = w.shape(x)[axis]
+    axis %= len(w.shape(x))
+    whole = [[0, d, 1] for d in w.shape(x)]
+    k = 1
+    while k < n:
+        head, tail, prev = list(whole), list(whole), list(whole)
+        head[axis], tail[axis], prev[axis] = [0, k, 1], [k, n, 1], [0, n - k, 1]
+        x = w.concat([w.index(x, head), combine(w, w.index(x, prev), w.index(x, tail))], axis)
+        k *= 2
+    return x
+
+
+def log_add_exp(w: GraphWriter, a: str, b: str) -> str:
+    """log(exp(a) + exp(b)) = max + log1p(exp(-|a - b|)), finite for any finite a, b."""
+    d = w.sub(a, b)
+    return w.add(w.binary("maximum", a, b), w.unary("log1p", w.unary("exp", w.unary("neg", w.unary("abs", d)))))
+
+
+def diagonal(w: GraphWriter, x: str, offset: int, d1: int, d2: int) -> str:
+    """torch.diagonal / einsum's repeated index: x's (d1, d2) diagonal shifted by `offset`, as a last axis."""
+    shape = list(w.shape(x))
+    nd = len(shape)
+    d1, d2 = d1 % nd, d2 % nd
+    rest = [k for k in range(nd) if k not in (d1, d2)]
+    n, m = shape[d1], shape[d2]
+    rows = np.arange(max(0, -offset), min(n, m - offset), dtype=np.int64)
+    flat = w.reshape(w.transpose(x, rest + [d1, d2]), [shape[k] for k in rest] + [n * m])
+    return w.gather(flat, w.const(rows * m + rows + offset), len(rest))
+
+
+def put_positions(w: GraphWriter, x: str, u: str, positions: str, mode: str) -> str:
+    """x with u written ("set") or added ("add") where `positions` (x's own flat positions, picked by any
+    indexing of an iota shaped like x) say; u broadcast to the positions' shape."""
+    pshape = w.shape(positions)
+    u = w.broadcast_to(w.cast(u, w.dtype(x)), pshape)
+    return scatter_flat(w, x, w.reshape(positions, [-1]), w.reshape(u, [-1]), mode)
+
+
+def iota_like(w: GraphWriter, x: str) -> str:
+    """x's flat positions, shaped like x (index it as x is indexed: what it picks is where)."""
+    return w.const(np.arange(math.prod(w.shape(x)), dtype=np.int64).reshape(w.shape(x)))
+
+
+def _grid_position(w, g, n: int, align: bool, border: bool):
+    """A grid coordinate in [-1, 1] as a pixel position (torch's grid_sampler_compute_source_index)."""
+    if align:
+        p = w.mul(w.add(g, w.scalar_like(1, g)), w.scalar_like((n - 1) / 2, g))
+    else:
+        p = w.div(w.sub(w.mul(w.add(g, w.scalar_like(1, g)), w.scalar_like(n, g)), w.scalar_like(1, g)),
+                  w.scalar_like(2, g))
+    return w.emit1("clip", [p], {"min": 0.0, "max": float(n - 1)}, w.shape(p), w.dtype(p)) if border else p
+
+
+def _grid_corner(w, flat, yy, xx, h: int, wd: int, c: int):
+    """x[n, :, yy, xx] for integer-valued float positions (zero outside): [N, C, P]."""
+    inside = None
+    for v, n in ((yy, h), (xx, wd)):
+        ok = w.binary("logical_and", w.binary("greater_equal", v, w.scalar_like(0, v)),
+                      w.binary("less_equal", v, w.scalar_like(n - 1, v)))
+        inside = ok if inside is None else w.binary("logical_and", inside, ok)
+    yi = w.cast(w.emit1("clip", [yy], {"min": 0.0, "max": float(h - 1)}, w.shape(yy), w.dtype(yy)), "int64")
+    xi = w.cast(w.emit1("clip", [xx], {"min": 0.0, "max": float(wd - 1)}, w.shape(xx), w.dtype(xx)), "int64")
+    idx = w.add(w.mul(yi, w.scalar_like(wd, yi)), xi)  # [N, P]
+    n, p = w.shape(idx)
+    got = take_along(w, flat, w.broadcast_to(w.reshape(idx, [n, 1, p]), [n, c, p]), 2)
+    return got, w.reshape(inside, [n, 1, p])
+
+
+def grid_sample(w: GraphWriter, x: str, g: str, mode: str, padding: str, align_corners: bool) -> str:
+    """torch's grid_sample / ONNX GridSample on [N, C, H, W] at grid [N, Ho, Wo, 2] (x, y in [-1, 1]),
+    bilinear or nearest, zeros or border padding: the corners gathered, weighted by the fractional
+    position (so the grid gets the frameworks' gradient; floor and round pass none)."""
+    if mode not in ("bilinear", "nearest") or padding not in ("zeros", "border") or len(w.shape(x)) != 4:
+        raise UnsupportedModel(f"grid sampling mode {mode!r} padding {padding!r} of a rank-{len(w.shape(x))} input "
+                               "(known: bilinear / nearest, zeros / border, 2-D)")
+    n, ch, h, wd = w.shape(x)
+    _, ho, wo, _ = w.shape(g)
+    flat = w.reshape(x, [n, ch, h * wd])
+    gx, gy = (w.reshape(w.index(g, [[0, n, 1], [0, ho, 1], [0, wo, 1], k]), [n, ho * wo]) for k in (0, 1))
+    ix = _grid_position(w, gx, wd, align_corners, padding == "border")
+    iy = _grid_position(w, gy, h, align_corners, padding == "border")
+    if mode == "nearest":
+        v, ok = _grid_corner(w, flat, w.unary("round", iy), w.unary("round", ix), h, wd, ch)
+        out = w.where(ok, v, w.scalar_like(0, v))
+    else:
+        x0, y0 = w.unary("floor", ix), w.unary("floor", iy)
+        fx, fy = w.sub(ix, x0), w.sub(iy, y0)
+        one = w.scalar_like(1, ix)
+        out = None
+        for yy, wy in ((y0, w.sub(one, fy)), (w.add(y0, one), fy)):
+            for xx, wx in ((x0, w.sub(one, fx)), (w.add(x0, one), fx)):
+                v, ok = _grid_corner(w, flat, yy, xx, h, wd, ch)
+                term = w.where(ok, w.mul(v, w.reshape(w.mul(wy, wx), [n, 1, ho * wo])), w.scalar_like(0, v))
+                out = term if out is None else w.add(out, term)
+    return w.reshape(out, [n, ch, ho, wo])

@@ -110,11 +110,11 @@ def _resize(ctx, node, attrs):
     x = ctx.val(i[0])
     shape = w.shape(x)
     mode = attrs.get("mode", "nearest")
-    for a, ok in (("antialias", 0), ("keep_aspect_ratio_policy", "stretch"), ("exclude_outside", 0)):
+    for a, ok in (("antialias", 0), ("keep_aspect_ratio_policy", "stretch")):
         if attrs.get(a, ok) != ok:
             raise UnsupportedModel(f"Resize {a}={attrs[a]!r}")
-    if mode not in ("nearest", "linear"):
-        raise UnsupportedModel(f"Resize mode {mode!r} (known: nearest, linear)")
+    if mode not in ("nearest", "linear", "cubic"):
+        raise UnsupportedModel(f"Resize mode {mode!r} (known: nearest, linear, cubic)")
     nearest = _ROUND.get(attrs.get("nearest_mode", "round_prefer_floor"))
     if nearest is None:
         raise UnsupportedModel(f"Resize nearest_mode {attrs['nearest_mode']!r}")
@@ -128,8 +128,26 @@ def _resize(ctx, node, attrs):
         sizes = [int(s) for s in ctx.cval(sizes_in, node).reshape(-1)]
         scales = [o / shape[a] for a, o in zip(axes, sizes)]
     how = attrs.get("coordinate_transformation_mode", "half_pixel" if ctx.opset >= 11 else "asymmetric")
-    mats = {a: C.resize_matrix(shape[a], o, C.resize_coords(shape[a], o, s, how), mode, nearest)
+    cubic = {"cubic_a": attrs.get("cubic_coeff_a", -0.75), "exclude_outside": bool(attrs.get("exclude_outside", 0))}
+    mats = {a: C.resize_matrix(shape[a], o, C.resize_coords(shape[a], o, s, how), mode, nearest, **cubic)
             for a, o, s in zip(axes, sizes, scales) if not (o == shape[a] and s == 1.0)}  # identity axes stay
+    return [C.resize(w, x, mats)]
+
+
+@handles("Upsample")
+def _upsample(ctx, node, attrs):
+    """Upsample (opsets 7-9, deprecated): Resize with asymmetric coordinates; scales an input since 9."""
+    w, x = ctx.w, ctx.val(node.input[0])
+    shape = w.shape(x)
+    scales = [float(s) for s in (ctx.cval(node.input[1], node).reshape(-1) if len(node.input) > 1
+                                 else attrs.get("scales", []))]
+    mode = attrs.get("mode", "nearest")
+    mode = mode.decode() if isinstance(mode, bytes) else mode
+    if len(scales) != len(shape) or mode not in ("nearest", "linear", "bilinear"):
+        raise UnsupportedModel(f"Upsample mode {mode!r} with scales {scales} for a rank-{len(shape)} input")
+    mats = {a: C.resize_matrix(n, int(math.floor(n * s)), C.resize_coords(n, int(math.floor(n * s)), s, "asymmetric"),
+                               "nearest" if mode == "nearest" else "linear")
+            for a, (n, s) in enumerate(zip(shape, scales)) if s != 1.0}
     return [C.resize(w, x, mats)]
 
 
@@ -143,6 +161,9 @@ def _nll(ctx, node, attrs):
     """Outputs: the loss and (SoftmaxCrossEntropyLoss) the log-probabilities."""
     w, i = ctx.w, _ins(node)
     x, labels = ctx.val(i[0]), ctx.val(i[1])
+    if not w.dtype(labels).startswith(("int", "uint")):
+        raise UnsupportedModel(f"{node.op_type} labels {i[1]!r} are {w.dtype(labels)}: the op takes class indices "
+                               "(probability targets are not an ONNX loss; torch's dynamo exporter emits them so)")
     weight = ctx.val(i[2]) if i[2] else None
     red = attrs.get("reduction", "mean")
     red = red.decode() if isinstance(red, bytes) else red
@@ -181,6 +202,81 @@ def _scatter_elements(ctx, node, attrs):
     return [C.scatter_along(ctx.w, x, idx, upd, attrs.get("axis", 0), mode)]
 
 
+@handles("ScatterND")
+def _scatter_nd(ctx, node, attrs):
+    """data with updates written (or added) at the index tuples: the positions are GatherND of data's
+    own flat positions, so the placement is GatherND's."""
+    w = ctx.w
+    x, idx, upd = [ctx.val(n) for n in node.input[:3]]
+    red = attrs.get("reduction", "none")
+    red = red.decode() if isinstance(red, bytes) else red
+    if red not in ("none", "add"):
+        raise UnsupportedModel(f"ScatterND reduction {red!r} (known: none, add)")
+    pos = C.gather_nd(w, C.iota_like(w, x), idx)
+    if list(w.shape(pos)) != list(w.shape(upd)):
+        raise UnsupportedModel(f"ScatterND updates of shape {list(w.shape(upd))} for indices {list(w.shape(idx))} "
+                               f"into data {list(w.shape(x))} (want {list(w.shape(pos))})")
+    return [C.put_positions(w, x, upd, pos, "set" if red == "none" else "add")]
+
+
+@handles("Hardmax")
+def _hardmax(ctx, node, attrs):
+    """1 at the first maximum along `axis`, else 0 (opset 13; before, the axis flattens): zero derivative."""
+    w, x = ctx.w, ctx.val(node.input[0])
+    shape = list(w.shape(x))
+    axis = attrs.get("axis", -1 if ctx.opset >= 13 else 1) % len(shape)
+    flat = w.reshape(x, [math.prod(shape[:axis]), math.prod(shape[axis:])]) if ctx.opset < 13 else x
+    ax = 1 if ctx.opset < 13 else axis
+    fshape = list(w.shape(flat))
+    am = w.emit1("argmax", [flat], {"axis": ax, "keepdims": True}, [1 if k == ax else d for k, d in enumerate(fshape)],
+                 "int64")
+    pos = w.const(np.arange(fshape[ax]).reshape([-1 if k == ax else 1 for k in range(len(fshape))]))
+    one = w.where(w.binary("equal", am, pos), w.scalar_like(1, x), w.scalar_like(0, x))
+    return [w.reshape(w.broadcast_to(one, fshape), shape)]
+
+
+@handles("LpNormalization")
+def _lp_normalization(ctx, node, attrs):
+    w, x = ctx.w, ctx.val(node.input[0])
+    p = int(attrs.get("p", 2))
+    if p not in (1, 2):
+        raise UnsupportedModel(f"LpNormalization p={p} (known: 1, 2)")
+    return [w.div(x, C.vector_norm(w, x, float(p), [attrs.get("axis", -1)], True))]
+
+
+@handles("MeanVarianceNormalization")
+def _mvn(ctx, node, attrs):
+    """(x - mean) / (sqrt(mean of squared deviations) + 1e-9) over `axes` (ONNX's function body)."""
+    w, x = ctx.w, ctx.val(node.input[0])
+    axes = list(attrs.get("axes", [0, 2, 3]))
+    d = w.sub(x, w.reduce("mean", x, axes, keepdims=True))
+    sd = w.unary("sqrt", w.reduce("mean", w.mul(d, d), axes, keepdims=True))
+    return [w.div(d, w.add(sd, w.scalar_like(1e-9, x)))]
+
+
+@handles("LRN")
+def _lrn(ctx, node, attrs):
+    """x / (bias + alpha / size * sum of x^2 over the `size` channels around)^beta."""
+    w, x = ctx.w, ctx.val(node.input[0])
+    size, shape = int(attrs["size"]), list(w.shape(x))
+    alpha, beta, bias = attrs.get("alpha", 1e-4), attrs.get("beta", 0.75), attrs.get("bias", 1.0)
+    lo, hi = (size - 1) // 2, size - 1 - (size - 1) // 2
+    sq = C.pad(w, w.mul(x, x), [(0, 0), (lo, hi)] + [(0, 0)] * (len(shape) - 2))
+    total = None
+    for k in range(size):
+        part = w.index(sq, [[0, shape[0], 1], [k, k + shape[1], 1]] + [[0, d, 1] for d in shape[2:]])
+        total = part if total is None else w.add(total, part)
+    den = w.add(w.scalar_like(bias, x), w.mul(total, w.scalar_like(alpha / size, x)))
+    return [w.div(x, w.binary("pow", den, w.scalar_like(beta, x)))]
+
+
+@handles("Range")
+def _range(ctx, node, attrs):
+    """Constant bounds only (a data-dependent length has no static shape)."""
+    start, limit, delta = [ctx.cval(n, node).reshape(()) for n in node.input[:3]]
+    return [ctx.w.const(np.arange(start, limit, delta, dtype=start.dtype))]
+
+
 @handles("OneHot")
 def _one_hot(ctx, node, attrs):
     """values[1] where the index (negative: from the end) equals the position along `axis`, else values[0]."""
@@ -195,3 +291,12 @@ def _one_hot(ctx, node, attrs):
     pos = w.const(np.arange(depth).reshape([-1 if k == axis else 1 for k in range(len(si) + 1)]))
     off, on = w.index(values, [0]), w.index(values, [1])
     return [w.where(w.binary("equal", i, pos), on, off)]
+
+
+@handles("GridSample")
+def _grid_sample(ctx, node, attrs):
+    """Opset 16 names the modes bilinear / bicubic, opset 20 linear / cubic."""
+    mode = attrs.get("mode", "bilinear" if ctx.opset < 20 else "linear")
+    mode = {"linear": "bilinear", "cubic": "bicubic"}.get(mode, mode)
+    return [C.grid_sample(ctx.w, ctx.val(node.input[0]), ctx.val(node.input[1]), mode,
+                          attrs.get("padding_mode", "zeros"), bool(attrs.get("align_corners", 0)))]

@@ -402,7 +402,16 @@ def _layer_norm(ctx, node, attrs):
     i = _ins(node)
     x, scale = ctx.val(i[0]), ctx.val(i[1])
     b = ctx.val(i[2]) if i[2] else None
-    return [C.layer_norm(ctx.w, x, scale, b, attrs.get("axis", -1), attrs.get("epsilon", 1e-5)), None, None]
+    axis, eps = attrs.get("axis", -1), attrs.get("epsilon", 1e-5)
+    y = C.layer_norm(ctx.w, x, scale, b, axis, eps)
+    if len(node.output) < 2 or not any(node.output[1:]):
+        return [y, None, None]
+    w = ctx.w  # the optional Mean and InvStdDev outputs: reduced axes kept as 1
+    axes = list(range(axis % len(w.shape(x)), len(w.shape(x))))
+    mean = w.reduce("mean", x, axes, keepdims=True)
+    d = w.sub(x, mean)
+    inv = w.unary("rsqrt", w.add(w.reduce("mean", w.mul(d, d), axes, keepdims=True), w.scalar_like(eps, x)))
+    return [y, mean, inv]
 
 
 @handles("Softmax", "LogSoftmax")
@@ -410,10 +419,12 @@ def _softmax(ctx, node, attrs):
     x = ctx.val(node.input[0])
     nd = len(ctx.w.shape(x))
     axis = attrs.get("axis", -1 if ctx.opset >= 13 else 1) % nd
-    if ctx.opset < 13 and axis != nd - 1:
-        raise UnsupportedModel(f"{node.op_type} before opset 13 flattens from axis {axis}: only the last axis is "
-                               "supported")
-    return [ctx.w.softmax("softmax" if node.op_type == "Softmax" else "log_softmax", x, axis)]
+    op = "softmax" if node.op_type == "Softmax" else "log_softmax"
+    if ctx.opset < 13 and axis != nd - 1:  # before 13: over the axes from `axis` on, flattened into one
+        shape = list(ctx.w.shape(x))
+        flat = ctx.w.reshape(x, [math.prod(shape[:axis]), math.prod(shape[axis:])])
+        return [ctx.w.reshape(ctx.w.softmax(op, flat, 1), shape)]
+    return [ctx.w.softmax(op, x, axis)]
 
 
 @handles(*_REDUCE)
@@ -533,14 +544,25 @@ def _conv_transpose(ctx, node, attrs):
                              groups=attrs.get("group", 1), output_padding=attrs.get("output_padding", [0] * nd))]
 
 
-def _einsum_shape(eq: str, shapes) -> list[int]:
-    if "..." in eq or "->" not in eq:
-        raise UnsupportedModel(f"einsum {eq!r}: only explicit outputs without '...'")
-    lhs, out = eq.replace(" ", "").split("->")
-    dims: dict[str, int] = {}
+def _einsum_terms(eq: str, shapes) -> tuple[list[str], str]:
+    """The operands' subscripts and the output's, '...' spelled out in unused letters and an implicit
+    output ('ij,jk': the letters used once, sorted, after the ellipsis) made explicit."""
+    lhs, arrow, out = eq.replace(" ", "").partition("->")
     terms = lhs.split(",")
     if len(terms) != len(shapes):
         raise UnsupportedModel(f"einsum {eq!r} names {len(terms)} operands, got {len(shapes)}")
+    free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in eq]
+    n_ell = max([len(s) - len(t.replace("...", "")) for t, s in zip(terms, shapes) if "..." in t], default=0)
+    ell = "".join(free[:n_ell])
+    terms = [t.replace("...", ell[n_ell - (len(s) - len(t.replace("...", ""))):]) for t, s in zip(terms, shapes)]
+    if not arrow:
+        counts = "".join(terms)
+        out = ell + "".join(sorted(c for c in set(counts) if counts.count(c) == 1 and c not in ell))
+    return terms, out.replace("...", ell)
+
+
+def _einsum_shape(eq: str, terms: list[str], out: str, shapes) -> list[int]:
+    dims: dict[str, int] = {}
     for term, shape in zip(terms, shapes):
         if len(term) != len(shape):
             raise UnsupportedModel(f"einsum {eq!r}: {term!r} for an operand of shape {list(shape)}")
@@ -550,12 +572,30 @@ def _einsum_shape(eq: str, shapes) -> list[int]:
     return [dims[c] for c in out]
 
 
+def _einsum_diagonals(w, x: str, term: str) -> tuple[str, str]:
+    """An operand with a letter repeated ('ii', 'bii'): its diagonal taken until each letter is once."""
+    while len(set(term)) < len(term):
+        c = next(c for c in term if term.count(c) > 1)
+        i = term.index(c)
+        j = term.index(c, i + 1)
+        x = C.diagonal(w, x, 0, i, j)
+        term = "".join(ch for k, ch in enumerate(term) if k not in (i, j)) + c
+    return x, term
+
+
 @handles("Einsum")
 def _einsum(ctx, node, attrs):
     w = ctx.w
     xs = [ctx.val(n) for n in node.input]
     eq = attrs["equation"]
-    return [w.emit1("einsum", xs, {"equation": eq}, _einsum_shape(eq, [w.shape(v) for v in xs]), w.dtype(xs[0]))]
+    eq = eq.decode() if isinstance(eq, bytes) else eq
+    terms, out = _einsum_terms(eq, [w.shape(v) for v in xs])
+    shape = _einsum_shape(eq, terms, out, [w.shape(v) for v in xs])
+    xs, terms = map(list, zip(*[_einsum_diagonals(w, x, t) for x, t in zip(xs, terms)]))
+    explicit = ",".join(terms) + "->" + out
+    if len(xs) == 1 and terms[0] == out:
+        return [xs[0]]
+    return [w.emit1("einsum", xs, {"equation": explicit}, shape, w.dtype(xs[0]))]
 
 
 @handles("CumSum")

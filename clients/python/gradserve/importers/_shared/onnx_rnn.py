@@ -63,6 +63,10 @@ class _Rnn:
             return w.const(np.zeros((self.batch, self.hidden), w.dtype(self.x)))
         h = ctx.val(name)
         h = w.transpose(h, [1, 0, 2]) if self.layout else h
+        want = [len(self.dirs), self.batch, self.hidden]
+        if list(w.shape(h)) != want:  # e.g. an exporter's LSTM with projections: ONNX's LSTM has none
+            raise UnsupportedModel(f"initial state {name!r} of shape {list(w.shape(h))}, the op's is {want} "
+                                   f"(directions, batch, hidden_size {self.hidden})")
         return _at(w, h, d)
 
     def projected(self, d: int):

@@ -1,0 +1,64 @@
+"""A JAX function with a custom derivative rule (jax.custom_vjp anywhere; jax.custom_jvp defined
+outside JAX itself) exports to StableHLO as its primal computation only: differentiating that
+would silently drop the user's rule. Such a function imports as one engine `custom_vjp` node whose
+forward is the StableHLO and whose reverse rule is JAX's own VJP of the function, exported too
+(Exported.vjp(), which applies the custom rules). That VJP is itself wrapped the same way with its own
+VJP, RULE_ORDERS deep, so gradients, jvps (the rule's double vjp) and second derivatives (Hessian-vector
+products) follow the user's rule as jax.grad does; beyond that the innermost VJP is differentiated as
+written (its custom parts as their primals)."""
+from __future__ import annotations
+
+import os
+
+from ._shared.graph_writer import GraphWriter, UnsupportedModel
+
+RULE_ORDERS = 2  # derivative orders that keep the custom rules (each doubles the imported graph)
+
+
+def _user_jvp(eqn, jax_dir: str) -> bool:
+    info = getattr(eqn.params.get("jvp_jaxpr_fun"), "debug_info", None)
+    src = str(getattr(info, "func_src_info", "") or "")
+    path = src.rsplit(" at ", 1)[-1]
+    return not path.startswith(jax_dir)  # unknown origin: treated as the user's (the safe side)
+
+
+def _walk(jaxpr, jax_dir: str) -> bool:
+    for e in jaxpr.eqns:
+        name = e.primitive.name
+        if name.startswith("custom_vjp_call") or (name.startswith("custom_jvp_call") and _user_jvp(e, jax_dir)):
+            return True
+        for v in e.params.values():
+            for sub in v if isinstance(v, (tuple, list)) else (v,):
+                inner = getattr(sub, "jaxpr", None)
+                inner = getattr(inner, "jaxpr", inner)  # ClosedJaxpr.jaxpr, or a Jaxpr itself
+                if inner is not None and hasattr(inner, "eqns") and _walk(inner, jax_dir):
+                    return True
+    return False
+
+
+def has_custom_rule(fn, call_args: tuple) -> bool:
+    import jax
+
+    return _walk(jax.make_jaxpr(fn)(*call_args).jaxpr, os.path.dirname(jax.__file__))
+
+
+def with_jax_vjp(w: GraphWriter, exp, leaves: list[str], outputs: list[str], run_module, order: int = 1) -> list[str]:
+    """`outputs` (computed from `leaves`) passed through a custom_vjp node whose rule is exp.vjp();
+    `run_module(writer, exported, args)` converts an Exported's StableHLO (jax_import's)."""
+    vexp = exp.vjp()
+    if vexp is None:
+        raise UnsupportedModel("the function has a custom derivative rule but its export carries no VJP")
+    fw = w.function_writer(f"{w.name}_jax_vjp")
+    xs = [fw.input(f"x{i}", *w.avals[v]) for i, v in enumerate(leaves)]
+    fw_outs = [fw.input(f"out{j}", *w.avals[o]) for j, o in enumerate(outputs)]
+    douts = [fw.input(f"dout{j}", *w.avals[o]) for j, o in enumerate(outputs)]
+    del fw_outs  # the rule's signature has the outputs; JAX's VJP recomputes what it needs
+    grads = run_module(fw, vexp, xs + douts)
+    if len(grads) != len(xs):
+        raise UnsupportedModel(f"JAX's VJP gives {len(grads)} cotangents for {len(xs)} inputs")
+    if order < RULE_ORDERS:
+        grads = with_jax_vjp(fw, vexp, xs + douts, grads, run_module, order + 1)
+    bprop = w.finish(fw, grads)
+    return w.emit("custom_vjp", list(leaves) + list(outputs),
+                  {"bprop": bprop, "n_in": len(leaves), "n_out": len(outputs), "params": [], "site": 0},
+                  [w.avals[o] for o in outputs])

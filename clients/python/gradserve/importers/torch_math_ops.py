@@ -1,0 +1,60 @@
+"""More ATen rules for torch_import (registered into torch_table.ATEN on import): special functions and
+distances users differentiate (erfc, cdist, logaddexp, hypot, frac, xlogy) and grid sampling."""
+from __future__ import annotations
+
+from ._shared import composites as C
+from ._shared.graph_writer import UnsupportedModel
+from .torch_table import aten
+
+
+@aten("aten.erfc.default", "aten.special_erfc.default")
+def _erfc(c, x):
+    x = c.v(x)
+    return c.w.sub(c.w.scalar_like(1, x), c.w.unary("erf", x))
+
+
+@aten("aten._cdist_forward.default")
+def _cdist(c, x1, x2, p, compute_mode=None):
+    """||x1[..., i, :] - x2[..., j, :]||_p by broadcasting [.., P, 1, M] - [.., 1, R, M]."""
+    w, a, b = c.w, c.v(x1), c.v(x2)
+    if float(p) <= 0:
+        raise UnsupportedModel(f"cdist p={p} (p > 0 only)")
+    sa, sb = list(w.shape(a)), list(w.shape(b))
+    d = w.sub(w.reshape(a, sa[:-1] + [1, sa[-1]]), w.reshape(b, sb[:-2] + [1] + sb[-2:]))
+    return C.vector_norm(w, d, float(p), [-1], False)
+
+
+@aten("aten.logaddexp.default")
+def _logaddexp(c, a, b):
+    return C.log_add_exp(c.w, *c.pair(a, b))
+
+
+@aten("aten.hypot.default")
+def _hypot(c, a, b):
+    w = c.w
+    va, vb = c.pair(a, b)
+    return w.unary("sqrt", w.add(w.mul(va, va), w.mul(vb, vb)))
+
+
+@aten("aten.frac.default")
+def _frac(c, x):
+    """x - trunc(x): derivative 1, as torch's."""
+    w, x = c.w, c.v(x)
+    t = w.where(w.binary("less", x, w.scalar_like(0, x)), w.unary("ceil", x), w.unary("floor", x))
+    return w.sub(x, t)
+
+
+@aten("aten.xlogy.Tensor")
+def _xlogy(c, a, b):
+    """x * log(y), 0 where x == 0 (torch's convention, y's gradient there too)."""
+    w = c.w
+    va, vb = c.pair(a, b)
+    zero = w.binary("equal", va, w.scalar_like(0, va))
+    safe = w.where(zero, w.scalar_like(1, vb), vb)
+    return w.where(zero, w.scalar_like(0, va), w.mul(va, w.unary("log", safe)))
+
+
+@aten("aten.grid_sampler_2d.default")
+def _grid_sample(c, x, grid, interpolation_mode, padding_mode, align_corners):
+    modes, pads = {0: "bilinear", 1: "nearest", 2: "bicubic"}, {0: "zeros", 1: "border", 2: "reflection"}
+    return C.grid_sample(c.w, c.v(x), c.v(grid), modes[interpolation_mode], pads[padding_mode], bool(align_corners))
