@@ -93,6 +93,26 @@ class ThreadBudget:
             self.tids = pin_threads(os.getpid(), cores, passes=1)
         self._threads_to(threads)
         self.cur = (list(cores), threads)
+        if not self.torch and self.own[0] and set(cores) - set(self.own[0]):
+            self._place(list(cores), threads)
+
+    def _place(self, cores: list, threads: int) -> None:
+        """A lent NumPy run: the caller on its first own core, each split helper on a core of its own,
+        the lent ones first. A helper free to run on the caller's core is woken there (the waker's core)
+        whenever the lent core is not idle, e.g. another process on it: it then queues behind the caller
+        and the run goes at one core's speed (seen on a 2-core box under load: lent runs as slow as alone
+        ones). Pinned to the lent core, it shares that core with the other process instead (a woken thread
+        that slept most of the time gets the core soon) while the caller keeps its own."""
+        from engine.backends import split_gemm
+
+        own = self.own[0]
+        spare = [c for c in cores if c not in own] + own[1:]
+        try:
+            os.sched_setaffinity(0, own[:1])  # this thread: the one that calls the split
+            for i, tid in enumerate(split_gemm.helper_ids()[:threads - 1]):
+                os.sched_setaffinity(tid, spare[i % len(spare): i % len(spare) + 1])
+        except OSError:  # a helper ended, or a core left the quota: the widened masks stay, still correct
+            pass
 
     def _threads_to(self, threads: int) -> None:
         if self.torch:
