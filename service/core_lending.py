@@ -5,9 +5,13 @@ full pool never runs more threads than it has cores. A job that starts while the
 other workers are idle would leave their cores unused: the pool lends them to it. The job's worker
 widens the CPU affinity of all its threads to its own and the lenders' cores and raises its intra-op
 threads to match (the lenders' threads, so the pool's total stays within the CPU quota), runs the
-job, and narrows back before it answers. Intra-op threads: on NumPy, the engine's split of each large
-matrix product into blocks taken dynamically by that many threads, each block one single-threaded
-BLAS call (engine/backends/split_gemm.py); on torch, its own threads and BLAS's.
+job, and narrows back before it answers. On NumPy each thread is then placed on one core, the caller on
+its own and the split's helpers on the lent ones (ThreadBudget._place): left free to run on either, a
+helper is woken on the caller's core whenever the lent core is busy and runs only when the caller
+sleeps, so a lent run went no faster than a lone one on a loaded box. Intra-op threads: on NumPy,
+the engine's split of each large matrix product into blocks taken dynamically by that many threads,
+each block one single-threaded BLAS call (engine/backends/split_gemm.py); on torch, its own threads and
+BLAS's.
 
 While lent, a lender is idle but reserved. A job that arrives then is not kept waiting: the pool
 reclaims every lender of that borrower at once (see Pool._reclaim): it pins each of the borrower's
@@ -54,6 +58,13 @@ def pin_threads(pid: int, cores, passes: int = 2) -> list:
             except OSError:  # the thread ended meanwhile
                 pass
     return list(done)
+
+
+def placement(own: list, cores: list, helpers: int) -> tuple[list, list]:
+    """A lent run's cores (ThreadBudget._place): the caller's, and one core for each helper, the lent
+    cores first, then the caller's other own cores (more helpers than those: round again)."""
+    spare = [c for c in cores if c not in own] + list(own[1:])
+    return list(own[:1]), [[spare[i % len(spare)]] for i in range(helpers)] if spare else []
 
 
 class ThreadBudget:
@@ -105,12 +116,12 @@ class ThreadBudget:
         that slept most of the time gets the core soon) while the caller keeps its own."""
         from engine.backends import split_gemm
 
-        own = self.own[0]
-        spare = [c for c in cores if c not in own] + own[1:]
+        helpers = split_gemm.helper_ids()[:threads - 1]
+        caller, each = placement(self.own[0], cores, len(helpers))
         try:
-            os.sched_setaffinity(0, own[:1])  # this thread: the one that calls the split
-            for i, tid in enumerate(split_gemm.helper_ids()[:threads - 1]):
-                os.sched_setaffinity(tid, spare[i % len(spare): i % len(spare) + 1])
+            os.sched_setaffinity(0, caller)  # this thread: the one that calls the split
+            for tid, core in zip(helpers, each):
+                os.sched_setaffinity(tid, core)
         except OSError:  # a helper ended, or a core left the quota: the widened masks stay, still correct
             pass
 

@@ -235,6 +235,16 @@ def test_the_budget_splits_products_on_one_blas_thread_and_pins_the_split_helper
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
 
 
+def test_a_lent_run_places_the_caller_on_its_own_core_and_each_helper_on_one_lent_core():
+    from service.core_lending import placement
+
+    assert placement([0], [0, 1], 1) == ([0], [[1]])
+    assert placement([2], [0, 1, 2], 2) == ([2], [[0], [1]])
+    assert placement([0, 1], [0, 1, 2, 3], 3) == ([0], [[2], [3], [1]])  # lent cores first, then its own
+    assert placement([0], [0, 1], 3) == ([0], [[1], [1], [1]])  # more helpers than cores: shared
+    assert placement([0], [0], 1) == ([0], [])  # nothing to spread over
+
+
 def test_lending_starts_above_the_threshold_and_stops_when_it_does_not_pay():
     w = WorkEstimates()
     assert not w.worth_lending("k", 5.0) and w.worth_lending("k", 0)  # unknown: only when every job is lent
