@@ -5,9 +5,13 @@ full pool never runs more threads than it has cores. A job that starts while the
 other workers are idle would leave their cores unused: the pool lends them to it. The job's worker
 widens the CPU affinity of all its threads to its own and the lenders' cores and raises its intra-op
 threads to match (the lenders' threads, so the pool's total stays within the CPU quota), runs the
-job, and narrows back before it answers. Intra-op threads: on NumPy, the engine's split of each large
-matrix product into blocks taken dynamically by that many threads, each block one single-threaded
-BLAS call (engine/backends/split_gemm.py); on torch, its own threads and BLAS's.
+job, and narrows back before it answers. On NumPy each thread is then placed on one core, the caller on
+its own and the split's helpers on the lent ones (ThreadBudget._place): left free to run on either, a
+helper is woken on the caller's core whenever the lent core is busy and runs only when the caller
+sleeps, so a lent run went no faster than a lone one on a loaded box. Intra-op threads: on NumPy,
+the engine's split of each large matrix product into blocks taken dynamically by that many threads,
+each block one single-threaded BLAS call (engine/backends/split_gemm.py); on torch, its own threads and
+BLAS's.
 
 While lent, a lender is idle but reserved. A job that arrives then is not kept waiting: the pool
 reclaims every lender of that borrower at once (see Pool._reclaim): it pins each of the borrower's
@@ -56,6 +60,13 @@ def pin_threads(pid: int, cores, passes: int = 2) -> list:
     return list(done)
 
 
+def placement(own: list, cores: list, helpers: int) -> tuple[list, list]:
+    """A lent run's cores (ThreadBudget._place): the caller's, and one core for each helper, the lent
+    cores first, then the caller's other own cores (more helpers than those: round again)."""
+    spare = [c for c in cores if c not in own] + list(own[1:])
+    return list(own[:1]), [[spare[i % len(spare)]] for i in range(helpers)] if spare else []
+
+
 class ThreadBudget:
     """Worker side: the cores and BLAS / intra-op threads this worker runs a job with.
 
@@ -93,6 +104,26 @@ class ThreadBudget:
             self.tids = pin_threads(os.getpid(), cores, passes=1)
         self._threads_to(threads)
         self.cur = (list(cores), threads)
+        if not self.torch and self.own[0] and set(cores) - set(self.own[0]):
+            self._place(list(cores), threads)
+
+    def _place(self, cores: list, threads: int) -> None:
+        """A lent NumPy run: the caller on its first own core, each split helper on a core of its own,
+        the lent ones first. A helper free to run on the caller's core is woken there (the waker's core)
+        whenever the lent core is not idle, e.g. another process on it: it then queues behind the caller
+        and the run goes at one core's speed (seen on a 2-core box under load: lent runs as slow as alone
+        ones). Pinned to the lent core, it shares that core with the other process instead (a woken thread
+        that slept most of the time gets the core soon) while the caller keeps its own."""
+        from engine.backends import split_gemm
+
+        helpers = split_gemm.helper_ids()[:threads - 1]
+        caller, each = placement(self.own[0], cores, len(helpers))
+        try:
+            os.sched_setaffinity(0, caller)  # this thread: the one that calls the split
+            for tid, core in zip(helpers, each):
+                os.sched_setaffinity(tid, core)
+        except OSError:  # a helper ended, or a core left the quota: the widened masks stay, still correct
+            pass
 
     def _threads_to(self, threads: int) -> None:
         if self.torch:

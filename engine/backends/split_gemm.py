@@ -52,6 +52,11 @@ def threads() -> int:
     return _threads
 
 
+def helper_ids() -> list[int]:
+    """The kernel thread ids of the helpers started so far (core_lending pins each to a core)."""
+    return [t.native_id for t in _helpers]
+
+
 def _start_helpers(n: int) -> None:
     # started here, by the thread that widens the worker (core_lending pins before it raises threads),
     # so a new helper inherits the widened mask; pin_threads covers every thread of the process after

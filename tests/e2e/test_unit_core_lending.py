@@ -211,7 +211,11 @@ b.set(CORES, 2)  # lent the second core
 assert b.threads == 2 == intra_op_threads(), b.threads
 assert all(p.num_threads == 1 for p in blas), [(p.filepath, p.num_threads) for p in blas]
 helpers = [t.native_id for t in split_gemm._helpers]
-assert helpers and all(os.sched_getaffinity(t) == set(CORES) for t in helpers)
+assert helpers
+if len(CORES) == 2:  # the caller on its own core, the helper on the lent one (ThreadBudget._place)
+    assert os.sched_getaffinity(0) == {CORES[0]} and os.sched_getaffinity(helpers[0]) == {CORES[1]}
+else:
+    assert all(os.sched_getaffinity(t) == set(CORES) for t in helpers)
 b.narrow()  # what a reclaim does from outside too: pin_threads on every thread of the process
 assert b.threads == 1 == intra_op_threads() and all(p.num_threads == 1 for p in blas)
 assert all(os.sched_getaffinity(t) == {CORES[0]} for t in helpers)
@@ -229,6 +233,16 @@ def test_the_budget_splits_products_on_one_blas_thread_and_pins_the_split_helper
     r = subprocess.run([sys.executable, "-c", _BUDGET_CHECK], capture_output=True, text=True, timeout=120,
                        env=dict(os.environ, OPENBLAS_NUM_THREADS="2"))  # a BLAS that would use two threads
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
+
+
+def test_a_lent_run_places_the_caller_on_its_own_core_and_each_helper_on_one_lent_core():
+    from service.core_lending import placement
+
+    assert placement([0], [0, 1], 1) == ([0], [[1]])
+    assert placement([2], [0, 1, 2], 2) == ([2], [[0], [1]])
+    assert placement([0, 1], [0, 1, 2, 3], 3) == ([0], [[2], [3], [1]])  # lent cores first, then its own
+    assert placement([0], [0, 1], 3) == ([0], [[1], [1], [1]])  # more helpers than cores: shared
+    assert placement([0], [0], 1) == ([0], [])  # nothing to spread over
 
 
 def test_lending_starts_above_the_threshold_and_stops_when_it_does_not_pay():
