@@ -17,7 +17,7 @@ import grpc
 import numpy as np
 import pytest
 
-from e2e.h2_raw import DATA, END_HEADERS, END_STREAM, HEADERS, PING, RST_STREAM, SETTINGS, ACK, frame, hpack
+from e2e.h2_raw import ACK, DATA, END_HEADERS, END_STREAM, HEADERS, PING, RST_STREAM, SETTINGS, frame, hpack
 
 from gradserve import errors
 from gradserve._proto import gradserve_pb2 as pb
