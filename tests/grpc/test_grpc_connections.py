@@ -3,8 +3,10 @@ connection closed for its age (grpc_max_connection_age_s) is counted in
 `gradserve_grpc_connections_closed_total{reason="age"}` and logged; one its client closed earlier counts as
 reason="other" (service.grpc_conns samples grpc core's channelz each second).
 
-A real server with a 3 s connection age; waits are on the metrics with generous ceilings."""
+A real server with a 5 s connection age; waits are on the metrics with generous ceilings."""
 from __future__ import annotations
+
+import time
 
 import grpc
 import httpx
@@ -16,7 +18,7 @@ from e2e.server import Server
 
 from service.proto import gradserve_pb2_grpc as pb_grpc
 
-AGE_S = 3.0
+AGE_S = 5.0
 DX = np.array([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], np.float32)
 OPEN, CLOSED = "gradserve_grpc_connections", "gradserve_grpc_connections_closed_total"
 
@@ -36,6 +38,14 @@ def http(srv):
         yield c
 
 
+def _open_now(http: httpx.Client, n: int) -> None:
+    """Wait until the server counts exactly n open gRPC connections (each sample: 1 s)."""
+    end = time.monotonic() + 30
+    while metric(http, OPEN) != n:
+        assert time.monotonic() < end, f"{OPEN} never reached {n}: {metric(http, OPEN)}"
+        time.sleep(0.05)
+
+
 def _grad(ch: grpc.Channel) -> None:
     np.testing.assert_allclose(arrays(call(pb_grpc.GradserveStub(ch), "grad", {"graph": matmul_net(),
                                                                                "inputs": [X, Y]}))[0], DX, rtol=1e-6)
@@ -48,13 +58,14 @@ def test_a_connection_closed_for_its_age_is_counted_and_logged(srv, http):
         wait_for_metric(http, OPEN, 1, "the open connection was never counted", timeout=30)
         wait_for_metric(http, CLOSED, aged + 1, "no connection closed for its age", timeout=60, reason="age")
         _grad(ch)  # the client reconnects: the server is fine
-    assert "closed after about" in srv.output() and "grpc_max_connection_age_s=3" in srv.output()
+    assert "closed after about" in srv.output() and "grpc_max_connection_age_s=5" in srv.output()
 
 
 def test_a_connection_its_client_closes_early_counts_as_other(srv, http):
+    _open_now(http, 0)  # (the other test's connection gone: the next one counted is this test's)
     other = metric(http, CLOSED, reason="other")
     ch = grpc.insecure_channel(srv.grpc_target)
     _grad(ch)
-    wait_for_metric(http, OPEN, 1, "the open connection was never counted", timeout=30)
-    ch.close()  # well before its 3 s age, unless the box stalls (then it counts as age: not this scenario)
+    _open_now(http, 1)
+    ch.close()  # well before its 5 s age, unless the box stalls (then it counts as age: not this scenario)
     wait_for_metric(http, CLOSED, other + 1, "the client's close was never counted", timeout=30, reason="other")
