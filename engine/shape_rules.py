@@ -968,8 +968,8 @@ def arange_length(start, stop, step) -> int:
     if step == 0:
         raise RuleError("arange: step may not be 0")
     n = max(0, math.ceil((stop - start) / step))
-    if n > 1 << 31:
-        raise RuleError(f"arange: {n} elements is too many")
+    if n > 1 << 31:  # (max_elements: the service answers it as the size limit it is)
+        raise RuleError(f"arange: {n} elements is too many", max_elements=1 << 31)
     return n
 
 

@@ -187,7 +187,7 @@ class Deriver:
         try:
             d = self._derive(kind, g, spec)
         except EngineError as e:
-            raise _caller_paths(engine_error(e), g, kind) from None
+            raise _caller_paths(engine_error(e, self.max_elements), g, kind) from None
         except RecursionError:
             raise LimitExceeded(f"the {kind} of this graph nests too deeply to build", path="$.graph",
                                 limit="max_work", value=self.max_work) from None

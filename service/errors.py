@@ -78,12 +78,15 @@ class Internal(ServiceError):
 _ENGINE = {"limit_exceeded": LimitExceeded, "backend_unavailable": Unavailable}
 
 
-def from_engine(err_dict: dict) -> ServiceError:
+def from_engine(err_dict: dict, max_elements: int | None = None) -> ServiceError:
     """An engine error (as EngineError.to_dict(), from this process or a worker) as a service error with
     the same code and detail. A limit carries its setting as data (engine.errors.LimitExceeded): on the
     wire `detail.limit` names the setting and `detail.value` its value, as for the service's own limits,
-    and `detail.got` what the request asked for."""
+    and `detail.got` what the request asked for. `max_elements`: the server's setting, where the caller
+    knows it (see _too_many_elements)."""
     code = err_dict.get("code", "internal")
+    if code == "shape_error" and "max_elements" in (err_dict.get("detail") or {}):
+        return _too_many_elements(err_dict, max_elements)
     cls = _ENGINE.get(code)
     if cls is None:
         cls = Internal if code in ("execution_error", "engine_error", "internal") else InvalidRequest
@@ -95,6 +98,18 @@ def from_engine(err_dict: dict) -> ServiceError:
         e.detail.update(limit=setting, value=bound)
         if got is not None:
             e.detail["got"] = got
+    return e
+
+
+def _too_many_elements(err_dict: dict, configured: int | None) -> LimitExceeded:
+    """A tensor past the engine's absolute cap (iota, arange: a shape_error whose detail carries the cap as
+    `max_elements`) is a size limit like the service's own: 413 limit_exceeded naming max_elements, with
+    the server's setting as its value when known (it is the lower bound the caller can act on)."""
+    detail = dict(err_dict.get("detail") or {})
+    cap = detail.pop("max_elements")
+    bound = min(cap, configured) if configured else cap
+    e = LimitExceeded(f"{err_dict.get('message', 'too many elements')} (limit max_elements={bound})")
+    e.detail = {**detail, "limit": "max_elements", "value": bound}
     return e
 
 

@@ -40,6 +40,7 @@ from pydantic import ValidationError
 from . import client_shm, codec, models
 from .core import Core, JobRequest, JobResult
 from .errors import CODES, DeadlineExceeded, Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized
+from .grpc_conns import ConnWatch
 from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id, validate, validation_error
 from .proto import gradserve_pb2 as pb
 from .proto import gradserve_pb2_grpc as pb_grpc
@@ -397,6 +398,7 @@ class GrpcServer:
         self.health = HealthServicer()
         self.port: int | None = None
         self._watch: asyncio.Task | None = None
+        self._conns: asyncio.Task | None = None  # (service.grpc_conns)
         self._stopping: asyncio.Task | None = None
         # as long as a SIGTERM drain of the HTTP server may take
         self.grace = settings.default_deadline_s + settings.deadline_grace_s + 5
@@ -426,6 +428,7 @@ class GrpcServer:
         await self._set_health()
         await self.server.start()
         self._watch = asyncio.create_task(self._watch_core())
+        self._conns = asyncio.create_task(ConnWatch(self.core.metrics, self.port, s.grpc_max_connection_age_s).run())
         log.info("gRPC on %s (gradserve.v1.Gradserve, grpc.health.v1, reflection)", _bind_address(s.host, self.port))
         return self.port
 
@@ -454,8 +457,9 @@ class GrpcServer:
 
     async def stop(self) -> None:
         await self.begin_stop()
-        if self._watch is not None and not self._watch.done():
-            self._watch.cancel()
+        for task in (self._watch, self._conns):
+            if task is not None and not task.done():
+                task.cancel()
 
 
 def attach(app, settings: Settings, core: Core, services: tuple = ()) -> None:

@@ -87,6 +87,12 @@ def client_of(core: Core, authorization: str | None, host: str | None) -> str:
     return "host:" + (host or "")
 
 
+def request_client(core: Core, request) -> str:
+    """client_of for a Starlette request (OIP HTTP, UM-Bridge): every protocol names a client alike, so a
+    flood over one cannot starve a client of another."""
+    return client_of(core, request.headers.get("authorization"), request.client.host if request.client else None)
+
+
 class JobCall:
     """One job from either protocol: `admit`, then `run`; `outcome` as it ends; metrics on `close`."""
 

@@ -46,6 +46,10 @@ class Metrics:
                                      "another job arrived.", ["device"], registry=r)
         self.lanes = Counter("gradserve_job_lanes", "Jobs by where they ran: in a worker process (worker) or in "
                              "the server's own process (inline; service.inline).", ["device", "lane"], registry=r)
+        self.grpc_connections = Gauge("gradserve_grpc_connections", "Open gRPC connections (service.grpc_conns).",
+                                      registry=r)
+        self.grpc_closed = Counter("gradserve_grpc_connections_closed", "gRPC connections closed, by reason: age "
+                                   "(lived grpc_max_connection_age_s) or other.", ["reason"], registry=r)
         self.rejected = Counter("gradserve_rejected", "Jobs refused with 429 because the queue was full.",
                                 ["device"], registry=r)
 

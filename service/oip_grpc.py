@@ -15,6 +15,7 @@ from . import client_shm, codec
 from .core import Core
 from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
 from .grpc_server import clip, grpc_code
+from .jobs import client_of
 from .oip_http import EXTENSIONS, place_outputs, select_outputs, server_version
 from .oip_proto import grpc_predict_v2_pb2 as pb
 from .oip_proto import grpc_predict_v2_pb2_grpc as pb_grpc
@@ -129,12 +130,16 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
 
     async def ModelInfer(self, request, context):
         admission = None
-        io = client_shm.RegionIO(self.regions, client_shm.grpc_peer_host(context.peer()))
+        host = client_shm.grpc_peer_host(context.peer())
+        io = client_shm.RegionIO(self.regions, host)
+        # the same client identity as every other protocol (service.jobs.client_of)
+        client = client_of(self.core, dict(context.invocation_metadata() or ()).get("authorization"), host)
         try:
             self._check_key(context)
             model = self.repo.get(request.model_name, request.model_version)
-            admission = self.core.admit()
+            admission = self.core.admit(client)
             req = model.job(check_inputs(model, decode_inputs(request, self.settings, io)), self.core)
+            req.client = client
             remaining = context.time_remaining()
             if remaining is not None:
                 own = req.deadline_s if req.deadline_s is not None else self.settings.default_deadline_s

@@ -26,6 +26,7 @@ from . import client_shm, codec
 from .core import Core
 from .errors import InvalidRequest, Overloaded, ServiceError, Unauthorized, http_status
 from .http_app import BIG, AsgiBody, ClientGone, discard_body, read_body, run_watching
+from .jobs import request_client
 from .repository import Model, ModelRepository, check_inputs
 from .settings import Settings
 
@@ -174,10 +175,11 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
     async def infer(request: Request, name: str, version: str | None = None) -> Response:
         admission = None
         io = client_shm.RegionIO(regions, request.client.host if request.client else None)
+        client = request_client(core, request)  # (service.pools: workers are shared fairly among clients)
         try:
             model = repo.get(name, version)
             try:
-                admission = core.admit()
+                admission = core.admit(client)
             except Overloaded:
                 if request.headers.get("expect", "").lower() != "100-continue":
                     await discard_body(request, settings.max_body_bytes)
@@ -191,6 +193,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             # large bodies are parsed off the event loop (as /v1 does)
             tensors, wanted, binary, rid, timeout = await asyncio.to_thread(decode) if len(body) > BIG else decode()
             req = model.job(check_inputs(model, tensors), core)
+            req.client = client
             if timeout is not None:  # the client's timeout bounds the job's deadline
                 req.deadline_s = min(timeout, req.deadline_s or settings.default_deadline_s)
             req.size_hint = len(body)

@@ -90,8 +90,8 @@ def json_bytes(d: dict) -> int:
     return n + NODE_BYTES * (len(nodes) if isinstance(nodes, list) else 0)
 
 
-def engine_error(e: EngineError) -> ServiceError:
-    return from_engine(e.to_dict())
+def engine_error(e: EngineError, max_elements: int | None = None) -> ServiceError:
+    return from_engine(e.to_dict(), max_elements)
 
 
 class Registry:
@@ -144,7 +144,7 @@ class Registry:
         try:
             g = graph_from_json(d, self.limits)
         except EngineError as e:
-            raise engine_error(e) from None
+            raise engine_error(e, self.limits.max_elements) from None
         except RecursionError:
             raise InvalidRequest("graph is nested too deeply", code="invalid_graph") from None
         except Exception as e:  # noqa: BLE001 - an engine bug on odd input: still the client's 400

@@ -26,6 +26,7 @@ from . import codec
 from .core import Core
 from .errors import InvalidRequest, ServiceError, http_status
 from .http_app import read_body
+from .jobs import request_client
 from .oip_http import key_checker
 from .repository import Model, ModelRepository
 from .settings import Settings
@@ -175,7 +176,8 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
             try:
                 body, m = await body_and_model(request)
                 req, pick = plan(op, Call(core, m, body))
-                admission = core.admit()
+                req.client = request_client(core, request)  # (service.pools: fair among clients)
+                admission = core.admit(req.client)
                 res = await core.run(req, admission)
             except ServiceError as e:
                 return um_error(e)

@@ -13,6 +13,7 @@ Needs the [grpc] extra (grpcio, protobuf). The async transport needs asyncio (gr
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import grpc
@@ -236,6 +237,17 @@ def to_error(e: grpc.RpcError, where: str, sent_rid: str | None = None) -> error
     return err
 
 
+_REFUSED = re.compile(r"\berror code 7\b")  # grpc's text of RST_STREAM REFUSED_STREAM (HTTP/2 error code 7)
+
+
+def refused(e: grpc.RpcError) -> bool:
+    """The server refused the call's stream (a burst past its max_concurrent_streams before the client
+    learnt the cap): the call never reached the server, so sending it again at once is safe."""
+    code = e.code() if callable(getattr(e, "code", None)) else None
+    details = e.details() if callable(getattr(e, "details", None)) else None
+    return code == SC.UNAVAILABLE and bool(_REFUSED.search(details or ""))
+
+
 def _metadata(api_key: str | None, headers: dict | None) -> tuple:
     md = []
     if api_key:
@@ -283,8 +295,14 @@ class GRPCTransport(_GRPCConfig):
         method, req, decode = _prepare(op, body, path_arg)
         t = self._timeout_of(timeout)
         md, rid = self._call_metadata()
+        fn = getattr(self._stub, method)
         try:
-            resp = getattr(self._stub, method)(req, timeout=t, metadata=md)
+            try:
+                resp = fn(req, timeout=t, metadata=md)
+            except grpc.RpcError as e:
+                if not refused(e):
+                    raise
+                resp = fn(req, timeout=t, metadata=md)  # once: a refused stream never started (refused)
         except grpc.RpcError as e:
             raise to_error(e, f"{method} {self.target}", rid) from None
         return decode(resp)
@@ -311,8 +329,14 @@ class AsyncGRPCTransport(_GRPCConfig):
         method, req, decode = _prepare(op, body, path_arg)
         t = self._timeout_of(timeout)
         md, rid = self._call_metadata()
+        fn = getattr(self._ensure(), method)
         try:
-            resp = await getattr(self._ensure(), method)(req, timeout=t, metadata=md)
+            try:
+                resp = await fn(req, timeout=t, metadata=md)
+            except grpc.RpcError as e:
+                if not refused(e):
+                    raise
+                resp = await fn(req, timeout=t, metadata=md)  # once: a refused stream never started (refused)
         except grpc.RpcError as e:
             raise to_error(e, f"{method} {self.target}", rid) from None
         return decode(resp)

@@ -1,0 +1,169 @@
+"""The SDK's gRPC transport sends a call again, once, when the server refused its stream (RST_STREAM
+REFUSED_STREAM, HTTP/2 error code 7: a burst past grpc_max_streams on a fresh connection, before the client
+learnt the cap). Safe: a refused stream never reached the server's application. Other UNAVAILABLE failures
+are left to the client's RetryPolicy, and a second refusal is raised.
+
+The server is a bare HTTP/2 peer on loopback (frames written by hand, tests/e2e/h2_raw.py) that refuses the
+first `refuse` streams it sees and answers the next with a real gradserve.v1 JobResponse, so the refusal is
+the real wire event a real grpc client reads, and the test counts the streams that arrived."""
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+import threading
+
+import grpc
+import numpy as np
+import pytest
+
+from e2e.h2_raw import ACK, DATA, END_HEADERS, END_STREAM, HEADERS, PING, RST_STREAM, SETTINGS, frame, hpack
+
+from gradserve import errors
+from gradserve._proto import gradserve_pb2 as pb
+from gradserve._transport.grpc import AsyncGRPCTransport, GRPCTransport
+
+PREFACE_LEN = 24
+REFUSED_STREAM, INTERNAL_ERROR = 7, 2
+OUT = np.array([1.5, -2.0], np.float32)
+
+
+def _answer() -> bytes:
+    t = pb.Tensor(name="y", datatype="FP32", shape=[2], raw_contents=OUT.tobytes())
+    return pb.JobResponse(outputs=[t], structure=pb.Structure(index=0)).SerializeToString()
+
+
+class Refuser:
+    """Accepts one connection at a time; resets the first `refuse` streams with `code`, answers the rest."""
+
+    def __init__(self, refuse: int, code: int = REFUSED_STREAM):
+        self.refuse, self.code, self.streams = refuse, code, []
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.target = f"127.0.0.1:{self.sock.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._conn, args=(conn,), daemon=True).start()
+
+    def _conn(self, c: socket.socket) -> None:
+        def exact(n):
+            buf = b""
+            while len(buf) < n:
+                got = c.recv(n - len(buf))
+                if not got:
+                    raise ConnectionError
+                buf += got
+            return buf
+
+        try:
+            exact(PREFACE_LEN)
+            c.sendall(frame(SETTINGS, 0, 0))
+            while True:
+                head = exact(9)
+                kind, flags, sid = head[3], head[4], int.from_bytes(head[5:], "big") & 0x7FFFFFFF
+                payload = exact(int.from_bytes(head[:3], "big"))
+                if kind == SETTINGS and not flags & ACK:
+                    c.sendall(frame(SETTINGS, ACK, 0))
+                elif kind == PING and not flags & ACK:
+                    c.sendall(frame(PING, ACK, 0, payload))
+                elif kind == HEADERS:
+                    self.streams.append(sid)
+                    if len(self.streams) <= self.refuse:
+                        c.sendall(frame(RST_STREAM, 0, sid, struct.pack(">I", self.code)))
+                elif kind == DATA and flags & END_STREAM and len(self.streams) > self.refuse and \
+                        sid == self.streams[-1]:
+                    msg = _answer()
+                    c.sendall(frame(HEADERS, END_HEADERS, sid, hpack([(":status", "200"),
+                                                                     ("content-type", "application/grpc")]))
+                              + frame(DATA, 0, sid, b"\x00" + struct.pack(">I", len(msg)) + msg)
+                              + frame(HEADERS, END_HEADERS | END_STREAM, sid, hpack([("grpc-status", "0")])))
+        except (ConnectionError, OSError):
+            c.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _eval(transport: GRPCTransport) -> dict:
+    return transport.call("eval", {"graph_id": "sha256:" + "0" * 64, "inputs": [np.ones(2, np.float32)]},
+                          timeout=20)
+
+
+def _streams_grpc_sends_itself(refuse: int) -> int:
+    """How many streams one plain grpc call (no SDK) opens against `refuse` refusals: grpc's own transparent
+    retry, which the SDK's is on top of."""
+    srv = Refuser(refuse)
+    try:
+        with grpc.insecure_channel(srv.target) as ch:
+            try:
+                ch.unary_unary("/gradserve.v1.Gradserve/Eval")(b"", timeout=20)
+            except grpc.RpcError as e:
+                assert e.code() == grpc.StatusCode.UNAVAILABLE and "error code 7" in e.details(), e
+        return len(srv.streams)
+    finally:
+        srv.close()
+
+
+@pytest.fixture
+def own():
+    """(grpc's own streams per refused call: 1, or 2 where grpc retries transparently)."""
+    return _streams_grpc_sends_itself(refuse=100)
+
+
+def test_a_refused_stream_is_sent_again_once(own):
+    srv = Refuser(refuse=own)  # every stream grpc itself opens for the first call is refused
+    t = GRPCTransport(f"grpc://{srv.target}", timeout=20)
+    try:
+        out = _eval(t)
+        np.testing.assert_array_equal(out["outputs"][0]["array"], OUT)
+        assert len(srv.streams) == own + 1, srv.streams  # the SDK's one more call, answered
+    finally:
+        t.close()
+        srv.close()
+
+
+def test_a_second_refusal_is_raised_as_a_connection_error(own):
+    srv = Refuser(refuse=100)
+    t = GRPCTransport(f"grpc://{srv.target}", timeout=20)
+    try:
+        with pytest.raises(errors.APIConnectionError) as ei:
+            _eval(t)
+        assert ei.value.grpc_code == grpc.StatusCode.UNAVAILABLE and "error code 7" in str(ei.value)
+        assert len(srv.streams) == 2 * own, srv.streams  # one SDK retry, no more
+    finally:
+        t.close()
+        srv.close()
+
+
+def test_other_resets_are_not_sent_again_by_the_transport():
+    srv = Refuser(refuse=100, code=INTERNAL_ERROR)  # the server may have started this call
+    t = GRPCTransport(f"grpc://{srv.target}", timeout=20)
+    try:
+        with pytest.raises(errors.GradserveError):
+            _eval(t)
+        assert len(srv.streams) == 1, srv.streams
+    finally:
+        t.close()
+        srv.close()
+
+
+def test_the_async_transport_sends_a_refused_stream_again_once(own):
+    async def go(target):
+        t = AsyncGRPCTransport(f"grpc://{target}", timeout=20)
+        try:
+            return await t.call("eval", {"graph_id": "sha256:" + "0" * 64, "inputs": [np.ones(2, np.float32)]})
+        finally:
+            await t.aclose()
+
+    srv = Refuser(refuse=own)
+    try:
+        out = asyncio.run(go(srv.target))
+        np.testing.assert_array_equal(out["outputs"][0]["array"], OUT)
+        assert len(srv.streams) == own + 1, srv.streams
+    finally:
+        srv.close()
