@@ -1056,7 +1056,7 @@ def _square(op, a):
     return tuple(a.shape)
 
 
-@rule("cholesky", "inv")
+@rule("cholesky", "matrix_inverse")
 def _square_out(op, avals):
     return [(_square(op, avals[0]), avals[0].dtype)]
 

@@ -1,8 +1,8 @@
 """Dense factorisations and solves of stacks of real square matrices (batch axes lead):
-cholesky, triangular_solve, solve, inv, slogdet.
+cholesky, triangular_solve, solve, matrix_inverse, slogdet.
 
 The derivatives are the standard ones (JAX's lax.linalg rules, Murray 2016 for Cholesky), written
-as graph ops -- triangular_solve / solve / inv / matmul -- so they differentiate again to any order.
+as graph ops -- triangular_solve / solve / matrix_inverse / matmul -- so they differentiate again to any order.
 cholesky reads the symmetric part (a + a^T) / 2 of its input, as jnp.linalg.cholesky does, so its
 derivative is the one of a symmetric matrix function (and its gradient is symmetric).
 Where the backend's LAPACK gives up (a matrix not positive definite, or exactly singular) that
@@ -75,7 +75,7 @@ impls = {
     "cholesky": lambda xp, a: xp.linalg.cholesky(_sym(xp, a)),
     "triangular_solve": _trisolve_impl,
     "solve": lambda xp, a, b: xp.linalg.solve(a, b),
-    "inv": lambda xp, a: xp.linalg.inv(a),
+    "matrix_inverse": lambda xp, a: xp.linalg.inv(a),
 }
 
 
@@ -143,7 +143,7 @@ def _trisolve_vjp(b, ins, outs, cts, lower, transpose_a, unit_diagonal):
     return [b.neg(_mask(b, gm, lower, 0.0 if unit_diagonal else 1.0)), gb]
 
 
-# -- solve: x = a^-1 b; inv: y = a^-1 ------------------------------------------------------------------
+# -- solve: x = a^-1 b; matrix_inverse: y = a^-1 ---------------------------------------------------------------
 def _solve_jvp(b, ins, outs, ts):
     a, x = ins[0], outs[0]
     rhs = ts[1]
@@ -172,7 +172,7 @@ def _slogdet_jvp(b, ins, outs, ts):
     if ts[0] is None:
         return [None, None]
     nd = ins[0].aval.ndim
-    inv_t = _mT(b, b.inv(ins[0]))
+    inv_t = _mT(b, b.matrix_inverse(ins[0]))
     return [None, b.sum(b.mul(inv_t, ts[0]), axis=(nd - 2, nd - 1))]
 
 
@@ -182,7 +182,7 @@ def _slogdet_vjp(b, ins, outs, cts):
         return [None]
     nd = ins[0].aval.ndim
     g = b.expand_dims(b.expand_dims(g, axis=nd - 2), axis=nd - 1)
-    return [b.mul(g, _mT(b, b.inv(ins[0])))]
+    return [b.mul(g, _mT(b, b.matrix_inverse(ins[0])))]
 
 
 _TRI = {"lower": Attr("bool", True), "transpose_a": Attr("bool", False), "unit_diagonal": Attr("bool", False)}
@@ -194,13 +194,13 @@ defop("triangular_solve", 2, rule_infer("triangular_solve"), attrs=_TRI,
           "unit_diagonal: T's diagonal read as ones)")
 defop("solve", 2, rule_infer("solve"),
       doc="x = a^-1 b for a [..., n, n], b [..., n, k] (LU); NaN where a is singular")
-defop("inv", 1, rule_infer("inv"), doc="the inverse of a [..., n, n]; NaN where a is singular")
+defop("matrix_inverse", 1, rule_infer("matrix_inverse"), doc="the inverse of a [..., n, n]; NaN where a is singular")
 defop("slogdet", 1, rule_infer("slogdet"), n_outputs=2,
       doc="(sign, log|det a|) of a [..., n, n]; sign has derivative zero")
 for _name, _fn in impls.items():
     impl_rules[_name] = _lapack(_fn)
 impl_rules["slogdet"] = _lapack(_slogdet_impl)
-jvp_rules.update(cholesky=_cholesky_jvp, triangular_solve=_trisolve_jvp, solve=_solve_jvp, inv=_inv_jvp,
+jvp_rules.update(cholesky=_cholesky_jvp, triangular_solve=_trisolve_jvp, solve=_solve_jvp, matrix_inverse=_inv_jvp,
                  slogdet=_slogdet_jvp)
-vjp_rules.update(cholesky=_cholesky_vjp, triangular_solve=_trisolve_vjp, solve=_solve_vjp, inv=_inv_vjp,
+vjp_rules.update(cholesky=_cholesky_vjp, triangular_solve=_trisolve_vjp, solve=_solve_vjp, matrix_inverse=_inv_vjp,
                  slogdet=_slogdet_vjp)

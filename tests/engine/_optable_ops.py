@@ -171,8 +171,8 @@ CASES += [
          name="lower-T-unit", sample=_mats((4, 4), (4, 3), shift=0.0)),
     Case("solve", [X((3, 3)), X((3, 2))], name="mat", sample=_mats((3, 3), (3, 2))),
     Case("solve", [X((2, 4, 4)), X((2, 4, 1))], name="batch", sample=_mats((2, 4, 4), (2, 4, 1))),
-    Case("inv", [X((3, 3))], sample=_mats((3, 3))),
-    Case("inv", [X((2, 2, 2))], name="batch", sample=_mats((2, 2, 2))),
+    Case("matrix_inverse", [X((3, 3))], sample=_mats((3, 3))),
+    Case("matrix_inverse", [X((2, 2, 2))], name="batch", sample=_mats((2, 2, 2))),
     Case("slogdet", [X((3, 3))], name="logabsdet", build=_out("slogdet", 1), sample=_mats((3, 3))),
     Case("slogdet", [X((2, 3, 3))], name="det-batch", build=_det, sample=_mats((2, 3, 3))),
 ]
