@@ -16,6 +16,7 @@ import numpy as np
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
 from .jax_control import CONTROL_OPS, control
 from .jax_layers import LAYER_OPS, arg_reduce
+from .jax_lapack import lapack_call
 
 _ELEM = {"f32": "float32", "f64": "float64", "f16": "float16", "i32": "int32", "i64": "int64", "i1": "bool",
          "ui32": "int64", "ui8": "int64"}
@@ -240,7 +241,11 @@ class _Fn:
         if short == "custom_call":  # a library kernel (LAPACK for jnp.linalg's factorisations): named
             from jaxlib.mlir import ir
 
-            what = f"{name} @{ir.StringAttr(op.attributes['call_target_name']).value}"
+            target = ir.StringAttr(op.attributes['call_target_name']).value
+            outs = lapack_call(self, op, target, ins, [_aval(r.type) for r in op.results])
+            if outs is not None:
+                return outs
+            what = f"{name} @{target}"
         raise UnsupportedModel(f"op {what} is not supported by the StableHLO importer ({_where(op.location)})",
                                op=name, node=_where(op.location))
 
