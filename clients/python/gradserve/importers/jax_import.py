@@ -238,16 +238,19 @@ class _Fn:
         if short in LAYER_OPS:
             return LAYER_OPS[short](self, op, ins, shape, dtype)
         what = name
-        if short == "custom_call":  # a library kernel (LAPACK for jnp.linalg's factorisations): named
-            from jaxlib.mlir import ir
-
-            target = ir.StringAttr(op.attributes['call_target_name']).value
-            outs = lapack_call(self, op, target, ins, [_aval(r.type) for r in op.results])
+        if short == "custom_call":  # a library kernel (LAPACK for jnp.linalg's factorisations): mapped or named
+            outs, what = self.custom_call(op, name, ins)
             if outs is not None:
                 return outs
-            what = f"{name} @{target}"
         raise UnsupportedModel(f"op {what} is not supported by the StableHLO importer ({_where(op.location)})",
                                op=name, node=_where(op.location))
+
+    def custom_call(self, op, name: str, ins: list[str]) -> tuple[list[str] | None, str]:
+        """(the engine ops of a LAPACK kernel jax_lapack.py maps, or None; the call named for an error)."""
+        from jaxlib.mlir import ir
+
+        target = ir.StringAttr(op.attributes["call_target_name"]).value
+        return lapack_call(self, op, target, ins, [_aval(r.type) for r in op.results]), f"{name} @{target}"
 
     def iota(self, op, shape, dtype) -> str:
         """stablehlo.iota as a known constant (argmax's reduce pairs values with an iota)."""
