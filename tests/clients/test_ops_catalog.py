@@ -149,6 +149,11 @@ CASES.update({  # complex operands (engine/ops/complex_ops.py)
     "real": [([A((2, 3), "complex128")], {}), ([A((2, 3), F)], {})], "imag": [([A((2, 3), C64)], {})],
     "conj": [([A((2, 3), C64)], {})], "complex": [([A((2, 1), F), A((3,), F)], {})],
 })
+CASES.update({  # square matrices (engine/ops/linalg_solve.py)
+    "cholesky": [([A((2, 3, 3), F)], {})], "matrix_inverse": [([A((3, 3), F)], {})], "slogdet": [([A((2, 3, 3), F)], {})],
+    "solve": [([A((2, 3, 3), F), A((2, 3, 4), F)], {})],
+    "triangular_solve": [([A((3, 3), F), A((3, 1), F)], {"lower": False, "transpose_a": True})],
+})
 CASES["switch_run"] = [([A((), "int32"), A((2, 3), F)], {"branches": (_branch(), _branch())})]
 CASES["while_run"] = [([A((2, 3), F)], {"cond": _branch(), "body": _branch(), "n_state": 1, "max_trips": 3})]
 

@@ -132,6 +132,51 @@ CASES += [  # random matrices: distinct, nonzero singular values (u's and vh's d
     Case("svd", [X((2, 3))], name="polar-wide", build=_svd_parts("polar")),
 ]
 
+def _mats(*shapes, spd=(), shift=3.0, skew=0.0):
+    """Well-conditioned matrices: a random one plus shift * I (shapes[i] [..., n, n]); SPD (M M^T + n I, plus
+    a skew-symmetric part of size `skew` that cholesky must ignore) for the indices in `spd`; any other
+    shape is drawn plain."""
+    def sample(rng):
+        out = []
+        for i, shape in enumerate(shapes):
+            m = rng.uniform(-1, 1, shape)
+            if i in spd:
+                k = rng.uniform(-1, 1, shape)
+                m = m @ np.swapaxes(m, -1, -2) + shape[-1] * np.eye(shape[-1]) + skew * (k - np.swapaxes(k, -1, -2))
+            elif len(shape) >= 2 and shape[-1] == shape[-2]:
+                m = m + shift * np.eye(shape[-1]) * rng.choice([-1.0, 1.0], shape[:-1])[..., None]
+            out.append(m)
+        return out
+    return sample
+
+
+def _out(op, k, **attrs):
+    """Output k of op."""
+    return lambda gb, ins, dtype: [gb.emit(op, ins, attrs)[k]]
+
+
+def _det(gb, ins, dtype):
+    """sign * exp(logabsdet): the determinant (the sign's derivative is zero; FD agrees away from det = 0)."""
+    sign, lad = gb.emit("slogdet", ins, {})
+    return [gb.emit("mul", [sign, gb.emit("exp", [lad], {})[0]], {})[0], lad]
+
+
+CASES += [
+    Case("cholesky", [X((3, 3))], name="spd", sample=_mats((3, 3), spd=(0,))),
+    Case("cholesky", [X((2, 4, 4))], name="batch-skew-ignored", sample=_mats((2, 4, 4), spd=(0,), skew=0.3)),
+    Case("triangular_solve", [X((3, 3)), X((3, 2))], name="lower", sample=_mats((3, 3), (3, 2))),
+    Case("triangular_solve", [X((2, 3, 3)), X((2, 3, 1))], {"lower": False, "transpose_a": True},
+         name="upper-T-batch", sample=_mats((2, 3, 3), (2, 3, 1))),
+    Case("triangular_solve", [X((4, 4)), X((4, 3))], {"transpose_a": True, "unit_diagonal": True},
+         name="lower-T-unit", sample=_mats((4, 4), (4, 3), shift=0.0)),
+    Case("solve", [X((3, 3)), X((3, 2))], name="mat", sample=_mats((3, 3), (3, 2))),
+    Case("solve", [X((2, 4, 4)), X((2, 4, 1))], name="batch", sample=_mats((2, 4, 4), (2, 4, 1))),
+    Case("matrix_inverse", [X((3, 3))], sample=_mats((3, 3))),
+    Case("matrix_inverse", [X((2, 2, 2))], name="batch", sample=_mats((2, 2, 2))),
+    Case("slogdet", [X((3, 3))], name="logabsdet", build=_out("slogdet", 1), sample=_mats((3, 3))),
+    Case("slogdet", [X((2, 3, 3))], name="det-batch", build=_det, sample=_mats((2, 3, 3))),
+]
+
 # -- control flow: branches and bodies are functions of the graph ---------------------------------------
 def _fn(make, shapes, dtype, name):
     """A function graph; `shapes` items are shapes (of `dtype`) or (shape, dtype) pairs."""

@@ -187,6 +187,21 @@ OP_CASES = [
 ]
 
 
+def _wc(b, a):
+    """a + 6 I: well conditioned (normal draws), so the batched and per-example LAPACK calls agree closely."""
+    return b.add(a, b.const(6 * np.eye(a.shape[-1])))
+
+
+OP_CASES += [  # engine/ops/linalg_solve.py
+    ("cholesky", [(3, 3)], lambda b, a: b.cholesky(b.add(b.matmul(a, a, transpose_b=True), b.const(np.eye(3))))),
+    ("matrix_inverse", [(2, 3, 3)], lambda b, a: b.matrix_inverse(_wc(b, a))),
+    ("slogdet", [(3, 3)], lambda b, a: b.emit("slogdet", [_wc(b, a)], {})),
+    ("solve", [(3, 3), (3, 2)], lambda b, a, c: b.solve(_wc(b, a), c)),
+    ("triangular_solve_upper_T", [(2, 3, 3), (2, 3, 1)],
+     lambda b, a, c: b.triangular_solve(_wc(b, a), c, lower=False, transpose_a=True)),
+]
+
+
 @pytest.mark.parametrize("name,specs,body", OP_CASES, ids=[c[0] for c in OP_CASES])
 def test_op_rule_matches_per_example(name, specs, body):
     _check_per_example(name, specs, body)

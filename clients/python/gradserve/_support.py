@@ -92,6 +92,9 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "`ops.svd`: the reduced SVD (full_matrices=True only for square matrices); the singular vectors' "
     "derivatives are inf / NaN where singular values tie or (non-square input) one is zero; the singular "
     "values' (and so `ops.norm`'s ord 2, -2, 'nuc') are finite there, split equally among tied extremes.",
+    "`ops.cholesky` / `inverse` / `matrix_solve` / `cholesky_solve` / `slogdet` / `det`: a matrix with no "
+    "Cholesky factor or no inverse gives NaN (as JAX) where MindSpore 2.10 raises; `ops.cholesky` reads the "
+    "input's symmetric part (its gradient is symmetric); MindSpore 2.10's CPU build has no CholeskyGrad.",
     "PyNative hooks (Tensor.register_hook, Cell.register_*_hook, ops.HookBackward) run while the program "
     "is traced: a hook that returns a new gradient is compiled into the backward graph, one that records "
     "gradients gets traced Tensors (no values); a backward hook's grad_output is refused (use "

@@ -16,6 +16,7 @@ import numpy as np
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
 from .jax_control import CONTROL_OPS, control
 from .jax_layers import LAYER_OPS, arg_reduce
+from .jax_lapack import lapack_call
 
 _ELEM = {"f32": "float32", "f64": "float64", "f16": "float16", "i32": "int32", "i64": "int64", "i1": "bool",
          "ui32": "int64", "ui8": "int64"}
@@ -237,12 +238,19 @@ class _Fn:
         if short in LAYER_OPS:
             return LAYER_OPS[short](self, op, ins, shape, dtype)
         what = name
-        if short == "custom_call":  # a library kernel (LAPACK for jnp.linalg's factorisations): named
-            from jaxlib.mlir import ir
-
-            what = f"{name} @{ir.StringAttr(op.attributes['call_target_name']).value}"
+        if short == "custom_call":  # a library kernel (LAPACK for jnp.linalg's factorisations): mapped or named
+            outs, what = self.custom_call(op, name, ins)
+            if outs is not None:
+                return outs
         raise UnsupportedModel(f"op {what} is not supported by the StableHLO importer ({_where(op.location)})",
                                op=name, node=_where(op.location))
+
+    def custom_call(self, op, name: str, ins: list[str]) -> tuple[list[str] | None, str]:
+        """(the engine ops of a LAPACK kernel jax_lapack.py maps, or None; the call named for an error)."""
+        from jaxlib.mlir import ir
+
+        target = ir.StringAttr(op.attributes["call_target_name"]).value
+        return lapack_call(self, op, target, ins, [_aval(r.type) for r in op.results]), f"{name} @{target}"
 
     def iota(self, op, shape, dtype) -> str:
         """stablehlo.iota as a known constant (argmax's reduce pairs values with an iota)."""

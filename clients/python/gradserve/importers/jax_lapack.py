@@ -1,0 +1,83 @@
+"""The LAPACK custom_calls jax.export emits on CPU for jnp.linalg / jax.scipy.linalg, as engine ops.
+
+  @lapack_?potrf_ffi (Cholesky; results: factor, info) -> cholesky (the lower factor; JAX symmetrises its
+      input before the call and masks the factor's other triangle after it). info is a constant 0: the
+      engine's cholesky is NaN for a matrix with no factor, which JAX's select on info also gives.
+  @lapack_?trsm_ffi (triangular solve) -> triangular_solve; side 'R' (x op(A) = b) through transposes.
+getrf (LU, which jnp.linalg.solve / inv / slogdet use) stays refused by name: its pivots are integer data
+the engine has no op for. The kernel's options are the call's mhlo.backend_config (ASCII codes, as LAPACK's
+character arguments: uplo 'L' / 'U', trans_x 'N' / 'T' / 'C', diag 'U' / 'N', side 'L' / 'R').
+"""
+from __future__ import annotations
+
+import re
+
+from ._shared.graph_writer import UnsupportedModel
+
+_KERNEL = re.compile(r"lapack_[sd](potrf|trsm)(_ffi)?$")
+
+
+def _options(op) -> dict[str, str]:
+    from jaxlib.mlir import ir
+
+    if "mhlo.backend_config" not in op.attributes:
+        return {}
+    cfg = ir.DictAttr(op.attributes["mhlo.backend_config"])
+    out = {}
+    for key in ("uplo", "trans_x", "diag", "side"):
+        if key in cfg:
+            out[key] = chr(ir.IntegerAttr(cfg[key]).value)
+    return out
+
+
+def _mT(w, x):
+    nd = len(w.shape(x))
+    return w.transpose(x, list(range(nd - 2)) + [nd - 1, nd - 2])
+
+
+def potrf(fn, op, ins, target, results):
+    opts = _options(op)
+    (shape, dtype), (info_shape, info_dtype) = results
+    a = ins[0]
+    if opts.get("uplo", "L") == "U":  # the upper factor U = L^T
+        return [_mT(fn.w, fn.w.emit1("cholesky", [a], {}, shape, dtype)), _zeros(fn, info_shape, info_dtype)]
+    return [fn.w.emit1("cholesky", [a], {}, shape, dtype), _zeros(fn, info_shape, info_dtype)]
+
+
+def _zeros(fn, shape, dtype):
+    import numpy as np
+
+    value = np.zeros(shape, dtype)
+    name = fn.w.const(value)
+    fn.consts[name] = value
+    return name
+
+
+def trsm(fn, op, ins, target, results):
+    opts = _options(op)
+    if len(ins) != 2:
+        raise UnsupportedModel(f"@{target}: expected operands (a, b), got {len(ins)}")
+    trans = opts.get("trans_x", "N")
+    if trans not in ("N", "T"):
+        raise UnsupportedModel(f"@{target}: trans_x {trans!r} (conjugate transpose of a real matrix is T; "
+                               "complex matrices are not supported)")
+    attrs = {"lower": opts.get("uplo", "L") == "L", "transpose_a": trans == "T",
+             "unit_diagonal": opts.get("diag", "N") == "U"}
+    (shape, dtype), = results
+    w, (a, b) = fn.w, ins
+    if opts.get("side", "L") == "R":  # x op(A) = b  <=>  op(A)^T x^T = b^T
+        attrs["transpose_a"] = not attrs["transpose_a"]
+        bt = _mT(w, b)
+        return [_mT(w, w.emit1("triangular_solve", [a, bt], attrs, w.shape(bt), dtype))]
+    return [w.emit1("triangular_solve", [a, b], attrs, shape, dtype)]
+
+
+_HANDLERS = {"potrf": potrf, "trsm": trsm}
+
+
+def lapack_call(fn, op, target: str, ins: list[str], results: list) -> list[str] | None:
+    """The engine ops for a LAPACK custom_call `target`, or None when it is not one of those mapped."""
+    m = _KERNEL.match(target)
+    if m is None:
+        return None
+    return _HANDLERS[m.group(1)](fn, op, ins, target, results)

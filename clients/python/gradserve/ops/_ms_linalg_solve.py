@@ -1,0 +1,134 @@
+"""MindSpore 2.10's dense factorisations and solves over the engine's cholesky / triangular_solve / solve /
+matrix_inverse / slogdet ops (engine/ops/linalg_solve.py): cholesky / Cholesky, inverse / MatrixInverse,
+matrix_solve / MatrixSolve, slogdet / LogMatrixDeterminant, det, logdet, cholesky_solve / CholeskySolve,
+MatrixTriangularSolve. Matrices are the last two axes; real dtypes only (adjoint is the transpose).
+Derivatives are the engine ops' own, to any order (MindSpore 2.10's CPU build has no CholeskyGrad).
+A matrix with no factor / no inverse gives NaN (as JAX; MindSpore raises)."""
+from __future__ import annotations
+
+import builtins
+
+from .._trace import apply
+from ._extra import P
+from ._ms_more import _Fn
+
+__all__ = ["cholesky", "Cholesky", "inverse", "MatrixInverse", "matrix_solve", "MatrixSolve", "slogdet",
+           "LogMatrixDeterminant", "det", "logdet", "cholesky_solve", "CholeskySolve", "MatrixTriangularSolve"]
+
+
+def _mT(x):
+    nd = x.ndim
+    return P.transpose(x, tuple(builtins.range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def _op(name, *inputs, **attrs):
+    return apply(name, list(inputs), attrs)[0]
+
+
+def cholesky(input_x, upper: bool = False):
+    """L with L L^T = input_x (upper=True: U = L^T, U^T U = input_x); reads input_x's symmetric part."""
+    low = _op("cholesky", input_x)
+    return _mT(low) if upper else low
+
+
+def inverse(input):  # noqa: A002 - MindSpore's name
+    return _op("matrix_inverse", input)
+
+
+def matrix_solve(matrix, rhs, adjoint: bool = False):
+    """x with matrix x = rhs (adjoint=True: matrix^T x = rhs); rhs [..., n, k]."""
+    return _op("solve", _mT(matrix) if adjoint else matrix, rhs)
+
+
+def slogdet(input):  # noqa: A002
+    """(sign, log|det|) of input [..., n, n]; the sign's derivative is zero."""
+    sign, logabsdet = apply("slogdet", [input], {})
+    return sign, logabsdet
+
+
+def det(input):  # noqa: A002
+    sign, logabsdet = slogdet(input)
+    return sign * P.exp(logabsdet)
+
+
+def logdet(input):  # noqa: A002
+    """log(det): NaN where det < 0, -inf where it is 0 (log of the sign added to log|det|)."""
+    sign, logabsdet = slogdet(input)
+    return logabsdet + P.log(sign)
+
+
+def cholesky_solve(input, input2, upper: bool = False):  # noqa: A002
+    """x with A x = input, A = input2 input2^T (upper=True: input2^T input2), input2 a Cholesky factor."""
+    y = _op("triangular_solve", input2, input, lower=not upper, transpose_a=upper)
+    return _op("triangular_solve", input2, y, lower=not upper, transpose_a=not upper)
+
+
+class Cholesky(_Fn):
+    """ops.Cholesky(upper=False)(x)."""
+
+    op = "cholesky"
+
+    def __init__(self, upper: bool = False):
+        super().__init__()
+        self.upper = bool(upper)
+
+    def __call__(self, x):
+        return cholesky(x, self.upper)
+
+
+class MatrixInverse(_Fn):
+    """ops.MatrixInverse(adjoint=False)(x): the inverse of x (adjoint=True: of x^T)."""
+
+    op = "matrix_inverse"
+
+    def __init__(self, adjoint: bool = False):
+        super().__init__()
+        self.adjoint = bool(adjoint)
+
+    def __call__(self, x):
+        return inverse(_mT(x) if self.adjoint else x)
+
+
+class MatrixSolve(_Fn):
+    """ops.MatrixSolve(adjoint=False)(matrix, rhs)."""
+
+    op = "solve"
+
+    def __init__(self, adjoint: bool = False):
+        super().__init__()
+        self.adjoint = bool(adjoint)
+
+    def __call__(self, matrix, rhs):
+        return matrix_solve(matrix, rhs, self.adjoint)
+
+
+class LogMatrixDeterminant(_Fn):
+    """ops.LogMatrixDeterminant()(x) -> (sign, log|det|)."""
+
+    def __call__(self, x):
+        return slogdet(x)
+
+
+class CholeskySolve(_Fn):
+    """ops.CholeskySolve(upper=False)(x1, x2): cholesky_solve(x1, x2, upper)."""
+
+    def __init__(self, upper: bool = False):
+        super().__init__()
+        self.upper = bool(upper)
+
+    def __call__(self, x1, x2):
+        return cholesky_solve(x1, x2, self.upper)
+
+
+class MatrixTriangularSolve(_Fn):
+    """ops.MatrixTriangularSolve(lower=True, adjoint=False)(matrix, rhs): x with op(T) x = rhs, T matrix's
+    lower (upper) triangle, op the transpose when adjoint."""
+
+    op = "triangular_solve"
+
+    def __init__(self, lower: bool = True, adjoint: bool = False):
+        super().__init__()
+        self.lower, self.adjoint = bool(lower), bool(adjoint)
+
+    def __call__(self, matrix, rhs):
+        return _op("triangular_solve", matrix, rhs, lower=self.lower, transpose_a=self.adjoint)

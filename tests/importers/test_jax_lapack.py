@@ -1,0 +1,66 @@
+"""jnp.linalg.cholesky and jax.scipy.linalg.solve_triangular / cho_solve through jax.export: the LAPACK
+custom_calls (@lapack_?potrf_ffi, @lapack_?trsm_ffi) become the engine's cholesky / triangular_solve
+(gradserve/importers/jax_lapack.py). Value, gradient and a Hessian-vector product against JAX's own.
+The engine's cholesky reads the symmetric part of its input (as jnp.linalg.cholesky); cho_factor does not
+symmetrise, and JAX's derivative there is its formula applied to an unsymmetric tangent: a convention
+(LAPACK reads one triangle). Both agree on symmetric directions, so there the gradients' symmetric parts
+(and H v for a symmetric v) are compared."""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.linalg as jsl
+import numpy as np
+import pytest
+
+import gradserve as gs
+from gradserve import Tensor, ops
+from gradserve.importers import UnsupportedModel
+
+from .checks import GradDot
+from .models import close
+
+RNG = np.random.default_rng(3)
+M = RNG.uniform(-1, 1, (2, 3, 3)).astype(np.float32)
+SPD = (M @ np.swapaxes(M, -1, -2) + 3 * np.eye(3)).astype(np.float32)
+B = RNG.uniform(-1, 1, (2, 3, 2)).astype(np.float32)
+W = RNG.uniform(0.5, 1.5, (3, 3)).astype(np.float32)
+
+FUNCS = {
+    "cholesky": lambda a, b: jnp.sum(jnp.linalg.cholesky(a) * W) + jnp.sum(b),
+    "trsm-lower": lambda a, b: jnp.sum(jnp.sin(jsl.solve_triangular(a, b, lower=True))),
+    "trsm-upper-T-unit": lambda a, b: jnp.sum(jnp.sin(jsl.solve_triangular(a, b, lower=False, trans=1,
+                                                                           unit_diagonal=True))),
+    "cho_solve": lambda a, b: jnp.sum(jnp.sin(jsl.cho_solve(jsl.cho_factor(a, lower=True), b))),
+    "cho_solve-upper": lambda a, b: jnp.sum(jnp.sin(jsl.cho_solve(jsl.cho_factor(a, lower=False), b))),
+    "logdet-via-cholesky": lambda a, b: 2 * jnp.sum(jnp.log(jnp.diagonal(jnp.linalg.cholesky(a), axis1=-2,
+                                                                             axis2=-1))) + jnp.sum(b),
+}
+
+
+def _sym(x):
+    x = np.asarray(x)
+    return (x + np.swapaxes(x, -1, -2)) / 2
+
+
+@pytest.mark.parametrize("name", sorted(FUNCS))
+def test_lapack_calls_import_with_jax_derivatives(fake, name):
+    f = FUNCS[name]
+    a, b = (SPD, B) if name.startswith(("cho", "logdet")) else (SPD[0], B[0])
+    cell = gs.from_jax(f, a, b)
+    close(cell(Tensor(a), Tensor(b)).asnumpy(), f(a, b), "value")
+    sym = _sym if name.startswith("cho_solve") else (lambda x: np.asarray(x))
+    ga, gb = ops.grad(cell, grad_position=(0, 1))(Tensor(a), Tensor(b))
+    wa, wb = jax.grad(f, argnums=(0, 1))(a, b)
+    close(sym(ga.asnumpy()), sym(wa), "grad a")
+    close(gb.asnumpy(), wb, "grad b")
+    v = _sym(RNG.uniform(-1, 1, a.shape).astype(np.float32))
+    hv = ops.grad(GradDot(lambda x: cell(x, Tensor(b)), Tensor(v)), grad_position=0)(Tensor(a))
+    want = jax.grad(lambda x: jnp.sum(jax.grad(f)(x, b) * v))(a)
+    close(sym(hv.asnumpy()), sym(want), "hessian-vector product")
+    assert np.abs(np.asarray(want)).max() > 1e-3
+
+
+def test_lu_based_linalg_stays_refused_by_name():
+    with pytest.raises(UnsupportedModel, match=r"@lapack_sgetrf"):
+        gs.from_jax(lambda a: jnp.linalg.slogdet(a)[1], SPD[0])
