@@ -1050,6 +1050,37 @@ def _svd(avals):
     return [(tuple(batch) + (m, k), a.dtype), (tuple(batch) + (k,), a.dtype), (tuple(batch) + (k, n), a.dtype)]
 
 
+def _square(op, a):
+    """a: floating-point square matrices [..., n, n]."""
+    if a.dtype not in FLOAT or len(a.shape) < 2 or a.shape[-1] != a.shape[-2]:
+        raise RuleError(f"{op}: needs floating-point square matrices [..., n, n], got {fmt(a)}",
+                        shape=list(a.shape), dtype=a.dtype)
+    return tuple(a.shape)
+
+
+@rule("cholesky", "matrix_inverse")
+def _square_out(op, avals):
+    return [(_square(op, avals[0]), avals[0].dtype)]
+
+
+@rule("solve", "triangular_solve")
+def _solve(op, avals, **attrs):
+    a, b = avals
+    n = _square(op, a)[-1]
+    if b.dtype != a.dtype or len(b.shape) != len(a.shape) or tuple(b.shape[:-2]) != tuple(a.shape[:-2]) \
+            or b.shape[-2] != n:
+        raise RuleError(f"{op}: b must be {a.dtype}[..., {n}, k] with a's batch axes {list(a.shape[:-2])} "
+                        f"(a {fmt(a)}), got {fmt(b)}", shapes=[list(a.shape), list(b.shape)])
+    return [(tuple(b.shape), b.dtype)]
+
+
+@rule("slogdet")
+def _slogdet(avals):
+    a = avals[0]
+    batch = _square("slogdet", a)[:-2]
+    return [(batch, a.dtype), (batch, a.dtype)]
+
+
 # lowered control flow
 @rule("switch_run")
 def _switch_run(avals, branches):

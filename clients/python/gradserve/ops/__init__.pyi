@@ -23,6 +23,7 @@ from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as M
 from ._linalg_ms import addmm as addmm, addmv as addmv, baddbmm as baddbmm, bmm as bmm, cosine_similarity as cosine_similarity, diff as diff, dist as dist, hypot as hypot, inner as inner, kron as kron, logit as logit, mv as mv, outer as outer, tensor_dot as tensor_dot
 from ._math_more import Xlogy as Xlogy, arctan2 as arctan2, atan2 as atan2, clamp as clamp, full as full, full_like as full_like, hardtanh as hardtanh, lerp as lerp, scalar_to_tensor as scalar_to_tensor, true_divide as true_divide, xlogy as xlogy
 from ._movement_ms import GatherD as GatherD, Unstack as Unstack, chunk as chunk, diag as diag, diagonal as diagonal, gather_elements as gather_elements, hstack as hstack, index_select as index_select, masked_fill as masked_fill, moveaxis as moveaxis, movedim as movedim, narrow as narrow, permute as permute, roll as roll, swapaxes as swapaxes, trace as trace, tril as tril, triu as triu, unbind as unbind, unsqueeze as unsqueeze, unstack as unstack, vstack as vstack
+from ._ms_linalg_solve import Cholesky as Cholesky, CholeskySolve as CholeskySolve, LogMatrixDeterminant as LogMatrixDeterminant, MatrixInverse as MatrixInverse, MatrixSolve as MatrixSolve, MatrixTriangularSolve as MatrixTriangularSolve, cholesky as cholesky, cholesky_solve as cholesky_solve, det as det, inverse as inverse, logdet as logdet, matrix_solve as matrix_solve, slogdet as slogdet
 from ._ms_misc import BCEWithLogitsLoss as BCEWithLogitsLoss, Cdist as Cdist, Inv as Inv, L2Loss as L2Loss, Meshgrid as Meshgrid, PReLU as PReLU, Padding as Padding, Rint as Rint, Slice as Slice, Softsign as Softsign, StridedSlice as StridedSlice, Trunc as Trunc, binary_cross_entropy_with_logits as binary_cross_entropy_with_logits, inv as inv, matrix_band_part as matrix_band_part, meshgrid as meshgrid, prelu as prelu, rint as rint, slice as slice, softsign as softsign, strided_slice as strided_slice, trunc as trunc
 from ._ms_more import BiasAdd as BiasAdd, CumSum as CumSum, Elu as Elu, Erfc as Erfc, L2Normalize as L2Normalize, LinSpace as LinSpace, Mod as Mod, Range as Range, Svd as Svd, bias_add as bias_add, elu as elu, erfc as erfc, linspace as linspace, mod as mod, range as range, svd as svd
 from ._ms_prims import Argmax as Argmax, Argmin as Argmin, LayerNorm as LayerNorm, Pad as Pad, argmax as argmax, argmin as argmin, pad as pad
@@ -65,6 +66,8 @@ __all__ = [
     'CeLU',
     'Ceil',
     'CheckFalse',
+    'Cholesky',
+    'CholeskySolve',
     'Clip',
     'Col2im',
     'Complex',
@@ -134,6 +137,7 @@ __all__ = [
     'Linrec',
     'Log',
     'Log1p',
+    'LogMatrixDeterminant',
     'LogSoftmax',
     'LogicalAnd',
     'LogicalNot',
@@ -142,6 +146,9 @@ __all__ = [
     'Map',
     'MatMul',
     'Matmul',
+    'MatrixInverse',
+    'MatrixSolve',
+    'MatrixTriangularSolve',
     'Max',
     'MaxPool',
     'MaxPoolMask',
@@ -201,9 +208,11 @@ __all__ = [
     'Sinh',
     'Size',
     'Slice',
+    'Slogdet',
     'Softmax',
     'Softplus',
     'Softsign',
+    'Solve',
     'Sort',
     'Split',
     'Sqrt',
@@ -230,6 +239,7 @@ __all__ = [
     'Tile',
     'TopK',
     'Transpose',
+    'TriangularSolve',
     'Trunc',
     'UnsortedSegmentMax',
     'UnsortedSegmentMin',
@@ -279,6 +289,8 @@ __all__ = [
     'ceil',
     'celu',
     'check_false',
+    'cholesky',
+    'cholesky_solve',
     'chunk',
     'clamp',
     'clip',
@@ -302,6 +314,7 @@ __all__ = [
     'custom_vjp',
     'depend',
     'derivative',
+    'det',
     'diag',
     'diagonal',
     'diff',
@@ -354,6 +367,7 @@ __all__ = [
     'index_select',
     'inner',
     'inv',
+    'inverse',
     'iota',
     'jacfwd',
     'jacrev',
@@ -371,6 +385,7 @@ __all__ = [
     'log',
     'log1p',
     'log_softmax',
+    'logdet',
     'logical_and',
     'logical_not',
     'logical_or',
@@ -380,6 +395,8 @@ __all__ = [
     'masked_fill',
     'matmul',
     'matrix_band_part',
+    'matrix_inverse',
+    'matrix_solve',
     'max',
     'max_pool',
     'max_pool2d',
@@ -439,9 +456,11 @@ __all__ = [
     'sinh',
     'size',
     'slice',
+    'slogdet',
     'softmax',
     'softplus',
     'softsign',
+    'solve',
     'sort',
     'split',
     'sqrt',
@@ -471,6 +490,7 @@ __all__ = [
     'topk',
     'trace',
     'transpose',
+    'triangular_solve',
     'tril',
     'triu',
     'true_divide',
@@ -987,8 +1007,20 @@ class Sinh(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
+class Slogdet(Primitive):
+    """(sign, log|det a|) of a [..., n, n]; sign has derivative zero"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Any: ...
+
+
 class Softplus(Primitive):
     """elementwise softplus"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Solve(Primitive):
+    """x = a^-1 b for a [..., n, n], b [..., n, k] (LU); NaN where a is singular"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
@@ -1057,6 +1089,12 @@ class TopK(Primitive):
     """(values, int64 indices) of the k largest (or smallest) along `axis`, in order; values differentiable"""
     def __init__(self, *, k: int, axis: int = ..., largest: bool = ...) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Any: ...
+
+
+class TriangularSolve(Primitive):
+    """x = op(T)^-1 b for a's lower (upper) triangle T [..., n, n], b [..., n, k] (op: transpose_a; unit_diagonal: T's diagonal read as ones)"""
+    def __init__(self, *, lower: bool = ..., transpose_a: bool = ..., unit_diagonal: bool = ...) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
 class Where(Primitive):
@@ -1273,6 +1311,10 @@ def logical_or(*inputs: _TensorLike) -> Tensor:
     """"""
 
 
+def matrix_inverse(*inputs: _TensorLike) -> Tensor:
+    """the inverse of a [..., n, n]; NaN where a is singular"""
+
+
 def max_pool(*inputs: _TensorLike, window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
     """maximum over windows of x [N, C, *sp] (padding never wins); strides default 1; the gradient goes to the first maximum of each window"""
 
@@ -1361,6 +1403,10 @@ def sinh(*inputs: _TensorLike) -> Tensor:
     """elementwise sinh"""
 
 
+def solve(*inputs: _TensorLike) -> Tensor:
+    """x = a^-1 b for a [..., n, n], b [..., n, k] (LU); NaN where a is singular"""
+
+
 def sqrt(*inputs: _TensorLike) -> Tensor:
     """elementwise sqrt"""
 
@@ -1387,6 +1433,10 @@ def tanh(*inputs: _TensorLike) -> Tensor:
 
 def top_k(*inputs: _TensorLike, k: int, axis: int = ..., largest: bool = ...) -> Any:
     """(values, int64 indices) of the k largest (or smallest) along `axis`, in order; values differentiable"""
+
+
+def triangular_solve(*inputs: _TensorLike, lower: bool = ..., transpose_a: bool = ..., unit_diagonal: bool = ...) -> Tensor:
+    """x = op(T)^-1 b for a's lower (upper) triangle T [..., n, n], b [..., n, k] (op: transpose_a; unit_diagonal: T's diagonal read as ones)"""
 
 
 def while_run(*inputs: _TensorLike, body: Any, cond: Any, max_trips: int, n_state: int) -> Any:
