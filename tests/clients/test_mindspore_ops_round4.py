@@ -49,6 +49,17 @@ class NetIndexAdd(nn.Cell):  # MindSpore's tests/st/ops/cpu/test_index_add_op.py
         return self.index_add(self.input_x, idx, y)
 
 
+def test_tensor_index_add_and_bitwise_not_methods(fake):
+    x = Parameter(Tensor(np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]], np.float32)), name="name_x")
+    source = Tensor(np.array([[0.5, 1.0], [1.0, 1.5], [2.0, 2.5]], np.float32))
+    close(x.index_add(1, Tensor(np.array([0, 2], np.int32)), source), [[1.5, 2, 4], [5, 5, 7.5], [9, 8, 11.5]])
+    close(x, [[1.5, 2, 4], [5, 5, 7.5], [9, 8, 11.5]])  # a Parameter is updated, as in MindSpore
+    y = Parameter(Tensor(np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]], np.float32)), name="y")
+    close(y.index_add(1, Tensor(np.array([0, 2], np.int32)), source, alpha=2), [[2, 2, 5], [6, 5, 9], [11, 8, 14]])
+    # MindSpore 2.10 has no CPU kernel for Tensor.bitwise_not: NumPy's ~ is the reference
+    assert Tensor(np.array([1, -1], np.int64)).bitwise_not().asnumpy().tolist() == np.invert([1, -1]).tolist()
+
+
 def test_index_add_primitive_updates_its_parameter(fake):
     net = NetIndexAdd(np.arange(15).reshape(5, 3).astype(np.float32), 1)
     idx, y = Tensor(np.array([1, 1], np.int32)), Tensor(np.arange(10).reshape(5, 2).astype(np.float32))
@@ -140,6 +151,11 @@ def test_lerp_class_and_module_paths(fake):
     close(Lerp()(x, x * 0 + 1, Tensor(np.float32(0.25))), [[1, -1.25, 2.5], [-2.75, 4, -4.25]])
     close(Dense()(x, Tensor(np.ones((4, 3), np.float32)), Tensor(np.arange(4, dtype=np.float32))),
           [[2, 3, 4, 5], [-5, -4, -3, -2]])
+    # MindSpore's test_dense_op.py: a 1-d w, and a 3-d x against NumPy
+    close(ops.Dense()(Tensor(np.array([1., 2., 3.], np.float32)), Tensor(np.array([1., 2., 3.], np.float32)),
+                      Tensor(np.float32(7))), 21)
+    x3, w2 = np.arange(24, dtype=np.float32).reshape(2, 4, 3) / 10, np.arange(6, dtype=np.float32).reshape(2, 3)
+    close(Dense()(Tensor(x3), Tensor(w2)), x3 @ w2.T)
 
 
 def test_fast_gelu_and_its_gradient(fake):

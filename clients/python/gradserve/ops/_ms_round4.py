@@ -272,10 +272,10 @@ def smooth_l1_loss(input, target, beta: float = 1.0, reduction: str = "none"):  
 
 
 class Dense:
-    """operations.nn_ops.Dense()(x, w, b=None): x @ w^T + b."""
+    """ops.Dense()(x, w, b=None): x @ w^T + b; a 1-d w [in] gives sum(x * w) over the last axis."""
 
     def __call__(self, x, w, b=None):
-        y = P.matmul(x, P.transpose(w, (1, 0)))
+        y = P.sum(P.mul(x, w), -1) if len(w.shape) == 1 else P.matmul(x, P.transpose(w, (1, 0)))
         return y if b is None else P.add(y, b)
 
 
