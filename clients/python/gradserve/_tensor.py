@@ -406,7 +406,7 @@ for _name, _op in (*((n, n) for n in (
         ("eq", "equal"), ("ne", "not_equal"), ("gt", "greater"), ("ge", "greater_equal"), ("lt", "less"),
         ("le", "less_equal")):
     setattr(Tensor, _name, _ops_method(_name, _op))
-Tensor.bitwise_not = _ops_method("bitwise_not", "bitwise_not")
+setattr(Tensor, "bitwise_not", _ops_method("bitwise_not", "bitwise_not"))
 
 
 def _index_add(self, dim, index, source, *, alpha=1):
@@ -417,7 +417,7 @@ def _index_add(self, dim, index, source, *, alpha=1):
     return late.ops.assign(self, out) if isinstance(self, Parameter) else out
 
 
-Tensor.index_add = _index_add
+setattr(Tensor, "index_add", _index_add)
 
 
 thaws = [0]  # how many Parameters have changed value for the first time (a Parameter's _version left 0)

@@ -11,7 +11,7 @@ from .. import ops as _ops
 from .._cellbase import Cell
 from .._tensor import Parameter, ParameterTuple, Tensor
 from .._training import WithLossCell
-from ..ops._ms_round4 import _pads3, _pool3d, _triple
+from ..ops._ms_round4 import _pads3, _pool3d, _triple, conv3d, fast_gelu, smooth_l1_loss
 from ._conv import _init
 
 __all__ = ["Conv3d", "MaxPool3d", "AvgPool3d", "Pad", "SmoothL1Loss", "LogSoftmax", "FastGelu", "WithGradCell"]
@@ -41,7 +41,7 @@ class Conv3d(Cell):
             if has_bias else None
 
     def construct(self, x):
-        return _ops.conv3d(x, self.weight, self.bias, self.stride, self.pad_mode, self.padding, self.dilation,
+        return conv3d(x, self.weight, self.bias, self.stride, self.pad_mode, self.padding, self.dilation,
                            self.group)
 
 
@@ -133,7 +133,7 @@ class SmoothL1Loss(Cell):
         self.beta, self.reduction = float(beta), reduction
 
     def construct(self, logits, labels):
-        return _ops.smooth_l1_loss(logits, labels, self.beta, self.reduction)
+        return smooth_l1_loss(logits, labels, self.beta, self.reduction)
 
 
 class LogSoftmax(Cell):
@@ -151,7 +151,7 @@ class FastGelu(Cell):
     """nn.FastGelu(): ops.fast_gelu."""
 
     def construct(self, x):
-        return _ops.fast_gelu(x)
+        return fast_gelu(x)
 
 
 class WithGradCell(Cell):

@@ -5,6 +5,8 @@ AvgPool3D / avg_pool3d, Renorm / renorm, Lerp, FastGeLU / fast_gelu, LpNorm, smo
 has no gradient for its indices)."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._tensor import Parameter, Tensor
@@ -107,7 +109,8 @@ def _check_ncdhw(name: str, x, data_format: str = "NCDHW") -> None:
         raise ValueError(f"{name}: x must be 5-d [N, C, D, H, W], got shape {tuple(x.shape)}")
 
 
-def conv3d(input, weight, bias=None, stride=1, pad_mode="valid", padding=0, dilation=1, groups=1):  # noqa: A002
+def conv3d(input, weight, bias=None, stride: Any = 1, pad_mode="valid", padding: Any = 0, dilation: Any = 1,  # noqa: A002
+           groups=1):
     """ops.conv3d: input [N, C, D, H, W] with weight [O, C / groups, kd, kh, kw], plus bias [O]."""
     if isinstance(padding, str):  # padding='same' / 'valid'
         pad_mode, padding = padding, 0
