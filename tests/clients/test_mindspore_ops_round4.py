@@ -69,8 +69,15 @@ def test_index_add_primitive_updates_its_parameter(fake):
     close(gy, [[2, 2], [8, 8], [14, 14], [20, 20], [26, 26]])
     close(gp, dout.asnumpy())
     close(net.input_x, [[0, 2, 2], [3, 9, 5], [6, 16, 8], [9, 23, 11], [12, 30, 14]])  # updated, as MindSpore
-    with pytest.raises(TypeError, match="Parameter"):
-        ops.IndexAdd(0)(Tensor(X), Tensor(np.array([0], np.int32)), Tensor(X[:1]))
+
+    # vmap over input_x and y (MindSpore's test_index_add_op.py vmap_case)
+    x = Tensor(np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]], np.float32))
+    idx = Tensor(np.array([0, 2], np.int32))
+    want = [[1.5, 2, 4], [5, 5, 7.5], [9, 8, 11.5]]
+    close(ops.vmap(ops.IndexAdd(0), (0, None, 0), 0)(x, idx, Tensor(np.array([[0.5, 1], [1, 1.5], [2, 2.5]],
+                                                                             np.float32))), want)
+    close(ops.vmap(ops.IndexAdd(0), (0, None, 1), 0)(x, idx, Tensor(np.array([[0.5, 1, 2], [1, 1.5, 2.5]],
+                                                                             np.float32))), want)
 
 
 def test_conv3d_primitive_and_its_gradients(fake):

@@ -57,16 +57,15 @@ def index_add(x, indices, y, axis: int, use_lock: bool = True, check_index_bound
 
 class IndexAdd:
     """ops.IndexAdd(axis, use_lock=True, check_index_bound=True)(input_x, indices, y): index_add, the
-    result also stored in input_x (a Parameter, as MindSpore requires)."""
+    result also stored in input_x when it is a Parameter (as MindSpore; under vmap it is a batched value)."""
 
     def __init__(self, axis: int, use_lock: bool = True, check_index_bound: bool = True):
         self.axis = int(axis)
 
     def __call__(self, input_x, indices, y):
-        if not isinstance(input_x, Parameter):
-            raise TypeError(f"IndexAdd: input_x must be a Parameter, got {type(input_x).__name__}")
         out = index_add(input_x, indices, y, self.axis)
-        assign(input_x, out)
+        if isinstance(input_x, Parameter):
+            assign(input_x, out)
         return out
 
 
