@@ -108,7 +108,7 @@ def test_pool3d_primitives_and_their_gradients(fake):
     a = P.AvgPool3D(kernel_size=2, strides=2, pad_mode="pad", pad=1, count_include_pad=False)(x)
     assert a.shape == (2, 1, 2, 3, 3)
     close(a[1, 0, 1], [[-1, 0.5, 2], [-0.25, 0.375, -0.75], [0.5, -1.5, 0]])
-    with pytest.raises(ValueError, match=r"5-d \[N, C, D, H, W\]"):
+    with pytest.raises(ValueError, match=r"MaxPool3D: x must be 5-d \[N, C, D, H, W\]"):
         mp(Tensor(X))
 
 

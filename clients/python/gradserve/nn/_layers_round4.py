@@ -59,7 +59,7 @@ class _Pool3d(Cell):
         dil = tuple(self.extra.get("dilation", (1, 1, 1)))
         pads = _pads3(f"nn.{type(self).__name__}", self.pad_mode, self.padding, x.shape[2:], self.window,
                       self.strides, dil)
-        return _pool3d(self._op, x, self.window, self.strides, pads, self.extra)
+        return _pool3d(f"nn.{type(self).__name__}", self._op, x, self.window, self.strides, pads, self.extra)
 
 
 class MaxPool3d(_Pool3d):

@@ -108,8 +108,8 @@ def _check_ncdhw(name: str, x, data_format: str = "NCDHW") -> None:
         raise ValueError(f"{name}: x must be 5-d [N, C, D, H, W], got shape {tuple(x.shape)}")
 
 
-def conv3d(input, weight, bias=None, stride: Any = 1, pad_mode="valid", padding: Any = 0, dilation: Any = 1,  # noqa: A002
-           groups=1):
+def conv3d(input, weight, bias=None, stride: Any = 1, pad_mode="valid", padding: Any = 0,  # noqa: A002
+           dilation: Any = 1, groups=1):
     """ops.conv3d: input [N, C, D, H, W] with weight [O, C / groups, kd, kh, kw], plus bias [O]."""
     if isinstance(padding, str):  # padding='same' / 'valid'
         pad_mode, padding = padding, 0
@@ -136,8 +136,8 @@ class Conv3D:
         return conv3d(x, weight, bias, self.stride, self.pad_mode, self.pad, self.dilation, self.group)
 
 
-def _pool3d(op: str, x, window, strides, pads, extra: dict):
-    _check_ncdhw(op, x)
+def _pool3d(name: str, op: str, x, window, strides, pads, extra: dict):
+    _check_ncdhw(name, x)
     return apply(op, [x], {"window": list(window), "strides": list(strides), "padding": pads, **extra})[0]
 
 
@@ -148,7 +148,8 @@ def max_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
     window = _triple(kernel_size, "max_pool3d: kernel_size")
     strides = window if stride is None else _triple(stride, "max_pool3d: stride")
     pads = [[p, p] for p in _triple(padding, "max_pool3d: padding")]
-    return _pool3d("max_pool", x, window, strides, pads, {"dilation": list(_triple(dilation, "max_pool3d: dilation"))})
+    dil = list(_triple(dilation, "max_pool3d: dilation"))
+    return _pool3d("max_pool3d", "max_pool", x, window, strides, pads, {"dilation": dil})
 
 
 def avg_pool3d(input_x, kernel_size=1, stride=1, padding=0, ceil_mode=False, count_include_pad=True,
@@ -159,7 +160,8 @@ def avg_pool3d(input_x, kernel_size=1, stride=1, padding=0, ceil_mode=False, cou
     window = _triple(kernel_size, "avg_pool3d: kernel_size")
     strides = window if stride is None else _triple(stride, "avg_pool3d: stride")
     pads = [[p, p] for p in _triple(padding, "avg_pool3d: padding")]
-    return _pool3d("avg_pool", input_x, window, strides, pads, {"count_include_pad": bool(count_include_pad)})
+    return _pool3d("avg_pool3d", "avg_pool", input_x, window, strides, pads,
+                   {"count_include_pad": bool(count_include_pad)})
 
 
 class MaxPool3D:
@@ -170,12 +172,13 @@ class MaxPool3D:
         _check_ncdhw("MaxPool3D", None, data_format)
         if ceil_mode:
             raise ValueError("MaxPool3D: ceil_mode is not supported")
-        self.window, self.strides = _triple(kernel_size, "MaxPool3D: kernel_size"), _triple(strides, "MaxPool3D: strides")
+        self.window = _triple(kernel_size, "MaxPool3D: kernel_size")
+        self.strides = _triple(strides, "MaxPool3D: strides")
         self.pad_mode, self.pad_list = pad_mode, pad_list
 
     def __call__(self, x):
         pads = _pads3("MaxPool3D", self.pad_mode, self.pad_list, x.shape[2:], self.window, self.strides, (1, 1, 1))
-        return _pool3d("max_pool", x, self.window, self.strides, pads, {"dilation": [1, 1, 1]})
+        return _pool3d("MaxPool3D", "max_pool", x, self.window, self.strides, pads, {"dilation": [1, 1, 1]})
 
 
 class AvgPool3D:
@@ -187,12 +190,14 @@ class AvgPool3D:
         _check_ncdhw("AvgPool3D", None, data_format)
         if ceil_mode or divisor_override:
             raise ValueError("AvgPool3D: ceil_mode and divisor_override are not supported")
-        self.window, self.strides = _triple(kernel_size, "AvgPool3D: kernel_size"), _triple(strides, "AvgPool3D: strides")
+        self.window = _triple(kernel_size, "AvgPool3D: kernel_size")
+        self.strides = _triple(strides, "AvgPool3D: strides")
         self.pad_mode, self.pad, self.count_include_pad = pad_mode, pad, bool(count_include_pad)
 
     def __call__(self, x):
         pads = _pads3("AvgPool3D", self.pad_mode, self.pad, x.shape[2:], self.window, self.strides, (1, 1, 1))
-        return _pool3d("avg_pool", x, self.window, self.strides, pads, {"count_include_pad": self.count_include_pad})
+        return _pool3d("AvgPool3D", "avg_pool", x, self.window, self.strides, pads,
+                       {"count_include_pad": self.count_include_pad})
 
 
 def _p_norm(x, p: float, axes, keepdims: bool):
@@ -248,13 +253,12 @@ class LpNorm:
     (MindSpore's floor; the gradient is 0 there)."""
 
     def __init__(self, axis, p: int = 2, keep_dims: bool = False, epsilon: float = 1e-12):
+        if float(p) <= 0:
+            raise ValueError(f"LpNorm: p must be > 0 here, got {p}")
         self.axis = (int(axis),) if isinstance(axis, int) else tuple(int(a) for a in axis)
         self.p, self.keep_dims, self.epsilon = p, bool(keep_dims), float(epsilon)
 
     def __call__(self, input):  # noqa: A002
-        if self.p == 0:  # the count of non-zeros: no gradient
-            n = P.sum(P.cast(P.not_equal(input, P.zeros_like(input)), input._dtype), self.axis, self.keep_dims)
-            return n
         n = _p_norm(input, self.p, self.axis, self.keep_dims)
         eps = full_like(n, self.epsilon)
         return P.select(P.less(n, eps), eps, n)
