@@ -151,6 +151,13 @@ def test_renorm_values_and_gradient(fake):
           [[1.6, 0.40816328, 0], [0.4, 0.16326532, 0]])
 
 
+def test_renorm_of_complex_scales_by_the_modulus_norm(fake):
+    z = np.array([[3 + 4j, 1 - 1j], [0.5j, -0.25]], np.complex64)
+    norms = np.sqrt((np.abs(z) ** 2).sum(axis=1, keepdims=True))   # [[5.196], [0.559]]
+    want = z * np.where(norms > 2.0, 2.0 / (norms + 1e-7), 1.0)   # NumPy, MindSpore's formula
+    close(ops.renorm(Tensor(z), 2, 0, 2.0), want)
+
+
 def test_lerp_class_and_module_paths(fake):
     from gradserve.ops.operations.math_ops import Lerp
     from gradserve.ops.operations.nn_ops import Dense

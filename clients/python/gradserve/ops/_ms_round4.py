@@ -201,8 +201,10 @@ class AvgPool3D:
 
 
 def _p_norm(x, p: float, axes, keepdims: bool):
-    """(sum |x|^p over axes)^(1/p), with a zero gradient (not NaN) where the sum is 0."""
-    s = P.sum(P.pow(P.abs(x), float(p)), axes, keepdims)
+    """(sum |x|^p over axes)^(1/p), with a zero gradient (not NaN) where the sum is 0; real for complex x."""
+    mag = P.abs(x)
+    mag = P.real(mag) if mag._dtype.startswith("complex") else mag  # the engine's abs keeps complex's dtype
+    s = P.sum(P.pow(mag, float(p)), axes, keepdims)
     pos = P.greater(s, P.zeros_like(s))
     root = P.pow(P.select(pos, s, P.ones_like(s)), 1.0 / float(p))
     return P.select(pos, root, P.zeros_like(s))
@@ -217,7 +219,8 @@ def renorm(input, p, axis: int, maxnorm: float):  # noqa: A002
     norm = _p_norm(input, p, others, True)
     scale = P.div(float(maxnorm), P.add(norm, 1e-7))
     over = P.greater(norm, full_like(norm, float(maxnorm)))
-    return P.mul(input, P.select(over, scale, P.ones_like(norm)))
+    factor = P.select(over, scale, P.ones_like(norm))
+    return P.mul(input, factor if factor._dtype == input._dtype else P.cast(factor, input._dtype))
 
 
 class Renorm:
