@@ -112,6 +112,15 @@ def test_pool3d_primitives_and_their_gradients(fake):
         mp(Tensor(X))
 
 
+def test_avg_pool1d_and_its_gradient(fake):
+    x = Tensor(np.arange(14, dtype=np.float32).reshape(1, 2, 7) - 4)
+    close(ops.avg_pool1d(x, 3, 2, 1), [[[-2.3333333, -2, 0, 1], [2.3333333, 5, 7, 5.6666665]]])
+    close(ops.avg_pool1d(x, 3, 2, 1, count_include_pad=False), [[[-3.5, -2, 0, 1.5], [3.5, 5, 7, 8.5]]])
+    close(ms.grad(lambda t: (ops.avg_pool1d(t, 3, 2, 1) ** 2).sum())(x),
+          [[[-1.5555555, -2.8888888, -1.3333334, -1.3333334, 0, 0.6666667, 0.6666667],
+            [1.5555555, 4.888889, 3.3333333, 8, 4.6666665, 8.444445, 3.7777777]]])
+
+
 def test_3d_cells(fake):
     x = Tensor(X5)
     close(nn.MaxPool3d(kernel_size=2, stride=2, pad_mode="pad", padding=1)(x)[0, 0, :, :, 0], [[-3, 1, 2], [1, 3, -1]])

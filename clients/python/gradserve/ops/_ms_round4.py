@@ -1,6 +1,6 @@
 """MindSpore 2.10 ops composed from engine ops (forms and values checked against MindSpore 2.10 on CPU for
 this task): Invert / invert / bitwise_not, IndexAdd / index_add, Conv3D / conv3d, MaxPool3D / max_pool3d,
-AvgPool3D / avg_pool3d, Renorm / renorm, Lerp, FastGeLU / fast_gelu, LpNorm, smooth_l1_loss, Dense
+AvgPool3D / avg_pool3d, avg_pool1d, Renorm / renorm, Lerp, FastGeLU / fast_gelu, LpNorm, smooth_l1_loss, Dense
 (`operations.nn_ops`), Unique / unique (eager only: its output shape depends on the values, and MindSpore
 has no gradient for its indices)."""
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ._extra import P
 from ._math_more import full_like, lerp
 
 __all__ = ["Invert", "invert", "bitwise_not", "IndexAdd", "index_add", "Conv3D", "conv3d", "MaxPool3D",
-           "max_pool3d", "AvgPool3D", "avg_pool3d", "Renorm", "renorm", "Lerp", "FastGeLU", "fast_gelu",
+           "max_pool3d", "AvgPool3D", "avg_pool3d", "avg_pool1d", "Renorm", "renorm", "Lerp", "FastGeLU", "fast_gelu",
            "LpNorm", "smooth_l1_loss", "Dense", "Unique", "unique"]
 
 _UINT_MAX = {"uint8": 255, "uint16": 65535, "uint32": 2 ** 32 - 1}
@@ -162,6 +162,17 @@ def avg_pool3d(input_x, kernel_size=1, stride=1, padding=0, ceil_mode=False, cou
     pads = [[p, p] for p in _triple(padding, "avg_pool3d: padding")]
     return _pool3d("avg_pool3d", "avg_pool", input_x, window, strides, pads,
                    {"count_include_pad": bool(count_include_pad)})
+
+
+def avg_pool1d(input_x, kernel_size=1, stride=1, padding=0, ceil_mode=False, count_include_pad=True):
+    """ops.avg_pool1d over x [N, C, L]: padding an int (both ends)."""
+    if ceil_mode:
+        raise ValueError("avg_pool1d: ceil_mode is not supported")
+    if len(input_x.shape) != 3:
+        raise ValueError(f"avg_pool1d: input_x must be 3-d [N, C, L], got shape {tuple(input_x.shape)}")
+    return apply("avg_pool", [input_x], {"window": [int(kernel_size)], "strides": [int(stride)],
+                                         "padding": [[int(padding), int(padding)]],
+                                         "count_include_pad": bool(count_include_pad)})[0]
 
 
 class MaxPool3D:
