@@ -406,6 +406,18 @@ for _name, _op in (*((n, n) for n in (
         ("eq", "equal"), ("ne", "not_equal"), ("gt", "greater"), ("ge", "greater_equal"), ("lt", "less"),
         ("le", "less_equal")):
     setattr(Tensor, _name, _ops_method(_name, _op))
+setattr(Tensor, "bitwise_not", _ops_method("bitwise_not", "bitwise_not"))
+
+
+def _index_add(self, dim, index, source, *, alpha=1):
+    """Tensor.index_add(dim, index, source, *, alpha=1): ops.index_add(self, index, alpha * source, dim).
+    MindSpore 2.10 also writes the result into self: done here for a Parameter (ops.assign), not for a
+    plain Tensor (gradserve's Tensors are values)."""
+    out = late.ops.index_add(self, index, source if alpha == 1 else source * alpha, dim)
+    return late.ops.assign(self, out) if isinstance(self, Parameter) else out
+
+
+setattr(Tensor, "index_add", _index_add)
 
 
 thaws = [0]  # how many Parameters have changed value for the first time (a Parameter's _version left 0)

@@ -291,4 +291,8 @@ from ._math import MatMul  # noqa: E402
 
 __all__ += ["MatMul"]
 
+from ._layers_round4 import AvgPool3d, Conv3d, FastGelu, LogSoftmax, MaxPool3d, Pad, SmoothL1Loss, WithGradCell  # noqa: E402
+
+__all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "Pad", "SmoothL1Loss", "LogSoftmax", "FastGelu", "WithGradCell"]
+
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)

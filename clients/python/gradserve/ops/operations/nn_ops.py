@@ -1,0 +1,4 @@
+"""`mindspore.ops.operations.nn_ops`: where MindSpore defines these op classes; gradserve's are all in ops
+(MindSpore's tests import e.g. `from mindspore.ops.operations.nn_ops import ...`)."""
+from .. import *  # noqa: F401,F403
+from .. import __all__  # noqa: F401
