@@ -44,9 +44,9 @@ def _lu_loop(xp, a):
         zero = d == 0
         info = xp.where(zero & (info == 0), xp.asarray(k + 1, dtype=xp.int32), info)
         below = r > k
-        ell = xp.where(below & ~zero[..., None], a[..., :, k] / xp.where(zero, 1.0, d)[..., None], a[..., :, k])
-        ell = xp.where(below, ell, 0.0)
-        a = a - ell[..., :, None] * xp.where(r > k, a[..., k, :], 0.0)[..., None, :]
+        # a zero pivot (LAPACK: no scaling) has a zero column below it, so dividing by 1 keeps it as it is
+        ell = xp.where(below, a[..., :, k] / xp.where(zero, 1.0, d)[..., None], 0.0)
+        a = a - ell[..., :, None] * xp.where(below, a[..., k, :], 0.0)[..., None, :]
         a = xp.where(below[:, None] & (cols == k), ell[..., :, None], a)
     return a, xp.stack(pivots, axis=-1), info
 

@@ -1,7 +1,8 @@
-"""jnp.linalg.cholesky, jax.scipy.linalg.solve_triangular / cho_solve and the LU-based jnp.linalg.solve / inv /
-slogdet / det through jax.export: the LAPACK custom_calls (@lapack_?potrf_ffi, @lapack_?trsm_ffi,
+"""jnp.linalg.cholesky, jax.scipy.linalg.solve_triangular / cho_solve and the LU-based jnp.linalg.solve /
+inv / slogdet / det through jax.export: the LAPACK custom_calls (@lapack_?potrf_ffi, @lapack_?trsm_ffi,
 @lapack_?getrf_ffi) become the engine's cholesky / triangular_solve / lu (gradserve/importers/jax_lapack.py);
-JAX's pivot loop and row gathers around getrf import as themselves. Value, gradient and a Hessian-vector product against JAX's own.
+JAX's pivot loop and row gathers around getrf import as themselves. Value, gradient and a Hessian-vector
+product against JAX's own.
 The engine's cholesky reads the symmetric part of its input (as jnp.linalg.cholesky); cho_factor does not
 symmetrise, and JAX's derivative there is its formula applied to an unsymmetric tangent: a convention
 (LAPACK reads one triangle). Both agree on symmetric directions, so there the gradients' symmetric parts
