@@ -3,3 +3,4 @@ from . import control_flow, conv, cumulative, indexing, linalg_ext, normalizatio
 from . import vmap_op  # noqa: F401,E402  (#13: the vmap function op; engine/vmap.py)
 from . import svd  # noqa: F401,E402  (singular values: matrix norms ord 2 / -2 / 'nuc'; engine/ops/svd.py)
 from . import linalg_solve  # noqa: F401,E402  (cholesky, triangular_solve, solve, matrix_inverse, slogdet: engine/ops/linalg_solve.py)
+from . import linalg_lu  # noqa: F401,E402  (lu (LAPACK getrf), lu_pivots_to_permutation: engine/ops/linalg_lu.py)

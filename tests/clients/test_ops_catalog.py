@@ -154,6 +154,10 @@ CASES.update({  # square matrices (engine/ops/linalg_solve.py)
     "solve": [([A((2, 3, 3), F), A((2, 3, 4), F)], {})],
     "triangular_solve": [([A((3, 3), F), A((3, 1), F)], {"lower": False, "transpose_a": True})],
 })
+CASES.update({  # LU (engine/ops/linalg_lu.py)
+    "lu": [([A((2, 3, 3), F)], {})],
+    "lu_pivots_to_permutation": [([A((2, 3), "int32")], {"permutation_size": 4})],
+})
 CASES["switch_run"] = [([A((), "int32"), A((2, 3), F)], {"branches": (_branch(), _branch())})]
 CASES["while_run"] = [([A((2, 3), F)], {"cond": _branch(), "body": _branch(), "n_state": 1, "max_trips": 3})]
 

@@ -10,6 +10,7 @@ from _optable import Case, K, X
 
 EXEMPT = {
     "max_pool_mask": "one-hot of the arg-max of each window: piecewise constant, nondiff",
+    "lu_pivots_to_permutation": "integer row order from lu's integer pivots: nondiff",
 }
 
 
@@ -176,6 +177,21 @@ CASES += [
     Case("slogdet", [X((3, 3))], name="logabsdet", build=_out("slogdet", 1), sample=_mats((3, 3))),
     Case("slogdet", [X((2, 3, 3))], name="det-batch", build=_det, sample=_mats((2, 3, 3))),
 ]
+
+def _permuted(shape, perm):
+    """_mats' well-conditioned matrices with their rows in the order `perm`: partial pivoting undoes it, and
+    its choice is stable under finite-difference steps (each pivot wins by a wide margin)."""
+    def sample(rng):
+        return [_mats(shape)(rng)[0][..., list(perm), :]]
+    return sample
+
+
+CASES += [  # lu: the packed factor (pivots / info are integers, nondiff)
+    Case("lu", [X((3, 3))], name="no-swaps", build=_out("lu", 0), sample=_mats((3, 3))),
+    Case("lu", [X((4, 4))], name="swaps", build=_out("lu", 0), sample=_permuted((4, 4), (2, 0, 3, 1))),
+    Case("lu", [X((2, 3, 3))], name="batch-swaps", build=_out("lu", 0), sample=_permuted((2, 3, 3), (1, 2, 0))),
+]
+
 
 # -- control flow: branches and bodies are functions of the graph ---------------------------------------
 def _fn(make, shapes, dtype, name):

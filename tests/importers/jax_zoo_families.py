@@ -130,8 +130,8 @@ def _user_custom():
 @case("linalg_det_norms")
 def _linalg():
     """What jnp.linalg exports without a LAPACK kernel: small determinants (closed form) and norms. The
-    LU-based factorisations (solve, inv, slogdet: getrf) are refused by name (test_jax_custom_rules.py);
-    cholesky and triangular solves are mapped (test_jax_lapack.py)."""
+    LAPACK-based ones (cholesky, triangular solves, the LU-based solve / inv / slogdet) are mapped
+    (test_jax_lapack.py); qr / eigh are refused by name (test_jax_custom_rules.py)."""
     def fn(p, a, b):  # a [3, 3], b [3, 2]
         m = a * p["s"] + 2 * jnp.eye(3)
         return (jnp.linalg.det(m), jnp.linalg.det(m[:2, :2]), jnp.linalg.norm(a), jnp.linalg.norm(b, axis=0, ord=1),

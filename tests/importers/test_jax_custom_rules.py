@@ -66,8 +66,8 @@ def test_lapack_factorisations_are_refused_naming_the_kernel_and_the_call():
     from gradserve.importers import UnsupportedModel
 
     a = np.eye(3, dtype=np.float32) * 2 + 0.1
-    # (potrf / trsm, Cholesky and triangular solves, are mapped: test_jax_lapack.py)
-    for fn, kernel in ((lambda m: jnp.linalg.solve(m, m[:, :1]), "getrf"), (jnp.linalg.inv, "getrf")):
+    # (potrf / trsm / getrf, Cholesky, triangular solves and LU, are mapped: test_jax_lapack.py)
+    for fn, kernel in ((lambda m: jnp.linalg.qr(m)[1], "geqrf"), (lambda m: jnp.linalg.eigh(m)[0], "syevd")):
         with pytest.raises(UnsupportedModel, match=rf"op stablehlo.custom_call @lapack_\w*{kernel}\w* is not supported") as e:
             gs.from_jax(fn, a)
         assert e.value.op == "stablehlo.custom_call"

@@ -1,6 +1,8 @@
-"""jnp.linalg.cholesky and jax.scipy.linalg.solve_triangular / cho_solve through jax.export: the LAPACK
-custom_calls (@lapack_?potrf_ffi, @lapack_?trsm_ffi) become the engine's cholesky / triangular_solve
-(gradserve/importers/jax_lapack.py). Value, gradient and a Hessian-vector product against JAX's own.
+"""jnp.linalg.cholesky, jax.scipy.linalg.solve_triangular / cho_solve and the LU-based jnp.linalg.solve /
+inv / slogdet / det through jax.export: the LAPACK custom_calls (@lapack_?potrf_ffi, @lapack_?trsm_ffi,
+@lapack_?getrf_ffi) become the engine's cholesky / triangular_solve / lu (gradserve/importers/jax_lapack.py);
+JAX's pivot loop and row gathers around getrf import as themselves. Value, gradient and a Hessian-vector
+product against JAX's own.
 The engine's cholesky reads the symmetric part of its input (as jnp.linalg.cholesky); cho_factor does not
 symmetrise, and JAX's derivative there is its formula applied to an unsymmetric tangent: a convention
 (LAPACK reads one triangle). Both agree on symmetric directions, so there the gradients' symmetric parts
@@ -24,6 +26,11 @@ RNG = np.random.default_rng(3)
 M = RNG.uniform(-1, 1, (2, 3, 3)).astype(np.float32)
 SPD = (M @ np.swapaxes(M, -1, -2) + 3 * np.eye(3)).astype(np.float32)
 B = RNG.uniform(-1, 1, (2, 3, 2)).astype(np.float32)
+# well conditioned, rows shuffled so that partial pivoting swaps (by a wide margin: stable under the HVP)
+GEN = (RNG.uniform(-1, 1, (2, 3, 3)) + 3 * np.eye(3) * np.array([1.0, -1.0, 1.0]))[:, [2, 0, 1]].astype(np.float32)
+# det of a 3 x 3 exports in closed form; from 4 x 4 on it is LU
+GEN4 = (RNG.uniform(-1, 1, (2, 4, 4)) + 3 * np.eye(4) * np.array([1.0, -1.0, 1.0, 1.0]))[:, [3, 0, 2, 1]].astype(
+    np.float32)
 W = RNG.uniform(0.5, 1.5, (3, 3)).astype(np.float32)
 
 FUNCS = {
@@ -35,7 +42,12 @@ FUNCS = {
     "cho_solve-upper": lambda a, b: jnp.sum(jnp.sin(jsl.cho_solve(jsl.cho_factor(a, lower=False), b))),
     "logdet-via-cholesky": lambda a, b: 2 * jnp.sum(jnp.log(jnp.diagonal(jnp.linalg.cholesky(a), axis1=-2,
                                                                              axis2=-1))) + jnp.sum(b),
+    "lu-solve": lambda a, b: jnp.sum(jnp.sin(jnp.linalg.solve(a, b))),
+    "lu-inv": lambda a, b: jnp.sum(jnp.linalg.inv(a) * W) + jnp.sum(b),
+    "lu-slogdet": lambda a, b: jnp.sum(jnp.linalg.slogdet(a)[1] * jnp.linalg.slogdet(a)[0]) + jnp.sum(b),
+    "lu-det": lambda a, b: jnp.sum(jnp.linalg.det(a) * jnp.sum(b, axis=(-2, -1))),
 }
+LU_ARGS = {"lu-slogdet": (GEN, B), "lu-det": (GEN4, B)}
 
 
 def _sym(x):
@@ -47,7 +59,11 @@ def _sym(x):
 def test_lapack_calls_import_with_jax_derivatives(fake, name):
     f = FUNCS[name]
     a, b = (SPD, B) if name.startswith(("cho", "logdet")) else (SPD[0], B[0])
+    if name.startswith("lu"):
+        a, b = LU_ARGS.get(name, (GEN[0], B[0]))
     cell = gs.from_jax(f, a, b)
+    if name.startswith("lu"):  # getrf is in the export, not a closed form
+        assert "lu" in {n["op"] for n in cell._gs_body["nodes"]}
     close(cell(Tensor(a), Tensor(b)).asnumpy(), f(a, b), "value")
     sym = _sym if name.startswith("cho_solve") else (lambda x: np.asarray(x))
     ga, gb = ops.grad(cell, grad_position=(0, 1))(Tensor(a), Tensor(b))
@@ -61,6 +77,8 @@ def test_lapack_calls_import_with_jax_derivatives(fake, name):
     assert np.abs(np.asarray(want)).max() > 1e-3
 
 
-def test_lu_based_linalg_stays_refused_by_name():
-    with pytest.raises(UnsupportedModel, match=r"@lapack_sgetrf"):
-        gs.from_jax(lambda a: jnp.linalg.slogdet(a)[1], SPD[0])
+def test_getrf_is_the_engine_lu_and_non_square_lu_is_refused_by_name():
+    ops_used = {n["op"] for n in gs.from_jax(lambda a: jnp.linalg.slogdet(a)[1], GEN[0])._gs_body["nodes"]}
+    assert "lu" in ops_used
+    with pytest.raises(UnsupportedModel, match=r"@lapack_sgetrf.*non-square"):
+        gs.from_jax(lambda a: jax.lax.linalg.lu(a)[0], M[0][:, :2])

@@ -4,8 +4,10 @@
       input before the call and masks the factor's other triangle after it). info is a constant 0: the
       engine's cholesky is NaN for a matrix with no factor, which JAX's select on info also gives.
   @lapack_?trsm_ffi (triangular solve) -> triangular_solve; side 'R' (x op(A) = b) through transposes.
-getrf (LU, which jnp.linalg.solve / inv / slogdet use) stays refused by name: its pivots are integer data
-the engine has no op for. The kernel's options are the call's mhlo.backend_config (ASCII codes, as LAPACK's
+  @lapack_?getrf_ffi (LU with partial pivoting; results: packed factor, int32 1-based pivots, int32 info) ->
+      lu, whose outputs are those three (jnp.linalg.solve / inv / slogdet / det; JAX turns the pivots into a
+      permutation with a while loop and gathers rows with it, which import as themselves). Square only.
+The kernel's options are the call's mhlo.backend_config (ASCII codes, as LAPACK's
 character arguments: uplo 'L' / 'U', trans_x 'N' / 'T' / 'C', diag 'U' / 'N', side 'L' / 'R').
 """
 from __future__ import annotations
@@ -14,7 +16,7 @@ import re
 
 from ._shared.graph_writer import UnsupportedModel
 
-_KERNEL = re.compile(r"lapack_[sd](potrf|trsm)(_ffi)?$")
+_KERNEL = re.compile(r"lapack_[sd](potrf|trsm|getrf)(_ffi)?$")
 
 
 def _options(op) -> dict[str, str]:
@@ -72,7 +74,16 @@ def trsm(fn, op, ins, target, results):
     return [w.emit1("triangular_solve", [a, b], attrs, shape, dtype)]
 
 
-_HANDLERS = {"potrf": potrf, "trsm": trsm}
+def getrf(fn, op, ins, target, results):
+    (shape, dtype), (piv_shape, piv_dtype), (info_shape, info_dtype) = results
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise UnsupportedModel(f"@{target}: LU of a non-square matrix {list(shape)} (the engine's lu is square only)")
+    if (str(piv_dtype), str(info_dtype)) != ("int32", "int32"):
+        raise UnsupportedModel(f"@{target}: pivots / info {piv_dtype} / {info_dtype} (expected int32)")
+    return fn.w.emit("lu", [ins[0]], {}, results)
+
+
+_HANDLERS = {"potrf": potrf, "trsm": trsm, "getrf": getrf}
 
 
 def lapack_call(fn, op, target: str, ins: list[str], results: list) -> list[str] | None:
