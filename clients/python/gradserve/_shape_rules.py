@@ -1081,6 +1081,22 @@ def _slogdet(avals):
     return [(batch, a.dtype), (batch, a.dtype)]
 
 
+@rule("lu")
+def _lu(avals):
+    a = avals[0]
+    shape = _square("lu", a)
+    return [(shape, a.dtype), (shape[:-1], "int32"), (shape[:-2], "int32")]
+
+
+@rule("lu_pivots_to_permutation")
+def _lu_perm(avals, permutation_size):
+    p = avals[0]
+    if p.dtype not in INT or len(p.shape) < 1 or not 0 <= p.shape[-1] <= permutation_size:
+        raise RuleError(f"lu_pivots_to_permutation: needs integer pivots [..., k] with k <= permutation_size "
+                        f"{permutation_size}, got {fmt(p)}", shape=list(p.shape), dtype=p.dtype)
+    return [(tuple(p.shape[:-1]) + (permutation_size,), "int32")]
+
+
 # lowered control flow
 @rule("switch_run")
 def _switch_run(avals, branches):

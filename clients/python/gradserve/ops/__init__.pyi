@@ -152,6 +152,8 @@ __all__ = [
     'LogicalOr',
     'Logsumexp',
     'LpNorm',
+    'Lu',
+    'LuPivotsToPermutation',
     'Map',
     'MatMul',
     'Matmul',
@@ -411,6 +413,8 @@ __all__ = [
     'logit',
     'logsigmoid',
     'logsumexp',
+    'lu',
+    'lu_pivots_to_permutation',
     'masked_fill',
     'matmul',
     'matrix_band_part',
@@ -859,6 +863,18 @@ class LogicalOr(Primitive):
 class Logsumexp(Primitive):
     """log(sum(exp(x))) over axes (None: all), stable"""
     def __init__(self, *, axis: int | Sequence[int] | None = ..., keepdims: bool = ...) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Lu(Primitive):
+    """LU with partial pivoting of square a [..., n, n] (LAPACK getrf): (packed L\\U with L unit lower, int32 1-based pivots [..., n], int32 info [...]: k+1 for the first zero pivot); pivots, info nondiff"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Any: ...
+
+
+class LuPivotsToPermutation(Primitive):
+    """int32 row order perm [..., permutation_size] of lu's 1-based pivots [..., k]: a[perm] = L U"""
+    def __init__(self, *, permutation_size: int) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
@@ -1332,6 +1348,14 @@ def logical_not(*inputs: _TensorLike) -> Tensor:
 
 def logical_or(*inputs: _TensorLike) -> Tensor:
     """"""
+
+
+def lu(*inputs: _TensorLike) -> Any:
+    """LU with partial pivoting of square a [..., n, n] (LAPACK getrf): (packed L\\U with L unit lower, int32 1-based pivots [..., n], int32 info [...]: k+1 for the first zero pivot); pivots, info nondiff"""
+
+
+def lu_pivots_to_permutation(*inputs: _TensorLike, permutation_size: int) -> Tensor:
+    """int32 row order perm [..., permutation_size] of lu's 1-based pivots [..., k]: a[perm] = L U"""
 
 
 def matrix_inverse(*inputs: _TensorLike) -> Tensor:
