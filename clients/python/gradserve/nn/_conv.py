@@ -27,24 +27,31 @@ class Conv2d(Cell):
     """nn.Conv2d(in_channels, out_channels, kernel_size, stride=1, pad_mode='same', padding=0, dilation=1,
     group=1, has_bias=False, weight_init=None, bias_init=None, data_format='NCHW', dtype=float32)."""
 
+    _format = "NCHW"  # the one data_format supported; Conv3d: NCDHW
+
     def __init__(self, in_channels, out_channels, kernel_size: Any, stride: Any = 1, pad_mode="same",
                  padding: Any = 0, dilation: Any = 1, group=1, has_bias=False, weight_init=None, bias_init=None,
-                 data_format="NCHW", dtype=None, seed: int = 0):
+                 data_format=None, dtype=None, seed: int = 0):
         super().__init__()
-        if data_format != "NCHW":
-            raise ValueError(f"nn.Conv2d: data_format {data_format!r} is not supported (NCHW only)")
+        name = f"nn.{type(self).__name__}"
+        if data_format not in (None, self._format):
+            raise ValueError(f"{name}: data_format {data_format!r} is not supported ({self._format} only)")
         if in_channels % group or out_channels % group:
-            raise ValueError(f"nn.Conv2d: in_channels {in_channels} and out_channels {out_channels} must be "
+            raise ValueError(f"{name}: in_channels {in_channels} and out_channels {out_channels} must be "
                              f"divisible by group {group}")
         dt = getattr(dtype, "name", dtype) or "float32"
-        kh, kw = _pair(kernel_size, "nn.Conv2d: kernel_size")
-        shape = (out_channels, in_channels // group, kh, kw)
-        bound = 1.0 / math.sqrt(shape[1] * kh * kw)
+        k = self._kernel(kernel_size, f"{name}: kernel_size")
+        shape = (out_channels, in_channels // group) + tuple(k)
+        bound = 1.0 / math.sqrt(shape[1] * math.prod(k))
         self.stride, self.pad_mode, self.padding = stride, pad_mode, padding
         self.dilation, self.group, self.has_bias = dilation, group, has_bias
         self.weight = Parameter(_init(weight_init, shape, dt, bound, seed), name="weight")
         self.bias = Parameter(_init(bias_init, (out_channels,), dt, bound, seed + 1), name="bias") \
             if has_bias else None
+
+    @staticmethod
+    def _kernel(kernel_size, what: str) -> tuple:
+        return _pair(kernel_size, what)
 
     def construct(self, x):
         return _ops.conv2d(x, self.weight, self.bias, self.stride, self.pad_mode, self.padding, self.dilation,

@@ -2,47 +2,32 @@
 MindSpore 2.10's cells over gradserve.ops (values checked against MindSpore 2.10 on CPU for this task)."""
 from __future__ import annotations
 
-import math
-from typing import Any
-
 import numpy as np
 
 from .. import ops as _ops
 from .._cellbase import Cell
-from .._tensor import Parameter, ParameterTuple, Tensor
+from .._tensor import ParameterTuple, Tensor
 from .._training import WithLossCell
 from ..ops._ms_round4 import _pads3, _pool3d, _triple, conv3d, fast_gelu, smooth_l1_loss
-from ._conv import _init
+from ._conv import Conv2d
 
 __all__ = ["Conv3d", "MaxPool3d", "AvgPool3d", "Pad", "SmoothL1Loss", "LogSoftmax", "FastGelu", "WithGradCell"]
 
 
-class Conv3d(Cell):
+class Conv3d(Conv2d):
     """nn.Conv3d(in_channels, out_channels, kernel_size, stride=1, pad_mode='same', padding=0, dilation=1,
-    group=1, has_bias=False, weight_init=None, bias_init=None, data_format='NCDHW', dtype=float32)."""
+    group=1, has_bias=False, weight_init=None, bias_init=None, data_format='NCDHW', dtype=float32): Conv2d's
+    parameters and initialisation over three spatial axes."""
 
-    def __init__(self, in_channels, out_channels, kernel_size: Any, stride: Any = 1, pad_mode="same",
-                 padding: Any = 0, dilation: Any = 1, group=1, has_bias=False, weight_init=None, bias_init=None,
-                 data_format="NCDHW", dtype=None, seed: int = 0):
-        super().__init__()
-        if data_format != "NCDHW":
-            raise ValueError(f"nn.Conv3d: data_format {data_format!r} is not supported (NCDHW only)")
-        if in_channels % group or out_channels % group:
-            raise ValueError(f"nn.Conv3d: in_channels {in_channels} and out_channels {out_channels} must be "
-                             f"divisible by group {group}")
-        dt = getattr(dtype, "name", dtype) or "float32"
-        k = _triple(kernel_size, "nn.Conv3d: kernel_size")
-        shape = (out_channels, in_channels // group) + k
-        bound = 1.0 / math.sqrt(shape[1] * k[0] * k[1] * k[2])
-        self.stride, self.pad_mode, self.padding = stride, pad_mode, padding
-        self.dilation, self.group, self.has_bias = dilation, group, has_bias
-        self.weight = Parameter(_init(weight_init, shape, dt, bound, seed), name="weight")
-        self.bias = Parameter(_init(bias_init, (out_channels,), dt, bound, seed + 1), name="bias") \
-            if has_bias else None
+    _format = "NCDHW"
+
+    @staticmethod
+    def _kernel(kernel_size, what: str) -> tuple:
+        return _triple(kernel_size, what)
 
     def construct(self, x):
         return conv3d(x, self.weight, self.bias, self.stride, self.pad_mode, self.padding, self.dilation,
-                           self.group)
+                      self.group)
 
 
 class _Pool3d(Cell):
