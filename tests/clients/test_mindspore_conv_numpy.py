@@ -133,3 +133,23 @@ def test_conv1d_function_and_cell_match_torch(fake):
     (tF.conv1d(tx, torch.ones(6, 4, 3), padding=1) ** 2).sum().backward()
     g = ops.grad(lambda a: ops.sum(net(a) ** 2))(Tensor(x)).asnumpy()
     np.testing.assert_allclose(g, tx.grad.numpy(), rtol=1e-4, atol=1e-3)
+
+
+def test_conv_and_pool_arguments_are_read_the_same_at_every_rank(fake):
+    """One reading of window / padding arguments for 1, 2 and 3 spatial axes (ops._conv): asymmetric 'pad'
+    amounts per axis at rank 3 match PyTorch, and mistakes name the argument and the shapes."""
+    x = RNG.standard_normal((1, 2, 4, 5, 3)).astype(np.float32)
+    w = RNG.standard_normal((3, 2, 2, 2, 2)).astype(np.float32)
+    got = ops.conv3d(Tensor(x), Tensor(w), None, 1, "pad", (1, 0, 0, 2, 1, 1)).asnumpy()
+    want = tF.conv3d(tF.pad(torch.tensor(x), (1, 1, 0, 2, 1, 0)), torch.tensor(w)).numpy()  # last axis first
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    got = ops.avg_pool2d(Tensor(X), 3, 2, (1, 0)).asnumpy()
+    np.testing.assert_allclose(got, tF.avg_pool2d(torch.tensor(X), 3, 2, (1, 0)).numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"conv3d: weight must be 5-d .*got shape \(6, 2, 3, 2\)"):
+        ops.conv3d(Tensor(x), Tensor(W))
+    with pytest.raises(ValueError, match=r"conv1d: padding .* needs pad_mode 'pad'"):
+        ops.conv1d(Tensor(X[:, :, 0]), Tensor(W[:, :, :, 0]), padding=1)
+    with pytest.raises(ValueError, match=r"conv2d: x must be 4-d \[N, C, H, W\], got shape \(1, 2, 4, 5, 3\)"):
+        ops.conv2d(Tensor(x), Tensor(W))
+    with pytest.raises(ValueError, match=r"MaxPool3D: padding must be a non-negative int, 3 or 6 ints"):
+        ops.MaxPool3D(2, 1, "pad", (1, -1, 0))(Tensor(x))

@@ -8,7 +8,8 @@ from .. import ops as _ops
 from .._cellbase import Cell
 from .._tensor import ParameterTuple, Tensor
 from .._training import WithLossCell
-from ..ops._ms_round4 import _pads3, _pool3d, _triple, conv3d, fast_gelu, smooth_l1_loss
+from ..ops._conv import _triple, conv3d, pool_nd
+from ..ops._ms_round4 import fast_gelu, smooth_l1_loss
 from ._conv import Conv2d
 
 __all__ = ["Conv3d", "MaxPool3d", "AvgPool3d", "Pad", "SmoothL1Loss", "LogSoftmax", "FastGelu", "WithGradCell"]
@@ -41,10 +42,8 @@ class _Pool3d(Cell):
         self.pad_mode, self.padding, self.extra = pad_mode, padding, extra or {}
 
     def construct(self, x):
-        dil = tuple(self.extra.get("dilation", (1, 1, 1)))
-        pads = _pads3(f"nn.{type(self).__name__}", self.pad_mode, self.padding, x.shape[2:], self.window,
-                      self.strides, dil)
-        return _pool3d(f"nn.{type(self).__name__}", self._op, x, self.window, self.strides, pads, self.extra)
+        return pool_nd(f"nn.{type(self).__name__}", self._op, x, 3, self.window, self.strides, self.pad_mode,
+                       self.padding, self.extra)
 
 
 class MaxPool3d(_Pool3d):

@@ -1,8 +1,11 @@
-"""MindSpore's 2-d convolution and pooling (ops.Conv2D / conv2d, ops.MaxPool / AvgPool, max_pool2d /
-avg_pool2d) over the engine's N-d conv, max_pool and avg_pool (NCHW, weight [out, in / group, kh, kw]).
+"""MindSpore's convolution and pooling over the engine's N-d conv, max_pool and avg_pool, for 1, 2 and 3
+spatial axes (NCL / NCHW / NCDHW, weight [out, in / group, *kernel]): ops.Conv2D / conv2d / conv1d,
+Conv3D / conv3d, MaxPool / AvgPool, MaxPool3D / AvgPool3D, max_pool2d / 3d, avg_pool1d / 2d / 3d.
 
-MindSpore's pad modes become the engine's explicit [[lo, hi], ...] padding: 'valid' none, 'pad'
-the given amounts, 'same' the TensorFlow split (output ceil(n / stride); the odd pixel at the end).
+One definition per idea, whatever the rank: `ntuple` reads a window / stride / dilation argument,
+`window_padding` turns MindSpore's pad modes into the engine's explicit [[lo, hi], ...] padding ('valid'
+none, 'pad' the given amounts, 'same' the TensorFlow split: output ceil(n / stride), the odd pixel at the
+end), `conv_nd` and `pool_nd` build the op.
 """
 from __future__ import annotations
 
@@ -12,76 +15,102 @@ from typing import Any
 from .._trace import apply
 from ._primitives import Primitive
 
-__all__ = ["Conv2D", "conv1d", "conv2d", "MaxPool", "AvgPool", "max_pool2d", "avg_pool2d"]
+__all__ = ["Conv2D", "conv1d", "conv2d", "MaxPool", "AvgPool", "max_pool2d", "avg_pool2d",
+           "Conv3D", "conv3d", "MaxPool3D", "AvgPool3D", "max_pool3d", "avg_pool3d", "avg_pool1d"]
+
+_FORMATS = {1: "NCL", 2: "NCHW", 3: "NCDHW"}
+_AXES = {1: "(l)", 2: "(h, w)", 3: "(d, h, w)"}
 
 
-def _pair(v, name: str) -> tuple[int, int]:
+def ntuple(v, n: int, name: str) -> tuple[int, ...]:
+    """An int, or n ints (MindSpore also takes one int in a tuple, and (1, 1, *window))."""
     if isinstance(v, int):
-        return (v, v)
+        return (v,) * n
     v = tuple(int(x) for x in v)
-    if len(v) == 4 and v[:2] == (1, 1):  # MindSpore also takes (1, 1, h, w)
+    if len(v) == n + 2 and v[:2] == (1, 1):
         v = v[2:]
-    if len(v) != 2:
-        raise ValueError(f"{name} must be an int or a pair (h, w), got {v}")
+    if len(v) == 1:
+        v = v * n
+    if len(v) != n:
+        raise ValueError(f"{name} must be an int or {n} ints {_AXES.get(n, '')}, got {v}")
     return v
 
 
-def _explicit(pad, name: str) -> list[list[int]]:
-    """'pad' mode amounts: an int (all sides), (h, w) (both sides of each) or (top, bottom, left, right)."""
-    if isinstance(pad, int):
-        return [[pad, pad], [pad, pad]]
-    pad = tuple(int(p) for p in pad)
-    if len(pad) == 2:
-        return [[pad[0], pad[0]], [pad[1], pad[1]]]
-    if len(pad) == 4:
-        return [[pad[0], pad[1]], [pad[2], pad[3]]]
-    raise ValueError(f"{name}: padding must be an int, 2 or 4 ints, got {pad}")
+def _pair(v, name: str) -> tuple[int, ...]:
+    return ntuple(v, 2, name)
+
+
+def _triple(v, name: str) -> tuple[int, ...]:
+    return ntuple(v, 3, name)
+
+
+def explicit_padding(pad, n: int, name: str) -> list[list[int]]:
+    """'pad' mode amounts: an int (every side), n ints (both sides of each axis) or 2n ints (lo, hi per axis:
+    (top, bottom, left, right) in 2-d, (head, tail, top, bottom, left, right) in 3-d)."""
+    pad = (int(pad),) * n if isinstance(pad, int) else tuple(int(p) for p in pad)
+    if len(pad) == n:
+        pad = tuple(p for p in pad for _ in range(2))
+    if len(pad) != 2 * n or any(p < 0 for p in pad):
+        raise ValueError(f"{name}: padding must be a non-negative int, {n} or {2 * n} ints, got {pad}")
+    return [[pad[2 * i], pad[2 * i + 1]] for i in range(n)]
 
 
 def window_padding(name, pad_mode, pad, spatial, window, strides, dilation) -> list[list[int]]:
-    mode = str(pad_mode).lower()
-    if mode == "valid":
-        if pad not in (0, (0, 0, 0, 0), [0, 0, 0, 0]):
-            raise ValueError(f"{name}: padding {pad} needs pad_mode 'pad', got '{pad_mode}'")
-        return [[0, 0], [0, 0]]
-    if mode == "pad":
-        return _explicit(pad, name)
+    n, mode = len(window), str(pad_mode).lower()
     if mode == "same":
         out = []
-        for n, k, s, d in zip(spatial, window, strides, dilation):
-            total = max((math.ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0)
+        for size, k, s, d in zip(spatial, window, strides, dilation):
+            total = max((math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0)
             out.append([total // 2, total - total // 2])
         return out
-    raise ValueError(f"{name}: pad_mode must be 'same', 'valid' or 'pad', got {pad_mode!r}")
+    if mode not in ("valid", "pad"):
+        raise ValueError(f"{name}: pad_mode must be 'same', 'valid' or 'pad', got {pad_mode!r}")
+    pads = explicit_padding(pad, n, name)
+    if mode == "valid" and any(p for lo_hi in pads for p in lo_hi):
+        raise ValueError(f"{name}: padding {pad} needs pad_mode 'pad', got '{pad_mode}'")
+    return pads
 
 
-def _check_nchw(name: str, data_format: str) -> None:
-    if data_format != "NCHW":
-        raise ValueError(f"{name}: data_format {data_format!r} is not supported (NCHW only)")
+def check_layout(name: str, x, n: int, data_format: str | None = None) -> None:
+    """MindSpore's channels-first layout only; x (when given) of rank n + 2."""
+    fmt = _FORMATS[n]
+    if data_format not in (None, fmt):
+        raise ValueError(f"{name}: data_format {data_format!r} is not supported ({fmt} only)")
+    if x is not None and len(x.shape) != n + 2:
+        raise ValueError(f"{name}: x must be {n + 2}-d [N, C, {', '.join(fmt[2:])}], got shape {tuple(x.shape)}")
+
+
+def conv_nd(name: str, n: int, input, weight, bias, stride, pad_mode, padding, dilation, groups):  # noqa: A002
+    """Cross-correlation of input [N, C, *spatial] with weight [O, C / groups, *kernel] over n spatial axes,
+    plus bias [O]."""
+    if isinstance(padding, str):  # MindSpore 2.3+: padding='same' / 'valid'
+        pad_mode, padding = padding, 0
+    check_layout(name, input, n)
+    if len(weight.shape) != n + 2:
+        raise ValueError(f"{name}: weight must be {n + 2}-d [out, in / groups, {', '.join(_FORMATS[n][2:]).lower()}]"
+                         f", got shape {tuple(weight.shape)}")
+    strides, dil = ntuple(stride, n, f"{name}: stride"), ntuple(dilation, n, f"{name}: dilation")
+    pads = window_padding(name, pad_mode, padding, input.shape[2:], weight.shape[2:], strides, dil)
+    y = apply("conv", [input, weight], {"strides": list(strides), "padding": pads, "dilation": list(dil),
+                                        "groups": int(groups)})[0]
+    return y if bias is None else y + bias.reshape((1, -1) + (1,) * n)
 
 
 def conv2d(input, weight, bias=None, stride: Any = 1, pad_mode="valid", padding: Any = 0, dilation: Any = 1,  # noqa: A002
            groups=1):
     """ops.conv2d: cross-correlation of input [N, C, H, W] with weight [O, C / groups, kh, kw], plus bias [O]."""
-    if isinstance(padding, str):  # MindSpore 2.3+: padding='same' / 'valid'
-        pad_mode, padding = padding, 0
-    strides, dil = _pair(stride, "conv2d: stride"), _pair(dilation, "conv2d: dilation")
-    pads = window_padding("conv2d", pad_mode, padding, input.shape[2:], weight.shape[2:], strides, dil)
-    y = apply("conv", [input, weight], {"strides": list(strides), "padding": pads, "dilation": list(dil),
-                                        "groups": int(groups)})[0]
-    return y if bias is None else y + bias.reshape((1, -1, 1, 1))
+    return conv_nd("conv2d", 2, input, weight, bias, stride, pad_mode, padding, dilation, groups)
+
+
+def conv3d(input, weight, bias=None, stride: Any = 1, pad_mode="valid", padding: Any = 0,  # noqa: A002
+           dilation: Any = 1, groups=1):
+    """ops.conv3d: input [N, C, D, H, W] with weight [O, C / groups, kd, kh, kw], plus bias [O]."""
+    return conv_nd("conv3d", 3, input, weight, bias, stride, pad_mode, padding, dilation, groups)
 
 
 def conv1d(input, weight, bias=None, stride=1, pad_mode="valid", padding=0, dilation=1, groups=1):  # noqa: A002
     """ops.conv1d: input [N, C, L] with weight [O, C / groups, k]; padding an int, or (left, right) in 'pad'."""
-    if isinstance(padding, str):
-        pad_mode, padding = padding, 0
-    pad = (0, 0) + ((padding, padding) if isinstance(padding, int) else tuple(padding))
-    x4 = input.reshape(tuple(input.shape[:2]) + (1,) + tuple(input.shape[2:]))
-    w4 = weight.reshape(tuple(weight.shape[:2]) + (1,) + tuple(weight.shape[2:]))
-    s, d = int(_pair(stride, "conv1d: stride")[-1]), int(_pair(dilation, "conv1d: dilation")[-1])
-    y = conv2d(x4, w4, bias, (1, s), pad_mode, pad if str(pad_mode).lower() == "pad" else 0, (1, d), groups)
-    return y.reshape(tuple(y.shape[:2]) + tuple(y.shape[3:]))
+    return conv_nd("conv1d", 1, input, weight, bias, stride, pad_mode, padding, dilation, groups)
 
 
 class Conv2D(Primitive):
@@ -89,58 +118,98 @@ class Conv2D(Primitive):
     data_format='NCHW')(x, weight)."""
 
     op = "conv"
+    _rank = 2
 
     def __init__(self, out_channel, kernel_size, mode=1, pad_mode="valid", pad=0, stride=1, dilation=1, group=1,
-                 data_format="NCHW"):
-        _check_nchw("Conv2D", data_format)
+                 data_format=None):
+        name, n = type(self).__name__, self._rank
+        check_layout(name, None, n, data_format)
         self.attrs = {}
-        self.out_channel, self.kernel_size = int(out_channel), _pair(kernel_size, "Conv2D: kernel_size")
+        self.out_channel, self.kernel_size = int(out_channel), ntuple(kernel_size, n, f"{name}: kernel_size")
         self.pad_mode, self.pad, self.group = pad_mode, pad, int(group)
-        self.stride, self.dilation = _pair(stride, "Conv2D: stride"), _pair(dilation, "Conv2D: dilation")
+        self.stride, self.dilation = ntuple(stride, n, f"{name}: stride"), ntuple(dilation, n, f"{name}: dilation")
 
-    def __call__(self, x, weight):
-        return conv2d(x, weight, None, self.stride, self.pad_mode, self.pad, self.dilation, self.group)
+    def __call__(self, x, weight, bias=None):
+        return conv_nd(type(self).__name__, self._rank, x, weight, bias, self.stride, self.pad_mode, self.pad, self.dilation,
+                       self.group)
 
 
-def _pool(op: str, x, kernel_size, strides, pad_mode, extra: dict):
-    window = _pair(kernel_size, f"{op}: kernel_size")
-    strides = _pair(strides, f"{op}: strides")
-    pads = window_padding(op, pad_mode, 0, x.shape[2:], window, strides, (1, 1))
+class Conv3D(Conv2D):
+    """ops.Conv3D(out_channel, kernel_size, mode=1, pad_mode='valid', pad=0, stride=1, dilation=1, group=1,
+    data_format='NCDHW')(x, weight, bias=None)."""
+
+    _rank = 3
+
+
+def pool_nd(name: str, op: str, x, n: int, window, strides, pad_mode, pad, extra: dict):
+    """The engine's max_pool / avg_pool over the last n axes of x [N, C, *spatial]."""
+    check_layout(name, x, n)
+    window = ntuple(window, n, f"{name}: kernel_size")
+    strides = window if strides is None else ntuple(strides, n, f"{name}: stride")
+    dil = extra.get("dilation", (1,) * n)
+    pads = window_padding(name, pad_mode, pad, x.shape[2:], window, strides, dil)
     return apply(op, [x], {"window": list(window), "strides": list(strides), "padding": pads, **extra})[0]
+
+
+def _max_pool(name: str, n: int, x, kernel_size, stride, padding, dilation, unsupported: bool):
+    """ops.max_pool{n}d: explicit symmetric padding; indices are not returned."""
+    if unsupported:
+        raise ValueError(f"{name}: return_indices and ceil_mode are not supported")
+    return pool_nd(name, "max_pool", x, n, kernel_size, stride, "pad", padding,
+                   {"dilation": list(ntuple(dilation, n, f"{name}: dilation"))})
+
+
+def _avg_pool(name: str, n: int, x, kernel_size, stride, padding, count_include_pad: bool, unsupported: bool):
+    """ops.avg_pool{n}d: explicit symmetric padding."""
+    if unsupported:
+        raise ValueError(f"{name}: ceil_mode and divisor_override are not supported")
+    return pool_nd(name, "avg_pool", x, n, kernel_size, stride, "pad", padding,
+                   {"count_include_pad": bool(count_include_pad)})
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
     """ops.max_pool2d (explicit symmetric padding; indices are not returned)."""
-    if return_indices or ceil_mode:
-        raise ValueError("max_pool2d: return_indices and ceil_mode are not supported")
-    window = _pair(kernel_size, "max_pool2d: kernel_size")
-    strides = window if stride is None else _pair(stride, "max_pool2d: stride")
-    pads = _explicit(_pair(padding, "max_pool2d: padding"), "max_pool2d")
-    return apply("max_pool", [x], {"window": list(window), "strides": list(strides), "padding": pads,
-                                   "dilation": list(_pair(dilation, "max_pool2d: dilation"))})[0]
+    return _max_pool("max_pool2d", 2, x, kernel_size, stride, padding, dilation, return_indices or ceil_mode)
+
+
+def max_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """ops.max_pool3d (explicit symmetric padding; indices are not returned)."""
+    return _max_pool("max_pool3d", 3, x, kernel_size, stride, padding, dilation, return_indices or ceil_mode)
+
+
+def avg_pool1d(input_x, kernel_size=1, stride=1, padding=0, ceil_mode=False, count_include_pad=True):
+    """ops.avg_pool1d over x [N, C, L]: padding an int (both ends)."""
+    return _avg_pool("avg_pool1d", 1, input_x, kernel_size, stride, padding, count_include_pad, ceil_mode)
 
 
 def avg_pool2d(x, kernel_size=1, stride=1, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     """ops.avg_pool2d (explicit symmetric padding)."""
-    if ceil_mode or divisor_override:
-        raise ValueError("avg_pool2d: ceil_mode and divisor_override are not supported")
-    window = _pair(kernel_size, "avg_pool2d: kernel_size")
-    pads = _explicit(_pair(padding, "avg_pool2d: padding"), "avg_pool2d")
-    return apply("avg_pool", [x], {"window": list(window), "strides": list(_pair(stride, "avg_pool2d: stride")),
-                                   "padding": pads, "count_include_pad": bool(count_include_pad)})[0]
+    return _avg_pool("avg_pool2d", 2, x, kernel_size, stride, padding, count_include_pad,
+                     ceil_mode or bool(divisor_override))
+
+
+def avg_pool3d(input_x, kernel_size=1, stride=1, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=0):
+    """ops.avg_pool3d (explicit symmetric padding)."""
+    return _avg_pool("avg_pool3d", 3, input_x, kernel_size, stride, padding, count_include_pad,
+                     ceil_mode or bool(divisor_override))
 
 
 class _Pool(Primitive):
-    _extra: dict = {}
+    """MindSpore's pooling primitives: window, strides and a pad mode, over n spatial axes."""
 
-    def __init__(self, kernel_size=1, strides=1, pad_mode="valid", data_format="NCHW"):
-        _check_nchw(type(self).__name__, data_format)
+    _extra: dict = {}
+    _rank = 2
+
+    def __init__(self, kernel_size=1, strides=1, pad_mode="valid", data_format=None):
+        check_layout(type(self).__name__, None, self._rank, data_format)
         self.attrs = {}
-        self.kernel_size, self.strides, self.pad_mode = kernel_size, strides, pad_mode
+        self.kernel_size, self.strides, self.pad_mode, self.pad = kernel_size, strides, pad_mode, 0
 
     def __call__(self, x):
-        return _pool(self.op, x, self.kernel_size, self.strides, self.pad_mode, self._extra)
+        return pool_nd(type(self).__name__, self.op, x, self._rank, self.kernel_size, self.strides, self.pad_mode,
+                       self.pad, self._extra)
 
 
 class MaxPool(_Pool):
@@ -156,3 +225,33 @@ class AvgPool(_Pool):
 
     op = "avg_pool"
     _extra = {"count_include_pad": False}
+
+
+class MaxPool3D(_Pool):
+    """ops.MaxPool3D(kernel_size=1, strides=1, pad_mode='VALID', pad_list=0, ceil_mode=None,
+    data_format='NCDHW')(x)."""
+
+    op = "max_pool"
+    _extra = {"dilation": [1, 1, 1]}
+    _rank = 3
+
+    def __init__(self, kernel_size=1, strides=1, pad_mode="VALID", pad_list=0, ceil_mode=None, data_format=None):
+        if ceil_mode:
+            raise ValueError("MaxPool3D: ceil_mode is not supported")
+        super().__init__(kernel_size, strides, pad_mode, data_format)
+        self.pad = pad_list
+
+
+class AvgPool3D(_Pool):
+    """ops.AvgPool3D(kernel_size=1, strides=1, pad_mode='valid', pad=0, ceil_mode=False, count_include_pad=True,
+    divisor_override=0, data_format='NCDHW')(x)."""
+
+    op = "avg_pool"
+    _rank = 3
+
+    def __init__(self, kernel_size=1, strides=1, pad_mode="valid", pad=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=0, data_format=None):
+        if ceil_mode or divisor_override:
+            raise ValueError("AvgPool3D: ceil_mode and divisor_override are not supported")
+        super().__init__(kernel_size, strides, pad_mode, data_format)
+        self.pad, self._extra = pad, {"count_include_pad": bool(count_include_pad)}

@@ -1,24 +1,19 @@
 """MindSpore 2.10 ops composed from engine ops (forms and values checked against MindSpore 2.10 on CPU for
-this task): Invert / invert / bitwise_not, IndexAdd / index_add, Conv3D / conv3d, MaxPool3D / max_pool3d,
-AvgPool3D / avg_pool3d, avg_pool1d, Renorm / renorm, Lerp, FastGeLU / fast_gelu, LpNorm, smooth_l1_loss, Dense
-(`operations.nn_ops`), Unique / unique (eager only: its output shape depends on the values, and MindSpore
+this task): Invert / invert / bitwise_not, IndexAdd / index_add, Renorm / renorm, Lerp, FastGeLU / fast_gelu,
+LpNorm, smooth_l1_loss, Dense (`operations.nn_ops`), Unique / unique (eager only: its output shape depends on the values, and MindSpore
 has no gradient for its indices)."""
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 
 from .._tensor import Parameter, Tensor
 from .._trace import apply
 from ._assign import assign
-from ._conv import window_padding
 from ._extra import P
 from ._math_more import full_like, lerp
 
-__all__ = ["Invert", "invert", "bitwise_not", "IndexAdd", "index_add", "Conv3D", "conv3d", "MaxPool3D",
-           "max_pool3d", "AvgPool3D", "avg_pool3d", "avg_pool1d", "Renorm", "renorm", "Lerp", "FastGeLU", "fast_gelu",
-           "LpNorm", "smooth_l1_loss", "Dense", "Unique", "unique"]
+__all__ = ["Invert", "invert", "bitwise_not", "IndexAdd", "index_add", "Renorm", "renorm", "Lerp", "FastGeLU",
+           "fast_gelu", "LpNorm", "smooth_l1_loss", "Dense", "Unique", "unique"]
 
 _UINT_MAX = {"uint8": 255, "uint16": 65535, "uint32": 2 ** 32 - 1}
 
@@ -67,148 +62,6 @@ class IndexAdd:
         if isinstance(input_x, Parameter):
             assign(input_x, out)
         return out
-
-
-def _triple(v, name: str) -> tuple[int, int, int]:
-    if isinstance(v, int):
-        return (v, v, v)
-    v = tuple(int(e) for e in v)
-    if len(v) == 5 and v[:2] == (1, 1):  # MindSpore also takes (1, 1, d, h, w)
-        v = v[2:]
-    if len(v) == 1:
-        v = v * 3
-    if len(v) != 3:
-        raise ValueError(f"{name} must be an int or a triple (d, h, w), got {v}")
-    return v
-
-
-def _pads3(name, pad_mode, pad, spatial, window, strides, dilation) -> list[list[int]]:
-    """MindSpore's 3-d pad: an int, or (head, tail, top, bottom, left, right) in mode 'pad'."""
-    mode = str(pad_mode).lower()
-    if mode == "same":
-        return window_padding(name, "same", 0, spatial, window, strides, dilation)
-    pad = (int(pad),) * 6 if isinstance(pad, int) else tuple(int(p) for p in pad)
-    if len(pad) == 3:
-        pad = (pad[0], pad[0], pad[1], pad[1], pad[2], pad[2])
-    if len(pad) != 6 or any(p < 0 for p in pad):
-        raise ValueError(f"{name}: pad must be a non-negative int, 3 or 6 ints, got {pad}")
-    if mode == "valid":
-        if any(pad):
-            raise ValueError(f"{name}: pad {pad} needs pad_mode 'pad', got '{pad_mode}'")
-        return [[0, 0]] * 3
-    if mode != "pad":
-        raise ValueError(f"{name}: pad_mode must be 'same', 'valid' or 'pad', got {pad_mode!r}")
-    return [[pad[0], pad[1]], [pad[2], pad[3]], [pad[4], pad[5]]]
-
-
-def _check_ncdhw(name: str, x, data_format: str = "NCDHW") -> None:
-    if data_format != "NCDHW":
-        raise ValueError(f"{name}: data_format {data_format!r} is not supported (NCDHW only)")
-    if x is not None and len(x.shape) != 5:
-        raise ValueError(f"{name}: x must be 5-d [N, C, D, H, W], got shape {tuple(x.shape)}")
-
-
-def conv3d(input, weight, bias=None, stride: Any = 1, pad_mode="valid", padding: Any = 0,  # noqa: A002
-           dilation: Any = 1, groups=1):
-    """ops.conv3d: input [N, C, D, H, W] with weight [O, C / groups, kd, kh, kw], plus bias [O]."""
-    if isinstance(padding, str):  # padding='same' / 'valid'
-        pad_mode, padding = padding, 0
-    _check_ncdhw("conv3d", input)
-    strides, dil = _triple(stride, "conv3d: stride"), _triple(dilation, "conv3d: dilation")
-    pads = _pads3("conv3d", pad_mode, padding, input.shape[2:], weight.shape[2:], strides, dil)
-    y = apply("conv", [input, weight], {"strides": list(strides), "padding": pads, "dilation": list(dil),
-                                        "groups": int(groups)})[0]
-    return y if bias is None else y + bias.reshape((1, -1, 1, 1, 1))
-
-
-class Conv3D:
-    """ops.Conv3D(out_channel, kernel_size, mode=1, pad_mode='valid', pad=0, stride=1, dilation=1, group=1,
-    data_format='NCDHW')(x, weight, bias=None)."""
-
-    def __init__(self, out_channel, kernel_size, mode=1, pad_mode="valid", pad=0, stride=1, dilation=1, group=1,
-                 data_format="NCDHW"):
-        _check_ncdhw("Conv3D", None, data_format)
-        self.out_channel, self.kernel_size = int(out_channel), _triple(kernel_size, "Conv3D: kernel_size")
-        self.stride, self.dilation = _triple(stride, "Conv3D: stride"), _triple(dilation, "Conv3D: dilation")
-        self.pad_mode, self.pad, self.group = pad_mode, pad, int(group)
-
-    def __call__(self, x, weight, bias=None):
-        return conv3d(x, weight, bias, self.stride, self.pad_mode, self.pad, self.dilation, self.group)
-
-
-def _pool3d(name: str, op: str, x, window, strides, pads, extra: dict):
-    _check_ncdhw(name, x)
-    return apply(op, [x], {"window": list(window), "strides": list(strides), "padding": pads, **extra})[0]
-
-
-def max_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """ops.max_pool3d (explicit symmetric padding; indices are not returned)."""
-    if ceil_mode or return_indices:
-        raise ValueError("max_pool3d: ceil_mode and return_indices are not supported")
-    window = _triple(kernel_size, "max_pool3d: kernel_size")
-    strides = window if stride is None else _triple(stride, "max_pool3d: stride")
-    pads = [[p, p] for p in _triple(padding, "max_pool3d: padding")]
-    dil = list(_triple(dilation, "max_pool3d: dilation"))
-    return _pool3d("max_pool3d", "max_pool", x, window, strides, pads, {"dilation": dil})
-
-
-def avg_pool3d(input_x, kernel_size=1, stride=1, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=0):
-    """ops.avg_pool3d (explicit symmetric padding)."""
-    if ceil_mode or divisor_override:
-        raise ValueError("avg_pool3d: ceil_mode and divisor_override are not supported")
-    window = _triple(kernel_size, "avg_pool3d: kernel_size")
-    strides = window if stride is None else _triple(stride, "avg_pool3d: stride")
-    pads = [[p, p] for p in _triple(padding, "avg_pool3d: padding")]
-    return _pool3d("avg_pool3d", "avg_pool", input_x, window, strides, pads,
-                   {"count_include_pad": bool(count_include_pad)})
-
-
-def avg_pool1d(input_x, kernel_size=1, stride=1, padding=0, ceil_mode=False, count_include_pad=True):
-    """ops.avg_pool1d over x [N, C, L]: padding an int (both ends)."""
-    if ceil_mode:
-        raise ValueError("avg_pool1d: ceil_mode is not supported")
-    if len(input_x.shape) != 3:
-        raise ValueError(f"avg_pool1d: input_x must be 3-d [N, C, L], got shape {tuple(input_x.shape)}")
-    return apply("avg_pool", [input_x], {"window": [int(kernel_size)], "strides": [int(stride)],
-                                         "padding": [[int(padding), int(padding)]],
-                                         "count_include_pad": bool(count_include_pad)})[0]
-
-
-class MaxPool3D:
-    """ops.MaxPool3D(kernel_size=1, strides=1, pad_mode='VALID', pad_list=0, ceil_mode=None,
-    data_format='NCDHW')(x)."""
-
-    def __init__(self, kernel_size=1, strides=1, pad_mode="VALID", pad_list=0, ceil_mode=None, data_format="NCDHW"):
-        _check_ncdhw("MaxPool3D", None, data_format)
-        if ceil_mode:
-            raise ValueError("MaxPool3D: ceil_mode is not supported")
-        self.window = _triple(kernel_size, "MaxPool3D: kernel_size")
-        self.strides = _triple(strides, "MaxPool3D: strides")
-        self.pad_mode, self.pad_list = pad_mode, pad_list
-
-    def __call__(self, x):
-        pads = _pads3("MaxPool3D", self.pad_mode, self.pad_list, x.shape[2:], self.window, self.strides, (1, 1, 1))
-        return _pool3d("MaxPool3D", "max_pool", x, self.window, self.strides, pads, {"dilation": [1, 1, 1]})
-
-
-class AvgPool3D:
-    """ops.AvgPool3D(kernel_size=1, strides=1, pad_mode='valid', pad=0, ceil_mode=False, count_include_pad=True,
-    divisor_override=0, data_format='NCDHW')(x)."""
-
-    def __init__(self, kernel_size=1, strides=1, pad_mode="valid", pad=0, ceil_mode=False, count_include_pad=True,
-                 divisor_override=0, data_format="NCDHW"):
-        _check_ncdhw("AvgPool3D", None, data_format)
-        if ceil_mode or divisor_override:
-            raise ValueError("AvgPool3D: ceil_mode and divisor_override are not supported")
-        self.window = _triple(kernel_size, "AvgPool3D: kernel_size")
-        self.strides = _triple(strides, "AvgPool3D: strides")
-        self.pad_mode, self.pad, self.count_include_pad = pad_mode, pad, bool(count_include_pad)
-
-    def __call__(self, x):
-        pads = _pads3("AvgPool3D", self.pad_mode, self.pad, x.shape[2:], self.window, self.strides, (1, 1, 1))
-        return _pool3d("AvgPool3D", "avg_pool", x, self.window, self.strides, pads,
-                       {"count_include_pad": self.count_include_pad})
 
 
 def _p_norm(x, p: float, axes, keepdims: bool):
