@@ -17,6 +17,14 @@ KINDS = {"eval": ("Eval", pb.EvalRequest), "grad": ("Grad", pb.GradRequest), "jv
 
 
 # -- requests and answers ----------------------------------------------------------------------------
+def open_channel(target: str):
+    """A ready channel to `target` with no message size limits of its own (the server's limits are tested)."""
+    ch = grpc.insecure_channel(target, options=[("grpc.max_send_message_length", -1),
+                                                ("grpc.max_receive_message_length", -1)])
+    grpc.channel_ready_future(ch).result(timeout=30)
+    return ch
+
+
 def tensor(a, name: str = "") -> pb.Tensor:
     a = np.asarray(a)
     return pb.Tensor(name=name, datatype=v2_datatype(a.dtype), shape=list(a.shape),

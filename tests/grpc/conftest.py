@@ -9,13 +9,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import grpc
+import grpc  # noqa: F401  (the library, before tests/ goes first on sys.path)
 import pytest
 
 TESTS = str(Path(__file__).resolve().parents[1])
 if TESTS not in sys.path:
     sys.path.insert(0, TESTS)
 
+from e2e.grpc_wire import open_channel  # noqa: E402
 from e2e.server import shared_server  # noqa: E402
 
 from service.proto import gradserve_pb2_grpc as pb_grpc  # noqa: E402
@@ -30,9 +31,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def channel(server):
-    ch = grpc.insecure_channel(server.grpc_target, options=[("grpc.max_send_message_length", -1),
-                                                            ("grpc.max_receive_message_length", -1)])
-    grpc.channel_ready_future(ch).result(timeout=30)
+    ch = open_channel(server.grpc_target)
     yield ch
     ch.close()
 

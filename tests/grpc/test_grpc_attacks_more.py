@@ -14,7 +14,7 @@ import grpc
 import httpx
 import numpy as np
 import pytest
-from e2e.grpc_wire import arrays, call, request, rpc_error
+from e2e.grpc_wire import arrays, call, open_channel, request, rpc_error
 from e2e.h2_raw import DATA, GOAWAY, HEADERS, SETTINGS, RawH2
 from e2e.helpers import X, Y, matmul_net, metric, slow_input, slow_net
 from e2e.server import Server
@@ -48,9 +48,7 @@ def srv(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def channel(srv):
-    ch = grpc.insecure_channel(srv.grpc_target, options=[("grpc.max_send_message_length", -1),
-                                                         ("grpc.max_receive_message_length", -1)])
-    grpc.channel_ready_future(ch).result(timeout=30)
+    ch = open_channel(srv.grpc_target)
     yield ch
     ch.close()
 
