@@ -182,7 +182,9 @@ class InputMaps:
             got = self._add(name)
         else:
             self.segs.move_to_end(name)
-        return np.ndarray(shape, dtype=np.dtype(dt), buffer=got[0].buf, offset=off)
+        a = np.ndarray(shape, dtype=np.dtype(dt), buffer=got[0].buf, offset=off)
+        a.flags.writeable = False  # the server's buffer: it may keep it for later jobs (service.client_shm.Kept)
+        return a
 
     def _add(self, name: str) -> tuple:
         from . import shm

@@ -10,6 +10,15 @@ is gone (a finalizer on the array they all view). While VIEW_PAIRS pairs are hel
 that keeps its results), outputs are copied out instead and the pair is reused at once. Only the
 JSON header crosses the socket.
 
+Unchanged inputs are not copied again (issue #13: parameter values are data, uploaded once). A pair's
+input region keeps the last call's layout while the body's large inputs keep their shapes and dtypes
+(`Slots`); an input whose bytes already lie in its place (compared with memcmp: as cheap as the copy it
+saves, and it sees every change, also one made in place through NumPy) is not written again, and its
+tensor says so with `shared_memory_generation`, the number its bytes were written under; a written one
+gets a new number. The server keeps its copy of the bytes it read under a generation and reads the region
+again only for a new one (service.client_shm). A pair whose call ended without an answer (a timeout, a
+dropped connection: the server may still be reading it) is discarded, never reused.
+
 Regions are POSIX shared memory objects this process creates (gsc_<pid>_<random>), registered with
 POST /v2/systemsharedmemory/region/<name>/register, grown (a new object) when a call needs more,
 unregistered and unlinked by `close` (or unlinked when collected / at exit). Pairs are leased one
@@ -25,6 +34,7 @@ import json
 import mmap
 import os
 import secrets
+import sys
 import threading
 import weakref
 from typing import Any, Callable
@@ -44,6 +54,20 @@ ALIGN = 64
 MIN_REGION = 1 << 20
 MAX_PAIRS = 8  # concurrent calls beyond this send bytes
 VIEW_PAIRS = 2  # pairs at most held by the caller's result arrays (a training step keeps the last grads)
+
+
+def _libc_memcmp() -> Callable | None:
+    try:
+        import ctypes
+
+        f = ctypes.CDLL(None).memcmp
+        f.restype, f.argtypes = ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+        return f
+    except (ImportError, OSError, AttributeError):  # pragma: no cover - no C library to call: always write
+        return None
+
+
+_memcmp = _libc_memcmp() if sys.byteorder == "little" else None  # (regions hold little-endian bytes)
 
 
 def is_local(url: str) -> bool:
@@ -88,12 +112,16 @@ class Region:
             if hasattr(os, "posix_fallocate"):
                 os.posix_fallocate(fd, 0, nbytes)
             self.mm = mmap.mmap(fd, nbytes)
+            view = np.frombuffer(self.mm, dtype=np.uint8)
+            self.address = view.ctypes.data  # (for memcmp; the view goes at once: close() may unmap)
+            del view
         except BaseException:
             _unlink(self.name)
             raise
         finally:
             os.close(fd)
         self._gone = weakref.finalize(self, _unlink, self.name)  # never left in /dev/shm
+        self.slots = Slots()  # (an input region) what its bytes hold from earlier calls
 
     def close(self) -> None:
         self._gone()
@@ -101,6 +129,35 @@ class Region:
             self.mm.close()
         except BufferError:  # pragma: no cover - a view still alive: the mapping goes with it
             pass
+
+
+class Slots:
+    """An input region's layout for a run of calls whose large inputs keep their shapes and dtypes: per
+    input (in the body's order) its offset, and the generation its bytes were written under (0: unknown,
+    e.g. a write was cut short). A call with other inputs lays the region out anew: everything is written."""
+
+    def __init__(self):
+        self.sig: list = []  # (shape, dtype) per input of the layout
+        self.offsets: list[int] = []
+        self.gens: list[int] = []
+        self.gen = 0  # the last generation given out in this region (never reused)
+
+    def plan(self, arrays: list) -> int:
+        """Lay out `arrays` (kept as it is when their shapes and dtypes are the last layout's); its end."""
+        sig = [(a.shape, a.dtype) for a in arrays]
+        if sig != self.sig:
+            self.sig, self.offsets, pos = sig, [], 0
+            for a in arrays:
+                self.offsets.append(_aligned(pos))
+                pos = self.offsets[-1] + a.nbytes
+            self.gens = [0] * len(arrays)
+        return self.offsets[-1] + arrays[-1].nbytes if arrays else 0
+
+
+def _same(a: np.ndarray, address: int) -> bool:
+    """Whether `a`'s bytes are those at `address` (a C-contiguous array of native, little-endian order)."""
+    return (_memcmp is not None and a.flags.c_contiguous and a.dtype.byteorder in "=|<"
+            and _memcmp(a.ctypes.data, address, a.nbytes) == 0)
 
 
 def _aligned(n: int) -> int:
@@ -130,11 +187,17 @@ def _large(x: Any, threshold: int, out: list) -> list:
 class Lease:
     """One call's use of a pair of regions: `place` writes an input, `read` reads an output."""
 
-    def __init__(self, owner: "SharedMemory", pair: list, views: bool):
+    def __init__(self, owner: "SharedMemory", pair: list, views: bool, arrays: list):
         self.owner, self.pair = owner, pair
         self.inp: Region = pair[0]
         self.out: Region = pair[1]
-        self.pos = 0
+        self.slots = self.inp.slots
+        self.pos = self.slots.plan(arrays)  # (an input the plan did not foresee goes after its end)
+        self.at: dict[int, list[int]] = {}  # id of a planned array -> its indices in the layout, in order
+        for i, a in enumerate(arrays):
+            self.at.setdefault(id(a), []).append(i)
+        self.arrays = arrays  # (their ids stay theirs while the call lasts)
+        self.wrote = self.kept = 0  # input bytes written into the region, and those already there
         self.placed_out = 0  # output bytes read from the region, each counted 64-byte aligned
         self.views = views  # outputs as views on the region (else copies)
         self.anchor: np.ndarray | None = None  # what every view handed out views: the pair is busy while it lives
@@ -143,16 +206,33 @@ class Lease:
         """The tensor parameters of input `a` written into the input region (None: send it as bytes)."""
         if a.nbytes < self.owner.threshold:
             return None
-        region = self.inp
-        start = _aligned(self.pos)
-        if start + a.nbytes > region.size:
-            return None
-        dst = np.ndarray(a.shape, dtype=a.dtype.newbyteorder("<"), buffer=region.mm, offset=start)
+        region, slots = self.inp, self.slots
+        where = self.at.get(id(a))
+        if not where:  # not in the plan (e.g. an array subclass the encoder converted): after it, no generation
+            start = _aligned(self.pos)
+            if start + a.nbytes > region.size:
+                return None
+            self._write(a, start)
+            self.pos = start + a.nbytes
+            return {"shared_memory_region": region.name, "shared_memory_offset": start,
+                    "shared_memory_byte_size": a.nbytes}
+        i = where.pop(0)
+        start = slots.offsets[i]
+        if slots.gens[i] and _same(a, region.address + start):
+            self.kept += a.nbytes
+        else:
+            slots.gens[i] = 0  # (unknown until written whole)
+            self._write(a, start)
+            slots.gen += 1
+            slots.gens[i] = slots.gen
+        return {"shared_memory_region": region.name, "shared_memory_offset": start,
+                "shared_memory_byte_size": a.nbytes, "shared_memory_generation": slots.gens[i]}
+
+    def _write(self, a: np.ndarray, start: int) -> None:
+        dst = np.ndarray(a.shape, dtype=a.dtype.newbyteorder("<"), buffer=self.inp.mm, offset=start)
         dst[...] = a
         del dst
-        self.pos = start + a.nbytes
-        return {"shared_memory_region": region.name, "shared_memory_offset": start,
-                "shared_memory_byte_size": a.nbytes}
+        self.wrote += a.nbytes
 
     def output_spec(self) -> dict:
         return {"region": self.out.name, "offset": 0, "byte_size": self.out.size}
@@ -183,8 +263,16 @@ class Lease:
         inline = sum(_aligned(t["array"].nbytes) for t in outputs or () if isinstance(t, dict) and "array" in t
                      and "shared_memory_region" not in (t.get("parameters") or {}))
         anchor, self.anchor = self.anchor, None
-        self.owner.release(self.pair, self.placed_out + inline, held=anchor is not None)
+        self.arrays = []
+        self.owner.release(self.pair, self.placed_out + inline, held=anchor is not None, inputs=(self.wrote, self.kept))
         del anchor  # no view left (e.g. the caller dropped them): its finalizer frees the pair now
+
+    def discard(self) -> None:
+        """The call ended without an answer: the server may still read (or its worker write) these regions, so
+        they are never reused (closed here, not unregistered: no request to a server that may be gone; the
+        server drops a region whose object is gone)."""
+        self.arrays = []
+        self.owner.discard(self.pair)
 
 
 class SharedMemory:
@@ -200,6 +288,7 @@ class SharedMemory:
         self.pairs = 0
         self.out_hint = 0  # bytes the last outputs took
         self.disabled = False
+        self.input_bytes = [0, 0]  # large input bytes written into regions, and found already there (not copied)
 
     def wanted(self, op: str, body: dict) -> bool:
         return not self.disabled and op in JOB_OPS and (
@@ -207,7 +296,8 @@ class SharedMemory:
 
     def lease(self, body: dict) -> Lease | None:
         """A pair of regions large enough for this body's inputs (and the last call's outputs), or None."""
-        need_in = sum(_aligned(a.nbytes) for a in _large(body, self.threshold, []))
+        arrays = _large(body, self.threshold, [])
+        need_in = sum(_aligned(a.nbytes) for a in arrays)
         need_out = _aligned(max(self.out_hint, self.threshold))
         pair: list[Region | None] | None
         with self.lock:
@@ -229,7 +319,7 @@ class SharedMemory:
         except OSError:  # /dev/shm full, the server unreachable: bytes this time
             self._drop(pair)
             return None
-        return Lease(self, pair, views=len(self.held) < VIEW_PAIRS)
+        return Lease(self, pair, len(self.held) < VIEW_PAIRS, arrays)
 
     def _replace(self, old: Region | None, size: int) -> Region:
         if old is not None:
@@ -262,11 +352,20 @@ class SharedMemory:
         with self.lock:
             self.pairs -= 1
 
-    def release(self, pair: list, out_bytes: int, held: bool = False) -> None:
+    def release(self, pair: list, out_bytes: int, held: bool = False, inputs: tuple = (0, 0)) -> None:
         """A call is over: the pair is free again, or `held` until the views it handed out are gone."""
         with self.lock:
             self.out_hint = out_bytes
+            self.input_bytes[0] += inputs[0]
+            self.input_bytes[1] += inputs[1]
             (self.held if held else self.free).append(pair)
+
+    def discard(self, pair: list) -> None:
+        for r in pair:
+            if r is not None:
+                r.close()
+        with self.lock:
+            self.pairs -= 1
 
     def returned(self, pair: list) -> None:
         """The last view on a held pair's output region is gone: the pair is free again."""

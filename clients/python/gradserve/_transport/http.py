@@ -96,7 +96,7 @@ def _handle(status: int, headers: Mapping[str, str], content, rid: str, read: An
 
 class _ShmCall:
     """One job call with its large tensors in a lease's regions (gradserve._shm): the request to send, then
-    `finish` with the answer, or `abort` when sending failed. The lease goes back to its pool either way."""
+    `finish` with the answer (the lease goes back to its pool), or `abort` when none came (its pair is dropped)."""
 
     def __init__(self, shm: _shm.SharedMemory, lease: _shm.Lease, op: str, body: dict, path_arg: str | None,
                  fixed_rid: str | None):
@@ -122,11 +122,14 @@ class _ShmCall:
             self.shm.failed(lease)  # (unregisters: a rare blocking call, also from the async client)
             return None
         finally:
-            self.abort(outputs)
+            if self.lease is not None:
+                self.lease.done(outputs)
+                self.lease = None
 
-    def abort(self, outputs: list | None = None) -> None:
+    def abort(self) -> None:
+        """No answer came (the server may still read the regions): the pair is not reused."""
         if self.lease is not None:
-            self.lease.done(outputs)
+            self.lease.discard()
             self.lease = None
 
 
