@@ -235,14 +235,19 @@ class Regions:
         bytes it overlaps are stale (the client wrote there) and go (lock held). None: over the budget."""
         if nbytes > self.kept_cap or self.regions.get(region.name) is not region:  # (unregistered meanwhile)
             return None
-        for k in [k for k in region.kept.values() if k.offset < offset + nbytes and offset < k.offset + k.nbytes]:
-            self.retire(k)
+        self.overwritten(region, offset, nbytes)
         while self.kept and self.kept_bytes + nbytes > self.kept_cap:
             self.retire(next(iter(self.kept)))
         k = region.kept[(offset, nbytes)] = Kept(region, offset, nbytes, gen, buf)
         self.kept[k] = None
         self.kept_bytes += nbytes
         return k
+
+    def overwritten(self, region: Region, offset: int, nbytes: int) -> None:
+        """The client wrote these bytes anew: copies of any of them are stale (lock held)."""
+        if region.kept:
+            for k in [k for k in region.kept.values() if k.offset < offset + nbytes and offset < k.offset + k.nbytes]:
+                self.retire(k)
 
     def retire(self, k: Kept) -> None:
         """(lock held)"""
@@ -521,7 +526,11 @@ class RegionIO:
         region.read_into(buf.mv[:need], off, path)
         with regs.lock:
             regs.input_bytes[0] += need
-            k = regs.keep(region, off, need, gen, buf) if gen is not None else None
+            if gen is None:  # bytes the client does not name (e.g. written anew on every call): not kept
+                regs.overwritten(region, off, need)
+                k = None
+            else:
+                k = regs.keep(region, off, need, gen, buf)
         if k is not None:
             self.held[-1] = k
         return buf.mv[:need].toreadonly()

@@ -457,3 +457,31 @@ def test_a_call_without_an_answer_drops_its_pair(real_server, w2_inputs):
         assert t._shm.pairs == 1 and (t._shm.free + t._shm.held)[0] is not pair
     finally:
         c.close()
+
+
+def test_generations_name_kept_bytes_and_leave_a_training_loops_header_alone():
+    """What a call's tensors say (no server: registration answered 200): a slot written on every call (a
+    weight each step updates) goes without a generation, so the header is the same call after call; bytes
+    that stay get one, and keep it while they stay; a new value after a kept run gets a new one."""
+    sh = _shm.SharedMemory(lambda *a: (200, {}, b""))
+
+    def call(*arrays) -> list:
+        lease = sh.lease({"inputs": list(arrays)})
+        try:
+            return [lease.place(a) for a in arrays]
+        finally:
+            lease.done()
+
+    w, x = np.zeros((256, 256), F32), np.ones((256, 256), F32)
+    first = call(w, x)
+    assert [p.get("shared_memory_generation") for p in first] == [1, 2]
+    hot = [call(w + k, x) for k in (1, 2, 3)]  # w changes each call (written the call before too), x stays
+    assert hot[0] == hot[1] == hot[2] and [p.get("shared_memory_generation") for p in hot[0]] == [None, 2]
+    assert sh.input_bytes == [2 * w.nbytes + 3 * w.nbytes, 3 * x.nbytes]
+    w3 = w + 3
+    calm = [call(w3, x) for _ in range(2)]  # w's bytes stay now: named once, then the same
+    assert calm[0] == calm[1] and calm[0][0]["shared_memory_generation"] == 3
+    assert sh.input_bytes == [5 * w.nbytes, 5 * x.nbytes + 2 * w.nbytes]
+    assert call(w3 + 1, x)[0]["shared_memory_generation"] == 4  # changed after a kept run: a new name
+    assert all(p["shared_memory_offset"] == q["shared_memory_offset"] for p, q in zip(first, calm[0]))
+    sh.close()

@@ -133,14 +133,41 @@ class Region:
 
 class Slots:
     """An input region's layout for a run of calls whose large inputs keep their shapes and dtypes: per
-    input (in the body's order) its offset, and the generation its bytes were written under (0: unknown,
-    e.g. a write was cut short). A call with other inputs lays the region out anew: everything is written."""
+    input (in the body's order) its offset, whether its bytes are a whole earlier write (`known`), the
+    generation that names them (0: none) and whether the last call wrote it (`hot`). A call with other
+    inputs lays the region out anew: everything is written.
+
+    Generations: a slot written again call after call (a weight a training step updates) goes without one:
+    the server reads it each time anyway, and its tensor's parameters, so the whole JSON header, stay the
+    same from call to call (the server's header memo, service.head_memo, keys on the header's bytes). A
+    slot written after a call that kept it, or kept for the first time since, gets a new generation."""
 
     def __init__(self):
         self.sig: list = []  # (shape, dtype) per input of the layout
         self.offsets: list[int] = []
+        self.known: list[bool] = []
         self.gens: list[int] = []
+        self.hot: list[bool] = []
         self.gen = 0  # the last generation given out in this region (never reused)
+
+    def kept(self, i: int) -> int:
+        """Slot i's bytes stay for this call: their generation (a new one when they had none)."""
+        self.hot[i] = False
+        if not self.gens[i]:
+            self.gen += 1
+            self.gens[i] = self.gen
+        return self.gens[i]
+
+    def written(self, i: int) -> int:
+        """Slot i was just written whole: its generation, 0 when the last call wrote it too."""
+        self.known[i] = True
+        if self.hot[i]:
+            self.gens[i] = 0
+        else:
+            self.gen += 1
+            self.gens[i] = self.gen
+        self.hot[i] = True
+        return self.gens[i]
 
     def plan(self, arrays: list) -> int:
         """Lay out `arrays` (kept as it is when their shapes and dtypes are the last layout's); its end."""
@@ -150,7 +177,7 @@ class Slots:
             for a in arrays:
                 self.offsets.append(_aligned(pos))
                 pos = self.offsets[-1] + a.nbytes
-            self.gens = [0] * len(arrays)
+            self.known, self.gens, self.hot = [False] * len(arrays), [0] * len(arrays), [False] * len(arrays)
         return self.offsets[-1] + arrays[-1].nbytes if arrays else 0
 
 
@@ -218,15 +245,18 @@ class Lease:
                     "shared_memory_byte_size": a.nbytes}
         i = where.pop(0)
         start = slots.offsets[i]
-        if slots.gens[i] and _same(a, region.address + start):
+        if slots.known[i] and _same(a, region.address + start):
             self.kept += a.nbytes
+            gen = slots.kept(i)
         else:
-            slots.gens[i] = 0  # (unknown until written whole)
+            slots.known[i] = False  # (until written whole)
             self._write(a, start)
-            slots.gen += 1
-            slots.gens[i] = slots.gen
-        return {"shared_memory_region": region.name, "shared_memory_offset": start,
-                "shared_memory_byte_size": a.nbytes, "shared_memory_generation": slots.gens[i]}
+            gen = slots.written(i)
+        params = {"shared_memory_region": region.name, "shared_memory_offset": start,
+                  "shared_memory_byte_size": a.nbytes}
+        if gen:
+            params["shared_memory_generation"] = gen
+        return params
 
     def _write(self, a: np.ndarray, start: int) -> None:
         dst = np.ndarray(a.shape, dtype=a.dtype.newbyteorder("<"), buffer=self.inp.mm, offset=start)
