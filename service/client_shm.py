@@ -233,14 +233,14 @@ class Regions:
     def keep(self, region: Region, offset: int, nbytes: int, gen: int, buf) -> Kept | None:
         """Keep `buf` (just read from the region, used by one request) as its copy under `gen`; copies of
         bytes it overlaps are stale (the client wrote there) and go (lock held). None: over the budget."""
-        if nbytes > self.kept_cap or self.regions.get(region.name) is not region:  # (unregistered meanwhile)
+        if buf.size > self.kept_cap or self.regions.get(region.name) is not region:  # (unregistered meanwhile)
             return None
         self.overwritten(region, offset, nbytes)
-        while self.kept and self.kept_bytes + nbytes > self.kept_cap:
+        while self.kept and self.kept_bytes + buf.size > self.kept_cap:  # (the buffers' sizes: what they hold)
             self.retire(next(iter(self.kept)))
         k = region.kept[(offset, nbytes)] = Kept(region, offset, nbytes, gen, buf)
         self.kept[k] = None
-        self.kept_bytes += nbytes
+        self.kept_bytes += buf.size
         return k
 
     def overwritten(self, region: Region, offset: int, nbytes: int) -> None:
@@ -256,7 +256,7 @@ class Regions:
         k.retired = True
         del self.kept[k]
         del k.region.kept[(k.offset, k.nbytes)]
-        self.kept_bytes -= k.nbytes
+        self.kept_bytes -= k.buf.size
         if k.users == 0:
             self.buffers.give_back(k.buf)
 
