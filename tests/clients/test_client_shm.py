@@ -485,3 +485,30 @@ def test_generations_name_kept_bytes_and_leave_a_training_loops_header_alone():
     assert call(w3 + 1, x)[0]["shared_memory_generation"] == 4  # changed after a kept run: a new name
     assert all(p["shared_memory_offset"] == q["shared_memory_offset"] for p, q in zip(first, calm[0]))
     sh.close()
+
+
+def _kept_client_inputs(url: str) -> float:
+    for line in httpx.get(url + "/metrics", timeout=10).text.splitlines():
+        if line.startswith('gradserve_shm_kept_bytes{device="client_inputs"}'):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError("no gradserve_shm_kept_bytes{device=\"client_inputs\"} in /metrics")
+
+
+def test_the_server_keeps_copies_of_unchanged_inputs_until_the_regions_go(real_server, w2_inputs):
+    """On a real server: inputs sent unchanged (with their generation) stay in server buffers (the gauge),
+    a weight written on every call is not kept, and unregistering (close) drops the copies."""
+    g = w2_graph()
+    pos = list(range(len(w2_inputs)))
+    base = _kept_client_inputs(real_server.url)  # (other tests' clients may still hold regions)
+    c = gs.Client(real_server.url)
+    try:
+        ins = [a.copy() for a in w2_inputs]
+        for k in range(3):
+            ins[1] = w2_inputs[1] * np.float32(1 + k)  # w0 new every call; x and w1 unchanged
+            np.array(c.grad(g, ins, grad_position=pos).outputs[0])
+        kept = _kept_client_inputs(real_server.url) - base
+        want = ins[0].nbytes + ins[3].nbytes  # x and w1 (w0 goes without a generation; the rest are small)
+        assert want <= kept <= 2 * want, (kept, want)
+    finally:
+        c.close()
+    assert _kept_client_inputs(real_server.url) == base
