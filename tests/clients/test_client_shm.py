@@ -512,3 +512,16 @@ def test_the_server_keeps_copies_of_unchanged_inputs_until_the_regions_go(real_s
     finally:
         c.close()
     assert _kept_client_inputs(real_server.url) == base
+
+
+def test_a_body_that_cannot_be_encoded_gives_its_pair_back():
+    """Nothing was sent: the pair is free again (before, it stayed leased for good)."""
+    from gradserve._transport.http import _ShmCall
+
+    sh = _shm.SharedMemory(lambda *a: (200, {}, b""))
+    body = {"inputs": [np.ones((256, 256), F32)], "scale": float("nan")}
+    lease = sh.lease(body)
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        _ShmCall(sh, lease, "grad", body, None, None)
+    assert sh.pairs == 1 and len(sh.free) == 1 and not sh.held
+    sh.close()

@@ -103,8 +103,13 @@ class _ShmCall:
         self.shm = shm
         self.lease: _shm.Lease | None = lease
         full = {**body, "shared_memory_output": lease.output_spec()}
-        self.method, self.path, self.content, self.headers, self.rid = _prepare(op, full, True, path_arg,
-                                                                                fixed_rid, lease.place)
+        try:
+            self.method, self.path, self.content, self.headers, self.rid = _prepare(op, full, True, path_arg,
+                                                                                    fixed_rid, lease.place)
+        except BaseException:  # (e.g. a NaN where JSON wants a number) nothing was sent: the pair goes back
+            self.lease = None
+            lease.done()
+            raise
 
     def finish(self, status: int, headers: Mapping[str, str], content) -> dict | None:
         """The decoded response; None when the server refused the regions (the client then sends bytes,
