@@ -14,10 +14,11 @@ Unchanged inputs are not copied again (issue #13: parameter values are data, upl
 input region keeps the last call's layout while the body's large inputs keep their shapes and dtypes
 (`Slots`); an input whose bytes already lie in its place (compared with memcmp: as cheap as the copy it
 saves, and it sees every change, also one made in place through NumPy) is not written again, and its
-tensor says so with `shared_memory_generation`, the number its bytes were written under; a written one
-gets a new number. The server keeps its copy of the bytes it read under a generation and reads the region
-again only for a new one (service.client_shm). A pair whose call ended without an answer (a timeout, a
-dropped connection: the server may still be reading it) is discarded, never reused.
+tensor says so with `shared_memory_generation`, the number that names its bytes; a written one gets a new
+number, or none when it is written on every call (`Slots`). The server keeps its copy of the bytes it read
+under a generation and reads the region again only for a new one (service.client_shm). A pair whose call
+ended without an answer (a timeout, a dropped connection: the server may still be reading it) is
+discarded, never reused.
 
 Regions are POSIX shared memory objects this process creates (gsc_<pid>_<random>), registered with
 POST /v2/systemsharedmemory/region/<name>/register, grown (a new object) when a call needs more,
