@@ -525,3 +525,17 @@ def test_a_body_that_cannot_be_encoded_gives_its_pair_back():
         _ShmCall(sh, lease, "grad", body, None, None)
     assert sh.pairs == 1 and len(sh.free) == 1 and not sh.held
     sh.close()
+
+
+def test_lease_now_takes_a_free_pair_that_fits_and_never_registers():
+    sent = []
+    sh = _shm.SharedMemory(lambda *a: sent.append(a[1]) or (200, {}, b""))
+    body = {"inputs": [np.ones((256, 256), F32)]}
+    assert sh.lease_now(body) is None and not sent  # no pair yet: only `lease` makes one
+    sh.lease(body).done()
+    assert len(sent) == 2 and len(sh.free) == 1
+    lease = sh.lease_now(body)
+    assert lease is not None and lease.pair is not None and not sh.free and len(sent) == 2
+    lease.done()
+    assert sh.lease_now({"inputs": [np.ones((2048, 2048), F32)]}) is None and len(sh.free) == 1  # too small
+    sh.close()

@@ -325,11 +325,25 @@ class SharedMemory:
         return not self.disabled and op in JOB_OPS and (
             self.out_hint >= self.threshold or bool(_large(body, self.threshold, [])))
 
+    def _needs(self, body: dict) -> tuple[list, int, int]:
+        """(the body's large arrays, input bytes, output bytes) a pair must hold for this call."""
+        arrays = _large(body, self.threshold, [])
+        return arrays, sum(_aligned(a.nbytes) for a in arrays), _aligned(max(self.out_hint, self.threshold))
+
+    def lease_now(self, body: dict) -> Lease | None:
+        """`lease` when the last free pair already holds this call (no registration, so it never blocks:
+        what the async client asks before it hands `lease` to a thread), else None."""
+        arrays, need_in, need_out = self._needs(body)
+        with self.lock:
+            pair = self.free[-1] if self.free else None
+            if pair is None or pair[0].size < need_in or pair[1].size < need_out:
+                return None
+            self.free.pop()
+        return Lease(self, pair, len(self.held) < VIEW_PAIRS, arrays)
+
     def lease(self, body: dict) -> Lease | None:
         """A pair of regions large enough for this body's inputs (and the last call's outputs), or None."""
-        arrays = _large(body, self.threshold, [])
-        need_in = sum(_aligned(a.nbytes) for a in arrays)
-        need_out = _aligned(max(self.out_hint, self.threshold))
+        arrays, need_in, need_out = self._needs(body)
         pair: list[Region | None] | None
         with self.lock:
             pair = self.free.pop() if self.free else None

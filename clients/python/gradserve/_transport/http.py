@@ -251,7 +251,8 @@ class AsyncHTTPTransport:
     async def call(self, op: str, body: dict | None, *, binary: bool = False, timeout: Any = None,
                    path_arg: str | None = None) -> dict:
         if self._shm is not None and body is not None and self._shm.wanted(op, body):
-            lease = await asyncio.to_thread(self._shm.lease, body)
+            # (a thread only when regions may have to be registered: a blocking request)
+            lease = self._shm.lease_now(body) or await asyncio.to_thread(self._shm.lease, body)
             if lease is not None:
                 resp = await self._call_shm(op, body, path_arg, timeout, lease)
                 if resp is not None:
