@@ -19,7 +19,13 @@ Safety, against a hostile client on the same host (docs/API.md, "Shared memory")
 - at most `client_shm_max_regions` regions (regions whose object is gone are dropped first);
 - every byte size is checked against the tensor's shape and datatype.
 Inputs are copied once in the server (preadv into a reused shared-memory buffer of service.shm, from
-where workers map them without another copy). A /v1 job that a worker runs has its outputs written by
+where workers map them without another copy), and not at all when unchanged: a tensor whose parameters
+carry `shared_memory_generation` (gradserve's addition: the client's number for the bytes it wrote there;
+the SDK gives a new one to every write) is read once per generation, and the copy is kept (`Kept`, within
+`Regions.kept_cap` bytes, per registered region) for the next request that names the same place and
+generation. A client that reuses a generation for new bytes gets its own stale values, nobody else's: the
+copies belong to its region's registration and go with it. Those buffers are read-only here and in workers
+(requests share them). A /v1 job that a worker runs has its outputs written by
 that worker straight into the client's region (`write_target`: the object opened by name, checked to be
 the registered one by device and inode, pwrite as here), so the server never touches their bytes; the
 server checks the region again once the job is over (`RegionIO.taken`). Otherwise (the inline lane, the
@@ -106,12 +112,13 @@ def _int(v: Any, what: str, path: str) -> int:
 
 
 class Region:
-    __slots__ = ("name", "key", "obj", "offset", "byte_size", "fd", "ident", "lock")
+    __slots__ = ("name", "key", "obj", "offset", "byte_size", "fd", "ident", "lock", "kept")
 
     def __init__(self, name: str, key: str, obj: str, offset: int, byte_size: int, fd: int, ident: tuple):
         self.name, self.key, self.obj, self.offset, self.byte_size = name, key, obj, offset, byte_size
         self.fd, self.ident = fd, ident
         self.lock = threading.Lock()  # unregister closes the fd: not while a read or write uses it
+        self.kept: dict[tuple[int, int], Kept] = {}  # (offset, bytes) -> the copy read there (Regions.lock)
 
     def status(self) -> dict:
         return {"name": self.name, "key": self.key, "offset": self.offset, "byte_size": self.byte_size}
@@ -185,16 +192,84 @@ class Region:
                 self.fd = -1
 
 
+class Kept:
+    """The server's copy of a client's input bytes at (offset, nbytes) of a region, read under generation
+    `gen`; `users`: requests in flight that use it. Retired (replaced, evicted, its region gone): its buffer
+    goes back to the pool once the last of them is over."""
+
+    __slots__ = ("region", "offset", "nbytes", "gen", "buf", "users", "retired")
+
+    def __init__(self, region: Region, offset: int, nbytes: int, gen: int, buf):
+        self.region, self.offset, self.nbytes, self.gen, self.buf = region, offset, nbytes, gen, buf
+        self.users, self.retired = 1, False
+
+
 class Regions:
     """The registered regions of one server (thread-safe: bodies are decoded off the event loop)."""
 
     def __init__(self, setting: str = "loopback", max_regions: int = 64, keep_bytes: int = 64 << 20,
-                 min_buffer_bytes: int = 65536):
+                 min_buffer_bytes: int = 65536, kept_cap: int | None = None):
         self.setting, self.max_regions = setting, max_regions
         self.regions: dict[str, Region] = {}
         self.lock = threading.Lock()
         self.buffers = shm.BufferPool(keep_bytes)  # large inputs land in these: workers map them, no copy
         self.min_buffer_bytes = min_buffer_bytes
+        # copies of unchanged inputs, oldest first (at most kept_cap bytes), and what has been read / reused
+        self.kept_cap = keep_bytes if kept_cap is None else kept_cap
+        self.kept: dict[Kept, None] = {}
+        self.kept_bytes = 0
+        self.input_bytes = [0, 0]  # bytes read from regions into buffers, and bytes served from kept copies
+
+    def reuse(self, region: Region, offset: int, nbytes: int, gen: int) -> Kept | None:
+        """The kept copy of these bytes under this generation, now used by one more request (lock held)."""
+        k = region.kept.get((offset, nbytes))
+        if k is None or k.gen != gen:
+            return None
+        k.users += 1
+        self.kept[k] = self.kept.pop(k)  # (most recently used last)
+        self.input_bytes[1] += nbytes
+        return k
+
+    def keep(self, region: Region, offset: int, nbytes: int, gen: int, buf) -> Kept | None:
+        """Keep `buf` (just read from the region, used by one request) as its copy under `gen`; copies of
+        bytes it overlaps are stale (the client wrote there) and go (lock held). None: over the budget."""
+        if buf.size > self.kept_cap or self.regions.get(region.name) is not region:  # (unregistered meanwhile)
+            return None
+        self.overwritten(region, offset, nbytes)
+        while self.kept and self.kept_bytes + buf.size > self.kept_cap:  # (the buffers' sizes: what they hold)
+            self.retire(next(iter(self.kept)))
+        k = region.kept[(offset, nbytes)] = Kept(region, offset, nbytes, gen, buf)
+        self.kept[k] = None
+        self.kept_bytes += buf.size
+        return k
+
+    def overwritten(self, region: Region, offset: int, nbytes: int) -> None:
+        """The client wrote these bytes anew: copies of any of them are stale (lock held)."""
+        if region.kept:
+            for k in [k for k in region.kept.values() if k.offset < offset + nbytes and offset < k.offset + k.nbytes]:
+                self.retire(k)
+
+    def retire(self, k: Kept) -> None:
+        """(lock held)"""
+        if k.retired:
+            return
+        k.retired = True
+        del self.kept[k]
+        del k.region.kept[(k.offset, k.nbytes)]
+        self.kept_bytes -= k.buf.size
+        if k.users == 0:
+            self.buffers.give_back(k.buf)
+
+    def done_with(self, k: Kept) -> None:
+        """A request that used `k` is over (lock held)."""
+        k.users -= 1
+        if k.retired and k.users == 0:
+            self.buffers.give_back(k.buf)
+
+    def _forget(self, region: Region) -> None:
+        """(lock held) A region that goes: its kept copies too."""
+        for k in list(region.kept.values()):
+            self.retire(k)
 
     def allow(self, peer: str | None) -> None:
         check_peer(peer, self.setting)
@@ -230,6 +305,7 @@ class Regions:
                 raise InvalidRequest(f"shared memory region {region.name!r} is already registered; unregister it "
                                      "first", path="name", shared_memory_region=region.name)
             for r in [r for r in self.regions.values() if not r.alive()]:  # their client removed them (or died)
+                self._forget(r)
                 self.regions.pop(r.name).close()
             if len(self.regions) >= self.max_regions:
                 raise LimitExceeded(f"{len(self.regions)} shared memory regions are registered, the most this server "
@@ -243,6 +319,7 @@ class Regions:
         with self.lock:
             gone = list(self.regions.values()) if name is None else [r for r in [self.regions.get(name)] if r]
             for r in gone:
+                self._forget(r)
                 del self.regions[r.name]
         for r in gone:
             r.close()
@@ -269,6 +346,8 @@ class Regions:
     def close(self) -> None:
         with self.lock:
             gone = list(self.regions.values())
+            for r in gone:
+                self._forget(r)
             self.regions.clear()
         for r in gone:
             r.close()
@@ -399,7 +478,7 @@ class RegionIO:
 
     def __init__(self, regions: Regions, peer: str | None):
         self.regions, self.peer = regions, peer
-        self.held: list = []
+        self.held: list = []  # Buffers and Kept copies this request's inputs are in
         self.checked = False
         self.output: tuple | None = None  # /v1: (region, offset, byte_size) all outputs are placed in
 
@@ -417,17 +496,44 @@ class RegionIO:
             raise InvalidRequest(f"input {path}: shared_memory_byte_size {size}; shape {list(shape)} of {datatype} "
                                  f"needs {need}", code="shape_error", path=f"{path}.parameters",
                                  expected_bytes=need, got_bytes=size)
+        gen = params.get("shared_memory_generation")
+        if gen is not None:
+            gen = _int(gen, "shared_memory_generation", f"{path}.parameters.shared_memory_generation")
         region = self.regions.get(name, f"{path}.parameters.shared_memory_region")
         if need >= self.regions.min_buffer_bytes:
-            with self.regions.lock:
-                buf = self.regions.buffers.acquire(need)
-            self.held.append(buf)
-            dst = buf.mv[:need]
+            dst = self._large(region, off, need, gen, path)
         else:
             dst = memoryview(bytearray(need))
-        region.read_into(dst, off, path)
+            region.read_into(dst, off, path)
         a = np.frombuffer(dst, dtype=dt, count=n).reshape(shape)
         return a if dt.isnative else a.astype(dt.newbyteorder("="))
+
+    def _large(self, region: Region, off: int, need: int, gen: int | None, path: str) -> memoryview:
+        """A large input's bytes, read-only, in a server buffer that workers map: the copy kept from an earlier
+        request when the client names the same place and generation, else read from the region now (and
+        kept under its generation)."""
+        regs = self.regions
+        if gen is not None:
+            with regs.lock:
+                k = regs.reuse(region, off, need, gen)
+            if k is not None:
+                self.held.append(k)
+                region.check(off, need, path)  # still registered, the same object, large enough: as a read
+                return k.buf.mv[:need].toreadonly()
+        with regs.lock:
+            buf = regs.buffers.acquire(need)
+        self.held.append(buf)
+        region.read_into(buf.mv[:need], off, path)
+        with regs.lock:
+            regs.input_bytes[0] += need
+            if gen is None:  # bytes the client does not name (e.g. written anew on every call): not kept
+                regs.overwritten(region, off, need)
+                k = None
+            else:
+                k = regs.keep(region, off, need, gen, buf)
+        if k is not None:
+            self.held[-1] = k
+        return buf.mv[:need].toreadonly()
 
     def set_output(self, spec: Any, path: str = "$.shared_memory_output") -> None:
         """/v1's `shared_memory_output`: {region, offset?, byte_size?} to place the outputs in."""
@@ -508,5 +614,8 @@ class RegionIO:
         if self.held:
             with self.regions.lock:
                 for b in self.held:
-                    self.regions.buffers.give_back(b)
+                    if type(b) is Kept:
+                        self.regions.done_with(b)
+                    else:
+                        self.regions.buffers.give_back(b)
             self.held.clear()

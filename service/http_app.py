@@ -444,6 +444,7 @@ class AppContext:
         self.heads = head_memo.HeadMemo()  # binary job headers decoded before (service.head_memo)
         self.runners: dict = {}  # {b"/v1/<job>": its job runner (_job_runner)}, for the lean HTTP path (service.lean_http)
         self.metrics.shm_kept.labels("requests").set_function(lambda: sum(b.size for b in self.buffers.free))
+        self.metrics.shm_kept.labels("client_inputs").set_function(lambda: self.regions.kept_bytes)
         # no keys configured: no dependency at all (FastAPI solves dependencies on every request)
         self.auth = [Depends(self.require_key)] if self.keys else []
 

@@ -37,7 +37,8 @@ class Metrics:
         self.restarts = Counter("gradserve_worker_restarts", "Workers replaced, by reason (died, deadline).",
                                 ["device", "reason"], registry=r)
         self.shm_kept = Gauge("gradserve_shm_kept_bytes", "Shared memory kept for reuse: output slots per pool, "
-                              "request-body buffers as device=\"requests\".", ["device"], registry=r)
+                              "request-body buffers as device=\"requests\", copies of clients' unchanged shared-memory "
+                              "inputs as device=\"client_inputs\" (service.client_shm.Kept).", ["device"], registry=r)
         self.cache_bytes = Gauge("gradserve_cache_bytes", "Bytes held by the server's caches (graphs, derived) and "
                                  "the workers' plan caches (plans:<pool>).", ["cache"], registry=r)
         self.cores_lent = Counter("gradserve_cores_lent", "Cores lent by idle workers to a starting job of the same "

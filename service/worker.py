@@ -160,9 +160,12 @@ class InputMaps:
     request; a name is never reused for another segment); attaching it each job (shm_open, mmap with
     MAP_POPULATE, munmap after) cost ~140 us of W2's 0.8 MB input on the job's critical path. At most
     `max_count` mappings and `max_bytes`; a name the server has unlinked is dropped when another comes
-    (its memory goes with the last view)."""
+    (its memory goes with the last view). Room for the server's buffers in rotation, so that jobs do not map
+    them again in turn: its request-body pool (input_cache_bytes, 128 MiB), its pool for clients' shared
+    memory inputs and the copies it keeps of unchanged ones (service.client_shm.Kept: a segment per kept
+    input, e.g. three per W2 call whose weights stay; 64 MiB each)."""
 
-    def __init__(self, max_count: int = 8, max_bytes: int = 64 << 20):
+    def __init__(self, max_count: int = 32, max_bytes: int = 256 << 20):
         from collections import OrderedDict
 
         self.max_count, self.max_bytes = max_count, max_bytes
@@ -182,7 +185,9 @@ class InputMaps:
             got = self._add(name)
         else:
             self.segs.move_to_end(name)
-        return np.ndarray(shape, dtype=np.dtype(dt), buffer=got[0].buf, offset=off)
+        a = np.ndarray(shape, dtype=np.dtype(dt), buffer=got[0].buf, offset=off)
+        a.flags.writeable = False  # the server's buffer: it may keep it for later jobs (service.client_shm.Kept)
+        return a
 
     def _add(self, name: str) -> tuple:
         from . import shm

@@ -21,10 +21,10 @@ F32 = np.float32
 SIZES = (784, 512, 512, 10)  # W2: MLP 784-512-512-10, batch 256
 
 
-def w2_graph() -> dict:
+def w2_graph(batch: int = 256) -> dict:
     """sum(h*h) of the tanh MLP, its weights and x as inputs (x: 0.8 MB; all inputs 3.1 MB)."""
     gb = GraphBuilder("w2")
-    h = x = gb.input((256, SIZES[0]), name="x")
+    h = x = gb.input((batch, SIZES[0]), name="x")
     ins = [x]
     for i, (a, b) in enumerate(zip(SIZES, SIZES[1:])):
         w, c = gb.input((a, b), name=f"w{i}"), gb.input((b,), name=f"b{i}")
@@ -308,3 +308,234 @@ def test_raw_v1_job_with_regions(real_server):
         httpx.post(f"{url}/v2/systemsharedmemory/unregister")
         rin.close()
         rout.close()
+
+
+def _jax_w2_grads(xs: list) -> list:
+    """d sum(h*h) / d each input of w2_graph, by JAX in float64 (the independent reference)."""
+    import jax
+    import jax.numpy as jnp
+
+    def f(*v):
+        h = v[0]
+        for i in range(1, len(v), 2):
+            h = h @ v[i] + v[i + 1]
+            if i + 2 < len(v):
+                h = jnp.tanh(h)
+        return jnp.sum(h * h)
+    with jax.enable_x64(True):
+        return [np.asarray(g) for g in jax.grad(f, argnums=tuple(range(len(xs))))(*[a.astype(np.float64) for a in xs])]
+
+
+def _close(got: list, want: list) -> None:
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_allclose(np.asarray(a), b, rtol=2e-4, atol=2e-4 * float(np.max(np.abs(b))))
+
+
+def test_unchanged_inputs_are_not_copied_again_and_every_change_is_seen(real_server, w2_inputs):
+    """The input region keeps the last call's layout: inputs whose bytes are already there are not written
+    (counted in bytes), a change made in place by NumPy, a new array with new values and a resized input
+    are written, and every answer equals JAX's gradients of the values sent."""
+    import jax  # noqa: F401 - (the reference; skip early if missing)
+
+    g = w2_graph()
+    ins = [a.copy() for a in w2_inputs]
+    pos = list(range(len(ins)))
+    c = gs.Client(real_server.url)
+    sh = c._transport._shm
+    large = [a.nbytes if a.nbytes >= _shm.THRESHOLD else 0 for a in ins]
+    try:
+        def call() -> list:
+            return [np.array(a) for a in c.grad(g, ins, grad_position=pos).outputs]  # (copies: the pair is free)
+
+        _close(call(), _jax_w2_grads(ins))
+        assert sh.input_bytes == [sum(large), 0]
+        call()
+        assert sh.input_bytes == [sum(large), sum(large)]  # nothing written again
+        ins[1][3, 4] += 0.5  # in place, through NumPy: the same array object, other bytes
+        _close(call(), _jax_w2_grads(ins))
+        assert sh.input_bytes == [sum(large) + large[1], 2 * sum(large) - large[1]]
+        ins[0] = ins[0].copy()  # a new array with the same values: nothing to write
+        ins[3] = ins[3] * np.float32(0.5)  # a new array with new values: written
+        _close(call(), _jax_w2_grads(ins))
+        assert sh.input_bytes == [sum(large) + large[1] + large[3], 3 * sum(large) - large[1] - large[3]]
+        assert sh.pairs == 1
+        ins[0] = ins[0][:128].copy()  # another shape: the region is laid out anew, everything written
+        g = w2_graph(128)
+        written = sh.input_bytes[0]
+        _close(call(), _jax_w2_grads(ins))
+        assert sh.input_bytes[0] == written + sum(large) - large[0] // 2
+    finally:
+        c.close()
+
+
+def test_front_end_parameters_set_data_and_in_place_changes_are_seen(real_server, w2_inputs):
+    """ops.grad of a Cell whose Parameters changed once (set_data: their values travel with each job): an
+    unchanged weight is not copied again; set_data and a change in place through np.asarray(param) are
+    seen. asnumpy() gives a copy here (MindSpore's shares memory): writing into it changes nothing;
+    MindSpore's way to change a Parameter is set_data / assign, and that is what the SDK follows."""
+    x, ws = w2_inputs[0], [a.copy() for a in w2_inputs[1:]]
+    try:
+        gs.set_context(server=real_server.url)
+        net = mlp_sdk(gs, ws)
+        params = list(net.trainable_params())
+        gfn = gs.ops.grad(net, None, params)
+        xt = gs.Tensor(x)
+        for p in params:
+            p.set_data(gs.Tensor(p.asnumpy()))  # (as a loaded checkpoint does)
+
+        def check() -> None:
+            want = _jax_w2_grads([x, *[p.asnumpy() for p in params]])[1:]
+            _close([t.asnumpy() for t in gfn(xt)], want)
+
+        check()
+        sh = gs.context.client()._transport._shm
+        before = list(sh.input_bytes)
+        check()
+        assert sh.input_bytes[0] == before[0]  # x and all six weights already in place
+        w0 = params[0].asnumpy() * np.float32(0.7)
+        params[0].set_data(gs.Tensor(w0))
+        check()
+        assert sh.input_bytes[0] == before[0] + w0.nbytes  # only the changed weight
+        np.asarray(params[2])[...] *= np.float32(-1.5)  # in place, behind the SDK's back
+        check()
+        assert sh.input_bytes[0] == before[0] + w0.nbytes + params[2].asnumpy().nbytes
+        old = params[4].asnumpy()
+        params[4].asnumpy()[...] = 0  # a copy: the Parameter keeps its value
+        np.testing.assert_array_equal(params[4].asnumpy(), old)
+        check()
+    finally:
+        gs.reset_context()
+
+
+def test_threads_sharing_a_client_each_get_their_own_answers(real_server, w2_inputs):
+    """Calls in flight at once lease different pairs: each keeps its own layout and generations, and no
+    thread ever sees another's inputs."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    g = w2_graph()
+    pos = list(range(len(w2_inputs)))
+    scales = [1.0, -0.5]
+    wants = [_jax_w2_grads([w2_inputs[0] * np.float32(k), *w2_inputs[1:]]) for k in scales]
+    c = gs.Client(real_server.url)
+    try:
+        def work(i: int) -> None:
+            ins = [w2_inputs[0] * np.float32(scales[i]), *w2_inputs[1:]]
+            for _ in range(3):
+                _close(c.grad(g, ins, grad_position=pos).outputs, wants[i])
+
+        with ThreadPoolExecutor(2) as ex:
+            list(ex.map(work, range(2)))
+        assert 1 <= c._transport._shm.pairs <= _shm.MAX_PAIRS
+    finally:
+        c.close()
+
+
+def test_a_call_without_an_answer_drops_its_pair(real_server, w2_inputs):
+    """A timeout (the server may still be reading the regions): the pair is not reused, its objects are
+    unlinked; the next call makes a new pair and gets the right values."""
+    g = w2_graph()
+    pos = list(range(len(w2_inputs)))
+    c = gs.Client(real_server.url)
+    t = c._transport
+    try:
+        want = [np.array(a) for a in c.grad(g, w2_inputs, grad_position=pos).outputs]
+        pair = t._shm.free[0]
+        send = t.send
+
+        def lost(method, path, content, headers, timeout=None, rid=None):
+            if path == "/v1/grad":
+                raise gs.errors.APITimeoutError("timed out (test)", request_id=rid)
+            return send(method, path, content, headers, timeout, rid)
+        t.send = lost
+        with pytest.raises(gs.errors.APITimeoutError):
+            c.grad(g, w2_inputs, grad_position=pos)
+        assert t._shm.pairs == 0 and not t._shm.free and not t._shm.held
+        assert not any(os.path.exists(f"/dev/shm/{r.name}") for r in pair)
+        t.send = send
+        for a, b in zip(c.grad(g, w2_inputs, grad_position=pos).outputs, want):
+            np.testing.assert_array_equal(a, b)
+        assert t._shm.pairs == 1 and (t._shm.free + t._shm.held)[0] is not pair
+    finally:
+        c.close()
+
+
+def test_generations_name_kept_bytes_and_leave_a_training_loops_header_alone():
+    """What a call's tensors say (no server: registration answered 200): a slot written on every call (a
+    weight each step updates) goes without a generation, so the header is the same call after call; bytes
+    that stay get one, and keep it while they stay; a new value after a kept run gets a new one."""
+    sh = _shm.SharedMemory(lambda *a: (200, {}, b""))
+
+    def call(*arrays) -> list:
+        lease = sh.lease({"inputs": list(arrays)})
+        try:
+            return [lease.place(a) for a in arrays]
+        finally:
+            lease.done()
+
+    w, x = np.zeros((256, 256), F32), np.ones((256, 256), F32)
+    first = call(w, x)
+    assert [p.get("shared_memory_generation") for p in first] == [1, 2]
+    hot = [call(w + k, x) for k in (1, 2, 3)]  # w changes each call (written the call before too), x stays
+    assert hot[0] == hot[1] == hot[2] and [p.get("shared_memory_generation") for p in hot[0]] == [None, 2]
+    assert sh.input_bytes == [2 * w.nbytes + 3 * w.nbytes, 3 * x.nbytes]
+    w3 = w + 3
+    calm = [call(w3, x) for _ in range(2)]  # w's bytes stay now: named once, then the same
+    assert calm[0] == calm[1] and calm[0][0]["shared_memory_generation"] == 3
+    assert sh.input_bytes == [5 * w.nbytes, 5 * x.nbytes + 2 * w.nbytes]
+    assert call(w3 + 1, x)[0]["shared_memory_generation"] == 4  # changed after a kept run: a new name
+    assert all(p["shared_memory_offset"] == q["shared_memory_offset"] for p, q in zip(first, calm[0]))
+    sh.close()
+
+
+def _kept_client_inputs(url: str) -> float:
+    for line in httpx.get(url + "/metrics", timeout=10).text.splitlines():
+        if line.startswith('gradserve_shm_kept_bytes{device="client_inputs"}'):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError("no gradserve_shm_kept_bytes{device=\"client_inputs\"} in /metrics")
+
+
+def test_the_server_keeps_copies_of_unchanged_inputs_until_the_regions_go(real_server, w2_inputs):
+    """On a real server: inputs sent unchanged (with their generation) stay in server buffers (the gauge),
+    a weight written on every call is not kept, and unregistering (close) drops the copies."""
+    g = w2_graph()
+    pos = list(range(len(w2_inputs)))
+    base = _kept_client_inputs(real_server.url)  # (other tests' clients may still hold regions)
+    c = gs.Client(real_server.url)
+    try:
+        ins = [a.copy() for a in w2_inputs]
+        for k in range(3):
+            ins[1] = w2_inputs[1] * np.float32(1 + k)  # w0 new every call; x and w1 unchanged
+            np.array(c.grad(g, ins, grad_position=pos).outputs[0])
+        kept = _kept_client_inputs(real_server.url) - base
+        want = ins[0].nbytes + ins[3].nbytes  # x and w1 (w0 goes without a generation; the rest are small)
+        assert want <= kept <= 2 * want, (kept, want)
+    finally:
+        c.close()
+    assert _kept_client_inputs(real_server.url) == base
+
+
+def test_a_body_that_cannot_be_encoded_gives_its_pair_back():
+    """Nothing was sent: the pair is free again (before, it stayed leased for good)."""
+    from gradserve._transport.http import _ShmCall
+
+    sh = _shm.SharedMemory(lambda *a: (200, {}, b""))
+    body = {"inputs": [np.ones((256, 256), F32)], "scale": float("nan")}
+    lease = sh.lease(body)
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        _ShmCall(sh, lease, "grad", body, None, None)
+    assert sh.pairs == 1 and len(sh.free) == 1 and not sh.held
+    sh.close()
+
+
+def test_lease_now_takes_a_free_pair_that_fits_and_never_registers():
+    sent = []
+    sh = _shm.SharedMemory(lambda *a: sent.append(a[1]) or (200, {}, b""))
+    body = {"inputs": [np.ones((256, 256), F32)]}
+    assert sh.lease_now(body) is None and not sent  # no pair yet: only `lease` makes one
+    sh.lease(body).done()
+    assert len(sent) == 2 and len(sh.free) == 1
+    lease = sh.lease_now(body)
+    assert lease is not None and lease.pair is not None and not sh.free and len(sent) == 2
+    lease.done()
+    assert sh.lease_now({"inputs": [np.ones((2048, 2048), F32)]}) is None and len(sh.free) == 1  # too small
+    sh.close()

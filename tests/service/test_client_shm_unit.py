@@ -91,6 +91,81 @@ def test_large_inputs_land_where_workers_map_them_without_a_copy(obj):
     regs.close()
 
 
+def _put(obj: str, a: np.ndarray, offset: int) -> None:
+    """Write `a` into the object as its client would."""
+    fd = os.open(f"/dev/shm/{obj}", os.O_RDWR)
+    os.pwrite(fd, a.tobytes(), offset)
+    os.close(fd)
+
+
+def _read(regs, io, off: int, gen, n: int = 65536) -> np.ndarray:
+    p = {"shared_memory_region": "in", "shared_memory_offset": off}
+    if gen is not None:
+        p["shared_memory_generation"] = gen
+    return io.tensor(p, F4, (n,), n, "FP32", "$.inputs[0]")
+
+
+def test_an_unchanged_generation_reuses_the_kept_copy_without_reading(obj):
+    """The client's generation names the bytes it wrote: the server reads them once per generation and keeps
+    its copy; the same generation again is served from it (bytes rewritten behind a reused generation stay
+    unseen: only that client's region is affected), a new one is read again, and overlapping places drop
+    the stale copy. Arrays on those shared buffers are read-only."""
+    regs = client_shm.Regions(min_buffer_bytes=65536)
+    regs.register("in", "/" + obj, 0, 1 << 20, "127.0.0.1")
+    a, b = np.arange(65536, dtype=F4), -np.arange(65536, dtype=F4)
+    n = a.nbytes
+    _put(obj, a, 0)
+    io1 = client_shm.RegionIO(regs, "127.0.0.1")
+    x1 = _read(regs, io1, 0, 7)
+    np.testing.assert_array_equal(x1, a)
+    assert regs.input_bytes == [n, 0] and regs.kept_bytes == n and not x1.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        x1[0] = 5
+    _put(obj, b, 0)  # new bytes under the same generation: the kept copy answers (what the client said)
+    io2 = client_shm.RegionIO(regs, "127.0.0.1")
+    x2 = _read(regs, io2, 0, 7)
+    np.testing.assert_array_equal(x2, a)
+    assert regs.input_bytes == [n, n]
+    assert shm.put(x1, 65536, [])[1:2] == shm.put(x2, 65536, [])[1:2]  # one buffer, both requests map it
+    io3 = client_shm.RegionIO(regs, "127.0.0.1")
+    np.testing.assert_array_equal(_read(regs, io3, 0, 8), b)  # a new generation: read
+    assert regs.input_bytes == [2 * n, n] and regs.kept_bytes == n  # generation 7's copy retired
+    for io in (io1, io2, io3):
+        io.close()
+    kept = [k for k in regs.kept]
+    assert len(kept) == 1 and kept[0].gen == 8 and kept[0].users == 0
+    io4 = client_shm.RegionIO(regs, "127.0.0.1")
+    _put(obj, a, 4096)  # another place overlapping the kept one: written by the client, the old copy goes
+    np.testing.assert_array_equal(_read(regs, io4, 4096, 9), a)
+    assert [(k.offset, k.gen) for k in regs.kept] == [(4096, 9)]
+    # no generation (the client writes there on every call): read, not kept, and the overlapped copy goes
+    np.testing.assert_array_equal(_read(regs, io4, 4096, None, 16384), a[:16384])
+    assert regs.input_bytes == [3 * n + 65536, n] and not regs.kept and regs.kept_bytes == 0
+    _read(regs, io4, 0, 10)
+    io4.close()
+    assert len(regs.kept) == 1
+    regs.unregister("in", "127.0.0.1")  # its copies go with it
+    assert not regs.kept and regs.kept_bytes == 0
+    regs.close()
+
+
+def test_kept_copies_stay_within_the_budget_and_a_removed_region_still_fails(obj):
+    regs = client_shm.Regions(min_buffer_bytes=65536, kept_cap=3 * 65536 * 4)
+    regs.register("in", "/" + obj, 0, 1 << 20, "127.0.0.1")
+    for i in range(4):
+        _put(obj, np.full(65536, i, F4), i * 262144)
+        io = client_shm.RegionIO(regs, "127.0.0.1")
+        _read(regs, io, i * 262144, i + 1)
+        io.close()
+    assert [k.gen for k in regs.kept] == [2, 3, 4] and regs.kept_bytes == 3 * 262144  # the oldest went
+    with pytest.raises(InvalidRequest, match="generation must be a non-negative integer"):
+        _read(regs, client_shm.RegionIO(regs, "127.0.0.1"), 0, "x")
+    os.unlink(f"/dev/shm/{obj}")  # a kept copy does not hide that the client removed its region
+    with pytest.raises(InvalidRequest, match="removed or replaced"):
+        _read(regs, client_shm.RegionIO(regs, "127.0.0.1"), 262144, 2)
+    regs.close()
+
+
 def test_a_shrunk_removed_or_replaced_object_is_a_400_never_a_fault(obj):
     regs = client_shm.Regions()
     regs.register("r", "/" + obj, 0, 4096, "127.0.0.1")

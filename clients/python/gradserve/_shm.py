@@ -10,6 +10,16 @@ is gone (a finalizer on the array they all view). While VIEW_PAIRS pairs are hel
 that keeps its results), outputs are copied out instead and the pair is reused at once. Only the
 JSON header crosses the socket.
 
+Unchanged inputs are not copied again (issue #13: parameter values are data, uploaded once). A pair's
+input region keeps the last call's layout while the body's large inputs keep their shapes and dtypes
+(`Slots`); an input whose bytes already lie in its place (compared with memcmp: as cheap as the copy it
+saves, and it sees every change, also one made in place through NumPy) is not written again, and its
+tensor says so with `shared_memory_generation`, the number that names its bytes; a written one gets a new
+number, or none when it is written on every call (`Slots`). The server keeps its copy of the bytes it read
+under a generation and reads the region again only for a new one (service.client_shm). A pair whose call
+ended without an answer (a timeout, a dropped connection: the server may still be reading it) is
+discarded, never reused.
+
 Regions are POSIX shared memory objects this process creates (gsc_<pid>_<random>), registered with
 POST /v2/systemsharedmemory/region/<name>/register, grown (a new object) when a call needs more,
 unregistered and unlinked by `close` (or unlinked when collected / at exit). Pairs are leased one
@@ -25,12 +35,15 @@ import json
 import mmap
 import os
 import secrets
+import sys
 import threading
 import weakref
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import numpy as np
+
+from ._wire import from_bytes  # (a relative import inside `read` cost ~4 us per output)
 
 _posixshmem: Any
 try:  # CPython's POSIX shared memory calls (what multiprocessing.shared_memory uses; no type stub)
@@ -44,6 +57,20 @@ ALIGN = 64
 MIN_REGION = 1 << 20
 MAX_PAIRS = 8  # concurrent calls beyond this send bytes
 VIEW_PAIRS = 2  # pairs at most held by the caller's result arrays (a training step keeps the last grads)
+
+
+def _libc_memcmp() -> Callable | None:
+    try:
+        import ctypes
+
+        f = ctypes.CDLL(None).memcmp
+        f.restype, f.argtypes = ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+        return f
+    except (ImportError, OSError, AttributeError):  # pragma: no cover - no C library to call: always write
+        return None
+
+
+_memcmp = _libc_memcmp() if sys.byteorder == "little" else None  # (regions hold little-endian bytes)
 
 
 def is_local(url: str) -> bool:
@@ -88,12 +115,16 @@ class Region:
             if hasattr(os, "posix_fallocate"):
                 os.posix_fallocate(fd, 0, nbytes)
             self.mm = mmap.mmap(fd, nbytes)
+            view = np.frombuffer(self.mm, dtype=np.uint8)
+            self.address = view.ctypes.data  # (for memcmp; the view goes at once: close() may unmap)
+            del view
         except BaseException:
             _unlink(self.name)
             raise
         finally:
             os.close(fd)
         self._gone = weakref.finalize(self, _unlink, self.name)  # never left in /dev/shm
+        self.slots = Slots()  # (an input region) what its bytes hold from earlier calls
 
     def close(self) -> None:
         self._gone()
@@ -101,6 +132,62 @@ class Region:
             self.mm.close()
         except BufferError:  # pragma: no cover - a view still alive: the mapping goes with it
             pass
+
+
+class Slots:
+    """An input region's layout for a run of calls whose large inputs keep their shapes and dtypes: per
+    input (in the body's order) its offset, whether its bytes are a whole earlier write (`known`), the
+    generation that names them (0: none) and whether the last call wrote it (`hot`). A call with other
+    inputs lays the region out anew: everything is written.
+
+    Generations: a slot written again call after call (a weight a training step updates) goes without one:
+    the server reads it each time anyway, and its tensor's parameters, so the whole JSON header, stay the
+    same from call to call (the server's header memo, service.head_memo, keys on the header's bytes). A
+    slot written after a call that kept it, or kept for the first time since, gets a new generation."""
+
+    def __init__(self):
+        self.sig: list = []  # (shape, dtype) per input of the layout
+        self.offsets: list[int] = []
+        self.known: list[bool] = []
+        self.gens: list[int] = []
+        self.hot: list[bool] = []
+        self.gen = 0  # the last generation given out in this region (never reused)
+
+    def kept(self, i: int) -> int:
+        """Slot i's bytes stay for this call: their generation (a new one when they had none)."""
+        self.hot[i] = False
+        if not self.gens[i]:
+            self.gen += 1
+            self.gens[i] = self.gen
+        return self.gens[i]
+
+    def written(self, i: int) -> int:
+        """Slot i was just written whole: its generation, 0 when the last call wrote it too."""
+        self.known[i] = True
+        if self.hot[i]:
+            self.gens[i] = 0
+        else:
+            self.gen += 1
+            self.gens[i] = self.gen
+        self.hot[i] = True
+        return self.gens[i]
+
+    def plan(self, arrays: list) -> int:
+        """Lay out `arrays` (kept as it is when their shapes and dtypes are the last layout's); its end."""
+        sig = [(a.shape, a.dtype) for a in arrays]
+        if sig != self.sig:
+            self.sig, self.offsets, pos = sig, [], 0
+            for a in arrays:
+                self.offsets.append(_aligned(pos))
+                pos = self.offsets[-1] + a.nbytes
+            self.known, self.gens, self.hot = [False] * len(arrays), [0] * len(arrays), [False] * len(arrays)
+        return self.offsets[-1] + arrays[-1].nbytes if arrays else 0
+
+
+def _same(a: np.ndarray, address: int) -> bool:
+    """Whether `a`'s bytes are those at `address` (a C-contiguous array of native, little-endian order)."""
+    return (_memcmp is not None and a.flags.c_contiguous and a.dtype.byteorder in "=|<"
+            and _memcmp(a.ctypes.data, address, a.nbytes) == 0)
 
 
 def _aligned(n: int) -> int:
@@ -130,11 +217,17 @@ def _large(x: Any, threshold: int, out: list) -> list:
 class Lease:
     """One call's use of a pair of regions: `place` writes an input, `read` reads an output."""
 
-    def __init__(self, owner: "SharedMemory", pair: list, views: bool):
+    def __init__(self, owner: "SharedMemory", pair: list, views: bool, arrays: list):
         self.owner, self.pair = owner, pair
         self.inp: Region = pair[0]
         self.out: Region = pair[1]
-        self.pos = 0
+        self.slots = self.inp.slots
+        self.pos = self.slots.plan(arrays)  # (an input the plan did not foresee goes after its end)
+        self.at: dict[int, list[int]] = {}  # id of a planned array -> its indices in the layout, in order
+        for i, a in enumerate(arrays):
+            self.at.setdefault(id(a), []).append(i)
+        self.arrays = arrays  # (their ids stay theirs while the call lasts)
+        self.wrote = self.kept = 0  # input bytes written into the region, and those already there
         self.placed_out = 0  # output bytes read from the region, each counted 64-byte aligned
         self.views = views  # outputs as views on the region (else copies)
         self.anchor: np.ndarray | None = None  # what every view handed out views: the pair is busy while it lives
@@ -143,24 +236,42 @@ class Lease:
         """The tensor parameters of input `a` written into the input region (None: send it as bytes)."""
         if a.nbytes < self.owner.threshold:
             return None
-        region = self.inp
-        start = _aligned(self.pos)
-        if start + a.nbytes > region.size:
-            return None
-        dst = np.ndarray(a.shape, dtype=a.dtype.newbyteorder("<"), buffer=region.mm, offset=start)
+        region, slots = self.inp, self.slots
+        where = self.at.get(id(a))
+        if not where:  # not in the plan (e.g. an array subclass the encoder converted): after it, no generation
+            start = _aligned(self.pos)
+            if start + a.nbytes > region.size:
+                return None
+            self._write(a, start)
+            self.pos = start + a.nbytes
+            return {"shared_memory_region": region.name, "shared_memory_offset": start,
+                    "shared_memory_byte_size": a.nbytes}
+        i = where.pop(0)
+        start = slots.offsets[i]
+        if slots.known[i] and _same(a, region.address + start):
+            self.kept += a.nbytes
+            gen = slots.kept(i)
+        else:
+            slots.known[i] = False  # (until written whole)
+            self._write(a, start)
+            gen = slots.written(i)
+        params = {"shared_memory_region": region.name, "shared_memory_offset": start,
+                  "shared_memory_byte_size": a.nbytes}
+        if gen:
+            params["shared_memory_generation"] = gen
+        return params
+
+    def _write(self, a: np.ndarray, start: int) -> None:
+        dst = np.ndarray(a.shape, dtype=a.dtype.newbyteorder("<"), buffer=self.inp.mm, offset=start)
         dst[...] = a
         del dst
-        self.pos = start + a.nbytes
-        return {"shared_memory_region": region.name, "shared_memory_offset": start,
-                "shared_memory_byte_size": a.nbytes}
+        self.wrote += a.nbytes
 
     def output_spec(self) -> dict:
         return {"region": self.out.name, "offset": 0, "byte_size": self.out.size}
 
     def read(self, params: dict, shape: list, datatype: str) -> np.ndarray:
         """An output the server wrote into the output region: a view on it, or a copy."""
-        from ._wire import from_bytes
-
         region = self.out
         if params.get("shared_memory_region") != region.name:
             raise ValueError(f"an output in shared memory region {params.get('shared_memory_region')!r}, "
@@ -183,8 +294,16 @@ class Lease:
         inline = sum(_aligned(t["array"].nbytes) for t in outputs or () if isinstance(t, dict) and "array" in t
                      and "shared_memory_region" not in (t.get("parameters") or {}))
         anchor, self.anchor = self.anchor, None
-        self.owner.release(self.pair, self.placed_out + inline, held=anchor is not None)
+        self.arrays = []
+        self.owner.release(self.pair, self.placed_out + inline, held=anchor is not None, inputs=(self.wrote, self.kept))
         del anchor  # no view left (e.g. the caller dropped them): its finalizer frees the pair now
+
+    def discard(self) -> None:
+        """The call ended without an answer: the server may still read (or its worker write) these regions, so
+        they are never reused (closed here, not unregistered: no request to a server that may be gone; the
+        server drops a region whose object is gone)."""
+        self.arrays = []
+        self.owner.discard(self.pair)
 
 
 class SharedMemory:
@@ -200,15 +319,31 @@ class SharedMemory:
         self.pairs = 0
         self.out_hint = 0  # bytes the last outputs took
         self.disabled = False
+        self.input_bytes = [0, 0]  # large input bytes written into regions, and found already there (not copied)
 
     def wanted(self, op: str, body: dict) -> bool:
         return not self.disabled and op in JOB_OPS and (
             self.out_hint >= self.threshold or bool(_large(body, self.threshold, [])))
 
+    def _needs(self, body: dict) -> tuple[list, int, int]:
+        """(the body's large arrays, input bytes, output bytes) a pair must hold for this call."""
+        arrays = _large(body, self.threshold, [])
+        return arrays, sum(_aligned(a.nbytes) for a in arrays), _aligned(max(self.out_hint, self.threshold))
+
+    def lease_now(self, body: dict) -> Lease | None:
+        """`lease` when the last free pair already holds this call (no registration, so it never blocks:
+        what the async client asks before it hands `lease` to a thread), else None."""
+        arrays, need_in, need_out = self._needs(body)
+        with self.lock:
+            pair = self.free[-1] if self.free else None
+            if pair is None or pair[0].size < need_in or pair[1].size < need_out:
+                return None
+            self.free.pop()
+        return Lease(self, pair, len(self.held) < VIEW_PAIRS, arrays)
+
     def lease(self, body: dict) -> Lease | None:
         """A pair of regions large enough for this body's inputs (and the last call's outputs), or None."""
-        need_in = sum(_aligned(a.nbytes) for a in _large(body, self.threshold, []))
-        need_out = _aligned(max(self.out_hint, self.threshold))
+        arrays, need_in, need_out = self._needs(body)
         pair: list[Region | None] | None
         with self.lock:
             pair = self.free.pop() if self.free else None
@@ -229,7 +364,7 @@ class SharedMemory:
         except OSError:  # /dev/shm full, the server unreachable: bytes this time
             self._drop(pair)
             return None
-        return Lease(self, pair, views=len(self.held) < VIEW_PAIRS)
+        return Lease(self, pair, len(self.held) < VIEW_PAIRS, arrays)
 
     def _replace(self, old: Region | None, size: int) -> Region:
         if old is not None:
@@ -262,11 +397,20 @@ class SharedMemory:
         with self.lock:
             self.pairs -= 1
 
-    def release(self, pair: list, out_bytes: int, held: bool = False) -> None:
+    def release(self, pair: list, out_bytes: int, held: bool = False, inputs: tuple = (0, 0)) -> None:
         """A call is over: the pair is free again, or `held` until the views it handed out are gone."""
         with self.lock:
             self.out_hint = out_bytes
+            self.input_bytes[0] += inputs[0]
+            self.input_bytes[1] += inputs[1]
             (self.held if held else self.free).append(pair)
+
+    def discard(self, pair: list) -> None:
+        for r in pair:
+            if r is not None:
+                r.close()
+        with self.lock:
+            self.pairs -= 1
 
     def returned(self, pair: list) -> None:
         """The last view on a held pair's output region is gone: the pair is free again."""

@@ -96,15 +96,20 @@ def _handle(status: int, headers: Mapping[str, str], content, rid: str, read: An
 
 class _ShmCall:
     """One job call with its large tensors in a lease's regions (gradserve._shm): the request to send, then
-    `finish` with the answer, or `abort` when sending failed. The lease goes back to its pool either way."""
+    `finish` with the answer (the lease goes back to its pool), or `abort` when none came (its pair is dropped)."""
 
     def __init__(self, shm: _shm.SharedMemory, lease: _shm.Lease, op: str, body: dict, path_arg: str | None,
                  fixed_rid: str | None):
         self.shm = shm
         self.lease: _shm.Lease | None = lease
         full = {**body, "shared_memory_output": lease.output_spec()}
-        self.method, self.path, self.content, self.headers, self.rid = _prepare(op, full, True, path_arg,
-                                                                                fixed_rid, lease.place)
+        try:
+            self.method, self.path, self.content, self.headers, self.rid = _prepare(op, full, True, path_arg,
+                                                                                    fixed_rid, lease.place)
+        except BaseException:  # (e.g. a NaN where JSON wants a number) nothing was sent: the pair goes back
+            self.lease = None
+            lease.done()
+            raise
 
     def finish(self, status: int, headers: Mapping[str, str], content) -> dict | None:
         """The decoded response; None when the server refused the regions (the client then sends bytes,
@@ -122,11 +127,14 @@ class _ShmCall:
             self.shm.failed(lease)  # (unregisters: a rare blocking call, also from the async client)
             return None
         finally:
-            self.abort(outputs)
+            if self.lease is not None:
+                self.lease.done(outputs)
+                self.lease = None
 
-    def abort(self, outputs: list | None = None) -> None:
+    def abort(self) -> None:
+        """No answer came (the server may still read the regions): the pair is not reused."""
         if self.lease is not None:
-            self.lease.done(outputs)
+            self.lease.discard()
             self.lease = None
 
 
@@ -243,7 +251,8 @@ class AsyncHTTPTransport:
     async def call(self, op: str, body: dict | None, *, binary: bool = False, timeout: Any = None,
                    path_arg: str | None = None) -> dict:
         if self._shm is not None and body is not None and self._shm.wanted(op, body):
-            lease = await asyncio.to_thread(self._shm.lease, body)
+            # (a thread only when regions may have to be registered: a blocking request)
+            lease = self._shm.lease_now(body) or await asyncio.to_thread(self._shm.lease, body)
             if lease is not None:
                 resp = await self._call_shm(op, body, path_arg, timeout, lease)
                 if resp is not None:
