@@ -413,6 +413,9 @@ class NumpyProgram:
                 body.append(f"{v(out)} = k{k}({', '.join(operands)})")
             elif kind[0] == "view" and kind[1] == "alias":
                 body.append(f"{v(out)} = {v(ins[0])}")
+            elif kind[0] == "view" and type(kind[1]) is tuple:  # ("reshape", shape): the method, no kernel
+                ns[f"s{k}"] = kind[1][1]
+                body.append(f"{v(out)} = {v(ins[0])}.reshape(s{k})")
             else:
                 ns[f"k{k}"] = kind[1] if kind[0] == "view" else fn
                 lhs = v(out) if type(out) is int else ", ".join(v(o) for o in out) + ("," if len(out) == 1 else "")

@@ -1,7 +1,8 @@
 """Linear algebra: matmul (MindSpore MatMul / BatchMatMul)."""
 from __future__ import annotations
 
-from ..backends.split_gemm import matmul as np_matmul
+from ..backends.split_gemm import kernel_for
+from ..ir import NP_DTYPES
 from ._infer import conj, rule_infer
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
@@ -34,7 +35,12 @@ def _matmul_jvp(b, ins, outs, ts, transpose_a, transpose_b):
 
 def _np_matmul_out(e):
     ta, tb = e.attrs.get("transpose_a"), e.attrs.get("transpose_b")
-    return np_matmul, "red", (".mT" if ta else "", ".mT" if tb else "")  # split across intra-op threads
+    a, b = e.inputs
+    sa = a.shape[:-2] + a.shape[:-3:-1] if ta and len(a.shape) >= 2 else tuple(a.shape)
+    sb = b.shape[:-2] + b.shape[:-3:-1] if tb and len(b.shape) >= 2 else tuple(b.shape)
+    # the split dispatcher where intra-op threads may split it, else its one-call kernel, bound now
+    return kernel_for(tuple(sa), tuple(sb), NP_DTYPES[a.dtype], NP_DTYPES[b.dtype]), "red", \
+        (".mT" if ta else "", ".mT" if tb else "")
 
 
 defop("matmul", 2, rule_infer("matmul"), attrs={"transpose_a": Attr("bool", False), "transpose_b": Attr("bool", False)},

@@ -13,8 +13,8 @@ from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
 
 def _np_reshape_view(e):
-    shape = tuple(e.outputs[0].shape)
-    return lambda x: x.reshape(shape)  # the method: np.reshape's Python wrapper costs ~1 us a call
+    # the method, written into the plan's code: np.reshape's Python wrapper costs ~1 us a call, a lambda ~0.1
+    return ("reshape", tuple(e.outputs[0].shape))
 
 
 defop("reshape", 1, rule_infer("reshape"), attrs={"shape": Attr("ints")}, doc="reshape (one -1 allowed)",

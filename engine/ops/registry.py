@@ -49,7 +49,8 @@ class OpDef:
       fold            Python function of uniform float operand values giving the output value
       np_out          eqn -> (kernel(*ins, out), kind, operand suffixes) | None: a NumPy kernel
                       that writes into a given buffer, bit-identical to the impl rule
-      np_view         eqn -> kernel | "alias" | None: a NumPy kernel that only re-views its input
+      np_view         eqn -> kernel | "alias" | ("reshape", shape) | None: a NumPy kernel that only re-views its
+                      input (the tuple: the plan's code calls x.reshape(shape) itself)
       runtime_checked the impl checks its input values (e.g. indices in range) and raises a typed
                       error; the executor names the node in it
     """

@@ -293,3 +293,59 @@ def test_two_matrix_products_take_np_dot(monkeypatch):
     split_gemm.matmul(a, b.astype(np.float64))
     split_gemm.matmul(a.astype(np.complex64), b.astype(np.complex64))
     assert len(calls) == 1
+
+
+def test_may_split_is_false_only_where_no_thread_count_splits():
+    """kernel_for binds a one-call kernel where may_split says no: plan must then never split, at any
+    thread count, for any batch prefix (shapes around the BLOCK_WORK edge and far from it)."""
+    rng = np.random.default_rng(5)
+    dims = [1, 2, 3, 16, 47, 48, 96, 128, 255, 256, 1000, 2048, 4096, 9000]
+    seen_false = seen_true = 0
+    for _ in range(3000):
+        m, n, k = (int(rng.choice(dims)) for _ in range(3))
+        shape = (int(rng.integers(1, 4)), m, n) if rng.random() < 0.3 else (m, n)
+        if split_gemm.may_split(shape, k):
+            seen_true += 1
+            continue
+        seen_false += 1
+        for t in (2, 3, 4, 8, 16, 64, 1024):
+            assert split_gemm.plan(shape, k, t) is None, (shape, k, t)
+    assert seen_false > 100 and seen_true > 100  # both sides of the edge were drawn
+
+
+def test_kernel_for_binds_one_call_kernels_only_below_the_split():
+    f32, f64, c64 = np.dtype("float32"), np.dtype("float64"), np.dtype("complex64")
+    assert split_gemm.kernel_for((32, 16), (16, 32), f32, f32) is np.dot
+    assert split_gemm.kernel_for((32, 16), (16, 32), f64, f64) is np.dot
+    assert split_gemm.kernel_for((32, 1, 32), (32, 32, 16), f32, f32) is np.matmul  # batched
+    assert split_gemm.kernel_for((32, 16), (16, 32), c64, c64) is np.matmul  # complex: as matmul does
+    assert split_gemm.kernel_for((32, 16), (16, 32), f32, f64) is np.matmul  # mixed: NumPy's own rules
+    assert split_gemm.kernel_for((256, 784), (784, 512), f32, f32) is split_gemm.matmul  # W2's: may split
+    assert split_gemm.kernel_for((16,), (16, 32), f32, f32) is split_gemm.matmul  # a vector: as before
+
+
+def test_compiled_plan_binds_small_products_and_writes_reshapes_inline(threads):
+    """A plan of small products calls np.dot / np.matmul itself (no dispatch per call), writes reshapes as
+    the method, and gives the generic loop's bits, with intra-op threads on or off; W2-sized products
+    keep the split dispatcher (test_engine_runs_split_bitwise_in_the_program_and_the_generic_loop)."""
+    g, xs = _mlp_grad(batch=8, sizes=(5, 7, 3), dtype="float32")
+    gb = GraphBuilder("batched")
+    a = gb.input((4, 3, 5), name="a")
+    w = gb.param("w", np.random.default_rng(3).standard_normal((4, 5, 2)).astype(np.float32))
+    y = gb.reshape(gb.matmul(a, w), shape=(4, 6))
+    bg = grad_operation(gb.build(gb.sum(gb.mul(y, y))), get_by_list=True)
+    bx = [np.random.default_rng(4).standard_normal((4, 3, 5)).astype(np.float32)]
+    for graph, inputs, want in ((g, xs, np.dot), (bg, bx, np.matmul)):
+        flat = lower(graph)
+        prog = compile_graph(flat)
+        ns = prog.program.namespace
+        kernels = [ns[f"k{k}"] for k, e in enumerate(prog.step_eqns) if e.op == "matmul"]
+        assert kernels and all(k is want for k in kernels)
+        assert ".reshape(s" in prog.program.source
+        loop = compile_graph(flat)
+        loop.program = None
+        ref = [np.asarray(a).tobytes() for a in tree_flatten(loop.run_host(list(inputs)))]
+        for n in (1, 2):
+            threads(n)
+            for _ in range(2):  # the second run reuses the arena the first wrote
+                assert [np.asarray(a).tobytes() for a in tree_flatten(prog.run_host(list(inputs)))] == ref

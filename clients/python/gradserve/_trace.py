@@ -974,7 +974,10 @@ def _conform(value, shapes: list):
             a = a.reshape(s[0])
         return _eager._tensor(a)  # a fresh array from the response: no copy
 
-    out = build(value)
+    try:
+        out = build(value)
+    finally:
+        del build  # a recursive closure is a reference cycle: undone here, not left to the cyclic GC
     return out if at[0] == len(shapes) else _wrap(value)
 
 

@@ -69,4 +69,7 @@ def batch_constants(tdef, leaves: list, const_axes: list, size: int):
         subs = [walk(s) for s in _subs(d)]
         return (d[0], d[1], subs) if d[0] == "dict" else (d[0], subs)
 
-    return walk(tdef), out
+    try:
+        return walk(tdef), out
+    finally:
+        del walk  # a recursive closure is a reference cycle holding the leaves: undone here (see unflatten)
