@@ -189,8 +189,9 @@ class Regions:
     """The registered regions of one server (thread-safe: bodies are decoded off the event loop)."""
 
     def __init__(self, setting: str = "loopback", max_regions: int = 64, keep_bytes: int = 64 << 20,
-                 min_buffer_bytes: int = 65536):
+                 min_buffer_bytes: int = 65536, made_bytes: int = 256 << 20, idle_s: float = 600.0):
         self.setting, self.max_regions = setting, max_regions
+        self.made_bytes, self.idle_s = made_bytes, idle_s  # regions the server makes (service.out_memfd)
         self.regions: dict[str, Region] = {}
         self.lock = threading.Lock()
         self.buffers = shm.BufferPool(keep_bytes)  # large inputs land in these: workers map them, no copy
@@ -281,7 +282,8 @@ def of(core, settings) -> Regions:
     if regs is None:
         regs = core.client_regions = Regions(settings.client_shm, settings.client_shm_max_regions,
                                              min(settings.input_cache_bytes, 64 << 20),
-                                             max(1, settings.shm_threshold_bytes))
+                                             max(1, settings.shm_threshold_bytes), settings.client_shm_made_bytes,
+                                             settings.client_shm_idle_s)
     return regs
 
 

@@ -82,8 +82,10 @@ def test_w2_through_shared_memory_equals_the_bytes_path(real_server, w2_inputs):
         small = sum(a.nbytes for a in w2_inputs if a.nbytes < _shm.THRESHOLD)  # under 64 KiB: still bytes
         assert max(sent) < small + 8192 and max(got[1:]) < 8192, (sent, got)
         names = {r["name"] for r in httpx.get(f"{real_server.url}/v2/systemsharedmemory/status").json()}
-        # a pair (input, output region); two: `ra` still views the first while the next call runs
-        assert len(names) == 2 * auto._transport._shm.pairs == 4 and all(n.startswith("gsc_") for n in names)
+        # a pair (input region of the client's, output region the server made: service.out_memfd); two: `ra`
+        # still views the first while the next call runs
+        assert len(names) == 2 * auto._transport._shm.pairs == 4
+        assert sorted(n[:4] for n in names) == ["gsc_", "gsc_", "gso_", "gso_"]
     finally:
         auto.close()
         plain.close()
@@ -153,7 +155,7 @@ def test_async_client_uses_it_too(real_server, w2_inputs):
             return got, regions, c._transport._shm.disabled
     got, regions, disabled = asyncio.run(main())
     # two pairs: the first call's outputs (views on its output region) are kept while the second runs
-    assert not disabled and len(regions) == 4 and all(r["name"].startswith("gsc_") for r in regions)
+    assert not disabled and sorted(r["name"][:4] for r in regions) == ["gsc_", "gsc_", "gso_", "gso_"]
     for outs in got:
         for a, b in zip(outs, want):
             np.testing.assert_array_equal(a, b)
@@ -203,10 +205,12 @@ def _views(a: np.ndarray, pair: list) -> bool:
 
 @pytest.mark.parametrize("which", [0, 1], ids=["input region", "output region"])
 def test_a_removed_region_falls_back_to_bytes(real_server, w2_inputs, which):
-    """Removed behind the client's back: the input region when the server reads it, the output region when
-    the worker goes to write the gradients there (it opens the object by name: gone, a 400 naming it)."""
+    """Removed behind the client's back: the input region when the server reads it, the output region (one of
+    the client's own: a server that makes none) when the worker goes to write the gradients there (it opens
+    the object by name: gone, a 400 naming it)."""
     g = w2_graph()
     c = gs.Client(real_server.url)
+    c._transport._shm.made = False  # (as with a server that makes no output regions)
     try:
         pos = [0, 1]
         for _ in range(2):  # the first call's response sizes the output region of the second
@@ -308,3 +312,100 @@ def test_raw_v1_job_with_regions(real_server):
         httpx.post(f"{url}/v2/systemsharedmemory/unregister")
         rin.close()
         rout.close()
+
+
+def _punch_hole(fd: int, size: int) -> None:
+    """fallocate(FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE): what a client can still do to a sealed region."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
+    if libc.fallocate(fd, 0x02 | 0x01, 0, size) != 0:
+        raise OSError(ctypes.get_errno(), "fallocate")
+
+
+def test_a_made_output_region_cannot_shrink_and_what_the_client_can_do_hurts_only_itself(real_server, w2_inputs):
+    """The server makes the output region (a sealed memfd) and its worker keeps it mapped: the client cannot
+    truncate it (the real worker process would SIGBUS on its next write), nor seal it against writes; a hole it
+    punches costs the worker page faults on its next write, nothing more. Same worker, same results after."""
+    import fcntl
+
+    g = w2_graph()
+    pos = list(range(len(w2_inputs)))
+    want = gs.Client(real_server.url, shared_memory=False).grad(g, w2_inputs, grad_position=pos).outputs
+    c = gs.Client(real_server.url)
+    sh = c._transport._shm
+    try:
+        for _ in range(2):  # the first call's response sizes the output region of the second
+            c.grad(g, w2_inputs, grad_position=pos)
+        pids = real_server.worker_pids()
+        out = sh.free[0][1]
+        assert isinstance(out, _shm.MadeRegion)
+        path = httpx.get(f"{real_server.url}/v2/systemsharedmemory/region/{out.name}/status").json()[0]["key"]
+        fd = os.open(path, os.O_RDWR)
+        try:
+            for size in (0, 4096, out.size - 1):
+                with pytest.raises(PermissionError):
+                    os.ftruncate(fd, size)
+            with pytest.raises(PermissionError):
+                fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE)
+            assert os.fstat(fd).st_size == out.size
+            assert any(out.mm[:4096])  # the last gradients are there
+            _punch_hole(fd, out.size)
+            assert not any(out.mm[:4096])  # gone, for the client's own mapping too
+        finally:
+            os.close(fd)
+        for k in (1.0, -0.5):
+            xs = [w2_inputs[0] * k, *w2_inputs[1:]]
+            ref = want if k == 1.0 else gs.Client(real_server.url, shared_memory=False).grad(
+                g, xs, grad_position=pos).outputs
+            got = c.grad(g, xs, grad_position=pos).outputs
+            assert any(_views(a, [None, out]) for a in got)  # still through the same region
+            for a, b in zip(got, ref):
+                np.testing.assert_array_equal(a, b)
+            del got, a, b  # (no view left: the next call reuses the region)
+        assert real_server.worker_pids() == pids and not sh.disabled
+    finally:
+        c.close()
+
+
+def test_a_made_region_the_server_dropped_is_made_again(real_server, w2_inputs):
+    """The server dropped the output region it made (idle too long, unregistered behind the client's back):
+    that call's answer comes as bytes, the next call has a new region; shared memory stays on."""
+    g = w2_graph()
+    pos = [0, 1]
+    c = gs.Client(real_server.url)
+    sh = c._transport._shm
+    sent, got = _recording(c)
+    try:
+        for _ in range(2):
+            want = [a.copy() for a in c.grad(g, w2_inputs, grad_position=pos).outputs]
+        old = sh.free[0][1].name
+        assert httpx.post(f"{real_server.url}/v2/systemsharedmemory/region/{old}/unregister").status_code == 200
+        for _ in range(2):
+            for a, b in zip(c.grad(g, w2_inputs, grad_position=pos).outputs, want):
+                np.testing.assert_array_equal(a, b)
+        assert not sh.disabled and sh.lost == 0 and got[-2] > 2_000_000 and got[-1] < 8192, got  # (got[-3]: the 400)
+        names = {r["name"] for r in httpx.get(f"{real_server.url}/v2/systemsharedmemory/status").json()}
+        assert old not in names and any(n.startswith("gso_") for n in names)
+    finally:
+        c.close()
+
+
+def test_output_regions_of_its_own_when_the_server_makes_none():
+    """An older server (404 on create): the client's own objects, asked once."""
+    calls = []
+
+    def send(method, path, content, headers, timeout=None, rid=None):
+        calls.append(path)
+        return (404, {}, b"") if path.endswith("/create") else (200, {}, b"{}")
+    s = _shm.SharedMemory(send)
+    try:
+        for _ in range(2):
+            lease = s.lease({"inputs": [np.zeros(1 << 15, F32)]})
+            assert isinstance(lease.out, _shm.Region) and lease.out.name.startswith("gsc_")
+            lease.done()
+            s.out_hint = 4 << 20  # (the next lease grows the output region)
+        assert s.made is False and sum(p.endswith("/create") for p in calls) == 1
+    finally:
+        s.close()

@@ -119,7 +119,7 @@ class _ShmCall:
             if not (e.detail.get("shared_memory") or "shared_memory_region" in e.detail):
                 raise
             self.lease = None
-            self.shm.failed(lease)  # (unregisters: a rare blocking call, also from the async client)
+            self.shm.failed(lease, e.detail.get("shared_memory_region"))  # (unregisters: a rare blocking call, also from the async client)
             return None
         finally:
             self.abort(outputs)
