@@ -192,6 +192,7 @@ class Regions:
                  min_buffer_bytes: int = 65536, made_bytes: int = 256 << 20, idle_s: float = 600.0):
         self.setting, self.max_regions = setting, max_regions
         self.made_bytes, self.idle_s = made_bytes, idle_s  # regions the server makes (service.out_memfd)
+        self.sweeping = False  # (out_memfd.watch armed)
         self.regions: dict[str, Region] = {}
         self.lock = threading.Lock()
         self.buffers = shm.BufferPool(keep_bytes)  # large inputs land in these: workers map them, no copy

@@ -13,6 +13,8 @@ The registry is service.client_shm's (shared with /v1, the OIP adapters and gRPC
 """
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -70,8 +72,9 @@ def router(core, settings, dependencies: list) -> APIRouter:
             head, _ = codec.loads(await _body(request))
             if not isinstance(head, dict) or set(head) - {"byte_size", "pid"}:
                 raise InvalidRequest("the body must be {byte_size, pid?}", path="$")
-            return JSONResponse(out_memfd.create(regions, name, head.get("byte_size"), head.get("pid"),
-                                                 _peer(request)))
+            made = out_memfd.create(regions, name, head.get("byte_size"), head.get("pid"), _peer(request))
+            out_memfd.watch(regions, asyncio.get_running_loop())
+            return JSONResponse(made)
         except ServiceError as e:
             return _error(e)
 

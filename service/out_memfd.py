@@ -17,9 +17,12 @@ is `ident`, and maps it; the region is then a registered region like any other (
 /v1 `shared_memory_output`). What a client can still do to it hurts only its own results: write into
 it, punch holes (the worker's next write faults pages back in). The server closes its fd on
 unregister, when the client's process (`pid`, with its start time) is gone, or when the region has
-not been used for `idle_s` (checked on each create and register); the memory goes with the last
-mapping (the client's views stay valid). Bounds: every made region counts in `client_shm_max_regions`;
-their bytes in total at most `max_bytes`, one client's (pid, else peer) at most a quarter of that.
+not been used for `idle_s` (checked on each create and register, and every SWEEP_S while made
+regions exist); the memory goes with the last
+mapping (the client's views stay valid). Bounds: every made region counts in `client_shm_max_regions`
+and one client (its pid, else its peer address) may make at most a quarter of that many; their bytes in
+all at most `client_shm_made_bytes`, one client's at most a quarter of that. A flood of creates past
+those is a 413 to the flooder; other clients may find the total full and use regions of their own.
 
 Workers (`OutMaps`): the first job writing into a region opens its path, checks the inode and the seals,
 maps it, and keeps the mapping (at most MAX_MAPS mappings / MAX_MAP_BYTES, least recently used first;
@@ -44,6 +47,7 @@ SEALS = getattr(fcntl, "F_SEAL_SHRINK", 0) | getattr(fcntl, "F_SEAL_GROW", 0) | 
 OWNER_SHARE = 4  # one client may hold at most 1/OWNER_SHARE of max_bytes
 MAX_MAPS = 16  # a worker's kept mappings
 MAX_MAP_BYTES = 1 << 30
+SWEEP_S = 10.0  # dead or idle clients' made regions are dropped this often (service.client_shm_http arms it)
 PROC = "/proc/"
 
 
@@ -134,6 +138,10 @@ def create(regions: Regions, name: Any, byte_size: Any, pid: Any, peer: str | No
     made = [r for r in regions.regions.values() if isinstance(r, MemfdRegion)]
     total, mine = sum(r.byte_size for r in made), sum(r.byte_size for r in made if r.owner == owner)
     cap = regions.made_bytes
+    if sum(r.owner == owner for r in made) >= max(1, regions.max_regions // OWNER_SHARE):
+        raise LimitExceeded(f"this client holds {regions.max_regions // OWNER_SHARE} made shared memory regions, "
+                            f"the most one may (client_shm_max_regions / {OWNER_SHARE}): unregister some",
+                            limit="client_shm_max_regions", value=regions.max_regions)
     if total + size > cap or mine + size > cap // OWNER_SHARE:
         raise LimitExceeded(f"made shared memory regions hold {total} bytes ({mine} for this client); {size} more "
                             f"would pass client_shm_made_bytes={cap} (a client at most 1/{OWNER_SHARE}): unregister "
@@ -152,6 +160,22 @@ def create(regions: Regions, name: Any, byte_size: Any, pid: Any, peer: str | No
         region.close()
         raise
     return {"name": name, "path": path, "byte_size": size, "ident": list(ident)}
+
+
+def watch(regions: Regions, loop) -> None:
+    """Sweep every SWEEP_S on `loop` while made regions exist: a client that died or went idle frees its
+    memory without waiting for the next register or create."""
+    if regions.sweeping:
+        return
+    regions.sweeping = True
+
+    def tick() -> None:
+        _sweep(regions)
+        if any(isinstance(r, MemfdRegion) for r in list(regions.regions.values())):
+            loop.call_later(SWEEP_S, tick)
+        else:
+            regions.sweeping = False
+    loop.call_later(SWEEP_S, tick)
 
 
 class OutMaps:

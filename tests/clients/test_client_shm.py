@@ -409,3 +409,32 @@ def test_output_regions_of_its_own_when_the_server_makes_none():
         assert s.made is False and sum(p.endswith("/create") for p in calls) == 1
     finally:
         s.close()
+
+
+def test_making_a_region_by_hand_and_bad_requests(real_server):
+    """POST .../create over HTTP: the answer a client maps (a sealed memfd), and 4xx naming what is wrong."""
+    import fcntl
+
+    url = f"{real_server.url}/v2/systemsharedmemory/region"
+    r = httpx.post(f"{url}/hand/create", json={"byte_size": 4096, "pid": os.getpid()})
+    assert r.status_code == 200, r.text
+    info = r.json()
+    try:
+        assert info["byte_size"] == 4096 and info["name"] == "hand"
+        fd = os.open(info["path"], os.O_RDWR)
+        try:
+            assert [os.fstat(fd).st_dev, os.fstat(fd).st_ino] == info["ident"]
+            assert fcntl.fcntl(fd, fcntl.F_GET_SEALS) & fcntl.F_SEAL_SHRINK
+        finally:
+            os.close(fd)
+        for body, status, says in (({"byte_size": "4096"}, 400, "byte_size"), ({"byte_size": 64, "x": 1}, 400, "body"),
+                                   ({"byte_size": 64, "pid": -3}, 400, "pid"), ({"byte_size": 1 << 40}, 413,
+                                   "client_shm_made_bytes"), ({"byte_size": 64}, 400, "already registered")):
+            name = "hand" if "already" in says else "other"
+            r = httpx.post(f"{url}/{name}/create", json=body)
+            assert r.status_code == status and says in r.json()["error"], (body, r.text)
+        r = httpx.post(f"{url}/other/create", content=b"{nope")
+        assert r.status_code == 400
+        assert [x["name"] for x in httpx.get(f"{real_server.url}/v2/systemsharedmemory/status").json()] == ["hand"]
+    finally:
+        httpx.post(f"{url}/hand/unregister")

@@ -151,7 +151,7 @@ def test_a_closed_region_is_a_400_and_its_mapping_goes(fresh_maps):
 def test_caps_total_per_client_and_count():
     """Made bytes at most made_bytes in all, a quarter of it for one client (its pid, else its peer);
     made regions count in max_regions with the registered ones."""
-    regs = _regions(made_bytes=1 << 20, max_regions=6)
+    regs = _regions(made_bytes=1 << 20, max_regions=8)
     q = 1 << 18
     out_memfd.create(regs, "a", q, os.getpid(), PEER)  # this client's whole share
     with pytest.raises(LimitExceeded, match="client_shm_made_bytes") as e:
@@ -163,13 +163,20 @@ def test_caps_total_per_client_and_count():
     with pytest.raises(LimitExceeded, match="client_shm_made_bytes"):  # the total is full
         out_memfd.create(regs, "z", 1, None, "127.0.0.2")
     regs.unregister("o3", PEER)
-    for i in range(3):  # small ones: the number of regions is the limit now
-        out_memfd.create(regs, f"s{i}", 8, None, "127.0.0.3")
-    with pytest.raises(LimitExceeded, match="client_shm_max_regions"):
-        out_memfd.create(regs, "s3", 8, None, "127.0.0.3")
+    for i in range(5):  # small ones: the number of regions is the limit now
+        out_memfd.create(regs, f"s{i}", 8, None, f"127.0.0.{3 + i}")
+    with pytest.raises(LimitExceeded, match="client_shm_max_regions=8"):
+        out_memfd.create(regs, "s5", 8, None, "127.0.0.9")
     with pytest.raises(InvalidRequest, match="already registered"):
-        out_memfd.create(regs, "a", 8, None, "127.0.0.3")
-    assert len(regs.status(None, PEER)) == 6
+        out_memfd.create(regs, "a", 8, None, "127.0.0.9")
+    assert len(regs.status(None, PEER)) == 8
+    regs.close()
+    regs = _regions(max_regions=8)
+    for i in range(2):  # a client's count: a quarter of max_regions
+        out_memfd.create(regs, f"c{i}", 8, os.getpid(), PEER)
+    with pytest.raises(LimitExceeded, match="the most one may"):
+        out_memfd.create(regs, "c2", 8, os.getpid(), PEER)
+    out_memfd.create(regs, "d", 8, os.getppid(), PEER)
     regs.close()
 
 
@@ -198,4 +205,26 @@ def test_idle_and_dead_clients_regions_are_released():
     regs.regions["idle"].used -= 7200
     out_memfd.create(regs, "next", 4096, None, PEER)  # each create (and register) drops them first
     assert sorted(r["name"] for r in regs.status(None, PEER)) == ["live", "next"]
+    regs.close()
+
+
+def test_the_loop_sweeps_while_made_regions_exist(monkeypatch):
+    """A dead or idle client's region goes without another create: the sweep the HTTP route arms."""
+    import asyncio
+
+    monkeypatch.setattr(out_memfd, "SWEEP_S", 0.01)
+    regs = _regions(idle_s=3600)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        out_memfd.create(regs, "idle", 64, None, PEER)
+        out_memfd.watch(regs, loop)
+        out_memfd.watch(regs, loop)  # (armed once)
+        regs.regions["idle"].used -= 7200
+        for _ in range(500):
+            await asyncio.sleep(0.01)
+            if not regs.regions and not regs.sweeping:
+                return True
+        return False
+    assert asyncio.run(main())
     regs.close()
