@@ -12,8 +12,9 @@ Safety, against a hostile client on the same host (docs/API.md, "Shared memory")
 - a key is a plain name (one or more leading '/' as POSIX spells them, then [A-Za-z0-9_.-], no '..'),
   never one of the server's own segments (service.shm's prefix, multiprocessing's), opened with
   O_NOFOLLOW, and must be a regular object of the server's own user;
-- nothing is mapped: inputs are read with preadv and outputs written with pwrite on the object's fd,
-  so a region the client shrinks or removes meanwhile can never fault (SIGBUS) the server; before
+- no client object is mapped: inputs are read with preadv and outputs written with pwrite on the object's fd,
+  so a region the client shrinks or removes meanwhile can never fault (SIGBUS) the server (output regions
+  the server makes itself, sealed against shrinking, are mapped by workers: service.out_memfd); before
   each use the object's size is checked with fstat and the name must still be the registered object
   (a removed or replaced one is a 400 naming the region);
 - at most `client_shm_max_regions` regions (regions whose object is gone are dropped first);

@@ -178,6 +178,7 @@ def test_outputs_are_views_on_the_region_until_dropped_and_kept_ones_never_chang
         assert len(sh.free) == 1 and not sh.held  # its outputs are gone: the pair is back
         kept = [c.grad(g, [w2_inputs[0] * k, *w2_inputs[1:]], grad_position=pos).outputs for k in scales]
         views = [any(_views(a, p) for p in sh.held for a in outs) for outs in kept]
+        assert all(isinstance(p[1], _shm.MadeRegion) for p in sh.held)  # (regions the server made)
         assert views == [True] * _shm.VIEW_PAIRS + [False] * (len(scales) - _shm.VIEW_PAIRS)
         assert sh.pairs == _shm.VIEW_PAIRS + 1  # the kept views hold two; the copies reuse a third
         for outs, ref in zip(kept, want):
