@@ -119,7 +119,8 @@ class _ShmCall:
             if not (e.detail.get("shared_memory") or "shared_memory_region" in e.detail):
                 raise
             self.lease = None
-            self.shm.failed(lease, e.detail.get("shared_memory_region"))  # (unregisters: a rare blocking call, also from the async client)
+            # (unregisters: a rare blocking call, also from the async client)
+            self.shm.failed(lease, e.detail.get("shared_memory_region"))
             return None
         finally:
             self.abort(outputs)
