@@ -337,12 +337,17 @@ class SharedMemory:
 
     def failed(self, lease: Lease, region: str | None = None) -> None:
         """The server refused this call's regions (e.g. one it no longer has): bytes from now on; but a made
-        output region it dropped (idle too long) is made again on the next call (twice in a row at most)."""
+        output region it dropped (idle too long) is made again on the next call (twice in a row at most), and
+        so are the free pairs' (idle as long: likely dropped too)."""
+        gone = [lease.pair]
         if isinstance(lease.out, MadeRegion) and region == lease.out.name and self.lost < 2:
             self.lost += 1
+            with self.lock:
+                gone, self.free = gone + self.free, []
         else:
             self.disabled = True
-        self._drop(lease.pair)
+        for pair in gone:
+            self._drop(pair)
 
     def close(self) -> None:
         """Unregister and unlink every region; views still alive keep their mapping (and stay valid)."""
