@@ -398,13 +398,17 @@ def test_a_made_region_the_server_dropped_is_made_again(real_server, w2_inputs):
         c.close()
 
 
-def test_output_regions_of_its_own_when_the_server_makes_none():
-    """An older server (404 on create): the client's own objects, asked once."""
+@pytest.mark.parametrize("answer", [(404, b""), (400, b'{"error": "no process 123 on the server\'s host"}'),
+                                    (200, b'{"path": "/proc/1/fd/999999", "ident": [1, 2], "byte_size": 1048576}')],
+                         ids=["older server", "another PID namespace", "cannot open the path"])
+def test_output_regions_of_its_own_when_the_server_makes_none(answer):
+    """A server that makes no output region the client can use: the client's own objects, asked once (a path it
+    cannot open is unregistered)."""
     calls = []
 
     def send(method, path, content, headers, timeout=None, rid=None):
         calls.append(path)
-        return (404, {}, b"") if path.endswith("/create") else (200, {}, b"{}")
+        return (*answer[:1], {}, answer[1]) if path.endswith("/create") else (200, {}, b"{}")
     s = _shm.SharedMemory(send)
     try:
         for _ in range(2):
@@ -413,6 +417,9 @@ def test_output_regions_of_its_own_when_the_server_makes_none():
             lease.done()
             s.out_hint = 4 << 20  # (the next lease grows the output region)
         assert s.made is False and sum(p.endswith("/create") for p in calls) == 1
+        made = [p for p in calls if "/gso_" in p]
+        assert len(made) == (2 if answer[0] == 200 else 1) and made[-1].endswith("/unregister" if answer[0] == 200
+                                                                                  else "/create")
     finally:
         s.close()
 

@@ -293,8 +293,8 @@ class SharedMemory:
         except Exception as e:  # noqa: BLE001 - a transport error: not this time
             raise ConnectionError(f"making a shared memory region failed: {e}") from e
         if status != 200:
-            if status in (404, 405) or (status == 400 and b"sealed memfd" in bytes(content)):
-                self.made = False  # an older server, or one that cannot: regions of our own from now on
+            if status in (400, 404, 405):  # an older server, one that cannot, or our pid is not one of its host's
+                self.made = False  # (another PID namespace): regions of our own from now on
             return None  # (its cap, say: one of our own this time)
         try:
             info = json.loads(bytes(content))
