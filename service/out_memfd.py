@@ -31,6 +31,7 @@ mappings of regions the server has closed are dropped when a new one is mapped).
 from __future__ import annotations
 
 import fcntl
+import functools
 import mmap
 import os
 import time
@@ -44,13 +45,14 @@ from .client_shm import Region, RegionError, Regions, layout
 from .errors import InvalidRequest, LimitExceeded
 
 SEALS = getattr(fcntl, "F_SEAL_SHRINK", 0) | getattr(fcntl, "F_SEAL_GROW", 0) | getattr(fcntl, "F_SEAL_SEAL", 0)
-OWNER_SHARE = 4  # one client may hold at most 1/OWNER_SHARE of max_bytes
+OWNER_SHARE = 4  # one client may hold at most 1/OWNER_SHARE of client_shm_made_bytes (and of the region count)
 MAX_MAPS = 16  # a worker's kept mappings
 MAX_MAP_BYTES = 1 << 30
 SWEEP_S = 10.0  # dead or idle clients' made regions are dropped this often (service.client_shm_http arms it)
 PROC = "/proc/"
 
 
+@functools.cache
 def available() -> bool:
     """memfd with sealing (Linux >= 3.17 and Python >= 3.8); elsewhere clients keep their own regions."""
     return hasattr(os, "memfd_create") and hasattr(fcntl, "F_ADD_SEALS") and os.path.isdir(f"/proc/{os.getpid()}/fd")
