@@ -228,3 +228,36 @@ def test_the_loop_sweeps_while_made_regions_exist(monkeypatch):
         return False
     assert asyncio.run(main())
     regs.close()
+
+
+def test_every_kind_of_output_lands_as_place_all_lays_it(fresh_maps):
+    """Outputs of every kind (a product, a transposed view, the input itself, a NumPy scalar, int32, one too
+    large for the window) written through the worker's mapping: the bytes place_all writes, the same refs."""
+    from tests.service.test_client_shm_worker import mixed_graph
+
+    rng = np.random.default_rng(0)
+    inputs = [rng.standard_normal((8, 5)).astype(np.float32), rng.standard_normal((5, 300)).astype(np.float32)]
+    d = Deriver(4, 10 ** 6, 1 << 24, 16).derive("eval", "mixed", mixed_graph(), {})
+    want = [np.asarray(a) for a in Engine("numpy").run(d.graph, inputs)]
+    regs = _regions()
+    info = out_memfd.create(regs, "m", 20000, None, PEER)
+    obj = f"t_{os.getpid()}_{time.monotonic_ns()}"
+    with open(f"/dev/shm/{obj}", "wb") as f:
+        f.truncate(20000)
+    regs.register("c", "/" + obj, 0, 20000, PEER)
+    try:
+        io = client_shm.RegionIO(regs, PEER)
+        io.set_output({"region": "m", "offset": 8, "byte_size": 12000})
+        reply = _job(d, inputs, io.target())
+        assert [r[0] for r in reply[2]] == ["client"] * 5 + ["inline"]
+        placed = io.taken(list(zip(d.names, OutputSlots(1 << 20).take_all(reply[2]))))
+        ref = client_shm.RegionIO(regs, PEER)
+        ref.set_output({"region": "c", "offset": 8, "byte_size": 12000})
+        assert {i: {**p, "shared_memory_region": "m"} for i, p in
+                ref.place_all(list(zip(d.names, want))).items()} == placed
+        with open(info["path"], "rb") as f, open(f"/dev/shm/{obj}", "rb") as g:
+            assert f.read() == g.read()
+        np.testing.assert_array_equal(OutputSlots(1 << 20).take_all(reply[2])[5], want[5])
+    finally:
+        regs.close()
+        shm.unlink_name(obj)
