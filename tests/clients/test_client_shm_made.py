@@ -152,3 +152,34 @@ def test_making_a_region_by_hand_and_bad_requests(real_server):
         assert [x["name"] for x in httpx.get(f"{real_server.url}/v2/systemsharedmemory/status").json()] == ["hand"]
     finally:
         httpx.post(f"{url}/hand/unregister")
+
+
+def test_a_killed_worker_s_successor_maps_the_region_again(real_server, w2_inputs):
+    """The server holds the made region, not the worker: after a worker is killed (SIGKILL) its successor maps
+    the same region on its first job, and results stay right."""
+    import signal
+    import time
+
+    g = w2_graph()
+    pos = [0, 1, 2]
+    c = gs.Client(real_server.url)
+    sh = c._transport._shm
+    try:
+        for _ in range(2):
+            want = [a.copy() for a in c.grad(g, w2_inputs, grad_position=pos).outputs]
+        region = sh.free[0][1]
+        old = real_server.worker_pids()
+        os.kill(old[0], signal.SIGKILL)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # the pool notices and starts another
+            pids = real_server.worker_pids()
+            if pids and old[0] not in pids:
+                break
+            time.sleep(0.2)
+        assert old[0] not in real_server.worker_pids()
+        got = c.grad(g, w2_inputs, grad_position=pos).outputs
+        assert any(_views(a, [None, region]) for a in got) and not sh.disabled
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(a, b)
+    finally:
+        c.close()
