@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+# W2_TREE=<worktree>: that tree's SDK and benchmarks (its server too, when PYTHONPATH names it): A/B runs
+ROOT = Path(os.environ.get("W2_TREE") or Path(__file__).resolve().parents[1])
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "clients" / "python"))
 
@@ -100,6 +101,15 @@ def sched(pids: list) -> tuple[float, float]:
     return run / 1e6, wait / 1e6
 
 
+def minflt(pids: list) -> int:
+    """Minor page faults of `pids` so far (/proc/<pid>/stat field 10, all threads)."""
+    n = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            n += int(f.read().rpartition(b")")[2].split()[7])
+    return n
+
+
 def read_stamps(d: str) -> list:
     out = []
     for p in Path(d).glob("*.tl"):
@@ -161,11 +171,12 @@ def run(name: str, make, calls: int, plan=None) -> dict:
         for _ in range(8):  # registration, compile, the inline lane's and lending's first judgements
             fn()
         SDK.clear()
-        got, cpu, waits, local = [], [], [], {1: [], 2: []}
+        got, cpu, waits, flts, local = [], [], [], [], {1: [], 2: []}
         srv.cpu_s()
         procs = {"client": [os.getpid()], "server": [srv.proc.pid], "workers": srv._worker_pids}
         for _ in range(calls):
             SDK.clear()
+            f0 = {k: minflt(v) for k, v in procs.items()}
             w0 = {k: sched(v) for k, v in procs.items()}
             s0, p0 = srv.cpu_s(), time.process_time()
             t0 = time.monotonic_ns()
@@ -173,6 +184,8 @@ def run(name: str, make, calls: int, plan=None) -> dict:
             t1 = time.monotonic_ns()
             s1, p1 = srv.cpu_s(), time.process_time()
             w1 = {k: sched(v) for k, v in procs.items()}
+            f1 = {k: minflt(v) for k, v in procs.items()}
+            flts.append({k: f1[k] - f0[k] for k in procs})
             got.append((t0, t1, list(SDK)))
             cpu.append(((p1 - p0) * 1e3, (s1[0] - s0[0]) * 1e3, (s1[1] - s0[1]) * 1e3))
             waits.append({k: w1[k][1] - w0[k][1] for k in procs})
@@ -190,6 +203,10 @@ def run(name: str, make, calls: int, plan=None) -> dict:
           f"workers {np.median([c[2] for c in cpu]):.3f}")
     print("  run-queue wait per call (median ms): " + ", ".join(
         f"{k} {np.median([w[k] for w in waits]):.3f}" for k in waits[0]))
+    print("  minor page faults per call (median): " + ", ".join(
+        f"{k} {np.median([f[k] for f in flts]):.0f}" for k in flts[0]))
+    print(f"  worker output_ms (its outputs written, median): "
+          f"{np.median([t['output_ms'] for t in tim if 'output_ms' in t] or [np.nan]):.3f}")
     print("  lanes:", {lane: sum(t.get("lane") == lane for t in tim) for lane in ("worker", "inline")})
     for th in sorted({t.get("threads") for t in tim if t.get("lane") == "worker"}):
         c = [t["compute_ms"] for t in tim if t.get("lane") == "worker" and t.get("threads") == th]
@@ -200,7 +217,8 @@ def run(name: str, make, calls: int, plan=None) -> dict:
     print(f"  {'stamp':<22}{'at ms':>9}{'gap ms':>9}{'n':>5}")
     for n, at, g, k in rows:
         print(f"  {n:<22}{at:9.3f}{g:9.3f}{k:5d}")
-    return {"wall_ms": float(np.median(walls)), "rows": rows}
+    return {"wall_ms": float(np.median(walls)), "rows": rows,
+            "worker_output_ms": float(np.median([t["output_ms"] for t in tim if "output_ms" in t] or [np.nan]))}
 
 
 def main() -> int:

@@ -12,8 +12,9 @@ Safety, against a hostile client on the same host (docs/API.md, "Shared memory")
 - a key is a plain name (one or more leading '/' as POSIX spells them, then [A-Za-z0-9_.-], no '..'),
   never one of the server's own segments (service.shm's prefix, multiprocessing's), opened with
   O_NOFOLLOW, and must be a regular object of the server's own user;
-- nothing is mapped: inputs are read with preadv and outputs written with pwrite on the object's fd,
-  so a region the client shrinks or removes meanwhile can never fault (SIGBUS) the server; before
+- no client object is mapped: inputs are read with preadv and outputs written with pwrite on the object's fd,
+  so a region the client shrinks or removes meanwhile can never fault (SIGBUS) the server (output regions
+  the server makes itself, sealed against shrinking, are mapped by workers: service.out_memfd); before
   each use the object's size is checked with fstat and the name must still be the registered object
   (a removed or replaced one is a 400 naming the region);
 - at most `client_shm_max_regions` regions (regions whose object is gone are dropped first);
@@ -208,8 +209,11 @@ class Regions:
     """The registered regions of one server (thread-safe: bodies are decoded off the event loop)."""
 
     def __init__(self, setting: str = "loopback", max_regions: int = 64, keep_bytes: int = 64 << 20,
-                 min_buffer_bytes: int = 65536, kept_cap: int | None = None):
+                 min_buffer_bytes: int = 65536, made_bytes: int = 256 << 20, idle_s: float = 600.0,
+                 kept_cap: int | None = None):
         self.setting, self.max_regions = setting, max_regions
+        self.made_bytes, self.idle_s = made_bytes, idle_s  # regions the server makes (service.out_memfd)
+        self.sweeping = False  # (out_memfd.watch armed)
         self.regions: dict[str, Region] = {}
         self.lock = threading.Lock()
         self.buffers = shm.BufferPool(keep_bytes)  # large inputs land in these: workers map them, no copy
@@ -360,7 +364,8 @@ def of(core, settings) -> Regions:
     if regs is None:
         regs = core.client_regions = Regions(settings.client_shm, settings.client_shm_max_regions,
                                              min(settings.input_cache_bytes, 64 << 20),
-                                             max(1, settings.shm_threshold_bytes))
+                                             max(1, settings.shm_threshold_bytes), settings.client_shm_made_bytes,
+                                             settings.client_shm_idle_s)
     return regs
 
 

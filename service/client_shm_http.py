@@ -1,6 +1,8 @@
 """The system shared memory extension's HTTP routes (Open Inference Protocol / Triton), on every server:
 
     POST /v2/systemsharedmemory/region/<name>/register    {"key": "/obj", "offset": 0, "byte_size": N}
+    POST /v2/systemsharedmemory/region/<name>/create      {"byte_size": N, "pid": P}   (gradserve: an output
+         region the server makes, see service.out_memfd; -> {"name", "path", "byte_size", "ident"})
     POST /v2/systemsharedmemory/region/<name>/unregister
     POST /v2/systemsharedmemory/unregister                 (all)
     GET  /v2/systemsharedmemory/status                     [{"name", "key", "offset", "byte_size"}, ...]
@@ -11,10 +13,12 @@ The registry is service.client_shm's (shared with /v1, the OIP adapters and gRPC
 """
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from . import client_shm, codec
+from . import client_shm, codec, out_memfd
 from .errors import InvalidRequest, ServiceError, http_status
 
 MAX_BODY = 64 * 1024
@@ -32,6 +36,15 @@ def _answer(call) -> JSONResponse:
         return _error(e)
 
 
+async def _body(request: Request) -> bytes:
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise InvalidRequest(f"the body is above {MAX_BODY} bytes")
+    return body or b"{}"
+
+
 def _peer(request: Request) -> str | None:
     return request.client.host if request.client else None
 
@@ -43,18 +56,27 @@ def router(core, settings, dependencies: list) -> APIRouter:
     @r.post("/region/{name}/register", operation_id="shm_register", summary="Register a shared memory region")
     async def register(name: str, request: Request):
         try:
-            body = b""
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > MAX_BODY:
-                    raise InvalidRequest(f"the register body is above {MAX_BODY} bytes")
-            head, _ = codec.loads(body or b"{}")
+            head, _ = codec.loads(await _body(request))
             if not isinstance(head, dict):
                 raise InvalidRequest("the body must be {key, offset, byte_size}", path="$")
             regions.register(name, head.get("key"), head.get("offset", 0), head.get("byte_size"), _peer(request))
         except ServiceError as e:
             return _error(e)
         return JSONResponse({})
+
+    @r.post("/region/{name}/create", operation_id="shm_create", summary="Make an output region (gradserve)")
+    async def create(name: str, request: Request):
+        """A sealed memfd the server makes and its workers keep mapped (service.out_memfd): the client maps
+        it through the returned /proc path."""
+        try:
+            head, _ = codec.loads(await _body(request))
+            if not isinstance(head, dict) or set(head) - {"byte_size", "pid"}:
+                raise InvalidRequest("the body must be {byte_size, pid?}", path="$")
+            made = out_memfd.create(regions, name, head.get("byte_size"), head.get("pid"), _peer(request))
+            out_memfd.watch(regions, asyncio.get_running_loop())
+            return JSONResponse(made)
+        except ServiceError as e:
+            return _error(e)
 
     @r.post("/region/{name}/unregister", operation_id="shm_unregister", summary="Unregister a region")
     async def unregister(name: str, request: Request):

@@ -145,6 +145,11 @@ class Settings(BaseSettings):
                                                    "none. Behind a same-host reverse proxy, set off.")
     client_shm_max_regions: int = Field(64, ge=0, description="Most client shared-memory regions registered at "
                                         "once (regions whose object is gone are dropped first).")
+    client_shm_made_bytes: int = Field(256 << 20, ge=0, description="Most bytes of output regions the server "
+                                       "makes for same-host clients (sealed memfds its workers keep mapped; "
+                                       "one client at most a quarter). Past it clients use regions of their own.")
+    client_shm_idle_s: float = Field(600.0, gt=0, description="A made output region unused this long, or whose "
+                                     "client process is gone, is dropped at the next region register or create.")
     # -- misc ------------------------------------------------------------------------------------------
     log_level: str = Field("info", description="Log level (debug, info, warning, error).")
     # -- model repository, logs (service.repository, service.logs) ---------------------------------------

@@ -7,7 +7,8 @@ pickled messages; large arrays travel as shared-memory refs, see service.shm):
                        [(slot name, size, free)], (cores, threads) | None, output target | None)
                       (output slots: see service.out_slots; then cores lent by idle workers and the
                       threads to run with, see service.core_lending; last, a client's shared memory
-                      region to write the outputs into, see service.client_shm.write_target)
+                      region to write the outputs into, see service.client_shm.write_target, or one the
+                      server made, see service.out_memfd)
                       ("stop",)
     worker -> server: ("ready", info) | ("fatal", message)
                       ("done", job_id, [output refs], timing) | ("error", job_id, error_dict)
@@ -214,6 +215,20 @@ class InputMaps:
 
 _INPUT_MAPS = InputMaps()
 _RUN_DELAY = RunDelay()  # lent runs only
+_OUT_MAPS = None  # service.out_memfd.OutMaps: made output regions, mapped once
+
+
+def _write_target(target: tuple, flat: list) -> dict:
+    """The outputs written into the client's output region: a region the server made (a sealed memfd)
+    through a mapping kept across jobs, a client's own object with pwrite (it could shrink it)."""
+    global _OUT_MAPS
+    from . import client_shm, out_memfd
+
+    if not out_memfd.is_made(target):
+        return client_shm.write_target(target, flat)
+    if _OUT_MAPS is None:
+        _OUT_MAPS = out_memfd.OutMaps()
+    return out_memfd.write_target(_OUT_MAPS, target, flat)
 
 
 def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=None, revoked=None):
@@ -245,7 +260,7 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
         flat = [np.asarray(a) for a in tree_flatten(out)]
         del out, inputs, params
         try:
-            placed = client_shm.write_target(target, flat) if target is not None else {}
+            placed = _write_target(target, flat) if target is not None else {}
         except client_shm.RegionError as e:
             return ("error", job_id, e.to_dict())
         refs = [("client", placed[i], a.shape, a.dtype.str) if i in placed else slots.put(a, threshold, free, owned)

@@ -82,8 +82,10 @@ def test_w2_through_shared_memory_equals_the_bytes_path(real_server, w2_inputs):
         small = sum(a.nbytes for a in w2_inputs if a.nbytes < _shm.THRESHOLD)  # under 64 KiB: still bytes
         assert max(sent) < small + 8192 and max(got[1:]) < 8192, (sent, got)
         names = {r["name"] for r in httpx.get(f"{real_server.url}/v2/systemsharedmemory/status").json()}
-        # a pair (input, output region); two: `ra` still views the first while the next call runs
-        assert len(names) == 2 * auto._transport._shm.pairs == 4 and all(n.startswith("gsc_") for n in names)
+        # a pair (input region of the client's, output region the server made: service.out_memfd); two: `ra`
+        # still views the first while the next call runs
+        assert len(names) == 2 * auto._transport._shm.pairs == 4
+        assert sorted(n[:4] for n in names) == ["gsc_", "gsc_", "gso_", "gso_"]
     finally:
         auto.close()
         plain.close()
@@ -153,7 +155,7 @@ def test_async_client_uses_it_too(real_server, w2_inputs):
             return got, regions, c._transport._shm.disabled
     got, regions, disabled = asyncio.run(main())
     # two pairs: the first call's outputs (views on its output region) are kept while the second runs
-    assert not disabled and len(regions) == 4 and all(r["name"].startswith("gsc_") for r in regions)
+    assert not disabled and sorted(r["name"][:4] for r in regions) == ["gsc_", "gsc_", "gso_", "gso_"]
     for outs in got:
         for a, b in zip(outs, want):
             np.testing.assert_array_equal(a, b)
@@ -176,6 +178,7 @@ def test_outputs_are_views_on_the_region_until_dropped_and_kept_ones_never_chang
         assert len(sh.free) == 1 and not sh.held  # its outputs are gone: the pair is back
         kept = [c.grad(g, [w2_inputs[0] * k, *w2_inputs[1:]], grad_position=pos).outputs for k in scales]
         views = [any(_views(a, p) for p in sh.held for a in outs) for outs in kept]
+        assert all(isinstance(p[1], _shm.MadeRegion) for p in sh.held)  # (regions the server made)
         assert views == [True] * _shm.VIEW_PAIRS + [False] * (len(scales) - _shm.VIEW_PAIRS)
         assert sh.pairs == _shm.VIEW_PAIRS + 1  # the kept views hold two; the copies reuse a third
         for outs, ref in zip(kept, want):
@@ -203,10 +206,12 @@ def _views(a: np.ndarray, pair: list) -> bool:
 
 @pytest.mark.parametrize("which", [0, 1], ids=["input region", "output region"])
 def test_a_removed_region_falls_back_to_bytes(real_server, w2_inputs, which):
-    """Removed behind the client's back: the input region when the server reads it, the output region when
-    the worker goes to write the gradients there (it opens the object by name: gone, a 400 naming it)."""
+    """Removed behind the client's back: the input region when the server reads it, the output region (one of
+    the client's own: a server that makes none) when the worker goes to write the gradients there (it opens
+    the object by name: gone, a 400 naming it)."""
     g = w2_graph()
     c = gs.Client(real_server.url)
+    c._transport._shm.made = False  # (as with a server that makes no output regions)
     try:
         pos = [0, 1]
         for _ in range(2):  # the first call's response sizes the output region of the second
@@ -530,6 +535,7 @@ def test_a_body_that_cannot_be_encoded_gives_its_pair_back():
 def test_lease_now_takes_a_free_pair_that_fits_and_never_registers():
     sent = []
     sh = _shm.SharedMemory(lambda *a: sent.append(a[1]) or (200, {}, b""))
+    sh.made = False  # (a server that makes no output regions: both regions are registered ones)
     body = {"inputs": [np.ones((256, 256), F32)]}
     assert sh.lease_now(body) is None and not sent  # no pair yet: only `lease` makes one
     sh.lease(body).done()

@@ -20,9 +20,17 @@ under a generation and reads the region again only for a new one (service.client
 ended without an answer (a timeout, a dropped connection: the server may still be reading it) is
 discarded, never reused.
 
-Regions are POSIX shared memory objects this process creates (gsc_<pid>_<random>), registered with
+Input regions are POSIX shared memory objects this process creates (gsc_<pid>_<random>), registered with
 POST /v2/systemsharedmemory/region/<name>/register, grown (a new object) when a call needs more,
-unregistered and unlinked by `close` (or unlinked when collected / at exit). Pairs are leased one
+unregistered and unlinked by `close` (or unlinked when collected / at exit). Output regions the server
+makes when it can (POST .../region/gso_<pid>_<random>/create: a sealed memfd its workers keep mapped, so
+writing the gradients costs a copy into resident pages, see service.out_memfd); this process maps it
+through the /proc path the server answers. Else (an older server, another user or PID namespace, the
+server's cap) output regions are objects of this process too.
+
+What a caller can rely on: a result array is never overwritten by a later call. Its region is reused
+only once every array viewing it is gone, and stays mapped (valid) even after `close` or after the
+server dropped the region; a training loop may keep its gradients across steps. Pairs are leased one
 per call, so threads sharing a client never share a region. Whenever registration fails (a remote
 or older server, a server with client_shm=off, too many regions) the client stops trying and sends
 bytes, as it does when the URL's host is not loopback or the option is off.
@@ -190,6 +198,31 @@ def _same(a: np.ndarray, address: int) -> bool:
             and _memcmp(a.ctypes.data, address, a.nbytes) == 0)
 
 
+class MadeRegion:
+    """An output region the server made (a sealed memfd of its own), mapped here through its /proc path."""
+
+    def __init__(self, name: str, size: int, path: str, ident: list):
+        self.name, self.size = name, size
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        try:
+            st = os.fstat(fd)
+            if [st.st_dev, st.st_ino] != list(ident) or st.st_size < size:
+                raise OSError(f"{path} is not the region the server made")
+            self.mm = mmap.mmap(fd, size)
+        finally:
+            os.close(fd)
+        try:  # page tables now, not a fault per page when the first results are read (Linux >= 5.14)
+            self.mm.madvise(getattr(mmap, "MADV_POPULATE_READ", 22))
+        except (OSError, ValueError):
+            pass
+
+    def close(self) -> None:
+        try:
+            self.mm.close()
+        except BufferError:  # a view still alive: the mapping goes with it
+            pass
+
+
 def _aligned(n: int) -> int:
     return -(-n // ALIGN) * ALIGN
 
@@ -220,7 +253,7 @@ class Lease:
     def __init__(self, owner: "SharedMemory", pair: list, views: bool, arrays: list):
         self.owner, self.pair = owner, pair
         self.inp: Region = pair[0]
-        self.out: Region = pair[1]
+        self.out: Region | MadeRegion = pair[1]
         self.slots = self.inp.slots
         self.pos = self.slots.plan(arrays)  # (an input the plan did not foresee goes after its end)
         self.at: dict[int, list[int]] = {}  # id of a planned array -> its indices in the layout, in order
@@ -320,6 +353,8 @@ class SharedMemory:
         self.out_hint = 0  # bytes the last outputs took
         self.disabled = False
         self.input_bytes = [0, 0]  # large input bytes written into regions, and found already there (not copied)
+        self.made: bool | None = None  # whether the server makes output regions (None: not asked yet)
+        self.lost = 0  # made output regions the server dropped in a row (idle, restarted)
 
     def wanted(self, op: str, body: dict) -> bool:
         return not self.disabled and op in JOB_OPS and (
@@ -344,7 +379,7 @@ class SharedMemory:
     def lease(self, body: dict) -> Lease | None:
         """A pair of regions large enough for this body's inputs (and the last call's outputs), or None."""
         arrays, need_in, need_out = self._needs(body)
-        pair: list[Region | None] | None
+        pair: list[Region | MadeRegion | None] | None
         with self.lock:
             pair = self.free.pop() if self.free else None
             if pair is None:
@@ -356,7 +391,8 @@ class SharedMemory:
             for i, need in ((0, need_in), (1, need_out)):
                 cur = pair[i]
                 if cur is None or cur.size < need:
-                    pair[i] = self._replace(cur, max(MIN_REGION, need, 2 * (cur.size if cur is not None else 0)))
+                    pair[i] = self._replace(cur, max(MIN_REGION, need, 2 * (cur.size if cur is not None else 0)),
+                                            out=i == 1)
         except RuntimeError:
             self.disabled = True  # registration refused: bytes from now on
             self._drop(pair)
@@ -366,9 +402,13 @@ class SharedMemory:
             return None
         return Lease(self, pair, len(self.held) < VIEW_PAIRS, arrays)
 
-    def _replace(self, old: Region | None, size: int) -> Region:
+    def _replace(self, old: Region | MadeRegion | None, size: int, out: bool = False) -> Region | MadeRegion:
         if old is not None:
             self._unregister(old)
+        if out and self.made is not False:
+            made = self._made(size)
+            if made is not None:
+                return made
         region = Region(size)
         body = json.dumps({"key": "/" + region.name, "offset": 0, "byte_size": size}).encode()
         try:
@@ -382,7 +422,31 @@ class SharedMemory:
             raise RuntimeError(f"the server refused a shared memory region ({status}): {bytes(content)[:300]!r}")
         return region
 
-    def _unregister(self, region: Region) -> None:
+    def _made(self, size: int) -> MadeRegion | None:
+        """An output region the server makes, or None (then one of this process)."""
+        name = f"gso_{os.getpid()}_{secrets.token_hex(6)}"
+        body = json.dumps({"byte_size": size, "pid": os.getpid()}).encode()
+        try:
+            status, _, content = self.send("POST", f"/v2/systemsharedmemory/region/{name}/create", body,
+                                           {"content-type": "application/json"})
+        except Exception as e:  # noqa: BLE001 - a transport error: not this time
+            raise ConnectionError(f"making a shared memory region failed: {e}") from e
+        if status != 200:
+            if status in (400, 404, 405):  # an older server, one that cannot, or our pid is not one of its host's
+                self.made = False  # (another PID namespace): regions of our own from now on
+            return None  # (its cap, say: one of our own this time)
+        try:
+            info = json.loads(bytes(content))
+            region = MadeRegion(name, size, info["path"], info["ident"])
+        except (OSError, ValueError, KeyError, TypeError):  # another user or PID namespace: not openable here
+            self.made = False
+            self.send("POST", f"/v2/systemsharedmemory/region/{name}/unregister", b"",
+                      {"content-type": "application/json"})
+            return None
+        self.made = True
+        return region
+
+    def _unregister(self, region: Region | MadeRegion) -> None:
         try:
             self.send("POST", f"/v2/systemsharedmemory/region/{region.name}/unregister", b"",
                       {"content-type": "application/json"})
@@ -400,7 +464,7 @@ class SharedMemory:
     def release(self, pair: list, out_bytes: int, held: bool = False, inputs: tuple = (0, 0)) -> None:
         """A call is over: the pair is free again, or `held` until the views it handed out are gone."""
         with self.lock:
-            self.out_hint = out_bytes
+            self.out_hint, self.lost = out_bytes, 0
             self.input_bytes[0] += inputs[0]
             self.input_bytes[1] += inputs[1]
             (self.held if held else self.free).append(pair)
@@ -419,10 +483,19 @@ class SharedMemory:
                 self.held = [p for p in self.held if p is not pair]
                 self.free.append(pair)
 
-    def failed(self, lease: Lease) -> None:
-        """The server refused this call's regions (e.g. one it no longer has): bytes from now on."""
-        self.disabled = True
-        self._drop(lease.pair)
+    def failed(self, lease: Lease, region: str | None = None) -> None:
+        """The server refused this call's regions (e.g. one it no longer has): bytes from now on; but a made
+        output region it dropped (idle too long) is made again on the next call (twice in a row at most), and
+        so are the free pairs' (idle as long: likely dropped too)."""
+        gone = [lease.pair]
+        if isinstance(lease.out, MadeRegion) and region == lease.out.name and self.lost < 2:
+            self.lost += 1
+            with self.lock:
+                gone, self.free = gone + self.free, []
+        else:
+            self.disabled = True
+        for pair in gone:
+            self._drop(pair)
 
     def close(self) -> None:
         """Unregister and unlink every region; views still alive keep their mapping (and stay valid)."""

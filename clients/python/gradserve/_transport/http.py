@@ -124,7 +124,8 @@ class _ShmCall:
             if not (e.detail.get("shared_memory") or "shared_memory_region" in e.detail):
                 raise
             self.lease = None
-            self.shm.failed(lease)  # (unregisters: a rare blocking call, also from the async client)
+            # (unregisters: a rare blocking call, also from the async client)
+            self.shm.failed(lease, e.detail.get("shared_memory_region"))
             return None
         finally:
             if self.lease is not None:
