@@ -129,13 +129,14 @@ class Engine:
                 self.hits += 1
             return hit[1]
 
-    def plan(self, g: Graph, key: Any = None, admit=None) -> Plan | None:
+    def plan(self, g: Graph | None, key: Any = None, admit=None, lowered: tuple | None = None) -> Plan | None:
         """The compiled plan for `g`, from the cache when it is there.
 
         Without a key the graph object itself is the key: the cache holds the graph,
         so its id cannot be reused by another graph while the entry lives.
         admit(flat, need): when given, a plan not cached yet is compiled and cached only if it
         returns true for the lowered graph and its estimated bytes; else the answer is None.
+        lowered: `self.lower(g)`, when the caller lowered it already (with a key; g may be None then).
         """
         k = key if key is not None else ("graph-id", id(g))
         plans = self._plans
@@ -148,7 +149,7 @@ class Engine:
             self.misses += 1
         t0 = time.perf_counter()
         try:
-            flat, need = self.lower(g)
+            flat, need = lowered if lowered is not None else self.lower(g)
             if admit is not None and not admit(flat, need):
                 return None
             p = compile_graph(flat, self.backend)

@@ -294,6 +294,8 @@ class Pool:
         self.queue.append(job)
         job.timer = self.loop.call_at(job.deadline, self._on_deadline, job)
         self._dispatch()
+        if self.inline is not None and job.device_index is None:  # (after the dispatch: the job is sent first)
+            self.inline.seen(job.key, job.graph_text, self.loop)
         return job.future
 
     def _run_inline(self, job: Job) -> bool:

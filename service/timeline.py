@@ -39,3 +39,13 @@ def flush() -> None:
 
 if DIR is not None:
     atexit.register(flush)
+
+
+def _gc_stamp(phase: str, info: dict) -> None:
+    stamp(f"gc.{phase}.{info['generation']}")
+
+
+if DIR is not None:
+    import gc
+
+    gc.callbacks.append(_gc_stamp)  # a collection's pause shows on the timeline
