@@ -68,7 +68,9 @@ from engine.ir import tree_flatten
 
 from . import timeline
 from .errors import from_engine
-from .inline_ahead import LowerAhead
+from .inline_ahead import MAX_NODES as AHEAD_MAX_NODES
+from .inline_ahead import MAX_WORK as AHEAD_MAX_WORK
+from .inline_ahead import SKIP, LowerAhead
 
 log = logging.getLogger("gradserve.inline")
 
@@ -107,7 +109,9 @@ class InlineLane:
         self.costs: OrderedDict[str, deque] = OrderedDict()  # key -> compute ms of its last clean runs
         self.never: OrderedDict[str, bool] = OrderedDict()  # keys that must not run inline
         self.pending: set = set()  # keys being compiled, or lowered ahead
-        self.ahead = LowerAhead()
+        self.ahead = LowerAhead(Engine("numpy", max_nodes=min(settings.max_nodes, AHEAD_MAX_NODES),
+                                       max_work=min(settings.max_work, AHEAD_MAX_WORK),
+                                       max_job_bytes=settings.max_job_bytes, cache_size=1))
         # the workers' limits: a plan is lowered here exactly as in a worker; its cache is the lane's plans
         self.engine = Engine("numpy", max_nodes=settings.max_nodes, max_work=settings.max_work,
                              max_job_bytes=settings.max_job_bytes, cache_size=PLAN_CACHE, cache_bytes=CACHE_BYTES)
@@ -176,8 +180,11 @@ class InlineLane:
             self.costs.popitem(last=False)
 
     def _lower(self, graph_text) -> tuple:
-        """In the lane's thread: ((flat graph, estimated bytes) or None when it must not run inline, the
-        thread's CPU ms). Lowering runs no kernel (service.inline_ahead)."""
+        """In the lane's thread: (what came of it, the thread's CPU ms): (flat graph, estimated bytes); None
+        when it must not run inline; SKIP past lowering ahead's own, smaller limits (the usual path
+        decides then). Lowering runs no kernel (service.inline_ahead)."""
+        from engine.errors import LimitExceeded
+
         from .worker import load_graph
 
         c0 = time.thread_time()
@@ -185,23 +192,26 @@ class InlineLane:
         sys.setswitchinterval(min(interval, COMPILE_SWITCH_S))
         timeline.stamp("inl.l0")
         try:
-            flat, need = self.engine.lower(load_graph(graph_text, self.limits))
-            return ((flat, need) if _admit(flat, need) else None), (time.thread_time() - c0) * 1e3
+            flat, need = self.ahead.engine.lower(load_graph(graph_text, self.limits))
+            got = (flat, need) if _admit(flat, need) else None
+        except LimitExceeded:
+            got = SKIP
+        except Exception as e:  # noqa: BLE001 - it fails in the worker too, which reports it to its client
+            log.debug("inline lowering failed: %s", e)
+            got = None
         finally:
             timeline.stamp("inl.l1")
             sys.setswitchinterval(interval)
+        return got, (time.thread_time() - c0) * 1e3
 
     def _lowered(self, key: str, loop, fut) -> None:
         self.pending.discard(key)
         if self.closed or fut.cancelled():
             return
-        try:
-            got, cpu_ms = fut.result()
-        except Exception as e:  # noqa: BLE001 - the worker reports the graph's error to its client
-            log.debug("inline lowering of %s failed: %s", key, e)
-            self._refuse(key)
-            return
+        got, cpu_ms = fut.result()
         self.ahead.charge(cpu_ms)
+        if got is SKIP:
+            return
         if got is None:
             self._refuse(key)
             return

@@ -12,8 +12,9 @@ Lowering is symbolic Python on the graph (it runs no kernel on a request's value
 node and work limits; compiling, which folds constants in NumPy, still waits for a clean worker run
 (service.inline). What lowering ahead costs: the server's CPU for graphs that never qualify (one-off
 graphs, ones slower than inline_max_ms): bounded by a token bucket of CPU time (at most SHARE of the
-time, BURST_MS at once) and by a graph text size, and the lowered graphs kept (KEEP, until their first
-run comes back) are bounded too.
+time, BURST_MS at once), by a graph text size and by limits on the lowering's work and size well below
+the workers' (one lowering ahead takes at most ~0.1-0.2 s of CPU), and the lowered graphs kept (KEEP,
+until their first run comes back) are bounded too.
 """
 from __future__ import annotations
 
@@ -24,12 +25,19 @@ SHARE = 0.1  # lowering ahead may take at most this share of the time, in the la
 BURST_MS = 100.0  # ... and this much at once (a few graphs at a client's start)
 MAX_CHARS = 256 << 10  # a derived graph whose JSON text is longer is not lowered ahead (its cost is unknown)
 KEEP = 16  # lowered graphs waiting for their first run's answer
+# lowering ahead's own limits, far below the workers' (max_work 200k: seconds of CPU): L1's derived graph
+# takes 176 units of work and lowers to 104 equations in ~10 ms; past these the usual path decides
+MAX_WORK = 2000
+MAX_NODES = 2000
+SKIP = "skip"  # a lowering ahead past those limits: not a refusal
 
 
 class LowerAhead:
-    """The budget and the lowered graphs of lowering ahead; used from the event loop only."""
+    """The budget and the lowered graphs of lowering ahead; used from the event loop only (`engine`, an
+    Engine with lowering ahead's limits, from the lane's thread: only its `lower`)."""
 
-    def __init__(self, clock=time.perf_counter):
+    def __init__(self, engine=None, clock=time.perf_counter):
+        self.engine = engine
         self.clock = clock
         self.tokens = BURST_MS  # ms of lane CPU allowed now; refilled at SHARE ms per ms
         self.stamp = clock()

@@ -108,15 +108,26 @@ def test_a_graph_with_a_run_time_loop_is_refused_when_lowered_ahead():
     asyncio.run(scenario())
 
 
-def test_a_graph_past_the_workers_limits_is_refused_without_an_error():
+def test_a_graph_past_the_limits_of_lowering_ahead_is_left_to_the_usual_path():
+    from engine import Engine
+    from service.inline import COMPILE_AFTER
+
     d = derived("ahead_big", take_graph())
 
     async def scenario():
         loop = asyncio.get_running_loop()
-        lane = lane_of(inline_max_ms=1.0, max_work=3)  # the take graph lowers to more equations than this
+        lane = lane_of(inline_max_ms=1.0)
+        lane.ahead.engine = Engine("numpy", max_work=3)  # the take graph takes more work than this to lower
         lane.seen(d.key, text(d), loop)
         await settled(lane, d.key)
-        assert lane.describe()["refused"] == 1 and lane.describe()["plans"] == 0
+        assert lane.describe()["refused"] == 0 and lane.describe()["lowered_ahead"] == 0
+        assert lane.ahead.tokens < inline_ahead.BURST_MS  # the attempt's CPU was charged all the same
+        for _ in range(COMPILE_AFTER - 1):
+            lane.note(d.key, text(d), 0.2, loop)
+        assert d.key not in lane.pending and lane.describe()["plans"] == 0
+        lane.note(d.key, text(d), 0.2, loop)
+        await settled(lane, d.key)
+        assert lane.plan_for(d.key) is not None  # compiled within the workers' limits
         lane.close()
 
     asyncio.run(scenario())
@@ -129,7 +140,7 @@ def test_lowering_ahead_is_bounded_by_its_cpu_budget_and_the_graph_size():
         loop = asyncio.get_running_loop()
         lane = lane_of(inline_max_ms=1.0)
         now = [100.0]
-        lane.ahead = LowerAhead(clock=lambda: now[0])
+        lane.ahead.clock, lane.ahead.stamp = (lambda: now[0]), now[0]
         lane.ahead.tokens = -5.0  # 5 ms of CPU past the budget
         lane.seen(d.key, text(d), loop)
         assert d.key not in lane.pending and lane.describe()["lowered_ahead"] == 0
@@ -150,7 +161,7 @@ def test_lowering_ahead_is_bounded_by_its_cpu_budget_and_the_graph_size():
 
 
 def test_the_graphs_kept_lowered_are_bounded():
-    ahead = LowerAhead()
+    ahead = LowerAhead(None)
     for k in range(inline_ahead.KEEP + 3):
         ahead.keep(f"k{k}", (None, 0))
     assert len(ahead) == inline_ahead.KEEP and "k0" not in ahead and f"k{inline_ahead.KEEP + 2}" in ahead
@@ -186,3 +197,12 @@ def test_a_plan_compiled_from_the_graph_lowered_ahead_is_the_plan_from_the_text(
     assert len(a) == len(b) == 2
     for u, v in zip(a, b):
         assert u.dtype == v.dtype and u.shape == v.shape and np.array_equal(u, v)
+
+
+def test_lowering_ahead_has_limits_of_its_own_within_the_workers():
+    lane = lane_of(inline_max_ms=1.0)
+    assert (lane.ahead.engine.max_work, lane.ahead.engine.max_nodes) == (inline_ahead.MAX_WORK, inline_ahead.MAX_NODES)
+    lane.close()
+    lane = lane_of(inline_max_ms=1.0, max_work=50, max_nodes=60)  # a server with tighter limits keeps them
+    assert (lane.ahead.engine.max_work, lane.ahead.engine.max_nodes) == (50, 60)
+    lane.close()
