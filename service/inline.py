@@ -49,6 +49,9 @@ lane's bookkeeping is bounded (KNOWN keys).
 What is given up for these jobs: crash isolation. The plan ran cleanly in a worker on the same shapes
 before, and the server runs the same NumPy code; a fault inside NumPy itself would now take the server
 down instead of one worker. A deadline cannot pass during ~1 ms, and there is nothing to cancel.
+Lowering ahead runs before any clean run, but it is the engine's symbolic Python (as the server's own
+derivation of every request is), within limits of its own; no kernel runs on a graph's constants here
+(compiling folds them) before a worker ran the graph cleanly.
 
 Errors come back exactly as from a worker (service.worker.job_error, then service.errors.from_engine),
 results as the same arrays (C-contiguous, writable, never a view on the request's buffers).
