@@ -163,8 +163,7 @@ class InlineLane:
         runs = self.costs.get(key)
         if runs is None or key in self.pending or key in self.never or self.engine.cached(key, touch=False) is not None:
             return
-        if min(runs) > self.max_ms:
-            self.ahead.take(key)  # not small (now): the lowered graph is not kept for it
+        if min(runs) > self.max_ms:  # not small, or not now (a loaded box): what was lowered stays (KEEP)
             return
         lowered = self.ahead.take(key)
         if lowered is None and (len(runs) < COMPILE_AFTER or graph_text is None):

@@ -13,8 +13,8 @@ node and work limits; compiling, which folds constants in NumPy, still waits for
 (service.inline). What lowering ahead costs: the server's CPU for graphs that never qualify (one-off
 graphs, ones slower than inline_max_ms): bounded by a token bucket of CPU time (at most SHARE of the
 time, BURST_MS at once), by a graph text size and by limits on the lowering's work and size well below
-the workers' (one lowering ahead takes at most ~0.1-0.2 s of CPU), and the lowered graphs kept (KEEP,
-until their first run comes back) are bounded too.
+the workers' (one lowering ahead takes at most ~0.1-0.2 s of CPU), and the lowered graphs kept (until a run
+proves them small: a first run slower than inline_max_ms may be the load) are bounded too (KEEP).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from collections import OrderedDict
 SHARE = 0.1  # lowering ahead may take at most this share of the time, in the lane thread's CPU time
 BURST_MS = 100.0  # ... and this much at once (a few graphs at a client's start)
 MAX_CHARS = 256 << 10  # a derived graph whose JSON text is longer is not lowered ahead (its cost is unknown)
-KEEP = 16  # lowered graphs waiting for their first run's answer
+KEEP = 16  # lowered graphs waiting for a run that proves them small
 # lowering ahead's own limits, far below the workers' (max_work 200k: seconds of CPU): L1's derived graph
 # takes 176 units of work and lowers to 104 equations in ~10 ms; past these the usual path decides
 MAX_WORK = 2000
