@@ -8,8 +8,8 @@ training loop's first 5-12 steps took 2-10 ms each instead of ~0.6. Lowered duri
 run instead (the worker lowers and compiles the same graph then: the client waits for it anyway), only
 the compile is left once the run came back clean, and the lane takes the loop's jobs a step or two later.
 
-Lowering is symbolic Python on the graph (it runs no kernel on a request's values), within the workers'
-node and work limits; compiling, which folds constants in NumPy, still waits for a clean worker run
+Lowering is symbolic Python on the graph (it runs no kernel on a request's values), as the server's own
+derivation of each request is; compiling, which folds constants in NumPy, still waits for a clean worker run
 (service.inline). What lowering ahead costs: the server's CPU for graphs that never qualify (one-off
 graphs, ones slower than inline_max_ms): bounded by a token bucket of CPU time (at most SHARE of the
 time, BURST_MS at once), by a graph text size and by limits on the lowering's work and size well below
