@@ -8,13 +8,15 @@ A job runs inline only when ALL of these hold (else it goes to a worker, as ever
 - the pool is the cpu pool on the NumPy backend and `inline_max_ms` > 0;
 - its derived graph already ran in a worker, on the worker's own cores, and its cost is at most
   `inline_max_ms`: the least compute of its last COST_RUNS clean runs (worker or inline; the plan's own
-  cost does not vary with the values, so what varies is the load, which only adds). A worker's first run
-  counts without the worker's lowering and compiling (its `compile_ms`): it ran on fresh buffers, which
-  only adds too. The lane lowers a graph it never saw while its first job runs in a worker, within a
-  CPU budget (service.inline_ahead), and compiles it once that run came back clean and small; a graph
-  not lowered ahead compiles once it came back (COMPILE_AFTER runs, cache hits or not: with two workers
-  the second run is often the other worker's first). The key
-  is a content hash of the typed derived graph, and the core checks every job's inputs against those
+  cost does not vary with the values, so what varies is the load, which only adds). A run's cost is its
+  thread's CPU time: a run preempted on a loaded box is not a larger job (by wall time a ~0.3 ms L1 step
+  can pass 1 ms run after run at load ~11: in one of five such runs all its 40 steps stayed in workers).
+  A worker's first run counts by wall time without the worker's lowering and compiling (its
+  `compile_ms`): it ran on fresh buffers, which only adds too. The lane lowers a graph it never saw
+  while its first job runs in a worker, within a CPU budget (service.inline_ahead), and compiles it once
+  that run came back clean and small; a graph not lowered ahead compiles once it came back
+  (COMPILE_AFTER runs, cache hits or not: with two workers the second run is often the other worker's
+  first). The key is a content hash of the typed derived graph, and the core checks every job's inputs against those
   types, so the same key means the same plan on the same shapes and dtypes: its cost and memory are known;
 - its lowered plan has no op whose cost depends on the values (VALUE_DEPENDENT: `while_run` runs as
   many trips as the values ask, `switch_run` only the branch they choose), its estimated peak memory is
@@ -291,7 +293,7 @@ class InlineLane:
             log.info("inline lane: %s took %.1f ms of CPU (inline_max_ms=%g): it runs in workers from now on",
                      key, cpu_ms, self.max_ms)
             self._refuse(key)
-        self._cost(key, ms)
+        self._cost(key, cpu_ms)  # its cost; the budget above is charged its wall time, the loop's
         return outs, ms
 
 

@@ -232,9 +232,9 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
         params = {k: _INPUT_MAPS.get(r, attached) for k, r in param_refs.items()}
         misses, compiling = engine.misses, engine.compile_seconds
         timeline.stamp("wk.c0")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         out, threads, waited = _lent_run(engine, budget, revoked, job_id, lend, g, inputs, params or None, key)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.thread_time()
         timeline.stamp("wk.c1")
         owned: list = []
         free = slots.sync(listing)
@@ -254,7 +254,8 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
     timing = {"compute_ms": round((t1 - t0) * 1e3, 3), "output_ms": round((time.perf_counter() - t1) * 1e3, 3),
               "compile_cache": "miss" if engine.misses != misses else "hit",
               "compile_ms": round((engine.compile_seconds - compiling) * 1e3, 3),
-              "threads": threads, "plan_cache_bytes": plans.held}
+              "threads": threads, "plan_cache_bytes": plans.held,
+              "compute_cpu_ms": round((c1 - c0) * 1e3, 3)}  # this thread's: what preemption does not add to
     if waited is not None:
         timing["cpu_wait_ms"] = round(waited, 3)
     return ("done", job_id, refs, timing)
