@@ -11,8 +11,8 @@ A job runs inline only when ALL of these hold (else it goes to a worker, as ever
   cost does not vary with the values, so what varies is the load, which only adds). A run's cost is its
   thread's CPU time: a run preempted on a loaded box is not a larger job (by wall time a ~0.3 ms L1 step
   can pass 1 ms run after run at load ~11: in one of five such runs all its 40 steps stayed in workers).
-  A worker's first run counts by wall time without the worker's lowering and compiling (its
-  `compile_ms`): it ran on fresh buffers, which only adds too. The lane lowers a graph it never saw
+  A worker reports its process's CPU time (a split's helper threads too), less its lowering and
+  compiling on a graph's first run: that run was on fresh buffers, which only adds too. The lane lowers a graph it never saw
   while its first job runs in a worker, within a CPU budget (service.inline_ahead), and compiles it once
   that run came back clean and small; a graph not lowered ahead compiles once it came back
   (COMPILE_AFTER runs, cache hits or not: with two workers the second run is often the other worker's
