@@ -101,6 +101,7 @@ class Engine:
         self.hits = 0
         self.misses = 0
         self.compile_seconds = 0.0  # spent lowering and compiling plans (a caller's run time less this is the run)
+        self.compile_cpu_seconds = 0.0  # the same, in the compiling threads' CPU time
 
     def lower(self, g: Graph) -> tuple[Graph, int]:
         """`g` lowered within this engine's limits, and its estimated peak bytes, checked against
@@ -129,13 +130,14 @@ class Engine:
                 self.hits += 1
             return hit[1]
 
-    def plan(self, g: Graph, key: Any = None, admit=None) -> Plan | None:
+    def plan(self, g: Graph | None, key: Any = None, admit=None, lowered: tuple | None = None) -> Plan | None:
         """The compiled plan for `g`, from the cache when it is there.
 
         Without a key the graph object itself is the key: the cache holds the graph,
         so its id cannot be reused by another graph while the entry lives.
         admit(flat, need): when given, a plan not cached yet is compiled and cached only if it
         returns true for the lowered graph and its estimated bytes; else the answer is None.
+        lowered: `self.lower(g)`, when the caller lowered it already (with a key; g may be None then).
         """
         k = key if key is not None else ("graph-id", id(g))
         plans = self._plans
@@ -146,15 +148,16 @@ class Engine:
                 self.hits += 1
                 return hit[1]
             self.misses += 1
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         try:
-            flat, need = self.lower(g)
+            flat, need = lowered if lowered is not None else self.lower(g)
             if admit is not None and not admit(flat, need):
                 return None
             p = compile_graph(flat, self.backend)
         finally:
             with self._lock:
                 self.compile_seconds += time.perf_counter() - t0
+                self.compile_cpu_seconds += time.thread_time() - c0
         p.est_bytes = need
         self._keep(k, g if key is None else None, p)
         return p

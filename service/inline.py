@@ -8,11 +8,15 @@ A job runs inline only when ALL of these hold (else it goes to a worker, as ever
 - the pool is the cpu pool on the NumPy backend and `inline_max_ms` > 0;
 - its derived graph already ran in a worker, on the worker's own cores, and its cost is at most
   `inline_max_ms`: the least compute of its last COST_RUNS clean runs (worker or inline; the plan's own
-  cost does not vary with the values, so what varies is the load, which only adds). A worker's first run
-  counts without the worker's lowering and compiling (its `compile_ms`): it ran on fresh buffers, which
-  only adds too. The lane compiles once a graph came back (COMPILE_AFTER runs, cache hits or not: with
-  two workers the second run is often the other worker's first). The key
-  is a content hash of the typed derived graph, and the core checks every job's inputs against those
+  cost does not vary with the values, so what varies is the load, which only adds). A run's cost is its
+  thread's CPU time: a run preempted on a loaded box is not a larger job (by wall time a ~0.3 ms L1 step
+  can pass 1 ms run after run at load ~11: in one of five such runs all its 40 steps stayed in workers).
+  A worker reports its process's CPU time (a split's helper threads too), less its lowering and
+  compiling on a graph's first run: that run was on fresh buffers, which only adds too. The lane lowers a graph it never saw
+  while its first job runs in a worker, within a CPU budget (service.inline_ahead), and compiles it once
+  that run came back clean and small; a graph not lowered ahead compiles once it came back
+  (COMPILE_AFTER runs, cache hits or not: with two workers the second run is often the other worker's
+  first). The key is a content hash of the typed derived graph, and the core checks every job's inputs against those
   types, so the same key means the same plan on the same shapes and dtypes: its cost and memory are known;
 - its lowered plan has no op whose cost depends on the values (VALUE_DEPENDENT: `while_run` runs as
   many trips as the values ask, `switch_run` only the branch they choose), its estimated peak memory is
@@ -35,7 +39,10 @@ values above ~1e5 takes a slow path (~10x), its power of a subnormal base ~80x, 
 graph measured on small values, then send such ones (30 sines of 16K values: 0.5 ms measured, 2.5-23 ms
 inline). An inline run whose own CPU time (thread_time: a
 preempted loop does not count) passes SLOW_RUN x inline_max_ms therefore refuses its graph for good.
-Compiling a plan here costs the server CPU once per graph (10-30 ms for L1's), in the lane's own thread: the requests of that moment slow down a little rather than one of them stalling behind it.
+Compiling a plan here costs the server CPU once per graph (~13 ms of CPU for L1's: lowering ~10, compiling
+~3), in the lane's own thread: the requests of that moment slow down a little rather than one of them
+stalling behind it; lowering ahead moves most of it to the graph's first worker run, when its client waits
+for the worker's own compile anyway.
 The server runs one BLAS thread, so an inline job does not spread over the workers' cores. Memory:
 the lane's plans are its Engine's cache (one cache, as in a worker): at most PLAN_CACHE plans holding
 CACHE_BYTES (folded constants and arenas; an evicted plan's arenas are released at once), and the
@@ -44,6 +51,9 @@ lane's bookkeeping is bounded (KNOWN keys).
 What is given up for these jobs: crash isolation. The plan ran cleanly in a worker on the same shapes
 before, and the server runs the same NumPy code; a fault inside NumPy itself would now take the server
 down instead of one worker. A deadline cannot pass during ~1 ms, and there is nothing to cancel.
+Lowering ahead runs before any clean run, but it is the engine's symbolic Python (as the server's own
+derivation of every request is), within limits of its own; no kernel runs on a graph's constants here
+(compiling folds them) before a worker ran the graph cleanly.
 
 Errors come back exactly as from a worker (service.worker.job_error, then service.errors.from_engine),
 results as the same arrays (C-contiguous, writable, never a view on the request's buffers).
@@ -61,7 +71,11 @@ import numpy as np
 
 from engine.ir import tree_flatten
 
+from . import timeline
 from .errors import from_engine
+from .inline_ahead import MAX_NODES as AHEAD_MAX_NODES
+from .inline_ahead import MAX_WORK as AHEAD_MAX_WORK
+from .inline_ahead import SKIP, LowerAhead
 
 log = logging.getLogger("gradserve.inline")
 
@@ -99,7 +113,10 @@ class InlineLane:
         self.stamp = time.perf_counter()
         self.costs: OrderedDict[str, deque] = OrderedDict()  # key -> compute ms of its last clean runs
         self.never: OrderedDict[str, bool] = OrderedDict()  # keys that must not run inline
-        self.pending: set = set()  # keys being compiled
+        self.pending: set = set()  # keys being compiled, or lowered ahead
+        self.ahead = LowerAhead(Engine("numpy", max_nodes=min(settings.max_nodes, AHEAD_MAX_NODES),
+                                       max_work=min(settings.max_work, AHEAD_MAX_WORK),
+                                       max_job_bytes=settings.max_job_bytes, cache_size=1))
         # the workers' limits: a plan is lowered here exactly as in a worker; its cache is the lane's plans
         self.engine = Engine("numpy", max_nodes=settings.max_nodes, max_work=settings.max_work,
                              max_job_bytes=settings.max_job_bytes, cache_size=PLAN_CACHE, cache_bytes=CACHE_BYTES)
@@ -122,18 +139,39 @@ class InlineLane:
     def describe(self) -> dict:
         cache = self.engine.cache_info()
         return {"max_ms": self.max_ms, "share": self.share, "plans": cache["entries"], "compiling": len(self.pending),
-                "refused": len(self.never), "plan_bytes": cache["bytes"]}
+                "lowered_ahead": len(self.ahead), "refused": len(self.never), "plan_bytes": cache["bytes"]}
 
     # -- what the workers measured -------------------------------------------------------------------
+    def seen(self, key: str, graph_text, loop) -> None:
+        """A job of `key` goes to a worker: a graph the lane knows nothing of is lowered now, in the lane's
+        thread, while the worker lowers, compiles and runs it (service.inline_ahead)."""
+        if key in self.costs or key in self.pending or key in self.never or key in self.ahead:
+            return
+        text = graph_text[0] if isinstance(graph_text, tuple) else graph_text
+        if not self.ahead.affords(len(text)) or self.engine.cached(key, touch=False) is not None:
+            return
+        self.pending.add(key)
+        fut = loop.run_in_executor(self.executor, self._lower, graph_text)
+        fut.add_done_callback(partial(self._lowered, key, loop))
+
     def note(self, key: str, graph_text, compute_ms: float, loop) -> None:
         """A clean worker run of `key` (own cores) computed in `compute_ms` (its compile not counted)."""
         self._cost(key, compute_ms)
-        runs = self.costs[key]
-        if len(runs) < COMPILE_AFTER or min(runs) > self.max_ms or key in self.pending or key in self.never or \
-                self.engine.cached(key, touch=False) is not None:
+        self._compile_when_due(key, graph_text, loop)
+
+    def _compile_when_due(self, key: str, graph_text, loop) -> None:
+        """Compile `key` in the lane's thread once a clean run proved it small: after its first run when
+        it was lowered ahead (only the compile is left), else after COMPILE_AFTER runs."""
+        runs = self.costs.get(key)
+        if runs is None or key in self.pending or key in self.never or self.engine.cached(key, touch=False) is not None:
+            return
+        if min(runs) > self.max_ms:  # not small, or not now (a loaded box): what was lowered stays (KEEP)
+            return
+        lowered = self.ahead.take(key)
+        if lowered is None and (len(runs) < COMPILE_AFTER or graph_text is None):
             return
         self.pending.add(key)
-        fut = loop.run_in_executor(self.executor, self._compile, key, graph_text)
+        fut = loop.run_in_executor(self.executor, self._compile, key, graph_text, lowered)
         fut.add_done_callback(partial(self._compiled, key))
 
     def _cost(self, key: str, ms: float) -> None:
@@ -145,9 +183,48 @@ class InlineLane:
         while len(self.costs) > KNOWN:
             self.costs.popitem(last=False)
 
-    def _compile(self, key: str, graph_text):
+    def _lower(self, graph_text) -> tuple:
+        """In the lane's thread: (what came of it, the thread's CPU ms): (flat graph, estimated bytes); None
+        when it must not run inline; SKIP past lowering ahead's own, smaller limits (the usual path
+        decides then). Lowering runs no kernel (service.inline_ahead)."""
+        from engine.errors import LimitExceeded
+
+        from .worker import load_graph
+
+        c0 = time.thread_time()
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(interval, COMPILE_SWITCH_S))
+        timeline.stamp("inl.l0")
+        try:
+            flat, need = self.ahead.engine.lower(load_graph(graph_text, self.limits))
+            got = (flat, need) if _admit(flat, need) else None
+        except LimitExceeded:
+            got = SKIP
+        except Exception as e:  # noqa: BLE001 - it fails in the worker too, which reports it to its client
+            log.debug("inline lowering failed: %s", e)
+            got = None
+        finally:
+            timeline.stamp("inl.l1")
+            sys.setswitchinterval(interval)
+        return got, (time.thread_time() - c0) * 1e3
+
+    def _lowered(self, key: str, loop, fut) -> None:
+        self.pending.discard(key)
+        if self.closed or fut.cancelled():
+            return
+        got, cpu_ms = fut.result()
+        self.ahead.charge(cpu_ms)
+        if got is SKIP:
+            return
+        if got is None:
+            self._refuse(key)
+            return
+        self.ahead.keep(key, got)
+        self._compile_when_due(key, None, loop)  # its first run may be back already
+
+    def _compile(self, key: str, graph_text, lowered: tuple | None = None):
         """In the lane's thread: the plan, cached in the lane's Engine, or None when it must not run
-        inline (nothing is compiled then). Meanwhile the thread
+        inline (nothing is compiled then); `lowered`: the graph lowered ahead. Meanwhile the thread
         holds the GIL in long stretches, and the event loop waits up to the switch interval (5 ms) each
         time it wants it back (several times per request): a shorter interval while compiling keeps
         the requests of those ~10-100 ms near their usual time."""
@@ -155,9 +232,12 @@ class InlineLane:
 
         interval = sys.getswitchinterval()
         sys.setswitchinterval(min(interval, COMPILE_SWITCH_S))
+        timeline.stamp("inl.c0")
         try:
-            return self.engine.plan(load_graph(graph_text, self.limits), key, admit=_admit)
+            g = load_graph(graph_text, self.limits) if lowered is None else None
+            return self.engine.plan(g, key, admit=_admit, lowered=lowered)
         finally:
+            timeline.stamp("inl.c1")
             sys.setswitchinterval(interval)
 
     def _compiled(self, key: str, fut) -> None:
@@ -213,7 +293,7 @@ class InlineLane:
             log.info("inline lane: %s took %.1f ms of CPU (inline_max_ms=%g): it runs in workers from now on",
                      key, cpu_ms, self.max_ms)
             self._refuse(key)
-        self._cost(key, ms)
+        self._cost(key, cpu_ms)  # its cost; the budget above is charged its wall time, the loop's
         return outs, ms
 
 

@@ -294,6 +294,8 @@ class Pool:
         self.queue.append(job)
         job.timer = self.loop.call_at(job.deadline, self._on_deadline, job)
         self._dispatch()
+        if self.inline is not None and job.device_index is None:  # (after the dispatch: the job is sent first)
+            self.inline.seen(job.key, job.graph_text, self.loop)
         return job.future
 
     def _run_inline(self, job: Job) -> bool:
@@ -510,6 +512,8 @@ class Pool:
             _, _, refs, timing = msg
             w.plan_bytes = timing.pop("plan_cache_bytes", w.plan_bytes)
             run_ms = timing.get("compute_ms", 0) - timing.pop("compile_ms", 0)  # a miss: its run alone
+            # the inline lane's cost: the run's own CPU time (a loaded box only adds to its wall time)
+            run_ms = timing.pop("compute_cpu_ms", run_ms)
             waited = timing.pop("cpu_wait_ms", 0.0)  # a lent run's threads waiting for a CPU (core_lending)
             if timing.get("compile_cache") == "hit" and not job.reclaimed:
                 self.work.note(job.key, timing.get("compute_ms", 0), job.lend is not None, waited)

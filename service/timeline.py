@@ -8,7 +8,9 @@ global lookup and a false test. benchmarks/w2_timeline.py lays a call out from t
 
 Stamps: server srv.headers (lean path) / srv.read / srv.decoded / srv.submit / srv.to_worker /
 srv.to_worker_sent / srv.from_worker / srv.result / srv.written; worker wk.recv / wk.c0 / wk.c1 (compute) /
-wk.out (outputs written) / wk.sent.
+wk.out (outputs written) / wk.sent; the inline lane inl.l0 / inl.l1 (lowering ahead) and inl.c0 / inl.c1
+(compiling); in every process that imports this module, gc.start.<generation> / gc.stop.<generation> around
+each collection (a pause of the whole process: where a slow step's time went).
 """
 from __future__ import annotations
 
@@ -39,3 +41,13 @@ def flush() -> None:
 
 if DIR is not None:
     atexit.register(flush)
+
+
+def _gc_stamp(phase: str, info: dict) -> None:
+    stamp(f"gc.{phase}.{info['generation']}")
+
+
+if DIR is not None:
+    import gc
+
+    gc.callbacks.append(_gc_stamp)  # a collection's pause shows on the timeline

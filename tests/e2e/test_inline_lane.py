@@ -92,7 +92,7 @@ def test_a_repeated_small_job_goes_inline_after_its_worker_runs(c, enc):
     assert first["timing"]["lane"] == "worker" and first["device"].startswith("cpu:")
     before = metric(c, LANES, device="cpu", lane="inline")
     lanes, out = until_inline(c, "grad", body, enc)
-    assert lanes and set(lanes) == {"worker"}  # it came back to a worker once before the lane compiled it
+    assert set(lanes) <= {"worker"}  # (a call that came while the lane compiled it went to a worker)
     assert out["device"] == "cpu" and metric(c, LANES, device="cpu", lane="inline") == before + 1
     assert out["structure"] == first["structure"] and [o["name"] for o in out["outputs"]] == \
         [o["name"] for o in first["outputs"]]
@@ -101,9 +101,27 @@ def test_a_repeated_small_job_goes_inline_after_its_worker_runs(c, enc):
     assert pool_of(c)["inline"]["plans"] >= 1
 
 
+def test_a_small_graph_is_compiled_after_its_first_worker_run(c):
+    """The lane lowers a graph while its first job runs in a worker and compiles it once that run came
+    back clean (service.inline_ahead): with no second job, the plan appears, and the next job runs inline."""
+    rng = np.random.default_rng(4)
+    body = {"graph": mlp_net("mlp_ahead"), "inputs": [rng.normal(size=(4, 8)).astype(F32),
+                                                     rng.normal(size=(8, 3)).astype(F32)], "get_all": True}
+    plans = pool_of(c)["inline"]["plans"]
+    first = run(c, "grad", body)
+    assert first["timing"]["lane"] == "worker"
+    wait_for_pool(c, "the lane did not compile the graph", lambda p: p["inline"]["plans"] == plans + 1,
+                  timeout=CEILING)
+    out = run(c, "grad", body)
+    assert out["timing"]["lane"] == "inline"
+    for a, b in zip(arrays(out), arrays(first)):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
 def test_a_graph_with_a_run_time_loop_never_goes_inline(c):
-    """The lane looks at the plan once a worker has run it cleanly (a cache hit) and refuses it: the
-    calls before and after all ran in workers, and the gradient is right."""
+    """The lane looks at the plan once it lowered it (while the first job runs in a worker,
+    service.inline_ahead) and refuses it: the calls before and after all ran in workers, and the gradient
+    is right."""
     x = np.array([0.3, 0.5], F32)
     body = {"graph": while_net(), "inputs": [x]}
     refused = pool_of(c)["inline"]["refused"]
@@ -113,7 +131,7 @@ def test_a_graph_with_a_run_time_loop_never_goes_inline(c):
         assert time.monotonic() < end, "the lane never looked at the while graph"
         outs.append(run(c, "grad", body))
     outs += [run(c, "grad", body) for _ in range(5)]
-    assert len(outs) >= 7 and {o["timing"]["lane"] for o in outs} == {"worker"}
+    assert len(outs) >= 6 and {o["timing"]["lane"] for o in outs} == {"worker"}
     y, dy = x.astype(np.float64), np.ones(2)
     while y.sum() < 10:  # the loop by hand: d/dx sum(y*y) = 2 y dy/dx, dy/dx a product over the trips
         y, dy = 1.5 * y + np.sin(y), dy * (1.5 + np.cos(y))

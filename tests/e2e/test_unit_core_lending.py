@@ -28,7 +28,9 @@ pytestmark = pytest.mark.skipif(len(CORES) < 2, reason="lending needs two cores"
 
 @pytest.fixture(scope="module")
 def pool(loop):
-    s = Settings(cpu_workers=2, queue_size=4, lend_min_ms=0)  # pinned (the default); lend to every job
+    # pinned (the default); lend to every job; no inline lane: a small job that ran once could run in this
+    # process instead of reclaiming a lent core (service.inline), and these tests are about the workers
+    s = Settings(cpu_workers=2, queue_size=4, lend_min_ms=0, inline_max_ms=0)
     p = Pool("cpu", build_specs("cpu", s), s, Metrics())
     loop.run(p.start())
     yield p

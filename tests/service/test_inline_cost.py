@@ -1,0 +1,70 @@
+"""The inline lane's cost of a run is the run's own CPU time (service/inline.py): a worker reports it for
+each job, and a run that a loaded box preempted (its wall time long, its CPU time short) neither keeps a
+small graph from the lane nor sends it back to the workers; the loop's budget is still charged wall time."""
+from __future__ import annotations
+
+import asyncio
+import time
+import types
+
+import numpy as np
+
+from engine import Engine
+from service import inline, shm
+from service.inline import COST_RUNS
+from service.out_slots import SlotWriter
+from service.worker import Plans, _run_job
+from test_inline_lane import derived, lane_of, noted, take_graph
+
+F32 = np.float32
+
+
+def test_a_worker_reports_its_runs_cpu_time_without_its_compile():
+    d = derived("cost_cpu", take_graph())
+    eng = Engine("numpy")
+    plans = Plans(eng, {"cache_size": 4})
+    args = [np.arange(4, dtype=F32), np.array([1, 3], np.int32)]
+    times = []
+    for _ in range(2):
+        msg = ("job", 7, d.key, (d.text, d.sources), [shm.put(a, 1 << 16, []) for a in args], {}, [], None)
+        kind, _, _, timing = _run_job(eng, plans, SlotWriter(), 1 << 16, msg)
+        assert kind == "done"
+        times.append(timing)
+    first, again = times
+    assert first["compile_cache"] == "miss" and again["compile_cache"] == "hit"
+    assert 0 < eng.compile_cpu_seconds and first["compile_ms"] > 0  # the engine counts its compile's CPU too
+    # the process's CPU time over the span of compute_ms, less the compile's: the run alone
+    assert 0 <= first["compute_cpu_ms"] < first["compute_ms"] - 0.5 * first["compile_ms"]
+    assert 0 < again["compute_cpu_ms"] <= again["compute_ms"] + 1.0  # (a clock of its own: within a tick)
+
+
+def test_a_preempted_inline_run_does_not_send_a_small_graph_back_to_the_workers(monkeypatch):
+    d = derived("cost_preempted", take_graph())
+    args = [np.arange(4, dtype=F32), np.array([1, 3], np.int32)]
+
+    class Clock:
+        """perf_counter as if the box took the thread away for 25 ms during every inline run."""
+        now = time.perf_counter()
+
+        @classmethod
+        def perf_counter(cls):
+            cls.now += 0.025
+            return cls.now
+
+    fake = types.SimpleNamespace(perf_counter=Clock.perf_counter, thread_time=time.thread_time)
+
+    async def scenario():
+        lane = lane_of(inline_max_ms=1.0)
+        await noted(lane, d, 0.2)
+        monkeypatch.setattr(inline, "time", fake)
+        for k in range(2 * COST_RUNS):
+            lane.tokens = lane.capacity
+            plan = lane.plan_for(d.key)
+            assert plan is not None, k
+            t = lane.tokens
+            _, ms = lane.run(plan, d.key, 1, args, {})
+            assert ms > 24.0 and lane.tokens < t - 24.0  # the loop's budget pays the wall time (25 ms)
+        assert max(lane.costs[d.key]) < 1.0  # the cost: CPU time, a fraction of a millisecond
+        lane.close()
+
+    asyncio.run(scenario())
