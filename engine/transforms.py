@@ -130,13 +130,13 @@ def grad_operation(g: Graph, get_all: bool = False, get_by_list: bool = False, s
     elif get_all:
         pos = tuple(range(len(g.inputs)))
         if not pos and not ws:
-            raise DifferentiationError("get_all=True on a graph with no inputs")
+            raise DifferentiationError("get_all=True on a graph with no inputs", path="$.inputs")
     else:
         if not g.inputs:
-            raise DifferentiationError("GradOperation: the graph has no inputs to differentiate")
+            raise DifferentiationError("GradOperation: the graph has no inputs to differentiate", path="$.inputs")
         pos = 0
     if get_by_list and not ws and pos is None:
-        raise DifferentiationError("get_by_list=True but the graph has no parameters")
+        raise DifferentiationError("get_by_list=True but the graph has no parameters", path="$.params")
     if get_all and not pos:
         return grad(g, None, ws, sens_param)
     if get_by_list:
@@ -148,7 +148,7 @@ def vjp(g: Graph, *, tuple_inputs: bool = True) -> Graph:
     """Seed form `vjp(fn, inputs, v) -> (out, grads)`: inputs = fn's inputs + one v per output."""
     n = len(g.inputs)
     if n == 0:
-        raise DifferentiationError("vjp: the graph has no inputs")
+        raise DifferentiationError("vjp: the graph has no inputs", path="$.inputs")
     n_out = len(g.flat_outputs)
 
     def structure(outs):
@@ -166,7 +166,8 @@ def jvp(g: Graph, positions=None) -> Graph:
     pos = list(range(n)) if positions is None else _positions(g, positions)[0]
     for p in pos:
         if not is_inexact(g.inputs[p].dtype):
-            raise DifferentiationError(f"jvp: input {p} has dtype {g.inputs[p].dtype}, not floating-point or complex")
+            raise DifferentiationError(f"jvp: input {p} has dtype {g.inputs[p].dtype}, not floating-point or complex",
+                                       position=p)
     n_out = len(g.flat_outputs)
 
     def structure(outs):
@@ -200,7 +201,7 @@ def _nth_grad_directional(g: Graph, order: int, *, get_all: bool, max_nodes: int
     (see `directional.directional_sum`, shared with grad-of-grad nodes)."""
     pos = list(range(len(g.inputs))) if get_all else [0]
     if not pos:
-        raise DifferentiationError("GradOperation: the graph has no inputs to differentiate")
+        raise DifferentiationError("GradOperation: the graph has no inputs to differentiate", path="$.inputs")
     for p in pos:
         if not is_inexact(g.inputs[p].dtype):
             raise DifferentiationError(f"cannot differentiate with respect to input {p}: "

@@ -160,6 +160,8 @@ def check_broadcasts_to(op: str, src, dst) -> None:
 
 def parse_index(index, ndim: int) -> tuple:
     """Index items: int | [start, stop, step] (nulls allowed) | null (new axis) | "..." ."""
+    if not isinstance(index, (list, tuple)):
+        raise RuleError(f"index: must be a list of items (int, [start, stop, step], null or '...'), got {index!r}")
     items = []
     n_ell = 0
     for it in index:
@@ -190,10 +192,10 @@ def parse_index(index, ndim: int) -> tuple:
 def index_shape(shape, index) -> tuple:
     shape = tuple(shape)
     idx = parse_index(index, len(shape))
-    probe = np.lib.stride_tricks.as_strided(np.zeros(1, np.bool_), shape=shape, strides=(0,) * len(shape))
-    try:
+    try:  # a stride-0 probe of the shape: NumPy's own indexing gives the result shape, allocating nothing
+        probe = np.lib.stride_tricks.as_strided(np.zeros(1, np.bool_), shape=shape, strides=(0,) * len(shape))
         return tuple(probe[idx].shape)
-    except IndexError as e:
+    except (IndexError, ValueError, OverflowError) as e:  # (ValueError: a shape no ndarray can have)
         raise RuleError(f"index: {e} (tensor of shape {list(shape)})", shape=list(shape)) from None
 
 
@@ -245,8 +247,14 @@ def _float_elementwise(op, avals):
     return elementwise(op, avals, float_only=True)
 
 
+NO_BOOL = ("neg", "sub", "sign")  # NumPy refuses these on bool (use logical_not / logical_xor)
+
+
 @rule(*UNARY_ANY, *BINARY)
 def _any_elementwise(op, avals):
+    if op in NO_BOOL and any(a.dtype == "bool" for a in avals):
+        raise RuleError(f"{op}: not defined for bool operands, got {', '.join(fmt(a) for a in avals)}; cast first",
+                        op=op, dtype="bool")
     return elementwise(op, avals)
 
 
@@ -514,7 +522,7 @@ def _prod(avals, axis, keepdims):
 
 @rule("logsumexp")
 def _logsumexp(avals, axis, keepdims):
-    return reduction("logsumexp", avals, axis, keepdims, float_only=True)
+    return reduction("logsumexp", avals, axis, keepdims, float_only=True, empty_ok=False)
 
 
 @rule("reduce_to")
@@ -549,7 +557,8 @@ def _softmax(op, avals, axis):
         raise RuleError(f"{op}: needs a floating-point operand, got {fmt(x)}", dtype=x.dtype)
     if not x.shape:
         raise RuleError(f"{op}: needs rank >= 1, got {fmt(x)}", shape=[])
-    norm_axis(op, axis, len(x.shape))
+    if x.shape[norm_axis(op, axis, len(x.shape))] == 0:
+        raise RuleError(f"{op}: axis {axis} of {fmt(x)} is empty", shape=list(x.shape), axis=axis)
     return [(tuple(x.shape), x.dtype)]
 
 
