@@ -262,7 +262,7 @@ def draw(shape, dtype: str, rng, fill: str = "normal"):
 
 
 def derivative_options(kind: str) -> dict:
-    return {"grad": {"grad_position": 0}, "jvp": {"positions": None}, "jacobian": {"positions": 0},
+    return {"grad": {"grad_position": 0}, "jvp": {}, "jacobian": {"positions": 0},
             "hessian": {"positions": 0}, "hvp": {"positions": 0}}.get(kind, {})
 
 
@@ -285,47 +285,45 @@ def _engine():
     return _CORE[1]
 
 
-def _extra_tensors(kind: str, d, n_user: int, rng, fill: str) -> dict:
-    from service.derivation import EXTRA
+def _sendable(arrays: list) -> list:
+    """A declared tensor no client could send (huge, negative) as a 1-element stand-in: the graph is judged."""
+    return [a if a is not None else np.zeros(1) for a in arrays]
 
-    if kind not in EXTRA:
-        return {}
-    extra = [draw(v.shape, v.dtype, rng, fill) for v in d.graph.inputs[n_user:]]
-    return {EXTRA[kind]: extra}
+
+def request_of(case: FuzzCase, seed: int = 0) -> tuple[list, dict]:
+    """The job's inputs and options (with the sens / tangents / v the kind takes, typed by its derived
+    graph) as arrays: what a client sends for `case`, in-process and over the wire alike."""
+    from service.derivation import EXTRA, spec_of
+
+    rng = np.random.default_rng(seed)
+    gin = case.graph.get("inputs") if isinstance(case.graph, dict) else None
+    inputs = case.inputs
+    if inputs is None:
+        inputs = _sendable([draw(v.get("shape", []), v.get("dtype", "float32"), rng, case.fill)
+                            if isinstance(v, dict) else None for v in (gin or [])])
+    options = dict(case.options)
+    if case.kind in EXTRA:
+        c = core()
+        try:
+            gid, g = c.registry.load(case.graph, None)
+            d = c.deriver.derive(case.kind, gid, g, spec_of(case.kind, options))
+        except Exception:  # noqa: BLE001 - refused before its extra tensors matter (outcome meets it again)
+            return inputs, options
+        extra = [draw(v.shape, v.dtype, rng, case.fill) for v in d.graph.inputs[len(g.inputs):]]
+        if extra:  # (grad: sens sent is sens_param; none here)
+            options[EXTRA[case.kind]] = _sendable(extra)
+    return inputs, options
 
 
 def outcome(case: FuzzCase, seed: int = 0) -> Outcome:
     """What the server answers for `case` (status 200 when it ran), found in-process: Core.prepare (the
     graph loaded under the limits, the inputs checked, the derivative built), then the derived graph's
     JSON loaded and run on an engine with the workers' limits, errors mapped as a worker maps them."""
-    rng = np.random.default_rng(seed)
-    fill = case.fill
     t0 = time.perf_counter()
-    c = core()
     try:
-        gin = case.graph.get("inputs") if isinstance(case.graph, dict) else None
-        inputs = case.inputs
-        if inputs is None:
-            inputs = [draw(v.get("shape", []), v.get("dtype", "float32"), rng, fill) if isinstance(v, dict) else None
-                      for v in (gin or [])]
-            if any(a is None for a in inputs):  # a declared input no client could send: the graph alone is judged
-                inputs = [a if a is not None else np.zeros(1) for a in inputs]
-        req = JobRequest(case.kind, inputs, graph=case.graph, options=dict(case.options), output_format="binary")
-        d = None
-        try:
-            gid, d, full, params = asyncio.run(c.prepare(req))
-        except ServiceError as e:
-            if e.code == "shape_error" and str(e.detail.get("path", "")).startswith(("$.tangents", "$.v", "$.sens")):
-                pass  # the extra tensors are drawn once the derived graph is known: ask again with them
-            else:
-                raise
-        if d is None:
-            gid, g = c.registry.load(case.graph, None)
-            from service.derivation import spec_of
-
-            d = c.deriver.derive(case.kind, gid, g, spec_of(case.kind, case.options))
-            req.options.update(_extra_tensors(case.kind, d, len(g.inputs), rng, fill))
-            gid, d, full, params = asyncio.run(c.prepare(req))
+        inputs, options = request_of(case, seed)
+        req = JobRequest(case.kind, inputs, graph=case.graph, options=options, output_format="binary")
+        gid, d, full, params = asyncio.run(core().prepare(req))
         return _run(d, full, params, t0)
     except ServiceError as e:
         return Outcome(http_status(e.code), e.code, e.message, dict(e.detail), time.perf_counter() - t0)
