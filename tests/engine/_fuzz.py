@@ -412,6 +412,15 @@ def _bomb(op: str, attrs: dict, n_in: int = 0) -> dict:
                       {"op": "sum", "inputs": ["y"], "outputs": ["s"], "attrs": {}}], "outputs": "s"}
 
 
+def _conv_bomb() -> dict:
+    """A conv of a long signal with a long kernel: 2 MB declared, 8 GB of window patches inside its impl."""
+    ins = [{"name": "x", "shape": [1, 1, 1 << 18], "dtype": "float32"},
+           {"name": "w", "shape": [1, 1, 1 << 12], "dtype": "float32"}]
+    return {"format": FORMAT, "name": "conv_bomb", "params": [], "inputs": ins,
+            "nodes": [{"op": "conv", "inputs": ["x", "w"], "outputs": ["y"], "attrs": {}},
+                      {"op": "sum", "inputs": ["y"], "outputs": ["s"], "attrs": {}}], "outputs": "s"}
+
+
 def structure_cases() -> list[FuzzCase]:
     """Deep, wide and nested graphs and one-node work bombs, each under the kinds that multiply them."""
     big = 1 << 31
@@ -431,6 +440,7 @@ def structure_cases() -> list[FuzzCase]:
         "bomb-pad": _bomb("pad", {"pads": [[big, big], [0, 0]]}, 1),
         "bomb-conv-transpose": _bomb("reshape", {"shape": [big, 0]}, 1),
         "bomb-reshape-neg": _bomb("reshape", {"shape": [-1, -1]}, 1),
+        "bomb-conv-patches": _conv_bomb(),
     }
     out = []
     for name, g in graphs.items():
