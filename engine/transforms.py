@@ -42,22 +42,24 @@ def _wrap(g: Graph, op: str, attrs: dict, extra_avals: Sequence, structure, name
                  name=f"{op}_{g.name}", output_names=names)
 
 
-def _positions(g: Graph, grad_position) -> tuple[list[int], bool]:
-    """Normalise grad_position; returns (positions, single)."""
+def _positions(g: Graph, grad_position, what: str = "grad_position") -> tuple[list[int], bool]:
+    """Normalise grad_position; returns (positions, single). `what`: the caller's name of the option (a
+    jacobian's is `positions`), named in errors and as their `option` (the service's path to it)."""
     n = len(g.inputs)
     if grad_position is None:
         return [], False
     single = isinstance(grad_position, int)
     pos = [grad_position] if single else list(grad_position)
     if not single and not pos:
-        raise DifferentiationError("grad_position is an empty tuple")
+        raise DifferentiationError(f"{what} is an empty tuple", option=what)
     seen = set()
     out = []
     for p in pos:
         if isinstance(p, bool) or not isinstance(p, int) or not -n <= p < n:
-            raise DifferentiationError(f"grad_position {p!r} out of range: the graph has {n} input(s)", position=p)
+            raise DifferentiationError(f"{what} {p!r} out of range: the graph has {n} input(s)", position=p,
+                                       option=what)
         if p % n in seen:
-            raise DifferentiationError(f"grad_position {p} repeated", position=p)
+            raise DifferentiationError(f"{what} {p} repeated", position=p, option=what)
         seen.add(p % n)
         out.append(p % n)
     return out, single
@@ -163,7 +165,7 @@ def vjp(g: Graph, *, tuple_inputs: bool = True) -> Graph:
 def jvp(g: Graph, positions=None) -> Graph:
     """`jvp(fn, inputs, v) -> (out, jvp_out)`: inputs = fn's inputs + one tangent per position."""
     n = len(g.inputs)
-    pos = list(range(n)) if positions is None else _positions(g, positions)[0]
+    pos = list(range(n)) if positions is None else _positions(g, positions, "positions")[0]
     for p in pos:
         if not is_inexact(g.inputs[p].dtype):
             raise DifferentiationError(f"jvp: input {p} has dtype {g.inputs[p].dtype}, not floating-point or complex",
@@ -252,9 +254,9 @@ def _check_basis(n: int, what: str) -> None:
 def _check_jacobian_args(g: Graph, positions, mode: str) -> tuple[list[int], bool]:
     if mode not in ("rev", "fwd"):
         raise DifferentiationError(f"jacobian mode must be 'rev' or 'fwd', got {mode!r}")
-    pos, single = _positions(g, positions)
+    pos, single = _positions(g, positions, "positions")
     if not pos:
-        raise DifferentiationError("jacobian: positions is empty")
+        raise DifferentiationError("jacobian: positions is empty", option="positions")
     for p in pos:
         if not is_float(g.inputs[p].dtype):  # complex: no one Jacobian matrix (not holomorphic in general)
             raise DifferentiationError(f"jacobian: input {p} has dtype {g.inputs[p].dtype}, not floating-point"
@@ -325,7 +327,7 @@ def hessian(g: Graph, positions=0, *, max_nodes: int | None = None, max_work: in
     """jacfwd(jacrev(g)): blocks out.shape + in_i.shape + in_j.shape, nested output -> i -> j."""
     h = jacobian(jacobian(g, positions, mode="rev", max_nodes=max_nodes, max_work=max_work), positions,
                  mode="fwd", max_nodes=max_nodes, max_work=max_work)
-    pos, _ = _positions(g, positions)
+    pos, _ = _positions(g, positions, "positions")
     outs = value_names(g, "") if len(g.flat_outputs) > 1 else [""]
     h.output_names = [f"d2{n}/d{input_name(g, i)}d{input_name(g, j)}" for n in outs for i in pos for j in pos]
     return h
@@ -336,8 +338,8 @@ def hvp(g: Graph, positions=0) -> Graph:
 
     Inputs: g's inputs + one v per position; outputs: structured as grad(g, positions).
     """
+    pos, _ = _positions(g, positions, "positions")  # (first: its errors name hvp's option)
     gg = grad(g, positions)
-    pos, _ = _positions(g, positions)
     o = Outer(gg, "grad_")
     vs = [Var(g.inputs[p].aval, f"v{p}") for p in pos]
     outs = o.b.emit("jvp", o.inputs + vs, {"fn": o.fname, "positions": tuple(pos)})

@@ -236,3 +236,22 @@ def test_a_conv_whose_patches_pass_the_memory_budget_is_refused_before_it_runs()
     with pytest.raises(LimitExceeded) as ei:
         Engine(max_job_bytes=1 << 30).plan(g)
     assert ei.value.setting == "max_job_bytes" and ei.value.value > 8 * 10 ** 9
+
+
+# -- a derivative option at fault is named as the request names it ------------------------------------------
+@pytest.mark.parametrize("kind,option,value,words", [
+    ("grad", "grad_position", [0, 0], "grad_position 0 repeated"),
+    ("jacobian", "positions", [0, 0], "positions 0 repeated"),
+    ("hessian", "positions", 5, "positions 5 out of range"),
+    ("hvp", "positions", [], "positions is an empty tuple"),
+    ("jvp", "positions", -3, "positions -3 out of range")])
+def test_a_bad_position_names_the_request_option(kind, option, value, words):
+    from service.derivation import Deriver
+    from service.errors import ServiceError
+
+    g = one("sin", (2,))
+    spec = {"grad": {"grad_position": value}}.get(kind, {"positions": value, "mode": None})
+    with pytest.raises(ServiceError) as ei:
+        Deriver(3, 100_000, 1 << 20, 8).derive(kind, "gid", g, spec)
+    assert words in ei.value.message
+    assert ei.value.detail["path"] == f"$.{option}" and "option" not in ei.value.detail
