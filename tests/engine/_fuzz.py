@@ -244,7 +244,9 @@ def mutated_cases(seed: FuzzCase, op: str) -> list[FuzzCase]:
 # -- inputs and derivative options -------------------------------------------------------------------------
 def draw(shape, dtype: str, rng, fill: str = "normal"):
     """A small array of `shape` / `dtype` (None when the shape is not something a client could send)."""
-    if any(not isinstance(d, int) or d < 0 for d in shape) or int(np.prod(shape, dtype=object)) > 1 << 18:
+    if not isinstance(shape, (list, tuple)) or dtype not in DTYPES + ("complex128",) or \
+            any(isinstance(d, bool) or not isinstance(d, int) or d < 0 for d in shape) or \
+            int(np.prod(shape, dtype=object)) > 1 << 18:
         return None
     if fill == "nan":
         a = np.full(shape, np.nan)
@@ -297,6 +299,7 @@ def request_of(case: FuzzCase, seed: int = 0) -> tuple[list, dict]:
 
     rng = np.random.default_rng(seed)
     gin = case.graph.get("inputs") if isinstance(case.graph, dict) else None
+    gin = gin if isinstance(gin, list) else []
     inputs = case.inputs
     if inputs is None:
         inputs = _sendable([draw(v.get("shape", []), v.get("dtype", "float32"), rng, case.fill)
@@ -502,3 +505,36 @@ def verdict(case: FuzzCase, o: Outcome) -> str | None:
     if not (d.get("node") or (d.get("path") and d["path"] != "$.graph") or d.get("position") is not None):
         return f"{o.status} {o.code} naming no node or field: {o.message} {d}"
     return None
+
+
+# -- the graph's JSON itself: every field of a seed set to a value of another type, or deleted --------------
+JSON_VALUES = (None, 1, -1, 1.5, "x", "", [], [None], [1], {}, {"a": 1}, True, [[]], "t2", "DEL")
+
+
+def _json_paths(d, pre=()):
+    items = d.items() if isinstance(d, dict) else enumerate(d) if isinstance(d, list) else ()
+    for k, v in items:
+        if k != "data":  # (tensor data: the codec's and the value checks' business)
+            yield pre + (k,)
+            yield from _json_paths(v, pre + (k,))
+
+
+def json_mutations(seed: FuzzCase, op: str, per_field: int = 2) -> list[FuzzCase]:
+    """The seed with each JSON field (every key and list item, at every depth) set to `per_field` values of
+    JSON_VALUES (chosen per field) or deleted; each an eval or a grad job."""
+    out = []
+    for path in _json_paths(seed.graph):
+        where = "/".join(map(str, path))
+        for j in range(per_field):
+            value = _pick(f"{where}#{j}", JSON_VALUES)
+            g = copy.deepcopy(seed.graph)
+            parent = g
+            for k in path[:-1]:
+                parent = parent[k]
+            if value == "DEL":
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = copy.deepcopy(value)
+            kind = _pick(f"{where}#{j}:kind", ("eval", "grad"))
+            out.append(FuzzCase(f"{op}/json:{where}={value!r}:{kind}", g, kind, derivative_options(kind)))
+    return out

@@ -255,3 +255,13 @@ def test_a_bad_position_names_the_request_option(kind, option, value, words):
         Deriver(3, 100_000, 1 << 20, 8).derive(kind, "gid", g, spec)
     assert words in ei.value.message
     assert ei.value.detail["path"] == f"$.{option}" and "option" not in ei.value.detail
+
+
+# -- a graph's name that is not a string reached derivation ('int' + 'str': a 500) ---------------------------
+@pytest.mark.parametrize("name", [1, None, ["a"], {"a": 1}])
+def test_a_graph_name_must_be_a_string(name):
+    d = graph_to_json(one("sin", (2,)))
+    d["name"] = name
+    with pytest.raises(InvalidGraph) as ei:
+        graph_from_json(d)
+    assert ei.value.path == "$.name"

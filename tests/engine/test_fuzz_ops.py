@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from engine.ops import OPS
-from _fuzz import (FuzzCase, derivative_of, op_sweep, outcome, seed_cases, structure_cases, verdict)
+from _fuzz import (FuzzCase, derivative_of, json_mutations, op_sweep, outcome, seed_cases, structure_cases,
+                   verdict)
 
 SEEDS = seed_cases()
 
@@ -49,6 +50,18 @@ def test_deep_wide_nested_graphs_and_work_bombs_are_refused_up_front():
     problems, n = _sweep(structure_cases())
     assert not problems, "\n".join(problems)
     assert n >= 40
+
+
+# the seeds with the most structure: functions, control flow, custom rules
+JSON_SEEDS = ("grad", "custom_vjp", "vmap", "while", "cond", "scan", "switch", "segment_reduce", "conv")
+
+
+@pytest.mark.parametrize("op", JSON_SEEDS)
+def test_every_field_of_a_graph_mistyped_or_missing_gets_a_clear_4xx(op):
+    cases = json_mutations(SEEDS[op], op)
+    problems, n = _sweep(cases)
+    assert n >= 50
+    assert not problems, "\n".join(problems)
 
 
 def test_the_sweep_can_fail():
