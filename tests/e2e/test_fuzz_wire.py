@@ -5,6 +5,7 @@ server serves a canary afterwards. Plus a work bomb with no input data: cut by i
 replaced, everyone else served."""
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -112,3 +113,48 @@ def test_a_work_bomb_from_a_tiny_request_is_cut_by_its_deadline(proto, server):
                       timeout=120)
     seed = next(c for c in CASES if c.id.endswith("/seed:eval"))
     assert _answer(proto, seed).status == 200
+
+
+def _with_param() -> dict:
+    """The add seed times a parameter w [3], summed: a graph with a weight to name."""
+    g = json.loads(json.dumps(SEEDS["add"].graph))
+    g["inputs"] = g["inputs"][:1] + [{"name": "x1", "shape": [2, 3], "dtype": "float64"}]
+    g["params"] = [{"name": "w", "shape": [3], "dtype": "float64",
+                    "value": {"shape": [3], "dtype": "float64", "data": [1.0, 2.0, 3.0]}}]
+    out = g["nodes"][-1]["outputs"][0]
+    g["nodes"] += [{"op": "mul", "inputs": [out, "w"], "outputs": ["pw"], "attrs": {}},
+                   {"op": "sum", "inputs": ["pw"], "outputs": ["ps"], "attrs": {}}]
+    g["outputs"] = "ps"
+    return g
+
+
+X2 = [np.ones((2, 3)), np.full((2, 3), 2.0)]
+# (kind, options, status, code, detail.path or detail.limit): the request's own options, each wrong once
+OPTION_CASES = [
+    ("grad", {"grad_position": 5}, 400, "differentiation_error", "$.grad_position"),
+    ("grad", {"grad_position": [1, -1]}, 400, "differentiation_error", "$.grad_position"),
+    ("jacobian", {"positions": [0, 0]}, 400, "differentiation_error", "$.positions"),
+    ("hessian", {"positions": -3}, 400, "differentiation_error", "$.positions"),
+    ("hvp", {"positions": [], "v": []}, 400, "differentiation_error", "$.positions"),
+    ("grad", {"order": 4}, 413, "limit_exceeded", "max_order"),
+    ("grad", {"sens": [np.ones(3)]}, 400, "shape_error", "$.sens[0]"),
+    ("vjp", {"v": [np.ones((), np.float32)]}, 400, "shape_error", "$.v[0]"),
+    ("jvp", {"tangents": [np.ones((2, 3))]}, 400, "shape_error", "$.tangents"),
+    ("grad", {"params": {"w": np.ones(3, np.float32)}}, 400, "shape_error", "$.params.w"),
+    ("grad", {"params": {"nope": np.ones(3)}}, 400, "shape_error", "$.params.nope"),
+    ("grad", {"weights": ["nope"]}, 400, "differentiation_error", None),
+    ("grad", {"deadline_ms": 1e12}, 400, "invalid_request", "$.deadline_ms"),
+    ("jacobian", {"mode": "sideways"}, 400, "invalid_request", "$.mode"),
+]
+
+
+@pytest.mark.parametrize("kind,options,status,code,where", OPTION_CASES,
+                         ids=[f"{k}-{next(iter(o))}-{i}" for i, (k, o, *_) in enumerate(OPTION_CASES)])
+def test_a_wrong_request_option_is_a_4xx_naming_it(proto, kind, options, status, code, where):
+    a = proto.call(kind, _with_param(), X2, timeout=60, **options)
+    assert (a.status, a.code) == (status, code), a.error
+    d = a.error["detail"]
+    if where is None:  # (a weight name: the message names it)
+        assert "nope" in a.error["message"]
+    else:
+        assert where in (d.get("path"), d.get("limit")), a.error
