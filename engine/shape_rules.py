@@ -245,14 +245,21 @@ def _float_elementwise(op, avals):
     return elementwise(op, avals, float_only=True)
 
 
-NO_BOOL = ("neg", "sub", "sign")  # NumPy refuses these on bool (use logical_not / logical_xor)
+# refused on bool (use logical_not / logical_xor / cast): NumPy has no loop for neg, sub, sign; PyTorch none
+# for remainder, fmod, abs, matmul, argmax (so every pool answers alike)
+NO_BOOL = ("neg", "sub", "sign", "remainder", "fmod")
+
+
+def no_bool(op: str, avals) -> None:
+    if any(a.dtype == "bool" for a in avals):
+        raise RuleError(f"{op}: not defined for bool operands, got {', '.join(fmt(a) for a in avals)}; cast first",
+                        op=op, dtype="bool")
 
 
 @rule(*UNARY_ANY, *BINARY)
 def _any_elementwise(op, avals):
-    if op in NO_BOOL and any(a.dtype == "bool" for a in avals):
-        raise RuleError(f"{op}: not defined for bool operands, got {', '.join(fmt(a) for a in avals)}; cast first",
-                        op=op, dtype="bool")
+    if op in NO_BOOL:
+        no_bool(op, avals)
     return elementwise(op, avals)
 
 
@@ -264,6 +271,7 @@ def _bool_elementwise(op, avals):
 @rule("abs")
 def _abs(avals):
     """|x|: a complex operand's modulus is real."""
+    no_bool("abs", avals)
     [(shape, dtype)] = elementwise("abs", avals)
     return [(shape, REAL_OF.get(dtype, dtype))]
 
@@ -317,6 +325,9 @@ def _cast(avals, dtype):
 # -- constants ----------------------------------------------------------------------------------
 @rule("fill")
 def _fill(avals, shape, value, dtype):
+    if dtype in INT and not (math.isfinite(value) and np.iinfo(dtype).min <= value <= np.iinfo(dtype).max):
+        raise RuleError(f"fill: value {value} does not fit {dtype} (NumPy would wrap it, PyTorch refuses)",
+                        value=value, dtype=dtype)
     return [(tuple(shape), dtype)]
 
 
@@ -533,6 +544,7 @@ def _reduce_to(avals, shape):
 @rule("matmul")
 def _matmul(avals, transpose_a, transpose_b):
     a, b = avals
+    no_bool("matmul", avals)
     if a.dtype != b.dtype:
         raise RuleError(f"matmul: operand dtypes differ: {fmt(a)} vs {fmt(b)}", dtypes=[a.dtype, b.dtype])
     if len(a.shape) < 2 or len(b.shape) < 2:
@@ -850,6 +862,7 @@ def dot_general_subscripts(nx: int, ny: int, lhs_contracting, rhs_contracting, l
 @rule("dot_general")
 def _dot_general(avals, lhs_contracting, rhs_contracting, lhs_batch, rhs_batch):
     x, y = avals
+    no_bool("dot_general", avals)
     dtype = same_dtype("dot_general", avals)
     if _nd(x) + _nd(y) > len(_LETTERS):
         raise RuleError("dot_general: operands of too high a rank")
@@ -1022,7 +1035,7 @@ def _linrec(avals, axis, reverse):
 @rule("argmax", "argmin")
 def _arg(op, avals, axis, keepdims):
     x = avals[0]
-    ax = _cum(op, x, axis, numeric=False)
+    ax = _cum(op, x, axis)
     if x.shape[ax] == 0:
         raise RuleError(f"{op}: axis {axis} of {fmt(x)} is empty")
     return [(reduced_shape(tuple(x.shape), (ax,), keepdims), "int64")]

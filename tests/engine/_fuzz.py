@@ -270,6 +270,7 @@ def derivative_options(kind: str) -> dict:
 
 # -- running a case as the server does --------------------------------------------------------------------
 _CORE: list = []
+_ENGINES: dict = {}  # backend -> an Engine with the workers' limits
 
 
 def core() -> Core:
@@ -278,13 +279,14 @@ def core() -> Core:
     return _CORE[0]
 
 
-def _engine():
+def _engine(backend: str):
     from engine import Engine
 
-    if len(_CORE) < 2:
-        _CORE.append(Engine("numpy", max_nodes=LIMITS["max_nodes"], max_work=LIMITS["max_work"],
-                            max_job_bytes=LIMITS["max_job_bytes"], cache_size=8))
-    return _CORE[1]
+    eng = _ENGINES.get(backend)
+    if eng is None:
+        eng = _ENGINES[backend] = Engine(backend, max_nodes=LIMITS["max_nodes"], max_work=LIMITS["max_work"],
+                                         max_job_bytes=LIMITS["max_job_bytes"], cache_size=8)
+    return eng
 
 
 def _sendable(arrays: list) -> list:
@@ -318,16 +320,17 @@ def request_of(case: FuzzCase, seed: int = 0) -> tuple[list, dict]:
     return inputs, options
 
 
-def outcome(case: FuzzCase, seed: int = 0) -> Outcome:
+def outcome(case: FuzzCase, seed: int = 0, backend: str = "numpy") -> Outcome:
     """What the server answers for `case` (status 200 when it ran), found in-process: Core.prepare (the
     graph loaded under the limits, the inputs checked, the derivative built), then the derived graph's
-    JSON loaded and run on an engine with the workers' limits, errors mapped as a worker maps them."""
+    JSON loaded and run on an engine with the workers' limits (`backend`: numpy, or torch as the torchcpu
+    pool's workers), errors mapped as a worker maps them."""
     t0 = time.perf_counter()
     try:
         inputs, options = request_of(case, seed)
         req = JobRequest(case.kind, inputs, graph=case.graph, options=options, output_format="binary")
         gid, d, full, params = asyncio.run(core().prepare(req))
-        return _run(d, full, params, t0)
+        return _run(d, full, params, t0, backend)
     except ServiceError as e:
         return Outcome(http_status(e.code), e.code, e.message, dict(e.detail), time.perf_counter() - t0)
     except Exception as e:  # noqa: BLE001 - what the adapters answer 500 "internal" for
@@ -335,8 +338,8 @@ def outcome(case: FuzzCase, seed: int = 0) -> Outcome:
                        crash=f"{type(e).__name__}: {e}")
 
 
-def _run(d, inputs, params, t0) -> Outcome:
-    eng = _engine()
+def _run(d, inputs, params, t0, backend: str) -> Outcome:
+    eng = _engine(backend)
     try:
         g = load_graph((d.text, d.sources), Limits(max_nodes=LIMITS["max_nodes"]))
         eng.run(g, inputs, params or None, key=d.key)

@@ -265,3 +265,47 @@ def test_a_graph_name_must_be_a_string(name):
     with pytest.raises(InvalidGraph) as ei:
         graph_from_json(d)
     assert ei.value.path == "$.name"
+
+
+# -- what PyTorch's kernels refuse (the torchcpu pool): a 500 there, a result on NumPy -----------------------
+@pytest.mark.parametrize("op", ["abs", "argmax", "argmin", "remainder", "fmod", "matmul", "dot_general"])
+def test_bool_operands_torch_has_no_kernel_for_are_refused_on_every_backend(op):
+    gb = GraphBuilder("b")
+    n = 1 if op in ("abs", "argmax", "argmin") else 2
+    xs = [gb.input((2, 2), "bool", name=f"x{i}") for i in range(n)]
+    attrs = {"lhs_contracting": (1,), "rhs_contracting": (0,)} if op == "dot_general" else {}
+    with pytest.raises(ShapeError, match=f"{op}: .*bool") as ei:
+        gb.emit(op, xs, attrs)
+    assert ei.value.node
+
+
+@pytest.mark.parametrize("op", ["remainder", "fmod"])
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int32", "int64"])
+def test_an_integer_divided_by_zero_gives_numpys_zero_on_every_backend(op, dtype):
+    gb = GraphBuilder("r")
+    x, y = gb.input((4,), dtype, name="x"), gb.input((4,), dtype, name="y")
+    g = gb.build(gb.emit(op, [x, y])[0])
+    a, b = np.array([7, 5, 3, 0], dtype), np.array([2, 0, 3, 0], dtype)
+    with np.errstate(divide="ignore"):
+        want = (np.remainder if op == "remainder" else np.fmod)(a, b)
+    for backend in ("numpy", "torch"):
+        np.testing.assert_array_equal(run(g, a, b, backend=backend), want)
+
+
+@pytest.mark.parametrize("dtype,lo,hi", [("uint8", -0.5, 300.0), ("int8", -1e9, 1e9), ("int32", -2.5, 2.5)])
+def test_an_integer_clip_takes_float_bounds_on_every_backend(dtype, lo, hi):
+    info = np.iinfo(dtype)
+    x = np.array([info.min, -3, 0, 2, 3, info.max], dtype=np.int64).clip(info.min, info.max).astype(dtype)
+    want = np.where(x < lo, np.ceil(lo), np.where(x > hi, np.floor(hi), x)).astype(dtype)
+    g = one("clip", x.shape, dtype, min=lo, max=hi)
+    for backend in ("numpy", "torch"):
+        np.testing.assert_array_equal(run(g, x, backend=backend), want)
+
+
+def test_a_fill_value_an_integer_dtype_cannot_hold_is_refused():
+    gb = GraphBuilder("f")
+    with pytest.raises(ShapeError, match="does not fit uint8") as ei:
+        gb.emit("fill", [], {"shape": (2,), "value": 300.0, "dtype": "uint8"})
+    assert ei.value.node
+    np.testing.assert_array_equal(run(gb.build(gb.emit("fill", [], {"shape": (2,), "value": 255.0,
+                                                                    "dtype": "uint8"})[0])), [255, 255])

@@ -22,10 +22,10 @@ def test_every_op_of_the_catalog_has_a_seed():
     assert sorted(OPS) == sorted(SEEDS), sorted(set(OPS) ^ set(SEEDS))
 
 
-def _sweep(cases: list[FuzzCase]) -> tuple[list[str], int]:
+def _sweep(cases: list[FuzzCase], backend: str = "numpy") -> tuple[list[str], int]:
     problems, n = [], 0
     for case in cases:
-        o = outcome(case)
+        o = outcome(case, backend=backend)
         n += 1
         bad = verdict(case, o)
         if bad:
@@ -33,7 +33,7 @@ def _sweep(cases: list[FuzzCase]) -> tuple[list[str], int]:
         if o.status == 200 and case.kind == "eval" and not case.expect_ok:
             d = derivative_of(case)
             n += 1
-            bad = verdict(d, outcome(d))
+            bad = verdict(d, outcome(d, backend=backend))
             if bad:
                 problems.append(f"{d.id}: {bad}")
     return problems, n
@@ -43,6 +43,17 @@ def _sweep(cases: list[FuzzCase]) -> tuple[list[str], int]:
 def test_op_answers_hostile_input_with_a_clear_4xx(op):
     problems, n = _sweep(op_sweep(op, SEEDS[op]))
     assert n > 20
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("op", sorted(OPS))
+def test_op_on_the_torch_backend_answers_values_and_dtypes_alike(op):
+    """The torchcpu pool's workers run PyTorch kernels, which refuse what NumPy's accept (bool matmul, an int
+    divided by zero): the value- and dtype-dependent cases again, on that backend."""
+    keep = ("/seed", "/dtype:", "/shape:zero", "/attr:dtype=", "/attr:value=")
+    cases = [c for c in op_sweep(op, SEEDS[op]) if any(k in c.id for k in keep)]
+    problems, n = _sweep(cases, "torch")
+    assert n >= 8
     assert not problems, "\n".join(problems)
 
 
