@@ -236,14 +236,16 @@ def estimate_bytes(graph: Graph) -> int:
     live: dict[int, int] = {}
     cur = peak = 0
     for k, e in enumerate(graph.eqns):
+        scratch = OPS[e.op].scratch(e) if OPS[e.op].scratch is not None else 0  # the impl's own temporaries
         if not any(x.id in runtime for x in e.inputs):
             held += sum(aval_bytes(o.aval) for o in e.outputs)  # folded at compile time, kept with the plan
+            peak = max(peak, cur + scratch)
             continue
         for o in e.outputs:
             runtime.add(o.id)
             live[o.id] = aval_bytes(o.aval)
             cur += live[o.id]
-        peak = max(peak, cur)
+        peak = max(peak, cur + scratch)
         for v in list(e.inputs) + list(e.outputs):  # dead after this step (an unused output at once)
             if last.get(v.id, k) == k and v.id not in out_ids and v.id in live:
                 cur -= live.pop(v.id)

@@ -39,10 +39,17 @@ def check_dtype(dtype: str, where: str = "") -> str:
 # Most elements one tensor may have: past it NumPy's int64 size arithmetic is near wrapping,
 # and no machine holds it anyway. (A job's memory budget bounds what is allocated.)
 MAX_ELEMENTS = 1 << 48
+# Highest rank one tensor may have: NumPy's legacy iterators (cumprod, complex parts, take...) stop at 32
+# axes and ndarrays at 64, so a deeper tensor (a rank-40 input, or its rank-80 Jacobian) would fail in a
+# kernel; refused where it is declared or made instead.
+MAX_RANK = 32
 
 
 def check_size(shape: tuple[int, ...], what: str, *, node: str | None = None, path: str | None = None) -> None:
-    """A shape's element count is one a tensor can have; a ShapeError naming `what` otherwise."""
+    """A shape's rank and element count are ones a tensor can have; a ShapeError naming `what` otherwise."""
+    if len(shape) > MAX_RANK:
+        raise ShapeError(f"{what} of rank {len(shape)} has more than the {MAX_RANK} axes one tensor may have",
+                         node=node, path=path, rank=len(shape), max_rank=MAX_RANK)
     n = math.prod(shape)
     if n > MAX_ELEMENTS:
         raise ShapeError(f"{what} of shape {list(shape)} would have {n} elements, more than the {MAX_ELEMENTS} "

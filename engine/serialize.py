@@ -185,7 +185,10 @@ def graph_from_json(d: Any, limits: Limits | None = None, *, sources: dict[str, 
         src = (sources or {}).get(fname) or f"$.functions.{fname}"  # errors name the caller's path
         functions[fname] = _load_one(fd, src, functions, limits, total, top=False, name=fname)
         functions[fname].source = src
-    g = _load_one(d, "$", functions, limits, total, top=True, name=d.get("name", "main"))
+    name = d.get("name", "main")
+    if not isinstance(name, str):  # (derived graphs' names are built from it)
+        raise InvalidGraph(f"name must be a string, got {name!r}", path="$.name")
+    g = _load_one(d, "$", functions, limits, total, top=True, name=name)
     g.functions = functions
     g.source = "$" if sources is None else None  # a derived graph's own body is none of the caller's
     return g

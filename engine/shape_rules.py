@@ -158,6 +158,8 @@ def check_broadcasts_to(op: str, src, dst) -> None:
 
 def parse_index(index, ndim: int) -> tuple:
     """Index items: int | [start, stop, step] (nulls allowed) | null (new axis) | "..." ."""
+    if not isinstance(index, (list, tuple)):
+        raise RuleError(f"index: must be a list of items (int, [start, stop, step], null or '...'), got {index!r}")
     items = []
     n_ell = 0
     for it in index:
@@ -188,10 +190,10 @@ def parse_index(index, ndim: int) -> tuple:
 def index_shape(shape, index) -> tuple:
     shape = tuple(shape)
     idx = parse_index(index, len(shape))
-    probe = np.lib.stride_tricks.as_strided(np.zeros(1, np.bool_), shape=shape, strides=(0,) * len(shape))
-    try:
+    try:  # a stride-0 probe of the shape: NumPy's own indexing gives the result shape, allocating nothing
+        probe = np.lib.stride_tricks.as_strided(np.zeros(1, np.bool_), shape=shape, strides=(0,) * len(shape))
         return tuple(probe[idx].shape)
-    except IndexError as e:
+    except (IndexError, ValueError, OverflowError) as e:  # (ValueError: a shape no ndarray can have)
         raise RuleError(f"index: {e} (tensor of shape {list(shape)})", shape=list(shape)) from None
 
 
@@ -243,8 +245,21 @@ def _float_elementwise(op, avals):
     return elementwise(op, avals, float_only=True)
 
 
+# refused on bool (use logical_not / logical_xor / cast): NumPy has no loop for neg, sub, sign; PyTorch none
+# for remainder, fmod, abs, matmul, argmax (so every pool answers alike)
+NO_BOOL = ("neg", "sub", "sign", "remainder", "fmod")
+
+
+def no_bool(op: str, avals) -> None:
+    if any(a.dtype == "bool" for a in avals):
+        raise RuleError(f"{op}: not defined for bool operands, got {', '.join(fmt(a) for a in avals)}; cast first",
+                        op=op, dtype="bool")
+
+
 @rule(*UNARY_ANY, *BINARY)
 def _any_elementwise(op, avals):
+    if op in NO_BOOL:
+        no_bool(op, avals)
     return elementwise(op, avals)
 
 
@@ -256,6 +271,7 @@ def _bool_elementwise(op, avals):
 @rule("abs")
 def _abs(avals):
     """|x|: a complex operand's modulus is real."""
+    no_bool("abs", avals)
     [(shape, dtype)] = elementwise("abs", avals)
     return [(shape, REAL_OF.get(dtype, dtype))]
 
@@ -309,6 +325,9 @@ def _cast(avals, dtype):
 # -- constants ----------------------------------------------------------------------------------
 @rule("fill")
 def _fill(avals, shape, value, dtype):
+    if dtype in INT and not (math.isfinite(value) and np.iinfo(dtype).min <= value <= np.iinfo(dtype).max):
+        raise RuleError(f"fill: value {value} does not fit {dtype} (NumPy would wrap it, PyTorch refuses)",
+                        value=value, dtype=dtype)
     return [(tuple(shape), dtype)]
 
 
@@ -512,7 +531,7 @@ def _prod(avals, axis, keepdims):
 
 @rule("logsumexp")
 def _logsumexp(avals, axis, keepdims):
-    return reduction("logsumexp", avals, axis, keepdims, float_only=True)
+    return reduction("logsumexp", avals, axis, keepdims, float_only=True, empty_ok=False)
 
 
 @rule("reduce_to")
@@ -525,6 +544,7 @@ def _reduce_to(avals, shape):
 @rule("matmul")
 def _matmul(avals, transpose_a, transpose_b):
     a, b = avals
+    no_bool("matmul", avals)
     if a.dtype != b.dtype:
         raise RuleError(f"matmul: operand dtypes differ: {fmt(a)} vs {fmt(b)}", dtypes=[a.dtype, b.dtype])
     if len(a.shape) < 2 or len(b.shape) < 2:
@@ -547,7 +567,8 @@ def _softmax(op, avals, axis):
         raise RuleError(f"{op}: needs a floating-point operand, got {fmt(x)}", dtype=x.dtype)
     if not x.shape:
         raise RuleError(f"{op}: needs rank >= 1, got {fmt(x)}", shape=[])
-    norm_axis(op, axis, len(x.shape))
+    if x.shape[norm_axis(op, axis, len(x.shape))] == 0:
+        raise RuleError(f"{op}: axis {axis} of {fmt(x)} is empty", shape=list(x.shape), axis=axis)
     return [(tuple(x.shape), x.dtype)]
 
 
@@ -841,6 +862,7 @@ def dot_general_subscripts(nx: int, ny: int, lhs_contracting, rhs_contracting, l
 @rule("dot_general")
 def _dot_general(avals, lhs_contracting, rhs_contracting, lhs_batch, rhs_batch):
     x, y = avals
+    no_bool("dot_general", avals)
     dtype = same_dtype("dot_general", avals)
     if _nd(x) + _nd(y) > len(_LETTERS):
         raise RuleError("dot_general: operands of too high a rank")
@@ -1013,7 +1035,7 @@ def _linrec(avals, axis, reverse):
 @rule("argmax", "argmin")
 def _arg(op, avals, axis, keepdims):
     x = avals[0]
-    ax = _cum(op, x, axis, numeric=False)
+    ax = _cum(op, x, axis)
     if x.shape[ax] == 0:
         raise RuleError(f"{op}: axis {axis} of {fmt(x)} is empty")
     return [(reduced_shape(tuple(x.shape), (ax,), keepdims), "int64")]

@@ -42,22 +42,24 @@ def _wrap(g: Graph, op: str, attrs: dict, extra_avals: Sequence, structure, name
                  name=f"{op}_{g.name}", output_names=names)
 
 
-def _positions(g: Graph, grad_position) -> tuple[list[int], bool]:
-    """Normalise grad_position; returns (positions, single)."""
+def _positions(g: Graph, grad_position, what: str = "grad_position") -> tuple[list[int], bool]:
+    """Normalise grad_position; returns (positions, single). `what`: the caller's name of the option (a
+    jacobian's is `positions`), named in errors and as their `option` (the service's path to it)."""
     n = len(g.inputs)
     if grad_position is None:
         return [], False
     single = isinstance(grad_position, int)
     pos = [grad_position] if single else list(grad_position)
     if not single and not pos:
-        raise DifferentiationError("grad_position is an empty tuple")
+        raise DifferentiationError(f"{what} is an empty tuple", option=what)
     seen = set()
     out = []
     for p in pos:
         if isinstance(p, bool) or not isinstance(p, int) or not -n <= p < n:
-            raise DifferentiationError(f"grad_position {p!r} out of range: the graph has {n} input(s)", position=p)
+            raise DifferentiationError(f"{what} {p!r} out of range: the graph has {n} input(s)", position=p,
+                                       option=what)
         if p % n in seen:
-            raise DifferentiationError(f"grad_position {p} repeated", position=p)
+            raise DifferentiationError(f"{what} {p} repeated", position=p, option=what)
         seen.add(p % n)
         out.append(p % n)
     return out, single
@@ -130,13 +132,13 @@ def grad_operation(g: Graph, get_all: bool = False, get_by_list: bool = False, s
     elif get_all:
         pos = tuple(range(len(g.inputs)))
         if not pos and not ws:
-            raise DifferentiationError("get_all=True on a graph with no inputs")
+            raise DifferentiationError("get_all=True on a graph with no inputs", path="$.inputs")
     else:
         if not g.inputs:
-            raise DifferentiationError("GradOperation: the graph has no inputs to differentiate")
+            raise DifferentiationError("GradOperation: the graph has no inputs to differentiate", path="$.inputs")
         pos = 0
     if get_by_list and not ws and pos is None:
-        raise DifferentiationError("get_by_list=True but the graph has no parameters")
+        raise DifferentiationError("get_by_list=True but the graph has no parameters", path="$.params")
     if get_all and not pos:
         return grad(g, None, ws, sens_param)
     if get_by_list:
@@ -148,7 +150,7 @@ def vjp(g: Graph, *, tuple_inputs: bool = True) -> Graph:
     """Seed form `vjp(fn, inputs, v) -> (out, grads)`: inputs = fn's inputs + one v per output."""
     n = len(g.inputs)
     if n == 0:
-        raise DifferentiationError("vjp: the graph has no inputs")
+        raise DifferentiationError("vjp: the graph has no inputs", path="$.inputs")
     n_out = len(g.flat_outputs)
 
     def structure(outs):
@@ -163,10 +165,11 @@ def vjp(g: Graph, *, tuple_inputs: bool = True) -> Graph:
 def jvp(g: Graph, positions=None) -> Graph:
     """`jvp(fn, inputs, v) -> (out, jvp_out)`: inputs = fn's inputs + one tangent per position."""
     n = len(g.inputs)
-    pos = list(range(n)) if positions is None else _positions(g, positions)[0]
+    pos = list(range(n)) if positions is None else _positions(g, positions, "positions")[0]
     for p in pos:
         if not is_inexact(g.inputs[p].dtype):
-            raise DifferentiationError(f"jvp: input {p} has dtype {g.inputs[p].dtype}, not floating-point or complex")
+            raise DifferentiationError(f"jvp: input {p} has dtype {g.inputs[p].dtype}, not floating-point or complex",
+                                       position=p)
     n_out = len(g.flat_outputs)
 
     def structure(outs):
@@ -200,7 +203,7 @@ def _nth_grad_directional(g: Graph, order: int, *, get_all: bool, max_nodes: int
     (see `directional.directional_sum`, shared with grad-of-grad nodes)."""
     pos = list(range(len(g.inputs))) if get_all else [0]
     if not pos:
-        raise DifferentiationError("GradOperation: the graph has no inputs to differentiate")
+        raise DifferentiationError("GradOperation: the graph has no inputs to differentiate", path="$.inputs")
     for p in pos:
         if not is_inexact(g.inputs[p].dtype):
             raise DifferentiationError(f"cannot differentiate with respect to input {p}: "
@@ -251,9 +254,9 @@ def _check_basis(n: int, what: str) -> None:
 def _check_jacobian_args(g: Graph, positions, mode: str) -> tuple[list[int], bool]:
     if mode not in ("rev", "fwd"):
         raise DifferentiationError(f"jacobian mode must be 'rev' or 'fwd', got {mode!r}")
-    pos, single = _positions(g, positions)
+    pos, single = _positions(g, positions, "positions")
     if not pos:
-        raise DifferentiationError("jacobian: positions is empty")
+        raise DifferentiationError("jacobian: positions is empty", option="positions")
     for p in pos:
         if not is_float(g.inputs[p].dtype):  # complex: no one Jacobian matrix (not holomorphic in general)
             raise DifferentiationError(f"jacobian: input {p} has dtype {g.inputs[p].dtype}, not floating-point"
@@ -324,7 +327,7 @@ def hessian(g: Graph, positions=0, *, max_nodes: int | None = None, max_work: in
     """jacfwd(jacrev(g)): blocks out.shape + in_i.shape + in_j.shape, nested output -> i -> j."""
     h = jacobian(jacobian(g, positions, mode="rev", max_nodes=max_nodes, max_work=max_work), positions,
                  mode="fwd", max_nodes=max_nodes, max_work=max_work)
-    pos, _ = _positions(g, positions)
+    pos, _ = _positions(g, positions, "positions")
     outs = value_names(g, "") if len(g.flat_outputs) > 1 else [""]
     h.output_names = [f"d2{n}/d{input_name(g, i)}d{input_name(g, j)}" for n in outs for i in pos for j in pos]
     return h
@@ -335,8 +338,8 @@ def hvp(g: Graph, positions=0) -> Graph:
 
     Inputs: g's inputs + one v per position; outputs: structured as grad(g, positions).
     """
+    pos, _ = _positions(g, positions, "positions")  # (first: its errors name hvp's option)
     gg = grad(g, positions)
-    pos, _ = _positions(g, positions)
     o = Outer(gg, "grad_")
     vs = [Var(g.inputs[p].aval, f"v{p}") for p in pos]
     outs = o.b.emit("jvp", o.inputs + vs, {"fn": o.fname, "positions": tuple(pos)})

@@ -215,8 +215,10 @@ def _swap_last(b: Builder, x: Var) -> Var:
 
 # -- the transform --------------------------------------------------------------------------------
 def _norm_axes(axes, n: int, what: str, label: str) -> list:
-    if axes is None or isinstance(axes, int):
+    if axes is None or (isinstance(axes, int) and not isinstance(axes, bool)):
         return [axes] * n
+    if not isinstance(axes, (list, tuple)):
+        raise ShapeError(f"vmap: {what} must be an integer, null or a list of them, got {axes!r}", node=label)
     axes = list(axes)
     if len(axes) != n:
         raise ShapeError(f"vmap: {what} has {len(axes)} entries, the function has {n}", node=label)

@@ -163,9 +163,11 @@ def _view(raw, dt: np.dtype, shp: tuple[int, ...], n: int, datatype: str, path: 
 
 
 def tensor_to_bytes(a: np.ndarray) -> bytes | memoryview:
-    if type(a) is np.ndarray and a.ndim and a.flags.c_contiguous and a.dtype.byteorder != ">":
+    if type(a) is np.ndarray and a.ndim and a.size and a.flags.c_contiguous and a.dtype.byteorder != ">":
         return memoryview(a).cast("B")  # (what the lines below make of it, without two NumPy calls)
     a = np.asarray(a)
+    if not a.size:
+        return memoryview(b"")  # (memoryview cannot cast a view with a zero in its shape: a [0, 3] output)
     if a.dtype.byteorder == ">":
         a = a.astype(a.dtype.newbyteorder("<"))
     return memoryview(np.ascontiguousarray(a)).cast("B")
@@ -261,6 +263,8 @@ def _strict_array(data: list, dt: np.dtype, datatype: str) -> np.ndarray:
     are refused instead of becoming NaN, 1.0 or a wrapped integer."""
     raw = np.array(data)
     kind = raw.dtype.kind
+    if not raw.size and kind == "f":  # [] (a zero-size tensor) reads as float64: no value to refuse
+        return raw.astype(dt)
     if dt.kind == "b":
         if kind != "b":
             raise ValueError("BOOL data must be true/false")

@@ -92,6 +92,9 @@ def from_engine(err_dict: dict, max_elements: int | None = None) -> ServiceError
         cls = Internal if code in ("execution_error", "engine_error", "internal") else InvalidRequest
     e = cls(err_dict.get("message", code), code=code)
     e.detail = dict(err_dict.get("detail") or {})
+    option = e.detail.pop("option", None)  # the request option at fault (engine.transforms: positions...)
+    if isinstance(option, str) and not e.detail.get("path"):
+        e.detail["path"] = f"$.{option}"
     setting = e.detail.pop("setting", None)
     if code == "limit_exceeded" and isinstance(setting, str):
         bound, got = e.detail.get("limit"), e.detail.get("value")

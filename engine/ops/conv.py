@@ -15,6 +15,8 @@ from __future__ import annotations
 import itertools
 import math
 
+import numpy as np
+
 from ..shape_rules import Geom, conv_transpose_shape
 from ._infer import rule_infer
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
@@ -186,9 +188,32 @@ def _conv_t_jvp(b, ins, outs, ts, strides, padding, dilation, groups, output_pad
 
 CONV_ATTRS = {**WINDOW_ATTRS, "groups": Attr("int", 1)}
 
+
+def patch_bytes(n: int, c: int, k: int, out, dtype: str, copies: int = 1) -> int:
+    """Bytes of `copies` window-patch arrays [N, C, K, *out] (im2col's, built inside an impl)."""
+    return copies * n * c * k * math.prod(out) * np.dtype(dtype).itemsize
+
+
+def padded_bytes(x, g: Geom) -> int:
+    """Bytes of x [N, C, *sp] padded (pad_spatial's copy)."""
+    return x.shape[0] * x.shape[1] * math.prod(s + lo + hi for s, (lo, hi) in zip(x.shape[2:], g.padding)) * \
+        np.dtype(x.dtype).itemsize
+
+
+def _conv_scratch(e) -> int:
+    """conv: the patches of x, then their [G, Cg*K, N*Y] matmul layout; conv_transpose: W^T y in that
+    layout, then the padded buffer col2im sums it into. Either way two patch-sized arrays."""
+    w = e.inputs[1].aval
+    x, y = (e.inputs[0].aval, e.outputs[0].aval) if e.op == "conv" else (e.outputs[0].aval, e.inputs[0].aval)
+    a = e.attrs
+    g = _conv_geom(e.op, tuple(x.shape), tuple(w.shape), a["strides"], a["padding"], a["dilation"])
+    return patch_bytes(x.shape[0], x.shape[1], math.prod(w.shape[2:]), y.shape[2:], x.dtype, copies=2) + \
+        padded_bytes(x, g)
+
+
 defop("conv", 2, rule_infer("conv"), attrs=CONV_ATTRS,
       doc="N-d convolution (cross-correlation) of x [N, C, *sp] with weight [O, C/groups, *window]; "
-          "strides, padding [[lo, hi], ...], dilation, groups (PyTorch / ONNX Conv)")
+          "strides, padding [[lo, hi], ...], dilation, groups (PyTorch / ONNX Conv)", scratch=_conv_scratch)
 impl_rules["conv"] = _conv_impl
 vjp_rules["conv"] = _conv_vjp
 jvp_rules["conv"] = _conv_jvp
@@ -197,7 +222,7 @@ defop("conv_transpose", 2, rule_infer("conv_transpose"),
       attrs={**CONV_ATTRS, "output_padding": Attr("ints", None, optional=True)},
       doc="transposed convolution (the adjoint of conv in x): y [N, C_in, *sp], weight [C_in, C_out/groups, "
           "*window]; output spatial (n-1)*stride - lo - hi + dilation*(k-1) + 1 + output_padding "
-          "(PyTorch conv_transpose / ONNX ConvTranspose)")
+          "(PyTorch conv_transpose / ONNX ConvTranspose)", scratch=_conv_scratch)
 impl_rules["conv_transpose"] = _conv_t_impl
 vjp_rules["conv_transpose"] = _conv_t_vjp
 jvp_rules["conv_transpose"] = _conv_t_jvp

@@ -29,15 +29,21 @@ def _k_square(x, o=None):
     return np.multiply(x, x, o)
 
 
+def _buffer(x, o):
+    """The buffer a multi-step kernel works in: o, else a new array (a ufunc given no out= returns a NumPy
+    scalar for a 0-d operand, which the next step cannot write into)."""
+    return o if o is not None else np.empty_like(x)
+
+
 def _k_sigmoid(x, o=None):  # 1 / (1 + exp(-x)), as the impl
-    o = np.negative(x, o)
+    o = np.negative(x, _buffer(x, o))
     np.exp(o, o)
     np.add(1, o, o)
     return np.divide(1, o, o)
 
 
 def _k_rsqrt(x, o=None):  # 1 / sqrt(x)
-    o = np.sqrt(x, o)
+    o = np.sqrt(x, _buffer(x, o))
     return np.divide(1, o, o)
 
 

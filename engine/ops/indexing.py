@@ -8,8 +8,11 @@ slice stays inside the operand (XLA / StableHLO semantics).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from ..ir import INT_DTYPES
 from ..shape_rules import arange_length
 from ._infer import rule_infer
 from .composite import defcomposite
@@ -63,9 +66,19 @@ defcomposite("flip", 1, _flip, attrs={"axis": Attr("ints", None, optional=True)}
              doc="reverse x along `axis` (None: all)")
 
 
+def _int_bound(v, rnd, dtype: str):
+    """A float bound of an integer clip as the integer of `dtype` it acts as (a fill PyTorch can make)."""
+    if v is None:
+        return None
+    info = np.iinfo(dtype)
+    return float(np.clip(rnd(v) if math.isfinite(v) else v, info.min, info.max))
+
+
 def _clip(b, x, lo=None, hi=None, *, min, max):
     """where-based, so the gradient passes where lo <= x <= hi, inclusive, as MindSpore 2.10's ops.clamp and
     PyTorch's clamp (a tensor bound gets it only where x is strictly beyond it)."""
+    if x.dtype in INT_DTYPES:  # x >= ceil(min) iff x >= min for integers; the bounds within the dtype
+        min, max = _int_bound(min, math.ceil, x.dtype), _int_bound(max, math.floor, x.dtype)
     lo = lo if lo is not None else (None if min is None else b.scalar(min, x.dtype))
     hi = hi if hi is not None else (None if max is None else b.scalar(max, x.dtype))
     out = x

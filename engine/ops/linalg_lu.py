@@ -48,6 +48,8 @@ def _lu_loop(xp, a):
         ell = xp.where(below, a[..., :, k] / xp.where(zero, 1.0, d)[..., None], 0.0)
         a = a - ell[..., :, None] * xp.where(below, a[..., k, :], 0.0)[..., None, :]
         a = xp.where(below[:, None] & (cols == k), ell[..., :, None], a)
+    if not pivots:  # a 0 x 0 matrix: no pivots (stack needs at least one array)
+        return a, xp.zeros(tuple(a.shape[:-1]), dtype=xp.int32), info
     return a, xp.stack(pivots, axis=-1), info
 
 

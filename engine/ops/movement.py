@@ -264,7 +264,8 @@ def _gather_impl(xp, x, idx, axis):
 def _scatter_impl(xp, v, idx, shape, axis):
     ax = axis % len(shape)
     _check_indices(xp, idx, shape[ax], "scatter_add", axis)
-    flat = xp.reshape(v, tuple(shape[:ax]) + (-1,) + tuple(shape[ax + 1:]))
+    # the index count spelled out, not -1: NumPy cannot infer -1 beside a zero-size axis
+    flat = xp.reshape(v, tuple(shape[:ax]) + (math.prod(idx.shape),) + tuple(shape[ax + 1:]))
     target = xp.zeros(tuple(shape), dtype=v.dtype)
     return xp.index_add(target, ax, xp.reshape(idx, (-1,)), flat)
 

@@ -13,12 +13,23 @@ import numpy as np
 
 from ..shape_rules import Geom
 from ._infer import rule_infer
-from .conv import WINDOW_ATTRS, patches
+from .conv import WINDOW_ATTRS, padded_bytes, patch_bytes, patches
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
 
 def _geom(op, x_shape, window, strides, padding, dilation=None):
     return Geom(op, tuple(x_shape[2:]), window, strides, padding, dilation)
+
+
+def _pool_scratch(e) -> int:
+    """The window patches [N, C, K, *out] each pool impl builds, and what reducing them takes: an
+    output-sized temporary (avg / max), or the arg-max and the one-hot comparison (the mask)."""
+    x, y, a = e.inputs[0].aval, e.outputs[0].aval, e.attrs
+    k = int(np.prod(a["window"]))
+    pad = padded_bytes(x, _geom(e.op, x.shape, a["window"], a["strides"], a["padding"], a.get("dilation")))
+    if e.op == "max_pool_mask":
+        return pad + patch_bytes(x.shape[0], x.shape[1], 2 * k + 1, y.shape[3:], x.dtype)
+    return pad + patch_bytes(x.shape[0], x.shape[1], k + 1, y.shape[2:], x.dtype)
 
 
 # -- avg_pool -------------------------------------------------------------------------------------
@@ -50,7 +61,7 @@ AVG_ATTRS = {"window": Attr("ints"), "strides": WINDOW_ATTRS["strides"], "paddin
              "count_include_pad": Attr("bool", True)}
 defop("avg_pool", 1, rule_infer("avg_pool"), attrs=AVG_ATTRS,
       doc="average over windows of x [N, C, *sp]; strides default 1; count_include_pad=false divides by the "
-          "number of unpadded elements")
+          "number of unpadded elements", scratch=_pool_scratch)
 impl_rules["avg_pool"] = _avg_impl
 vjp_rules["avg_pool"] = _avg_vjp
 jvp_rules["avg_pool"] = lambda b, ins, outs, ts, **a: [b.avg_pool(ts[0], **a)]
@@ -93,11 +104,12 @@ def _max_jvp(b, ins, outs, ts, **a):
 
 defop("max_pool", 1, rule_infer("max_pool"), attrs=MAX_ATTRS,
       doc="maximum over windows of x [N, C, *sp] (padding never wins); strides default 1; the gradient goes "
-          "to the first maximum of each window")
+          "to the first maximum of each window", scratch=_pool_scratch)
 impl_rules["max_pool"] = _max_impl
 vjp_rules["max_pool"] = _max_vjp
 jvp_rules["max_pool"] = _max_jvp
 
 defop("max_pool_mask", 1, rule_infer("max_pool_mask"), attrs=MAX_ATTRS, nondiff=True,
-      doc="one-hot [N, C, prod(window), *out] of the first maximum of each max_pool window (x's dtype)")
+      doc="one-hot [N, C, prod(window), *out] of the first maximum of each max_pool window (x's dtype)",
+      scratch=_pool_scratch)
 impl_rules["max_pool_mask"] = _mask_impl

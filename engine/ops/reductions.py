@@ -148,8 +148,9 @@ def _count(x, axis):
 defop("mean", 1, rule_infer("mean"), attrs=RED_ATTRS, doc="mean over axes (None: all)",
       linear=True, sign_symmetric=True, np_out=_np_mean_out)
 impl_rules["mean"] = _mean_impl
+# (an empty x has an empty cotangent: any scale does, 1 avoids dividing by its zero count)
 vjp_rules["mean"] = lambda b, ins, outs, cts, axis, keepdims: [
-    _sum_keep(b, b.mul(cts[0], b.scalar(1.0 / _count(ins[0], axis), ins[0].dtype)), ins[0], axis)]
+    _sum_keep(b, b.mul(cts[0], b.scalar(1.0 / max(_count(ins[0], axis), 1.0), ins[0].dtype)), ins[0], axis)]
 jvp_rules["mean"] = lambda b, ins, outs, ts, axis, keepdims: [b.mean(ts[0], axis=axis, keepdims=keepdims)]
 
 

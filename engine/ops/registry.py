@@ -53,6 +53,8 @@ class OpDef:
                       input (the tuple: the plan's code calls x.reshape(shape) itself)
       runtime_checked the impl checks its input values (e.g. indices in range) and raises a typed
                       error; the executor names the node in it
+      scratch         eqn -> bytes its impl allocates besides its outputs (a convolution's window
+                      patches): the cost model (executor.estimate_bytes) counts them at that step
     """
 
     name: str
@@ -74,11 +76,12 @@ class OpDef:
     np_out: Callable[[Any], Any] | None = None
     np_view: Callable[[Any], Any] | None = None
     runtime_checked: bool = False
+    scratch: Callable[[Any], int] | None = None
 
 
 # The flags above that passes read (tests/engine/test_op_registry.py checks each is declared).
 FLAGS = ("commutative", "linear", "sign_symmetric", "cse", "broadcasts", "rearranges", "reshapes", "fold", "np_out",
-         "np_view", "runtime_checked")
+         "np_view", "runtime_checked", "scratch")
 
 class _Layers:
     """Entry points of the engine layers above the ops, registered by those layers when they are imported

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from .composite import dtype_name
 from .elementwise import _binary, _sum_tangents, _unary
 from .registry import jvp_rules, ufunc_out, vjp_rules
 
@@ -43,6 +44,18 @@ def _quotient(name: str):
     return q
 
 
+def _int_divisor_safe(fn):
+    """fn(xp, x, y) with NumPy's answer for integers where y == 0 (zero; PyTorch raises ZeroDivisionError,
+    a worker's 500, on a value the client sent)."""
+    def impl(xp, x, y):
+        if not dtype_name(x.dtype).startswith(("int", "uint")):
+            return fn(xp, x, y)
+        zero = y == 0
+        r = fn(xp, x, xp.where(zero, xp.ones_like(y), y))
+        return xp.where(zero, xp.zeros_like(r), r)
+    return impl
+
+
 def _fmod(xp, x, y):
     # exact: |a| mod |b| is the same residue under either convention; fmod gives it a's sign
     # (the array API has remainder, not fmod)
@@ -58,10 +71,10 @@ def _remainder_rules(name: str):
 
 
 # integers too: torch.roll decomposes to fmod of an index arange
-_binary("remainder", lambda xp, x, y: xp.remainder(x, y), None, None,
+_binary("remainder", _int_divisor_safe(lambda xp, x, y: xp.remainder(x, y)), None, None,
         doc="a - floor(a / b) * b, elementwise with NumPy broadcasting: the divisor's sign (torch.remainder, "
             "numpy.mod)", np_out=ufunc_out(np.remainder))
-_binary("fmod", _fmod, None, None,
+_binary("fmod", _int_divisor_safe(_fmod), None, None,
         doc="a - trunc(a / b) * b, elementwise with NumPy broadcasting: the dividend's sign (torch.fmod, C fmod)",
         np_out=ufunc_out(np.fmod))
 for _name in ("remainder", "fmod"):

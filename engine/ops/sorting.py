@@ -6,6 +6,7 @@ Ties: the first index wins (stable order), as in NumPy / PyTorch.
 from __future__ import annotations
 
 from ._infer import rule_infer
+from .composite import dtype_name
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
 
 
@@ -18,8 +19,11 @@ for _name in ("argmax", "argmin"):
 
 def _sort_impl(xp, x, axis, descending, k=None):
     ax = axis % x.ndim
-    # descending as an ascending sort of -x: stable, ties keep the first index first (NumPy has no descending=)
-    idx = xp.astype(xp.argsort(-x if descending else x, axis=ax, stable=True), xp.int64)
+    # descending as a stable ascending sort of an order-reversed key, so ties keep the first index first
+    # (NumPy has no descending=): -x for floats; ~x for ints and bool, where -x wraps (uint8 1 -> 255,
+    # int8 -128 -> -128) and ~x (-x - 1, or MAX - x unsigned) cannot
+    key = x if not descending else -x if dtype_name(x.dtype).startswith("float") else xp.bitwise_invert(x)
+    idx = xp.astype(xp.argsort(key, axis=ax, stable=True), xp.int64)
     if k is not None:
         idx = idx[(slice(None),) * ax + (slice(0, k), ...)]
     return xp.take_along_axis(x, idx, axis=ax), idx

@@ -20,8 +20,33 @@ from .registry import defop, impl_rules, jvp_rules, vjp_rules
 def _svd_impl(xp, a):
     if dtype_name(a.dtype) == "float16":  # LAPACK (and torch's CPU kernel) have no half precision: float32, rounded back
         return tuple(xp.astype(t, xp.float16) for t in xp.linalg.svd(xp.astype(a, xp.float32), full_matrices=False))
-    u, s, vh = xp.linalg.svd(a, full_matrices=False)
-    return u, s, vh
+    try:
+        return tuple(xp.linalg.svd(a, full_matrices=False))
+    except Exception as e:  # noqa: BLE001 - matched by name: each backend has its own LinAlgError class
+        if "LinAlgError" not in type(e).__name__:
+            raise
+    return _svd_each(xp, a)
+
+
+def _svd_each(xp, a):
+    """svd matrix by matrix where LAPACK gave up on the stack (a NaN or inf entry): NaN factors for the
+    matrices it cannot decompose, as JAX answers (and linalg_solve's ops do), the others exact."""
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    batch = tuple(a.shape[:-2])
+    flat = xp.reshape(a, (-1, m, n))
+    us, ss, vhs = [], [], []
+    for i in range(flat.shape[0]):
+        try:
+            u, s, vh = xp.linalg.svd(flat[i, ...], full_matrices=False)
+        except Exception as e:  # noqa: BLE001
+            if "LinAlgError" not in type(e).__name__:
+                raise
+            u, s, vh = (xp.full(sh, float("nan"), dtype=a.dtype) for sh in ((m, k), (k,), (k, n)))
+        us.append(u)
+        ss.append(s)
+        vhs.append(vh)
+    return tuple(xp.reshape(xp.stack(t, axis=0), batch + tuple(t[0].shape)) for t in (us, ss, vhs))
 
 
 def _mT(b, x):
