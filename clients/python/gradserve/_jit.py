@@ -26,16 +26,27 @@ def _compiled(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        call, names = fn, ()
         if kwargs and sig is not None:
             bound = sig.bind(*args, **kwargs)
             bound.apply_defaults()
             args = bound.args
+            if bound.kwargs:  # keyword-only / **kwargs values: traced as trailing positional inputs
+                names = tuple(bound.kwargs)
+                call = _keywords_last(fn, len(args), names)
+                args = args + tuple(bound.kwargs.values())
         if current() is not None:
-            return fn(*args)
-        cache = _programs.setdefault(wrapper, {})
-        return run_program(fn, args, cache=cache, label=getattr(fn, "__name__", "jit"))
+            return call(*args)
+        cache = _programs.setdefault(wrapper, {}).setdefault(names, {})  # one trace cache per keyword set
+        return run_program(call, args, cache=cache, label=getattr(fn, "__name__", "jit"))
 
     return wrapper
+
+
+def _keywords_last(fn, n_pos, names):
+    def call(*args):
+        return fn(*args[:n_pos], **dict(zip(names, args[n_pos:])))
+    return call
 
 
 def jit(function=None, *args, **kwargs):
