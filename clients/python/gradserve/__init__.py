@@ -57,3 +57,5 @@ from . import train  # noqa: E402  (mindspore.train)
 __all__ += ["save_checkpoint", "load_checkpoint", "load_param_into_net", "Model", "train"]
 
 from . import numpy  # noqa: E402  (mindspore.numpy, after the ops it is built from)
+
+from ._function import _Function  # noqa: E402  (mindspore._Function: a custom autograd function)
