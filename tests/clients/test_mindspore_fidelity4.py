@@ -111,3 +111,48 @@ def test_custom_function_forward_backward_ctx(fake):
     close(g, [0.0, 0.0, 0.0])                           # only a non-differentiable output: backward not called
     with pytest.raises(RuntimeError, match="wrong number of gradients"):
         ops.GradOperation(get_all=True)(_WrongCount.apply)(x, y)
+
+
+A = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]], np.float32)
+B = np.array([[1.0, 2.0, 3.0], [0.5, -4.0, 1.0]], np.float32)
+
+
+def test_functional_spellings_against_mindspore(on_real_server):  # NaN / inf in JSON: a real server
+    from gradserve.ops import functional as F
+    # MindSpore 2.10 (CPU, PyNative) on the same inputs
+    x = Tensor(np.array([[1.5, -2.0, np.inf], [np.nan, 0.25, -np.inf]], np.float32))
+    a, b = Tensor(A), Tensor(B)
+    assert ops.isnan(x).asnumpy().tolist() == [[False, False, False], [True, False, False]]
+    assert ops.isinf(x).asnumpy().tolist() == [[False, False, True], [False, False, True]]
+    assert P.IsFinite()(x).asnumpy().tolist() == [[True, True, False], [False, True, False]]
+    assert ops.gt(a, b).asnumpy().tolist() == [[False, False, False], [False, True, False]]
+    assert ops.ne(a, b).asnumpy().tolist() == [[False, True, False], [False, True, True]]
+    close(ops.subtract(a, b, alpha=2), [[-1, -6, -3], [-0.5, 12, -3]])
+    close(ops.divide(a, b, rounding_mode="trunc"), [[1, -1, 1], [1, -1, -1]])
+    close(ops.log2(ops.abs(a)), [[0.0, 1.0, 1.5849621], [-1.0, 2.0, 0.0]])
+    close(ops.softshrink(a, 1.0), [[0, -1, 2], [0, 3, 0]])
+    close(ops.hardshrink(a, 1.0), [[0, -2, 3], [0, 4, 0]])
+    close(ops.tanhshrink(a), [[0.23840582, -1.0359724, 2.0049443], [0.03788283, 3.0006557, -0.23840582]])
+    close(ops.softmin(a, axis=-1), [[0.04712338, 0.9464992, 0.00637745], [0.18142602, 0.00547859, 0.8130953]])
+    close(ops.var(a, axis=1, ddof=1), [6.333334, 6.583333])
+    close(ops.std(a, axis=0, ddof=0, keepdims=True), [[0.25, 3.0, 2.0]])
+    assert ops.argsort(a, axis=1, descending=True).asnumpy().tolist() == [[2, 0, 1], [1, 0, 2]]
+    assert ops.isclose(a, ops.add(b, 1e-6)).asnumpy().tolist() == [[True, False, True], [True, False, False]]
+    assert ops.numel(a) == 6
+    close(ops.mse_loss(a, b), 14.0)
+    close(ops.l1_loss(a, b, reduction="none"), [[0, 4, 0], [0, 8, 2]])
+    close(ops.cross_entropy(a, Tensor(np.array([2, 0], np.int32))), 1.8345574)
+    labels = Tensor(np.array([[0, 0, 1], [0.25, 0.75, 0]], np.float32))
+    loss, backprop = P.SoftmaxCrossEntropyWithLogits()(a, labels)
+    close(loss, [0.13284527, 0.9112696])
+    bp = [[0.11849965, 0.00589975, -0.12439942], [-0.22087824, 0.21438032, 0.00649794]]
+    close(backprop, bp)
+    gl, glab = ops.GradOperation(get_all=True)(lambda u, v: P.SoftmaxCrossEntropyWithLogits()(u, v)[0])(a, labels)
+    close(gl, bp)                                   # MindSpore's bprop: backprop itself
+    close(glab, np.zeros((2, 3)))                   # labels take no gradient
+    close(ms.grad(lambda u: ops.std(u, axis=1, ddof=1).sum() + ops.softshrink(u, 1.0).sum())(a),
+          [[0.06622661, 0.47018707, 1.4635863], [-0.12991396, 1.5521344, -0.42222035]])
+    close(F.tensor_add(a, b), [[2, 0, 6], [1, 0, 0]])
+    assert F.scalar_cast(8.5, ms.int64) == 8 and F.partial(lambda u, v: u - v, 5)(2) == 3
+    with pytest.raises(ValueError, match="ScalarCast"):
+        F.scalar_cast(3, ms.float32)
