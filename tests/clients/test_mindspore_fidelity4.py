@@ -156,3 +156,31 @@ def test_functional_spellings_against_mindspore(on_real_server):  # NaN / inf in
     assert F.scalar_cast(8.5, ms.int64) == 8 and F.partial(lambda u, v: u - v, 5)(2) == 3
     with pytest.raises(ValueError, match="ScalarCast"):
         F.scalar_cast(3, ms.float32)
+
+
+class _ExtraGrads(nn.Cell):
+    def construct(self, x, y):
+        return x * y * y
+
+    def bprop(self, x, y, out, dout):
+        return x + y, x * y, out, dout
+
+
+@pytest.mark.parametrize("mode", [ms.PYNATIVE_MODE, ms.GRAPH_MODE])
+def test_bprop_returning_more_gradients_than_inputs_keeps_the_first(fake, mode):
+    ms.set_context(mode=mode)
+    # MindSpore 2.10, both modes: (3, 2) -- the extras (out, dout) are ignored
+    gx, gy = ops.GradOperation(get_all=True)(_ExtraGrads())(Tensor(1, ms.float32), Tensor(2, ms.float32))
+    close(gx, 3.0)
+    close(gy, 2.0)
+
+
+def test_dynamic_rank_placeholder_in_set_inputs(fake):
+    # Tensor(dtype=...) is MindSpore's dynamic-rank placeholder (shape [-2]): set_inputs accepts any shape
+    net = nn.Dense(3, 2)
+    net.set_inputs(Tensor(dtype=ms.float32))
+    assert Tensor(dtype=ms.float32).shape == (-2,)
+    x = Tensor(np.ones((4, 3), np.float32))
+    close(net(x), ops.matmul(x, net.weight.T) + net.bias)
+    with pytest.raises(ValueError, match="input_data or shape"):
+        Tensor()

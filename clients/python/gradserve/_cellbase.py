@@ -172,6 +172,8 @@ def check_inputs(spec, args, where: str) -> None:
             raise TypeError(f"{where}: input {i} must be a Tensor (set_inputs), got {type(a).__name__}")
         if a._dtype != s._dtype:
             raise TypeError(f"{where}: input {i} is {a.dtype}, set_inputs declared {s.dtype}")
+        if tuple(s.shape) == (-2,):  # a dynamic-rank declaration: any shape
+            continue
         if len(a.shape) != len(s.shape) or any(d >= 0 and d != e for d, e in zip(s.shape, a.shape)):
             raise ValueError(f"{where}: input {i} has shape {list(a.shape)}, set_inputs declared "
                              f"{[None if d < 0 else d for d in s.shape]}")

@@ -87,6 +87,9 @@ class Tensor:
 
     def __init__(self, input_data=None, dtype=None, shape=None, init=None, *, const_arg=False):
         if input_data is None:
+            if shape is None and dtype is not None:  # Tensor(dtype=...): MindSpore's dynamic-rank placeholder
+                self._dynamic((-2,), dtype)
+                return
             if shape is None:
                 raise ValueError("Tensor needs input_data or shape")
             if any(d is None or (isinstance(d, int) and d < 0) for d in shape):
@@ -106,7 +109,7 @@ class Tensor:
 
     def _dynamic(self, shape, dtype) -> None:
         """`Tensor(shape=[None, 3], dtype=...)`: shape -1 where unknown, no data (MindSpore's dynamic-shape
-        placeholder, only for `Cell.set_inputs`)."""
+        placeholder, only for `Cell.set_inputs`); shape (-2,): any rank (MindSpore's dynamic rank)."""
         self._shape = tuple(-1 if d is None else int(d) for d in shape)
         self._dtype = _dt.to_name(dtype or _dt.float32)
         self._data = np.zeros([max(d, 0) for d in self._shape], dtype=self._dtype)
