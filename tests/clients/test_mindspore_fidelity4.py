@@ -9,9 +9,8 @@ from gradserve import Parameter, Tensor, nn, ops
 from gradserve.ops import operations as P
 
 
-def close(t, want, **kw):
-    np.testing.assert_allclose(np.asarray(t.asnumpy() if isinstance(t, Tensor) else t), want, rtol=1e-5,
-                               atol=1e-5, **kw)
+def close(t, want, rtol=1e-5, atol=1e-5):
+    np.testing.assert_allclose(np.asarray(t.asnumpy() if isinstance(t, Tensor) else t), want, rtol=rtol, atol=atol)
 
 
 def test_jit_passes_var_keyword_and_keyword_only_arguments(fake):
@@ -184,3 +183,54 @@ def test_dynamic_rank_placeholder_in_set_inputs(fake):
     close(net(x), ops.matmul(x, net.weight.T) + net.bias)
     with pytest.raises(ValueError, match="input_data or shape"):
         Tensor()
+
+
+def test_pool_cells_with_explicit_padding_prelu_groupnorm_margin_ranking(fake):
+    # MindSpore 2.10 (CPU, PyNative) on the same programs
+    x = Tensor(np.arange(2 * 1 * 5 * 5, dtype=np.float32).reshape(2, 1, 5, 5) % 7)
+    pool = nn.AvgPool2d(kernel_size=3, stride=2, pad_mode='pad', padding=1, divisor_override=5)
+    close(pool(x)[0, 0], [[2.4, 2.6, 2.0], [4.2, 6.2, 3.6], [1.8, 2.4, 2.8]])
+    close(ms.grad(lambda u: (pool(u) ** 2).sum())(x)[1, 0],
+          [[1.12, 2.96, 1.84, 2.8, 0.96], [2.48, 6.32, 3.84, 6.48, 2.64], [1.36, 3.36, 2.0, 3.68, 1.68],
+           [2.8, 6.56, 3.76, 6.16, 2.4], [1.44, 3.2, 1.76, 2.48, 0.72]])
+    y = nn.AvgPool2d(kernel_size=2, stride=1, pad_mode='pad', padding=1, count_include_pad=False)(x)
+    close(y[0, 0, 0], [0.0, 0.5, 1.5, 2.5, 3.5, 4.0])
+    close(nn.MaxPool2d(kernel_size=3, stride=2, pad_mode='pad', padding=1)(x)[1, 0], [[5, 6, 6], [6, 6, 6], [6, 6, 6]])
+    with pytest.raises(ValueError, match="padding must be 0"):
+        nn.MaxPool2d(kernel_size=3, padding=1)
+    p = nn.PReLU(channel=2, w=-0.25)
+    z = Tensor(np.array([[[0.9, -0.1], [-0.4, -0.6]], [[0.4, -0.6], [-0.6, -0.5]]], np.float32))
+    close(p(z), [[[0.9, 0.025], [0.1, 0.15]], [[0.4, 0.15], [0.15, 0.125]]])
+    close(ops.GradOperation(get_by_list=True)(p, p.trainable_params())(z)[0], [-0.7, -2.1])
+    gn = nn.GroupNorm(2, 4)
+    w = Tensor((np.arange(2 * 4 * 3, dtype=np.float32).reshape(2, 4, 3) % 5) - 2)
+    close(gn(w)[1], [[0.0, 0.77459, 1.54919], [-1.54919, -0.77459, 0.0], [0.62017, 1.36438, -1.61245],
+                     [-0.86824, -0.12403, 0.62017]])
+    close(ms.grad(lambda u: (gn(u) * u).sum())(w)[0], [[-1.11804, -0.44721, 0.22361], [0.89443, 1.56525, -1.11804],
+                                                       [-0.62018, 0.12404, 0.86825], [1.61246, -1.36439, -0.62018]])
+    a, b = Tensor(np.array([1.0, -2.0, 3.0], np.float32)), Tensor(np.array([2.0, 0.5, 3.5], np.float32))
+    t = Tensor(np.array([1.0, -1.0, 1.0], np.float32))
+    close(nn.MarginRankingLoss(margin=0.5)(a, b, t), 0.8333333)
+    close(nn.MarginRankingLoss(reduction='none')(a, b, t), [1.0, 0.0, 0.5])
+    assert a.dim() == 1
+
+
+def test_train_one_step_cell_returns_named_gradients(fake):
+    net = nn.Dense(3, 1, weight_init="ones", bias_init="zeros")
+    opt = nn.SGD(net.trainable_params(), learning_rate=0.1)
+    step = nn.TrainOneStepCell(nn.WithLossCell(net, nn.MSELoss()), opt, return_grad=True)
+    x, y = Tensor(np.array([[1.0, 2.0, 3.0]], np.float32)), Tensor(np.array([[4.0]], np.float32))
+    loss, grads = step(x, y)
+    close(loss, 4.0)                                        # (6 - 4)^2, before the update
+    assert sorted(grads) == sorted(p.name for p in net.trainable_params())
+    close(grads[net.weight.name], [[4.0, 8.0, 12.0]])       # 2 (w.x + b - y) x, by hand
+    close(grads[net.bias.name], [4.0])
+
+
+def test_random_draws_are_eager_and_seeded(fake):
+    a = ops.randn(2, 3, seed=7)
+    assert a.shape == (2, 3) and a.dtype == ms.float32
+    close(ops.randn((2, 3), seed=7), a.asnumpy())          # one seed, one draw
+    assert ops.randint(0, 5, (4,)).dtype == ms.int64 and ops.rand_like(a).shape == (2, 3)
+    with pytest.raises(TypeError, match="outside grad"):
+        ms.grad(lambda u: (u * ops.randn(2, 3)).sum())(a)

@@ -154,6 +154,10 @@ class Cell:
             c.set_train(mode)
         return self
 
+    def recompute(self, **kwargs) -> None:
+        """MindSpore's recompute (keep no activations, recompute them in backward) trades memory for time;
+        the values and gradients are the same, and the service plans memory itself: nothing to change."""
+
     def set_grad(self, requires_grad: bool = True) -> "Cell":
         return self
 

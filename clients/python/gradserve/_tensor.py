@@ -166,6 +166,10 @@ class Tensor:
     def ndim(self) -> int:
         return len(self._shape)
 
+    def dim(self) -> int:
+        """the number of dimensions (Tensor.ndim)."""
+        return len(self._shape)
+
     @property
     def size(self) -> int:
         return int(np.prod(self._shape, dtype=np.int64)) if self._shape else 1

@@ -122,13 +122,15 @@ def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, return_indice
 
 def avg_pool2d(x, kernel_size=1, stride=1, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
-    """ops.avg_pool2d (explicit symmetric padding)."""
-    if ceil_mode or divisor_override:
-        raise ValueError("avg_pool2d: ceil_mode and divisor_override are not supported")
+    """ops.avg_pool2d (explicit symmetric padding); divisor_override: each window's sum over that number."""
+    if ceil_mode:
+        raise ValueError("avg_pool2d: ceil_mode is not supported")
     window = _pair(kernel_size, "avg_pool2d: kernel_size")
     pads = _explicit(_pair(padding, "avg_pool2d: padding"), "avg_pool2d")
-    return apply("avg_pool", [x], {"window": list(window), "strides": list(_pair(stride, "avg_pool2d: stride")),
-                                   "padding": pads, "count_include_pad": bool(count_include_pad)})[0]
+    include = bool(count_include_pad) or bool(divisor_override)  # (the sum: the mean over the whole window)
+    y = apply("avg_pool", [x], {"window": list(window), "strides": list(_pair(stride, "avg_pool2d: stride")),
+                                "padding": pads, "count_include_pad": include})[0]
+    return y * (window[0] * window[1] / float(divisor_override)) if divisor_override else y
 
 
 class _Pool(Primitive):

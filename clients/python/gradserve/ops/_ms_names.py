@@ -4,7 +4,8 @@ them (forms checked against MindSpore 2.10 on CPU for this task): the comparison
 classes), log2 / log10, deg2rad / rad2deg, mm, floor_divide, logical_xor, tanhshrink / softshrink / hardshrink,
 softmin, var / std, argsort, isclose, numel / ravel / t, is_tensor / is_floating_point / is_complex,
 mse_loss / l1_loss / cross_entropy, the SoftmaxCrossEntropyWithLogits primitive (loss and backprop), and F's
-tensor_add / tensor_sub / tensor_mul / tensor_div, partial and scalar_cast. Each derivative is that of the
+tensor_add / tensor_sub / tensor_mul / tensor_div, partial and scalar_cast; randn / rand / randint (+ _like), drawn on the client from the
+generator set_seed seeds, outside traces only. Each derivative is that of the
 engine ops it is made of."""
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import math
 import numpy as np
 
 from .. import dtype as _dt
+from .._misc import random_ops_generator
 from .._tensor import Tensor
+from .._trace import current
 from ._extra import P, floor_div
 from ._ms_misc import trunc
 from ._reduce_ms import sort
@@ -24,7 +27,7 @@ __all__ = ["gt", "ge", "lt", "le", "eq", "ne", "multiply", "subtract", "divide",
            "isfinite", "IsNan", "IsInf", "IsFinite", "log2", "log10", "deg2rad", "rad2deg", "mm", "floor_divide",
            "logical_xor", "tanhshrink", "softshrink", "hardshrink", "softmin", "var", "std", "argsort",
            "isclose", "numel", "ravel", "t", "is_tensor", "is_floating_point", "is_complex", "mse_loss", "l1_loss",
-           "cross_entropy", "SoftmaxCrossEntropyWithLogits"]
+           "cross_entropy", "SoftmaxCrossEntropyWithLogits", "randn", "rand", "randint", "randn_like", "rand_like"]
 # ops.functional only (MindSpore's F): see F_ONLY
 F_ONLY = ["tensor_add", "tensor_sub", "tensor_mul", "tensor_div", "partial", "scalar_cast"]
 
@@ -269,3 +272,37 @@ def scalar_cast(input_x, input_t):
         raise ValueError(f"For 'ScalarCast', the supported type is in the list: [int64, float64, bool], but got "
                          f"{_dt.get(name)}")
     return np.dtype(name if name != "bool" else np.bool_).type(input_x).item()
+
+
+def _draw(what: str, size, seed):
+    """the generator for one eager draw (a seed: its own generator); refused inside a trace, where one
+    draw made while tracing would be replayed as a constant by every run of the traced program."""
+    if current() is not None:
+        raise TypeError(f"{what}: random values are drawn on the client, outside grad / jit / vmap / construct; "
+                        f"draw them before the call and pass them in")
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    return (np.random.default_rng(seed) if seed is not None else random_ops_generator()), tuple(int(n) for n in size)
+
+
+def randn(*size, dtype=None, seed=None):
+    gen, shape = _draw("randn", size, seed)
+    return Tensor(gen.standard_normal(shape).astype(_dt.to_name(dtype or _dt.float32)))
+
+
+def rand(*size, dtype=None, seed=None):
+    gen, shape = _draw("rand", size, seed)
+    return Tensor(gen.random(shape).astype(_dt.to_name(dtype or _dt.float32)))
+
+
+def randint(low, high, size, seed=None, *, dtype=None):
+    gen, shape = _draw("randint", (size,), seed)
+    return Tensor(gen.integers(low, high, shape).astype(_dt.to_name(dtype or _dt.int64)))
+
+
+def randn_like(input, seed=None, *, dtype=None):  # noqa: A002
+    return randn(*input.shape, dtype=dtype or input.dtype, seed=seed)
+
+
+def rand_like(input, seed=None, *, dtype=None):  # noqa: A002
+    return rand(*input.shape, dtype=dtype or input.dtype, seed=seed)
