@@ -234,3 +234,21 @@ def test_random_draws_are_eager_and_seeded(fake):
     assert ops.randint(0, 5, (4,)).dtype == ms.int64 and ops.rand_like(a).shape == (2, 3)
     with pytest.raises(TypeError, match="outside grad"):
         ms.grad(lambda u: (u * ops.randn(2, 3)).sum())(a)
+
+
+def test_lstm_weight_lists_can_be_replaced(fake):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    ref = torch.nn.LSTM(4, 3, num_layers=1)  # PyTorch's gate order (i, f, g, o) is MindSpore's
+    net = nn.LSTM(4, 3, num_layers=1)
+    w = {k: Parameter(Tensor(v.detach().numpy()), name=k) for k, v in ref.named_parameters()}
+    net.w_ih_list = [w["weight_ih_l0"]]                   # MindSpore's ParameterTuples: assigning replaces them
+    net.w_hh_list = [w["weight_hh_l0"]]
+    net.b_ih_list, net.b_hh_list = [w["bias_ih_l0"]], [w["bias_hh_l0"]]
+    assert net.w_ih_list[0] is w["weight_ih_l0"]
+    x = np.random.default_rng(1).standard_normal((5, 2, 4)).astype(np.float32)
+    h0, c0 = np.zeros((1, 2, 3), np.float32), np.zeros((1, 2, 3), np.float32)
+    out, _ = net(Tensor(x), (Tensor(h0), Tensor(c0)))
+    want, _ = ref(torch.from_numpy(x), (torch.from_numpy(h0), torch.from_numpy(c0)))
+    close(out, want.detach().numpy())
+    assert sorted(p.name for p in net.trainable_params()) == sorted(w)
