@@ -252,3 +252,13 @@ def test_lstm_weight_lists_can_be_replaced(fake):
     want, _ = ref(torch.from_numpy(x), (torch.from_numpy(h0), torch.from_numpy(c0)))
     close(out, want.detach().numpy())
     assert sorted(p.name for p in net.trainable_params()) == sorted(w)
+
+
+@pytest.mark.parametrize("dt", [np.uint8, np.int8, np.int16])
+def test_cumsum_of_narrow_integers_keeps_their_dtype(fake, dt):
+    # was a 500 (NumPy's cumsum of uint8 is uint64, a dtype the wire does not carry); MindSpore 2.10 keeps
+    # the input's dtype (P.CumSum on uint8), wrapping as NumPy's cumsum(dtype=...) does
+    x = np.array([[1, 2, 3], [4, 5, 6]], dt)
+    y = P.CumSum()(Tensor(x), 1)
+    assert y.dtype == ms.dtype.get(dt)
+    np.testing.assert_array_equal(y.asnumpy(), np.cumsum(x, axis=1, dtype=dt))
