@@ -262,3 +262,14 @@ def test_cumsum_of_narrow_integers_keeps_their_dtype(fake, dt):
     y = P.CumSum()(Tensor(x), 1)
     assert y.dtype == ms.dtype.get(dt)
     np.testing.assert_array_equal(y.asnumpy(), np.cumsum(x, axis=1, dtype=dt))
+
+
+def test_wide_unsigned_dtypes_are_named_and_refused_clearly(fake):
+    # mstype.uint16 / uint32 / uint64 exist in MindSpore; gradserve names them and refuses Tensors of them
+    # (it holds unsigned integers wider than 8 bits as int64), and never wraps a uint64 value silently
+    assert str(ms.uint32) == "Uint32" and ms.uint16 != ms.int64
+    with pytest.raises(TypeError, match="Uint16 is not supported"):
+        Tensor(np.ones(2), dtype=ms.uint16)
+    with pytest.raises(TypeError, match="above 2\\*\\*63"):
+        Tensor(np.array([2 ** 64 - 1], np.uint64))
+    assert Tensor(np.array([7], np.uint64)).asnumpy().tolist() == [7]   # representable: kept (as int64)

@@ -50,6 +50,9 @@ def _to_array(data, dtype) -> np.ndarray:
     if name in _SUPPORTED:
         return arr
     if arr.dtype.kind in "iu":
+        if arr.dtype == np.uint64 and arr.size and arr.max() > np.iinfo(np.int64).max:
+            raise TypeError("cannot make a Tensor of uint64 values above 2**63 - 1: gradserve holds unsigned "
+                            "integers wider than 8 bits as int64")
         return arr.astype(np.int64 if arr.dtype.itemsize > 4 or arr.dtype.kind == "u" else np.int32)
     if arr.dtype.kind == "f":
         return arr.astype(np.float64 if arr.dtype.itemsize > 8 else np.float32)

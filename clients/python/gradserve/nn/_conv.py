@@ -77,6 +77,10 @@ class Conv1d(Conv2d):
 
 class _Pool2d(Cell):
     _prim: type = _ops.MaxPool
+    _DEFAULTS: dict = {}  # the functional form's options and their defaults
+
+    def _functional(self, x, **options):  # the functional form (ops.max_pool2d / avg_pool2d)
+        raise NotImplementedError
 
     def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, data_format="NCHW", **extras):
         super().__init__()
@@ -90,7 +94,7 @@ class _Pool2d(Cell):
             self.pool = self._prim(kernel_size, stride, pad_mode, data_format)
 
     def construct(self, x):
-        return self.pool(x) if self._fn_args is None else self._fn(x, **self._fn_args)
+        return self.pool(x) if self._fn_args is None else self._functional(x, **self._fn_args)
 
 
 class MaxPool2d(_Pool2d):
@@ -105,7 +109,8 @@ class MaxPool2d(_Pool2d):
         super().__init__(kernel_size, stride, pad_mode, padding, data_format, dilation=dilation,
                          return_indices=return_indices, ceil_mode=ceil_mode)
 
-    _fn = staticmethod(_ops.max_pool2d)
+    def _functional(self, x, **options):
+        return _ops.max_pool2d(x, **options)
 
 
 class AvgPool2d(_Pool2d):
@@ -120,7 +125,8 @@ class AvgPool2d(_Pool2d):
         super().__init__(kernel_size, stride, pad_mode, padding, data_format, ceil_mode=ceil_mode,
                          count_include_pad=count_include_pad, divisor_override=divisor_override)
 
-    _fn = staticmethod(_ops.avg_pool2d)
+    def _functional(self, x, **options):
+        return _ops.avg_pool2d(x, **options)
 
 
 __all__ = ["Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d"]
