@@ -273,3 +273,24 @@ def test_wide_unsigned_dtypes_are_named_and_refused_clearly(fake):
     with pytest.raises(TypeError, match="above 2\\*\\*63"):
         Tensor(np.array([2 ** 64 - 1], np.uint64))
     assert Tensor(np.array([7], np.uint64)).asnumpy().tolist() == [7]   # representable: kept (as int64)
+
+
+def test_kl_div_binary_cross_entropy_sigmoid_cross_entropy(fake):
+    from gradserve.ops import functional as F
+    # MindSpore 2.10 (CPU, PyNative) on the same inputs
+    p = Tensor(np.log(np.array([[0.3, 0.7], [0.5, 0.5]], np.float32)))
+    t = Tensor(np.array([[-1.0, 1.0], [0.25, 0.75]], np.float32))
+    close(P.KLDivLoss("none")(p, t), [[0.0, 0.35667494], [-0.1732868, 0.3040988]])
+    close(P.KLDivLoss("mean")(p, t), 0.12187174)
+    close(nn.KLDivLoss("batchmean")(p, t), 0.24374348)
+    close(ms.grad(lambda a: P.KLDivLoss("sum")(a, t))(p), [[1.0, -1.0], [-0.25, -0.75]])  # -labels, unmasked
+    x, y = Tensor(np.array([[0.1, 0.9, 0.5]], np.float32)), Tensor(np.array([[0.0, 1.0, 1.0]], np.float32))
+    w = Tensor(np.array([1.0, 2.0, 0.5], np.float32))
+    close(P.BinaryCrossEntropy("none")(x, y, w), [[0.10536055, 0.21072109, 0.34657359]])
+    close(F.binary_cross_entropy(x, y, w), 0.22088508)
+    close(ms.grad(lambda a: P.BinaryCrossEntropy("sum")(a, y, w))(x), [[1.1111112, -2.2222223, -1.0]])
+    z = Tensor(np.array([[-2.0, 0.5], [3.0, 0.0]], np.float32))
+    lab = Tensor(np.array([[0.0, 1.0], [1.0, 0.3]], np.float32))
+    close(P.SigmoidCrossEntropyWithLogits()(z, lab), [[0.126928, 0.474077], [0.04858735, 0.6931472]])
+    close(ms.grad(lambda a: P.SigmoidCrossEntropyWithLogits()(a, lab).sum())(z),
+          [[0.11920292, -0.37754065], [-0.04742587, 0.2]])

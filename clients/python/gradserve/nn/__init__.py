@@ -295,8 +295,8 @@ from ._layers_round4 import AvgPool3d, Conv3d, FastGelu, LogSoftmax, MaxPool3d, 
 
 __all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "Pad", "SmoothL1Loss", "LogSoftmax", "FastGelu", "WithGradCell"]
 
-from ._layers_fid4 import GroupNorm, MarginRankingLoss, PReLU  # noqa: E402
+from ._layers_fid4 import GroupNorm, KLDivLoss, MarginRankingLoss, PReLU  # noqa: E402
 
-__all__ += ["PReLU", "GroupNorm", "MarginRankingLoss"]
+__all__ += ["PReLU", "GroupNorm", "MarginRankingLoss", "KLDivLoss"]
 
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)

@@ -8,8 +8,9 @@ from .. import ops as _ops
 from .._cellbase import Cell
 from .._tensor import Parameter, Tensor
 from .._training import LossBase
+from ..ops._ms_names import kl_div
 
-__all__ = ["PReLU", "GroupNorm", "MarginRankingLoss", "margin_ranking_loss"]
+__all__ = ["PReLU", "GroupNorm", "MarginRankingLoss", "margin_ranking_loss", "KLDivLoss"]
 
 
 class PReLU(Cell):
@@ -75,3 +76,14 @@ class MarginRankingLoss(LossBase):
 
     def construct(self, input1, input2, target):
         return margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class KLDivLoss(Cell):
+    """nn.KLDivLoss(reduction='mean')(logits, labels): ops.kl_div."""
+
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        self.reduction = reduction
+
+    def construct(self, logits, labels):
+        return kl_div(logits, labels, self.reduction)

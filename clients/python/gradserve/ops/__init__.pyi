@@ -26,7 +26,7 @@ from ._movement_ms import GatherD as GatherD, Unstack as Unstack, chunk as chunk
 from ._ms_linalg_solve import Cholesky as Cholesky, CholeskySolve as CholeskySolve, LogMatrixDeterminant as LogMatrixDeterminant, MatrixInverse as MatrixInverse, MatrixSolve as MatrixSolve, MatrixTriangularSolve as MatrixTriangularSolve, cholesky as cholesky, cholesky_solve as cholesky_solve, det as det, inverse as inverse, logdet as logdet, matrix_solve as matrix_solve, slogdet as slogdet
 from ._ms_misc import BCEWithLogitsLoss as BCEWithLogitsLoss, Cdist as Cdist, Inv as Inv, L2Loss as L2Loss, Meshgrid as Meshgrid, PReLU as PReLU, Padding as Padding, Rint as Rint, Slice as Slice, Softsign as Softsign, StridedSlice as StridedSlice, Trunc as Trunc, binary_cross_entropy_with_logits as binary_cross_entropy_with_logits, inv as inv, matrix_band_part as matrix_band_part, meshgrid as meshgrid, prelu as prelu, rint as rint, slice as slice, softsign as softsign, strided_slice as strided_slice, trunc as trunc
 from ._ms_more import BiasAdd as BiasAdd, CumSum as CumSum, Elu as Elu, Erfc as Erfc, L2Normalize as L2Normalize, LinSpace as LinSpace, Mod as Mod, Range as Range, Svd as Svd, bias_add as bias_add, elu as elu, erfc as erfc, linspace as linspace, mod as mod, range as range, svd as svd
-from ._ms_names import IsFinite as IsFinite, IsInf as IsInf, IsNan as IsNan, SoftmaxCrossEntropyWithLogits as SoftmaxCrossEntropyWithLogits, argsort as argsort, cross_entropy as cross_entropy, deg2rad as deg2rad, divide as divide, eq as eq, floor_divide as floor_divide, ge as ge, gt as gt, hardshrink as hardshrink, is_complex as is_complex, is_floating_point as is_floating_point, is_tensor as is_tensor, isclose as isclose, isfinite as isfinite, isinf as isinf, isnan as isnan, l1_loss as l1_loss, le as le, log10 as log10, log2 as log2, logical_xor as logical_xor, lt as lt, mm as mm, mse_loss as mse_loss, multiply as multiply, ne as ne, negative as negative, numel as numel, rad2deg as rad2deg, rand as rand, rand_like as rand_like, randint as randint, randn as randn, randn_like as randn_like, ravel as ravel, softmin as softmin, softshrink as softshrink, std as std, subtract as subtract, t as t, tanhshrink as tanhshrink, var as var
+from ._ms_names import BinaryCrossEntropy as BinaryCrossEntropy, IsFinite as IsFinite, IsInf as IsInf, IsNan as IsNan, KLDivLoss as KLDivLoss, SigmoidCrossEntropyWithLogits as SigmoidCrossEntropyWithLogits, SoftmaxCrossEntropyWithLogits as SoftmaxCrossEntropyWithLogits, argsort as argsort, binary_cross_entropy as binary_cross_entropy, cross_entropy as cross_entropy, deg2rad as deg2rad, divide as divide, eq as eq, floor_divide as floor_divide, ge as ge, gt as gt, hardshrink as hardshrink, is_complex as is_complex, is_floating_point as is_floating_point, is_tensor as is_tensor, isclose as isclose, isfinite as isfinite, isinf as isinf, isnan as isnan, kl_div as kl_div, l1_loss as l1_loss, le as le, log10 as log10, log2 as log2, logical_xor as logical_xor, lt as lt, mm as mm, mse_loss as mse_loss, multiply as multiply, ne as ne, negative as negative, numel as numel, rad2deg as rad2deg, rand as rand, rand_like as rand_like, randint as randint, randn as randn, randn_like as randn_like, ravel as ravel, softmin as softmin, softshrink as softshrink, std as std, subtract as subtract, t as t, tanhshrink as tanhshrink, var as var
 from ._ms_prims import Argmax as Argmax, Argmin as Argmin, LayerNorm as LayerNorm, Pad as Pad, argmax as argmax, argmin as argmin, pad as pad
 from ._ms_round4 import AvgPool3D as AvgPool3D, Conv3D as Conv3D, Dense as Dense, FastGeLU as FastGeLU, IndexAdd as IndexAdd, Invert as Invert, Lerp as Lerp, LpNorm as LpNorm, MaxPool3D as MaxPool3D, Renorm as Renorm, Unique as Unique, avg_pool1d as avg_pool1d, avg_pool3d as avg_pool3d, bitwise_not as bitwise_not, conv3d as conv3d, fast_gelu as fast_gelu, index_add as index_add, invert as invert, max_pool3d as max_pool3d, renorm as renorm, smooth_l1_loss as smooth_l1_loss, unique as unique
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, div as div, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, mean as mean, mul as mul, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
@@ -63,6 +63,7 @@ __all__ = [
     'BatchMatMul',
     'BatchNorm',
     'BiasAdd',
+    'BinaryCrossEntropy',
     'BroadcastTo',
     'Cast',
     'Cdist',
@@ -138,6 +139,7 @@ __all__ = [
     'IsFinite',
     'IsInf',
     'IsNan',
+    'KLDivLoss',
     'L2Loss',
     'L2Normalize',
     'LayerNorm',
@@ -220,6 +222,7 @@ __all__ = [
     'Select',
     'Shape',
     'Sigmoid',
+    'SigmoidCrossEntropyWithLogits',
     'Sign',
     'Sin',
     'Sinh',
@@ -302,6 +305,7 @@ __all__ = [
     'baddbmm',
     'batch_norm',
     'bias_add',
+    'binary_cross_entropy',
     'binary_cross_entropy_with_logits',
     'bitwise_not',
     'bmm',
@@ -415,6 +419,7 @@ __all__ = [
     'jacrev',
     'jet',
     'jvp',
+    'kl_div',
     'kron',
     'l1_loss',
     'layer_norm',

@@ -22,12 +22,14 @@ from ._extra import P, floor_div
 from ._ms_misc import trunc
 from ._reduce_ms import sort
 from ._math_more import full_like, true_divide
+from ._ms_misc import binary_cross_entropy_with_logits
 
 __all__ = ["gt", "ge", "lt", "le", "eq", "ne", "multiply", "subtract", "divide", "negative", "isnan", "isinf",
            "isfinite", "IsNan", "IsInf", "IsFinite", "log2", "log10", "deg2rad", "rad2deg", "mm", "floor_divide",
            "logical_xor", "tanhshrink", "softshrink", "hardshrink", "softmin", "var", "std", "argsort",
            "isclose", "numel", "ravel", "t", "is_tensor", "is_floating_point", "is_complex", "mse_loss", "l1_loss",
-           "cross_entropy", "SoftmaxCrossEntropyWithLogits", "randn", "rand", "randint", "randn_like", "rand_like"]
+           "cross_entropy", "SoftmaxCrossEntropyWithLogits", "randn", "rand", "randint", "randn_like", "rand_like",
+           "kl_div", "KLDivLoss", "binary_cross_entropy", "BinaryCrossEntropy", "SigmoidCrossEntropyWithLogits"]
 # ops.functional only (MindSpore's F): see F_ONLY
 F_ONLY = ["tensor_add", "tensor_sub", "tensor_mul", "tensor_div", "partial", "scalar_cast"]
 
@@ -212,7 +214,9 @@ def is_complex(input) -> bool:  # noqa: A002
     return input._dtype.startswith("complex")
 
 
-def _reduced(loss, reduction: str):
+def _reduced(loss, reduction: str, batchmean: bool = False):
+    if reduction == "batchmean" and batchmean:  # the sum over the batch size (first axis)
+        return P.div(P.sum(loss), float(loss.shape[0]) if loss.ndim else 1.0)
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     return P.mean(loss) if reduction == "mean" else P.sum(loss) if reduction == "sum" else loss
@@ -306,3 +310,53 @@ def randn_like(input, seed=None, *, dtype=None):  # noqa: A002
 
 def rand_like(input, seed=None, *, dtype=None):  # noqa: A002
     return rand(*input.shape, dtype=dtype or input.dtype, seed=seed)
+
+
+def kl_div(logits, labels, reduction="mean"):
+    """labels * (log(labels) - logits) where labels > 0, else 0 (logits are log-probabilities); reduced
+    'none' / 'mean' / 'sum' / 'batchmean' (the sum over the first axis' size). Its gradient is MindSpore 2.10's:
+    -labels for logits everywhere (also where the value is 0), none for labels."""
+    pos = P.greater(labels, P.zeros_like(labels))
+    safe = P.select(pos, labels, P.ones_like(labels))
+    value = P.select(pos, P.mul(labels, P.sub(P.log(safe), logits)), P.zeros_like(logits))
+    linear = P.mul(P.stop_gradient(labels), logits)
+    return _reduced(P.sub(P.stop_gradient(P.add(value, linear)), linear), reduction, batchmean=True)
+
+
+class KLDivLoss:
+    """P.KLDivLoss(reduction='mean')(logits, labels); also nn.KLDivLoss."""
+
+    def __init__(self, reduction="mean"):
+        self.reduction = reduction
+
+    def __call__(self, logits, labels):
+        return kl_div(logits, labels, self.reduction)
+
+
+_BCE_EPS = 1e-12  # MindSpore's CPU kernel: log of at least 1e-12, so 0 and 1 give finite losses
+
+
+def binary_cross_entropy(logits, labels, weight=None, reduction="mean"):
+    """-weight (labels log(logits) + (1 - labels) log(1 - logits)), logits being probabilities."""
+    eps = full_like(logits, _BCE_EPS)
+    log_p = P.log(P.maximum(logits, eps))
+    log_q = P.log(P.maximum(P.sub(1.0, logits), eps))
+    loss = P.neg(P.add(P.mul(labels, log_p), P.mul(P.sub(1.0, labels), log_q)))
+    return _reduced(loss if weight is None else P.mul(loss, weight), reduction)
+
+
+class BinaryCrossEntropy:
+    """P.BinaryCrossEntropy(reduction='mean')(logits, labels, weight=None)."""
+
+    def __init__(self, reduction="mean"):
+        self.reduction = reduction
+
+    def __call__(self, logits, labels, weight=None):
+        return binary_cross_entropy(logits, labels, weight, self.reduction)
+
+
+class SigmoidCrossEntropyWithLogits:
+    """P.SigmoidCrossEntropyWithLogits()(logits, labels): per element, binary_cross_entropy_with_logits."""
+
+    def __call__(self, logits, labels):
+        return binary_cross_entropy_with_logits(logits, labels, reduction="none")
