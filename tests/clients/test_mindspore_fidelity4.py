@@ -294,3 +294,57 @@ def test_kl_div_binary_cross_entropy_sigmoid_cross_entropy(fake):
     close(P.SigmoidCrossEntropyWithLogits()(z, lab), [[0.126928, 0.474077], [0.04858735, 0.6931472]])
     close(ms.grad(lambda a: P.SigmoidCrossEntropyWithLogits()(a, lab).sum())(z),
           [[0.11920292, -0.37754065], [-0.04742587, 0.2]])
+
+
+class _Applies(nn.Cell):
+    def __init__(self, prim, n):
+        super().__init__()
+        self.prim, self.n = prim, n
+        for i, v in enumerate([1.0, 0.5, 0.25][:n]):
+            setattr(self, f"p{i}", Parameter(Tensor(np.full((2, 2), v, np.float32)), name=f"p{i}"))
+
+    def construct(self, *a):
+        ps = [getattr(self, f"p{i}") for i in range(self.n)]
+        self.prim(*ps, *a)
+        return tuple(ps)
+
+
+_G = np.array([[0.1, -0.2], [0.3, 0.4]], np.float32)
+
+
+def _f(v):
+    return Tensor(v, ms.float32)
+
+
+@pytest.mark.parametrize("mode", [ms.GRAPH_MODE, ms.PYNATIVE_MODE])
+@pytest.mark.parametrize("prim, n, args, want", [
+    # MindSpore 2.10 (CPU), both modes: the Parameters after one call
+    (P.ApplyGradientDescent(), 1, (_f(0.1), Tensor(_G)), [[[0.99, 1.02], [0.97, 0.96]]]),
+    (P.ApplyMomentum(), 2, (_f(0.1), Tensor(_G), _f(0.9)),
+     [[[0.945, 0.975], [0.925, 0.915]], [[0.55, 0.25], [0.75, 0.85]]]),
+    (P.ApplyAdagrad(), 2, (_f(0.1), Tensor(_G)),
+     [[[0.985997, 1.027217], [0.960943, 0.950763]], [[0.51, 0.54], [0.59, 0.66]]]),
+    (P.ApplyRMSProp(), 3, (_f(0.1), Tensor(_G), 0.9, 0.8, 1e-6),
+     [[[0.785109, 0.829683], [0.755719, 0.741404]], [[0.451, 0.454], [0.459, 0.466]],
+      [[0.214891, 0.170317], [0.244281, 0.258596]]]),
+    (P.Adam(), 3, (_f(0.9), _f(0.999), _f(0.01), _f(0.9), _f(0.999), _f(1e-8), Tensor(_G)),
+     [[[0.997089, 0.997279], [0.996963, 0.9969]], [[0.46, 0.43], [0.48, 0.49]],
+      [[0.24976, 0.24979], [0.24984, 0.24991]]]),
+])
+def test_optimizer_primitives_update_parameters(fake, mode, prim, n, args, want):
+    ms.set_context(mode=mode)
+    net = _Applies(prim, n)
+    out = net(*args)
+    for o, p, w in zip(out, [getattr(net, f"p{i}") for i in range(n)], want):
+        close(o, w)
+        close(p, w)          # the Parameters themselves hold the update
+
+
+def test_apply_momentum_nesterov_follows_the_documented_rule(fake):
+    # MindSpore's documented Nesterov rule: var -= lr * (grad + momentum * accum_new), by hand
+    # (MindSpore 2.10's CPU kernel ignores use_nesterov; the documented rule is the one kept here)
+    net = _Applies(P.ApplyMomentum(use_nesterov=True), 2)
+    net(_f(0.1), Tensor(_G), _f(0.9))
+    acc = 0.5 * 0.9 + _G
+    close(net.p1, acc)
+    close(net.p0, 1.0 - 0.1 * (_G + 0.9 * acc))

@@ -23,6 +23,7 @@ from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as M
 from ._linalg_ms import addmm as addmm, addmv as addmv, baddbmm as baddbmm, bmm as bmm, cosine_similarity as cosine_similarity, diff as diff, dist as dist, hypot as hypot, inner as inner, kron as kron, logit as logit, mv as mv, outer as outer, tensor_dot as tensor_dot
 from ._math_more import Xlogy as Xlogy, arctan2 as arctan2, atan2 as atan2, clamp as clamp, full as full, full_like as full_like, hardtanh as hardtanh, lerp as lerp, scalar_to_tensor as scalar_to_tensor, true_divide as true_divide, xlogy as xlogy
 from ._movement_ms import GatherD as GatherD, Unstack as Unstack, chunk as chunk, diag as diag, diagonal as diagonal, gather_elements as gather_elements, hstack as hstack, index_select as index_select, masked_fill as masked_fill, moveaxis as moveaxis, movedim as movedim, narrow as narrow, permute as permute, roll as roll, swapaxes as swapaxes, trace as trace, tril as tril, triu as triu, unbind as unbind, unsqueeze as unsqueeze, unstack as unstack, vstack as vstack
+from ._ms_apply import Adam as Adam, ApplyAdagrad as ApplyAdagrad, ApplyGradientDescent as ApplyGradientDescent, ApplyMomentum as ApplyMomentum, ApplyRMSProp as ApplyRMSProp
 from ._ms_linalg_solve import Cholesky as Cholesky, CholeskySolve as CholeskySolve, LogMatrixDeterminant as LogMatrixDeterminant, MatrixInverse as MatrixInverse, MatrixSolve as MatrixSolve, MatrixTriangularSolve as MatrixTriangularSolve, cholesky as cholesky, cholesky_solve as cholesky_solve, det as det, inverse as inverse, logdet as logdet, matrix_solve as matrix_solve, slogdet as slogdet
 from ._ms_misc import BCEWithLogitsLoss as BCEWithLogitsLoss, Cdist as Cdist, Inv as Inv, L2Loss as L2Loss, Meshgrid as Meshgrid, PReLU as PReLU, Padding as Padding, Rint as Rint, Slice as Slice, Softsign as Softsign, StridedSlice as StridedSlice, Trunc as Trunc, binary_cross_entropy_with_logits as binary_cross_entropy_with_logits, inv as inv, matrix_band_part as matrix_band_part, meshgrid as meshgrid, prelu as prelu, rint as rint, slice as slice, softsign as softsign, strided_slice as strided_slice, trunc as trunc
 from ._ms_more import BiasAdd as BiasAdd, CumSum as CumSum, Elu as Elu, Erfc as Erfc, L2Normalize as L2Normalize, LinSpace as LinSpace, Mod as Mod, Range as Range, Svd as Svd, bias_add as bias_add, elu as elu, erfc as erfc, linspace as linspace, mod as mod, range as range, svd as svd
@@ -41,9 +42,14 @@ __all__ = [
     'Abs',
     'Acos',
     'Acosh',
+    'Adam',
     'Add',
     'AddN',
     'Angle',
+    'ApplyAdagrad',
+    'ApplyGradientDescent',
+    'ApplyMomentum',
+    'ApplyRMSProp',
     'Arange',
     'ArgMaxWithValue',
     'ArgMinWithValue',
