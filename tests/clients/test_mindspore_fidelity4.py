@@ -348,3 +348,62 @@ def test_apply_momentum_nesterov_follows_the_documented_rule(fake):
     acc = 0.5 * 0.9 + _G
     close(net.p1, acc)
     close(net.p0, 1.0 - 0.1 * (_G + 0.9 * acc))
+
+
+class _Stack(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.CellList([nn.Dense(2, 3, weight_init="ones", bias_init="zeros"),
+                                   nn.Dense(3, 1, weight_init="ones", bias_init="zeros")])
+
+    def construct(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x.sum()
+
+
+def test_cell_list_parameters_belong_to_the_network(fake):
+    # a CellList's cells' Parameters were invisible to trainable_params (so to grad-by-weights and the
+    # optimizers): MindSpore lists all four here; expected gradients by hand (NumPy)
+    net = _Stack()
+    params = net.trainable_params()
+    assert len(params) == 4 and len({p.name for p in params}) == 4
+    x = np.array([[1.0, 2.0], [3.0, -1.0]], np.float32)
+    grads = ops.GradOperation(get_by_list=True)(net, ms.ParameterTuple(params))(Tensor(x))
+    h = x @ np.ones((2, 3), np.float32)                  # first layer's output
+    close(grads[0], np.ones((3, 1)) @ x.sum(0, keepdims=True))   # d/dW1 = W2^T 1 x
+    close(grads[1], [2.0, 2.0, 2.0])
+    close(grads[2], h.sum(0, keepdims=True))
+    close(grads[3], [2.0])
+    before = net.layers[1].weight.asnumpy().copy()
+    nn.TrainOneStepCell(net, nn.SGD(params, learning_rate=0.1))(Tensor(x))
+    close(net.layers[1].weight, before - 0.1 * h.sum(0, keepdims=True))   # the optimizer reached it
+
+
+class _Lin(nn.Cell):
+    def __init__(self, k):
+        super().__init__()
+        self.w = Parameter(Tensor(np.full((3,), k, np.float32)), name="w")
+
+    def construct(self, x, y):
+        return x * self.w + y
+
+
+def test_vmap_over_a_cell_list_is_model_ensembling(fake):
+    from gradserve.ops import functional as F
+    cells = nn.CellList([_Lin(1.0), _Lin(2.0), _Lin(3.0)])
+    x = Tensor(np.arange(9, dtype=np.float32).reshape(3, 3))
+    y = Tensor(np.array([1.0, -1.0, 0.5], np.float32))
+    # MindSpore 2.10 (F.vmap of a CellList): cell i on row i / on the same inputs, stacked on out_axes
+    close(F.vmap(cells, (0, None), 0)(x, y), [[1.0, 0.0, 2.5], [7.0, 7.0, 10.5], [19.0, 20.0, 24.5]])
+    close(F.vmap(cells, (None, None), 1)(x[0], y), [[1.0, 1.0, 1.0], [0.0, 1.0, 2.0], [2.5, 4.5, 6.5]])
+    gx, gy = ops.GradOperation(get_all=True)(lambda a, b: F.vmap(cells, (0, None), 0)(a, b))(x, y)
+    close(gx, [[1, 1, 1], [2, 2, 2], [3, 3, 3]])      # MindSpore 2.10
+    close(gy, [3, 3, 3])
+    # each cell's own weight gets the derivative of its row: d/dw_i sum(x_i * w_i + y) = x_i (by hand;
+    # MindSpore 2.10 returns zeros here, its ensembling differentiates stacked copies of the weights)
+    gw = ops.GradOperation(get_by_list=True)(lambda a, b: F.vmap(cells, (0, None), 0)(a, b),
+                                             ms.ParameterTuple(cells.trainable_params()))(x, y)
+    close(np.stack([g.asnumpy() for g in gw]), x.asnumpy())
+    with pytest.raises(ms.errors.ShapeError, match="CellList of 3 cells"):
+        F.vmap(cells, (0, None), 0)(x[:2], y)
