@@ -3,9 +3,10 @@ them (forms checked against MindSpore 2.10 on CPU for this task): the comparison
 / ne, multiply / subtract / divide / negative, isnan / isinf / isfinite (and the IsNan / IsInf / IsFinite
 classes), log2 / log10, deg2rad / rad2deg, mm, floor_divide, logical_xor, tanhshrink / softshrink / hardshrink,
 softmin, var / std, argsort, isclose, numel / ravel / t, is_tensor / is_floating_point / is_complex,
-mse_loss / l1_loss / cross_entropy, the SoftmaxCrossEntropyWithLogits primitive (loss and backprop), and F's
-tensor_add / tensor_sub / tensor_mul / tensor_div, partial and scalar_cast; randn / rand / randint (+ _like), drawn on the client from the
-generator set_seed seeds, outside traces only. Each derivative is that of the
+mse_loss / l1_loss / cross_entropy / kl_div / binary_cross_entropy (and their primitives), the
+SoftmaxCrossEntropyWithLogits / SigmoidCrossEntropyWithLogits primitives, and F's
+tensor_add / tensor_sub / tensor_mul / tensor_div, partial and scalar_cast; randn / rand / randint (+ _like),
+drawn on the client from the generator set_seed seeds, outside traces only. Each derivative is that of the
 engine ops it is made of."""
 from __future__ import annotations
 
