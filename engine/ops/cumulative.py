@@ -24,6 +24,8 @@ def _cumsum_impl(xp, x, axis, exclusive, reverse):
         x = xp.flip(x, axis=ax)
     n = x.shape[ax]
     y = xp.cumulative_sum(x, axis=ax, include_initial=exclusive)
+    if y.dtype != x.dtype:  # NumPy sums small integers (uint8, int8, int16) as (u)int64: keep the input's dtype
+        y = xp.astype(y, x.dtype)
     if exclusive:
         y = y[(slice(None),) * ax + (slice(0, n), ...)]
     return xp.flip(y, axis=ax) if reverse else y

@@ -229,11 +229,15 @@ _binary("atan2", lambda xp, y, x: xp.atan2(y, x), _atan2_vjp, _atan2_jvp, float_
         np_out=ufunc_out(np.arctan2))
 
 
-def _select_mask(b, x, y, first: bool):
-    """Share of the derivative that goes to x (as x's dtype, broadcast): 1 where x wins (x > y for maximum,
-    x < y for minimum), 0 where y wins, 0.5 each at ties, as MindSpore 2.10, JAX and PyTorch split them."""
-    wins = b.cast(b.greater(x, y) if first else b.less(x, y), dtype=x.dtype)
-    return b.where(b.equal(x, y), b.full_like(wins, 0.5), wins)
+def _shares(b, x, y, first: bool):
+    """(share of the derivative to x, share to y), as x's dtype, broadcast: 1 / 0 to the winner / loser (x > y
+    wins for maximum, x < y for minimum), 0.5 each at ties, as MindSpore 2.10, JAX and PyTorch split them; where
+    an operand is NaN neither wins and each gets the whole derivative (MindSpore 2.10 and PyTorch)."""
+    x_wins = b.cast(b.greater(x, y) if first else b.less(x, y), dtype=x.dtype)
+    y_wins = b.cast(b.less(x, y) if first else b.greater(x, y), dtype=x.dtype)
+    one = b.full_like(x_wins, 1.0)
+    whole = b.where(b.equal(x, y), b.full_like(x_wins, 0.5), one)
+    return b.mul(b.sub(one, y_wins), whole), b.mul(b.sub(one, x_wins), whole)
 
 
 def _k_maximum(x, y, o=None):
@@ -247,13 +251,12 @@ def _k_minimum(x, y, o=None):
 for _name, _impl, _first, _k in (("maximum", lambda xp, x, y: xp.maximum(x, y), True, _k_maximum),
                                  ("minimum", lambda xp, x, y: xp.minimum(x, y), False, _k_minimum)):
     def _vjp(b, ins, outs, cts, _first=_first):
-        m = _select_mask(b, ins[0], ins[1], _first)
-        return [b.mul(cts[0], m), b.mul(cts[0], b.sub(b.full_like(m, 1.0), m))]
+        mx, my = _shares(b, ins[0], ins[1], _first)
+        return [b.mul(cts[0], mx), b.mul(cts[0], my)]
 
     def _jvp(b, ins, outs, ts, _first=_first):
-        m = _select_mask(b, ins[0], ins[1], _first)
-        return [_sum_tangents(b, ts[0] and b.mul(ts[0], m),
-                              ts[1] and b.mul(ts[1], b.sub(b.full_like(m, 1.0), m)))]
+        mx, my = _shares(b, ins[0], ins[1], _first)
+        return [_sum_tangents(b, ts[0] and b.mul(ts[0], mx), ts[1] and b.mul(ts[1], my))]
 
     _binary(_name, _impl, _vjp, _jvp, commutative=True, np_out=ufunc_out(_k))
 

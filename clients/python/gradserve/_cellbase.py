@@ -20,6 +20,14 @@ def _with_keywords(construct, args: tuple, kwargs: dict):
     return call, (*args, dict(kwargs))
 
 
+def prefix_params(name: str, cell: "Cell") -> None:
+    """`name.` before the names of the cell's automatically named Parameters, once (MindSpore's)."""
+    for p in cell._own_and_child_params():
+        if getattr(p, "_auto_named", False) and not getattr(p, "_prefixed", False):
+            p.name = f"{name}.{p.name}"
+            p._prefixed = True
+
+
 class Cell:
     """Base class of networks: define `construct(self, *inputs)`; `__init__` need not be called."""
 
@@ -38,10 +46,7 @@ class Cell:
             value._auto_name = False
             value._auto_named = True
         elif isinstance(value, Cell) and not name.startswith("_"):
-            for p in value._own_and_child_params():
-                if getattr(p, "_auto_named", False) and not getattr(p, "_prefixed", False):
-                    p.name = f"{name}.{p.name}"
-                    p._prefixed = True
+            prefix_params(name, value)
         object.__setattr__(self, name, value)
 
     def construct(self, *inputs: Any, **kwargs: Any) -> Any:  # (*Any, **Any): any override fits
@@ -106,6 +111,8 @@ class Cell:
                     visit(x)
 
         items = [v for k, v in vars(self).items() if not k.startswith("_gs_")]
+        if isinstance(self, list):  # a CellList's cells are its items
+            items += list(self)
         for v in sorted(items, key=lambda v: not isinstance(v, Parameter)):  # own Parameters first (MindSpore's)
             visit(v)
         uniq, ids = [], set()
@@ -154,6 +161,10 @@ class Cell:
             c.set_train(mode)
         return self
 
+    def recompute(self, **kwargs) -> None:
+        """MindSpore's recompute (keep no activations, recompute them in backward) trades memory for time;
+        the values and gradients are the same, and the service plans memory itself: nothing to change."""
+
     def set_grad(self, requires_grad: bool = True) -> "Cell":
         return self
 
@@ -172,6 +183,8 @@ def check_inputs(spec, args, where: str) -> None:
             raise TypeError(f"{where}: input {i} must be a Tensor (set_inputs), got {type(a).__name__}")
         if a._dtype != s._dtype:
             raise TypeError(f"{where}: input {i} is {a.dtype}, set_inputs declared {s.dtype}")
+        if tuple(s.shape) == (-2,):  # a dynamic-rank declaration: any shape
+            continue
         if len(a.shape) != len(s.shape) or any(d >= 0 and d != e for d, e in zip(s.shape, a.shape)):
             raise ValueError(f"{where}: input {i} has shape {list(a.shape)}, set_inputs declared "
                              f"{[None if d < 0 else d for d in s.shape]}")

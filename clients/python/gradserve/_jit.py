@@ -10,6 +10,7 @@ import functools
 import inspect
 import weakref
 
+from ._cellbase import _with_keywords
 from ._trace import current, run_program
 
 _programs: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -26,14 +27,17 @@ def _compiled(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        call = fn
         if kwargs and sig is not None:
             bound = sig.bind(*args, **kwargs)
             bound.apply_defaults()
             args = bound.args
+            if bound.kwargs:  # keyword-only / **kwargs values: traced, as a Cell's (their names in the cache key)
+                call, args = _with_keywords(fn, args, bound.kwargs)
         if current() is not None:
-            return fn(*args)
+            return call(*args)
         cache = _programs.setdefault(wrapper, {})
-        return run_program(fn, args, cache=cache, label=getattr(fn, "__name__", "jit"))
+        return run_program(call, args, cache=cache, label=getattr(fn, "__name__", "jit"))
 
     return wrapper
 

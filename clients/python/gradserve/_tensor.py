@@ -50,6 +50,9 @@ def _to_array(data, dtype) -> np.ndarray:
     if name in _SUPPORTED:
         return arr
     if arr.dtype.kind in "iu":
+        if arr.dtype == np.uint64 and arr.size and arr.max() > np.iinfo(np.int64).max:
+            raise TypeError("cannot make a Tensor of uint64 values above 2**63 - 1: gradserve holds unsigned "
+                            "integers wider than 8 bits as int64")
         return arr.astype(np.int64 if arr.dtype.itemsize > 4 or arr.dtype.kind == "u" else np.int32)
     if arr.dtype.kind == "f":
         return arr.astype(np.float64 if arr.dtype.itemsize > 8 else np.float32)
@@ -87,6 +90,9 @@ class Tensor:
 
     def __init__(self, input_data=None, dtype=None, shape=None, init=None, *, const_arg=False):
         if input_data is None:
+            if shape is None and dtype is not None:  # Tensor(dtype=...): MindSpore's dynamic-rank placeholder
+                self._dynamic((-2,), dtype)
+                return
             if shape is None:
                 raise ValueError("Tensor needs input_data or shape")
             if any(d is None or (isinstance(d, int) and d < 0) for d in shape):
@@ -106,7 +112,7 @@ class Tensor:
 
     def _dynamic(self, shape, dtype) -> None:
         """`Tensor(shape=[None, 3], dtype=...)`: shape -1 where unknown, no data (MindSpore's dynamic-shape
-        placeholder, only for `Cell.set_inputs`)."""
+        placeholder, only for `Cell.set_inputs`); shape (-2,): any rank (MindSpore's dynamic rank)."""
         self._shape = tuple(-1 if d is None else int(d) for d in shape)
         self._dtype = _dt.to_name(dtype or _dt.float32)
         self._data = np.zeros([max(d, 0) for d in self._shape], dtype=self._dtype)
@@ -161,6 +167,10 @@ class Tensor:
 
     @property
     def ndim(self) -> int:
+        return len(self._shape)
+
+    def dim(self) -> int:
+        """the number of dimensions (Tensor.ndim)."""
         return len(self._shape)
 
     @property

@@ -295,12 +295,13 @@ class TrainOneStepCell(Cell):
     (`ops.value_and_grad`), then the optimizer's update here. Returns the loss (before the update).
     `sens` scales the gradients (MindSpore's sens: the cotangent of the loss)."""
 
-    def __init__(self, network, optimizer: Optimizer, sens: float = 1.0):
+    def __init__(self, network, optimizer: Optimizer, sens: float = 1.0, return_grad: bool = False):
         super().__init__()
         self.network = network
         self.optimizer = optimizer
         self.weights = optimizer.parameters
         self.sens = float(sens)
+        self.return_grad = bool(return_grad)  # (loss, {parameter name: its gradient}), as MindSpore's
         self._gs_grad = _ops.value_and_grad(network, None, self.weights)
 
     def __call__(self, *inputs):
@@ -308,6 +309,8 @@ class TrainOneStepCell(Cell):
         if self.sens != 1.0:
             grads = tuple(g * self.sens for g in grads)
         self.optimizer(grads)
+        if self.return_grad:
+            return loss, {w.name: g for w, g in zip(self.weights, grads)}
         return loss
 
     def construct(self, *inputs):

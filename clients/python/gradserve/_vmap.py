@@ -144,7 +144,11 @@ class _Vmapped(_Derived):
 def vmap(fn, in_axes=0, out_axes=0):
     """fn mapped over an axis of its arguments: in_axes an int, None (not mapped) or one per argument
     (nested like the argument); out_axes an int or one per output. vmap(grad(f)) gives per-example
-    gradients; composes with grad / jvp / vjp / jacobians in either order."""
+    gradients; composes with grad / jvp / vjp / jacobians in either order. A CellList: model ensembling
+    (_vmap_ensemble)."""
+    if isinstance(fn, list) and hasattr(fn, "construct"):  # nn.CellList
+        from ._vmap_ensemble import ensemble
+        return ensemble(fn, in_axes, out_axes)
     v = _Vmapped(fn, in_axes, out_axes)
     v.user = 1
     return v

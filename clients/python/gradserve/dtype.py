@@ -41,6 +41,8 @@ int8 = Type("int8")
 int16 = Type("int16")
 uint8 = Type("uint8")
 half, single, double, float_ = float16, float32, float64, float32
+# MindSpore's wider unsigned types: named (programs that list them import), refused for Tensors (to_name)
+uint16, uint32, uint64 = Type("uint16"), Type("uint32"), Type("uint64")
 
 _BY_NAME = {t.name: t for t in (float16, float32, float64, int32, int64, bool_, complex64, complex128, int8, int16, uint8)}
 FLOAT = ("float16", "float32", "float64")
@@ -50,6 +52,8 @@ COMPLEX = ("complex64", "complex128")
 def to_name(dt) -> str:
     """Engine dtype name of a Type, NumPy dtype, Python type or string."""
     if isinstance(dt, Type):
+        if dt.name not in _BY_NAME:
+            raise TypeError(f"dtype {dt} is not supported; use one of {', '.join(_BY_NAME)}")
         return dt.name
     if dt is bool:
         return "bool"
@@ -90,5 +94,5 @@ def promote(a: str, b: str) -> str:
 
 
 __all__ = ["Type", "float16", "float32", "float64", "int32", "int64", "bool_", "complex64", "complex128", "int8", "int16",
-           "uint8", "half",
+           "uint8", "uint16", "uint32", "uint64", "half",
            "single", "double", "float_", "to_name", "get", "is_float", "promote"]

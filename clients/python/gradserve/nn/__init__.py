@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import ops as _ops
 from .._tensor import Parameter, ParameterTuple, Tensor
-from .._cellbase import Cell
+from .._cellbase import Cell, prefix_params
 from ..common.initializer import initializer
 from .._trace import emit_grad, emit_jvp, flatten, unflatten
 from ..ops._running_stats import update_running
@@ -20,9 +20,24 @@ from ..ops import _ms_more as _ops_ms_more
 
 
 class CellList(Cell, list):
+    """nn.CellList(cells): the cells in order; their Parameters are the network's ('<index>.<name>')."""
+
     def __init__(self, cells=()):
         Cell.__init__(self)
-        list.__init__(self, cells)
+        list.__init__(self)
+        self.extend(cells)
+
+    def append(self, cell) -> None:
+        prefix_params(str(len(self)), cell)
+        list.append(self, cell)
+
+    def extend(self, cells) -> None:
+        for c in cells:
+            self.append(c)
+
+    def insert(self, index, cell) -> None:
+        prefix_params(str(index), cell)
+        list.insert(self, index, cell)
 
     def construct(self, *inputs):
         raise TypeError("CellList is not callable")
@@ -294,5 +309,9 @@ __all__ += ["MatMul"]
 from ._layers_round4 import AvgPool3d, Conv3d, FastGelu, LogSoftmax, MaxPool3d, Pad, SmoothL1Loss, WithGradCell  # noqa: E402
 
 __all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "Pad", "SmoothL1Loss", "LogSoftmax", "FastGelu", "WithGradCell"]
+
+from ._layers_fid4 import GroupNorm, KLDivLoss, MarginRankingLoss, PReLU  # noqa: E402
+
+__all__ += ["PReLU", "GroupNorm", "MarginRankingLoss", "KLDivLoss"]
 
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)

@@ -77,25 +77,56 @@ class Conv1d(Conv2d):
 
 class _Pool2d(Cell):
     _prim: type = _ops.MaxPool
+    _DEFAULTS: dict = {}  # the functional form's options and their defaults
 
-    def __init__(self, kernel_size=1, stride=1, pad_mode="valid", data_format="NCHW"):
+    def _functional(self, x, **options):  # the functional form (ops.max_pool2d / avg_pool2d)
+        raise NotImplementedError
+
+    def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, data_format="NCHW", **extras):
         super().__init__()
-        self.pool = self._prim(kernel_size, stride, pad_mode, data_format)
+        if str(pad_mode).lower() != "pad" and padding != 0:
+            raise ValueError(f"{type(self).__name__}: padding must be 0 unless pad_mode is 'pad', got {padding}")
+        # pad_mode 'pad' (or the functional form's options): ops.max_pool2d / avg_pool2d, explicit padding
+        self._fn_args = None
+        if str(pad_mode).lower() == "pad" or any(v != self._DEFAULTS[k] for k, v in extras.items()):
+            self._fn_args = dict(kernel_size=kernel_size, stride=stride, padding=padding, **extras)
+        else:
+            self.pool = self._prim(kernel_size, stride, pad_mode, data_format)
 
     def construct(self, x):
-        return self.pool(x)
+        return self.pool(x) if self._fn_args is None else self._functional(x, **self._fn_args)
 
 
 class MaxPool2d(_Pool2d):
-    """nn.MaxPool2d(kernel_size=1, stride=1, pad_mode='valid', data_format='NCHW')."""
+    """nn.MaxPool2d(kernel_size=1, stride=1, pad_mode='valid', padding=0, dilation=1, return_indices=False,
+    ceil_mode=False, data_format='NCHW')."""
 
     _prim = _ops.MaxPool
+    _DEFAULTS = {"dilation": 1, "return_indices": False, "ceil_mode": False}
+
+    def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False, data_format="NCHW"):
+        super().__init__(kernel_size, stride, pad_mode, padding, data_format, dilation=dilation,
+                         return_indices=return_indices, ceil_mode=ceil_mode)
+
+    def _functional(self, x, **options):
+        return _ops.max_pool2d(x, **options)
 
 
 class AvgPool2d(_Pool2d):
-    """nn.AvgPool2d(kernel_size=1, stride=1, pad_mode='valid', data_format='NCHW')."""
+    """nn.AvgPool2d(kernel_size=1, stride=1, pad_mode='valid', padding=0, ceil_mode=False,
+    count_include_pad=True, divisor_override=None, data_format='NCHW')."""
 
     _prim = _ops.AvgPool
+    _DEFAULTS = {"ceil_mode": False, "count_include_pad": True, "divisor_override": None}
+
+    def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None, data_format="NCHW"):
+        super().__init__(kernel_size, stride, pad_mode, padding, data_format, ceil_mode=ceil_mode,
+                         count_include_pad=count_include_pad, divisor_override=divisor_override)
+
+    def _functional(self, x, **options):
+        return _ops.avg_pool2d(x, **options)
 
 
 __all__ = ["Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d"]

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import ops as _ops
 from .._cellbase import Cell
-from .._tensor import Parameter, Tensor
+from .._tensor import Parameter, ParameterTuple, Tensor
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
@@ -84,6 +84,23 @@ class _RNNBase(Cell):
                 for s in suffixes:
                     setattr(self, kind + s, _uniform((g,), hidden_size, dt))
         self._gs_suffixes = suffixes
+
+    def _params(self, kind: str) -> ParameterTuple:
+        return ParameterTuple(getattr(self, kind + s) for s in self._gs_suffixes)
+
+    def _set_params(self, kind: str, params) -> None:
+        params = list(params)
+        if len(params) != len(self._gs_suffixes):
+            raise ValueError(f"{type(self).__name__}: {len(params)} {kind} parameter(s) for "
+                             f"{len(self._gs_suffixes)} layer direction(s)")
+        for s, p in zip(self._gs_suffixes, params):
+            setattr(self, kind + s, p)
+
+    # MindSpore's ParameterTuples of the weights, per layer and direction; assigning one replaces them
+    w_ih_list = property(lambda self: self._params("weight_ih"), lambda self, v: self._set_params("weight_ih", v))
+    w_hh_list = property(lambda self: self._params("weight_hh"), lambda self, v: self._set_params("weight_hh", v))
+    b_ih_list = property(lambda self: self._params("bias_ih"), lambda self, v: self._set_params("bias_ih", v))
+    b_hh_list = property(lambda self: self._params("bias_hh"), lambda self, v: self._set_params("bias_hh", v))
 
     def _weights(self, idx: int):
         s = self._gs_suffixes[idx]

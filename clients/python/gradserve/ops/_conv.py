@@ -159,12 +159,16 @@ def _max_pool(name: str, n: int, x, kernel_size, stride, padding, dilation, unsu
                    {"dilation": list(ntuple(dilation, n, f"{name}: dilation"))})
 
 
-def _avg_pool(name: str, n: int, x, kernel_size, stride, padding, count_include_pad: bool, unsupported: bool):
-    """ops.avg_pool{n}d: explicit symmetric padding."""
-    if unsupported:
-        raise ValueError(f"{name}: ceil_mode and divisor_override are not supported")
-    return pool_nd(name, "avg_pool", x, n, kernel_size, stride, "pad", padding,
-                   {"count_include_pad": bool(count_include_pad)})
+def _avg_pool(name: str, n: int, x, kernel_size, stride, padding, count_include_pad: bool, divisor_override,
+              ceil_mode: bool):
+    """ops.avg_pool{n}d: explicit symmetric padding; divisor_override: each window's sum over that number."""
+    if ceil_mode:
+        raise ValueError(f"{name}: ceil_mode is not supported")
+    include = bool(count_include_pad) or bool(divisor_override)  # (the sum: the mean over the whole window)
+    y = pool_nd(name, "avg_pool", x, n, kernel_size, stride, "pad", padding, {"count_include_pad": include})
+    if not divisor_override:
+        return y
+    return y * (math.prod(ntuple(kernel_size, n, f"{name}: kernel_size")) / float(divisor_override))
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
@@ -179,21 +183,20 @@ def max_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=Fal
 
 def avg_pool1d(input_x, kernel_size=1, stride=1, padding=0, ceil_mode=False, count_include_pad=True):
     """ops.avg_pool1d over x [N, C, L]: padding an int (both ends)."""
-    return _avg_pool("avg_pool1d", 1, input_x, kernel_size, stride, padding, count_include_pad, ceil_mode)
+    return _avg_pool("avg_pool1d", 1, input_x, kernel_size, stride, padding, count_include_pad, None, ceil_mode)
 
 
 def avg_pool2d(x, kernel_size=1, stride=1, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
-    """ops.avg_pool2d (explicit symmetric padding)."""
-    return _avg_pool("avg_pool2d", 2, x, kernel_size, stride, padding, count_include_pad,
-                     ceil_mode or bool(divisor_override))
+    """ops.avg_pool2d (explicit symmetric padding; divisor_override: each window's sum over that number)."""
+    return _avg_pool("avg_pool2d", 2, x, kernel_size, stride, padding, count_include_pad, divisor_override, ceil_mode)
 
 
 def avg_pool3d(input_x, kernel_size=1, stride=1, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=0):
     """ops.avg_pool3d (explicit symmetric padding)."""
-    return _avg_pool("avg_pool3d", 3, input_x, kernel_size, stride, padding, count_include_pad,
-                     ceil_mode or bool(divisor_override))
+    return _avg_pool("avg_pool3d", 3, input_x, kernel_size, stride, padding, count_include_pad, divisor_override,
+                     ceil_mode)
 
 
 class _Pool(Primitive):

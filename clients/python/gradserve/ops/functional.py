@@ -5,4 +5,8 @@ from . import ReduceMax as _ReduceMax, ReduceMean as _ReduceMean, ReduceMin as _
 
 # MindSpore's F alone binds these primitive instances: reduce_sum(x, axis=()) without keep_dims
 reduce_sum, reduce_max, reduce_min, reduce_mean = _ReduceSum(), _ReduceMax(), _ReduceMin(), _ReduceMean()
-__all__ = [*_ops_all, "reduce_sum", "reduce_max", "reduce_min", "reduce_mean"]
+from ._ms_names import F_ONLY as _F_ONLY  # noqa: E402
+from . import _ms_names as _names  # noqa: E402
+
+globals().update({k: getattr(_names, k) for k in _F_ONLY})  # tensor_add, partial, scalar_cast...
+__all__ = [*_ops_all, "reduce_sum", "reduce_max", "reduce_min", "reduce_mean", *_F_ONLY]

@@ -1,0 +1,73 @@
+"""MindSpore's optimizer primitives that update Parameters in place: ApplyGradientDescent, ApplyMomentum,
+ApplyAdagrad, ApplyRMSProp and Adam, by their documented update rules over ops.assign (inside a traced
+construct the update is the trace's; outside, the Parameters' data). Values checked against MindSpore 2.10
+on CPU for this task."""
+from __future__ import annotations
+
+from ._assign import assign
+from ._extra import P
+
+__all__ = ["ApplyGradientDescent", "ApplyMomentum", "ApplyAdagrad", "ApplyRMSProp", "Adam"]
+
+
+class ApplyGradientDescent:
+    """(var, alpha, delta) -> var = var - alpha * delta."""
+
+    def __call__(self, var, alpha, delta):
+        return assign(var, P.sub(var, P.mul(alpha, delta)))
+
+
+class ApplyMomentum:
+    """(variable, accumulation, learning_rate, gradient, momentum) -> variable: accum = accum * momentum + grad;
+    var -= lr * accum (Nesterov: lr * (grad + accum * momentum)); gradient_scale scales grad first."""
+
+    def __init__(self, use_nesterov=False, use_locking=False, gradient_scale=1.0):
+        self.use_nesterov, self.gradient_scale = bool(use_nesterov), float(gradient_scale)
+
+    def __call__(self, variable, accumulation, learning_rate, gradient, momentum):
+        g = gradient if self.gradient_scale == 1.0 else P.mul(gradient, self.gradient_scale)
+        acc = assign(accumulation, P.add(P.mul(accumulation, momentum), g))
+        step = P.add(g, P.mul(acc, momentum)) if self.use_nesterov else acc
+        return assign(variable, P.sub(variable, P.mul(learning_rate, step)))
+
+
+class ApplyAdagrad:
+    """(var, accum, lr, grad) -> (var, accum): accum += grad^2 (update_slots); var -= lr * grad / sqrt(accum)."""
+
+    def __init__(self, update_slots=True):
+        self.update_slots = bool(update_slots)
+
+    def __call__(self, var, accum, lr, grad):
+        acc = assign(accum, P.add(accum, P.mul(grad, grad))) if self.update_slots else accum
+        return assign(var, P.sub(var, P.div(P.mul(lr, grad), P.sqrt(acc)))), acc
+
+
+class ApplyRMSProp:
+    """(var, mean_square, moment, learning_rate, grad, decay, momentum, epsilon) -> var:
+    ms = decay ms + (1 - decay) grad^2; moment = momentum moment + lr grad / sqrt(ms + eps); var -= moment."""
+
+    def __init__(self, use_locking=False):
+        pass
+
+    def __call__(self, var, mean_square, moment, learning_rate, grad, decay, momentum, epsilon):
+        ms = assign(mean_square, P.add(P.mul(mean_square, decay), P.mul(P.mul(grad, grad), 1.0 - decay)))
+        mom = assign(moment, P.add(P.mul(moment, momentum),
+                                   P.div(P.mul(learning_rate, grad), P.sqrt(P.add(ms, epsilon)))))
+        return assign(var, P.sub(var, mom))
+
+
+class Adam:
+    """(var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad) -> (var, m, v):
+    m, v the moving moments; var -= lr sqrt(1 - beta2_power) / (1 - beta1_power) * m / (sqrt(v) + eps)
+    (Nesterov: m * beta1 + (1 - beta1) * grad in place of m)."""
+
+    def __init__(self, use_locking=False, use_nesterov=False):
+        self.use_nesterov = bool(use_nesterov)
+
+    def __call__(self, var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad):
+        m1 = assign(m, P.add(P.mul(m, beta1), P.mul(grad, P.sub(1.0, beta1))))
+        v1 = assign(v, P.add(P.mul(v, beta2), P.mul(P.mul(grad, grad), P.sub(1.0, beta2))))
+        rate = P.div(P.mul(lr, P.sqrt(P.sub(1.0, beta2_power))), P.sub(1.0, beta1_power))
+        step = P.add(P.mul(m1, beta1), P.mul(grad, P.sub(1.0, beta1))) if self.use_nesterov else m1
+        new = assign(var, P.sub(var, P.mul(rate, P.div(step, P.add(P.sqrt(v1), epsilon)))))
+        return new, m1, v1

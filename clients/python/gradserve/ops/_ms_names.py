@@ -1,0 +1,363 @@
+"""MindSpore 2.10's functional spellings that are other names for ops already here, or short compositions of
+them (forms checked against MindSpore 2.10 on CPU for this task): the comparison aliases gt / ge / lt / le / eq
+/ ne, multiply / subtract / divide / negative, isnan / isinf / isfinite (and the IsNan / IsInf / IsFinite
+classes), log2 / log10, deg2rad / rad2deg, mm, floor_divide, logical_xor, tanhshrink / softshrink / hardshrink,
+softmin, var / std, argsort, isclose, numel / ravel / t, is_tensor / is_floating_point / is_complex,
+mse_loss / l1_loss / cross_entropy / kl_div / binary_cross_entropy (and their primitives), the
+SoftmaxCrossEntropyWithLogits / SigmoidCrossEntropyWithLogits primitives, and F's
+tensor_add / tensor_sub / tensor_mul / tensor_div, partial and scalar_cast; randn / rand / randint (+ _like),
+drawn on the client from the generator set_seed seeds, outside traces only. Each derivative is that of the
+engine ops it is made of."""
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from .. import dtype as _dt
+from .._misc import random_ops_generator
+from .._tensor import Tensor
+from .._trace import current
+from ._extra import P, floor_div
+from ._ms_misc import trunc
+from ._reduce_ms import sort
+from ._math_more import full_like, true_divide
+from ._ms_misc import binary_cross_entropy_with_logits
+
+__all__ = ["gt", "ge", "lt", "le", "eq", "ne", "multiply", "subtract", "divide", "negative", "isnan", "isinf",
+           "isfinite", "IsNan", "IsInf", "IsFinite", "log2", "log10", "deg2rad", "rad2deg", "mm", "floor_divide",
+           "logical_xor", "tanhshrink", "softshrink", "hardshrink", "softmin", "var", "std", "argsort",
+           "isclose", "numel", "ravel", "t", "is_tensor", "is_floating_point", "is_complex", "mse_loss", "l1_loss",
+           "cross_entropy", "SoftmaxCrossEntropyWithLogits", "randn", "rand", "randint", "randn_like", "rand_like",
+           "kl_div", "KLDivLoss", "binary_cross_entropy", "BinaryCrossEntropy", "SigmoidCrossEntropyWithLogits"]
+# ops.functional only (MindSpore's F): see F_ONLY
+F_ONLY = ["tensor_add", "tensor_sub", "tensor_mul", "tensor_div", "partial", "scalar_cast"]
+
+
+def gt(input, other):  # noqa: A002 - MindSpore's names
+    return P.greater(input, other)
+
+
+def ge(input, other):  # noqa: A002
+    return P.greater_equal(input, other)
+
+
+def lt(input, other):  # noqa: A002
+    return P.less(input, other)
+
+
+def le(input, other):  # noqa: A002
+    return P.less_equal(input, other)
+
+
+def eq(input, other):  # noqa: A002
+    return P.equal(input, other)
+
+
+def ne(input, other):  # noqa: A002
+    return P.not_equal(input, other)
+
+
+def multiply(input, other):  # noqa: A002
+    return P.mul(input, other)
+
+
+def subtract(input, other, *, alpha=1):  # noqa: A002
+    return P.sub(input, other if alpha == 1 else P.mul(other, alpha))
+
+
+def divide(input, other, *, rounding_mode=None):  # noqa: A002
+    """true division; rounding_mode 'floor' (floor_div) or 'trunc' (towards zero), as ops.div."""
+    if rounding_mode is None:
+        return true_divide(input, other)
+    if rounding_mode == "floor":
+        return floor_div(input, other)
+    if rounding_mode == "trunc":
+        q = true_divide(input, other)
+        q = trunc(q)
+        return P.cast(q, input.dtype) if isinstance(input, Tensor) and not _dt.is_float(input.dtype) else q
+    raise ValueError(f"divide: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+
+
+def negative(input):  # noqa: A002
+    return P.neg(input)
+
+
+def _inexact(x) -> bool:
+    return _dt.is_float(x.dtype) or x._dtype.startswith("complex")
+
+
+def isnan(input):  # noqa: A002
+    return P.not_equal(input, input)  # NaN alone differs from itself (integers: all False)
+
+
+def isinf(input):  # noqa: A002
+    if not _inexact(input):
+        return P.not_equal(input, input)
+    return P.equal(P.abs(input), full_like(P.abs(input), math.inf))
+
+
+def isfinite(input):  # noqa: A002
+    return P.logical_not(P.logical_or(isnan(input), isinf(input)))
+
+
+class IsNan:
+    def __call__(self, x):
+        return isnan(x)
+
+
+class IsInf:
+    def __call__(self, x):
+        return isinf(x)
+
+
+class IsFinite:
+    def __call__(self, x):
+        return isfinite(x)
+
+
+def log2(input):  # noqa: A002
+    return P.div(P.log(input), math.log(2.0))
+
+
+def log10(input):  # noqa: A002
+    return P.div(P.log(input), math.log(10.0))
+
+
+def deg2rad(x):
+    return P.mul(x, math.pi / 180.0)
+
+
+def rad2deg(x):
+    return P.mul(x, 180.0 / math.pi)
+
+
+def mm(input, mat2):  # noqa: A002
+    return P.matmul(input, mat2)
+
+
+def floor_divide(input, other):  # noqa: A002
+    return floor_div(input, other)
+
+
+def logical_xor(input, other):  # noqa: A002
+    return P.logical_and(P.logical_or(input, other), P.logical_not(P.logical_and(input, other)))
+
+
+def tanhshrink(input):  # noqa: A002
+    return P.sub(input, P.tanh(input))
+
+
+def softshrink(input, lambd=0.5):  # noqa: A002
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+    zero = P.zeros_like(input)
+    return P.select(P.greater(input, lambd), P.sub(input, lambd),
+                    P.select(P.less(input, -lambd), P.add(input, lambd), zero))
+
+
+def hardshrink(input, lambd=0.5):  # noqa: A002
+    return P.select(P.greater(P.abs(input), lambd), input, P.zeros_like(input))
+
+
+def softmin(x, axis=-1, *, dtype=None):
+    y = P.softmax(P.neg(x), axis)
+    return y if dtype is None else P.cast(y, dtype)
+
+
+def var(input, axis=None, ddof=0, keepdims=False):  # noqa: A002
+    """mean squared deviation over axis, times n / (n - ddof) (ddof True is 1: the unbiased estimate)."""
+    ddof = int(ddof)
+    axes = tuple(range(input.ndim)) if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
+    n = int(np.prod([input.shape[a] for a in axes]))
+    dev = P.square(P.sub(input, P.mean(input, axes, True)))
+    return P.mul(P.mean(dev, axes, bool(keepdims)), n / (n - ddof) if n > ddof else math.nan)
+
+
+def std(input, axis=None, ddof=0, keepdims=False):  # noqa: A002
+    return P.sqrt(var(input, axis, ddof, keepdims))
+
+
+def argsort(input, axis=-1, descending=False):  # noqa: A002
+    return sort(input, axis, descending)[1]
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
+    close = P.less_equal(P.abs(P.sub(input, other)), P.add(P.mul(P.abs(other), rtol), atol))
+    close = P.logical_or(close, P.equal(input, other))  # infinities of one sign
+    return P.logical_or(close, P.logical_and(isnan(input), isnan(other))) if equal_nan else close
+
+
+def numel(input) -> int:  # noqa: A002
+    return int(np.prod(input.shape, dtype=np.int64))
+
+
+def ravel(input):  # noqa: A002
+    return P.reshape(input, (-1,))
+
+
+def t(input):  # noqa: A002
+    """the transpose of a 2-d tensor; 0-d and 1-d as they are."""
+    if input.ndim > 2:
+        raise ValueError(f"t: input must be at most 2-d, got shape {list(input.shape)}")
+    return P.transpose(input, (1, 0)) if input.ndim == 2 else input
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input) -> bool:  # noqa: A002
+    return _dt.is_float(input.dtype)
+
+
+def is_complex(input) -> bool:  # noqa: A002
+    return input._dtype.startswith("complex")
+
+
+def _reduced(loss, reduction: str, batchmean: bool = False):
+    if reduction == "batchmean" and batchmean:  # the sum over the batch size (first axis)
+        return P.div(P.sum(loss), float(loss.shape[0]) if loss.ndim else 1.0)
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    return P.mean(loss) if reduction == "mean" else P.sum(loss) if reduction == "sum" else loss
+
+
+def mse_loss(input, target, reduction="mean"):  # noqa: A002
+    return _reduced(P.square(P.sub(input, target)), reduction)
+
+
+def l1_loss(input, target, reduction="mean"):  # noqa: A002
+    return _reduced(P.abs(P.sub(input, target)), reduction)
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):  # noqa: A002
+    """nn.CrossEntropyLoss's value as a function (class indices or class probabilities as target)."""
+    from .._training import CrossEntropyLoss  # (the training layer is built on ops)
+    return CrossEntropyLoss(weight, ignore_index, reduction, label_smoothing)(input, target)
+
+
+class SoftmaxCrossEntropyWithLogits:
+    """P.SoftmaxCrossEntropyWithLogits()(logits, labels) -> (loss [N], backprop [N, C]): per row
+    -sum(labels * log_softmax(logits)) and softmax(logits) - labels. The loss's gradient is MindSpore's
+    (backprop) for labels that sum to 1 per row (one-hot or probabilities); labels take no gradient."""
+
+    def __call__(self, logits, labels):
+        if tuple(logits.shape) != tuple(labels.shape) or logits.ndim != 2:
+            raise ValueError(f"SoftmaxCrossEntropyWithLogits: logits and labels must both be [N, C], got "
+                             f"{list(logits.shape)} and {list(labels.shape)}")
+        labels = P.stop_gradient(labels)
+        loss = P.neg(P.sum(P.mul(labels, P.log_softmax(logits, -1)), -1))
+        return loss, P.sub(P.softmax(logits, -1), labels)
+
+
+def tensor_add(x, y):
+    return P.add(x, y)
+
+
+def tensor_sub(x, y):
+    return P.sub(x, y)
+
+
+def tensor_mul(x, y):
+    return P.mul(x, y)
+
+
+def tensor_div(x, y):
+    return P.div(x, y)
+
+
+partial = functools.partial  # F.partial(fn, *args): fn with its first arguments bound
+
+
+def scalar_cast(input_x, input_t):
+    """a Python number as the Python number of dtype input_t (8.5 as int64 is 8): int64, float64 or bool."""
+    name = _dt.to_name(input_t)
+    if name not in ("int64", "float64", "bool"):
+        raise ValueError(f"For 'ScalarCast', the supported type is in the list: [int64, float64, bool], but got "
+                         f"{_dt.get(name)}")
+    return np.dtype(name if name != "bool" else np.bool_).type(input_x).item()
+
+
+def _draw(what: str, size, seed):
+    """the generator for one eager draw (a seed: its own generator); refused inside a trace, where one
+    draw made while tracing would be replayed as a constant by every run of the traced program."""
+    if current() is not None:
+        raise TypeError(f"{what}: random values are drawn on the client, outside grad / jit / vmap / construct; "
+                        f"draw them before the call and pass them in")
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    return (np.random.default_rng(seed) if seed is not None else random_ops_generator()), tuple(int(n) for n in size)
+
+
+def randn(*size, dtype=None, seed=None):
+    gen, shape = _draw("randn", size, seed)
+    return Tensor(gen.standard_normal(shape).astype(_dt.to_name(dtype or _dt.float32)))
+
+
+def rand(*size, dtype=None, seed=None):
+    gen, shape = _draw("rand", size, seed)
+    return Tensor(gen.random(shape).astype(_dt.to_name(dtype or _dt.float32)))
+
+
+def randint(low, high, size, seed=None, *, dtype=None):
+    gen, shape = _draw("randint", (size,), seed)
+    return Tensor(gen.integers(low, high, shape).astype(_dt.to_name(dtype or _dt.int64)))
+
+
+def randn_like(input, seed=None, *, dtype=None):  # noqa: A002
+    return randn(*input.shape, dtype=dtype or input.dtype, seed=seed)
+
+
+def rand_like(input, seed=None, *, dtype=None):  # noqa: A002
+    return rand(*input.shape, dtype=dtype or input.dtype, seed=seed)
+
+
+def kl_div(logits, labels, reduction="mean"):
+    """labels * (log(labels) - logits) where labels > 0, else 0 (logits are log-probabilities); reduced
+    'none' / 'mean' / 'sum' / 'batchmean' (the sum over the first axis' size). Its gradient is MindSpore 2.10's:
+    -labels for logits everywhere (also where the value is 0), none for labels."""
+    pos = P.greater(labels, P.zeros_like(labels))
+    safe = P.select(pos, labels, P.ones_like(labels))
+    value = P.select(pos, P.mul(labels, P.sub(P.log(safe), logits)), P.zeros_like(logits))
+    linear = P.mul(P.stop_gradient(labels), logits)
+    return _reduced(P.sub(P.stop_gradient(P.add(value, linear)), linear), reduction, batchmean=True)
+
+
+class KLDivLoss:
+    """P.KLDivLoss(reduction='mean')(logits, labels); also nn.KLDivLoss."""
+
+    def __init__(self, reduction="mean"):
+        self.reduction = reduction
+
+    def __call__(self, logits, labels):
+        return kl_div(logits, labels, self.reduction)
+
+
+_BCE_EPS = 1e-12  # MindSpore's CPU kernel: log of at least 1e-12, so 0 and 1 give finite losses
+
+
+def binary_cross_entropy(logits, labels, weight=None, reduction="mean"):
+    """-weight (labels log(logits) + (1 - labels) log(1 - logits)), logits being probabilities."""
+    eps = full_like(logits, _BCE_EPS)
+    log_p = P.log(P.maximum(logits, eps))
+    log_q = P.log(P.maximum(P.sub(1.0, logits), eps))
+    loss = P.neg(P.add(P.mul(labels, log_p), P.mul(P.sub(1.0, labels), log_q)))
+    return _reduced(loss if weight is None else P.mul(loss, weight), reduction)
+
+
+class BinaryCrossEntropy:
+    """P.BinaryCrossEntropy(reduction='mean')(logits, labels, weight=None)."""
+
+    def __init__(self, reduction="mean"):
+        self.reduction = reduction
+
+    def __call__(self, logits, labels, weight=None):
+        return binary_cross_entropy(logits, labels, weight, self.reduction)
+
+
+class SigmoidCrossEntropyWithLogits:
+    """P.SigmoidCrossEntropyWithLogits()(logits, labels): per element, binary_cross_entropy_with_logits."""
+
+    def __call__(self, logits, labels):
+        return binary_cross_entropy_with_logits(logits, labels, reduction="none")
