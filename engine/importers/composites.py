@@ -38,11 +38,16 @@ def _pads(pads):
 
 
 def pad(w: GraphWriter, x: str, pads, mode: str = "constant", value: float = 0.0) -> str:
-    """Pad every axis by pads [(lo, hi), ...] (negative crops); mode constant / reflect / edge."""
+    """Pad every axis by pads [(lo, hi), ...] (negative crops); mode constant / reflect / edge / wrap."""
     if not any(lo or hi for lo, hi in pads):
         return x
+    if mode == "wrap":  # circular (ONNX Pad 19, torch's padding_mode="circular"): padded j reads x[(j - lo) mod n]
+        for axis, ((lo, hi), n) in enumerate(zip(pads, w.shape(x))):
+            if lo or hi:
+                x = w.gather(x, w.const(np.arange(-int(lo), n + int(hi), dtype=np.int64) % n), axis)
+        return x
     if mode not in ("constant", "reflect", "edge"):
-        raise UnsupportedModel(f"pad mode {mode!r} (known: constant, reflect, edge)")
+        raise UnsupportedModel(f"pad mode {mode!r} (known: constant, reflect, edge, wrap)")
     shape = [d + lo + hi for d, (lo, hi) in zip(w.shape(x), pads)]
     return w.emit1("pad", [x], {"pads": [[int(lo), int(hi)] for lo, hi in pads], "mode": mode, "value": float(value)},
                    shape, w.dtype(x))

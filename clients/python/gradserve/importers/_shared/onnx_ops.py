@@ -195,6 +195,8 @@ def fold(ctx, node, attrs) -> bool:
         r = (np.fmod if attrs.get("fmod", 0) else np.mod)(xs[0], xs[1])
     elif op == "Expand":
         r = xs[0] * np.ones([int(d) for d in xs[1]], xs[0].dtype)
+    elif op == "Transpose":  # the TorchScript exporter's reflect / replicate pads: [lo..., hi...] reordered
+        r = np.transpose(xs[0], attrs.get("perm"))
     else:
         return False
     ctx.consts[out] = np.asarray(r)
