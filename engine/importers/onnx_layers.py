@@ -175,6 +175,18 @@ def _depth_to_space(ctx, node, attrs):
     return [C.depth_to_space(ctx.w, ctx.val(node.input[0]), int(attrs["blocksize"]), attrs.get("mode", "DCR"))]
 
 
+@handles("SpaceToDepth")
+def _space_to_depth(ctx, node, attrs):
+    """[N, C, H, W] -> [N, C * b * b, H / b, W / b], the block offsets leading the channels (ONNX's order,
+    torch's pixel_unshuffle's)."""
+    w, x, b = ctx.w, ctx.val(node.input[0]), int(attrs["blocksize"])
+    n, c, h, wd = w.shape(x)
+    if h % b or wd % b:
+        raise UnsupportedModel(f"SpaceToDepth of spatial size {[h, wd]} by blocksize {b} (must divide)")
+    y = w.transpose(w.reshape(x, [n, c, h // b, b, wd // b, b]), [0, 3, 5, 1, 2, 4])
+    return [w.reshape(y, [n, c * b * b, h // b, wd // b])]
+
+
 @handles("Trilu")
 def _trilu(ctx, node, attrs):
     """Upper / lower triangle of the last two axes (diagonal offset k): a constant mask."""
