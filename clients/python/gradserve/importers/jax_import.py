@@ -184,25 +184,11 @@ class _Fn:
         shape, dtype = cast(Any, _aval(op.results[0].type) if len(op.results) else (None, None))
         if short in _UN:
             return [w.unary(_UN[short], ins[0])]
-        if short in ("maximum", "minimum"):
-            # max(-inf, y) = y: JAX's softmax writes one; a -inf in the graph would meet a zero
-            # cotangent in the derivative (0 * inf = nan), so the identity is dropped here.
-            ident = -np.inf if short == "maximum" else np.inf
-            for a, b in ((ins[0], ins[1]), (ins[1], ins[0])):
-                c = self.consts.get(a)
-                if c is not None and np.all(c == ident):
-                    return [w.broadcast_to(b, shape)]
-        if short == "multiply":  # x * inf (erf_inv's |x| = 1 branch): sign(x) * inf, whose derivative is 0, not
-            for a, b in ((ins[0], ins[1]), (ins[1], ins[0])):  # 0 * inf = nan when a select discards the branch
-                c = self.consts.get(b)
-                if c is not None and c.size and np.all(np.isinf(c)):
-                    return [w.binary("mul", w.unary("sign", a), b)]
-        if short == "divide" and not dtype.startswith("float"):
-            return [_int_divide(w, ins[0], ins[1])]
+        special = self.special_forms(op, short, ins, shape, dtype)
+        if special is not None:
+            return special
         if short in _BIN:
             return [w.binary(_BIN[short], ins[0], ins[1])]
-        if short in ("bitcast_convert", "shift_right_arithmetic"):
-            return [self.sign_bits(op, short, ins, shape, dtype)]
         if short == "round_nearest_afz":
             return [_round_half_away(w, ins[0])]
         if short == "constant":
@@ -266,6 +252,29 @@ class _Fn:
                 return outs
         raise UnsupportedModel(f"op {what} is not supported by the StableHLO importer ({_where(op.location)})",
                                op=name, node=_where(op.location))
+
+    def special_forms(self, op, short, ins: list[str], shape, dtype) -> list[str] | None:
+        """Ops mapped other than one to one: x * inf (erf_inv's |x| = 1 branch) as sign(x) * inf, whose
+        derivative is 0, not 0 * inf = nan where a select discards the branch; integer divide; signbit."""
+        w = self.w
+        if short in ("maximum", "minimum"):
+            # max(-inf, y) = y: JAX's softmax writes one; a -inf in the graph would meet a zero
+            # cotangent in the derivative (0 * inf = nan), so the identity is dropped here.
+            ident = -np.inf if short == "maximum" else np.inf
+            for a, b in ((ins[0], ins[1]), (ins[1], ins[0])):
+                c = self.consts.get(a)
+                if c is not None and np.all(c == ident):
+                    return [w.broadcast_to(b, shape)]
+        if short == "multiply":
+            for a, b in ((ins[0], ins[1]), (ins[1], ins[0])):
+                c = self.consts.get(b)
+                if c is not None and c.size and np.all(np.isinf(c)):
+                    return [w.binary("mul", w.unary("sign", a), b)]
+        if short == "divide" and not dtype.startswith("float"):
+            return [_int_divide(w, ins[0], ins[1])]
+        if short in ("bitcast_convert", "shift_right_arithmetic"):
+            return [self.sign_bits(op, short, ins, shape, dtype)]
+        return None
 
     def sign_bits(self, op, short: str, ins: list[str], shape, dtype) -> str:
         """jnp.signbit: bitcast_convert of a float to an int of its width, shifted right arithmetically by
