@@ -80,7 +80,9 @@ def _lu_batched():
         m = a * p["s"] + 4 * jnp.eye(4)
         sign, logdet = jnp.linalg.slogdet(m)
         return (jnp.linalg.solve(m, b), jnp.linalg.inv(m), sign * logdet, jnp.linalg.det(m),
-                jax.scipy.linalg.lu_factor(m[0, 0])[0], jnp.linalg.matrix_power(m[0, 0] / 4, 3))
+                jax.scipy.linalg.lu_factor(m[0, 0])[0], jnp.linalg.matrix_power(m[0, 0] / 4, 3),
+                jax.scipy.linalg.lu_factor(m[0, 0, :, :3] + b[0, 0, :, :1])[0],  # tall [4, 3]
+                *jax.scipy.linalg.lu(b[0, 0, :3, :].T * p["s"][0, :3])[1:])  # wide [2, 3]: L, U
     return fn, {"s": _r(1, 4, 4) * 0.5}, (_r(0, 2, 3, 4, 4), _r(2, 2, 3, 4, 2))
 
 

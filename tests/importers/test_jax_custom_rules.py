@@ -67,12 +67,11 @@ def test_lapack_factorisations_are_refused_naming_the_kernel_and_the_call():
     from gradserve.importers import UnsupportedModel
 
     a = np.eye(3, dtype=np.float32) * 2 + 0.1
-    # (potrf / trsm / getrf / gesdd / syevd / geqrf + orgqr are mapped: test_jax_lapack.py, jax_zoo_round4.py)
+    # (potrf / trsm / getrf (square or not) / gesdd / syevd / geqrf + orgqr are mapped: test_jax_lapack.py,
+    # jax_zoo_round4.py)
     with pytest.raises(UnsupportedModel, match=r"op stablehlo.custom_call @lapack_\w*gees\w* is not supported") as e:
         gs.from_jax(lambda m: jsl.schur(m)[0], a)
     assert e.value.op == "stablehlo.custom_call"
     tall = np.ones((4, 3), np.float32) + np.eye(4, 3, dtype=np.float32)
     with pytest.raises(UnsupportedModel, match=r"orgqr.*mode='complete' of a tall matrix"):
         gs.from_jax(lambda m: jnp.linalg.qr(m, mode="complete")[0], tall)
-    with pytest.raises(UnsupportedModel, match=r"getrf.*LU of a non-square matrix"):
-        gs.from_jax(lambda m: jsl.lu_factor(m)[0], tall)

@@ -272,7 +272,8 @@ def _lu_rect():
         def forward(self, a, t):  # a [2, 4, 3]; t [3, 5]
             p, lo, up = torch.linalg.lu(a)
             p2, l2, u2 = torch.linalg.lu(t)
-            return lo, up, l2, u2, p.sum() + p2.sum()
+            packed, piv = torch.linalg.lu_factor(a)
+            return lo, up, l2, u2, p.sum() + p2.sum(), packed, torch.linalg.lu_factor(t)[0]
     return D().eval(), (_x(2, 4, 3), _x(3, 5, seed=1))
 
 

@@ -6,7 +6,8 @@
   @lapack_?trsm_ffi (triangular solve) -> triangular_solve; side 'R' (x op(A) = b) through transposes.
   @lapack_?getrf_ffi (LU with partial pivoting; results: packed factor, int32 1-based pivots, int32 info) ->
       lu, whose outputs are those three (jnp.linalg.solve / inv / slogdet / det; JAX turns the pivots into a
-      permutation with a while loop and gathers rows with it, which import as themselves). Square only.
+      permutation with a while loop and gathers rows with it, which import as themselves); rectangular
+      matrices through the square lu (lu_rect.py).
   @lapack_?gesdd_ffi (SVD; results: input overwritten, s, u, vt, info) -> svd (the reduced one: mode 'S', or
       'A' of a square matrix; mode 'N' gives s alone).
   @lapack_?syevd_ffi (symmetric eigendecomposition; results: vectors, values, info) -> eigh reading the
@@ -23,6 +24,7 @@ from __future__ import annotations
 import re
 
 from ._shared.graph_writer import UnsupportedModel
+from .lu_rect import lu_any
 
 _KERNEL = re.compile(r"lapack_[sd](potrf|trsm|getrf|gesdd|syevd|geqrf|orgqr)(_ffi)?$")
 
@@ -84,11 +86,9 @@ def trsm(fn, op, ins, target, results):
 
 def getrf(fn, op, ins, target, results):
     (shape, dtype), (piv_shape, piv_dtype), (info_shape, info_dtype) = results
-    if len(shape) < 2 or shape[-1] != shape[-2]:
-        raise UnsupportedModel(f"@{target}: LU of a non-square matrix {list(shape)} (the engine's lu is square only)")
     if (str(piv_dtype), str(info_dtype)) != ("int32", "int32"):
         raise UnsupportedModel(f"@{target}: pivots / info {piv_dtype} / {info_dtype} (expected int32)")
-    return fn.w.emit("lu", [ins[0]], {}, results)
+    return list(lu_any(fn.w, ins[0]))  # square: the engine's lu; rectangular: lu_rect.py
 
 
 def gesdd(fn, op, ins, target, results):

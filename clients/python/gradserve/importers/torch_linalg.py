@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._shared.graph_writer import UnsupportedModel
+from .lu_rect import lu_any, part as _part, rows as _rows
 from .torch_table import aten
 
 
@@ -61,11 +62,8 @@ def _svd(c, a, full_matrices=False, compute_uv=True, driver=None):
 
 
 def _lu(c, a):
-    w, a = c.w, c.v(a)
-    shape = list(w.shape(a))
-    if shape[-1] != shape[-2]:
-        raise UnsupportedModel(f"LU of a non-square matrix {shape} (the engine's lu is square only)")
-    return w.emit("lu", [a], {}, [(shape, w.dtype(a)), (shape[:-1], "int32"), (shape[:-2], "int32")])
+    """(packed L\\U, int32 pivots [..., min(m, n)], int32 info) of a [..., m, n], as LAPACK getrf."""
+    return lu_any(c.w, c.v(a))
 
 
 @aten("aten.linalg_lu_factor_ex.default")
@@ -75,26 +73,25 @@ def _lu_factor_ex(c, a, pivot=True, check_errors=False):
     return tuple(_lu(c, a))
 
 
-def _perm(c, lu, piv):
-    """Row order perm [..., n] (a[perm] = L U) from LAPACK's pivots."""
-    n = c.w.shape(lu)[-1]
-    return c.w.emit1("lu_pivots_to_permutation", [piv], {"permutation_size": n}, list(c.w.shape(piv)[:-1]) + [n],
-                     "int32")
+def _perm_of(w, piv, m):
+    """Row order perm [..., m] (a[perm] = L U) from LAPACK's pivots."""
+    return w.emit1("lu_pivots_to_permutation", [piv], {"permutation_size": m}, list(w.shape(piv)[:-1]) + [m], "int32")
 
 
 @aten("aten.linalg_lu.default")
 def _linalg_lu(c, a, pivot=True):
-    """(P, L, U) with a = P L U: P[perm[i], i] = 1."""
+    """(P, L, U) with a = P L U: P[perm[i], i] = 1; L [..., m, k] unit lower, U [..., k, n] upper."""
     if not pivot:
         raise UnsupportedModel("linalg.lu without pivoting (the engine's lu pivots, as LAPACK getrf)")
     w = c.w
     lu, piv, _ = _lu(c, a)
-    n = w.shape(lu)[-1]
-    perm = _perm(c, lu, piv)
+    *batch, m, n = w.shape(lu)
+    k = min(m, n)
+    perm = _perm_of(w, piv, m)
     onehot = w.cast(w.binary("equal", w.reshape(perm, list(w.shape(perm)) + [1]),
-                             w.const(np.arange(n, dtype=np.int32))), w.dtype(lu))  # [.., i, j] = perm[i] == j
-    low = w.add(_tri(w, lu, True, 0.0), w.const(np.eye(n, dtype=w.dtype(lu))))
-    return _mT(w, onehot), low, _tri(w, lu, False)
+                             w.const(np.arange(m, dtype=np.int32))), w.dtype(lu))  # [.., i, j] = perm[i] == j
+    low = w.add(_tri(w, _part(w, lu, -1, 0, k), True, 0.0), w.const(np.eye(m, k, dtype=w.dtype(lu))))
+    return _mT(w, onehot), low, _tri(w, _part(w, lu, -2, 0, k), False)
 
 
 def _as_matrix(w, b, a):
@@ -110,10 +107,7 @@ def _lu_solve(c, lu, piv, b, left=True, adjoint=False):
     w, lu, b = c.w, c.v(lu), c.v(b)
     if not left or adjoint:
         raise UnsupportedModel("lu_solve with left=False or adjoint=True")
-    perm = w.cast(_perm(c, lu, c.v(piv)), "int64")
-    rows = w.broadcast_to(w.reshape(perm, list(w.shape(perm)) + [1]), w.shape(b))
-    y = w.emit1("take_along_axis", [b, rows], {"axis": len(w.shape(b)) - 2}, w.shape(b), w.dtype(b))
-    y = _trisolve(w, lu, y, lower=True, unit_diagonal=True)
+    y = _trisolve(w, lu, _rows(w, b, _perm_of(w, c.v(piv), w.shape(lu)[-1])), lower=True, unit_diagonal=True)
     return _trisolve(w, lu, y, lower=False)
 
 
