@@ -4,3 +4,4 @@ from . import vmap_op  # noqa: F401,E402  (#13: the vmap function op; engine/vma
 from . import svd  # noqa: F401,E402  (singular values: matrix norms ord 2 / -2 / 'nuc'; engine/ops/svd.py)
 from . import linalg_solve  # noqa: F401,E402  (cholesky, triangular_solve, solve, matrix_inverse, slogdet: engine/ops/linalg_solve.py)
 from . import linalg_lu  # noqa: F401,E402  (lu (LAPACK getrf), lu_pivots_to_permutation: engine/ops/linalg_lu.py)
+from . import linalg_decomp  # noqa: F401,E402  (qr, eigh (LAPACK geqrf / orgqr, syevd): engine/ops/linalg_decomp.py)

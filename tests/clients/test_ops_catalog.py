@@ -158,6 +158,10 @@ CASES.update({  # LU (engine/ops/linalg_lu.py)
     "lu": [([A((2, 3, 3), F)], {})],
     "lu_pivots_to_permutation": [([A((2, 3), "int32")], {"permutation_size": 4})],
 })
+CASES.update({  # QR and symmetric eigendecomposition (engine/ops/linalg_decomp.py)
+    "qr": [([A((2, 4, 3), F)], {}), ([A((3, 5), F)], {})],
+    "eigh": [([A((2, 3, 3), F)], {"lower": False})],
+})
 CASES["switch_run"] = [([A((), "int32"), A((2, 3), F)], {"branches": (_branch(), _branch())})]
 CASES["while_run"] = [([A((2, 3), F)], {"cond": _branch(), "body": _branch(), "n_state": 1, "max_trips": 3})]
 

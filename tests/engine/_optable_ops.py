@@ -193,6 +193,45 @@ CASES += [  # lu: the packed factor (pivots / info are integers, nondiff)
 ]
 
 
+
+def _sym_parts(which, lower=True):
+    """eigh's outputs through functions that do not depend on the eigenvectors' signs (LAPACK picks them):
+    w; v diag(w^3) v^T (both cotangents); v^2 (v's alone)."""
+    def build(gb, ins, dtype):
+        w, v = gb.emit("eigh", ins, {"lower": lower})
+        if which == "w":
+            return [w]
+        if which == "v2":
+            return [gb.emit("square", [v], {})[0]]
+        w3 = gb.emit("mul", [gb.emit("square", [w], {})[0], w], {})[0]
+        vw = gb.emit("mul", [v, gb.emit("expand_dims", [w3], {"axis": 0})[0]], {})[0]
+        return [w, gb.emit("matmul", [vw, v], {"transpose_b": True})[0]]
+    return build
+
+
+def _qr_parts(which):
+    """qr's outputs through sign-free functions: q r (a itself, both cotangents), r^2, q^2, r^T r."""
+    def build(gb, ins, dtype):
+        q, r = gb.emit("qr", ins, {})
+        sq = lambda x: gb.emit("square", [x], {})[0]  # noqa: E731
+        return {"qr": [gb.emit("matmul", [q, r], {})[0], sq(r)], "q2": [sq(q)], "r2": [sq(r)],
+                "rtr": [gb.emit("matmul", [r, r], {"transpose_a": True})[0]]}[which]
+    return build
+
+
+CASES += [  # qr / eigh: random matrices (r's diagonal away from 0, eigenvalues distinct)
+    Case("qr", [X((4, 3))], name="tall", build=_qr_parts("qr")),
+    Case("qr", [X((2, 3, 3))], name="square-batch-q2", build=_qr_parts("q2")),
+    Case("qr", [X((3, 3))], name="r2", build=_qr_parts("r2")),
+    Case("qr", [X((2, 4))], name="wide", build=_qr_parts("qr")),
+    Case("qr", [X((2, 4))], name="wide-q2", build=_qr_parts("q2")),
+    Case("qr", [X((3, 5))], name="wide-rtr", build=_qr_parts("rtr")),
+    Case("eigh", [X((3, 3))], name="w", build=_sym_parts("w")),
+    Case("eigh", [X((3, 3))], name="spectral", build=_sym_parts("spectral")),
+    Case("eigh", [X((2, 3, 3))], name="v2-batch", build=_sym_parts("v2")),
+    Case("eigh", [X((3, 3))], name="upper-v2", build=_sym_parts("v2", lower=False)),
+]
+
 # -- control flow: branches and bodies are functions of the graph ---------------------------------------
 def _fn(make, shapes, dtype, name):
     """A function graph; `shapes` items are shapes (of `dtype`) or (shape, dtype) pairs."""

@@ -61,13 +61,17 @@ def test_only_user_rules_add_the_custom_node():
 
 
 def test_lapack_factorisations_are_refused_naming_the_kernel_and_the_call():
+    import jax.scipy.linalg as jsl
     import pytest
 
     from gradserve.importers import UnsupportedModel
 
     a = np.eye(3, dtype=np.float32) * 2 + 0.1
-    # (potrf / trsm / getrf, Cholesky, triangular solves and LU, are mapped: test_jax_lapack.py)
-    for fn, kernel in ((lambda m: jnp.linalg.qr(m)[1], "geqrf"), (lambda m: jnp.linalg.eigh(m)[0], "syevd")):
-        with pytest.raises(UnsupportedModel, match=rf"op stablehlo.custom_call @lapack_\w*{kernel}\w* is not supported") as e:
-            gs.from_jax(fn, a)
-        assert e.value.op == "stablehlo.custom_call"
+    # (potrf / trsm / getrf (square or not) / gesdd / syevd / geqrf + orgqr are mapped: test_jax_lapack.py,
+    # jax_zoo_round4.py)
+    with pytest.raises(UnsupportedModel, match=r"op stablehlo.custom_call @lapack_\w*gees\w* is not supported") as e:
+        gs.from_jax(lambda m: jsl.schur(m)[0], a)
+    assert e.value.op == "stablehlo.custom_call"
+    tall = np.ones((4, 3), np.float32) + np.eye(4, 3, dtype=np.float32)
+    with pytest.raises(UnsupportedModel, match=r"orgqr.*mode='complete' of a tall matrix"):
+        gs.from_jax(lambda m: jnp.linalg.qr(m, mode="complete")[0], tall)

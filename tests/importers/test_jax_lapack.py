@@ -17,7 +17,6 @@ import pytest
 
 import gradserve as gs
 from gradserve import Tensor, ops
-from gradserve.importers import UnsupportedModel
 
 from .checks import GradDot
 from .models import close
@@ -77,8 +76,13 @@ def test_lapack_calls_import_with_jax_derivatives(fake, name):
     assert np.abs(np.asarray(want)).max() > 1e-3
 
 
-def test_getrf_is_the_engine_lu_and_non_square_lu_is_refused_by_name():
+def test_getrf_is_the_engine_lu_also_for_non_square_matrices(fake):
+    """A rectangular getrf goes through the square lu (lu_rect.py): the packed factor is LAPACK's (JAX's
+    value; its gradient is checked in the sweep's linalg_batched_lu_solve_inv)."""
     ops_used = {n["op"] for n in gs.from_jax(lambda a: jnp.linalg.slogdet(a)[1], GEN[0])._gs_body["nodes"]}
     assert "lu" in ops_used
-    with pytest.raises(UnsupportedModel, match=r"@lapack_sgetrf.*non-square"):
-        gs.from_jax(lambda a: jax.lax.linalg.lu(a)[0], M[0][:, :2])
+    tall = M[0][:, :2]
+    net = gs.from_jax(lambda a: jax.lax.linalg.lu(a)[0], tall)
+    assert "lu" in {n["op"] for n in net._gs_body["nodes"]}
+    np.testing.assert_allclose(net(gs.Tensor(tall)).asnumpy(), np.asarray(jax.lax.linalg.lu(tall)[0]), rtol=1e-5,
+                               atol=1e-6)

@@ -192,12 +192,21 @@ def test_gather_nd_batch_dims_matches_the_reference_and_torchs_gradient(batch_di
 
 
 @pytest.mark.parametrize("reduction", ["mul", "min", "max"])
-def test_scatter_elements_mul_min_max_are_refused_naming_the_reduction(reduction):
-    """The engine has a segment sum (scatter_add) but no segment product / min / max to express these with
-    their derivatives (a dense [updates, positions] mask would be exact but quadratic): refused, named."""
-    from engine.importers import UnsupportedModel
+def test_scatter_elements_mul_min_max_match_torch_scatter_reduce(reduction):
+    """Since round 4 through a dense hit mask (composites.scatter_reduce_along): value and the gradient
+    w.r.t. x and the updates against torch's scatter_reduce (include_self, as ONNX)."""
+    import torch
 
-    node = helper.make_node("ScatterElements", ["x", "i", "u"], ["y"], axis=1, reduction=reduction, name="sc")
-    m = _model(node, {"x": x(2, 4), "u": x(2, 2)}, {"i": np.array([[0, 2], [1, 1]], np.int64)}, opset=18)
-    with pytest.raises(UnsupportedModel, match=rf"op ScatterElements \(node 'sc'.*scatter reduction '{reduction}'"):
-        _convert(m)
+    node = helper.make_node("ScatterElements", ["x", "u"], ["y"], axis=1, reduction=reduction, name="sc")
+    node.input.insert(1, "i")
+    idx = np.array([[0, 2], [1, 1]], np.int64)
+    xv, uv = x(2, 4), x(2, 2)
+    g = _convert(_model(node, {"x": xv, "u": uv}, {"i": idx}, opset=18))
+    tx, tu = torch.tensor(xv, requires_grad=True), torch.tensor(uv, requires_grad=True)
+    ty = tx.scatter_reduce(1, torch.tensor(idx), tu, {"mul": "prod", "min": "amin", "max": "amax"}[reduction])
+    ct = x(2, 4)
+    (ty * torch.tensor(ct)).sum().backward()
+    np.testing.assert_allclose(np.asarray(evaluate(g, xv, uv)), ty.detach().numpy(), rtol=1e-6)
+    _, (gx, gu) = evaluate(vjp(g), xv, uv, ct)
+    np.testing.assert_allclose(np.asarray(gx), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(gu), tu.grad.numpy(), rtol=1e-5, atol=1e-6)

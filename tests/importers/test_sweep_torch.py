@@ -23,19 +23,33 @@ EXPORTER_BUGS = {("cross_entropy_label_smoothing", "dynamo"):
                   "takes class indices) and drops label_smoothing", UnsupportedModel),
                  ("recurrent_cells_projection", "dynamo"):
                  ("torch.onnx dynamo exporter emits nn.LSTM(proj_size=...) as an ONNX LSTM (which has no projection) "
-                  "fed the projected state", UnsupportedModel)}
+                  "fed the projected state", UnsupportedModel),
+                 ("indexing_round4", "dynamo"):
+                 ("torch.onnx dynamo exporter emits scatter_reduce(mean, include_self=False) as two plain "
+                  "ScatterElements (zeros, then the updates written): the mean is dropped", AssertionError)}
+# What the importers still refuse, by name (the round-4 gaps): (case, path) -> the op the refusal names.
+# path: "export" (gs.from_torch) or an ONNX exporter.
+REFUSED = {("max_unpool", "export"): "aten.max_pool2d_with_indices.default",  # the pool's indices output
+           ("max_unpool", "dynamo"): "MaxPool",
+           ("embedding_bag_modes", "dynamo"): "SequenceEmpty"}  # a Loop over ONNX sequences
 # Weights whose ONNX gradient differs from torch's by the format: ONNX Gather has no padding_idx, so the
 # padding row of an embedding gets a gradient there (torch.export keeps padding_idx and is checked).
 ONNX_FORMAT_LOSES = {"embedding_positional_encodings": {"tok.weight"}}
 # Exports that fold a weight into a constant on one path (same value, fewer dependencies on the weight):
 # the dynamo exporter computes nn.RNN's first step h0 @ W_hh + b_hh (h0 = 0) into an initializer.
 # Only the input's gradient is compared there.
-FOLDED_WEIGHTS = {("bidirectional_lstm_gru_rnn", "dynamo")}
+FOLDED_WEIGHTS = {("bidirectional_lstm_gru_rnn", "dynamo"),
+                  # weight_norm's g * v / ||v|| folded into one initializer (equal to v at init: not v's gradient)
+                  ("weight_norm_parametrization", "dynamo")}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_torch_export(fake, name):
     model, inputs = CASES[name]()
+    if (name, "export") in REFUSED:
+        with pytest.raises(UnsupportedModel, match=REFUSED[name, "export"]):
+            gs.from_torch(model, inputs)
+        return
     net = gs.from_torch(model, inputs)
     assert sorted(p.name for p in net.trainable_params()) == sorted(n for n, _ in model.named_parameters())
     assert check_imported(net, model, inputs) == len(list(model.parameters()))
@@ -70,6 +84,10 @@ def _onnx_params():
 @pytest.mark.parametrize("name,exporter,opset", list(_onnx_params()))
 def test_onnx_export(fake, name, exporter, opset):
     model, inputs = CASES[name]()
+    if (name, exporter) in REFUSED:
+        with pytest.raises(UnsupportedModel, match=REFUSED[name, exporter]):
+            gs.from_onnx(to_onnx(model, inputs, exporter, opset))
+        return
     net = gs.from_onnx(to_onnx(model, inputs, exporter, opset))
     param_of = (lambda p: (None, False)) if (name, exporter) in FOLDED_WEIGHTS else match_by_value(net, model)
     lost = ONNX_FORMAT_LOSES.get(name, set())
@@ -87,11 +105,16 @@ def test_an_op_without_a_mapping_is_refused_naming_op_node_and_model():
         def forward(self, x):
             return torch.linalg.det(x) * 2
 
+    class Exps(torch.nn.Module):
+        def forward(self, x):
+            return torch.linalg.matrix_exp(x) * 2
+
     x = torch.randn(2, 3, 3)
-    with pytest.raises(UnsupportedModel, match=r"op aten\._linalg_det\.default \(node '_linalg_det\w*'\).*"
-                                               r"\(model 'Dets'\)") as e:
-        gs.from_torch(Dets(), (x,))
-    assert (e.value.op, e.value.model) == ("aten._linalg_det.default", "Dets") and e.value.node.startswith("_linalg_det")
+    with pytest.raises(UnsupportedModel, match=r"op aten\.linalg_matrix_exp\.default \(node 'linalg_matrix_exp\w*'\)"
+                                               r".*\(model 'Exps'\)") as e:
+        gs.from_torch(Exps(), (x,))
+    assert (e.value.op, e.value.model) == ("aten.linalg_matrix_exp.default", "Exps")
+    assert e.value.node.startswith("linalg_matrix_exp")
     with pytest.raises(UnsupportedModel, match=r"op Det \(node '/Det', opset 17\).*\(model 'main_graph'\)") as e:
         gs.from_onnx(to_onnx(Dets(), (x,)))
     assert (e.value.op, e.value.node, e.value.model) == ("Det", "/Det", "main_graph")

@@ -1110,6 +1110,24 @@ def _lu(avals):
     return [(shape, a.dtype), (shape[:-1], "int32"), (shape[:-2], "int32")]
 
 
+@rule("qr")
+def _qr(avals):
+    a = avals[0]
+    if a.dtype not in FLOAT or len(a.shape) < 2:
+        raise RuleError(f"qr: needs a floating-point operand of rank >= 2 (matrices [..., m, n]), got {fmt(a)}",
+                        shape=list(a.shape), dtype=a.dtype)
+    *batch, m, n = a.shape
+    k = min(m, n)
+    return [(tuple(batch) + (m, k), a.dtype), (tuple(batch) + (k, n), a.dtype)]
+
+
+@rule("eigh")
+def _eigh(avals, lower=True):
+    a = avals[0]
+    shape = _square("eigh", a)
+    return [(shape[:-1], a.dtype), (shape, a.dtype)]
+
+
 @rule("lu_pivots_to_permutation")
 def _lu_perm(avals, permutation_size):
     p = avals[0]

@@ -45,6 +45,13 @@ def _round_half_away(w: GraphWriter, x: str) -> str:
     return w.where(tie, w.add(x, w.mul(w.unary("sign", x), w.scalar_like(0.5, x))), r)
 
 
+def _int_divide(w: GraphWriter, a: str, b: str) -> str:
+    """StableHLO's integer divide (truncates toward zero) through float64 (exact below 2^53)."""
+    q = w.div(w.cast(a, "float64"), w.cast(b, "float64"))
+    t = w.where(w.binary("less", q, w.scalar_like(0, q)), w.unary("ceil", q), w.unary("floor", q))
+    return w.cast(t, w.dtype(a))
+
+
 def _aval(t):
     from jaxlib.mlir import ir
 
@@ -104,6 +111,9 @@ class _Fn:
         self.max_trips = while_max_trips if parent is None else parent[0].max_trips
         self.consts: dict[str, np.ndarray] = {}
         self.captures: dict[str, str] = {}
+        self.bit_patterns: dict[str, str] = {}  # bitcast_convert float -> int: placeholder -> the float
+        self.elementwise = False  # a reduction body run on whole tensors (jax_windows): no result-type check
+        self.qr_of_taus: dict[str, str] = {}  # geqrf's taus -> the Q orgqr gives (jax_lapack)
 
     def run(self, func, args: list[str]) -> list[str]:
         return self.run_block(func.regions[0].blocks[0], args)
@@ -151,6 +161,9 @@ class _Fn:
             if name in ("func.return", "stablehlo.return"):
                 return [self.get(env, o.get_name()) for o in op.operands]
             ins = [self.get(env, o.get_name()) for o in op.operands]
+            if any(v in self.bit_patterns for v in ins) and name != "stablehlo.shift_right_arithmetic":
+                raise UnsupportedModel(f"op {name} of a float's bit pattern (bitcast_convert) is not supported "
+                                       f"({_where(op.location)}): only its sign (jnp.signbit) is", op=name)
             try:
                 outs = control(self, op, name, ins, env) if name in CONTROL_OPS else self.op(op, name, ins)
             except UnsupportedModel as e:
@@ -159,7 +172,7 @@ class _Fn:
                     e.args = (f"op {name} ({_where(op.location)}): {e.args[0]}",)
                 raise
             for r, v in zip(op.results, outs):
-                if (list(self.w.shape(v)), self.w.dtype(v)) != _aval(r.type):
+                if not self.elementwise and (list(self.w.shape(v)), self.w.dtype(v)) != _aval(r.type):
                     raise UnsupportedModel(f"op {name} mapped to {self.w.avals[v]}, StableHLO says {_aval(r.type)}",
                                            op=name)
                 env[r.get_name()] = v
@@ -171,14 +184,9 @@ class _Fn:
         shape, dtype = cast(Any, _aval(op.results[0].type) if len(op.results) else (None, None))
         if short in _UN:
             return [w.unary(_UN[short], ins[0])]
-        if short in ("maximum", "minimum"):
-            # max(-inf, y) = y: JAX's softmax writes one; a -inf in the graph would meet a zero
-            # cotangent in the derivative (0 * inf = nan), so the identity is dropped here.
-            ident = -np.inf if short == "maximum" else np.inf
-            for a, b in ((ins[0], ins[1]), (ins[1], ins[0])):
-                c = self.consts.get(a)
-                if c is not None and np.all(c == ident):
-                    return [w.broadcast_to(b, shape)]
+        special = self.special_forms(op, short, ins, shape, dtype)
+        if special is not None:
+            return special
         if short in _BIN:
             return [w.binary(_BIN[short], ins[0], ins[1])]
         if short == "round_nearest_afz":
@@ -244,6 +252,46 @@ class _Fn:
                 return outs
         raise UnsupportedModel(f"op {what} is not supported by the StableHLO importer ({_where(op.location)})",
                                op=name, node=_where(op.location))
+
+    def special_forms(self, op, short, ins: list[str], shape, dtype) -> list[str] | None:
+        """Ops mapped other than one to one: x * inf (erf_inv's |x| = 1 branch) as sign(x) * inf, whose
+        derivative is 0, not 0 * inf = nan where a select discards the branch; integer divide; signbit."""
+        w = self.w
+        if short in ("maximum", "minimum"):
+            # max(-inf, y) = y: JAX's softmax writes one; a -inf in the graph would meet a zero
+            # cotangent in the derivative (0 * inf = nan), so the identity is dropped here.
+            ident = -np.inf if short == "maximum" else np.inf
+            for a, b in ((ins[0], ins[1]), (ins[1], ins[0])):
+                c = self.consts.get(a)
+                if c is not None and np.all(c == ident):
+                    return [w.broadcast_to(b, shape)]
+        if short == "multiply":
+            for a, b in ((ins[0], ins[1]), (ins[1], ins[0])):
+                c = self.consts.get(b)
+                if c is not None and c.size and np.all(np.isinf(c)):
+                    return [w.binary("mul", w.unary("sign", a), b)]
+        if short == "divide" and not dtype.startswith("float"):
+            return [_int_divide(w, ins[0], ins[1])]
+        if short in ("bitcast_convert", "shift_right_arithmetic"):
+            return [self.sign_bits(op, short, ins, shape, dtype)]
+        return None
+
+    def sign_bits(self, op, short: str, ins: list[str], shape, dtype) -> str:
+        """jnp.signbit: bitcast_convert of a float to an int of its width, shifted right arithmetically by
+        width - 1: -1 where the sign bit is set, else 0 (-0.0 reads as +0.0: the graph has no sign bit)."""
+        w = self.w
+        if short == "bitcast_convert":
+            src = w.dtype(ins[0])
+            if not src.startswith("float") or np.dtype(src).itemsize != np.dtype(dtype).itemsize:
+                raise UnsupportedModel(f"bitcast_convert {src} -> {dtype} (only a float's sign is read)")
+            name = w.const(np.zeros(shape, dtype))
+            self.bit_patterns[name] = ins[0]
+            return name
+        x = self.bit_patterns.get(ins[0])
+        amount = self.consts.get(ins[1])
+        if x is None or amount is None or np.any(amount != np.dtype(dtype).itemsize * 8 - 1):
+            raise UnsupportedModel("shift_right_arithmetic other than a float's sign bit (jnp.signbit)")
+        return w.unary("neg", w.cast(w.binary("less", x, w.scalar_like(0, x)), dtype))
 
     def custom_call(self, op, name: str, ins: list[str]) -> tuple[list[str] | None, str]:
         """(the engine ops of a LAPACK kernel jax_lapack.py maps, or None; the call named for an error)."""

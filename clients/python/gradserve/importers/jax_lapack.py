@@ -6,7 +6,16 @@
   @lapack_?trsm_ffi (triangular solve) -> triangular_solve; side 'R' (x op(A) = b) through transposes.
   @lapack_?getrf_ffi (LU with partial pivoting; results: packed factor, int32 1-based pivots, int32 info) ->
       lu, whose outputs are those three (jnp.linalg.solve / inv / slogdet / det; JAX turns the pivots into a
-      permutation with a while loop and gathers rows with it, which import as themselves). Square only.
+      permutation with a while loop and gathers rows with it, which import as themselves); rectangular
+      matrices through the square lu (lu_rect.py).
+  @lapack_?gesdd_ffi (SVD; results: input overwritten, s, u, vt, info) -> svd (the reduced one: mode 'S', or
+      'A' of a square matrix; mode 'N' gives s alone).
+  @lapack_?syevd_ffi (symmetric eigendecomposition; results: vectors, values, info) -> eigh reading the
+      triangle uplo names.
+  @lapack_?geqrf_ffi + @lapack_?orgqr_ffi (QR as Householder reflectors, then Q from them) -> qr: geqrf's
+      packed result is R in its upper triangle with zeros below (not the reflectors: only orgqr reads those,
+      and it is mapped to qr's Q through the taus it is given); a Q wider than qr's (mode 'complete' of a tall
+      matrix) is refused.
 The kernel's options are the call's mhlo.backend_config (ASCII codes, as LAPACK's
 character arguments: uplo 'L' / 'U', trans_x 'N' / 'T' / 'C', diag 'U' / 'N', side 'L' / 'R').
 """
@@ -15,8 +24,9 @@ from __future__ import annotations
 import re
 
 from ._shared.graph_writer import UnsupportedModel
+from .lu_rect import lu_any
 
-_KERNEL = re.compile(r"lapack_[sd](potrf|trsm|getrf)(_ffi)?$")
+_KERNEL = re.compile(r"lapack_[sd](potrf|trsm|getrf|gesdd|syevd|geqrf|orgqr)(_ffi)?$")
 
 
 def _options(op) -> dict[str, str]:
@@ -26,7 +36,7 @@ def _options(op) -> dict[str, str]:
         return {}
     cfg = ir.DictAttr(op.attributes["mhlo.backend_config"])
     out = {}
-    for key in ("uplo", "trans_x", "diag", "side"):
+    for key in ("uplo", "trans_x", "diag", "side", "mode"):
         if key in cfg:
             out[key] = chr(ir.IntegerAttr(cfg[key]).value)
     return out
@@ -76,14 +86,62 @@ def trsm(fn, op, ins, target, results):
 
 def getrf(fn, op, ins, target, results):
     (shape, dtype), (piv_shape, piv_dtype), (info_shape, info_dtype) = results
-    if len(shape) < 2 or shape[-1] != shape[-2]:
-        raise UnsupportedModel(f"@{target}: LU of a non-square matrix {list(shape)} (the engine's lu is square only)")
     if (str(piv_dtype), str(info_dtype)) != ("int32", "int32"):
         raise UnsupportedModel(f"@{target}: pivots / info {piv_dtype} / {info_dtype} (expected int32)")
-    return fn.w.emit("lu", [ins[0]], {}, results)
+    return list(lu_any(fn.w, ins[0]))  # square: the engine's lu; rectangular: lu_rect.py
 
 
-_HANDLERS = {"potrf": potrf, "trsm": trsm, "getrf": getrf}
+def gesdd(fn, op, ins, target, results):
+    (a_shape, dtype), (s_shape, _), (u_shape, _), (vt_shape, _), (info_shape, info_dtype) = results
+    mode = _options(op).get("mode", "S")
+    *batch, m, n = a_shape
+    k = min(m, n)
+    if mode == "A" and m != n:
+        raise UnsupportedModel(f"@{target}: full_matrices=True of a non-square matrix {list(a_shape)} (the engine's "
+                               "svd is the reduced one)")
+    u, s, vt = fn.w.emit("svd", [ins[0]], {}, [(batch + [m, k], dtype), (batch + [k], dtype), (batch + [k, n], dtype)])
+    if mode == "N":  # singular values alone: the vectors' results are placeholders
+        u, vt = _zeros(fn, u_shape, dtype), _zeros(fn, vt_shape, dtype)
+    return [_zeros(fn, a_shape, dtype), s, u, vt, _zeros(fn, info_shape, info_dtype)]
+
+
+def syevd(fn, op, ins, target, results):
+    (v_shape, dtype), (w_shape, _), (info_shape, info_dtype) = results
+    opts = _options(op)
+    vals, vecs = fn.w.emit("eigh", [ins[0]], {"lower": opts.get("uplo", "L") == "L"},
+                           [(w_shape, dtype), (v_shape, dtype)])
+    if opts.get("mode", "V") == "N":
+        vecs = _zeros(fn, v_shape, dtype)
+    return [vecs, vals, _zeros(fn, info_shape, info_dtype)]
+
+
+def geqrf(fn, op, ins, target, results):
+    """qr(a); the packed result is R over zeros (see the module's note), the taus a placeholder that
+    orgqr looks up."""
+    (shape, dtype), (tau_shape, tau_dtype) = results
+    w = fn.w
+    *batch, m, n = shape
+    k = min(m, n)
+    q, r = w.emit("qr", [ins[0]], {}, [(batch + [m, k], dtype), (batch + [k, n], dtype)])
+    packed = r if m == k else w.concat([r, _zeros(fn, batch + [m - k, n], dtype)], len(shape) - 2)
+    taus = _zeros(fn, tau_shape, tau_dtype)  # a fresh name for each call
+    fn.qr_of_taus[taus] = q
+    return [packed, taus]
+
+
+def orgqr(fn, op, ins, target, results):
+    (shape, dtype), = results
+    q = fn.qr_of_taus.get(ins[1])
+    if q is None:
+        raise UnsupportedModel(f"@{target} of reflectors that are not a geqrf result in the same function")
+    if list(fn.w.shape(q)) != list(shape):
+        raise UnsupportedModel(f"@{target}: Q {list(shape)} from a QR whose reduced Q is {list(fn.w.shape(q))} "
+                               "(mode='complete' of a tall matrix: the engine's qr is the reduced one)")
+    return [q]
+
+
+_HANDLERS = {"potrf": potrf, "trsm": trsm, "getrf": getrf, "gesdd": gesdd, "syevd": syevd, "geqrf": geqrf,
+             "orgqr": orgqr}
 
 
 def lapack_call(fn, op, target: str, ins: list[str], results: list) -> list[str] | None:

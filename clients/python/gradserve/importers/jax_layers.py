@@ -8,6 +8,7 @@ import numpy as np
 
 from ._shared import composites as C
 from ._shared.graph_writer import UnsupportedModel
+from .jax_windows import dilate as _dilate, generic_reduce_window
 
 
 def _ints(op, name, default):
@@ -41,16 +42,6 @@ def _crop_negative(w, x, axes, pads):
     for a, (lo, hi) in zip(axes, pads):
         items[a] = [max(-lo, 0), w.shape(x)[a] - max(-hi, 0), 1]
     return w.index(x, items), [[max(lo, 0), max(hi, 0)] for lo, hi in pads]
-
-
-def _dilate(w, x, axis, d):
-    """d - 1 zeros between neighbours along `axis` (lhs_dilation): a new axis padded, merged, trimmed."""
-    s = list(w.shape(x))
-    y = w.reshape(x, s[:axis + 1] + [1] + s[axis + 1:])
-    y = w.emit1("pad", [y], {"pads": [[0, 0]] * (axis + 1) + [[0, d - 1]] + [[0, 0]] * (len(s) - axis - 1),
-                             "mode": "constant", "value": 0.0}, s[:axis + 1] + [d] + s[axis + 1:], w.dtype(x))
-    y = w.reshape(y, s[:axis] + [s[axis] * d] + s[axis + 1:])
-    return w.index(y, [[0, n, 1] if k != axis else [0, (s[axis] - 1) * d + 1, 1] for k, n in enumerate(s)])
 
 
 def convolution(fn, op, ins, shape, dtype):
@@ -101,14 +92,14 @@ def reduce_window(fn, op, ins, shape, dtype):
         return [cum]
     ident = {"maximum": -np.inf, "add": 0.0}.get(kind or "")
     c = fn.consts.get(init)
-    if ident is None or c is None or float(c.reshape(-1)[0]) != ident:
-        raise UnsupportedModel(f"reduce_window with body {body} (only max with -inf, add with 0)")
     s = list(w.shape(x))
     nd = len(s)
     win, strides = _ints(op, "window_dimensions", [1] * nd), _ints(op, "window_strides", [1] * nd)
     dil, pads = _ints(op, "window_dilations", [1] * nd), _padding(op, nd)
-    if _ints(op, "base_dilations", [1] * nd) != [1] * nd:
-        raise UnsupportedModel("reduce_window with base_dilations")
+    base = _ints(op, "base_dilations", [1] * nd)
+    if ident is None or c is None or float(c.reshape(-1)[0]) != ident or base != [1] * nd or (
+            kind == "add" and dil != [1] * nd) or any(p < 0 for lh in pads for p in lh):
+        return [generic_reduce_window(fn, op, x, init, win, strides, dil, base, pads, shape)]
     axes = [a for a in range(nd) if (win[a], strides[a], dil[a], pads[a]) != (1, 1, 1, [0, 0])]
     free = [a for a in range(nd) if a not in axes]
     perm = free + axes
@@ -118,8 +109,6 @@ def reduce_window(fn, op, ins, shape, dtype):
     if kind == "maximum":
         y = w.emit1("max_pool", [t], dict(geo, dilation=[dil[a] for a in axes]), oshape, dtype)
     else:
-        if any(dil[a] != 1 for a in axes):
-            raise UnsupportedModel("dilated window sum")
         y = w.emit1("avg_pool", [t], dict(geo, count_include_pad=True), oshape, dtype)
         y = w.mul(y, w.scalar_like(math.prod(geo["window"]), y))
     y = w.reshape(y, [s[a] for a in free] + [shape[a] for a in axes])

@@ -12,7 +12,8 @@ import numpy as np
 
 from ._shared import composites as C
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
-from . import torch_math_ops, torch_scatter_scan  # noqa: F401 - they add their rules to ATEN
+from . import torch_math_ops, torch_more, torch_scatter_scan, torch_special  # noqa: F401 - they add their rules to ATEN
+from .torch_linalg import TOKEN, EffectToken
 from .torch_table import ATEN, _dt, aten
 
 def _np(t) -> np.ndarray:
@@ -62,8 +63,8 @@ def _promote(a: str, b: str) -> str:
 _UN = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid", "exp": "exp", "log": "log", "sqrt": "sqrt",
        "rsqrt": "rsqrt", "neg": "neg", "abs": "abs", "erf": "erf", "sin": "sin", "cos": "cos", "tan": "tan",
        "sinh": "sinh", "cosh": "cosh", "asin": "asin", "acos": "acos", "atan": "atan", "expm1": "expm1",
-       "log1p": "log1p", "reciprocal": "reciprocal", "sign": "sign", "logical_not": "logical_not",
-       "floor": "floor", "ceil": "ceil", "round": "round"}
+       "log1p": "log1p", "reciprocal": "reciprocal", "sign": "sign",
+       "floor": "floor", "ceil": "ceil", "round": "round", "asinh": "asinh", "acosh": "acosh", "atanh": "atanh"}
 for _k, _op in _UN.items():
     ATEN[f"aten.{_k}.default"] = (lambda op: lambda c, x: c.w.unary(op, c.v(x)))(_op)
 
@@ -87,6 +88,13 @@ def _binary(op):
 for _k, _op in _BIN.items():
     for _ov in ("Tensor", "Scalar", "default", "Tensor_Scalar", "Tensor_Tensor"):
         ATEN[f"aten.{_k}.{_ov}"] = _binary(_op)
+
+
+@aten("aten.logical_not.default")
+def _logical_not(c, x):
+    """Of any dtype: x == 0 (torch.all / any of float tensors decompose to it)."""
+    x = c.v(x)
+    return c.w.unary("logical_not", x) if c.w.dtype(x) == "bool" else c.w.binary("equal", x, c.w.scalar_like(0, x))
 
 
 @aten("aten.trunc.default")
@@ -459,7 +467,7 @@ def _avgpool(c, x, kernel, stride=(), padding=0, ceil_mode=False, count_include_
                   pads=[(p, p) for p in _rep(padding, nd)], ceil_mode=ceil_mode, count_include_pad=count_include_pad)
 
 
-@aten("aten.adaptive_max_pool2d.default", "aten.adaptive_max_pool1d.default")
+@aten("aten.adaptive_max_pool2d.default", "aten.adaptive_max_pool1d.default", "aten.adaptive_max_pool3d.default")
 def _adaptive_max(c, x, output_size):
     return (_adaptive(c, "max", x, output_size), None)
 
@@ -721,7 +729,7 @@ def _run_node(ctx: _Ctx, node):
 
 def _check(ctx: _Ctx, node, val) -> None:
     meta = node.meta.get("val")
-    if meta is None or not hasattr(meta, "shape") or isinstance(val, tuple):
+    if meta is None or not hasattr(meta, "shape") or not isinstance(val, str):  # tuples, effect tokens
         return
     want = (tuple(int(d) for d in meta.shape), _dt(meta.dtype))
     got = ctx.w.avals[val]
@@ -800,12 +808,14 @@ def _program_to_writer(module, args: tuple, decompose: bool):
                                          and t.dtype.is_floating_point)
         elif spec.kind == InputKind.CONSTANT_TENSOR:
             ctx.env[node.name] = w.const(_np(consts[cast(str, spec.target)]))
+        elif spec.kind == InputKind.TOKEN:  # orders torch.linalg's error checks: nothing to import
+            ctx.env[node.name] = TOKEN
         else:
             raise UnsupportedModel(f"input {node.name!r} of kind {spec.kind.name} is not supported")
-    if any(s.kind != OutputKind.USER_OUTPUT for s in ep.graph_signature.output_specs):
+    if any(s.kind not in (OutputKind.USER_OUTPUT, OutputKind.TOKEN) for s in ep.graph_signature.output_specs):
         raise UnsupportedModel("the exported program mutates buffers (train mode?): export in eval mode")
     outputs = _convert_nodes(ctx, ep.graph_module)
-    return w, outputs
+    return w, [o for o in outputs if not isinstance(o, EffectToken)]
 
 
 def torch_to_writer(module, args: tuple, decompose: bool = True):

@@ -13,5 +13,9 @@ def aten(*names):
     return deco
 
 
+_WIDENED = {"uint8": "int64", "int8": "int64", "int16": "int64"}  # graphs carry these as int64 (torch.eye's arange)
+
+
 def _dt(torch_dtype) -> str:
-    return str(torch_dtype).split(".")[-1]
+    name = str(torch_dtype).split(".")[-1]
+    return _WIDENED.get(name, name)

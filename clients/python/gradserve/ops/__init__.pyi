@@ -102,6 +102,7 @@ __all__ = [
     'DotGeneral',
     'DynamicSlice',
     'DynamicUpdateSlice',
+    'Eigh',
     'Einsum',
     'Elu',
     'Equal',
@@ -197,6 +198,7 @@ __all__ = [
     'Primitive',
     'Print',
     'Prod',
+    'Qr',
     'Range',
     'Rank',
     'ReLU',
@@ -361,6 +363,7 @@ __all__ = [
     'dtype',
     'dynamic_slice',
     'dynamic_update_slice',
+    'eigh',
     'einsum',
     'elu',
     'eq',
@@ -495,6 +498,7 @@ __all__ = [
     'print',
     'print_',
     'prod',
+    'qr',
     'rad2deg',
     'rand',
     'rand_like',
@@ -768,6 +772,12 @@ class DynamicUpdateSlice(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
+class Eigh(Primitive):
+    """(w ascending, v): eigenpairs of the symmetric matrix a's lower (upper: lower=False) triangle defines, a [..., n, n] real (LAPACK syevd); v's derivative is inf / NaN at tied eigenvalues, w's is not"""
+    def __init__(self, *, lower: bool = ...) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Any: ...
+
+
 class Equal(Primitive):
     """elementwise comparison equal (bool output, not differentiable)"""
     def __init__(self) -> None: ...
@@ -1012,6 +1022,12 @@ class Prod(Primitive):
     """product over axes (None: all); zero-safe gradient"""
     def __init__(self, *, axis: int | Sequence[int] | None = ..., keepdims: bool = ...) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Qr(Primitive):
+    """(q, r): the reduced QR a = q r of real matrices [..., m, n] (LAPACK geqrf / orgqr signs, k = min(m, n)); derivatives need r's diagonal nonzero"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Any: ...
 
 
 class Real(Primitive):
@@ -1312,6 +1328,10 @@ def dynamic_update_slice(*inputs: _TensorLike) -> Tensor:
     """dynamic_update_slice(x, update, *starts): x with the block at starts (clamped) replaced by update"""
 
 
+def eigh(*inputs: _TensorLike, lower: bool = ...) -> Any:
+    """(w ascending, v): eigenpairs of the symmetric matrix a's lower (upper: lower=False) triangle defines, a [..., n, n] real (LAPACK syevd); v's derivative is inf / NaN at tied eigenvalues, w's is not"""
+
+
 def equal(*inputs: _TensorLike) -> Tensor:
     """elementwise comparison equal (bool output, not differentiable)"""
 
@@ -1446,6 +1466,10 @@ def not_equal(*inputs: _TensorLike) -> Tensor:
 
 def ones_like(*inputs: _TensorLike) -> Tensor:
     """ones_like(x)"""
+
+
+def qr(*inputs: _TensorLike) -> Any:
+    """(q, r): the reduced QR a = q r of real matrices [..., m, n] (LAPACK geqrf / orgqr signs, k = min(m, n)); derivatives need r's diagonal nonzero"""
 
 
 def real(*inputs: _TensorLike) -> Tensor:

@@ -39,11 +39,16 @@ def _pads(pads):
 
 
 def pad(w: GraphWriter, x: str, pads, mode: str = "constant", value: float = 0.0) -> str:
-    """Pad every axis by pads [(lo, hi), ...] (negative crops); mode constant / reflect / edge."""
+    """Pad every axis by pads [(lo, hi), ...] (negative crops); mode constant / reflect / edge / wrap."""
     if not any(lo or hi for lo, hi in pads):
         return x
+    if mode == "wrap":  # circular (ONNX Pad 19, torch's padding_mode="circular"): padded j reads x[(j - lo) mod n]
+        for axis, ((lo, hi), n) in enumerate(zip(pads, w.shape(x))):
+            if lo or hi:
+                x = w.gather(x, w.const(np.arange(-int(lo), n + int(hi), dtype=np.int64) % n), axis)
+        return x
     if mode not in ("constant", "reflect", "edge"):
-        raise UnsupportedModel(f"pad mode {mode!r} (known: constant, reflect, edge)")
+        raise UnsupportedModel(f"pad mode {mode!r} (known: constant, reflect, edge, wrap)")
     shape = [d + lo + hi for d, (lo, hi) in zip(w.shape(x), pads)]
     return w.emit1("pad", [x], {"pads": [[int(lo), int(hi)] for lo, hi in pads], "mode": mode, "value": float(value)},
                    shape, w.dtype(x))
@@ -543,3 +548,36 @@ def grid_sample(w: GraphWriter, x: str, g: str, mode: str, padding: str, align_c
                 term = w.where(ok, w.mul(v, w.reshape(w.mul(wy, wx), [n, 1, ho * wo])), w.scalar_like(0, v))
                 out = term if out is None else w.add(out, term)
     return w.reshape(out, [n, ch, ho, wo])
+
+
+def scatter_reduce_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: str, include_self: bool) -> str:
+    """torch.scatter_reduce / ONNX ScatterElements with reduction max / min / mul / mean / sum along `axis`:
+    a one-hot hit mask [..., k, ..., n] (index k of idx against each position n of x's axis) reduces the
+    updates landing on each position, combined with x (include_self) or replacing it where any lands.
+    The index must match x on the other axes. Memory: idx's size times x's axis length."""
+    xs, si = list(w.shape(x)), list(w.shape(idx))
+    axis %= len(xs)
+    if len(si) != len(xs) or any(b != a for k, (a, b) in enumerate(zip(xs, si)) if k != axis):
+        raise UnsupportedModel(f"scatter reduction {mode!r} into {xs} with index {si} along axis {axis} (the index "
+                               "must match the data on the other axes)")
+    n = xs[axis]
+    u = w.index(upd, [[0, d, 1] for d in si])
+    hit = w.binary("equal", w.reshape(_wrapped(w, idx, n), si + [1]), w.const(np.arange(n, dtype=np.int64)))
+    ident = {"max": -np.inf, "min": np.inf, "mul": 1.0, "sum": 0.0, "mean": 0.0}.get(mode)
+    if ident is None:
+        raise UnsupportedModel(f"scatter reduction {mode!r} (known: sum, mean, mul / prod, max / amax, min / amin)")
+    cand = w.where(hit, w.reshape(u, si + [1]), w.scalar_like(ident, u))
+    red = {"max": "max", "min": "min", "mul": "prod", "sum": "sum", "mean": "sum"}[mode]
+    perm = list(range(axis)) + [len(xs) - 1] + list(range(axis, len(xs) - 1))  # the position axis back in place
+    got = w.transpose(w.reduce(red, cand, [axis]), perm)
+    count = w.transpose(w.reduce("sum", w.cast(hit, w.dtype(u)), [axis]), perm)
+    landed = w.binary("greater", count, w.scalar_like(0, count))
+    if mode == "mean":
+        total = w.add(got, x) if include_self else got
+        n_all = w.add(count, w.scalar_like(1.0, count)) if include_self else w.binary(
+            "maximum", count, w.scalar_like(1.0, count))
+        got = w.div(total, n_all)
+    elif include_self:
+        got = {"max": lambda: w.binary("maximum", got, x), "min": lambda: w.binary("minimum", got, x),
+               "mul": lambda: w.mul(got, x), "sum": lambda: w.add(got, x)}[mode]()
+    return w.where(landed, got, x)

@@ -37,6 +37,14 @@ def _scalar(ctx, name: str, what: str) -> str:
 
 
 def _if(ctx, node, attrs) -> list[str]:
+    if ctx.is_const(node.input[0]):  # a static condition (the TorchScript exporter's rank tests): that branch
+        c = np.asarray(ctx.cval(node.input[0], node)).reshape(-1)
+        if c.size != 1:
+            raise UnsupportedModel(f"the condition {node.input[0]!r} must have one element, got {c.size}")
+        taken = attrs["then_branch" if bool(c[0]) else "else_branch"]
+        for t in taken.initializer:
+            ctx.consts[t.name] = ctx.array(t, "branch initializer")
+        return ctx.convert(taken)
     pred = ctx.w.cast(_scalar(ctx, node.input[0], "the condition"), "bool")
     base = node.name or "If"
     subs = [ctx.subgraph(attrs[k], f"{base}_{k}") for k in ("else_branch", "then_branch")]

@@ -63,6 +63,10 @@ class _Ctx:
     def subgraph(self, graph, base: str) -> "_SubCtx":
         return _SubCtx(self, graph, base)
 
+    def convert(self, graph) -> list[str]:
+        """The nodes of `graph` into this scope's writer (a sub-graph's scope, or a branch taken statically)."""
+        return convert_graph(self, graph)
+
     # -- values ---------------------------------------------------------------------------------
     def array(self, t, where: str) -> np.ndarray:
         if t.data_location == self.onnx.TensorProto.EXTERNAL or len(t.external_data):
@@ -167,8 +171,6 @@ class _SubCtx(_Ctx):
             self.captures[name] = self.w.input(name, shape, dtype)
         return self.captures[name]
 
-    def convert(self, graph) -> list[str]:
-        return convert_graph(self, graph)
 
 
 def _attrs(node, ctx) -> dict[str, Any]:

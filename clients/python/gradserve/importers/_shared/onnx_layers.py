@@ -176,6 +176,18 @@ def _depth_to_space(ctx, node, attrs):
     return [C.depth_to_space(ctx.w, ctx.val(node.input[0]), int(attrs["blocksize"]), attrs.get("mode", "DCR"))]
 
 
+@handles("SpaceToDepth")
+def _space_to_depth(ctx, node, attrs):
+    """[N, C, H, W] -> [N, C * b * b, H / b, W / b], the block offsets leading the channels (ONNX's order,
+    torch's pixel_unshuffle's)."""
+    w, x, b = ctx.w, ctx.val(node.input[0]), int(attrs["blocksize"])
+    n, c, h, wd = w.shape(x)
+    if h % b or wd % b:
+        raise UnsupportedModel(f"SpaceToDepth of spatial size {[h, wd]} by blocksize {b} (must divide)")
+    y = w.transpose(w.reshape(x, [n, c, h // b, b, wd // b, b]), [0, 3, 5, 1, 2, 4])
+    return [w.reshape(y, [n, c * b * b, h // b, wd // b])]
+
+
 @handles("Trilu")
 def _trilu(ctx, node, attrs):
     """Upper / lower triangle of the last two axes (diagonal offset k): a constant mask."""
@@ -198,7 +210,10 @@ def _is_nan_inf(ctx, node, attrs):
 @handles("ScatterElements")
 def _scatter_elements(ctx, node, attrs):
     x, idx, upd = [ctx.val(n) for n in node.input[:3]]
-    mode = {"none": "set", "add": "add"}.get(attrs.get("reduction", "none"), attrs.get("reduction"))
+    red = attrs.get("reduction", "none")
+    if red in ("max", "min", "mul"):  # opset 16 / 18
+        return [C.scatter_reduce_along(ctx.w, x, idx, upd, attrs.get("axis", 0), red, include_self=True)]
+    mode = {"none": "set", "add": "add"}.get(red, red)
     return [C.scatter_along(ctx.w, x, idx, upd, attrs.get("axis", 0), mode)]
 
 
@@ -300,3 +315,27 @@ def _grid_sample(ctx, node, attrs):
     mode = {"linear": "bilinear", "cubic": "bicubic"}.get(mode, mode)
     return [C.grid_sample(ctx.w, ctx.val(node.input[0]), ctx.val(node.input[1]), mode,
                           attrs.get("padding_mode", "zeros"), bool(attrs.get("align_corners", 0)))]
+
+
+@handles("Col2Im")
+def _col2im(ctx, node, attrs):
+    """Col2Im (opset 18, torch's nn.Fold): [N, C * prod(block), L] -> [N, C, *image_shape], overlapping
+    window elements summed: the engine's col2im, the columns read as [N, C, prod(block), *blocks]."""
+    w = ctx.w
+    x = ctx.val(node.input[0])
+    image = [int(d) for d in ctx.cval(node.input[1], node).reshape(-1)]
+    block = [int(d) for d in ctx.cval(node.input[2], node).reshape(-1)]
+    nd = len(image)
+    dil, strides = list(attrs.get("dilations", [1] * nd)), list(attrs.get("strides", [1] * nd))
+    p = list(attrs.get("pads", [0] * 2 * nd))
+    pads = [(p[i], p[i + nd]) for i in range(nd)]
+    blocks = [(s + lo + hi - d * (k - 1) - 1) // st + 1 for s, (lo, hi), d, k, st in zip(image, pads, dil, block, strides)]
+    n, ck, length = w.shape(x)
+    k = math.prod(block)
+    if ck % k or length != math.prod(blocks):
+        raise UnsupportedModel(f"Col2Im input {[n, ck, length]} does not fit image {image}, block {block}: "
+                               f"needs [N, C * {k}, {math.prod(blocks)}]")
+    cols = w.reshape(x, [n, ck // k, k] + blocks)
+    return [w.emit1("col2im", [cols], {"shape": image, "window": block, "strides": strides,
+                                       "padding": [list(q) for q in pads], "dilation": dil},
+                    [n, ck // k] + image, w.dtype(x))]

@@ -165,6 +165,15 @@ def fold(ctx, node, attrs) -> bool:
         else:
             ctx.consts[out] = np.asarray(shape, np.int64)[attrs.get("start", 0):attrs.get("end", len(shape))]
         return True
+    if op == "EyeLike":  # reads its input's shape only (the dynamo exporter's torch.eye / diag_embed)
+        src = node.input[0]
+        shape = _shape_of(ctx, src)
+        if len(shape) != 2:
+            raise UnsupportedModel(f"EyeLike of a rank-{len(shape)} input (rank 2 only)")
+        dt = (_np_dtype(ctx.onnx, attrs["dtype"], f"EyeLike node {node.name!r}") if "dtype" in attrs else
+              (ctx.consts[src].dtype if src in ctx.consts else ctx.w.dtype(ctx.val(src))))
+        ctx.consts[out] = np.eye(shape[0], shape[1], int(attrs.get("k", 0)), dtype=dt)
+        return True
     names = [i for i in node.input if i]
     if not names or not all(ctx.is_const(n) for n in names):
         return False
@@ -195,6 +204,8 @@ def fold(ctx, node, attrs) -> bool:
         r = (np.fmod if attrs.get("fmod", 0) else np.mod)(xs[0], xs[1])
     elif op == "Expand":
         r = xs[0] * np.ones([int(d) for d in xs[1]], xs[0].dtype)
+    elif op == "Transpose":  # the TorchScript exporter's reflect / replicate pads: [lo..., hi...] reordered
+        r = np.transpose(xs[0], attrs.get("perm"))
     else:
         return False
     ctx.consts[out] = np.asarray(r)

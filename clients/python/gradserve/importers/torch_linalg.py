@@ -1,0 +1,191 @@
+"""ATen linear algebra for torch_import (registered into torch_table.ATEN on import): the factorisations
+(qr, eigh, svd, lu, cholesky) and the solves / inverses / determinants built on them, as the engine's ops.
+torch.linalg's error checks (aten._linalg_check_errors under with_effects, threaded by an effect token)
+compute nothing here: a matrix with no factor gives NaN, as the engine's ops do."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._shared.graph_writer import UnsupportedModel
+from .lu_rect import lu_any, part as _part, rows as _rows
+from .torch_table import aten
+
+
+def _mT(w, x):
+    nd = len(w.shape(x))
+    return w.transpose(x, list(range(nd - 2)) + [nd - 1, nd - 2])
+
+
+def _empty(c, dtype):
+    """What torch returns for an output it was told not to compute (shape [0])."""
+    return c.w.const(np.zeros((0,), dtype))
+
+
+def _tri(w, x, lower: bool, diagonal: float = 1.0):
+    n, m = w.shape(x)[-2:]
+    mask = np.tril(np.ones((n, m)), -1) if lower else np.triu(np.ones((n, m)), 1)
+    mask[np.arange(min(n, m)), np.arange(min(n, m))] = diagonal
+    return w.mul(x, w.const(mask.astype(w.dtype(x))))
+
+
+@aten("aten.linalg_qr.default")
+def _qr(c, a, mode="reduced"):
+    w, a = c.w, c.v(a)
+    m, n = w.shape(a)[-2:]
+    if mode == "complete" and m > n:
+        raise UnsupportedModel(f"qr mode='complete' of a tall matrix [{m}, {n}] (the engine's qr is the reduced one)")
+    k = min(m, n)
+    batch = list(w.shape(a)[:-2])
+    q, r = w.emit("qr", [a], {}, [(batch + [m, k], w.dtype(a)), (batch + [k, n], w.dtype(a))])
+    return (_empty(c, w.dtype(a)) if mode == "r" else q), r
+
+
+@aten("aten._linalg_eigh.default")
+def _eigh(c, a, uplo="L", compute_v=True):
+    w, a = c.w, c.v(a)
+    shape = list(w.shape(a))
+    vals, vecs = w.emit("eigh", [a], {"lower": uplo == "L"}, [(shape[:-1], w.dtype(a)), (shape, w.dtype(a))])
+    return vals, (vecs if compute_v else _empty(c, w.dtype(a)))
+
+
+@aten("aten._linalg_svd.default")
+def _svd(c, a, full_matrices=False, compute_uv=True, driver=None):
+    w, a = c.w, c.v(a)
+    *batch, m, n = w.shape(a)
+    k = min(m, n)
+    if full_matrices and compute_uv and m != n:
+        raise UnsupportedModel(f"svd full_matrices=True of a non-square matrix [{m}, {n}] (the engine's svd is "
+                               "the reduced one)")
+    dt = w.dtype(a)
+    u, s, vh = w.emit("svd", [a], {}, [(batch + [m, k], dt), (batch + [k], dt), (batch + [k, n], dt)])
+    return (u, s, vh) if compute_uv else (_empty(c, dt), s, _empty(c, dt))
+
+
+def _lu(c, a):
+    """(packed L\\U, int32 pivots [..., min(m, n)], int32 info) of a [..., m, n], as LAPACK getrf."""
+    return lu_any(c.w, c.v(a))
+
+
+@aten("aten.linalg_lu_factor_ex.default")
+def _lu_factor_ex(c, a, pivot=True, check_errors=False):
+    if not pivot:
+        raise UnsupportedModel("lu_factor without pivoting (the engine's lu pivots, as LAPACK getrf)")
+    return tuple(_lu(c, a))
+
+
+def _perm_of(w, piv, m):
+    """Row order perm [..., m] (a[perm] = L U) from LAPACK's pivots."""
+    return w.emit1("lu_pivots_to_permutation", [piv], {"permutation_size": m}, list(w.shape(piv)[:-1]) + [m], "int32")
+
+
+@aten("aten.linalg_lu.default")
+def _linalg_lu(c, a, pivot=True):
+    """(P, L, U) with a = P L U: P[perm[i], i] = 1; L [..., m, k] unit lower, U [..., k, n] upper."""
+    if not pivot:
+        raise UnsupportedModel("linalg.lu without pivoting (the engine's lu pivots, as LAPACK getrf)")
+    w = c.w
+    lu, piv, _ = _lu(c, a)
+    *batch, m, n = w.shape(lu)
+    k = min(m, n)
+    perm = _perm_of(w, piv, m)
+    onehot = w.cast(w.binary("equal", w.reshape(perm, list(w.shape(perm)) + [1]),
+                             w.const(np.arange(m, dtype=np.int32))), w.dtype(lu))  # [.., i, j] = perm[i] == j
+    low = w.add(_tri(w, _part(w, lu, -1, 0, k), True, 0.0), w.const(np.eye(m, k, dtype=w.dtype(lu))))
+    return _mT(w, onehot), low, _tri(w, _part(w, lu, -2, 0, k), False)
+
+
+def _as_matrix(w, b, a):
+    """torch's B may be a vector (or a batch of vectors) where A is a batch of matrices."""
+    if len(w.shape(b)) == len(w.shape(a)) - 1:
+        return w.reshape(b, list(w.shape(b)) + [1]), True
+    return b, False
+
+
+@aten("aten.linalg_lu_solve.default")
+def _lu_solve(c, lu, piv, b, left=True, adjoint=False):
+    """a x = b with a = P L U: x = U^-1 L^-1 b[perm]."""
+    w, lu, b = c.w, c.v(lu), c.v(b)
+    if not left or adjoint:
+        raise UnsupportedModel("lu_solve with left=False or adjoint=True")
+    y = _trisolve(w, lu, _rows(w, b, _perm_of(w, c.v(piv), w.shape(lu)[-1])), lower=True, unit_diagonal=True)
+    return _trisolve(w, lu, y, lower=False)
+
+
+def _trisolve(w, a, b, lower=True, transpose_a=False, unit_diagonal=False):
+    return w.emit1("triangular_solve", [a, b], {"lower": lower, "transpose_a": transpose_a,
+                                                "unit_diagonal": unit_diagonal}, w.shape(b), w.dtype(b))
+
+
+@aten("aten._linalg_solve_ex.default")
+def _solve_ex(c, a, b, left=True, check_errors=False):
+    """(x, LU, pivots, info): x, and info 0 (a singular a gives NaN); LU and pivots name themselves if used."""
+    w, a, b = c.w, c.v(a), c.v(b)
+    info = w.const(np.zeros(w.shape(a)[:-2], np.int32))
+    if not left:  # x a = b  <=>  a^T x^T = b^T
+        return (_mT(w, w.emit1("solve", [_mT(w, a), _mT(w, b)], {}, w.shape(_mT(w, b)), w.dtype(b))),
+                None, None, info)
+    bm, vec = _as_matrix(w, b, a)
+    bm = w.broadcast_to(bm, list(w.shape(a)[:-2]) + list(w.shape(bm)[-2:]))
+    x = w.emit1("solve", [a, bm], {}, w.shape(bm), w.dtype(bm))
+    return (w.reshape(x, w.shape(x)[:-1]) if vec else x), None, None, info
+
+
+@aten("aten.linalg_inv_ex.default")
+def _inv_ex(c, a, check_errors=False):
+    w, a = c.w, c.v(a)
+    return w.emit1("matrix_inverse", [a], {}, w.shape(a), w.dtype(a)), w.const(np.zeros(w.shape(a)[:-2], np.int32))
+
+
+@aten("aten._linalg_slogdet.default")
+def _slogdet(c, a):
+    w, a = c.w, c.v(a)
+    batch = list(w.shape(a)[:-2])
+    sign, logabs = w.emit("slogdet", [a], {}, [(batch, w.dtype(a)), (batch, w.dtype(a))])
+    return sign, logabs, None, None
+
+
+@aten("aten._linalg_det.default")
+def _det(c, a):
+    sign, logabs, _, _ = _slogdet(c, a)
+    return c.w.mul(sign, c.w.unary("exp", logabs)), None, None
+
+
+@aten("aten.linalg_cholesky_ex.default")
+def _cholesky_ex(c, a, upper=False, check_errors=False):
+    w, a = c.w, c.v(a)
+    low = w.emit1("cholesky", [a], {}, w.shape(a), w.dtype(a))
+    return (_mT(w, low) if upper else low), w.const(np.zeros(w.shape(a)[:-2], np.int32))
+
+
+@aten("aten.cholesky_solve.default")
+def _cholesky_solve(c, b, factor, upper=False):
+    """(L L^T) x = b (upper: (U^T U) x = b), two triangular solves."""
+    w, b, f = c.w, c.v(b), c.v(factor)
+    y = _trisolve(w, f, b, lower=not upper, transpose_a=upper)
+    return _trisolve(w, f, y, lower=not upper, transpose_a=not upper)
+
+
+@aten("aten._linalg_check_errors.default")
+def _check_errors(c, *args, **kw):
+    return None
+
+
+class EffectToken:
+    """torch.export's effect token (it orders side effects): carries nothing into the graph."""
+
+
+TOKEN = EffectToken()
+
+
+@aten("with_effects")
+def _with_effects(ctx, token, op, *args, **kw):
+    """torch's effect-ordered call: (token, op's results)."""
+    from .torch_table import ATEN
+
+    rule = ATEN.get(str(op))
+    if rule is None:
+        raise UnsupportedModel(f"op {op} (called with effects) is not supported by the torch.export importer",
+                               op=str(op))
+    out = rule(ctx, *args, **kw)
+    return (TOKEN,) + (tuple(out) if isinstance(out, tuple) else (out,))
+

@@ -1,0 +1,210 @@
+"""ATen special functions for torch_import (registered into torch_table.ATEN on import): lgamma, digamma,
+polygamma, erfinv, ndtri, erfcx, i0, as compositions of the engine's elementwise ops (so their
+derivatives, of any order, are the compositions' own).
+
+Each is computed in float64 and cast back: the series and Lanczos sums below cancel terms of size ~1e3,
+which float32 would leave accurate to ~1e-4 only. The branches are selected with where on inputs made
+safe first (the branch not taken never sees a pole), so no 0 * inf reaches a derivative.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._shared.graph_writer import GraphWriter, UnsupportedModel
+from .torch_table import aten
+
+# Lanczos (g = 7, 9 terms): lgamma to ~1e-15 relative for x >= 0.5
+_G = 7.0
+_LANCZOS = (0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
+            -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
+            1.5056327351493116e-7)
+# Bernoulli numbers B_2k, k = 1..7 (the asymptotic series of digamma / polygamma)
+_B2K = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6)
+_SHIFT = 8  # recurrence steps before the asymptotic series: it is then read at x + 8 >= 8.5
+
+
+def _f64(w: GraphWriter, x: str) -> str:
+    return w.cast(x, "float64")
+
+
+def _k(w: GraphWriter, v: float, like: str) -> str:
+    return w.scalar_like(v, like)
+
+
+def _lanczos_lgamma(w, x):
+    """lgamma(x) for x >= 0.5."""
+    z = w.sub(x, _k(w, 1.0, x))
+    a = _k(w, _LANCZOS[0], x)
+    for i, c in enumerate(_LANCZOS[1:], start=1):
+        a = w.add(a, w.div(_k(w, c, x), w.add(z, _k(w, float(i), x))))
+    t = w.add(z, _k(w, _G + 0.5, x))
+    return w.add(w.sub(w.mul(w.add(z, _k(w, 0.5, x)), w.unary("log", t)), t),
+                 w.add(w.unary("log", a), _k(w, 0.5 * math.log(2 * math.pi), x)))
+
+
+def _reflected(w, x):
+    """(x < 0.5, x reflected to 1 - x there, sin(pi x) read only there): the reflection formulas' pieces."""
+    low = w.binary("less", x, _k(w, 0.5, x))
+    up = w.where(low, w.sub(_k(w, 1.0, x), x), x)
+    s = w.unary("sin", w.mul(w.where(low, x, _k(w, 0.5, x)), _k(w, math.pi, x)))
+    return low, up, s
+
+
+def lgamma(w: GraphWriter, x: str) -> str:
+    """log|Gamma(x)|; reflection log(pi / |sin(pi x)|) - lgamma(1 - x) below 0.5."""
+    x64 = _f64(w, x)
+    low, up, s = _reflected(w, x64)
+    big = _lanczos_lgamma(w, up)
+    refl = w.sub(w.unary("log", w.div(_k(w, math.pi, x64), w.unary("abs", s))), big)
+    return w.cast(w.where(low, refl, big), w.dtype(x))
+
+
+def _shifted(w, x, n):
+    """(x + _SHIFT, sum_{k < _SHIFT} 1 / (x + k)^(n + 1)): the recurrence psi^(n)(x) -> psi^(n)(x + _SHIFT)."""
+    acc = None
+    for k in range(_SHIFT):
+        t = w.unary("reciprocal", w.add(x, _k(w, float(k), x)))
+        p = t if n == 0 else w.binary("pow", t, _k(w, float(n + 1), x))
+        acc = p if acc is None else w.add(acc, p)
+    return w.add(x, _k(w, float(_SHIFT), x)), acc
+
+
+def _digamma_pos(w, x):
+    """digamma(x) for x >= 0.5: recurrence to y = x + 8, then log y - 1/(2y) - sum B_2k / (2k y^2k)."""
+    y, acc = _shifted(w, x, 0)
+    inv2 = w.unary("reciprocal", w.mul(y, y))
+    series, p = None, inv2
+    for k, b in enumerate(_B2K, start=1):
+        term = w.mul(p, _k(w, b / (2 * k), x))
+        series = term if series is None else w.add(series, term)
+        p = w.mul(p, inv2)
+    asym = w.sub(w.sub(w.unary("log", y), w.div(_k(w, 0.5, x), y)), series)
+    return w.sub(asym, acc)
+
+
+def digamma(w: GraphWriter, x: str) -> str:
+    """psi(x); reflection psi(1 - x) - pi / tan(pi x) below 0.5."""
+    x64 = _f64(w, x)
+    low, up, s = _reflected(w, x64)
+    big = _digamma_pos(w, up)
+    c = w.unary("cos", w.mul(w.where(low, x64, _k(w, 0.5, x64)), _k(w, math.pi, x64)))
+    refl = w.sub(big, w.div(w.mul(c, _k(w, math.pi, x64)), s))
+    return w.cast(w.where(low, refl, big), w.dtype(x))
+
+
+def polygamma(w: GraphWriter, n: int, x: str) -> str:
+    """psi^(n)(x), n >= 1: (-1)^(n+1) n! sum_k 1 / (x + k)^(n+1), the tail from x + 8 by its asymptotic
+    series (n-1)!/y^n + n!/(2 y^(n+1)) + sum B_2k (2k+n-1)! / ((2k)! y^(2k+n)). Accurate for x > -0.5 away
+    from the poles at 0, -1, ... (the recurrence's terms); further left it is refused by nothing but loses
+    accuracy, as it reads the series at x + 8."""
+    if n == 0:
+        return digamma(w, x)
+    x64 = _f64(w, x)
+    y, acc = _shifted(w, x64, n)
+    inv = w.unary("reciprocal", y)
+    pw = lambda e: w.binary("pow", inv, _k(w, float(e), x64))  # noqa: E731
+    tail = w.add(w.mul(pw(n), _k(w, math.factorial(n - 1), x64)), w.mul(pw(n + 1), _k(w, math.factorial(n) / 2, x64)))
+    for k, b in enumerate(_B2K, start=1):
+        coef = b * math.factorial(2 * k + n - 1) / math.factorial(2 * k)
+        tail = w.add(tail, w.mul(pw(2 * k + n), _k(w, coef, x64)))
+    total = w.add(w.mul(acc, _k(w, float(math.factorial(n)), x64)), tail)
+    return w.cast(total if n % 2 else w.unary("neg", total), w.dtype(x))
+
+
+def erfinv(w: GraphWriter, y: str) -> str:
+    """erf^-1(y): Giles' single-precision polynomial (its value only: a starting point), then two
+    Newton steps on erf(x) = y in float64, which carry the derivative 1 / erf'(x) (and its own)."""
+    y64 = _f64(w, y)
+    guess = w.unary("stop_gradient", _giles(w, y64))
+    x = guess
+    for _ in range(2):
+        resid = w.sub(w.unary("erf", x), y64)
+        slope = w.mul(w.unary("exp", w.unary("neg", w.mul(x, x))), _k(w, 2 / math.sqrt(math.pi), y64))
+        x = w.sub(x, w.div(resid, slope))
+    edge = w.binary("greater_equal", w.unary("abs", y64), _k(w, 1.0, y64))  # +-1: +-inf; beyond: nan
+    inf = w.mul(w.unary("sign", w.unary("stop_gradient", y64)), _k(w, np.inf, y64))
+    return w.cast(w.where(edge, w.where(w.binary("equal", w.unary("abs", y64), _k(w, 1.0, y64)), inf,
+                                        _k(w, np.nan, y64)), x), w.dtype(y))
+
+
+_GILES_LOW = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503,
+              -0.00417768164, 0.246640727, 1.50140941)
+_GILES_HIGH = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613,
+               0.00943887047, 1.00167406, 2.83297682)
+
+
+def _giles(w, y):
+    safe = w.where(w.binary("less", w.unary("abs", y), _k(w, 1.0, y)), y, _k(w, 0.0, y))
+    t = w.unary("neg", w.unary("log1p", w.unary("neg", w.mul(safe, safe))))
+    low = w.binary("less", t, _k(w, 5.0, y))
+    u = w.where(low, w.sub(t, _k(w, 2.5, y)), w.sub(w.unary("sqrt", t), _k(w, 3.0, y)))
+    p = w.where(low, _k(w, _GILES_LOW[0], y), _k(w, _GILES_HIGH[0], y))
+    for a, b in zip(_GILES_LOW[1:], _GILES_HIGH[1:]):
+        p = w.add(w.where(low, _k(w, a, y), _k(w, b, y)), w.mul(p, u))
+    return w.mul(p, safe)
+
+
+def erfcx(w: GraphWriter, x: str) -> str:
+    """exp(x^2) erfc(x): directly below 2 (erfc(2) ~ 5e-3 keeps float64's 1 - erf exact enough), a 60-deep
+    continued fraction 1 / (sqrt(pi) (x + (1/2) / (x + 1 / (x + (3/2) / ...)))) from 2 on."""
+    x64 = _f64(w, x)
+    small = w.binary("less", x64, _k(w, 2.0, x64))
+    xs = w.where(small, x64, _k(w, 0.0, x64))
+    direct = w.mul(w.unary("exp", w.mul(xs, xs)), w.sub(_k(w, 1.0, x64), w.unary("erf", xs)))
+    xl = w.where(small, _k(w, 2.0, x64), x64)
+    t = xl
+    for k in range(60, 0, -1):
+        t = w.add(xl, w.div(_k(w, k / 2, x64), t))
+    cf = w.unary("reciprocal", w.mul(t, _k(w, math.sqrt(math.pi), x64)))
+    return w.cast(w.where(small, direct, cf), w.dtype(x))
+
+
+def i0(w: GraphWriter, x: str) -> str:
+    """Modified Bessel I0: sum (x^2/4)^k / (k!)^2 (Horner, 60 terms) for |x| <= 20, the asymptotic
+    e^|x| / sqrt(2 pi |x|) (1 + 1/(8|x|) + 9/(2 (8|x|)^2) + ...) beyond."""
+    x64 = _f64(w, x)
+    ax = w.unary("abs", x64)
+    near = w.binary("less_equal", ax, _k(w, 20.0, x64))
+    xn = w.where(near, x64, _k(w, 0.0, x64))
+    q = w.mul(w.mul(xn, xn), _k(w, 0.25, x64))
+    s = _k(w, 1.0 / math.factorial(60) ** 2, x64)
+    for k in range(59, -1, -1):
+        s = w.add(w.mul(s, q), _k(w, 1.0 / math.factorial(k) ** 2, x64))
+    xf = w.where(near, _k(w, 21.0, x64), ax)
+    inv = w.unary("reciprocal", w.mul(xf, _k(w, 8.0, x64)))
+    series, term = _k(w, 1.0, x64), _k(w, 1.0, x64)
+    for k in range(1, 8):
+        term = w.mul(term, w.mul(inv, _k(w, (2 * k - 1) ** 2 / k, x64)))
+        series = w.add(series, term)
+    far = w.mul(w.div(w.unary("exp", xf), w.unary("sqrt", w.mul(xf, _k(w, 2 * math.pi, x64)))), series)
+    return w.cast(w.where(near, s, far), w.dtype(x))
+
+
+def _float(c, x):
+    x = c.v(x)
+    return x if c.w.dtype(x).startswith("float") else c.w.cast(x, "float32")
+
+
+aten("aten.lgamma.default", "aten.special_gammaln.default")(lambda c, x: lgamma(c.w, _float(c, x)))
+aten("aten.digamma.default", "aten.special_digamma.default", "aten.special_psi.default")(
+    lambda c, x: digamma(c.w, _float(c, x)))
+aten("aten.erfinv.default", "aten.special_erfinv.default")(lambda c, x: erfinv(c.w, _float(c, x)))
+aten("aten.special_erfcx.default")(lambda c, x: erfcx(c.w, _float(c, x)))
+aten("aten.i0.default", "aten.special_i0.default")(lambda c, x: i0(c.w, _float(c, x)))
+
+
+@aten("aten.polygamma.default", "aten.special_polygamma.default")
+def _polygamma(c, n, x):
+    if not isinstance(n, int) or n < 0:
+        raise UnsupportedModel(f"polygamma order n={n!r} (a non-negative int)")
+    return polygamma(c.w, n, _float(c, x))
+
+
+@aten("aten.special_ndtri.default")
+def _ndtri(c, p):
+    """sqrt(2) erfinv(2p - 1)."""
+    w, p = c.w, _float(c, p)
+    return w.mul(erfinv(w, w.sub(w.mul(p, w.scalar_like(2.0, p)), w.scalar_like(1.0, p))),
+                 w.scalar_like(math.sqrt(2.0), p))

@@ -1,0 +1,166 @@
+"""QR and symmetric eigendecompositions of stacks of real matrices (batch axes lead), as LAPACK
+geqrf + orgqr and syevd compute them (what torch.linalg.qr / eigh and jnp.linalg.qr / eigh run):
+
+  qr(a [..., m, n]) -> (q [..., m, k], r [..., k, n]), k = min(m, n): the reduced factorisation a = q r,
+      q with orthonormal columns, r upper triangular (LAPACK's signs: r's diagonal may be negative).
+  eigh(a [..., n, n], lower) -> (w [..., n] ascending, v [..., n, n]): the eigenpairs of the symmetric
+      matrix that a's lower (upper) triangle defines, as LAPACK reads it; the other triangle is ignored.
+
+Derivatives are the standard ones, as graph ops (so they differentiate again). qr: JAX's jvp, PyTorch's
+vjp (Walter & Lehmann / arXiv 2009.10071, Q R1 = a[..., :m] and r2 = q^T a[..., m:] for a wide a).
+Both need r's diagonal nonzero (a of full rank): they divide by it, as JAX's and PyTorch's do. eigh:
+dw = diag(v^T ds v), dv = v (F o v^T ds v), F_ij = 1 / (w_j - w_i) off the diagonal; v's derivative is
+inf / NaN at tied eigenvalues (the vectors are not unique there), w's is not.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._infer import rule_infer
+from .composite import dtype_name
+from .linalg_solve import _mask, _mT, _trisolve
+from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
+
+
+# -- impls -------------------------------------------------------------------------------------------
+def _half_via_float32(fn):
+    """LAPACK (and torch's CPU kernels) have no half precision: float32, the results rounded back."""
+    def impl(xp, a, **attrs):
+        if dtype_name(a.dtype) == "float16":
+            return tuple(xp.astype(t, xp.float16) for t in fn(xp, xp.astype(a, xp.float32), **attrs))
+        return fn(xp, a, **attrs)
+    return impl
+
+
+@_half_via_float32
+def _qr_impl(xp, a):
+    q, r = xp.linalg.qr(a, mode="reduced")
+    return q, r
+
+
+def _symmetric_from(xp, a, lower):
+    """The symmetric matrix a's lower (upper) triangle defines."""
+    t = xp.tril(a) if lower else xp.triu(a)
+    return t + xp.matrix_transpose(xp.tril(a, k=-1) if lower else xp.triu(a, k=1))
+
+
+@_half_via_float32
+def _eigh_impl(xp, a, lower=True):
+    w, v = xp.linalg.eigh(_symmetric_from(xp, a, lower))
+    return w, v
+
+
+# -- qr ------------------------------------------------------------------------------------------------
+def _cols(b, x, start, stop):
+    """x[..., start:stop] (the last axis)."""
+    return b.index(x, index=[[0, d, 1] for d in x.shape[:-1]] + [[start, stop, 1]])
+
+
+def _copyltu(b, m):
+    """m's lower triangle mirrored into the upper one (the diagonal once)."""
+    return b.add(_mask(b, m, True), _mT(b, _mask(b, m, True, 0.0)))
+
+
+def _qr_vjp_tall(b, q, r, gq, gr):
+    """m >= n: ga = (gq + q copyltu(M)) r^-T, M = r gr^T - gq^T q."""
+    m = None if gr is None else b.matmul(r, gr, transpose_b=True)
+    if gq is not None:
+        m = b.add_any(m, b.neg(b.matmul(gq, q, transpose_a=True)))
+    lhs = b.add_any(gq, b.matmul(q, _copyltu(b, m)))
+    return _mT(b, _trisolve(b, r, _mT(b, lhs), lower=False))  # (r^-1 lhs^T)^T
+
+
+def _qr_vjp(b, ins, outs, cts):
+    q, r = outs
+    gq, gr = cts
+    if gq is None and gr is None:
+        return [None]
+    m, n = q.shape[-2], r.shape[-1]
+    if m >= n:
+        return [_qr_vjp_tall(b, q, r, gq, gr)]
+    # wide: a = [x | y], x = q r1 (square), r2 = q^T y
+    y, r1 = _cols(b, ins[0], m, n), _cols(b, r, 0, m)
+    gr1, gr2 = (None, None) if gr is None else (_cols(b, gr, 0, m), _cols(b, gr, m, n))
+    gy = None if gr2 is None else b.matmul(q, gr2)
+    if gr2 is not None:
+        gq = b.add_any(gq, b.matmul(y, gr2, transpose_b=True))
+    gx = _qr_vjp_tall(b, q, r1, gq, gr1)
+    return [b.concat(gx, gy if gy is not None else b.zeros_like(y), axis=q.aval.ndim - 1)]
+
+
+def _qr_jvp_tall(b, q, r, da):
+    """m >= n (JAX's rule): c = q^T da r^-1, o = tril(c, -1) - its transpose; dq = da r^-1 + q (o - c),
+    dr = (c - o) r."""
+    dar = _mT(b, _trisolve(b, r, _mT(b, da), lower=False, transpose_a=True))  # da r^-1
+    c = b.matmul(q, dar, transpose_a=True)
+    low = _mask(b, c, True, 0.0)
+    o = b.sub(low, _mT(b, low))
+    return b.add(dar, b.matmul(q, b.sub(o, c))), b.matmul(b.sub(c, o), r)
+
+
+def _qr_jvp(b, ins, outs, ts):
+    da = ts[0]
+    if da is None:
+        return [None, None]
+    q, r = outs
+    m, n = q.shape[-2], r.shape[-1]
+    if m >= n:
+        return list(_qr_jvp_tall(b, q, r, da))
+    dq, dr1 = _qr_jvp_tall(b, q, _cols(b, r, 0, m), _cols(b, da, 0, m))
+    y, dy = _cols(b, ins[0], m, n), _cols(b, da, m, n)
+    dr2 = b.add(b.matmul(dq, y, transpose_a=True), b.matmul(q, dy, transpose_a=True))
+    return [dq, b.concat(dr1, dr2, axis=r.aval.ndim - 1)]
+
+
+# -- eigh ------------------------------------------------------------------------------------------------
+def _gap_inverse(b, w):
+    """F[i, j] = 1 / (w_j - w_i) off the diagonal, 0 on it."""
+    n = w.shape[-1]
+    eye = b.emit1("const", value=np.eye(n, dtype=w.dtype))
+    gaps = b.add(b.sub(b.expand_dims(w, axis=w.aval.ndim - 1), b.expand_dims(w, axis=w.aval.ndim)), eye)
+    return b.sub(b.reciprocal(gaps), eye)
+
+
+def _diag(b, x):
+    """x's diagonal [..., n] (a masked sum: exact)."""
+    n = x.shape[-1]
+    return b.sum(b.mul(x, b.emit1("const", value=np.eye(n, dtype=x.dtype))), axis=(x.aval.ndim - 1,))
+
+
+def _eigh_jvp(b, ins, outs, ts, lower):
+    da = ts[0]
+    if da is None:
+        return [None, None]
+    w, v = outs
+    ds = _copyltu(b, da) if lower else _mT(b, _copyltu(b, _mT(b, da)))  # the symmetric tangent
+    vdsv = b.matmul(b.matmul(v, ds, transpose_a=True), v)
+    return [_diag(b, vdsv), b.matmul(v, b.mul(_gap_inverse(b, w), vdsv))]
+
+
+def _eigh_vjp(b, ins, outs, cts, lower):
+    w, v = outs
+    gw, gv = cts
+    if gw is None and gv is None:
+        return [None]
+    inner = None if gv is None else b.mul(_gap_inverse(b, w), b.matmul(v, gv, transpose_a=True))
+    if gw is not None:
+        inner = b.add_any(inner, b.mul(b.expand_dims(gw, axis=gw.aval.ndim - 1),
+                                       b.emit1("const", value=np.eye(w.shape[-1], dtype=w.dtype))))
+    gs = b.matmul(b.matmul(v, inner), v, transpose_b=True)  # the gradient w.r.t. the symmetric matrix
+    # an off-diagonal entry of the triangle read stands for two entries of the symmetric matrix
+    eye = b.emit1("const", value=np.eye(w.shape[-1], dtype=w.dtype))
+    return [b.add(_mask(b, b.add(gs, _mT(b, gs)), lower, 0.0), b.mul(gs, eye))]
+
+
+defop("qr", 1, rule_infer("qr"), n_outputs=2,
+      doc="(q, r): the reduced QR a = q r of real matrices [..., m, n] (LAPACK geqrf / orgqr signs, k = min(m, n)); "
+          "derivatives need r's diagonal nonzero")
+defop("eigh", 1, rule_infer("eigh"), n_outputs=2, attrs={"lower": Attr("bool", True)},
+      doc="(w ascending, v): eigenpairs of the symmetric matrix a's lower (upper: lower=False) triangle defines, "
+          "a [..., n, n] real (LAPACK syevd); v's derivative is inf / NaN at tied eigenvalues, w's is not")
+impl_rules["qr"] = _qr_impl
+impl_rules["eigh"] = _eigh_impl
+vjp_rules["qr"] = _qr_vjp
+jvp_rules["qr"] = _qr_jvp
+vjp_rules["eigh"] = _eigh_vjp
+jvp_rules["eigh"] = _eigh_jvp
