@@ -149,8 +149,8 @@ SDK_LAYERS = [
     ("data", ["_tensor", "_eager", "common.dtype", "common.tensor", "common.parameter", "common.initializer"]),
     ("transport", ["_shm", "_transport", "_client", "context"]),
     ("trace", ["_param_state", "_trace", "_bprop", "_jit", "_hooks"]),
-    ("ops", ["ops", "_vmap", "_vmap_out", "_jacobian", "_taylor", "_dynindex", "numpy"]),
-    ("nn", ["_branches", "_while", "_rewrite", "_cellbase", "_training", "nn"]),
+    ("ops", ["ops", "_vmap", "_vmap_out", "_vmap_ensemble", "_jacobian", "_taylor", "_dynindex", "numpy"]),
+    ("nn", ["_branches", "_while", "_rewrite", "_cellbase", "_training", "_function", "nn"]),
     ("front", ["gradserve", "common", "common.api", "importers", "_support", "graph", "_checkpoint", "_model", "train",
                "ops.function"]),  # MindSpore's spelling: re-exports, and custom_vjp (a Cell)
 ]

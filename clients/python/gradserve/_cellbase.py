@@ -7,17 +7,10 @@ from typing import Any
 
 from . import _hooks, _param_state
 from ._bprop import call_with_bprop, has_bprop
+from ._jit import _with_keywords
 from ._late import late
 from ._tensor import Parameter, Tensor
 from ._trace import current, mode_epoch, run_program
-
-
-def _with_keywords(construct, args: tuple, kwargs: dict):
-    """`construct` taking its keyword-only / **kwargs values as one trailing dict argument, so that they
-    are traced (and their names enter the trace cache's key) like the positional inputs."""
-    def call(*a):
-        return construct(*a[:-1], **a[-1])
-    return call, (*args, dict(kwargs))
 
 
 def prefix_params(name: str, cell: "Cell") -> None:

@@ -10,10 +10,17 @@ import functools
 import inspect
 import weakref
 
-from ._cellbase import _with_keywords
 from ._trace import current, run_program
 
 _programs: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _with_keywords(construct, args: tuple, kwargs: dict):
+    """`construct` taking its keyword-only / **kwargs values as one trailing dict argument, so that they
+    are traced (and their names enter the trace cache's key) like the positional inputs."""
+    def call(*a):
+        return construct(*a[:-1], **a[-1])
+    return call, (*args, dict(kwargs))
 
 
 def _compiled(fn):

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from ._tensor import Tensor
 from ._trace import flatten, flatten_out, unflatten
-from ._vmap_out import leaf_axes
+from ._late import late  # (ops is built on the tracing layer this module belongs to)
+from ._vmap_out import _leaf_axes, _per_arg, leaf_axes
 from .errors import ShapeError
 
 
@@ -15,8 +16,6 @@ def _slice(x: Tensor, ax: int, i: int) -> Tensor:
 
 
 def ensemble(cells, in_axes, out_axes):
-    from . import ops as _ops  # (ops is built on the tracing layer this module belongs to)
-    from ._vmap import _leaf_axes, _per_arg
 
     n = len(cells)
     if n == 0:
@@ -40,7 +39,7 @@ def ensemble(cells, in_axes, out_axes):
             outs.append(flatten_out(cell(*call)))
         tdef = outs[0][1]
         axes, _ = leaf_axes(tdef, out_axes, len(outs[0][0]), flatten)
-        stacked = [outs[0][0][k] if ax is None else _ops.stack([o[0][k] for o in outs], ax)
+        stacked = [outs[0][0][k] if ax is None else late.ops.stack([o[0][k] for o in outs], ax)
                    for k, ax in enumerate(axes)]
         return unflatten(tdef, stacked)
 

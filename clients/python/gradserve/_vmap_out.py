@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._tensor import Tensor
+from ._trace import flatten
 from .errors import ShapeError
 
 
@@ -73,3 +74,29 @@ def batch_constants(tdef, leaves: list, const_axes: list, size: int):
         return walk(tdef), out
     finally:
         del walk  # a recursive closure is a reference cycle holding the leaves: undone here (see unflatten)
+
+
+def _per_arg(in_axes, args) -> list:
+    if in_axes is None or isinstance(in_axes, int):
+        return [in_axes] * len(args)
+    axes = list(in_axes)
+    if len(axes) != len(args):
+        raise ShapeError(f"vmap: in_axes has {len(axes)} entries for {len(args)} argument(s)")
+    return axes
+
+
+def _leaf_axes(arg, ax) -> list:
+    """One axis per Tensor leaf of `arg` (an int / None for all of them, or a matching structure)."""
+    all_leaves = flatten(arg)[0]
+    leaves = [x for x in all_leaves if isinstance(x, Tensor)]
+    if ax is None or isinstance(ax, int):
+        return [ax] * len(leaves)
+    axes = flatten(ax)[0]
+    if len(axes) == len(all_leaves) != len(leaves):  # one entry per leaf, numbers too (MindSpore's form)
+        bad = [a for a, x in zip(axes, all_leaves) if a is not None and not isinstance(x, Tensor)]
+        if bad:
+            raise ShapeError(f"vmap: in_axes {ax!r} maps a non-Tensor element (axis {bad[0]}); it must be None")
+        return [a for a, x in zip(axes, all_leaves) if isinstance(x, Tensor)]
+    if len(axes) != len(leaves):
+        raise ShapeError(f"vmap: in_axes {ax!r} does not match an argument with {len(leaves)} tensor(s)")
+    return axes

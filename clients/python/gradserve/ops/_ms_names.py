@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from .. import dtype as _dt
+from .._late import late  # CrossEntropyLoss: the training layer is built on ops
 from .._misc import random_ops_generator
 from .._tensor import Tensor
 from .._trace import current
@@ -233,8 +234,7 @@ def l1_loss(input, target, reduction="mean"):  # noqa: A002
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):  # noqa: A002
     """nn.CrossEntropyLoss's value as a function (class indices or class probabilities as target)."""
-    from .._training import CrossEntropyLoss  # (the training layer is built on ops)
-    return CrossEntropyLoss(weight, ignore_index, reduction, label_smoothing)(input, target)
+    return late.CrossEntropyLoss(weight, ignore_index, reduction, label_smoothing)(input, target)
 
 
 class SoftmaxCrossEntropyWithLogits:
