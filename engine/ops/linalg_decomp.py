@@ -44,10 +44,32 @@ def _symmetric_from(xp, a, lower):
     return t + xp.matrix_transpose(xp.tril(a, k=-1) if lower else xp.triu(a, k=1))
 
 
+def _no_convergence(e: Exception) -> bool:
+    return "LinAlgError" in type(e).__name__  # (NumPy's LinAlgError, PyTorch's _LinAlgError)
+
+
 @_half_via_float32
 def _eigh_impl(xp, a, lower=True):
-    w, v = xp.linalg.eigh(_symmetric_from(xp, a, lower))
-    return w, v
+    s = _symmetric_from(xp, a, lower)
+    try:
+        return tuple(xp.linalg.eigh(s))
+    except Exception as e:  # noqa: BLE001
+        if not _no_convergence(e):
+            raise
+    # LAPACK gave up (NaN / inf entries): NaN eigenpairs for the matrices it failed on, as JAX answers
+    n, batch = a.shape[-1], tuple(a.shape[:-2])
+    flat = xp.reshape(s, (-1, n, n))
+    ws, vs = [], []
+    for i in range(flat.shape[0]):
+        try:
+            w, v = xp.linalg.eigh(flat[i, ...])
+        except Exception as e:  # noqa: BLE001
+            if not _no_convergence(e):
+                raise
+            w, v = xp.full((n,), float("nan"), dtype=a.dtype), xp.full((n, n), float("nan"), dtype=a.dtype)
+        ws.append(w)
+        vs.append(v)
+    return xp.reshape(xp.stack(ws, axis=0), batch + (n,)), xp.reshape(xp.stack(vs, axis=0), batch + (n, n))
 
 
 # -- qr ------------------------------------------------------------------------------------------------
