@@ -203,7 +203,7 @@ def _pads():
         return (lax.select_n(which, y, -y, y * 2), lax.clamp(lo, y, hi),
                 jnp.pad(y, ((1, 2), (2, 1)), mode="reflect"), jnp.pad(y, 2, mode="edge"),
                 jnp.pad(y, ((0, 3), (1, 1)), mode="wrap"), jnp.pad(y, 1, mode="symmetric"),
-                jnp.pad(y, ((1, 0), (0, 2)), constant_values=0.5), lax.pad(y, 0.0, [(1, -1, 1), (0, 2, 0)]))
+                jnp.pad(y, ((1, 0), (0, 2)), constant_values=0.5), lax.pad(y, jnp.float32(0.0), [(1, -1, 1), (0, 2, 0)]))
     return fn, {"s": _r(1, 4, 5) + 1.0}, (_r(0, 4, 5),)
 
 
