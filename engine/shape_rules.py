@@ -1059,15 +1059,20 @@ def _top_k(avals, k, axis, largest):
     return _sorted("top_k", avals[0], axis, k)
 
 
+def _float_matrices(name, a):
+    """(batch, m, n, min(m, n)) of a floating-point operand of matrices [..., m, n] (svd, qr)."""
+    if a.dtype not in FLOAT or len(a.shape) < 2:
+        raise RuleError(f"{name}: needs a floating-point operand of rank >= 2 (matrices [..., m, n]), got {fmt(a)}",
+                        shape=list(a.shape), dtype=a.dtype)
+    *batch, m, n = a.shape
+    return tuple(batch), m, n, min(m, n)
+
+
 @rule("svd")
 def _svd(avals):
     a = avals[0]
-    if a.dtype not in FLOAT or len(a.shape) < 2:
-        raise RuleError(f"svd: needs a floating-point operand of rank >= 2 (matrices [..., m, n]), got {fmt(a)}",
-                        shape=list(a.shape), dtype=a.dtype)
-    *batch, m, n = a.shape
-    k = min(m, n)
-    return [(tuple(batch) + (m, k), a.dtype), (tuple(batch) + (k,), a.dtype), (tuple(batch) + (k, n), a.dtype)]
+    batch, m, n, k = _float_matrices("svd", a)
+    return [(batch + (m, k), a.dtype), (batch + (k,), a.dtype), (batch + (k, n), a.dtype)]
 
 
 def _square(op, a):
@@ -1111,12 +1116,8 @@ def _lu(avals):
 @rule("qr")
 def _qr(avals):
     a = avals[0]
-    if a.dtype not in FLOAT or len(a.shape) < 2:
-        raise RuleError(f"qr: needs a floating-point operand of rank >= 2 (matrices [..., m, n]), got {fmt(a)}",
-                        shape=list(a.shape), dtype=a.dtype)
-    *batch, m, n = a.shape
-    k = min(m, n)
-    return [(tuple(batch) + (m, k), a.dtype), (tuple(batch) + (k, n), a.dtype)]
+    batch, m, n, k = _float_matrices("qr", a)
+    return [(batch + (m, k), a.dtype), (batch + (k, n), a.dtype)]
 
 
 @rule("eigh")
