@@ -268,18 +268,49 @@ def is_made(target: tuple) -> bool:
     return target[1].startswith(PROC)
 
 
-def write_target(maps: OutMaps, target: tuple, outputs: list) -> dict[int, int]:
-    """client_shm.write_target for a made region: the outputs that fit copied into the worker's kept
-    mapping, laid out as place_all would; {index: offset in the region}. Raises RegionError."""
+def _places(maps: OutMaps, target: tuple, sizes: list) -> tuple:
+    """Where outputs of `sizes` bytes go in the made region (laid out as place_all would): (its mapping,
+    the region's base offset in it, {index: offset in the region}); no mapping when none fits."""
     name, path, ident, base, first, size = target
-    arrays = [np.asarray(a) for a in outputs]
-    where = layout([0 if a.dtype.hasobject else a.nbytes for a in arrays], first, first + size)
+    where = layout(sizes, first, first + size)
     if not where:
-        return where
-    mm = maps.get(path, ident, base + max(where[i] + arrays[i].nbytes for i in where), name)
+        return None, base, where
+    return maps.get(path, ident, base + max(where[i] + sizes[i] for i in where), name), base, where
+
+
+def _nbytes(shape: tuple, dtype: np.dtype) -> int:
+    return 0 if dtype.hasobject else int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+
+
+def views(maps: OutMaps, target: tuple, avals: list) -> tuple[list, dict]:
+    """Before a run: per flat output (shape, dtype), the view of the made region write_target would copy
+    it into, or None (it does not fit), for the engine to compute it there (Engine.run's outs); and the
+    layout, which write_target checks. Raises RegionError."""
+    mm, base, where = _places(maps, target, [_nbytes(s, d) for s, d in avals])
+    if mm is None:
+        return [None] * len(avals), where
+    return [np.ndarray(s, dtype=d.newbyteorder("<"), buffer=mm, offset=base + where[i]) if i in where else None
+            for i, (s, d) in enumerate(avals)], where
+
+
+def write_target(maps: OutMaps, target: tuple, outputs: list, placed: tuple | None = None) -> dict[int, int]:
+    """client_shm.write_target for a made region: the outputs that fit copied into the worker's kept
+    mapping, laid out as place_all would; {index: offset in the region}. Raises RegionError.
+    placed: views()'s answer before the run: an output that is its view there (the engine computed it in
+    place) at the same offset is not copied."""
+    arrays = [np.asarray(a) for a in outputs]
+    mm, base, where = _places(maps, target, [_nbytes(a.shape, a.dtype) for a in arrays])
+    into, planned = placed if placed is not None else ((), {})
     for i, off in where.items():
         a = arrays[i]
-        dst = np.ndarray(a.shape, dtype=a.dtype.newbyteorder("<"), buffer=mm, offset=base + off)
-        np.copyto(dst, a, casting="equiv")
-        del dst
+        if i < len(into) and a is into[i] and planned.get(i) == off:
+            continue  # computed in place
+        _copy_into(mm, base + off, a)
     return where
+
+
+def _copy_into(mm: mmap.mmap, at: int, a: np.ndarray) -> None:
+    """One output copied into the mapping at byte `at` (little-endian, as the client reads it)."""
+    dst = np.ndarray(a.shape, dtype=a.dtype.newbyteorder("<"), buffer=mm, offset=at)
+    np.copyto(dst, a, casting="equiv")
+    del dst

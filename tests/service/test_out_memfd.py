@@ -261,3 +261,49 @@ def test_every_kind_of_output_lands_as_place_all_lays_it(fresh_maps):
     finally:
         regs.close()
         shm.unlink_name(obj)
+
+
+def test_the_engine_computes_outputs_straight_into_the_made_region(fresh_maps, monkeypatch):
+    """Outputs an out-kernel makes (a gradient's last matmul, tanh) are computed in the worker's
+    mapping of the region and not copied after; views and the input itself are copied; the bytes are the
+    engine's own, call after call, whatever the region held before."""
+    from tests.service.test_client_shm_worker import mixed_graph
+
+    copied: list = []
+    real = out_memfd._copy_into
+    monkeypatch.setattr(out_memfd, "_copy_into", lambda mm, at, a: (copied.append(at), real(mm, at, a)))
+    rng = np.random.default_rng(4)
+    regs = _regions()
+    info = out_memfd.create(regs, "o", 1 << 17, None, PEER)
+    fd = _open(info)
+    view = mmap.mmap(fd, 1 << 17)  # the client's mapping
+    os.close(fd)
+    try:
+        d = Deriver(4, 10 ** 6, 1 << 24, 16).derive("grad", "m", mlp_graph(), {"grad_position": [0, 1, 2]})
+        for call in range(2):
+            view[:] = b"\xff" * len(view)  # NaN everywhere: a stale or skipped byte shows
+            inputs = [rng.standard_normal(s).astype(np.float32) for s in ((16, 40), (40, 300), (300, 7))]
+            want = [np.asarray(a) for a in Engine("numpy").run(d.graph, inputs)]
+            io = client_shm.RegionIO(regs, PEER)
+            io.set_output({"region": "o", "offset": 64})
+            reply = _job(d, inputs, io.target())
+            assert reply[0] == "done" and [r[0] for r in reply[2]] == ["client"] * 3, reply
+            offs = [r[1] for r in reply[2]]  # (offsets in the region)
+            assert copied == [offs[2]]  # the two matmuls in place; x's gradient, a broadcast, copied
+            copied.clear()
+            for (_, off, shape, dt), a in zip(reply[2], want):
+                assert tuple(shape) == a.shape and np.dtype(dt) == a.dtype and view[off:off + a.nbytes] == a.tobytes()
+        inputs = [rng.standard_normal((8, 5)).astype(np.float32), rng.standard_normal((5, 300)).astype(np.float32)]
+        d = Deriver(4, 10 ** 6, 1 << 24, 16).derive("eval", "mixed", mixed_graph(), {})
+        want = [np.asarray(a) for a in Engine("numpy").run(d.graph, inputs)]
+        io = client_shm.RegionIO(regs, PEER)
+        io.set_output({"region": "o", "offset": 8, "byte_size": 12000})
+        reply = _job(d, inputs, io.target())
+        offs = [r[1] for r in reply[2]]
+        assert offs[0] not in copied and {offs[1], offs[2]} <= set(copied)  # tanh in place; views copied
+        for (kind, off, shape, dt), a in zip(reply[2][:5], want):
+            assert kind == "client"
+            assert np.frombuffer(view, np.dtype(dt), a.size, off).tobytes() == a.tobytes()
+    finally:
+        view.close()
+        regs.close()
