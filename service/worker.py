@@ -240,7 +240,7 @@ def _out_views(target: tuple | None, g) -> tuple | None:
 
     from engine.ir import NP_DTYPES, tree_flatten
 
-    avals = [(tuple(v.aval.shape), np.dtype(NP_DTYPES[v.aval.dtype])) for v in tree_flatten(g.outputs)]
+    avals = tuple((tuple(v.aval.shape), np.dtype(NP_DTYPES[v.aval.dtype])) for v in tree_flatten(g.outputs))
     return out_memfd.views(_out_maps(), target, avals)
 
 
