@@ -311,6 +311,16 @@ def _view_kernel(e):
     return None if make is None else make(e)
 
 
+def _placeable(output_slots: list, produced_at: dict, avals: dict) -> "OutBuffers":
+    """The outputs an out-kernel computes into a buffer of their own (each slot once, at its first place in
+    the outputs): a caller may give that buffer."""
+    placed: dict[int, int] = {}  # slot -> flat output index
+    for j, sl in enumerate(output_slots):
+        if sl in produced_at and sl not in placed:
+            placed[sl] = j
+    return OutBuffers(placed, [avals[sl] for sl in placed])
+
+
 class NumpyProgram:
     """A Plan compiled to one Python function for NumPy (see the module docstring).
 
@@ -323,7 +333,6 @@ class NumpyProgram:
 
     def __init__(self, plan: Plan, eqns: list, slot_of: dict[int, int]):
         steps = plan.steps
-        n = len(steps)
         outputs = set(plan.output_slots)
         consts = {i for i, v in enumerate(plan.env0) if v is not None}
         kinds: list = []
@@ -395,14 +404,9 @@ class NumpyProgram:
         if total > ARENA_LIMIT_BYTES:
             buf_of = {}
         self.arena_bytes = total if buf_of else 0
-        # the outputs an out-kernel computes into a buffer of their own (each slot once): a caller may give it
-        placed: dict[int, int] = {}  # slot -> flat output index
-        for j, sl in enumerate(plan.output_slots):
-            if sl in produced_at and sl not in placed:
-                placed[sl] = j
-        self.placed = OutBuffers(list(placed.values()), [avals[sl] for sl in placed])
+        self.placed = _placeable(plan.output_slots, produced_at, avals)
         # namespace: the kernels and constants the source names (kept for benchmarks/plan_bench.py --profile)
-        self.source, self.namespace = self._generate(plan, steps, kinds, buf_of, consts, outputs, placed)
+        self.source, self.namespace = self._generate(plan, steps, kinds, buf_of, consts, outputs, self.placed.at)
         exec(compile(self.source, f"<gradserve plan {plan.graph.name}>", "exec"), self.namespace)
         self._make = self.namespace["__make"]
         self._arenas: list = []
@@ -492,8 +496,9 @@ class OutBuffers:
     if it is a C-contiguous, writable ndarray of the output's shape and dtype that overlaps no input,
     parameter or other buffer: a kernel must never read what it writes, nor one output overwrite another."""
 
-    def __init__(self, index: list, avals: list):
-        self.index = tuple(index)  # flat output positions, in the program's argument order
+    def __init__(self, at: dict, avals: list):
+        self.at = at  # slot -> flat output index
+        self.index = tuple(at.values())  # flat output positions, in the program's argument order
         self.want = tuple((tuple(av.shape), np.dtype(NP_DTYPES[av.dtype])) for av in avals)
 
     def usable(self, outs: Sequence, inputs: Sequence, params: Sequence) -> list:
