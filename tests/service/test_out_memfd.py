@@ -62,6 +62,15 @@ def test_a_made_region_is_sealed_against_shrinking_growing_and_write_seals():
         pass
 
 
+def _made_view(regs, name: str, size: int) -> mmap.mmap:
+    """A made region of `size` bytes, mapped as its client maps it."""
+    fd = _open(out_memfd.create(regs, name, size, None, PEER))
+    try:
+        return mmap.mmap(fd, size)
+    finally:
+        os.close(fd)
+
+
 def mlp_graph():
     """Gradients of sum(tanh(x@w1)@w2) w.r.t. x, w1, w2: three float32 outputs of different sizes."""
     gb = GraphBuilder("m")
@@ -88,10 +97,7 @@ def test_the_worker_keeps_its_mapping_and_writes_what_place_all_would(fresh_maps
     d = Deriver(4, 10 ** 6, 1 << 24, 16).derive("grad", "m", mlp_graph(), {"grad_position": [0, 1, 2]})
     rng = np.random.default_rng(1)
     regs = _regions()
-    info = out_memfd.create(regs, "o", 1 << 17, None, PEER)
-    fd = _open(info)
-    view = mmap.mmap(fd, 1 << 17)  # the client's mapping
-    os.close(fd)
+    view = _made_view(regs, "o", 1 << 17)
     # the same outputs placed by the server into a region of the client's own (pwrite): the reference layout
     obj = f"t_{os.getpid()}_{time.monotonic_ns()}"
     with open(f"/dev/shm/{obj}", "wb") as f:
@@ -274,10 +280,7 @@ def test_the_engine_computes_outputs_straight_into_the_made_region(fresh_maps, m
     monkeypatch.setattr(out_memfd, "_copy_into", lambda mm, at, a: (copied.append(at), real(mm, at, a)))
     rng = np.random.default_rng(4)
     regs = _regions()
-    info = out_memfd.create(regs, "o", 1 << 17, None, PEER)
-    fd = _open(info)
-    view = mmap.mmap(fd, 1 << 17)  # the client's mapping
-    os.close(fd)
+    view = _made_view(regs, "o", 1 << 17)
     try:
         d = Deriver(4, 10 ** 6, 1 << 24, 16).derive("grad", "m", mlp_graph(), {"grad_position": [0, 1, 2]})
         for call in range(2):
