@@ -238,10 +238,12 @@ def _out_views(target: tuple | None, g) -> tuple | None:
         return None
     import numpy as np
 
-    from engine.ir import NP_DTYPES, tree_flatten
+    from engine.ir import NP_DTYPES, AVal, tree_flatten
 
-    avals = tuple((tuple(v.aval.shape), np.dtype(NP_DTYPES[v.aval.dtype])) for v in tree_flatten(g.outputs))
-    return out_memfd.views(_out_maps(), target, avals)
+    outs = [getattr(v, "aval", None) for v in tree_flatten(g.outputs)]
+    if not all(isinstance(av, AVal) and av.dtype in NP_DTYPES for av in outs):
+        return None  # (sized only once computed: copied after the run)
+    return out_memfd.views(_out_maps(), target, tuple((tuple(av.shape), np.dtype(NP_DTYPES[av.dtype])) for av in outs))
 
 
 def _write_target(target: tuple, flat: list, placed: tuple | None) -> dict:
