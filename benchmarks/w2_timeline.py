@@ -162,6 +162,61 @@ def local_plan(name: str):
     return run
 
 
+def out_ab(name: str, calls: int) -> dict:
+    """The worker's run + output write of `name`'s plan in this process, into a made output region
+    (service.out_memfd, as a worker: a kept mapping), alternating the two ways: outputs computed into
+    new arrays then copied into the region ("copy"), or computed straight into the region's views
+    ("in place", Engine.run's outs). Per call: this thread's CPU time (one thread: no split), medians;
+    the outputs' bytes checked equal every call. CPU time, not wall: robust on a loaded box."""
+    from benchmarks import plan_bench
+    from engine.api import Engine
+    from engine.backends import get_backend, split_gemm
+    from engine.ir import NP_DTYPES, tree_flatten
+    from engine.serialize import graph_from_json
+    from service import client_shm, out_memfd
+
+    doc, inputs, params = plan_bench.workloads()[name]
+    g = graph_from_json(doc)
+    eng = Engine(get_backend("numpy"))
+    avals = tuple((tuple(v.aval.shape), np.dtype(NP_DTYPES[v.aval.dtype])) for v in tree_flatten(g.outputs))
+    size = sum(out_memfd._nbytes(s, d) + 64 for s, d in avals)
+    regs = client_shm.Regions()
+    out_memfd.create(regs, "o", size, None, "127.0.0.1")
+    io = client_shm.RegionIO(regs, "127.0.0.1")
+    io.set_output({"region": "o"})
+    target, maps = io.target(), out_memfd.OutMaps()
+    from threadpoolctl import threadpool_limits
+
+    split_gemm.set_threads(1)
+    limit = threadpool_limits(1)  # BLAS at one thread, as in a worker (its spinning helpers would count here)
+    cpu: dict = {"copy": [], "in place": []}
+    wrote: dict = {}
+    try:
+        for i in range(2 * calls + 4):
+            way = ("copy", "in place")[i % 2]
+            t = time.thread_time()
+            placed = out_memfd.views(maps, target, avals) if way == "in place" else None
+            flat = [np.asarray(a) for a in tree_flatten(eng.run(g, inputs, params, outs=placed and placed[0]))]
+            where = out_memfd.write_target(maps, target, flat, placed)
+            dt = time.thread_time() - t
+            del flat, placed
+            mm = next(iter(maps.maps.values()))[1]
+            wrote[way] = bytes(mm[:size])
+            if i >= 4:  # the first of each: compile, mapping
+                cpu[way].append(dt * 1e3)
+                assert wrote["copy"] == wrote.get("in place", wrote["copy"]), "the two ways wrote other bytes"
+    finally:
+        limit.restore_original_limits()
+        for ident in list(maps.maps):
+            maps._drop(ident)
+        regs.close()
+    out = {k: float(np.median(v)) for k, v in cpu.items()}
+    print(f"\n{name} run + output write in this process ({calls} calls each way, alternating, CPU ms median): "
+          f"copy {out['copy']:.3f}, in place {out['in place']:.3f}, saved {out['copy'] - out['in place']:.3f}; "
+          f"{len(where)} of {len(avals)} outputs in the region, {len(eng.plan(g).program.placed.index)} computable there")
+    return out
+
+
 def run(name: str, make, calls: int, plan=None) -> dict:
     d = tempfile.mkdtemp(prefix="gs_tl_")
     srv = Server({"GRADSERVE_TIMELINE": d})
@@ -227,7 +282,13 @@ def main() -> int:
     ap.add_argument("--only", default="W2,L2")
     ap.add_argument("--plan", action="store_true", help="also run the workload's plan in this process (1 and 2 "
                     "threads) after each call: what the worker's compute could be under the same load")
+    ap.add_argument("--out-ab", action="store_true", help="only the worker's run + output write in this process: "
+                    "outputs copied into a made region after the run vs computed in it (CPU time, alternating)")
     args = ap.parse_args()
+    if args.out_ab:
+        for name in args.only.split(","):
+            out_ab(name, args.calls)
+        return 0
     instrument_sdk()
     for name in args.only.split(","):
         run(name, {"W2": w2_call, "L2": l2_call}[name], args.calls, local_plan(name) if args.plan else None)

@@ -195,10 +195,13 @@ class Engine:
         for p in plans:
             p.release()
 
-    def run(self, g: Graph, inputs: Sequence, params: dict | None = None, key: Any = None):
+    def run(self, g: Graph, inputs: Sequence, params: dict | None = None, key: Any = None,
+            outs: Sequence | None = None):
         """Run `g` on host arrays; returns host arrays in the graph's output structure.
 
-        Parameters default to the graph's values; `params` overrides some or all by name.
+        Parameters default to the graph's values; `params` overrides some or all by name. `outs`: per flat
+        output, a buffer of its shape and dtype to compute it into, or None (see Plan.run_host: an output
+        returned as its buffer was computed into it; any other is a new array).
         """
         p = self.plan(g, key)
         if params:
@@ -206,7 +209,7 @@ class Engine:
             if unknown:
                 raise ShapeError(f"unknown parameter(s) {sorted(unknown)}; graph has {g.param_names}")
             params = {k: v for k, v in params.items() if k in p.param_avals}
-        return p.run_host(inputs, params)
+        return p.run_host(inputs, params, outs)
 
 
 _default = Engine()

@@ -12,7 +12,10 @@ a preallocated buffer (ufuncs, matmul, reductions) do so into an arena of
 buffers assigned at compile time by liveness (a buffer is reused as soon as
 every value that may view it is dead). That removes the per-call allocation
 and page faults that dominate mid-sized graphs, and most of the dispatch
-overhead that dominates tiny ones. Outputs are always fresh arrays.
+overhead that dominates tiny ones. Outputs are fresh arrays, or the caller's: an
+output computed by an out-kernel is written straight into a buffer the caller gives
+for it (`run_host(..., outs=)`, e.g. a worker's mapping of the client's output
+region), which saves copying it there after the run.
 """
 from __future__ import annotations
 
@@ -133,8 +136,12 @@ class Plan:
                 env[i] = None
         return tree_unflatten(self.out_tree, [env[i] for i in self.output_slots])
 
-    def run_host(self, inputs: Sequence[Any], params: dict | None = None):
-        """Host arrays in, host arrays out; checks inputs. The NumPy fast path when compiled for NumPy."""
+    def run_host(self, inputs: Sequence[Any], params: dict | None = None, outs: Sequence | None = None):
+        """Host arrays in, host arrays out; checks inputs. The NumPy fast path when compiled for NumPy.
+
+        outs: per flat output, a buffer to compute it into, or None. Used only where the NumPy program
+        computes that output with an out-kernel and the buffer fits (OutBuffers.usable); the caller
+        tells which were used by identity (the returned output `is` its buffer)."""
         checks = self._in_checks
         if len(inputs) != len(checks):
             raise ShapeError(f"expected {len(checks)} input(s), got {len(inputs)}", expected=len(checks),
@@ -172,6 +179,8 @@ class Plan:
         else:
             ps = ()
         if self.program is not None:
+            if outs is not None:
+                return self.program(arrays, ps, self.program.placed.usable(outs, arrays, ps))
             return self.program(arrays, ps)
         return run_numpy(self, arrays, dict(zip(self.param_names, ps)))
 
@@ -302,6 +311,16 @@ def _view_kernel(e):
     return None if make is None else make(e)
 
 
+def _placeable(output_slots: list, produced_at: dict, avals: dict) -> "OutBuffers":
+    """The outputs an out-kernel computes into a buffer of their own (each slot once, at its first place in
+    the outputs): a caller may give that buffer."""
+    placed: dict[int, int] = {}  # slot -> flat output index
+    for j, sl in enumerate(output_slots):
+        if sl in produced_at and sl not in placed:
+            placed[sl] = j
+    return OutBuffers(placed, [avals[sl] for sl in placed])
+
+
 class NumpyProgram:
     """A Plan compiled to one Python function for NumPy (see the module docstring).
 
@@ -314,7 +333,6 @@ class NumpyProgram:
 
     def __init__(self, plan: Plan, eqns: list, slot_of: dict[int, int]):
         steps = plan.steps
-        n = len(steps)
         outputs = set(plan.output_slots)
         consts = {i for i, v in enumerate(plan.env0) if v is not None}
         kinds: list = []
@@ -386,15 +404,17 @@ class NumpyProgram:
         if total > ARENA_LIMIT_BYTES:
             buf_of = {}
         self.arena_bytes = total if buf_of else 0
+        self.placed = _placeable(plan.output_slots, produced_at, avals)
         # namespace: the kernels and constants the source names (kept for benchmarks/plan_bench.py --profile)
-        self.source, self.namespace = self._generate(plan, steps, kinds, buf_of, consts, outputs, last_use)
+        self.source, self.namespace = self._generate(plan, steps, kinds, buf_of, consts, outputs, self.placed.at)
         exec(compile(self.source, f"<gradserve plan {plan.graph.name}>", "exec"), self.namespace)
         self._make = self.namespace["__make"]
         self._arenas: list = []
         self._lock = threading.Lock()
 
-    def _generate(self, plan, steps, kinds, buf_of, consts, outputs, last_use):
-        """Source of `__make(B) -> run(inputs, params)`. Only generated identifiers appear in it."""
+    def _generate(self, plan, steps, kinds, buf_of, consts, outputs, placed):
+        """Source of `__make(B) -> run(inputs, params, caller's output buffers)`. Only generated identifiers
+        appear in it. An output in `placed` is computed into its buffer o<flat index>, or (None) a new array."""
         ns: dict[str, Any] = {"__builtins__": {}, "_asarray": np.asarray}
         v = lambda i: f"v{i}"  # noqa: E731
         body = []
@@ -412,6 +432,8 @@ class NumpyProgram:
                 operands = [v(i) + sfx for i, sfx in zip(ins, suffix)]
                 if out in buf_of:
                     operands.append(f"b{buf_of[out]}")
+                elif out in placed:
+                    operands.append(f"o{placed[out]}")
                 body.append(f"{v(out)} = k{k}({', '.join(operands)})")
             elif kind[0] == "view" and kind[1] == "alias":
                 body.append(f"{v(out)} = {v(ins[0])}")
@@ -447,7 +469,8 @@ class NumpyProgram:
         src = ["def __make(B):"]
         if nb:
             src.append("    " + ", ".join(f"b{j}" for j in range(nb)) + (",", "")[nb > 1] + " = B")
-        src.append(f"    def run({', '.join(args + pargs)}):")
+        oargs = [f"o{j}=None" for j in placed.values()]
+        src.append(f"    def run({', '.join(args + pargs + oargs)}):")
         src += ["        " + line for line in body]
         src.append(f"        return {tree(plan.out_tree)}")
         src.append("    return run")
@@ -457,11 +480,45 @@ class NumpyProgram:
         bufs = [np.empty(av.shape, NP_DTYPES[av.dtype]) for av in self.buf_avals]
         return self._make(bufs)
 
-    def __call__(self, inputs: list, params: list):
+    def __call__(self, inputs: list, params: list, outs: list | None = None):
+        """outs: buffers for the outputs in `placed` order (OutBuffers.usable), None where there is none."""
         arenas = self._arenas
         fn = arenas.pop() if arenas else self._new_arena()  # list.pop is atomic: one arena per caller
         try:
-            return fn(*inputs, *params)
+            return fn(*inputs, *params, *outs) if outs else fn(*inputs, *params)
         finally:
             arenas.append(fn)
+
+
+class OutBuffers:
+    """The outputs of a NumPy program that a caller's buffer may take (Plan.run_host's outs): those an
+    out-kernel computes (not views of other values, not constants), each slot once. A buffer is used only
+    if it is a C-contiguous, writable ndarray of the output's shape and dtype that overlaps no input,
+    parameter or other buffer: a kernel must never read what it writes, nor one output overwrite another."""
+
+    def __init__(self, at: dict, avals: list):
+        self.at = at  # slot -> flat output index
+        self.index = tuple(at.values())  # flat output positions, in the program's argument order
+        self.want = tuple((tuple(av.shape), np.dtype(NP_DTYPES[av.dtype])) for av in avals)
+
+    def usable(self, outs: Sequence, inputs: Sequence, params: Sequence) -> list:
+        """Per placeable output, in order: its buffer from `outs` (indexed by flat output), or None."""
+        got: list = []
+        seen = [*inputs, *params]  # (plain loops: ~1 us a pair, the generator's overhead was 3x that)
+        share = np.may_share_memory
+        for j, (shape, dt) in zip(self.index, self.want):
+            b = outs[j] if j < len(outs) else None
+            if b is not None:
+                if not (type(b) is np.ndarray and b.shape == shape and b.dtype == dt and b.flags.c_contiguous
+                        and b.flags.writeable):
+                    b = None
+                else:
+                    for a in seen:
+                        if share(b, a):
+                            b = None
+                            break
+                    if b is not None:
+                        seen.append(b)
+            got.append(b)
+        return got
 

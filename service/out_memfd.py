@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import math
 import mmap
 import os
 import time
@@ -48,6 +49,7 @@ SEALS = getattr(fcntl, "F_SEAL_SHRINK", 0) | getattr(fcntl, "F_SEAL_GROW", 0) | 
 OWNER_SHARE = 4  # one client may hold at most 1/OWNER_SHARE of client_shm_made_bytes (and of the region count)
 MAX_MAPS = 16  # a worker's kept mappings
 MAX_MAP_BYTES = 1 << 30
+MAX_VIEWS = 8  # a mapping's kept output views (out_memfd.views): per target and output signature
 SWEEP_S = 10.0  # dead or idle clients' made regions are dropped this often (service.client_shm_http arms it)
 PROC = "/proc/"
 MADV_POPULATE_WRITE = getattr(mmap, "MADV_POPULATE_WRITE", 23)  # (Linux's value; Python < 3.13 lacks the name)
@@ -187,7 +189,18 @@ class OutMaps:
     def __init__(self, max_count: int = MAX_MAPS, max_bytes: int = MAX_MAP_BYTES):
         self.max_count, self.max_bytes = max_count, max_bytes
         self.maps: OrderedDict = OrderedDict()
+        self.views: dict = {}  # ident -> {(target, avals): views()'s answer}, dropped with the mapping
         self.swept = time.monotonic()
+
+    def fresh(self, ident: tuple) -> bool:
+        """Whether the mapping of `ident` is kept and, once a second, still the server's region (as get)."""
+        if time.monotonic() - self.swept > 1.0:
+            self._stale()
+        hit = self.maps.get(ident)
+        if hit is None:
+            return False
+        self.maps.move_to_end(ident)
+        return True
 
     def get(self, path: str, ident: tuple, need: int, name: str) -> mmap.mmap:
         """The mapping of the made region at `path`, which must be the inode `ident`, sealed, >= need bytes."""
@@ -246,6 +259,7 @@ class OutMaps:
         return sum(len(mm) for _, mm in self.maps.values())
 
     def _drop(self, ident: tuple) -> None:
+        self.views.pop(ident, None)  # (its views first: a view alive would keep the mapping)
         _, mm = self.maps.pop(ident)
         try:
             mm.close()
@@ -268,18 +282,60 @@ def is_made(target: tuple) -> bool:
     return target[1].startswith(PROC)
 
 
-def write_target(maps: OutMaps, target: tuple, outputs: list) -> dict[int, int]:
-    """client_shm.write_target for a made region: the outputs that fit copied into the worker's kept
-    mapping, laid out as place_all would; {index: offset in the region}. Raises RegionError."""
+def _places(maps: OutMaps, target: tuple, sizes: list) -> tuple:
+    """Where outputs of `sizes` bytes go in the made region (laid out as place_all would): (its mapping,
+    the region's base offset in it, {index: offset in the region}); no mapping when none fits."""
     name, path, ident, base, first, size = target
-    arrays = [np.asarray(a) for a in outputs]
-    where = layout([0 if a.dtype.hasobject else a.nbytes for a in arrays], first, first + size)
+    where = layout(sizes, first, first + size)
     if not where:
-        return where
-    mm = maps.get(path, ident, base + max(where[i] + arrays[i].nbytes for i in where), name)
+        return None, base, where
+    return maps.get(path, ident, base + max(where[i] + sizes[i] for i in where), name), base, where
+
+
+def _nbytes(shape: tuple, dtype: np.dtype) -> int:
+    """An output's bytes in the region's layout (an object array's: none, it goes in the response)."""
+    return 0 if dtype.hasobject else math.prod(shape) * dtype.itemsize
+
+
+def views(maps: OutMaps, target: tuple, avals: tuple) -> tuple[list, dict]:
+    """Before a run: per flat output (shape, dtype), the view of the made region write_target would copy
+    it into, or None (it does not fit), for the engine to compute it there (Engine.run's outs); and the
+    layout, which write_target checks. Kept with the mapping (OutMaps.views: a call like the last costs a
+    lookup, not ~30 us of views). Raises RegionError."""
+    key = (target, avals)
+    hit = maps.views.get(tuple(target[2]), {}).get(key)
+    if hit is not None and maps.fresh(tuple(target[2])):
+        return hit
+    mm, base, where = _places(maps, target, [_nbytes(s, d) for s, d in avals])
+    if mm is None:
+        return [None] * len(avals), where
+    got = ([np.ndarray(s, dtype=d.newbyteorder("<"), buffer=mm, offset=base + where[i]) if i in where else None
+            for i, (s, d) in enumerate(avals)], where)
+    kept = maps.views.setdefault(tuple(target[2]), {})
+    if len(kept) >= MAX_VIEWS:
+        kept.clear()
+    kept[key] = got
+    return got
+
+
+def write_target(maps: OutMaps, target: tuple, outputs: list, placed: tuple | None = None) -> dict[int, int]:
+    """client_shm.write_target for a made region: the outputs that fit copied into the worker's kept
+    mapping, laid out as place_all would; {index: offset in the region}. Raises RegionError.
+    placed: views()'s answer before the run: an output that is its view there (the engine computed it in
+    place) at the same offset is not copied."""
+    arrays = [np.asarray(a) for a in outputs]
+    mm, base, where = _places(maps, target, [0 if a.dtype.hasobject else a.nbytes for a in arrays])
+    into, planned = placed if placed is not None else ((), {})
     for i, off in where.items():
         a = arrays[i]
-        dst = np.ndarray(a.shape, dtype=a.dtype.newbyteorder("<"), buffer=mm, offset=base + off)
-        np.copyto(dst, a, casting="equiv")
-        del dst
+        if i < len(into) and a is into[i] and planned.get(i) == off:
+            continue  # computed in place
+        _copy_into(mm, base + off, a)
     return where
+
+
+def _copy_into(mm: mmap.mmap, at: int, a: np.ndarray) -> None:
+    """One output copied into the mapping at byte `at` (little-endian, as the client reads it)."""
+    dst = np.ndarray(a.shape, dtype=a.dtype.newbyteorder("<"), buffer=mm, offset=at)
+    np.copyto(dst, a, casting="equiv")
+    del dst

@@ -62,6 +62,15 @@ def test_a_made_region_is_sealed_against_shrinking_growing_and_write_seals():
         pass
 
 
+def _made_view(regs, name: str, size: int) -> mmap.mmap:
+    """A made region of `size` bytes, mapped as its client maps it."""
+    fd = _open(out_memfd.create(regs, name, size, None, PEER))
+    try:
+        return mmap.mmap(fd, size)
+    finally:
+        os.close(fd)
+
+
 def mlp_graph():
     """Gradients of sum(tanh(x@w1)@w2) w.r.t. x, w1, w2: three float32 outputs of different sizes."""
     gb = GraphBuilder("m")
@@ -88,10 +97,7 @@ def test_the_worker_keeps_its_mapping_and_writes_what_place_all_would(fresh_maps
     d = Deriver(4, 10 ** 6, 1 << 24, 16).derive("grad", "m", mlp_graph(), {"grad_position": [0, 1, 2]})
     rng = np.random.default_rng(1)
     regs = _regions()
-    info = out_memfd.create(regs, "o", 1 << 17, None, PEER)
-    fd = _open(info)
-    view = mmap.mmap(fd, 1 << 17)  # the client's mapping
-    os.close(fd)
+    view = _made_view(regs, "o", 1 << 17)
     # the same outputs placed by the server into a region of the client's own (pwrite): the reference layout
     obj = f"t_{os.getpid()}_{time.monotonic_ns()}"
     with open(f"/dev/shm/{obj}", "wb") as f:
@@ -261,3 +267,46 @@ def test_every_kind_of_output_lands_as_place_all_lays_it(fresh_maps):
     finally:
         regs.close()
         shm.unlink_name(obj)
+
+
+def test_the_engine_computes_outputs_straight_into_the_made_region(fresh_maps, monkeypatch):
+    """Outputs an out-kernel makes (a gradient's last matmul, tanh) are computed in the worker's
+    mapping of the region and not copied after; views and the input itself are copied; the bytes are the
+    engine's own, call after call, whatever the region held before."""
+    from tests.service.test_client_shm_worker import mixed_graph
+
+    copied: list = []
+    real = out_memfd._copy_into
+    monkeypatch.setattr(out_memfd, "_copy_into", lambda mm, at, a: (copied.append(at), real(mm, at, a)))
+    rng = np.random.default_rng(4)
+    regs = _regions()
+    view = _made_view(regs, "o", 1 << 17)
+    try:
+        d = Deriver(4, 10 ** 6, 1 << 24, 16).derive("grad", "m", mlp_graph(), {"grad_position": [0, 1, 2]})
+        for call in range(2):
+            view[:] = b"\xff" * len(view)  # NaN everywhere: a stale or skipped byte shows
+            inputs = [rng.standard_normal(s).astype(np.float32) for s in ((16, 40), (40, 300), (300, 7))]
+            want = [np.asarray(a) for a in Engine("numpy").run(d.graph, inputs)]
+            io = client_shm.RegionIO(regs, PEER)
+            io.set_output({"region": "o", "offset": 64})
+            reply = _job(d, inputs, io.target())
+            assert reply[0] == "done" and [r[0] for r in reply[2]] == ["client"] * 3, reply
+            offs = [r[1] for r in reply[2]]  # (offsets in the region)
+            assert copied == [offs[2]]  # the two matmuls in place; x's gradient, a broadcast, copied
+            copied.clear()
+            for (_, off, shape, dt), a in zip(reply[2], want):
+                assert tuple(shape) == a.shape and np.dtype(dt) == a.dtype and view[off:off + a.nbytes] == a.tobytes()
+        inputs = [rng.standard_normal((8, 5)).astype(np.float32), rng.standard_normal((5, 300)).astype(np.float32)]
+        d = Deriver(4, 10 ** 6, 1 << 24, 16).derive("eval", "mixed", mixed_graph(), {})
+        want = [np.asarray(a) for a in Engine("numpy").run(d.graph, inputs)]
+        io = client_shm.RegionIO(regs, PEER)
+        io.set_output({"region": "o", "offset": 8, "byte_size": 12000})
+        reply = _job(d, inputs, io.target())
+        offs = [r[1] for r in reply[2]]
+        assert offs[0] not in copied and {offs[1], offs[2]} <= set(copied)  # tanh in place; views copied
+        for (kind, off, shape, dt), a in zip(reply[2][:5], want):
+            assert kind == "client"
+            assert np.frombuffer(view, np.dtype(dt), a.size, off).tobytes() == a.tobytes()
+    finally:
+        view.close()
+        regs.close()
