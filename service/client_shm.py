@@ -13,8 +13,9 @@ Safety, against a hostile client on the same host (docs/API.md, "Shared memory")
   never one of the server's own segments (service.shm's prefix, multiprocessing's), opened with
   O_NOFOLLOW, and must be a regular object of the server's own user;
 - no client object is mapped: inputs are read with preadv and outputs written with pwrite on the object's fd,
-  so a region the client shrinks or removes meanwhile can never fault (SIGBUS) the server (output regions
-  the server makes itself, sealed against shrinking, are mapped by workers: service.out_memfd); before
+  so a region the client shrinks or removes meanwhile can never fault (SIGBUS) the server (regions the
+  server makes itself, sealed against shrinking, are mapped: by workers for outputs, service.out_memfd, and
+  by the server and workers for float inputs, read where the client wrote them: MAPPED_KINDS); before
   each use the object's size is checked with fstat and the name must still be the registered object
   (a removed or replaced one is a 400 naming the region);
 - at most `client_shm_max_regions` regions (regions whose object is gone are dropped first);
