@@ -151,3 +151,39 @@ def test_made_regions_per_client_are_bounded(real_server):
                 http.post(f"/region/{n}/unregister")
         assert http.post("/region/again/create", json={"byte_size": 4096}).status_code == 200
         http.post("/region/again/unregister")
+
+
+def test_a_discarded_call_unregisters_the_regions_the_server_made():
+    """A call that ended without an answer never reuses its pair: the made regions are unregistered (the server
+    would otherwise hold their memory until the client exits or they sit idle), a region of the client's own
+    is unlinked. The 'server' here is service.out_memfd in this process, answering the SDK's requests."""
+    import json
+
+    from service import client_shm, out_memfd
+
+    if not out_memfd.available():
+        pytest.skip("no sealed memfd on this system")
+    regs, calls = client_shm.Regions(), []
+
+    def send(method, path, content, headers, timeout=None, rid=None):
+        calls.append(path)
+        name, _, verb = path.rpartition("/region/")[2].partition("/")
+        if verb == "create":
+            body = json.loads(content)
+            return 200, {}, json.dumps(out_memfd.create(regs, name, body["byte_size"], body["pid"], "127.0.0.1")).encode()
+        if verb == "unregister":
+            regs.unregister(name, "127.0.0.1")
+        return 200, {}, b"{}"
+    sh = _shm.SharedMemory(send)
+    try:
+        lease = sh.lease({"inputs": [np.ones(1 << 15, F32)]})
+        assert lease is not None and all(isinstance(r, _shm.MadeRegion) for r in lease.pair)
+        names = [r.name for r in lease.pair]
+        assert sorted(n[:4] for n in names) == ["gsi_", "gso_"] and set(regs.regions) == set(names)
+        lease.discard()
+        assert sorted(p for p in calls if p.endswith("/unregister")) == sorted(
+            f"/v2/systemsharedmemory/region/{n}/unregister" for n in names)
+        assert regs.regions == {} and sh.pairs == 0 and sh.free == []
+    finally:
+        sh.close()
+        regs.close()
