@@ -550,7 +550,8 @@ class RegionIO:
             gen = _int(gen, "shared_memory_generation", f"{path}.parameters.shared_memory_generation")
         region = self.regions.get(name, f"{path}.parameters.shared_memory_region")
         dst = None
-        if dt.kind in MAPPED_KINDS and need >= self.regions.min_buffer_bytes and region.mapped is not False:
+        if (dt.kind in MAPPED_KINDS and need >= self.regions.min_buffer_bytes and region.mapped is not False
+                and (region.offset + off) % dt.itemsize == 0):  # (aligned, as every kernel and backend expects)
             dst = region.sealed_view(off, need, f"{path}.parameters")  # no copy (MAPPED_KINDS says when)
         if dst is None and need >= self.regions.min_buffer_bytes:
             dst = self._large(region, off, need, gen, path)

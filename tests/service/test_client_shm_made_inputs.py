@@ -59,6 +59,9 @@ def test_a_float_input_is_the_region_itself_from_server_to_worker(made):
     assert maps.get(ref, []) is not w and len(maps.segs) == 1  # mapped once, kept
     assert regs.input_bytes == [0, 0] and regs.kept_bytes == 0  # the server neither read nor kept it
     io.close()
+    io, b = _tensor(regs, "<f4", (256, 784), 4098)  # not aligned for float32: copied, as from a client's region
+    assert shm.put(b, 1, [])[0] == "shm" and regs.input_bytes[0] == b.nbytes
+    io.close()
 
 
 def test_integer_inputs_are_copied_before_the_engine_sees_them(made):
