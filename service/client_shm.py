@@ -13,8 +13,9 @@ Safety, against a hostile client on the same host (docs/API.md, "Shared memory")
   never one of the server's own segments (service.shm's prefix, multiprocessing's), opened with
   O_NOFOLLOW, and must be a regular object of the server's own user;
 - no client object is mapped: inputs are read with preadv and outputs written with pwrite on the object's fd,
-  so a region the client shrinks or removes meanwhile can never fault (SIGBUS) the server (output regions
-  the server makes itself, sealed against shrinking, are mapped by workers: service.out_memfd); before
+  so a region the client shrinks or removes meanwhile can never fault (SIGBUS) the server (regions the
+  server makes itself, sealed against shrinking, are mapped: by workers for outputs, service.out_memfd, and
+  by the server and workers for float inputs, read where the client wrote them: MAPPED_KINDS); before
   each use the object's size is checked with fstat and the name must still be the registered object
   (a removed or replaced one is a 400 naming the region);
 - at most `client_shm_max_regions` regions (regions whose object is gone are dropped first);
@@ -34,6 +35,7 @@ OIP adapters) outputs are copied once, from where they are into the client's reg
 """
 from __future__ import annotations
 
+import fcntl
 import functools
 import ipaddress
 import math
@@ -53,6 +55,7 @@ _NAME = re.compile(r"[A-Za-z0-9_.-]{1,200}")
 # segments of this server (service.shm: request buffers, output slots, job inputs), multiprocessing's,
 # and glibc's named semaphores: never a client's to register
 RESERVED_PREFIXES = (shm.PREFIX, "psm_", "mp-", "sem.")
+SEAL_SHRINK = getattr(fcntl, "F_SEAL_SHRINK", 0)  # what makes a region safe to map (service.out_memfd)
 ALIGN = 64  # outputs placed one after another in a /v1 output region start at multiples of this
 
 
@@ -113,13 +116,15 @@ def _int(v: Any, what: str, path: str) -> int:
 
 
 class Region:
-    __slots__ = ("name", "key", "obj", "offset", "byte_size", "fd", "ident", "lock", "kept")
+    __slots__ = ("name", "key", "obj", "offset", "byte_size", "fd", "ident", "lock", "kept", "mapped")
 
     def __init__(self, name: str, key: str, obj: str, offset: int, byte_size: int, fd: int, ident: tuple):
         self.name, self.key, self.obj, self.offset, self.byte_size = name, key, obj, offset, byte_size
         self.fd, self.ident = fd, ident
         self.lock = threading.Lock()  # unregister closes the fd: not while a read or write uses it
         self.kept: dict[tuple[int, int], Kept] = {}  # (offset, bytes) -> the copy read there (Regions.lock)
+        # a region sealed against shrinking (one the server made) mapped here: shm.Sealed; False: not sealed
+        self.mapped: shm.Sealed | bool | None = None  # (None: not asked yet)
 
     def status(self) -> dict:
         return {"name": self.name, "key": self.key, "offset": self.offset, "byte_size": self.byte_size}
@@ -186,11 +191,38 @@ class Region:
             except OSError as e:  # e.g. ENOSPC: /dev/shm is full and the client's pages were never allocated
                 raise self._failed(e, "write", path) from None
 
+    def sealed_view(self, offset: int, nbytes: int, path: str) -> memoryview | None:
+        """[offset, offset+nbytes) of the region as a read-only view on this process's mapping of it, when
+        its object is sealed against shrinking (a memfd the server made: a mapping can never fault), else
+        None (read it instead). Mapped once, on first use; the view travels to workers without a copy."""
+        self.check(offset, nbytes, path)
+        with self.lock:
+            if self.mapped is None and self.fd >= 0:
+                self.mapped = _map_sealed(self.fd, self.obj, self.ident)
+            m = self.mapped
+        if not m:
+            return None
+        return m.mv[self.offset + offset:self.offset + offset + nbytes].toreadonly()
+
     def close(self) -> None:
         with self.lock:
             if self.fd >= 0:
                 os.close(self.fd)
                 self.fd = -1
+            if self.mapped:
+                self.mapped.close()  # (the mapping lives on while a job in flight views it)
+            self.mapped = False
+
+
+def _map_sealed(fd: int, path: str, ident: tuple):
+    """shm.Sealed of a region's fd when it carries F_SEAL_SHRINK (else False: a client's own object, which it
+    could shrink under a mapping; it is read with preadv)."""
+    try:
+        if not fcntl.fcntl(fd, fcntl.F_GET_SEALS) & SEAL_SHRINK:
+            return False
+        return shm.Sealed(fd, os.fstat(fd).st_size, path, ident)
+    except (OSError, AttributeError, ValueError):  # no sealing here, or an object that cannot be mapped
+        return False
 
 
 class Kept:
@@ -369,6 +401,17 @@ def of(core, settings) -> Regions:
     return regs
 
 
+# Inputs used straight from a sealed region the server made (Region.sealed_view: no copy here, none in the
+# worker, which maps it too), though its client can still write into it while the job runs: floating and
+# complex tensors only. Values changing mid-job can only make that job's own numbers wrong: float values
+# never become a shape, a size or an index without a cast that makes a private array first (which
+# NumPy's take / take_along_axis bound-check where used), and the one kernel that orders floats in place,
+# argsort (sort / top_k), is NumPy's stable sort (merge / timsort: every loop bounded by indices, never by
+# a comparison sentinel, so inconsistent comparisons give a wrong order, never a read out of bounds).
+# Integer, bool and other tensors (indices, masks, counts: what the engine validates and then uses) are
+# copied into server memory first, as from a client's own region. (tests/service/test_client_shm_made_inputs.py)
+MAPPED_KINDS = frozenset("fc")
+
 SHM_PARAMS = ("shared_memory_region", "shared_memory_offset", "shared_memory_byte_size")
 
 
@@ -417,15 +460,16 @@ class InRegion:
 
 
 class RegionError(Exception):
-    """A worker could not write outputs into the client's region: the job's 400 (as EngineError.to_dict)."""
+    """A worker could not write outputs into the client's region (or map the made region an input lies in):
+    the job's 400 (as EngineError.to_dict)."""
 
-    def __init__(self, message: str, region: str):
+    def __init__(self, message: str, region: str, path: str = "$.shared_memory_output"):
         super().__init__(message)
-        self.region = region
+        self.region, self.path = region, path
 
     def to_dict(self) -> dict:
         return {"code": "invalid_request", "message": str(self),
-                "detail": {"path": "$.shared_memory_output", "shared_memory_region": self.region}}
+                "detail": {"path": self.path, "shared_memory_region": self.region}}
 
 
 def write_target(target: tuple, outputs: list) -> dict[int, int]:
@@ -505,9 +549,13 @@ class RegionIO:
         if gen is not None:
             gen = _int(gen, "shared_memory_generation", f"{path}.parameters.shared_memory_generation")
         region = self.regions.get(name, f"{path}.parameters.shared_memory_region")
-        if need >= self.regions.min_buffer_bytes:
+        dst = None
+        if (dt.kind in MAPPED_KINDS and need >= self.regions.min_buffer_bytes and region.mapped is not False
+                and (region.offset + off) % dt.itemsize == 0):  # (aligned, as every kernel and backend expects)
+            dst = region.sealed_view(off, need, f"{path}.parameters")  # no copy (MAPPED_KINDS says when)
+        if dst is None and need >= self.regions.min_buffer_bytes:
             dst = self._large(region, off, need, gen, path)
-        else:
+        elif dst is None:
             dst = memoryview(bytearray(need))
             region.read_into(dst, off, path)
         a = np.frombuffer(dst, dtype=dt, count=n).reshape(shape)

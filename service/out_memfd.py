@@ -218,22 +218,13 @@ class OutMaps:
         return mm
 
     def _map(self, path: str, ident: tuple, name: str) -> mmap.mmap:
+        fd, size = open_made(path, ident, name)
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)  # (a /proc fd link: O_NOFOLLOW would refuse it)
-        except OSError as e:
-            raise RegionError(f"region {name!r} is gone from the server ({e.strerror}): register it again", name) \
-                from None
-        try:
-            st = os.fstat(fd)
-            if (st.st_dev, st.st_ino) != ident:
-                raise RegionError(f"region {name!r} is gone from the server (its fd is another file now)", name)
-            if fcntl.fcntl(fd, fcntl.F_GET_SEALS) & SEALS != SEALS:  # (never: the server made it so)
-                raise RegionError(f"region {name!r} is not sealed against shrinking: not mapped", name)
-            mm = mmap.mmap(fd, st.st_size)
+            mm = mmap.mmap(fd, size)
             _populate(mm, MADV_POPULATE_WRITE)
         finally:
             os.close(fd)
-        self._room(st.st_size)
+        self._room(size)
         self.maps[ident] = (path, mm)
         return mm
 
@@ -265,6 +256,28 @@ class OutMaps:
             mm.close()
         except BufferError:  # pragma: no cover - no view outlives a write
             pass
+
+
+def open_made(path: str, ident: tuple, name: str, where: str = "$.shared_memory_output") -> tuple[int, int]:
+    """(fd, size) of the made region at `path` (the server's /proc fd link), checked to be the inode `ident`
+    and sealed as the server made it, so safe to map; the caller closes the fd. A worker's way in, for the
+    outputs it writes (OutMaps) and the inputs it reads (service.worker.InputMaps). Raises RegionError
+    (`where`: the request's field that named the region)."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)  # (a /proc fd link: O_NOFOLLOW would refuse it)
+    except OSError as e:
+        raise RegionError(f"region {name!r} is gone from the server ({e.strerror}): register it again", name,
+                          where) from None
+    try:
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) != tuple(ident):
+            raise RegionError(f"region {name!r} is gone from the server (its fd is another file now)", name, where)
+        if fcntl.fcntl(fd, fcntl.F_GET_SEALS) & SEALS != SEALS:  # (never: the server made it so)
+            raise RegionError(f"region {name!r} is not sealed against shrinking: not mapped", name, where)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st.st_size
 
 
 def _populate(mm: mmap.mmap, advice: int) -> None:

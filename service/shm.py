@@ -2,7 +2,9 @@
 
 A tensor ref is either ("inline", bytes, shape, dtype_str) (small: its raw bytes travel with the message;
 ("inline", ndarray) is accepted too) or
-("shm", name, shape, dtype_str[, offset]) (large: a view on the other side).
+("shm", name, shape, dtype_str[, offset]) (large: a view on the other side), or
+("made", path, shape, dtype_str, offset, ident) (a view inside a sealed region the server made for a client,
+its /proc fd path and (st_dev, st_ino): `Sealed`, service.client_shm; workers map it, service.worker.InputMaps).
 Segments are not handed to multiprocessing's resource tracker: their owner unlinks them
 (the server for inputs once the job is over, the server for outputs as soon as it has
 mapped them: the mapping outlives the name, and goes with the last array viewing it), unless
@@ -101,6 +103,45 @@ class BufferPool:
         for b in self.free:
             b.release()
         self.free.clear()
+
+
+class Sealed:
+    """This process's mapping of a region the server made for a client (a memfd sealed against shrinking,
+    service.out_memfd): mapped whole, so that its input tensors are views here and travel to workers as
+    ("made", ...) refs, never copied by the server. Safe to map because no one can shrink it (no SIGBUS);
+    the client may still write into it: see service.client_shm.RegionIO.tensor for what may be used so."""
+
+    def __init__(self, fd: int, size: int, path: str, ident: tuple):
+        self.path, self.ident = path, tuple(ident)
+        self._mmap = mmap.mmap(fd, size)  # (the region's fd stays the owner's: the mapping holds its own reference)
+        self.mv = memoryview(self._mmap)
+        with _buffers_lock:
+            _sealed[id(self)] = (_address(self.mv), size, path, self.ident)
+
+    def close(self) -> None:
+        """No new refs from now on; the mapping goes now, or with the last view on it (a job in flight)."""
+        with _buffers_lock:
+            _sealed.pop(id(self), None)
+        try:
+            self.mv.release()
+            self._mmap.close()
+        except BufferError:  # arrays of a job in flight still view it
+            pass
+
+
+_sealed: dict[int, tuple[int, int, str, tuple]] = {}  # id(Sealed) -> (address, size, path, ident), live ones
+
+
+def _in_sealed(a: np.ndarray) -> tuple[str, tuple, int] | None:
+    """(path, ident, byte offset) when `a` is a C-contiguous view inside a live Sealed mapping."""
+    if not _sealed or not a.flags.c_contiguous:
+        return None
+    addr = a.__array_interface__["data"][0]
+    with _buffers_lock:
+        for start, size, path, ident in _sealed.values():
+            if start <= addr and addr + a.nbytes <= start + size:
+                return path, ident, addr - start
+    return None
 
 
 def _in_buffer(a: np.ndarray) -> tuple[str, int] | None:
@@ -241,6 +282,9 @@ def put(a: np.ndarray, threshold: int, owned: list) -> tuple:
     where = _in_buffer(a)
     if where is not None:  # already in shared memory (e.g. a binary request body): no copy
         return ("shm", where[0], a.shape, a.dtype.str, where[1])
+    made = _in_sealed(a)
+    if made is not None:  # in a client's sealed region the server made: the worker maps it, no copy
+        return ("made", made[0], a.shape, a.dtype.str, made[2], made[1])
     seg = create(a.nbytes)
     dst = np.ndarray(a.shape, dtype=a.dtype, buffer=seg.buf)
     np.copyto(dst, a, casting="no")

@@ -165,40 +165,56 @@ class InputMaps:
     (its memory goes with the last view). Room for the server's buffers in rotation, so that jobs do not map
     them again in turn: its request-body pool (input_cache_bytes, 128 MiB), its pool for clients' shared
     memory inputs and the copies it keeps of unchanged ones (service.client_shm.Kept: a segment per kept
-    input, e.g. three per W2 call whose weights stay; 64 MiB each)."""
+    input, e.g. three per W2 call whose weights stay; 64 MiB each).
+
+    ("made", ...) refs: a float input the client wrote into a sealed region the server made for it
+    (service.client_shm.MAPPED_KINDS), mapped here straight from the server's fd (/proc/<server>/fd/<n>,
+    checked to be the inode the server named and sealed against shrinking: service.out_memfd.open_made) and
+    kept under its inode, so neither the server nor this worker copies it. Dropped when another comes once
+    the server has closed it (unregistered: its path no longer leads to that inode)."""
 
     def __init__(self, max_count: int = 32, max_bytes: int = 256 << 20):
         from collections import OrderedDict
 
         self.max_count, self.max_bytes = max_count, max_bytes
-        self.segs: OrderedDict = OrderedDict()  # name -> (Segment, size)
+        self.segs: OrderedDict = OrderedDict()  # name (a made region: (path, ident)) -> (Segment, size)
 
     def get(self, ref: tuple, attached: list):
         """shm.get, with buffer mappings kept (other refs as shm.get: attached for this job only)."""
         from . import shm
 
+        if ref[0] == "made":
+            return self._made(ref)
         if ref[0] != "shm" or len(ref) < 5:
             return shm.get(ref, attached)
-        import numpy as np
-
         _, name, shape, dt, off = ref
         got = self.segs.get(name)
         if got is None:
             got = self._add(name)
         else:
             self.segs.move_to_end(name)
-        a = np.ndarray(shape, dtype=np.dtype(dt), buffer=got[0].buf, offset=off)
-        a.flags.writeable = False  # the server's buffer: it may keep it for later jobs (service.client_shm.Kept)
-        return a
+        return _view(got[0].buf, shape, dt, off)
 
-    def _add(self, name: str) -> tuple:
+    def _made(self, ref: tuple):
+        """A view on a made region, mapped once (the server checked the tensor lies inside its region; the
+        mapping's own size bounds it here again: the view never reaches past what is mapped)."""
+        _, path, shape, dt, off, ident = ref
+        key = (path, tuple(ident))
+        got = self.segs.get(key)
+        if got is None:
+            got = self._add(key, path)
+        else:
+            self.segs.move_to_end(key)
+        return _view(got[0].buf, shape, dt, off)
+
+    def _add(self, name, path: str | None = None) -> tuple:
         from . import shm
 
-        mm, size = shm.map_segment(name)
+        mm, size = shm.map_segment(name) if path is None else _map_made(path, name[1])
         got = (shm.Segment(name, mm), size)
         if mm is None or size > self.max_bytes:  # (an empty one has no mapping; a huge one is not kept)
             return got
-        for old in [n for n in self.segs if not os.path.exists(os.path.join(shm.SHM_DIR, n))]:
+        for old in [n for n in self.segs if not _still_there(n)]:
             self._drop(old)
         while self.segs and (len(self.segs) >= self.max_count
                              or sum(z for _, z in self.segs.values()) + size > self.max_bytes):
@@ -212,6 +228,51 @@ class InputMaps:
             seg.close()
         except BufferError:  # a view still alive: the mapping goes with it
             pass
+
+
+def _view(buf, shape, dt: str, off: int):
+    import numpy as np
+
+    dtype = np.dtype(dt)
+    n = 1
+    for d in shape:
+        n *= d
+    if off < 0 or off + n * dtype.itemsize > len(buf):  # (the server's offsets; a made region's size is its own)
+        raise ValueError(f"an input of shape {list(shape)} at byte {off} runs past its shared memory ({len(buf)} bytes)")
+    a = np.ndarray(shape, dtype=dtype, buffer=buf, offset=off)
+    a.flags.writeable = False  # the server's buffer (it may keep it for later jobs: client_shm.Kept), or the client's
+    return a
+
+
+def _map_made(path: str, ident: tuple) -> tuple:
+    """(mapping, size) of a made region (service.out_memfd.open_made checks it), page tables filled."""
+    import mmap
+
+    from . import out_memfd
+
+    fd, size = out_memfd.open_made(path, ident, path, "$.inputs")
+    try:
+        mm = mmap.mmap(fd, size) if size else None  # (read and write: a stray write could never fault)
+    finally:
+        os.close(fd)
+    if mm is not None:
+        out_memfd._populate(mm, getattr(mmap, "MADV_POPULATE_READ", 22))
+    return mm, size
+
+
+def _still_there(name) -> bool:
+    """Whether a kept mapping's segment is still the server's: a buffer's name in /dev/shm, a made region's
+    inode behind its /proc path."""
+    from . import shm
+
+    if isinstance(name, str):
+        return os.path.exists(os.path.join(shm.SHM_DIR, name))
+    path, ident = name
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) == ident
 
 
 _INPUT_MAPS = InputMaps()
@@ -246,6 +307,14 @@ def _out_views(target: tuple | None, g) -> tuple | None:
     return out_memfd.views(_out_maps(), target, tuple((tuple(av.shape), np.dtype(NP_DTYPES[av.dtype])) for av in outs))
 
 
+def _reads_region(target: tuple | None, in_refs: list, param_refs: dict) -> bool:
+    """Whether the job's output target is also one of its ("made", path, shape, dtype, offset, ident) inputs."""
+    if target is None:
+        return False
+    return any(r[0] == "made" and tuple(r[5]) == tuple(target[2])
+               for r in [*in_refs, *param_refs.values()] if isinstance(r, tuple) and r)
+
+
 def _write_target(target: tuple, flat: list, placed: tuple | None) -> dict:
     """The outputs written into the client's output region: a region the server made (a sealed memfd)
     through a mapping kept across jobs (those computed in place, `placed`, not copied), a client's own
@@ -273,11 +342,14 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
         return ("need_graph", job_id)
     attached: list = []
     try:
-        inputs = [_INPUT_MAPS.get(r, attached) for r in in_refs]
-        params = {k: _INPUT_MAPS.get(r, attached) for k, r in param_refs.items()}
         try:
-            placed = _out_views(target, g)
-        except client_shm.RegionError as e:
+            inputs = [_INPUT_MAPS.get(r, attached) for r in in_refs]
+            params = {k: _INPUT_MAPS.get(r, attached) for k, r in param_refs.items()}
+            # computing outputs in place is safe only when the output region is none of this job's mapped
+            # inputs (a client may name one made region for both: two mappings the engine's overlap check
+            # cannot see as one memory)
+            placed = None if _reads_region(target, in_refs, param_refs) else _out_views(target, g)
+        except client_shm.RegionError as e:  # a made input region the client unregistered meanwhile: its 400
             return ("error", job_id, e.to_dict())
         misses, compiling, compiling_cpu = engine.misses, engine.compile_seconds, engine.compile_cpu_seconds
         timeline.stamp("wk.c0")

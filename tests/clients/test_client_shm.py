@@ -82,10 +82,10 @@ def test_w2_through_shared_memory_equals_the_bytes_path(real_server, w2_inputs):
         small = sum(a.nbytes for a in w2_inputs if a.nbytes < _shm.THRESHOLD)  # under 64 KiB: still bytes
         assert max(sent) < small + 8192 and max(got[1:]) < 8192, (sent, got)
         names = {r["name"] for r in httpx.get(f"{real_server.url}/v2/systemsharedmemory/status").json()}
-        # a pair (input region of the client's, output region the server made: service.out_memfd); two: `ra`
+        # a pair (input and output regions the server made: service.out_memfd); two: `ra`
         # still views the first while the next call runs
         assert len(names) == 2 * auto._transport._shm.pairs == 4
-        assert sorted(n[:4] for n in names) == ["gsc_", "gsc_", "gso_", "gso_"]
+        assert sorted(n[:4] for n in names) == ["gsi_", "gsi_", "gso_", "gso_"]
     finally:
         auto.close()
         plain.close()
@@ -155,7 +155,7 @@ def test_async_client_uses_it_too(real_server, w2_inputs):
             return got, regions, c._transport._shm.disabled
     got, regions, disabled = asyncio.run(main())
     # two pairs: the first call's outputs (views on its output region) are kept while the second runs
-    assert not disabled and sorted(r["name"][:4] for r in regions) == ["gsc_", "gsc_", "gso_", "gso_"]
+    assert not disabled and sorted(r["name"][:4] for r in regions) == ["gsi_", "gsi_", "gso_", "gso_"]
     for outs in got:
         for a, b in zip(outs, want):
             np.testing.assert_array_equal(a, b)
@@ -500,12 +500,14 @@ def _kept_client_inputs(url: str) -> float:
 
 
 def test_the_server_keeps_copies_of_unchanged_inputs_until_the_regions_go(real_server, w2_inputs):
-    """On a real server: inputs sent unchanged (with their generation) stay in server buffers (the gauge),
-    a weight written on every call is not kept, and unregistering (close) drops the copies."""
+    """On a real server: inputs sent unchanged (with their generation) from regions of the client's own stay in
+    server buffers (the gauge), a weight written on every call is not kept, and unregistering (close) drops
+    the copies. (Regions the server made are read where they lie: tests/service/test_client_shm_made_inputs.py)"""
     g = w2_graph()
     pos = list(range(len(w2_inputs)))
     base = _kept_client_inputs(real_server.url)  # (other tests' clients may still hold regions)
     c = gs.Client(real_server.url)
+    c._transport._shm.made = False  # (as with a server that makes no regions: both regions are the client's)
     try:
         ins = [a.copy() for a in w2_inputs]
         for k in range(3):

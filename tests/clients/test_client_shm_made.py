@@ -103,8 +103,8 @@ def test_a_made_region_the_server_dropped_is_made_again(real_server, w2_inputs):
                                     (200, b'{"path": "/proc/1/fd/999999", "ident": [1, 2], "byte_size": 1048576}')],
                          ids=["older server", "another PID namespace", "cannot open the path"])
 def test_output_regions_of_its_own_when_the_server_makes_none(answer):
-    """A server that makes no output region the client can use: the client's own objects, asked once (a path it
-    cannot open is unregistered)."""
+    """A server that makes no region the client can use: the client's own objects (input and output), asked
+    once (a path it cannot open is unregistered)."""
     calls = []
 
     def send(method, path, content, headers, timeout=None, rid=None):
@@ -115,10 +115,11 @@ def test_output_regions_of_its_own_when_the_server_makes_none(answer):
         for _ in range(2):
             lease = s.lease({"inputs": [np.zeros(1 << 15, F32)]})
             assert isinstance(lease.out, _shm.Region) and lease.out.name.startswith("gsc_")
+            assert isinstance(lease.inp, _shm.Region) and lease.inp.name.startswith("gsc_")
             lease.done()
             s.out_hint = 4 << 20  # (the next lease grows the output region)
         assert s.made is False and sum(p.endswith("/create") for p in calls) == 1
-        made = [p for p in calls if "/gso_" in p]
+        made = [p for p in calls if "/gsi_" in p or "/gso_" in p]  # (the input region is asked for first)
         assert len(made) == (2 if answer[0] == 200 else 1) and made[-1].endswith("/unregister" if answer[0] == 200
                                                                                   else "/create")
     finally:

@@ -20,13 +20,15 @@ under a generation and reads the region again only for a new one (service.client
 ended without an answer (a timeout, a dropped connection: the server may still be reading it) is
 discarded, never reused.
 
-Input regions are POSIX shared memory objects this process creates (gsc_<pid>_<random>), registered with
-POST /v2/systemsharedmemory/region/<name>/register, grown (a new object) when a call needs more,
-unregistered and unlinked by `close` (or unlinked when collected / at exit). Output regions the server
-makes when it can (POST .../region/gso_<pid>_<random>/create: a sealed memfd its workers keep mapped, so
-writing the gradients costs a copy into resident pages, see service.out_memfd); this process maps it
-through the /proc path the server answers. Else (an older server, another user or PID namespace, the
-server's cap) output regions are objects of this process too.
+Regions are made by the server when it can (POST .../region/<gsi|gso>_<pid>_<random>/create: a sealed
+memfd, see service.out_memfd; this process maps it through the /proc path the server answers): its
+workers keep them mapped, so writing the gradients costs a copy into resident pages, and a float input
+written into an input region is read by the worker where it lies, never copied by the server
+(service.client_shm.MAPPED_KINDS). Else (an older server, another user or PID namespace, the server's cap)
+regions are POSIX shared memory objects this process creates (gsc_<pid>_<random>), registered with
+POST /v2/systemsharedmemory/region/<name>/register, which the server reads and writes with preadv /
+pwrite. A region is replaced by a larger one when a call needs more; `close` unregisters (and unlinks)
+them all (objects of this process are unlinked when collected / at exit too).
 
 What a caller can rely on: a result array is never overwritten by a later call. Its region is reused
 only once every array viewing it is gone, and stays mapped (valid) even after `close` or after the
@@ -215,6 +217,10 @@ class MadeRegion:
             self.mm.madvise(getattr(mmap, "MADV_POPULATE_READ", 22))
         except (OSError, ValueError):
             pass
+        view = np.frombuffer(self.mm, dtype=np.uint8)
+        self.address = view.ctypes.data  # (an input region: for memcmp)
+        del view
+        self.slots = Slots()
 
     def close(self) -> None:
         try:
@@ -252,7 +258,7 @@ class Lease:
 
     def __init__(self, owner: "SharedMemory", pair: list, views: bool, arrays: list):
         self.owner, self.pair = owner, pair
-        self.inp: Region = pair[0]
+        self.inp: Region | MadeRegion = pair[0]
         self.out: Region | MadeRegion = pair[1]
         self.slots = self.inp.slots
         self.pos = self.slots.plan(arrays)  # (an input the plan did not foresee goes after its end)
@@ -333,8 +339,8 @@ class Lease:
 
     def discard(self) -> None:
         """The call ended without an answer: the server may still read (or its worker write) these regions, so
-        they are never reused (closed here, not unregistered: no request to a server that may be gone; the
-        server drops a region whose object is gone)."""
+        they are never reused: regions of this process unlinked (the server drops a region whose object is
+        gone), regions the server made unregistered (a job still using one keeps its mapping: safe)."""
         self.arrays = []
         self.owner.discard(self.pair)
 
@@ -405,8 +411,8 @@ class SharedMemory:
     def _replace(self, old: Region | MadeRegion | None, size: int, out: bool = False) -> Region | MadeRegion:
         if old is not None:
             self._unregister(old)
-        if out and self.made is not False:
-            made = self._made(size)
+        if self.made is not False:
+            made = self._made(size, "gso" if out else "gsi")
             if made is not None:
                 return made
         region = Region(size)
@@ -422,9 +428,9 @@ class SharedMemory:
             raise RuntimeError(f"the server refused a shared memory region ({status}): {bytes(content)[:300]!r}")
         return region
 
-    def _made(self, size: int) -> MadeRegion | None:
-        """An output region the server makes, or None (then one of this process)."""
-        name = f"gso_{os.getpid()}_{secrets.token_hex(6)}"
+    def _made(self, size: int, prefix: str) -> MadeRegion | None:
+        """A region the server makes, or None (then one of this process)."""
+        name = f"{prefix}_{os.getpid()}_{secrets.token_hex(6)}"
         body = json.dumps({"byte_size": size, "pid": os.getpid()}).encode()
         try:
             status, _, content = self.send("POST", f"/v2/systemsharedmemory/region/{name}/create", body,
@@ -471,7 +477,9 @@ class SharedMemory:
 
     def discard(self, pair: list) -> None:
         for r in pair:
-            if r is not None:
+            if isinstance(r, MadeRegion):  # the server holds its memory until told (or until this process ends)
+                self._unregister(r)
+            elif r is not None:  # unlinked: the server drops a region whose object is gone
                 r.close()
         with self.lock:
             self.pairs -= 1
@@ -485,10 +493,10 @@ class SharedMemory:
 
     def failed(self, lease: Lease, region: str | None = None) -> None:
         """The server refused this call's regions (e.g. one it no longer has): bytes from now on; but a made
-        output region it dropped (idle too long) is made again on the next call (twice in a row at most), and
-        so are the free pairs' (idle as long: likely dropped too)."""
+        region it dropped (idle too long) is made again on the next call (twice in a row at most), and so
+        are the free pairs' (idle as long: likely dropped too)."""
         gone = [lease.pair]
-        if isinstance(lease.out, MadeRegion) and region == lease.out.name and self.lost < 2:
+        if any(isinstance(r, MadeRegion) and r.name == region for r in lease.pair) and self.lost < 2:
             self.lost += 1
             with self.lock:
                 gone, self.free = gone + self.free, []
