@@ -29,9 +29,7 @@ EXPORTER_BUGS = {("cross_entropy_label_smoothing", "dynamo"):
                   "ScatterElements (zeros, then the updates written): the mean is dropped", AssertionError)}
 # What the importers still refuse, by name (the round-4 gaps): (case, path) -> the op the refusal names.
 # path: "export" (gs.from_torch) or an ONNX exporter.
-REFUSED = {("max_unpool", "export"): "aten.max_pool2d_with_indices.default",  # the pool's indices output
-           ("max_unpool", "dynamo"): "MaxPool",
-           ("embedding_bag_modes", "dynamo"): "SequenceEmpty"}  # a Loop over ONNX sequences
+REFUSED = {("embedding_bag_modes", "dynamo"): "SequenceEmpty"}  # a Loop over ONNX sequences
 # Weights whose ONNX gradient differs from torch's by the format: ONNX Gather has no padding_idx, so the
 # padding row of an embedding gets a gradient there (torch.export keeps padding_idx and is checked).
 ONNX_FORMAT_LOSES = {"embedding_positional_encodings": {"tok.weight"}}

@@ -453,7 +453,7 @@ def _maxpool(c, x, kernel, stride=(), padding=0, dilation=1, ceil_mode=False):
     kernel = _rep(kernel, nd)
     y = C.pool(c.w, "max", x, kernel=kernel, strides=_rep(stride, nd) if stride else kernel,
                pads=[(p, p) for p in _rep(padding, nd)], dilations=_rep(dilation, nd), ceil_mode=ceil_mode)
-    return (y, None)
+    return (y, C.max_pool_indices(c.w, x, y, "spatial"))
 
 
 @aten("aten.avg_pool2d.default", "aten.avg_pool3d.default", "aten.avg_pool1d.default")

@@ -85,6 +85,35 @@ def conv_transpose(w: GraphWriter, x: str, weight: str, bias: str | None, *, str
     return y
 
 
+def max_pool_indices(w: GraphWriter, x: str, y: str, flat_over: str = "spatial") -> str:
+    """The int64 position of the first maximum of each window of the max_pool `y` of `x` (PyTorch's
+    max_pool*_with_indices, ONNX MaxPool's second output): flat over each plane's spatial axes
+    (flat_over="spatial", PyTorch) or over the whole tensor N, C, *spatial (flat_over="all", ONNX).
+    The positions are static: max_pool_mask's one-hot choice of window offset times a constant table of
+    the input position each offset reads (padding never wins, so its positions are never chosen)."""
+    a = next(n for n in reversed(w.nodes) if y in n["outputs"])["attrs"]  # y's max_pool geometry, as emitted
+    shape, out = w.shape(x), w.shape(y)[2:]
+    kernel, strides, dils, full = a["window"], a["strides"], a["dilation"], a["padding"]
+    spatial = shape[2:]
+    table = np.zeros([math.prod(kernel)] + list(out), np.float64)
+    for k, offs in enumerate(itertools.product(*[range(kd) for kd in kernel])):
+        coords = np.meshgrid(*[np.arange(o) * st - lo + kd * d
+                               for o, st, (lo, _), kd, d in zip(out, strides, full, offs, dils)], indexing="ij")
+        inside = np.all([(c >= 0) & (c < s) for c, s in zip(coords, spatial)], axis=0)
+        table[k] = np.where(inside, np.ravel_multi_index([np.clip(c, 0, s - 1) for c, s in zip(coords, spatial)],
+                                                         spatial), 0)
+    ft = "float64" if w.dtype(x) == "float64" else "float32"  # float16 counts exactly to 2048 only
+    if math.prod(spatial) >= 2 ** 24 and ft == "float32":
+        raise UnsupportedModel(f"max-pool indices of planes {list(spatial)} (positions past float32's exact integers)")
+    mask = w.cast(w.emit1("max_pool_mask", [x], dict(a), list(shape[:2]) + [len(table)] + list(out), w.dtype(x)), ft)
+    pos = w.reduce("sum", w.mul(mask, w.const(table.astype(ft))), [2], keepdims=False)
+    idx = w.cast(pos, "int64")
+    if flat_over == "all":  # plus each plane's start: (n * C + c) * prod(spatial)
+        start = np.arange(shape[0] * shape[1]).reshape(shape[:2] + (1,) * len(out)) * math.prod(spatial)
+        idx = w.add(idx, w.const(start.astype(np.int64)))
+    return idx
+
+
 def pool(w: GraphWriter, kind: str, x: str, *, kernel, strides, pads, dilations=None, ceil_mode=False,
          count_include_pad=False) -> str:
     """kind "max" or "avg" over windows of the spatial axes."""
