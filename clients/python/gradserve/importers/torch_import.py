@@ -293,6 +293,22 @@ def _bitwise_not(c, x):
     return c.w.unary("logical_not", x)
 
 
+_BITWISE_BOOL = {"and": "logical_and", "or": "logical_or", "xor": "not_equal"}
+
+
+def _bitwise(kind):
+    def rule(c, a, b):
+        a, b = c.pair(a, b)
+        if c.w.dtype(a) != "bool" or c.w.dtype(b) != "bool":
+            raise UnsupportedModel(f"bitwise_{kind} of {c.w.dtype(a)} and {c.w.dtype(b)} (only bool: masks)")
+        return c.w.binary(_BITWISE_BOOL[kind], a, b)
+    return rule
+
+
+for _k in _BITWISE_BOOL:
+    ATEN[f"aten.bitwise_{_k}.Tensor"] = _bitwise(_k)
+
+
 @aten("aten.native_group_norm.default")
 def _group_norm(c, x, weight, bias, n, ch, hw, group, eps):
     x = c.v(x)

@@ -420,7 +420,7 @@ def is_inf(w: GraphWriter, x: str, positive: bool = True, negative: bool = True)
 def scatter_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: str) -> str:
     """torch.scatter / scatter_add, ONNX ScatterElements: x with upd[..i..] written (mode "set") or
     added ("add") at x[..idx[..i..]..] along `axis`; one scatter_add into the flat x. Repeated
-    positions of a "set" are summed (PyTorch and ONNX leave their order unspecified)."""
+    positions of a "set" hold the writes' mean (PyTorch and ONNX leave their order unspecified)."""
     xs, si = list(w.shape(x)), list(w.shape(idx))
     axis %= len(xs)
     if mode not in ("set", "add"):
@@ -439,8 +439,10 @@ def scatter_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: s
 def scatter_flat(w: GraphWriter, x: str, flat: str, u: str, mode: str, keep: str | None = None) -> str:
     """x with the values u [K] added ("add") or written ("set") at the flat positions `flat` [K] of x;
     with `keep` [K] (bool), only where it holds. Written positions come from one scatter_add (a set's
-    repeated positions are summed); a "set" keeps x wherever nothing lands."""
+    repeated positions hold their mean, see below); a "set" keeps x wherever nothing lands."""
     xs, m = list(w.shape(x)), math.prod(w.shape(x))
+    if mode in _FLAT_COMBINE:
+        return _scatter_flat_combine(w, x, flat, u, mode, keep)
     if keep is not None:
         flat, u = w.where(keep, flat, w.scalar_like(0, flat)), w.where(keep, u, w.scalar_like(0, u))
     added = w.reshape(w.emit1("scatter_add", [u, flat], {"shape": [m], "axis": 0}, [m], w.dtype(u)), xs)
@@ -448,8 +450,30 @@ def scatter_flat(w: GraphWriter, x: str, flat: str, u: str, mode: str, keep: str
         return w.add(x, added)
     ones = w.const(np.ones(w.shape(u), np.float32))
     ones = ones if keep is None else w.where(keep, ones, w.scalar_like(0, ones))
-    hit = w.emit1("scatter_add", [ones, flat], {"shape": [m], "axis": 0}, [m], "float32")
-    return w.where(w.reshape(w.binary("greater", hit, w.scalar_like(0, hit)), xs), added, x)
+    hit = w.reshape(w.emit1("scatter_add", [ones, flat], {"shape": [m], "axis": 0}, [m], "float32"), xs)
+    # A position written more than once (max_unpool of overlapping windows, a set with repeated indices)
+    # holds the writes' mean: their common value when they agree, as PyTorch's / JAX's one surviving write;
+    # each write's derivative is the result's there (PyTorch's index_put backward, JAX's scatter transpose).
+    count = w.binary("maximum", w.cast(hit, w.dtype(added)), w.scalar_like(1, added))
+    written = w.add(added, w.unary("stop_gradient", w.sub(w.div(added, count), added)))
+    return w.where(w.binary("greater", hit, w.scalar_like(0, hit)), written, x)
+
+
+# mode -> (the reduction over the updates landing on one position, its identity, how it meets x)
+_FLAT_COMBINE = {"max": ("max", -np.inf, "maximum"), "min": ("min", np.inf, "minimum"), "mul": ("prod", 1.0, "mul")}
+
+
+def _scatter_flat_combine(w: GraphWriter, x: str, flat: str, u: str, mode: str, keep: str | None) -> str:
+    """scatter_flat's max / min / mul (StableHLO scatter with such a body: x combined with every update
+    landing on it): a one-hot hit mask [K, M] of the K updates against x's M positions, the updates
+    reduced over K (the identity where nothing lands), then combined with x. Memory: K * M."""
+    xs, m, k = list(w.shape(x)), math.prod(w.shape(x)), math.prod(w.shape(u))
+    red, ident, meet = _FLAT_COMBINE[mode]
+    hit = w.binary("equal", w.reshape(w.cast(flat, "int64"), [k, 1]), w.const(np.arange(m, dtype=np.int64)))
+    if keep is not None:
+        hit = w.binary("logical_and", hit, w.reshape(keep, [k, 1]))
+    landed = w.reduce(red, w.where(hit, w.reshape(u, [k, 1]), w.scalar_like(ident, u)), [0])
+    return w.reshape(w.binary(meet, w.reshape(x, [m]), landed), xs)
 
 
 def adaptive_windows(n: int, o: int) -> list[tuple[int, int]]:
