@@ -633,3 +633,86 @@ def scatter_reduce_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, 
         got = {"max": lambda: w.binary("maximum", got, x), "min": lambda: w.binary("minimum", got, x),
                "mul": lambda: w.mul(got, x), "sum": lambda: w.add(got, x)}[mode]()
     return w.where(landed, got, x)
+
+
+# -- Householder QR (LAPACK's geqrf / orgqr, step by step) ------------------------------------------------
+def _rows(w, x, lo, hi=None):
+    """x[..., lo:hi, :] (the last two axes are the matrix's)."""
+    sh = w.shape(x)
+    return w.index(x, [[0, d, 1] for d in sh[:-2]] + [[lo, hi if hi is not None else sh[-2], 1], [0, sh[-1], 1]])
+
+
+def _cols(w, x, lo, hi=None):
+    """x[..., :, lo:hi]."""
+    sh = w.shape(x)
+    return w.index(x, [[0, d, 1] for d in sh[:-1]] + [[lo, hi if hi is not None else sh[-1], 1]])
+
+
+def _reflect(w, v, tau, x):
+    """H x = x - tau v (v^T x) for the reflector of v [..., r, 1] and tau [..., 1, 1], x [..., r, c]."""
+    return w.sub(x, w.mul(tau, w.mul(v, w.reduce("sum", w.mul(v, x), [-2], keepdims=True))))
+
+
+def householder_qr(w: GraphWriter, a: str, complete: bool = False):
+    """LAPACK's QR of a [..., m, n] as graph ops, one Householder step (dlarfg) per column: returns
+    (packed, taus, q): geqrf's packed result (R on and above the diagonal, the reflectors' tails below),
+    its taus [..., k], and Q from the reflectors (orgqr: [m, k], or [m, m] with `complete`), with LAPACK's
+    signs, so every value is what torch / JAX return. Differentiable wherever a column below the
+    diagonal is not zero (its norm's derivative); derivatives of Q's columns past n (complete, tall) are
+    this construction's, which PyTorch and JAX leave undefined."""
+    *batch, m, n = w.shape(a)
+    k = min(m, n)
+    dt = w.dtype(a)
+    r, vs, taus = a, [], []
+    for j in range(k):
+        block = _rows(w, r, j)  # [..., m - j, n]
+        col = _cols(w, block, j, j + 1)  # [..., m - j, 1]
+        alpha = _rows(w, col, 0, 1)
+        if m - j == 1:  # nothing below the diagonal: H = I (tau 0), beta = alpha
+            vs.append(w.const(np.ones(batch + [1, 1], dt)))
+            taus.append(w.const(np.zeros(batch + [1, 1], dt)))
+            continue
+        x = _rows(w, col, 1)
+        norm = w.unary("sqrt", w.add(w.mul(alpha, alpha), w.reduce("sum", w.mul(x, x), [-2], keepdims=True)))
+        beta = w.where(w.binary("greater_equal", alpha, w.scalar_like(0, alpha)), w.unary("neg", norm), norm)
+        tau = w.div(w.sub(beta, alpha), beta)
+        v = w.concat([w.const(np.ones(batch + [1, 1], dt)), w.div(x, w.sub(alpha, beta))], len(batch))
+        rest = _reflect(w, v, tau, _cols(w, block, j + 1)) if j + 1 < n else None
+        zeros = w.const(np.zeros(batch + [m - j - 1, 1], dt))
+        new_col = w.concat([beta, zeros], len(batch))
+        parts = ([_cols(w, block, 0, j)] if j else []) + [new_col] + ([rest] if rest is not None else [])
+        r = w.concat(([_rows(w, r, 0, j)] if j else []) + [w.concat(parts, len(batch) + 1)], len(batch))
+        vs.append(v)
+        taus.append(tau)
+    below = np.tril(np.ones((m, n), bool), -1)
+    tails = w.concat([w.concat([w.const(np.zeros(batch + [j, 1], dt)), v], len(batch)) if j else v
+                      for j, v in enumerate(vs)] + ([w.const(np.zeros(batch + [m, n - k], dt))] if n > k else []),
+                     len(batch) + 1)
+    packed = w.where(w.const(below), tails, r)
+    tau_vec = w.reshape(w.concat(taus, len(batch) + 1), batch + [k])
+    return packed, tau_vec, _apply_reflectors(w, vs, taus, m, m if complete else k, dt, batch)
+
+
+def _apply_reflectors(w, vs, taus, m: int, cols: int, dt, batch):
+    """H_1 ... H_k applied to the first `cols` columns of I_m (v_j [..., m - j, 1], tau_j [..., 1, 1])."""
+    q = w.const(np.broadcast_to(np.eye(m, cols, dtype=dt), list(batch) + [m, cols]).copy())
+    for j in reversed(range(len(vs))):  # innermost first
+        q = w.concat(([_rows(w, q, 0, j)] if j else []) + [_reflect(w, vs[j], taus[j], _rows(w, q, j))], len(batch))
+    return q
+
+
+def householder_product(w: GraphWriter, packed: str, taus: str, cols: int) -> str:
+    """LAPACK's orgqr / torch.linalg.householder_product: the first `cols` columns of H_1 ... H_k, the
+    reflectors' tails below the diagonal of packed [..., m, n], taus [..., k]."""
+    *batch, m, n = w.shape(packed)
+    k, dt = w.shape(taus)[-1], w.dtype(packed)
+    if k > min(m, n) or cols > m or cols < k:
+        raise UnsupportedModel(f"householder product of {k} reflectors in [{m}, {n}] for {cols} columns "
+                               f"(needs k <= min(m, n) and k <= columns <= m)")
+    vs, ts = [], []
+    for j in range(k):
+        col = _rows(w, _cols(w, packed, j, j + 1), j + 1)
+        ones = w.const(np.ones(list(batch) + [1, 1], dt))
+        vs.append(w.concat([ones, col], len(batch)) if m - j > 1 else ones)
+        ts.append(w.reshape(w.index(taus, [[0, d, 1] for d in batch] + [j]), list(batch) + [1, 1]))
+    return _apply_reflectors(w, vs, ts, m, cols, dt, batch)

@@ -131,10 +131,11 @@ def _planar():
     class Planar(nn.Module):
         def __init__(self):
             super().__init__()
+            # scalars as [1] (ONNX keeps 0-d float initializers as constants, not weights)
             self.u, self.w, self.b = nn.Parameter(torch.randn(3) * 0.5), nn.Parameter(torch.randn(3)), \
-                nn.Parameter(torch.tensor(0.1))
-            self.z0, self.alpha, self.beta = nn.Parameter(torch.randn(3)), nn.Parameter(torch.tensor(0.7)), \
-                nn.Parameter(torch.tensor(0.4))
+                nn.Parameter(torch.tensor([0.1]))
+            self.z0, self.alpha, self.beta = nn.Parameter(torch.randn(3)), nn.Parameter(torch.tensor([0.7])), \
+                nn.Parameter(torch.tensor([0.4]))
 
         def forward(self, z):  # [4, 3]
             a = torch.tanh(z @ self.w + self.b)
