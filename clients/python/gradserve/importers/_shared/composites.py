@@ -674,10 +674,16 @@ def householder_qr(w: GraphWriter, a: str, complete: bool = False):
             taus.append(w.const(np.zeros(batch + [1, 1], dt)))
             continue
         x = _rows(w, col, 1)
-        norm = w.unary("sqrt", w.add(w.mul(alpha, alpha), w.reduce("sum", w.mul(x, x), [-2], keepdims=True)))
+        xn2 = w.reduce("sum", w.mul(x, x), [-2], keepdims=True)
+        # dlarfg: nothing to annihilate (x = 0) is H = I (tau 0, beta alpha); the other branch's norm is kept
+        # away from 0 there, so that no 0 / 0 or sqrt'(0) reaches a derivative through the where
+        done = w.binary("equal", xn2, w.scalar_like(0, xn2))
+        norm = w.unary("sqrt", w.where(done, w.scalar_like(1, xn2), w.add(w.mul(alpha, alpha), xn2)))
         beta = w.where(w.binary("greater_equal", alpha, w.scalar_like(0, alpha)), w.unary("neg", norm), norm)
-        tau = w.div(w.sub(beta, alpha), beta)
-        v = w.concat([w.const(np.ones(batch + [1, 1], dt)), w.div(x, w.sub(alpha, beta))], len(batch))
+        tau = w.where(done, w.scalar_like(0, alpha), w.div(w.sub(beta, alpha), beta))
+        tail = w.where(done, w.scalar_like(0, x), w.div(x, w.sub(alpha, beta)))
+        beta = w.where(done, alpha, beta)
+        v = w.concat([w.const(np.ones(batch + [1, 1], dt)), tail], len(batch))
         rest = _reflect(w, v, tau, _cols(w, block, j + 1)) if j + 1 < n else None
         zeros = w.const(np.zeros(batch + [m - j - 1, 1], dt))
         new_col = w.concat([beta, zeros], len(batch))
