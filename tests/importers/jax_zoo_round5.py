@@ -23,7 +23,8 @@ def _scan_gru():
             return h, h @ p["out"]
         h, ys = lax.scan(step, h0, xs)
         return ys, h
-    ws = {k: _r(i + 1, 3 if k[0] == "w" else 4, 4, scale=0.5) for i, k in enumerate(("wz", "uz", "wr", "ur", "wn", "un"))}
+    names = ("wz", "uz", "wr", "ur", "wn", "un")
+    ws = {k: _r(i + 1, 3 if k[0] == "w" else 4, 4, scale=0.5) for i, k in enumerate(names)}
     return fn, dict(ws, out=_r(9, 4, 2)), (_r(0, 5, 2, 3), _r(10, 2, 4))
 
 

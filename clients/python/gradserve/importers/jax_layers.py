@@ -278,7 +278,8 @@ def scatter(fn, op, ins, shape, dtype):
     """stablehlo.scatter set / add / mul / max / min (x.at[...].set / add / multiply / max / min): every update
     element's flat position in the operand, out-of-bounds update windows dropped (StableHLO), then (set /
     add) one scatter_add into the flat operand; `set` keeps x where nothing lands (repeated indices of a set
-    hold their mean: which write survives is unspecified in JAX); mul / max / min combine x with every update landing on it."""
+    hold their mean: which write survives is unspecified in JAX); mul / max / min combine x with every
+    update landing on it."""
     from jaxlib.mlir.dialects import stablehlo
 
     w = fn.w
