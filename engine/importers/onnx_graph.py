@@ -19,7 +19,7 @@ import numpy as np
 from .graph_writer import GraphWriter, ModelLimitExceeded, UnsupportedModel
 from .onnx_control import CONTROL_HANDLERS
 from .onnx_ops import HANDLERS, _np_dtype, fold
-from . import onnx_layers, onnx_rnn  # noqa: F401,E402 - they add their rules to HANDLERS
+from . import onnx_layers, onnx_rnn, onnx_seq  # noqa: F401,E402 - they add their rules to HANDLERS
 
 MAX_SUBGRAPH_DEPTH = 8  # nesting of If / Loop sub-graphs (limits["max_subgraph_depth"] overrides)
 
@@ -51,13 +51,14 @@ class _Ctx:
         self.w = GraphWriter(m.graph.name or "onnx")
         self.env: dict[str, str] = {}
         self.consts: dict[str, np.ndarray] = {}
+        self.seqs: dict[str, list[str]] = {}  # ONNX sequences: their tensors' values (onnx_seq.py)
         self.inits = {t.name: t for t in m.graph.initializer}
         self.frozen: set[str] = set()
         self.opset = next((o.version for o in m.opset_import if o.domain in ("", "ai.onnx")), 0)
         self.depth = 0
 
     def visible(self, name: str) -> bool:
-        return name in self.env or name in self.consts or name in self.inits
+        return name in self.env or name in self.consts or name in self.inits or name in self.seqs
 
     def subgraph(self, graph, base: str) -> "_SubCtx":
         return _SubCtx(self, graph, base)
@@ -107,6 +108,9 @@ class _Ctx:
         v = self.env.get(name)
         if v is not None:
             return v
+        if name in self.seqs:
+            raise UnsupportedModel(f"value {name!r} is a sequence: only the sequence ops read it (a sequence as a "
+                                   "model output, a loop state or a branch result is not imported)")
         if name in self.consts:
             v = self.w.const(self.consts[name])
         elif name in self.inits:
@@ -133,7 +137,7 @@ class _SubCtx(_Ctx):
         self.onnx, self.np_helper, self.limits, self.opset = parent.onnx, parent.np_helper, parent.limits, parent.opset
         self.parent, self.depth, self.frozen = parent, parent.depth + 1, parent.frozen
         self.w = parent.w.function_writer(base)
-        self.env, self.inits, self.captures = {}, {}, {}
+        self.env, self.inits, self.captures, self.seqs = {}, {}, {}, {}
         self.consts = {t.name: self.array(t, "sub-graph initializer") for t in graph.initializer}
 
     def declare(self, name: str, shape, dtype) -> str:
@@ -142,10 +146,10 @@ class _SubCtx(_Ctx):
         return self.env[name]
 
     def _outer(self, name: str) -> bool:
-        return name not in self.env and name not in self.consts and self.parent.visible(name)
+        return name not in self.env and name not in self.consts and name not in self.seqs and self.parent.visible(name)
 
     def visible(self, name: str) -> bool:
-        return name in self.env or name in self.consts or self.parent.visible(name)
+        return name in self.env or name in self.consts or name in self.seqs or self.parent.visible(name)
 
     def is_const(self, name: str) -> bool:
         return self.parent.is_const(name) if self._outer(name) else name in self.consts
@@ -304,8 +308,12 @@ def _convert_node(ctx, graph, node) -> None:
                                "the ONNX importer", op=node.op_type, node=node.name, version=ctx.opset)
     outs = h(ctx, node, attrs)
     for i, o in enumerate(node.output):
-        if o and i < len(outs) and outs[i] is not None:
+        if o and i < len(outs) and isinstance(outs[i], list):
+            ctx.seqs[o] = outs[i]
+        elif o and i < len(outs) and outs[i] is not None:
             ctx.env[o] = outs[i]
+        elif o in ctx.consts:  # folded by the handler (SequenceLength)
+            continue
         elif o and _used(graph, o):
             raise UnsupportedModel(f"output {i} ({o!r}) is not supported")
     _check_sizes(ctx, node)

@@ -183,12 +183,40 @@ def test_transformer_encoder_block(fake):
 
 
 @pytest.mark.parametrize("how", ["max", "min", "multiply"])
-def test_scatter_max_min_mul_are_refused_naming_the_update(fake, how):
+def test_scatter_max_min_mul_match_jax_to_second_order(fake, how):
+    """x.at[i].max / min / multiply(u) (repeated indices for max / min, as JAX allows; distinct ones for
+    multiply, the only ones JAX differentiates): value, gradient w.r.t. x and u, and an HVP vs JAX."""
+    idx = jnp.array([0, 2, 0, 4] if how != "multiply" else [0, 2, 3, 4])
+    kw = {"unique_indices": True} if how == "multiply" else {}
+
+    def f(x, u):
+        y = getattr(jnp.asarray(x).at[idx], how)(u * 3.0, **kw)
+        return jnp.sum(jnp.sin(y) * jnp.arange(1.0, 6.0, dtype=jnp.float32))
+
+    x = np.array([0.3, -0.2, 0.5, 0.1, -0.4], np.float32)
+    u = np.array([0.25, -0.1, 0.05, 0.2], np.float32)
+    cell = gs.from_jax(f, x, u)
+    close(cell(Tensor(x), Tensor(u)).asnumpy(), np.asarray(f(x, u)), "value")
+    gx, gu = ops.grad(cell, grad_position=(0, 1))(Tensor(x), Tensor(u))
+    wx, wu = jax.grad(f, argnums=(0, 1))(x, u)
+    close(gx.asnumpy(), np.asarray(wx), "grad x")
+    close(gu.asnumpy(), np.asarray(wu), "grad u")
+    v = np.array([0.5, -1.0, 0.3, 0.7, 0.2], np.float32)
+
+    class GradDot(nn.Cell):
+        def construct(self, z):
+            return (ops.grad(lambda y: cell(y, Tensor(u)))(z) * Tensor(v)).sum()
+
+    want = jax.jvp(lambda y: jax.grad(f)(y, u), (x,), (v,))[1]
+    close(ops.grad(GradDot())(Tensor(x)).asnumpy(), np.asarray(want), "hessian-vector product")
+
+
+def test_scatter_with_another_update_computation_is_refused_naming_it(fake):
     def upd(x):
-        return getattr(x.at[jnp.array([0, 2, 0])], how)(2.0)
+        return x.at[jnp.array([0, 2, 0])].apply(jnp.sin)
 
     with pytest.raises(gs.importers.UnsupportedModel, match=r"scatter with update computation") as e:
-        gs.from_jax(upd, jnp.ones(4))
+        gs.from_jax(upd, jnp.ones(4, jnp.float32))
     assert e.value.op == "stablehlo.scatter"
 
 

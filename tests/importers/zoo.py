@@ -433,4 +433,4 @@ def _adaptive_uneven():
 
 
 from . import zoo_families  # noqa: E402,F401 - registers round 3's cases into CASES
-from . import zoo_round4  # noqa: E402,F401 - registers round 4's cases into CASES
+from . import zoo_round4, zoo_round5  # noqa: E402,F401 - register rounds 4 and 5's cases into CASES

@@ -403,9 +403,13 @@ def run_module(w: GraphWriter, exp, leaves: list[str], while_max_trips: int | No
     from jax._src.interpreters import mlir as jmlir
     from jaxlib.mlir import ir
 
+    from .jax_lapack import refuse_known_kernels
+
     args = [leaves[i] for i in sorted(exp.module_kept_var_idx)]
+    text = exp.mlir_module()
+    refuse_known_kernels(text)
     with jmlir.make_ir_context() as ctx:
-        mod = ir.Module.parse(exp.mlir_module(), context=ctx)
+        mod = ir.Module.parse(text, context=ctx)
         funcs = {ir.StringAttr(op.attributes["sym_name"]).value: op for op in mod.body.operations}
         return _Fn(w, funcs, while_max_trips=while_max_trips).run(funcs["main"], args)
 

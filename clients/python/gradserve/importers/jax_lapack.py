@@ -12,10 +12,12 @@
       'A' of a square matrix; mode 'N' gives s alone).
   @lapack_?syevd_ffi (symmetric eigendecomposition; results: vectors, values, info) -> eigh reading the
       triangle uplo names.
-  @lapack_?geqrf_ffi + @lapack_?orgqr_ffi (QR as Householder reflectors, then Q from them) -> qr: geqrf's
-      packed result is R in its upper triangle with zeros below (not the reflectors: only orgqr reads those,
-      and it is mapped to qr's Q through the taus it is given); a Q wider than qr's (mode 'complete' of a tall
-      matrix) is refused.
+  @lapack_?geqrf_ffi + @lapack_?orgqr_ffi (QR as Householder reflectors, then Q from them) -> qr for R and
+      the reduced Q (orgqr finds it through the taus it is given); the reflectors below the diagonal, the
+      taus, and a Q wider than qr's (mode 'complete' of a tall matrix) are LAPACK's steps as graph ops
+      (composites.householder_qr / householder_product).
+  @lapack_?geev_ffi / @lapack_?gees_ffi (non-symmetric eig / Schur) are refused: complex results, and
+      a gradient JAX itself defines only for the eigenvalues of diagonalizable matrices.
 The kernel's options are the call's mhlo.backend_config (ASCII codes, as LAPACK's
 character arguments: uplo 'L' / 'U', trans_x 'N' / 'T' / 'C', diag 'U' / 'N', side 'L' / 'R').
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import re
 
+from ._shared import composites as C
 from ._shared.graph_writer import UnsupportedModel
 from .lu_rect import lu_any
 
@@ -116,32 +119,48 @@ def syevd(fn, op, ins, target, results):
 
 
 def geqrf(fn, op, ins, target, results):
-    """qr(a); the packed result is R over zeros (see the module's note), the taus a placeholder that
-    orgqr looks up."""
+    """qr(a) for R (on and above the diagonal) and for the Q orgqr looks up by the taus; the reflectors
+    below the diagonal and the taus are LAPACK's, step by step (composites.householder_qr)."""
+    import numpy as np
+
     (shape, dtype), (tau_shape, tau_dtype) = results
     w = fn.w
     *batch, m, n = shape
     k = min(m, n)
     q, r = w.emit("qr", [ins[0]], {}, [(batch + [m, k], dtype), (batch + [k, n], dtype)])
-    packed = r if m == k else w.concat([r, _zeros(fn, batch + [m - k, n], dtype)], len(shape) - 2)
-    taus = _zeros(fn, tau_shape, tau_dtype)  # a fresh name for each call
+    r = r if m == k else w.concat([r, _zeros(fn, batch + [m - k, n], dtype)], len(shape) - 2)
+    tails, taus, _ = C.householder_qr(w, ins[0])
+    packed = w.where(w.const(np.tril(np.ones((m, n), bool), -1)), tails, r)
+    taus = w.add(taus, _zeros(fn, tau_shape, tau_dtype))  # a name of this call's own, for orgqr's look-up
     fn.qr_of_taus[taus] = q
     return [packed, taus]
 
 
 def orgqr(fn, op, ins, target, results):
+    """Q from geqrf's reflectors: the engine qr's Q when it is that QR's reduced Q, else LAPACK's product of
+    the reflectors (mode='complete' of a tall matrix, or reflectors from elsewhere)."""
     (shape, dtype), = results
     q = fn.qr_of_taus.get(ins[1])
-    if q is None:
-        raise UnsupportedModel(f"@{target} of reflectors that are not a geqrf result in the same function")
-    if list(fn.w.shape(q)) != list(shape):
-        raise UnsupportedModel(f"@{target}: Q {list(shape)} from a QR whose reduced Q is {list(fn.w.shape(q))} "
-                               "(mode='complete' of a tall matrix: the engine's qr is the reduced one)")
-    return [q]
+    if q is not None and list(fn.w.shape(q)) == list(shape):
+        return [q]
+    return [C.householder_product(fn.w, ins[0], ins[1], shape[-1])]
 
 
 _HANDLERS = {"potrf": potrf, "trsm": trsm, "getrf": getrf, "gesdd": gesdd, "syevd": syevd, "geqrf": geqrf,
              "orgqr": orgqr}
+
+
+_REFUSED = re.compile(r"@(lapack_[sdcz](?:geev|gees)(?:_ffi)?)\b")
+
+
+def refuse_known_kernels(module_text: str) -> None:
+    """Before any op is read (their complex results would be refused first, naming only a type): the
+    non-symmetric eigen / Schur kernels, by name and why."""
+    m = _REFUSED.search(module_text)
+    if m:
+        raise UnsupportedModel(f"@{m.group(1)} (jnp.linalg.eig / eigvals, jax.scipy.linalg.schur): a non-symmetric "
+                               "eigen / Schur decomposition has complex results and no gradient on gradserve's real "
+                               "graphs; refused (jnp.linalg.eigh imports, for symmetric matrices)", op=m.group(1))
 
 
 def lapack_call(fn, op, target: str, ins: list[str], results: list) -> list[str] | None:

@@ -260,22 +260,26 @@ LAYER_OPS["pad"] = pad
 
 
 def _scatter_kind(op) -> str:
-    """`set` (the region returns the update) or `add`; anything else is refused."""
+    """`set` (the region returns the update), or the one binary op it applies (add, mul, max, min)."""
     block = op.regions[0].blocks[0]
     ops = list(block.operations)
     names = [o.operation.name for o in ops]
     ret = ops[-1].operands[0]
     if names == ["stablehlo.return"] and ret.get_name() == block.arguments[1].get_name():
         return "set"
-    if names == ["stablehlo.add", "stablehlo.return"]:
-        return "add"
-    raise UnsupportedModel(f"scatter with update computation {names} (only set and add)")
+    combine = {"stablehlo.add": "add", "stablehlo.multiply": "mul", "stablehlo.maximum": "max",
+               "stablehlo.minimum": "min"}
+    if len(names) == 2 and names[1] == "stablehlo.return" and names[0] in combine:
+        return combine[names[0]]
+    raise UnsupportedModel(f"scatter with update computation {names} (known: set, add, mul, max, min)")
 
 
 def scatter(fn, op, ins, shape, dtype):
-    """stablehlo.scatter set / add (x.at[...].set / add): every update element's flat position in the
-    operand, out-of-bounds update windows dropped (StableHLO), then one scatter_add into the flat
-    operand; `set` keeps x where nothing lands (repeated indices of a set are summed: unspecified in JAX)."""
+    """stablehlo.scatter set / add / mul / max / min (x.at[...].set / add / multiply / max / min): every update
+    element's flat position in the operand, out-of-bounds update windows dropped (StableHLO), then (set /
+    add) one scatter_add into the flat operand; `set` keeps x where nothing lands (repeated indices of a set
+    hold their mean: which write survives is unspecified in JAX); mul / max / min combine x with every
+    update landing on it."""
     from jaxlib.mlir.dialects import stablehlo
 
     w = fn.w

@@ -293,6 +293,22 @@ def _bitwise_not(c, x):
     return c.w.unary("logical_not", x)
 
 
+_BITWISE_BOOL = {"and": "logical_and", "or": "logical_or", "xor": "not_equal"}
+
+
+def _bitwise(kind):
+    def rule(c, a, b):
+        a, b = c.pair(a, b)
+        if c.w.dtype(a) != "bool" or c.w.dtype(b) != "bool":
+            raise UnsupportedModel(f"bitwise_{kind} of {c.w.dtype(a)} and {c.w.dtype(b)} (only bool: masks)")
+        return c.w.binary(_BITWISE_BOOL[kind], a, b)
+    return rule
+
+
+for _k in _BITWISE_BOOL:
+    ATEN[f"aten.bitwise_{_k}.Tensor"] = _bitwise(_k)
+
+
 @aten("aten.native_group_norm.default")
 def _group_norm(c, x, weight, bias, n, ch, hw, group, eps):
     x = c.v(x)
@@ -453,7 +469,7 @@ def _maxpool(c, x, kernel, stride=(), padding=0, dilation=1, ceil_mode=False):
     kernel = _rep(kernel, nd)
     y = C.pool(c.w, "max", x, kernel=kernel, strides=_rep(stride, nd) if stride else kernel,
                pads=[(p, p) for p in _rep(padding, nd)], dilations=_rep(dilation, nd), ceil_mode=ceil_mode)
-    return (y, None)
+    return (y, C.max_pool_indices(c.w, x, y, "spatial"))
 
 
 @aten("aten.avg_pool2d.default", "aten.avg_pool3d.default", "aten.avg_pool1d.default")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._shared import composites as C
 from ._shared.graph_writer import UnsupportedModel
 from .lu_rect import lu_any, part as _part, rows as _rows
 from .torch_table import aten
@@ -32,12 +33,33 @@ def _tri(w, x, lower: bool, diagonal: float = 1.0):
 def _qr(c, a, mode="reduced"):
     w, a = c.w, c.v(a)
     m, n = w.shape(a)[-2:]
-    if mode == "complete" and m > n:
-        raise UnsupportedModel(f"qr mode='complete' of a tall matrix [{m}, {n}] (the engine's qr is the reduced one)")
     k = min(m, n)
     batch = list(w.shape(a)[:-2])
     q, r = w.emit("qr", [a], {}, [(batch + [m, k], w.dtype(a)), (batch + [k, n], w.dtype(a))])
+    if mode == "complete" and m > n:  # Q's last m - n columns from LAPACK's reflectors; R over zeros
+        full = C.householder_qr(w, a, complete=True)[2]
+        q = w.concat([q, w.index(full, [[0, d, 1] for d in batch] + [[0, m, 1], [n, m, 1]])], len(batch) + 1)
+        r = w.concat([r, w.const(np.zeros(batch + [m - n, n], w.dtype(a)))], len(batch))
     return (_empty(c, w.dtype(a)) if mode == "r" else q), r
+
+
+@aten("aten.geqrf.default")
+def _geqrf(c, a):
+    """LAPACK's packed QR (R above, the reflectors below the diagonal) and its taus, step by step."""
+    return C.householder_qr(c.w, c.v(a))[:2]
+
+
+@aten("aten.linalg_householder_product.default")
+def _householder_product(c, packed, taus):
+    w, packed = c.w, c.v(packed)
+    return C.householder_product(w, packed, c.v(taus), w.shape(packed)[-1])
+
+
+@aten("aten.linalg_eig.default", "aten._linalg_eig.default", "aten.linalg_eigvals.default")
+def _eig(c, a, *rest):
+    raise UnsupportedModel("non-symmetric eigendecomposition (torch.linalg.eig / eigvals): its eigenvalues and "
+                           "vectors are complex and its gradient is not defined for gradserve's real graphs; refused "
+                           "(torch.linalg.eigh imports, for symmetric matrices)")
 
 
 @aten("aten._linalg_eigh.default")

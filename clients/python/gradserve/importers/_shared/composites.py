@@ -85,6 +85,35 @@ def conv_transpose(w: GraphWriter, x: str, weight: str, bias: str | None, *, str
     return y
 
 
+def max_pool_indices(w: GraphWriter, x: str, y: str, flat_over: str = "spatial") -> str:
+    """The int64 position of the first maximum of each window of the max_pool `y` of `x` (PyTorch's
+    max_pool*_with_indices, ONNX MaxPool's second output): flat over each plane's spatial axes
+    (flat_over="spatial", PyTorch) or over the whole tensor N, C, *spatial (flat_over="all", ONNX).
+    The positions are static: max_pool_mask's one-hot choice of window offset times a constant table of
+    the input position each offset reads (padding never wins, so its positions are never chosen)."""
+    a = next(n for n in reversed(w.nodes) if y in n["outputs"])["attrs"]  # y's max_pool geometry, as emitted
+    shape, out = w.shape(x), w.shape(y)[2:]
+    kernel, strides, dils, full = a["window"], a["strides"], a["dilation"], a["padding"]
+    spatial = shape[2:]
+    table = np.zeros([math.prod(kernel)] + list(out), np.float64)
+    for k, offs in enumerate(itertools.product(*[range(kd) for kd in kernel])):
+        coords = np.meshgrid(*[np.arange(o) * st - lo + kd * d
+                               for o, st, (lo, _), kd, d in zip(out, strides, full, offs, dils)], indexing="ij")
+        inside = np.all([(c >= 0) & (c < s) for c, s in zip(coords, spatial)], axis=0)
+        table[k] = np.where(inside, np.ravel_multi_index([np.clip(c, 0, s - 1) for c, s in zip(coords, spatial)],
+                                                         spatial), 0)
+    ft = "float64" if w.dtype(x) == "float64" else "float32"  # float16 counts exactly to 2048 only
+    if math.prod(spatial) >= 2 ** 24 and ft == "float32":
+        raise UnsupportedModel(f"max-pool indices of planes {list(spatial)} (positions past float32's exact integers)")
+    mask = w.cast(w.emit1("max_pool_mask", [x], dict(a), list(shape[:2]) + [len(table)] + list(out), w.dtype(x)), ft)
+    pos = w.reduce("sum", w.mul(mask, w.const(table.astype(ft))), [2], keepdims=False)
+    idx = w.cast(pos, "int64")
+    if flat_over == "all":  # plus each plane's start: (n * C + c) * prod(spatial)
+        start = np.arange(shape[0] * shape[1]).reshape(shape[:2] + (1,) * len(out)) * math.prod(spatial)
+        idx = w.add(idx, w.const(start.astype(np.int64)))
+    return idx
+
+
 def pool(w: GraphWriter, kind: str, x: str, *, kernel, strides, pads, dilations=None, ceil_mode=False,
          count_include_pad=False) -> str:
     """kind "max" or "avg" over windows of the spatial axes."""
@@ -391,7 +420,7 @@ def is_inf(w: GraphWriter, x: str, positive: bool = True, negative: bool = True)
 def scatter_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: str) -> str:
     """torch.scatter / scatter_add, ONNX ScatterElements: x with upd[..i..] written (mode "set") or
     added ("add") at x[..idx[..i..]..] along `axis`; one scatter_add into the flat x. Repeated
-    positions of a "set" are summed (PyTorch and ONNX leave their order unspecified)."""
+    positions of a "set" hold the writes' mean (PyTorch and ONNX leave their order unspecified)."""
     xs, si = list(w.shape(x)), list(w.shape(idx))
     axis %= len(xs)
     if mode not in ("set", "add"):
@@ -410,8 +439,10 @@ def scatter_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: s
 def scatter_flat(w: GraphWriter, x: str, flat: str, u: str, mode: str, keep: str | None = None) -> str:
     """x with the values u [K] added ("add") or written ("set") at the flat positions `flat` [K] of x;
     with `keep` [K] (bool), only where it holds. Written positions come from one scatter_add (a set's
-    repeated positions are summed); a "set" keeps x wherever nothing lands."""
+    repeated positions hold their mean, see below); a "set" keeps x wherever nothing lands."""
     xs, m = list(w.shape(x)), math.prod(w.shape(x))
+    if mode in _FLAT_COMBINE:
+        return _scatter_flat_combine(w, x, flat, u, mode, keep)
     if keep is not None:
         flat, u = w.where(keep, flat, w.scalar_like(0, flat)), w.where(keep, u, w.scalar_like(0, u))
     added = w.reshape(w.emit1("scatter_add", [u, flat], {"shape": [m], "axis": 0}, [m], w.dtype(u)), xs)
@@ -419,8 +450,32 @@ def scatter_flat(w: GraphWriter, x: str, flat: str, u: str, mode: str, keep: str
         return w.add(x, added)
     ones = w.const(np.ones(w.shape(u), np.float32))
     ones = ones if keep is None else w.where(keep, ones, w.scalar_like(0, ones))
-    hit = w.emit1("scatter_add", [ones, flat], {"shape": [m], "axis": 0}, [m], "float32")
-    return w.where(w.reshape(w.binary("greater", hit, w.scalar_like(0, hit)), xs), added, x)
+    hit = w.reshape(w.emit1("scatter_add", [ones, flat], {"shape": [m], "axis": 0}, [m], "float32"), xs)
+    # A position written more than once (max_unpool of overlapping windows, a set with repeated indices)
+    # holds the writes' mean: their common value when they agree, as PyTorch's / JAX's one surviving write;
+    # each write's derivative is the result's there (PyTorch's index_put backward, JAX's scatter transpose).
+    written = added
+    if w.dtype(added).startswith("float"):  # integers (JAX's pivot permutations: one write each) keep the sum
+        count = w.binary("maximum", w.cast(hit, w.dtype(added)), w.scalar_like(1, added))
+        written = w.add(added, w.unary("stop_gradient", w.sub(w.div(added, count), added)))
+    return w.where(w.binary("greater", hit, w.scalar_like(0, hit)), written, x)
+
+
+# mode -> (the reduction over the updates landing on one position, its identity, how it meets x)
+_FLAT_COMBINE = {"max": ("max", -np.inf, "maximum"), "min": ("min", np.inf, "minimum"), "mul": ("prod", 1.0, "mul")}
+
+
+def _scatter_flat_combine(w: GraphWriter, x: str, flat: str, u: str, mode: str, keep: str | None) -> str:
+    """scatter_flat's max / min / mul (StableHLO scatter with such a body: x combined with every update
+    landing on it): a one-hot hit mask [K, M] of the K updates against x's M positions, the updates
+    reduced over K (the identity where nothing lands), then combined with x. Memory: K * M."""
+    xs, m, k = list(w.shape(x)), math.prod(w.shape(x)), math.prod(w.shape(u))
+    red, ident, meet = _FLAT_COMBINE[mode]
+    hit = w.binary("equal", w.reshape(w.cast(flat, "int64"), [k, 1]), w.const(np.arange(m, dtype=np.int64)))
+    if keep is not None:
+        hit = w.binary("logical_and", hit, w.reshape(keep, [k, 1]))
+    landed = w.reduce(red, w.where(hit, w.reshape(u, [k, 1]), w.scalar_like(ident, u)), [0])
+    return w.reshape(w.binary(meet, w.reshape(x, [m]), landed), xs)
 
 
 def adaptive_windows(n: int, o: int) -> list[tuple[int, int]]:
@@ -581,3 +636,92 @@ def scatter_reduce_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, 
         got = {"max": lambda: w.binary("maximum", got, x), "min": lambda: w.binary("minimum", got, x),
                "mul": lambda: w.mul(got, x), "sum": lambda: w.add(got, x)}[mode]()
     return w.where(landed, got, x)
+
+
+# -- Householder QR (LAPACK's geqrf / orgqr, step by step) ------------------------------------------------
+def _rows(w, x, lo, hi=None):
+    """x[..., lo:hi, :] (the last two axes are the matrix's)."""
+    sh = w.shape(x)
+    return w.index(x, [[0, d, 1] for d in sh[:-2]] + [[lo, hi if hi is not None else sh[-2], 1], [0, sh[-1], 1]])
+
+
+def _cols(w, x, lo, hi=None):
+    """x[..., :, lo:hi]."""
+    sh = w.shape(x)
+    return w.index(x, [[0, d, 1] for d in sh[:-1]] + [[lo, hi if hi is not None else sh[-1], 1]])
+
+
+def _reflect(w, v, tau, x):
+    """H x = x - tau v (v^T x) for the reflector of v [..., r, 1] and tau [..., 1, 1], x [..., r, c]."""
+    return w.sub(x, w.mul(tau, w.mul(v, w.reduce("sum", w.mul(v, x), [-2], keepdims=True))))
+
+
+def householder_qr(w: GraphWriter, a: str, complete: bool = False):
+    """LAPACK's QR of a [..., m, n] as graph ops, one Householder step (dlarfg) per column: returns
+    (packed, taus, q): geqrf's packed result (R on and above the diagonal, the reflectors' tails below),
+    its taus [..., k], and Q from the reflectors (orgqr: [m, k], or [m, m] with `complete`), with LAPACK's
+    signs, so every value is what torch / JAX return. Differentiable wherever a column below the
+    diagonal is not zero (its norm's derivative); derivatives of Q's columns past n (complete, tall) are
+    this construction's, which PyTorch and JAX leave undefined."""
+    *batch, m, n = w.shape(a)
+    k = min(m, n)
+    dt = w.dtype(a)
+    r, vs, taus = a, [], []
+    for j in range(k):
+        block = _rows(w, r, j)  # [..., m - j, n]
+        col = _cols(w, block, j, j + 1)  # [..., m - j, 1]
+        alpha = _rows(w, col, 0, 1)
+        if m - j == 1:  # nothing below the diagonal: H = I (tau 0), beta = alpha
+            vs.append(w.const(np.ones(batch + [1, 1], dt)))
+            taus.append(w.const(np.zeros(batch + [1, 1], dt)))
+            continue
+        x = _rows(w, col, 1)
+        xn2 = w.reduce("sum", w.mul(x, x), [-2], keepdims=True)
+        # dlarfg: nothing to annihilate (x = 0) is H = I (tau 0, beta alpha); the other branch's norm is kept
+        # away from 0 there, so that no 0 / 0 or sqrt'(0) reaches a derivative through the where
+        done = w.binary("equal", xn2, w.scalar_like(0, xn2))
+        norm = w.unary("sqrt", w.where(done, w.scalar_like(1, xn2), w.add(w.mul(alpha, alpha), xn2)))
+        beta = w.where(w.binary("greater_equal", alpha, w.scalar_like(0, alpha)), w.unary("neg", norm), norm)
+        tau = w.where(done, w.scalar_like(0, alpha), w.div(w.sub(beta, alpha), beta))
+        tail = w.where(done, w.scalar_like(0, x), w.div(x, w.sub(alpha, beta)))
+        beta = w.where(done, alpha, beta)
+        v = w.concat([w.const(np.ones(batch + [1, 1], dt)), tail], len(batch))
+        rest = _reflect(w, v, tau, _cols(w, block, j + 1)) if j + 1 < n else None
+        zeros = w.const(np.zeros(batch + [m - j - 1, 1], dt))
+        new_col = w.concat([beta, zeros], len(batch))
+        parts = ([_cols(w, block, 0, j)] if j else []) + [new_col] + ([rest] if rest is not None else [])
+        r = w.concat(([_rows(w, r, 0, j)] if j else []) + [w.concat(parts, len(batch) + 1)], len(batch))
+        vs.append(v)
+        taus.append(tau)
+    below = np.tril(np.ones((m, n), bool), -1)
+    tails = w.concat([w.concat([w.const(np.zeros(batch + [j, 1], dt)), v], len(batch)) if j else v
+                      for j, v in enumerate(vs)] + ([w.const(np.zeros(batch + [m, n - k], dt))] if n > k else []),
+                     len(batch) + 1)
+    packed = w.where(w.const(below), tails, r)
+    tau_vec = w.reshape(w.concat(taus, len(batch) + 1), batch + [k])
+    return packed, tau_vec, _apply_reflectors(w, vs, taus, m, m if complete else k, dt, batch)
+
+
+def _apply_reflectors(w, vs, taus, m: int, cols: int, dt, batch):
+    """H_1 ... H_k applied to the first `cols` columns of I_m (v_j [..., m - j, 1], tau_j [..., 1, 1])."""
+    q = w.const(np.broadcast_to(np.eye(m, cols, dtype=dt), list(batch) + [m, cols]).copy())
+    for j in reversed(range(len(vs))):  # innermost first
+        q = w.concat(([_rows(w, q, 0, j)] if j else []) + [_reflect(w, vs[j], taus[j], _rows(w, q, j))], len(batch))
+    return q
+
+
+def householder_product(w: GraphWriter, packed: str, taus: str, cols: int) -> str:
+    """LAPACK's orgqr / torch.linalg.householder_product: the first `cols` columns of H_1 ... H_k, the
+    reflectors' tails below the diagonal of packed [..., m, n], taus [..., k]."""
+    *batch, m, n = w.shape(packed)
+    k, dt = w.shape(taus)[-1], w.dtype(packed)
+    if k > min(m, n) or cols > m or cols < k:
+        raise UnsupportedModel(f"householder product of {k} reflectors in [{m}, {n}] for {cols} columns "
+                               f"(needs k <= min(m, n) and k <= columns <= m)")
+    vs, ts = [], []
+    for j in range(k):
+        col = _rows(w, _cols(w, packed, j, j + 1), j + 1)
+        ones = w.const(np.ones(list(batch) + [1, 1], dt))
+        vs.append(w.concat([ones, col], len(batch)) if m - j > 1 else ones)
+        ts.append(w.reshape(w.index(taus, [[0, d, 1] for d in batch] + [j]), list(batch) + [1, 1]))
+    return _apply_reflectors(w, vs, ts, m, cols, dt, batch)

@@ -388,9 +388,11 @@ def _pool(ctx, node, attrs):
     kind = "max" if node.op_type == "MaxPool" else "avg"
     if kind == "avg" and any(d != 1 for d in dils):
         raise UnsupportedModel("dilated average pooling")
-    return [C.pool(w, kind, x, kernel=kernel, strides=strides, pads=pads, dilations=dils,
-                   ceil_mode=bool(attrs.get("ceil_mode", 0)),
-                   count_include_pad=bool(attrs.get("count_include_pad", 0)))]
+    y = C.pool(w, kind, x, kernel=kernel, strides=strides, pads=pads, dilations=dils,
+               ceil_mode=bool(attrs.get("ceil_mode", 0)), count_include_pad=bool(attrs.get("count_include_pad", 0)))
+    if kind == "max" and len(node.output) > 1 and node.output[1]:
+        return [y, C.max_pool_indices(w, x, y, "all")]
+    return [y]
 
 
 @handles("GlobalAveragePool", "GlobalMaxPool")
