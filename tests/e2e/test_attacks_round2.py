@@ -53,7 +53,11 @@ def auth(key: str = "k1") -> dict:
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("attacks_round2") / "server.log", env=ENV, devices="cpu")
+    from oip.models import write_repository  # (tests/ is on sys.path: the OIP suite's repository)
+
+    repo = write_repository(tmp_path_factory.mktemp("models"))  # for the OIP and UM-Bridge routes
+    s = Server(tmp_path_factory.mktemp("attacks_round2") / "server.log", devices="cpu",
+               env={**ENV, "GRADSERVE_MODEL_REPOSITORY": str(repo)})
     yield s
     s.stop()
 
@@ -211,3 +215,217 @@ def test_a_repeated_weight_is_refused(c, stub):
     # one z: d sum-free output / dz = sum over (x @ y)'s elements of the default ones sens, by NumPy
     one = decode(call(c, "grad", dict(body, weights=["z"])))["outputs"][0]["array"]
     np.testing.assert_allclose(one, [(X @ Y).sum()], rtol=1e-5)
+
+
+# -- made shared-memory regions ---------------------------------------------------------------------------------
+SHM = "/v2/systemsharedmemory"
+
+
+def create(c: httpx.Client, name: str, body) -> httpx.Response:
+    return c.post(f"{SHM}/region/{name}/create", content=body if isinstance(body, bytes) else json.dumps(body))
+
+
+@pytest.mark.parametrize("body, status, says", [
+    ({"byte_size": 1 << 40}, 413, "client_shm_made_bytes"),
+    ({"byte_size": -1}, 400, "byte_size"), ({"byte_size": 0}, 400, "byte_size"),
+    ({"byte_size": 1.5}, 400, "byte_size"), ({"byte_size": True}, 400, "byte_size"),
+    ({"byte_size": "4096"}, 400, "byte_size"), ({}, 400, "byte_size"),
+    ({"byte_size": 4096, "pid": 0}, 400, "pid"), ({"byte_size": 4096, "pid": -5}, 400, "pid"),
+    ({"byte_size": 4096, "pid": 2 ** 70}, 400, "pid"), ({"byte_size": 4096, "pid": "1"}, 400, "pid"),
+    ({"byte_size": 4096, "pid": 1 << 30}, 400, "no process"),
+    ({"byte_size": 4096, "extra": 1}, 400, "byte_size, pid"),
+    (b"[" * 30000 + b"]" * 30000, 400, "nested"), (b"x" * 70000, 400, "65536"),
+])
+def test_made_region_create_refusals(c, body, status, says):
+    r = create(c, "bad", body)
+    assert r.status_code == status and says in r.json()["error"], r.text
+    assert c.get(f"{SHM}/status").json() == []  # nothing made
+
+
+def test_a_create_naming_another_users_process_is_refused(c):
+    theirs = next((int(p) for p in os.listdir("/proc") if p.isdigit() and os.stat(f"/proc/{p}").st_uid != os.geteuid()),
+                  None)
+    if theirs is None:
+        pytest.skip("no process of another user on this host")
+    r = create(c, "x", {"byte_size": 4096, "pid": theirs})
+    assert r.status_code == 400 and "server's user" in r.json()["error"], r.text
+
+
+def test_a_create_flood_with_lying_pids_leaves_places_for_regions_of_ones_own(c, srv):
+    """Client k1 names the pids of four processes (of its user, not itself) to pass for four clients: made
+    regions take at most half of the 8 places (before: all 8, and no client could register a region of its
+    own until they went idle, 10 minutes). Client k2 then registers one of its own and uses it."""
+    others = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"]) for _ in range(4)]
+    obj = f"/atk2_{os.getpid()}"
+    try:
+        made = 0
+        for p in others:
+            for i in range(2):
+                r = create(c, f"f{p.pid}_{i}", {"byte_size": 4096, "pid": p.pid})
+                if r.status_code != 200:
+                    assert r.status_code == 413 and "the most they may" in r.json()["error"], r.text
+                    break
+                made += 1
+        assert made == 4
+        with open("/dev/shm" + obj, "wb") as f:
+            f.write(np.arange(4, dtype=F32).tobytes())
+        with httpx.Client(base_url=srv.url, timeout=CEILING, headers=auth("k2")) as k2:
+            r = k2.post(f"{SHM}/region/own/register", json={"key": obj, "offset": 0, "byte_size": 16})
+            assert r.status_code == 200, r.text
+            r = k2.post("/v1/eval", json={"graph": _sum_net(4), "inputs": [
+                {"shape": [4], "datatype": "FP32", "parameters": {"shared_memory_region": "own"}}]})
+            assert decode(r)["outputs"][0]["array"] == 6.0
+    finally:
+        c.post(f"{SHM}/unregister")
+        for p in others:
+            p.kill()
+            p.wait()
+        if os.path.exists("/dev/shm" + obj):
+            os.unlink("/dev/shm" + obj)
+    canary(c)
+
+
+def _sum_net(n: int) -> dict:
+    gb = GraphBuilder("s")
+    return graph_to_json(gb.build(gb.sum(gb.input((n,), name="x"))))
+
+
+def _shm_job(cl: httpx.Client, region: str, gen, n: int) -> httpx.Response:
+    p = {"shared_memory_region": region}
+    if gen is not None:
+        p["shared_memory_generation"] = gen
+    return cl.post("/v1/eval", json={"graph": _sum_net(n), "inputs": [{"shape": [n], "datatype": "FP32", "parameters": p}]})
+
+
+def test_a_generation_reused_by_another_client_reads_that_clients_bytes(c, srv):
+    """k1 and k2 register regions over the same 64 KiB (the server keeps a copy of a large input per
+    registered region and generation). k1 reads ones under generation 5; the bytes become twos; k2 names
+    generation 5 too and must read twos (not k1's kept copy); k1's own reuse of 5 gets its own copy (the
+    documented price of lying), its generation 6 the twos."""
+    n = 1 << 14  # 64 KiB: at shm_threshold_bytes, so the input is kept under its generation
+    obj = f"/atk2g_{os.getpid()}"
+    path = "/dev/shm" + obj
+    with open(path, "wb") as f:
+        f.write(np.ones(n, F32).tobytes())
+    try:
+        with httpx.Client(base_url=srv.url, timeout=CEILING, headers=auth("k2")) as k2:
+            for cl, name in ((c, "g1"), (k2, "g2")):
+                r = cl.post(f"{SHM}/region/{name}/register", json={"key": obj, "offset": 0, "byte_size": 4 * n})
+                assert r.status_code == 200, r.text
+
+            def total(cl, region, gen):
+                return float(decode(_shm_job(cl, region, gen, n))["outputs"][0]["array"])
+            assert total(c, "g1", 5) == n
+            with open(path, "r+b") as f:
+                f.write(np.full(n, 2, F32).tobytes())
+            assert total(k2, "g2", 5) == 2 * n
+            assert total(c, "g1", 5) == n
+            assert total(c, "g1", 6) == 2 * n
+            for bad in (-1, 1.5, "5", True):
+                r = _shm_job(c, "g1", bad, n)
+                assert r.status_code == 400, (bad, r.text)
+                assert error_of(r)["detail"]["path"] == "$.inputs[0].parameters.shared_memory_generation", r.text
+    finally:
+        c.post(f"{SHM}/unregister")
+        os.unlink(path)
+    canary(c)
+
+
+# -- the Unix socket ---------------------------------------------------------------------------------------------
+def uds_path(c: httpx.Client) -> str:
+    r = c.get("/v1/local")
+    assert r.status_code == 200, r.text
+    return r.json()["unix_socket"]
+
+
+def uds(path: str) -> socket.socket:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(CEILING)
+    s.connect(path)
+    return s
+
+
+def read_all(s: socket.socket) -> bytes:
+    """Everything the server sends until it closes (or CEILING passes)."""
+    out = b""
+    try:
+        while True:
+            got = s.recv(65536)
+            if not got:
+                return out
+            out += got
+    except (socket.timeout, ConnectionResetError):
+        return out
+
+
+def test_slow_loris_heads_on_the_unix_socket_get_408_and_others_are_served(c):
+    """20 connections that never finish their head: each 408 within header_timeout_s (2 s), while TCP and
+    Unix-socket clients are served."""
+    path = uds_path(c)
+    t0 = time.monotonic()
+    held = [uds(path) for _ in range(20)]
+    try:
+        for s in held:
+            s.sendall(b"POST /v1/grad HTTP/1.1\r\nHost: x\r\nContent-Le")
+        canary(c)
+        with httpx.Client(transport=httpx.HTTPTransport(uds=path), base_url="http://local", timeout=CEILING,
+                          headers=auth("k2")) as u:
+            np.testing.assert_allclose(decode(call(u, "grad", {"graph": matmul_net(), "inputs": [X, Y]}))
+                                       ["outputs"][0]["array"], DX, rtol=1e-6)
+        for s in held:
+            assert read_all(s).startswith(b"HTTP/1.1 408"), "a slow head was not timed out"
+        assert time.monotonic() - t0 < CEILING
+    finally:
+        for s in held:
+            s.close()
+
+
+def test_a_half_closed_unix_socket_client_gets_its_answer(c):
+    body = json.dumps({"graph": matmul_net(), "inputs": [
+        {"shape": list(a.shape), "datatype": "FP32", "data": a.ravel().tolist()} for a in (X, Y)]}).encode()
+    s = uds(uds_path(c))
+    try:
+        s.sendall(b"POST /v1/grad HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k1\r\nContent-Type: "
+                  b"application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        s.shutdown(socket.SHUT_WR)
+        got = read_all(s)
+    finally:
+        s.close()
+    head, _, rest = got.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), got[:300]
+    out = json.loads(rest)["outputs"][0]
+    np.testing.assert_allclose(np.array(out["data"], F32).reshape(out["shape"]), DX, rtol=1e-6)
+
+
+def test_a_huge_head_on_the_unix_socket_is_431(c):
+    s = uds(uds_path(c))
+    try:
+        s.sendall(b"GET /v2/health/ready HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 20000 + b"\r\n\r\n")
+        got = read_all(s)
+    finally:
+        s.close()
+    assert got.startswith(b"HTTP/1.1 431"), got[:200]
+    canary(c)
+
+
+# -- deeply nested JSON on every surface -------------------------------------------------------------------------
+DEEP = b"[" * 30000 + b"]" * 30000  # (60 KB: under the shared-memory routes' 64 KiB body limit)
+
+
+@pytest.mark.parametrize("route", ["/v1/grad", "/v1/graphs", "/v2/models/seed_grad/infer", f"{SHM}/region/r/register",
+                                   "/umbridge/Evaluate"])
+def test_deeply_nested_json_is_a_400(c, route):
+    r = c.post(route, content=DEEP, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and "nested too deeply" in r.text, (route, r.status_code, r.text[:300])
+    canary(c)
+
+
+def test_a_deeply_nested_graph_inside_a_body_is_a_400(c, stub):
+    body = b'{"graph": {"format": "gradserve.graph/1", "nodes": ' + DEEP + b"}, \"inputs\": []}"
+    r = c.post("/v1/grad", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and "nested too deeply" in r.text, r.text[:300]
+    m = gw.request("grad", {"inputs": [X, Y]})
+    m.graph_json = DEEP
+    e = gw.rpc_error(stub.Grad, m, timeout=CEILING, metadata=[("authorization", "Bearer k1")])
+    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and "nested too deeply" in e.details(), e
+    canary(c)
