@@ -429,3 +429,56 @@ def test_a_deeply_nested_graph_inside_a_body_is_a_400(c, stub):
     e = gw.rpc_error(stub.Grad, m, timeout=CEILING, metadata=[("authorization", "Bearer k1")])
     assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and "nested too deeply" in e.details(), e
     canary(c)
+
+
+# -- gRPC streams held open, the inline lane fed many graphs -----------------------------------------------------
+def test_grpc_streams_held_open_do_not_stall_other_callers(c, srv, stub):
+    """Three connections each open 100 calls (the per-connection cap) whose request message never ends (a
+    5-byte prefix announcing 1 MiB, then nothing): other gRPC and HTTP callers are answered meanwhile, and
+    once the holder goes away the server is whole."""
+    from .h2_raw import DATA, END_HEADERS, HEADERS, RawH2, frame, hpack
+
+    held = []
+    try:
+        for _ in range(3):
+            h = RawH2(srv.grpc_target)
+            for k in range(100):
+                sid = 1 + 2 * k
+                head = [(":method", "POST"), (":scheme", "http"), (":path", "/gradserve.v1.Gradserve/Eval"),
+                        (":authority", "x"), ("content-type", "application/grpc"), ("te", "trailers"),
+                        ("authorization", "Bearer k1")]
+                h.sock.sendall(frame(HEADERS, END_HEADERS, sid, hpack(head)) +
+                               frame(DATA, 0, sid, b"\x00" + (1 << 20).to_bytes(4, "big")))
+            held.append(h)
+        t0 = time.monotonic()
+        out = gw.call(stub, "grad", {"graph": matmul_net(), "inputs": [X, Y]}, timeout=CEILING,
+                      metadata=[("authorization", "Bearer k2")])
+        np.testing.assert_allclose(gw.arrays(out)[0], DX, rtol=1e-6)
+        canary(c)
+        assert time.monotonic() - t0 < CEILING
+    finally:
+        for h in held:
+            h.close()
+    canary(c)
+
+
+def test_the_inline_lane_fed_many_distinct_graphs_keeps_its_bounds(c):
+    """48 distinct small graphs (each one the lane lowers ahead while its first run is in a worker, within a
+    CPU budget): every answer right, the graphs kept lowered ahead at most 16 (service.inline_ahead.KEEP),
+    and a known graph still answered."""
+    from service.inline_ahead import KEEP
+
+    def net(k: int) -> tuple[dict, float]:
+        gb = GraphBuilder(f"n{k}")
+        x = gb.input((3,), name="x")
+        return graph_to_json(gb.build(gb.sum(gb.mul(x, gb.scalar(float(k) + 0.5, "float32"))))), float(k) + 0.5
+
+    x = np.array([1.0, 2.0, 4.0], F32)
+    for k in range(48):
+        g, s = net(k)
+        got = decode(call(c, "grad", {"graph": g, "inputs": [x]}))["outputs"][0]["array"]
+        np.testing.assert_allclose(got, [s, s, s], rtol=1e-6)  # d sum(s x) / dx = s
+    lane = c.get("/v1/devices").json()["pools"][0]["inline"]
+    assert lane is not None and lane["lowered_ahead"] <= KEEP, lane
+    assert lane["plans"] + lane["lowered_ahead"] > 0, lane  # the lane did take them up
+    canary(c)
