@@ -243,8 +243,12 @@ def test_made_region_create_refusals(c, body, status, says):
 
 
 def test_a_create_naming_another_users_process_is_refused(c):
-    theirs = next((int(p) for p in os.listdir("/proc") if p.isdigit() and os.stat(f"/proc/{p}").st_uid != os.geteuid()),
-                  None)
+    def uid(pid: str) -> int | None:
+        try:
+            return os.stat(f"/proc/{pid}").st_uid
+        except OSError:  # gone meanwhile
+            return None
+    theirs = next((int(p) for p in os.listdir("/proc") if p.isdigit() and uid(p) not in (None, os.geteuid())), None)
     if theirs is None:
         pytest.skip("no process of another user on this host")
     r = create(c, "x", {"byte_size": 4096, "pid": theirs})
@@ -294,7 +298,8 @@ def _shm_job(cl: httpx.Client, region: str, gen, n: int) -> httpx.Response:
     p = {"shared_memory_region": region}
     if gen is not None:
         p["shared_memory_generation"] = gen
-    return cl.post("/v1/eval", json={"graph": _sum_net(n), "inputs": [{"shape": [n], "datatype": "FP32", "parameters": p}]})
+    return cl.post("/v1/eval", json={"graph": _sum_net(n),
+                                     "inputs": [{"shape": [n], "datatype": "FP32", "parameters": p}]})
 
 
 def test_a_generation_reused_by_another_client_reads_that_clients_bytes(c, srv):
