@@ -10,7 +10,7 @@ import numpy as np
 
 from .builder import Builder
 from .errors import LimitExceeded, ShapeError
-from .executor import Plan, compile_graph, estimate_bytes
+from .executor import Plan, compile_graph, estimate_bytes, estimate_flops
 from .ir import AVal, Graph, Var, check_dtype
 from .lower import lower
 
@@ -83,18 +83,22 @@ class Engine:
       max_work       equations emitted and functions inlined while lowering, before CSE
       max_job_bytes  a plan's estimated peak bytes (`executor.estimate_bytes`), checked before
                      it is compiled or run
+      max_job_flops  a plan's estimated operations (`executor.estimate_flops`), checked likewise: a
+                     small request must not ask for hours of compute (a chain of large matmuls)
       cache_size / cache_bytes  plans kept: entries / bytes held (constants and arenas); an
                      evicted plan's arenas are released at once
     """
 
     def __init__(self, backend: str = "numpy", *, cache_size: int = 256, max_nodes: int | None = None,
-                 max_work: int | None = None, max_job_bytes: int | None = None, cache_bytes: int | None = None):
+                 max_work: int | None = None, max_job_bytes: int | None = None, cache_bytes: int | None = None,
+                 max_job_flops: int | None = None):
         self.backend = backend
         self.cache_size = cache_size
         self.cache_bytes = cache_bytes
         self.max_nodes = max_nodes
         self.max_work = max_work
         self.max_job_bytes = max_job_bytes
+        self.max_job_flops = max_job_flops
         self._plans: OrderedDict[Any, tuple[Graph | None, Plan, int]] = OrderedDict()
         self._held = 0  # bytes of the cached plans, as counted when each was cached
         self._lock = threading.Lock()
@@ -112,7 +116,18 @@ class Engine:
             raise LimitExceeded(f"the job would need about {need} bytes (inputs, parameters, constants and the "
                                 f"intermediates alive at once), above the limit of {self.max_job_bytes} "
                                 "(max_job_bytes)", setting="max_job_bytes", limit=self.max_job_bytes, value=need)
+        if self.max_job_flops is not None:
+            self._check_flops(flat)
         return flat, need
+
+    def _check_flops(self, flat: Graph) -> None:
+        ops, at, worst = estimate_flops(flat)
+        if ops > self.max_job_flops:
+            e = flat.eqns[at]
+            node = e.label or f"{at}:{e.op}"
+            raise LimitExceeded(f"the job would take about {ops:.3g} operations, above the limit of "
+                                f"{self.max_job_flops:.3g} (max_job_flops); the costliest node, a {e.op}, takes "
+                                f"{worst:.3g}", setting="max_job_flops", limit=self.max_job_flops, value=ops, node=node)
 
     def estimate(self, g: Graph) -> int:
         """Estimated peak bytes of running `g` (lowers it; compiles and allocates nothing)."""

@@ -261,6 +261,23 @@ def estimate_bytes(graph: Graph) -> int:
     return held + peak
 
 
+def estimate_flops(graph: Graph) -> tuple[int, int, int]:
+    """(operations a run of the flat `graph` takes, index of its costliest equation, its operations), from
+    the avals alone:
+    an op's `flops` rule (contractions, factorisations), else one per element it reads or writes. A loop's
+    body (while_run's, an attr graph) counts once: its trip count is known only at run time, where the
+    job's deadline bounds it. Index -1: no equations."""
+    total, worst, at = 0, -1, -1
+    for k, e in enumerate(graph.eqns):
+        rule = OPS[e.op].flops
+        n = rule(e) if rule is not None else sum(v.aval.size for v in (*e.inputs, *e.outputs))
+        n += sum(estimate_flops(g)[0] for g in e.attrs.values() if isinstance(g, Graph))
+        total += n
+        if n > worst:
+            worst, at = n, k
+    return total, at, worst
+
+
 def _broadcast_copy(xp, x, shape):
     r = xp.broadcast_to(x, shape)
     if isinstance(r, np.ndarray):

@@ -70,9 +70,14 @@ def _weights(g: Graph, weights) -> list[str]:
         return []
     names = [weights] if isinstance(weights, str) else list(weights)
     known = set(g.param_names)
+    seen: set = set()
     for w in names:
         if w not in known:
-            raise DifferentiationError(f"unknown weight {w!r}; parameters: {sorted(known) or 'none'}", weight=w)
+            raise DifferentiationError(f"unknown weight {w!r}; parameters: {sorted(known) or 'none'}", weight=w,
+                                       option="weights")
+        if w in seen:  # as a repeated position: one gradient per weight, not a silent second copy
+            raise DifferentiationError(f"weight {w!r} repeated", weight=w, option="weights")
+        seen.add(w)
     return names
 
 

@@ -154,7 +154,7 @@ def _head(kind: str, m) -> tuple[dict, bool]:
             head[f] = [_spec(t) for t in ts]
     if kind == "grad":
         _grad_fields(m, head, "$")
-        if m.order:
+        if m.HasField("order"):  # presence, so an explicit 0 is refused as HTTP refuses it
             head["order"] = m.order
         if m.value_and_grad:
             head["value_and_grad"] = True

@@ -116,10 +116,12 @@ class InlineLane:
         self.pending: set = set()  # keys being compiled, or lowered ahead
         self.ahead = LowerAhead(Engine("numpy", max_nodes=min(settings.max_nodes, AHEAD_MAX_NODES),
                                        max_work=min(settings.max_work, AHEAD_MAX_WORK),
-                                       max_job_bytes=settings.max_job_bytes, cache_size=1))
+                                       max_job_bytes=settings.max_job_bytes, cache_size=1,
+                                       max_job_flops=settings.max_job_flops))
         # the workers' limits: a plan is lowered here exactly as in a worker; its cache is the lane's plans
         self.engine = Engine("numpy", max_nodes=settings.max_nodes, max_work=settings.max_work,
-                             max_job_bytes=settings.max_job_bytes, cache_size=PLAN_CACHE, cache_bytes=CACHE_BYTES)
+                             max_job_bytes=settings.max_job_bytes, cache_size=PLAN_CACHE, cache_bytes=CACHE_BYTES,
+                             max_job_flops=settings.max_job_flops)
         self.limits = Limits(max_nodes=settings.max_nodes)
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="gradserve-inline")
         self.closed = False

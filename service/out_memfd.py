@@ -47,6 +47,9 @@ from .errors import InvalidRequest, LimitExceeded
 
 SEALS = getattr(fcntl, "F_SEAL_SHRINK", 0) | getattr(fcntl, "F_SEAL_GROW", 0) | getattr(fcntl, "F_SEAL_SEAL", 0)
 OWNER_SHARE = 4  # one client may hold at most 1/OWNER_SHARE of client_shm_made_bytes (and of the region count)
+# made regions together hold at most 1/MADE_SHARE of the region count: a client is told apart by the pid it
+# names, so one naming several pids could else take every place and leave others no region of their own
+MADE_SHARE = 2
 MAX_MAPS = 16  # a worker's kept mappings
 MAX_MAP_BYTES = 1 << 30
 MAX_VIEWS = 8  # a mapping's kept output views (out_memfd.views): per target and output signature
@@ -114,6 +117,13 @@ def _owner(pid: Any, peer: str | None) -> tuple[Any, str | None]:
     started = _start_time(pid)
     if started is None:
         raise InvalidRequest(f"no process {pid} on the server's host", path="pid")
+    try:  # a client maps the region through /proc/<server>/fd: only a process of the server's user can
+        uid = os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        uid = None
+    if uid != os.geteuid():
+        raise InvalidRequest(f"process {pid} is not the server's user's: pid must be the client's own process id",
+                             path="pid")
     return pid, started
 
 
@@ -151,6 +161,10 @@ def create(regions: Regions, name: Any, byte_size: Any, pid: Any, peer: str | No
         raise LimitExceeded(f"made shared memory regions hold {total} bytes ({mine} for this client); {size} more "
                             f"would pass client_shm_made_bytes={cap} (a client at most 1/{OWNER_SHARE}): unregister "
                             "some, or register a region of your own", limit="client_shm_made_bytes", value=cap)
+    if len(made) >= max(1, regions.max_regions // MADE_SHARE):
+        raise LimitExceeded(f"made shared memory regions take {len(made)} of the client_shm_max_regions="
+                            f"{regions.max_regions} places, the most they may (1/{MADE_SHARE}): register a region of "
+                            "your own", limit="client_shm_max_regions", value=regions.max_regions)
     try:
         fd, ident = _make(name, size)
     except OSError as e:

@@ -186,7 +186,7 @@ class Pool:
         wspec = {"backend": spec.backend, "device": spec.device, "cores": spec.cores, "threads": spec.threads,
                  "cache_size": self.settings.plan_cache_size, "max_nodes": self.settings.max_nodes,
                  "plan_cache_bytes": self.settings.plan_cache_bytes, "max_work": self.settings.max_work,
-                 "max_job_bytes": self.settings.max_job_bytes,
+                 "max_job_bytes": self.settings.max_job_bytes, "max_job_flops": self.settings.max_job_flops,
                  "shm_threshold": self.settings.shm_threshold_bytes, "owner": os.getpid()}
         w.revoked = _ctx.RawValue("q", 0)
         proc = _ctx.Process(target=worker_main, args=(child, wspec, w.revoked), name=f"gradserve-{spec.label}",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -90,6 +91,21 @@ def json_bytes(d: dict) -> int:
     return n + NODE_BYTES * (len(nodes) if isinstance(nodes, list) else 0)
 
 
+def first_non_finite(d: Any, root: str) -> tuple[str, str] | None:
+    """The path and token (NaN, Infinity) of the first non-finite number in parsed JSON, else None. A loop,
+    not recursion: the JSON's depth is the client's."""
+    stack = [(d, root)]
+    while stack:
+        v, path = stack.pop()
+        if isinstance(v, float) and not math.isfinite(v):
+            return path, "NaN" if v != v else ("Infinity" if v > 0 else "-Infinity")
+        if isinstance(v, dict):
+            stack.extend((x, f"{path}.{k}") for k, x in reversed(list(v.items())))
+        elif isinstance(v, list):
+            stack.extend((x, f"{path}[{i}]") for i, x in reversed(list(enumerate(v))))
+    return None
+
+
 def engine_error(e: EngineError, max_elements: int | None = None) -> ServiceError:
     return from_engine(e.to_dict(), max_elements)
 
@@ -122,6 +138,10 @@ class Registry:
         try:
             gid = graph_hash(d)
         except (ValueError, TypeError) as e:
+            where = first_non_finite(d, "$.graph")
+            if where is not None:
+                raise InvalidRequest(f"graph holds {where[1]} at {where[0]}: a graph's JSON must be finite (a "
+                                     "non-finite constant goes as b64)", code="invalid_graph", path=where[0]) from None
             raise InvalidRequest(f"graph is not canonical JSON: {e}", code="invalid_graph", path="$.graph") from None
         if key is not None:
             self.ids.put(key, gid, 64)

@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     max_job_bytes: int = Field(4 * 1024 ** 3, ge=1, description="Per-job memory budget: a plan's estimated peak "
                                "bytes (inputs, parameters, constants, intermediates alive at once), checked before "
                                "it is compiled or run; 413 past it.")
+    max_job_flops: int = Field(10 ** 13, ge=1, description="Per-job compute budget: a plan's estimated operations "
+                               "(2 K per element of a matmul's output, ~2 n^3 per factorised matrix, one per "
+                               "element read or written by other ops), checked before it is compiled or run; 413 "
+                               "naming the costliest node past it. A loop body counts once (the deadline bounds "
+                               "its trips).")
     max_output_bytes: int = Field(256 * 1024 * 1024, ge=1, description="Largest response a job may produce, in "
                                   "bytes as encoded (JSON counts ~16 bytes per element); 413 before running past it.")
     derive_threads: int = Field(2, ge=1, description="Threads that build derived graphs off the event loop; jobs "

@@ -67,7 +67,7 @@ def _setup(spec: dict):
     # the Backend object, not its name: it carries the device (e.g. torch on npu:0)
     return backend, budget, Engine(backend, cache_size=spec["cache_size"], max_nodes=spec.get("max_nodes"),
                            max_work=spec.get("max_work"), max_job_bytes=spec.get("max_job_bytes"),
-                           cache_bytes=spec.get("plan_cache_bytes"))
+                           cache_bytes=spec.get("plan_cache_bytes"), max_job_flops=spec.get("max_job_flops"))
 
 
 class Plans:

@@ -211,9 +211,18 @@ def _conv_scratch(e) -> int:
         padded_bytes(x, g)
 
 
+def _conv_flops(e) -> int:
+    """2 C/groups * window per element of the convolution's output (conv_transpose: of its input, the output
+    of the convolution it is the adjoint of); weight [O, C/groups, *window]."""
+    w = e.inputs[1].aval
+    per = w.size // max(w.shape[0], 1)
+    return 2 * per * (e.outputs[0].aval.size if e.op == "conv" else e.inputs[0].aval.size)
+
+
 defop("conv", 2, rule_infer("conv"), attrs=CONV_ATTRS,
       doc="N-d convolution (cross-correlation) of x [N, C, *sp] with weight [O, C/groups, *window]; "
-          "strides, padding [[lo, hi], ...], dilation, groups (PyTorch / ONNX Conv)", scratch=_conv_scratch)
+          "strides, padding [[lo, hi], ...], dilation, groups (PyTorch / ONNX Conv)", scratch=_conv_scratch,
+      flops=_conv_flops)
 impl_rules["conv"] = _conv_impl
 vjp_rules["conv"] = _conv_vjp
 jvp_rules["conv"] = _conv_jvp
@@ -222,7 +231,7 @@ defop("conv_transpose", 2, rule_infer("conv_transpose"),
       attrs={**CONV_ATTRS, "output_padding": Attr("ints", None, optional=True)},
       doc="transposed convolution (the adjoint of conv in x): y [N, C_in, *sp], weight [C_in, C_out/groups, "
           "*window]; output spatial (n-1)*stride - lo - hi + dilation*(k-1) + 1 + output_padding "
-          "(PyTorch conv_transpose / ONNX ConvTranspose)", scratch=_conv_scratch)
+          "(PyTorch conv_transpose / ONNX ConvTranspose)", scratch=_conv_scratch, flops=_conv_flops)
 impl_rules["conv_transpose"] = _conv_t_impl
 vjp_rules["conv_transpose"] = _conv_t_vjp
 jvp_rules["conv_transpose"] = _conv_t_jvp

@@ -43,9 +43,16 @@ def _np_matmul_out(e):
         (".mT" if ta else "", ".mT" if tb else "")
 
 
+def _matmul_flops(e) -> int:
+    """2 K per output element (a multiply and an add per term of the contraction over K)."""
+    a = e.inputs[0].aval
+    k = a.shape[-2] if e.attrs.get("transpose_a") and len(a.shape) >= 2 else (a.shape[-1] if a.shape else 1)
+    return 2 * k * e.outputs[0].aval.size
+
+
 defop("matmul", 2, rule_infer("matmul"), attrs={"transpose_a": Attr("bool", False), "transpose_b": Attr("bool", False)},
       doc="matrix product over the last two axes, batch axes broadcast (MatMul / BatchMatMul)",
-      linear=True, sign_symmetric=True, np_out=_np_matmul_out)
+      linear=True, sign_symmetric=True, np_out=_np_matmul_out, flops=_matmul_flops)
 impl_rules["matmul"] = _matmul_impl
 vjp_rules["matmul"] = _matmul_vjp
 jvp_rules["matmul"] = _matmul_jvp

@@ -19,7 +19,7 @@ import numpy as np
 from ._infer import rule_infer
 from .composite import dtype_name
 from .linalg_solve import _mask, _mT, _trisolve
-from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
+from .registry import Attr, defop, impl_rules, jvp_rules, matrix_flops, vjp_rules
 
 
 # -- impls -------------------------------------------------------------------------------------------
@@ -176,10 +176,11 @@ def _eigh_vjp(b, ins, outs, cts, lower):
 
 defop("qr", 1, rule_infer("qr"), n_outputs=2,
       doc="(q, r): the reduced QR a = q r of real matrices [..., m, n] (LAPACK geqrf / orgqr signs, k = min(m, n)); "
-          "derivatives need r's diagonal nonzero")
+          "derivatives need r's diagonal nonzero", flops=matrix_flops)
 defop("eigh", 1, rule_infer("eigh"), n_outputs=2, attrs={"lower": Attr("bool", True)},
       doc="(w ascending, v): eigenpairs of the symmetric matrix a's lower (upper: lower=False) triangle defines, "
-          "a [..., n, n] real (LAPACK syevd); v's derivative is inf / NaN at tied eigenvalues, w's is not")
+          "a [..., n, n] real (LAPACK syevd); v's derivative is inf / NaN at tied eigenvalues, w's is not",
+      flops=matrix_flops)
 impl_rules["qr"] = _qr_impl
 impl_rules["eigh"] = _eigh_impl
 vjp_rules["qr"] = _qr_vjp

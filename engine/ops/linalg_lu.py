@@ -14,7 +14,7 @@ import numpy as np
 from ._infer import rule_infer
 from .composite import dtype_name
 from .linalg_solve import _mask, _mT, _trisolve
-from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
+from .registry import Attr, defop, impl_rules, jvp_rules, matrix_flops, vjp_rules
 
 
 # -- impls -------------------------------------------------------------------------------------------
@@ -112,7 +112,8 @@ def _lu_vjp(b, ins, outs, cts):
 
 defop("lu", 1, rule_infer("lu"), n_outputs=3,
       doc="LU with partial pivoting of square a [..., n, n] (LAPACK getrf): (packed L\\U with L unit lower, "
-          "int32 1-based pivots [..., n], int32 info [...]: k+1 for the first zero pivot); pivots, info nondiff")
+          "int32 1-based pivots [..., n], int32 info [...]: k+1 for the first zero pivot); pivots, info nondiff",
+      flops=matrix_flops)
 defop("lu_pivots_to_permutation", 1, rule_infer("lu_pivots_to_permutation"),
       attrs={"permutation_size": Attr("int")}, nondiff=True,
       doc="int32 row order perm [..., permutation_size] of lu's 1-based pivots [..., k]: a[perm] = L U")

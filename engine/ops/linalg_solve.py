@@ -14,7 +14,7 @@ import numpy as np
 
 from ._infer import rule_infer
 from .composite import dtype_name
-from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
+from .registry import Attr, defop, impl_rules, jvp_rules, matrix_flops, vjp_rules
 
 
 # -- impls -------------------------------------------------------------------------------------------
@@ -188,15 +188,16 @@ def _slogdet_vjp(b, ins, outs, cts):
 _TRI = {"lower": Attr("bool", True), "transpose_a": Attr("bool", False), "unit_diagonal": Attr("bool", False)}
 defop("cholesky", 1, rule_infer("cholesky"),
       doc="lower Cholesky factor L of the symmetric part of a [..., n, n] (L L^T = (a + a^T) / 2); NaN where "
-          "it is not positive definite")
+          "it is not positive definite", flops=matrix_flops)
 defop("triangular_solve", 2, rule_infer("triangular_solve"), attrs=_TRI,
       doc="x = op(T)^-1 b for a's lower (upper) triangle T [..., n, n], b [..., n, k] (op: transpose_a; "
-          "unit_diagonal: T's diagonal read as ones)")
+          "unit_diagonal: T's diagonal read as ones)", flops=matrix_flops)
 defop("solve", 2, rule_infer("solve"),
-      doc="x = a^-1 b for a [..., n, n], b [..., n, k] (LU); NaN where a is singular")
-defop("matrix_inverse", 1, rule_infer("matrix_inverse"), doc="the inverse of a [..., n, n]; NaN where a is singular")
+      doc="x = a^-1 b for a [..., n, n], b [..., n, k] (LU); NaN where a is singular", flops=matrix_flops)
+defop("matrix_inverse", 1, rule_infer("matrix_inverse"), doc="the inverse of a [..., n, n]; NaN where a is singular",
+      flops=matrix_flops)
 defop("slogdet", 1, rule_infer("slogdet"), n_outputs=2,
-      doc="(sign, log|det a|) of a [..., n, n]; sign has derivative zero")
+      doc="(sign, log|det a|) of a [..., n, n]; sign has derivative zero", flops=matrix_flops)
 for _name, _fn in impls.items():
     impl_rules[_name] = _lapack(_fn)
 impl_rules["slogdet"] = _lapack(_slogdet_impl)

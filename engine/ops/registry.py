@@ -55,6 +55,9 @@ class OpDef:
                       error; the executor names the node in it
       scratch         eqn -> bytes its impl allocates besides its outputs (a convolution's window
                       patches): the cost model (executor.estimate_bytes) counts them at that step
+      flops           eqn -> floating-point operations of its impl where far more than one per element
+                      it reads or writes (contractions, factorisations): executor.estimate_flops; others
+                      count one per element read or written
     """
 
     name: str
@@ -77,11 +80,21 @@ class OpDef:
     np_view: Callable[[Any], Any] | None = None
     runtime_checked: bool = False
     scratch: Callable[[Any], int] | None = None
+    flops: Callable[[Any], int] | None = None
 
 
 # The flags above that passes read (tests/engine/test_op_registry.py checks each is declared).
 FLAGS = ("commutative", "linear", "sign_symmetric", "cse", "broadcasts", "rearranges", "reshapes", "fold", "np_out",
-         "np_view", "runtime_checked", "scratch")
+         "np_view", "runtime_checked", "scratch", "flops")
+
+
+def matrix_flops(e) -> int:
+    """A factorisation's / solve's work (`flops` of the linalg ops): ~2 m n min(m, n) per [m, n] matrix of
+    the first operand, times its batch, and 2 n per element of any right-hand side."""
+    a = e.inputs[0].aval
+    m, n = (a.shape[-2], a.shape[-1]) if len(a.shape) >= 2 else (1, a.size)
+    batch = a.size // max(m * n, 1)
+    return 2 * batch * m * n * min(m, n) + sum(2 * n * x.aval.size for x in e.inputs[1:])
 
 class _Layers:
     """Entry points of the engine layers above the ops, registered by those layers when they are imported

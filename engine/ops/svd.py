@@ -14,7 +14,7 @@ import numpy as np
 
 from ._infer import rule_infer
 from .composite import dtype_name
-from .registry import defop, impl_rules, jvp_rules, vjp_rules
+from .registry import defop, impl_rules, jvp_rules, matrix_flops, vjp_rules
 
 
 def _svd_impl(xp, a):
@@ -126,7 +126,7 @@ def _svd_jvp(b, ins, outs, ts):
 
 defop("svd", 1, rule_infer("svd"), n_outputs=3,
       doc="(u, s, vh): the reduced SVD a = u diag(s) vh of real matrices [..., m, n] (s descending, k = min(m, n)); "
-          "u's and vh's derivatives are inf / NaN at tied or zero singular values, s's are not")
+          "u's and vh's derivatives are inf / NaN at tied or zero singular values, s's are not", flops=matrix_flops)
 impl_rules["svd"] = _svd_impl
 vjp_rules["svd"] = _svd_vjp
 jvp_rules["svd"] = _svd_jvp
