@@ -410,13 +410,16 @@ for _name, _op in (*((n, n) for n in (
         "logical_and", "logical_or", "logical_not", "matmul", "floor", "tile", "broadcast_to", "amax", "amin",
         "prod", "logsumexp", "norm", "softmax", "diagonal", "trace", "tril", "triu", "roll", "swapaxes",
         "moveaxis", "movedim", "unbind", "narrow", "chunk", "masked_fill", "gather_elements", "outer", "inner",
-        "diff", "hypot", "logit", "kron", "addmm", "addmv", "baddbmm", "bmm", "mv")),
+        "diff", "hypot", "logit", "kron", "addmm", "addmv", "baddbmm", "bmm", "mv", "ger", "cross", "cumprod",
+        "expand")),
         ("clip", "clamp"), ("arctan2", "atan2"), ("negative", "neg"), ("absolute", "abs"), ("arcsin", "asin"),
         ("arccos", "acos"), ("arctan", "atan"), ("arcsinh", "asinh"), ("arccosh", "acosh"), ("arctanh", "atanh"),
         ("eq", "equal"), ("ne", "not_equal"), ("gt", "greater"), ("ge", "greater_equal"), ("lt", "less"),
         ("le", "less_equal")):
     setattr(Tensor, _name, _ops_method(_name, _op))
 setattr(Tensor, "bitwise_not", _ops_method("bitwise_not", "bitwise_not"))
+setattr(Tensor, "to", _ops_method("to", "cast"))  # Tensor.to(dtype)
+setattr(Tensor, "half", lambda self: late.ops.cast(self, "float16"))
 
 
 def _index_add(self, dim, index, source, *, alpha=1):
