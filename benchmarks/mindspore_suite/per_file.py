@@ -20,12 +20,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def run(mode: str, src: str, listing: str, out: str, timeout: float, batch: int = 1) -> None:
     """batch > 1: that many files per pytest process (MindSpore's import costs ~20 s of CPU a process);
-    a batch that times out loses all of its files' items. Files with an XML already are skipped."""
+    a batch that times out loses all of its files' items. Files listed in OUT/<mode>/_done.txt (by an earlier
+    run) are skipped."""
     folder = os.path.join(out, mode)
     os.makedirs(folder, exist_ok=True)
     notes = open(os.path.join(folder, "_notes.txt"), "a")
     files = [line.strip() for line in open(listing) if line.strip() and not line.startswith("#")]
-    files = [f for f in files if not os.path.exists(os.path.join(folder, f.replace("/", "__") + ".xml"))]
+    done_path = os.path.join(folder, "_done.txt")
+    done = set(open(done_path).read().split()) if os.path.exists(done_path) else set()
+    files = [f for f in files if f not in done]
     for start in range(0, len(files), batch):
         group = files[start:start + batch]
         xml = os.path.join(folder, group[0].replace("/", "__") + ".xml")
@@ -41,6 +44,9 @@ def run(mode: str, src: str, listing: str, out: str, timeout: float, batch: int 
             rc = "timeout"
         if not os.path.exists(xml):
             notes.write(f"{' '.join(group)}: no XML (rc {rc})\n")
+            notes.flush()
+        with open(done_path, "a") as f:
+            f.write("".join(g + "\n" for g in group))
         print(f"{rc}\t{' '.join(group)}", flush=True)
 
 
