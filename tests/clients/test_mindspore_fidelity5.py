@@ -122,3 +122,26 @@ def test_round5_names(on_real_server):
     close(P.ACos()(Tensor(np.array([0.5], np.float32))), np.arccos([0.5]))
     assert ops.gt is ops.greater and F.tensor_add is ops.add  # the alias table: one op object each
     ms.set_context(jit_syntax_level=ms.STRICT)
+
+
+def test_bitwise_ops_and_integer_operators(on_real_server):
+    # NumPy's bitwise_and / or / xor / invert (MindSpore 2.10's own test file compares with them)
+    x_np = np.array([[5, -3, 12], [0, 7, -128]], np.int16)
+    y_np = np.array([3, -1, 10], np.int16)
+    x, y = Tensor(x_np), Tensor(y_np)
+    for cls, fn, ref, op in ((P.BitwiseAnd, F.bitwise_and, np.bitwise_and, lambda a, b: a & b),
+                             (P.BitwiseOr, F.bitwise_or, np.bitwise_or, lambda a, b: a | b),
+                             (P.BitwiseXor, F.bitwise_xor, np.bitwise_xor, lambda a, b: a ^ b)):
+        want = ref(x_np, y_np)
+        for got in (cls()(x, y), fn(x, y), op(x, y), getattr(x, fn.__name__)(y)):
+            assert got.dtype == ms.int16
+            np.testing.assert_array_equal(got.asnumpy(), want)
+    np.testing.assert_array_equal((~x).asnumpy(), np.invert(x_np))  # was logical_not: a bool tensor
+    b1, b2 = Tensor(np.array([True, False, True])), Tensor(np.array([True, True, False]))
+    np.testing.assert_array_equal((b1 & b2).asnumpy(), [True, False, False])  # bool masks stay logical
+    np.testing.assert_array_equal((b1 ^ b2).asnumpy(), [False, True, True])
+    with pytest.raises(Exception, match="integer or bool"):
+        F.bitwise_and(Tensor(np.ones(2, np.float32)), Tensor(np.ones(2, np.float32)))
+    batched = ops.vmap(F.bitwise_xor, in_axes=(0, 1))(Tensor(np.array([[1, 2], [3, 4]], np.int32)),
+                                                     Tensor(np.array([[5, 6], [7, 8]], np.int32)))
+    np.testing.assert_array_equal(batched.asnumpy(), [[1 ^ 5, 2 ^ 7], [3 ^ 6, 4 ^ 8]])
