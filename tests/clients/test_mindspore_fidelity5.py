@@ -145,3 +145,36 @@ def test_bitwise_ops_and_integer_operators(on_real_server):
     batched = ops.vmap(F.bitwise_xor, in_axes=(0, 1))(Tensor(np.array([[1, 2], [3, 4]], np.int32)),
                                                      Tensor(np.array([[5, 6], [7, 8]], np.int32)))
     np.testing.assert_array_equal(batched.asnumpy(), [[1 ^ 5, 2 ^ 7], [3 ^ 6, 4 ^ 8]])
+
+
+def test_cummax_cummin_carry_the_first_nan_and_its_index(on_real_server):
+    # MindSpore 2.10 on this very input (it was a silently wrong number: NaN skipped)
+    x = Tensor(np.array([[4, np.inf, np.nan, 1, 7], [2, 1, 3, np.nan, np.nan]], np.float32))
+    v, i = ops.cummax(x, 1)
+    np.testing.assert_array_equal(v.asnumpy(), [[4.0, np.inf, np.nan, np.nan, np.nan], [2.0, 2.0, 3.0, np.nan, np.nan]])
+    np.testing.assert_array_equal(i.asnumpy(), [[0, 1, 2, 2, 2], [0, 0, 2, 3, 4]])
+    v, i = ops.cummin(x, 1)
+    np.testing.assert_array_equal(v.asnumpy(), [[4.0, 4.0, np.nan, np.nan, np.nan], [2.0, 1.0, 1.0, np.nan, np.nan]])
+    np.testing.assert_array_equal(i.asnumpy(), [[0, 0, 2, 2, 2], [0, 1, 1, 3, 4]])
+    assert i.dtype == ms.int32
+
+
+class _ThreeParams(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.p1 = Parameter(Tensor(np.array([1.0], np.float32)), name="p1", requires_grad=False)
+        self.p2 = Parameter(Tensor(np.array([1.0], np.float32)), name="p2")
+        self.p2.requires_grad = False
+
+    def construct(self, x):
+        return self.p1 * x * self.p2 + x
+
+
+def test_a_parameter_without_requires_grad_gets_zeros_when_asked_for(on_real_server):
+    # MindSpore 2.10's tests/st/pynative/grad/test_common_grad (test_pynative_requires_grad_use_grad_operation)
+    net = _ThreeParams()
+    x = Tensor(np.array([3.0], np.float32))
+    gx, (g1, g2) = ops.GradOperation(get_all=True, get_by_list=True)(net, [net.p1, net.p2])(x)
+    close(g1, [0.0])
+    close(g2, [0.0])
+    close(gx[0], [2.0])  # d/dx (p1 p2 x + x): the inputs' gradients are unchanged
