@@ -178,3 +178,12 @@ def test_a_parameter_without_requires_grad_gets_zeros_when_asked_for(on_real_ser
     close(g1, [0.0])
     close(g2, [0.0])
     close(gx[0], [2.0])  # d/dx (p1 p2 x + x): the inputs' gradients are unchanged
+
+
+def test_integer_tensor_scatter_div_rounds_towards_zero(on_real_server):
+    # MindSpore 2.10's own test (NumPy's a / b stored back into the integer array: truncation); negatives by hand
+    x = Tensor(np.array([1, 2, 3, 4, 5, 6, 7, -8], np.int32))
+    out = ops.tensor_scatter_div(x, Tensor(np.array([[4], [3], [1], [7], [7]], np.int32)),
+                                 Tensor(np.array([2, 10, 11, 3, 1], np.int32)))
+    assert out.dtype == ms.int32
+    np.testing.assert_array_equal(out.asnumpy(), [1, 0, 3, 0, 2, 6, 7, -2])
