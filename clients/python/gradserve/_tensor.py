@@ -425,6 +425,17 @@ for _name, _op in (*((n, n) for n in (
 setattr(Tensor, "bitwise_not", _ops_method("bitwise_not", "bitwise_not"))
 setattr(Tensor, "to", _ops_method("to", "cast"))  # Tensor.to(dtype)
 setattr(Tensor, "half", lambda self: late.ops.cast(self, "float16"))
+setattr(Tensor, "floor_divide", _ops_method("floor_divide", "floor_div"))
+setattr(Tensor, "type_as", lambda self, other: late.ops.cast(self, other.dtype))
+
+
+def _new_zeros(self, size, dtype=None):
+    """Tensor.new_zeros(size, dtype=None): zeros of size, in dtype or this tensor's."""
+    size = (size,) if isinstance(size, int) else tuple(size)
+    return late.ops.zeros(size, dtype if dtype is not None else self.dtype)
+
+
+setattr(Tensor, "new_zeros", _new_zeros)
 
 
 def _index_add(self, dim, index, source, *, alpha=1):
