@@ -1033,7 +1033,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     else:
         leaves, tdef = flatten(list(args))
     epoch = mode_epoch[0]
-    sig = (epoch, tdef, tuple([_sig(x) for x in leaves]))
+    sig: tuple = (epoch, tdef, tuple([_sig(x) for x in leaves]))
     if tensor_hooks[0] is not None:  # an argument's own hooks are traced into the program (hooked_input)
         sig += (tuple(tuple(x.__dict__.get("_gs_hooks", ())) if isinstance(x, Tensor) else () for x in leaves),)
     prog = None

@@ -26,8 +26,8 @@ from ._reduce_ms import sort
 from ._math_more import full_like, true_divide
 from ._ms_misc import binary_cross_entropy_with_logits
 
-__all__ = ["gt", "ge", "lt", "le", "eq", "ne", "multiply", "subtract", "divide", "negative", "isnan", "isinf",
-           "isfinite", "IsNan", "IsInf", "IsFinite", "log2", "log10", "deg2rad", "rad2deg", "mm", "floor_divide",
+__all__ = ["subtract", "divide", "isnan", "isinf",
+           "isfinite", "IsNan", "IsInf", "IsFinite", "log2", "log10", "deg2rad", "rad2deg", "floor_divide",
            "logical_xor", "tanhshrink", "softshrink", "hardshrink", "softmin", "var", "std", "argsort",
            "isclose", "numel", "ravel", "t", "is_tensor", "is_floating_point", "is_complex", "mse_loss", "l1_loss",
            "cross_entropy", "SoftmaxCrossEntropyWithLogits", "randn", "rand", "randint", "randn_like", "rand_like",
@@ -37,16 +37,14 @@ F_ONLY = ["tensor_add", "tensor_sub", "tensor_mul", "tensor_div", "partial", "sc
 
 
 # MindSpore's other spellings of ops that exist here under another name: one table, spelling -> the op's name
-# here; each spelling is bound to the very op object (ops.gt is ops.greater), so it has that op's signature,
-# derivative and errors. Spellings with extra arguments (subtract's alpha, divide's rounding_mode) are
+# here; ops/__init__ binds each spelling to the very op object (ops.gt is ops.greater), so it has that op's
+# signature, derivative and errors. Spellings with extra arguments (subtract's alpha, divide's rounding_mode) are
 # functions below.
 ALIASES = {
     "gt": "greater", "ge": "greater_equal", "lt": "less", "le": "less_equal", "eq": "equal", "ne": "not_equal",
     "multiply": "mul", "negative": "neg", "mm": "matmul",
-    # F (ops.functional) only, see F_ONLY
-    "tensor_add": "add", "tensor_sub": "sub", "tensor_mul": "mul", "tensor_div": "div",
 }
-globals().update({alias: getattr(P, op) for alias, op in ALIASES.items()})
+F_ALIASES = {"tensor_add": "add", "tensor_sub": "sub", "tensor_mul": "mul", "tensor_div": "div"}  # F's only
 floor_divide = floor_div
 
 

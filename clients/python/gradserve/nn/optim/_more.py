@@ -91,6 +91,8 @@ class Rprop(_WithState):
 class AdaMax(_WithState):
     """m = b1 m + (1 - b1) g; v = max(b2 v, |g|); w -= lr / (1 - b1^t) m / (v + eps) (P.ApplyAdaMax)."""
     _state_names = ("moment1", "moment2")
+    _beta1_power: np.float32  # b1^t, updated once a step
+    _power_step: int
 
     def __init__(self, params, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-08, weight_decay=0.0,
                  loss_scale=1.0):
