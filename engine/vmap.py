@@ -34,7 +34,8 @@ _UNARY = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "square
           "erf", "neg", "sign", "logical_not", "zeros_like", "ones_like", "identity", "stop_gradient", "cast",
           "conj", "real", "imag", "angle", "floor", "ceil", "round")
 _NARY = ("add", "sub", "mul", "div", "pow", "atan2", "maximum", "minimum", "equal", "not_equal", "less", "less_equal",
-         "greater", "greater_equal", "logical_and", "logical_or", "where", "complex", "remainder", "fmod")
+         "greater", "greater_equal", "logical_and", "logical_or", "bitwise_and", "bitwise_or", "bitwise_xor", "where",
+         "complex", "remainder", "fmod")
 
 
 @_rule(*_UNARY)

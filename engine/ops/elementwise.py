@@ -277,6 +277,10 @@ for _name, _impl, _uf in (("logical_and", lambda xp, x, y: xp.logical_and(x, y),
     defop(_name, 2, rule_infer(_name), nondiff=True,
           commutative=True, np_out=ufunc_out(_uf))
     impl_rules[_name] = _impl
+for _name, _uf in (("bitwise_and", np.bitwise_and), ("bitwise_or", np.bitwise_or), ("bitwise_xor", np.bitwise_xor)):
+    defop(_name, 2, rule_infer(_name), nondiff=True, commutative=True, np_out=ufunc_out(_uf),
+          doc=f"elementwise {_name} of integer (or bool) operands of one dtype (not differentiable)")
+    impl_rules[_name] = (lambda n: lambda xp, x, y: getattr(xp, n)(x, y))(_name)
 defop("logical_not", 1, rule_infer("logical_not"), nondiff=True,
       np_out=ufunc_out(np.logical_not))
 impl_rules["logical_not"] = lambda xp, x: xp.logical_not(x)

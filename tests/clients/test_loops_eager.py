@@ -51,6 +51,8 @@ def _cases():
         ("pow", [_x(3, 4, positive=True), _x(3, 4)], {}),
         ("atan2", [_x(3, 4), _x(3, 4)], {}),
         ("logical_and", [b1, b2], {}), ("logical_or", [b1, b2], {}), ("logical_not", [b1], {}),
+        *((op, [rng.integers(-50, 50, (3, 4)).astype(np.int16), rng.integers(-50, 50, (4,)).astype(np.int16)], {})
+          for op in ("bitwise_and", "bitwise_or", "bitwise_xor")),
         ("where", [b1, _x(3, 4), _x(4)], {}),
         ("softmax", [_x(3, 4)], {"axis": 0}), ("log_softmax", [_x(3, 4)], {"axis": -1}),
         ("logsumexp", [_x(3, 4)], {"axis": [1], "keepdims": False}),

@@ -125,6 +125,7 @@ CASES.update({  # the ops of issue #14 (engine/ops/conv.py ... control_flow.py)
     "arange": [([], {"start": 1.0, "stop": 4.0, "step": 0.5, "dtype": F})],
     "iota": [([], {"shape": (2, 3), "dimension": 1})],
     "cumsum": [([A((2, 3), F)], {"axis": 1, "exclusive": True})],
+    **{op: [([A((2, 3), I64), A((3,), I64)], {})] for op in ("bitwise_and", "bitwise_or", "bitwise_xor")},
     "cumprod": [([A((2, 3), F)], {"axis": 0, "reverse": True})],
     "linrec": [([A((2, 3), F), A((2, 3), F)], {"axis": 1})],
     "argmax": [([A((2, 3), F)], {"axis": 0, "keepdims": True})],

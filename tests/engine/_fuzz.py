@@ -77,6 +77,8 @@ def _extra_seeds() -> dict[str, Any]:
 
     seeds = {op: cmp(op) for op in ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal")}
     seeds.update({op: logical(op) for op in ("logical_and", "logical_or", "logical_not")})
+    seeds.update({op: (lambda o: lambda gb: gb.emit(o, [gb.input((2, 3), "int32") for _ in range(2)], {}))(op)
+                  for op in ("bitwise_and", "bitwise_or", "bitwise_xor")})
     seeds.update({op: like(op) for op in ("zeros_like", "ones_like", "argmax", "argmin")})
     seeds["const"] = lambda gb: gb.emit("const", [], {"value": np.arange(6.0).reshape(2, 3)})
     seeds["fill"] = lambda gb: gb.emit("fill", [], {"shape": (2, 3), "value": 1.5, "dtype": "float64"})

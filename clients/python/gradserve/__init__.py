@@ -13,7 +13,7 @@ from . import dtype, errors
 from ._client import AsyncClient, Client, GraphRef, Result, RetryPolicy, graph_hash
 from ._tensor import Parameter, ParameterTuple, Tensor
 from ._version import __version__
-from .context import GRAPH_MODE, PYNATIVE_MODE, get_context, reset_context, set_context
+from .context import COMPATIBLE, GRAPH_MODE, LAX, PYNATIVE_MODE, STRICT, get_context, reset_context, set_context
 from .errors import (APIConnectionError, APIStatusError, APITimeoutError, AuthError, DeadlineExceeded,
                      DeviceUnavailable, DifferentiationError, GradserveError, GraphNotFound, InternalError,
                      InvalidGraph, InvalidRequest, LimitExceeded, Overloaded, PayloadTooLarge, ShapeError,
@@ -41,7 +41,7 @@ uint16, uint32, uint64 = dtype.uint16, dtype.uint32, dtype.uint64  # named only:
 
 __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_hash", "Tensor", "Parameter",
            "ParameterTuple", "nn", "ops", "dtype", "context", "errors", "set_context", "get_context",
-           "reset_context", "vmap", "GRAPH_MODE", "PYNATIVE_MODE", "trace_graph", "__version__", "from_onnx", "from_torch",
+           "reset_context", "vmap", "GRAPH_MODE", "PYNATIVE_MODE", "STRICT", "COMPATIBLE", "LAX", "trace_graph", "__version__", "from_onnx", "from_torch",
            "from_jax",
            "GradserveError", "APIConnectionError", "APITimeoutError", "APIStatusError", "InvalidRequest",
            "InvalidGraph", "UnknownOp", "ShapeError", "DifferentiationError", "AuthError", "GraphNotFound",

@@ -143,6 +143,8 @@ KERNELS: dict[str, Callable[..., Any]] = {
     "less_equal": lambda x, y: x <= y, "greater": lambda x, y: x > y, "greater_equal": lambda x, y: x >= y,
     "logical_and": lambda x, y: xp.logical_and(x, y), "logical_or": lambda x, y: xp.logical_or(x, y),
     "logical_not": lambda x: xp.logical_not(x), "where": lambda c, x, y: xp.where(c, x, y),
+    "bitwise_and": lambda x, y: xp.bitwise_and(x, y), "bitwise_or": lambda x, y: xp.bitwise_or(x, y),
+    "bitwise_xor": lambda x, y: xp.bitwise_xor(x, y),
     "softmax": lambda x, axis: _softmax(x, axis), "log_softmax": lambda x, axis: _log_softmax(x, axis),
     "logsumexp": lambda x, axis, keepdims: _lse(x, _ax(axis), keepdims),
     "sum": lambda x, axis, keepdims: _same_dtype(xp.sum(x, axis=_ax(axis), keepdims=keepdims), x),

@@ -8,7 +8,8 @@ Semantics checked against MindSpore 2.10 (CPU, PyNative) for this task:
 - backward_pre_hook fn(cell, grad_output) -> new grad_output or None (the gradient of the cell's outputs);
   backward_hook fn(cell, grad_input, grad_output) -> new grad_input or None (grad_input: the gradients of the
   cell's inputs, PyTorch's naming).
-As in MindSpore, hooks act in PyNative mode only.
+Tensor hooks act in both modes (MindSpore 2.10 applies Tensor / Parameter.register_hook under GRAPH_MODE too:
+its tests/st/compiler/tensor_hook); cell hooks and HookBackward in PyNative mode only, as in MindSpore.
 
 A hook runs while the program is traced: what it returns is compiled into the backward graph (an identity
 whose bprop is the hook), so a hook that changes the gradient works as in MindSpore; the gradient it sees
@@ -38,9 +39,13 @@ class HookHandle:
         self._table, self._on_change, self.handle_id = table, on_change, next(_ids)
         table[self.handle_id] = fn
         _trace.tensor_hooks[0] = sys.modules[__name__]  # from now on traces look for hooked tensors
+        _trace.mode_epoch[0] += 1  # GRAPH_MODE traces cached before ran the old hooks: stale
 
     def remove(self) -> None:
-        if self._table.pop(self.handle_id, None) is not None and self._on_change is not None:
+        if self._table.pop(self.handle_id, None) is None:
+            return
+        _trace.mode_epoch[0] += 1
+        if self._on_change is not None:
             self._on_change()
 
 
@@ -95,7 +100,7 @@ def register_hook(t: Tensor, fn) -> HookHandle:
     if getattr(t, "requires_grad", True) is False:
         raise RuntimeError("The tensor requires grad is false, which can not register tensor hook")
     table = t.__dict__.setdefault("_gs_hooks", {})
-    traced = t._data is None and _pynative()
+    traced = t._data is None
     handle = HookHandle(table, fn, (lambda: _rewrap(t)) if traced else None)
     if traced:
         _rewrap(t)
@@ -121,7 +126,7 @@ def hooked(x):
     """x as a trace should use it: through its tensor hooks (once per trace), or x itself."""
     table = x.__dict__.get("_gs_hooks") if isinstance(x, Tensor) else None
     tr = current()
-    if not table or tr is None or x._data is None or not _pynative():
+    if not table or tr is None or x._data is None:
         return x
     seen = tr.__dict__.setdefault("_gs_hooked", {})
     got = seen.get(id(x))
@@ -133,7 +138,7 @@ def hooked(x):
 def hooked_input(arg, symbolic):
     """A traced function's input for `arg`: its tensor hooks applied to the symbolic input."""
     table = arg.__dict__.get("_gs_hooks") if isinstance(arg, Tensor) else None
-    if not table or not _pynative():
+    if not table:
         return symbolic
     return with_grad_rule((symbolic,), _tensor_rule(table))
 

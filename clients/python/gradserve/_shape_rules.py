@@ -270,6 +270,19 @@ def _bool_elementwise(op, avals):
     return elementwise(op, avals, out_dtype="bool")
 
 
+# bitwise and / or / xor: integer operands (bool too: its logical counterpart), one dtype, that dtype out
+BITWISE = ("bitwise_and", "bitwise_or", "bitwise_xor")
+
+
+@rule(*BITWISE)
+def _bitwise(op, avals):
+    dtype = same_dtype(op, avals)
+    if dtype in FLOAT or dtype in COMPLEX:
+        raise RuleError(f"{op}: needs integer or bool operands, got {', '.join(fmt(a) for a in avals)}", op=op,
+                        dtype=dtype)
+    return elementwise(op, avals)
+
+
 @rule("abs")
 def _abs(avals):
     """|x|: a complex operand's modulus is real."""

@@ -331,8 +331,13 @@ class Tensor:
     def __ge__(self, o): return self._bin("greater_equal", o)
     def __eq__(self, o): return self._bin("equal", o)  # noqa: E704 - elementwise, as in MindSpore
     def __ne__(self, o): return self._bin("not_equal", o)
-    def __and__(self, o): return self._bin("logical_and", o)
-    def __or__(self, o): return self._bin("logical_or", o)
+    # &, |, ^, ~: bitwise on integer tensors (as MindSpore), logical otherwise (bool masks)
+    def __and__(self, o): return self._bin("bitwise_and" if self._int() else "logical_and", o)
+    def __or__(self, o): return self._bin("bitwise_or" if self._int() else "logical_or", o)
+    def __xor__(self, o): return self._bin("bitwise_xor" if self._int() else "not_equal", o)
+
+    def _int(self) -> bool:
+        return self._dtype.startswith(("int", "uint"))
 
     def __floordiv__(self, o):
         return late.ops.floor_div(self, without_twin(o))
@@ -362,7 +367,7 @@ class Tensor:
         return late.ops.abs(self)
 
     def __invert__(self):
-        return late.ops.logical_not(self)
+        return late.ops.invert(self) if self._int() else late.ops.logical_not(self)
 
     def __getitem__(self, index):
         return late.getitem(self, index)
@@ -410,13 +415,27 @@ for _name, _op in (*((n, n) for n in (
         "logical_and", "logical_or", "logical_not", "matmul", "floor", "tile", "broadcast_to", "amax", "amin",
         "prod", "logsumexp", "norm", "softmax", "diagonal", "trace", "tril", "triu", "roll", "swapaxes",
         "moveaxis", "movedim", "unbind", "narrow", "chunk", "masked_fill", "gather_elements", "outer", "inner",
-        "diff", "hypot", "logit", "kron", "addmm", "addmv", "baddbmm", "bmm", "mv")),
+        "diff", "hypot", "logit", "kron", "addmm", "addmv", "baddbmm", "bmm", "mv", "ger", "cross", "cumprod",
+        "expand", "bitwise_and", "bitwise_or", "bitwise_xor")),
         ("clip", "clamp"), ("arctan2", "atan2"), ("negative", "neg"), ("absolute", "abs"), ("arcsin", "asin"),
         ("arccos", "acos"), ("arctan", "atan"), ("arcsinh", "asinh"), ("arccosh", "acosh"), ("arctanh", "atanh"),
         ("eq", "equal"), ("ne", "not_equal"), ("gt", "greater"), ("ge", "greater_equal"), ("lt", "less"),
         ("le", "less_equal")):
     setattr(Tensor, _name, _ops_method(_name, _op))
 setattr(Tensor, "bitwise_not", _ops_method("bitwise_not", "bitwise_not"))
+setattr(Tensor, "to", _ops_method("to", "cast"))  # Tensor.to(dtype)
+setattr(Tensor, "half", lambda self: late.ops.cast(self, "float16"))
+setattr(Tensor, "floor_divide", _ops_method("floor_divide", "floor_div"))
+setattr(Tensor, "type_as", lambda self, other: late.ops.cast(self, other.dtype))
+
+
+def _new_zeros(self, size, dtype=None):
+    """Tensor.new_zeros(size, dtype=None): zeros of size, in dtype or this tensor's."""
+    size = (size,) if isinstance(size, int) else tuple(size)
+    return late.ops.zeros(size, dtype if dtype is not None else self.dtype)
+
+
+setattr(Tensor, "new_zeros", _new_zeros)
 
 
 def _index_add(self, dim, index, source, *, alpha=1):

@@ -1018,7 +1018,8 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
 
 
 # bumped when a Cell's training mode changes (Cell.set_train): traces cached before may have taken the other
-# branch of a cell that reads self.training (dropout, batch norm), in any cache that inlined it
+# branch of a cell that reads self.training (dropout, batch norm), in any cache that inlined it; and when a
+# hook is registered or removed (_hooks.HookHandle): traces cached before applied the old hooks
 mode_epoch = [0]
 
 
@@ -1032,7 +1033,9 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     else:
         leaves, tdef = flatten(list(args))
     epoch = mode_epoch[0]
-    sig = (epoch, tdef, tuple([_sig(x) for x in leaves]))
+    sig: tuple = (epoch, tdef, tuple([_sig(x) for x in leaves]))
+    if tensor_hooks[0] is not None:  # an argument's own hooks are traced into the program (hooked_input)
+        sig += (tuple(tuple(x.__dict__.get("_gs_hooks", ())) if isinstance(x, Tensor) else () for x in leaves),)
     prog = None
     if cache is not None and _context.get_context("mode") == _context.GRAPH_MODE:
         prog = cache.get(sig)

@@ -17,6 +17,9 @@ from ._client import Client, normalize_device
 
 GRAPH_MODE = 0
 PYNATIVE_MODE = 1
+# jit_syntax_level's values (MindSpore's numbers): how much Python its graph compiler accepts; tracing runs the
+# Python itself, so every level behaves alike here
+STRICT, COMPATIBLE, LAX = 0, 1, 2
 
 _DEFAULTS = {"max_loop_trips": 1000, "mode": GRAPH_MODE, "device_target": "CPU", "device_id": None, "server": None, "api_key": None,
              "timeout": 60.0, "max_retries": None, "transport": None, "http_transport": None, "deadline_ms": None,
@@ -30,7 +33,7 @@ _MINDSPORE_ONLY = ("jit_level", "jit_config", "save_graphs", "save_graphs_path",
                    "deterministic", "precompile_only", "debug_level", "reserve_class_name_in_scope", "check_bprop",
                    "enable_reduce_precision", "op_timeout", "ascend_config", "gpu_config", "support_binary",
                    "env_config_path", "auto_tune_mode", "grad_for_scalar", "enable_sparse", "aoe_tune_mode",
-                   "enable_dump", "save_dump_path", "device_type")
+                   "enable_dump", "save_dump_path", "device_type", "jit_syntax_level")
 _DEFAULTS.update({k: None for k in _MINDSPORE_ONLY})
 _state: dict[str, Any] = dict(_DEFAULTS)
 _client = None

@@ -27,10 +27,11 @@ from ._ms_apply import Adam as Adam, ApplyAdagrad as ApplyAdagrad, ApplyGradient
 from ._ms_linalg_solve import Cholesky as Cholesky, CholeskySolve as CholeskySolve, LogMatrixDeterminant as LogMatrixDeterminant, MatrixInverse as MatrixInverse, MatrixSolve as MatrixSolve, MatrixTriangularSolve as MatrixTriangularSolve, cholesky as cholesky, cholesky_solve as cholesky_solve, det as det, inverse as inverse, logdet as logdet, matrix_solve as matrix_solve, slogdet as slogdet
 from ._ms_misc import BCEWithLogitsLoss as BCEWithLogitsLoss, Cdist as Cdist, Inv as Inv, L2Loss as L2Loss, Meshgrid as Meshgrid, PReLU as PReLU, Padding as Padding, Rint as Rint, Slice as Slice, Softsign as Softsign, StridedSlice as StridedSlice, Trunc as Trunc, binary_cross_entropy_with_logits as binary_cross_entropy_with_logits, inv as inv, matrix_band_part as matrix_band_part, meshgrid as meshgrid, prelu as prelu, rint as rint, slice as slice, softsign as softsign, strided_slice as strided_slice, trunc as trunc
 from ._ms_more import BiasAdd as BiasAdd, CumSum as CumSum, Elu as Elu, Erfc as Erfc, L2Normalize as L2Normalize, LinSpace as LinSpace, Mod as Mod, Range as Range, Svd as Svd, bias_add as bias_add, elu as elu, erfc as erfc, linspace as linspace, mod as mod, range as range, svd as svd
-from ._ms_names import BinaryCrossEntropy as BinaryCrossEntropy, IsFinite as IsFinite, IsInf as IsInf, IsNan as IsNan, KLDivLoss as KLDivLoss, SigmoidCrossEntropyWithLogits as SigmoidCrossEntropyWithLogits, SoftmaxCrossEntropyWithLogits as SoftmaxCrossEntropyWithLogits, argsort as argsort, binary_cross_entropy as binary_cross_entropy, cross_entropy as cross_entropy, deg2rad as deg2rad, divide as divide, eq as eq, floor_divide as floor_divide, ge as ge, gt as gt, hardshrink as hardshrink, is_complex as is_complex, is_floating_point as is_floating_point, is_tensor as is_tensor, isclose as isclose, isfinite as isfinite, isinf as isinf, isnan as isnan, kl_div as kl_div, l1_loss as l1_loss, le as le, log10 as log10, log2 as log2, logical_xor as logical_xor, lt as lt, mm as mm, mse_loss as mse_loss, multiply as multiply, ne as ne, negative as negative, numel as numel, rad2deg as rad2deg, rand as rand, rand_like as rand_like, randint as randint, randn as randn, randn_like as randn_like, ravel as ravel, softmin as softmin, softshrink as softshrink, std as std, subtract as subtract, t as t, tanhshrink as tanhshrink, var as var
+from ._ms_names import BinaryCrossEntropy as BinaryCrossEntropy, IsFinite as IsFinite, IsInf as IsInf, IsNan as IsNan, KLDivLoss as KLDivLoss, SigmoidCrossEntropyWithLogits as SigmoidCrossEntropyWithLogits, SoftmaxCrossEntropyWithLogits as SoftmaxCrossEntropyWithLogits, argsort as argsort, binary_cross_entropy as binary_cross_entropy, cross_entropy as cross_entropy, deg2rad as deg2rad, divide as divide, floor_divide as floor_divide, hardshrink as hardshrink, is_complex as is_complex, is_floating_point as is_floating_point, is_tensor as is_tensor, isclose as isclose, isfinite as isfinite, isinf as isinf, isnan as isnan, kl_div as kl_div, l1_loss as l1_loss, log10 as log10, log2 as log2, logical_xor as logical_xor, mse_loss as mse_loss, numel as numel, rad2deg as rad2deg, rand as rand, rand_like as rand_like, randint as randint, randn as randn, randn_like as randn_like, ravel as ravel, softmin as softmin, softshrink as softshrink, std as std, subtract as subtract, t as t, tanhshrink as tanhshrink, var as var
 from ._ms_prims import Argmax as Argmax, Argmin as Argmin, LayerNorm as LayerNorm, Pad as Pad, argmax as argmax, argmin as argmin, pad as pad
 from ._ms_round4 import Dense as Dense, FastGeLU as FastGeLU, IndexAdd as IndexAdd, Invert as Invert, Lerp as Lerp, LpNorm as LpNorm, Renorm as Renorm, Unique as Unique, bitwise_not as bitwise_not, fast_gelu as fast_gelu, index_add as index_add, invert as invert, renorm as renorm, smooth_l1_loss as smooth_l1_loss, unique as unique
-from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, div as div, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, mean as mean, mul as mul, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
+from ._ms_round5 import CumProd as CumProd, EqualCount as EqualCount, Ger as Ger, cross as cross, cumprod as cumprod, expand as expand, ger as ger
+from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, div as div, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, matmul as mm, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, cummax as cummax, cummin as cummin, max as max, min as min, sort as sort, topk as topk
 from ._scatter_ms import GatherNd as GatherNd, ScatterNd as ScatterNd, SegmentSum as SegmentSum, TensorScatterAdd as TensorScatterAdd, TensorScatterDiv as TensorScatterDiv, TensorScatterMax as TensorScatterMax, TensorScatterMin as TensorScatterMin, TensorScatterMul as TensorScatterMul, TensorScatterSub as TensorScatterSub, TensorScatterUpdate as TensorScatterUpdate, UnsortedSegmentMax as UnsortedSegmentMax, UnsortedSegmentMin as UnsortedSegmentMin, UnsortedSegmentProd as UnsortedSegmentProd, UnsortedSegmentSum as UnsortedSegmentSum, gather_nd as gather_nd, scatter_nd as scatter_nd, tensor_scatter_add as tensor_scatter_add, tensor_scatter_div as tensor_scatter_div, tensor_scatter_max as tensor_scatter_max, tensor_scatter_min as tensor_scatter_min, tensor_scatter_mul as tensor_scatter_mul, tensor_scatter_sub as tensor_scatter_sub, tensor_scatter_update as tensor_scatter_update, unsorted_segment_max as unsorted_segment_max, unsorted_segment_min as unsorted_segment_min, unsorted_segment_prod as unsorted_segment_prod, unsorted_segment_sum as unsorted_segment_sum
 
@@ -39,6 +40,7 @@ _TensorLike: TypeAlias = Tensor | np.ndarray | float | int
 _DType: TypeAlias = _dtype_module.Type | str | type | np.dtype
 
 __all__ = [
+    'ACos',
     'Abs',
     'Acos',
     'Acosh',
@@ -70,6 +72,9 @@ __all__ = [
     'BatchNorm',
     'BiasAdd',
     'BinaryCrossEntropy',
+    'BitwiseAnd',
+    'BitwiseOr',
+    'BitwiseXor',
     'BroadcastTo',
     'Cast',
     'Cdist',
@@ -91,6 +96,7 @@ __all__ = [
     'ConvTranspose',
     'Cos',
     'Cosh',
+    'CumProd',
     'CumSum',
     'Cumprod',
     'Cumsum',
@@ -106,6 +112,7 @@ __all__ = [
     'Einsum',
     'Elu',
     'Equal',
+    'EqualCount',
     'Erf',
     'Erfc',
     'Exp',
@@ -125,6 +132,7 @@ __all__ = [
     'GatherNd',
     'GeLU',
     'Gelu',
+    'Ger',
     'GradOperation',
     'Greater',
     'GreaterEqual',
@@ -315,7 +323,10 @@ __all__ = [
     'bias_add',
     'binary_cross_entropy',
     'binary_cross_entropy_with_logits',
+    'bitwise_and',
     'bitwise_not',
+    'bitwise_or',
+    'bitwise_xor',
     'bmm',
     'broadcast_to',
     'cast',
@@ -343,6 +354,7 @@ __all__ = [
     'cos',
     'cosh',
     'cosine_similarity',
+    'cross',
     'cross_entropy',
     'cummax',
     'cummin',
@@ -371,6 +383,7 @@ __all__ = [
     'erf',
     'erfc',
     'exp',
+    'expand',
     'expand_dims',
     'expm1',
     'eye',
@@ -392,6 +405,7 @@ __all__ = [
     'gather_nd',
     'ge',
     'gelu',
+    'ger',
     'get_grad',
     'grad',
     'greater',
@@ -660,6 +674,24 @@ class Atan2(Primitive):
 
 class Atanh(Primitive):
     """elementwise atanh"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class BitwiseAnd(Primitive):
+    """elementwise bitwise_and of integer (or bool) operands of one dtype (not differentiable)"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class BitwiseOr(Primitive):
+    """elementwise bitwise_or of integer (or bool) operands of one dtype (not differentiable)"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class BitwiseXor(Primitive):
+    """elementwise bitwise_xor of integer (or bool) operands of one dtype (not differentiable)"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
@@ -1260,6 +1292,18 @@ def avg_pool(*inputs: _TensorLike, window: int | Sequence[int], count_include_pa
     """average over windows of x [N, C, *sp]; strides default 1; count_include_pad=false divides by the number of unpadded elements"""
 
 
+def bitwise_and(*inputs: _TensorLike) -> Tensor:
+    """elementwise bitwise_and of integer (or bool) operands of one dtype (not differentiable)"""
+
+
+def bitwise_or(*inputs: _TensorLike) -> Tensor:
+    """elementwise bitwise_or of integer (or bool) operands of one dtype (not differentiable)"""
+
+
+def bitwise_xor(*inputs: _TensorLike) -> Tensor:
+    """elementwise bitwise_xor of integer (or bool) operands of one dtype (not differentiable)"""
+
+
 def ceil(*inputs: _TensorLike) -> Tensor:
     """elementwise ceil: the smallest integer >= x (derivative zero almost everywhere)"""
 
@@ -1302,10 +1346,6 @@ def cos(*inputs: _TensorLike) -> Tensor:
 
 def cosh(*inputs: _TensorLike) -> Tensor:
     """elementwise cosh"""
-
-
-def cumprod(*inputs: _TensorLike, axis: int = ..., exclusive: bool = ..., reverse: bool = ...) -> Tensor:
-    """running product along `axis` (exclusive, reverse as cumsum); derivatives exact with zeros"""
 
 
 def cumsum(*inputs: _TensorLike, axis: int = ..., exclusive: bool = ..., reverse: bool = ...) -> Tensor:
@@ -1576,8 +1616,16 @@ def zeros_like(*inputs: _TensorLike) -> Tensor:
     """zeros_like(x)"""
 
 
+ACos = Acos
 ComplexAbs = Abs
 ReLU = Relu
 RealDiv = Div
 Select = Where
 TensorAdd = Add
+eq = equal
+ge = greater_equal
+gt = greater
+le = less_equal
+lt = less
+ne = not_equal
+negative = neg

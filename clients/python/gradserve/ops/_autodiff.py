@@ -178,6 +178,10 @@ class _GradOperationFn(_Derived):
             return ()  # nothing to differentiate (no inputs, or Python scalars only): MindSpore gives ()
         pg = tuple(_merged(asked, positions, outs[:len(positions)], zeros, args))
         wg = tuple(outs[len(positions):])
+        if not implicit and any(getattr(w, "requires_grad", True) is False for w in weights or ()):
+            # a Parameter with requires_grad=False asked for by name: zeros (MindSpore 2.10), not its gradient
+            wg = tuple(P.FUNCTIONS["zeros_like"](g) if w.requires_grad is False else g
+                       for w, g in zip(weights or (), wg))
         if op.get_by_list and isinstance(self.weights, Parameter):
             wg = wg[0]  # one Parameter (not a tuple of them): its gradient alone
         if op.get_all and op.get_by_list:

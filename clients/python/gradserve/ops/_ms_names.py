@@ -26,8 +26,8 @@ from ._reduce_ms import sort
 from ._math_more import full_like, true_divide
 from ._ms_misc import binary_cross_entropy_with_logits
 
-__all__ = ["gt", "ge", "lt", "le", "eq", "ne", "multiply", "subtract", "divide", "negative", "isnan", "isinf",
-           "isfinite", "IsNan", "IsInf", "IsFinite", "log2", "log10", "deg2rad", "rad2deg", "mm", "floor_divide",
+__all__ = ["subtract", "divide", "isnan", "isinf",
+           "isfinite", "IsNan", "IsInf", "IsFinite", "log2", "log10", "deg2rad", "rad2deg", "floor_divide",
            "logical_xor", "tanhshrink", "softshrink", "hardshrink", "softmin", "var", "std", "argsort",
            "isclose", "numel", "ravel", "t", "is_tensor", "is_floating_point", "is_complex", "mse_loss", "l1_loss",
            "cross_entropy", "SoftmaxCrossEntropyWithLogits", "randn", "rand", "randint", "randn_like", "rand_like",
@@ -36,32 +36,23 @@ __all__ = ["gt", "ge", "lt", "le", "eq", "ne", "multiply", "subtract", "divide",
 F_ONLY = ["tensor_add", "tensor_sub", "tensor_mul", "tensor_div", "partial", "scalar_cast"]
 
 
-def gt(input, other):  # noqa: A002 - MindSpore's names
-    return P.greater(input, other)
+# MindSpore's other spellings of ops that exist here under another name: one table, spelling -> the op's name
+# here; ops/__init__ binds each spelling to the very op object (ops.gt is ops.greater), so it has that op's
+# signature, derivative and errors. Spellings with extra arguments (subtract's alpha, divide's rounding_mode) are
+# functions below.
+ALIASES = {
+    "gt": "greater", "ge": "greater_equal", "lt": "less", "le": "less_equal", "eq": "equal", "ne": "not_equal",
+    "multiply": "mul", "negative": "neg", "mm": "matmul",
+}
+F_ALIASES = {"tensor_add": "add", "tensor_sub": "sub", "tensor_mul": "mul", "tensor_div": "div"}  # F's only
+floor_divide = floor_div
 
 
-def ge(input, other):  # noqa: A002
-    return P.greater_equal(input, other)
 
 
-def lt(input, other):  # noqa: A002
-    return P.less(input, other)
 
 
-def le(input, other):  # noqa: A002
-    return P.less_equal(input, other)
 
-
-def eq(input, other):  # noqa: A002
-    return P.equal(input, other)
-
-
-def ne(input, other):  # noqa: A002
-    return P.not_equal(input, other)
-
-
-def multiply(input, other):  # noqa: A002
-    return P.mul(input, other)
 
 
 def subtract(input, other, *, alpha=1):  # noqa: A002
@@ -80,9 +71,6 @@ def divide(input, other, *, rounding_mode=None):  # noqa: A002
         return P.cast(q, input.dtype) if isinstance(input, Tensor) and not _dt.is_float(input.dtype) else q
     raise ValueError(f"divide: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
 
-
-def negative(input):  # noqa: A002
-    return P.neg(input)
 
 
 def _inexact(x) -> bool:
@@ -134,12 +122,6 @@ def rad2deg(x):
     return P.mul(x, 180.0 / math.pi)
 
 
-def mm(input, mat2):  # noqa: A002
-    return P.matmul(input, mat2)
-
-
-def floor_divide(input, other):  # noqa: A002
-    return floor_div(input, other)
 
 
 def logical_xor(input, other):  # noqa: A002
@@ -251,20 +233,8 @@ class SoftmaxCrossEntropyWithLogits:
         return loss, P.sub(P.softmax(logits, -1), labels)
 
 
-def tensor_add(x, y):
-    return P.add(x, y)
 
 
-def tensor_sub(x, y):
-    return P.sub(x, y)
-
-
-def tensor_mul(x, y):
-    return P.mul(x, y)
-
-
-def tensor_div(x, y):
-    return P.div(x, y)
 
 
 partial = functools.partial  # F.partial(fn, *args): fn with its first arguments bound

@@ -83,7 +83,8 @@ def topk(input, k, dim=None, largest=True, sorted=True):  # noqa: A002 - MindSpo
 def _cum_extremum(x, axis: int, red: str):
     """(running max / min along axis, int64 index of the LAST element that attains it so far), as
     MindSpore 2.10's Cummax / Cummin give them ([3, 1, 3] -> indices [0, 0, 2]). The values are gathered
-    at those indices, so the gradient goes to them (MindSpore's bprop scatters it there too). Built from
+    at those indices, so the gradient goes to them (MindSpore's bprop scatters it there too). From the first
+    NaN on, NaN at the last NaN's index (MindSpore 2.10: [4, nan, 1, nan] -> indices [0, 1, 1, 3]). Built from
     an n x n prefix mask along the axis: O(n^2) work, fine for the lengths cumulative ops see in models."""
     nd = len(x.shape)
     ax = int(axis) % nd
@@ -97,6 +98,10 @@ def _cum_extremum(x, axis: int, red: str):
     hit = P.logical_and(tri, P.equal(a, P.expand_dims(run, -1)))
     j = Tensor(np.broadcast_to(np.arange(n, dtype=np.int64), (n, n)).copy())
     idx = P.max(P.select(hit, P.broadcast_to(j, tuple(a.shape)), -1), -1)
+    if x._dtype.startswith(("float", "complex")):  # a NaN wins from where it is on (NaNs tie: the last one's index)
+        nan = P.logical_and(tri, P.not_equal(a, a))
+        last = P.max(P.select(nan, P.broadcast_to(j, tuple(a.shape)), -1), -1)
+        idx = P.select(P.greater_equal(last, 0), last, idx)
     vals = P.take_along_axis(xt, idx, axis=-1)
     if ax != nd - 1:
         back = [perm.index(d) for d in range(nd)]

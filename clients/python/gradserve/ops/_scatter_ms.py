@@ -178,7 +178,17 @@ def _combine(op: str, input_x, indices, updates) -> Tensor:
         rows = _op("concat", x, u, axis=0)
         return _result(input_x, _reduce(rows, _op("concat", _arange(p, flat), flat, axis=0), p, op))
     factor = _reduce(u, flat, p, "prod")  # 1 where no update lands
+    if op == "div" and not x.dtype.name.startswith(("float", "complex")):
+        return _result(input_x, _int_div(x, factor))
     return _result(input_x, _op("mul" if op == "mul" else "div", x, factor))
+
+
+def _int_div(x, factor) -> Tensor:
+    """integer x / factor rounded towards zero (MindSpore's integer TensorScatterDiv, C's division; by a
+    product of repeats the same as dividing by each in turn), through float64 (exact below 2**53)."""
+    q = _op("div", _op("cast", x, dtype="float64"), _op("cast", factor, dtype="float64"))
+    q = _op("mul", _op("sign", q), _op("floor", _op("abs", q)))
+    return _op("cast", q, dtype=x.dtype.name)
 
 
 def tensor_scatter_mul(input_x, indices, updates):

@@ -8,5 +8,6 @@ reduce_sum, reduce_max, reduce_min, reduce_mean = _ReduceSum(), _ReduceMax(), _R
 from ._ms_names import F_ONLY as _F_ONLY  # noqa: E402
 from . import _ms_names as _names  # noqa: E402
 
-globals().update({k: getattr(_names, k) for k in _F_ONLY})  # tensor_add, partial, scalar_cast...
+globals().update({k: getattr(_names, k) for k in _F_ONLY if k not in _names.F_ALIASES})  # partial, scalar_cast
+globals().update({alias: globals()[op] for alias, op in _names.F_ALIASES.items()})  # tensor_add is add...
 __all__ = [*_ops_all, "reduce_sum", "reduce_max", "reduce_min", "reduce_mean", *_F_ONLY]

@@ -1,0 +1,120 @@
+"""MindSpore's ASGD, Rprop and AdaMax optimizers, on NumPy in the client like the others (`_training`), with
+the update formulas of MindSpore 2.10's own implementations (mindspore/nn/optim/asgd.py, rprop.py and
+P.ApplyAdaMax, which AdaMax calls), in the parameter's dtype. Their state is readable under MindSpore's
+attribute names (ASGD's `ax` / `mu` / `eta`, Rprop's `prev` / `step_size`, AdaMax's `moment1` /
+`moment2`), one Tensor per parameter, as MindSpore's own tests read it."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..._tensor import Tensor
+from ..._training import Optimizer
+
+
+def _float(v, what: str, cls: str) -> float:
+    if not isinstance(v, float):  # MindSpore's validator: a float, not an int
+        raise TypeError(f"For '{cls}', the type of '{what}' should be float, but got {type(v).__name__}")
+    return v
+
+
+class _WithState(Optimizer):
+    _state_names: tuple = ()
+
+    def __getattr__(self, name):
+        names = type(self).__dict__.get("_state_names", ())
+        if name in names:
+            k = names.index(name)
+            return tuple(Tensor(np.array(s[k])) for s in self.__dict__["_gs_state"])
+        getter = getattr(super(), "__getattr__", None)
+        if getter is None:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        return getter(name)
+
+
+class ASGD(_WithState):
+    """Averaged SGD: w = w (1 - lambd eta) - eta g; ax, the average, follows w (ax += (w - ax) mu once mu < 1);
+    then eta = lr / (1 + lambd lr t)^alpha and mu = 1 / max(1, t - t0) (t: the step, from 1)."""
+    _state_names = ("mu", "eta", "ax")
+
+    def __init__(self, params, learning_rate=0.1, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0):
+        self.lambd, self.alpha = _float(lambd, "lambd", "ASGD"), _float(alpha, "alpha", "ASGD")
+        self.t0 = _float(t0, "t0", "ASGD")
+        super().__init__(learning_rate, params, weight_decay)
+
+    def _init_state(self, p):
+        return np.float32(1.0), np.float32(0.0), np.zeros_like(p)
+
+    def _update(self, w, g, state, lr):
+        mu, eta, ax = state
+        t, step = w.dtype.type, self.global_step
+        eta = lr if step == 1 else eta  # the first step's eta is its learning rate
+        new = w * (t(1) - t(self.lambd) * eta) - eta * g
+        ax = ax + (new - ax) * mu if mu != 1 else new.copy()
+        eta = t(lr / (1.0 + self.lambd * lr * step) ** self.alpha)
+        mu = np.float32(1.0 / max(1.0, np.float32(step) - np.float32(self.t0)))
+        return (mu, eta, ax), new
+
+
+class Rprop(_WithState):
+    """Resilient backpropagation: per element, the step size grows by etaplus where the gradient kept its sign
+    since the last step, shrinks by etaminus where it flipped (and that gradient counts as 0), clipped to
+    step_sizes; w -= sign(g) step. The first step's size is the learning rate."""
+    _state_names = ("prev", "step_size")
+
+    def __init__(self, params, learning_rate=0.1, etas=(0.5, 1.2), step_sizes=(1e-6, 50.), weight_decay=0.):
+        for what, pair in (("etas", etas), ("step_sizes", step_sizes)):
+            if not isinstance(pair, tuple) or len(pair) != 2:
+                raise ValueError(f"For Rprop, {what} must be a tuple of 2 floats, got {pair!r}")
+        if not 0.0 < etas[0] < 1.0 or _float(etas[1], "etaplus", "Rprop") <= 1.0:
+            raise ValueError(f"For Rprop, etas must be (etaminus in (0, 1), etaplus > 1), got {etas}")
+        if _float(step_sizes[0], "min_step_sizes", "Rprop") > _float(step_sizes[1], "max_step_sizes", "Rprop"):
+            raise ValueError(f"For Rprop, the minimal step size must not exceed the maximal, got {step_sizes}")
+        self.etaminus, self.etaplus = float(etas[0]), float(etas[1])
+        self.step_size_min, self.step_size_max = step_sizes
+        super().__init__(learning_rate, params, weight_decay)
+
+    def _init_state(self, p):
+        return np.zeros_like(p), np.zeros_like(p)
+
+    def _update(self, w, g, state, lr):
+        prev, size = state
+        t = w.dtype.type
+        if self.global_step == 1:
+            size = np.full_like(w, lr)
+        sign = np.sign(g * prev)
+        factor = np.where(sign > 0, t(self.etaplus), np.where(sign < 0, t(self.etaminus), t(1)))
+        size = np.clip(size * factor, t(self.step_size_min), t(self.step_size_max))
+        g = np.where(factor == t(self.etaminus), t(0), g)  # (MindSpore's test: the factor is etaminus)
+        return (g, size), w - np.sign(g) * size
+
+
+class AdaMax(_WithState):
+    """m = b1 m + (1 - b1) g; v = max(b2 v, |g|); w -= lr / (1 - b1^t) m / (v + eps) (P.ApplyAdaMax)."""
+    _state_names = ("moment1", "moment2")
+    _beta1_power: np.float32  # b1^t, updated once a step
+    _power_step: int
+
+    def __init__(self, params, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-08, weight_decay=0.0,
+                 loss_scale=1.0):
+        for what, v in (("beta1", beta1), ("beta2", beta2)):
+            if not 0.0 < _float(v, what, "AdaMax") < 1.0:
+                raise ValueError(f"For 'AdaMax', '{what}' must be in (0.0, 1.0), but got {v}")
+        if _float(eps, "eps", "AdaMax") <= 0:
+            raise ValueError(f"For 'AdaMax', 'eps' must be positive, but got {eps}")
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+        super().__init__(learning_rate, params, weight_decay, loss_scale)
+        self.__dict__["_beta1_power"] = np.float32(1.0)
+        self.__dict__["_power_step"] = 0
+
+    def _init_state(self, p):
+        return np.zeros_like(p), np.zeros_like(p)
+
+    def _update(self, w, g, state, lr):
+        if self._power_step != self.global_step:  # once a step (float32, as MindSpore's beta1_power Parameter)
+            self.__dict__["_beta1_power"] = np.float32(self._beta1_power * np.float32(self.beta1))
+            self.__dict__["_power_step"] = self.global_step
+        t = w.dtype.type
+        m, v = state
+        m = t(self.beta1) * m + (t(1) - t(self.beta1)) * g
+        v = np.maximum(t(self.beta2) * v, np.abs(g))
+        return (m, v), w - lr / (t(1) - t(self._beta1_power)) * m / (v + t(self.eps))

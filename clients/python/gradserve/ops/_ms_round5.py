@@ -1,0 +1,94 @@
+"""MindSpore 2.10 spellings found by its own test files (round 5), composed from ops already here (forms and
+values checked against MindSpore 2.10 on CPU for this task): Ger / ger (the outer product of two vectors),
+ACos, EqualCount, CumProd and MindSpore's cumprod(input, dim, dtype), cross, expand (broadcast_to with -1
+keeping a size). Each derivative is that of the ops it is made of."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._extra import P
+from ._linalg_ms import outer
+from ._primitives import CLASSES as _CLASSES
+
+ACos = _CLASSES["Acos"]  # MindSpore's spelling of the generated Acos
+
+__all__ = ["Ger", "ger", "ACos", "EqualCount", "CumProd", "cumprod", "cross", "expand"]
+
+
+def ger(input, vec2):  # noqa: A002 - MindSpore's names
+    """input [m] and vec2 [n] -> [m, n], input[i] * vec2[j] (MindSpore: both 1-D, one dtype)."""
+    if input.ndim != 1 or vec2.ndim != 1:
+        raise ValueError(f"ger: input and vec2 must be 1-D, got shapes {list(input.shape)} and {list(vec2.shape)}")
+    if input.dtype != vec2.dtype:
+        raise TypeError(f"ger: input and vec2 must have one dtype, got {input.dtype} and {vec2.dtype}")
+    return outer(input, vec2)
+
+
+class Ger:
+    def __call__(self, x1, x2):
+        return ger(x1, x2)
+
+
+class EqualCount:
+    """EqualCount()(x, y): how many elements of x and y are equal, as a [1] tensor of x's dtype."""
+
+    def __call__(self, x, y):
+        if tuple(x.shape) != tuple(y.shape):
+            raise ValueError(f"EqualCount: x and y must have one shape, got {list(x.shape)} and {list(y.shape)}")
+        hits = P.sum(P.cast(P.equal(x, y), "int64"))
+        return P.reshape(P.cast(hits, x.dtype), (1,))
+
+
+class CumProd:
+    """CumProd(exclusive=False, reverse=False)(x, axis): the running product along axis."""
+
+    def __init__(self, exclusive: bool = False, reverse: bool = False):
+        self.exclusive, self.reverse = bool(exclusive), bool(reverse)
+
+    def __call__(self, x, axis):
+        return P.cumprod(x, axis=int(axis), exclusive=self.exclusive, reverse=self.reverse)
+
+
+def cumprod(input, dim, dtype=None):  # noqa: A002
+    """MindSpore's ops.cumprod(input, dim, dtype=None): input cast to dtype first, then the running product."""
+    x = input if dtype is None else P.cast(input, dtype)
+    return P.cumprod(x, axis=int(dim))
+
+
+def cross(input, other, dim=None):  # noqa: A002
+    """the cross product of 3-vectors along dim (None: the first axis of size 3), input x other."""
+    if tuple(input.shape) != tuple(other.shape):
+        raise ValueError(f"cross: input and other must have one shape, got {list(input.shape)} and "
+                         f"{list(other.shape)}")
+    shape = tuple(input.shape)
+    if dim is None:
+        dim = next((i for i, n in enumerate(shape) if n == 3), None)
+        if dim is None:
+            raise ValueError(f"cross: no axis of size 3 in shape {list(shape)}")
+    dim = int(dim) % len(shape)
+    if shape[dim] != 3:
+        raise ValueError(f"cross: axis {dim} of shape {list(shape)} must have size 3")
+
+    def part(x, k):
+        return P.gather(x, Tensor(np.array([k], np.int64)), dim)
+
+    a = [part(input, k) for k in range(3)]
+    b = [part(other, k) for k in range(3)]
+    return P.concat([P.sub(P.mul(a[1], b[2]), P.mul(a[2], b[1])), P.sub(P.mul(a[2], b[0]), P.mul(a[0], b[2])),
+                     P.sub(P.mul(a[0], b[1]), P.mul(a[1], b[0]))], dim)
+
+
+def expand(input_x, size):
+    """input_x broadcast to size (a tuple, or a 1-D integer Tensor with its values); -1 keeps that size."""
+    if isinstance(size, Tensor):
+        if size._data is None:
+            raise TypeError("expand: size must be a constant (a tuple, or a Tensor with values), not a traced value")
+        size = tuple(int(n) for n in np.asarray(size._data).reshape(-1))
+    size = tuple(int(n) for n in size)
+    shape = tuple(input_x.shape)
+    lead = len(size) - len(shape)
+    if lead < 0:
+        raise ValueError(f"expand: size {list(size)} has fewer axes than the input's shape {list(shape)}")
+    want = tuple(shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(size))
+    return P.broadcast_to(input_x, want)
