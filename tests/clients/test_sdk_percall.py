@@ -2,7 +2,8 @@
 forked child) without a system call each; the float finiteness test (the Python sum of the values) agrees
 with isfinite, overflow included and without a warning; binary tensor entries shared between requests
 stay right; response arrays own their bytes; outputs take the traced shapes; a derivative function's
-remembered cache follows a changed weight list; a trace's small jobs go binary; a kept connection's timeout follows each call's."""
+remembered cache follows a changed weight list; a trace's small jobs go binary; a kept connection's
+timeout follows each call's."""
 from __future__ import annotations
 
 import json
