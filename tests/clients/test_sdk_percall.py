@@ -2,7 +2,8 @@
 forked child) without a system call each; the float finiteness test (the Python sum of the values) agrees
 with isfinite, overflow included and without a warning; binary tensor entries shared between requests
 stay right; response arrays own their bytes; outputs take the traced shapes; a derivative function's
-remembered cache follows a changed weight list; a kept connection's timeout follows each call's."""
+remembered cache follows a changed weight list; a trace's small jobs go binary; a kept connection's
+timeout follows each call's."""
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ import pytest
 
 import gradserve as gs
 from gradserve import _wire
-from gradserve._trace import _conform
+from gradserve._trace import _conform, trace_graph
 from gradserve._transport import _http1, new_request_id
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -136,6 +137,44 @@ def test_a_derivative_function_follows_its_weight_list(fake):
     ws.pop()
     (d1,) = g(x)
     np.testing.assert_allclose(d1.asnumpy(), [15.0])
+
+
+def _encodings(fake) -> list:
+    """How each job request so far sent its inputs: "binary" or "json"."""
+    return ["binary" if all("parameters" in t for t in head["inputs"]) else "json"
+            for path, head in fake.requests if path == "/v1/eval"]
+
+
+def test_a_traces_small_jobs_go_binary_and_give_the_same_values(fake):
+    """A trace's jobs go in the binary layout whatever their size (the server reuses what it found for a
+    binary header seen before); a graph passed as a dict keeps the size rule; binary_threshold=None keeps
+    JSON for everything. The values are NumPy's closed form of L3's log-density and its gradient."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(20, 4)).astype(np.float32)
+    y = (rng.random(20) < 0.5).astype(np.float32)
+    w = np.array([0.3, -0.2, 0.1, 0.5], np.float32)
+    z = X.astype(np.float64) @ w
+    want_v = np.sum(y * z - np.logaddexp(0.0, z)) - 0.5 * np.sum(w.astype(np.float64) ** 2)
+    want_g = X.T.astype(np.float64) @ (y - 1 / (1 + np.exp(-z))) - w
+
+    def logp(v):
+        zt = gs.ops.matmul(gs.Tensor(X), gs.ops.reshape(v, (-1, 1))).reshape((-1,))
+        return gs.ops.sum(gs.Tensor(y) * zt - gs.ops.softplus(zt)) - 0.5 * gs.ops.sum(v * v)
+
+    got = []
+    for threshold in (1024, None):
+        gs.set_context(binary_threshold=threshold)
+        vg = gs.ops.value_and_grad(logp)
+        for _ in range(2):  # (the first call registers the graph; both are jobs of the trace)
+            v, g = vg(gs.Tensor(w))
+            got.append((v.asnumpy(), g.asnumpy()))
+    assert _encodings(fake) == ["binary", "binary", "json", "json"]
+    for v, g in got:
+        np.testing.assert_allclose(v, want_v, rtol=1e-5)
+        np.testing.assert_allclose(g, want_g, rtol=1e-4, atol=1e-5)
+    gs.set_context(binary_threshold=1024)
+    gs.context.client().eval(trace_graph(logp, [w]), [w])  # a graph as a dict: 16 bytes of inputs stay JSON
+    assert _encodings(fake)[-1] == "json"
 
 
 def _ok(body: bytes) -> bytes:

@@ -13,9 +13,7 @@ from engine import GraphBuilder
 from service import inline_ahead
 from service.derivation import Deriver
 from service.inline_ahead import LowerAhead
-from test_inline_lane import CEILING, branch_graph, derived, lane_of, take_graph
-
-F32 = np.float32
+from inline_jobs import CEILING, F32, branch_graph, derived, lane_of, take_args, take_graph
 
 
 async def settled(lane, key: str) -> None:
@@ -32,7 +30,7 @@ def text(d):
 
 def test_a_graph_lowered_during_its_first_run_compiles_after_that_one_run():
     d = derived("ahead", take_graph())
-    args = [np.arange(4, dtype=F32), np.array([1, 3], np.int32)]
+    args = take_args()
 
     async def scenario():
         loop = asyncio.get_running_loop()

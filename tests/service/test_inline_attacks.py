@@ -11,7 +11,7 @@ import pytest
 
 from engine import GraphBuilder
 from service.inline import SLOW_RUN
-from test_inline_lane import derived, lane_of, noted
+from inline_jobs import derived, lane_of, noted
 
 N, K = 1 << 14, 10
 

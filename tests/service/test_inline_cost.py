@@ -7,32 +7,16 @@ import asyncio
 import time
 import types
 
-import numpy as np
-
-from engine import Engine
-from service import inline, shm
+from inline_jobs import Worker, derived, lane_of, noted, take_args, take_graph
+from service import inline
 from service.inline import COST_RUNS
-from service.out_slots import SlotWriter
-from service.worker import Plans, _run_job
-from test_inline_lane import derived, lane_of, noted, take_graph
-
-F32 = np.float32
 
 
 def test_a_worker_reports_its_runs_cpu_time_without_its_compile():
-    d = derived("cost_cpu", take_graph())
-    eng = Engine("numpy")
-    plans = Plans(eng, {"cache_size": 4})
-    args = [np.arange(4, dtype=F32), np.array([1, 3], np.int32)]
-    times = []
-    for _ in range(2):
-        msg = ("job", 7, d.key, (d.text, d.sources), [shm.put(a, 1 << 16, []) for a in args], {}, [], None)
-        kind, _, _, timing = _run_job(eng, plans, SlotWriter(), 1 << 16, msg)
-        assert kind == "done"
-        times.append(timing)
-    first, again = times
+    worker = Worker()
+    first, again = worker.timings(derived("cost_cpu", take_graph()), take_args())
     assert first["compile_cache"] == "miss" and again["compile_cache"] == "hit"
-    assert 0 < eng.compile_cpu_seconds and first["compile_ms"] > 0  # the engine counts its compile's CPU too
+    assert 0 < worker.engine.compile_cpu_seconds and first["compile_ms"] > 0  # the engine counts its compile's CPU too
     # the process's CPU time over the span of compute_ms, less the compile's: the run alone
     assert 0 <= first["compute_cpu_ms"] < first["compute_ms"] - 0.5 * first["compile_ms"]
     assert 0 < again["compute_cpu_ms"] <= again["compute_ms"] + 1.0  # (a clock of its own: within a tick)
@@ -40,7 +24,7 @@ def test_a_worker_reports_its_runs_cpu_time_without_its_compile():
 
 def test_a_preempted_inline_run_does_not_send_a_small_graph_back_to_the_workers(monkeypatch):
     d = derived("cost_preempted", take_graph())
-    args = [np.arange(4, dtype=F32), np.array([1, 3], np.int32)]
+    args = take_args()
 
     class Clock:
         """perf_counter as if the box took the thread away for 25 ms during every inline run."""

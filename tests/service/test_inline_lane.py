@@ -10,80 +10,14 @@ import numpy as np
 import pytest
 
 from engine import GraphBuilder
+from inline_jobs import F32, Worker, branch_graph, derived, lane_of, noted, take_args, take_graph, worker_answer
 from service import shm
-from service.derivation import Deriver
 from service.errors import ServiceError, from_engine
-from service.inline import InlineLane
-from service.out_slots import SlotWriter
-from service.settings import Settings
-from service.worker import Plans, _run_job
-
-F32 = np.float32
-CEILING = 60
-
-
-def derived(name: str, g, kind: str = "eval"):
-    return Deriver(4, 10 ** 6, 1 << 24, 16).derive(kind, name, g, {})
-
-
-def take_graph():
-    gb = GraphBuilder("take")
-    x, i = gb.input((4,), name="x"), gb.input((2,), "int32", name="i")
-    t = gb.take_along_axis(x, i, axis=0)
-    # a transposed output (a view in NumPy), the input itself, a reduction (a NumPy scalar)
-    m = gb.reshape(gb.concat(x, x, axis=0), shape=(2, 4))
-    return gb.build((gb.mul(t, gb.scalar(2.0, "float32")), gb.transpose(m, perm=(1, 0)), x, gb.sum(x)))
-
-
-def branch_graph(op: str):
-    def fn(make, name):
-        g = GraphBuilder(name)
-        return g.build(make(g, g.input((2,), name="a")))
-
-    gb = GraphBuilder(op)
-    x = gb.input((2,), name="x")
-    if op == "while":
-        cond = gb.function(fn(lambda g, a: g.less(g.sum(a), g.scalar(10.0, "float32")), "c"))
-        body = gb.function(fn(lambda g, a: g.add(g.mul(a, g.scalar(1.5, "float32")), g.sin(a)), "b"))
-        (y,) = gb.emit("while", [x], {"cond": cond, "body": body, "max_trips": 100})
-    else:
-        t = gb.function(fn(lambda g, a: g.sin(a), "t"))
-        f = gb.function(fn(lambda g, a: g.neg(a), "f"))
-        (y,) = gb.emit("cond", [gb.greater(gb.sum(x), gb.scalar(0.0, "float32")), x], {"true_fn": t, "false_fn": f})
-    return gb.build(gb.sum(y))
-
-
-async def noted(lane: InlineLane, d, ms: float, runs: int = 2) -> None:
-    """What the pool does after `runs` clean worker runs; waits until the lane has decided."""
-    for _ in range(runs):
-        lane.note(d.key, (d.text, d.sources), ms, asyncio.get_running_loop())
-    end = time.monotonic() + CEILING
-    while d.key in lane.pending:
-        assert time.monotonic() < end
-        await asyncio.sleep(0.01)
-
-
-def lane_of(**kw) -> InlineLane:
-    return InlineLane(Settings(**kw))
-
-
-def worker_answer(d, inputs):
-    """The worker's own answer for the job, run in-process: ("done", id, refs, timing) or ("error", ...)."""
-    from engine import Engine
-
-    eng = Engine("numpy")
-    msg = ("job", 7, d.key, (d.text, d.sources), [shm.put(a, 1 << 16, []) for a in inputs], {}, [], None)
-    try:
-        return _run_job(eng, Plans(eng, {"cache_size": 4}), SlotWriter(), 1 << 16, msg)
-    except Exception as e:  # noqa: BLE001 - as worker_main does
-        from service.worker import job_error
-
-        return ("error", 7, job_error(e, 7))
 
 
 def test_a_measured_small_plan_runs_inline_with_the_workers_results():
     d = derived("take", take_graph())
-    x, i = np.arange(4, dtype=F32), np.array([1, 3], np.int32)
+    x, i = take_args()
 
     async def scenario():
         lane = lane_of(inline_max_ms=1.0)
@@ -163,7 +97,7 @@ def test_a_slow_plan_is_not_compiled_and_slower_runs_send_it_back():
 
 def test_the_budget_bounds_the_share_of_the_loop():
     d = derived("take_budget", take_graph())
-    args = [np.arange(4, dtype=F32), np.array([1, 3], np.int32)]
+    args = take_args()
 
     async def scenario():
         lane = lane_of(inline_max_ms=1.0, inline_share=0.5)
@@ -209,21 +143,10 @@ def test_bounded_plan_cache():
 def test_a_workers_first_run_reports_its_compile_apart():
     """The pool notes a first (compiling) worker run to the lane with compute_ms less compile_ms: the run
     alone. The worker measures what its engine spent lowering and compiling."""
-    from engine import Engine
-
-    d = derived("take_first", take_graph())
-    eng = Engine("numpy")
-    plans = Plans(eng, {"cache_size": 4})
-    args = [np.arange(4, dtype=F32), np.array([1, 3], np.int32)]
-    times = []
-    for _ in range(2):
-        msg = ("job", 7, d.key, (d.text, d.sources), [shm.put(a, 1 << 16, []) for a in args], {}, [], None)
-        kind, _, _, timing = _run_job(eng, plans, SlotWriter(), 1 << 16, msg)
-        assert kind == "done"
-        times.append(timing)
-    first, again = times
+    worker = Worker()
+    first, again = worker.timings(derived("take_first", take_graph()), take_args())
     assert first["compile_cache"] == "miss" and 0 < first["compile_ms"] <= first["compute_ms"]
-    assert first["compile_ms"] == round(eng.compile_seconds * 1e3, 3)
+    assert first["compile_ms"] == round(worker.engine.compile_seconds * 1e3, 3)
     assert again["compile_cache"] == "hit" and again["compile_ms"] == 0
 
 

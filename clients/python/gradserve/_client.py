@@ -63,15 +63,18 @@ def _normalize_device(device) -> str:
 
 
 class GraphRef:
-    """A graph as the client sends it: its JSON (if known) and its content hash / id."""
+    """A graph as the client sends it: its JSON (if known) and its content hash / id. `binary`: its jobs
+    go in the binary layout whatever their size (a trace the SDK runs call after call, gradserve._trace:
+    see Program.ref)."""
 
-    __slots__ = ("doc", "_hash", "graph_id", "_dtypes")
+    __slots__ = ("doc", "_hash", "graph_id", "_dtypes", "binary")
 
-    def __init__(self, doc: dict | None = None, graph_id: str | None = None):
+    def __init__(self, doc: dict | None = None, graph_id: str | None = None, binary: bool = False):
         self.doc = doc
         self._hash: str | None = None
         self.graph_id = graph_id
         self._dtypes: list | None | bool = False  # (not read yet)
+        self.binary = binary
 
     @property
     def input_dtypes(self) -> list | None:
@@ -266,8 +269,10 @@ class _BaseClient:
             body["deadline_ms"] = int(dl)
         return body
 
-    def _binary(self, body: dict) -> bool:
-        return self.binary_threshold is not None and nbytes(body) >= self.binary_threshold
+    def _binary(self, ref: GraphRef, body: dict) -> bool:
+        """Whether the job's tensors go binary: large ones, or all of a graph that asks for it (GraphRef.binary);
+        never with binary_threshold None (JSON always)."""
+        return self.binary_threshold is not None and (ref.binary or nbytes(body) >= self.binary_threshold)
 
     # -- the job protocol (shared by sync and async) ------------------------------------------------
     def _job(self, op: str, ref: GraphRef, fields: dict, binary: bool) -> Generator[_Call, Any, Result]:
@@ -312,7 +317,7 @@ class _BaseClient:
         for k, v in extra.items():
             if v is not None:
                 body[k] = v
-        big = self._binary(body)
+        big = self._binary(ref, body)
         if binary_output if binary_output is not None else big:
             body["binary_output"] = True
         return body, big

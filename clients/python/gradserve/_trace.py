@@ -919,7 +919,10 @@ class Program:
             objs = self.root.param_objs
             key = [(id(r), _frozen(r)) for r in objs.values()]
             if self._ref is None or key != self._doc_key:
-                self._ref, self._doc_key = GraphRef(self.graph_doc(values="frozen")), key
+                # binary jobs: a trace runs call after call with the same job header, and the server
+                # reuses what it found for a binary header seen before (its checks, the derivation) where
+                # a JSON body is parsed and checked whole each time (L3: ~30% less server CPU per call)
+                self._ref, self._doc_key = GraphRef(self.graph_doc(values="frozen"), binary=True), key
             self._moving = [(name, p) for name, p in objs.items() if not _frozen(p)]
             self._thaws = n  # last: another thread sees the new count only with the ref and list made for it
         return self._ref
