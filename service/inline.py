@@ -30,7 +30,10 @@ A job runs inline only when ALL of these hold (else it goes to a worker, as ever
 
 Why it is safe for the other clients of the server: an inline job holds the event loop (every other
 request's reads, writes and dispatches) for about its measured compute, at most ~`inline_max_ms`
-(1 ms by default, the order of parsing one request), and a token bucket bounds the loop time all inline
+(4 ms by default: a small job's worker hop plus wake-ups cost ~1-3 ms of wall time, and a job's CPU
+time differs ~2.5x between machines; L2's 2000-example vmap(grad) costs ~0.9 ms of CPU on one 2-vCPU VM and
+~2 ms on a slower one, where a 1 ms ceiling sent it to workers at 1.6-2x JAX against 0.8-1.1x inline), and
+a token bucket bounds the loop time all inline
 work may take to `inline_share` of wall time (0.5 by default) over a window of WINDOW_MS, so a stream of
 small jobs cannot starve the loop: past the share they go to workers. Only plans of value-independent
 cost qualify, so a job proven small stays small; runs that keep coming out slower send it back to the
