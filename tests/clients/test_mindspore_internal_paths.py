@@ -94,3 +94,28 @@ def test_dropout_grad_matches_mindspore():
 
 def test_operations_still_has_its_public_names():
     assert P.Add is ops.Add and P.Unstack is ops.Unstack
+
+
+A = np.array([-0.5, 0.25, 0.75], np.float32)
+B = np.array([2.0, 3.0, -1.0], np.float32)
+# name -> (op, its two inputs, MindSpore 2.10's output): MindSpore's argument orders differ per op
+GRAD_OPS = {
+    "ReLU6Grad": (G.ReLU6Grad(), B, np.array([-1.0, 3.0, 7.0], np.float32), [0.0, 3.0, 0.0]),
+    "EluGrad": (G.EluGrad(), B, A, [1.0, 3.0, -1.0]),
+    "InvGrad": (G.InvGrad(), A, B, [-0.5, -0.1875, 0.5625]),
+    "AtanGrad": (G.AtanGrad(), A, B, [1.6, 2.8235295, -0.64]),
+    "AsinGrad": (G.AsinGrad(), A, B, [2.309401, 3.0983865, -1.511858]),
+    "ACosGrad": (G.ACosGrad(), A, B, [-2.309401, -3.0983865, 1.511858]),
+    "AsinhGrad": (G.AsinhGrad(), A, B, [1.7736378, 2.9086308, -0.77238965]),
+    "AcoshGrad": (G.AcoshGrad(), np.array([1.5, 2.0, 3.0], np.float32), B, [0.9392849, 0.8271617, -0.09982157]),
+    "HShrinkGrad": (G.HShrinkGrad(0.3), B, A, [2.0, 0.0, -1.0]),
+    "SoftShrinkGrad": (G.SoftShrinkGrad(0.3), B, A, [2.0, 0.0, -1.0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRAD_OPS))
+def test_grad_ops_match_mindspore(name):
+    op, first, second, want = GRAD_OPS[name]
+    out = op(Tensor(first), Tensor(second)).asnumpy()
+    np.testing.assert_allclose(out, want, rtol=2e-6)
+    assert not np.signbit(out[np.asarray(want) == 0]).any()  # MindSpore's zeros are +0.0
