@@ -126,7 +126,10 @@ def render() -> str:
              "`gradserve.ops.composite.base`, `gradserve.ops.primitive`, `gradserve.nn.grad`, `gradserve.nn.cell`, "
              "`gradserve.nn.layer.*`, `gradserve.nn.loss`, `gradserve.nn.optim`, `gradserve.nn.wrap`, "
              "`gradserve.train` (with `.serialization`, `.callback`), "
-             "`gradserve.graph.api`, `gradserve.graph.mutable`).", "",
+             "`gradserve.graph.api`, `gradserve.graph.mutable`). MindSpore's internal paths "
+             "`ops.operations.array_ops` / `math_ops` / `nn_ops` / `_inner_ops` / `sparse_ops` / `_grad_ops` (...) "
+             "and `ops.auto_generate` (`.gen_ops_prim`, `.gen_ops_def`) hold the same objects; a name there that "
+             "the SDK lacks imports and raises NotImplementedError naming it when used.", "",
              "## Supported", ""]
     missing = {}
     for title, mod, key in (("Top level (`mindspore.*`)", gradserve, "mindspore"), ("`mindspore.ops`", ops, "ops"),

@@ -1,0 +1,10 @@
+"""`mindspore.ops.auto_generate`: MindSpore generates its op classes (gen_ops_prim) and functions
+(gen_ops_def) into this package; here both are gradserve's ops under MindSpore's names (aliases), and a name
+gradserve lacks raises a clear error when used (see ops/operations/_missing.py)."""
+from .. import *  # noqa: F401,F403
+from .. import __all__  # noqa: F401
+from ... import ops as _ops
+from ..operations._missing import module_getattr
+from . import gen_ops_def, gen_ops_prim  # noqa: E402,F401
+
+__getattr__ = module_getattr("mindspore.ops.auto_generate", _ops)

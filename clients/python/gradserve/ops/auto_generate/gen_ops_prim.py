@@ -1,0 +1,7 @@
+"""`mindspore.ops.auto_generate.gen_ops_prim`: gradserve's ops under MindSpore's generated names (see __init__)."""
+from .. import *  # noqa: F401,F403
+from .. import __all__  # noqa: F401
+from ... import ops as _ops
+from ..operations._missing import module_getattr
+
+__getattr__ = module_getattr("mindspore.ops.auto_generate.gen_ops_prim", _ops)

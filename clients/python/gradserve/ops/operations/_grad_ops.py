@@ -1,0 +1,116 @@
+"""`mindspore.ops.operations._grad_ops` (imported as G): MindSpore's backward ops as classes. gradserve derives
+gradients itself, so only the ones MindSpore programs call directly are here, each composed from ops already
+in gradserve (its own derivative is that of those ops, so grad-of-grad works); any other name raises a clear
+error when used (see _missing.py)."""
+from __future__ import annotations
+
+from ... import ops as _ops
+from .._extra import P
+from ._missing import module_getattr
+
+__all__ = ["SoftplusGrad", "DropoutGrad", "ReLU6Grad", "EluGrad", "InvGrad", "AtanGrad", "AsinGrad", "ACosGrad",
+           "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad"]
+
+
+class SoftplusGrad:
+    """SoftplusGrad()(dout, x) = dout * sigmoid(x): d softplus(x)/dx = sigmoid(x) (MindSpore's SoftplusGrad)."""
+
+    def __call__(self, dout, x):
+        return P.mul(dout, P.sigmoid(x))
+
+
+class DropoutGrad:
+    """DropoutGrad(keep_prob)(dy, mask) = dy * mask / keep_prob: the backward of Dropout with its kept-mask."""
+
+    def __init__(self, keep_prob: float = 0.5):
+        keep_prob = float(keep_prob)
+        if not 0.0 < keep_prob <= 1.0:
+            raise ValueError(f"DropoutGrad: keep_prob must be in (0, 1], got {keep_prob}")
+        self.keep_prob = keep_prob
+
+    def __call__(self, dy, mask):
+        return P.mul(P.mul(dy, P.cast(mask, dy.dtype)), 1.0 / self.keep_prob)
+
+
+def _masked(dy, keep):
+    """dy where keep holds, else 0 (not dy * mask: -0.0 for a negative dy; no gradient flows through keep)."""
+    return P.where(keep, dy, P.zeros_like(dy))
+
+
+class ReLU6Grad:
+    """ReLU6Grad()(dy, x) = dy where 0 < x < 6, else 0."""
+
+    def __call__(self, dy, x):
+        return _masked(dy, P.logical_and(P.greater(x, 0.0), P.less(x, 6.0)))
+
+
+class EluGrad:
+    """EluGrad()(dy, y), y = elu(x) with alpha 1: dy where y > 0, else dy * (y + 1)."""
+
+    def __call__(self, dy, y):
+        return P.where(P.greater(y, 0.0), dy, P.mul(dy, P.add(y, 1.0)))
+
+
+class InvGrad:
+    """InvGrad()(y, dy), y = 1 / x: -dy * y**2."""
+
+    def __call__(self, y, dy):
+        return P.neg(P.mul(dy, P.square(y)))
+
+
+class AtanGrad:
+    """AtanGrad()(x, dy) = dy / (1 + x**2)."""
+
+    def __call__(self, x, dy):
+        return P.div(dy, P.add(P.square(x), 1.0))
+
+
+class AsinGrad:
+    """AsinGrad()(x, dy) = dy / sqrt(1 - x**2)."""
+
+    def __call__(self, x, dy):
+        return P.mul(dy, P.rsqrt(P.sub(1.0, P.square(x))))
+
+
+class ACosGrad:
+    """ACosGrad()(x, dy) = -dy / sqrt(1 - x**2)."""
+
+    def __call__(self, x, dy):
+        return P.neg(AsinGrad()(x, dy))
+
+
+class AsinhGrad:
+    """AsinhGrad()(y, dy), y = asinh(x): dy / cosh(y)."""
+
+    def __call__(self, y, dy):
+        return P.div(dy, P.cosh(y))
+
+
+class AcoshGrad:
+    """AcoshGrad()(y, dy), y = acosh(x): dy / sinh(y)."""
+
+    def __call__(self, y, dy):
+        return P.div(dy, P.sinh(y))
+
+
+class _ShrinkGrad:
+    """(lambd)(gradients, features) = gradients where |features| > lambd, else 0 (HShrink and SoftShrink alike)."""
+
+    def __init__(self, lambd: float = 0.5):
+        if float(lambd) < 0:
+            raise ValueError(f"{type(self).__name__}: lambd must be >= 0, got {lambd}")
+        self.lambd = float(lambd)
+
+    def __call__(self, gradients, features):
+        return _masked(gradients, P.greater(P.abs(features), self.lambd))
+
+
+class HShrinkGrad(_ShrinkGrad):
+    pass
+
+
+class SoftShrinkGrad(_ShrinkGrad):
+    pass
+
+
+__getattr__ = module_getattr("mindspore.ops.operations._grad_ops", _ops)
