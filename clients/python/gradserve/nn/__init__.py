@@ -317,4 +317,8 @@ from ._layers_fid4 import GroupNorm, KLDivLoss, MarginRankingLoss, PReLU  # noqa
 
 __all__ += ["PReLU", "GroupNorm", "MarginRankingLoss", "KLDivLoss"]
 
+from ._layers_round6 import Dropout1d, HingeEmbeddingLoss, LPPool1d  # noqa: E402
+
+__all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d"]
+
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)
