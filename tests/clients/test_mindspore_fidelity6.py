@@ -1,0 +1,102 @@
+"""MindSpore idioms found by running MindSpore's own test files through the SDK (round 6). Expected values
+come from MindSpore 2.10 (CPU, PyNative) run on the same programs for this task (/work/wt/_msvenv, printed
+to 8 digits), or from NumPy (array_split, fill_diagonal) where noted."""
+import numpy as np
+import pytest
+
+import gradserve as ms
+from gradserve import Tensor, nn, ops
+
+
+def close(t, want, rtol=1e-5, atol=1e-6):
+    np.testing.assert_allclose(np.asarray(t.asnumpy() if isinstance(t, Tensor) else t), want, rtol=rtol, atol=atol)
+
+
+class _Split(nn.Cell):
+    def __init__(self, how, axis=None):
+        super().__init__()
+        self.how, self.axis = how, axis
+
+    def construct(self, x, sections):
+        if self.axis is None:
+            return getattr(x, self.how)(sections)
+        return x.tensor_split(sections, self.axis)
+
+
+@pytest.mark.parametrize("mode", [ms.PYNATIVE_MODE, ms.GRAPH_MODE])
+def test_tensor_split_family_follows_numpy_array_split(mode, on_real_server):
+    ms.set_context(mode=mode)  # the fixture resets the context afterwards
+    a = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
+    for how, axis in (("vsplit", 0), ("hsplit", 1), ("dsplit", 2)):  # (method, the axis numpy splits along)
+        for sections in (2, [1, 3], [-2]):
+            out = _Split(how)(Tensor(a), sections)
+            want = np.array_split(a, sections, axis=axis)
+            assert len(out) == len(want), (how, sections)
+            for o, w in zip(out, want):
+                close(o, w)
+    out = _Split("tensor_split", -1)(Tensor(a), 4)  # 5 into 4: the first chunk one longer
+    assert [tuple(o.shape) for o in out] == [(3, 4, 2), (3, 4, 1), (3, 4, 1), (3, 4, 1)]
+
+
+def test_tensor_split_empty_chunks_and_refusals_as_mindspore(on_real_server):
+    a = Tensor(np.arange(12, dtype=np.float32).reshape(3, 4))
+    # MindSpore 2.10: shapes [(3, 1), (3, 0), (3, 2), (3, 1)] and [(3,1)]*4 + [(3, 0)]
+    assert [tuple(o.shape) for o in a.tensor_split([1, 1, 3], 1)] == [(3, 1), (3, 0), (3, 2), (3, 1)]
+    assert [tuple(o.shape) for o in ops.tensor_split(a, 5, 1)] == [(3, 1)] * 4 + [(3, 0)]
+    with pytest.raises(ValueError, match="dsplit.*at least 3"):
+        ops.dsplit(a, 2)
+    with pytest.raises(ValueError, match="sections must be positive"):
+        a.tensor_split(0)
+    with pytest.raises(TypeError, match="indices_or_sections"):
+        a.tensor_split(1.5)
+
+
+def test_fill_diagonal_positions_and_wrap(on_real_server):
+    z = np.zeros((6, 3), np.float32)
+    for wrap in (False, True):
+        want = z.copy()
+        np.fill_diagonal(want, 5.0, wrap=wrap)  # NumPy's positions (MindSpore's test expects the same)
+        close(Tensor(z).fill_diagonal(5.0, wrap=wrap), want)
+    cube = Tensor(np.zeros((3, 3, 3), np.float32)).fill_diagonal(2.0).asnumpy()
+    assert [i.tolist() for i in cube.nonzero()] == [[0, 1, 2]] * 3  # MindSpore 2.10's nonzero()
+    with pytest.raises(TypeError, match="fill_value must be a float"):  # MindSpore 2.10 refuses an int too
+        Tensor(np.ones((2, 4), np.int32)).fill_diagonal(7)
+    with pytest.raises(ValueError, match="sizes must be equal"):
+        Tensor(np.zeros((2, 3, 3), np.float32)).fill_diagonal(1.0)
+
+
+def test_hinge_embedding_loss_matches_mindspore(on_real_server):
+    x = Tensor(np.array([0.2, 0.7, -0.3, 1.0], np.float32))
+    y = Tensor(np.array([-1., -1., 1., -1.], np.float32))
+    close(nn.HingeEmbeddingLoss(margin=0.5, reduction="none")(x, y), [0.3, 0.0, -0.3, 0.0])  # MindSpore 2.10
+    close(ops.hinge_embedding_loss(x, y, 0.5, "sum"), 0.0)  # by hand: 0.3 + 0 - 0.3 + 0
+    close(ops.hinge_embedding_loss(x, y, 2.0, "mean"), (1.8 + 1.3 - 0.3 + 1.0) / 4)  # by hand
+    with pytest.raises(ValueError, match="reduction"):
+        nn.HingeEmbeddingLoss(reduction="avg")
+
+
+def test_lp_pool1d_matches_mindspore(on_real_server):
+    x = Tensor(np.array([[[1., -2., 3., 0.5, 2.]], [[0.25, 1., -1., 4., 1.5]]], np.float32))
+    close(nn.LPPool1d(norm_type=2, kernel_size=2, stride=1)(x),  # MindSpore 2.10
+          [[[2.2360680, 3.6055512, 3.0413814, 2.0615528]], [[1.0307764, 1.4142135, 4.1231055, 4.2720017]]])
+    close(ops.lp_pool1d(Tensor(np.array([[1., 2., 3., 4., 5.]], np.float32)), 3, 2),  # (C, L) input
+          [[2.0800838, 4.4979415]])
+    with pytest.raises(ValueError, match="norm_type can not be 0"):
+        ops.lp_pool1d(x, 0, 2)
+
+
+def test_dropout1d_drops_whole_channels(on_real_server):
+    ms.set_seed(6)
+    d = nn.Dropout1d(0.5)
+    x = Tensor(np.ones((8, 16, 5), np.float32))
+    close(d(x), np.ones((8, 16, 5)))  # not training: the input unchanged
+    d.set_train()
+    out = d(x).asnumpy()
+    # each channel is all dropped (0) or all kept (scaled by 1 / (1 - p) = 2)
+    assert set(np.unique(out).tolist()) == {0.0, 2.0}
+    assert (out.min(axis=-1) == out.max(axis=-1)).all()
+    kept = (out[..., 0] == 2.0).mean()
+    assert 0.25 < kept < 0.75, kept  # 128 channels at p = 0.5
+    close(nn.Dropout1d(1.0).set_train()(x), np.zeros((8, 16, 5)))  # MindSpore: p = 1 gives zeros
+    with pytest.raises(ValueError, match="2-D .* or 3-D"):
+        ops.dropout1d(Tensor(np.ones((2, 3, 4, 5), np.float32)), 0.5)
