@@ -100,3 +100,32 @@ def test_dropout1d_drops_whole_channels(on_real_server):
     close(nn.Dropout1d(1.0).set_train()(x), np.zeros((8, 16, 5)))  # MindSpore: p = 1 gives zeros
     with pytest.raises(ValueError, match="2-D .* or 3-D"):
         ops.dropout1d(Tensor(np.ones((2, 3, 4, 5), np.float32)), 0.5)
+
+
+def test_iou_and_iof_match_mindspore(on_real_server):
+    a = Tensor(np.array([[0., 0., 10., 10.], [5., 5., 20., 12.], [30., 30., 31., 31.]], np.float32))
+    g = Tensor(np.array([[2., 3., 8., 15.], [0., 0., 4., 4.]], np.float32))
+    # MindSpore 2.10: [gt, anchor], sides counted with both ends (+1), boxes apart give 0
+    close(ops.IOU(mode="iou")(a, g), [[0.35897437, 0.171123, 0.0], [0.20661157, 0.0, 0.0]])
+    close(ops.IOU(mode="iof")(a, g), [[0.61538464, 0.35164836, 0.0], [1.0, 0.0, 0.0]])
+    with pytest.raises(ValueError, match=r"gt_boxes must be \[n, 4\]"):
+        ops.IOU()(a, Tensor(np.zeros((2, 3), np.float32)))
+
+
+def test_unique_with_pad_matches_mindspore_eager_graph_and_vmap(on_real_server):
+    x = np.array([3, 1, 3, 7, 1, 2], np.int32)
+    want_y, want_idx = [3, 1, 7, 2, -1, -1], [0, 1, 0, 2, 1, 3]  # MindSpore 2.10: first-appearance order
+    y, idx = ops.UniqueWithPad()(Tensor(x), -1)
+    assert y.asnumpy().tolist() == want_y and idx.asnumpy().tolist() == want_idx
+    assert str(idx.dtype) == "Int32"
+    ys, idxs = ops.vmap(lambda v: ops.UniqueWithPad()(v, -1))(Tensor(np.stack([x, x[::-1].copy()])))
+    assert ys.asnumpy().tolist() == [want_y, [2, 1, 7, 3, -1, -1]]  # the second row by hand
+    assert idxs.asnumpy().tolist() == [want_idx, [0, 1, 2, 3, 1, 3]]
+
+    class Net(nn.Cell):
+        def construct(self, v):
+            return ops.UniqueWithPad()(v, 0.0)
+
+    ms.set_context(mode=ms.GRAPH_MODE)
+    y, idx = Net()(Tensor(np.array([1, 2, 5, 2], np.float32)))
+    assert y.asnumpy().tolist() == [1.0, 2.0, 5.0, 0.0] and idx.asnumpy().tolist() == [0, 1, 2, 1]

@@ -1,6 +1,6 @@
 """MindSpore 2.10 spellings found by its own test files (round 6), composed from ops already here:
 tensor_split / hsplit / vsplit / dsplit (numpy.array_split's chunks), fill_diagonal (numpy.fill_diagonal's
-positions, wrap included), hinge_embedding_loss, dropout1d (whole channels dropped) and lp_pool1d. Each derivative is that of the ops it is made of."""
+positions, wrap included), hinge_embedding_loss, dropout1d (whole channels dropped), lp_pool1d, IOU and UniqueWithPad. Each derivative is that of the ops it is made of."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +11,7 @@ from ._dropout import _mask
 from ._extra import P
 
 __all__ = ["tensor_split", "hsplit", "vsplit", "dsplit", "fill_diagonal", "hinge_embedding_loss", "dropout1d",
-           "lp_pool1d"]
+           "lp_pool1d", "IOU", "UniqueWithPad", "unique_with_pad"]
 
 
 def _chunk_bounds(n: int, indices_or_sections, where: str) -> list[tuple[int, int]]:
@@ -134,3 +134,68 @@ def lp_pool1d(x, norm_type, kernel_size, stride=None, ceil_mode=False):
     out = avg_pool1d(P.pow(xb, p), kernel_size, kernel_size if stride is None else stride, 0, ceil_mode)
     out = P.squeeze(out, 0) if unbatched else out
     return P.pow(P.mul(out, float(kernel_size)), 1.0 / p)
+
+
+class IOU:
+    """ops.IOU(mode='iou')(anchor_boxes [N, 4], gt_boxes [M, 4]) -> [M, N]: each (gt, anchor) pair's
+    intersection over their union ('iou') or over the gt box's area ('iof'). Boxes are (x0, y0, x1, y1)
+    in pixels, both ends counted (a side is x1 - x0 + 1), as MindSpore's kernel counts them."""
+
+    def __init__(self, mode="iou"):
+        if mode not in ("iou", "iof"):
+            raise ValueError(f"IOU: mode must be 'iou' or 'iof', got {mode!r}")
+        self.mode = mode
+
+    def __call__(self, anchor_boxes, gt_boxes):
+        for name, b in (("anchor_boxes", anchor_boxes), ("gt_boxes", gt_boxes)):
+            if b.ndim != 2 or int(b.shape[1]) != 4:
+                raise ValueError(f"IOU: {name} must be [n, 4], got shape {list(b.shape)}")
+        a = P.expand_dims(anchor_boxes, 0)  # [1, N, 4]
+        g = P.expand_dims(gt_boxes, 1)  # [M, 1, 4]
+        one = P.cast(Tensor(np.array(1.0)), anchor_boxes.dtype)
+
+        def side(lo, hi):  # clipped at 0: boxes apart overlap by nothing
+            return P.relu(P.add(P.sub(hi, lo), one))
+
+        def area(b):
+            return P.mul(side(b[..., 0], b[..., 2]), side(b[..., 1], b[..., 3]))
+
+        inter = P.mul(side(P.maximum(a[..., 0], g[..., 0]), P.minimum(a[..., 2], g[..., 2])),
+                      side(P.maximum(a[..., 1], g[..., 1]), P.minimum(a[..., 3], g[..., 3])))
+        if self.mode == "iof":
+            return P.div(inter, area(g))
+        return P.div(inter, P.sub(P.add(area(a), area(g)), inter))
+
+
+_UNIQUE_PAD_MAX = 4096  # a length-n input compares every pair (n x n): a clear refusal beyond this
+
+
+def unique_with_pad(x, pad_num):
+    """UniqueWithPad()(x [n], pad_num) -> (y [n], idx [n]): y the distinct values in order of first
+    appearance, then pad_num; idx[i] the position of x[i] in y (int32). Made of static-shape ops (every
+    pair compared), so it also runs traced (graph mode, vmap)."""
+    if x.ndim != 1:
+        raise ValueError(f"UniqueWithPad: x must be 1-D, got shape {list(x.shape)} (vmap it for a batch)")
+    n = int(x.shape[0])
+    if n > _UNIQUE_PAD_MAX:
+        raise ValueError(f"UniqueWithPad: x has {n} elements, more than the {_UNIQUE_PAD_MAX} this "
+                         f"all-pairs form handles; use ops.unique on a concrete tensor")
+    same = P.equal(P.expand_dims(x, 1), P.expand_dims(x, 0))  # [i, j]: x[i] == x[j]
+    first = P.argmax(P.cast(same, "int32"), axis=1)  # the first j with x[j] == x[i]
+    position = Tensor(np.arange(n, dtype=np.int32))
+    is_first = P.equal(P.cast(first, "int32"), position)
+    slot = P.sub(P.cumsum(P.cast(is_first, "int32"), axis=0), P.cast(Tensor(np.array(1)), "int32"))
+    idx = P.gather(slot, P.cast(first, "int32"), 0)
+    # y[k] = the x[i] that is a first appearance with slot k; pad_num where no i has slot k
+    owner = P.logical_and(P.expand_dims(is_first, 0), P.equal(P.expand_dims(slot, 0), P.expand_dims(position, 1)))
+    zero = P.zeros_like(x)
+    y = P.cast(P.sum(P.select(owner, P.broadcast_to(P.expand_dims(x, 0), (n, n)),
+                              P.broadcast_to(P.expand_dims(zero, 0), (n, n))), 1), x.dtype)  # sum widens ints
+    filled = P.greater(P.sum(P.cast(owner, "int32"), 1), P.cast(Tensor(np.array(0)), "int32"))
+    pad = P.cast(Tensor(np.array(pad_num)), x.dtype)
+    return P.select(filled, y, P.broadcast_to(pad, (n,))), P.cast(idx, "int32")
+
+
+class UniqueWithPad:
+    def __call__(self, x, pad_num):
+        return unique_with_pad(x, pad_num)
