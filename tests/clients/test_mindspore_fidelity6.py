@@ -129,3 +129,34 @@ def test_unique_with_pad_matches_mindspore_eager_graph_and_vmap(on_real_server):
     ms.set_context(mode=ms.GRAPH_MODE)
     y, idx = Net()(Tensor(np.array([1, 2, 5, 2], np.float32)))
     assert y.asnumpy().tolist() == [1.0, 2.0, 5.0, 0.0] and idx.asnumpy().tolist() == [0, 1, 2, 1]
+
+
+_X4 = np.arange(30, dtype=np.float32).reshape(1, 2, 3, 5) ** 1.5 / 10
+
+
+@pytest.mark.parametrize("kw, want", [
+    # MindSpore 2.10's outputs on _X4, first channel (both channels are compared in the suite's own file)
+    (dict(mode="bilinear", size=(4, 7)), [
+        [0.0, 0.057143, 0.152241, 0.282843, 0.451966, 0.63978, 0.8],
+        [0.698771, 0.845793, 1.043923, 1.263582, 1.510359, 1.771254, 1.9875],
+        [1.884625, 2.114363, 2.409437, 2.716362, 3.04176, 3.377613, 3.65187],
+        [3.162278, 3.439998, 3.793612, 4.156922, 4.535704, 4.923404, 5.23832]]),
+    (dict(mode="bilinear", scale_factor=(1.5, 0.7), recompute_scale_factor=True), [
+        [0.033333, 0.282843, 0.706538], [0.784534, 1.263582, 1.861356],
+        [2.018639, 2.716362, 3.491886], [3.324281, 4.156922, 5.054619]]),
+    (dict(mode="area", size=(2, 3)), [[0.671932, 1.081153, 1.570589], [2.349573, 3.012814, 3.72207]]),
+])
+def test_upsample_matches_mindspore(kw, want, on_real_server):
+    close(nn.Upsample(**kw)(Tensor(_X4))[0, 0], want, rtol=1e-5, atol=2e-6)
+
+
+def test_upsample_linear_and_refusals(on_real_server):
+    x3 = Tensor(np.array([[[1., 4., 2., 8., 5.]]], np.float32))
+    close(nn.Upsample(mode="linear", size=7)(x3), [[[1.0, 2.714286, 3.428572, 2.0, 6.285714, 6.714286, 5.0]]])
+    close(nn.Upsample(mode="linear", size=3, align_corners=True)(x3), [[[1.0, 2.0, 5.0]]])  # MindSpore 2.10
+    with pytest.raises(ValueError, match="recompute_scale_factor"):  # MindSpore 2.10 refuses it too
+        nn.Upsample(mode="linear", scale_factor=1.6)
+    with pytest.raises(ValueError, match="divisible"):  # as MindSpore's adaptive_avg_pool1d
+        nn.Upsample(mode="area", size=3)(x3)
+    with pytest.raises(NotImplementedError, match="'nearest'"):
+        nn.Upsample(size=3)

@@ -321,4 +321,8 @@ from ._layers_round6 import Dropout1d, HingeEmbeddingLoss, LPPool1d  # noqa: E40
 
 __all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d"]
 
+from ._upsample import Upsample  # noqa: E402
+
+__all__ += ["Upsample"]
+
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)
