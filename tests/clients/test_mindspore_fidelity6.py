@@ -160,3 +160,17 @@ def test_upsample_linear_and_refusals(on_real_server):
         nn.Upsample(mode="area", size=3)(x3)
     with pytest.raises(NotImplementedError, match="'nearest'"):
         nn.Upsample(size=3)
+
+
+def test_bidense_matches_mindspore(on_real_server):
+    net = nn.BiDense(3, 2, 4)
+    assert [(p.name, tuple(p.shape)) for p in net.trainable_params()] == [("weight", (4, 3, 2)), ("bias", (4,))]
+    net.weight.set_data(Tensor(np.arange(24, dtype=np.float32).reshape(4, 3, 2) / 10 - 1))
+    net.bias.set_data(Tensor(np.array([0.5, -0.5, 1., 0.], np.float32)))
+    x1 = Tensor(np.array([[1., 2., -1.], [0.5, 0., 3.]], np.float32))
+    x2 = Tensor(np.array([[2., -1.], [1., 1.]], np.float32))
+    close(net(x1, x2), [[-1.7, -1.5, 1.2, 1.4], [-3.75, -0.55, 5.15, 8.35]])  # MindSpore 2.10
+    out = net(Tensor(np.ones((2, 5, 3), np.float32)), Tensor(np.ones((2, 5, 2), np.float32)))
+    assert tuple(out.shape) == (2, 5, 4)  # leading axes kept, as MindSpore's reshape does
+    with pytest.raises(ValueError, match="same leading sizes"):
+        net(x1, Tensor(np.ones((3, 2), np.float32)))

@@ -317,9 +317,9 @@ from ._layers_fid4 import GroupNorm, KLDivLoss, MarginRankingLoss, PReLU  # noqa
 
 __all__ += ["PReLU", "GroupNorm", "MarginRankingLoss", "KLDivLoss"]
 
-from ._layers_round6 import Dropout1d, HingeEmbeddingLoss, LPPool1d  # noqa: E402
+from ._layers_round6 import BiDense, Dropout1d, HingeEmbeddingLoss, LPPool1d  # noqa: E402
 
-__all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d"]
+__all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "BiDense"]
 
 from ._upsample import Upsample  # noqa: E402
 
