@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import gradserve as ms
-from gradserve import Tensor, nn, ops
+from gradserve import Parameter, Tensor, nn, ops
 
 
 def close(t, want, rtol=1e-5, atol=1e-6):
@@ -174,3 +174,40 @@ def test_bidense_matches_mindspore(on_real_server):
     assert tuple(out.shape) == (2, 5, 4)  # leading axes kept, as MindSpore's reshape does
     with pytest.raises(ValueError, match="same leading sizes"):
         net(x1, Tensor(np.ones((3, 2), np.float32)))
+
+
+class _DecaySchedule(nn.Cell):
+    """MindSpore's dynamic weight decay: a Cell of the global step (as its weight_decay_utils.py writes it)."""
+
+    def __init__(self):
+        super().__init__()
+        self.values = Tensor(np.array([0.0, 0.5, 0.1], np.float32))
+
+    def construct(self, global_step):
+        return self.values[global_step]
+
+
+_WD_GRADS = [np.array([0.5, -1.0, 2.0], np.float32), np.array([0.25, 1.0, 2.0], np.float32),
+             np.array([-0.5, 1.0, 0.0], np.float32)]
+
+
+def _three_steps(make):
+    w = Parameter(Tensor(np.array([1.0, -2.0, 3.0], np.float32)), name="w")
+    opt = make([w])
+    for g in _WD_GRADS:
+        opt((Tensor(g),))
+    return w.asnumpy(), opt
+
+
+def test_dynamic_weight_decay_and_adam_weight_decay_follow_mindspore(on_real_server):
+    # MindSpore 2.10 (PyNative) on this very program; Momentum's also by hand (decays 0, 0.5, 0.1 in turn)
+    w, _ = _three_steps(lambda p: nn.Momentum(p, learning_rate=0.1, momentum=0.9, weight_decay=_DecaySchedule()))
+    close(w, [0.768425, -1.82035, 1.7892])
+    w, opt = _three_steps(lambda p: nn.AdamWeightDecay(p, learning_rate=0.1, weight_decay=0.01))
+    close(w, [0.23086454, -1.8998649, 1.868231])
+    close(opt.moments1[0], [0.013, 0.109, 0.342])
+    close(opt.moments2[0], [0.00056193047, 0.0029969625, 0.0079879016])
+    w, _ = _three_steps(lambda p: nn.AdamWeightDecay(p, learning_rate=0.1, weight_decay=_DecaySchedule()))
+    close(w, [0.19610898, -1.8048404, 1.72073])
+    with pytest.raises(TypeError, match="beta1"):
+        nn.AdamWeightDecay([Parameter(Tensor(np.ones(2, np.float32)), name="p")], beta1=1)

@@ -285,9 +285,9 @@ from .._training import (SGD, Adam, CrossEntropyLoss, L1Loss, LossBase, Momentum
 
 __all__ += ["Optimizer", "SGD", "Momentum", "Adam", "LossBase", "MSELoss", "L1Loss", "CrossEntropyLoss",
             "WithLossCell", "TrainOneStepCell"]
-from .optim._more import ASGD, AdaMax, Rprop  # noqa: E402
+from .optim._more import ASGD, AdaMax, AdamWeightDecay, Rprop  # noqa: E402
 
-__all__ += ["ASGD", "AdaMax", "Rprop"]
+__all__ += ["ASGD", "AdaMax", "Rprop", "AdamWeightDecay"]
 
 from ._conv import AvgPool2d, Conv1d, Conv2d, MaxPool2d  # noqa: E402
 
