@@ -211,3 +211,10 @@ def test_dynamic_weight_decay_and_adam_weight_decay_follow_mindspore(on_real_ser
     close(w, [0.19610898, -1.8048404, 1.72073])
     with pytest.raises(TypeError, match="beta1"):
         nn.AdamWeightDecay([Parameter(Tensor(np.ones(2, np.float32)), name="p")], beta1=1)
+
+
+def test_tensor_new_ones_as_mindspore(on_real_server):
+    x = Tensor(np.array([1, 2], np.int32))
+    a, b = x.new_ones((2, 3)), x.new_ones(3, ms.float16)  # MindSpore 2.10: Int32 ones, Float16 ones
+    assert a.asnumpy().tolist() == [[1, 1, 1], [1, 1, 1]] and a.dtype == ms.int32
+    assert b.asnumpy().tolist() == [1.0, 1.0, 1.0] and b.dtype == ms.float16
