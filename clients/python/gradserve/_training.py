@@ -132,14 +132,18 @@ class Optimizer(Cell):
             if lr is None:
                 lr = lrs[(id(grp), dt)] = np.array(grp["lr"](step - 1), dt) if self._lr_0d else \
                     dt.type(grp["lr"](step - 1))
-            state[i], new = update(w, g, state[i], lr, dt.type(wd)) if decoupled else update(w, g, state[i], lr)
+            state[i], new = self._update_decayed(w, g, state[i], lr, dt.type(wd)) if decoupled else \
+                update(w, g, state[i], lr)
             p._assign(new)
         return True
 
-    _decoupled_decay = False  # True: the weight decay goes to _update (w, g, state, lr, wd), not into g
+    _decoupled_decay = False  # True: the weight decay goes to _update_decayed (w, g, state, lr, wd), not into g
     _lr_0d = False  # the rate as a 0-d array instead of a NumPy scalar (a ufunc converts a scalar on every call)
 
     def _update(self, w: Any, g: Any, state: Any, lr: Any, /) -> tuple[Any, Any]:
+        raise NotImplementedError
+
+    def _update_decayed(self, w: Any, g: Any, state: Any, lr: Any, wd: Any, /) -> tuple[Any, Any]:
         raise NotImplementedError
 
     def construct(self, *args):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from .. import dtype as _dt
 from .. import ops as _ops
 from .._cellbase import Cell
 from .._tensor import Parameter
@@ -67,7 +68,7 @@ class BiDense(Cell):
             if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
                 raise ValueError(f"BiDense: {name} must be a positive int, got {v!r}")
         self.in1_channels, self.in2_channels, self.out_channels = in1_channels, in2_channels, out_channels
-        dt = dtype if dtype is not None else "float32"
+        dt = dtype if dtype is not None else _dt.float32
         bound = 1.0 / math.sqrt(in1_channels)
         self.weight = Parameter(initializer(Uniform(bound) if weight_init is None else weight_init,
                                             (out_channels, in1_channels, in2_channels), dt), name="weight")

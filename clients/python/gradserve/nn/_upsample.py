@@ -6,6 +6,7 @@ derivative is that of the matmul. Other modes are refused by name."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -75,7 +76,7 @@ class Upsample(Cell):
         spatial = [int(s) for s in shape[2:]]
         k = len(spatial)
 
-        def per_axis(v, name):
+        def per_axis(v, name) -> list[Any]:
             vals = list(v) if isinstance(v, (list, tuple)) else [v] * k
             if len(vals) != k:
                 raise ValueError(f"Upsample: {name} needs {k} value(s) for a {len(shape)}-D input, got {v!r}")

@@ -138,7 +138,7 @@ class AdamWeightDecay(_WithState):
     def _init_state(self, p):
         return np.zeros_like(p), np.zeros_like(p)
 
-    def _update(self, w, g, state, lr, wd):
+    def _update_decayed(self, w, g, state, lr, wd):
         t = w.dtype.type
         m, v = state
         b1, b2 = t(self.beta1), t(self.beta2)
