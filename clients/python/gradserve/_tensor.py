@@ -416,7 +416,8 @@ for _name, _op in (*((n, n) for n in (
         "prod", "logsumexp", "norm", "softmax", "diagonal", "trace", "tril", "triu", "roll", "swapaxes",
         "moveaxis", "movedim", "unbind", "narrow", "chunk", "masked_fill", "gather_elements", "outer", "inner",
         "diff", "hypot", "logit", "kron", "addmm", "addmv", "baddbmm", "bmm", "mv", "ger", "cross", "cumprod",
-        "expand", "bitwise_and", "bitwise_or", "bitwise_xor")),
+        "expand", "bitwise_and", "bitwise_or", "bitwise_xor", "tensor_split", "hsplit", "vsplit", "dsplit",
+        "fill_diagonal")),
         ("clip", "clamp"), ("arctan2", "atan2"), ("negative", "neg"), ("absolute", "abs"), ("arcsin", "asin"),
         ("arccos", "acos"), ("arctan", "atan"), ("arcsinh", "asinh"), ("arccosh", "acosh"), ("arctanh", "atanh"),
         ("eq", "equal"), ("ne", "not_equal"), ("gt", "greater"), ("ge", "greater_equal"), ("lt", "less"),
@@ -429,13 +430,17 @@ setattr(Tensor, "floor_divide", _ops_method("floor_divide", "floor_div"))
 setattr(Tensor, "type_as", lambda self, other: late.ops.cast(self, other.dtype))
 
 
-def _new_zeros(self, size, dtype=None):
-    """Tensor.new_zeros(size, dtype=None): zeros of size, in dtype or this tensor's."""
-    size = (size,) if isinstance(size, int) else tuple(size)
-    return late.ops.zeros(size, dtype if dtype is not None else self.dtype)
+def _new_filled(name: str, value: float):
+    def method(self, size, dtype=None):
+        size = (size,) if isinstance(size, int) else tuple(size)
+        return late.ops.fill(dtype if dtype is not None else self.dtype, size, value)
+    method.__name__ = name
+    method.__doc__ = f"Tensor.{name}(size, dtype=None): {value:g}s of size, in dtype or this tensor's."
+    return method
 
 
-setattr(Tensor, "new_zeros", _new_zeros)
+setattr(Tensor, "new_zeros", _new_filled("new_zeros", 0.0))
+setattr(Tensor, "new_ones", _new_filled("new_ones", 1.0))
 
 
 def _index_add(self, dim, index, source, *, alpha=1):

@@ -43,6 +43,14 @@ def _schedule(v, name: str):
     return lambda t: c
 
 
+def _decay(v, name: str):
+    """A weight decay: a number, or (MindSpore's dynamic weight decay) a Cell / callable of the 0-based
+    global step, asked once a step."""
+    if callable(v) and not isinstance(v, Tensor):
+        return _schedule(v, name)
+    return _scalar(v, name)
+
+
 class Optimizer(Cell):
     """Base of the optimizers: `opt(grads)` updates `opt.parameters` in place, grads in the same order.
 
@@ -60,14 +68,14 @@ class Optimizer(Cell):
         for it in items:
             if isinstance(it, dict):
                 group = {"lr": _schedule(it.get("lr", learning_rate), "lr"),
-                         "weight_decay": _scalar(it.get("weight_decay", weight_decay), "weight_decay")}
+                         "weight_decay": _decay(it.get("weight_decay", weight_decay), "weight_decay")}
                 for p in it["params"]:
                     params.append(p)
                     self._group.append(group)
             else:  # the optimizer's own arguments: one group for all such parameters (its rate asked once a step)
                 if plain is None:
                     plain = {"lr": _schedule(learning_rate, "learning_rate"),
-                             "weight_decay": _scalar(weight_decay, "weight_decay")}
+                             "weight_decay": _decay(weight_decay, "weight_decay")}
                 params.append(it)
                 self._group.append(plain)
         for p in params:
@@ -101,6 +109,8 @@ class Optimizer(Cell):
             raise ValueError(f"{type(self).__name__}: {len(grads)} gradient(s) for {len(params)} parameter(s)")
         step = self.__dict__["global_step"] = self.global_step + 1  # (a plain attribute: not via Cell.__setattr__)
         lrs: dict = {}  # the step's learning rate per group and dtype (a schedule is asked once a step)
+        decays: dict = {}  # the step's weight decay per group, where it is a schedule
+        decoupled = self._decoupled_decay
         scale, state, update = self.loss_scale, self._gs_state, self._update
         for i, (p, g, grp) in enumerate(zip(params, grads, self._group)):
             g = g._data if type(g) is Tensor and g._data is not None else _array(g)  # (Tensors: the common case)
@@ -113,19 +123,27 @@ class Optimizer(Cell):
                 g = g.astype(dt)
             if scale != 1.0:
                 g = g / dt.type(scale)
-            if grp["weight_decay"]:
-                g = g + dt.type(grp["weight_decay"]) * w
+            wd = grp["weight_decay"]
+            if callable(wd):
+                wd = decays[id(grp)] if id(grp) in decays else decays.setdefault(id(grp), wd(step - 1))
+            if wd and not decoupled:
+                g = g + dt.type(wd) * w
             lr = lrs.get((id(grp), dt))
             if lr is None:
                 lr = lrs[(id(grp), dt)] = np.array(grp["lr"](step - 1), dt) if self._lr_0d else \
                     dt.type(grp["lr"](step - 1))
-            state[i], new = update(w, g, state[i], lr)
+            state[i], new = self._update_decayed(w, g, state[i], lr, dt.type(wd)) if decoupled else \
+                update(w, g, state[i], lr)
             p._assign(new)
         return True
 
+    _decoupled_decay = False  # True: the weight decay goes to _update_decayed (w, g, state, lr, wd), not into g
     _lr_0d = False  # the rate as a 0-d array instead of a NumPy scalar (a ufunc converts a scalar on every call)
 
     def _update(self, w: Any, g: Any, state: Any, lr: Any, /) -> tuple[Any, Any]:
+        raise NotImplementedError
+
+    def _update_decayed(self, w: Any, g: Any, state: Any, lr: Any, wd: Any, /) -> tuple[Any, Any]:
         raise NotImplementedError
 
     def construct(self, *args):

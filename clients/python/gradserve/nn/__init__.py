@@ -285,9 +285,9 @@ from .._training import (SGD, Adam, CrossEntropyLoss, L1Loss, LossBase, Momentum
 
 __all__ += ["Optimizer", "SGD", "Momentum", "Adam", "LossBase", "MSELoss", "L1Loss", "CrossEntropyLoss",
             "WithLossCell", "TrainOneStepCell"]
-from .optim._more import ASGD, AdaMax, Rprop  # noqa: E402
+from .optim._more import ASGD, AdaMax, AdamWeightDecay, Rprop  # noqa: E402
 
-__all__ += ["ASGD", "AdaMax", "Rprop"]
+__all__ += ["ASGD", "AdaMax", "Rprop", "AdamWeightDecay"]
 
 from ._conv import AvgPool2d, Conv1d, Conv2d, MaxPool2d  # noqa: E402
 
@@ -316,5 +316,13 @@ __all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "Pad", "SmoothL1Loss", "LogSoftm
 from ._layers_fid4 import GroupNorm, KLDivLoss, MarginRankingLoss, PReLU  # noqa: E402
 
 __all__ += ["PReLU", "GroupNorm", "MarginRankingLoss", "KLDivLoss"]
+
+from ._layers_round6 import BiDense, Dropout1d, HingeEmbeddingLoss, LPPool1d  # noqa: E402
+
+__all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "BiDense"]
+
+from ._upsample import Upsample  # noqa: E402
+
+__all__ += ["Upsample"]
 
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)

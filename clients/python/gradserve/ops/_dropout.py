@@ -40,8 +40,9 @@ def _check_keep(keep_prob, where: str) -> float:
     return float(keep_prob)
 
 
-def _mask(x: Tensor, keep_prob: float) -> Tensor:
-    """The keep-mask for one dropout of x: a MaskParameter inside a trace, drawn here when run eagerly."""
+def _mask(x: Tensor, keep_prob: float, shape: tuple | None = None) -> Tensor:
+    """The keep-mask for one dropout of x (of x's shape, or `shape` that broadcasts to it: one draw per
+    channel for dropout1d): a MaskParameter inside a trace, drawn here when run eagerly."""
     if not isinstance(x, Tensor):
         raise TypeError(f"dropout: the input must be a Tensor, got {type(x).__name__}")
     if not x._dtype.startswith("float"):
@@ -53,7 +54,7 @@ def _mask(x: Tensor, keep_prob: float) -> Tensor:
                                       "mask is drawn per call (MindSpore 2.10's vmap of dropout fails too); apply "
                                       "dropout to the whole batch outside vmap")
         tr = tr.parent
-    m = MaskParameter(x.shape, x._dtype, keep_prob)
+    m = MaskParameter(x.shape if shape is None else shape, x._dtype, keep_prob)
     if current() is None:
         m.gs_draw()
         return Tensor(m._data)

@@ -1,4 +1,4 @@
-"""MindSpore's ASGD, Rprop and AdaMax optimizers, on NumPy in the client like the others (`_training`), with
+"""MindSpore's ASGD, Rprop, AdaMax and AdamWeightDecay optimizers, on NumPy in the client like the others (`_training`), with
 the update formulas of MindSpore 2.10's own implementations (mindspore/nn/optim/asgd.py, rprop.py and
 P.ApplyAdaMax, which AdaMax calls), in the parameter's dtype. Their state is readable under MindSpore's
 attribute names (ASGD's `ax` / `mu` / `eta`, Rprop's `prev` / `step_size`, AdaMax's `moment1` /
@@ -118,3 +118,33 @@ class AdaMax(_WithState):
         m = t(self.beta1) * m + (t(1) - t(self.beta1)) * g
         v = np.maximum(t(self.beta2) * v, np.abs(g))
         return (m, v), w - lr / (t(1) - t(self._beta1_power)) * m / (v + t(self.eps))
+
+
+class AdamWeightDecay(_WithState):
+    """MindSpore's AdamWeightDecay (no bias correction, decoupled decay): m = b1 m + (1-b1) g;
+    v = b2 v + (1-b2) g^2; w -= lr (m / (sqrt(v) + eps) + weight_decay w). weight_decay may be a Cell of the
+    global step (MindSpore's dynamic weight decay)."""
+    _state_names = ("moments1", "moments2")
+    _decoupled_decay = True
+
+    def __init__(self, params, learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-6, weight_decay=0.0):
+        b1, b2, e = (_float(v, n, "AdamWeightDecay") for v, n in ((beta1, "beta1"), (beta2, "beta2"), (eps, "eps")))
+        if not (0.0 < b1 < 1.0 and 0.0 < b2 < 1.0) or e <= 0.0:
+            raise ValueError(f"For 'AdamWeightDecay', beta1 and beta2 must be in (0, 1) and eps > 0, "
+                             f"got {beta1}, {beta2}, {eps}")
+        self.beta1, self.beta2, self.eps = b1, b2, e
+        super().__init__(learning_rate, params, weight_decay)
+
+    def _init_state(self, p):
+        return np.zeros_like(p), np.zeros_like(p)
+
+    def _update_decayed(self, w, g, state, lr, wd):
+        t = w.dtype.type
+        m, v = state
+        b1, b2 = t(self.beta1), t(self.beta2)
+        m = b1 * m + (t(1) - b1) * g  # 1 - beta in the parameter's dtype, as MindSpore computes it
+        v = b2 * v + (t(1) - b2) * g * g
+        update = m / (np.sqrt(v) + t(self.eps))
+        if wd:
+            update = update + wd * w
+        return (m, v), w - lr * update

@@ -1,0 +1,93 @@
+"""nn.HingeEmbeddingLoss, nn.Dropout1d, nn.LPPool1d (MindSpore 2.10's cells over ops/_ms_round6.py) and
+nn.BiDense."""
+from __future__ import annotations
+
+import math
+
+from .. import dtype as _dt
+from .. import ops as _ops
+from .._cellbase import Cell
+from .._tensor import Parameter
+from ..common.initializer import Uniform, initializer
+from .._training import LossBase
+from ..ops._ms_round6 import dropout1d, hinge_embedding_loss, lp_pool1d
+
+__all__ = ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "BiDense"]
+
+
+class HingeEmbeddingLoss(LossBase):
+    """nn.HingeEmbeddingLoss(margin=1.0, reduction='mean')(logits, labels): logits where labels == 1,
+    max(0, margin - logits) where labels == -1, reduced."""
+
+    def __init__(self, margin=1.0, reduction="mean"):
+        super().__init__(reduction)
+        if not isinstance(margin, (int, float)) or isinstance(margin, bool):
+            raise TypeError(f"HingeEmbeddingLoss: margin must be a float, got {type(margin).__name__}")
+        self.margin = float(margin)
+
+    def construct(self, logits, labels):
+        return hinge_embedding_loss(logits, labels, self.margin, self.reduction)
+
+
+class Dropout1d(Cell):
+    """nn.Dropout1d(p=0.5)(x): ops.dropout1d while training (set_train()), x itself otherwise."""
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        if not isinstance(p, float) or not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout1d: p must be a float in [0, 1], got {p!r}")
+        self.prob = p
+
+    def construct(self, x):
+        if not self.training or self.prob == 0:
+            return x
+        return dropout1d(x, self.prob)
+
+
+class LPPool1d(Cell):
+    """nn.LPPool1d(norm_type, kernel_size, stride=None, ceil_mode=False)(x): ops.lp_pool1d."""
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
+
+    def construct(self, x):
+        return lp_pool1d(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class BiDense(Cell):
+    """nn.BiDense(in1_channels, in2_channels, out_channels, weight_init=None, bias_init=None, has_bias=True,
+    dtype=float32)(x1 [..., in1], x2 [..., in2]) -> [..., out]: out[o] = x1^T W[o] x2 + b[o], W of shape
+    [out, in1, in2]; both initialised uniform(-1/sqrt(in1), 1/sqrt(in1)) by default, as MindSpore does."""
+
+    def __init__(self, in1_channels, in2_channels, out_channels, weight_init=None, bias_init=None,
+                 has_bias=True, dtype=None):
+        super().__init__()
+        for name, v in (("in1_channels", in1_channels), ("in2_channels", in2_channels),
+                        ("out_channels", out_channels)):
+            if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+                raise ValueError(f"BiDense: {name} must be a positive int, got {v!r}")
+        self.in1_channels, self.in2_channels, self.out_channels = in1_channels, in2_channels, out_channels
+        dt = dtype if dtype is not None else _dt.float32
+        bound = 1.0 / math.sqrt(in1_channels)
+        self.weight = Parameter(initializer(Uniform(bound) if weight_init is None else weight_init,
+                                            (out_channels, in1_channels, in2_channels), dt), name="weight")
+        self.has_bias = bool(has_bias)
+        if self.has_bias:
+            self.bias = Parameter(initializer(Uniform(bound) if bias_init is None else bias_init,
+                                              (out_channels,), dt), name="bias")
+
+    def construct(self, input1, input2):
+        s1, s2 = tuple(input1.shape), tuple(input2.shape)
+        if s1[-1] != self.in1_channels or s2[-1] != self.in2_channels or s1[:-1] != s2[:-1]:
+            raise ValueError(f"BiDense: inputs must be [..., {self.in1_channels}] and [..., {self.in2_channels}] "
+                             f"with the same leading sizes, got shapes {list(s1)} and {list(s2)}")
+        x1 = _ops.reshape(input1, (-1, self.in1_channels))
+        x2 = _ops.reshape(input2, (-1, self.in2_channels))
+        # x1 @ W laid out [in1, out * in2], then each out's [in2] row dotted with x2
+        w = _ops.reshape(_ops.transpose(self.weight, (1, 0, 2)), (self.in1_channels, -1))
+        t = _ops.reshape(_ops.matmul(x1, w), (-1, self.out_channels, self.in2_channels))
+        out = _ops.sum(t * _ops.expand_dims(x2, 1), -1)
+        if self.has_bias:
+            out = out + self.bias
+        return _ops.reshape(out, (*s1[:-1], self.out_channels))
