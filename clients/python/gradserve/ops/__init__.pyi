@@ -31,6 +31,7 @@ from ._ms_names import BinaryCrossEntropy as BinaryCrossEntropy, IsFinite as IsF
 from ._ms_prims import Argmax as Argmax, Argmin as Argmin, LayerNorm as LayerNorm, Pad as Pad, argmax as argmax, argmin as argmin, pad as pad
 from ._ms_round4 import Dense as Dense, FastGeLU as FastGeLU, IndexAdd as IndexAdd, Invert as Invert, Lerp as Lerp, LpNorm as LpNorm, Renorm as Renorm, Unique as Unique, bitwise_not as bitwise_not, fast_gelu as fast_gelu, index_add as index_add, invert as invert, renorm as renorm, smooth_l1_loss as smooth_l1_loss, unique as unique
 from ._ms_round5 import CumProd as CumProd, EqualCount as EqualCount, Ger as Ger, cross as cross, cumprod as cumprod, expand as expand, ger as ger
+from ._ms_round6 import IOU as IOU, UniqueWithPad as UniqueWithPad, dropout1d as dropout1d, dsplit as dsplit, fill_diagonal as fill_diagonal, hinge_embedding_loss as hinge_embedding_loss, hsplit as hsplit, lp_pool1d as lp_pool1d, tensor_split as tensor_split, unique_with_pad as unique_with_pad, vsplit as vsplit
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, div as div, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, matmul as mm, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, cummax as cummax, cummin as cummin, max as max, min as min, sort as sort, topk as topk
 from ._scatter_ms import GatherNd as GatherNd, ScatterNd as ScatterNd, SegmentSum as SegmentSum, TensorScatterAdd as TensorScatterAdd, TensorScatterDiv as TensorScatterDiv, TensorScatterMax as TensorScatterMax, TensorScatterMin as TensorScatterMin, TensorScatterMul as TensorScatterMul, TensorScatterSub as TensorScatterSub, TensorScatterUpdate as TensorScatterUpdate, UnsortedSegmentMax as UnsortedSegmentMax, UnsortedSegmentMin as UnsortedSegmentMin, UnsortedSegmentProd as UnsortedSegmentProd, UnsortedSegmentSum as UnsortedSegmentSum, gather_nd as gather_nd, scatter_nd as scatter_nd, tensor_scatter_add as tensor_scatter_add, tensor_scatter_div as tensor_scatter_div, tensor_scatter_max as tensor_scatter_max, tensor_scatter_min as tensor_scatter_min, tensor_scatter_mul as tensor_scatter_mul, tensor_scatter_sub as tensor_scatter_sub, tensor_scatter_update as tensor_scatter_update, unsorted_segment_max as unsorted_segment_max, unsorted_segment_min as unsorted_segment_min, unsorted_segment_prod as unsorted_segment_prod, unsorted_segment_sum as unsorted_segment_sum
@@ -141,6 +142,7 @@ __all__ = [
     'HSwish',
     'HookBackward',
     'HyperMap',
+    'IOU',
     'Identity',
     'Im2col',
     'Imag',
@@ -279,6 +281,7 @@ __all__ = [
     'TriangularSolve',
     'Trunc',
     'Unique',
+    'UniqueWithPad',
     'UnsortedSegmentMax',
     'UnsortedSegmentMin',
     'UnsortedSegmentProd',
@@ -372,6 +375,8 @@ __all__ = [
     'div',
     'divide',
     'dot_general',
+    'dropout1d',
+    'dsplit',
     'dtype',
     'dynamic_slice',
     'dynamic_update_slice',
@@ -389,6 +394,7 @@ __all__ = [
     'eye',
     'fast_gelu',
     'fill',
+    'fill_diagonal',
     'flatten',
     'flip',
     'floor',
@@ -417,6 +423,8 @@ __all__ = [
     'hardswish',
     'hardtanh',
     'hessian',
+    'hinge_embedding_loss',
+    'hsplit',
     'hstack',
     'hypot',
     'identity',
@@ -467,6 +475,7 @@ __all__ = [
     'logit',
     'logsigmoid',
     'logsumexp',
+    'lp_pool1d',
     'lt',
     'lu',
     'lu_pivots_to_permutation',
@@ -586,6 +595,7 @@ __all__ = [
     'tensor_scatter_mul',
     'tensor_scatter_sub',
     'tensor_scatter_update',
+    'tensor_split',
     'tile',
     'top_k',
     'topk',
@@ -598,6 +608,7 @@ __all__ = [
     'trunc',
     'unbind',
     'unique',
+    'unique_with_pad',
     'unsorted_segment_max',
     'unsorted_segment_min',
     'unsorted_segment_prod',
@@ -608,6 +619,7 @@ __all__ = [
     'var',
     'vjp',
     'vmap',
+    'vsplit',
     'vstack',
     'where',
     'while_run',
