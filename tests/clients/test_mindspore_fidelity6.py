@@ -218,3 +218,27 @@ def test_tensor_new_ones_as_mindspore(on_real_server):
     a, b = x.new_ones((2, 3)), x.new_ones(3, ms.float16)  # MindSpore 2.10: Int32 ones, Float16 ones
     assert a.asnumpy().tolist() == [[1, 1, 1], [1, 1, 1]] and a.dtype == ms.int32
     assert b.asnumpy().tolist() == [1.0, 1.0, 1.0] and b.dtype == ms.float16
+
+
+@pytest.mark.parametrize("cls, kw, want", [
+    # MindSpore 2.10 (CPU, PyNative): two steps, lr 0.1, weight_decay 0.5, every gradient [0.25, -0.75]
+    (nn.SGD, {}, [[0.85375, -1.65875], [0.45, 3.15], [-1.05, 4.15]]),
+    (nn.Momentum, {"momentum": 0.9}, [[0.78625, -1.50125], [0.4275, 3.2175], [-1.0725, 4.2175]]),
+    (nn.Adam, {}, [[0.80023944, -1.8000864], [0.30000055, 3.1999996], [-1.1999995, 4.1999993]]),
+])
+def test_weight_decay_skips_ungrouped_beta_and_gamma_parameters(cls, kw, want):
+    """MindSpore's Optimizer decays parameters not in a group unless their name holds 'beta' or 'gamma'
+    (norm layers' shift and scale); decaying them too gave other numbers silently."""
+    ps = [Parameter(Tensor(np.array([1.0, -2.0], np.float32)), name="dense.weight"),
+          Parameter(Tensor(np.array([0.5, 3.0], np.float32)), name="norm.gamma"),
+          Parameter(Tensor(np.array([-1.0, 4.0], np.float32)), name="norm.beta")]
+    opt = cls(ps, learning_rate=0.1, weight_decay=0.5, **kw)
+    g = tuple(Tensor(np.array([0.25, -0.75], np.float32)) for _ in ps)
+    opt(g)
+    opt(g)
+    for p, w in zip(ps, want):
+        close(p, w, rtol=1e-5, atol=1e-5)
+    grouped = [Parameter(Tensor(np.array([0.5, 3.0], np.float32)), name="norm.gamma")]
+    opt = nn.SGD([{"params": grouped, "weight_decay": 0.5}], learning_rate=0.1)
+    opt((Tensor(np.array([0.25, -0.75], np.float32)),))
+    close(grouped[0], [0.5 - 0.1 * (0.25 + 0.25), 3.0 - 0.1 * (-0.75 + 1.5)])  # a group's decay: every member

@@ -51,6 +51,13 @@ def _decay(v, name: str):
     return _scalar(v, name)
 
 
+def _decay_exempt(p: Any) -> bool:
+    """MindSpore's default for parameters not in a group: weight decay skips those whose name holds 'beta'
+    or 'gamma' (the norm layers' shift and scale); a group's weight_decay applies to all of its parameters."""
+    name = getattr(p, "name", None) or ""
+    return "beta" in name or "gamma" in name
+
+
 class Optimizer(Cell):
     """Base of the optimizers: `opt(grads)` updates `opt.parameters` in place, grads in the same order.
 
@@ -76,8 +83,9 @@ class Optimizer(Cell):
                 if plain is None:
                     plain = {"lr": _schedule(learning_rate, "learning_rate"),
                              "weight_decay": _decay(weight_decay, "weight_decay")}
+                    undecayed = {"lr": plain["lr"], "weight_decay": 0.0}
                 params.append(it)
-                self._group.append(plain)
+                self._group.append(undecayed if _decay_exempt(it) else plain)
         for p in params:
             if not isinstance(p, Parameter):
                 raise TypeError(f"optimizers update Parameters, got {type(p).__name__}")
