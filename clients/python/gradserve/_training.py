@@ -69,6 +69,7 @@ class Optimizer(Cell):
         super().__init__()
         params, self._group = [], []
         plain: dict | None = None
+        undecayed: dict | None = None
         items = list(parameters)
         if not items:
             raise ValueError("an optimizer needs at least one Parameter")
@@ -85,7 +86,7 @@ class Optimizer(Cell):
                              "weight_decay": _decay(weight_decay, "weight_decay")}
                     undecayed = {"lr": plain["lr"], "weight_decay": 0.0}
                 params.append(it)
-                self._group.append(undecayed if _decay_exempt(it) else plain)
+                self._group.append(undecayed if undecayed is not None and _decay_exempt(it) else plain)
         for p in params:
             if not isinstance(p, Parameter):
                 raise TypeError(f"optimizers update Parameters, got {type(p).__name__}")
