@@ -12,7 +12,11 @@ Bitwise the unsplit product: K is never split, so every output element is summed
 the whole of K; each block is large enough to take the same OpenBLAS path as the whole product (below
 ~7.3M multiply-adds OpenBLAS switches to other kernels: "direct" sgemm, small-matrix kernels), and its
 edges fall where OpenBLAS's own blocking of the whole product has edges (ROW_ALIGN, COL_ALIGN).
-Products NumPy does not hand to GEMM stay one call: other dtypes, a matrix-vector product, x @ x.T
+That holds where the BLAS gives a block the bits it gives the whole: OpenBLAS's kernels on the AVX-512
+hosts this was built on did, for every dtype; OpenBLAS 0.3.31's float32 kernels on an AMD Zen 3 host do not
+(a 128-column block of W2's product differs in the last bits; float64 is bitwise there). On such a host a
+float32 product split across lent cores differs from the one-thread run in the last bits, within GEMM's own
+error bound (tests/engine/test_split_gemm.py checks which holds). Products NumPy does not hand to GEMM stay one call: other dtypes, a matrix-vector product, x @ x.T
 (SYRK), an output that overlaps an input.
 """
 from __future__ import annotations
