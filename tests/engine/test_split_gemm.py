@@ -73,7 +73,9 @@ def _assert_split_bitwise(a, b, n=2, out=None):
         assert got is out
     assert got.dtype == ref.dtype and got.shape == ref.shape and got.flags.c_contiguous
     # the split is exactly its blocks' products, each one BLAS call, whatever the thread that took it
-    assert got.tobytes() == blocks.tobytes(), f"{a.shape} @ {b.shape} {a.dtype}: bits differ from its blocks"
+    # (compared to a bool first: pytest's diff of two large byte strings runs for minutes with CI set)
+    same = got.tobytes() == blocks.tobytes()
+    assert same, f"{a.shape} @ {b.shape} {a.dtype}: bits differ from its blocks"
     if blocks.tobytes() == ref.tobytes():
         return  # this BLAS gives a block the bits it gives the whole (K is never cut): so does the split
     # Some BLAS kernels do not (OpenBLAS 0.3.31's float32 kernels on an AMD Zen 3 host: a block's product
@@ -275,7 +277,8 @@ def test_engine_runs_split_bitwise_in_the_program_and_the_generic_loop(threads, 
     for p in (prog, loop, prog):  # the program twice: the second reuses the arena the first wrote
         before = len(splits)
         got = [np.asarray(a).tobytes() for a in tree_flatten(p.run_host(list(xs)))]
-        assert got == ref
+        same = got == ref  # (a bool: pytest's diff of large byte strings runs for minutes with CI set)
+        assert same, "the split run's outputs differ from the unsplit run's bits"
         assert len(splits) >= before + 2  # its large products were split
 
 
