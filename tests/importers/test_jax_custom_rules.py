@@ -67,11 +67,8 @@ def test_lapack_factorisations_are_refused_naming_the_kernel_and_the_call():
     from gradserve.importers import UnsupportedModel
 
     a = np.eye(3, dtype=np.float32) * 2 + 0.1
-    # (potrf / trsm / getrf (square or not) / gesdd / syevd / geqrf + orgqr are mapped: test_jax_lapack.py,
-    # jax_zoo_round4.py)
-    with pytest.raises(UnsupportedModel, match=r"op stablehlo.custom_call @lapack_\w*gees\w* is not supported") as e:
+    # (potrf / trsm / getrf (square or not) / gesdd / syevd / geqrf + orgqr, complete-mode QR of tall matrices
+    # are mapped: test_jax_lapack.py, jax_zoo_round4.py, test_import_round5_gaps.py)
+    with pytest.raises(UnsupportedModel, match=r"@lapack_\w*gees\w* \(.*jax.scipy.linalg.schur\).*no gradient") as e:
         gs.from_jax(lambda m: jsl.schur(m)[0], a)
-    assert e.value.op == "stablehlo.custom_call"
-    tall = np.ones((4, 3), np.float32) + np.eye(4, 3, dtype=np.float32)
-    with pytest.raises(UnsupportedModel, match=r"orgqr.*mode='complete' of a tall matrix"):
-        gs.from_jax(lambda m: jnp.linalg.qr(m, mode="complete")[0], tall)
+    assert e.value.op.startswith("lapack_") and "gees" in e.value.op  # the kernel, as an op name
