@@ -8,6 +8,7 @@ kernels (plan program and generic loop) go through it; it never deadlocks (one t
 several threads at once, a forked child). BLAS runs at one thread throughout, as a worker runs it."""
 from __future__ import annotations
 
+import functools
 import os
 import threading
 
@@ -37,6 +38,7 @@ def _rand(rng, shape, dtype):
     return x.astype(dtype)
 
 
+@functools.lru_cache(maxsize=None)  # a property of this host's BLAS: probed once per dtype
 def _blas_block_invariant(dtype: str) -> bool:
     """Whether this BLAS (at one thread) gives a 128-column block of W2's first product the bits it gives
     the whole product. OpenBLAS's kernels on the AVX-512 hosts before: yes for float32 and float64; on an
