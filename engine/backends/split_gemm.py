@@ -36,6 +36,10 @@ BLOCKS_PER_THREAD = 2  # about: enough to balance threads of unequal speed, few 
 # Block edges: OpenBLAS walks the output's rows in chunks of 3 x its N unroll (6, 12 or 24) and its
 # columns in micro-tiles of up to 16; edges on these multiples keep every element's summation order
 ROW_ALIGN, COL_ALIGN = 48, 16
+# aligned units moved from the last block to the first (the caller's; see _bounds). W2 at 2 threads, 4 x
+# 300-400 runs interleaved in one process at real-time priority (the box was loaded): 0 units 7.4-9.1 ms,
+# 1 unit 0.97-0.99x of that, 2 units 0.95-0.98x, 3 units 0.95-1.00x
+SKEW = 2
 
 _threads = 1
 _helpers: list[threading.Thread] = []
@@ -187,7 +191,17 @@ def _bounds(size: int, per_line: int, align: int, n_threads: int):
     bounds = list(range(0, size, step)) + [size]
     if bounds[-1] - bounds[-2] < min_lines:  # a short last block joins the one before
         del bounds[-2]
-    return bounds if len(bounds) > 2 else None
+    if len(bounds) < 3:
+        return None
+    # the caller takes the first block at once; a helper starts ~50 us later (woken) and computes ~5-10%
+    # slower (the operands are hot in the caller's cache): with equal blocks the caller then waited a
+    # median ~140-210 us per product for the helper's last one, plus its own wake-up
+    # (benchmarks/w2_split_trace.py). SKEW aligned units more in the first block and as many less in the
+    # last (when it stays large enough) even the two ends out; edges stay aligned: the same bits
+    skew = SKEW * align
+    if bounds[-1] - bounds[-2] - skew >= min_lines:
+        bounds[1:-1] = [b + skew for b in bounds[1:-1]]
+    return bounds
 
 
 def _gemm_operands(a, b, out) -> bool:
