@@ -4,7 +4,9 @@ Why not BLAS's own threads: OpenBLAS cuts each GEMM statically, one share per th
 process on a shared host holds one of the cores, every call waits for the descheduled helper's share
 (10x and more seen on a 2-core box). Here a product is cut into blocks of rows (M) or columns (N) of the
 output and the caller and (threads - 1) persistent helper threads take blocks from a shared counter
-until none is left: a slow helper delays a call by at most the block it holds. NumPy's matmul releases
+until none is left: a slow helper delays a call by at most the block it holds. The caller's first block is
+a little larger than the rest (SKEW: a woken helper starts later and runs slower), and a layer's two backward
+products (dX, dW: neither reads the other) go as one split (matmul_pair): one hand-off instead of two. NumPy's matmul releases
 the GIL around BLAS, so the blocks run in parallel; each is one single-threaded BLAS call (whoever sets
 threads > 1 keeps BLAS itself at one thread: service.core_lending does).
 
