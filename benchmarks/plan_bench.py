@@ -142,8 +142,8 @@ def profile(plan, inputs, params, n: int, top: int) -> None:
         body.append(line)
         if line.startswith("        def run(") or line.startswith("    def run("):
             body.append("        _T.append(_pc())")
-        elif line.startswith("        ") and " = k" in line:
-            body.append("        _T.append(_pc())")
+        elif line.startswith("        ") and (" = k" in line or " = _matmul_pair(" in line):
+            body.append("        _T.append(_pc())")  # (a pair: two products in one split_gemm split)
             marks.append(line.strip())
     ns = dict(prog.namespace, _T=[], _pc=time.perf_counter)
     exec(compile("\n".join(body) + "\n", "<profiled plan>", "exec"), ns)
@@ -159,6 +159,9 @@ def profile(plan, inputs, params, n: int, top: int) -> None:
     total = float(med.sum())
     print(f"  per-step medians sum to {total * 1e6:.1f} us over {len(marks)} kernel steps")
     for j in np.argsort(-med)[:top]:
+        if " = k" not in marks[j]:
+            print(f"  {med[j] * 1e6:8.1f} us {100 * med[j] / total:4.1f}%  two matmuls in one split   {marks[j]}")
+            continue
         k = int(marks[j].split(" = k")[1].split("(")[0])
         e = plan.step_eqns[k]
         shapes = " ".join("x".join(map(str, x.shape)) or "()" for x in e.inputs)

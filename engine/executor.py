@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .backends import Backend, get_backend
+from .backends import Backend, get_backend, split_gemm
 from .errors import EngineError, ShapeError
 from .ir import NP_DTYPES, AVal, Graph, tree_flatten, tree_unflatten
 from .ops.registry import FUNCTION_OPS, OPS, impl_rules
@@ -322,6 +322,23 @@ def _out_kernel(e):
     return None if make is None else make(e)
 
 
+def _product_pairs(steps: list, kinds: list) -> set:
+    """Steps k whose large matrix product (an out-kernel that may split: split_gemm.matmul) is followed by
+    another that does not read its result: the two run as one split (split_gemm.matmul_pair, which checks
+    at run time that neither output overlaps the other's operands, e.g. an arena buffer reused)."""
+    pairs: set = set()
+    k = 0
+    while k + 1 < len(steps):
+        (_, _, out, _), (_, ins2, out2, _) = steps[k], steps[k + 1]
+        if (kinds[k][0] == kinds[k + 1][0] == "out" and kinds[k][1] is split_gemm.matmul
+                and kinds[k + 1][1] is split_gemm.matmul and out not in ins2):
+            pairs.add(k)
+            k += 2
+        else:
+            k += 1
+    return pairs
+
+
 def _view_kernel(e):
     """The op's NumPy view kernel (its `np_view` flag): a kernel with attributes bound, "alias", or None."""
     make = OPS[e.op].np_view
@@ -442,16 +459,29 @@ class NumpyProgram:
             body.append(f"{v(i)} = c{i}")
         args = [v(i) for i in plan.input_slots]
         pargs = [v(i) for _, i in plan.param_slots]
+        def out_operands(ins, out, kind) -> list:
+            suffix = kind[3] or ("",) * len(ins)
+            operands = [v(i) + sfx for i, sfx in zip(ins, suffix)]
+            if out in buf_of:
+                operands.append(f"b{buf_of[out]}")
+            elif out in placed:
+                operands.append(f"o{placed[out]}")
+            return operands
+
+        paired = _product_pairs(steps, kinds)
         for k, ((fn, ins, out, _frees), kind) in enumerate(zip(steps, kinds)):
-            if kind[0] == "out":
+            if k in paired:  # two large products in one split (split_gemm.matmul_pair); its dels follow
+                ins2, out2 = steps[k + 1][1], steps[k + 1][2]
+                a1, b1, *o1 = out_operands(ins, out, kind)
+                a2, b2, *o2 = out_operands(ins2, out2, kinds[k + 1])
+                ns["_matmul_pair"] = split_gemm.matmul_pair
+                body.append(f"{v(out)}, {v(out2)} = _matmul_pair({a1}, {b1}, {(o1 or ['None'])[0]}, {a2}, {b2}, "
+                            f"{(o2 or ['None'])[0]})")
+            elif kind[0] == "out" and k - 1 in paired:
+                pass  # computed with the step before
+            elif kind[0] == "out":
                 ns[f"k{k}"] = kind[1]
-                suffix = kind[3] or ("",) * len(ins)
-                operands = [v(i) + sfx for i, sfx in zip(ins, suffix)]
-                if out in buf_of:
-                    operands.append(f"b{buf_of[out]}")
-                elif out in placed:
-                    operands.append(f"o{placed[out]}")
-                body.append(f"{v(out)} = k{k}({', '.join(operands)})")
+                body.append(f"{v(out)} = k{k}({', '.join(out_operands(ins, out, kind))})")
             elif kind[0] == "view" and kind[1] == "alias":
                 body.append(f"{v(out)} = {v(ins[0])}")
             elif kind[0] == "view" and type(kind[1]) is tuple:  # ("reshape", shape): the method, no kernel

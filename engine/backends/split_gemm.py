@@ -4,7 +4,9 @@ Why not BLAS's own threads: OpenBLAS cuts each GEMM statically, one share per th
 process on a shared host holds one of the cores, every call waits for the descheduled helper's share
 (10x and more seen on a 2-core box). Here a product is cut into blocks of rows (M) or columns (N) of the
 output and the caller and (threads - 1) persistent helper threads take blocks from a shared counter
-until none is left: a slow helper delays a call by at most the block it holds. NumPy's matmul releases
+until none is left: a slow helper delays a call by at most the block it holds. The caller's first block is
+a little larger than the rest (SKEW: a woken helper starts later and runs slower), and a layer's two backward
+products (dX, dW: neither reads the other) go as one split (matmul_pair): one hand-off instead of two. NumPy's matmul releases
 the GIL around BLAS, so the blocks run in parallel; each is one single-threaded BLAS call (whoever sets
 threads > 1 keeps BLAS itself at one thread: service.core_lending does).
 
@@ -36,6 +38,10 @@ BLOCKS_PER_THREAD = 2  # about: enough to balance threads of unequal speed, few 
 # Block edges: OpenBLAS walks the output's rows in chunks of 3 x its N unroll (6, 12 or 24) and its
 # columns in micro-tiles of up to 16; edges on these multiples keep every element's summation order
 ROW_ALIGN, COL_ALIGN = 48, 16
+# aligned units moved from the last block to the first (the caller's; see _bounds). W2 at 2 threads, 4 x
+# 300-400 runs interleaved in one process at real-time priority (the box was loaded): 0 units 7.4-9.1 ms,
+# 1 unit 0.97-0.99x of that, 2 units 0.95-0.98x, 3 units 0.95-1.00x
+SKEW = 2
 
 _threads = 1
 _helpers: list[threading.Thread] = []
@@ -87,30 +93,31 @@ os.register_at_fork(after_in_child=_forget_helpers)
 
 
 class _Split:
-    """One product's blocks: out[sl] = a[sl_a] @ b[sl_b] for each block, taken in counter order."""
+    """Products' blocks, out[sl] = a[sl_a] @ b[sl_b] each, taken in counter order by the caller and helpers."""
 
-    __slots__ = ("a", "b", "out", "axis", "slices", "next", "left", "lock", "done", "error")
+    __slots__ = ("blocks", "next", "left", "lock", "done", "error")
 
-    def __init__(self, a, b, out, axis: int, bounds: list):
-        self.a, self.b, self.out, self.axis = a, b, out, axis
-        # the largest first (a merged last block): the smaller ones even out the threads' ends
-        blocks = [slice(lo, hi) for lo, hi in zip(bounds, bounds[1:])]
-        self.slices = sorted(blocks, key=lambda s: s.start - s.stop)
+    def __init__(self, products: list):
+        """products: (a, b, out, axis, bounds) each; their blocks are taken the largest first (LPT: a merged
+        last block, a smaller product's blocks come last and even out the threads' ends)."""
+        blocks = [(a, b, out, axis, slice(lo, hi)) for a, b, out, axis, bounds in products
+                  for lo, hi in zip(bounds, bounds[1:])]
+        self.blocks = sorted(blocks, key=_block_work, reverse=True)
         self.next = itertools.count()  # next() is atomic under the GIL: each block is taken once
-        self.left = len(self.slices)
+        self.left = len(self.blocks)
         self.lock = threading.Lock()
         self.done = threading.Event()
         self.error: BaseException | None = None
 
     def _work(self) -> None:
-        a, b, out, slices = self.a, self.b, self.out, self.slices
+        blocks = self.blocks
         while True:
             i = next(self.next)
-            if i >= len(slices):
-                return  # late helpers find nothing and never touch `out`
-            sl = slices[i]
+            if i >= len(blocks):
+                return  # late helpers find nothing and never touch an output
+            a, b, out, axis, sl = blocks[i]
             try:
-                if self.axis == -2:
+                if axis == -2:
                     np.matmul(a[..., sl, :], b, out=out[..., sl, :])
                 else:
                     np.matmul(a, b[..., sl], out=out[..., sl])
@@ -121,14 +128,20 @@ class _Split:
                 if self.left == 0:
                     self.done.set()
 
-    def run(self):
-        for _ in range(min(_threads - 1, len(self.slices) - 1)):
+    def run(self) -> None:
+        for _ in range(min(_threads - 1, len(self.blocks) - 1)):
             _tasks.put(self)
         self._work()
         self.done.wait()  # only blocks a helper took and is still computing
         if self.error is not None:
             raise self.error
-        return self.out
+
+
+def _block_work(block) -> int:
+    """A block's multiply-adds (its product's K times the block's share of the output)."""
+    a, b, out, axis, sl = block
+    lines = len(range(*sl.indices(out.shape[axis])))
+    return lines * a.shape[-1] * (out.shape[-1] if axis == -2 else out.shape[-2])
 
 
 def plan(shape: tuple, k: int, n_threads: int):
@@ -180,7 +193,17 @@ def _bounds(size: int, per_line: int, align: int, n_threads: int):
     bounds = list(range(0, size, step)) + [size]
     if bounds[-1] - bounds[-2] < min_lines:  # a short last block joins the one before
         del bounds[-2]
-    return bounds if len(bounds) > 2 else None
+    if len(bounds) < 3:
+        return None
+    # the caller takes the first block at once; a helper starts ~50 us later (woken) and computes ~5-10%
+    # slower (the operands are hot in the caller's cache): with equal blocks the caller then waited a
+    # median ~140-210 us per product for the helper's last one, plus its own wake-up
+    # (benchmarks/w2_split_trace.py). SKEW aligned units more in the first block and as many less in the
+    # last (when it stays large enough) even the two ends out; edges stay aligned: the same bits
+    skew = SKEW * align
+    if bounds[-1] - bounds[-2] - skew >= min_lines:
+        bounds[1:-1] = [b + skew for b in bounds[1:-1]]
+    return bounds
 
 
 def _gemm_operands(a, b, out) -> bool:
@@ -206,13 +229,24 @@ def _out_shape(a, b):
         return None
 
 
+def _splittable(a, b, out):
+    """(a, b, out, axis, bounds) to split a @ b (out made when None) across the intra-op threads, or None."""
+    if not _gemm_operands(a, b, out):
+        return None
+    shape = _out_shape(a, b)
+    p = plan(shape, a.shape[-1], _threads) if shape is not None else None
+    if p is None or (out is not None and out.shape != shape):
+        return None
+    return a, b, np.empty(shape, a.dtype) if out is None else out, *p
+
+
 def matmul(a, b, out=None):
     """np.matmul(a, b[, out]), split across the intra-op threads when it is large (bitwise the same)."""
-    if _threads > 1 and _gemm_operands(a, b, out):
-        shape = _out_shape(a, b)
-        p = plan(shape, a.shape[-1], _threads) if shape is not None else None
-        if p is not None and (out is None or out.shape == shape):
-            return _Split(a, b, np.empty(shape, a.dtype) if out is None else out, *p).run()
+    if _threads > 1:
+        product = _splittable(a, b, out)
+        if product is not None:
+            _Split([product]).run()
+            return product[2]
     if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2 and a.dtype in _DOT_DTYPES \
             and b.dtype == a.dtype:
         # two real matrices: np.dot makes the same BLAS call (bit for bit, tests/engine/test_split_gemm.py)
@@ -225,3 +259,25 @@ def matmul(a, b, out=None):
         except (ValueError, TypeError):
             pass
     return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
+
+
+def matmul_pair(a1, b1, out1, a2, b2, out2):
+    """(matmul(a1, b1, out1), matmul(a2, b2, out2)) for two products of consecutive steps, the second reading
+    nothing the first writes (a layer's backward pass: dX = dY @ W.T, dW = X.T @ dY). Split, the two go
+    as one: the helpers are woken once and the caller waits once, not twice (each hand-off ~50-100 us on a
+    VM whose idle vCPU halts: benchmarks/w2_split_trace.py), and the threads' ends even out over both
+    products' blocks. Each block is the same BLAS call as when its product is split alone: the same bits.
+    Sequential when either would not split or one's output may overlap an operand of the other."""
+    if _threads > 1:
+        first, second = _splittable(a1, b1, out1), _splittable(a2, b2, out2)
+        if first is not None and second is not None and not _crossed(first, second):
+            _Split([first, second]).run()
+            return first[2], second[2]
+    return matmul(a1, b1, out1), matmul(a2, b2, out2)
+
+
+def _crossed(first, second) -> bool:
+    """Whether either product's output may share memory with the other's operands or output."""
+    o1, o2 = first[2], second[2]
+    return any(np.may_share_memory(o, x) for o, x in ((o1, second[0]), (o1, second[1]), (o1, o2),
+                                                     (o2, first[0]), (o2, first[1])))

@@ -258,7 +258,7 @@ def test_lending_starts_above_the_threshold_and_stops_when_it_does_not_pay():
     assert w.worth_lending("k", 5.0)  # paid
     w.note("k", 40.0, lent=True)  # one lent run stalled: the lower median of (11, 40) still pays
     assert w.worth_lending("k", 5.0)
-    w.note("k", 40.0, lent=True)  # most of them stalled (median 40 > 0.85 x 20): stop
+    w.note("k", 40.0, lent=True)  # most of them stalled (median 40 > 0.9 x 20): stop
     assert not w.worth_lending("k", 5.0)
     # a first miss on undisturbed runs is checked by a second try soon after
     for _ in range(WorkEstimates.SOON - 1):
@@ -370,7 +370,7 @@ def test_a_try_is_judged_on_several_lent_runs_not_its_first():
     w.note("k", 12.0, lent=True)  # slower than alone: not judged yet
     assert w.worth_lending("k", 5.0)
     w.note("k", 6.0, lent=True)
-    w.note("k", 6.0, lent=True)  # lower median 6 <= 0.85 x 10: pays
+    w.note("k", 6.0, lent=True)  # lower median 6 <= 0.9 x 10: pays
     assert w.worth_lending("k", 5.0)
 
 
@@ -384,7 +384,7 @@ def test_the_alone_time_stays_current_while_lending():
     for _ in range(WorkEstimates.RUNS):  # the box got faster alone (a neighbour left): 6.5 ms
         w.note("k", 6.5, lent=False)
     assert w.worth_lending("k", 5.0)
-    w.note("k", 6.0, lent=True)  # 6 > 0.85 x 6.5: lending no longer pays
+    w.note("k", 6.0, lent=True)  # 6 > 0.9 x 6.5: lending no longer pays
     assert not w.worth_lending("k", 5.0)
 
 
@@ -417,3 +417,19 @@ def test_run_delay_sees_a_process_that_shares_the_core():
     r = subprocess.run([sys.executable, "-c", _RUN_DELAY_CHECK], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr[-2000:]
     assert float(r.stdout.strip()) > 30.0, r.stdout  # ms; about 150 when the two share the core evenly
+
+
+def test_a_graph_lending_speeds_up_by_15_percent_stays_lent_despite_spread():
+    """W2 on a VM where lent runs take ~0.85x the alone time with a few % of spread (lent 8.6-8.9 ms,
+    alone 10.0-10.4: a quiet run saw 8 of 41 calls unlent with PAYS = 0.85, whose medians of three cross
+    0.85 x alone). Every lent median here is <= 0.9 x the lowest alone median (by hand: 8.9 <= 9.0), so
+    only the first run (unknown) and the refresh runs go alone."""
+    w, lent, n = WorkEstimates(), 0, 60
+    alone_ms, lent_ms = (10.2, 10.0, 10.4), (8.6, 8.9, 8.7, 8.8)
+    for i in range(n):
+        if w.worth_lending("k", 5.0):
+            w.note("k", lent_ms[lent % len(lent_ms)], lent=True, waited_ms=0.0)
+            lent += 1
+        else:
+            w.note("k", alone_ms[i % len(alone_ms)], lent=False)
+    assert lent == n - 1 - (n - 1) // (WorkEstimates.REFRESH + 1)

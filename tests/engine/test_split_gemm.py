@@ -140,7 +140,9 @@ def test_complex_products_split_bitwise(threads, dtype):
 
 def test_blocks_never_cut_k_and_are_large_and_aligned():
     # W2's first layer: columns (each block re-packs A, 256 x 784, not B, 784 x 512)
-    assert split_gemm.plan((256, 512), 784, 2) == (-1, [0, 128, 256, 384, 512])
+    # (the first block, the caller's, SKEW column tiles larger and the last as many smaller)
+    skew = split_gemm.SKEW * split_gemm.COL_ALIGN
+    assert split_gemm.plan((256, 512), 784, 2) == (-1, [0, 128 + skew, 256 + skew, 384 + skew, 512])
     assert split_gemm.plan((784, 512), 256, 2)[0] == -2  # its dW1 = x.T @ g1: rows
     cases = [((256, 512), 784), ((784, 512), 256), ((517, 333), 1031), ((3, 300, 300), 512), ((64, 4096), 288)]
     for shape, k in cases:
@@ -274,7 +276,7 @@ def test_engine_runs_split_bitwise_in_the_program_and_the_generic_loop(threads, 
     assert ref == [np.asarray(a).tobytes() for a in tree_flatten(loop.run_host(list(xs)))]
     splits = []
     real = split_gemm._Split
-    monkeypatch.setattr(split_gemm, "_Split", lambda *a: splits.append(a[3]) or real(*a))
+    monkeypatch.setattr(split_gemm, "_Split", lambda products: splits.extend(products) or real(products))
     set_intra_op_threads(2)
     for p in (prog, loop, prog):  # the program twice: the second reuses the arena the first wrote
         before = len(splits)
@@ -392,3 +394,68 @@ def test_compiled_plan_binds_small_products_and_writes_reshapes_inline(threads):
             threads(n)
             for _ in range(2):  # the second run reuses the arena the first wrote
                 assert [np.asarray(a).tobytes() for a in tree_flatten(prog.run_host(list(inputs)))] == ref
+
+
+def test_a_pair_of_products_is_one_split_with_each_products_blocks(threads, monkeypatch):
+    """split_gemm.matmul_pair (a layer's backward pass: dX = dY @ W.T and dW = X.T @ dY): one split for the
+    two, each output bitwise what its own product's blocks give (one plain np.matmul per block: _blockwise)."""
+    splits = []
+    real = split_gemm._Split
+    monkeypatch.setattr(split_gemm, "_Split", lambda products: splits.append(len(products)) or real(products))
+    threads(2)
+    rng = np.random.default_rng(5)
+    for dtype in ("float32", "float64"):
+        dy, w, x = _rand(rng, (256, 512), dtype), _rand(rng, (512, 512), dtype), _rand(rng, (256, 784), dtype)
+        out1 = np.empty((256, 512), dtype)
+        got1, got2 = split_gemm.matmul_pair(dy, w.T, out1, x.T, dy, None)
+        assert got1 is out1 and got2.shape == (784, 512)
+        for got, a, b in ((got1, dy, w.T), (got2, x.T, dy)):
+            axis, bounds = split_gemm.plan(got.shape, a.shape[-1], 2)
+            assert got.tobytes() == _blockwise(a, b, axis, bounds).tobytes()
+    assert splits == [2, 2]
+
+
+def test_a_pair_whose_outputs_overlap_the_other_products_operands_runs_in_order(threads, monkeypatch):
+    """An arena buffer the first product reads last can be the second's output (the program's steps run in
+    order): the pair then makes two splits, one after the other. Expected: the same split products of
+    copies taken before (split_gemm.matmul alone), and the pair never writes the first one's operand early."""
+    splits = []
+    real = split_gemm._Split
+    monkeypatch.setattr(split_gemm, "_Split", lambda products: splits.append(len(products)) or real(products))
+    threads(2)
+    rng = np.random.default_rng(6)
+    buf, b1 = _rand(rng, (256, 512), "float32"), _rand(rng, (512, 512), "float32")
+    a2, b2 = _rand(rng, (256, 784), "float32"), _rand(rng, (784, 512), "float32")
+    ref1, ref2 = split_gemm.matmul(buf.copy(), b1), split_gemm.matmul(a2, b2)
+    splits.clear()
+    got1, got2 = split_gemm.matmul_pair(buf, b1, None, a2, b2, buf)  # the second writes over the first's A
+    assert got2 is buf and got1.tobytes() == ref1.tobytes() and got2.tobytes() == ref2.tobytes()
+    assert splits == [1, 1]
+    x = _rand(rng, (256, 512), "float32")  # the first's output is the second's operand: in order too
+    out = np.empty((256, 512), np.float32)
+    ref2 = split_gemm.matmul(split_gemm.matmul(x, b1), b1)
+    got1, got2 = split_gemm.matmul_pair(x, b1, out, out, b1, None)
+    assert got2.tobytes() == ref2.tobytes()
+
+
+def test_a_layers_backward_products_run_as_one_split_in_the_program(threads):
+    """W2's program: the middle layer's dX and dW (both large, the second not reading the first) are one
+    pair; the last layer's two are small (one call each) and the first layer has no dX. The pair's bits
+    are checked against the unsplit run by test_engine_runs_split_bitwise_in_the_program_and_the_generic_loop."""
+    g, _ = _mlp_grad(dtype=_bitwise_dtype())
+    prog = compile_graph(lower(g))
+    assert prog.program.source.count("_matmul_pair(") == 1
+
+
+def test_the_callers_first_block_is_the_largest_and_the_last_the_smallest():
+    """The caller takes the first block at once, a helper (woken, operands cold in its cache) later: the
+    blocks are skewed towards the first by SKEW aligned units where the last stays large enough; the
+    blocks are taken largest first (LPT), so the caller's is the first taken."""
+    for shape, k, align in (((256, 512), 784, split_gemm.COL_ALIGN), ((784, 512), 256, split_gemm.ROW_ALIGN)):
+        sizes = list(np.diff(split_gemm.plan(shape, k, 2)[1]))
+        assert sizes[0] == max(sizes) and sizes[-1] == min(sizes) and sizes[0] - sizes[1] == split_gemm.SKEW * align
+    rng = np.random.default_rng(7)
+    a, b = _rand(rng, (256, 784), "float64"), _rand(rng, (784, 512), "float64")
+    axis, bounds = split_gemm.plan((256, 512), 784, 2)
+    split = split_gemm._Split([(a, b, np.empty((256, 512)), axis, bounds)])
+    assert split.blocks[0][4] == slice(bounds[0], bounds[1])
