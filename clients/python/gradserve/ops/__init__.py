@@ -9,7 +9,9 @@ from . import _primitives
 from ._autodiff import GradOperation, get_grad, grad, jvp, value_and_grad, vjp
 from ._primitives import Primitive
 from . import _extra, _hypermap, _assign, _math_more, _reduce_ms, _activations, _tensor_sig, _conv, _movement_ms, _linalg_ms
-from . import _scatter_ms, _ms_more, _ms_prims, _ms_misc, _ms_round4, _ms_round5, _ms_round6
+from . import _scatter_ms, _ms_more, _ms_prims, _ms_misc
+from . import _bitwise, _index_ms, _norms, _elementwise_ms, _losses_ms, _products, _unique, _split
+from . import _dropout_channels, _lp_pool, _boxes
 from . import _ms_names, _ms_apply
 from . import _ms_linalg_solve  # cholesky, inverse, matrix_solve, slogdet, det, cholesky_solve...
 from .._vmap import vmap  # noqa: E402  (loops)
@@ -33,16 +35,18 @@ globals().update({k: getattr(_hypermap, k) for k in _hypermap.__all__})
 globals().update({k: getattr(_ms_prims, k) for k in _ms_prims.__all__})  # LayerNorm, Pad, pad, Argmax...
 globals().update({k: getattr(_ms_misc, k) for k in _ms_misc.__all__})  # matrix_band_part, Slice, PReLU...
 globals().update({k: getattr(_ms_linalg_solve, k) for k in _ms_linalg_solve.__all__})
-globals().update({k: getattr(_ms_round4, k) for k in _ms_round4.__all__})  # Invert, IndexAdd, Conv3D, Renorm, LpNorm...
-globals().update({k: getattr(_ms_round5, k) for k in _ms_round5.__all__})  # Ger, EqualCount, cross...
-globals().update({k: getattr(_ms_round6, k) for k in _ms_round6.__all__})  # tensor_split, fill_diagonal...
+_TOPICS = (_bitwise, _index_ms, _norms, _elementwise_ms, _losses_ms, _products, _unique, _split, _dropout_channels,
+           _lp_pool, _boxes)  # Invert, IndexAdd, Renorm, FastGeLU, smooth_l1_loss, Ger, Unique, tensor_split, IOU...
+for _m in _TOPICS:
+    globals().update({k: getattr(_m, k) for k in _m.__all__})
+del _m
 globals().update({k: getattr(_assign, k) for k in _assign.__all__})  # Parameter updates
 globals().update({k: getattr(_ms_names, k) for k in _ms_names.__all__ if k not in globals()})  # gt, isnan, mse_loss...
 globals().update({alias: globals()[op] for alias, op in _ms_names.ALIASES.items()})  # gt is greater, mm matmul...
 globals().update({k: getattr(_ms_apply, k) for k in _ms_apply.__all__})  # ApplyMomentum, Adam...
 globals()["print"] = _extra.print_  # MindSpore's ops.print
 
-__all__ = sorted({*_primitives.CLASSES, *_primitives.FUNCTIONS, *_primitives._OVERRIDES, *_extra.__all__, *_math_more.__all__, *_reduce_ms.__all__, *_activations.__all__, *_conv.__all__, *_movement_ms.__all__, *_linalg_ms.__all__, *_scatter_ms.__all__, *_ms_more.__all__, *_ms_prims.__all__, *_ms_misc.__all__, *_ms_linalg_solve.__all__, *_ms_round4.__all__, *_ms_round5.__all__, *_ms_round6.__all__, *_ms_names.__all__, *_ms_names.ALIASES, *_ms_apply.__all__,
+__all__ = sorted({*_primitives.CLASSES, *_primitives.FUNCTIONS, *_primitives._OVERRIDES, *_extra.__all__, *_math_more.__all__, *_reduce_ms.__all__, *_activations.__all__, *_conv.__all__, *_movement_ms.__all__, *_linalg_ms.__all__, *_scatter_ms.__all__, *_ms_more.__all__, *_ms_prims.__all__, *_ms_misc.__all__, *_ms_linalg_solve.__all__, *(k for m in _TOPICS for k in m.__all__), *_ms_names.__all__, *_ms_names.ALIASES, *_ms_apply.__all__,
                   *_hypermap.__all__, *_assign.__all__, "print", "Primitive",
                   "GradOperation", "get_grad", "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "vmap",
                   "jet", "derivative", "linearize", "HookBackward"})
