@@ -270,6 +270,16 @@ def test_hinge_embedding_loss_matches_mindspore(on_real_server):
         nn.HingeEmbeddingLoss(reduction="avg")
 
 
+def test_hinge_embedding_loss_goes_by_the_targets_sign_as_mindspore(fake):
+    # MindSpore 2.10 (CPU, PyNative), run for this review: a target > 0 counts as 1, < 0 as -1, and 0 adds
+    # nothing (torch's rule would add x + max(0, margin - x) there: 1.0 for x = 0.5)
+    x = Tensor(np.array([0.5, -0.3, 2.0, 1.5, 0.25, 0.7, 0.2, -1.0, 3.0], np.float32))
+    y = Tensor(np.array([1., -1., 0., 2., 0.5, -1., -2., -3., -1.], np.float32))
+    close(ops.hinge_embedding_loss(x, y, 1.0, "none"), [0.5, 1.3, 0.0, 1.5, 0.25, 0.3, 0.8, 2.0, 0.0])
+    close(nn.HingeEmbeddingLoss(margin=1.0, reduction="none")(x, y), [0.5, 1.3, 0.0, 1.5, 0.25, 0.3, 0.8, 2.0, 0.0])
+    close(ms.grad(lambda a: ops.hinge_embedding_loss(a, y, 1.0, "sum"))(x), [1., -1., 0., 1., 1., -1., -1., -1., 0.])
+
+
 def test_lp_pool1d_matches_mindspore(on_real_server):
     x = Tensor(np.array([[[1., -2., 3., 0.5, 2.]], [[0.25, 1., -1., 4., 1.5]]], np.float32))
     close(nn.LPPool1d(norm_type=2, kernel_size=2, stride=1)(x),  # MindSpore 2.10

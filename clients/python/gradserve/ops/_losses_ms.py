@@ -25,16 +25,18 @@ def smooth_l1_loss(input, target, beta: float = 1.0, reduction: str = "none"):  
 
 
 def hinge_embedding_loss(inputs, targets, margin=1.0, reduction="mean"):
-    """ops.hinge_embedding_loss: inputs where targets == 1, max(0, margin - inputs) where targets == -1
-    (torch's HingeEmbeddingLoss), reduced by 'mean' | 'sum' | 'none'."""
+    """ops.hinge_embedding_loss: inputs where targets > 0, max(0, margin - inputs) where targets < 0, 0 where
+    targets == 0 (MindSpore 2.10's rule, by the targets' sign; torch's counts a 0 target both ways), reduced by
+    'mean' | 'sum' | 'none'."""
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"hinge_embedding_loss: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
     if not isinstance(margin, (int, float)) or isinstance(margin, bool):
         raise TypeError(f"hinge_embedding_loss: margin must be a float, got {type(margin).__name__}")
     zeros = P.zeros_like(inputs)
-    pos = P.select(P.not_equal(targets, P.cast(Tensor(np.array(-1)), targets.dtype)), inputs, zeros)
-    neg = P.select(P.not_equal(targets, P.cast(Tensor(np.array(1)), targets.dtype)),
-                   P.relu(P.sub(P.cast(Tensor(np.array(float(margin))), inputs.dtype), inputs)), zeros)
+    zero = P.zeros_like(targets)
+    pos = P.select(P.greater(targets, zero), inputs, zeros)
+    neg = P.select(P.less(targets, zero), P.relu(P.sub(P.cast(Tensor(np.array(float(margin))), inputs.dtype), inputs)),
+                   zeros)
     loss = P.add(pos, neg)
     if reduction == "mean":
         return P.mean(loss)
