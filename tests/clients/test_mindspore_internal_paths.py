@@ -132,3 +132,9 @@ def test_grad_ops_match_mindspore(name):
     out = op(Tensor(first), Tensor(second)).asnumpy()
     np.testing.assert_allclose(out, want, rtol=2e-6)
     assert not np.signbit(out[np.asarray(want) == 0]).any()  # MindSpore's zeros are +0.0
+
+
+def test_relu6_grad_takes_the_gradient_at_six_as_relu6_does():
+    # MindSpore 2.10 (CPU, PyNative), run for this review: ReLU6Grad()(ones, x) and grad(relu6) both [0, 1, 1, 0]
+    x = Tensor(np.array([0.0, 6.0, 5.999, 6.001], np.float32))
+    np.testing.assert_array_equal(G.ReLU6Grad()(Tensor(np.ones(4, np.float32)), x).asnumpy(), [0.0, 1.0, 1.0, 0.0])
