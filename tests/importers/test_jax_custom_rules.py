@@ -68,7 +68,7 @@ def test_lapack_factorisations_are_refused_naming_the_kernel_and_the_call():
 
     a = np.eye(3, dtype=np.float32) * 2 + 0.1
     # (potrf / trsm / getrf (square or not) / gesdd / syevd / geqrf + orgqr, complete-mode QR of tall matrices
-    # are mapped: test_jax_lapack.py, jax_zoo_round4.py, test_import_round5_gaps.py)
+    # are mapped: test_jax_lapack.py, jax_zoo_lax_linalg.py, test_import_pool_indices_qr.py)
     with pytest.raises(UnsupportedModel, match=r"@lapack_\w*gees\w* \(.*jax.scipy.linalg.schur\).*no gradient") as e:
         gs.from_jax(lambda m: jsl.schur(m)[0], a)
     assert e.value.op.startswith("lapack_") and "gees" in e.value.op  # the kernel, as an op name

@@ -211,6 +211,21 @@ def test_scatter_max_min_mul_match_jax_to_second_order(fake, how):
     close(ops.grad(GradDot())(Tensor(x)).asnumpy(), np.asarray(want), "hessian-vector product")
 
 
+def test_integer_scatter_max_min_take_the_integer_extremes_as_identity(fake):
+    # x.at[i].max / min of int32 arrays (repeated indices): JAX's own values; the import once failed with
+    # OverflowError (an infinite identity cast to an integer)
+    idx = jnp.array([0, 2, 0, 4])
+
+    def f(x, u):
+        return jnp.asarray(x).at[idx].max(u), jnp.asarray(x).at[idx].min(u)
+
+    x, u = np.array([3, -2, 5, 1, -4], np.int32), np.array([7, -1, 2, 0], np.int32)
+    got = gs.from_jax(f, x, u)(Tensor(x), Tensor(u))
+    for g, want in zip(got, f(x, u)):
+        assert g.dtype == gs.int32
+        np.testing.assert_array_equal(g.asnumpy(), np.asarray(want))
+
+
 def test_scatter_with_another_update_computation_is_refused_naming_it(fake):
     def upd(x):
         return x.at[jnp.array([0, 2, 0])].apply(jnp.sin)

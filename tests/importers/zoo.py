@@ -433,4 +433,4 @@ def _adaptive_uneven():
 
 
 from . import zoo_families  # noqa: E402,F401 - registers round 3's cases into CASES
-from . import zoo_round4, zoo_round5  # noqa: E402,F401 - register rounds 4 and 5's cases into CASES
+from . import zoo_layers_more, zoo_whole_models  # noqa: E402,F401 - register their cases into CASES

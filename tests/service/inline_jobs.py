@@ -72,10 +72,14 @@ def lane_of(**kw) -> InlineLane:
     return InlineLane(Settings(**kw))
 
 
-def job_message(d, inputs, job_id: int = 7) -> tuple:
+def job_message(d, inputs, job_id: int = 7, target: tuple | None = None, slot_bytes: int = SLOT_BYTES) -> tuple:
     """The job message the pool sends a worker for derived graph `d` on `inputs` (no parameters, no
-    output slots, no lent cores)."""
-    return ("job", job_id, d.key, (d.text, d.sources), [shm.put(a, SLOT_BYTES, []) for a in inputs], {}, [], None)
+    output slots, no lent cores). An input array travels as the pool puts it (shared memory at or above
+    `slot_bytes`); a tuple is a ref already made (e.g. a client region's ("made", ...) ref from shm.put).
+    target: the client's output region (client_shm's RegionIO.target()), which the worker writes into."""
+    refs = [a if isinstance(a, tuple) else shm.put(a, slot_bytes, []) for a in inputs]
+    msg = ("job", job_id, d.key, (d.text, d.sources), refs, {}, [], None)
+    return msg if target is None else (*msg, target)
 
 
 class Worker:

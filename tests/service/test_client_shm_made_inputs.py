@@ -18,6 +18,8 @@ from service.derivation import Deriver
 from service.out_slots import SlotWriter
 from service.worker import InputMaps, Plans, _run_job
 
+from inline_jobs import job_message
+
 pytestmark = pytest.mark.skipif(not out_memfd.available(), reason="no sealed memfd on this system")
 PEER = "127.0.0.1"
 SIZE = 1 << 20
@@ -102,7 +104,7 @@ def test_a_region_unregistered_before_the_worker_maps_it_is_the_jobs_400(made):
     eng = Engine("numpy")
     io, a = _tensor(regs, "<f4", (256, 784))
     ref = shm.put(a, 1, [])
-    msg = ("job", 1, d.key, (d.text, d.sources), [ref], {}, [], None, None)
+    msg = job_message(d, [ref], 1)
     ok = _run_job(eng, Plans(eng, {"cache_size": 4}), SlotWriter(), 1 << 30, msg)
     assert ok[0] == "done"
     regs.unregister("r", PEER)  # the server closes its fd: the /proc path leads nowhere (or to another file)
@@ -155,7 +157,7 @@ def test_an_output_region_that_is_also_an_input_region_is_never_computed_into(ma
     assert ref[0] == "made"
     io.set_output({"region": "r", "offset": 0})
     eng = Engine("numpy")
-    msg = ("job", 1, d.key, (d.text, d.sources), [ref, shm.put(w, 1 << 30, [])], {}, [], None, io.target())
+    msg = job_message(d, [ref, w], 1, io.target(), slot_bytes=1 << 30)
     reply = _run_job(eng, Plans(eng, {"cache_size": 4}), SlotWriter(), 1 << 30, msg)
     assert reply[0] == "done" and reply[2][0][0] == "client", reply
     off = reply[2][0][1]

@@ -18,6 +18,8 @@ from service.errors import InvalidRequest, from_engine
 from service.out_slots import OutputSlots, SlotWriter
 from service.worker import Plans, _run_job
 
+from inline_jobs import job_message
+
 F4 = np.dtype("<f4")
 
 
@@ -46,7 +48,7 @@ def mixed_graph():
 
 def _job(target, inputs, d):
     eng = Engine("numpy")
-    msg = ("job", 3, d.key, (d.text, d.sources), [shm.put(a, 1 << 30, []) for a in inputs], {}, [], None, target)
+    msg = job_message(d, inputs, 3, target, slot_bytes=1 << 30)
     return _run_job(eng, Plans(eng, {"cache_size": 4}), SlotWriter(), 1 << 30, msg)
 
 

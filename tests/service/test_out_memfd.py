@@ -21,6 +21,8 @@ from service.errors import InvalidRequest, LimitExceeded, from_engine
 from service.out_slots import OutputSlots, SlotWriter
 from service.worker import Plans, _run_job
 
+from inline_jobs import job_message
+
 pytestmark = pytest.mark.skipif(not out_memfd.available(), reason="no sealed memfd here")
 PEER = "127.0.0.1"
 
@@ -80,7 +82,7 @@ def mlp_graph():
 
 def _job(d, inputs, target):
     eng = Engine("numpy")
-    msg = ("job", 1, d.key, (d.text, d.sources), [shm.put(a, 1 << 30, []) for a in inputs], {}, [], None, target)
+    msg = job_message(d, inputs, 1, target, slot_bytes=1 << 30)
     return _run_job(eng, Plans(eng, {"cache_size": 4}), SlotWriter(), 1 << 30, msg)
 
 

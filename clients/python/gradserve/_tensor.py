@@ -331,7 +331,8 @@ class Tensor:
     def __ge__(self, o): return self._bin("greater_equal", o)
     def __eq__(self, o): return self._bin("equal", o)  # noqa: E704 - elementwise, as in MindSpore
     def __ne__(self, o): return self._bin("not_equal", o)
-    # &, |, ^, ~: bitwise on integer tensors (as MindSpore), logical otherwise (bool masks)
+    # &, |, ^: bitwise on integer tensors, logical otherwise (bool masks); ~ is logical_not on every dtype, as
+    # MindSpore 2.10's (~ of an int tensor is a bool tensor there: invert / bitwise_not are the bitwise ones)
     def __and__(self, o): return self._bin("bitwise_and" if self._int() else "logical_and", o)
     def __or__(self, o): return self._bin("bitwise_or" if self._int() else "logical_or", o)
     def __xor__(self, o): return self._bin("bitwise_xor" if self._int() else "not_equal", o)
@@ -367,7 +368,7 @@ class Tensor:
         return late.ops.abs(self)
 
     def __invert__(self):
-        return late.ops.invert(self) if self._int() else late.ops.logical_not(self)
+        return late.ops.logical_not(self)
 
     def __getitem__(self, index):
         return late.getitem(self, index)

@@ -309,16 +309,18 @@ from ._math import MatMul  # noqa: E402
 
 __all__ += ["MatMul"]
 
-from ._layers_round4 import AvgPool3d, Conv3d, FastGelu, LogSoftmax, MaxPool3d, Pad, SmoothL1Loss, WithGradCell  # noqa: E402
+from ._conv3d import Conv3d  # noqa: E402
+from ._pooling import AvgPool3d, LPPool1d, MaxPool3d  # noqa: E402
+from ._pad import Pad  # noqa: E402
+from ._losses_ms import HingeEmbeddingLoss, KLDivLoss, MarginRankingLoss, SmoothL1Loss  # noqa: E402
+from ._activations_ms import FastGelu, LogSoftmax, PReLU  # noqa: E402
+from ._group_norm import GroupNorm  # noqa: E402
+from ._dropout_layers import Dropout1d  # noqa: E402
+from ._bidense import BiDense  # noqa: E402
+from ._grad_cell import WithGradCell  # noqa: E402
 
 __all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "Pad", "SmoothL1Loss", "LogSoftmax", "FastGelu", "WithGradCell"]
-
-from ._layers_fid4 import GroupNorm, KLDivLoss, MarginRankingLoss, PReLU  # noqa: E402
-
 __all__ += ["PReLU", "GroupNorm", "MarginRankingLoss", "KLDivLoss"]
-
-from ._layers_round6 import BiDense, Dropout1d, HingeEmbeddingLoss, LPPool1d  # noqa: E402
-
 __all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "BiDense"]
 
 from ._upsample import Upsample  # noqa: E402

@@ -471,6 +471,9 @@ def _scatter_flat_combine(w: GraphWriter, x: str, flat: str, u: str, mode: str, 
     reduced over K (the identity where nothing lands), then combined with x. Memory: K * M."""
     xs, m, k = list(w.shape(x)), math.prod(w.shape(x)), math.prod(w.shape(u))
     red, ident, meet = _FLAT_COMBINE[mode]
+    dt = np.dtype(w.dtype(u))
+    if np.isinf(ident) and dt.kind in "iu":  # an integer scatter's max / min: no infinity, its extremes
+        ident = np.iinfo(dt).min if ident < 0 else np.iinfo(dt).max
     hit = w.binary("equal", w.reshape(w.cast(flat, "int64"), [k, 1]), w.const(np.arange(m, dtype=np.int64)))
     if keep is not None:
         hit = w.binary("logical_and", hit, w.reshape(keep, [k, 1]))

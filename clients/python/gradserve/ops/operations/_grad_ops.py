@@ -38,10 +38,10 @@ def _masked(dy, keep):
 
 
 class ReLU6Grad:
-    """ReLU6Grad()(dy, x) = dy where 0 < x < 6, else 0."""
+    """ReLU6Grad()(dy, x) = dy where 0 < x <= 6, else 0 (MindSpore 2.10's, as its relu6 gradient: 1 at x = 6)."""
 
     def __call__(self, dy, x):
-        return _masked(dy, P.logical_and(P.greater(x, 0.0), P.less(x, 6.0)))
+        return _masked(dy, P.logical_and(P.greater(x, 0.0), P.less_equal(x, 6.0)))
 
 
 class EluGrad:

@@ -106,7 +106,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_round5_graph_forward_and_vjp(name):
+def test_sequence_and_model_graph_forward_and_vjp(name):
     check_graph(name, *CASES[name])
 
 

@@ -1,7 +1,6 @@
-"""MindSpore 2.10 spellings found by its own test files (round 5), composed from ops already here (forms and
-values checked against MindSpore 2.10 on CPU for this task): Ger / ger (the outer product of two vectors),
-ACos, EqualCount, CumProd and MindSpore's cumprod(input, dim, dtype), cross, expand (broadcast_to with -1
-keeping a size). Each derivative is that of the ops it is made of."""
+"""Products composed from engine ops: ops.Dense (x @ w^T + b), Ger / ger (outer), cross (3-vectors),
+CumProd / MindSpore's cumprod(input, dim, dtype) (running). Values checked against MindSpore 2.10 on CPU
+when written."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,11 +8,16 @@ import numpy as np
 from .._tensor import Tensor
 from ._extra import P
 from ._linalg_ms import outer
-from ._primitives import CLASSES as _CLASSES
 
-ACos = _CLASSES["Acos"]  # MindSpore's spelling of the generated Acos
+__all__ = ["Dense", "Ger", "ger", "CumProd", "cumprod", "cross"]
 
-__all__ = ["Ger", "ger", "ACos", "EqualCount", "CumProd", "cumprod", "cross", "expand"]
+
+class Dense:
+    """ops.Dense()(x, w, b=None): x @ w^T + b; a 1-d w [in] gives sum(x * w) over the last axis."""
+
+    def __call__(self, x, w, b=None):
+        y = P.sum(P.mul(x, w), -1) if len(w.shape) == 1 else P.matmul(x, P.transpose(w, (1, 0)))
+        return y if b is None else P.add(y, b)
 
 
 def ger(input, vec2):  # noqa: A002 - MindSpore's names
@@ -28,16 +32,6 @@ def ger(input, vec2):  # noqa: A002 - MindSpore's names
 class Ger:
     def __call__(self, x1, x2):
         return ger(x1, x2)
-
-
-class EqualCount:
-    """EqualCount()(x, y): how many elements of x and y are equal, as a [1] tensor of x's dtype."""
-
-    def __call__(self, x, y):
-        if tuple(x.shape) != tuple(y.shape):
-            raise ValueError(f"EqualCount: x and y must have one shape, got {list(x.shape)} and {list(y.shape)}")
-        hits = P.sum(P.cast(P.equal(x, y), "int64"))
-        return P.reshape(P.cast(hits, x.dtype), (1,))
 
 
 class CumProd:
@@ -77,18 +71,3 @@ def cross(input, other, dim=None):  # noqa: A002
     b = [part(other, k) for k in range(3)]
     return P.concat([P.sub(P.mul(a[1], b[2]), P.mul(a[2], b[1])), P.sub(P.mul(a[2], b[0]), P.mul(a[0], b[2])),
                      P.sub(P.mul(a[0], b[1]), P.mul(a[1], b[0]))], dim)
-
-
-def expand(input_x, size):
-    """input_x broadcast to size (a tuple, or a 1-D integer Tensor with its values); -1 keeps that size."""
-    if isinstance(size, Tensor):
-        if size._data is None:
-            raise TypeError("expand: size must be a constant (a tuple, or a Tensor with values), not a traced value")
-        size = tuple(int(n) for n in np.asarray(size._data).reshape(-1))
-    size = tuple(int(n) for n in size)
-    shape = tuple(input_x.shape)
-    lead = len(size) - len(shape)
-    if lead < 0:
-        raise ValueError(f"expand: size {list(size)} has fewer axes than the input's shape {list(shape)}")
-    want = tuple(shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(size))
-    return P.broadcast_to(input_x, want)

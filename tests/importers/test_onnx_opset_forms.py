@@ -94,7 +94,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_round4_graph_forward_and_vjp(name):
+def test_opset_form_graph_forward_and_vjp(name):
     check_graph(name, *CASES[name])
 
 

@@ -8,6 +8,7 @@ import numpy as np
 from jax import lax
 
 from .jax_zoo import _dense, _r, case
+from .jax_zoo_families import _clip_gradient  # (a custom_vjp clipping the cotangent to [-0.5, 0.5])
 
 _F = np.float32
 
@@ -75,27 +76,11 @@ def _softplus_safe_jvp(primals, tangents):
     return _softplus_safe(x), jax.nn.sigmoid(x) * t
 
 
-@jax.custom_vjp
-def _clip_grad(x):
-    return x
-
-
-def _clip_fwd(x):
-    return x, None
-
-
-def _clip_bwd(_, g):
-    return (jnp.clip(g, -0.5, 0.5),)
-
-
-_clip_grad.defvjp(_clip_fwd, _clip_bwd)
-
-
 @case("custom_jvp_vjp_rules")
 def _custom():
     def fn(p, x):  # [3, 4]: the imported gradient must follow the rules, not the primal code
         h = _softplus_safe(x @ p["w"])
-        return _clip_grad(h * 3.0) ** 2
+        return _clip_gradient(h * 3.0) ** 2
     return fn, {"w": _r(1, 4, 4)}, (_r(0, 3, 4, scale=2.0),)
 
 

@@ -1,0 +1,64 @@
+"""MindSpore 2.10's loss cells over gradserve.ops: nn.SmoothL1Loss, nn.HingeEmbeddingLoss, nn.MarginRankingLoss
+(and its margin_ranking_loss), nn.KLDivLoss."""
+from __future__ import annotations
+
+from .. import ops as _ops
+from .._cellbase import Cell
+from .._training import LossBase
+from ..ops._losses_ms import hinge_embedding_loss, smooth_l1_loss
+from ..ops._ms_names import kl_div
+
+__all__ = ["SmoothL1Loss", "HingeEmbeddingLoss", "MarginRankingLoss", "margin_ranking_loss", "KLDivLoss"]
+
+
+class SmoothL1Loss(Cell):
+    """nn.SmoothL1Loss(beta=1.0, reduction='none')(logits, labels)."""
+
+    def __init__(self, beta=1.0, reduction="none"):
+        super().__init__()
+        self.beta, self.reduction = float(beta), reduction
+
+    def construct(self, logits, labels):
+        return smooth_l1_loss(logits, labels, self.beta, self.reduction)
+
+
+class HingeEmbeddingLoss(LossBase):
+    """nn.HingeEmbeddingLoss(margin=1.0, reduction='mean')(logits, labels): logits where labels == 1,
+    max(0, margin - logits) where labels == -1, reduced."""
+
+    def __init__(self, margin=1.0, reduction="mean"):
+        super().__init__(reduction)
+        if not isinstance(margin, (int, float)) or isinstance(margin, bool):
+            raise TypeError(f"HingeEmbeddingLoss: margin must be a float, got {type(margin).__name__}")
+        self.margin = float(margin)
+
+    def construct(self, logits, labels):
+        return hinge_embedding_loss(logits, labels, self.margin, self.reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """max(0, -target * (input1 - input2) + margin), reduced ('mean' | 'sum' | 'none')."""
+    loss = _ops.relu(_ops.neg(target) * (input1 - input2) + float(margin))
+    return LossBase(reduction).get_loss(loss)
+
+
+class MarginRankingLoss(LossBase):
+    """nn.MarginRankingLoss(margin=0.0, reduction='mean')(input1, input2, target)."""
+
+    def __init__(self, margin=0.0, reduction="mean"):
+        super().__init__(reduction)
+        self.margin = float(margin)
+
+    def construct(self, input1, input2, target):
+        return margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
+
+
+class KLDivLoss(Cell):
+    """nn.KLDivLoss(reduction='mean')(logits, labels): ops.kl_div."""
+
+    def __init__(self, reduction="mean"):
+        super().__init__()
+        self.reduction = reduction
+
+    def construct(self, logits, labels):
+        return kl_div(logits, labels, self.reduction)

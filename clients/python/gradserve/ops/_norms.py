@@ -1,0 +1,57 @@
+"""p-norms: ops.Renorm / renorm (slices rescaled to a maximum norm) and ops.LpNorm, with a zero gradient
+where a norm is 0 (values checked against MindSpore 2.10 on CPU when written)."""
+from __future__ import annotations
+
+from ._extra import P
+from ._math_more import full_like
+
+__all__ = ["Renorm", "renorm", "LpNorm"]
+
+
+def _p_norm(x, p: float, axes, keepdims: bool):
+    """(sum |x|^p over axes)^(1/p), with a zero gradient (not NaN) where the sum is 0; real for complex x."""
+    mag = P.abs(x)
+    mag = P.real(mag) if mag._dtype.startswith("complex") else mag  # the engine's abs keeps complex's dtype
+    s = P.sum(P.pow(mag, float(p)), axes, keepdims)
+    pos = P.greater(s, P.zeros_like(s))
+    root = P.pow(P.select(pos, s, P.ones_like(s)), 1.0 / float(p))
+    return P.select(pos, root, P.zeros_like(s))
+
+
+def renorm(input, p, axis: int, maxnorm: float):  # noqa: A002
+    """Each slice along `axis` whose p-norm exceeds maxnorm scaled to norm maxnorm (by maxnorm / (norm + 1e-7))."""
+    if float(p) <= 0:
+        raise ValueError(f"renorm: p must be > 0, got {p}")
+    ax = int(axis) % len(input.shape)
+    others = tuple(a for a in range(len(input.shape)) if a != ax)
+    norm = _p_norm(input, p, others, True)
+    scale = P.div(float(maxnorm), P.add(norm, 1e-7))
+    over = P.greater(norm, full_like(norm, float(maxnorm)))
+    factor = P.select(over, scale, P.ones_like(norm))
+    return P.mul(input, factor if factor._dtype == input._dtype else P.cast(factor, input._dtype))
+
+
+class Renorm:
+    """ops.Renorm(p, dim, maxnorm)(input_x)."""
+
+    def __init__(self, p: int, dim: int, maxnorm: float):
+        self.p, self.dim, self.maxnorm = p, int(dim), float(maxnorm)
+
+    def __call__(self, input_x):
+        return renorm(input_x, self.p, self.dim, self.maxnorm)
+
+
+class LpNorm:
+    """ops.LpNorm(axis, p=2, keep_dims=False, epsilon=1e-12)(x): the p-norm over axis, at least epsilon
+    (MindSpore's floor; the gradient is 0 there)."""
+
+    def __init__(self, axis, p: int = 2, keep_dims: bool = False, epsilon: float = 1e-12):
+        if float(p) <= 0:
+            raise ValueError(f"LpNorm: p must be > 0 here, got {p}")
+        self.axis = (int(axis),) if isinstance(axis, int) else tuple(int(a) for a in axis)
+        self.p, self.keep_dims, self.epsilon = p, bool(keep_dims), float(epsilon)
+
+    def __call__(self, input):  # noqa: A002
+        n = _p_norm(input, self.p, self.axis, self.keep_dims)
+        eps = full_like(n, self.epsilon)
+        return P.select(P.less(n, eps), eps, n)

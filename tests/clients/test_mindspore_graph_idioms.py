@@ -1,0 +1,190 @@
+"""MindSpore idioms of jit / graph mode and custom derivatives, found by running MindSpore's own
+test files through the SDK: keyword arguments to jit, dynamic-rank set_inputs, custom Functions and
+bprop, hooks in graph mode, random draws, parameters without requires_grad. Expected values come from MindSpore 2.10 (CPU, PyNative) run on the same programs for this task
+(/work/wt/_msvenv), or from NumPy / finite differences / by hand where noted."""
+import numpy as np
+import pytest
+
+import gradserve as ms
+from gradserve import Parameter, Tensor, nn, ops
+
+
+def close(t, want, rtol=1e-5, atol=1e-6):
+    np.testing.assert_allclose(np.asarray(t.asnumpy() if isinstance(t, Tensor) else t), want, rtol=rtol, atol=atol)
+
+
+def test_jit_passes_var_keyword_and_keyword_only_arguments(fake):
+    @ms.jit
+    def foo(x, **kwargs):
+        return x + kwargs.get('y')
+
+    @ms.jit
+    def bar(x, *, scale=2.0):
+        return x * scale
+
+    x = Tensor(np.array([3.0, 4.0], np.float32))
+    close(foo(x, y=1), [4.0, 5.0])                   # MindSpore 2.10: [4. 5.]
+    close(foo(x, y=Tensor(np.array([1.0, 2.0], np.float32))), [4.0, 6.0])
+    close(bar(x), [6.0, 8.0])
+    close(bar(x, scale=3.0), [9.0, 12.0])            # a second keyword value: a second trace, not the first's
+    close(ms.grad(lambda a: foo(a, y=a).sum())(x), [2.0, 2.0])
+
+
+class _Mul3(ms._Function):
+    @staticmethod
+    def forward(ctx, x, y, k):
+        ctx.save_for_backward(x, y)
+        ctx.k = k
+        return x * x * y * k, x + y
+
+    @staticmethod
+    def backward(ctx, dz, dw):
+        x, y = ctx.saved_tensors
+        return 2 * x * y * ctx.k * dz + dw, x * x * ctx.k * dz + dw, None
+
+
+class _BroadcastGrad(ms._Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        return x + y
+
+    @staticmethod
+    def backward(ctx, d):
+        g = Tensor(np.array([[1, 2, 3], [4, 5, 6]], np.int64))
+        return g, g
+
+
+class _NonDiff(ms._Function):
+    @staticmethod
+    def forward(ctx, x):
+        z = x * 2
+        ctx.mark_non_differentiable(z)
+        return z
+
+    @staticmethod
+    def backward(ctx, dz):
+        return dz + 1
+
+
+class _WrongCount(ms._Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        return x * y
+
+    @staticmethod
+    def backward(ctx, d):
+        return d
+
+
+def test_custom_function_forward_backward_ctx(fake):
+    # MindSpore 2.10 (mindspore._Function, ops.GradOperation(get_all=True)) on the same classes
+    x, y = Tensor(np.array([1.0, 2.0, 3.0], np.float32)), Tensor(np.array([0.5, -1.0, 2.0], np.float32))
+    z, w = _Mul3.apply(x, y, 2.0)                       # outside a gradient: forward alone
+    close(z, [1.0, -8.0, 36.0])
+    close(w, [1.5, 1.0, 5.0])
+    gx, gy = ops.GradOperation(get_all=True)(lambda a, b: _Mul3.apply(a, b, 2.0))(x, y)
+    close(gx, [3.0, -7.0, 25.0])                        # backward's rule (saved tensors, ctx.k), not autodiff's
+    close(gy, [3.0, 9.0, 19.0])
+    gx, gy = ops.GradOperation(get_all=True)(_BroadcastGrad.apply)(x, Tensor(np.ones((2, 3), np.float32)))
+    assert gx.dtype == ms.float32 and gy.dtype == ms.float32   # int64 gradients cast to the inputs' dtype
+    close(gx, [5.0, 7.0, 9.0])                          # summed down to x's broadcast shape
+    close(gy, [[1, 2, 3], [4, 5, 6]])
+    (g,) = ops.GradOperation(get_all=True)(_NonDiff.apply)(x)
+    close(g, [0.0, 0.0, 0.0])                           # only a non-differentiable output: backward not called
+    with pytest.raises(RuntimeError, match="wrong number of gradients"):
+        ops.GradOperation(get_all=True)(_WrongCount.apply)(x, y)
+
+
+class _ExtraGrads(nn.Cell):
+    def construct(self, x, y):
+        return x * y * y
+
+    def bprop(self, x, y, out, dout):
+        return x + y, x * y, out, dout
+
+
+@pytest.mark.parametrize("mode", [ms.PYNATIVE_MODE, ms.GRAPH_MODE])
+def test_bprop_returning_more_gradients_than_inputs_keeps_the_first(fake, mode):
+    ms.set_context(mode=mode)
+    # MindSpore 2.10, both modes: (3, 2) -- the extras (out, dout) are ignored
+    gx, gy = ops.GradOperation(get_all=True)(_ExtraGrads())(Tensor(1, ms.float32), Tensor(2, ms.float32))
+    close(gx, 3.0)
+    close(gy, 2.0)
+
+
+def test_dynamic_rank_placeholder_in_set_inputs(fake):
+    # Tensor(dtype=...) is MindSpore's dynamic-rank placeholder (shape [-2]): set_inputs accepts any shape
+    net = nn.Dense(3, 2)
+    net.set_inputs(Tensor(dtype=ms.float32))
+    assert Tensor(dtype=ms.float32).shape == (-2,)
+    x = Tensor(np.ones((4, 3), np.float32))
+    close(net(x), ops.matmul(x, net.weight.T) + net.bias)
+    with pytest.raises(ValueError, match="input_data or shape"):
+        Tensor()
+
+
+def test_random_draws_are_eager_and_seeded(fake):
+    a = ops.randn(2, 3, seed=7)
+    assert a.shape == (2, 3) and a.dtype == ms.float32
+    close(ops.randn((2, 3), seed=7), a.asnumpy())          # one seed, one draw
+    assert ops.randint(0, 5, (4,)).dtype == ms.int64 and ops.rand_like(a).shape == (2, 3)
+    with pytest.raises(TypeError, match="outside grad"):
+        ms.grad(lambda u: (u * ops.randn(2, 3)).sum())(a)
+
+
+class _Scale(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.w = Parameter(Tensor(np.array([4.0, 5.0, 6.0], np.float32)), name="w")
+
+    def construct(self, x):
+        return (self.w * x).sum()
+
+
+def test_parameter_hooks_act_in_graph_mode_and_recompile(on_real_server):
+    # by hand, as MindSpore 2.10's tests/st/compiler/tensor_hook assert: d/dw sum(w * x) = x, through the hooks
+    ms.set_context(mode=ms.GRAPH_MODE)
+    net = _Scale()
+    grad_net = ops.GradOperation(get_by_list=True)(net, net.trainable_params())
+    x = Tensor(np.array([1.0, 2.0, 3.0], np.float32))
+    close(grad_net(x)[0], [1.0, 2.0, 3.0])
+    h2 = net.w.register_hook(lambda g: g * 2)
+    close(grad_net(x)[0], [2.0, 4.0, 6.0])  # the cached trace is not reused: the hook applies
+    h3 = net.w.register_hook(lambda g: g * 3)
+    close(grad_net(x)[0], [6.0, 12.0, 18.0])
+    h2.remove()
+    close(grad_net(x)[0], [3.0, 6.0, 9.0])
+    h3.remove()
+    close(grad_net(x)[0], [1.0, 2.0, 3.0])
+
+
+def test_an_input_hook_is_not_carried_to_another_input_in_graph_mode(on_real_server):
+    ms.set_context(mode=ms.GRAPH_MODE)
+    net = _Scale()
+    grad_x = ops.GradOperation()(net)
+    x1 = Tensor(np.array([1.0, 2.0, 3.0], np.float32))
+    x1.register_hook(lambda g: g * 2)
+    close(grad_x(x1), [8.0, 10.0, 12.0])  # d/dx = w, doubled by x1's hook
+    x2 = Tensor(np.array([7.0, 8.0, 9.0], np.float32))
+    close(grad_x(x2), [4.0, 5.0, 6.0])  # same signature, no hook: not the hooked trace
+
+
+class _ThreeParams(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.p1 = Parameter(Tensor(np.array([1.0], np.float32)), name="p1", requires_grad=False)
+        self.p2 = Parameter(Tensor(np.array([1.0], np.float32)), name="p2")
+        self.p2.requires_grad = False
+
+    def construct(self, x):
+        return self.p1 * x * self.p2 + x
+
+
+def test_a_parameter_without_requires_grad_gets_zeros_when_asked_for(on_real_server):
+    # MindSpore 2.10's tests/st/pynative/grad/test_common_grad (test_pynative_requires_grad_use_grad_operation)
+    net = _ThreeParams()
+    x = Tensor(np.array([3.0], np.float32))
+    gx, (g1, g2) = ops.GradOperation(get_all=True, get_by_list=True)(net, [net.p1, net.p2])(x)
+    close(g1, [0.0])
+    close(g2, [0.0])
+    close(gx[0], [2.0])  # d/dx (p1 p2 x + x): the inputs' gradients are unchanged
