@@ -4,10 +4,14 @@ could mean one thing where it was checked and another here. Every request body i
 calls `check` on what it parsed.
 
 The check is a filter, then a precise pass only when the filter fires. The filter compares two counts: the keys
-in the raw bytes (a closing quote, not escaped, then optional whitespace and a colon; an opening quote of a
-value like ":x" also counts, so the raw count can only be too high) and the keys of the parsed value (repeats
-collapsed). Equal counts prove no key repeats. Unequal ones re-read the bytes with json's object_pairs_hook,
-which sees every pair, to name the key and its path (or to find that the raw count was merely high).
+in the raw bytes (a quote, optional whitespace, a colon: every key's closing quote is one; so are an escaped
+quote or an opening quote followed by a colon inside a string, so the raw count can only be too high) and the
+keys of the parsed value (repeats collapsed). Equal counts prove no key repeats. Unequal ones re-read the bytes
+with json's object_pairs_hook, which sees every pair, to name the key and its path (or to find that the raw
+count was merely high: then the body costs a json.loads more, as a body with NaN does).
+
+Cost (CPU time, medians of 9 interleaved runs on this 2-core box): +~15 us on a 900-byte /v1 body (orjson: ~4 us),
++~25 ms on a 19 MB body of 2^20 JSON floats (orjson: ~80 ms), +~2 ms on the same as b64 (orjson: ~7 ms).
 """
 from __future__ import annotations
 
@@ -17,9 +21,13 @@ from typing import Any
 
 from .errors import InvalidRequest
 
-# a quote preceded by an even number of backslashes (so not an escaped one), whitespace, a colon
-_KEY_END = re.compile(rb'(?<!\\)(?:\\\\)*"[ \t\r\n]*:')
+_KEY_END = re.compile(rb'"[ \t\r\n]*:')
 _CONTAINERS = frozenset((dict, list))
+
+
+def _raw_keys(raw: bytes) -> int:
+    """At least the number of keys in the JSON text (see the module doc); ~0.5 ns a byte."""
+    return len(_KEY_END.findall(raw))
 
 
 def _parsed_keys(value: Any) -> int:
@@ -30,9 +38,13 @@ def _parsed_keys(value: Any) -> int:
         v = todo.pop()
         if type(v) is dict:
             n += len(v)
-            todo.extend(x for x in v.values() if type(x) in _CONTAINERS)
-        elif type(v) is list and not _CONTAINERS.isdisjoint(set(map(type, v))):
-            todo.extend(x for x in v if type(x) in _CONTAINERS)
+            for x in v.values():
+                if type(x) is dict or type(x) is list:
+                    todo.append(x)
+        elif type(v) is list and (len(v) < 8 or not _CONTAINERS.isdisjoint(set(map(type, v)))):
+            for x in v:
+                if type(x) is dict or type(x) is list:
+                    todo.append(x)
     return n
 
 
@@ -71,7 +83,7 @@ def check(raw, value: Any, what: str, path: str | None) -> None:
     raw = bytes(raw) if isinstance(raw, memoryview) else raw
     if isinstance(raw, str):
         raw = raw.encode()
-    if len(_KEY_END.findall(raw)) == _parsed_keys(value):
+    if _raw_keys(raw) == _parsed_keys(value):
         return
     try:
         precise = json.loads(raw, object_pairs_hook=_pairs)
