@@ -80,13 +80,12 @@ def _find(value: Any, path: str) -> tuple[str, str] | None:
 def check(raw, value: Any, what: str, path: str | None) -> None:
     """Raise InvalidRequest (400) naming the key and the path of its object when any object of the JSON text
     `raw` (already parsed to `value`) repeats a key."""
-    raw = bytes(raw) if isinstance(raw, memoryview) else raw
     if isinstance(raw, str):
         raw = raw.encode()
-    if _raw_keys(raw) == _parsed_keys(value):
+    if _raw_keys(raw) == _parsed_keys(value):  # (re reads a memoryview in place: no copy of the body)
         return
     try:
-        precise = json.loads(raw, object_pairs_hook=_pairs)
+        precise = json.loads(bytes(raw), object_pairs_hook=_pairs)
     except (ValueError, RecursionError):  # (parsed once already; should not happen)
         return
     found = _find(precise, path or "$")
