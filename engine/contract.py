@@ -78,14 +78,18 @@ def _summed(e: Eqn) -> tuple | None:
 
 
 def _factors(x: Var, made: dict, uses: dict, alias: dict, out: list) -> None:
-    """The leaves of the mul tree x (in the rewritten graph: a sum rewritten before stands for itself)."""
-    e = made.get(x.id)
-    if e is None or e.op != "mul" or uses.get(x.id) != 1 or len(out) >= MAX_FACTORS or \
-            any(y.dtype != x.dtype for y in e.inputs):
-        out.append(alias.get(x.id, x))
-        return
-    for y in e.inputs:
-        _factors(y, made, uses, alias, out)
+    """The leaves of the mul tree x (in the rewritten graph: a sum rewritten before stands for itself), left
+    to right. A loop, not a recursion: a chain of muls (a jvp's tangent through a deep chain) is as deep as
+    the graph is long."""
+    todo = [x]
+    while todo:
+        x = todo.pop()
+        e = made.get(x.id)
+        if e is None or e.op != "mul" or uses.get(x.id) != 1 or len(out) >= MAX_FACTORS or \
+                any(y.dtype != x.dtype for y in e.inputs):
+            out.append(alias.get(x.id, x))
+        else:
+            todo.extend(reversed(e.inputs))
 
 
 def _rewrite(e: Eqn, made: dict, uses: dict, alias: dict) -> tuple[list[Eqn], Var] | None:

@@ -49,7 +49,7 @@ import numpy as np
 
 from . import shm
 from .local_socket import UNIX_PEER
-from .errors import InvalidRequest, LimitExceeded
+from .errors import Forbidden, InvalidRequest, LimitExceeded, RegionInUse
 
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,200}")
 # segments of this server (service.shm: request buffers, output slots, job inputs), multiprocessing's,
@@ -95,6 +95,11 @@ def grpc_peer_host(peer: str | None) -> str | None:
     return None
 
 
+def _theirs(region: Region, client: str | None) -> bool:
+    """A region the server made for another client than `client` (named regions are everyone's)."""
+    return region.made and region.client != client
+
+
 def object_name(key: Any) -> str:
     """The /dev/shm name of a shm_open key, validated."""
     if not isinstance(key, str):
@@ -116,7 +121,9 @@ def _int(v: Any, what: str, path: str) -> int:
 
 
 class Region:
-    __slots__ = ("name", "key", "obj", "offset", "byte_size", "fd", "ident", "lock", "kept", "mapped")
+    made = False  # (service.out_memfd.MemfdRegion: one the server made)
+    __slots__ = ("name", "key", "obj", "offset", "byte_size", "fd", "ident", "lock", "kept", "mapped", "client",
+                 "users")
 
     def __init__(self, name: str, key: str, obj: str, offset: int, byte_size: int, fd: int, ident: tuple):
         self.name, self.key, self.obj, self.offset, self.byte_size = name, key, obj, offset, byte_size
@@ -125,6 +132,8 @@ class Region:
         self.kept: dict[tuple[int, int], Kept] = {}  # (offset, bytes) -> the copy read there (Regions.lock)
         # a region sealed against shrinking (one the server made) mapped here: shm.Sealed; False: not sealed
         self.mapped: shm.Sealed | bool | None = None  # (None: not asked yet)
+        self.client: str | None = None  # who registered it (service.jobs.client_of): only it may unregister a made one
+        self.users = 0  # requests using it now (RegionIO; Regions.lock): it may not be unregistered meanwhile
 
     def status(self) -> dict:
         return {"name": self.name, "key": self.key, "offset": self.offset, "byte_size": self.byte_size}
@@ -310,7 +319,8 @@ class Regions:
     def allow(self, peer: str | None) -> None:
         check_peer(peer, self.setting)
 
-    def register(self, name: Any, key: Any, offset: Any, byte_size: Any, peer: str | None) -> None:
+    def register(self, name: Any, key: Any, offset: Any, byte_size: Any, peer: str | None,
+                 client: str | None = None) -> None:
         self.allow(peer)
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise InvalidRequest("a region name is 1-200 of letters, digits, '_', '.', '-'", path="name")
@@ -330,7 +340,9 @@ class Regions:
             if st.st_size < offset + byte_size:
                 raise InvalidRequest(f"the shared memory object {key!r} has {st.st_size} bytes; offset {offset} + "
                                      f"byte_size {byte_size} need {offset + byte_size}", path="byte_size")
-            self._add(Region(name, key, obj, offset, byte_size, fd, (st.st_dev, st.st_ino)))
+            region = Region(name, key, obj, offset, byte_size, fd, (st.st_dev, st.st_ino))
+            region.client = client
+            self._add(region)
         except BaseException:
             os.close(fd)
             raise
@@ -349,11 +361,25 @@ class Regions:
                                     limit="client_shm_max_regions", value=self.max_regions)
             self.regions[region.name] = region
 
-    def unregister(self, name: str | None, peer: str | None) -> None:
-        """One region, or all (name None). An unknown name is not an error (as Triton)."""
+    def unregister(self, name: str | None, peer: str | None, client: str | None = None) -> None:
+        """One region, or all (name None) that `client` may unregister. An unknown name is not an error (as
+        Triton). Region names are global (Triton's model: any client may unregister a region it registered by
+        name), except that a region the server made belongs to the client that made it (403 to another; "all"
+        leaves it), and no region is unregistered while a request uses it (409 naming it: its job would fail)."""
         self.allow(peer)
         with self.lock:
-            gone = list(self.regions.values()) if name is None else [r for r in [self.regions.get(name)] if r]
+            if name is None:
+                gone = [r for r in self.regions.values() if not _theirs(r, client)]
+            else:
+                gone = [r for r in [self.regions.get(name)] if r]
+                if gone and _theirs(gone[0], client):
+                    raise Forbidden(f"shared memory region {name!r} was made for another client: only it may "
+                                    "unregister it", path="name", shared_memory_region=name)
+            busy = [r.name for r in gone if r.users]
+            if busy:
+                raise RegionInUse(f"shared memory region(s) {', '.join(map(repr, busy))} are used by a request "
+                                  "running now: unregister once it is answered", path="name",
+                                  shared_memory_region=busy[0])
             for r in gone:
                 self._forget(r)
                 del self.regions[r.name]
@@ -378,6 +404,23 @@ class Regions:
                                  "(POST /v2/systemsharedmemory/region/<name>/register)", path=path,
                                  shared_memory_region=str(name))
         return r
+
+    def use(self, name: Any, path: str, using: list) -> Region:
+        """`get`, counted as used (by the request whose list `using` is) until `release(using)`."""
+        with self.lock:
+            r = self.regions.get(name) if isinstance(name, str) else None
+            if r is not None and r not in using:
+                r.users += 1
+                using.append(r)
+        if r is None:
+            return self.get(name, path)  # (the error)
+        return r
+
+    def release(self, using: list) -> None:
+        with self.lock:
+            for r in using:
+                r.users -= 1
+        using.clear()
 
     def close(self) -> None:
         with self.lock:
@@ -528,6 +571,7 @@ class RegionIO:
     def __init__(self, regions: Regions, peer: str | None):
         self.regions, self.peer = regions, peer
         self.held: list = []  # Buffers and Kept copies this request's inputs are in
+        self.using: list[Region] = []  # regions it reads or writes: not unregistered before close()
         self.checked = False
         self.output: tuple | None = None  # /v1: (region, offset, byte_size) all outputs are placed in
 
@@ -548,7 +592,7 @@ class RegionIO:
         gen = params.get("shared_memory_generation")
         if gen is not None:
             gen = _int(gen, "shared_memory_generation", f"{path}.parameters.shared_memory_generation")
-        region = self.regions.get(name, f"{path}.parameters.shared_memory_region")
+        region = self.regions.use(name, f"{path}.parameters.shared_memory_region", self.using)
         dst = None
         if (dt.kind in MAPPED_KINDS and need >= self.regions.min_buffer_bytes and region.mapped is not False
                 and (region.offset + off) % dt.itemsize == 0):  # (aligned, as every kernel and backend expects)
@@ -593,7 +637,7 @@ class RegionIO:
         self._allow()
         if not isinstance(spec, dict) or set(spec) - {"region", "offset", "byte_size"}:
             raise InvalidRequest("shared_memory_output is {region, offset, byte_size}", path=path)
-        region = self.regions.get(spec.get("region"), f"{path}.region")
+        region = self.regions.use(spec.get("region"), f"{path}.region", self.using)
         off = _int(spec.get("offset", 0), "offset", f"{path}.offset")
         if off > region.byte_size:  # (else an omitted byte_size would come out negative and pass the check below)
             raise InvalidRequest(f"offset {off} is past the end of region {region.name!r} ({region.byte_size} bytes)",
@@ -655,7 +699,7 @@ class RegionIO:
         """OIP: an output the client asked for in a region (too small a region: 400 naming the sizes)."""
         self._allow()
         rname, off, size = params_of(params, path)
-        region = self.regions.get(rname, f"{path}.shared_memory_region")
+        region = self.regions.use(rname, f"{path}.shared_memory_region", self.using)
         a = np.asarray(a)
         if size is not None and size < a.nbytes:
             raise InvalidRequest(f"output {name!r} has {a.nbytes} bytes (shape {list(a.shape)}); "
@@ -664,6 +708,8 @@ class RegionIO:
         return self.write(region, off, a, path)
 
     def close(self) -> None:
+        if self.using:
+            self.regions.release(self.using)
         if self.held:
             with self.regions.lock:
                 for b in self.held:

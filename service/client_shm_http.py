@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from . import client_shm, codec, out_memfd
+from .jobs import request_client
 from .errors import InvalidRequest, ServiceError, http_status
 
 MAX_BODY = 64 * 1024
@@ -59,7 +60,8 @@ def router(core, settings, dependencies: list) -> APIRouter:
             head, _ = codec.loads(await _body(request))
             if not isinstance(head, dict):
                 raise InvalidRequest("the body must be {key, offset, byte_size}", path="$")
-            regions.register(name, head.get("key"), head.get("offset", 0), head.get("byte_size"), _peer(request))
+            regions.register(name, head.get("key"), head.get("offset", 0), head.get("byte_size"), _peer(request),
+                             request_client(core, request))
         except ServiceError as e:
             return _error(e)
         return JSONResponse({})
@@ -72,7 +74,8 @@ def router(core, settings, dependencies: list) -> APIRouter:
             head, _ = codec.loads(await _body(request))
             if not isinstance(head, dict) or set(head) - {"byte_size", "pid"}:
                 raise InvalidRequest("the body must be {byte_size, pid?}", path="$")
-            made = out_memfd.create(regions, name, head.get("byte_size"), head.get("pid"), _peer(request))
+            made = out_memfd.create(regions, name, head.get("byte_size"), head.get("pid"), _peer(request),
+                                   request_client(core, request))
             out_memfd.watch(regions, asyncio.get_running_loop())
             return JSONResponse(made)
         except ServiceError as e:
@@ -80,11 +83,11 @@ def router(core, settings, dependencies: list) -> APIRouter:
 
     @r.post("/region/{name}/unregister", operation_id="shm_unregister", summary="Unregister a region")
     async def unregister(name: str, request: Request):
-        return _answer(lambda: regions.unregister(name, _peer(request)) or {})
+        return _answer(lambda: regions.unregister(name, _peer(request), request_client(core, request)) or {})
 
     @r.post("/unregister", operation_id="shm_unregister_all", summary="Unregister every region")
     async def unregister_all(request: Request):
-        return _answer(lambda: regions.unregister(None, _peer(request)) or {})
+        return _answer(lambda: regions.unregister(None, _peer(request), request_client(core, request)) or {})
 
     @r.get("/status", operation_id="shm_status_all", summary="Registered regions")
     async def status_all(request: Request):

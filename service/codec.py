@@ -22,6 +22,7 @@ import orjson
 
 from engine.shape_rules import complex_as_pairs, pairs_as_complex
 
+from . import repeated_keys
 from .errors import InvalidRequest, LimitExceeded
 
 HEADER_LENGTH = "Inference-Header-Content-Length"
@@ -106,16 +107,17 @@ def loads(raw, what: str = "the body", path: str | None = None) -> tuple[Any, bo
     number-heavy bodies), so it holds no NaN or Infinity. json reads what orjson refuses (NaN and
     Infinity tokens) and words the error."""
     try:
-        return orjson.loads(raw), True
+        value, strict = orjson.loads(raw), True
     except orjson.JSONDecodeError:
-        pass
-    where = {"path": path} if path else {}
-    try:
-        return json.loads(bytes(raw) if isinstance(raw, memoryview) else raw), False
-    except RecursionError:
-        raise InvalidRequest(f"{what} is nested too deeply", **where) from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise InvalidRequest(f"{what} is not valid JSON: {e}", **where) from None
+        where = {"path": path} if path else {}
+        try:
+            value, strict = json.loads(bytes(raw) if isinstance(raw, memoryview) else raw), False
+        except RecursionError:
+            raise InvalidRequest(f"{what} is nested too deeply", **where) from None
+        except (ValueError, UnicodeDecodeError) as e:
+            raise InvalidRequest(f"{what} is not valid JSON: {e}", **where) from None
+    repeated_keys.check(raw, value, what, path)
+    return value, strict
 
 
 def _bad_shape(path: str) -> InvalidRequest:

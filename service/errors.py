@@ -34,6 +34,14 @@ class NotFound(ServiceError):
     code = "graph_not_found"
 
 
+class Forbidden(ServiceError):
+    code = "forbidden"  # e.g. unregistering a shared memory region the server made for another client
+
+
+class RegionInUse(ServiceError):
+    code = "region_in_use"  # unregistering a shared memory region a running request reads or writes
+
+
 class PayloadTooLarge(ServiceError):
     code = "payload_too_large"
 
@@ -126,11 +134,13 @@ CODES: dict[str, tuple[int, str]] = {
     "shape_error": (400, "INVALID_ARGUMENT"),
     "differentiation_error": (400, "INVALID_ARGUMENT"),
     "unauthorized": (401, "UNAUTHENTICATED"),
+    "forbidden": (403, "PERMISSION_DENIED"),  # (HTTP only: the shared memory routes)
     "graph_not_found": (404, "NOT_FOUND"),
     "model_not_found": (404, "NOT_FOUND"),  # a model-repository name (Open Inference Protocol, UM-Bridge)
     "not_found": (404, "UNIMPLEMENTED"),  # no such route (HTTP only: gRPC answers UNIMPLEMENTED itself)
     "method_not_allowed": (405, "UNIMPLEMENTED"),
     "request_timeout": (408, "DEADLINE_EXCEEDED"),  # the body did not arrive in time (HTTP only)
+    "region_in_use": (409, "FAILED_PRECONDITION"),  # (HTTP only: the shared memory routes)
     "payload_too_large": (413, "RESOURCE_EXHAUSTED"),
     "unsupported_media_type": (415, "INVALID_ARGUMENT"),  # e.g. application/onnx without the onnx extra
     "limit_exceeded": (413, "RESOURCE_EXHAUSTED"),
@@ -145,7 +155,8 @@ CODES: dict[str, tuple[int, str]] = {
     "draining": (503, "UNAVAILABLE"),
     "deadline_exceeded": (504, "DEADLINE_EXCEEDED"),
 }
-HTTP_ONLY = ("not_found", "method_not_allowed", "request_timeout", "unsupported_media_type")  # never sent over gRPC
+HTTP_ONLY = ("not_found", "method_not_allowed", "request_timeout", "unsupported_media_type", "forbidden",
+             "region_in_use")  # never sent over gRPC
 HTTP_STATUS = {code: http for code, (http, _) in CODES.items()}
 
 

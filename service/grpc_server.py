@@ -373,13 +373,17 @@ def _bind_address(host: str, port: int) -> str:
 def peer_bounds(s: Settings) -> list:
     """What one peer may hold. A unary response is handed to grpc's transport whole: a peer that never
     reads, or grants no flow-control credit, would keep its bytes for as long as its connection lives.
-    So: at most max_connections connections (HTTP's cap) of grpc_max_streams open streams each, and
+    So: at most max_connections connections (HTTP's cap) of grpc_max_streams open streams each, each
+    handshake done within header_timeout_s, and
     every connection is told to go away after grpc_max_connection_age_s and closed once the longest job
     and its sending could have ended: what a peer that takes nothing holds is freed then. (grpc's
     keepalive does not catch such a peer: tests/grpc/test_grpc_attacks_more.py.)"""
     ms = lambda sec: max(1, min(int(sec * 1000), 2**31 - 1))  # noqa: E731 - grpc takes C int milliseconds
     bounds = [("grpc.max_concurrent_streams", s.grpc_max_streams),
-              ("grpc.max_allowed_incoming_connections", s.max_connections)]
+              ("grpc.max_allowed_incoming_connections", s.max_connections),
+              # a connection must finish its HTTP/2 preface and first SETTINGS as an HTTP head must arrive
+              # (grpc's default, 120 s, let one peer hold every connection place with idle sockets)
+              ("grpc.server_handshake_timeout_ms", ms(s.header_timeout_s))]
     if s.grpc_max_connection_age_s > 0:
         grace = s.max_deadline_s + s.deadline_grace_s + s.send_timeout_s
         bounds += [("grpc.max_connection_age_ms", ms(s.grpc_max_connection_age_s)),

@@ -77,6 +77,7 @@ def _start_time(pid: int) -> str | None:
 class MemfdRegion(Region):
     """A region the server made: its fd is the memfd, its size sealed (no fstat needed per use)."""
 
+    made = True
     __slots__ = ("owner", "started", "used", "idle_s")
 
     def alive(self) -> bool:
@@ -137,7 +138,7 @@ def _sweep(regions: Regions) -> None:
         r.close()
 
 
-def create(regions: Regions, name: Any, byte_size: Any, pid: Any, peer: str | None) -> dict:
+def create(regions: Regions, name: Any, byte_size: Any, pid: Any, peer: str | None, client: str | None = None) -> dict:
     """Make, register and describe an output region for the client at `peer` (see the module doc)."""
     regions.allow(peer)
     if not available():
@@ -173,6 +174,7 @@ def create(regions: Regions, name: Any, byte_size: Any, pid: Any, peer: str | No
     path = f"{PROC}{os.getpid()}/fd/{fd}"
     region = MemfdRegion(name, path, path, 0, size, fd, ident)
     region.owner, region.started, region.used, region.idle_s = owner, started, time.monotonic(), regions.idle_s
+    region.client = client  # (only it may unregister it: Regions.unregister)
     try:
         regions._add(region)
     except BaseException:

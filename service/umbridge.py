@@ -91,6 +91,8 @@ class Call:
         if not isinstance(config, dict) or set(config) - {"device"}:
             raise UMError("InvalidInput", "config may only hold \"device\"")
         self.device = config.get("device", model.device)
+        if not isinstance(self.device, str):  # (a dict here once reached the pools' device lookup: a 500)
+            raise UMError("InvalidInput", 'config "device" must be a device name such as "cpu"')
 
     @staticmethod
     def tensor(vec: np.ndarray, aval) -> np.ndarray:

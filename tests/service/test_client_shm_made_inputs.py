@@ -14,6 +14,7 @@ import pytest
 
 from engine import Engine, GraphBuilder
 from service import client_shm, out_memfd, shm
+from service.errors import RegionInUse
 from service.derivation import Deriver
 from service.out_slots import SlotWriter
 from service.worker import InputMaps, Plans, _run_job
@@ -107,6 +108,9 @@ def test_a_region_unregistered_before_the_worker_maps_it_is_the_jobs_400(made):
     msg = job_message(d, [ref], 1)
     ok = _run_job(eng, Plans(eng, {"cache_size": 4}), SlotWriter(), 1 << 30, msg)
     assert ok[0] == "done"
+    with pytest.raises(RegionInUse):  # not while a request uses it (h-fuzz3) ...
+        regs.unregister("r", PEER)
+    regs.release(io.using)  # ... but dropped all the same when its client's process dies (the sweep)
     regs.unregister("r", PEER)  # the server closes its fd: the /proc path leads nowhere (or to another file)
     from service import worker
 
@@ -123,6 +127,7 @@ def test_a_worker_drops_mappings_of_regions_the_server_closed(made):
     io, a = _tensor(regs, "<f4", (256, 784))
     maps = InputMaps()
     maps.get(shm.put(a, 1, []), [])
+    regs.release(io.using)  # (as the sweep does when the client's process is gone)
     regs.unregister("r", PEER)
     other = client_shm.Regions()
     try:

@@ -154,10 +154,12 @@ def test_a_header_with_shared_memory_tensors_is_kept_and_each_hit_reads_and_chec
         def decode(values, memo_, peer="127.0.0.1"):
             os.pwrite(fd, values.astype("<f4").tobytes(), 64)
             io = client_shm.RegionIO(regs, peer)
-            req = http_app.decode_job("grad", h + small.tobytes(), str(len(h)), s, io, memo_)[0]
-            got = decoded(req)
-            io.close()
-            return got, io.target()
+            try:  # (closed however the decode ends, as the server's handler does)
+                req = http_app.decode_job("grad", h + small.tobytes(), str(len(h)), s, io, memo_)[0]
+                got = decoded(req)
+                return got, io.target()
+            finally:
+                io.close()
 
         x = np.arange(16, dtype=np.float32).reshape(2, 8)
         first = decode(x, memo)

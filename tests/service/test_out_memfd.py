@@ -145,6 +145,7 @@ def test_a_closed_region_is_a_400_and_its_mapping_goes(fresh_maps):
     io.set_output({"region": "o"})
     target = io.target()
     assert _job(d, inputs, target)[0] == "done" and len(fresh_maps.maps) == 1
+    regs.release(io.using)  # (the job is over)
     regs.unregister("o", PEER)  # the server closes its fd: the path names nothing (or another file)
     fresh_maps.swept = 0.0
     reply = _job(d, inputs, target)
