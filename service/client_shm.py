@@ -209,9 +209,10 @@ class Region:
             if self.mapped is None and self.fd >= 0:
                 self.mapped = _map_sealed(self.fd, self.obj, self.ident)
             m = self.mapped
-        if not m:
-            return None
-        return m.mv[self.offset + offset:self.offset + offset + nbytes].toreadonly()
+            if not m:
+                return None
+            # sliced under the lock: a concurrent close() (a dead client's regions swept) releases m.mv
+            return m.mv[self.offset + offset:self.offset + offset + nbytes].toreadonly()
 
     def close(self) -> None:
         with self.lock:
