@@ -1031,10 +1031,12 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     tdef: Any
     if all(type(a) is Tensor for a in args):  # (the common call: Tensors alone, as flatten would give them)
         leaves, tdef = list(args), ("list", ("*",) * len(args))
+        sigs = tuple([("T", x._shape, x._dtype) for x in leaves])  # (_sig of a Tensor, without a call each)
     else:
         leaves, tdef = flatten(list(args))
+        sigs = tuple([_sig(x) for x in leaves])
     epoch = mode_epoch[0]
-    sig: tuple = (epoch, tdef, tuple([_sig(x) for x in leaves]))
+    sig: tuple = (epoch, tdef, sigs)
     if tensor_hooks[0] is not None:  # an argument's own hooks are traced into the program (hooked_input)
         sig += (tuple(tuple(x.__dict__.get("_gs_hooks", ())) if isinstance(x, Tensor) else () for x in leaves),)
     prog = None
