@@ -15,7 +15,8 @@ sdk: the SDK's own CPU per call (L3 value_and_grad, L1 training step with nn.SGD
 same call measured after a COLD_GAP_S sleep each time, as a real call runs after waiting on the server.
 Medians over rounds. The machine is shared: compare only trees measured side by side.
 --instructions: the SDK's instructions per call under callgrind (valgrind; ~2-4 min, the trees at once),
-the same on a busy box as on a quiet one (CPU time there swung +-20% between A/B runs of the same code).
+nearly the same on a busy box as on a quiet one: within ~2% between runs of one tree (allocation addresses
+differ), where CPU time swung by -23% and +15% between two A/B runs of the same pair of trees at load 8-13.
 """
 from __future__ import annotations
 
