@@ -3,6 +3,7 @@
     python benchmarks/percall_cpu.py                                   # this tree
     python benchmarks/percall_cpu.py --tree base=/tmp/base --tree new=.  # A/B: one server per tree
     python benchmarks/percall_cpu.py --sdk-only --tree base=/tmp/base --tree new=.
+    python benchmarks/percall_cpu.py --sdk-only --instructions --tree base=/tmp/base --tree new=.
 
 server: L3's and L1's requests as the SDK sends them (captured once) are posted raw, in rounds of N,
 to one real server per tree in turn (order alternating); per request: the server's main-process CPU and
@@ -13,6 +14,9 @@ sdk: the SDK's own CPU per call (L3 value_and_grad, L1 training step with nn.SGD
 (the transport's `send` returns the recorded response): one subprocess per tree, in turn; "cold": the
 same call measured after a COLD_GAP_S sleep each time, as a real call runs after waiting on the server.
 Medians over rounds. The machine is shared: compare only trees measured side by side.
+--instructions: the SDK's instructions per call under callgrind (valgrind; ~2-4 min, the trees at once),
+nearly the same on a busy box as on a quiet one: within ~2% between runs of one tree (allocation addresses
+differ), where CPU time swung by -23% and +15% between two A/B runs of the same pair of trees at load 8-13.
 """
 from __future__ import annotations
 
@@ -145,8 +149,9 @@ def server_rounds(reqs: dict, trees: list, n: int, rounds: int) -> dict:
             stop(proc)
 
 
-def sdk_cpu(reqs_file: str, reps: int, n: int) -> dict:
-    """(in a subprocess whose PYTHONPATH is the tree measured) SDK CPU per call, the wire canned."""
+def _sdk_calls(reqs_file: str) -> tuple[dict, dict, dict]:
+    """(in a subprocess whose PYTHONPATH is the tree measured) ({workload: one SDK call}, the recorded
+    requests, {"r": the recorded answer `send` gives}): the transport's `send` is canned."""
     import gradserve as gs
     from benchmarks import loops_workloads as LW
     from gradserve._client import graph_hash
@@ -169,7 +174,12 @@ def sdk_cpu(reqs_file: str, reps: int, n: int) -> dict:
     data = LW.dp_data()
     step, _ = LW.dp_sdk(gs, data, lr=1e-6)
     R, E, F = gs.Tensor(data["R"]), gs.Tensor(data["E"]), gs.Tensor(data["F"])
-    calls = {"l3": lambda: vg(w)[1].asnumpy(), "l1": lambda: step(R, E, F)}
+    return {"l3": lambda: vg(w)[1].asnumpy(), "l1": lambda: step(R, E, F)}, reqs, cur
+
+
+def sdk_cpu(reqs_file: str, reps: int, n: int) -> dict:
+    """(in a subprocess whose PYTHONPATH is the tree measured) SDK CPU per call, the wire canned."""
+    calls, reqs, cur = _sdk_calls(reqs_file)
     out = {}
     for wl, fn in calls.items():
         cur["r"] = reqs[wl]
@@ -192,6 +202,55 @@ def sdk_cpu(reqs_file: str, reps: int, n: int) -> dict:
     return out
 
 
+def sdk_marked(reqs_file: str, n: int) -> None:
+    """(in a subprocess under callgrind) n SDK calls of each workload between two marks: callgrind zeroes
+    its counts when os.getppid is entered and dumps them when os.getpgrp is (CALLGRIND_MARKS)."""
+    calls, reqs, cur = _sdk_calls(reqs_file)
+    for wl in WORKLOADS:
+        cur["r"] = reqs[wl]
+        fn = calls[wl]
+        for _ in range(50):
+            fn()
+        os.getppid()
+        for _ in range(n):
+            fn()
+        os.getpgrp()
+
+
+WORKLOADS = ("l3", "l1")
+CALLGRIND_MARKS = ["--zero-before=os_getppid", "--dump-before=os_getpgrp"]
+
+
+def _summary(path: Path) -> int:
+    """The instructions a callgrind dump counted."""
+    for line in path.read_text().splitlines():
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1])
+    raise ValueError(f"no summary in {path}")
+
+
+def sdk_instructions(reqs_file: Path, trees: list, n: int) -> dict:
+    """Instructions per SDK call (callgrind, the wire canned), one process per tree, all at once: a count
+    that the machine's load does not change (PYTHONHASHSEED fixed), where CPU time on a busy shared box
+    swings by +-20% between runs. Python's own work, not the cache misses a cold call pays."""
+    runs = []
+    for name, tree in trees:
+        out = reqs_file.parent / f"cg-{name}"
+        env = dict(os.environ, PYTHONPATH=_paths(tree), PYTHONHASHSEED="0")
+        cmd = ["valgrind", "--tool=callgrind", *CALLGRIND_MARKS, f"--callgrind-out-file={out}", sys.executable,
+               str(ROOT / "benchmarks" / "percall_cpu.py"), "--_sdk-marked", str(reqs_file), "--n", str(n)]
+        runs.append((name, out, subprocess.Popen(cmd, env=env, cwd=tree, stdout=subprocess.DEVNULL,
+                                                 stderr=subprocess.PIPE, text=True)))
+    res = {}
+    for name, out, proc in runs:
+        _, err = proc.communicate()
+        if proc.returncode:
+            raise RuntimeError(f"callgrind run of {name} failed: {err[-2000:]}")
+        for k, wl in enumerate(WORKLOADS, 1):  # one dump per workload, in order
+            res[f"{wl} {name}"] = _summary(Path(f"{out}.{k}")) / n
+    return res
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tree", action="append", default=[], help="name=path of a source tree (repeat)")
@@ -199,10 +258,17 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=12)
     ap.add_argument("--sdk-only", action="store_true")
     ap.add_argument("--server-only", action="store_true")
+    ap.add_argument("--sdk-rounds", type=int, default=3, help="SDK processes per tree (CPU time)")
+    ap.add_argument("--instructions", action="store_true",
+                    help="SDK: instructions per call under callgrind (valgrind) instead of CPU time")
     ap.add_argument("--_sdk", help=argparse.SUPPRESS)
+    ap.add_argument("--_sdk-marked", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args._sdk:
         print(json.dumps(sdk_cpu(args._sdk, 5, 1000)))
+        return 0
+    if args._sdk_marked:
+        sdk_marked(args._sdk_marked, args.n)
         return 0
     trees = [tuple(t.split("=", 1)) for t in args.tree] or [("this", str(ROOT))]
     with tempfile.TemporaryDirectory() as tmp:
@@ -212,9 +278,12 @@ def main() -> int:
         if not args.sdk_only:
             for k, v in server_rounds(reqs, trees, args.n, args.rounds).items():
                 print(f"{k:14s} " + "  ".join(f"{a} {b:7.1f}" for a, b in v.items()))
-        if not args.server_only:
+        if args.instructions:
+            for k, v in sdk_instructions(reqs_file, trees, min(args.n, 400)).items():
+                print(f"{k:14s} sdk_instructions {v:9.0f}")
+        elif not args.server_only:
             res: dict = {}
-            for k in range(3):  # one process per tree and round, trees in turn
+            for k in range(args.sdk_rounds):  # one process per tree and round, trees in turn
                 for name, tree in (trees if k % 2 == 0 else trees[::-1]):
                     env = dict(os.environ, PYTHONPATH=_paths(tree))
                     got = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "percall_cpu.py"), "--_sdk",

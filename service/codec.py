@@ -288,7 +288,8 @@ def _strict_array(data: list, dt: np.dtype, datatype: str) -> np.ndarray:
 
 def encode_tensor(name: str, a: np.ndarray, binary: bool = False) -> tuple[dict, Any]:
     """(header, raw bytes or None). JSON data is flat row-major (the V2 convention)."""
-    a = np.asarray(a)
+    if type(a) is not np.ndarray:
+        a = np.asarray(a)
     d = {"name": name, "shape": list(a.shape), "datatype": v2_datatype(a.dtype)}
     if binary:
         raw = tensor_to_bytes(a)

@@ -276,11 +276,12 @@ class Core:
 
     async def prepare(self, req: JobRequest) -> tuple[str, Derived, list, dict]:
         """Cheap checks first (inputs, params, limits), then the derivation: in the executor unless cached."""
+        return self._prepared(req) or await self._prepare(req)
+
+    async def _prepare(self, req: JobRequest) -> tuple[str, Derived, list, dict]:
+        """prepare in full (its memo, _prepared, did not answer)."""
         if req.kind not in KINDS:
             raise InvalidRequest(f"unknown job kind {req.kind!r}")
-        hit = self._prepared(req) if req.recipe is not None else None
-        if hit is not None:
-            return hit
         if req.size_hint > (1 << 20):
             gid, g = await asyncio.to_thread(self.registry.load, req.graph, req.graph_id, req.graph_strict)
         else:
@@ -303,8 +304,8 @@ class Core:
         and dtype, the options and the output format, so with the same registered graph (the same object:
         not evicted and registered again) and its derived graph still in the Deriver's cache they pass
         again, and the derivation is the same. None: prepare in full."""
-        hit = req.recipe.prepared
-        if hit is None or req.graph is not None:
+        hit = req.recipe.prepared if req.recipe is not None else None
+        if hit is None or req.graph is not None or req.kind not in KINDS:
             return None
         g, dkey, d = hit
         gid, g_now = self.registry.load(None, req.graph_id)  # (NotFound as always when it is gone)
@@ -322,7 +323,8 @@ class Core:
             loop = asyncio.get_running_loop()
             deadline = loop.time() + self.deadline_of(req.deadline_s)
             pool, index = self._route(req.device)
-            gid, d, inputs, params = await self.prepare(req)
+            # a header met before: prepare's answer without its coroutine (the usual small job in a loop)
+            gid, d, inputs, params = self._prepared(req) or await self._prepare(req)
             t_prep = time.perf_counter()
             if loop.time() >= deadline:
                 raise DeadlineExceeded("the deadline passed while the request was being validated")

@@ -330,7 +330,8 @@ def _fresh(a, own: list) -> np.ndarray:
     """An output as a worker returns it: an ndarray (a NumPy scalar from a reduction becomes 0-d),
     C-contiguous, owning its memory: never a view, nor one of `own`, the job's own arrays that own their
     memory (an input may view a request buffer that is reused once the job is over)."""
-    a = np.asarray(a)
+    if type(a) is not np.ndarray:
+        a = np.asarray(a)
     if a.base is not None or not a.flags.c_contiguous:
         return a.copy(order="C")
     for x in own:

@@ -94,6 +94,30 @@ def test_binary_entries_shared_between_requests_stay_right():
             assert x.dtype == y.dtype
 
 
+LAYOUTS = [np.arange(12, dtype=np.float32).reshape(3, 4).T,  # small, Fortran order
+           np.arange(40000, dtype=np.float64).reshape(200, 200).T,  # large (320 kB), Fortran order
+           np.arange(40000, dtype=np.float64).reshape(200, 200)[:, ::2],  # large, strided
+           np.arange(40000, dtype=np.float32).reshape(200, 200),  # large, contiguous: sent as a view
+           np.arange(20000, dtype=">f8"),  # large, big-endian
+           np.arange(6, dtype=">i4").reshape(2, 3),  # small, big-endian
+           np.array(3.5, np.float32)]  # 0-d
+
+
+def test_binary_bodies_carry_row_major_little_endian_bytes_of_any_layout():
+    """Each tensor of a binary body is its values in row-major order, little-endian, whatever the array's
+    layout and byte order (expected: NumPy's own values of the same arrays, read back from the bytes)."""
+    content, headers = _wire.encode_request({"inputs": LAYOUTS}, binary=True)
+    n = int(headers[_wire.HEADER_LENGTH])
+    at = n
+    for t, a in zip(json.loads(content[:n])["inputs"], LAYOUTS):
+        size = t["parameters"]["binary_data_size"]
+        assert t["shape"] == list(a.shape) and size == a.nbytes
+        got = np.frombuffer(content[at:at + size], a.dtype.newbyteorder("<")).reshape(a.shape)
+        np.testing.assert_array_equal(got, a)
+        at += size
+    assert at == len(content)
+
+
 def test_binary_outputs_own_their_bytes():
     raw = bytearray(np.array([1.5, -2.0], "<f4").tobytes() + np.array([True, False]).tobytes())
     head = b'{"outputs":[{"shape":[2],"datatype":"FP32","parameters":{"binary_data_size":8}},' \

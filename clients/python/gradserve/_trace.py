@@ -965,23 +965,21 @@ def _conform(value, shapes: list):
     (`shapes`: (shape, size) per output, in order) where the service sent it with the same size in another
     shape (a 0-d tensor as [1]). Conformed only when the counts agree."""
     at = [0]
-    n = len(shapes)
-
-    def build(v):
-        if type(v) is tuple or type(v) is list:
-            return tuple([build(x) for x in v])
-        a, i = v if type(v) is np.ndarray else np.asarray(v), at[0]
-        at[0] = i + 1
-        s = shapes[i] if i < n else None
-        if s is not None and a.shape != s[0] and a.size == s[1]:
-            a = a.reshape(s[0])
-        return _eager._tensor(a)  # a fresh array from the response: no copy
-
-    try:
-        out = build(value)
-    finally:
-        del build  # a recursive closure is a reference cycle: undone here, not left to the cyclic GC
+    out = _conformed(value, shapes, at)
     return out if at[0] == len(shapes) else _wrap(value)
+
+
+def _conformed(v, shapes: list, at: list):
+    """_conform's walk: `at` counts the arrays met (a plain function: a closure per call was a reference
+    cycle to undo on every call)."""
+    if type(v) is tuple or type(v) is list:
+        return tuple([_conformed(x, shapes, at) for x in v])
+    a, i = v if type(v) is np.ndarray else np.asarray(v), at[0]
+    at[0] = i + 1
+    s = shapes[i] if i < len(shapes) else None
+    if s is not None and a.shape != s[0] and a.size == s[1]:
+        a = a.reshape(s[0])
+    return _eager._tensor(a)  # a fresh array from the response: no copy
 
 
 def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: Sequence[str] | None = None):
@@ -1033,10 +1031,12 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     tdef: Any
     if all(type(a) is Tensor for a in args):  # (the common call: Tensors alone, as flatten would give them)
         leaves, tdef = list(args), ("list", ("*",) * len(args))
+        sigs = tuple([("T", x._shape, x._dtype) for x in leaves])  # (_sig of a Tensor, without a call each)
     else:
         leaves, tdef = flatten(list(args))
+        sigs = tuple([_sig(x) for x in leaves])
     epoch = mode_epoch[0]
-    sig: tuple = (epoch, tdef, tuple([_sig(x) for x in leaves]))
+    sig: tuple = (epoch, tdef, sigs)
     if tensor_hooks[0] is not None:  # an argument's own hooks are traced into the program (hooked_input)
         sig += (tuple(tuple(x.__dict__.get("_gs_hooks", ())) if isinstance(x, Tensor) else () for x in leaves),)
     prog = None
