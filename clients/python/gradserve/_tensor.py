@@ -405,7 +405,7 @@ for _name in ("argmax", "argmin", "max", "min", "sort", "topk", "cumsum", "flip"
               "transpose", "view", "repeat", "gather", "index_select", "sum", "mean", "unsqueeze"):
     setattr(Tensor, _name, _sig_method(_name))
 for _name, _op in (("add", "add"), ("sub", "sub"), ("subtract", "sub"), ("mul", "mul"), ("multiply", "mul"),
-                   ("div", "div"), ("divide", "div"), ("pow", "pow")):
+                   ("pow", "pow")):
     setattr(Tensor, _name, _arith_method(_name, _op))
 # MindSpore 2.10 Tensor methods that are the op of the same (or an aliased) name with self first.
 for _name, _op in (*((n, n) for n in (
@@ -423,9 +423,63 @@ for _name, _op in (*((n, n) for n in (
         ("eq", "equal"), ("ne", "not_equal"), ("gt", "greater"), ("ge", "greater_equal"), ("lt", "less"),
         ("le", "less_equal")):
     setattr(Tensor, _name, _ops_method(_name, _op))
+for _name in ("isneginf", "isposinf", "isinf", "isnan", "isfinite", "logaddexp", "logaddexp2", "logdet", "cov",
+              "masked_select", "sgn", "t", "copy"):
+    setattr(Tensor, _name, _ops_method(_name, _name))
 setattr(Tensor, "bitwise_not", _ops_method("bitwise_not", "bitwise_not"))
 setattr(Tensor, "to", _ops_method("to", "cast"))  # Tensor.to(dtype)
-setattr(Tensor, "half", lambda self: late.ops.cast(self, "float16"))
+def _cast_method(name: str, dtype: str):
+    def method(self):
+        return late.ops.cast(self, dtype)
+    method.__name__, method.__doc__ = name, f"this tensor as {dtype}"
+    return method
+
+
+for _name, _dtype in (("half", "float16"), ("float", "float32"), ("double", "float64"), ("short", "int16"),
+                      ("int", "int32"), ("long", "int64"), ("bool", "bool"), ("byte", "uint8")):
+    setattr(Tensor, _name, _cast_method(_name, _dtype))
+
+
+def _type(self, dtype=None):
+    """Tensor.type(dtype=None): without dtype the dtype's name ('Float32'), else this tensor cast to dtype."""
+    return str(self.dtype) if dtype is None else late.ops.cast(self, dtype)
+
+
+def _flatten(self, *args, order="C", start_dim=0, end_dim=-1):
+    """Tensor.flatten(start_dim=0, end_dim=-1) or flatten(order='C', *, start_dim=0, end_dim=-1) (MindSpore
+    2.10's two forms; a Tensor flattens from axis 0, ops.flatten from axis 1). order 'F' reverses the axes
+    first (a whole flatten only)."""
+    if args and isinstance(args[0], str):
+        order, args = args[0], args[1:]
+    if len(args) > 2:
+        raise TypeError(f"Tensor.flatten takes at most start_dim and end_dim, got {len(args)} positional arguments")
+    start_dim, end_dim = (*args, *(start_dim, end_dim)[len(args):])
+    if order not in ("C", "F"):
+        raise ValueError(f"Tensor.flatten: order must be 'C' or 'F', got {order!r}")
+    x = self
+    if order == "F" and self.ndim > 1:
+        if (start_dim % self.ndim, end_dim % self.ndim) != (0, self.ndim - 1):
+            raise ValueError("Tensor.flatten: order 'F' flattens all axes only (start_dim 0, end_dim -1)")
+        x = late.ops.transpose(self, tuple(range(self.ndim - 1, -1, -1)))
+    return late.ops.flatten(x, start_dim=start_dim, end_dim=end_dim)
+
+
+def _div(self, other, *, rounding_mode=None):
+    """Tensor.div(other, *, rounding_mode=None): true division, or 'floor' / 'trunc' of the quotient."""
+    if rounding_mode is None:
+        return _arith_method("div", "div")(self, other)
+    return late.ops._tensor_forms.div_rounding(self, other, rounding_mode)
+
+
+setattr(Tensor, "type", _type)
+setattr(Tensor, "flatten", _flatten)
+setattr(Tensor, "div", _div)
+setattr(Tensor, "divide", _div)
+setattr(Tensor, "mT", property(lambda self: late.ops.swapaxes(self, -1, -2),
+                               doc="the last two axes swapped (a batch of matrices transposed)"))
+setattr(Tensor, "clone", _ops_method("clone", "copy"))
+setattr(Tensor, "numel", lambda self: self.size)
+setattr(Tensor, "nelement", lambda self: self.size)
 setattr(Tensor, "floor_divide", _ops_method("floor_divide", "floor_div"))
 setattr(Tensor, "type_as", lambda self, other: late.ops.cast(self, other.dtype))
 

@@ -11,6 +11,8 @@ from ._primitives import Primitive
 from . import _extra, _hypermap, _assign, _math_more, _reduce_ms, _activations, _tensor_sig, _conv, _movement_ms, _linalg_ms
 from . import _scatter_ms, _ms_more, _ms_prims, _ms_misc, _ms_round4, _ms_round5, _ms_round6
 from . import _ms_names, _ms_apply
+from . import _inplace  # noqa: F401  (Tensor's in-place methods and item assignment)
+from . import _tensor_forms  # logaddexp, sgn, cov, masked_select... (Tensor-method ops)
 from . import _ms_linalg_solve  # cholesky, inverse, matrix_solve, slogdet, det, cholesky_solve...
 from .._vmap import vmap  # noqa: E402  (loops)
 from .._hooks import HookBackward  # noqa: E402  (PyNative gradient hooks)
@@ -37,12 +39,14 @@ globals().update({k: getattr(_ms_round4, k) for k in _ms_round4.__all__})  # Inv
 globals().update({k: getattr(_ms_round5, k) for k in _ms_round5.__all__})  # Ger, EqualCount, cross...
 globals().update({k: getattr(_ms_round6, k) for k in _ms_round6.__all__})  # tensor_split, fill_diagonal...
 globals().update({k: getattr(_assign, k) for k in _assign.__all__})  # Parameter updates
+globals().update({k: getattr(_tensor_forms, k) for k in _tensor_forms.__all__ if k != "div_rounding"})
 globals().update({k: getattr(_ms_names, k) for k in _ms_names.__all__ if k not in globals()})  # gt, isnan, mse_loss...
 globals().update({alias: globals()[op] for alias, op in _ms_names.ALIASES.items()})  # gt is greater, mm matmul...
 globals().update({k: getattr(_ms_apply, k) for k in _ms_apply.__all__})  # ApplyMomentum, Adam...
 globals()["print"] = _extra.print_  # MindSpore's ops.print
 
 __all__ = sorted({*_primitives.CLASSES, *_primitives.FUNCTIONS, *_primitives._OVERRIDES, *_extra.__all__, *_math_more.__all__, *_reduce_ms.__all__, *_activations.__all__, *_conv.__all__, *_movement_ms.__all__, *_linalg_ms.__all__, *_scatter_ms.__all__, *_ms_more.__all__, *_ms_prims.__all__, *_ms_misc.__all__, *_ms_linalg_solve.__all__, *_ms_round4.__all__, *_ms_round5.__all__, *_ms_round6.__all__, *_ms_names.__all__, *_ms_names.ALIASES, *_ms_apply.__all__,
+                  *(k for k in _tensor_forms.__all__ if k != "div_rounding"),
                   *_hypermap.__all__, *_assign.__all__, "print", "Primitive",
                   "GradOperation", "get_grad", "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "vmap",
                   "jet", "derivative", "linearize", "HookBackward"})

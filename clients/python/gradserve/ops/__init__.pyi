@@ -35,6 +35,7 @@ from ._ms_round6 import IOU as IOU, UniqueWithPad as UniqueWithPad, dropout1d as
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, div as div, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, matmul as mm, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, cummax as cummax, cummin as cummin, max as max, min as min, sort as sort, topk as topk
 from ._scatter_ms import GatherNd as GatherNd, ScatterNd as ScatterNd, SegmentSum as SegmentSum, TensorScatterAdd as TensorScatterAdd, TensorScatterDiv as TensorScatterDiv, TensorScatterMax as TensorScatterMax, TensorScatterMin as TensorScatterMin, TensorScatterMul as TensorScatterMul, TensorScatterSub as TensorScatterSub, TensorScatterUpdate as TensorScatterUpdate, UnsortedSegmentMax as UnsortedSegmentMax, UnsortedSegmentMin as UnsortedSegmentMin, UnsortedSegmentProd as UnsortedSegmentProd, UnsortedSegmentSum as UnsortedSegmentSum, gather_nd as gather_nd, scatter_nd as scatter_nd, tensor_scatter_add as tensor_scatter_add, tensor_scatter_div as tensor_scatter_div, tensor_scatter_max as tensor_scatter_max, tensor_scatter_min as tensor_scatter_min, tensor_scatter_mul as tensor_scatter_mul, tensor_scatter_sub as tensor_scatter_sub, tensor_scatter_update as tensor_scatter_update, unsorted_segment_max as unsorted_segment_max, unsorted_segment_min as unsorted_segment_min, unsorted_segment_prod as unsorted_segment_prod, unsorted_segment_sum as unsorted_segment_sum
+from ._tensor_forms import copy as copy, cov as cov, isneginf as isneginf, isposinf as isposinf, logaddexp as logaddexp, logaddexp2 as logaddexp2, masked_select as masked_select, sgn as sgn
 
 # what an op takes as an input: a Tensor (or Parameter), an array or a Python number
 _TensorLike: TypeAlias = Tensor | np.ndarray | float | int
@@ -354,9 +355,11 @@ __all__ = [
     'conv2d',
     'conv3d',
     'conv_transpose',
+    'copy',
     'cos',
     'cosh',
     'cosine_similarity',
+    'cov',
     'cross',
     'cross_entropy',
     'cummax',
@@ -446,6 +449,8 @@ __all__ = [
     'isfinite',
     'isinf',
     'isnan',
+    'isneginf',
+    'isposinf',
     'jacfwd',
     'jacrev',
     'jet',
@@ -467,6 +472,8 @@ __all__ = [
     'log1p',
     'log2',
     'log_softmax',
+    'logaddexp',
+    'logaddexp2',
     'logdet',
     'logical_and',
     'logical_not',
@@ -480,6 +487,7 @@ __all__ = [
     'lu',
     'lu_pivots_to_permutation',
     'masked_fill',
+    'masked_select',
     'matmul',
     'matrix_band_part',
     'matrix_inverse',
@@ -551,6 +559,7 @@ __all__ = [
     'segment_reduce',
     'select',
     'selu',
+    'sgn',
     'shape',
     'sigmoid',
     'sign',

@@ -84,7 +84,9 @@ def isnan(input):  # noqa: A002
 def isinf(input):  # noqa: A002
     if not _inexact(input):
         return P.not_equal(input, input)
-    return P.equal(P.abs(input), full_like(P.abs(input), math.inf))
+    # x - x is NaN exactly where x is infinite or NaN (no infinite constant: a graph travels as JSON)
+    d = P.sub(input, input)
+    return P.logical_and(P.equal(input, input), P.not_equal(d, d))
 
 
 def isfinite(input):  # noqa: A002
