@@ -83,6 +83,11 @@ def _fmt_array(a: np.ndarray) -> str:
     return text.replace(", ..., ", " ... ").replace(",\n\n", ",\n")
 
 
+def _no_out(out, name: str) -> None:
+    if out is not None:
+        raise TypeError(f"Tensor.{name}: out= is not supported (gradserve's Tensors are values)")
+
+
 class Tensor:
     """`Tensor(input_data, dtype=None)`: MindSpore's constructor (Python floats default to float32)."""
 
@@ -131,6 +136,11 @@ class Tensor:
         t._shape = tuple(int(s) for s in shape)
         t._dtype = dtype
         return t
+
+    def _become(self, other: "Tensor") -> None:
+        """Take other's value (its data, or its name in a trace) as this object's own: how an in-place
+        method's result lands in the Tensor it was called on (ops/_inplace.py); shape and dtype match."""
+        self._data, self._trace, self._name = other._data, other._trace, other._name
 
     # -- data ---------------------------------------------------------------------------------
     @property
@@ -301,11 +311,14 @@ class Tensor:
     def cos(self) -> "Tensor":
         return late.ops.cos(self)
 
-    def all(self, axis=None, keep_dims=False) -> "Tensor":
-        return late.ops.all(self, axis, keep_dims)
+    # out / keepdims: the keywords numpy.all / numpy.any pass when given a Tensor (np.all(x) calls x.all)
+    def all(self, axis=None, keep_dims=False, *, out=None, keepdims=None) -> "Tensor":
+        _no_out(out, "all")
+        return late.ops.all(self, axis, keep_dims if keepdims is None else keepdims)
 
-    def any(self, axis=None, keep_dims=False) -> "Tensor":
-        return late.ops.any(self, axis, keep_dims)
+    def any(self, axis=None, keep_dims=False, *, out=None, keepdims=None) -> "Tensor":
+        _no_out(out, "any")
+        return late.ops.any(self, axis, keep_dims if keepdims is None else keepdims)
 
     # -- operators -----------------------------------------------------------------------------
     def _bin(self, op, other, reverse=False):
@@ -405,7 +418,8 @@ for _name in ("argmax", "argmin", "max", "min", "sort", "topk", "cumsum", "flip"
               "transpose", "view", "repeat", "gather", "index_select", "sum", "mean", "unsqueeze"):
     setattr(Tensor, _name, _sig_method(_name))
 for _name, _op in (("add", "add"), ("sub", "sub"), ("subtract", "sub"), ("mul", "mul"), ("multiply", "mul"),
-                   ("pow", "pow")):
+                   ("pow", "pow"), ("bitwise_and", "bitwise_and"), ("bitwise_or", "bitwise_or"),
+                   ("bitwise_xor", "bitwise_xor")):  # a Python int takes the tensor's dtype, as with & | ^
     setattr(Tensor, _name, _arith_method(_name, _op))
 # MindSpore 2.10 Tensor methods that are the op of the same (or an aliased) name with self first.
 for _name, _op in (*((n, n) for n in (
@@ -416,7 +430,7 @@ for _name, _op in (*((n, n) for n in (
         "prod", "logsumexp", "norm", "softmax", "diagonal", "trace", "tril", "triu", "roll", "swapaxes",
         "moveaxis", "movedim", "unbind", "narrow", "chunk", "masked_fill", "gather_elements", "outer", "inner",
         "diff", "hypot", "logit", "kron", "addmm", "addmv", "baddbmm", "bmm", "mv", "ger", "cross", "cumprod",
-        "expand", "bitwise_and", "bitwise_or", "bitwise_xor", "tensor_split", "hsplit", "vsplit", "dsplit",
+        "expand", "tensor_split", "hsplit", "vsplit", "dsplit",
         "fill_diagonal")),
         ("clip", "clamp"), ("arctan2", "atan2"), ("negative", "neg"), ("absolute", "abs"), ("arcsin", "asin"),
         ("arccos", "acos"), ("arctan", "atan"), ("arcsinh", "asinh"), ("arccosh", "acosh"), ("arctanh", "atanh"),
@@ -453,7 +467,10 @@ def _flatten(self, *args, order="C", start_dim=0, end_dim=-1):
         order, args = args[0], args[1:]
     if len(args) > 2:
         raise TypeError(f"Tensor.flatten takes at most start_dim and end_dim, got {len(args)} positional arguments")
-    start_dim, end_dim = (*args, *(start_dim, end_dim)[len(args):])
+    if len(args) >= 1:
+        start_dim = args[0]
+    if len(args) == 2:
+        end_dim = args[1]
     if order not in ("C", "F"):
         raise ValueError(f"Tensor.flatten: order must be 'C' or 'F', got {order!r}")
     x = self

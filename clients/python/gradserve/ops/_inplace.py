@@ -53,12 +53,7 @@ def write(self: Tensor, new, where: str) -> Tensor:
     if tr is not None and self._data is None and self._trace is not tr:
         raise RuntimeError(f"{where}: an in-place write inside a branch, loop or nested function body to a Tensor "
                            "made outside it is not supported; write `x = x.<op>(...)` (the functional form) there")
-    if new._data is not None and tr is None:
-        self._data, self._trace, self._name = new._data, None, None
-    elif new._data is not None:  # a constant inside a trace: a value like any other
-        self._data, self._trace, self._name = new._data, None, None
-    else:
-        self._data, self._trace, self._name = None, new._trace, new._name
+    self._become(new)
     return self
 
 
