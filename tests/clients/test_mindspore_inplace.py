@@ -140,3 +140,19 @@ def test_a_traced_index_array_is_refused_clearly(fake):
         return z.sum()
     with pytest.raises(IndexError, match="index Tensor inside a trace"):
         ms.grad(f)(Tensor(X), Tensor([0, 2]))
+
+
+def test_an_in_place_write_to_a_cell_attribute_inside_construct_is_refused_and_leaves_it(fake):
+    class Accumulate(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.total = Tensor([1.0, 2.0])
+
+        def construct(self, x):
+            self.total.add_(x)
+            return self.total * 2
+
+    cell = Accumulate()
+    with pytest.raises(RuntimeError, match=r"Tensor.add_: .*make it a Parameter"):
+        cell(Tensor([1.0, 1.0]))
+    np.testing.assert_array_equal(cell.total.asnumpy(), [1.0, 2.0])

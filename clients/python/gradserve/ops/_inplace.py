@@ -11,8 +11,10 @@ and dtype: a result that does not broadcast to that shape is refused naming the 
 
 A slice is a new Tensor, so `x[1:3].add_(1)` leaves x as it was, as MindSpore 2.10 does in PyNative (checked:
 no write-through); `x += 1` rebinds the name only (another name for the old x keeps its value, as in 2.10).
-Not done: an in-place write inside a branch or loop body to a value made outside it (refused: write
-`x = x.add(y)` there)."""
+Not done (refused, naming the method): inside a trace, an in-place write to a value made outside the branch /
+loop body it is in, or to a concrete Tensor (a Cell attribute, a global: make it a Parameter); and the write
+back into the caller's input Tensor that MindSpore 2.10's GRAPH_MODE does (`net(x)` with `x.add_(1)` in construct
+changes x there; here x keeps its value, the construct sees the new one)."""
 from __future__ import annotations
 
 import numpy as np
@@ -53,6 +55,12 @@ def write(self: Tensor, new, where: str) -> Tensor:
     if tr is not None and self._data is None and self._trace is not tr:
         raise RuntimeError(f"{where}: an in-place write inside a branch, loop or nested function body to a Tensor "
                            "made outside it is not supported; write `x = x.<op>(...)` (the functional form) there")
+    if tr is not None and self._data is not None:
+        # a concrete Tensor (a Cell attribute, a global, a constant) would keep the traced value after the
+        # trace, and a construct traced again (a branch explored, a new signature) would start from it
+        raise RuntimeError(f"{where}: an in-place write inside a traced construct / jit / grad to a Tensor that "
+                           "is not an input or a value computed there (a Cell attribute, a global, a constant) is "
+                           "not supported; make it a Parameter (its updates are kept) or write `x = x.<op>(...)`")
     self._become(new)
     return self
 
