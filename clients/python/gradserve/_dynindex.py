@@ -81,4 +81,4 @@ def setitem(x, index, value):
     return ops.dynamic_update_slice(x, v, *starts)
 
 
-late.bind(dyn_getitem=getitem)
+late.bind(dyn_getitem=getitem, dyn_setitem=setitem)

@@ -58,3 +58,12 @@ def jit(function=None, *args, **kwargs):
 
 
 ms_function = jit
+
+
+def jit_class(cls):
+    """`@jit_class`: MindSpore's mark that a user class's instances may be used inside graph-mode code. A
+    traced construct runs Python (only Tensor operations become graph ops), so any class already works;
+    the class is returned as it is. As in MindSpore, only a class can be decorated."""
+    if not isinstance(cls, type):
+        raise TypeError(f"Decorator jit_class can only be used for class type, but got {cls!r}.")
+    return cls

@@ -9,7 +9,7 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
 1. calls: `f(...)` becomes `_gs_.call(f)(...)`: a plain Python function or method of the user's (not
    gradserve's or a library's, not a Cell) is rewritten the same way before it runs, so control flow in
    helpers (`self.f(x)`, `super().construct(x)`, module functions) is the engine's too;
-1b. item assignment: `x[i] = v` becomes `x = _gs_.setitem(x, i, v)` (see _dynindex);
+1b. item assignment: `x[i] = v` becomes `x = _gs_.setitem(x, i, v)` (see ops/_item_assign);
 2. jumps: in each loop, `break` / `continue` / `return v` become flags (`_gs_brkN`, `_gs_cntN`, and
    `_gs_ret` / `_gs_rv` for a return), and the statements after a jump run under `if <no flag set>:`; a
    `while` also tests the break flag, a `for` leaves Python's loop once the flag is a known True, and
@@ -36,7 +36,8 @@ import types
 from collections import OrderedDict
 from typing import Any, Callable
 
-from . import _dynindex
+from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
+from .ops import _item_assign
 from ._branches import ControlFlowError, UNDEF, run_if, logic
 from ._late import late
 from ._while import run_while
@@ -414,7 +415,7 @@ def _call(f):
 
 class _Helpers:
     """What rewritten code calls (one object, passed to the rewritten function as `_gs_`)."""
-    setitem = staticmethod(_dynindex.setitem)
+    setitem = staticmethod(_item_assign.setitem)  # any known index; traced ints via _dynindex
     if_ = staticmethod(run_if)
     while_ = staticmethod(run_while)
     call = staticmethod(_call)

@@ -83,6 +83,11 @@ def _fmt_array(a: np.ndarray) -> str:
     return text.replace(", ..., ", " ... ").replace(",\n\n", ",\n")
 
 
+def _no_out(out, name: str) -> None:
+    if out is not None:
+        raise TypeError(f"Tensor.{name}: out= is not supported (gradserve's Tensors are values)")
+
+
 class Tensor:
     """`Tensor(input_data, dtype=None)`: MindSpore's constructor (Python floats default to float32)."""
 
@@ -131,6 +136,11 @@ class Tensor:
         t._shape = tuple(int(s) for s in shape)
         t._dtype = dtype
         return t
+
+    def _become(self, other: "Tensor") -> None:
+        """Take other's value (its data, or its name in a trace) as this object's own: how an in-place
+        method's result lands in the Tensor it was called on (ops/_inplace.py); shape and dtype match."""
+        self._data, self._trace, self._name = other._data, other._trace, other._name
 
     # -- data ---------------------------------------------------------------------------------
     @property
@@ -301,11 +311,14 @@ class Tensor:
     def cos(self) -> "Tensor":
         return late.ops.cos(self)
 
-    def all(self, axis=None, keep_dims=False) -> "Tensor":
-        return late.ops.all(self, axis, keep_dims)
+    # out / keepdims: the keywords numpy.all / numpy.any pass when given a Tensor (np.all(x) calls x.all)
+    def all(self, axis=None, keep_dims=False, *, out=None, keepdims=None) -> "Tensor":
+        _no_out(out, "all")
+        return late.ops.all(self, axis, keep_dims if keepdims is None else keepdims)
 
-    def any(self, axis=None, keep_dims=False) -> "Tensor":
-        return late.ops.any(self, axis, keep_dims)
+    def any(self, axis=None, keep_dims=False, *, out=None, keepdims=None) -> "Tensor":
+        _no_out(out, "any")
+        return late.ops.any(self, axis, keep_dims if keepdims is None else keepdims)
 
     # -- operators -----------------------------------------------------------------------------
     def _bin(self, op, other, reverse=False):
@@ -406,7 +419,8 @@ for _name in ("argmax", "argmin", "max", "min", "sort", "topk", "cumsum", "flip"
               "transpose", "view", "repeat", "gather", "index_select", "sum", "mean", "unsqueeze"):
     setattr(Tensor, _name, _sig_method(_name))
 for _name, _op in (("add", "add"), ("sub", "sub"), ("subtract", "sub"), ("mul", "mul"), ("multiply", "mul"),
-                   ("div", "div"), ("divide", "div"), ("pow", "pow")):
+                   ("pow", "pow"), ("bitwise_and", "bitwise_and"), ("bitwise_or", "bitwise_or"),
+                   ("bitwise_xor", "bitwise_xor")):  # a Python int takes the tensor's dtype, as with & | ^
     setattr(Tensor, _name, _arith_method(_name, _op))
 # MindSpore 2.10 Tensor methods that are the op of the same (or an aliased) name with self first.
 for _name, _op in (*((n, n) for n in (
@@ -417,16 +431,73 @@ for _name, _op in (*((n, n) for n in (
         "prod", "logsumexp", "norm", "softmax", "diagonal", "trace", "tril", "triu", "roll", "swapaxes",
         "moveaxis", "movedim", "unbind", "narrow", "chunk", "masked_fill", "gather_elements", "outer", "inner",
         "diff", "hypot", "logit", "kron", "addmm", "addmv", "baddbmm", "bmm", "mv", "ger", "cross", "cumprod",
-        "expand", "bitwise_and", "bitwise_or", "bitwise_xor", "tensor_split", "hsplit", "vsplit", "dsplit",
+        "expand", "tensor_split", "hsplit", "vsplit", "dsplit",
         "fill_diagonal")),
         ("clip", "clamp"), ("arctan2", "atan2"), ("negative", "neg"), ("absolute", "abs"), ("arcsin", "asin"),
         ("arccos", "acos"), ("arctan", "atan"), ("arcsinh", "asinh"), ("arccosh", "acosh"), ("arctanh", "atanh"),
         ("eq", "equal"), ("ne", "not_equal"), ("gt", "greater"), ("ge", "greater_equal"), ("lt", "less"),
         ("le", "less_equal")):
     setattr(Tensor, _name, _ops_method(_name, _op))
+for _name in ("isneginf", "isposinf", "isinf", "isnan", "isfinite", "logaddexp", "logaddexp2", "logdet", "cov",
+              "masked_select", "sgn", "t", "copy"):
+    setattr(Tensor, _name, _ops_method(_name, _name))
 setattr(Tensor, "bitwise_not", _ops_method("bitwise_not", "bitwise_not"))
 setattr(Tensor, "to", _ops_method("to", "cast"))  # Tensor.to(dtype)
-setattr(Tensor, "half", lambda self: late.ops.cast(self, "float16"))
+def _cast_method(name: str, dtype: str):
+    def method(self):
+        return late.ops.cast(self, dtype)
+    method.__name__, method.__doc__ = name, f"this tensor as {dtype}"
+    return method
+
+
+for _name, _dtype in (("half", "float16"), ("float", "float32"), ("double", "float64"), ("short", "int16"),
+                      ("int", "int32"), ("long", "int64"), ("bool", "bool"), ("byte", "uint8")):
+    setattr(Tensor, _name, _cast_method(_name, _dtype))
+
+
+def _type(self, dtype=None):
+    """Tensor.type(dtype=None): without dtype the dtype's name ('Float32'), else this tensor cast to dtype."""
+    return str(self.dtype) if dtype is None else late.ops.cast(self, dtype)
+
+
+def _flatten(self, *args, order="C", start_dim=0, end_dim=-1):
+    """Tensor.flatten(start_dim=0, end_dim=-1) or flatten(order='C', *, start_dim=0, end_dim=-1) (MindSpore
+    2.10's two forms; a Tensor flattens from axis 0, ops.flatten from axis 1). order 'F' reverses the axes
+    first (a whole flatten only)."""
+    if args and isinstance(args[0], str):
+        order, args = args[0], args[1:]
+    if len(args) > 2:
+        raise TypeError(f"Tensor.flatten takes at most start_dim and end_dim, got {len(args)} positional arguments")
+    if len(args) >= 1:
+        start_dim = args[0]
+    if len(args) == 2:
+        end_dim = args[1]
+    if order not in ("C", "F"):
+        raise ValueError(f"Tensor.flatten: order must be 'C' or 'F', got {order!r}")
+    x = self
+    if order == "F" and self.ndim > 1:
+        if (start_dim % self.ndim, end_dim % self.ndim) != (0, self.ndim - 1):
+            raise ValueError("Tensor.flatten: order 'F' flattens all axes only (start_dim 0, end_dim -1)")
+        x = late.ops.transpose(self, tuple(range(self.ndim - 1, -1, -1)))
+    return late.ops.flatten(x, start_dim=start_dim, end_dim=end_dim)
+
+
+def _div(self, other, *, rounding_mode=None):
+    """Tensor.div(other, *, rounding_mode=None): true division, or 'floor' / 'trunc' of the quotient."""
+    if rounding_mode is None:
+        return _arith_method("div", "div")(self, other)
+    return late.ops._tensor_forms.div_rounding(self, other, rounding_mode)
+
+
+setattr(Tensor, "type", _type)
+setattr(Tensor, "flatten", _flatten)
+setattr(Tensor, "div", _div)
+setattr(Tensor, "divide", _div)
+setattr(Tensor, "mT", property(lambda self: late.ops.swapaxes(self, -1, -2),
+                               doc="the last two axes swapped (a batch of matrices transposed)"))
+setattr(Tensor, "clone", _ops_method("clone", "copy"))
+setattr(Tensor, "numel", lambda self: self.size)
+setattr(Tensor, "nelement", lambda self: self.size)
 setattr(Tensor, "floor_divide", _ops_method("floor_divide", "floor_div"))
 setattr(Tensor, "type_as", lambda self, other: late.ops.cast(self, other.dtype))
 

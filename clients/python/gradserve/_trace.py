@@ -606,6 +606,8 @@ def _index_item(it):
 
 
 def getitem(t: Tensor, index) -> Tensor:
+    if late.adv_index(index):  # bool masks, lists beside other parts: ops/_item_assign (NumPy's rules)
+        return late.adv_getitem(t, index)
     if any(isinstance(i, Tensor) and i._data is None and i.ndim == 0 for i in
            (index if isinstance(index, tuple) else (index,))):
         return late.dyn_getitem(t, index)  # a traced integer in the index (gradserve._dynindex)

@@ -1,9 +1,9 @@
 """`mindspore.common` spellings: dtype, Tensor, Parameter, ParameterTuple, jit, set_seed."""
 from .. import dtype
 from .._tensor import Parameter, ParameterTuple, Tensor
-from .._jit import jit, ms_function
+from .._jit import jit, jit_class, ms_function
 from .._misc import Variable, mutable, set_seed
 from .._function import _Function
 
-__all__ = ["dtype", "Tensor", "Parameter", "ParameterTuple", "jit", "ms_function", "mutable", "Variable", "set_seed",
+__all__ = ["dtype", "Tensor", "Parameter", "ParameterTuple", "jit", "jit_class", "ms_function", "mutable", "Variable", "set_seed",
            "_Function"]

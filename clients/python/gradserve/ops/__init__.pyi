@@ -42,6 +42,7 @@ from ._products import CumProd as CumProd, Dense as Dense, Ger as Ger, cross as 
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, cummax as cummax, cummin as cummin, max as max, min as min, sort as sort, topk as topk
 from ._scatter_ms import GatherNd as GatherNd, ScatterNd as ScatterNd, SegmentSum as SegmentSum, TensorScatterAdd as TensorScatterAdd, TensorScatterDiv as TensorScatterDiv, TensorScatterMax as TensorScatterMax, TensorScatterMin as TensorScatterMin, TensorScatterMul as TensorScatterMul, TensorScatterSub as TensorScatterSub, TensorScatterUpdate as TensorScatterUpdate, UnsortedSegmentMax as UnsortedSegmentMax, UnsortedSegmentMin as UnsortedSegmentMin, UnsortedSegmentProd as UnsortedSegmentProd, UnsortedSegmentSum as UnsortedSegmentSum, gather_nd as gather_nd, scatter_nd as scatter_nd, tensor_scatter_add as tensor_scatter_add, tensor_scatter_div as tensor_scatter_div, tensor_scatter_max as tensor_scatter_max, tensor_scatter_min as tensor_scatter_min, tensor_scatter_mul as tensor_scatter_mul, tensor_scatter_sub as tensor_scatter_sub, tensor_scatter_update as tensor_scatter_update, unsorted_segment_max as unsorted_segment_max, unsorted_segment_min as unsorted_segment_min, unsorted_segment_prod as unsorted_segment_prod, unsorted_segment_sum as unsorted_segment_sum
 from ._split import dsplit as dsplit, expand as expand, hsplit as hsplit, tensor_split as tensor_split, vsplit as vsplit
+from ._tensor_forms import copy as copy, cov as cov, isneginf as isneginf, isposinf as isposinf, logaddexp as logaddexp, logaddexp2 as logaddexp2, masked_select as masked_select, sgn as sgn
 from ._unique import Unique as Unique, UniqueWithPad as UniqueWithPad, unique as unique, unique_with_pad as unique_with_pad
 
 # what an op takes as an input: a Tensor (or Parameter), an array or a Python number
@@ -362,9 +363,11 @@ __all__ = [
     'conv2d',
     'conv3d',
     'conv_transpose',
+    'copy',
     'cos',
     'cosh',
     'cosine_similarity',
+    'cov',
     'cross',
     'cross_entropy',
     'cummax',
@@ -454,6 +457,8 @@ __all__ = [
     'isfinite',
     'isinf',
     'isnan',
+    'isneginf',
+    'isposinf',
     'jacfwd',
     'jacrev',
     'jet',
@@ -475,6 +480,8 @@ __all__ = [
     'log1p',
     'log2',
     'log_softmax',
+    'logaddexp',
+    'logaddexp2',
     'logdet',
     'logical_and',
     'logical_not',
@@ -488,6 +495,7 @@ __all__ = [
     'lu',
     'lu_pivots_to_permutation',
     'masked_fill',
+    'masked_select',
     'matmul',
     'matrix_band_part',
     'matrix_inverse',
@@ -559,6 +567,7 @@ __all__ = [
     'segment_reduce',
     'select',
     'selu',
+    'sgn',
     'shape',
     'sigmoid',
     'sign',

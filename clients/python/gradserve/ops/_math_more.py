@@ -47,14 +47,23 @@ def clamp(input, min=None, max=None):  # noqa: A002
     on the boundary (x == min or x == max: 1), a Tensor bound only where input is strictly outside; the
     engine's clip op has exactly that rule. (ops.clip_by_value splits ties instead: maximum / minimum.)"""
     if min is None and max is None:
-        raise ValueError("ops.clamp: at least one of min and max must be given")
+        raise ValueError("ops.clamp: at least one of 'min' or 'max' must not be None")
+    if any(isinstance(v, (bool, np.bool_)) or (isinstance(v, Tensor) and v._dtype == "bool")
+           for v in (input, min, max)):
+        raise ValueError("For Clamp, the dtype of 'input', 'min' and 'max' must not be bool.")
     if not isinstance(min, Tensor) and not isinstance(max, Tensor):
+        if min is not None and max is not None and min > max:
+            min = max  # min(max(x, min), max) is max everywhere (MindSpore 2.10, NumPy's clip)
         return P.clip(input, min=None if min is None else float(min), max=None if max is None else float(max))
     lo, hi = _bound(input, min), _bound(input, max)
     lo, hi = (None if b is None else P.cast(b, input._dtype) for b in (lo, hi))
     if lo is None:  # the engine's clip takes its bounds in order: the upper one alone as a select
         return P.select(P.greater(input, hi), hi, input)
-    return P.clip(input, lo) if hi is None else P.clip(input, lo, hi)
+    if hi is None:
+        return P.clip(input, lo)
+    # where min > max the answer is max (min(max(x, min), max)); the engine's clip tests max first, so the
+    # lower bound is lowered to max there
+    return P.clip(input, P.select(P.greater(lo, hi), hi, lo), hi)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0):  # noqa: A002

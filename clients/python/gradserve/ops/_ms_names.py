@@ -84,7 +84,12 @@ def isnan(input):  # noqa: A002
 def isinf(input):  # noqa: A002
     if not _inexact(input):
         return P.not_equal(input, input)
-    return P.equal(P.abs(input), full_like(P.abs(input), math.inf))
+    # no infinite constant (a graph travels as JSON): |x| above the dtype's largest finite value (NaN: False);
+    # complex: a part is infinite where x - x is NaN and x is not NaN
+    if input._dtype.startswith("complex"):
+        d = P.sub(input, input)
+        return P.logical_and(P.equal(input, input), P.not_equal(d, d))
+    return P.greater(P.abs(input), float(np.finfo(input._dtype).max))
 
 
 def isfinite(input):  # noqa: A002

@@ -1,0 +1,20 @@
+"""Placeholders for the names of mindspore.nn.probability's modules (see the package's docstring)."""
+from __future__ import annotations
+
+from typing import Any, Callable, NoReturn
+
+from ...ops.operations._missing import Unimplemented
+
+
+class NotInGradserve(Unimplemented):
+    def _refuse(self) -> NoReturn:
+        raise NotImplementedError(f"{self._qualname} is not implemented by gradserve (MindSpore's probability "
+                                  "package: distributions, bijectors and Bayesian layers are not supported)")
+
+
+def module_getattr(where: str) -> Callable[[str], Any]:
+    def __getattr__(name: str) -> Any:
+        if name.startswith("_"):  # dunders and private names: the ordinary AttributeError (import machinery)
+            raise AttributeError(f"module {where!r} has no attribute {name!r}")
+        return NotInGradserve(where, name)
+    return __getattr__

@@ -1,0 +1,128 @@
+"""MindSpore's in-place Tensor methods (`x.add_(y)`, `x.zero_()`, `x.fill_(v)`, `x.copy_(src)`, ...) and item
+assignment (`x[idx] = v`, so also `x[idx] += v`).
+
+gradserve's values are immutable, so an in-place method computes the new value with the functional op and
+rebinds the Tensor object to it: later reads of the same object (and the method's result, which is the
+object itself) see the new value, in PyNative and inside a traced construct / jit / grad. Inside a trace the
+object then names the new traced value, so a derivative flows through the in-place op as through its
+functional form (MindSpore 2.10 gives `x.add_(y)` the gradient of `x + y`). A Parameter is written with
+ops.assign (its value travels with the graph, see _param_state). The new value keeps the object's shape
+and dtype: a result that does not broadcast to that shape is refused naming the method.
+
+A slice is a new Tensor, so `x[1:3].add_(1)` leaves x as it was, as MindSpore 2.10 does in PyNative (checked:
+no write-through); `x += 1` rebinds the name only (another name for the old x keeps its value, as in 2.10).
+Not done (refused, naming the method): inside a trace, an in-place write to a value made outside the branch /
+loop body it is in, or to a concrete Tensor (a Cell attribute, a global: make it a Parameter); and the write
+back into the caller's input Tensor that MindSpore 2.10's GRAPH_MODE does (`net(x)` with `x.add_(1)` in construct
+changes x there; here x keeps its value, the construct sees the new one)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._late import late
+from .._tensor import Parameter, Tensor
+from .._trace import current
+from ._item_assign import setitem as _item_setitem
+
+__all__: list[str] = []  # methods only (set on Tensor below)
+
+
+def _as_tensor(value, like: Tensor) -> Tensor:
+    if isinstance(value, Tensor):
+        return value
+    return Tensor(np.asarray(value, dtype=like._dtype))
+
+
+def write(self: Tensor, new, where: str) -> Tensor:
+    """Rebind self to new (cast to self's dtype, broadcast to self's shape); returns self."""
+    new = _as_tensor(new, self)
+    if tuple(new.shape) != tuple(self.shape):
+        try:
+            np.broadcast_shapes(tuple(new.shape), tuple(self.shape))
+            ok = np.broadcast_shapes(tuple(new.shape), tuple(self.shape)) == tuple(self.shape)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{where}: the result of shape {list(new.shape)} cannot be written in place into a "
+                             f"Tensor of shape {list(self.shape)}")
+        new = late.ops.broadcast_to(new, tuple(self.shape))
+    if new._dtype != self._dtype:
+        new = late.ops.cast(new, self._dtype)
+    if isinstance(self, Parameter):
+        late.ops.assign(self, new)
+        return self
+    tr = current()
+    if tr is not None and self._data is None and self._trace is not tr:
+        raise RuntimeError(f"{where}: an in-place write inside a branch, loop or nested function body to a Tensor "
+                           "made outside it is not supported; write `x = x.<op>(...)` (the functional form) there")
+    if tr is not None and self._data is not None:
+        # a concrete Tensor (a Cell attribute, a global, a constant) would keep the traced value after the
+        # trace, and a construct traced again (a branch explored, a new signature) would start from it
+        raise RuntimeError(f"{where}: an in-place write inside a traced construct / jit / grad to a Tensor that "
+                           "is not an input or a value computed there (a Cell attribute, a global, a constant) is "
+                           "not supported; make it a Parameter (its updates are kept) or write `x = x.<op>(...)`")
+    self._become(new)
+    return self
+
+
+def _inplace(name: str, functional):
+    def method(self, *args, **kwargs):
+        return write(self, functional(self, *args, **kwargs), f"Tensor.{name}")
+    method.__name__ = name
+    method.__doc__ = f"Tensor.{name}: in place (this Tensor rebound to the result, returned)."
+    return method
+
+
+def _scaled(other, alpha):
+    return other if alpha == 1 else other * alpha
+
+
+def _fill(self, value):
+    if isinstance(value, Tensor):
+        if value.size != 1:
+            raise ValueError(f"Tensor.fill_: the value must be a number or a 1-element Tensor, got shape "
+                             f"{list(value.shape)}")
+        return late.ops.broadcast_to(late.ops.reshape(late.ops.cast(value, self._dtype), ()), tuple(self.shape))
+    return late.ops.full(tuple(self.shape), value, dtype=self._dtype)
+
+
+def _copy(self, src, non_blocking=False):
+    if not isinstance(src, Tensor):
+        raise TypeError(f"Tensor.copy_: src must be a Tensor, got {type(src).__name__}")
+    return src
+
+
+def _index_add(self, dim, index, source, *, alpha=1):
+    return late.ops.index_add(self, index, _scaled(source, alpha), dim)
+
+
+_METHODS = {
+    "add_": lambda self, other, *, alpha=1: self.add(_scaled(other, alpha)),
+    "sub_": lambda self, other, *, alpha=1: self.sub(_scaled(other, alpha)),
+    "mul_": lambda self, other: self.mul(other),
+    "div_": lambda self, other, *, rounding_mode=None: self.div(other, rounding_mode=rounding_mode),
+    "floor_divide_": lambda self, other: self.floor_divide(other),
+    "pow_": lambda self, exponent: self.pow(exponent),
+    "copy_": _copy,
+    "zero_": lambda self: late.ops.zeros_like(self),
+    "fill_": _fill,
+    "clamp_": lambda self, min=None, max=None: self.clamp(min, max),  # noqa: A002 - MindSpore's names
+    "masked_fill_": lambda self, mask, value: self.masked_fill(mask, value),
+    "index_add_": _index_add,
+}
+_METHODS["divide_"] = _METHODS["div_"]
+_METHODS["clip_"] = _METHODS["clamp_"]
+for _name in ("exp", "log", "sqrt", "abs", "neg", "floor", "ceil", "sigmoid", "tanh", "sin", "cos", "reciprocal",
+              "square", "trunc", "sign", "erf", "rsqrt"):
+    _METHODS[_name + "_"] = (lambda n: lambda self: getattr(self, n)())(_name)
+
+for _name, _fn in _METHODS.items():
+    setattr(Tensor, _name, _inplace(_name, _fn))
+
+
+def _setitem(self, index, value) -> None:
+    """`x[index] = value`: x rebound to x with the indexed elements replaced (value broadcast to them)."""
+    write(self, _item_setitem(self, index, value), "Tensor.__setitem__")
+
+
+setattr(Tensor, "__setitem__", _setitem)

@@ -1,0 +1,145 @@
+"""`x[index]` and `x[index] = value` as values, for NumPy's advanced indexes (bool masks, lists, index arrays
+beside other parts) as MindSpore 2.10 takes them. Assignment:  x with the indexed elements replaced, for any NumPy-style index whose parts
+are known (ints, slices with any step, None, ..., lists, bool or integer arrays and concrete Tensors).
+
+Which elements an index names does not depend on x's values, so they are found once with NumPy on the
+element positions (`arange(x.size).reshape(x.shape)[index]`); the write is then a scatter of value
+(broadcast to the indexed shape, cast to x's dtype) into x flattened, whose derivative reaches x outside
+the written elements and value inside them. Concrete x and value outside a trace are written with NumPy.
+An index holding a traced integer goes to _dynindex (dynamic_update_slice); any other traced index Tensor
+is refused (which elements it names is not known to the graph)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._late import late
+from .._tensor import Tensor
+from .._trace import current
+from ._extra import P
+from ._scatter_ms import tensor_scatter_update
+
+
+def _has_traced_int(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(it, Tensor) and it._data is None and it.ndim == 0 and it._dtype.startswith("int")
+               for it in parts)
+
+
+def _numpy_index(index, where: str):
+    parts = index if isinstance(index, tuple) else (index,)
+    out = []
+    for it in parts:
+        if isinstance(it, Tensor):
+            if it._data is None:
+                raise IndexError(f"{where}: an index Tensor inside a trace must be an integer scalar; which elements "
+                                 "a traced mask or index array names is not known to the graph (use ops.select / "
+                                 "ops.masked_fill / ops.tensor_scatter_update)")
+            it = it._data
+        elif isinstance(it, list):
+            it = np.asarray([x.asnumpy() if isinstance(x, Tensor) else x for x in it])
+            # MindSpore takes a list of bools as the positions of its True values (an empty list: none)
+            it = np.flatnonzero(it) if it.dtype.kind == "b" else it.astype(np.int64) if it.size == 0 else it
+        if isinstance(it, np.ndarray) and it.dtype.kind not in "biu":
+            raise IndexError(f"{where}: index arrays must hold integers or bools, got {it.dtype}")
+        out.append(it)
+    return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def setitem(x, index, value):
+    """x with x[index] = value, as a new Tensor (x itself unchanged)."""
+    if not isinstance(x, Tensor):
+        x[index] = value  # a list, a dict, a NumPy array: Python's own item assignment
+        return x
+    if _has_traced_int(index):
+        return late.dyn_setitem(x, index, value)  # gradserve._dynindex
+    if isinstance(index, Tensor) and index._data is None and index._dtype == "bool":
+        return _masked_write(x, index, value)
+    np_index = _numpy_index(index, "Tensor item assignment")
+    if current() is None and x._data is not None and not (isinstance(value, Tensor) and value._data is None):
+        out = np.array(x._data)
+        v = value._data if isinstance(value, Tensor) else np.asarray(value)
+        try:
+            out[np_index] = v.astype(out.dtype) if v.dtype != out.dtype else v
+        except (IndexError, ValueError) as e:
+            raise type(e)(f"Tensor item assignment into shape {list(x.shape)}: {e}") from None
+        return Tensor(out)
+    try:
+        pos = np.arange(x.size, dtype=np.int64).reshape(x.shape)[np_index]
+    except IndexError as e:
+        raise IndexError(f"Tensor item assignment into shape {list(x.shape)}: {e}") from None
+    if pos.size == 0:
+        return x
+    v = value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=x._dtype))
+    if v._dtype != x._dtype:
+        v = P.cast(v, x._dtype)
+    try:
+        v = P.broadcast_to(v, pos.shape) if tuple(v.shape) != pos.shape else v
+    except Exception as e:  # noqa: BLE001 - re-raised with the shapes named
+        raise ValueError(f"Tensor item assignment: a value of shape {list(v.shape)} does not broadcast to the "
+                         f"indexed shape {list(pos.shape)} of a Tensor of shape {list(x.shape)}") from e
+    flat = tensor_scatter_update(P.reshape(x, (-1,)), Tensor(pos.reshape(-1, 1)), P.reshape(v, (-1,)))
+    return P.reshape(flat, tuple(x.shape))
+
+
+def _masked_write(x: Tensor, mask: Tensor, value):
+    """x[mask] = value for a traced bool mask of x's shape and a single value: a select, so the shape stays
+    known (a value of several elements would need the mask's count of True values)."""
+    if tuple(mask.shape) != tuple(x.shape):
+        raise IndexError(f"Tensor item assignment: a traced bool mask must have the Tensor's shape "
+                         f"{list(x.shape)}, got {list(mask.shape)}")
+    v = value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=x._dtype))
+    if v.size != 1:
+        raise ValueError(f"Tensor item assignment with a traced bool mask takes a single value, got shape "
+                         f"{list(v.shape)}: how many elements the mask selects is not known to the graph")
+    v = P.broadcast_to(P.reshape(P.cast(v, x._dtype) if v._dtype != x._dtype else v, ()), tuple(x.shape))
+    return P.select(mask, v, x)
+
+
+def advanced(index) -> bool:
+    """Whether an index needs NumPy's advanced indexing here: a bool, a list or array, or a bool / non-scalar
+    Tensor beside other parts (a lone integer array or Tensor is the gather path of _trace.getitem)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    for it in parts:
+        if isinstance(it, (bool, np.bool_)):
+            return True
+        if isinstance(it, Tensor) and (it._dtype == "bool" or (it.ndim > 0 and isinstance(index, tuple))):
+            return True
+        if isinstance(it, (list, np.ndarray)) and (isinstance(index, tuple) or np.asarray(
+                [v.asnumpy() if isinstance(v, Tensor) else v for v in it] if isinstance(it, list) else it
+                ).dtype.kind == "b"):
+            return True
+    return False
+
+
+def _refuse_empty_read(index) -> None:
+    """MindSpore 2.10 refuses a read whose index is False, an empty list (or a list of False only) or a tuple
+    holding False (its messages); an assignment through the same index is a no-op there and here."""
+    parts = index if isinstance(index, tuple) else (index,)
+    for it in parts:
+        if isinstance(it, (bool, np.bool_)) and not it:
+            raise IndexError("When tensor is indexed by a bool object, the value only support 'True'." if
+                             not isinstance(index, tuple) else
+                             "Bool element of tuple index must be 'True', but got 'False'.")
+        if isinstance(it, list) and not any(v is not False and not (isinstance(v, np.bool_) and not v) for v in it):
+            raise IndexError("When tensor is indexed by list, the list can't be empty.")
+
+
+def getitem(x: Tensor, index) -> Tensor:
+    """x[index] for an advanced index whose parts are known: NumPy's result; of a traced x a gather of the
+    indexed positions (its derivative scatters back)."""
+    _refuse_empty_read(index)
+    np_index = _numpy_index(index, "Tensor indexing")
+    if current() is None and x._data is not None:
+        try:
+            return Tensor(np.array(x._data[np_index]))
+        except IndexError as e:
+            raise IndexError(f"Tensor indexing of shape {list(x.shape)}: {e}") from None
+    try:
+        pos = np.arange(x.size, dtype=np.int64).reshape(x.shape)[np_index]
+    except IndexError as e:
+        raise IndexError(f"Tensor indexing of shape {list(x.shape)}: {e}") from None
+    flat = P.gather(P.reshape(x, (-1,)), Tensor(pos.reshape(-1)), 0)
+    return P.reshape(flat, tuple(pos.shape))
+
+
+late.bind(adv_index=advanced, adv_getitem=getitem)

@@ -1,0 +1,148 @@
+"""MindSpore 2.10 ops first met as Tensor methods (`x.logaddexp(y)`, `x.sgn()`, `x.cov()`, ...), composed
+from ops already here. Each derivative is that of the ops it is made of.
+
+masked_select's output length is the number of True mask elements: it needs the mask's values, so a
+concrete mask is required (a traced one is refused naming the op); the input itself may be traced (the
+selection is a gather of known positions, so its gradient flows)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtype as _dt
+from .._tensor import Tensor
+from ._extra import P, _as_tensors
+from ._ms_names import isinf
+from ._ms_misc import trunc
+from ._extra import floor_div
+
+__all__ = ["copy", "logaddexp", "logaddexp2", "sgn", "isneginf", "isposinf", "cov", "masked_select", "div_rounding"]
+
+
+def copy(input):  # noqa: A002
+    """A new Tensor of input's values (mindspore.ops.auto_generate.copy, Tensor.copy / clone): a later in-place
+    write to either leaves the other as it is."""
+    if input._data is not None:
+        return Tensor(np.array(input._data))
+    return P.identity(input)
+
+
+def _float(x: Tensor) -> Tensor:
+    return x if x._dtype in _dt.FLOAT else P.cast(x, _dt.float32)
+
+
+def logaddexp(input, other):  # noqa: A002 - MindSpore's names
+    """log(exp(input) + exp(other)) without overflow: max + log1p(exp(-|input - other|))."""
+    x, y = _as_tensors(input, other)
+    x, y = _float(x), _float(y)
+    return P.add(P.maximum(x, y), P.log1p(P.exp(P.neg(P.abs(P.sub(x, y))))))
+
+
+def logaddexp2(input, other):  # noqa: A002
+    """log2(2**input + 2**other): logaddexp of the inputs scaled by ln 2, scaled back."""
+    ln2 = float(np.log(2.0))
+    x, y = _as_tensors(input, other)
+    x, y = _float(x), _float(y)
+    return P.div(logaddexp(P.mul(x, ln2), P.mul(y, ln2)), ln2)
+
+
+def sgn(input):  # noqa: A002
+    """sign for real input; for complex input x / |x| (0 where x is 0)."""
+    if not input._dtype.startswith("complex"):
+        return P.sign(input)
+    mag = P.abs(input)
+    zero = P.equal(mag, P.zeros_like(mag))
+    safe = P.select(zero, P.ones_like(mag), mag)  # keeps the division finite where the select drops it
+    out = P.div(input, P.cast(safe, input._dtype))
+    return P.select(zero, P.zeros_like(input), out)
+
+
+def _signed_inf(input, negative: bool):
+    if input._dtype not in _dt.FLOAT:  # integers and bools hold no infinity
+        return P.not_equal(input, input)
+    side = P.less(input, P.zeros_like(input)) if negative else P.greater(input, P.zeros_like(input))
+    return P.logical_and(isinf(input), side)  # (isinf holds no infinite constant: graphs travel as JSON)
+
+
+def isneginf(input):  # noqa: A002
+    return _signed_inf(input, True)
+
+
+def isposinf(input):  # noqa: A002
+    return _signed_inf(input, False)
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None):  # noqa: A002
+    """The covariance of input's rows (variables) over its columns (observations), as numpy.cov with
+    ddof=correction: weights w = fweights * aweights; the mean weighted by w; divided by
+    sum(w) - correction * sum(w * aweights) / sum(w) (sum(w) - correction without aweights).
+    A 1-D input is one variable (a 0-d result)."""
+    if input.ndim > 2:
+        raise ValueError(f"cov: input must be 1-D or 2-D, got shape {list(input.shape)}")
+    x = _float(input)
+    one_var = x.ndim < 2
+    if one_var:
+        x = P.reshape(x, (1, -1) if x.ndim else (1, 1))
+    n = x.shape[1]
+    w = None
+    for name, wt in (("fweights", fweights), ("aweights", aweights)):
+        if wt is None:
+            continue
+        if not isinstance(wt, Tensor) or wt.ndim != 1 or wt.shape[0] != n:
+            raise ValueError(f"cov: {name} must be a 1-D Tensor of {n} weights (one per observation), got "
+                             f"{list(wt.shape) if isinstance(wt, Tensor) else type(wt).__name__}")
+        if name == "fweights" and wt._dtype not in ("int8", "int16", "int32", "int64", "uint8"):
+            raise TypeError(f"cov: fweights must hold integers, got {wt.dtype}")
+        wt = P.cast(wt, x._dtype)
+        w = wt if w is None else P.mul(w, wt)
+    if w is None:
+        w_sum = float(n)
+        mean = P.mean(x, 1, True)
+    else:
+        w_sum = P.sum(w)
+        mean = P.div(P.sum(P.mul(x, w), 1, True), w_sum)
+    if aweights is None:
+        norm = P.sub(w_sum, float(correction)) if isinstance(w_sum, Tensor) else w_sum - correction
+    else:
+        aw = P.cast(aweights, x._dtype)
+        norm = P.sub(w_sum, P.div(P.mul(P.sum(P.mul(w, aw)), float(correction)), w_sum))
+    centred = P.sub(x, mean)
+    weighted = centred if w is None else P.mul(centred, w)
+    c = P.div(P.matmul(weighted, P.transpose(P.conj(centred) if x._dtype.startswith("complex") else centred,
+                                              (1, 0))), norm)
+    return P.reshape(c, ()) if one_var else c
+
+
+def masked_select(input, mask):  # noqa: A002
+    """The elements of input (broadcast with mask) where mask is True, as a 1-D Tensor in row-major order.
+    The mask must be concrete: the output's length is its number of True values."""
+    if not isinstance(mask, Tensor):
+        mask = Tensor(np.asarray(mask))
+    if mask._dtype != "bool":
+        raise TypeError(f"masked_select: mask must be a bool Tensor, got {mask.dtype}")
+    if mask._data is None:
+        raise TypeError("masked_select: its output length is the number of True values of mask, which a traced "
+                        "graph (grad, jit, GRAPH_MODE construct) does not know: pass a concrete mask "
+                        "(PyNative) or use ops.masked_fill / ops.select, which keep the shape")
+    try:
+        shape = tuple(np.broadcast_shapes(tuple(input.shape), tuple(mask.shape)))
+    except ValueError:
+        raise ValueError(f"masked_select: input shape {list(input.shape)} and mask shape {list(mask.shape)} "
+                         "do not broadcast") from None
+    positions = np.flatnonzero(np.broadcast_to(mask._data, shape)).astype(np.int64)
+    flat = P.reshape(P.broadcast_to(input, shape) if tuple(input.shape) != shape else input, (-1,))
+    return P.gather(flat, Tensor(positions), 0)
+
+
+def div_rounding(input, other, rounding_mode=None):  # noqa: A002
+    """Tensor.div / ops.div's rounding_mode: None (true division), 'floor' (floor of the quotient) or
+    'trunc' (the quotient rounded toward zero); integer inputs keep their dtype under floor / trunc."""
+    if rounding_mode is None:
+        return P.div(*_as_tensors(input, other))
+    if rounding_mode == "floor":
+        return floor_div(input, other)
+    if rounding_mode == "trunc":
+        x, y = _as_tensors(input, other)
+        if x._dtype in _dt.FLOAT:
+            return trunc(P.div(x, y))
+        return P.cast(trunc(P.div(P.cast(x, _dt.float64), P.cast(y, _dt.float64))), x._dtype)
+    raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
