@@ -96,3 +96,22 @@ def test_the_primitive_and_the_function_update_parameters(on_real_server, mode):
 def test_momentum_out_of_range_is_refused():
     with pytest.raises(ValueError, match="momentum"):
         nn.BatchNorm2d(3, momentum=1.5)
+
+
+@pytest.mark.parametrize("mode", [ms.GRAPH_MODE, ms.PYNATIVE_MODE])
+def test_vjp_fn_is_the_backward_only_the_moving_statistics_move_once(on_real_server, mode):
+    """ops.vjp runs the forward once; each vjp_fn(v) is its backward, which must not update the moving
+    statistics again (it used to: three vjp_fn calls moved them four times, where MindSpore 2.10 moves them
+    once). Expected: the NumPy formula of one training call (moving() above), and the same gradient each time."""
+    ms.set_context(mode=mode)
+    bn = nn.BatchNorm2d(3, momentum=0.8)
+    bn.set_train()
+    out, vjp_fn = ops.vjp(bn, Tensor(X))
+    grads = [vjp_fn(ops.ones_like(out))[0].asnumpy() for _ in range(3)]
+    m, v = moving((np.zeros(3), np.ones(3)), X.astype(np.float64), 0.8)
+    close(bn.moving_mean.asnumpy(), m, rtol=1e-5)
+    close(bn.moving_variance.asnumpy(), v, rtol=1e-5)
+    np.testing.assert_array_equal(grads[0], grads[1])
+    np.testing.assert_array_equal(grads[0], grads[2])
+    # the gradient of sum(bn(x)) in training mode w.r.t. x is ~0 (each channel's output sums to beta * n)
+    close(grads[0], np.zeros_like(X), atol=1e-5)

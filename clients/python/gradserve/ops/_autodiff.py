@@ -275,8 +275,10 @@ def _aux_of(value):
 class _FunctionalGrad(_Derived):
     kind = "grad"
 
-    def __init__(self, fn, grad_position, weights, sens_param, with_value, has_aux, return_ids=False):
+    def __init__(self, fn, grad_position, weights, sens_param, with_value, has_aux, return_ids=False,
+                 state: bool = True):
         self.fn, self.grad_position, self.weights = fn, grad_position, weights
+        self.state = state  # False: the Parameters fn assigns (running statistics...) are not written back
         self.sens_param, self.with_value = bool(sens_param), bool(with_value)
         self.has_aux, self.return_ids = bool(has_aux), bool(return_ids)
         self.target = _aux_wrapper(fn) if has_aux else fn
@@ -287,7 +289,7 @@ class _FunctionalGrad(_Derived):
         w = self._weight_ids()
         gp = self.grad_position if not isinstance(self.grad_position, list) else tuple(self.grad_position)
         return ("grad", gp, w, isinstance(self.weights, Parameter), self.sens_param, self.with_value, self.has_aux,
-                self.return_ids)
+                self.return_ids, self.state)
 
     def _emit(self, *args):
         sens = None
@@ -296,7 +298,7 @@ class _FunctionalGrad(_Derived):
         asked, _ = _checked_positions(self.grad_position, len(args))
         pos, zeros = _grad_positions(args, asked)
         ws = [] if self.weights is None else _weights_of(self.fn, self.weights)
-        info = trace_function(self.target, args, _label(self.fn), predeclare=ws, state=True, twins=True)
+        info = trace_function(self.target, args, _label(self.fn), predeclare=ws, state=self.state, twins=True)
         if sens is not None and self.has_aux and len(sens) < len(info.flat_out_avals):
             sens = list(sens) + [Tensor(np.zeros(s, d)) for s, d in info.flat_out_avals[len(sens):]]
         n = len(info.flat_out_avals)
@@ -469,7 +471,9 @@ def vjp(fn, *inputs, weights=None, has_aux: bool = False):
     target = (lambda *a: fn(*a)[0]) if has_aux else fn
     target.__name__ = _label(fn)
     positions = tuple(_tensor_positions(inputs, range(len(inputs))))
-    g = _FunctionalGrad(target, positions or None, weights, True, False, False) if (positions or weights) else None
+    # vjp_fn is the backward pass only: the forward ran once above, with its Parameter writes (a BatchNorm's
+    # running statistics); each vjp_fn call reruns it for the gradient but must not write them again
+    g = _FunctionalGrad(target, positions or None, weights, True, False, False, state=False) if (positions or weights) else None
 
     def vjp_fn(*v):
         v = v[0] if len(v) == 1 else v
