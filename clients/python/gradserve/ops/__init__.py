@@ -51,6 +51,14 @@ from ._dropout import Dropout, dropout  # noqa: E402  (masks are per-run data: _
 
 __all__ += ["Dropout", "dropout"]
 
+# h-msfid8's topic modules (one block, so that merges with renames above stay apart)
+from . import _apply_proximal  # noqa: E402  ApplyProximalGradientDescent, ApplyAdagradDA, SparseApplyRMSProp
+from . import _dropout_nd  # noqa: E402  Dropout2D / Dropout3D, dropout2d / dropout3d
+
+for _topic in (_apply_proximal, _dropout_nd):
+    globals().update({k: getattr(_topic, k) for k in _topic.__all__})
+    __all__ += list(_topic.__all__)
+
 from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
 from .._late import late as _late  # noqa: E402
 
