@@ -54,8 +54,9 @@ __all__ += ["Dropout", "dropout"]
 # h-msfid8's topic modules (one block, so that merges with renames above stay apart)
 from . import _apply_proximal  # noqa: E402  ApplyProximalGradientDescent, ApplyAdagradDA, SparseApplyRMSProp
 from . import _dropout_nd  # noqa: E402  Dropout2D / Dropout3D, dropout2d / dropout3d
+from . import _fft_shift, _loss_gaussian_nll  # noqa: E402  fftshift / ifftshift, gaussian_nll_loss
 
-for _topic in (_apply_proximal, _dropout_nd):
+for _topic in (_apply_proximal, _dropout_nd, _fft_shift, _loss_gaussian_nll):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 
