@@ -326,3 +326,8 @@ from ._upsample import Upsample  # noqa: E402
 __all__ += ["Upsample"]
 
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)
+
+# h-msfid8's topic modules
+from ._time_distributed import TimeDistributed  # noqa: E402
+
+__all__ += ["TimeDistributed"]
