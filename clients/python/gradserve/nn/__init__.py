@@ -331,3 +331,7 @@ from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpor
 from ._time_distributed import TimeDistributed  # noqa: E402
 
 __all__ += ["TimeDistributed"]
+
+from ._multihead_attention import MultiheadAttention  # noqa: E402
+
+__all__ += ["MultiheadAttention"]
