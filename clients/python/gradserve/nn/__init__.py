@@ -335,3 +335,7 @@ __all__ += ["TimeDistributed"]
 from ._multihead_attention import MultiheadAttention  # noqa: E402
 
 __all__ += ["MultiheadAttention"]
+
+from ._embedding_lookup import EmbeddingLookup  # noqa: E402
+
+__all__ += ["EmbeddingLookup"]
