@@ -339,3 +339,7 @@ __all__ += ["MultiheadAttention"]
 from ._embedding_lookup import EmbeddingLookup  # noqa: E402
 
 __all__ += ["EmbeddingLookup"]
+
+from ._adaptive_pool1d import AdaptiveAvgPool1d, AdaptiveMaxPool1d  # noqa: E402
+
+__all__ += ["AdaptiveMaxPool1d", "AdaptiveAvgPool1d"]

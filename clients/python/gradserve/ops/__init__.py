@@ -56,10 +56,10 @@ from . import _apply_proximal  # noqa: E402  ApplyProximalGradientDescent, Apply
 from . import _dropout_nd  # noqa: E402  Dropout2D / Dropout3D, dropout2d / dropout3d
 from . import _fft_shift, _loss_gaussian_nll  # noqa: E402  fftshift / ifftshift, gaussian_nll_loss
 from . import _candidate_sampler, _searchsorted  # noqa: E402  UniformCandidateSampler, SearchSorted
-from . import _batch_dot  # noqa: E402  batch_dot
+from . import _batch_dot, _adaptive_pool1d  # noqa: E402  batch_dot, adaptive_max_pool1d / adaptive_avg_pool1d
 
 for _topic in (_apply_proximal, _dropout_nd, _fft_shift, _loss_gaussian_nll, _candidate_sampler, _searchsorted,
-               _batch_dot):
+               _batch_dot, _adaptive_pool1d):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 
