@@ -38,7 +38,9 @@ class ApplyProximalGradientDescent:
 
 class ApplyAdagradDA:
     """(var, gradient_accumulator, gradient_squared_accumulator, grad, lr, l1, l2, global_step) -> var:
-    the accumulators add grad and grad^2; var = -lr shrink(acc, l1 step) / (l2 step lr + sqrt(sq_acc))."""
+    the accumulators add grad and grad^2; var = -lr shrink(acc, l1 step) / (l2 step lr + sqrt(sq_acc)), the
+    documented rule. MindSpore 2.10's CPU kernel departs from it where the accumulator is negative (it takes
+    acc - l1 step there); gradserve keeps the documented shrink (tests/clients/test_mindspore_optimizer_prims.py)."""
 
     def __init__(self, use_locking=False):
         pass
