@@ -14,13 +14,20 @@ from .._jacobian import hessian as hessian, jacfwd as jacfwd, jacrev as jacrev
 from .._taylor import derivative as derivative, jet as jet, linearize as linearize
 from .._vmap import vmap as vmap
 from ._activations import CeLU as CeLU, HSigmoid as HSigmoid, HSwish as HSwish, Mish as Mish, SeLU as SeLU, celu as celu, hardsigmoid as hardsigmoid, hardswish as hardswish, logsigmoid as logsigmoid, mish as mish, selu as selu, silu as silu, softplus as softplus
+from ._adaptive_pool1d import adaptive_avg_pool1d as adaptive_avg_pool1d, adaptive_max_pool1d as adaptive_max_pool1d
+from ._apply_proximal import ApplyAdagradDA as ApplyAdagradDA, ApplyProximalGradientDescent as ApplyProximalGradientDescent, SparseApplyRMSProp as SparseApplyRMSProp
 from ._assign import Assign as Assign, AssignAdd as AssignAdd, AssignSub as AssignSub, assign as assign, assign_add as assign_add, assign_sub as assign_sub
 from ._autodiff import GradOperation as GradOperation, get_grad as get_grad, grad as grad, jvp as jvp, value_and_grad as value_and_grad, vjp as vjp
+from ._batch_dot import batch_dot as batch_dot
+from ._candidate_sampler import UniformCandidateSampler as UniformCandidateSampler
 from ._conv import AvgPool as AvgPool, AvgPool3D as AvgPool3D, Conv2D as Conv2D, Conv3D as Conv3D, MaxPool as MaxPool, MaxPool3D as MaxPool3D, avg_pool1d as avg_pool1d, avg_pool2d as avg_pool2d, avg_pool3d as avg_pool3d, conv1d as conv1d, conv2d as conv2d, conv3d as conv3d, max_pool2d as max_pool2d, max_pool3d as max_pool3d
 from ._dropout import Dropout as Dropout, dropout as dropout
+from ._dropout_nd import Dropout2D as Dropout2D, Dropout3D as Dropout3D, dropout2d as dropout2d, dropout3d as dropout3d
 from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as Eye, Flatten as Flatten, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, einsum as einsum, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
+from ._fft_shift import fftshift as fftshift, ifftshift as ifftshift
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
 from ._linalg_ms import addmm as addmm, addmv as addmv, baddbmm as baddbmm, bmm as bmm, cosine_similarity as cosine_similarity, diff as diff, dist as dist, hypot as hypot, inner as inner, kron as kron, logit as logit, mv as mv, outer as outer, tensor_dot as tensor_dot
+from ._loss_gaussian_nll import gaussian_nll_loss as gaussian_nll_loss
 from ._math_more import Xlogy as Xlogy, arctan2 as arctan2, atan2 as atan2, clamp as clamp, full as full, full_like as full_like, hardtanh as hardtanh, lerp as lerp, scalar_to_tensor as scalar_to_tensor, true_divide as true_divide, xlogy as xlogy
 from ._movement_ms import GatherD as GatherD, Unstack as Unstack, chunk as chunk, diag as diag, diagonal as diagonal, gather_elements as gather_elements, hstack as hstack, index_select as index_select, masked_fill as masked_fill, moveaxis as moveaxis, movedim as movedim, narrow as narrow, permute as permute, roll as roll, swapaxes as swapaxes, trace as trace, tril as tril, triu as triu, unbind as unbind, unsqueeze as unsqueeze, unstack as unstack, vstack as vstack
 from ._ms_apply import Adam as Adam, ApplyAdagrad as ApplyAdagrad, ApplyGradientDescent as ApplyGradientDescent, ApplyMomentum as ApplyMomentum, ApplyRMSProp as ApplyRMSProp
@@ -35,6 +42,7 @@ from ._ms_round6 import IOU as IOU, UniqueWithPad as UniqueWithPad, dropout1d as
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, div as div, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, matmul as mm, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, cummax as cummax, cummin as cummin, max as max, min as min, sort as sort, topk as topk
 from ._scatter_ms import GatherNd as GatherNd, ScatterNd as ScatterNd, SegmentSum as SegmentSum, TensorScatterAdd as TensorScatterAdd, TensorScatterDiv as TensorScatterDiv, TensorScatterMax as TensorScatterMax, TensorScatterMin as TensorScatterMin, TensorScatterMul as TensorScatterMul, TensorScatterSub as TensorScatterSub, TensorScatterUpdate as TensorScatterUpdate, UnsortedSegmentMax as UnsortedSegmentMax, UnsortedSegmentMin as UnsortedSegmentMin, UnsortedSegmentProd as UnsortedSegmentProd, UnsortedSegmentSum as UnsortedSegmentSum, gather_nd as gather_nd, scatter_nd as scatter_nd, tensor_scatter_add as tensor_scatter_add, tensor_scatter_div as tensor_scatter_div, tensor_scatter_max as tensor_scatter_max, tensor_scatter_min as tensor_scatter_min, tensor_scatter_mul as tensor_scatter_mul, tensor_scatter_sub as tensor_scatter_sub, tensor_scatter_update as tensor_scatter_update, unsorted_segment_max as unsorted_segment_max, unsorted_segment_min as unsorted_segment_min, unsorted_segment_prod as unsorted_segment_prod, unsorted_segment_sum as unsorted_segment_sum
+from ._searchsorted import SearchSorted as SearchSorted, searchsorted as searchsorted
 
 # what an op takes as an input: a Tensor (or Parameter), an array or a Python number
 _TensorLike: TypeAlias = Tensor | np.ndarray | float | int
@@ -628,6 +636,22 @@ __all__ = [
     'zeros_like',
     'Dropout',
     'dropout',
+    'ApplyProximalGradientDescent',
+    'ApplyAdagradDA',
+    'SparseApplyRMSProp',
+    'Dropout2D',
+    'Dropout3D',
+    'dropout2d',
+    'dropout3d',
+    'fftshift',
+    'ifftshift',
+    'gaussian_nll_loss',
+    'UniformCandidateSampler',
+    'SearchSorted',
+    'searchsorted',
+    'batch_dot',
+    'adaptive_max_pool1d',
+    'adaptive_avg_pool1d',
 ]
 
 class Acos(Primitive):
