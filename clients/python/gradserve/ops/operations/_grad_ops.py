@@ -113,4 +113,7 @@ class SoftShrinkGrad(_ShrinkGrad):
     pass
 
 
+from .._strided_slice_grad import StridedSliceGrad  # noqa: E402
+
+__all__ += ["StridedSliceGrad"]
 __getattr__ = module_getattr("mindspore.ops.operations._grad_ops", _ops)
