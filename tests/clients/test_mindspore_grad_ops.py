@@ -38,3 +38,24 @@ def test_strided_slice_grad_masks_and_its_derivative(on_real_server):
     np.testing.assert_array_equal(g.asnumpy(), w[:2, 2:])
     with pytest.raises(NotImplementedError, match="ellipsis_mask"):
         G.StridedSliceGrad(ellipsis_mask=1)
+
+
+# MaxPoolGradGrad / MaxPool3DGradGrad: grad at each window's max of x (the first one on ties). Expected values
+# are MindSpore 2.10's (CPU), run for this task, on inputs with tied maxima.
+X2 = np.array([[1, 5, 5], [0, 5, 2], [4, 4, 1]], np.float32).reshape(1, 1, 3, 3)
+G2 = np.arange(1, 10, dtype=np.float32).reshape(1, 1, 3, 3)
+
+
+@pytest.mark.parametrize("pad_mode, want", [("VALID", [[2, 2], [5, 5]]), ("SAME", [[2, 2, 3], [5, 5, 6], [7, 8, 9]])])
+def test_max_pool_grad_grad_picks_grad_at_the_first_max(on_real_server, pad_mode, want):
+    out = G.MaxPoolGradGrad(kernel_size=2, strides=1, pad_mode=pad_mode)(Tensor(X2), None, Tensor(G2))
+    np.testing.assert_array_equal(out.asnumpy()[0, 0], want)
+
+
+def test_max_pool3d_grad_grad(on_real_server):
+    x = np.array([1, 3, 3, 0, 2, 3, 1, 3], np.float32).reshape(1, 1, 2, 2, 2)
+    g = np.arange(1, 9, dtype=np.float32).reshape(1, 1, 2, 2, 2)
+    out = G.MaxPool3DGradGrad(kernel_size=2, strides=1, pad_mode="VALID")(Tensor(x), None, Tensor(g))
+    np.testing.assert_array_equal(out.asnumpy(), [[[[[2.0]]]]])
+    with pytest.raises(ValueError, match="must have x's shape"):
+        G.MaxPool3DGradGrad(kernel_size=2)(Tensor(x), None, Tensor(g[..., :1]))
