@@ -211,3 +211,14 @@ def test_tensor_function_is_the_constructor(on_real_server):
     t = gs.tensor([[1, 2], [3, 4]], gs.float32)
     assert isinstance(t, Tensor) and t.dtype == gs.float32
     np.testing.assert_array_equal(t.asnumpy(), [[1, 2], [3, 4]])
+
+
+@pytest.mark.parametrize("wrap", [False, True])
+def test_fill_diagonal_primitive_matches_numpy(on_real_server, wrap):
+    from gradserve.ops.operations import array_ops
+    a = np.zeros((7, 3), np.float32)
+    want = a.copy()
+    np.fill_diagonal(want, 5.0, wrap=wrap)  # NumPy's positions
+    np.testing.assert_array_equal(array_ops.FillDiagonal(5.0, wrap)(Tensor(a)).asnumpy(), want)
+    with pytest.raises(TypeError, match="float"):
+        array_ops.FillDiagonal(5)
