@@ -222,3 +222,26 @@ def test_fill_diagonal_primitive_matches_numpy(on_real_server, wrap):
     np.testing.assert_array_equal(array_ops.FillDiagonal(5.0, wrap)(Tensor(a)).asnumpy(), want)
     with pytest.raises(TypeError, match="float"):
         array_ops.FillDiagonal(5)
+
+
+@pytest.mark.parametrize("k, s, p, d", [(2, 1, 1, 1), (3, 2, 1, 1), (2, 2, 0, 2)])
+def test_max_pool2d_indices_match_torch_on_ties(on_real_server, k, s, p, d):
+    x = RNG.integers(0, 5, (2, 3, 5, 6)).astype(np.float32)  # small integers: many tied maxima
+    v, i = ops.max_pool2d(Tensor(x), k, s, p, d, return_indices=True)
+    tv, ti = torch.nn.functional.max_pool2d(torch.tensor(x), k, s, p, d, return_indices=True)
+    np.testing.assert_array_equal(v.asnumpy(), tv.numpy())
+    assert i.asnumpy().dtype == np.int64
+    np.testing.assert_array_equal(i.asnumpy(), ti.numpy())  # the first max of each window, flat over H * W
+    out, idx = nn.MaxPool2d(kernel_size=k, stride=s, pad_mode="pad", padding=p, dilation=d, return_indices=True)(
+        Tensor(x))
+    np.testing.assert_array_equal(idx.asnumpy(), ti.numpy())
+
+
+def test_max_pool3d_indices_match_torch(on_real_server):
+    x = RNG.integers(0, 4, (1, 2, 4, 5, 3)).astype(np.float32)
+    v, i = ops.max_pool3d(Tensor(x), 2, 1, 1, return_indices=True)
+    tv, ti = torch.nn.functional.max_pool3d(torch.tensor(x), 2, 1, 1, return_indices=True)
+    np.testing.assert_array_equal(v.asnumpy(), tv.numpy())
+    np.testing.assert_array_equal(i.asnumpy(), ti.numpy())
+    with pytest.raises(ValueError, match="ceil_mode"):
+        ops.max_pool3d(Tensor(x), 2, 1, 1, ceil_mode=True)
