@@ -245,3 +245,50 @@ def test_max_pool3d_indices_match_torch(on_real_server):
     np.testing.assert_array_equal(i.asnumpy(), ti.numpy())
     with pytest.raises(ValueError, match="ceil_mode"):
         ops.max_pool3d(Tensor(x), 2, 1, 1, ceil_mode=True)
+
+
+def _ctc_case():
+    rng = np.random.default_rng(0)
+    t, n, c, s = 12, 3, 5, 4
+    logits = rng.standard_normal((t, n, c)).astype(np.float32)
+    targets = rng.integers(1, c, (n, s)).astype(np.int32)
+    return logits, targets, np.array([12, 9, 7], np.int32), np.array([4, 2, 0], np.int32)  # an empty target too
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_ctc_loss_matches_torch_values_and_logit_gradients(on_real_server, reduction):
+    logits, tg, il, tl = _ctc_case()
+    lt = torch.tensor(logits, requires_grad=True)
+    want = torch.nn.functional.ctc_loss(torch.log_softmax(lt, -1), torch.tensor(tg, dtype=torch.long),
+                                        torch.tensor(il), torch.tensor(tl), blank=0, reduction=reduction)
+    loss = nn.CTCLoss(0, reduction)
+    got = loss(ops.log_softmax(Tensor(logits), -1), Tensor(tg), Tensor(il), Tensor(tl))
+    np.testing.assert_allclose(got.asnumpy(), want.detach().numpy(), rtol=1e-5, atol=1e-5)
+    want.sum().backward()
+    # through log_softmax (torch's ctc_loss backward is only the true derivative composed with it)
+    g = gs.grad(lambda z: ops.sum(loss(ops.log_softmax(z, -1), Tensor(tg), Tensor(il), Tensor(tl))))(Tensor(logits))
+    np.testing.assert_allclose(g.asnumpy(), lt.grad.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_ctc_loss_gradient_in_log_probs_matches_finite_differences(on_real_server):
+    logits, tg, il, tl = _ctc_case()
+    lp = torch.log_softmax(torch.tensor(logits, dtype=torch.float64), -1).numpy()
+    loss = nn.CTCLoss(0, "sum")
+
+    def f(a):
+        return float(loss(Tensor(a), Tensor(tg), Tensor(il), Tensor(tl)).asnumpy())
+
+    g = gs.grad(lambda a: loss(a, Tensor(tg), Tensor(il), Tensor(tl)))(Tensor(lp)).asnumpy()
+    for idx in [(0, 0, 0), (3, 1, 2), (6, 2, 0), (8, 2, 0), (11, 0, 4)]:  # (8, 2, 0): past sample 2's length
+        up, down = lp.copy(), lp.copy()
+        up[idx] += 1e-5
+        down[idx] -= 1e-5
+        assert abs((f(up) - f(down)) / 2e-5 - g[idx]) < 1e-6
+
+
+def test_ctc_loss_impossible_alignment_is_inf_or_zero(on_real_server):
+    lp = np.log(np.full((3, 1, 3), 1 / 3, np.float32))
+    args = (Tensor(lp), Tensor(np.array([[1, 1, 1, 1]], np.int32)), Tensor(np.array([3], np.int32)),
+            Tensor(np.array([4], np.int32)))  # 4 labels (3 repeats need blanks between) in 3 steps
+    assert np.isinf(nn.CTCLoss(reduction="none")(*args).asnumpy()).all()
+    assert (nn.CTCLoss(reduction="none", zero_infinity=True)(*args).asnumpy() == 0).all()

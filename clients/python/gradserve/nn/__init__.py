@@ -343,3 +343,7 @@ __all__ += ["EmbeddingLookup"]
 from ._adaptive_pool1d import AdaptiveAvgPool1d, AdaptiveMaxPool1d  # noqa: E402
 
 __all__ += ["AdaptiveMaxPool1d", "AdaptiveAvgPool1d"]
+
+from ._ctc_loss import CTCLoss  # noqa: E402
+
+__all__ += ["CTCLoss"]
