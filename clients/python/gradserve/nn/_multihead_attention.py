@@ -43,19 +43,18 @@ class MultiheadAttention(Cell):
         self.kdim, self.vdim = kdim or embed_dim, vdim or embed_dim
         self.dropout, self.batch_first = float(dropout), bool(batch_first)
         self._same_dims = self.kdim == embed_dim and self.vdim == embed_dim
-        dt = _dt.to_name(dtype)
         if self._same_dims:
-            self.in_proj_weight = Parameter(initializer(XavierUniform(), (3 * embed_dim, embed_dim), dt),
+            self.in_proj_weight = Parameter(initializer(XavierUniform(), (3 * embed_dim, embed_dim), dtype),
                                             name="in_proj_weight")
         else:
-            self.q_proj_weight = Parameter(initializer(XavierUniform(), (embed_dim, embed_dim), dt), name="q_proj_weight")
-            self.k_proj_weight = Parameter(initializer(XavierUniform(), (embed_dim, self.kdim), dt), name="k_proj_weight")
-            self.v_proj_weight = Parameter(initializer(XavierUniform(), (embed_dim, self.vdim), dt), name="v_proj_weight")
-        self.in_proj_bias = Parameter(initializer("zeros", (3 * embed_dim,), dt), name="in_proj_bias") if has_bias else None
+            self.q_proj_weight = Parameter(initializer(XavierUniform(), (embed_dim, embed_dim), dtype), name="q_proj_weight")
+            self.k_proj_weight = Parameter(initializer(XavierUniform(), (embed_dim, self.kdim), dtype), name="k_proj_weight")
+            self.v_proj_weight = Parameter(initializer(XavierUniform(), (embed_dim, self.vdim), dtype), name="v_proj_weight")
+        self.in_proj_bias = Parameter(initializer("zeros", (3 * embed_dim,), dtype), name="in_proj_bias") if has_bias else None
         from . import Dense  # the package's Dense (imported here: this module loads inside nn/__init__)
         self.out_proj = Dense(embed_dim, embed_dim, has_bias=has_bias, dtype=dtype)
         if has_bias:
-            self.out_proj.bias.set_data(initializer("zeros", (embed_dim,), dt))
+            self.out_proj.bias.set_data(initializer("zeros", (embed_dim,), dtype))
 
     def _project(self, x, which: int):
         e = self.embed_dim

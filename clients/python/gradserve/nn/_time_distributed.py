@@ -4,6 +4,8 @@ the time axis is folded into that axis (one call of layer over R * T rows: layer
 batch), then unfolded; without it, one call of layer per time step. The derivative is that of the ops used."""
 from __future__ import annotations
 
+from typing import Any
+
 from .. import ops as _ops
 from .._cellbase import Cell
 from .._tensor import Tensor
@@ -43,7 +45,7 @@ class TimeDistributed(Cell):
                              f"{getattr(inputs, 'shape', type(inputs).__name__)}")
         t = _axis(self.time_axis, inputs.ndim, "time_axis")
         if self.reshape_with_axis is None:
-            steps = [self.layer(s) for s in _ops.unstack(inputs, t)]
+            steps: list[Any] = [self.layer(s) for s in _ops.unstack(inputs, t)]  # Tensors (any callable's)
             return _ops.stack(steps, _axis(self.time_axis, steps[0].ndim + 1, "time_axis"))
         r = _axis(self.reshape_with_axis, inputs.ndim, "reshape_with_axis")
         if r == t:
@@ -53,7 +55,7 @@ class TimeDistributed(Cell):
         r_new = r if t > r else r - 1
         shape = list(x.shape)
         folded = _ops.reshape(x, tuple(shape[:r_new] + [shape[r_new] * steps_n] + shape[r_new + 2:]))
-        y = self.layer(folded)
+        y: Any = self.layer(folded)
         ys = list(y.shape)
         y = _ops.reshape(y, tuple(ys[:r_new] + [ys[r_new] // steps_n, steps_n] + ys[r_new + 1:]))
         return _move(y, r_new + 1, _axis(self.time_axis, y.ndim, "time_axis"))

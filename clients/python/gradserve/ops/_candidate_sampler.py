@@ -64,7 +64,7 @@ class UniformCandidateSampler:
                 tries += 1
             picks = list(seen)
         else:
-            picks, tries = rng.integers(0, self.range_max, n).tolist(), n
+            picks, tries = [int(v) for v in rng.integers(0, self.range_max, size=(n,))], n
         count = p * n if tries == n else -math.expm1(tries * math.log1p(-p))
         return np.array([*picks, count], np.float64)
 

@@ -11,7 +11,7 @@ __all__ = ["MaxPoolGradGrad", "MaxPool3DGradGrad"]
 
 
 class _PoolGradGrad:
-    pool = MaxPool
+    pool: type = MaxPool
 
     def __init__(self, kernel_size=1, strides=1, pad_mode="VALID", data_format=None):
         self._pool = type(self).pool(kernel_size, strides, pad_mode) if data_format is None else \
