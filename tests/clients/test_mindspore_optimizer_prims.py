@@ -135,3 +135,30 @@ def test_sgd_accum_is_the_momentum_buffer(on_real_server):
         opt(g)
         for got, want in zip((opt.accum[0], opt.accum[1], net.w, net.b), (a0, a1, w, b)):
             np.testing.assert_allclose(got.asnumpy(), want, rtol=2e-5, atol=1e-6)
+
+
+# three steps of each on Lin's squared output; the Parameters after them (MindSpore 2.10, CPU, PyNative)
+OPTIMIZERS = {
+    "adagrad": (lambda p: nn.Adagrad(p, accum=0.1, learning_rate=0.05, weight_decay=0.01),
+                [[0.39243236, -0.20940453], [0.09688255, 0.16960244]], [0.00490726, -0.18636407]),
+    "rmsprop": (lambda p: nn.RMSProp(p, learning_rate=0.05, decay=0.8, momentum=0.3, epsilon=1e-6),
+                [[0.2527612, -0.17976871], [-0.03987258, 0.19512612]], [-0.0312324, -0.19430992]),
+    "rmsprop_centered": (lambda p: nn.RMSProp(p, learning_rate=0.05, decay=0.8, momentum=0.0, epsilon=1e-6,
+                                              centered=True, weight_decay=0.1),
+                         [[0.27520457, -0.19517991], [-0.01480976, 0.17834401]], [-0.00649006, -0.19101644]),
+}
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_adagrad_and_rmsprop_three_steps(on_real_server, name):
+    make, w, b = OPTIMIZERS[name]
+    net = Lin()
+    opt = make(net.trainable_params())
+    x = Tensor(np.array([[1.0, 2.0], [-1.0, 0.5]], np.float32))
+    step = gs.value_and_grad(lambda x: (net(x) ** 2).sum(), None, opt.parameters)
+    for _ in range(3):
+        opt(step(x)[1])
+    np.testing.assert_allclose(net.w.asnumpy(), w, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(net.b.asnumpy(), b, rtol=1e-5, atol=1e-7)
+    if name == "adagrad":
+        assert len(opt.accum) == 2 and (opt.accum[0].asnumpy() > 0.1).all()  # 0.1 + the squared gradients

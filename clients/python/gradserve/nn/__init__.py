@@ -347,3 +347,7 @@ __all__ += ["AdaptiveMaxPool1d", "AdaptiveAvgPool1d"]
 from ._ctc_loss import CTCLoss  # noqa: E402
 
 __all__ += ["CTCLoss"]
+
+from .optim._adagrad_rmsprop import Adagrad, RMSProp  # noqa: E402
+
+__all__ += ["Adagrad", "RMSProp"]
