@@ -62,3 +62,7 @@ __all__ += ["save_checkpoint", "load_checkpoint", "load_param_into_net", "Model"
 from . import numpy  # noqa: E402  (mindspore.numpy, after the ops it is built from)
 
 from ._function import _Function  # noqa: E402  (mindspore._Function: a custom autograd function)
+
+from ._tensor_function import tensor  # noqa: E402  (mindspore.tensor, MindSpore 2.x)
+
+__all__ += ["tensor"]

@@ -174,6 +174,13 @@ class SGD(Optimizer):
 
     _lr_0d = True  # (~0.7 us less per parameter and step)
 
+    @property
+    def accum(self) -> tuple:
+        """MindSpore's `accum`: each parameter's momentum buffer v (zeros before the first step and while
+        momentum is 0), read-only copies."""
+        return tuple(Tensor(np.zeros_like(p._data) if v is None else v.copy())
+                     for p, v in zip(self._gs_params, self._gs_state))
+
     def _update(self, w, g, v, lr):
         if self.momentum == 0:  # w - lr * g into one fresh array (never in place: users may hold w)
             new = np.multiply(g, lr)

@@ -134,5 +134,7 @@ def squeeze(a, axis=None) -> Tensor:
     return _ops.squeeze(asarray(a), axis)
 
 
+from .ops._correlate import correlate  # noqa: E402  (cross-correlation of 1-D sequences)
+
 __all__ = [k for k, v in dict(globals()).items() if not k.startswith("_") and k not in ("annotations", "Tensor")
            and (callable(v) or isinstance(v, float))]

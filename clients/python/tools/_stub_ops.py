@@ -71,13 +71,17 @@ def render_stub() -> str:
     from gradserve.ops import _dropout, _ms_misc, _ms_more, _ms_prims, _scatter_ms  # noqa: PLC0415
     from gradserve.ops import _TOPICS  # noqa: PLC0415  (the topic modules: _bitwise, _split, _losses_ms...)
     from gradserve.ops import _ms_apply, _ms_linalg_solve, _ms_names, _tensor_forms  # noqa: PLC0415
+    from gradserve.ops import _adaptive_pool1d, _apply_proximal, _batch_dot, _candidate_sampler  # noqa: PLC0415
+    from gradserve.ops import _dropout_nd, _fft_shift, _fill_diagonal_prim, _loss_gaussian_nll, _searchsorted  # noqa: PLC0415
 
     generated = {id(v): (k, "class") for k, v in _primitives.CLASSES.items()}
     generated.update({id(v): (k, "function") for k, v in _primitives.FUNCTIONS.items()})
     op_of = {**{k: v.op for k, v in _primitives.CLASSES.items()}, **{k: k for k in _primitives.FUNCTIONS}}
     hand = [_primitives, _extra, _math_more, _reduce_ms, _activations, _hypermap, _assign, _autodiff, _vmap, _jacobian, _taylor,
             _conv, _movement_ms, _linalg_ms, _dropout, _scatter_ms, _ms_more, _ms_prims, _ms_misc, *_TOPICS, _hooks,
-            _ms_linalg_solve, _ms_names, _ms_apply, _tensor_forms]
+            _ms_linalg_solve, _ms_names, _ms_apply, _tensor_forms,
+            _apply_proximal, _dropout_nd, _fft_shift, _loss_gaussian_nll, _candidate_sampler, _searchsorted, _batch_dot,
+            _adaptive_pool1d, _fill_diagonal_prim]
     imports: dict[str, list[str]] = {}
     decls, aliases = [], []
     for name in ops.__all__:

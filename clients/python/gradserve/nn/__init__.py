@@ -328,3 +328,28 @@ from ._upsample import Upsample  # noqa: E402
 __all__ += ["Upsample"]
 
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)
+
+# h-msfid8's topic modules
+from ._time_distributed import TimeDistributed  # noqa: E402
+
+__all__ += ["TimeDistributed"]
+
+from ._multihead_attention import MultiheadAttention  # noqa: E402
+
+__all__ += ["MultiheadAttention"]
+
+from ._embedding_lookup import EmbeddingLookup  # noqa: E402
+
+__all__ += ["EmbeddingLookup"]
+
+from ._adaptive_pool1d import AdaptiveAvgPool1d, AdaptiveMaxPool1d  # noqa: E402
+
+__all__ += ["AdaptiveMaxPool1d", "AdaptiveAvgPool1d"]
+
+from ._ctc_loss import CTCLoss  # noqa: E402
+
+__all__ += ["CTCLoss"]
+
+from .optim._adagrad_rmsprop import Adagrad, RMSProp  # noqa: E402
+
+__all__ += ["Adagrad", "RMSProp"]

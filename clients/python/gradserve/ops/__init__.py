@@ -57,6 +57,19 @@ from ._dropout import Dropout, dropout  # noqa: E402  (masks are per-run data: _
 
 __all__ += ["Dropout", "dropout"]
 
+# h-msfid8's topic modules (one block, so that merges with renames above stay apart)
+from . import _apply_proximal  # noqa: E402  ApplyProximalGradientDescent, ApplyAdagradDA, SparseApplyRMSProp
+from . import _dropout_nd  # noqa: E402  Dropout2D / Dropout3D, dropout2d / dropout3d
+from . import _fft_shift, _loss_gaussian_nll  # noqa: E402  fftshift / ifftshift, gaussian_nll_loss
+from . import _candidate_sampler, _searchsorted  # noqa: E402  UniformCandidateSampler, SearchSorted
+from . import _batch_dot, _adaptive_pool1d  # noqa: E402  batch_dot, adaptive_max_pool1d / adaptive_avg_pool1d
+from . import _fill_diagonal_prim  # noqa: E402  FillDiagonal
+
+for _topic in (_apply_proximal, _dropout_nd, _fft_shift, _loss_gaussian_nll, _candidate_sampler, _searchsorted,
+               _batch_dot, _adaptive_pool1d, _fill_diagonal_prim):
+    globals().update({k: getattr(_topic, k) for k in _topic.__all__})
+    __all__ += list(_topic.__all__)
+
 from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
 from .._late import late as _late  # noqa: E402
 

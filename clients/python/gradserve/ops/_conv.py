@@ -151,12 +151,20 @@ def pool_nd(name: str, op: str, x, n: int, window, strides, pad_mode, pad, extra
     return apply(op, [x], {"window": list(window), "strides": list(strides), "padding": pads, **extra})[0]
 
 
-def _max_pool(name: str, n: int, x, kernel_size, stride, padding, dilation, unsupported: bool):
-    """ops.max_pool{n}d: explicit symmetric padding; indices are not returned."""
-    if unsupported:
-        raise ValueError(f"{name}: return_indices and ceil_mode are not supported")
-    return pool_nd(name, "max_pool", x, n, kernel_size, stride, "pad", padding,
-                   {"dilation": list(ntuple(dilation, n, f"{name}: dilation"))})
+def _max_pool(name: str, n: int, x, kernel_size, stride, padding, dilation, ceil_mode: bool,
+              return_indices: bool = False):
+    """ops.max_pool{n}d: explicit symmetric padding; with return_indices (values, int64 indices: ops/_pool_indices)."""
+    if ceil_mode:
+        raise ValueError(f"{name}: ceil_mode is not supported")
+    extra = {"dilation": list(ntuple(dilation, n, f"{name}: dilation"))}
+
+    def pool(t):
+        return pool_nd(name, "max_pool", t, n, kernel_size, stride, "pad", padding, extra)
+
+    if not return_indices:
+        return pool(x)
+    from ._pool_indices import max_pool_indices  # (it uses jvp, which imports this module's neighbours)
+    return pool(x), max_pool_indices(pool, x, n)
 
 
 def _avg_pool(name: str, n: int, x, kernel_size, stride, padding, count_include_pad: bool, divisor_override,
@@ -172,13 +180,13 @@ def _avg_pool(name: str, n: int, x, kernel_size, stride, padding, count_include_
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
-    """ops.max_pool2d (explicit symmetric padding; indices are not returned)."""
-    return _max_pool("max_pool2d", 2, x, kernel_size, stride, padding, dilation, return_indices or ceil_mode)
+    """ops.max_pool2d (explicit symmetric padding; return_indices: (values, int64 flat H*W indices))."""
+    return _max_pool("max_pool2d", 2, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
 def max_pool3d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """ops.max_pool3d (explicit symmetric padding; indices are not returned)."""
-    return _max_pool("max_pool3d", 3, x, kernel_size, stride, padding, dilation, return_indices or ceil_mode)
+    """ops.max_pool3d (explicit symmetric padding; return_indices: (values, int64 flat D*H*W indices))."""
+    return _max_pool("max_pool3d", 3, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
 def avg_pool1d(input_x, kernel_size=1, stride=1, padding=0, ceil_mode=False, count_include_pad=True):

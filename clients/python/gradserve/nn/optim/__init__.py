@@ -2,6 +2,8 @@
 from ..._training import SGD, Adam, Momentum, Optimizer
 from ._more import ASGD, AdaMax, AdamWeightDecay, Rprop
 
-__all__ = ["Adam", "Momentum", "Optimizer", "SGD", "ASGD", "AdaMax", "Rprop", "AdamWeightDecay"]
+from ._adagrad_rmsprop import Adagrad, RMSProp  # noqa: E402
+
+__all__ = ["Adam", "Momentum", "Optimizer", "SGD", "ASGD", "AdaMax", "Rprop", "AdamWeightDecay", "Adagrad", "RMSProp"]
 
 from . import adam, momentum, optimizer, sgd  # noqa: E402,F401  (MindSpore's submodules)

@@ -113,4 +113,8 @@ class SoftShrinkGrad(_ShrinkGrad):
     pass
 
 
+from .._strided_slice_grad import StridedSliceGrad  # noqa: E402
+from .._max_pool_grad_grad import MaxPool3DGradGrad, MaxPoolGradGrad  # noqa: E402
+
+__all__ += ["StridedSliceGrad", "MaxPoolGradGrad", "MaxPool3DGradGrad"]
 __getattr__ = module_getattr("mindspore.ops.operations._grad_ops", _ops)

@@ -1,0 +1,35 @@
+"""ops.adaptive_max_pool1d(input, output_size, return_indices=False) and ops.adaptive_avg_pool1d(input,
+output_size) over the last axis of (N, C, L) or (C, L): output i is the max / mean of
+input[..., floor(i L / out) : ceil((i + 1) L / out)] (MindSpore 2.10's documented windows, those of torch);
+indices (int64) are positions along L. One slice and reduction per output position, so the derivative is
+that of max / mean."""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from ._extra import P
+
+__all__ = ["adaptive_max_pool1d", "adaptive_avg_pool1d"]
+
+
+def _windows(x, output_size, where: str) -> list[tuple[int, int]]:
+    if not isinstance(x, Tensor) or x.ndim not in (2, 3):
+        raise ValueError(f"For '{where}', the input must be a 2-D or 3-D Tensor, got "
+                         f"{list(x.shape) if isinstance(x, Tensor) else type(x).__name__}")
+    if isinstance(output_size, bool) or not isinstance(output_size, int) or output_size < 1:
+        raise ValueError(f"For '{where}', 'output_size' must be an int >= 1, got {output_size!r}")
+    n = x.shape[-1]
+    return [((i * n) // output_size, -((-(i + 1) * n) // output_size)) for i in range(output_size)]
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):  # noqa: A002 - MindSpore's names
+    spans = _windows(input, output_size, "adaptive_max_pool1d")
+    values = P.stack([P.amax(input[..., lo:hi], -1) for lo, hi in spans], -1)
+    if not return_indices:
+        return values
+    where = P.stack([P.add(P.cast(P.argmax(input[..., lo:hi], axis=-1), "int64"), lo) for lo, hi in spans], -1)
+    return values, where
+
+
+def adaptive_avg_pool1d(input, output_size):  # noqa: A002
+    spans = _windows(input, output_size, "adaptive_avg_pool1d")
+    return P.stack([P.mean(input[..., lo:hi], -1) for lo, hi in spans], -1)

@@ -1,0 +1,52 @@
+"""ops.SearchSorted(dtype=int64, right=False)(sorted_sequence, values) and ops.searchsorted(sorted_sequence,
+values, *, out_int32=False, right=False, side=None, sorter=None): for each value, the index in the sorted
+last axis of the sequence where it would be inserted (left: the count of entries < value; right: <= value),
+as numpy.searchsorted per row. sorted_sequence is 1-D (for all values) or has values' leading axes. Built as
+a count of comparisons (no gradient: the result is an integer index)."""
+from __future__ import annotations
+
+from .. import dtype as _dt
+from .._tensor import Tensor
+from ._extra import P
+
+__all__ = ["SearchSorted", "searchsorted"]
+
+
+def _search(sequence, values, right: bool, out_dtype: str, where: str):
+    for name, t in (("sorted_sequence", sequence), ("values", values)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"For '{where}', '{name}' must be a Tensor, got {type(t).__name__}")
+    if sequence.ndim == 0:
+        raise ValueError(f"For '{where}', 'sorted_sequence' must have rank >= 1, got a scalar")
+    if sequence.ndim > 1 and tuple(sequence.shape[:-1]) != tuple(values.shape[:-1]):
+        raise ValueError(f"For '{where}', 'sorted_sequence' {list(sequence.shape)} and 'values' "
+                         f"{list(values.shape)} must agree on every axis but the last")
+    v = values if values._dtype == sequence._dtype else P.cast(values, sequence._dtype)
+    rows = P.expand_dims(sequence, -2) if sequence.ndim > 1 else sequence  # [..., 1, M] against [..., K, 1]
+    before = P.less_equal(rows, P.expand_dims(v, -1)) if right else P.less(rows, P.expand_dims(v, -1))
+    count = P.sum(P.cast(before, out_dtype), -1)
+    return count if count._dtype == out_dtype else P.cast(count, out_dtype)  # sum widens int32
+
+
+class SearchSorted:
+    """See the module's doc; dtype: the output's, int32 or int64."""
+
+    def __init__(self, dtype=_dt.int64, right=False):
+        name = _dt.to_name(dtype)
+        if name not in ("int32", "int64"):
+            raise TypeError(f"For 'SearchSorted', 'dtype' must be int32 or int64, got {dtype}")
+        self.out_dtype, self.right = name, bool(right)
+
+    def __call__(self, sorted_sequence, values):
+        return _search(sorted_sequence, values, self.right, self.out_dtype, "SearchSorted")
+
+
+def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None, sorter=None):
+    if side not in (None, "left", "right"):
+        raise ValueError(f"For 'searchsorted', 'side' must be 'left' or 'right', got {side!r}")
+    if side is not None and right != (side == "right"):
+        raise ValueError("For 'searchsorted', 'side' and 'right' disagree")
+    if sorter is not None:
+        sorted_sequence = P.gather_elements(sorted_sequence, -1, sorter)
+    return _search(sorted_sequence, values, right or side == "right", "int32" if out_int32 else "int64",
+                   "searchsorted")
