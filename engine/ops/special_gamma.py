@@ -129,6 +129,12 @@ def _dx(b, a, x):
     return b.emit1("igamma_dx", a, x)
 
 
+def _loop_flops(e) -> int:
+    """The cost model's estimate: two loops of ~10 operations a term over every element, at the ~100 terms
+    that a up to a few hundred needs (the budget allows _MAX_TERMS, for a up to ~5e4)."""
+    return 2 * 10 * 100 * e.outputs[0].aval.size
+
+
 _WHY_A = ("its derivative w.r.t. a (a series of digamma terms; JAX's igamma_grad_a) is not implemented; "
           "differentiate w.r.t. x only, or keep a constant (a non-trainable parameter or input)")
 
@@ -136,7 +142,7 @@ for _name, _sign, _doc in (
         ("igamma", 1.0, "P(a, x), the regularized lower incomplete gamma function (MindSpore ops.igamma)"),
         ("igammac", -1.0, "Q(a, x) = 1 - P(a, x), the regularized upper incomplete gamma function "
                           "(MindSpore ops.igammac)")):
-    defop(_name, 2, rule_infer(_name), broadcasts=True, underivable={0: _WHY_A},
+    defop(_name, 2, rule_infer(_name), broadcasts=True, underivable={0: _WHY_A}, flops=_loop_flops,
           doc=f"elementwise {_doc} with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable "
               f"w.r.t. x only")
     impl_rules[_name] = (lambda upper: lambda xp, a, x: _regularized(xp, a, x, upper))(_sign < 0)
