@@ -253,3 +253,4 @@ def _rounding():
 
 from . import jax_zoo_families  # noqa: E402,F401 - registers round 3's cases into JCASES
 from . import jax_zoo_round4, jax_zoo_round5  # noqa: E402,F401 - register rounds 4 and 5's cases into JCASES
+from . import jax_zoo_scientific  # noqa: E402,F401 - registers the round-6 held-out functions (by topic)

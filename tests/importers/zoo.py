@@ -434,3 +434,4 @@ def _adaptive_uneven():
 
 from . import zoo_families  # noqa: E402,F401 - registers round 3's cases into CASES
 from . import zoo_round4, zoo_round5  # noqa: E402,F401 - register rounds 4 and 5's cases into CASES
+from . import zoo_sequence, zoo_vision  # noqa: E402,F401 - register the round-6 held-out models (by topic)
