@@ -39,8 +39,8 @@ REFUSED = {("embedding_bag_modes", "dynamo"): r"op Loop \(node .*the trip count 
            ("fno_spectral_conv_rfft", "export"): r"op aten\._fft_r2c\.default \(node '_fft_r2c'\) is not supported"}
 # Models torch.export itself cannot export (torch's error, not the importer's): strict xfail, so a torch
 # that learns to export them turns the case into a failure to look at.
-TORCH_EXPORT_CANNOT = {"lstm_packed_padded_sequences":
-                       ("torch.export: pack_padded_sequence's batch sizes are data (FakeTensor sizes)", TypeError)}
+_PACKED = ("torch.export: pack_padded_sequence's batch sizes are data (FakeTensor sizes)", TypeError)
+TORCH_EXPORT_CANNOT = {"lstm_packed_padded_sequences": _PACKED, "gru_bidirectional_packed_sequences": _PACKED}
 # Weights whose ONNX gradient differs from torch's by the format: ONNX Gather has no padding_idx, so the
 # padding row of an embedding gets a gradient there (torch.export keeps padding_idx and is checked).
 ONNX_FORMAT_LOSES = {"embedding_positional_encodings": {"tok.weight"}}
@@ -84,8 +84,8 @@ OPSET18 = {"batchnorm_layernorm_groupnorm_dropout", "pools", "misc_math", "activ
            "moe_top2_routing", "fpn_top_down_nearest_lateral", "glow_actnorm_invconv_coupling"}
 # Recurrent and attention layers at the older opsets users' exports still carry (LSTM / GRU since 14).
 OPSET14 = {"lstm_initial_state_outputs", "gru_initial_state_bidirectional", "transformer_decoder_layer_masks",
-           "lstm_packed_padded_sequences", "decoder_kv_cache_greedy_steps", "mamba_selective_scan",
-           "wavenet_gated_causal_dilated", "mpnn_scatter_amax_index_add"}
+           "lstm_packed_padded_sequences", "gru_bidirectional_packed_sequences", "decoder_kv_cache_greedy_steps",
+           "mamba_selective_scan", "wavenet_gated_causal_dilated", "mpnn_scatter_amax_index_add"}
 # The dynamo exporter's default opset here (20: Gelu as one op, GridSample's linear / cubic mode names), on the
 # models whose ops it writes differently there.
 DYNAMO20 = {"transformer_decoder_layer_masks", "spatial_transformer_grid_sample", "norms_without_affine",

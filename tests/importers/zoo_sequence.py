@@ -31,6 +31,22 @@ def _packed():
     return Enc().eval(), (_x(3, 5, 3),)
 
 
+@case("gru_bidirectional_packed_sequences")
+def _packed_bi():
+    class Enc(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gru = nn.GRU(3, 4, batch_first=True, bidirectional=True)
+
+        def forward(self, x):  # [3, 4, 3]; lengths 4, 2, 1: the reverse direction starts at each one's end
+            packed = nn.utils.rnn.pack_padded_sequence(x, torch.tensor([4, 2, 1]), batch_first=True)
+            out, h = self.gru(packed)
+            out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=4)
+            return out, h
+    torch.manual_seed(80)
+    return Enc().eval(), (_x(3, 4, 3),)
+
+
 @case("decoder_kv_cache_greedy_steps")
 def _kv_cache():
     class Decoder(nn.Module):
