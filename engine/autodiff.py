@@ -142,6 +142,14 @@ def backward(b: Builder, fwd, outs: list[Var], cts: list[Var | None], wrt: list[
     return [ct.get(w.id) for w in wrt]
 
 
+def refuse_underivable(e, differentiated: list[bool], label: str) -> None:
+    """An operand the op declares underivable (OpDef.underivable) that the derivative flows through."""
+    for pos, why in OPS[e.op].underivable.items():
+        if differentiated[pos]:
+            raise DifferentiationError(f"failed to compute derivative: op {e.op!r} w.r.t. operand {pos}: {why}",
+                                       node=label, op=e.op)
+
+
 def _reverse(b: Builder, fwd, ct: dict[int, Var], active: set[int], label: str) -> None:
     """The reverse sweep of backward: the cotangents in ct pulled back through fwd's eqns."""
     for e in reversed(fwd):
@@ -153,6 +161,7 @@ def _reverse(b: Builder, fwd, ct: dict[int, Var], active: set[int], label: str) 
                                        node=label, op=e.op)
         # the caller's node this eqn came from, not the stale label of the last forward eqn
         b.node_label = f"{e.label or label} (reverse rule of {e.op})"
+        refuse_underivable(e, [x.id in active for x in e.inputs], e.label or label)
         out_cts = [ct.pop(o.id, None) for o in e.outputs]
         in_cts = rule(b, list(e.inputs), list(e.outputs), out_cts, **e.attrs)
         for x, c in zip(e.inputs, in_cts):
@@ -183,6 +192,7 @@ def expand_jvp(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[st
         if rule is None:
             raise DifferentiationError(f"failed to compute derivative: op {e.op!r} has no forward-mode rule",
                                        node=label, op=e.op)
+        refuse_underivable(e, [t is not None for t in ts], e.label or label)
         b.node_label = f"{e.label or label} (forward rule of {e.op})"
         for o, t in zip(e.outputs, rule(b, list(e.inputs), list(e.outputs), ts, **e.attrs)):
             if t is not None and is_inexact(o.dtype):

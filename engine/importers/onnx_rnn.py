@@ -48,10 +48,16 @@ class _Rnn:
             raise UnsupportedModel(f"{node.op_type} direction {direction!r}")
         self.dirs = ["forward", "reverse"] if direction == "bidirectional" else [direction]
         _acts_ok(node, attrs, len(self.dirs))
+        self.lens = None  # per batch element, when some sequences end early (a packed batch's lengths)
         if i[4]:
             lens = ctx.cval(i[4], node) if ctx.is_const(i[4]) else None
-            if lens is None or not np.all(lens == self.seq):
-                raise UnsupportedModel(f"{node.op_type} with sequence_lens other than the full length {self.seq}")
+            if lens is None:
+                raise UnsupportedModel(f"{node.op_type} with sequence_lens computed at run time (not a constant)")
+            lens = np.asarray(lens).reshape(-1)
+            if lens.shape != (self.batch,) or np.any(lens < 0) or np.any(lens > self.seq):
+                raise UnsupportedModel(f"{node.op_type} sequence_lens {lens.tolist()}: not one length in "
+                                       f"[0, {self.seq}] per batch element ({self.batch})")
+            self.lens = None if np.all(lens == self.seq) else lens
         self.W, self.R = ctx.val(i[1]), ctx.val(i[2])
         self.B = ctx.val(i[3]) if i[3] else None
         self.gates = gates
@@ -81,6 +87,17 @@ class _Rnn:
 
     def steps(self, d: int):
         return range(self.seq - 1, -1, -1) if self.dirs[d] == "reverse" else range(self.seq)
+
+    def masked(self, t: int, new: str, old: str | None) -> str:
+        """`new` for the batch elements whose sequence covers step t, `old` (None: zeros, an output)
+        past its end: the state is carried unchanged there (a reverse direction starts at its own last
+        step), as ONNX's sequence_lens says."""
+        inside = None if self.lens is None else (t < self.lens)
+        if inside is None or inside.all():
+            return new
+        w = self.w
+        old = old if old is not None else w.const(np.zeros(w.shape(new), w.dtype(new)))
+        return old if not inside.any() else w.where(w.const(inside.reshape(-1, 1)), new, old)
 
     def step_input(self, xw, t):
         s = self.w.shape(xw)
@@ -122,11 +139,12 @@ def _lstm(ctx, node, attrs):
             zi, zo, zf, zc = w.split(z, [H] * 4, 1)
             if peep is not None:
                 zi, zf = w.add(zi, w.mul(peep[0], c)), w.add(zf, w.mul(peep[2], c))
-            c = w.add(w.mul(_sig(w, zf), c), w.mul(_sig(w, zi), _tanh(w, zc)))
+            c_new = w.add(w.mul(_sig(w, zf), c), w.mul(_sig(w, zi), _tanh(w, zc)))
             if peep is not None:
-                zo = w.add(zo, w.mul(peep[1], c))
-            h = w.mul(_sig(w, zo), _tanh(w, c))
-            out[t] = h
+                zo = w.add(zo, w.mul(peep[1], c_new))
+            h_new = w.mul(_sig(w, zo), _tanh(w, c_new))
+            out[t] = r.masked(t, h_new, None)
+            h, c = r.masked(t, h_new, h), r.masked(t, c_new, c)
         ys.append(out)
         hs_final.append(h)
         cs_final.append(c)
@@ -154,8 +172,9 @@ def _gru(ctx, node, attrs):
             z = _sig(w, w.add(xz, rec(h, rz, bz)))
             rg = _sig(w, w.add(xr, rec(h, rr, br)))
             hh = _tanh(w, w.add(xh, w.mul(rg, rec(h, rh, bh)) if before_reset else rec(w.mul(rg, h), rh, bh)))
-            h = w.add(w.mul(w.sub(w.scalar_like(1.0, z), z), hh), w.mul(z, h))
-            out[t] = h
+            h_new = w.add(w.mul(w.sub(w.scalar_like(1.0, z), z), hh), w.mul(z, h))
+            out[t] = r.masked(t, h_new, None)
+            h = r.masked(t, h_new, h)
         ys.append(out)
         hs_final.append(h)
     return r.outputs(ys, [hs_final])
@@ -173,8 +192,9 @@ def _rnn(ctx, node, attrs):
         out = [None] * r.seq
         for t in r.steps(d):
             z = w.add(r.step_input(xw, t), w.matmul(h, R, transpose_b=True))
-            h = w.unary(act, w.add(z, rb) if rb is not None else z)
-            out[t] = h
+            h_new = w.unary(act, w.add(z, rb) if rb is not None else z)
+            out[t] = r.masked(t, h_new, None)
+            h = r.masked(t, h_new, h)
         ys.append(out)
         hs_final.append(h)
     return r.outputs(ys, [hs_final])

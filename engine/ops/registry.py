@@ -81,6 +81,9 @@ class OpDef:
     runtime_checked: bool = False
     scratch: Callable[[Any], int] | None = None
     flops: Callable[[Any], int] | None = None
+    # operand position -> why its derivative is refused (autodiff raises DifferentiationError when that
+    # operand is differentiated, in either mode; the op is still differentiable w.r.t. the others)
+    underivable: dict[int, str] = field(default_factory=dict)
 
 
 # The flags above that passes read (tests/engine/test_op_registry.py checks each is declared).
@@ -123,13 +126,14 @@ function_op_hooks: dict[str, Any] = {}
 
 def defop(name: str, arity: int | None, infer: Callable, *, attrs: dict[str, Attr] | None = None,
           n_outputs: int | None = 1, nondiff: bool = False, min_arity: int = 0, doc: str = "",
-          function: bool = False, **flags) -> OpDef:
+          function: bool = False, underivable: dict[int, str] | None = None, **flags) -> OpDef:
     if name in OPS:
         raise ValueError(f"op {name} registered twice")
     unknown = set(flags) - set(FLAGS)
     if unknown:
         raise ValueError(f"op {name}: unknown flag(s) {sorted(unknown)}; known: {FLAGS}")
-    op = OpDef(name, arity, infer, attrs or {}, n_outputs, nondiff, min_arity, doc, **flags)
+    op = OpDef(name, arity, infer, attrs or {}, n_outputs, nondiff, min_arity, doc, **flags,
+               underivable=dict(underivable or {}))
     OPS[name] = op
     if function:
         FUNCTION_OPS.add(name)

@@ -328,3 +328,16 @@ CASES += [
          fd_eps=1e-4, sample=lambda rng: [np.array([[0.0, 0.7], [0.9, 0.0], [0.0, -1.2], [0.5, 0.8],
                                                     [1.1, -0.6], [-0.7, 1.3]])]),
 ]
+
+# the incomplete gamma family (engine/ops/special_gamma.py): differentiable w.r.t. x only, so a is a
+# constant; a on both sides of x + 1 (the series and the continued fraction), broadcast over rows
+_GAMMA_A = np.array([[0.6], [2.5], [6.0]])
+
+
+def _gamma_of_x(op):
+    """op(a, x) with the constant a cast to the case's dtype (the ops take one float dtype)."""
+    return lambda gb, ins, dtype: gb.emit(op, [gb.emit("cast", [ins[0]], {"dtype": dtype})[0], ins[1]], {})
+
+
+CASES += [Case(op, [K(_GAMMA_A), X((3, 4), 0.3, 5.0)], name="x", build=_gamma_of_x(op))
+          for op in ("igamma", "igammac", "igamma_dx")]

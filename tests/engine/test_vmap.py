@@ -202,6 +202,18 @@ OP_CASES += [  # engine/ops/linalg_solve.py
 ]
 
 
+def _gamma_a(b, x):
+    """x (normal draws) mapped into a > 0 for the incomplete gamma family."""
+    return b.add(b.square(x), b.scalar(0.5, "float64"))
+
+
+OP_CASES += [  # engine/ops/special_gamma.py: both operands batched or one (the elementwise rule's broadcasting)
+    ("igamma", [(2, 3), (2, 3)], lambda b, a, x: b.emit("igamma", [_gamma_a(b, a), b.abs(x)], {})),
+    ("igammac_row", [(3,), (2, 3)], lambda b, a, x: b.emit("igammac", [_gamma_a(b, a), b.abs(x)], {})),
+    ("igamma_dx", [(2, 3), (2, 3)], lambda b, a, x: b.emit("igamma_dx", [_gamma_a(b, a), _gamma_a(b, x)], {})),
+]
+
+
 @pytest.mark.parametrize("name,specs,body", OP_CASES, ids=[c[0] for c in OP_CASES])
 def test_op_rule_matches_per_example(name, specs, body):
     _check_per_example(name, specs, body)

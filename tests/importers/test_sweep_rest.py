@@ -13,7 +13,9 @@ from .zoo import CASES
 REST_CASES = ["mlp_gelu_tanh", "mlp_mish", "mlp_hardswish", "mlp_selu", "mlp_prelu", "conv1d_stride_pad_dilation",
               "conv_transpose2d", "pools", "batchnorm_layernorm_groupnorm_dropout", "lstm_2layer_batch_first",
               "gru_1layer", "multihead_attention", "resnet_basic_block", "where_masked_fill",
-              "cumsum_softmax_logsoftmax", "transformer_encoder_postnorm_padding_mask", "mobilenet_inverted_residual_se"]
+              "cumsum_softmax_logsoftmax", "transformer_encoder_postnorm_padding_mask", "mobilenet_inverted_residual_se",
+              # round 6
+              "convnext_block_layer_scale", "neural_ode_rk4_fixed_steps", "alibi_attention_bias"]
 
 
 @pytest.mark.parametrize("name", REST_CASES)

@@ -34,7 +34,13 @@ EXPORTER_BUGS = {("cross_entropy_label_smoothing", "dynamo"):
 # What the importers still refuse, by name (the round-4 gaps): (case, path) -> the op the refusal names.
 # path: "export" (gs.from_torch) or an ONNX exporter.
 # embedding_bag through dynamo: a Loop over ONNX sequences whose trip count is data (the bags' offsets)
-REFUSED = {("embedding_bag_modes", "dynamo"): r"op Loop \(node .*the trip count M is not a constant"}
+REFUSED = {("embedding_bag_modes", "dynamo"): r"op Loop \(node .*the trip count M is not a constant",
+           # FFTs (complex spectra): no engine op yet; the importers name the op
+           ("fno_spectral_conv_rfft", "export"): r"op aten\._fft_r2c\.default \(node '_fft_r2c'\) is not supported"}
+# Models torch.export itself cannot export (torch's error, not the importer's): strict xfail, so a torch
+# that learns to export them turns the case into a failure to look at.
+_PACKED = ("torch.export: pack_padded_sequence's batch sizes are data (FakeTensor sizes)", TypeError)
+TORCH_EXPORT_CANNOT = {"lstm_packed_padded_sequences": _PACKED, "gru_bidirectional_packed_sequences": _PACKED}
 # Weights whose ONNX gradient differs from torch's by the format: ONNX Gather has no padding_idx, so the
 # padding row of an embedding gets a gradient there (torch.export keeps padding_idx and is checked).
 ONNX_FORMAT_LOSES = {"embedding_positional_encodings": {"tok.weight"}}
@@ -48,7 +54,14 @@ FOLDED_WEIGHTS = {("bidirectional_lstm_gru_rnn", "dynamo"),
                   ("planar_radial_flow", "dynamo")}
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+def _export_params():
+    for name in sorted(CASES):
+        cannot = TORCH_EXPORT_CANNOT.get(name)
+        marks = [pytest.mark.xfail(reason=cannot[0], strict=True, raises=cannot[1])] if cannot else []
+        yield pytest.param(name, marks=marks, id=name)
+
+
+@pytest.mark.parametrize("name", list(_export_params()))
 def test_torch_export(fake, name):
     model, inputs = CASES[name]()
     if (name, "export") in REFUSED:
@@ -65,13 +78,19 @@ def test_torch_export(fake, name):
 OPSET18 = {"batchnorm_layernorm_groupnorm_dropout", "pools", "misc_math", "activations_more", "layers_more",
            "cumsum_softmax_logsoftmax", "cross_entropy_in_model", "upsample_nearest_bilinear", "shapes",
            "tensor_ops_more", "multihead_attention", "transformer_encoder_layer", "lstm_2layer_batch_first",
-           "transformer_decoder_layer_masks", "norms_without_affine", "lstm_initial_state_outputs"}
+           "transformer_decoder_layer_masks", "norms_without_affine", "lstm_initial_state_outputs",
+           # round 6 (reductions, Split, Pad, Resize at 18)
+           "convnext_block_layer_scale", "swin_shifted_window_attention", "unet_stage_convtranspose_skip_concat",
+           "moe_top2_routing", "fpn_top_down_nearest_lateral", "glow_actnorm_invconv_coupling"}
 # Recurrent and attention layers at the older opsets users' exports still carry (LSTM / GRU since 14).
-OPSET14 = {"lstm_initial_state_outputs", "gru_initial_state_bidirectional", "transformer_decoder_layer_masks"}
+OPSET14 = {"lstm_initial_state_outputs", "gru_initial_state_bidirectional", "transformer_decoder_layer_masks",
+           "lstm_packed_padded_sequences", "gru_bidirectional_packed_sequences", "decoder_kv_cache_greedy_steps",
+           "mamba_selective_scan", "wavenet_gated_causal_dilated", "mpnn_scatter_amax_index_add"}
 # The dynamo exporter's default opset here (20: Gelu as one op, GridSample's linear / cubic mode names), on the
 # models whose ops it writes differently there.
 DYNAMO20 = {"transformer_decoder_layer_masks", "spatial_transformer_grid_sample", "norms_without_affine",
-            "decoder_upsampling_head"}
+            "decoder_upsampling_head", "perceiver_latent_cross_attention", "alibi_attention_bias",
+            "efficientnet_mbconv_swish_se_stride", "convnext_block_layer_scale"}
 
 
 def _onnx_params():

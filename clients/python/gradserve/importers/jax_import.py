@@ -13,6 +13,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from . import jax_special
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
 from .jax_control import CONTROL_OPS, control
 from .jax_layers import LAYER_OPS, arg_reduce
@@ -319,6 +320,11 @@ class _Fn:
         kind = ir.StringAttr(op.attributes["name"]).value
         if kind in _COMPOSITES and len(ins) == 1:
             return [self.w.unary(_COMPOSITES[kind], ins[0])]
+        if kind in jax_special.COMPOSITE_OPS:  # (a, x), already broadcast to one shape by JAX
+            return [self.w.binary(jax_special.COMPOSITE_OPS[kind], ins[0], ins[1])]
+        if kind in jax_special.REFUSED:
+            raise UnsupportedModel(f"op {kind.split('.', 1)[1]} ({_where(op.location)}): {jax_special.REFUSED[kind]}",
+                                   op=kind.split(".", 1)[1])
         return self.run(self.funcs[ir.FlatSymbolRefAttr(op.attributes["decomposition"]).value], ins)
 
     def broadcast(self, x: str, dims: list[int], shape: list[int]) -> str:
@@ -374,6 +380,16 @@ def jax_to_writer(fn, example_args: tuple, params=None, while_max_trips: int | N
     from .jax_custom import has_custom_rule, with_jax_vjp
 
     call_args = ((params,) if params is not None else ()) + tuple(example_args)
+    with jax_special.kept_whole():
+        return _export_to_writer(fn, call_args, params, while_max_trips)
+
+
+def _export_to_writer(fn, call_args: tuple, params, while_max_trips: int | None):
+    import jax
+    from jax import export
+
+    from .jax_custom import has_custom_rule, with_jax_vjp
+
     exp = export.export(jax.jit(fn))(*call_args)
     leaves_kp = jax.tree_util.tree_flatten_with_path(call_args)[0]
     n_param = len(jax.tree_util.tree_leaves(params)) if params is not None else 0

@@ -162,6 +162,9 @@ __all__ = [
     'HyperMap',
     'IOU',
     'Identity',
+    'Igamma',
+    'IgammaDx',
+    'Igammac',
     'Im2col',
     'Imag',
     'Index',
@@ -448,6 +451,9 @@ __all__ = [
     'hstack',
     'hypot',
     'identity',
+    'igamma',
+    'igamma_dx',
+    'igammac',
     'im2col',
     'imag',
     'index',
@@ -933,6 +939,24 @@ class GroupNorm(Primitive):
 
 class Identity(Primitive):
     """identity; marks a differentiation point"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Igamma(Primitive):
+    """elementwise P(a, x), the regularized lower incomplete gamma function (MindSpore ops.igamma) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x only"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class IgammaDx(Primitive):
+    """elementwise x^(a-1) e^-x / Gamma(a) (the gamma density; d/dx of igamma) with NumPy broadcasting; differentiable w.r.t. x only"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Igammac(Primitive):
+    """elementwise Q(a, x) = 1 - P(a, x), the regularized upper incomplete gamma function (MindSpore ops.igammac) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x only"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
@@ -1465,6 +1489,18 @@ def group_norm(*inputs: _TensorLike, num_groups: int, epsilon: float = ...) -> T
 
 def identity(*inputs: _TensorLike) -> Tensor:
     """identity; marks a differentiation point"""
+
+
+def igamma(*inputs: _TensorLike) -> Tensor:
+    """elementwise P(a, x), the regularized lower incomplete gamma function (MindSpore ops.igamma) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x only"""
+
+
+def igamma_dx(*inputs: _TensorLike) -> Tensor:
+    """elementwise x^(a-1) e^-x / Gamma(a) (the gamma density; d/dx of igamma) with NumPy broadcasting; differentiable w.r.t. x only"""
+
+
+def igammac(*inputs: _TensorLike) -> Tensor:
+    """elementwise Q(a, x) = 1 - P(a, x), the regularized upper incomplete gamma function (MindSpore ops.igammac) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x only"""
 
 
 def im2col(*inputs: _TensorLike, window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
