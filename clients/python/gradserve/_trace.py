@@ -882,11 +882,17 @@ def emit_call_node(info: FnInfo, args: Sequence) -> list[Tensor]:
 class Program:
     """A traced top-level graph. Its JSON is rebuilt only when a parameter's value changed."""
 
-    def __init__(self, root: Trace, outputs, n_inputs: int, out_avals: list | None = None, state=((), ())):
+    def __init__(self, root: Trace, outputs, n_inputs: int, out_avals: list | None = None, state=((), ()),
+                 written=((), ())):
         self.root = root
         self.outputs = outputs
         # the Parameters the run assigns and their values' names: outputs after the user's, written back
         self.state_params, self.state_names = list(state[0]), list(state[1])
+        # the input Tensors (positions among the Tensor arguments) an in-place op rebound, and their final
+        # values' names: outputs after the Parameters', written into the caller's Tensors (GRAPH_MODE's side
+        # effect: `x.add_(1)` in construct changes the caller's x)
+        self.written_inputs, self.written_names = list(written[0]), list(written[1])
+        self.n_extra = len(self.state_params) + len(self.written_inputs)  # outputs that are not the user's
         self.n_inputs = n_inputs
         self.out_avals = out_avals or []
         self._doc_key = None
@@ -905,7 +911,7 @@ class Program:
         """The graph's JSON; values="frozen" writes only unchanged parameters' values into it (the
         rest travel with each job: `param_data`), so new weights leave the graph id unchanged."""
         r = self.root
-        body = r.body(_param_state.with_state(self.outputs, self.state_names))
+        body = r.body(_param_state.with_state(self.outputs, self.state_names + self.written_names))
         params = []
         for p in body["params"]:
             obj = r.param_objs[p["name"]]
@@ -1003,21 +1009,37 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
         leaf_names.extend([base] if len(sub) == 1 else [f"{base}_{j}" for j in range(len(sub))])
     inner = [root.new_input(x.shape, x._dtype, leaf_names[j]) if isinstance(x, Tensor) else x
              for j, x in enumerate(leaves)]
+    starts = [(s, s._name) for s in inner if isinstance(s, Tensor)]  # an in-place op rebinds s: its name changes
+
+    def run():
+        for s, name in starts:  # each run of fn (explore re-runs it per branch side) starts from the inputs
+            s._data, s._trace, s._name = None, root, name
+            s.__dict__.pop("_gs_input_value", None)  # (ops/_inplace: set by an item assignment)
+        return late.loops(fn)(*unflatten(tdef, inner))
     if tensor_hooks[0] is not None:  # an argument's hooks go with its input, for the function derived from it
         for x, s in zip(leaves, inner):
             tensor_hooks[0].carry(x, s)
     _param_state.reset()
     try:
         with active(root):
-            out = late.explore(lambda: late.loops(fn)(*unflatten(tdef, inner)))
+            out = late.explore(run)
             outputs, out_tdef = root.outputs_of(out)
             sparams, snames, _ = _param_state.function_state(root, {})
+            written = [(k, _final_input_value(s)) for k, (s, name) in enumerate(starts)]
+            written = [(k, n) for k, n in written if n != starts[k][1]]
     finally:
         _param_state.reset()
     out_avals = [(x.shape, x._dtype) if isinstance(x, Tensor) else None for x in flatten_out(out)[0]]
-    prog = Program(root, outputs, len(tensors), out_avals, (sparams, snames))
+    prog = Program(root, outputs, len(tensors), out_avals, (sparams, snames),
+                   ([k for k, _ in written], [n for _, n in written]))
     prog.out_tdef = out_tdef
     return prog, tensors
+
+
+def _final_input_value(s: Tensor) -> str:
+    """The name of the value an input ends a trace with, as the caller's Tensor takes it: the value before its
+    first item assignment if it had one (ops/_inplace._setitem), else its last in-place write's."""
+    return s.__dict__.pop("_gs_input_value", None) or s._name
 
 
 # bumped when a Cell's training mode changes (Cell.set_train): traces cached before may have taken the other
@@ -1056,7 +1078,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         if a is None:
             raise TraceError("a traced Tensor escaped its trace and was passed to a new call")
     tdef = getattr(prog, "out_tdef", "*")
-    if not prog.out_avals and not prog.state_params:  # nothing computed on the service (a gradient of nothing)
+    if not prog.out_avals and not prog.n_extra:  # nothing computed on the service (a gradient of nothing)
         return unflatten(tdef, [])
     for draw in prog.random_draws:
         draw()
@@ -1069,8 +1091,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
                       "GRADSERVE_DEVICE=cpu routes every job to the CPU pool]")
         e.args = (e.message,)
         raise
-    if prog.state_params:
-        res = _written_back(prog, res)
+    if prog.n_extra:
+        res = _written_back(prog, res, leaves)
     if prog._plain is None:
         prog._plain = _plain_tree(tdef)
     if not prog._plain:  # dicts, static values: rebuilt here from the flat outputs
@@ -1082,10 +1104,20 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     return _conform(res.value, prog._shapes)
 
 
-def _written_back(prog: Program, res):
-    """The run's result less the state outputs, which go into their Parameters (MindSpore's side effect)."""
-    k = len(prog.state_params)
-    _param_state.write_back(prog.state_params, res.outputs[-k:])
+def _written_back(prog: Program, res, leaves: list):
+    """The run's result less the state outputs, which go into their Parameters and the input Tensors the
+    program wrote in place (MindSpore's side effects)."""
+    k, n_params = prog.n_extra, len(prog.state_params)
+    extra = res.outputs[-k:]
+    _param_state.write_back(prog.state_params, extra[:n_params])
+    if prog.written_inputs:
+        tensors = [x for x in leaves if isinstance(x, Tensor)]
+        for i, a in zip(prog.written_inputs, extra[n_params:]):
+            t, a = tensors[i], np.asarray(a).reshape(tensors[i]._shape)
+            if isinstance(t, Parameter):
+                t.set_data(a)
+            else:
+                t._data = a
     value = tuple(res.value)[:-k]  # the user's outputs: a list tree, or one name before the state
     return _UserResult(value if isinstance(prog.outputs, list) else value[0], res.outputs[:-k])
 
@@ -1101,6 +1133,7 @@ def trace_graph(fn: Callable, inputs: Sequence) -> dict:
     args = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
     prog, _ = trace_program(fn, args, label=getattr(fn, "__name__", None) or type(fn).__name__)
     prog.state_params, prog.state_names = [], []  # an exported graph gives the function's outputs alone
+    prog.written_inputs, prog.written_names, prog.n_extra = [], [], 0
     return prog.graph_doc()
 
 

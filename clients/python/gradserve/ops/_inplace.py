@@ -11,10 +11,11 @@ and dtype: a result that does not broadcast to that shape is refused naming the 
 
 A slice is a new Tensor, so `x[1:3].add_(1)` leaves x as it was, as MindSpore 2.10 does in PyNative (checked:
 no write-through); `x += 1` rebinds the name only (another name for the old x keeps its value, as in 2.10).
-Not done (refused, naming the method): inside a trace, an in-place write to a value made outside the branch /
-loop body it is in, or to a concrete Tensor (a Cell attribute, a global: make it a Parameter); and the write
-back into the caller's input Tensor that MindSpore 2.10's GRAPH_MODE does (`net(x)` with `x.add_(1)` in construct
-changes x there; here x keeps its value, the construct sees the new one)."""
+A traced program (a Cell's construct, a jit function) writes the final value of an input it changed in place
+back into the caller's Tensor after the run, as MindSpore 2.10's GRAPH_MODE does (`net(x)` with `x.add_(1)` in
+construct changes x; _trace.trace_program). Not done (refused, naming the method): inside a trace, an in-place
+write to a value made outside the branch / loop body it is in, or to a concrete Tensor (a Cell attribute, a
+global: make it a Parameter)."""
 from __future__ import annotations
 
 import numpy as np
@@ -121,7 +122,13 @@ for _name, _fn in _METHODS.items():
 
 
 def _setitem(self, index, value) -> None:
-    """`x[index] = value`: x rebound to x with the indexed elements replaced (value broadcast to them)."""
+    """`x[index] = value`: x rebound to x with the indexed elements replaced (value broadcast to them).
+    Inside a trace this makes x a new value, no longer the caller's input: MindSpore 2.10's GRAPH_MODE writes
+    back into the caller's Tensor only the in-place writes before the first item assignment (checked:
+    `x.add_(1); x[0] = 9` leaves the caller's x at x + 1; `x[0] = 9; x.add_(1)` leaves it unchanged), so
+    the value x had is kept for trace_program's write-back."""
+    if self._data is None and "_gs_input_value" not in self.__dict__:
+        self._gs_input_value = self._name
     write(self, _item_setitem(self, index, value), "Tensor.__setitem__")
 
 
