@@ -8,11 +8,14 @@ x=[1,2,3] (y=[10,20,30]):
 - `x[0] = v` does NOT write back (x stays [1,2,3], construct sees [9,2,3]); `x.add_(1); x[0] = 9` leaves the
   caller's x at [2,3,4] (the value before the item assignment); `x[0] = 9; x.add_(1)` leaves it [1,2,3].
 - `@jit def f(x): x.add_(1); return x*2` gives [4,6,8] and x [2,3,4].
+- ops.grad / value_and_grad(grad_position=(0, 1)) of `x.mul_(y); return (x*x).sum()` give 9800 and the gradients
+  [200,1600,5400], [20,160,540] (those of (x*y)^2 summed) and the caller's x becomes [10,40,90], y unchanged;
+  ops.grad of `x.add_(1); return x.sum()` gives [1,1,1], x [2,3,4], and [3,4,5] after a second call.
 - A Cell that writes nothing leaves x alone (by hand)."""
 import numpy as np
 
 import gradserve as ms
-from gradserve import Tensor, jit, nn
+from gradserve import Tensor, jit, nn, ops
 
 
 def _f32(*v):
@@ -117,3 +120,40 @@ def test_a_program_that_writes_nothing_has_no_extra_outputs(fake):
     np.testing.assert_array_equal(x.asnumpy(), [1, 2, 3])
     (prog,) = net._gs_programs.values()
     assert prog.n_extra == 0 and prog.written_inputs == []
+
+
+class MulSquare(nn.Cell):
+    def construct(self, x, y):
+        x.mul_(y)
+        return (x * x).sum()
+
+
+class AddSum(nn.Cell):
+    def construct(self, x):
+        x.add_(1)
+        return x.sum()
+
+
+def test_grad_of_a_net_writing_its_input(fake):
+    ms.set_context(mode=ms.GRAPH_MODE)
+    x, y = _f32(1, 2, 3), _f32(10, 20, 30)
+    gx, gy = ops.grad(MulSquare(), grad_position=(0, 1))(x, y)
+    np.testing.assert_allclose(gx.asnumpy(), [200, 1600, 5400], rtol=1e-6)
+    np.testing.assert_allclose(gy.asnumpy(), [20, 160, 540], rtol=1e-6)
+    np.testing.assert_array_equal(x.asnumpy(), [10, 40, 90])
+    np.testing.assert_array_equal(y.asnumpy(), [10, 20, 30])
+    x = _f32(1, 2, 3)
+    value, (gx, gy) = ops.value_and_grad(MulSquare(), grad_position=(0, 1))(x, y)
+    np.testing.assert_allclose(value.asnumpy(), 9800, rtol=1e-6)
+    np.testing.assert_allclose(gx.asnumpy(), [200, 1600, 5400], rtol=1e-6)
+    np.testing.assert_array_equal(x.asnumpy(), [10, 40, 90])
+
+
+def test_grad_writes_back_on_every_call(fake):
+    ms.set_context(mode=ms.GRAPH_MODE)
+    g = ops.grad(AddSum())
+    x = _f32(1, 2, 3)
+    np.testing.assert_array_equal(g(x).asnumpy(), [1, 1, 1])  # the derivative of the write is not doubled
+    np.testing.assert_array_equal(x.asnumpy(), [2, 3, 4])
+    g(x)
+    np.testing.assert_array_equal(x.asnumpy(), [3, 4, 5])
