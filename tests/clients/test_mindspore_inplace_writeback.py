@@ -11,6 +11,10 @@ x=[1,2,3] (y=[10,20,30]):
 - ops.grad / value_and_grad(grad_position=(0, 1)) of `x.mul_(y); return (x*x).sum()` give 9800 and the gradients
   [200,1600,5400], [20,160,540] (those of (x*y)^2 summed) and the caller's x becomes [10,40,90], y unchanged;
   ops.grad of `x.add_(1); return x.sum()` gives [1,1,1], x [2,3,4], and [3,4,5] after a second call.
+- Augmented assignment is in place in GRAPH_MODE: `z = x; x += 5; return z*1` gives [6,7,8] and x [6,7,8];
+  `x -= 1; x /= 2` gives x [0,0.5,1]; an int32 x `+= 1.5` gives [2,3,4] (int32 kept); `x //= 2; x %= 3; x **= 2`
+  at x=[5,7,9] gives [4,0,1] and x [2,0,1] (`**=` is not in place); `x = x + 5; x.add_(1)` leaves x alone.
+  In PYNATIVE_MODE the same `x += 5` Cell gives [6,7,8] and leaves x [1,2,3].
 - A Cell that writes nothing leaves x alone (by hand)."""
 import numpy as np
 
@@ -157,3 +161,64 @@ def test_grad_writes_back_on_every_call(fake):
     np.testing.assert_array_equal(x.asnumpy(), [2, 3, 4])
     g(x)
     np.testing.assert_array_equal(x.asnumpy(), [3, 4, 5])
+
+
+class AliasAugmented(nn.Cell):
+    def construct(self, x):
+        z = x
+        x += 5
+        return z * 1
+
+
+class SubDiv(nn.Cell):
+    def construct(self, x):
+        x -= 1
+        x /= 2
+        return x * 1
+
+
+class IntAdd(nn.Cell):
+    def construct(self, x):
+        x += 1.5
+        return x * 1
+
+
+class FloorModPow(nn.Cell):
+    def construct(self, x):
+        x //= 2
+        x %= 3
+        x **= 2
+        return x * 1
+
+
+class Rebound(nn.Cell):
+    def construct(self, x):
+        x = x + 5
+        x.add_(1)
+        return x * 1
+
+
+def test_augmented_assignment_is_in_place_in_graph_mode(fake):
+    ms.set_context(mode=ms.GRAPH_MODE)
+    x = _f32(1, 2, 3)
+    np.testing.assert_array_equal(AliasAugmented()(x).asnumpy(), [6, 7, 8])
+    np.testing.assert_array_equal(x.asnumpy(), [6, 7, 8])
+    x = _f32(1, 2, 3)
+    SubDiv()(x)
+    np.testing.assert_array_equal(x.asnumpy(), [0, 0.5, 1])
+    x = Tensor(np.array([1, 2, 3], np.int32))
+    np.testing.assert_array_equal(IntAdd()(x).asnumpy(), [2, 3, 4])
+    assert x.dtype == ms.int32 and x.asnumpy().tolist() == [2, 3, 4]
+    x = _f32(5, 7, 9)
+    np.testing.assert_array_equal(FloorModPow()(x).asnumpy(), [4, 0, 1])
+    np.testing.assert_array_equal(x.asnumpy(), [2, 0, 1])
+    x = _f32(1, 2, 3)
+    np.testing.assert_array_equal(Rebound()(x).asnumpy(), [7, 8, 9])
+    np.testing.assert_array_equal(x.asnumpy(), [1, 2, 3])
+
+
+def test_augmented_assignment_rebinds_in_pynative(fake):
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    x = _f32(1, 2, 3)
+    np.testing.assert_array_equal(AliasAugmented()(x).asnumpy(), [1, 2, 3])  # z: the old x (no alias write)
+    np.testing.assert_array_equal(x.asnumpy(), [1, 2, 3])

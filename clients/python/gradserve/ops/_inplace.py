@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import context as _context
 from .._late import late
 from .._tensor import Parameter, Tensor
 from .._trace import current
@@ -133,3 +134,26 @@ def _setitem(self, index, value) -> None:
 
 
 setattr(Tensor, "__setitem__", _setitem)
+
+
+def _augmented(name: str, binary):
+    """`x += y` (and -=, *=, /=, //=, %=): in place inside a GRAPH_MODE trace, on a value of the trace being
+    built, as MindSpore 2.10's GRAPH_MODE does (checked: another name for x sees the new value, and an input
+    written so lands in the caller's Tensor; `**=` is not in place there). Elsewhere, and where the result has
+    another shape or dtype, the name is rebound to the result (PyNative: MindSpore 2.10's Cell leaves the
+    caller's x unchanged)."""
+    def method(self, other):
+        new = binary(self, other)
+        if (self._data is None and self._trace is current() and isinstance(new, Tensor)
+                and new._shape == self._shape and not isinstance(self, Parameter)
+                and _context.get_context("mode") == _context.GRAPH_MODE):
+            return write(self, new, f"Tensor.{name}")  # (a dtype differing is cast back: int x += 1.5 stays int)
+        return new
+    method.__name__ = name
+    return method
+
+
+for _name, _op in (("__iadd__", Tensor.__add__), ("__isub__", Tensor.__sub__), ("__imul__", Tensor.__mul__),
+                   ("__itruediv__", Tensor.__truediv__), ("__ifloordiv__", Tensor.__floordiv__),
+                   ("__imod__", Tensor.__mod__)):
+    setattr(Tensor, _name, _augmented(_name, _op))
