@@ -14,7 +14,8 @@ x=[1,2,3] (y=[10,20,30]):
 - Augmented assignment is in place in GRAPH_MODE: `z = x; x += 5; return z*1` gives [6,7,8] and x [6,7,8];
   `x -= 1; x /= 2` gives x [0,0.5,1]; an int32 x `+= 1.5` gives [2,3,4] (int32 kept); `x //= 2; x %= 3; x **= 2`
   at x=[5,7,9] gives [4,0,1] and x [2,0,1] (`**=` is not in place); `x = x + 5; x.add_(1)` leaves x alone.
-  In PYNATIVE_MODE the same `x += 5` Cell gives [6,7,8] and leaves x [1,2,3].
+  In PYNATIVE_MODE the same `x += 5` Cell gives [6,7,8] and leaves x [1,2,3]; a jit function `x += 1;
+  return x*1` writes x back ([2,3,4]) in both modes.
 - A Cell that writes nothing leaves x alone (by hand)."""
 import numpy as np
 
@@ -222,3 +223,26 @@ def test_augmented_assignment_rebinds_in_pynative(fake):
     x = _f32(1, 2, 3)
     np.testing.assert_array_equal(AliasAugmented()(x).asnumpy(), [1, 2, 3])  # z: the old x (no alias write)
     np.testing.assert_array_equal(x.asnumpy(), [1, 2, 3])
+
+
+def test_jit_augmented_assignment_is_in_place_in_both_modes(fake):
+    @jit
+    def f(x):
+        x += 1
+        return x * 1
+
+    for mode in (ms.GRAPH_MODE, ms.PYNATIVE_MODE):
+        ms.set_context(mode=mode)
+        x = _f32(1, 2, 3)
+        np.testing.assert_array_equal(f(x).asnumpy(), [2, 3, 4])
+        np.testing.assert_array_equal(x.asnumpy(), [2, 3, 4])
+
+
+def test_a_mode_change_retraces(fake):
+    net = AliasAugmented()
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    x = _f32(1, 2, 3)
+    np.testing.assert_array_equal(net(x).asnumpy(), [1, 2, 3])
+    ms.set_context(mode=ms.GRAPH_MODE)  # the trace made in PyNative (x += 5 rebinding) is not reused
+    np.testing.assert_array_equal(net(x).asnumpy(), [6, 7, 8])
+    np.testing.assert_array_equal(x.asnumpy(), [6, 7, 8])

@@ -1038,8 +1038,10 @@ def _conformed(v, shapes: list, at: list):
     return _eager._tensor(a)  # a fresh array from the response: no copy
 
 
-def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: Sequence[str] | None = None):
-    """Trace `fn(*args)` as a top-level graph; returns (Program, the Tensor leaves of args)."""
+def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: Sequence[str] | None = None,
+                  graph: bool = False):
+    """Trace `fn(*args)` as a top-level graph; returns (Program, the Tensor leaves of args). graph: the trace
+    has GRAPH_MODE's semantics in PyNative mode too (a jit function: ops/_inplace._augmented)."""
     if current() is not None:
         raise TraceError("trace_program inside a trace")
     leaves, tdef = flatten(list(args))
@@ -1048,6 +1050,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
         if t._data is None:
             raise TraceError("a traced Tensor escaped its trace and was passed to a new call")
     root = Trace(None, label)
+    root.graph = graph
     arg_names = list(names) if names is not None else _arg_names(fn, len(args))
     # name each leaf after its argument
     leaf_names = []
@@ -1084,7 +1087,7 @@ mode_epoch = [0]
 
 
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",
-                names: Sequence[str] | Callable[[], Sequence[str]] | None = None) -> Any:
+                names: Sequence[str] | Callable[[], Sequence[str]] | None = None, graph: bool = False) -> Any:
     """Trace (or reuse the trace for this input signature), send to /v1/eval, return Tensors. `label` and
     `names` may be callables: asked only when the call traces (not on the cache's hits)."""
     tdef: Any
@@ -1103,7 +1106,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         prog = cache.get(sig)
     if prog is None:
         prog, _ = trace_program(fn, args, label=label() if callable(label) else label,
-                                names=names() if callable(names) else names)
+                                names=names() if callable(names) else names, graph=graph)
         if cache is not None:
             for old in [k for k in cache if k[0] != epoch]:  # traces from before a set_train: stale
                 del cache[old]

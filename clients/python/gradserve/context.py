@@ -61,6 +61,8 @@ def set_context(**kwargs) -> None:
     if "device_target" in kwargs:
         normalize_device(kwargs["device_target"])  # validate the spelling before anything changes
     device: dict[str, Any] = {k: kwargs.pop(k) for k in ("device_target", "device_id") if k in kwargs}
+    if "mode" in kwargs and kwargs["mode"] != _state.get("mode"):
+        _mode_changed()
     with _lock:
         _state.update(kwargs)
         if any(k in kwargs for k in _CLIENT_KEYS) and _client is not None:
@@ -102,9 +104,18 @@ def get_context(key: str):
     return _state[key]
 
 
+def _mode_changed() -> None:
+    """Traces cached before a mode change are stale: `x += y` on a traced value is in place in GRAPH_MODE only
+    (ops/_inplace._augmented), and GRAPH_MODE reuses cached traces."""
+    from . import _trace
+    _trace.mode_epoch[0] += 1
+
+
 def reset_context() -> None:
     """Back to the defaults (closes the shared client)."""
     global _client
+    if _state.get("mode") != _DEFAULTS["mode"]:
+        _mode_changed()
     with _lock:
         _state.clear()
         _state.update(_DEFAULTS)

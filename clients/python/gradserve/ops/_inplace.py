@@ -140,13 +140,13 @@ def _augmented(name: str, binary):
     """`x += y` (and -=, *=, /=, //=, %=): in place inside a GRAPH_MODE trace, on a value of the trace being
     built, as MindSpore 2.10's GRAPH_MODE does (checked: another name for x sees the new value, and an input
     written so lands in the caller's Tensor; `**=` is not in place there). Elsewhere, and where the result has
-    another shape or dtype, the name is rebound to the result (PyNative: MindSpore 2.10's Cell leaves the
-    caller's x unchanged)."""
+    another shape, the name is rebound to the result (PyNative: MindSpore 2.10's Cell leaves the caller's x
+    unchanged; a jit function is GRAPH_MODE's in both modes)."""
     def method(self, other):
         new = binary(self, other)
         if (self._data is None and self._trace is current() and isinstance(new, Tensor)
                 and new._shape == self._shape and not isinstance(self, Parameter)
-                and _context.get_context("mode") == _context.GRAPH_MODE):
+                and (_context.get_context("mode") == _context.GRAPH_MODE or getattr(self._trace.root, "graph", False))):
             return write(self, new, f"Tensor.{name}")  # (a dtype differing is cast back: int x += 1.5 stays int)
         return new
     method.__name__ = name
