@@ -1083,7 +1083,8 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
 # bumped when a Cell's training mode changes (Cell.set_train): traces cached before may have taken the other
 # branch of a cell that reads self.training (dropout, batch norm), in any cache that inlined it; and when a
 # hook is registered or removed (_hooks.HookHandle): traces cached before applied the old hooks
-mode_epoch = [0]
+# (and on a mode change: context.set_context)
+mode_epoch = _context.mode_epoch
 
 
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",

@@ -104,11 +104,13 @@ def get_context(key: str):
     return _state[key]
 
 
+# the count that makes cached traces stale when it changes (gradserve._trace.mode_epoch is this list): bumped
+# here on a mode change, as `x += y` on a traced value is in place in GRAPH_MODE only (ops/_inplace._augmented)
+mode_epoch = [0]
+
+
 def _mode_changed() -> None:
-    """Traces cached before a mode change are stale: `x += y` on a traced value is in place in GRAPH_MODE only
-    (ops/_inplace._augmented), and GRAPH_MODE reuses cached traces."""
-    from . import _trace
-    _trace.mode_epoch[0] += 1
+    mode_epoch[0] += 1
 
 
 def reset_context() -> None:
