@@ -146,7 +146,7 @@ def _augmented(name: str, binary):
         new = binary(self, other)
         if (self._data is None and self._trace is current() and isinstance(new, Tensor)
                 and new._shape == self._shape and not isinstance(self, Parameter)
-                and (_context.get_context("mode") == _context.GRAPH_MODE or getattr(self._trace.root, "graph", False))):
+                and (_context.get_context("mode") == _context.GRAPH_MODE or self._trace.root.graph)):
             return write(self, new, f"Tensor.{name}")  # (a dtype differing is cast back: int x += 1.5 stays int)
         return new
     method.__name__ = name
