@@ -10,7 +10,8 @@ ops.assign (its value travels with the graph, see _param_state). The new value k
 and dtype: a result that does not broadcast to that shape is refused naming the method.
 
 A slice is a new Tensor, so `x[1:3].add_(1)` leaves x as it was, as MindSpore 2.10 does in PyNative (checked:
-no write-through); `x += 1` rebinds the name only (another name for the old x keeps its value, as in 2.10).
+no write-through); `x += 1` rebinds the name only in PyNative (another name for the old x keeps its value, as
+in 2.10) and is in place in GRAPH_MODE and jit (_augmented, below).
 A traced program (a Cell's construct, a jit function) writes the final value of an input it changed in place
 back into the caller's Tensor after the run, as MindSpore 2.10's GRAPH_MODE does (`net(x)` with `x.add_(1)` in
 construct changes x; _trace.trace_program). Not done (refused, naming the method): inside a trace, an in-place
