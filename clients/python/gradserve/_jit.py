@@ -44,7 +44,7 @@ def _compiled(fn):
         if current() is not None:
             return call(*args)
         cache = _programs.setdefault(wrapper, {})
-        return run_program(call, args, cache=cache, label=getattr(fn, "__name__", "jit"))
+        return run_program(call, args, cache=cache, label=getattr(fn, "__name__", "jit"), graph=True)
 
     return wrapper
 

@@ -336,6 +336,7 @@ def _arg_names_uncached(fn, target, n: int) -> list[str]:
 # -- the trace ------------------------------------------------------------------------------------
 class Trace:
     user_vmaps = 0  # user vmap bodies being traced below this trace (ops._dropout refuses to run there)
+    graph = False  # (a root's) GRAPH_MODE's semantics whatever the mode: a jit function's (trace_program)
 
     def __init__(self, parent: "Trace | None", label: str):
         self.parent = parent
@@ -631,6 +632,9 @@ class FnInfo:
         self.name = name
         # the Parameters the function assigns and their avals: outputs of its node after flat_out_avals
         self.state_params, self.state_avals = list(state[0]), list(state[1])
+        # the positional args the function changed in place (their final values: outputs after the
+        # Parameters', avals in state_avals too), for its node to rebind them in the caller (_take_state)
+        self.written_args: list[int] = []
         self.arg_inputs = arg_inputs  # index of each positional arg -> input index (Tensor args only)
         self.arg_groups = arg_groups or {}  # index of a tuple/list-of-Tensors arg -> (input indices, its tree)
         self.arg_twins: dict = {}  # index of a twinned mutable() number arg -> input index
@@ -642,10 +646,11 @@ class FnInfo:
 
 
 def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequence[Parameter] = (),
-                   state: bool = False, twins: bool = False) -> FnInfo:
+                   state: bool = False, twins: bool = False, inputs_written: bool = False) -> FnInfo:
     """fn traced at args as a function of the graph. state: the Parameters it assigns become extra
     outputs of the function, for its node to hand on (_take_state); without, their updates are dropped.
-    twins: mutable() numbers become traced scalar inputs (see twinned), for a gradient to reach them."""
+    twins: mutable() numbers become traced scalar inputs (see twinned), for a gradient to reach them.
+    inputs_written (with state): the Tensor args it changes in place too (InputWrites)."""
     parent = current()
     if parent is None:
         raise TraceError("trace_function needs an active trace")
@@ -675,23 +680,58 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     for p in predeclare:
         tr.declare_param(p)
     start = _param_state.snapshot()
+    writes = InputWrites(tr, [inner[i] for i in arg_inputs] if state and inputs_written else [])
     try:
         with active(tr):
-            out = late.explore(lambda: late.loops(fn)(*inner))
+            out = late.explore(writes.run(lambda: late.loops(fn)(*inner)))
             outputs, tdef = tr.outputs_of(out)
             flat_avals = []
             for leaf in flatten_out(out)[0]:
                 leaf = leaf if isinstance(leaf, Tensor) else Tensor(leaf)
                 flat_avals.append((leaf.shape, leaf._dtype))
             sparams, snames, savals = _param_state.function_state(tr, start) if state else ([], [], [])
+            written = writes.written()
     finally:
         _param_state.restore(start)  # the values are this function's: its node gives them to the caller
+    snames = snames + [n for _, n in written]
+    savals = savals + [(inner[i].shape, inner[i]._dtype) for i in (list(arg_inputs)[k] for k, _ in written)]
     # no Tensor output (a shape, None): no function (a graph needs an output); nodes over it are skipped
     name = tr.add_function(tr.body(_param_state.with_state(outputs, snames)), label) if flat_avals or snames \
         else None
     info = FnInfo(name, tr, arg_inputs, tdef, flat_avals, arg_groups, (sparams, savals))
     info.arg_twins = arg_twins
+    info.written_args = [list(arg_inputs)[k] for k, _ in written]
     return info
+
+
+class InputWrites:
+    """The inputs of a trace that an in-place op rebinds (ops/_inplace.write): MindSpore's GRAPH_MODE writes
+    their final values back into the caller's Tensors. `run` wraps the traced body so that each run of it
+    (late.explore re-runs it per branch side) starts from the inputs; `written` gives (position among the
+    inputs given, final value's name) for those that changed."""
+
+    def __init__(self, tr: Trace, inputs: list):
+        self.tr, self.starts = tr, [(s, s._name) for s in inputs]
+
+    def run(self, body: Callable) -> Callable:
+        if not self.starts:
+            return body
+
+        def fresh():
+            for s, name in self.starts:
+                s._data, s._trace, s._name = None, self.tr, name
+                s.__dict__.pop("_gs_input_value", None)  # (ops/_inplace._setitem: set by an item assignment)
+            return body()
+        return fresh
+
+    def written(self) -> list:
+        out = []
+        for k, (s, name) in enumerate(self.starts):
+            # the value before its first item assignment if it had one (ops/_inplace._setitem), else its last
+            final = s.__dict__.pop("_gs_input_value", None) or s._name
+            if final != name:  # (as an output: no derivative reaches it, the node's own values carry them)
+                out.append((k, self.tr.emit("stop_gradient", [final], {}, [(s.shape, s._dtype)])[0]._name))
+        return out
 
 
 def _call_inputs(tr: Trace, info: FnInfo, args: Sequence) -> list[str]:
@@ -748,7 +788,7 @@ def _grouped(info: FnInfo, positions: Sequence[int], nargs: int, outs: list) -> 
 def emit_grad(fn, args: Sequence, *, positions: Sequence[int], weights: Sequence[Parameter] = (),
               sens: Sequence | None = None, with_value: bool = False, label: str = "grad", twins: bool = False):
     """One `grad` node over `fn` traced at `args`. Returns (flat outputs, FnInfo)."""
-    info = trace_function(fn, args, label, predeclare=weights, state=True, twins=twins)
+    info = trace_function(fn, args, label, predeclare=weights, state=True, twins=twins, inputs_written=True)
     return emit_grad_node(info, args, positions=positions, weights=weights, sens=sens, with_value=with_value), info
 
 
@@ -813,7 +853,7 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
             s = s if isinstance(s, Tensor) else Tensor(np.asarray(s, dtype=dt))
             in_names.append(tr.ref(cast(s, dt) if s._dtype != dt else s))
     wnames = [tr.declare_param(w) for w in weights]
-    values = with_value or bool(info.state_params)  # the assigned values come with the function's values
+    values = with_value or bool(info.state_avals)  # the assigned values come with the function's values
     out_avals = (list(info.flat_out_avals) + info.state_avals if values else []) + \
         [info.in_avals[i] for i in pos] + [(tuple(w.shape), w._dtype) for w in weights]
     if info.name is None:  # no Tensor output, so nothing reaches an input: zero gradients (MindSpore's)
@@ -823,17 +863,26 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
                                       "sens": sens is not None, "with_value": values, "int_grads": True},
                    out_avals)
     n = len(info.flat_out_avals) if values else 0
-    outs = _take_state(info, outs, n) if values else outs
+    outs = _take_state(info, outs, n, args) if values else outs
     return (outs[:n] if with_value else []) + _grouped(info, positions, len(args), outs[n:])
 
 
-def _take_state(info: FnInfo, outs: list, n: int) -> list:
+def _take_state(info: FnInfo, outs: list, n: int, args: Sequence = ()) -> list:
     """A node's outputs less the state outputs after its first n (the values the function assigned to
-    Parameters), which become those Parameters' values in the calling trace."""
-    k = len(info.state_params)
+    Parameters, then those it wrote into its args in place), which become those Parameters' and args'
+    values in the calling trace."""
+    k = len(info.state_avals)
     if not k:
         return outs
-    _param_state.take(info.state_params, outs[n:n + k])
+    n_params = len(info.state_params)
+    _param_state.take(info.state_params, outs[n:n + n_params])
+    tr = innermost()
+    for i, v in zip(info.written_args, outs[n + n_params:n + k]):
+        a = args[i]
+        if isinstance(a, Parameter):
+            _param_state.assign(a, v)
+        elif a._data is None and a._trace is tr:  # (a value of another trace or a constant: left as it is)
+            a._become(v)
     return outs[:n] + outs[n + k:]
 
 
@@ -875,18 +924,24 @@ def emit_call_node(info: FnInfo, args: Sequence) -> list[Tensor]:
         return []
     tr = innermost()
     outs = tr.emit("call", _call_inputs(tr, info, args), {"fn": info.name}, list(info.flat_out_avals) + info.state_avals)
-    return _take_state(info, outs, len(info.flat_out_avals))
+    return _take_state(info, outs, len(info.flat_out_avals), args)
 
 
 # -- programs: top-level traces run on the service -----------------------------------------------------
 class Program:
     """A traced top-level graph. Its JSON is rebuilt only when a parameter's value changed."""
 
-    def __init__(self, root: Trace, outputs, n_inputs: int, out_avals: list | None = None, state=((), ())):
+    def __init__(self, root: Trace, outputs, n_inputs: int, out_avals: list | None = None, state=((), ()),
+                 written=((), ())):
         self.root = root
         self.outputs = outputs
         # the Parameters the run assigns and their values' names: outputs after the user's, written back
         self.state_params, self.state_names = list(state[0]), list(state[1])
+        # the input Tensors (positions among the Tensor arguments) an in-place op rebound, and their final
+        # values' names: outputs after the Parameters', written into the caller's Tensors (GRAPH_MODE's side
+        # effect: `x.add_(1)` in construct changes the caller's x)
+        self.written_inputs, self.written_names = list(written[0]), list(written[1])
+        self.n_extra = len(self.state_params) + len(self.written_inputs)  # outputs that are not the user's
         self.n_inputs = n_inputs
         self.out_avals = out_avals or []
         self._doc_key = None
@@ -905,7 +960,7 @@ class Program:
         """The graph's JSON; values="frozen" writes only unchanged parameters' values into it (the
         rest travel with each job: `param_data`), so new weights leave the graph id unchanged."""
         r = self.root
-        body = r.body(_param_state.with_state(self.outputs, self.state_names))
+        body = r.body(_param_state.with_state(self.outputs, self.state_names + self.written_names))
         params = []
         for p in body["params"]:
             obj = r.param_objs[p["name"]]
@@ -984,8 +1039,10 @@ def _conformed(v, shapes: list, at: list):
     return _eager._tensor(a)  # a fresh array from the response: no copy
 
 
-def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: Sequence[str] | None = None):
-    """Trace `fn(*args)` as a top-level graph; returns (Program, the Tensor leaves of args)."""
+def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: Sequence[str] | None = None,
+                  graph: bool = False):
+    """Trace `fn(*args)` as a top-level graph; returns (Program, the Tensor leaves of args). graph: the trace
+    has GRAPH_MODE's semantics in PyNative mode too (a jit function: ops/_inplace._augmented)."""
     if current() is not None:
         raise TraceError("trace_program inside a trace")
     leaves, tdef = flatten(list(args))
@@ -994,6 +1051,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
         if t._data is None:
             raise TraceError("a traced Tensor escaped its trace and was passed to a new call")
     root = Trace(None, label)
+    root.graph = graph
     arg_names = list(names) if names is not None else _arg_names(fn, len(args))
     # name each leaf after its argument
     leaf_names = []
@@ -1003,19 +1061,22 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
         leaf_names.extend([base] if len(sub) == 1 else [f"{base}_{j}" for j in range(len(sub))])
     inner = [root.new_input(x.shape, x._dtype, leaf_names[j]) if isinstance(x, Tensor) else x
              for j, x in enumerate(leaves)]
+    writes = InputWrites(root, [s for s in inner if isinstance(s, Tensor)])
     if tensor_hooks[0] is not None:  # an argument's hooks go with its input, for the function derived from it
         for x, s in zip(leaves, inner):
             tensor_hooks[0].carry(x, s)
     _param_state.reset()
     try:
         with active(root):
-            out = late.explore(lambda: late.loops(fn)(*unflatten(tdef, inner)))
+            out = late.explore(writes.run(lambda: late.loops(fn)(*unflatten(tdef, inner))))
             outputs, out_tdef = root.outputs_of(out)
             sparams, snames, _ = _param_state.function_state(root, {})
+            written = writes.written()
     finally:
         _param_state.reset()
     out_avals = [(x.shape, x._dtype) if isinstance(x, Tensor) else None for x in flatten_out(out)[0]]
-    prog = Program(root, outputs, len(tensors), out_avals, (sparams, snames))
+    prog = Program(root, outputs, len(tensors), out_avals, (sparams, snames),
+                   ([k for k, _ in written], [n for _, n in written]))
     prog.out_tdef = out_tdef
     return prog, tensors
 
@@ -1023,11 +1084,12 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
 # bumped when a Cell's training mode changes (Cell.set_train): traces cached before may have taken the other
 # branch of a cell that reads self.training (dropout, batch norm), in any cache that inlined it; and when a
 # hook is registered or removed (_hooks.HookHandle): traces cached before applied the old hooks
-mode_epoch = [0]
+# (and on a mode change: context.set_context)
+mode_epoch = _context.mode_epoch
 
 
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",
-                names: Sequence[str] | Callable[[], Sequence[str]] | None = None) -> Any:
+                names: Sequence[str] | Callable[[], Sequence[str]] | None = None, graph: bool = False) -> Any:
     """Trace (or reuse the trace for this input signature), send to /v1/eval, return Tensors. `label` and
     `names` may be callables: asked only when the call traces (not on the cache's hits)."""
     tdef: Any
@@ -1046,7 +1108,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         prog = cache.get(sig)
     if prog is None:
         prog, _ = trace_program(fn, args, label=label() if callable(label) else label,
-                                names=names() if callable(names) else names)
+                                names=names() if callable(names) else names, graph=graph)
         if cache is not None:
             for old in [k for k in cache if k[0] != epoch]:  # traces from before a set_train: stale
                 del cache[old]
@@ -1056,7 +1118,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         if a is None:
             raise TraceError("a traced Tensor escaped its trace and was passed to a new call")
     tdef = getattr(prog, "out_tdef", "*")
-    if not prog.out_avals and not prog.state_params:  # nothing computed on the service (a gradient of nothing)
+    if not prog.out_avals and not prog.n_extra:  # nothing computed on the service (a gradient of nothing)
         return unflatten(tdef, [])
     for draw in prog.random_draws:
         draw()
@@ -1069,8 +1131,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
                       "GRADSERVE_DEVICE=cpu routes every job to the CPU pool]")
         e.args = (e.message,)
         raise
-    if prog.state_params:
-        res = _written_back(prog, res)
+    if prog.n_extra:
+        res = _written_back(prog, res, leaves)
     if prog._plain is None:
         prog._plain = _plain_tree(tdef)
     if not prog._plain:  # dicts, static values: rebuilt here from the flat outputs
@@ -1082,10 +1144,20 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     return _conform(res.value, prog._shapes)
 
 
-def _written_back(prog: Program, res):
-    """The run's result less the state outputs, which go into their Parameters (MindSpore's side effect)."""
-    k = len(prog.state_params)
-    _param_state.write_back(prog.state_params, res.outputs[-k:])
+def _written_back(prog: Program, res, leaves: list):
+    """The run's result less the state outputs, which go into their Parameters and the input Tensors the
+    program wrote in place (MindSpore's side effects)."""
+    k, n_params = prog.n_extra, len(prog.state_params)
+    extra = res.outputs[-k:]
+    _param_state.write_back(prog.state_params, extra[:n_params])
+    if prog.written_inputs:
+        tensors = [x for x in leaves if isinstance(x, Tensor)]
+        for i, a in zip(prog.written_inputs, extra[n_params:]):
+            t, a = tensors[i], np.asarray(a).reshape(tensors[i]._shape)
+            if isinstance(t, Parameter):
+                t.set_data(a)
+            else:
+                t._data = a
     value = tuple(res.value)[:-k]  # the user's outputs: a list tree, or one name before the state
     return _UserResult(value if isinstance(prog.outputs, list) else value[0], res.outputs[:-k])
 
@@ -1101,6 +1173,7 @@ def trace_graph(fn: Callable, inputs: Sequence) -> dict:
     args = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
     prog, _ = trace_program(fn, args, label=getattr(fn, "__name__", None) or type(fn).__name__)
     prog.state_params, prog.state_names = [], []  # an exported graph gives the function's outputs alone
+    prog.written_inputs, prog.written_names, prog.n_extra = [], [], 0
     return prog.graph_doc()
 
 

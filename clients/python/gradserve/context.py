@@ -61,6 +61,8 @@ def set_context(**kwargs) -> None:
     if "device_target" in kwargs:
         normalize_device(kwargs["device_target"])  # validate the spelling before anything changes
     device: dict[str, Any] = {k: kwargs.pop(k) for k in ("device_target", "device_id") if k in kwargs}
+    if "mode" in kwargs and kwargs["mode"] != _state.get("mode"):
+        _mode_changed()
     with _lock:
         _state.update(kwargs)
         if any(k in kwargs for k in _CLIENT_KEYS) and _client is not None:
@@ -102,9 +104,20 @@ def get_context(key: str):
     return _state[key]
 
 
+# the count that makes cached traces stale when it changes (gradserve._trace.mode_epoch is this list): bumped
+# here on a mode change, as `x += y` on a traced value is in place in GRAPH_MODE only (ops/_inplace._augmented)
+mode_epoch = [0]
+
+
+def _mode_changed() -> None:
+    mode_epoch[0] += 1
+
+
 def reset_context() -> None:
     """Back to the defaults (closes the shared client)."""
     global _client
+    if _state.get("mode") != _DEFAULTS["mode"]:
+        _mode_changed()
     with _lock:
         _state.clear()
         _state.update(_DEFAULTS)

@@ -111,7 +111,7 @@ def _grad_in_use_order(fn, args, positions, weights, sens) -> list:
     net's trainable Parameters in the order its forward pass first uses them (unused ones after them); of
     a function (weights None), of the trainable Parameters it uses, in that order."""
     label = _label(fn)
-    info = trace_function(fn, args, label, state=True, twins=True)
+    info = trace_function(fn, args, label, state=True, twins=True, inputs_written=True)
     tr = innermost()
     if weights is None:
         objs = tr.root.param_objs
@@ -298,7 +298,8 @@ class _FunctionalGrad(_Derived):
         asked, _ = _checked_positions(self.grad_position, len(args))
         pos, zeros = _grad_positions(args, asked)
         ws = [] if self.weights is None else _weights_of(self.fn, self.weights)
-        info = trace_function(self.target, args, _label(self.fn), predeclare=ws, state=self.state, twins=True)
+        info = trace_function(self.target, args, _label(self.fn), predeclare=ws, state=self.state, twins=True,
+                              inputs_written=True)
         if sens is not None and self.has_aux and len(sens) < len(info.flat_out_avals):
             sens = list(sens) + [Tensor(np.zeros(s, d)) for s, d in info.flat_out_avals[len(sens):]]
         n = len(info.flat_out_avals)

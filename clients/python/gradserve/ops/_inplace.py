@@ -10,15 +10,18 @@ ops.assign (its value travels with the graph, see _param_state). The new value k
 and dtype: a result that does not broadcast to that shape is refused naming the method.
 
 A slice is a new Tensor, so `x[1:3].add_(1)` leaves x as it was, as MindSpore 2.10 does in PyNative (checked:
-no write-through); `x += 1` rebinds the name only (another name for the old x keeps its value, as in 2.10).
-Not done (refused, naming the method): inside a trace, an in-place write to a value made outside the branch /
-loop body it is in, or to a concrete Tensor (a Cell attribute, a global: make it a Parameter); and the write
-back into the caller's input Tensor that MindSpore 2.10's GRAPH_MODE does (`net(x)` with `x.add_(1)` in construct
-changes x there; here x keeps its value, the construct sees the new one)."""
+no write-through); `x += 1` rebinds the name only in PyNative (another name for the old x keeps its value, as
+in 2.10) and is in place in GRAPH_MODE and jit (_augmented, below).
+A traced program (a Cell's construct, a jit function) writes the final value of an input it changed in place
+back into the caller's Tensor after the run, as MindSpore 2.10's GRAPH_MODE does (`net(x)` with `x.add_(1)` in
+construct changes x; _trace.trace_program). Not done (refused, naming the method): inside a trace, an in-place
+write to a value made outside the branch / loop body it is in, or to a concrete Tensor (a Cell attribute, a
+global: make it a Parameter)."""
 from __future__ import annotations
 
 import numpy as np
 
+from .. import context as _context
 from .._late import late
 from .._tensor import Parameter, Tensor
 from .._trace import current
@@ -121,8 +124,37 @@ for _name, _fn in _METHODS.items():
 
 
 def _setitem(self, index, value) -> None:
-    """`x[index] = value`: x rebound to x with the indexed elements replaced (value broadcast to them)."""
+    """`x[index] = value`: x rebound to x with the indexed elements replaced (value broadcast to them).
+    Inside a trace this makes x a new value, no longer the caller's input: MindSpore 2.10's GRAPH_MODE writes
+    back into the caller's Tensor only the in-place writes before the first item assignment (checked:
+    `x.add_(1); x[0] = 9` leaves the caller's x at x + 1; `x[0] = 9; x.add_(1)` leaves it unchanged), so
+    the value x had is kept for trace_program's write-back."""
+    if self._data is None and "_gs_input_value" not in self.__dict__:
+        self._gs_input_value = self._name
     write(self, _item_setitem(self, index, value), "Tensor.__setitem__")
 
 
 setattr(Tensor, "__setitem__", _setitem)
+
+
+def _augmented(name: str, binary):
+    """`x += y` (and -=, *=, /=, //=, %=): in place inside a GRAPH_MODE trace, on a value of the trace being
+    built, as MindSpore 2.10's GRAPH_MODE does (checked: another name for x sees the new value, and an input
+    written so lands in the caller's Tensor; `**=` is not in place there). Elsewhere, and where the result has
+    another shape, the name is rebound to the result (PyNative: MindSpore 2.10's Cell leaves the caller's x
+    unchanged; a jit function is GRAPH_MODE's in both modes)."""
+    def method(self, other):
+        new = binary(self, other)
+        if (self._data is None and self._trace is current() and isinstance(new, Tensor)
+                and new._shape == self._shape and not isinstance(self, Parameter)
+                and (_context.get_context("mode") == _context.GRAPH_MODE or self._trace.root.graph)):
+            return write(self, new, f"Tensor.{name}")  # (a dtype differing is cast back: int x += 1.5 stays int)
+        return new
+    method.__name__ = name
+    return method
+
+
+for _name, _op in (("__iadd__", Tensor.__add__), ("__isub__", Tensor.__sub__), ("__imul__", Tensor.__mul__),
+                   ("__itruediv__", Tensor.__truediv__), ("__ifloordiv__", Tensor.__floordiv__),
+                   ("__imod__", Tensor.__mod__)):
+    setattr(Tensor, _name, _augmented(_name, _op))
