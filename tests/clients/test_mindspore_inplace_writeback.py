@@ -246,3 +246,24 @@ def test_a_mode_change_retraces(fake):
     ms.set_context(mode=ms.GRAPH_MODE)  # the trace made in PyNative (x += 5 rebinding) is not reused
     np.testing.assert_array_equal(net(x).asnumpy(), [6, 7, 8])
     np.testing.assert_array_equal(x.asnumpy(), [6, 7, 8])
+
+
+class SquareAfterAdd(nn.Cell):
+    def construct(self, x):
+        x.add_(1)
+        return x * x
+
+
+def test_vjp_writes_back_once_and_differentiates_where_the_forward_ran(on_real_server):
+    """ops.vjp runs the forward once (the caller's x written back once, as ops.grad does above); each vjp_fn(v) is
+    the backward at the inputs the forward saw: d/dx (x+1)^2 = 2(x+1) at x=[1,2,3] is [4,6,8] (by hand), and
+    the caller's x stays [2,3,4] however often vjp_fn runs."""
+    ms.set_context(mode=ms.GRAPH_MODE)
+    x = _f32(1, 2, 3)
+    out, vjp_fn = ops.vjp(SquareAfterAdd(), x)
+    np.testing.assert_allclose(out.asnumpy(), [4, 9, 16])
+    np.testing.assert_allclose(x.asnumpy(), [2, 3, 4])
+    for _ in range(2):
+        (g,) = vjp_fn(ops.ones_like(out))
+        np.testing.assert_allclose(g.asnumpy(), [4, 6, 8])
+        np.testing.assert_allclose(x.asnumpy(), [2, 3, 4])

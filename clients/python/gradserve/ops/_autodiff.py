@@ -299,7 +299,7 @@ class _FunctionalGrad(_Derived):
         pos, zeros = _grad_positions(args, asked)
         ws = [] if self.weights is None else _weights_of(self.fn, self.weights)
         info = trace_function(self.target, args, _label(self.fn), predeclare=ws, state=self.state, twins=True,
-                              inputs_written=True)
+                              inputs_written=self.state)
         if sens is not None and self.has_aux and len(sens) < len(info.flat_out_avals):
             sens = list(sens) + [Tensor(np.zeros(s, d)) for s, d in info.flat_out_avals[len(sens):]]
         n = len(info.flat_out_avals)
@@ -462,12 +462,20 @@ def _call(fn, args):
     return run_program(fn, list(args), cache=_cache_for(fn, ("call",)), label=_label(fn))
 
 
+def _snapshot(x):
+    """A plain Tensor input's value now, as a new Tensor (Parameters and other values as they are)."""
+    return Tensor(np.array(x.asnumpy())) if type(x) is Tensor else x
+
+
 def vjp(fn, *inputs, weights=None, has_aux: bool = False):
     """MindSpore 2.x `vjp(fn, *inputs, weights=None, has_aux=False) -> (out, vjp_fn[, aux])`, where
     `vjp_fn(v)` gives the input gradients (a tuple; with weights, (input grads, weight grads)).
     The seed's `vjp(fn, inputs, v) -> (out, v^T J)` is recognised by `_is_seed_vjp`'s rule."""
     if _is_seed_vjp(fn, inputs, weights, has_aux):
         return _seed_vjp(fn, inputs[0], inputs[1])
+    # vjp_fn differentiates at the inputs the forward saw: a forward that writes an input in place (x.add_(1) in
+    # a GRAPH_MODE construct) has changed the caller's Tensor by the time vjp_fn runs
+    at = inputs if current() is not None else tuple(_snapshot(x) for x in inputs)
     out = _call(_aux_wrapper(fn) if has_aux else fn, inputs)
     target = (lambda *a: fn(*a)[0]) if has_aux else fn
     target.__name__ = _label(fn)
@@ -480,7 +488,7 @@ def vjp(fn, *inputs, weights=None, has_aux: bool = False):
         v = v[0] if len(v) == 1 else v
         if g is None:
             return ()
-        res = g(*inputs, v)
+        res = g(*at, v)
         if weights is None:
             return res if isinstance(res, tuple) else (res,)
         if not positions:
