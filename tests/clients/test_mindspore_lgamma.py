@@ -93,3 +93,14 @@ def test_mvlgamma_with_p_one_is_lgamma_and_its_gradient(on_real_server):
     h = 1e-6
     f = [lambda v: math.lgamma(v) + math.lgamma(v - 0.5) + 0.5 * math.log(math.pi)][0]
     np.testing.assert_allclose(g, [(f(v + h) - f(v - h)) / (2 * h) for v in x], rtol=1e-6)
+
+
+def test_polygamma_mindspore_form(on_real_server):
+    x = Tensor(np.array([0.5, 1.0, 2.5], np.float32))
+    ms = {0: [-1.9635108709335327, -0.5772159099578857, 0.7031567692756653],
+          1: [4.934802055358887, 1.644934058189392, 0.49035772681236267],
+          2: [-16.828794479370117, -2.404114007949829, -0.23620404303073883]}  # MindSpore 2.10
+    for n, want in ms.items():
+        np.testing.assert_allclose(ops.polygamma(Tensor(n, "int64"), x).asnumpy(), want, rtol=2e-6)
+    with pytest.raises(ValueError, match="'n' must be >= 0"):
+        ops.polygamma(-1, x)

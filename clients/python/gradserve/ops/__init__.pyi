@@ -32,7 +32,7 @@ from ._fft_shift import fftshift as fftshift, ifftshift as ifftshift
 from ._fill_diagonal_prim import FillDiagonal as FillDiagonal
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
 from ._index_ms import IndexAdd as IndexAdd, fill_diagonal as fill_diagonal, index_add as index_add
-from ._lgamma import digamma as digamma, lgamma as lgamma, mvlgamma as mvlgamma
+from ._lgamma import digamma as digamma, lgamma as lgamma, mvlgamma as mvlgamma, polygamma as polygamma
 from ._linalg_ms import addmm as addmm, addmv as addmv, baddbmm as baddbmm, bmm as bmm, cosine_similarity as cosine_similarity, diff as diff, dist as dist, hypot as hypot, inner as inner, kron as kron, logit as logit, mv as mv, outer as outer, tensor_dot as tensor_dot
 from ._loss_gaussian_nll import gaussian_nll_loss as gaussian_nll_loss
 from ._losses_ms import hinge_embedding_loss as hinge_embedding_loss, smooth_l1_loss as smooth_l1_loss
@@ -1587,10 +1587,6 @@ def not_equal(*inputs: _TensorLike) -> Tensor:
 
 def ones_like(*inputs: _TensorLike) -> Tensor:
     """ones_like(x)"""
-
-
-def polygamma(*inputs: _TensorLike, n: int) -> Tensor:
-    """elementwise n-th derivative of digamma (n >= 1)"""
 
 
 def qr(*inputs: _TensorLike) -> Any:

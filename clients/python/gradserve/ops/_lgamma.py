@@ -1,4 +1,4 @@
-"""ops.lgamma / ops.digamma (the engine's ops) taking integer input as MindSpore 2.10 does (computed in
+"""ops.lgamma / ops.digamma / ops.polygamma (the engine's ops) taking integer input as MindSpore 2.10 does (computed in
 float32), and ops.mvlgamma, the multivariate log-gamma, built from lgamma:
 mvlgamma(x, p) = p (p - 1) / 4 log(pi) + sum_{j < p} lgamma(x - j / 2). Tensor methods of the same names."""
 from __future__ import annotations
@@ -8,7 +8,7 @@ import math
 from .._tensor import Tensor
 from ._extra import P
 
-__all__ = ["lgamma", "digamma", "mvlgamma"]
+__all__ = ["lgamma", "digamma", "polygamma", "mvlgamma"]
 
 
 def _floating(x, where: str) -> Tensor:
@@ -26,6 +26,21 @@ def lgamma(input):
 def digamma(input):
     """psi(x) = d/dx lgamma(x) elementwise (its own derivative, trigamma, is not available)."""
     return P.digamma(_floating(input, "Digamma"))
+
+
+def polygamma(n, input):
+    """MindSpore's ops.polygamma(n, input): the n-th derivative of digamma (n = 0: digamma itself); n a
+    non-negative integer, as a scalar Tensor (MindSpore's form) or an int."""
+    if isinstance(n, Tensor):
+        if n.size != 1 or "int" not in str(n.dtype).lower():
+            raise TypeError(f"For 'Polygamma', 'n' must be a scalar integer Tensor, got {n.dtype} of shape {n.shape}")
+        n = int(n.asnumpy().reshape(-1)[0])
+    elif isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"For 'Polygamma', 'n' must be an integer Tensor or int, but got {type(n).__name__}")
+    if n < 0:
+        raise ValueError(f"For 'Polygamma', 'n' must be >= 0, but got {n}")
+    x = _floating(input, "Polygamma")
+    return P.digamma(x) if n == 0 else P.polygamma(x, n=n)
 
 
 def mvlgamma(input, p):
