@@ -56,4 +56,4 @@ def mvlgamma(input, p):
 
 for _name, _fn in (("lgamma", lgamma), ("digamma", digamma)):
     setattr(Tensor, _name, lambda self, _fn=_fn: _fn(self))
-Tensor.mvlgamma = lambda self, p: mvlgamma(self, p)
+setattr(Tensor, "mvlgamma", lambda self, p: mvlgamma(self, p))

@@ -5,6 +5,8 @@ MindSpore's earlier composite Lamb: the trust ratio ||w|| / ||r + wd w|| is 1 wh
 clipped to [0, 10]. Tests: tests/clients/test_mindspore_lamb_lars.py."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..._training import Optimizer
@@ -13,6 +15,13 @@ from ._more import _WithState, _float
 __all__ = ["Lamb", "LARS"]
 
 _MAX_TRUST_RATIO = 10.0
+
+
+def _decay_at(wd: Any, step0: int) -> float:
+    """A weight decay (a number, or a schedule of the 0-based step) at step0."""
+    if isinstance(wd, (int, float, np.floating)):
+        return float(wd)
+    return float(wd(step0))
 
 
 class Lamb(_WithState):
@@ -71,7 +80,7 @@ class LARS(Optimizer):
         self.opt = optimizer
         self.lars_flag = tuple(bool(lars_filter(p)) for p in params)
         # MindSpore's LARS takes over the weight decay and the loss scale of the optimizer it wraps
-        self._decays = [grp["weight_decay"] for grp in optimizer._group]
+        self._decays: list[Any] = [grp["weight_decay"] for grp in optimizer._group]  # numbers or schedules
         groups: dict = {}
         optimizer._group = [groups.setdefault(id(g), dict(g, weight_decay=0.0)) for g in optimizer._group]
         self._inner_scale, optimizer.loss_scale = optimizer.loss_scale, 1.0
@@ -101,7 +110,8 @@ class LARS(Optimizer):
             if scale != 1.0:
                 g = g / t(scale)
             if use:
-                d = t((wd(step0) if callable(wd) else wd) / scale)
+                decay = _decay_at(wd, step0)
+                d = t(decay / scale)
                 w_norm, g_norm = np.sqrt(np.sum(w * w)), np.sqrt(np.sum(g * g))
                 coeff = t(self.coefficient) * w_norm / (g_norm + d * w_norm + t(self.epsilon)) \
                     if w_norm > 0 and g_norm > 0 else t(1)
