@@ -135,3 +135,20 @@ def test_lars_custom_filter_and_refusals():
         nn.LARS(nn.Momentum([w], 0.1, 0.9), use_clip=True)
     with pytest.raises(ValueError, match="1 gradient"):
         opt((Tensor(GRADS[0][0]),))
+
+
+def test_lars_with_a_learning_rate_schedule_and_a_loss_scale():
+    # the wrapped optimizer's per-step rates apply after LARS's rescaling; its loss scale moves into LARS
+    # (gradients divided by it before the local rate, weight decay divided by it too: nn.LARS's construct)
+    w, _ = params()
+    lrs = [0.1, 0.05, 0.02]
+    opt = nn.LARS(nn.Momentum([w], lrs, 0.9, weight_decay=0.01, loss_scale=4.0), epsilon=1e-8, coefficient=0.02)
+    ref = W0.astype(np.float64)
+    v = np.zeros_like(ref)
+    for (gw, _), lr in zip(GRADS[:3], lrs):
+        opt((Tensor(gw * 4.0),))
+        g, wd = gw.astype(np.float64), 0.01 / 4.0
+        wn, gn = np.linalg.norm(ref), np.linalg.norm(g)
+        v = 0.9 * v + (g + wd * ref) * (0.02 * wn / (gn + wd * wn + 1e-8))
+        ref = ref - lr * v
+    np.testing.assert_allclose(w.asnumpy(), ref, rtol=2e-6, atol=1e-7)
