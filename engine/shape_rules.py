@@ -233,7 +233,7 @@ def tile_shapes(x_shape, reps) -> tuple:
 # -- elementwise --------------------------------------------------------------------------------
 UNARY_FLOAT = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tan", "sinh", "cosh",
                "tanh", "asin", "acos", "atan", "asinh", "acosh", "atanh", "sigmoid", "softplus", "relu", "erf",
-               "floor", "ceil", "round")
+               "floor", "ceil", "round", "lgamma", "digamma")
 UNARY_ANY = ("square", "neg", "sign")
 BINARY = ("add", "sub", "mul", "maximum", "minimum", "remainder", "fmod")
 BINARY_FLOAT = ("div", "pow", "atan2", "igamma", "igammac", "igamma_dx")
@@ -254,6 +254,13 @@ def no_bool(op: str, avals) -> None:
     if any(a.dtype == "bool" for a in avals):
         raise RuleError(f"{op}: not defined for bool operands, got {', '.join(fmt(a) for a in avals)}; cast first",
                         op=op, dtype="bool")
+
+
+@rule("polygamma")
+def _polygamma(avals, n):
+    if n < 1:
+        raise RuleError(f"polygamma: order n must be >= 1 (n = 0 is digamma), got {n}", op="polygamma")
+    return elementwise("polygamma", avals, float_only=True)
 
 
 @rule(*UNARY_ANY, *BINARY)

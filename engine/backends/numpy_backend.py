@@ -1,4 +1,4 @@
-"""NumPy (CPU). erf from SciPy: NumPy has none, and a hand-rolled one would be less exact. matmul splits
+"""NumPy (CPU). erf, lgamma and digamma from SciPy: NumPy has none, and a hand-rolled one would be less exact. matmul splits
 large products across the intra-op threads (split_gemm; one call when there is one thread)."""
 from __future__ import annotations
 
@@ -14,13 +14,23 @@ def _index_add(xp, target, axis, index, values):
 
 def make_backend(device=None) -> Backend:
     from scipy.special import erf as _erf
+    from scipy.special import gammaln as _lgamma
+    from scipy.special import polygamma as _polygamma
+    from scipy.special import psi as _digamma
 
-    def erf(x):
-        # SciPy's erf has no float16 loop and returns float32/64 for float16 input:
+    def same_dtype(f):
+        # SciPy's special functions have no float16 loop and return float32/64 for float16 input:
         # cast back so dtypes are preserved (no silent upcast).
-        r = _erf(x)
+        def g(x):
+            r = f(x)
+            return r if r.dtype == x.dtype else r.astype(x.dtype)
+        return g
+
+    def polygamma(n, x):
+        r = _polygamma(n, x)
         return r if r.dtype == x.dtype else r.astype(x.dtype)
 
-    xp = namespace(np, erf=erf, index_add=lambda t, axis, idx, v: _index_add(np, t, axis, idx, v),
+    xp = namespace(np, erf=same_dtype(_erf), lgamma=same_dtype(_lgamma), digamma=same_dtype(_digamma), polygamma=polygamma,
+                   index_add=lambda t, axis, idx, v: _index_add(np, t, axis, idx, v),
                    matmul=split_gemm.matmul)
     return Backend("numpy", xp, to_host=np.asarray, from_host=np.asarray, device="cpu")

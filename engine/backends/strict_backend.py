@@ -23,6 +23,8 @@ def make_backend(device=None) -> Backend:
         moved = xps.moveaxis(values, axis, -1)  # [..., k]
         return target + xps.moveaxis(moved @ onehot, -1, axis)
 
-    xp = namespace(xps, erf=_unsupported("erf"), index_add=index_add,
+    xp = namespace(xps, erf=_unsupported("erf"), lgamma=_unsupported("lgamma"), digamma=_unsupported("digamma"),
+                   polygamma=_unsupported("polygamma"),
+                   index_add=index_add,
                    linalg=xps.linalg)  # an extension, loaded on first use: not in dir(xps)
     return Backend("array_api_strict", xp, to_host=lambda a: np.asarray(a), from_host=xps.asarray, device="cpu")

@@ -21,7 +21,9 @@ def make_backend(device=None) -> Backend:
     def index_add(target, axis, idx, values):
         return target.index_add(axis, idx, values)
 
-    xp = namespace(xpt, erf=torch.special.erf, index_add=index_add, **creators)
+    xp = namespace(xpt, erf=torch.special.erf, lgamma=torch.special.gammaln, digamma=torch.special.digamma,
+                   polygamma=torch.special.polygamma,
+                   index_add=index_add, **creators)
 
     def to_host(a):
         return a.detach().cpu().numpy()

@@ -140,6 +140,18 @@ vjp_rules["abs"], jvp_rules["abs"] = _abs_vjp, _abs_jvp
 _unary("erf", lambda xp, x: xp.erf(x),
        lambda b, x, y: b.mul(_c(b, x, 2.0 / math.sqrt(math.pi)), b.exp(b.neg(b.square(x)))))
 
+# The log-gamma family: each one's derivative is the next (lgamma' = digamma, digamma' = polygamma n=1,
+# polygamma(n)' = polygamma(n+1)), so derivatives of any order exist.
+_unary("lgamma", lambda xp, x: xp.lgamma(x), lambda b, x, y: b.digamma(x),
+       doc="elementwise log |Gamma(x)| (+inf at the poles 0, -1, -2, ...)")
+_unary("digamma", lambda xp, x: xp.digamma(x), lambda b, x, y: b.polygamma(x, n=1),
+       doc="elementwise digamma psi(x) = d/dx lgamma(x)")
+defop("polygamma", 1, rule_infer("polygamma"), attrs={"n": Attr("int")},
+      doc="elementwise n-th derivative of digamma (n >= 1)")
+impl_rules["polygamma"] = lambda xp, x, n: xp.polygamma(n, x)
+vjp_rules["polygamma"] = lambda b, ins, outs, cts, n: [b.mul(cts[0], b.polygamma(ins[0], n=n + 1))]
+jvp_rules["polygamma"] = lambda b, ins, outs, ts, n: [b.mul(ts[0], b.polygamma(ins[0], n=n + 1))]
+
 # neg and sign: linear / locally constant, with their own rules.
 _unary("neg", lambda xp, x: -x, None, float_only=False,
        np_out=ufunc_out(np.negative), fold=lambda a: -a, linear=True, sign_symmetric=True)

@@ -67,6 +67,7 @@ CASES = {  # op -> list of (input avals, attrs)
     "minimum": [([A((2, 3), "int32"), A((3,), "int32")], {})],
     "equal": [([A((2, 3), F), A((3,), F)], {})], "logical_and": [([A((2,), "bool"), A((2,), "bool")], {})],
     "logical_not": [([A((2,), "bool")], {})],
+    "polygamma": [([A((2, 3), F)], {"n": 2})],
     "where": [([A((2, 1), "bool"), A((3,), F), A((2, 3), F)], {})],
     "fill": [([], {"shape": (2, 3), "value": 1.0, "dtype": F})],
     "const": [([], {"value": np.zeros((2, 2), np.float64)})],

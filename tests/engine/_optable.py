@@ -192,6 +192,9 @@ CASES: list[Case] = [
     _unary("asin", X(U, -0.8, 0.8)), _unary("acos", X(U, -0.8, 0.8)), _unary("atan", X(U, -2, 2)),
     _unary("asinh", X(U, -2, 2)), _unary("acosh", X(U, 1.2, 3.0)), _unary("atanh", X(U, -0.8, 0.8)),
     _unary("sigmoid", X(U, -2, 2)), _unary("softplus", X(U, -2, 2)), _unary("erf", X(U, -1.5, 1.5)),
+    _unary("lgamma", X(U, 0.3, 4.0)), _unary("digamma", X(U, 0.3, 4.0)),
+    Case("polygamma", [X(U, 0.3, 4.0)], {"n": 1}, name="n1"),
+    Case("polygamma", [X(U, 0.5, 3.0)], {"n": 2}, name="n2"),
     _unary("relu", X(U, 0.1, 1.0, pm=True)), _unary("abs", X(U, 0.1, 1.0, pm=True)),
     _unary("neg"), _unary("sign", X(U, 0.1, 1.0, pm=True)),
     # piecewise constant: samples off the integers (floor, ceil) and off the half-integers (round)

@@ -353,3 +353,7 @@ __all__ += ["CTCLoss"]
 from .optim._adagrad_rmsprop import Adagrad, RMSProp  # noqa: E402
 
 __all__ += ["Adagrad", "RMSProp"]
+
+from .optim._lamb_lars import LARS, Lamb  # noqa: E402
+
+__all__ += ["Lamb", "LARS"]

@@ -32,6 +32,7 @@ from ._fft_shift import fftshift as fftshift, ifftshift as ifftshift
 from ._fill_diagonal_prim import FillDiagonal as FillDiagonal
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
 from ._index_ms import IndexAdd as IndexAdd, fill_diagonal as fill_diagonal, index_add as index_add
+from ._lgamma import digamma as digamma, lgamma as lgamma, mvlgamma as mvlgamma, polygamma as polygamma
 from ._linalg_ms import addmm as addmm, addmv as addmv, baddbmm as baddbmm, bmm as bmm, cosine_similarity as cosine_similarity, diff as diff, dist as dist, hypot as hypot, inner as inner, kron as kron, logit as logit, mv as mv, outer as outer, tensor_dot as tensor_dot
 from ._loss_gaussian_nll import gaussian_nll_loss as gaussian_nll_loss
 from ._losses_ms import hinge_embedding_loss as hinge_embedding_loss, smooth_l1_loss as smooth_l1_loss
@@ -123,6 +124,7 @@ __all__ = [
     'DType',
     'Dense',
     'Depend',
+    'Digamma',
     'Div',
     'DotGeneral',
     'DynamicSlice',
@@ -185,6 +187,7 @@ __all__ = [
     'Lerp',
     'Less',
     'LessEqual',
+    'Lgamma',
     'LinSpace',
     'Linrec',
     'Log',
@@ -225,6 +228,7 @@ __all__ = [
     'PReLU',
     'Pad',
     'Padding',
+    'Polygamma',
     'Pow',
     'Primitive',
     'Print',
@@ -394,6 +398,7 @@ __all__ = [
     'diag',
     'diagonal',
     'diff',
+    'digamma',
     'dist',
     'div',
     'divide',
@@ -487,6 +492,7 @@ __all__ = [
     'lerp',
     'less',
     'less_equal',
+    'lgamma',
     'linearize',
     'linrec',
     'linspace',
@@ -534,6 +540,7 @@ __all__ = [
     'mul',
     'multiply',
     'mv',
+    'mvlgamma',
     'narrow',
     'ne',
     'neg',
@@ -547,6 +554,7 @@ __all__ = [
     'outer',
     'pad',
     'permute',
+    'polygamma',
     'pow',
     'prelu',
     'print',
@@ -841,6 +849,12 @@ class CustomVjp(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Any: ...
 
 
+class Digamma(Primitive):
+    """elementwise digamma psi(x) = d/dx lgamma(x)"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
 class Div(Primitive):
     """elementwise div with NumPy broadcasting"""
     def __init__(self) -> None: ...
@@ -1003,6 +1017,12 @@ class LessEqual(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
+class Lgamma(Primitive):
+    """elementwise log |Gamma(x)| (+inf at the poles 0, -1, -2, ...)"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
 class Linrec(Primitive):
     """linear recurrence h_t = a_t * h_(t-1) + b_t along `axis` (h_(-1) = 0; reverse runs from the end); its derivatives are linrecs, so cumprod / prod built on it need no division"""
     def __init__(self, *, axis: int = ..., reverse: bool = ...) -> None: ...
@@ -1120,6 +1140,12 @@ class NotEqual(Primitive):
 class OnesLike(Primitive):
     """ones_like(x)"""
     def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Polygamma(Primitive):
+    """elementwise n-th derivative of digamma (n >= 1)"""
+    def __init__(self, *, n: int) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
