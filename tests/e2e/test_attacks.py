@@ -17,7 +17,7 @@ import pytest
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
-from .helpers import F32, X, Y, call, decode, error_of, in_thread, matmul_net, slow_input, slow_net
+from .helpers import DX, F32, X, Y, call, decode, error_of, in_thread, matmul_net, slow_input, slow_net
 from .server import Server
 
 KEY = "attack-key"
@@ -27,7 +27,6 @@ ENV = {"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "2", "GRADSERVE_API
        "GRADSERVE_IDLE_TIMEOUT_S": "2", "GRADSERVE_MAX_HEADER_BYTES": "8192", "GRADSERVE_MAX_CONNECTIONS": "40",
        "GRADSERVE_MAX_OUTPUT_BYTES": str(1 << 20), "GRADSERVE_MAX_WORK": "20000", "GRADSERVE_GRAPH_CACHE_BYTES": str(4 << 20),
        "GRADSERVE_PLAN_CACHE_BYTES": str(8 << 20)}
-DX = np.array([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], F32)
 XIN = slow_input(1024)
 ENDLESS = slow_net(1024, 1400)  # minutes on one core, within max_nodes
 

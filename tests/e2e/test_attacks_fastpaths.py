@@ -22,12 +22,11 @@ from engine import GraphBuilder
 from engine.serialize import graph_to_json
 from service import codec
 
-from .helpers import X, Y, body_for, call, decode, in_thread, matmul_net, metric, slow_input, slow_net, t
+from .helpers import DX, X, Y, body_for, call, decode, in_thread, matmul_net, metric, slow_input, slow_net, t
 from .server import Server
 
 ENV = {"GRADSERVE_BODY_TIMEOUT_S": "2", "GRADSERVE_HEADER_TIMEOUT_S": "2", "GRADSERVE_IDLE_TIMEOUT_S": "3",
        "GRADSERVE_SEND_TIMEOUT_S": "2", "GRADSERVE_MAX_HEADER_BYTES": "8192", "GRADSERVE_GRPC": "false"}
-DX = np.array([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], np.float32)
 CEILING = 20.0  # seconds any single answer may take on a loaded 2-core box
 
 

@@ -20,10 +20,9 @@ import pytest
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
-from .helpers import X, Y, call, decode, matmul_net, metric, pool_of, wait_for_pool
+from .helpers import DX, X, Y, call, decode, matmul_net, metric, pool_of, wait_for_pool
 from .server import Server
 
-DX = np.array([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], np.float32)
 ONNX = {"Content-Type": "application/onnx"}
 
 

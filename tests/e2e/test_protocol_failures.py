@@ -15,13 +15,14 @@ import time
 import numpy as np
 import pytest
 
-from .helpers import (F32, X, Y, busy_worker, in_thread, matmul_net, metric, pool_of, slow_input, slow_net,
+from .helpers import (DX, X, Y, busy_worker, in_thread, matmul_net, metric, pool_of, slow_input, slow_net,
                       wait_for_metric, wait_for_pool)
 from .proto import Proto
 
-DX = np.array([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], F32)
 SLOW = slow_net(512, 300)  # a few seconds on one core
 XIN = slow_input(512)
+# a job that outlasts any deadline here by far: minutes on one core, over 10 s even at an AVX-512 core's peak
+ENDLESS, XBIG = slow_net(1024, 1400), slow_input(1024)
 # Jobs that must keep both workers busy while a test watches the queue: long enough (seconds)
 # that the watching never races their end, even on a fast, idle machine.
 BUSY_K = 600

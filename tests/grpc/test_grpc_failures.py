@@ -11,13 +11,12 @@ import grpc
 import numpy as np
 import pytest
 from e2e.grpc_wire import arrays, call, error_body, request, rpc_error, tensor
-from e2e.helpers import X, Y, matmul_net, metric, slow_input, slow_net
+from e2e.helpers import DX, X, Y, matmul_net, metric, slow_input, slow_net
 
 from service.proto import gradserve_pb2 as pb
 
 SC = grpc.StatusCode
 F32 = np.float32
-DX = np.array([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], F32)
 XIN = slow_input(512)
 
 
