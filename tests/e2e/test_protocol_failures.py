@@ -56,8 +56,8 @@ def test_worker_killed_mid_job(proto, server, client, sig):
 def test_deadline_exceeded_and_worker_recycled(proto, client):
     before = metric(client, RESTARTS, device="cpu", reason="deadline")
     t0 = time.monotonic()
-    proto.call("eval", SLOW, [XIN], device="cpu", deadline_ms=300, enc="binary").failed(504, "deadline_exceeded")
-    assert time.monotonic() - t0 < 3
+    proto.call("eval", ENDLESS, [XBIG], device="cpu", deadline_ms=300, enc="binary").failed(504, "deadline_exceeded")
+    assert time.monotonic() - t0 < 10  # answered at its deadline, not when the job would have ended
     assert_healthy(proto)
     wait_for_metric(client, RESTARTS, before + 1, "the worker still running the expired job was not recycled",
                     device="cpu", reason="deadline")

@@ -34,14 +34,12 @@ def test_deadline_of_the_call_reaches_the_core(stub, client):
     either reason counts, what matters is that the job does not outlive the call."""
     restarts = ("gradserve_worker_restarts_total",)
     before = sum(metric(client, *restarts, device="cpu", reason=r) for r in ("deadline", "cancelled"))
-    t0 = time.monotonic()
     e = rpc_error(call, stub, "eval", {"graph": slow_net(512, 1400), "inputs": [XIN], "device": "cpu"}, timeout=3)
     assert e.code() == SC.DEADLINE_EXCEEDED
     end = time.monotonic() + 30
     while sum(metric(client, *restarts, device="cpu", reason=r) for r in ("deadline", "cancelled")) < before + 1:
         assert time.monotonic() < end, "the job outlived the call's deadline on its worker"
         time.sleep(0.1)
-    assert time.monotonic() - t0 < 30
     assert_healthy(stub)
 
 
