@@ -45,10 +45,8 @@ class Lamb(_WithState):
 
     def _update_decayed(self, w, g, state, lr, wd):
         t = w.dtype.type
-        m, v = state
         b1, b2, step = t(self.beta1), t(self.beta2), self.global_step
-        m = b1 * m + (t(1) - b1) * g
-        v = b2 * v + (t(1) - b2) * g * g
+        m, v = self._adam_moments(g, state, t)
         m_hat = m / (t(1) - b1 ** t(step))  # b1^t in the parameter's dtype, as MindSpore's float32 beta1 Tensor
         v_hat = v / (t(1) - b2 ** t(step))
         update = m_hat / (np.sqrt(v_hat) + t(self.eps))

@@ -140,10 +140,7 @@ class AdamWeightDecay(_WithState):
 
     def _update_decayed(self, w, g, state, lr, wd):
         t = w.dtype.type
-        m, v = state
-        b1, b2 = t(self.beta1), t(self.beta2)
-        m = b1 * m + (t(1) - b1) * g  # 1 - beta in the parameter's dtype, as MindSpore computes it
-        v = b2 * v + (t(1) - b2) * g * g
+        m, v = self._adam_moments(g, state, t)
         update = m / (np.sqrt(v) + t(self.eps))
         if wd:
             update = update + wd * w
