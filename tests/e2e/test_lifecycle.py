@@ -65,14 +65,15 @@ def test_sigterm_drains(tmp_path):
     s = Server(tmp_path / "drain.log", env={"GRADSERVE_DEVICES": "cpu", "GRADSERVE_CPU_WORKERS": "1"})
     try:
         pids = s.worker_pids()
-        # seconds on one core (~1 s on a fast AVX-512 one): in flight well past the SIGTERM's effect
-        job = {"graph": slow_net(512, 400), "inputs": [slow_input(512)]}
+        # seconds on one core (~1 s on a fast AVX-512 one): in flight well past the SIGTERM's effect; its
+        # deadline past a loaded box's slowdown (the default, 30 s, is not)
+        job = {"graph": slow_net(512, 400), "inputs": [slow_input(512)], "deadline_ms": 300_000}
         import threading
 
         box = {}
 
         def run():
-            with s.client() as c:
+            with s.client(timeout=320) as c:
                 box["r"] = call(c, "eval", job, "binary")
 
         th = threading.Thread(target=run)
@@ -93,7 +94,7 @@ def test_sigterm_drains(tmp_path):
             assert time.monotonic() < end, "the server still accepts connections while draining"
             time.sleep(0.02)
         assert th.is_alive(), "the job ended before the listener closed: not a drain (make it slower)"
-        th.join(60)
+        th.join(330)
         assert box["r"].status_code == 200, box["r"].text  # the in-flight job finished
         assert np.isfinite(decode(box["r"])["outputs"][0]["array"]).all()
         assert s.proc.wait(30) == 0
