@@ -156,6 +156,11 @@ def test_dynamic_weight_decay_and_adam_weight_decay_follow_mindspore(on_real_ser
     close(w, [0.23086454, -1.8998649, 1.868231])
     close(opt.moments1[0], [0.013, 0.109, 0.342])
     close(opt.moments2[0], [0.00056193047, 0.0029969625, 0.0079879016])
+    class Subclassed(nn.AdamWeightDecay):  # a user's subclass reads the same state (MindSpore: Parameters)
+        pass
+
+    _, opt = _three_steps(lambda p: Subclassed(p, learning_rate=0.1, weight_decay=0.01))
+    close(opt.moments1[0], [0.013, 0.109, 0.342])
     w, _ = _three_steps(lambda p: nn.AdamWeightDecay(p, learning_rate=0.1, weight_decay=_DecaySchedule()))
     close(w, [0.19610898, -1.8048404, 1.72073])
     with pytest.raises(TypeError, match="beta1"):

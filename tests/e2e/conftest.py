@@ -5,8 +5,13 @@ set it to "cpu,gpu" and the same suite runs through the CuPy pool.
 """
 from __future__ import annotations
 
+import httpx
 import pytest
 
+from service.proto import gradserve_pb2_grpc as pb_grpc
+
+from . import grpc_wire as gw
+from .limited_server import CEILING, auth
 from .proto import PROTOCOLS, Proto
 from .server import E2E_DEVICES, ROOT, SERVER_ENV, Server, free_port, server_binary, shared_server  # noqa: F401
 
@@ -28,6 +33,23 @@ def proto(request, server) -> Proto:
 def client(server):
     with server.client() as c:
         yield c
+
+
+@pytest.fixture
+def c(srv):
+    """Client k1 of the module's own `srv` (tests/e2e/limited_server.py), a new connection per request (its
+    idle timeout is short: a kept one reused as the server drops it would be a reset)."""
+    with httpx.Client(base_url=srv.url, timeout=CEILING, headers=auth(),
+                      limits=httpx.Limits(max_keepalive_connections=0)) as cl:
+        yield cl
+
+
+@pytest.fixture(scope="module")
+def stub(srv):
+    """A gRPC stub on the module's own `srv`."""
+    ch = gw.open_channel(srv.grpc_target)
+    yield pb_grpc.GradserveStub(ch)
+    ch.close()
 
 
 def devices() -> list[str]:

@@ -18,6 +18,7 @@ from service import codec
 F32 = np.float32
 X = np.array([[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]], F32)
 Y = np.array([[0.11, 3.3, 1.1], [1.1, 0.2, 1.4], [1.1, 2.2, 0.3]], F32)
+DX = np.array([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], F32)  # matmul_net's d/dx at X, Y (ones sens): Y's row sums
 TENSOR_FIELDS = ("inputs", "sens", "tangents", "v")
 
 

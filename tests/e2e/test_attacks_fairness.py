@@ -24,11 +24,10 @@ from service.metrics import Metrics
 from service.pools import Pool, build_specs
 from service.settings import Settings
 
-from .helpers import X, Y, call, decode, matmul_net, pool_of, slow_input, slow_net, wait_for_pool
+from .helpers import DX, X, Y, call, decode, matmul_net, pool_of, slow_input, slow_net, wait_for_pool
 from .server import Server
 from .test_unit_pool_scheduling import CEILING, Loop, neg_job, rejected, settled, slow_job
 
-DX = np.array([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], np.float32)
 
 
 # -- at the pool: the order and the places (one real worker; every job submitted in one step) -------------

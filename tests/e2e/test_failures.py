@@ -7,9 +7,8 @@ import httpx
 import numpy as np
 import pytest
 
-from .helpers import F32, X, Y, call, decode, error_of, matmul_net, metric
+from .helpers import DX, F32, X, Y, call, decode, error_of, matmul_net, metric
 
-DX = np.array([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], F32)
 
 
 def assert_healthy(client: httpx.Client, device: str = "cpu") -> None:

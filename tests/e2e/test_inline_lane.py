@@ -164,10 +164,12 @@ def test_with_every_worker_busy_a_small_job_waits_for_a_worker(c):
     body = {"graph": mlp_net("mlp_busy"), "inputs": [rng.normal(size=(4, 8)).astype(F32),
                                                     rng.normal(size=(8, 3)).astype(F32)]}
     until_inline(c, "eval", body)
-    slow = {"graph": slow_net(512, 300), "inputs": [slow_input(512)]}  # seconds on one core
+    # seconds on one core; a deadline past a loaded box's slowdown (the default, 30 s, is not)
+    slow = {"graph": slow_net(512, 300), "inputs": [slow_input(512)], "deadline_ms": 300_000}
     busy = [in_thread(run, c, "eval", slow) for _ in range(2)]
     wait_for_pool(c, "the workers did not become busy", lambda p: p["busy"] == 2, timeout=CEILING)
-    out = run(c, "eval", body)  # no idle worker: it is queued as ever, never run ahead of the queue
+    # no idle worker: it is queued as ever, never run ahead of the queue (behind a slow job: the same deadline)
+    out = run(c, "eval", dict(body, deadline_ms=300_000))
     assert out["timing"]["lane"] == "worker" and out["timing"]["queue_ms"] > 0
     for th, box in busy:
         th.join(CEILING)

@@ -101,10 +101,12 @@ def test_a_lent_run_reports_how_long_its_threads_waited_for_a_cpu(loop, pool, sl
         await settled(pool)
         noted, note = [], pool.work.note
         pool.work.note = lambda *a: (noted.append(a), note(*a))
-        burn = "import os; os.sched_setaffinity(0, %r)\nwhile True: pass" % (set(CORES[:2]),)
-        burners = [subprocess.Popen([sys.executable, "-c", burn]) for _ in range(2)]
+        burn = "import os; os.sched_setaffinity(0, %r); print('on', flush=True)\nwhile True: pass" % (set(CORES[:2]),)
+        burners = [subprocess.Popen([sys.executable, "-c", burn], stdout=subprocess.PIPE) for _ in range(2)]
         try:
-            await asyncio.sleep(0.3)  # running
+            for b in burners:  # each says it is burning its cores (an interpreter's start is no fixed time)
+                line = await asyncio.wait_for(asyncio.to_thread(b.stdout.readline), CEILING)
+                assert line == b"on\n", line
             job = slow_job()
             _, timing, _ = await asyncio.wait_for(pool.submit(job), CEILING)
         finally:
@@ -112,6 +114,7 @@ def test_a_lent_run_reports_how_long_its_threads_waited_for_a_cpu(loop, pool, sl
             for b in burners:
                 b.kill()
                 b.wait()
+                b.stdout.close()
         assert job.lend is not None and not timing["reclaimed"]
         [(key, ms, lent, waited)] = noted
         assert key == job.key and lent and ms == timing["compute_ms"] and waited > 0.05 * ms, (ms, waited)
@@ -395,9 +398,10 @@ core = sorted(os.sched_getaffinity(0))[0]
 os.sched_setaffinity(0, {core})
 d, tids = RunDelay(), [int(t) for t in os.listdir("/proc/self/task")]
 assert d.since(None, tids) == 0.0
-burner = subprocess.Popen([sys.executable, "-c", "import os; os.sched_setaffinity(0, {%d})\\nwhile True: pass" % core])
+burner = subprocess.Popen([sys.executable, "-c", "import os; os.sched_setaffinity(0, {%d}); print('on', flush=True)"
+                           "\\nwhile True: pass" % core], stdout=subprocess.PIPE)
 try:
-    time.sleep(0.3)  # it runs on our core now
+    assert burner.stdout.readline() == b"on\\n"  # it runs on our core now (however long its start took)
     before = d.sample(tids)
     t = time.perf_counter()
     while time.perf_counter() - t < 0.3:  # busy: the scheduler shares the core with the burner

@@ -95,6 +95,8 @@ INVALID = [  # the inputs the hand-written SDK rules once accepted while the eng
     ("add", [((2, 3), F), ((2, 3), "int32")], {}),
     ("div", [((2,), "int32"), ((2,), "int32")], {}),
     ("exp", [((2,), "int64")], {}),
+    ("polygamma", [((2,), F)], {"n": 0}),
+    ("polygamma", [((2,), F)], {"n": 10 ** 30}),  # past int64 (PyTorch's backend raised a bare ValueError)
 ]
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from e2e.grpc_wire import arrays, call, open_channel, request, rpc_error
 from e2e.h2_raw import DATA, GOAWAY, HEADERS, SETTINGS, RawH2
-from e2e.helpers import X, Y, matmul_net, metric, slow_input, slow_net
+from e2e.helpers import DX, X, Y, matmul_net, metric, slow_input, slow_net
 from e2e.server import Server
 from oip.models import write_repository
 from tritonclient.grpc import service_pb2 as opb  # (service.oip_proto would clash with it in one process)
@@ -27,8 +27,6 @@ from engine.serialize import graph_to_json
 from service.proto import gradserve_pb2_grpc as pb_grpc
 
 SC = grpc.StatusCode
-F32 = np.float32
-DX = np.array([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], F32)
 SEND_S, AGE_S, MAX_DEADLINE_S = 1.0, 6.0, 5.0
 GRACE_S = MAX_DEADLINE_S + 0.3 + SEND_S  # peer_bounds: the longest job and its send
 ENV = {"GRADSERVE_SEND_TIMEOUT_S": str(SEND_S), "GRADSERVE_GRPC_MAX_CONNECTION_AGE_S": str(AGE_S),

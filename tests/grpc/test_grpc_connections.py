@@ -13,13 +13,12 @@ import httpx
 import numpy as np
 import pytest
 from e2e.grpc_wire import arrays, call
-from e2e.helpers import X, Y, matmul_net, metric, wait_for_metric
+from e2e.helpers import DX, X, Y, matmul_net, metric, wait_for_metric
 from e2e.server import Server
 
 from service.proto import gradserve_pb2_grpc as pb_grpc
 
 AGE_S = 5.0
-DX = np.array([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], np.float32)
 OPEN, CLOSED = "gradserve_grpc_connections", "gradserve_grpc_connections_closed_total"
 
 

@@ -11,13 +11,12 @@ import grpc
 import numpy as np
 import pytest
 from e2e.grpc_wire import arrays, call, error_body, request, rpc_error, tensor
-from e2e.helpers import X, Y, matmul_net, metric, slow_input, slow_net
+from e2e.helpers import DX, X, Y, matmul_net, metric, slow_input, slow_net
 
 from service.proto import gradserve_pb2 as pb
 
 SC = grpc.StatusCode
 F32 = np.float32
-DX = np.array([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], F32)
 XIN = slow_input(512)
 
 
@@ -35,14 +34,12 @@ def test_deadline_of_the_call_reaches_the_core(stub, client):
     either reason counts, what matters is that the job does not outlive the call."""
     restarts = ("gradserve_worker_restarts_total",)
     before = sum(metric(client, *restarts, device="cpu", reason=r) for r in ("deadline", "cancelled"))
-    t0 = time.monotonic()
     e = rpc_error(call, stub, "eval", {"graph": slow_net(512, 1400), "inputs": [XIN], "device": "cpu"}, timeout=3)
     assert e.code() == SC.DEADLINE_EXCEEDED
     end = time.monotonic() + 30
     while sum(metric(client, *restarts, device="cpu", reason=r) for r in ("deadline", "cancelled")) < before + 1:
         assert time.monotonic() < end, "the job outlived the call's deadline on its worker"
         time.sleep(0.1)
-    assert time.monotonic() - t0 < 30
     assert_healthy(stub)
 
 

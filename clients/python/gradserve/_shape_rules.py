@@ -262,6 +262,8 @@ def no_bool(op: str, avals) -> None:
 def _polygamma(avals, n):
     if n < 1:
         raise RuleError(f"polygamma: order n must be >= 1 (n = 0 is digamma), got {n}", op="polygamma")
+    if n >= 2 ** 63:  # an int64, as MindSpore's n Tensor (PyTorch's backend raised on a larger one)
+        raise RuleError(f"polygamma: order n must fit in an int64, got {n}", op="polygamma")
     return elementwise("polygamma", avals, float_only=True)
 
 

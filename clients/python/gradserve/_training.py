@@ -155,6 +155,13 @@ class Optimizer(Cell):
     def _update_decayed(self, w: Any, g: Any, state: Any, lr: Any, wd: Any, /) -> tuple[Any, Any]:
         raise NotImplementedError
 
+    def _adam_moments(self, g: Any, state: Any, t: Any, /) -> tuple[Any, Any]:
+        """Adam's moments (Adam, AdamWeightDecay, Lamb): m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2, with the
+        betas and 1 - beta in the parameter's dtype `t`, as MindSpore computes them."""
+        m, v = state
+        b1, b2 = t(self.beta1), t(self.beta2)
+        return b1 * m + (t(1) - b1) * g, b2 * v + (t(1) - b2) * g * g
+
     def construct(self, *args):
         raise TypeError("optimizers update Parameters in the client: call them outside a traced construct")
 
@@ -229,10 +236,8 @@ class Adam(Optimizer):
 
     def _update(self, w, g, state, lr):
         t = w.dtype.type
-        b1, b2, n = t(self.beta1), t(self.beta2), self.global_step
-        m, v = state
-        m = b1 * m + (t(1) - b1) * g
-        v = b2 * v + (t(1) - b2) * g * g
+        b1, n = t(self.beta1), self.global_step
+        m, v = self._adam_moments(g, state, t)
         lr_t = lr * t(np.sqrt(1 - self.beta2 ** n) / (1 - self.beta1 ** n))
         num = b1 * m + (t(1) - b1) * g if self.use_nesterov else m
         return (m, v), w - lr_t * num / (np.sqrt(v) + t(self.eps))

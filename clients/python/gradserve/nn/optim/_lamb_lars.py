@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..._training import Optimizer
-from ._more import _WithState, _float
+from ._more import _AdamDecoupled, _float
 
 __all__ = ["Lamb", "LARS"]
 
@@ -24,11 +24,9 @@ def _decay_at(wd: Any, step0: int) -> float:
     return float(wd(step0))
 
 
-class Lamb(_WithState):
+class Lamb(_AdamDecoupled):
     """m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; r = (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps);
     u = r + wd w; w -= lr * trust * u with trust = ||w|| / ||u|| per parameter (see the module)."""
-    _state_names = ("moments1", "moments2")
-    _decoupled_decay = True  # wd w joins the update r, not the gradient
 
     def __init__(self, params, learning_rate, beta1=0.9, beta2=0.999, eps=1e-6, weight_decay=0.0):
         b1, b2, e = (_float(v, n, "Lamb") for v, n in ((beta1, "beta1"), (beta2, "beta2"), (eps, "eps")))
@@ -40,15 +38,10 @@ class Lamb(_WithState):
         self.beta1, self.beta2, self.eps = b1, b2, e
         super().__init__(learning_rate, params, weight_decay)
 
-    def _init_state(self, p):
-        return np.zeros_like(p), np.zeros_like(p)
-
     def _update_decayed(self, w, g, state, lr, wd):
         t = w.dtype.type
-        m, v = state
         b1, b2, step = t(self.beta1), t(self.beta2), self.global_step
-        m = b1 * m + (t(1) - b1) * g
-        v = b2 * v + (t(1) - b2) * g * g
+        m, v = self._adam_moments(g, state, t)
         m_hat = m / (t(1) - b1 ** t(step))  # b1^t in the parameter's dtype, as MindSpore's float32 beta1 Tensor
         v_hat = v / (t(1) - b2 ** t(step))
         update = m_hat / (np.sqrt(v_hat) + t(self.eps))

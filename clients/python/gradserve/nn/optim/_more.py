@@ -21,7 +21,7 @@ class _WithState(Optimizer):
     _state_names: tuple = ()
 
     def __getattr__(self, name):
-        names = type(self).__dict__.get("_state_names", ())
+        names = getattr(type(self), "_state_names", ())  # (a class attribute: never this __getattr__ again)
         if name in names:
             k = names.index(name)
             return tuple(Tensor(np.array(s[k])) for s in self.__dict__["_gs_state"])
@@ -29,6 +29,16 @@ class _WithState(Optimizer):
         if getter is None:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
         return getter(name)
+
+
+class _AdamDecoupled(_WithState):
+    """The state and decay of AdamWeightDecay and Lamb: Adam's two moments per parameter (Optimizer._adam_moments),
+    readable as `moments1` / `moments2`; the weight decay joins the update (_update_decayed), not the gradient."""
+    _state_names = ("moments1", "moments2")
+    _decoupled_decay = True
+
+    def _init_state(self, p):
+        return np.zeros_like(p), np.zeros_like(p)
 
 
 class ASGD(_WithState):
@@ -120,12 +130,10 @@ class AdaMax(_WithState):
         return (m, v), w - lr / (t(1) - t(self._beta1_power)) * m / (v + t(self.eps))
 
 
-class AdamWeightDecay(_WithState):
+class AdamWeightDecay(_AdamDecoupled):
     """MindSpore's AdamWeightDecay (no bias correction, decoupled decay): m = b1 m + (1-b1) g;
     v = b2 v + (1-b2) g^2; w -= lr (m / (sqrt(v) + eps) + weight_decay w). weight_decay may be a Cell of the
     global step (MindSpore's dynamic weight decay)."""
-    _state_names = ("moments1", "moments2")
-    _decoupled_decay = True
 
     def __init__(self, params, learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-6, weight_decay=0.0):
         b1, b2, e = (_float(v, n, "AdamWeightDecay") for v, n in ((beta1, "beta1"), (beta2, "beta2"), (eps, "eps")))
@@ -135,15 +143,9 @@ class AdamWeightDecay(_WithState):
         self.beta1, self.beta2, self.eps = b1, b2, e
         super().__init__(learning_rate, params, weight_decay)
 
-    def _init_state(self, p):
-        return np.zeros_like(p), np.zeros_like(p)
-
     def _update_decayed(self, w, g, state, lr, wd):
         t = w.dtype.type
-        m, v = state
-        b1, b2 = t(self.beta1), t(self.beta2)
-        m = b1 * m + (t(1) - b1) * g  # 1 - beta in the parameter's dtype, as MindSpore computes it
-        v = b2 * v + (t(1) - b2) * g * g
+        m, v = self._adam_moments(g, state, t)
         update = m / (np.sqrt(v) + t(self.eps))
         if wd:
             update = update + wd * w

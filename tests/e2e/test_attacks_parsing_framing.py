@@ -1,5 +1,6 @@
-"""Attack replays, round 3, each against a real server (round 2's: 2 cpu workers, API keys k1 / k2 as two
-clients, 2 s head and body timeouts, a compute budget of 1e9 operations a job, 8 shared-memory places).
+"""Attack replays on parsing and framing, each against a real server (tests/e2e/limited_server.py: 2 cpu
+workers, API keys k1 / k2 as two clients, 2 s head and body timeouts, a compute budget of 1e9 operations a
+job, 8 shared-memory places).
 
 - a JSON object repeating a key, on every decoder (/v1 REST, OIP HTTP, the shared-memory routes, UM-Bridge,
   gRPC's graph_json): 400 naming the key and the path of its object (before: the last value won, silently);
@@ -13,8 +14,8 @@ clients, 2 s head and body timeouts, a compute budget of 1e9 operations a job, 8
   derivative (refused by max_order before any derivation), memory bombs (refused by max_job_bytes);
 - model repository path traversal and UM-Bridge config abuse.
 
-After each attack a canary job is answered right and no worker restarted (round 2's `canary`). Expected
-values: the canary's gradient is the seed's (round 2); zero-size results by NumPy."""
+After each attack a canary job is answered right and no worker restarted (limited_server's `canary`).
+Expected values: the canary's gradient is the seed's (helpers.DX); zero-size results by NumPy."""
 from __future__ import annotations
 
 import gzip
@@ -28,12 +29,10 @@ import pytest
 
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
-from service.proto import gradserve_pb2_grpc as pb_grpc
 
 from . import grpc_wire as gw
-from .helpers import X, Y, call, decode, error_of, matmul_net, metric
-from .server import Server
-from .test_attacks_round2 import CEILING, DX, ENV, SHM, auth, canary, create, read_all, uds, uds_path
+from .helpers import DX, X, Y, call, decode, error_of, matmul_net, metric
+from .limited_server import CEILING, SHM, auth, canary, create, limited_server, read_all, uds, uds_path
 
 F32 = np.float32
 JOB_BYTES = 512 << 20  # per-job memory budget (max_job_bytes) of this server
@@ -41,27 +40,9 @@ JOB_BYTES = 512 << 20  # per-job memory budget (max_job_bytes) of this server
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
-    from oip.models import write_repository  # (tests/ is on sys.path: the OIP suite's repository)
-
-    repo = write_repository(tmp_path_factory.mktemp("models"))
-    s = Server(tmp_path_factory.mktemp("attacks_round3") / "server.log", devices="cpu",
-               env={**ENV, "GRADSERVE_MODEL_REPOSITORY": str(repo), "GRADSERVE_MAX_JOB_BYTES": str(JOB_BYTES)})
+    s = limited_server(tmp_path_factory, "attacks_parsing_framing", GRADSERVE_MAX_JOB_BYTES=str(JOB_BYTES))
     yield s
     s.stop()
-
-
-@pytest.fixture
-def c(srv):
-    with httpx.Client(base_url=srv.url, timeout=CEILING, headers=auth(),
-                      limits=httpx.Limits(max_keepalive_connections=0)) as cl:
-        yield cl
-
-
-@pytest.fixture(scope="module")
-def stub(srv):
-    ch = gw.open_channel(srv.grpc_target)
-    yield pb_grpc.GradserveStub(ch)
-    ch.close()
 
 
 def jt(a: np.ndarray) -> str:

@@ -1,6 +1,6 @@
-"""Attack replays, round 2: what round 1 (test_attacks*.py, test_fuzz_wire.py) left over, each against a real
-server (2 cpu workers, API keys k1 / k2 as two clients, 2 s head and body timeouts, a compute budget of
-1e9 operations a job, 8 shared-memory region places).
+"""Attack replays: what test_attacks*.py and test_fuzz_wire.py left over, each against a real server
+(tests/e2e/limited_server.py: 2 cpu workers, API keys k1 / k2 as two clients, 2 s head and body timeouts, a
+compute budget of 1e9 operations a job, 8 shared-memory region places).
 
 - compute bombs: a few hundred bytes asking for billions of operations (a matmul chain, one big matmul, a
   convolution, a broadcast chain, a derivative order) are refused before they run, 413 naming max_job_flops
@@ -30,57 +30,19 @@ import pytest
 
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
-from service.proto import gradserve_pb2_grpc as pb_grpc
 
 from . import grpc_wire as gw
-from .helpers import X, Y, call, decode, error_of, matmul_net, metric
-from .server import Server
+from .helpers import DX, X, Y, call, decode, error_of, matmul_net
+from .limited_server import CEILING, FLOPS, SHM, auth, canary, create, limited_server, read_all, uds, uds_path
 
 F32 = np.float32
-KEYS = ("k1", "k2")
-FLOPS = 10 ** 9
-ENV = {"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "2", "GRADSERVE_API_KEYS": ",".join(KEYS),
-       "GRADSERVE_HEADER_TIMEOUT_S": "2", "GRADSERVE_BODY_TIMEOUT_S": "2", "GRADSERVE_IDLE_TIMEOUT_S": "3",
-       "GRADSERVE_MAX_HEADER_BYTES": "8192", "GRADSERVE_MAX_JOB_FLOPS": str(FLOPS),
-       "GRADSERVE_CLIENT_SHM_MAX_REGIONS": "8"}
-DX = np.array([[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]], F32)
-CEILING = 30.0  # seconds any one answer may take on a loaded 2-core box
-
-
-def auth(key: str = "k1") -> dict:
-    return {"Authorization": f"Bearer {key}"}
 
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
-    from oip.models import write_repository  # (tests/ is on sys.path: the OIP suite's repository)
-
-    repo = write_repository(tmp_path_factory.mktemp("models"))  # for the OIP and UM-Bridge routes
-    s = Server(tmp_path_factory.mktemp("attacks_round2") / "server.log", devices="cpu",
-               env={**ENV, "GRADSERVE_MODEL_REPOSITORY": str(repo)})
+    s = limited_server(tmp_path_factory, "attacks_bombs_regions_sockets")
     yield s
     s.stop()
-
-
-@pytest.fixture
-def c(srv):
-    with httpx.Client(base_url=srv.url, timeout=CEILING, headers=auth(),
-                      limits=httpx.Limits(max_keepalive_connections=0)) as cl:
-        yield cl
-
-
-@pytest.fixture(scope="module")
-def stub(srv):
-    ch = gw.open_channel(srv.grpc_target)
-    yield pb_grpc.GradserveStub(ch)
-    ch.close()
-
-
-def canary(c: httpx.Client) -> None:
-    """A small job answered right, and no worker restarted by any attack so far."""
-    r = call(c, "grad", {"graph": matmul_net(), "inputs": [X, Y]})
-    np.testing.assert_allclose(decode(r)["outputs"][0]["array"], DX, rtol=1e-6)
-    assert metric(c, "gradserve_worker_restarts_total", device="cpu") == 0
 
 
 # -- compute bombs ---------------------------------------------------------------------------------------------
@@ -218,13 +180,6 @@ def test_a_repeated_weight_is_refused(c, stub):
 
 
 # -- made shared-memory regions ---------------------------------------------------------------------------------
-SHM = "/v2/systemsharedmemory"
-
-
-def create(c: httpx.Client, name: str, body) -> httpx.Response:
-    return c.post(f"{SHM}/region/{name}/create", content=body if isinstance(body, bytes) else json.dumps(body))
-
-
 @pytest.mark.parametrize("body, status, says", [
     ({"byte_size": 1 << 40}, 413, "client_shm_made_bytes"),
     ({"byte_size": -1}, 400, "byte_size"), ({"byte_size": 0}, 400, "byte_size"),
@@ -337,32 +292,6 @@ def test_a_generation_reused_by_another_client_reads_that_clients_bytes(c, srv):
 
 
 # -- the Unix socket ---------------------------------------------------------------------------------------------
-def uds_path(c: httpx.Client) -> str:
-    r = c.get("/v1/local")
-    assert r.status_code == 200, r.text
-    return r.json()["unix_socket"]
-
-
-def uds(path: str) -> socket.socket:
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(CEILING)
-    s.connect(path)
-    return s
-
-
-def read_all(s: socket.socket) -> bytes:
-    """Everything the server sends until it closes (or CEILING passes)."""
-    out = b""
-    try:
-        while True:
-            got = s.recv(65536)
-            if not got:
-                return out
-            out += got
-    except (socket.timeout, ConnectionResetError):
-        return out
-
-
 def test_slow_loris_heads_on_the_unix_socket_get_408_and_others_are_served(c):
     """20 connections that never finish their head: each 408 within header_timeout_s (2 s), while TCP and
     Unix-socket clients are served."""
