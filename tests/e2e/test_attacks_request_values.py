@@ -5,6 +5,10 @@ lets through must not reach a conversion that throws (a 500) or an error message
   and gRPC INTERNAL); an index of non-ASCII digits ('²' passes str.isdigit, int('²') throws). Now a name
   longer than any device is a 400 naming $.device, without echoing it whole, and an index must be ASCII
   digits.
+- an Open Inference Protocol request naming the same output many times (HTTP JSON, gRPC ModelInfer): each
+  name was answered with its own copy of the output, so a body of 20 bytes an entry asked for as many copies
+  of a 4 MiB output as it had entries (a response 10^5 times the request, built in the server's memory).
+  Now a repeated output is a 400 / INVALID_ARGUMENT naming it, as a repeated input is, before the job runs.
 
 After each attack a canary job is answered right and no worker restarted. Expected values: the canary's
 gradient by hand (d/dx sum((x * 1) @ y) = y.sum(axis=1) in each row)."""
@@ -15,6 +19,10 @@ import httpx
 import numpy as np
 import pytest
 
+from engine import GraphBuilder
+from engine.serialize import graph_to_json
+from tritonclient.grpc import service_pb2 as oip_pb  # (service.oip_proto would clash with it in one process)
+from tritonclient.grpc import service_pb2_grpc as oip_grpc
 from service.proto import gradserve_pb2_grpc as pb_grpc
 
 from . import grpc_wire as gw
@@ -24,9 +32,23 @@ from .server import Server
 CEILING = 60.0
 
 
+BIG_OUT = 1 << 20  # elements of the "wide" model's output (4 MiB of FP32), at the e2e max_elements
+
+
+def wide_net() -> dict:
+    gb = GraphBuilder("wide")
+    x = gb.input((1,), name="x")
+    return graph_to_json(gb.build(gb.broadcast_to(x, shape=(BIG_OUT,))))
+
+
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("attacks_values") / "server.log", devices="cpu")
+    from oip.models import write_model  # (tests/ is on sys.path: the OIP suite's repository)
+
+    repo = tmp_path_factory.mktemp("models")
+    write_model(repo, "wide", wide_net(), {"kind": "eval"})
+    s = Server(tmp_path_factory.mktemp("attacks_values") / "server.log", devices="cpu",
+               env={"GRADSERVE_MODEL_REPOSITORY": str(repo)})
     yield s
     s.stop()
 
@@ -41,6 +63,13 @@ def c(srv):
 def stub(srv):
     ch = gw.open_channel(srv.grpc_target)
     yield pb_grpc.GradserveStub(ch)
+    ch.close()
+
+
+@pytest.fixture(scope="module")
+def oip(srv):
+    ch = gw.open_channel(srv.grpc_target)
+    yield oip_grpc.GRPCInferenceServiceStub(ch)
     ch.close()
 
 
@@ -64,3 +93,36 @@ def test_a_device_no_server_has_is_a_400_not_a_500(c, stub, device):
     assert e.code() == grpc.StatusCode.INVALID_ARGUMENT, (e.code(), e.details()[:300])
     assert gw.error_body(e)["detail"]["path"] == "$.device"
     canary(c)
+
+
+# -- outputs an inference request names ------------------------------------------------------------------------------
+REPEATS = 1000  # 4 GiB of copies of the wide model's output, from a request of about 20 KB
+
+
+def test_an_output_named_many_times_over_oip_http_is_a_400_naming_it(c):
+    body = {"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1.0]}],
+            "outputs": [{"name": "out", "parameters": {"binary_data": True}}] * REPEATS}
+    r = c.post("/v2/models/wide/infer", json=body)
+    assert r.status_code == 400, (r.status_code, len(r.content))
+    assert "'out'" in r.json()["error"] and "twice" in r.json()["error"], r.text[:500]
+    canary(c)
+
+
+def test_an_output_named_many_times_over_oip_grpc_is_invalid_argument(c, oip):
+    req = oip_pb.ModelInferRequest(model_name="wide")
+    req.inputs.add(name="x", datatype="FP32", shape=[1]).contents.fp32_contents.append(1.0)
+    for _ in range(REPEATS):
+        req.outputs.add(name="out")
+    e = gw.rpc_error(oip.ModelInfer, req, timeout=CEILING)
+    assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and "'out'" in e.details() and "twice" in e.details(), \
+        (e.code(), e.details()[:300])
+    canary(c)
+
+
+def test_each_output_named_once_is_answered(c):
+    body = {"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [2.0]}],
+            "outputs": [{"name": "out", "parameters": {"binary_data": True}}]}
+    r = c.post("/v2/models/wide/infer", json=body)
+    assert r.status_code == 200, r.text[:500]
+    n = int(r.headers["inference-header-content-length"])
+    np.testing.assert_array_equal(np.frombuffer(r.content[n:], np.float32), np.full(BIG_OUT, 2.0, np.float32))
