@@ -9,10 +9,14 @@ lets through must not reach a conversion that throws (a 500) or an error message
   name was answered with its own copy of the output, so a body of 20 bytes an entry asked for as many copies
   of a 4 MiB output as it had entries (a response 10^5 times the request, built in the server's memory).
   Now a repeated output is a 400 / INVALID_ARGUMENT naming it, as a repeated input is, before the job runs.
+- Inference-Header-Content-Length "+N" or "N_M" (forms Python's int() takes, which a proxy in front may read
+  otherwise, or not at all) split the body where the server alone thought it should: now 400, as "0x10" was.
 
 After each attack a canary job is answered right and no worker restarted. Expected values: the canary's
 gradient by hand (d/dx sum((x * 1) @ y) = y.sum(axis=1) in each row)."""
 from __future__ import annotations
+
+import json
 
 import grpc
 import httpx
@@ -47,6 +51,7 @@ def srv(tmp_path_factory):
 
     repo = tmp_path_factory.mktemp("models")
     write_model(repo, "wide", wide_net(), {"kind": "eval"})
+    write_model(repo, "seed_grad", matmul_net(), {"kind": "grad"})
     s = Server(tmp_path_factory.mktemp("attacks_values") / "server.log", devices="cpu",
                env={"GRADSERVE_MODEL_REPOSITORY": str(repo)})
     yield s
@@ -126,3 +131,28 @@ def test_each_output_named_once_is_answered(c):
     assert r.status_code == 200, r.text[:500]
     n = int(r.headers["inference-header-content-length"])
     np.testing.assert_array_equal(np.frombuffer(r.content[n:], np.float32), np.full(BIG_OUT, 2.0, np.float32))
+
+
+# -- the binary extension's header length ---------------------------------------------------------------------------
+def binary_body(oip: bool) -> tuple[bytes, int]:
+    tensors = [{"shape": list(a.shape), "datatype": "FP32", "parameters": {"binary_data_size": a.nbytes}} for a in (X, Y)]
+    if oip:  # (an OIP request names its inputs)
+        head = {"inputs": [dict(t, name=n) for t, n in zip(tensors, "xy")]}
+    else:
+        head = {"graph": matmul_net(), "inputs": tensors}
+    h = json.dumps(head).encode()
+    return h + X.tobytes() + Y.tobytes(), len(h)
+
+
+@pytest.mark.parametrize("path", ["/v1/grad", "/v2/models/seed_grad/infer"])
+@pytest.mark.parametrize("form", ["+{}", "{}_{}", "{}.0"], ids=["plus", "underscore", "float"])
+def test_a_header_length_int_would_take_but_is_not_digits_is_a_400(c, path, form):
+    body, n = binary_body(path.startswith("/v2"))
+    digits = str(n)
+    value = form.format(digits[:1], digits[1:]) if "_" in form else form.format(digits)
+    r = c.post(path, content=body, headers={"Content-Type": "application/octet-stream",
+                                            "Inference-Header-Content-Length": value})
+    assert r.status_code == 400 and "Inference-Header-Content-Length" in r.text, r.text[:500]
+    r = c.post(path, content=body, headers={"Content-Type": "application/octet-stream",
+                                            "Inference-Header-Content-Length": digits})
+    assert r.status_code == 200, r.text[:500]  # the same body with its length as digits
