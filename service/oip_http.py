@@ -202,8 +202,8 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
                 return (*decode_infer(head, reader, settings), timeout_s(head))
             # large bodies are parsed off the event loop (as /v1 does)
             tensors, wanted, binary, rid, timeout = await asyncio.to_thread(decode) if len(body) > BIG else decode()
-            check_outputs(model, wanted)
             req = model.job(check_inputs(model, tensors), core)
+            check_outputs(model, wanted)  # (after the inputs: a request wrong in both hears of its inputs)
             req.client = client
             if timeout is not None:  # the client's timeout bounds the job's deadline
                 req.deadline_s = min(timeout, req.deadline_s or settings.default_deadline_s)
