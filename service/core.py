@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from engine.ir import Graph
 from engine.serialize import Limits
 
 from . import shm
+from .derive_share import DeriveShare
 from .derivation import EXTRA, KINDS, Derived, _dtype_name, signature, spec_of, Deriver
 from .errors import (DeadlineExceeded, InvalidRequest, LimitExceeded, Overloaded, ServiceError, Unavailable)
 from .metrics import Metrics
@@ -152,13 +154,16 @@ class Core:
         self.registry = Registry(self.limits, s.max_nodes, s.graph_cache_bytes, s.graph_cache_size)
         self.deriver = Deriver(s.max_order, s.max_work, s.derived_cache_bytes, s.graph_cache_size,
                                s.max_elements, s.max_nodes)
-        # derivation off the event loop, a few at a time: the jobs waiting for a thread hold their
-        # admission place, so the wait counts against admission like a queued job
+        # derivation off the event loop, a few at a time, shared between clients (service.derive_share): the
+        # jobs waiting for a thread hold their admission place, so the wait counts against admission like a
+        # queued job
         self.executor = ThreadPoolExecutor(max_workers=s.derive_threads, thread_name_prefix="gradserve-derive")
+        self.derive_share = DeriveShare(self.executor, s.derive_threads)
         self.draining = False
         self.started = False
         self.batcher = Batcher(settings.batch_delay_ms / 1e3, settings.max_batch) if settings.batch_delay_ms else None
         self.admitting = 0  # admitted requests not yet handed to a pool (see admit)
+        self.admitted_by: Counter = Counter()  # client -> its part of admitting
         self.routes: dict = {}  # device string -> (pool, index): see _route
         self.checks: dict = {}  # graph id or derived key -> its GraphChecks / DerivedChecks (see _checks)
         m = self.metrics
@@ -202,7 +207,7 @@ class Core:
         plus free queue places) as if they were queued already: under a flood, only as many bodies
         are read at once as could become jobs. Room is counted over all pools, since the body says
         which device the job wants."""
-        if self.pools and not self._has_room(self.admitting) and \
+        if self.pools and not self._has_room(self.admitting) and not self._fewer_than_another(client) and \
                 not any(p.evictable(client) is not None for p in self.pools.values()):  # (Pool.evictable)
             for p in self.pools.values():
                 self.metrics.rejected.labels(p.name).inc()
@@ -210,7 +215,15 @@ class Core:
             raise Overloaded(f"every pool is full ({', '.join(self.pools)}): retry after {retry}s", retry_after=retry,
                              queue_size=self.settings.queue_size)
         self.admitting += 1
-        return Admission(self)
+        self.admitted_by[client] += 1
+        return Admission(self, client)
+
+    def _fewer_than_another(self, client: str) -> bool:
+        """Past the pools' room, a client holding two admitted places fewer than another still takes one (as
+        Pool.evictable shares the queue): one client's requests holding every place (bodies trickling in,
+        derivations taking seconds) cannot keep the others out. Each client holds at most as many places as
+        the room, so the places held stay within the room times the clients (API keys or peer hosts)."""
+        return bool(self.admitted_by) and max(self.admitted_by.values()) >= self.admitted_by[client] + 2
 
     def _has_room(self, n: int) -> bool:
         """The pools' room (Pool.room, summed) is above n: the first pools' often tell (a small job's
@@ -290,8 +303,7 @@ class Core:
         spec = spec_of(req.kind, req.options)
         d = self.deriver.cached(req.kind, gid, spec)
         if d is None:
-            loop = asyncio.get_running_loop()
-            d = await loop.run_in_executor(self.executor, self.deriver.derive, req.kind, gid, g, spec)
+            d = await self.derive_share.run(req.client, self.deriver.derive, req.kind, gid, g, spec)
         inputs = check_extra(d, self._checks(d.key, d, DerivedChecks), req)
         self._check_output(d, req)
         if req.recipe is not None and req.graph is None:
@@ -370,14 +382,19 @@ class Core:
 class Admission:
     """A place reserved by `Core.admit`; released once (when the job reaches a pool, or fails before)."""
 
-    __slots__ = ("core",)
+    __slots__ = ("core", "client")
 
-    def __init__(self, core: Core):
+    def __init__(self, core: Core, client: str):
         self.core: Core | None = core
+        self.client = client
 
     def release(self) -> None:
         if self.core is not None:
             self.core.admitting -= 1
+            held = self.core.admitted_by
+            held[self.client] -= 1
+            if held[self.client] <= 0:
+                del held[self.client]
             self.core = None
 
 

@@ -16,7 +16,7 @@ from .core import Core
 from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
 from .grpc_server import clip, grpc_code
 from .jobs import client_of
-from .oip_http import EXTENSIONS, place_outputs, select_outputs, server_version
+from .oip_http import EXTENSIONS, check_outputs, place_outputs, select_outputs, server_version
 from .oip_proto import grpc_predict_v2_pb2 as pb
 from .oip_proto import grpc_predict_v2_pb2_grpc as pb_grpc
 from .repository import ModelRepository, check_inputs
@@ -146,6 +146,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
                 req.deadline_s = max(1e-3, min(own, remaining))
             wanted = [(o.name, True, param_dict(o.parameters) if "shared_memory_region" in o.parameters else None)
                       for o in request.outputs] or None
+            check_outputs(model, wanted)
             res = await self.core.run(req, admission)
             outs = place_outputs(select_outputs(model, res.outputs, wanted, True), io)
         except ServiceError as e:

@@ -125,16 +125,26 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
     return tensors, outs, binary, head.get("id")
 
 
+def check_outputs(model: Model, wanted: list | None) -> None:
+    """The requested outputs, before the job runs: each one the model has, each named once (a name repeated
+    was answered with a copy of the output each time: a request of 20 bytes an entry asked for gigabytes)."""
+    names = [spec.name for spec in model.outputs]
+    seen: set = set()
+    for i, (n, *_) in enumerate(wanted or ()):
+        if n not in names:
+            raise InvalidRequest(f"model {model.name!r} has no output {n!r}; its outputs: {names}",
+                                 path=f"$.outputs[{i}]")
+        if n in seen:
+            raise InvalidRequest(f"output {n!r} is requested twice", path=f"$.outputs[{i}]")
+        seen.add(n)
+
+
 def select_outputs(model: Model, results: list, wanted: list | None, binary: bool) -> list:
     """[(name, array, binary, shared memory parameters or None)] in the requested order (all outputs when
-    none is requested)."""
+    none is requested); `wanted` passed check_outputs."""
     by_name = {spec.name: a for spec, (_, a) in zip(model.outputs, results)}
     if wanted is None:
         return [(n, a, binary, None) for n, a in by_name.items()]
-    for n, *_ in wanted:
-        if n not in by_name:
-            raise InvalidRequest(f"model {model.name!r} has no output {n!r}; its outputs: {list(by_name)}",
-                                 path="$.outputs")
     return [(n, by_name[n], *rest) for n, *rest in wanted]
 
 
@@ -193,6 +203,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             # large bodies are parsed off the event loop (as /v1 does)
             tensors, wanted, binary, rid, timeout = await asyncio.to_thread(decode) if len(body) > BIG else decode()
             req = model.job(check_inputs(model, tensors), core)
+            check_outputs(model, wanted)  # (after the inputs: a request wrong in both hears of its inputs)
             req.client = client
             if timeout is not None:  # the client's timeout bounds the job's deadline
                 req.deadline_s = min(timeout, req.deadline_s or settings.default_deadline_s)

@@ -10,6 +10,10 @@ from .errors import InvalidRequest, Unavailable
 from .pools import ACCELERATORS, Pool
 from .settings import KNOWN_POOLS
 
+# longer than any pool name and device index ("torchcpu:65535"): a longer name is refused before it is
+# parsed (an index of 10^5 digits was int() past Python's digit limit: a 500) or echoed in full
+MAX_DEVICE_CHARS = 32
+
 
 def route(pools: dict, device: str) -> tuple[Pool, int | None]:
     dev = (device or "cpu").strip().lower()
@@ -20,6 +24,10 @@ def route(pools: dict, device: str) -> tuple[Pool, int | None]:
         if "cpu" in pools:
             return pools["cpu"], None
         return next(iter(pools.values())), None
+    if len(dev) > MAX_DEVICE_CHARS:
+        raise InvalidRequest(f"device name of {len(dev)} characters, {device[:MAX_DEVICE_CHARS]!r}...: no server "
+                             f"has such a device; this server has: {', '.join(device_names(pools))} (or auto)",
+                             path="$.device", available=device_names(pools))
     kind, _, idx = dev.partition(":")
     if kind not in KNOWN_POOLS:
         raise InvalidRequest(f"unknown device {device!r}; this server has: {', '.join(device_names(pools))} "
@@ -30,7 +38,7 @@ def route(pools: dict, device: str) -> tuple[Pool, int | None]:
                           retryable=False)
     index = None
     if idx:
-        if not idx.isdigit():
+        if not (idx.isascii() and idx.isdigit()):  # ('²'.isdigit(), but int('²') fails)
             raise InvalidRequest(f"device index in {device!r} is not an integer", path="$.device")
         index = int(idx)
         if index not in pools[kind].device_indices():

@@ -107,8 +107,9 @@ class Settings(BaseSettings):
                                "its trips).")
     max_output_bytes: int = Field(256 * 1024 * 1024, ge=1, description="Largest response a job may produce, in "
                                   "bytes as encoded (JSON counts ~16 bytes per element); 413 before running past it.")
-    derive_threads: int = Field(2, ge=1, description="Threads that build derived graphs off the event loop; jobs "
-                                "waiting for one hold their admission place.")
+    derive_threads: int = Field(2, ge=1, description="Threads that build derived graphs off the event loop (one "
+                                "client uses at most derive_threads - 1 at once, at least one); jobs waiting for "
+                                "one hold their admission place.")
     # -- connections --------------------------------------------------------------------------------
     body_timeout_s: float = Field(30.0, gt=0, description="A request body must arrive within this (408 past it, "
                                   "its admission place freed).")

@@ -1,0 +1,167 @@
+"""Attacks on what the server builds in its own process before a worker runs anything: derived graphs.
+
+Each against a real server (2 cpu workers, API keys k1 / k2 as two clients):
+- a Jacobian / Hessian with respect to parameters by name (engine.wrt_params) of an output broadcast from one
+  float to many elements: the identity it maps the pullback over was an m x m constant built in the server
+  (m = 20 000: 1.6 GB and minutes of one derive thread, from a request of a few hundred bytes). Now the
+  identity is built by the graph, not stored in it, and an output past max_jacobian_basis is refused as for
+  positions (413 naming the limit), promptly;
+- a client sending a few Jacobians over many outputs (each a few hundred bytes, each seconds of a derive
+  thread before max_work refuses it) held every admission place and both derive threads: every other client
+  got 429 until they ended (77 s on the loaded test box). Now one client runs at most derive_threads - 1
+  derivations at once (service.derive_share) and a client holding two admitted places fewer than another
+  still gets one (Core.admit): the other client is answered while they are still deriving (waits on the
+  server's own count of admitted requests and on answers, generous ceilings).
+
+After each attack a canary job is answered right and no worker restarted. Expected values: the canary's
+gradient by hand (d/dx sum((x*z) @ y) = z * y.sum(axis=1), z = 1); the Jacobian of x * w by w, x, by hand."""
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+import numpy as np
+import pytest
+
+from engine import GraphBuilder
+from engine.serialize import graph_to_json
+
+from .helpers import X, Y, call, decode, error_of, matmul_net, metric
+from .server import Server
+
+F32 = np.float32
+KEYS = ("k1", "k2")
+ENV = {"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "2", "GRADSERVE_API_KEYS": ",".join(KEYS)}
+CEILING = 60.0  # seconds any one answer may take on a loaded 2-core box
+BASIS = 4096  # engine.transforms.MAX_JACOBIAN_BASIS
+WIDE = 1000  # an output whose identity (WIDE^2 elements) is within the e2e server's max_elements (2^20)
+
+
+def auth(key: str = "k1") -> dict:
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("attacks_derivation") / "server.log", devices="cpu", env=ENV)
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def c(srv):
+    with httpx.Client(base_url=srv.url, timeout=CEILING, headers=auth()) as cl:
+        yield cl
+
+
+def canary(c: httpx.Client) -> None:
+    """A small job answered right, and no worker restarted by any attack so far."""
+    r = call(c, "grad", {"graph": matmul_net(), "inputs": [X, Y]})
+    want = np.broadcast_to(Y.sum(axis=1), X.shape)  # d/dx sum((x * 1) @ y)
+    np.testing.assert_allclose(decode(r)["outputs"][0]["array"], want, rtol=1e-6)
+    assert metric(c, "gradserve_worker_restarts_total", device="cpu") == 0
+
+
+def broadcast_net(m: int) -> dict:
+    """One float in, times a parameter, broadcast to m elements: a tiny request whose output is large."""
+    gb = GraphBuilder("bcast")
+    x = gb.input((1,), name="x")
+    w = gb.param("w", np.full(1, 2.0, F32))
+    return graph_to_json(gb.build(gb.broadcast_to(gb.mul(x, w), shape=(m,))))
+
+
+# -- the identity of a Jacobian by parameters ---------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["jacobian", "hessian"])
+def test_a_jacobian_by_weights_of_a_huge_output_is_refused_naming_the_basis_limit(c, kind):
+    r = call(c, kind, {"graph": broadcast_net(100_000), "inputs": [np.ones(1, F32)], "positions": [],
+                       "weights": ["w"]})
+    assert r.status_code == 413, r.text[:500]
+    assert error_of(r)["detail"]["limit"] == "max_jacobian_basis", r.text[:500]
+    canary(c)
+
+
+def test_a_jacobian_by_weights_of_a_wide_output_keeps_another_client_served(srv, c):
+    """The derived graph stays small (the identity is an iota comparison, not an m x m constant
+    in the request's derived text), so it is derived at once; another client's job is answered while it
+    runs, and the Jacobian is right: d(x * w)_i / dw = x for each of the m elements."""
+    box: dict = {}
+
+    def attack():
+        with httpx.Client(base_url=srv.url, timeout=CEILING, headers=auth("k2")) as h:
+            box["r"] = call(h, "jacobian", {"graph": broadcast_net(WIDE), "inputs": [np.full(1, 3.0, F32)],
+                                            "positions": [], "weights": ["w"]})
+
+    th = threading.Thread(target=attack)
+    th.start()
+    canary(c)  # the other client, while the attack is derived or runs
+    th.join(CEILING)
+    assert not th.is_alive()
+    r = box["r"]
+    assert r.status_code == 200, r.text[:500]
+    jac = np.asarray(decode(r)["outputs"][0]["array"])
+    np.testing.assert_allclose(jac, np.full((WIDE, 1), 3.0, F32))
+    canary(c)
+
+
+def test_the_derived_text_of_a_jacobian_by_weights_does_not_grow_with_its_output_squared():
+    """In process: the derived graph a worker is sent is small at the basis limit (it was 4096^2 floats,
+    90 MB of base64, built in the server)."""
+    from engine.serialize import graph_from_json
+    from service.derivation import Deriver
+
+    d = Deriver(4, 200_000, 1 << 28, 100, max_elements=64 << 20, max_nodes=100_000)
+    g = graph_from_json(broadcast_net(BASIS))
+    out = d.derive("jacobian", "g", g, {"positions": [], "mode": None, "weights": ["w"]})
+    assert len(out.text) < 100_000, len(out.text)
+
+
+# -- one client's slow derivations and the others ----------------------------------------------------------------
+def many_outputs_net(seed: int, outputs: int = 60, m: int = 1024) -> dict:
+    """One float in, `outputs` outputs of m elements: its reverse Jacobian emits a grad node per output element,
+    each with a cotangent per output (outputs^2 * m steps): max_nodes (3000 here) or max_work refuses it after
+    seconds of one derive thread."""
+    gb = GraphBuilder(f"wide{seed}")
+    x = gb.input((1,), name="x")
+    return graph_to_json(gb.build(tuple(gb.broadcast_to(gb.mul(x, gb.scalar(float(seed + i + 1), "float32")),
+                                                        shape=(m,)) for i in range(outputs))))
+
+
+def wait_until(cond, what: str, ceiling: float = CEILING) -> None:
+    end = time.monotonic() + ceiling
+    while not cond():
+        assert time.monotonic() < end, what
+        time.sleep(0.05)
+
+
+def test_one_clients_slow_derivations_leave_room_and_a_thread_for_another(srv, c):
+    attacks, answers = 4, {}
+
+    def attack(i):
+        with httpx.Client(base_url=srv.url, timeout=3 * CEILING, headers=auth("k2")) as h:
+            answers[i] = call(h, "jacobian", {"graph": many_outputs_net(100 * i), "inputs": [np.ones(1, F32)]})
+
+    ths = [threading.Thread(target=attack, args=(i,)) for i in range(attacks)]
+    for th in ths:
+        th.start()
+    wait_until(lambda: c.get("/v1/devices").json()["admitting"] >= attacks, "the attacks did not take their places")
+    # another client, with a graph never derived before (it needs a derive thread)
+    r = call(c, "grad", {"graph": sin_net_named("victim"), "inputs": [np.full(1, 0.5, F32)]})
+    pending = attacks - len(answers)
+    assert r.status_code == 200, r.text[:500]
+    np.testing.assert_allclose(decode(r)["outputs"][0]["array"], np.cos([0.5]), rtol=1e-6)
+    # the premise: the attacks were still deriving (seconds each, one at a time) when the other client was served
+    assert pending >= 1, "the attacks all ended before the other client was served: make them heavier"
+    for th in ths:
+        th.join(3 * CEILING)
+    for i, a in answers.items():
+        assert a.status_code in (413, 504), a.text[:500]  # a limit, or the deadline on a loaded box
+        if a.status_code == 413:
+            assert error_of(a)["detail"]["limit"] in ("max_nodes", "max_work"), a.text[:500]
+    assert len(answers) == attacks
+    canary(c)
+
+
+def sin_net_named(name: str) -> dict:
+    gb = GraphBuilder(name)
+    return graph_to_json(gb.build(gb.sin(gb.input((1,), name="x"))))

@@ -1,0 +1,78 @@
+"""service.derive_share: one client's derivations leave a thread for the others; a cancelled one holds its
+thread's place until the thread is done with it. Derivations here are functions that block on events (no
+timing)."""
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from service.derive_share import DeriveShare
+
+CEILING = 30.0
+
+
+def blocker(gate: threading.Event, name: str):
+    def fn():
+        assert gate.wait(CEILING)
+        return name
+    return fn
+
+
+async def _settle(share: DeriveShare, client: str, n: int) -> None:
+    for _ in range(int(CEILING / 0.01)):
+        if share.running[client] == n:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{client}: {share.running[client]} running, not {n}")
+
+
+def test_a_client_at_its_share_waits_and_another_client_runs():
+    async def main():
+        with ThreadPoolExecutor(2) as ex:
+            share = DeriveShare(ex, 2)  # one thread a client
+            gate = threading.Event()
+            first = asyncio.ensure_future(share.run("a", blocker(gate, "a1")))
+            second = asyncio.ensure_future(share.run("a", lambda: "a2"))
+            await _settle(share, "a", 1)
+            assert not second.done()  # a's second waits for a's first, though a thread is free
+            assert await asyncio.wait_for(share.run("b", lambda: "b1"), CEILING) == "b1"  # b is not behind a
+            gate.set()
+            assert await asyncio.wait_for(asyncio.gather(first, second), CEILING) == ["a1", "a2"]
+            assert not share.running and not share.waiting
+    asyncio.run(main())
+
+
+def test_a_cancelled_derivation_holds_its_place_until_its_thread_is_done():
+    async def main():
+        with ThreadPoolExecutor(2) as ex:
+            share = DeriveShare(ex, 2)
+            gate = threading.Event()
+            first = asyncio.ensure_future(share.run("a", blocker(gate, "a1")))
+            await _settle(share, "a", 1)
+            first.cancel()  # the client went away: its thread still derives
+            await asyncio.sleep(0)
+            again = asyncio.ensure_future(share.run("a", lambda: "a2"))
+            await asyncio.sleep(0.05)
+            assert not again.done() and share.running["a"] == 1  # no second thread for asking again
+            gate.set()
+            assert await asyncio.wait_for(again, CEILING) == "a2"
+    asyncio.run(main())
+
+
+def test_a_cancelled_waiter_passes_its_turn_on():
+    async def main():
+        with ThreadPoolExecutor(2) as ex:
+            share = DeriveShare(ex, 1)  # one thread: one a client (at least one)
+            gate = threading.Event()
+            first = asyncio.ensure_future(share.run("a", blocker(gate, "a1")))
+            await _settle(share, "a", 1)
+            waiter = asyncio.ensure_future(share.run("a", lambda: "a2"))
+            last = asyncio.ensure_future(share.run("a", lambda: "a3"))
+            await asyncio.sleep(0.05)
+            waiter.cancel()
+            gate.set()
+            assert await asyncio.wait_for(first, CEILING) == "a1"
+            assert await asyncio.wait_for(last, CEILING) == "a3"
+            assert not share.running and not share.waiting
+    asyncio.run(main())
