@@ -53,8 +53,10 @@ def products(n: int) -> None:
     print("thread CPU per product, median us (x of the whole product)")
     for name, (sa, sb) in PRODUCTS.items():
         a, b = rng.standard_normal(sa).astype(np.float32), rng.standard_normal(sb).astype(np.float32)
-        if name.startswith("dW"):  # a transposed view, as the plan passes it
+        if name.startswith("dW"):  # transposed views, as the plan passes them
             a = np.ascontiguousarray(a.T).T
+        if name.endswith(".T"):
+            b = np.ascontiguousarray(b.T).T
         out = np.empty((sa[0], sb[1]), np.float32)
         variants = {"whole": [lambda: np.matmul(a, b, out=out)], "1/thread": _blocks(a, b, out, 1),
                     "2/thread": _blocks(a, b, out, 2)}
