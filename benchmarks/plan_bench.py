@@ -127,7 +127,8 @@ def timed(plans: list, inputs, params, n: int, cpu: list | None = None) -> list[
     for _ in range(min(n, 200)):
         for p in plans:
             p.run_host(inputs, params)
-    ts, cs = [[] for _ in plans], [[] for _ in plans]
+    ts: list[list[float]] = [[] for _ in plans]
+    cs: list[list[float]] = [[] for _ in plans]
     order = list(zip(plans, ts, cs))
     for i in range(n):
         for p, t, c in (order if i % 2 == 0 else order[::-1]):
