@@ -6,7 +6,8 @@
 The SDK traces the workloads of benchmarks/loops_workloads.py against the in-process stand-in server of
 the SDK tests (tests/clients/_fake_server.py), which records the graph documents it is sent; each is
 compiled by the engine and run with `Plan.run_host` (what a worker runs per job), one BLAS thread,
-median of --n calls (--threads: large products split across that many threads). With --base, the same
+median of --n calls, wall and process CPU (--threads: large products split across that many threads;
+--pin: the caller on one core and the split's helpers on another, as a worker runs a lent job). With --base, the same
 documents are also compiled by the engine of that git ref
 (extracted to a temporary package `engine_base`) and the two plans are run alternately, call by call,
 in this one process; their outputs are compared bit for bit (and, where they differ, by how much:
@@ -119,18 +120,37 @@ def base_engine(ref: str):
             importlib.import_module("engine_base.serialize").graph_from_json)
 
 
-def timed(plans: list, inputs, params, n: int) -> list[float]:
-    """Median seconds per run_host call of each plan, the plans called alternately."""
+def timed(plans: list, inputs, params, n: int, cpu: list | None = None) -> list[float]:
+    """Median seconds per run_host call of each plan, the plans called alternately (the order reversed every
+    round); `cpu`, when given, gets each plan's median process CPU seconds per call (every thread's: a
+    split's helpers too), which a loaded box inflates far less than the wall time."""
     for _ in range(min(n, 200)):
         for p in plans:
             p.run_host(inputs, params)
-    ts = [[] for _ in plans]
-    for _ in range(n):
-        for p, t in zip(plans, ts):
-            t0 = time.perf_counter()
+    ts: list[list[float]] = [[] for _ in plans]
+    cs: list[list[float]] = [[] for _ in plans]
+    order = list(zip(plans, ts, cs))
+    for i in range(n):
+        for p, t, c in (order if i % 2 == 0 else order[::-1]):
+            t0, c0 = time.perf_counter(), time.process_time()
             p.run_host(inputs, params)
             t.append(time.perf_counter() - t0)
+            c.append(time.process_time() - c0)
+    if cpu is not None:
+        cpu.extend(float(np.median(c)) for c in cs)
     return [float(np.median(t)) for t in ts]
+
+
+def pin_as_lent(modules) -> None:
+    """This thread on the first core, every split helper of each split_gemm module on the second: as a worker
+    runs a lent job (service.core_lending.ThreadBudget._place). Needs two cores."""
+    import os
+
+    cores = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cores[0]})
+    for m in modules:
+        for tid in m.helper_ids():
+            os.sched_setaffinity(tid, {cores[1]})
 
 
 def profile(plan, inputs, params, n: int, top: int) -> None:
@@ -176,6 +196,7 @@ def main() -> int:
     ap.add_argument("--base", help="git ref whose engine runs interleaved with this one")
     ap.add_argument("--only", help="comma-separated workloads (default: all)")
     ap.add_argument("--threads", type=int, default=1, help="intra-op threads (engine/backends/split_gemm.py)")
+    ap.add_argument("--pin", action="store_true", help="the caller on one core, the split's helpers on another")
     ap.add_argument("--profile", type=int, metavar="TOP", default=0,
                     help="time each step of this checkout's plan; print the TOP costliest")
     args = ap.parse_args()
@@ -183,8 +204,12 @@ def main() -> int:
     from engine.backends import split_gemm
 
     split_gemm.set_threads(args.threads)  # BLAS itself stays at one thread, as in a worker lending cores
+    splits = [split_gemm]
     if base is not None:
-        importlib.import_module("engine_base.backends.split_gemm").set_threads(args.threads)
+        splits.append(importlib.import_module("engine_base.backends.split_gemm"))
+        splits[-1].set_threads(args.threads)
+    if args.pin:
+        pin_as_lent(splits)
     with threadpool_limits(1):
         for name, (doc, inputs, params) in workloads().items():
             if args.only and name not in args.only.split(","):
@@ -197,11 +222,13 @@ def main() -> int:
             # largest difference of an output, relative to that output's largest magnitude
             diff = max(float(np.max(np.abs(np.asarray(a, np.float64) - b)) / max(float(np.max(np.abs(b))), 1e-30))
                        for a, b in zip(outs[-1], outs[0]))
-            meds = timed(plans, inputs, params, args.n)
-            line = f"{name}: {len(plans[-1].steps)} steps, median {meds[-1] * 1e6:.1f} us"
+            cpu: list = []
+            meds = timed(plans, inputs, params, args.n, cpu)
+            line = f"{name}: {len(plans[-1].steps)} steps, median {meds[-1] * 1e6:.1f} us (CPU {cpu[-1] * 1e6:.1f} us)"
             if base is not None:
-                line += (f"; {args.base}: {len(plans[0].steps)} steps, {meds[0] * 1e6:.1f} us "
-                         f"(this / base {meds[-1] / meds[0]:.2f}x), outputs bit-identical: {same}"
+                line += (f"; {args.base}: {len(plans[0].steps)} steps, {meds[0] * 1e6:.1f} us (CPU {cpu[0] * 1e6:.1f} "
+                         f"us) (this / base {meds[-1] / meds[0]:.3f}x, CPU {cpu[-1] / cpu[0]:.3f}x), "
+                         f"outputs bit-identical: {same}"
                          + ("" if same else f" (largest difference {diff:.1e} of the output's scale)"))
             if name == "W2":  # the NumPy floor, interleaved with the plan
                 plan = plans[-1]

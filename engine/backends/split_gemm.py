@@ -6,7 +6,8 @@ process on a shared host holds one of the cores, every call waits for the desche
 output and the caller and (threads - 1) persistent helper threads take blocks from a shared counter
 until none is left: a slow helper delays a call by at most the block it holds. The caller's first block is
 a little larger than the rest (SKEW: a woken helper starts later and runs slower), and a layer's two backward
-products (dX, dW: neither reads the other) go as one split (matmul_pair): one hand-off instead of two. NumPy's matmul releases
+products (dX, dW: neither reads the other) go as one split (matmul_pair): one hand-off instead of two, each
+product cut as for half the threads (at two: each whole, no block re-packing an operand). NumPy's matmul releases
 the GIL around BLAS, so the blocks run in parallel; each is one single-threaded BLAS call (whoever sets
 threads > 1 keeps BLAS itself at one thread: service.core_lending does).
 
@@ -240,6 +241,21 @@ def _splittable(a, b, out):
     return a, b, np.empty(shape, a.dtype) if out is None else out, *p
 
 
+def pair_threads(n_threads: int) -> int:
+    """The threads each product of a pair (matmul_pair) is cut for: half the split's, rounded up. The two
+    products' blocks are taken from one counter, so the split keeps its blocks per thread; at 2 threads each
+    product is one block, one BLAS call: none re-packs the operand it does not cut (cut in 4 as alone, W2's
+    backward products cost 1.16x and 1.33x one call's CPU; benchmarks/LOOPS_REPORT.md, "W2's backward pair")."""
+    return -(-n_threads // 2)
+
+
+def _pair_member(product):
+    """A split product (_splittable) re-cut for its share of a pair's threads: one block when that is one."""
+    a, b, out, _, _ = product
+    p = plan(out.shape, a.shape[-1], pair_threads(_threads)) or (-2, [0, out.shape[-2]])
+    return a, b, out, *p
+
+
 def matmul(a, b, out=None):
     """np.matmul(a, b[, out]), split across the intra-op threads when it is large (bitwise the same)."""
     if _threads > 1:
@@ -266,11 +282,14 @@ def matmul_pair(a1, b1, out1, a2, b2, out2):
     nothing the first writes (a layer's backward pass: dX = dY @ W.T, dW = X.T @ dY). Split, the two go
     as one: the helpers are woken once and the caller waits once, not twice (each hand-off ~50-100 us on a
     VM whose idle vCPU halts: benchmarks/w2_split_trace.py), and the threads' ends even out over both
-    products' blocks. Each block is the same BLAS call as when its product is split alone: the same bits.
-    Sequential when either would not split or one's output may overlap an operand of the other."""
+    products' blocks. Each product is cut for half the threads (pair_threads: at 2, whole; the caller
+    takes the larger, or the first of equal ones). Every block is one BLAS call on aligned edges, as when a
+    product is split alone: the same bits. Sequential when either would not split alone or one's output
+    may overlap an operand of the other."""
     if _threads > 1:
         first, second = _splittable(a1, b1, out1), _splittable(a2, b2, out2)
         if first is not None and second is not None and not _crossed(first, second):
+            first, second = _pair_member(first), _pair_member(second)
             _Split([first, second]).run()
             return first[2], second[2]
     return matmul(a1, b1, out1), matmul(a2, b2, out2)

@@ -396,23 +396,47 @@ def test_compiled_plan_binds_small_products_and_writes_reshapes_inline(threads):
                 assert [np.asarray(a).tobytes() for a in tree_flatten(prog.run_host(list(inputs)))] == ref
 
 
-def test_a_pair_of_products_is_one_split_with_each_products_blocks(threads, monkeypatch):
+@pytest.mark.parametrize("n", [2, 3, 4])
+def test_a_pair_of_products_is_one_split_with_each_products_blocks(threads, monkeypatch, n):
     """split_gemm.matmul_pair (a layer's backward pass: dX = dY @ W.T and dW = X.T @ dY): one split for the
-    two, each output bitwise what its own product's blocks give (one plain np.matmul per block: _blockwise)."""
+    two, each product cut as for half the threads (rounded up; at 2 threads one block, one np.matmul
+    call), each output bitwise what its own blocks give (one plain np.matmul per block: _blockwise)."""
     splits = []
     real = split_gemm._Split
-    monkeypatch.setattr(split_gemm, "_Split", lambda products: splits.append(len(products)) or real(products))
-    threads(2)
+    monkeypatch.setattr(split_gemm, "_Split", lambda products: splits.append(products) or real(products))
+    threads(n)
+    share = {2: 1, 3: 2, 4: 2}[n]
+    assert split_gemm.pair_threads(n) == share
     rng = np.random.default_rng(5)
     for dtype in ("float32", "float64"):
         dy, w, x = _rand(rng, (256, 512), dtype), _rand(rng, (512, 512), dtype), _rand(rng, (256, 784), dtype)
         out1 = np.empty((256, 512), dtype)
         got1, got2 = split_gemm.matmul_pair(dy, w.T, out1, x.T, dy, None)
         assert got1 is out1 and got2.shape == (784, 512)
-        for got, a, b in ((got1, dy, w.T), (got2, x.T, dy)):
-            axis, bounds = split_gemm.plan(got.shape, a.shape[-1], 2)
+        assert len(splits[-1]) == 2
+        for got, a, b, (_, _, _, axis, bounds) in zip((got1, got2), (dy, x.T), (w.T, dy), splits[-1]):
+            planned = split_gemm.plan(got.shape, a.shape[-1], share) or (-2, [0, got.shape[-2]])
+            assert (axis, list(bounds)) == (planned[0], list(planned[1]))
             assert got.tobytes() == _blockwise(a, b, axis, bounds).tobytes()
-    assert splits == [2, 2]
+            if share == 1:  # one block: the very call the product makes alone at one thread
+                assert got.tobytes() == np.matmul(a, b).tobytes()
+
+
+def test_a_pairs_larger_product_goes_first_and_a_late_helper_leaves_both_to_the_caller(threads, monkeypatch):
+    """At 2 threads a pair is two whole products taken from one counter: the larger first (the caller's:
+    a helper starts later), the first of two equal ones first; a helper that has not come by the time the
+    caller's product is done leaves the other to the caller too (expected: np.matmul of each)."""
+    threads(2)
+    rng = np.random.default_rng(8)
+    a1, b1 = _rand(rng, (256, 512), "float32"), _rand(rng, (512, 512), "float32")
+    a2, b2 = _rand(rng, (256, 784), "float32"), _rand(rng, (784, 512), "float32")
+    split = split_gemm._Split([split_gemm._pair_member(split_gemm._splittable(a, b, None))
+                               for a, b in ((a1, b1), (a2, b2))])
+    assert [blk[0] is a2 for blk in split.blocks] == [True, False]
+    monkeypatch.setattr(split_gemm, "_threads", 1)  # no helper is handed this split: the caller takes both
+    split.run()
+    assert split.blocks[0][2].tobytes() == np.matmul(a2, b2).tobytes()
+    assert split.blocks[1][2].tobytes() == np.matmul(a1, b1).tobytes()
 
 
 def test_a_pair_whose_outputs_overlap_the_other_products_operands_runs_in_order(threads, monkeypatch):

@@ -1,0 +1,113 @@
+"""What cutting W2's matrix products into the split's blocks costs in CPU (engine/backends/split_gemm.py).
+
+    python benchmarks/gemm_block_cost.py [--n 75] [--plan]
+
+Each block of a split product is one BLAS call, which packs again the operand the cut does not cut. Per
+product of W2 (as its plan computes them): the thread CPU of the whole product against its blocks as the
+split cuts them at 2 threads (1 and 2 blocks per thread), the blocks run one after another on this one
+thread, so only the cutting differs; the variants alternate call by call, medians. --plan: W2's plan at 1
+and 2 intra-op threads alternating call by call (the caller and the split's helper pinned as a lent job),
+process CPU per run (every thread's). CPU time, unlike wall time, stays readable on a loaded box. Not a
+test: nothing asserts a timing.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engine.backends import split_gemm  # noqa: E402
+
+# W2's large products (benchmarks/engine_workloads.w2, batch 256): (a shape, b shape)
+PRODUCTS = {
+    "fwd1 x @ W1": ((256, 784), (784, 512)),
+    "fwd2 h1 @ W2": ((256, 512), (512, 512)),
+    "dW1 x.T @ g1": ((784, 256), (256, 512)),
+    "dX2 g2 @ W2.T": ((256, 512), (512, 512)),
+    "dW2 h1.T @ g2": ((512, 256), (256, 512)),
+}
+
+
+def _blocks(a, b, out, per_thread: int) -> list:
+    """The product's blocks as split_gemm cuts it at 2 threads with `per_thread` blocks per thread."""
+    old, split_gemm.BLOCKS_PER_THREAD = split_gemm.BLOCKS_PER_THREAD, per_thread
+    try:
+        axis, bounds = split_gemm.plan(out.shape, a.shape[-1], 2)
+    finally:
+        split_gemm.BLOCKS_PER_THREAD = old
+    cuts = [slice(lo, hi) for lo, hi in zip(bounds, bounds[1:])]
+    if axis == -2:
+        return [lambda s=s: np.matmul(a[s], b, out=out[s]) for s in cuts]
+    return [lambda s=s: np.matmul(a, b[:, s], out=out[:, s]) for s in cuts]
+
+
+def products(n: int) -> None:
+    rng = np.random.default_rng(0)
+    print("thread CPU per product, median us (x of the whole product)")
+    for name, (sa, sb) in PRODUCTS.items():
+        a, b = rng.standard_normal(sa).astype(np.float32), rng.standard_normal(sb).astype(np.float32)
+        if name.startswith("dW"):  # transposed views, as the plan passes them
+            a = np.ascontiguousarray(a.T).T
+        if name.endswith(".T"):
+            b = np.ascontiguousarray(b.T).T
+        out = np.empty((sa[0], sb[1]), np.float32)
+        variants = {"whole": [lambda: np.matmul(a, b, out=out)], "1/thread": _blocks(a, b, out, 1),
+                    "2/thread": _blocks(a, b, out, 2)}
+        ts: dict = {k: [] for k in variants}
+        for i in range(n + 5):
+            for k, calls in variants.items():
+                c = time.thread_time()
+                for call in calls:
+                    call()
+                if i >= 5:
+                    ts[k].append(time.thread_time() - c)
+        whole = np.median(ts["whole"])
+        print(f"  {name:14s} " + "  ".join(f"{k} {np.median(t) * 1e6:7.0f} ({np.median(t) / whole:.3f}x, "
+                                            f"{len(variants[k])} blocks)" for k, t in ts.items()), flush=True)
+
+
+def plan_threads(n: int) -> None:
+    from benchmarks import plan_bench
+    from engine.api import Engine
+    from engine.serialize import graph_from_json
+
+    doc, inputs, params = plan_bench.workloads()["W2"]
+    plan = Engine().plan(graph_from_json(doc))
+    split_gemm.set_threads(2)
+    plan_bench.pin_as_lent([split_gemm])
+    cpu: dict = {1: [], 2: []}
+    for i in range(n + 5):
+        for th in (1, 2) if i % 2 == 0 else (2, 1):
+            split_gemm.set_threads(th)
+            c = time.process_time()
+            plan.run_host(inputs, params)
+            if i >= 5:
+                cpu[th].append(time.process_time() - c)
+    split_gemm.set_threads(1)
+    print("W2's plan, process CPU per run: " + ", ".join(f"{th} thread(s) {np.median(c) * 1e3:.2f} ms"
+                                                          for th, c in cpu.items())
+          + f" ({np.median(cpu[2]) / np.median(cpu[1]):.3f}x)")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=75)
+    ap.add_argument("--plan", action="store_true", help="also W2's plan at 1 and 2 threads (needs two cores)")
+    args = ap.parse_args()
+    with threadpool_limits(1):  # BLAS at one thread, as in a worker
+        products(args.n)
+        if args.plan:
+            sys.path[1:1] = [str(ROOT / "clients" / "python"), str(ROOT / "tests")]
+            plan_threads(args.n)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
