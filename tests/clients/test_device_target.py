@@ -34,3 +34,17 @@ def test_no_server_yet_defers_the_check_to_the_job(monkeypatch):
         assert gs.get_context("device_target") == "GPU"
     finally:
         gs.reset_context()
+
+
+def test_the_operator_override_is_read_on_every_job(monkeypatch):
+    """context.device() reads GRADSERVE_DEVICE's current value each time (set, changed, emptied, unset)."""
+    from gradserve import context
+    monkeypatch.delenv("GRADSERVE_DEVICE", raising=False)
+    gs.set_context(device_target="CPU")
+    assert context.device() == "cpu"
+    for value, want in (("gpu:1", "gpu:1"), ("GPU", "gpu"), ("cpu", "cpu"), ("", "cpu")):
+        monkeypatch.setenv("GRADSERVE_DEVICE", value)
+        assert context.device() == want, value
+    monkeypatch.setenv("GRADSERVE_DEVICE", "gpu")
+    monkeypatch.delenv("GRADSERVE_DEVICE")
+    assert context.device() == "cpu"

@@ -78,6 +78,39 @@ def test_dynamic_learning_rate_sequence_and_callable():
         np.testing.assert_allclose(p.asnumpy(), tp.detach().numpy(), rtol=1e-6)
 
 
+def test_plain_sgd_step_is_the_general_update():
+    """Plain SGD (no momentum, weight decay or loss scale) takes a shorter loop: torch's values, bit for bit
+    the general loop's (a weight decay takes that one), with a set_data between steps, a 0-d parameter and
+    a float64 gradient (cast, by the general loop)."""
+    shapes = [(3, 2), (4,), ()]
+    p0 = [np.asarray(rng.normal(size=s), np.float32) for s in shapes]
+    plain = [gs.Parameter(gs.Tensor(p.copy()), name=f"p{i}") for i, p in enumerate(p0)]
+    looped = [gs.Parameter(gs.Tensor(p.copy()), name=f"p{i}") for i, p in enumerate(p0)]
+    tparams = [torch.tensor(p.copy(), requires_grad=True) for p in p0]
+    opt, ref = nn.SGD(plain, learning_rate=0.1), nn.SGD(looped, learning_rate=0.1, weight_decay=1e-30)
+    topt = torch.optim.SGD(tparams, lr=0.1)
+    assert opt._gs_plain is not None and ref._gs_plain is None  # (the premise: one plain, one general)
+    held = plain[0]._data  # the array itself: the update makes a new one
+    for step in range(6):
+        g = [np.asarray(rng.normal(size=s), np.float32) for s in shapes]
+        if step == 2:  # a new value from outside: the next step gathers the parameters again
+            new = np.asarray(rng.normal(size=(4,)), np.float32)
+            for ps in (plain, looped):
+                ps[1].set_data(gs.Tensor(new.copy()))
+            with torch.no_grad():
+                tparams[1].copy_(torch.tensor(new))
+        opt(tuple(gs.Tensor(x.astype(np.float64) if step == 4 else x) for x in g))
+        ref(tuple(gs.Tensor(x) for x in g))
+        for tp, x in zip(tparams, g):
+            tp.grad = torch.tensor(x)
+        topt.step()
+        for a, b, tp in zip(plain, looped, tparams):
+            np.testing.assert_array_equal(a.asnumpy(), b.asnumpy())
+            np.testing.assert_allclose(a.asnumpy(), tp.detach().numpy(), rtol=1e-6, atol=1e-7)
+            assert a.asnumpy().shape == tp.shape
+    np.testing.assert_array_equal(held, p0[0])  # what a caller held is never written
+
+
 def test_optimizer_errors_name_the_parameter():
     p = gs.Parameter(gs.Tensor(np.zeros((2, 2), np.float32)), name="w")
     opt = nn.SGD([p], learning_rate=0.1)

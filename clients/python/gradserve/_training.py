@@ -51,6 +51,17 @@ def _decay(v, name: str):
     return _scalar(v, name)
 
 
+def _plain_rule(params, groups) -> tuple | None:
+    """(the learning-rate schedule, the dtype) where every parameter's update may take the plain step
+    (`Optimizer._plain_step`): one floating dtype, one learning-rate schedule, no weight decay; else None."""
+    dts = {p._data.dtype for p in params}
+    lrs = {id(g["lr"]) for g in groups}
+    if len(dts) != 1 or len(lrs) != 1 or any(callable(g["weight_decay"]) or g["weight_decay"] for g in groups):
+        return None
+    dt = dts.pop()
+    return (groups[0]["lr"], dt) if dt.kind == "f" else None
+
+
 def _decay_exempt(p: Any) -> bool:
     """MindSpore's default for parameters not in a group: weight decay skips those whose name holds 'beta'
     or 'gamma' (the norm layers' shift and scale); a group's weight_decay applies to all of its parameters."""
@@ -94,6 +105,7 @@ class Optimizer(Cell):
         self.loss_scale = _scalar(loss_scale, "loss_scale")
         self._gs_state = [self._init_state(p._data) for p in params]
         self.global_step = 0
+        self._gs_plain = _plain_rule(params, self._group)
 
     @property
     def parameters(self) -> tuple:
@@ -117,6 +129,8 @@ class Optimizer(Cell):
         if len(grads) != len(params):
             raise ValueError(f"{type(self).__name__}: {len(grads)} gradient(s) for {len(params)} parameter(s)")
         step = self.__dict__["global_step"] = self.global_step + 1  # (a plain attribute: not via Cell.__setattr__)
+        if self._gs_plain is not None and self._plain_now() and self._plain_step(grads, step):
+            return True
         lrs: dict = {}  # the step's learning rate per group and dtype (a schedule is asked once a step)
         decays: dict = {}  # the step's weight decay per group, where it is a schedule
         decoupled = self._decoupled_decay
@@ -145,6 +159,37 @@ class Optimizer(Cell):
                 update(w, g, state[i], lr)
             p._assign(new)
         return True
+
+    def _plain_now(self) -> bool:
+        """Whether this step's update is `_plain_update` (one formula without state) for every parameter;
+        False by default."""
+        return False
+
+    def _plain_step(self, grads, step: int) -> bool:
+        """The step for a plain update (`_plain_update`: one formula, no state, one rate, no weight decay),
+        parameter by parameter without the general loop's per-parameter lookups (~40% of its instructions
+        on L1's step: benchmarks/LOOPS_REPORT.md). False (nothing done) where a gradient's dtype differs
+        from its parameter's (the loop casts it)."""
+        params = self._gs_params
+        lr_of, dt = self._gs_plain  # type: ignore[misc]
+        gl = []
+        for i, (p, g) in enumerate(zip(params, grads)):
+            g = g._data if type(g) is Tensor and g._data is not None else _array(g)
+            if g.shape != p._shape:
+                raise ValueError(f"{type(self).__name__}: gradient {i} has shape {list(g.shape)}, "
+                                 f"parameter {p.name!r} {list(p.shape)}")
+            if g.dtype != dt:
+                return False
+            gl.append(g)
+        lr, update = np.array(lr_of(step - 1), dt), self._plain_update
+        for p, g in zip(params, gl):
+            p._data = update(p._data, g, lr)  # (shape and dtype checked above: Parameter._assign without them)
+            p._bump()
+        return True
+
+    def _plain_update(self, w: np.ndarray, g: np.ndarray, lr: np.ndarray, /) -> np.ndarray:
+        """The new weights of a plain update (a fresh array: never in place, users may hold w)."""
+        raise NotImplementedError
 
     _decoupled_decay = False  # True: the weight decay goes to _update_decayed (w, g, state, lr, wd), not into g
     _lr_0d = False  # the rate as a 0-d array instead of a NumPy scalar (a ufunc converts a scalar on every call)
@@ -187,6 +232,13 @@ class SGD(Optimizer):
         momentum is 0), read-only copies."""
         return tuple(Tensor(np.zeros_like(p._data) if v is None else v.copy())
                      for p, v in zip(self._gs_params, self._gs_state))
+
+    def _plain_now(self) -> bool:
+        return self.momentum == 0 and self.loss_scale == 1.0
+
+    def _plain_update(self, w, g, lr):
+        new = np.multiply(g, lr)  # w - lr * g, as _update computes it
+        return np.subtract(w, new, out=new) if type(new) is np.ndarray else np.asarray(w - new)
 
     def _update(self, w, g, v, lr):
         if self.momentum == 0:  # w - lr * g into one fresh array (never in place: users may hold w)

@@ -126,11 +126,33 @@ def reset_context() -> None:
             _client = None
 
 
+# device() runs on every job: os.environ.get is a Mapping lookup, a key encoding and (unset) a caught
+# KeyError (~1/3 of device()'s instructions); CPython's os.environ keeps its encoded names in a dict, read
+# directly where it exists (set/delenv update that dict, so the override still takes effect at once)
+_ENV_DATA = getattr(os.environ, "_data", None)
+_ENV_DEVICE = os.environ.encodekey("GRADSERVE_DEVICE") if _ENV_DATA is not None else None  # type: ignore[attr-defined]
+_env_memo: list = [None, ""]  # (the last GRADSERVE_DEVICE value, its normalized device)
+
+
+def _env_device() -> str | None:
+    """GRADSERVE_DEVICE normalized (the operator's override), None when unset or empty."""
+    if _ENV_DATA is None:
+        raw: Any = os.environ.get("GRADSERVE_DEVICE")
+    else:
+        raw = _ENV_DATA.get(_ENV_DEVICE)
+    if not raw:
+        return None
+    if raw != _env_memo[0]:
+        value = os.environ.decodevalue(raw) if _ENV_DATA is not None else raw  # type: ignore[attr-defined]
+        _env_memo[:] = [raw, normalize_device(value) or ""]
+    return _env_memo[1]
+
+
 def device() -> str:
     """The API's device field for jobs of the front end."""
-    env = os.environ.get("GRADSERVE_DEVICE")
-    if env:
-        return normalize_device(env) or ""
+    env = _env_device()
+    if env is not None:
+        return env
     dev = normalize_device(_state["device_target"]) or ""
     if _state["device_id"] is not None and ":" not in dev:
         dev = f"{dev}:{int(_state['device_id'])}"
