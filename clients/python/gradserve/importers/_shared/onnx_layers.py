@@ -89,7 +89,7 @@ def _norm_reduce(ctx, node, attrs):
     w, x = ctx.w, ctx.val(node.input[0])
     axes = _axes_input(ctx, node, attrs, 1, 18)
     if axes is None and attrs.get("noop_with_empty_axes", 0):
-        return [x]
+        axes = []  # a reduction over no axes (NumPy's axis=()): |x|, x * x, log x element-wise
     keep = bool(attrs.get("keepdims", 1))
     op = node.op_type
     if op == "ReduceSumSquare":
@@ -178,13 +178,16 @@ def _depth_to_space(ctx, node, attrs):
 
 @handles("SpaceToDepth")
 def _space_to_depth(ctx, node, attrs):
-    """[N, C, H, W] -> [N, C * b * b, H / b, W / b], the block offsets leading the channels (ONNX's order,
-    torch's pixel_unshuffle's)."""
+    """[N, C, H, W] -> [N, C * b * b, H / b, W / b]: mode DCR (the default) puts the block offsets before
+    the channels (torch's pixel_unshuffle's order is CRD's: the channel first; opset 28's `mode`)."""
     w, x, b = ctx.w, ctx.val(node.input[0]), int(attrs["blocksize"])
     n, c, h, wd = w.shape(x)
     if h % b or wd % b:
         raise UnsupportedModel(f"SpaceToDepth of spatial size {[h, wd]} by blocksize {b} (must divide)")
-    y = w.transpose(w.reshape(x, [n, c, h // b, b, wd // b, b]), [0, 3, 5, 1, 2, 4])
+    perm = {"DCR": [0, 3, 5, 1, 2, 4], "CRD": [0, 1, 3, 5, 2, 4]}.get(attrs.get("mode", "DCR"))
+    if perm is None:
+        raise UnsupportedModel(f"SpaceToDepth mode={attrs['mode']!r} (known: DCR, CRD)")
+    y = w.transpose(w.reshape(x, [n, c, h // b, b, wd // b, b]), perm)
     return [w.reshape(y, [n, c * b * b, h // b, wd // b])]
 
 
@@ -256,7 +259,10 @@ def _lp_normalization(ctx, node, attrs):
     p = int(attrs.get("p", 2))
     if p not in (1, 2):
         raise UnsupportedModel(f"LpNormalization p={p} (known: 1, 2)")
-    return [w.div(x, C.vector_norm(w, x, float(p), [attrs.get("axis", -1)], True))]
+    norm = C.vector_norm(w, x, float(p), [attrs.get("axis", -1)], True)
+    zero = w.binary("equal", norm, w.scalar_like(0, norm))  # 0 / 0 is 0 (the spec, opset 22)
+    safe = w.where(zero, w.scalar_like(1, norm), norm)
+    return [w.where(zero, w.scalar_like(0, x), w.div(x, safe))]
 
 
 @handles("MeanVarianceNormalization")

@@ -26,7 +26,7 @@ _FOLD = {
     "Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Equal": np.equal, "Less": np.less,
     "Greater": np.greater, "Not": np.logical_not, "Neg": np.negative, "Abs": np.abs, "Identity": lambda x: x,
     "Where": np.where, "Sqrt": np.sqrt,
-    "Div": lambda a, b: (a // b if a.dtype.kind == "i" else a / b).astype(a.dtype),
+    "Div": lambda a, b: (_trunc_div(a, b) if a.dtype.kind == "i" else a / b).astype(a.dtype),
     "Max": lambda *xs: np.maximum.reduce(np.broadcast_arrays(*xs)),
     "Min": lambda *xs: np.minimum.reduce(np.broadcast_arrays(*xs)),
 }
@@ -44,6 +44,12 @@ def _np_dtype(onnx, elem_type: int, where: str) -> str:
 
 
 
+def _trunc_div(a, b):
+    """Integer division rounding toward zero (ONNX's, C's), not NumPy's floor."""
+    q = a // b
+    return q + ((q < 0) & (q * b != a))
+
+
 def handles(*names):
     def deco(fn):
         for n in names:
@@ -57,12 +63,12 @@ def _ins(node):
 
 
 def _axes_input(ctx, node, attrs, pos: int, since: int):
-    """Axes given as an attribute (older opsets) or as input `pos` (opset >= since)."""
+    """Axes given as an attribute (older opsets) or as input `pos` (opset >= since); None when absent or
+    empty (an empty axes input means "not given": reduce / squeeze all, or noop_with_empty_axes)."""
     if ctx.opset >= since:
         name = _ins(node)[pos]
-        return None if not name else [int(a) for a in ctx.cval(name, node).reshape(-1)]
-    a = attrs.get("axes")
-    return None if a is None else [int(x) for x in a]
+        return [int(a) for a in ctx.cval(name, node).reshape(-1)] or None if name else None
+    return [int(x) for x in attrs.get("axes", [])] or None
 
 
 # -- static plans shared by folding and emitting ------------------------------------------------------
@@ -244,6 +250,8 @@ def _binary(ctx, node, attrs):
     if node.op_type == "Div" and w.dtype(a).startswith("int"):
         raise UnsupportedModel("integer division of non-constant tensors")
     if node.op_type == "Pow":
+        if not w.dtype(a).startswith("float"):  # the engine's pow is floating-point only
+            raise UnsupportedModel(f"Pow of a {w.dtype(a)} base (known: floating-point bases)")
         b = w.cast(b, w.dtype(a))
     return [w.binary(_BINARY[node.op_type], a, b)]
 
@@ -447,7 +455,11 @@ def _reduce(ctx, node, attrs):
     axes = _axes_input(ctx, node, attrs, 1, since)
     if axes is None and attrs.get("noop_with_empty_axes", 0):
         return [x]
-    return [ctx.w.reduce(_REDUCE[node.op_type], x, axes, keepdims=bool(attrs.get("keepdims", 1)))]
+    w, op, keep = ctx.w, _REDUCE[node.op_type], bool(attrs.get("keepdims", 1))
+    if w.dtype(x) == "bool" and op in ("max", "min"):  # any / all (opset 20): through int32, > 0 after
+        r = w.reduce(op, w.cast(x, "int32"), axes, keep)
+        return [w.binary("greater", r, w.scalar_like(0, r))]
+    return [w.reduce(op, x, axes, keepdims=keep)]
 
 
 # -- shapes ------------------------------------------------------------------------------------------------
@@ -462,7 +474,8 @@ def _reshape(ctx, node, attrs):
 def _flatten(ctx, node, attrs):
     x = ctx.val(node.input[0])
     s = ctx.w.shape(x)
-    axis = attrs.get("axis", 1) % (len(s) + 1) if s else 0
+    axis = attrs.get("axis", 1)
+    axis = axis + len(s) if axis < 0 else axis  # in [-r, r]: -1 keeps the last axis apart
     return [ctx.w.reshape(x, [math.prod(s[:axis]), math.prod(s[axis:])])]
 
 
