@@ -219,6 +219,7 @@ def main(argv=None):
     p.add_argument("--kind", action="append", help="node, simple, pytorch-converted, pytorch-operator")
     p.add_argument("--match", default=None, help="a regex on the case name")
     p.add_argument("-v", "--verbose", action="store_true")
+    p.add_argument("--write-passing", action="store_true", help="rewrite onnx_node_passing.txt (the CI's list)")
     a = p.parse_args(argv)
     kinds = tuple(a.kind or ("node", "simple", "pytorch-converted", "pytorch-operator"))
     cases = [c for c in all_cases(kinds) if a.match is None or re.search(a.match, c.name)]
@@ -226,7 +227,14 @@ def main(argv=None):
     for k in kinds:
         counts = {o: sum(1 for n, _ in res[o] if n.startswith(k + "/")) for o in OUTCOMES}
         print(k, counts, "total", sum(counts.values()))
-    print("all", {o: len(res[o]) for o in OUTCOMES})
+    print("all", {o: len(res[o]) for o in OUTCOMES}, "of which bound:",
+          {o: sum(1 for _, d in res[o] if d.startswith("bound")) for o in OUTCOMES})
+    if a.write_passing:
+        path = os.path.join(os.path.dirname(__file__), "onnx_node_passing.txt")
+        with open(path, "w") as f:
+            f.write("# onnx.backend.test cases that pass (test_onnx_node_suite.py); written by\n"
+                    "# python -m tests.importers.onnx_node_suite --write-passing ('bound': integer inputs bound)\n")
+            f.writelines(f"{n}{'  bound' if d.startswith('bound') else ''}\n" for n, d in sorted(res["pass"]))
 
 
 if __name__ == "__main__":
