@@ -127,31 +127,26 @@ def _compare(got, want, rtol, atol) -> str | None:
 STATIC = "must be a constant here"  # the importer's refusal of a run-time shape / axes / sizes input
 
 
-def bind_integer_inputs(model, names, inputs):
-    """The model with its integer and bool inputs made initializers holding the test's values: gradserve
-    graphs have static shapes, so a model file carries its axes / shapes / sizes as constants, where the node
-    tests pass them as inputs."""
+def bind_inputs(model, names, inputs, bind: set):
+    """The model with the inputs named in `bind` made initializers holding the test's values: gradserve graphs
+    have static shapes, so a model file carries its axes / shapes / sizes / scales as constants, where the node
+    tests pass them as inputs. Returns the model and the values of the inputs left."""
     import onnx
     from onnx import numpy_helper
 
     m = onnx.ModelProto()
     m.CopyFrom(model)
-    values = {n: np.asarray(v) for n, v in zip(names, inputs)}
-    keep = []
-    for vi in list(m.graph.input):
-        v = values.get(vi.name)
-        if v is not None and v.dtype.kind in "iub":
-            m.graph.initializer.append(numpy_helper.from_array(v, vi.name))
-        else:
-            keep.append(vi)
+    values = dict(zip(names, inputs))
+    m.graph.initializer.extend(numpy_helper.from_array(np.asarray(values[n]), n) for n in names if n in bind)
+    keep = [vi for vi in m.graph.input if vi.name not in bind]
     del m.graph.input[:]
     m.graph.input.extend(keep)
-    return m, [v for v in inputs if np.asarray(v).dtype.kind not in "iub"]
+    return m, [v for n, v in zip(names, inputs) if n not in bind]
 
 
 def run_case(case: Case) -> tuple[str, str]:
-    """(outcome, detail) of one case. A case refused only for a run-time shape input is run again with its
-    integer inputs bound as constants; its detail then starts with "bound"."""
+    """(outcome, detail) of one case. A case refused only for a run-time shape input is run again with that
+    input (and the integer ones) bound as constants; its detail then starts with "bound"."""
     from engine.importers import UnsupportedModel
 
     try:
@@ -168,18 +163,26 @@ def run_case(case: Case) -> tuple[str, str]:
 
 
 def _run_bound(case: Case, why: str) -> tuple[str, str]:
+    """Bind the integer inputs, then each input the importer names as having to be a constant, and run."""
     from engine.importers import UnsupportedModel
 
     inits = {t.name for t in case.model.graph.initializer}
     names = [vi.name for vi in case.model.graph.input if vi.name not in inits]
     for inputs, outputs in case.data_sets:
-        m, rest = bind_integer_inputs(case.model, names, inputs)
-        try:
-            g = convert(m)
-        except UnsupportedModel as e:
-            return "unsupported", f"{why}; bound: {e}" if STATIC not in str(e) else why
-        except Exception as e:  # noqa: BLE001
-            return "crash", f"bound import: {type(e).__name__}: {e}"
+        bind = {n for n, v in zip(names, inputs) if np.asarray(v).dtype.kind in "iub"}
+        while True:
+            m, rest = bind_inputs(case.model, names, inputs, bind)
+            try:
+                g = convert(m)
+                break
+            except UnsupportedModel as e:
+                named = re.search(r"input '([^']+)' " + STATIC, str(e))
+                if named and named.group(1) in names and named.group(1) not in bind:
+                    bind.add(named.group(1))
+                    continue
+                return "unsupported", why if STATIC in str(e) else f"{why}; bound: {e}"
+            except Exception as e:  # noqa: BLE001
+                return "crash", f"bound import: {type(e).__name__}: {e}"
         outcome, detail = _run_sets(g, [(rest, outputs)], case)
         if outcome != "pass":
             return outcome, f"bound: {detail}"

@@ -129,7 +129,8 @@ def _resize(ctx, node, attrs):
         scales = [o / shape[a] for a, o in zip(axes, sizes)]
     how = attrs.get("coordinate_transformation_mode", "half_pixel" if ctx.opset >= 11 else "asymmetric")
     cubic = {"cubic_a": attrs.get("cubic_coeff_a", -0.75), "exclude_outside": bool(attrs.get("exclude_outside", 0))}
-    mats = {a: C.resize_matrix(shape[a], o, C.resize_coords(shape[a], o, s, how), mode, nearest, **cubic)
+    mats = {a: C.resize_matrix(shape[a], o, C.resize_coords(shape[a], o, s, how, shape[a] * s), mode, nearest,
+                               **cubic)
             for a, o, s in zip(axes, sizes, scales) if not (o == shape[a] and s == 1.0)}  # identity axes stay
     return [C.resize(w, x, mats)]
 
