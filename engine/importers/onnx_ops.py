@@ -270,12 +270,12 @@ def _binary(ctx, node, attrs):
 
 @handles("Mod")
 def _mod(ctx, node, attrs):
-    """fmod=1: the dividend's sign (C fmod); fmod=0: the divisor's (Python %), integers only: the
-    spec requires fmod=1 for floats (onnx.reference computes fmod there anyway, onnxruntime refuses)."""
+    """fmod=1: the dividend's sign (C fmod); fmod=0: the divisor's (Python %), integers only before opset 28:
+    the spec required fmod=1 for floats (onnx.reference computed fmod there anyway, onnxruntime refused)."""
     a, b = ctx.val(node.input[0]), ctx.val(node.input[1])
     fmod = attrs.get("fmod", 0)
-    if not fmod and ctx.w.dtype(a).startswith("float"):
-        raise UnsupportedModel("Mod with fmod=0 on floating-point inputs (ONNX requires fmod=1 there)")
+    if not fmod and ctx.w.dtype(a).startswith("float") and ctx.opset < 28:  # allowed since opset 28
+        raise UnsupportedModel("Mod with fmod=0 on floating-point inputs (ONNX requires fmod=1 there before opset 28)")
     return [ctx.w.binary("fmod" if fmod else "remainder", a, b)]
 
 
@@ -291,6 +291,13 @@ def _identity(ctx, node, attrs):
     # inference, or training with ratio 0: the identity; the mask keeps every element
     mask = len(node.output) > 1 and node.output[1]
     return [x, ctx.w.const(np.ones(ctx.w.shape(x), bool)) if mask else None]
+
+
+@handles("ConstantOfShape")
+def _constant_of_shape(ctx, node, attrs):
+    """Folded when its shape is a constant (fold); here the shape is not: refused naming that input."""
+    ctx.cval(node.input[0], node)
+    raise UnsupportedModel("ConstantOfShape of a run-time shape")
 
 
 @handles("Max", "Min", "Sum", "Mean")
@@ -336,6 +343,8 @@ def _clip(ctx, node, attrs):
         return [x]
     lo, hi = (attrs.get("min"), attrs.get("max")) if ctx.opset < 11 else \
         tuple(None if not i[k] else float(ctx.cval(i[k], node)) for k in (1, 2))
+    if lo is not None and hi is not None and lo > hi:  # the spec: every element becomes max (the engine's clip
+        return [w.broadcast_to(w.cast(w.const(np.asarray(hi)), w.dtype(x)), w.shape(x))]  # would give min)
     bounds = {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
     return [w.emit1("clip", [x], bounds, w.shape(x), w.dtype(x)) if bounds else x]
 

@@ -162,27 +162,35 @@ def run_case(case: Case) -> tuple[str, str]:
     return _run_sets(g, [([np.asarray(v) for v, _ in zip(i, names)], o) for i, o in case.data_sets], case)
 
 
-def _run_bound(case: Case, why: str) -> tuple[str, str]:
-    """Bind the integer inputs, then each input the importer names as having to be a constant, and run."""
+def bound_graph(case: Case, inputs):
+    """(graph, the inputs left) of `case` for one data set's `inputs`: its integer inputs bound, then each input
+    the importer names as having to be a constant. Raises the importer's error when that does not do."""
     from engine.importers import UnsupportedModel
 
     inits = {t.name for t in case.model.graph.initializer}
     names = [vi.name for vi in case.model.graph.input if vi.name not in inits]
+    bind = {n for n, v in zip(names, inputs) if np.asarray(v).dtype.kind in "iub"}
+    while True:
+        m, rest = bind_inputs(case.model, names, inputs, bind)
+        try:
+            return convert(m), [np.asarray(v) for v in rest]
+        except UnsupportedModel as e:
+            named = re.search(r"input '([^']+)' " + STATIC, str(e))
+            if not (named and named.group(1) in names and named.group(1) not in bind):
+                raise
+            bind.add(named.group(1))
+
+
+def _run_bound(case: Case, why: str) -> tuple[str, str]:
+    from engine.importers import UnsupportedModel
+
     for inputs, outputs in case.data_sets:
-        bind = {n for n, v in zip(names, inputs) if np.asarray(v).dtype.kind in "iub"}
-        while True:
-            m, rest = bind_inputs(case.model, names, inputs, bind)
-            try:
-                g = convert(m)
-                break
-            except UnsupportedModel as e:
-                named = re.search(r"input '([^']+)' " + STATIC, str(e))
-                if named and named.group(1) in names and named.group(1) not in bind:
-                    bind.add(named.group(1))
-                    continue
-                return "unsupported", why if STATIC in str(e) else f"{why}; bound: {e}"
-            except Exception as e:  # noqa: BLE001
-                return "crash", f"bound import: {type(e).__name__}: {e}"
+        try:
+            g, rest = bound_graph(case, inputs)
+        except UnsupportedModel as e:
+            return "unsupported", why if STATIC in str(e) else f"{why}; bound: {e}"
+        except Exception as e:  # noqa: BLE001
+            return "crash", f"bound import: {type(e).__name__}: {e}"
         outcome, detail = _run_sets(g, [(rest, outputs)], case)
         if outcome != "pass":
             return outcome, f"bound: {detail}"

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import composites as C
 from .graph_writer import UnsupportedModel
-from .onnx_ops import _axes_input, _ins, handles
+from .onnx_ops import _axes_input, _ins, _pads, handles
 
 _SELU = (1.67326319217681884765625, 1.05070102214813232421875)  # ONNX's float32 defaults
 
@@ -346,3 +346,24 @@ def _col2im(ctx, node, attrs):
     return [w.emit1("col2im", [cols], {"shape": image, "window": block, "strides": strides,
                                        "padding": [list(q) for q in pads], "dilation": dil},
                     [n, ck // k] + image, w.dtype(x))]
+
+
+@handles("LpPool", "GlobalLpPool")
+def _lp_pool(ctx, node, attrs):
+    """(sum over the window of |x|^p)^(1/p): the window sum is the average pool (pads counted, as zeros) times
+    the window size; ceil_mode and dilations (windows of other sizes) are refused."""
+    w, x = ctx.w, ctx.val(node.input[0])
+    p = float(attrs.get("p", 2))
+    xp = w.mul(x, x) if p == 2 else w.binary("pow", w.unary("abs", x), w.scalar_like(p, x))
+    nd = len(w.shape(x)) - 2
+    if node.op_type == "GlobalLpPool":
+        s = w.reduce("sum", xp, list(range(2, nd + 2)), keepdims=True)
+    else:
+        kernel, strides = attrs["kernel_shape"], attrs.get("strides", [1] * nd)
+        if attrs.get("ceil_mode", 0) or any(d != 1 for d in attrs.get("dilations", [1] * nd)):
+            raise UnsupportedModel("LpPool with ceil_mode or dilations")
+        pads = _pads(ctx, attrs, w.shape(x), kernel, strides, [1] * nd)
+        avg = C.pool(w, "avg", xp, kernel=kernel, strides=strides, pads=pads, dilations=[1] * nd,
+                     ceil_mode=False, count_include_pad=True)
+        s = w.mul(avg, w.scalar_like(math.prod(kernel), avg))
+    return [w.unary("sqrt", s) if p == 2 else w.binary("pow", s, w.scalar_like(1.0 / p, s))]
