@@ -68,7 +68,7 @@ def _attention(ctx, node, attrs):
         c = w.scalar_like(cap, qk)
         qk = w.mul(w.unary("tanh", w.div(qk, c)), c)
 
-    bias = _bias(ctx, node, attrs, i[3], sq, skv, past, dt)
+    bias = _bias(ctx, attrs, i[3], sq, skv, past, dt)
     with_bias = w.add(qk, bias) if bias is not None else qk
     sp = attrs.get("softmax_precision")
     work = _np_dtype(ctx.onnx, sp, "Attention softmax_precision") if sp else dt
@@ -94,7 +94,7 @@ def _attention(ctx, node, attrs):
     return [y, present_k, present_v, w.broadcast_to(qk_out, [bsz, hq, sq, skv])]
 
 
-def _bias(ctx, node, attrs, mask_name: str, sq: int, skv: int, past: int, dt: str):
+def _bias(ctx, attrs, mask_name: str, sq: int, skv: int, past: int, dt: str):
     """The additive bias (0 where a key is attended, -inf where masked, or the float mask's values), padded to
     the keys of the cache; None when there is none."""
     w = ctx.w
