@@ -343,8 +343,6 @@ def _clip(ctx, node, attrs):
         return [x]
     lo, hi = (attrs.get("min"), attrs.get("max")) if ctx.opset < 11 else \
         tuple(None if not i[k] else float(ctx.cval(i[k], node)) for k in (1, 2))
-    if lo is not None and hi is not None and lo > hi:  # the spec: every element becomes max (the engine's clip
-        return [w.broadcast_to(w.cast(w.const(np.asarray(hi)), w.dtype(x)), w.shape(x))]  # would give min)
     bounds = {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
     return [w.emit1("clip", [x], bounds, w.shape(x), w.dtype(x)) if bounds else x]
 
