@@ -264,8 +264,9 @@ def _cubic_matrix(n_in: int, n_out: int, coords: np.ndarray, a: float, exclude_o
     return m / m.sum(1, keepdims=True) if exclude_outside else m
 
 
-def resize_coords(n_in: int, n_out: int, scale: float, how: str) -> np.ndarray:
-    """Source coordinates of the outputs; `scale` = out / in as the model gives it."""
+def resize_coords(n_in: int, n_out: int, scale: float, how: str, length: float | None = None) -> np.ndarray:
+    """Source coordinates of the outputs; `scale` = out / in as the model gives it. `length`: the output
+    length align_corners divides by, when not n_out (ONNX's is n_in * scale, unrounded)."""
     i = np.arange(n_out, dtype=np.float64)
     if how == "asymmetric":
         return i / scale
@@ -274,7 +275,8 @@ def resize_coords(n_in: int, n_out: int, scale: float, how: str) -> np.ndarray:
     if how == "pytorch_half_pixel":
         return (i + 0.5) / scale - 0.5 if n_out > 1 else np.zeros(n_out)
     if how == "align_corners":
-        return i * (n_in - 1) / (n_out - 1) if n_out > 1 else np.zeros(n_out)
+        length = n_out if length is None else length
+        return i * (n_in - 1) / (length - 1) if length != 1 else np.zeros(n_out)
     raise UnsupportedModel(f"resize coordinate_transformation_mode {how!r} (known: asymmetric, half_pixel, "
                            "pytorch_half_pixel, align_corners)")
 

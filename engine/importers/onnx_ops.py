@@ -24,8 +24,9 @@ _REDUCE = {"ReduceSum": "sum", "ReduceMean": "mean", "ReduceMax": "max", "Reduce
 _FOLD = {
     "Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Equal": np.equal, "Less": np.less,
     "Greater": np.greater, "Not": np.logical_not, "Neg": np.negative, "Abs": np.abs, "Identity": lambda x: x,
-    "Where": np.where, "Sqrt": np.sqrt,
-    "Div": lambda a, b: (a // b if a.dtype.kind == "i" else a / b).astype(a.dtype),
+    "Where": np.where, "Sqrt": np.sqrt, "And": np.logical_and, "Or": np.logical_or, "Xor": np.logical_xor,
+    "LessOrEqual": np.less_equal, "GreaterOrEqual": np.greater_equal,
+    "Div": lambda a, b: (_trunc_div(a, b) if a.dtype.kind == "i" else a / b).astype(a.dtype),
     "Max": lambda *xs: np.maximum.reduce(np.broadcast_arrays(*xs)),
     "Min": lambda *xs: np.minimum.reduce(np.broadcast_arrays(*xs)),
 }
@@ -41,6 +42,10 @@ def _np_dtype(onnx, elem_type: int, where: str) -> str:
     return dt
 
 
+def _trunc_div(a, b):
+    """Integer division rounding toward zero (ONNX's, C's), not NumPy's floor."""
+    q = a // b
+    return q + ((q < 0) & (q * b != a))
 
 
 def handles(*names):
@@ -56,12 +61,12 @@ def _ins(node):
 
 
 def _axes_input(ctx, node, attrs, pos: int, since: int):
-    """Axes given as an attribute (older opsets) or as input `pos` (opset >= since)."""
+    """Axes given as an attribute (older opsets) or as input `pos` (opset >= since); None when absent or
+    empty (an empty axes input means "not given": reduce / squeeze all, or noop_with_empty_axes)."""
     if ctx.opset >= since:
         name = _ins(node)[pos]
-        return None if not name else [int(a) for a in ctx.cval(name, node).reshape(-1)]
-    a = attrs.get("axes")
-    return None if a is None else [int(x) for x in a]
+        return [int(a) for a in ctx.cval(name, node).reshape(-1)] or None if name else None
+    return [int(x) for x in attrs.get("axes", [])] or None
 
 
 # -- static plans shared by folding and emitting ------------------------------------------------------
@@ -151,6 +156,17 @@ def _shape_of(ctx, name):
     return ctx.consts[name].shape if name in ctx.consts else ctx.w.shape(ctx.val(name))
 
 
+def dtype_of(ctx, name: str) -> str:
+    """The dtype of a value without making it a graph value (an unused initializer would become a weight)."""
+    if name in ctx.env:
+        return ctx.w.dtype(ctx.env[name])
+    if name in ctx.consts:
+        return ctx.consts[name].dtype.name
+    if name in ctx.inits:
+        return _np_dtype(ctx.onnx, ctx.inits[name].data_type, f"initializer {name!r}")
+    return ctx.w.dtype(ctx.val(name))
+
+
 def fold(ctx, node, attrs) -> bool:
     """Compute `node` now when its result is static; True when done (nothing emitted)."""
     op, out = node.op_type, node.output[0] if node.output else ""
@@ -172,6 +188,9 @@ def fold(ctx, node, attrs) -> bool:
         dt = (_np_dtype(ctx.onnx, attrs["dtype"], f"EyeLike node {node.name!r}") if "dtype" in attrs else
               (ctx.consts[src].dtype if src in ctx.consts else ctx.w.dtype(ctx.val(src))))
         ctx.consts[out] = np.eye(shape[0], shape[1], int(attrs.get("k", 0)), dtype=dt)
+        return True
+    if op == "CastLike" and ctx.is_const(node.input[0]):  # a constant cast to a value's dtype (-inf in Q's)
+        ctx.consts[out] = ctx.cval(node.input[0], node).astype(dtype_of(ctx, node.input[1]))
         return True
     names = [i for i in node.input if i]
     if not names or not all(ctx.is_const(n) for n in names):
@@ -243,27 +262,42 @@ def _binary(ctx, node, attrs):
     if node.op_type == "Div" and w.dtype(a).startswith("int"):
         raise UnsupportedModel("integer division of non-constant tensors")
     if node.op_type == "Pow":
+        if not w.dtype(a).startswith("float"):  # the engine's pow is floating-point only
+            raise UnsupportedModel(f"Pow of a {w.dtype(a)} base (known: floating-point bases)")
         b = w.cast(b, w.dtype(a))
     return [w.binary(_BINARY[node.op_type], a, b)]
 
 
 @handles("Mod")
 def _mod(ctx, node, attrs):
-    """fmod=1: the dividend's sign (C fmod); fmod=0: the divisor's (Python %), integers only: the
-    spec requires fmod=1 for floats (onnx.reference computes fmod there anyway, onnxruntime refuses)."""
+    """fmod=1: the dividend's sign (C fmod); fmod=0: the divisor's (Python %), integers only before opset 28:
+    the spec required fmod=1 for floats (onnx.reference computed fmod there anyway, onnxruntime refused)."""
     a, b = ctx.val(node.input[0]), ctx.val(node.input[1])
     fmod = attrs.get("fmod", 0)
-    if not fmod and ctx.w.dtype(a).startswith("float"):
-        raise UnsupportedModel("Mod with fmod=0 on floating-point inputs (ONNX requires fmod=1 there)")
+    if not fmod and ctx.w.dtype(a).startswith("float") and ctx.opset < 28:  # allowed since opset 28
+        raise UnsupportedModel("Mod with fmod=0 on floating-point inputs (ONNX requires fmod=1 there before opset 28)")
     return [ctx.w.binary("fmod" if fmod else "remainder", a, b)]
 
 
 @handles("Identity", "Dropout")
 def _identity(ctx, node, attrs):
     i = _ins(node)
-    if node.op_type == "Dropout" and i[2] and (not ctx.is_const(i[2]) or bool(ctx.cval(i[2], node))):
+    x = ctx.val(node.input[0])
+    if node.op_type == "Identity":
+        return [x]
+    training = i[2] and (not ctx.is_const(i[2]) or bool(ctx.cval(i[2], node)))
+    if training and not (i[1] and ctx.is_const(i[1]) and float(ctx.cval(i[1], node)) == 0.0):
         raise UnsupportedModel("Dropout in training mode is random: export the model in eval mode")
-    return [ctx.val(node.input[0])]
+    # inference, or training with ratio 0: the identity; the mask keeps every element
+    mask = len(node.output) > 1 and node.output[1]
+    return [x, ctx.w.const(np.ones(ctx.w.shape(x), bool)) if mask else None]
+
+
+@handles("ConstantOfShape")
+def _constant_of_shape(ctx, node, attrs):
+    """Folded when its shape is a constant (fold); here the shape is not: refused naming that input."""
+    ctx.cval(node.input[0], node)
+    raise UnsupportedModel("ConstantOfShape of a run-time shape")
 
 
 @handles("Max", "Min", "Sum", "Mean")
@@ -302,6 +336,11 @@ def _clip(ctx, node, attrs):
     w = ctx.w
     x = ctx.val(node.input[0])
     i = _ins(node)
+    if ctx.opset >= 11 and any(n and n not in ctx.consts and n not in ctx.inits for n in i[1:3]):
+        # bounds computed at run time (data, not shapes): min(max(x, lo), hi), so hi wins where lo > hi (the spec)
+        for n, op in ((i[1], "maximum"), (i[2], "minimum")):
+            x = w.binary(op, x, w.cast(ctx.val(n), w.dtype(x))) if n else x
+        return [x]
     lo, hi = (attrs.get("min"), attrs.get("max")) if ctx.opset < 11 else \
         tuple(None if not i[k] else float(ctx.cval(i[k], node)) for k in (1, 2))
     bounds = {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
@@ -446,7 +485,11 @@ def _reduce(ctx, node, attrs):
     axes = _axes_input(ctx, node, attrs, 1, since)
     if axes is None and attrs.get("noop_with_empty_axes", 0):
         return [x]
-    return [ctx.w.reduce(_REDUCE[node.op_type], x, axes, keepdims=bool(attrs.get("keepdims", 1)))]
+    w, op, keep = ctx.w, _REDUCE[node.op_type], bool(attrs.get("keepdims", 1))
+    if w.dtype(x) == "bool" and op in ("max", "min"):  # any / all (opset 20): through int32, > 0 after
+        r = w.reduce(op, w.cast(x, "int32"), axes, keep)
+        return [w.binary("greater", r, w.scalar_like(0, r))]
+    return [w.reduce(op, x, axes, keepdims=keep)]
 
 
 # -- shapes ------------------------------------------------------------------------------------------------
@@ -461,7 +504,8 @@ def _reshape(ctx, node, attrs):
 def _flatten(ctx, node, attrs):
     x = ctx.val(node.input[0])
     s = ctx.w.shape(x)
-    axis = attrs.get("axis", 1) % (len(s) + 1) if s else 0
+    axis = attrs.get("axis", 1)
+    axis = axis + len(s) if axis < 0 else axis  # in [-r, r]: -1 keeps the last axis apart
     return [ctx.w.reshape(x, [math.prod(s[:axis]), math.prod(s[axis:])])]
 
 
@@ -610,12 +654,12 @@ def _einsum(ctx, node, attrs):
     return [w.emit1("einsum", xs, {"equation": explicit}, shape, w.dtype(xs[0]))]
 
 
-@handles("CumSum")
+@handles("CumSum", "CumProd")
 def _cumsum(ctx, node, attrs):
     w = ctx.w
     x = ctx.val(node.input[0])
     axis = int(ctx.cval(node.input[1], node).reshape(-1)[0]) % len(w.shape(x))
-    return [w.emit1("cumsum", [x], {"axis": axis, "exclusive": bool(attrs.get("exclusive", 0)),
+    return [w.emit1(node.op_type.lower(), [x], {"axis": axis, "exclusive": bool(attrs.get("exclusive", 0)),
                                     "reverse": bool(attrs.get("reverse", 0))}, w.shape(x), w.dtype(x))]
 
 
@@ -637,9 +681,10 @@ def _top_k(ctx, node, attrs):
 def _arg(ctx, node, attrs):
     w = ctx.w
     x = ctx.val(node.input[0])
-    if attrs.get("select_last_index", 0):
-        raise UnsupportedModel("select_last_index=1")
     axis = attrs.get("axis", 0) % len(w.shape(x))
     keep = bool(attrs.get("keepdims", 1))
     shape = [1 if i == axis else d for i, d in enumerate(w.shape(x)) if keep or i != axis]
-    return [w.emit1(node.op_type.lower(), [x], {"axis": axis, "keepdims": keep}, shape, "int64")]
+    last = attrs.get("select_last_index", 0)  # the last of tied extremes: the first along the flipped axis
+    src = w.emit1("flip", [x], {"axis": [axis]}, w.shape(x), w.dtype(x)) if last else x
+    idx = w.emit1(node.op_type.lower(), [src], {"axis": axis, "keepdims": keep}, shape, "int64")
+    return [w.sub(w.const(np.asarray(w.shape(x)[axis] - 1, np.int64)), idx) if last else idx]

@@ -84,8 +84,8 @@ def _clip(b, x, lo=None, hi=None, *, min, max):
     out = x
     if lo is not None:
         out = b.where(b.less(x, lo), lo, out)
-    if hi is not None:
-        out = b.where(b.greater(x, hi), hi, out)
+    if hi is not None:  # compares the lo-clipped value, so lo > hi gives hi everywhere (MindSpore, PyTorch, ONNX)
+        out = b.where(b.greater(out, hi), hi, out)
     return out
 
 

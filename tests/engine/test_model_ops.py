@@ -196,6 +196,8 @@ def test_clip_flip_match_torch(backend):
     x = np.array([[-1.5, -0.5, 0.0], [0.5, 1.0, 2.0]])  # 1.0 sits on the bound: PyTorch passes the gradient
     check(lambda gb, a: gb.clip(a, min=-0.5, max=1.0), lambda a: torch.clamp(a, -0.5, 1.0), [x], backend)
     check(lambda gb, a: gb.flip(a, axis=(1,)), lambda a: torch.flip(a, (1,)), [x], backend)
+    # min above max: every element is max (MindSpore 2.10's ops.clamp gives [0.5, 0.5, 0.5] for [-2, 0, 2], 1, 0.5)
+    check(lambda gb, a: gb.clip(a, min=1.0, max=0.5), lambda a: torch.clamp(a, 1.0, 0.5), [x], backend)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

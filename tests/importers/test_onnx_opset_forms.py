@@ -77,6 +77,11 @@ CASES = {
                                          {"x": x(1, 2, 3, 5)}, {"sz": i64(1, 2, 5, 7)}, 13),
     "cumsum exclusive forward 14": ([N("CumSum", ["x", "a"], ["y"], exclusive=1)], {"x": x(2, 5)},
                                     {"a": np.array(1, np.int64)}, 14),
+    "clip constant min above max": ([N("Clip", ["x", "lo", "hi"], ["y"])], {"x": x(3, 4)},
+                                    {"lo": np.array(0.5, np.float32), "hi": np.array(-0.5, np.float32)}, 13),
+    "lppool p3 strided pads": ([N("LpPool", ["x"], ["y"], kernel_shape=[2, 3], strides=[2, 1], pads=[1, 0, 0, 1], p=3)],
+                               {"x": x(1, 2, 5, 4) + 3}, None, 18),
+    "global lp pool p3": ([N("GlobalLpPool", ["x"], ["y"], p=3)], {"x": x(1, 2, 3, 4)}, None, 18),
     "trilu upper negative k batched": ([N("Trilu", ["x", "k"], ["y"])], {"x": x(2, 4, 3)},
                                        {"k": np.array(-1, np.int64)}, 14),
     "mish 18 hardswish 14": ([N("Mish", ["x"], ["m"]), N("HardSwish", ["m"], ["y"])], {"x": x(3, 4) * 3}, None, 18),
@@ -93,9 +98,14 @@ CASES = {
 }
 
 
+# onnx.reference has no GlobalLpPool: the spec's formula, (sum over the spatial axes of |x|^p)^(1/p)
+SPEC = {"global lp pool p3": lambda ins: [(np.abs(ins["x"].astype(np.float64)) ** 3).sum((2, 3), keepdims=True)
+                                          ** (1 / 3)]}
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_opset_form_graph_forward_and_vjp(name):
-    check_graph(name, *CASES[name])
+    check_graph(name, *CASES[name], spec=SPEC.get(name))
 
 
 def test_a_dynamic_if_with_unequal_branches_is_still_refused():

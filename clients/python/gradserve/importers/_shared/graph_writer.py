@@ -54,6 +54,16 @@ def dtype_name(dt) -> str:
     return name
 
 
+def _empty_reduction(op: str, dtype: str):
+    """A reduction's value over nothing: its identity (ONNX's and NumPy's; max of nothing is the lowest)."""
+    dt = np.dtype(dtype)
+    lo, hi = (-np.inf, np.inf) if dt.kind == "f" else (np.iinfo(dt).min, np.iinfo(dt).max) if dt.kind == "i" else (0, 1)
+    value = {"sum": 0, "prod": 1, "max": lo, "min": hi, "logsumexp": -np.inf if dt.kind == "f" else None}.get(op)
+    if value is None:
+        raise UnsupportedModel(f"{op} over a zero-size axis of a {dtype} tensor (no value: the reduction is empty)")
+    return value
+
+
 class GraphWriter:
     """Inputs, parameters (with values) and nodes of one graph; values are named strings."""
 
@@ -232,6 +242,8 @@ class GraphWriter:
             [d for i, d in enumerate(self.shape(x)) if i not in axes]
         if not axes:
             return x
+        if any(self.shape(x)[a] == 0 for a in axes):  # the engine refuses zero-size axes: the op's identity
+            return self.const(np.full(shape, _empty_reduction(op, self.dtype(x)), self.dtype(x)))
         return self.emit1(op, [x], {"axis": axes, "keepdims": bool(keepdims)}, shape, self.dtype(x))
 
     def matmul(self, a: str, b: str, transpose_a: bool = False, transpose_b: bool = False) -> str:

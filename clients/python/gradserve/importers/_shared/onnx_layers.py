@@ -10,7 +10,7 @@ import numpy as np
 
 from . import composites as C
 from .graph_writer import UnsupportedModel
-from .onnx_ops import _axes_input, _ins, handles
+from .onnx_ops import _axes_input, _ins, _pads, handles
 
 _SELU = (1.67326319217681884765625, 1.05070102214813232421875)  # ONNX's float32 defaults
 
@@ -89,7 +89,7 @@ def _norm_reduce(ctx, node, attrs):
     w, x = ctx.w, ctx.val(node.input[0])
     axes = _axes_input(ctx, node, attrs, 1, 18)
     if axes is None and attrs.get("noop_with_empty_axes", 0):
-        return [x]
+        axes = []  # a reduction over no axes (NumPy's axis=()): |x|, x * x, log x element-wise
     keep = bool(attrs.get("keepdims", 1))
     op = node.op_type
     if op == "ReduceSumSquare":
@@ -129,7 +129,8 @@ def _resize(ctx, node, attrs):
         scales = [o / shape[a] for a, o in zip(axes, sizes)]
     how = attrs.get("coordinate_transformation_mode", "half_pixel" if ctx.opset >= 11 else "asymmetric")
     cubic = {"cubic_a": attrs.get("cubic_coeff_a", -0.75), "exclude_outside": bool(attrs.get("exclude_outside", 0))}
-    mats = {a: C.resize_matrix(shape[a], o, C.resize_coords(shape[a], o, s, how), mode, nearest, **cubic)
+    mats = {a: C.resize_matrix(shape[a], o, C.resize_coords(shape[a], o, s, how, shape[a] * s), mode, nearest,
+                               **cubic)
             for a, o, s in zip(axes, sizes, scales) if not (o == shape[a] and s == 1.0)}  # identity axes stay
     return [C.resize(w, x, mats)]
 
@@ -178,13 +179,16 @@ def _depth_to_space(ctx, node, attrs):
 
 @handles("SpaceToDepth")
 def _space_to_depth(ctx, node, attrs):
-    """[N, C, H, W] -> [N, C * b * b, H / b, W / b], the block offsets leading the channels (ONNX's order,
-    torch's pixel_unshuffle's)."""
+    """[N, C, H, W] -> [N, C * b * b, H / b, W / b]: mode DCR (the default) puts the block offsets before
+    the channels (torch's pixel_unshuffle's order is CRD's: the channel first; opset 28's `mode`)."""
     w, x, b = ctx.w, ctx.val(node.input[0]), int(attrs["blocksize"])
     n, c, h, wd = w.shape(x)
     if h % b or wd % b:
         raise UnsupportedModel(f"SpaceToDepth of spatial size {[h, wd]} by blocksize {b} (must divide)")
-    y = w.transpose(w.reshape(x, [n, c, h // b, b, wd // b, b]), [0, 3, 5, 1, 2, 4])
+    perm = {"DCR": [0, 3, 5, 1, 2, 4], "CRD": [0, 1, 3, 5, 2, 4]}.get(attrs.get("mode", "DCR"))
+    if perm is None:
+        raise UnsupportedModel(f"SpaceToDepth mode={attrs['mode']!r} (known: DCR, CRD)")
+    y = w.transpose(w.reshape(x, [n, c, h // b, b, wd // b, b]), perm)
     return [w.reshape(y, [n, c * b * b, h // b, wd // b])]
 
 
@@ -256,7 +260,10 @@ def _lp_normalization(ctx, node, attrs):
     p = int(attrs.get("p", 2))
     if p not in (1, 2):
         raise UnsupportedModel(f"LpNormalization p={p} (known: 1, 2)")
-    return [w.div(x, C.vector_norm(w, x, float(p), [attrs.get("axis", -1)], True))]
+    norm = C.vector_norm(w, x, float(p), [attrs.get("axis", -1)], True)
+    zero = w.binary("equal", norm, w.scalar_like(0, norm))  # 0 / 0 is 0 (the spec, opset 22)
+    safe = w.where(zero, w.scalar_like(1, norm), norm)
+    return [w.where(zero, w.scalar_like(0, x), w.div(x, safe))]
 
 
 @handles("MeanVarianceNormalization")
@@ -339,3 +346,24 @@ def _col2im(ctx, node, attrs):
     return [w.emit1("col2im", [cols], {"shape": image, "window": block, "strides": strides,
                                        "padding": [list(q) for q in pads], "dilation": dil},
                     [n, ck // k] + image, w.dtype(x))]
+
+
+@handles("LpPool", "GlobalLpPool")
+def _lp_pool(ctx, node, attrs):
+    """(sum over the window of |x|^p)^(1/p): the window sum is the average pool (pads counted, as zeros) times
+    the window size; ceil_mode and dilations (windows of other sizes) are refused."""
+    w, x = ctx.w, ctx.val(node.input[0])
+    p = float(attrs.get("p", 2))
+    xp = w.mul(x, x) if p == 2 else w.binary("pow", w.unary("abs", x), w.scalar_like(p, x))
+    nd = len(w.shape(x)) - 2
+    if node.op_type == "GlobalLpPool":
+        s = w.reduce("sum", xp, list(range(2, nd + 2)), keepdims=True)
+    else:
+        kernel, strides = attrs["kernel_shape"], attrs.get("strides", [1] * nd)
+        if attrs.get("ceil_mode", 0) or any(d != 1 for d in attrs.get("dilations", [1] * nd)):
+            raise UnsupportedModel("LpPool with ceil_mode or dilations")
+        pads = _pads(ctx, attrs, w.shape(x), kernel, strides, [1] * nd)
+        avg = C.pool(w, "avg", xp, kernel=kernel, strides=strides, pads=pads, dilations=[1] * nd,
+                     ceil_mode=False, count_include_pad=True)
+        s = w.mul(avg, w.scalar_like(math.prod(kernel), avg))
+    return [w.unary("sqrt", s) if p == 2 else w.binary("pow", s, w.scalar_like(1.0 / p, s))]

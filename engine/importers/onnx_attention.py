@@ -1,0 +1,116 @@
+"""ONNX Attention (opsets 23-24): scaled dot-product attention with a KV cache, masks, causal masking,
+grouped-query heads and softcapping, as the spec's function body (onnx.reference's op_attention follows
+it). Importing this module registers it in onnx_ops.HANDLERS.
+
+Refused by name: `nonpad_kv_seqlen` (an external cache) and sliding windows (opset 25's
+left / right_window_size)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .graph_writer import UnsupportedModel
+from .onnx_ops import _ins, _np_dtype, handles
+
+
+def _heads_4d(w, x, heads: int) -> str:
+    """[B, S, H * D] -> [B, H, S, D]."""
+    b, s, hd = w.shape(x)
+    if heads <= 0 or hd % heads:
+        raise UnsupportedModel(f"Attention: hidden size {hd} is not a multiple of the head count {heads}")
+    return w.transpose(w.reshape(x, [b, s, heads, hd // heads]), [0, 2, 1, 3])
+
+
+def _repeat_heads(w, x, reps: int) -> str:
+    """Each head `reps` times in a row (h0, h0, h1, h1, ...): grouped-query attention's K and V."""
+    b, h, s, d = w.shape(x)
+    y = w.broadcast_to(w.reshape(x, [b, h, 1, s, d]), [b, h, reps, s, d])
+    return w.reshape(y, [b, h * reps, s, d])
+
+
+@handles("Attention")
+def _attention(ctx, node, attrs):
+    w, i = ctx.w, _ins(node)
+    for a in ("left_window_size", "right_window_size"):
+        if attrs.get(a, -1) != -1:
+            raise UnsupportedModel(f"Attention {a}={attrs[a]} (sliding windows are not mapped)")
+    if i[6]:
+        raise UnsupportedModel("Attention with nonpad_kv_seqlen (an external KV cache) is not mapped")
+    q, k, v = (ctx.val(n) for n in i[:3])
+    dt, rank = w.dtype(q), len(w.shape(q))
+    if rank == 3:
+        if "q_num_heads" not in attrs or "kv_num_heads" not in attrs:
+            raise UnsupportedModel("Attention on 3-D inputs needs q_num_heads and kv_num_heads")
+        q = _heads_4d(w, q, attrs["q_num_heads"])
+        k, v = (_heads_4d(w, t, attrs["kv_num_heads"]) for t in (k, v))
+    elif rank != 4:
+        raise UnsupportedModel(f"Attention on rank-{rank} inputs (known: 3, 4)")
+    if bool(i[4]) != bool(i[5]):
+        raise UnsupportedModel("Attention: past_key and past_value must be given together")
+    past = w.shape(ctx.val(i[4]))[2] if i[4] else 0
+    if i[4]:
+        k, v = w.concat([ctx.val(i[4]), k], 2), w.concat([ctx.val(i[5]), v], 2)
+    present_k, present_v = k, v
+    bsz, hq, sq, d = w.shape(q)
+    hkv, skv = w.shape(k)[1], w.shape(k)[2]
+    if hq != hkv:
+        if hq % hkv:
+            raise UnsupportedModel(f"Attention: {hq} query heads are not a multiple of {hkv} key / value heads")
+        k, v = _repeat_heads(w, k, hq // hkv), _repeat_heads(w, v, hq // hkv)
+
+    # Q and K each scaled by sqrt(scale) in the input dtype, as the function body does
+    root = np.asarray(math.sqrt(attrs.get("scale", 1.0 / math.sqrt(d))), dt)
+    qk = w.matmul(w.mul(q, w.const(root)), w.mul(k, w.const(root)), transpose_b=True)
+    cap = attrs.get("softcap", 0.0)
+    if cap > 0:
+        c = w.scalar_like(cap, qk)
+        qk = w.mul(w.unary("tanh", w.div(qk, c)), c)
+
+    bias = _bias(ctx, attrs, i[3], sq, skv, past, dt)
+    with_bias = w.add(qk, bias) if bias is not None else qk
+    sp = attrs.get("softmax_precision")
+    work = _np_dtype(ctx.onnx, sp, "Attention softmax_precision") if sp else dt
+    s_in = w.cast(with_bias, work)
+    dead = None
+    if bias is not None:  # rows whose every key is masked attend to nothing: zeros, never NaN
+        neg_inf = w.const(np.asarray(-np.inf, w.dtype(bias)))
+        dead = w.binary("equal", w.reduce("max", bias, [-1], keepdims=True), neg_inf)
+        s_in = w.where(dead, w.scalar_like(0, s_in), s_in)
+    p = w.softmax("softmax", s_in, -1)
+    if dead is not None:
+        p = w.where(dead, w.scalar_like(0, p), p)
+    p = w.cast(p, dt)
+    y = w.matmul(p, v)
+    if rank == 3:
+        b_, h_, s_, dv = w.shape(y)
+        y = w.reshape(w.transpose(y, [0, 2, 1, 3]), [b_, s_, h_ * dv])
+
+    mode = attrs.get("qk_matmul_output_mode", 0)
+    if mode not in (0, 1, 2, 3):
+        raise UnsupportedModel(f"Attention qk_matmul_output_mode={mode} (known: 0-3)")
+    qk_out = {0: qk, 1: qk, 2: with_bias, 3: p}[mode]
+    return [y, present_k, present_v, w.broadcast_to(qk_out, [bsz, hq, sq, skv])]
+
+
+def _bias(ctx, attrs, mask_name: str, sq: int, skv: int, past: int, dt: str):
+    """The additive bias (0 where a key is attended, -inf where masked, or the float mask's values), padded to
+    the keys of the cache; None when there is none."""
+    w = ctx.w
+    mask = None
+    if mask_name:
+        mask = ctx.val(mask_name)
+        if w.dtype(mask) == "bool":
+            mask = w.where(mask, w.const(np.asarray(0, dt)), w.const(np.asarray(-np.inf, dt)))
+        else:
+            mask = w.cast(mask, dt)
+        ms = list(w.shape(mask))
+        if ms[-1] < skv:  # a mask shorter than the keys: the rest masked
+            pad = w.const(np.full(ms[:-1] + [skv - ms[-1]], -np.inf, dt))
+            mask = w.concat([mask, pad], len(ms) - 1)
+    if attrs.get("is_causal", 0):
+        # bottom-right aligned: query i attends key j iff j <= i + the cache's length
+        allowed = np.arange(skv)[None, :] <= np.arange(sq)[:, None] + past
+        causal = w.const(np.where(allowed, 0, -np.inf).astype(dt))
+        return w.add(mask, causal) if mask is not None else causal
+    return mask

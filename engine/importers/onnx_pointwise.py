@@ -1,0 +1,69 @@
+"""ONNX rules for the element-wise ops and op forms newer opsets added (found missing by onnx's own node
+tests): CastLike, Xor, Swish, Shrink, RMSNormalization. Importing this module registers them in
+onnx_ops.HANDLERS."""
+from __future__ import annotations
+
+from .graph_writer import UnsupportedModel
+from .onnx_ops import _ins, dtype_of, handles
+
+
+@handles("CastLike")
+def _cast_like(ctx, node, attrs):
+    return [ctx.w.cast(ctx.val(node.input[0]), dtype_of(ctx, node.input[1]))]
+
+
+@handles("Xor")
+def _xor(ctx, node, attrs):
+    return [ctx.w.binary("not_equal", ctx.val(node.input[0]), ctx.val(node.input[1]))]
+
+
+@handles("Swish")
+def _swish(ctx, node, attrs):
+    """x * sigmoid(alpha * x) (opset 24)."""
+    w, x = ctx.w, ctx.val(node.input[0])
+    return [w.mul(x, w.unary("sigmoid", w.mul(x, w.scalar_like(attrs.get("alpha", 1.0), x))))]
+
+
+@handles("Shrink")
+def _shrink(ctx, node, attrs):
+    """x + bias below -lambd, x - bias above lambd, 0 between."""
+    w, x = ctx.w, ctx.val(node.input[0])
+    lambd, bias = attrs.get("lambd", 0.5), attrs.get("bias", 0.0)
+    if w.dtype(x).startswith(("int", "bool")) and (lambd != int(lambd) or bias != int(bias)):
+        raise UnsupportedModel(f"Shrink of a {w.dtype(x)} tensor with fractional lambd={lambd} / bias={bias}")
+    lo = w.binary("less", x, w.scalar_like(-lambd, x))
+    hi = w.binary("greater", x, w.scalar_like(lambd, x))
+    zero = w.scalar_like(0, x)
+    return [w.where(lo, w.add(x, w.scalar_like(bias, x)), w.where(hi, w.sub(x, w.scalar_like(bias, x)), zero))]
+
+
+@handles("RMSNormalization")
+def _rms_norm(ctx, node, attrs):
+    """x / sqrt(mean(x^2 over axes axis..-1) + epsilon) * scale (opset 23), in float32 when stash_type = 1
+    (the default) and x is float16, as the spec's function body."""
+    w, i = ctx.w, _ins(node)
+    x, scale = ctx.val(i[0]), ctx.val(i[1])
+    dt, nd = w.dtype(x), len(w.shape(x))
+    axis = attrs.get("axis", -1)
+    axes = list(range(axis + nd if axis < 0 else axis, nd))
+    stash = attrs.get("stash_type", 1)
+    if stash not in (1, 11):
+        raise UnsupportedModel(f"RMSNormalization stash_type={stash} (known: 1 float32, 11 float64)")
+    work = "float64" if stash == 11 or dt == "float64" else "float32"
+    xf = w.cast(x, work)
+    ms = w.reduce("mean", w.mul(xf, xf), axes, keepdims=True)
+    y = w.mul(xf, w.unary("rsqrt", w.add(ms, w.scalar_like(attrs.get("epsilon", 1e-5), ms))))
+    return [w.mul(w.cast(y, dt), w.cast(scale, dt))]
+
+
+@handles("BitwiseAnd", "BitwiseOr", "BitwiseXor")
+def _bitwise(ctx, node, attrs):
+    op = {"BitwiseAnd": "bitwise_and", "BitwiseOr": "bitwise_or", "BitwiseXor": "bitwise_xor"}[node.op_type]
+    return [ctx.w.binary(op, ctx.val(node.input[0]), ctx.val(node.input[1]))]
+
+
+@handles("BitwiseNot")
+def _bitwise_not(ctx, node, attrs):
+    """~x = x ^ -1 (all bits set) for the signed integers gradserve carries."""
+    w, x = ctx.w, ctx.val(node.input[0])
+    return [w.binary("bitwise_xor", x, w.scalar_like(-1, x))]
