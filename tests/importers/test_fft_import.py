@@ -75,3 +75,41 @@ def test_from_jax_fft_values_and_gradients_match_jax(fake):
     want = jax.grad(lambda *a: (_jax_spectral(*a) * dout).sum(), (0, 1, 2))(x, wr, wi)
     for g, w_ in zip(got, want):
         np.testing.assert_allclose(g.asnumpy(), w_, rtol=1e-4, atol=1e-4)
+
+
+# -- ONNX DFT (opset 17 attribute axis, opset 20 input axis): forward vs onnx.reference, vjp vs a difference ----
+def _dft_cases():
+    from onnx import helper
+
+    from .test_onnx_helper_graphs import i64, x
+
+    N = helper.make_node
+    return {
+        "dft 17 real onesided dft_length": ([N("DFT", ["x", "n"], ["y"], axis=1, onesided=1)], {"x": x(2, 6, 1)},
+                                            {"n": np.array(8, np.int64)}, 17),
+        "dft 17 complex inverse": ([N("DFT", ["x"], ["y"], axis=1, inverse=1)], {"x": x(2, 5, 3, 2)}, None, 17),
+        "dft 17 real full axis 2 cropped": ([N("DFT", ["x", "n"], ["y"], axis=2)], {"x": x(2, 3, 7, 1)},
+                                            {"n": np.array(5, np.int64)}, 17),
+        "dft 20 axis input": ([N("DFT", ["x", "", "a"], ["y"])], {"x": x(3, 4, 6, 2)}, {"a": i64(-3)[0]}, 20),
+        "dft 20 default axis onesided": ([N("DFT", ["x"], ["y"], onesided=1)], {"x": x(2, 7, 1)}, None, 20),
+    }
+
+
+@pytest.mark.parametrize("name", list(_dft_cases()))
+def test_onnx_dft_forward_and_vjp(name):
+    from .test_onnx_helper_graphs import check_graph
+
+    check_graph(name, *_dft_cases()[name])
+
+
+def test_onnx_dft_refuses_the_pairs_axis_and_onesided_inverse():
+    from onnx import helper
+
+    from engine.importers import UnsupportedModel
+
+    from .test_onnx_helper_graphs import _convert, _model, x
+
+    for node, match in ((helper.make_node("DFT", ["x"], ["y"], axis=2), "the last axis holds the"),
+                        (helper.make_node("DFT", ["x"], ["y"], axis=1, inverse=1, onesided=1), "DFT onesided")):
+        with pytest.raises(UnsupportedModel, match=match):
+            _convert(_model([node], {"x": x(2, 4, 2)}, None, ("y",), 17))

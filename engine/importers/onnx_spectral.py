@@ -1,0 +1,39 @@
+"""ONNX DFT (opset 17: axis an attribute; opset 20: axis an input, default -2) on the engine's FFT ops
+(fft_forms.py). ONNX carries a complex signal as real pairs on a last axis of 2 (a real one: a last axis of 1);
+the engine's ops take complex tensors, so the signal is made complex here and the spectrum made pairs again.
+dft_length (a constant) zero-pads or crops the transformed axis; onesided gives the half spectrum of a real
+signal; the inverse scales by 1/n (numpy's 'backward')."""
+from __future__ import annotations
+
+from . import fft_forms as FF
+from .graph_writer import UnsupportedModel
+from .onnx_ops import _ins, handles
+
+
+def _scalar(ctx, node, name: str) -> int:
+    return int(ctx.cval(name, node).reshape(-1)[0])
+
+
+@handles("DFT")
+def _dft(ctx, node, attrs):
+    w, ins = ctx.w, _ins(node)
+    x = ctx.val(ins[0])
+    nd = len(w.shape(x))
+    if ctx.opset >= 20:
+        axis = _scalar(ctx, node, ins[2]) if ins[2] else -2
+    else:
+        axis = int(attrs.get("axis", 1))
+    if not -nd <= axis < nd or axis % nd == nd - 1:
+        raise UnsupportedModel(f"DFT axis {axis} of a rank-{nd} signal (the last axis holds the [re, im] pairs)")
+    axis %= nd
+    lengths = [_scalar(ctx, node, ins[1])] if ins[1] else None
+    inverse, onesided = bool(attrs.get("inverse", 0)), bool(attrs.get("onesided", 0))
+    z = FF.complex_of_pairs(w, x)
+    if onesided and (inverse or w.dtype(z) in FF.REAL_OF):
+        raise UnsupportedModel("DFT onesided of a complex signal or inverse (ONNX defines the half spectrum of a "
+                               "real signal only)")
+    if onesided:
+        y = FF.r2c(w, z, [axis], lengths=lengths)
+    else:
+        y = FF.c2c(w, z, [axis], inverse=inverse, lengths=lengths)
+    return [FF.pairs_of_complex(w, y)]
