@@ -55,7 +55,7 @@ def _dims(x, s, dim, where: str, default) -> list[int]:
     out = []
     for d in dims:
         if isinstance(d, bool) or not isinstance(d, int) or not -x.ndim <= d < x.ndim:
-            raise ValueError(f"For '{where}', 'dim' {dim!r} is out of range for an input of rank {x.ndim}")
+            raise ValueError(f"For '{where}', 'dim' {d!r} is out of range for an input of rank {x.ndim}")
         out.append(d % x.ndim)
     if not out or len(set(out)) != len(out):
         raise ValueError(f"For '{where}', 'dim' must name one or more distinct axes, got {dim!r}")
