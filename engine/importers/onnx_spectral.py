@@ -1,9 +1,11 @@
-"""ONNX DFT (opset 17: axis an attribute; opset 20: axis an input, default -2) on the engine's FFT ops
+"""ONNX DFT (opset 17: axis an attribute; opset 20: axis an input, default -2) and STFT on the engine's FFT ops
 (fft_forms.py). ONNX carries a complex signal as real pairs on a last axis of 2 (a real one: a last axis of 1);
 the engine's ops take complex tensors, so the signal is made complex here and the spectrum made pairs again.
 dft_length (a constant) zero-pads or crops the transformed axis; onesided gives the half spectrum of a real
 signal; the inverse scales by 1/n (numpy's 'backward')."""
 from __future__ import annotations
+
+import numpy as np
 
 from . import fft_forms as FF
 from .graph_writer import UnsupportedModel
@@ -36,4 +38,38 @@ def _dft(ctx, node, attrs):
         y = FF.r2c(w, z, [axis], lengths=lengths)
     else:
         y = FF.c2c(w, z, [axis], inverse=inverse, lengths=lengths)
+    return [FF.pairs_of_complex(w, y)]
+
+
+@handles("STFT")
+def _stft(ctx, node, attrs):
+    """STFT (opset 17): frames of frame_length points every frame_step (a constant index gather), times the
+    window, each transformed (the half spectrum when onesided, the default) -> [batch, frames, bins, 2]."""
+    w, ins = ctx.w, _ins(node)
+    x = ctx.val(ins[0])
+    shape = w.shape(x)
+    if len(shape) != 3:
+        raise UnsupportedModel(f"STFT of a signal of shape {list(shape)} (ONNX's is [batch, length, 1 or 2])")
+    step = _scalar(ctx, node, ins[1])
+    window = ctx.val(ins[2]) if ins[2] else None
+    if ins[3]:
+        length = _scalar(ctx, node, ins[3])
+    elif window is not None:
+        length = w.shape(window)[0]
+    else:
+        raise UnsupportedModel("STFT with neither a window nor a frame_length")
+    if step < 1 or not 1 <= length <= shape[1] or (window is not None and w.shape(window) != (length,)):
+        raise UnsupportedModel(f"STFT frame_step {step}, frame_length {length} for a signal of {shape[1]} points"
+                               + (f" and a window of {list(w.shape(window))}" if window is not None else ""))
+    z = FF.complex_of_pairs(w, x)  # [batch, length]
+    frames = (shape[1] - length) // step + 1
+    idx = w.const(np.arange(frames)[:, None] * step + np.arange(length)[None, :], "int64")
+    framed = w.gather(z, idx, 1)  # [batch, frames, frame_length]
+    if window is not None:
+        win = w.cast(window, w.dtype(framed)) if w.dtype(window) != w.dtype(framed) else window
+        framed = w.mul(framed, win)
+    onesided = bool(attrs.get("onesided", 1))
+    if onesided and w.dtype(framed) in FF.REAL_OF:
+        raise UnsupportedModel("STFT onesided of a complex signal (ONNX defines the half spectrum of a real one)")
+    y = FF.r2c(w, framed, [2]) if onesided else FF.c2c(w, framed, [2])
     return [FF.pairs_of_complex(w, y)]

@@ -2,7 +2,7 @@
 2-d and n-d forms, each norm, a real input's full spectrum, view_as_real / view_as_complex, complex weights
 multiplied in, |z|) whose value and gradients w.r.t. every input and weight equal torch autograd's
 (tests/importers/sweep.py's check); jnp.fft through from_jax against JAX's values and jax.grad; ONNX DFT
-(opsets 17 and 20) against numpy.fft."""
+(opsets 17 and 20) and STFT against onnx.reference."""
 import numpy as np
 import pytest
 import torch
@@ -77,7 +77,8 @@ def test_from_jax_fft_values_and_gradients_match_jax(fake):
         np.testing.assert_allclose(g.asnumpy(), w_, rtol=1e-4, atol=1e-4)
 
 
-# -- ONNX DFT (opset 17 attribute axis, opset 20 input axis): forward vs onnx.reference, vjp vs a difference ----
+# -- ONNX DFT (opset 17 attribute axis, opset 20 input axis) and STFT: forward vs onnx.reference, vjp vs a
+# central difference ---------------------------------------------------------------------------------------
 def _dft_cases():
     from onnx import helper
 
@@ -92,6 +93,11 @@ def _dft_cases():
                                             {"n": np.array(5, np.int64)}, 17),
         "dft 20 axis input": ([N("DFT", ["x", "", "a"], ["y"])], {"x": x(3, 4, 6, 2)}, {"a": i64(-3)[0]}, 20),
         "dft 20 default axis onesided": ([N("DFT", ["x"], ["y"], onesided=1)], {"x": x(2, 7, 1)}, None, 20),
+        "stft 17 real windowed": ([N("STFT", ["x", "s", "w"], ["y"])], {"x": x(2, 16, 1)},
+                                  {"s": np.array(3, np.int64), "w": np.hanning(6).astype(np.float32)}, 17),
+        "stft 17 complex frame_length two-sided": ([N("STFT", ["x", "s", "", "l"], ["y"], onesided=0)],
+                                                   {"x": x(1, 11, 2)}, {"s": np.array(2, np.int64),
+                                                                        "l": np.array(4, np.int64)}, 17),
     }
 
 
