@@ -5,6 +5,8 @@ ATen's normalization: 0 none, 1 by 1/sqrt(n), 2 by 1/n, on whichever direction t
 that is forward transforms {0: backward, 1: ortho, 2: forward}, inverse ones {0: forward, 1: ortho, 2: backward}."""
 from __future__ import annotations
 
+import numpy as np
+
 from ._shared import fft_forms as FF
 from .torch_table import aten
 
@@ -40,13 +42,8 @@ def _view_as_complex(c, x):
 @aten("aten.complex.default")
 def _complex(c, re, im):
     r, i = c.pair(re, im)
-    shape = tuple(max(a, b) for a, b in zip(*(_right(c.w.shape(v), max(len(c.w.shape(r)), len(c.w.shape(i))))
-                                                for v in (r, i))))
+    shape = np.broadcast_shapes(c.w.shape(r), c.w.shape(i))
     return c.w.emit1("complex", [r, i], {}, shape, FF.COMPLEX_OF[FF.real_dtype(c.w, r)])
-
-
-def _right(shape, nd):
-    return (1,) * (nd - len(shape)) + tuple(shape)
 
 
 def _part(op):
