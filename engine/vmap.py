@@ -185,6 +185,12 @@ def _flip(b, e, ins, batched, size):
     return b.emit(e.op, ins, dict(e.attrs, axis=tuple(_axis(a, nd) + 1 for a in axes)))
 
 
+@_rule("fft", "rfft", "irfft")
+def _fft(b, e, ins, batched, size):  # the batch axis is one more untransformed leading axis
+    nd = e.inputs[0].aval.ndim
+    return b.emit(e.op, ins, dict(e.attrs, axes=tuple(_axis(a, nd) + 1 for a in e.attrs["axes"])))
+
+
 @_rule("clip")
 def _clip(b, e, ins, batched, size):
     return _nary(b, e, ins, batched, size)

@@ -15,6 +15,6 @@ def make_backend(device=None) -> Backend:
         return target
 
     xp = namespace(cp, erf=erf, lgamma=gammaln, digamma=digamma, polygamma=polygamma,
-                   index_add=index_add)
+                   index_add=index_add, fft=cp.fft)  # cupy.fft: numpy.fft's signatures (the FFT ops' kernels)
     dev = cp.cuda.Device(int(device.split(":")[1]) if device and ":" in device else 0)
     return Backend("cupy", xp, to_host=cp.asnumpy, from_host=cp.asarray, device=f"cuda:{dev.id}")

@@ -26,5 +26,5 @@ def make_backend(device=None) -> Backend:
     xp = namespace(xps, erf=_unsupported("erf"), lgamma=_unsupported("lgamma"), digamma=_unsupported("digamma"),
                    polygamma=_unsupported("polygamma"),
                    index_add=index_add,
-                   linalg=xps.linalg)  # an extension, loaded on first use: not in dir(xps)
+                   linalg=xps.linalg, fft=xps.fft)  # extensions, loaded on first use: not in dir(xps)
     return Backend("array_api_strict", xp, to_host=lambda a: np.asarray(a), from_host=xps.asarray, device="cpu")

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-NP_DTYPES = ("bool", "int32", "int64", "float16", "float32", "float64")
+NP_DTYPES = ("bool", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128")
 
 
 class UnsupportedModel(ValueError):
@@ -175,7 +175,7 @@ class GraphWriter:
         a = np.asarray(value, dtype=dtype)
         dt = dtype_name(a.dtype)
         flat = a.reshape(-1)
-        if a.size and (flat == flat[0]).all() and (a.dtype.kind != "f" or np.isfinite(flat[0])):
+        if a.size and a.dtype.kind != "c" and (flat == flat[0]).all() and (a.dtype.kind != "f" or np.isfinite(flat[0])):
             return self.emit1("fill", [], {"shape": list(a.shape), "value": float(flat[0]), "dtype": dt}, a.shape, dt)
         return self.emit1("const", [], {"value": a}, a.shape, dt)
 

@@ -164,6 +164,11 @@ CASES.update({  # QR and symmetric eigendecomposition (engine/ops/linalg_decomp.
     "qr": [([A((2, 4, 3), F)], {}), ([A((3, 5), F)], {})],
     "eigh": [([A((2, 3, 3), F)], {"lower": False})],
 })
+CASES.update({  # Fourier transforms (engine/ops/fft.py)
+    "fft": [([A((2, 3, 4), C64)], {"axes": (2, 0), "inverse": True, "norm": "ortho"})],
+    "rfft": [([A((2, 6, 3), F)], {"axes": (2, 1)}), ([A((5,), "float64")], {"axes": (0,), "norm": "forward"})],
+    "irfft": [([A((2, 4), C64)], {"axes": (1,), "n": 7}), ([A((3, 2), "complex128")], {"axes": (1, 0), "n": 5})],
+})
 CASES["switch_run"] = [([A((), "int32"), A((2, 3), F)], {"branches": (_branch(), _branch())})]
 CASES["while_run"] = [([A((2, 3), F)], {"cond": _branch(), "body": _branch(), "n_state": 1, "max_trips": 3})]
 

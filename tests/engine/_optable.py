@@ -329,3 +329,10 @@ CASES += _COMPLEX_CASES
 CASE_IDS = [c.id for c in CASES]
 assert len(set(CASE_IDS)) == len(CASE_IDS), "case ids must be unique"
 
+
+# Fourier transforms (tests/engine/_optable_fft.py).
+from _optable_fft import CASES as _FFT_CASES  # noqa: E402
+
+CASES += _FFT_CASES
+CASE_IDS = [c.id for c in CASES]
+assert len(set(CASE_IDS)) == len(CASE_IDS), "case ids must be unique"

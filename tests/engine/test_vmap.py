@@ -207,6 +207,13 @@ def _gamma_a(b, x):
     return b.add(b.square(x), b.scalar(0.5, "float64"))
 
 
+OP_CASES += [  # engine/ops/fft.py: complex operands built from real inputs
+    ("fft_inverse_2d", [(2, 3), (2, 3)], lambda b, x, y: b.real(b.fft(b.complex(x, y), axes=(1, 0), inverse=True))),
+    ("rfft", [(3, 4)], lambda b, x: b.imag(b.rfft(x, axes=(-1,), norm="ortho"))),
+    ("irfft", [(2, 3), (2, 3)], lambda b, x, y: b.irfft(b.complex(x, y), axes=(0, 1), n=5)),
+]
+
+
 OP_CASES += [  # engine/ops/special_gamma.py: both operands batched or one (the elementwise rule's broadcasting)
     ("igamma", [(2, 3), (2, 3)], lambda b, a, x: b.emit("igamma", [_gamma_a(b, a), b.abs(x)], {})),
     ("igammac_row", [(3,), (2, 3)], lambda b, a, x: b.emit("igammac", [_gamma_a(b, a), b.abs(x)], {})),

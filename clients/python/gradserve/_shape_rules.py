@@ -35,7 +35,7 @@ COMPLEX_OPS = frozenset((
     "stack", "split", "tile", "index", "index_scatter", "gather", "scatter_add", "sum", "mean", "reduce_to",
     "matmul", "einsum", "dot_general", "flip", "take_along_axis", "scatter_add_along", "dynamic_slice",
     "dynamic_update_slice", "cumsum", "cumprod", "linrec", "prod", "pad", "switch_run", "while_run", "check_false",
-    "custom_vjp"))
+    "custom_vjp", "fft", "irfft"))
 
 
 class RuleError(Exception):
@@ -1054,6 +1054,58 @@ def _linrec(avals, axis, reverse):
                         shapes=[list(a.shape), list(b.shape)])
     _cum("linrec", a, axis)
     return [(tuple(a.shape), a.dtype)]
+
+
+# -- discrete Fourier transforms (engine/ops/fft.py) ---------------------------------------------
+FFT_NORMS = ("backward", "ortho", "forward")
+
+
+def fft_axes(op: str, x, axes, norm) -> tuple:
+    """The transformed axes, non-negative, in the order given (rfft / irfft halve the last of them)."""
+    if norm not in FFT_NORMS:
+        raise RuleError(f"{op}: norm must be 'backward', 'ortho' or 'forward', got {norm!r}", norm=norm)
+    nd = _nd(x)
+    out = tuple(norm_axis(op, a, nd) for a in axes)
+    if not out or len(set(out)) != len(out):
+        raise RuleError(f"{op}: axes must be one or more distinct axes of {fmt(x)}, got {list(axes)}", axis=list(axes))
+    for a in out:
+        if x.shape[a] == 0:
+            raise RuleError(f"{op}: axis {a} of {fmt(x)} is empty (a transform needs at least one point)", axis=a)
+    return out
+
+
+@rule("fft")
+def _fft(avals, axes, inverse, norm):
+    x = avals[0]
+    if x.dtype not in COMPLEX:
+        raise RuleError(f"fft: needs a complex operand (cast a real one), got {fmt(x)}", dtype=x.dtype)
+    fft_axes("fft", x, axes, norm)
+    return [(tuple(x.shape), x.dtype)]
+
+
+@rule("rfft")
+def _rfft(avals, axes, norm):
+    x = avals[0]
+    if x.dtype not in COMPLEX_OF:
+        raise RuleError(f"rfft: needs a float32 or float64 operand, got {fmt(x)}", dtype=x.dtype)
+    last = fft_axes("rfft", x, axes, norm)[-1]
+    shape = list(x.shape)
+    shape[last] = shape[last] // 2 + 1
+    return [(tuple(shape), COMPLEX_OF[x.dtype])]
+
+
+@rule("irfft")
+def _irfft(avals, axes, n, norm):
+    x = avals[0]
+    if x.dtype not in COMPLEX:
+        raise RuleError(f"irfft: needs a complex operand, got {fmt(x)}", dtype=x.dtype)
+    last = fft_axes("irfft", x, axes, norm)[-1]
+    if n < 1 or x.shape[last] != n // 2 + 1:
+        raise RuleError(f"irfft: n={n} output points need n // 2 + 1 = {max(n, 0) // 2 + 1} input points on axis "
+                        f"{last} of {fmt(x)} (pad or crop it first)", axis=last, n=n)
+    shape = list(x.shape)
+    shape[last] = n
+    return [(tuple(shape), REAL_OF[x.dtype])]
 
 
 @rule("argmax", "argmin")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+import math
+
 import numpy as np
 
 from . import jax_special
@@ -20,11 +22,11 @@ from .jax_layers import LAYER_OPS, arg_reduce
 from .jax_lapack import lapack_call
 
 _ELEM = {"f32": "float32", "f64": "float64", "f16": "float16", "i32": "int32", "i64": "int64", "i1": "bool",
-         "ui32": "int64", "ui8": "int64"}
+         "ui32": "int64", "ui8": "int64", "complex<f32>": "complex64", "complex<f64>": "complex128"}
 _UN = {"negate": "neg", "tanh": "tanh", "exponential": "exp", "log": "log", "sine": "sin", "cosine": "cos",
        "tan": "tan", "sqrt": "sqrt", "rsqrt": "rsqrt", "abs": "abs", "logistic": "sigmoid",
        "exponential_minus_one": "expm1", "log_plus_one": "log1p", "sign": "sign", "not": "logical_not",
-       "floor": "floor", "ceil": "ceil", "round_nearest_even": "round"}
+       "floor": "floor", "ceil": "ceil", "round_nearest_even": "round", "real": "real", "imag": "imag"}
 _BIN = {"add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "maximum": "maximum",
         "minimum": "minimum", "power": "pow", "and": "logical_and", "or": "logical_or", "atan2": "atan2",
         "remainder": "fmod"}  # StableHLO's remainder takes the dividend's sign (C fmod); jnp.remainder adds selects
@@ -80,6 +82,25 @@ def _dense(attr, shape, dtype) -> np.ndarray:
         return np.full(shape, v, dtype=dtype)
     return np.asarray(np.array(a), dtype=dtype).reshape(shape)
 
+
+
+def _complex_dense(text: str, shape, dtype) -> np.ndarray:
+    """A complex constant from its op's MLIR text: raw little-endian bytes ("0x..."), or (re,im) pairs; one
+    value is a splat."""
+    import re
+
+    raw = re.search(r'"0x([0-9A-Fa-f]+)"', text)
+    if raw:
+        vals = np.frombuffer(bytes.fromhex(raw.group(1)), dtype=np.dtype(dtype).newbyteorder("<"))
+    else:
+        try:
+            vals = np.array([complex(float(r), float(i)) for r, i in re.findall(r"\(([^,()]+),([^,()]+)\)", text)],
+                            dtype=dtype)
+        except ValueError:
+            raise UnsupportedModel(f"a complex constant written as {text[:80]!r}") from None
+    if vals.size not in (1, math.prod(shape)):
+        raise UnsupportedModel(f"a complex constant of {vals.size} values for shape {list(shape)}")
+    return np.full(shape, vals[0], dtype) if vals.size == 1 else vals.astype(dtype).reshape(shape)
 
 
 def _where(loc) -> str:
@@ -183,8 +204,10 @@ class _Fn:
         w = self.w
         short = name.split(".", 1)[1] if name.startswith("stablehlo.") else None
         shape, dtype = cast(Any, _aval(op.results[0].type) if len(op.results) else (None, None))
-        if short in _UN:
-            return [w.unary(_UN[short], ins[0])]
+        if short in _UN:  # typed as the result: abs / real / imag of a complex operand are real
+            return [w.emit1(_UN[short], [ins[0]], {}, shape, dtype)]
+        if short == "complex":
+            return [w.emit1("complex", ins, {}, shape, dtype)]
         special = self.special_forms(op, short, ins, shape, dtype)
         if special is not None:
             return special
@@ -192,8 +215,9 @@ class _Fn:
             return [w.binary(_BIN[short], ins[0], ins[1])]
         if short == "round_nearest_afz":
             return [_round_half_away(w, ins[0])]
-        if short == "constant":
-            value = _dense(op.attributes["value"], shape, dtype)
+        if short == "constant":  # a complex one from the op's text: the bindings cannot read its attribute
+            value = _complex_dense(str(op), shape, dtype) if dtype.startswith("complex") else \
+                _dense(op.attributes["value"], shape, dtype)
             name = w.const(value)
             self.consts[name] = value
             return [name]
@@ -271,7 +295,7 @@ class _Fn:
                 c = self.consts.get(b)
                 if c is not None and c.size and np.all(np.isinf(c)):
                     return [w.binary("mul", w.unary("sign", a), b)]
-        if short == "divide" and not dtype.startswith("float"):
+        if short == "divide" and not dtype.startswith(("float", "complex")):
             return [_int_divide(w, ins[0], ins[1])]
         if short in ("bitcast_convert", "shift_right_arithmetic"):
             return [self.sign_bits(op, short, ins, shape, dtype)]

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from ._shared import composites as C
+from ._shared import fft_forms as FF
 from ._shared.graph_writer import UnsupportedModel
 from .jax_windows import dilate as _dilate, generic_reduce_window
 
@@ -248,15 +249,38 @@ def pad(fn, op, ins, shape, dtype):
         raise UnsupportedModel("pad with a computed padding value")
     nd = len(w.shape(x))
     lo, hi = _ints(op, "edge_padding_low", [0] * nd), _ints(op, "edge_padding_high", [0] * nd)
+    v0 = v.reshape(-1)[0]
+    if np.iscomplexobj(v0) and v0.imag != 0:
+        raise UnsupportedModel("pad of a complex tensor with a value off the real axis")
+    v0 = float(np.real(v0))
     for a, d in enumerate(_ints(op, "interior_padding", [0] * nd)):
-        if d and float(v.reshape(-1)[0]) != 0:
+        if d and v0 != 0:
             raise UnsupportedModel("interior padding with a non-zero value")
         x = _dilate(w, x, a, d + 1) if d else x
     x, pads = _crop_negative(w, x, range(nd), list(zip(lo, hi)))
-    return [C.pad(w, x, pads, "constant", float(v.reshape(-1)[0]))]
+    return [C.pad(w, x, pads, "constant", v0)]
 
 
 LAYER_OPS["pad"] = pad
+
+
+def fft(fn, op, ins, shape, dtype):
+    """stablehlo.fft (lax.fft, jnp.fft's kernel) over the last len(fft_length) axes: FFT / IFFT / RFFT / IRFFT
+    (IFFT and IRFFT scale by 1/n: numpy's 'backward'); the other norms are JAX's own multiplies."""
+    kind = str(op.attributes["fft_type"]).rsplit(" ", 1)[-1].strip(">")
+    lengths = _ints(op, "fft_length", [])
+    nd = len(fn.w.shape(ins[0]))
+    axes = list(range(nd - len(lengths), nd))
+    if kind in ("FFT", "IFFT"):
+        return [FF.c2c(fn.w, ins[0], axes, inverse=kind == "IFFT")]
+    if kind == "RFFT":
+        return [FF.r2c(fn.w, ins[0], axes)]
+    if kind == "IRFFT":
+        return [FF.c2r(fn.w, ins[0], axes, lengths[-1], lengths=lengths[:-1])]
+    raise UnsupportedModel(f"stablehlo.fft of type {kind}")
+
+
+LAYER_OPS["fft"] = fft
 
 
 def _scatter_kind(op) -> str:

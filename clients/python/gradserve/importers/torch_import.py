@@ -12,7 +12,7 @@ import numpy as np
 
 from ._shared import composites as C
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
-from . import torch_math_ops, torch_more, torch_scatter_scan, torch_special  # noqa: F401 - they add their rules to ATEN
+from . import torch_fft, torch_math_ops, torch_more, torch_scatter_scan, torch_special  # noqa: F401 - they add their rules to ATEN
 from .torch_linalg import TOKEN, EffectToken
 from .torch_table import ATEN, _dt, aten
 
@@ -47,7 +47,7 @@ class _Ctx:
             return va, vb
         if isinstance(a, torch.fx.Node):
             va = self.env[a.name]
-            if isinstance(b, float) and not self.w.dtype(va).startswith("float"):
+            if isinstance(b, float) and not self.w.dtype(va).startswith(("float", "complex")):
                 va = self.w.cast(va, "float32")
             return va, self.v(b, va)
         vb = self.env[b.name]
@@ -55,17 +55,19 @@ class _Ctx:
 
 
 def _promote(a: str, b: str) -> str:
-    order = ["bool", "int32", "int64", "float16", "float32", "float64"]
+    order = ["bool", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128"]
+    if {a, b} == {"float64", "complex64"}:
+        return "complex128"
     return max(a, b, key=order.index)
 
 
 # -- elementwise ---------------------------------------------------------------------------------------
 _UN = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid", "exp": "exp", "log": "log", "sqrt": "sqrt",
-       "rsqrt": "rsqrt", "neg": "neg", "abs": "abs", "erf": "erf", "sin": "sin", "cos": "cos", "tan": "tan",
+       "rsqrt": "rsqrt", "neg": "neg", "erf": "erf", "sin": "sin", "cos": "cos", "tan": "tan",
        "sinh": "sinh", "cosh": "cosh", "asin": "asin", "acos": "acos", "atan": "atan", "expm1": "expm1",
        "log1p": "log1p", "reciprocal": "reciprocal", "sign": "sign",
        "floor": "floor", "ceil": "ceil", "round": "round", "asinh": "asinh", "acosh": "acosh", "atanh": "atanh"}
-for _k, _op in _UN.items():
+for _k, _op in _UN.items():  # abs: torch_fft.py (|z| of a complex z is real)
     ATEN[f"aten.{_k}.default"] = (lambda op: lambda c, x: c.w.unary(op, c.v(x)))(_op)
 
 _BIN = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow", "maximum": "maximum",

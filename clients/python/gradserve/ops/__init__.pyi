@@ -28,6 +28,7 @@ from ._dropout_channels import dropout1d as dropout1d
 from ._dropout_nd import Dropout2D as Dropout2D, Dropout3D as Dropout3D, dropout2d as dropout2d, dropout3d as dropout3d
 from ._elementwise_ms import EqualCount as EqualCount, FastGeLU as FastGeLU, Lerp as Lerp, fast_gelu as fast_gelu
 from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as Eye, Flatten as Flatten, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, einsum as einsum, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
+from ._fft import fft as fft, fft2 as fft2, fftn as fftn, hfft as hfft, ifft as ifft, ifft2 as ifft2, ifftn as ifftn, ihfft as ihfft, irfft as irfft, irfft2 as irfft2, irfftn as irfftn, rfft as rfft, rfft2 as rfft2, rfftn as rfftn
 from ._fft_shift import fftshift as fftshift, ifftshift as ifftshift
 from ._fill_diagonal_prim import FillDiagonal as FillDiagonal
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
@@ -141,6 +142,7 @@ __all__ = [
     'Expm1',
     'Eye',
     'FastGeLU',
+    'Fft',
     'Fill',
     'Flatten',
     'Flip',
@@ -176,6 +178,7 @@ __all__ = [
     'Inv',
     'Invert',
     'Iota',
+    'Irfft',
     'IsFinite',
     'IsInf',
     'IsNan',
@@ -252,6 +255,7 @@ __all__ = [
     'Remainder',
     'Renorm',
     'Reshape',
+    'Rfft',
     'Rint',
     'Round',
     'Rsqrt',
@@ -421,6 +425,9 @@ __all__ = [
     'expm1',
     'eye',
     'fast_gelu',
+    'fft',
+    'fft2',
+    'fftn',
     'fill',
     'fill_diagonal',
     'flatten',
@@ -451,14 +458,19 @@ __all__ = [
     'hardswish',
     'hardtanh',
     'hessian',
+    'hfft',
     'hinge_embedding_loss',
     'hsplit',
     'hstack',
     'hypot',
     'identity',
+    'ifft',
+    'ifft2',
+    'ifftn',
     'igamma',
     'igamma_dx',
     'igammac',
+    'ihfft',
     'im2col',
     'imag',
     'index',
@@ -470,6 +482,9 @@ __all__ = [
     'inverse',
     'invert',
     'iota',
+    'irfft',
+    'irfft2',
+    'irfftn',
     'is_complex',
     'is_floating_point',
     'is_tensor',
@@ -578,6 +593,9 @@ __all__ = [
     'remainder',
     'renorm',
     'reshape',
+    'rfft',
+    'rfft2',
+    'rfftn',
     'rint',
     'roll',
     'round',
@@ -909,6 +927,12 @@ class Expm1(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
+class Fft(Primitive):
+    """discrete Fourier transform of a complex tensor over `axes` (inverse: the inverse transform); norm 'backward' | 'ortho' | 'forward' as numpy.fft"""
+    def __init__(self, *, axes: int | Sequence[int], inverse: bool = ..., norm: str = ...) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
 class Flip(Primitive):
     """reverse x along `axis` (None: all)"""
     def __init__(self, *, axis: int | Sequence[int] | None = ...) -> None: ...
@@ -1002,6 +1026,12 @@ class IndexScatter(Primitive):
 class Iota(Primitive):
     """StableHLO iota: the index along `dimension`, broadcast to `shape`"""
     def __init__(self, *, shape: Sequence[int], dimension: int = ..., dtype: _DType = ...) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Irfft(Primitive):
+    """inverse of rfft: a half spectrum (n // 2 + 1 points on the last axis given) to n real points (numpy.fft.irfftn; the imaginary parts of the DC and Nyquist terms are ignored)"""
+    def __init__(self, *, axes: int | Sequence[int], n: int, norm: str = ...) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
@@ -1194,6 +1224,12 @@ class Relu(Primitive):
 class Remainder(Primitive):
     """a - floor(a / b) * b, elementwise with NumPy broadcasting: the divisor's sign (torch.remainder, numpy.mod)"""
     def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Rfft(Primitive):
+    """Fourier transform of a real tensor over `axes`: the last axis given keeps its n // 2 + 1 non-negative frequencies (numpy.fft.rfftn); float32 -> complex64, float64 -> complex128"""
+    def __init__(self, *, axes: int | Sequence[int], norm: str = ...) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
