@@ -70,6 +70,13 @@ for _topic in (_apply_proximal, _dropout_nd, _fft_shift, _loss_gaussian_nll, _ca
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 
+# h-msfid9's topic modules
+from . import _scatter_write  # noqa: E402  ScatterNdAdd / scatter_nd_add ..., ScatterAdd / scatter_add ... (in place)
+
+for _topic in (_scatter_write,):
+    globals().update({k: getattr(_topic, k) for k in _topic.__all__})
+    __all__ += list(_topic.__all__)
+
 from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
 from .._late import late as _late  # noqa: E402
 
