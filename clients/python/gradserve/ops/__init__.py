@@ -71,9 +71,10 @@ for _topic in (_apply_proximal, _dropout_nd, _fft_shift, _loss_gaussian_nll, _ca
     __all__ += list(_topic.__all__)
 
 # h-msfid9's topic modules
-from . import _scatter_write  # noqa: E402  ScatterNdAdd / scatter_nd_add ..., ScatterAdd / scatter_add ... (in place)
+from . import _scatter_write  # noqa: E402  ScatterNdAdd / scatter_nd_add ..., ScatterSub / scatter_sub ... (in place)
+from . import _random_draws  # noqa: E402  random_poisson / RandomPoisson, standard_normal / StandardNormal
 
-for _topic in (_scatter_write,):
+for _topic in (_scatter_write, _random_draws):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 
