@@ -9,7 +9,7 @@ from .._extra import P
 from ._missing import module_getattr
 
 __all__ = ["SoftplusGrad", "DropoutGrad", "ReLU6Grad", "EluGrad", "InvGrad", "AtanGrad", "AsinGrad", "ACosGrad",
-           "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad"]
+           "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad", "SqrtGrad"]
 
 
 class SoftplusGrad:
@@ -118,3 +118,10 @@ from .._max_pool_grad_grad import MaxPool3DGradGrad, MaxPoolGradGrad  # noqa: E4
 
 __all__ += ["StridedSliceGrad", "MaxPoolGradGrad", "MaxPool3DGradGrad"]
 __getattr__ = module_getattr("mindspore.ops.operations._grad_ops", _ops)
+
+
+class SqrtGrad:
+    """SqrtGrad()(y, dy), y = sqrt(x): dy / (2 y)."""
+
+    def __call__(self, y, dy):
+        return P.div(dy, P.mul(y, 2.0))
