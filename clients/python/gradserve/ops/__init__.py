@@ -74,8 +74,9 @@ for _topic in (_apply_proximal, _dropout_nd, _fft_shift, _loss_gaussian_nll, _ca
 from . import _scatter_write  # noqa: E402  ScatterNdAdd / scatter_nd_add ..., ScatterSub / scatter_sub ... (in place)
 from . import _random_draws  # noqa: E402  random_poisson / RandomPoisson, standard_normal / StandardNormal
 from . import _bilinear, _pixel_shuffle  # noqa: E402  bidense, pixel_shuffle / pixel_unshuffle
+from . import _space_batch  # noqa: E402  space_to_batch_nd / SpaceToBatchND, batch_to_space_nd / BatchToSpaceND
 
-for _topic in (_scatter_write, _random_draws, _bilinear, _pixel_shuffle):
+for _topic in (_scatter_write, _random_draws, _bilinear, _pixel_shuffle, _space_batch):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 

@@ -56,8 +56,11 @@ class DivNoNan:
 
 
 def is_nonzero(input):  # noqa: A002 - MindSpore's name
-    """Whether the one element of `input` is not 0 (False, 0, 0.0): a Python bool. A Tensor of more or fewer
+    """Whether the one element of `input` is not 0 (False, 0, 0.0): a Python bool (a traced one: a 0-d bool
+    Tensor). A Tensor of more or fewer
     than one element is refused (MindSpore 2.10: ValueError)."""
     if input.size != 1:
         raise ValueError(f"is_nonzero: the input must hold exactly one element, got shape {list(input.shape)}")
-    return bool(input._concrete("is_nonzero's input (its answer is a Python bool)").reshape(()) != 0)
+    if input.is_symbolic:  # inside a traced construct: a 0-d bool Tensor (MindSpore's graph returns one too)
+        return P.not_equal(P.reshape(input, ()), P.zeros((), input.dtype))
+    return bool(input.asnumpy().reshape(()) != 0)
