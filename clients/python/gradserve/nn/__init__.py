@@ -362,3 +362,7 @@ __all__ += ["Lamb", "LARS"]
 from ._pixel_shuffle import PixelShuffle, PixelUnshuffle  # noqa: E402
 
 __all__ += ["PixelShuffle", "PixelUnshuffle"]
+
+from ._max_unpool import MaxUnpool1d, MaxUnpool2d, MaxUnpool3d  # noqa: E402
+
+__all__ += ["MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"]
