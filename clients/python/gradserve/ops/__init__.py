@@ -82,6 +82,7 @@ for _topic in (_scatter_write, _random_draws, _bilinear, _pixel_shuffle, _space_
     __all__ += list(_topic.__all__)
 
 from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
+from . import auto_generate  # noqa: E402,F401  (`ms.ops.auto_generate.<name>` without importing it, as MindSpore)
 from .._late import late as _late  # noqa: E402
 
 _late.bind(ops=_sys.modules[__name__])  # Tensor's methods (`x.sum()`, `-x`, `x @ y`) run these ops
