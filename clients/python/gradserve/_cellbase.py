@@ -71,11 +71,11 @@ class Cell:
         return run_program(late.loops(construct), args, cache=programs, label=type(self).__name__)
 
     # -- hooks (PyNative; see _hooks) --------------------------------------------------------------
-    def register_forward_pre_hook(self, hook_fn):
-        return _hooks.register_cell_hook(self, "fwd_pre", hook_fn)
+    def register_forward_pre_hook(self, hook_fn, with_kwargs=False):
+        return _hooks.register_cell_hook(self, "fwd_pre", hook_fn, with_kwargs)
 
-    def register_forward_hook(self, hook_fn):
-        return _hooks.register_cell_hook(self, "fwd", hook_fn)
+    def register_forward_hook(self, hook_fn, with_kwargs=False):
+        return _hooks.register_cell_hook(self, "fwd", hook_fn, with_kwargs)
 
     def register_backward_pre_hook(self, hook_fn):
         return _hooks.register_cell_hook(self, "bwd_pre", hook_fn)
