@@ -61,3 +61,14 @@ def test_bidense_and_broadcast_to_minus_one(fake):
     np.testing.assert_allclose(got.asnumpy(), [[33.5, 104.5]])  # MindSpore 2.10
     b = ops.BroadcastTo((2, -1, 3))(Tensor(np.array([[1.], [2.]], np.float32)))
     np.testing.assert_array_equal(b.asnumpy(), [[[1, 1, 1], [2, 2, 2]]] * 2)
+
+
+def test_pool3d_indices_and_divisor_override(fake):
+    x = np.arange(36, dtype=np.float32).reshape(1, 1, 6, 3, 2) % 7
+    y = nn.AvgPool3d(kernel_size=2, stride=2, pad_mode="pad", padding=(0, 1, 0), divisor_override=3)(Tensor(x))
+    np.testing.assert_allclose(y.asnumpy().ravel(), [7 / 3, 8, 20 / 3, 5, 4, 9], rtol=1e-6)  # MindSpore 2.10
+    v, i = nn.MaxPool3d(kernel_size=2, stride=2, pad_mode="pad", return_indices=True)(Tensor(x))
+    np.testing.assert_array_equal(v.asnumpy().ravel(), [6, 6, 6])
+    np.testing.assert_array_equal(i.asnumpy().ravel(), [6, 13, 27])  # MindSpore 2.10
+    with pytest.raises(ValueError, match="pad_mode must be 'pad'"):
+        nn.MaxPool3d(kernel_size=2, return_indices=True)
