@@ -73,3 +73,12 @@ def test_standard_normal_in_a_construct_draws_per_run_and_repeats_per_seed(fake)
     assert first.shape == (4, 3) and first.dtype == np.float32
     assert not np.array_equal(first, second)  # each run draws anew
     np.testing.assert_array_equal(Net()().asnumpy(), first)  # a new op with the same seeds repeats
+
+
+def test_max_pool_grad_grad_with_argmax_gathers_per_batch_item(fake):
+    # argmax: flat indices into each batch item's C*H*W (MindSpore's kernel; its channel 1 reads 36 + ...)
+    data = np.arange(2 * 2 * 4 * 4, dtype=np.float32).reshape(2, 2, 4, 4)
+    argmax = np.array([[5, 7, 13, 15], [21, 23, 29, 31]] * 2, np.int64).reshape(2, 2, 2, 2)
+    got = G.MaxPoolGradGradWithArgmax(kernel_size=2, strides=2)(Tensor(data), Tensor(data / 10), Tensor(argmax))
+    want = np.stack([(data[n] / 10).ravel()[argmax[n]] for n in range(2)])
+    np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-6)

@@ -114,9 +114,9 @@ class SoftShrinkGrad(_ShrinkGrad):
 
 
 from .._strided_slice_grad import StridedSliceGrad  # noqa: E402
-from .._max_pool_grad_grad import MaxPool3DGradGrad, MaxPoolGradGrad  # noqa: E402
+from .._max_pool_grad_grad import MaxPool3DGradGrad, MaxPoolGradGrad, MaxPoolGradGradWithArgmax  # noqa: E402
 
-__all__ += ["StridedSliceGrad", "MaxPoolGradGrad", "MaxPool3DGradGrad"]
+__all__ += ["StridedSliceGrad", "MaxPoolGradGrad", "MaxPool3DGradGrad", "MaxPoolGradGradWithArgmax"]
 __getattr__ = module_getattr("mindspore.ops.operations._grad_ops", _ops)
 
 
