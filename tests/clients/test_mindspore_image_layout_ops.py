@@ -72,3 +72,21 @@ def test_pool3d_indices_and_divisor_override(fake):
     np.testing.assert_array_equal(i.asnumpy().ravel(), [6, 13, 27])  # MindSpore 2.10
     with pytest.raises(ValueError, match="pad_mode must be 'pad'"):
         nn.MaxPool3d(kernel_size=2, return_indices=True)
+
+
+def test_crop_and_resize(fake):
+    # MindSpore 2.10's CropAndResize on the same inputs: a flipped box with samples outside (extrapolated),
+    # a zero-size box, bilinear and nearest
+    img = (np.arange(2 * 4 * 5 * 2) % 11).astype(np.float32).reshape(2, 4, 5, 2)
+    boxes = Tensor(np.array([[0.1, 0.2, 0.9, 0.7], [0.8, 0.9, 0.0, -0.2], [0.3, 0.3, 0.3, 0.3]], np.float32))
+    bi = Tensor(np.array([1, 0, 1], np.int32))
+    bil = ops.CropAndResize("bilinear", 1.5)(Tensor(img), boxes, bi, (3, 2)).asnumpy()
+    np.testing.assert_allclose(bil[:2].ravel(), [8.3, 9.3, 1.96, 2.3, 7.1, 8.1, 2.3, 2.2, 5.9, 6.9, 7.26, 2.1,
+                                                 4.8, 5.8, 1.5, 1.5, 6.0, 7.0, 1.5, 1.5, 7.2, 8.2, 1.5, 1.5], rtol=1e-5)
+    np.testing.assert_allclose(bil[2].reshape(-1, 2), [[8.28, 7.3]] * 6, rtol=1e-5)
+    near = ops.crop_and_resize(Tensor(img), boxes, bi, (3, 2), method="nearest", extrapolation_value=1.5).asnumpy()
+    np.testing.assert_array_equal(near[:2].ravel(), [9, 10, 2, 3, 7, 8, 0, 1, 6, 7, 10, 0,
+                                                     6, 7, 1.5, 1.5, 7, 8, 1.5, 1.5, 8, 9, 1.5, 1.5])
+    one = ops.crop_and_resize(Tensor(img.astype(np.uint8)), boxes, bi, (1, 3))
+    assert one.dtype == np.float32 or str(one.dtype) == "Float32"
+    np.testing.assert_allclose(one.asnumpy()[0].ravel(), [7.1, 8.1, 9.1, 5.7, 2.3, 2.2], rtol=1e-5)
