@@ -124,6 +124,13 @@ class Cell:
     def untrainable_params(self, recurse: bool = True) -> list[Parameter]:
         return [p for p in self._own_and_child_params() if not p.requires_grad]
 
+    def flatten_weights(self, fusion_size: int = 0) -> None:
+        """MindSpore packs the trainable Parameters into contiguous buffers (a memory layout for its fused
+        optimizers); gradserve's Parameters are separate arrays sent with each run, so there is nothing to pack
+        and every value and update stays the same."""
+        if isinstance(fusion_size, bool) or not isinstance(fusion_size, int) or fusion_size < 0:
+            raise TypeError(f"flatten_weights: fusion_size must be an int >= 0, got {fusion_size!r}")
+
     def parameters_and_names(self):
         return [(p.name, p) for p in self._own_and_child_params()]
 
