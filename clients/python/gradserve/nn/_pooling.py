@@ -3,6 +3,7 @@ pooling cells (values checked against MindSpore 2.10 on CPU when written)."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from .._cellbase import Cell
 from ..ops._conv import _triple, pool_nd
@@ -25,7 +26,7 @@ class _Pool3d(Cell):
         return pool_nd(f"nn.{type(self).__name__}", self._op, x, 3, self.window, self.strides, self.pad_mode,
                        self.padding, self.extra)
 
-    def construct(self, x):
+    def construct(self, x) -> Any:  # (MaxPool3d: values, or (values, indices))
         return self._pool(x)
 
 

@@ -17,8 +17,8 @@ __all__ = ["max_unpool1d", "max_unpool2d", "max_unpool3d"]
 
 
 def _tuple(v, k: int, name: str, where: str) -> tuple:
-    t = (v,) * k if isinstance(v, int) and not isinstance(v, bool) else tuple(v)
-    if len(t) != k or any(isinstance(e, bool) or not isinstance(e, int) or e < 0 for e in t):
+    t = (v,) * k if isinstance(v, int) else tuple(v)
+    if isinstance(v, bool) or len(t) != k or any(isinstance(e, bool) or not isinstance(e, int) or e < 0 for e in t):
         raise ValueError(f"For '{where}', '{name}' must be an int >= 0 or {k} of them, got {v!r}")
     return t
 

@@ -21,10 +21,11 @@ from ._primitives import Primitive
 _KINDS = ("add", "sub", "mul", "div", "max", "min", "update")
 _CAMEL = {k: k.capitalize() for k in _KINDS}
 
-_AXIS0 = tuple(k for k in _KINDS if k != "add")  # ScatterAdd / scatter_add: the engine op's names (above)
 
-__all__ = [*(f"scatter_nd_{k}" for k in _KINDS), *(f"ScatterNd{_CAMEL[k]}" for k in _KINDS),
-           *(f"scatter_{k}" for k in _AXIS0), *(f"Scatter{_CAMEL[k]}" for k in _AXIS0)]
+__all__ = ["scatter_nd_add", "scatter_nd_sub", "scatter_nd_mul", "scatter_nd_div", "scatter_nd_max", "scatter_nd_min",
+           "scatter_nd_update", "ScatterNdAdd", "ScatterNdSub", "ScatterNdMul", "ScatterNdDiv", "ScatterNdMax",
+           "ScatterNdMin", "ScatterNdUpdate", "scatter_sub", "scatter_mul", "scatter_div", "scatter_max", "scatter_min",
+           "scatter_update", "ScatterSub", "ScatterMul", "ScatterDiv", "ScatterMax", "ScatterMin", "ScatterUpdate"]
 
 
 def _check(name: str, input_x, indices, updates) -> None:
@@ -89,10 +90,17 @@ def _class(kind: str, nd: bool, default_lock: bool):
                                      "__doc__": f"ops.{name}(use_locking={default_lock})(input_x, indices, updates)"})
 
 
-for _kind in _KINDS:
-    _lock = _kind == "update"  # MindSpore's default: True for the Update kinds only
-    for _nd_form in (True, False) if _kind in _AXIS0 else (True,):
-        _f = _function(_kind, _nd_form, _lock)
-        _c = _class(_kind, _nd_form, _lock)
-        globals()[_f.__name__] = _f
-        globals()[_c.__name__] = _c
+# MindSpore's default use_locking: True for the Update kinds only
+scatter_nd_add, ScatterNdAdd = _function("add", True, False), _class("add", True, False)
+scatter_nd_sub, ScatterNdSub = _function("sub", True, False), _class("sub", True, False)
+scatter_nd_mul, ScatterNdMul = _function("mul", True, False), _class("mul", True, False)
+scatter_nd_div, ScatterNdDiv = _function("div", True, False), _class("div", True, False)
+scatter_nd_max, ScatterNdMax = _function("max", True, False), _class("max", True, False)
+scatter_nd_min, ScatterNdMin = _function("min", True, False), _class("min", True, False)
+scatter_nd_update, ScatterNdUpdate = _function("update", True, True), _class("update", True, True)
+scatter_sub, ScatterSub = _function("sub", False, False), _class("sub", False, False)
+scatter_mul, ScatterMul = _function("mul", False, False), _class("mul", False, False)
+scatter_div, ScatterDiv = _function("div", False, False), _class("div", False, False)
+scatter_max, ScatterMax = _function("max", False, False), _class("max", False, False)
+scatter_min, ScatterMin = _function("min", False, False), _class("min", False, False)
+scatter_update, ScatterUpdate = _function("update", False, True), _class("update", False, True)

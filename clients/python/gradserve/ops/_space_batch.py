@@ -15,9 +15,8 @@ __all__ = ["space_to_batch_nd", "SpaceToBatchND", "batch_to_space_nd", "BatchToS
 
 def _blocks(block_shape, x, where: str) -> list[int]:
     m = x.ndim - 2
-    blocks = [block_shape] * m if isinstance(block_shape, int) and not isinstance(block_shape, bool) \
-        else list(block_shape)
-    if m < 1 or len(blocks) != m or any(isinstance(b, bool) or not isinstance(b, int) or b < 1 for b in blocks):
+    blocks = [block_shape] * m if isinstance(block_shape, int) else list(block_shape)
+    if isinstance(block_shape, bool) or m < 1 or len(blocks) != m or any(isinstance(b, bool) or not isinstance(b, int) or b < 1 for b in blocks):
         raise ValueError(f"For '{where}', block_shape must be an int >= 1 or one per spatial axis (the input's "
                          f"last {m} axes of shape {list(x.shape)}), got {block_shape!r}")
     return blocks
