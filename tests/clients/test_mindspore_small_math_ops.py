@@ -82,3 +82,24 @@ def test_max_pool_grad_grad_with_argmax_gathers_per_batch_item(fake):
     got = G.MaxPoolGradGradWithArgmax(kernel_size=2, strides=2)(Tensor(data), Tensor(data / 10), Tensor(argmax))
     want = np.stack([(data[n] / 10).ravel()[argmax[n]] for n in range(2)])
     np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-6)
+
+
+def test_index_fill(fake):
+    x = Tensor(np.arange(12, dtype=np.float32).reshape(3, 4))
+    got = ops.index_fill(x, 1, Tensor(np.array([0, 2, 2], np.int32)), -1.0)
+    np.testing.assert_array_equal(got.asnumpy(), [[-1, 1, -1, 3], [-1, 5, -1, 7], [-1, 9, -1, 11]])  # MindSpore 2.10
+    got = ops.index_fill(x, Tensor(0), Tensor(np.array([-1], np.int32)), Tensor(5.0))
+    np.testing.assert_array_equal(got.asnumpy()[2], [5, 5, 5, 5])
+    w = Tensor(np.arange(12, dtype=np.float32).reshape(3, 4))
+    g = ops.grad(lambda a: ops.sum(ops.index_fill(a, 1, Tensor(np.array([0, 2], np.int32)), 2.0) * w))(x)
+    np.testing.assert_array_equal(g.asnumpy(), [[0, 1, 0, 3], [0, 5, 0, 7], [0, 9, 0, 11]])  # MindSpore 2.10
+    with pytest.raises(RuntimeError):  # MindSpore 2.10: RuntimeError for an index outside
+        ops.index_fill(x, 1, Tensor(np.array([4], np.int32)), 1.0)
+
+    class Net(nn.Cell):  # the axis a traced input (MindSpore's dynamic-shape grad test passes it so)
+        def construct(self, a, dim, index, value):
+            return ops.IndexFill()(a, dim, index, value)
+
+    got = Net()(Tensor(np.arange(8, dtype=np.int32).reshape(2, 2, 2)), Tensor(np.array(2, np.int64)),
+                Tensor(np.array([1], np.int32)), Tensor(np.array(-10, np.int32)))
+    np.testing.assert_array_equal(got.asnumpy().ravel(), [0, -10, 2, -10, 4, -10, 6, -10])  # MindSpore 2.10

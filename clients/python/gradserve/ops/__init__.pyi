@@ -33,7 +33,7 @@ from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as E
 from ._fft_shift import fftshift as fftshift, ifftshift as ifftshift
 from ._fill_diagonal_prim import FillDiagonal as FillDiagonal
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
-from ._index_ms import IndexAdd as IndexAdd, fill_diagonal as fill_diagonal, index_add as index_add
+from ._index_ms import IndexAdd as IndexAdd, IndexFill as IndexFill, fill_diagonal as fill_diagonal, index_add as index_add, index_fill as index_fill
 from ._lgamma import digamma as digamma, lgamma as lgamma, mvlgamma as mvlgamma, polygamma as polygamma
 from ._linalg_ms import addmm as addmm, addmv as addmv, baddbmm as baddbmm, bmm as bmm, cosine_similarity as cosine_similarity, diff as diff, dist as dist, hypot as hypot, inner as inner, kron as kron, logit as logit, mv as mv, outer as outer, tensor_dot as tensor_dot
 from ._loss_gaussian_nll import gaussian_nll_loss as gaussian_nll_loss
@@ -182,6 +182,7 @@ __all__ = [
     'Imag',
     'Index',
     'IndexAdd',
+    'IndexFill',
     'IndexScatter',
     'InsertGradientOf',
     'Inv',
@@ -478,6 +479,7 @@ __all__ = [
     'imag',
     'index',
     'index_add',
+    'index_fill',
     'index_scatter',
     'index_select',
     'inner',
