@@ -73,3 +73,11 @@ def test_an_index_outside_is_a_runtime_error(fake):
     with pytest.raises(RuntimeError, match="outside"):  # MindSpore 2.10: RuntimeError from its kernel
         ops.ScatterNdAdd()(p, Tensor(np.array([[3]], np.int32)), Tensor(np.ones((1, 4), np.float32)))
     np.testing.assert_array_equal(p.asnumpy(), X)
+
+
+def test_sparse_tensor_dense_add(fake):
+    from gradserve.ops.operations.sparse_ops import SparseTensorDenseAdd
+    got = SparseTensorDenseAdd()(Tensor(np.array([[0, 0], [0, 1], [0, 1]], np.int64)),
+                                 Tensor(np.array([1., 2., 3.], np.float32)), Tensor(np.array([2, 3], np.int64)),
+                                 Tensor(np.ones((2, 3), np.float32)))
+    np.testing.assert_array_equal(got.asnumpy(), [[2, 6, 1], [1, 1, 1]])  # MindSpore 2.10 (repeats add)

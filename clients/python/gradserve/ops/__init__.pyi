@@ -58,6 +58,7 @@ from ._scatter_ms import GatherNd as GatherNd, ScatterNd as ScatterNd, SegmentSu
 from ._scatter_write import ScatterDiv as ScatterDiv, ScatterMax as ScatterMax, ScatterMin as ScatterMin, ScatterMul as ScatterMul, ScatterNdAdd as ScatterNdAdd, ScatterNdDiv as ScatterNdDiv, ScatterNdMax as ScatterNdMax, ScatterNdMin as ScatterNdMin, ScatterNdMul as ScatterNdMul, ScatterNdSub as ScatterNdSub, ScatterNdUpdate as ScatterNdUpdate, ScatterSub as ScatterSub, ScatterUpdate as ScatterUpdate, scatter_div as scatter_div, scatter_max as scatter_max, scatter_min as scatter_min, scatter_mul as scatter_mul, scatter_nd_add as scatter_nd_add, scatter_nd_div as scatter_nd_div, scatter_nd_max as scatter_nd_max, scatter_nd_min as scatter_nd_min, scatter_nd_mul as scatter_nd_mul, scatter_nd_sub as scatter_nd_sub, scatter_nd_update as scatter_nd_update, scatter_sub as scatter_sub, scatter_update as scatter_update
 from ._searchsorted import SearchSorted as SearchSorted, searchsorted as searchsorted
 from ._space_batch import BatchToSpaceND as BatchToSpaceND, SpaceToBatchND as SpaceToBatchND, batch_to_space_nd as batch_to_space_nd, space_to_batch_nd as space_to_batch_nd
+from ._sparse_add import SparseTensorDenseAdd as SparseTensorDenseAdd
 from ._split import dsplit as dsplit, expand as expand, hsplit as hsplit, tensor_split as tensor_split, vsplit as vsplit
 from ._tensor_forms import copy as copy, cov as cov, isneginf as isneginf, isposinf as isposinf, logaddexp as logaddexp, logaddexp2 as logaddexp2, masked_select as masked_select, sgn as sgn
 from ._unique import Unique as Unique, UniqueWithPad as UniqueWithPad, unique as unique, unique_with_pad as unique_with_pad
@@ -745,6 +746,7 @@ __all__ = [
     'max_unpool3d',
     'crop_and_resize',
     'CropAndResize',
+    'SparseTensorDenseAdd',
 ]
 
 class Acos(Primitive):
