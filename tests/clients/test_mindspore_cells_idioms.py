@@ -165,3 +165,13 @@ def test_bidense_matches_mindspore(on_real_server):
     assert tuple(out.shape) == (2, 5, 4)  # leading axes kept, as MindSpore's reshape does
     with pytest.raises(ValueError, match="same leading sizes"):
         net(x1, Tensor(np.ones((3, 2), np.float32)))
+
+
+def test_flatten_weights_keeps_every_parameter_and_value():
+    net = nn.Dense(3, 2)
+    before = {p.name: p.asnumpy().copy() for p in net.get_parameters()}
+    assert net.flatten_weights() is None  # MindSpore's memory packing: nothing to pack here
+    after = {p.name: p.asnumpy() for p in net.get_parameters()}
+    assert before.keys() == after.keys() and all((before[k] == after[k]).all() for k in before)
+    with pytest.raises(TypeError):
+        net.flatten_weights(-1)

@@ -173,3 +173,38 @@ def test_implicit_weights_of_a_function_in_pynative(pynative):
     gi, gw = ops.GradOperation(get_all=True, get_by_list=True)(f)(x)
     assert [g.asnumpy().tolist() for g in gi] == [[40.0]]
     assert [g.asnumpy().tolist() for g in gw] == [[10.0], [5.0]]
+
+
+class _KwargsNet(nn.Cell):
+    def construct(self, x, bias=None):
+        return x * 2.0 + (bias if bias is not None else 0.0)
+
+
+def test_forward_hooks_with_kwargs(pynative):
+    # MindSpore 2.10's own test (pynative/hook/test_pynative_forward_hook) gives these numbers: x = 2, bias = 3
+    def pre_kwargs(cell, args, kwargs):
+        kwargs["bias"] = kwargs["bias"] * 2
+        return args, kwargs
+
+    net = _KwargsNet()
+    h1 = net.register_forward_pre_hook(pre_kwargs, with_kwargs=True)
+    h2 = net.register_forward_pre_hook(lambda cell, args: args[0] + 1.0)
+    x, bias = Tensor(2.0, ms.float32), Tensor(3.0, ms.float32)
+    assert float(net(x, bias=bias).asnumpy()) == 12.0  # (2 + 1) * 2 + 3 * 2
+    h1.remove()
+    h2.remove()
+    h3 = net.register_forward_hook(lambda cell, args, kwargs, out: out + kwargs["bias"], with_kwargs=True)
+    assert float(net(x, bias=bias).asnumpy()) == 10.0
+    h3.remove()
+    net.register_forward_pre_hook(lambda cell, args, kwargs: tuple(a * 2 for a in args), with_kwargs=True)
+    with pytest.raises(RuntimeError, match="new_args, new_kwargs"):
+        net(x)
+
+
+def test_a_jit_function_is_no_forward_hook(pynative):
+    @ms.jit
+    def hook(cell, inputs, output):
+        return output
+
+    with pytest.raises(TypeError):  # as MindSpore 2.10
+        nn.ReLU().register_forward_hook(hook)

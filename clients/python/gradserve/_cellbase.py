@@ -71,11 +71,11 @@ class Cell:
         return run_program(late.loops(construct), args, cache=programs, label=type(self).__name__)
 
     # -- hooks (PyNative; see _hooks) --------------------------------------------------------------
-    def register_forward_pre_hook(self, hook_fn):
-        return _hooks.register_cell_hook(self, "fwd_pre", hook_fn)
+    def register_forward_pre_hook(self, hook_fn, with_kwargs=False):
+        return _hooks.register_cell_hook(self, "fwd_pre", hook_fn, with_kwargs)
 
-    def register_forward_hook(self, hook_fn):
-        return _hooks.register_cell_hook(self, "fwd", hook_fn)
+    def register_forward_hook(self, hook_fn, with_kwargs=False):
+        return _hooks.register_cell_hook(self, "fwd", hook_fn, with_kwargs)
 
     def register_backward_pre_hook(self, hook_fn):
         return _hooks.register_cell_hook(self, "bwd_pre", hook_fn)
@@ -123,6 +123,13 @@ class Cell:
 
     def untrainable_params(self, recurse: bool = True) -> list[Parameter]:
         return [p for p in self._own_and_child_params() if not p.requires_grad]
+
+    def flatten_weights(self, fusion_size: int = 0) -> None:
+        """MindSpore packs the trainable Parameters into contiguous buffers (a memory layout for its fused
+        optimizers); gradserve's Parameters are separate arrays sent with each run, so there is nothing to pack
+        and every value and update stays the same."""
+        if isinstance(fusion_size, bool) or not isinstance(fusion_size, int) or fusion_size < 0:
+            raise TypeError(f"flatten_weights: fusion_size must be an int >= 0, got {fusion_size!r}")
 
     def parameters_and_names(self):
         return [(p.name, p) for p in self._own_and_child_params()]

@@ -182,10 +182,41 @@ def cell_tables(cell) -> dict:
     return cell.__dict__.setdefault("_gs_hooks", {"fwd_pre": {}, "fwd": {}, "bwd_pre": {}, "bwd": {}})
 
 
-def register_cell_hook(cell, kind: str, fn) -> HookHandle:
+def register_cell_hook(cell, kind: str, fn, with_kwargs: bool = False) -> HookHandle:
+    """The forward kinds are stored as fn(cell, args, kwargs[, out]) (with_kwargs=False: fn sees no kwargs)."""
     if not callable(fn):
         raise TypeError(f"{type(cell).__name__}: a hook must be callable, got {type(fn).__name__}")
+    if kind in ("fwd_pre", "fwd") and getattr(fn, "_gs_jit", False):
+        raise TypeError(f"{type(cell).__name__}: a forward hook must be a Python function, not a jit-compiled one "
+                        f"({getattr(fn, '__name__', fn)!s})")
+    if not isinstance(with_kwargs, bool):
+        raise TypeError(f"{type(cell).__name__}: with_kwargs must be a bool, got {type(with_kwargs).__name__}")
+    if kind == "fwd_pre":
+        fn = _pre_with_kwargs(fn) if with_kwargs else _pre_args_only(fn)
+    elif kind == "fwd":
+        fn = fn if with_kwargs else (lambda c, a, k, out, _fn=fn: _fn(c, a, out))
     return HookHandle(cell_tables(cell)[kind], fn)
+
+
+def _pre_args_only(fn):
+    """fn(cell, args) -> new args or None, as fn(cell, args, kwargs) -> (args, kwargs)."""
+    def hook(cell, args, kwargs):
+        r = fn(cell, args)
+        return (args if r is None else _tensors(r)), kwargs
+    return hook
+
+
+def _pre_with_kwargs(fn):
+    """fn(cell, args, kwargs) -> None or (new_args, new_kwargs) (MindSpore 2.10: anything else, RuntimeError)."""
+    def hook(cell, args, kwargs):
+        r = fn(cell, args, kwargs)
+        if r is None:
+            return args, kwargs
+        if not (isinstance(r, tuple) and len(r) == 2 and isinstance(r[1], dict)):
+            raise RuntimeError("forward pre hook with kwargs must return None or a tuple of (new_args, new_kwargs), "
+                               f"got {type(r).__name__}")
+        return _tensors(r[0]), r[1]
+    return hook
 
 
 def _tensors(v) -> tuple:
@@ -197,10 +228,9 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     tables = cell.__dict__["_gs_hooks"]
     if not _pynative():
         return plain(args, kwargs)
+    kwargs = dict(kwargs)
     for fn in list(tables["fwd_pre"].values()):
-        r = fn(cell, args)
-        if r is not None:
-            args = _tensors(r)
+        args, kwargs = fn(cell, args, kwargs)
     bwd = list(tables["bwd"].values())
     pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     if bwd and pos and current() is not None:
@@ -216,7 +246,7 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
         args = tuple(listed)
     out = plain(args, kwargs)
     for fn in list(tables["fwd"].values()):
-        r = fn(cell, args, out)
+        r = fn(cell, args, kwargs, out)
         out = out if r is None else r
     pre = list(tables["bwd_pre"].values())
     if pre and current() is not None:

@@ -46,6 +46,7 @@ def _compiled(fn):
         cache = _programs.setdefault(wrapper, {})
         return run_program(call, args, cache=cache, label=getattr(fn, "__name__", "jit"), graph=True)
 
+    setattr(wrapper, "_gs_jit", True)  # a compiled function (cell forward hooks refuse one, as MindSpore 2.10)
     return wrapper
 
 

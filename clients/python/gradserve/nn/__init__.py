@@ -357,3 +357,12 @@ __all__ += ["Adagrad", "RMSProp"]
 from .optim._lamb_lars import LARS, Lamb  # noqa: E402
 
 __all__ += ["Lamb", "LARS"]
+
+# h-msfid9's topic modules
+from ._pixel_shuffle import PixelShuffle, PixelUnshuffle  # noqa: E402
+
+__all__ += ["PixelShuffle", "PixelUnshuffle"]
+
+from ._max_unpool import MaxUnpool1d, MaxUnpool2d, MaxUnpool3d  # noqa: E402
+
+__all__ += ["MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"]

@@ -39,12 +39,4 @@ class BiDense(Cell):
         if s1[-1] != self.in1_channels or s2[-1] != self.in2_channels or s1[:-1] != s2[:-1]:
             raise ValueError(f"BiDense: inputs must be [..., {self.in1_channels}] and [..., {self.in2_channels}] "
                              f"with the same leading sizes, got shapes {list(s1)} and {list(s2)}")
-        x1 = _ops.reshape(input1, (-1, self.in1_channels))
-        x2 = _ops.reshape(input2, (-1, self.in2_channels))
-        # x1 @ W laid out [in1, out * in2], then each out's [in2] row dotted with x2
-        w = _ops.reshape(_ops.transpose(self.weight, (1, 0, 2)), (self.in1_channels, -1))
-        t = _ops.reshape(_ops.matmul(x1, w), (-1, self.out_channels, self.in2_channels))
-        out = _ops.sum(t * _ops.expand_dims(x2, 1), -1)
-        if self.has_bias:
-            out = out + self.bias
-        return _ops.reshape(out, (*s1[:-1], self.out_channels))
+        return _ops.bidense(input1, input2, self.weight, self.bias if self.has_bias else None)

@@ -2,6 +2,9 @@
 pooling cells (values checked against MindSpore 2.10 on CPU when written)."""
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from .._cellbase import Cell
 from ..ops._conv import _triple, pool_nd
 from ..ops._lp_pool import lp_pool1d
@@ -19,9 +22,12 @@ class _Pool3d(Cell):
         self.window, self.strides = _triple(kernel_size, "kernel_size"), _triple(stride, "stride")
         self.pad_mode, self.padding, self.extra = pad_mode, padding, extra or {}
 
-    def construct(self, x):
+    def _pool(self, x):
         return pool_nd(f"nn.{type(self).__name__}", self._op, x, 3, self.window, self.strides, self.pad_mode,
                        self.padding, self.extra)
+
+    def construct(self, x) -> Any:  # (MaxPool3d: values, or (values, indices))
+        return self._pool(x)
 
 
 class MaxPool3d(_Pool3d):
@@ -30,10 +36,18 @@ class MaxPool3d(_Pool3d):
 
     def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
-        if return_indices:
-            raise ValueError("nn.MaxPool3d: return_indices is not supported")
-        super().__init__(kernel_size, stride, pad_mode, padding, ceil_mode,
-                         {"dilation": list(_triple(dilation, "nn.MaxPool3d: dilation"))})
+        dil = _triple(dilation, "nn.MaxPool3d: dilation")
+        if (return_indices or dil != (1, 1, 1)) and pad_mode != "pad":
+            raise ValueError("For MaxPool3d, the pad_mode must be 'pad' when dilation is not 1 or return_indices is "
+                             f"True, but got pad_mode:{pad_mode}.")  # MindSpore 2.10's rule and words
+        super().__init__(kernel_size, stride, pad_mode, padding, ceil_mode, {"dilation": list(dil)})
+        self.return_indices = bool(return_indices)
+
+    def construct(self, x):
+        if not self.return_indices:
+            return self._pool(x)
+        from ..ops._pool_indices import max_pool_indices  # (as ops._conv: it uses jvp)
+        return self._pool(x), max_pool_indices(self._pool, x, 3)
 
 
 class AvgPool3d(_Pool3d):
@@ -44,10 +58,19 @@ class AvgPool3d(_Pool3d):
 
     def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=None):
-        if divisor_override:
-            raise ValueError("nn.AvgPool3d: divisor_override is not supported")
+        if divisor_override is not None and (isinstance(divisor_override, bool) or
+                                             not isinstance(divisor_override, int) or divisor_override <= 0):
+            raise ValueError(f"nn.AvgPool3d: divisor_override must be a positive int, got {divisor_override!r}")
+        # with divisor_override: each window's sum (the mean over the whole window) over that number
         super().__init__(kernel_size, stride, pad_mode, padding, ceil_mode,
-                         {"count_include_pad": bool(count_include_pad)})
+                         {"count_include_pad": bool(count_include_pad) or bool(divisor_override)})
+        self.divisor_override = divisor_override
+
+    def construct(self, x):
+        y = self._pool(x)
+        if not self.divisor_override:
+            return y
+        return y * (math.prod(self.window) / float(self.divisor_override))
 
 
 class LPPool1d(Cell):

@@ -70,7 +70,21 @@ for _topic in (_apply_proximal, _dropout_nd, _fft_shift, _loss_gaussian_nll, _ca
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 
+# h-msfid9's topic modules
+from . import _scatter_write  # noqa: E402  ScatterNdAdd / scatter_nd_add ..., ScatterSub / scatter_sub ... (in place)
+from . import _random_draws  # noqa: E402  random_poisson / RandomPoisson, standard_normal / StandardNormal
+from . import _bilinear, _pixel_shuffle  # noqa: E402  bidense, pixel_shuffle / pixel_unshuffle
+from . import _space_batch  # noqa: E402  space_to_batch_nd / SpaceToBatchND, batch_to_space_nd / BatchToSpaceND
+from . import _max_unpool, _crop_resize  # noqa: E402  max_unpool1d / 2d / 3d, crop_and_resize
+from . import _sparse_add  # noqa: E402  SparseTensorDenseAdd
+
+for _topic in (_scatter_write, _random_draws, _bilinear, _pixel_shuffle, _space_batch, _max_unpool, _crop_resize,
+               _sparse_add):
+    globals().update({k: getattr(_topic, k) for k in _topic.__all__})
+    __all__ += list(_topic.__all__)
+
 from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
+from . import auto_generate  # noqa: E402,F401  (`ms.ops.auto_generate.<name>` without importing it, as MindSpore)
 from .._late import late as _late  # noqa: E402
 
 _late.bind(ops=_sys.modules[__name__])  # Tensor's methods (`x.sum()`, `-x`, `x @ y`) run these ops

@@ -1,12 +1,12 @@
 """MindSpore's elementwise primitive spellings over ops already here: ACos, Lerp, FastGeLU / fast_gelu,
-EqualCount (values checked against MindSpore 2.10 on CPU when written)."""
+EqualCount, DivNoNan / div_no_nan, is_nonzero (values checked against MindSpore 2.10 on CPU when written)."""
 from __future__ import annotations
 
 from ._extra import P
 from ._math_more import lerp
 from ._primitives import CLASSES as _CLASSES
 
-__all__ = ["ACos", "Lerp", "FastGeLU", "fast_gelu", "EqualCount"]
+__all__ = ["ACos", "Lerp", "FastGeLU", "fast_gelu", "EqualCount", "DivNoNan", "div_no_nan", "is_nonzero"]
 
 
 ACos = _CLASSES["Acos"]  # MindSpore's spelling of the generated Acos
@@ -38,3 +38,29 @@ class EqualCount:
             raise ValueError(f"EqualCount: x and y must have one shape, got {list(x.shape)} and {list(y.shape)}")
         hits = P.sum(P.cast(P.equal(x, y), "int64"))
         return P.reshape(P.cast(hits, x.dtype), (1,))
+
+
+def div_no_nan(x1, x2):
+    """x1 / x2, and 0 where x2 is 0 (also 0 / 0). The division runs on a divisor of 1 there, so no inf or
+    nan reaches the gradient either."""
+    zero = P.equal(x2, P.zeros_like(x2))
+    q = P.div(x1, P.where(zero, P.ones_like(x2), x2))
+    return P.where(zero, P.zeros_like(q), q)
+
+
+class DivNoNan:
+    """ops.DivNoNan()(x1, x2): div_no_nan."""
+
+    def __call__(self, x1, x2):
+        return div_no_nan(x1, x2)
+
+
+def is_nonzero(input):  # noqa: A002 - MindSpore's name
+    """Whether the one element of `input` is not 0 (False, 0, 0.0): a Python bool (a traced one: a 0-d bool
+    Tensor). A Tensor of more or fewer
+    than one element is refused (MindSpore 2.10: ValueError)."""
+    if input.size != 1:
+        raise ValueError(f"is_nonzero: the input must hold exactly one element, got shape {list(input.shape)}")
+    if input.is_symbolic:  # inside a traced construct: a 0-d bool Tensor (MindSpore's graph returns one too)
+        return P.not_equal(P.reshape(input, ()), P.zeros((), input.dtype))
+    return bool(input.asnumpy().reshape(()) != 0)

@@ -1,5 +1,6 @@
-"""Writes at index positions: ops.IndexAdd / index_add (slices added at indices along an axis) and
-Tensor.fill_diagonal (numpy.fill_diagonal's positions). Each derivative is that of the ops it is made of."""
+"""Writes at index positions: ops.IndexAdd / index_add (slices added at indices along an axis),
+ops.index_fill / IndexFill (slices set to a value) and Tensor.fill_diagonal (numpy.fill_diagonal's
+positions). Each derivative is that of the ops it is made of."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +10,7 @@ from .._trace import apply
 from ._assign import assign
 from ._extra import P
 
-__all__ = ["IndexAdd", "index_add", "fill_diagonal"]
+__all__ = ["IndexAdd", "index_add", "fill_diagonal", "index_fill", "IndexFill"]
 
 
 def index_add(x, indices, y, axis: int, use_lock: bool = True, check_index_bound: bool = True):
@@ -54,3 +55,51 @@ def fill_diagonal(input, fill_value, wrap=False):  # noqa: A002
     mask = np.zeros(shape, dtype=bool)
     np.fill_diagonal(mask, True, wrap=bool(wrap))
     return P.select(Tensor(mask), P.cast(Tensor(np.array(fill_value)), input.dtype), input)
+
+
+def _filled_along(x, ax: int, index, fill):
+    """x with the slices named by index (negatives from the end) along axis ax set to the 0-d fill."""
+    n = x.shape[ax] if x.ndim else 1
+    idx = P.reshape(P.cast(index, "int64"), (1, -1))
+    idx = P.where(P.less(idx, 0), P.add(idx, n), idx)
+    eq = P.equal(Tensor(np.arange(n, dtype=np.int64).reshape(-1, 1)), idx)
+    hit = P.greater(P.sum(P.cast(eq, "int32"), 1), 0)  # [n]: position i is named by some index
+    shape = [1] * x.ndim
+    if x.ndim:
+        shape[ax] = n
+    return P.where(P.reshape(hit, tuple(shape)), P.broadcast_to(fill, tuple(x.shape)), x)
+
+
+def index_fill(x, axis, index, value):
+    """x with the slices at `index` (1-D int32, negatives from the end) along `axis` set to `value` (a number or
+    a 0-d Tensor). Gradients: x's cotangent outside those slices; value the sum of the cotangent inside them
+    (MindSpore 2.10 gives value none: its bprop returns zeros for it). A known index outside is MindSpore's
+    RuntimeError; a traced one outside names no slice. A traced axis (a construct's input) picks among the
+    fills along every axis."""
+    if not isinstance(index, Tensor) or index.ndim > 1 or index.dtype.name not in ("int32", "int64"):
+        raise TypeError(f"index_fill: index must be a 0-d or 1-D int32 / int64 Tensor, got {index!r}")
+    fill = P.reshape(P.cast(value if isinstance(value, Tensor) else Tensor(np.asarray(value)), x.dtype), ())
+    if isinstance(axis, Tensor) and axis.is_symbolic:
+        out = x
+        for ax in range(max(x.ndim, 1)):
+            chosen = P.logical_or(P.equal(axis, ax), P.equal(axis, ax - x.ndim))
+            out = P.where(chosen, _filled_along(x, ax, index, fill), out)
+        return out
+    ax = int(axis.asnumpy()) if isinstance(axis, Tensor) else int(axis)
+    if not -x.ndim <= ax < max(x.ndim, 1):
+        raise ValueError(f"index_fill: axis {ax} is outside a rank-{x.ndim} input")
+    ax %= max(x.ndim, 1)
+    n = x.shape[ax] if x.ndim else 1
+    if not index.is_symbolic and index.size:
+        v = index.asnumpy()
+        if v.min() < -n or v.max() >= n:
+            raise RuntimeError(f"index_fill: index {int(v.min() if v.min() < -n else v.max())} is outside "
+                               f"[{-n}, {n - 1}] (axis {ax} of size {n})")
+    return _filled_along(x, ax, index, fill)
+
+
+class IndexFill:
+    """ops.IndexFill()(x, dim, index, value): index_fill."""
+
+    def __call__(self, x, dim, index, value):
+        return index_fill(x, dim, index, value)

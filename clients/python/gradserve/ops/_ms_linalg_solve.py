@@ -1,19 +1,23 @@
 """MindSpore 2.10's dense factorisations and solves over the engine's cholesky / triangular_solve / solve /
 matrix_inverse / slogdet ops (engine/ops/linalg_solve.py): cholesky / Cholesky, inverse / MatrixInverse,
 matrix_solve / MatrixSolve, slogdet / LogMatrixDeterminant, det, logdet, cholesky_solve / CholeskySolve,
-MatrixTriangularSolve. Matrices are the last two axes; real dtypes only (adjoint is the transpose).
+MatrixTriangularSolve, cholesky_inverse / CholeskyInverse. Matrices are the last two axes; real dtypes only (adjoint is the transpose).
 Derivatives are the engine ops' own, to any order (MindSpore 2.10's CPU build has no CholeskyGrad).
 A matrix with no factor / no inverse gives NaN (as JAX; MindSpore raises)."""
 from __future__ import annotations
 
 import builtins
 
+import numpy as np
+
+from .._tensor import Tensor
 from .._trace import apply
 from ._extra import P
 from ._ms_more import _Fn
 
 __all__ = ["cholesky", "Cholesky", "inverse", "MatrixInverse", "matrix_solve", "MatrixSolve", "slogdet",
-           "LogMatrixDeterminant", "det", "logdet", "cholesky_solve", "CholeskySolve", "MatrixTriangularSolve"]
+           "LogMatrixDeterminant", "det", "logdet", "cholesky_solve", "CholeskySolve", "MatrixTriangularSolve",
+           "cholesky_inverse", "CholeskyInverse"]
 
 
 def _mT(x):
@@ -132,3 +136,25 @@ class MatrixTriangularSolve(_Fn):
 
     def __call__(self, matrix, rhs):
         return _op("triangular_solve", matrix, rhs, lower=self.lower, transpose_a=self.adjoint)
+
+
+def cholesky_inverse(input_x, upper: bool = False):
+    """The inverse of A = L L^T (upper=True: A = U^T U) from its Cholesky factor input_x ([n, n]): two
+    triangular solves against the identity (cholesky_solve)."""
+    if input_x.ndim != 2 or input_x.shape[0] != input_x.shape[1]:
+        raise ValueError(f"cholesky_inverse: input_x must be a square matrix [n, n], got shape {list(input_x.shape)}")
+    eye = Tensor(np.eye(input_x.shape[0], dtype=input_x.dtype.name))
+    return cholesky_solve(eye, input_x, upper)
+
+
+class CholeskyInverse(_Fn):
+    """ops.CholeskyInverse(upper=False)(input_x): cholesky_inverse."""
+
+    op = "triangular_solve"
+
+    def __init__(self, upper: bool = False):
+        super().__init__()
+        self.upper = bool(upper)
+
+    def __call__(self, input_x):
+        return cholesky_inverse(input_x, self.upper)

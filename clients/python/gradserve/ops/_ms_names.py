@@ -33,7 +33,8 @@ __all__ = ["subtract", "divide", "isnan", "isinf",
            "cross_entropy", "SoftmaxCrossEntropyWithLogits", "randn", "rand", "randint", "randn_like", "rand_like",
            "kl_div", "KLDivLoss", "binary_cross_entropy", "BinaryCrossEntropy", "SigmoidCrossEntropyWithLogits"]
 # ops.functional only (MindSpore's F): see F_ONLY
-F_ONLY = ["tensor_add", "tensor_sub", "tensor_mul", "tensor_div", "partial", "scalar_cast"]
+F_ONLY = ["tensor_add", "tensor_sub", "tensor_mul", "tensor_div", "partial", "scalar_cast", "is_sequence_value_unknown",
+          "is_sequence_shape_unknown"]
 
 
 # MindSpore's other spellings of ops that exist here under another name: one table, spelling -> the op's name
@@ -243,6 +244,17 @@ class SoftmaxCrossEntropyWithLogits:
 
 
 partial = functools.partial  # F.partial(fn, *args): fn with its first arguments bound
+
+
+def is_sequence_value_unknown(x) -> bool:
+    """F.is_sequence_value_unknown(seq): whether a tuple's values (a shape) are unknown when compiling. gradserve
+    traces each call with its shapes known, so never."""
+    return False
+
+
+def is_sequence_shape_unknown(x) -> bool:
+    """F.is_sequence_shape_unknown(seq): whether a tuple's length (a rank) is unknown when compiling: never here."""
+    return False
 
 
 def scalar_cast(input_x, input_t):

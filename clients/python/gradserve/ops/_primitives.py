@@ -209,6 +209,9 @@ class BroadcastTo(Primitive):
     def __init__(self, shape):
         super().__init__(shape=[int(s) for s in shape])
 
+    def __call__(self, x):
+        return broadcast_to(x, self.attrs["shape"])
+
 
 class Gather(Primitive):
     op = "gather"
@@ -322,8 +325,21 @@ def tile(x, multiples):
     return _out(apply("tile", [x], {"reps": [int(m) for m in multiples]}))
 
 
+def _resolved_shape(x, shape) -> list:
+    """shape with each -1 read as x's size on that axis (axes aligned from the right), as MindSpore does."""
+    shape = [int(s) for s in shape]
+    xs, lead = tuple(x.shape), len(shape) - len(x.shape)
+    for i, s in enumerate(shape):
+        if s == -1:
+            if i < lead:
+                raise ValueError(f"broadcast_to: -1 in shape {shape} at a new leading axis {i} (x has shape "
+                                 f"{list(xs)}); -1 keeps one of x's axes")
+            shape[i] = xs[i - lead]
+    return shape
+
+
 def broadcast_to(x, shape):
-    return _out(apply("broadcast_to", [x], {"shape": [int(s) for s in shape]}))
+    return _out(apply("broadcast_to", [x], {"shape": _resolved_shape(x, shape)}))
 
 
 def softmax(x, axis: int = -1):

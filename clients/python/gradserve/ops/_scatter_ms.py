@@ -185,10 +185,18 @@ def _combine(op: str, input_x, indices, updates) -> Tensor:
 
 def _int_div(x, factor) -> Tensor:
     """integer x / factor rounded towards zero (MindSpore's integer TensorScatterDiv, C's division; by a
-    product of repeats the same as dividing by each in turn), through float64 (exact below 2**53)."""
-    q = _op("div", _op("cast", x, dtype="float64"), _op("cast", factor, dtype="float64"))
-    q = _op("mul", _op("sign", q), _op("floor", _op("abs", q)))
-    return _op("cast", q, dtype=x.dtype.name)
+    product of repeats the same as dividing by each in turn), through float64 (exact below 2**53). A division
+    by zero saturates: the dtype's highest value for x > 0, its lowest for x < 0, 0 for x = 0 (MindSpore 2.10's
+    ScatterNdDiv kernel, checked in its venv; a cast of +-inf to an integer is undefined)."""
+    dt = x.dtype.name
+    zero, info = _const(np.zeros((), dt)), np.iinfo(dt)
+    by_zero = _op("equal", factor, zero)
+    divisor = _op("where", by_zero, _const(np.ones((), dt)), factor)  # no inf / nan made, even where unused
+    q = _op("div", _op("cast", x, dtype="float64"), _op("cast", divisor, dtype="float64"))
+    q = _op("cast", _op("mul", _op("sign", q), _op("floor", _op("abs", q))), dtype=dt)
+    saturated = _op("where", _op("greater", x, zero), _const(np.asarray(info.max, dt)),
+                    _op("where", _op("less", x, zero), _const(np.asarray(info.min, dt)), zero))
+    return _op("where", by_zero, saturated, q)
 
 
 def tensor_scatter_mul(input_x, indices, updates):

@@ -9,7 +9,7 @@ from .._extra import P
 from ._missing import module_getattr
 
 __all__ = ["SoftplusGrad", "DropoutGrad", "ReLU6Grad", "EluGrad", "InvGrad", "AtanGrad", "AsinGrad", "ACosGrad",
-           "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad"]
+           "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad", "SqrtGrad"]
 
 
 class SoftplusGrad:
@@ -114,7 +114,14 @@ class SoftShrinkGrad(_ShrinkGrad):
 
 
 from .._strided_slice_grad import StridedSliceGrad  # noqa: E402
-from .._max_pool_grad_grad import MaxPool3DGradGrad, MaxPoolGradGrad  # noqa: E402
+from .._max_pool_grad_grad import MaxPool3DGradGrad, MaxPoolGradGrad, MaxPoolGradGradWithArgmax  # noqa: E402
 
-__all__ += ["StridedSliceGrad", "MaxPoolGradGrad", "MaxPool3DGradGrad"]
+__all__ += ["StridedSliceGrad", "MaxPoolGradGrad", "MaxPool3DGradGrad", "MaxPoolGradGradWithArgmax"]
 __getattr__ = module_getattr("mindspore.ops.operations._grad_ops", _ops)
+
+
+class SqrtGrad:
+    """SqrtGrad()(y, dy), y = sqrt(x): dy / (2 y)."""
+
+    def __call__(self, y, dy):
+        return P.div(dy, P.mul(y, 2.0))

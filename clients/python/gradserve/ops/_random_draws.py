@@ -1,0 +1,120 @@
+"""MindSpore's random_poisson / RandomPoisson and standard_normal / StandardNormal.
+
+Values are drawn on the client (numpy's generator): eagerly at the call, or inside a traced construct / jit
+as per-run data (a Parameter the program draws anew before each run, as dropout's masks: ops/_dropout.py),
+which needs the shape (and Poisson's rate) known when tracing. A seed gives the op its own generator (a new
+op with the same seed draws the same values, as MindSpore), otherwise the one `set_seed` seeds. MindSpore's
+own bits are not reproduced, only the distribution and its argument rules (checked in MindSpore 2.10's venv:
+the error classes below are its own)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtype as _dt
+from .._misc import random_ops_generator
+from .._tensor import Tensor
+from .._trace import current
+from ._candidate_sampler import _DrawParameter
+
+__all__ = ["random_poisson", "RandomPoisson", "standard_normal", "StandardNormal"]
+
+_POISSON_OUT = ("float16", "float32", "float64", "int32", "int64")
+
+
+def _seed(seed, where: str):
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise TypeError(f"For '{where}', the 'seed' must be an int >= 0, but got {seed!r} "
+                        f"({type(seed).__name__})")
+    return seed
+
+
+def _generator(seeds) -> np.random.Generator | None:
+    """Its own generator when any seed is set (not None, not 0), else None (the shared one)."""
+    used = [s for s in seeds if s]
+    return np.random.default_rng(used) if used else None
+
+
+def _shape_from_tensor(shape, where: str) -> tuple:
+    if not isinstance(shape, Tensor):
+        raise TypeError(f"For '{where}', 'shape' must be a 1-D int32 / int64 Tensor, got {type(shape).__name__}")
+    if shape._dtype not in ("int32", "int64"):
+        raise TypeError(f"For '{where}', 'shape' must be int32 or int64, got {shape.dtype}")
+    if shape.ndim != 1:
+        raise ValueError(f"For '{where}', 'shape' must be a 1-D Tensor, got rank {shape.ndim}")
+    dims = shape._concrete(f"{where}'s shape (it fixes the output's shape)")
+    if (dims < 0).any():
+        raise ValueError(f"For '{where}', every dimension of 'shape' must be >= 0, got {dims.tolist()}")
+    return tuple(int(d) for d in dims)
+
+
+def _out(draw, shape: tuple, dtype: str, where: str) -> Tensor:
+    """draw() eagerly, or a per-run draw inside a trace."""
+    if current() is None:
+        return Tensor(np.asarray(draw(), dtype))
+    tr = current()
+    while tr is not None:
+        if tr.user_vmaps:
+            raise NotImplementedError(f"{where} inside vmap is not supported: draw the values outside vmap")
+        tr = tr.parent
+    return _DrawParameter(draw, shape, dtype)
+
+
+def _poisson(shape, rate, rng, dtype, where: str) -> Tensor:
+    dims = _shape_from_tensor(shape, where)
+    if not isinstance(rate, Tensor):
+        raise TypeError(f"For '{where}', 'rate' must be a Tensor, got {type(rate).__name__}")
+    if rate._dtype not in _POISSON_OUT:
+        raise TypeError(f"For '{where}', 'rate' must be float16 / float32 / float64 / int32 / int64, got {rate.dtype}")
+    name = _dt.to_name(dtype) if dtype is not None else "float32"
+    if name not in _POISSON_OUT:
+        raise TypeError(f"For '{where}', 'dtype' must be one of {list(_POISSON_OUT)}, got {name}")
+    lam = np.asarray(rate._concrete(f"{where}'s rate (the draw is made on the client)"), np.float64)
+    out_shape = dims + tuple(lam.shape)
+    return _out(lambda: (rng or random_ops_generator()).poisson(np.broadcast_to(lam, out_shape)), out_shape, name,
+                where)
+
+
+def random_poisson(shape, rate, seed=None, dtype=_dt.float32):
+    """Poisson draws of shape `shape` + rate.shape (one set of rate.shape per leading index), each with its
+    element of `rate` as mean. shape: a 1-D int32 / int64 Tensor; dtype: float16 / 32 / 64, int32 / 64."""
+    return _poisson(shape, rate, _generator([_seed(seed, "random_poisson")]), dtype, "random_poisson")
+
+
+class RandomPoisson:
+    """ops.RandomPoisson(seed=0, seed2=0, dtype=mstype.int64)(shape, rate): random_poisson."""
+
+    def __init__(self, seed=0, seed2=0, dtype=_dt.int64):
+        self.seed, self.seed2 = _seed(seed, "RandomPoisson"), _seed(seed2, "RandomPoisson")
+        self.dtype = dtype
+        self._rng = _generator([self.seed, self.seed2])
+
+    def __call__(self, shape, rate):
+        return _poisson(shape, rate, self._rng, self.dtype, "RandomPoisson")
+
+
+def _normal(shape, rng, where: str) -> Tensor:
+    if isinstance(shape, Tensor):
+        dims = _shape_from_tensor(shape, where)
+    elif isinstance(shape, tuple) and all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
+        dims = shape
+    else:
+        raise TypeError(f"For '{where}', 'shape' must be a tuple of ints >= 0 or a 1-D int Tensor, got {shape!r}")
+    return _out(lambda: (rng or random_ops_generator()).standard_normal(dims), dims, "float32", where)
+
+
+def standard_normal(shape, seed=None):
+    """float32 draws of N(0, 1) of `shape` (a tuple, or a 1-D int Tensor)."""
+    return _normal(shape, _generator([_seed(seed, "standard_normal")]), "standard_normal")
+
+
+class StandardNormal:
+    """ops.StandardNormal(seed=0, seed2=0)(shape): standard_normal; one op draws anew on each call."""
+
+    def __init__(self, seed=0, seed2=0):
+        self.seed, self.seed2 = _seed(seed, "StandardNormal"), _seed(seed2, "StandardNormal")
+        self._rng = _generator([self.seed, self.seed2])
+
+    def __call__(self, shape):
+        return _normal(shape, self._rng, "StandardNormal")
