@@ -152,7 +152,7 @@ SDK_LAYERS = [
     ("trace", ["_param_state", "_trace", "_bprop", "_jit", "_hooks"]),
     ("ops", ["ops", "_vmap", "_vmap_out", "_vmap_ensemble", "_jacobian", "_taylor", "_dynindex", "numpy"]),
     ("nn", ["_branches", "_while", "_rewrite", "_cellbase", "_training", "_function", "nn"]),
-    ("front", ["gradserve", "common", "common.api", "importers", "_support", "graph", "_checkpoint", "_model", "train",
+    ("front", ["gradserve", "common", "common.api", "importers", "_support", "graph", "_checkpoint", "_model", "train", "mint",
                "ops.function"]),  # MindSpore's spelling: re-exports, and custom_vjp (a Cell)
 ]
 
