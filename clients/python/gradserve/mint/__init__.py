@@ -181,3 +181,8 @@ def equal(input, other):  # noqa: A002
     if tuple(input.shape) != tuple(other.shape):
         return Tensor(np.array(False))
     return _ops.all(_ops.equal(input, other))
+
+
+def median(input, dim=None, keepdim=False):  # noqa: A002
+    """the lower median of all elements (dim None), or (values, int64 indices) along dim."""
+    return _ops.median(input, dim, keepdim)
