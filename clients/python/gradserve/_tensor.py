@@ -464,7 +464,13 @@ def _round(self, decimals=0):
     return late.ops.div(late.ops.round(late.ops.mul(self, scale)), scale)
 
 
-Tensor.median, Tensor.nansum, Tensor.round = _median, _nansum, _round
+def _set_const_arg(self, const_arg=True):
+    """Tensor.set_const_arg(const_arg=True): MindSpore compiles a const_arg Tensor's values into the graph; here
+    every Tensor argument is a graph input, which gives the same values and gradients: nothing to change."""
+    return self
+
+
+Tensor.median, Tensor.nansum, Tensor.round, Tensor.set_const_arg = _median, _nansum, _round, _set_const_arg
 setattr(Tensor, "to", _ops_method("to", "cast"))  # Tensor.to(dtype)
 def _cast_method(name: str, dtype: str):
     def method(self):
