@@ -132,3 +132,24 @@ def test_assign_add_on_a_tensor_in_pynative_matches_mindspore(on_real_server):
     np.testing.assert_allclose(z.asnumpy(), [5.0, 6.0])
     with pytest.raises(TypeError, match="Parameter or a Tensor"):
         ops.assign(3.0, z)
+
+
+@pytest.mark.parametrize("mode", [context.GRAPH_MODE, context.PYNATIVE_MODE])
+def test_inplace_index_add_writes_the_tensor_matches_mindspore(on_real_server, mode):
+    context.set_context(mode=mode)
+
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.op = P.InplaceIndexAdd(axis=1)
+
+        def construct(self, x, i, u):
+            self.op(x, i, u)
+            return x * 1
+
+    x = _f32([[1, 2, 3], [3, 4, 5]])
+    out = Net()(x, Tensor(np.array([2, 0, 2], np.int32)), _f32([[1, 2, 3], [7, 8, 9]]))
+    want = [[3.0, 2.0, 7.0], [11.0, 4.0, 21.0]]  # MindSpore 2.10, both modes (index 2 twice: both added)
+    np.testing.assert_allclose(out.asnumpy(), want)
+    np.testing.assert_allclose(x.asnumpy(), want)
+    context.set_context(mode=context.PYNATIVE_MODE)

@@ -73,7 +73,7 @@ def render_stub() -> str:
     from gradserve.ops import _ms_apply, _ms_linalg_solve, _ms_names, _tensor_forms  # noqa: PLC0415
     from gradserve.ops import _adaptive_pool1d, _apply_proximal, _batch_dot, _candidate_sampler  # noqa: PLC0415
     from gradserve.ops import _dropout_nd, _fft_shift, _fill_diagonal_prim, _loss_gaussian_nll, _searchsorted  # noqa: PLC0415
-    from gradserve.ops import _float_power, _median  # noqa: PLC0415
+    from gradserve.ops import _float_power, _inplace, _median  # noqa: PLC0415
 
     generated = {id(v): (k, "class") for k, v in _primitives.CLASSES.items()}
     generated.update({id(v): (k, "function") for k, v in _primitives.FUNCTIONS.items()})
@@ -82,7 +82,7 @@ def render_stub() -> str:
             _conv, _movement_ms, _linalg_ms, _dropout, _scatter_ms, _ms_more, _ms_prims, _ms_misc, *_TOPICS, _hooks,
             _ms_linalg_solve, _ms_names, _ms_apply, _tensor_forms,
             _apply_proximal, _dropout_nd, _fft_shift, _loss_gaussian_nll, _candidate_sampler, _searchsorted, _batch_dot,
-            _adaptive_pool1d, _fill_diagonal_prim, _median, _float_power]
+            _adaptive_pool1d, _fill_diagonal_prim, _median, _float_power, _inplace]
     imports: dict[str, list[str]] = {}
     decls, aliases = [], []
     for name in ops.__all__:

@@ -33,6 +33,7 @@ from ._fill_diagonal_prim import FillDiagonal as FillDiagonal
 from ._float_power import float_power as float_power, positive as positive
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
 from ._index_ms import IndexAdd as IndexAdd, fill_diagonal as fill_diagonal, index_add as index_add
+from ._inplace import InplaceIndexAdd as InplaceIndexAdd
 from ._lgamma import digamma as digamma, lgamma as lgamma, mvlgamma as mvlgamma, polygamma as polygamma
 from ._linalg_ms import addmm as addmm, addmv as addmv, baddbmm as baddbmm, bmm as bmm, cosine_similarity as cosine_similarity, diff as diff, dist as dist, hypot as hypot, inner as inner, kron as kron, logit as logit, mv as mv, outer as outer, tensor_dot as tensor_dot
 from ._loss_gaussian_nll import gaussian_nll_loss as gaussian_nll_loss
@@ -693,6 +694,7 @@ __all__ = [
     'aminmax',
     'float_power',
     'positive',
+    'InplaceIndexAdd',
 ]
 
 class Acos(Primitive):

@@ -28,7 +28,7 @@ from .._tensor import Parameter, Tensor
 from .._trace import current
 from ._item_assign import setitem as _item_setitem
 
-__all__: list[str] = []  # methods only (set on Tensor below)
+__all__ = ["InplaceIndexAdd"]  # and Tensor's methods (set on Tensor below)
 
 
 def _as_tensor(value, like: Tensor) -> Tensor:
@@ -111,6 +111,17 @@ def _copy(self, src, non_blocking=False):
 
 def _index_add(self, dim, index, source, *, alpha=1):
     return late.ops.index_add(self, index, _scaled(source, alpha), dim)
+
+
+class InplaceIndexAdd:
+    """ops.InplaceIndexAdd(axis)(var, indices, updates): var[indices[i]] += updates[i] along axis, written into
+    var (a Parameter or a Tensor, as Tensor.index_add_), which is returned."""
+
+    def __init__(self, axis):
+        self.axis = int(axis)
+
+    def __call__(self, var, indices, updates):
+        return write(var, late.ops.index_add(var, indices, updates, self.axis), "InplaceIndexAdd")
 
 
 _METHODS = {
