@@ -58,3 +58,15 @@ def test_nansum_aminmax_float_power_positive(on_real_server):
     _eq(Tensor(X).positive(), X, "float32")
     _eq(Tensor(np.array([0.8, 1.5, 2.3, 2.5, -4.5], np.float32)).round(), [1, 2, 2, 2, -4], "float32")
     _eq(Tensor(np.array([-3.0, -2, -1, 1, 2, 3], np.float32)).fmod(1.5), [0, -0.5, -1, 1, 0.5, 0], "float32")
+
+
+@pytest.mark.parametrize("mode", [context.GRAPH_MODE, context.PYNATIVE_MODE])
+def test_aminmax_of_a_0d_tensor_is_itself(on_real_server, mode):
+    context.set_context(mode=mode)
+    x = Tensor(np.array(32, np.float32))
+    for axis in (0, -1, None):
+        for keepdims in (True, False):
+            low, high = x.aminmax(axis=axis, keepdims=keepdims)
+            assert low.shape == () and high.shape == ()  # MindSpore 2.10: shape () in every case
+            assert float(low.asnumpy()) == float(high.asnumpy()) == 32.0
+    context.set_context(mode=context.PYNATIVE_MODE)

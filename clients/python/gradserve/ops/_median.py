@@ -52,7 +52,9 @@ def nansum(input, axis=None, keepdims=False, *, dtype=None):  # noqa: A002
 
 
 def aminmax(input, *, axis=0, keepdims=False):  # noqa: A002
-    """(min, max) over axis (all when None)."""
+    """(min, max) over axis (all when None); of a 0-d input, itself for any axis (MindSpore 2.10: shape ())."""
+    if not input.shape:
+        axis = None
     return P.min(input, axis=axis, keepdims=bool(keepdims)), P.max(input, axis=axis, keepdims=bool(keepdims))
 
 
