@@ -9,7 +9,7 @@ the documented in-place semantics and checked by central finite differences.
 import numpy as np
 import pytest
 
-from gradserve import Tensor, context, grad, nn, ops
+from gradserve import Parameter, Tensor, context, grad, nn, ops
 from gradserve.ops import operations as P
 
 
@@ -54,6 +54,46 @@ class _AssignInBranch(nn.Cell):
         if x.sum() > 0:
             ops.assign(x, y * 3)
         return x + y
+
+
+class _LocalWritten(nn.Cell):
+    def func(self, x1, y1):
+        if x1 == y1:
+            x1 = x1 - y1
+        else:
+            x1 = y1 - x1
+        return x1
+
+    def construct(self, x, y):
+        if x < y:
+            z = self.func(x, y)
+            P.AssignAdd()(z, y)  # z made inside the branch: written there, an ordinary output
+        else:
+            z = x + y
+        y = P.Sub()(z, y)
+        return y
+
+
+class _InputAndLocal(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.param = Parameter(Tensor(np.array(1, np.int32)), name="param")
+
+    def construct(self, x, y):
+        if x * 2 > y:
+            P.AssignAdd()(x, y - self.param)
+            z = x + y
+            P.AssignSub()(z, self.param)
+        else:
+            z = x - y
+        return z
+
+
+@pytest.mark.parametrize("net, out, x_after", [(_LocalWritten, 1, 2), (_InputAndLocal, 6, 4)])
+def test_tensor_made_in_a_branch_and_written_there_matches_mindspore(on_real_server, graph_mode, net, out, x_after):
+    x, y = Tensor(np.array(2, np.int32)), Tensor(np.array(3, np.int32))
+    assert int(net()(x, y).asnumpy()) == out  # MindSpore 2.10: 1 and 6
+    assert (int(x.asnumpy()), int(y.asnumpy())) == (x_after, 3)
 
 
 def _f32(v):

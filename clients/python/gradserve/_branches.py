@@ -144,13 +144,15 @@ def _emit_cond(pred: Tensor, true_side, false_side):
     mark = _inplace_state.mark()
     try:
         tt, out_t = _side(parent, "if_true", true_side, [])
-        after_t, wrote_t = _param_state.snapshot(), dict((id(t), (t, v)) for t, v in _inplace_state.changed(mark))
+        after_t = _param_state.snapshot()
+        wrote_t = {id(t): (t, v) for t, v in _inplace_state.changed(mark, parent)}  # Tensors made here: not
         _param_state.restore(start)
-        _inplace_state.restore(mark)
+        _inplace_state.restore(mark, parent)
         ft, out_f = _side(parent, "if_false", false_side, tt.captures)
-        after_f, wrote_f = _param_state.snapshot(), dict((id(t), (t, v)) for t, v in _inplace_state.changed(mark))
+        after_f = _param_state.snapshot()
+        wrote_f = {id(t): (t, v) for t, v in _inplace_state.changed(mark, parent)}
         _param_state.restore(start)
-        _inplace_state.restore(mark)
+        _inplace_state.restore(mark, parent)
     finally:
         _inplace_state.done()
     params = list({id(p): p for p in _param_state.changed(start, after_t) + _param_state.changed(start, after_f)}

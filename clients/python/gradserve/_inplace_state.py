@@ -46,22 +46,37 @@ def done() -> None:
         s.log.clear()
 
 
-def changed(m: int) -> list[tuple[Tensor, Tensor]]:
-    """(Tensor, a Tensor bound to its present value) for each Tensor written since mark m, first written first."""
+def changed(m: int, outside=None) -> list[tuple[Tensor, Tensor]]:
+    """(Tensor, a Tensor bound to its present value) for each Tensor written since mark m, first written first;
+    with `outside` (a trace) only those whose value at the mark was one of that trace or its ancestors (not
+    a Tensor made inside the branch)."""
     seen: dict[int, Tensor] = {}
-    for t, _ in _state().log[m:]:
-        seen.setdefault(id(t), t)
+    for t, (_, trace, _) in _state().log[m:]:
+        if id(t) not in seen and (outside is None or _encloses(trace, outside)):
+            seen[id(t)] = t
+        seen.setdefault(id(t), None)
     out = []
-    for t in seen.values():
+    for t in (t for t in seen.values() if t is not None):
         now = Tensor.__new__(type(t))
         now._data, now._trace, now._name, now._shape, now._dtype = t._data, t._trace, t._name, t._shape, t._dtype
         out.append((t, now))
     return out
 
 
-def restore(m: int) -> None:
-    """Every Tensor written since mark m back to its binding at m."""
+def _encloses(trace, inner) -> bool:
+    while inner is not None:
+        if inner is trace:
+            return True
+        inner = inner.parent
+    return False
+
+
+def restore(m: int, outside=None) -> None:
+    """Every Tensor written since mark m back to its binding at m; with `outside` (a trace), only those bound
+    to a value of that trace or its ancestors then (a Tensor made inside the branch keeps its value: it may
+    be the branch's output)."""
     log = _state().log
     for t, (data, trace, name) in reversed(log[m:]):
-        t._data, t._trace, t._name = data, trace, name
+        if outside is None or _encloses(trace, outside):
+            t._data, t._trace, t._name = data, trace, name
     del log[m:]
