@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from gradserve import Tensor, context, grad, mint, nn
+from gradserve.common import dtype as mstype
 from gradserve.mint import special
 from gradserve.mint.nn import functional as F
 
@@ -89,3 +90,12 @@ def test_mint_nn_layers(on_real_server):
 def test_pixel_shuffle_refuses_channels_not_divisible(on_real_server):
     with pytest.raises(ValueError, match="pixel_shuffle"):
         F.pixel_shuffle(Tensor(np.ones((1, 6, 2, 2), np.float32)), 2)
+
+
+def test_reductions_take_dtype_and_round_takes_decimals(on_real_server):
+    x = Tensor(X)
+    _close(mint.sum(x, dtype=mstype.float64), X.astype(np.float64).sum(), "float64")  # NumPy's
+    _close(mint.mean(x, 1, True), X.mean(axis=1, keepdims=True))
+    _close(mint.prod(x, dim=0), X.prod(axis=0))
+    _close(mint.round(Tensor(np.array([1.25, -2.5, 0.5], np.float32))), [1.0, -2.0, 0.0])  # half to even
+    _close(mint.round(Tensor(np.array([1.26, -2.04], np.float32)), decimals=1), [1.3, -2.0])

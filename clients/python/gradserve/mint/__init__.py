@@ -18,8 +18,8 @@ _SAME = ("abs", "acos", "acosh", "addmm", "addmv", "arange", "argmax", "asin", "
          "bitwise_not", "broadcast_to", "ceil", "cos", "cosh", "cross", "einsum", "erf", "erfc", "exp", "expm1",
          "eye", "floor", "full", "full_like", "inverse", "isclose", "isfinite", "isinf", "isnan", "isneginf", "lerp",
          "log", "log10", "log1p", "log2", "logical_not", "matmul", "mm", "neg", "negative", "ones_like", "outer",
-         "pow", "reciprocal", "roll", "round", "rsqrt", "searchsorted", "sigmoid", "sign", "sin", "sinh", "sqrt",
-         "square", "sum", "swapaxes", "tan", "tanh", "tile", "trace", "tril", "triu", "trunc", "unbind", "unsqueeze",
+         "pow", "reciprocal", "roll", "rsqrt", "searchsorted", "sigmoid", "sign", "sin", "sinh", "sqrt",
+         "square", "swapaxes", "tan", "tanh", "tile", "trace", "tril", "triu", "trunc", "unbind", "unsqueeze",
          "zeros_like", "where", "flip", "logsumexp", "t", "reshape", "real", "imag", "topk", "baddbmm")
 # two operands, called by position or as input= / other= (some ops here take them by position only)
 _BINARY = ("mul", "remainder", "fmod", "eq", "ne", "ge", "gt", "le", "lt", "greater", "greater_equal", "less",
@@ -33,7 +33,7 @@ _DIM = {"dim": "axis"}
 _KEEP = {"dim": "axis", "keepdim": "keep_dims"}
 _KEEPS = {"dim": "axis", "keepdim": "keepdims"}
 _RENAMED = {
-    "all": ("all", _KEEP), "any": ("any", _KEEP), "mean": ("mean", _KEEP), "prod": ("prod", _KEEP),
+    "all": ("all", _KEEP), "any": ("any", _KEEP),
     "amax": ("amax", _KEEPS), "amin": ("amin", _KEEPS), "argmin": ("argmin", _KEEPS),
     "argsort": ("argsort", _DIM), "cat": ("cat", _DIM), "concat": ("concat", _DIM), "stack": ("stack", _DIM),
     "chunk": ("chunk", _DIM), "split": ("split", _DIM), "cummax": ("cummax", _DIM), "cummin": ("cummin", _DIM),
@@ -186,3 +186,28 @@ def equal(input, other):  # noqa: A002
 def median(input, dim=None, keepdim=False):  # noqa: A002
     """the lower median of all elements (dim None), or (values, int64 indices) along dim."""
     return _ops.median(input, dim, keepdim)
+
+
+def _reduce(op: str, input, dim, keepdim, dtype):  # noqa: A002
+    x = input if dtype is None else _ops.cast(input, dtype)
+    return getattr(_ops, op)(x, dim, bool(keepdim))
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001,A002
+    """the sum over dim (all when None), cast to dtype first when given."""
+    return _reduce("sum", input, dim, keepdim, dtype)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    """the mean over dim (all when None), cast to dtype first when given."""
+    return _reduce("mean", input, dim, keepdim, dtype)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    """the product over dim (all when None), cast to dtype first when given."""
+    return _reduce("prod", input, dim, keepdim, dtype)
+
+
+def round(input, *, decimals=0):  # noqa: A001,A002
+    """input rounded half to even at `decimals` places (Tensor.round's)."""
+    return Tensor.round(input, decimals)
