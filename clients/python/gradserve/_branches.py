@@ -125,7 +125,7 @@ def _truth(c: Tensor) -> Tensor:
 
 def _side(parent: Trace, label: str, side, seed: list[Tensor]):
     tr = Trace(parent, label)
-    tr.if_side = True  # an in-place write here to an enclosing trace's Tensor is carried by the cond
+    tr.if_side = True
     for c in seed:  # the other branch's captures first, so both functions take the same inputs
         tr.ref(c)
     with active(tr):

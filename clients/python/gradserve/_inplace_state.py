@@ -50,7 +50,7 @@ def changed(m: int, outside=None) -> list[tuple[Tensor, Tensor]]:
     """(Tensor, a Tensor bound to its present value) for each Tensor written since mark m, first written first;
     with `outside` (a trace) only those whose value at the mark was one of that trace or its ancestors (not
     a Tensor made inside the branch)."""
-    seen: dict[int, Tensor] = {}
+    seen: dict[int, Tensor | None] = {}  # None: made inside the branch (not carried)
     for t, (_, trace, _) in _state().log[m:]:
         if id(t) not in seen and (outside is None or _encloses(trace, outside)):
             seen[id(t)] = t

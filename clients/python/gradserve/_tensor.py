@@ -470,7 +470,8 @@ def _set_const_arg(self, const_arg=True):
     return self
 
 
-Tensor.median, Tensor.nansum, Tensor.round, Tensor.set_const_arg = _median, _nansum, _round, _set_const_arg
+for _name, _method in (("median", _median), ("nansum", _nansum), ("round", _round), ("set_const_arg", _set_const_arg)):
+    setattr(Tensor, _name, _method)
 setattr(Tensor, "to", _ops_method("to", "cast"))  # Tensor.to(dtype)
 def _cast_method(name: str, dtype: str):
     def method(self):

@@ -210,4 +210,4 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 
 def round(input, *, decimals=0):  # noqa: A001,A002
     """input rounded half to even at `decimals` places (Tensor.round's)."""
-    return Tensor.round(input, decimals)
+    return input.round(decimals)

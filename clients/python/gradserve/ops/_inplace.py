@@ -76,7 +76,7 @@ def _in_if_sides(tr, owner) -> bool:
     """Whether tr is a side of a traced `if` (nested ones too) inside owner's trace: the cond carries a write
     there to owner's Tensor (_branches); a loop body or a function traced on its own does not."""
     while tr is not owner:
-        if tr is None or not getattr(tr, "if_side", False):
+        if tr is None or not tr.if_side:
             return False
         tr = tr.parent
     return _inplace_state.depth() > 0

@@ -29,7 +29,7 @@ def _lower_middle(x, axis: int, keepdims: bool, ignore_nan: bool):
     return vals, idx
 
 
-def median(input, axis=-1, keepdims=False):  # noqa: A002 - MindSpore's names
+def median(input, axis: int | None = -1, keepdims=False):  # noqa: A002 - MindSpore's names
     """(lower median along axis, int64 index of that element); axis None: the median of all elements (one
     value, no index: mint.median / Tensor.median(dim=None)'s form)."""
     if axis is None:
@@ -37,7 +37,7 @@ def median(input, axis=-1, keepdims=False):  # noqa: A002 - MindSpore's names
     return _lower_middle(input, int(axis), bool(keepdims), False)
 
 
-def nanmedian(input, axis=-1, keepdims=False):  # noqa: A002
+def nanmedian(input, axis: int | None = -1, keepdims=False):  # noqa: A002
     """median ignoring NaN: (values, int64 indices) along axis; NaN (index 0) where a slice is all NaN."""
     if axis is None:
         return _lower_middle(P.reshape(input, (-1,)), 0, False, True)[0]

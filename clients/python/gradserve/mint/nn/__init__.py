@@ -2,6 +2,8 @@
 over the Cells and ops here; `mint.nn.functional` is their functional side."""
 from __future__ import annotations
 
+from typing import Any
+
 from ... import nn as _nn
 from . import functional  # noqa: F401
 from . import functional as F  # noqa: N812 - MindSpore's alias
@@ -24,7 +26,7 @@ class Identity(Cell):
 
 class _Functional(Cell):
     """a Cell whose construct is one mint.nn.functional function with the keywords given at construction."""
-    _fn = None
+    _fn: Any = None
 
     def __init__(self, **kwargs):
         super().__init__()
