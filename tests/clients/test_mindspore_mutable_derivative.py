@@ -146,3 +146,14 @@ def test_shapes_and_tensor_constructor_give_no_derivative(on_real_server, f, y, 
     got_x, got_y = grad_both(f, y)
     np.testing.assert_allclose(got_x.asnumpy(), gx)
     assert got_y == gy and type(got_y) is type(gy)
+
+
+def test_const_arg_tensor_and_set_const_arg_keep_values_and_gradient(on_real_server):
+    """Tensor(..., const_arg=True) and x.set_const_arg(False) (MindSpore: compile the values in / not): the
+    same gradient either way; d/dx sum(x @ y) is y's row sums (by hand)."""
+    y_np = np.array([[0.01, 0.3, 1.1], [0.1, 0.2, 1.3], [2.1, 1.2, 3.3]], np.float32)
+    x = Tensor(np.array([[0.5, 0.6, 0.4], [1.2, 1.3, 1.1]], np.float32), const_arg=True)
+    y = Tensor(y_np, const_arg=True)
+    assert x.set_const_arg(False) is x
+    g = ops.grad(lambda a, b: ops.matmul(a, b).sum())(x, y)
+    np.testing.assert_allclose(g.asnumpy(), np.broadcast_to(y_np.sum(axis=1), (2, 3)), rtol=1e-6)

@@ -18,7 +18,7 @@ import threading
 
 import numpy as np
 
-from . import _param_state, ops
+from . import _inplace_state, _param_state, ops
 from ._late import late
 from ._tensor import Tensor
 from ._trace import Trace, active, current, flatten_out, unflatten
@@ -93,20 +93,25 @@ def _run(run, prefix: list[bool], budget: list[int]):
     s = _stack()
     s.append(ex)
     start = _param_state.snapshot()
+    written = _inplace_state.mark()
     try:
-        return run()
-    except _Fork as f:
-        if f.explorer is not ex:
-            raise
-        cond = f.cond
+        try:
+            return run()
+        except _Fork as f:
+            if f.explorer is not ex:
+                raise
+            cond = f.cond
+        finally:
+            s.pop()
+        _param_state.restore(start)  # each side re-runs from the start
+        _inplace_state.restore(written)  # Tensors written in place before the fork too
+        budget[0] += 1
+        if budget[0] > MAX_PATHS:
+            raise ControlFlowError(f"more than {MAX_PATHS} branches on traced values in one traced function")
+        return _emit_cond(_truth(cond), lambda: _run(run, prefix + [True], budget),
+                          lambda: _run(run, prefix + [False], budget))
     finally:
-        s.pop()
-    _param_state.restore(start)  # each side re-runs from the start
-    budget[0] += 1
-    if budget[0] > MAX_PATHS:
-        raise ControlFlowError(f"more than {MAX_PATHS} branches on traced values in one traced function")
-    return _emit_cond(_truth(cond), lambda: _run(run, prefix + [True], budget),
-                      lambda: _run(run, prefix + [False], budget))
+        _inplace_state.done()
 
 
 def _truth(c: Tensor) -> Tensor:
@@ -120,11 +125,12 @@ def _truth(c: Tensor) -> Tensor:
 
 def _side(parent: Trace, label: str, side, seed: list[Tensor]):
     tr = Trace(parent, label)
+    tr.if_side = True
     for c in seed:  # the other branch's captures first, so both functions take the same inputs
         tr.ref(c)
     with active(tr):
         out = side()
-        assigned = [v for _, v in _param_state.snapshot().values()]
+        assigned = [v for _, v in _param_state.snapshot().values()] + [now for _, now in _inplace_state.changed(0)]
         for leaf in flatten_out(out)[0] + assigned:  # an enclosing value returned as it is is a capture too
             if isinstance(leaf, Tensor):
                 tr.ref(leaf)
@@ -135,17 +141,28 @@ def _emit_cond(pred: Tensor, true_side, false_side):
     parent = current()
     assert parent is not None, "explore runs inside a trace"
     start = _param_state.snapshot()
-    tt, out_t = _side(parent, "if_true", true_side, [])
-    after_t = _param_state.snapshot()
-    _param_state.restore(start)
-    ft, out_f = _side(parent, "if_false", false_side, tt.captures)
-    after_f = _param_state.snapshot()
-    _param_state.restore(start)
+    mark = _inplace_state.mark()
+    try:
+        tt, out_t = _side(parent, "if_true", true_side, [])
+        after_t = _param_state.snapshot()
+        wrote_t = {id(t): (t, v) for t, v in _inplace_state.changed(mark, parent)}  # Tensors made here: not
+        _param_state.restore(start)
+        _inplace_state.restore(mark, parent)
+        ft, out_f = _side(parent, "if_false", false_side, tt.captures)
+        after_f = _param_state.snapshot()
+        wrote_f = {id(t): (t, v) for t, v in _inplace_state.changed(mark, parent)}
+        _param_state.restore(start)
+        _inplace_state.restore(mark, parent)
+    finally:
+        _inplace_state.done()
     params = list({id(p): p for p in _param_state.changed(start, after_t) + _param_state.changed(start, after_f)}
                   .values())  # Parameters assigned in a branch: outputs of the cond too
-    if params:
-        out_t = (out_t, tuple(_param_value(after_t, p) for p in params))
-        out_f = (out_f, tuple(_param_value(after_f, p) for p in params))
+    written = [t for t, _ in {**wrote_f, **wrote_t}.values()]  # Tensors written in place in a branch: too
+    if params or written:
+        out_t = (out_t, tuple(_param_value(after_t, p) for p in params),
+                 tuple(wrote_t.get(id(t), (t, t))[1] for t in written))
+        out_f = (out_f, tuple(_param_value(after_f, p) for p in params),
+                 tuple(wrote_f.get(id(t), (t, t))[1] for t in written))
     out_t, out_f = _fill_undef(out_t, out_f), _fill_undef(out_f, out_t)
     lt, tdt = flatten_out(_mark_numbers(out_t))
     lf, tdf = flatten_out(_mark_numbers(out_f))
@@ -191,10 +208,13 @@ def _emit_cond(pred: Tensor, true_side, false_side):
     for (k, _, _), o in zip(pairs, outs):
         leaves[k] = o
     out = unflatten(tdt, leaves)
-    if params:
-        out, values = out
+    if params or written:
+        out, values, tensors = out
         for p, v in zip(params, values):
             _param_state.assign(p, v)
+        for t, v in zip(written, tensors):
+            _inplace_state.record(t)  # an enclosing `if` carries it on
+            t._become(v)
     return out
 
 

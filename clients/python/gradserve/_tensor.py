@@ -442,6 +442,36 @@ for _name in ("isneginf", "isposinf", "isinf", "isnan", "isfinite", "logaddexp",
               "masked_select", "sgn", "t", "copy"):
     setattr(Tensor, _name, _ops_method(_name, _name))
 setattr(Tensor, "bitwise_not", _ops_method("bitwise_not", "bitwise_not"))
+for _name in ("nanmedian", "aminmax", "float_power", "positive", "fmod", "det"):
+    setattr(Tensor, _name, _ops_method(_name, _name))
+
+
+def _median(self, *args, **kwargs):
+    """Tensor.median(axis=-1, keepdims=False) / (dim=, keepdim=): (values, indices), ops/_median.py."""
+    return late.ops._median.tensor_median(self, *args, **kwargs)
+
+
+def _nansum(self, *args, **kwargs):
+    """Tensor.nansum(axis=None, keepdims=False, *, dtype=None) / (dim=, keepdim=, dtype=)."""
+    return late.ops._median.tensor_nansum(self, *args, **kwargs)
+
+
+def _round(self, decimals=0):
+    """Tensor.round(decimals=0): half to even, at `decimals` places (scaled by 10**decimals)."""
+    if not decimals:
+        return late.ops.round(self)
+    scale = 10.0 ** int(decimals)
+    return late.ops.div(late.ops.round(late.ops.mul(self, scale)), scale)
+
+
+def _set_const_arg(self, const_arg=True):
+    """Tensor.set_const_arg(const_arg=True): MindSpore compiles a const_arg Tensor's values into the graph; here
+    every Tensor argument is a graph input, which gives the same values and gradients: nothing to change."""
+    return self
+
+
+for _name, _method in (("median", _median), ("nansum", _nansum), ("round", _round), ("set_const_arg", _set_const_arg)):
+    setattr(Tensor, _name, _method)
 setattr(Tensor, "to", _ops_method("to", "cast"))  # Tensor.to(dtype)
 def _cast_method(name: str, dtype: str):
     def method(self):

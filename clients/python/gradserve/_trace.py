@@ -337,6 +337,7 @@ def _arg_names_uncached(fn, target, n: int) -> list[str]:
 class Trace:
     user_vmaps = 0  # user vmap bodies being traced below this trace (ops._dropout refuses to run there)
     graph = False  # (a root's) GRAPH_MODE's semantics whatever the mode: a jit function's (trace_program)
+    if_side = False  # one side of a traced `if` (_branches): in-place writes there are carried out by the cond
 
     def __init__(self, parent: "Trace | None", label: str):
         self.parent = parent

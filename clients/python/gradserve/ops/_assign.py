@@ -2,6 +2,10 @@
 
 Inside a traced construct the update is the trace's (see _param_state: later reads in the same run see it,
 control flow carries it); outside a trace it writes the Parameter's data.
+A plain Tensor is written in place as Tensor.copy_ / add_ / sub_ are (_inplace.write: later reads see the new
+value, and a construct's input is written back into the caller's Tensor), as MindSpore 2.10 does in PyNative
+and GRAPH_MODE (checked: `AssignSub()(x, y)` in construct changes the caller's x; the gradient of Assign's
+result reaches the written Tensor, none reaches the assigned value, as for a Parameter).
 """
 from __future__ import annotations
 
@@ -10,11 +14,14 @@ import numpy as np
 from .. import _param_state
 from .._tensor import Parameter, Tensor
 from .._trace import current
+from .._late import late  # _inplace and the ops: this module is imported while ops is being built
 
 __all__ = ["assign", "Assign", "assign_add", "AssignAdd", "assign_sub", "AssignSub"]
 
 
 def _value(variable: Parameter, value) -> Tensor:
+    if not isinstance(variable, Tensor):
+        raise TypeError(f"assign: variable must be a Parameter or a Tensor, got {type(variable).__name__}")
     if not isinstance(value, Tensor):
         return Tensor(np.full(tuple(variable.shape), value, dtype=variable._dtype))
     return value if value._dtype == variable._dtype else value.astype(variable._dtype)
@@ -22,7 +29,10 @@ def _value(variable: Parameter, value) -> Tensor:
 
 def _store(variable: Parameter, value) -> None:
     if not isinstance(variable, Parameter):
-        raise TypeError(f"assign: variable must be a Parameter, got {type(variable).__name__}")
+        if isinstance(variable, Tensor):
+            late.ops._inplace.write(variable, value, "assign")
+            return
+        raise TypeError(f"assign: variable must be a Parameter or a Tensor, got {type(variable).__name__}")
     if current() is not None:
         _param_state.assign(variable, value)
     else:
@@ -32,6 +42,13 @@ def _store(variable: Parameter, value) -> None:
 def assign(variable: Parameter, value):
     """The Parameter's new value; inside a trace read as a Load of the Parameter (MindSpore 2.10: d/dp of
     what Assign returns reaches p, nothing reaches the assigned value)."""
+    if not isinstance(variable, Parameter) and isinstance(variable, Tensor):
+        # the value assigned, the gradient to the Tensor written: value + (x - x), the zero kept exact
+        # (0, not NaN, where x is not finite)
+        x, ops = variable, late.ops
+        zero = ops.select(ops.equal(ops.sub(x, x), 0), ops.sub(x, ops.stop_gradient(x)), ops.zeros_like(x))
+        _store(variable, ops.add(ops.stop_gradient(_value(variable, value)), zero))
+        return variable
     _store(variable, _value(variable, value))
     tr = current()
     if tr is None:

@@ -14,20 +14,21 @@ no write-through); `x += 1` rebinds the name only in PyNative (another name for 
 in 2.10) and is in place in GRAPH_MODE and jit (_augmented, below).
 A traced program (a Cell's construct, a jit function) writes the final value of an input it changed in place
 back into the caller's Tensor after the run, as MindSpore 2.10's GRAPH_MODE does (`net(x)` with `x.add_(1)` in
-construct changes x; _trace.trace_program). Not done (refused, naming the method): inside a trace, an in-place
-write to a value made outside the branch / loop body it is in, or to a concrete Tensor (a Cell attribute, a
-global: make it a Parameter)."""
+construct changes x; _trace.trace_program). Inside a traced `if`, a write to a Tensor of the enclosing code is
+carried out of the branch as an extra output of the cond (_inplace_state, _branches). Not done (refused, naming
+the method): inside a trace, an in-place write to a value made outside the loop body or nested function it is
+in, or to a concrete Tensor (a Cell attribute, a global: make it a Parameter)."""
 from __future__ import annotations
 
 import numpy as np
 
-from .. import context as _context
+from .. import _inplace_state, context as _context
 from .._late import late
 from .._tensor import Parameter, Tensor
 from .._trace import current
 from ._item_assign import setitem as _item_setitem
 
-__all__: list[str] = []  # methods only (set on Tensor below)
+__all__ = ["InplaceIndexAdd"]  # and Tensor's methods (set on Tensor below)
 
 
 def _as_tensor(value, like: Tensor) -> Tensor:
@@ -55,8 +56,10 @@ def write(self: Tensor, new, where: str) -> Tensor:
         late.ops.assign(self, new)
         return self
     tr = current()
-    if tr is not None and self._data is None and self._trace is not tr:
-        raise RuntimeError(f"{where}: an in-place write inside a branch, loop or nested function body to a Tensor "
+    if tr is not None and self._data is None and self._trace is not tr and _in_if_sides(tr, self._trace):
+        tr.ref(self)  # the value before the write: an input of this side, the other side's output if it keeps it
+    elif tr is not None and self._data is None and self._trace is not tr:
+        raise RuntimeError(f"{where}: an in-place write inside a loop body or nested function to a Tensor "
                            "made outside it is not supported; write `x = x.<op>(...)` (the functional form) there")
     if tr is not None and self._data is not None:
         # a concrete Tensor (a Cell attribute, a global, a constant) would keep the traced value after the
@@ -64,8 +67,19 @@ def write(self: Tensor, new, where: str) -> Tensor:
         raise RuntimeError(f"{where}: an in-place write inside a traced construct / jit / grad to a Tensor that "
                            "is not an input or a value computed there (a Cell attribute, a global, a constant) is "
                            "not supported; make it a Parameter (its updates are kept) or write `x = x.<op>(...)`")
+    _inplace_state.record(self)
     self._become(new)
     return self
+
+
+def _in_if_sides(tr, owner) -> bool:
+    """Whether tr is a side of a traced `if` (nested ones too) inside owner's trace: the cond carries a write
+    there to owner's Tensor (_branches); a loop body or a function traced on its own does not."""
+    while tr is not owner:
+        if tr is None or not tr.if_side:
+            return False
+        tr = tr.parent
+    return _inplace_state.depth() > 0
 
 
 def _inplace(name: str, functional):
@@ -97,6 +111,17 @@ def _copy(self, src, non_blocking=False):
 
 def _index_add(self, dim, index, source, *, alpha=1):
     return late.ops.index_add(self, index, _scaled(source, alpha), dim)
+
+
+class InplaceIndexAdd:
+    """ops.InplaceIndexAdd(axis)(var, indices, updates): var[indices[i]] += updates[i] along axis, written into
+    var (a Parameter or a Tensor, as Tensor.index_add_), which is returned."""
+
+    def __init__(self, axis):
+        self.axis = int(axis)
+
+    def __call__(self, var, indices, updates):
+        return write(var, late.ops.index_add(var, indices, updates, self.axis), "InplaceIndexAdd")
 
 
 _METHODS = {

@@ -1,0 +1,213 @@
+"""`gradserve.mint`: MindSpore 2.10's `mindspore.mint`, the PyTorch-style spellings (`dim` / `keepdim`,
+`correction`, `max(x, dim)` -> (values, indices)) of ops that `gradserve.ops` has. Each name is the ops
+function itself where MindSpore's signatures agree, a keyword rename of it where only the argument names
+differ, or a short function below where the meaning differs; so derivatives, dtypes and errors are those of
+the ops underneath. Forms checked against MindSpore 2.10 on CPU."""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .. import ops as _ops
+from .._tensor import Tensor
+from . import nn, special  # noqa: F401  (mint.nn, mint.nn.functional, mint.special)
+
+# the same function in ops (its positional order and keywords are mint's)
+_SAME = ("abs", "acos", "acosh", "addmm", "addmv", "arange", "argmax", "asin", "asinh", "atan", "atanh",
+         "bitwise_not", "broadcast_to", "ceil", "cos", "cosh", "cross", "einsum", "erf", "erfc", "exp", "expm1",
+         "eye", "floor", "full", "full_like", "inverse", "isclose", "isfinite", "isinf", "isnan", "isneginf", "lerp",
+         "log", "log10", "log1p", "log2", "logical_not", "matmul", "mm", "neg", "negative", "ones_like", "outer",
+         "pow", "reciprocal", "roll", "rsqrt", "searchsorted", "sigmoid", "sign", "sin", "sinh", "sqrt",
+         "square", "swapaxes", "tan", "tanh", "tile", "trace", "tril", "triu", "trunc", "unbind", "unsqueeze",
+         "zeros_like", "where", "flip", "logsumexp", "t", "reshape", "real", "imag", "topk", "baddbmm")
+# two operands, called by position or as input= / other= (some ops here take them by position only)
+_BINARY = ("mul", "remainder", "fmod", "eq", "ne", "ge", "gt", "le", "lt", "greater", "greater_equal", "less",
+           "less_equal", "not_equal", "maximum", "minimum", "logical_and", "logical_or", "logical_xor",
+           "bitwise_and", "bitwise_or", "bitwise_xor", "atan2", "arctan2", "xlogy", "floor_divide", "logaddexp",
+           "logaddexp2")
+# NumPy's spellings of the inverse functions
+_ALIASES = {"arccos": "acos", "arccosh": "acosh", "arcsin": "asin", "arcsinh": "asinh", "arctan": "atan"}
+# only the keyword names differ: mint keyword -> the ops function's
+_DIM = {"dim": "axis"}
+_KEEP = {"dim": "axis", "keepdim": "keep_dims"}
+_KEEPS = {"dim": "axis", "keepdim": "keepdims"}
+_RENAMED = {
+    "all": ("all", _KEEP), "any": ("any", _KEEP),
+    "amax": ("amax", _KEEPS), "amin": ("amin", _KEEPS), "argmin": ("argmin", _KEEPS),
+    "argsort": ("argsort", _DIM), "cat": ("cat", _DIM), "concat": ("concat", _DIM), "stack": ("stack", _DIM),
+    "chunk": ("chunk", _DIM), "split": ("split", _DIM), "cummax": ("cummax", _DIM), "cummin": ("cummin", _DIM),
+    "cumsum": ("cumsum", _DIM), "diff": ("diff", _DIM), "index_select": ("index_select", _DIM),
+    "narrow": ("narrow", _DIM), "permute": ("permute", {"dims": "axis"}), "squeeze": ("squeeze", _DIM),
+    "softmax": ("softmax", _DIM), "bmm": ("bmm", {"input": "input_x"}), "mv": ("mv", {"input": "mat"}),
+    "fix": ("trunc", {}), "clip": ("clamp", {}), "clamp": ("clamp", {}), "flatten": ("flatten", {}),
+    "meshgrid": ("meshgrid", {}),
+}
+
+
+def _binary(op, mint_name: str):
+    @functools.wraps(op)
+    def call(input, other):  # noqa: A002 - MindSpore's names
+        return op(input, other)
+    call.__name__ = call.__qualname__ = mint_name
+    return call
+
+
+def _renamed(op, names: dict, mint_name: str):
+    @functools.wraps(op)
+    def call(*args, **kwargs):
+        return op(*args, **{names.get(k, k): v for k, v in kwargs.items()})
+    call.__name__ = call.__qualname__ = mint_name
+    return call
+
+
+globals().update({n: getattr(_ops, n) for n in _SAME})
+globals().update({n: getattr(_ops, op) for n, op in _ALIASES.items()})
+globals().update({n: _binary(getattr(_ops, n), n) for n in _BINARY})
+globals().update({n: _renamed(getattr(_ops, op), names, n) for n, (op, names) in _RENAMED.items()})
+
+
+def add(input, other, *, alpha=1):  # noqa: A002
+    """input + alpha * other."""
+    return _ops.add(input, other if alpha == 1 else _ops.mul(other, alpha))
+
+
+def sub(input, other, *, alpha=1):  # noqa: A002
+    """input - alpha * other."""
+    return _ops.sub(input, other if alpha == 1 else _ops.mul(other, alpha))
+
+
+def div(input, other, *, rounding_mode=None):  # noqa: A002 - MindSpore's names
+    """input / other; rounding_mode 'floor' or 'trunc' rounds the quotient (ops.div's)."""
+    return _ops.divide(input, other, rounding_mode=rounding_mode)
+
+
+divide = div
+
+
+def _extremum(name: str, input, dim=None, keepdim=False, *, other=None):  # noqa: A002
+    if isinstance(dim, Tensor) or other is not None:  # max(input, other): elementwise
+        return getattr(_ops, "maximum" if name == "max" else "minimum")(input, dim if other is None else other)
+    values, indices = getattr(_ops, name)(input, dim, bool(keepdim))
+    return values if dim is None else (values, indices)
+
+
+def max(input, dim=None, keepdim=False, *, other=None):  # noqa: A001,A002
+    """max(input): the largest element; max(input, dim, keepdim=False): (values, int64 indices);
+    max(input, other Tensor): the elementwise maximum."""
+    return _extremum("max", input, dim, keepdim, other=other)
+
+
+def min(input, dim=None, keepdim=False, *, other=None):  # noqa: A001,A002
+    """min(input) / min(input, dim, keepdim=False) -> (values, indices) / min(input, other), as max."""
+    return _extremum("min", input, dim, keepdim, other=other)
+
+
+def var(input, dim=None, *, correction=1, keepdim=False):  # noqa: A002
+    """variance over dim (all dims when None) with `correction` (Bessel's 1 by default) subtracted from N."""
+    return _ops.var(input, dim, ddof=int(correction), keepdims=bool(keepdim))
+
+
+def std(input, dim=None, *, correction=1, keepdim=False):  # noqa: A002
+    """standard deviation, as var."""
+    return _ops.std(input, dim, ddof=int(correction), keepdims=bool(keepdim))
+
+
+def var_mean(input, dim=None, *, correction=1, keepdim=False):  # noqa: A002
+    """(var, mean) over dim."""
+    return var(input, dim, correction=correction, keepdim=keepdim), _ops.mean(input, dim, bool(keepdim))
+
+
+def std_mean(input, dim=None, *, correction=1, keepdim=False):  # noqa: A002
+    """(std, mean) over dim."""
+    return std(input, dim, correction=correction, keepdim=keepdim), _ops.mean(input, dim, bool(keepdim))
+
+
+def sort(input, *, dim=-1, descending=False, stable=False):  # noqa: A002
+    """(values, indices) along dim; always stable here (stable=True's order)."""
+    return _ops.sort(input, dim, descending)
+
+
+def transpose(input, dim0, dim1):  # noqa: A002
+    """input with dims dim0 and dim1 swapped (PyTorch's transpose; ops.transpose takes a permutation)."""
+    return _ops.swapaxes(input, dim0, dim1)
+
+
+def gather(input, dim, index):  # noqa: A002
+    """out[i][j] = input[index[i][j]][j] for dim 0 (PyTorch's gather; ops.gather is Gather by indices)."""
+    return _ops.gather_elements(input, dim, index)
+
+
+def zeros(size, *, dtype=None):
+    """a Tensor of zeros of shape size (float32 by default)."""
+    return _ops.zeros(size, dtype)
+
+
+def ones(size, *, dtype=None):
+    """a Tensor of ones of shape size (float32 by default)."""
+    return _ops.ones(size, dtype)
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """p-norm distances between the rows of x1 and x2 (compute_mode picks a kernel on devices; one here)."""
+    return _ops.cdist(x1, x2, p)
+
+
+def clone(input):  # noqa: A002
+    """a copy of input (a new Tensor, the gradient flows through)."""
+    return _ops.identity(input)
+
+
+def nan_to_num(input, nan=None, posinf=None, neginf=None):  # noqa: A002
+    """input with NaN -> nan (0), +inf -> posinf (the dtype's largest), -inf -> neginf (its lowest); the
+    gradient is 1 at the finite elements and 0 at the replaced ones."""
+    info = np.finfo(np.dtype("float32" if input._dtype == "bfloat16" else input._dtype))
+    out = input
+    for test, value in ((_ops.isnan, 0.0 if nan is None else nan),
+                        (lambda x: _ops.equal(x, float("inf")), info.max if posinf is None else posinf),
+                        (lambda x: _ops.equal(x, float("-inf")), info.min if neginf is None else neginf)):
+        out = _ops.where(test(input), _ops.full_like(input, float(value)), out)
+    return out
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
+    """whether |input - other| <= atol + rtol * |other| everywhere (a Python bool)."""
+    return bool(_ops.isclose(input, other, rtol, atol, equal_nan).all().asnumpy())
+
+
+def equal(input, other):  # noqa: A002
+    """whether input and other have the same shape and elements (one bool, PyTorch's equal; ops.equal is
+    elementwise)."""
+    if tuple(input.shape) != tuple(other.shape):
+        return Tensor(np.array(False))
+    return _ops.all(_ops.equal(input, other))
+
+
+def median(input, dim=None, keepdim=False):  # noqa: A002
+    """the lower median of all elements (dim None), or (values, int64 indices) along dim."""
+    return _ops.median(input, dim, keepdim)
+
+
+def _reduce(op: str, input, dim, keepdim, dtype):  # noqa: A002
+    x = input if dtype is None else _ops.cast(input, dtype)
+    return getattr(_ops, op)(x, dim, bool(keepdim))
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001,A002
+    """the sum over dim (all when None), cast to dtype first when given."""
+    return _reduce("sum", input, dim, keepdim, dtype)
+
+
+def mean(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    """the mean over dim (all when None), cast to dtype first when given."""
+    return _reduce("mean", input, dim, keepdim, dtype)
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    """the product over dim (all when None), cast to dtype first when given."""
+    return _reduce("prod", input, dim, keepdim, dtype)
+
+
+def round(input, *, decimals=0):  # noqa: A001,A002
+    """input rounded half to even at `decimals` places (Tensor.round's)."""
+    return input.round(decimals)

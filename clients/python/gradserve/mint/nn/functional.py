@@ -1,0 +1,90 @@
+"""`mint.nn.functional`: MindSpore 2.10's `mindspore.mint.nn.functional`, PyTorch's functional spellings
+(`dim`, `negative_slope`, `reduction='mean'` first, `inplace`) over the ops here."""
+from __future__ import annotations
+
+from ... import ops as _ops
+
+# the same function in ops
+(softshrink, hardshrink, hardswish, hardsigmoid, sigmoid, tanh, mse_loss, l1_loss, binary_cross_entropy, mish,
+ logsigmoid, relu6, selu, dropout2d, one_hot, prelu, max_pool2d, avg_pool2d, avg_pool1d, adaptive_avg_pool1d,
+ batch_norm, cross_entropy) = (
+    _ops.softshrink, _ops.hardshrink, _ops.hardswish, _ops.hardsigmoid, _ops.sigmoid, _ops.tanh, _ops.mse_loss,
+    _ops.l1_loss, _ops.binary_cross_entropy, _ops.mish, _ops.logsigmoid, _ops.relu6, _ops.selu, _ops.dropout2d,
+    _ops.one_hot, _ops.prelu, _ops.max_pool2d, _ops.avg_pool2d, _ops.avg_pool1d, _ops.adaptive_avg_pool1d,
+    _ops.batch_norm, _ops.cross_entropy)
+
+
+def relu(input, inplace=False):  # noqa: A002 - MindSpore's names (inplace: a new Tensor here either way)
+    """max(input, 0)."""
+    return _ops.relu(input)
+
+
+def silu(input, inplace=False):  # noqa: A002
+    """input * sigmoid(input)."""
+    return _ops.silu(input)
+
+
+def elu(input, alpha=1.0, inplace=False):  # noqa: A002
+    """input where > 0, alpha * (exp(input) - 1) elsewhere."""
+    return _ops.elu(input, alpha)
+
+
+def gelu(input, approximate="none"):  # noqa: A002
+    """GELU, exact ('none') or its tanh approximation ('tanh')."""
+    return _ops.gelu(input, approximate)
+
+
+def leaky_relu(input, negative_slope=0.01):  # noqa: A002
+    """input where >= 0, negative_slope * input elsewhere."""
+    return _ops.leaky_relu(input, negative_slope)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):  # noqa: A002
+    """input clipped to [min_val, max_val]."""
+    return _ops.hardtanh(input, min_val, max_val)
+
+
+def softmax(input, dim=None, dtype=None):  # noqa: A002
+    """softmax along dim (the last when None), cast to dtype first when given."""
+    x = input if dtype is None else _ops.cast(input, dtype)
+    return _ops.softmax(x, -1 if dim is None else dim)
+
+
+def log_softmax(input, dim=None, *, dtype=None):  # noqa: A002
+    """log(softmax(input)) along dim (the last when None)."""
+    x = input if dtype is None else _ops.cast(input, dtype)
+    return _ops.log_softmax(x, -1 if dim is None else dim)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):  # noqa: A002
+    """Huber-like loss (0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere), reduced by `reduction`
+    ('mean' by default: ops.smooth_l1_loss's default is 'none')."""
+    return _ops.smooth_l1_loss(input, target, beta, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):  # noqa: A002
+    """binary cross entropy of sigmoid(input) against target, with weight and pos_weight (ops' order differs)."""
+    return _ops.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction)
+
+
+def glu(input, dim=-1):  # noqa: A002
+    """a * sigmoid(b), a and b the halves of input along dim."""
+    a, b = _ops.chunk(input, 2, dim)
+    return _ops.mul(a, _ops.sigmoid(b))
+
+
+def pixel_shuffle(input, upscale_factor):  # noqa: A002
+    """(*, C r^2, H, W) -> (*, C, H r, W r): each group of r^2 channels laid out as an r x r block."""
+    r, shape = int(upscale_factor), tuple(input.shape)
+    if len(shape) < 3 or shape[-3] % (r * r):
+        raise ValueError(f"pixel_shuffle: input must be (*, C * {r}^2, H, W), got shape {shape}")
+    *lead, c, h, w = shape
+    x = _ops.reshape(input, (-1, c // (r * r), r, r, h, w))
+    x = _ops.transpose(x, (0, 1, 4, 2, 5, 3))
+    return _ops.reshape(x, (*lead, c // (r * r), h * r, w * r))
+
+
+def linear(input, weight, bias=None):  # noqa: A002
+    """input @ weight^T (+ bias): weight is (out_features, in_features)."""
+    out = _ops.matmul(input, _ops.swapaxes(weight, -1, -2) if len(weight.shape) > 1 else weight)
+    return out if bias is None else _ops.add(out, bias)

@@ -1,0 +1,69 @@
+"""MindSpore 2.10's median family: ops.median / ops.nanmedian (values and int64 indices along an axis),
+the global median, and nansum / aminmax, the other reductions met beside them as Tensor methods.
+
+The median is the LOWER middle element (the ((n - 1) // 2)-th of the sorted slice), its index that
+element's position; among ties the first position (a stable sort). The values are gathered from the input
+at those indices, so the gradient reaches the chosen element only. Forms checked against MindSpore 2.10 on
+CPU: median([[1, 3, 4, 2], [0, 2, 4, 1]], 0) = ([0, 2, 4, 1], [1, 1, 0, 1]); nanmedian ignores NaN and is
+NaN for an all-NaN slice (index 0 here; MindSpore's CPU kernel names a position its partial sort leaves
+there: 0 for up to 3 elements, 2 for 4 or 5)."""
+from __future__ import annotations
+
+from ._extra import P
+
+__all__ = ["median", "nanmedian", "nansum", "aminmax"]
+
+
+def _lower_middle(x, axis: int, keepdims: bool, ignore_nan: bool):
+    axis = axis % len(x.shape) if x.shape else 0
+    _, order = P.sort(x, axis=axis, descending=False)  # stable (ties keep their order), NaN last
+    if ignore_nan:  # the count of numbers per slice decides which sorted position is the median
+        count = P.sum(P.cast(P.equal(x, x), "int64"), axis=axis, keepdims=True)  # NaN alone differs from itself
+        k = P.maximum(P.cast(P.floor(P.div(P.cast(P.sub(count, 1), "float32"), 2.0)), "int64"), P.zeros_like(count))
+    else:
+        k = P.fill("int64", tuple(1 if i == axis else d for i, d in enumerate(x.shape)), (x.shape[axis] - 1) // 2)
+    idx = P.take_along_axis(P.cast(order, "int64"), k, axis=axis)
+    vals = P.take_along_axis(x, idx, axis=axis)
+    if not keepdims:
+        vals, idx = P.squeeze(vals, axis), P.squeeze(idx, axis)
+    return vals, idx
+
+
+def median(input, axis: int | None = -1, keepdims=False):  # noqa: A002 - MindSpore's names
+    """(lower median along axis, int64 index of that element); axis None: the median of all elements (one
+    value, no index: mint.median / Tensor.median(dim=None)'s form)."""
+    if axis is None:
+        return _lower_middle(P.reshape(input, (-1,)), 0, False, False)[0]
+    return _lower_middle(input, int(axis), bool(keepdims), False)
+
+
+def nanmedian(input, axis: int | None = -1, keepdims=False):  # noqa: A002
+    """median ignoring NaN: (values, int64 indices) along axis; NaN (index 0) where a slice is all NaN."""
+    if axis is None:
+        return _lower_middle(P.reshape(input, (-1,)), 0, False, True)[0]
+    return _lower_middle(input, int(axis), bool(keepdims), True)
+
+
+def nansum(input, axis=None, keepdims=False, *, dtype=None):  # noqa: A002
+    """the sum over axis (all when None) with NaN counted as 0, cast to dtype first when given."""
+    x = input if dtype is None else P.cast(input, getattr(dtype, "name", dtype))
+    zero = P.zeros_like(x)
+    return P.sum(P.select(P.not_equal(x, x), zero, x), axis=axis, keepdims=bool(keepdims))
+
+
+def aminmax(input, *, axis=0, keepdims=False):  # noqa: A002
+    """(min, max) over axis (all when None); of a 0-d input, itself for any axis (MindSpore 2.10: shape ())."""
+    if not input.shape:
+        axis = None
+    return P.min(input, axis=axis, keepdims=bool(keepdims)), P.max(input, axis=axis, keepdims=bool(keepdims))
+
+
+def tensor_median(input, axis=-1, keepdims=False, *, dim=None, keepdim=None):  # noqa: A002
+    """Tensor.median(axis=-1, keepdims=False) or (dim=..., keepdim=...): (values, indices) along the axis
+    (MindSpore 2.10 on CPU: median() with no argument is along the last axis too)."""
+    return median(input, axis if dim is None else dim, keepdims if keepdim is None else keepdim)
+
+
+def tensor_nansum(input, axis=None, keepdims=False, *, dtype=None, dim=None, keepdim=None):  # noqa: A002
+    """Tensor.nansum(axis=None, keepdims=False, *, dtype=None) or (dim=..., keepdim=..., dtype=...)."""
+    return nansum(input, axis if dim is None else dim, keepdims if keepdim is None else keepdim, dtype=dtype)
