@@ -200,6 +200,9 @@ class Optimizer(Cell):
     def _update_decayed(self, w: Any, g: Any, state: Any, lr: Any, wd: Any, /) -> tuple[Any, Any]:
         raise NotImplementedError
 
+    beta1: float  # (declared for _adam_moments; set by the Adam family's constructors)
+    beta2: float
+
     def _adam_moments(self, g: Any, state: Any, t: Any, /) -> tuple[Any, Any]:
         """Adam's moments (Adam, AdamWeightDecay, Lamb): m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2, with the
         betas and 1 - beta in the parameter's dtype `t`, as MindSpore computes them."""
