@@ -113,8 +113,8 @@ def _clip(x, lo=None, hi=None, *, min=None, max=None):  # noqa: A002 - the op's 
     out = x
     if lo is not None:
         out = xp.where(x < lo, lo, out)
-    if hi is not None:
-        out = xp.where(x > hi, hi, out)
+    if hi is not None:  # compares the lo-clipped value, as the engine's clip: lo > hi gives hi everywhere
+        out = xp.where(out > hi, hi, out)
     return out
 
 
