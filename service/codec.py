@@ -88,7 +88,8 @@ def split_raw(body: bytes, header_length: str | None) -> tuple[memoryview, memor
         return mv, None
     # ASCII digits only: int() also takes "+24", "2_4" and " 24 ", which a proxy may read otherwise
     if not (header_length.isascii() and header_length.isdigit()):
-        raise InvalidRequest(f"{HEADER_LENGTH} is not an integer", header=HEADER_LENGTH)
+        raise InvalidRequest(f"{HEADER_LENGTH} {header_length[:40]!r} is not a non-negative decimal integer",
+                             header=HEADER_LENGTH)
     n = int(header_length)
     if not 0 <= n <= len(mv):
         raise InvalidRequest(f"{HEADER_LENGTH} {n} is outside the body of {len(mv)} bytes", header=HEADER_LENGTH)
