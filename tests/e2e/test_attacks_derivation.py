@@ -144,7 +144,9 @@ def test_one_clients_slow_derivations_leave_room_and_a_thread_for_another(srv, c
     ths = [threading.Thread(target=attack, args=(i,)) for i in range(attacks)]
     for th in ths:
         th.start()
-    wait_until(lambda: c.get("/v1/devices").json()["admitting"] >= attacks, "the attacks did not take their places")
+    # the attacker holds its derivation and at least one more place (all four at once is not guaranteed: the
+    # server may refuse the attacker a place (429) or end one (413) before the last is admitted: CI saw < 4 for 60 s)
+    wait_until(lambda: c.get("/v1/devices").json()["admitting"] >= 2, "the attacks did not take their places")
     # another client, with a graph never derived before (it needs a derive thread)
     r = call(c, "grad", {"graph": sin_net_named("victim"), "inputs": [np.full(1, 0.5, F32)]})
     pending = attacks - len(answers)
@@ -155,7 +157,7 @@ def test_one_clients_slow_derivations_leave_room_and_a_thread_for_another(srv, c
     for th in ths:
         th.join(3 * CEILING)
     for i, a in answers.items():
-        assert a.status_code in (413, 504), a.text[:500]  # a limit, or the deadline on a loaded box
+        assert a.status_code in (413, 429, 504), a.text[:500]  # a limit, no place for it, or the deadline
         if a.status_code == 413:
             assert error_of(a)["detail"]["limit"] in ("max_nodes", "max_work"), a.text[:500]
     assert len(answers) == attacks

@@ -97,6 +97,7 @@ def test_irfft_gradient_matches_torch_including_dc_and_nyquist(n):
     (lambda gb: gb.fft(gb.input((2, 3), "float64"), axes=(1,)), "fft: needs a complex operand"),
     (lambda gb: gb.rfft(gb.input((2, 3), "complex64"), axes=(1,)), "rfft: not defined for complex operands"),
     (lambda gb: gb.rfft(gb.input((2, 0), "float32"), axes=(1,)), "axis 1 .* is empty"),
+    (lambda gb: gb.rfft(gb.input((2, 3), "float16"), axes=(1,)), "rfft: needs a float32 or float64 operand"),
     (lambda gb: gb.fft(gb.input((2, 3), "complex64"), axes=(1, -1)), "distinct axes"),
     (lambda gb: gb.fft(gb.input((2, 3), "complex64"), axes=(2,)), "axis 2 out of range"),
     (lambda gb: gb.fft(gb.input((2, 3), "complex64"), axes=(1,), norm="none"), "norm must be"),
