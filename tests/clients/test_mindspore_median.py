@@ -86,3 +86,13 @@ def test_median_of_a_slice_with_nan_is_nan_at_its_first_nan(on_real_server):
     _eq(values, np.nan, "float32")
     _eq(indices, 0, "int64")
     _eq(grad(lambda a: ops.median(a, axis=-1)[0].sum())(Tensor(x)), [[0, 1, 0], [0, 0, 1]], "float32")
+
+
+@pytest.mark.parametrize("dt, want", [("int32", "int32"), ("int8", "int8"), ("uint8", "uint8"), ("int16", "int16"),
+                                      ("int64", "int64"), ("bool", "int64")])
+def test_nansum_keeps_an_integer_dtype(fake, dt, want):
+    """MindSpore 2.10 (CPU): ops.nansum / Tensor.nansum of an integer Tensor keep its dtype (ops.sum widens to
+    int64), of a bool one give int64."""
+    x = Tensor(np.array([[1, 1, 0], [1, 0, 1]]).astype(dt))
+    _eq(ops.nansum(x), 4, want)
+    _eq(x.nansum(0), [2, 1, 1], want)

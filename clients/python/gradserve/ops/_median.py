@@ -47,10 +47,12 @@ def nanmedian(input, axis: int | None = -1, keepdims=False):  # noqa: A002
 
 
 def nansum(input, axis=None, keepdims=False, *, dtype=None):  # noqa: A002
-    """the sum over axis (all when None) with NaN counted as 0, cast to dtype first when given."""
+    """the sum over axis (all when None) with NaN counted as 0, cast to dtype first when given; an integer
+    sum keeps its dtype, a bool one is int64 (MindSpore 2.10's nansum; ops.sum widens integers to int64)."""
     x = input if dtype is None else P.cast(input, getattr(dtype, "name", dtype))
     zero = P.zeros_like(x)
-    return P.sum(P.select(P.not_equal(x, x), zero, x), axis=axis, keepdims=bool(keepdims))
+    out = P.sum(P.select(P.not_equal(x, x), zero, x), axis=axis, keepdims=bool(keepdims))
+    return out if x.dtype.name == "bool" or out.dtype == x.dtype else P.cast(out, x.dtype.name)
 
 
 def aminmax(input, *, axis=0, keepdims=False):  # noqa: A002
