@@ -76,6 +76,11 @@ def _cases():
         ("sort", [_x(3, 4)], {"axis": -1, "descending": False}), ("sort", [_x(3, 4)], {"axis": 0, "descending": True}),
         ("top_k", [_x(3, 5)], {"k": 2, "axis": -1, "largest": True}),
         ("top_k", [_x(4, 3)], {"k": 3, "axis": 0, "largest": False}),
+        # integers descending: -x wraps (uint8 1 -> 255, int8 -128 -> -128); the engine sorts on ~x
+        ("sort", [np.array([1, 0, 255, 7], np.uint8)], {"axis": 0, "descending": True}),
+        ("sort", [np.array([[-128, 3, 127], [0, -128, 1]], np.int8)], {"axis": -1, "descending": True}),
+        ("top_k", [np.array([1, 0, 255, 7], np.uint8)], {"k": 2, "axis": 0, "largest": True}),
+        ("sort", [np.array([True, False, True])], {"axis": 0, "descending": True}),
         ("clip", [_x(3, 4)], {"min": -0.5, "max": 0.5}), ("clip", [_x(3, 4)], {"min": None, "max": 0.1}),
         ("clip", [_x(3, 4), _x(4), _x(3, 1) + 1], {}),
         ("clip", [(_x(3, 4) * 5).astype(np.int32)], {"min": -1.5, "max": 2.5}),

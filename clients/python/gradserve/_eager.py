@@ -100,8 +100,10 @@ def _gather(x, idx, axis):
 
 def _sort(x, axis, descending, k=None):
     ax = axis % x.ndim
-    # stable, ties keep the first index first; descending as an ascending sort of -x (NumPy has no descending=)
-    idx = xp.astype(xp.argsort(-x if descending else x, axis=ax, stable=True), xp.int64)
+    # stable, ties keep the first index first; descending as an ascending sort of an order-reversed key (NumPy
+    # has no descending=), the engine's: -x for floats, ~x for ints and bool (-x wraps: uint8 1 -> 255)
+    key = x if not descending else -x if dtype_name(x.dtype).startswith("float") else xp.bitwise_invert(x)
+    idx = xp.astype(xp.argsort(key, axis=ax, stable=True), xp.int64)
     if k is not None:
         idx = idx[(slice(None),) * ax + (slice(0, k), ...)]
     return xp.take_along_axis(x, idx, axis=ax), idx
