@@ -84,6 +84,11 @@ def _cases():
         ("clip", [_x(3, 4)], {"min": -0.5, "max": 0.5}), ("clip", [_x(3, 4)], {"min": None, "max": 0.1}),
         ("clip", [_x(3, 4), _x(4), _x(3, 1) + 1], {}),
         ("clip", [(_x(3, 4) * 5).astype(np.int32)], {"min": -1.5, "max": 2.5}),
+        # integer bounds as the engine reads them: ceil(min), floor(max), within the dtype
+        ("clip", [np.arange(-3, 4, dtype=np.int32)], {"min": 0.5, "max": -1.5}),
+        ("clip", [np.arange(-3, 4, dtype=np.int32)], {"min": -2.5, "max": 1.5}),
+        ("clip", [np.array([1, 0, 255, 7], np.uint8)], {"min": -1.5, "max": 300.0}),
+        ("clip", [np.array([-128, 0, 127], np.int8)], {"min": float("-inf"), "max": 1e9}),
     ]
     z, w = _x(3, 4) + 1j * _x(3, 4), (_x(4) + 1j * _x(4)).astype(np.complex128)  # complex64, complex128
     out += [(op, [z], {}) for op in ("conj", "real", "imag", "angle", "abs", "exp", "sin", "sqrt", "tanh", "neg")]

@@ -11,6 +11,7 @@ remote mode: `set_eager_mode("remote")` or GRADSERVE_EAGER=remote.
 """
 from __future__ import annotations
 
+import math
 import os
 from typing import Any, Callable
 
@@ -109,7 +110,17 @@ def _sort(x, axis, descending, k=None):
     return xp.take_along_axis(x, idx, axis=ax), idx
 
 
+def _int_bound(v, rnd, dtype):
+    """A float bound of an integer clip as the integer of `dtype` it acts as (the engine's clip)."""
+    if v is None:
+        return None
+    info = np.iinfo(dtype)
+    return float(np.clip(rnd(v) if math.isfinite(v) else v, info.min, info.max))
+
+
 def _clip(x, lo=None, hi=None, *, min=None, max=None):  # noqa: A002 - the op's attribute names
+    if np.issubdtype(x.dtype, np.integer):  # x >= ceil(min) iff x >= min for integers; the bounds within the dtype
+        min, max = _int_bound(min, math.ceil, x.dtype), _int_bound(max, math.floor, x.dtype)
     lo = lo if lo is not None else (None if min is None else xp.asarray(min, dtype=x.dtype))
     hi = hi if hi is not None else (None if max is None else xp.asarray(max, dtype=x.dtype))
     out = x
