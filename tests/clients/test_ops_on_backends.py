@@ -1,4 +1,4 @@
-"""The SDK ops of stop 25 that are compositions of engine ops (the median family, the scatters that write
+"""The SDK ops that are compositions of engine ops (the median family, the scatters that write
 into their input, the FFT family) on the engine's other array backends: the fake server's engine runs on
 array-api-strict and PyTorch CPU, every op goes to it (eager mode "remote"), and the values are MindSpore
 2.10's (the same ones test_mindspore_median / test_mindspore_scatter_write check on NumPy) or numpy.fft's."""
@@ -11,6 +11,8 @@ from gradserve import Parameter, Tensor, _eager, jit, ops
 
 from engine import Engine
 from engine.backends import BackendUnavailable, get_backend
+
+from .test_mindspore_scatter_write import EXPECTED, IDX, UPD, X  # MindSpore 2.10's values
 
 
 @pytest.fixture(params=["array_api_strict", "torch"])
@@ -43,23 +45,11 @@ def test_median_family(on_backend):
     np.testing.assert_array_equal(indices.asnumpy(), [1, 1, 0, 1])
 
 
-X = np.arange(1, 13, dtype=np.float32).reshape(3, 4)
-IDX = np.array([[0], [2], [0]], np.int32)
-UPD = np.array([[2, 2, 2, 2], [3, 3, 3, 3], [5, 5, 5, 5]], np.float32)
-SCATTER = {  # MindSpore 2.10: ops.<name>()(Parameter(X), IDX, UPD)
-    "ScatterNdMul": [[10, 20, 30, 40], [5, 6, 7, 8], [27, 30, 33, 36]],
-    "ScatterNdDiv": [[0.1, 0.2, 0.3, 0.4], [5, 6, 7, 8], [3, 10 / 3, 11 / 3, 4]],
-    "ScatterNdMax": [[5, 5, 5, 5], [5, 6, 7, 8], [9, 10, 11, 12]],
-    "ScatterNdMin": [[1, 2, 2, 2], [5, 6, 7, 8], [3, 3, 3, 3]],
-    "ScatterNdUpdate": [[5, 5, 5, 5], [5, 6, 7, 8], [3, 3, 3, 3]],
-}
-
-
-@pytest.mark.parametrize("name", sorted(SCATTER))
+@pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_scatter_writes(on_backend, name):
     p = Parameter(Tensor(X.copy()), name="p")
     getattr(ops, name)()(p, Tensor(IDX), Tensor(UPD))
-    np.testing.assert_allclose(p.asnumpy(), SCATTER[name], rtol=1e-6)
+    np.testing.assert_allclose(p.asnumpy(), EXPECTED[name], rtol=1e-6)
 
 
 def test_integer_scatter_division_by_zero_saturates(on_backend):
