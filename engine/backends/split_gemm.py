@@ -282,10 +282,11 @@ def matmul_pair(a1, b1, out1, a2, b2, out2):
     nothing the first writes (a layer's backward pass: dX = dY @ W.T, dW = X.T @ dY). Split, the two go
     as one: the helpers are woken once and the caller waits once, not twice (each hand-off ~50-100 us on a
     VM whose idle vCPU halts: benchmarks/w2_split_trace.py), and the threads' ends even out over both
-    products' blocks. Each product is cut for half the threads (pair_threads: at 2, whole; the caller
-    takes the larger, or the first of equal ones). Every block is one BLAS call on aligned edges, as when a
-    product is split alone: the same bits. Sequential when either would not split alone or one's output
-    may overlap an operand of the other."""
+    products' blocks. Each product is cut for half the threads (pair_threads: at 2, whole; the larger block
+    is first in the counter, which the caller, not yet a woken helper, usually takes). Every block is one BLAS
+    call on aligned edges, so a pair has the bits of the unsplit products wherever a split product has them
+    (see the module's docstring; the pair's edges differ from a product split alone). Sequential when either
+    would not split alone or one's output may overlap an operand of the other."""
     if _threads > 1:
         first, second = _splittable(a1, b1, out1), _splittable(a2, b2, out2)
         if first is not None and second is not None and not _crossed(first, second):

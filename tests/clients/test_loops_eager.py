@@ -76,9 +76,19 @@ def _cases():
         ("sort", [_x(3, 4)], {"axis": -1, "descending": False}), ("sort", [_x(3, 4)], {"axis": 0, "descending": True}),
         ("top_k", [_x(3, 5)], {"k": 2, "axis": -1, "largest": True}),
         ("top_k", [_x(4, 3)], {"k": 3, "axis": 0, "largest": False}),
+        # integers descending: -x wraps (uint8 1 -> 255, int8 -128 -> -128); the engine sorts on ~x
+        ("sort", [np.array([1, 0, 255, 7], np.uint8)], {"axis": 0, "descending": True}),
+        ("sort", [np.array([[-128, 3, 127], [0, -128, 1]], np.int8)], {"axis": -1, "descending": True}),
+        ("top_k", [np.array([1, 0, 255, 7], np.uint8)], {"k": 2, "axis": 0, "largest": True}),
+        ("sort", [np.array([True, False, True])], {"axis": 0, "descending": True}),
         ("clip", [_x(3, 4)], {"min": -0.5, "max": 0.5}), ("clip", [_x(3, 4)], {"min": None, "max": 0.1}),
         ("clip", [_x(3, 4), _x(4), _x(3, 1) + 1], {}),
         ("clip", [(_x(3, 4) * 5).astype(np.int32)], {"min": -1.5, "max": 2.5}),
+        # integer bounds as the engine reads them: ceil(min), floor(max), within the dtype
+        ("clip", [np.arange(-3, 4, dtype=np.int32)], {"min": 0.5, "max": -1.5}),
+        ("clip", [np.arange(-3, 4, dtype=np.int32)], {"min": -2.5, "max": 1.5}),
+        ("clip", [np.array([1, 0, 255, 7], np.uint8)], {"min": -1.5, "max": 300.0}),
+        ("clip", [np.array([-128, 0, 127], np.int8)], {"min": float("-inf"), "max": 1e9}),
     ]
     z, w = _x(3, 4) + 1j * _x(3, 4), (_x(4) + 1j * _x(4)).astype(np.complex128)  # complex64, complex128
     out += [(op, [z], {}) for op in ("conj", "real", "imag", "angle", "abs", "exp", "sin", "sqrt", "tanh", "neg")]

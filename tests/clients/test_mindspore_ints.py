@@ -2,9 +2,10 @@
 Parameters; dout passed back through a Cast to an integer dtype). Expected values by hand:
 d(a*b)/da = b, d(cast(x)*3)/dx = 3."""
 import numpy as np
+import pytest
 
 import gradserve as gs
-from gradserve import Parameter, Tensor, nn, ops
+from gradserve import Parameter, Tensor, mint, nn, ops
 
 
 def f32(v):
@@ -68,3 +69,13 @@ def test_integer_sum_dtypes_follow_mindspore(on_real_server):
         assert [o.dtype for o in outs] == [gs.int64, gs.int64, gs.int32, gs.bool_, gs.int64, gs.int32]
         for o, want in zip(outs, [5, 5, 5, True, 5, 1]):
             np.testing.assert_array_equal(o.asnumpy(), np.full(4, want))
+
+
+@pytest.mark.parametrize("dt", ["bool", "int8", "uint8", "int16", "int32", "int64"])
+def test_sum_and_prod_of_every_integer_dtype_give_int64(fake, dt):
+    """MindSpore 2.10 (CPU, run by hand): ops.sum / ops.prod / Tensor.prod / mint.sum / mint.prod of bool and
+    each integer dtype give int64 (ReduceProd keeps the dtype); e.g. prod of [True, False, True] is 0."""
+    x = Tensor(np.array([[1, 1, 0], [1, 1, 1]]).astype(dt))
+    outs = [ops.sum(x), ops.prod(x), x.prod(), mint.sum(x), mint.prod(x), ops.prod(x, 1), mint.prod(x, 1)]
+    assert [o.dtype for o in outs] == [gs.int64] * len(outs)
+    assert [o.asnumpy().tolist() for o in outs] == [5, 0, 0, 5, 0, [0, 1], [0, 1]]

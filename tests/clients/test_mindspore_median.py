@@ -70,3 +70,29 @@ def test_aminmax_of_a_0d_tensor_is_itself(on_real_server, mode):
             assert low.shape == () and high.shape == ()  # MindSpore 2.10: shape () in every case
             assert float(low.asnumpy()) == float(high.asnumpy()) == 32.0
     context.set_context(mode=context.PYNATIVE_MODE)
+
+
+def test_median_of_a_slice_with_nan_is_nan_at_its_first_nan(on_real_server):
+    """MindSpore 2.10 (CPU): a NaN in the slice makes the median NaN, its index the first NaN's position and the
+    gradient reaches that element (as torch.median); nanmedian is the form that skips NaN."""
+    x = np.array([[1.0, np.nan, 2.0], [3.0, 1.0, 1.0]], np.float32)
+    values, indices = ops.median(Tensor(x), axis=-1)
+    _eq(values, [np.nan, 1.0], "float32")
+    _eq(indices, [1, 2], "int64")
+    values, indices = ops.median(Tensor(x), axis=0)
+    _eq(values, [1.0, np.nan, 1.0], "float32")
+    _eq(indices, [0, 0, 1], "int64")
+    values, indices = ops.median(Tensor(np.array([np.nan, 5, 1, np.nan, 0], np.float32)), axis=0)
+    _eq(values, np.nan, "float32")
+    _eq(indices, 0, "int64")
+    _eq(grad(lambda a: ops.median(a, axis=-1)[0].sum())(Tensor(x)), [[0, 1, 0], [0, 0, 1]], "float32")
+
+
+@pytest.mark.parametrize("dt, want", [("int32", "int32"), ("int8", "int8"), ("uint8", "uint8"), ("int16", "int16"),
+                                      ("int64", "int64"), ("bool", "int64")])
+def test_nansum_keeps_an_integer_dtype(fake, dt, want):
+    """MindSpore 2.10 (CPU): ops.nansum / Tensor.nansum of an integer Tensor keep its dtype (ops.sum widens to
+    int64), of a bool one give int64."""
+    x = Tensor(np.array([[1, 1, 0], [1, 0, 1]]).astype(dt))
+    _eq(ops.nansum(x), 4, want)
+    _eq(x.nansum(0), [2, 1, 1], want)

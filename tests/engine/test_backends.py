@@ -187,3 +187,23 @@ def test_ops_float32_match_numpy(backend, case):
         for a, b in zip(tree_flatten(eng.run(g, xs)), tree_flatten(ref.run(g, xs))):
             assert a.dtype == b.dtype == np.float32
             np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
+
+
+# -- what the SDK's median family (ops.median / nanmedian: sort, then take_along_axis) relies on ----------------
+@pytest.mark.parametrize("dtype, descending", [("float32", False), ("float32", True), ("int32", True),
+                                               ("uint8", True)])
+def test_sort_is_stable_with_nan_last_on_each_backend(backend, dtype, descending):
+    """Ties keep their order and NaN sorts last (both directions), as numpy.argsort(kind='stable') of the
+    order key (NumPy's documented NaN-last order; for descending, of -x); integers descend without -x wrapping."""
+    if dtype == "float32":
+        x = np.array([[2.0, np.nan, 1.0, 2.0, np.nan, 0.0], [1.0, 1.0, np.nan, -1.0, 1.0, 3.0]], np.float32)
+        key = -x if descending else x
+    else:
+        x = np.array([[3, 0, 255, 3, 7, 1], [1, 1, 0, 2, 1, 5]], dtype)
+        key = -x.astype(np.int64)
+    want_idx = np.argsort(key, axis=1, kind="stable")
+    gb = GraphBuilder("sort")
+    values, idx = gb.emit("sort", [gb.input(x.shape, dtype)], {"axis": 1, "descending": descending})
+    got_values, got_idx = Engine(backend).run(gb.build([values, idx]), [x])
+    np.testing.assert_array_equal(got_idx, want_idx)
+    np.testing.assert_array_equal(got_values, np.take_along_axis(x, want_idx, axis=1))

@@ -11,6 +11,7 @@ remote mode: `set_eager_mode("remote")` or GRADSERVE_EAGER=remote.
 """
 from __future__ import annotations
 
+import math
 import os
 from typing import Any, Callable
 
@@ -100,14 +101,26 @@ def _gather(x, idx, axis):
 
 def _sort(x, axis, descending, k=None):
     ax = axis % x.ndim
-    # stable, ties keep the first index first; descending as an ascending sort of -x (NumPy has no descending=)
-    idx = xp.astype(xp.argsort(-x if descending else x, axis=ax, stable=True), xp.int64)
+    # stable, ties keep the first index first; descending as an ascending sort of an order-reversed key (NumPy
+    # has no descending=), the engine's: -x for floats, ~x for ints and bool (-x wraps: uint8 1 -> 255)
+    key = x if not descending else -x if dtype_name(x.dtype).startswith("float") else xp.bitwise_invert(x)
+    idx = xp.astype(xp.argsort(key, axis=ax, stable=True), xp.int64)
     if k is not None:
         idx = idx[(slice(None),) * ax + (slice(0, k), ...)]
     return xp.take_along_axis(x, idx, axis=ax), idx
 
 
+def _int_bound(v, rnd, dtype):
+    """A float bound of an integer clip as the integer of `dtype` it acts as (the engine's clip)."""
+    if v is None:
+        return None
+    info = np.iinfo(dtype)
+    return float(np.clip(rnd(v) if math.isfinite(v) else v, info.min, info.max))
+
+
 def _clip(x, lo=None, hi=None, *, min=None, max=None):  # noqa: A002 - the op's attribute names
+    if np.issubdtype(x.dtype, np.integer):  # x >= ceil(min) iff x >= min for integers; the bounds within the dtype
+        min, max = _int_bound(min, math.ceil, x.dtype), _int_bound(max, math.floor, x.dtype)
     lo = lo if lo is not None else (None if min is None else xp.asarray(min, dtype=x.dtype))
     hi = hi if hi is not None else (None if max is None else xp.asarray(max, dtype=x.dtype))
     out = x

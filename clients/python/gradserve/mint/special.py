@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from .. import ops as _ops
+from .nn.functional import log_softmax  # noqa: F401  (the same function in both namespaces)
 
 erfc, expm1, log1p, round = _ops.erfc, _ops.expm1, _ops.log1p, _ops.round  # noqa: A001 - MindSpore's names
 
@@ -20,8 +21,3 @@ def sinc(input):  # noqa: A002
     safe = _ops.where(_ops.equal(input, 0), _ops.ones_like(px), px)  # no 0/0 in the value or the gradient
     return _ops.where(_ops.equal(input, 0), _ops.ones_like(px), _ops.div(_ops.sin(safe), safe))
 
-
-def log_softmax(input, dim=None, *, dtype=None):  # noqa: A002
-    """log(softmax(input)) along dim (the last when None), cast to dtype first when given."""
-    x = input if dtype is None else _ops.cast(input, dtype)
-    return _ops.log_softmax(x, -1 if dim is None else dim)

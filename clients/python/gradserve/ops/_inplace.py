@@ -42,7 +42,6 @@ def write(self: Tensor, new, where: str) -> Tensor:
     new = _as_tensor(new, self)
     if tuple(new.shape) != tuple(self.shape):
         try:
-            np.broadcast_shapes(tuple(new.shape), tuple(self.shape))
             ok = np.broadcast_shapes(tuple(new.shape), tuple(self.shape)) == tuple(self.shape)
         except ValueError:
             ok = False

@@ -2,7 +2,8 @@
 the global median, and nansum / aminmax, the other reductions met beside them as Tensor methods.
 
 The median is the LOWER middle element (the ((n - 1) // 2)-th of the sorted slice), its index that
-element's position; among ties the first position (a stable sort). The values are gathered from the input
+element's position; among ties the first position (a stable sort). A slice holding NaN has the median NaN,
+at its first NaN (MindSpore 2.10 and torch.median; nanmedian skips NaN). The values are gathered from the input
 at those indices, so the gradient reaches the chosen element only. Forms checked against MindSpore 2.10 on
 CPU: median([[1, 3, 4, 2], [0, 2, 4, 1]], 0) = ([0, 2, 4, 1], [1, 1, 0, 1]); nanmedian ignores NaN and is
 NaN for an all-NaN slice (index 0 here; MindSpore's CPU kernel names a position its partial sort leaves
@@ -17,11 +18,12 @@ __all__ = ["median", "nanmedian", "nansum", "aminmax"]
 def _lower_middle(x, axis: int, keepdims: bool, ignore_nan: bool):
     axis = axis % len(x.shape) if x.shape else 0
     _, order = P.sort(x, axis=axis, descending=False)  # stable (ties keep their order), NaN last
-    if ignore_nan:  # the count of numbers per slice decides which sorted position is the median
-        count = P.sum(P.cast(P.equal(x, x), "int64"), axis=axis, keepdims=True)  # NaN alone differs from itself
+    count = P.sum(P.cast(P.equal(x, x), "int64"), axis=axis, keepdims=True)  # numbers per slice: NaN != NaN
+    if ignore_nan:  # the middle of the numbers
         k = P.maximum(P.cast(P.floor(P.div(P.cast(P.sub(count, 1), "float32"), 2.0)), "int64"), P.zeros_like(count))
-    else:
-        k = P.fill("int64", tuple(1 if i == axis else d for i, d in enumerate(x.shape)), (x.shape[axis] - 1) // 2)
+    else:  # the middle of the slice, or its first NaN (sorted right after the numbers): MindSpore's NaN median
+        n = x.shape[axis]
+        k = P.select(P.less(count, n), count, P.fill("int64", tuple(count.shape), (n - 1) // 2))
     idx = P.take_along_axis(P.cast(order, "int64"), k, axis=axis)
     vals = P.take_along_axis(x, idx, axis=axis)
     if not keepdims:
@@ -45,10 +47,12 @@ def nanmedian(input, axis: int | None = -1, keepdims=False):  # noqa: A002
 
 
 def nansum(input, axis=None, keepdims=False, *, dtype=None):  # noqa: A002
-    """the sum over axis (all when None) with NaN counted as 0, cast to dtype first when given."""
+    """the sum over axis (all when None) with NaN counted as 0, cast to dtype first when given; an integer
+    sum keeps its dtype, a bool one is int64 (MindSpore 2.10's nansum; ops.sum widens integers to int64)."""
     x = input if dtype is None else P.cast(input, getattr(dtype, "name", dtype))
     zero = P.zeros_like(x)
-    return P.sum(P.select(P.not_equal(x, x), zero, x), axis=axis, keepdims=bool(keepdims))
+    out = P.sum(P.select(P.not_equal(x, x), zero, x), axis=axis, keepdims=bool(keepdims))
+    return out if x.dtype.name == "bool" or out.dtype == x.dtype else P.cast(out, x.dtype.name)
 
 
 def aminmax(input, *, axis=0, keepdims=False):  # noqa: A002

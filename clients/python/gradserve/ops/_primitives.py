@@ -254,10 +254,22 @@ def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False):
 def sum(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):  # noqa: A001
     axis = dim if dim is not None else axis
     keepdims = keepdim if keepdim is not None else keepdims
+    return _out(apply("sum", [_widened(x)], {"axis": _axis(axis), "keepdims": bool(keepdims)}))
+
+
+_NARROW_INTS = ("bool", "int8", "uint8", "int16", "int32")
+
+
+def _widened(x) -> Tensor:
+    """x as int64 when bool or a narrower integer: MindSpore 2.10's ops.sum / ops.prod (and their Tensor and
+    mint forms) give int64 for those; ReduceSum / ReduceProd keep the dtype."""
     x = x if isinstance(x, Tensor) else Tensor(x)
-    if x._dtype in ("bool", "int32"):  # MindSpore's ops.sum / Tensor.sum widen these (ReduceSum does not)
-        x = _cast(x, "int64")
-    return _out(apply("sum", [x], {"axis": _axis(axis), "keepdims": bool(keepdims)}))
+    return _cast(x, "int64") if x._dtype in _NARROW_INTS else x
+
+
+def prod(x, axis=None, keep_dims: bool = False, *, keepdims=None):
+    kd = keepdims if keepdims is not None else keep_dims
+    return _out(apply("prod", [_widened(x)], {"axis": _axis(axis), "keepdims": bool(kd)}))
 
 
 def _reduction(op):
@@ -270,7 +282,6 @@ def _reduction(op):
 
 
 mean = _reduction("mean")
-prod = _reduction("prod")
 amax = max = _reduction("max")  # noqa: A001
 amin = min = _reduction("min")  # noqa: A001
 logsumexp = _reduction("logsumexp")

@@ -9,9 +9,9 @@ from . import functional  # noqa: F401
 from . import functional as F  # noqa: N812 - MindSpore's alias
 
 Cell = _nn.Cell
-(ReLU, Sigmoid, Tanh, SiLU, Flatten, LogSigmoid, Mish, Dropout, Embedding, PReLU) = (
+(ReLU, Sigmoid, Tanh, SiLU, Flatten, LogSigmoid, Mish, Dropout, Embedding, PReLU, PixelShuffle) = (
     _nn.ReLU, _nn.Sigmoid, _nn.Tanh, _nn.SiLU, _nn.Flatten, _nn.LogSigmoid, _nn.Mish, _nn.Dropout, _nn.Embedding,
-    _nn.PReLU)
+    _nn.PReLU, _nn.PixelShuffle)
 
 
 class Identity(Cell):
@@ -84,14 +84,6 @@ class Softmax(_Functional):
 
     def __init__(self, dim=None):
         super().__init__(dim=dim)
-
-
-class PixelShuffle(_Functional):
-    """PixelShuffle(upscale_factor)."""
-    _fn = staticmethod(F.pixel_shuffle)
-
-    def __init__(self, upscale_factor):
-        super().__init__(upscale_factor=upscale_factor)
 
 
 class GroupNorm(_nn.GroupNorm):

@@ -7,11 +7,11 @@ from ... import ops as _ops
 # the same function in ops
 (softshrink, hardshrink, hardswish, hardsigmoid, sigmoid, tanh, mse_loss, l1_loss, binary_cross_entropy, mish,
  logsigmoid, relu6, selu, dropout2d, one_hot, prelu, max_pool2d, avg_pool2d, avg_pool1d, adaptive_avg_pool1d,
- batch_norm, cross_entropy) = (
+ batch_norm, cross_entropy, pixel_shuffle) = (
     _ops.softshrink, _ops.hardshrink, _ops.hardswish, _ops.hardsigmoid, _ops.sigmoid, _ops.tanh, _ops.mse_loss,
     _ops.l1_loss, _ops.binary_cross_entropy, _ops.mish, _ops.logsigmoid, _ops.relu6, _ops.selu, _ops.dropout2d,
     _ops.one_hot, _ops.prelu, _ops.max_pool2d, _ops.avg_pool2d, _ops.avg_pool1d, _ops.adaptive_avg_pool1d,
-    _ops.batch_norm, _ops.cross_entropy)
+    _ops.batch_norm, _ops.cross_entropy, _ops.pixel_shuffle)
 
 
 def relu(input, inplace=False):  # noqa: A002 - MindSpore's names (inplace: a new Tensor here either way)
@@ -71,17 +71,6 @@ def glu(input, dim=-1):  # noqa: A002
     """a * sigmoid(b), a and b the halves of input along dim."""
     a, b = _ops.chunk(input, 2, dim)
     return _ops.mul(a, _ops.sigmoid(b))
-
-
-def pixel_shuffle(input, upscale_factor):  # noqa: A002
-    """(*, C r^2, H, W) -> (*, C, H r, W r): each group of r^2 channels laid out as an r x r block."""
-    r, shape = int(upscale_factor), tuple(input.shape)
-    if len(shape) < 3 or shape[-3] % (r * r):
-        raise ValueError(f"pixel_shuffle: input must be (*, C * {r}^2, H, W), got shape {shape}")
-    *lead, c, h, w = shape
-    x = _ops.reshape(input, (-1, c // (r * r), r, r, h, w))
-    x = _ops.transpose(x, (0, 1, 4, 2, 5, 3))
-    return _ops.reshape(x, (*lead, c // (r * r), h * r, w * r))
 
 
 def linear(input, weight, bias=None):  # noqa: A002
