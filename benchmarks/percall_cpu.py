@@ -234,12 +234,24 @@ def _codec_job(reqs: dict, wl: str) -> tuple[dict, bytes, str]:
 
 def codec_cpu(reqs_file: str, rounds: int = 40, n: int = 500) -> dict:
     """The codec's CPU per call in this tree with its memos (gradserve._wire: request heads, answer layouts)
-    and without them (the walk; the full decode), alternating in one process: {workload part: us}."""
+    and without them (the walk; the full decode), and the whole SDK call with and without (call memo / off),
+    alternating in one process: {workload part: us}."""
     import gradserve._client as C
     import gradserve._wire as W
 
     reqs, res = pickle.loads(Path(reqs_file).read_bytes()), {}
-    known = W._known_layout
+    known, layout = W._known_layout, W._layout
+    calls, _, cur = _sdk_calls(reqs_file)
+
+    def memos(on: bool) -> None:
+        W._known_layout, W._layout = (known, layout) if on else (lambda mv, n: None, lambda body, chunks: None)
+
+    def call(wl: str, on: bool):
+        memos(on)
+        try:
+            return calls[wl]()
+        finally:
+            memos(True)
 
     def walk(body):
         enc = W._Encoder(True, None)
@@ -256,7 +268,9 @@ def codec_cpu(reqs_file: str, rounds: int = 40, n: int = 500) -> dict:
         body, rcontent, hl = _codec_job(reqs, wl)
         fns = [("encode memo", lambda: W.encode_request(body, binary=True)), ("encode walk", lambda: walk(body)),
                ("decode memo", lambda: C.Result.from_response(W.decode_response(rcontent, hl))),
-               ("decode full", lambda: full(rcontent, hl))]
+               ("decode full", lambda: full(rcontent, hl)),  # and the whole SDK call, the wire canned:
+               ("call memo", lambda: call(wl, True)), ("call off", lambda: call(wl, False))]
+        cur["r"] = reqs[wl]
         for r in range(rounds):
             for name, fn in fns if r % 2 else fns[::-1]:
                 t = time.thread_time()
