@@ -4,6 +4,8 @@
     python benchmarks/percall_cpu.py --tree base=/tmp/base --tree new=.  # A/B: one server per tree
     python benchmarks/percall_cpu.py --sdk-only --tree base=/tmp/base --tree new=.
     python benchmarks/percall_cpu.py --sdk-only --instructions --tree base=/tmp/base --tree new=.
+    python benchmarks/percall_cpu.py --sdk-only --instructions --codec --tree base=/tmp/base --tree new=.
+    python benchmarks/percall_cpu.py --sdk-only --codec      # this tree's codec with its memos and without
 
 server: L3's and L1's requests as the SDK sends them (captured once) are posted raw, in rounds of N,
 to one real server per tree in turn (order alternating); per request: the server's main-process CPU and
@@ -217,6 +219,89 @@ def sdk_marked(reqs_file: str, n: int) -> None:
         os.getpgrp()
 
 
+def _codec_job(reqs: dict, wl: str) -> tuple[dict, bytes, str]:
+    """(the workload's recorded job body, its tensors zeros; its recorded answer; the answer's header length)."""
+    import gradserve._wire as W
+
+    _, _, content, headers, _, rheaders, rcontent = reqs[wl]
+    head = json.loads(content[:int(headers[W.HEADER_LENGTH])])
+    zeros = lambda t: np.zeros(t["shape"], W.V2_TO_NP[t["datatype"]])  # noqa: E731
+    body = {k: [zeros(t) for t in v] if k == "inputs" else {p: zeros(t) for p, t in v.items()} if k == "params"
+            else v for k, v in head.items()}
+    assert json.loads(W.encode_request(body, binary=True)[0][:int(headers[W.HEADER_LENGTH])]) == head
+    return body, rcontent, {k.lower(): v for k, v in rheaders.items()}[W.HEADER_LENGTH.lower()]
+
+
+def codec_cpu(reqs_file: str, rounds: int = 40, n: int = 500) -> dict:
+    """The codec's CPU per call in this tree with its memos (gradserve._wire: request heads, answer layouts)
+    and without them (the walk; the full decode), and the whole SDK call with and without (call memo / off),
+    alternating in one process: {workload part: us}."""
+    import gradserve._client as C
+    import gradserve._wire as W
+
+    reqs, res = pickle.loads(Path(reqs_file).read_bytes()), {}
+    known, layout = W._known_layout, W._layout
+    calls, _, cur = _sdk_calls(reqs_file)
+
+    def memos(on: bool) -> None:
+        W._known_layout, W._layout = (known, layout) if on else (lambda mv, n: None, lambda body, chunks: None)
+
+    def call(wl: str, on: bool):
+        memos(on)
+        try:
+            return calls[wl]()
+        finally:
+            memos(True)
+
+    def walk(body):
+        enc = W._Encoder(True, None)
+        return W.dumps(enc.walk(body)), enc.chunks
+
+    def full(rcontent, hl):
+        W._known_layout = lambda mv, n: None
+        try:
+            return C.Result.from_response(W.decode_response(rcontent, hl))
+        finally:
+            W._known_layout = known
+
+    for wl in WORKLOADS:
+        body, rcontent, hl = _codec_job(reqs, wl)
+        fns = [("encode memo", lambda: W.encode_request(body, binary=True)), ("encode walk", lambda: walk(body)),
+               ("decode memo", lambda: C.Result.from_response(W.decode_response(rcontent, hl))),
+               ("decode full", lambda: full(rcontent, hl)),  # and the whole SDK call, the wire canned:
+               ("call memo", lambda: call(wl, True)), ("call off", lambda: call(wl, False))]
+        cur["r"] = reqs[wl]
+        for r in range(rounds):
+            for name, fn in fns if r % 2 else fns[::-1]:
+                t = time.thread_time()
+                for _ in range(n):
+                    fn()
+                res.setdefault(f"{wl} {name}", []).append((time.thread_time() - t) / n * 1e6)
+    return {k: float(np.median(v)) for k, v in res.items()}
+
+
+def codec_marked(reqs_file: str, n: int) -> None:
+    """(in a subprocess under callgrind) the SDK codec alone on each workload's recorded job: n encodes of its
+    body, then n decodes of its answer with the Result built, each between two marks."""
+    import gradserve._client as C
+    import gradserve._wire as W
+
+    reqs = pickle.loads(Path(reqs_file).read_bytes())
+    for wl in WORKLOADS:
+        body, rcontent, hl = _codec_job(reqs, wl)
+        for _ in range(50):
+            W.encode_request(body, binary=True)
+            C.Result.from_response(W.decode_response(rcontent, hl))
+        os.getppid()
+        for _ in range(n):
+            W.encode_request(body, binary=True)
+        os.getpgrp()
+        os.getppid()
+        for _ in range(n):
+            C.Result.from_response(W.decode_response(rcontent, hl))
+        os.getpgrp()
+
+
 WORKLOADS = ("l3", "l1")
 CALLGRIND_MARKS = ["--zero-before=os_getppid", "--dump-before=os_getpgrp"]
 
@@ -229,16 +314,17 @@ def _summary(path: Path) -> int:
     raise ValueError(f"no summary in {path}")
 
 
-def sdk_instructions(reqs_file: Path, trees: list, n: int) -> dict:
+def sdk_instructions(reqs_file: Path, trees: list, n: int, codec: bool = False) -> dict:
     """Instructions per SDK call (callgrind, the wire canned), one process per tree, all at once: a count
     that the machine's load does not change (PYTHONHASHSEED fixed), where CPU time on a busy shared box
-    swings by +-20% between runs. Python's own work, not the cache misses a cold call pays."""
-    runs = []
+    swings by +-20% between runs. Python's own work, not the cache misses a cold call pays. codec: the
+    codec's parts alone (codec_marked)."""
+    runs, marked, parts = [], "--_codec-marked" if codec else "--_sdk-marked", CODEC_PARTS if codec else [""]
     for name, tree in trees:
         out = reqs_file.parent / f"cg-{name}"
         env = dict(os.environ, PYTHONPATH=_paths(tree), PYTHONHASHSEED="0")
         cmd = ["valgrind", "--tool=callgrind", *CALLGRIND_MARKS, f"--callgrind-out-file={out}", sys.executable,
-               str(ROOT / "benchmarks" / "percall_cpu.py"), "--_sdk-marked", str(reqs_file), "--n", str(n)]
+               str(ROOT / "benchmarks" / "percall_cpu.py"), marked, str(reqs_file), "--n", str(n)]
         runs.append((name, out, subprocess.Popen(cmd, env=env, cwd=tree, stdout=subprocess.DEVNULL,
                                                  stderr=subprocess.PIPE, text=True)))
     res = {}
@@ -246,9 +332,13 @@ def sdk_instructions(reqs_file: Path, trees: list, n: int) -> dict:
         _, err = proc.communicate()
         if proc.returncode:
             raise RuntimeError(f"callgrind run of {name} failed: {err[-2000:]}")
-        for k, wl in enumerate(WORKLOADS, 1):  # one dump per workload, in order
-            res[f"{wl} {name}"] = _summary(Path(f"{out}.{k}")) / n
+        dumps = [f"{wl}{part}" for wl in WORKLOADS for part in parts]  # one dump per mark pair, in order
+        for k, what in enumerate(dumps, 1):
+            res[f"{what} {name}"] = _summary(Path(f"{out}.{k}")) / n
     return res
+
+
+CODEC_PARTS = [" encode", " decode+Result"]
 
 
 def main() -> int:
@@ -261,7 +351,11 @@ def main() -> int:
     ap.add_argument("--sdk-rounds", type=int, default=3, help="SDK processes per tree (CPU time)")
     ap.add_argument("--instructions", action="store_true",
                     help="SDK: instructions per call under callgrind (valgrind) instead of CPU time")
+    ap.add_argument("--codec", action="store_true",
+                    help="the codec alone (request encode; answer decode + Result): with --instructions per tree, "
+                         "else this tree's CPU with its memos and without, alternating in one process")
     ap.add_argument("--_sdk", help=argparse.SUPPRESS)
+    ap.add_argument("--_codec-marked", help=argparse.SUPPRESS)
     ap.add_argument("--_sdk-marked", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args._sdk:
@@ -269,6 +363,9 @@ def main() -> int:
         return 0
     if args._sdk_marked:
         sdk_marked(args._sdk_marked, args.n)
+        return 0
+    if args._codec_marked:
+        codec_marked(args._codec_marked, args.n)
         return 0
     trees = [tuple(t.split("=", 1)) for t in args.tree] or [("this", str(ROOT))]
     with tempfile.TemporaryDirectory() as tmp:
@@ -279,8 +376,11 @@ def main() -> int:
             for k, v in server_rounds(reqs, trees, args.n, args.rounds).items():
                 print(f"{k:14s} " + "  ".join(f"{a} {b:7.1f}" for a, b in v.items()))
         if args.instructions:
-            for k, v in sdk_instructions(reqs_file, trees, min(args.n, 400)).items():
-                print(f"{k:14s} sdk_instructions {v:9.0f}")
+            for k, v in sdk_instructions(reqs_file, trees, min(args.n, 400), args.codec).items():
+                print(f"{k:24s} sdk_instructions {v:9.0f}")
+        elif args.codec:
+            for k, v in codec_cpu(str(reqs_file)).items():
+                print(f"{k:24s} cpu_us {v:7.2f}")
         elif not args.server_only:
             res: dict = {}
             for k in range(args.sdk_rounds):  # one process per tree and round, trees in turn
