@@ -260,10 +260,14 @@ class Servicer(pb_grpc.GradserveServicer):
         if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip().encode(), k) for k in self.keys):
             raise Unauthorized("missing or wrong API key: send metadata authorization: Bearer <key>")
 
+    def _client(self, context) -> str:
+        """jobs.client_of for a call: its API key, else its peer's host."""
+        auth = dict(context.invocation_metadata() or ()).get("authorization")
+        return client_of(self.core, auth, client_shm.grpc_peer_host(context.peer()))
+
     async def _job(self, kind: str, request, context) -> pb.JobResponse:
         md = dict(context.invocation_metadata() or ())
-        call = JobCall(self.core, kind, "grpc", md.get(REQUEST_ID),
-                       client_of(self.core, md.get("authorization"), client_shm.grpc_peer_host(context.peer())))
+        call = JobCall(self.core, kind, "grpc", md.get(REQUEST_ID), self._client(context))
         context.set_trailing_metadata(((REQUEST_ID, call.request_id),))
         bound = False  # the job's deadline is the call's own gRPC deadline
         try:
@@ -331,10 +335,11 @@ class Servicer(pb_grpc.GradserveServicer):
                 m = models.RegisterRequest.model_validate({"graph": graph})
             except ValidationError as e:
                 raise validation_error(e) from None
+            client = self._client(context)
             if len(request.graph_json) > BIG:
-                out = await asyncio.to_thread(self.core.register_graph, m.graph, strict)
+                out = await asyncio.to_thread(self.core.register_graph, m.graph, strict, client)
             else:
-                out = self.core.register_graph(m.graph, strict)
+                out = self.core.register_graph(m.graph, strict, client)
             return pb.RegisterGraphResponse(graph_id=out["graph_id"], signature=_signature(out["signature"]))
 
         return await self._guard(context, fn)
