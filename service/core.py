@@ -303,7 +303,7 @@ class Core:
         spec = spec_of(req.kind, req.options)
         d = self.deriver.cached(req.kind, gid, spec)
         if d is None:
-            d = await self.derive_share.run(req.client, self.deriver.derive, req.kind, gid, g, spec)
+            d = await self.derive_share.run(req.client, self.deriver.derive, req.kind, gid, g, spec, req.client)
         inputs = check_extra(d, self._checks(d.key, d, DerivedChecks), req)
         self._check_output(d, req)
         if req.recipe is not None and req.graph is None:

@@ -22,7 +22,7 @@ from .errors import InvalidRequest, LimitExceeded, NotFound, ServiceError, from_
 
 log = logging.getLogger("gradserve.registry")
 NODE_BYTES = 256  # about what one node costs in JSON and loaded (Var, Eqn, attrs)
-CLIENT_SHARE = 0.5  # of the registered-graph cache (bytes and entries) one client's graphs may hold
+CLIENT_SHARE = 0.5  # of the graph caches (registered, derived: bytes and entries) one client's entries may hold
 
 
 class LRU:

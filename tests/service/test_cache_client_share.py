@@ -1,7 +1,10 @@
 """service.registry.LRU with a per-owner share: one owner putting distinct entries without end evicts its own
-oldest, never another owner's (the e2e attack: tests/e2e/test_attacks_graph_cache.py)."""
+oldest, never another owner's (the e2e attack: tests/e2e/test_attacks_graph_cache.py); the derived-graph cache
+shares the same way (a client deriving without end cannot make another's derive again)."""
 from __future__ import annotations
 
+from engine import GraphBuilder
+from service.derivation import Deriver
 from service.registry import LRU
 
 
@@ -50,3 +53,18 @@ def test_entries_without_an_owner_and_caches_without_a_share_are_plain_lru():
     for i in range(5):
         s.put(i, i, 1)
     assert list(s.d) == [2, 3, 4] and not s.owned
+
+
+def test_one_clients_many_derivations_leave_another_clients_derived_graph_cached():
+    def net(seed: float):
+        gb = GraphBuilder("n")
+        x = gb.input((3,), name="x")
+        return gb.build(gb.sin(gb.mul(x, gb.full((3,), seed, "float32"))))
+
+    d = Deriver(4, 10 ** 6, 1 << 24, 8)
+    spec = {"grad_position": 0}
+    theirs = d.derive("grad", "theirs", net(-1.0), spec, client="b")
+    for i in range(20):
+        d.derive("grad", f"g{i}", net(float(i)), spec, client="a")
+    assert d.cached("grad", "theirs", spec) is theirs
+    assert len(d.cache.owned["a"]) == 4  # half of 8 entries
