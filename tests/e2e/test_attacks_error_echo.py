@@ -4,7 +4,8 @@ validation errors: 3 MB of answer for a 1 MB request, and a log line as long (am
 protocol's error text is cut to ~1 KB (each detail string to ~256 characters, saying how much was cut:
 service.errors.clip), as gRPC's trailers already were.
 
-Against a real server; each case also checks the answer still names what is wrong (its start) and its code."""
+Against real servers (one with the OIP suite's model repository for the Open Inference Protocol and UM-Bridge);
+each case also checks the answer still names what is wrong (its start) and its code."""
 from __future__ import annotations
 
 import json
@@ -92,3 +93,40 @@ def test_an_oip_error_echoing_a_long_model_name_is_cut_short(c):
     r = c.post("/v2/models/" + "A" * 6000 + "/infer", json={"inputs": []})
     assert r.status_code == 404, r.text[:300]
     assert len(r.content) < 2048 and "more characters)" in r.text, (len(r.content), r.text[:300])
+
+
+# -- the model surfaces (Open Inference Protocol, UM-Bridge): a model repository ------------------------------
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    from oip.models import write_repository  # (tests/ is on sys.path: the OIP suite's repository)
+    repo = write_repository(tmp_path_factory.mktemp("models"))
+    s = Server(tmp_path_factory.mktemp("attacks_echo_models") / "server.log", devices="cpu",
+               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MODEL_REPOSITORY": str(repo)})
+    with httpx.Client(base_url=s.url, timeout=120) as cl:
+        yield cl
+    s.stop()
+
+
+def oip_inputs(**edit) -> list:
+    x = {"name": "x", "shape": [2, 3], "datatype": "FP32", "data": [1.0] * 6, **edit}
+    return [x, {"name": "y", "shape": [3, 3], "datatype": "FP32", "data": [1.0] * 9}]
+
+
+MODEL_CASES = {
+    "oip input name": ("/v2/models/seed_grad/infer", {"inputs": oip_inputs(name=BIG)}, "has no input"),
+    "oip datatype": ("/v2/models/seed_grad/infer", {"inputs": oip_inputs(datatype=BIG)}, "unknown datatype"),
+    "oip output name": ("/v2/models/seed_grad/infer", {"inputs": oip_inputs(), "outputs": [{"name": BIG}]},
+                        "has no output"),
+    "oip input parameter": ("/v2/models/seed_grad/infer", {"inputs": oip_inputs(parameters={BIG: 1})},
+                            "unsupported input parameters"),
+    "umbridge model": ("/umbridge/Evaluate", {"name": BIG, "input": [[1.0] * 3], "config": {}}, "model 'AAAA"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MODEL_CASES))
+def test_a_model_surface_error_echoing_a_huge_name_is_cut_short(models, case):
+    path, body, says = MODEL_CASES[case]
+    r = models.post(path, content=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
+    assert 400 <= r.status_code < 500, r.text[:300]
+    assert len(r.content) < 2048 and "more characters)" in r.text, (len(r.content), r.text[:300])
+    assert says in r.text, r.text[:300]
