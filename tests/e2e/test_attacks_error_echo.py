@@ -1,6 +1,6 @@
 """Attacks that make an error echo the request: a name of 1 MB (an op, a variable, an attribute, a field, a
 datatype, a graph id, a format) came back whole in the error's message, and again in its path and its
-validation errors: 3 MB of answer for a 1 MB request, and a log line as long (amplification). Now every
+validation errors: 3 MB of answer for a 1 MB request (amplification). Now every
 protocol's error text is cut to ~1 KB (each detail string to ~256 characters, saying how much was cut:
 service.errors.clip), as gRPC's trailers already were.
 
