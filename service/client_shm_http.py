@@ -26,7 +26,7 @@ MAX_BODY = 64 * 1024
 
 
 def _error(e: ServiceError) -> JSONResponse:
-    return JSONResponse({"error": e.message}, status_code=http_status(e.code))
+    return JSONResponse({"error": e.public_message}, status_code=http_status(e.code))
 
 
 def _answer(call) -> JSONResponse:

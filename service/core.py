@@ -241,8 +241,8 @@ class Core:
                 "caches": {"graphs": self.registry.graphs.describe(), "derived": self.deriver.cache.describe()}}
 
     # -- graphs ----------------------------------------------------------------------------------------
-    def register_graph(self, graph: Any, strict: bool = False) -> dict:
-        gid, g = self.registry.load(graph, None, strict)
+    def register_graph(self, graph: Any, strict: bool = False, client: str | None = None) -> dict:
+        gid, g = self.registry.load(graph, None, strict, client)
         return {"graph_id": gid, "signature": signature(g)}
 
     def get_graph(self, graph_id: str) -> dict:
@@ -296,14 +296,14 @@ class Core:
         if req.kind not in KINDS:
             raise InvalidRequest(f"unknown job kind {req.kind!r}")
         if req.size_hint > (1 << 20):
-            gid, g = await asyncio.to_thread(self.registry.load, req.graph, req.graph_id, req.graph_strict)
+            gid, g = await asyncio.to_thread(self.registry.load, req.graph, req.graph_id, req.graph_strict, req.client)
         else:
-            gid, g = self.registry.load(req.graph, req.graph_id, req.graph_strict)
+            gid, g = self.registry.load(req.graph, req.graph_id, req.graph_strict, req.client)
         check_inputs(self._checks(gid, g, GraphChecks), req)
         spec = spec_of(req.kind, req.options)
         d = self.deriver.cached(req.kind, gid, spec)
         if d is None:
-            d = await self.derive_share.run(req.client, self.deriver.derive, req.kind, gid, g, spec)
+            d = await self.derive_share.run(req.client, self.deriver.derive, req.kind, gid, g, spec, req.client)
         inputs = check_extra(d, self._checks(d.key, d, DerivedChecks), req)
         self._check_output(d, req)
         if req.recipe is not None and req.graph is None:

@@ -20,7 +20,7 @@ from engine.ir import Graph
 from engine.serialize import canonical_json, graph_to_json, source_map, tensor_to_json
 
 from .errors import InvalidRequest, LimitExceeded, ServiceError
-from .registry import LRU, engine_error, graph_bytes
+from .registry import CLIENT_SHARE, LRU, engine_error, graph_bytes
 
 KINDS = ("eval", "grad", "jvp", "vjp", "jacobian", "hessian", "hvp")
 EXTRA = {"grad": "sens", "jvp": "tangents", "vjp": "v", "hvp": "v"}  # the extra tensors each kind takes
@@ -160,7 +160,9 @@ class Deriver:
         self.max_order = max_order
         self.max_work = max_work  # the engine's budget while the derived graph is built
         self.max_nodes = max_nodes
-        self.cache = LRU(cap_bytes, max_entries)  # (graph_id, spec key) -> Derived
+        # (graph_id, spec key) -> Derived; one client's derivations hold at most its share (as registered graphs):
+        # a client deriving distinct graphs without end cannot make everyone else's derive again each time
+        self.cache = LRU(cap_bytes, max_entries, share=CLIENT_SHARE)
         self.skeys: dict = {}  # (kind, frozen spec) -> spec key: its canonical JSON, built once per distinct spec
 
     def spec_key(self, kind: str, spec: dict) -> str:
@@ -177,7 +179,7 @@ class Deriver:
     def cached(self, kind: str, gid: str, spec: dict) -> Derived | None:
         return self.cache.get((gid, self.spec_key(kind, spec)))
 
-    def derive(self, kind: str, gid: str, g: Graph, spec: dict) -> Derived:
+    def derive(self, kind: str, gid: str, g: Graph, spec: dict, client: str | None = None) -> Derived:
         skey = self.spec_key(kind, spec)
         d = self.cache.get((gid, skey))
         if d is not None:
@@ -198,7 +200,7 @@ class Deriver:
         d.sources = source_map(d.graph)  # lets the worker name the caller's nodes in its errors
         check_sizes(d.graph, self.max_elements)
         d.key = "sha256:" + hashlib.sha256(f"{gid}|{skey}".encode()).hexdigest()
-        self.cache.put((gid, skey), d, 2 * len(d.text) + graph_bytes(d.graph))
+        self.cache.put((gid, skey), d, 2 * len(d.text) + graph_bytes(d.graph), owner=client)
         return d
 
     def _derive(self, kind: str, g: Graph, spec: dict) -> Derived:

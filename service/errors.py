@@ -7,6 +7,26 @@ from __future__ import annotations
 
 from typing import Any
 
+# An error echoes what the request named (an op, a variable, a field, a graph id): a 1 MB name came back whole,
+# in the message and again in the path (3 MB of answer for 1 MB asked). Every protocol renders these clipped.
+MESSAGE_CHARS = 1024
+DETAIL_CHARS = 256
+
+
+def clip(text: str, n: int) -> str:
+    """text cut to about n characters, saying so; a text cut already is left as it is."""
+    return text if len(text) <= n + 40 else text[:n] + f"... ({len(text) - n} more characters)"
+
+
+def _clip_detail(v: Any) -> Any:
+    if isinstance(v, str):
+        return clip(v, DETAIL_CHARS)
+    if isinstance(v, dict):
+        return {k: _clip_detail(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_clip_detail(x) for x in v]
+    return v
+
 
 class ServiceError(Exception):
     code = "internal"
@@ -18,8 +38,14 @@ class ServiceError(Exception):
             self.code = code
         self.detail = {k: v for k, v in detail.items() if v is not None}
 
+    @property
+    def public_message(self) -> str:
+        """The message as answered (clipped: it may echo the request)."""
+        return clip(self.message, MESSAGE_CHARS)
+
     def to_dict(self) -> dict:
-        return {"error": {"code": self.code, "message": self.message, "detail": self.detail}}
+        """The error as answered; message and detail clipped (they may echo the request)."""
+        return {"error": {"code": self.code, "message": self.public_message, "detail": _clip_detail(self.detail)}}
 
 
 class InvalidRequest(ServiceError):

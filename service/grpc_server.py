@@ -39,7 +39,8 @@ from pydantic import ValidationError
 
 from . import client_shm, codec, models
 from .core import Core, JobRequest, JobResult
-from .errors import CODES, DeadlineExceeded, Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized
+from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Internal, InvalidRequest, Overloaded,
+                     ServiceError, Unauthorized, clip)
 from .grpc_conns import ConnWatch
 from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id, validate, validation_error
 from .proto import gradserve_pb2 as pb
@@ -61,19 +62,14 @@ def grpc_code(code: str) -> grpc.StatusCode:
 TRAILER_BYTES = 4096  # the error body in the trailers stays well under gRPC's 8 KiB metadata limit
 
 
-def clip(text: str, n: int) -> str:
-    """text cut to about n characters, saying so; a text cut already is left as it is."""
-    return text if len(text) <= n + 40 else text[:n] + f"... ({len(text) - n} more characters)"
-
-
 def rich_status(err: ServiceError) -> bytes:
     """The error as a standard google.rpc.Status (grpc-status-details-bin): ErrorInfo with the error code,
     the setting a limit names and whether a retry can help; RetryInfo when it can (overloaded)."""
-    st = status_pb2.Status(code=grpc_code(err.code).value[0], message=err.message)
+    st = status_pb2.Status(code=grpc_code(err.code).value[0], message=err.public_message)
     meta = {"retryable": "true" if isinstance(err, Overloaded) else "false"}
     for k in ("limit", "path", "request_id", "device"):
         if isinstance(err.detail.get(k), str):
-            meta[k] = clip(err.detail[k], 256)
+            meta[k] = clip(err.detail[k], DETAIL_CHARS)
     info = error_details_pb2.ErrorInfo(reason=err.code.upper(), domain="gradserve", metadata=meta)
     st.details.add().Pack(info)
     if isinstance(err, Overloaded):
@@ -87,8 +83,8 @@ def error_trailers(err: ServiceError) -> tuple:
     raw = json.dumps(body, separators=(",", ":")).encode()
     if len(raw) > TRAILER_BYTES:
         e = body["error"]
-        e["message"] = clip(e["message"], 1024)
-        e["detail"] = {k: (clip(v, 256) if isinstance(v, str) else v) for k, v in e["detail"].items()
+        e["message"] = clip(e["message"], MESSAGE_CHARS)
+        e["detail"] = {k: (clip(v, DETAIL_CHARS) if isinstance(v, str) else v) for k, v in e["detail"].items()
                        if isinstance(v, (str, int, float, bool)) or v is None}
         raw = json.dumps(body, separators=(",", ":")).encode()
     md = [(ERROR_KEY, raw), ("grpc-status-details-bin", rich_status(err))]
@@ -264,10 +260,14 @@ class Servicer(pb_grpc.GradserveServicer):
         if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip().encode(), k) for k in self.keys):
             raise Unauthorized("missing or wrong API key: send metadata authorization: Bearer <key>")
 
+    def _client(self, context) -> str:
+        """jobs.client_of for a call: its API key, else its peer's host."""
+        auth = dict(context.invocation_metadata() or ()).get("authorization")
+        return client_of(self.core, auth, client_shm.grpc_peer_host(context.peer()))
+
     async def _job(self, kind: str, request, context) -> pb.JobResponse:
         md = dict(context.invocation_metadata() or ())
-        call = JobCall(self.core, kind, "grpc", md.get(REQUEST_ID),
-                       client_of(self.core, md.get("authorization"), client_shm.grpc_peer_host(context.peer())))
+        call = JobCall(self.core, kind, "grpc", md.get(REQUEST_ID), self._client(context))
         context.set_trailing_metadata(((REQUEST_ID, call.request_id),))
         bound = False  # the job's deadline is the call's own gRPC deadline
         try:
@@ -304,7 +304,7 @@ class Servicer(pb_grpc.GradserveServicer):
         return remaining is not None and remaining < own
 
     async def _abort(self, context, e: ServiceError) -> None:
-        e.message = clip(e.message, 1024)  # the details and the trailer's message alike
+        e.message = e.public_message  # the details and the trailer's message alike
         await context.abort(grpc_code(e.code), e.message, trailing_metadata=error_trailers(e))
 
     async def Grad(self, request, context):
@@ -335,10 +335,11 @@ class Servicer(pb_grpc.GradserveServicer):
                 m = models.RegisterRequest.model_validate({"graph": graph})
             except ValidationError as e:
                 raise validation_error(e) from None
+            client = self._client(context)
             if len(request.graph_json) > BIG:
-                out = await asyncio.to_thread(self.core.register_graph, m.graph, strict)
+                out = await asyncio.to_thread(self.core.register_graph, m.graph, strict, client)
             else:
-                out = self.core.register_graph(m.graph, strict)
+                out = self.core.register_graph(m.graph, strict, client)
             return pb.RegisterGraphResponse(graph_id=out["graph_id"], signature=_signature(out["signature"]))
 
         return await self._guard(context, fn)

@@ -27,7 +27,7 @@ from starlette.requests import ClientDisconnect
 
 from . import client_shm, client_shm_http, codec, docs_assets, examples, head_memo, models, onnx_graphs, shm, timeline
 from .core import Core, JobRequest
-from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id, validate, validation_error
+from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, request_client, offload, request_id, validate, validation_error
 from .errors import (Internal, InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout, ServiceError, Unauthorized,
                      http_status)
 from .settings import Settings
@@ -661,8 +661,9 @@ def _graph_routes(ctx: AppContext) -> APIRouter:
             m = models.RegisterRequest.model_validate(head)
         except ValidationError as e:
             raise validation_error(e) from None
-        out = await asyncio.to_thread(core.register_graph, m.graph, strict) if len(body) > BIG \
-            else core.register_graph(m.graph, strict)
+        client = request_client(core, request)
+        out = await asyncio.to_thread(core.register_graph, m.graph, strict, client) if len(body) > BIG \
+            else core.register_graph(m.graph, strict, client)
         return JSONResponse(out, status_code=201)
 
     @graphs.get("/{graph_id}", operation_id="get_graph", response_model=models.GraphResponse, responses=err_docs)

@@ -14,7 +14,7 @@ import numpy as np
 from . import client_shm, codec
 from .core import Core
 from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
-from .grpc_server import clip, grpc_code
+from .grpc_server import grpc_code
 from .jobs import client_of
 from .oip_http import EXTENSIONS, check_outputs, place_outputs, select_outputs, server_version
 from .oip_proto import grpc_predict_v2_pb2 as pb
@@ -97,7 +97,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
     async def _fail(self, context, e: ServiceError):
         # cut: a message echoing a long model name must stay within the peer's metadata limit (8 KiB),
         # or the client sees its stream removed instead of the status
-        await context.abort(grpc_code(e.code), clip(e.message, 1024))
+        await context.abort(grpc_code(e.code), e.public_message)
 
     async def ServerLive(self, request, context):
         return pb.ServerLiveResponse(live=self.core.live())

@@ -45,7 +45,7 @@ def server_version() -> str:
 
 def v2_error(e: ServiceError) -> JSONResponse:
     headers = {"Retry-After": str(e.retry_after)} if isinstance(e, Overloaded) else {}
-    return JSONResponse({"error": e.message}, status_code=http_status(e.code), headers=headers)
+    return JSONResponse({"error": e.public_message}, status_code=http_status(e.code), headers=headers)
 
 
 def key_checker(settings: Settings):

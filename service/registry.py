@@ -22,17 +22,26 @@ from .errors import InvalidRequest, LimitExceeded, NotFound, ServiceError, from_
 
 log = logging.getLogger("gradserve.registry")
 NODE_BYTES = 256  # about what one node costs in JSON and loaded (Var, Eqn, attrs)
+CLIENT_SHARE = 0.5  # of the graph caches (registered, derived: bytes and entries) one client's entries may hold
 
 
 class LRU:
-    """Least recently used first out, bounded by the bytes its entries say they hold (and a count)."""
+    """Least recently used first out, bounded by the bytes its entries say they hold (and a count).
 
-    def __init__(self, cap_bytes: int, max_entries: int):
+    With `share`, an entry put for an owner (a client: jobs.client_of) counts against that owner's share of
+    both bounds: past it, the owner's own oldest entries go first. Without, one client putting distinct
+    entries without end evicted every other client's (a registered graph gone: its jobs by id got 404)."""
+
+    def __init__(self, cap_bytes: int, max_entries: int, share: float | None = None):
         self.cap_bytes = cap_bytes
         self.max_entries = max_entries
         self.d: OrderedDict = OrderedDict()  # key -> (value, nbytes)
         self.nbytes = 0
         self.lock = threading.Lock()
+        self.share = share
+        self.owned: dict[str, OrderedDict] = {}  # owner -> its keys, oldest first (with `share`)
+        self.owner_of: dict = {}  # key -> owner
+        self.owner_bytes: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self.d)
@@ -43,20 +52,41 @@ class LRU:
             if hit is None:
                 return None
             self.d.move_to_end(k)
+            owner = self.owner_of.get(k)
+            if owner is not None:
+                self.owned[owner].move_to_end(k)
             return hit[0]
 
-    def put(self, k, v, nbytes: int = 0) -> None:
+    def put(self, k, v, nbytes: int = 0, owner: str | None = None) -> None:
         with self.lock:
-            old = self.d.pop(k, None)
-            if old is not None:
-                self.nbytes -= old[1]
-            if nbytes > self.cap_bytes:  # larger than the whole cache alone: not kept, nothing evicted for it
+            if k in self.d:
+                self._drop(k)
+            owned = self.share is not None and owner is not None
+            # larger than the whole cache (or an owner's share) alone: not kept, nothing evicted for it
+            if nbytes > self.cap_bytes * (self.share if owned else 1):
                 return
             self.d[k] = (v, nbytes)
             self.nbytes += nbytes
+            if owned:
+                self.owner_of[k] = owner
+                mine = self.owned.setdefault(owner, OrderedDict())
+                mine[k] = None
+                self.owner_bytes[owner] = self.owner_bytes.get(owner, 0) + nbytes
+                while len(mine) > max(1, int(self.max_entries * self.share)) or \
+                        self.owner_bytes[owner] > self.cap_bytes * self.share:
+                    self._drop(next(iter(mine)))  # the owner's oldest, never another's
             while len(self.d) > self.max_entries or self.nbytes > self.cap_bytes:
-                _, (_, n) = self.d.popitem(last=False)
-                self.nbytes -= n
+                self._drop(next(iter(self.d)))
+
+    def _drop(self, k) -> None:
+        _, n = self.d.pop(k)
+        self.nbytes -= n
+        owner = self.owner_of.pop(k, None)
+        if owner is not None:
+            del self.owned[owner][k]
+            self.owner_bytes[owner] -= n
+            if not self.owned[owner]:
+                del self.owned[owner], self.owner_bytes[owner]
 
     def describe(self) -> dict:
         return {"entries": len(self.d), "bytes": self.nbytes, "cap_bytes": self.cap_bytes}
@@ -114,7 +144,8 @@ class Registry:
     def __init__(self, limits: Limits, max_nodes: int, cap_bytes: int, max_entries: int):
         self.limits = limits
         self.max_nodes = max_nodes
-        self.graphs = LRU(cap_bytes, max_entries)  # graph_id -> (graph JSON, loaded Graph)
+        # graph_id -> (graph JSON, loaded Graph); one client's graphs hold at most half of it (LRU's share)
+        self.graphs = LRU(cap_bytes, max_entries, share=CLIENT_SHARE)
         self.ids = LRU(1 << 20, max_entries)  # sha256 of an inline graph's orjson form -> graph_id
 
     def _hash(self, d: Any, strict: bool = False) -> tuple[str, int]:
@@ -156,7 +187,7 @@ class Registry:
             raise LimitExceeded(f"graph has {n} nodes, above the limit max_nodes={self.max_nodes}",
                                 path="$.graph.nodes", limit="max_nodes", value=self.max_nodes)
 
-    def _parse(self, gid: str, d: dict, size: int) -> Graph:
+    def _parse(self, gid: str, d: dict, size: int, client: str | None) -> Graph:
         hit = self.graphs.get(gid)
         if hit is not None:
             return hit[1]
@@ -171,16 +202,18 @@ class Registry:
             log.warning("graph_from_json raised %s: %s", type(e).__name__, e)
             raise InvalidRequest(f"graph could not be loaded: {type(e).__name__}: {e}", code="invalid_graph",
                                  path="$.graph") from None
-        self.graphs.put(gid, (d, g), json_bytes(d) + graph_bytes(g))
+        self.graphs.put(gid, (d, g), json_bytes(d) + graph_bytes(g), owner=client)
         return g
 
-    def load(self, graph: dict | None, graph_id: str | None, strict: bool = False) -> tuple[str, Graph]:
+    def load(self, graph: dict | None, graph_id: str | None, strict: bool = False,
+             client: str | None = None) -> tuple[str, Graph]:
+        """The graph sent (registered for `client`, within its share of the cache) or registered by id."""
         if graph is not None:
             gid, size = self._hash(graph, strict)
             if graph_id is not None and graph_id != gid:
                 raise InvalidRequest(f"graph_id {graph_id} does not match the graph sent (its id is {gid})",
                                      path="$.graph_id", expected=gid)
-            return gid, self._parse(gid, graph, size)
+            return gid, self._parse(gid, graph, size, client)
         if graph_id is None:
             raise InvalidRequest("a job needs graph (inline) or graph_id (registered)", path="$")
         hit = self.graphs.get(graph_id)

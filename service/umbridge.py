@@ -43,7 +43,7 @@ class UMError(InvalidRequest):
 def um_error(e: ServiceError) -> JSONResponse:
     status = http_status(e.code)
     kind = getattr(e, "kind", None) or ("InvalidInput" if status < 500 else "ModelError")
-    return JSONResponse({"error": {"type": kind, "message": e.message}}, status_code=status)
+    return JSONResponse({"error": {"type": kind, "message": e.public_message}}, status_code=status)
 
 
 def um_output(output: list) -> Response:

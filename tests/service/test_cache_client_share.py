@@ -1,0 +1,70 @@
+"""service.registry.LRU with a per-owner share: one owner putting distinct entries without end evicts its own
+oldest, never another owner's (the e2e attack: tests/e2e/test_attacks_graph_cache.py); the derived-graph cache
+shares the same way (a client deriving without end cannot make another's derive again)."""
+from __future__ import annotations
+
+from engine import GraphBuilder
+from service.derivation import Deriver
+from service.registry import LRU
+
+
+def test_an_owner_past_its_share_of_bytes_evicts_its_own_oldest():
+    c = LRU(100, 10, share=0.5)
+    c.put("theirs", "t", 10, owner="b")
+    for i in range(50):
+        c.put(i, i, 20, owner="a")
+    assert c.get("theirs") == "t"
+    assert list(c.owned["a"]) == [48, 49] and c.owner_bytes["a"] == 40
+    assert c.nbytes == sum(n for _, n in c.d.values()) == 50
+
+
+def test_an_owner_past_its_share_of_entries_evicts_its_own_oldest():
+    c = LRU(1000, 10, share=0.5)
+    c.put("theirs", "t", 1, owner="b")
+    for i in range(30):
+        c.put(i, i, 1, owner="a")
+    assert c.get("theirs") == "t" and list(c.owned["a"]) == [25, 26, 27, 28, 29]
+
+
+def test_an_entry_larger_than_an_owners_share_is_not_kept_and_evicts_nothing():
+    c = LRU(100, 10, share=0.5)
+    c.put("theirs", "t", 40, owner="b")
+    c.put("big", 1, 51, owner="a")
+    assert c.get("big") is None and c.get("theirs") == "t" and "a" not in c.owned
+
+
+def test_a_hit_keeps_an_owners_entry_and_a_put_again_replaces_its_bytes():
+    c = LRU(100, 10, share=0.5)
+    c.put("k", 1, 20, owner="a")
+    c.put("j", 2, 20, owner="a")
+    assert c.get("k") == 1  # now j is a's oldest
+    c.put("l", 3, 20, owner="a")
+    assert list(c.owned["a"]) == ["k", "l"]
+    c.put("k", 4, 5, owner="a")
+    assert c.owner_bytes["a"] == 25 and c.nbytes == 25
+
+
+def test_entries_without_an_owner_and_caches_without_a_share_are_plain_lru():
+    c = LRU(100, 3)
+    for i in range(5):
+        c.put(i, i, 1, owner="a")
+    assert list(c.d) == [2, 3, 4] and not c.owned
+    s = LRU(100, 3, share=0.5)
+    for i in range(5):
+        s.put(i, i, 1)
+    assert list(s.d) == [2, 3, 4] and not s.owned
+
+
+def test_one_clients_many_derivations_leave_another_clients_derived_graph_cached():
+    def net(seed: float):
+        gb = GraphBuilder("n")
+        x = gb.input((3,), name="x")
+        return gb.build(gb.sin(gb.mul(x, gb.full((3,), seed, "float32"))))
+
+    d = Deriver(4, 10 ** 6, 1 << 24, 8)
+    spec = {"grad_position": 0}
+    theirs = d.derive("grad", "theirs", net(-1.0), spec, client="b")
+    for i in range(20):
+        d.derive("grad", f"g{i}", net(float(i)), spec, client="a")
+    assert d.cached("grad", "theirs", spec) is theirs
+    assert len(d.cache.owned["a"]) == 4  # half of 8 entries
