@@ -5,7 +5,7 @@
 Per variant, called in turn (the order reversed every round), medians of wall time and of process CPU time
 (every thread's: JAX's pool, the split's helper, OpenBLAS's threads), and each variant's CPU split by thread
 (the busiest thread first, from /proc/self/task/*/schedstat, summed over the run):
-- jax     jax.jit(jax.grad(loss)) of loops_bench's W2 (XLA's default threads);
+- jax     jax.jit(jax.grad(LW.mlp_loss_jax))  # loops_bench.w2's of loops_bench's W2 (XLA's default threads);
 - plan1   the plan of the graph the SDK sends (plan_bench.workloads), one thread, OpenBLAS at one thread;
 - split2  the same plan, large products split across 2 threads (engine/backends/split_gemm.py), OpenBLAS at
           one thread: what a worker runs when a core is lent (not pinned here);
@@ -47,6 +47,7 @@ def variants() -> dict:
     import jax.numpy as jnp
     from threadpoolctl import ThreadpoolController
 
+    from benchmarks import loops_workloads as LW
     from benchmarks.engine_workloads import MLP_SIZES, _mlp_params
     from benchmarks.plan_bench import workloads
     from engine.api import Engine
@@ -57,15 +58,7 @@ def variants() -> dict:
     plan = Engine().plan(graph_from_json(doc))
     x = inputs[0]
 
-    def loss(ps, x):  # loops_bench.w2's
-        h = x
-        for i in range(0, len(ps), 2):
-            h = h @ ps[i] + ps[i + 1]
-            if i + 2 < len(ps):
-                h = jnp.tanh(h)
-        return jnp.sum(h * h)
-
-    jf = jax.jit(jax.grad(loss))
+    jf = jax.jit(jax.grad(LW.mlp_loss_jax))  # loops_bench.w2's
     pj = [jnp.asarray(v) for _, v in _mlp_params(MLP_SIZES)]
     blas = ThreadpoolController().lib_controllers  # NumPy's OpenBLAS (and SciPy's, untouched by NumPy)
 

@@ -45,8 +45,8 @@ ROW_ALIGN, COL_ALIGN = 48, 16
 SKEW = 2
 # outputs of this many bytes or more go to np.matmul, not np.dot: NumPy's dot zeroes its output before it
 # calls GEMM (cblas_matrixproduct's memset), whose beta = 0 then overwrites it anyway: a pass over the output
-# that W2's plan paid ~4% of its CPU for at one thread (perf, benchmarks/LOOPS_REPORT.md "W2's CPU per call");
-# below, np.dot's ~1-2 us less dispatch a call (L1's small products) is worth more than the memset
+# that held 3.6% of the perf samples of W2's one-thread plan (benchmarks/LOOPS_REPORT.md, "W2's CPU per
+# call"); below, np.dot's ~1-2 us less dispatch a call (L1's small products) is worth more than the memset
 DOT_MAX_BYTES = 1 << 16
 
 _threads = 1
