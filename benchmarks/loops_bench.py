@@ -383,15 +383,7 @@ def w2(reps: int, srv: Server | None = None) -> dict:
     gfn = gs.ops.grad(net, None, net.trainable_params())
     xt = gs.Tensor(x)
 
-    def loss(params, x):
-        h = x
-        for i in range(0, len(params), 2):
-            h = h @ params[i] + params[i + 1]
-            if i + 2 < len(params):
-                h = jnp.tanh(h)
-        return jnp.sum(h * h)
-
-    jf = jax.jit(jax.grad(loss))
+    jf = jax.jit(jax.grad(LW.mlp_loss_jax))
     pj = [jnp.asarray(v) for _, v in ps]
     got, ref = gfn(xt), jf(pj, x)
     err = max(float(np.max(np.abs(a.asnumpy() - np.asarray(b))) / (np.max(np.abs(np.asarray(b))) + 1e-30))

@@ -141,3 +141,15 @@ def mlp_sdk(gs, params):
             return gs.ops.sum(h * h)
 
     return MLP()
+
+
+def mlp_loss_jax(params, x):
+    """JAX's counterpart of mlp_sdk: sum(o*o) of the tanh MLP with weights, biases `params` (a list)."""
+    import jax.numpy as jnp
+
+    h = x
+    for i in range(0, len(params), 2):
+        h = h @ params[i] + params[i + 1]
+        if i + 2 < len(params):
+            h = jnp.tanh(h)
+    return jnp.sum(h * h)

@@ -43,6 +43,11 @@ ROW_ALIGN, COL_ALIGN = 48, 16
 # 300-400 runs interleaved in one process at real-time priority (the box was loaded): 0 units 7.4-9.1 ms,
 # 1 unit 0.97-0.99x of that, 2 units 0.95-0.98x, 3 units 0.95-1.00x
 SKEW = 2
+# outputs of this many bytes or more go to np.matmul, not np.dot: NumPy's dot zeroes its output before it
+# calls GEMM (cblas_matrixproduct's memset), whose beta = 0 then overwrites it anyway: a pass over the output
+# that held 3.6% of the perf samples of W2's one-thread plan (benchmarks/LOOPS_REPORT.md, "W2's CPU per
+# call"); below, np.dot's ~1-2 us less dispatch a call (L1's small products) is worth more than the memset
+DOT_MAX_BYTES = 1 << 16
 
 _threads = 1
 _helpers: list[threading.Thread] = []
@@ -179,7 +184,8 @@ def kernel_for(a_shape: tuple, b_shape: tuple, a_dtype, b_dtype):
         return matmul
     a_dtype, b_dtype = np.dtype(a_dtype), np.dtype(b_dtype)
     if len(a_shape) == 2 and len(b_shape) == 2 and a_dtype in _DOT_DTYPES and b_dtype == a_dtype:
-        return np.dot
+        # a large output: matmul picks np.matmul per call where the operands let BLAS run (see DOT_MAX_BYTES)
+        return np.dot if a_shape[0] * b_shape[1] * a_dtype.itemsize < DOT_MAX_BYTES else matmul
     return np.matmul
 
 
@@ -264,7 +270,7 @@ def matmul(a, b, out=None):
             _Split([product]).run()
             return product[2]
     if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim == 2 and b.ndim == 2 and a.dtype in _DOT_DTYPES \
-            and b.dtype == a.dtype:
+            and b.dtype == a.dtype and not _matmul_blas(a, b, out):
         # two real matrices: np.dot makes the same BLAS call (bit for bit, tests/engine/test_split_gemm.py)
         # without the gufunc machinery of np.matmul, ~1-2 us less a call for L1's small products. It
         # copies when out overlaps an operand, as matmul does; it refuses (before writing anything)
@@ -275,6 +281,22 @@ def matmul(a, b, out=None):
         except (ValueError, TypeError):
             pass
     return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
+
+
+def _matmul_blas(a, b, out) -> bool:
+    """Whether np.matmul should take this product of two real matrices rather than np.dot: an output of
+    DOT_MAX_BYTES or more, none given or a C-contiguous one, and operands np.matmul hands to BLAS as they are
+    (NumPy's is_blasable2d, either way round); np.dot copies other operands and then calls BLAS, where
+    np.matmul would loop without BLAS (slower, other bits)."""
+    size = a.dtype.itemsize
+    if a.shape[0] * b.shape[1] * size < DOT_MAX_BYTES or not (out is None or out.flags.c_contiguous):
+        return False
+    return _blasable(a) and _blasable(b)
+
+
+def _blasable(x) -> bool:
+    size, (d1, d2), (s1, s2) = x.itemsize, x.shape, x.strides
+    return (s2 == size and s1 % size == 0 and s1 // size >= d2) or (s1 == size and s2 % size == 0 and s2 // size >= d1)
 
 
 def matmul_pair(a1, b1, out1, a2, b2, out2):

@@ -327,6 +327,36 @@ def test_two_matrix_products_are_bitwise_np_matmul(dtype):
         assert buf.tobytes() == ref.tobytes()
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_large_outputs_take_np_matmul_bit_for_bit_as_np_dot(dtype, monkeypatch):
+    """At DOT_MAX_BYTES of output and more, blasable operands go to np.matmul (np.dot zeroes the output
+    first): the bits np.dot gives, for rows, columns, transposed views and W2's shapes; operands np.matmul
+    would not hand to BLAS (a strided view) still go to np.dot."""
+    rng = np.random.default_rng(12)
+    dots = []
+    real = np.dot
+    monkeypatch.setattr(split_gemm.np, "dot", lambda *a: dots.append(a) or real(*a))
+    with threadpool_limits(1, user_api="blas"):
+        for m, k, n in ((256, 784, 512), (1, 300, 20000), (20000, 300, 1), (130, 7, 130), (256, 1, 512)):
+            for ta in (False, True):
+                for tb in (False, True):
+                    a = _rand(rng, (k, m), dtype).T if ta else _rand(rng, (m, k), dtype)
+                    b = _rand(rng, (n, k), dtype).T if tb else _rand(rng, (k, n), dtype)
+                    assert m * n * a.itemsize >= split_gemm.DOT_MAX_BYTES
+                    ref = real(a, b)
+                    out = np.empty((m, n), dtype)
+                    assert split_gemm.matmul(a, b, out) is out
+                    assert out.tobytes() == ref.tobytes(), (m, k, n, ta, tb)
+                    assert split_gemm.matmul(a, b).tobytes() == ref.tobytes(), (m, k, n, ta, tb)
+        assert dots == []
+        strided = _rand(rng, (256, 600), dtype)[:, ::2]
+        b = _rand(rng, (300, 512), dtype)
+        assert split_gemm.matmul(strided, b).tobytes() == real(strided, b).tobytes()
+        assert len(dots) == 1
+        assert split_gemm.kernel_for((300, 8), (8, 300), dtype, dtype) is split_gemm.matmul
+        assert split_gemm.kernel_for((60, 8), (8, 60), dtype, dtype) is split_gemm.np.dot  # (the wrapper above)
+
+
 def test_two_matrix_products_take_np_dot(monkeypatch):
     calls = []
     real = np.dot
