@@ -258,8 +258,10 @@ def test_a_cancelled_call_recycles_its_worker(srv, stub, http):
 
 def test_many_streams_from_one_peer_get_answers_or_overloaded(srv, stub, http):
     """40 concurrent jobs of ~10 ms on one channel: each ends OK, or with RESOURCE_EXHAUSTED `overloaded`
-    or REFUSED_STREAM (both say retry), nothing else; afterwards the pool is idle and whole. (Jobs of
-    ~0.1 s, 256x256 products, ran past this server's 5 s deadline at load ~20 on 2 cores.)"""
+    or REFUSED_STREAM (both say retry), nothing else; afterwards the pool is idle and whole. On a loaded
+    box a job may also outlast this server's 5 s deadline (MAX_DEADLINE_S, short for the age tests): at
+    load ~20 on 2 cores even these did, on their worker, and so did ~0.1 s ones; that answer says which
+    deadline passed where. A call that meets its connection's end of age (AGE_S) says retry too."""
     m = request("eval", {"graph": slow_net(128, 40), "inputs": [slow_input(128)]})
     futs = [stub.Eval.future(m, timeout=60) for _ in range(40)]
     codes = []
@@ -272,7 +274,9 @@ def test_many_streams_from_one_peer_get_answers_or_overloaded(srv, stub, http):
             # overloaded, or refused past grpc_max_streams before the client learnt the cap (a burst on a
             # fresh connection: REFUSED_STREAM, error code 7, which says the call never started)
             assert (e.code() == SC.RESOURCE_EXHAUSTED and "full" in e.details()) or \
-                (e.code() == SC.UNAVAILABLE and "error code 7" in e.details()), (e.code(), e.details())
+                (e.code() == SC.UNAVAILABLE and "error code 7" in e.details()) or aged_out(e) or \
+                (e.code() == SC.DEADLINE_EXCEEDED and e.details().startswith("the deadline passed while")), \
+                (e.code(), e.details())
     assert SC.OK in codes
     end = time.monotonic() + 30
     while http.get("/v1/devices").json()["pools"][0]["busy"]:
