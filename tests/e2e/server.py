@@ -28,6 +28,14 @@ SERVER_ENV = {
     "GRADSERVE_MAX_ELEMENTS": str(1 << 20),
     "GRADSERVE_MAX_ORDER": "3",
 }
+# How long a test server may take to start. The server's own default for its workers (120 s) was too short
+# at load ~20 on 2 cores: the torchcpu worker (it imports torch) did not start within it and the session
+# server exited. Under pytest's per-test timeout (300 s), which covers the first test's setup.
+START_CEILING_S = 240
+# A SIGTERM test's server: one cpu worker; a drain waits for in-flight jobs as long as a default-deadline job
+# may take (default_deadline_s + 5.3 s, HTTP and gRPC alike): the e2e default, 30 s, cut the in-flight job
+# at load ~20 on 2 cores.
+DRAIN_ENV = {"GRADSERVE_DEVICES": "cpu", "GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_DEFAULT_DEADLINE_S": "300"}
 
 
 def find_server_binary() -> str | None:
@@ -49,8 +57,8 @@ def free_port() -> int:
 
 
 class Server:
-    """The server's environment: this process's without GRADSERVE_*, then base_env (the e2e limits by
-    default), then the ports, host and devices, then env."""
+    """The server's environment: this process's without GRADSERVE_*, then START_CEILING_S as the workers'
+    start timeout, then base_env (the e2e limits by default), then the ports, host and devices, then env."""
 
     def __init__(self, log_path: Path, env: dict | None = None, args: list | None = None, wait: bool = True,
                  base_env: dict | None = None, devices: str = E2E_DEVICES):
@@ -61,6 +69,7 @@ class Server:
             self.grpc_port = free_port()
         self.grpc_target = f"127.0.0.1:{self.grpc_port}"
         full = {k: v for k, v in os.environ.items() if not k.startswith("GRADSERVE_")}
+        full["GRADSERVE_WORKER_START_TIMEOUT_S"] = str(START_CEILING_S)
         full.update(SERVER_ENV if base_env is None else base_env)
         full.update({"GRADSERVE_PORT": str(self.port), "GRADSERVE_HOST": "127.0.0.1", "GRADSERVE_DEVICES": devices,
                      "GRADSERVE_GRPC_PORT": str(self.grpc_port)})
@@ -72,7 +81,7 @@ class Server:
         if wait:
             self.wait_ready()
 
-    def wait_ready(self, timeout: float = 120) -> None:
+    def wait_ready(self, timeout: float = START_CEILING_S) -> None:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             if self.proc.poll() is not None:

@@ -28,6 +28,7 @@ from .server import Server
 ENV = {"GRADSERVE_BODY_TIMEOUT_S": "2", "GRADSERVE_HEADER_TIMEOUT_S": "2", "GRADSERVE_IDLE_TIMEOUT_S": "3",
        "GRADSERVE_SEND_TIMEOUT_S": "2", "GRADSERVE_MAX_HEADER_BYTES": "8192", "GRADSERVE_GRPC": "false"}
 CEILING = 20.0  # seconds any single answer may take on a loaded 2-core box
+SLOW_JOB_S = 180  # seconds the deliberately slow job (about 1 s quiet) may take on a loaded box
 
 
 @pytest.fixture(scope="module")
@@ -93,10 +94,10 @@ class Reader:
         return status, headers, body
 
 
-def connect(srv: Server) -> socket.socket:
+def connect(srv: Server, timeout: float = CEILING) -> socket.socket:
     s = socket.create_connection(("127.0.0.1", srv.port))
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    s.settimeout(CEILING)
+    s.settimeout(timeout)
     return s
 
 
@@ -116,9 +117,9 @@ def shape(resp) -> tuple:
     return status, body  # (uvicorn's own plain-text 400 for what its parser refuses, or another route's answer)
 
 
-def exchange(srv: Server, chunks: list, answers: int, after=None) -> list:
+def exchange(srv: Server, chunks: list, answers: int, after=None, timeout: float = CEILING) -> list:
     """Send `chunks` (each its own send), then read `answers` responses (fewer if the server closes)."""
-    s = connect(srv)
+    s = connect(srv, timeout)
     try:
         for c in chunks:
             s.sendall(c)
@@ -127,7 +128,7 @@ def exchange(srv: Server, chunks: list, answers: int, after=None) -> list:
         r = Reader(s)
         got = []
         for _ in range(answers):
-            got.append(r.response())  # (the socket's timeout, CEILING, bounds the wait)
+            got.append(r.response())  # (the socket's timeout, CEILING by default, bounds the wait)
             if got[-1] is None:
                 break
         return got
@@ -424,10 +425,10 @@ def in_region(shape: tuple, offset, size=None, region="r") -> dict:
     return {"shape": list(shape), "datatype": "FP32", "parameters": p}
 
 
-def job(srv: Server, body: dict, kind: str = "grad") -> tuple:
+def job(srv: Server, body: dict, kind: str = "grad", timeout: float = CEILING) -> tuple:
     """(status, the answer's JSON) of a raw /v1 request (small: the lean path takes it on the lean server)."""
     data = json.dumps(body).encode()
-    got = exchange(srv, [post(data, path=f"/v1/{kind}")], 1)[0]
+    got = exchange(srv, [post(data, path=f"/v1/{kind}")], 1, timeout=timeout)[0]
     assert got is not None, "no answer"
     return got[0], json.loads(got[2])
 
@@ -597,12 +598,13 @@ def test_a_region_changed_while_the_worker_runs_is_a_400(servers, obj, what):
     srv = servers["lean"]
     # a scalar output (4 bytes) after 100 chained 512x512 products: ~1 s on one core, ~0.3 s at an AVX-512
     # core's peak, 10x a poll and a file change (128x128 products finished before the first poll on a fast
-    # machine: the test raced the job); longer ones outran the client's CEILING and the server's default
-    # deadline on a loaded box
+    # machine: the test raced the job). On a loaded box the job is slower, so it asks for a deadline and
+    # waits for its answer far past CEILING: at load ~19 on 2 cores it took over 20 s, the client hung up
+    # at CEILING and the server recycled the worker as cancelled (which failed every later settled()).
     body = {"graph": slow_net(512, 100), "inputs": [t(slow_input(512), enc="b64")],
-            "shared_memory_output": {"region": "r"}}
+            "shared_memory_output": {"region": "r"}, "deadline_ms": SLOW_JOB_S * 1000}
     with httpx.Client(base_url=srv.url, timeout=CEILING) as c:
-        th, box = in_thread(job, srv, body, "eval")
+        th, box = in_thread(job, srv, body, "eval", SLOW_JOB_S)
         end = time.monotonic() + CEILING
         while not any(w["state"] == "busy" for w in c.get("/v1/devices").json()["pools"][0]["workers"]):
             assert time.monotonic() < end and th.is_alive(), ("the job never ran", box)
@@ -613,7 +615,8 @@ def test_a_region_changed_while_the_worker_runs_is_a_400(servers, obj, what):
             os.unlink(obj)
             with open(obj, "wb") as f:
                 f.write(bytes([SENTINEL]) * OBJ_BYTES)
-        th.join(CEILING * 3)
+        th.join(SLOW_JOB_S + CEILING)
+    assert "result" in box, box
     status, answer = box["result"]
     assert status == 400, answer
     assert answer["error"]["detail"]["shared_memory_region"] == "r", answer

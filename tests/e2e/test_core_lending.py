@@ -24,8 +24,14 @@ def lending(tmp_path_factory):
     s.stop()
 
 
-def body(n: int, k: int) -> dict:
-    return {"graph": slow_net(n, k), "inputs": [t(slow_input(n), enc="b64")]}
+SLOW_S = 120  # what the slow job may take on a loaded box: its deadline and the client's wait
+
+
+def body(n: int, k: int, deadline_s: float | None = None) -> dict:
+    b = {"graph": slow_net(n, k), "inputs": [t(slow_input(n), enc="b64")]}
+    if deadline_s is not None:  # (the e2e servers' default is 30 s: 400 products took longer at load ~20)
+        b["deadline_ms"] = deadline_s * 1000
+    return b
 
 
 def workers(client) -> list:
@@ -48,13 +54,13 @@ def test_a_request_arriving_meanwhile_takes_its_core_back(lending):
         for k in (60, 150, 400):  # a longer slow job if the last one ended before the second request came
             own = {w["index"]: w["threads"] for w in workers(c)}
             reclaims = metric(c, "gradserve_lend_reclaims_total", device="cpu")
-            th, box = in_thread(call, c, "eval", body(512, k), timeout=120)
+            th, box = in_thread(call, c, "eval", body(512, k, SLOW_S), timeout=SLOW_S)
             while th.is_alive() and not any(w["borrowed"] for w in pool_of(c)["workers"]):
                 time.sleep(0.01)
             if not th.is_alive():  # it ended before it was seen lent: a longer one
                 continue
             quick = decode(call(c, "eval", body(8, 1)))
-            th.join(120)
+            th.join(SLOW_S)
             assert "result" in box, box.get("error")
             slow = decode(box["result"])
             if not slow["timing"]["reclaimed"]:  # it had ended: the quick one was alone

@@ -11,6 +11,7 @@ import numpy as np
 
 from .conftest import Server, server_binary
 from .helpers import call, decode, slow_input, slow_net
+from .server import DRAIN_ENV
 
 
 def _alive(pid: int) -> bool:
@@ -62,7 +63,7 @@ def test_help_documents_every_setting():
 
 
 def test_sigterm_drains(tmp_path):
-    s = Server(tmp_path / "drain.log", env={"GRADSERVE_DEVICES": "cpu", "GRADSERVE_CPU_WORKERS": "1"})
+    s = Server(tmp_path / "drain.log", env=DRAIN_ENV)
     try:
         pids = s.worker_pids()
         # seconds on one core (~1 s on a fast AVX-512 one): in flight well past the SIGTERM's effect; its

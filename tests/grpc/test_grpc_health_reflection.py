@@ -9,7 +9,7 @@ import time
 
 import grpc
 import numpy as np
-from e2e.server import Server
+from e2e.server import DRAIN_ENV, Server
 from e2e.helpers import X, Y, matmul_net, slow_input, slow_net
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from e2e.grpc_wire import arrays, call, request, rpc_error
@@ -74,7 +74,7 @@ def test_no_grpc(tmp_path):
 
 def test_sigterm_drains_grpc(tmp_path):
     """SIGTERM: health turns NOT_SERVING / the port closes, the in-flight gRPC job finishes, exit 0."""
-    s = Server(tmp_path / "drain.log", env={"GRADSERVE_DEVICES": "cpu", "GRADSERVE_CPU_WORKERS": "1"})
+    s = Server(tmp_path / "drain.log", env=DRAIN_ENV)
     try:
         ch = grpc.insecure_channel(s.grpc_target)
         stub = pb_grpc.GradserveStub(ch)
