@@ -147,11 +147,17 @@ class Tensor:
     def is_symbolic(self) -> bool:
         return self._data is None
 
+    def _value(self) -> np.ndarray | None:
+        """Its array: its data, or (a traced Tensor) its value in the call being traced where that is known
+        (gradserve._value_reads: PyNative's read; the trace is then specialised on it); else None."""
+        return self._data if self._data is not None else late.read_value(self)
+
     def _concrete(self, what: str) -> np.ndarray:
-        if self._data is None:
+        value = self._value()
+        if value is None:
             raise RuntimeError(f"{what} of a Tensor inside a trace (construct is compiled to a graph; its values "
                                "exist only on the service). Return the Tensor from construct instead.")
-        return self._data
+        return value
 
     def asnumpy(self) -> np.ndarray:
         return self._concrete("asnumpy()").copy()
