@@ -63,6 +63,10 @@ class _Explorer:
         self.seen += 1
         if i < len(self.prefix):
             return self.prefix[i]
+        if i >= MAX_DECISIONS or self.budget[0] >= MAX_PATHS:  # more than a graph of conds holds:
+            known = t._value() if t.size == 1 else None  # this call's value decides where it is known
+            if known is not None:  # (the trace is specialised on it: _value_reads; MindSpore's PyNative runs so)
+                return bool(known.reshape(()))
         if i >= MAX_DECISIONS:
             raise ControlFlowError(f"more than {MAX_DECISIONS} nested branches on traced values in one run: a "
                                    "`while` on a traced Tensor cannot be traced (use a Python bound, "

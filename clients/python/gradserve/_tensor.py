@@ -209,14 +209,21 @@ class Tensor:
                 return v
         return bool(self._concrete("bool() (Python control flow on a traced value)"))
 
+    def _one(self, what: str) -> np.ndarray:
+        """Its single element, of any shape ([3] too, as MindSpore 2.10 takes it)."""
+        a = self._concrete(what)
+        if a.size != 1:
+            raise ValueError("Only one element tensors can be converted to Python scalars")
+        return a.reshape(())
+
     def __float__(self) -> float:
-        return float(self._concrete("float()"))
+        return float(self._one("float()"))
 
     def __int__(self) -> int:
-        return int(self._concrete("int()"))
+        return int(self._one("int()"))
 
     def __index__(self) -> int:
-        return int(self._concrete("int()"))
+        return int(self._one("int()"))
 
     __hash__ = object.__hash__
 

@@ -15,7 +15,8 @@ from ._ms_names import isinf
 from ._ms_misc import trunc
 from ._extra import floor_div
 
-__all__ = ["copy", "logaddexp", "logaddexp2", "sgn", "isneginf", "isposinf", "cov", "masked_select", "div_rounding"]
+__all__ = ["copy", "logaddexp", "logaddexp2", "sgn", "isneginf", "isposinf", "cov", "masked_select", "MaskedSelect",
+           "div_rounding"]
 
 
 def copy(input):  # noqa: A002
@@ -132,6 +133,13 @@ def masked_select(input, mask):  # noqa: A002
     positions = np.flatnonzero(np.broadcast_to(known, shape)).astype(np.int64)
     flat = P.reshape(P.broadcast_to(input, shape) if tuple(input.shape) != shape else input, (-1,))
     return P.gather(flat, Tensor(positions), 0)
+
+
+class MaskedSelect:
+    """`P.MaskedSelect()(x, mask)`: masked_select."""
+
+    def __call__(self, x, mask):
+        return masked_select(x, mask)
 
 
 def div_rounding(input, other, rounding_mode=None):  # noqa: A002
