@@ -108,3 +108,36 @@ def test_an_exported_graph_still_refuses_a_read():
 
     with pytest.raises(RuntimeError, match="inside a trace"):
         ms.trace_graph(N(), [np.ones(2, np.float32)])
+
+
+def test_a_one_element_tensor_of_any_shape_as_a_python_number(fake):
+    # MindSpore 2.10: int(Tensor([3])) 3, float(Tensor([1.5])) 1.5, (1, 2, 3, 4)[Tensor([3])] 4; two elements:
+    # ValueError "Only one element tensors can be converted to Python scalars"
+    assert int(Tensor([3])) == 3 and float(Tensor([1.5])) == 1.5 and (1, 2, 3, 4)[Tensor([3])] == 4
+    with pytest.raises(ValueError, match="Only one element tensors"):
+        int(Tensor([3, 4]))
+
+    @ms.jit
+    def pick(x, i):
+        return x * (1, 2, 3, 4)[i]
+    np.testing.assert_allclose(pick(f32(1, 2), Tensor([3])).asnumpy(), [4, 8])
+    np.testing.assert_allclose(pick(f32(1, 2), Tensor([1])).asnumpy(), [2, 4])
+
+
+def test_the_masked_select_primitive(fake):
+    x = f32(1, 2, 3, 4)
+    mask = Tensor(np.array([True, False, True, False]))
+    np.testing.assert_allclose(ops.operations.MaskedSelect()(x, mask).asnumpy(), [1, 3])
+    g = ms.grad(lambda u: ops.operations.MaskedSelect()(u, u > 2).sum() * 2)(x)
+    np.testing.assert_allclose(g.asnumpy(), [0, 0, 2, 2])  # by hand
+
+
+def test_more_ifs_on_traced_values_than_a_graph_of_conds_holds(fake):
+    x = np.array([0.3, -1.2, 2.5, 0.7, -0.4, 1.9, -2.2, 0.1, 1.1, -0.8, 0.05, 3.0], np.float32)
+    w = np.arange(1, 13, dtype=np.float32)
+
+    def f(t):  # Python's sort asks `<` of traced scalars: far more paths than conds; this call's values decide
+        ordered = sorted(t[i] for i in range(12))
+        return sum(v * float(k) for v, k in zip(ordered, w))
+    # by hand: the element of rank r gets weight w[r]
+    np.testing.assert_allclose(ms.grad(f)(Tensor(x)).asnumpy(), w[np.argsort(np.argsort(x))])

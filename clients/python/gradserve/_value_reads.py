@@ -55,11 +55,12 @@ def value_of(t: Tensor) -> np.ndarray | None:
             return None
         inputs.append(spec)
         arrays.append(a)
-    params, values = _params(tr)
-    doc = {"format": _catalog.FORMAT, **body, "inputs": inputs, "nodes": [body["nodes"][i] for i in nodes],
-           "params": params}
-    if tr.root.functions:
-        doc["functions"] = dict(tr.root.functions)
+    kept = [body["nodes"][i] for i in nodes]
+    functions = _functions(tr.root.functions, kept)
+    params, values = _params(tr, functions)
+    doc = {"format": _catalog.FORMAT, **body, "inputs": inputs, "nodes": kept, "params": params}
+    if functions:
+        doc["functions"] = functions
     res = _context.client().eval(GraphRef(doc), arrays, params=values or None, device=_context.device())
     a = np.asarray(res.outputs[0], dtype=t._dtype).reshape(t._shape)
     a.setflags(write=False)  # shared by every read of t in this call
@@ -88,11 +89,23 @@ def _input_value(tr: Any, name: str) -> np.ndarray | None:
     return outer._data if outer._data is not None else value_of(outer)
 
 
-def _params(tr: Any) -> tuple[list, dict]:
-    """The parameters this body and the functions its nodes call use: the graph's declarations, and their
-    values, which travel with the job."""
+def _functions(functions: dict, nodes: list) -> dict:
+    """The functions `nodes` call (a node names one by an attribute: grad's fn, cond's true_fn...), and theirs."""
+    out: dict = {}
+    todo = list(nodes)
+    while todo:
+        for v in todo.pop()["attrs"].values():
+            if isinstance(v, str) and v in functions and v not in out:
+                out[v] = functions[v]
+                todo.extend(functions[v]["nodes"])
+    return out
+
+
+def _params(tr: Any, functions: dict) -> tuple[list, dict]:
+    """The parameters this body and the functions it calls use: the graph's declarations, and their values,
+    which travel with the job."""
     objs = tr.root.param_objs
-    names = dict.fromkeys([*tr.params, *(p["name"] for fn in tr.root.functions.values() for p in fn["params"])])
+    names = dict.fromkeys([*tr.params, *(p["name"] for fn in functions.values() for p in fn["params"])])
     return [{"name": n, "shape": list(objs[n].shape), "dtype": objs[n]._dtype} for n in names], \
         {n: objs[n]._data for n in names}
 
