@@ -223,6 +223,8 @@ class Tensor:
         return int(self._one("int()"))
 
     def __index__(self) -> int:
+        if self._dtype[0] not in "iub":  # (MindSpore 2.10's message)
+            raise ValueError("Only integer tensors of a single element can be converted to an index.")
         return int(self._one("int()"))
 
     __hash__ = object.__hash__
