@@ -146,3 +146,16 @@ def test_more_ifs_on_traced_values_than_a_graph_of_conds_holds(fake):
         return sum(v * float(k) for v, k in zip(ordered, w))
     # by hand: the element of rank r gets weight w[r]
     np.testing.assert_allclose(ms.grad(f)(Tensor(x)).asnumpy(), w[np.argsort(np.argsort(x))])
+
+
+def test_a_read_that_depends_on_a_dropout_mask_is_refused(fake):
+    # the mask is drawn anew for the run itself: a value read before it would not be the run's
+    def f(x):
+        y = ops.dropout(x, p=0.5)
+        return y * float(y.sum())
+    with pytest.raises(RuntimeError, match="random draw"):
+        ms.grad(f)(f32(1, 2, 3, 4))
+
+    def g(x):  # a read that does not depend on the draw, beside it: by hand, d/dx (0 + sum(x) * 3) = 3
+        return (ops.dropout(x, p=0.5) * 0).sum() + x.sum() * float(x.sum())
+    np.testing.assert_allclose(ms.grad(g)(f32(1, 2)).asnumpy(), [3, 3])

@@ -57,7 +57,7 @@ def value_of(t: Tensor) -> np.ndarray | None:
         arrays.append(a)
     kept = [body["nodes"][i] for i in nodes]
     functions = _functions(tr.root.functions, kept)
-    params, values = _params(tr, functions)
+    params, values = _params(tr, [n[3:] for n in used if n.startswith("%p:")], functions)
     doc = {"format": _catalog.FORMAT, **body, "inputs": inputs, "nodes": kept, "params": params}
     if functions:
         doc["functions"] = functions
@@ -101,11 +101,16 @@ def _functions(functions: dict, nodes: list) -> dict:
     return out
 
 
-def _params(tr: Any, functions: dict) -> tuple[list, dict]:
-    """The parameters this body and the functions it calls use: the graph's declarations, and their values,
-    which travel with the job."""
+def _params(tr: Any, direct: list, functions: dict) -> tuple[list, dict]:
+    """The parameters the slice (`direct`) and the functions it calls use: the graph's declarations, and their
+    values, which travel with the job. A random draw's (a dropout mask) is drawn anew for the run itself:
+    the value read here would not be the run's, so such a read is refused."""
     objs = tr.root.param_objs
-    names = dict.fromkeys([*tr.params, *(p["name"] for fn in functions.values() for p in fn["params"])])
+    names = dict.fromkeys([*direct, *(p["name"] for fn in functions.values() for p in fn["params"])])
+    drawn = [n for n in names if hasattr(objs[n], "gs_draw")]
+    if drawn:
+        raise RuntimeError(f"a value read of a traced Tensor that depends on a random draw ({drawn[0]}: drawn anew "
+                           "for each run) inside a trace: return the Tensor, or read it after the call")
     return [{"name": n, "shape": list(objs[n].shape), "dtype": objs[n]._dtype} for n in names], \
         {n: objs[n]._data for n in names}
 
