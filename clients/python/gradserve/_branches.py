@@ -33,6 +33,10 @@ class ControlFlowError(RuntimeError):
     pass
 
 
+class TooManyBranches(ControlFlowError):
+    """More `if`s on traced values than a graph of conds holds (MAX_PATHS, MAX_DECISIONS)."""
+
+
 class _Undefined:
     """A name not bound yet where a rewritten branch or loop starts (see _rewrite)."""
 
@@ -64,7 +68,7 @@ class _Explorer:
         if i < len(self.prefix):
             return self.prefix[i]
         if i >= MAX_DECISIONS:
-            raise ControlFlowError(f"more than {MAX_DECISIONS} nested branches on traced values in one run: a "
+            raise TooManyBranches(f"more than {MAX_DECISIONS} nested branches on traced values in one run: a "
                                    "`while` on a traced Tensor cannot be traced (use a Python bound, "
                                    "ops.while_loop-style ops over the values, or fewer nested `if`s)")
         raise _Fork(self, t)
@@ -84,8 +88,38 @@ def decide(t: Tensor):
 
 
 def explore(run):
-    """run() in the current trace, with each `if` on a traced value emitted as a `cond`."""
-    return _run(run, [], [0])
+    """run() in the current trace, with each `if` on a traced value emitted as a `cond`; past what a graph of
+    conds holds, where this call's values are known (gradserve._value_reads), run again with each `if` decided
+    by its value, as MindSpore's PyNative runs it (the trace is then specialised on them)."""
+    start, written = _param_state.snapshot(), _inplace_state.mark()
+    try:
+        try:
+            return _run(run, [], [0])
+        except TooManyBranches:
+            tr = current()
+            if tr is None or tr.root.known is None:
+                raise
+        _param_state.restore(start)
+        _inplace_state.restore(written)
+        s = _stack()
+        s.append(_ByValue())
+        try:
+            return run()
+        finally:
+            s.pop()
+    finally:
+        _inplace_state.done()
+
+
+class _ByValue:
+    """An explorer answering each `if` with the traced condition's value in this call."""
+
+    def decide(self, t: Tensor) -> bool:
+        known = t._value() if t.size == 1 else None
+        if known is None:
+            raise ControlFlowError("an `if` on a traced value past the branches a graph holds, whose value this "
+                                   "trace does not know (a loop body, vmap)")
+        return bool(known.reshape(()))
 
 
 def _run(run, prefix: list[bool], budget: list[int]):
@@ -107,7 +141,7 @@ def _run(run, prefix: list[bool], budget: list[int]):
         _inplace_state.restore(written)  # Tensors written in place before the fork too
         budget[0] += 1
         if budget[0] > MAX_PATHS:
-            raise ControlFlowError(f"more than {MAX_PATHS} branches on traced values in one traced function")
+            raise TooManyBranches(f"more than {MAX_PATHS} branches on traced values in one traced function")
         return _emit_cond(_truth(cond), lambda: _run(run, prefix + [True], budget),
                           lambda: _run(run, prefix + [False], budget))
     finally:

@@ -147,11 +147,17 @@ class Tensor:
     def is_symbolic(self) -> bool:
         return self._data is None
 
+    def _value(self) -> np.ndarray | None:
+        """Its array: its data, or (a traced Tensor) its value in the call being traced where that is known
+        (gradserve._value_reads: PyNative's read; the trace is then specialised on it); else None."""
+        return self._data if self._data is not None else late.read_value(self)
+
     def _concrete(self, what: str) -> np.ndarray:
-        if self._data is None:
+        value = self._value()
+        if value is None:
             raise RuntimeError(f"{what} of a Tensor inside a trace (construct is compiled to a graph; its values "
                                "exist only on the service). Return the Tensor from construct instead.")
-        return self._data
+        return value
 
     def asnumpy(self) -> np.ndarray:
         return self._concrete("asnumpy()").copy()
@@ -203,14 +209,23 @@ class Tensor:
                 return v
         return bool(self._concrete("bool() (Python control flow on a traced value)"))
 
+    def _one(self, what: str) -> np.ndarray:
+        """Its single element, of any shape ([3] too, as MindSpore 2.10 takes it)."""
+        a = self._concrete(what)
+        if a.size != 1:
+            raise ValueError("Only one element tensors can be converted to Python scalars")
+        return a.reshape(())
+
     def __float__(self) -> float:
-        return float(self._concrete("float()"))
+        return float(self._one("float()"))
 
     def __int__(self) -> int:
-        return int(self._concrete("int()"))
+        return int(self._one("int()"))
 
     def __index__(self) -> int:
-        return int(self._concrete("int()"))
+        if self._dtype[0] not in "iub":  # (MindSpore 2.10's message)
+            raise ValueError("Only integer tensors of a single element can be converted to an index.")
+        return int(self._one("int()"))
 
     __hash__ = object.__hash__
 

@@ -26,7 +26,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _catalog, _eager, _param_state
+from . import _catalog, _eager, _param_state, _value_reads
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -350,7 +350,11 @@ class Trace:
         self._capture_names: dict[int, str] = {}
         self._consts: dict[int, tuple] = {}
         self._n = 0
+        self.outer: dict[str, Tensor] = {}  # input name -> the value it stands for in this call (_value_reads)
+        self.values: dict[str, np.ndarray] = {}  # values read in this call (_value_reads)
         if parent is None:
+            self.known: dict[str, np.ndarray] | None = None  # input name -> array: the call's own inputs
+            self.reads = 0  # values read while tracing: a trace specialised on them is never cached
             self.functions: dict[str, dict] = {}
             self._fn_by_content: dict[bytes, str] = {}
             self.param_objs: dict[str, Parameter] = {}
@@ -406,6 +410,7 @@ class Trace:
                 name = self._capture_names.get(id(x))
                 if name is None:
                     name = self.new_input(x.shape, x._dtype, f"c{len(self.captures)}")._name
+                    self.outer[name] = x
                     self.captures.append(x)
                     self._capture_names[id(x)] = name
                 return name
@@ -665,13 +670,14 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
         elif isinstance(a, Tensor):
             arg_inputs[i] = len(tr.inputs)
             inner.append(tr.new_input(a.shape, a._dtype, names[i]))
+            _value_reads.note_outer(tr, inner[-1], a)
             if tensor_hooks[0] is not None:  # hooks registered on the argument (x.register_hook(fn))
                 with active(tr):
                     inner[-1] = tensor_hooks[0].hooked_input(a, inner[-1])
         elif tensor_group(a):
             leaves, tdef = flatten(a)
             first = len(tr.inputs)
-            inner.append(unflatten(tdef, [_group_leaf(v, lambda v: tr.new_input(v.shape, v._dtype, f"{names[i]}_{k}"))
+            inner.append(unflatten(tdef, [_group_leaf(v, lambda v: _outer_input(tr, v, f"{names[i]}_{k}"))
                                           for k, v in enumerate(leaves)]))
             # (its inputs, its tree, its numbers' gradients: None where a leaf is a Tensor)
             arg_groups[i] = (list(range(first, len(tr.inputs))), tdef,
@@ -703,6 +709,13 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     info.arg_twins = arg_twins
     info.written_args = [list(arg_inputs)[k] for k, _ in written]
     return info
+
+
+def _outer_input(tr: Trace, v: Tensor, name: str) -> Tensor:
+    """A new input of function trace tr standing for v (its value in this call: _value_reads)."""
+    inner = tr.new_input(v.shape, v._dtype, name)
+    _value_reads.note_outer(tr, inner, v)
+    return inner
 
 
 class InputWrites:
@@ -1041,9 +1054,11 @@ def _conformed(v, shapes: list, at: list):
 
 
 def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: Sequence[str] | None = None,
-                  graph: bool = False):
+                  graph: bool = False, known: bool = True):
     """Trace `fn(*args)` as a top-level graph; returns (Program, the Tensor leaves of args). graph: the trace
-    has GRAPH_MODE's semantics in PyNative mode too (a jit function: ops/_inplace._augmented)."""
+    has GRAPH_MODE's semantics in PyNative mode too (a jit function: ops/_inplace._augmented). known: the
+    args' values are this call's (a read of a traced value is answered: _value_reads); False for a graph
+    traced to be kept (exported), which must not depend on its example inputs' values."""
     if current() is not None:
         raise TraceError("trace_program inside a trace")
     leaves, tdef = flatten(list(args))
@@ -1062,6 +1077,8 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
         leaf_names.extend([base] if len(sub) == 1 else [f"{base}_{j}" for j in range(len(sub))])
     inner = [root.new_input(x.shape, x._dtype, leaf_names[j]) if isinstance(x, Tensor) else x
              for j, x in enumerate(leaves)]
+    if known:
+        root.known = {s._name: x._data for x, s in zip(leaves, inner) if isinstance(x, Tensor) and not x.is_dynamic}
     writes = InputWrites(root, [s for s in inner if isinstance(s, Tensor)])
     if tensor_hooks[0] is not None:  # an argument's hooks go with its input, for the function derived from it
         for x, s in zip(leaves, inner):
@@ -1110,7 +1127,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     if prog is None:
         prog, _ = trace_program(fn, args, label=label() if callable(label) else label,
                                 names=names() if callable(names) else names, graph=graph)
-        if cache is not None:
+        if cache is not None and not prog.root.reads:  # (a trace specialised on values read: never reused)
             for old in [k for k in cache if k[0] != epoch]:  # traces from before a set_train: stale
                 del cache[old]
             cache[sig] = prog
@@ -1172,7 +1189,7 @@ class _UserResult:
 def trace_graph(fn: Callable, inputs: Sequence) -> dict:
     """The `gradserve.graph/1` JSON of `fn` traced at `inputs` (arrays or Tensors)."""
     args = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
-    prog, _ = trace_program(fn, args, label=getattr(fn, "__name__", None) or type(fn).__name__)
+    prog, _ = trace_program(fn, args, label=getattr(fn, "__name__", None) or type(fn).__name__, known=False)
     prog.state_params, prog.state_names = [], []  # an exported graph gives the function's outputs alone
     prog.written_inputs, prog.written_names, prog.n_extra = [], [], 0
     return prog.graph_doc()

@@ -64,7 +64,7 @@ from ._searchsorted import SearchSorted as SearchSorted, searchsorted as searchs
 from ._space_batch import BatchToSpaceND as BatchToSpaceND, SpaceToBatchND as SpaceToBatchND, batch_to_space_nd as batch_to_space_nd, space_to_batch_nd as space_to_batch_nd
 from ._sparse_add import SparseTensorDenseAdd as SparseTensorDenseAdd
 from ._split import dsplit as dsplit, expand as expand, hsplit as hsplit, tensor_split as tensor_split, vsplit as vsplit
-from ._tensor_forms import copy as copy, cov as cov, isneginf as isneginf, isposinf as isposinf, logaddexp as logaddexp, logaddexp2 as logaddexp2, masked_select as masked_select, sgn as sgn
+from ._tensor_forms import MaskedSelect as MaskedSelect, copy as copy, cov as cov, isneginf as isneginf, isposinf as isposinf, logaddexp as logaddexp, logaddexp2 as logaddexp2, masked_select as masked_select, sgn as sgn
 from ._unique import Unique as Unique, UniqueWithPad as UniqueWithPad, unique as unique, unique_with_pad as unique_with_pad
 
 # what an op takes as an input: a Tensor (or Parameter), an array or a Python number
@@ -221,6 +221,7 @@ __all__ = [
     'Lu',
     'LuPivotsToPermutation',
     'Map',
+    'MaskedSelect',
     'MatMul',
     'Matmul',
     'MatrixInverse',

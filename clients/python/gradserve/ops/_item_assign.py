@@ -30,11 +30,12 @@ def _numpy_index(index, where: str):
     out = []
     for it in parts:
         if isinstance(it, Tensor):
-            if it._data is None:
+            a = it._value()  # a traced one: its value in this call, where known (the trace is specialised on it)
+            if a is None:
                 raise IndexError(f"{where}: an index Tensor inside a trace must be an integer scalar; which elements "
                                  "a traced mask or index array names is not known to the graph (use ops.select / "
                                  "ops.masked_fill / ops.tensor_scatter_update)")
-            it = it._data
+            it = a
         elif isinstance(it, list):
             it = np.asarray([x.asnumpy() if isinstance(x, Tensor) else x for x in it])
             # MindSpore takes a list of bools as the positions of its True values (an empty list: none)

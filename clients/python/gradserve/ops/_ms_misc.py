@@ -18,9 +18,10 @@ __all__ = ["matrix_band_part", "Padding", "Slice", "slice", "Meshgrid", "L2Loss"
 
 def _int(v, what: str) -> int:
     if isinstance(v, Tensor):
-        if v._data is None:
+        a = v._value()
+        if a is None:
             raise TypeError(f"{what} must be a constant here (a traced Tensor was given)")
-        v = v._data
+        v = a
     return int(v)
 
 
@@ -172,9 +173,10 @@ class Rint:
 
 def _ints(v, what: str) -> list[int]:
     if isinstance(v, Tensor):
-        if v._data is None:
+        a = v._value()
+        if a is None:
             raise TypeError(f"{what} must be a constant (a traced Tensor was given)")
-        v = v._data.reshape(-1).tolist()
+        v = a.reshape(-1).tolist()
     return [int(e) for e in v]
 
 

@@ -65,9 +65,10 @@ dsplit = _split_at("dsplit", 2, 3)
 def expand(input_x, size):
     """input_x broadcast to size (a tuple, or a 1-D integer Tensor with its values); -1 keeps that size."""
     if isinstance(size, Tensor):
-        if size._data is None:
+        a = size._value()
+        if a is None:
             raise TypeError("expand: size must be a constant (a tuple, or a Tensor with values), not a traced value")
-        size = tuple(int(n) for n in np.asarray(size._data).reshape(-1))
+        size = tuple(int(n) for n in np.asarray(a).reshape(-1))
     size = tuple(int(n) for n in size)
     shape = tuple(input_x.shape)
     lead = len(size) - len(shape)

@@ -15,7 +15,8 @@ from ._ms_names import isinf
 from ._ms_misc import trunc
 from ._extra import floor_div
 
-__all__ = ["copy", "logaddexp", "logaddexp2", "sgn", "isneginf", "isposinf", "cov", "masked_select", "div_rounding"]
+__all__ = ["copy", "logaddexp", "logaddexp2", "sgn", "isneginf", "isposinf", "cov", "masked_select", "MaskedSelect",
+           "div_rounding"]
 
 
 def copy(input):  # noqa: A002
@@ -119,18 +120,26 @@ def masked_select(input, mask):  # noqa: A002
         mask = Tensor(np.asarray(mask))
     if mask._dtype != "bool":
         raise TypeError(f"masked_select: mask must be a bool Tensor, got {mask.dtype}")
-    if mask._data is None:
+    known = mask._value()  # a traced mask: its value in this call, where known (the trace is specialised on it)
+    if known is None:
         raise TypeError("masked_select: its output length is the number of True values of mask, which a traced "
-                        "graph (grad, jit, GRAPH_MODE construct) does not know: pass a concrete mask "
-                        "(PyNative) or use ops.masked_fill / ops.select, which keep the shape")
+                        "graph (an exported graph, a loop body) does not know: pass a concrete mask "
+                        "or use ops.masked_fill / ops.select, which keep the shape")
     try:
         shape = tuple(np.broadcast_shapes(tuple(input.shape), tuple(mask.shape)))
     except ValueError:
         raise ValueError(f"masked_select: input shape {list(input.shape)} and mask shape {list(mask.shape)} "
                          "do not broadcast") from None
-    positions = np.flatnonzero(np.broadcast_to(mask._data, shape)).astype(np.int64)
+    positions = np.flatnonzero(np.broadcast_to(known, shape)).astype(np.int64)
     flat = P.reshape(P.broadcast_to(input, shape) if tuple(input.shape) != shape else input, (-1,))
     return P.gather(flat, Tensor(positions), 0)
+
+
+class MaskedSelect:
+    """`P.MaskedSelect()(x, mask)`: masked_select."""
+
+    def __call__(self, x, mask):
+        return masked_select(x, mask)
 
 
 def div_rounding(input, other, rounding_mode=None):  # noqa: A002

@@ -1,5 +1,5 @@
-"""ops.Unique / unique (eager only: its output shape depends on the values, and MindSpore has no gradient
-for its indices) and UniqueWithPad / unique_with_pad (static shapes: runs traced too)."""
+"""ops.Unique / unique (its output shape depends on the values: read where traced) and UniqueWithPad /
+unique_with_pad (static shapes: runs traced too)."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,16 +12,22 @@ __all__ = ["Unique", "unique", "UniqueWithPad", "unique_with_pad"]
 
 def unique(input):  # noqa: A002
     """(y, idx): the distinct values in order of first appearance and, per element, its position in y.
-    Eager only: y's length depends on the values, which a traced graph (grad, jit) does not have."""
-    if input._data is None:
-        raise TypeError("unique: its output shape depends on the values, so it runs eagerly only "
-                        "(outside grad / jit / vmap); call it on concrete Tensors")
-    flat = np.asarray(input._data).reshape(-1)
+    y's length depends on the values: a traced input needs its value in this call (gradserve._value_reads;
+    the trace is specialised on it), and y is then the input gathered at each value's first appearance
+    (the derivative where the values are distinct; MindSpore's CPU has no UniqueGrad kernel)."""
+    known = input._value()
+    if known is None:
+        raise TypeError("unique: its output shape depends on the values, which this trace does not know "
+                        "(an exported graph, a loop body, vmap); call it on concrete Tensors")
+    flat = np.asarray(known).reshape(-1)
     _, first, inverse = np.unique(flat, return_index=True, return_inverse=True)
     order = np.argsort(first)
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
-    return Tensor(flat[np.sort(first)]), Tensor(rank[inverse.reshape(-1)].reshape(input.shape).astype(np.int32))
+    idx = Tensor(rank[inverse.reshape(-1)].reshape(input.shape).astype(np.int32))
+    if input._data is not None:
+        return Tensor(flat[np.sort(first)]), idx
+    return P.gather(P.reshape(input, (-1,)), Tensor(np.sort(first).astype(np.int64)), 0), idx
 
 
 class Unique:
