@@ -12,25 +12,12 @@ from . import ops as _ops
 from ._tensor import Tensor
 
 float16, float32, float64 = _dt.float16, _dt.float32, _dt.float64
-int32, int64, bool_ = _dt.int32, _dt.int64, _dt.bool_
+int8, int16, int32, int64, bool_ = _dt.int8, _dt.int16, _dt.int32, _dt.int64, _dt.bool_
+uint8, uint16, uint32, uint64 = _dt.uint8, _dt.uint16, _dt.uint32, _dt.uint64
 pi, e, inf, nan = _np.pi, _np.e, _np.inf, _np.nan
 
-_NARROW = {"float64": "float32", "int64": "int32"}  # mindspore.numpy's defaults for host data
-
-
-def asarray(a, dtype=None) -> Tensor:
-    if isinstance(a, Tensor):
-        return a if dtype is None else _ops.cast(a, dtype)
-    arr = _np.asarray(a)
-    name = _dt.to_name(dtype) if dtype is not None else _NARROW.get(arr.dtype.name, arr.dtype.name)
-    return Tensor(arr.astype(name))
-
-
-def array(obj, dtype=None, copy=True, ndmin=0) -> Tensor:
-    t = asarray(obj, dtype)
-    while t.ndim < ndmin:
-        t = _ops.expand_dims(t, 0)
-    return t
+from ._numpy_creation import *  # noqa: E402,F401,F403  (asarray, zeros, linspace, pad, ...: creation)
+from ._numpy_creation import __all__ as _creation, _shape, asarray, dtype_name  # noqa: E402
 
 
 def arange(start, stop=None, step=1, dtype=None) -> Tensor:
@@ -38,22 +25,6 @@ def arange(start, stop=None, step=1, dtype=None) -> Tensor:
         start, stop = 0, start
     host = _np.arange(start, stop, step)
     return asarray(host, dtype)
-
-
-def _shape(shape):
-    return (shape,) if isinstance(shape, int) else tuple(shape)
-
-
-def zeros(shape, dtype=float32) -> Tensor:
-    return _ops.zeros(_shape(shape), dtype)
-
-
-def ones(shape, dtype=float32) -> Tensor:
-    return _ops.ones(_shape(shape), dtype)
-
-
-def full(shape, fill_value, dtype=None) -> Tensor:
-    return asarray(_np.full(_shape(shape), fill_value), dtype)
 
 
 def stack(arrays, axis=0) -> Tensor:
