@@ -146,7 +146,7 @@ def test_no_import_cycle_among_sdk_modules():
 SDK_LAYERS = [
     ("base", ["dtype", "errors", "_catalog", "_shape_rules", "_infer", "_version", "_wire", "_late", "_misc",
               "_proto", "_extends"]),
-    ("data", ["_tensor", "_eager", "common.dtype", "common.tensor", "common.parameter", "common.initializer",
+    ("data", ["_tensor", "_cell_buffers", "_eager", "common.dtype", "common.tensor", "common.parameter", "common.initializer",
               "_tensor_function"]),
     ("transport", ["_shm", "_transport", "_client", "context"]),
     ("trace", ["_param_state", "_inplace_state", "_trace", "_bprop", "_jit", "_hooks"]),
