@@ -150,7 +150,7 @@ SDK_LAYERS = [
               "_tensor_function"]),
     ("transport", ["_shm", "_transport", "_client", "context"]),
     ("trace", ["_param_state", "_inplace_state", "_trace", "_bprop", "_jit", "_hooks"]),
-    ("ops", ["ops", "_vmap", "_vmap_out", "_vmap_ensemble", "_jacobian", "_taylor", "_dynindex", "numpy", "_numpy_creation", "_numpy_math", "scipy", "scipy.fft"]),
+    ("ops", ["ops", "_vmap", "_vmap_out", "_vmap_ensemble", "_jacobian", "_taylor", "_dynindex", "numpy", "_numpy_creation", "_numpy_math", "scipy", "scipy.fft", "scipy.linalg"]),
     ("nn", ["_branches", "_while", "_rewrite", "_cellbase", "_training", "_function", "nn"]),
     ("front", ["gradserve", "common", "common.api", "importers", "_support", "graph", "_checkpoint", "_model", "train", "mint", "runtime",
                "ops.function"]),  # MindSpore's spelling: re-exports, and custom_vjp (a Cell)
