@@ -44,3 +44,24 @@ def test_bad_arguments_are_refused(on_real_server):
         solve_triangular(Tensor(A), Tensor(B), trans=3)
     with pytest.raises(ValueError, match="square"):
         solve_triangular(Tensor(B), Tensor(B))
+
+
+def test_cholesky_cho_solve_inv_det_match_scipy(on_real_server):
+    from gradserve.scipy.linalg import cho_factor, cho_solve, cholesky, det, inv
+
+    spd = (A @ A.T + 5 * np.eye(5)).astype(np.float32)
+    for lower in (False, True):
+        c = cholesky(Tensor(spd), lower=lower).asnumpy()
+        np.testing.assert_allclose(c, sl.cholesky(spd, lower=lower), rtol=1e-4, atol=1e-5)
+        x = cho_solve(cho_factor(Tensor(spd), lower=lower), Tensor(B)).asnumpy()
+        np.testing.assert_allclose(x, sl.cho_solve(sl.cho_factor(spd, lower=lower), B), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(inv(Tensor(A)).asnumpy(), sl.inv(A), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(det(Tensor(A)).asnumpy(), sl.det(A), rtol=1e-4)
+
+
+def test_sparse_tensor_names_import_and_refuse_construction(on_real_server):
+    import gradserve as gs
+
+    assert not isinstance(Tensor(A), gs.CSRTensor)
+    with pytest.raises(NotImplementedError, match="no sparse tensors"):
+        gs.COOTensor(Tensor(np.array([[0, 1]], np.int32)), Tensor(np.array([1.0], np.float32)), (2, 2))

@@ -1,5 +1,7 @@
-"""`mindspore.scipy.linalg` (so far): solve_triangular, as scipy.linalg's, over the engine's triangular_solve
-(which reads only the named triangle of a, so the derivative in a lies on that triangle; any order)."""
+"""`mindspore.scipy.linalg` (so far): solve_triangular, cholesky, cho_factor, cho_solve, inv and det, with
+scipy.linalg's arguments, over the engine's triangular_solve / cholesky / matrix_inverse / slogdet (which
+give their derivatives to any order; triangular_solve reads only the named triangle of a).
+cho_factor returns the factor with zeros in its other triangle (scipy leaves arbitrary values there)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +10,7 @@ from .. import ops as _ops
 from .._tensor import Tensor
 from .._trace import apply
 
-__all__ = ["solve_triangular"]
+__all__ = ["solve_triangular", "cholesky", "cho_factor", "cho_solve", "inv", "det"]
 
 _TRANS = {0: False, "N": False, 1: True, "T": True, 2: True, "C": True}  # real matrices: C is T
 
@@ -33,3 +35,36 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
     rhs = _ops.expand_dims(b, -1) if vector else b
     x = apply("triangular_solve", [a, rhs], {"lower": bool(lower), "transpose_a": _TRANS[trans]})[0]
     return _ops.squeeze(x, -1) if vector else x
+
+
+def _square(a, where: str) -> Tensor:
+    if not isinstance(a, Tensor):
+        raise TypeError(f"{where}: a must be a Tensor, got {type(a).__name__}")
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"{where}: a must be square matrices [..., n, n], got shape {list(a.shape)}")
+    return a if a._dtype in ("float32", "float64") else _ops.cast(a, "float32")
+
+
+def cholesky(a, lower=False, overwrite_a=False, check_finite=True) -> Tensor:
+    """The Cholesky factor of a symmetric positive-definite a: L (lower) or U = L^T."""
+    return _ops.cholesky(_square(a, "cholesky"), upper=not lower)
+
+
+def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
+    """(c, lower): cholesky's factor and the triangle it is in, for cho_solve."""
+    return cholesky(a, lower), lower
+
+
+def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True) -> Tensor:
+    """x with A x = b from cho_factor's (c, lower) of A."""
+    c, lower = c_and_lower
+    y = solve_triangular(c, b, trans=0 if lower else 1, lower=lower)
+    return solve_triangular(c, y, trans=1 if lower else 0, lower=lower)
+
+
+def inv(a, overwrite_a=False, check_finite=True) -> Tensor:
+    return _ops.inverse(_square(a, "inv"))
+
+
+def det(a, overwrite_a=False, check_finite=True) -> Tensor:
+    return _ops.det(_square(a, "det"))
