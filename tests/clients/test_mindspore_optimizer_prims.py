@@ -162,3 +162,32 @@ def test_adagrad_and_rmsprop_three_steps(on_real_server, name):
     np.testing.assert_allclose(net.b.asnumpy(), b, rtol=1e-5, atol=1e-7)
     if name == "adagrad":
         assert len(opt.accum) == 2 and (opt.accum[0].asnumpy() > 0.1).all()  # 0.1 + the squared gradients
+
+
+class ProxAdagradNet(nn.Cell):
+    def __init__(self, var, accum):
+        super().__init__()
+        self.var = Parameter(Tensor(np.array(var, np.float32)), name="var")
+        self.accum = Parameter(Tensor(np.array(accum, np.float32)), name="accum")
+        self.op = P.ApplyProximalAdagrad()
+
+    def construct(self, lr, l1, l2, grad):
+        return self.op(self.var, self.accum, lr, l1, l2, grad)
+
+
+@pytest.mark.parametrize("mode", [context.GRAPH_MODE, context.PYNATIVE_MODE])
+def test_proximal_adagrad_shrinks_by_the_adaptive_rate(on_real_server, mode):
+    # MindSpore 2.10 (its kernel, not its documentation's lr): shrink and l2 take lr / sqrt(accum)
+    context.set_context(mode=mode)
+    net = ProxAdagradNet([0.1, -0.5, 2.0], [0.2, 0.3, 0.1])
+    var, accum = net(0.05, 0.3, 0.7, Tensor(np.array([0.1, -0.4, 1.5], np.float32)))
+    np.testing.assert_allclose(var.asnumpy(), [5.23575433e-02, -4.26391542e-01, 1.89795744e+00], rtol=1e-6)
+    np.testing.assert_allclose(accum.asnumpy(), [0.21, 0.46, 2.35], rtol=1e-6)
+    np.testing.assert_allclose(net.var.asnumpy(), var.asnumpy())  # the Parameters themselves updated
+    np.testing.assert_allclose(net.accum.asnumpy(), accum.asnumpy())
+
+
+def test_proximal_adagrad_tensor_l1(on_real_server):
+    net = ProxAdagradNet([0.1], [0.2])
+    var, _ = net(Tensor(np.float32(0.02)), Tensor(np.float32(0.1)), 0.0, Tensor(np.array([0.1], np.float32)))
+    np.testing.assert_allclose(var.asnumpy(), [9.12712887e-02], rtol=1e-6)  # MindSpore 2.10

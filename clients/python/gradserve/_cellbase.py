@@ -7,6 +7,7 @@ from typing import Any
 
 from . import _hooks, _param_state
 from ._bprop import call_with_bprop, has_bprop
+from ._cell_buffers import BufferMethods, _Buffer, buffers_of
 from ._jit import _with_keywords
 from ._late import late
 from ._tensor import Parameter, Tensor
@@ -21,7 +22,7 @@ def prefix_params(name: str, cell: "Cell") -> None:
             p._prefixed = True
 
 
-class Cell:
+class Cell(BufferMethods):
     """Base class of networks: define `construct(self, *inputs)`; `__init__` need not be called."""
 
     __module__ = "gradserve.nn"  # its public home (repr, pickling), as before the move
@@ -40,6 +41,8 @@ class Cell:
             value._auto_named = True
         elif isinstance(value, Cell) and not name.startswith("_"):
             prefix_params(name, value)
+        elif isinstance(value, _Buffer):
+            buffers_of(self)[name] = value  # `self.b = _Buffer(t)` registers b (MindSpore)
         object.__setattr__(self, name, value)
 
     def construct(self, *inputs: Any, **kwargs: Any) -> Any:  # (*Any, **Any): any override fits

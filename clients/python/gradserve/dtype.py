@@ -93,6 +93,11 @@ def promote(a: str, b: str) -> str:
     return np.promote_types(a, b).name
 
 
+def dtype_to_nptype(type_):
+    """mindspore.common.dtype.dtype_to_nptype: the NumPy scalar type of a dtype (bool_ is numpy.bool_)."""
+    return np.dtype(to_name(type_)).type
+
+
 __all__ = ["Type", "float16", "float32", "float64", "int32", "int64", "bool_", "complex64", "complex128", "int8", "int16",
            "uint8", "uint16", "uint32", "uint64", "half",
-           "single", "double", "float_", "to_name", "get", "is_float", "promote"]
+           "single", "double", "float_", "to_name", "get", "is_float", "promote", "dtype_to_nptype"]

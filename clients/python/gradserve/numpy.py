@@ -12,25 +12,12 @@ from . import ops as _ops
 from ._tensor import Tensor
 
 float16, float32, float64 = _dt.float16, _dt.float32, _dt.float64
-int32, int64, bool_ = _dt.int32, _dt.int64, _dt.bool_
+int8, int16, int32, int64, bool_ = _dt.int8, _dt.int16, _dt.int32, _dt.int64, _dt.bool_
+uint8, uint16, uint32, uint64 = _dt.uint8, _dt.uint16, _dt.uint32, _dt.uint64
 pi, e, inf, nan = _np.pi, _np.e, _np.inf, _np.nan
 
-_NARROW = {"float64": "float32", "int64": "int32"}  # mindspore.numpy's defaults for host data
-
-
-def asarray(a, dtype=None) -> Tensor:
-    if isinstance(a, Tensor):
-        return a if dtype is None else _ops.cast(a, dtype)
-    arr = _np.asarray(a)
-    name = _dt.to_name(dtype) if dtype is not None else _NARROW.get(arr.dtype.name, arr.dtype.name)
-    return Tensor(arr.astype(name))
-
-
-def array(obj, dtype=None, copy=True, ndmin=0) -> Tensor:
-    t = asarray(obj, dtype)
-    while t.ndim < ndmin:
-        t = _ops.expand_dims(t, 0)
-    return t
+from ._numpy_creation import *  # noqa: E402,F401,F403  (asarray, zeros, linspace, pad, ...: creation)
+from ._numpy_creation import __all__ as _creation, _shape, asarray, dtype_name  # noqa: E402
 
 
 def arange(start, stop=None, step=1, dtype=None) -> Tensor:
@@ -40,28 +27,17 @@ def arange(start, stop=None, step=1, dtype=None) -> Tensor:
     return asarray(host, dtype)
 
 
-def _shape(shape):
-    return (shape,) if isinstance(shape, int) else tuple(shape)
-
-
-def zeros(shape, dtype=float32) -> Tensor:
-    return _ops.zeros(_shape(shape), dtype)
-
-
-def ones(shape, dtype=float32) -> Tensor:
-    return _ops.ones(_shape(shape), dtype)
-
-
-def full(shape, fill_value, dtype=None) -> Tensor:
-    return asarray(_np.full(_shape(shape), fill_value), dtype)
-
-
 def stack(arrays, axis=0) -> Tensor:
     return _ops.stack([asarray(a) for a in arrays], axis)
 
 
 def concatenate(arrays, axis=0) -> Tensor:
-    return _ops.concat([asarray(a) for a in arrays], axis)
+    """The arrays joined along axis (flattened first when axis is None), in their promoted dtype."""
+    ts = [asarray(a) for a in (arrays if isinstance(arrays, (list, tuple)) else
+                               [arrays[i] for i in range(arrays.shape[0])])]
+    if axis is None:
+        ts, axis = [_ops.reshape(t, (-1,)) for t in ts], 0
+    return _ops.concat(_pair_all(ts), axis)
 
 
 def dot(a, b) -> Tensor:
@@ -79,43 +55,29 @@ def dot(a, b) -> Tensor:
 
 
 def matmul(a, b) -> Tensor:
-    return _ops.matmul(asarray(a), asarray(b))
+    """NumPy's matmul: a 1-D operand is a row (first) or a column (second) vector, dropped afterwards."""
+    a, b = _pair(a, b)
+    if a.ndim >= 2 and b.ndim >= 2:
+        return _ops.matmul(a, b)
+    out = _ops.matmul(_ops.expand_dims(a, 0) if a.ndim == 1 else a, _ops.expand_dims(b, 1) if b.ndim == 1 else b)
+    if b.ndim == 1:
+        out = out[..., 0]
+    return out[..., 0, :] if a.ndim == 1 and b.ndim != 1 else out[0] if a.ndim == 1 else out
 
 
-def sum(a, axis=None, dtype=None, keepdims=False) -> Tensor:  # noqa: A001 - NumPy's name
-    out = _ops.ReduceSum(keep_dims=bool(keepdims))(asarray(a), () if axis is None else axis)
-    return out if dtype is None else _ops.cast(out, dtype)
+from ._numpy_math import *  # noqa: E402,F401,F403  (element-wise, reductions, products, layout)
+from ._numpy_math import __all__ as _math, _pair, _pair_all  # noqa: E402
 
-
-def mean(a, axis=None, keepdims=False) -> Tensor:
-    return _ops.mean(asarray(a), axis, keepdims)
-
-
-def _unary(op):
-    def f(x):
-        return op(asarray(x))
-
-    return f
-
-
-def _binary(op):
-    def f(x1, x2):
-        return op(asarray(x1), asarray(x2))
-
-    return f
-
-
-sin, cos, tan, exp, log = (_unary(_ops.sin), _unary(_ops.cos), _unary(_ops.tan), _unary(_ops.exp),
-                           _unary(_ops.log))
-sqrt, tanh, square, absolute = _unary(_ops.sqrt), _unary(_ops.tanh), _unary(_ops.square), _unary(_ops.abs)
-negative = _unary(_ops.neg)
-add, subtract, multiply, divide = _binary(_ops.add), _binary(_ops.sub), _binary(_ops.mul), _binary(_ops.div)
-power, maximum, minimum = _binary(_ops.pow), _binary(_ops.maximum), _binary(_ops.minimum)
-true_divide, abs = divide, absolute  # noqa: A001
+abs, round = absolute, around  # noqa: A001 - NumPy's names
 
 
 def where(condition, x, y) -> Tensor:
-    return _ops.select(asarray(condition), asarray(x), asarray(y))
+    """x where condition holds (non-zero), else y, all three broadcast together."""
+    cond = asarray(condition)
+    x, y = _pair(x, y)
+    shape = _np.broadcast_shapes(tuple(cond.shape), tuple(x.shape), tuple(y.shape))
+    return _ops.select(_ops.broadcast_to(_ops.cast(cond, "bool"), shape), _ops.broadcast_to(x, shape),
+                       _ops.broadcast_to(y, shape))
 
 
 def reshape(x, newshape) -> Tensor:
@@ -134,7 +96,11 @@ def squeeze(a, axis=None) -> Tensor:
     return _ops.squeeze(asarray(a), axis)
 
 
-from .ops._correlate import correlate  # noqa: E402  (cross-correlation of 1-D sequences)
+from .ops._correlate import correlate as _correlate  # noqa: E402  (cross-correlation of 1-D sequences)
+
+
+def correlate(a, v, mode="valid") -> Tensor:
+    return _correlate(*_pair(a, v), mode)
 
 __all__ = [k for k, v in dict(globals()).items() if not k.startswith("_") and k not in ("annotations", "Tensor")
            and (callable(v) or isinstance(v, float))]

@@ -75,6 +75,7 @@ SiLU = _activation("SiLU", lambda x: _ops.silu(x))
 Mish = _activation("Mish", lambda x: _ops.mish(x))
 SeLU = _activation("SeLU", lambda x: _ops.selu(x))
 LogSigmoid = _activation("LogSigmoid", lambda x: _ops.logsigmoid(x))
+Tanhshrink = _activation("Tanhshrink", lambda x: _ops.tanhshrink(x))
 _ACTIVATIONS = {"tanh": Tanh, "sigmoid": Sigmoid, "relu": ReLU, "softplus": Softplus,
                 "gelu": lambda: GELU(), "hswish": HSwish, "hsigmoid": HSigmoid, "silu": SiLU, "mish": Mish,
                 "selu": SeLU, "logsigmoid": LogSigmoid}
@@ -312,7 +313,7 @@ __all__ += ["MatMul"]
 from ._conv3d import Conv3d  # noqa: E402
 from ._pooling import AvgPool3d, LPPool1d, MaxPool3d  # noqa: E402
 from ._pad import Pad  # noqa: E402
-from ._losses_ms import HingeEmbeddingLoss, KLDivLoss, MarginRankingLoss, SmoothL1Loss  # noqa: E402
+from ._losses_ms import HingeEmbeddingLoss, KLDivLoss, MarginRankingLoss, MultiLabelSoftMarginLoss, SmoothL1Loss  # noqa: E402
 from ._activations_ms import FastGelu, LogSoftmax, PReLU  # noqa: E402
 from ._group_norm import GroupNorm  # noqa: E402
 from ._dropout_layers import Dropout1d  # noqa: E402
@@ -321,7 +322,7 @@ from ._grad_cell import WithGradCell  # noqa: E402
 
 __all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "Pad", "SmoothL1Loss", "LogSoftmax", "FastGelu", "WithGradCell"]
 __all__ += ["PReLU", "GroupNorm", "MarginRankingLoss", "KLDivLoss"]
-__all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "BiDense"]
+__all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "BiDense", "MultiLabelSoftMarginLoss", "Tanhshrink"]
 
 from ._upsample import Upsample  # noqa: E402
 

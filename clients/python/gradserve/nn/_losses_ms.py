@@ -5,10 +5,11 @@ from __future__ import annotations
 from .. import ops as _ops
 from .._cellbase import Cell
 from .._training import LossBase
-from ..ops._losses_ms import hinge_embedding_loss, smooth_l1_loss
+from ..ops._losses_ms import hinge_embedding_loss, multilabel_soft_margin_loss, smooth_l1_loss
 from ..ops._ms_names import kl_div
 
-__all__ = ["SmoothL1Loss", "HingeEmbeddingLoss", "MarginRankingLoss", "margin_ranking_loss", "KLDivLoss"]
+__all__ = ["SmoothL1Loss", "HingeEmbeddingLoss", "MarginRankingLoss", "margin_ranking_loss", "KLDivLoss",
+           "MultiLabelSoftMarginLoss"]
 
 
 class SmoothL1Loss(Cell):
@@ -62,3 +63,14 @@ class KLDivLoss(Cell):
 
     def construct(self, logits, labels):
         return kl_div(logits, labels, self.reduction)
+
+
+class MultiLabelSoftMarginLoss(LossBase):
+    """nn.MultiLabelSoftMarginLoss(weight=None, reduction='mean')(x, target): ops.multilabel_soft_margin_loss."""
+
+    def __init__(self, weight=None, reduction="mean"):
+        super().__init__(reduction)
+        self.weight = weight
+
+    def construct(self, x, target):
+        return multilabel_soft_margin_loss(x, target, self.weight, self.reduction)

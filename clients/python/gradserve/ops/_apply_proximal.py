@@ -9,7 +9,7 @@ from .._tensor import Tensor
 from ._extra import P
 from ._scatter_ms import tensor_scatter_update
 
-__all__ = ["ApplyProximalGradientDescent", "ApplyAdagradDA", "SparseApplyRMSProp"]
+__all__ = ["ApplyProximalGradientDescent", "ApplyAdagradDA", "SparseApplyRMSProp", "ApplyProximalAdagrad"]
 
 
 def _shrink(x, amount):
@@ -34,6 +34,25 @@ class ApplyProximalGradientDescent:
         if _positive(l1):
             prox = _shrink(prox, alpha * l1)
         return assign(var, P.div(prox, 1.0 + alpha * l2))  # numbers or Tensors
+
+
+class ApplyProximalAdagrad:
+    """(var, accum, lr, l1, l2, grad) -> (var, accum): accum += grad^2; with the adaptive rate
+    a = lr / sqrt(accum), prox = var - a grad and var = shrink(prox, a l1) / (1 + a l2). MindSpore 2.10's
+    CPU kernel (as TensorFlow's) takes a, not lr, in the shrink and the l2 term (its documentation writes lr;
+    checked in its venv: l1 = 0.1, lr = 0.02, var 0.1, accum 0.2, grad 0.1 gives 0.0912713)."""
+
+    def __init__(self, use_locking=False):
+        if not isinstance(use_locking, bool):
+            raise TypeError(f"For 'ApplyProximalAdagrad', 'use_locking' must be a bool, got {use_locking!r}")
+
+    def __call__(self, var, accum, lr, l1, l2, grad):
+        acc = assign(accum, P.add(accum, P.mul(grad, grad)))
+        rate = P.div(lr, P.sqrt(acc))
+        prox = P.sub(var, P.mul(rate, grad))
+        if _positive(l1):
+            prox = _shrink(prox, P.mul(rate, l1))
+        return assign(var, P.div(prox, P.add(P.mul(rate, l2), 1.0))), acc
 
 
 class ApplyAdagradDA:

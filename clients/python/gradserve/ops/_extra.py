@@ -183,6 +183,9 @@ def arange(start=0, end=None, step=1, *, dtype=None):
     if end is None:
         start, end = 0, start
     vals = [float(v) if isinstance(v, Tensor) else v for v in (start, end, step)]
+    lo, hi, delta = vals
+    if builtins.all(isinstance(v, (int, float, np.number)) for v in vals) and (hi - lo) * delta < 0:
+        raise ValueError(f"For arange, step {delta} goes away from end {hi} (start {lo}), as MindSpore's Range")
     is_int = all_int(vals)
     a = np.arange(*vals, dtype=np.int64 if is_int else np.float32)
     return Tensor(a, dtype=dtype)

@@ -6,8 +6,8 @@ Which elements an index names does not depend on x's values, so they are found o
 element positions (`arange(x.size).reshape(x.shape)[index]`); the write is then a scatter of value
 (broadcast to the indexed shape, cast to x's dtype) into x flattened, whose derivative reaches x outside
 the written elements and value inside them. Concrete x and value outside a trace are written with NumPy.
-An index holding a traced integer goes to _dynindex (dynamic_update_slice); any other traced index Tensor
-is refused (which elements it names is not known to the graph)."""
+An index holding a traced integer array goes to _traced_index (positions computed in the graph), one
+holding a traced integer scalar to _dynindex (dynamic_update_slice); a traced bool mask is a select."""
 from __future__ import annotations
 
 import numpy as np
@@ -17,6 +17,7 @@ from .._tensor import Tensor
 from .._trace import current
 from ._extra import P
 from ._scatter_ms import tensor_scatter_update
+from . import _traced_index
 
 
 def _has_traced_int(index) -> bool:
@@ -51,6 +52,8 @@ def setitem(x, index, value):
     if not isinstance(x, Tensor):
         x[index] = value  # a list, a dict, a NumPy array: Python's own item assignment
         return x
+    if _traced_index.has_traced_array(index):
+        return _traced_index.setitem(x, index, value)
     if _has_traced_int(index):
         return late.dyn_setitem(x, index, value)  # gradserve._dynindex
     if isinstance(index, Tensor) and index._data is None and index._dtype == "bool":
@@ -129,6 +132,8 @@ def getitem(x: Tensor, index) -> Tensor:
     """x[index] for an advanced index whose parts are known: NumPy's result; of a traced x a gather of the
     indexed positions (its derivative scatters back)."""
     _refuse_empty_read(index)
+    if _traced_index.has_traced_array(index):
+        return _traced_index.getitem(x, index)
     np_index = _numpy_index(index, "Tensor indexing")
     if current() is None and x._data is not None:
         try:

@@ -1,4 +1,5 @@
-"""MindSpore's functional losses composed from engine ops: smooth_l1_loss, hinge_embedding_loss. Each
+"""MindSpore's functional losses composed from engine ops: smooth_l1_loss, hinge_embedding_loss,
+multilabel_soft_margin_loss. Each
 derivative is that of the ops it is made of."""
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from .._tensor import Tensor
 from ._extra import P
 from ._math_more import full_like
 
-__all__ = ["smooth_l1_loss", "hinge_embedding_loss"]
+__all__ = ["smooth_l1_loss", "hinge_embedding_loss", "multilabel_soft_margin_loss"]
 
 
 def smooth_l1_loss(input, target, beta: float = 1.0, reduction: str = "none"):  # noqa: A002
@@ -38,6 +39,24 @@ def hinge_embedding_loss(inputs, targets, margin=1.0, reduction="mean"):
     neg = P.select(P.less(targets, zero), P.relu(P.sub(P.cast(Tensor(np.array(float(margin))), inputs.dtype), inputs)),
                    zeros)
     loss = P.add(pos, neg)
+    if reduction == "mean":
+        return P.mean(loss)
+    return P.sum(loss) if reduction == "sum" else loss
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):  # noqa: A002
+    """-(1/C) sum_c weight_c (y_c log sigmoid(x_c) + (1 - y_c) log sigmoid(-x_c)) per sample (C: input's last
+    axis), reduced over the samples by 'mean' | 'sum' | 'none'. log sigmoid(x) is -softplus(-x) (no overflow)."""
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"multilabel_soft_margin_loss: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(f"multilabel_soft_margin_loss: input {list(input.shape)} and target {list(target.shape)} "
+                         "must have one shape")
+    target = P.cast(target, input.dtype)
+    per = P.add(P.mul(target, P.softplus(P.neg(input))), P.mul(P.sub(1.0, target), P.softplus(input)))
+    if weight is not None:
+        per = P.mul(per, weight)
+    loss = P.mean(per, -1)
     if reduction == "mean":
         return P.mean(loss)
     return P.sum(loss) if reduction == "sum" else loss

@@ -16,7 +16,7 @@ from .._trace import apply
 from ._extra import P, _as_tensors
 from ._primitives import Primitive
 
-__all__ = ["CumSum", "Mod", "mod", "erfc", "Erfc", "elu", "Elu", "bias_add", "BiasAdd", "L2Normalize", "range",
+__all__ = ["CumSum", "Mod", "mod", "TruncateMod", "TensorShape", "erfc", "Erfc", "elu", "Elu", "bias_add", "BiasAdd", "L2Normalize", "range",
            "Range", "linspace", "LinSpace", "svd", "Svd"]
 
 
@@ -67,6 +67,23 @@ class Mod(_Fn):
     """ops.Mod()(x, y): mod."""
 
     def __call__(self, x, y):
+        return mod(x, y)
+
+
+class TensorShape(_Fn):
+    """ops.TensorShape()(x): x's shape as a 1-D int64 Tensor (shapes are known when tracing)."""
+
+    def __call__(self, x):
+        return Tensor(np.array(tuple(x.shape), np.int64))
+
+
+class TruncateMod(_Fn):
+    """ops.TruncateMod()(x, y): mod (the remainder with the dividend's sign); two bool operands are a
+    TypeError, as MindSpore 2.10 (a bool with a number takes the number's dtype)."""
+
+    def __call__(self, x, y):
+        if all(isinstance(v, Tensor) and v.dtype.name == "bool" for v in (x, y)):
+            raise TypeError("For 'TruncateMod', x and y must not both be bool, got bool and bool")
         return mod(x, y)
 
 

@@ -28,7 +28,7 @@ from ._ms_misc import binary_cross_entropy_with_logits
 
 __all__ = ["subtract", "divide", "isnan", "isinf",
            "isfinite", "IsNan", "IsInf", "IsFinite", "log2", "log10", "deg2rad", "rad2deg", "floor_divide",
-           "logical_xor", "tanhshrink", "softshrink", "hardshrink", "softmin", "var", "std", "argsort",
+           "logical_xor", "tanhshrink", "softshrink", "hardshrink", "softmin", "var", "std", "var_mean", "std_mean", "argsort",
            "isclose", "numel", "ravel", "t", "is_tensor", "is_floating_point", "is_complex", "mse_loss", "l1_loss",
            "cross_entropy", "SoftmaxCrossEntropyWithLogits", "randn", "rand", "randint", "randn_like", "rand_like",
            "kl_div", "KLDivLoss", "binary_cross_entropy", "BinaryCrossEntropy", "SigmoidCrossEntropyWithLogits"]
@@ -58,6 +58,11 @@ floor_divide = floor_div
 
 def subtract(input, other, *, alpha=1):  # noqa: A002
     return P.sub(input, other if alpha == 1 else P.mul(other, alpha))
+
+
+def div(input, other, *, rounding_mode=None):  # noqa: A002
+    """ops.div: the primitive div (true division), or divide's rounding_mode ('floor' / 'trunc')."""
+    return P.div(input, other) if rounding_mode is None else divide(input, other, rounding_mode=rounding_mode)
 
 
 def divide(input, other, *, rounding_mode=None):  # noqa: A002
@@ -165,6 +170,18 @@ def var(input, axis=None, ddof=0, keepdims=False):  # noqa: A002
 
 def std(input, axis=None, ddof=0, keepdims=False):  # noqa: A002
     return P.sqrt(var(input, axis, ddof, keepdims))
+
+
+def var_mean(input, axis=None, ddof=0, keepdims=False):  # noqa: A002
+    """(var, mean) over axis."""
+    axes = tuple(range(input.ndim)) if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
+    return var(input, axis, ddof, keepdims), P.mean(input, axes, bool(keepdims))
+
+
+def std_mean(input, axis=None, ddof=0, keepdims=False):  # noqa: A002
+    """(std, mean) over axis."""
+    v, m = var_mean(input, axis, ddof, keepdims)
+    return P.sqrt(v), m
 
 
 def argsort(input, axis=-1, descending=False):  # noqa: A002

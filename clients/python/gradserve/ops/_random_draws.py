@@ -1,4 +1,5 @@
-"""MindSpore's random_poisson / RandomPoisson and standard_normal / StandardNormal.
+"""MindSpore's random_poisson / RandomPoisson, standard_normal / StandardNormal, standard_laplace /
+StandardLaplace and shuffle / RandomShuffle (a permutation of the first axis).
 
 Values are drawn on the client (numpy's generator): eagerly at the call, or inside a traced construct / jit
 as per-run data (a Parameter the program draws anew before each run, as dropout's masks: ops/_dropout.py),
@@ -15,8 +16,10 @@ from .._misc import random_ops_generator
 from .._tensor import Tensor
 from .._trace import current
 from ._candidate_sampler import _DrawParameter
+from ._extra import P
 
-__all__ = ["random_poisson", "RandomPoisson", "standard_normal", "StandardNormal"]
+__all__ = ["random_poisson", "RandomPoisson", "standard_normal", "StandardNormal", "standard_laplace",
+           "StandardLaplace", "shuffle", "RandomShuffle"]
 
 _POISSON_OUT = ("float16", "float32", "float64", "int32", "int64")
 
@@ -94,14 +97,15 @@ class RandomPoisson:
         return _poisson(shape, rate, self._rng, self.dtype, "RandomPoisson")
 
 
-def _normal(shape, rng, where: str) -> Tensor:
+def _normal(shape, rng, where: str, law: str = "standard_normal") -> Tensor:
+    """float32 draws of `shape` from the generator's method `law` (standard_normal, laplace)."""
     if isinstance(shape, Tensor):
         dims = _shape_from_tensor(shape, where)
     elif isinstance(shape, tuple) and all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
         dims = shape
     else:
         raise TypeError(f"For '{where}', 'shape' must be a tuple of ints >= 0 or a 1-D int Tensor, got {shape!r}")
-    return _out(lambda: (rng or random_ops_generator()).standard_normal(dims), dims, "float32", where)
+    return _out(lambda: getattr(rng or random_ops_generator(), law)(size=dims), dims, "float32", where)
 
 
 def standard_normal(shape, seed=None):
@@ -118,3 +122,58 @@ class StandardNormal:
 
     def __call__(self, shape):
         return _normal(shape, self._rng, "StandardNormal")
+
+
+def standard_laplace(shape, seed=None):
+    """float32 draws of the Laplace law of location 0 and scale 1, of `shape` (a tuple, or a 1-D int Tensor)."""
+    return _normal(shape, _generator([_seed(seed, "standard_laplace")]), "standard_laplace", "laplace")
+
+
+class StandardLaplace:
+    """ops.StandardLaplace(seed=0, seed2=0)(shape): standard_laplace; one op draws anew on each call."""
+
+    def __init__(self, seed=0, seed2=0):
+        self.seed, self.seed2 = _seed(seed, "StandardLaplace"), _seed(seed2, "StandardLaplace")
+        self._rng = _generator([self.seed, self.seed2])
+
+    def __call__(self, shape):
+        return _normal(shape, self._rng, "StandardLaplace", "laplace")
+
+
+def _shuffle_seed(seed, where: str):
+    """MindSpore 2.10's rules: not an int (a bool, a float) is a TypeError, a negative int a ValueError."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"For '{where}', the 'seed' must be an int, but got {seed!r} ({type(seed).__name__})")
+    if seed < 0:
+        raise ValueError(f"For '{where}', the 'seed' must be >= 0, but got {seed}")
+    return seed
+
+
+def _shuffle(x, rng, where: str) -> Tensor:
+    """x with its first axis permuted (a fresh permutation per call / per run); a 0-d x as it is."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"For '{where}', 'x' must be a Tensor, got {type(x).__name__}")
+    if x.ndim == 0:
+        return x
+    n = int(x.shape[0])
+    perm = _out(lambda: (rng or random_ops_generator()).permutation(n), (n,), "int64", where)
+    return P.gather(x, perm, 0)
+
+
+def shuffle(x, seed=None):
+    """x's slices along axis 0 in a random order (ops.shuffle)."""
+    return _shuffle(x, _generator([_shuffle_seed(seed, "shuffle")]), "shuffle")
+
+
+class RandomShuffle:
+    """ops.RandomShuffle(seed=0, seed2=0)(x): shuffle; one op draws a new order on each call (two ops with
+    the same seeds draw the same orders)."""
+
+    def __init__(self, seed=0, seed2=0):
+        self.seed, self.seed2 = _shuffle_seed(seed, "RandomShuffle"), _shuffle_seed(seed2, "RandomShuffle")
+        self._rng = _generator([self.seed, self.seed2])
+
+    def __call__(self, x):
+        return _shuffle(x, self._rng, "RandomShuffle")
