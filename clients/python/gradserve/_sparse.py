@@ -5,6 +5,8 @@ from __future__ import annotations
 
 
 class _Unsupported:
+    _gradserve_placeholder = True  # _support lists these under "Not supported"
+
     def __init__(self, *args, **kwargs):
         raise NotImplementedError(f"mindspore.{type(self).__name__}: gradserve has no sparse tensors; "
                                   "use dense Tensors")
