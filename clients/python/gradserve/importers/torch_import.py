@@ -326,10 +326,15 @@ def _to_copy(c, x, dtype=None, **kw):
     return c.v(x) if dtype is None else c.w.cast(c.v(x), _dt(dtype))
 
 
-@aten("aten.clone.default", "aten.alias.default", "aten.detach.default", "aten.lift_fresh_copy.default",
-      "aten.contiguous.default")
+@aten("aten.clone.default", "aten.alias.default", "aten.lift_fresh_copy.default", "aten.contiguous.default")
 def _identity(c, x, **kw):
     return c.v(x)
+
+
+@aten("aten.detach.default")
+def _detach(c, x):
+    """tensor.detach(): the value, no derivative (a straight-through estimator's `(q - z).detach()`)."""
+    return c.w.unary("stop_gradient", c.v(x))
 
 
 @aten("aten.full_like.default")
@@ -807,8 +812,10 @@ def _program_to_writer(module, args: tuple, decompose: bool):
     from torch.export.graph_signature import InputKind, OutputKind
 
     ep = torch.export.export(module, args)
-    if decompose:
-        ep = ep.run_decompositions()
+    if decompose:  # Core ATen, but detach kept: the default table makes it an alias, losing the stop-gradient
+        table = torch.export.default_decompositions()
+        table.pop(torch.ops.aten.detach.default)
+        ep = ep.run_decompositions(table)
     w = GraphWriter(type(module).__name__)
     ctx = _Ctx(w)
     state, consts = ep.state_dict, ep.constants

@@ -138,6 +138,18 @@ def _trisolve(w, a, b, lower=True, transpose_a=False, unit_diagonal=False):
                                                 "unit_diagonal": unit_diagonal}, w.shape(b), w.dtype(b))
 
 
+@aten("aten.linalg_solve_triangular.default")
+def _solve_triangular(c, a, b, upper, left=True, unitriangular=False):
+    """A X = B (left=False: X A = B <=> A^T X^T = B^T) for A's upper or lower triangle; batches broadcast."""
+    w, a, b = c.w, c.v(a), c.v(b)
+    batch = list(np.broadcast_shapes(tuple(w.shape(a)[:-2]), tuple(w.shape(b)[:-2])))
+    a = w.broadcast_to(a, batch + list(w.shape(a)[-2:]))
+    b = w.broadcast_to(b, batch + list(w.shape(b)[-2:]))
+    if left:
+        return _trisolve(w, a, b, lower=not upper, unit_diagonal=unitriangular)
+    return _mT(w, _trisolve(w, a, _mT(w, b), lower=not upper, transpose_a=True, unit_diagonal=unitriangular))
+
+
 @aten("aten._linalg_solve_ex.default")
 def _solve_ex(c, a, b, left=True, check_errors=False):
     """(x, LU, pivots, info): x, and info 0 (a singular a gives NaN); LU and pivots name themselves if used."""
