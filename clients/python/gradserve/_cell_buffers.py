@@ -59,9 +59,10 @@ class BufferMethods:
         *path, name = target.split(".")
         cell = self
         for part in path:
-            cell = getattr(cell, part, None)
-            if not isinstance(cell, BufferMethods):
+            inner = getattr(cell, part, None)
+            if not isinstance(inner, BufferMethods):
                 raise AttributeError(f"get_buffer: {type(self).__name__} has no attribute {part!r} (in {target!r})")
+            cell = inner
         own = buffers_of(cell)
         if name not in own:
             raise AttributeError(f"get_buffer: {type(cell).__name__} has no attribute `{name}` that is a buffer")

@@ -12,6 +12,7 @@ arrays are built here and applied with gather.
 from __future__ import annotations
 
 import builtins
+from typing import cast
 
 import numpy as _np
 
@@ -361,7 +362,7 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None, density=None) -> T
     same = _ops.equal(lo, hi)
     lo = _ops.select(same, _ops.sub(lo, 0.5), lo)
     hi = _ops.select(same, _ops.add(hi, 0.5), hi)
-    return linspace(lo, hi, int(bins) + 1)
+    return cast(Tensor, linspace(lo, hi, int(bins) + 1))  # retstep False: the edges only
 
 
 def nancumsum(a, axis=None, dtype=None) -> Tensor:
@@ -380,10 +381,10 @@ def _pairs(value, nd: int, what: str):
     arr = _np.asarray(value, dtype=object if isinstance(value, Tensor) else None)
     if arr.ndim == 0:
         return [(value, value)] * nd
-    arr = _np.broadcast_to(_np.asarray(value), (nd, 2)) if arr.ndim <= 2 else None
-    if arr is None:
+    if arr.ndim > 2:
         raise ValueError(f"mindspore.numpy.pad: {what} must broadcast to ({nd}, 2)")
-    return [(arr[i, 0].item(), arr[i, 1].item()) for i in builtins.range(nd)]
+    pairs = _np.broadcast_to(_np.asarray(value), (nd, 2))
+    return [(pairs[i, 0].item(), pairs[i, 1].item()) for i in builtins.range(nd)]
 
 
 def _reflect_positions(n: int, before: int, after: int, symmetric: bool) -> _np.ndarray:
@@ -454,7 +455,7 @@ def pad(array, pad_width, mode="constant", stat_length=None, constant_values=0, 
         if mode in ("edge", "wrap", "reflect", "symmetric"):
             t = _ops.gather(t, Tensor(_axis_positions(mode, n, before, after).astype(_np.int64)), axis)
             continue
-        parts = []
+        parts: list = []
         for side, width in ((0, before), (1, after)):
             if width == 0:
                 parts.append(None)

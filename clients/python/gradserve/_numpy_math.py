@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 import math
+from typing import Any, cast
 
 import numpy as _np
 
@@ -320,7 +321,7 @@ def inner(a, b) -> Tensor:
     return tensordot(a, b, ((a.ndim - 1,), (b.ndim - 1,)))
 
 
-def tensordot(a, b, axes=2) -> Tensor:
+def tensordot(a, b, axes: Any = 2) -> Tensor:  # an int, or (axes of a, axes of b)
     a, b = _pair(a, b)
     if isinstance(axes, int):
         axes = (tuple(builtins.range(a.ndim - axes, a.ndim)), tuple(builtins.range(axes)))
@@ -508,7 +509,7 @@ def _split(x, indices_or_sections, axis, strict: bool):
         if strict and n % k:
             raise ValueError(f"mindspore.numpy.split: {n} does not split into {k} equal sections")
         sizes = [n // k + (1 if i < n % k else 0) for i in builtins.range(k)]
-        bounds = _np.cumsum([0] + sizes)
+        bounds = [int(b) for b in _np.cumsum([0] + sizes)]
     else:
         bounds = [0] + [builtins.min(builtins.max(int(i), 0), n) for i in indices_or_sections] + [n]
     return [_ops.gather(x, Tensor(_np.arange(bounds[i], builtins.max(bounds[i], bounds[i + 1]), dtype=_np.int64)),
@@ -575,7 +576,7 @@ def vstack(tup) -> Tensor:
 
 
 def hstack(tup) -> Tensor:
-    ts = [atleast_1d(t) for t in tup]
+    ts = [cast(Tensor, atleast_1d(t)) for t in tup]  # one argument each: a Tensor each
     return _ops.concat(_pair_all(ts), 0 if ts[0].ndim == 1 else 1)
 
 
@@ -771,7 +772,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         ddof = 0 if bias else 1
     if w is None:
         avg = mean(x, 1, keepdims=True)
-        fact = float(n - ddof)
+        fact: float | Tensor = float(n - ddof)
         dev = _ops.sub(x, avg)
         out = _ops.div(_ops.matmul(dev, _ops.transpose(dev, (1, 0))), fact)
     else:
@@ -877,6 +878,8 @@ def ravel_multi_index(multi_index, dims, mode="clip", order="C") -> Tensor:
         else:
             raise ValueError(f"mindspore.numpy.ravel_multi_index: mode must be 'clip' or 'wrap', got {mode!r}")
         out = r if out is None else _ops.add(_ops.mul(out, d), r)
+    if out is None:
+        raise ValueError("mindspore.numpy.ravel_multi_index: dims must not be empty")
     return out
 
 

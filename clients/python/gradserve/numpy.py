@@ -66,7 +66,7 @@ def matmul(a, b) -> Tensor:
 
 
 from ._numpy_math import *  # noqa: E402,F401,F403  (element-wise, reductions, products, layout)
-from ._numpy_math import __all__ as _math, _pair, _pair_all  # noqa: E402
+from ._numpy_math import __all__ as _math, _pair, _pair_all, absolute, around  # noqa: E402
 
 abs, round = absolute, around  # noqa: A001 - NumPy's names
 
@@ -100,7 +100,8 @@ from .ops._correlate import correlate as _correlate  # noqa: E402  (cross-correl
 
 
 def correlate(a, v, mode="valid") -> Tensor:
-    return _correlate(*_pair(a, v), mode)
+    a_t, v_t = _pair(a, v)
+    return _correlate(a_t, v_t, mode)
 
 __all__ = [k for k, v in dict(globals()).items() if not k.startswith("_") and k not in ("annotations", "Tensor")
            and (callable(v) or isinstance(v, float))]

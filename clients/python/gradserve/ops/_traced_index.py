@@ -65,17 +65,19 @@ def positions(x: Tensor, index, where: str):
     bshape = tuple(np.broadcast_shapes(*(tuple(t.shape) for t in adv.values())))
     adjacent = adv_axes == list(range(adv_axes[0], adv_axes[-1] + 1))
     # the result's axes: the slices' in order, with the broadcast block first or at the first advanced part
-    layout, placed = [], False
+    layout: list[tuple[str, int]] = []  # ("adv", -1): the broadcast block of the advanced parts
+    placed = False
     for a, it in enumerate(items):
         if _advanced(it):
             if adjacent and not placed:
-                layout.append(("adv", None))
+                layout.append(("adv", -1))
                 placed = True
             continue
         layout.append(("slice", a))
     if not adjacent:
-        layout.insert(0, ("adv", None))
-    shape, offsets = [], []
+        layout.insert(0, ("adv", -1))
+    shape: list[int] = []
+    offsets: list = []
     for kind, a in layout:
         shape.extend(bshape if kind == "adv" else [len(range(*items[a].indices(x.shape[a])))])
     pos = None
