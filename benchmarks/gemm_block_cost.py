@@ -156,9 +156,12 @@ def plan_threads(n: int) -> None:
                 steps.setdefault((line, now[0]), []).append(time.process_time() - c)
         return call
 
-    for line in plan.program.source.splitlines():  # the products that may split, and the pairs
+    split_lines = []  # the products that may split, and the pairs; the other kernels' CPU is summed
+    for line in plan.program.source.splitlines():
         name = line.split("= ", 1)[-1].split("(", 1)[0]
-        if ns.get(name) is split_gemm.matmul or name == "_matmul_pair":
+        if name == "_matmul_pair" or (name.startswith("k") and name[1:].isdigit() and name in ns):
+            if ns[name] is split_gemm.matmul or name == "_matmul_pair":
+                split_lines.append(line.strip())
             ns[name] = timed(line.strip(), ns[name])
     for i in range(n + 5):
         for th in (1, 2) if i % 2 == 0 else (2, 1):
@@ -172,9 +175,12 @@ def plan_threads(n: int) -> None:
     print("W2's plan, process CPU per run: " + ", ".join(f"{th} thread(s) {np.median(c) * 1e3:.2f} ms"
                                                           for th, c in cpu.items())
           + f" ({np.median(cpu[2]) / np.median(cpu[1]):.3f}x)")
-    for line in dict.fromkeys(k[0] for k in steps):  # each large product's (every thread's) CPU, 1 vs 2 threads
-        one, two = (np.median(steps[line, th][5:]) for th in (1, 2))
+    med = {key: float(np.median(c[5:])) for key, c in steps.items()}
+    for line in split_lines:  # each (every thread's) CPU, 1 vs 2 threads
+        one, two = med[line, 1], med[line, 2]
         print(f"  {one * 1e6:7.0f} us at 1 thread, {two * 1e6:7.0f} us at 2 ({two / one:.3f}x)  {line}")
+    one, two = (sum(t for (line, th), t in med.items() if th == n_th and line not in split_lines) for n_th in (1, 2))
+    print(f"  {one * 1e6:7.0f} us at 1 thread, {two * 1e6:7.0f} us at 2 ({two / one:.3f}x)  the other steps, summed")
 
 
 def main() -> int:
