@@ -141,11 +141,13 @@ def plan_threads(n: int) -> None:
 
     doc, inputs, params = plan_bench.workloads()["W2"]
     plan = Engine().plan(graph_from_json(doc))
+    assert plan is not None and plan.program is not None  # (W2 compiles to a NumPy program)
+    program = plan.program
     split_gemm.set_threads(2)
     plan_bench.pin_as_lent([split_gemm])
     cpu: dict = {1: [], 2: []}
-    steps: dict = {}  # (step's source line, threads) -> process CPU of each call of that large product
-    ns, now = plan.program.namespace, [1]
+    steps: dict = {}  # (step's source line, threads) -> process CPU of each call of that step
+    ns, now = program.namespace, [1]
 
     def timed(line: str, kernel):
         def call(*args):
@@ -157,7 +159,7 @@ def plan_threads(n: int) -> None:
         return call
 
     split_lines = []  # the products that may split, and the pairs; the other kernels' CPU is summed
-    for line in plan.program.source.splitlines():
+    for line in program.source.splitlines():
         name = line.split("= ", 1)[-1].split("(", 1)[0]
         if name == "_matmul_pair" or (name.startswith("k") and name[1:].isdigit() and name in ns):
             if ns[name] is split_gemm.matmul or name == "_matmul_pair":
