@@ -1,14 +1,17 @@
 """What cutting W2's matrix products into the split's blocks costs in CPU (engine/backends/split_gemm.py).
 
-    python benchmarks/gemm_block_cost.py [--n 75] [--plan]
+    python benchmarks/gemm_block_cost.py [--n 75] [--plan] [--together]
 
 Each block of a split product is one BLAS call, which packs again the operand the cut does not cut. Per
 product of W2 (as its plan computes them): the thread CPU of the whole product against its blocks as the
 split cuts them at 2 threads (1 and 2 blocks per thread), the blocks run one after another on this one
 thread, so only the cutting differs; the variants alternate call by call, medians. --plan: W2's plan at 1
 and 2 intra-op threads alternating call by call (the caller and the split's helper pinned as a lent job),
-process CPU per run (every thread's). CPU time, unlike wall time, stays readable on a loaded box. Not a
-test: nothing asserts a timing.
+process CPU per run (every thread's) and per step that may split (a pair: both its products). --together:
+each product whole on this thread (pinned to one core) alone, against the same call while a second thread
+(pinned to the other core) runs W2's other products whole in a loop: what a product costs when both cores
+compute, with no block cut and nothing re-packed (the floor of any two-thread schedule of whole products).
+CPU time, unlike wall time, stays readable on a loaded box. Not a test: nothing asserts a timing.
 """
 from __future__ import annotations
 
@@ -48,16 +51,21 @@ def _blocks(a, b, out, per_thread: int) -> list:
     return [lambda s=s: np.matmul(a, b[:, s], out=out[:, s]) for s in cuts]
 
 
+def _operands(rng, name: str):
+    sa, sb = PRODUCTS[name]
+    a, b = rng.standard_normal(sa).astype(np.float32), rng.standard_normal(sb).astype(np.float32)
+    if name.startswith("dW"):  # transposed views, as the plan passes them
+        a = np.ascontiguousarray(a.T).T
+    if name.endswith(".T"):
+        b = np.ascontiguousarray(b.T).T
+    return a, b, np.empty((sa[0], sb[1]), np.float32)
+
+
 def products(n: int) -> None:
     rng = np.random.default_rng(0)
     print("thread CPU per product, median us (x of the whole product)")
-    for name, (sa, sb) in PRODUCTS.items():
-        a, b = rng.standard_normal(sa).astype(np.float32), rng.standard_normal(sb).astype(np.float32)
-        if name.startswith("dW"):  # transposed views, as the plan passes them
-            a = np.ascontiguousarray(a.T).T
-        if name.endswith(".T"):
-            b = np.ascontiguousarray(b.T).T
-        out = np.empty((sa[0], sb[1]), np.float32)
+    for name in PRODUCTS:
+        a, b, out = _operands(rng, name)
         variants = {"whole": [lambda: np.matmul(a, b, out=out)], "1/thread": _blocks(a, b, out, 1),
                     "2/thread": _blocks(a, b, out, 2)}
         ts: dict = {k: [] for k in variants}
@@ -73,6 +81,59 @@ def products(n: int) -> None:
                                             f"{len(variants[k])} blocks)" for k, t in ts.items()), flush=True)
 
 
+def together(n: int) -> None:
+    import os
+    import threading
+
+    rng = np.random.default_rng(0)
+    cores = sorted(os.sched_getaffinity(0))
+    go, started, finished, stop = (threading.Event() for _ in range(4))
+    others = [_operands(rng, name) for name in PRODUCTS]  # the second thread's own operands
+
+    def second() -> None:
+        os.sched_setaffinity(0, {cores[1]})
+        while True:
+            go.wait()
+            if stop.is_set():
+                return
+            started.set()
+            i = 0
+            while go.is_set():
+                a, b, out = others[i % len(others)]
+                np.matmul(a, b, out=out)
+                i += 1
+            started.clear()
+            finished.set()
+
+    th = threading.Thread(target=second, daemon=True)
+    th.start()
+    os.sched_setaffinity(0, {cores[0]})
+    print("thread CPU per whole product, median us: alone / while the other core runs W2's products")
+    for name in PRODUCTS:
+        a, b, out = _operands(rng, name)
+        ts: dict = {"alone": [], "together": []}
+        for i in range(n + 5):
+            for k in ("alone", "together") if i % 2 == 0 else ("together", "alone"):
+                if k == "together":
+                    finished.clear()
+                    go.set()
+                    started.wait()  # the second thread is computing
+                c = time.thread_time()
+                np.matmul(a, b, out=out)
+                dt = time.thread_time() - c
+                if k == "together":
+                    go.clear()
+                    finished.wait()
+                if i >= 5:
+                    ts[k].append(dt)
+        alone, both = np.median(ts["alone"]), np.median(ts["together"])
+        print(f"  {name:14s} alone {alone * 1e6:7.0f}  together {both * 1e6:7.0f} ({both / alone:.3f}x)", flush=True)
+    stop.set()
+    go.set()
+    th.join()
+    os.sched_setaffinity(0, set(cores))
+
+
 def plan_threads(n: int) -> None:
     from benchmarks import plan_bench
     from engine.api import Engine
@@ -80,12 +141,34 @@ def plan_threads(n: int) -> None:
 
     doc, inputs, params = plan_bench.workloads()["W2"]
     plan = Engine().plan(graph_from_json(doc))
+    assert plan is not None and plan.program is not None  # (W2 compiles to a NumPy program)
+    program = plan.program
     split_gemm.set_threads(2)
     plan_bench.pin_as_lent([split_gemm])
     cpu: dict = {1: [], 2: []}
+    steps: dict = {}  # (step's source line, threads) -> process CPU of each call of that step
+    ns, now = program.namespace, [1]
+
+    def timed(line: str, kernel):
+        def call(*args):
+            c = time.process_time()
+            try:
+                return kernel(*args)
+            finally:
+                steps.setdefault((line, now[0]), []).append(time.process_time() - c)
+        return call
+
+    split_lines = []  # the products that may split, and the pairs; the other kernels' CPU is summed
+    for line in program.source.splitlines():
+        name = line.split("= ", 1)[-1].split("(", 1)[0]
+        if name == "_matmul_pair" or (name.startswith("k") and name[1:].isdigit() and name in ns):
+            if ns[name] is split_gemm.matmul or name == "_matmul_pair":
+                split_lines.append(line.strip())
+            ns[name] = timed(line.strip(), ns[name])
     for i in range(n + 5):
         for th in (1, 2) if i % 2 == 0 else (2, 1):
             split_gemm.set_threads(th)
+            now[0] = th
             c = time.process_time()
             plan.run_host(inputs, params)
             if i >= 5:
@@ -94,14 +177,25 @@ def plan_threads(n: int) -> None:
     print("W2's plan, process CPU per run: " + ", ".join(f"{th} thread(s) {np.median(c) * 1e3:.2f} ms"
                                                           for th, c in cpu.items())
           + f" ({np.median(cpu[2]) / np.median(cpu[1]):.3f}x)")
+    med = {key: float(np.median(c[5:])) for key, c in steps.items()}
+    for line in split_lines:  # each (every thread's) CPU, 1 vs 2 threads
+        one, two = med[line, 1], med[line, 2]
+        print(f"  {one * 1e6:7.0f} us at 1 thread, {two * 1e6:7.0f} us at 2 ({two / one:.3f}x)  {line}")
+    one, two = (sum(t for (line, th), t in med.items() if th == n_th and line not in split_lines) for n_th in (1, 2))
+    print(f"  {one * 1e6:7.0f} us at 1 thread, {two * 1e6:7.0f} us at 2 ({two / one:.3f}x)  the other steps, summed")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=75)
     ap.add_argument("--plan", action="store_true", help="also W2's plan at 1 and 2 threads (needs two cores)")
+    ap.add_argument("--together", action="store_true", help="only: each product whole, alone against while the "
+                    "other core computes (needs two cores)")
     args = ap.parse_args()
     with threadpool_limits(1):  # BLAS at one thread, as in a worker
+        if args.together:
+            together(args.n)
+            return 0
         products(args.n)
         if args.plan:
             sys.path[1:1] = [str(ROOT / "clients" / "python"), str(ROOT / "tests")]

@@ -153,9 +153,11 @@ def pin_as_lent(modules) -> None:
             os.sched_setaffinity(tid, {cores[1]})
 
 
-def profile(plan, inputs, params, n: int, top: int) -> None:
+def profile(plan, inputs, params, n: int, top: int, cpu: bool = False) -> None:
     """Median time of each step of the plan's generated program (a timer read after every line), the
-    `top` costliest printed with their op and shapes. The timer adds ~0.1 us per step."""
+    `top` costliest printed with their op and shapes. The timer adds ~0.1 us per step. cpu: the process's
+    CPU time instead of wall time (every thread's: a split step's includes its helpers', who work only
+    while the caller waits for them; ~1 us per read), readable on a loaded box."""
     prog = plan.program
     body, marks = [], []
     for line in prog.source.splitlines():
@@ -165,7 +167,7 @@ def profile(plan, inputs, params, n: int, top: int) -> None:
         elif line.startswith("        ") and (" = k" in line or " = _matmul_pair(" in line):
             body.append("        _T.append(_pc())")  # (a pair: two products in one split_gemm split)
             marks.append(line.strip())
-    ns = dict(prog.namespace, _T=[], _pc=time.perf_counter)
+    ns = dict(prog.namespace, _T=[], _pc=time.process_time if cpu else time.perf_counter)
     exec(compile("\n".join(body) + "\n", "<profiled plan>", "exec"), ns)
     run = ns["__make"]([np.empty(av.shape, av.dtype) for av in prog.buf_avals])
     ps = [params[k] if params and k in params else plan.graph.param_values[k] for k in plan.param_names]
@@ -177,7 +179,7 @@ def profile(plan, inputs, params, n: int, top: int) -> None:
         rows.append(np.diff(T))
     med = np.median(np.array(rows), axis=0)
     total = float(med.sum())
-    print(f"  per-step medians sum to {total * 1e6:.1f} us over {len(marks)} kernel steps")
+    print(f"  per-step {'CPU ' if cpu else ''}medians sum to {total * 1e6:.1f} us over {len(marks)} kernel steps")
     for j in np.argsort(-med)[:top]:
         if " = k" not in marks[j]:
             print(f"  {med[j] * 1e6:8.1f} us {100 * med[j] / total:4.1f}%  two matmuls in one split   {marks[j]}")
@@ -199,6 +201,7 @@ def main() -> int:
     ap.add_argument("--pin", action="store_true", help="the caller on one core, the split's helpers on another")
     ap.add_argument("--profile", type=int, metavar="TOP", default=0,
                     help="time each step of this checkout's plan; print the TOP costliest")
+    ap.add_argument("--profile-cpu", action="store_true", help="--profile's times in process CPU, not wall")
     args = ap.parse_args()
     base = base_engine(args.base) if args.base else None
     from engine.backends import split_gemm
@@ -241,7 +244,7 @@ def main() -> int:
                          f"largest difference {d:.1e} of the output's scale)")
             print(line, flush=True)
             if args.profile:
-                profile(plans[-1], inputs, params, min(args.n, 1000), args.profile)
+                profile(plans[-1], inputs, params, min(args.n, 1000), args.profile, args.profile_cpu)
     return 0
 
 
