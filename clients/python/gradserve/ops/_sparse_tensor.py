@@ -1,0 +1,249 @@
+"""The operations of MindSpore's sparse tensors (gradserve._sparse), lowered to dense ops: to_dense is a
+scatter-add of the values, CSR's row of each value a searchsorted of indptr, products a gather of the dense
+operand at the pattern and a segment sum over rows. A gradient reaches the values and the dense operands.
+
+ops.csr_<f> / ops.coo_<f> (MindSpore's sparse unary functions) map the values and keep the pattern.
+ops.SparseTensorDenseMatmul (indices, values, shape, dense) is a COO product. What sizes its result by the
+indices' values (coalesce, COO + COO, CSR + CSR, dense_to_csr / dense_to_coo) reads them (_pattern_of).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtype as _dt
+from .._late import late
+from .._sparse import COOTensor, CSRTensor, RowTensor, SparseTensor
+from .._tensor import Tensor
+from ._scatter_ms import tensor_scatter_add
+
+_UNARY = ("abs", "acos", "acosh", "asin", "asinh", "atan", "atanh", "ceil", "cos", "cosh", "exp", "expm1", "floor",
+          "inv", "isfinite", "isinf", "isnan", "log", "log1p", "neg", "relu", "relu6", "round", "sigmoid", "sin",
+          "sinh", "softsign", "sqrt", "square", "tan", "tanh")
+
+
+def _ops():
+    return late.ops
+
+
+def _check(x, cls, who: str):
+    if not isinstance(x, cls):
+        raise TypeError(f"{who}: expects a {cls.__name__}, got {type(x).__name__}")
+    return x
+
+
+# -- conversions ----------------------------------------------------------------------------------
+def _csr_rows(x: CSRTensor) -> Tensor:
+    """The row of each stored value: how many row ends (indptr[1:]) lie at or before its position."""
+    o = _ops()
+    nnz = x.indices.shape[0]
+    pos = o.arange(0, nnz, dtype=x.indptr.dtype)
+    return o.cast(o.searchsorted(x.indptr[1:], pos, right=True), x.indices.dtype)
+
+
+def csr_to_coo(x: CSRTensor) -> COOTensor:
+    _check(x, CSRTensor, "csr_to_coo")
+    o = _ops()
+    return COOTensor(o.stack([_csr_rows(x), x.indices], axis=1), x.values, x.shape)
+
+
+def coo_to_dense(x: COOTensor) -> Tensor:
+    _check(x, COOTensor, "coo_to_dense")
+    zeros = _ops().zeros(x.shape, x.values.dtype)
+    return tensor_scatter_add(zeros, x.indices, x.values) if x.indices.shape[0] else zeros
+
+
+def csr_to_dense(x: CSRTensor) -> Tensor:
+    return coo_to_dense(csr_to_coo(_check(x, CSRTensor, "csr_to_dense")))
+
+
+def row_to_dense(x: RowTensor) -> Tensor:
+    zeros = _ops().zeros(x.shape, x.values.dtype)
+    return tensor_scatter_add(zeros, x.indices.reshape(-1, 1), x.values)
+
+
+def coo_to_csr(x: COOTensor) -> CSRTensor:
+    """Row-major order (MindSpore's COOTensor.to_csr sorts); indptr counts each row's values."""
+    _check(x, COOTensor, "coo_to_csr")
+    if len(x.shape) != 2:
+        raise ValueError(f"coo_to_csr: a 2-D COOTensor only, got shape {x.shape}")
+    o = _ops()
+    rows, cols = x.indices[:, 0], x.indices[:, 1]
+    order = o.argsort(rows * x.shape[1] + cols)
+    rows, cols, values = o.gather(rows, order, 0), o.gather(cols, order, 0), o.gather(x.values, order, 0)
+    counts = o.unsorted_segment_sum(o.ones_like(rows), rows, x.shape[0])
+    indptr = o.concat([o.zeros((1,), rows.dtype), o.cumsum(counts, axis=0)], 0)
+    return CSRTensor(indptr, cols, values, x.shape)
+
+
+def _pattern_of(x) -> np.ndarray:
+    return np.asarray(x.asnumpy())
+
+
+def coo_coalesce(x: COOTensor) -> COOTensor:
+    """Repeated indices summed, in row-major order (the pattern read from the indices' values)."""
+    idx = _pattern_of(x.indices)
+    uniq, inverse = np.unique(idx, axis=0, return_inverse=True)
+    seg = Tensor(inverse.reshape(-1).astype(np.int32))
+    values = _ops().unsorted_segment_sum(x.values, seg, len(uniq))
+    return COOTensor(Tensor(uniq.astype(idx.dtype)), values, x.shape)
+
+
+def dense_to_coo(x: Tensor) -> COOTensor:
+    idx = np.argwhere(_pattern_of(x) != 0)
+    indices = Tensor(idx.astype(np.int64))
+    return COOTensor(indices, _ops().gather_nd(x, indices), tuple(x.shape))
+
+
+def dense_to_csr(x: Tensor) -> CSRTensor:
+    return coo_to_csr(dense_to_coo(x))
+
+
+# -- arithmetic -----------------------------------------------------------------------------------
+def _at_pattern(x: SparseTensor, dense) -> Tensor:
+    """The dense operand (broadcast to x's shape) at x's stored positions."""
+    o = _ops()
+    dense = dense if isinstance(dense, Tensor) else Tensor(np.asarray(dense, dtype=_dt.dtype_to_nptype(x.dtype)))
+    coo = csr_to_coo(x) if isinstance(x, CSRTensor) else x
+    return o.gather_nd(o.broadcast_to(dense, x.shape), coo.indices)
+
+
+def mul(x: SparseTensor, other):
+    if isinstance(other, SparseTensor):
+        raise TypeError(f"{type(x).__name__} * {type(other).__name__}: multiply by a dense Tensor or a number")
+    if not isinstance(other, Tensor) or other.shape == ():
+        return x.with_values(x.values * other)
+    return x.with_values(x.values * _at_pattern(x, other))
+
+
+def div(x: SparseTensor, other):
+    if isinstance(other, SparseTensor):
+        raise TypeError(f"{type(x).__name__} / {type(other).__name__}: divide by a dense Tensor or a number")
+    if not isinstance(other, Tensor) or other.shape == ():
+        return x.with_values(x.values / other)
+    return x.with_values(x.values / _at_pattern(x, other))
+
+
+def csr_mul(x: CSRTensor, y):
+    """ops.csr_mul: x * y (y dense, broadcast to x's shape) as a CSRTensor; a scalar y gives the values alone
+    (MindSpore 2.10)."""
+    _check(x, CSRTensor, "csr_mul")
+    return x.values * y if not isinstance(y, Tensor) or y.shape == () else mul(x, y)
+
+
+def csr_div(x: CSRTensor, y):
+    """ops.csr_div: x / y, as csr_mul."""
+    _check(x, CSRTensor, "csr_div")
+    return x.values / y if not isinstance(y, Tensor) or y.shape == () else div(x, y)
+
+
+def _dense(x) -> Tensor:
+    return csr_to_dense(x) if isinstance(x, CSRTensor) else coo_to_dense(x)
+
+
+def add(x, other):
+    """sparse + dense is dense; COO + COO and CSR + CSR are sparse (the union of the patterns)."""
+    if isinstance(x, SparseTensor) and isinstance(other, SparseTensor):
+        if type(x) is not type(other) or x.shape != other.shape:
+            raise TypeError(f"{type(x).__name__}{x.shape} + {type(other).__name__}{other.shape}: two sparse "
+                            "tensors of one kind and one shape")
+        if isinstance(x, CSRTensor):
+            return coo_to_csr(coo_add(csr_to_coo(x), csr_to_coo(other)))
+        return coo_add(x, other)
+    if isinstance(x, SparseTensor):
+        return _dense(x) + other
+    return x + _dense(other)
+
+
+def coo_add(a: COOTensor, b: COOTensor, thresh=None) -> COOTensor:
+    """The union pattern (read from the indices' values), each value the sum of the two at its position;
+    a result whose magnitude is below thresh (when given) is dropped, as MindSpore's coo_add."""
+    o = _ops()
+    ia, ib = _pattern_of(a.indices), _pattern_of(b.indices)
+    uniq, inverse = np.unique(np.concatenate([ia, ib]), axis=0, return_inverse=True)
+    seg = Tensor(inverse.reshape(-1).astype(np.int32))
+    values = o.unsorted_segment_sum(o.concat([a.values, b.values.astype(a.values.dtype)], 0), seg, len(uniq))
+    if thresh is not None:
+        keep = np.abs(_pattern_of(values)) >= float(_pattern_of(thresh) if isinstance(thresh, Tensor) else thresh)
+        if not keep.all():
+            uniq = uniq[keep]
+            values = o.gather(values, Tensor(np.flatnonzero(keep).astype(np.int32)), 0)
+    return COOTensor(Tensor(uniq.astype(ia.dtype)), values, a.shape)
+
+
+def csr_add(a: CSRTensor, b: CSRTensor, alpha, beta) -> CSRTensor:
+    """alpha * a + beta * b (alpha, beta: Tensors of one element), as MindSpore's csr_add."""
+    _check(a, CSRTensor, "csr_add")
+    _check(b, CSRTensor, "csr_add")
+    alpha = alpha.reshape(()) if isinstance(alpha, Tensor) else alpha
+    beta = beta.reshape(()) if isinstance(beta, Tensor) else beta
+    return add(a.with_values(a.values * alpha), b.with_values(b.values * beta))
+
+
+# -- products and reductions ----------------------------------------------------------------------
+def csr_mm(x: CSRTensor, dense) -> Tensor:
+    """x [m, n] @ dense [n, k] (CSRTensor.mm): each value times its column's row of dense, summed per row."""
+    _check(x, CSRTensor, "CSRTensor.mm")
+    o = _ops()
+    if len(dense.shape) != 2 or dense.shape[0] != x.shape[1]:
+        raise ValueError(f"CSRTensor.mm: dense must be [{x.shape[1]}, k] for a CSRTensor of shape {x.shape}, got "
+                         f"{list(dense.shape)}")
+    terms = o.expand_dims(x.values, 1) * o.gather(dense, x.indices, 0)
+    return o.unsorted_segment_sum(terms, _csr_rows(x), x.shape[0])
+
+
+def csr_mv(x: CSRTensor, dense_vector) -> Tensor:
+    """x [m, n] @ dense_vector [n, 1] -> [m, 1] (MindSpore's csr_mv)."""
+    return csr_mm(x, dense_vector)
+
+
+def csr_reduce_sum(x: CSRTensor, axis: int) -> Tensor:
+    """The sum of each row, as [m, 1] (MindSpore 2.10's csr_reduce_sum takes axis 1 or -1 only: a ValueError
+    for 0, as there)."""
+    _check(x, CSRTensor, "csr_reduce_sum")
+    o = _ops()
+    axis = int(axis.asnumpy()) if isinstance(axis, Tensor) else int(axis)
+    if axis not in (1, -1):
+        raise ValueError(f"csr_reduce_sum: axis must be 1 or -1, got {axis}")
+    return o.expand_dims(o.unsorted_segment_sum(x.values, _csr_rows(x), x.shape[0]), 1)
+
+
+def coo_matmul(indices, values, shape, dense, adjoint_st: bool = False, adjoint_dt: bool = False) -> Tensor:
+    """COO (indices [nnz, 2], values, shape) @ dense, either side transposed first (SparseTensorDenseMatmul)."""
+    o = _ops()
+    shape = tuple(int(s) for s in (shape.asnumpy() if isinstance(shape, Tensor) else shape))
+    rows, cols = indices[:, 0], indices[:, 1]
+    if adjoint_st:
+        rows, cols, shape = cols, rows, (shape[1], shape[0])
+    dense = o.transpose(dense, (1, 0)) if adjoint_dt else dense
+    if len(dense.shape) != 2 or dense.shape[0] != shape[1]:
+        raise ValueError(f"SparseTensorDenseMatmul: the sparse side is {list(shape)} and dense "
+                         f"{list(dense.shape)}: inner sizes differ")
+    terms = o.expand_dims(values, 1) * o.gather(dense, cols, 0)
+    return o.unsorted_segment_sum(terms, rows, shape[0])
+
+
+class SparseTensorDenseMatmul:
+    """ops.SparseTensorDenseMatmul(adjoint_st=False, adjoint_dt=False)(indices, values, sparse_shape, dense)."""
+
+    def __init__(self, adjoint_st: bool = False, adjoint_dt: bool = False):
+        self.adjoint_st, self.adjoint_dt = bool(adjoint_st), bool(adjoint_dt)
+
+    def __call__(self, indices, values, sparse_shape, dense):
+        return coo_matmul(indices, values, sparse_shape, dense, self.adjoint_st, self.adjoint_dt)
+
+
+def _unary(name: str, cls):
+    def f(x):
+        _check(x, cls, f"{cls.__name__[:3].lower()}_{name}")
+        return x.with_values(getattr(_ops(), name)(x.values))
+    f.__name__ = f.__qualname__ = f"{cls.__name__[:3].lower()}_{name}"
+    f.__doc__ = f"ops.{name} of the stored values (the pattern is kept)."
+    return f
+
+
+_MAPS = {f"{prefix}_{n}": _unary(n, cls) for prefix, cls in (("csr", CSRTensor), ("coo", COOTensor)) for n in _UNARY}
+globals().update(_MAPS)
+
+# MindSpore's ops names (its ops.csr_mm is sparse @ sparse, GPU only: CSRTensor.mm is the dense product here)
+__all__ = ["csr_to_coo", "csr_to_dense", "coo_add", "csr_add", "csr_mul", "csr_div", "csr_mv", "csr_reduce_sum",
+           "SparseTensorDenseMatmul", *_MAPS]

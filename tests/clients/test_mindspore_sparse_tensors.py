@@ -1,0 +1,178 @@
+"""MindSpore's sparse tensors (COOTensor, CSRTensor, RowTensor; gradserve._sparse, ops._sparse_tensor):
+structures of dense Tensors whose operations lower to dense ops. Expected values: MindSpore 2.10 (CPU, graph
+mode; recorded where noted from running the same calls in its venv), else the dense computation in NumPy
+(the sparse tensor's to_dense) and finite differences for gradients."""
+import numpy as np
+import pytest
+
+import gradserve as ms
+from gradserve import COOTensor, CSRTensor, RowTensor, Tensor, jit, nn, ops
+from gradserve.ops import functional as F
+
+GA = ops.GradOperation(get_all=True)
+INDPTR = np.array([0, 1, 4, 6], np.int32)
+COLS = np.array([3, 0, 1, 2, 1, 3], np.int32)
+VALS = np.array([0.5, -1.0, 2.0, 3.0, -2.5, 4.0], np.float32)
+SHAPE = (3, 4)
+DENSE = np.zeros(SHAPE, np.float32)
+DENSE[[0, 1, 1, 1, 2, 2], COLS] = VALS  # the CSR tensor above, dense
+
+COO_IDX = np.array([[2, 1], [0, 3], [0, 0], [1, 2]], np.int32)  # not in row-major order
+COO_VALS = np.array([1.0, -2.0, 3.0, 0.5], np.float32)
+
+
+def _csr(values=None):
+    return CSRTensor(Tensor(INDPTR), Tensor(COLS), Tensor(VALS) if values is None else values, SHAPE)
+
+
+def _fd(f, x: np.ndarray, eps=1e-3) -> np.ndarray:
+    """Central differences of the scalar f at x (float64)."""
+    g = np.zeros_like(x, np.float64)
+    for i in np.ndindex(x.shape):
+        d = np.zeros_like(x, np.float64)
+        d[i] = eps
+        g[i] = (f(x + d) - f(x - d)) / (2 * eps)
+    return g
+
+
+def test_attributes_and_dense_forms(fake):
+    x = _csr()
+    assert x.shape == SHAPE and x.dtype == ms.float32 and x.ndim == 2 and x.size == 6
+    np.testing.assert_array_equal(x.to_dense().asnumpy(), DENSE)
+    coo = x.to_coo()
+    assert isinstance(coo, COOTensor)
+    np.testing.assert_array_equal(coo.indices.asnumpy(), [[0, 3], [1, 0], [1, 1], [1, 2], [2, 1], [2, 3]])
+    indptr, indices, values, shape = x.to_tuple()
+    assert shape == SHAPE and indptr is x.indptr and values is x.values and indices is x.indices
+    y = CSRTensor(csr_tensor=x)
+    assert y.shape == x.shape and y.values is x.values
+
+
+def test_coo_to_dense_and_to_csr_sort_row_major(fake):
+    coo = COOTensor(Tensor(COO_IDX), Tensor(COO_VALS), SHAPE)
+    # MindSpore 2.10: to_dense
+    np.testing.assert_array_equal(coo.to_dense().asnumpy(), [[3, 0, 0, -2], [0, 0, 0.5, 0], [0, 1, 0, 0]])
+    for csr in (coo.to_csr(), jit(lambda c: c.to_csr())(coo)):
+        np.testing.assert_array_equal(csr.indptr.asnumpy(), [0, 2, 3, 4])
+        np.testing.assert_array_equal(csr.indices.asnumpy(), [0, 3, 2, 1])
+        np.testing.assert_array_equal(csr.values.asnumpy(), [3, -2, 0.5, 1])
+
+
+def test_sparse_tensors_pass_into_and_out_of_traced_functions(fake):
+    x = _csr()
+    out = jit(lambda c: ops.csr_abs(c))(x)
+    assert isinstance(out, CSRTensor) and out.shape == SHAPE
+    np.testing.assert_array_equal(out.values.asnumpy(), np.abs(VALS))
+
+    class Double(nn.Cell):
+        def construct(self, c):
+            return COOTensor(c.indices, c.values * 2, c.shape)
+
+    coo = COOTensor(Tensor(COO_IDX), Tensor(COO_VALS), SHAPE)
+    got = Double()(coo)
+    assert isinstance(got, COOTensor) and got.shape == SHAPE
+    np.testing.assert_array_equal(got.values.asnumpy(), COO_VALS * 2)
+    assert jit(lambda c: F.dtype(c))(coo) == ms.float32
+
+
+@pytest.mark.parametrize("name", ["cos", "exp", "sqrt", "relu6", "softsign", "isnan", "neg", "round"])
+def test_unary_maps_keep_the_pattern(fake, name):
+    x = _csr()
+    got = getattr(ops, "csr_" + name)(x)
+    np.testing.assert_allclose(got.values.asnumpy(), getattr(ops, name)(x.values).asnumpy(), equal_nan=True)
+    np.testing.assert_array_equal(got.indptr.asnumpy(), INDPTR)
+    coo = getattr(ops, "coo_" + name)(x.to_coo())
+    np.testing.assert_allclose(coo.values.asnumpy(), got.values.asnumpy(), equal_nan=True)
+
+
+def test_csr_products_and_their_gradients(fake):
+    d = np.arange(8, dtype=np.float32).reshape(4, 2) - 3
+    np.testing.assert_allclose(_csr().mm(Tensor(d)).asnumpy(), DENSE @ d, rtol=1e-6)
+    v = np.array([[1], [-2], [3], [0.5]], np.float32)
+    np.testing.assert_allclose(F.csr_mv(_csr(), Tensor(v)).asnumpy(), DENSE @ v, rtol=1e-6)
+
+    def dense_of(vals):
+        m = np.zeros(SHAPE)
+        m[[0, 1, 1, 1, 2, 2], COLS] = vals
+        return m
+
+    g = GA(jit(lambda vals, dd: _csr(vals).mm(dd)))(Tensor(VALS), Tensor(d))
+    np.testing.assert_allclose(g[0].asnumpy(), _fd(lambda p: (dense_of(p) @ d).sum(), VALS.astype(np.float64)),
+                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(g[1].asnumpy(), _fd(lambda p: (DENSE @ p).sum(), d.astype(np.float64)), rtol=1e-4,
+                               atol=1e-4)
+    # csr_reduce_sum: rows summed, [m, 1]; axis 0 refused as MindSpore 2.10 does
+    np.testing.assert_allclose(F.csr_reduce_sum(_csr(), 1).asnumpy(), DENSE.sum(1, keepdims=True), rtol=1e-6)
+    with pytest.raises(ValueError, match="axis"):
+        F.csr_reduce_sum(_csr(), 0)
+
+
+def test_products_with_dense_broadcast_and_gradients(fake):
+    d = np.arange(1, 13, dtype=np.float32).reshape(3, 4)
+    col = np.array([[1], [2], [3]], np.float32)
+    for other in (d, col):
+        full = np.broadcast_to(other, SHAPE)
+        got = (_csr() * Tensor(other)).values.asnumpy()
+        np.testing.assert_allclose(got, VALS * full[[0, 1, 1, 1, 2, 2], COLS], rtol=1e-6)
+        got = (Tensor(other) * _csr()).values.asnumpy()
+        np.testing.assert_allclose(got, VALS * full[[0, 1, 1, 1, 2, 2], COLS], rtol=1e-6)
+        got = (_csr() / Tensor(other)).values.asnumpy()
+        np.testing.assert_allclose(got, VALS / full[[0, 1, 1, 1, 2, 2], COLS], rtol=1e-6)
+
+    def f(p, q):  # sum of (csr / dense).values, in float64
+        return (p / np.broadcast_to(q, SHAPE)[[0, 1, 1, 1, 2, 2], COLS]).sum()
+
+    g = GA(jit(lambda vals, dd: (_csr(vals) / dd).values))(Tensor(VALS), Tensor(col))
+    np.testing.assert_allclose(g[0].asnumpy(), _fd(lambda p: f(p, col), VALS.astype(np.float64)), rtol=1e-4)
+    np.testing.assert_allclose(g[1].asnumpy(), _fd(lambda q: f(VALS, q), col.astype(np.float64)), rtol=1e-3)
+
+
+def test_gradient_reaches_values_not_indices(fake):
+    # MindSpore 2.10: grad of COOTensor(indices, values, shape).to_dense() is ones for the values
+    g = GA(jit(lambda i, v: COOTensor(i, v, SHAPE).to_dense()))(Tensor(COO_IDX), Tensor(COO_VALS))
+    np.testing.assert_array_equal(g[1].asnumpy(), np.ones(4, np.float32))
+    np.testing.assert_array_equal(g[0].asnumpy(), np.zeros_like(COO_IDX))
+
+
+def test_sparse_tensor_dense_matmul_adjoints(fake):
+    # MindSpore 2.10 (graph mode, CPU): values and gradients of ops.SparseTensorDenseMatmul
+    idx, vals = Tensor(COO_IDX), Tensor(COO_VALS)
+    d32 = Tensor(np.arange(6, dtype=np.float32).reshape(3, 2) - 2)
+    op = ops.SparseTensorDenseMatmul(adjoint_st=True)
+    np.testing.assert_allclose(op(idx, vals, SHAPE, d32).asnumpy(), [[-6, -3], [2, 3], [0, 0.5], [4, 2]])
+    g = GA(lambda v, d: op(idx, v, SHAPE, d))(vals, d32)
+    np.testing.assert_allclose(g[0].asnumpy(), [5, -3, -3, 1])
+    np.testing.assert_allclose(g[1].asnumpy(), [[1, 1], [0.5, 0.5], [1, 1]])
+    d24 = Tensor(np.arange(8, dtype=np.float32).reshape(2, 4) - 2)
+    op = ops.SparseTensorDenseMatmul(adjoint_dt=True)
+    np.testing.assert_allclose(op(idx, vals, SHAPE, d24).asnumpy(), [[-8, -4], [0, 2], [-1, 3]])
+    g = GA(lambda v, d: op(idx, v, SHAPE, d))(vals, d24)
+    np.testing.assert_allclose(g[0].asnumpy(), [2, 6, 0, 4])
+    np.testing.assert_allclose(g[1].asnumpy(), [[3, 1, 0.5, -2], [3, 1, 0.5, -2]])
+
+
+def test_sums_of_two_sparse_tensors(fake):
+    # MindSpore 2.10: ops.csr_add(a, b, 2, -1)
+    a = CSRTensor(Tensor([0, 1, 2], ms.int32), Tensor([0, 1], ms.int32), Tensor([1., 2.]), (2, 3))
+    b = CSRTensor(Tensor([0, 1, 2], ms.int32), Tensor([1, 1], ms.int32), Tensor([4., 5.]), (2, 3))
+    r = ops.csr_add(a, b, Tensor(2.), Tensor(-1.))
+    np.testing.assert_array_equal(r.indptr.asnumpy(), [0, 2, 3])
+    np.testing.assert_array_equal(r.indices.asnumpy(), [0, 1, 1])
+    np.testing.assert_array_equal(r.values.asnumpy(), [2, -4, -1])
+    c1 = COOTensor(Tensor([[0, 1], [1, 2]], ms.int64), Tensor([-1., 2.]), SHAPE)
+    c2 = COOTensor(Tensor([[0, 2], [1, 2], [2, 3]], ms.int64), Tensor([3., -2., 1.]), SHAPE)
+    s = c1 + c2
+    np.testing.assert_array_equal(s.to_dense().asnumpy(), c1.to_dense().asnumpy() + c2.to_dense().asnumpy())
+    np.testing.assert_array_equal(s.indices.asnumpy(), [[0, 1], [0, 2], [1, 2], [2, 3]])
+
+
+def test_row_tensor_and_bad_input(fake):
+    r = RowTensor(Tensor([0, 2], ms.int32), Tensor([[1., 2.], [3., 4.]]), (3, 2))
+    assert r.dense_shape == (3, 2)
+    np.testing.assert_array_equal(r.to_dense().asnumpy(), [[1, 2], [0, 0], [3, 4]])
+    with pytest.raises(ValueError, match="indptr"):
+        CSRTensor(Tensor([0, 1], ms.int32), Tensor([0], ms.int32), Tensor([1.]), (3, 4))
+    with pytest.raises(TypeError, match="indices"):
+        COOTensor(Tensor([[0.5, 1.0]]), Tensor([1.]), (2, 2))
+    with pytest.raises(ValueError, match="len\\(shape\\)"):
+        COOTensor(Tensor([[0, 1]], ms.int32), Tensor([1.]), (2, 2, 2))
