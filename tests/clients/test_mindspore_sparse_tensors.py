@@ -176,3 +176,69 @@ def test_row_tensor_and_bad_input(fake):
         COOTensor(Tensor([[0.5, 1.0]]), Tensor([1.]), (2, 2))
     with pytest.raises(ValueError, match="len\\(shape\\)"):
         COOTensor(Tensor([[0, 1]], ms.int32), Tensor([1.]), (2, 2, 2))
+
+
+def test_coo_concat_matches_the_dense_concatenation(fake):
+    a = COOTensor(Tensor([[0, 1], [1, 2]], ms.int64), Tensor([1., 2.]), (3, 4))
+    b = COOTensor(Tensor([[0, 0], [2, 1], [1, 1]], ms.int64), Tensor([3., 4., 5.]), (3, 2))
+    r = F.coo_concat((a, b), 1)
+    dense = np.concatenate([a.to_dense().asnumpy(), b.to_dense().asnumpy()], 1)
+    assert r.shape == (3, 6)
+    np.testing.assert_array_equal(r.indices.asnumpy(), np.argwhere(dense != 0))  # row-major, as MindSpore 2.10
+    np.testing.assert_array_equal(r.values.asnumpy(), dense[dense != 0])
+    with pytest.raises(IndexError):
+        F.coo_concat((a, b), 2)
+    with pytest.raises(RuntimeError, match="outside concat_dim"):  # MindSpore 2.10 raises RuntimeError too
+        F.coo_concat((a, b), 0)
+
+
+def test_csr_softmax_per_row_and_its_gradient(fake):
+    def np_softmax(vals):
+        out = np.empty_like(vals, np.float64)
+        for r in range(3):
+            seg = slice(INDPTR[r], INDPTR[r + 1])
+            e = np.exp(vals[seg] - vals[seg].max())
+            out[seg] = e / e.sum()
+        return out
+
+    got = ops.csr_softmax(_csr(), ms.float32)
+    np.testing.assert_allclose(got.values.asnumpy(), np_softmax(VALS), rtol=1e-6)
+    w = np.array([1., -2., 0.5, 3., 1., -1.])
+    g = GA(jit(lambda v: (ops.csr_softmax(_csr(v), ms.float32).values * Tensor(w, ms.float32)).sum()))(Tensor(VALS))
+    np.testing.assert_allclose(g[0].asnumpy(), _fd(lambda v: (np_softmax(v) * w).sum(), VALS.astype(np.float64)),
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_sparse_segment_mean(fake):
+    x = np.arange(24, dtype=np.float32).reshape(4, 6)
+    idx, seg = np.array([0, 3, 1, 1, 2], np.int32), np.array([0, 0, 2, 2, 4], np.int32)
+    got = ops.sparse_segment_mean(Tensor(x), Tensor(idx), Tensor(seg)).asnumpy()
+    want = np.zeros((5, 6), np.float32)
+    for s in (0, 2, 4):  # segments 1 and 3 are empty: zeros
+        want[s] = x[idx[seg == s]].mean(0)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_sparse_tensor_dense_matmul_cell_and_sparse_loop_state(fake):
+    idx = Tensor(COO_IDX)
+    d = np.arange(8, dtype=np.float32).reshape(4, 2)
+    dense = np.zeros(SHAPE, np.float32)
+    dense[COO_IDX[:, 0], COO_IDX[:, 1]] = COO_VALS
+    got = nn.SparseTensorDenseMatmul()(idx, Tensor(COO_VALS), SHAPE, Tensor(d))
+    np.testing.assert_allclose(got.asnumpy(), dense @ d, rtol=1e-6)
+
+    class Doubling(nn.Cell):
+        def construct(self, n, c):
+            while n < 3:  # a traced condition: the engine's while, with the CSRTensor's parts as its state
+                c = CSRTensor(c.indptr, c.indices, c.values * 2, c.shape)
+                n = n + 1
+            return c
+
+    for mode in (ms.PYNATIVE_MODE, ms.GRAPH_MODE):
+        ms.set_context(mode=mode)
+        out = Doubling()(Tensor(0, ms.int32), _csr())
+        assert isinstance(out, CSRTensor) and out.shape == SHAPE
+        np.testing.assert_array_equal(out.values.asnumpy(), VALS * 8)
+        g = GA(Doubling())(Tensor(0, ms.int32), _csr())
+        assert isinstance(g[1], CSRTensor)
+        np.testing.assert_array_equal(g[1].values.asnumpy(), np.full(6, 8, np.float32))

@@ -52,11 +52,16 @@ class SparseTensor:
 
     @classmethod
     def from_parts(cls, parts, shape):
-        return cls(*parts, shape)
+        """One rebuilt from the parts of a valid one (a trace's tree: no checks, and no op, since the trace
+        rebuilding it may not be the one its parts belong to)."""
+        x = cls.__new__(cls)
+        for n, v in zip(cls._parts_names, parts):
+            setattr(x, "_" + n, v)
+        x.shape = tuple(shape)
+        return x
 
     def with_values(self, values):
-        parts = self.parts()[:-1] + (values,)
-        return type(self).from_parts(parts, self.shape)
+        return type(self).from_parts(self.parts()[:-1] + (values,), self.shape)
 
     @property
     def values(self) -> Tensor:

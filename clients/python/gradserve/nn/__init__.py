@@ -306,9 +306,9 @@ from ._metrics import Accuracy, Loss, Metric  # noqa: E402
 
 __all__ += ["Metric", "Accuracy", "Loss"]
 
-from ._math import MatMul  # noqa: E402
+from ._math import MatMul, SparseTensorDenseMatmul  # noqa: E402
 
-__all__ += ["MatMul"]
+__all__ += ["MatMul", "SparseTensorDenseMatmul"]
 
 from ._conv3d import Conv3d  # noqa: E402
 from ._pooling import AvgPool3d, LPPool1d, MaxPool3d  # noqa: E402

@@ -232,6 +232,84 @@ class SparseTensorDenseMatmul:
         return coo_matmul(indices, values, sparse_shape, dense, self.adjoint_st, self.adjoint_dt)
 
 
+def coo_concat(sp_input, concat_dim=0) -> COOTensor:
+    """ops.coo_concat: COO tensors joined along concat_dim (each one's indices there shifted by the sizes
+    before it), the entries in row-major order (MindSpore 2.10's SparseConcat)."""
+    o = _ops()
+    if isinstance(concat_dim, bool) or not isinstance(concat_dim, (int, np.integer)):
+        raise TypeError(f"coo_concat: concat_dim must be an int, got {type(concat_dim).__name__}")
+    if not isinstance(sp_input, (tuple, list)) or len(sp_input) < 2:
+        raise ValueError("coo_concat: sp_input must be a tuple / list of at least 2 COOTensors")
+    for x in sp_input:
+        _check(x, COOTensor, "coo_concat")
+    first = sp_input[0]
+    rank = len(first.shape)
+    if not -rank <= concat_dim < rank:
+        raise IndexError(f"coo_concat: concat_dim {concat_dim} is out of range for rank {rank}")
+    dim = concat_dim % rank
+    for k, x in enumerate(sp_input):
+        if len(x.shape) != rank or any(a != b for d, (a, b) in enumerate(zip(x.shape, first.shape)) if d != dim):
+            raise RuntimeError(f"coo_concat: input {k} has shape {x.shape}; every input must match {first.shape} "
+                               f"outside concat_dim {dim}")
+        if x.values.dtype != first.values.dtype:
+            raise TypeError(f"coo_concat: input {k}'s values are {x.values.dtype}, input 0's {first.values.dtype}")
+    offset, parts = 0, []
+    for x in sp_input:
+        shift = np.zeros((1, rank), dtype=np.int64)
+        shift[0, dim] = offset
+        parts.append(x.indices + Tensor(shift.astype(_dt.dtype_to_nptype(x.indices.dtype))))
+        offset += x.shape[dim]
+    shape = tuple(offset if d == dim else n for d, n in enumerate(first.shape))
+    indices = o.concat(parts, 0)
+    values = o.concat([x.values for x in sp_input], 0)
+    strides = Tensor(np.array([int(np.prod(shape[d + 1:])) for d in range(rank)], np.int64))
+    order = o.argsort((o.cast(indices, _dt.int64) * strides).sum(1))
+    return COOTensor(o.gather(indices, order, 0), o.gather(values, order, 0), shape)
+
+
+def _row_softmax(values, rows, n_rows):
+    o = _ops()
+    top = o.gather(o.unsorted_segment_max(o.stop_gradient(values), rows, n_rows), rows, 0)
+    e = o.exp(values - top)
+    return e / o.gather(o.unsorted_segment_sum(e, rows, n_rows), rows, 0)
+
+
+def csr_softmax(logits: CSRTensor, dtype=None) -> CSRTensor:
+    """ops.csr_softmax: the softmax of each row's stored values (the pattern kept)."""
+    _check(logits, CSRTensor, "csr_softmax")
+    values = logits.values if dtype is None else _ops().cast(logits.values, dtype)
+    return logits.with_values(_row_softmax(values, _csr_rows(logits), logits.shape[0]))
+
+
+class SparseMatrixSoftmax:
+    """ops.SparseMatrixSoftmax(dtype)(dense_shape, batch_pointers, row_pointers, col_indices, values): a 2-D CSR
+    matrix's rowwise softmax, returned as (dense_shape, batch_pointers, row_pointers, col_indices, values)."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def __call__(self, dense_shape, batch_pointers, row_pointers, col_indices, values):
+        shape = tuple(int(v) for v in np.asarray(_pattern_of(dense_shape)).reshape(-1))
+        if len(shape) != 2:
+            raise ValueError(f"SparseMatrixSoftmax: a 2-D matrix only, got dense_shape {list(shape)}")
+        x = CSRTensor(row_pointers, col_indices, values, shape)
+        out = csr_softmax(x, self.dtype)
+        return dense_shape, batch_pointers, row_pointers, col_indices, out.values
+
+
+def sparse_segment_mean(x, indices, segment_ids) -> Tensor:
+    """ops.sparse_segment_mean: out[s] is the mean of x[indices[k]] over the k with segment_ids[k] == s;
+    segment_ids sorted, the output has segment_ids[-1] + 1 rows (read from the ids), an empty segment 0."""
+    o = _ops()
+    ids = _pattern_of(segment_ids)
+    if ids.ndim != 1 or (ids.size and (np.diff(ids) < 0).any()):
+        raise ValueError("sparse_segment_mean: segment_ids must be a sorted 1-D Tensor")
+    n = int(ids[-1]) + 1 if ids.size else 0
+    counts = np.maximum(np.bincount(ids, minlength=n), 1).astype(_dt.dtype_to_nptype(x.dtype))
+    total = o.unsorted_segment_sum(o.gather(x, indices, 0), segment_ids, n)
+    return total / Tensor(counts.reshape((n,) + (1,) * (len(x.shape) - 1)))
+
+
 def _unary(name: str, cls):
     def f(x):
         _check(x, cls, f"{cls.__name__[:3].lower()}_{name}")
@@ -246,4 +324,5 @@ globals().update(_MAPS)
 
 # MindSpore's ops names (its ops.csr_mm is sparse @ sparse, GPU only: CSRTensor.mm is the dense product here)
 __all__ = ["csr_to_coo", "csr_to_dense", "coo_add", "csr_add", "csr_mul", "csr_div", "csr_mv", "csr_reduce_sum",
-           "SparseTensorDenseMatmul", *_MAPS]
+           "SparseTensorDenseMatmul", "coo_concat", "csr_softmax", "SparseMatrixSoftmax", "sparse_segment_mean",
+           *_MAPS]
