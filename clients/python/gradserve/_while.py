@@ -109,6 +109,8 @@ def _emit_while(cond_fn, body_fn, state: tuple, names: tuple):
         state, params = _probe(parent, body_fn, state, names, start)
         if any(v is UNDEF for v in state):  # names no path of the body assigns: not loop state
             return _without_unbound(cond_fn, body_fn, state, names)
+        if any(isinstance(v, SparseTensor) for v in state):  # (a sparse value the body gives a temporary)
+            return _sparse_state(cond_fn, body_fn, state, names)
     while True:  # Parameters the body assigns are loop state too: found by tracing, then traced again
         k = len(state)
         full = tuple(state) + tuple(_param_value(start, p) for p in params)
@@ -220,6 +222,10 @@ def _probe(parent: Trace, body_fn: Callable, state: tuple, names: tuple, start: 
     _param_state.restore(start)
     new = []
     for v, o, n in zip(state, out, names):
+        if v is UNDEF and isinstance(o, SparseTensor):  # the zeros of its parts, its kind and shape
+            new.append(type(o).from_parts([Tensor(np.zeros(tuple(p.shape), dtype=p._dtype)) for p in o.parts()],
+                                          o.shape))
+            continue
         if v is UNDEF and o is not UNDEF:
             if not isinstance(o, (Tensor, int, float, bool, np.number, np.bool_)):
                 raise LoopError(f"`while` on a traced value: loop variable {n!r} is not bound before the loop "
