@@ -242,3 +242,43 @@ def test_sparse_tensor_dense_matmul_cell_and_sparse_loop_state(fake):
         g = GA(Doubling())(Tensor(0, ms.int32), _csr())
         assert isinstance(g[1], CSRTensor)
         np.testing.assert_array_equal(g[1].values.asnumpy(), np.full(6, 8, np.float32))
+
+
+def test_sparse_primitives_over_index_value_tensors(fake):
+    # MindSpore 2.10 (graph mode, CPU; ops.operations.sparse_ops): the same calls gave these values
+    from gradserve.ops.operations.sparse_ops import (SparseAddmm, SparseReshape, SparseSparseMinimum,
+                                                     SparseTensorToCSRSparseMatrix)
+    r = SparseAddmm()(Tensor([[0, 1], [1, 2], [2, 0]], ms.int32), Tensor([1., 2., -3.]), Tensor([3, 4], ms.int32),
+                      Tensor(np.arange(8, dtype=np.float32).reshape(4, 2)), Tensor(np.ones((3, 2), np.float32)),
+                      Tensor([2.]), Tensor([0.5]))
+    np.testing.assert_allclose(r.asnumpy(), [[4.5, 6.5], [16.5, 20.5], [0.5, -5.5]])
+    yi, ys = SparseReshape()(Tensor([[0, 0, 0], [0, 0, 1], [0, 1, 0], [1, 0, 0], [1, 2, 3]], ms.int64),
+                             Tensor([2, 3, 6], ms.int64), Tensor([9, -1], ms.int64))
+    np.testing.assert_array_equal(yi.asnumpy(), [[0, 0], [0, 1], [1, 2], [4, 2], [8, 1]])
+    np.testing.assert_array_equal(ys.asnumpy(), [9, 4])
+    i, v = SparseSparseMinimum()(Tensor([[0, 0, 0], [0, 1, 0], [0, 1, 1]], ms.int64), Tensor([1., -2., 3.]),
+                                 Tensor([2, 2, 2], ms.int64), Tensor([[0, 0, 0], [0, 1, 0], [1, 0, 0]], ms.int64),
+                                 Tensor([2., 4., -5.]), Tensor([2, 2, 2], ms.int64))
+    np.testing.assert_array_equal(i.asnumpy(), [[0, 0, 0], [0, 1, 0], [0, 1, 1], [1, 0, 0]])
+    np.testing.assert_array_equal(v.asnumpy(), [1, -2, 0, -5])
+    out = SparseTensorToCSRSparseMatrix()(Tensor([[0, 0, 1], [0, 1, 2], [0, 1, 3], [1, 0, 1], [1, 1, 2], [1, 1, 3]],
+                                                 ms.int64), Tensor([1., 4., 3., 1., 4., 3.]), Tensor([2, 2, 4], ms.int64))
+    want = [[2, 2, 4], [0, 3, 6], [0, 1, 3, 0, 1, 3], [1, 2, 3, 1, 2, 3], [1, 4, 3, 1, 4, 3]]
+    for got, w in zip(out, want):
+        np.testing.assert_array_equal(got.asnumpy(), w)
+
+
+def test_a_sparse_value_returned_from_inside_a_while_loop(fake):
+    class Net(nn.Cell):
+        def construct(self, n, c):
+            out = c
+            while n < 5:
+                out = CSRTensor(out.indptr, out.indices, out.values * 2, out.shape)
+                if n > 1:
+                    return out
+                n = n + 1
+            return out
+
+    ms.set_context(mode=ms.GRAPH_MODE)
+    out = Net()(Tensor(-2, ms.int32), _csr())  # n = -2, -1, 0, 1: four doublings, the fifth returns
+    np.testing.assert_array_equal(out.values.asnumpy(), VALS * 32)

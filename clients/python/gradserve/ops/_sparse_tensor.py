@@ -310,6 +310,81 @@ def sparse_segment_mean(x, indices, segment_ids) -> Tensor:
     return total / Tensor(counts.reshape((n,) + (1,) * (len(x.shape) - 1)))
 
 
+def _shape_of(shape) -> tuple:
+    return tuple(int(v) for v in np.asarray(_pattern_of(shape) if isinstance(shape, Tensor) else shape).reshape(-1))
+
+
+class SparseAddmm:
+    """SparseAddmm()(indices, values, sparse_shape, x2_dense, x3_dense, alpha, beta): alpha * (COO @ x2_dense)
+    + beta * x3_dense."""
+
+    def __call__(self, indices, values, sparse_shape, x2_dense, x3_dense, alpha, beta):
+        product = coo_matmul(indices, values, _shape_of(sparse_shape), x2_dense)
+        return alpha.reshape(()) * product + beta.reshape(()) * x3_dense
+
+
+class SparseReshape:
+    """SparseReshape()(indices, shape, new_shape) -> (new indices, new shape): each entry's row-major position
+    kept (one -1 in new_shape is inferred)."""
+
+    def __call__(self, indices, shape, new_shape):
+        old, new = _shape_of(shape), list(_shape_of(new_shape))
+        if new.count(-1) > 1:
+            raise ValueError(f"SparseReshape: at most one -1 in new_shape, got {new}")
+        if -1 in new:
+            known = int(np.prod([d for d in new if d != -1]))
+            new[new.index(-1)] = int(np.prod(old)) // max(known, 1)
+        if int(np.prod(new)) != int(np.prod(old)):
+            raise ValueError(f"SparseReshape: new_shape {new} does not hold the {int(np.prod(old))} elements of "
+                             f"{list(old)}")
+        o = _ops()
+        strides = Tensor(np.array([int(np.prod(old[d + 1:])) for d in range(len(old))], np.int64))
+        flat = (o.cast(indices, _dt.int64) * strides).sum(1)
+        cols = []
+        for d in range(len(new)):
+            step = int(np.prod(new[d + 1:]))
+            cols.append((flat // step) % new[d])
+        return o.cast(o.stack(cols, 1), indices.dtype), Tensor(np.array(new, np.int64))
+
+
+class SparseSparseMinimum:
+    """SparseSparseMinimum()(x1_indices, x1_values, x1_shape, x2_indices, x2_values, x2_shape) -> (indices,
+    values): over the union of the patterns (row-major), the minimum of the two values, a missing one 0."""
+
+    def __call__(self, x1_indices, x1_values, x1_shape, x2_indices, x2_values, x2_shape):
+        shape = _shape_of(x1_shape)
+        if shape != _shape_of(x2_shape):
+            raise ValueError(f"SparseSparseMinimum: shapes {list(shape)} and {list(_shape_of(x2_shape))} differ")
+        o = _ops()
+        union = np.unique(np.concatenate([_pattern_of(x1_indices), _pattern_of(x2_indices)]), axis=0)
+        at = Tensor(union.astype(_dt.dtype_to_nptype(x1_indices.dtype)))
+        a = o.gather_nd(coo_to_dense(COOTensor(x1_indices, x1_values, shape)), at)
+        b = o.gather_nd(coo_to_dense(COOTensor(x2_indices, x2_values, shape)), at)
+        return at, o.minimum(a, b)
+
+
+class SparseTensorToCSRSparseMatrix:
+    """SparseTensorToCSRSparseMatrix()(x_indices, x_values, x_dense_shape) -> (dense_shape, batch_pointers,
+    row_pointers, col_indices, values): a row-major sorted COO matrix (or batch of them, rank 3) as CSR."""
+
+    def __call__(self, x_indices, x_values, x_dense_shape):
+        shape = _shape_of(x_dense_shape)
+        if len(shape) not in (2, 3):
+            raise ValueError(f"SparseTensorToCSRSparseMatrix: rank 2 or 3, got dense_shape {list(shape)}")
+        o = _ops()
+        idx = o.cast(x_indices, _dt.int64)
+        batches, rows = (1,) + shape[:1] if len(shape) == 2 else shape[:2]
+        batch = idx[:, 0] if len(shape) == 3 else o.zeros_like(idx[:, 0])
+        row = idx[:, -2]
+        ones = o.ones_like(batch)
+        zero = o.zeros((1,), _dt.int64)
+        batch_ptr = o.concat([zero, o.cumsum(o.unsorted_segment_sum(ones, batch, batches), axis=0)], 0)
+        per_row = o.unsorted_segment_sum(ones, batch * rows + row, batches * rows).reshape(batches, rows)
+        row_ptr = o.concat([o.zeros((batches, 1), _dt.int64), o.cumsum(per_row, axis=1)], 1).reshape(-1)
+        it = x_indices.dtype
+        return (x_dense_shape, o.cast(batch_ptr, it), o.cast(row_ptr, it), o.cast(idx[:, -1], it), x_values)
+
+
 def _unary(name: str, cls):
     def f(x):
         _check(x, cls, f"{cls.__name__[:3].lower()}_{name}")
@@ -325,4 +400,4 @@ globals().update(_MAPS)
 # MindSpore's ops names (its ops.csr_mm is sparse @ sparse, GPU only: CSRTensor.mm is the dense product here)
 __all__ = ["csr_to_coo", "csr_to_dense", "coo_add", "csr_add", "csr_mul", "csr_div", "csr_mv", "csr_reduce_sum",
            "SparseTensorDenseMatmul", "coo_concat", "csr_softmax", "SparseMatrixSoftmax", "sparse_segment_mean",
-           *_MAPS]
+           "SparseAddmm", "SparseReshape", "SparseSparseMinimum", "SparseTensorToCSRSparseMatrix", *_MAPS]
