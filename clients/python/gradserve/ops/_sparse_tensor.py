@@ -385,6 +385,32 @@ class SparseTensorToCSRSparseMatrix:
         return (x_dense_shape, o.cast(batch_ptr, it), o.cast(row_ptr, it), o.cast(idx[:, -1], it), x_values)
 
 
+class SparseMatrixAdd:
+    """SparseMatrixAdd()(a_shape, a_batch_pointers, a_indptr, a_indices, a_values, b_shape, ..., alpha, beta) ->
+    (shape, batch_pointers, indptr, indices, values) of alpha * a + beta * b (2-D CSR matrices: one batch)."""
+
+    def __call__(self, a_shape, a_batch, a_indptr, a_indices, a_values, b_shape, b_batch, b_indptr, b_indices,
+                 b_values, alpha, beta):
+        shape = _shape_of(a_shape)
+        if len(shape) != 2 or shape != _shape_of(b_shape):
+            raise ValueError(f"SparseMatrixAdd: two 2-D matrices of one shape, got {list(shape)} and "
+                             f"{list(_shape_of(b_shape))}")
+        c = csr_add(CSRTensor(a_indptr, a_indices, a_values, shape), CSRTensor(b_indptr, b_indices, b_values, shape),
+                    alpha, beta)
+        pointers = Tensor(np.array([0, c.values.shape[0]], dtype=_dt.dtype_to_nptype(c.indptr.dtype)))
+        return a_shape, pointers, c.indptr, c.indices, c.values
+
+
+class CSRGather:
+    """_csr_ops.CSRGather()(indptr, indices, dense, sparse_shape): dense at the CSR pattern's positions (its
+    first two axes), the values a CSRTensor of that pattern would hold."""
+
+    def __call__(self, indptr, indices, dense, sparse_shape):
+        shape = _shape_of(sparse_shape)
+        pattern = CSRTensor.from_parts((indptr, indices, indices), shape)  # (values unused: the rows alone)
+        return _ops().gather_nd(dense, _ops().stack([_csr_rows(pattern), indices], 1))
+
+
 def _unary(name: str, cls):
     def f(x):
         _check(x, cls, f"{cls.__name__[:3].lower()}_{name}")
@@ -400,4 +426,5 @@ globals().update(_MAPS)
 # MindSpore's ops names (its ops.csr_mm is sparse @ sparse, GPU only: CSRTensor.mm is the dense product here)
 __all__ = ["csr_to_coo", "csr_to_dense", "coo_add", "csr_add", "csr_mul", "csr_div", "csr_mv", "csr_reduce_sum",
            "SparseTensorDenseMatmul", "coo_concat", "csr_softmax", "SparseMatrixSoftmax", "sparse_segment_mean",
-           "SparseAddmm", "SparseReshape", "SparseSparseMinimum", "SparseTensorToCSRSparseMatrix", *_MAPS]
+           "SparseAddmm", "SparseReshape", "SparseSparseMinimum", "SparseTensorToCSRSparseMatrix",
+           "SparseMatrixAdd", *_MAPS]
