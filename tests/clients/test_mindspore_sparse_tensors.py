@@ -282,3 +282,20 @@ def test_a_sparse_value_returned_from_inside_a_while_loop(fake):
     ms.set_context(mode=ms.GRAPH_MODE)
     out = Net()(Tensor(-2, ms.int32), _csr())  # n = -2, -1, 0, 1: four doublings, the fifth returns
     np.testing.assert_array_equal(out.values.asnumpy(), VALS * 32)
+
+
+def test_csr_gather_and_sparse_matrix_add(fake):
+    from gradserve.ops.operations._csr_ops import CSRGather
+    from gradserve.ops.operations.sparse_ops import SparseMatrixAdd
+    d = np.arange(12, dtype=np.float32).reshape(3, 4)
+    got = CSRGather()(Tensor(INDPTR), Tensor(COLS), Tensor(d), SHAPE)
+    np.testing.assert_array_equal(got.asnumpy(), d[[0, 1, 1, 1, 2, 2], COLS])
+    b_indptr, b_cols, b_vals = np.array([0, 2, 2, 3], np.int32), np.array([0, 3, 3], np.int32), np.array([5., 6., 7.])
+    b_dense = np.zeros(SHAPE)
+    b_dense[[0, 0, 2], b_cols] = b_vals
+    out = SparseMatrixAdd()(Tensor(SHAPE, ms.int32), Tensor([0, 6], ms.int32), Tensor(INDPTR), Tensor(COLS), Tensor(VALS),
+                            Tensor(SHAPE, ms.int32), Tensor([0, 3], ms.int32), Tensor(b_indptr), Tensor(b_cols),
+                            Tensor(b_vals.astype(np.float32)), Tensor(2., ms.float32), Tensor(-1., ms.float32))
+    c = CSRTensor(out[2], out[3], out[4], SHAPE)
+    np.testing.assert_allclose(c.to_dense().asnumpy(), 2 * DENSE - b_dense, rtol=1e-6)
+    np.testing.assert_array_equal(out[1].asnumpy(), [0, 7])  # the union of the patterns: 7 positions
