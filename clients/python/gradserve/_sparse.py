@@ -107,7 +107,31 @@ class SparseTensor:
         raise TypeError(f"the truth value of a {type(self).__name__} is ambiguous")
 
 
-class COOTensor(SparseTensor):
+class _Arithmetic(SparseTensor):
+    """COO's and CSR's operators: + and - of the same kind (the union of the patterns) or of a dense Tensor
+    (dense), * and / by a dense Tensor (the pattern kept)."""
+
+    def __add__(self, other):
+        return late.sparse.add(self, other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return late.sparse.add(self, -other)
+
+    def __rsub__(self, other):
+        return late.sparse.add(-self, other)
+
+    def __mul__(self, other):
+        return late.sparse.mul(self, other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return late.sparse.div(self, other)
+
+
+class COOTensor(_Arithmetic):
     """COOTensor(indices [nnz, ndim] int, values [nnz], shape) or COOTensor(coo_tensor=other)."""
     _parts_names = ("indices", "values")
 
@@ -135,27 +159,8 @@ class COOTensor(SparseTensor):
     def coalesce(self):
         return late.sparse.coo_coalesce(self)
 
-    def __add__(self, other):
-        return late.sparse.add(self, other)
 
-    __radd__ = __add__
-
-    def __sub__(self, other):
-        return late.sparse.add(self, -other)
-
-    def __rsub__(self, other):
-        return late.sparse.add(-self, other)
-
-    def __mul__(self, other):
-        return late.sparse.mul(self, other)
-
-    __rmul__ = __mul__
-
-    def __truediv__(self, other):
-        return late.sparse.div(self, other)
-
-
-class CSRTensor(SparseTensor):
+class CSRTensor(_Arithmetic):
     """CSRTensor(indptr [rows + 1] int, indices [nnz] int (columns), values [nnz], shape (rows, cols)) or
     CSRTensor(csr_tensor=other)."""
     _parts_names = ("indptr", "indices", "values")
@@ -200,25 +205,6 @@ class CSRTensor(SparseTensor):
 
     def add(self, b, alpha, beta):
         return late.sparse.csr_add(self, b, alpha, beta)
-
-    def __add__(self, other):
-        return late.sparse.add(self, other)
-
-    __radd__ = __add__
-
-    def __sub__(self, other):
-        return late.sparse.add(self, -other)
-
-    def __rsub__(self, other):
-        return late.sparse.add(-self, other)
-
-    def __mul__(self, other):
-        return late.sparse.mul(self, other)
-
-    __rmul__ = __mul__
-
-    def __truediv__(self, other):
-        return late.sparse.div(self, other)
 
 
 class RowTensor(SparseTensor):

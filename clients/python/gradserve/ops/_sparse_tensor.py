@@ -68,7 +68,7 @@ def coo_to_csr(x: COOTensor) -> CSRTensor:
         raise ValueError(f"coo_to_csr: a 2-D COOTensor only, got shape {x.shape}")
     o = _ops()
     rows, cols = x.indices[:, 0], x.indices[:, 1]
-    order = o.argsort(rows * x.shape[1] + cols)
+    order = o.argsort(o.cast(rows, _dt.int64) * x.shape[1] + o.cast(cols, _dt.int64))  # (int64: no overflow)
     rows, cols, values = o.gather(rows, order, 0), o.gather(cols, order, 0), o.gather(x.values, order, 0)
     counts = o.unsorted_segment_sum(o.ones_like(rows), rows, x.shape[0])
     indptr = o.concat([o.zeros((1,), rows.dtype), o.cumsum(counts, axis=0)], 0)
