@@ -46,6 +46,9 @@ class SparseTensor:
     """What COO, CSR and Row tensors share: the parts (as a tree node, see _trace), the values' dtype and the
     elementwise maps of the values (the pattern is kept)."""
     _parts_names: tuple = ()
+    _indices: Tensor
+    _values: Tensor
+    shape: tuple
 
     def parts(self) -> tuple:
         return tuple(getattr(self, "_" + n) for n in self._parts_names)
@@ -81,7 +84,7 @@ class SparseTensor:
 
     @property
     def itemsize(self) -> int:
-        return self._values.itemsize
+        return np.dtype(_dt.to_name(self._values.dtype)).itemsize
 
     @property
     def ndim(self) -> int:

@@ -8,6 +8,8 @@ indices' values (coalesce, COO + COO, CSR + CSR, dense_to_csr / dense_to_coo) re
 """
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
 from .. import dtype as _dt
@@ -146,9 +148,10 @@ def add(x, other):
         if type(x) is not type(other) or x.shape != other.shape:
             raise TypeError(f"{type(x).__name__}{x.shape} + {type(other).__name__}{other.shape}: two sparse "
                             "tensors of one kind and one shape")
-        if isinstance(x, CSRTensor):
-            return coo_to_csr(coo_add(csr_to_coo(x), csr_to_coo(other)))
-        return coo_add(x, other)
+        if isinstance(x, CSRTensor) and isinstance(other, CSRTensor):
+            return _csr_sum(x, other)
+        if isinstance(x, COOTensor) and isinstance(other, COOTensor):
+            return coo_add(x, other)
     if isinstance(x, SparseTensor):
         return _dense(x) + other
     return x + _dense(other)
@@ -176,7 +179,11 @@ def csr_add(a: CSRTensor, b: CSRTensor, alpha, beta) -> CSRTensor:
     _check(b, CSRTensor, "csr_add")
     alpha = alpha.reshape(()) if isinstance(alpha, Tensor) else alpha
     beta = beta.reshape(()) if isinstance(beta, Tensor) else beta
-    return add(a.with_values(a.values * alpha), b.with_values(b.values * beta))
+    return _csr_sum(a.with_values(a.values * alpha), b.with_values(b.values * beta))
+
+
+def _csr_sum(a: CSRTensor, b: CSRTensor) -> CSRTensor:
+    return coo_to_csr(coo_add(csr_to_coo(a), csr_to_coo(b)))
 
 
 # -- products and reductions ----------------------------------------------------------------------
@@ -411,7 +418,7 @@ class CSRGather:
         return _ops().gather_nd(dense, _ops().stack([_csr_rows(pattern), indices], 1))
 
 
-def _unary(name: str, cls):
+def _unary(name: str, cls) -> Callable[[Any], Any]:
     def f(x):
         _check(x, cls, f"{cls.__name__[:3].lower()}_{name}")
         return x.with_values(getattr(_ops(), name)(x.values))
@@ -420,8 +427,42 @@ def _unary(name: str, cls):
     return f
 
 
-_MAPS = {f"{prefix}_{n}": _unary(n, cls) for prefix, cls in (("csr", CSRTensor), ("coo", COOTensor)) for n in _UNARY}
-globals().update(_MAPS)
+def _pair(name: str):
+    return _unary(name, CSRTensor), _unary(name, COOTensor)
+
+
+csr_abs, coo_abs = _pair("abs")
+csr_acos, coo_acos = _pair("acos")
+csr_acosh, coo_acosh = _pair("acosh")
+csr_asin, coo_asin = _pair("asin")
+csr_asinh, coo_asinh = _pair("asinh")
+csr_atan, coo_atan = _pair("atan")
+csr_atanh, coo_atanh = _pair("atanh")
+csr_ceil, coo_ceil = _pair("ceil")
+csr_cos, coo_cos = _pair("cos")
+csr_cosh, coo_cosh = _pair("cosh")
+csr_exp, coo_exp = _pair("exp")
+csr_expm1, coo_expm1 = _pair("expm1")
+csr_floor, coo_floor = _pair("floor")
+csr_inv, coo_inv = _pair("inv")
+csr_isfinite, coo_isfinite = _pair("isfinite")
+csr_isinf, coo_isinf = _pair("isinf")
+csr_isnan, coo_isnan = _pair("isnan")
+csr_log, coo_log = _pair("log")
+csr_log1p, coo_log1p = _pair("log1p")
+csr_neg, coo_neg = _pair("neg")
+csr_relu, coo_relu = _pair("relu")
+csr_relu6, coo_relu6 = _pair("relu6")
+csr_round, coo_round = _pair("round")
+csr_sigmoid, coo_sigmoid = _pair("sigmoid")
+csr_sin, coo_sin = _pair("sin")
+csr_sinh, coo_sinh = _pair("sinh")
+csr_softsign, coo_softsign = _pair("softsign")
+csr_sqrt, coo_sqrt = _pair("sqrt")
+csr_square, coo_square = _pair("square")
+csr_tan, coo_tan = _pair("tan")
+csr_tanh, coo_tanh = _pair("tanh")
+_MAPS = [f"{kind}_{n}" for n in _UNARY for kind in ("csr", "coo")]
 
 # MindSpore's ops names (its ops.csr_mm is sparse @ sparse, GPU only: CSRTensor.mm is the dense product here)
 __all__ = ["csr_to_coo", "csr_to_dense", "coo_add", "csr_add", "csr_mul", "csr_div", "csr_mv", "csr_reduce_sum",
