@@ -178,8 +178,8 @@ def _np_reduce_to_out(e):
 
 def _reduce_to_impl(xp, x, shape):
     axes = _reduce_to_axes(tuple(x.shape), tuple(shape))
-    if axes:
-        x = xp.sum(x, axis=axes, keepdims=True)
+    if axes:  # (as sum: x's dtype kept; an int32 gradient of a broadcast stays int32)
+        x = _sum_impl(xp, x, axes, True)
     return xp.reshape(x, shape)
 
 

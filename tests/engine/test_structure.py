@@ -144,9 +144,9 @@ def test_no_import_cycle_among_sdk_modules():
 # The SDK's layers, lowest first: a module imports its own layer or lower ones (within a layer the cycle
 # test above keeps the order). Upward calls go through gradserve/_late.py. A new module joins a layer here.
 SDK_LAYERS = [
-    ("base", ["dtype", "errors", "_sparse", "_catalog", "_shape_rules", "_infer", "_version", "_wire", "_late", "_misc",
+    ("base", ["dtype", "errors", "_catalog", "_shape_rules", "_infer", "_version", "_wire", "_late", "_misc",
               "_proto", "_extends"]),
-    ("data", ["_tensor", "_cell_buffers", "_eager", "common.dtype", "common.tensor", "common.parameter", "common.initializer",
+    ("data", ["_tensor", "_sparse", "_cell_buffers", "_eager", "common.dtype", "common.tensor", "common.sparse_tensor", "common.parameter", "common.initializer",
               "_tensor_function"]),
     ("transport", ["_shm", "_transport", "_client", "context"]),
     ("trace", ["_param_state", "_inplace_state", "_value_reads", "_trace", "_bprop", "_jit", "_hooks"]),

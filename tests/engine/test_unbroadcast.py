@@ -121,3 +121,12 @@ def test_gradient_of_a_summed_dense_layer_matches_jax(dtype):
     ref = jax.grad(lambda h, w, b: jax.numpy.sum(jax.numpy.tanh(h) @ w.T + b), (0, 1, 2))(f(h0), f(w0), f(b0))
     for a, r in zip(got, ref):
         close(np.asarray(a), np.asarray(r), dtype)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int8"])
+def test_reduce_to_keeps_an_integer_dtype(dtype):
+    # NumPy widens integer sums to int64; reduce_to (the gradient of a broadcast) keeps x's dtype, as sum does
+    x = np.arange(12).reshape(4, 3)
+    flat, (got,) = lowered(lambda gb, x: gb.reduce_to(x, shape=(4, 1)), x, dtype=dtype)
+    assert got.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(got, x.sum(1, keepdims=True).astype(dtype))

@@ -1,24 +1,239 @@
-"""MindSpore's sparse tensor classes (CSRTensor, COOTensor, RowTensor): gradserve has no sparse tensors yet.
-The names exist so that a program importing them still loads (and `isinstance(x, CSRTensor)` is False);
-constructing one raises NotImplementedError naming it."""
+"""MindSpore's sparse tensors (COOTensor, CSRTensor, RowTensor) as client-side structures of dense Tensors.
+
+A sparse tensor is its parts (COO: indices [nnz, ndim] and values [nnz]; CSR: indptr [rows + 1], indices
+[nnz] (columns) and values [nnz]; Row: indices [k] and values [k, ...]) and its dense shape, a tuple of
+Python ints. Every operation lowers to dense ops (gather, scatter-add, segment sums, index arithmetic), so a
+sparse tensor traces, runs on every backend and derives like any Tensor program: a gradient reaches the
+values (and the dense operands), never the indices (MindSpore's semantics). The traces carry a sparse
+tensor as a tree node (_trace.flatten): its parts are leaves, its class and shape the node's static part.
+
+What needs the indices' values to size its result (coalesce, COO + COO, CSR + CSR, dense -> sparse) reads
+them (in a trace, from this call's inputs) and keeps the values' part differentiable.
+"""
 from __future__ import annotations
 
+import numpy as np
 
-class _Unsupported:
-    _gradserve_placeholder = True  # _support lists these under "Not supported"
-
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError(f"mindspore.{type(self).__name__}: gradserve has no sparse tensors; "
-                                  "use dense Tensors")
+from . import dtype as _dt
+from ._late import late
+from ._tensor import Tensor
 
 
-class CSRTensor(_Unsupported):
-    """Not implemented (see the module's doc)."""
+def _as_shape(shape, who: str) -> tuple:
+    if isinstance(shape, Tensor):
+        shape = shape.asnumpy().tolist()
+    if not isinstance(shape, (tuple, list)) or not all(isinstance(s, (int, np.integer)) for s in shape):
+        raise TypeError(f"{who}: shape must be a tuple of ints, got {shape!r}")
+    return tuple(int(s) for s in shape)
 
 
-class COOTensor(_Unsupported):
-    """Not implemented (see the module's doc)."""
+def _tensor(x, who: str, what: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who}: {what} must be a Tensor, got {type(x).__name__}")
+    return x
 
 
-class RowTensor(_Unsupported):
-    """Not implemented (see the module's doc)."""
+def _int_tensor(x, who: str, what: str) -> Tensor:
+    """An index part: in a trace, cut from the gradient (indices carry none, as in MindSpore: the gradient
+    of a function returning them is zeros)."""
+    x = _tensor(x, who, what)
+    if x.dtype not in (_dt.int16, _dt.int32, _dt.int64):
+        raise TypeError(f"{who}: {what} must be an int16 / int32 / int64 Tensor, got {x.dtype}")
+    return late.ops.stop_gradient(x) if x._data is None else x
+
+
+class SparseTensor:
+    """What COO, CSR and Row tensors share: the parts (as a tree node, see _trace), the values' dtype and the
+    elementwise maps of the values (the pattern is kept)."""
+    _parts_names: tuple = ()
+    _indices: Tensor
+    _values: Tensor
+    shape: tuple
+
+    def parts(self) -> tuple:
+        return tuple(getattr(self, "_" + n) for n in self._parts_names)
+
+    @classmethod
+    def from_parts(cls, parts, shape):
+        """One rebuilt from the parts of a valid one (a trace's tree: no checks, and no op, since the trace
+        rebuilding it may not be the one its parts belong to)."""
+        x = cls.__new__(cls)
+        for n, v in zip(cls._parts_names, parts):
+            setattr(x, "_" + n, v)
+        x.shape = tuple(shape)
+        return x
+
+    def with_values(self, values):
+        return type(self).from_parts(self.parts()[:-1] + (values,), self.shape)
+
+    @property
+    def values(self) -> Tensor:
+        return self._values
+
+    @property
+    def indices(self) -> Tensor:
+        return self._indices
+
+    @property
+    def dtype(self):
+        return self._values.dtype
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self._values.shape, dtype=np.int64))
+
+    @property
+    def itemsize(self) -> int:
+        return np.dtype(_dt.to_name(self._values.dtype)).itemsize
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def to_tuple(self) -> tuple:
+        return self.parts() + (self.shape,)
+
+    def astype(self, dtype):
+        return self.with_values(late.ops.cast(self._values, dtype))
+
+    def abs(self):
+        return self.with_values(late.ops.abs(self._values))
+
+    def __neg__(self):
+        return self.with_values(late.ops.neg(self._values))
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{n}={getattr(self, '_' + n)!r}" for n in self._parts_names)
+        return f"{type(self).__name__}(shape={self.shape}, dtype={self.dtype}, {parts})"
+
+    def __bool__(self) -> bool:
+        raise TypeError(f"the truth value of a {type(self).__name__} is ambiguous")
+
+
+class _Arithmetic(SparseTensor):
+    """COO's and CSR's operators: + and - of the same kind (the union of the patterns) or of a dense Tensor
+    (dense), * and / by a dense Tensor (the pattern kept)."""
+
+    def __add__(self, other):
+        return late.sparse.add(self, other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return late.sparse.add(self, -other)
+
+    def __rsub__(self, other):
+        return late.sparse.add(-self, other)
+
+    def __mul__(self, other):
+        return late.sparse.mul(self, other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return late.sparse.div(self, other)
+
+
+class COOTensor(_Arithmetic):
+    """COOTensor(indices [nnz, ndim] int, values [nnz], shape) or COOTensor(coo_tensor=other)."""
+    _parts_names = ("indices", "values")
+
+    def __init__(self, indices=None, values=None, shape=None, coo_tensor=None):
+        if coo_tensor is not None:
+            if not isinstance(coo_tensor, COOTensor):
+                raise TypeError(f"COOTensor: coo_tensor must be a COOTensor, got {type(coo_tensor).__name__}")
+            indices, values, shape = coo_tensor.indices, coo_tensor.values, coo_tensor.shape
+        self._indices = _int_tensor(indices, "COOTensor", "indices")
+        self._values = _tensor(values, "COOTensor", "values")
+        self.shape = _as_shape(shape, "COOTensor")
+        if len(self._indices.shape) != 2 or len(self._values.shape) != 1:
+            raise ValueError(f"COOTensor: indices must be 2-D and values 1-D, got {list(self._indices.shape)} "
+                             f"and {list(self._values.shape)}")
+        if self._indices.shape[0] != self._values.shape[0] or self._indices.shape[1] != len(self.shape):
+            raise ValueError(f"COOTensor: indices {list(self._indices.shape)} must be [len(values) = "
+                             f"{self._values.shape[0]}, len(shape) = {len(self.shape)}]")
+
+    def to_dense(self) -> Tensor:
+        return late.sparse.coo_to_dense(self)
+
+    def to_csr(self):
+        return late.sparse.coo_to_csr(self)
+
+    def coalesce(self):
+        return late.sparse.coo_coalesce(self)
+
+
+class CSRTensor(_Arithmetic):
+    """CSRTensor(indptr [rows + 1] int, indices [nnz] int (columns), values [nnz], shape (rows, cols)) or
+    CSRTensor(csr_tensor=other)."""
+    _parts_names = ("indptr", "indices", "values")
+
+    def __init__(self, indptr=None, indices=None, values=None, shape=None, csr_tensor=None):
+        if csr_tensor is not None:
+            if not isinstance(csr_tensor, CSRTensor):
+                raise TypeError(f"CSRTensor: csr_tensor must be a CSRTensor, got {type(csr_tensor).__name__}")
+            indptr, indices, values, shape = csr_tensor.indptr, csr_tensor.indices, csr_tensor.values, \
+                csr_tensor.shape
+        self._indptr = _int_tensor(indptr, "CSRTensor", "indptr")
+        self._indices = _int_tensor(indices, "CSRTensor", "indices")
+        self._values = _tensor(values, "CSRTensor", "values")
+        self.shape = _as_shape(shape, "CSRTensor")
+        if len(self._indptr.shape) != 1 or len(self._indices.shape) != 1 or len(self._values.shape) < 1:
+            raise ValueError("CSRTensor: indptr and indices must be 1-D and values at least 1-D")
+        if len(self.shape) < 2 or self._indptr.shape[0] != self.shape[0] + 1:
+            raise ValueError(f"CSRTensor: indptr has {self._indptr.shape[0]} entries; shape {self.shape} needs "
+                             "shape[0] + 1")
+        if self._indices.shape[0] != self._values.shape[0]:
+            raise ValueError(f"CSRTensor: indices ({self._indices.shape[0]}) and values ({self._values.shape[0]}) "
+                             "must have one length")
+
+    @property
+    def indptr(self) -> Tensor:
+        return self._indptr
+
+    def to_dense(self) -> Tensor:
+        return late.sparse.coo_to_dense(self.to_coo())
+
+    def to_coo(self) -> COOTensor:
+        return late.sparse.csr_to_coo(self)
+
+    def mv(self, dense_vector) -> Tensor:
+        return late.sparse.csr_mv(self, dense_vector)
+
+    def mm(self, matrix) -> Tensor:
+        return late.sparse.csr_mm(self, matrix)
+
+    def sum(self, axis) -> Tensor:
+        return late.sparse.csr_reduce_sum(self, axis)
+
+    def add(self, b, alpha, beta):
+        return late.sparse.csr_add(self, b, alpha, beta)
+
+
+class RowTensor(SparseTensor):
+    """RowTensor(indices [k] int, values [k, ...], dense_shape) or RowTensor(row_tensor=other): the rows
+    `indices` of a dense tensor of dense_shape (an embedding's gradient)."""
+    _parts_names = ("indices", "values")
+
+    def __init__(self, indices=None, values=None, dense_shape=None, row_tensor=None):
+        if row_tensor is not None:
+            if not isinstance(row_tensor, RowTensor):
+                raise TypeError(f"RowTensor: row_tensor must be a RowTensor, got {type(row_tensor).__name__}")
+            indices, values, dense_shape = row_tensor.indices, row_tensor.values, row_tensor.dense_shape
+        self._indices = _int_tensor(indices, "RowTensor", "indices")
+        self._values = _tensor(values, "RowTensor", "values")
+        self.shape = _as_shape(dense_shape, "RowTensor")
+        if len(self._indices.shape) != 1 or self._values.shape[:1] != self._indices.shape:
+            raise ValueError(f"RowTensor: indices must be 1-D with one entry per row of values, got "
+                             f"{list(self._indices.shape)} and {list(self._values.shape)}")
+
+    @property
+    def dense_shape(self) -> tuple:
+        return self.shape
+
+    def to_dense(self) -> Tensor:
+        return late.sparse.row_to_dense(self)
+
+
+SPARSE_CLASSES = {"coo": COOTensor, "csr": CSRTensor, "row": RowTensor}
+SPARSE_KIND = {v: k for k, v in SPARSE_CLASSES.items()}

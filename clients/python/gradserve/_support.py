@@ -103,7 +103,7 @@ NOT_SUPPORTED_BEHAVIOUR = [
 
 
 def _provided(module, name: str) -> bool:
-    # a name that exists only so a program loads (gradserve._sparse) is not support
+    # a name that exists only so a program loads (a class marked _gradserve_placeholder) is not support
     return hasattr(module, name) and not getattr(getattr(module, name), "_gradserve_placeholder", False)
 
 

@@ -286,6 +286,14 @@ class Tensor:
     def expand_dims(self, axis: int) -> "Tensor":
         return late.ops.expand_dims(self, axis)
 
+    def to_coo(self):
+        """The COOTensor of the nonzero elements (the pattern read from the values: gradserve._sparse)."""
+        return late.sparse.dense_to_coo(self)
+
+    def to_csr(self):
+        """The CSRTensor of the nonzero elements of a 2-D Tensor (see to_coo)."""
+        return late.sparse.dense_to_csr(self)
+
     def abs(self) -> "Tensor":
         return late.ops.abs(self)
 

@@ -33,9 +33,11 @@ from ._client import GraphRef
 from ._infer import infer
 from ._shape_rules import complex_as_pairs
 from .dtype import COMPLEX, FLOAT, promote
+from .dtype import Type as DType
 from .errors import DeviceUnavailable, DifferentiationError, ShapeError
 from ._late import late
 from ._misc import MUTABLE_NUMBERS, MutableDict, MutableFloat, MutableInt, MutableList, MutableTuple, twin_of, with_twin
+from ._sparse import SPARSE_CLASSES, SPARSE_KIND, SparseTensor
 from ._tensor import Parameter, Tensor
 
 _tls = threading.local()
@@ -129,7 +131,15 @@ def flatten(x) -> tuple[list, Any]:
     if isinstance(x, (tuple, list)) and not isinstance(x, Tensor):
         leaves, defs = _children(x, flatten)
         return leaves, (_KINDS.get(type(x)) or ("list" if isinstance(x, list) else "tuple"), defs)
+    if isinstance(x, SparseTensor):
+        return _sparse_node(x, flatten)
     return [x], "*"
+
+
+def _sparse_node(x: SparseTensor, flat) -> tuple[list, Any]:
+    """A sparse tensor (gradserve._sparse): its parts are the leaves; its class and shape stay in the tree."""
+    leaves, defs = _children(x.parts(), flat)
+    return leaves, ("sparse", (SPARSE_KIND[type(x)], x.shape), defs)
 
 
 def unflatten(tdef, leaves, *, as_list: bool = False):
@@ -146,6 +156,8 @@ def unflatten(tdef, leaves, *, as_list: bool = False):
             return leaf if data is None else _PYNUM[d[1]](np.asarray(data).item())
         if d[0] in ("dict", "mdict"):  # an output's dict; an argument's mutable dict stays mutable
             return (dict if d[0] == "dict" else MutableDict)(zip(d[1], (build(s) for s in d[2])))
+        if d[0] == "sparse":
+            return SPARSE_CLASSES[d[1][0]].from_parts([build(s) for s in d[2]], d[1][1])
         kind, subs = d
         items = [build(s) for s in subs]
         return items if as_list else _BUILD[kind](items)
@@ -163,6 +175,8 @@ def tensor_group(a) -> bool:
     """Whether an argument is a group of Tensor inputs: a non-empty tuple / list / mutable dict whose
     leaves are all Tensors (each leaf one input; its gradient comes back in its structure) or, in graph
     mode, a mutable() tuple / list of Tensors and Python numbers (each number a constant of gradient 0)."""
+    if isinstance(a, SparseTensor):  # (a sparse tensor's parts: its gradient is one of its kind)
+        return True
     if not isinstance(a, (tuple, list, MutableDict)) or not a:
         return False
     leaves = flatten(a)[0]
@@ -218,15 +232,15 @@ def _grad_tree(tdef):
     a list: MindSpore 2.10)."""
     if tdef == "*":
         return tdef
-    if tdef[0] == "mdict":
-        return ("dict", tdef[1], tuple(_grad_tree(s) for s in tdef[2]))
+    if tdef[0] in ("mdict", "sparse"):
+        return ("dict" if tdef[0] == "mdict" else "sparse", tdef[1], tuple(_grad_tree(s) for s in tdef[2]))
     kind = {"mtuple": "tuple", "mlist": "list"}.get(tdef[0], tdef[0])
     return (kind, tuple(_grad_tree(s) for s in tdef[1]))
 
 
 def _is_static(v) -> bool:
-    """A non-Tensor output (None, str, a Python number): passed through, not a graph output."""
-    return v is None or (isinstance(v, (str, bool, int, float)) and not isinstance(v, Tensor))
+    """A non-Tensor output (None, str, a Python number, a dtype): passed through, not a graph output."""
+    return v is None or isinstance(v, DType) or (isinstance(v, (str, bool, int, float)) and not isinstance(v, Tensor))
 
 
 def flatten_out(x) -> tuple[list, Any]:
@@ -237,6 +251,8 @@ def flatten_out(x) -> tuple[list, Any]:
     if isinstance(x, (tuple, list)) and not isinstance(x, Tensor):
         leaves, defs = _children(x, flatten_out)
         return leaves, ("list" if isinstance(x, list) else "tuple", defs)
+    if isinstance(x, SparseTensor):
+        return _sparse_node(x, flatten_out)
     if _is_static(x):
         return [], ("static", x)
     kind = getattr(x, "_py_number", None)  # a mutable() number's gradient (as_number)
@@ -253,7 +269,7 @@ def _static_leaves(tdef) -> list[bool]:
         return [True]
     if tdef[0] == "pynum":
         return [False]
-    subs = tdef[2] if tdef[0] == "dict" else tdef[1]
+    subs = tdef[2] if tdef[0] in ("dict", "sparse") else tdef[1]
     return [m for s in subs for m in _static_leaves(s)]
 
 

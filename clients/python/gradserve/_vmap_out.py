@@ -11,7 +11,7 @@ from .errors import ShapeError
 
 
 def _subs(tdef):
-    return tdef[2] if tdef[0] == "dict" else tdef[1]
+    return tdef[2] if tdef[0] in ("dict", "sparse") else tdef[1]
 
 
 def _is_leaf(tdef) -> bool:
@@ -68,7 +68,7 @@ def batch_constants(tdef, leaves: list, const_axes: list, size: int):
             out.append(Tensor(np.full((size,), d[1])))
             return "*"
         subs = [walk(s) for s in _subs(d)]
-        return (d[0], d[1], subs) if d[0] == "dict" else (d[0], subs)
+        return (d[0], d[1], subs) if d[0] in ("dict", "sparse") else (d[0], subs)
 
     try:
         return walk(tdef), out

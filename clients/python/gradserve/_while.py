@@ -22,9 +22,10 @@ import numpy as np
 
 from . import _param_state, context
 from ._late import late
+from ._sparse import SparseTensor
 from ._tensor import Tensor
 from ._branches import UNDEF, _truth
-from ._trace import Trace, active, current
+from ._trace import Trace, active, current, flatten, unflatten
 
 
 class LoopError(RuntimeError):
@@ -43,7 +44,39 @@ def run_while(cond_fn: Callable, body_fn: Callable, state: tuple, names: tuple):
             return state
         state = body_fn(*state)
         c = cond_fn(*state)
+    if any(isinstance(v, SparseTensor) for v in state):
+        return _sparse_state(cond_fn, body_fn, state, names)
     return _emit_while(cond_fn, body_fn, state, names)  # the trips so far are in the trace already
+
+
+def _sparse_state(cond_fn, body_fn, state: tuple, names: tuple):
+    """A sparse tensor in the loop state (gradserve._sparse): its parts are the state; its kind and shape
+    must stay (as a Tensor's dtype and shape must)."""
+    trees = [flatten(v) if isinstance(v, SparseTensor) else None for v in state]
+    flat_names = [m for n, t in zip(names, trees) for m in ([n] if t is None else
+                                                             [f"{n}_{k}" for k in range(len(t[0]))])]
+
+    def unpack(s):
+        it = iter(s)
+        return [next(it) if t is None else unflatten(t[1], [next(it) for _ in t[0]]) for t in trees]
+
+    def pack(out):
+        flat = []
+        for v, t, n in zip(out, trees, names):
+            if t is None:
+                flat.append(v)
+                continue
+            leaves, tdef = flatten(v) if isinstance(v, SparseTensor) else ([], None)
+            if tdef != t[1]:
+                raise LoopError(f"`while` on a traced value: loop variable {n!r} enters as {state[names.index(n)]!r} "
+                                f"and leaves the body as {v!r}; a sparse tensor must keep its kind and shape")
+            flat.extend(leaves)
+        return tuple(flat)
+
+    flat_state = pack(state)
+    res = _emit_while(lambda *s: cond_fn(*unpack(s)), lambda *s: pack(body_fn(*unpack(s))), flat_state,
+                      tuple(flat_names))
+    return tuple(unpack(res))
 
 
 def _as_state(v, name: str):
@@ -76,6 +109,8 @@ def _emit_while(cond_fn, body_fn, state: tuple, names: tuple):
         state, params = _probe(parent, body_fn, state, names, start)
         if any(v is UNDEF for v in state):  # names no path of the body assigns: not loop state
             return _without_unbound(cond_fn, body_fn, state, names)
+        if any(isinstance(v, SparseTensor) for v in state):  # (a sparse value the body gives a temporary)
+            return _sparse_state(cond_fn, body_fn, state, names)
     while True:  # Parameters the body assigns are loop state too: found by tracing, then traced again
         k = len(state)
         full = tuple(state) + tuple(_param_value(start, p) for p in params)
@@ -187,6 +222,10 @@ def _probe(parent: Trace, body_fn: Callable, state: tuple, names: tuple, start: 
     _param_state.restore(start)
     new = []
     for v, o, n in zip(state, out, names):
+        if v is UNDEF and isinstance(o, SparseTensor):  # the zeros of its parts, its kind and shape
+            new.append(type(o).from_parts([Tensor(np.zeros(tuple(p.shape), dtype=p._dtype)) for p in o.parts()],
+                                          o.shape))
+            continue
         if v is UNDEF and o is not UNDEF:
             if not isinstance(o, (Tensor, int, float, bool, np.number, np.bool_)):
                 raise LoopError(f"`while` on a traced value: loop variable {n!r} is not bound before the loop "

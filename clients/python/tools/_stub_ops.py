@@ -74,7 +74,7 @@ def render_stub() -> str:
     from gradserve.ops import _adaptive_pool1d, _apply_proximal, _batch_dot, _candidate_sampler  # noqa: PLC0415
     from gradserve.ops import _dropout_nd, _fft_shift, _fill_diagonal_prim, _loss_gaussian_nll, _searchsorted  # noqa: PLC0415
     from gradserve.ops import _bilinear, _max_unpool, _pixel_shuffle, _random_draws, _scatter_write  # noqa: PLC0415
-    from gradserve.ops import _crop_resize, _space_batch, _sparse_add  # noqa: PLC0415
+    from gradserve.ops import _crop_resize, _space_batch, _sparse_add, _sparse_tensor  # noqa: PLC0415
     from gradserve.ops import _float_power, _inplace, _median  # noqa: PLC0415
 
     generated = {id(v): (k, "class") for k, v in _primitives.CLASSES.items()}
@@ -86,7 +86,7 @@ def render_stub() -> str:
             _apply_proximal, _dropout_nd, _fft_shift, _loss_gaussian_nll, _candidate_sampler, _searchsorted, _batch_dot,
             _adaptive_pool1d, _fill_diagonal_prim,
             _scatter_write, _random_draws, _bilinear, _pixel_shuffle, _space_batch, _max_unpool, _crop_resize,
-            _sparse_add,
+            _sparse_add, _sparse_tensor,
             _median, _float_power, _inplace]
     imports: dict[str, list[str]] = {}
     decls, aliases = [], []

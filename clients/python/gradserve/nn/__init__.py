@@ -306,21 +306,21 @@ from ._metrics import Accuracy, Loss, Metric  # noqa: E402
 
 __all__ += ["Metric", "Accuracy", "Loss"]
 
-from ._math import MatMul  # noqa: E402
+from ._math import MatMul, SparseTensorDenseMatmul  # noqa: E402
 
-__all__ += ["MatMul"]
+__all__ += ["MatMul", "SparseTensorDenseMatmul"]
 
 from ._conv3d import Conv3d  # noqa: E402
 from ._pooling import AvgPool3d, LPPool1d, MaxPool3d  # noqa: E402
 from ._pad import Pad  # noqa: E402
 from ._losses_ms import HingeEmbeddingLoss, KLDivLoss, MarginRankingLoss, MultiLabelSoftMarginLoss, SmoothL1Loss  # noqa: E402
-from ._activations_ms import FastGelu, LogSoftmax, PReLU  # noqa: E402
+from ._activations_ms import FastGelu, LogSoftmax, PReLU, Softmax  # noqa: E402
 from ._group_norm import GroupNorm  # noqa: E402
 from ._dropout_layers import Dropout1d  # noqa: E402
 from ._bidense import BiDense  # noqa: E402
 from ._grad_cell import WithGradCell  # noqa: E402
 
-__all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "Pad", "SmoothL1Loss", "LogSoftmax", "FastGelu", "WithGradCell"]
+__all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "Pad", "SmoothL1Loss", "LogSoftmax", "Softmax", "FastGelu", "WithGradCell"]
 __all__ += ["PReLU", "GroupNorm", "MarginRankingLoss", "KLDivLoss"]
 __all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "BiDense", "MultiLabelSoftMarginLoss", "Tanhshrink"]
 

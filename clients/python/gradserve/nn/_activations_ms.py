@@ -1,4 +1,4 @@
-"""nn.LogSoftmax, nn.FastGelu, nn.PReLU (a learnt slope per channel)."""
+"""nn.Softmax, nn.LogSoftmax, nn.FastGelu, nn.PReLU (a learnt slope per channel)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,18 @@ from .._cellbase import Cell
 from .._tensor import Parameter, Tensor
 from ..ops._elementwise_ms import fast_gelu
 
-__all__ = ["LogSoftmax", "FastGelu", "PReLU"]
+__all__ = ["Softmax", "LogSoftmax", "FastGelu", "PReLU"]
+
+
+class Softmax(Cell):
+    """nn.Softmax(axis=-1)."""
+
+    def __init__(self, axis=-1):
+        super().__init__()
+        self.axis = int(axis)
+
+    def construct(self, x):
+        return _ops.softmax(x, self.axis)
 
 
 class LogSoftmax(Cell):

@@ -1,4 +1,4 @@
-"""nn.MatMul: MindSpore's Cell over ops.matmul."""
+"""nn.MatMul, nn.SparseTensorDenseMatmul: MindSpore's Cells over ops.matmul, ops.SparseTensorDenseMatmul."""
 from __future__ import annotations
 
 from .. import ops as _ops
@@ -23,3 +23,15 @@ class MatMul(Cell):
         if v2:
             out = _ops.squeeze(out, -1)
         return _ops.squeeze(out, -1 if v2 else -2) if v1 else out
+
+
+class SparseTensorDenseMatmul(Cell):
+    """nn.SparseTensorDenseMatmul(adjoint_st=False, adjoint_dt=False)(indices, values, sparse_shape, dense): the
+    COO matrix (indices [nnz, 2], values, sparse_shape) times dense (ops.SparseTensorDenseMatmul)."""
+
+    def __init__(self, adjoint_st: bool = False, adjoint_dt: bool = False):
+        super().__init__()
+        self.matmul = _ops.SparseTensorDenseMatmul(adjoint_st, adjoint_dt)
+
+    def construct(self, indices, values, sparse_shape, dense):
+        return self.matmul(indices, values, sparse_shape, dense)

@@ -85,8 +85,14 @@ for _topic in (_scatter_write, _random_draws, _bilinear, _pixel_shuffle, _space_
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 
+# sparse tensors' operations (gradserve._sparse's methods reach them through late.sparse)
+from . import _sparse_tensor  # noqa: E402  csr_mm / csr_mv / coo_abs ..., SparseTensorDenseMatmul
+
+globals().update({k: getattr(_sparse_tensor, k) for k in _sparse_tensor.__all__})
+__all__ += list(_sparse_tensor.__all__)
+
 from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
 from . import auto_generate  # noqa: E402,F401  (`ms.ops.auto_generate.<name>` without importing it, as MindSpore)
 from .._late import late as _late  # noqa: E402
 
-_late.bind(ops=_sys.modules[__name__])  # Tensor's methods (`x.sum()`, `-x`, `x @ y`) run these ops
+_late.bind(ops=_sys.modules[__name__], sparse=_sparse_tensor)  # Tensor's (and sparse tensors') methods run these ops
