@@ -85,6 +85,13 @@ for _topic in (_scatter_write, _random_draws, _bilinear, _pixel_shuffle, _space_
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 
+# h-msfid12's topic modules
+from . import _bessel, _cond_number, _resize  # noqa: E402  i0 / bessel_i0(e) / bessel_i1(e), cond, ResizeBilinearV2
+
+for _topic in (_bessel, _cond_number, _resize):
+    globals().update({k: getattr(_topic, k) for k in _topic.__all__})
+    __all__ += list(_topic.__all__)
+
 from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
 from . import auto_generate  # noqa: E402,F401  (`ms.ops.auto_generate.<name>` without importing it, as MindSpore)
 from .._late import late as _late  # noqa: E402

@@ -13,9 +13,15 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from . import _primitives
 from ._extra import P
 
-__all__ = ["max", "min", "ArgMaxWithValue", "ArgMinWithValue", "sort", "topk", "cummax", "cummin"]
+# MindSpore 2.10's ops and F bind these primitive instances: reduce_sum(x, axis=()) without keep_dims
+reduce_sum, reduce_max, reduce_min, reduce_mean = (_primitives.ReduceSum(), _primitives.ReduceMax(),
+                                                   _primitives.ReduceMin(), _primitives.ReduceMean())
+
+__all__ = ["max", "min", "ArgMaxWithValue", "ArgMinWithValue", "sort", "topk", "cummax", "cummin",
+           "reduce_sum", "reduce_max", "reduce_min", "reduce_mean"]
 
 
 def _first_extremum(x, axis: int, keepdims: bool, arg: str):
