@@ -327,3 +327,12 @@ def test_tensor_scatter_methods_match_mindspore(on_real_server):
         np.testing.assert_allclose(out, [[-0.1, v, 3.6], [0.4, 0.5, -3.2]], rtol=1e-6)
     with pytest.raises(TypeError, match=r"\(dim, index, src\) form"):
         x.scatter_add(1, i, u)
+
+
+def test_unsorted_segment_sum_takes_num_segments_as_a_one_element_tensor(on_real_server):
+    x = Tensor(np.arange(1, 10).reshape(3, 3).astype(np.float32))
+    ids = T([0, 1, 0], np.int32)
+    out = ops.unsorted_segment_sum(x, ids, T([2], np.int32)).asnumpy()
+    assert out.tolist() == [[8.0, 10.0, 12.0], [4.0, 5.0, 6.0]]  # MindSpore 2.10 on CPU
+    with pytest.raises(TypeError, match="one element"):  # MindSpore 2.10: a TypeError too
+        ops.unsorted_segment_sum(x, ids, T([2, 3], np.int32))

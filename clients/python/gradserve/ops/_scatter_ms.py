@@ -226,7 +226,13 @@ def tensor_scatter_min(input_x, indices, updates):
 def _segments(input_x, segment_ids, num_segments, op: str, drop_negative: bool):
     """(x as [N, *rest], ids [N], number of segments, rest, keep [N] or None: the rows with an id >= 0)."""
     ids = _int_tensor(segment_ids, "segment_ids", op)
-    num = int(num_segments.asnumpy()) if isinstance(num_segments, Tensor) else int(num_segments)
+    if isinstance(num_segments, Tensor):  # a Tensor of one element, any rank (MindSpore 2.10 takes [2])
+        if num_segments.size != 1:
+            raise TypeError(f"{op}: num_segments must hold one element, got a Tensor of shape "
+                            f"{list(num_segments.shape)}")
+        num = int(num_segments.asnumpy().reshape(()))
+    else:
+        num = int(num_segments)
     s = tuple(ids.shape)
     if tuple(input_x.shape[:len(s)]) != s:
         raise ValueError(f"{op}: segment_ids of shape {s} must be a prefix of input_x's shape {input_x.shape}")
