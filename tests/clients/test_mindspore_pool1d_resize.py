@@ -85,3 +85,24 @@ def test_apply_adam_with_amsgrad_updates_in_place(on_real_server, version):
     np.testing.assert_allclose(var.asnumpy(), want_var, rtol=1e-6)
     np.testing.assert_allclose(vhat.asnumpy(), want_vhat, rtol=1e-5)
     np.testing.assert_allclose(m.asnumpy(), [[0.16, 0.2], [0.36, 0.3]], rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", [context.GRAPH_MODE, context.PYNATIVE_MODE])
+def test_apply_adam_with_amsgrad_v2_takes_python_numbers_in_a_construct(on_real_server, mode):
+    context.set_context(mode=mode)
+
+    class Net(nn.Cell):  # MindSpore's own test's form: the scalars are Python floats
+        def __init__(self):
+            super().__init__()
+            self.op = ops.ApplyAdamWithAmsgradV2()
+            self.var = Parameter(Tensor(np.full((2, 2), 0.2, np.float32)), name="var")
+            self.m = Parameter(Tensor(np.array([[0.1, 0.2], [0.4, 0.3]], np.float32)), name="m")
+            self.v = Parameter(Tensor(np.array([[0.2, 0.1], [0.3, 0.4]], np.float32)), name="v")
+            self.vhat = Parameter(Tensor(np.array([[0.1, 0.2], [0.6, 0.2]], np.float32)), name="vhat")
+
+        def construct(self, grad):
+            return self.op(self.var, self.m, self.v, self.vhat, 0.9, 0.999, 0.01, 0.8, 0.999, 1e-8, grad)
+
+    net = Net()
+    net(Tensor(np.array([[0.4, 0.2], [0.2, 0.3]], np.float32)))
+    np.testing.assert_allclose(net.var.asnumpy(), [[0.19886853, 0.1985858], [0.19853032, 0.19849943]], rtol=1e-6)

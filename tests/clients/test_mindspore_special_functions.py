@@ -73,3 +73,18 @@ def test_rrelu_keeps_non_negatives_and_scales_negatives_within_bounds(on_real_se
     assert ops.rrelu(x).asnumpy().tolist() == [[1.0, 4.0], [2.0, 0.0]]  # MindSpore's own test's values
     neg = ops.rrelu(Tensor(np.full(200, -3.0, np.float32)), 0.2, 0.4).asnumpy()
     assert np.all(neg <= -0.6 + 1e-6) and np.all(neg >= -1.2 - 1e-6) and len(set(neg.tolist())) > 1
+
+
+@pytest.mark.parametrize("mode", [context.GRAPH_MODE, context.PYNATIVE_MODE])
+def test_rrelu_in_a_construct_draws_slopes_per_run(on_real_server, mode):
+    context.set_context(mode=mode)
+
+    class Net(nn.Cell):
+        def construct(self, x):
+            return ops.rrelu(x, 0.2, 0.4)
+
+    net, x = Net(), Tensor(np.full(100, -1.0, np.float32))
+    a, b = net(x).asnumpy(), net(x).asnumpy()
+    assert np.all((a <= -0.2 + 1e-6) & (a >= -0.4 - 1e-6)) and not np.array_equal(a, b)
+    grad = ops.grad(lambda t: net(t).sum())(x).asnumpy()
+    assert np.all((grad >= 0.2 - 1e-6) & (grad <= 0.4 + 1e-6))

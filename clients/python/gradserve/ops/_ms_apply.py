@@ -1,9 +1,12 @@
 """MindSpore's optimizer primitives that update Parameters in place: ApplyGradientDescent, ApplyMomentum,
-ApplyAdagrad, ApplyRMSProp, Adam and ApplyAdamWithAmsgrad(V2), by their documented update rules over ops.assign (inside a traced
-construct the update is the trace's; outside, the Parameters' data). Values checked against MindSpore 2.10
+ApplyAdagrad, ApplyRMSProp, Adam and ApplyAdamWithAmsgrad(V2), by their documented update rules over ops.assign
+(inside a traced construct the update is the trace's; outside, the Parameters' data). Values checked against MindSpore 2.10
 on CPU for this task."""
 from __future__ import annotations
 
+import numpy as np
+
+from .._tensor import Tensor
 from ._assign import assign
 from ._extra import P
 
@@ -74,12 +77,18 @@ class Adam:
         return new, m1, v1
 
 
+def _scalar(s, like):
+    return s if isinstance(s, Tensor) else Tensor(np.asarray(s, dtype=like.dtype.name))
+
+
 def _one_minus(b):
     return 1.0 - b if isinstance(b, (int, float)) else P.sub(1.0, b)  # (V1's betas are Python numbers)
 
 
 def _amsgrad_step(var, m, v, vhat, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad):
-    """Adam with vhat = max(vhat, v) in the denominator (MindSpore's documented rule); all four written back."""
+    """Adam with vhat = max(vhat, v) in the denominator (MindSpore's documented rule); all four written back.
+    The scalars may be Python numbers or Tensors."""
+    beta1_power, beta2_power, lr = (_scalar(s, var) for s in (beta1_power, beta2_power, lr))
     m1 = assign(m, P.add(P.mul(m, beta1), P.mul(grad, _one_minus(beta1))))
     v1 = assign(v, P.add(P.mul(v, beta2), P.mul(P.mul(grad, grad), _one_minus(beta2))))
     vhat1 = assign(vhat, P.maximum(vhat, v1))
