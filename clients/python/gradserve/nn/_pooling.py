@@ -103,7 +103,7 @@ class _Pool1d(Cell):
         return outs if isinstance(out, tuple) else outs[0]
 
 
-def _on_length(v, name):
+def _on_length(v, name) -> Any:  # (1, n): the 2-D cells' height-1 form
     if isinstance(v, (tuple, list)):
         if len(v) != 1:
             raise ValueError(f"{name} takes one value for a 1-D pool, got {v!r}")
@@ -119,8 +119,8 @@ class MaxPool1d(_Pool1d):
                  ceil_mode=False):
         from ._conv import MaxPool2d
         k, s = _on_length(kernel_size, "nn.MaxPool1d: kernel_size"), _on_length(stride, "nn.MaxPool1d: stride")
-        p = (0, _on_length(padding, "nn.MaxPool1d: padding")[1])
-        d = _on_length(dilation, "nn.MaxPool1d: dilation")
+        p: Any = (0, _on_length(padding, "nn.MaxPool1d: padding")[1])
+        d: Any = _on_length(dilation, "nn.MaxPool1d: dilation")
         super().__init__(MaxPool2d(k, s, pad_mode, p if pad_mode == "pad" else 0, 1 if d == (1, 1) else d,
                                    return_indices, ceil_mode))  # (dilation 1: the 2-D cell's 'same' / 'valid' path)
 
@@ -131,5 +131,5 @@ class AvgPool1d(_Pool1d):
     def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, ceil_mode=False, count_include_pad=True):
         from ._conv import AvgPool2d
         k, s = _on_length(kernel_size, "nn.AvgPool1d: kernel_size"), _on_length(stride, "nn.AvgPool1d: stride")
-        p = (0, _on_length(padding, "nn.AvgPool1d: padding")[1])
+        p: Any = (0, _on_length(padding, "nn.AvgPool1d: padding")[1])
         super().__init__(AvgPool2d(k, s, pad_mode, p if pad_mode == "pad" else 0, ceil_mode, count_include_pad))
