@@ -40,8 +40,8 @@ def test_gather_nd_values_gradient_jvp_and_vmap(fake):
 
 
 def test_gather_nd_refuses_rows_outside_the_shape(fake):
-    with pytest.raises(ValueError, match=r"gather_nd: index row \[-1, 0\] \(row 0\)"):
-        ops.gather_nd(Tensor(X), T([[-1, 0]], np.int32))  # MindSpore 2.10 refuses negatives as well
+    with pytest.raises(RuntimeError, match=r"gather_nd: index row \[-1, 0\] \(row 0\)"):
+        ops.gather_nd(Tensor(X), T([[-1, 0]], np.int32))  # MindSpore 2.10 refuses negatives as well (RuntimeError)
     with pytest.raises(ValueError, match="last axis of at most 2"):
         ops.gather_nd(Tensor(X), T([[0, 0, 0]], np.int32))
     with pytest.raises(TypeError, match="indices must be int32 or int64"):
@@ -305,3 +305,34 @@ def test_vmap_of_scatter_reductions_matches_a_loop(fake):
     want = np.stack([_weighted_grad(lambda u: ops.tensor_scatter_max(Tensor(xs[0]), Tensor(r), u), [u], W).asnumpy()
                      for u, r in zip(us, rows)])
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("op, row, error", [  # the classes MindSpore 2.10 raises on CPU (its venv)
+    ("tensor_scatter_add", [10, 10], RuntimeError), ("tensor_scatter_mul", [-1, 0], RuntimeError),
+    ("tensor_scatter_div", [10, 10], RuntimeError), ("tensor_scatter_update", [10, 10], ValueError),
+    ("tensor_scatter_update", [-1, 0], RuntimeError),
+])
+def test_tensor_scatter_rows_outside_the_shape_raise_mindspores_class(fake, op, row, error):
+    with pytest.raises(error, match="is outside the indexed axes"):
+        getattr(ops, op)(Tensor(X), T([row], np.int32), T([1.0]))
+
+
+def test_tensor_scatter_methods_match_mindspore(on_real_server):
+    x = Tensor(np.array([[-0.1, 0.3, 3.6], [0.4, 0.5, -3.2]], np.float32))
+    i, u = T([[0, 1]], np.int32), T([2.0])
+    want = {"scatter_add": 2.3, "scatter_sub": -1.7, "scatter_mul": 0.6, "scatter_div": 0.15, "scatter_max": 2.0,
+            "scatter_min": 0.3}  # x[0, 1] after each, MindSpore 2.10 on CPU; the rest is x
+    for name, v in want.items():
+        out = getattr(x, name)(i, u).asnumpy()
+        np.testing.assert_allclose(out, [[-0.1, v, 3.6], [0.4, 0.5, -3.2]], rtol=1e-6)
+    with pytest.raises(TypeError, match=r"\(dim, index, src\) form"):
+        x.scatter_add(1, i, u)
+
+
+def test_unsorted_segment_sum_takes_num_segments_as_a_one_element_tensor(on_real_server):
+    x = Tensor(np.arange(1, 10).reshape(3, 3).astype(np.float32))
+    ids = T([0, 1, 0], np.int32)
+    out = ops.unsorted_segment_sum(x, ids, T([2], np.int32)).asnumpy()
+    assert out.tolist() == [[8.0, 10.0, 12.0], [4.0, 5.0, 6.0]]  # MindSpore 2.10 on CPU
+    with pytest.raises(TypeError, match="one element"):  # MindSpore 2.10: a TypeError too
+        ops.unsorted_segment_sum(x, ids, T([2, 3], np.int32))

@@ -244,6 +244,17 @@ class BatchNorm2d(_BatchNorm):
     _ndim = (4,)
 
 
+class BatchNorm3d(_BatchNorm):
+    """nn.BatchNorm3d: over [N, C, D, H, W] (MindSpore 2.10 takes no data_format for it)."""
+
+    _ndim = (5,)
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.9, affine=True, gamma_init="ones", beta_init="zeros",
+                 moving_mean_init="zeros", moving_var_init="ones", use_batch_statistics=None, dtype=None):
+        super().__init__(num_features, eps, momentum, affine, gamma_init, beta_init, moving_mean_init,
+                         moving_var_init, use_batch_statistics, dtype=dtype)
+
+
 # -- derivative cells -----------------------------------------------------------------------------
 class Jvp(Cell):
     """`nn.Jvp(net)(*inputs, v)` -> (net(*inputs), J v); v is a tuple with one tangent per input
@@ -277,7 +288,7 @@ class Vjp(Cell):
 
 
 __all__ = ["Cell", "CellList", "SequentialCell", "Dense", "Tanh", "Sigmoid", "ReLU", "Softplus", "GELU", "LayerNorm", "Flatten", "LeakyReLU",
-           "HSwish", "HSigmoid", "SiLU", "Mish", "SeLU", "LogSigmoid", "CELU", "BatchNorm1d", "BatchNorm2d", "Jvp", "Vjp"]
+           "HSwish", "HSigmoid", "SiLU", "Mish", "SeLU", "LogSigmoid", "CELU", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Jvp", "Vjp"]
 __all__ += ["ELU"]
 
 # loops: optimizers, losses and training cells (their own module)
@@ -311,7 +322,7 @@ from ._math import MatMul, SparseTensorDenseMatmul  # noqa: E402
 __all__ += ["MatMul", "SparseTensorDenseMatmul"]
 
 from ._conv3d import Conv3d  # noqa: E402
-from ._pooling import AvgPool3d, LPPool1d, MaxPool3d  # noqa: E402
+from ._pooling import AvgPool1d, AvgPool3d, LPPool1d, MaxPool1d, MaxPool3d  # noqa: E402
 from ._pad import Pad  # noqa: E402
 from ._losses_ms import HingeEmbeddingLoss, KLDivLoss, MarginRankingLoss, MultiLabelSoftMarginLoss, SmoothL1Loss  # noqa: E402
 from ._activations_ms import FastGelu, LogSoftmax, PReLU, Softmax  # noqa: E402
@@ -320,7 +331,7 @@ from ._dropout_layers import Dropout1d  # noqa: E402
 from ._bidense import BiDense  # noqa: E402
 from ._grad_cell import WithGradCell  # noqa: E402
 
-__all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "Pad", "SmoothL1Loss", "LogSoftmax", "Softmax", "FastGelu", "WithGradCell"]
+__all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "MaxPool1d", "AvgPool1d", "Pad", "SmoothL1Loss", "LogSoftmax", "Softmax", "FastGelu", "WithGradCell"]
 __all__ += ["PReLU", "GroupNorm", "MarginRankingLoss", "KLDivLoss"]
 __all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "BiDense", "MultiLabelSoftMarginLoss", "Tanhshrink"]
 

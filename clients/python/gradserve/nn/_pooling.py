@@ -1,4 +1,5 @@
-"""nn.MaxPool3d, nn.AvgPool3d (over ops._conv.pool_nd) and nn.LPPool1d (ops.lp_pool1d): MindSpore 2.10's
+"""nn.MaxPool3d, nn.AvgPool3d (over ops._conv.pool_nd), nn.MaxPool1d / AvgPool1d (the 2-D cells over a height
+of 1) and nn.LPPool1d (ops.lp_pool1d): MindSpore 2.10's
 pooling cells (values checked against MindSpore 2.10 on CPU when written)."""
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from .._cellbase import Cell
 from ..ops._conv import _triple, pool_nd
 from ..ops._lp_pool import lp_pool1d
 
-__all__ = ["MaxPool3d", "AvgPool3d", "LPPool1d"]
+__all__ = ["MaxPool3d", "AvgPool3d", "LPPool1d", "MaxPool1d", "AvgPool1d"]
 
 
 class _Pool3d(Cell):
@@ -82,3 +83,53 @@ class LPPool1d(Cell):
 
     def construct(self, x):
         return lp_pool1d(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class _Pool1d(Cell):
+    """A 1-D pool as the 2-D cell over [N, C, 1, L] ([1, C, 1, L] for a [C, L] input): the kernel, stride, padding
+    and dilation act on the last axis only, so the values and max indices (positions along L) are the 1-D ones."""
+
+    def __init__(self, cell):
+        super().__init__()
+        self.pool = cell
+
+    def construct(self, x):
+        if x.ndim not in (2, 3):
+            raise ValueError(f"nn.{type(self).__name__}: takes a 2-D or 3-D input, got shape {list(x.shape)}")
+        batched = x.ndim == 3
+        out = self.pool((x if batched else x.expand_dims(0)).expand_dims(-2))
+        outs = tuple(o.squeeze(-2) if batched else o.squeeze(-2).squeeze(0)
+                     for o in (out if isinstance(out, tuple) else (out,)))
+        return outs if isinstance(out, tuple) else outs[0]
+
+
+def _on_length(v, name) -> Any:  # (1, n): the 2-D cells' height-1 form
+    if isinstance(v, (tuple, list)):
+        if len(v) != 1:
+            raise ValueError(f"{name} takes one value for a 1-D pool, got {v!r}")
+        v = v[0]
+    return (1, int(v))
+
+
+class MaxPool1d(_Pool1d):
+    """nn.MaxPool1d(kernel_size=1, stride=1, pad_mode='valid', padding=0, dilation=1, return_indices=False,
+    ceil_mode=False)."""
+
+    def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
+        from ._conv import MaxPool2d
+        k, s = _on_length(kernel_size, "nn.MaxPool1d: kernel_size"), _on_length(stride, "nn.MaxPool1d: stride")
+        p: Any = (0, _on_length(padding, "nn.MaxPool1d: padding")[1])
+        d: Any = _on_length(dilation, "nn.MaxPool1d: dilation")
+        super().__init__(MaxPool2d(k, s, pad_mode, p if pad_mode == "pad" else 0, 1 if d == (1, 1) else d,
+                                   return_indices, ceil_mode))  # (dilation 1: the 2-D cell's 'same' / 'valid' path)
+
+
+class AvgPool1d(_Pool1d):
+    """nn.AvgPool1d(kernel_size=1, stride=1, pad_mode='valid', padding=0, ceil_mode=False, count_include_pad=True)."""
+
+    def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, ceil_mode=False, count_include_pad=True):
+        from ._conv import AvgPool2d
+        k, s = _on_length(kernel_size, "nn.AvgPool1d: kernel_size"), _on_length(stride, "nn.AvgPool1d: stride")
+        p: Any = (0, _on_length(padding, "nn.AvgPool1d: padding")[1])
+        super().__init__(AvgPool2d(k, s, pad_mode, p if pad_mode == "pad" else 0, ceil_mode, count_include_pad))

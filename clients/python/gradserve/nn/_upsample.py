@@ -10,29 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from .. import ops as _ops
 from .._cellbase import Cell
-from .._tensor import Tensor
+from ..ops._resize import linear_weights as _linear_weights, resize_axis as _resize_axis
 
 __all__ = ["Upsample"]
 
 _RANKS = {"linear": (3,), "bilinear": (4,), "area": (3, 4)}
-
-
-def _linear_weights(n_in: int, n_out: int, align_corners: bool) -> np.ndarray:
-    """[n_out, n_in]: out[i] = (1 - t) in[i0] + t in[i1] at source coordinate src(i)."""
-    w = np.zeros((n_out, n_in), np.float64)
-    for i in range(n_out):
-        if align_corners:
-            src = i * (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
-        else:  # half-pixel centres, clamped at the first pixel
-            src = max((i + 0.5) * n_in / n_out - 0.5, 0.0)
-        i0 = min(int(math.floor(src)), n_in - 1)
-        i1 = min(i0 + 1, n_in - 1)
-        t = src - i0
-        w[i, i0] += 1.0 - t
-        w[i, i1] += t
-    return w
 
 
 def _area_weights(n_in: int, n_out: int) -> np.ndarray:
@@ -42,14 +25,6 @@ def _area_weights(n_in: int, n_out: int) -> np.ndarray:
         lo, hi = (i * n_in) // n_out, -((-(i + 1) * n_in) // n_out)
         w[i, lo:hi] = 1.0 / (hi - lo)
     return w
-
-
-def _resize_axis(x, axis: int, w: np.ndarray):
-    """x with its axis (-1 or -2) of size in replaced by w [out, in] applied along it."""
-    wt = Tensor(np.ascontiguousarray(w.T).astype(str(x.dtype).lower()))
-    if axis == -1:
-        return _ops.matmul(x, wt)
-    return _ops.swapaxes(_ops.matmul(_ops.swapaxes(x, -1, -2), wt), -1, -2)
 
 
 class Upsample(Cell):

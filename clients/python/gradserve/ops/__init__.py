@@ -91,6 +91,13 @@ from . import _sparse_tensor  # noqa: E402  csr_mm / csr_mv / coo_abs ..., Spars
 globals().update({k: getattr(_sparse_tensor, k) for k in _sparse_tensor.__all__})
 __all__ += list(_sparse_tensor.__all__)
 
+# special functions, condition numbers, bilinear resize
+from . import _bessel, _cond_number, _resize  # noqa: E402  i0 / bessel_i0(e) / bessel_i1(e), cond, ResizeBilinearV2
+
+for _topic in (_bessel, _cond_number, _resize):
+    globals().update({k: getattr(_topic, k) for k in _topic.__all__})
+    __all__ += list(_topic.__all__)
+
 from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
 from . import auto_generate  # noqa: E402,F401  (`ms.ops.auto_generate.<name>` without importing it, as MindSpore)
 from .._late import late as _late  # noqa: E402

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from ._extra import P
 
 __all__ = ["hardswish", "hardsigmoid", "silu", "mish", "softplus", "celu", "selu", "logsigmoid",
-           "HSwish", "HSigmoid", "Mish", "SeLU", "CeLU"]
+           "HSwish", "HSigmoid", "Mish", "SeLU", "CeLU", "rrelu"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -107,3 +107,25 @@ class CeLU(_Activation):
 
     def __call__(self, x):
         return celu(x, self.alpha)
+
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3):  # noqa: A002
+    """x where x >= 0, else x * a with a drawn uniformly from [lower, upper] per element (MindSpore 2.10 draws
+    in every mode). The slopes are per-run data, as dropout's masks (ops/_dropout.py): drawn anew for each run
+    of a traced construct; the derivative is 1 or a."""
+    from ._dropout import MaskParameter, random_ops_generator
+    from .._trace import current
+    if not lower <= upper:
+        raise ValueError(f"rrelu: lower ({lower}) must not exceed upper ({upper})")
+
+    class SlopeDraw(MaskParameter):
+        def gs_draw(self) -> None:
+            self._data = random_ops_generator().uniform(lower, upper, self._shape).astype(self._dtype)
+            self._bump()
+
+    slope = SlopeDraw(input.shape, input._dtype, 1.0)
+    if current() is None:
+        slope.gs_draw()
+        slope = slope._data
+    return P.select(P.greater_equal(input, P.zeros_like(input)), input, P.mul(input, slope))

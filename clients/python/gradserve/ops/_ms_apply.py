@@ -1,13 +1,17 @@
 """MindSpore's optimizer primitives that update Parameters in place: ApplyGradientDescent, ApplyMomentum,
-ApplyAdagrad, ApplyRMSProp and Adam, by their documented update rules over ops.assign (inside a traced
-construct the update is the trace's; outside, the Parameters' data). Values checked against MindSpore 2.10
+ApplyAdagrad, ApplyRMSProp, Adam and ApplyAdamWithAmsgrad(V2), by their documented update rules over ops.assign
+(inside a traced construct the update is the trace's; outside, the Parameters' data). Values checked against MindSpore 2.10
 on CPU for this task."""
 from __future__ import annotations
 
+import numpy as np
+
+from .._tensor import Tensor
 from ._assign import assign
 from ._extra import P
 
-__all__ = ["ApplyGradientDescent", "ApplyMomentum", "ApplyAdagrad", "ApplyRMSProp", "Adam"]
+__all__ = ["ApplyGradientDescent", "ApplyMomentum", "ApplyAdagrad", "ApplyRMSProp", "Adam", "ApplyAdamWithAmsgrad",
+           "ApplyAdamWithAmsgradV2"]
 
 
 class ApplyGradientDescent:
@@ -71,3 +75,46 @@ class Adam:
         step = P.add(P.mul(m1, beta1), P.mul(grad, P.sub(1.0, beta1))) if self.use_nesterov else m1
         new = assign(var, P.sub(var, P.mul(rate, P.div(step, P.add(P.sqrt(v1), epsilon)))))
         return new, m1, v1
+
+
+def _scalar(s, like):
+    return s if isinstance(s, Tensor) else Tensor(np.asarray(s, dtype=like.dtype.name))
+
+
+def _one_minus(b):
+    return 1.0 - b if isinstance(b, (int, float)) else P.sub(1.0, b)  # (V1's betas are Python numbers)
+
+
+def _amsgrad_step(var, m, v, vhat, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad):
+    """Adam with vhat = max(vhat, v) in the denominator (MindSpore's documented rule); all four written back.
+    The scalars may be Python numbers or Tensors."""
+    beta1_power, beta2_power, lr = (_scalar(s, var) for s in (beta1_power, beta2_power, lr))
+    m1 = assign(m, P.add(P.mul(m, beta1), P.mul(grad, _one_minus(beta1))))
+    v1 = assign(v, P.add(P.mul(v, beta2), P.mul(P.mul(grad, grad), _one_minus(beta2))))
+    vhat1 = assign(vhat, P.maximum(vhat, v1))
+    rate = P.div(P.mul(lr, P.sqrt(P.sub(1.0, beta2_power))), P.sub(1.0, beta1_power))
+    new = assign(var, P.sub(var, P.mul(rate, P.div(m1, P.add(P.sqrt(vhat1), epsilon)))))
+    return new, m1, v1, vhat1
+
+
+class ApplyAdamWithAmsgrad:
+    """ApplyAdamWithAmsgrad(beta1=0.9, beta2=0.999, epsilon=1e-8, use_locking=False)
+    (var, m, v, vhat, beta1_power, beta2_power, lr, grad) -> (var, m, v, vhat)."""
+
+    def __init__(self, beta1=0.9, beta2=0.999, epsilon=1e-8, use_locking=False):
+        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+
+    def __call__(self, var, m, v, vhat, beta1_power, beta2_power, lr, grad):
+        return _amsgrad_step(var, m, v, vhat, beta1_power, beta2_power, lr, self.beta1, self.beta2, self.epsilon,
+                             grad)
+
+
+class ApplyAdamWithAmsgradV2:
+    """ApplyAdamWithAmsgradV2(use_locking=False)
+    (var, m, v, vhat, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad) -> (var, m, v, vhat)."""
+
+    def __init__(self, use_locking=False):
+        self.use_locking = use_locking
+
+    def __call__(self, var, m, v, vhat, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad):
+        return _amsgrad_step(var, m, v, vhat, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad)

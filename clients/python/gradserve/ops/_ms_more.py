@@ -16,7 +16,7 @@ from .._trace import apply
 from ._extra import P, _as_tensors
 from ._primitives import Primitive
 
-__all__ = ["CumSum", "Mod", "mod", "TruncateMod", "TensorShape", "erfc", "Erfc", "elu", "Elu", "bias_add", "BiasAdd", "L2Normalize", "range",
+__all__ = ["logspace", "CumSum", "Mod", "mod", "TruncateMod", "TensorShape", "erfc", "Erfc", "elu", "Elu", "bias_add", "BiasAdd", "L2Normalize", "range",
            "Range", "linspace", "LinSpace", "svd", "Svd"]
 
 
@@ -237,6 +237,15 @@ def linspace(start, end, steps):
     # the last value is end exactly (lo + (hi - lo) * 1 can round away from it)
     last = Tensor(np.arange(n) == n - 1)
     return P.select(last, P.broadcast_to(hi, (n,)), out)
+
+
+def logspace(start, end, steps, base=10, *, dtype=None):
+    """base ** linspace(start, end, steps) in dtype (float16 / float32 / float64, float32 by default, as
+    MindSpore 2.10, which refuses other dtypes)."""
+    name = _dt.to_name(dtype or _dt.float32)
+    if name not in ("float16", "float32", "float64"):
+        raise TypeError(f"logspace: dtype must be float16, float32 or float64, got {name}")
+    return P.pow(P.fill(name, (), float(base)), P.cast(linspace(start, end, steps), name))
 
 
 class LinSpace(_Fn):

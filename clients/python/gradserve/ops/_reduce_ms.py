@@ -13,9 +13,15 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
-from ._extra import P
+from . import _primitives
+from ._extra import P, all as _all, any as _any
 
-__all__ = ["max", "min", "ArgMaxWithValue", "ArgMinWithValue", "sort", "topk", "cummax", "cummin"]
+# MindSpore 2.10's ops and F bind these primitive instances: reduce_sum(x, axis=()) without keep_dims
+reduce_sum, reduce_max, reduce_min, reduce_mean = (_primitives.ReduceSum(), _primitives.ReduceMax(),
+                                                   _primitives.ReduceMin(), _primitives.ReduceMean())
+
+__all__ = ["max", "min", "ArgMaxWithValue", "ArgMinWithValue", "sort", "topk", "cummax", "cummin",
+           "reduce_sum", "reduce_max", "reduce_min", "reduce_mean", "ReduceAll", "ReduceAny"]
 
 
 def _first_extremum(x, axis: int, keepdims: bool, arg: str):
@@ -164,3 +170,24 @@ def tensor_extremum(name: str, x, args, kwargs):
     if dim is None:
         return f(x, None, keep)[0]
     return f(x, dim, keep)
+
+
+class _BoolReduce:
+    """ReduceAll / ReduceAny(keep_dims=False)(x, axis=()): whether all / some elements along axis (all axes for
+    () or None) are true."""
+
+    _fn = staticmethod(_all)
+
+    def __init__(self, keep_dims=False):
+        self.keep_dims = bool(keep_dims)
+
+    def __call__(self, x, axis=()):
+        return type(self)._fn(x, None if axis in ((), [], None) else axis, self.keep_dims)
+
+
+class ReduceAll(_BoolReduce):
+    _fn = staticmethod(_all)
+
+
+class ReduceAny(_BoolReduce):
+    _fn = staticmethod(_any)

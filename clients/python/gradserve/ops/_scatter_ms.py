@@ -53,7 +53,7 @@ def _float_like(x: Tensor, value, shape=()) -> Tensor:
 # -- index rows -> flat positions ------------------------------------------------------------------
 def _flat_index(indices: Tensor, dims: tuple, op: str) -> Tensor:
     """indices [..., k] -> the row-major position of each row in a block of shape `dims` (k axes). Known
-    indices are checked here (MindSpore refuses a row outside the shape, negatives too); traced ones count
+    indices are checked here (MindSpore refuses a row outside the shape, negatives too: a RuntimeError); traced ones count
     a negative component from the end, and a row outside the shape becomes a position past the block, which
     the engine's gather / scatter_add refuse at run time (a ShapeError naming the node)."""
     k = indices.shape[-1] if indices.ndim else 0
@@ -64,9 +64,12 @@ def _flat_index(indices: Tensor, dims: tuple, op: str) -> Tensor:
     if not indices.is_symbolic and indices.size:
         rows = indices.asnumpy().reshape(-1, k)
         bad = np.nonzero(((rows < 0) | (rows >= np.asarray(dims, dtype=np.int64))).any(axis=1))[0]
-        if bad.size:
-            raise ValueError(f"{op}: index row {rows[bad[0]].tolist()} (row {int(bad[0])}) is outside the "
-                             f"indexed axes of shape {list(dims)}")
+        if bad.size:  # MindSpore 2.10's classes: RuntimeError (its kernels' check), ValueError for
+            # tensor_scatter_update's rows past the shape (its shape inference's)
+            row = rows[bad[0]]
+            error = ValueError if op == "tensor_scatter_update" and (row >= 0).all() else RuntimeError
+            raise error(f"{op}: index row {row.tolist()} (row {int(bad[0])}) is outside the indexed axes of "
+                        f"shape {list(dims)}")
     dt = indices.dtype.name
     strides = _const(np.asarray([math.prod(dims[j + 1:]) for j in range(k)], dtype=dt))
     if indices.is_symbolic:
@@ -223,7 +226,13 @@ def tensor_scatter_min(input_x, indices, updates):
 def _segments(input_x, segment_ids, num_segments, op: str, drop_negative: bool):
     """(x as [N, *rest], ids [N], number of segments, rest, keep [N] or None: the rows with an id >= 0)."""
     ids = _int_tensor(segment_ids, "segment_ids", op)
-    num = int(num_segments.asnumpy()) if isinstance(num_segments, Tensor) else int(num_segments)
+    if isinstance(num_segments, Tensor):  # a Tensor of one element, any rank (MindSpore 2.10 takes [2])
+        if num_segments.size != 1:
+            raise TypeError(f"{op}: num_segments must hold one element, got a Tensor of shape "
+                            f"{list(num_segments.shape)}")
+        num = int(num_segments.asnumpy().reshape(()))
+    else:
+        num = int(num_segments)
     s = tuple(ids.shape)
     if tuple(input_x.shape[:len(s)]) != s:
         raise ValueError(f"{op}: segment_ids of shape {s} must be a prefix of input_x's shape {input_x.shape}")
@@ -315,3 +324,20 @@ def _segment_sum(input_x, segment_ids):
 
 
 SegmentSum = _prim("SegmentSum", _segment_sum, "ops.SegmentSum()(input_x, segment_ids)")
+
+
+def _tensor_scatter_method(fn, name: str):
+    def method(self, indices, updates, *more):
+        if more:  # MindSpore 2.10's scatter_add(dim, index, src) overload (no CPU kernel there either)
+            raise TypeError(f"Tensor.{name}: the (dim, index, src) form is not supported; "
+                            f"give (indices, updates) as for ops.tensor_{name}")
+        return fn(self, indices, updates)
+    method.__name__ = name
+    method.__doc__ = f"Tensor.{name}(indices, updates): ops.tensor_{name}(self, indices, updates)."
+    return method
+
+
+for _fn in (tensor_scatter_add, tensor_scatter_sub, tensor_scatter_mul, tensor_scatter_div, tensor_scatter_max,
+            tensor_scatter_min):
+    _name = _fn.__name__.removeprefix("tensor_")
+    setattr(Tensor, _name, _tensor_scatter_method(_fn, _name))

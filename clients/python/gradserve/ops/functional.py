@@ -1,13 +1,9 @@
 """`mindspore.ops.functional` (F): the op functions and the derivative functions."""
 from . import *  # noqa: F401,F403
 from . import __all__ as _ops_all
-from . import ReduceMax as _ReduceMax, ReduceMean as _ReduceMean, ReduceMin as _ReduceMin, ReduceSum as _ReduceSum
-
-# MindSpore's F alone binds these primitive instances: reduce_sum(x, axis=()) without keep_dims
-reduce_sum, reduce_max, reduce_min, reduce_mean = _ReduceSum(), _ReduceMax(), _ReduceMin(), _ReduceMean()
 from ._ms_names import F_ONLY as _F_ONLY  # noqa: E402
 from . import _ms_names as _names  # noqa: E402
 
 globals().update({k: getattr(_names, k) for k in _F_ONLY if k not in _names.F_ALIASES})  # partial, scalar_cast
 globals().update({alias: globals()[op] for alias, op in _names.F_ALIASES.items()})  # tensor_add is add...
-__all__ = [*_ops_all, "reduce_sum", "reduce_max", "reduce_min", "reduce_mean", *_F_ONLY]
+__all__ = [*_ops_all, *_F_ONLY]
