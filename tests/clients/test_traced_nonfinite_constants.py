@@ -66,3 +66,12 @@ def test_gradient_through_a_minus_infinity_pad(on_real_server):
     # d/dt sum(exp(pad(t, -inf))) = exp(t): the padded elements give nothing
     g = ms.grad(lambda t: ops.exp(ops.pad(t, (1, 1), value=-INF)).sum())(Tensor(V)).asnumpy()
     np.testing.assert_allclose(g, np.exp(V), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, ref", [("nanmax", np.nanmax), ("nanmin", np.nanmin)])
+def test_nanmax_of_a_slice_all_nan_is_nan(on_real_server, name, ref):
+    x = np.array([[np.nan, np.nan], [1.0, np.nan]], np.float32)
+    with np.errstate(invalid="ignore"), pytest.warns(RuntimeWarning):
+        want = ref(x, axis=1)  # NumPy: [nan, 1] (and its all-NaN warning); the stand-in's +-inf was returned
+    for got in both(lambda t: getattr(gnp, name)(t, axis=1), x):
+        np.testing.assert_array_equal(got, want)

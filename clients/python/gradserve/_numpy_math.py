@@ -252,12 +252,22 @@ def nanstd(a, axis=None, dtype=None, ddof=0, keepdims=False) -> Tensor:
     return _ops.sqrt(nanvar(a, axis, dtype, ddof, keepdims))
 
 
+def _nan_extreme(reduce, a, axis, keepdims, stand_in: float) -> Tensor:
+    """reduce over a with NaN as stand_in; a slice all NaN gives NaN (NumPy's; it was the stand-in, -inf)."""
+    a = asarray(a)
+    out = reduce(_nan_to(a, stand_in), axis, keepdims)
+    if a._dtype not in _dt.FLOAT:
+        return out
+    return _ops.select(_ops.equal(_nancount(a, axis, keepdims), _ops.zeros_like(out)),
+                       _ops.fill(out._dtype, tuple(out.shape), math.nan), out)
+
+
 def nanmax(a, axis=None, dtype=None, keepdims=False) -> Tensor:
-    return _result(amax(_nan_to(asarray(a), -math.inf), axis, keepdims), dtype)
+    return _result(_nan_extreme(amax, a, axis, keepdims, -math.inf), dtype)
 
 
 def nanmin(a, axis=None, dtype=None, keepdims=False) -> Tensor:
-    return _result(amin(_nan_to(asarray(a), math.inf), axis, keepdims), dtype)
+    return _result(_nan_extreme(amin, a, axis, keepdims, math.inf), dtype)
 
 
 def count_nonzero(x, axis=None, keepdims=False) -> Tensor:
