@@ -132,3 +132,11 @@ def test_heaviside_of_nan_is_nan():
     # (eager alone: the fake server's JSON answer holds no NaN)
     x = np.array([np.nan, -1.0, 0.0, 2.0], np.float32)
     np.testing.assert_array_equal(mnp.heaviside(Tensor(x), 0.5).asnumpy(), np.heaviside(x, np.float32(0.5)))
+
+
+@pytest.mark.parametrize("name, axis", [("sum", 2), ("mean", -3), ("amax", 5), ("var", (0, 2)), ("nansum", 2),
+                                        ("count_nonzero", -3)])
+def test_an_axis_out_of_range_is_refused(name, axis):
+    # MindSpore 2.10 and NumPy refuse (ValueError / AxisError); it wrapped: sum(x, axis=2) of a 2-D x was axis 0
+    with pytest.raises(ValueError, match="out of bounds"):
+        getattr(mnp, name)(Tensor(F), axis=axis)

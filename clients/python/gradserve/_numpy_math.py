@@ -155,7 +155,12 @@ def _widened(a: Tensor, to: str) -> Tensor:
 def _axes(a: Tensor, axis) -> tuple:
     if axis is None:
         return tuple(builtins.range(a.ndim))
-    return tuple(ax % builtins.max(a.ndim, 1) for ax in ((axis,) if isinstance(axis, int) else axis))
+    n = builtins.max(a.ndim, 1)
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    for ax in axes:  # (wrapped, sum(x2d, axis=2) was silently axis 0)
+        if not -n <= ax < n:
+            raise ValueError(f"axis {ax} is out of bounds for array of dimension {a.ndim}")
+    return tuple(ax % n for ax in axes)
 
 
 def sum(a, axis=None, dtype=None, keepdims=False, initial=None) -> Tensor:  # noqa: A001 - NumPy's name
