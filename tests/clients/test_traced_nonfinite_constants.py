@@ -75,3 +75,12 @@ def test_nanmax_of_a_slice_all_nan_is_nan(on_real_server, name, ref):
         want = ref(x, axis=1)  # NumPy: [nan, 1] (and its all-NaN warning); the stand-in's +-inf was returned
     for got in both(lambda t: getattr(gnp, name)(t, axis=1), x):
         np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("lo, hi", [(INF, None), (None, -INF), (INF, -INF)])
+def test_clamp_to_a_bound_that_is_not_an_open_side(on_real_server, lo, hi):
+    # (a bound of +inf below or -inf above: the bounds travel as 0-d constants)
+    with np.errstate(invalid="ignore"):
+        want = np.clip(V, lo, hi)
+    for got in both(lambda t: ops.clamp(t, lo, hi), V):
+        np.testing.assert_array_equal(got, want)
