@@ -81,9 +81,11 @@ async def offload(big: bool, fn: Callable, *args) -> Any:
 def client_of(core: Core, authorization: str | None, host: str | None) -> str:
     """Who a job is for, as the pools share workers among clients: with API keys, the key it carries (a
     digest: the key itself is kept nowhere); without, its peer's host. (Without keys a peer could name
-    itself anything, so only what it cannot choose counts.)"""
+    itself anything, so only what it cannot choose counts.) The key as the auth check reads it: the token after
+    the scheme, stripped (every spelling it accepts, "bearer   k" too, is the one client of key k)."""
     if authorization and core.settings.api_key_list:  # (no header: the key list is not parsed, every job)
-        return "key:" + hashlib.sha256(authorization.encode(errors="replace")).hexdigest()[:16]
+        token = authorization.partition(" ")[2].strip()
+        return "key:" + hashlib.sha256(token.encode(errors="replace")).hexdigest()[:16]
     return "host:" + (host or "")
 
 

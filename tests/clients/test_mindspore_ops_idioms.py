@@ -93,8 +93,9 @@ def test_cumsum_of_narrow_integers_keeps_their_dtype(fake, dt):
 def test_wide_unsigned_dtypes_are_named_and_refused_clearly(fake):
     # mstype.uint16 / uint32 / uint64 exist in MindSpore; gradserve names them and refuses Tensors of them
     # (it holds unsigned integers wider than 8 bits as int64), and never wraps a uint64 value silently
-    assert str(ms.uint32) == "Uint32" and ms.uint16 != ms.int64
-    with pytest.raises(TypeError, match="Uint16 is not supported"):
+    # MindSpore 2.10's spelling: str(mstype.uint32) is 'UInt32', str(mstype.uint8) 'UInt8'
+    assert str(ms.uint32) == "UInt32" and str(ms.uint8) == "UInt8" and ms.uint16 != ms.int64
+    with pytest.raises(TypeError, match="UInt16 is not supported"):
         Tensor(np.ones(2), dtype=ms.uint16)
     with pytest.raises(TypeError, match="above 2\\*\\*63"):
         Tensor(np.array([2 ** 64 - 1], np.uint64))

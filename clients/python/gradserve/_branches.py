@@ -37,6 +37,12 @@ class TooManyBranches(ControlFlowError):
     """More `if`s on traced values than a graph of conds holds (MAX_PATHS, MAX_DECISIONS)."""
 
 
+class _ReadInBranch(BaseException):  # (BaseException, as _Fork: a user's `except Exception` must not take it)
+    """A traced value read on one side of an `if` emitted as a cond: that side may not be the one this call
+    runs (a value that is fine there, int(t) as a shape, can be an error here), so the explore re-runs deciding
+    each `if` by its value, as PyNative runs only the taken side."""
+
+
 class _Undefined:
     """A name not bound yet where a rewritten branch or loop starts (see _rewrite)."""
 
@@ -87,17 +93,30 @@ def decide(t: Tensor):
     return s[-1].decide(t) if s else None
 
 
+def in_branch() -> bool:
+    """Whether the code running is on one side of an `if` emitted as a cond (past a decision of a replay)."""
+    return any(isinstance(e, _Explorer) and e.seen for e in _stack())
+
+
+def refuse_read_in_branch() -> None:
+    """Before a value read (gradserve._value_reads): on a side of a cond, start again deciding by value."""
+    if in_branch():
+        raise _ReadInBranch()
+
+
 def explore(run):
     """run() in the current trace, with each `if` on a traced value emitted as a `cond`; past what a graph of
-    conds holds, where this call's values are known (gradserve._value_reads), run again with each `if` decided
-    by its value, as MindSpore's PyNative runs it (the trace is then specialised on them)."""
+    conds holds, or where a side of one reads a value, and where this call's values are known
+    (gradserve._value_reads), run again with each `if` decided by its value, as MindSpore's PyNative runs it
+    (the trace is then specialised on them)."""
     start, written = _param_state.snapshot(), _inplace_state.mark()
     try:
         try:
             return _run(run, [], [0])
-        except TooManyBranches:
+        except (TooManyBranches, _ReadInBranch) as e:
             tr = current()
-            if tr is None or tr.root.known is None:
+            # (a read inside a side of an enclosing explore's cond: that explore starts again)
+            if tr is None or tr.root.known is None or (isinstance(e, _ReadInBranch) and in_branch()):
                 raise
         _param_state.restore(start)
         _inplace_state.restore(written)
@@ -363,4 +382,4 @@ class logic:
 
 
 # a traced Tensor's `bool()` (in _tensor) and the trace of a function (in _trace) reach the explorer late
-late.bind(decide=decide, explore=explore)
+late.bind(decide=decide, explore=explore, refuse_read_in_branch=refuse_read_in_branch)

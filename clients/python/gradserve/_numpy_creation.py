@@ -233,7 +233,9 @@ def diagonal(a, offset=0, axis1=0, axis2=1) -> Tensor:
 
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None) -> Tensor:
-    out = _ops.ReduceSum()(diagonal(a, offset, axis1, axis2), -1)
+    """The sum of a's diagonal; an integer's in int64, a bool's in bool (MindSpore 2.10)."""
+    d = diagonal(a, offset, axis1, axis2)
+    out = _ops.ReduceSum()(_ops.cast(d, "int64") if d._dtype[0] in "iu" else d, -1)
     return out if dtype is None else _ops.cast(out, dtype_name(dtype))
 
 

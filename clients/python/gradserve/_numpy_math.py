@@ -26,11 +26,13 @@ def _float(x) -> Tensor:
     return t if t._dtype in _dt.FLOAT else _ops.cast(t, "float32")
 
 
-def _pair(x1, x2):
-    """Two operands as Tensors of one dtype (a Python number takes the Tensor's, as mindspore.numpy)."""
-    if not isinstance(x1, Tensor) and isinstance(x2, Tensor) and _np.ndim(x1) == 0:
+def _pair(x1, x2, keep: bool = False):
+    """Two operands as Tensors of one dtype. A Python number is an int32 / float32 Tensor that promotes with
+    the other (MindSpore 2.10's add, subtract, power...: int32 + 2.5 is float32, uint8 + 3 is int32); keep: it
+    takes the Tensor's dtype instead (MindSpore 2.10's maximum, minimum, clip: int32 vs 2.5 stays int32)."""
+    if keep and not isinstance(x1, Tensor) and isinstance(x2, Tensor) and _np.ndim(x1) == 0:
         x1 = Tensor(_np.asarray(x1, x2._dtype))
-    if not isinstance(x2, Tensor) and isinstance(x1, Tensor) and _np.ndim(x2) == 0:
+    if keep and not isinstance(x2, Tensor) and isinstance(x1, Tensor) and _np.ndim(x2) == 0:
         x2 = Tensor(_np.asarray(x2, x1._dtype))
     a, b = asarray(x1), asarray(x2)
     dt = _dt.promote(a._dtype, b._dtype)
@@ -44,9 +46,9 @@ def _unary(op, floats=False):
     return f
 
 
-def _binary(op, floats=False):
+def _binary(op, floats=False, keep=False):
     def f(x1, x2, dtype=None):
-        a, b = _pair(x1, x2)
+        a, b = _pair(x1, x2, keep)
         if floats and a._dtype not in _dt.FLOAT:
             a, b = _ops.cast(a, "float32"), _ops.cast(b, "float32")
         return _result(op(a, b), dtype)
@@ -77,7 +79,7 @@ add, subtract, multiply = _binary(_ops.add), _binary(_ops.sub), _binary(_ops.mul
 divide = true_divide = _binary(_ops.div, True)
 power = _binary(_ops.pow)
 float_power = _binary(lambda a, b: _ops.pow(_ops.cast(a, "float64"), _ops.cast(b, "float64")))
-maximum, minimum = _binary(_ops.maximum), _binary(_ops.minimum)
+maximum, minimum = _binary(_ops.maximum, keep=True), _binary(_ops.minimum, keep=True)
 fmax, fmin = maximum, minimum
 floor_divide = _binary(_ops.floor_div)
 remainder = mod = _binary(lambda a, b: _ops.sub(a, _ops.mul(_ops.floor_div(a, b), b)))
@@ -89,9 +91,17 @@ logaddexp2 = _binary(lambda a, b: _ops.div(_ops.logaddexp(_ops.mul(a, math.log(2
                                            math.log(2.0)), True)
 copysign = _binary(lambda a, b: _ops.select(_ops.less(b, _ops.zeros_like(b)), _ops.neg(_ops.abs(a)), _ops.abs(a)),
                    True)
-heaviside = _binary(lambda a, b: _ops.select(_ops.equal(a, _ops.zeros_like(a)), _ops.broadcast_to(b, a.shape)
-                                             if a.ndim >= b.ndim else b,
-                                             _ops.cast(_ops.greater(a, _ops.zeros_like(a)), a._dtype)), True)
+
+
+def _heaviside(a: Tensor, b: Tensor) -> Tensor:
+    """0 where a < 0, b where a == 0, 1 where a > 0, NaN where a is NaN (NumPy's), a and b broadcast together."""
+    shape = _np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+    a, b = _ops.broadcast_to(a, shape), _ops.broadcast_to(b, shape)
+    step = _ops.select(_ops.isnan(a), a, _ops.cast(_ops.greater(a, _ops.zeros_like(a)), a._dtype))
+    return _ops.select(_ops.equal(a, _ops.zeros_like(a)), b, step)
+
+
+heaviside = _binary(_heaviside, True)
 bitwise_and, bitwise_or, bitwise_xor = (_binary(_ops.bitwise_and), _binary(_ops.bitwise_or),
                                         _binary(_ops.bitwise_xor))
 
@@ -128,9 +138,9 @@ def clip(a, a_min, a_max, dtype=None) -> Tensor:
         raise ValueError("mindspore.numpy.clip: a_min and a_max cannot both be None")
     out = asarray(a)
     if a_min is not None:
-        out = _ops.maximum(*_pair(out, a_min))
+        out = _ops.maximum(*_pair(out, a_min, keep=True))
     if a_max is not None:
-        out = _ops.minimum(*_pair(out, a_max))
+        out = _ops.minimum(*_pair(out, a_max, keep=True))
     return _result(out, dtype)
 
 
@@ -145,14 +155,20 @@ def _widened(a: Tensor, to: str) -> Tensor:
 def _axes(a: Tensor, axis) -> tuple:
     if axis is None:
         return tuple(builtins.range(a.ndim))
-    return tuple(ax % builtins.max(a.ndim, 1) for ax in ((axis,) if isinstance(axis, int) else axis))
+    n = builtins.max(a.ndim, 1)
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    for ax in axes:  # (wrapped, sum(x2d, axis=2) was silently axis 0)
+        if not -n <= ax < n:
+            raise ValueError(f"axis {ax} is out of bounds for array of dimension {a.ndim}")
+    return tuple(ax % n for ax in axes)
 
 
 def sum(a, axis=None, dtype=None, keepdims=False, initial=None) -> Tensor:  # noqa: A001 - NumPy's name
-    a = _widened(asarray(a), "int64")  # mindspore.numpy.sum of bool / int8 / int16 / uint8 is int64
+    a = asarray(a)  # mindspore.numpy.sum of bool and every integer narrower than 64 bits is int64 (MindSpore 2.10)
+    a = _ops.cast(a, "int64") if a._dtype in _NARROW_INTS + ("int32", "uint32") else a
     out = _ops.ReduceSum(keep_dims=bool(keepdims))(a, _axes(a, axis))
-    if initial is not None:
-        out = _ops.add(*_pair(out, initial))
+    if initial is not None:  # (a number as Tensor + number: float16 + 0.5 stays float16, int64 + 0.5 is float32)
+        out = out + initial if isinstance(initial, (int, float)) else _ops.add(*_pair(out, initial))
     return _result(out, dtype)
 
 
@@ -165,7 +181,7 @@ def _reduce(cls, a, axis, keepdims, initial=None):
     a = asarray(a)
     out = cls(keep_dims=bool(keepdims))(a, _axes(a, axis))
     if initial is not None:
-        out = (_ops.maximum if cls is _ops.ReduceMax else _ops.minimum)(*_pair(out, initial))
+        out = (_ops.maximum if cls is _ops.ReduceMax else _ops.minimum)(*_pair(out, initial, keep=True))
     return out
 
 
@@ -215,7 +231,10 @@ def _nan_to(a: Tensor, value: float) -> Tensor:
 
 
 def nansum(a, axis=None, dtype=None, keepdims=False) -> Tensor:
-    return sum(_nan_to(asarray(a), 0.0), axis, dtype, keepdims)
+    a = asarray(a)
+    if a._dtype not in _dt.FLOAT:  # (no NaN) an integer or bool sum in its own dtype (MindSpore 2.10's nansum)
+        return _result(_ops.ReduceSum(keep_dims=bool(keepdims))(a, _axes(a, axis)), dtype)
+    return sum(_nan_to(a, 0.0), axis, dtype, keepdims)
 
 
 def _nancount(a: Tensor, axis, keepdims) -> Tensor:
@@ -238,12 +257,22 @@ def nanstd(a, axis=None, dtype=None, ddof=0, keepdims=False) -> Tensor:
     return _ops.sqrt(nanvar(a, axis, dtype, ddof, keepdims))
 
 
+def _nan_extreme(reduce, a, axis, keepdims, stand_in: float) -> Tensor:
+    """reduce over a with NaN as stand_in; a slice all NaN gives NaN (NumPy's; it was the stand-in, -inf)."""
+    a = asarray(a)
+    out = reduce(_nan_to(a, stand_in), axis, keepdims)
+    if a._dtype not in _dt.FLOAT:
+        return out
+    return _ops.select(_ops.equal(_nancount(a, axis, keepdims), _ops.zeros_like(out)),
+                       _ops.fill(out._dtype, tuple(out.shape), math.nan), out)
+
+
 def nanmax(a, axis=None, dtype=None, keepdims=False) -> Tensor:
-    return _result(amax(_nan_to(asarray(a), -math.inf), axis, keepdims), dtype)
+    return _result(_nan_extreme(amax, a, axis, keepdims, -math.inf), dtype)
 
 
 def nanmin(a, axis=None, dtype=None, keepdims=False) -> Tensor:
-    return _result(amin(_nan_to(asarray(a), math.inf), axis, keepdims), dtype)
+    return _result(_nan_extreme(amin, a, axis, keepdims, math.inf), dtype)
 
 
 def count_nonzero(x, axis=None, keepdims=False) -> Tensor:
@@ -251,14 +280,19 @@ def count_nonzero(x, axis=None, keepdims=False) -> Tensor:
     return sum(_ops.cast(_ops.not_equal(x, _ops.zeros_like(x)), "int32"), axis, None, keepdims)
 
 
-def argmax(a, axis=None) -> Tensor:
+def _bool_as_int(a) -> Tensor:
     a = asarray(a)
-    return _ops.cast(_ops.argmax(_ops.reshape(a, (-1,)) if axis is None else a, 0 if axis is None else axis), "int32")
+    return _ops.cast(a, "int32") if a._dtype == "bool" else a
+
+
+def argmax(a, axis=None) -> Tensor:
+    """Tensor.argmax of a (bool as int32), as MindSpore 2.10's: int64 indices."""
+    return _bool_as_int(a).argmax(axis)
 
 
 def argmin(a, axis=None) -> Tensor:
-    a = asarray(a)
-    return _ops.cast(_ops.argmin(_ops.reshape(a, (-1,)) if axis is None else a, 0 if axis is None else axis), "int32")
+    """Tensor.argmin of a (bool as int32), as MindSpore 2.10's: int32 indices."""
+    return _bool_as_int(a).argmin(axis)
 
 
 def cumsum(a, axis=None, dtype=None) -> Tensor:

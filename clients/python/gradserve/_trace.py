@@ -26,7 +26,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _catalog, _eager, _param_state, _value_reads
+from . import _catalog, _eager, _nonfinite_attrs, _param_state, _value_reads
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -534,10 +534,13 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
             key = (op, json.dumps(jsonable(attrs), sort_keys=True),
                    tuple((i, x._dtype, x._data.item()) for i, x in consts.items()))
             cache = _eager_cache.setdefault(key, {})
-        except TypeError:
+        except (TypeError, ValueError):  # (an attribute JSON cannot key: NaN / Infinity, an object)
             cache = None
         out = run_program(program, runtime, cache=cache, label=op)
         return list(out)
+    finite = _nonfinite_attrs.rewrite(op, inputs, full, apply1)  # (a graph's JSON holds no NaN / Infinity)
+    if finite is not None:
+        return finite
     if tensor_hooks[0] is not None:
         inputs = [tensor_hooks[0].hooked(x) for x in inputs]
     avals = [(x.shape, x._dtype) for x in inputs]

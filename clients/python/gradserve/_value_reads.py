@@ -9,7 +9,9 @@ arrays), a read of a traced Tensor is answered with its value in this call: the 
 depends on (a backward slice of the trace) run on the service as one small graph over those inputs. What
 the code does with the answer is a constant of the trace, so the graph is SPECIALISED on it: the trace counts
 its reads (`Trace.reads`) and run_program never caches a trace that read a value (a later call with other
-values traces again: a graph specialised on one value never serves another).
+values traces again: a graph specialised on one value never serves another). A read on one side of an `if`
+emitted as a cond starts the function again with each `if` decided by its value (_branches.explore): that side
+may not be the one this call runs, where its read could be an error (PyNative runs only the taken side).
 
 A value is known for the top trace's inputs, and for a function traced inside (a derivative's function, a
 branch of an `if`) through the outer value each of its inputs stands for (`note_outer`: an argument or a
@@ -44,6 +46,7 @@ def value_of(t: Tensor) -> np.ndarray | None:
     hit = tr.values.get(t._name)
     if hit is not None:
         return hit
+    late.refuse_read_in_branch()  # (on a side of a cond this call may not run: decided by value instead)
     nodes, used = _slice(tr, t._name)
     body = tr.body([t._name])
     inputs, arrays = [], []

@@ -14,7 +14,9 @@ class Type:
         self.name = name
         self.np = np.dtype(name if name != "bool" else np.bool_)
 
-    def __str__(self) -> str:
+    def __str__(self) -> str:  # (MindSpore 2.10: UInt8, BFloat16)
+        if self.name.startswith(("uint", "bfloat")):
+            return self.name[0].upper() + self.name[1].upper() + self.name[2:]
         return "Bool" if self.name == "bool" else self.name.capitalize()
 
     __repr__ = __str__
