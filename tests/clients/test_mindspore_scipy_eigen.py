@@ -243,3 +243,32 @@ def test_linear_sum_assignment_refuses_nan_naming_the_input(on_real_server):
         LinearSumAssignment()(Tensor(cost), Tensor(3), False)
     with pytest.raises(TypeError, match="maximize"):
         LinearSumAssignment()(Tensor(np.ones((3, 3))), Tensor(3), 1)
+
+
+def test_ops_lu_solve_takes_torchs_factor(on_real_server):
+    """ops.lu_solve(b, LU, pivots) / Tensor.lu_solve with the 1-based pivots torch.linalg.lu_factor gives,
+    batched; against torch.linalg.lu_solve."""
+    torch = pytest.importorskip("torch")
+    a, b = RNG.standard_normal((2, 4, 4)), RNG.standard_normal((2, 4, 3))
+    lu, piv = torch.linalg.lu_factor(torch.tensor(a))
+    want = torch.linalg.lu_solve(lu, piv, torch.tensor(b)).numpy()
+    got = ops.lu_solve(Tensor(b), Tensor(lu.numpy()), Tensor(piv.numpy().astype(np.int32)))
+    np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-10, atol=1e-12)
+    got = Tensor(b).lu_solve(Tensor(lu.numpy()), Tensor(piv.numpy().astype(np.int32)))
+    np.testing.assert_allclose(got.asnumpy(), want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", [context.GRAPH_MODE, context.PYNATIVE_MODE])
+def test_ops_eig_of_a_diagonal_matrix(on_real_server, mode):
+    """ops.eig (the engine op's function): MindSpore 2.10 gives [1, 2] and the identity's columns, complex64,
+    for diag(1, 2) float32."""
+    context.set_context(mode=mode)
+
+    class Net(nn.Cell):
+        def construct(self, x):
+            return ops.eig(x)
+
+    w, v = Net()(Tensor(np.diag([1.0, 2.0]).astype(np.float32)))
+    assert w.asnumpy().dtype == np.complex64
+    np.testing.assert_allclose(w.asnumpy(), [1, 2])
+    np.testing.assert_allclose(v.asnumpy(), np.eye(2))

@@ -13,6 +13,7 @@ import numpy as np
 from .. import ops as _ops
 from .._tensor import Tensor
 from .._trace import apply
+from ..ops._ms_linalg_solve import lu_permutation, lu_solve_factored
 
 __all__ = ["solve_triangular", "cholesky", "cho_factor", "cho_solve", "inv", "det", "eigh", "lu", "lu_factor",
            "lu_solve", "block_diag"]
@@ -123,13 +124,6 @@ def eigh(a, b=None, lower=True, eigvals_only=False, overwrite_a=False, overwrite
 
 
 # -- lu ----------------------------------------------------------------------------------------------------------
-def _permutation_matrix(pivots0: Tensor, m: int, dtype: str) -> Tensor:
-    """P [m, m] with (P a)[i] = a[perm[i]], from 0-based pivots (LAPACK's order of row swaps)."""
-    perm = apply("lu_pivots_to_permutation", [_ops.add(pivots0, 1)], {"permutation_size": m})[0]
-    hit = _ops.equal(_ops.expand_dims(perm, -1), Tensor(np.arange(m, dtype=np.int32)))
-    return _ops.cast(hit, dtype)
-
-
 def _lu_wide(a: Tensor):
     """(packed L\\U [m, n], 0-based int32 pivots [m], P [m, m] float) of a [m, n], m <= n: the engine's lu of
     the first m columns (the pivots depend on those only), U's rest L^-1 P a[:, m:]."""
@@ -137,7 +131,7 @@ def _lu_wide(a: Tensor):
     left = a if m == n else a[:, :m]
     packed, piv1 = apply("lu", [left], {})[:2]
     piv0 = _ops.sub(piv1, 1)
-    perm = _permutation_matrix(piv0, m, a._dtype)
+    perm = lu_permutation(piv1, m, a._dtype)
     if m < n:
         rest = _ops.matmul(perm, a[:, m:])  # one-hot rows: exact
         u2 = apply("triangular_solve", [packed, rest], {"lower": True, "unit_diagonal": True})[0]
@@ -203,15 +197,7 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     rhs = _ops.cast(b, lu_matrix._dtype) if b._dtype != lu_matrix._dtype else b
     vector = rhs.ndim == 1
     rhs = _ops.expand_dims(rhs, -1) if vector else rhs
-    perm = _permutation_matrix(piv, n, lu_matrix._dtype)
-
-    def tri(lower, transpose, x):
-        return apply("triangular_solve", [lu_matrix, x], {"lower": lower, "transpose_a": transpose,
-                                                          "unit_diagonal": lower})[0]
-    if trans == 0:  # L U x = P b
-        x = tri(False, False, tri(True, False, _ops.matmul(perm, rhs)))
-    else:  # U^T L^T P x = b: x = P^T L^-T U^-T b
-        x = _ops.matmul(_ops.transpose(perm, (1, 0)), tri(True, True, tri(False, True, rhs)))
+    x = lu_solve_factored(lu_matrix, _ops.add(piv, 1), rhs, transpose=trans != 0)
     return _ops.squeeze(x, -1) if vector else x
 
 
