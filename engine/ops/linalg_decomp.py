@@ -163,18 +163,18 @@ def _diag(b, x):
     return b.sum(b.mul(x, b.emit1("const", value=np.eye(n, dtype=x.dtype))), axis=(x.aval.ndim - 1,))
 
 
-def _refuse_complex(a) -> None:
+def _refuse_complex(b, a) -> None:
     if a.dtype in COMPLEX_DTYPES:
         raise DifferentiationError(f"failed to compute derivative: op 'eigh' of a complex (Hermitian) matrix "
                                    f"{a.aval}: its derivative is implemented for real symmetric matrices only",
-                                   op="eigh")
+                                   node=b.node_label, op="eigh")
 
 
 def _eigh_jvp(b, ins, outs, ts, lower):
     da = ts[0]
     if da is None:
         return [None, None]
-    _refuse_complex(ins[0])
+    _refuse_complex(b, ins[0])
     w, v = outs
     ds = _copyltu(b, da) if lower else _mT(b, _copyltu(b, _mT(b, da)))  # the symmetric tangent
     vdsv = b.matmul(b.matmul(v, ds, transpose_a=True), v)
@@ -186,7 +186,7 @@ def _eigh_vjp(b, ins, outs, cts, lower):
     gw, gv = cts
     if gw is None and gv is None:
         return [None]
-    _refuse_complex(ins[0])
+    _refuse_complex(b, ins[0])
     inner = None if gv is None else b.mul(_gap_inverse(b, w), b.matmul(v, gv, transpose_a=True))
     if gw is not None:
         inner = b.add_any(inner, b.mul(b.expand_dims(gw, axis=gw.aval.ndim - 1),
