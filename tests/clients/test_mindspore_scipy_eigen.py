@@ -272,3 +272,18 @@ def test_ops_eig_of_a_diagonal_matrix(on_real_server, mode):
     assert w.asnumpy().dtype == np.complex64
     np.testing.assert_allclose(w.asnumpy(), [1, 2])
     np.testing.assert_allclose(v.asnumpy(), np.eye(2))
+
+
+def test_ops_eig_names_take_mindspores_arguments(on_real_server):
+    """ops.Eig(compute_v) positional (MindSpore's signature) is scipy.ops.Eig; ops.eig of a 0-d Tensor is a
+    ValueError as in MindSpore 2.10; Tensor.slogdet is ops.slogdet."""
+    from gradserve.scipy import ops as sops
+    assert ops.Eig is sops.Eig
+    w, _ = ops.Eig(True)(Tensor(np.diag([3.0, 1.0]).astype(np.float32)))
+    np.testing.assert_allclose(np.sort(w.asnumpy().real), [1, 3])
+    with pytest.raises(ValueError, match="square"):
+        ops.eig(Tensor(np.float32(2.0)))
+    a = RNG.random((3, 3)) + 2 * np.eye(3)
+    sign, logabs = Tensor(a).slogdet()
+    want_sign, want_log = np.linalg.slogdet(a)
+    np.testing.assert_allclose([sign.asnumpy(), logabs.asnumpy()], [want_sign, want_log], rtol=1e-12)

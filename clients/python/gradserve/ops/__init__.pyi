@@ -28,7 +28,7 @@ from ._crop_resize import CropAndResize as CropAndResize, crop_and_resize as cro
 from ._dropout import Dropout as Dropout, dropout as dropout
 from ._dropout_channels import dropout1d as dropout1d
 from ._dropout_nd import Dropout2D as Dropout2D, Dropout3D as Dropout3D, dropout2d as dropout2d, dropout3d as dropout3d
-from ._eigen import Eigh as Eigh
+from ._eigen import Eig as Eig, Eigh as Eigh, eig as eig
 from ._elementwise_ms import DivNoNan as DivNoNan, EqualCount as EqualCount, FastGeLU as FastGeLU, Lerp as Lerp, div_no_nan as div_no_nan, fast_gelu as fast_gelu, is_nonzero as is_nonzero
 from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as Eye, Flatten as Flatten, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, einsum as einsum, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
 from ._fft import fft as fft, fft2 as fft2, fftn as fftn, hfft as hfft, ifft as ifft, ifft2 as ifft2, ifftn as ifftn, ihfft as ihfft, irfft as irfft, irfft2 as irfft2, irfftn as irfftn, rfft as rfft, rfft2 as rfft2, rfftn as rfftn
@@ -986,12 +986,6 @@ class DynamicUpdateSlice(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
-class Eig(Primitive):
-    """(w, v): eigenvalues and unit-norm eigenvectors of square a [..., n, n] (LAPACK geev; float32 / complex64 -> complex64, float64 / complex128 -> complex128); not differentiable"""
-    def __init__(self) -> None: ...
-    def __call__(self, *inputs: _TensorLike) -> Any: ...
-
-
 class Equal(Primitive):
     """elementwise comparison equal (bool output, not differentiable)"""
     def __init__(self) -> None: ...
@@ -1602,10 +1596,6 @@ def dynamic_slice(*inputs: _TensorLike, sizes: Sequence[int]) -> Tensor:
 
 def dynamic_update_slice(*inputs: _TensorLike) -> Tensor:
     """dynamic_update_slice(x, update, *starts): x with the block at starts (clamped) replaced by update"""
-
-
-def eig(*inputs: _TensorLike) -> Any:
-    """(w, v): eigenvalues and unit-norm eigenvectors of square a [..., n, n] (LAPACK geev; float32 / complex64 -> complex64, float64 / complex128 -> complex128); not differentiable"""
 
 
 def eigh(*inputs: _TensorLike, lower: bool = ...) -> Any:

@@ -2,7 +2,7 @@
 matrix_inverse / slogdet ops (engine/ops/linalg_solve.py): cholesky / Cholesky, inverse / MatrixInverse,
 matrix_solve / MatrixSolve, slogdet / LogMatrixDeterminant, det, logdet, cholesky_solve / CholeskySolve,
 MatrixTriangularSolve, cholesky_inverse / CholeskyInverse, lu_solve (and Tensor.lu_solve) from lu's factor
-and LAPACK's 1-based pivots. Matrices are the last two axes; real dtypes only (adjoint is the transpose).
+and LAPACK's 1-based pivots, Tensor.slogdet. Matrices are the last two axes; real dtypes only (adjoint is the transpose).
 Derivatives are the engine ops' own, to any order (MindSpore 2.10's CPU build has no CholeskyGrad).
 A matrix with no factor / no inverse gives NaN (as JAX; MindSpore raises)."""
 from __future__ import annotations
@@ -194,3 +194,4 @@ def lu_solve(b, LU_data, LU_pivots):  # noqa: N803 - MindSpore's names
 
 
 setattr(Tensor, "lu_solve", lambda self, LU_data, LU_pivots: lu_solve(self, LU_data, LU_pivots))  # noqa: B010,N803
+setattr(Tensor, "slogdet", lambda self: slogdet(self))  # noqa: B010 - MindSpore's Tensor.slogdet

@@ -7,42 +7,15 @@ from __future__ import annotations
 
 import sys
 
-from .._tensor import Tensor
 from .. import ops as _ops
+from .._tensor import Tensor
 from .._trace import apply
+from ..ops._eigen import Eig
 from ..ops._ms_more import _Fn
 from ..ops.operations._missing import module_getattr
 from . import linalg as _linalg
 
-__all__ = ["Eig", "LinearSumAssignment", "LU"]
-
-_EIG_DTYPES = ("float32", "float64", "complex64", "complex128")
-
-
-class Eig(_Fn):
-    """Eig(compute_v=True)(a) -> (w, v): eigenvalues and unit-norm eigenvectors of square a [..., n, n]
-    (LAPACK geev), complex64 (complex128) for float32 / complex64 (float64 / complex128). With compute_v=False
-    MindSpore's second output is a placeholder scalar; here it is v all the same."""
-
-    op = "eig"  # the engine op it runs (one class per op: tests/clients/test_ops_catalog.py)
-
-    def __init__(self, compute_v: bool = True):
-        super().__init__()
-        if not isinstance(compute_v, bool):
-            raise TypeError(f"For 'Eig', 'compute_v' must be a bool, but got {type(compute_v).__name__}")
-        self.compute_v = compute_v
-
-    def __call__(self, a):
-        if not isinstance(a, Tensor):
-            raise TypeError(f"For 'Eig', the input must be a Tensor, but got {type(a).__name__}")
-        if a._dtype not in _EIG_DTYPES:
-            raise TypeError(f"For 'Eig', the input's dtype must be one of {list(_EIG_DTYPES)}, but got {a._dtype}")
-        if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
-            raise ValueError(f"For 'Eig', the input must be square matrices [..., n, n], but got shape "
-                             f"{list(a.shape)}")
-        w, v = apply("eig", [a], {})
-        return w, v
-
+__all__ = ["Eig", "LinearSumAssignment", "LU"]  # Eig: ops.Eig, the same class
 
 class LinearSumAssignment(_Fn):
     """LinearSumAssignment()(cost_matrix, dimension_limit, maximize) -> (row_idx, col_idx), int64 [min(m, n)]:
