@@ -267,9 +267,10 @@ def _check_jacobian_args(g: Graph, positions, mode: str) -> tuple[list[int], boo
             raise DifferentiationError(f"jacobian: input {p} has dtype {g.inputs[p].dtype}, not floating-point"
                                        + ("; for complex inputs use jvp / vjp" if is_inexact(g.inputs[p].dtype)
                                           else ""), position=p)
-    for v in g.flat_outputs:
+    for i, v in enumerate(g.flat_outputs):
         if is_complex(v.dtype):
-            raise DifferentiationError(f"jacobian: an output is {v.dtype}; for complex outputs use jvp / vjp")
+            raise DifferentiationError(f"jacobian: output {i} is {v.dtype}; for complex outputs use jvp / vjp",
+                                       path=f"outputs[{i}]")
     return pos, single
 
 

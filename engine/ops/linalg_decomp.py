@@ -4,18 +4,22 @@ geqrf + orgqr and syevd compute them (what torch.linalg.qr / eigh and jnp.linalg
   qr(a [..., m, n]) -> (q [..., m, k], r [..., k, n]), k = min(m, n): the reduced factorisation a = q r,
       q with orthonormal columns, r upper triangular (LAPACK's signs: r's diagonal may be negative).
   eigh(a [..., n, n], lower) -> (w [..., n] ascending, v [..., n, n]): the eigenpairs of the symmetric
-      matrix that a's lower (upper) triangle defines, as LAPACK reads it; the other triangle is ignored.
+      matrix that a's lower (upper) triangle defines, as LAPACK reads it; the other triangle is ignored. A
+      complex a is Hermitian (heevd: the conjugate mirrored, the diagonal's imaginary part ignored; w real).
 
 Derivatives are the standard ones, as graph ops (so they differentiate again). qr: JAX's jvp, PyTorch's
 vjp (Walter & Lehmann / arXiv 2009.10071, Q R1 = a[..., :m] and r2 = q^T a[..., m:] for a wide a).
 Both need r's diagonal nonzero (a of full rank): they divide by it, as JAX's and PyTorch's do. eigh:
 dw = diag(v^T ds v), dv = v (F o v^T ds v), F_ij = 1 / (w_j - w_i) off the diagonal; v's derivative is
-inf / NaN at tied eigenvalues (the vectors are not unique there), w's is not.
+inf / NaN at tied eigenvalues (the vectors are not unique there), w's is not. A complex (Hermitian) a has
+no derivative here: asking for one is a DifferentiationError naming eigh.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from ..errors import DifferentiationError
+from ..ir import COMPLEX_DTYPES
 from ._infer import rule_infer
 from .composite import dtype_name
 from .linalg_solve import _mask, _mT, _trisolve
@@ -39,9 +43,18 @@ def _qr_impl(xp, a):
 
 
 def _symmetric_from(xp, a, lower):
-    """The symmetric matrix a's lower (upper) triangle defines."""
+    """The symmetric (Hermitian: complex a) matrix a's lower (upper) triangle defines; LAPACK's heevd reads
+    only the real part of the diagonal."""
     t = xp.tril(a) if lower else xp.triu(a)
-    return t + xp.matrix_transpose(xp.tril(a, k=-1) if lower else xp.triu(a, k=1))
+    mirror = xp.matrix_transpose(xp.tril(a, k=-1) if lower else xp.triu(a, k=1))
+    if _is_complex(a):
+        eye = xp.eye(a.shape[-1], dtype=a.dtype)
+        return t - eye * (a - xp.conj(a)) / 2 + xp.conj(mirror)  # i imag(a_kk) off the diagonal
+    return t + mirror
+
+
+def _is_complex(a) -> bool:
+    return dtype_name(a.dtype).startswith("complex")
 
 
 def _no_convergence(e: Exception) -> bool:
@@ -66,7 +79,8 @@ def _eigh_impl(xp, a, lower=True):
         except Exception as e:  # noqa: BLE001
             if not _no_convergence(e):
                 raise
-            w, v = xp.full((n,), float("nan"), dtype=a.dtype), xp.full((n, n), float("nan"), dtype=a.dtype)
+            w = xp.full((n,), float("nan"), dtype=xp.real(flat[i, ...]).dtype)
+            v = xp.full((n, n), float("nan"), dtype=a.dtype)
         ws.append(w)
         vs.append(v)
     return xp.reshape(xp.stack(ws, axis=0), batch + (n,)), xp.reshape(xp.stack(vs, axis=0), batch + (n, n))
@@ -149,10 +163,18 @@ def _diag(b, x):
     return b.sum(b.mul(x, b.emit1("const", value=np.eye(n, dtype=x.dtype))), axis=(x.aval.ndim - 1,))
 
 
+def _refuse_complex(b, a) -> None:
+    if a.dtype in COMPLEX_DTYPES:
+        raise DifferentiationError(f"failed to compute derivative: op 'eigh' of a complex (Hermitian) matrix "
+                                   f"{a.aval}: its derivative is implemented for real symmetric matrices only",
+                                   node=b.node_label, op="eigh")
+
+
 def _eigh_jvp(b, ins, outs, ts, lower):
     da = ts[0]
     if da is None:
         return [None, None]
+    _refuse_complex(b, ins[0])
     w, v = outs
     ds = _copyltu(b, da) if lower else _mT(b, _copyltu(b, _mT(b, da)))  # the symmetric tangent
     vdsv = b.matmul(b.matmul(v, ds, transpose_a=True), v)
@@ -164,6 +186,7 @@ def _eigh_vjp(b, ins, outs, cts, lower):
     gw, gv = cts
     if gw is None and gv is None:
         return [None]
+    _refuse_complex(b, ins[0])
     inner = None if gv is None else b.mul(_gap_inverse(b, w), b.matmul(v, gv, transpose_a=True))
     if gw is not None:
         inner = b.add_any(inner, b.mul(b.expand_dims(gw, axis=gw.aval.ndim - 1),
@@ -178,8 +201,9 @@ defop("qr", 1, rule_infer("qr"), n_outputs=2,
       doc="(q, r): the reduced QR a = q r of real matrices [..., m, n] (LAPACK geqrf / orgqr signs, k = min(m, n)); "
           "derivatives need r's diagonal nonzero", flops=matrix_flops)
 defop("eigh", 1, rule_infer("eigh"), n_outputs=2, attrs={"lower": Attr("bool", True)},
-      doc="(w ascending, v): eigenpairs of the symmetric matrix a's lower (upper: lower=False) triangle defines, "
-          "a [..., n, n] real (LAPACK syevd); v's derivative is inf / NaN at tied eigenvalues, w's is not",
+      doc="(w ascending, v): eigenpairs of the symmetric (complex a: Hermitian) matrix a's lower (upper: "
+          "lower=False) triangle defines, a [..., n, n] (LAPACK syevd / heevd; w real); v's derivative is inf / "
+          "NaN at tied eigenvalues, w's is not; no derivative of a complex a",
       flops=matrix_flops)
 impl_rules["qr"] = _qr_impl
 impl_rules["eigh"] = _eigh_impl

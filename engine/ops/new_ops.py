@@ -5,3 +5,5 @@ from . import svd  # noqa: F401,E402  (singular values: matrix norms ord 2 / -2 
 from . import linalg_solve  # noqa: F401,E402  (cholesky, triangular_solve, solve, matrix_inverse, slogdet: engine/ops/linalg_solve.py)
 from . import linalg_lu  # noqa: F401,E402  (lu (LAPACK getrf), lu_pivots_to_permutation: engine/ops/linalg_lu.py)
 from . import linalg_decomp  # noqa: F401,E402  (qr, eigh (LAPACK geqrf / orgqr, syevd): engine/ops/linalg_decomp.py)
+from . import linalg_eig  # noqa: F401,E402  (eig (LAPACK geev, complex outputs): engine/ops/linalg_eig.py)
+from . import assignment  # noqa: F401,E402  (linear_sum_assignment: engine/ops/assignment.py)

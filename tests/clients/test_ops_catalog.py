@@ -162,7 +162,9 @@ CASES.update({  # LU (engine/ops/linalg_lu.py)
 })
 CASES.update({  # QR and symmetric eigendecomposition (engine/ops/linalg_decomp.py)
     "qr": [([A((2, 4, 3), F)], {}), ([A((3, 5), F)], {})],
-    "eigh": [([A((2, 3, 3), F)], {"lower": False})],
+    "eigh": [([A((2, 3, 3), F)], {"lower": False}), ([A((3, 3), C64)], {})],
+    "eig": [([A((2, 3, 3), F)], {}), ([A((3, 3), "complex128")], {})],
+    "linear_sum_assignment": [([A((3, 5), F), A((), "int64")], {"maximize": True}), ([A((4, 2), "bool"), A((), "int32")], {})],
 })
 CASES.update({  # Fourier transforms (engine/ops/fft.py)
     "fft": [([A((2, 3, 4), C64)], {"axes": (2, 0), "inverse": True, "norm": "ortho"})],

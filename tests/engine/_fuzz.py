@@ -88,6 +88,9 @@ def _extra_seeds() -> dict[str, Any]:
                                                 {"window": (2, 2), "strides": (2, 2)})
     seeds["lu_pivots_to_permutation"] = lambda gb: gb.emit(
         "lu_pivots_to_permutation", [gb.emit("lu", [gb.input((3, 3), "float64")], {})[1]], {"permutation_size": 3})
+    seeds["eig"] = lambda gb: gb.emit("eig", [gb.input((2, 3, 3), "float64")], {})
+    seeds["linear_sum_assignment"] = lambda gb: gb.emit(
+        "linear_sum_assignment", [gb.input((3, 4), "float64"), gb.const(np.asarray(3, np.int64))], {"maximize": True})
     return seeds
 
 

@@ -35,7 +35,7 @@ COMPLEX_OPS = frozenset((
     "stack", "split", "tile", "index", "index_scatter", "gather", "scatter_add", "sum", "mean", "reduce_to",
     "matmul", "einsum", "dot_general", "flip", "take_along_axis", "scatter_add_along", "dynamic_slice",
     "dynamic_update_slice", "cumsum", "cumprod", "linrec", "prod", "pad", "switch_run", "while_run", "check_false",
-    "custom_vjp", "fft", "irfft"))
+    "custom_vjp", "fft", "irfft", "eigh", "eig"))
 
 
 class RuleError(Exception):
@@ -1198,9 +1198,39 @@ def _qr(avals):
 
 @rule("eigh")
 def _eigh(avals, lower=True):
+    """a: real symmetric or complex Hermitian matrices; w is real either way."""
     a = avals[0]
-    shape = _square("eigh", a)
-    return [(shape[:-1], a.dtype), (shape, a.dtype)]
+    if a.dtype not in FLOAT + COMPLEX or len(a.shape) < 2 or a.shape[-1] != a.shape[-2]:
+        raise RuleError(f"eigh: needs floating-point or complex square matrices [..., n, n], got {fmt(a)}",
+                        shape=list(a.shape), dtype=a.dtype)
+    shape = tuple(a.shape)
+    return [(shape[:-1], REAL_OF.get(a.dtype, a.dtype)), (shape, a.dtype)]
+
+
+@rule("eig")
+def _eig(avals):
+    """a: float32 / float64 / complex square matrices; w and v are complex (a real matrix's may be)."""
+    a = avals[0]
+    if a.dtype not in ("float32", "float64") + COMPLEX or len(a.shape) < 2 or a.shape[-1] != a.shape[-2]:
+        raise RuleError(f"eig: needs float32, float64 or complex square matrices [..., n, n], got {fmt(a)}",
+                        shape=list(a.shape), dtype=a.dtype)
+    shape, out = tuple(a.shape), COMPLEX_OF.get(a.dtype, a.dtype)
+    return [(shape[:-1], out), (shape, out)]
+
+
+@rule("linear_sum_assignment")
+def _linear_sum_assignment(avals, maximize=False):
+    """cost [m, n] (real, integer or bool), dimension_limit an integer scalar: int64 row and column indices
+    [min(m, n)]."""
+    cost, limit = avals
+    if len(cost.shape) != 2 or cost.dtype in COMPLEX:
+        raise RuleError(f"linear_sum_assignment: needs a real, integer or bool cost matrix [m, n], got {fmt(cost)}",
+                        shape=list(cost.shape), dtype=cost.dtype)
+    if len(limit.shape) != 0 or limit.dtype not in INT:
+        raise RuleError(f"linear_sum_assignment: dimension_limit must be an integer scalar, got {fmt(limit)}",
+                        shape=list(limit.shape), dtype=limit.dtype)
+    k = min(cost.shape)
+    return [((k,), "int64"), ((k,), "int64")]
 
 
 @rule("lu_pivots_to_permutation")

@@ -11,7 +11,7 @@ from ._primitives import Primitive
 from . import _extra, _hypermap, _assign, _math_more, _reduce_ms, _activations, _tensor_sig, _conv, _movement_ms, _linalg_ms
 from . import _scatter_ms, _ms_more, _ms_prims, _ms_misc
 from . import _bitwise, _index_ms, _norms, _elementwise_ms, _losses_ms, _products, _unique, _split
-from . import _dropout_channels, _lp_pool, _boxes, _lgamma, _fft
+from . import _dropout_channels, _lp_pool, _boxes, _lgamma, _fft, _eigen
 from . import _ms_names, _ms_apply
 from . import _inplace  # noqa: F401  (Tensor's in-place methods and item assignment)
 from . import _tensor_forms  # logaddexp, sgn, cov, masked_select... (Tensor-method ops)
@@ -38,7 +38,7 @@ globals().update({k: getattr(_ms_prims, k) for k in _ms_prims.__all__})  # Layer
 globals().update({k: getattr(_ms_misc, k) for k in _ms_misc.__all__})  # matrix_band_part, Slice, PReLU...
 globals().update({k: getattr(_ms_linalg_solve, k) for k in _ms_linalg_solve.__all__})
 _TOPICS = (_bitwise, _index_ms, _norms, _elementwise_ms, _losses_ms, _products, _unique, _split, _dropout_channels,
-           _lp_pool, _boxes, _lgamma, _fft)  # Invert, IndexAdd, Renorm, FastGeLU, smooth_l1_loss, Ger, Unique, tensor_split, IOU...
+           _lp_pool, _boxes, _lgamma, _fft, _eigen)  # Invert, IndexAdd, Renorm, FastGeLU, smooth_l1_loss, Ger, Unique, tensor_split, IOU...
 globals().update({k: getattr(m, k) for m in _TOPICS for k in m.__all__})
 globals().update({k: getattr(_assign, k) for k in _assign.__all__})  # Parameter updates
 globals().update({k: getattr(_tensor_forms, k) for k in _tensor_forms.__all__ if k != "div_rounding"})
@@ -48,7 +48,7 @@ globals()["div"] = _ms_names.div  # rounding_mode (the primitive div takes two o
 globals().update({k: getattr(_ms_apply, k) for k in _ms_apply.__all__})  # ApplyMomentum, Adam...
 globals()["print"] = _extra.print_  # MindSpore's ops.print
 
-__all__ = sorted({*_primitives.CLASSES, *_primitives.FUNCTIONS, *_primitives._OVERRIDES, *_extra.__all__, *_math_more.__all__, *_reduce_ms.__all__, *_activations.__all__, *_conv.__all__, *_movement_ms.__all__, *_linalg_ms.__all__, *_scatter_ms.__all__, *_ms_more.__all__, *_ms_prims.__all__, *_ms_misc.__all__, *_ms_linalg_solve.__all__, *_bitwise.__all__, *_index_ms.__all__, *_norms.__all__, *_elementwise_ms.__all__, *_losses_ms.__all__, *_products.__all__, *_unique.__all__, *_split.__all__, *_dropout_channels.__all__, *_lp_pool.__all__, *_boxes.__all__, *_lgamma.__all__, *_fft.__all__, *_ms_names.__all__, *_ms_names.ALIASES, *_ms_apply.__all__,
+__all__ = sorted({*_primitives.CLASSES, *_primitives.FUNCTIONS, *_primitives._OVERRIDES, *_extra.__all__, *_math_more.__all__, *_reduce_ms.__all__, *_activations.__all__, *_conv.__all__, *_movement_ms.__all__, *_linalg_ms.__all__, *_scatter_ms.__all__, *_ms_more.__all__, *_ms_prims.__all__, *_ms_misc.__all__, *_ms_linalg_solve.__all__, *_bitwise.__all__, *_index_ms.__all__, *_norms.__all__, *_elementwise_ms.__all__, *_losses_ms.__all__, *_products.__all__, *_unique.__all__, *_split.__all__, *_dropout_channels.__all__, *_lp_pool.__all__, *_boxes.__all__, *_lgamma.__all__, *_fft.__all__, *_eigen.__all__, *_ms_names.__all__, *_ms_names.ALIASES, *_ms_apply.__all__,
                   *(k for k in _tensor_forms.__all__ if k != "div_rounding"),
                   *_hypermap.__all__, *_assign.__all__, "print", "Primitive",
                   "GradOperation", "get_grad", "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "vmap",

@@ -30,6 +30,7 @@ from ._crop_resize import CropAndResize as CropAndResize, crop_and_resize as cro
 from ._dropout import Dropout as Dropout, dropout as dropout
 from ._dropout_channels import dropout1d as dropout1d
 from ._dropout_nd import Dropout2D as Dropout2D, Dropout3D as Dropout3D, dropout2d as dropout2d, dropout3d as dropout3d
+from ._eigen import Eig as Eig, Eigh as Eigh, eig as eig
 from ._elementwise_ms import DivNoNan as DivNoNan, EqualCount as EqualCount, FastGeLU as FastGeLU, Lerp as Lerp, div_no_nan as div_no_nan, fast_gelu as fast_gelu, is_nonzero as is_nonzero
 from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as Eye, Flatten as Flatten, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, einsum as einsum, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
 from ._fft import fft as fft, fft2 as fft2, fftn as fftn, hfft as hfft, ifft as ifft, ifft2 as ifft2, ifftn as ifftn, ihfft as ihfft, irfft as irfft, irfft2 as irfft2, irfftn as irfftn, rfft as rfft, rfft2 as rfft2, rfftn as rfftn
@@ -49,7 +50,7 @@ from ._max_unpool import max_unpool1d as max_unpool1d, max_unpool2d as max_unpoo
 from ._median import aminmax as aminmax, median as median, nanmedian as nanmedian, nansum as nansum
 from ._movement_ms import GatherD as GatherD, Unstack as Unstack, chunk as chunk, diag as diag, diagonal as diagonal, gather_elements as gather_elements, hstack as hstack, index_select as index_select, masked_fill as masked_fill, moveaxis as moveaxis, movedim as movedim, narrow as narrow, permute as permute, roll as roll, swapaxes as swapaxes, trace as trace, tril as tril, triu as triu, unbind as unbind, unsqueeze as unsqueeze, unstack as unstack, vstack as vstack
 from ._ms_apply import Adam as Adam, ApplyAdagrad as ApplyAdagrad, ApplyAdamWithAmsgrad as ApplyAdamWithAmsgrad, ApplyAdamWithAmsgradV2 as ApplyAdamWithAmsgradV2, ApplyGradientDescent as ApplyGradientDescent, ApplyMomentum as ApplyMomentum, ApplyRMSProp as ApplyRMSProp
-from ._ms_linalg_solve import Cholesky as Cholesky, CholeskyInverse as CholeskyInverse, CholeskySolve as CholeskySolve, LogMatrixDeterminant as LogMatrixDeterminant, MatrixInverse as MatrixInverse, MatrixSolve as MatrixSolve, MatrixTriangularSolve as MatrixTriangularSolve, cholesky as cholesky, cholesky_inverse as cholesky_inverse, cholesky_solve as cholesky_solve, det as det, inverse as inverse, logdet as logdet, matrix_solve as matrix_solve, slogdet as slogdet
+from ._ms_linalg_solve import Cholesky as Cholesky, CholeskyInverse as CholeskyInverse, CholeskySolve as CholeskySolve, LogMatrixDeterminant as LogMatrixDeterminant, MatrixInverse as MatrixInverse, MatrixSolve as MatrixSolve, MatrixTriangularSolve as MatrixTriangularSolve, cholesky as cholesky, cholesky_inverse as cholesky_inverse, cholesky_solve as cholesky_solve, det as det, inverse as inverse, logdet as logdet, lu_solve as lu_solve, matrix_solve as matrix_solve, slogdet as slogdet
 from ._ms_misc import BCEWithLogitsLoss as BCEWithLogitsLoss, Cdist as Cdist, Inv as Inv, L2Loss as L2Loss, Meshgrid as Meshgrid, PReLU as PReLU, Padding as Padding, Rint as Rint, Slice as Slice, Softsign as Softsign, StridedSlice as StridedSlice, Trunc as Trunc, binary_cross_entropy_with_logits as binary_cross_entropy_with_logits, inv as inv, matrix_band_part as matrix_band_part, meshgrid as meshgrid, prelu as prelu, rint as rint, slice as slice, softsign as softsign, strided_slice as strided_slice, trunc as trunc
 from ._ms_more import BiasAdd as BiasAdd, CumSum as CumSum, Elu as Elu, Erfc as Erfc, L2Normalize as L2Normalize, LinSpace as LinSpace, Mod as Mod, Range as Range, Svd as Svd, TensorShape as TensorShape, TruncateMod as TruncateMod, bias_add as bias_add, elu as elu, erfc as erfc, linspace as linspace, logspace as logspace, mod as mod, range as range, svd as svd
 from ._ms_names import BinaryCrossEntropy as BinaryCrossEntropy, IsFinite as IsFinite, IsInf as IsInf, IsNan as IsNan, KLDivLoss as KLDivLoss, SigmoidCrossEntropyWithLogits as SigmoidCrossEntropyWithLogits, SoftmaxCrossEntropyWithLogits as SoftmaxCrossEntropyWithLogits, argsort as argsort, binary_cross_entropy as binary_cross_entropy, cross_entropy as cross_entropy, deg2rad as deg2rad, div as div, divide as divide, floor_divide as floor_divide, hardshrink as hardshrink, is_complex as is_complex, is_floating_point as is_floating_point, is_tensor as is_tensor, isclose as isclose, isfinite as isfinite, isinf as isinf, isnan as isnan, kl_div as kl_div, l1_loss as l1_loss, log10 as log10, log2 as log2, logical_xor as logical_xor, mse_loss as mse_loss, numel as numel, rad2deg as rad2deg, rand as rand, rand_like as rand_like, randint as randint, randn as randn, randn_like as randn_like, ravel as ravel, softmin as softmin, softshrink as softshrink, std as std, std_mean as std_mean, subtract as subtract, t as t, tanhshrink as tanhshrink, var as var, var_mean as var_mean
@@ -151,6 +152,7 @@ __all__ = [
     'DotGeneral',
     'DynamicSlice',
     'DynamicUpdateSlice',
+    'Eig',
     'Eigh',
     'Einsum',
     'Elu',
@@ -214,6 +216,7 @@ __all__ = [
     'LessEqual',
     'Lgamma',
     'LinSpace',
+    'LinearSumAssignment',
     'Linrec',
     'Log',
     'Log1p',
@@ -443,6 +446,7 @@ __all__ = [
     'dtype',
     'dynamic_slice',
     'dynamic_update_slice',
+    'eig',
     'eigh',
     'einsum',
     'elu',
@@ -541,6 +545,7 @@ __all__ = [
     'less',
     'less_equal',
     'lgamma',
+    'linear_sum_assignment',
     'linearize',
     'linrec',
     'linspace',
@@ -564,6 +569,7 @@ __all__ = [
     'lt',
     'lu',
     'lu_pivots_to_permutation',
+    'lu_solve',
     'masked_fill',
     'masked_select',
     'matmul',
@@ -1081,12 +1087,6 @@ class DynamicUpdateSlice(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
-class Eigh(Primitive):
-    """(w ascending, v): eigenpairs of the symmetric matrix a's lower (upper: lower=False) triangle defines, a [..., n, n] real (LAPACK syevd); v's derivative is inf / NaN at tied eigenvalues, w's is not"""
-    def __init__(self, *, lower: bool = ...) -> None: ...
-    def __call__(self, *inputs: _TensorLike) -> Any: ...
-
-
 class Equal(Primitive):
     """elementwise comparison equal (bool output, not differentiable)"""
     def __init__(self) -> None: ...
@@ -1235,6 +1235,12 @@ class Lgamma(Primitive):
     """elementwise log |Gamma(x)| (+inf at the poles 0, -1, -2, ...)"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class LinearSumAssignment(Primitive):
+    """(row, col) int64 [min(m, n)]: the least-cost (maximize: greatest) matching of cost [m, n]'s rows to its first dimension_limit columns (scipy.optimize.linear_sum_assignment), -1 padded; integer outputs, not differentiable"""
+    def __init__(self, *, maximize: bool = ...) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Any: ...
 
 
 class Linrec(Primitive):
@@ -1694,7 +1700,7 @@ def dynamic_update_slice(*inputs: _TensorLike) -> Tensor:
 
 
 def eigh(*inputs: _TensorLike, lower: bool = ...) -> Any:
-    """(w ascending, v): eigenpairs of the symmetric matrix a's lower (upper: lower=False) triangle defines, a [..., n, n] real (LAPACK syevd); v's derivative is inf / NaN at tied eigenvalues, w's is not"""
+    """(w ascending, v): eigenpairs of the symmetric (complex a: Hermitian) matrix a's lower (upper: lower=False) triangle defines, a [..., n, n] (LAPACK syevd / heevd; w real); v's derivative is inf / NaN at tied eigenvalues, w's is not; no derivative of a complex a"""
 
 
 def equal(*inputs: _TensorLike) -> Tensor:
@@ -1779,6 +1785,10 @@ def less(*inputs: _TensorLike) -> Tensor:
 
 def less_equal(*inputs: _TensorLike) -> Tensor:
     """elementwise comparison less_equal (bool output, not differentiable)"""
+
+
+def linear_sum_assignment(*inputs: _TensorLike, maximize: bool = ...) -> Any:
+    """(row, col) int64 [min(m, n)]: the least-cost (maximize: greatest) matching of cost [m, n]'s rows to its first dimension_limit columns (scipy.optimize.linear_sum_assignment), -1 padded; integer outputs, not differentiable"""
 
 
 def linrec(*inputs: _TensorLike, axis: int = ..., reverse: bool = ...) -> Tensor:

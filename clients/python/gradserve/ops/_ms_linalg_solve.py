@@ -1,7 +1,8 @@
 """MindSpore 2.10's dense factorisations and solves over the engine's cholesky / triangular_solve / solve /
 matrix_inverse / slogdet ops (engine/ops/linalg_solve.py): cholesky / Cholesky, inverse / MatrixInverse,
 matrix_solve / MatrixSolve, slogdet / LogMatrixDeterminant, det, logdet, cholesky_solve / CholeskySolve,
-MatrixTriangularSolve, cholesky_inverse / CholeskyInverse. Matrices are the last two axes; real dtypes only (adjoint is the transpose).
+MatrixTriangularSolve, cholesky_inverse / CholeskyInverse, lu_solve (and Tensor.lu_solve) from lu's factor
+and LAPACK's 1-based pivots, Tensor.slogdet. Matrices are the last two axes; real dtypes only (adjoint is the transpose).
 Derivatives are the engine ops' own, to any order (MindSpore 2.10's CPU build has no CholeskyGrad).
 A matrix with no factor / no inverse gives NaN (as JAX; MindSpore raises)."""
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ._ms_more import _Fn
 
 __all__ = ["cholesky", "Cholesky", "inverse", "MatrixInverse", "matrix_solve", "MatrixSolve", "slogdet",
            "LogMatrixDeterminant", "det", "logdet", "cholesky_solve", "CholeskySolve", "MatrixTriangularSolve",
-           "cholesky_inverse", "CholeskyInverse"]
+           "cholesky_inverse", "CholeskyInverse", "lu_solve"]
 
 
 def _mT(x):
@@ -158,3 +159,39 @@ class CholeskyInverse(_Fn):
 
     def __call__(self, input_x):
         return cholesky_inverse(input_x, self.upper)
+
+
+def lu_permutation(pivots, n: int, dtype: str) -> Tensor:
+    """P [..., n, n] (one-hot rows, dtype) with (P a)[i] = a[perm[i]], from LAPACK's 1-based pivots [..., n]
+    (row k swapped with row pivots[k] - 1, in order): P a = L U."""
+    perm = _op("lu_pivots_to_permutation", P.cast(pivots, "int32"), permutation_size=int(n))
+    return P.cast(P.equal(P.expand_dims(perm, -1), Tensor(np.arange(n, dtype=np.int32))), dtype)
+
+
+def lu_solve_factored(lu, pivots, rhs, transpose: bool = False):
+    """x with A x = rhs (transpose: A^T x = rhs), A = P^T L U given by lu's packed factor [..., n, n] and its
+    1-based pivots; rhs [..., n, k]. Two triangular solves and a row permutation (exact: one-hot rows)."""
+    perm = lu_permutation(pivots, lu.shape[-1], lu.dtype.name)
+
+    def tri(lower, x):
+        return _op("triangular_solve", lu, x, lower=lower, transpose_a=transpose, unit_diagonal=lower)
+    if not transpose:  # L U x = P rhs
+        return tri(False, tri(True, P.matmul(perm, rhs)))
+    return P.matmul(_mT(perm), tri(True, tri(False, rhs)))  # U^T L^T P x = rhs
+
+
+def lu_solve(b, LU_data, LU_pivots):  # noqa: N803 - MindSpore's names
+    """ops.lu_solve(b, LU_data, LU_pivots): x with A x = b, A given by its LU factor LU_data [..., n, n] (L's
+    strict lower triangle below U) and 1-based int32 pivots [..., n] (torch.linalg.lu_factor's); b [..., n, k]."""
+    n = LU_data.shape[-1]
+    if LU_data.ndim < 2 or LU_data.shape[-2] != n or b.ndim < 2 or b.shape[-2] != n:
+        raise ValueError(f"lu_solve: LU_data must be [..., n, n] and b [..., n, k], got {list(LU_data.shape)} and "
+                         f"{list(b.shape)}")
+    if LU_pivots.dtype.name != "int32" or tuple(LU_pivots.shape) != tuple(LU_data.shape[:-1]):
+        raise TypeError(f"lu_solve: LU_pivots must be int32 {list(LU_data.shape[:-1])}, got "
+                        f"{LU_pivots.dtype.name} {list(LU_pivots.shape)}")
+    return lu_solve_factored(LU_data, LU_pivots, b)
+
+
+setattr(Tensor, "lu_solve", lambda self, LU_data, LU_pivots: lu_solve(self, LU_data, LU_pivots))  # noqa: B010,N803
+setattr(Tensor, "slogdet", lambda self: slogdet(self))  # noqa: B010 - MindSpore's Tensor.slogdet

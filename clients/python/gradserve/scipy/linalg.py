@@ -1,7 +1,11 @@
-"""`mindspore.scipy.linalg` (so far): solve_triangular, cholesky, cho_factor, cho_solve, inv and det, with
-scipy.linalg's arguments, over the engine's triangular_solve / cholesky / matrix_inverse / slogdet (which
-give their derivatives to any order; triangular_solve reads only the named triangle of a).
-cho_factor returns the factor with zeros in its other triangle (scipy leaves arbitrary values there)."""
+"""`mindspore.scipy.linalg`: solve_triangular, cholesky, cho_factor, cho_solve, inv, det, eigh, lu,
+lu_factor, lu_solve and block_diag, with scipy.linalg's arguments and MindSpore 2.10's checks (a wrong
+argument type a TypeError, a wrong shape or an argument it does not implement a ValueError), over the
+engine's triangular_solve / cholesky / matrix_inverse / slogdet / eigh / lu (which give their derivatives to
+any order; triangular_solve reads only the named triangle of a; eigh's eigenvectors' derivative is inf / NaN
+at tied eigenvalues, and a complex a has none). cho_factor returns the factor with zeros in its other
+triangle (scipy leaves arbitrary values there). lu_factor's pivots are scipy's (0-based, int32, as MindSpore
+returns them); lu's p is the int32 permutation matrix with a = p l u (MindSpore's dtype; scipy's is float)."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +13,10 @@ import numpy as np
 from .. import ops as _ops
 from .._tensor import Tensor
 from .._trace import apply
+from ..ops._ms_linalg_solve import lu_permutation, lu_solve_factored
 
-__all__ = ["solve_triangular", "cholesky", "cho_factor", "cho_solve", "inv", "det"]
+__all__ = ["solve_triangular", "cholesky", "cho_factor", "cho_solve", "inv", "det", "eigh", "lu", "lu_factor",
+           "lu_solve", "block_diag"]
 
 _TRANS = {0: False, "N": False, 1: True, "T": True, 2: True, "C": True}  # real matrices: C is T
 
@@ -68,3 +74,149 @@ def inv(a, overwrite_a=False, check_finite=True) -> Tensor:
 
 def det(a, overwrite_a=False, check_finite=True) -> Tensor:
     return _ops.det(_square(a, "det"))
+
+
+# -- MindSpore's argument checks (its messages' substance: the function, the argument, what it must be) --------
+def _check_type(func: str, value, types, name: str) -> None:
+    if not isinstance(value, types) or (types is int and isinstance(value, bool)):
+        want = types.__name__ if isinstance(types, type) else " or ".join(t.__name__ for t in types)
+        raise TypeError(f"For '{func}', the type of '{name}' must be {want}, but got {type(value).__name__}")
+
+
+def _check_tensor(func: str, a, dtypes, name: str = "a") -> Tensor:
+    if not isinstance(a, Tensor):
+        raise TypeError(f"For '{func}', '{name}' must be a Tensor, but got {type(a).__name__}")
+    if a._dtype not in dtypes:
+        raise TypeError(f"For '{func}', the dtype of '{name}' must be one of {list(dtypes)}, but got {a._dtype}")
+    return a
+
+
+def _check_square_2d(func: str, a: Tensor, name: str = "a") -> None:
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ValueError(f"For '{func}', '{name}' must be a square matrix [n, n], but got shape {list(a.shape)}")
+
+
+def _as_float64_if_int(a: Tensor) -> Tensor:
+    return _ops.cast(a, "float64") if a._dtype in ("int32", "int64") else a
+
+
+_REAL = ("int32", "int64", "float32", "float64")
+
+
+# -- eigh ------------------------------------------------------------------------------------------------------
+def eigh(a, b=None, lower=True, eigvals_only=False, overwrite_a=False, overwrite_b=False, turbo=True,
+         eigvals=None, type=1, check_finite=True):  # noqa: A002 - scipy's name
+    """(w ascending, v) of the symmetric (complex: Hermitian) matrix a's lower (upper) triangle defines; w alone
+    with eigvals_only. Integer a is taken as float64; a complex a's w is complex (MindSpore's dtype). The
+    generalized problem (b) and eigvals ranges are not implemented (ValueError, as MindSpore)."""
+    for name, value in (("lower", lower), ("eigvals_only", eigvals_only), ("overwrite_a", overwrite_a),
+                        ("overwrite_b", overwrite_b), ("turbo", turbo)):
+        _check_type("eigh", value, bool, name)
+    _check_type("eigh", type, int, "type")
+    _check_type("eigh", check_finite, bool, "check_finite")
+    _check_tensor("eigh", a, _REAL + ("complex64", "complex128"))
+    _check_square_2d("eigh", a)
+    if b is not None:
+        raise ValueError("For 'eigh', the generalized eigenproblem (b) is not implemented: b must be None")
+    if eigvals is not None:
+        raise ValueError("For 'eigh', eigvals (a range of eigenvalues) is not implemented: it must be None")
+    return _ops.Eigh(not eigvals_only, lower)(_as_float64_if_int(a))
+
+
+# -- lu ----------------------------------------------------------------------------------------------------------
+def _lu_wide(a: Tensor):
+    """(packed L\\U [m, n], 0-based int32 pivots [m], P [m, m] float) of a [m, n], m <= n: the engine's lu of
+    the first m columns (the pivots depend on those only), U's rest L^-1 P a[:, m:]."""
+    m, n = a.shape
+    left = a if m == n else a[:, :m]
+    packed, piv1 = apply("lu", [left], {})[:2]
+    piv0 = _ops.sub(piv1, 1)
+    perm = lu_permutation(piv1, m, a._dtype)
+    if m < n:
+        rest = _ops.matmul(perm, a[:, m:])  # one-hot rows: exact
+        u2 = apply("triangular_solve", [packed, rest], {"lower": True, "unit_diagonal": True})[0]
+        packed = _ops.concat([packed, u2], 1)
+    return packed, piv0, perm
+
+
+def lu(a, permute_l=False, overwrite_a=False, check_finite=True):
+    """(p, l, u) with a = p l u (p int32, l unit lower [m, m], u upper [m, n]); (p l, u) with permute_l. a: [m, n]
+    with m <= n (as MindSpore: a taller matrix is a ValueError); integer a is taken as float64."""
+    _check_type("lu", permute_l, bool, "permute_l")
+    _check_type("lu", overwrite_a, bool, "overwrite_a")
+    _check_type("lu", check_finite, bool, "check_finite")
+    packed, _, perm_t = lu_parts("lu", a)
+    m = packed.shape[0]
+    l = _ops.add(_ops.tril(packed[:, :m], -1), Tensor(np.eye(m, dtype=packed._dtype)))  # noqa: E741 - scipy's
+    u = _ops.triu(packed)
+    return (_ops.matmul(perm_t, l), u) if permute_l else (_ops.cast(perm_t, "int32"), l, u)
+
+
+def lu_parts(func: str, a) -> tuple[Tensor, Tensor, Tensor]:
+    """(packed L\\U, 0-based int32 pivots, P^T) of a [m, n], m <= n (MindSpore's LU op; lu's checks)."""
+    _check_tensor(func, a, _REAL)
+    if a.ndim != 2:
+        raise ValueError(f"For '{func}', 'a' must be a matrix [m, n], but got shape {list(a.shape)}")
+    m, n = a.shape
+    if m > n:
+        raise ValueError(f"For '{func}', a [m, n] must have m <= n (rows at most columns), but got shape {[m, n]}")
+    packed, piv0, perm = _lu_wide(_as_float64_if_int(a))
+    return packed, piv0, _ops.transpose(perm, (1, 0))
+
+
+def lu_factor(a, overwrite_a=False, check_finite=True):
+    """(lu, piv): the packed factor of square a (L's strict lower triangle below U) and scipy's 0-based int32
+    pivots (row i was swapped with row piv[i], in order)."""
+    _check_type("lu_factor", overwrite_a, bool, "overwrite_a")
+    _check_type("lu_factor", check_finite, bool, "check_finite")
+    _check_tensor("lu_factor", a, _REAL)
+    _check_square_2d("lu_factor", a)
+    packed, piv0, _ = _lu_wide(_as_float64_if_int(a))
+    return packed, piv0
+
+
+def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+    """x with A x = b (trans 0), A^T x = b (1, 2: real A), A = P^T L U given by lu_factor's (lu, piv).
+    b: [n] or [n, k]."""
+    lu_matrix, piv = lu_and_piv
+    _check_type("lu_solve", overwrite_b, bool, "overwrite_b")
+    _check_type("lu_solve", check_finite, bool, "check_finite")
+    _check_tensor("lu_solve", lu_matrix, _REAL, "lu_matrix")
+    _check_tensor("lu_solve", b, _REAL, "b")
+    _check_tensor("lu_solve", piv, ("int32",), "pivot")
+    _check_square_2d("lu_solve", lu_matrix, "lu_matrix")
+    n = lu_matrix.shape[0]
+    if b.ndim not in (1, 2) or b.shape[0] != n:
+        raise ValueError(f"For 'lu_solve', 'b' must be [{n}] or [{n}, k] (lu_matrix {[n, n]}), "
+                         f"but got shape {list(b.shape)}")
+    if piv.ndim != 1 or piv.shape[0] != n:
+        raise ValueError(f"For 'lu_solve', 'pivot' must be [{n}], but got shape {list(piv.shape)}")
+    if trans not in (0, 1, 2):
+        raise ValueError(f"For 'lu_solve', 'trans' must be 0, 1 or 2, but got {trans!r}")
+    lu_matrix = _as_float64_if_int(lu_matrix)
+    rhs = _ops.cast(b, lu_matrix._dtype) if b._dtype != lu_matrix._dtype else b
+    vector = rhs.ndim == 1
+    rhs = _ops.expand_dims(rhs, -1) if vector else rhs
+    x = lu_solve_factored(lu_matrix, _ops.add(piv, 1), rhs, transpose=trans != 0)
+    return _ops.squeeze(x, -1) if vector else x
+
+
+# -- block_diag ----------------------------------------------------------------------------------------------------
+def block_diag(*arrs) -> Tensor:
+    """The block-diagonal matrix of the arguments (each at most 2-D: a scalar is [1, 1], a vector one row),
+    in the arguments' promoted dtype; no arguments: an empty float32 [1, 0] (MindSpore's)."""
+    if not arrs:
+        return Tensor(np.zeros((1, 0), np.float32))
+    blocks = [a if isinstance(a, Tensor) else Tensor(a) for a in arrs]
+    if any(t.ndim > 2 for t in blocks):
+        raise ValueError("Arguments to mindspore.scipy.linalg.block_diag must have at most 2 dimensions.")
+    dtype = np.result_type(*[np.dtype(t._dtype) for t in blocks]).name
+    blocks = [_ops.reshape(t, (1, -1) if t.ndim == 1 else (1, 1)) if t.ndim < 2 else t for t in blocks]
+    widths = [t.shape[1] for t in blocks]
+    total, rows, start = sum(widths), [], 0
+    for t, w in zip(blocks, widths):
+        t = _ops.cast(t, dtype) if t._dtype != dtype else t
+        left, right = np.zeros((t.shape[0], start), dtype), np.zeros((t.shape[0], total - start - w), dtype)
+        rows.append(_ops.concat([Tensor(left), t, Tensor(right)], 1))
+        start += w
+    return _ops.concat(rows, 0)
