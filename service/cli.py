@@ -103,10 +103,11 @@ def _unix_listener(settings, app):
 def main(argv=None) -> int:
     settings = load_settings(argv)
     import logging
+    import math
 
     import uvicorn
 
-    from .core import Core
+    from .core import Core, drain_wait_s
     from .http_app import create_app
     from .pools import PoolStartError, build_specs
     from .settings import ConfigError
@@ -149,9 +150,14 @@ def main(argv=None) -> int:
                 except OSError as e:  # TCP alone, as without the setting
                     log.warning("not serving the unix socket %s: %s", unix.path, e)
 
+        async def shutdown(self, sockets=None):
+            core.begin_drain()  # the cap on jobs in flight (the wait below outlasts it by DRAIN_ANSWER_S)
+            await super().shutdown(sockets=sockets)
+
         def handle_exit(self, sig, frame):  # SIGTERM / SIGINT: stop taking jobs, drain, exit
             if not core.draining:
-                log.info("signal %s: draining (in-flight jobs finish, new ones get 503)", sig)
+                log.info("signal %s: draining (in-flight jobs run on to their deadlines, at most drain_max_s=%gs; "
+                         "new ones get 503)", sig, settings.drain_max_s)
             core.draining = True
             super().handle_exit(sig, frame)
             # uvicorn re-raises the signal once shut down; a completed drain exits 0 instead
@@ -159,7 +165,7 @@ def main(argv=None) -> int:
 
     config = uvicorn.Config(asgi, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
                             log_config=None,  # keep the handlers of logs.setup
-                            timeout_graceful_shutdown=int(settings.default_deadline_s + settings.deadline_grace_s + 5),
+                            timeout_graceful_shutdown=math.ceil(drain_wait_s(settings)),
                             access_log=False, lifespan="on", timeout_keep_alive=settings.idle_timeout_s,
                             limit_concurrency=settings.max_connections,
                             http=http_protocol(settings, app, asgi))

@@ -73,8 +73,13 @@ class Settings(BaseSettings):
     queue_size: int = Field(64, ge=0, description="Jobs waiting per pool beyond the busy workers; past it, 429.")
     retry_after_s: int = Field(1, ge=1, description="Retry-After seconds sent with 429.")
     default_deadline_s: float = Field(30.0, gt=0, description="Per-job deadline when a request sets none (504 past "
-                                      "it); also bounds the drain on SIGTERM.")
+                                      "it).")
     max_deadline_s: float = Field(600.0, gt=0, description="Largest deadline a request may ask for.")
+    drain_max_s: float = Field(40.0, gt=0, description="On SIGTERM the server stops taking work at once (503 draining "
+                               "with Retry-After, gRPC UNAVAILABLE, health NOT_SERVING) and lets each job in flight "
+                               "run on to its own deadline, but none past this many seconds: jobs still running "
+                               "then end with 503 draining. Keep the platform's kill grace period (Kubernetes "
+                               "terminationGracePeriodSeconds) above this plus a few seconds.")
     deadline_grace_s: float = Field(0.5, ge=0, description="After a deadline, how long a busy worker may take to "
                                     "finish before it is killed and replaced.")
     worker_start_timeout_s: float = Field(120.0, gt=0, description="How long a worker may take to start.")
