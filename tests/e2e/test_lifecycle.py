@@ -62,6 +62,25 @@ def test_help_documents_every_setting():
         assert "GRADSERVE_" + name.upper() in r.stdout
 
 
+def _running(s: Server, job: dict, timeout: float) -> tuple:
+    """(thread, box): `job` sent over HTTP in a thread (its response lands in box["r"]), once a worker runs it."""
+    import threading
+
+    box: dict = {}
+
+    def run():
+        with s.client(timeout=timeout) as c:
+            box["r"] = call(c, "eval", job, "binary")
+
+    th = threading.Thread(target=run)
+    th.start()
+    end = time.monotonic() + 60
+    while not any(w["state"] == "busy" for w in httpx.get(s.url + "/v1/devices").json()["pools"][0]["workers"]):
+        assert time.monotonic() < end and th.is_alive(), f"the job never started: {box}"
+        time.sleep(0.02)
+    return th, box
+
+
 def test_sigterm_drains(tmp_path):
     s = Server(tmp_path / "drain.log", env=DRAIN_ENV)
     try:
@@ -69,22 +88,7 @@ def test_sigterm_drains(tmp_path):
         # seconds on one core (~1 s on a fast AVX-512 one): in flight well past the SIGTERM's effect; its
         # deadline past a loaded box's slowdown (the default, 30 s, is not)
         job = {"graph": slow_net(512, 400), "inputs": [slow_input(512)], "deadline_ms": 300_000}
-        import threading
-
-        box = {}
-
-        def run():
-            with s.client(timeout=320) as c:
-                box["r"] = call(c, "eval", job, "binary")
-
-        th = threading.Thread(target=run)
-        th.start()
-        end = time.monotonic() + 30
-        while time.monotonic() < end:
-            pools = httpx.get(s.url + "/v1/devices").json()["pools"]
-            if any(w["state"] == "busy" for w in pools[0]["workers"]):
-                break
-            time.sleep(0.02)
+        th, box = _running(s, job, 320)
         s.proc.send_signal(signal.SIGTERM)
         end = time.monotonic() + 30  # until the listener is closed (a wait, not a sleep)
         while True:
@@ -131,7 +135,6 @@ def test_sigterm_drain_caps_long_jobs_with_an_answer(tmp_path):
     AVX-512 core); the 503 answers themselves show it was still in flight (a 200 means: make it slower)."""
     import json
     import socket
-    import threading
 
     import grpc
 
@@ -145,20 +148,8 @@ def test_sigterm_drain_caps_long_jobs_with_an_answer(tmp_path):
     s = Server(tmp_path / "cap.log", env=env)
     sock = None
     try:
-        xin = slow_input(1024)
-        job = {"graph": slow_net(1024, 4000), "inputs": [xin], "deadline_ms": 300_000}
-        box: dict = {}
-
-        def run():
-            with s.client(timeout=120) as c:
-                box["http"] = call(c, "eval", job, "binary")
-
-        th = threading.Thread(target=run)
-        th.start()
-        end = time.monotonic() + 60
-        while not any(w["state"] == "busy" for w in httpx.get(s.url + "/v1/devices").json()["pools"][0]["workers"]):
-            assert time.monotonic() < end, "the long job never started"
-            time.sleep(0.05)
+        job = {"graph": slow_net(1024, 4000), "inputs": [slow_input(1024)], "deadline_ms": 300_000}
+        th, box = _running(s, job, 120)
         ch = grpc.insecure_channel(s.grpc_target)
         queued = pb_grpc.GradserveStub(ch).Eval.future(request("eval", job), timeout=120)
         end = time.monotonic() + 60
@@ -195,7 +186,7 @@ def test_sigterm_drain_caps_long_jobs_with_an_answer(tmp_path):
         assert json.loads(rest.split(b"\r\n\r\n", 1)[1])["error"]["code"] == "draining"
 
         th.join(120)
-        r = box["http"]
+        r = box["r"]
         assert r.status_code != 200, "the long job finished before the drain's cap: not a cap (make it slower)"
         assert r.status_code == 503, r.text
         err = r.json()["error"]
