@@ -10,17 +10,24 @@ import httpx
 import numpy as np
 import pytest
 
+from engine import GraphBuilder
+from engine.serialize import graph_to_json
+
 from .conftest import Server
 from .helpers import call, decode
 
-GRAPH = {"format": "gradserve.graph/1", "inputs": [{"name": "x", "shape": [3], "dtype": "float32"}],
-         "params": [{"name": "w", "shape": [3], "dtype": "float32",
-                     "value": {"shape": [3], "dtype": "float32", "data": [1.0, 2.0, 3.0]}}],
-         "nodes": [{"op": "mul", "inputs": ["x", "w"], "outputs": ["t"]},
-                   {"op": "sin", "inputs": ["t"], "outputs": ["s"]},
-                   {"op": "sum", "inputs": ["s"], "outputs": ["y"]}],
-         "outputs": "y"}
 W = np.array([1.0, 2.0, 3.0], np.float32)
+
+
+def _sin_net() -> dict:
+    """sum(sin(x * w)), w a parameter: d/dx = cos(x w) w, d/dw = cos(x w) x (per example)."""
+    gb = GraphBuilder("sin_net")
+    x = gb.input((3,), name="x")
+    return graph_to_json(gb.build(gb.sum(gb.sin(gb.mul(x, gb.param("w", W))))))
+
+
+GRAPH = _sin_net()
+
 
 
 @pytest.fixture(scope="module")
