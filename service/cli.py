@@ -100,13 +100,46 @@ def _unix_listener(settings, app):
     return unix
 
 
-def main(argv=None) -> int:
-    settings = load_settings(argv)
+def _server_class(core, settings, unix) -> type:
+    """uvicorn's Server that serves the Unix socket beside TCP (`unix`, or None) and drains the core on SIGTERM."""
     import logging
 
     import uvicorn
 
-    from .core import Core
+    log = logging.getLogger("gradserve")
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None):
+            await super().startup(sockets=sockets)
+            if unix is not None and self.started:  # same-host clients: the Unix socket beside TCP
+                try:
+                    await unix.start(self)
+                except OSError as e:  # TCP alone, as without the setting
+                    log.warning("not serving the unix socket %s: %s", unix.path, e)
+
+        async def shutdown(self, sockets=None):
+            core.begin_drain()  # the cap on jobs in flight (uvicorn's wait, drain_wait_s, outlasts it)
+            await super().shutdown(sockets=sockets)
+
+        def handle_exit(self, sig, frame):  # SIGTERM / SIGINT: stop taking jobs, drain, exit
+            if not core.draining:
+                log.info("signal %s: draining (in-flight jobs run on to their deadlines, at most drain_max_s=%gs; "
+                         "new ones get 503)", sig, settings.drain_max_s)
+            core.draining = True
+            super().handle_exit(sig, frame)
+            # uvicorn re-raises the signal once shut down; a completed drain exits 0 instead
+            getattr(self, "_captured_signals", []).clear()
+
+    return Server
+
+
+def main(argv=None) -> int:
+    settings = load_settings(argv)
+    import math
+
+    import uvicorn
+
+    from .core import Core, drain_wait_s
     from .http_app import create_app
     from .pools import PoolStartError, build_specs
     from .settings import ConfigError
@@ -114,7 +147,6 @@ def main(argv=None) -> int:
     from . import logs
 
     logs.setup(settings)  # text or JSON lines (--log-format); workers inherit the choice
-    log = logging.getLogger("gradserve")
     try:
         settings.check_security()
         for name in settings.pool_names:  # a missing runtime fails here, naming what to install
@@ -140,26 +172,10 @@ def main(argv=None) -> int:
         print(f"gradserve-server: {e}", file=sys.stderr)
         return 2
 
-    class Server(uvicorn.Server):
-        async def startup(self, sockets=None):
-            await super().startup(sockets=sockets)
-            if unix is not None and self.started:  # same-host clients: the Unix socket beside TCP
-                try:
-                    await unix.start(self)
-                except OSError as e:  # TCP alone, as without the setting
-                    log.warning("not serving the unix socket %s: %s", unix.path, e)
-
-        def handle_exit(self, sig, frame):  # SIGTERM / SIGINT: stop taking jobs, drain, exit
-            if not core.draining:
-                log.info("signal %s: draining (in-flight jobs finish, new ones get 503)", sig)
-            core.draining = True
-            super().handle_exit(sig, frame)
-            # uvicorn re-raises the signal once shut down; a completed drain exits 0 instead
-            getattr(self, "_captured_signals", []).clear()
-
+    Server = _server_class(core, settings, unix)
     config = uvicorn.Config(asgi, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
                             log_config=None,  # keep the handlers of logs.setup
-                            timeout_graceful_shutdown=int(settings.default_deadline_s + settings.deadline_grace_s + 5),
+                            timeout_graceful_shutdown=math.ceil(drain_wait_s(settings)),
                             access_log=False, lifespan="on", timeout_keep_alive=settings.idle_timeout_s,
                             limit_concurrency=settings.max_connections,
                             http=http_protocol(settings, app, asgi))

@@ -24,7 +24,7 @@ from engine.serialize import Limits
 from . import shm
 from .derive_share import DeriveShare
 from .derivation import EXTRA, KINDS, Derived, _dtype_name, signature, spec_of, Deriver
-from .errors import (DeadlineExceeded, InvalidRequest, LimitExceeded, Overloaded, ServiceError, Unavailable)
+from .errors import (DeadlineExceeded, Draining, InvalidRequest, LimitExceeded, Overloaded, ServiceError)
 from .metrics import Metrics
 from .pools import Job, Pool, PoolStartError, build_specs, next_job_id
 from .routing import route
@@ -142,6 +142,15 @@ def check_extra(d: Derived, c: DerivedChecks, req: JobRequest) -> list:
     return inputs
 
 
+DRAIN_ANSWER_S = 5.0  # after the drain's cap (drain_max_s), time to write the answers of the jobs it ended
+
+
+def drain_wait_s(settings: Settings) -> float:
+    """How long the HTTP and gRPC servers wait for requests in flight on SIGTERM before dropping them: the core's
+    cap on jobs (Core.begin_drain), then time to answer the jobs it ended."""
+    return settings.drain_max_s + DRAIN_ANSWER_S
+
+
 CHECKS_KEPT = 1024  # graphs and derived graphs whose checks are kept (past it the memo starts over)
 
 
@@ -160,6 +169,7 @@ class Core:
         self.executor = ThreadPoolExecutor(max_workers=s.derive_threads, thread_name_prefix="gradserve-derive")
         self.derive_share = DeriveShare(self.executor, s.derive_threads)
         self.draining = False
+        self._drain_cap: asyncio.TimerHandle | None = None  # (begin_drain)
         self.started = False
         self.batcher = Batcher(settings.batch_delay_ms / 1e3, settings.max_batch) if settings.batch_delay_ms else None
         self.admitting = 0  # admitted requests not yet handed to a pool (see admit)
@@ -192,6 +202,31 @@ class Core:
         left = shm.sweep_workers()  # what workers killed mid-write left (their server unlinks the rest)
         if left:
             log.warning("unlinked %d shared-memory segment(s) left by workers", len(left))
+
+    def begin_drain(self) -> None:
+        """SIGTERM: new jobs are refused from now on (503 draining); jobs in flight run on to their own deadlines,
+        none past drain_max_s: those still running then end with 503 draining, never without an answer.
+        Call in the event loop (service.cli: the HTTP server's shutdown)."""
+        self.draining = True
+        if self._drain_cap is None:
+            cap = self.settings.drain_max_s
+            self._drain_cap = asyncio.get_running_loop().call_later(cap, self._cut_drain, cap)
+
+    def _cut_drain(self, cap: float) -> None:
+        retry = self.settings.retry_after_s
+        err = lambda: Draining(f"the server shut down before the job finished: the drain waits at most "  # noqa: E731
+                               f"drain_max_s={cap:g}s for jobs in flight; send it to another replica", retry_after=retry,
+                               limit="drain_max_s", value=cap)
+        running = sum(len(p.queue) + sum(w.job is not None for w in p.workers) for p in self.pools.values())
+        if running:
+            log.warning("drain: %d job(s) still in flight after drain_max_s=%gs end with 503 draining", running, cap)
+        for p in self.pools.values():
+            p.cut(err)
+
+    def draining_error(self) -> Draining:
+        retry = self.settings.retry_after_s
+        return Draining(f"the server is shutting down: send the job to another replica (retry after {retry}s)",
+                        retry_after=retry)
 
     def live(self) -> bool:
         return True
@@ -330,7 +365,7 @@ class Core:
         in a pool (or has failed before). (One coroutine: a small job's path is a few hundred us.)"""
         try:
             if self.draining:
-                raise Unavailable("the server is shutting down")
+                raise self.draining_error()
             t0 = time.perf_counter()
             loop = asyncio.get_running_loop()
             deadline = loop.time() + self.deadline_of(req.deadline_s)
@@ -398,4 +433,4 @@ class Admission:
             self.core = None
 
 
-__all__ = ["Core", "JobRequest", "JobResult", "PoolStartError", "signature", "np"]
+__all__ = ["Core", "JobRequest", "JobResult", "PoolStartError", "drain_wait_s", "signature", "np"]

@@ -30,6 +30,7 @@ def _clip_detail(v: Any) -> Any:
 
 class ServiceError(Exception):
     code = "internal"
+    retry_after: int | None = None  # seconds after which the same request may succeed (HTTP Retry-After)
 
     def __init__(self, message: str, *, code: str | None = None, **detail: Any):
         super().__init__(message)
@@ -82,6 +83,17 @@ class RequestTimeout(ServiceError):
 
 class Overloaded(ServiceError):
     code = "overloaded"
+
+    def __init__(self, message: str, *, retry_after: int = 1, **detail: Any):
+        super().__init__(message, retry_after_s=retry_after, **detail)
+        self.retry_after = retry_after
+
+
+class Draining(ServiceError):
+    """The server is shutting down (SIGTERM): new work is refused at once, and jobs still running when the drain's
+    cap (drain_max_s) passes end with this. Another replica can take the job: Retry-After says when to retry."""
+
+    code = "draining"
 
     def __init__(self, message: str, *, retry_after: int = 1, **detail: Any):
         super().__init__(message, retry_after_s=retry_after, **detail)

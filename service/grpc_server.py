@@ -38,8 +38,8 @@ from grpc_reflection.v1alpha import reflection
 from pydantic import ValidationError
 
 from . import client_shm, codec, models
-from .core import Core, JobRequest, JobResult
-from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Internal, InvalidRequest, Overloaded,
+from .core import Core, JobRequest, JobResult, drain_wait_s
+from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Internal, InvalidRequest,
                      ServiceError, Unauthorized, clip)
 from .grpc_conns import ConnWatch
 from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id, validate, validation_error
@@ -66,13 +66,13 @@ def rich_status(err: ServiceError) -> bytes:
     """The error as a standard google.rpc.Status (grpc-status-details-bin): ErrorInfo with the error code,
     the setting a limit names and whether a retry can help; RetryInfo when it can (overloaded)."""
     st = status_pb2.Status(code=grpc_code(err.code).value[0], message=err.public_message)
-    meta = {"retryable": "true" if isinstance(err, Overloaded) else "false"}
+    meta = {"retryable": "true" if err.retry_after is not None else "false"}
     for k in ("limit", "path", "request_id", "device"):
         if isinstance(err.detail.get(k), str):
             meta[k] = clip(err.detail[k], DETAIL_CHARS)
     info = error_details_pb2.ErrorInfo(reason=err.code.upper(), domain="gradserve", metadata=meta)
     st.details.add().Pack(info)
-    if isinstance(err, Overloaded):
+    if err.retry_after is not None:  # overloaded, draining
         st.details.add().Pack(error_details_pb2.RetryInfo(retry_delay=duration_pb2.Duration(seconds=err.retry_after)))
     return st.SerializeToString()
 
@@ -91,7 +91,7 @@ def error_trailers(err: ServiceError) -> tuple:
     rid = err.detail.get("request_id")
     if rid:
         md.append((REQUEST_ID, str(rid)))
-    if isinstance(err, Overloaded):
+    if err.retry_after is not None:
         md.append(("retry-after", str(err.retry_after)))
     return tuple(md)
 
@@ -405,8 +405,9 @@ class GrpcServer:
         self._watch: asyncio.Task | None = None
         self._conns: asyncio.Task | None = None  # (service.grpc_conns)
         self._stopping: asyncio.Task | None = None
-        # as long as a SIGTERM drain of the HTTP server may take
-        self.grace = settings.default_deadline_s + settings.deadline_grace_s + 5
+        # as long as a SIGTERM drain of the HTTP server may take (calls still running by then were ended by the
+        # core's drain cap, Core.begin_drain)
+        self.grace = drain_wait_s(settings)
 
     async def start(self) -> int:
         s = self.settings

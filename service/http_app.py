@@ -38,7 +38,7 @@ log = logging.getLogger("gradserve.http")
 
 def error_response(err: ServiceError, rid: str | None = None) -> JSONResponse:
     headers = {REQUEST_ID: rid} if rid else {}
-    if isinstance(err, Overloaded):
+    if err.retry_after is not None:  # overloaded (429), draining (503)
         headers["Retry-After"] = str(err.retry_after)
     if isinstance(err, Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"

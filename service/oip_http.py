@@ -44,7 +44,7 @@ def server_version() -> str:
 
 
 def v2_error(e: ServiceError) -> JSONResponse:
-    headers = {"Retry-After": str(e.retry_after)} if isinstance(e, Overloaded) else {}
+    headers = {"Retry-After": str(e.retry_after)} if e.retry_after is not None else {}
     return JSONResponse({"error": e.public_message}, status_code=http_status(e.code), headers=headers)
 
 

@@ -235,6 +235,18 @@ class Pool:
                 self._fail(w.job, Unavailable("the server is shutting down", device=self.name))
                 self._release(w.job)
 
+    def cut(self, err) -> None:
+        """The drain's cap passed (Core.begin_drain): every queued or running job ends with `err()` (a fresh
+        error each), busy workers are stopped now, and no job is taken any more."""
+        self.stopping = True
+        for job in list(self.queue):
+            self._fail(job, err())
+        self.queue.clear()
+        for w in self.workers:
+            if w.job is not None and w.state == "busy":
+                self._fail(w.job, err())
+                self._recycle(w, w.job, "drain")
+
     # -- state ---------------------------------------------------------------------------------------
     @property
     def live_workers(self) -> list[Worker]:

@@ -18,7 +18,7 @@ from engine.errors import EngineError
 from engine.ir import Graph
 from engine.serialize import Limits, graph_from_json, graph_hash
 
-from .errors import InvalidRequest, LimitExceeded, NotFound, ServiceError, from_engine
+from .errors import MESSAGE_CHARS, InvalidRequest, LimitExceeded, NotFound, ServiceError, clip, from_engine
 
 log = logging.getLogger("gradserve.registry")
 NODE_BYTES = 256  # about what one node costs in JSON and loaded (Var, Eqn, attrs)
@@ -199,7 +199,8 @@ class Registry:
         except RecursionError:
             raise InvalidRequest("graph is nested too deeply", code="invalid_graph") from None
         except Exception as e:  # noqa: BLE001 - an engine bug on odd input: still the client's 400
-            log.warning("graph_from_json raised %s: %s", type(e).__name__, e)
+            # (clipped: the text may echo the request, e.g. a 1 MB name, into every log line)
+            log.warning("graph_from_json raised %s: %s", type(e).__name__, clip(str(e), MESSAGE_CHARS))
             raise InvalidRequest(f"graph could not be loaded: {type(e).__name__}: {e}", code="invalid_graph",
                                  path="$.graph") from None
         self.graphs.put(gid, (d, g), json_bytes(d) + graph_bytes(g), owner=client)

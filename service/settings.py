@@ -29,6 +29,11 @@ def _csv(v) -> list[str]:
     return [str(s).strip() for s in v if str(s).strip()]
 
 
+# the graph caches' per-client bound (service.registry.CLIENT_SHARE), said where each cache's setting is
+_SHARE = (" One client's entries hold at most half of it (service.registry.CLIENT_SHARE): past that its own oldest "
+          "go first, never another client's.")
+
+
 class ConfigError(RuntimeError):
     """Settings that cannot work (e.g. a non-loopback bind without API keys): the server refuses to start."""
 
@@ -73,13 +78,18 @@ class Settings(BaseSettings):
     queue_size: int = Field(64, ge=0, description="Jobs waiting per pool beyond the busy workers; past it, 429.")
     retry_after_s: int = Field(1, ge=1, description="Retry-After seconds sent with 429.")
     default_deadline_s: float = Field(30.0, gt=0, description="Per-job deadline when a request sets none (504 past "
-                                      "it); also bounds the drain on SIGTERM.")
+                                      "it).")
     max_deadline_s: float = Field(600.0, gt=0, description="Largest deadline a request may ask for.")
+    drain_max_s: float = Field(40.0, gt=0, description="On SIGTERM the server stops taking work at once (503 draining "
+                               "with Retry-After, gRPC UNAVAILABLE, health NOT_SERVING) and lets each job in flight "
+                               "run on to its own deadline, but none past this many seconds: jobs still running "
+                               "then end with 503 draining. Keep the platform's kill grace period (Kubernetes "
+                               "terminationGracePeriodSeconds) above this plus a few seconds.")
     deadline_grace_s: float = Field(0.5, ge=0, description="After a deadline, how long a busy worker may take to "
                                     "finish before it is killed and replaced.")
     worker_start_timeout_s: float = Field(120.0, gt=0, description="How long a worker may take to start.")
     plan_cache_size: int = Field(256, ge=1, description="Compiled plans cached per worker.")
-    graph_cache_size: int = Field(1024, ge=1, description="Registered / derived graphs kept by the server.")
+    graph_cache_size: int = Field(1024, ge=1, description="Registered / derived graphs kept by the server." + _SHARE)
     shm_threshold_bytes: int = Field(65536, ge=0, description="Tensors at least this large go to workers through "
                                      "shared memory instead of the pipe.")
     output_cache_bytes: int = Field(128 * 1024 * 1024, ge=0, description="Shared memory per worker kept for "
@@ -133,9 +143,9 @@ class Settings(BaseSettings):
                                              "never.")
     # -- caches -------------------------------------------------------------------------------------
     graph_cache_bytes: int = Field(256 * 1024 * 1024, ge=0, description="Registered graphs kept by the server, "
-                                   "in bytes (their JSON and loaded form).")
+                                   "in bytes (their JSON and loaded form)." + _SHARE)
     derived_cache_bytes: int = Field(256 * 1024 * 1024, ge=0, description="Derived graphs kept by the server, in "
-                                     "bytes.")
+                                     "bytes." + _SHARE)
     plan_cache_bytes: int = Field(512 * 1024 * 1024, ge=0, description="Graphs and compiled plans kept per "
                                   "worker, in bytes (constants and graph text).")
     batch_delay_ms: float = Field(0.0, ge=0, description="Derivative-aware dynamic batching: concurrent jobs on the "

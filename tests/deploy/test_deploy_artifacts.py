@@ -521,6 +521,15 @@ def test_dockerignore_keeps_what_the_images_copy(dockerfile):
 # ---------------------------------------------------------------------------
 # docker-compose.yml
 # ---------------------------------------------------------------------------
+def _drain_s(env: dict) -> float:
+    """The longest a server with these GRADSERVE_* settings takes to drain on SIGTERM (service.core.drain_wait_s)."""
+    from service.core import drain_wait_s
+    from service.settings import Settings
+
+    drain = env.get("GRADSERVE_DRAIN_MAX_S")
+    return drain_wait_s(Settings(**({"drain_max_s": float(drain)} if drain else {})))
+
+
 def _duration_s(value) -> float:
     if isinstance(value, (int, float)):
         return float(value)
@@ -592,9 +601,9 @@ def test_compose_services(dockerfile):
         )
 
         assert LIVE_PATH in " ".join(svc["healthcheck"]["test"])
-        deadline = float(env.get("GRADSERVE_DEFAULT_DEADLINE_S", "30"))
-        assert _duration_s(svc["stop_grace_period"]) > deadline, (
-            f"{name}: stop_grace_period shorter than a job deadline"
+        drain = _drain_s(env)
+        assert _duration_s(svc["stop_grace_period"]) > drain, (
+            f"{name}: stop_grace_period shorter than the server's drain ({drain}s)"
         )
         assert svc.get("stop_signal", "SIGTERM") == "SIGTERM"
         # Large tensors reach the workers through /dev/shm (Docker default: 64 MiB).
@@ -831,13 +840,13 @@ def test_deployment_contract(k8s, device):
     startup_budget = startup.get("periodSeconds", 10) * startup.get("failureThreshold", 3)
     assert startup_budget >= 60, "startup probe gives the server less than a minute"
 
-    # Drain: preStop sleep, then SIGTERM drain bounded by the job deadline.
+    # Drain: preStop sleep, then the SIGTERM drain, bounded by drain_max_s (+ its answers: service.core).
     sleep_cmd = c["lifecycle"]["preStop"]["exec"]["command"]
     assert sleep_cmd[0] == "sleep" and len(sleep_cmd) == 2, sleep_cmd
-    deadline = float(_configmap_settings(k8s)["GRADSERVE_DEFAULT_DEADLINE_S"])
+    drain = _drain_s(_configmap_settings(k8s))
     grace = pod["terminationGracePeriodSeconds"]
-    assert grace > float(sleep_cmd[1]) + deadline, (
-        f"grace {grace}s < preStop {sleep_cmd[1]}s + deadline {deadline}s"
+    assert grace > float(sleep_cmd[1]) + drain, (
+        f"grace {grace}s < preStop {sleep_cmd[1]}s + drain {drain}s"
     )
 
     # Resources: requests and limits, requests <= limits.

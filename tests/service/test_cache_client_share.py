@@ -4,6 +4,7 @@ shares the same way (a client deriving without end cannot make another's derive 
 from __future__ import annotations
 
 from engine import GraphBuilder
+from engine.serialize import graph_to_json
 from service.derivation import Deriver
 from service.registry import LRU
 
@@ -68,3 +69,37 @@ def test_one_clients_many_derivations_leave_another_clients_derived_graph_cached
         d.derive("grad", f"g{i}", net(float(i)), spec, client="a")
     assert d.cached("grad", "theirs", spec) is theirs
     assert len(d.cache.owned["a"]) == 4  # half of 8 entries
+
+
+def test_the_settings_state_the_share():
+    """The cache settings' docs say 'half': that is CLIENT_SHARE (README's table repeats the descriptions)."""
+    from service.registry import CLIENT_SHARE
+    from service.settings import Settings
+
+    assert CLIENT_SHARE == 0.5
+    for name in ("graph_cache_size", "graph_cache_bytes", "derived_cache_bytes"):
+        assert "at most half" in Settings.model_fields[name].description, name
+
+
+def test_a_loader_error_is_logged_clipped(monkeypatch, caplog):
+    """An engine bug on odd input is the client's 400 and a log line; the exception's text may echo the request
+    (a 1 MB name): the line is clipped as the answer is (service.errors.clip)."""
+    import pytest
+
+    from engine.serialize import Limits
+    from service import registry
+    from service.errors import InvalidRequest
+
+    def broken(d, limits):
+        raise ValueError("name " + "n" * 1_000_000)
+
+    monkeypatch.setattr(registry, "graph_from_json", broken)
+    reg = registry.Registry(Limits(max_nodes=100, max_elements=100, max_depth=8), 100, 1 << 20, 16)
+    g = GraphBuilder("g")
+    x = g.input((2,), name="x")
+    with caplog.at_level("WARNING", logger=registry.log.name), pytest.raises(InvalidRequest) as e:
+        reg.load(graph_to_json(g.build(g.sin(x))), None)
+    assert len(e.value.public_message) < 2000
+    lines = [r.getMessage() for r in caplog.records if "graph_from_json raised" in r.getMessage()]
+    assert lines and all(len(m) < 2000 for m in lines), [len(m) for m in lines]
+    assert "more characters" in lines[0]

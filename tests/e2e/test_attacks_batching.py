@@ -1,0 +1,76 @@
+"""Attacks on the dynamic batcher (service.batching) through a real server: a member of a batch cannot make it
+fail for its co-members, nor learn or change their values. Per-member behaviour the server's timing cannot
+pin down (a member's deadline passing while its batch runs, a batch that cannot be built, a member whose
+caller is gone) is attacked against a stand-in pool in tests/service/test_batching_members.py."""
+from __future__ import annotations
+
+import threading
+
+import httpx
+import numpy as np
+import pytest
+
+from engine import GraphBuilder
+from engine.serialize import graph_to_json
+
+from .conftest import Server
+from .helpers import call, decode
+
+W = np.array([1.0, 2.0, 3.0], np.float32)
+
+
+def _sin_net() -> dict:
+    """sum(sin(x * w)), w a parameter: d/dx = cos(x w) w, d/dw = cos(x w) x (per example)."""
+    gb = GraphBuilder("sin_net")
+    x = gb.input((3,), name="x")
+    return graph_to_json(gb.build(gb.sum(gb.sin(gb.mul(x, gb.param("w", W))))))
+
+
+GRAPH = _sin_net()
+
+
+
+@pytest.fixture(scope="module")
+def batching(tmp_path_factory):
+    # a wide window (1 s): the concurrent requests of a test land in one group even on a loaded box
+    s = Server(tmp_path_factory.mktemp("batching") / "server.log",
+               env={"GRADSERVE_DEVICES": "cpu", "GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": "16",
+                    "GRADSERVE_BATCH_DELAY_MS": "1000"}, devices="cpu")
+    yield s
+    s.stop()
+
+
+def _grad(url: str, x: np.ndarray, **extra) -> httpx.Response:
+    body = {"graph": GRAPH, "inputs": [x], "grad_position": 0, "weights": ["w"], **extra}
+    with httpx.Client(base_url=url, timeout=120) as c:
+        return call(c, "grad", body, "binary")  # (binary: a NaN travels as it is)
+
+
+def test_poison_and_expiring_members_leave_their_co_members_exact(batching):
+    """Alongside four well-behaved callers: a NaN member (its own NaN back, nobody else's), a member whose
+    deadline (1 ms) passes while it waits for its batch (504 at its own deadline): each well-behaved caller gets
+    exactly its own per-example gradient, and the batch ran (a premise: some timing says batch > 1)."""
+    url = batching.url
+    goods = [np.random.default_rng(i).normal(size=3).astype(np.float32) for i in range(4)]
+    nan = np.array([np.nan, 1.0, 2.0], np.float32)
+    res: dict = {}
+
+    def run(key, x, **extra):
+        res[key] = _grad(url, x, **extra)
+
+    ths = [threading.Thread(target=run, args=(i, x)) for i, x in enumerate(goods)]
+    ths += [threading.Thread(target=run, args=("nan", nan)),
+            threading.Thread(target=run, args=("late", goods[0]), kwargs={"deadline_ms": 1})]
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join(120)
+    late = res["late"]
+    assert late.status_code == 504 and late.json()["error"]["code"] == "deadline_exceeded", late.text
+    dx, dw = (o["array"] for o in decode(res["nan"])["outputs"])  # its own NaN back, where sin(NaN) reaches
+    assert np.isnan(dx[0]) and np.isfinite(dx[1:]).all() and np.isnan(dw[0]) and np.isfinite(dw[1:]).all()
+    for i, x in enumerate(goods):
+        dx, dw = (o["array"] for o in decode(res[i])["outputs"])
+        np.testing.assert_allclose(dx, np.cos(x * W) * W, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(dw, np.cos(x * W) * x, rtol=1e-5, atol=1e-6)  # its own, not a sum
+    assert max(decode(res[i])["timing"].get("batch", 1) for i in range(4)) > 1, "nothing was batched: no attack"
