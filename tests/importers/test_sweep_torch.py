@@ -64,7 +64,10 @@ TORCH_EXPORT_CANNOT = {"lstm_packed_padded_sequences": _PACKED, "gru_bidirection
                            "program's constants", RuntimeError)}
 # Weights whose ONNX gradient differs from torch's by the format: ONNX Gather has no padding_idx, so the
 # padding row of an embedding gets a gradient there (torch.export keeps padding_idx and is checked).
-ONNX_FORMAT_LOSES = {"embedding_positional_encodings": {"tok.weight"}}
+ONNX_FORMAT_LOSES = {"embedding_positional_encodings": {"tok.weight"},
+                     # a 0-d float initializer is a constant: in ONNX a scalar nn.Parameter looks like the dynamo
+                     # exporter's scalar constants (val_N: pow's exponent 2.0, GELU's 0.5), which must not be weights
+                     "deeponet_branch_trunk_einsum": {"b0"}}
 # Exports that fold a weight into a constant on one path (same value, fewer dependencies on the weight):
 # the dynamo exporter computes nn.RNN's first step h0 @ W_hh + b_hh (h0 = 0) into an initializer.
 # Only the input's gradient is compared there.

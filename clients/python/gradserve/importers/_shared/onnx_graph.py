@@ -116,9 +116,9 @@ class _Ctx:
             v = self.w.const(self.consts[name])
         elif name in self.inits:
             a = self.array(self.inits[name], "initializer")
-            if a.dtype.kind == "f":  # 0-d too: a scalar nn.Parameter (temperature, logit scale) is a weight
+            if a.dtype.kind == "f" and a.ndim > 0:
                 v = self.w.param(name, a, trainable=name not in self.frozen)
-            else:  # integer tensors are constants, not weights
+            else:  # integer tensors and 0-d floats are constants, not weights
                 v = self.w.const(a)
         else:
             raise UnsupportedModel(f"value {name!r} is used before it is defined")
