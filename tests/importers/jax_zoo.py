@@ -255,3 +255,4 @@ from . import jax_zoo_families  # noqa: E402,F401 - registers round 3's cases in
 from . import jax_zoo_lax_linalg, jax_zoo_loops_rules  # noqa: E402,F401 - register their cases into JCASES
 from . import jax_zoo_scientific  # noqa: E402,F401 - registers the held-out scientific functions
 from . import jax_zoo_nets  # noqa: E402,F401 - registers the held-out JAX networks
+from . import jax_zoo_sequence_operators  # noqa: E402,F401 - registers round 7's held-out JAX functions

@@ -81,7 +81,10 @@ def to_onnx(model, x) -> bytes:
 
 
 def close(got, want, what=""):
-    """Float32 precision: relative to the size of the reference."""
+    """Float32 precision: relative to the size of the reference (complex: real and imaginary parts)."""
+    if np.iscomplexobj(got) or np.iscomplexobj(want):
+        got, want = np.asarray(got, np.complex128), np.asarray(want, np.complex128)
+        got, want = np.stack([got.real, got.imag], -1), np.stack([want.real, want.imag], -1)
     got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
     assert got.shape == want.shape, f"{what}: shape {got.shape} != {want.shape}"
     scale = max(1.0, float(np.abs(want).max()))

@@ -28,6 +28,9 @@ EXPORTER_BUGS = {("cross_entropy_label_smoothing", "dynamo"):
                  ("torch.onnx dynamo exporter emits scatter_reduce(mean, include_self=False) as plain ScatterElements "
                   "(a write per message, not their mean): the gradient of each message is not the mean's",
                   AssertionError),
+                 ("gpt2_block_causal_sdpa_tied_head_loss", "dynamo"):
+                 ("torch.onnx dynamo exporter drops label_smoothing (with ignore_index): its SoftmaxCrossEntropyLoss is "
+                  "the plain loss (onnx.reference gives our value)", AssertionError),
                  ("indexing_round4", "dynamo"):
                  ("torch.onnx dynamo exporter emits scatter_reduce(mean, include_self=False) as two plain "
                   "ScatterElements (zeros, then the updates written): the mean is dropped", AssertionError)}
@@ -52,10 +55,19 @@ REFUSED = {("embedding_bag_modes", "dynamo"): r"op Loop \(node .*the trip count 
 # Models torch.export itself cannot export (torch's error, not the importer's): strict xfail, so a torch
 # that learns to export them turns the case into a failure to look at.
 _PACKED = ("torch.export: pack_padded_sequence's batch sizes are data (FakeTensor sizes)", TypeError)
-TORCH_EXPORT_CANNOT = {"lstm_packed_padded_sequences": _PACKED, "gru_bidirectional_packed_sequences": _PACKED}
+TORCH_EXPORT_CANNOT = {"lstm_packed_padded_sequences": _PACKED, "gru_bidirectional_packed_sequences": _PACKED,
+                       # round 7 (neither ONNX exporter exports these either: skipped there with torch's reason)
+                       "ctc_loss_head": ("torch.export: aten._ctc_loss has a data-dependent output shape "
+                                         "(DynamicOutputShapeException)", RuntimeError),
+                       "hamiltonian_nn_autograd_grad_in_forward": (
+                           "torch.export: torch.autograd.grad inside forward leaves a fake tensor among the "
+                           "program's constants", RuntimeError)}
 # Weights whose ONNX gradient differs from torch's by the format: ONNX Gather has no padding_idx, so the
 # padding row of an embedding gets a gradient there (torch.export keeps padding_idx and is checked).
-ONNX_FORMAT_LOSES = {"embedding_positional_encodings": {"tok.weight"}}
+ONNX_FORMAT_LOSES = {"embedding_positional_encodings": {"tok.weight"},
+                     # a 0-d float initializer is a constant: in ONNX a scalar nn.Parameter looks like the dynamo
+                     # exporter's scalar constants (val_N: pow's exponent 2.0, GELU's 0.5), which must not be weights
+                     "deeponet_branch_trunk_einsum": {"b0"}}
 # Exports that fold a weight into a constant on one path (same value, fewer dependencies on the weight):
 # the dynamo exporter computes nn.RNN's first step h0 @ W_hh + b_hh (h0 = 0) into an initializer.
 # Only the input's gradient is compared there.

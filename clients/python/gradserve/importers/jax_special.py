@@ -23,6 +23,7 @@ COMPOSITE_OPS = {"gradserve.igamma": "igamma", "gradserve.igammac": "igammac"}
 _WHY_A = ("the derivative of the regularized incomplete gamma function w.r.t. a is not implemented "
           "(igamma / igammac import, differentiable w.r.t. x)")
 REFUSED = {"gradserve.igamma_grad_a": _WHY_A}
+UNARY_COMPOSITES = {"gradserve.erfc"}  # composite name of a one-operand special function (jax_import maps it)
 
 _lock = threading.Lock()
 _inside = threading.local()
@@ -31,7 +32,10 @@ _inside = threading.local()
 def _primitives():
     from jax import lax
 
-    return {"igamma": lax.igamma_p, "igammac": lax.igammac_p, "igamma_grad_a": lax.igamma_grad_a_p}
+    # erfc: JAX inlines a rational approximation whose untaken branch divides by x, so its derivative is
+    # nan at 0 (jax.nn.gelu(approximate=False) is x erfc(-x / sqrt 2) / 2); kept whole it imports as erfc
+    return {"igamma": lax.igamma_p, "igammac": lax.igammac_p, "igamma_grad_a": lax.igamma_grad_a_p,
+            "erfc": lax.erfc_p}
 
 
 def _composite_rule(name: str, prim, original):

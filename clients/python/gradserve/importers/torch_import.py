@@ -829,8 +829,9 @@ def _program_to_writer(module, args: tuple, decompose: bool):
         elif spec.kind in (InputKind.PARAMETER, InputKind.BUFFER):
             target = cast(str, spec.target)  # a parameter's or buffer's always has one
             t: Any = state[target] if target in state else consts[target]
+            # complex parameters (an FNO's spectral weights) train too: the engine's complex gradient is torch's
             ctx.env[node.name] = w.param(target, _np(t), trainable=spec.kind == InputKind.PARAMETER
-                                         and t.dtype.is_floating_point)
+                                         and (t.dtype.is_floating_point or t.dtype.is_complex))
         elif spec.kind == InputKind.CONSTANT_TENSOR:
             ctx.env[node.name] = w.const(_np(consts[cast(str, spec.target)]))
         elif spec.kind == InputKind.TOKEN:  # orders torch.linalg's error checks: nothing to import

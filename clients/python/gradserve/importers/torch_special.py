@@ -146,19 +146,36 @@ def _giles(w, y):
     return w.mul(p, safe)
 
 
+def _erfcx_tail(w: GraphWriter, xl: str) -> str:
+    """exp(x^2) erfc(x) for x >= 2 (float64): the 60-deep continued fraction
+    1 / (sqrt(pi) (x + (1/2) / (x + 1 / (x + (3/2) / ...))))."""
+    t = xl
+    for k in range(60, 0, -1):
+        t = w.add(xl, w.div(_k(w, k / 2, xl), t))
+    return w.unary("reciprocal", w.mul(t, _k(w, math.sqrt(math.pi), xl)))
+
+
 def erfcx(w: GraphWriter, x: str) -> str:
-    """exp(x^2) erfc(x): directly below 2 (erfc(2) ~ 5e-3 keeps float64's 1 - erf exact enough), a 60-deep
-    continued fraction 1 / (sqrt(pi) (x + (1/2) / (x + 1 / (x + (3/2) / ...)))) from 2 on."""
+    """exp(x^2) erfc(x): directly below 2 (erfc(2) ~ 5e-3 keeps float64's 1 - erf exact enough), the
+    continued fraction from 2 on."""
     x64 = _f64(w, x)
     small = w.binary("less", x64, _k(w, 2.0, x64))
     xs = w.where(small, x64, _k(w, 0.0, x64))
     direct = w.mul(w.unary("exp", w.mul(xs, xs)), w.sub(_k(w, 1.0, x64), w.unary("erf", xs)))
     xl = w.where(small, _k(w, 2.0, x64), x64)
-    t = xl
-    for k in range(60, 0, -1):
-        t = w.add(xl, w.div(_k(w, k / 2, x64), t))
-    cf = w.unary("reciprocal", w.mul(t, _k(w, math.sqrt(math.pi), x64)))
-    return w.cast(w.where(small, direct, cf), w.dtype(x))
+    return w.cast(w.where(small, direct, _erfcx_tail(w, xl)), w.dtype(x))
+
+
+def erfc(w: GraphWriter, x: str) -> str:
+    """erfc(x) to float32's relative precision for large x too (1 - erf(x) is 0 in float32 from x ~ 3.9):
+    1 - erf in float64 below 2, exp(-x^2) times the continued fraction from 2 on. Each branch reads a safe
+    stand-in where it is not taken, so no inf reaches the derivative (what JAX's inlined polynomial gives at 0)."""
+    x64 = _f64(w, x)
+    small = w.binary("less", x64, _k(w, 2.0, x64))
+    xs = w.where(small, x64, _k(w, 0.0, x64))
+    xl = w.where(small, _k(w, 2.0, x64), x64)
+    tail = w.mul(w.unary("exp", w.unary("neg", w.mul(xl, xl))), _erfcx_tail(w, xl))
+    return w.cast(w.where(small, w.sub(_k(w, 1.0, x64), w.unary("erf", xs)), tail), w.dtype(x))
 
 
 def i0(w: GraphWriter, x: str) -> str:
