@@ -16,7 +16,7 @@ from .core import Core
 from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
 from .grpc_server import grpc_code
 from .jobs import client_of
-from .oip_http import EXTENSIONS, check_outputs, place_outputs, select_outputs, server_version
+from .oip_http import EXTENSIONS, check_output_params, check_outputs, place_outputs, select_outputs, server_version
 from .oip_proto import grpc_predict_v2_pb2 as pb
 from .oip_proto import grpc_predict_v2_pb2_grpc as pb_grpc
 from .repository import ModelRepository, check_inputs
@@ -144,6 +144,8 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             if remaining is not None:
                 own = req.deadline_s if req.deadline_s is not None else self.settings.default_deadline_s
                 req.deadline_s = max(1e-3, min(own, remaining))
+            for i, o in enumerate(request.outputs):
+                check_output_params(o.parameters, f"outputs[{i}] ({o.name})")
             wanted = [(o.name, True, param_dict(o.parameters) if "shared_memory_region" in o.parameters else None)
                       for o in request.outputs] or None
             check_outputs(model, wanted)

@@ -40,10 +40,18 @@ class UMError(InvalidRequest):
         self.kind = kind
 
 
-def um_error(e: ServiceError) -> JSONResponse:
+def um_body(e: ServiceError) -> dict:
+    """UM-Bridge's error body (also what the app answers on /umbridge for what no route answers:
+    service.model_api). No such route: an UnsupportedFeature (the umbridge client's shared-memory probe,
+    /TestShMem, is one)."""
     status = http_status(e.code)
-    kind = getattr(e, "kind", None) or ("InvalidInput" if status < 500 else "ModelError")
-    return JSONResponse({"error": {"type": kind, "message": e.public_message}}, status_code=status)
+    kind = getattr(e, "kind", None) or ("UnsupportedFeature" if e.code in ("not_found", "method_not_allowed") else
+                                        "InvalidInput" if status < 500 else "ModelError")
+    return {"error": {"type": kind, "message": e.public_message}}
+
+
+def um_error(e: ServiceError) -> JSONResponse:
+    return JSONResponse(um_body(e), status_code=http_status(e.code))
 
 
 def um_output(output: list) -> Response:
