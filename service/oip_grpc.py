@@ -16,7 +16,8 @@ from .core import Core
 from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
 from .grpc_server import grpc_code
 from .jobs import client_of
-from .oip_http import EXTENSIONS, check_output_params, check_outputs, place_outputs, select_outputs, server_version
+from .oip_http import (EXTENSIONS, check_output_params, check_outputs, check_repository_params, place_outputs,
+                       select_outputs, server_version)
 from .oip_proto import grpc_predict_v2_pb2 as pb
 from .oip_proto import grpc_predict_v2_pb2_grpc as pb_grpc
 from .repository import ModelRepository, check_inputs
@@ -129,6 +130,27 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
                                         inputs=[T(**t) for t in md["inputs"]], outputs=[T(**t) for t in md["outputs"]])
 
     async def ModelInfer(self, request, context):
+        try:
+            return await self._infer(request, context)
+        except ServiceError as e:
+            return await self._fail(context, e)
+
+    async def ModelStreamInfer(self, request_iterator, context):
+        """Triton's stream: each request answered in order by its response or its error (error_message;
+        the stream goes on). A wrong API key ends the stream as it ends a call."""
+        try:
+            self._check_key(context)
+        except ServiceError as e:
+            await self._fail(context, e)
+            return
+        async for request in request_iterator:
+            try:
+                yield pb.ModelStreamInferResponse(infer_response=await self._infer(request, context))
+            except ServiceError as e:
+                yield pb.ModelStreamInferResponse(error_message=e.public_message)
+
+    async def _infer(self, request, context) -> pb.ModelInferResponse:
+        """One inference; ServiceError for the caller to answer (a call aborts, a stream sends it on)."""
         admission = None
         host = client_shm.grpc_peer_host(context.peer())
         io = client_shm.RegionIO(self.regions, host)
@@ -151,11 +173,11 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             check_outputs(model, wanted)
             res = await self.core.run(req, admission)
             outs = place_outputs(select_outputs(model, res.outputs, wanted, True), io)
-        except ServiceError as e:
-            return await self._fail(context, e)
+        except ServiceError:
+            raise
         except Exception as e:  # noqa: BLE001 - never UNKNOWN with Python's text: INTERNAL, and logged
             log.exception("internal error in ModelInfer")
-            return await self._fail(context, Internal(f"{type(e).__name__}: {e}"))
+            raise Internal(f"{type(e).__name__}: {e}") from None
         finally:
             if admission is not None:
                 admission.release()
@@ -172,6 +194,31 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
                 continue
             resp.raw_output_contents.append(bytes(codec.tensor_to_bytes(a)))
         return resp
+
+    async def RepositoryIndex(self, request, context):
+        try:
+            self._check_key(context)
+            index = self.repo.index()
+        except ServiceError as e:
+            return await self._fail(context, e)
+        M = pb.RepositoryIndexResponse.ModelIndex
+        return pb.RepositoryIndexResponse(models=[M(**m) for m in index if not request.ready or m["state"] == "READY"])
+
+    async def _repository(self, request, context, action: str):
+        try:
+            self._check_key(context)
+            check_repository_params({k: None for k in request.parameters}, action, "parameters")
+            (self.repo.load if action == "load" else self.repo.unload)(request.model_name)
+        except ServiceError as e:
+            return await self._fail(context, e)
+
+    async def RepositoryModelLoad(self, request, context):
+        await self._repository(request, context, "load")
+        return pb.RepositoryModelLoadResponse()
+
+    async def RepositoryModelUnload(self, request, context):
+        await self._repository(request, context, "unload")
+        return pb.RepositoryModelUnloadResponse()
 
     async def _shm(self, context, fn, *args):
         """A registry call with the peer's address; a refusal aborts with the error's status."""

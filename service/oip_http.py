@@ -132,6 +132,20 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
     return tensors, outs, binary, head.get("id")
 
 
+def check_repository_params(params, action: str, path: str) -> None:
+    """A load / unload request's parameters (HTTP and gRPC): Triton's load overrides (`config`, `file:<path>`)
+    are refused by name, never ignored (the client would believe its config applied: a model's config is its
+    folder's config.json); unload's `unload_dependents` is accepted (no model here has dependents)."""
+    if params is None:
+        return
+    if not isinstance(params, dict):
+        raise InvalidRequest("parameters must be an object", path=path)
+    extra = sorted(set(params) - ({"unload_dependents"} if action == "unload" else set()))
+    if extra:
+        raise InvalidRequest(f"{action} parameters {extra} are not supported: a model is its repository folder "
+                             "(graph.json, config.json) as it is; edit it there and load again", path=path)
+
+
 def check_output_params(params, path: str) -> None:
     """A requested output's parameters, HTTP and gRPC alike: the classification extension (Triton's
     class_count) and any other unknown one are refused, never ignored (the client would read a tensor as
@@ -287,24 +301,38 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
         r.add_api_route(prefix + "/infer", infer, methods=["POST"], summary="Inference (derivatives of the model)")
         r.add_api_route(prefix + "/stats", statistics, methods=["GET"], summary="Statistics (not supported)")
 
+    async def json_object(request: Request, what: str) -> dict:
+        body = await read_body(request, settings.max_body_bytes)
+        head = codec.loads(body)[0] if body.strip() else {}  # (stock clients send no body when nothing is set)
+        if not isinstance(head, dict):
+            raise InvalidRequest(f"the {what} request must be a JSON object", path="$")
+        return head
+
     @r.post("/v2/repository/index", operation_id="v2_repository_index")
-    async def index():
+    async def index(request: Request):
         try:
-            return repo.index()
+            ready = _flag(await json_object(request, "index"), "ready", "$")
+            return [m for m in repo.index() if not ready or m["state"] == "READY"]
         except ServiceError as e:
             return v2_error(e)
 
+    async def repository_params(request: Request, action: str) -> None:
+        head = await json_object(request, action)
+        check_repository_params(head.get("parameters"), action, "$.parameters")
+
     @r.post("/v2/repository/models/{name}/load", operation_id="v2_repository_load")
-    async def load(name: str):
+    async def load(name: str, request: Request):
         try:
+            await repository_params(request, "load")
             repo.load(name)
         except ServiceError as e:
             return v2_error(e)
         return {}
 
     @r.post("/v2/repository/models/{name}/unload", operation_id="v2_repository_unload")
-    async def unload(name: str):
+    async def unload(name: str, request: Request):
         try:
+            await repository_params(request, "unload")
             repo.unload(name)
         except ServiceError as e:
             return v2_error(e)
