@@ -255,7 +255,7 @@ def decode_tensor(obj: Any, path: str, reader: BinaryReader | None = None, *, ma
         raise LimitExceeded(f"data is nested more than max_depth={max_depth} levels", path=f"{path}.data",
                             limit="max_depth", value=max_depth)
     try:
-        arr = _strict_array(data, dt, datatype)
+        arr = strict_array(data, dt, datatype)
     except (ValueError, TypeError, OverflowError) as e:
         raise InvalidRequest(f"data is not a (nested) list of {datatype} numbers: {e}", path=f"{path}.data") from None
     if arr.size != n:
@@ -264,7 +264,7 @@ def decode_tensor(obj: Any, path: str, reader: BinaryReader | None = None, *, ma
     return arr.reshape(shape)
 
 
-def _strict_array(data: list, dt: np.dtype, datatype: str) -> np.ndarray:
+def strict_array(data: list, dt: np.dtype, datatype: str) -> np.ndarray:
     """The data as `dt`, read once by NumPy with no target type, so what the JSON held shows: null
     (object), strings (str), true/false where numbers belong (bool), integers past int64 (object)
     are refused instead of becoming NaN, 1.0 or a wrapped integer."""

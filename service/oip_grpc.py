@@ -78,7 +78,10 @@ def _typed_input(t, field: str, path: str, s: Settings) -> np.ndarray:
     if len(vals) != n:
         raise InvalidRequest(f"{path}: {len(vals)} values in contents.{field}; shape {list(shape)} needs {n}",
                              code="shape_error", path=path)
-    return np.array(vals, dtype=codec.V2_TO_NP[t.datatype]).reshape(shape)
+    try:  # read as JSON data is: an INT8 of 300 or a UINT8 of -1 is refused, not wrapped (NumPy casts silently)
+        return codec.strict_array(list(vals), codec.V2_TO_NP[t.datatype], t.datatype).reshape(shape)
+    except (ValueError, TypeError, OverflowError) as e:
+        raise InvalidRequest(f"{path}: contents.{field}: {e}", path=path) from None
 
 
 class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):

@@ -32,11 +32,13 @@ def logpost_net() -> dict:
 DTYPES = ("int8", "int16", "int32", "int64", "uint8", "float16", "bool")
 
 
-def dtypes_net() -> dict:
-    """One (2, 3) input of every non-float32/64 dtype the engine has; outputs x + x each (bool: not x)."""
+def dtypes_net(dtypes=DTYPES) -> dict:
+    """One (2, 3) input of each dtype (by default every one but float32/64 the engine has); outputs x + x
+    each (bool: not x)."""
     gb = GraphBuilder("dtypes")
-    xs = [gb.input((2, 3), dt, name=dt) for dt in DTYPES]
-    return graph_to_json(gb.build(tuple([gb.add(x, x) for x in xs[:-1]] + [gb.logical_not(xs[-1])])))
+    xs = [gb.input((2, 3), dt, name=dt) for dt in dtypes]
+    return graph_to_json(gb.build(tuple(gb.logical_not(x) if dt == "bool" else gb.add(x, x)
+                                        for x, dt in zip(xs, dtypes))))
 
 
 MODELS = {
@@ -52,6 +54,7 @@ MODELS = {
     "logpost": (logpost_net(), {"kind": "grad"}),
     "slow": (slow_net(256, 100), {"kind": "eval"}),
     "dtypes": (dtypes_net(), {"kind": "eval"}),
+    "narrow_ints": (dtypes_net(("int8", "uint8")), {"kind": "eval"}),  # (gRPC's typed contents: no FP16 input)
 }
 
 
