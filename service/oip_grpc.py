@@ -49,6 +49,8 @@ def decode_inputs(m: pb.ModelInferRequest, s: Settings, io: client_shm.RegionIO 
     raw = list(m.raw_input_contents)
     if raw and len(raw) != in_shm.count(False):
         raise InvalidRequest(f"raw_input_contents has {len(raw)} entries for {in_shm.count(False)} inputs")
+    if raw and any(t.HasField("contents") for t in m.inputs):  # (the protocol: one or the other, never both)
+        raise InvalidRequest("an input has contents while raw_input_contents is given: send one or the other")
     out: dict = {}
     k = 0
     for i, t in enumerate(m.inputs):

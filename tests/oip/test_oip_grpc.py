@@ -72,10 +72,12 @@ def test_typed_contents_out_of_a_narrow_range_are_refused_not_wrapped(server):
     import grpc
     from tritonclient.grpc import service_pb2 as opb, service_pb2_grpc as opb_grpc  # (tritonclient's: one proto)
 
-    def call(i8: list, u8: list):
+    def call(i8: list, u8: list, raw: bool = False):
         req = opb.ModelInferRequest(model_name="narrow_ints")
         req.inputs.add(name="int8", datatype="INT8", shape=[2, 3]).contents.int_contents.extend(i8)
         req.inputs.add(name="uint8", datatype="UINT8", shape=[2, 3]).contents.uint_contents.extend(u8)
+        if raw:
+            req.raw_input_contents.extend([np.int8(i8).tobytes(), np.uint8(u8).tobytes()])
         with grpc.insecure_channel(server.grpc_target) as ch:
             return opb_grpc.GRPCInferenceServiceStub(ch).ModelInfer(req, timeout=60)
 
@@ -87,3 +89,5 @@ def test_typed_contents_out_of_a_narrow_range_are_refused_not_wrapped(server):
         with pytest.raises(grpc.RpcError) as e:
             call(i8, u8)
         assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and says in e.value.details(), e.value.details()
+    with pytest.raises(grpc.RpcError, match="send one or the other"):  # both representations: the spec forbids it
+        call([1] * 6, [1] * 6, raw=True)
