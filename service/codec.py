@@ -35,8 +35,12 @@ V2_TO_NP = {"FP16": np.dtype("<f2"), "FP32": np.dtype("<f4"), "FP64": np.dtype("
 NP_TO_V2 = {"float16": "FP16", "float32": "FP32", "float64": "FP64", "int32": "INT32", "int64": "INT64",
             "bool": "BOOL", "complex64": "COMPLEX64", "complex128": "COMPLEX128", "int8": "INT8", "int16": "INT16",
             "uint8": "UINT8"}
+# the V2 spec's datatypes the engine has no dtype for, refused by name (with what to send instead)
 UNSUPPORTED = {"BF16": "BF16 is not supported (the engine has no bfloat16); send FP32",
-               "BYTES": "BYTES tensors are not supported"}
+               "BYTES": "BYTES tensors are not supported (the engine's tensors are numbers and booleans)",
+               **{f"UINT{b}": f"UINT{b} is not supported (the engine has no uint{b}); send INT{2 * b}"
+                  for b in (16, 32)},
+               "UINT64": "UINT64 is not supported (the engine has no uint64); send INT64"}
 TENSOR_KEYS = {"name", "shape", "datatype", "data", "b64", "parameters"}
 
 
@@ -251,7 +255,7 @@ def decode_tensor(obj: Any, path: str, reader: BinaryReader | None = None, *, ma
         raise LimitExceeded(f"data is nested more than max_depth={max_depth} levels", path=f"{path}.data",
                             limit="max_depth", value=max_depth)
     try:
-        arr = _strict_array(data, dt, datatype)
+        arr = strict_array(data, dt, datatype)
     except (ValueError, TypeError, OverflowError) as e:
         raise InvalidRequest(f"data is not a (nested) list of {datatype} numbers: {e}", path=f"{path}.data") from None
     if arr.size != n:
@@ -260,7 +264,7 @@ def decode_tensor(obj: Any, path: str, reader: BinaryReader | None = None, *, ma
     return arr.reshape(shape)
 
 
-def _strict_array(data: list, dt: np.dtype, datatype: str) -> np.ndarray:
+def strict_array(data: list, dt: np.dtype, datatype: str) -> np.ndarray:
     """The data as `dt`, read once by NumPy with no target type, so what the JSON held shows: null
     (object), strings (str), true/false where numbers belong (bool), integers past int64 (object)
     are refused instead of becoming NaN, 1.0 or a wrapped integer."""

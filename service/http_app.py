@@ -36,7 +36,8 @@ from .ticker import TimeLimit, ticker
 log = logging.getLogger("gradserve.http")
 
 
-def error_response(err: ServiceError, rid: str | None = None) -> JSONResponse:
+def error_response(err: ServiceError, rid: str | None = None, body: dict | None = None) -> JSONResponse:
+    """The error's response: its status and headers, and `body` (a protocol's own error form) or gradserve's."""
     headers = {REQUEST_ID: rid} if rid else {}
     if err.retry_after is not None:  # overloaded (429), draining (503)
         headers["Retry-After"] = str(err.retry_after)
@@ -44,7 +45,7 @@ def error_response(err: ServiceError, rid: str | None = None) -> JSONResponse:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(err, RequestTimeout):  # the rest of the body may still come: do not read it as a request
         headers["Connection"] = "close"
-    return JSONResponse(err.to_dict(), status_code=http_status(err.code), headers=headers)
+    return JSONResponse(err.to_dict() if body is None else body, status_code=http_status(err.code), headers=headers)
 
 
 def _too_large(limit: int, n: int | None = None) -> PayloadTooLarge:
@@ -460,21 +461,33 @@ def _header(scope, name: bytes) -> str | None:
     return None
 
 
+def protocol_form(request: Request):
+    """The error body of the protocol the request's path belongs to (`error_forms` of the app: path prefix ->
+    ServiceError -> body, set by a protocol's adapter, service.model_api), or None: gradserve's own. A stock
+    client reads only its protocol's form: tritonclient failed on an unknown route's 404 or a 401 as
+    gradserve wrote them (its exception's text expects {"error": "<message>"})."""
+    path = request.url.path
+    for prefix, form in getattr(request.app, "error_forms", {}).items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return form
+    return None
+
+
 def _with_id(request: Request, e: ServiceError) -> JSONResponse:
     """The error response, carrying the request's id (its X-Request-ID, or a fresh one)."""
-    return error_with_id(request.headers.get(REQUEST_ID), e)
+    return error_with_id(request.headers.get(REQUEST_ID), e, protocol_form(request))
 
 
-def error_with_id(rid_header: str | None, e: ServiceError) -> JSONResponse:
+def error_with_id(rid_header: str | None, e: ServiceError, form=None) -> JSONResponse:
     rid = request_id(rid_header)
     e.detail.setdefault("request_id", rid)
-    return error_response(e, rid)
+    return error_response(e, rid, None if form is None else form(e))
 
 
-def internal_error(path: str, rid_header: str | None, e: Exception) -> JSONResponse:
+def internal_error(path: str, rid_header: str | None, e: Exception, form=None) -> JSONResponse:
     """The 500 of an exception no handler answered (as FastAPI's handler for Exception, `_internal`)."""
     log.exception("internal error on %s", path)
-    return error_with_id(rid_header, Internal(f"{type(e).__name__}: {e}"))
+    return error_with_id(rid_header, Internal(f"{type(e).__name__}: {e}"), form)
 
 
 def _exception_handlers(app: FastAPI) -> None:
@@ -500,7 +513,7 @@ def _exception_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, e: Exception):
-        return internal_error(request.url.path, request.headers.get(REQUEST_ID), e)
+        return internal_error(request.url.path, request.headers.get(REQUEST_ID), e, protocol_form(request))
 
 
 class AsgiBody:
@@ -624,6 +637,7 @@ class GradserveApp(FastAPI):
 
     direct: dict = {}
     keys: list = []  # API keys (bytes); empty: none asked for
+    error_forms: dict = {}  # path prefix -> a protocol's error body (protocol_form)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and not scope.get("root_path"):

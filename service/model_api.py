@@ -16,5 +16,7 @@ def install(app, settings: Settings, core: Core) -> tuple:
     repo.load_all()
     app.include_router(oip_http.router(settings, core, repo))
     app.include_router(umbridge.router(settings, core, repo))
+    # what no route of theirs answers (no such route, a missing key, a crash) in each protocol's error form
+    app.error_forms = {"/v2": oip_http.v2_body, "/umbridge": umbridge.um_body}
     app.state.models = repo
     return (oip_grpc.service(settings, core, repo),)

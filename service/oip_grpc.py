@@ -16,7 +16,8 @@ from .core import Core
 from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
 from .grpc_server import grpc_code
 from .jobs import client_of
-from .oip_http import EXTENSIONS, check_outputs, place_outputs, select_outputs, server_version
+from .oip_http import (EXTENSIONS, check_output_params, check_outputs, check_repository_params, place_outputs,
+                       select_outputs, server_version)
 from .oip_proto import grpc_predict_v2_pb2 as pb
 from .oip_proto import grpc_predict_v2_pb2_grpc as pb_grpc
 from .repository import ModelRepository, check_inputs
@@ -48,6 +49,8 @@ def decode_inputs(m: pb.ModelInferRequest, s: Settings, io: client_shm.RegionIO 
     raw = list(m.raw_input_contents)
     if raw and len(raw) != in_shm.count(False):
         raise InvalidRequest(f"raw_input_contents has {len(raw)} entries for {in_shm.count(False)} inputs")
+    if raw and any(t.HasField("contents") for t in m.inputs):  # (the protocol: one or the other, never both)
+        raise InvalidRequest("an input has contents while raw_input_contents is given: send one or the other")
     out: dict = {}
     k = 0
     for i, t in enumerate(m.inputs):
@@ -77,7 +80,10 @@ def _typed_input(t, field: str, path: str, s: Settings) -> np.ndarray:
     if len(vals) != n:
         raise InvalidRequest(f"{path}: {len(vals)} values in contents.{field}; shape {list(shape)} needs {n}",
                              code="shape_error", path=path)
-    return np.array(vals, dtype=codec.V2_TO_NP[t.datatype]).reshape(shape)
+    try:  # read as JSON data is: an INT8 of 300 or a UINT8 of -1 is refused, not wrapped (NumPy casts silently)
+        return codec.strict_array(list(vals), codec.V2_TO_NP[t.datatype], t.datatype).reshape(shape)
+    except (ValueError, TypeError, OverflowError) as e:
+        raise InvalidRequest(f"{path}: contents.{field}: {e}", path=path) from None
 
 
 class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
@@ -129,6 +135,27 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
                                         inputs=[T(**t) for t in md["inputs"]], outputs=[T(**t) for t in md["outputs"]])
 
     async def ModelInfer(self, request, context):
+        try:
+            return await self._infer(request, context)
+        except ServiceError as e:
+            return await self._fail(context, e)
+
+    async def ModelStreamInfer(self, request_iterator, context):
+        """Triton's stream: each request answered in order by its response or its error (error_message;
+        the stream goes on). A wrong API key ends the stream as it ends a call."""
+        try:
+            self._check_key(context)
+        except ServiceError as e:
+            await self._fail(context, e)
+            return
+        async for request in request_iterator:
+            try:
+                yield pb.ModelStreamInferResponse(infer_response=await self._infer(request, context))
+            except ServiceError as e:
+                yield pb.ModelStreamInferResponse(error_message=e.public_message)
+
+    async def _infer(self, request, context) -> pb.ModelInferResponse:
+        """One inference; ServiceError for the caller to answer (a call aborts, a stream sends it on)."""
         admission = None
         host = client_shm.grpc_peer_host(context.peer())
         io = client_shm.RegionIO(self.regions, host)
@@ -144,16 +171,18 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             if remaining is not None:
                 own = req.deadline_s if req.deadline_s is not None else self.settings.default_deadline_s
                 req.deadline_s = max(1e-3, min(own, remaining))
+            for i, o in enumerate(request.outputs):
+                check_output_params(o.parameters, f"outputs[{i}] ({o.name})")
             wanted = [(o.name, True, param_dict(o.parameters) if "shared_memory_region" in o.parameters else None)
                       for o in request.outputs] or None
             check_outputs(model, wanted)
             res = await self.core.run(req, admission)
             outs = place_outputs(select_outputs(model, res.outputs, wanted, True), io)
-        except ServiceError as e:
-            return await self._fail(context, e)
+        except ServiceError:
+            raise
         except Exception as e:  # noqa: BLE001 - never UNKNOWN with Python's text: INTERNAL, and logged
             log.exception("internal error in ModelInfer")
-            return await self._fail(context, Internal(f"{type(e).__name__}: {e}"))
+            raise Internal(f"{type(e).__name__}: {e}") from None
         finally:
             if admission is not None:
                 admission.release()
@@ -170,6 +199,31 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
                 continue
             resp.raw_output_contents.append(bytes(codec.tensor_to_bytes(a)))
         return resp
+
+    async def RepositoryIndex(self, request, context):
+        try:
+            self._check_key(context)
+            index = self.repo.index()
+        except ServiceError as e:
+            return await self._fail(context, e)
+        M = pb.RepositoryIndexResponse.ModelIndex
+        return pb.RepositoryIndexResponse(models=[M(**m) for m in index if not request.ready or m["state"] == "READY"])
+
+    async def _repository(self, request, context, action: str):
+        try:
+            self._check_key(context)
+            check_repository_params({k: None for k in request.parameters}, action, "parameters")
+            (self.repo.load if action == "load" else self.repo.unload)(request.model_name)
+        except ServiceError as e:
+            return await self._fail(context, e)
+
+    async def RepositoryModelLoad(self, request, context):
+        await self._repository(request, context, "load")
+        return pb.RepositoryModelLoadResponse()
+
+    async def RepositoryModelUnload(self, request, context):
+        await self._repository(request, context, "unload")
+        return pb.RepositoryModelUnloadResponse()
 
     async def _shm(self, context, fn, *args):
         """A registry call with the peer's address; a refusal aborts with the error's status."""

@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse, Response
 
 from . import client_shm, codec
 from .core import Core
-from .errors import InvalidRequest, Overloaded, ServiceError, Unauthorized, http_status
+from .errors import InvalidRequest, NotImplementedFeature, Overloaded, ServiceError, Unauthorized, http_status
 from .http_app import BIG, AsgiBody, ClientGone, discard_body, read_body, run_watching
 from .jobs import request_client
 from .repository import Model, ModelRepository, check_inputs
@@ -32,6 +32,10 @@ from .settings import Settings
 
 log = logging.getLogger("gradserve.oip")
 EXTENSIONS = ["binary_tensor_data", "model_repository", "umbridge", "system_shared_memory"]
+# Triton's extensions a stock client may call that this server does not have: refused by name (501), never
+# "model 'stats' is not loaded" (GET /v2/models/stats read as a model's metadata)
+NO_STATISTICS = ("the statistics extension is not supported by this server (extensions: "
+                 f"{', '.join(EXTENSIONS)}); its counts and latencies are in the Prometheus metrics, GET /metrics")
 INPUT_PARAMS = {"binary_data_size", *client_shm.SHM_PARAMS}
 OUTPUT_PARAMS = {"binary_data", *client_shm.SHM_PARAMS}
 
@@ -43,9 +47,14 @@ def server_version() -> str:
         return "0"
 
 
+def v2_body(e: ServiceError) -> dict:
+    """The V2 error body (also what the app answers on /v2 for what no route answers: service.model_api)."""
+    return {"error": e.public_message}
+
+
 def v2_error(e: ServiceError) -> JSONResponse:
     headers = {"Retry-After": str(e.retry_after)} if e.retry_after is not None else {}
-    return JSONResponse({"error": e.public_message}, status_code=http_status(e.code), headers=headers)
+    return JSONResponse(v2_body(e), status_code=http_status(e.code), headers=headers)
 
 
 def key_checker(settings: Settings):
@@ -115,14 +124,37 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
         for i, o in enumerate(head["outputs"]):
             if not isinstance(o, dict) or not isinstance(o.get("name"), str):
                 raise InvalidRequest("each requested output needs a name", path=f"$.outputs[{i}]")
-            extra = set(o.get("parameters") or {}) - OUTPUT_PARAMS if isinstance(o.get("parameters"), dict) else set()
-            if extra:
-                raise InvalidRequest(f"unsupported output parameters {sorted(extra)} (e.g. classification): "
-                                     "the outputs are tensors", path=f"$.outputs[{i}].parameters")
+            if isinstance(o.get("parameters"), dict):
+                check_output_params(o["parameters"], f"$.outputs[{i}].parameters")
             b = _flag(o.get("parameters"), "binary_data", f"$.outputs[{i}].parameters")
             shm = o["parameters"] if client_shm.params_of(o.get("parameters"), f"$.outputs[{i}]") else None
             outs.append((o["name"], binary if b is None else b, shm))
     return tensors, outs, binary, head.get("id")
+
+
+def check_repository_params(params, action: str, path: str) -> None:
+    """A load / unload request's parameters (HTTP and gRPC): Triton's load overrides (`config`, `file:<path>`)
+    are refused by name, never ignored (the client would believe its config applied: a model's config is its
+    folder's config.json); unload's `unload_dependents` is accepted (no model here has dependents)."""
+    if params is None:
+        return
+    if not isinstance(params, dict):
+        raise InvalidRequest("parameters must be an object", path=path)
+    extra = sorted(set(params) - ({"unload_dependents"} if action == "unload" else set()))
+    if extra:
+        raise InvalidRequest(f"{action} parameters {extra} are not supported: a model is its repository folder "
+                             "(graph.json, config.json) as it is; edit it there and load again", path=path)
+
+
+def check_output_params(params, path: str) -> None:
+    """A requested output's parameters, HTTP and gRPC alike: the classification extension (Triton's
+    class_count) and any other unknown one are refused, never ignored (the client would read a tensor as
+    class labels)."""
+    extra = set(params) - OUTPUT_PARAMS
+    if extra:
+        raise InvalidRequest(f"unsupported output parameters {sorted(extra)}: the classification extension is not "
+                             "supported (the outputs are tensors)" if "classification" in extra else
+                             f"unsupported output parameters {sorted(extra)}", path=path)
 
 
 def check_outputs(model: Model, wanted: list | None) -> None:
@@ -258,30 +290,49 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
 
     infer = infer_handler(settings, core, repo)
 
+    async def statistics(name: str | None = None, version: str | None = None):
+        return v2_error(NotImplementedFeature(NO_STATISTICS))
+
+    r.add_api_route("/v2/models/stats", statistics, methods=["GET"], summary="Statistics (not supported)")
     for prefix in ("/v2/models/{name}", "/v2/models/{name}/versions/{version}"):
         r.add_api_route(prefix, metadata, methods=["GET"], summary="Model metadata")
         r.add_api_route(prefix + "/ready", ready, methods=["GET"], summary="Model readiness")
         r.add_api_route(prefix + "/config", config, methods=["GET"], summary="Model configuration")
         r.add_api_route(prefix + "/infer", infer, methods=["POST"], summary="Inference (derivatives of the model)")
+        r.add_api_route(prefix + "/stats", statistics, methods=["GET"], summary="Statistics (not supported)")
+
+    async def json_object(request: Request, what: str) -> dict:
+        body = await read_body(request, settings.max_body_bytes)
+        head = codec.loads(body)[0] if body.strip() else {}  # (stock clients send no body when nothing is set)
+        if not isinstance(head, dict):
+            raise InvalidRequest(f"the {what} request must be a JSON object", path="$")
+        return head
 
     @r.post("/v2/repository/index", operation_id="v2_repository_index")
-    async def index():
+    async def index(request: Request):
         try:
-            return repo.index()
+            ready = _flag(await json_object(request, "index"), "ready", "$")
+            return [m for m in repo.index() if not ready or m["state"] == "READY"]
         except ServiceError as e:
             return v2_error(e)
 
+    async def repository_params(request: Request, action: str) -> None:
+        head = await json_object(request, action)
+        check_repository_params(head.get("parameters"), action, "$.parameters")
+
     @r.post("/v2/repository/models/{name}/load", operation_id="v2_repository_load")
-    async def load(name: str):
+    async def load(name: str, request: Request):
         try:
+            await repository_params(request, "load")
             repo.load(name)
         except ServiceError as e:
             return v2_error(e)
         return {}
 
     @r.post("/v2/repository/models/{name}/unload", operation_id="v2_repository_unload")
-    async def unload(name: str):
+    async def unload(name: str, request: Request):
         try:
+            await repository_params(request, "unload")
             repo.unload(name)
         except ServiceError as e:
             return v2_error(e)

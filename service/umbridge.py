@@ -31,7 +31,34 @@ from .oip_http import key_checker
 from .repository import Model, ModelRepository
 from .settings import Settings
 
-SUPPORT = {"Evaluate": True, "Gradient": True, "ApplyJacobian": True, "ApplyHessian": True}
+DERIVATIVES = ("Gradient", "ApplyJacobian", "ApplyHessian")
+
+
+def support(model: Model) -> dict:
+    """ModelInfo's support, the model's for every outWrt / inWrt: Evaluate unless a tensor is complex (UM-Bridge
+    vectors are real); the derivatives when every input and output is floating-point (an integer or boolean
+    one has no derivative)."""
+    kinds = {np.dtype(v.dtype).kind for v in [*model.parsed.inputs, *model.parsed.flat_outputs]}
+    return {"Evaluate": "c" not in kinds, **{op: kinds <= {"f"} for op in DERIVATIVES}}
+
+
+def check_support(model: Model, op: str) -> None:
+    if not support(model)[op]:
+        why = "a complex input or output (UM-Bridge vectors are real)" if op == "Evaluate" else \
+            "an input or output that is not floating-point (integer, boolean and complex ones have no derivative here)"
+        raise UMError("UnsupportedFeature", f"model {model.name!r} does not support {op}: it has {why}; its support: "
+                      "POST /ModelInfo")
+
+
+def device_of(body: dict, model: Model) -> str:
+    """The device of the body's config (the one configuration a model here takes), else the model's."""
+    config = body.get("config") or {}
+    if not isinstance(config, dict) or set(config) - {"device"}:
+        raise UMError("InvalidInput", "config may only hold \"device\"")
+    device = config.get("device", model.device)
+    if not isinstance(device, str):  # (a dict here once reached the pools' device lookup: a 500)
+        raise UMError("InvalidInput", 'config "device" must be a device name such as "cpu"')
+    return device
 
 
 class UMError(InvalidRequest):
@@ -40,10 +67,18 @@ class UMError(InvalidRequest):
         self.kind = kind
 
 
-def um_error(e: ServiceError) -> JSONResponse:
+def um_body(e: ServiceError) -> dict:
+    """UM-Bridge's error body (also what the app answers on /umbridge for what no route answers:
+    service.model_api). No such route: an UnsupportedFeature (the umbridge client's shared-memory probe,
+    /TestShMem, is one)."""
     status = http_status(e.code)
-    kind = getattr(e, "kind", None) or ("InvalidInput" if status < 500 else "ModelError")
-    return JSONResponse({"error": {"type": kind, "message": e.public_message}}, status_code=status)
+    kind = getattr(e, "kind", None) or ("UnsupportedFeature" if e.code in ("not_found", "method_not_allowed") else
+                                        "InvalidInput" if status < 500 else "ModelError")
+    return {"error": {"type": kind, "message": e.public_message}}
+
+
+def um_error(e: ServiceError) -> JSONResponse:
+    return JSONResponse(um_body(e), status_code=http_status(e.code))
 
 
 def um_output(output: list) -> Response:
@@ -87,12 +122,7 @@ class Call:
             raise UMError("InvalidInput", f"input must be a list of {len(self.ins)} vectors (one per model input)")
         self.x = [self.tensor(_vector(v, math.prod(a.shape), f"input[{i}]"), a) for i, (v, a) in
                   enumerate(zip(raw, self.ins))]
-        config = body.get("config") or {}
-        if not isinstance(config, dict) or set(config) - {"device"}:
-            raise UMError("InvalidInput", "config may only hold \"device\"")
-        self.device = config.get("device", model.device)
-        if not isinstance(self.device, str):  # (a dict here once reached the pools' device lookup: a 500)
-            raise UMError("InvalidInput", 'config "device" must be a device name such as "cpu"')
+        self.device = device_of(body, model)
 
     @staticmethod
     def tensor(vec: np.ndarray, aval) -> np.ndarray:
@@ -151,15 +181,16 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
     @r.post("/ModelInfo")
     async def model_info(request: Request):
         try:
-            await body_and_model(request)
+            _, m = await body_and_model(request)
         except ServiceError as e:
             return um_error(e)
-        return {"support": SUPPORT}
+        return {"support": support(m)}
 
     @r.post("/InputSizes")
     async def input_sizes(request: Request):
         try:
-            _, m = await body_and_model(request)
+            body, m = await body_and_model(request)
+            device_of(body, m)  # a config Evaluate would refuse is refused here too
         except ServiceError as e:
             return um_error(e)
         return {"inputSizes": sizes(m.parsed.inputs)}
@@ -167,7 +198,8 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
     @r.post("/OutputSizes")
     async def output_sizes(request: Request):
         try:
-            _, m = await body_and_model(request)
+            body, m = await body_and_model(request)
+            device_of(body, m)  # a config Evaluate would refuse is refused here too
         except ServiceError as e:
             return um_error(e)
         return {"outputSizes": sizes(m.parsed.flat_outputs)}
@@ -177,6 +209,7 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
             admission = None
             try:
                 body, m = await body_and_model(request)
+                check_support(m, op)  # (before the body's inputs: UM-Bridge's conformance suite sends none)
                 req, pick = plan(op, Call(core, m, body))
                 req.client = request_client(core, request)  # (service.pools: fair among clients)
                 admission = core.admit(req.client)

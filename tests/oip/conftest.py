@@ -7,6 +7,9 @@ from e2e.server import Server
 
 from .models import write_repository
 
+# third-party suites run against our server by their own pytest (e.g. test_umbridge_conformity.py), not collected here
+collect_ignore = ["third_party"]
+
 
 @pytest.fixture(scope="session")
 def repo_dir(tmp_path_factory):

@@ -29,6 +29,18 @@ def logpost_net() -> dict:
     return graph_to_json(gb.build(gb.mul(gb.sum(gb.mul(d, d)), gb.scalar(-0.5, "float64"))))
 
 
+DTYPES = ("int8", "int16", "int32", "int64", "uint8", "float16", "bool")
+
+
+def dtypes_net(dtypes=DTYPES) -> dict:
+    """One (2, 3) input of each dtype (by default every one but float32/64 the engine has); outputs x + x
+    each (bool: not x)."""
+    gb = GraphBuilder("dtypes")
+    xs = [gb.input((2, 3), dt, name=dt) for dt in dtypes]
+    return graph_to_json(gb.build(tuple(gb.logical_not(x) if dt == "bool" else gb.add(x, x)
+                                        for x, dt in zip(xs, dtypes))))
+
+
 MODELS = {
     "seed_grad": (matmul_net(), {"kind": "grad"}),
     "seed_grad_all": (matmul_net(), {"kind": "grad", "get_all": True}),
@@ -41,6 +53,8 @@ MODELS = {
     "um": (um_net(), {"kind": "eval"}),
     "logpost": (logpost_net(), {"kind": "grad"}),
     "slow": (slow_net(256, 100), {"kind": "eval"}),
+    "dtypes": (dtypes_net(), {"kind": "eval"}),
+    "narrow_ints": (dtypes_net(("int8", "uint8")), {"kind": "eval"}),  # (gRPC's typed contents: no FP16 input)
 }
 
 

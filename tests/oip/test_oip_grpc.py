@@ -65,3 +65,29 @@ def test_grpc_errors_carry_status_and_message(triton):
     with pytest.raises(InferenceServerException) as e:
         infer(triton, "seed_grad", {"x": X, "y": X})
     assert e.value.status() == "StatusCode.INVALID_ARGUMENT" and "input 'y'" in e.value.message()
+
+
+def test_typed_contents_out_of_a_narrow_range_are_refused_not_wrapped(server):
+    """int_contents / uint_contents carry INT8 / UINT8 in 32 bits: 300 was read as 44 (NumPy wraps)."""
+    import grpc
+    from tritonclient.grpc import service_pb2 as opb, service_pb2_grpc as opb_grpc  # (tritonclient's: one proto)
+
+    def call(i8: list, u8: list, raw: bool = False):
+        req = opb.ModelInferRequest(model_name="narrow_ints")
+        req.inputs.add(name="int8", datatype="INT8", shape=[2, 3]).contents.int_contents.extend(i8)
+        req.inputs.add(name="uint8", datatype="UINT8", shape=[2, 3]).contents.uint_contents.extend(u8)
+        if raw:
+            req.raw_input_contents.extend([np.int8(i8).tobytes(), np.uint8(u8).tobytes()])
+        with grpc.insecure_channel(server.grpc_target) as ch:
+            return opb_grpc.GRPCInferenceServiceStub(ch).ModelInfer(req, timeout=60)
+
+    r = call([1, -2, 3, 4, 5, -6], [1, 2, 3, 4, 5, 100])
+    assert np.frombuffer(r.raw_output_contents[0], np.int8).tolist() == [2, -4, 6, 8, 10, -12]
+    assert np.frombuffer(r.raw_output_contents[1], np.uint8).tolist() == [2, 4, 6, 8, 10, 200]
+    for i8, u8, says in [([300, 0, 0, 0, 0, 0], [0] * 6, "out of the range of INT8"),
+                         ([0] * 6, [256, 0, 0, 0, 0, 0], "out of the range of UINT8")]:
+        with pytest.raises(grpc.RpcError) as e:
+            call(i8, u8)
+        assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and says in e.value.details(), e.value.details()
+    with pytest.raises(grpc.RpcError, match="send one or the other"):  # both representations: the spec forbids it
+        call([1] * 6, [1] * 6, raw=True)

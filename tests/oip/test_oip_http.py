@@ -156,13 +156,17 @@ def test_api_keys_guard_the_model_protocols(tmp_path, repo_dir):
                env={"GRADSERVE_MODEL_REPOSITORY": str(repo_dir), "GRADSERVE_CPU_WORKERS": "1",
                     "GRADSERVE_API_KEYS": "k1"})
     try:
-        assert httpx.get(s.url + "/v2/models/seed_grad").status_code == 401
-        assert httpx.get(s.url + "/umbridge/Info").status_code == 401
+        r = httpx.get(s.url + "/v2/models/seed_grad")  # in each protocol's error form (the clients print it)
+        assert r.status_code == 401 and "missing or wrong API key" in r.json()["error"]
+        r = httpx.get(s.url + "/umbridge/Info")
+        assert r.status_code == 401 and r.json()["error"]["type"] == "InvalidInput"
         c = httpclient.InferenceServerClient(s.url.removeprefix("http://"))
         r = infer_with_headers(c, {"Authorization": "Bearer k1"})
         np.testing.assert_allclose(r.as_numpy("d/dx"), DX, rtol=1e-6)
-        with pytest.raises(InferenceServerException):
+        with pytest.raises(InferenceServerException, match="missing or wrong API key"):
             infer_with_headers(c, {"Authorization": "Bearer wrong"})
+        with pytest.raises(InferenceServerException, match="missing or wrong API key"):
+            c.get_model_metadata("seed_grad")  # (a 401 from the route's dependency, not its handler)
         g = grpcclient.InferenceServerClient(s.grpc_target)
         with pytest.raises(InferenceServerException) as e:
             g.get_model_metadata("seed_grad")

@@ -86,3 +86,42 @@ def test_complex_models_are_refused_not_truncated():
     with pytest.raises(UMError, match="model 'cplx' has a complex128 output; UM-Bridge carries real vectors") as e:
         Call(None, model, {"input": [[1.0, 2.0]]})
     assert e.value.kind == "UnsupportedFeature"
+
+
+def test_config_passing_and_sizes_with_config(server, model):
+    """The client's config reaches every call: {"device": ...} is the one a model here takes; another key is
+    refused alike by the sizes and the operations (the client raises with the server's message)."""
+    out = model([X.tolist(), Y.tolist()], config={"device": "cpu"})
+    np.testing.assert_allclose(out[0], F[0], rtol=1e-12)
+    g = model.gradient(1, 0, [X.tolist(), Y.tolist()], SENS.tolist(), config={"device": "cpu"})
+    np.testing.assert_allclose(g, J[1][0] * SENS, rtol=1e-12)
+    assert model.get_input_sizes({"device": "cpu"}) == [3, 3] and model.get_output_sizes({"device": "cpu"}) == [3, 3]
+    with pytest.raises(Exception, match='InvalidInput: config may only hold "device"'):
+        model([X.tolist(), Y.tolist()], config={"tolerance": 1e-3})
+    with pytest.raises(Exception, match="unknown device 'tpu9'"):
+        model([X.tolist(), Y.tolist()], config={"device": "tpu9"})
+    r = httpx.post(server.url + "/umbridge/InputSizes", json={"name": "um", "config": {"tolerance": 1e-3}})
+    assert r.status_code == 400 and r.json()["error"]["type"] == "InvalidInput"
+
+
+def test_shared_memory_is_declined_and_the_client_falls_back_to_http(server):
+    """The client's shared-memory probe (POST /TestShMem) is an UnsupportedFeature here: it goes on over HTTP."""
+    m = umbridge.HTTPModel(server.url + "/umbridge", "um", use_shmem=True)
+    assert not m.supports_shmem()
+    np.testing.assert_allclose(m([X.tolist(), Y.tolist()])[1], F[1], rtol=1e-12)
+    r = httpx.post(server.url + "/umbridge/TestShMem", json={"name": "um"})
+    assert r.status_code == 404 and r.json()["error"]["type"] == "UnsupportedFeature"
+
+
+def test_support_is_the_models(server):
+    """Integer and boolean tensors have no derivative: ModelInfo says so and such a call is UnsupportedFeature."""
+    m = umbridge.HTTPModel(server.url + "/umbridge", "dtypes")
+    assert m.supports_evaluate() and not m.supports_gradient()
+    assert not m.supports_apply_jacobian() and not m.supports_apply_hessian()
+    x = [[1, -2, 3, 4, 5, -6]] * 6 + [[1, 0, 1, 0, 0, 1]]
+    out = m(x)
+    np.testing.assert_array_equal(out[0], [2, -4, 6, 8, 10, -12])
+    np.testing.assert_array_equal(out[6], [0, 1, 0, 1, 1, 0])
+    r = httpx.post(server.url + "/umbridge/ApplyJacobian", json={"name": "dtypes"})
+    assert r.status_code == 400 and r.json()["error"]["type"] == "UnsupportedFeature"
+    assert "does not support ApplyJacobian" in r.json()["error"]["message"]

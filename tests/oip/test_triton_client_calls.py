@@ -1,0 +1,208 @@
+"""The stock tritonclient calls beyond a plain inference, as their users make them, against a real server:
+the asyncio clients (HTTP and gRPC), gRPC's repository extension and inference stream, every V2 datatype
+(those the engine has, binary and JSON; those it has not, refused by name), and the extensions it has not
+(classification, statistics, Triton's trace / log settings) refused in errors the client can print.
+Expected values: NumPy on the inputs (x + x, not x) and the seed's hand-derived gradients."""
+from __future__ import annotations
+
+import asyncio
+import queue
+
+import httpx
+import numpy as np
+import pytest
+
+from e2e.helpers import X, Y
+
+import tritonclient.grpc as grpcclient  # the test extra: fail, never skip
+import tritonclient.grpc.aio as grpcaio
+import tritonclient.http as httpclient
+import tritonclient.http.aio as httpaio
+from tritonclient.utils import InferenceServerException
+
+from .models import DTYPES
+
+DX = [[4.51, 2.7, 3.6], [4.51, 2.7, 3.6]]
+CEILING = 60  # s: a stream's answer, on a loaded machine
+V2 = {"int8": "INT8", "int16": "INT16", "int32": "INT32", "int64": "INT64", "uint8": "UINT8", "float16": "FP16",
+      "bool": "BOOL"}
+A = np.array([[1, -2, 3], [4, 5, -6]])
+DTYPE_INPUTS = {dt: (A > 0) if dt == "bool" else (np.abs(A) if dt == "uint8" else A).astype(dt) for dt in DTYPES}
+
+
+@pytest.fixture(scope="module")
+def http(server):
+    c = httpclient.InferenceServerClient(server.url.removeprefix("http://"))
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def grpc_(server):
+    c = grpcclient.InferenceServerClient(server.grpc_target)
+    yield c
+    c.close()
+
+
+def seed_inputs(mod) -> list:
+    ins = [mod.InferInput("x", [2, 3], "FP32"), mod.InferInput("y", [3, 3], "FP32")]
+    ins[0].set_data_from_numpy(X)
+    ins[1].set_data_from_numpy(Y)
+    return ins
+
+
+# -- every datatype ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("client, binary", [("http", True), ("http", False), ("grpc", True)],
+                         ids=["http-binary", "http-json", "grpc"])
+def test_every_engine_datatype_round_trips(http, grpc_, client, binary):
+    c, mod = (http, httpclient) if client == "http" else (grpc_, grpcclient)
+    ins = []
+    for dt, a in DTYPE_INPUTS.items():
+        i = mod.InferInput(dt, [2, 3], V2[dt])
+        i.set_data_from_numpy(a, **({"binary_data": binary} if client == "http" else {}))
+        ins.append(i)
+    outs = [httpclient.InferRequestedOutput(f"out{k}", binary_data=binary) for k in range(len(DTYPES))] \
+        if client == "http" else None
+    r = c.infer("dtypes", ins, outputs=outs)
+    for k, (dt, a) in enumerate(DTYPE_INPUTS.items()):
+        got = r.as_numpy(f"out{k}")
+        want = ~a if dt == "bool" else a + a
+        assert got.dtype == want.dtype, (dt, got.dtype)
+        np.testing.assert_array_equal(got, want, err_msg=dt)
+
+
+@pytest.mark.parametrize("datatype, numpy_dtype, says", [
+    ("UINT16", np.uint16, "UINT16 is not supported (the engine has no uint16); send INT32"),
+    ("UINT32", np.uint32, "UINT32 is not supported (the engine has no uint32); send INT64"),
+    ("UINT64", np.uint64, "UINT64 is not supported (the engine has no uint64); send INT64"),
+    ("BYTES", np.object_, "BYTES tensors are not supported"),
+])
+@pytest.mark.parametrize("client", ["http", "grpc"])
+def test_datatypes_the_engine_has_not_are_refused_by_name(http, grpc_, client, datatype, numpy_dtype, says):
+    c, mod = (http, httpclient) if client == "http" else (grpc_, grpcclient)
+    i = mod.InferInput("x", [2, 3], datatype)
+    i.set_data_from_numpy(np.arange(6).reshape(2, 3).astype(numpy_dtype))
+    with pytest.raises(InferenceServerException) as e:
+        c.infer("seed_grad", [i, seed_inputs(mod)[1]])
+    assert says in e.value.message() and e.value.status() in ("400", "StatusCode.INVALID_ARGUMENT")
+
+
+def test_bf16_is_refused_by_name(server):
+    body = {"inputs": [{"name": "x", "shape": [1], "datatype": "BF16", "data": [1.0]}]}
+    r = httpx.post(server.url + "/v2/models/seed_grad/infer", json=body)
+    assert r.status_code == 400 and "BF16 is not supported" in r.json()["error"]
+
+
+# -- refusals a client can print ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("client", ["http", "grpc"])
+def test_classification_is_refused_not_ignored(http, grpc_, client):
+    c, mod = (http, httpclient) if client == "http" else (grpc_, grpcclient)
+    with pytest.raises(InferenceServerException, match="the classification extension is not supported"):
+        c.infer("seed_grad", seed_inputs(mod), outputs=[mod.InferRequestedOutput("d/dx", class_count=2)])
+
+
+def test_http_calls_of_absent_extensions_fail_with_a_message_the_client_prints(http, server):
+    """tritonclient builds its exception's text from {"error": "<message>"}: gradserve's own error object
+    made str(exception) raise TypeError for every route the server does not have."""
+    for call, status, says in [(lambda: http.get_inference_statistics("seed_grad"), "501", "statistics extension"),
+                               (lambda: http.get_inference_statistics(), "501", "statistics extension"),
+                               (http.get_trace_settings, "404", "Not Found"),
+                               (http.get_log_settings, "404", "Not Found"),
+                               (http.get_cuda_shared_memory_status, "404", "Not Found")]:
+        with pytest.raises(InferenceServerException) as e:
+            call()
+        assert e.value.status() == status and says in str(e.value), str(e.value)
+    r = httpx.get(server.url + "/v2/models/seed_grad/infer")  # a route's other method
+    assert r.status_code == 405 and r.json() == {"error": "Method Not Allowed"}
+
+
+def test_grpc_calls_of_absent_methods_are_unimplemented(grpc_):
+    for call in (lambda: grpc_.get_inference_statistics("seed_grad"), lambda: grpc_.get_model_config("seed_grad"),
+                 grpc_.get_trace_settings):
+        with pytest.raises(InferenceServerException) as e:
+            call()
+        assert e.value.status() == "StatusCode.UNIMPLEMENTED"
+
+
+# -- gRPC: repository extension, stream ------------------------------------------------------------------------------
+def test_grpc_repository_index_unload_load(grpc_):
+    index = {m.name: m.state for m in grpc_.get_model_repository_index().models}
+    assert index["seed_grad"] == "READY" and "seed_cube_eval" in index
+    grpc_.unload_model("seed_cube_eval")
+    try:
+        assert not grpc_.is_model_ready("seed_cube_eval")
+        index = {m.name: (m.state, m.reason) for m in grpc_.get_model_repository_index().models}
+        assert index["seed_cube_eval"] == ("UNAVAILABLE", "unloaded")
+        with pytest.raises(InferenceServerException, match="not loaded"):
+            grpc_.unload_model("seed_cube_eval")
+        with pytest.raises(InferenceServerException, match=r"load parameters \['config'\] are not supported"):
+            grpc_.load_model("seed_cube_eval", config='{"kind": "eval"}')
+    finally:
+        grpc_.load_model("seed_cube_eval")
+    assert grpc_.is_model_ready("seed_cube_eval")
+    with pytest.raises(InferenceServerException) as e:
+        grpc_.load_model("nope")
+    assert e.value.status() == "StatusCode.NOT_FOUND"
+
+
+def test_http_load_with_a_config_is_refused_not_ignored_and_index_takes_ready(http, server):
+    with pytest.raises(InferenceServerException, match=r"load parameters \['config'\] are not supported"):
+        http.load_model("seed_cube_eval", config='{"kind": "eval"}')
+    assert http.is_model_ready("seed_cube_eval")
+    http.unload_model("seed_cube_eval")
+    try:
+        ready = httpx.post(server.url + "/v2/repository/index", json={"ready": True}).json()
+        every = httpx.post(server.url + "/v2/repository/index").json()
+        assert "seed_cube_eval" not in {m["name"] for m in ready} and {"name": "seed_cube_eval", "version": "1",
+                                                                       "state": "UNAVAILABLE", "reason": "unloaded"} in every
+    finally:
+        http.load_model("seed_cube_eval")
+
+
+def test_grpc_stream_answers_each_request_in_order_errors_included(grpc_):
+    got: queue.Queue = queue.Queue()
+    grpc_.start_stream(callback=lambda result, error: got.put((result, error)))
+    try:
+        grpc_.async_stream_infer("seed_grad", seed_inputs(grpcclient), request_id="s1")
+        grpc_.async_stream_infer("nope", seed_inputs(grpcclient), request_id="s2")
+        grpc_.async_stream_infer("seed_grad", seed_inputs(grpcclient), request_id="s3")
+        answers = [got.get(timeout=CEILING) for _ in range(3)]
+    finally:
+        grpc_.stop_stream()
+    (r1, e1), (r2, e2), (r3, e3) = answers
+    assert e1 is None and r1.get_response().id == "s1"
+    np.testing.assert_allclose(r1.as_numpy("d/dx"), DX, rtol=1e-6)
+    assert r2 is None and "model 'nope' is not loaded" in e2.message()
+    assert e3 is None and r3.get_response().id == "s3"
+
+
+# -- the asyncio clients ---------------------------------------------------------------------------------------------
+def test_asyncio_clients(server):
+    async def run():
+        h = httpaio.InferenceServerClient(server.url.removeprefix("http://"))
+        g = grpcaio.InferenceServerClient(server.grpc_target)
+        try:
+            assert await h.is_server_ready() and await g.is_server_ready()
+            assert (await h.get_model_metadata("seed_grad"))["inputs"][0]["name"] == "x"
+            assert (await g.get_model_metadata("seed_grad")).inputs[0].name == "x"
+            assert "seed_grad" in {m["name"] for m in await h.get_model_repository_index()}
+            assert "seed_grad" in {m.name for m in (await g.get_model_repository_index()).models}
+            rh = await h.infer("seed_grad", seed_inputs(httpclient), request_id="a1")
+            rg = await g.infer("seed_grad", seed_inputs(grpcclient), request_id="a2")
+            assert rh.get_response()["id"] == "a1" and rg.get_response().id == "a2"
+
+            async def requests():
+                for rid in ("q1", "q2"):
+                    yield {"model_name": "seed_grad", "inputs": seed_inputs(grpcclient), "request_id": rid}
+            streamed = [(r.get_response().id, e) async for r, e in g.stream_infer(requests())]
+            with pytest.raises(InferenceServerException, match="not loaded"):
+                await h.infer("nope", seed_inputs(httpclient))
+            return rh.as_numpy("d/dx"), rg.as_numpy("d/dx"), streamed
+        finally:
+            await h.close()
+            await g.close()
+
+    a, b, streamed = asyncio.run(asyncio.wait_for(run(), CEILING))
+    np.testing.assert_allclose(a, DX, rtol=1e-6)
+    np.testing.assert_allclose(b, DX, rtol=1e-6)
+    assert streamed == [("q1", None), ("q2", None)]
