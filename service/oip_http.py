@@ -293,13 +293,15 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
     async def statistics(name: str | None = None, version: str | None = None):
         return v2_error(NotImplementedFeature(NO_STATISTICS))
 
-    r.add_api_route("/v2/models/stats", statistics, methods=["GET"], summary="Statistics (not supported)")
+    # routes only so a stock client's statistics call gets a clear 501 naming what to use instead; not
+    # operations of this API, so they stay out of the OpenAPI schema
+    r.add_api_route("/v2/models/stats", statistics, methods=["GET"], include_in_schema=False)
     for prefix in ("/v2/models/{name}", "/v2/models/{name}/versions/{version}"):
         r.add_api_route(prefix, metadata, methods=["GET"], summary="Model metadata")
         r.add_api_route(prefix + "/ready", ready, methods=["GET"], summary="Model readiness")
         r.add_api_route(prefix + "/config", config, methods=["GET"], summary="Model configuration")
         r.add_api_route(prefix + "/infer", infer, methods=["POST"], summary="Inference (derivatives of the model)")
-        r.add_api_route(prefix + "/stats", statistics, methods=["GET"], summary="Statistics (not supported)")
+        r.add_api_route(prefix + "/stats", statistics, methods=["GET"], include_in_schema=False)
 
     async def json_object(request: Request, what: str) -> dict:
         body = await read_body(request, settings.max_body_bytes)

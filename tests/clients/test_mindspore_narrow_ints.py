@@ -8,12 +8,13 @@ import gradserve as gs
 from gradserve import Tensor, ops
 
 NARROW = [(np.int8, gs.int8), (np.int16, gs.int16), (np.uint8, gs.uint8)]
+MS_NAMES = {np.int8: "Int8", np.int16: "Int16", np.uint8: "UInt8"}  # str(mindspore.int8) ... in MindSpore 2.10
 
 
 @pytest.mark.parametrize("npt, mst", NARROW)
 def test_narrow_ints_keep_their_dtype(fake, npt, mst):
     t = Tensor(np.array([1, 2, 3], npt))
-    assert t.dtype == mst and str(mst) == npt.__name__.capitalize()
+    assert t.dtype == mst and str(mst) == MS_NAMES[npt]
     assert Tensor([1, 2], mst).asnumpy().dtype == npt
     out = ops.cast(Tensor(np.array([1.7, 2.2], np.float32)), mst)
     assert out.dtype == mst
