@@ -49,7 +49,7 @@ def _nary(b, e, ins, batched, size):
     return b.emit(e.op, [_lift(b, x, rank) if bt else x for x, bt in zip(ins, batched)], e.attrs)
 
 
-@_rule("svd", "cholesky", "matrix_inverse", "slogdet", "lu", "lu_pivots_to_permutation", "qr", "eigh")
+@_rule("svd", "cholesky", "matrix_inverse", "slogdet", "lu", "lu_pivots_to_permutation", "qr", "eigh", "eig")
 def _leading_batch(b, e, ins, batched, size):  # an op on the last two axes: the batch is one more leading axis
     return b.emit(e.op, ins, e.attrs)
 

@@ -433,9 +433,25 @@ def test_grad_of_vmapped_conv_with_per_example_weights():
                 np.testing.assert_allclose(gk, wk, rtol=1e-11, atol=1e-12, err_msg=f"{name} {axes}")
 
 
-# Ops vmap still unrolls (one slice per example: right, but the graph grows with the batch): none
-# (custom_vjp falls back per example only when a parameter its rule reads is itself batched).
-UNROLLED: set[str] = set()
+# Ops vmap still unrolls (one slice per example: right, but the graph grows with the batch): only
+# linear_sum_assignment, whose solver takes one cost matrix at a time (custom_vjp falls back per example
+# only when a parameter its rule reads is itself batched).
+UNROLLED: set[str] = {"linear_sum_assignment"}
+
+
+def test_vmapped_eig_is_per_example_eig_without_unrolling():
+    """eig works on the last two axes, so a batch is one more leading axis (as eigh); expected: NumPy's
+    eig per example (eigenvalue order is LAPACK's for each matrix, the same batched or not)."""
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((4, 3, 3))
+    gb = GraphBuilder("eig1")
+    g = gb.build(list(gb.emit("eig", [gb.input((3, 3), "float64", "a")], {})))
+    got_w, got_v = evaluate(vmap_graph(g, 4), A)
+    for k in range(4):
+        want_w, want_v = np.linalg.eig(A[k])
+        np.testing.assert_allclose(got_w[k], want_w, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got_v[k], want_v, rtol=1e-12, atol=1e-12)
+    assert len(lower(vmap_graph(g, 4)).eqns) == len(lower(vmap_graph(g, 8)).eqns)  # not unrolled
 
 
 def test_every_op_with_a_vjp_has_a_batching_rule():
