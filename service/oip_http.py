@@ -292,9 +292,7 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
 
     async def statistics(name: str | None = None, version: str | None = None):
         return v2_error(NotImplementedFeature(NO_STATISTICS))
-
-    # routes only so a stock client's statistics call gets a clear 501 naming what to use instead; not
-    # operations of this API, so they stay out of the OpenAPI schema
+    # (a clear 501 for stock clients' statistics calls; no operation of this API, so not in the OpenAPI schema)
     r.add_api_route("/v2/models/stats", statistics, methods=["GET"], include_in_schema=False)
     for prefix in ("/v2/models/{name}", "/v2/models/{name}/versions/{version}"):
         r.add_api_route(prefix, metadata, methods=["GET"], summary="Model metadata")
