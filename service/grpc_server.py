@@ -23,7 +23,6 @@ core is up and drains it before the core stops.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 import logging
 from contextlib import asynccontextmanager
@@ -37,6 +36,7 @@ from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from pydantic import ValidationError
 
+from .api_keys import key_ok
 from . import client_shm, codec, models
 from .core import Core, JobRequest, JobResult, drain_wait_s
 from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Internal, InvalidRequest,
@@ -256,8 +256,7 @@ class Servicer(pb_grpc.GradserveServicer):
             if k == "authorization":
                 auth = val if isinstance(val, str) else val.decode(errors="replace")
                 break
-        scheme, _, token = auth.partition(" ")
-        if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip().encode(), k) for k in self.keys):
+        if not key_ok(auth, self.keys):
             raise Unauthorized("missing or wrong API key: send metadata authorization: Bearer <key>")
 
     def _client(self, context) -> str:

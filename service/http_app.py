@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import hmac
 import logging
 import time
 from contextlib import asynccontextmanager
@@ -25,6 +24,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from .api_keys import key_ok
 from . import client_shm, client_shm_http, codec, docs_assets, examples, head_memo, models, onnx_graphs, shm, timeline
 from .core import Core, JobRequest
 from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, request_client, offload, request_id, validate, validation_error
@@ -67,15 +67,6 @@ def job_headers(raw: list) -> dict[bytes, str]:
         if k in _JOB_HEADERS and k not in out:
             out[k] = v.decode("latin-1")
     return out
-
-
-def key_ok(authorization: str | None, keys: list[bytes]) -> bool:
-    """`Authorization: Bearer <key>` names one of `keys` (each compared in constant time)."""
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer":
-        return False
-    t = token.strip().encode()
-    return any([hmac.compare_digest(t, k) for k in keys])  # a list, not any(genexpr): every key is compared
 
 
 def unauthorized() -> Unauthorized:

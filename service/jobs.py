@@ -16,6 +16,7 @@ from typing import Any, Callable
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from .api_keys import bearer_token
 from . import models
 from .core import Core, JobRequest, JobResult
 from .errors import InvalidRequest, ServiceError
@@ -84,7 +85,7 @@ def client_of(core: Core, authorization: str | None, host: str | None) -> str:
     itself anything, so only what it cannot choose counts.) The key as the auth check reads it: the token after
     the scheme, stripped (every spelling it accepts, "bearer   k" too, is the one client of key k)."""
     if authorization and core.settings.api_key_list:  # (no header: the key list is not parsed, every job)
-        token = authorization.partition(" ")[2].strip()
+        token = bearer_token(authorization) or ""
         return "key:" + hashlib.sha256(token.encode(errors="replace")).hexdigest()[:16]
     return "host:" + (host or "")
 

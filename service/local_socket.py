@@ -194,7 +194,8 @@ def install(app, listener: UnixListener | None) -> None:
     """GET /v1/local: the socket, for peers on this host (API keys checked as on every /v1 route)."""
     from fastapi.responses import JSONResponse
 
-    from .http_app import key_ok, unauthorized
+    from .api_keys import key_ok
+    from .http_app import unauthorized
 
     async def local(request):  # (a plain route: the app's Request, no FastAPI dependency solving)
         keys = getattr(app, "keys", None)

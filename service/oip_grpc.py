@@ -6,11 +6,11 @@ tensors come from raw_input_contents (or the typed contents), the inference is t
 """
 from __future__ import annotations
 
-import hmac
 import logging
 
 import numpy as np
 
+from .api_keys import key_ok
 from . import client_shm, codec
 from .core import Core
 from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
@@ -96,8 +96,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
         if not self.keys:
             return
         md = dict(context.invocation_metadata() or ())
-        scheme, _, token = str(md.get("authorization", "")).partition(" ")
-        if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip().encode(), k) for k in self.keys):
+        if not key_ok(str(md.get("authorization", "")), self.keys):
             raise Unauthorized("missing or wrong API key: send metadata authorization: Bearer <key>")
 
     async def _fail(self, context, e: ServiceError):

@@ -14,7 +14,6 @@ status of the error's code (service.errors), which stock clients print.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 from importlib import metadata as _metadata
 from typing import Any
@@ -22,6 +21,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
+from .api_keys import key_ok
 from . import client_shm, codec
 from .core import Core
 from .errors import InvalidRequest, NotImplementedFeature, Overloaded, ServiceError, Unauthorized, http_status
@@ -64,8 +64,7 @@ def key_checker(settings: Settings):
     async def check(request: Request) -> None:
         if not keys:
             return
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.strip().encode(), k) for k in keys):
+        if not key_ok(request.headers.get("authorization"), keys):
             raise Unauthorized("missing or wrong API key: send Authorization: Bearer <key>")
     return check
 

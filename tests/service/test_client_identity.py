@@ -5,7 +5,7 @@ and the derivation share count by) is its API key, not the header's spelling: th
 header): one key holder could rotate without end through identities the server accepts and take every share."""
 from types import SimpleNamespace
 
-from service.http_app import key_ok
+from service.api_keys import key_ok
 from service.jobs import client_of
 
 KEYS = ["k-one", "k-two"]
