@@ -1,6 +1,6 @@
 """What cutting W2's matrix products into the split's blocks costs in CPU (engine/backends/split_gemm.py).
 
-    python benchmarks/gemm_block_cost.py [--n 75] [--plan] [--together]
+    python benchmarks/gemm_block_cost.py [--n 75] [--plan] [--together] [--plan-blocks]
 
 Each block of a split product is one BLAS call, which packs again the operand the cut does not cut. Per
 product of W2 (as its plan computes them): the thread CPU of the whole product against its blocks as the
@@ -11,6 +11,7 @@ process CPU per run (every thread's) and per step that may split (a pair: both i
 each product whole on this thread (pinned to one core) alone, against the same call while a second thread
 (pinned to the other core) runs W2's other products whole in a loop: what a product costs when both cores
 compute, with no block cut and nothing re-packed (the floor of any two-thread schedule of whole products).
+--plan-blocks: W2's plan at 2 threads with 1 and 2 blocks per thread alternating, outputs compared bit for bit.
 CPU time, unlike wall time, stays readable on a loaded box. Not a test: nothing asserts a timing.
 """
 from __future__ import annotations
