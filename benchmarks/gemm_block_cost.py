@@ -1,6 +1,6 @@
 """What cutting W2's matrix products into the split's blocks costs in CPU (engine/backends/split_gemm.py).
 
-    python benchmarks/gemm_block_cost.py [--n 75] [--plan] [--together]
+    python benchmarks/gemm_block_cost.py [--n 75] [--plan] [--together] [--plan-blocks]
 
 Each block of a split product is one BLAS call, which packs again the operand the cut does not cut. Per
 product of W2 (as its plan computes them): the thread CPU of the whole product against its blocks as the
@@ -11,6 +11,7 @@ process CPU per run (every thread's) and per step that may split (a pair: both i
 each product whole on this thread (pinned to one core) alone, against the same call while a second thread
 (pinned to the other core) runs W2's other products whole in a loop: what a product costs when both cores
 compute, with no block cut and nothing re-packed (the floor of any two-thread schedule of whole products).
+--plan-blocks: W2's plan at 2 threads with 1 and 2 blocks per thread alternating, outputs compared bit for bit.
 CPU time, unlike wall time, stays readable on a loaded box. Not a test: nothing asserts a timing.
 """
 from __future__ import annotations
@@ -185,14 +186,61 @@ def plan_threads(n: int) -> None:
     print(f"  {one * 1e6:7.0f} us at 1 thread, {two * 1e6:7.0f} us at 2 ({two / one:.3f}x)  the other steps, summed")
 
 
+def plan_blocks(n: int) -> None:
+    """W2's plan at 2 threads, its products cut in 1 and 2 blocks per thread (split_gemm.BLOCKS_PER_THREAD)
+    alternating call by call (order alternating too), the caller and the split's helper pinned as a lent job:
+    process CPU and wall per run, medians; the outputs compared bit for bit (every block is one BLAS call on
+    aligned edges: the same bits either way where a split product has the whole product's)."""
+    from benchmarks import plan_bench
+    from engine.api import Engine
+    from engine.serialize import graph_from_json
+
+    doc, inputs, params = plan_bench.workloads()["W2"]
+    plan = Engine().plan(graph_from_json(doc))
+    split_gemm.set_threads(2)
+    plan_bench.pin_as_lent([split_gemm])
+    keep = split_gemm.BLOCKS_PER_THREAD
+    cpu: dict = {1: [], 2: []}
+    wall: dict = {1: [], 2: []}
+    want = None
+    try:
+        for i in range(n + 5):
+            for per in (1, 2) if i % 2 == 0 else (2, 1):
+                split_gemm.BLOCKS_PER_THREAD = per
+                c, t = time.process_time(), time.perf_counter()
+                out = plan.run_host(inputs, params)
+                t, c = time.perf_counter() - t, time.process_time() - c
+                flat = [np.array(o) for o in (out if isinstance(out, (list, tuple)) else [out])]
+                if want is None:
+                    want = flat
+                assert all(np.array_equal(a, b) for a, b in zip(flat, want)), "blocks changed the bits"
+                if i >= 5:
+                    cpu[per].append(c)
+                    wall[per].append(t)
+    finally:
+        split_gemm.BLOCKS_PER_THREAD = keep
+        split_gemm.set_threads(1)
+    for per in (1, 2):
+        print(f"W2's plan at 2 threads, {per} block(s) per thread: process CPU {np.median(cpu[per]) * 1e3:.2f} ms, "
+              f"wall {np.median(wall[per]) * 1e3:.2f} ms per run (median of {len(cpu[per])})")
+    print(f"1 / 2 blocks per thread: CPU {np.median(cpu[1]) / np.median(cpu[2]):.3f}x, "
+          f"wall {np.median(wall[1]) / np.median(wall[2]):.3f}x; outputs bit-identical")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=75)
     ap.add_argument("--plan", action="store_true", help="also W2's plan at 1 and 2 threads (needs two cores)")
     ap.add_argument("--together", action="store_true", help="only: each product whole, alone against while the "
                     "other core computes (needs two cores)")
+    ap.add_argument("--plan-blocks", action="store_true", help="only: W2's plan at 2 threads, 1 against 2 blocks "
+                    "per thread (needs two cores)")
     args = ap.parse_args()
     with threadpool_limits(1):  # BLAS at one thread, as in a worker
+        if args.plan_blocks:
+            sys.path[1:1] = [str(ROOT / "clients" / "python"), str(ROOT / "tests")]
+            plan_blocks(args.n)
+            return 0
         if args.together:
             together(args.n)
             return 0

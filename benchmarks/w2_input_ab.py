@@ -50,8 +50,11 @@ def main() -> int:
 
         clients = {n: gs.Client(s.url) for n, s in servers.items()}
         res: dict = {}
+        last_lent: dict = {}
         for mode in ("same_x", "new_x"):
-            rows: dict = {n: {"wall": [], "main": [], "workers": []} for n in servers}
+            # workers_lent: the workers' CPU of the calls lent a second core (a pool's lending verdict may differ
+            # between the servers on a loaded box: a one-thread run costs less CPU, and would mask a split change)
+            rows: dict = {n: {"wall": [], "main": [], "workers": [], "workers_lent": []} for n in servers}
             for i in range(2 * args.calls + 4 * len(servers)):
                 n = list(servers)[(i + i // len(servers)) % len(servers)]  # (the order alternates too)
                 context._client = clients[n]
@@ -62,12 +65,16 @@ def main() -> int:
                 gfn(xt)
                 wall = time.perf_counter() - t
                 s1 = servers[n].cpu_s()
+                lent = servers[n].jobs()["cores_lent"]  # (after s1: its CPU is no call's)
                 if i >= 4 * len(servers):  # regions sized, graph registered and compiled
                     rows[n]["wall"].append(wall)
                     rows[n]["main"].append(s1[0] - s0[0])
                     rows[n]["workers"].append(s1[1] - s0[1])
-            res[mode] = {n: {k: round(float(np.median(v)) * 1e3, 3) for k, v in r.items()} | {"n": len(r["wall"])}
-                         for n, r in rows.items()}
+                    if lent > last_lent.get(n, lent):
+                        rows[n]["workers_lent"].append(s1[1] - s0[1])
+                last_lent[n] = lent
+            res[mode] = {n: {k: round(float(np.median(v)) * 1e3, 3) if v else None for k, v in r.items()}
+                         | {"n": len(r["wall"]), "lent": len(r["workers_lent"])} for n, r in rows.items()}
             print(mode, json.dumps(res[mode]))
         for c in clients.values():
             c.close()

@@ -34,15 +34,25 @@ import numpy as np
 _GEMM_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
 _DOT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 BLOCK_WORK = 1 << 23  # multiply-adds in the smallest block: OpenBLAS's regular GEMM path (see above)
-BLOCKS_PER_THREAD = 2  # about: enough to balance threads of unequal speed, few enough that the operand
-# each block re-packs stays cheap (W2's products cut in 5 cost 1.1-1.2x one call's CPU time, in 8 1.3x)
+# Blocks per thread: each block is one BLAS call that packs again the operand it does not cut, so every
+# block more costs CPU on a CPU-bound box (W2's plan at 2 threads, process CPU interleaved call by call: 1 block
+# per thread 0.92-0.97x of 2; benchmarks/LOOPS_REPORT.md, "W2's split products in one block per thread").
+# The balance 2 per thread bought is small: the caller's first block is larger (SKEW) for the helper's late
+# start, a helper that wakes late leaves its block to the caller (the counter), and a caller waiting on a
+# helper another process pre-empted mid-block waits mostly for the pre-emption (a scheduler slice, ms), not
+# for the rest of the block (~1 ms of W2's largest product at 1 per thread, ~0.6 ms at 2)
+BLOCKS_PER_THREAD = 1
 # Block edges: OpenBLAS walks the output's rows in chunks of 3 x its N unroll (6, 12 or 24) and its
 # columns in micro-tiles of up to 16; edges on these multiples keep every element's summation order
 ROW_ALIGN, COL_ALIGN = 48, 16
 # aligned units moved from the last block to the first (the caller's; see _bounds). W2 at 2 threads, 4 x
 # 300-400 runs interleaved in one process at real-time priority (the box was loaded): 0 units 7.4-9.1 ms,
-# 1 unit 0.97-0.99x of that, 2 units 0.95-0.98x, 3 units 0.95-1.00x
-SKEW = 2
+# 1 unit 0.97-0.99x of that, 2 units 0.95-0.98x, 3 units 0.95-1.00x. That was at 2 blocks per thread, where
+# the counter then evened the threads' shares out; at 1 the skew sets the shares: the caller's share f that
+# ends both threads together, the helper starting ~50 us late and computing 5-10% slower, is ~0.53 for W2's
+# split products (f T = 1.075 (1 - f) T + 0.05 ms, T = 1.6-2.5 ms): 1 unit (fwd1 272 of 512 columns, dW1 432
+# of 784 rows); 2 would give the caller 56-61% and leave the helper idle at the end
+SKEW = 1
 # outputs of this many bytes or more go to np.matmul, not np.dot: NumPy's dot zeroes its output before it
 # calls GEMM (cblas_matrixproduct's memset), whose beta = 0 then overwrites it anyway: a pass over the output
 # that held 3.6% of the perf samples of W2's one-thread plan (benchmarks/LOOPS_REPORT.md, "W2's CPU per

@@ -142,7 +142,8 @@ def test_blocks_never_cut_k_and_are_large_and_aligned():
     # W2's first layer: columns (each block re-packs A, 256 x 784, not B, 784 x 512)
     # (the first block, the caller's, SKEW column tiles larger and the last as many smaller)
     skew = split_gemm.SKEW * split_gemm.COL_ALIGN
-    assert split_gemm.plan((256, 512), 784, 2) == (-1, [0, 128 + skew, 256 + skew, 384 + skew, 512])
+    assert split_gemm.plan((256, 512), 784, 2) == (-1, [0, 256 + skew, 512])  # one block per thread
+    assert split_gemm.plan((256, 512), 784, 4) == (-1, [0, 128 + skew, 256 + skew, 384 + skew, 512])
     assert split_gemm.plan((784, 512), 256, 2)[0] == -2  # its dW1 = x.T @ g1: rows
     cases = [((256, 512), 784), ((784, 512), 256), ((517, 333), 1031), ((3, 300, 300), 512), ((64, 4096), 288)]
     for shape, k in cases:
@@ -501,13 +502,19 @@ def test_a_layers_backward_products_run_as_one_split_in_the_program(threads):
     assert prog.program.source.count("_matmul_pair(") == 1
 
 
-def test_the_callers_first_block_is_the_largest_and_the_last_the_smallest():
+def test_the_callers_first_block_is_the_largest_and_the_last_the_smallest(monkeypatch):
     """The caller takes the first block at once, a helper (woken, operands cold in its cache) later: the
     blocks are skewed towards the first by SKEW aligned units where the last stays large enough; the
     blocks are taken largest first (LPT), so the caller's is the first taken."""
     for shape, k, align in (((256, 512), 784, split_gemm.COL_ALIGN), ((784, 512), 256, split_gemm.ROW_ALIGN)):
-        sizes = list(np.diff(split_gemm.plan(shape, k, 2)[1]))
-        assert sizes[0] == max(sizes) and sizes[-1] == min(sizes) and sizes[0] - sizes[1] == split_gemm.SKEW * align
+        for n in (2, 4):
+            bounds = split_gemm.plan(shape, k, n)[1]
+            with monkeypatch.context() as m:
+                m.setattr(split_gemm, "SKEW", 0)
+                even = split_gemm.plan(shape, k, n)[1]
+            sizes = list(np.diff(bounds))
+            assert sizes[0] == max(sizes) and sizes[-1] == min(sizes), (shape, n, bounds)
+            assert bounds[1:-1] == [e + split_gemm.SKEW * align for e in even[1:-1]], (shape, n, bounds, even)
     rng = np.random.default_rng(7)
     a, b = _rand(rng, (256, 784), "float64"), _rand(rng, (784, 512), "float64")
     axis, bounds = split_gemm.plan((256, 512), 784, 2)
