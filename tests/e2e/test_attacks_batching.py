@@ -7,6 +7,7 @@ cannot pin down (a member's deadline passing while its batch runs, a batch that 
 caller is gone) is attacked against a stand-in pool in tests/service/test_batching_members.py."""
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -116,3 +117,50 @@ def test_batches_hold_one_clients_jobs_and_their_admission_places(batching):
     assert all(t.get("batch", 1) <= 3 for who, t in timings.items() if who[0] == "k1"), timings
     assert "batch" not in timings[("k2", 3)], timings  # alone: nothing of k1's in it
     assert held >= 2, f"jobs waiting for their batch held no admission place (at most {held} seen)"
+
+
+def test_batched_members_write_only_their_own_shared_memory_output(batching, tmp_path):
+    """Two batched jobs, each naming its own place in one registered region (shared_memory_output): each place
+    holds exactly its job's per-example gradient and no byte outside the two places changes (a batch job has
+    no out_target: the server writes each member's slice where that member asked)."""
+    name = f"batchtest_{os.getpid()}_{time.monotonic_ns()}"
+    path = os.path.join("/dev/shm", name)
+    with open(path, "wb") as f:
+        f.write(b"\xab" * 4096)
+    try:
+        r = httpx.post(f"{batching.url}/v2/systemsharedmemory/region/mine/register", timeout=60,
+                       headers={"Authorization": "Bearer k1"}, json={"key": "/" + name, "offset": 0, "byte_size": 4096})
+        assert r.status_code == 200, r.text
+        xs = [np.random.default_rng(20 + i).normal(size=3).astype(np.float32) for i in range(2)]
+        places = (0, 1024)  # each job's dx at its offset, dw 64 bytes on (the layout aligns outputs to 64)
+        res: dict = {}
+
+        def run(i):
+            body = {"graph": GRAPH, "inputs": [xs[i]], "grad_position": 0, "weights": ["w"],
+                    "shared_memory_output": {"region": "mine", "offset": places[i], "byte_size": 1024}}
+            with httpx.Client(base_url=batching.url, timeout=120, headers={"Authorization": "Bearer k1"}) as c:
+                res[i] = call(c, "grad", body)
+
+        ths = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+        for th in ths:
+            th.start()
+        for th in ths:
+            th.join(120)
+        data = np.fromfile(path, np.uint8)
+        for i, x in enumerate(xs):
+            assert res[i].status_code == 200, res[i].text
+            outs = res[i].json()["outputs"]
+            assert [o["parameters"]["shared_memory_offset"] for o in outs] == [places[i], places[i] + 64], outs
+            dx = data[places[i]:places[i] + 12].view(np.float32)
+            dw = data[places[i] + 64:places[i] + 76].view(np.float32)
+            np.testing.assert_allclose(dx, np.cos(x * W) * W, rtol=1e-5, atol=1e-6)
+            np.testing.assert_allclose(dw, np.cos(x * W) * x, rtol=1e-5, atol=1e-6)
+        written = np.zeros(4096, bool)
+        for p in places:
+            written[p:p + 12] = written[p + 64:p + 76] = True
+        assert (data[~written] == 0xAB).all(), "bytes outside the two members' places were written"
+        assert max(res[i].json()["timing"].get("batch", 1) for i in range(2)) > 1, "not batched (no attack)"
+    finally:
+        httpx.post(f"{batching.url}/v2/systemsharedmemory/region/mine/unregister", timeout=60,
+                   headers={"Authorization": "Bearer k1"})
+        os.unlink(path)
