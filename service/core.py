@@ -375,10 +375,8 @@ class Core:
             t_prep = time.perf_counter()
             if loop.time() >= deadline:
                 raise DeadlineExceeded("the deadline passed while the request was being validated")
-            if self.batcher is not None and Batcher.eligible(inputs, params):
-                if admission is not None:
-                    admission.release()
-                outs, timing, label = await self.batcher.run(pool, d, inputs, deadline, index)
+            if self.batcher is not None and Batcher.eligible(inputs, params):  # (its place held until it is batched)
+                outs, timing, label = await self.batcher.run(pool, d, inputs, deadline, index, req.client, admission)
                 return self._result(gid, d, outs, timing, label, t0, t_prep)
             hit = pool.run_inline(d.key, next_job_id(), inputs, params, index)  # None: to a worker
             if hit is not None:

@@ -148,9 +148,9 @@ class Settings(BaseSettings):
                                      "bytes." + _SHARE)
     plan_cache_bytes: int = Field(512 * 1024 * 1024, ge=0, description="Graphs and compiled plans kept per "
                                   "worker, in bytes (constants and graph text).")
-    batch_delay_ms: float = Field(0.0, ge=0, description="Derivative-aware dynamic batching: concurrent jobs on the "
-                                  "same derived graph and input shapes, without per-job parameters, arriving within "
-                                  "this many ms run as one vmapped job (0: off; service.batching).")
+    batch_delay_ms: float = Field(0.0, ge=0, description="Derivative-aware dynamic batching: one client's concurrent "
+                                  "jobs on the same derived graph and input shapes, without per-job parameters, "
+                                  "arriving within this many ms run as one vmapped job (0: off; service.batching).")
     max_batch: int = Field(64, ge=2, description="Most jobs in one dynamic batch.")
     # -- security -----------------------------------------------------------------------------------
     api_keys: str = Field("", description="Comma-separated API keys (Authorization: Bearer KEY). Empty: no keys.")
