@@ -2,7 +2,7 @@
 strict Optional) report no error in the gradserve package nor in a MindSpore-style user script
 (typecheck/user_script.py: ops.MatMul, ops.sin, construct, grad_position=(0, 1), the client's typed options),
 and do report each deliberate mistake of typecheck/wrong_script.py (lines marked WRONG), so the check can fail.
-One run of each checker covers all three (cold, about a minute each on a loaded box)."""
+One run of each checker covers all three (cold, about a minute each on a loaded box); the two run at once."""
 from __future__ import annotations
 
 import json
@@ -38,12 +38,38 @@ def _wrong_lines() -> set[int]:
 
 
 @pytest.fixture(scope="module")
-def mypy_errors(tmp_path_factory) -> tuple[dict[str, set[int]], str]:
-    """({file: lines with an error}, the report) of one mypy run over the package and both scripts."""
+def reports(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
+    """One run of each checker over the package and both scripts, the two at once: each is one single-threaded
+    process of a minute or more of CPU, so on CI's two cores running them side by side halves their wall time."""
     cache = tmp_path_factory.mktemp("mypy-cache")
-    r = subprocess.run([_tool("mypy"), "--config-file", "pyproject.toml", "--strict-optional", "--cache-dir",
-                        str(cache), "--no-error-summary", "--show-absolute-path", "gradserve", str(USER), str(WRONG)],
-                       cwd=SDK, capture_output=True, text=True, timeout=900)
+    commands = {
+        "mypy": [_tool("mypy"), "--config-file", "pyproject.toml", "--strict-optional", "--cache-dir", str(cache),
+                 "--no-error-summary", "--show-absolute-path", "gradserve", str(USER), str(WRONG)],
+        "pyright": [_tool("pyright"), "--pythonpath", sys.executable, "-p", "pyproject.toml", "--outputjson",
+                    "gradserve", str(USER), str(WRONG)],
+    }
+    logs = tmp_path_factory.mktemp("typecheck-output")
+    procs = {}
+    for name, cmd in commands.items():  # output into files: a full pipe would stall one while the other is waited
+        with open(logs / f"{name}.out", "w") as out, open(logs / f"{name}.err", "w") as err:
+            procs[name] = subprocess.Popen(cmd, cwd=SDK, stdout=out, stderr=err)
+    try:
+        for proc in procs.values():
+            proc.wait(timeout=900)
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    done = {name: subprocess.CompletedProcess(commands[name], proc.returncode, (logs / f"{name}.out").read_text(),
+                                              (logs / f"{name}.err").read_text()) for name, proc in procs.items()}
+    return done
+
+
+@pytest.fixture(scope="module")
+def mypy_errors(reports) -> tuple[dict[str, set[int]], str]:
+    """({file: lines with an error}, the report) of the mypy run."""
+    r = reports["mypy"]
     assert r.returncode in (0, 1), r.stdout + r.stderr  # 2: mypy itself failed
     out: dict[str, set[int]] = {}
     for m in re.finditer(r"^(.+?):(\d+): error:", r.stdout, re.M):
@@ -52,9 +78,8 @@ def mypy_errors(tmp_path_factory) -> tuple[dict[str, set[int]], str]:
 
 
 @pytest.fixture(scope="module")
-def pyright_errors() -> tuple[dict[str, set[int]], str]:
-    r = subprocess.run([_tool("pyright"), "--pythonpath", sys.executable, "-p", "pyproject.toml", "--outputjson",
-                        "gradserve", str(USER), str(WRONG)], cwd=SDK, capture_output=True, text=True, timeout=900)
+def pyright_errors(reports) -> tuple[dict[str, set[int]], str]:
+    r = reports["pyright"]
     report = json.loads(r.stdout)
     out: dict[str, set[int]] = {}
     for d in report["generalDiagnostics"]:

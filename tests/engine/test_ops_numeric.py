@@ -87,13 +87,13 @@ def test_table_covers_registry():
     assert set(FUNCTION_OPS) <= covered
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_reverse_orders_1_to_3(case, backend="numpy"):
+def reverse_tower(case, backend="numpy"):
+    """The reverse-mode tower of scalar_graph(case) at the case's points: (xs, sens, run), where run(k, xs)
+    runs order k on `backend` (k=0: F; order k takes sensitivities s_1..s_{k-1} after xs) and lists its outputs."""
     eng = Engine(backend)
     xs = case.draw(seed_of(case))
-    n = len(xs)
     rng = np.random.default_rng(seed_of(case) + 2)
-    pos = tuple(range(n))
+    pos = tuple(range(len(xs)))
     d0 = scalar_graph(case)
     d1 = grad(d0, grad_position=pos)                       # (xs) -> grads
     d2 = grad(d1, grad_position=pos, sens_param=True)      # (xs, s1) -> H s1
@@ -105,6 +105,12 @@ def test_reverse_orders_1_to_3(case, backend="numpy"):
         extra = [s for ss in sens[:max(k - 1, 0)] for s in ss]
         return tree_flatten(eng.run(graphs[k], list(xs_) + extra))
 
+    return xs, sens, run
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_reverse_orders_1_to_3(case, backend="numpy"):
+    xs, sens, run = reverse_tower(case, backend)
     for k in (1, 2, 3):
         analytic = run(k, xs)
         if k == 1:
