@@ -68,10 +68,13 @@ class BinaryReader:
 
     def __init__(self, tail: memoryview | bytes | None):
         self.buf = memoryview(tail) if tail is not None else memoryview(b"")
+        self.binary = tail is not None  # a body with a header length (a JSON body has no tail to read)
         self.offset = 0
         self.regions = None  # a service.client_shm.RegionIO where tensors may name shared memory regions
 
     def take(self, n: int, path: str) -> memoryview:
+        if not self.binary:  # (not "runs past the end of the body (0 bytes left)": the body has no binary part)
+            raise InvalidRequest(f"binary_data_size needs a binary body ({HEADER_LENGTH})", path=path)
         if self.offset + n > len(self.buf):
             raise InvalidRequest(f"binary_data_size {n} runs past the end of the body "
                                  f"({len(self.buf) - self.offset} bytes left)", path=path)

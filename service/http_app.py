@@ -60,12 +60,16 @@ _JOB_HEADERS = frozenset((b"content-length", _HL, _RID, b"expect", b"authorizati
 
 
 def job_headers(raw: list) -> dict[bytes, str]:
-    """The request headers the job path reads, by lowercase name (the first of each): one pass over the
-    raw list, where Starlette's `request.headers.get` builds a view and scans the list per lookup."""
+    """The request headers the job path reads, by lowercase name (the first of each; a repeated header length
+    as one list, RFC 9110 5.3, which no reader takes for a number: the first or the last is what a proxy in
+    front may have read otherwise): one pass over the raw list, where Starlette's `request.headers.get`
+    builds a view and scans the list per lookup."""
     out: dict[bytes, str] = {}
     for k, v in raw:
         if k in _JOB_HEADERS and k not in out:
             out[k] = v.decode("latin-1")
+        elif k == _HL and k in out:
+            out[k] += ", " + v.decode("latin-1")
     return out
 
 

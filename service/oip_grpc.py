@@ -6,9 +6,12 @@ tensors come from raw_input_contents (or the typed contents), the inference is t
 """
 from __future__ import annotations
 
+import functools
 import logging
 
+import grpc
 import numpy as np
+from google.protobuf import json_format
 
 from .api_keys import key_ok
 from . import client_shm, codec
@@ -16,8 +19,9 @@ from .core import Core
 from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
 from .grpc_server import grpc_code
 from .jobs import client_of
-from .oip_http import (EXTENSIONS, check_output_params, check_outputs, check_repository_params, place_outputs,
-                       select_outputs, server_version)
+from .oip_http import (EXTENSIONS, INPUT_PARAMS, NO_STATISTICS, check_output_params, check_outputs, check_repository_params,
+                       check_request_params, place_outputs, select_outputs, server_version, timeout_s,
+                       triton_config)
 from .oip_proto import grpc_predict_v2_pb2 as pb
 from .oip_proto import grpc_predict_v2_pb2_grpc as pb_grpc
 from .repository import ModelRepository, check_inputs
@@ -28,6 +32,25 @@ SERVICE = pb.DESCRIPTOR.services_by_name["GRPCInferenceService"].full_name  # in
 CONTENTS = {"FP32": "fp32_contents", "FP64": "fp64_contents", "INT32": "int_contents", "INT64": "int64_contents",
             "BOOL": "bool_contents", "INT8": "int_contents", "INT16": "int_contents",
             "UINT8": "uint_contents"}  # FP16 travels only as raw contents (the protocol says so)
+
+
+# Triton's methods this server has not, refused by name with what to use instead (UNIMPLEMENTED; without
+# them gRPC's own answer is "Method not found!"). Not in the proto: no request of theirs is ever read.
+ABSENT = {"ModelStatistics": NO_STATISTICS,
+          "TraceSetting": "Triton's trace settings are not supported: traces are OpenTelemetry spans (--otel)",
+          "LogSettings": "Triton's log settings are not supported: the log level is set at start (--log-level)",
+          **{f"CudaSharedMemory{m}": "CUDA shared memory is not supported: use system shared memory "
+             "(SystemSharedMemoryRegister)" for m in ("Status", "Register", "Unregister")}}
+
+
+async def _refuse(message: str, request: bytes, context) -> None:
+    await context.abort(grpc.StatusCode.UNIMPLEMENTED, message)
+
+
+def absent_methods() -> grpc.GenericRpcHandler:
+    return grpc.method_handlers_generic_handler(SERVICE, {
+        name: grpc.unary_unary_rpc_method_handler(functools.partial(_refuse, message))
+        for name, message in ABSENT.items()})
 
 
 def param_dict(params) -> dict:
@@ -45,6 +68,8 @@ def _shm_input(t, io: client_shm.RegionIO, path: str, s: Settings) -> np.ndarray
 def decode_inputs(m: pb.ModelInferRequest, s: Settings, io: client_shm.RegionIO | None = None) -> dict:
     """Input tensors by name: raw contents (one entry per input not in shared memory, in order), typed
     contents, or a client's shared memory region (its parameters name it; read through `io`)."""
+    for i, t in enumerate(m.inputs):  # (before the count of raw contents, which depends on them)
+        _check_input_params(t, f"inputs[{i}] ({t.name})")
     in_shm = [io is not None and "shared_memory_region" in t.parameters for t in m.inputs]
     raw = list(m.raw_input_contents)
     if raw and len(raw) != in_shm.count(False):
@@ -70,6 +95,19 @@ def decode_inputs(m: pb.ModelInferRequest, s: Settings, io: client_shm.RegionIO 
             raise InvalidRequest(f"{t.datatype} inputs must use raw_input_contents", path=path)
         out[t.name] = _typed_input(t, field, path, s)
     return out
+
+
+def _check_input_params(t, path: str) -> None:
+    """An input's parameters as HTTP's are checked: a name this server does not read is refused, never ignored,
+    and a region's name is a string (an int64_param one was counted as a region, and the raw contents then
+    seemed one too many)."""
+    extra = set(t.parameters) - INPUT_PARAMS
+    if extra:
+        raise InvalidRequest(f"unsupported input parameters {sorted(extra)}", path=f"{path}.parameters")
+    if "shared_memory_region" in t.parameters and \
+            t.parameters["shared_memory_region"].WhichOneof("parameter_choice") != "string_param":
+        raise InvalidRequest("shared_memory_region must be a string_param (the region's name)",
+                             path=f"{path}.parameters.shared_memory_region")
 
 
 def _typed_input(t, field: str, path: str, s: Settings) -> np.ndarray:
@@ -133,6 +171,14 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
         return pb.ModelMetadataResponse(name=md["name"], versions=md["versions"], platform=md["platform"],
                                         inputs=[T(**t) for t in md["inputs"]], outputs=[T(**t) for t in md["outputs"]])
 
+    async def ModelConfig(self, request, context):
+        try:
+            self._check_key(context)
+            config = triton_config(self.repo.get(request.name, request.version))
+        except ServiceError as e:
+            return await self._fail(context, e)
+        return pb.ModelConfigResponse(config=json_format.ParseDict(config, pb.ModelConfig()))
+
     async def ModelInfer(self, request, context):
         try:
             return await self._infer(request, context)
@@ -166,10 +212,14 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             admission = self.core.admit(client)
             req = model.job(check_inputs(model, decode_inputs(request, self.settings, io)), self.core)
             req.client = client
-            remaining = context.time_remaining()
-            if remaining is not None:
+            params = param_dict(request.parameters)
+            check_request_params(dict.fromkeys(request.parameters), "parameters")  # (a value of no known type too)
+            # the call's deadline and the request's `timeout` parameter (Triton's, in µs: tritonclient's
+            # infer(timeout=)) both bound the job's
+            bounds = [b for b in (context.time_remaining(), timeout_s({"parameters": params})) if b is not None]
+            if bounds:
                 own = req.deadline_s if req.deadline_s is not None else self.settings.default_deadline_s
-                req.deadline_s = max(1e-3, min(own, remaining))
+                req.deadline_s = max(1e-3, min(own, *bounds))
             for i, o in enumerate(request.outputs):
                 check_output_params(o.parameters, f"outputs[{i}] ({o.name})")
             wanted = [(o.name, True, param_dict(o.parameters) if "shared_memory_region" in o.parameters else None)
@@ -249,4 +299,8 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
 def service(settings: Settings, core: Core, repo: ModelRepository) -> tuple[str, object]:
     """(full service name, adder) for service.grpc_server.attach."""
     servicer = InferenceServicer(settings, core, repo)
-    return SERVICE, lambda server: pb_grpc.add_GRPCInferenceServiceServicer_to_server(servicer, server)
+
+    def add(server) -> None:
+        pb_grpc.add_GRPCInferenceServiceServicer_to_server(servicer, server)
+        server.add_generic_rpc_handlers((absent_methods(),))
+    return SERVICE, add

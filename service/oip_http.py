@@ -3,7 +3,7 @@
     GET  /v2                                      server metadata
     GET  /v2/models/<m>[/versions/1]              model metadata (every input the kind needs, outputs)
     GET  /v2/models/<m>[/versions/1]/ready        200 when loaded, 400 when not
-    GET  /v2/models/<m>[/versions/1]/config       the model's config.json
+    GET  /v2/models/<m>[/versions/1]/config       Triton's model configuration and the model's config.json
     POST /v2/models/<m>[/versions/1]/infer        JSON or the binary tensor extension
     POST /v2/repository/index, /v2/repository/models/<m>/load, .../unload
 
@@ -14,6 +14,7 @@ status of the error's code (service.errors), which stock clients print.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from importlib import metadata as _metadata
 from typing import Any
@@ -38,6 +39,12 @@ NO_STATISTICS = ("the statistics extension is not supported by this server (exte
                  f"{', '.join(EXTENSIONS)}); its counts and latencies are in the Prometheus metrics, GET /metrics")
 INPUT_PARAMS = {"binary_data_size", *client_shm.SHM_PARAMS}
 OUTPUT_PARAMS = {"binary_data", *client_shm.SHM_PARAMS}
+REQUEST_PARAMS = {"binary_data_output", "timeout"}
+# Triton's request parameters that promise what this server does not do: refused by name, never ignored
+# (the client would believe its sequence's state kept, or its priority given)
+_SEQUENCES = "sequences (Triton's sequence batcher) are not supported: each request stands alone"
+UNKEPT_PARAMS = {"sequence_id": _SEQUENCES, "sequence_start": _SEQUENCES, "sequence_end": _SEQUENCES,
+                 "priority": "priority levels are not supported: clients are served fairly by turns"}
 
 
 def server_version() -> str:
@@ -69,6 +76,22 @@ def key_checker(settings: Settings):
     return check
 
 
+def triton_config(m: Model) -> dict:
+    """Triton's model configuration of a model, what get_model_config's users read (input / output / dims) before
+    inferring (its JSON form: HTTP's /config answer has it, gRPC's ModelConfig message is parsed from it):
+    no batching dimension (max_batch_size 0: the dims are the whole fixed shapes), Triton's data types (a
+    complex tensor, which Triton has no type for, TYPE_INVALID: its metadata says COMPLEX64 / COMPLEX128),
+    the kind, device and options of its config.json as parameters."""
+    def tensor(t) -> dict:
+        dt = t.datatype if t.datatype in codec.V2_TO_NP and not t.datatype.startswith("COMPLEX") else "INVALID"
+        return {"name": t.name, "data_type": f"TYPE_{dt}", "dims": list(t.shape)}
+    params = {"kind": m.kind, "device": m.device, **{k: v if isinstance(v, str) else json.dumps(v)
+                                                     for k, v in m.options.items()}}
+    return {"name": m.name, "platform": m.metadata()["platform"], "backend": "gradserve", "max_batch_size": 0,
+            "input": [tensor(t) for t in m.inputs], "output": [tensor(t) for t in m.outputs],
+            "parameters": {k: {"string_value": v} for k, v in params.items()}}
+
+
 def _flag(params: Any, key: str, path: str) -> bool | None:
     if params is None:
         return None
@@ -78,6 +101,17 @@ def _flag(params: Any, key: str, path: str) -> bool | None:
     if v is not None and not isinstance(v, bool):
         raise InvalidRequest(f"{path}.{key} must be true or false", path=f"{path}.{key}")
     return v
+
+
+def check_request_params(params, path: str) -> None:
+    """A request's parameters (HTTP and gRPC): those read here, nothing else (see UNKEPT_PARAMS)."""
+    if not isinstance(params, dict):
+        return  # (HTTP's _flag names a parameters that is not an object)
+    extra = sorted(set(params) - REQUEST_PARAMS)
+    if extra:
+        why = "; ".join(dict.fromkeys(UNKEPT_PARAMS[k] for k in extra if k in UNKEPT_PARAMS))
+        raise InvalidRequest(f"unsupported request parameters {extra}" + (f": {why}" if why else
+                             f" (supported: {sorted(REQUEST_PARAMS)})"), path=path)
 
 
 def timeout_s(head: dict) -> float | None:
@@ -115,6 +149,7 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
                                                  max_depth=s.max_depth)
     reader.finish()
     binary = bool(_flag(head.get("parameters"), "binary_data_output", "$.parameters"))
+    check_request_params(head.get("parameters"), "$.parameters")
     outs = None
     if head.get("outputs") is not None:
         if not isinstance(head["outputs"], list):
@@ -128,7 +163,10 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
             b = _flag(o.get("parameters"), "binary_data", f"$.outputs[{i}].parameters")
             shm = o["parameters"] if client_shm.params_of(o.get("parameters"), f"$.outputs[{i}]") else None
             outs.append((o["name"], binary if b is None else b, shm))
-    return tensors, outs, binary, head.get("id")
+    rid = head.get("id")
+    if rid is not None and not isinstance(rid, str):  # (the protocol's id is a string; clients read it as one)
+        raise InvalidRequest("id must be a string", path="$.id")
+    return tensors, outs, binary, rid
 
 
 def check_repository_params(params, action: str, path: str) -> None:
@@ -226,7 +264,9 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
                     await discard_body(request, settings.max_body_bytes)
                 raise
             body = await read_body(request, settings.max_body_bytes)
-            hl = request.headers.get(codec.HEADER_LENGTH)
+            # repeated, it is one list (RFC 9110 5.3), never a number: the first or the last is what a proxy in
+            # front may have read otherwise
+            hl = ", ".join(request.headers.getlist(codec.HEADER_LENGTH)) or None
             def decode():
                 head, reader, _ = codec.split_body(body, hl)
                 reader.regions = io
@@ -285,7 +325,7 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
             m = repo.get(name, version)
         except ServiceError as e:
             return v2_error(e)
-        return {"name": m.name, "kind": m.kind, **m.options, "device": m.device}
+        return {**triton_config(m), "kind": m.kind, **m.options, "device": m.device}  # (and its config.json)
 
     infer = infer_handler(settings, core, repo)
 

@@ -52,7 +52,8 @@ def check_support(model: Model, op: str) -> None:
 
 def device_of(body: dict, model: Model) -> str:
     """The device of the body's config (the one configuration a model here takes), else the model's."""
-    config = body.get("config") or {}
+    config = body.get("config")
+    config = {} if config is None else config  # (not `or {}`: a config of 0, "" or [] is a mistake, not none)
     if not isinstance(config, dict) or set(config) - {"device"}:
         raise UMError("InvalidInput", "config may only hold \"device\"")
     device = config.get("device", model.device)

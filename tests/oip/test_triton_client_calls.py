@@ -1,7 +1,8 @@
 """The stock tritonclient calls beyond a plain inference, as their users make them, against a real server:
 the asyncio clients (HTTP and gRPC), gRPC's repository extension and inference stream, every V2 datatype
 (those the engine has, binary and JSON; those it has not, refused by name), and the extensions it has not
-(classification, statistics, Triton's trace / log settings) refused in errors the client can print.
+(classification, statistics, Triton's trace / log settings) refused in errors the client can print, and
+Triton's model configuration (get_model_config), which client code reads before inferring.
 Expected values: NumPy on the inputs (x + x, not x) and the seed's hand-derived gradients."""
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import tritonclient.grpc as grpcclient  # the test extra: fail, never skip
 import tritonclient.grpc.aio as grpcaio
 import tritonclient.http as httpclient
 import tritonclient.http.aio as httpaio
+from tritonclient.grpc import model_config_pb2 as mc
 from tritonclient.utils import InferenceServerException
 
 from .models import DTYPES
@@ -116,12 +118,46 @@ def test_http_calls_of_absent_extensions_fail_with_a_message_the_client_prints(h
     assert r.status_code == 405 and r.json() == {"error": "Method Not Allowed"}
 
 
-def test_grpc_calls_of_absent_methods_are_unimplemented(grpc_):
-    for call in (lambda: grpc_.get_inference_statistics("seed_grad"), lambda: grpc_.get_model_config("seed_grad"),
-                 grpc_.get_trace_settings):
+def test_grpc_calls_of_absent_methods_are_unimplemented_saying_what_instead(grpc_):
+    for call, says in [(lambda: grpc_.get_inference_statistics("seed_grad"), "GET /metrics"),
+                       (grpc_.get_trace_settings, "OpenTelemetry"), (grpc_.get_log_settings, "--log-level"),
+                       (grpc_.get_cuda_shared_memory_status, "use system shared memory")]:
         with pytest.raises(InferenceServerException) as e:
             call()
-        assert e.value.status() == "StatusCode.UNIMPLEMENTED"
+        assert e.value.status() == "StatusCode.UNIMPLEMENTED" and says in str(e.value), str(e.value)
+
+
+# -- Triton's model configuration, as client code reads it before inferring -----------------------------------------
+def test_get_model_config_describes_the_model_truthfully(http, grpc_):
+    """HTTP and gRPC: Triton's fields (no batch dimension: max_batch_size 0 and the whole shapes as dims; Triton's
+    data types) from the model's signature, which inference then accepts; its config.json as parameters."""
+    want_in = [{"name": "x", "data_type": "TYPE_FP32", "dims": [2, 3]},
+               {"name": "y", "data_type": "TYPE_FP32", "dims": [3, 3]}]  # seed_grad_all: (x: f32[2,3], y: f32[3,3])
+    want_out = [{"name": "d/dx", "data_type": "TYPE_FP32", "dims": [2, 3]},
+                {"name": "d/dy", "data_type": "TYPE_FP32", "dims": [3, 3]}]
+    h = http.get_model_config("seed_grad_all")
+    g = grpc_.get_model_config("seed_grad_all", as_json=True)["config"]
+    for cfg, dims in ((h, lambda d: d), (g, lambda d: [int(v) for v in d])):  # (protobuf's JSON: int64 as strings)
+        assert cfg["name"] == "seed_grad_all" and cfg["platform"] == "gradserve_grad" and cfg["backend"] == "gradserve"
+        assert cfg.get("max_batch_size", 0) == 0  # (protobuf's JSON leaves a zero out)
+        assert [dict(t, dims=dims(t["dims"])) for t in cfg["input"]] == want_in
+        assert [dict(t, dims=dims(t["dims"])) for t in cfg["output"]] == want_out
+        assert {k: v["string_value"] for k, v in cfg["parameters"].items()} == {"kind": "grad", "device": "cpu",
+                                                                               "get_all": "true"}
+    assert h["kind"] == "grad" and h["get_all"] is True  # (HTTP's answer keeps the config.json's own fields)
+    typed = grpc_.get_model_config("dtypes").config  # the message, as tritonclient.grpc users read it
+    assert [(t.name, t.data_type, list(t.dims)) for t in typed.input] == [
+        (dt, mc.DataType.Value("TYPE_" + V2[dt]), [2, 3]) for dt in DTYPES]
+    ins = []  # a client that builds its inputs from the config is answered
+    for t in g["input"]:
+        ins.append(grpcclient.InferInput(t["name"], dims(t["dims"]), t["data_type"].removeprefix("TYPE_")))
+        ins[-1].set_data_from_numpy(X if t["name"] == "x" else Y)
+    r = grpc_.infer("seed_grad_all", ins)
+    np.testing.assert_allclose(r.as_numpy("d/dx"), DX, rtol=1e-6)
+    for call in (lambda: grpc_.get_model_config("nope"), lambda: http.get_model_config("seed_grad", "2")):
+        with pytest.raises(InferenceServerException) as e:
+            call()
+        assert e.value.status() in ("StatusCode.NOT_FOUND", "404"), str(e.value)
 
 
 # -- gRPC: repository extension, stream ------------------------------------------------------------------------------
