@@ -37,9 +37,12 @@ EXTENSIONS = ["binary_tensor_data", "model_repository", "umbridge", "system_shar
 # "model 'stats' is not loaded" (GET /v2/models/stats read as a model's metadata)
 NO_STATISTICS = ("the statistics extension is not supported by this server (extensions: "
                  f"{', '.join(EXTENSIONS)}); its counts and latencies are in the Prometheus metrics, GET /metrics")
-INPUT_PARAMS = {"binary_data_size", *client_shm.SHM_PARAMS}
-OUTPUT_PARAMS = {"binary_data", *client_shm.SHM_PARAMS}
-REQUEST_PARAMS = {"binary_data_output", "timeout"}
+# MLServer / KServe codecs tag requests and tensors with `content_type` (a hint for the caller's own decoding,
+# "np" for plain tensors): accepted everywhere and read by nobody, so those clients work unchanged
+_HINTS = {"content_type"}
+INPUT_PARAMS = {"binary_data_size", *client_shm.SHM_PARAMS, *_HINTS}
+OUTPUT_PARAMS = {"binary_data", *client_shm.SHM_PARAMS, *_HINTS}
+REQUEST_PARAMS = {"binary_data_output", "timeout", *_HINTS}
 # Triton's request parameters that promise what this server does not do: refused by name, never ignored
 # (the client would believe its sequence's state kept, or its priority given)
 _SEQUENCES = "sequences (Triton's sequence batcher) are not supported: each request stands alone"

@@ -152,6 +152,18 @@ def test_http_infer_attacks_get_their_error(c, canary, case):
     assert r.status_code == status and words in r.json()["error"], r.text[:500]
 
 
+def test_codec_content_type_hints_are_accepted(c, canary):
+    """MLServer / KServe codecs tag the request and each tensor with `content_type` ("np"): a hint for the
+    caller's own decoding, so such clients are served as any other (the gradient as in the canary)."""
+    body = {"inputs": v2_inputs(parameters={"content_type": "np"}), "parameters": {"content_type": "np"},
+            "outputs": [{"name": "d/dx", "parameters": {"content_type": "np"}}]}
+    r = canary(lambda: c.post(INFER, json=body))
+    assert r.status_code == 200, r.text[:500]
+    (out,) = r.json()["outputs"]
+    assert out["name"] == "d/dx"
+    np.testing.assert_allclose(np.reshape(out["data"], out["shape"]), np.ones((2, 3)) @ Y.T, rtol=1e-6)
+
+
 def test_stock_clients_sequences_and_priorities_are_refused_not_ignored(canary, server):
     """tritonclient's own arguments (sequence_id, priority, parameters): a refusal the client prints."""
     h = httpclient.InferenceServerClient(server.url.removeprefix("http://"))
@@ -212,8 +224,8 @@ GRPC_ATTACKS = {
         r.inputs[0].parameters["shared_memory_region"], "int64_param", 5)), INVALID,
         "shared_memory_region must be a string_param"),
     "an unknown input parameter": (lambda: _with(grpc_request(), lambda r: setattr(
-        r.inputs[0].parameters["content_type"], "string_param", "np")), INVALID,
-        "unsupported input parameters ['content_type']"),
+        r.inputs[0].parameters["colour"], "string_param", "np")), INVALID,
+        "unsupported input parameters ['colour']"),
     "a priority as uint64": (lambda: _with(grpc_request(), lambda r: setattr(
         r.parameters["priority"], "uint64_param", 2)), INVALID, "priority levels are not supported"),
     "a timeout that is a string": (lambda: _with(grpc_request(), lambda r: setattr(
