@@ -159,14 +159,18 @@ def add(x, other):
 
 def coo_add(a: COOTensor, b: COOTensor, thresh=None) -> COOTensor:
     """The union pattern (read from the indices' values), each value the sum of the two at its position;
-    a result whose magnitude is below thresh (when given) is dropped, as MindSpore's coo_add."""
+    a sum (a position both hold) whose magnitude is below thresh (when given) is dropped, a value only one
+    holds is kept however small, as MindSpore's coo_add (TensorFlow's SparseAdd)."""
     o = _ops()
     ia, ib = _pattern_of(a.indices), _pattern_of(b.indices)
     uniq, inverse = np.unique(np.concatenate([ia, ib]), axis=0, return_inverse=True)
-    seg = Tensor(inverse.reshape(-1).astype(np.int32))
+    inverse = inverse.reshape(-1)
+    seg = Tensor(inverse.astype(np.int32))
     values = o.unsorted_segment_sum(o.concat([a.values, b.values.astype(a.values.dtype)], 0), seg, len(uniq))
     if thresh is not None:
-        keep = np.abs(_pattern_of(values)) >= float(_pattern_of(thresh) if isinstance(thresh, Tensor) else thresh)
+        in_a, in_b = (np.isin(np.arange(len(uniq)), part) for part in (inverse[:len(ia)], inverse[len(ia):]))
+        small = np.abs(_pattern_of(values)) < float(_pattern_of(thresh) if isinstance(thresh, Tensor) else thresh)
+        keep = ~(in_a & in_b & small)
         if not keep.all():
             uniq = uniq[keep]
             values = o.gather(values, Tensor(np.flatnonzero(keep).astype(np.int32)), 0)
