@@ -219,13 +219,17 @@ def csr_reduce_sum(x: CSRTensor, axis: int) -> Tensor:
 
 
 def coo_matmul(indices, values, shape, dense, adjoint_st: bool = False, adjoint_dt: bool = False) -> Tensor:
-    """COO (indices [nnz, 2], values, shape) @ dense, either side transposed first (SparseTensorDenseMatmul)."""
+    """COO (indices [nnz, 2], values, shape) @ dense, either side transposed first (SparseTensorDenseMatmul).
+    A complex dense side is conjugated too (adjoint_dt), the sparse side is not (adjoint_st): MindSpore 2.10's
+    CPU kernel, checked in its venv."""
     o = _ops()
     shape = tuple(int(s) for s in (shape.asnumpy() if isinstance(shape, Tensor) else shape))
     rows, cols = indices[:, 0], indices[:, 1]
     if adjoint_st:
         rows, cols, shape = cols, rows, (shape[1], shape[0])
-    dense = o.transpose(dense, (1, 0)) if adjoint_dt else dense
+    if adjoint_dt:
+        dense = o.transpose(dense, (1, 0))
+        dense = o.conj(dense) if dense.dtype in (_dt.complex64, _dt.complex128) else dense
     if len(dense.shape) != 2 or dense.shape[0] != shape[1]:
         raise ValueError(f"SparseTensorDenseMatmul: the sparse side is {list(shape)} and dense "
                          f"{list(dense.shape)}: inner sizes differ")
