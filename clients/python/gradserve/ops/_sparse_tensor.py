@@ -101,28 +101,26 @@ def dense_to_csr(x: Tensor) -> CSRTensor:
 
 
 # -- arithmetic -----------------------------------------------------------------------------------
-def _at_pattern(x: SparseTensor, dense) -> Tensor:
-    """The dense operand (broadcast to x's shape) at x's stored positions."""
-    o = _ops()
-    dense = dense if isinstance(dense, Tensor) else Tensor(np.asarray(dense, dtype=_dt.dtype_to_nptype(x.dtype)))
-    coo = csr_to_coo(x) if isinstance(x, CSRTensor) else x
-    return o.gather_nd(o.broadcast_to(dense, x.shape), coo.indices)
+def _scaled(x: SparseTensor, other, sign: str, f: Callable) -> SparseTensor:
+    """x's values f(value, other's element at its position): other a number (a 0-d Tensor) or a dense Tensor
+    broadcast to x's shape. Anything else (an ndarray, a sparse tensor) is a TypeError, as MindSpore 2.10's
+    "COOTensor multiply with <class 'numpy.ndarray'> is not supported" (an ndarray would have broadcast
+    against the values, not the dense shape)."""
+    if isinstance(other, Tensor) and other.shape != ():
+        coo = csr_to_coo(x) if isinstance(x, CSRTensor) else x
+        o = _ops()
+        return x.with_values(f(x.values, o.gather_nd(o.broadcast_to(other, x.shape), coo.indices)))
+    if isinstance(other, (Tensor, int, float, complex, np.number)):
+        return x.with_values(f(x.values, other))
+    raise TypeError(f"{type(x).__name__} {sign} {type(other).__name__}: use a dense Tensor or a number")
 
 
 def mul(x: SparseTensor, other):
-    if isinstance(other, SparseTensor):
-        raise TypeError(f"{type(x).__name__} * {type(other).__name__}: multiply by a dense Tensor or a number")
-    if not isinstance(other, Tensor) or other.shape == ():
-        return x.with_values(x.values * other)
-    return x.with_values(x.values * _at_pattern(x, other))
+    return _scaled(x, other, "*", lambda a, b: a * b)
 
 
 def div(x: SparseTensor, other):
-    if isinstance(other, SparseTensor):
-        raise TypeError(f"{type(x).__name__} / {type(other).__name__}: divide by a dense Tensor or a number")
-    if not isinstance(other, Tensor) or other.shape == ():
-        return x.with_values(x.values / other)
-    return x.with_values(x.values / _at_pattern(x, other))
+    return _scaled(x, other, "/", lambda a, b: a / b)
 
 
 def csr_mul(x: CSRTensor, y):
