@@ -338,6 +338,8 @@ def test_constructors_refuse_what_mindspore_refuses(fake):
         CSRTensor(Tensor(INDPTR), Tensor(COLS), Tensor(np.ones((6, 2), np.float32)), SHAPE)
     with pytest.raises(ValueError, match="CSRTensor: values"):
         CSRTensor(Tensor(INDPTR), Tensor(COLS), Tensor(np.ones((6, 4), np.float32)), SHAPE + (5,))
+    with pytest.raises(ValueError, match="2-D CSRTensor only"):  # (MindSpore 2.10: "only support 2-D CSRTensor")
+        CSRTensor(Tensor(INDPTR), Tensor(COLS), Tensor(np.ones((6, 5), np.float32)), SHAPE + (5,)).to_dense()
     with pytest.raises(ValueError, match="RowTensor: values"):
         RowTensor(Tensor([0], ms.int32), Tensor(np.ones((1, 3), np.float32)), (3, 2))
     coo = COOTensor(idx, vals, SHAPE)

@@ -44,6 +44,8 @@ def _csr_rows(x: CSRTensor) -> Tensor:
 
 def csr_to_coo(x: CSRTensor) -> COOTensor:
     _check(x, CSRTensor, "csr_to_coo")
+    if len(x.shape) != 2:  # (MindSpore 2.10: "Currently only support 2-D CSRTensor when converting to COOTensor")
+        raise ValueError(f"csr_to_coo: a 2-D CSRTensor only, got shape {x.shape}")
     o = _ops()
     return COOTensor(o.stack([_csr_rows(x), x.indices], axis=1), x.values, x.shape)
 
