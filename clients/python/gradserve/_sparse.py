@@ -189,7 +189,7 @@ class CSRTensor(_Arithmetic):
     """CSRTensor(indptr [rows + 1] int, indices [nnz] int (columns), values [nnz], shape (rows, cols)) or
     CSRTensor(csr_tensor=other)."""
     _parts_names = ("indptr", "indices", "values")
-
+    _indptr: Tensor
     _min_rank = 2
 
     def __init__(self, indptr=None, indices=None, values=None, shape=None, csr_tensor=None):
