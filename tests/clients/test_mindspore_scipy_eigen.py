@@ -180,6 +180,14 @@ def test_block_diag_matches_scipy(on_real_server, args):
     np.testing.assert_allclose(got, want)
 
 
+def test_block_diag_promotes_as_mindspore(fake):
+    # MindSpore 2.10 (its venv): block_diag(int32 [[1]], float32 [[2.5]]) is float32 (its promotion: the float
+    # operand's dtype wins), not NumPy's float64
+    got = msl.block_diag(Tensor(np.array([[1]], np.int32)), Tensor(np.array([[2.5]], np.float32)))
+    assert got.asnumpy().dtype == np.float32
+    np.testing.assert_array_equal(got.asnumpy(), [[1, 0], [0, 2.5]])
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])
 def test_eig_matches_the_definition_and_scipy(on_real_server, dtype):
     a = RNG.uniform(-1, 1, (2, 4, 4)).astype(dtype)
