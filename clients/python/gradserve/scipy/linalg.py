@@ -195,8 +195,11 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
         raise ValueError(f"For 'lu_solve', 'pivot' must be [{n}], but got shape {list(piv.shape)}")
     if trans not in (0, 1, 2):
         raise ValueError(f"For 'lu_solve', 'trans' must be 0, 1 or 2, but got {trans!r}")
+    if b._dtype != lu_matrix._dtype:  # (MindSpore's check; a cast could drop b's precision unseen)
+        raise TypeError(f"For 'lu_solve', the dtypes of 'lu_matrix' and 'b' must be the same, but got "
+                        f"{lu_matrix._dtype} and {b._dtype}")
     lu_matrix = _as_float64_if_int(lu_matrix)
-    rhs = _ops.cast(b, lu_matrix._dtype) if b._dtype != lu_matrix._dtype else b
+    rhs = _ops.cast(b, lu_matrix._dtype) if b._dtype != lu_matrix._dtype else b  # (an int pair: float64)
     vector = rhs.ndim == 1
     rhs = _ops.expand_dims(rhs, -1) if vector else rhs
     x = lu_solve_factored(lu_matrix, _ops.add(piv, 1), rhs, transpose=trans != 0)
