@@ -4,6 +4,7 @@ scipy.linalg.eig, torch.linalg.eig and MindSpore's Eig run):
   eig(a [..., n, n]) -> (w [..., n], v [..., n, n]), complex64 (complex128) for a float32 / complex64
       (float64 / complex128) a: a v[..., :, j] = w[..., j] v[..., :, j], each column of v of unit norm with its
       largest component real (geev's normalisation); the eigenvalues in geev's order (not sorted).
+      A matrix with a NaN or inf entry has NaN eigenpairs (JAX's answer; geev refuses it).
 
 No derivative: MindSpore 2.10 defines none for Eig ("bprop not defined"), and the eigenvectors' phase is a
 choice of the kernel, so asking for one is a DifferentiationError naming eig, never a zero.
@@ -21,6 +22,17 @@ _COMPLEX_OF = {"float32": np.complex64, "float64": np.complex128, "complex64": n
 
 
 def _eig_impl(xp, a):
+    # geev refuses NaN / inf entries (NumPy's LinAlgError, PyTorch's RuntimeError): such a matrix gets NaN
+    # eigenpairs, the others of its batch their own (JAX's answer; eigh and svd here answer alike)
+    bad = xp.logical_not(xp.all(xp.isfinite(a), axis=(-2, -1)))
+    if not bool(xp.any(bad)):
+        return _geev(xp, a)
+    w, v = _geev(xp, xp.where(bad[..., None, None], xp.zeros_like(a), a))
+    return (xp.where(bad[..., None], xp.full_like(w, complex("nan+nanj")), w),
+            xp.where(bad[..., None, None], xp.full_like(v, complex("nan+nanj")), v))
+
+
+def _geev(xp, a):
     out = _COMPLEX_OF[dtype_name(a.dtype)]
     if type(a).__module__.startswith("torch"):
         w, v = xp.linalg.eig(a)  # torch.linalg.eig: complex outputs already

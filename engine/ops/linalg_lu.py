@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ShapeError
 from ._infer import rule_infer
 from .composite import dtype_name
 from .linalg_solve import _mask, _mT, _trisolve
@@ -63,8 +64,13 @@ def _lu_impl(xp, a):
 
 
 def _perm_impl(xp, pivots, permutation_size):
-    """The row order P applies (a[perm] = L U), from the sequence of swaps."""
+    """The row order P applies (a[perm] = L U), from the sequence of swaps. Pivots are data (a user's, as
+    ops.lu_solve's LU_pivots): one naming no row is an error (MindSpore's "out of index"), never a swap."""
     n = permutation_size
+    if bool(xp.any(xp.logical_or(pivots < 1, pivots > n))):
+        host = pivots.get() if hasattr(pivots, "get") else pivots.cpu() if hasattr(pivots, "cpu") else pivots
+        raise ShapeError(f"lu_pivots_to_permutation: pivots must lie in [1, {n}] (1-based rows, LAPACK's), got "
+                         f"{np.asarray(host).ravel()[:8].tolist()} (the first 8)", path="inputs[0]")
     idx = xp.arange(n, dtype=xp.int32)
     perm = xp.broadcast_to(idx, tuple(pivots.shape[:-1]) + (n,))
     for k in range(pivots.shape[-1]):

@@ -106,3 +106,15 @@ def test_apply_adam_with_amsgrad_v2_takes_python_numbers_in_a_construct(on_real_
     net = Net()
     net(Tensor(np.array([[0.4, 0.2], [0.2, 0.3]], np.float32)))
     np.testing.assert_allclose(net.var.asnumpy(), [[0.19886853, 0.1985858], [0.19853032, 0.19849943]], rtol=1e-6)
+
+
+def test_linear_resizes_refuse_integer_input(fake):
+    # MindSpore 2.10 (its venv): ResizeBilinearV2 and nn.Upsample('bilinear' / 'area') of an int32 / uint8
+    # image are TypeErrors (no kernel); here the weights were cast to the integer dtype, truncated to 0 / 1:
+    # [[0, 0, 0, 0, 0, 0, 3], [0, ...], ...] for arange(12) resized to 5 x 7
+    img = np.arange(12).reshape(1, 1, 3, 4)
+    for dt in (np.int32, np.uint8):
+        with pytest.raises(TypeError, match="float"):
+            ops.ResizeBilinearV2()(Tensor(img.astype(dt)), (5, 7))
+        with pytest.raises(TypeError, match="float"):
+            nn.Upsample(size=(5, 7), mode="bilinear")(Tensor(img.astype(dt)))

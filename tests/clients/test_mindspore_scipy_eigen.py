@@ -140,6 +140,16 @@ def test_lu_solve_matches_scipy(on_real_server, trans, vector):
     np.testing.assert_allclose(got, sl.lu_solve(sl.lu_factor(a), b, trans=trans), rtol=1e-10, atol=1e-12)
 
 
+def test_lu_solve_refuses_b_of_another_dtype(fake):
+    # MindSpore 2.10 (its venv): "the data type of 'lu_matrix' and 'b' should be the same" (TypeError); here a
+    # float64 b was cast to a float32 factor's dtype, its precision lost without a word
+    a = np.array([[4.0, 3.0], [6.0, 3.0]])
+    for factor_dtype, b in ((np.float32, np.array([1.0, 2.0])), (np.float64, np.array([1, 2], np.int32))):
+        factor = msl.lu_factor(Tensor(a.astype(factor_dtype)))
+        with pytest.raises(TypeError, match="lu_matrix.*b"):
+            msl.lu_solve(factor, Tensor(b))
+
+
 def test_lu_solve_gradient_matches_finite_differences(on_real_server):
     """d/db and d/da of sum(lu_solve(lu_factor(a), b) * g): the pivots are constant near a (a wide margin)."""
     a, b, g = RNG.random((4, 4)) + 3 * np.eye(4)[[2, 0, 3, 1]], RNG.random((4, 2)), RNG.standard_normal((4, 2))
@@ -178,6 +188,14 @@ def test_block_diag_matches_scipy(on_real_server, args):
     want = sl.block_diag(*args)
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want)
+
+
+def test_block_diag_promotes_as_mindspore(fake):
+    # MindSpore 2.10 (its venv): block_diag(int32 [[1]], float32 [[2.5]]) is float32 (its promotion: the float
+    # operand's dtype wins), not NumPy's float64
+    got = msl.block_diag(Tensor(np.array([[1]], np.int32)), Tensor(np.array([[2.5]], np.float32)))
+    assert got.asnumpy().dtype == np.float32
+    np.testing.assert_array_equal(got.asnumpy(), [[1, 0], [0, 2.5]])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.complex64, np.complex128])

@@ -299,3 +299,52 @@ def test_csr_gather_and_sparse_matrix_add(fake):
     c = CSRTensor(out[2], out[3], out[4], SHAPE)
     np.testing.assert_allclose(c.to_dense().asnumpy(), 2 * DENSE - b_dense, rtol=1e-6)
     np.testing.assert_array_equal(out[1].asnumpy(), [0, 7])  # the union of the patterns: 7 positions
+
+
+def test_coo_add_threshold_drops_only_summed_entries(fake):
+    # MindSpore 2.10 (its venv, CPU): ops.coo_add(a, b, thresh) drops a position whose SUM (both inputs hold
+    # it) is below thresh in magnitude; a value only one input holds is copied, however small
+    a = COOTensor(Tensor([[0, 1], [1, 0], [1, 2]], ms.int64), Tensor([1., 0.2, -2.]), (2, 3))
+    b = COOTensor(Tensor([[0, 0], [0, 1], [1, 0]], ms.int64), Tensor([0.25, -0.9, 0.3]), (2, 3))
+    for thresh, indices, values in ((0.3, [[0, 0], [1, 0], [1, 2]], [0.25, 0.5, -2.]),
+                                    (0.6, [[0, 0], [1, 2]], [0.25, -2.])):
+        r = ops.coo_add(a, b, Tensor(thresh, ms.float32))
+        np.testing.assert_array_equal(r.indices.asnumpy(), indices)
+        np.testing.assert_allclose(r.values.asnumpy(), values, rtol=1e-6)
+
+
+def test_sparse_tensor_dense_matmul_complex_adjoint_dt_conjugates(fake):
+    # MindSpore 2.10 (its venv, CPU): adjoint_dt takes the dense side's conjugate transpose; adjoint_st the
+    # sparse side's plain transpose (no conjugate)
+    dense = Tensor(np.array([[1j, 2], [3, 4j]], np.complex64))
+    got = ops.SparseTensorDenseMatmul(adjoint_dt=True)(Tensor([[0, 0], [1, 1]], ms.int64),
+                                                        Tensor(np.array([1, 1], np.complex64)), (2, 2), dense)
+    np.testing.assert_allclose(got.asnumpy(), [[-1j, 3], [2, -4j]])
+    got = ops.SparseTensorDenseMatmul(adjoint_st=True, adjoint_dt=True)(
+        Tensor([[0, 1], [1, 1]], ms.int64), Tensor(np.array([1j, 2], np.complex64)), (2, 2), dense)
+    np.testing.assert_allclose(got.asnumpy(), [[0, 0], [5, -5j]])
+
+
+def test_constructors_refuse_what_mindspore_refuses(fake):
+    # MindSpore 2.10: a shape element below 1 and a CSR values rank other than len(shape) - 1 (or a trailing
+    # shape other than shape[2:]) are ValueErrors at construction; COOTensor * ndarray is a TypeError
+    idx, vals = Tensor(COO_IDX), Tensor(COO_VALS)
+    for shape in ((3, 0), (3, -4)):
+        with pytest.raises(ValueError, match="COOTensor: shape"):
+            COOTensor(idx, vals, shape)
+        with pytest.raises(ValueError, match="CSRTensor: shape"):
+            CSRTensor(Tensor(INDPTR), Tensor(COLS), Tensor(VALS), shape)
+    with pytest.raises(ValueError, match="CSRTensor: values"):
+        CSRTensor(Tensor(INDPTR), Tensor(COLS), Tensor(np.ones((6, 2), np.float32)), SHAPE)
+    with pytest.raises(ValueError, match="CSRTensor: values"):
+        CSRTensor(Tensor(INDPTR), Tensor(COLS), Tensor(np.ones((6, 4), np.float32)), SHAPE + (5,))
+    with pytest.raises(ValueError, match="2-D CSRTensor only"):  # (MindSpore 2.10: "only support 2-D CSRTensor")
+        CSRTensor(Tensor(INDPTR), Tensor(COLS), Tensor(np.ones((6, 5), np.float32)), SHAPE + (5,)).to_dense()
+    with pytest.raises(ValueError, match="RowTensor: values"):
+        RowTensor(Tensor([0], ms.int32), Tensor(np.ones((1, 3), np.float32)), (3, 2))
+    coo = COOTensor(idx, vals, SHAPE)
+    with pytest.raises(TypeError, match="ndarray"):
+        coo * np.ones(SHAPE, np.float32)
+    with pytest.raises(TypeError, match="ndarray"):
+        coo / np.ones(SHAPE, np.float32)
+    np.testing.assert_array_equal((coo * 2).values.asnumpy(), COO_VALS * 2)  # (a number scales the values)

@@ -88,3 +88,11 @@ def test_rrelu_in_a_construct_draws_slopes_per_run(on_real_server, mode):
     assert np.all((a <= -0.2 + 1e-6) & (a >= -0.4 - 1e-6)) and not np.array_equal(a, b)
     grad = ops.grad(lambda t: net(t).sum())(x).asnumpy()
     assert np.all((grad >= 0.2 - 1e-6) & (grad <= 0.4 + 1e-6))
+
+
+def test_logspace_refuses_a_base_mindspore_refuses(fake):
+    # MindSpore 2.10 (its venv): base must be an int (2.5, True: TypeError) and >= 0 (-2: ValueError); a
+    # negative base gave NaN here at the non-integer exponents, ([1, nan, -2] for logspace(0, 1, 3, base=-2))
+    for base, error in ((2.5, TypeError), (True, TypeError), (-2, ValueError)):
+        with pytest.raises(error, match="base"):
+            ops.logspace(0.0, 1.0, 3, base=base)

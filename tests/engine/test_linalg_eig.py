@@ -45,6 +45,18 @@ def test_eig_matches_numpy_and_the_definition(dtype, backend):
     assert dist.min(axis=-1).max() < tol * 10 and dist.min(axis=-2).max() < tol * 10
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_eig_of_a_matrix_with_nan_or_inf_is_nan_not_an_error(backend):
+    """LAPACK's geev refuses non-finite entries (NumPy's LinAlgError, PyTorch's RuntimeError: a 500 here);
+    JAX answers NaN eigenpairs for such a matrix and the others of the batch exactly, as eigh / svd do here."""
+    a = np.array([[[np.nan, 1.0], [0.0, 2.0]], [[1.0, 2.0], [3.0, 4.0]], [[np.inf, 0.0], [0.0, 1.0]]])
+    w, v = _run("eig", [a], backend)
+    assert w.dtype == np.complex128 and v.dtype == np.complex128
+    assert np.isnan(w[[0, 2]].real).all() and np.isnan(w[[0, 2]].imag).all() and np.isnan(v[[0, 2]].real).all()
+    np.testing.assert_allclose(np.sort(w[1].real), [-0.3722813232690143, 5.372281323269014], rtol=1e-12)  # JAX's
+    np.testing.assert_allclose(a[1] @ v[1], v[1] * w[1], atol=1e-12)
+
+
 def test_eig_of_a_real_matrix_with_real_eigenvalues_is_complex():
     """NumPy answers a real array there; MindSpore's Eig (and this op) always complex (MindSpore 2.10: [[2, 1],
     [1, 3]] -> complex64 [1.38197+0j, 3.61803+0j])."""

@@ -64,6 +64,18 @@ def test_shape_errors():
         gb.emit("lu_pivots_to_permutation", [gb.input((3,), "float64", "p")], {"permutation_size": 3})
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_pivots_outside_one_to_n_are_an_error_not_a_permutation(backend):
+    """Pivots that name no row (user data: ops.lu_solve's LU_pivots) are refused, as MindSpore 2.10's lu_solve
+    ("lu_pivots values out of index of lu_data", its venv, for [5, 0], [0, 2], [3, 2] with n = 2); they gave a
+    permutation all the same, and lu_solve a wrong x."""
+    g = _graph(lambda gb, p: [gb.emit1("lu_pivots_to_permutation", p, permutation_size=2)], np.zeros(2, np.int32))
+    assert Engine(backend).run(g, [np.array([2, 2], np.int32)])[0].tolist() == [1, 0]
+    for bad in ([5, 0], [0, 2], [3, 2]):
+        with pytest.raises(ShapeError, match=r"lu_pivots_to_permutation: pivots must lie in \[1, 2\]"):
+            Engine(backend).run(g, [np.array(bad, np.int32)])
+
+
 def test_vmap_of_grad_of_log_abs_det_via_lu():
     """sum log |diag U| = log |det a|: its gradient is a^-T, per example under vmap (swaps included)."""
     from engine import transforms

@@ -24,6 +24,8 @@ def _as_shape(shape, who: str) -> tuple:
         shape = shape.asnumpy().tolist()
     if not isinstance(shape, (tuple, list)) or not all(isinstance(s, (int, np.integer)) for s in shape):
         raise TypeError(f"{who}: shape must be a tuple of ints, got {shape!r}")
+    if any(s < 1 for s in shape):  # (MindSpore 2.10: "the element of shape must be positive")
+        raise ValueError(f"{who}: shape must hold positive ints, got {tuple(shape)}")
     return tuple(int(s) for s in shape)
 
 
@@ -49,6 +51,35 @@ class SparseTensor:
     _indices: Tensor
     _values: Tensor
     shape: tuple
+
+    _min_rank = 1  # the fewest axes its shape may have
+
+    def _init(self, copy, copy_name: str, parts: tuple, shape) -> None:
+        """The one validation of the three constructors: the parts and shape given, or those of `copy` (the
+        constructor's copy form, of the same class); index parts int16 / int32 / int64 Tensors, the values
+        (last part) a Tensor, shape positive ints; each part's shape what `_layout` says."""
+        who = type(self).__name__
+        if copy is not None:
+            if not isinstance(copy, type(self)):
+                raise TypeError(f"{who}: {copy_name} must be a {who}, got {type(copy).__name__}")
+            parts, shape = copy.parts(), copy.shape
+        *index_parts, values = parts
+        for name, part in zip(self._parts_names, index_parts):
+            setattr(self, "_" + name, _int_tensor(part, who, name))
+        self._values = _tensor(values, who, "values")
+        self.shape = _as_shape(shape, who)
+        if len(self.shape) < self._min_rank:
+            raise ValueError(f"{who}: shape must have at least {self._min_rank} axes, got {self.shape}")
+        nnz = self._indices.shape[0] if self._indices.shape else -1  # (-1: a 0-d indices fits no layout)
+        for name, (spelled, want) in zip(self._parts_names, self._layout(nnz)):
+            got = tuple(getattr(self, "_" + name).shape)
+            if got != tuple(want):
+                raise ValueError(f"{who}: {name} must be {spelled} = {list(want)} for shape {self.shape}, got "
+                                 f"{list(got)}")
+
+    def _layout(self, nnz: int) -> tuple:
+        """Each part's shape as (how it is spelled, the sizes), nnz being indices' first size."""
+        raise NotImplementedError
 
     def parts(self) -> tuple:
         return tuple(getattr(self, "_" + n) for n in self._parts_names)
@@ -139,19 +170,10 @@ class COOTensor(_Arithmetic):
     _parts_names = ("indices", "values")
 
     def __init__(self, indices=None, values=None, shape=None, coo_tensor=None):
-        if coo_tensor is not None:
-            if not isinstance(coo_tensor, COOTensor):
-                raise TypeError(f"COOTensor: coo_tensor must be a COOTensor, got {type(coo_tensor).__name__}")
-            indices, values, shape = coo_tensor.indices, coo_tensor.values, coo_tensor.shape
-        self._indices = _int_tensor(indices, "COOTensor", "indices")
-        self._values = _tensor(values, "COOTensor", "values")
-        self.shape = _as_shape(shape, "COOTensor")
-        if len(self._indices.shape) != 2 or len(self._values.shape) != 1:
-            raise ValueError(f"COOTensor: indices must be 2-D and values 1-D, got {list(self._indices.shape)} "
-                             f"and {list(self._values.shape)}")
-        if self._indices.shape[0] != self._values.shape[0] or self._indices.shape[1] != len(self.shape):
-            raise ValueError(f"COOTensor: indices {list(self._indices.shape)} must be [len(values) = "
-                             f"{self._values.shape[0]}, len(shape) = {len(self.shape)}]")
+        self._init(coo_tensor, "coo_tensor", (indices, values), shape)
+
+    def _layout(self, nnz: int) -> tuple:
+        return ("[nnz, len(shape)]", (nnz, len(self.shape))), ("[nnz]", (nnz,))
 
     def to_dense(self) -> Tensor:
         return late.sparse.coo_to_dense(self)
@@ -167,25 +189,15 @@ class CSRTensor(_Arithmetic):
     """CSRTensor(indptr [rows + 1] int, indices [nnz] int (columns), values [nnz], shape (rows, cols)) or
     CSRTensor(csr_tensor=other)."""
     _parts_names = ("indptr", "indices", "values")
+    _indptr: Tensor
+    _min_rank = 2
 
     def __init__(self, indptr=None, indices=None, values=None, shape=None, csr_tensor=None):
-        if csr_tensor is not None:
-            if not isinstance(csr_tensor, CSRTensor):
-                raise TypeError(f"CSRTensor: csr_tensor must be a CSRTensor, got {type(csr_tensor).__name__}")
-            indptr, indices, values, shape = csr_tensor.indptr, csr_tensor.indices, csr_tensor.values, \
-                csr_tensor.shape
-        self._indptr = _int_tensor(indptr, "CSRTensor", "indptr")
-        self._indices = _int_tensor(indices, "CSRTensor", "indices")
-        self._values = _tensor(values, "CSRTensor", "values")
-        self.shape = _as_shape(shape, "CSRTensor")
-        if len(self._indptr.shape) != 1 or len(self._indices.shape) != 1 or len(self._values.shape) < 1:
-            raise ValueError("CSRTensor: indptr and indices must be 1-D and values at least 1-D")
-        if len(self.shape) < 2 or self._indptr.shape[0] != self.shape[0] + 1:
-            raise ValueError(f"CSRTensor: indptr has {self._indptr.shape[0]} entries; shape {self.shape} needs "
-                             "shape[0] + 1")
-        if self._indices.shape[0] != self._values.shape[0]:
-            raise ValueError(f"CSRTensor: indices ({self._indices.shape[0]}) and values ({self._values.shape[0]}) "
-                             "must have one length")
+        self._init(csr_tensor, "csr_tensor", (indptr, indices, values), shape)
+
+    def _layout(self, nnz: int) -> tuple:
+        return (("[shape[0] + 1]", (self.shape[0] + 1,)), ("[nnz]", (nnz,)),
+                ("[nnz, *shape[2:]]", (nnz,) + self.shape[2:]))
 
     @property
     def indptr(self) -> Tensor:
@@ -216,16 +228,10 @@ class RowTensor(SparseTensor):
     _parts_names = ("indices", "values")
 
     def __init__(self, indices=None, values=None, dense_shape=None, row_tensor=None):
-        if row_tensor is not None:
-            if not isinstance(row_tensor, RowTensor):
-                raise TypeError(f"RowTensor: row_tensor must be a RowTensor, got {type(row_tensor).__name__}")
-            indices, values, dense_shape = row_tensor.indices, row_tensor.values, row_tensor.dense_shape
-        self._indices = _int_tensor(indices, "RowTensor", "indices")
-        self._values = _tensor(values, "RowTensor", "values")
-        self.shape = _as_shape(dense_shape, "RowTensor")
-        if len(self._indices.shape) != 1 or self._values.shape[:1] != self._indices.shape:
-            raise ValueError(f"RowTensor: indices must be 1-D with one entry per row of values, got "
-                             f"{list(self._indices.shape)} and {list(self._values.shape)}")
+        self._init(row_tensor, "row_tensor", (indices, values), dense_shape)
+
+    def _layout(self, nnz: int) -> tuple:
+        return ("[k]", (nnz,)), ("[k, *dense_shape[1:]]", (nnz,) + self.shape[1:])
 
     @property
     def dense_shape(self) -> tuple:

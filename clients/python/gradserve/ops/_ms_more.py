@@ -241,7 +241,11 @@ def linspace(start, end, steps):
 
 def logspace(start, end, steps, base=10, *, dtype=None):
     """base ** linspace(start, end, steps) in dtype (float16 / float32 / float64, float32 by default, as
-    MindSpore 2.10, which refuses other dtypes)."""
+    MindSpore 2.10, which refuses other dtypes, and a base that is not an int >= 0)."""
+    if isinstance(base, bool) or not isinstance(base, (int, np.integer)):
+        raise TypeError(f"logspace: base must be an int, got {type(base).__name__}")
+    if base < 0:  # (a negative base's non-integer powers are NaN)
+        raise ValueError(f"logspace: base must be an int >= 0, got {base}")
     name = _dt.to_name(dtype or _dt.float32)
     if name not in ("float16", "float32", "float64"):
         raise TypeError(f"logspace: dtype must be float16, float32 or float64, got {name}")

@@ -34,8 +34,11 @@ def linear_weights(n_in: int, n_out: int, align_corners: bool, half_pixel: bool 
 
 
 def resize_axis(x, axis: int, w: np.ndarray):
-    """x with its axis (-1 or -2) of size in replaced by w [out, in] applied along it."""
-    wt = Tensor(np.ascontiguousarray(w.T).astype(str(x.dtype).lower()))
+    """x with its axis (-1 or -2) of size in replaced by w [out, in] applied along it. A float x only (as
+    MindSpore 2.10's kernels): an integer dtype would truncate the fractional weights."""
+    if x._dtype not in ("float16", "float32", "float64"):
+        raise TypeError(f"linear / area resize: the input must be float16, float32 or float64, got {x._dtype}")
+    wt = Tensor(np.ascontiguousarray(w.T).astype(x._dtype))
     if axis == -1:
         return P.matmul(x, wt)
     perm = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)

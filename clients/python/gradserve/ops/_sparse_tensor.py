@@ -44,6 +44,8 @@ def _csr_rows(x: CSRTensor) -> Tensor:
 
 def csr_to_coo(x: CSRTensor) -> COOTensor:
     _check(x, CSRTensor, "csr_to_coo")
+    if len(x.shape) != 2:  # (MindSpore 2.10: "Currently only support 2-D CSRTensor when converting to COOTensor")
+        raise ValueError(f"csr_to_coo: a 2-D CSRTensor only, got shape {x.shape}")
     o = _ops()
     return COOTensor(o.stack([_csr_rows(x), x.indices], axis=1), x.values, x.shape)
 
@@ -101,28 +103,26 @@ def dense_to_csr(x: Tensor) -> CSRTensor:
 
 
 # -- arithmetic -----------------------------------------------------------------------------------
-def _at_pattern(x: SparseTensor, dense) -> Tensor:
-    """The dense operand (broadcast to x's shape) at x's stored positions."""
-    o = _ops()
-    dense = dense if isinstance(dense, Tensor) else Tensor(np.asarray(dense, dtype=_dt.dtype_to_nptype(x.dtype)))
-    coo = csr_to_coo(x) if isinstance(x, CSRTensor) else x
-    return o.gather_nd(o.broadcast_to(dense, x.shape), coo.indices)
+def _scaled(x: SparseTensor, other, sign: str, f: Callable) -> SparseTensor:
+    """x's values f(value, other's element at its position): other a number (a 0-d Tensor) or a dense Tensor
+    broadcast to x's shape. Anything else (an ndarray, a sparse tensor) is a TypeError, as MindSpore 2.10's
+    "COOTensor multiply with <class 'numpy.ndarray'> is not supported" (an ndarray would have broadcast
+    against the values, not the dense shape)."""
+    if isinstance(other, Tensor) and other.shape != ():
+        coo = csr_to_coo(x) if isinstance(x, CSRTensor) else x
+        o = _ops()
+        return x.with_values(f(x.values, o.gather_nd(o.broadcast_to(other, x.shape), coo.indices)))
+    if isinstance(other, (Tensor, int, float, complex, np.number)):
+        return x.with_values(f(x.values, other))
+    raise TypeError(f"{type(x).__name__} {sign} {type(other).__name__}: use a dense Tensor or a number")
 
 
 def mul(x: SparseTensor, other):
-    if isinstance(other, SparseTensor):
-        raise TypeError(f"{type(x).__name__} * {type(other).__name__}: multiply by a dense Tensor or a number")
-    if not isinstance(other, Tensor) or other.shape == ():
-        return x.with_values(x.values * other)
-    return x.with_values(x.values * _at_pattern(x, other))
+    return _scaled(x, other, "*", lambda a, b: a * b)
 
 
 def div(x: SparseTensor, other):
-    if isinstance(other, SparseTensor):
-        raise TypeError(f"{type(x).__name__} / {type(other).__name__}: divide by a dense Tensor or a number")
-    if not isinstance(other, Tensor) or other.shape == ():
-        return x.with_values(x.values / other)
-    return x.with_values(x.values / _at_pattern(x, other))
+    return _scaled(x, other, "/", lambda a, b: a / b)
 
 
 def csr_mul(x: CSRTensor, y):
@@ -159,14 +159,18 @@ def add(x, other):
 
 def coo_add(a: COOTensor, b: COOTensor, thresh=None) -> COOTensor:
     """The union pattern (read from the indices' values), each value the sum of the two at its position;
-    a result whose magnitude is below thresh (when given) is dropped, as MindSpore's coo_add."""
+    a sum (a position both hold) whose magnitude is below thresh (when given) is dropped, a value only one
+    holds is kept however small, as MindSpore's coo_add (TensorFlow's SparseAdd)."""
     o = _ops()
     ia, ib = _pattern_of(a.indices), _pattern_of(b.indices)
     uniq, inverse = np.unique(np.concatenate([ia, ib]), axis=0, return_inverse=True)
-    seg = Tensor(inverse.reshape(-1).astype(np.int32))
+    inverse = inverse.reshape(-1)
+    seg = Tensor(inverse.astype(np.int32))
     values = o.unsorted_segment_sum(o.concat([a.values, b.values.astype(a.values.dtype)], 0), seg, len(uniq))
     if thresh is not None:
-        keep = np.abs(_pattern_of(values)) >= float(_pattern_of(thresh) if isinstance(thresh, Tensor) else thresh)
+        in_a, in_b = (np.isin(np.arange(len(uniq)), part) for part in (inverse[:len(ia)], inverse[len(ia):]))
+        small = np.abs(_pattern_of(values)) < float(_pattern_of(thresh) if isinstance(thresh, Tensor) else thresh)
+        keep = ~(in_a & in_b & small)
         if not keep.all():
             uniq = uniq[keep]
             values = o.gather(values, Tensor(np.flatnonzero(keep).astype(np.int32)), 0)
@@ -215,13 +219,17 @@ def csr_reduce_sum(x: CSRTensor, axis: int) -> Tensor:
 
 
 def coo_matmul(indices, values, shape, dense, adjoint_st: bool = False, adjoint_dt: bool = False) -> Tensor:
-    """COO (indices [nnz, 2], values, shape) @ dense, either side transposed first (SparseTensorDenseMatmul)."""
+    """COO (indices [nnz, 2], values, shape) @ dense, either side transposed first (SparseTensorDenseMatmul).
+    A complex dense side is conjugated too (adjoint_dt), the sparse side is not (adjoint_st): MindSpore 2.10's
+    CPU kernel, checked in its venv."""
     o = _ops()
     shape = tuple(int(s) for s in (shape.asnumpy() if isinstance(shape, Tensor) else shape))
     rows, cols = indices[:, 0], indices[:, 1]
     if adjoint_st:
         rows, cols, shape = cols, rows, (shape[1], shape[0])
-    dense = o.transpose(dense, (1, 0)) if adjoint_dt else dense
+    if adjoint_dt:
+        dense = o.transpose(dense, (1, 0))
+        dense = o.conj(dense) if dense.dtype in (_dt.complex64, _dt.complex128) else dense
     if len(dense.shape) != 2 or dense.shape[0] != shape[1]:
         raise ValueError(f"SparseTensorDenseMatmul: the sparse side is {list(shape)} and dense "
                          f"{list(dense.shape)}: inner sizes differ")

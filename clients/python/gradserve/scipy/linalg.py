@@ -8,9 +8,11 @@ triangle (scipy leaves arbitrary values there). lu_factor's pivots are scipy's (
 returns them); lu's p is the int32 permutation matrix with a = p l u (MindSpore's dtype; scipy's is float)."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from .. import ops as _ops
+from .. import dtype as _dt, ops as _ops
 from .._tensor import Tensor
 from .._trace import apply
 from ..ops._ms_linalg_solve import lu_permutation, lu_solve_factored
@@ -193,8 +195,11 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
         raise ValueError(f"For 'lu_solve', 'pivot' must be [{n}], but got shape {list(piv.shape)}")
     if trans not in (0, 1, 2):
         raise ValueError(f"For 'lu_solve', 'trans' must be 0, 1 or 2, but got {trans!r}")
+    if b._dtype != lu_matrix._dtype:  # (MindSpore's check; a cast could drop b's precision unseen)
+        raise TypeError(f"For 'lu_solve', the dtypes of 'lu_matrix' and 'b' must be the same, but got "
+                        f"{lu_matrix._dtype} and {b._dtype}")
     lu_matrix = _as_float64_if_int(lu_matrix)
-    rhs = _ops.cast(b, lu_matrix._dtype) if b._dtype != lu_matrix._dtype else b
+    rhs = _ops.cast(b, lu_matrix._dtype) if b._dtype != lu_matrix._dtype else b  # (an int pair: float64)
     vector = rhs.ndim == 1
     rhs = _ops.expand_dims(rhs, -1) if vector else rhs
     x = lu_solve_factored(lu_matrix, _ops.add(piv, 1), rhs, transpose=trans != 0)
@@ -204,13 +209,13 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
 # -- block_diag ----------------------------------------------------------------------------------------------------
 def block_diag(*arrs) -> Tensor:
     """The block-diagonal matrix of the arguments (each at most 2-D: a scalar is [1, 1], a vector one row),
-    in the arguments' promoted dtype; no arguments: an empty float32 [1, 0] (MindSpore's)."""
+    in the arguments' promoted dtype (MindSpore's promotion); no arguments: an empty float32 [1, 0] (MindSpore's)."""
     if not arrs:
         return Tensor(np.zeros((1, 0), np.float32))
     blocks = [a if isinstance(a, Tensor) else Tensor(a) for a in arrs]
     if any(t.ndim > 2 for t in blocks):
         raise ValueError("Arguments to mindspore.scipy.linalg.block_diag must have at most 2 dimensions.")
-    dtype = np.result_type(*[np.dtype(t._dtype) for t in blocks]).name
+    dtype = functools.reduce(_dt.promote, [t._dtype for t in blocks])  # (MindSpore's: int32 x float32 is float32)
     blocks = [_ops.reshape(t, (1, -1) if t.ndim == 1 else (1, 1)) if t.ndim < 2 else t for t in blocks]
     widths = [t.shape[1] for t in blocks]
     total, rows, start = sum(widths), [], 0
