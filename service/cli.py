@@ -177,6 +177,9 @@ def main(argv=None) -> int:
                             log_config=None,  # keep the handlers of logs.setup
                             timeout_graceful_shutdown=math.ceil(drain_wait_s(settings)),
                             access_log=False, lifespan="on", timeout_keep_alive=settings.idle_timeout_s,
+                            # X-Forwarded-For is read by service.client_identity alone (trusted_proxies): uvicorn's
+                            # own reading (it trusts 127.0.0.1 by default) would make a second, different answer
+                            proxy_headers=False,
                             limit_concurrency=settings.max_connections,
                             http=http_protocol(settings, app, asgi))
     server = Server(config)

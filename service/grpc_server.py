@@ -42,6 +42,7 @@ from .core import Core, JobRequest, JobResult, drain_wait_s
 from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Internal, InvalidRequest,
                      ServiceError, Unauthorized, clip)
 from .grpc_conns import ConnWatch
+from .client_identity import metadata_forwarded
 from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id, validate, validation_error
 from .proto import gradserve_pb2 as pb
 from .proto import gradserve_pb2_grpc as pb_grpc
@@ -260,9 +261,10 @@ class Servicer(pb_grpc.GradserveServicer):
             raise Unauthorized("missing or wrong API key: send metadata authorization: Bearer <key>")
 
     def _client(self, context) -> str:
-        """jobs.client_of for a call: its API key, else its peer's host."""
-        auth = dict(context.invocation_metadata() or ()).get("authorization")
-        return client_of(self.core, auth, client_shm.grpc_peer_host(context.peer()))
+        """jobs.client_of for a call: its API key, else its peer's host (behind a trusted proxy: x-forwarded-for)."""
+        md = context.invocation_metadata() or ()
+        return client_of(self.core, dict(md).get("authorization"), client_shm.grpc_peer_host(context.peer()),
+                         metadata_forwarded(md))
 
     async def _job(self, kind: str, request, context) -> pb.JobResponse:
         md = dict(context.invocation_metadata() or ())

@@ -26,6 +26,7 @@ from starlette.requests import ClientDisconnect
 
 from .api_keys import key_ok
 from . import client_shm, client_shm_http, codec, docs_assets, examples, head_memo, models, onnx_graphs, shm, timeline
+from .client_identity import FORWARDED_FOR
 from .core import Core, JobRequest
 from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, request_client, offload, request_id, validate, validation_error
 from .errors import (Internal, InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout, ServiceError, Unauthorized,
@@ -55,19 +56,22 @@ def _too_large(limit: int, n: int | None = None) -> PayloadTooLarge:
 
 _HL = codec.HEADER_LENGTH.lower().encode()
 _RID = REQUEST_ID.encode()
-_JOB_HEADERS = frozenset((b"content-length", _HL, _RID, b"expect", b"authorization",
+_XFF = FORWARDED_FOR.encode()
+_JOB_HEADERS = frozenset((b"content-length", _HL, _RID, b"expect", b"authorization", _XFF,
                           b"transfer-encoding"))  # (the lean path takes no chunked body: service.lean_http)
 
 
 def job_headers(raw: list) -> dict[bytes, str]:
-    """The request headers the job path reads, by lowercase name (the first of each; a repeated header length
-    as one list, RFC 9110 5.3, which no reader takes for a number: the first or the last is what a proxy in
-    front may have read otherwise): one pass over the raw list, where Starlette's `request.headers.get`
-    builds a view and scans the list per lookup."""
+    """The request headers the job path reads, by lowercase name (the first of each; X-Forwarded-For all, joined;
+    a repeated header length as one list, RFC 9110 5.3, which no reader takes for a number: the first or the last
+    is what a proxy in front may have read otherwise): one pass over the raw list, where Starlette's
+    `request.headers.get` builds a view and scans the list per lookup."""
     out: dict[bytes, str] = {}
     for k, v in raw:
         if k in _JOB_HEADERS and k not in out:
             out[k] = v.decode("latin-1")
+        elif k == _XFF:  # (every X-Forwarded-For line: a proxy may add its own after the client's)
+            out[k] += "," + v.decode("latin-1")
         elif k == _HL and k in out:
             out[k] += ", " + v.decode("latin-1")
     return out
@@ -537,7 +541,8 @@ def _job_runner(ctx: AppContext, kind: str):
     core, settings, buffers, memo = ctx.core, ctx.settings, ctx.buffers, ctx.heads
 
     async def run(heads: dict[bytes, str], host: str | None, src) -> Response:
-        call = JobCall(core, kind, "http", heads.get(_RID), client_of(core, heads.get(b"authorization"), host))
+        client = client_of(core, heads.get(b"authorization"), host, heads.get(_XFF))
+        call = JobCall(core, kind, "http", heads.get(_RID), client)
         buf = None
         io = client_shm.RegionIO(ctx.regions, host)
         try:

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from .api_keys import bearer_token
+from .client_identity import FORWARDED_FOR, client_host
 from . import models
 from .core import Core, JobRequest, JobResult
 from .errors import InvalidRequest, ServiceError
@@ -79,21 +80,25 @@ async def offload(big: bool, fn: Callable, *args) -> Any:
     return await asyncio.to_thread(fn, *args) if big else fn(*args)
 
 
-def client_of(core: Core, authorization: str | None, host: str | None) -> str:
+def client_of(core: Core, authorization: str | None, host: str | None, forwarded: str | None = None) -> str:
     """Who a job is for, as the pools share workers among clients: with API keys, the key it carries (a
-    digest: the key itself is kept nowhere); without, its peer's host. (Without keys a peer could name
+    digest: the key itself is kept nowhere); without, its peer's host, an IPv6 one by its prefix, or behind a
+    trusted proxy the X-Forwarded-For (`forwarded`) client (service.client_identity). (Without keys a peer could name
     itself anything, so only what it cannot choose counts.) The key as the auth check reads it: the token after
     the scheme, stripped (every spelling it accepts, "bearer   k" too, is the one client of key k)."""
-    if authorization and core.settings.api_key_list:  # (no header: the key list is not parsed, every job)
+    s = core.settings
+    if authorization and s.api_key_list:  # (no header: the key list is not parsed, every job)
         token = bearer_token(authorization) or ""
         return "key:" + hashlib.sha256(token.encode(errors="replace")).hexdigest()[:16]
-    return "host:" + (host or "")
+    return "host:" + client_host(host, forwarded, s.trusted_proxies, s.ipv6_client_prefix)
 
 
 def request_client(core: Core, request) -> str:
     """client_of for a Starlette request (OIP HTTP, UM-Bridge): every protocol names a client alike, so a
     flood over one cannot starve a client of another."""
-    return client_of(core, request.headers.get("authorization"), request.client.host if request.client else None)
+    h = request.headers
+    return client_of(core, h.get("authorization"), request.client.host if request.client else None,
+                     ",".join(h.getlist(FORWARDED_FOR)) or None)
 
 
 class JobCall:

@@ -18,6 +18,7 @@ from . import client_shm, codec
 from .core import Core
 from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
 from .grpc_server import grpc_code
+from .client_identity import metadata_forwarded
 from .jobs import client_of
 from .oip_http import (EXTENSIONS, INPUT_PARAMS, NO_STATISTICS, check_output_params, check_outputs, check_repository_params,
                        check_request_params, place_outputs, select_outputs, server_version, timeout_s,
@@ -205,7 +206,8 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
         host = client_shm.grpc_peer_host(context.peer())
         io = client_shm.RegionIO(self.regions, host)
         # the same client identity as every other protocol (service.jobs.client_of)
-        client = client_of(self.core, dict(context.invocation_metadata() or ()).get("authorization"), host)
+        md = context.invocation_metadata() or ()
+        client = client_of(self.core, dict(md).get("authorization"), host, metadata_forwarded(md))
         try:
             self._check_key(context)
             model = self.repo.get(request.model_name, request.model_version)

@@ -155,6 +155,15 @@ class Settings(BaseSettings):
     # -- security -----------------------------------------------------------------------------------
     api_keys: str = Field("", description="Comma-separated API keys (Authorization: Bearer KEY). Empty: no keys.")
     allow_unauthenticated: bool = Field(False, description="Serve a non-loopback address without API keys.")
+    trusted_proxies: str = Field("", description="Comma-separated addresses or networks (e.g. 10.0.0.0/8) of "
+                                 "reverse proxies in front of the server: only a request from one of them names its "
+                                 "client by X-Forwarded-For (the right-most address not a trusted proxy; gRPC: "
+                                 "x-forwarded-for metadata). Without API keys the client is who fair share, cache "
+                                 "shares and limits count by (service.client_identity). Empty: none trusted, the "
+                                 "header is ignored.")
+    ipv6_client_prefix: int = Field(64, ge=1, le=128, description="Without API keys, IPv6 clients are told apart "
+                                    "by this prefix of their address (one host holds a whole /64); IPv4-mapped "
+                                    "addresses count as their IPv4 address. 128: every address is a client.")
     client_shm: Literal["loopback", "off"] = Field("loopback", description="System shared memory for clients "
                                                    "(/v2/systemsharedmemory, tensors named by region): loopback: "
                                                    "only peers on this host may register and use regions; off: "
@@ -196,6 +205,13 @@ class Settings(BaseSettings):
         if not v:
             raise ValueError("host is empty")
         return v
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, v: str) -> str:
+        from .client_identity import parse_networks
+
+        return ",".join(str(n) for n in parse_networks(v))  # (a bad entry: ValueError naming it)
 
     @field_validator("devices")
     @classmethod

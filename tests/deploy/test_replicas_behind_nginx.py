@@ -59,6 +59,7 @@ PY = np.array([[-2, 3], [-1, 2]], F32)
 PZ = np.array([[0, 3], [5, -1]], F32)
 
 STARTUP_TIMEOUT_S = 180
+CACHE_ENTRIES = 32  # registered graphs a replica keeps (one client: half); the other tests register 4 per client
 N_STREAM_JOBS = 64
 CONCURRENCY = 4
 
@@ -237,6 +238,9 @@ http {{
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host $host;
+            # Who the client is (the replicas trust this proxy: GRADSERVE_TRUSTED_PROXIES): without it every
+            # client's peer is the proxy and all of them share one fair share and one cache share.
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             # A failed job must show up as a failure, not be retried silently
             # on the other replica.
             proxy_next_upstream off;
@@ -336,6 +340,8 @@ def cluster(tmp_path_factory) -> Cluster:
                 GRADSERVE_DEVICES="cpu",
                 GRADSERVE_CPU_WORKERS="1",
                 GRADSERVE_LOG_LEVEL="warning",
+                GRADSERVE_TRUSTED_PROXIES="127.0.0.1",  # nginx (and, here, the test's clients: proxies too)
+                GRADSERVE_GRAPH_CACHE_SIZE=str(CACHE_ENTRIES),
                 PYTHONUNBUFFERED="1",
             )
             log = open(workdir / f"replica{i}.log", "wb")  # noqa: SIM115 (closed with the process)
@@ -497,7 +503,8 @@ def test_sdk_job_stream_through_proxy(cluster):
 
     entries = _assert_clean_run(cluster, since, N_STREAM_JOBS)
     registrations = [e for e in entries if e[2] == "/v1/graphs"]
-    misses = [e for e in entries if e[0] == 404]
+    # (the SDK's one GET /v1/local: 404, the replica sees nginx's X-Forwarded-For and offers no same-host socket)
+    misses = [e for e in entries if e[0] == 404 and e[2] != "/v1/local"]
     # The SDK registered each graph once (on one replica) and then sent ids; the
     # other replica answered graph_not_found and the SDK resent the graph inline.
     assert 1 <= len(registrations) <= len(graphs) * CONCURRENCY, registrations
@@ -538,3 +545,41 @@ def test_replicas_answer_the_kubernetes_grpc_probe(cluster):
             grpc.channel_ready_future(channel).result(timeout=60)
             reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
             assert reply.status == health_pb2.HealthCheckResponse.SERVING, (port, reply)
+
+
+# ---------------------------------------------------------------------------
+# Clients behind the proxy are told apart (X-Forwarded-For from a trusted proxy: service.client_identity)
+# ---------------------------------------------------------------------------
+def test_clients_behind_the_proxy_keep_their_own_cache_share(cluster):
+    """Two clients behind nginx, as a further proxy would name them (X-Forwarded-For, which nginx extends). One
+    registers more graphs than a client's share on each replica: the other's graph stays (a client's entries
+    evict its own oldest). Were both the proxy's one client, the flood would evict it: 404 graph_not_found."""
+    from engine import GraphBuilder
+    from engine.serialize import graph_to_json
+
+    def scaled(seed: float) -> dict:
+        gb = GraphBuilder("scaled")
+        x = gb.input((2,), name="x")
+        return graph_to_json(gb.build(gb.mul(x, gb.param("w", np.full(2, seed, F32)))))
+
+    victim, flooder = {"X-Forwarded-For": "198.51.100.1"}, {"X-Forwarded-For": "203.0.113.9"}
+    with httpx.Client(base_url=cluster.url, timeout=120) as client:
+        def register(seed: float, who: dict) -> str:
+            r = client.post("/v1/graphs", json={"graph": scaled(seed)}, headers=who)
+            assert r.status_code == 201, r.text[:300]
+            return r.json()["graph_id"]
+
+        def eval_by_id(gid: str, who: dict) -> httpx.Response:
+            return client.post("/v1/eval", json={"graph_id": gid, "inputs": [_tensor(np.full(2, 2.0, F32))]},
+                               headers=who)
+
+        mine = [register(-1.5, victim) for _ in range(2)][0]  # (round robin: once on each replica)
+        firsts = [register(0.0, flooder) for _ in range(2)][0]
+        for i in range(2 * CACHE_ENTRIES):  # CACHE_ENTRIES on each replica: twice one client's share
+            register(float(i + 1), flooder)
+        for _ in range(2):
+            r = eval_by_id(firsts, flooder)  # the premise: the flood is past a share (its own first is gone)
+            assert r.status_code == 404 and r.json()["error"]["code"] == "graph_not_found", r.text[:300]
+            r = eval_by_id(mine, victim)
+            assert r.status_code == 200, r.text[:300]
+            np.testing.assert_allclose(np.asarray(r.json()["outputs"][0]["data"], F32), [-3.0, -3.0])
