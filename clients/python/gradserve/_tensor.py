@@ -231,9 +231,12 @@ class Tensor:
 
     # -- printing (MindSpore's forms) ------------------------------------------------------------
     def __str__(self) -> str:
-        if self._data is None:
+        # A traced Tensor prints its value in this call where that is known (MindSpore's PyNative, and its
+        # GRAPH_MODE JIT Fallback: `"{}".format(x)` in construct is the value's text); else its trace name
+        a = self._value()
+        if a is None:
             return repr(self)
-        return np.array2string(self._data) if self._data.ndim else str(self._data.item())
+        return np.array2string(a) if a.ndim else str(a.item())
 
     def _value_str(self) -> str:
         a = self._data
