@@ -7,6 +7,7 @@ they run on the service (one small graph per op).
 """
 from __future__ import annotations
 
+import itertools
 import numbers
 import sys
 from typing import TYPE_CHECKING, Any
@@ -585,12 +586,20 @@ setattr(Tensor, "index_add", _index_add)
 thaws = [0]  # how many Parameters have changed value for the first time (a Parameter's _version left 0)
 
 
+_UNNAMED = itertools.count(1)  # the numbers of Parameters made without a name (MindSpore: "Parameter#1", ...)
+
+
+def is_generated_name(name) -> bool:
+    """Whether a Parameter's name is one made for it (it was given none), MindSpore's _is_parameter_generated."""
+    return isinstance(name, str) and name.startswith("Parameter#")
+
+
 class Parameter(Tensor):
     """A trainable tensor with a name (`Parameter(Tensor(...), name='z')`). Its value travels with the graph."""
 
     def __init__(self, default_input, name: str | None = None, requires_grad: bool = True, layerwise_parallel=False):
         super().__init__(default_input)
-        self.name = name if name is not None else "Parameter"
+        self.name = name if name is not None else f"Parameter#{next(_UNNAMED)}"  # MindSpore's generated names
         self._auto_name = name is None
         self._auto_named = False  # named after the attribute it was set on (Cell.__setattr__)
         self._prefixed = False

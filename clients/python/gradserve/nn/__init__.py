@@ -340,6 +340,11 @@ from ._upsample import Upsample  # noqa: E402
 __all__ += ["Upsample"]
 
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)
+from . import dynamic_lr, learning_rate_schedule  # noqa: E402  (MindSpore's learning-rate modules)
+from .dynamic_lr import *  # noqa: E402,F401,F403  (nn.piecewise_constant_lr ..., as MindSpore exports them)
+from .learning_rate_schedule import *  # noqa: E402,F401,F403  (nn.ExponentialDecayLR ...)
+
+__all__ += [*dynamic_lr.__all__, *learning_rate_schedule.__all__]
 
 # h-msfid8's topic modules
 from ._time_distributed import TimeDistributed  # noqa: E402

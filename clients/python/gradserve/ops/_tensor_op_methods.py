@@ -11,7 +11,7 @@ from .._tensor import Tensor
 __all__: list[str] = []
 
 # x.name(*args) = ops.name(x, *args): the op's signature is the method's (checked against MindSpore 2.10's)
-_SAME = ("remainder", "hardshrink", "erfc", "log2", "log10", "i0", "deg2rad", "rad2deg", "inv", "invert", "ravel",
+_SAME = ("hardshrink", "erfc", "log2", "log10", "i0", "deg2rad", "rad2deg", "inv", "invert", "ravel",
          "is_floating_point", "diag", "logical_xor", "igamma", "igammac", "gather_nd", "mm", "isclose", "cummax",
          "cummin", "index_fill", "renorm", "svd", "cholesky", "cholesky_inverse", "cholesky_solve", "inverse",
          "sinc", "frac", "fmax", "fmin", "heaviside", "eigvals", "diagonal_scatter", "searchsorted", "nan_to_num")
@@ -36,6 +36,11 @@ def _argsort(self, axis=-1, descending=False, *, dim=None, stable=False):
     return late.ops.argsort(self, axis if dim is None else dim, descending)
 
 
+def _remainder(self, other=None, *, divisor=None):
+    """x.remainder(other) / x.remainder(other=...) / x.remainder(divisor=...): Python's %, the divisor's sign."""
+    return late.ops.remainder(self, divisor if other is None else other)
+
+
 def _addcmul(self, tensor1, tensor2, value=1):
     """self + value * tensor1 * tensor2."""
     return self + value * (tensor1 * tensor2)
@@ -54,7 +59,7 @@ def _from_numpy(array) -> Tensor:
 
 
 _FORMS = {
-    "permute": _permute, "argsort": _argsort, "addcmul": _addcmul, "addcdiv": _addcdiv,
+    "permute": _permute, "argsort": _argsort, "remainder": _remainder, "addcmul": _addcmul, "addcdiv": _addcdiv,
     "swapdims": lambda self, dim0, dim1: late.ops.swapaxes(self, dim0, dim1),
     "view_as": lambda self, other: late.ops.reshape(self, tuple(other.shape)),
     "reshape_as": lambda self, other: late.ops.reshape(self, tuple(other.shape)),
