@@ -1,5 +1,5 @@
 """nn.learning_rate_schedule (Cells of the global step) and nn.dynamic_lr (per-step lists), with MindSpore's
-argument checks; and a schedule driving an optimizer.
+argument checks; a schedule driving an optimizer; the grouped form's `order_params`.
 
 Expected values: MindSpore 2.10 (CPU, PyNative), run for this task in its own venv (every number below)."""
 import numpy as np
@@ -49,3 +49,18 @@ def test_schedule_cells_match_mindspore_and_drive_an_optimizer(on_real_server):
     for _ in range(3):
         opt((Tensor(np.ones(1, np.float32)),))
     np.testing.assert_allclose(w.asnumpy(), [-0.15], rtol=1e-6)
+
+
+def test_order_params_sets_the_parameter_and_gradient_order(on_real_server):
+    a = Parameter(Tensor(np.zeros(2, np.float32)), name="a")
+    b = Parameter(Tensor(np.zeros(2, np.float32)), name="b")
+    opt = nn.SGD([{"params": [a], "lr": 0.1}, {"params": [b]}, {"order_params": [b, a]}], learning_rate=0.5)
+    assert [p.name for p in opt.parameters] == ["b", "a"]
+    assert (opt.is_group, opt.is_group_lr, opt.dynamic_lr, opt.is_group_params_ordered) == (True, True, False, True)
+    opt((Tensor(np.array([1., 2.], np.float32)), Tensor(np.array([3., 4.], np.float32))))  # b's, then a's
+    np.testing.assert_allclose(a.asnumpy(), [-0.3, -0.4], rtol=1e-6)
+    np.testing.assert_allclose(b.asnumpy(), [-0.5, -1.0], rtol=1e-6)
+    with pytest.raises(RuntimeError):  # a Parameter in two groups
+        nn.SGD([{"params": [a]}, {"params": [a, b]}], learning_rate=0.5)
+    with pytest.raises(ValueError):  # order_params must name the same Parameters
+        nn.SGD([{"params": [a]}, {"params": [b]}, {"order_params": [a]}], learning_rate=0.5)
