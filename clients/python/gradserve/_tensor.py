@@ -416,7 +416,11 @@ class Tensor:
 
 def _arith_method(name: str, op: str):
     """Tensor.add / .sub / .mul / .div / .pow: the operator's op (and its mutable() rule), as a method."""
-    def method(self, other):
+    def method(self, other, *, alpha=1):
+        if alpha != 1:  # add / sub(other, *, alpha): self +- alpha * other (MindSpore 2.10's Tensor.add / sub)
+            if op not in ("add", "sub"):
+                raise TypeError(f"Tensor.{name}() got an unexpected keyword argument 'alpha'")
+            other = other * alpha
         out = self._bin(op, other)
         if out is NotImplemented:
             raise TypeError(f"Tensor.{name}: unsupported operand type {type(other).__name__}")
