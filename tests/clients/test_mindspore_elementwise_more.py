@@ -35,6 +35,9 @@ def test_elementwise_values_and_sinc_gradient(on_real_server):
     one, two = Tensor(np.array([1, 2], np.float32)), Tensor(np.array([3, 5], np.float32))
     np.testing.assert_array_equal(one.sub(two, alpha=2).asnumpy(), [-5, -8])
     np.testing.assert_array_equal(one.add(two, alpha=0.5).asnumpy(), [2.5, 4.5])
+    from gradserve.ops.auto_generate.gen_ops_def import add_ext, sub_ext  # MindSpore's generated names
+    np.testing.assert_array_equal(sub_ext(one, two, 2).asnumpy(), [-5, -8])
+    np.testing.assert_array_equal(add_ext(Tensor(np.array([1, 2])), 3, 2).asnumpy(), [7, 8])
 
 
 def test_bfloat16_is_named_and_refused_for_tensors():
