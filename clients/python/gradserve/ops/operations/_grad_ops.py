@@ -126,24 +126,27 @@ class _PairGrad:
     operand, half to each at a tie, summed back to each operand's shape. MindSpore 2.10 returns both whatever
     the flags say (read off its CPU kernel)."""
 
-    _pick = None
-
     def __init__(self, grad_x: bool = True, grad_y: bool = True):
         self.grad_x, self.grad_y = bool(grad_x), bool(grad_y)
 
+    def _pick(self, a, b):  # where a is the one chosen over b
+        raise NotImplementedError
+
     def __call__(self, x1, x2, grads):
         tie, half, zero = P.equal(x1, x2), P.mul(grads, 0.5), P.zeros_like(grads)
-        d1 = P.where(type(self)._pick(x1, x2), grads, P.where(tie, half, zero))
-        d2 = P.where(type(self)._pick(x2, x1), grads, P.where(tie, half, zero))
+        d1 = P.where(self._pick(x1, x2), grads, P.where(tie, half, zero))
+        d2 = P.where(self._pick(x2, x1), grads, P.where(tie, half, zero))
         return _sum_to(d1, tuple(x1.shape)), _sum_to(d2, tuple(x2.shape))
 
 
 class MinimumGrad(_PairGrad):
-    _pick = staticmethod(lambda a, b: P.less(a, b))
+    def _pick(self, a, b):
+        return P.less(a, b)
 
 
 class MaximumGrad(_PairGrad):
-    _pick = staticmethod(lambda a, b: P.greater(a, b))
+    def _pick(self, a, b):
+        return P.greater(a, b)
 
 
 class HSigmoidGrad:
