@@ -27,6 +27,7 @@ from ._trace import trace_graph  # noqa: E402
 from ._trace import no_grad as _no_grad  # noqa: E402  (mindspore._no_grad)
 from .importers import from_jax, from_onnx, from_torch  # noqa: E402  (torch/jax/onnx load on call)
 from ._jit import jit, jit_class, ms_function  # noqa: E402
+from ._jit_config import JitConfig  # noqa: E402
 from ._misc import Variable, mutable, set_seed  # noqa: E402
 from .context import set_device  # noqa: E402
 from .ops import get_grad, grad, jacfwd, jacrev, jvp, value_and_grad, vjp  # noqa: E402  (MindSpore 2.x spellings)
@@ -39,6 +40,7 @@ float16, float32, float64, int32, int64, bool_ = (dtype.float16, dtype.float32, 
 complex64, complex128 = dtype.complex64, dtype.complex128
 int8, int16, uint8 = dtype.int8, dtype.int16, dtype.uint8  # images arrive as uint8: no gradient, as MindSpore
 uint16, uint32, uint64 = dtype.uint16, dtype.uint32, dtype.uint64  # named only: Tensors refuse them (dtype.to_name)
+bfloat16 = dtype.bfloat16  # named only, as uint16
 
 __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_hash", "Tensor", "Parameter",
            "ParameterTuple", "nn", "ops", "dtype", "context", "errors", "set_context", "get_context",
@@ -47,7 +49,7 @@ __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_
            "GradserveError", "APIConnectionError", "APITimeoutError", "APIStatusError", "InvalidRequest",
            "InvalidGraph", "UnknownOp", "ShapeError", "DifferentiationError", "AuthError", "GraphNotFound",
            "PayloadTooLarge", "LimitExceeded", "Overloaded", "InternalError", "WorkerDied", "DeviceUnavailable",
-           "DeadlineExceeded", "float16", "float32", "float64", "int32", "int64", "bool_", "complex64", "complex128", "int8", "int16", "uint8", "uint16", "uint32", "uint64", "jit", "jit_class",
+           "DeadlineExceeded", "float16", "float32", "float64", "int32", "int64", "bool_", "complex64", "complex128", "int8", "int16", "uint8", "uint16", "uint32", "uint64", "bfloat16", "jit", "jit_class", "JitConfig",
            "ms_function",
            "mutable", "Variable", "set_seed", "set_device", "grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev",
            "get_grad", "common", "_no_grad"]

@@ -171,6 +171,12 @@ class Cell(BufferMethods):
     def set_grad(self, requires_grad: bool = True) -> "Cell":
         return self
 
+    def set_jit_config(self, jit_config) -> None:
+        """MindSpore's compile options (gradserve._jit_config: none changes a value), kept as MindSpore keeps
+        them: the first setting only."""
+        if not self.__dict__.get("_jit_config_dict"):
+            object.__setattr__(self, "_jit_config_dict", dict(jit_config.jit_config_dict))
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}<>"
 

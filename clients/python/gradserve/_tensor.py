@@ -7,6 +7,7 @@ they run on the service (one small graph per op).
 """
 from __future__ import annotations
 
+import itertools
 import numbers
 import sys
 from typing import TYPE_CHECKING, Any
@@ -231,9 +232,12 @@ class Tensor:
 
     # -- printing (MindSpore's forms) ------------------------------------------------------------
     def __str__(self) -> str:
-        if self._data is None:
+        # A traced Tensor prints its value in this call where that is known (MindSpore's PyNative, and its
+        # GRAPH_MODE JIT Fallback: `"{}".format(x)` in construct is the value's text); else its trace name
+        a = self._value()
+        if a is None:
             return repr(self)
-        return np.array2string(self._data) if self._data.ndim else str(self._data.item())
+        return np.array2string(a) if a.ndim else str(a.item())
 
     def _value_str(self) -> str:
         a = self._data
@@ -412,7 +416,11 @@ class Tensor:
 
 def _arith_method(name: str, op: str):
     """Tensor.add / .sub / .mul / .div / .pow: the operator's op (and its mutable() rule), as a method."""
-    def method(self, other):
+    def method(self, other, *, alpha=1):
+        if alpha != 1:  # add / sub(other, *, alpha): self +- alpha * other (MindSpore 2.10's Tensor.add / sub)
+            if op not in ("add", "sub"):
+                raise TypeError(f"Tensor.{name}() got an unexpected keyword argument 'alpha'")
+            other = other * alpha
         out = self._bin(op, other)
         if out is NotImplemented:
             raise TypeError(f"Tensor.{name}: unsupported operand type {type(other).__name__}")
@@ -582,12 +590,20 @@ setattr(Tensor, "index_add", _index_add)
 thaws = [0]  # how many Parameters have changed value for the first time (a Parameter's _version left 0)
 
 
+_UNNAMED = itertools.count(1)  # the numbers of Parameters made without a name (MindSpore: "Parameter#1", ...)
+
+
+def is_generated_name(name) -> bool:
+    """Whether a Parameter's name is one made for it (it was given none), MindSpore's _is_parameter_generated."""
+    return isinstance(name, str) and name.startswith("Parameter#")
+
+
 class Parameter(Tensor):
     """A trainable tensor with a name (`Parameter(Tensor(...), name='z')`). Its value travels with the graph."""
 
     def __init__(self, default_input, name: str | None = None, requires_grad: bool = True, layerwise_parallel=False):
         super().__init__(default_input)
-        self.name = name if name is not None else "Parameter"
+        self.name = name if name is not None else f"Parameter#{next(_UNNAMED)}"  # MindSpore's generated names
         self._auto_name = name is None
         self._auto_named = False  # named after the attribute it was set on (Cell.__setattr__)
         self._prefixed = False

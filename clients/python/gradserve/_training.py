@@ -43,6 +43,34 @@ def _schedule(v, name: str):
     return lambda t: c
 
 
+def _order_params(items: list) -> list | None:
+    """The `{'order_params': [...]}` group of MindSpore's grouped form: the order the optimizer keeps its
+    Parameters (and takes their gradients) in, whatever the groups' order; None without one."""
+    orders = [it["order_params"] for it in items if isinstance(it, dict) and "order_params" in it]
+    for it in items:
+        if isinstance(it, dict) and "params" not in it and "order_params" not in it:
+            raise KeyError(f"an optimizer's group needs 'params' or 'order_params', got keys {sorted(it)}")
+    return list(orders[-1]) if orders else None
+
+
+def _reordered(params: list, groups: list, order: list) -> tuple[list, list]:
+    """params and their groups in `order` (the same Parameters, as MindSpore requires: else ValueError)."""
+    at = {id(p): i for i, p in enumerate(params)}
+    if len(order) != len(params) or any(id(p) not in at for p in order):
+        raise ValueError("The value of 'order_params' must be the same Parameters as those of the groups' 'params'")
+    return [params[at[id(p)]] for p in order], [groups[at[id(p)]] for p in order]
+
+
+def _dynamic_lr(learning_rate, items: list) -> bool:
+    """Whether some rate changes with the step (a sequence or a schedule); the sequences must have one length
+    (MindSpore: ValueError)."""
+    rates = [learning_rate, *(it["lr"] for it in items if isinstance(it, dict) and "lr" in it)]
+    seqs = [r for r in rates if isinstance(r, (list, tuple, np.ndarray)) or (isinstance(r, Tensor) and r.size != 1)]
+    if len({len(r) if not isinstance(r, Tensor) else r.size for r in seqs}) > 1:
+        raise ValueError("the dynamic learning rates of an optimizer's groups must have the same length")
+    return bool(seqs) or any(callable(r) and not isinstance(r, Tensor) for r in rates)
+
+
 def _decay(v, name: str):
     """A weight decay: a number, or (MindSpore's dynamic weight decay) a Cell / callable of the 0-based
     global step, asked once a step."""
@@ -84,6 +112,12 @@ class Optimizer(Cell):
         items = list(parameters)
         if not items:
             raise ValueError("an optimizer needs at least one Parameter")
+        order = _order_params(items)
+        items = [it for it in items if not (isinstance(it, dict) and "params" not in it)]
+        self.is_group = any(isinstance(it, dict) for it in items)
+        self.is_group_lr = any(isinstance(it, dict) and "lr" in it for it in items)
+        self.dynamic_lr = _dynamic_lr(learning_rate, items)
+        self.is_group_params_ordered = order is not None
         for it in items:
             if isinstance(it, dict):
                 group = {"lr": _schedule(it.get("lr", learning_rate), "lr"),
@@ -101,6 +135,10 @@ class Optimizer(Cell):
         for p in params:
             if not isinstance(p, Parameter):
                 raise TypeError(f"optimizers update Parameters, got {type(p).__name__}")
+        if len({id(p) for p in params}) != len(params):
+            raise RuntimeError(f"{type(self).__name__}: a Parameter is in more than one group (MindSpore's error)")
+        if order is not None:
+            params, self._group = _reordered(params, self._group, order)
         self._gs_params = tuple(params)
         self.loss_scale = _scalar(loss_scale, "loss_scale")
         self._gs_state = [self._init_state(p._data) for p in params]

@@ -12,7 +12,7 @@ class Type:
 
     def __init__(self, name: str):
         self.name = name
-        self.np = np.dtype(name if name != "bool" else np.bool_)
+        self.np = np.dtype(name if name != "bool" else np.bool_) if name != "bfloat16" else None  # (NumPy has none)
 
     def __str__(self) -> str:  # (MindSpore 2.10: UInt8, BFloat16)
         if self.name.startswith(("uint", "bfloat")):
@@ -45,6 +45,7 @@ uint8 = Type("uint8")
 half, single, double, float_ = float16, float32, float64, float32
 # MindSpore's wider unsigned types: named (programs that list them import), refused for Tensors (to_name)
 uint16, uint32, uint64 = Type("uint16"), Type("uint32"), Type("uint64")
+bfloat16 = Type("bfloat16")  # likewise: MindSpore's test harness compares every result's dtype with it
 
 _BY_NAME = {t.name: t for t in (float16, float32, float64, int32, int64, bool_, complex64, complex128, int8, int16, uint8)}
 FLOAT = ("float16", "float32", "float64")
@@ -101,5 +102,5 @@ def dtype_to_nptype(type_):
 
 
 __all__ = ["Type", "float16", "float32", "float64", "int32", "int64", "bool_", "complex64", "complex128", "int8", "int16",
-           "uint8", "uint16", "uint32", "uint64", "half",
+           "uint8", "uint16", "uint32", "uint64", "bfloat16", "half",
            "single", "double", "float_", "to_name", "get", "is_float", "promote", "dtype_to_nptype"]

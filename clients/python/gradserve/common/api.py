@@ -1,7 +1,19 @@
-"""`mindspore.common.api`: jit / ms_function."""
-from .._jit import jit, ms_function
+"""`mindspore.common.api`: jit / ms_function / jit_class, and the private names programs import from it."""
+import inspect
 
-__all__ = ["jit", "ms_function"]
+from .._jit import jit, jit_class, ms_function
+
+__all__ = ["jit", "ms_function", "jit_class"]
+
+
+def _no_recursive(callable_obj):
+    """MindSpore's mark that its compiler may skip checking a function or Cell class for recursion; a traced
+    construct is plain Python, so the object is returned as it is (after MindSpore's type check)."""
+    from ..nn import Cell  # noqa: PLC0415  (nn imports common)
+    is_cell = inspect.isclass(callable_obj) and issubclass(callable_obj, Cell)
+    if not (is_cell or inspect.ismethod(callable_obj) or inspect.isfunction(callable_obj)):
+        raise TypeError(f"Decorator no_recursive is used for callable object, but got {callable_obj}.")
+    return callable_obj
 
 
 class _PynativeExecutor:

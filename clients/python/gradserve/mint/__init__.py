@@ -20,7 +20,8 @@ _SAME = ("abs", "acos", "acosh", "addmm", "addmv", "arange", "argmax", "asin", "
          "log", "log10", "log1p", "log2", "logical_not", "matmul", "mm", "neg", "negative", "ones_like", "outer",
          "pow", "reciprocal", "roll", "rsqrt", "searchsorted", "sigmoid", "sign", "sin", "sinh", "sqrt",
          "square", "swapaxes", "tan", "tanh", "tile", "trace", "tril", "triu", "trunc", "unbind", "unsqueeze",
-         "zeros_like", "where", "flip", "logsumexp", "t", "reshape", "real", "imag", "topk", "baddbmm")
+         "zeros_like", "where", "flip", "logsumexp", "t", "reshape", "real", "imag", "topk", "baddbmm",
+         "nan_to_num", "sinc", "frac", "fmax", "fmin", "diagonal_scatter")
 # two operands, called by position or as input= / other= (some ops here take them by position only)
 _BINARY = ("mul", "remainder", "fmod", "eq", "ne", "ge", "gt", "le", "lt", "greater", "greater_equal", "less",
            "less_equal", "not_equal", "maximum", "minimum", "logical_and", "logical_or", "logical_xor",
@@ -69,12 +70,12 @@ globals().update({n: _renamed(getattr(_ops, op), names, n) for n, (op, names) in
 
 def add(input, other, *, alpha=1):  # noqa: A002
     """input + alpha * other."""
-    return _ops.add(input, other if alpha == 1 else _ops.mul(other, alpha))
+    return _ops._elementwise_more.add_ext(input, other, alpha)
 
 
 def sub(input, other, *, alpha=1):  # noqa: A002
     """input - alpha * other."""
-    return _ops.sub(input, other if alpha == 1 else _ops.mul(other, alpha))
+    return _ops._elementwise_more.sub_ext(input, other, alpha)
 
 
 def div(input, other, *, rounding_mode=None):  # noqa: A002 - MindSpore's names
@@ -156,18 +157,6 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
 def clone(input):  # noqa: A002
     """a copy of input (a new Tensor, the gradient flows through)."""
     return _ops.identity(input)
-
-
-def nan_to_num(input, nan=None, posinf=None, neginf=None):  # noqa: A002
-    """input with NaN -> nan (0), +inf -> posinf (the dtype's largest), -inf -> neginf (its lowest); the
-    gradient is 1 at the finite elements and 0 at the replaced ones."""
-    info = np.finfo(np.dtype("float32" if input._dtype == "bfloat16" else input._dtype))
-    out = input
-    for test, value in ((_ops.isnan, 0.0 if nan is None else nan),
-                        (lambda x: _ops.equal(x, float("inf")), info.max if posinf is None else posinf),
-                        (lambda x: _ops.equal(x, float("-inf")), info.min if neginf is None else neginf)):
-        out = _ops.where(test(input), _ops.full_like(input, float(value)), out)
-    return out
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002

@@ -325,14 +325,14 @@ from ._conv3d import Conv3d  # noqa: E402
 from ._pooling import AvgPool1d, AvgPool3d, LPPool1d, MaxPool1d, MaxPool3d  # noqa: E402
 from ._pad import Pad  # noqa: E402
 from ._losses_ms import HingeEmbeddingLoss, KLDivLoss, MarginRankingLoss, MultiLabelSoftMarginLoss, SmoothL1Loss  # noqa: E402
-from ._activations_ms import FastGelu, LogSoftmax, PReLU, Softmax  # noqa: E402
+from ._activations_ms import FastGelu, HShrink, LogSoftmax, OneHot, PReLU, Softmax  # noqa: E402
 from ._group_norm import GroupNorm  # noqa: E402
 from ._dropout_layers import Dropout1d  # noqa: E402
 from ._bidense import BiDense  # noqa: E402
 from ._grad_cell import WithGradCell  # noqa: E402
 
 __all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "MaxPool1d", "AvgPool1d", "Pad", "SmoothL1Loss", "LogSoftmax", "Softmax", "FastGelu", "WithGradCell"]
-__all__ += ["PReLU", "GroupNorm", "MarginRankingLoss", "KLDivLoss"]
+__all__ += ["PReLU", "GroupNorm", "MarginRankingLoss", "KLDivLoss", "HShrink", "OneHot"]
 __all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "BiDense", "MultiLabelSoftMarginLoss", "Tanhshrink"]
 
 from ._upsample import Upsample  # noqa: E402
@@ -340,6 +340,11 @@ from ._upsample import Upsample  # noqa: E402
 __all__ += ["Upsample"]
 
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)
+from . import dynamic_lr, learning_rate_schedule  # noqa: E402  (MindSpore's learning-rate modules)
+from .dynamic_lr import *  # noqa: E402,F401,F403  (nn.piecewise_constant_lr ..., as MindSpore exports them)
+from .learning_rate_schedule import *  # noqa: E402,F401,F403  (nn.ExponentialDecayLR ...)
+
+__all__ += [*dynamic_lr.__all__, *learning_rate_schedule.__all__]
 
 # h-msfid8's topic modules
 from ._time_distributed import TimeDistributed  # noqa: E402

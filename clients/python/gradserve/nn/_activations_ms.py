@@ -1,4 +1,4 @@
-"""nn.Softmax, nn.LogSoftmax, nn.FastGelu, nn.PReLU (a learnt slope per channel)."""
+"""nn.Softmax, nn.LogSoftmax, nn.FastGelu, nn.PReLU (a learnt slope per channel), nn.HShrink, nn.OneHot."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,7 @@ from .._cellbase import Cell
 from .._tensor import Parameter, Tensor
 from ..ops._elementwise_ms import fast_gelu
 
-__all__ = ["Softmax", "LogSoftmax", "FastGelu", "PReLU"]
+__all__ = ["Softmax", "LogSoftmax", "FastGelu", "PReLU", "HShrink", "OneHot"]
 
 
 class Softmax(Cell):
@@ -56,3 +56,28 @@ class PReLU(Cell):
 
     def construct(self, x):
         return _ops.prelu(x, self.w)
+
+
+class HShrink(Cell):
+    """nn.HShrink(lambd=0.5): x where |x| > lambd, else 0."""
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.shrink = _ops.HShrink(lambd)
+
+    def construct(self, input_x):
+        return self.shrink(input_x)
+
+
+class OneHot(Cell):
+    """nn.OneHot(axis=-1, depth=1, on_value=1.0, off_value=0.0, dtype=float32): ops.one_hot of the indices,
+    in dtype."""
+
+    def __init__(self, axis=-1, depth=1, on_value=1.0, off_value=0.0, dtype=None):
+        super().__init__()
+        self.axis, self.depth, self.dtype = int(axis), int(depth), dtype
+        self.on_value, self.off_value = on_value, off_value
+
+    def construct(self, indices):
+        out = _ops.one_hot(indices, self.depth, self.on_value, self.off_value, self.axis)
+        return out if self.dtype is None else _ops.cast(out, self.dtype)

@@ -28,11 +28,11 @@ class BiDense(Cell):
         dt = dtype if dtype is not None else _dt.float32
         bound = 1.0 / math.sqrt(in1_channels)
         self.weight = Parameter(initializer(Uniform(bound) if weight_init is None else weight_init,
-                                            (out_channels, in1_channels, in2_channels), dt), name="weight")
+                                            (out_channels, in1_channels, in2_channels), dt))
         self.has_bias = bool(has_bias)
         if self.has_bias:
             self.bias = Parameter(initializer(Uniform(bound) if bias_init is None else bias_init,
-                                              (out_channels,), dt), name="bias")
+                                              (out_channels,), dt))
 
     def construct(self, input1, input2):
         s1, s2 = tuple(input1.shape), tuple(input2.shape)

@@ -45,8 +45,9 @@ class Conv2d(Cell):
         bound = 1.0 / math.sqrt(shape[1] * math.prod(k))
         self.stride, self.pad_mode, self.padding = stride, pad_mode, padding
         self.dilation, self.group, self.has_bias = dilation, group, has_bias
-        self.weight = Parameter(_init(weight_init, shape, dt, bound, seed), name="weight")
-        self.bias = Parameter(_init(bias_init, (out_channels,), dt, bound, seed + 1), name="bias") \
+        # named by the attribute and prefixed by the cell holding this one ("conv1.weight"), as Dense's
+        self.weight = Parameter(_init(weight_init, shape, dt, bound, seed))
+        self.bias = Parameter(_init(bias_init, (out_channels,), dt, bound, seed + 1)) \
             if has_bias else None
 
     @staticmethod

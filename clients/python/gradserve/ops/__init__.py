@@ -98,6 +98,14 @@ for _topic in (_bessel, _cond_number, _resize):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 
+# element-wise functions, diagonal scatter, sequence conversions; Tensor methods that are ops
+from . import _elementwise_more, _diagonal_scatter  # noqa: E402  sinc / frac / fmax / nan_to_num / Eps, eigvals
+from . import _tensor_op_methods  # noqa: E402,F401  Tensor.permute / remainder / sinc / argsort / from_numpy ...
+
+for _topic in (_elementwise_more, _diagonal_scatter):
+    globals().update({k: getattr(_topic, k) for k in _topic.__all__})
+    __all__ += list(_topic.__all__)
+
 from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
 from . import auto_generate  # noqa: E402,F401  (`ms.ops.auto_generate.<name>` without importing it, as MindSpore)
 from .._late import late as _late  # noqa: E402

@@ -5,3 +5,5 @@ from ... import ops as _ops
 from ..operations._missing import module_getattr
 
 __getattr__ = module_getattr("mindspore.ops.auto_generate.gen_ops_def", _ops)
+
+from .._elementwise_more import add_ext, sub_ext  # noqa: E402,F401  (add / sub with alpha)

@@ -2,6 +2,7 @@
 from .. import *  # noqa: F401,F403
 from .. import __all__  # noqa: F401
 from ... import ops as _ops
+from ..operations import _grad_ops
 from ..operations._missing import module_getattr
 
-__getattr__ = module_getattr("mindspore.ops.auto_generate.gen_ops_prim", _ops)
+__getattr__ = module_getattr("mindspore.ops.auto_generate.gen_ops_prim", _ops, _grad_ops)  # (MindSpore generates its grad primitives here too: MinimumGrad...)

@@ -113,6 +113,51 @@ class SoftShrinkGrad(_ShrinkGrad):
     pass
 
 
+def _sum_to(t, shape: tuple):
+    """t summed over the axes a broadcast to t's shape added or stretched (the gradient of that broadcast)."""
+    lead = t.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(shape) if d == 1 and t.shape[lead + i] != 1)
+    out = _ops.reduce_sum(t, axes) if axes else t
+    return P.reshape(out, tuple(shape))
+
+
+class _PairGrad:
+    """(grad_x=True, grad_y=True)(x1, x2, grads) -> (dx1, dx2) of minimum / maximum: grads goes to the chosen
+    operand, half to each at a tie, summed back to each operand's shape. MindSpore 2.10 returns both whatever
+    the flags say (read off its CPU kernel)."""
+
+    def __init__(self, grad_x: bool = True, grad_y: bool = True):
+        self.grad_x, self.grad_y = bool(grad_x), bool(grad_y)
+
+    def _pick(self, a, b):  # where a is the one chosen over b
+        raise NotImplementedError
+
+    def __call__(self, x1, x2, grads):
+        tie, half, zero = P.equal(x1, x2), P.mul(grads, 0.5), P.zeros_like(grads)
+        d1 = P.where(self._pick(x1, x2), grads, P.where(tie, half, zero))
+        d2 = P.where(self._pick(x2, x1), grads, P.where(tie, half, zero))
+        return _sum_to(d1, tuple(x1.shape)), _sum_to(d2, tuple(x2.shape))
+
+
+class MinimumGrad(_PairGrad):
+    def _pick(self, a, b):
+        return P.less(a, b)
+
+
+class MaximumGrad(_PairGrad):
+    def _pick(self, a, b):
+        return P.greater(a, b)
+
+
+class HSigmoidGrad:
+    """HSigmoidGrad()(grads, x) = grads / 6 where -3 < x < 3, else 0 (hsigmoid(x) = relu6(x + 3) / 6)."""
+
+    def __call__(self, grads, x):
+        return _masked(P.div(grads, 6.0), P.less(P.abs(x), 3.0))
+
+
+__all__ += ["MinimumGrad", "MaximumGrad", "HSigmoidGrad"]
+
 from .._strided_slice_grad import StridedSliceGrad  # noqa: E402
 from .._max_pool_grad_grad import MaxPool3DGradGrad, MaxPoolGradGrad, MaxPoolGradGradWithArgmax  # noqa: E402
 

@@ -1,0 +1,100 @@
+"""MindSpore 2.10's element-wise functions built from the engine's ops: sinc, frac, fmax / fmin, heaviside,
+HShrink (the class of hardshrink) and Eps (each element the dtype's machine epsilon)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import dtype as _dt
+from .._late import late
+from .._tensor import Tensor
+from ._extra import P
+
+__all__ = ["sinc", "frac", "fmax", "fmin", "heaviside", "nan_to_num", "HShrink", "Eps"]
+
+
+def _float(x: Tensor) -> Tensor:
+    return x if x._dtype[0] in "fc" else P.cast(x, "float32")  # ints and bool: float32 (MindSpore 2.10)
+
+
+def sinc(input):
+    """sin(pi x) / (pi x), 1 at x = 0. The quotient is taken at a safe point where x = 0, so that the gradient
+    there is 0 (sinc's derivative), not the 0 / 0 of the untaken branch."""
+    x = _float(input)
+    zero = P.equal(x, P.zeros_like(x))
+    safe = P.where(zero, P.ones_like(x), x) * math.pi
+    return P.where(zero, P.ones_like(x), P.sin(safe) / safe)
+
+
+def frac(input):
+    """The fractional part, x - trunc(x) (the sign of x); gradient 1."""
+    return input - late.ops.trunc(input)
+
+
+def _nan_aware(x, y, pick):
+    """NumPy's fmax / fmin: where one side is NaN the other (NaN only where both are)."""
+    return P.where(late.ops.isnan(x), y, P.where(late.ops.isnan(y), x, pick(x, y)))
+
+
+def fmax(input, other):
+    """The element-wise maximum ignoring NaN."""
+    return _nan_aware(input, other, P.maximum)
+
+
+def fmin(input, other):
+    """The element-wise minimum ignoring NaN."""
+    return _nan_aware(input, other, P.minimum)
+
+
+def heaviside(input, values):
+    """0 where input < 0, values where input == 0, 1 where input > 0 (input's dtype)."""
+    zero = P.zeros_like(input)
+    step = P.cast(P.greater(input, zero), input._dtype)
+    return P.where(P.equal(input, zero), P.broadcast_to(P.cast(values, input._dtype), input.shape), step)
+
+
+def nan_to_num(input, nan=None, posinf=None, neginf=None):  # noqa: A002
+    """input with NaN -> nan (0), +inf -> posinf (the dtype's largest), -inf -> neginf (its lowest); the
+    gradient is 1 at the finite elements and 0 at the replaced ones."""
+    info = np.finfo(np.dtype("float32" if input._dtype == "bfloat16" else input._dtype))
+    out = input
+    for test, value in ((late.ops.isnan, 0.0 if nan is None else nan),
+                        (lambda x: late.ops.equal(x, float("inf")), info.max if posinf is None else posinf),
+                        (lambda x: late.ops.equal(x, float("-inf")), info.min if neginf is None else neginf)):
+        out = late.ops.where(test(input), late.ops.full_like(input, float(value)), out)
+    return out
+
+
+def add_ext(input, other, alpha=1):  # noqa: A002 - MindSpore's names
+    """input + alpha * other (MindSpore's generated add_ext; mint.add and Tensor.add(alpha=) are this rule)."""
+    return input + (other if alpha == 1 else other * alpha)
+
+
+def sub_ext(input, other, alpha=1):  # noqa: A002
+    """input - alpha * other."""
+    return input - (other if alpha == 1 else other * alpha)
+
+
+class HShrink:
+    """ops.HShrink(lambd=0.5)(x): x where |x| > lambd, else 0 (ops.hardshrink)."""
+
+    def __init__(self, lambd: float = 0.5):
+        if isinstance(lambd, bool) or not isinstance(lambd, (int, float)):
+            raise TypeError(f"For 'HShrink', 'lambd' must be a float, but got {type(lambd).__name__}")
+        self.lambd = float(lambd)
+
+    def __call__(self, input_x):
+        from ._ms_names import hardshrink  # noqa: PLC0415  (one rule for both spellings)
+        return hardshrink(input_x, self.lambd)
+
+
+class Eps:
+    """ops.Eps()(x): a Tensor of x's shape and dtype whose every element is the dtype's machine epsilon
+    (numpy.finfo(dtype).eps: 2**-23 for float32), MindSpore 2.10's values."""
+
+    def __call__(self, x):
+        if not isinstance(x, Tensor) or x._dtype not in ("float16", "float32", "float64"):
+            raise TypeError(f"For 'Eps', the input must be a float16, float32 or float64 Tensor, got "
+                            f"{getattr(x, 'dtype', type(x).__name__)}")
+        return late.ops.full_like(x, float(np.finfo(x._dtype).eps), dtype=_dt.get(x._dtype))

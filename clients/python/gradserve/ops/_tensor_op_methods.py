@@ -1,0 +1,78 @@
+"""MindSpore 2.10 Tensor methods that are an op with the Tensor first (`x.erfc()` is `ops.erfc(x)`), and the few
+whose calling form differs from the op's (permute(*dims), argsort(dim=...), view_as(other), from_numpy).
+Bound here, once, onto Tensor; a method Tensor already has is left as it is."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._late import late
+from .._tensor import Tensor
+
+__all__: list[str] = []
+
+# x.name(*args) = ops.name(x, *args): the op's signature is the method's (checked against MindSpore 2.10's)
+_SAME = ("hardshrink", "erfc", "log2", "log10", "i0", "deg2rad", "rad2deg", "inv", "invert", "ravel",
+         "is_floating_point", "diag", "logical_xor", "igamma", "igammac", "gather_nd", "mm", "isclose", "cummax",
+         "cummin", "index_fill", "renorm", "svd", "cholesky", "cholesky_inverse", "cholesky_solve", "inverse",
+         "sinc", "frac", "fmax", "fmin", "heaviside", "eigvals", "diagonal_scatter", "searchsorted", "nan_to_num")
+
+
+def _op_method(name: str):
+    def method(self, *args, **kwargs):
+        return getattr(late.ops, name)(self, *args, **kwargs)
+    method.__name__, method.__doc__ = name, f"ops.{name}(self, ...)"
+    return method
+
+
+def _permute(self, *dims):
+    """x.permute(0, 2, 1) or x.permute((0, 2, 1))."""
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    return late.ops.transpose(self, tuple(dims))
+
+
+def _argsort(self, axis=-1, descending=False, *, dim=None, stable=False):
+    """x.argsort(axis=-1, descending=False) or (dim=-1, descending=False, stable=False)."""
+    return late.ops.argsort(self, axis if dim is None else dim, descending)
+
+
+def _remainder(self, other=None, *, divisor=None):
+    """x.remainder(other) / x.remainder(other=...) / x.remainder(divisor=...): Python's %, the divisor's sign."""
+    return late.ops.remainder(self, divisor if other is None else other)
+
+
+def _addcmul(self, tensor1, tensor2, value=1):
+    """self + value * tensor1 * tensor2."""
+    return self + value * (tensor1 * tensor2)
+
+
+def _addcdiv(self, tensor1, tensor2, value=1):
+    """self + value * tensor1 / tensor2."""
+    return self + value * (tensor1 / tensor2)
+
+
+def _from_numpy(array) -> Tensor:
+    """Tensor.from_numpy(array): a Tensor of the array's values and dtype."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"For 'from_numpy', the input must be a numpy.ndarray, but got {type(array).__name__}")
+    return Tensor(array)
+
+
+_FORMS = {
+    "permute": _permute, "argsort": _argsort, "remainder": _remainder, "addcmul": _addcmul, "addcdiv": _addcdiv,
+    "swapdims": lambda self, dim0, dim1: late.ops.swapaxes(self, dim0, dim1),
+    "view_as": lambda self, other: late.ops.reshape(self, tuple(other.shape)),
+    "reshape_as": lambda self, other: late.ops.reshape(self, tuple(other.shape)),
+    "expand_as": lambda self, other: late.ops.broadcast_to(self, tuple(other.shape)),
+    "fliplr": lambda self: late.ops.flip(self, (1,)),
+    "flipud": lambda self: late.ops.flip(self, (0,)),
+}
+
+for _name in _SAME:
+    if not hasattr(Tensor, _name):
+        setattr(Tensor, _name, _op_method(_name))
+for _name, _fn in _FORMS.items():
+    if not hasattr(Tensor, _name):
+        setattr(Tensor, _name, _fn)
+if not hasattr(Tensor, "from_numpy"):
+    Tensor.from_numpy = staticmethod(_from_numpy)  # type: ignore[attr-defined]
