@@ -19,7 +19,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 FLOAT = ("float16", "float32", "float64")
-INT = ("int32", "int64", "int8", "int16", "uint8")
+INT = ("int32", "int64", "int8", "int16", "uint8", "uint16", "uint32", "uint64")
 COMPLEX = ("complex64", "complex128")
 REAL_OF = {"complex64": "float32", "complex128": "float64"}  # the dtype of a complex dtype's parts
 COMPLEX_OF = {"float32": "complex64", "float64": "complex128"}

@@ -32,7 +32,7 @@ from . import context as _context
 from ._client import GraphRef
 from ._infer import infer
 from ._shape_rules import complex_as_pairs
-from .dtype import COMPLEX, FLOAT, promote
+from .dtype import COMPLEX, FLOAT, check_implicit, promote
 from .dtype import Type as DType
 from .errors import DeviceUnavailable, DifferentiationError, ShapeError
 from ._late import late
@@ -592,6 +592,7 @@ def binary(op: str, a: Any, b: Any) -> Tensor:
         b, tb = Tensor(b), True
     if ta and tb:
         if a._dtype != b._dtype:
+            check_implicit(a._dtype, b._dtype)
             dt = promote(a._dtype, b._dtype)
             a, b = cast(a, dt), cast(b, dt)
     elif ta:
