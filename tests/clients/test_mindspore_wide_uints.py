@@ -53,3 +53,13 @@ def test_wide_uints_on_the_server(on_real_server_each_transport):
         y = Tensor(np.array([np.iinfo(npt).max, 7], npt)) * Tensor(np.array([1, 3], npt))
         assert y.asnumpy().dtype == npt
         np.testing.assert_array_equal(y.asnumpy(), [np.iinfo(npt).max, 21])
+
+
+def test_invert_and_is_signed(fake):
+    # MindSpore 2.10: invert of uint64 [0, 5, 2**64 - 1] is [2**64 - 1, 2**64 - 6, 0]; is_signed False for every
+    # unsigned dtype, bool and float16, True for signed integers, float32 / float64 and complex64
+    x = Tensor(np.array([0, 5, 2 ** 64 - 1], np.uint64))
+    np.testing.assert_array_equal(ops.invert(x).asnumpy(), np.array([2 ** 64 - 1, 2 ** 64 - 6, 0], np.uint64))
+    signed = {np.int8: True, np.int64: True, np.uint8: False, np.uint16: False, np.uint64: False, np.float16: False,
+              np.float32: True, np.float64: True, np.bool_: False, np.complex64: True}
+    assert {t: Tensor(np.ones(1, t)).is_signed() for t in signed} == signed

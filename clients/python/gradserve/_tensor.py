@@ -313,6 +313,11 @@ class Tensor:
     def is_complex(self) -> bool:
         return self._dtype in _dt.COMPLEX
 
+    def is_signed(self) -> bool:
+        """MindSpore 2.10's answer (its venv): signed integers, float32 / float64 and complex; not unsigned
+        integers, bool, nor float16 (its signed-type list leaves float16 out)."""
+        return self._dtype.startswith("int") or self._dtype in ("float32", "float64") or self._dtype in _dt.COMPLEX
+
     def log(self) -> "Tensor":
         return late.ops.log(self)
 
