@@ -37,6 +37,7 @@ from ._fft import fft as fft, fft2 as fft2, fftn as fftn, hfft as hfft, ifft as 
 from ._fft_shift import fftshift as fftshift, ifftshift as ifftshift
 from ._fill_diagonal_prim import FillDiagonal as FillDiagonal
 from ._float_power import float_power as float_power, positive as positive
+from ._householder import Geqrf as Geqrf, Orgqr as Orgqr, Qr as Qr, geqrf as geqrf, orgqr as orgqr, pinv as pinv, qr as qr
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
 from ._index_ms import IndexAdd as IndexAdd, IndexFill as IndexFill, fill_diagonal as fill_diagonal, index_add as index_add, index_fill as index_fill
 from ._inplace import InplaceIndexAdd as InplaceIndexAdd
@@ -893,6 +894,11 @@ __all__ = [
     'bessel_i1e',
     'cond',
     'ResizeBilinearV2',
+    'geqrf',
+    'Geqrf',
+    'orgqr',
+    'Orgqr',
+    'pinv',
 ]
 
 class Acos(Primitive):
@@ -1381,12 +1387,6 @@ class Prod(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
-class Qr(Primitive):
-    """(q, r): the reduced QR a = q r of real matrices [..., m, n] (LAPACK geqrf / orgqr signs, k = min(m, n)); derivatives need r's diagonal nonzero"""
-    def __init__(self) -> None: ...
-    def __call__(self, *inputs: _TensorLike) -> Any: ...
-
-
 class Real(Primitive):
     """real part (complex -> real; a real tensor unchanged)"""
     def __init__(self) -> None: ...
@@ -1853,10 +1853,6 @@ def not_equal(*inputs: _TensorLike) -> Tensor:
 
 def ones_like(*inputs: _TensorLike) -> Tensor:
     """ones_like(x)"""
-
-
-def qr(*inputs: _TensorLike) -> Any:
-    """(q, r): the reduced QR a = q r of real matrices [..., m, n] (LAPACK geqrf / orgqr signs, k = min(m, n)); derivatives need r's diagonal nonzero"""
 
 
 def real(*inputs: _TensorLike) -> Tensor:
