@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+import gradserve as gs
 from gradserve import Tensor, nn, ops
 
 F = torch.nn.functional
@@ -43,3 +44,11 @@ def test_cells_and_3d(fake):
                                F.avg_pool1d(torch.tensor(x1), 3, 2, 1, ceil_mode=True).numpy(), rtol=1e-6)
     np.testing.assert_array_equal(nn.MaxPool1d(2, 2, "pad", ceil_mode=True)(Tensor(x1[:, :5])).asnumpy(),
                                   F.max_pool1d(torch.tensor(x1[:, :5]), 2, 2, 0, ceil_mode=True).numpy())
+
+
+def test_max_pool_with_argmax_v2_matches_torch(fake):
+    vals, idx = ops.MaxPoolWithArgmaxV2((3, 2), (2, 1), 1, 1, True, gs.int32)(Tensor(X))
+    tv, ti = F.max_pool2d(torch.tensor(X), (3, 2), (2, 1), 1, 1, ceil_mode=True, return_indices=True)
+    np.testing.assert_array_equal(vals.asnumpy(), tv.numpy())
+    assert idx.asnumpy().dtype == np.int32
+    np.testing.assert_array_equal(idx.asnumpy(), ti.numpy())

@@ -25,7 +25,7 @@ from ._bitwise import Invert as Invert, bitwise_not as bitwise_not, invert as in
 from ._boxes import BoundingBoxDecode as BoundingBoxDecode, BoundingBoxEncode as BoundingBoxEncode, IOU as IOU, bounding_box_decode as bounding_box_decode, bounding_box_encode as bounding_box_encode
 from ._candidate_sampler import UniformCandidateSampler as UniformCandidateSampler
 from ._cond_number import cond as cond
-from ._conv import AvgPool as AvgPool, AvgPool3D as AvgPool3D, Conv2D as Conv2D, Conv3D as Conv3D, MaxPool as MaxPool, MaxPool3D as MaxPool3D, avg_pool1d as avg_pool1d, avg_pool2d as avg_pool2d, avg_pool3d as avg_pool3d, conv1d as conv1d, conv2d as conv2d, conv3d as conv3d, max_pool2d as max_pool2d, max_pool3d as max_pool3d
+from ._conv import AvgPool as AvgPool, AvgPool3D as AvgPool3D, Conv2D as Conv2D, Conv3D as Conv3D, MaxPool as MaxPool, MaxPool3D as MaxPool3D, MaxPoolWithArgmaxV2 as MaxPoolWithArgmaxV2, avg_pool1d as avg_pool1d, avg_pool2d as avg_pool2d, avg_pool3d as avg_pool3d, conv1d as conv1d, conv2d as conv2d, conv3d as conv3d, max_pool2d as max_pool2d, max_pool3d as max_pool3d
 from ._crop_resize import CropAndResize as CropAndResize, crop_and_resize as crop_and_resize
 from ._dropout import Dropout as Dropout, dropout as dropout
 from ._dropout_channels import dropout1d as dropout1d
@@ -241,6 +241,7 @@ __all__ = [
     'MaxPool',
     'MaxPool3D',
     'MaxPoolMask',
+    'MaxPoolWithArgmaxV2',
     'Maximum',
     'Mean',
     'Meshgrid',

@@ -14,12 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtype as _dt
 from .._tensor import Tensor
 from .._trace import apply
 from ._primitives import Primitive
 
 __all__ = ["Conv2D", "conv1d", "conv2d", "MaxPool", "AvgPool", "max_pool2d", "avg_pool2d",
-           "Conv3D", "conv3d", "MaxPool3D", "AvgPool3D", "max_pool3d", "avg_pool3d", "avg_pool1d"]
+           "Conv3D", "conv3d", "MaxPool3D", "AvgPool3D", "max_pool3d", "avg_pool3d", "avg_pool1d", "MaxPoolWithArgmaxV2"]
 
 _FORMATS = {1: "NCL", 2: "NCHW", 3: "NCDHW"}
 _AXES = {1: "(l)", 2: "(h, w)", 3: "(d, h, w)"}
@@ -298,3 +299,25 @@ class AvgPool3D(_Pool):
         super().__init__(kernel_size, strides, pad_mode, data_format)
         self.pad, self._extra = pad, {"count_include_pad": bool(count_include_pad)}
         self.ceil_mode, self.divisor_override = bool(ceil_mode), divisor_override or None
+
+
+class MaxPoolWithArgmaxV2(Primitive):
+    """ops.MaxPoolWithArgmaxV2(kernel_size, strides=None, pads=0, dilation=(1, 1), ceil_mode=False,
+    argmax_type=int64)(x) -> (values, flat H * W indices of each window's first max, int64 or int32)."""
+
+    op = "max_pool"
+
+    def __init__(self, kernel_size, strides=None, pads=0, dilation=(1, 1), ceil_mode=False, argmax_type=None):
+        self.attrs = {}
+        self.kernel_size, self.strides, self.pads, self.dilation = kernel_size, strides, pads, dilation
+        self.ceil_mode = bool(ceil_mode)
+        self.argmax_type = "int64" if argmax_type is None else _dt.to_name(argmax_type)
+        if self.argmax_type not in ("int32", "int64"):
+            raise TypeError(f"MaxPoolWithArgmaxV2: argmax_type must be int32 or int64, got {self.argmax_type}")
+
+    def __call__(self, x):
+        values, indices = _max_pool("MaxPoolWithArgmaxV2", 2, x, self.kernel_size, self.strides, self.pads,
+                                    self.dilation, self.ceil_mode, True)
+        if self.argmax_type == "int32":
+            indices = apply("cast", [indices], {"dtype": "int32"})[0]
+        return values, indices
