@@ -341,3 +341,13 @@ def test_tensor_new_ones_as_mindspore(on_real_server):
     a, b = x.new_ones((2, 3)), x.new_ones(3, ms.float16)  # MindSpore 2.10: Int32 ones, Float16 ones
     assert a.asnumpy().tolist() == [[1, 1, 1], [1, 1, 1]] and a.dtype == ms.int32
     assert b.asnumpy().tolist() == [1.0, 1.0, 1.0] and b.dtype == ms.float16
+
+
+def test_functional_switch(fake):
+    from gradserve.ops import functional as F
+    x, y = Tensor(np.array([1.0, 2.0])), Tensor(np.array([3.0, 4.0]))
+    pick = ms.jit(lambda c, a, b: F.switch(c, a, b))
+    np.testing.assert_array_equal(pick(Tensor(np.array(True)), x, y).asnumpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(pick(Tensor(np.array(False)), x, y).asnumpy(), [3.0, 4.0])
+    with pytest.raises(ValueError, match="more than one element is ambiguous"):  # MindSpore 2.10's class and words
+        pick(x > y, x, y)
