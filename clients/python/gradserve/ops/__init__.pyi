@@ -1486,7 +1486,7 @@ class Sinh(Primitive):
 
 
 class Slogdet(Primitive):
-    """(sign, log|det a|) of a [..., n, n]; sign has derivative zero"""
+    """(sign, log|det a|) of a [..., n, n] (complex a: log|det| in a's dtype); a real a's sign has derivative zero"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Any: ...
 

@@ -2,7 +2,8 @@
 matrix_inverse / slogdet ops (engine/ops/linalg_solve.py): cholesky / Cholesky, inverse / MatrixInverse,
 matrix_solve / MatrixSolve, slogdet / LogMatrixDeterminant, det, logdet, cholesky_solve / CholeskySolve,
 MatrixTriangularSolve, cholesky_inverse / CholeskyInverse, lu_solve (and Tensor.lu_solve) from lu's factor
-and LAPACK's 1-based pivots, Tensor.slogdet. Matrices are the last two axes; real dtypes only (adjoint is the transpose).
+and LAPACK's 1-based pivots, Tensor.slogdet. Matrices are the last two axes; inverse / matrix_solve / slogdet / det /
+logdet also take complex matrices (the rest real only: adjoint is the transpose).
 Derivatives are the engine ops' own, to any order (MindSpore 2.10's CPU build has no CholeskyGrad).
 A matrix with no factor / no inverse gives NaN (as JAX; MindSpore raises)."""
 from __future__ import annotations
