@@ -22,6 +22,9 @@ def test_values_match_mindspore(fake):
     close(lad.asnumpy(), 1.808826, rtol=1e-5)
     close(ops.det(Tensor(A)).asnumpy(), 5 + 3.5j, rtol=1e-5)
     close(ops.logdet(Tensor(A)).asnumpy(), 1.808826 + 0.61072594j, rtol=1e-5)
+    # adjoint=True is the conjugate transpose (MindSpore 2.10's test_matrix_solve_complex checks it against NumPy)
+    close(ops.matrix_solve(Tensor(A), Tensor(B), adjoint=True).asnumpy(), np.linalg.solve(A.conj().T, B), rtol=1e-5)
+    close(ops.MatrixInverse(adjoint=True)(Tensor(A)).asnumpy(), np.linalg.inv(A.conj().T), rtol=1e-5)
 
 
 def _fd(loss, a, eps=1e-6):
