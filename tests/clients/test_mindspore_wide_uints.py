@@ -60,6 +60,9 @@ def test_invert_and_is_signed(fake):
     # unsigned dtype, bool and float16, True for signed integers, float32 / float64 and complex64
     x = Tensor(np.array([0, 5, 2 ** 64 - 1], np.uint64))
     np.testing.assert_array_equal(ops.invert(x).asnumpy(), np.array([2 ** 64 - 1, 2 ** 64 - 6, 0], np.uint64))
+    # in a graph too: a constant above 2**53 is sent exactly (it was a fill of a float value, refused)
+    jitted = gs.jit(lambda t: ops.invert(t) + Tensor(np.array([2 ** 64 - 10], np.uint64)))
+    np.testing.assert_array_equal(jitted(x).asnumpy(), np.array([2 ** 64 - 11, 2 ** 64 - 16, 2 ** 64 - 10], np.uint64))
     signed = {np.int8: True, np.int64: True, np.uint8: False, np.uint16: False, np.uint64: False, np.float16: False,
               np.float32: True, np.float64: True, np.bool_: False, np.complex64: True}
     assert {t: Tensor(np.ones(1, t)).is_signed() for t in signed} == signed
