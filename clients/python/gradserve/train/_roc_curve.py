@@ -42,7 +42,8 @@ class ROC(Metric):
         super().__init__()
 
     def clear(self) -> None:
-        self._scores = self._labels = None
+        self._scores: np.ndarray | None = None
+        self._labels: np.ndarray | None = None
 
     def update(self, *inputs) -> None:
         if len(inputs) != 2:
@@ -73,11 +74,12 @@ class ROC(Metric):
 
     def eval(self):
         """(fpr, tpr, thresholds): arrays for a binary curve, lists of arrays (one per class) otherwise."""
-        if self._scores is None:
+        scores, labels, classes = self._scores, self._labels, self.class_num
+        if scores is None or labels is None or classes is None:  # (update sets class_num)
             raise RuntimeError("Please call the 'update' method before calling 'eval' method.")
-        if self.class_num == 1:
-            return _binary_curve(self._scores, self._labels, self.pos_label)
-        curves = [_binary_curve(self._scores[:, c], self._labels, c) for c in range(self.class_num)]
+        if classes == 1:
+            return _binary_curve(scores, labels, 1 if self.pos_label is None else self.pos_label)
+        curves = [_binary_curve(scores[:, c], labels, c) for c in range(classes)]
         return tuple(list(parts) for parts in zip(*curves))
 
 
