@@ -31,16 +31,15 @@ V2_TO_NP = {"FP16": np.dtype("<f2"), "FP32": np.dtype("<f4"), "FP64": np.dtype("
             # not in the V2 spec (it has no complex type); named as ONNX names them. Raw bytes: interleaved
             # little-endian (re, im) pairs (NumPy's layout); JSON data: one [re, im] pair per element
             "COMPLEX64": np.dtype("<c8"), "COMPLEX128": np.dtype("<c16"),
-            "INT8": np.dtype("<i1"), "INT16": np.dtype("<i2"), "UINT8": np.dtype("<u1")}
+            "INT8": np.dtype("<i1"), "INT16": np.dtype("<i2"), "UINT8": np.dtype("<u1"),
+            "UINT16": np.dtype("<u2"), "UINT32": np.dtype("<u4"), "UINT64": np.dtype("<u8")}
 NP_TO_V2 = {"float16": "FP16", "float32": "FP32", "float64": "FP64", "int32": "INT32", "int64": "INT64",
             "bool": "BOOL", "complex64": "COMPLEX64", "complex128": "COMPLEX128", "int8": "INT8", "int16": "INT16",
-            "uint8": "UINT8"}
+            "uint8": "UINT8", "uint16": "UINT16", "uint32": "UINT32", "uint64": "UINT64"}
 # the V2 spec's datatypes the engine has no dtype for, refused by name (with what to send instead)
 UNSUPPORTED = {"BF16": "BF16 is not supported (the engine has no bfloat16); send FP32",
                "BYTES": "BYTES tensors are not supported (the engine's tensors are numbers and booleans)",
-               **{f"UINT{b}": f"UINT{b} is not supported (the engine has no uint{b}); send INT{2 * b}"
-                  for b in (16, 32)},
-               "UINT64": "UINT64 is not supported (the engine has no uint64); send INT64"}
+}
 TENSOR_KEYS = {"name", "shape", "datatype", "data", "b64", "parameters"}
 
 

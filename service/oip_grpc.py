@@ -32,7 +32,8 @@ log = logging.getLogger("gradserve.oip")
 SERVICE = pb.DESCRIPTOR.services_by_name["GRPCInferenceService"].full_name  # inference.GRPCInferenceService
 CONTENTS = {"FP32": "fp32_contents", "FP64": "fp64_contents", "INT32": "int_contents", "INT64": "int64_contents",
             "BOOL": "bool_contents", "INT8": "int_contents", "INT16": "int_contents",
-            "UINT8": "uint_contents"}  # FP16 travels only as raw contents (the protocol says so)
+            "UINT8": "uint_contents", "UINT16": "uint_contents", "UINT32": "uint_contents",
+            "UINT64": "uint64_contents"}  # FP16 travels only as raw contents (the protocol says so)
 
 
 # Triton's methods this server has not, refused by name with what to use instead (UNIMPLEMENTED; without

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._infer import rule_infer
+from ..ir import is_complex
+from ._infer import conj, rule_infer
 from .composite import dtype_name
 from .registry import Attr, defop, impl_rules, jvp_rules, matrix_flops, vjp_rules
 
@@ -81,7 +82,7 @@ impls = {
 
 def _slogdet_impl(xp, a):
     sign, logabsdet = xp.linalg.slogdet(a)
-    return sign, logabsdet
+    return sign, xp.astype(logabsdet, a.dtype)  # complex a: log|det| in a's dtype (MindSpore 2.10's), imag 0
 
 
 # -- graph helpers -----------------------------------------------------------------------------------
@@ -152,9 +153,9 @@ def _solve_jvp(b, ins, outs, ts):
     return [None if rhs is None else b.solve(a, rhs)]
 
 
-def _solve_vjp(b, ins, outs, cts):
-    gb = b.solve(_mT(b, ins[0]), cts[0])
-    return [b.neg(b.matmul(gb, outs[0], transpose_b=True)), gb]
+def _solve_vjp(b, ins, outs, cts):  # complex: conjugate transposes (MindSpore's convention, see _infer.conj)
+    gb = b.solve(_mT(b, conj(b, ins[0])), cts[0])
+    return [b.neg(b.matmul(gb, conj(b, outs[0]), transpose_b=True)), gb]
 
 
 def _inv_jvp(b, ins, outs, ts):
@@ -163,26 +164,39 @@ def _inv_jvp(b, ins, outs, ts):
 
 
 def _inv_vjp(b, ins, outs, cts):
-    y = outs[0]
+    y = conj(b, outs[0])
     return [b.neg(b.matmul(b.matmul(y, cts[0], transpose_a=True), y, transpose_b=True))]
 
 
-# -- slogdet: d logabsdet = tr(a^-1 da); the sign is piecewise constant ----------------------------------
+# -- slogdet: d logabsdet = tr(a^-1 da); a real matrix's sign is piecewise constant --------------------------
+# complex a: d log det = tr(a^-1 da) = q; log|det| moves by Re(q) (held in a's complex dtype, imaginary part 0),
+# the sign (det / |det|) by sign * i Im(q). Reverse, with MindSpore's convention (a cotangent c of y stands for
+# dL = Re(conj(c) dy)): the gradient is (Re(g_logabsdet) + i (Im(c_s) Re(s) - Re(c_s) Im(s))) a^-H.
 def _slogdet_jvp(b, ins, outs, ts):
     if ts[0] is None:
         return [None, None]
     nd = ins[0].aval.ndim
     inv_t = _mT(b, b.matrix_inverse(ins[0]))
-    return [None, b.sum(b.mul(inv_t, ts[0]), axis=(nd - 2, nd - 1))]
+    q = b.sum(b.mul(inv_t, ts[0]), axis=(nd - 2, nd - 1))
+    if not is_complex(q.dtype):
+        return [None, q]
+    zero = b.zeros_like(b.real(q))
+    return [b.mul(outs[0], b.complex(zero, b.imag(q))), b.complex(b.real(q), zero)]
 
 
 def _slogdet_vjp(b, ins, outs, cts):
-    g = cts[1]
-    if g is None:
+    cs, g = cts
+    if g is None and (cs is None or not is_complex(ins[0].dtype)):
         return [None]
     nd = ins[0].aval.ndim
+    if is_complex(ins[0].dtype):
+        s = outs[0]
+        re = b.real(g) if g is not None else b.zeros_like(b.real(s))
+        im = b.zeros_like(re) if cs is None else \
+            b.sub(b.mul(b.imag(cs), b.real(s)), b.mul(b.real(cs), b.imag(s)))
+        g = b.complex(re, im)
     g = b.expand_dims(b.expand_dims(g, axis=nd - 2), axis=nd - 1)
-    return [b.mul(g, _mT(b, b.matrix_inverse(ins[0])))]
+    return [b.mul(g, _mT(b, conj(b, b.matrix_inverse(ins[0]))))]
 
 
 _TRI = {"lower": Attr("bool", True), "transpose_a": Attr("bool", False), "unit_diagonal": Attr("bool", False)}
@@ -197,7 +211,8 @@ defop("solve", 2, rule_infer("solve"),
 defop("matrix_inverse", 1, rule_infer("matrix_inverse"), doc="the inverse of a [..., n, n]; NaN where a is singular",
       flops=matrix_flops)
 defop("slogdet", 1, rule_infer("slogdet"), n_outputs=2,
-      doc="(sign, log|det a|) of a [..., n, n]; sign has derivative zero", flops=matrix_flops)
+      doc="(sign, log|det a|) of a [..., n, n] (complex a: log|det| in a's dtype); a real a's sign has derivative "
+          "zero", flops=matrix_flops)
 for _name, _fn in impls.items():
     impl_rules[_name] = _lapack(_fn)
 impl_rules["slogdet"] = _lapack(_slogdet_impl)

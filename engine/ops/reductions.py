@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..ir import is_inexact
 from ._infer import conj, keep_axes, norm_axes, rule_infer
 from .np_sum import sum_kernel
 from .registry import Attr, defop, impl_rules, jvp_rules, vjp_rules
@@ -21,6 +22,9 @@ RED_ATTRS = {"axis": Attr("ints", None, optional=True), "keepdims": Attr("bool",
 # -- max / min ----------------------------------------------------------------------------------
 def _hit_weights(b, x, out, axes):
     """1/count at the positions where x equals the reduced result, 0 elsewhere (x's dtype)."""
+    if not is_inexact(x.dtype):  # integers: 1 / count truncated (MindSpore 2.10's integer
+        hit = b.cast(b.equal(x, keep_axes(b, out, x, axes)), dtype="float64")  # division: 1 alone, 0 among ties)
+        return b.cast(b.div(hit, b.sum(hit, axis=axes, keepdims=True)), dtype=x.dtype)
     hit = b.cast(b.equal(x, keep_axes(b, out, x, axes)), dtype=x.dtype)
     return b.div(hit, b.sum(hit, axis=axes, keepdims=True))
 

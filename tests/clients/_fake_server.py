@@ -15,7 +15,8 @@ from engine.serialize import graph_from_json, graph_hash
 from engine.shape_rules import complex_as_pairs, pairs_as_complex
 
 V2 = {"float16": "FP16", "float32": "FP32", "float64": "FP64", "int32": "INT32", "int64": "INT64", "bool": "BOOL",
-      "complex64": "COMPLEX64", "complex128": "COMPLEX128", "int8": "INT8", "int16": "INT16", "uint8": "UINT8"}
+      "complex64": "COMPLEX64", "complex128": "COMPLEX128", "int8": "INT8", "int16": "INT16", "uint8": "UINT8",
+      "uint16": "UINT16", "uint32": "UINT32", "uint64": "UINT64"}
 NP = {v: k for k, v in V2.items()}
 
 

@@ -175,3 +175,17 @@ def test_flatten_weights_keeps_every_parameter_and_value():
     assert before.keys() == after.keys() and all((before[k] == after[k]).all() for k in before)
     with pytest.raises(TypeError):
         net.flatten_weights(-1)
+
+
+def test_recompute_marks_the_scope_of_a_cell_and_its_cells():
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.pool, self.fc = nn.MaxPool2d(2), nn.Dense(2, 2)
+
+    net = Net()
+    assert net.get_scope() is None and net.pool.get_scope() is None  # MindSpore 2.10: None, None
+    net.pool.recompute(mp_comm_recompute=False)
+    assert (net.pool.get_scope(), net.get_scope(), net.fc.get_scope()) == ("recompute_", None, None)  # as 2.10
+    net.recompute()
+    assert net.get_scope() == net.fc.get_scope() == "recompute_"  # as 2.10

@@ -243,8 +243,11 @@ def test_max_pool3d_indices_match_torch(on_real_server):
     tv, ti = torch.nn.functional.max_pool3d(torch.tensor(x), 2, 1, 1, return_indices=True)
     np.testing.assert_array_equal(v.asnumpy(), tv.numpy())
     np.testing.assert_array_equal(i.asnumpy(), ti.numpy())
-    with pytest.raises(ValueError, match="ceil_mode"):
-        ops.max_pool3d(Tensor(x), 2, 1, 1, ceil_mode=True)
+    v, i = ops.max_pool3d(Tensor(x), 2, 2, 0, ceil_mode=True, return_indices=True)  # a last partial window
+    tv, ti = torch.nn.functional.max_pool3d(torch.tensor(x), 2, 2, 0, ceil_mode=True, return_indices=True)
+    assert v.shape == (1, 2, 2, 3, 2)
+    np.testing.assert_array_equal(v.asnumpy(), tv.numpy())
+    np.testing.assert_array_equal(i.asnumpy(), ti.numpy())
 
 
 def _ctc_case():

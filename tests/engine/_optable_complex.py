@@ -47,6 +47,18 @@ def _build_cast(gb, ins, dtype):
     return [gb.cast(z, dtype=dtype), gb.real(gb.cast(gb.cast(ins[0], dtype=cdt), dtype=cdt))]
 
 
+def _shifted(*shapes):
+    """Parts of well-conditioned complex matrices: uniform(-1, 1), plus 3 I where square (a + 3(1 + i) I)."""
+    def sample(rng):
+        return [rng.uniform(-1, 1, s) + (3 * np.eye(s[-1]) if s[-1] == s[-2] else 0) for s in shapes]
+    return sample
+
+
+def _build_slogdet(gb, ins, dtype):
+    sign, lad = gb.emit("slogdet", [gb.complex(ins[0], ins[1])], {})
+    return [gb.real(lad), *_parts(gb, sign)]  # (the sign of a complex matrix moves: its phase)
+
+
 CASES: list[Case] = [
     *(_cx(op) for op in ("exp", "expm1", "sin", "cos", "sinh", "cosh", "tanh", "sigmoid", "square", "neg",
                          "conj", "real", "imag", "identity", "tan")),
@@ -80,4 +92,8 @@ CASES: list[Case] = [
     Case("complex", [RE, IM], build=_build_complex),
     Case("complex", [X(U), X((3,))], build=_build_complex, name="broadcast"),
     Case("cast", [RE, IM], build=_build_cast, name="complex"),
+    _cx("matrix_inverse", 1, name="complex", shapes=[(3, 3)], sample=_shifted((3, 3), (3, 3))),
+    _cx("solve", 2, name="complex", shapes=[(3, 3), (3, 2)], sample=_shifted((3, 3), (3, 3), (3, 2), (3, 2))),
+    Case("slogdet", [X((3, 3)), X((3, 3))], build=_build_slogdet, name="complex",
+         sample=_shifted((3, 3), (3, 3))),
 ]

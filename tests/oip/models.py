@@ -29,7 +29,7 @@ def logpost_net() -> dict:
     return graph_to_json(gb.build(gb.mul(gb.sum(gb.mul(d, d)), gb.scalar(-0.5, "float64"))))
 
 
-DTYPES = ("int8", "int16", "int32", "int64", "uint8", "float16", "bool")
+DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16", "bool")
 
 
 def dtypes_net(dtypes=DTYPES) -> dict:

@@ -166,7 +166,15 @@ class Cell(BufferMethods):
 
     def recompute(self, **kwargs) -> None:
         """MindSpore's recompute (keep no activations, recompute them in backward) trades memory for time;
-        the values and gradients are the same, and the service plans memory itself: nothing to change."""
+        the values and gradients are the same, and the service plans memory itself: only the mark stays,
+        on this cell and every cell inside it (get_scope() is 'recompute_' then, as MindSpore 2.10's)."""
+        object.__setattr__(self, "_gs_scope", "recompute_")
+        for c in self.cells():
+            c.recompute(**kwargs)
+
+    def get_scope(self):
+        """MindSpore's scope mark: 'recompute_' after recompute() on this cell or one enclosing it, else None."""
+        return self.__dict__.get("_gs_scope")
 
     def set_grad(self, requires_grad: bool = True) -> "Cell":
         return self

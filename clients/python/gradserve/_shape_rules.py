@@ -19,7 +19,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 FLOAT = ("float16", "float32", "float64")
-INT = ("int32", "int64", "int8", "int16", "uint8")
+INT = ("int32", "int64", "int8", "int16", "uint8", "uint16", "uint32", "uint64")
 COMPLEX = ("complex64", "complex128")
 REAL_OF = {"complex64": "float32", "complex128": "float64"}  # the dtype of a complex dtype's parts
 COMPLEX_OF = {"float32": "complex64", "float64": "complex128"}
@@ -35,7 +35,7 @@ COMPLEX_OPS = frozenset((
     "stack", "split", "tile", "index", "index_scatter", "gather", "scatter_add", "sum", "mean", "reduce_to",
     "matmul", "einsum", "dot_general", "flip", "take_along_axis", "scatter_add_along", "dynamic_slice",
     "dynamic_update_slice", "cumsum", "cumprod", "linrec", "prod", "pad", "switch_run", "while_run", "check_false",
-    "custom_vjp", "fft", "irfft", "eigh", "eig"))
+    "custom_vjp", "fft", "irfft", "eigh", "eig", "solve", "matrix_inverse", "slogdet"))
 
 
 class RuleError(Exception):
@@ -1151,10 +1151,15 @@ def _svd(avals):
     return [(batch + (m, k), a.dtype), (batch + (k,), a.dtype), (batch + (k, n), a.dtype)]
 
 
+_COMPLEX_SQUARE = ("solve", "matrix_inverse", "slogdet")  # LAPACK's complex forms (MindSpore 2.10 CPU has them)
+
+
 def _square(op, a):
-    """a: floating-point square matrices [..., n, n]."""
-    if a.dtype not in FLOAT or len(a.shape) < 2 or a.shape[-1] != a.shape[-2]:
-        raise RuleError(f"{op}: needs floating-point square matrices [..., n, n], got {fmt(a)}",
+    """a: floating-point (solve / matrix_inverse / slogdet: or complex) square matrices [..., n, n]."""
+    kinds = FLOAT + COMPLEX if op in _COMPLEX_SQUARE else FLOAT
+    if a.dtype not in kinds or len(a.shape) < 2 or a.shape[-1] != a.shape[-2]:
+        what = "floating-point or complex" if op in _COMPLEX_SQUARE else "floating-point"
+        raise RuleError(f"{op}: needs {what} square matrices [..., n, n], got {fmt(a)}",
                         shape=list(a.shape), dtype=a.dtype)
     return tuple(a.shape)
 

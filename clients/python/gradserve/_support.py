@@ -47,8 +47,9 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "`for ... else` / `while ... else` (refused, as MindSpore does); an `if` holding a function-level "
     "`return`, and functions whose source cannot be read, are explored by re-tracing (at most 64 "
     "branches; a `while` there is an error).",
-    "dtypes other than bool, int8, int16, int32, int64, uint8, float16, float32, float64, complex64, complex128 "
-    "(no bfloat16, no uint16/32/64).",
+    "dtypes other than bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float16, float32, float64, "
+    "complex64, complex128 "
+    "(no bfloat16).",
     "Complex tensors: orderings (comparisons, max/min, sort, relu...) refuse them (a ShapeError); gradients "
     "follow MindSpore's convention (docs/API.md, \"Complex numbers\").",
     "Parameter updates inside construct (`self.w = v`, `ops.assign`, BatchNorm's moving statistics) are "
@@ -73,7 +74,7 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "1.0 only, as MindSpore 2.10's Elu.",
     "Checkpoints are MindSpore's .ckpt (its protobuf, read and written byte for byte as MindSpore 2.10); not "
     "supported: encryption (enc_key / dec_key), format='safetensors', MapTensor values, dtypes without "
-    "gradserve Tensors (uint16/32/64, bfloat16). `Parameter.name` is one level deep inside nested "
+    "gradserve Tensors (bfloat16). `Parameter.name` is one level deep inside nested "
     "cells ('fc.weight'); the checkpoint functions name Parameters by their full attribute path "
     "('block.fc.weight'), as MindSpore. `export` / `load` (MindIR) are not provided: a MindIR file is a "
     "compiled MindSpore graph, which gradserve neither produces nor runs (its graphs are gradserve.graph/1 JSON: "

@@ -19,7 +19,7 @@ from ._late import late  # operators and methods run ops, bound by the layers ab
 from ._misc import without_twin
 
 _SUPPORTED = ("bool", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128", "int8", "int16",
-              "uint8")
+              "uint8", "uint16", "uint32", "uint64")
 
 
 def dtype_name(dt: np.dtype) -> str:
@@ -50,11 +50,8 @@ def _to_array(data, dtype) -> np.ndarray:
             return arr.astype(np.int64)
     if name in _SUPPORTED:
         return arr
-    if arr.dtype.kind in "iu":
-        if arr.dtype == np.uint64 and arr.size and arr.max() > np.iinfo(np.int64).max:
-            raise TypeError("cannot make a Tensor of uint64 values above 2**63 - 1: gradserve holds unsigned "
-                            "integers wider than 8 bits as int64")
-        return arr.astype(np.int64 if arr.dtype.itemsize > 4 or arr.dtype.kind == "u" else np.int32)
+    if arr.dtype.kind in "iu":  # (platform spellings: intc, longlong, ...)
+        return arr.astype(np.int64 if arr.dtype.itemsize > 4 else np.int32)
     if arr.dtype.kind == "f":
         return arr.astype(np.float64 if arr.dtype.itemsize > 8 else np.float32)
     raise TypeError(f"cannot make a Tensor of dtype {arr.dtype}; supported: {', '.join(_SUPPORTED)}")
@@ -319,6 +316,11 @@ class Tensor:
 
     def is_complex(self) -> bool:
         return self._dtype in _dt.COMPLEX
+
+    def is_signed(self) -> bool:
+        """MindSpore 2.10's answer (its venv): signed integers, float32 / float64 and complex; not unsigned
+        integers, bool, nor float16 (its signed-type list leaves float16 out)."""
+        return self._dtype.startswith("int") or self._dtype in ("float32", "float64") or self._dtype in _dt.COMPLEX
 
     def log(self) -> "Tensor":
         return late.ops.log(self)

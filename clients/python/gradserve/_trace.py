@@ -32,7 +32,7 @@ from . import context as _context
 from ._client import GraphRef
 from ._infer import infer
 from ._shape_rules import complex_as_pairs
-from .dtype import COMPLEX, FLOAT, promote
+from .dtype import COMPLEX, FLOAT, check_implicit, promote
 from .dtype import Type as DType
 from .errors import DeviceUnavailable, DifferentiationError, ShapeError
 from ._late import late
@@ -446,7 +446,7 @@ class Trace:
     def _const(self, a: np.ndarray) -> str:
         flat = a.reshape(-1)
         if a.size and (a.dtype.kind not in "fc" or np.isfinite(flat[0])) and (flat == flat[0]).all() and \
-                (a.dtype.kind != "i" or abs(int(flat[0])) < 2 ** 53) and (a.dtype.kind != "c" or flat[0].imag == 0):
+                (a.dtype.kind not in "iu" or abs(int(flat[0])) < 2 ** 53) and (a.dtype.kind != "c" or flat[0].imag == 0):
             v = flat[0].real.item() if a.dtype.kind == "c" else flat[0].item()  # a fill's value is real
             return self.emit("fill", [], {"shape": list(a.shape), "value": float(v), "dtype": a.dtype.name},
                              [(a.shape, a.dtype.name)])[0]._name
@@ -592,6 +592,7 @@ def binary(op: str, a: Any, b: Any) -> Tensor:
         b, tb = Tensor(b), True
     if ta and tb:
         if a._dtype != b._dtype:
+            check_implicit(a._dtype, b._dtype)
             dt = promote(a._dtype, b._dtype)
             a, b = cast(a, dt), cast(b, dt)
     elif ta:

@@ -26,7 +26,8 @@ from ._shape_rules import complex_as_pairs, pairs_as_complex
 HEADER_LENGTH = "Inference-Header-Content-Length"
 NP_TO_V2 = {"float16": "FP16", "float32": "FP32", "float64": "FP64", "int32": "INT32", "int64": "INT64",
             "bool": "BOOL", "complex64": "COMPLEX64", "complex128": "COMPLEX128",  # complex: docs/API.md
-            "int8": "INT8", "int16": "INT16", "uint8": "UINT8"}
+            "int8": "INT8", "int16": "INT16", "uint8": "UINT8", "uint16": "UINT16", "uint32": "UINT32",
+            "uint64": "UINT64"}
 V2_TO_NP = {v: np.dtype(k) for k, v in NP_TO_V2.items()}
 _V2_TO_LE = {v: d.newbyteorder("<") for v, d in V2_TO_NP.items()}  # (newbyteorder builds a dtype per call)
 

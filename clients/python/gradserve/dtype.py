@@ -1,5 +1,5 @@
 """MindSpore-style dtype names: `float16`, `float32`, `float64`, `int32`, `int64`, `bool_`, `complex64`,
-`complex128`, `int8`, `int16`, `uint8`."""
+`complex128`, `int8`, `int16`, `uint8`, `uint16`, `uint32`, `uint64`."""
 from __future__ import annotations
 
 import numpy as np
@@ -42,12 +42,13 @@ complex128 = Type("complex128")
 int8 = Type("int8")
 int16 = Type("int16")
 uint8 = Type("uint8")
-half, single, double, float_ = float16, float32, float64, float32
-# MindSpore's wider unsigned types: named (programs that list them import), refused for Tensors (to_name)
 uint16, uint32, uint64 = Type("uint16"), Type("uint32"), Type("uint64")
-bfloat16 = Type("bfloat16")  # likewise: MindSpore's test harness compares every result's dtype with it
+# bfloat16: named (MindSpore's test harness compares every result's dtype with it), refused for Tensors (to_name)
+bfloat16 = Type("bfloat16")
+half, single, double, float_ = float16, float32, float64, float32
 
-_BY_NAME = {t.name: t for t in (float16, float32, float64, int32, int64, bool_, complex64, complex128, int8, int16, uint8)}
+_BY_NAME = {t.name: t for t in (float16, float32, float64, int32, int64, bool_, complex64, complex128, int8, int16, uint8,
+                                uint16, uint32, uint64)}
 FLOAT = ("float16", "float32", "float64")
 COMPLEX = ("complex64", "complex128")
 
@@ -96,6 +97,16 @@ def promote(a: str, b: str) -> str:
     return np.promote_types(a, b).name
 
 
+WIDE_UNSIGNED = ("uint16", "uint32", "uint64")
+
+
+def check_implicit(a: str, b: str) -> None:
+    """MindSpore 2.10 converts no operand to or from uint16 / uint32 / uint64 in a Tensor op (only bool joins
+    them): `uint16 + int32`, `uint32 + uint64`, `uint64 + float32` are TypeErrors (checked in its venv)."""
+    if a != b and "bool" not in (a, b) and (a in WIDE_UNSIGNED or b in WIDE_UNSIGNED):
+        raise TypeError(f"Type implicit conversion between {get(a)} and {get(b)} is not supported.")
+
+
 def dtype_to_nptype(type_):
     """mindspore.common.dtype.dtype_to_nptype: the NumPy scalar type of a dtype (bool_ is numpy.bool_)."""
     return np.dtype(to_name(type_)).type
@@ -103,4 +114,4 @@ def dtype_to_nptype(type_):
 
 __all__ = ["Type", "float16", "float32", "float64", "int32", "int64", "bool_", "complex64", "complex128", "int8", "int16",
            "uint8", "uint16", "uint32", "uint64", "bfloat16", "half",
-           "single", "double", "float_", "to_name", "get", "is_float", "promote", "dtype_to_nptype"]
+           "single", "double", "float_", "to_name", "get", "is_float", "promote", "check_implicit", "dtype_to_nptype"]

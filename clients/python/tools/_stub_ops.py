@@ -76,7 +76,7 @@ def render_stub() -> str:
     from gradserve.ops import _bilinear, _max_unpool, _pixel_shuffle, _random_draws, _scatter_write  # noqa: PLC0415
     from gradserve.ops import _crop_resize, _space_batch, _sparse_add, _sparse_tensor  # noqa: PLC0415
     from gradserve.ops import _float_power, _inplace, _median  # noqa: PLC0415
-    from gradserve.ops import _bessel, _cond_number, _resize  # noqa: PLC0415
+    from gradserve.ops import _bessel, _cond_number, _resize, _householder  # noqa: PLC0415
     from gradserve.ops import _diagonal_scatter, _elementwise_more  # noqa: PLC0415
 
     generated = {id(v): (k, "class") for k, v in _primitives.CLASSES.items()}
@@ -90,7 +90,7 @@ def render_stub() -> str:
             _scatter_write, _random_draws, _bilinear, _pixel_shuffle, _space_batch, _max_unpool, _crop_resize,
             _sparse_add, _sparse_tensor,
             _median, _float_power, _inplace,
-            _bessel, _cond_number, _resize,
+            _bessel, _cond_number, _resize, _householder,
             _elementwise_more, _diagonal_scatter]
     imports: dict[str, list[str]] = {}
     decls, aliases = [], []

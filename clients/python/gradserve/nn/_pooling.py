@@ -3,7 +3,6 @@ of 1) and nn.LPPool1d (ops.lp_pool1d): MindSpore 2.10's
 pooling cells (values checked against MindSpore 2.10 on CPU when written)."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from .._cellbase import Cell
@@ -18,14 +17,13 @@ class _Pool3d(Cell):
 
     def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, ceil_mode=False, extra=None):
         super().__init__()
-        if ceil_mode:
-            raise ValueError(f"nn.{type(self).__name__}: ceil_mode is not supported")
         self.window, self.strides = _triple(kernel_size, "kernel_size"), _triple(stride, "stride")
         self.pad_mode, self.padding, self.extra = pad_mode, padding, extra or {}
+        self.ceil_mode, self.divisor_override = bool(ceil_mode), None
 
     def _pool(self, x):
         return pool_nd(f"nn.{type(self).__name__}", self._op, x, 3, self.window, self.strides, self.pad_mode,
-                       self.padding, self.extra)
+                       self.padding, self.extra, self.ceil_mode, self.divisor_override)
 
     def construct(self, x) -> Any:  # (MaxPool3d: values, or (values, indices))
         return self._pool(x)
@@ -62,16 +60,9 @@ class AvgPool3d(_Pool3d):
         if divisor_override is not None and (isinstance(divisor_override, bool) or
                                              not isinstance(divisor_override, int) or divisor_override <= 0):
             raise ValueError(f"nn.AvgPool3d: divisor_override must be a positive int, got {divisor_override!r}")
-        # with divisor_override: each window's sum (the mean over the whole window) over that number
         super().__init__(kernel_size, stride, pad_mode, padding, ceil_mode,
-                         {"count_include_pad": bool(count_include_pad) or bool(divisor_override)})
+                         {"count_include_pad": bool(count_include_pad)})
         self.divisor_override = divisor_override
-
-    def construct(self, x):
-        y = self._pool(x)
-        if not self.divisor_override:
-            return y
-        return y * (math.prod(self.window) / float(self.divisor_override))
 
 
 class LPPool1d(Cell):

@@ -106,6 +106,12 @@ for _topic in (_elementwise_more, _diagonal_scatter):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 
+# Householder QR: geqrf / orgqr, qr's complete form, pinv (qr / Qr replace the engine op's reduced-only forms)
+from . import _householder  # noqa: E402
+
+globals().update({k: getattr(_householder, k) for k in _householder.__all__})
+__all__ += [k for k in _householder.__all__ if k not in __all__]
+
 from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
 from . import auto_generate  # noqa: E402,F401  (`ms.ops.auto_generate.<name>` without importing it, as MindSpore)
 from .._late import late as _late  # noqa: E402

@@ -25,7 +25,7 @@ from ._bitwise import Invert as Invert, bitwise_not as bitwise_not, invert as in
 from ._boxes import BoundingBoxDecode as BoundingBoxDecode, BoundingBoxEncode as BoundingBoxEncode, IOU as IOU, bounding_box_decode as bounding_box_decode, bounding_box_encode as bounding_box_encode
 from ._candidate_sampler import UniformCandidateSampler as UniformCandidateSampler
 from ._cond_number import cond as cond
-from ._conv import AvgPool as AvgPool, AvgPool3D as AvgPool3D, Conv2D as Conv2D, Conv3D as Conv3D, MaxPool as MaxPool, MaxPool3D as MaxPool3D, avg_pool1d as avg_pool1d, avg_pool2d as avg_pool2d, avg_pool3d as avg_pool3d, conv1d as conv1d, conv2d as conv2d, conv3d as conv3d, max_pool2d as max_pool2d, max_pool3d as max_pool3d
+from ._conv import AvgPool as AvgPool, AvgPool3D as AvgPool3D, Conv2D as Conv2D, Conv3D as Conv3D, MaxPool as MaxPool, MaxPool3D as MaxPool3D, MaxPoolWithArgmaxV2 as MaxPoolWithArgmaxV2, avg_pool1d as avg_pool1d, avg_pool2d as avg_pool2d, avg_pool3d as avg_pool3d, conv1d as conv1d, conv2d as conv2d, conv3d as conv3d, max_pool2d as max_pool2d, max_pool3d as max_pool3d
 from ._crop_resize import CropAndResize as CropAndResize, crop_and_resize as crop_and_resize
 from ._diagonal_scatter import ScalarToTensor as ScalarToTensor, TensorToTuple as TensorToTuple, diagonal_scatter as diagonal_scatter, eigvals as eigvals
 from ._dropout import Dropout as Dropout, dropout as dropout
@@ -39,6 +39,7 @@ from ._fft import fft as fft, fft2 as fft2, fftn as fftn, hfft as hfft, ifft as 
 from ._fft_shift import fftshift as fftshift, ifftshift as ifftshift
 from ._fill_diagonal_prim import FillDiagonal as FillDiagonal
 from ._float_power import float_power as float_power, positive as positive
+from ._householder import Geqrf as Geqrf, Orgqr as Orgqr, Qr as Qr, geqrf as geqrf, orgqr as orgqr, pinv as pinv, qr as qr
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
 from ._index_ms import IndexAdd as IndexAdd, IndexFill as IndexFill, fill_diagonal as fill_diagonal, index_add as index_add, index_fill as index_fill
 from ._inplace import InplaceIndexAdd as InplaceIndexAdd
@@ -54,7 +55,7 @@ from ._movement_ms import GatherD as GatherD, Unstack as Unstack, chunk as chunk
 from ._ms_apply import Adam as Adam, ApplyAdagrad as ApplyAdagrad, ApplyAdamWithAmsgrad as ApplyAdamWithAmsgrad, ApplyAdamWithAmsgradV2 as ApplyAdamWithAmsgradV2, ApplyGradientDescent as ApplyGradientDescent, ApplyMomentum as ApplyMomentum, ApplyRMSProp as ApplyRMSProp
 from ._ms_linalg_solve import Cholesky as Cholesky, CholeskyInverse as CholeskyInverse, CholeskySolve as CholeskySolve, LogMatrixDeterminant as LogMatrixDeterminant, MatrixInverse as MatrixInverse, MatrixSolve as MatrixSolve, MatrixTriangularSolve as MatrixTriangularSolve, cholesky as cholesky, cholesky_inverse as cholesky_inverse, cholesky_solve as cholesky_solve, det as det, inverse as inverse, logdet as logdet, lu_solve as lu_solve, matrix_solve as matrix_solve, slogdet as slogdet
 from ._ms_misc import BCEWithLogitsLoss as BCEWithLogitsLoss, Cdist as Cdist, Inv as Inv, L2Loss as L2Loss, Meshgrid as Meshgrid, PReLU as PReLU, Padding as Padding, Rint as Rint, Slice as Slice, Softsign as Softsign, StridedSlice as StridedSlice, Trunc as Trunc, binary_cross_entropy_with_logits as binary_cross_entropy_with_logits, inv as inv, matrix_band_part as matrix_band_part, meshgrid as meshgrid, prelu as prelu, rint as rint, slice as slice, softsign as softsign, strided_slice as strided_slice, trunc as trunc
-from ._ms_more import BiasAdd as BiasAdd, CumSum as CumSum, Elu as Elu, Erfc as Erfc, L2Normalize as L2Normalize, LinSpace as LinSpace, Mod as Mod, Range as Range, Svd as Svd, TensorShape as TensorShape, TruncateMod as TruncateMod, bias_add as bias_add, elu as elu, erfc as erfc, linspace as linspace, logspace as logspace, mod as mod, range as range, svd as svd
+from ._ms_more import BiasAdd as BiasAdd, CumSum as CumSum, Elu as Elu, Erfc as Erfc, L2Normalize as L2Normalize, LinSpace as LinSpace, Mod as Mod, Range as Range, Svd as Svd, TensorShape as TensorShape, TruncateMod as TruncateMod, bias_add as bias_add, dyn_shape as dyn_shape, elu as elu, erfc as erfc, linspace as linspace, logspace as logspace, mod as mod, range as range, svd as svd
 from ._ms_names import BinaryCrossEntropy as BinaryCrossEntropy, IsFinite as IsFinite, IsInf as IsInf, IsNan as IsNan, KLDivLoss as KLDivLoss, SigmoidCrossEntropyWithLogits as SigmoidCrossEntropyWithLogits, SoftmaxCrossEntropyWithLogits as SoftmaxCrossEntropyWithLogits, argsort as argsort, binary_cross_entropy as binary_cross_entropy, cross_entropy as cross_entropy, deg2rad as deg2rad, div as div, divide as divide, floor_divide as floor_divide, hardshrink as hardshrink, is_complex as is_complex, is_floating_point as is_floating_point, is_tensor as is_tensor, isclose as isclose, isfinite as isfinite, isinf as isinf, isnan as isnan, kl_div as kl_div, l1_loss as l1_loss, log10 as log10, log2 as log2, logical_xor as logical_xor, mse_loss as mse_loss, numel as numel, rad2deg as rad2deg, rand as rand, rand_like as rand_like, randint as randint, randn as randn, randn_like as randn_like, ravel as ravel, softmin as softmin, softshrink as softshrink, std as std, std_mean as std_mean, subtract as subtract, t as t, tanhshrink as tanhshrink, var as var, var_mean as var_mean
 from ._ms_prims import Argmax as Argmax, Argmin as Argmin, LayerNorm as LayerNorm, Pad as Pad, argmax as argmax, argmin as argmin, pad as pad
 from ._norms import LpNorm as LpNorm, Renorm as Renorm, renorm as renorm
@@ -242,6 +243,7 @@ __all__ = [
     'MaxPool',
     'MaxPool3D',
     'MaxPoolMask',
+    'MaxPoolWithArgmaxV2',
     'Maximum',
     'Mean',
     'Meshgrid',
@@ -446,6 +448,7 @@ __all__ = [
     'dropout1d',
     'dsplit',
     'dtype',
+    'dyn_shape',
     'dynamic_slice',
     'dynamic_update_slice',
     'eig',
@@ -907,6 +910,11 @@ __all__ = [
     'eigvals',
     'TensorToTuple',
     'ScalarToTensor',
+    'geqrf',
+    'Geqrf',
+    'orgqr',
+    'Orgqr',
+    'pinv',
 ]
 
 class Acos(Primitive):
@@ -1395,12 +1403,6 @@ class Prod(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
-class Qr(Primitive):
-    """(q, r): the reduced QR a = q r of real matrices [..., m, n] (LAPACK geqrf / orgqr signs, k = min(m, n)); derivatives need r's diagonal nonzero"""
-    def __init__(self) -> None: ...
-    def __call__(self, *inputs: _TensorLike) -> Any: ...
-
-
 class Real(Primitive):
     """real part (complex -> real; a real tensor unchanged)"""
     def __init__(self) -> None: ...
@@ -1498,7 +1500,7 @@ class Sinh(Primitive):
 
 
 class Slogdet(Primitive):
-    """(sign, log|det a|) of a [..., n, n]; sign has derivative zero"""
+    """(sign, log|det a|) of a [..., n, n] (complex a: log|det| in a's dtype); a real a's sign has derivative zero"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Any: ...
 
@@ -1867,10 +1869,6 @@ def not_equal(*inputs: _TensorLike) -> Tensor:
 
 def ones_like(*inputs: _TensorLike) -> Tensor:
     """ones_like(x)"""
-
-
-def qr(*inputs: _TensorLike) -> Any:
-    """(q, r): the reduced QR a = q r of real matrices [..., m, n] (LAPACK geqrf / orgqr signs, k = min(m, n)); derivatives need r's diagonal nonzero"""
 
 
 def real(*inputs: _TensorLike) -> Tensor:

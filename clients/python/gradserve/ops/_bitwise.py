@@ -2,20 +2,22 @@
 (values checked against MindSpore 2.10 on CPU when written)."""
 from __future__ import annotations
 
+import numpy as np
+
+from .._tensor import Tensor
 from ._extra import P
-from ._math_more import full_like
 
 __all__ = ["Invert", "invert", "bitwise_not"]
 
 
-_UINT_MAX = {"uint8": 255, "uint16": 65535, "uint32": 2 ** 32 - 1}
+_UINT_MAX = {"uint8": 255, "uint16": 65535, "uint32": 2 ** 32 - 1, "uint64": 2 ** 64 - 1}
 
 
 def invert(x):
     """~x of an integer tensor: -x - 1 (signed), max - x (unsigned); MindSpore refuses bool and floats."""
     dt = x._dtype
     if dt in _UINT_MAX:
-        return P.sub(full_like(x, _UINT_MAX[dt]), x)
+        return P.sub(Tensor(np.asarray(_UINT_MAX[dt], dt)), x)  # (a 0-d constant: fill holds values as floats)
     if not dt.startswith("int"):
         raise TypeError(f"invert: x must be an integer tensor, got {dt}")
     return P.sub(P.neg(x), P.ones_like(x))

@@ -12,11 +12,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
+from .. import dtype as _dt
+from .._tensor import Tensor
 from .._trace import apply
 from ._primitives import Primitive
 
 __all__ = ["Conv2D", "conv1d", "conv2d", "MaxPool", "AvgPool", "max_pool2d", "avg_pool2d",
-           "Conv3D", "conv3d", "MaxPool3D", "AvgPool3D", "max_pool3d", "avg_pool3d", "avg_pool1d"]
+           "Conv3D", "conv3d", "MaxPool3D", "AvgPool3D", "max_pool3d", "avg_pool3d", "avg_pool1d", "MaxPoolWithArgmaxV2"]
 
 _FORMATS = {1: "NCL", 2: "NCHW", 3: "NCDHW"}
 _AXES = {1: "(l)", 2: "(h, w)", 3: "(d, h, w)"}
@@ -141,25 +145,61 @@ class Conv3D(Conv2D):
     _rank = 3
 
 
-def pool_nd(name: str, op: str, x, n: int, window, strides, pad_mode, pad, extra: dict):
-    """The engine's max_pool / avg_pool over the last n axes of x [N, C, *spatial]."""
+def _ceil_extra(size: int, k: int, s: int, d: int, lo: int, hi: int) -> int:
+    """ceil_mode's extra padding at the end of an axis: one more window when the last stride falls short, unless
+    that window would start past the input and its left padding (MindSpore 2.10's rule, PyTorch's too)."""
+    span = size + lo + hi - d * (k - 1) - 1
+    out = -(-span // s) + 1
+    if (out - 1) * s >= size + lo:
+        out -= 1
+    return max((out - 1) * s + d * (k - 1) + 1 - (size + lo + hi), 0)
+
+
+def _window_counts(spatial, window, strides, pads) -> np.ndarray:
+    """Elements of each window inside the input and its given padding (not ceil_mode's extra; pads: (lo, hi,
+    extra) per axis): the divisor of an average that counts padding, [1, 1, *out]."""
+    per_axis = []
+    for size, k, s, (lo, hi, extra) in zip(spatial, window, strides, pads):
+        starts = np.arange((size + lo + hi + extra - k) // s + 1) * s - lo
+        per_axis.append(np.minimum(starts + k, size + hi) - starts)
+    counts = per_axis[0]
+    for c in per_axis[1:]:
+        counts = np.multiply.outer(counts, c)
+    return counts.reshape(1, 1, *counts.shape)
+
+
+def pool_nd(name: str, op: str, x, n: int, window, strides, pad_mode, pad, extra: dict, ceil_mode: bool = False,
+            divisor_override=None):
+    """The engine's max_pool / avg_pool over the last n axes of x [N, C, *spatial]. ceil_mode: a last, partial
+    window per axis (padded: -inf for max, not counted by an average unless it counts padding, and then only
+    the given padding counts); divisor_override: each window's sum over that number."""
     check_layout(name, x, n)
     window = ntuple(window, n, f"{name}: kernel_size")
     strides = window if strides is None else ntuple(strides, n, f"{name}: stride")
     dil = extra.get("dilation", (1,) * n)
     pads = window_padding(name, pad_mode, pad, x.shape[2:], window, strides, dil)
-    return apply(op, [x], {"window": list(window), "strides": list(strides), "padding": pads, **extra})[0]
+    extras = [_ceil_extra(size, k, s, d, lo, hi) if ceil_mode else 0
+              for size, k, s, d, (lo, hi) in zip(x.shape[2:], window, strides, dil, pads)]
+    whole = op == "avg_pool" and (extra.get("count_include_pad") or divisor_override)
+    attrs = {"window": list(window), "strides": list(strides),
+             "padding": [[lo, hi + e] for (lo, hi), e in zip(pads, extras)],
+             **extra, **({"count_include_pad": True} if whole else {})}
+    y = apply(op, [x], attrs)[0]
+    if divisor_override:  # the engine's mean over the whole window, times its size: the sum
+        return y * (math.prod(window) / float(divisor_override))
+    if whole and any(extras):
+        counts = _window_counts(x.shape[2:], window, strides, [(lo, hi, e) for (lo, hi), e in zip(pads, extras)])
+        y = y * Tensor((math.prod(window) / counts).astype(x.dtype.name))
+    return y
 
 
 def _max_pool(name: str, n: int, x, kernel_size, stride, padding, dilation, ceil_mode: bool,
               return_indices: bool = False):
     """ops.max_pool{n}d: explicit symmetric padding; with return_indices (values, int64 indices: ops/_pool_indices)."""
-    if ceil_mode:
-        raise ValueError(f"{name}: ceil_mode is not supported")
     extra = {"dilation": list(ntuple(dilation, n, f"{name}: dilation"))}
 
     def pool(t):
-        return pool_nd(name, "max_pool", t, n, kernel_size, stride, "pad", padding, extra)
+        return pool_nd(name, "max_pool", t, n, kernel_size, stride, "pad", padding, extra, ceil_mode)
 
     if not return_indices:
         return pool(x)
@@ -170,13 +210,8 @@ def _max_pool(name: str, n: int, x, kernel_size, stride, padding, dilation, ceil
 def _avg_pool(name: str, n: int, x, kernel_size, stride, padding, count_include_pad: bool, divisor_override,
               ceil_mode: bool):
     """ops.avg_pool{n}d: explicit symmetric padding; divisor_override: each window's sum over that number."""
-    if ceil_mode:
-        raise ValueError(f"{name}: ceil_mode is not supported")
-    include = bool(count_include_pad) or bool(divisor_override)  # (the sum: the mean over the whole window)
-    y = pool_nd(name, "avg_pool", x, n, kernel_size, stride, "pad", padding, {"count_include_pad": include})
-    if not divisor_override:
-        return y
-    return y * (math.prod(ntuple(kernel_size, n, f"{name}: kernel_size")) / float(divisor_override))
+    return pool_nd(name, "avg_pool", x, n, kernel_size, stride, "pad", padding,
+                   {"count_include_pad": bool(count_include_pad)}, ceil_mode, divisor_override)
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
@@ -217,10 +252,11 @@ class _Pool(Primitive):
         check_layout(type(self).__name__, None, self._rank, data_format)
         self.attrs = {}
         self.kernel_size, self.strides, self.pad_mode, self.pad = kernel_size, strides, pad_mode, 0
+        self.ceil_mode, self.divisor_override = False, None
 
     def __call__(self, x):
         return pool_nd(type(self).__name__, self.op, x, self._rank, self.kernel_size, self.strides, self.pad_mode,
-                       self.pad, self._extra)
+                       self.pad, self._extra, self.ceil_mode, self.divisor_override)
 
 
 class MaxPool(_Pool):
@@ -247,10 +283,8 @@ class MaxPool3D(_Pool):
     _rank = 3
 
     def __init__(self, kernel_size=1, strides=1, pad_mode="VALID", pad_list=0, ceil_mode=None, data_format=None):
-        if ceil_mode:
-            raise ValueError("MaxPool3D: ceil_mode is not supported")
         super().__init__(kernel_size, strides, pad_mode, data_format)
-        self.pad = pad_list
+        self.pad, self.ceil_mode = pad_list, bool(ceil_mode)
 
 
 class AvgPool3D(_Pool):
@@ -262,7 +296,28 @@ class AvgPool3D(_Pool):
 
     def __init__(self, kernel_size=1, strides=1, pad_mode="valid", pad=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=0, data_format=None):
-        if ceil_mode or divisor_override:
-            raise ValueError("AvgPool3D: ceil_mode and divisor_override are not supported")
         super().__init__(kernel_size, strides, pad_mode, data_format)
         self.pad, self._extra = pad, {"count_include_pad": bool(count_include_pad)}
+        self.ceil_mode, self.divisor_override = bool(ceil_mode), divisor_override or None
+
+
+class MaxPoolWithArgmaxV2(Primitive):
+    """ops.MaxPoolWithArgmaxV2(kernel_size, strides=None, pads=0, dilation=(1, 1), ceil_mode=False,
+    argmax_type=int64)(x) -> (values, flat H * W indices of each window's first max, int64 or int32)."""
+
+    op = "max_pool"
+
+    def __init__(self, kernel_size, strides=None, pads=0, dilation=(1, 1), ceil_mode=False, argmax_type=None):
+        self.attrs = {}
+        self.kernel_size, self.strides, self.pads, self.dilation = kernel_size, strides, pads, dilation
+        self.ceil_mode = bool(ceil_mode)
+        self.argmax_type = "int64" if argmax_type is None else _dt.to_name(argmax_type)
+        if self.argmax_type not in ("int32", "int64"):
+            raise TypeError(f"MaxPoolWithArgmaxV2: argmax_type must be int32 or int64, got {self.argmax_type}")
+
+    def __call__(self, x):
+        values, indices = _max_pool("MaxPoolWithArgmaxV2", 2, x, self.kernel_size, self.strides, self.pads,
+                                    self.dilation, self.ceil_mode, True)
+        if self.argmax_type == "int32":
+            indices = apply("cast", [indices], {"dtype": "int32"})[0]
+        return values, indices

@@ -2,7 +2,8 @@
 matrix_inverse / slogdet ops (engine/ops/linalg_solve.py): cholesky / Cholesky, inverse / MatrixInverse,
 matrix_solve / MatrixSolve, slogdet / LogMatrixDeterminant, det, logdet, cholesky_solve / CholeskySolve,
 MatrixTriangularSolve, cholesky_inverse / CholeskyInverse, lu_solve (and Tensor.lu_solve) from lu's factor
-and LAPACK's 1-based pivots, Tensor.slogdet. Matrices are the last two axes; real dtypes only (adjoint is the transpose).
+and LAPACK's 1-based pivots, Tensor.slogdet. Matrices are the last two axes; inverse / matrix_solve / slogdet / det /
+logdet also take complex matrices (adjoint: the conjugate transpose); the rest real only.
 Derivatives are the engine ops' own, to any order (MindSpore 2.10's CPU build has no CholeskyGrad).
 A matrix with no factor / no inverse gives NaN (as JAX; MindSpore raises)."""
 from __future__ import annotations
@@ -26,6 +27,11 @@ def _mT(x):
     return P.transpose(x, tuple(builtins.range(nd - 2)) + (nd - 1, nd - 2))
 
 
+def _adjoint(x):
+    """x^H: the conjugate transpose (adjoint=True of MatrixSolve / MatrixInverse; x^T for a real x)."""
+    return _mT(_op("conj", x) if x.dtype.name.startswith("complex") else x)
+
+
 def _op(name, *inputs, **attrs):
     return apply(name, list(inputs), attrs)[0]
 
@@ -41,8 +47,8 @@ def inverse(input):  # noqa: A002 - MindSpore's name
 
 
 def matrix_solve(matrix, rhs, adjoint: bool = False):
-    """x with matrix x = rhs (adjoint=True: matrix^T x = rhs); rhs [..., n, k]."""
-    return _op("solve", _mT(matrix) if adjoint else matrix, rhs)
+    """x with matrix x = rhs (adjoint=True: matrix^H x = rhs); rhs [..., n, k]."""
+    return _op("solve", _adjoint(matrix) if adjoint else matrix, rhs)
 
 
 def slogdet(input):  # noqa: A002
@@ -82,7 +88,7 @@ class Cholesky(_Fn):
 
 
 class MatrixInverse(_Fn):
-    """ops.MatrixInverse(adjoint=False)(x): the inverse of x (adjoint=True: of x^T)."""
+    """ops.MatrixInverse(adjoint=False)(x): the inverse of x (adjoint=True: of x^H)."""
 
     op = "matrix_inverse"
 
@@ -91,7 +97,7 @@ class MatrixInverse(_Fn):
         self.adjoint = bool(adjoint)
 
     def __call__(self, x):
-        return inverse(_mT(x) if self.adjoint else x)
+        return inverse(_adjoint(x) if self.adjoint else x)
 
 
 class MatrixSolve(_Fn):

@@ -16,7 +16,7 @@ from .._trace import apply
 from ._extra import P, _as_tensors
 from ._primitives import Primitive
 
-__all__ = ["logspace", "CumSum", "Mod", "mod", "TruncateMod", "TensorShape", "erfc", "Erfc", "elu", "Elu", "bias_add", "BiasAdd", "L2Normalize", "range",
+__all__ = ["logspace", "CumSum", "Mod", "mod", "TruncateMod", "TensorShape", "dyn_shape", "erfc", "Erfc", "elu", "Elu", "bias_add", "BiasAdd", "L2Normalize", "range",
            "Range", "linspace", "LinSpace", "svd", "Svd"]
 
 
@@ -74,7 +74,12 @@ class TensorShape(_Fn):
     """ops.TensorShape()(x): x's shape as a 1-D int64 Tensor (shapes are known when tracing)."""
 
     def __call__(self, x):
-        return Tensor(np.array(tuple(x.shape), np.int64))
+        return dyn_shape(x)
+
+
+def dyn_shape(input_x):
+    """ops.dyn_shape(x): x's shape as a 1-D int64 Tensor (shapes are known when tracing)."""
+    return Tensor(np.array(tuple(input_x.shape), np.int64))
 
 
 class TruncateMod(_Fn):

@@ -34,7 +34,7 @@ __all__ = ["subtract", "divide", "isnan", "isinf",
            "kl_div", "KLDivLoss", "binary_cross_entropy", "BinaryCrossEntropy", "SigmoidCrossEntropyWithLogits"]
 # ops.functional only (MindSpore's F): see F_ONLY
 F_ONLY = ["tensor_add", "tensor_sub", "tensor_mul", "tensor_div", "partial", "scalar_cast", "is_sequence_value_unknown",
-          "is_sequence_shape_unknown"]
+          "is_sequence_shape_unknown", "switch"]
 
 
 # MindSpore's other spellings of ops that exist here under another name: one table, spelling -> the op's name
@@ -272,6 +272,15 @@ def is_sequence_value_unknown(x) -> bool:
 def is_sequence_shape_unknown(x) -> bool:
     """F.is_sequence_shape_unknown(seq): whether a tuple's length (a rank) is unknown when compiling: never here."""
     return False
+
+
+def switch(cond, true_value, false_value):
+    """F.switch(cond, x, y): x if cond else y; cond one element (a traced one decides the branch as `if` does).
+    More elements: MindSpore 2.10's ValueError and words."""
+    if isinstance(cond, Tensor) and cond.size != 1:
+        raise ValueError("The truth value of an array with more than one element is ambiguous. Use a.any() or "
+                         f"a.all(): F.switch's condition has shape {list(cond.shape)}")
+    return true_value if cond else false_value
 
 
 def scalar_cast(input_x, input_t):

@@ -1,0 +1,155 @@
+"""Householder QR as MindSpore names it: geqrf / Geqrf (LAPACK's packed reflectors and taus), orgqr / Orgqr (Q from
+them), qr / Qr with the complete Q (full_matrices=True, mode='complete'), pinv (the pseudo-inverse over svd or
+eigh), and the Tensor methods qr / geqrf / orgqr. The reflectors are the importers' composites
+(householder_qr / householder_product) run over SDK Tensors by `_TensorWriter`, so every value is LAPACK's (what
+MindSpore 2.10's CPU kernels return, checked in its venv) and differentiable where the composites are."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from .._trace import apply
+from ._primitives import Primitive
+
+__all__ = ["geqrf", "Geqrf", "orgqr", "Orgqr", "qr", "Qr", "pinv"]
+
+
+def _writer_class():
+    # (imported at call time: the importers' package imports the SDK's upper layers)
+    from ..importers._shared.graph_writer import GraphWriter
+
+    class _TensorWriter(GraphWriter):
+        """The importers' GraphWriter whose nodes run at once as SDK ops (traced or eager): a name stands for
+        a Tensor, so a composite written for graphs builds the same ops here."""
+
+        def __init__(self):
+            super().__init__("sdk")
+            self.tensors: dict[str, Tensor] = {}
+
+        def put(self, t: Tensor) -> str:
+            self._n += 1
+            name = self._unique(f"t{self._n}")
+            self.avals[name] = (tuple(t.shape), t._dtype)
+            self.tensors[name] = t
+            return name
+
+        def emit(self, op, ins, attrs, out_avals):
+            outs = apply(op, [self.tensors[i] for i in ins], attrs)
+            return [self.put(t) for t in outs]
+
+        def const(self, value, dtype=None) -> str:
+            return self.put(Tensor(np.asarray(value, dtype=dtype)))
+
+    return _TensorWriter
+
+
+def _float_matrices(name: str, x) -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"For '{name}', the input must be a Tensor, but got {type(x).__name__}.")
+    if x.dtype.name not in ("float16", "float32", "float64") or x.ndim < 2:
+        raise TypeError(f"For '{name}', the input must be a float16 / float32 / float64 Tensor of rank >= 2 "
+                        f"(matrices [..., m, n]), but got {x.dtype} of shape {list(x.shape)}.")
+
+
+def geqrf(input):  # noqa: A002 - MindSpore's name
+    """(y, tau): LAPACK geqrf's packed result (R on and above the diagonal, the reflectors below) and its taus."""
+    _float_matrices("geqrf", input)
+    from ..importers._shared.composites import householder_qr
+
+    w = _writer_class()()
+    packed, taus, _ = householder_qr(w, w.put(input))
+    return w.tensors[packed], w.tensors[taus]
+
+
+def orgqr(input, input2):  # noqa: A002 - MindSpore's names
+    """Q [..., m, n] from geqrf's reflectors (input [..., m, n]) and taus (input2 [..., k], k <= n <= m)."""
+    _float_matrices("orgqr", input)
+    m, n = input.shape[-2:]
+    if n > m or input2.ndim != input.ndim - 1 or input2.shape[-1] > n:
+        raise ValueError(f"For 'orgqr', needs input [..., m, n] with n <= m and tau [..., k] with k <= n, but got "
+                         f"{list(input.shape)} and {list(input2.shape)}.")
+    from ..importers._shared.composites import householder_product
+
+    w = _writer_class()()
+    return w.tensors[householder_product(w, w.put(input), w.put(input2), n)]
+
+
+def qr(input, mode: str = "reduced"):  # noqa: A002 - MindSpore's names
+    """(Q, R): 'reduced' Q [..., m, k], R [..., k, n]; 'complete' Q [..., m, m], R [..., m, n] (k = min(m, n))."""
+    if mode not in ("reduced", "complete"):
+        raise ValueError(f"For 'qr', mode must be 'reduced' or 'complete', but got {mode!r}.")
+    q, r = apply("qr", [input], {})
+    m, n = input.shape[-2:]
+    if mode == "reduced" or m <= n:
+        return q, r
+    from ..importers._shared.composites import householder_qr
+
+    w = _writer_class()()
+    _, _, full = householder_qr(w, w.put(input), complete=True)  # LAPACK's columns past n (orgqr of m columns)
+    zeros = Tensor(np.zeros((*input.shape[:-2], m - n, n), input.dtype.name))
+    return w.tensors[full], apply("concat", [r, zeros], {"axis": input.ndim - 2})[0]
+
+
+def pinv(x, *, atol=None, rtol=None, hermitian: bool = False):
+    """The pseudo-inverse: singular values (hermitian: eigenvalues, by magnitude) at or below
+    max(atol, rtol * largest) count as 0; rtol defaults to max(m, n) * eps when neither is given (MindSpore's)."""
+    _float_matrices("pinv", x)
+    m, n = x.shape[-2:]
+    atol = 0.0 if atol is None else atol
+    if rtol is None:
+        rtol = max(m, n) * float(np.finfo(x.dtype.name).eps) if not atol else 0.0
+    if hermitian:
+        s, u = apply("eigh", [x], {"lower": True})
+        v = u
+    else:
+        u, s, vt = apply("svd", [x], {})
+        v = apply("transpose", [vt], {"perm": [*range(x.ndim - 2), x.ndim - 1, x.ndim - 2]})[0]
+    mag = abs(s)
+    top = mag.max(axis=-1, keepdims=True)
+    keep = mag > apply("maximum", [top * rtol, Tensor(np.asarray(atol, x.dtype.name))], {})[0]
+    s_inv = apply("where", [keep, 1 / apply("where", [keep, s, Tensor(np.ones((), x.dtype.name))], {})[0],
+                            Tensor(np.zeros((), x.dtype.name))], {})[0]
+    scaled = v * s_inv.expand_dims(-2)
+    return apply("matmul", [scaled, u], {"transpose_b": True})[0]
+
+
+class Geqrf(Primitive):
+    """ops.Geqrf()(x) -> (y, tau)."""
+
+    op = "qr"
+
+    def __init__(self):
+        self.attrs = {}
+
+    def __call__(self, x):
+        return geqrf(x)
+
+
+class Orgqr(Primitive):
+    """ops.Orgqr()(x, tau) -> Q."""
+
+    op = "qr"
+
+    def __init__(self):
+        self.attrs = {}
+
+    def __call__(self, x, tau):
+        return orgqr(x, tau)
+
+
+class Qr(Primitive):
+    """ops.Qr(full_matrices=False)(x) -> (Q, R)."""
+
+    op = "qr"
+
+    def __init__(self, full_matrices: bool = False):
+        self.attrs = {}
+        self.full_matrices = bool(full_matrices)
+
+    def __call__(self, x):
+        return qr(x, "complete" if self.full_matrices else "reduced")
+
+
+setattr(Tensor, "geqrf", lambda self: geqrf(self))  # noqa: B010 - MindSpore's Tensor.geqrf / orgqr / qr
+setattr(Tensor, "orgqr", lambda self, input2: orgqr(self, input2))  # noqa: B010
+setattr(Tensor, "qr", lambda self, some=True: qr(self, "reduced" if some else "complete"))  # noqa: B010
