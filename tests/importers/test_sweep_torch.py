@@ -73,7 +73,12 @@ FOLDED_WEIGHTS = {("bidirectional_lstm_gru_rnn", "dynamo"),
                   # weight_norm's g * v / ||v|| folded into one initializer (equal to v at init: not v's gradient)
                   ("weight_norm_parametrization", "dynamo"),
                   # the planar flow's w @ u (weights only) folded into one initializer
-                  ("planar_radial_flow", "dynamo")}
+                  ("planar_radial_flow", "dynamo"),
+                  # RWKV's 1 - mix (weights only) folded into initializers next to the mix weights
+                  ("rwkv_time_mix_wkv_recurrence", "dynamo"),
+                  # slot attention's initial slots (a weight) expanded and their first GRUCell step
+                  # slots0 @ W_hh^T + b_hh folded into initializers: W_hh misses that step's gradient
+                  ("slot_attention_iterative_gru", "dynamo")}
 
 
 def _export_params():

@@ -693,6 +693,10 @@ def _arange(c, *args, dtype=None, **kw):
     if any(not isinstance(a, (int, float)) for a in args):
         raise UnsupportedModel("arange with tensor bounds")
     r = np.arange(*args)
+    if dtype is None and r.dtype.kind == "f":  # float bounds give torch's default dtype, not NumPy's float64
+        import torch
+
+        dtype = torch.get_default_dtype()
     return c.w.const(r.astype(_dt(dtype)) if dtype is not None else r)
 
 
