@@ -31,12 +31,17 @@ def _per_axis(ctx, v: str, x: str, axis: int) -> str:
     return w.reshape(v, [-1 if i == axis % nd else 1 for i in range(nd)])
 
 
+def _operands(ctx, node, attrs):
+    """(input names, x, axis) of a Quantize / DequantizeLinear; blocked (opset 21's block_size) is refused."""
+    if attrs.get("block_size", 0):
+        raise UnsupportedModel(f"blocked {node.op_type} (block_size)")
+    i = _ins(node)
+    return i, ctx.val(i[0]), attrs.get("axis", 1)
+
+
 @handles("QuantizeLinear")
 def _quantize(ctx, node, attrs):
-    i, w = _ins(node), ctx.w
-    if attrs.get("block_size", 0):
-        raise UnsupportedModel("blocked quantization (block_size)")
-    x, axis = ctx.val(i[0]), attrs.get("axis", 1)
+    w, (i, x, axis) = ctx.w, _operands(ctx, node, attrs)
     if "output_dtype" in attrs and attrs["output_dtype"]:
         dt = np.dtype(ctx.onnx.helper.tensor_dtype_to_np_dtype(attrs["output_dtype"])).name
     else:
@@ -54,10 +59,7 @@ def _quantize(ctx, node, attrs):
 
 @handles("DequantizeLinear")
 def _dequantize(ctx, node, attrs):
-    i, w = _ins(node), ctx.w
-    if attrs.get("block_size", 0):
-        raise UnsupportedModel("blocked dequantization (block_size)")
-    x, axis = ctx.val(i[0]), attrs.get("axis", 1)
+    w, (i, x, axis) = ctx.w, _operands(ctx, node, attrs)
     if not w.dtype(x).startswith("int"):
         raise UnsupportedModel(f"DequantizeLinear of a {w.dtype(x)} input (known: integer types)")
     scale = _per_axis(ctx, ctx.val(i[1]), x, axis)
