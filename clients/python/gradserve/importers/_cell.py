@@ -42,6 +42,7 @@ class ImportedCell(Cell):
     _gs_body: dict
     _gs_out: list
     _gs_label: str
+    _gs_updates: list
 
     def __init__(self, body: dict, values: dict, out_avals: list, frozen=(), label: str = "imported",
                  updates=()):
