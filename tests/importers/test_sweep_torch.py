@@ -49,9 +49,7 @@ EXPORTER_BUGS.update({("vqvae_codebook_straight_through", "torchscript"): _NO_ST
 # What the importers still refuse, by name (the round-4 gaps): (case, path) -> the op the refusal names.
 # path: "export" (gs.from_torch) or an ONNX exporter.
 # embedding_bag through dynamo: a Loop over ONNX sequences whose trip count is data (the bags' offsets)
-REFUSED = {("embedding_bag_modes", "dynamo"): r"op Loop \(node .*the trip count M is not a constant",
-           # a train-mode program updates the running statistics (buffer mutations): an imported cell is pure
-           ("resnet_stem_batchnorm_train_mode", "export"): r"mutates buffers \(train mode\?\)"}
+REFUSED = {("embedding_bag_modes", "dynamo"): r"op Loop \(node .*the trip count M is not a constant"}
 # Models torch.export itself cannot export (torch's error, not the importer's): strict xfail, so a torch
 # that learns to export them turns the case into a failure to look at.
 _PACKED = ("torch.export: pack_padded_sequence's batch sizes are data (FakeTensor sizes)", TypeError)
@@ -75,7 +73,12 @@ FOLDED_WEIGHTS = {("bidirectional_lstm_gru_rnn", "dynamo"),
                   # weight_norm's g * v / ||v|| folded into one initializer (equal to v at init: not v's gradient)
                   ("weight_norm_parametrization", "dynamo"),
                   # the planar flow's w @ u (weights only) folded into one initializer
-                  ("planar_radial_flow", "dynamo")}
+                  ("planar_radial_flow", "dynamo"),
+                  # RWKV's 1 - mix (weights only) folded into initializers next to the mix weights
+                  ("rwkv_time_mix_wkv_recurrence", "dynamo"),
+                  # slot attention's initial slots (a weight) expanded and their first GRUCell step
+                  # slots0 @ W_hh^T + b_hh folded into initializers: W_hh misses that step's gradient
+                  ("slot_attention_iterative_gru", "dynamo")}
 
 
 def _export_params():

@@ -15,6 +15,7 @@ from .._tensor import Parameter, Tensor
 from .._trace import cast, innermost, unflatten
 from ..errors import ShapeError
 from ..nn import Cell
+from ..ops._assign import assign
 
 
 def _rename(body: dict, ren: dict) -> dict:
@@ -41,14 +42,20 @@ class ImportedCell(Cell):
     _gs_body: dict
     _gs_out: list
     _gs_label: str
+    _gs_updates: list
 
-    def __init__(self, body: dict, values: dict, out_avals: list, frozen=(), label: str = "imported"):
+    def __init__(self, body: dict, values: dict, out_avals: list, frozen=(), label: str = "imported",
+                 updates=()):
+        """`updates`: the parameters (by name) that the last len(updates) outputs of `body` are the new values
+        of (a train-mode batch norm's running statistics), written back after each call as MindSpore's
+        BatchNorm writes its moving statistics; the Cell returns the other outputs."""
         super().__init__()
         self.params = [Parameter(Tensor(values[p["name"]]), name=p["name"], requires_grad=p["name"] not in frozen)
                        for p in body["params"]]
         object.__setattr__(self, "_gs_body", dict(body, name=label))
         object.__setattr__(self, "_gs_out", [(tuple(s), d) for s, d in out_avals])
         object.__setattr__(self, "_gs_label", label)
+        object.__setattr__(self, "_gs_updates", list(updates))
 
     @property
     def input_signature(self) -> list[dict]:
@@ -59,8 +66,16 @@ class ImportedCell(Cell):
         from .._trace import tensor_json
 
         values = {p.name: p.asnumpy() for p in self.params}
-        return {"format": "gradserve.graph/1", **self._gs_body,
+        body = dict(self._gs_body, outputs=self._user_tree()) if self._gs_updates else self._gs_body
+        return {"format": "gradserve.graph/1", **body,
                 "params": [dict(p, value=tensor_json(values[p["name"]])) for p in self._gs_body["params"]]}
+
+    def _user_tree(self):
+        """The body's output tree less the buffer updates at its end."""
+        tree, k = self._gs_body["outputs"], len(self._gs_updates)
+        if not k:
+            return tree
+        return tree[0] if len(tree) == k + 1 else tree[:-k]
 
     def construct(self, *inputs):
         sig = self._gs_body["inputs"]
@@ -78,7 +93,13 @@ class ImportedCell(Cell):
         ren = {p.name: tr.declare_param(p) for p in self.params}
         fn = tr.add_function(_hoist_functions(tr, _rename(self._gs_body, ren), self._gs_label), self._gs_label)
         outs = tr.emit("call", names, {"fn": fn}, self._gs_out)
-        tree = self._gs_body["outputs"]
+        if self._gs_updates:
+            by_name = {p.name: p for p in self.params}
+            k = len(self._gs_updates)
+            for name, new in zip(self._gs_updates, outs[-k:]):
+                assign(by_name[name], new)
+            outs = outs[:-k]
+        tree = self._user_tree()
         return outs[0] if isinstance(tree, str) else unflatten(_tdef(tree), outs)
 
 
@@ -94,11 +115,14 @@ def _json_body(w, outputs: list) -> dict:
             "outputs": outputs[0] if len(outputs) == 1 else list(outputs)}
 
 
-def cell_from_writer(w, outputs: list, label: str) -> ImportedCell:
+def cell_from_writer(w, outputs: list, label: str, updates=()) -> ImportedCell:
+    """`updates`: [(parameter name, writer value of its new value)], written back after each call."""
+    outputs = list(outputs) + [v for _, v in updates]
     body = _json_body(w, outputs)
     if w.functions:  # control-flow branches and loop bodies, in the order they may use each other
         body["functions"] = {k: _json_body(fw, outs) for k, (fw, outs) in w.functions.items()}
-    return ImportedCell(body, w.values, [w.avals[o] for o in outputs], frozen=w.frozen, label=label)
+    return ImportedCell(body, w.values, [w.avals[o] for o in outputs], frozen=w.frozen, label=label,
+                        updates=[n for n, _ in updates])
 
 
 _FN_ATTRS = ("true_fn", "false_fn", "branches", "body", "cond", "bprop")  # attrs that name functions

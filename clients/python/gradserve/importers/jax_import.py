@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from . import jax_special
+from ._shared.division import int_divide
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
 from .jax_control import CONTROL_OPS, control
 from .jax_layers import LAYER_OPS, arg_reduce
@@ -46,13 +47,6 @@ def _round_half_away(w: GraphWriter, x: str) -> str:
     r = w.unary("round", x)
     tie = w.binary("equal", w.unary("abs", w.sub(x, r)), w.scalar_like(0.5, x))
     return w.where(tie, w.add(x, w.mul(w.unary("sign", x), w.scalar_like(0.5, x))), r)
-
-
-def _int_divide(w: GraphWriter, a: str, b: str) -> str:
-    """StableHLO's integer divide (truncates toward zero) through float64 (exact below 2^53)."""
-    q = w.div(w.cast(a, "float64"), w.cast(b, "float64"))
-    t = w.where(w.binary("less", q, w.scalar_like(0, q)), w.unary("ceil", q), w.unary("floor", q))
-    return w.cast(t, w.dtype(a))
 
 
 def _aval(t):
@@ -296,7 +290,7 @@ class _Fn:
                 if c is not None and c.size and np.all(np.isinf(c)):
                     return [w.binary("mul", w.unary("sign", a), b)]
         if short == "divide" and not dtype.startswith(("float", "complex")):
-            return [_int_divide(w, ins[0], ins[1])]
+            return [int_divide(w, ins[0], ins[1], "trunc")]  # truncates toward zero
         if short in ("bitcast_convert", "shift_right_arithmetic"):
             return [self.sign_bits(op, short, ins, shape, dtype)]
         return None

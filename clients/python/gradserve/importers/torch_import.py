@@ -6,11 +6,13 @@ torch's own (node.meta["val"]), so a mapping that is not exact fails here, not l
 """
 from __future__ import annotations
 
+import math
 from typing import Any, cast
 
 import numpy as np
 
 from ._shared import composites as C
+from ._shared.division import int_divide, torch_div_rounded
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
 from . import torch_fft, torch_math_ops, torch_more, torch_scatter_scan, torch_special  # noqa: F401 - they add their rules to ATEN
 from .torch_linalg import TOKEN, EffectToken
@@ -78,9 +80,11 @@ _BIN = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow", "m
 
 def _binary(op):
     def rule(c, a, b, alpha=1, rounding_mode=None):
-        if rounding_mode is not None:
-            raise UnsupportedModel(f"div rounding_mode={rounding_mode!r}")
         va, vb = c.pair(a, b)
+        if rounding_mode is not None:  # div only (floor_divide decomposes to it)
+            if c.w.dtype(va).startswith("float"):
+                return torch_div_rounded(c.w, va, vb, rounding_mode)
+            return int_divide(c.w, va, vb, rounding_mode)
         if alpha != 1:
             vb = c.w.mul(vb, c.w.scalar_like(alpha, vb))
         return c.w.binary(op, va, vb)
@@ -88,7 +92,7 @@ def _binary(op):
 
 
 for _k, _op in _BIN.items():
-    for _ov in ("Tensor", "Scalar", "default", "Tensor_Scalar", "Tensor_Tensor"):
+    for _ov in ("Tensor", "Scalar", "default", "Tensor_Scalar", "Tensor_Tensor", "Tensor_mode", "Scalar_mode"):
         ATEN[f"aten.{_k}.{_ov}"] = _binary(_op)
 
 
@@ -399,6 +403,28 @@ def _bn(c, x, weight, bias, mean, var, momentum, eps):
     return (C.batch_norm(c.w, x, weight, bias, c.v(mean), c.v(var), eps), None, None)
 
 
+@aten("aten._native_batch_norm_legit_functional.default")
+def _bn_train(c, x, weight, bias, mean, var, training, momentum, eps):
+    """A train-mode BatchNorm (torch.export's functional form): the batch's statistics (biased variance) and
+    the running statistics' new values, (1 - momentum) * running + momentum * batch (unbiased variance), which
+    the program writes back to its buffers (`_program_to_writer`'s updates)."""
+    if not training:
+        return _bn(c, x, weight, bias, mean, var, momentum, eps) + (c.v(mean), c.v(var))
+    y = _bn_batch_stats(c, x, weight, bias, training, momentum, eps)[0]
+    w, xv = c.w, c.v(x)
+    axes = [a for a in range(len(w.shape(xv))) if a != 1]
+    n = math.prod(w.shape(xv)[a] for a in axes)
+    bm = w.reduce("mean", xv, axes, keepdims=True)
+    d = w.sub(xv, bm)
+    ss = w.reduce("sum", w.mul(d, d), axes, keepdims=False)
+    bm = w.reshape(bm, [-1])
+    rstd = w.unary("rsqrt", w.add(w.div(ss, w.scalar_like(n, ss)), w.scalar_like(eps, ss)))
+
+    def run(r, batch):
+        return w.add(w.mul(c.v(r), w.scalar_like(1 - momentum, batch)), w.mul(batch, w.scalar_like(momentum, batch)))
+    return (y, bm, rstd, run(mean, bm), run(var, w.div(ss, w.scalar_like(max(n - 1, 1), ss))))
+
+
 @aten("aten._native_batch_norm_legit.no_stats")
 def _bn_batch_stats(c, x, weight, bias, training, momentum, eps):
     """Batch statistics, nothing tracked (InstanceNorm without running stats: x as [1, N*C, ...])."""
@@ -667,6 +693,10 @@ def _arange(c, *args, dtype=None, **kw):
     if any(not isinstance(a, (int, float)) for a in args):
         raise UnsupportedModel("arange with tensor bounds")
     r = np.arange(*args)
+    if dtype is None and r.dtype.kind == "f":  # float bounds give torch's default dtype, not NumPy's float64
+        import torch
+
+        dtype = torch.get_default_dtype()
     return c.w.const(r.astype(_dt(dtype)) if dtype is not None else r)
 
 
@@ -838,13 +868,19 @@ def _program_to_writer(module, args: tuple, decompose: bool):
             ctx.env[node.name] = TOKEN
         else:
             raise UnsupportedModel(f"input {node.name!r} of kind {spec.kind.name} is not supported")
-    if any(s.kind not in (OutputKind.USER_OUTPUT, OutputKind.TOKEN) for s in ep.graph_signature.output_specs):
-        raise UnsupportedModel("the exported program mutates buffers (train mode?): export in eval mode")
+    specs = ep.graph_signature.output_specs
+    if any(s.kind not in (OutputKind.USER_OUTPUT, OutputKind.TOKEN, OutputKind.BUFFER_MUTATION) for s in specs):
+        raise UnsupportedModel("the exported program mutates its inputs or parameters: "
+                               f"{sorted({s.kind.name for s in specs})}")
     outputs = _convert_nodes(ctx, ep.graph_module)
-    return w, [o for o in outputs if not isinstance(o, EffectToken)]
+    # a buffer's new value (train-mode batch norm's running statistics) is written back after each call
+    updates = [(cast(str, s.target), o) for s, o in zip(specs, outputs) if s.kind == OutputKind.BUFFER_MUTATION]
+    user = [o for s, o in zip(specs, outputs) if s.kind == OutputKind.USER_OUTPUT]
+    return w, user, updates
 
 
 def torch_to_writer(module, args: tuple, decompose: bool = True):
+    """(writer, user outputs, buffer updates [(buffer name, new value)])."""
     try:
         return _program_to_writer(module, args, decompose)
     except UnsupportedModel as e:
@@ -855,5 +891,5 @@ def torch_to_writer(module, args: tuple, decompose: bool = True):
 def torch_to_cell(module, args: tuple, decompose: bool = True):
     from ._cell import cell_from_writer
 
-    w, outputs = torch_to_writer(module, args, decompose)
-    return cell_from_writer(w, outputs, type(module).__name__)
+    w, outputs, updates = torch_to_writer(module, args, decompose)
+    return cell_from_writer(w, outputs, type(module).__name__, updates)

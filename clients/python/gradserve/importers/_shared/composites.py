@@ -132,20 +132,37 @@ def pool(w: GraphWriter, kind: str, x: str, *, kernel, strides, pads, dilations=
         return w.emit1("max_pool", [x], {"window": kernel, "strides": strides, "padding": full, "dilation": dils},
                        oshape, w.dtype(x))
     if any(d != 1 for d in dils):
-        raise UnsupportedModel("dilated average pooling")
+        return _dilated_avg_pool(w, x, kernel, strides, dils, pads, full, out, count_include_pad)
     if not any(extra):
         return w.emit1("avg_pool", [x], {"window": kernel, "strides": strides, "padding": full,
                                          "count_include_pad": bool(count_include_pad)}, oshape, w.dtype(x))
     # ceil-mode windows past the padding: sum (mean over the full window times its size) / static count
     mean = w.emit1("avg_pool", [x], {"window": kernel, "strides": strides, "padding": full, "count_include_pad": True},
                    oshape, w.dtype(x))
-    counted = np.zeros([s + lo + hi for s, (lo, hi) in zip(shape[2:], full)])
+    count = _window_counts(shape[2:], pads, full, kernel, strides, [1] * nd, out, count_include_pad)
+    return w.div(w.mul(mean, w.scalar_like(math.prod(kernel), mean)), w.const(count.astype(w.dtype(x))))
+
+
+def _dilated_avg_pool(w: GraphWriter, x, kernel, strides, dils, pads, full, out, count_include_pad) -> str:
+    """Window sums by a depthwise convolution with a ones kernel (avg_pool has no dilation), over the static
+    count of the window's elements inside the input (or inside input and padding, count_include_pad)."""
+    ch = w.shape(x)[1]
+    ones = w.const(np.ones([ch, 1] + list(kernel), w.dtype(x)))
+    total = conv(w, x, ones, None, strides=strides, pads=full, dilations=dils, groups=ch)
+    count = _window_counts(w.shape(x)[2:], pads, full, kernel, strides, dils, out, count_include_pad)
+    return w.div(total, w.const(count.astype(w.dtype(x))))
+
+
+def _window_counts(spatial, pads, full, kernel, strides, dils, out, count_include_pad) -> np.ndarray:
+    """How many elements of each output's window lie in the input (and its padding, count_include_pad); `full`
+    is the padding with ceil mode's extra room, which never counts."""
+    counted = np.zeros([s + lo + hi for s, (lo, hi) in zip(spatial, full)])
     counted[tuple(slice(0 if count_include_pad else lo, (lo + s + hi) if count_include_pad else lo + s)
-                  for s, (lo, hi) in zip(shape[2:], pads))] = 1.0
+                  for s, (lo, hi) in zip(spatial, pads))] = 1.0
     count = np.zeros(out)
     for k in itertools.product(*[range(kd) for kd in kernel]):
-        count += counted[tuple(slice(kd, kd + (o - 1) * s + 1, s) for kd, s, o in zip(k, strides, out))]
-    return w.div(w.mul(mean, w.scalar_like(math.prod(kernel), mean)), w.const(count.astype(w.dtype(x))))
+        count += counted[tuple(slice(kd * d, kd * d + (o - 1) * s + 1, s) for kd, d, s, o in zip(k, dils, strides, out))]
+    return count
 
 
 def batch_norm(w: GraphWriter, x: str, scale: str, b: str, mean: str, var: str, eps: float) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 from .graph_writer import GraphWriter, ModelLimitExceeded, UnsupportedModel
 from .onnx_control import CONTROL_HANDLERS
 from .onnx_ops import HANDLERS, _np_dtype, fold
-from . import onnx_attention, onnx_layers, onnx_pointwise, onnx_rnn, onnx_seq, onnx_spectral  # noqa: F401,E402 (add rules)
+from . import onnx_attention, onnx_layers, onnx_pointwise, onnx_quant, onnx_rnn, onnx_seq, onnx_spectral  # noqa: F401,E402 (add rules)
 
 MAX_SUBGRAPH_DEPTH = 8  # nesting of If / Loop sub-graphs (limits["max_subgraph_depth"] overrides)
 

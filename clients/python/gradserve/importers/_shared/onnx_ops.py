@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from . import composites as C
+from .division import int_divide
 from .graph_writer import ModelLimitExceeded, UnsupportedModel
 
 HANDLERS: dict = {}
@@ -260,8 +261,8 @@ def _unary(ctx, node, attrs):
 def _binary(ctx, node, attrs):
     w = ctx.w
     a, b = ctx.val(node.input[0]), ctx.val(node.input[1])
-    if node.op_type == "Div" and w.dtype(a).startswith("int"):
-        raise UnsupportedModel("integer division of non-constant tensors")
+    if node.op_type == "Div" and w.dtype(a).startswith("int"):  # truncates toward zero (onnx.reference)
+        return [int_divide(w, a, b, "trunc")]
     if node.op_type == "Pow":
         if not w.dtype(a).startswith("float"):  # the engine's pow is floating-point only
             raise UnsupportedModel(f"Pow of a {w.dtype(a)} base (known: floating-point bases)")
@@ -425,8 +426,6 @@ def _pool(ctx, node, attrs):
         raise UnsupportedModel("storage_order=1")
     pads = _pads(ctx, attrs, w.shape(x), kernel, strides, dils)
     kind = "max" if node.op_type == "MaxPool" else "avg"
-    if kind == "avg" and any(d != 1 for d in dils):
-        raise UnsupportedModel("dilated average pooling")
     y = C.pool(w, kind, x, kernel=kernel, strides=strides, pads=pads, dilations=dils,
                ceil_mode=bool(attrs.get("ceil_mode", 0)), count_include_pad=bool(attrs.get("count_include_pad", 0)))
     if kind == "max" and len(node.output) > 1 and node.output[1]:
@@ -443,10 +442,23 @@ def _global_pool(ctx, node, attrs):
 
 @handles("BatchNormalization")
 def _batch_norm(ctx, node, attrs):
-    if attrs.get("training_mode", 0):
-        raise UnsupportedModel("BatchNormalization in training mode: export the model in eval mode")
     x, scale, b, mean, var = [ctx.val(n) for n in node.input[:5]]
-    return [C.batch_norm(ctx.w, x, scale, b, mean, var, attrs.get("epsilon", 1e-5))]
+    eps = attrs.get("epsilon", 1e-5)
+    if not attrs.get("training_mode", 0):
+        return [C.batch_norm(ctx.w, x, scale, b, mean, var, eps)]
+    # opset 14+: the batch's statistics (biased variance), and the running ones as outputs 1 and 2:
+    # running * momentum + batch * (1 - momentum), as the spec and onnx.reference say
+    w, m = ctx.w, float(attrs.get("momentum", 0.9))
+    y = w.emit1("batch_norm", [x, scale, b, mean, var], {"epsilon": float(eps), "training": True},
+                w.shape(x), w.dtype(x))
+    axes = [a for a in range(len(w.shape(x))) if a != 1]
+    bm = w.reduce("mean", x, axes, keepdims=True)
+    d = w.sub(x, bm)
+    bv = w.reduce("mean", w.mul(d, d), axes, keepdims=False)
+
+    def run(r, batch):
+        return w.add(w.mul(r, w.scalar_like(m, r)), w.mul(batch, w.scalar_like(1 - m, batch)))
+    return [y, run(mean, w.reshape(bm, [-1])), run(var, bv)]
 
 
 @handles("LayerNormalization")

@@ -1,0 +1,96 @@
+"""ONNX rules for quantisation (QuantizeLinear / DequantizeLinear, the QDQ form of quantised models) and for
+Unique. Quantised values are carried as int32 (gradserve graphs have no int8 / uint8): QuantizeLinear gives
+the integer round(x / scale) + zero_point saturated to its type's range, DequantizeLinear (q - zero_point) *
+scale. Importing this module registers the rules in onnx_ops.HANDLERS."""
+from __future__ import annotations
+
+import numpy as np
+
+from .graph_writer import UnsupportedModel
+from .onnx_ops import _ins, handles
+
+_QUANT_TYPES = ("uint8", "int8", "uint16", "int16", "int32")
+
+
+def _declared_dtype(ctx, name: str) -> str | None:
+    """A zero point's own element type (initializers of integer types are read as int64)."""
+    if name in ctx.inits:
+        return np.dtype(ctx.onnx.helper.tensor_dtype_to_np_dtype(ctx.inits[name].data_type)).name
+    if name in ctx.consts:
+        return ctx.consts[name].dtype.name
+    return None
+
+
+def _per_axis(ctx, v: str, x: str, axis: int) -> str:
+    """A scale / zero point of shape [] or [C] shaped to broadcast along `axis` of x."""
+    w, nd = ctx.w, len(ctx.w.shape(x))
+    if len(w.shape(v)) == 0:
+        return v
+    if len(w.shape(v)) != 1:
+        raise UnsupportedModel(f"blocked quantization (scale of shape {list(w.shape(v))})")
+    return w.reshape(v, [-1 if i == axis % nd else 1 for i in range(nd)])
+
+
+def _operands(ctx, node, attrs):
+    """(input names, x, axis) of a Quantize / DequantizeLinear; blocked (opset 21's block_size) is refused."""
+    if attrs.get("block_size", 0):
+        raise UnsupportedModel(f"blocked {node.op_type} (block_size)")
+    i = _ins(node)
+    return i, ctx.val(i[0]), attrs.get("axis", 1)
+
+
+@handles("QuantizeLinear")
+def _quantize(ctx, node, attrs):
+    w, (i, x, axis) = ctx.w, _operands(ctx, node, attrs)
+    if "output_dtype" in attrs and attrs["output_dtype"]:
+        dt = np.dtype(ctx.onnx.helper.tensor_dtype_to_np_dtype(attrs["output_dtype"])).name
+    else:
+        dt = (_declared_dtype(ctx, i[2]) if i[2] else "uint8") or "run-time"
+    if dt not in _QUANT_TYPES:
+        raise UnsupportedModel(f"quantization to {dt} (known: {', '.join(_QUANT_TYPES)})")
+    scale = w.cast(_per_axis(ctx, ctx.val(i[1]), x, axis), w.dtype(x))
+    q = w.unary("round", w.div(x, scale))  # half to even, as the spec says
+    if i[2]:
+        q = w.add(q, w.cast(_per_axis(ctx, ctx.val(i[2]), x, axis), w.dtype(x)))
+    lo, hi = np.iinfo(dt).min, np.iinfo(dt).max
+    q = w.binary("minimum", w.binary("maximum", q, w.scalar_like(lo, q)), w.scalar_like(hi, q))
+    return [w.cast(q, "int32" if dt != "int32" else dt)]
+
+
+@handles("DequantizeLinear")
+def _dequantize(ctx, node, attrs):
+    w, (i, x, axis) = ctx.w, _operands(ctx, node, attrs)
+    if not w.dtype(x).startswith("int"):
+        raise UnsupportedModel(f"DequantizeLinear of a {w.dtype(x)} input (known: integer types)")
+    scale = _per_axis(ctx, ctx.val(i[1]), x, axis)
+    xf = w.cast(x, w.dtype(scale))
+    if i[2]:
+        xf = w.sub(xf, w.cast(_per_axis(ctx, ctx.val(i[2]), x, axis), w.dtype(scale)))
+    return [w.mul(xf, scale)]
+
+
+@handles("Unique")
+def _unique(ctx, node, attrs):
+    """Its output's length depends on the values: imported when the input's value is in the model (a constant
+    or an initializer), refused otherwise. The unique values are a gather of the input at static first
+    occurrences (a weight's gradient reaches them); indices, inverse and counts are constants."""
+    src = node.input[0]
+    if not (ctx.is_const(src) or src in ctx.inits):
+        raise UnsupportedModel(f"input {src!r} must be a constant here (Unique's output shape depends on the "
+                               "values; gradserve graphs are static)")
+    x = ctx.cval(src, node)
+    axis = attrs.get("axis")
+    _, idx, inv, counts = np.unique(x, True, True, True, axis=axis)
+    inv = inv.reshape(-1)
+    if not attrs.get("sorted", 1):  # in order of first occurrence, as onnx.reference orders them
+        order = np.argsort(idx)
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        idx, inv, counts = idx[order], rank[inv], counts[order]
+    v = ctx.val(src)
+    y = ctx.w.gather(v if axis is not None else ctx.w.reshape(v, [-1]), ctx.w.const(idx.astype(np.int64)),
+                     0 if axis is None else axis)
+    for o, c in zip(node.output[1:], (idx, inv, counts)):
+        if o:
+            ctx.consts[o] = c.astype(np.int64)
+    return [y]
