@@ -287,10 +287,23 @@ def strict_array(data: list, dt: np.dtype, datatype: str) -> np.ndarray:
     if dt.kind == "c":
         return pairs_as_complex(raw, dt.name)
     if dt.kind in "iu" and raw.size:
+        if kind == "f" and np.isfinite(raw).all() and np.abs(raw).max() >= 2.0 ** 53:
+            return exact_ints(data, dt, datatype)
         info = np.iinfo(dt)
         if not np.isfinite(raw).all() or raw.min() < info.min or raw.max() > info.max:
             raise OverflowError(f"a value is out of the range of {datatype}")
     return raw.astype(dt, copy=False)
+
+
+def exact_ints(data: list, dt: np.dtype, datatype: str) -> np.ndarray:
+    """Integer data with a value float64 cannot hold exactly (from 2^53): NumPy reads integers past int64
+    mixed with smaller ones as float64, which rounded UINT64 / INT64 values (and 2^64 - 23 became 0). Read
+    again as Python numbers and range-checked one by one (a rare path: only such large values take it)."""
+    obj = np.array(data, dtype=object)
+    info, vals = np.iinfo(dt), obj.ravel().tolist()
+    if not all(info.min <= v <= info.max for v in vals):
+        raise OverflowError(f"a value is out of the range of {datatype}")
+    return np.array([int(v) for v in vals], dtype=dt).reshape(obj.shape)
 
 
 def encode_tensor(name: str, a: np.ndarray, binary: bool = False) -> tuple[dict, Any]:

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 import umbridge  # the test extra: fail, never skip
 
+from .models import DTYPES
+
 X = np.array([0.3, -1.2, 2.0])
 Y = np.array([1.5, 0.4, -0.7])
 SENS = np.array([0.2, -1.0, 3.0])
@@ -118,10 +120,13 @@ def test_support_is_the_models(server):
     m = umbridge.HTTPModel(server.url + "/umbridge", "dtypes")
     assert m.supports_evaluate() and not m.supports_gradient()
     assert not m.supports_apply_jacobian() and not m.supports_apply_hessian()
-    x = [[1, -2, 3, 4, 5, -6]] * 6 + [[1, 0, 1, 0, 0, 1]]
+    # one vector per input of the model (tests/oip/models.py DTYPES): negatives only where the dtype has them
+    signed, unsigned, flags = [1, -2, 3, 4, 5, -6], [1, 2, 3, 4, 5, 6], [1, 0, 1, 0, 0, 1]
+    x = [flags if dt == "bool" else unsigned if dt.startswith("uint") else signed for dt in DTYPES]
     out = m(x)
-    np.testing.assert_array_equal(out[0], [2, -4, 6, 8, 10, -12])
-    np.testing.assert_array_equal(out[6], [0, 1, 0, 1, 1, 0])
+    assert len(out) == len(DTYPES)
+    for dt, xi, oi in zip(DTYPES, x, out):
+        np.testing.assert_array_equal(oi, np.logical_not(xi) if dt == "bool" else 2 * np.array(xi), err_msg=dt)
     r = httpx.post(server.url + "/umbridge/ApplyJacobian", json={"name": "dtypes"})
     assert r.status_code == 400 and r.json()["error"]["type"] == "UnsupportedFeature"
     assert "does not support ApplyJacobian" in r.json()["error"]["message"]

@@ -236,3 +236,19 @@ def test_json_data_writes_what_the_plain_list_reads(a):
                                np.arange(3, dtype=np.complex64), np.array([True, False])])
 def test_tensor_bytes_are_little_endian_row_major(a):
     assert bytes(codec.tensor_to_bytes(a)) == np.ascontiguousarray(a, a.dtype.newbyteorder("<")).tobytes()
+
+
+@pytest.mark.parametrize("datatype, data", [("UINT64", [13, 2 ** 64 - 23, 2 ** 63 + 1, 0]),
+                                            ("INT64", [-(2 ** 63), 2 ** 63 - 1, 2 ** 53 + 1, -5])])
+def test_json_integers_float64_cannot_hold_arrive_exactly(datatype, data):
+    """NumPy reads such a list as float64 (2^64 - 23 and 2^53 + 1 round): the values must arrive as sent."""
+    back = codec.decode_tensor({"name": "a", "shape": [4], "datatype": datatype, "data": data}, "$.a")
+    assert back.dtype == codec.V2_TO_NP[datatype] and back.tolist() == data
+
+
+@pytest.mark.parametrize("datatype, data", [("UINT64", [13, 2 ** 64]), ("UINT64", [-1, 2 ** 63 + 1]),
+                                            ("INT64", [2 ** 63, 2 ** 60])])
+def test_json_integers_past_the_range_are_refused(datatype, data):
+    # (NumPy reads 2^64 as an object: refused as no number; the others are read, then found out of range)
+    with pytest.raises(Exception, match=f"out of the range of {datatype}|{datatype} numbers: .*past int64"):
+        codec.decode_tensor({"name": "a", "shape": [2], "datatype": datatype, "data": data}, "$.a")
