@@ -58,6 +58,7 @@ def forwarded_client(forwarded: str, nets: tuple[Network, ...]) -> str | None:
     return hops[0][:_MAX_NAME] if hops else None
 
 
+@lru_cache(maxsize=1024)  # (an IPv6 peer's group is parsed once, not on each of its requests; bounded for rotators)
 def group(host: str, ipv6_prefix: int) -> str:
     """The client an address counts as: an IPv6 address's /ipv6_prefix network, an IPv4-mapped one's IPv4
     address; anything else (IPv4, a name such as the Unix socket's peer) as it is."""
