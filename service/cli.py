@@ -133,6 +133,16 @@ def _server_class(core, settings, unix) -> type:
     return Server
 
 
+# The server process's GIL switch interval (CPython's default is 5 ms). The event loop shares the GIL with
+# CPU-bound threads of the same process (derivations, which may take seconds within max_work; big bodies decoded
+# off the loop). Each time the loop returns from a system call (epoll, recv, send, close) it must take the GIL
+# back, and a busy thread hands it over only at the end of its interval: a request needing a few hundred such
+# calls waited 0.2-4 s behind one long derivation on an idle 2-core box (the convoy effect), and as long again
+# behind the next. At 0.5 ms the same request waits 0.00-0.02 s (tests/e2e/test_attacks_derivation.py). Workers
+# (spawned) keep the default: their threads are BLAS calls that release the GIL.
+SERVER_SWITCH_INTERVAL_S = 0.0005
+
+
 def main(argv=None) -> int:
     settings = load_settings(argv)
     import math
@@ -154,6 +164,7 @@ def main(argv=None) -> int:
     except (ConfigError, PoolStartError) as e:
         print(f"gradserve-server: {e}", file=sys.stderr)
         return 2
+    sys.setswitchinterval(SERVER_SWITCH_INTERVAL_S)
     core = Core(settings)
     app = create_app(settings, core)
     try:
