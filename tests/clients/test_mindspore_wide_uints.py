@@ -66,3 +66,17 @@ def test_invert_and_is_signed(fake):
     signed = {np.int8: True, np.int64: True, np.uint8: False, np.uint16: False, np.uint64: False, np.float16: False,
               np.float32: True, np.float64: True, np.bool_: False, np.complex64: True}
     assert {t: Tensor(np.ones(1, t)).is_signed() for t in signed} == signed
+
+
+def test_floor_mod_of_integers_past_two_to_the_53_is_exact(fake):
+    """x % y of integers is their exact remainder (it went through float64: 2**64 - 1 % 7 gave 1023, not 1).
+    MindSpore 2.10 refuses FloorMod of uint64 and rounds int64 past 2**53 the same way; NumPy is the reference."""
+    u = np.array([2 ** 64 - 1, 2 ** 63 + 7, 5, 2 ** 63 - 1, 0], np.uint64)
+    s = np.array([2 ** 63 - 1, -2 ** 63 + 5, 5, 2 ** 62 + 1, -7], np.int64)
+    for a, b in ((u, np.uint64(7)), (s, np.int64(3)), (s, np.int64(-3))):
+        want = np.mod(a, b)
+        for run in (lambda t: t % Tensor(np.full(5, b)), lambda t: ops.floor_mod(t, Tensor(np.full(5, b)))):
+            got = run(Tensor(a)).asnumpy()
+            assert got.dtype == a.dtype
+            np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(gs.numpy.remainder(Tensor(a), Tensor(np.full(5, b))).asnumpy(), want)
