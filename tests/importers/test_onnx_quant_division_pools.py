@@ -98,6 +98,21 @@ def test_qdq_model_values(q_type):
     np.testing.assert_allclose(got[1], want[1], rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("x_type, q_type", [(np.float16, np.int16), (np.float16, np.uint16), (np.float32, np.int32)])
+def test_quantize_saturates_where_the_bounds_round_in_the_input_dtype(x_type, q_type):
+    """The type's bounds are not all values of x's dtype (int16's 32767 is 32768 in float16, int32's 2^31 - 1 is
+    2^31 in float32): saturation in that dtype gave 32768 as an int16, and 1e10 as an int32 wrapped to -2^31.
+    Expected: the spec's saturate(round(x / scale) + zero_point), by hand (onnx.reference wraps these too)."""
+    info = np.iinfo(q_type)
+    xs = np.array([4e4, -4e4, 6e4, 2.5, -3.5], x_type) if x_type == np.float16 else \
+        np.array([1e10, -1e10, 3e9, 2.5, -3.5], x_type)
+    m = _typed_model([N("QuantizeLinear", ["x", "s", "z"], ["y"])], {"x": xs},
+                     {"s": np.array(1.0, x_type), "z": np.array(1, q_type)}, ["y"], 21)
+    got = np.asarray(evaluate(_convert(m), xs)).astype(np.int64)
+    want = np.clip(np.rint(xs.astype(np.float64)) + 1, info.min, info.max).astype(np.int64)
+    np.testing.assert_array_equal(got, want)
+
+
 def test_dequantize_per_axis_gradient_wrt_scale():
     """(q - zp) * scale: d/dscale is q - zp summed over the rest (a central difference)."""
     q = R.integers(0, 255, (3, 4)).astype(np.uint8)
