@@ -41,6 +41,17 @@ def test_integer_div_of_run_time_tensors_truncates_toward_zero(dt):
     assert not np.array_equal(want, a // b)  # the cases where floor and truncation differ are here
 
 
+@pytest.mark.parametrize("v", [2 ** 62 + 1, 2 ** 63 - 1, -(2 ** 63), -(2 ** 53) - 1])
+def test_a_uniform_integer_constant_past_two_to_the_53_is_kept_exactly(v):
+    """An initializer of one repeated value is a fill, whose value travels as a float: 2^62 + 1 became 2^62 (off
+    by one, silently) and 2^63 - 1 failed the import; such values must stay a constant."""
+    a = np.array([1, -2], np.int64)
+    (got,), (want,) = _run_both([N("Add", ["a", "c"], ["y"])], {"a": a}, {"c": np.full(2, v, np.int64)}, ["y"], 17)
+    with np.errstate(over="ignore"):
+        wrapped = (a + np.full(2, v, np.int64)).tolist()  # (2^63 - 1 + 1 wraps, in onnx.reference too)
+    assert got.dtype == np.int64 and got.tolist() == want.tolist() == wrapped
+
+
 POOLS = {
     "avgpool dilated 19": dict(kernel_shape=[2, 3], dilations=[2, 1]),
     "avgpool dilated strided pads exclude pad 19": dict(kernel_shape=[3, 2], dilations=[2, 2], strides=[2, 1],
