@@ -41,6 +41,16 @@ def test_integer_div_of_run_time_tensors_truncates_toward_zero(dt):
     assert not np.array_equal(want, a // b)  # the cases where floor and truncation differ are here
 
 
+def test_integer_div_of_int64_past_two_to_the_53_is_exact():
+    """Through float64 alone the quotient rounds: (2^62 + 1) / 1 gave 2^62. Expected: Python's exact integers,
+    truncated toward zero (onnx.reference divides in float64 as well)."""
+    a = np.array([2 ** 62 + 1, -(2 ** 62 + 1), 2 ** 63 - 1, -(2 ** 63) + 1, 9007199254740993, -7, 5, 2 ** 62], np.int64)
+    b = np.array([1, 3, -2, 7, -1, 2, -(2 ** 62), -(2 ** 62) - 3], np.int64)
+    g = _convert(_typed_model([N("Div", ["a", "b"], ["y"])], {"a": a, "b": b}, {}, ["y"], 14))
+    want = [abs(int(p)) // abs(int(q)) * (1 if (p < 0) == (q < 0) else -1) for p, q in zip(a, b)]
+    assert evaluate(g, a, b).tolist() == want
+
+
 @pytest.mark.parametrize("v", [2 ** 62 + 1, 2 ** 63 - 1, -(2 ** 63), -(2 ** 53) - 1])
 def test_a_uniform_integer_constant_past_two_to_the_53_is_kept_exactly(v):
     """An initializer of one repeated value is a fill, whose value travels as a float: 2^62 + 1 became 2^62 (off
