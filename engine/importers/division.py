@@ -14,12 +14,12 @@ def trunc(w: GraphWriter, x: str) -> str:
 def int_divide(w: GraphWriter, a: str, b: str, rounding: str = "trunc") -> str:
     """a / b of integer tensors rounded toward zero ("trunc") or down ("floor"). Up to 32 bits through float64,
     exact there (a non-integer quotient lies at least 1 / |b| from an integer, more than float64's rounding of
-    it moves it); 64 bits exactly too (_floor_div_64). Division by zero is undefined in ONNX and StableHLO; here
+    it moves it); 64 bits exactly too (floor_div_64). Division by zero is undefined in ONNX and StableHLO; here
     it gives the cast of +-inf/nan (up to 32 bits) or 0 (64 bits)."""
     if rounding not in ("trunc", "floor"):
         raise UnsupportedModel(f"integer division rounding {rounding!r} (known: trunc, floor)")
     if w.dtype(a) in ("int64", "uint64"):
-        q = _floor_div_64(w, a, b)
+        q = floor_div_64(w, a, b)
         if rounding == "floor" or w.dtype(a) == "uint64":
             return q
         zero = w.scalar_like(0, a)  # trunc: one more where the floor rounded a negative non-integer quotient down
@@ -31,7 +31,7 @@ def int_divide(w: GraphWriter, a: str, b: str, rounding: str = "trunc") -> str:
     return w.cast(trunc(w, q) if rounding == "trunc" else w.unary("floor", q), w.dtype(a))
 
 
-def _floor_div_64(w: GraphWriter, a: str, b: str) -> str:
+def floor_div_64(w: GraphWriter, a: str, b: str) -> str:
     """floor(a / b) of int64 / uint64, exact (float64 alone rounds past 2^53: (2^62 + 1) // 1 was 2^62): a float64
     estimate q0, then the exact correction k = (m - q0 b) / b with m = a - (a mod b) = q b; the wrapping
     integer arithmetic keeps m - q0 b = (q - q0) b exact (q0 is off by at most ~2^13, and only where |b| is

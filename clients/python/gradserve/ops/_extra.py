@@ -319,35 +319,14 @@ def floor_div(x, y):
     return P.cast(q, x.dtype)
 
 
-def _f64(t):
-    return P.cast(t, _dt.float64)
-
-
 def _floor_div_64(x, y):
-    """x // y of int64 / uint64, exact (float64 alone rounds past 2**53: uint64 2**64 - 1 // 1 was 0): a float64
-    estimate q0, then the exact correction k = (m - q0 y) / y, m = x - (x mod y) = q y, wrapping arithmetic
-    keeping m - q0 y = (q - q0) y exact (q0 is off by at most ~2**13 and only where |y| is that small).
-    Division by zero gives 0 (NumPy's)."""
-    dt, unsigned = x.dtype.name, x.dtype.name == "uint64"
-    zero = P.equal(y, Tensor(np.zeros((), dt)))
-    y = P.select(zero, P.ones_like(y), y)
-    r = apply("remainder", [x, y], {})[0]
-    m = P.sub(x, r)
-    # uint64: m = q y never wraps, so m / y rounds to q; int64: m may wrap (x near -2**63), x / y does not
-    ratio = P.div(_f64(m), _f64(y))
-    q0 = P.round(ratio) if unsigned else P.floor(P.div(_f64(x), _f64(y)))
-    lo, hi = (0.0, 2.0 ** 64 - 2048) if unsigned else (-2.0 ** 63, 2.0 ** 63 - 1024)  # float64s in range
-    q0 = P.cast(P.minimum(P.maximum(q0, Tensor(np.float64(lo))), Tensor(np.float64(hi))), dt)
-    d = P.cast(P.sub(m, P.mul(q0, y)), _dt.int64)  # (q - q0) y, small where q0 is off
-    k = P.cast(P.round(P.div(_f64(d), _f64(y))), dt)
-    q = P.add(q0, k)
-    if not unsigned:  # y = -2**63: (q - q0) y = +-2**63 reads back as -2**63; q is -1, 0 or 1 there
-        big = P.equal(y, Tensor(np.array(-2 ** 63, dt)))
-        one = P.ones_like(x)
-        exact = P.select(P.greater(x, P.zeros_like(x)), P.neg(one),
-                         P.cast(P.equal(x, Tensor(np.array(-2 ** 63, dt))), dt))
-        q = P.select(big, exact, q)
-    return P.select(zero, P.zeros_like(q), q)
+    """x // y of int64 / uint64, exact (float64 alone rounds past 2**53: uint64 2**64 - 1 // 1 was 0): the
+    importers' computation (importers/_shared/division.py), run on these Tensors. Division by zero gives 0."""
+    from ..importers._shared.division import floor_div_64  # (call time: importers import the SDK)
+    from ._householder import _writer_class
+
+    w = _writer_class()()
+    return w.tensors[floor_div_64(w, w.put(x), w.put(y))]
 
 
 def floor_mod(x, y):
