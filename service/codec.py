@@ -287,6 +287,8 @@ def strict_array(data: list, dt: np.dtype, datatype: str) -> np.ndarray:
     if dt.kind == "c":
         return pairs_as_complex(raw, dt.name)
     if dt.kind in "iu" and raw.size:
+        if kind == "f" and np.isfinite(raw).all() and (raw != np.floor(raw)).any():
+            raise ValueError(f"a value is not an integer ({datatype} data)")  # (astype would truncate it)
         if kind == "f" and np.isfinite(raw).all() and np.abs(raw).max() >= 2.0 ** 53:
             return exact_ints(data, dt, datatype)
         info = np.iinfo(dt)

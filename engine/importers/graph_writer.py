@@ -175,7 +175,9 @@ class GraphWriter:
         a = np.asarray(value, dtype=dtype)
         dt = dtype_name(a.dtype)
         flat = a.reshape(-1)
-        if a.size and a.dtype.kind != "c" and (flat == flat[0]).all() and (a.dtype.kind != "f" or np.isfinite(flat[0])):
+        # a fill's value travels as a float: integers past 2^53 stay a constant (2^62 + 1 became 2^62)
+        if a.size and a.dtype.kind != "c" and (flat == flat[0]).all() and (a.dtype.kind != "f" or np.isfinite(flat[0])) \
+                and (a.dtype.kind not in "iu" or abs(int(flat[0])) < 2 ** 53):
             return self.emit1("fill", [], {"shape": list(a.shape), "value": float(flat[0]), "dtype": dt}, a.shape, dt)
         return self.emit1("const", [], {"value": a}, a.shape, dt)
 

@@ -49,9 +49,11 @@ def _quantize(ctx, node, attrs):
     if dt not in _QUANT_TYPES:
         raise UnsupportedModel(f"quantization to {dt} (known: {', '.join(_QUANT_TYPES)})")
     scale = w.cast(_per_axis(ctx, ctx.val(i[1]), x, axis), w.dtype(x))
-    q = w.unary("round", w.div(x, scale))  # half to even, as the spec says
+    # half to even, as the spec says; then float64, where the zero point's sum and the type's bounds are exact
+    # (in float16 int16's 32767 is 32768, in float32 int32's 2^31 - 1 is 2^31, which wrapped to -2^31)
+    q = w.cast(w.unary("round", w.div(x, scale)), "float64")
     if i[2]:
-        q = w.add(q, w.cast(_per_axis(ctx, ctx.val(i[2]), x, axis), w.dtype(x)))
+        q = w.add(q, w.cast(_per_axis(ctx, ctx.val(i[2]), x, axis), "float64"))
     lo, hi = np.iinfo(dt).min, np.iinfo(dt).max
     q = w.binary("minimum", w.binary("maximum", q, w.scalar_like(lo, q)), w.scalar_like(hi, q))
     return [w.cast(q, "int32" if dt != "int32" else dt)]

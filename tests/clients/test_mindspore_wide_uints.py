@@ -66,3 +66,33 @@ def test_invert_and_is_signed(fake):
     signed = {np.int8: True, np.int64: True, np.uint8: False, np.uint16: False, np.uint64: False, np.float16: False,
               np.float32: True, np.float64: True, np.bool_: False, np.complex64: True}
     assert {t: Tensor(np.ones(1, t)).is_signed() for t in signed} == signed
+
+
+def test_floor_mod_of_integers_past_two_to_the_53_is_exact(fake):
+    """x % y of integers is their exact remainder (it went through float64: 2**64 - 1 % 7 gave 1023, not 1).
+    MindSpore 2.10 refuses FloorMod of uint64 and rounds int64 past 2**53 the same way; NumPy is the reference."""
+    u = np.array([2 ** 64 - 1, 2 ** 63 + 7, 5, 2 ** 63 - 1, 0], np.uint64)
+    s = np.array([2 ** 63 - 1, -2 ** 63 + 5, 5, 2 ** 62 + 1, -7], np.int64)
+    for a, b in ((u, np.uint64(7)), (s, np.int64(3)), (s, np.int64(-3))):
+        want = np.mod(a, b)
+        for run in (lambda t: t % Tensor(np.full(5, b)), lambda t: ops.floor_mod(t, Tensor(np.full(5, b)))):
+            got = run(Tensor(a)).asnumpy()
+            assert got.dtype == a.dtype
+            np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(gs.numpy.remainder(Tensor(a), Tensor(np.full(5, b))).asnumpy(), want)
+
+
+def test_floor_div_of_64_bit_integers_is_exact(fake):
+    """x // y of int64 / uint64 is the exact floor quotient (through float64 alone, uint64 2**64 - 1 // 1 was 0
+    and int64 2**63 - 1 // 1 was -2**63: MindSpore 2.10's answers too). NumPy is the reference."""
+    u = np.array([2 ** 64 - 1, 2 ** 63 + 7, 2 ** 53 + 1, 5, 0, 2 ** 64 - 2, 2 ** 63, 2 ** 63 - 1], np.uint64)
+    ud = np.array([1, 3, 2 ** 63, 2 ** 64 - 1, 7, 2 ** 63 + 1, 2 ** 63, 2 ** 63], np.uint64)
+    s = np.array([2 ** 63 - 1, -2 ** 63 + 5, 2 ** 53 + 1, -(2 ** 63 - 1), 1, -2 ** 63, 7, -7, 2 ** 62], np.int64)
+    sd = np.array([1, 3, -2 ** 63, -2 ** 63, -2 ** 63, -2 ** 63, 2 ** 62 + 3, -(2 ** 63 - 1), -3], np.int64)
+    for a, b in ((u, ud), (u, np.full(8, 7, np.uint64)), (s, sd), (s, np.full(9, -3, np.int64)),
+                 (s, np.full(9, 2 ** 53 + 3, np.int64))):
+        want = np.floor_divide(a, b)
+        for run in (lambda p, q: p // q, ops.floor_div, gs.jit(lambda p, q: ops.floor_div(p, q))):
+            got = run(Tensor(a), Tensor(b)).asnumpy()
+            assert got.dtype == a.dtype
+            np.testing.assert_array_equal(got, want, err_msg=f"{a} // {b}")

@@ -41,6 +41,27 @@ def test_integer_div_of_run_time_tensors_truncates_toward_zero(dt):
     assert not np.array_equal(want, a // b)  # the cases where floor and truncation differ are here
 
 
+def test_integer_div_of_int64_past_two_to_the_53_is_exact():
+    """Through float64 alone the quotient rounds: (2^62 + 1) / 1 gave 2^62. Expected: Python's exact integers,
+    truncated toward zero (onnx.reference divides in float64 as well)."""
+    a = np.array([2 ** 62 + 1, -(2 ** 62 + 1), 2 ** 63 - 1, -(2 ** 63) + 1, 9007199254740993, -7, 5, 2 ** 62], np.int64)
+    b = np.array([1, 3, -2, 7, -1, 2, -(2 ** 62), -(2 ** 62) - 3], np.int64)
+    g = _convert(_typed_model([N("Div", ["a", "b"], ["y"])], {"a": a, "b": b}, {}, ["y"], 14))
+    want = [abs(int(p)) // abs(int(q)) * (1 if (p < 0) == (q < 0) else -1) for p, q in zip(a, b)]
+    assert evaluate(g, a, b).tolist() == want
+
+
+@pytest.mark.parametrize("v", [2 ** 62 + 1, 2 ** 63 - 1, -(2 ** 63), -(2 ** 53) - 1])
+def test_a_uniform_integer_constant_past_two_to_the_53_is_kept_exactly(v):
+    """An initializer of one repeated value is a fill, whose value travels as a float: 2^62 + 1 became 2^62 (off
+    by one, silently) and 2^63 - 1 failed the import; such values must stay a constant."""
+    a = np.array([1, -2], np.int64)
+    (got,), (want,) = _run_both([N("Add", ["a", "c"], ["y"])], {"a": a}, {"c": np.full(2, v, np.int64)}, ["y"], 17)
+    with np.errstate(over="ignore"):
+        wrapped = (a + np.full(2, v, np.int64)).tolist()  # (2^63 - 1 + 1 wraps, in onnx.reference too)
+    assert got.dtype == np.int64 and got.tolist() == want.tolist() == wrapped
+
+
 POOLS = {
     "avgpool dilated 19": dict(kernel_shape=[2, 3], dilations=[2, 1]),
     "avgpool dilated strided pads exclude pad 19": dict(kernel_shape=[3, 2], dilations=[2, 2], strides=[2, 1],
@@ -96,6 +117,21 @@ def test_qdq_model_values(q_type):
     np.testing.assert_array_equal(got[0], want[0].astype(np.int32))  # carried as int32
     assert want[0].min() == np.iinfo(q_type).min and want[0].max() == np.iinfo(q_type).max
     np.testing.assert_allclose(got[1], want[1], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("x_type, q_type", [(np.float16, np.int16), (np.float16, np.uint16), (np.float32, np.int32)])
+def test_quantize_saturates_where_the_bounds_round_in_the_input_dtype(x_type, q_type):
+    """The type's bounds are not all values of x's dtype (int16's 32767 is 32768 in float16, int32's 2^31 - 1 is
+    2^31 in float32): saturation in that dtype gave 32768 as an int16, and 1e10 as an int32 wrapped to -2^31.
+    Expected: the spec's saturate(round(x / scale) + zero_point), by hand (onnx.reference wraps these too)."""
+    info = np.iinfo(q_type)
+    xs = np.array([4e4, -4e4, 6e4, 2.5, -3.5], x_type) if x_type == np.float16 else \
+        np.array([1e10, -1e10, 3e9, 2.5, -3.5], x_type)
+    m = _typed_model([N("QuantizeLinear", ["x", "s", "z"], ["y"])], {"x": xs},
+                     {"s": np.array(1.0, x_type), "z": np.array(1, q_type)}, ["y"], 21)
+    got = np.asarray(evaluate(_convert(m), xs)).astype(np.int64)
+    want = np.clip(np.rint(xs.astype(np.float64)) + 1, info.min, info.max).astype(np.int64)
+    np.testing.assert_array_equal(got, want)
 
 
 def test_dequantize_per_axis_gradient_wrt_scale():

@@ -94,3 +94,17 @@ def test_div_rounding_modes_and_floor_divide_as_torch_computes_them():
     at = args[0].clone().requires_grad_(True)
     (tg,) = torch.autograd.grad(_Div()(at, args[1], args[2], args[3])[0].sum(), [at])
     np.testing.assert_array_equal(ga.asnumpy(), tg.numpy())
+
+
+class _BigDiv(torch.nn.Module):
+    def forward(self, i, j):
+        return torch.div(i, j, rounding_mode="floor"), torch.div(i, j, rounding_mode="trunc"), i // j
+
+
+def test_int64_division_past_two_to_the_53_is_exact():
+    """Through float64 alone the quotient rounds ((2^62 + 1) // 1 gave 2^62); torch's integer division is exact."""
+    i = torch.tensor([2 ** 62 + 1, -(2 ** 62 + 1), 2 ** 63 - 1, -(2 ** 63) + 1, 9007199254740993, -7, 5, 2 ** 62])
+    j = torch.tensor([1, 3, -2, 7, -1, 2, -(2 ** 62), -(2 ** 62) - 3])
+    net = gs.from_torch(_BigDiv(), (i, j))
+    for g, w in zip(net(Tensor(i.numpy()), Tensor(j.numpy())), _BigDiv()(i, j)):
+        assert g.asnumpy().tolist() == w.numpy().tolist()

@@ -113,6 +113,10 @@ def test_binary_input_is_a_view_of_the_body():
     ({"shape": [2, 2], "datatype": "FP32", "data": [[1, 2], [3]]}, "not a (nested) list"),
     ({"shape": [1], "datatype": "FP32", "data": ["1"]}, "not a (nested) list"),
     ({"shape": [1], "datatype": "BOOL", "data": [1]}, "true/false"),
+    # a fraction where an integer belongs was truncated (1.5 arrived as 1)
+    ({"shape": [2], "datatype": "INT32", "data": [1.5, 2]}, "not an integer"),
+    ({"shape": [2], "datatype": "UINT64", "data": [2 ** 64 - 1, 1.5]}, "not an integer"),
+    ({"shape": [2], "datatype": "INT64", "data": [2 ** 62, -0.5]}, "not an integer"),
     ({"shape": [-1], "datatype": "FP32", "data": []}, "non-negative"),
     ({"shape": [1], "datatype": "FP32"}, "exactly one"),
     ({"shape": [1], "datatype": "FP32", "data": [1], "b64": "AAAAAA=="}, "exactly one"),

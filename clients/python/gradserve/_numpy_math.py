@@ -82,7 +82,7 @@ float_power = _binary(lambda a, b: _ops.pow(_ops.cast(a, "float64"), _ops.cast(b
 maximum, minimum = _binary(_ops.maximum, keep=True), _binary(_ops.minimum, keep=True)
 fmax, fmin = maximum, minimum
 floor_divide = _binary(_ops.floor_div)
-remainder = mod = _binary(lambda a, b: _ops.sub(a, _ops.mul(_ops.floor_div(a, b), b)))
+remainder = mod = _binary(_ops.floor_mod)
 fmod = _binary(_ops.fmod)
 arctan2 = _binary(_ops.atan2, True)
 hypot = _binary(_ops.hypot, True)

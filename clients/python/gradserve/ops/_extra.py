@@ -309,17 +309,32 @@ def floor(x):
 
 
 def floor_div(x, y):
-    """floor(x / y); integers exactly (computed in float64) and kept integer; derivative zero."""
+    """floor(x / y); integers exactly and kept integer; derivative zero."""
     x, y = _as_tensors(x, y)
     if x.dtype.name in _dt.FLOAT:
         return floor(P.div(x, y))
-    q = floor(P.div(P.cast(x, _dt.float64), P.cast(y, _dt.float64)))
+    if x.dtype.name in ("int64", "uint64"):
+        return _floor_div_64(x, y)
+    q = floor(P.div(P.cast(x, _dt.float64), P.cast(y, _dt.float64)))  # exact below 2**53
     return P.cast(q, x.dtype)
 
 
+def _floor_div_64(x, y):
+    """x // y of int64 / uint64, exact (float64 alone rounds past 2**53: uint64 2**64 - 1 // 1 was 0): the
+    importers' computation (importers/_shared/division.py), run on these Tensors. Division by zero gives 0."""
+    from ..importers._shared.division import floor_div_64  # (call time: importers import the SDK)
+    from ._householder import _writer_class
+
+    w = _writer_class()()
+    return w.tensors[floor_div_64(w, w.put(x), w.put(y))]
+
+
 def floor_mod(x, y):
-    """x - floor(x / y) * y: derivatives 1 and -floor(x / y), as MindSpore's FloorMod."""
+    """x - floor(x / y) * y: derivatives 1 and -floor(x / y), as MindSpore's FloorMod. Integers: the engine's
+    exact remainder (floor_div's float64 quotient is off past 2**53: 2**64 - 1 mod 7 came out 1023)."""
     x, y = _as_tensors(x, y)
+    if x.dtype.name not in _dt.FLOAT and not x.dtype.name.startswith("complex"):
+        return apply("remainder", [x, y], {})[0]
     return P.sub(x, P.mul(floor_div(x, y), y))
 
 
