@@ -137,6 +137,11 @@ HTTP_ATTACKS = {
     "binary_data_size in a JSON body": ({"inputs": v2_inputs(data=None, parameters={"binary_data_size": 24})}, 400,
                                         "binary_data_size needs a binary body (Inference-Header-Content-Length)"),
     "parameters that are a list": ({"inputs": v2_inputs(parameters=[1])}, 400, "parameters must be an object"),
+    # (the input parameters' checks are gRPC's too: GRPC_ATTACKS' same cases)
+    "a region named by a number": ({"inputs": v2_inputs(data=None, parameters={
+        "shared_memory_region": 5, "shared_memory_byte_size": 24})}, 400, "shared_memory_region must be a string"),
+    "an unknown input parameter": ({"inputs": v2_inputs(parameters={"colour": "np"})}, 400,
+                                   "unsupported input parameters ['colour']"),
 }
 
 
@@ -222,7 +227,7 @@ GRPC_ATTACKS = {
                                     "has no output 'nope'"),
     "a region named by a number": (lambda: _with(grpc_request(), lambda r: setattr(
         r.inputs[0].parameters["shared_memory_region"], "int64_param", 5)), INVALID,
-        "shared_memory_region must be a string_param"),
+        "shared_memory_region must be a string"),
     "an unknown input parameter": (lambda: _with(grpc_request(), lambda r: setattr(
         r.inputs[0].parameters["colour"], "string_param", "np")), INVALID,
         "unsupported input parameters ['colour']"),

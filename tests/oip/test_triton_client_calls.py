@@ -1,8 +1,9 @@
 """The stock tritonclient calls beyond a plain inference, as their users make them, against a real server:
 the asyncio clients (HTTP and gRPC), gRPC's repository extension and inference stream, every V2 datatype
 (those the engine has, binary and JSON; those it has not, refused by name), and the extensions it has not
-(classification, statistics, Triton's trace / log settings) refused in errors the client can print, and
-Triton's model configuration (get_model_config), which client code reads before inferring.
+(classification, Triton's trace / log settings) refused in errors the client can print, and
+Triton's model configuration (get_model_config), which client code reads before inferring (statistics:
+tests/oip/test_statistics.py).
 Expected values: NumPy on the inputs (x + x, not x) and the seed's hand-derived gradients."""
 from __future__ import annotations
 
@@ -30,20 +31,6 @@ V2 = {"int8": "INT8", "int16": "INT16", "int32": "INT32", "int64": "INT64", "uin
       "uint32": "UINT32", "uint64": "UINT64", "float16": "FP16", "bool": "BOOL"}
 A = np.array([[1, -2, 3], [4, 5, -6]])
 DTYPE_INPUTS = {dt: (A > 0) if dt == "bool" else (np.abs(A) if dt.startswith("uint") else A).astype(dt) for dt in DTYPES}
-
-
-@pytest.fixture(scope="module")
-def http(server):
-    c = httpclient.InferenceServerClient(server.url.removeprefix("http://"))
-    yield c
-    c.close()
-
-
-@pytest.fixture(scope="module")
-def grpc_(server):
-    c = grpcclient.InferenceServerClient(server.grpc_target)
-    yield c
-    c.close()
 
 
 def seed_inputs(mod) -> list:
@@ -103,9 +90,7 @@ def test_classification_is_refused_not_ignored(http, grpc_, client):
 def test_http_calls_of_absent_extensions_fail_with_a_message_the_client_prints(http, server):
     """tritonclient builds its exception's text from {"error": "<message>"}: gradserve's own error object
     made str(exception) raise TypeError for every route the server does not have."""
-    for call, status, says in [(lambda: http.get_inference_statistics("seed_grad"), "501", "statistics extension"),
-                               (lambda: http.get_inference_statistics(), "501", "statistics extension"),
-                               (http.get_trace_settings, "404", "Not Found"),
+    for call, status, says in [(http.get_trace_settings, "404", "Not Found"),
                                (http.get_log_settings, "404", "Not Found"),
                                (http.get_cuda_shared_memory_status, "404", "Not Found")]:
         with pytest.raises(InferenceServerException) as e:
@@ -116,8 +101,7 @@ def test_http_calls_of_absent_extensions_fail_with_a_message_the_client_prints(h
 
 
 def test_grpc_calls_of_absent_methods_are_unimplemented_saying_what_instead(grpc_):
-    for call, says in [(lambda: grpc_.get_inference_statistics("seed_grad"), "GET /metrics"),
-                       (grpc_.get_trace_settings, "OpenTelemetry"), (grpc_.get_log_settings, "--log-level"),
+    for call, says in [(grpc_.get_trace_settings, "OpenTelemetry"), (grpc_.get_log_settings, "--log-level"),
                        (grpc_.get_cuda_shared_memory_status, "use system shared memory")]:
         with pytest.raises(InferenceServerException) as e:
             call()
