@@ -20,9 +20,9 @@ from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
 from .grpc_server import grpc_code
 from .client_identity import metadata_forwarded
 from .jobs import client_of
-from .oip_http import (EXTENSIONS, check_input_params, check_output_params, check_outputs, check_repository_params,
-                       check_request_params, place_outputs, select_outputs, server_version, timeout_s,
-                       triton_config)
+from .oip_http import (EXTENSIONS, NO_CUDA, NO_LOG, NO_TRACE, check_input_params, check_output_params,
+                       check_outputs, check_repository_params, check_request_params, place_outputs, select_outputs,
+                       server_version, timeout_s, triton_config)
 from .oip_proto import grpc_predict_v2_pb2 as pb
 from .oip_proto import grpc_predict_v2_pb2_grpc as pb_grpc
 from .repository import ModelRepository, check_inputs
@@ -38,10 +38,9 @@ CONTENTS = {"FP32": "fp32_contents", "FP64": "fp64_contents", "INT32": "int_cont
 
 # Triton's methods this server has not, refused by name with what to use instead (UNIMPLEMENTED; without
 # them gRPC's own answer is "Method not found!"). Not in the proto: no request of theirs is ever read.
-ABSENT = {"TraceSetting": "Triton's trace settings are not supported: traces are OpenTelemetry spans (--otel)",
-          "LogSettings": "Triton's log settings are not supported: the log level is set at start (--log-level)",
-          **{f"CudaSharedMemory{m}": "CUDA shared memory is not supported: use system shared memory "
-             "(SystemSharedMemoryRegister)" for m in ("Status", "Register", "Unregister")}}
+ABSENT = {"TraceSetting": NO_TRACE, "LogSettings": NO_LOG,
+          **{f"CudaSharedMemory{m}": NO_CUDA + " (SystemSharedMemoryRegister)"
+             for m in ("Status", "Register", "Unregister")}}
 
 
 async def _refuse(message: str, request: bytes, context) -> None:
@@ -52,6 +51,11 @@ def absent_methods() -> grpc.GenericRpcHandler:
     return grpc.method_handlers_generic_handler(SERVICE, {
         name: grpc.unary_unary_rpc_method_handler(functools.partial(_refuse, message))
         for name, message in ABSENT.items()})
+
+
+# Triton's stream parameter: mark each response that is its request's last (here: every one) with
+# triton_final_response, which streaming clients (async_stream_infer(enable_empty_final_response=True)) wait for
+FINAL = "triton_enable_empty_final_response"
 
 
 def param_dict(params) -> dict:
@@ -188,11 +192,14 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             return
         async for request in request_iterator:
             try:
-                yield pb.ModelStreamInferResponse(infer_response=await self._infer(request, context))
+                resp = await self._infer(request, context, stream=True)
+                if FINAL in request.parameters and request.parameters[FINAL].bool_param:
+                    resp.parameters["triton_final_response"].bool_param = True  # (one response a request)
+                yield pb.ModelStreamInferResponse(infer_response=resp)
             except ServiceError as e:
                 yield pb.ModelStreamInferResponse(error_message=e.public_message)
 
-    async def _infer(self, request, context) -> pb.ModelInferResponse:
+    async def _infer(self, request, context, stream: bool = False) -> pb.ModelInferResponse:
         """One inference; ServiceError for the caller to answer (a call aborts, a stream sends it on)."""
         admission = model = None
         started = model_stats.ModelStats.start()
@@ -208,7 +215,11 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             req = model.job(check_inputs(model, decode_inputs(request, self.settings, io)), self.core)
             req.client = client
             params = param_dict(request.parameters)
-            check_request_params(dict.fromkeys(request.parameters), "parameters")  # (a value of no known type too)
+            # (a value of no known type too)
+            check_request_params(dict.fromkeys(request.parameters), "parameters", frozenset({FINAL}) if stream else
+                                 frozenset())
+            if stream and FINAL in request.parameters and not isinstance(params.get(FINAL), bool):
+                raise InvalidRequest(f"{FINAL} must be a bool_param", path=f"parameters.{FINAL}")
             # the call's deadline and the request's `timeout` parameter (Triton's, in µs: tritonclient's
             # infer(timeout=)) both bound the job's
             bounds = [b for b in (context.time_remaining(), timeout_s({"parameters": params})) if b is not None]

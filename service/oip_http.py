@@ -26,14 +26,24 @@ from fastapi.responses import JSONResponse, Response
 from .api_keys import key_ok
 from . import client_shm, codec, model_stats
 from .core import Core
-from .errors import InvalidRequest, Overloaded, ServiceError, Unauthorized, http_status
-from .http_app import BIG, AsgiBody, ClientGone, discard_body, read_body, run_watching
+from .errors import InvalidRequest, NotFound, Overloaded, ServiceError, Unauthorized, http_status
+from .http_app import BIG, AsgiBody, ClientGone, decompressed, discard_body, read_body, run_watching
 from .jobs import request_client
 from .repository import Model, ModelRepository, check_inputs
 from .settings import Settings
 
 log = logging.getLogger("gradserve.oip")
 EXTENSIONS = ["binary_tensor_data", "model_repository", "umbridge", "system_shared_memory", "statistics"]
+# Triton's extensions a stock client may call that this server has not: refused saying what to use instead
+# (HTTP 404 at their routes, gRPC UNIMPLEMENTED: service.oip_grpc.ABSENT), never a bare "Not Found"
+NO_TRACE = "Triton's trace settings are not supported: traces are OpenTelemetry spans (--otel)"
+NO_LOG = "Triton's log settings are not supported: the log level is set at start (--log-level)"
+NO_CUDA = "CUDA shared memory is not supported: use system shared memory"
+ABSENT_ROUTES = {NO_TRACE: ("/v2/trace/setting", "/v2/models/{name}/trace/setting"), NO_LOG: ("/v2/logging",),
+                 NO_CUDA + " (/v2/systemsharedmemory/...)": (
+                     "/v2/cudasharedmemory/status", "/v2/cudasharedmemory/region/{name}/status",
+                     "/v2/cudasharedmemory/region/{name}/register", "/v2/cudasharedmemory/unregister",
+                     "/v2/cudasharedmemory/region/{name}/unregister")}
 # MLServer / KServe codecs tag requests and tensors with `content_type` (a hint for the caller's own decoding,
 # "np" for plain tensors): accepted everywhere and read by nobody, so those clients work unchanged
 _HINTS = {"content_type"}
@@ -103,11 +113,12 @@ def _flag(params: Any, key: str, path: str) -> bool | None:
     return v
 
 
-def check_request_params(params, path: str) -> None:
-    """A request's parameters (HTTP and gRPC): those read here, nothing else (see UNKEPT_PARAMS)."""
+def check_request_params(params, path: str, also: frozenset = frozenset()) -> None:
+    """A request's parameters (HTTP and gRPC; `also`: those of gRPC's stream): those read here, nothing else
+    (see UNKEPT_PARAMS)."""
     if not isinstance(params, dict):
         return  # (HTTP's _flag names a parameters that is not an object)
-    extra = sorted(set(params) - REQUEST_PARAMS)
+    extra = sorted(set(params) - REQUEST_PARAMS - also)
     if extra:
         why = "; ".join(dict.fromkeys(UNKEPT_PARAMS[k] for k in extra if k in UNKEPT_PARAMS))
         raise InvalidRequest(f"unsupported request parameters {extra}" + (f": {why}" if why else
@@ -278,12 +289,15 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             # repeated, it is one list (RFC 9110 5.3), never a number: the first or the last is what a proxy in
             # front may have read otherwise
             hl = ", ".join(request.headers.getlist(codec.HEADER_LENGTH)) or None
+            coding = ", ".join(request.headers.getlist("content-encoding")) or None
             def decode():
-                head, reader, _ = codec.split_body(body, hl)
+                plain = decompressed(body, coding, settings.max_body_bytes)  # (its header length counts these)
+                head, reader, _ = codec.split_body(plain, hl)
                 reader.regions = io
                 return (*decode_infer(head, reader, settings), timeout_s(head))
-            # large bodies are parsed off the event loop (as /v1 does)
-            tensors, wanted, binary, rid, timeout = await asyncio.to_thread(decode) if len(body) > BIG else decode()
+            # large bodies (or compressed ones: they may inflate) are parsed off the event loop (as /v1 does)
+            tensors, wanted, binary, rid, timeout = await asyncio.to_thread(decode) if len(body) > BIG or coding \
+                else decode()
             req = model.job(check_inputs(model, tensors), core)
             check_outputs(model, wanted)  # (after the inputs: a request wrong in both hears of its inputs)
             req.client = client
@@ -359,7 +373,16 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
         r.add_api_route(prefix + "/infer", infer, methods=["POST"], summary="Inference (derivatives of the model)")
         r.add_api_route(prefix + "/stats", statistics, methods=["GET"], summary="Model statistics (Triton's)")
     repository_routes(r, settings, repo)
+    for message, paths in ABSENT_ROUTES.items():
+        for path in paths:
+            r.add_api_route(path, _refuse(message), methods=["GET", "POST"], include_in_schema=False)
     return r
+
+
+def _refuse(message: str):
+    async def refuse():
+        return v2_error(NotFound(message, code="not_found"))
+    return refuse
 
 
 def repository_routes(r: APIRouter, settings: Settings, repo: ModelRepository) -> None:

@@ -22,6 +22,7 @@ readiness / metadata / config calls. Expected values: NumPy on the inputs (seed_
 from __future__ import annotations
 
 import gc
+import gzip
 import json
 from concurrent.futures import ThreadPoolExecutor
 
@@ -249,6 +250,25 @@ def test_grpc_infer_attacks_get_their_status(stub, canary, case):
         canary(lambda: stub.ModelInfer(make(), timeout=CEILING))
     assert e.value.code() == code and words in e.value.details(), (e.value.code(), e.value.details()[:500])
     assert len(e.value.details()) < 4096  # (an echoed name is cut short: service.errors.clip)
+
+
+def test_http_compressed_bodies_are_bounded_by_their_decompressed_size(c, canary):
+    """Content-Encoding (tritonclient's request_compression_algorithm) is decompressed to at most
+    max_body_bytes: 16 MiB of zeros in ~16 KiB of gzip is a 413, never inflated whole; a truncated or unknown
+    encoding is a 400 naming what to send."""
+    limit = int(SERVER_ENV["GRADSERVE_MAX_BODY_BYTES"])
+    bomb = gzip.compress(bytes(2 * limit))
+    assert len(bomb) < limit // 100  # (the premise)
+    plain = json.dumps({"inputs": v2_inputs()}).encode()
+    for body, coding, status, says in [(bomb, "gzip", 413, "decompresses past the limit max_body_bytes"),
+                                       (gzip.compress(plain)[:-9], "gzip", 400, "truncated"),
+                                       (plain, "br", 400, "send gzip, deflate or none"),
+                                       (plain, "gzip", 400, "not valid gzip data")]:
+        r = canary(lambda: c.post(INFER, content=body, headers={"Content-Encoding": coding,
+                                                                 "Content-Type": "application/json"}))
+        assert r.status_code == status and says in r.json()["error"], (coding, r.status_code, r.text[:300])
+    ok = c.post(INFER, content=gzip.compress(plain), headers={"Content-Encoding": "gzip"})
+    np.testing.assert_allclose(np.reshape(ok.json()["outputs"][0]["data"], (2, 3)), DX, rtol=1e-6)
 
 
 def test_a_grpc_gzip_bomb_is_refused_by_its_decompressed_size(stub, canary):
