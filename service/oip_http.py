@@ -163,6 +163,7 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
     if head.get("outputs") is not None:
         if not isinstance(head["outputs"], list):
             raise InvalidRequest("outputs must be a list", path="$.outputs")
+    if head.get("outputs"):  # (an empty list names none: every output, as gRPC and Triton answer it)
         outs = []
         for i, o in enumerate(head["outputs"]):
             if not isinstance(o, dict) or not isinstance(o.get("name"), str):
