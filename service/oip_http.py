@@ -137,6 +137,12 @@ def timeout_s(head: dict) -> float | None:
     return t / 1e6
 
 
+def given(params):
+    """HTTP's parameters without those given as null (a codec client's unset optional fields, as pydantic dumps
+    them): none promises anything, so none is refused (gRPC has no null: a value of no type stays refused)."""
+    return {k: v for k, v in params.items() if v is not None} if isinstance(params, dict) else params
+
+
 def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[dict, list | None, bool, Any]:
     """(input tensors by name, requested outputs [(name, binary, shared memory parameters or None)] or None,
     binary by default, request id). Inputs in shared memory are read through `reader.regions`."""
@@ -151,14 +157,14 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
         if not isinstance(t, dict) or not isinstance(t.get("name"), str):
             raise InvalidRequest("each input needs a name", path=path)
         if isinstance(t.get("parameters"), dict):  # (one that is not an object: codec.decode_tensor names it)
-            check_input_params(t["parameters"], f"{path}.parameters")
+            check_input_params(given(t["parameters"]), f"{path}.parameters")
         if t["name"] in tensors:
             raise InvalidRequest(f"input {t['name']!r} is given twice", path=path)
         tensors[t["name"]] = codec.decode_tensor(t, path, reader, max_elements=s.max_elements,
                                                  max_depth=s.max_depth)
     reader.finish()
     binary = bool(_flag(head.get("parameters"), "binary_data_output", "$.parameters"))
-    check_request_params(head.get("parameters"), "$.parameters")
+    check_request_params(given(head.get("parameters")), "$.parameters")
     outs = None
     if head.get("outputs") is not None:
         if not isinstance(head["outputs"], list):
@@ -169,7 +175,7 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
             if not isinstance(o, dict) or not isinstance(o.get("name"), str):
                 raise InvalidRequest("each requested output needs a name", path=f"$.outputs[{i}]")
             if isinstance(o.get("parameters"), dict):
-                check_output_params(o["parameters"], f"$.outputs[{i}].parameters")
+                check_output_params(given(o["parameters"]), f"$.outputs[{i}].parameters")
             b = _flag(o.get("parameters"), "binary_data", f"$.outputs[{i}].parameters")
             shm = o["parameters"] if client_shm.params_of(o.get("parameters"), f"$.outputs[{i}]") else None
             outs.append((o["name"], binary if b is None else b, shm))
