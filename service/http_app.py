@@ -134,17 +134,21 @@ def decompressed(body: bytes, encoding: str | None, limit: int) -> bytes:
     if len(codings) > 1 or codings[0] not in ("gzip", "x-gzip", "deflate"):
         raise InvalidRequest(f"Content-Encoding {encoding!r} is not supported: send gzip, deflate or none",
                              path="Content-Encoding")
-    d = zlib.decompressobj(wbits=47)  # (gzip or zlib's, as the header says: deflate is zlib-wrapped in HTTP)
-    try:
-        out = d.decompress(body, limit + 1)
-    except zlib.error as e:
-        raise InvalidRequest(f"the body is not valid {codings[0]} data ({e})", path="Content-Encoding") from None
-    if len(out) > limit or d.unconsumed_tail:
-        raise PayloadTooLarge(f"the {codings[0]} body decompresses past the limit max_body_bytes={limit}",
-                              limit="max_body_bytes", value=limit)
-    if not d.eof:
-        raise InvalidRequest(f"the {codings[0]} body is truncated", path="Content-Encoding")
-    return out
+    out, rest = bytearray(), body
+    while True:  # stream after stream: gzip members one after another are one body (RFC 1952)
+        d = zlib.decompressobj(wbits=47)  # (gzip or zlib's, as the header says: deflate is zlib-wrapped in HTTP)
+        try:
+            out += d.decompress(rest, limit + 1 - len(out))  # (never 0, which would mean no limit)
+        except zlib.error as e:
+            raise InvalidRequest(f"the body is not valid {codings[0]} data ({e})", path="Content-Encoding") from None
+        if len(out) > limit or d.unconsumed_tail:
+            raise PayloadTooLarge(f"the {codings[0]} body decompresses past the limit max_body_bytes={limit}",
+                                  limit="max_body_bytes", value=limit)
+        if not d.eof:
+            raise InvalidRequest(f"the {codings[0]} body is truncated", path="Content-Encoding")
+        rest = d.unused_data
+        if not rest:
+            return bytes(out)
 
 
 async def read_job_body(request: Request, limit: int, shm_min: int, buffers: shm.BufferPool, cl: str | None,
