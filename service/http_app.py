@@ -13,6 +13,7 @@ import asyncio
 import gc
 import logging
 import time
+import zlib
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -122,6 +123,32 @@ async def read_body(request: Request, limit: int, cl: str | None = None) -> byte
         if not msg.get("more_body", False):
             break
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def decompressed(body: bytes, encoding: str | None, limit: int) -> bytes:
+    """A body as sent with Content-Encoding gzip or deflate (tritonclient's request_compression_algorithm),
+    decompressed to at most `limit` bytes: a few KiB that inflate past max_body_bytes are a 413, never held."""
+    codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip().lower() not in ("", "identity")]
+    if not codings:
+        return body
+    if len(codings) > 1 or codings[0] not in ("gzip", "x-gzip", "deflate"):
+        raise InvalidRequest(f"Content-Encoding {encoding!r} is not supported: send gzip, deflate or none",
+                             path="Content-Encoding")
+    out, rest = bytearray(), body
+    while True:  # stream after stream: gzip members one after another are one body (RFC 1952)
+        d = zlib.decompressobj(wbits=47)  # (gzip or zlib's, as the header says: deflate is zlib-wrapped in HTTP)
+        try:
+            out += d.decompress(rest, limit + 1 - len(out))  # (never 0, which would mean no limit)
+        except zlib.error as e:
+            raise InvalidRequest(f"the body is not valid {codings[0]} data ({e})", path="Content-Encoding") from None
+        if len(out) > limit or d.unconsumed_tail:
+            raise PayloadTooLarge(f"the {codings[0]} body decompresses past the limit max_body_bytes={limit}",
+                                  limit="max_body_bytes", value=limit)
+        if not d.eof:
+            raise InvalidRequest(f"the {codings[0]} body is truncated", path="Content-Encoding")
+        rest = d.unused_data
+        if not rest:
+            return bytes(out)
 
 
 async def read_job_body(request: Request, limit: int, shm_min: int, buffers: shm.BufferPool, cl: str | None,

@@ -14,15 +14,15 @@ import numpy as np
 from google.protobuf import json_format
 
 from .api_keys import key_ok
-from . import client_shm, codec
+from . import client_shm, codec, model_stats
 from .core import Core
 from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
 from .grpc_server import grpc_code
 from .client_identity import metadata_forwarded
 from .jobs import client_of
-from .oip_http import (EXTENSIONS, INPUT_PARAMS, NO_STATISTICS, check_output_params, check_outputs, check_repository_params,
-                       check_request_params, place_outputs, select_outputs, server_version, timeout_s,
-                       triton_config)
+from .oip_http import (EXTENSIONS, NO_CUDA, NO_LOG, NO_TRACE, check_input_params, check_output_params,
+                       check_outputs, check_repository_params, check_request_params, place_outputs, select_outputs,
+                       server_version, timeout_s, triton_config)
 from .oip_proto import grpc_predict_v2_pb2 as pb
 from .oip_proto import grpc_predict_v2_pb2_grpc as pb_grpc
 from .repository import ModelRepository, check_inputs
@@ -38,11 +38,9 @@ CONTENTS = {"FP32": "fp32_contents", "FP64": "fp64_contents", "INT32": "int_cont
 
 # Triton's methods this server has not, refused by name with what to use instead (UNIMPLEMENTED; without
 # them gRPC's own answer is "Method not found!"). Not in the proto: no request of theirs is ever read.
-ABSENT = {"ModelStatistics": NO_STATISTICS,
-          "TraceSetting": "Triton's trace settings are not supported: traces are OpenTelemetry spans (--otel)",
-          "LogSettings": "Triton's log settings are not supported: the log level is set at start (--log-level)",
-          **{f"CudaSharedMemory{m}": "CUDA shared memory is not supported: use system shared memory "
-             "(SystemSharedMemoryRegister)" for m in ("Status", "Register", "Unregister")}}
+ABSENT = {"TraceSetting": NO_TRACE, "LogSettings": NO_LOG,
+          **{f"CudaSharedMemory{m}": NO_CUDA + " (SystemSharedMemoryRegister)"
+             for m in ("Status", "Register", "Unregister")}}
 
 
 async def _refuse(message: str, request: bytes, context) -> None:
@@ -55,10 +53,20 @@ def absent_methods() -> grpc.GenericRpcHandler:
         for name, message in ABSENT.items()})
 
 
+# Triton's stream parameter: mark each response that is its request's last (here: every one) with
+# triton_final_response, which streaming clients (async_stream_infer(enable_empty_final_response=True)) wait for
+FINAL = "triton_enable_empty_final_response"
+
+
 def param_dict(params) -> dict:
     """A map<string, InferParameter> as plain values."""
     return {k: getattr(v, v.WhichOneof("parameter_choice")) for k, v in params.items()
             if v.WhichOneof("parameter_choice")}
+
+
+def param_values(params) -> dict:
+    """Every parameter's plain value, None for one of no type (for the checks: a name is seen even so)."""
+    return {k: getattr(v, c) if (c := v.WhichOneof("parameter_choice")) else None for k, v in params.items()}
 
 
 def _shm_input(t, io: client_shm.RegionIO, path: str, s: Settings) -> np.ndarray:
@@ -71,7 +79,7 @@ def decode_inputs(m: pb.ModelInferRequest, s: Settings, io: client_shm.RegionIO 
     """Input tensors by name: raw contents (one entry per input not in shared memory, in order), typed
     contents, or a client's shared memory region (its parameters name it; read through `io`)."""
     for i, t in enumerate(m.inputs):  # (before the count of raw contents, which depends on them)
-        _check_input_params(t, f"inputs[{i}] ({t.name})")
+        check_input_params(param_values(t.parameters), f"inputs[{i}] ({t.name}).parameters")
     in_shm = [io is not None and "shared_memory_region" in t.parameters for t in m.inputs]
     raw = list(m.raw_input_contents)
     if raw and len(raw) != in_shm.count(False):
@@ -97,19 +105,6 @@ def decode_inputs(m: pb.ModelInferRequest, s: Settings, io: client_shm.RegionIO 
             raise InvalidRequest(f"{t.datatype} inputs must use raw_input_contents", path=path)
         out[t.name] = _typed_input(t, field, path, s)
     return out
-
-
-def _check_input_params(t, path: str) -> None:
-    """An input's parameters as HTTP's are checked: a name this server does not read is refused, never ignored,
-    and a region's name is a string (an int64_param one was counted as a region, and the raw contents then
-    seemed one too many)."""
-    extra = set(t.parameters) - INPUT_PARAMS
-    if extra:
-        raise InvalidRequest(f"unsupported input parameters {sorted(extra)}", path=f"{path}.parameters")
-    if "shared_memory_region" in t.parameters and \
-            t.parameters["shared_memory_region"].WhichOneof("parameter_choice") != "string_param":
-        raise InvalidRequest("shared_memory_region must be a string_param (the region's name)",
-                             path=f"{path}.parameters.shared_memory_region")
 
 
 def _typed_input(t, field: str, path: str, s: Settings) -> np.ndarray:
@@ -197,13 +192,17 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             return
         async for request in request_iterator:
             try:
-                yield pb.ModelStreamInferResponse(infer_response=await self._infer(request, context))
+                resp = await self._infer(request, context, stream=True)
+                if FINAL in request.parameters and request.parameters[FINAL].bool_param:
+                    resp.parameters["triton_final_response"].bool_param = True  # (one response a request)
+                yield pb.ModelStreamInferResponse(infer_response=resp)
             except ServiceError as e:
                 yield pb.ModelStreamInferResponse(error_message=e.public_message)
 
-    async def _infer(self, request, context) -> pb.ModelInferResponse:
+    async def _infer(self, request, context, stream: bool = False) -> pb.ModelInferResponse:
         """One inference; ServiceError for the caller to answer (a call aborts, a stream sends it on)."""
-        admission = None
+        admission = model = None
+        started = model_stats.ModelStats.start()
         host = client_shm.grpc_peer_host(context.peer())
         io = client_shm.RegionIO(self.regions, host)
         # the same client identity as every other protocol (service.jobs.client_of)
@@ -216,7 +215,11 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             req = model.job(check_inputs(model, decode_inputs(request, self.settings, io)), self.core)
             req.client = client
             params = param_dict(request.parameters)
-            check_request_params(dict.fromkeys(request.parameters), "parameters")  # (a value of no known type too)
+            # (a value of no known type too)
+            check_request_params(dict.fromkeys(request.parameters), "parameters", frozenset({FINAL}) if stream else
+                                 frozenset())
+            if stream and FINAL in request.parameters and not isinstance(params.get(FINAL), bool):
+                raise InvalidRequest(f"{FINAL} must be a bool_param", path=f"parameters.{FINAL}")
             # the call's deadline and the request's `timeout` parameter (Triton's, in µs: tritonclient's
             # infer(timeout=)) both bound the job's
             bounds = [b for b in (context.time_remaining(), timeout_s({"parameters": params})) if b is not None]
@@ -230,9 +233,12 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             check_outputs(model, wanted)
             res = await self.core.run(req, admission)
             outs = place_outputs(select_outputs(model, res.outputs, wanted, True), io)
-        except ServiceError:
-            raise
-        except Exception as e:  # noqa: BLE001 - never UNKNOWN with Python's text: INTERNAL, and logged
+        except BaseException as e:  # (a cancelled call too: a failure of the model's, for its statistics)
+            if model is not None:
+                model.stats.fail(started)
+            if isinstance(e, ServiceError) or not isinstance(e, Exception):
+                raise
+            # never UNKNOWN with Python's text: INTERNAL, and logged
             log.exception("internal error in ModelInfer")
             raise Internal(f"{type(e).__name__}: {e}") from None
         finally:
@@ -250,7 +256,16 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
                 resp.raw_output_contents.append(b"")
                 continue
             resp.raw_output_contents.append(bytes(codec.tensor_to_bytes(a)))
+        model.stats.success(started, res.timing)
         return resp
+
+    async def ModelStatistics(self, request, context):
+        try:
+            self._check_key(context)
+            report = model_stats.report(self.repo, request.name, request.version)
+        except ServiceError as e:
+            return await self._fail(context, e)
+        return json_format.ParseDict(report, pb.ModelStatisticsResponse())
 
     async def RepositoryIndex(self, request, context):
         try:

@@ -4,6 +4,7 @@
     GET  /v2/models/<m>[/versions/1]              model metadata (every input the kind needs, outputs)
     GET  /v2/models/<m>[/versions/1]/ready        200 when loaded, 400 when not
     GET  /v2/models/<m>[/versions/1]/config       Triton's model configuration and the model's config.json
+    GET  /v2/models[/<m>[/versions/1]]/stats      Triton's statistics of the loaded models (service.model_stats)
     POST /v2/models/<m>[/versions/1]/infer        JSON or the binary tensor extension
     POST /v2/repository/index, /v2/repository/models/<m>/load, .../unload
 
@@ -23,20 +24,26 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from .api_keys import key_ok
-from . import client_shm, codec
+from . import client_shm, codec, model_stats
 from .core import Core
-from .errors import InvalidRequest, NotImplementedFeature, Overloaded, ServiceError, Unauthorized, http_status
-from .http_app import BIG, AsgiBody, ClientGone, discard_body, read_body, run_watching
+from .errors import InvalidRequest, NotFound, Overloaded, ServiceError, Unauthorized, http_status
+from .http_app import BIG, AsgiBody, ClientGone, decompressed, discard_body, read_body, run_watching
 from .jobs import request_client
 from .repository import Model, ModelRepository, check_inputs
 from .settings import Settings
 
 log = logging.getLogger("gradserve.oip")
-EXTENSIONS = ["binary_tensor_data", "model_repository", "umbridge", "system_shared_memory"]
-# Triton's extensions a stock client may call that this server does not have: refused by name (501), never
-# "model 'stats' is not loaded" (GET /v2/models/stats read as a model's metadata)
-NO_STATISTICS = ("the statistics extension is not supported by this server (extensions: "
-                 f"{', '.join(EXTENSIONS)}); its counts and latencies are in the Prometheus metrics, GET /metrics")
+EXTENSIONS = ["binary_tensor_data", "model_repository", "umbridge", "system_shared_memory", "statistics"]
+# Triton's extensions a stock client may call that this server has not: refused saying what to use instead
+# (HTTP 404 at their routes, gRPC UNIMPLEMENTED: service.oip_grpc.ABSENT), never a bare "Not Found"
+NO_TRACE = "Triton's trace settings are not supported: traces are OpenTelemetry spans (--otel)"
+NO_LOG = "Triton's log settings are not supported: the log level is set at start (--log-level)"
+NO_CUDA = "CUDA shared memory is not supported: use system shared memory"
+ABSENT_ROUTES = {NO_TRACE: ("/v2/trace/setting", "/v2/models/{name}/trace/setting"), NO_LOG: ("/v2/logging",),
+                 NO_CUDA + " (/v2/systemsharedmemory/...)": (
+                     "/v2/cudasharedmemory/status", "/v2/cudasharedmemory/region/{name}/status",
+                     "/v2/cudasharedmemory/region/{name}/register", "/v2/cudasharedmemory/unregister",
+                     "/v2/cudasharedmemory/region/{name}/unregister")}
 # MLServer / KServe codecs tag requests and tensors with `content_type` (a hint for the caller's own decoding,
 # "np" for plain tensors): accepted everywhere and read by nobody, so those clients work unchanged
 _HINTS = {"content_type"}
@@ -106,11 +113,12 @@ def _flag(params: Any, key: str, path: str) -> bool | None:
     return v
 
 
-def check_request_params(params, path: str) -> None:
-    """A request's parameters (HTTP and gRPC): those read here, nothing else (see UNKEPT_PARAMS)."""
+def check_request_params(params, path: str, also: frozenset = frozenset()) -> None:
+    """A request's parameters (HTTP and gRPC; `also`: those of gRPC's stream): those read here, nothing else
+    (see UNKEPT_PARAMS)."""
     if not isinstance(params, dict):
         return  # (HTTP's _flag names a parameters that is not an object)
-    extra = sorted(set(params) - REQUEST_PARAMS)
+    extra = sorted(set(params) - REQUEST_PARAMS - also)
     if extra:
         why = "; ".join(dict.fromkeys(UNKEPT_PARAMS[k] for k in extra if k in UNKEPT_PARAMS))
         raise InvalidRequest(f"unsupported request parameters {extra}" + (f": {why}" if why else
@@ -129,6 +137,12 @@ def timeout_s(head: dict) -> float | None:
     return t / 1e6
 
 
+def given(params):
+    """HTTP's parameters without those given as null (a codec client's unset optional fields, as pydantic dumps
+    them): none promises anything, so none is refused (gRPC has no null: a value of no type stays refused)."""
+    return {k: v for k, v in params.items() if v is not None} if isinstance(params, dict) else params
+
+
 def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[dict, list | None, bool, Any]:
     """(input tensors by name, requested outputs [(name, binary, shared memory parameters or None)] or None,
     binary by default, request id). Inputs in shared memory are read through `reader.regions`."""
@@ -142,27 +156,26 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
         path = f"$.inputs[{i}]"
         if not isinstance(t, dict) or not isinstance(t.get("name"), str):
             raise InvalidRequest("each input needs a name", path=path)
-        params = t.get("parameters")
-        if isinstance(params, dict) and set(params) - INPUT_PARAMS:
-            raise InvalidRequest(f"unsupported input parameters {sorted(set(params) - INPUT_PARAMS)}",
-                                 path=f"{path}.parameters")
+        if isinstance(t.get("parameters"), dict):  # (one that is not an object: codec.decode_tensor names it)
+            check_input_params(given(t["parameters"]), f"{path}.parameters")
         if t["name"] in tensors:
             raise InvalidRequest(f"input {t['name']!r} is given twice", path=path)
         tensors[t["name"]] = codec.decode_tensor(t, path, reader, max_elements=s.max_elements,
                                                  max_depth=s.max_depth)
     reader.finish()
     binary = bool(_flag(head.get("parameters"), "binary_data_output", "$.parameters"))
-    check_request_params(head.get("parameters"), "$.parameters")
+    check_request_params(given(head.get("parameters")), "$.parameters")
     outs = None
     if head.get("outputs") is not None:
         if not isinstance(head["outputs"], list):
             raise InvalidRequest("outputs must be a list", path="$.outputs")
+    if head.get("outputs"):  # (an empty list names none: every output, as gRPC and Triton answer it)
         outs = []
         for i, o in enumerate(head["outputs"]):
             if not isinstance(o, dict) or not isinstance(o.get("name"), str):
                 raise InvalidRequest("each requested output needs a name", path=f"$.outputs[{i}]")
             if isinstance(o.get("parameters"), dict):
-                check_output_params(o["parameters"], f"$.outputs[{i}].parameters")
+                check_output_params(given(o["parameters"]), f"$.outputs[{i}].parameters")
             b = _flag(o.get("parameters"), "binary_data", f"$.outputs[{i}].parameters")
             shm = o["parameters"] if client_shm.params_of(o.get("parameters"), f"$.outputs[{i}]") else None
             outs.append((o["name"], binary if b is None else b, shm))
@@ -184,6 +197,18 @@ def check_repository_params(params, action: str, path: str) -> None:
     if extra:
         raise InvalidRequest(f"{action} parameters {extra} are not supported: a model is its repository folder "
                              "(graph.json, config.json) as it is; edit it there and load again", path=path)
+
+
+def check_input_params(params: dict, path: str) -> None:
+    """An input's parameters, HTTP and gRPC alike (gRPC's by service.oip_grpc.param_values): a name this server
+    does not read is refused, never ignored, and a region's name is a string (gRPC's int64_param one was counted
+    as a region, and the raw contents then seemed one too many; HTTP's number was looked up as a name)."""
+    extra = set(params) - INPUT_PARAMS
+    if extra:
+        raise InvalidRequest(f"unsupported input parameters {sorted(extra)}", path=path)
+    if "shared_memory_region" in params and not isinstance(params["shared_memory_region"], str):
+        raise InvalidRequest("shared_memory_region must be a string (the region's name; gRPC: a string_param)",
+                             path=f"{path}.shared_memory_region")
 
 
 def check_output_params(params, path: str) -> None:
@@ -255,7 +280,8 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
     regions = client_shm.of(core, settings)
 
     async def infer(request: Request, name: str, version: str | None = None) -> Response:
-        admission = None
+        admission = model = None
+        started = model_stats.ModelStats.start()
         io = client_shm.RegionIO(regions, request.client.host if request.client else None)
         client = request_client(core, request)  # (service.pools: workers are shared fairly among clients)
         try:
@@ -270,12 +296,15 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             # repeated, it is one list (RFC 9110 5.3), never a number: the first or the last is what a proxy in
             # front may have read otherwise
             hl = ", ".join(request.headers.getlist(codec.HEADER_LENGTH)) or None
+            coding = ", ".join(request.headers.getlist("content-encoding")) or None
             def decode():
-                head, reader, _ = codec.split_body(body, hl)
+                plain = decompressed(body, coding, settings.max_body_bytes)  # (its header length counts these)
+                head, reader, _ = codec.split_body(plain, hl)
                 reader.regions = io
                 return (*decode_infer(head, reader, settings), timeout_s(head))
-            # large bodies are parsed off the event loop (as /v1 does)
-            tensors, wanted, binary, rid, timeout = await asyncio.to_thread(decode) if len(body) > BIG else decode()
+            # large bodies (or compressed ones: they may inflate) are parsed off the event loop (as /v1 does)
+            tensors, wanted, binary, rid, timeout = await asyncio.to_thread(decode) if len(body) > BIG or coding \
+                else decode()
             req = model.job(check_inputs(model, tensors), core)
             check_outputs(model, wanted)  # (after the inputs: a request wrong in both hears of its inputs)
             req.client = client
@@ -289,10 +318,15 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
                 outs = await asyncio.to_thread(place_outputs, outs, io) if big else place_outputs(outs, io)
             out, headers = await asyncio.to_thread(encode_infer, model, outs, rid) if big else \
                 encode_infer(model, outs, rid)
+            model.stats.success(started, res.timing)
             return Response(out, headers=headers, media_type=headers["content-type"])
         except ServiceError as e:
+            if model is not None:
+                model.stats.fail(started)
             return v2_error(e)
         except ClientGone:
+            if model is not None:
+                model.stats.fail(started)
             return Response(status_code=499)
         finally:
             if admission is not None:
@@ -332,16 +366,34 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
 
     infer = infer_handler(settings, core, repo)
 
-    async def statistics(name: str | None = None, version: str | None = None):
-        return v2_error(NotImplementedFeature(NO_STATISTICS))
-    # (a clear 501 for stock clients' statistics calls; no operation of this API, so not in the OpenAPI schema)
-    r.add_api_route("/v2/models/stats", statistics, methods=["GET"], include_in_schema=False)
+    async def statistics(name: str = "", version: str = ""):
+        try:
+            return model_stats.report(repo, name, version)
+        except ServiceError as e:
+            return v2_error(e)
+    # (before /v2/models/{name}: "stats" is not a model's metadata)
+    r.add_api_route("/v2/models/stats", statistics, methods=["GET"], summary="Statistics of every loaded model")
     for prefix in ("/v2/models/{name}", "/v2/models/{name}/versions/{version}"):
         r.add_api_route(prefix, metadata, methods=["GET"], summary="Model metadata")
         r.add_api_route(prefix + "/ready", ready, methods=["GET"], summary="Model readiness")
         r.add_api_route(prefix + "/config", config, methods=["GET"], summary="Model configuration")
         r.add_api_route(prefix + "/infer", infer, methods=["POST"], summary="Inference (derivatives of the model)")
-        r.add_api_route(prefix + "/stats", statistics, methods=["GET"], include_in_schema=False)
+        r.add_api_route(prefix + "/stats", statistics, methods=["GET"], summary="Model statistics (Triton's)")
+    repository_routes(r, settings, repo)
+    for message, paths in ABSENT_ROUTES.items():
+        for path in paths:
+            r.add_api_route(path, _refuse(message), methods=["GET", "POST"], include_in_schema=False)
+    return r
+
+
+def _refuse(message: str):
+    async def refuse():
+        return v2_error(NotFound(message, code="not_found"))
+    return refuse
+
+
+def repository_routes(r: APIRouter, settings: Settings, repo: ModelRepository) -> None:
+    """The model repository extension: index, load, unload."""
 
     async def json_object(request: Request, what: str) -> dict:
         body = await read_body(request, settings.max_body_bytes)
@@ -379,5 +431,3 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
         except ServiceError as e:
             return v2_error(e)
         return {}
-
-    return r

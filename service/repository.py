@@ -27,6 +27,7 @@ from .codec import NP_TO_V2
 from .core import KINDS, Core, JobRequest
 from .derivation import spec_of
 from .errors import InvalidRequest, NotFound, ServiceError
+from .model_stats import ModelStats
 
 log = logging.getLogger("gradserve.repository")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
@@ -68,6 +69,7 @@ class Model:
     deadline_s: float | None
     inputs: list[TensorSpec] = field(default_factory=list)
     outputs: list[TensorSpec] = field(default_factory=list)
+    stats: ModelStats = field(default_factory=ModelStats)  # its inferences (Triton's statistics): from its load
 
     def metadata(self) -> dict:
         return {"name": self.name, "versions": ["1"], "platform": "gradserve_" + self.kind,

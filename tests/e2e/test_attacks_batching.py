@@ -2,11 +2,13 @@
 member of a batch cannot make it fail for its co-members, nor learn or change their values; another client's
 jobs are never batched with one's own (its batch was nobody's in the fair share, and `timing.batch` told a caller
 how many same-graph jobs the others sent), and a job waiting for its batch keeps its admission place (it gave it
-up on joining: jobs waiting in the batcher were bounded by nothing). Per-member behaviour the server's timing
+up on joining: jobs waiting in the batcher were bounded by nothing); Open Inference Protocol jobs (tritonclient
+HTTP and gRPC) batch alike, each counted in Triton's statistics once, in its batch's execution. Per-member behaviour the server's timing
 cannot pin down (a member's deadline passing while its batch runs, a batch that cannot be built, a member whose
 caller is gone) is attacked against a stand-in pool in tests/service/test_batching_members.py."""
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -38,9 +40,14 @@ GRAPH = _sin_net()
 @pytest.fixture(scope="module")
 def batching(tmp_path_factory):
     # a wide window (1 s): the concurrent requests of a test land in one group even on a loaded box
+    repo = tmp_path_factory.mktemp("batching_models")
+    (repo / "sin_grad").mkdir()  # GRAPH as a repository model (Open Inference Protocol jobs batch too)
+    (repo / "sin_grad" / "graph.json").write_text(json.dumps(GRAPH))
+    (repo / "sin_grad" / "config.json").write_text(json.dumps({"kind": "grad"}))
     s = Server(tmp_path_factory.mktemp("batching") / "server.log",
                env={"GRADSERVE_DEVICES": "cpu", "GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_QUEUE_SIZE": "16",
-                    "GRADSERVE_BATCH_DELAY_MS": "1000", "GRADSERVE_API_KEYS": "k1,k2"}, devices="cpu")
+                    "GRADSERVE_BATCH_DELAY_MS": "1000", "GRADSERVE_API_KEYS": "k1,k2",
+                    "GRADSERVE_MODEL_REPOSITORY": str(repo)}, devices="cpu")
     yield s
     s.stop()
 
@@ -165,3 +172,47 @@ def test_batched_members_write_only_their_own_shared_memory_output(batching, tmp
         httpx.post(f"{batching.url}/v2/systemsharedmemory/region/mine/unregister", timeout=60,
                    headers={"Authorization": "Bearer k1"})
         os.unlink(path)
+
+
+def test_oip_jobs_are_batched_each_member_its_own_and_counted_as_executions(batching):
+    """Four tritonclient inferences of one repository model by k1 at once, two over HTTP and two over gRPC: they
+    are batched (the premise: Triton's statistics show fewer executions than inferences), each caller gets
+    exactly its own gradient, and the statistics count each inference once, in one execution of its batch's
+    size (sum of batch_size x executions = inferences)."""
+    import tritonclient.grpc as grpcclient  # the test extra: fail, never skip
+    import tritonclient.http as httpclient
+
+    auth = {"authorization": "Bearer k1"}
+    xs = [np.random.default_rng(30 + i).normal(size=3).astype(np.float32) for i in range(4)]
+    res: dict = {}
+
+    def run(i):
+        mod = httpclient if i % 2 else grpcclient
+        c = mod.InferenceServerClient(batching.url.removeprefix("http://") if i % 2 else batching.grpc_target)
+        try:
+            x = mod.InferInput("x", [3], "FP32")
+            x.set_data_from_numpy(xs[i])
+            # (a dict of its own: tritonclient.grpc adds its own entries to the one it is given)
+            res[i] = c.infer("sin_grad", [x], headers=dict(auth)).as_numpy("d/dx")
+        except Exception as e:  # noqa: BLE001 - reported with the results
+            res[i] = e
+        finally:
+            c.close()
+
+    ths = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join(120)
+    for i, x in enumerate(xs):
+        assert isinstance(res.get(i), np.ndarray), res.get(i)
+        np.testing.assert_allclose(res[i], np.cos(x * W) * W, rtol=1e-5, atol=1e-6)  # its own, by hand
+    http = httpclient.InferenceServerClient(batching.url.removeprefix("http://"))
+    try:
+        s = http.get_inference_statistics("sin_grad", headers=dict(auth))["model_stats"][0]
+    finally:
+        http.close()
+    sizes = {b["batch_size"]: b["compute_infer"]["count"] for b in s["batch_stats"]}
+    assert s["inference_count"] == 4 and s["inference_stats"]["success"]["count"] == 4, s
+    assert s["execution_count"] < 4, f"nothing was batched (no attack): {s}"
+    assert sum(n * k for n, k in sizes.items()) == 4 and sum(sizes.values()) == s["execution_count"], s

@@ -181,13 +181,15 @@ def test_sdk_imports_point_down_the_layers():
 
 # -- function length -----------------------------------------------------------------------------
 MAX_LINES = 80
-GENERATED = ("_proto", "_shape_rules.py")
+# (by name: "_proto" as a folder matched neither service/proto nor service/oip_proto, whose protoc output was
+# measured as if written by hand)
+GENERATED = ("_pb2.py", "_pb2_grpc.py", "_shape_rules.py")
 
 
 def _long_functions(root: Path) -> list[str]:
     out = []
     for p in sorted(root.rglob("*.py")):
-        if any(g in p.parts or p.name == g for g in GENERATED):
+        if p.name.endswith(GENERATED):
             continue
         for node in ast.walk(ast.parse(p.read_text())):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+import tritonclient.grpc as grpcclient  # the test extra: fail, never skip
+import tritonclient.http as httpclient
 
 from e2e.server import Server
 
@@ -22,3 +24,18 @@ def server(tmp_path_factory, repo_dir):
                env={"GRADSERVE_MODEL_REPOSITORY": str(repo_dir), "GRADSERVE_CPU_WORKERS": "1"})
     yield s
     s.stop()
+
+
+# the stock clients on the session's server, one of each a module
+@pytest.fixture(scope="module")
+def http(server):
+    c = httpclient.InferenceServerClient(server.url.removeprefix("http://"))
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def grpc_(server):
+    c = grpcclient.InferenceServerClient(server.grpc_target)
+    yield c
+    c.close()

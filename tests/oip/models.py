@@ -55,6 +55,7 @@ MODELS = {
     "slow": (slow_net(256, 100), {"kind": "eval"}),
     "dtypes": (dtypes_net(), {"kind": "eval"}),
     "narrow_ints": (dtypes_net(("int8", "uint8")), {"kind": "eval"}),  # (gRPC's typed contents: no FP16 input)
+    "counted": (cube_net(), {"kind": "eval"}),  # only tests/oip/test_statistics.py infers it: its counts are known
 }
 
 

@@ -22,6 +22,7 @@ readiness / metadata / config calls. Expected values: NumPy on the inputs (seed_
 from __future__ import annotations
 
 import gc
+import gzip
 import json
 from concurrent.futures import ThreadPoolExecutor
 
@@ -137,6 +138,11 @@ HTTP_ATTACKS = {
     "binary_data_size in a JSON body": ({"inputs": v2_inputs(data=None, parameters={"binary_data_size": 24})}, 400,
                                         "binary_data_size needs a binary body (Inference-Header-Content-Length)"),
     "parameters that are a list": ({"inputs": v2_inputs(parameters=[1])}, 400, "parameters must be an object"),
+    # (the input parameters' checks are gRPC's too: GRPC_ATTACKS' same cases)
+    "a region named by a number": ({"inputs": v2_inputs(data=None, parameters={
+        "shared_memory_region": 5, "shared_memory_byte_size": 24})}, 400, "shared_memory_region must be a string"),
+    "an unknown input parameter": ({"inputs": v2_inputs(parameters={"colour": "np"})}, 400,
+                                   "unsupported input parameters ['colour']"),
 }
 
 
@@ -222,7 +228,7 @@ GRPC_ATTACKS = {
                                     "has no output 'nope'"),
     "a region named by a number": (lambda: _with(grpc_request(), lambda r: setattr(
         r.inputs[0].parameters["shared_memory_region"], "int64_param", 5)), INVALID,
-        "shared_memory_region must be a string_param"),
+        "shared_memory_region must be a string"),
     "an unknown input parameter": (lambda: _with(grpc_request(), lambda r: setattr(
         r.inputs[0].parameters["colour"], "string_param", "np")), INVALID,
         "unsupported input parameters ['colour']"),
@@ -244,6 +250,28 @@ def test_grpc_infer_attacks_get_their_status(stub, canary, case):
         canary(lambda: stub.ModelInfer(make(), timeout=CEILING))
     assert e.value.code() == code and words in e.value.details(), (e.value.code(), e.value.details()[:500])
     assert len(e.value.details()) < 4096  # (an echoed name is cut short: service.errors.clip)
+
+
+def test_http_compressed_bodies_are_bounded_by_their_decompressed_size(c, canary):
+    """Content-Encoding (tritonclient's request_compression_algorithm) is decompressed to at most
+    max_body_bytes: 16 MiB of zeros in ~16 KiB of gzip is a 413, never inflated whole; a truncated or unknown
+    encoding is a 400 naming what to send."""
+    limit = int(SERVER_ENV["GRADSERVE_MAX_BODY_BYTES"])
+    bomb = gzip.compress(bytes(2 * limit))
+    assert len(bomb) < limit // 100  # (the premise)
+    plain = json.dumps({"inputs": v2_inputs()}).encode()
+    for body, coding, status, says in [(bomb, "gzip", 413, "decompresses past the limit max_body_bytes"),
+                                       (gzip.compress(plain)[:-9], "gzip", 400, "truncated"),
+                                       (plain, "br", 400, "send gzip, deflate or none"),
+                                       (plain, "gzip", 400, "not valid gzip data")]:
+        r = canary(lambda: c.post(INFER, content=body, headers={"Content-Encoding": coding,
+                                                                 "Content-Type": "application/json"}))
+        assert r.status_code == status and says in r.json()["error"], (coding, r.status_code, r.text[:300])
+    half = len(plain) // 2  # (two gzip members, one after the other, are one body: RFC 1952; the second was dropped)
+    for body in (gzip.compress(plain), gzip.compress(plain[:half]) + gzip.compress(plain[half:])):
+        ok = c.post(INFER, content=body, headers={"Content-Encoding": "gzip"})
+        assert ok.status_code == 200, ok.text[:300]
+        np.testing.assert_allclose(np.reshape(ok.json()["outputs"][0]["data"], (2, 3)), DX, rtol=1e-6)
 
 
 def test_a_grpc_gzip_bomb_is_refused_by_its_decompressed_size(stub, canary):

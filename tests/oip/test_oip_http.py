@@ -106,6 +106,38 @@ def test_raw_json_request_with_id_and_binary_output(server):
     np.testing.assert_allclose(np.frombuffer(r.content[n:], "<f4").reshape(2, 3), DX, rtol=1e-6)
 
 
+def test_an_empty_outputs_list_asks_for_every_output_as_on_grpc(server):
+    """"outputs": [] as a codec client (KServe / MLServer types: a list by default) sends it: no output named, so
+    every output, as gRPC (and Triton) answer an empty list; HTTP answered none at all."""
+    body = {"inputs": [{"name": "x", "shape": [2, 3], "datatype": "FP32", "data": X.tolist(),
+                        "parameters": {"content_type": "np"}},
+                       {"name": "y", "shape": [3, 3], "datatype": "FP32", "data": Y.ravel().tolist()}],
+            "outputs": [], "parameters": {"content_type": "np"}}
+    r = httpx.post(server.url + "/v2/models/seed_grad_all/infer", json=body)
+    assert r.status_code == 200, r.text
+    outs = {o["name"]: np.reshape(o["data"], o["shape"]) for o in r.json()["outputs"]}
+    assert list(outs) == ["d/dx", "d/dy"]
+    np.testing.assert_allclose(outs["d/dx"], DX, rtol=1e-6)
+    np.testing.assert_allclose(outs["d/dy"], X.sum(0)[:, None] * np.ones((1, 3)), rtol=1e-6)  # d sum(x@y)/dy
+
+
+def test_a_parameter_given_as_null_is_not_given(server):
+    """A codec client that writes its model's unset optional fields as null (pydantic's dump without
+    exclude_none: {"content_type": "np", "headers": null}) is answered; a value, where nothing reads one, is still
+    refused by name."""
+    nulls = {"content_type": "np", "headers": None}
+    body = {"inputs": [{"name": "x", "shape": [2, 3], "datatype": "FP32", "data": X.ravel().tolist(),
+                        "parameters": {**nulls, "shared_memory_region": None}},
+                       {"name": "y", "shape": [3, 3], "datatype": "FP32", "data": Y.ravel().tolist(),
+                        "parameters": nulls}],
+            "outputs": [{"name": "d/dx", "parameters": nulls}], "parameters": nulls, "id": None}
+    r = httpx.post(server.url + "/v2/models/seed_grad/infer", json=body)
+    assert r.status_code == 200, r.text
+    np.testing.assert_allclose(np.reshape(r.json()["outputs"][0]["data"], (2, 3)), DX, rtol=1e-6)
+    r = httpx.post(server.url + "/v2/models/seed_grad/infer", json=dict(body, parameters={"headers": {"a": "b"}}))
+    assert r.status_code == 400 and "unsupported request parameters ['headers']" in r.json()["error"], r.text
+
+
 def test_repository_index_unload_load(triton, server):
     names = {m["name"]: m["state"] for m in triton.get_model_repository_index()}
     assert names["seed_grad"] == "READY" and len(names) >= 9

@@ -1,8 +1,9 @@
 """The stock tritonclient calls beyond a plain inference, as their users make them, against a real server:
 the asyncio clients (HTTP and gRPC), gRPC's repository extension and inference stream, every V2 datatype
 (those the engine has, binary and JSON; those it has not, refused by name), and the extensions it has not
-(classification, statistics, Triton's trace / log settings) refused in errors the client can print, and
-Triton's model configuration (get_model_config), which client code reads before inferring.
+(classification, Triton's trace / log settings) refused in errors the client can print, and
+Triton's model configuration (get_model_config), which client code reads before inferring (statistics:
+tests/oip/test_statistics.py).
 Expected values: NumPy on the inputs (x + x, not x) and the seed's hand-derived gradients."""
 from __future__ import annotations
 
@@ -30,20 +31,6 @@ V2 = {"int8": "INT8", "int16": "INT16", "int32": "INT32", "int64": "INT64", "uin
       "uint32": "UINT32", "uint64": "UINT64", "float16": "FP16", "bool": "BOOL"}
 A = np.array([[1, -2, 3], [4, 5, -6]])
 DTYPE_INPUTS = {dt: (A > 0) if dt == "bool" else (np.abs(A) if dt.startswith("uint") else A).astype(dt) for dt in DTYPES}
-
-
-@pytest.fixture(scope="module")
-def http(server):
-    c = httpclient.InferenceServerClient(server.url.removeprefix("http://"))
-    yield c
-    c.close()
-
-
-@pytest.fixture(scope="module")
-def grpc_(server):
-    c = grpcclient.InferenceServerClient(server.grpc_target)
-    yield c
-    c.close()
 
 
 def seed_inputs(mod) -> list:
@@ -103,11 +90,15 @@ def test_classification_is_refused_not_ignored(http, grpc_, client):
 def test_http_calls_of_absent_extensions_fail_with_a_message_the_client_prints(http, server):
     """tritonclient builds its exception's text from {"error": "<message>"}: gradserve's own error object
     made str(exception) raise TypeError for every route the server does not have."""
-    for call, status, says in [(lambda: http.get_inference_statistics("seed_grad"), "501", "statistics extension"),
-                               (lambda: http.get_inference_statistics(), "501", "statistics extension"),
-                               (http.get_trace_settings, "404", "Not Found"),
-                               (http.get_log_settings, "404", "Not Found"),
-                               (http.get_cuda_shared_memory_status, "404", "Not Found")]:
+    for call, status, says in [(http.get_trace_settings, "404", "traces are OpenTelemetry spans (--otel)"),
+                               (lambda: http.update_trace_settings("seed_grad", {"trace_level": ["TIMESTAMPS"]}),
+                                "404", "traces are OpenTelemetry spans (--otel)"),
+                               (http.get_log_settings, "404", "the log level is set at start (--log-level)"),
+                               (lambda: http.update_log_settings({"log_verbose_level": 1}), "404", "--log-level"),
+                               (http.get_cuda_shared_memory_status, "404", "use system shared memory"),
+                               (lambda: http.register_cuda_shared_memory("g", b"\0" * 64, 0, 16), "404",
+                                "use system shared memory"),
+                               (lambda: http.unregister_cuda_shared_memory("g"), "404", "use system shared memory")]:
         with pytest.raises(InferenceServerException) as e:
             call()
         assert e.value.status() == status and says in str(e.value), str(e.value)
@@ -116,12 +107,23 @@ def test_http_calls_of_absent_extensions_fail_with_a_message_the_client_prints(h
 
 
 def test_grpc_calls_of_absent_methods_are_unimplemented_saying_what_instead(grpc_):
-    for call, says in [(lambda: grpc_.get_inference_statistics("seed_grad"), "GET /metrics"),
-                       (grpc_.get_trace_settings, "OpenTelemetry"), (grpc_.get_log_settings, "--log-level"),
+    for call, says in [(grpc_.get_trace_settings, "OpenTelemetry"), (grpc_.get_log_settings, "--log-level"),
                        (grpc_.get_cuda_shared_memory_status, "use system shared memory")]:
         with pytest.raises(InferenceServerException) as e:
             call()
         assert e.value.status() == "StatusCode.UNIMPLEMENTED" and says in str(e.value), str(e.value)
+
+
+@pytest.mark.parametrize("algorithm", ["gzip", "deflate"])
+def test_http_request_and_response_compression(http, algorithm):
+    """tritonclient's request_compression_algorithm (Content-Encoding): the body was read as it came, and its
+    compressed bytes fell outside the binary header's length (a 400 naming no compression)."""
+    for asked in (None, algorithm):
+        r = http.infer("seed_grad", seed_inputs(httpclient), request_compression_algorithm=algorithm,
+                       response_compression_algorithm=asked)
+        np.testing.assert_allclose(r.as_numpy("d/dx"), DX, rtol=1e-6)
+    r = http.async_infer("seed_grad", seed_inputs(httpclient), request_compression_algorithm=algorithm)
+    np.testing.assert_allclose(r.get_result().as_numpy("d/dx"), DX, rtol=1e-6)
 
 
 # -- Triton's model configuration, as client code reads it before inferring -----------------------------------------
@@ -207,6 +209,28 @@ def test_grpc_stream_answers_each_request_in_order_errors_included(grpc_):
     np.testing.assert_allclose(r1.as_numpy("d/dx"), DX, rtol=1e-6)
     assert r2 is None and "model 'nope' is not loaded" in e2.message()
     assert e3 is None and r3.get_response().id == "s3"
+
+
+def test_grpc_stream_marks_each_response_final_when_asked(grpc_):
+    """async_stream_infer(enable_empty_final_response=True): each request here has one response, its last:
+    it carries Triton's triton_final_response, which streaming clients wait for (it was refused as an unknown
+    request parameter)."""
+    got: queue.Queue = queue.Queue()
+    grpc_.start_stream(callback=lambda result, error: got.put((result, error)))
+    try:
+        grpc_.async_stream_infer("seed_grad", seed_inputs(grpcclient), request_id="f1",
+                                 enable_empty_final_response=True)
+        grpc_.async_stream_infer("seed_grad", seed_inputs(grpcclient), request_id="f2")
+        answers = [got.get(timeout=CEILING) for _ in range(2)]
+    finally:
+        grpc_.stop_stream()
+    (r1, e1), (r2, e2) = answers
+    assert e1 is None and e2 is None, (e1, e2)
+    np.testing.assert_allclose(r1.as_numpy("d/dx"), DX, rtol=1e-6)
+    p1, p2 = r1.get_response().parameters, r2.get_response().parameters
+    assert p1["triton_final_response"].bool_param is True and "triton_final_response" not in p2
+    with pytest.raises(InferenceServerException, match="triton_enable_empty_final_response"):  # (a stream's only)
+        grpc_.infer("seed_grad", seed_inputs(grpcclient), parameters={"triton_enable_empty_final_response": True})
 
 
 # -- the asyncio clients ---------------------------------------------------------------------------------------------

@@ -5,7 +5,16 @@ job by job); a batch that cannot even be built falls back to running members alo
 waiting without an answer); a member whose caller is gone is not run again alone. These need a member's
 deadline or disconnection at a chosen moment of its batch, or a batch that fails: a real server's timing
 cannot pin them down cheaply. What a real server can show (one client per batch, admission places held,
-each member's outputs in its own shared-memory place) is in tests/e2e/test_attacks_batching.py."""
+each member's outputs in its own shared-memory place, Open Inference Protocol jobs batched and counted) is in
+tests/e2e/test_attacks_batching.py. Why each case here stays on a stand-in (reviewed in stop 29):
+- the short deadline must pass while the batch runs, not while it waits: against a real worker that is a race
+  with a run time the box decides (the real server's test has a deadline passing while waiting);
+- a poison member needs a batch that fails as a whole for one member's values: no input is known to make a
+  run raise (a NaN flows through: the real server's test shows its co-members exact);
+- a batch that cannot be built needs vmap to fail on a graph whose jobs run: a guard with no real graph known
+  to reach it;
+- a caller gone mid-batch needs the disconnect between the batch's submission and its failure, and the
+  pool's record of which members ran again alone, which no server exposes."""
 from __future__ import annotations
 
 import asyncio
