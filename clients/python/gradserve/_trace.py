@@ -590,6 +590,8 @@ def binary(op: str, a: Any, b: Any) -> Tensor:
         a, ta = Tensor(a), True
     if not tb and not _scalar(b):
         b, tb = Tensor(b), True
+    if not ta and not tb:  # ops.add(5, 6) / ops.less_equal(5, 6): a 0-d Tensor, as MindSpore 2.10 (Tensor(5): int64)
+        a, ta = Tensor(a), True
     if ta and tb:
         if a._dtype != b._dtype:
             check_implicit(a._dtype, b._dtype)
