@@ -173,3 +173,22 @@ def test_op_classes_match_mindspore(on_real_server):
     np.testing.assert_allclose([float(loss.asnumpy()), float(total.asnumpy())], [2.2862727642059326, 0.55], rtol=1e-6)
     np.testing.assert_array_equal(ops.FillV2()(Tensor((2, 3), ms.int32), Tensor(1.5, ms.float32)).asnumpy(),
                                   np.full((2, 3), 1.5, np.float32))
+
+
+def test_nonzero_reads_a_traced_mask_in_graph_mode(on_real_server):
+    # MindSpore 2.10: Tensor.nonzero of this mask; argwhere the same; a 0-d input a ValueError
+    mask = Tensor(np.array([[True, False], [False, True], [True, True]]))
+    assert mask.nonzero().dtype == ms.int64
+    assert mask.nonzero().asnumpy().tolist() == [[0, 0], [1, 1], [2, 0], [2, 1]]
+    assert ops.argwhere(Tensor(np.array([[0, 1], [2, 0]]))).asnumpy().tolist() == [[0, 1], [1, 0]]
+    assert ops.nonzero(Tensor(np.zeros((2, 2)))).shape == (0, 2)
+    with pytest.raises(ValueError, match="greater than or equal to 1"):
+        ops.nonzero(Tensor(3.0))
+    context.set_context(mode=context.GRAPH_MODE)
+    try:
+        a = Tensor(np.array([[0., 2.], [3., 1.]], np.float32))
+        f = ms.jit(lambda t: ops.gather_nd(t, (t > 1).nonzero()).sum())
+        assert float(f(a).asnumpy()) == 5.0
+        np.testing.assert_array_equal(ms.grad(f)(a).asnumpy(), [[0., 1.], [1., 0.]])  # d sum / d the picked entries
+    finally:
+        context.set_context(mode=context.PYNATIVE_MODE)

@@ -1,11 +1,14 @@
 """MindSpore 2.10 op classes its tests call directly, composed of existing ops (derivatives are theirs):
-SparseSoftmaxCrossEntropyWithLogitsV2, NLLLoss, CheckValid, FillV2. Values checked in MindSpore's venv."""
+SparseSoftmaxCrossEntropyWithLogitsV2, NLLLoss, CheckValid, FillV2; and nonzero / argwhere. Values checked in
+MindSpore's venv."""
 from __future__ import annotations
+
+import numpy as np
 
 from .._tensor import Tensor
 from ._extra import P, one_hot
 
-__all__ = ["SparseSoftmaxCrossEntropyWithLogitsV2", "NLLLoss", "CheckValid", "FillV2"]
+__all__ = ["SparseSoftmaxCrossEntropyWithLogitsV2", "NLLLoss", "CheckValid", "FillV2", "nonzero", "argwhere"]
 
 
 class SparseSoftmaxCrossEntropyWithLogitsV2:
@@ -69,3 +72,26 @@ class FillV2:
         if not isinstance(value, Tensor):
             raise TypeError(f"For 'FillV2', 'value' must be a Tensor, got {type(value).__name__}")
         return P.broadcast_to(P.reshape(value, ()), tuple(dims))
+
+
+def nonzero(input, *, as_tuple=False):  # noqa: A002
+    """The positions of input's non-zero elements, int64 [count, ndim] in row-major order (as_tuple: one 1-D
+    Tensor per axis). The count sets the shape: a traced input's value in this call is read (as masked_select
+    does), and the positions carry no gradient."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"For 'nonzero', 'input' must be a Tensor, but got {type(input).__name__}")
+    if input.ndim == 0:
+        raise ValueError("For 'NonZero', the dimension of 'x' must be greater than or equal to 1, but got 0.")
+    known = input._value()
+    if known is None:
+        raise TypeError("nonzero: its output length is the number of non-zero values, which a traced graph (an "
+                        "exported graph, a loop body) does not know: pass a concrete Tensor")
+    pos = np.argwhere(np.asarray(known) != 0).astype(np.int64).reshape(-1, input.ndim)
+    if as_tuple:
+        return tuple(Tensor(np.ascontiguousarray(pos[:, a])) for a in range(input.ndim))
+    return Tensor(pos)
+
+
+def argwhere(input):  # noqa: A002
+    """ops.argwhere: nonzero's [count, ndim] positions."""
+    return nonzero(input)
