@@ -192,3 +192,24 @@ def test_nonzero_reads_a_traced_mask_in_graph_mode(on_real_server):
         np.testing.assert_array_equal(ms.grad(f)(a).asnumpy(), [[0., 1.], [1., 0.]])  # d sum / d the picked entries
     finally:
         context.set_context(mode=context.PYNATIVE_MODE)
+
+
+class _MemberIn(ms.nn.Cell):
+    def construct(self, x, seq):
+        return x in seq, x not in seq
+
+
+def test_tensor_in_a_list_of_tensors_as_mindspore_graph_mode(on_real_server):
+    # MindSpore 2.10 GRAPH_MODE (its venv): an element that is x, or a Tensor of x's shape equal everywhere
+    x, y = Tensor(np.ones([2, 2], np.int32)), Tensor(np.zeros([2, 2], np.int32))
+    half = Tensor(np.array([[1, 0], [1, 1]], np.int32))
+    cases = [((x, [x, y]), True), ((x, [Tensor(np.ones([2, 2], np.int32)), y]), True), ((x, [y]), False),
+             ((x, [half]), False), ((x, (y, x)), True), ((x, [Tensor(np.ones([3], np.int32))]), False),
+             ((Tensor(1), [1, 2]), False)]
+    context.set_context(mode=context.GRAPH_MODE)
+    try:
+        for args, want in cases:
+            got, got_not = _MemberIn()(*args)
+            assert bool(got) is want and bool(got_not) is (not want), args
+    finally:
+        context.set_context(mode=context.PYNATIVE_MODE)
