@@ -200,12 +200,13 @@ class _MemberIn(ms.nn.Cell):
 
 
 def test_tensor_in_a_list_of_tensors_as_mindspore_graph_mode(on_real_server):
-    # MindSpore 2.10 GRAPH_MODE (its venv): an element that is x, or a Tensor of x's shape equal everywhere
+    # MindSpore 2.10 GRAPH_MODE (its venv): an element that is x, or a Tensor of x's shape and dtype equal everywhere
     x, y = Tensor(np.ones([2, 2], np.int32)), Tensor(np.zeros([2, 2], np.int32))
     half = Tensor(np.array([[1, 0], [1, 1]], np.int32))
     cases = [((x, [x, y]), True), ((x, [Tensor(np.ones([2, 2], np.int32)), y]), True), ((x, [y]), False),
              ((x, [half]), False), ((x, (y, x)), True), ((x, [Tensor(np.ones([3], np.int32))]), False),
-             ((Tensor(1), [1, 2]), False)]
+             ((Tensor(1), [1, 2]), False), ((Tensor([1]), [Tensor(1)]), False),
+             ((Tensor(np.ones(2, np.int32)), [Tensor(np.ones(2, np.float32))]), False)]
     context.set_context(mode=context.GRAPH_MODE)
     try:
         for args, want in cases:

@@ -22,7 +22,7 @@ def member_in(x: Any, seq: Any) -> Any:
     for e in seq:
         if e is x:
             return True
-        if not isinstance(e, Tensor) or tuple(e.shape) != tuple(x.shape):
+        if not isinstance(e, Tensor) or tuple(e.shape) != tuple(x.shape) or e.dtype != x.dtype:
             continue
         same = late.ops.all(late.ops.equal(x, e))
         found = same if found is None else late.ops.logical_or(found, same)
