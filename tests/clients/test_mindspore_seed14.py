@@ -214,3 +214,20 @@ def test_tensor_in_a_list_of_tensors_as_mindspore_graph_mode(on_real_server):
             assert bool(got) is want and bool(got_not) is (not want), args
     finally:
         context.set_context(mode=context.PYNATIVE_MODE)
+
+
+def test_a_mutable_number_returned_as_it_is_has_gradient_one(on_real_server):
+    # MindSpore 2.10 GRAPH_MODE (its venv): d x / d x = 1 for a mutable() number the function returns as it is
+    # (it was 0 here, silently); through arithmetic MindSpore gives 0, as before
+    context.set_context(mode=context.GRAPH_MODE)
+    try:
+        g = ops.grad(lambda x: x, (0,))(ms.mutable(2))
+        assert g == 1 and isinstance(g, int)
+        assert ops.grad(lambda x: x, (0,))(ms.mutable(2.5)) == 1.0
+        assert ops.grad(lambda x: x * 3, (0,))(ms.mutable(2)) == 0
+        t = Tensor(np.ones(2, np.float32))
+        assert ops.grad(lambda x, t: (t * 2, x), (0,))(ms.mutable(2.0), t) == 1.0
+        value, g = ops.value_and_grad(lambda x: x, (0,))(ms.mutable(2.5))
+        assert value == 2.5 and isinstance(value, float) and g == 1.0
+    finally:
+        context.set_context(mode=context.PYNATIVE_MODE)
