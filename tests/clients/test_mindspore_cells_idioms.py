@@ -145,12 +145,12 @@ def test_upsample_linear_and_refusals(on_real_server):
     x3 = Tensor(np.array([[[1., 4., 2., 8., 5.]]], np.float32))
     close(nn.Upsample(mode="linear", size=7)(x3), [[[1.0, 2.714286, 3.428572, 2.0, 6.285714, 6.714286, 5.0]]])
     close(nn.Upsample(mode="linear", size=3, align_corners=True)(x3), [[[1.0, 2.0, 5.0]]])  # MindSpore 2.10
-    with pytest.raises(ValueError, match="recompute_scale_factor"):  # MindSpore 2.10 refuses it too
-        nn.Upsample(mode="linear", scale_factor=1.6)
+    up = nn.Upsample(mode="linear", scale_factor=1.6)  # MindSpore 2.10 refuses it when called, not before
+    with pytest.raises(ValueError, match="'scale_factor' option cannot currently be set with the mode = linear"):
+        up(x3)
     with pytest.raises(ValueError, match="divisible"):  # as MindSpore's adaptive_avg_pool1d
         nn.Upsample(mode="area", size=3)(x3)
-    with pytest.raises(NotImplementedError, match="'nearest'"):
-        nn.Upsample(size=3)
+    close(nn.Upsample(size=3)(x3), [[[1.0, 4.0, 8.0]]])  # 'nearest': rows floor(i * 5 / 3), MindSpore 2.10
 
 
 def test_bidense_matches_mindspore(on_real_server):

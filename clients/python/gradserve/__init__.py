@@ -58,8 +58,9 @@ from ._checkpoint import load_checkpoint, load_param_into_net, save_checkpoint  
 from ._model import Model  # noqa: E402  (train / eval / predict on the SDK's training path)
 
 from . import train  # noqa: E402  (mindspore.train)
+from . import device_context  # noqa: E402  (mindspore.device_context: backend settings, recorded)
 
-__all__ += ["save_checkpoint", "load_checkpoint", "load_param_into_net", "Model", "train"]
+__all__ += ["save_checkpoint", "load_checkpoint", "load_param_into_net", "Model", "train", "device_context"]
 
 from . import numpy  # noqa: E402  (mindspore.numpy, after the ops it is built from)
 

@@ -10,6 +10,7 @@ user function they call) is rewritten once (cached per code object: the CACHE_SI
    gradserve's or a library's, not a Cell) is rewritten the same way before it runs, so control flow in
    helpers (`self.f(x)`, `super().construct(x)`, module functions) is the engine's too;
 1b. item assignment: `x[i] = v` becomes `x = _gs_.setitem(x, i, v)` (see ops/_item_assign);
+1c. membership: `a in b` / `a not in b` become `_gs_.member_in(a, b)` / `member_not_in` (see _member_in);
 2. jumps: in each loop, `break` / `continue` / `return v` become flags (`_gs_brkN`, `_gs_cntN`, and
    `_gs_ret` / `_gs_rv` for a return), and the statements after a jump run under `if <no flag set>:`; a
    `while` also tests the break flag, a `for` leaves Python's loop once the flag is a known True, and
@@ -37,6 +38,7 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
+from ._member_in import member_in, member_not_in
 from .ops import _item_assign
 from ._branches import ControlFlowError, UNDEF, run_if, logic
 from ._late import late
@@ -216,6 +218,19 @@ class _Stores(ast.NodeTransformer):
     visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = _own_names
 
 
+# -- pass 1c: membership -----------------------------------------------------------------------------------
+class _Members(ast.NodeTransformer):
+    """`a in b` as `_gs_.member_in(a, b)` (`not in`: member_not_in): a Tensor in a list of Tensors as
+    MindSpore's graph mode compares them; anything else is Python's `in`."""
+
+    def visit_Compare(self, node: ast.Compare):
+        self.generic_visit(node)
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.In, ast.NotIn)):
+            helper = "member_in" if isinstance(node.ops[0], ast.In) else "member_not_in"
+            return ast.copy_location(_helper(helper, node.left, node.comparators[0]), node)
+        return node
+
+
 # -- pass 2: break / continue / return in loops -----------------------------------------------------------
 class _Jumps(ast.NodeTransformer):
     def __init__(self):
@@ -358,7 +373,7 @@ def _rewrite_function(f: types.FunctionType):
         return None
     ranges = _Ranges()
     fdef.body = _flatten([ranges.visit(s) for s in fdef.body])
-    fdef.body = [_Stores().visit(_Calls().visit(s)) for s in fdef.body]
+    fdef.body = [_Members().visit(_Stores().visit(_Calls().visit(s))) for s in fdef.body]
     jumps = _Jumps()
     fdef.body = _flatten([jumps.visit(s) for s in fdef.body])
     if jumps.returns:
@@ -419,6 +434,8 @@ class _Helpers:
     if_ = staticmethod(run_if)
     while_ = staticmethod(run_while)
     call = staticmethod(_call)
+    member_in = staticmethod(member_in)
+    member_not_in = staticmethod(member_not_in)
     and_ = staticmethod(logic.and_)
     or_ = staticmethod(logic.or_)
     not_ = staticmethod(logic.not_)

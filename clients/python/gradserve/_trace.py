@@ -153,7 +153,10 @@ def unflatten(tdef, leaves, *, as_list: bool = False):
         if d[0] == "pynum":  # a number once computed; inside a trace, the traced scalar
             leaf = next(it)
             data = getattr(leaf, "_data", None)
-            return leaf if data is None else _PYNUM[d[1]](np.asarray(data).item())
+            if data is None:  # still traced: marked, so that the enclosing program's output is a number too
+                setattr(leaf, "_py_number", d[1])
+                return leaf
+            return _PYNUM[d[1]](np.asarray(data).item())
         if d[0] in ("dict", "mdict"):  # an output's dict; an argument's mutable dict stays mutable
             return (dict if d[0] == "dict" else MutableDict)(zip(d[1], (build(s) for s in d[2])))
         if d[0] == "sparse":
@@ -590,6 +593,8 @@ def binary(op: str, a: Any, b: Any) -> Tensor:
         a, ta = Tensor(a), True
     if not tb and not _scalar(b):
         b, tb = Tensor(b), True
+    if not ta and not tb:  # ops.add(5, 6) / ops.less_equal(5, 6): a 0-d Tensor, as MindSpore 2.10 (Tensor(5): int64)
+        a, ta = Tensor(a), True
     if ta and tb:
         if a._dtype != b._dtype:
             check_implicit(a._dtype, b._dtype)
@@ -711,6 +716,8 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     try:
         with active(tr):
             out = late.explore(writes.run(lambda: late.loops(fn)(*inner)))
+            if arg_twins:  # a mutable() number returned as it is: its twin (d x / d x = 1, MindSpore 2.10's too)
+                out = _twins_out(out)
             outputs, tdef = tr.outputs_of(out)
             flat_avals = []
             for leaf in flatten_out(out)[0]:
@@ -729,6 +736,19 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     info.arg_twins = arg_twins
     info.written_args = [list(arg_inputs)[k] for k, _ in written]
     return info
+
+
+def _twins_out(out):
+    """out with each mutable() number that is itself an output (not a result of arithmetic on it, which
+    MindSpore 2.10 gives no gradient) replaced by its traced twin."""
+    if isinstance(out, (tuple, list)):
+        return type(out)(_twins_out(v) for v in out) if type(out) in (tuple, list) else out
+    twin = twin_of(out)
+    if twin is None:
+        return out
+    t = apply1("mul", twin, _scalar_tensor(1.0, "float32"))  # a node of its own, marked: it comes back a number
+    setattr(t, "_py_number", "float" if isinstance(out, float) else "int")
+    return t
 
 
 def _outer_input(tr: Trace, v: Tensor, name: str) -> Tensor:

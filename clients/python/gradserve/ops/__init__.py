@@ -117,3 +117,10 @@ from . import auto_generate  # noqa: E402,F401  (`ms.ops.auto_generate.<name>` w
 from .._late import late as _late  # noqa: E402
 
 _late.bind(ops=_sys.modules[__name__], sparse=_sparse_tensor)  # Tensor's (and sparse tensors') methods run these ops
+
+# seed 14 of MindSpore's suite: interpolate's seven modes, windows, zeta / xdivy, op classes its tests call
+from . import _interpolate, _windows, _zeta_xdivy, _prims_seed14  # noqa: E402
+
+for _topic in (_interpolate, _windows, _zeta_xdivy, _prims_seed14):
+    globals().update({k: getattr(_topic, k) for k in _topic.__all__})
+    __all__ += list(_topic.__all__)

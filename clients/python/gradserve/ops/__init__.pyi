@@ -43,6 +43,7 @@ from ._householder import Geqrf as Geqrf, Orgqr as Orgqr, Qr as Qr, geqrf as geq
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
 from ._index_ms import IndexAdd as IndexAdd, IndexFill as IndexFill, fill_diagonal as fill_diagonal, index_add as index_add, index_fill as index_fill
 from ._inplace import InplaceIndexAdd as InplaceIndexAdd
+from ._interpolate import interpolate as interpolate
 from ._lgamma import digamma as digamma, lgamma as lgamma, mvlgamma as mvlgamma, polygamma as polygamma
 from ._linalg_ms import addmm as addmm, addmv as addmv, baddbmm as baddbmm, bmm as bmm, cosine_similarity as cosine_similarity, diff as diff, dist as dist, hypot as hypot, inner as inner, kron as kron, logit as logit, mv as mv, outer as outer, tensor_dot as tensor_dot
 from ._loss_gaussian_nll import gaussian_nll_loss as gaussian_nll_loss
@@ -61,6 +62,7 @@ from ._ms_prims import Argmax as Argmax, Argmin as Argmin, LayerNorm as LayerNor
 from ._norms import LpNorm as LpNorm, Renorm as Renorm, renorm as renorm
 from ._pixel_shuffle import pixel_shuffle as pixel_shuffle, pixel_unshuffle as pixel_unshuffle
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, matmul as mm, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
+from ._prims_seed14 import CheckValid as CheckValid, FillV2 as FillV2, NLLLoss as NLLLoss, SparseSoftmaxCrossEntropyWithLogitsV2 as SparseSoftmaxCrossEntropyWithLogitsV2, argwhere as argwhere, nonzero as nonzero
 from ._products import CumProd as CumProd, Dense as Dense, Ger as Ger, cross as cross, cumprod as cumprod, ger as ger
 from ._random_draws import RandomPoisson as RandomPoisson, RandomShuffle as RandomShuffle, StandardLaplace as StandardLaplace, StandardNormal as StandardNormal, random_poisson as random_poisson, shuffle as shuffle, standard_laplace as standard_laplace, standard_normal as standard_normal
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, ReduceAll as ReduceAll, ReduceAny as ReduceAny, cummax as cummax, cummin as cummin, max as max, min as min, reduce_max as reduce_max, reduce_mean as reduce_mean, reduce_min as reduce_min, reduce_sum as reduce_sum, sort as sort, topk as topk
@@ -74,6 +76,8 @@ from ._sparse_tensor import SparseAddmm as SparseAddmm, SparseMatrixAdd as Spars
 from ._split import dsplit as dsplit, expand as expand, hsplit as hsplit, tensor_split as tensor_split, vsplit as vsplit
 from ._tensor_forms import MaskedSelect as MaskedSelect, copy as copy, cov as cov, isneginf as isneginf, isposinf as isposinf, logaddexp as logaddexp, logaddexp2 as logaddexp2, masked_select as masked_select, sgn as sgn
 from ._unique import Unique as Unique, UniqueWithPad as UniqueWithPad, unique as unique, unique_with_pad as unique_with_pad
+from ._windows import hamming_window as hamming_window, hann_window as hann_window
+from ._zeta_xdivy import Xdivy as Xdivy, xdivy as xdivy, zeta as zeta
 
 # what an op takes as an input: a Tensor (or Parameter), an array or a Python number
 _TensorLike: TypeAlias = Tensor | np.ndarray | float | int
@@ -368,7 +372,13 @@ __all__ = [
     'angle',
     'any',
     'arange',
+    'arccos',
+    'arccosh',
+    'arcsin',
+    'arcsinh',
+    'arctan',
     'arctan2',
+    'arctanh',
     'argmax',
     'argmin',
     'argsort',
@@ -915,6 +925,18 @@ __all__ = [
     'orgqr',
     'Orgqr',
     'pinv',
+    'interpolate',
+    'hamming_window',
+    'hann_window',
+    'zeta',
+    'xdivy',
+    'Xdivy',
+    'SparseSoftmaxCrossEntropyWithLogitsV2',
+    'NLLLoss',
+    'CheckValid',
+    'FillV2',
+    'nonzero',
+    'argwhere',
 ]
 
 class Acos(Primitive):
@@ -1981,6 +2003,12 @@ ReLU = Relu
 RealDiv = Div
 Select = Where
 TensorAdd = Add
+arccos = acos
+arccosh = acosh
+arcsin = asin
+arcsinh = asinh
+arctan = atan
+arctanh = atanh
 eq = equal
 ge = greater_equal
 gt = greater

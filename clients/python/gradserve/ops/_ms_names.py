@@ -34,7 +34,7 @@ __all__ = ["subtract", "divide", "isnan", "isinf",
            "kl_div", "KLDivLoss", "binary_cross_entropy", "BinaryCrossEntropy", "SigmoidCrossEntropyWithLogits"]
 # ops.functional only (MindSpore's F): see F_ONLY
 F_ONLY = ["tensor_add", "tensor_sub", "tensor_mul", "tensor_div", "partial", "scalar_cast", "is_sequence_value_unknown",
-          "is_sequence_shape_unknown", "switch"]
+          "is_sequence_shape_unknown", "switch", "scalar_uadd", "scalar_usub", "scalar_log", "scalar_pow"]
 
 
 # MindSpore's other spellings of ops that exist here under another name: one table, spelling -> the op's name
@@ -44,6 +44,8 @@ F_ONLY = ["tensor_add", "tensor_sub", "tensor_mul", "tensor_div", "partial", "sc
 ALIASES = {
     "gt": "greater", "ge": "greater_equal", "lt": "less", "le": "less_equal", "eq": "equal", "ne": "not_equal",
     "multiply": "mul", "negative": "neg", "mm": "matmul",
+    "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh",
+    "arctan2": "atan2",
 }
 F_ALIASES = {"tensor_add": "add", "tensor_sub": "sub", "tensor_mul": "mul", "tensor_div": "div"}  # F's only
 floor_divide = floor_div
@@ -281,6 +283,25 @@ def switch(cond, true_value, false_value):
         raise ValueError("The truth value of an array with more than one element is ambiguous. Use a.any() or "
                          f"a.all(): F.switch's condition has shape {list(cond.shape)}")
     return true_value if cond else false_value
+
+
+def scalar_uadd(x):
+    """F.scalar_uadd: +x of a Python number."""
+    return +x
+
+
+def scalar_usub(x):
+    return -x
+
+
+def scalar_log(x):
+    """F.scalar_log: the natural log of a Python number, a float (MindSpore 2.10: scalar_log(3) = 1.0986...)."""
+    return math.log(x)
+
+
+def scalar_pow(x, y):
+    """F.scalar_pow: x ** y of Python numbers (int ** int is an int, as MindSpore 2.10)."""
+    return x ** y
 
 
 def scalar_cast(input_x, input_t):

@@ -15,16 +15,19 @@ from ._extra import P
 __all__ = ["ResizeBilinearV2"]
 
 
-def linear_weights(n_in: int, n_out: int, align_corners: bool, half_pixel: bool = True) -> np.ndarray:
-    """[n_out, n_in]: out[i] = (1 - t) in[i0] + t in[i1] at source coordinate src(i)."""
+def linear_weights(n_in: int, n_out: int, align_corners: bool, half_pixel: bool = True,
+                   scale: float | None = None) -> np.ndarray:
+    """[n_out, n_in]: out[i] = (1 - t) in[i0] + t in[i1] at source coordinate src(i); `scale` (in / out when
+    None) is the step of the half-pixel and plain rules (interpolate's 1 / scale_factor)."""
+    scale = n_in / n_out if scale is None else scale
     w = np.zeros((n_out, n_in), np.float64)
     for i in range(n_out):
         if align_corners:
             src = i * (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
         elif half_pixel:
-            src = max((i + 0.5) * n_in / n_out - 0.5, 0.0)
+            src = max((i + 0.5) * scale - 0.5, 0.0)
         else:
-            src = i * n_in / n_out
+            src = i * scale
         i0 = min(int(math.floor(src)), n_in - 1)
         i1 = min(i0 + 1, n_in - 1)
         t = src - i0
@@ -34,15 +37,16 @@ def linear_weights(n_in: int, n_out: int, align_corners: bool, half_pixel: bool 
 
 
 def resize_axis(x, axis: int, w: np.ndarray):
-    """x with its axis (-1 or -2) of size in replaced by w [out, in] applied along it. A float x only (as
+    """x with its axis (negative) of size in replaced by w [out, in] applied along it. A float x only (as
     MindSpore 2.10's kernels): an integer dtype would truncate the fractional weights."""
     if x._dtype not in ("float16", "float32", "float64"):
         raise TypeError(f"linear / area resize: the input must be float16, float32 or float64, got {x._dtype}")
     wt = Tensor(np.ascontiguousarray(w.T).astype(x._dtype))
     if axis == -1:
         return P.matmul(x, wt)
-    perm = tuple(range(x.ndim - 2)) + (x.ndim - 1, x.ndim - 2)
-    return P.transpose(P.matmul(P.transpose(x, perm), wt), perm)
+    perm = list(range(x.ndim))
+    perm[axis], perm[-1] = perm[-1], perm[axis]
+    return P.transpose(P.matmul(P.transpose(x, tuple(perm)), wt), tuple(perm))
 
 
 class ResizeBilinearV2:

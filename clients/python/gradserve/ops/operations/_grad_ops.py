@@ -9,7 +9,7 @@ from .._extra import P
 from ._missing import module_getattr
 
 __all__ = ["SoftplusGrad", "DropoutGrad", "ReLU6Grad", "EluGrad", "InvGrad", "AtanGrad", "AsinGrad", "ACosGrad",
-           "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad", "SqrtGrad"]
+           "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad", "SqrtGrad", "LayerNormGrad", "PReLUGrad"]
 
 
 class SoftplusGrad:
@@ -170,3 +170,40 @@ class SqrtGrad:
 
     def __call__(self, y, dy):
         return P.div(dy, P.mul(y, 2.0))
+
+
+class LayerNormGrad:
+    """LayerNormGrad(begin_norm_axis=1, begin_params_axis=1)(x, dy, variance, mean, gamma) -> (dx, dgamma, dbeta)
+    of y = (x - mean) / sqrt(variance + 1e-12) * gamma + beta, with MindSpore's saved mean / variance (kept
+    dims over the normalised axes): xhat = (x - mean) rstd, g = dy gamma, dx = rstd (g - mean(g) - xhat
+    mean(g xhat)) over the normalised axes, dgamma / dbeta the sums of dy xhat / dy over the axes before
+    begin_params_axis."""
+
+    def __init__(self, begin_norm_axis: int = 1, begin_params_axis: int = 1):
+        self.begin_norm_axis, self.begin_params_axis = int(begin_norm_axis), int(begin_params_axis)
+
+    def __call__(self, x, dy, variance, mean, gamma):
+        nd = x.ndim
+        norm = tuple(range(self.begin_norm_axis % nd, nd))
+        batch = tuple(range(self.begin_params_axis % nd))
+        rstd = P.rsqrt(P.add(variance, 1e-12))
+        xhat = P.mul(P.sub(x, mean), rstd)
+        g = P.mul(dy, gamma)
+        dx = P.mul(rstd, P.sub(P.sub(g, P.mean(g, norm, True)), P.mul(xhat, P.mean(P.mul(g, xhat), norm, True))))
+        return dx, P.sum(P.mul(dy, xhat), batch), P.sum(dy, batch)
+
+
+class PReLUGrad:
+    """PReLUGrad()(dy, x, weight) -> (dx, dweight) of y = x where x > 0, else weight x (weight along axis 1,
+    or one weight for all): dx = dy or weight dy; dweight = the sum of x dy where x <= 0 over every axis but 1."""
+
+    def __call__(self, dy, x, weight):
+        w = weight
+        if x.ndim >= 2:
+            w = P.reshape(weight, (-1,) + (1,) * (x.ndim - 2))
+        pos = P.greater(x, 0.0)
+        dx = P.where(pos, dy, P.mul(dy, w))
+        contrib = P.where(pos, P.zeros_like(x), P.mul(x, dy))
+        if int(weight.size) == 1:
+            return dx, P.reshape(P.sum(contrib), tuple(weight.shape))
+        return dx, P.sum(contrib, tuple(a for a in range(x.ndim) if a != 1))
