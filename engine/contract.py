@@ -143,7 +143,8 @@ def _product_sum(em: "Emitter", x: Var, red: tuple, made: dict, uses: dict, alia
 def _outer(e: Eqn) -> tuple[list[Eqn], Var] | None:
     """A mul that is an outer product, one operand spanning the leading axes of the output and the
     other the trailing ones, with a short trailing run (L1's (32, 32, 1) * (16,): NumPy loops 1024
-    times over 16 elements, ~12 us), as a (M, 1) @ (1, N) product (~4 us). BLAS writes each element as
+    times over 16 elements, ~12 us), as a (M, 1) @ (1, N) product (~4 us through np.dot: np.matmul computes
+    K = 1 in its own loop, ~18 us, so split_gemm sends it to np.dot). BLAS writes each element as
     0 + a * b, so a -0.0 product comes out +0.0; every other value is the same."""
     out = e.outputs[0]
     shape, n = tuple(out.shape), out.aval.ndim

@@ -194,8 +194,10 @@ def kernel_for(a_shape: tuple, b_shape: tuple, a_dtype, b_dtype):
         return matmul
     a_dtype, b_dtype = np.dtype(a_dtype), np.dtype(b_dtype)
     if len(a_shape) == 2 and len(b_shape) == 2 and a_dtype in _DOT_DTYPES and b_dtype == a_dtype:
-        # a large output: matmul picks np.matmul per call where the operands let BLAS run (see DOT_MAX_BYTES)
-        return np.dot if a_shape[0] * b_shape[1] * a_dtype.itemsize < DOT_MAX_BYTES else matmul
+        # a large output: matmul picks np.matmul per call where the operands let BLAS run (see DOT_MAX_BYTES);
+        # a column times a row never (_matmul_blas)
+        small = a_shape[0] * b_shape[1] * a_dtype.itemsize < DOT_MAX_BYTES
+        return np.dot if small or a_shape[1] == 1 else matmul
     return np.matmul
 
 
@@ -297,9 +299,12 @@ def _matmul_blas(a, b, out) -> bool:
     """Whether np.matmul should take this product of two real matrices rather than np.dot: an output of
     DOT_MAX_BYTES or more, none given or a C-contiguous one, and operands np.matmul hands to BLAS as they are
     (NumPy's is_blasable2d, either way round); np.dot copies other operands and then calls BLAS, where
-    np.matmul would loop without BLAS (slower, other bits)."""
+    np.matmul would loop without BLAS (slower, other bits). A column times a row (K = 1) stays with np.dot:
+    np.matmul computes it in its own loop whatever the strides (~18 us against np.dot's ~4 us for L1's
+    (1024, 1) @ (1, 16), a 64 KiB output; the same bits, 0 + a * b per element)."""
     size = a.dtype.itemsize
-    if a.shape[0] * b.shape[1] * size < DOT_MAX_BYTES or not (out is None or out.flags.c_contiguous):
+    if a.shape[0] * b.shape[1] * size < DOT_MAX_BYTES or a.shape[1] == 1 \
+            or not (out is None or out.flags.c_contiguous):
         return False
     return _blasable(a) and _blasable(b)
 

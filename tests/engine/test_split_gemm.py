@@ -338,7 +338,7 @@ def test_large_outputs_take_np_matmul_bit_for_bit_as_np_dot(dtype, monkeypatch):
     real = np.dot
     monkeypatch.setattr(split_gemm.np, "dot", lambda *a: dots.append(a) or real(*a))
     with threadpool_limits(1, user_api="blas"):
-        for m, k, n in ((256, 784, 512), (1, 300, 20000), (20000, 300, 1), (130, 7, 130), (256, 1, 512)):
+        for m, k, n in ((256, 784, 512), (1, 300, 20000), (20000, 300, 1), (130, 7, 130), (256, 2, 512)):
             for ta in (False, True):
                 for tb in (False, True):
                     a = _rand(rng, (k, m), dtype).T if ta else _rand(rng, (m, k), dtype)
@@ -356,6 +356,35 @@ def test_large_outputs_take_np_matmul_bit_for_bit_as_np_dot(dtype, monkeypatch):
         assert len(dots) == 1
         assert split_gemm.kernel_for((300, 8), (8, 300), dtype, dtype) is split_gemm.matmul
         assert split_gemm.kernel_for((60, 8), (8, 60), dtype, dtype) is split_gemm.np.dot  # (the wrapper above)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_column_times_a_row_takes_np_dot_at_any_output_size(dtype, monkeypatch):
+    """K = 1 (engine/contract.py's outer products: L1's (1024, 1) @ (1, 16)): np.matmul computes a column times
+    a row in its own loop, not BLAS (~18 us against np.dot's ~4 us there), so it goes to np.dot at any output
+    size, with the same bits as np.matmul and the product (+0.0 for a -0.0 product: 0 + a * b in both), also for
+    transposed views, zeros, infinities, NaNs and subnormals."""
+    rng = np.random.default_rng(13)
+    dots = []
+    real = np.dot
+    monkeypatch.setattr(split_gemm.np, "dot", lambda *a: dots.append(a) or real(*a))
+    with threadpool_limits(1, user_api="blas"), np.errstate(invalid="ignore"):
+        for m, n in ((1024, 16), (256, 512), (3, 5)):
+            for ta in (False, True):
+                for tb in (False, True):
+                    a = _rand(rng, (1, m), dtype).T if ta else _rand(rng, (m, 1), dtype)
+                    b = _rand(rng, (n, 1), dtype).T if tb else _rand(rng, (1, n), dtype)
+                    a[::7], a[1::7], a[2::7], a[3::7], a[4::7] = -0.0, 0.0, np.inf, np.nan, 1e-40
+                    b[0, ::3] = -0.0
+                    ref = np.matmul(a, b)
+                    assert np.array_equal(ref, a * b, equal_nan=True)
+                    dots.clear()
+                    out = np.empty((m, n), dtype)
+                    assert split_gemm.matmul(a, b, out) is out
+                    assert out.tobytes() == ref.tobytes(), (m, n, ta, tb)
+                    assert split_gemm.matmul(a, b).tobytes() == ref.tobytes(), (m, n, ta, tb)
+                    assert len(dots) == 2, (m, n, ta, tb)
+        assert split_gemm.kernel_for((1024, 1), (1, 16), dtype, dtype) is split_gemm.np.dot  # (the plan's binding)
 
 
 def test_two_matrix_products_take_np_dot(monkeypatch):
