@@ -3,8 +3,8 @@
 Routers: graphs (/v1/graphs), jobs (/v1/eval, /v1/grad, /v1/jvp, /v1/vjp, /v1/jacobian,
 /v1/hessian, /v1/hvp), devices (/v1/devices), health (/v2/health/*), metrics (/metrics).
 Job bodies are JSON, or the binary tensor extension (JSON header + raw tensors, header
-length in `Inference-Header-Content-Length`); they are read by hand (size-limited, no
-JSON float parsing for binary tensors) and validated with the pydantic models in
+length in `Inference-Header-Content-Length`); they are read by hand (size-limited, decompressed per
+Content-Encoding as every route's body is: service.http_body; no JSON float parsing for binary tensors) and validated with the pydantic models in
 service.models, which also document them in the OpenAPI schema.
 """
 from __future__ import annotations
