@@ -20,7 +20,8 @@ from fastapi.responses import JSONResponse
 
 from . import client_shm, codec, out_memfd
 from .jobs import request_client
-from .errors import InvalidRequest, ServiceError, http_status
+from .errors import InvalidRequest, PayloadTooLarge, ServiceError, http_status
+from .http_body import read_body
 
 MAX_BODY = 64 * 1024
 
@@ -38,11 +39,10 @@ def _answer(call) -> JSONResponse:
 
 
 async def _body(request: Request) -> bytes:
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            raise InvalidRequest(f"the body is above {MAX_BODY} bytes")
+    try:
+        body = await read_body(request, MAX_BODY)  # (as sent: decompressed, as every route's body)
+    except PayloadTooLarge:
+        raise InvalidRequest(f"the body is above {MAX_BODY} bytes") from None
     return body or b"{}"
 
 

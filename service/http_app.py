@@ -3,8 +3,8 @@
 Routers: graphs (/v1/graphs), jobs (/v1/eval, /v1/grad, /v1/jvp, /v1/vjp, /v1/jacobian,
 /v1/hessian, /v1/hvp), devices (/v1/devices), health (/v2/health/*), metrics (/metrics).
 Job bodies are JSON, or the binary tensor extension (JSON header + raw tensors, header
-length in `Inference-Header-Content-Length`); they are read by hand (size-limited, no
-JSON float parsing for binary tensors) and validated with the pydantic models in
+length in `Inference-Header-Content-Length`); they are read by hand (size-limited, decompressed per
+Content-Encoding as every route's body is: service.http_body; no JSON float parsing for binary tensors) and validated with the pydantic models in
 service.models, which also document them in the OpenAPI schema.
 """
 from __future__ import annotations
@@ -13,7 +13,6 @@ import asyncio
 import gc
 import logging
 import time
-import zlib
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -28,12 +27,13 @@ from starlette.requests import ClientDisconnect
 from .api_keys import key_ok
 from . import client_shm, client_shm_http, codec, docs_assets, examples, head_memo, models, onnx_graphs, shm, timeline
 from .client_identity import FORWARDED_FOR
+from .http_body import inflated, read_body, read_raw, too_large, within
 from .core import Core, JobRequest
 from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, request_client, offload, request_id, validate, validation_error
-from .errors import (Internal, InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout, ServiceError, Unauthorized,
+from .errors import (Internal, InvalidRequest, Overloaded, RequestTimeout, ServiceError, Unauthorized,
                      http_status)
 from .settings import Settings
-from .ticker import TimeLimit, ticker
+from .ticker import ticker
 
 log = logging.getLogger("gradserve.http")
 
@@ -50,16 +50,12 @@ def error_response(err: ServiceError, rid: str | None = None, body: dict | None 
     return JSONResponse(err.to_dict() if body is None else body, status_code=http_status(err.code), headers=headers)
 
 
-def _too_large(limit: int, n: int | None = None) -> PayloadTooLarge:
-    what = f"request body of {n} bytes" if n is not None else "request body"
-    return PayloadTooLarge(f"{what} is above the limit max_body_bytes={limit}", limit="max_body_bytes", value=limit)
-
-
 _HL = codec.HEADER_LENGTH.lower().encode()
 _RID = REQUEST_ID.encode()
 _XFF = FORWARDED_FOR.encode()
+_CE = b"content-encoding"
 _JOB_HEADERS = frozenset((b"content-length", _HL, _RID, b"expect", b"authorization", _XFF,
-                          b"transfer-encoding"))  # (the lean path takes no chunked body: service.lean_http)
+                          b"transfer-encoding", _CE))  # (the lean path takes no chunked body: service.lean_http)
 
 
 def job_headers(raw: list) -> dict[bytes, str]:
@@ -73,24 +69,13 @@ def job_headers(raw: list) -> dict[bytes, str]:
             out[k] = v.decode("latin-1")
         elif k == _XFF:  # (every X-Forwarded-For line: a proxy may add its own after the client's)
             out[k] += "," + v.decode("latin-1")
-        elif k == _HL and k in out:
+        elif (k == _HL or k == _CE) and k in out:  # (Content-Encoding repeated: codings applied in turn)
             out[k] += ", " + v.decode("latin-1")
     return out
 
 
 def unauthorized() -> Unauthorized:
     return Unauthorized("missing or wrong API key: send Authorization: Bearer <key>")
-
-
-async def within(coro, timeout_s: float):
-    """A body read bounded in time: a slow (or silent, after Expect: 100-continue) upload gets 408 and
-    frees what it holds instead of holding it for good."""
-    try:
-        async with TimeLimit(timeout_s):  # asyncio.timeout's semantics on one shared timer (service.ticker)
-            return await coro
-    except TimeoutError:
-        raise RequestTimeout(f"the request body did not arrive within body_timeout_s={timeout_s:g}",
-                             limit="body_timeout_s", value=timeout_s) from None
 
 
 async def discard_body(request: Request, limit: int) -> None:
@@ -100,55 +85,6 @@ async def discard_body(request: Request, limit: int) -> None:
         n += len(chunk)
         if n > limit:
             return
-
-
-async def read_body(request: Request, limit: int, cl: str | None = None) -> bytes:
-    """The whole body, at most `limit` bytes (`cl`: its Content-Length when the caller has read it)."""
-    if cl is None:
-        cl = request.headers.get("content-length")
-    if cl is not None and cl.isdigit() and int(cl) > limit:
-        raise _too_large(limit, int(cl))
-    receive = request.receive
-    chunks, n = [], 0
-    while True:  # receive() itself, not request.stream(): no async generator per request
-        msg = await receive()
-        if msg["type"] == "http.disconnect":
-            raise ClientDisconnect()
-        chunk = msg.get("body", b"")
-        if chunk:
-            n += len(chunk)
-            if n > limit:
-                raise _too_large(limit)
-            chunks.append(chunk)
-        if not msg.get("more_body", False):
-            break
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
-
-
-def decompressed(body: bytes, encoding: str | None, limit: int) -> bytes:
-    """A body as sent with Content-Encoding gzip or deflate (tritonclient's request_compression_algorithm),
-    decompressed to at most `limit` bytes: a few KiB that inflate past max_body_bytes are a 413, never held."""
-    codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip().lower() not in ("", "identity")]
-    if not codings:
-        return body
-    if len(codings) > 1 or codings[0] not in ("gzip", "x-gzip", "deflate"):
-        raise InvalidRequest(f"Content-Encoding {encoding!r} is not supported: send gzip, deflate or none",
-                             path="Content-Encoding")
-    out, rest = bytearray(), body
-    while True:  # stream after stream: gzip members one after another are one body (RFC 1952)
-        d = zlib.decompressobj(wbits=47)  # (gzip or zlib's, as the header says: deflate is zlib-wrapped in HTTP)
-        try:
-            out += d.decompress(rest, limit + 1 - len(out))  # (never 0, which would mean no limit)
-        except zlib.error as e:
-            raise InvalidRequest(f"the body is not valid {codings[0]} data ({e})", path="Content-Encoding") from None
-        if len(out) > limit or d.unconsumed_tail:
-            raise PayloadTooLarge(f"the {codings[0]} body decompresses past the limit max_body_bytes={limit}",
-                                  limit="max_body_bytes", value=limit)
-        if not d.eof:
-            raise InvalidRequest(f"the {codings[0]} body is truncated", path="Content-Encoding")
-        rest = d.unused_data
-        if not rest:
-            return bytes(out)
 
 
 async def read_job_body(request: Request, limit: int, shm_min: int, buffers: shm.BufferPool, cl: str | None,
@@ -161,12 +97,12 @@ async def read_job_body(request: Request, limit: int, shm_min: int, buffers: shm
     `buffers` once the job is over.
     """
     if cl is None or not cl.isdigit():  # chunked: no size to preallocate
-        return await read_body(request, limit, ""), None  # ("": no Content-Length to look up again)
+        return await read_raw(request, limit, ""), None  # ("": no Content-Length to look up again)
     n = int(cl)
     if n > limit:
-        raise _too_large(limit, n)
+        raise too_large(limit, n)
     if n <= BIG // 16:  # small: one or two chunks, nothing to gain
-        return await read_body(request, limit, cl), None
+        return await read_raw(request, limit, cl), None
     buf = None
     if hl is not None and hl.isdigit() and int(hl) <= n and n - int(hl) >= max(1, shm_min):
         pad = -int(hl) % 64
@@ -581,8 +517,11 @@ def _job_runner(ctx: AppContext, kind: str):
                 if heads.get(b"expect", "").lower() != "100-continue":
                     await src.discard(settings)
                 raise
-            hl = heads.get(_HL)
-            body, buf = await src.read(settings, buffers, heads.get(b"content-length"), hl)
+            hl, coding = heads.get(_HL), heads.get(_CE)
+            # compressed: the header length counts decompressed bytes, so no shared-memory placement by it
+            body, buf = await src.read(settings, buffers, heads.get(b"content-length"), None if coding else hl)
+            if coding is not None:  # (as every route reads a body: service.http_body)
+                body = await inflated(body, coding, settings.max_body_bytes)
             t_read = time.perf_counter()
             timeline.stamp("srv.read")
             if len(body) > BIG:
@@ -696,7 +635,7 @@ def _graph_routes(ctx: AppContext) -> APIRouter:
                      "application/json": {"schema": {"$ref": "#/components/schemas/RegisterRequest"},
                                           "examples": examples.examples("register")}}}})
     async def register_graph(request: Request):
-        body = await within(read_body(request, settings.max_body_bytes), settings.body_timeout_s)
+        body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s)
         head, strict = codec.loads(body)
         try:
             m = models.RegisterRequest.model_validate(head)
@@ -802,7 +741,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         app.include_router(r)
     # POST /v1/graphs with application/onnx, ahead of the JSON route; bodies read within the same timeout
     onnx_graphs.mount(app, core, settings, ctx.auth,
-                      lambda request, limit: within(read_body(request, limit), settings.body_timeout_s))
+                      lambda request, limit: read_body(request, limit, settings.body_timeout_s))
     app.direct, app.keys = direct, ctx.keys  # the job routes skip FastAPI's request handling
     app.state.job_runners = ctx.runners  # (service.lean_http serves them straight from the HTTP parser)
     app.openapi = _openapi(app, ctx.keys)

@@ -19,7 +19,8 @@ from starlette.requests import ClientDisconnect
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
 from . import timeline
-from .http_app import PartsResponse, internal_error, job_headers, within
+from .http_app import PartsResponse, internal_error, job_headers
+from .http_body import within
 from .jobs import REQUEST_ID
 from .ticker import Later
 

@@ -27,7 +27,8 @@ from .api_keys import key_ok
 from . import client_shm, codec, model_stats
 from .core import Core
 from .errors import InvalidRequest, NotFound, Overloaded, ServiceError, Unauthorized, http_status
-from .http_app import BIG, AsgiBody, ClientGone, decompressed, discard_body, read_body, run_watching
+from .http_app import BIG, AsgiBody, ClientGone, discard_body, run_watching
+from .http_body import read_body
 from .jobs import request_client
 from .repository import Model, ModelRepository, check_inputs
 from .settings import Settings
@@ -292,19 +293,16 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
                 if request.headers.get("expect", "").lower() != "100-continue":
                     await discard_body(request, settings.max_body_bytes)
                 raise
-            body = await read_body(request, settings.max_body_bytes)
+            body = await read_body(request, settings.max_body_bytes)  # (decompressed: its header length counts these)
             # repeated, it is one list (RFC 9110 5.3), never a number: the first or the last is what a proxy in
             # front may have read otherwise
             hl = ", ".join(request.headers.getlist(codec.HEADER_LENGTH)) or None
-            coding = ", ".join(request.headers.getlist("content-encoding")) or None
             def decode():
-                plain = decompressed(body, coding, settings.max_body_bytes)  # (its header length counts these)
-                head, reader, _ = codec.split_body(plain, hl)
+                head, reader, _ = codec.split_body(body, hl)
                 reader.regions = io
                 return (*decode_infer(head, reader, settings), timeout_s(head))
-            # large bodies (or compressed ones: they may inflate) are parsed off the event loop (as /v1 does)
-            tensors, wanted, binary, rid, timeout = await asyncio.to_thread(decode) if len(body) > BIG or coding \
-                else decode()
+            # large bodies are parsed off the event loop (as /v1 does)
+            tensors, wanted, binary, rid, timeout = await asyncio.to_thread(decode) if len(body) > BIG else decode()
             req = model.job(check_inputs(model, tensors), core)
             check_outputs(model, wanted)  # (after the inputs: a request wrong in both hears of its inputs)
             req.client = client

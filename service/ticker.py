@@ -91,7 +91,7 @@ class Later:
 
 class TimeLimit:
     """`async with TimeLimit(s):` as asyncio.timeout(s), on the shared ticker; `expired` says whether it
-    cancelled the block (the caller raises its own error: see service.http_app.within)."""
+    cancelled the block (the caller raises its own error: see service.http_body.within)."""
 
     __slots__ = ("delay_s", "task", "ticker", "key", "cancelling", "expired")
 

@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse, Response
 from . import codec
 from .core import Core
 from .errors import InvalidRequest, ServiceError, http_status
-from .http_app import read_body
+from .http_body import read_body
 from .jobs import request_client
 from .oip_http import key_checker
 from .repository import Model, ModelRepository

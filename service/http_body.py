@@ -1,0 +1,104 @@
+"""The request body as sent: read within max_body_bytes, then decompressed per its Content-Encoding.
+
+Every HTTP route that reads a body reads it here (`read_body`), or, on the job path, reads the raw bytes
+its own way and hands them to `inflated` with the request's Content-Encoding (service.http_app._job_runner,
+for both the ASGI route and the lean path): one decompression, one limit. gzip and deflate (zlib-wrapped,
+as HTTP's deflate is) are read, as requests / httpx users and tritonclient's request_compression_algorithm
+send them; a body that inflates past the limit is a 413 (never held whole), a broken or unknown coding a 400
+naming what to send. A binary-extension header length counts decompressed bytes.
+"""
+from __future__ import annotations
+
+import asyncio
+import zlib
+
+from starlette.requests import ClientDisconnect, Request
+
+from .errors import InvalidRequest, PayloadTooLarge, RequestTimeout
+from .ticker import TimeLimit
+
+
+async def within(coro, timeout_s: float):
+    """A body read bounded in time: a slow (or silent, after Expect: 100-continue) upload gets 408 and
+    frees what it holds instead of holding it for good."""
+    try:
+        async with TimeLimit(timeout_s):  # asyncio.timeout's semantics on one shared timer (service.ticker)
+            return await coro
+    except TimeoutError:
+        raise RequestTimeout(f"the request body did not arrive within body_timeout_s={timeout_s:g}",
+                             limit="body_timeout_s", value=timeout_s) from None
+
+
+def too_large(limit: int, n: int | None = None) -> PayloadTooLarge:
+    what = f"request body of {n} bytes" if n is not None else "request body"
+    return PayloadTooLarge(f"{what} is above the limit max_body_bytes={limit}", limit="max_body_bytes", value=limit)
+
+
+def content_coding(request: Request) -> str | None:
+    """The request's Content-Encoding, repeated lines as one list (RFC 9110 5.3), or None."""
+    return ", ".join(request.headers.getlist("content-encoding")) or None
+
+
+async def read_raw(request: Request, limit: int, cl: str | None = None) -> bytes:
+    """The whole body as it came over the wire, at most `limit` bytes (`cl`: its Content-Length when the
+    caller has read it)."""
+    if cl is None:
+        cl = request.headers.get("content-length")
+    if cl is not None and cl.isdigit() and int(cl) > limit:
+        raise too_large(limit, int(cl))
+    receive = request.receive
+    chunks, n = [], 0
+    while True:  # receive() itself, not request.stream(): no async generator per request
+        msg = await receive()
+        if msg["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = msg.get("body", b"")
+        if chunk:
+            n += len(chunk)
+            if n > limit:
+                raise too_large(limit)
+            chunks.append(chunk)
+        if not msg.get("more_body", False):
+            break
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def read_body(request: Request, limit: int, timeout_s: float | None = None) -> bytes:
+    """The body as sent: read within `limit` bytes (and `timeout_s`, if given: the upload's time, not the
+    decompression's), decompressed within `limit` bytes."""
+    raw = read_raw(request, limit)
+    return await inflated(await (raw if timeout_s is None else within(raw, timeout_s)), content_coding(request), limit)
+
+
+async def inflated(body, coding: str | None, limit: int):
+    """`body` decompressed per `coding` (a Content-Encoding value; None: as it is). Off the event loop: a few
+    KiB may inflate to `limit` bytes."""
+    if coding is None:
+        return body
+    return await asyncio.to_thread(decompressed, body, coding, limit)
+
+
+def decompressed(body, encoding: str | None, limit: int) -> bytes:
+    """A body sent with Content-Encoding gzip or deflate, decompressed to at most `limit` bytes: a few KiB that
+    inflate past max_body_bytes are a 413, never held."""
+    codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip().lower() not in ("", "identity")]
+    if not codings:
+        return body
+    if len(codings) > 1 or codings[0] not in ("gzip", "x-gzip", "deflate"):
+        raise InvalidRequest(f"Content-Encoding {encoding!r} is not supported: send gzip, deflate or none",
+                             path="Content-Encoding")
+    out, rest = bytearray(), body
+    while True:  # stream after stream: gzip members one after another are one body (RFC 1952)
+        d = zlib.decompressobj(wbits=47)  # (gzip or zlib's, as the header says: deflate is zlib-wrapped in HTTP)
+        try:
+            out += d.decompress(rest, limit + 1 - len(out))  # (never 0, which would mean no limit)
+        except zlib.error as e:
+            raise InvalidRequest(f"the body is not valid {codings[0]} data ({e})", path="Content-Encoding") from None
+        if len(out) > limit or d.unconsumed_tail:
+            raise PayloadTooLarge(f"the {codings[0]} body decompresses past the limit max_body_bytes={limit}",
+                                  limit="max_body_bytes", value=limit)
+        if not d.eof:
+            raise InvalidRequest(f"the {codings[0]} body is truncated", path="Content-Encoding")
+        rest = d.unused_data
+        if not rest:
+            return bytes(out)
