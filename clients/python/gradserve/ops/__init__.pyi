@@ -254,6 +254,7 @@ __all__ = [
     'Mul',
     'MultitypeFuncGraph',
     'Neg',
+    'Nextafter',
     'NotEqual',
     'OneHot',
     'Ones',
@@ -606,6 +607,7 @@ __all__ = [
     'ne',
     'neg',
     'negative',
+    'nextafter',
     'norm',
     'not_equal',
     'numel',
@@ -1373,6 +1375,12 @@ class Neg(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
+class Nextafter(Primitive):
+    """the floating-point value next to a in the direction of b, elementwise with NumPy broadcasting (C nextafter, numpy.nextafter); derivative 1 w.r.t. a, 0 w.r.t. b"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
 class NotEqual(Primitive):
     """elementwise comparison not_equal (bool output, not differentiable)"""
     def __init__(self) -> None: ...
@@ -1861,6 +1869,10 @@ def minimum(*inputs: _TensorLike) -> Tensor:
 
 def neg(*inputs: _TensorLike) -> Tensor:
     """elementwise neg"""
+
+
+def nextafter(*inputs: _TensorLike) -> Tensor:
+    """the floating-point value next to a in the direction of b, elementwise with NumPy broadcasting (C nextafter, numpy.nextafter); derivative 1 w.r.t. a, 0 w.r.t. b"""
 
 
 def not_equal(*inputs: _TensorLike) -> Tensor:

@@ -14,7 +14,8 @@ __all__: list[str] = []
 _SAME = ("hardshrink", "erfc", "log2", "log10", "i0", "deg2rad", "rad2deg", "inv", "invert", "ravel",
          "is_floating_point", "diag", "logical_xor", "igamma", "igammac", "gather_nd", "mm", "isclose", "cummax",
          "cummin", "index_fill", "renorm", "svd", "cholesky", "cholesky_inverse", "cholesky_solve", "inverse",
-         "sinc", "frac", "fmax", "fmin", "heaviside", "eigvals", "diagonal_scatter", "searchsorted", "nan_to_num")
+         "sinc", "frac", "fmax", "fmin", "heaviside", "eigvals", "diagonal_scatter", "searchsorted", "nan_to_num",
+         "nextafter")
 
 
 def _op_method(name: str):

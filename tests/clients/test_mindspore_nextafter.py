@@ -1,0 +1,24 @@
+"""ops.nextafter / ops.NextAfter / Tensor.nextafter: NumPy's nextafter values; MindSpore 2.10's gradient (1 w.r.t.
+input, 0 w.r.t. other) and its TypeErrors (float32 / float64 only, one dtype)."""
+import numpy as np
+import pytest
+
+from gradserve import Tensor, jit, ops
+
+
+def test_nextafter_values_gradient_and_dtypes(on_real_server):
+    x = np.array([0.0, 1.0, -2.0, 3.0], np.float32)
+    y = np.array([[0.1, 0.0, -3.0, 3.0]], np.float32)   # broadcast over a row; x == y gives y
+    got = ops.nextafter(Tensor(x), Tensor(y)).asnumpy()
+    assert got.dtype == np.float32 and got.tobytes() == np.nextafter(x, y).tobytes()   # bit for bit
+    assert got[0, 0] == np.float32(1.401298464324817e-45)   # the smallest subnormal, as MindSpore prints it
+    x64 = Tensor(np.array([1.0]))
+    assert ops.NextAfter()(x64, Tensor(np.array([2.0]))).asnumpy().tolist() == [1.0000000000000002]
+    assert jit(lambda a, b: a.nextafter(b))(Tensor(x), Tensor(y)).asnumpy().tobytes() == got.tobytes()
+    w = Tensor(np.array([1.0, 2.0, 3.0, 4.0], np.float32))
+    gx, gy = ops.grad(lambda a, b: ops.nextafter(a, b) * w, (0, 1))(Tensor(x), Tensor(y[0]))
+    assert gx.asnumpy().tolist() == [1.0, 2.0, 3.0, 4.0] and gy.asnumpy().tolist() == [0.0] * 4
+    with pytest.raises(TypeError, match="Float32"):
+        ops.nextafter(Tensor(np.array([1], np.int32)), Tensor(np.array([1], np.int32)))
+    with pytest.raises(TypeError, match="same"):
+        ops.nextafter(Tensor(x), Tensor(x.astype(np.float64)))
