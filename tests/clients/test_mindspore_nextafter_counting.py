@@ -1,5 +1,6 @@
 """ops.nextafter / ops.NextAfter / Tensor.nextafter: NumPy's nextafter values; MindSpore 2.10's gradient (1 w.r.t.
-input, 0 w.r.t. other) and its TypeErrors (float32 / float64 only, one dtype)."""
+input, 0 w.r.t. other) and its TypeErrors (float32 / float64 only, one dtype). ops.bincount / histc and their
+Tensor methods: values and dtypes read off MindSpore 2.10 (CPU)."""
 import numpy as np
 import pytest
 
@@ -22,3 +23,21 @@ def test_nextafter_values_gradient_and_dtypes(on_real_server):
         ops.nextafter(Tensor(np.array([1], np.int32)), Tensor(np.array([1], np.int32)))
     with pytest.raises(TypeError, match="same"):
         ops.nextafter(Tensor(x), Tensor(x.astype(np.float64)))
+
+
+def test_bincount_and_histc_as_mindspore(on_real_server):
+    x = Tensor(np.array([2, 4, 1, 0, 0], np.int32))
+    counts = ops.bincount(x)
+    assert counts.dtype == np.float32 and counts.asnumpy().tolist() == [2, 1, 1, 0, 1]
+    w = Tensor(np.array([0., 0.25, 0.5, 0.75, 1.]))
+    assert ops.bincount(x, w, 7).asnumpy().tolist() == [1.75, 0.5, 0, 0, 0.25, 0, 0]
+    assert jit(lambda a, b: ops.bincount(a, b, 7))(x, w).asnumpy().tolist() == [1.75, 0.5, 0, 0, 0.25, 0, 0]
+    g = ops.grad(lambda b: ops.bincount(x, b, 7) * Tensor(np.arange(7.0, dtype=np.float32)))(w)
+    assert g.asnumpy().tolist() == [2.0, 4.0, 1.0, 0.0, 0.0]   # each weight's count index
+    with pytest.raises(ValueError, match="non-negative"):
+        ops.bincount(Tensor(np.array([1, -1])))
+    h = Tensor(np.array([1, 2, 1], np.int32)).histc(4, 0., 3.)
+    assert h.dtype == np.int32 and h.asnumpy().tolist() == [0, 2, 1, 0]
+    data = Tensor(np.array([1., 2., 1., 5., -1., 3.], np.float32))
+    assert ops.histc(data, 4, 0., 3.).asnumpy().tolist() == [0, 2, 1, 1]   # outside ignored, max in the last bin
+    assert ops.histc(Tensor(np.array([1., 2., 1., 5.], np.float32)), 3).asnumpy().tolist() == [3, 0, 1]  # data range
