@@ -41,3 +41,13 @@ def test_bincount_and_histc_as_mindspore(on_real_server):
     data = Tensor(np.array([1., 2., 1., 5., -1., 3.], np.float32))
     assert ops.histc(data, 4, 0., 3.).asnumpy().tolist() == [0, 2, 1, 1]   # outside ignored, max in the last bin
     assert ops.histc(Tensor(np.array([1., 2., 1., 5.], np.float32)), 3).asnumpy().tolist() == [3, 0, 1]  # data range
+
+
+def test_gather_index_past_the_axis_is_mindspores_runtime_error():
+    from gradserve.errors import ShapeError
+    x = Tensor(np.arange(7.0))
+    for bad, v in (([0, 100, 4], 100), ([7], 7), ([-8], -8)):
+        with pytest.raises(RuntimeError, match=rf"For 'Gather', the 'input_indices' should be in the range \[0, 7\), "
+                                               rf"but got {v}") as info:
+            x.gather(Tensor(np.array(bad)), 0)
+        assert isinstance(info.value, ShapeError)   # and still the SDK's ShapeError
