@@ -51,3 +51,16 @@ def test_gather_index_past_the_axis_is_mindspores_runtime_error():
                                                rf"but got {v}") as info:
             x.gather(Tensor(np.array(bad)), 0)
         assert isinstance(info.value, ShapeError)   # and still the SDK's ShapeError
+
+
+def test_cauchy_draws_its_law_with_mindspores_checks():
+    from gradserve import set_seed
+    set_seed(7)
+    x = ops.Cauchy([200, 100], 1.0, 2.0)().asnumpy()
+    assert x.dtype == np.float32 and x.shape == (200, 100)
+    # the Cauchy law's quartiles are median -/+ sigma: half the draws within, a quarter on each side
+    assert abs(np.mean(np.abs(x - 1.0) < 2.0) - 0.5) < 0.03 and abs(np.mean(x < -1.0) - 0.25) < 0.03
+    with pytest.raises(TypeError, match="'list'"):
+        ops.Cauchy((2, 3))
+    with pytest.raises(ValueError, match=r"size\[1\]"):
+        ops.Cauchy([2, -1])
