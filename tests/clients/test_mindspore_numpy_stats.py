@@ -50,3 +50,20 @@ def test_unwrap_norm_gradient_match_numpy(on_real_server):
             np.testing.assert_allclose(gt.asnumpy(), wt, rtol=1e-12)
     with pytest.raises(ValueError, match="ord"):
         mnp.norm(Tensor(a), 2, (0, 1))
+
+
+def test_choose_and_the_type_errors_of_axes(on_real_server):
+    x = RNG.integers(-4, 6, (5, 3, 1, 7))
+    ys = (RNG.integers(-9, 9, 7), RNG.integers(-9, 9, (1, 3, 1)), RNG.integers(-9, 9, (5, 1, 1, 7)))
+    for mode in ("wrap", "clip"):
+        want = np.choose(x, ys, mode=mode)
+        assert mnp.choose(Tensor(x), tuple(map(Tensor, ys)), mode=mode).asnumpy().tolist() == want.tolist()
+        assert Tensor(x).choose(tuple(map(Tensor, ys)), mode=mode).asnumpy().tolist() == want.tolist()
+    t = Tensor(np.ones((1, 3, 1), np.float32))
+    assert t.squeeze().shape == (3,) and t.squeeze(axis=2).shape == (1, 3)
+    with pytest.raises(TypeError):
+        t.squeeze(1.2)   # was truncated to 1 (then a ShapeError)
+    with pytest.raises(TypeError):
+        mnp.expand_dims(mnp.ones((3, 3)), 1.2)
+    with pytest.raises(TypeError):
+        mnp.amax(Tensor(np.ones((2, 2), np.float32)), initial=[1.0, 2.0])

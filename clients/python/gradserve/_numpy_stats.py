@@ -1,4 +1,4 @@
-"""mindspore.numpy's bincount, histogram, unwrap, norm and gradient, as NumPy defines them, built from the SDK's
+"""mindspore.numpy's bincount, histogram, unwrap, norm, gradient and choose, as NumPy defines them, built from the SDK's
 ops (differentiable where NumPy's are: unwrap, norm, gradient; bincount w.r.t. its weights). Dtypes follow
 MindSpore 2.10 (bincount and histogram's counts float32)."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ from . import ops as _ops
 from ._numpy_creation import asarray
 from ._tensor import Tensor
 
-__all__ = ["bincount", "histogram", "unwrap", "norm", "gradient"]
+__all__ = ["bincount", "histogram", "unwrap", "norm", "gradient", "choose"]
 
 
 def _float(a: Tensor) -> Tensor:
@@ -131,3 +131,36 @@ def gradient(f, *varargs, axis=None, edge_order=1):
         pieces.append((part(n - 1, n) - part(n - 2, n - 1)) / float(h))
         outs.append(_ops.concat(tuple(pieces), ax))
     return outs[0] if len(outs) == 1 else outs
+
+
+def choose(a, choices, mode="clip") -> Tensor:
+    """choices[a[i]][i] for every i of a and the choices broadcast together; an index outside [0, n) is
+    clipped (mode 'clip') or taken modulo n ('wrap'); 'raise' refuses it."""
+    idx = asarray(a)
+    if not idx._dtype.startswith(("int", "uint")):
+        raise TypeError(f"choose: a must be an integer array, got {idx.dtype}")
+    items = [asarray(c) for c in (choices if isinstance(choices, (list, tuple)) else list(choices))]
+    n = len(items)
+    shape = tuple(np.broadcast_shapes(tuple(idx.shape), *(tuple(c.shape) for c in items)))
+    stacked = _ops.stack([_ops.broadcast_to(c, shape) for c in items], 0)
+    idx = _ops.cast(_ops.broadcast_to(idx, shape), "int64")
+    if mode == "clip":
+        idx = _ops.clip_by_value(idx, Tensor(np.array(0, np.int64)), Tensor(np.array(n - 1, np.int64)))
+    elif mode == "wrap":
+        idx = _ops.remainder(idx, Tensor(np.array(n, np.int64)))
+    elif mode == "raise":
+        known = idx._data
+        if known is not None and (known.min(initial=0) < 0 or known.max(initial=0) >= n):
+            raise ValueError(f"choose: an index of a is outside [0, {n})")
+    else:
+        raise ValueError(f"choose: mode must be 'clip', 'wrap' or 'raise', got {mode!r}")
+    return _ops.take_along_axis(stacked, _ops.expand_dims(idx, 0), axis=0)[0]
+
+
+def _choose_method(self, choices, mode="clip"):
+    """Tensor.choose(choices, mode): numpy.choose(self, choices, mode)."""
+    return choose(self, choices, mode)
+
+
+if not hasattr(Tensor, "choose"):
+    setattr(Tensor, "choose", _choose_method)  # noqa: B010  (bound once, as ops/_tensor_op_methods binds)

@@ -89,6 +89,8 @@ def transpose(a, axes=None) -> Tensor:
 
 
 def expand_dims(a, axis) -> Tensor:
+    if isinstance(axis, bool) or not isinstance(axis, (int, _np.integer, tuple, list)):
+        raise TypeError(f"For 'expand_dims', the 'axis' must be an int or a tuple of ints, but got {axis!r}")
     return _ops.expand_dims(asarray(a), axis)
 
 
@@ -103,7 +105,7 @@ def correlate(a, v, mode="valid") -> Tensor:
     a_t, v_t = _pair(a, v)
     return _correlate(a_t, v_t, mode)
 
-from ._numpy_stats import bincount, gradient, histogram, norm, unwrap  # noqa: E402,F401  (NumPy's definitions)
+from ._numpy_stats import bincount, choose, gradient, histogram, norm, unwrap  # noqa: E402,F401  (NumPy's definitions)
 
 __all__ = [k for k, v in dict(globals()).items() if not k.startswith("_") and k not in ("annotations", "Tensor")
            and (callable(v) or isinstance(v, float))]
