@@ -8,6 +8,7 @@ evaluation in Model.fit, metrics and eval_results).
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import numpy as np
 
@@ -139,7 +140,7 @@ for _h in _HOOKS:
     setattr(_CallbackManager, _h, _fan_out(_h))
 
 
-def _loss_value(loss) -> float:
+def _loss_value(loss) -> Any:
     """The first output's mean as a float (MindSpore's _handle_loss)."""
     if isinstance(loss, (tuple, list)) and loss:
         loss = loss[0]

@@ -5,6 +5,8 @@ Creation follows mindspore.numpy's defaults: Python / NumPy floats become float3
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as _np
 
 from . import dtype as _dt
@@ -91,7 +93,8 @@ def transpose(a, axes=None) -> Tensor:
 def expand_dims(a, axis) -> Tensor:
     if isinstance(axis, bool) or not isinstance(axis, (int, _np.integer, tuple, list)):
         raise TypeError(f"For 'expand_dims', the 'axis' must be an int or a tuple of ints, but got {axis!r}")
-    return _ops.expand_dims(asarray(a), axis)
+    axes: Any = axis  # (ops.expand_dims takes the tuple form too)
+    return _ops.expand_dims(asarray(a), axes)
 
 
 def squeeze(a, axis=None) -> Tensor:

@@ -136,7 +136,8 @@ class GeneratorDataset(Dataset):
             n = len(src)
             order = _rng().permutation(n) if self._shuffle else range(n)
             return (src[int(i)] for i in order)
-        return iter(src()) if callable(src) else iter(src)
+        gen: Any = src() if callable(src) else src
+        return iter(gen)
 
     def _rows(self) -> Iterator[Row]:
         n = len(self._cols)
