@@ -67,3 +67,14 @@ def test_choose_and_the_type_errors_of_axes(on_real_server):
         mnp.expand_dims(mnp.ones((3, 3)), 1.2)
     with pytest.raises(TypeError):
         mnp.amax(Tensor(np.ones((2, 2), np.float32)), initial=[1.0, 2.0])
+
+
+def test_tensor_resize_is_numpys_ndarray_resize(on_real_server):
+    x = np.arange(15).reshape(3, 5)
+    t = Tensor(x)
+    for shape in ((2, 4), ((3, 1),), (7, 4)):
+        want = np.array(x)
+        want.resize(*shape, refcheck=False)
+        t = t.resize(*shape)
+        x = want
+        assert t.asnumpy().tolist() == want.tolist()
