@@ -1,10 +1,11 @@
-"""Rounding ops (floor, ceil, round) and the two float remainders (remainder, fmod).
+"""Rounding ops (floor, ceil, round), the two float remainders (remainder, fmod) and nextafter.
 
 floor / ceil / round are piecewise constant: derivative zero almost everywhere, a true zero (as
 PyTorch, JAX and ONNX runtimes give), not a missing rule. remainder (the result takes the divisor's
 sign, Python's %, torch.remainder, numpy.mod) and fmod (the dividend's sign, C fmod, torch.fmod)
 are a - q * b with q = floor(a / b) or trunc(a / b): derivative 1 w.r.t. a and -q w.r.t. b, as
-torch.autograd gives.
+torch.autograd gives. nextafter(a, b), the float next to a towards b (C nextafter, numpy.nextafter), is a
+up to one ulp: derivative 1 w.r.t. a and 0 w.r.t. b (MindSpore's NextAfter gradient; torch defines none).
 """
 from __future__ import annotations
 
@@ -79,3 +80,11 @@ _binary("fmod", _int_divisor_safe(_fmod), None, None,
         np_out=ufunc_out(np.fmod))
 for _name in ("remainder", "fmod"):
     _remainder_rules(_name)
+
+
+_binary("nextafter", lambda xp, x, y: xp.nextafter(x, y),
+        lambda b, ins, outs, cts: [cts[0], None],
+        lambda b, ins, outs, ts: [ts[0]],
+        float_only=True, np_out=ufunc_out(np.nextafter),
+        doc="the floating-point value next to a in the direction of b, elementwise with NumPy broadcasting "
+            "(C nextafter, numpy.nextafter); derivative 1 w.r.t. a, 0 w.r.t. b")

@@ -52,6 +52,12 @@ def test_searchsorted_matches_numpy(on_real_server, right):
     flat = ops.searchsorted(Tensor(seq[0, 0]), Tensor(vals), right=right).asnumpy()  # 1-D sequence: all values
     assert flat.dtype == np.int64
     np.testing.assert_array_equal(flat, np.searchsorted(seq[0, 0], vals, "right" if right else "left"))
+    # side='right' wins over right=False (MindSpore 2.10); side='left' with right=True is its ValueError
+    by_side = ops.searchsorted(Tensor(seq[0, 0]), Tensor(vals), right=right, side="right").asnumpy()
+    np.testing.assert_array_equal(by_side, np.searchsorted(seq[0, 0], vals, "right"))
+    if right:
+        with pytest.raises(ValueError, match="opposites"):
+            ops.searchsorted(Tensor(seq[0, 0]), Tensor(vals), right=True, side="left")
 
 
 @pytest.mark.parametrize("dim", [None, 0, (1, 2), -1])

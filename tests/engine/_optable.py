@@ -223,6 +223,8 @@ for _n, _a, _b in _BCAST:
     # floor(a / b) is 2 or -3 and trunc(a / b) is 2 or -2 with either sign of a and b
     CASES.append(Case("remainder", [X(_a, 2.1, 2.9, pm=True), X(_b, 1.0, 1.04, pm=True)], name=_n))
     CASES.append(Case("fmod", [X(_a, 2.1, 2.9, pm=True), X(_b, 1.0, 1.04, pm=True)], name=_n))
+    # a one ulp step towards b, b well away from a (either side): d/da 1, d/db 0
+    CASES.append(Case("nextafter", [X(_a, 0.5, 2.0, pm=True), X(_b, 3.0, 4.0, pm=True)], name=_n))
 for _op in ("maximum", "minimum"):
     for _n, _a, _b in _BCAST[:3]:
         CASES.append(Case(_op, [X(_a), X(_b)], name=_n, sample=_sep_pair(_a, _b)))

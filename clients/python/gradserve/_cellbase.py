@@ -29,6 +29,8 @@ class Cell(BufferMethods):
 
     def __init__(self, auto_prefix: bool = True, flags=None):
         object.__setattr__(self, "_gs_programs", {})
+        if not auto_prefix:  # MindSpore's wrappers (TrainOneStepCell ...): sub-cells' Parameters keep their names
+            object.__setattr__(self, "_gs_no_prefix", True)
 
     def __setattr__(self, name, value):
         old = self.__dict__.get(name)
@@ -40,7 +42,8 @@ class Cell(BufferMethods):
             value._auto_name = False
             value._auto_named = True
         elif isinstance(value, Cell) and not name.startswith("_"):
-            prefix_params(name, value)
+            if not self.__dict__.get("_gs_no_prefix"):
+                prefix_params(name, value)
         elif isinstance(value, _Buffer):
             buffers_of(self)[name] = value  # `self.b = _Buffer(t)` registers b (MindSpore)
         object.__setattr__(self, name, value)
@@ -136,6 +139,10 @@ class Cell(BufferMethods):
 
     def parameters_and_names(self):
         return [(p.name, p) for p in self._own_and_child_params()]
+
+    def parameters_dict(self, recurse: bool = True) -> dict:
+        """{Parameter's name: Parameter} (MindSpore's OrderedDict: keyed by the names the Parameters carry)."""
+        return {p.name: p for p in self._own_and_child_params()}
 
     def cells(self):
         return [v for v in vars(self).values() if isinstance(v, Cell)]

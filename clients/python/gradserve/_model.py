@@ -7,71 +7,27 @@ its values in order); a MindSpore dataset object's `create_tuple_iterator()` is 
 Callbacks are objects with MindSpore's hooks (on_train_begin / on_train_epoch_begin / on_train_step_begin /
 on_train_step_end / on_train_epoch_end / on_train_end, and on_eval_* likewise), each given a run context
 whose original_args() has cur_epoch_num, cur_step_num, epoch_num, batch_num, net_outputs, train_network.
-Not supported: dataset_sink_mode=True (refused), amp_level other than 'O0', boost_level, eval_indexes.
+Not supported: amp_level other than 'O0', boost_level, eval_indexes; dataset_sink_mode in eval.
 """
 from __future__ import annotations
-
-from types import SimpleNamespace
 
 import numpy as np
 
 from . import nn
+from ._callbacks import Callback, LossMonitor, RunContext, _CallbackManager, _InternalCallbackParam
 from ._cellbase import Cell
 from ._tensor import Tensor
-from .nn._metrics import Accuracy, Loss
+from .nn._metrics import MAE, MSE, Accuracy, Loss
 
 
-class _RunContext:
-    def __init__(self, params: SimpleNamespace):
-        self._params = params
-        self._stop = False
-
-    def original_args(self) -> SimpleNamespace:
-        return self._params
-
-    def request_stop(self) -> None:
-        self._stop = True
-
-    def get_stop_requested(self) -> bool:
-        return self._stop
+def _should_eval(epoch: int, frequency) -> bool:
+    return epoch % frequency == 0 if isinstance(frequency, int) else epoch in frequency
 
 
-class Callback:
-    """Base of Model's callbacks: override the hooks wanted (each takes the run context)."""
-
-    def on_train_begin(self, run_context): ...
-
-    def on_train_epoch_begin(self, run_context): ...
-
-    def on_train_step_begin(self, run_context): ...
-
-    def on_train_step_end(self, run_context): ...
-
-    def on_train_epoch_end(self, run_context): ...
-
-    def on_train_end(self, run_context): ...
-
-
-class LossMonitor(Callback):
-    """Prints each per_print_times-th step's loss: 'epoch: 1 step: 2, loss is 0.5' (MindSpore's line)."""
-
-    def __init__(self, per_print_times: int = 1):
-        if isinstance(per_print_times, bool) or not isinstance(per_print_times, int) or per_print_times < 0:
-            raise ValueError(f"LossMonitor: per_print_times must be an int >= 0, got {per_print_times!r}")
-        self.per_print_times = per_print_times
-
-    def on_train_step_end(self, run_context):
-        a = run_context.original_args()
-        if self.per_print_times and a.cur_step_num % self.per_print_times == 0:
-            print(f"epoch: {a.cur_epoch_num} step: {a.cur_step_num}, loss is {float(a.net_outputs.asnumpy())}",
-                  flush=True)
-
-
-def _call(callbacks, hook: str, ctx: _RunContext) -> None:
-    for cb in callbacks:
-        fn = getattr(cb, hook, None)
-        if fn is not None:
-            fn(ctx)
+def _batch_count(dataset) -> int | None:
+    if hasattr(dataset, "get_dataset_size"):
+        return dataset.get_dataset_size()
+    return len(dataset) if hasattr(dataset, "__len__") else None
 
 
 def _batches(dataset):
@@ -81,7 +37,7 @@ def _batches(dataset):
         yield tuple(x if isinstance(x, Tensor) else Tensor(np.asarray(x)) for x in items)
 
 
-_METRICS = {"acc": Accuracy, "accuracy": Accuracy, "loss": Loss}
+_METRICS = {"acc": Accuracy, "accuracy": Accuracy, "loss": Loss, "mae": MAE, "mse": MSE}
 
 
 def _metric(name: str, m):
@@ -120,37 +76,74 @@ class Model:
         return self._network
 
     def train(self, epoch, train_dataset, callbacks=None, dataset_sink_mode=False, sink_size=-1, initial_epoch=0):
-        """`epoch` passes over the dataset, one optimizer step per batch (epochs initial_epoch..epoch-1)."""
-        if dataset_sink_mode:
-            raise NotImplementedError("Model.train: dataset_sink_mode=True is not supported (the steps run here)")
+        """`epoch` passes over the dataset, one optimizer step per batch (epochs initial_epoch..epoch-1).
+        dataset_sink_mode=True runs as MindSpore 2.10 runs it on CPU (no device queue): the same passes and
+        step hooks, with the run's batch_num = sink_size where one is given."""
+        self._run(epoch, train_dataset, callbacks, (dataset_sink_mode, sink_size), initial_epoch, None)
+
+    def fit(self, epoch, train_dataset, valid_dataset=None, valid_frequency=1, callbacks=None,
+            dataset_sink_mode=False, valid_dataset_sink_mode=False, sink_size=-1, initial_epoch=0):
+        """train, with an evaluation on valid_dataset at the end of every valid_frequency-th epoch (an int) or
+        of the epochs listed; its metrics reach the callbacks' on_train_epoch_end as `metrics` and
+        `eval_results` (with `eval_loss`)."""
+        if isinstance(valid_frequency, bool) or not isinstance(valid_frequency, (int, list)):
+            raise TypeError(f"For 'Model.fit', the type of 'valid_frequency' must be a list or an integer, but got "
+                            f"type {type(valid_frequency)}.")
+        if valid_dataset is not None and not self._metrics:
+            raise ValueError("For 'Model.fit', if valid_dataset is not None, the model argument 'metrics' can not be "
+                             "None or empty, you should set the argument 'metrics' for model.")
+        self._run(epoch, train_dataset, callbacks, (dataset_sink_mode, sink_size), initial_epoch,
+                  (valid_dataset, valid_frequency))
+
+    def _run(self, epoch, dataset, callbacks, sink, initial_epoch, valid):
         step_cell = self.train_network
-        cbs = list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks] if callbacks else []
-        params = SimpleNamespace(epoch_num=epoch, cur_epoch_num=initial_epoch, cur_step_num=0, batch_num=None,
-                                 net_outputs=None, train_network=step_cell, network=self._network,
-                                 optimizer=self._optimizer, mode="train")
-        ctx = _RunContext(params)
+        sink_mode, sink_size = sink
+        params = _InternalCallbackParam(epoch_num=epoch, cur_epoch_num=initial_epoch, cur_step_num=0,
+                                        batch_num=sink_size if sink_mode and sink_size > 0 else _batch_count(dataset),
+                                        net_outputs=None, train_network=step_cell, network=self._network,
+                                        optimizer=self._optimizer, mode="train", dataset_sink_mode=bool(sink_mode),
+                                        train_dataset=dataset)
+        ctx, cbs = RunContext(params), _CallbackManager(callbacks)
         self._network.set_train(True)
         try:
-            _call(cbs, "on_train_begin", ctx)
-            for ep in range(initial_epoch, epoch):
-                params.cur_epoch_num = ep + 1
-                _call(cbs, "on_train_epoch_begin", ctx)
-                n = 0
-                for batch in _batches(train_dataset):
-                    _call(cbs, "on_train_step_begin", ctx)
-                    params.net_outputs = step_cell(*batch)
-                    n += 1
-                    params.cur_step_num += 1
-                    _call(cbs, "on_train_step_end", ctx)
+            with cbs:
+                cbs.on_train_begin(ctx)
+                for ep in range(initial_epoch, epoch):
+                    params.cur_epoch_num = ep + 1
+                    params.pop("metrics", None)
+                    params.pop("eval_results", None)
+                    cbs.on_train_epoch_begin(ctx)
+                    self._epoch(step_cell, dataset, params, ctx, cbs)
+                    if valid is not None and valid[0] is not None and _should_eval(ep + 1, valid[1]):
+                        self._eval_in_fit(valid[0], params, cbs)
+                    cbs.on_train_epoch_end(ctx)
                     if ctx.get_stop_requested():
                         break
-                params.batch_num = n
-                _call(cbs, "on_train_epoch_end", ctx)
-                if ctx.get_stop_requested():
-                    break
-            _call(cbs, "on_train_end", ctx)
+                cbs.on_train_end(ctx)
         finally:
             self._network.set_train(False)
+
+    @staticmethod
+    def _epoch(step_cell, dataset, params, ctx, cbs):
+        n = 0
+        for batch in _batches(dataset):
+            cbs.on_train_step_begin(ctx)
+            params.net_outputs = step_cell(*batch)
+            n += 1
+            params.cur_step_num += 1
+            cbs.on_train_step_end(ctx)
+            if ctx.get_stop_requested():
+                break
+        params.batch_num = params.batch_num or n
+
+    def _eval_in_fit(self, valid_dataset, params, cbs):
+        """An evaluation inside fit: the eval hooks of the user's callbacks, then the results in params."""
+        saved = {k: params.get(k) for k in ("cur_step_num", "net_outputs")}
+        metrics, eval_loss = self._evaluate(valid_dataset, cbs)
+        params.update(saved)
+        params.metrics = metrics
+        if eval_loss is not None:
+            params.eval_results = dict(metrics, eval_loss=eval_loss)
 
     def eval(self, valid_dataset, callbacks=None, dataset_sink_mode=False):
         """{metric name: value} over the dataset: the network's outputs against the labels, and the loss
@@ -159,28 +152,43 @@ class Model:
             raise ValueError("Model.eval: the Model has no metrics")
         if dataset_sink_mode:
             raise NotImplementedError("Model.eval: dataset_sink_mode=True is not supported")
-        cbs = list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks] if callbacks else []
-        params = SimpleNamespace(cur_step_num=0, net_outputs=None, network=self._network, mode="eval")
-        ctx = _RunContext(params)
+        cbs = _CallbackManager(callbacks)
+        with cbs:
+            return self._evaluate(valid_dataset, cbs)[0]
+
+    def _evaluate(self, dataset, cbs):
+        """(the metrics, the mean loss per batch or None without a loss_fn) over the dataset."""
+        params = _InternalCallbackParam(cur_step_num=0, net_outputs=None, network=self._network, mode="eval",
+                                        batch_num=_batch_count(dataset))
+        ctx = RunContext(params)
         for m in self._metrics.values():
             m.clear()
+        eval_loss = Loss() if self._loss_fn is not None else None
         self._network.set_train(False)
-        _call(cbs, "on_eval_begin", ctx)
-        for batch in _batches(valid_dataset):
+        cbs.on_eval_begin(ctx)
+        cbs.on_eval_epoch_begin(ctx)
+        for batch in _batches(dataset):
             *data, label = batch
+            params.cur_step_num += 1
+            cbs.on_eval_step_begin(ctx)
             out = (self._eval_network or self._network)(*data)
-            for name, m in self._metrics.items():
+            params.net_outputs = out
+            loss = self._loss_fn(out, label) if self._loss_fn is not None else None
+            for m in self._metrics.values():
                 if isinstance(m, Loss):
-                    if self._loss_fn is None:
+                    if loss is None:
                         raise ValueError("Model.eval: the 'loss' metric needs the Model's loss_fn")
-                    m.update(self._loss_fn(out, label))
+                    m.update(loss)
                 else:
                     m.update(out, label)
-            params.cur_step_num += 1
-            params.net_outputs = out
-            _call(cbs, "on_eval_step_end", ctx)
-        _call(cbs, "on_eval_end", ctx)
-        return {name: m.eval() for name, m in self._metrics.items()}
+            if eval_loss is not None:
+                eval_loss.update(loss)
+            cbs.on_eval_step_end(ctx)
+        cbs.on_eval_epoch_end(ctx)
+        metrics = {name: m.eval() for name, m in self._metrics.items()}
+        params.metrics = metrics
+        cbs.on_eval_end(ctx)
+        return metrics, (eval_loss.eval() if eval_loss is not None else None)
 
     def predict(self, *predict_data, backend=None, config=None):
         """The network's output for predict_data, in inference mode."""
@@ -188,4 +196,4 @@ class Model:
         return self._network(*predict_data)
 
 
-__all__ = ["Model", "Callback", "LossMonitor"]
+__all__ = ["Model", "Callback", "LossMonitor", "RunContext"]

@@ -181,6 +181,8 @@ def _reduce(cls, a, axis, keepdims, initial=None):
     a = asarray(a)
     out = cls(keep_dims=bool(keepdims))(a, _axes(a, axis))
     if initial is not None:
+        if isinstance(initial, bool) or not isinstance(initial, (int, float, _np.number)):
+            raise TypeError(f"the 'initial' of a reduction must be a number, got {type(initial).__name__}")
         out = (_ops.maximum if cls is _ops.ReduceMax else _ops.minimum)(*_pair(out, initial, keep=True))
     return out
 

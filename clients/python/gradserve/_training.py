@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import ops as _ops
-from ._tensor import Parameter, Tensor
+from ._tensor import Parameter, ParameterTuple, Tensor
 from ._cellbase import Cell
 from ._late import late
 
@@ -29,14 +29,33 @@ def _scalar(v, name: str) -> float:
     return float(v)
 
 
-def _schedule(v, name: str):
-    """step (0-based) -> learning rate: a number, a per-step sequence (MindSpore's dynamic learning
-    rate: step t uses lr[t], the last value after the end) or a callable of the step."""
-    if isinstance(v, (list, tuple, np.ndarray)) or (isinstance(v, Tensor) and v.size != 1):
-        arr = np.asarray(_array(v) if isinstance(v, Tensor) else v, dtype=np.float64).reshape(-1)
+def _is_seq(v) -> bool:
+    return isinstance(v, (list, tuple, np.ndarray)) or (isinstance(v, Tensor) and v.size != 1)
+
+
+def _lr_parameter(v, name: str) -> Parameter | None:
+    """MindSpore's form of a fixed or per-step rate: a float32 Parameter named `name` (0-d, or the per-step
+    values: a number stays 0-d beside another group's sequence, as in MindSpore 2.10). None for a schedule."""
+    if callable(v) and not isinstance(v, Tensor):
+        return None
+    if _is_seq(v):
+        arr = np.asarray(_array(v) if isinstance(v, Tensor) else v, dtype=np.float32).reshape(-1)
         if arr.size == 0:
             raise ValueError(f"{name}: an empty learning-rate sequence")
-        return lambda t: float(arr[min(t, arr.size - 1)])
+    else:
+        arr = np.array(_scalar(v, name), np.float32)
+    return Parameter(Tensor(arr), name=name, requires_grad=False)
+
+
+def _schedule(v, name: str, lr_param: Parameter | None = None):
+    """step (0-based) -> learning rate: read from its Parameter (a value, or a per-step sequence:
+    MindSpore's dynamic learning rate, step t uses lr[t], the last value after the end; assigning the
+    Parameter changes the next steps, as ReduceLROnPlateau does) or a callable of the step."""
+    if lr_param is not None:
+        def rate(t):
+            a = lr_param._data
+            return float(a) if a.ndim == 0 else float(a[min(t, a.size - 1)])
+        return rate
     if callable(v) and not isinstance(v, Tensor):
         return lambda t: float(np.asarray(_array(v(Tensor(np.array(t, np.int32))))).reshape(-1)[0])
     c = _scalar(v, name)
@@ -61,14 +80,16 @@ def _reordered(params: list, groups: list, order: list) -> tuple[list, list]:
     return [params[at[id(p)]] for p in order], [groups[at[id(p)]] for p in order]
 
 
-def _dynamic_lr(learning_rate, items: list) -> bool:
-    """Whether some rate changes with the step (a sequence or a schedule); the sequences must have one length
-    (MindSpore: ValueError)."""
+def _dynamic_lr(learning_rate, items: list) -> int | None:
+    """The length of the per-step rates where some rate is a sequence (they must share it: MindSpore's
+    ValueError), 0 where one is a schedule, else None."""
     rates = [learning_rate, *(it["lr"] for it in items if isinstance(it, dict) and "lr" in it)]
-    seqs = [r for r in rates if isinstance(r, (list, tuple, np.ndarray)) or (isinstance(r, Tensor) and r.size != 1)]
-    if len({len(r) if not isinstance(r, Tensor) else r.size for r in seqs}) > 1:
+    lens = {len(r) if not isinstance(r, Tensor) else r.size for r in rates if _is_seq(r)}
+    if len(lens) > 1:
         raise ValueError("the dynamic learning rates of an optimizer's groups must have the same length")
-    return bool(seqs) or any(callable(r) and not isinstance(r, Tensor) for r in rates)
+    if lens:
+        return lens.pop()
+    return 0 if any(callable(r) and not isinstance(r, Tensor) for r in rates) else None
 
 
 def _decay(v, name: str):
@@ -97,6 +118,19 @@ def _decay_exempt(p: Any) -> bool:
     return "beta" in name or "gamma" in name
 
 
+class _RateCell(Cell):
+    """A dynamic learning rate's holder (MindSpore's _IteratorLearningRate / _ConvertToCell): `.learning_rate`
+    is the rate's Parameter."""
+
+    def __init__(self, learning_rate: Parameter):
+        super().__init__(auto_prefix=False)
+        self.learning_rate = learning_rate
+
+    def construct(self, global_step):
+        a = self.learning_rate
+        return a if a.ndim == 0 else a[_ops.minimum(global_step, a.shape[0] - 1)]
+
+
 class Optimizer(Cell):
     """Base of the optimizers: `opt(grads)` updates `opt.parameters` in place, grads in the same order.
 
@@ -105,7 +139,7 @@ class Optimizer(Cell):
     a number, a per-step sequence or a callable of the step (see `_schedule`)."""
 
     def __init__(self, learning_rate, parameters, weight_decay: float = 0.0, loss_scale: float = 1.0):
-        super().__init__()
+        super().__init__(auto_prefix=False)
         params, self._group = [], []
         plain: dict | None = None
         undecayed: dict | None = None
@@ -116,30 +150,38 @@ class Optimizer(Cell):
         items = [it for it in items if not (isinstance(it, dict) and "params" not in it)]
         self.is_group = any(isinstance(it, dict) for it in items)
         self.is_group_lr = any(isinstance(it, dict) and "lr" in it for it in items)
-        self.dynamic_lr = _dynamic_lr(learning_rate, items)
+        n_steps = _dynamic_lr(learning_rate, items)
+        self.dynamic_lr = n_steps is not None
         self.is_group_params_ordered = order is not None
-        for it in items:
+        default_lr = _lr_parameter(learning_rate, "learning_rate")
+        default_rate = _schedule(learning_rate, "learning_rate", default_lr)
+        self._gs_lr_of: list = []  # each parameter's learning-rate Parameter (or schedule), as `_group`
+        for gi, it in enumerate(items):
             if isinstance(it, dict):
-                group = {"lr": _schedule(it.get("lr", learning_rate), "lr"),
+                lr_p = _lr_parameter(it["lr"], f"learning_rate_group_{gi}") if "lr" in it else default_lr
+                group = {"lr": _schedule(it["lr"], "lr", lr_p) if "lr" in it else default_rate,
                          "weight_decay": _decay(it.get("weight_decay", weight_decay), "weight_decay")}
                 for p in it["params"]:
                     params.append(p)
                     self._group.append(group)
+                    self._gs_lr_of.append(lr_p if lr_p is not None else it.get("lr", learning_rate))
             else:  # the optimizer's own arguments: one group for all such parameters (its rate asked once a step)
                 if plain is None:
-                    plain = {"lr": _schedule(learning_rate, "learning_rate"),
-                             "weight_decay": _decay(weight_decay, "weight_decay")}
+                    plain = {"lr": default_rate, "weight_decay": _decay(weight_decay, "weight_decay")}
                     undecayed = {"lr": plain["lr"], "weight_decay": 0.0}
                 params.append(it)
                 self._group.append(undecayed if undecayed is not None and _decay_exempt(it) else plain)
+                self._gs_lr_of.append(default_lr if default_lr is not None else learning_rate)
         for p in params:
             if not isinstance(p, Parameter):
                 raise TypeError(f"optimizers update Parameters, got {type(p).__name__}")
         if len({id(p) for p in params}) != len(params):
             raise RuntimeError(f"{type(self).__name__}: a Parameter is in more than one group (MindSpore's error)")
         if order is not None:
+            _, self._gs_lr_of = _reordered(params, self._gs_lr_of, order)
             params, self._group = _reordered(params, self._group, order)
         self._gs_params = tuple(params)
+        self._gs_wd_arg = weight_decay
         self.loss_scale = _scalar(loss_scale, "loss_scale")
         self._gs_state = [self._init_state(p._data) for p in params]
         self.global_step = 0
@@ -150,8 +192,44 @@ class Optimizer(Cell):
         return self._gs_params
 
     @property
-    def learning_rate(self) -> float:
-        return self.get_lr()
+    def learning_rate(self):
+        """MindSpore's form: the rate's float32 Parameter; with a dynamic rate a Cell holding it as
+        `.learning_rate` (the schedule Cell for a schedule); with groups' rates a tuple of each parameter's."""
+        rates = [_RateCell(x) if self.dynamic_lr and isinstance(x, Parameter) else x for x in self._gs_lr_of]
+        if self.is_group_lr:
+            return ParameterTuple(rates) if all(isinstance(x, Parameter) for x in rates) else tuple(rates)
+        return rates[0]
+
+    @property
+    def weight_decay(self):
+        """MindSpore's form: with groups a tuple of each parameter's (a float32 Tensor, or its schedule);
+        else the optimizer's, a float32 Tensor (or the schedule)."""
+        if not self.is_group:
+            wd = self._gs_wd_arg
+            return wd if callable(wd) and not isinstance(wd, Tensor) else Tensor(np.array(_scalar(wd, "weight_decay"),
+                                                                                           np.float32))
+        return tuple(g["weight_decay"] if callable(g["weight_decay"]) else
+                     Tensor(np.array(g["weight_decay"], np.float32)) for g in self._group)
+
+    @property
+    def decay_flags(self) -> tuple:
+        """Whether each parameter's update decays it: with groups, its group's weight decay is > 0 (or a
+        schedule); else its name holds neither 'beta' nor 'gamma'."""
+        if not self.is_group:
+            return tuple(not _decay_exempt(p) for p in self._gs_params)
+        return tuple(callable(g["weight_decay"]) or g["weight_decay"] > 0 for g in self._group)
+
+    def get_lr_parameter(self, param):
+        """The learning-rate Parameter of a parameter of this optimizer (a list of them for a list)."""
+        if isinstance(param, list):
+            return [self.get_lr_parameter(p) for p in param]
+        if not isinstance(param, Parameter):
+            raise TypeError(f"For 'get_lr_parameter', the 'param' must be a Parameter or a list of Parameters, "
+                            f"but got {type(param).__name__}.")
+        for p, lr in zip(self._gs_params, self._gs_lr_of):
+            if p is param:
+                return lr
+        raise ValueError(f"For 'get_lr_parameter', the parameter {param.name!r} is not one of the optimizer's")
 
     def get_lr(self) -> float:
         """The learning rate the next step uses (of the first group)."""
@@ -411,7 +489,7 @@ class WithLossCell(Cell):
     """loss_fn(backbone(data), label)."""
 
     def __init__(self, backbone, loss_fn):
-        super().__init__()
+        super().__init__(auto_prefix=False)
         self._backbone = backbone
         self._loss_fn = loss_fn
 
@@ -429,7 +507,7 @@ class TrainOneStepCell(Cell):
     `sens` scales the gradients (MindSpore's sens: the cotangent of the loss)."""
 
     def __init__(self, network, optimizer: Optimizer, sens: float = 1.0, return_grad: bool = False):
-        super().__init__()
+        super().__init__(auto_prefix=False)
         self.network = network
         self.optimizer = optimizer
         self.weights = optimizer.parameters
@@ -448,6 +526,11 @@ class TrainOneStepCell(Cell):
 
     def construct(self, *inputs):
         raise TypeError("TrainOneStepCell runs its optimizer in the client: call it, do not trace it")
+
+    def _gs_compiled_part(self):
+        """What compiling this step builds (`_cell_graph_executor.compile`): the network's graph, of which the
+        service takes the gradient; the optimizer's update is client code, nothing to compile."""
+        return self.network
 
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Adam", "LossBase", "MSELoss", "L1Loss", "CrossEntropyLoss",

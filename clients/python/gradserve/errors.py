@@ -8,6 +8,7 @@
         │   ├── InvalidGraph          400 invalid_graph
         │   │   └── UnknownOp         400 unknown_op
         │   ├── ShapeError            400 shape_error (also a ValueError)
+        │   │   └── IndexRangeError   (client side; also a RuntimeError, MindSpore's class)
         │   └── DifferentiationError  400 differentiation_error (also a RuntimeError)
         │       └── GradPositionError (client side; also an IndexError and a ValueError)
         ├── AuthError                 401 unauthorized
@@ -83,6 +84,11 @@ class UnknownOp(InvalidGraph):
 
 class ShapeError(InvalidRequest, ValueError):
     code = "shape_error"
+
+
+class IndexRangeError(ShapeError, RuntimeError):
+    """An index outside its axis, found in the client: a ShapeError, and MindSpore's RuntimeError (its kernels'
+    range check)."""
 
 
 class DifferentiationError(InvalidRequest, RuntimeError):
@@ -174,6 +180,6 @@ def from_response(status: int, body: Any, retry_after: float | None = None,
 
 
 __all__ = ["GradserveError", "APIConnectionError", "APITimeoutError", "APIStatusError", "InvalidRequest",
-           "InvalidGraph", "UnknownOp", "ShapeError", "DifferentiationError", "GradPositionError", "AuthError", "NotFound",
+           "InvalidGraph", "UnknownOp", "ShapeError", "IndexRangeError", "DifferentiationError", "GradPositionError", "AuthError", "NotFound",
            "GraphNotFound", "PayloadTooLarge", "LimitExceeded", "Overloaded", "InternalError", "WorkerDied",
            "ExecutionError", "NotImplementedFeature", "DeviceUnavailable", "DeadlineExceeded", "from_response"]

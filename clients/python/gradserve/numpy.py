@@ -5,6 +5,8 @@ Creation follows mindspore.numpy's defaults: Python / NumPy floats become float3
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as _np
 
 from . import dtype as _dt
@@ -89,7 +91,10 @@ def transpose(a, axes=None) -> Tensor:
 
 
 def expand_dims(a, axis) -> Tensor:
-    return _ops.expand_dims(asarray(a), axis)
+    if isinstance(axis, bool) or not isinstance(axis, (int, _np.integer, tuple, list)):
+        raise TypeError(f"For 'expand_dims', the 'axis' must be an int or a tuple of ints, but got {axis!r}")
+    axes: Any = axis  # (ops.expand_dims takes the tuple form too)
+    return _ops.expand_dims(asarray(a), axes)
 
 
 def squeeze(a, axis=None) -> Tensor:
@@ -102,6 +107,8 @@ from .ops._correlate import correlate as _correlate  # noqa: E402  (cross-correl
 def correlate(a, v, mode="valid") -> Tensor:
     a_t, v_t = _pair(a, v)
     return _correlate(a_t, v_t, mode)
+
+from ._numpy_stats import bincount, choose, gradient, histogram, norm, unwrap  # noqa: E402,F401  (NumPy's definitions)
 
 __all__ = [k for k, v in dict(globals()).items() if not k.startswith("_") and k not in ("annotations", "Tensor")
            and (callable(v) or isinstance(v, float))]

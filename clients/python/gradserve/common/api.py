@@ -35,6 +35,8 @@ class _CellGraphExecutor:
     def compile(self, obj, *args, phase: str = "predict", **kwargs) -> str:
         from .._late import late
         from .._trace import trace_program
+        while hasattr(obj, "_gs_compiled_part"):  # (TrainOneStepCell: its network's trace; the update runs here)
+            obj = obj._gs_compiled_part()
         fn = obj.construct if hasattr(obj, "construct") else obj
         trace_program(late.loops(fn), args, label=type(obj).__name__, graph=True)
         return phase

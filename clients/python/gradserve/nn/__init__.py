@@ -313,9 +313,9 @@ from ._rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell  # noqa: E402
 
 __all__ += ["LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"]
 
-from ._metrics import Accuracy, Loss, Metric  # noqa: E402
+from ._metrics import MAE, MSE, Accuracy, Loss, Metric  # noqa: E402
 
-__all__ += ["Metric", "Accuracy", "Loss"]
+__all__ += ["Metric", "Accuracy", "Loss", "MAE", "MSE"]
 
 from ._math import MatMul, SparseTensorDenseMatmul  # noqa: E402
 

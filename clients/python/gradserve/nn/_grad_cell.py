@@ -14,7 +14,7 @@ class WithGradCell(Cell):
     after it, when given) w.r.t. its trainable parameters; sens, when given, is the output's cotangent."""
 
     def __init__(self, network, loss_fn=None, sens=None):
-        super().__init__()
+        super().__init__(auto_prefix=False)
         self.network, self.loss_fn, self.sens = network, loss_fn, sens
         self.weights = ParameterTuple(network.trainable_params())
         self.grad = _ops.GradOperation(get_by_list=True, sens_param=sens is not None)

@@ -74,4 +74,48 @@ class Loss(Metric):
         return self._sum / self._n
 
 
-__all__ = ["Metric", "Accuracy", "Loss"]
+class _MeanError(Metric):
+    """MindSpore's definition: the errors of all elements summed, over the samples (the first axis)."""
+
+    _name = ""
+
+    def clear(self) -> None:
+        self._sum, self._n = 0.0, 0
+
+    def update(self, *inputs) -> None:
+        if len(inputs) != 2:
+            raise ValueError(f"For '{self._name}.update', it needs 2 inputs (predicted value, true value), but "
+                             f"got {len(inputs)}.")
+        y_pred, y = _np(inputs[0]).astype(np.float64), _np(inputs[1]).astype(np.float64)
+        err = self._error(y_pred - y.reshape(y_pred.shape))
+        self._sum += float(err.sum())
+        self._n += y.shape[0] if y.ndim else 1
+
+    def _error(self, d: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def eval(self) -> float:
+        if not self._n:
+            raise RuntimeError(f"The '{self._name}' can not be calculated, because the number of samples is 0.")
+        return self._sum / self._n
+
+
+class MAE(_MeanError):
+    """nn.MAE: mean absolute error."""
+
+    _name = "MAE"
+
+    def _error(self, d):
+        return np.abs(d)
+
+
+class MSE(_MeanError):
+    """nn.MSE: mean squared error."""
+
+    _name = "MSE"
+
+    def _error(self, d):
+        return d * d
+
+
+__all__ = ["Metric", "Accuracy", "Loss", "MAE", "MSE"]

@@ -26,13 +26,14 @@ from ._boxes import BoundingBoxDecode as BoundingBoxDecode, BoundingBoxEncode as
 from ._candidate_sampler import UniformCandidateSampler as UniformCandidateSampler
 from ._cond_number import cond as cond
 from ._conv import AvgPool as AvgPool, AvgPool3D as AvgPool3D, Conv2D as Conv2D, Conv3D as Conv3D, MaxPool as MaxPool, MaxPool3D as MaxPool3D, MaxPoolWithArgmaxV2 as MaxPoolWithArgmaxV2, avg_pool1d as avg_pool1d, avg_pool2d as avg_pool2d, avg_pool3d as avg_pool3d, conv1d as conv1d, conv2d as conv2d, conv3d as conv3d, max_pool2d as max_pool2d, max_pool3d as max_pool3d
+from ._counting import bincount as bincount, histc as histc
 from ._crop_resize import CropAndResize as CropAndResize, crop_and_resize as crop_and_resize
 from ._diagonal_scatter import ScalarToTensor as ScalarToTensor, TensorToTuple as TensorToTuple, diagonal_scatter as diagonal_scatter, eigvals as eigvals
 from ._dropout import Dropout as Dropout, dropout as dropout
 from ._dropout_channels import dropout1d as dropout1d
 from ._dropout_nd import Dropout2D as Dropout2D, Dropout3D as Dropout3D, dropout2d as dropout2d, dropout3d as dropout3d
 from ._eigen import Eig as Eig, Eigh as Eigh, eig as eig
-from ._elementwise_more import Eps as Eps, HShrink as HShrink, fmax as fmax, fmin as fmin, frac as frac, heaviside as heaviside, nan_to_num as nan_to_num, sinc as sinc
+from ._elementwise_more import Eps as Eps, HShrink as HShrink, NextAfter as NextAfter, fmax as fmax, fmin as fmin, frac as frac, heaviside as heaviside, nan_to_num as nan_to_num, nextafter as nextafter, nextafter as nextafter, sinc as sinc
 from ._elementwise_ms import DivNoNan as DivNoNan, EqualCount as EqualCount, FastGeLU as FastGeLU, Lerp as Lerp, div_no_nan as div_no_nan, fast_gelu as fast_gelu, is_nonzero as is_nonzero
 from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as Eye, Flatten as Flatten, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, einsum as einsum, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
 from ._fft import fft as fft, fft2 as fft2, fftn as fftn, hfft as hfft, ifft as ifft, ifft2 as ifft2, ifftn as ifftn, ihfft as ihfft, irfft as irfft, irfft2 as irfft2, irfftn as irfftn, rfft as rfft, rfft2 as rfft2, rfftn as rfftn
@@ -64,7 +65,7 @@ from ._pixel_shuffle import pixel_shuffle as pixel_shuffle, pixel_unshuffle as p
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, matmul as mm, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
 from ._prims_seed14 import CheckValid as CheckValid, FillV2 as FillV2, NLLLoss as NLLLoss, SparseSoftmaxCrossEntropyWithLogitsV2 as SparseSoftmaxCrossEntropyWithLogitsV2, argwhere as argwhere, nonzero as nonzero
 from ._products import CumProd as CumProd, Dense as Dense, Ger as Ger, cross as cross, cumprod as cumprod, ger as ger
-from ._random_draws import RandomPoisson as RandomPoisson, RandomShuffle as RandomShuffle, StandardLaplace as StandardLaplace, StandardNormal as StandardNormal, random_poisson as random_poisson, shuffle as shuffle, standard_laplace as standard_laplace, standard_normal as standard_normal
+from ._random_draws import Cauchy as Cauchy, RandomPoisson as RandomPoisson, RandomShuffle as RandomShuffle, StandardLaplace as StandardLaplace, StandardNormal as StandardNormal, random_poisson as random_poisson, shuffle as shuffle, standard_laplace as standard_laplace, standard_normal as standard_normal
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, ReduceAll as ReduceAll, ReduceAny as ReduceAny, cummax as cummax, cummin as cummin, max as max, min as min, reduce_max as reduce_max, reduce_mean as reduce_mean, reduce_min as reduce_min, reduce_sum as reduce_sum, sort as sort, topk as topk
 from ._resize import ResizeBilinearV2 as ResizeBilinearV2
 from ._scatter_ms import GatherNd as GatherNd, ScatterNd as ScatterNd, SegmentSum as SegmentSum, TensorScatterAdd as TensorScatterAdd, TensorScatterDiv as TensorScatterDiv, TensorScatterMax as TensorScatterMax, TensorScatterMin as TensorScatterMin, TensorScatterMul as TensorScatterMul, TensorScatterSub as TensorScatterSub, TensorScatterUpdate as TensorScatterUpdate, UnsortedSegmentMax as UnsortedSegmentMax, UnsortedSegmentMin as UnsortedSegmentMin, UnsortedSegmentProd as UnsortedSegmentProd, UnsortedSegmentSum as UnsortedSegmentSum, gather_nd as gather_nd, scatter_nd as scatter_nd, tensor_scatter_add as tensor_scatter_add, tensor_scatter_div as tensor_scatter_div, tensor_scatter_max as tensor_scatter_max, tensor_scatter_min as tensor_scatter_min, tensor_scatter_mul as tensor_scatter_mul, tensor_scatter_sub as tensor_scatter_sub, tensor_scatter_update as tensor_scatter_update, unsorted_segment_max as unsorted_segment_max, unsorted_segment_min as unsorted_segment_min, unsorted_segment_prod as unsorted_segment_prod, unsorted_segment_sum as unsorted_segment_sum
@@ -258,6 +259,7 @@ __all__ = [
     'Mul',
     'MultitypeFuncGraph',
     'Neg',
+    'Nextafter',
     'NotEqual',
     'OneHot',
     'Ones',
@@ -616,6 +618,7 @@ __all__ = [
     'ne',
     'neg',
     'negative',
+    'nextafter',
     'norm',
     'not_equal',
     'numel',
@@ -806,6 +809,7 @@ __all__ = [
     'StandardNormal',
     'standard_laplace',
     'StandardLaplace',
+    'Cauchy',
     'shuffle',
     'RandomShuffle',
     'bidense',
@@ -916,10 +920,14 @@ __all__ = [
     'nan_to_num',
     'HShrink',
     'Eps',
+    'nextafter',
+    'NextAfter',
     'diagonal_scatter',
     'eigvals',
     'TensorToTuple',
     'ScalarToTensor',
+    'bincount',
+    'histc',
     'geqrf',
     'Geqrf',
     'orgqr',
@@ -1391,6 +1399,12 @@ class Mul(Primitive):
 
 class Neg(Primitive):
     """elementwise neg"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class Nextafter(Primitive):
+    """the floating-point value next to a in the direction of b, elementwise with NumPy broadcasting (C nextafter, numpy.nextafter); derivative 1 w.r.t. a, 0 w.r.t. b"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 

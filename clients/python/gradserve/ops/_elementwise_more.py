@@ -1,5 +1,5 @@
 """MindSpore 2.10's element-wise functions built from the engine's ops: sinc, frac, fmax / fmin, heaviside,
-HShrink (the class of hardshrink) and Eps (each element the dtype's machine epsilon)."""
+HShrink (the class of hardshrink), Eps (each element the dtype's machine epsilon) and nextafter / NextAfter."""
 from __future__ import annotations
 
 import math
@@ -9,9 +9,10 @@ import numpy as np
 from .. import dtype as _dt
 from .._late import late
 from .._tensor import Tensor
+from . import _primitives
 from ._extra import P
 
-__all__ = ["sinc", "frac", "fmax", "fmin", "heaviside", "nan_to_num", "HShrink", "Eps"]
+__all__ = ["sinc", "frac", "fmax", "fmin", "heaviside", "nan_to_num", "HShrink", "Eps", "nextafter", "NextAfter"]
 
 
 def _float(x: Tensor) -> Tensor:
@@ -98,3 +99,23 @@ class Eps:
             raise TypeError(f"For 'Eps', the input must be a float16, float32 or float64 Tensor, got "
                             f"{getattr(x, 'dtype', type(x).__name__)}")
         return late.ops.full_like(x, float(np.finfo(x._dtype).eps), dtype=_dt.get(x._dtype))
+
+
+def nextafter(input, other):  # noqa: A002
+    """The float next to input towards other, elementwise with broadcasting (the engine's nextafter op).
+    MindSpore 2.10's rules: float32 or float64 Tensors of one dtype, else a TypeError; gradient 1 w.r.t.
+    input, 0 w.r.t. other."""
+    for name, v in (("x1", input), ("x2", other)):
+        if not isinstance(v, Tensor) or v._dtype not in ("float32", "float64"):
+            raise TypeError(f"For primitive[NextAfter], the input argument[{name}] must be a type of "
+                            f"{{Tensor[Float32], Tensor[Float64]}}, but got {getattr(v, 'dtype', type(v).__name__)}.")
+    if input._dtype != other._dtype:
+        raise TypeError(f"For primitive[NextAfter], the input type must be same: x1 {input.dtype}, x2 {other.dtype}.")
+    return _primitives.FUNCTIONS["nextafter"](input, other)
+
+
+class NextAfter:
+    """ops.NextAfter()(x1, x2): nextafter."""
+
+    def __call__(self, x1, x2):
+        return nextafter(x1, x2)

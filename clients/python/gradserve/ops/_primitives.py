@@ -13,6 +13,7 @@ import numpy as np
 from .. import _catalog
 from .. import dtype as _dt
 from .._infer import BINARY, BINARY_FLOAT, COMPARE
+from ..errors import IndexRangeError
 from .._tensor import Tensor
 from .._misc import twin_of
 from .._trace import _scalar_tensor, apply, binary, cast as _cast
@@ -364,7 +365,23 @@ def log_softmax(x, axis: int = -1):
 
 
 def gather(input_params, input_indices, axis: int = 0):
+    _gather_range(input_params, input_indices, int(axis))
     return _out(apply("gather", [input_params, input_indices], {"axis": int(axis)}))
+
+
+def _gather_range(params, indices, axis: int) -> None:
+    """Concrete indices past the axis (MindSpore 2.10 takes [-n, n): negatives wrap) are its RuntimeError with its
+    text (an IndexRangeError, a ShapeError too), before any request; traced ones reach the engine's check."""
+    known = indices._data if isinstance(indices, Tensor) else None
+    shape = getattr(params, "shape", None)
+    if known is None or shape is None or not -len(shape) <= axis < len(shape) or known.dtype.kind not in "iu":
+        return
+    n = int(shape[axis])
+    bad = known[(known >= n) | (known < -n)]
+    if bad.size:
+        v = int(bad.reshape(-1)[0])
+        raise IndexRangeError(f"For 'Gather', the 'input_indices' should be in the range [0, {n}), but got {v} "
+                              f"(gather: index {v} out of range for axis {axis} of size {n})", detail={"op": "gather"})
 
 
 def select(cond, x, y):

@@ -1,5 +1,5 @@
 """MindSpore's random_poisson / RandomPoisson, standard_normal / StandardNormal, standard_laplace /
-StandardLaplace and shuffle / RandomShuffle (a permutation of the first axis).
+StandardLaplace, Cauchy and shuffle / RandomShuffle (a permutation of the first axis).
 
 Values are drawn on the client (numpy's generator): eagerly at the call, or inside a traced construct / jit
 as per-run data (a Parameter the program draws anew before each run, as dropout's masks: ops/_dropout.py),
@@ -19,7 +19,7 @@ from ._candidate_sampler import _DrawParameter
 from ._extra import P
 
 __all__ = ["random_poisson", "RandomPoisson", "standard_normal", "StandardNormal", "standard_laplace",
-           "StandardLaplace", "shuffle", "RandomShuffle"]
+           "StandardLaplace", "Cauchy", "shuffle", "RandomShuffle"]
 
 _POISSON_OUT = ("float16", "float32", "float64", "int32", "int64")
 
@@ -177,3 +177,25 @@ class RandomShuffle:
 
     def __call__(self, x):
         return _shuffle(x, self._rng, "RandomShuffle")
+
+
+class Cauchy:
+    """ops.Cauchy(size, median=0.0, sigma=1.0)(): float32 draws of the Cauchy law median + sigma * tan(pi (u - 1/2))
+    of shape `size` (a non-empty list of ints > 0: MindSpore 2.10's checks and error classes; it does not check
+    sigma); one op draws anew on each call, from the generator `set_seed` seeds."""
+
+    def __init__(self, size, median=0.0, sigma=1.0):
+        if not isinstance(size, list):
+            raise TypeError(f"For 'Cauchy', the type of 'size' should be 'list', but got type "
+                            f"'{type(size).__name__}'.")
+        if not size:
+            raise ValueError("For primitive[Cauchy], the the length of 'size' must be greater than 0, but got 0.")
+        for i, d in enumerate(size):
+            if isinstance(d, bool) or not isinstance(d, int) or d <= 0:
+                raise ValueError(f"For 'Cauchy', the 'size[{i}]' must be int and must > 0, but got '{d}' with type "
+                                 f"'{type(d).__name__}'.")
+        self.size, self.median, self.sigma = tuple(size), float(median), float(sigma)
+
+    def __call__(self):
+        dims, m, s = self.size, self.median, self.sigma
+        return _out(lambda: m + s * random_ops_generator().standard_cauchy(size=dims), dims, "float32", "Cauchy")

@@ -44,8 +44,9 @@ class SearchSorted:
 def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None, sorter=None):
     if side not in (None, "left", "right"):
         raise ValueError(f"For 'searchsorted', 'side' must be 'left' or 'right', got {side!r}")
-    if side is not None and right != (side == "right"):
-        raise ValueError("For 'searchsorted', 'side' and 'right' disagree")
+    if side == "left" and right:  # side='right' wins over right=False (MindSpore 2.10); the opposite is refused
+        raise ValueError("For 'searchsorted', side and right can't be set to opposites, got side of left while "
+                         "right was True.")
     if sorter is not None:
         sorted_sequence = P.gather_elements(sorted_sequence, -1, sorter)
     return _search(sorted_sequence, values, right or side == "right", "int32" if out_int32 else "int64",

@@ -15,7 +15,7 @@ _SAME = ("hardshrink", "erfc", "log2", "log10", "i0", "deg2rad", "rad2deg", "inv
          "is_floating_point", "diag", "logical_xor", "igamma", "igammac", "gather_nd", "mm", "isclose", "cummax",
          "cummin", "index_fill", "renorm", "svd", "cholesky", "cholesky_inverse", "cholesky_solve", "inverse",
          "sinc", "frac", "fmax", "fmin", "heaviside", "eigvals", "diagonal_scatter", "searchsorted", "nan_to_num",
-         "nonzero", "argwhere")
+         "nonzero", "argwhere", "nextafter", "bincount", "histc")
 
 
 def _op_method(name: str):
@@ -59,7 +59,23 @@ def _from_numpy(array) -> Tensor:
     return Tensor(array)
 
 
+def _resize(self, *new_shape):
+    """Tensor.resize(*shape) (NumPy's ndarray.resize, as a new Tensor): the elements in row-major order, cut or
+    padded with zeros to the new size."""
+    shape = tuple(new_shape[0]) if len(new_shape) == 1 and isinstance(new_shape[0], (tuple, list)) else new_shape
+    if any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0 for d in shape):
+        raise ValueError(f"For 'resize', the new shape must be ints >= 0, got {new_shape!r}")
+    size, have = int(np.prod(shape, dtype=np.int64)), int(self.size)
+    flat = late.ops.reshape(self, (-1,))
+    if size <= have:
+        flat = flat[:size]
+    else:
+        flat = late.ops.concat((flat, late.ops.zeros((size - have,), self.dtype)), 0)
+    return late.ops.reshape(flat, tuple(int(d) for d in shape))
+
+
 _FORMS = {
+    "resize": _resize,
     "permute": _permute, "argsort": _argsort, "remainder": _remainder, "addcmul": _addcmul, "addcdiv": _addcdiv,
     "swapdims": lambda self, dim0, dim1: late.ops.swapaxes(self, dim0, dim1),
     "view_as": lambda self, other: late.ops.reshape(self, tuple(other.shape)),

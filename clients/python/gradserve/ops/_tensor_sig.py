@@ -138,7 +138,15 @@ def squeeze(x, *args, **kwargs):
     """Tensor.squeeze(*axis): squeeze(), squeeze(0), squeeze((0, 1)), squeeze(axis=0)."""
     axis = args if len(args) > 1 else _take("squeeze", args, kwargs, 0, ("axis",))
     _done("squeeze", (), kwargs, 0)
+    _int_axes("squeeze", axis)
     return P.squeeze(x, axis)
+
+
+def _int_axes(where: str, axis) -> None:
+    """None, an int or a sequence of ints, else MindSpore's TypeError (a float axis was truncated)."""
+    items = axis if isinstance(axis, (tuple, list)) else () if axis is None else (axis,)
+    if any(isinstance(a, bool) or not isinstance(a, numbers.Integral) for a in items):
+        raise TypeError(f"For '{where}', the 'axis' must be an int or a tuple of ints, but got {axis!r}")
 
 
 def transpose(x, *args):

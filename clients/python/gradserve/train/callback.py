@@ -1,4 +1,6 @@
 """`mindspore.train.callback`: Model's callbacks."""
-from .._model import Callback, LossMonitor
+from .._callbacks import (Callback, EarlyStopping, LossMonitor, ReduceLROnPlateau, RunContext, _CallbackManager,
+                          _InternalCallbackParam)
 
-__all__ = ["Callback", "LossMonitor"]
+__all__ = ["Callback", "LossMonitor", "RunContext", "EarlyStopping", "ReduceLROnPlateau", "_CallbackManager",
+           "_InternalCallbackParam"]

@@ -1,0 +1,288 @@
+"""`mindspore.dataset`, the in-memory part: GeneratorDataset / NumpySlicesDataset and the pipeline steps
+batch / repeat / shuffle / map / take / skip, read with create_tuple_iterator / create_dict_iterator (what
+Model.train / fit / eval consume). Rows are NumPy arrays in the client; an iterator gives Tensors (or the
+arrays, output_numpy=True). MindSpore's file formats, samplers, parallel workers and data sinks are not here.
+
+Shuffling (a random-access source's default, as MindSpore's) draws from `config.set_seed`'s generator, or
+from NumPy's global one: an order of its own, not MindSpore's.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from .._tensor import Tensor
+from . import config
+
+Row = tuple  # one sample: a tuple of NumPy arrays, one per column
+
+
+def _row(item, ncols: int | None) -> Row:
+    vals = tuple(item) if isinstance(item, (tuple, list)) else (item,)
+    if ncols is not None and len(vals) != ncols:
+        raise RuntimeError(f"GeneratorDataset: a row has {len(vals)} column(s), column_names names {ncols}")
+    return tuple(v.asnumpy() if isinstance(v, Tensor) else np.asarray(v) for v in vals)
+
+
+class Dataset:
+    """A pipeline step: `_rows()` yields one epoch's rows; `_cols` names the columns."""
+
+    _cols: list[str]
+
+    def _rows(self) -> Iterator[Row]:
+        raise NotImplementedError
+
+    def batch(self, batch_size: int, drop_remainder: bool = False, **kwargs) -> "Dataset":
+        return _Batch(self, batch_size, drop_remainder, kwargs)
+
+    def repeat(self, count: int | None = None) -> "Dataset":
+        return _Repeat(self, count)
+
+    def shuffle(self, buffer_size: int) -> "Dataset":
+        if isinstance(buffer_size, bool) or not isinstance(buffer_size, int) or buffer_size < 2:
+            raise ValueError(f"Dataset.shuffle: buffer_size must be an int >= 2, got {buffer_size!r}")
+        return _Shuffle(self, buffer_size)
+
+    def map(self, operations=None, input_columns=None, output_columns=None, **kwargs) -> "Dataset":
+        return _Map(self, operations, input_columns, output_columns)
+
+    def take(self, count: int = -1) -> "Dataset":
+        return _Slice(self, 0, None if count == -1 else count)
+
+    def skip(self, count: int) -> "Dataset":
+        return _Slice(self, count, None)
+
+    def get_col_names(self) -> list[str]:
+        return list(self._cols)
+
+    def get_dataset_size(self) -> int:
+        """Rows (batches after batch) in one epoch; a pass over the data counts them."""
+        return sum(1 for _ in self._rows())
+
+    def get_batch_size(self) -> int:
+        return 1
+
+    def create_tuple_iterator(self, columns=None, num_epochs: int = -1, output_numpy: bool = False,
+                              do_copy: bool = True) -> Iterator[list]:
+        idx = [self._col(c) for c in columns] if columns else list(range(len(self._cols)))
+        return _Epochs(self, num_epochs, lambda r: [_out(r[i], output_numpy) for i in idx])
+
+    def create_dict_iterator(self, num_epochs: int = -1, output_numpy: bool = False,
+                             do_copy: bool = True) -> Iterator[dict]:
+        return _Epochs(self, num_epochs, lambda r: {c: _out(v, output_numpy) for c, v in zip(self._cols, r)})
+
+    def __iter__(self):
+        return iter(self.create_tuple_iterator(num_epochs=1))
+
+    def _col(self, name: str) -> int:
+        if name not in self._cols:
+            raise ValueError(f"column {name!r} is not in the dataset's columns {self._cols}")
+        return self._cols.index(name)
+
+
+def _out(v: np.ndarray, output_numpy: bool):
+    return v if output_numpy else Tensor(v)
+
+
+class _Epochs:
+    """An iterator over at most num_epochs passes (-1: no limit); a `for` over it starts the next pass."""
+
+    def __init__(self, ds: Dataset, num_epochs: int, conv: Callable):
+        self._ds, self._conv, self._left = ds, conv, num_epochs
+        self._it: Iterator | None = None
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._it is None:
+            if self._left == 0:
+                raise StopIteration
+            self._left -= self._left > 0
+            self._it = self._ds._rows()
+        try:
+            return self._conv(next(self._it))
+        except StopIteration:
+            self._it = None
+            raise
+
+
+def _rng():
+    return config._generator() or np.random
+
+
+class GeneratorDataset(Dataset):
+    """Rows of a Python source: a callable returning a generator (called once an epoch), a random-access
+    object (`__getitem__` and `__len__`: shuffled by default) or an iterable."""
+
+    def __init__(self, source, column_names=None, column_types=None, schema=None, num_samples=None,
+                 num_parallel_workers=1, shuffle=None, sampler=None, num_shards=None, shard_id=None, **kwargs):
+        if isinstance(column_names, str):
+            column_names = [column_names]
+        if column_names is None or not column_names:
+            raise ValueError("GeneratorDataset: column_names must name the source's columns")
+        self._source, self._cols = source, list(column_names)
+        random_access = hasattr(source, "__getitem__") and hasattr(source, "__len__")
+        self._shuffle = random_access and shuffle is not False
+        self._num = num_samples
+        if not (callable(source) or random_access or hasattr(source, "__iter__")):
+            raise TypeError(f"GeneratorDataset: source must be callable, random-accessible or iterable, "
+                            f"got {type(source).__name__}")
+
+    def _items(self) -> Iterator[Any]:
+        src = self._source
+        if hasattr(src, "__getitem__") and hasattr(src, "__len__"):
+            n = len(src)
+            order = _rng().permutation(n) if self._shuffle else range(n)
+            return (src[int(i)] for i in order)
+        gen: Any = src() if callable(src) else src
+        return iter(gen)
+
+    def _rows(self) -> Iterator[Row]:
+        n = len(self._cols)
+        for k, item in enumerate(self._items()):
+            if self._num is not None and k >= self._num:
+                return
+            yield _row(item, n)
+
+
+class NumpySlicesDataset(Dataset):
+    """Rows sliced along the first axis of `data`: an array or list (one column), a tuple of them (one
+    column each) or a dict (its keys the column names). Shuffled by default."""
+
+    def __init__(self, data, column_names=None, num_samples=None, num_parallel_workers=1, shuffle=None,
+                 sampler=None, num_shards=None, shard_id=None):
+        if isinstance(data, dict):
+            names, cols = list(data), [np.asarray(v) for v in data.values()]
+        elif isinstance(data, tuple):
+            names, cols = [f"column_{i}" for i in range(len(data))], [np.asarray(v) for v in data]
+        else:
+            names, cols = ["column_0"], [np.asarray(data)]
+        if column_names is not None:
+            names = [column_names] if isinstance(column_names, str) else list(column_names)
+            if len(names) != len(cols):
+                raise ValueError(f"NumpySlicesDataset: {len(names)} column name(s) for {len(cols)} column(s)")
+        if any(c.ndim == 0 for c in cols) or len({len(c) for c in cols}) != 1:
+            raise ValueError("NumpySlicesDataset: every column needs one first axis of the same length")
+        self._cols, self._data = names, cols
+        self._shuffle, self._num = shuffle is not False, num_samples
+
+    def _rows(self) -> Iterator[Row]:
+        n = len(self._data[0])
+        order = _rng().permutation(n) if self._shuffle else np.arange(n)
+        for i in order[: self._num] if self._num is not None else order:
+            yield tuple(c[i] for c in self._data)
+
+
+class _Step(Dataset):
+    def __init__(self, child: Dataset):
+        self._child, self._cols = child, child._cols
+
+    def get_batch_size(self) -> int:
+        return self._child.get_batch_size()
+
+
+class _Batch(_Step):
+    def __init__(self, child, batch_size, drop_remainder, kwargs):
+        super().__init__(child)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"Dataset.batch: batch_size must be a positive int, got {batch_size!r}")
+        unknown = {k for k, v in kwargs.items() if v is not None and k != "num_parallel_workers"}
+        if unknown:
+            raise NotImplementedError(f"Dataset.batch: {sorted(unknown)} not supported")
+        self._n, self._drop = batch_size, bool(drop_remainder)
+
+    def get_batch_size(self) -> int:
+        return self._n
+
+    def _rows(self):
+        buf: list = []
+        for r in self._child._rows():
+            buf.append(r)
+            if len(buf) == self._n:
+                yield self._stack(buf)
+                buf = []
+        if buf and not self._drop:
+            yield self._stack(buf)
+
+    def _stack(self, rows):
+        try:
+            return tuple(np.stack(col) for col in zip(*rows))
+        except ValueError as e:
+            raise RuntimeError(f"Dataset.batch: rows of a batch differ in shape ({e}); pad them first") from None
+
+
+class _Repeat(_Step):
+    def __init__(self, child, count):
+        super().__init__(child)
+        self._count = -1 if count is None else count
+
+    def _rows(self):
+        k = 0
+        while self._count == -1 or k < self._count:
+            yield from self._child._rows()
+            k += 1
+
+    def get_dataset_size(self) -> int:
+        if self._count == -1:
+            raise RuntimeError("Dataset.get_dataset_size: the dataset repeats without end")
+        return self._child.get_dataset_size() * self._count
+
+
+class _Shuffle(_Step):
+    def __init__(self, child, buffer_size):
+        super().__init__(child)
+        self._size = buffer_size
+
+    def _rows(self):
+        rng, buf = _rng(), []
+        for r in self._child._rows():
+            buf.append(r)
+            if len(buf) >= self._size:
+                yield buf.pop(int(rng.randint(len(buf))))
+        order = rng.permutation(len(buf))
+        yield from (buf[int(i)] for i in order)
+
+
+class _Map(_Step):
+    def __init__(self, child, operations, input_columns, output_columns):
+        super().__init__(child)
+        ops = operations if isinstance(operations, (list, tuple)) else [operations]
+        if not ops or not all(callable(f) for f in ops):
+            raise TypeError("Dataset.map: operations must be callables")
+        ins = [input_columns] if isinstance(input_columns, str) else list(input_columns or self._cols)
+        self._ops, self._in = ops, [child._col(c) for c in ins]
+        outs = [output_columns] if isinstance(output_columns, str) else list(output_columns or ins)
+        if outs != ins:
+            raise NotImplementedError("Dataset.map: output_columns other than the input_columns")
+
+    def _rows(self):
+        for r in self._child._rows():
+            vals: Any = tuple(r[i] for i in self._in)
+            for f in self._ops:
+                vals = f(*vals)
+                vals = vals if isinstance(vals, tuple) else (vals,)
+            if len(vals) != len(self._in):
+                raise RuntimeError(f"Dataset.map: {len(vals)} output(s) for {len(self._in)} input column(s)")
+            row = list(r)
+            for i, v in zip(self._in, vals):
+                row[i] = v.asnumpy() if isinstance(v, Tensor) else np.asarray(v)
+            yield tuple(row)
+
+
+class _Slice(_Step):
+    def __init__(self, child, start, count):
+        super().__init__(child)
+        self._start, self._count = start, count
+
+    def _rows(self):
+        for k, r in enumerate(self._child._rows()):
+            if k < self._start:
+                continue
+            if self._count is not None and k >= self._start + self._count:
+                return
+            yield r
+
+
+__all__ = ["Dataset", "GeneratorDataset", "NumpySlicesDataset", "config"]
