@@ -94,9 +94,9 @@ _REGISTRIES: dict = {}
 @contextlib.contextmanager
 def _torchlib_registry_built_once():
     """torch.onnx's dynamo exporter rebuilds its ATen -> ONNX registry from onnxscript's torchlib on every
-    export (parsing the source of ~2,000 functions: about half of an export's CPU time). An export only reads
-    it, so each distinct one is built once and each export gets its own copy of its table (same exported
-    bytes). A torch without this private class exports unchanged, only slower."""
+    export (it parses the source of ~2,000 functions: 0.4 s of CPU, a quarter of a typical export). An export
+    only reads it, so each distinct one is built once and each export gets its own copy of its table (the
+    exported bytes are the same). A torch without this private class exports unchanged, only slower."""
     try:
         from torch.onnx._internal.exporter._registration import ONNXRegistry
         original = ONNXRegistry.__dict__["from_torchlib"]
