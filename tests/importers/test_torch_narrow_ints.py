@@ -46,12 +46,13 @@ def test_narrow_integers_wrap_and_promote_as_torch():
 
 
 class _HalfScalar(torch.nn.Module):
-    def forward(self, h):
-        return (torch.div(h, 0.7, rounding_mode="floor"), torch.div(h, 0.7, rounding_mode="trunc"), h // 1.3,
+    def forward(self, h, s):
+        return (h * s, h / s, h // s, h + s,  # a 0-d float32 tensor: as a Python number (no promotion either)
+                torch.div(h, 0.7, rounding_mode="floor"), torch.div(h, 0.7, rounding_mode="trunc"), h // 1.3,
                 h / 0.7, h * 0.7, h * 3001, 0.7 // h, 0.7 - h, h + 0.7, h - 0.7, h % 0.7, h.abs() ** 0.5)
 
 
 def test_float16_with_a_python_scalar_as_torch():
     rng = np.random.default_rng(3)
     h = torch.tensor(np.r_[rng.normal(size=200) * 3, [-0.7, 0.7, 1.4, -1.4, 2.6, 0.35]], dtype=torch.float16)
-    _same_as_torch(_HalfScalar(), h)
+    _same_as_torch(_HalfScalar(), h, torch.tensor(0.7))

@@ -102,11 +102,14 @@ _BIN = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow", "m
 def _binary(op):
     def rule(c, a, b, alpha=1, rounding_mode=None):
         va, vb = c.pair(a, b)
-        # torch's CPU mul and div (each rounding mode) take a float16 tensor's Python-number second operand
-        # in float32 (opmath) and round the result once to float16: half(-0.7) // 0.7 is -2, not -1 in float16
-        opmath = op in ("mul", "div") and isinstance(b, (int, float)) and c.w.dtype(va) == "float16"
+        # torch's mul and div (each rounding mode) take a float16 tensor's scalar second operand (a Python
+        # number, a 0-d tensor) at its own value in float32 (opmath) and round the result once to float16:
+        # half(-0.7) // 0.7 is -2, not -1 as in float16; add, sub, remainder, pow take it in float16
+        number = isinstance(b, (int, float))
+        opmath = op in ("mul", "div") and c.w.dtype(va) == "float16" and (number or c.w.shape(c.env[b.name]) == ())
         if opmath:
-            va, vb = c.w.cast(va, "float32"), c.w.const(np.asarray(b, np.float32))
+            vb = c.w.const(np.asarray(b, np.float32)) if number else c.w.cast(c.env[b.name], "float32")
+            va = c.w.cast(va, "float32")
         if op == "div" and rounding_mode is None and not c.w.dtype(va).startswith(("float", "complex")):
             va, vb = c.w.cast(va, "float32"), c.w.cast(vb, "float32")  # true division of integers: torch's float32
         r = _binary_values(c, op, va, vb, alpha, rounding_mode)
