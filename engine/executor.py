@@ -71,6 +71,8 @@ class Plan:
         out_ids = {v.id for v in tree_flatten(graph.outputs)}
         for k, e in enumerate(graph.eqns):
             fn = functools.partial(impl_rules[e.op], xp, **e.attrs) if e.attrs else functools.partial(impl_rules[e.op], xp)
+            if backend.host_dtypes and _touches(e, backend.host_dtypes):
+                fn = _on_host(backend, e)
             if OPS[e.op].runtime_checked:
                 fn = _naming(fn, e.label or f"{k}:{e.op}")
             if e.op == "broadcast_to" and e.outputs[0].id in out_ids:
@@ -276,6 +278,27 @@ def estimate_flops(graph: Graph) -> tuple[int, int, int]:
         if n > worst:
             worst, at = n, k
     return total, at, worst
+
+
+def _touches(e, dtypes, depth: int = 0) -> bool:
+    """Whether equation e reads or makes a value of one of dtypes, its subgraphs (while_run's cond and body,
+    switch_run's branches) included."""
+    if any(getattr(v.aval, "dtype", None) in dtypes for v in (*e.inputs, *e.outputs)):
+        return True
+    subs = [g for a in e.attrs.values() for g in (a if isinstance(a, tuple) else (a,)) if isinstance(g, Graph)]
+    return depth < 64 and any(_touches(q, dtypes, depth + 1) for g in subs for q in g.eqns)
+
+
+def _on_host(backend: Backend, e):
+    """e's NumPy kernel on host copies of its operands, its results moved back to the backend: for the dtypes
+    the backend cannot compute on (Backend.host_dtypes), NumPy's exact values at the cost of two copies."""
+    kernel = functools.partial(impl_rules[e.op], get_backend("numpy").xp, **e.attrs)
+    to_host, from_host, multi = backend.to_host, backend.from_host, len(e.outputs) > 1
+
+    def run(*arrays):
+        r = kernel(*[to_host(a) for a in arrays])
+        return tuple(from_host(x) for x in r) if multi else from_host(r)
+    return run
 
 
 def _broadcast_copy(xp, x, shape):

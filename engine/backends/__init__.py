@@ -29,6 +29,9 @@ class Backend:
     to_host: Callable[[Any], np.ndarray]
     from_host: Callable[[np.ndarray], Any]
     device: str = "cpu"
+    # dtypes the backend has (almost) no kernels for: the executor runs each node that touches one with
+    # NumPy's kernel on host copies (exact NumPy values; engine/executor.py `_on_host`)
+    host_dtypes: frozenset = frozenset()
 
     def __repr__(self) -> str:
         return f"Backend({self.name!r}, device={self.device!r})"

@@ -32,4 +32,7 @@ def make_backend(device=None) -> Backend:
         a = np.asarray(a)  # ascontiguousarray makes a 0-d array 1-d: keep the shape
         return torch.from_numpy(np.ascontiguousarray(a).reshape(a.shape)).to(dev)
 
-    return Backend("torch", xp, to_host=to_host, from_host=from_host, device=str(dev))
+    # torch's uint16 / uint32 / uint64 are storage types: add, neg, remainder, max, flip, gather, matmul, ...
+    # raise NotImplementedError ("add_stub" not implemented for 'UInt64'), so nodes on them run on host
+    return Backend("torch", xp, to_host=to_host, from_host=from_host, device=str(dev),
+                   host_dtypes=frozenset({"uint16", "uint32", "uint64"}))

@@ -8,7 +8,7 @@ import pytest
 
 import test_ops_numeric as numeric
 import test_seed as seed
-from _optable import CASES
+from _optable import CASES, Case, X
 from engine import Engine, GraphBuilder, grad, grad_operation, jvp, vjp
 from engine.backends import BackendUnavailable, get_backend
 from engine.executor import compile_graph, run_numpy
@@ -224,3 +224,47 @@ def test_sort_is_stable_with_nan_last_on_each_backend(backend, dtype, descending
     got_values, got_idx = Engine(backend).run(gb.build([values, idx]), [x])
     np.testing.assert_array_equal(got_idx, want_idx)
     np.testing.assert_array_equal(got_values, np.take_along_axis(x, want_idx, axis=1))
+
+
+# -- the wide unsigned integers: torch has few kernels for uint16 / uint32 / uint64 ("add_stub" not implemented) --
+def _unsigned_draw(shape, dtype, rng):
+    """Half small values (0..9: divisors, indices), half anywhere in the dtype's range (wrapping; past 2^63)."""
+    big = rng.integers(0, np.iinfo(dtype).max, size=shape, dtype=dtype, endpoint=True)
+    return np.where(rng.random(shape) < 0.5, rng.integers(0, 10, size=shape).astype(dtype), big)
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero")  # x % 0: NumPy's 0, with a warning
+@pytest.mark.parametrize("dtype", ["uint16", "uint32", "uint64"])
+def test_wide_unsigned_ops_match_numpy(dtype):
+    """Every op-table case the NumPy backend runs on this dtype gives NumPy's exact values and dtype on torch."""
+    if not _available("torch"):
+        pytest.skip("backend torch is not installed")
+    rng = np.random.default_rng(7)
+    ref, eng = Engine("numpy"), Engine("torch")
+    ran, failed = set(), []
+    # the op table's cases, and the integer ops it exempts (no derivative): comparisons, bitwise
+    exempt = [Case(op, [X((2, 3)), X((3,))]) for op in ("less", "equal", "greater_equal", "bitwise_and",
+                                                         "bitwise_or", "bitwise_xor")]
+    for case in CASES + exempt:
+        gb = GraphBuilder("u")
+        try:
+            _, outs = case.emit(gb, dtype)
+            g = gb.build(list(outs))
+        except Exception:  # noqa: BLE001  (the op refuses this dtype when the graph is built: nothing to compare)
+            continue
+        xs = [_unsigned_draw(s.shape, dtype, rng) for s in case.float_specs()]
+        try:
+            want = tree_flatten(ref.run(g, xs))
+        except Exception:  # noqa: BLE001  (NumPy's backend refuses it too)
+            continue
+        try:
+            got = tree_flatten(eng.run(g, xs))
+        except Exception as e:  # noqa: BLE001
+            failed.append(f"{case.id}: {type(e).__name__}: {e}")
+            continue
+        for a, b in zip(got, want):
+            if a.dtype != b.dtype or not np.array_equal(a, b, equal_nan=True):
+                failed.append(f"{case.id}: {a.dtype} {a.ravel()[:3]} vs NumPy's {b.dtype} {b.ravel()[:3]}")
+        ran.add(case.op)
+    assert not failed, "\n".join(failed)
+    assert {"add", "sub", "mul", "remainder", "matmul", "max", "sort", "flip", "cumsum", "less", "bitwise_xor"} <= ran, sorted(ran)

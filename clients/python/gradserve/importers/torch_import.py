@@ -13,7 +13,7 @@ import numpy as np
 
 from ._shared import composites as C
 from ._shared.division import int_divide, torch_div_rounded
-from ._shared.graph_writer import GraphWriter, UnsupportedModel
+from ._shared.graph_writer import NARROW_INTS, NP_DTYPES, GraphWriter, UnsupportedModel
 from . import torch_fft, torch_math_ops, torch_more, torch_scatter_scan, torch_special  # noqa: F401 - they add their rules to ATEN
 from .torch_linalg import TOKEN, EffectToken
 from .torch_table import ATEN, _dt, aten
@@ -34,7 +34,8 @@ class _Ctx:
         if isinstance(a, torch.fx.Node):
             return self.env[a.name]
         if isinstance(a, (int, float, bool)):
-            return self.w.scalar_like(a, like) if like is not None else self.w.const(np.asarray(a, np.float32))
+            return self.w.const(_number(a, self.w.dtype(like))) if like is not None else \
+                self.w.const(np.asarray(a, np.float32))
         raise UnsupportedModel(f"unexpected argument {a!r}")
 
     def pair(self, a, b):
@@ -44,7 +45,7 @@ class _Ctx:
         if isinstance(a, torch.fx.Node) and isinstance(b, torch.fx.Node):
             va, vb = self.env[a.name], self.env[b.name]
             if self.w.dtype(va) != self.w.dtype(vb):
-                dt = _promote(self.w.dtype(va), self.w.dtype(vb))
+                dt = _promote(*(self.w.avals[v] for v in (va, vb)))
                 va, vb = self.w.cast(va, dt), self.w.cast(vb, dt)
             return va, vb
         if isinstance(a, torch.fx.Node):
@@ -56,11 +57,31 @@ class _Ctx:
         return self.v(a, vb), vb
 
 
-def _promote(a: str, b: str) -> str:
-    order = ["bool", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128"]
-    if {a, b} == {"float64", "complex64"}:
-        return "complex128"
-    return max(a, b, key=order.index)
+def _number(value, dtype: str) -> np.ndarray:
+    """A Python number as a tensor operand of `dtype`: torch wraps an int into an integer dtype (uint8 + 300 adds
+    44, u == -1 compares with 255)."""
+    if isinstance(value, int) and np.dtype(dtype).kind in "iu":
+        return np.asarray(value, np.uint64 if value >= 2 ** 63 else np.int64).astype(dtype)
+    return np.asarray(value, dtype)
+
+
+def _promote(a: tuple, b: tuple) -> str:
+    """torch's result dtype of two tensors (shape, dtype): torch.result_type's, where a 0-d tensor does not
+    raise a tensor of the same category (uint8 + tensor(3) is uint8) and uint8 with int8 is int16."""
+    import torch
+
+    def probe(aval):  # result_type looks only at the dtype and whether the tensor has dimensions
+        return torch.empty((1,) if aval[0] else (), dtype=getattr(torch, aval[1]))
+
+    return _dt(torch.result_type(probe(a), probe(b)))
+
+
+def _cast(w: GraphWriter, x: str, dtype: str) -> str:
+    """torch's cast: a float to a narrow integer is truncated to int64, then wrapped (-7.5 -> uint8 249,
+    -200.0 -> int8 56), which a direct float-to-uint8 conversion leaves undefined."""
+    if dtype in NARROW_INTS and w.dtype(x).startswith("float"):
+        x = w.cast(x, "int64")
+    return w.cast(x, dtype)
 
 
 # -- elementwise ---------------------------------------------------------------------------------------
@@ -81,14 +102,29 @@ _BIN = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow", "m
 def _binary(op):
     def rule(c, a, b, alpha=1, rounding_mode=None):
         va, vb = c.pair(a, b)
-        if rounding_mode is not None:  # div only (floor_divide decomposes to it)
-            if c.w.dtype(va).startswith("float"):
-                return torch_div_rounded(c.w, va, vb, rounding_mode)
-            return int_divide(c.w, va, vb, rounding_mode)
-        if alpha != 1:
-            vb = c.w.mul(vb, c.w.scalar_like(alpha, vb))
-        return c.w.binary(op, va, vb)
+        # torch's mul and div (each rounding mode) take a float16 tensor's scalar second operand (a Python
+        # number, a 0-d tensor) at its own value in float32 (opmath) and round the result once to float16:
+        # half(-0.7) // 0.7 is -2, not -1 as in float16; add, sub, remainder, pow take it in float16
+        number = isinstance(b, (int, float))
+        opmath = op in ("mul", "div") and c.w.dtype(va) == "float16" and (number or c.w.shape(c.env[b.name]) == ())
+        if opmath:
+            vb = c.w.const(np.asarray(b, np.float32)) if number else c.w.cast(c.env[b.name], "float32")
+            va = c.w.cast(va, "float32")
+        if op == "div" and rounding_mode is None and not c.w.dtype(va).startswith(("float", "complex")):
+            va, vb = c.w.cast(va, "float32"), c.w.cast(vb, "float32")  # true division of integers: torch's float32
+        r = _binary_values(c, op, va, vb, alpha, rounding_mode)
+        return c.w.cast(r, "float16") if opmath else r
     return rule
+
+
+def _binary_values(c, op, va, vb, alpha, rounding_mode):
+    if rounding_mode is not None:  # div only (floor_divide decomposes to it)
+        if c.w.dtype(va).startswith("float"):
+            return torch_div_rounded(c.w, va, vb, rounding_mode)
+        return int_divide(c.w, va, vb, rounding_mode)
+    if alpha != 1:
+        vb = c.w.mul(vb, c.w.scalar_like(alpha, vb))
+    return c.w.binary(op, va, vb)
 
 
 for _k, _op in _BIN.items():
@@ -240,7 +276,9 @@ def _constant_pad(c, x, pad, value=0.0):
 
 def _cumulative(op):
     def rule(c, x, dim, dtype=None):
-        x = c.v(x) if dtype is None else c.w.cast(c.v(x), _dt(dtype))
+        x = c.v(x) if dtype is None else _cast(c.w, c.v(x), _dt(dtype))
+        if dtype is None and c.w.dtype(x) in ("bool", "int32") + NARROW_INTS:
+            x = c.w.cast(x, "int64")  # torch accumulates integers in int64, as sum and prod
         return c.w.emit1(op, [x], {"axis": dim % len(c.w.shape(x))}, c.w.shape(x), c.w.dtype(x))
     return rule
 
@@ -327,7 +365,7 @@ def _group_norm(c, x, weight, bias, n, ch, hw, group, eps):
 
 @aten("aten._to_copy.default")
 def _to_copy(c, x, dtype=None, **kw):
-    return c.v(x) if dtype is None else c.w.cast(c.v(x), _dt(dtype))
+    return c.v(x) if dtype is None else _cast(c.w, c.v(x), _dt(dtype))
 
 
 @aten("aten.clone.default", "aten.alias.default", "aten.lift_fresh_copy.default", "aten.contiguous.default")
@@ -369,8 +407,8 @@ def _reduce(op):
     def rule(c, x, dim=None, keepdim=False, dtype=None):
         x = c.v(x)
         if dtype is not None:
-            x = c.w.cast(x, _dt(dtype))
-        elif op in ("sum", "prod") and c.w.dtype(x) in ("bool", "int32"):
+            x = _cast(c.w, x, _dt(dtype))
+        elif op in ("sum", "prod") and c.w.dtype(x) in ("bool", "int32") + NARROW_INTS:
             x = c.w.cast(x, "int64")  # torch sums and multiplies integers in int64
         return c.w.reduce(op, x, None if dim in (None, []) else ([dim] if isinstance(dim, int) else dim),
                           keepdims=keepdim)
@@ -846,7 +884,7 @@ def _program_to_writer(module, args: tuple, decompose: bool):
         table = torch.export.default_decompositions()
         table.pop(torch.ops.aten.detach.default)
         ep = ep.run_decompositions(table)
-    w = GraphWriter(type(module).__name__)
+    w = GraphWriter(type(module).__name__, NP_DTYPES + NARROW_INTS)
     ctx = _Ctx(w)
     state, consts = ep.state_dict, ep.constants
     placeholders = [n for n in ep.graph.nodes if n.op == "placeholder"]

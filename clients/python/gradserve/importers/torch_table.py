@@ -13,9 +13,6 @@ def aten(*names):
     return deco
 
 
-_WIDENED = {"uint8": "int64", "int8": "int64", "int16": "int64"}  # graphs carry these as int64 (torch.eye's arange)
-
-
 def _dt(torch_dtype) -> str:
-    name = str(torch_dtype).split(".")[-1]
-    return _WIDENED.get(name, name)
+    """The graph's dtype name of a torch dtype: the same dtype, narrow integers too (they wrap as torch's do)."""
+    return str(torch_dtype).split(".")[-1]

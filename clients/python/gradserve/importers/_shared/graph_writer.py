@@ -14,6 +14,9 @@ from typing import Any, Sequence
 import numpy as np
 
 NP_DTYPES = ("bool", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128")
+# and the narrow integers, for an importer that keeps them (torch.export's wrap as torch's do; ONNX carries
+# quantised values as int32 and refuses the rest)
+NARROW_INTS = ("int8", "int16", "uint8")
 
 
 class UnsupportedModel(ValueError):
@@ -47,10 +50,10 @@ def _probe(shape):
     return np.lib.stride_tricks.as_strided(np.zeros(1, np.bool_), shape=tuple(shape), strides=(0,) * len(shape))
 
 
-def dtype_name(dt) -> str:
+def dtype_name(dt, allowed: Sequence[str] = NP_DTYPES) -> str:
     name = np.dtype(dt).name
-    if name not in NP_DTYPES:
-        raise UnsupportedModel(f"dtype {name} is not one of gradserve's ({', '.join(NP_DTYPES)})")
+    if name not in allowed:
+        raise UnsupportedModel(f"dtype {name} is not one of gradserve's ({', '.join(allowed)})")
     return name
 
 
@@ -67,8 +70,9 @@ def _empty_reduction(op: str, dtype: str):
 class GraphWriter:
     """Inputs, parameters (with values) and nodes of one graph; values are named strings."""
 
-    def __init__(self, name: str = "main"):
+    def __init__(self, name: str = "main", dtypes: Sequence[str] = NP_DTYPES):
         self.name = name
+        self.dtypes = tuple(dtypes)  # the dtypes its values may have (others: UnsupportedModel)
         self.inputs: list[dict] = []
         self.params: list[dict] = []
         self.values: dict[str, np.ndarray] = {}
@@ -92,14 +96,14 @@ class GraphWriter:
 
     def input(self, name: str, shape, dtype) -> str:
         name = self._unique(name)
-        self.avals[name] = (tuple(int(d) for d in shape), dtype_name(dtype))
+        self.avals[name] = (tuple(int(d) for d in shape), dtype_name(dtype, self.dtypes))
         self.inputs.append({"name": name, "shape": list(self.avals[name][0]), "dtype": self.avals[name][1]})
         return name
 
     def param(self, name: str, value, trainable: bool = True) -> str:
         value = np.asarray(value)
         name = self._unique(name)
-        self.avals[name] = (tuple(value.shape), dtype_name(value.dtype))
+        self.avals[name] = (tuple(value.shape), dtype_name(value.dtype, self.dtypes))
         self.params.append({"name": name, "shape": list(value.shape), "dtype": self.avals[name][1]})
         self.values[name] = value
         if not trainable:
@@ -117,7 +121,7 @@ class GraphWriter:
         for shape, dtype in out_avals:
             self._n += 1
             name = self._unique(f"t{self._n}")
-            self.avals[name] = (tuple(int(d) for d in shape), dtype_name(dtype))
+            self.avals[name] = (tuple(int(d) for d in shape), dtype_name(dtype, self.dtypes))
             outs.append(name)
         self.nodes.append({"op": op, "inputs": list(ins), "outputs": outs, "attrs": attrs})
         return outs
@@ -157,7 +161,7 @@ class GraphWriter:
             k += 1
             name = f"{base}_{k}"
         self._fn_names.add(name)
-        w = GraphWriter(name)
+        w = GraphWriter(name, self.dtypes)
         w.functions, w._fn_names = self.functions, self._fn_names
         return w
 
@@ -174,7 +178,7 @@ class GraphWriter:
     # -- constants --------------------------------------------------------------------------------
     def const(self, value, dtype=None) -> str:
         a = np.asarray(value, dtype=dtype)
-        dt = dtype_name(a.dtype)
+        dt = dtype_name(a.dtype, self.dtypes)
         flat = a.reshape(-1)
         # a fill's value travels as a float: integers past 2^53 stay a constant (2^62 + 1 became 2^62)
         if a.size and a.dtype.kind != "c" and (flat == flat[0]).all() and (a.dtype.kind != "f" or np.isfinite(flat[0])) \
