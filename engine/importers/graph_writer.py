@@ -12,7 +12,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-NP_DTYPES = ("bool", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128")
+# engine.ir.DTYPES (this package does not import the engine): narrow and unsigned integers are carried as they
+# are (uint8 images, int8 / uint8 quantised data, uint32 hashes wrap as their type does)
+NP_DTYPES = ("bool", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128", "int8", "int16",
+             "uint8", "uint16", "uint32", "uint64")
 
 
 class UnsupportedModel(ValueError):
@@ -56,7 +59,7 @@ def dtype_name(dt) -> str:
 def _empty_reduction(op: str, dtype: str):
     """A reduction's value over nothing: its identity (ONNX's and NumPy's; max of nothing is the lowest)."""
     dt = np.dtype(dtype)
-    lo, hi = (-np.inf, np.inf) if dt.kind == "f" else (np.iinfo(dt).min, np.iinfo(dt).max) if dt.kind == "i" else (0, 1)
+    lo, hi = (-np.inf, np.inf) if dt.kind == "f" else (np.iinfo(dt).min, np.iinfo(dt).max) if dt.kind in "iu" else (0, 1)
     value = {"sum": 0, "prod": 1, "max": lo, "min": hi, "logsumexp": -np.inf if dt.kind == "f" else None}.get(op)
     if value is None:
         raise UnsupportedModel(f"{op} over a zero-size axis of a {dtype} tensor (no value: the reduction is empty)")
@@ -175,7 +178,10 @@ class GraphWriter:
         a = np.asarray(value, dtype=dtype)
         dt = dtype_name(a.dtype)
         flat = a.reshape(-1)
-        if a.size and a.dtype.kind != "c" and (flat == flat[0]).all() and (a.dtype.kind != "f" or np.isfinite(flat[0])):
+        # `fill` carries its value as a float: a wide integer it does not hold exactly (uint64 / int64 past 2^53)
+        # stays a `const`
+        if (a.size and a.dtype.kind != "c" and (flat == flat[0]).all() and (a.dtype.kind != "f" or np.isfinite(flat[0]))
+                and (a.dtype.kind not in "iu" or int(float(flat[0])) == int(flat[0]))):
             return self.emit1("fill", [], {"shape": list(a.shape), "value": float(flat[0]), "dtype": dt}, a.shape, dt)
         return self.emit1("const", [], {"value": a}, a.shape, dt)
 

@@ -54,8 +54,20 @@ def _quantize(ctx, node, attrs):
     if i[2]:
         q = w.add(q, w.cast(_per_axis(ctx, ctx.val(i[2]), x, axis), w.dtype(x)))
     lo, hi = np.iinfo(dt).min, np.iinfo(dt).max
+    inside = w.binary("logical_and", w.binary("greater_equal", q, w.scalar_like(lo, q)),
+                      w.binary("less_equal", q, w.scalar_like(hi, q)))
     q = w.binary("minimum", w.binary("maximum", q, w.scalar_like(lo, q)), w.scalar_like(hi, q))
-    return [w.cast(q, "int32" if dt != "int32" else dt)]
+    out = w.cast(q, "int32" if dt != "int32" else dt)
+    _fake_quant_of(ctx)[out] = (x, inside, tuple(i[1:3]))
+    return [out]
+
+
+def _fake_quant_of(ctx) -> dict:
+    """QuantizeLinear outputs -> (x, the in-range mask, (scale, zero point) names): a DequantizeLinear of one
+    with the same scale and zero point is fake quantisation."""
+    if not hasattr(ctx, "fake_quant"):
+        ctx.fake_quant = {}
+    return ctx.fake_quant
 
 
 @handles("DequantizeLinear")
@@ -67,7 +79,15 @@ def _dequantize(ctx, node, attrs):
     xf = w.cast(x, w.dtype(scale))
     if i[2]:
         xf = w.sub(xf, w.cast(_per_axis(ctx, ctx.val(i[2]), x, axis), w.dtype(scale)))
-    return [w.mul(xf, scale)]
+    y = w.mul(xf, scale)
+    pair = _fake_quant_of(ctx).get(x)
+    if pair is not None and pair[2] == tuple(i[1:3]) and w.dtype(pair[0]) == w.dtype(y):
+        # Q -> DQ is fake quantisation (what torch.onnx writes for fake_quantize_*): its exact derivative is 0
+        # almost everywhere; the gradient of quantisation-aware training is the straight-through one, 1 where
+        # round(x / scale) + zero_point is in the type's range (torch's fake_quantize backward)
+        src, inside = pair[0], pair[1]
+        y = w.add(y, w.mul(w.cast(inside, w.dtype(y)), w.sub(src, w.unary("stop_gradient", src))))
+    return [y]
 
 
 @handles("Unique")
