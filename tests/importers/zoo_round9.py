@@ -84,12 +84,13 @@ def _qat():
         def __init__(self):
             super().__init__()
             self.fc1, self.fc2 = nn.Linear(6, 8), nn.Linear(8, 3)
+            # the observer's per-channel scales (buffers, as torch.ao's FakeQuantize keeps them)
+            self.register_buffer("w_scale", (self.fc1.weight.detach().abs().amax(1) / 100).clamp_min(1e-4))
+            self.register_buffer("w_zp", torch.zeros(8, dtype=torch.int32))
 
         def forward(self, x):  # x [5, 6]
             x = torch.fake_quantize_per_tensor_affine(x, 0.05, 128, 0, 255)
-            w_scale = (self.fc1.weight.detach().abs().amax(1) / 127).clamp_min(1e-4)
-            w = torch.fake_quantize_per_channel_affine(self.fc1.weight, w_scale, torch.zeros(8, dtype=torch.int32),
-                                                       0, -128, 127)
+            w = torch.fake_quantize_per_channel_affine(self.fc1.weight, self.w_scale, self.w_zp, 0, -128, 127)
             h = torch.fake_quantize_per_tensor_affine(F.relu(F.linear(x, w, self.fc1.bias)), 0.02, 0, 0, 255)
             return self.fc2(h)
     torch.manual_seed(92)

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import composites as C
 from .division import int_divide
-from .graph_writer import ModelLimitExceeded, UnsupportedModel
+from .graph_writer import NP_DTYPES, ModelLimitExceeded, UnsupportedModel
 
 HANDLERS: dict = {}
 _UNARY = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "Exp": "exp", "Log": "log", "Sqrt": "sqrt",
@@ -39,7 +39,7 @@ def _np_dtype(onnx, elem_type: int, where: str) -> str:
         dt = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(elem_type)).name
     except Exception:  # noqa: BLE001
         dt = str(elem_type)
-    if dt not in ("bool", "int32", "int64", "float16", "float32", "float64"):
+    if dt not in NP_DTYPES or dt.startswith("complex"):  # uint8 images, int8 / uint8 quantised tensors too
         raise UnsupportedModel(f"{where} has element type {dt}, which gradserve graphs do not carry")
     return dt
 
