@@ -1,5 +1,5 @@
 """ONNX rules for quantisation (QuantizeLinear / DequantizeLinear, the QDQ form of quantised models) and for
-Unique. Quantised values are carried as int32 (gradserve graphs have no int8 / uint8): QuantizeLinear gives
+Unique. Quantised values are carried in their declared type (uint8, int8, ...): QuantizeLinear gives
 the integer round(x / scale) + zero_point saturated to its type's range, DequantizeLinear (q - zero_point) *
 scale. Importing this module registers the rules in onnx_ops.HANDLERS."""
 from __future__ import annotations
@@ -56,7 +56,7 @@ def _quantize(ctx, node, attrs):
     inside = w.binary("logical_and", w.binary("greater_equal", q, w.scalar_like(lo, q)),
                       w.binary("less_equal", q, w.scalar_like(hi, q)))
     q = w.binary("minimum", w.binary("maximum", q, w.scalar_like(lo, q)), w.scalar_like(hi, q))
-    out = w.cast(q, "int32" if dt != "int32" else dt)
+    out = w.cast(q, dt)
     _fake_quant_of(ctx)[out] = (x, inside, tuple(i[1:3]))
     return [out]
 
@@ -72,7 +72,7 @@ def _fake_quant_of(ctx) -> dict:
 @handles("DequantizeLinear")
 def _dequantize(ctx, node, attrs):
     w, (i, x, axis) = ctx.w, _operands(ctx, node, attrs)
-    if not w.dtype(x).startswith("int"):
+    if not w.dtype(x).startswith(("int", "uint")):
         raise UnsupportedModel(f"DequantizeLinear of a {w.dtype(x)} input (known: integer types)")
     scale = _per_axis(ctx, ctx.val(i[1]), x, axis)
     xf = w.cast(x, w.dtype(scale))
