@@ -54,6 +54,17 @@ def _round_half_away(w: GraphWriter, x: str) -> str:
     return w.where(tie, w.add(x, w.mul(w.unary("sign", x), w.scalar_like(0.5, x))), r)
 
 
+def _bitwise(w, short: str, ins: list[str], dtype: str) -> str:
+    """StableHLO and / or / xor / not: logical on bool, bitwise on integers (~x is x ^ all-ones)."""
+    if short == "not":
+        if dtype == "bool":
+            return w.unary("logical_not", ins[0])
+        return w.binary("bitwise_xor", ins[0], w.scalar_like(np.iinfo(dtype).max if dtype.startswith("u") else -1,
+                                                             ins[0]))
+    op_name, bool_op = _BITWISE[short]
+    return w.binary(bool_op if dtype == "bool" else op_name, ins[0], ins[1])
+
+
 def _aval(t):
     from jaxlib.mlir import ir
 
@@ -212,14 +223,8 @@ class _Fn:
             return special
         if short in _BIN:
             return [w.binary(_BIN[short], ins[0], ins[1])]
-        if short in _BITWISE:  # logical on bool, bitwise on integers (~x is x ^ all-ones)
-            op_name, bool_op = _BITWISE[short]
-            if short == "not":
-                if dtype == "bool":
-                    return [w.unary("logical_not", ins[0])]
-                return [w.binary("bitwise_xor", ins[0], w.scalar_like(np.iinfo(dtype).max if dtype.startswith("u")
-                                                                       else -1, ins[0]))]
-            return [w.binary(bool_op if dtype == "bool" else op_name, ins[0], ins[1])]
+        if short in _BITWISE:
+            return [_bitwise(w, short, ins, dtype)]
         if short == "round_nearest_afz":
             return [_round_half_away(w, ins[0])]
         if short == "constant":  # a complex one from the op's text: the bindings cannot read its attribute
