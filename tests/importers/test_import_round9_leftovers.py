@@ -105,3 +105,26 @@ def test_fake_quantize_straight_through_gradient(fake, path):
     np.testing.assert_array_equal(want, [[0, 6, 6, 6], [6, 6, 0, 0]])
     close(net(Tensor(x.numpy())).asnumpy(), m(x).numpy(), "value")
     close(ops.grad(lambda t: net(t).sum())(Tensor(x.numpy())).asnumpy(), want, "grad")
+
+
+@pytest.mark.parametrize("same", [True, False])
+def test_only_a_q_dq_pair_of_one_scale_is_fake_quantisation(fake, same):
+    """Q -> DQ with the same scale and zero point: the straight-through gradient (1 in range, 0 saturated);
+    a DequantizeLinear with other parameters is not fake quantisation: the exact derivative (0, rounding)."""
+    from onnx import TensorProto, helper
+
+    g = helper.make_graph(
+        [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"]),
+         helper.make_node("DequantizeLinear", ["q", "s" if same else "s2", "z"], ["y"])],
+        "qdq", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])],
+        [helper.make_tensor("s", TensorProto.FLOAT, [], [0.1]), helper.make_tensor("s2", TensorProto.FLOAT, [], [0.2]),
+         helper.make_tensor("z", TensorProto.UINT8, [], [100])])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 19)])
+    x = np.array([-11.0, -0.33, 2.04, 20.0], np.float32)  # -11 / 0.1 + 100 < 0 and 20 / 0.1 + 100 > 255 saturate
+    net = gs.from_onnx(model.SerializeToString())
+    from onnx.reference import ReferenceEvaluator
+
+    close(net(Tensor(x)).asnumpy(), ReferenceEvaluator(model).run(None, {"x": x})[0], "value")
+    grad = ops.grad(lambda t: net(t).sum())(Tensor(x)).asnumpy()
+    np.testing.assert_array_equal(grad, [0, 1, 1, 0] if same else [0, 0, 0, 0])
