@@ -12,9 +12,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-NP_DTYPES = ("bool", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128")
-# and the narrow integers, for an importer that keeps them (torch.export's wrap as torch's do; ONNX carries
-# quantised values as int32 and refuses the rest)
+# engine.ir.DTYPES (this package does not import the engine): narrow and unsigned integers are carried as they
+# are (uint8 images, int8 / uint8 quantised data, uint32 hashes wrap as their type does)
+NP_DTYPES = ("bool", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128", "int8", "int16",
+             "uint8", "uint16", "uint32", "uint64")
+# the narrow integers whose arithmetic torch.export's importer spells out as torch's (wrapping, promotion)
 NARROW_INTS = ("int8", "int16", "uint8")
 
 
@@ -59,7 +61,7 @@ def dtype_name(dt, allowed: Sequence[str] = NP_DTYPES) -> str:
 def _empty_reduction(op: str, dtype: str):
     """A reduction's value over nothing: its identity (ONNX's and NumPy's; max of nothing is the lowest)."""
     dt = np.dtype(dtype)
-    lo, hi = (-np.inf, np.inf) if dt.kind == "f" else (np.iinfo(dt).min, np.iinfo(dt).max) if dt.kind == "i" else (0, 1)
+    lo, hi = (-np.inf, np.inf) if dt.kind == "f" else (np.iinfo(dt).min, np.iinfo(dt).max) if dt.kind in "iu" else (0, 1)
     value = {"sum": 0, "prod": 1, "max": lo, "min": hi, "logsumexp": -np.inf if dt.kind == "f" else None}.get(op)
     if value is None:
         raise UnsupportedModel(f"{op} over a zero-size axis of a {dtype} tensor (no value: the reduction is empty)")

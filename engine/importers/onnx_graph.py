@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -54,6 +54,7 @@ class _Ctx:
         self.seqs: dict[str, list[str]] = {}  # ONNX sequences: their tensors' values (onnx_seq.py)
         self.inits = {t.name: t for t in m.graph.initializer}
         self.frozen: set[str] = set()
+        self.scalar_weights: set[str] = set()  # 0-d float initializers the caller names as weights
         self.opset = next((o.version for o in m.opset_import if o.domain in ("", "ai.onnx")), 0)
         self.depth = 0
 
@@ -85,7 +86,7 @@ class _Ctx:
             raise UnsupportedModel(f"tensor {t.name!r} ({where}) cannot be decoded: {e}") from None
         if a.dtype.kind not in "biuf":
             raise UnsupportedModel(f"tensor {t.name!r} ({where}) has dtype {a.dtype}, not a number")
-        return a.astype(np.int64) if a.dtype.kind in "ui" and a.dtype != np.int32 else a
+        return a  # every integer type as declared (uint8 / int8 too: the engine carries them)
 
     def is_const(self, name: str) -> bool:
         if name in self.consts:
@@ -115,9 +116,9 @@ class _Ctx:
             v = self.w.const(self.consts[name])
         elif name in self.inits:
             a = self.array(self.inits[name], "initializer")
-            if a.dtype.kind == "f" and a.ndim > 0:
+            if a.dtype.kind == "f" and (a.ndim > 0 or name in self.scalar_weights):
                 v = self.w.param(name, a, trainable=name not in self.frozen)
-            else:  # integer tensors and 0-d floats are constants, not weights
+            else:  # integer tensors and 0-d floats are constants, not weights (unless named: scalar_weights)
                 v = self.w.const(a)
         else:
             raise UnsupportedModel(f"value {name!r} is used before it is defined")
@@ -240,20 +241,30 @@ def _walk(graph, limits: dict, depth: int) -> int:
     return n
 
 
-def onnx_to_writer(model, *, input_shapes: dict | None = None, limits: dict | None = None):
-    """Convert; returns (GraphWriter, output names). `input_shapes` fixes dynamic input dims."""
+def onnx_to_writer(model, *, input_shapes: dict | None = None, limits: dict | None = None,
+                   scalar_weights: Iterable[str] = ()):
+    """Convert; returns (GraphWriter, output names). `input_shapes` fixes dynamic input dims;
+    `scalar_weights` names 0-d float initializers that are weights (a scalar nn.Parameter: ONNX does not tell
+    one from an exporter's scalar constants, e.g. the dynamo exporter's `val_N`, so by default they are
+    constants)."""
     limits = limits or {}
     m = load_model(model)
     try:
-        return _model_to_writer(m, input_shapes, limits)
+        return _model_to_writer(m, input_shapes, limits, tuple(scalar_weights))
     except UnsupportedModel as e:
         e.in_model(m.graph.name or "onnx")
         raise
 
 
-def _model_to_writer(m, input_shapes: dict | None, limits: dict):
+def _model_to_writer(m, input_shapes: dict | None, limits: dict, scalar_weights: tuple = ()):
     check_model(m, limits)
     ctx = _Ctx(m, limits)
+    for name in scalar_weights:
+        t = ctx.inits.get(name)
+        if t is None or len(t.dims) or ctx.array(t, "initializer").dtype.kind != "f":
+            raise UnsupportedModel(f"scalar weight {name!r}: not a 0-d float initializer of the model (its 0-d "
+                                   f"float initializers: {sorted(n for n, i in ctx.inits.items() if not i.dims)})")
+    ctx.scalar_weights.update(scalar_weights)
     for n in m.graph.node:  # running statistics are state, not weights
         if n.op_type == "BatchNormalization":
             ctx.frozen.update(n.input[3:5])

@@ -1,5 +1,5 @@
 """ONNX rules for quantisation (QuantizeLinear / DequantizeLinear, the QDQ form of quantised models) and for
-Unique. Quantised values are carried as int32 (gradserve graphs have no int8 / uint8): QuantizeLinear gives
+Unique. Quantised values are carried in their declared type (uint8, int8, ...): QuantizeLinear gives
 the integer round(x / scale) + zero_point saturated to its type's range, DequantizeLinear (q - zero_point) *
 scale. Importing this module registers the rules in onnx_ops.HANDLERS."""
 from __future__ import annotations
@@ -18,7 +18,7 @@ def _declared_dtype(ctx, name: str) -> str | None:
         return np.dtype(ctx.onnx.helper.tensor_dtype_to_np_dtype(ctx.inits[name].data_type)).name
     if name in ctx.consts:
         return ctx.consts[name].dtype.name
-    return None
+    return ctx.w.dtype(ctx.val(name))  # a graph input: carried in its declared type
 
 
 def _per_axis(ctx, v: str, x: str, axis: int) -> str:
@@ -55,20 +55,40 @@ def _quantize(ctx, node, attrs):
     if i[2]:
         q = w.add(q, w.cast(_per_axis(ctx, ctx.val(i[2]), x, axis), "float64"))
     lo, hi = np.iinfo(dt).min, np.iinfo(dt).max
+    inside = w.binary("logical_and", w.binary("greater_equal", q, w.scalar_like(lo, q)),
+                      w.binary("less_equal", q, w.scalar_like(hi, q)))
     q = w.binary("minimum", w.binary("maximum", q, w.scalar_like(lo, q)), w.scalar_like(hi, q))
-    return [w.cast(q, "int32" if dt != "int32" else dt)]
+    out = w.cast(q, dt)
+    _fake_quant_of(ctx)[out] = (x, inside, tuple(i[1:3]))
+    return [out]
+
+
+def _fake_quant_of(ctx) -> dict:
+    """QuantizeLinear outputs -> (x, the in-range mask, (scale, zero point) names): a DequantizeLinear of one
+    with the same scale and zero point is fake quantisation."""
+    if not hasattr(ctx, "fake_quant"):
+        ctx.fake_quant = {}
+    return ctx.fake_quant
 
 
 @handles("DequantizeLinear")
 def _dequantize(ctx, node, attrs):
     w, (i, x, axis) = ctx.w, _operands(ctx, node, attrs)
-    if not w.dtype(x).startswith("int"):
+    if not w.dtype(x).startswith(("int", "uint")):
         raise UnsupportedModel(f"DequantizeLinear of a {w.dtype(x)} input (known: integer types)")
     scale = _per_axis(ctx, ctx.val(i[1]), x, axis)
     xf = w.cast(x, w.dtype(scale))
     if i[2]:
         xf = w.sub(xf, w.cast(_per_axis(ctx, ctx.val(i[2]), x, axis), w.dtype(scale)))
-    return [w.mul(xf, scale)]
+    y = w.mul(xf, scale)
+    pair = _fake_quant_of(ctx).get(x)
+    if pair is not None and pair[2] == tuple(i[1:3]) and w.dtype(pair[0]) == w.dtype(y):
+        # Q -> DQ is fake quantisation (what torch.onnx writes for fake_quantize_*): its exact derivative is 0
+        # almost everywhere; the gradient of quantisation-aware training is the straight-through one, 1 where
+        # round(x / scale) + zero_point is in the type's range (torch's fake_quantize backward)
+        src, inside = pair[0], pair[1]
+        y = w.add(y, w.mul(w.cast(inside, w.dtype(y)), w.sub(src, w.unary("stop_gradient", src))))
+    return [y]
 
 
 @handles("Unique")
@@ -96,3 +116,105 @@ def _unique(ctx, node, attrs):
         if o:
             ctx.consts[o] = c.astype(np.int64)
     return [y]
+
+
+# -- integer kernels of dynamically / statically quantised models (onnxruntime's quantize_dynamic / QOperator
+# form). Integer products are accumulated exactly in float64 (|sum| < 2^53 for any model of 8-bit values that
+# fits the limits), then scaled, rounded half to even and saturated as the spec and onnx.reference do.
+# Their outputs are integers: no gradient flows through them (none exists; fake quantisation is Q -> DQ).
+
+def _centered(ctx, name: str, zp: str | None, zp_axis: int | None = None) -> str:
+    """An integer input less its zero point, as float64 (zp_axis: the axis a 1-D zero point runs along)."""
+    w = ctx.w
+    v = w.cast(ctx.val(name), "float64")
+    if zp:
+        z = w.cast(ctx.val(zp), "float64")
+        if zp_axis is not None and len(w.shape(z)) == 1 and w.shape(z)[0] > 1:
+            nd = len(w.shape(v))
+            z = w.reshape(z, [-1 if i == zp_axis % nd else 1 for i in range(nd)])
+        v = w.sub(v, z)
+    return v
+
+
+def _requantize(ctx, acc: str, mult: str, y_zp: str | None, out_dt: str) -> str:
+    w = ctx.w
+    r = w.mul(acc, w.cast(mult, "float64"))
+    if y_zp:
+        r = w.add(r, w.cast(ctx.val(y_zp), "float64"))
+    lo, hi = np.iinfo(out_dt).min, np.iinfo(out_dt).max
+    r = w.binary("minimum", w.binary("maximum", w.unary("round", r), w.scalar_like(lo, r)), w.scalar_like(hi, r))
+    return w.cast(r, out_dt)
+
+
+def _out_dtype(ctx, y_zp: str | None, x: str) -> str:
+    return _declared_dtype(ctx, y_zp) if y_zp else ctx.w.dtype(ctx.val(x))
+
+
+@handles("MatMulInteger")
+def _matmul_integer(ctx, node, attrs):
+    i = _ins(node) + ["", ""]
+    a = _centered(ctx, i[0], i[2], -2)  # a's zero point: per row of A
+    b = _centered(ctx, i[1], i[3], -1)  # b's: per column of B
+    return [ctx.w.cast(ctx.w.matmul(a, b), "int32")]
+
+
+@handles("QLinearMatMul")
+def _qlinear_matmul(ctx, node, attrs):
+    w, i = ctx.w, _ins(node)
+    acc = w.matmul(_centered(ctx, i[0], i[2], -2), _centered(ctx, i[3], i[5], -1))
+    a_s, b_s, y_s = (ctx.val(i[k]) for k in (1, 4, 6))
+    if len(w.shape(a_s)) == 1 and w.shape(a_s)[0] > 1:
+        a_s = w.reshape(a_s, [-1, 1])
+    mult = w.div(w.mul(a_s, b_s), y_s)  # in the scales' type, as onnx.reference
+    return [_requantize(ctx, acc, mult, i[7], _out_dtype(ctx, i[7], i[0]))]
+
+
+def _int_conv(ctx, node, attrs, x: str, wt: str):
+    from . import composites as C
+    from .onnx_ops import _pads
+
+    w = ctx.w
+    nd = len(w.shape(x)) - 2
+    kernel = attrs.get("kernel_shape", w.shape(wt)[2:])
+    strides, dils = attrs.get("strides", [1] * nd), attrs.get("dilations", [1] * nd)
+    pads = _pads(ctx, attrs, w.shape(x), kernel, strides, dils)
+    return C.conv(w, x, wt, None, strides=strides, pads=pads, dilations=dils, groups=attrs.get("group", 1))
+
+
+@handles("ConvInteger")
+def _conv_integer(ctx, node, attrs):
+    i = _ins(node) + ["", ""]
+    acc = _int_conv(ctx, node, attrs, _centered(ctx, i[0], i[2]), _centered(ctx, i[1], i[3], 0))
+    return [ctx.w.cast(acc, "int32")]
+
+
+@handles("QLinearConv")
+def _qlinear_conv(ctx, node, attrs):
+    w, i = ctx.w, _ins(node) + [""]
+    acc = _int_conv(ctx, node, attrs, _centered(ctx, i[0], i[2]), _centered(ctx, i[3], i[5], 0))
+    if i[8]:  # the int32 bias, added before scaling
+        acc = w.add(acc, w.reshape(w.cast(ctx.val(i[8]), "float64"), [-1] + [1] * (len(w.shape(acc)) - 2)))
+    w_s = ctx.val(i[4])
+    if len(w.shape(w_s)) == 1 and w.shape(w_s)[0] > 1:
+        w_s = w.reshape(w_s, [-1] + [1] * (len(w.shape(acc)) - 2))
+    mult = w.div(w.mul(ctx.val(i[1]), w_s), ctx.val(i[6]))
+    return [_requantize(ctx, acc, mult, i[7], _out_dtype(ctx, i[7], i[0]))]
+
+
+@handles("DynamicQuantizeLinear")
+def _dynamic_quantize(ctx, node, attrs):
+    """uint8 quantisation by the input's own range (which includes 0): scale = (max - min) / 255 (1 when the
+    range is empty), zero point = round(clamp(-min / scale, 0, 255)); outputs (y, scale, zero point)."""
+    w = ctx.w
+    x = ctx.val(node.input[0])
+    zero = w.scalar_like(0, x)
+    hi = w.binary("maximum", w.reduce("max", x, None), zero)
+    lo = w.binary("minimum", w.reduce("min", x, None), zero)
+    span = w.sub(hi, lo)
+    empty = w.binary("equal", span, zero)
+    scale = w.div(w.where(empty, w.scalar_like(1, x), span), w.scalar_like(255, x))
+    zp = w.unary("round", w.binary("minimum", w.binary("maximum", w.div(w.unary("neg", lo), scale), zero),
+                                   w.scalar_like(255, x)))
+    y = w.add(w.unary("round", w.div(x, scale)), zp)
+    y = w.binary("minimum", w.binary("maximum", y, zero), w.scalar_like(255, x))
+    return [w.cast(y, "uint8"), scale, w.cast(zp, "uint8")]

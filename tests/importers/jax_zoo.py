@@ -257,3 +257,4 @@ from . import jax_zoo_scientific  # noqa: E402,F401 - registers the held-out sci
 from . import jax_zoo_nets  # noqa: E402,F401 - registers the held-out JAX networks
 from . import jax_zoo_sequence_operators  # noqa: E402,F401 - registers round 7's held-out JAX functions
 from . import jax_zoo_decoding_linalg_graphs  # noqa: E402,F401 - registers round 8's held-out JAX functions
+from . import jax_zoo_round9  # noqa: E402,F401 - registers round 9's held-out JAX functions

@@ -65,7 +65,9 @@ TORCH_EXPORT_CANNOT = {"lstm_packed_padded_sequences": _PACKED, "gru_bidirection
 ONNX_FORMAT_LOSES = {"embedding_positional_encodings": {"tok.weight"},
                      # a 0-d float initializer is a constant: in ONNX a scalar nn.Parameter looks like the dynamo
                      # exporter's scalar constants (val_N: pow's exponent 2.0, GELU's 0.5), which must not be weights
-                     "deeponet_branch_trunk_einsum": {"b0"}}
+                     "deeponet_branch_trunk_einsum": {"b0"},
+                     # (named, it is a weight: from_onnx(..., scalar_weights=[...]), test_import_round9_leftovers.py)
+                     "clip_contrastive_scalar_logit_scale": {"logit_scale"}}
 # Exports that fold a weight into a constant on one path (same value, fewer dependencies on the weight):
 # the dynamo exporter computes nn.RNN's first step h0 @ W_hh + b_hh (h0 = 0) into an initializer.
 # Only the input's gradient is compared there.

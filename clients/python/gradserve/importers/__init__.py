@@ -21,13 +21,17 @@ def _need(module: str, extra: str):
             from None
 
 
-def from_onnx(model, input_shapes: dict | None = None) -> ImportedCell:
-    """An ONNX model (path, bytes or onnx.ModelProto) as a Cell; `input_shapes` fixes dynamic dims."""
+def from_onnx(model, input_shapes: dict | None = None, *, scalar_weights=()) -> ImportedCell:
+    """An ONNX model (path, bytes or onnx.ModelProto) as a Cell; `input_shapes` fixes dynamic dims.
+
+    Float initializers of rank >= 1 are trainable weights; a 0-d one is a constant unless named in
+    `scalar_weights` (a scalar nn.Parameter such as CLIP's `logit_scale`: ONNX does not tell it from an
+    exporter's scalar constants)."""
     _need("onnx", "onnx")
     from ._cell import cell_from_writer
     from ._shared.onnx_graph import onnx_to_writer
 
-    w, outputs = onnx_to_writer(model, input_shapes=input_shapes)
+    w, outputs = onnx_to_writer(model, input_shapes=input_shapes, scalar_weights=scalar_weights)
     return cell_from_writer(w, outputs, "onnx_model")
 
 

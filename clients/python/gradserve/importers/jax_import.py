@@ -22,15 +22,20 @@ from .jax_control import CONTROL_OPS, control
 from .jax_layers import LAYER_OPS, arg_reduce
 from .jax_lapack import lapack_call
 
+# Integer types as they are: unsigned arithmetic wraps modulo 2^bits (hashes, RNG bits); carried as int64 a
+# uint32 `x + 0xFFFFFFFF` gave 2^32 + x - 1 instead of x - 1 (silently).
 _ELEM = {"f32": "float32", "f64": "float64", "f16": "float16", "i32": "int32", "i64": "int64", "i1": "bool",
-         "ui32": "int64", "ui8": "int64", "complex<f32>": "complex64", "complex<f64>": "complex128"}
+         "i8": "int8", "i16": "int16", "ui8": "uint8", "ui16": "uint16", "ui32": "uint32", "ui64": "uint64",
+         "complex<f32>": "complex64", "complex<f64>": "complex128"}
 _UN = {"negate": "neg", "tanh": "tanh", "exponential": "exp", "log": "log", "sine": "sin", "cosine": "cos",
        "tan": "tan", "sqrt": "sqrt", "rsqrt": "rsqrt", "abs": "abs", "logistic": "sigmoid",
-       "exponential_minus_one": "expm1", "log_plus_one": "log1p", "sign": "sign", "not": "logical_not",
+       "exponential_minus_one": "expm1", "log_plus_one": "log1p", "sign": "sign",
        "floor": "floor", "ceil": "ceil", "round_nearest_even": "round", "real": "real", "imag": "imag"}
 _BIN = {"add": "add", "subtract": "sub", "multiply": "mul", "divide": "div", "maximum": "maximum",
-        "minimum": "minimum", "power": "pow", "and": "logical_and", "or": "logical_or", "atan2": "atan2",
+        "minimum": "minimum", "power": "pow", "atan2": "atan2",
         "remainder": "fmod"}  # StableHLO's remainder takes the dividend's sign (C fmod); jnp.remainder adds selects
+_BITWISE = {"and": ("bitwise_and", "logical_and"), "or": ("bitwise_or", "logical_or"),
+            "xor": ("bitwise_xor", "not_equal"), "not": (None, "logical_not")}
 _CMP = {"EQ": "equal", "NE": "not_equal", "LT": "less", "LE": "less_equal", "GT": "greater", "GE": "greater_equal"}
 _COMPOSITES = {"chlo.erf": "erf", "chlo.tan": "tan", "chlo.sinh": "sinh", "chlo.cosh": "cosh", "chlo.asin": "asin",
                "chlo.acos": "acos", "chlo.atan": "atan", "chlo.asinh": "asinh", "chlo.acosh": "acosh",
@@ -47,6 +52,17 @@ def _round_half_away(w: GraphWriter, x: str) -> str:
     r = w.unary("round", x)
     tie = w.binary("equal", w.unary("abs", w.sub(x, r)), w.scalar_like(0.5, x))
     return w.where(tie, w.add(x, w.mul(w.unary("sign", x), w.scalar_like(0.5, x))), r)
+
+
+def _bitwise(w, short: str, ins: list[str], dtype: str) -> str:
+    """StableHLO and / or / xor / not: logical on bool, bitwise on integers (~x is x ^ all-ones)."""
+    if short == "not":
+        if dtype == "bool":
+            return w.unary("logical_not", ins[0])
+        return w.binary("bitwise_xor", ins[0], w.scalar_like(np.iinfo(dtype).max if dtype.startswith("u") else -1,
+                                                             ins[0]))
+    op_name, bool_op = _BITWISE[short]
+    return w.binary(bool_op if dtype == "bool" else op_name, ins[0], ins[1])
 
 
 def _aval(t):
@@ -207,6 +223,8 @@ class _Fn:
             return special
         if short in _BIN:
             return [w.binary(_BIN[short], ins[0], ins[1])]
+        if short in _BITWISE:
+            return [_bitwise(w, short, ins, dtype)]
         if short == "round_nearest_afz":
             return [_round_half_away(w, ins[0])]
         if short == "constant":  # a complex one from the op's text: the bindings cannot read its attribute

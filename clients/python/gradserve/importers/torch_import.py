@@ -13,8 +13,8 @@ import numpy as np
 
 from ._shared import composites as C
 from ._shared.division import int_divide, torch_div_rounded
-from ._shared.graph_writer import NARROW_INTS, NP_DTYPES, GraphWriter, UnsupportedModel
-from . import torch_fft, torch_math_ops, torch_more, torch_scatter_scan, torch_special  # noqa: F401 - they add their rules to ATEN
+from ._shared.graph_writer import NARROW_INTS, GraphWriter, UnsupportedModel
+from . import torch_fft, torch_math_ops, torch_more, torch_scatter_scan, torch_search_quant, torch_special  # noqa: F401,E501 - they add their rules to ATEN
 from .torch_linalg import TOKEN, EffectToken
 from .torch_table import ATEN, _dt, aten
 
@@ -332,9 +332,11 @@ ATEN["aten.max.dim"], ATEN["aten.min.dim"] = _max_dim("max"), _max_dim("min")
 @aten("aten.bitwise_not.default")
 def _bitwise_not(c, x):
     x = c.v(x)
-    if c.w.dtype(x) != "bool":
-        raise UnsupportedModel(f"bitwise_not of {c.w.dtype(x)} (only bool)")
-    return c.w.unary("logical_not", x)
+    if c.w.dtype(x) == "bool":
+        return c.w.unary("logical_not", x)
+    if not c.w.dtype(x).startswith("int"):
+        raise UnsupportedModel(f"bitwise_not of {c.w.dtype(x)} (known: bool, signed integers)")
+    return c.w.binary("bitwise_xor", x, c.w.scalar_like(-1, x))  # ~x = x ^ -1 (two's complement)
 
 
 _BITWISE_BOOL = {"and": "logical_and", "or": "logical_or", "xor": "not_equal"}
@@ -343,14 +345,17 @@ _BITWISE_BOOL = {"and": "logical_and", "or": "logical_or", "xor": "not_equal"}
 def _bitwise(kind):
     def rule(c, a, b):
         a, b = c.pair(a, b)
-        if c.w.dtype(a) != "bool" or c.w.dtype(b) != "bool":
-            raise UnsupportedModel(f"bitwise_{kind} of {c.w.dtype(a)} and {c.w.dtype(b)} (only bool: masks)")
-        return c.w.binary(_BITWISE_BOOL[kind], a, b)
+        da, db = c.w.dtype(a), c.w.dtype(b)
+        if da == db == "bool":
+            return c.w.binary(_BITWISE_BOOL[kind], a, b)
+        if da == db and da.startswith("int"):  # hashing (Instant-NGP's spatial hash), bit masks
+            return c.w.binary(f"bitwise_{kind}", a, b)
+        raise UnsupportedModel(f"bitwise_{kind} of {da} and {db} (known: bool or signed integers of one dtype)")
     return rule
 
 
 for _k in _BITWISE_BOOL:
-    ATEN[f"aten.bitwise_{_k}.Tensor"] = _bitwise(_k)
+    ATEN[f"aten.bitwise_{_k}.Tensor"] = ATEN[f"aten.bitwise_{_k}.Scalar"] = _bitwise(_k)
 
 
 @aten("aten.native_group_norm.default")
@@ -884,7 +889,7 @@ def _program_to_writer(module, args: tuple, decompose: bool):
         table = torch.export.default_decompositions()
         table.pop(torch.ops.aten.detach.default)
         ep = ep.run_decompositions(table)
-    w = GraphWriter(type(module).__name__, NP_DTYPES + NARROW_INTS)
+    w = GraphWriter(type(module).__name__)
     ctx = _Ctx(w)
     state, consts = ep.state_dict, ep.constants
     placeholders = [n for n in ep.graph.nodes if n.op == "placeholder"]

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import composites as C
 from .division import int_divide
-from .graph_writer import ModelLimitExceeded, UnsupportedModel
+from .graph_writer import NP_DTYPES, ModelLimitExceeded, UnsupportedModel
 
 HANDLERS: dict = {}
 _UNARY = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid", "Exp": "exp", "Log": "log", "Sqrt": "sqrt",
@@ -28,7 +28,7 @@ _FOLD = {
     "Greater": np.greater, "Not": np.logical_not, "Neg": np.negative, "Abs": np.abs, "Identity": lambda x: x,
     "Where": np.where, "Sqrt": np.sqrt, "And": np.logical_and, "Or": np.logical_or, "Xor": np.logical_xor,
     "LessOrEqual": np.less_equal, "GreaterOrEqual": np.greater_equal,
-    "Div": lambda a, b: (_trunc_div(a, b) if a.dtype.kind == "i" else a / b).astype(a.dtype),
+    "Div": lambda a, b: (_trunc_div(a, b) if a.dtype.kind in "iu" else a / b).astype(a.dtype),
     "Max": lambda *xs: np.maximum.reduce(np.broadcast_arrays(*xs)),
     "Min": lambda *xs: np.minimum.reduce(np.broadcast_arrays(*xs)),
 }
@@ -39,7 +39,7 @@ def _np_dtype(onnx, elem_type: int, where: str) -> str:
         dt = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(elem_type)).name
     except Exception:  # noqa: BLE001
         dt = str(elem_type)
-    if dt not in ("bool", "int32", "int64", "float16", "float32", "float64"):
+    if dt not in NP_DTYPES or dt.startswith("complex"):  # uint8 images, int8 / uint8 quantised tensors too
         raise UnsupportedModel(f"{where} has element type {dt}, which gradserve graphs do not carry")
     return dt
 
@@ -261,7 +261,7 @@ def _unary(ctx, node, attrs):
 def _binary(ctx, node, attrs):
     w = ctx.w
     a, b = ctx.val(node.input[0]), ctx.val(node.input[1])
-    if node.op_type == "Div" and w.dtype(a).startswith("int"):  # truncates toward zero (onnx.reference)
+    if node.op_type == "Div" and w.dtype(a).startswith(("int", "uint")):  # truncates toward zero (onnx.reference)
         return [int_divide(w, a, b, "trunc")]
     if node.op_type == "Pow":
         if not w.dtype(a).startswith("float"):  # the engine's pow is floating-point only
@@ -426,6 +426,15 @@ def _pool(ctx, node, attrs):
         raise UnsupportedModel("storage_order=1")
     pads = _pads(ctx, attrs, w.shape(x), kernel, strides, dils)
     kind = "max" if node.op_type == "MaxPool" else "avg"
+    dt = w.dtype(x)
+    if kind == "max" and dt.startswith(("int", "uint")):  # uint8 images: the max of exact float64 values
+        if dt in ("int64", "uint64"):
+            raise UnsupportedModel(f"MaxPool of {dt} (float64 holds it exactly only below 2^53)")
+        xf = w.cast(x, "float64")
+        y = C.pool(w, kind, xf, kernel=kernel, strides=strides, pads=pads, dilations=dils,
+                   ceil_mode=bool(attrs.get("ceil_mode", 0)))
+        return [w.cast(y, dt)] + ([C.max_pool_indices(w, xf, y, "all")] if len(node.output) > 1 and node.output[1]
+                                  else [])
     y = C.pool(w, kind, x, kernel=kernel, strides=strides, pads=pads, dilations=dils,
                ceil_mode=bool(attrs.get("ceil_mode", 0)), count_include_pad=bool(attrs.get("count_include_pad", 0)))
     if kind == "max" and len(node.output) > 1 and node.output[1]:

@@ -1,0 +1,102 @@
+"""ATen rules for torch_import (registered into torch_table.ATEN on import): searchsorted / bucketize (spline
+flows' bin search), unfold (torch.stft's frames, sliding windows) and fake quantisation (quantisation-aware
+trained models: the straight-through gradient torch gives)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._shared.graph_writer import UnsupportedModel
+from .torch_table import aten
+
+
+def _count_below(w, seq: str, vals: str, right: bool, out_int32: bool) -> str:
+    """The insertion index of each value in the sorted last axis of seq: how many elements are < value (left)
+    or <= value (right), counted by one comparison per pair (exact; [..., M, K] booleans)."""
+    k = w.shape(seq)[-1]
+    sv = w.shape(seq)
+    s = w.reshape(seq, [1] * len(w.shape(vals)) + [k] if len(sv) == 1 else list(sv[:-1]) + [1, k])
+    v = w.reshape(vals, list(w.shape(vals)) + [1])
+    if w.dtype(s) != w.dtype(v):
+        raise UnsupportedModel(f"searchsorted of {w.dtype(v)} values in a {w.dtype(s)} sequence")
+    hit = w.cast(w.binary("less_equal" if right else "less", s, v), "int64")
+    idx = w.reduce("sum", hit, [len(w.shape(hit)) - 1])
+    return w.cast(idx, "int32") if out_int32 else idx
+
+
+@aten("aten.searchsorted.Tensor")
+def _searchsorted(c, seq, vals, *, out_int32=False, right=False, side=None, sorter=None):
+    if sorter is not None:
+        raise UnsupportedModel("searchsorted with a sorter")
+    w, s, v = c.w, c.v(seq), c.v(vals)
+    if len(w.shape(s)) > 1 and list(w.shape(s)[:-1]) != list(w.shape(v)[:-1]):
+        raise UnsupportedModel(f"searchsorted: sequence {list(w.shape(s))} and values {list(w.shape(v))} "
+                               "differ in their leading dimensions")
+    return _count_below(w, s, v, bool(right) or side == "right", bool(out_int32))
+
+
+@aten("aten.bucketize.Tensor")
+def _bucketize(c, x, boundaries, *, out_int32=False, right=False):
+    return _count_below(c.w, c.v(boundaries), c.v(x), bool(right), bool(out_int32))
+
+
+@aten("aten.unfold.default")
+def _unfold(c, x, dim, size, step):
+    """x.unfold(dim, size, step): the windows along dim (count (L - size) // step + 1) with the window as a
+    new last axis, by one gather of the window positions."""
+    w, x = c.w, c.v(x)
+    shape = list(w.shape(x))
+    if not shape:
+        shape, x = [1], w.reshape(x, [1])
+    dim %= len(shape)
+    n = (shape[dim] - size) // step + 1
+    pos = (np.arange(n)[:, None] * step + np.arange(size)[None, :]).reshape(-1).astype(np.int64)
+    g = w.gather(x, w.const(pos), dim)
+    g = w.reshape(g, shape[:dim] + [n, size] + shape[dim + 1:])
+    nd = len(shape) + 1
+    perm = [i for i in range(nd) if i != dim + 1] + [dim + 1]
+    return w.transpose(g, perm)
+
+
+def _fake_quant(c, x, scale, zero_point, qmin: int, qmax: int, axis: int | None):
+    """torch's fake quantisation: q = zero_point + round_half_even(x * (1 / scale)), out = (clamp(q) - zp) *
+    scale; the gradient w.r.t. x is 1 where q lies in [qmin, qmax] and 0 elsewhere (the straight-through
+    estimator torch's backward computes; the exact derivative is zero almost everywhere), none w.r.t. the
+    scale or zero point (torch's backward gives them none). Returns (out, mask)."""
+    w, x = c.w, c.v(x)
+    dt = w.dtype(x)
+    sc, zp = c.v(scale, x), c.v(zero_point, x)
+    if axis is not None:
+        nd = len(w.shape(x))
+        shape = [-1 if i == axis % nd else 1 for i in range(nd)]
+        sc, zp = w.reshape(sc, shape), w.reshape(zp, shape)
+    sc, zp = w.unary("stop_gradient", w.cast(sc, dt)), w.unary("stop_gradient", w.cast(zp, dt))
+    xs = w.unary("stop_gradient", x)
+    q = w.add(w.unary("round", w.mul(xs, w.div(w.scalar_like(1.0, sc), sc))), zp)
+    mask = w.binary("logical_and", w.binary("greater_equal", q, w.scalar_like(qmin, q)),
+                    w.binary("less_equal", q, w.scalar_like(qmax, q)))
+    qc = w.binary("minimum", w.binary("maximum", q, w.scalar_like(qmin, q)), w.scalar_like(qmax, q))
+    out = w.mul(w.sub(qc, zp), sc)
+    # out's value, and x's gradient where the mask holds: out + mask * (x - stop_gradient(x))
+    out = w.add(out, w.mul(w.cast(mask, dt), w.sub(x, xs)))
+    return out, mask
+
+
+@aten("aten.fake_quantize_per_tensor_affine_cachemask.default")
+def _fq_tensor(c, x, scale, zero_point, quant_min, quant_max):
+    return _fake_quant(c, x, scale, zero_point, quant_min, quant_max, None)
+
+
+@aten("aten._fake_quantize_per_tensor_affine_cachemask_tensor_qparams.default")
+def _fq_tensor_qparams(c, x, scale, zero_point, fake_quant_enabled, quant_min, quant_max):
+    """torch.ao's FakeQuantize: quantised where fake_quant_enabled (a buffer) is nonzero, x (mask all true)
+    where it is 0."""
+    w = c.w
+    out, mask = _fake_quant(c, x, scale, zero_point, quant_min, quant_max, None)
+    on = w.binary("not_equal", c.v(fake_quant_enabled), w.scalar_like(0, c.v(fake_quant_enabled)))
+    on = w.reshape(on, [])
+    return w.where(on, out, c.v(x)), w.binary("logical_or", mask, w.unary("logical_not", on))
+
+
+@aten("aten.fake_quantize_per_channel_affine_cachemask.default")
+def _fq_channel(c, x, scale, zero_point, axis, quant_min, quant_max):
+    return _fake_quant(c, x, scale, zero_point, quant_min, quant_max, axis)
