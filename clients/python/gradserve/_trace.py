@@ -291,7 +291,47 @@ def _sig(leaf):
         hash(leaf)
         return ("S", type(leaf).__name__, leaf)
     except TypeError:
-        return ("S", type(leaf).__name__, id(leaf))
+        return ("S", type(leaf).__name__, _constant_key(leaf))
+
+
+class _Held:
+    """An object as a cache key by identity, kept alive by the key: its address cannot be taken by another
+    object while the trace it keys is cached (an id() alone could, once the object was freed)."""
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Held) and other.obj is self.obj
+
+
+def _constant_key(x, depth: int = 0):
+    """A hashable key for an unhashable constant argument (a trace bakes its value in): its value for a dict,
+    list, set, NumPy array or concrete Tensor inside one (the dict of keyword values jit and Cells build anew
+    on every call was keyed by id(): a freed dict's address reused by the next call's hit the old trace, with
+    the old values in it); any other object by identity, held alive."""
+    if depth > 32:
+        return _Held(x)
+    if isinstance(x, Tensor):  # (a traced one, inside a constant: by identity; its == is elementwise)
+        return ("T", _constant_key(x._data, depth + 1)) if x._data is not None else _Held(x)
+    if isinstance(x, np.ndarray):
+        return ("A", x.shape, x.dtype.str, x.tobytes() if x.dtype.kind != "O" else _Held(x))
+    if isinstance(x, dict):
+        return ("D", type(x).__name__, tuple((_constant_key(k, depth + 1), _constant_key(v, depth + 1))
+                                             for k, v in x.items()))
+    if isinstance(x, (list, tuple)):
+        return ("L", type(x).__name__, tuple(_constant_key(v, depth + 1) for v in x))
+    if isinstance(x, (set, frozenset)):
+        return ("F", type(x).__name__, frozenset(_constant_key(v, depth + 1) for v in x))
+    try:
+        hash(x)
+        return (type(x).__name__, x)
+    except TypeError:
+        return _Held(x)
 
 
 # -- JSON helpers ---------------------------------------------------------------------------------
