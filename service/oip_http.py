@@ -50,7 +50,9 @@ ABSENT_ROUTES = {NO_TRACE: ("/v2/trace/setting", "/v2/models/{name}/trace/settin
 _HINTS = {"content_type"}
 INPUT_PARAMS = {"binary_data_size", *client_shm.SHM_PARAMS, *_HINTS}
 OUTPUT_PARAMS = {"binary_data", *client_shm.SHM_PARAMS, *_HINTS}
-REQUEST_PARAMS = {"binary_data_output", "timeout", *_HINTS}
+# `headers`: the HTTP headers a request came with, as MLServer writes them into its parameters (a forwarded request
+# carries them on; Triton reserves the key): information, read by nobody (the server reads its real headers)
+REQUEST_PARAMS = {"binary_data_output", "timeout", "headers", *_HINTS}
 # Triton's request parameters that promise what this server does not do: refused by name, never ignored
 # (the client would believe its sequence's state kept, or its priority given)
 _SEQUENCES = "sequences (Triton's sequence batcher) are not supported: each request stands alone"
@@ -165,7 +167,10 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
                                                  max_depth=s.max_depth)
     reader.finish()
     binary = bool(_flag(head.get("parameters"), "binary_data_output", "$.parameters"))
-    check_request_params(given(head.get("parameters")), "$.parameters")
+    params = given(head.get("parameters"))
+    check_request_params(params, "$.parameters")
+    if isinstance(params, dict) and not isinstance(params.get("headers", {}), dict):
+        raise InvalidRequest("$.parameters.headers must be an object (header: value)", path="$.parameters.headers")
     outs = None
     if head.get("outputs") is not None:
         if not isinstance(head["outputs"], list):

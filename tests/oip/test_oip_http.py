@@ -14,6 +14,7 @@ from e2e.helpers import X, Y, slow_input
 from e2e.server import Server, server_binary
 
 from .models import write_model
+from .test_triton_client_calls import seed_inputs
 
 import tritonclient.http as httpclient  # the test extra: fail, never skip
 from tritonclient.utils import InferenceServerException
@@ -134,8 +135,24 @@ def test_a_parameter_given_as_null_is_not_given(server):
     r = httpx.post(server.url + "/v2/models/seed_grad/infer", json=body)
     assert r.status_code == 200, r.text
     np.testing.assert_allclose(np.reshape(r.json()["outputs"][0]["data"], (2, 3)), DX, rtol=1e-6)
-    r = httpx.post(server.url + "/v2/models/seed_grad/infer", json=dict(body, parameters={"headers": {"a": "b"}}))
-    assert r.status_code == 400 and "unsupported request parameters ['headers']" in r.json()["error"], r.text
+    r = httpx.post(server.url + "/v2/models/seed_grad/infer", json=dict(body, parameters={"my_setting": 1}))
+    assert r.status_code == 400 and "unsupported request parameters ['my_setting']" in r.json()["error"], r.text
+
+
+def test_headers_in_the_request_parameters_are_taken_as_information(triton, server):
+    """`"headers": {...}` among the request's parameters (MLServer's Parameters.headers: the HTTP headers a request
+    came with, which its server writes there and a forwarded request carries on; a key Triton reserves) promises
+    nothing a model here reads: the request is answered (it was refused as an unknown parameter). Only an object
+    is headers: another value is a 400 naming it. The server reads its real headers (an Authorization inside is
+    no key)."""
+    r = triton.infer("seed_grad", seed_inputs(httpclient),
+                     parameters={"headers": {"x-request-id": "r1", "content-type": "application/json"}})
+    np.testing.assert_allclose(r.as_numpy("d/dx"), DX, rtol=1e-6)
+    body = {"inputs": [{"name": "x", "shape": [2, 3], "datatype": "FP32", "data": X.ravel().tolist()},
+                       {"name": "y", "shape": [3, 3], "datatype": "FP32", "data": Y.ravel().tolist()}]}
+    for bad in ("x-request-id: r1", ["x-request-id", "r1"], 1):
+        r = httpx.post(server.url + "/v2/models/seed_grad/infer", json=dict(body, parameters={"headers": bad}))
+        assert r.status_code == 400 and "$.parameters.headers must be an object" in r.json()["error"], r.text
 
 
 def test_repository_index_unload_load(triton, server):
