@@ -45,6 +45,12 @@ ABSENT_ROUTES = {NO_TRACE: ("/v2/trace/setting", "/v2/models/{name}/trace/settin
                      "/v2/cudasharedmemory/status", "/v2/cudasharedmemory/region/{name}/status",
                      "/v2/cudasharedmemory/region/{name}/register", "/v2/cudasharedmemory/unregister",
                      "/v2/cudasharedmemory/region/{name}/unregister")}
+# KServe's V1 protocol ({"instances": [...]} rows of one unnamed input): the models here take named, typed tensors
+# of fixed shapes (no batch dimension to split rows from), so a V1 caller is told the V2 call to make
+NO_V1 = ("KServe's V1 protocol is not served: the models are served over the Open Inference Protocol (KServe V2): "
+         "POST /v2/models/<model>/infer with named tensors, GET /v2/models/<model> for its inputs, "
+         "GET /v2/models/<model>/ready")
+V1_ROUTES = ("/v1/models", "/v1/models/{name}", "/v1/models/{name}:predict", "/v1/models/{name}:explain")
 # MLServer / KServe codecs tag requests and tensors with `content_type` (a hint for the caller's own decoding,
 # "np" for plain tensors): accepted everywhere and read by nobody, so those clients work unchanged
 _HINTS = {"content_type"}
@@ -383,7 +389,7 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
         r.add_api_route(prefix + "/infer", infer, methods=["POST"], summary="Inference (derivatives of the model)")
         r.add_api_route(prefix + "/stats", statistics, methods=["GET"], summary="Model statistics (Triton's)")
     repository_routes(r, settings, repo)
-    for message, paths in ABSENT_ROUTES.items():
+    for message, paths in [*ABSENT_ROUTES.items(), (NO_V1, V1_ROUTES)]:
         for path in paths:
             r.add_api_route(path, _refuse(message), methods=["GET", "POST"], include_in_schema=False)
     return r

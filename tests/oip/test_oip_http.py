@@ -250,3 +250,16 @@ def test_unsupported_output_parameters_and_the_timeout_parameter(server):
     r = httpx.post(server.url + "/v2/models/slow/infer", content=head + x.tobytes(),
                    headers={"Inference-Header-Content-Length": str(len(head))}, timeout=60)
     assert r.status_code == 504 and "deadline" in r.json()["error"], r.text
+
+
+@pytest.mark.parametrize("method, path", [("POST", "/v1/models/seed_grad:predict"), ("POST", "/v1/models/seed_grad:explain"),
+                                          ("GET", "/v1/models/seed_grad"), ("GET", "/v1/models")])
+def test_kserve_v1_calls_are_refused_naming_the_v2_call_to_make(server, method, path):
+    """A KServe V1 caller ({"instances": [...]} rows) is told, in KServe's error form {"error": "<message>"}, that
+    the models are served over V2 and which call to make (it was a bare "Not Found" in gradserve's /v1 form)."""
+    r = httpx.request(method, server.url + path, json={"instances": [X.tolist()]} if method == "POST" else None)
+    assert r.status_code == 404, r.text
+    msg = r.json()["error"]
+    assert "KServe's V1 protocol is not served" in msg and "POST /v2/models/<model>/infer" in msg, msg
+    r = httpx.request("DELETE", server.url + path)  # another method: the same form
+    assert r.status_code == 405 and r.json() == {"error": "Method Not Allowed"}, r.text
