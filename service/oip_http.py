@@ -40,11 +40,14 @@ EXTENSIONS = ["binary_tensor_data", "model_repository", "umbridge", "system_shar
 NO_TRACE = "Triton's trace settings are not supported: traces are OpenTelemetry spans (--otel)"
 NO_LOG = "Triton's log settings are not supported: the log level is set at start (--log-level)"
 NO_CUDA = "CUDA shared memory is not supported: use system shared memory"
+NO_GENERATE = "Triton's generate extension (text generation) is not supported: use POST /v2/models/<model>/infer"
 ABSENT_ROUTES = {NO_TRACE: ("/v2/trace/setting", "/v2/models/{name}/trace/setting"), NO_LOG: ("/v2/logging",),
                  NO_CUDA + " (/v2/systemsharedmemory/...)": (
                      "/v2/cudasharedmemory/status", "/v2/cudasharedmemory/region/{name}/status",
                      "/v2/cudasharedmemory/region/{name}/register", "/v2/cudasharedmemory/unregister",
-                     "/v2/cudasharedmemory/region/{name}/unregister")}
+                     "/v2/cudasharedmemory/region/{name}/unregister"),
+                 NO_GENERATE: tuple(f"/v2/models/{{name}}{v}/{g}" for v in ("", "/versions/{version}")
+                                    for g in ("generate", "generate_stream"))}
 # KServe's V1 protocol ({"instances": [...]} rows of one unnamed input): the models here take named, typed tensors
 # of fixed shapes (no batch dimension to split rows from), so a V1 caller is told the V2 call to make
 NO_V1 = ("KServe's V1 protocol is not served: the models are served over the Open Inference Protocol (KServe V2): "
