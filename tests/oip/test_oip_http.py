@@ -209,7 +209,11 @@ def test_api_keys_guard_the_model_protocols(tmp_path, repo_dir):
         assert r.status_code == 401 and "missing or wrong API key" in r.json()["error"]
         r = httpx.get(s.url + "/umbridge/Info")
         assert r.status_code == 401 and r.json()["error"]["type"] == "InvalidInput"
+        r = httpx.post(s.url + "/v1/models/seed_grad:predict", json={"instances": []})  # (KServe V1's refusal)
+        assert r.status_code == 401 and "missing or wrong API key" in r.json()["error"]
         c = httpclient.InferenceServerClient(s.url.removeprefix("http://"))
+        with pytest.raises(InferenceServerException, match="missing or wrong API key"):  # a key in parameters is none
+            c.infer("seed_grad", seed_inputs(httpclient), parameters={"headers": {"Authorization": "Bearer k1"}})
         r = infer_with_headers(c, {"Authorization": "Bearer k1"})
         np.testing.assert_allclose(r.as_numpy("d/dx"), DX, rtol=1e-6)
         with pytest.raises(InferenceServerException, match="missing or wrong API key"):
