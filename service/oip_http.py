@@ -7,6 +7,8 @@
     GET  /v2/models[/<m>[/versions/1]]/stats      Triton's statistics of the loaded models (service.model_stats)
     POST /v2/models/<m>[/versions/1]/infer        JSON or the binary tensor extension
     POST /v2/repository/index, /v2/repository/models/<m>/load, .../unload
+    Triton's trace / log / CUDA shared memory / generate routes and KServe's V1 ones (/v1/models...): a 404 saying
+    what to use instead (ABSENT_ROUTES, NO_V1)
 
 A thin adapter: the body is decoded by service.codec, the inference is the model's `JobRequest`
 run by `Core.run` (service.repository). Errors are the V2 body `{"error": "<message>"}` with the
@@ -383,7 +385,7 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
             return model_stats.report(repo, name, version)
         except ServiceError as e:
             return v2_error(e)
-    # (before /v2/models/{name}: "stats" is not a model's metadata)
+    # (before /v2/models/{name}, as Triton's frontend: a model named stats has its metadata at /versions/1)
     r.add_api_route("/v2/models/stats", statistics, methods=["GET"], summary="Statistics of every loaded model")
     for prefix in ("/v2/models/{name}", "/v2/models/{name}/versions/{version}"):
         r.add_api_route(prefix, metadata, methods=["GET"], summary="Model metadata")
