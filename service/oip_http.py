@@ -1,6 +1,7 @@
 """The Open Inference Protocol (KServe V2) model API over HTTP, for the models of a repository.
 
     GET  /v2                                      server metadata
+    GET  /v2/models                               the loaded models' names (KServe's V2 server answers it)
     GET  /v2/models/<m>[/versions/1]              model metadata (every input the kind needs, outputs)
     GET  /v2/models/<m>[/versions/1]/ready        200 when loaded, 400 when not
     GET  /v2/models/<m>[/versions/1]/config       Triton's model configuration and the model's config.json
@@ -355,6 +356,10 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
     @r.get("/v2", operation_id="v2_server_metadata")
     async def server_metadata():
         return {"name": "gradserve", "version": server_version(), "extensions": EXTENSIONS}
+
+    @r.get("/v2/models", operation_id="v2_models")
+    async def models():
+        return {"models": list(repo.models)}  # (KServe V2's list of the loaded models; Triton has none)
 
     async def metadata(name: str, version: str | None = None):
         try:

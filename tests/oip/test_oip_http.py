@@ -267,3 +267,12 @@ def test_kserve_v1_calls_are_refused_naming_the_v2_call_to_make(server, method, 
     assert "KServe's V1 protocol is not served" in msg and "POST /v2/models/<model>/infer" in msg, msg
     r = httpx.request("DELETE", server.url + path)  # another method: the same form
     assert r.status_code == 405 and r.json() == {"error": "Method Not Allowed"}, r.text
+
+
+def test_kserve_v2_list_of_models(triton, server):
+    """KServe's V2 server answers GET /v2/models with {"models": [<name>, ...]}, which its users call to find the
+    models (it was a 404): the loaded ones, as the repository index lists them READY."""
+    r = httpx.get(server.url + "/v2/models")
+    assert r.status_code == 200, r.text
+    ready = {m["name"] for m in triton.get_model_repository_index() if m["state"] == "READY"}
+    assert set(r.json()["models"]) == ready and len(r.json()["models"]) == len(ready) and "seed_grad" in ready
