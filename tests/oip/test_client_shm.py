@@ -25,7 +25,11 @@ import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
 # the stock utility (tritonclient 2.41, what pip resolves beside grpcio 1.85 / protobuf 7, loads its library through
 # pkg_resources: the test extra keeps setuptools below 82, which removed it)
-import tritonclient.utils.shared_memory as shm
+try:
+    import tritonclient.utils.shared_memory as shm
+except ModuleNotFoundError as e:  # (a venv installed before the pin: say how to mend it)
+    raise ImportError(f"{e}: tritonclient.utils.shared_memory needs pkg_resources; reinstall the test extra "
+                      "(pip install -e '.[test]': setuptools<82)") from e
 
 jax.config.update("jax_enable_x64", True)
 F32 = np.float32
