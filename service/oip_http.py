@@ -1,12 +1,15 @@
 """The Open Inference Protocol (KServe V2) model API over HTTP, for the models of a repository.
 
     GET  /v2                                      server metadata
+    GET  /v2/models                               the loaded models' names (KServe's V2 server answers it)
     GET  /v2/models/<m>[/versions/1]              model metadata (every input the kind needs, outputs)
     GET  /v2/models/<m>[/versions/1]/ready        200 when loaded, 400 when not
     GET  /v2/models/<m>[/versions/1]/config       Triton's model configuration and the model's config.json
     GET  /v2/models[/<m>[/versions/1]]/stats      Triton's statistics of the loaded models (service.model_stats)
     POST /v2/models/<m>[/versions/1]/infer        JSON or the binary tensor extension
     POST /v2/repository/index, /v2/repository/models/<m>/load, .../unload
+    Triton's trace / log / CUDA shared memory / generate routes and KServe's V1 ones (/v1/models...): a 404 saying
+    what to use instead (ABSENT_ROUTES, NO_V1)
 
 A thin adapter: the body is decoded by service.codec, the inference is the model's `JobRequest`
 run by `Core.run` (service.repository). Errors are the V2 body `{"error": "<message>"}` with the
@@ -40,17 +43,28 @@ EXTENSIONS = ["binary_tensor_data", "model_repository", "umbridge", "system_shar
 NO_TRACE = "Triton's trace settings are not supported: traces are OpenTelemetry spans (--otel)"
 NO_LOG = "Triton's log settings are not supported: the log level is set at start (--log-level)"
 NO_CUDA = "CUDA shared memory is not supported: use system shared memory"
+NO_GENERATE = "Triton's generate extension (text generation) is not supported: use POST /v2/models/<model>/infer"
 ABSENT_ROUTES = {NO_TRACE: ("/v2/trace/setting", "/v2/models/{name}/trace/setting"), NO_LOG: ("/v2/logging",),
                  NO_CUDA + " (/v2/systemsharedmemory/...)": (
                      "/v2/cudasharedmemory/status", "/v2/cudasharedmemory/region/{name}/status",
                      "/v2/cudasharedmemory/region/{name}/register", "/v2/cudasharedmemory/unregister",
-                     "/v2/cudasharedmemory/region/{name}/unregister")}
+                     "/v2/cudasharedmemory/region/{name}/unregister"),
+                 NO_GENERATE: tuple(f"/v2/models/{{name}}{v}/{g}" for v in ("", "/versions/{version}")
+                                    for g in ("generate", "generate_stream"))}
+# KServe's V1 protocol ({"instances": [...]} rows of one unnamed input): the models here take named, typed tensors
+# of fixed shapes (no batch dimension to split rows from), so a V1 caller is told the V2 call to make
+NO_V1 = ("KServe's V1 protocol is not served: the models are served over the Open Inference Protocol (KServe V2): "
+         "POST /v2/models/<model>/infer with named tensors, GET /v2/models/<model> for its inputs, "
+         "GET /v2/models/<model>/ready")
+V1_ROUTES = ("/v1/models", "/v1/models/{name}", "/v1/models/{name}:predict", "/v1/models/{name}:explain")
 # MLServer / KServe codecs tag requests and tensors with `content_type` (a hint for the caller's own decoding,
 # "np" for plain tensors): accepted everywhere and read by nobody, so those clients work unchanged
 _HINTS = {"content_type"}
 INPUT_PARAMS = {"binary_data_size", *client_shm.SHM_PARAMS, *_HINTS}
 OUTPUT_PARAMS = {"binary_data", *client_shm.SHM_PARAMS, *_HINTS}
-REQUEST_PARAMS = {"binary_data_output", "timeout", *_HINTS}
+# `headers`: the HTTP headers a request came with, as MLServer writes them into its parameters (a forwarded request
+# carries them on; Triton reserves the key): information, read by nobody (the server reads its real headers)
+REQUEST_PARAMS = {"binary_data_output", "timeout", "headers", *_HINTS}
 # Triton's request parameters that promise what this server does not do: refused by name, never ignored
 # (the client would believe its sequence's state kept, or its priority given)
 _SEQUENCES = "sequences (Triton's sequence batcher) are not supported: each request stands alone"
@@ -165,7 +179,10 @@ def decode_infer(head: Any, reader: codec.BinaryReader, s: Settings) -> tuple[di
                                                  max_depth=s.max_depth)
     reader.finish()
     binary = bool(_flag(head.get("parameters"), "binary_data_output", "$.parameters"))
-    check_request_params(given(head.get("parameters")), "$.parameters")
+    params = given(head.get("parameters"))
+    check_request_params(params, "$.parameters")
+    if isinstance(params, dict) and not isinstance(params.get("headers", {}), dict):
+        raise InvalidRequest("$.parameters.headers must be an object (header: value)", path="$.parameters.headers")
     outs = None
     if head.get("outputs") is not None:
         if not isinstance(head["outputs"], list):
@@ -340,6 +357,10 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
     async def server_metadata():
         return {"name": "gradserve", "version": server_version(), "extensions": EXTENSIONS}
 
+    @r.get("/v2/models", operation_id="v2_models")
+    async def models():
+        return {"models": list(repo.models)}  # (KServe V2's list of the loaded models; Triton has none)
+
     async def metadata(name: str, version: str | None = None):
         try:
             return repo.get(name, version).metadata()
@@ -369,7 +390,7 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
             return model_stats.report(repo, name, version)
         except ServiceError as e:
             return v2_error(e)
-    # (before /v2/models/{name}: "stats" is not a model's metadata)
+    # (before /v2/models/{name}, as Triton's frontend: a model named stats has its metadata at /versions/1)
     r.add_api_route("/v2/models/stats", statistics, methods=["GET"], summary="Statistics of every loaded model")
     for prefix in ("/v2/models/{name}", "/v2/models/{name}/versions/{version}"):
         r.add_api_route(prefix, metadata, methods=["GET"], summary="Model metadata")
@@ -378,7 +399,7 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
         r.add_api_route(prefix + "/infer", infer, methods=["POST"], summary="Inference (derivatives of the model)")
         r.add_api_route(prefix + "/stats", statistics, methods=["GET"], summary="Model statistics (Triton's)")
     repository_routes(r, settings, repo)
-    for message, paths in ABSENT_ROUTES.items():
+    for message, paths in [*ABSENT_ROUTES.items(), (NO_V1, V1_ROUTES)]:
         for path in paths:
             r.add_api_route(path, _refuse(message), methods=["GET", "POST"], include_in_schema=False)
     return r

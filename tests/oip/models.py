@@ -14,7 +14,7 @@ F64 = np.float64
 
 
 def um_net() -> dict:
-    """f(x, y) = (sin(x) * y, x * x * y[0]) with x: (3,), y: (3,) float64: two inputs, two outputs."""
+    """f(x, y) = (sin(x) * y, x * x * y) (elementwise) with x: (3,), y: (3,) float64: two inputs, two outputs."""
     gb = GraphBuilder("um")
     x, y = gb.input((3,), "float64", name="x"), gb.input((3,), "float64", name="y")
     return graph_to_json(gb.build((gb.mul(gb.sin(x), y), gb.mul(gb.mul(x, x), y))))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from multiprocessing.shared_memory import SharedMemory
 
 import httpx
 import jax
@@ -24,6 +23,13 @@ from .models import write_model
 import tritonclient.grpc as grpcclient  # the test extra: fail, never skip
 import tritonclient.http as httpclient
 from tritonclient.utils import InferenceServerException
+# the stock utility (tritonclient 2.41, what pip resolves beside grpcio 1.85 / protobuf 7, loads its library through
+# pkg_resources: the test extra keeps setuptools below 82, which removed it)
+try:
+    import tritonclient.utils.shared_memory as shm
+except ModuleNotFoundError as e:  # (a venv installed before the pin: say how to mend it)
+    raise ImportError(f"{e}: tritonclient.utils.shared_memory needs pkg_resources; reinstall the test extra "
+                      "(pip install -e '.[test]': setuptools<82)") from e
 
 jax.config.update("jax_enable_x64", True)
 F32 = np.float32
@@ -48,56 +54,33 @@ def mlp(server, repo_dir):
     return x, w, np.asarray(dx), np.asarray(dw)
 
 
-class _Region:
-    """A POSIX shared memory object as Triton's client utility makes one (its handle keeps the key in
-    `_shm_key`). On the standard library: the tritonclient release pip resolves beside protobuf 7 (2.41)
-    loads its utility through pkg_resources, which setuptools >= 81 no longer ships."""
-
-    def __init__(self, key: str, nbytes: int):
-        self._shm_key = key
-        self.mem = SharedMemory(key.lstrip("/"), create=True, size=nbytes)
-
-
-class shm:  # noqa: N801 - stands where tritonclient.utils.shared_memory would
-    @staticmethod
-    def create_shared_memory_region(_name: str, key: str, nbytes: int) -> _Region:
-        return _Region(key, nbytes)
-
-    @staticmethod
-    def set_shared_memory_region(h: _Region, arrays, offset: int = 0) -> None:
-        for a in arrays:
-            h.mem.buf[offset:offset + a.nbytes] = np.ascontiguousarray(a).tobytes()
-            offset += a.nbytes
-
-    @staticmethod
-    def get_contents_as_numpy(h: _Region, dtype, shape, offset: int = 0) -> np.ndarray:
-        n = int(np.prod(shape)) * np.dtype(dtype).itemsize
-        return np.frombuffer(bytes(h.mem.buf[offset:offset + n]), dtype).reshape(shape)
-
-    @staticmethod
-    def destroy_shared_memory_region(h: _Region) -> None:
-        h.mem.close()
-        h.mem.unlink()
-
-
 def _key() -> str:
     return f"/t_{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture
 def regions():
-    """(input handle, output handle) of fresh regions, destroyed after the test."""
+    """make(nbytes): a fresh region by tritonclient's utility, its handle carrying its key as `_shm_key` (as the
+    utility's later releases' handles do); make.destroy(h) destroys one; those left are destroyed after the test
+    (once each: the utility frees its handle on destroy)."""
     made = []
 
     def make(nbytes: int):
-        h = shm.create_shared_memory_region(f"r_{uuid.uuid4().hex[:8]}", _key(), nbytes)
+        key = _key()
+        h = shm.create_shared_memory_region(f"r_{uuid.uuid4().hex[:8]}", key, nbytes)
+        h._shm_key = key
         made.append(h)
         return h
+
+    def destroy(h) -> None:
+        made.remove(h)
+        shm.destroy_shared_memory_region(h)
+    make.destroy = destroy
     yield make
     for h in made:
         try:
             shm.destroy_shared_memory_region(h)
-        except Exception:  # noqa: BLE001 - a test removed it itself
+        except shm.SharedMemoryException:  # a test removed its object itself
             pass
 
 
@@ -277,7 +260,7 @@ def test_too_many_regions(open_server, regions):
     try:
         r = _register(open_server.url, "c", hs[2]._shm_key, 64)
         assert r.status_code == 413 and "client_shm_max_regions=2" in r.json()["error"], r.text
-        shm.destroy_shared_memory_region(hs[0])  # its client removed it: dropped to make room
+        regions.destroy(hs[0])  # its client removed it: dropped to make room
         assert _register(open_server.url, "c", hs[2]._shm_key, 64).status_code == 200
         names = {r["name"] for r in httpx.get(f"{open_server.url}/v2/systemsharedmemory/status").json()}
         assert names == {"b", "c"}

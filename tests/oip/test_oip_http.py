@@ -14,6 +14,7 @@ from e2e.helpers import X, Y, slow_input
 from e2e.server import Server, server_binary
 
 from .models import write_model
+from .test_triton_client_calls import seed_inputs
 
 import tritonclient.http as httpclient  # the test extra: fail, never skip
 from tritonclient.utils import InferenceServerException
@@ -134,8 +135,24 @@ def test_a_parameter_given_as_null_is_not_given(server):
     r = httpx.post(server.url + "/v2/models/seed_grad/infer", json=body)
     assert r.status_code == 200, r.text
     np.testing.assert_allclose(np.reshape(r.json()["outputs"][0]["data"], (2, 3)), DX, rtol=1e-6)
-    r = httpx.post(server.url + "/v2/models/seed_grad/infer", json=dict(body, parameters={"headers": {"a": "b"}}))
-    assert r.status_code == 400 and "unsupported request parameters ['headers']" in r.json()["error"], r.text
+    r = httpx.post(server.url + "/v2/models/seed_grad/infer", json=dict(body, parameters={"my_setting": 1}))
+    assert r.status_code == 400 and "unsupported request parameters ['my_setting']" in r.json()["error"], r.text
+
+
+def test_headers_in_the_request_parameters_are_taken_as_information(triton, server):
+    """`"headers": {...}` among the request's parameters (MLServer's Parameters.headers: the HTTP headers a request
+    came with, which its server writes there and a forwarded request carries on; a key Triton reserves) promises
+    nothing a model here reads: the request is answered (it was refused as an unknown parameter). Only an object
+    is headers: another value is a 400 naming it. The server reads its real headers (an Authorization inside is
+    no key)."""
+    r = triton.infer("seed_grad", seed_inputs(httpclient),
+                     parameters={"headers": {"x-request-id": "r1", "content-type": "application/json"}})
+    np.testing.assert_allclose(r.as_numpy("d/dx"), DX, rtol=1e-6)
+    body = {"inputs": [{"name": "x", "shape": [2, 3], "datatype": "FP32", "data": X.ravel().tolist()},
+                       {"name": "y", "shape": [3, 3], "datatype": "FP32", "data": Y.ravel().tolist()}]}
+    for bad in ("x-request-id: r1", ["x-request-id", "r1"], 1):
+        r = httpx.post(server.url + "/v2/models/seed_grad/infer", json=dict(body, parameters={"headers": bad}))
+        assert r.status_code == 400 and "$.parameters.headers must be an object" in r.json()["error"], r.text
 
 
 def test_repository_index_unload_load(triton, server):
@@ -192,7 +209,11 @@ def test_api_keys_guard_the_model_protocols(tmp_path, repo_dir):
         assert r.status_code == 401 and "missing or wrong API key" in r.json()["error"]
         r = httpx.get(s.url + "/umbridge/Info")
         assert r.status_code == 401 and r.json()["error"]["type"] == "InvalidInput"
+        r = httpx.post(s.url + "/v1/models/seed_grad:predict", json={"instances": []})  # (KServe V1's refusal)
+        assert r.status_code == 401 and "missing or wrong API key" in r.json()["error"]
         c = httpclient.InferenceServerClient(s.url.removeprefix("http://"))
+        with pytest.raises(InferenceServerException, match="missing or wrong API key"):  # a key in parameters is none
+            c.infer("seed_grad", seed_inputs(httpclient), parameters={"headers": {"Authorization": "Bearer k1"}})
         r = infer_with_headers(c, {"Authorization": "Bearer k1"})
         np.testing.assert_allclose(r.as_numpy("d/dx"), DX, rtol=1e-6)
         with pytest.raises(InferenceServerException, match="missing or wrong API key"):
@@ -233,3 +254,25 @@ def test_unsupported_output_parameters_and_the_timeout_parameter(server):
     r = httpx.post(server.url + "/v2/models/slow/infer", content=head + x.tobytes(),
                    headers={"Inference-Header-Content-Length": str(len(head))}, timeout=60)
     assert r.status_code == 504 and "deadline" in r.json()["error"], r.text
+
+
+@pytest.mark.parametrize("method, path", [("POST", "/v1/models/seed_grad:predict"), ("POST", "/v1/models/seed_grad:explain"),
+                                          ("GET", "/v1/models/seed_grad"), ("GET", "/v1/models")])
+def test_kserve_v1_calls_are_refused_naming_the_v2_call_to_make(server, method, path):
+    """A KServe V1 caller ({"instances": [...]} rows) is told, in KServe's error form {"error": "<message>"}, that
+    the models are served over V2 and which call to make (it was a bare "Not Found" in gradserve's /v1 form)."""
+    r = httpx.request(method, server.url + path, json={"instances": [X.tolist()]} if method == "POST" else None)
+    assert r.status_code == 404, r.text
+    msg = r.json()["error"]
+    assert "KServe's V1 protocol is not served" in msg and "POST /v2/models/<model>/infer" in msg, msg
+    r = httpx.request("DELETE", server.url + path)  # another method: the same form
+    assert r.status_code == 405 and r.json() == {"error": "Method Not Allowed"}, r.text
+
+
+def test_kserve_v2_list_of_models(triton, server):
+    """KServe's V2 server answers GET /v2/models with {"models": [<name>, ...]}, which its users call to find the
+    models (it was a 404): the loaded ones, as the repository index lists them READY."""
+    r = httpx.get(server.url + "/v2/models")
+    assert r.status_code == 200, r.text
+    ready = {m["name"] for m in triton.get_model_repository_index() if m["state"] == "READY"}
+    assert set(r.json()["models"]) == ready and len(r.json()["models"]) == len(ready) and "seed_grad" in ready

@@ -122,3 +122,33 @@ def test_a_dynamic_batch_is_one_execution_of_its_size():
     assert [(b["batch_size"], b["compute_infer"], b["compute_input"]) for b in j["batch_stats"]] == [
         (1, {"count": 1, "ns": 4_000_000}, {"count": 1, "ns": 500_000}),
         (3, {"count": 1, "ns": 6_000_000}, {"count": 1, "ns": 500_000})]
+
+
+def test_a_model_named_stats_is_routed_as_triton_routes_it(http, grpc_, server, repo_dir):
+    """Triton's HTTP frontend answers GET /v2/models/stats with every model's statistics before it looks for a
+    model of that name; every other route names the model `stats` (metadata: /v2/models/stats/versions/1).
+    gRPC has no such clash. Expected: Triton's routing (src/http_server.cc, Handle); the outputs by NumPy."""
+    import shutil
+    import httpx
+    from e2e.helpers import cube_net
+    from .models import write_model
+
+    write_model(repo_dir, "stats", cube_net(), {"kind": "eval"})
+    try:
+        http.load_model("stats")
+        r = http.infer("stats", inputs(httpclient))
+        np.testing.assert_allclose(r.as_numpy("out"), X ** 3 + Y, rtol=1e-6)
+        every = httpx.get(server.url + "/v2/models/stats").json()["model_stats"]  # Triton's: all, not the metadata
+        assert "stats" in {s["name"] for s in every} and "seed_grad" in {s["name"] for s in every}
+        assert http.get_model_metadata("stats", "1")["name"] == "stats"
+        assert grpc_.get_model_metadata("stats").name == "stats"
+        assert http.is_model_ready("stats") and http.get_model_config("stats")["name"] == "stats"
+        own = http.get_inference_statistics("stats")["model_stats"]
+        assert [(s["name"], s["inference_count"]) for s in own] == [("stats", 1)]
+        assert [s["name"] for s in http.get_inference_statistics("stats", "1")["model_stats"]] == ["stats"]
+        assert httpx.post(server.url + "/v2/models/stats").status_code == 405  # (as Triton: GET only)
+    finally:
+        try:
+            http.unload_model("stats")
+        finally:
+            shutil.rmtree(repo_dir / "stats")

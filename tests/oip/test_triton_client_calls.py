@@ -62,6 +62,7 @@ def test_every_engine_datatype_round_trips(http, grpc_, client, binary):
 
 @pytest.mark.parametrize("datatype, numpy_dtype, says", [
     ("BYTES", np.object_, "BYTES tensors are not supported"),
+    ("BF16", np.float32, "BF16 is not supported"),  # (tritonclient packs float32 arrays as bfloat16: binary / raw)
 ])
 @pytest.mark.parametrize("client", ["http", "grpc"])
 def test_datatypes_the_engine_has_not_are_refused_by_name(http, grpc_, client, datatype, numpy_dtype, says):
@@ -102,6 +103,9 @@ def test_http_calls_of_absent_extensions_fail_with_a_message_the_client_prints(h
         with pytest.raises(InferenceServerException) as e:
             call()
         assert e.value.status() == status and says in str(e.value), str(e.value)
+    for path in ("generate", "generate_stream", "versions/1/generate"):  # Triton's generate extension (raw HTTP)
+        r = httpx.post(f"{server.url}/v2/models/seed_grad/{path}", json={"text_input": "x"})
+        assert r.status_code == 404 and "generate extension" in r.json()["error"] and "/infer" in r.json()["error"]
     r = httpx.get(server.url + "/v2/models/seed_grad/infer")  # a route's other method
     assert r.status_code == 405 and r.json() == {"error": "Method Not Allowed"}
 
