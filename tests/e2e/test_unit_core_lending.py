@@ -240,6 +240,45 @@ def test_the_budget_splits_products_on_one_blas_thread_and_pins_the_split_helper
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
 
 
+_PLACE_COST_CHECK = """
+import os, threading
+from engine.backends import split_gemm
+from service.core_lending import ThreadBudget
+CORES = sorted(os.sched_getaffinity(0))[:2]
+os.sched_setaffinity(0, CORES[:1])  # as a worker pinned to its own core
+idle = threading.Event()
+other = threading.Thread(target=idle.wait, daemon=True)  # a thread of the process that is not the split's
+other.start()
+b = ThreadBudget(CORES[:1], 1)
+b.set(CORES, 2)
+b.narrow()  # (the split's helper started)
+calls = []
+real = os.sched_setaffinity
+os.sched_setaffinity = lambda tid, cores: (calls.append((tid, set(cores))), real(tid, cores))[1]
+b.set(CORES, 2)
+helper = split_gemm.helper_ids()[0]
+assert os.sched_getaffinity(other.native_id) == {CORES[0]}  # only the split's threads move
+assert os.sched_getaffinity(0) == {CORES[0]} and os.sched_getaffinity(helper) == {CORES[1]}
+b.narrow()
+assert os.sched_getaffinity(helper) == {CORES[0]} == os.sched_getaffinity(0)
+assert calls == [(helper, {CORES[1]}), (helper, {CORES[0]})], calls
+idle.set()
+print("ok")
+"""
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="lending needs two cores")
+def test_a_lent_numpy_run_moves_only_the_split_helpers_one_call_each_way():
+    """A lent NumPy run's placement costs a sched_setaffinity per helper, out and back: the caller already
+    sits on its own core and no other thread of the worker runs on the lent one (each call ~10-25 us on the
+    compute's critical path; widening every thread first, then narrowing every thread, took 8 for W2)."""
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-c", _PLACE_COST_CHECK], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr[-2000:]
+
+
 def test_a_lent_run_places_the_caller_on_its_own_core_and_each_helper_on_one_lent_core():
     from service.core_lending import placement
 
