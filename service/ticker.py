@@ -60,14 +60,16 @@ class Ticker:
         loop = asyncio.get_running_loop()
         now = loop.time()
         due = [k for k, (t, _) in self.pending.items() if t <= now]
-        for k in due:
-            hit = self.pending.pop(k, None)  # (an earlier callback may have cancelled it)
-            if hit is not None:
-                hit[1]()
-        if self.pending:  # the earliest left, batched: at least tick_s from now
-            self._arm(loop, max(min(t for t, _ in self.pending.values()), now + self.tick_s))
-        else:
-            self.armed, self.timer = False, None
+        try:
+            for k in due:
+                hit = self.pending.pop(k, None)  # (an earlier callback may have cancelled it)
+                if hit is not None:
+                    hit[1]()
+        finally:  # (a callback that raises, which the loop logs, leaves the others their timer)
+            if self.pending:  # the earliest left, batched: at least tick_s from now
+                self._arm(loop, max(min(t for t, _ in self.pending.values()), now + self.tick_s))
+            else:
+                self.armed, self.timer = False, None
 
 
 _TICKERS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Ticker]" = weakref.WeakKeyDictionary()

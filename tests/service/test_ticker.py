@@ -97,3 +97,22 @@ def test_a_far_deadline_alone_does_not_tick_every_tick():
     idle_ticks, ran = asyncio.run(main())
     assert idle_ticks <= 1, idle_ticks  # (30 at one tick per 10 ms)
     assert ran and 0.05 <= ran[0] < 0.5  # due after 50 ms, not held back to the far one's time
+
+
+def test_a_callback_that_raises_leaves_the_others_their_timer():
+    async def main():
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(lambda _loop, _ctx: None)  # (the loop logs the error: not this test's)
+        t, ran = tk.Ticker(0.01), []
+
+        def boom():
+            raise RuntimeError("a callback's own bug")
+        t.after(0.0, boom, loop)
+        t.after(0.05, lambda: ran.append(True), loop)
+        for _ in range(100):
+            await asyncio.sleep(0.01)
+            if ran:
+                break
+        return ran
+
+    assert asyncio.run(main()) == [True]
