@@ -82,21 +82,19 @@ def test_a_far_deadline_alone_does_not_tick_every_tick():
         ticks = []
         tick = t._tick
         t._tick = lambda: (ticks.append(loop.time()), tick())[1]
-        far = t.after(5.0, lambda: None, loop)
+        far = t.after(300.0, lambda: None, loop)
         await asyncio.sleep(0.3)
         idle_ticks = len(ticks)
         t0, ran = loop.time(), []
         t.after(0.05, lambda: ran.append(loop.time() - t0), loop)  # nearer than the armed timer: re-armed
-        for _ in range(100):
+        while not ran and loop.time() - t0 < 120:
             await asyncio.sleep(0.01)
-            if ran:
-                break
         t.cancel(far)
         return idle_ticks, ran
 
     idle_ticks, ran = asyncio.run(main())
     assert idle_ticks <= 1, idle_ticks  # (30 at one tick per 10 ms)
-    assert ran and 0.05 <= ran[0] < 0.5  # due after 50 ms, not held back to the far one's time
+    assert ran and 0.05 <= ran[0] < 120  # due after 50 ms, not held back to the far one's time (300 s)
 
 
 def test_a_callback_that_raises_leaves_the_others_their_timer():
@@ -109,10 +107,9 @@ def test_a_callback_that_raises_leaves_the_others_their_timer():
             raise RuntimeError("a callback's own bug")
         t.after(0.0, boom, loop)
         t.after(0.05, lambda: ran.append(True), loop)
-        for _ in range(100):
+        t0 = loop.time()
+        while not ran and loop.time() - t0 < 60:
             await asyncio.sleep(0.01)
-            if ran:
-                break
         return ran
 
     assert asyncio.run(main()) == [True]
