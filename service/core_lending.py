@@ -3,10 +3,11 @@
 Each CPU worker owns its pinned cores and runs one BLAS / intra-op thread per core it owns, so a
 full pool never runs more threads than it has cores. A job that starts while the queue is empty and
 other workers are idle would leave their cores unused: the pool lends them to it. The job's worker
-widens the CPU affinity of all its threads to its own and the lenders' cores and raises its intra-op
-threads to match (the lenders' threads, so the pool's total stays within the CPU quota), runs the
-job, and narrows back before it answers. On NumPy each thread is then placed on one core, the caller on
-its own and the split's helpers on the lent ones (ThreadBudget._place): left free to run on either, a
+raises its intra-op threads to match (the lenders' threads, so the pool's total stays within the CPU
+quota), lets them run on the lent cores, runs the job, and narrows back before it answers. On torch it
+widens the CPU affinity of all its threads to its own and the lenders' cores. On NumPy only the split's
+threads move, each placed on one core, the caller on its own and the split's helpers on the lent ones
+(ThreadBudget._place): left free to run on either, a
 helper is woken on the caller's core whenever the lent core is busy and runs only when the caller
 sleeps, so a lent run went no faster than a lone one on a loaded box. Intra-op threads: on NumPy,
 the engine's split of each large matrix product into blocks taken dynamically by that many threads,
@@ -34,6 +35,7 @@ that a try spoiled by a process outside the pool is told apart from a kernel len
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import OrderedDict, deque
 from statistics import median_low
@@ -81,7 +83,9 @@ class ThreadBudget:
 
         self.own = (list(cores), max(1, threads))
         self.cur = self.own
-        self.tids: list | None = None  # the threads the last widening or narrowing pinned
+        self.tids: list | None = None  # the threads the last widening pinned or placement placed
+        self.placed: list = []  # the threads a lent NumPy run moved off the own cores (_place)
+        self.widened = False  # every thread's mask widened (torch; pin_threads)
         self.torch = torch
         # the native thread pools loaded so far (NumPy's BLAS; torch's OpenMP): set per job, ~1 us each
         self.pools = ThreadpoolController().lib_controllers
@@ -98,14 +102,22 @@ class ThreadBudget:
         return intra_op_threads()
 
     def set(self, cores: list, threads: int) -> None:
-        if (list(cores), threads) == self.cur:
+        cores = list(cores)
+        if (cores, threads) == self.cur:
             return
-        if cores:  # widen before raising threads: threads started now inherit the main thread's mask
-            self.tids = pin_threads(os.getpid(), cores, passes=1)
-        self._threads_to(threads)
-        self.cur = (list(cores), threads)
+        self._unplace()  # a placed run's threads back on their own cores first
         if not self.torch and self.own[0] and set(cores) - set(self.own[0]):
-            self._place(list(cores), threads)
+            # a lent NumPy run: only the split's threads move (_place). Helpers started now inherit this
+            # thread's mask, its own cores, until placed
+            self._threads_to(threads)
+            self._place(cores, threads)
+        else:
+            if cores and (self.widened or set(cores) != set(self.own[0])):  # (already there: no call)
+                # widen before raising threads: threads started now inherit the main thread's mask
+                self.tids = pin_threads(os.getpid(), cores, passes=1)
+                self.widened = set(cores) != set(self.own[0])
+            self._threads_to(threads)
+        self.cur = (cores, threads)
 
     def _place(self, cores: list, threads: int) -> None:
         """A lent NumPy run: the caller on its first own core, each split helper on a core of its own,
@@ -113,17 +125,35 @@ class ThreadBudget:
         whenever the lent core is not idle, e.g. another process on it: it then queues behind the caller
         and the run goes at one core's speed (seen on a 2-core box under load: lent runs as slow as alone
         ones). Pinned to the lent core, it shares that core with the other process instead (a woken thread
-        that slept most of the time gets the core soon) while the caller keeps its own."""
+        that slept most of the time gets the core soon) while the caller keeps its own.
+        Only these threads move, one sched_setaffinity each (none for a caller already on its core) and
+        one back (_unplace): the worker's other threads (BLAS's own, held at one thread) never run a lent
+        run's work. Widening every thread first and narrowing every thread after took a lent run 6 calls
+        (the worker's caller and helper): 41-75 us of wall on its critical path against ~9 us now
+        (benchmarks/lend_place_cost.py; benchmarks/LOOPS_REPORT.md, h-w2 stop 30)."""
         from engine.backends import split_gemm
 
         helpers = split_gemm.helper_ids()[:threads - 1]
         caller, each = placement(self.own[0], cores, len(helpers))
-        try:
-            os.sched_setaffinity(0, caller)  # this thread: the one that calls the split
-            for tid, core in zip(helpers, each):
-                os.sched_setaffinity(tid, core)
-        except OSError:  # a helper ended, or a core left the quota: the widened masks stay, still correct
-            pass
+        me = threading.get_native_id()
+        self.tids = [me, *helpers]  # what RunDelay reads after the run
+        # (the caller is usually there already: a worker starts pinned to its own cores; reading a mask is
+        # ~1 us, setting one that moves the running thread more)
+        moves = ([] if os.sched_getaffinity(0) == set(caller) else [(me, caller)]) + list(zip(helpers, each))
+        for tid, where in moves:
+            try:
+                os.sched_setaffinity(tid, where)
+            except OSError:  # a helper ended, or a core left the quota: it stays on the own cores, still correct
+                continue
+            self.placed.append(tid)
+
+    def _unplace(self) -> None:
+        for tid in self.placed:
+            try:
+                os.sched_setaffinity(tid, self.own[0])
+            except OSError:  # the thread ended
+                pass
+        self.placed = []
 
     def _threads_to(self, threads: int) -> None:
         if self.torch:

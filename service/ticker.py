@@ -4,7 +4,12 @@ Each HTTP job arms two timers that almost never fire: its body-read limit (`body
 start of its disconnect watcher (`WATCH_AFTER_S`). An asyncio timer (asyncio.timeout, call_later)
 costs a TimerHandle, a heap push and a cancel, ~3-6 us a request on the reference box. A `Ticker`
 keeps the pending callbacks in a dict (an insert and a delete per request) and one loop timer, armed
-while any are pending, that runs each within `tick_s` after it is due, never before.
+while any are pending, that runs each within `tick_s` after it is due, never before. The timer is armed for
+the earliest callback pending (at least `tick_s` after the last tick), not every `tick_s`: a kept-alive
+connection's timeout, seconds away, is often the only one, and ticking every 10 ms woke an idle server 100
+times a second (and a busy one between every ~10 ms job: one loop iteration more each). A callback due
+before the armed time re-arms it (rare: requests shorter than the disconnect watcher's start find the timer
+armed for an earlier request's).
 """
 from __future__ import annotations
 
@@ -22,7 +27,11 @@ class Ticker:
         self.tick_s = tick_s
         self.pending: dict[int, tuple[float, Callable[[], None]]] = {}
         self.ids = itertools.count()
-        self.armed = False  # (not the TimerHandle: it holds the loop, which would keep the loop's entry alive)
+        self.armed = False
+        self.at = 0.0  # armed: when its timer fires (loop time)
+        # a weak reference to the armed TimerHandle, to cancel it when re-armed earlier (the handle holds the
+        # loop, which would keep the loop's entry in _TICKERS alive)
+        self.timer: weakref.ref | None = None
 
     def after(self, delay_s: float, fn: Callable[[], None], loop: asyncio.AbstractEventLoop | None = None) -> int:
         """Run fn() once delay_s has passed (up to tick_s later); a key for `cancel`. `loop`: the running
@@ -30,26 +39,37 @@ class Ticker:
         if loop is None:
             loop = asyncio.get_running_loop()
         k = next(self.ids)
-        self.pending[k] = (loop.time() + delay_s, fn)
-        if not self.armed:
-            self.armed = True
-            loop.call_later(self.tick_s, self._tick)
+        due = loop.time() + delay_s
+        self.pending[k] = (due, fn)
+        if not self.armed or due < self.at:
+            self._arm(loop, due)
         return k
 
     def cancel(self, k: int) -> None:
-        self.pending.pop(k, None)
+        self.pending.pop(k, None)  # (the timer stays armed: when it fires it re-arms for what is left)
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, at: float) -> None:
+        old = self.timer() if self.timer is not None else None
+        if old is not None:
+            old.cancel()  # (a cancelled timer at the heap's top is dropped without waking the loop)
+        self.armed, self.at = True, at
+        self.timer = weakref.ref(loop.call_at(at, self._tick))
 
     def _tick(self) -> None:
+        self.timer = None  # (this one has fired)
         loop = asyncio.get_running_loop()
         now = loop.time()
         due = [k for k, (t, _) in self.pending.items() if t <= now]
-        for k in due:
-            hit = self.pending.pop(k, None)  # (an earlier callback may have cancelled it)
-            if hit is not None:
-                hit[1]()
-        self.armed = bool(self.pending)
-        if self.armed:
-            loop.call_later(self.tick_s, self._tick)
+        try:
+            for k in due:
+                hit = self.pending.pop(k, None)  # (an earlier callback may have cancelled it)
+                if hit is not None:
+                    hit[1]()
+        finally:  # (a callback that raises, which the loop logs, leaves the others their timer)
+            if self.pending:  # the earliest left, batched: at least tick_s from now
+                self._arm(loop, max(min(t for t, _ in self.pending.values()), now + self.tick_s))
+            else:
+                self.armed, self.timer = False, None
 
 
 _TICKERS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Ticker]" = weakref.WeakKeyDictionary()

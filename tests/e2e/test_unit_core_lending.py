@@ -225,12 +225,31 @@ b.narrow()  # what a reclaim does from outside too: pin_threads on every thread 
 assert b.threads == 1 == intra_op_threads() and all(p.num_threads == 1 for p in blas)
 assert all(os.sched_getaffinity(t) == {CORES[0]} for t in helpers)
 assert set(helpers) | {threading.get_native_id()} <= set(b.tids)  # what RunDelay reads after a lent run
+if len(CORES) == 2:
+    # a lent run moves only the split's helpers, one sched_setaffinity each way: the caller already sits on
+    # its own core (a worker starts pinned) and no other thread runs on the lent one (widening every thread,
+    # then narrowing every thread took 6 calls, 41-75 us of wall on the compute's critical path)
+    os.sched_setaffinity(0, CORES[:1])
+    idle = threading.Event()
+    other = threading.Thread(target=idle.wait, daemon=True)  # a thread of the process that is not the split's
+    other.start()
+    calls = []
+    real = os.sched_setaffinity
+    os.sched_setaffinity = lambda tid, cores: (calls.append((tid, set(cores))), real(tid, cores))[1]
+    b.set(CORES, 2)
+    assert os.sched_getaffinity(other.native_id) == {CORES[0]}
+    assert os.sched_getaffinity(0) == {CORES[0]} and os.sched_getaffinity(helpers[0]) == {CORES[1]}
+    b.narrow()
+    assert os.sched_getaffinity(helpers[0]) == {CORES[0]} == os.sched_getaffinity(0)
+    assert calls == [(helpers[0], {CORES[1]}), (helpers[0], {CORES[0]})], calls
+    idle.set()
 print("ok")
 """
 
 
 def test_the_budget_splits_products_on_one_blas_thread_and_pins_the_split_helpers_too():
-    """In a process of its own, as the worker's side runs: this test process also holds a Pool (and its
+    """(And a lent run moves only the split's helpers, one call each way.) In a process of its own, as the
+    worker's side runs: this test process also holds a Pool (and its
     inline lane) whose BLAS settings are not the worker's."""
     import subprocess
     import sys

@@ -70,3 +70,46 @@ def test_one_ticker_per_loop_and_none_kept_for_a_closed_loop():
     assert a is not b  # (the last loop's ticker is remembered: a new loop never gets it)
     gc.collect()
     assert len(tk._TICKERS) <= before  # the loops are gone, and their tickers with them
+
+
+def test_a_far_deadline_alone_does_not_tick_every_tick():
+    """A kept-alive connection's timeout (seconds away) is often the only callback pending: the timer then
+    waits for it (ticking every TICK_S woke an idle server 100 times a second), and a nearer one added later
+    is still run on time."""
+    async def main():
+        loop = asyncio.get_running_loop()
+        t = tk.Ticker(0.01)
+        ticks = []
+        tick = t._tick
+        t._tick = lambda: (ticks.append(loop.time()), tick())[1]
+        far = t.after(300.0, lambda: None, loop)
+        await asyncio.sleep(0.3)
+        idle_ticks = len(ticks)
+        t0, ran = loop.time(), []
+        t.after(0.05, lambda: ran.append(loop.time() - t0), loop)  # nearer than the armed timer: re-armed
+        while not ran and loop.time() - t0 < 120:
+            await asyncio.sleep(0.01)
+        t.cancel(far)
+        return idle_ticks, ran
+
+    idle_ticks, ran = asyncio.run(main())
+    assert idle_ticks <= 1, idle_ticks  # (30 at one tick per 10 ms)
+    assert ran and 0.05 <= ran[0] < 120  # due after 50 ms, not held back to the far one's time (300 s)
+
+
+def test_a_callback_that_raises_leaves_the_others_their_timer():
+    async def main():
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(lambda _loop, _ctx: None)  # (the loop logs the error: not this test's)
+        t, ran = tk.Ticker(0.01), []
+
+        def boom():
+            raise RuntimeError("a callback's own bug")
+        t.after(0.0, boom, loop)
+        t.after(0.05, lambda: ran.append(True), loop)
+        t0 = loop.time()
+        while not ran and loop.time() - t0 < 60:
+            await asyncio.sleep(0.01)
+        return ran
+
+    assert asyncio.run(main()) == [True]
