@@ -63,11 +63,11 @@ async def read_raw(request: Request, limit: int, cl: str | None = None) -> bytes
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-async def read_body(request: Request, limit: int, timeout_s: float | None = None) -> bytes:
-    """The body as sent: read within `limit` bytes (and `timeout_s`, if given: the upload's time, not the
-    decompression's), decompressed within `limit` bytes."""
-    raw = read_raw(request, limit)
-    return await inflated(await (raw if timeout_s is None else within(raw, timeout_s)), content_coding(request), limit)
+async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
+    """The body as sent: read within `limit` bytes and `timeout_s` (body_timeout_s: the upload's time, not the
+    decompression's; every route's, as a body that trickles would hold its connection, and whatever its
+    route holds, for good), decompressed within `limit` bytes."""
+    return await inflated(await within(read_raw(request, limit), timeout_s), content_coding(request), limit)
 
 
 async def inflated(body, coding: str | None, limit: int):

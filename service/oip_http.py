@@ -26,9 +26,9 @@ from fastapi.responses import JSONResponse, Response
 from .api_keys import key_ok
 from . import client_shm, codec, model_stats
 from .core import Core
-from .errors import InvalidRequest, NotFound, Overloaded, ServiceError, Unauthorized, http_status
+from .errors import InvalidRequest, NotFound, Overloaded, ServiceError, Unauthorized, http_headers, http_status
 from .http_app import BIG, AsgiBody, ClientGone, discard_body, run_watching
-from .http_body import read_body
+from .http_body import read_body, within
 from .jobs import request_client
 from .repository import Model, ModelRepository, check_inputs
 from .settings import Settings
@@ -71,8 +71,7 @@ def v2_body(e: ServiceError) -> dict:
 
 
 def v2_error(e: ServiceError) -> JSONResponse:
-    headers = {"Retry-After": str(e.retry_after)} if e.retry_after is not None else {}
-    return JSONResponse(v2_body(e), status_code=http_status(e.code), headers=headers)
+    return JSONResponse(v2_body(e), status_code=http_status(e.code), headers=http_headers(e))
 
 
 def key_checker(settings: Settings):
@@ -291,9 +290,10 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
                 admission = core.admit(client)
             except Overloaded:
                 if request.headers.get("expect", "").lower() != "100-continue":
-                    await discard_body(request, settings.max_body_bytes)
+                    await within(discard_body(request, settings.max_body_bytes), settings.body_timeout_s)
                 raise
-            body = await read_body(request, settings.max_body_bytes)  # (decompressed: its header length counts these)
+            # (decompressed: its header length counts these)
+            body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s)
             # repeated, it is one list (RFC 9110 5.3), never a number: the first or the last is what a proxy in
             # front may have read otherwise
             hl = ", ".join(request.headers.getlist(codec.HEADER_LENGTH)) or None
@@ -394,7 +394,7 @@ def repository_routes(r: APIRouter, settings: Settings, repo: ModelRepository) -
     """The model repository extension: index, load, unload."""
 
     async def json_object(request: Request, what: str) -> dict:
-        body = await read_body(request, settings.max_body_bytes)
+        body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s)
         head = codec.loads(body)[0] if body.strip() else {}  # (stock clients send no body when nothing is set)
         if not isinstance(head, dict):
             raise InvalidRequest(f"the {what} request must be a JSON object", path="$")

@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse, Response
 
 from . import codec
 from .core import Core
-from .errors import InvalidRequest, ServiceError, http_status
+from .errors import InvalidRequest, ServiceError, http_headers, http_status
 from .http_body import read_body
 from .jobs import request_client
 from .oip_http import key_checker
@@ -79,7 +79,7 @@ def um_body(e: ServiceError) -> dict:
 
 
 def um_error(e: ServiceError) -> JSONResponse:
-    return JSONResponse(um_body(e), status_code=http_status(e.code))
+    return JSONResponse(um_body(e), status_code=http_status(e.code), headers=http_headers(e))
 
 
 def um_output(output: list) -> Response:
@@ -167,7 +167,7 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
     r = APIRouter(prefix="/umbridge", tags=["umbridge"], dependencies=[Depends(key_checker(settings))])
 
     async def body_and_model(request: Request) -> tuple[dict, Model]:
-        body, _ = codec.loads(await read_body(request, settings.max_body_bytes))
+        body, _ = codec.loads(await read_body(request, settings.max_body_bytes, settings.body_timeout_s))
         if not isinstance(body, dict) or not isinstance(body.get("name"), str):
             raise UMError("InvalidInput", "the body must be a JSON object with the model's name")
         m = repo.models.get(body["name"])

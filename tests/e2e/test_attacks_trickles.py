@@ -1,0 +1,136 @@
+"""Bodies that trickle on every HTTP route that is not /v1's job path (Open Inference Protocol, the model
+repository, UM-Bridge, system shared memory), replayed against one real server (a model repository, one cpu
+pool of 2 workers, a queue of 2, body_timeout_s 2 s).
+
+A body sent a byte now and then must get its 408 after body_timeout_s, on its connection closed, and free
+what it held: before, only /v1 timed its bodies, and two trickling OIP inferences held both admission places
+for good (everyone else's inference a 429 for as long as they cared to trickle). Waits are on the answers and
+/v1/devices with generous ceilings."""
+from __future__ import annotations
+
+import json
+import socket
+import time
+
+import httpx
+import numpy as np
+import pytest
+
+from .server import Server
+
+ENV = {"GRADSERVE_CPU_WORKERS": "2", "GRADSERVE_QUEUE_SIZE": "2", "GRADSERVE_BODY_TIMEOUT_S": "2",
+       "GRADSERVE_HEADER_TIMEOUT_S": "2", "GRADSERVE_IDLE_TIMEOUT_S": "2"}
+# every body-reading route outside /v1's jobs (each reads its body through service.http_body.read_body)
+ROUTES = ["/v2/models/seed_grad/infer", "/v2/repository/index", "/v2/repository/models/seed_grad/load",
+          "/v2/repository/models/seed_grad/unload", "/umbridge/Evaluate", "/umbridge/ModelInfo",
+          "/v2/systemsharedmemory/region/r/register", "/v2/systemsharedmemory/region/r/create"]
+X = np.arange(6, dtype=np.float32).reshape(2, 3)
+Y = np.arange(9, dtype=np.float32).reshape(3, 3)
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory):
+    from oip.models import write_repository  # (tests/ is on sys.path: the OIP suite's repository)
+
+    repo = write_repository(tmp_path_factory.mktemp("models"))
+    s = Server(tmp_path_factory.mktemp("attacks_trickles") / "server.log", devices="cpu",
+               env={**ENV, "GRADSERVE_MODEL_REPOSITORY": str(repo)})
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def c(srv):
+    with srv.client(timeout=60, limits=httpx.Limits(max_keepalive_connections=0)) as cl:
+        yield cl
+
+
+def wait_until(fn, why: str, timeout: float = 60):
+    end = time.monotonic() + timeout
+    while not fn():
+        assert time.monotonic() < end, why
+        time.sleep(0.05)
+
+
+def admitting(c: httpx.Client) -> int:
+    return c.get("/v1/devices").json()["admitting"]
+
+
+def trickle(port: int, path: str) -> socket.socket:
+    """A POST whose 1,000-byte body has sent one byte."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(60)
+    s.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{"
+              .encode())
+    return s
+
+
+def answer(s: socket.socket, end: float) -> tuple[int | None, bytes, bool]:
+    """(status or None, the answer's bytes, whether the server then closed the connection): read until it
+    closes, or until `end` (time.monotonic()): no answer, or a connection kept open after its answer."""
+    got = b""
+    s.settimeout(max(0.1, end - time.monotonic()))
+    try:
+        while chunk := s.recv(65536):
+            got += chunk
+        closed = True
+    except socket.timeout:
+        closed = False
+    return (int(got.split(b" ", 2)[1]) if got else None), got, closed
+
+
+def infer(c: httpx.Client) -> httpx.Response:
+    body = {"inputs": [{"name": "x", "shape": [2, 3], "datatype": "FP32", "data": X.ravel().tolist()},
+                       {"name": "y", "shape": [3, 3], "datatype": "FP32", "data": Y.ravel().tolist()}]}
+    return c.post("/v2/models/seed_grad/infer", content=json.dumps(body), headers={"content-type": "application/json"})
+
+
+def test_trickling_bodies_get_408_closed_and_free_their_places(srv, c):
+    wait_until(lambda: admitting(c) == 0, "places held before the test")
+    infers = [trickle(srv.port, ROUTES[0]) for _ in range(2)]  # both admission places
+    wait_until(lambda: admitting(c) == 2, "the trickling inferences did not take places")
+    others = [trickle(srv.port, path) for path in ROUTES]  # (the first: a 429, the places are held)
+    t0 = time.monotonic()
+    got = {f"{i}:{path}": answer(s, t0 + 60) for i, (path, s) in enumerate(zip(["infer"] * 2 + ROUTES, infers + others))}
+    took = time.monotonic() - t0
+    for s in infers + others:
+        s.close()
+    wrong = {path: (status, closed, raw[-200:]) for path, (status, raw, closed) in got.items()
+             if not (status == 408 and b"body_timeout_s" in raw and closed)}
+    # the first OIP route found both places held: its 429 is right, its body then read within the same limit
+    assert set(wrong) <= {f"2:{ROUTES[0]}"} and wrong.get(f"2:{ROUTES[0]}", (429,))[0] == 429, wrong
+    assert took < 50, took  # (2 s each, all at once: a ceiling against "never", not a speed check)
+    wait_until(lambda: admitting(c) == 0, "the timed-out inferences kept their places")
+    r = infer(c)
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("head", [
+    "POST /v2/systemsharedmemory/unregister HTTP/1.1",  # a route that answers without reading the body
+    "GET /v2/health/live HTTP/1.1",
+])
+def test_a_body_that_trickles_after_its_answer_does_not_hold_the_connection(srv, head):
+    """The answer leaves before the body is in; the body then comes a byte at a time, each within
+    idle_timeout_s: the connection is closed body_timeout_s after the answer (before, it was held for as long
+    as the bytes came: max_connections such clients locked everyone out)."""
+    s = socket.create_connection(("127.0.0.1", srv.port))
+    s.sendall(f"{head}\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{{".encode())
+    s.settimeout(0.5)
+    got, end = b"", time.monotonic() + 60
+    try:
+        while time.monotonic() < end:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                s.sendall(b" ")
+                continue
+            if not chunk:
+                break
+            got += chunk
+        else:
+            pytest.fail(f"the connection was held {60} s after its answer: {got[:80]!r}")
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    finally:
+        s.close()
+    assert got.startswith(b"HTTP/1.1 200"), got[:200]
