@@ -8,6 +8,7 @@ for good (everyone else's inference a 429 for as long as they cared to trickle).
 /v1/devices with generous ceilings."""
 from __future__ import annotations
 
+import gzip
 import json
 import socket
 import time
@@ -134,3 +135,16 @@ def test_a_body_that_trickles_after_its_answer_does_not_hold_the_connection(srv,
     finally:
         s.close()
     assert got.startswith(b"HTTP/1.1 200"), got[:200]
+
+
+def test_a_body_of_many_gzip_members_is_a_400_naming_the_limit(srv, c):
+    """128,000 empty gzip members (2.5 MB sent, nothing inflated): each member's end copied the whole rest of the
+    body (zlib's unused_data), quadratic: ~10 s of the server's CPU (its GIL) for this body, hours for one at the
+    default max_body_bytes. Now the members are counted (service.http_body.MAX_MEMBERS) and it is a 400 naming
+    the limit; the server keeps serving."""
+    body = gzip.compress(b"", mtime=0) * 128_000
+    for route in ("/v1/grad", "/v2/models/seed_grad/infer"):
+        r = c.post(route, content=body, headers={"content-type": "application/json", "content-encoding": "gzip"})
+        assert r.status_code == 400 and "more than 1024 members" in r.text, (route, r.status_code, r.text[:300])
+    r = infer(c)
+    assert r.status_code == 200, r.text
