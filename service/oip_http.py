@@ -416,7 +416,7 @@ def repository_routes(r: APIRouter, settings: Settings, repo: ModelRepository) -
     async def load(name: str, request: Request):
         try:
             await repository_params(request, "load")
-            repo.load(name)
+            await repo.load_async(name)
         except ServiceError as e:
             return v2_error(e)
         return {}

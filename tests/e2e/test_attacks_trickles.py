@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import socket
+import statistics
+import subprocess
+import sys
 import time
 
 import httpx
 import numpy as np
 import pytest
+
+from engine import GraphBuilder
+from engine.serialize import graph_to_json
 
 from .server import Server
 
@@ -34,8 +41,10 @@ def srv(tmp_path_factory):
     from oip.models import write_repository  # (tests/ is on sys.path: the OIP suite's repository)
 
     repo = write_repository(tmp_path_factory.mktemp("models"))
+    write_big_model(repo / "big")
     s = Server(tmp_path_factory.mktemp("attacks_trickles") / "server.log", devices="cpu",
                env={**ENV, "GRADSERVE_MODEL_REPOSITORY": str(repo)})
+    s.repository = repo
     yield s
     s.stop()
 
@@ -44,6 +53,16 @@ def srv(tmp_path_factory):
 def c(srv):
     with srv.client(timeout=60, limits=httpx.Limits(max_keepalive_connections=0)) as cl:
         yield cl
+
+
+def write_big_model(folder) -> None:
+    """A grad model with a 512 x 512 weight: a graph.json of ~5 MB, whose read, parse and hash take ~0.1 s."""
+    gb = GraphBuilder("big")
+    x = gb.input((512, 1), "float32", name="x")
+    w = gb.param("w", np.random.default_rng(0).standard_normal((512, 512)).astype(np.float32))
+    folder.mkdir()
+    (folder / "graph.json").write_text(json.dumps(graph_to_json(gb.build(gb.sum(gb.matmul(w, x))))))
+    (folder / "config.json").write_text('{"kind": "grad"}')
 
 
 def wait_until(fn, why: str, timeout: float = 60):
@@ -148,3 +167,64 @@ def test_a_body_of_many_gzip_members_is_a_400_naming_the_limit(srv, c):
         assert r.status_code == 400 and "more than 1024 members" in r.text, (route, r.status_code, r.text[:300])
     r = infer(c)
     assert r.status_code == 200, r.text
+
+
+def inference_count(c: httpx.Client, name: str) -> int:
+    return c.get(f"/v2/models/{name}/stats").json()["model_stats"][0]["inference_count"]
+
+
+def test_a_load_of_an_unchanged_model_keeps_it_and_a_changed_one_is_read_again(srv, c):
+    """As Triton's repository: a load of a loaded model whose files have not changed keeps it (its statistics
+    go on); one whose files changed is read again (a reloaded model's statistics start again)."""
+    assert infer(c).status_code == 200
+    n = inference_count(c, "seed_grad")
+    assert n >= 1
+    assert c.post("/v2/repository/models/seed_grad/load").status_code == 200
+    assert inference_count(c, "seed_grad") == n  # kept
+    os.utime(srv.repository / "seed_grad" / "config.json")  # (the same bytes: a new mtime / ctime)
+    assert c.post("/v2/repository/models/seed_grad/load").status_code == 200
+    assert inference_count(c, "seed_grad") == 0  # read again
+
+
+FLOOD = """
+import http.client, os, sys, threading
+port, stop = int(sys.argv[1]), sys.argv[2]
+def one():
+    while not os.path.exists(stop):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn.request("POST", "/v2/repository/models/big/load", body=b"")
+        r = conn.getresponse(); r.read(); conn.close()
+        print(r.status, flush=True)
+ths = [threading.Thread(target=one) for _ in range(3)]
+[t.start() for t in ths]
+[t.join() for t in ths]
+"""
+
+
+def test_a_flood_of_loads_does_not_stall_everyone_else(srv, c, tmp_path):
+    """Loads of a model with a 5 MB graph.json, back to back from another client: each read, parsed and hashed
+    that file on the event loop (~0.1 s each), and every other request waited for the load in progress. Now a
+    load of the unchanged model is two stat() calls; one that reads is off the event loop, one at a time.
+    Health probes meanwhile take a small part of one full load (relative to it, never a wall-clock bound)."""
+    assert c.post("/v2/repository/models/big/unload").status_code == 200
+    t0 = time.monotonic()
+    assert c.post("/v2/repository/models/big/load").status_code == 200  # a full read
+    took = time.monotonic() - t0
+    # the flood in a process of its own (as tests/e2e/flood_process.py's): in this one, its threads would share
+    # the probes' GIL; three connections, each posting loads back to back, until the stop file exists
+    stop = tmp_path / "stop"
+    flood = subprocess.Popen([sys.executable, "-c", FLOOD, str(srv.port), str(stop)], stdout=subprocess.PIPE, text=True)
+    try:
+        lat = []
+        time.sleep(0.5)  # (the flood under way; the probes' numbers, not this, decide)
+        for _ in range(40):
+            t1 = time.monotonic()
+            assert c.get("/v2/health/live").status_code == 200
+            lat.append(time.monotonic() - t1)
+    finally:
+        stop.touch()
+        out, _ = flood.communicate(timeout=120)
+    statuses = out.split()
+    assert statuses and set(statuses) == {"200"}, statuses[:20]
+    print(f"one full load {took * 1e3:.0f} ms; probes during the flood: median {statistics.median(lat) * 1e3:.1f} ms")
+    assert statistics.median(lat) < took / 4, (took, sorted(lat))
