@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse, Response
 from . import codec
 from .core import Core
 from .errors import InvalidRequest, ServiceError, http_headers, http_status
+from .http_app import AsgiBody, ClientGone, run_watching
 from .http_body import read_body
 from .jobs import request_client
 from .oip_http import key_checker
@@ -214,9 +215,13 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
                 req, pick = plan(op, Call(core, m, body))
                 req.client = request_client(core, request)  # (service.pools: fair among clients)
                 admission = core.admit(req.client)
-                res = await core.run(req, admission)
+                # a client gone mid-job (killed, timed out) has its job dropped or its worker recycled, as on
+                # /v1 and /v2: it ran on to its deadline, holding a worker and an admission place
+                res = await run_watching(core.run(req, admission), AsgiBody(request).gone)
             except ServiceError as e:
                 return um_error(e)
+            except ClientGone:
+                return Response(status_code=499)
             finally:
                 if admission is not None:
                     admission.release()

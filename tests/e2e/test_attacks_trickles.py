@@ -42,6 +42,7 @@ def srv(tmp_path_factory):
 
     repo = write_repository(tmp_path_factory.mktemp("models"))
     write_big_model(repo / "big")
+    write_endless_model(repo / "endless")
     s = Server(tmp_path_factory.mktemp("attacks_trickles") / "server.log", devices="cpu",
                env={**ENV, "GRADSERVE_MODEL_REPOSITORY": str(repo)})
     s.repository = repo
@@ -63,6 +64,21 @@ def write_big_model(folder) -> None:
     folder.mkdir()
     (folder / "graph.json").write_text(json.dumps(graph_to_json(gb.build(gb.sum(gb.matmul(w, x))))))
     (folder / "config.json").write_text('{"kind": "grad"}')
+
+
+def write_endless_model(folder) -> None:
+    """An eval of minutes from one float (a 1024 x 1024 matrix made of it, 1,400 chained matmuls), its deadline 10 min: only
+    the client's going away can end it early."""
+    gb = GraphBuilder("endless")
+    x = gb.input((1,), "float32", name="x")
+    rows, cols = (gb.emit1("iota", shape=[1024, 1024], dimension=d, dtype="float32") for d in (0, 1))
+    b = gb.sin(gb.add(gb.mul(rows, x), cols))  # (no two entries alike: nothing for the engine to fold)
+    y = b
+    for _ in range(1400):
+        y = gb.tanh(gb.matmul(y, b))
+    folder.mkdir()
+    (folder / "graph.json").write_text(json.dumps(graph_to_json(gb.build(gb.sum(y)))))
+    (folder / "config.json").write_text('{"kind": "eval", "deadline_ms": 600000}')
 
 
 def wait_until(fn, why: str, timeout: float = 60):
@@ -228,3 +244,24 @@ def test_a_flood_of_loads_does_not_stall_everyone_else(srv, c, tmp_path):
     assert statuses and set(statuses) == {"200"}, statuses[:20]
     print(f"one full load {took * 1e3:.0f} ms; probes during the flood: median {statistics.median(lat) * 1e3:.1f} ms")
     assert statistics.median(lat) < took / 4, (took, sorted(lat))
+
+
+def pool(c: httpx.Client) -> dict:
+    return c.get("/v1/devices").json()["pools"][0]
+
+
+@pytest.mark.parametrize("route", ["/umbridge/Evaluate", "/v2/models/endless/infer"])
+def test_a_client_that_goes_away_does_not_pin_a_worker(srv, c, route):
+    """Two jobs of minutes whose clients go away (killed mid-request): their workers are recycled at once, as
+    /v1's are (before, UM-Bridge's ran on to their deadline, 10 min here: two such requests held the pool)."""
+    wait_until(lambda: all(w["state"] == "idle" for w in pool(c)["workers"]), "the workers did not settle")
+    before = pool(c)["restarts"]
+    body = {"name": "endless", "input": [[0.5]]} if "umbridge" in route else \
+        {"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [0.5]}]}
+    for _ in range(2):
+        with httpx.Client(base_url=srv.url, timeout=3.0) as quick:  # time to reach a worker
+            with pytest.raises(httpx.TimeoutException):
+                quick.post(route, content=json.dumps(body), headers={"content-type": "application/json"})
+    wait_until(lambda: pool(c)["restarts"] >= before + 2, "the abandoned jobs kept their workers")
+    r = infer(c)
+    assert r.status_code == 200, r.text
