@@ -20,11 +20,8 @@ from fastapi.responses import JSONResponse
 
 from . import client_shm, codec, out_memfd
 from .jobs import request_client
-from .errors import InvalidRequest, PayloadTooLarge, ServiceError, http_headers, http_status
-from .http_body import read_body
-
-MAX_BODY = 64 * 1024
-
+from .errors import InvalidRequest, ServiceError, http_headers, http_status
+from .http_body import read_small_body
 
 def _error(e: ServiceError) -> JSONResponse:
     return JSONResponse({"error": e.public_message}, status_code=http_status(e.code), headers=http_headers(e))
@@ -39,11 +36,7 @@ def _answer(call) -> JSONResponse:
 
 
 async def _body(request: Request, timeout_s: float) -> bytes:
-    try:
-        body = await read_body(request, MAX_BODY, timeout_s)  # (as sent: decompressed, as every route's body)
-    except PayloadTooLarge:
-        raise InvalidRequest(f"the body is above {MAX_BODY} bytes") from None
-    return body or b"{}"
+    return await read_small_body(request, timeout_s) or b"{}"  # (as sent: decompressed, as every route's body)
 
 
 def _peer(request: Request) -> str | None:

@@ -70,6 +70,21 @@ async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
     return await inflated(await within(read_raw(request, limit), timeout_s), content_coding(request), limit)
 
 
+SMALL_BODY_BYTES = 64 * 1024  # the body of a route whose request is a small JSON object (`read_small_body`)
+
+
+async def read_small_body(request: Request, timeout_s: float) -> bytes:
+    """`read_body` for the routes whose request is a small JSON object (shared memory, the model repository,
+    UM-Bridge's questions about a model): at most SMALL_BODY_BYTES, decompressed too. These take no admission
+    place, so max_body_bytes each (from a few KiB of gzip) was as many inflated and parsed at once as there
+    were connections."""
+    try:
+        return await read_body(request, SMALL_BODY_BYTES, timeout_s)
+    except PayloadTooLarge:
+        raise PayloadTooLarge(f"the body is above {SMALL_BODY_BYTES} bytes (this route takes a small JSON object)",
+                              limit="small_body_bytes", value=SMALL_BODY_BYTES) from None
+
+
 async def inflated(body, coding: str | None, limit: int):
     """`body` decompressed per `coding` (a Content-Encoding value; None: as it is). Off the event loop: a few
     KiB may inflate to `limit` bytes."""
