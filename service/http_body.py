@@ -93,7 +93,7 @@ async def inflated(body, coding: str | None, limit: int):
     return await asyncio.to_thread(decompressed, body, coding, limit)
 
 
-CHUNK = 1 << 16  # compressed bytes fed at a time: a member's end copies what is left of its chunk, never the body's rest
+CHUNK = 1 << 16  # compressed bytes fed at a time: a member's end copies the rest of its chunk, not of the body
 MAX_MEMBERS = 1024  # gzip members in one body (a client sends one; concatenated files or BGZF blocks a few hundred)
 
 

@@ -10,8 +10,9 @@ flow control holds the writer) is dropped after `send_timeout_s` with transport.
 wait for a buffer the client never takes, keeping the connection and its response for good.
 The body's own time limit is the app's (service.http_body.read_body, every route that reads one), where
 the admission place it holds is freed; a body answered before it is in (a route that reads none, an early
-401 / 404 / 429) must still end within `body_timeout_s` of its answer, or the connection is closed. Each response leaves in one send where it can (`OneSend`). With `lean`,
-small job requests skip uvicorn's ASGI cycle (service.lean_http) under the same guards.
+401 / 404 / 429) must still end within `body_timeout_s` of its answer, or the connection is closed. Each
+response leaves in one send where it can (`OneSend`). With `lean`, small job requests skip uvicorn's ASGI
+cycle (service.lean_http) under the same guards.
 """
 from __future__ import annotations
 

@@ -68,8 +68,8 @@ def write_big_model(folder) -> None:
 
 
 def write_endless_model(folder) -> None:
-    """An eval of minutes from one float (a 1024 x 1024 matrix made of it, 1,400 chained matmuls), its deadline 10 min: only
-    the client's going away can end it early."""
+    """An eval of minutes from one float (a 1024 x 1024 matrix made of it, 1,400 chained matmuls), its deadline
+    10 min: only the client's going away can end it early."""
     gb = GraphBuilder("endless")
     x = gb.input((1,), "float32", name="x")
     rows, cols = (gb.emit1("iota", shape=[1024, 1024], dimension=d, dtype="float32") for d in (0, 1))
@@ -128,7 +128,8 @@ def test_trickling_bodies_get_408_closed_and_free_their_places(srv, c):
     wait_until(lambda: admitting(c) == 2, "the trickling inferences did not take places")
     others = [trickle(srv.port, path) for path in ROUTES]
     t0 = time.monotonic()
-    got = {f"{i}:{path}": answer(s, t0 + 60) for i, (path, s) in enumerate(zip(["infer"] * 2 + ROUTES, infers + others))}
+    names = [f"{i}:{path}" for i, path in enumerate(["infer"] * 2 + ROUTES)]
+    got = {name: answer(s, t0 + 60) for name, s in zip(names, infers + others)}
     took = time.monotonic() - t0
     for s in infers + others:
         s.close()
