@@ -79,7 +79,8 @@ def http_protocol(settings, app, asgi) -> type:
         from .lean_http import LeanJobs
 
         lean = LeanJobs(app.state.job_runners, settings.max_body_bytes)
-    return guarded_protocol(settings.header_timeout_s, settings.max_header_bytes, lean, settings.send_timeout_s)
+    return guarded_protocol(settings.header_timeout_s, settings.max_header_bytes, lean, settings.send_timeout_s,
+                            settings.body_timeout_s)
 
 
 def _unix_listener(settings, app):

@@ -20,14 +20,11 @@ from fastapi.responses import JSONResponse
 
 from . import client_shm, codec, out_memfd
 from .jobs import request_client
-from .errors import InvalidRequest, PayloadTooLarge, ServiceError, http_status
-from .http_body import read_body
-
-MAX_BODY = 64 * 1024
-
+from .errors import InvalidRequest, ServiceError, http_headers, http_status
+from .http_body import read_small_body
 
 def _error(e: ServiceError) -> JSONResponse:
-    return JSONResponse({"error": e.public_message}, status_code=http_status(e.code))
+    return JSONResponse({"error": e.public_message}, status_code=http_status(e.code), headers=http_headers(e))
 
 
 def _answer(call) -> JSONResponse:
@@ -38,12 +35,8 @@ def _answer(call) -> JSONResponse:
         return _error(e)
 
 
-async def _body(request: Request) -> bytes:
-    try:
-        body = await read_body(request, MAX_BODY)  # (as sent: decompressed, as every route's body)
-    except PayloadTooLarge:
-        raise InvalidRequest(f"the body is above {MAX_BODY} bytes") from None
-    return body or b"{}"
+async def _body(request: Request, timeout_s: float) -> bytes:
+    return await read_small_body(request, timeout_s) or b"{}"  # (as sent: decompressed, as every route's body)
 
 
 def _peer(request: Request) -> str | None:
@@ -57,7 +50,7 @@ def router(core, settings, dependencies: list) -> APIRouter:
     @r.post("/region/{name}/register", operation_id="shm_register", summary="Register a shared memory region")
     async def register(name: str, request: Request):
         try:
-            head, _ = codec.loads(await _body(request))
+            head, _ = codec.loads(await _body(request, settings.body_timeout_s))
             if not isinstance(head, dict):
                 raise InvalidRequest("the body must be {key, offset, byte_size}", path="$")
             regions.register(name, head.get("key"), head.get("offset", 0), head.get("byte_size"), _peer(request),
@@ -71,7 +64,7 @@ def router(core, settings, dependencies: list) -> APIRouter:
         """A sealed memfd the server makes and its workers keep mapped (service.out_memfd): the client maps
         it through the returned /proc path."""
         try:
-            head, _ = codec.loads(await _body(request))
+            head, _ = codec.loads(await _body(request, settings.body_timeout_s))
             if not isinstance(head, dict) or set(head) - {"byte_size", "pid"}:
                 raise InvalidRequest("the body must be {byte_size, pid?}", path="$")
             made = out_memfd.create(regions, name, head.get("byte_size"), head.get("pid"), _peer(request),

@@ -198,6 +198,19 @@ HTTP_ONLY = ("not_found", "method_not_allowed", "request_timeout", "unsupported_
 HTTP_STATUS = {code: http for code, (http, _) in CODES.items()}
 
 
+def http_headers(err: ServiceError) -> dict[str, str]:
+    """The HTTP headers an error's answer carries, in every protocol's error form (/v1, /v2, UM-Bridge, shared
+    memory)."""
+    headers = {}
+    if err.retry_after is not None:  # overloaded (429), draining (503)
+        headers["Retry-After"] = str(err.retry_after)
+    if isinstance(err, Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(err, RequestTimeout):  # the rest of the body may still come: never read it as a request
+        headers["Connection"] = "close"
+    return headers
+
+
 def http_status(code: str) -> int:
     """The HTTP status of an error code; a code the table lacks (an engine's new one) is a 500."""
     return HTTP_STATUS.get(code, 500)

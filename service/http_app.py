@@ -30,7 +30,7 @@ from .client_identity import FORWARDED_FOR
 from .http_body import inflated, read_body, read_raw, too_large, within
 from .core import Core, JobRequest
 from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, request_client, offload, request_id, validate, validation_error
-from .errors import (Internal, InvalidRequest, Overloaded, RequestTimeout, ServiceError, Unauthorized,
+from .errors import (Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized, http_headers,
                      http_status)
 from .settings import Settings
 from .ticker import ticker
@@ -40,13 +40,7 @@ log = logging.getLogger("gradserve.http")
 
 def error_response(err: ServiceError, rid: str | None = None, body: dict | None = None) -> JSONResponse:
     """The error's response: its status and headers, and `body` (a protocol's own error form) or gradserve's."""
-    headers = {REQUEST_ID: rid} if rid else {}
-    if err.retry_after is not None:  # overloaded (429), draining (503)
-        headers["Retry-After"] = str(err.retry_after)
-    if isinstance(err, Unauthorized):
-        headers["WWW-Authenticate"] = "Bearer"
-    if isinstance(err, RequestTimeout):  # the rest of the body may still come: do not read it as a request
-        headers["Connection"] = "close"
+    headers = {REQUEST_ID: rid, **http_headers(err)} if rid else http_headers(err)
     return JSONResponse(err.to_dict() if body is None else body, status_code=http_status(err.code), headers=headers)
 
 

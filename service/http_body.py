@@ -63,11 +63,26 @@ async def read_raw(request: Request, limit: int, cl: str | None = None) -> bytes
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-async def read_body(request: Request, limit: int, timeout_s: float | None = None) -> bytes:
-    """The body as sent: read within `limit` bytes (and `timeout_s`, if given: the upload's time, not the
-    decompression's), decompressed within `limit` bytes."""
-    raw = read_raw(request, limit)
-    return await inflated(await (raw if timeout_s is None else within(raw, timeout_s)), content_coding(request), limit)
+async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
+    """The body as sent: read within `limit` bytes and `timeout_s` (body_timeout_s: the upload's time, not the
+    decompression's; every route's, as a body that trickles would hold its connection, and whatever its
+    route holds, for good), decompressed within `limit` bytes."""
+    return await inflated(await within(read_raw(request, limit), timeout_s), content_coding(request), limit)
+
+
+SMALL_BODY_BYTES = 64 * 1024  # the body of a route whose request is a small JSON object (`read_small_body`)
+
+
+async def read_small_body(request: Request, timeout_s: float) -> bytes:
+    """`read_body` for the routes whose request is a small JSON object (shared memory, the model repository,
+    UM-Bridge's questions about a model): at most SMALL_BODY_BYTES, decompressed too. These take no admission
+    place, so max_body_bytes each (from a few KiB of gzip) was as many inflated and parsed at once as there
+    were connections."""
+    try:
+        return await read_body(request, SMALL_BODY_BYTES, timeout_s)
+    except PayloadTooLarge:
+        raise PayloadTooLarge(f"the body is above {SMALL_BODY_BYTES} bytes (this route takes a small JSON object)",
+                              limit="small_body_bytes", value=SMALL_BODY_BYTES) from None
 
 
 async def inflated(body, coding: str | None, limit: int):
@@ -78,27 +93,41 @@ async def inflated(body, coding: str | None, limit: int):
     return await asyncio.to_thread(decompressed, body, coding, limit)
 
 
+CHUNK = 1 << 16  # compressed bytes fed at a time: a member's end copies the rest of its chunk, not of the body
+MAX_MEMBERS = 1024  # gzip members in one body (a client sends one; concatenated files or BGZF blocks a few hundred)
+
+
 def decompressed(body, encoding: str | None, limit: int) -> bytes:
     """A body sent with Content-Encoding gzip or deflate, decompressed to at most `limit` bytes: a few KiB that
-    inflate past max_body_bytes are a 413, never held."""
+    inflate past max_body_bytes are a 413, never held. Members one after another are one body, at most
+    MAX_MEMBERS of them (each costs a decompressor: 20-byte empty members were a 400,000-fold amplification)."""
     codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip().lower() not in ("", "identity")]
     if not codings:
         return body
     if len(codings) > 1 or codings[0] not in ("gzip", "x-gzip", "deflate"):
         raise InvalidRequest(f"Content-Encoding {encoding!r} is not supported: send gzip, deflate or none",
                              path="Content-Encoding")
-    out, rest = bytearray(), body
+    out, view, pos, members = bytearray(), memoryview(body), 0, 0
     while True:  # stream after stream: gzip members one after another are one body (RFC 1952)
+        members += 1
+        if members > MAX_MEMBERS:
+            raise InvalidRequest(f"the {codings[0]} body has more than {MAX_MEMBERS} members (compressed streams one "
+                                 "after another): send it as one stream",
+                                 path="Content-Encoding")
         d = zlib.decompressobj(wbits=47)  # (gzip or zlib's, as the header says: deflate is zlib-wrapped in HTTP)
-        try:
-            out += d.decompress(rest, limit + 1 - len(out))  # (never 0, which would mean no limit)
-        except zlib.error as e:
-            raise InvalidRequest(f"the body is not valid {codings[0]} data ({e})", path="Content-Encoding") from None
-        if len(out) > limit or d.unconsumed_tail:
-            raise PayloadTooLarge(f"the {codings[0]} body decompresses past the limit max_body_bytes={limit}",
-                                  limit="max_body_bytes", value=limit)
+        while not d.eof and pos < len(view):
+            chunk = view[pos:pos + CHUNK]
+            pos += len(chunk)
+            try:
+                out += d.decompress(chunk, limit + 1 - len(out))  # (never 0, which would mean no limit)
+            except zlib.error as e:
+                raise InvalidRequest(f"the body is not valid {codings[0]} data ({e})",
+                                     path="Content-Encoding") from None
+            if len(out) > limit or d.unconsumed_tail:
+                raise PayloadTooLarge(f"the {codings[0]} body decompresses past the limit max_body_bytes={limit}",
+                                      limit="max_body_bytes", value=limit)
         if not d.eof:
             raise InvalidRequest(f"the {codings[0]} body is truncated", path="Content-Encoding")
-        rest = d.unused_data
-        if not rest:
+        pos -= len(d.unused_data)  # (the next member's start, within the last chunk)
+        if pos >= len(view):
             return bytes(out)

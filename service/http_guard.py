@@ -8,9 +8,11 @@ closes a connection whose head has not arrived `header_timeout_s` after the conn
 that stops reading its response (the transport's buffer stays above its high-water mark, so uvicorn's
 flow control holds the writer) is dropped after `send_timeout_s` with transport.abort(): close() would
 wait for a buffer the client never takes, keeping the connection and its response for good.
-The body's own time limit is the app's (service.http_app.read_job_body), where the admission
-place it holds is freed. Each response leaves in one send where it can (`OneSend`). With `lean`,
-small job requests skip uvicorn's ASGI cycle (service.lean_http) under the same guards.
+The body's own time limit is the app's (service.http_body.read_body, every route that reads one), where
+the admission place it holds is freed; a body answered before it is in (a route that reads none, an early
+401 / 404 / 429) must still end within `body_timeout_s` of its answer, or the connection is closed. Each
+response leaves in one send where it can (`OneSend`). With `lean`, small job requests skip uvicorn's ASGI
+cycle (service.lean_http) under the same guards.
 """
 from __future__ import annotations
 
@@ -127,8 +129,10 @@ class HeadGuard:
 
     header_timeout_s: float
     max_header_bytes: int
+    body_timeout_s: float | None = None
     too_large = None
     _head_timer: asyncio.TimerHandle | None = None
+    _body_timer: asyncio.TimerHandle | None = None
     _head_bytes = 0
     _in_head = True  # between requests, or reading a head
 
@@ -138,6 +142,7 @@ class HeadGuard:
 
     def connection_lost(self, exc) -> None:
         self._disarm()
+        self._body_disarm()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -178,6 +183,28 @@ class HeadGuard:
         super().on_message_complete()
         self._in_head = True
         self._head_bytes = 0
+        self._body_disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        # answered before its body was in (401, 404, 429, a route that reads none): the rest is read past, and
+        # must come within body_timeout_s, or the connection goes (a byte now and then, each within the idle
+        # timeout, held it for good: the routes that read a body time it themselves, these do not read it)
+        if not self._in_head and self.body_timeout_s is not None and self._body_timer is None \
+                and not self.transport.is_closing():
+            self._body_timer = self.loop.call_later(self.body_timeout_s, self._body_timeout)
+
+    def _body_disarm(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _body_timeout(self) -> None:
+        self._body_timer = None
+        if not self._in_head and not self.transport.is_closing():
+            log.info("a request body still arriving body_timeout_s=%g after its answer: connection closed",
+                     self.body_timeout_s)
+            self.transport.close()
 
     def _arm(self) -> None:
         self._disarm()
@@ -204,9 +231,10 @@ class HeadGuard:
 
 
 def guarded_protocol(header_timeout_s: float, max_header_bytes: int, lean=None,
-                     send_timeout_s: float | None = None) -> type:
+                     send_timeout_s: float | None = None, body_timeout_s: float | None = None) -> type:
     """The protocol class; `lean` (service.lean_http.LeanJobs): small job requests skip uvicorn's ASGI cycle;
-    `send_timeout_s`: the longest a response may wait on a client that does not read (None: no limit)."""
+    `send_timeout_s`: the longest a response may wait on a client that does not read (None: no limit);
+    `body_timeout_s`: the longest the rest of a body answered early may take to come (None: no limit)."""
     base = _Base
     if lean is not None and _Base.__name__ == "HttpToolsProtocol":
         from .lean_http import fits, lean_protocol
@@ -218,4 +246,5 @@ def guarded_protocol(header_timeout_s: float, max_header_bytes: int, lean=None,
                         "uvicorn's ASGI path")
     return type("GuardedHTTP", (SendGuard, HeadGuard, base), {
         "header_timeout_s": header_timeout_s, "max_header_bytes": max_header_bytes, "send_timeout_s": send_timeout_s,
+        "body_timeout_s": body_timeout_s,
         "too_large": staticmethod(_head_too_large(max_header_bytes))})

@@ -280,7 +280,10 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
         try:
             self._check_key(context)
             check_repository_params({k: None for k in request.parameters}, action, "parameters")
-            (self.repo.load if action == "load" else self.repo.unload)(request.model_name)
+            if action == "load":
+                await self.repo.load_async(request.model_name)
+            else:
+                self.repo.unload(request.model_name)
         except ServiceError as e:
             return await self._fail(context, e)
 

@@ -29,9 +29,9 @@ from fastapi.responses import JSONResponse, Response
 from .api_keys import key_ok
 from . import client_shm, codec, model_stats
 from .core import Core
-from .errors import InvalidRequest, NotFound, Overloaded, ServiceError, Unauthorized, http_status
+from .errors import InvalidRequest, NotFound, Overloaded, ServiceError, Unauthorized, http_headers, http_status
 from .http_app import BIG, AsgiBody, ClientGone, discard_body, run_watching
-from .http_body import read_body
+from .http_body import read_body, read_small_body, within
 from .jobs import request_client
 from .repository import Model, ModelRepository, check_inputs
 from .settings import Settings
@@ -85,8 +85,7 @@ def v2_body(e: ServiceError) -> dict:
 
 
 def v2_error(e: ServiceError) -> JSONResponse:
-    headers = {"Retry-After": str(e.retry_after)} if e.retry_after is not None else {}
-    return JSONResponse(v2_body(e), status_code=http_status(e.code), headers=headers)
+    return JSONResponse(v2_body(e), status_code=http_status(e.code), headers=http_headers(e))
 
 
 def key_checker(settings: Settings):
@@ -292,6 +291,17 @@ def encode_infer(model: Model, outputs: list, rid: Any) -> tuple[bytes, dict]:
                                      codec.HEADER_LENGTH.lower(): str(len(body))}
 
 
+async def admit(core: Core, client, request: Request, settings: Settings):
+    """A job's admission place, taken before its body is read (so the places bound how many bodies are read and
+    parsed at once); refused, the body is read past (within body_timeout_s) unless the client waits for 100."""
+    try:
+        return core.admit(client)
+    except Overloaded:
+        if request.headers.get("expect", "").lower() != "100-continue":
+            await within(discard_body(request, settings.max_body_bytes), settings.body_timeout_s)
+        raise
+
+
 def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
     """POST /v2/models/<m>/infer: admitted before the body is read (as /v1), run by Core.run."""
 
@@ -304,13 +314,9 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
         client = request_client(core, request)  # (service.pools: workers are shared fairly among clients)
         try:
             model = repo.get(name, version)
-            try:
-                admission = core.admit(client)
-            except Overloaded:
-                if request.headers.get("expect", "").lower() != "100-continue":
-                    await discard_body(request, settings.max_body_bytes)
-                raise
-            body = await read_body(request, settings.max_body_bytes)  # (decompressed: its header length counts these)
+            admission = await admit(core, client, request, settings)
+            # (decompressed: its header length counts these)
+            body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s)
             # repeated, it is one list (RFC 9110 5.3), never a number: the first or the last is what a proxy in
             # front may have read otherwise
             hl = ", ".join(request.headers.getlist(codec.HEADER_LENGTH)) or None
@@ -415,7 +421,7 @@ def repository_routes(r: APIRouter, settings: Settings, repo: ModelRepository) -
     """The model repository extension: index, load, unload."""
 
     async def json_object(request: Request, what: str) -> dict:
-        body = await read_body(request, settings.max_body_bytes)
+        body = await read_small_body(request, settings.body_timeout_s)
         head = codec.loads(body)[0] if body.strip() else {}  # (stock clients send no body when nothing is set)
         if not isinstance(head, dict):
             raise InvalidRequest(f"the {what} request must be a JSON object", path="$")
@@ -437,7 +443,7 @@ def repository_routes(r: APIRouter, settings: Settings, repo: ModelRepository) -
     async def load(name: str, request: Request):
         try:
             await repository_params(request, "load")
-            repo.load(name)
+            await repo.load_async(name)
         except ServiceError as e:
             return v2_error(e)
         return {}

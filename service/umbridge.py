@@ -24,10 +24,11 @@ from fastapi.responses import JSONResponse, Response
 
 from . import codec
 from .core import Core
-from .errors import InvalidRequest, ServiceError, http_status
-from .http_body import read_body
+from .errors import InvalidRequest, ServiceError, http_headers, http_status
+from .http_app import AsgiBody, ClientGone, run_watching
+from .http_body import read_body, read_small_body
 from .jobs import request_client
-from .oip_http import key_checker
+from .oip_http import admit, key_checker
 from .repository import Model, ModelRepository
 from .settings import Settings
 
@@ -79,7 +80,7 @@ def um_body(e: ServiceError) -> dict:
 
 
 def um_error(e: ServiceError) -> JSONResponse:
-    return JSONResponse(um_body(e), status_code=http_status(e.code))
+    return JSONResponse(um_body(e), status_code=http_status(e.code), headers=http_headers(e))
 
 
 def um_output(output: list) -> Response:
@@ -166,8 +167,10 @@ def plan(op: str, call: Call) -> tuple[Any, int]:
 def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
     r = APIRouter(prefix="/umbridge", tags=["umbridge"], dependencies=[Depends(key_checker(settings))])
 
-    async def body_and_model(request: Request) -> tuple[dict, Model]:
-        body, _ = codec.loads(await read_body(request, settings.max_body_bytes))
+    async def body_and_model(request: Request, small: bool = True) -> tuple[dict, Model]:
+        """The body (a small JSON object, unless `small` is False: a job's, read once admitted) and its model."""
+        body, _ = codec.loads(await (read_small_body(request, settings.body_timeout_s) if small else
+                                     read_body(request, settings.max_body_bytes, settings.body_timeout_s)))
         if not isinstance(body, dict) or not isinstance(body.get("name"), str):
             raise UMError("InvalidInput", "the body must be a JSON object with the model's name")
         m = repo.models.get(body["name"])
@@ -209,14 +212,21 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
         async def handler(request: Request):
             admission = None
             try:
-                body, m = await body_and_model(request)
+                client = request_client(core, request)  # (service.pools: fair among clients)
+                # admitted before the body is read, as /v1 and /v2: the places bound how many bodies (up to
+                # max_body_bytes, from a few KiB compressed) are read and parsed at once
+                admission = await admit(core, client, request, settings)
+                body, m = await body_and_model(request, small=False)
                 check_support(m, op)  # (before the body's inputs: UM-Bridge's conformance suite sends none)
                 req, pick = plan(op, Call(core, m, body))
-                req.client = request_client(core, request)  # (service.pools: fair among clients)
-                admission = core.admit(req.client)
-                res = await core.run(req, admission)
+                req.client = client
+                # a client gone mid-job (killed, timed out) has its job dropped or its worker recycled, as on
+                # /v1 and /v2: it ran on to its deadline, holding a worker and an admission place
+                res = await run_watching(core.run(req, admission), AsgiBody(request).gone)
             except ServiceError as e:
                 return um_error(e)
+            except ClientGone:
+                return Response(status_code=499)
             finally:
                 if admission is not None:
                     admission.release()
