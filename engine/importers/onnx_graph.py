@@ -296,6 +296,9 @@ def _model_to_writer(m, input_shapes: dict | None, limits: dict, scalar_weights:
 
 
 _FX_REF = re.compile(r"%([A-Za-z_][A-Za-z0-9_]*)")
+# FX nodes of ATen factories (no tensor operand): a folded one is a constant of the program, not of parameters
+_FACTORY = re.compile(r"(zeros|ones|full|empty|scalar_tensor|arange|linspace|logspace|eye|lift_fresh_copy|"
+                      r"new_zeros|new_ones|new_full|new_empty)(_like)?(_default)?(_\d+)?")
 
 
 def exporter_folded(m) -> list[str]:
@@ -303,7 +306,8 @@ def exporter_folded(m) -> list[str]:
     folding, `optimize=True`: e.g. weight_norm's g * v / |v|, a weight-only product): what they were computed
     from (parameters) is gone from the file. Such an initializer is named after the FX node that computed it
     (`mul`, `linear_1`), which the remaining nodes' `pkg.torch.onnx.fx_node` metadata reference as an argument
-    (`%mul`); a parameter is named by its module path and referenced as a placeholder (`%p_body_0_weight`)."""
+    (`%mul`); a parameter is named by its module path and referenced as a placeholder (`%p_body_0_weight`).
+    Folded factories (`zeros_like`, `scalar_tensor_default`) are left out: nothing was lost there."""
     refs: set[str] = set()
     for node in m.graph.node:
         for prop in node.metadata_props:
@@ -312,7 +316,8 @@ def exporter_folded(m) -> list[str]:
     from onnx import TensorProto
 
     floats = (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16)
-    return [t.name for t in m.graph.initializer if t.name in refs and t.data_type in floats]
+    return [t.name for t in m.graph.initializer
+            if t.name in refs and t.data_type in floats and not _FACTORY.fullmatch(t.name)]
 
 
 def folded_warning(names) -> str:

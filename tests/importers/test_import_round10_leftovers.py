@@ -22,7 +22,7 @@ def _dynamo(model, inputs, **kw) -> bytes:
 
 
 @pytest.mark.parametrize("name,folded", [("weight_norm_parametrization", ("mul", "mul_1")),
-                                         ("planar_radial_flow", ("scalar_tensor_default", "matmul_1", "softplus",
+                                         ("planar_radial_flow", ("matmul_1", "softplus",
                                                                  "softplus_1"))])
 def test_dynamo_folded_weights_named_and_optimize_false_keeps_parameters(fake, name, folded):
     model, inputs = CASES[name]()
@@ -73,3 +73,15 @@ def test_converter_cli_scalar_weight_and_folded_warning(tmp_path, capsys):
     assert main([str(src), "-o", str(out)]) == 0
     err = capsys.readouterr().err
     assert "warning: initializers ['mul']" in err and "optimize=False" in err
+
+
+def test_from_torch_takes_an_exported_program_with_dynamic_shapes(fake):
+    """A user's torch.export.export(..., dynamic_shapes=...) program imports at the example's shapes (twice, at
+    two batch sizes), with torch's value and every weight's gradient by name."""
+    model, inputs = CASES["galerkin_transformer_softmax_free_operator"]()
+    ep = torch.export.export(model, inputs, dynamic_shapes=({0: torch.export.Dim("batch", max=64)},))
+    for batch in (2, 5):
+        xs = (torch.randn(batch, inputs[0].shape[1], generator=torch.Generator().manual_seed(batch)),)
+        net = gs.from_torch(ep, xs)
+        assert sorted(p.name for p in net.trainable_params()) == sorted(n for n, _ in model.named_parameters())
+        assert check_imported(net, model, xs) == len(list(model.parameters()))

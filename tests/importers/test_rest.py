@@ -9,7 +9,6 @@ from onnx import TensorProto, helper
 import gradserve as gs
 
 from .models import close, cnn, cnn_input, to_onnx
-from .sweep import _torchlib_registry_built_once
 
 ONNX = {"content-type": "application/onnx"}
 
@@ -202,10 +201,14 @@ def test_onnx_registration_options_scalar_weight_input_shape(server):
 
 
 def test_onnx_registration_warns_of_weights_the_exporter_folded(server):
-    torch.manual_seed(0)
-    m = torch.nn.utils.parametrizations.weight_norm(torch.nn.Linear(3, 2)).eval()
-    with _torchlib_registry_built_once():
-        blob = torch.onnx.export(m, (torch.randn(4, 3),), dynamo=True, verbose=False,
-                                 opset_version=18).model_proto.SerializeToString()
-    reg = _register(server, blob)
+    """The dynamo exporter's form (test_import_round10_leftovers.py exports it for real): an initializer named
+    after the FX node that computed it, referenced as `%mul` by the remaining nodes' metadata."""
+    node = helper.make_node("MatMul", ["x", "mul"], ["y"], name="node_linear")
+    node.metadata_props.add(key="pkg.torch.onnx.fx_node",
+                            value="%linear : [num_users=1] = call_function[target=torch.ops.aten.linear.default]"
+                                  "(args = (%x, %mul, %p_bias), kwargs = {})")
+    g = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 2])],
+                          initializer=[helper.make_tensor("mul", TensorProto.FLOAT, [3, 2], [0.5] * 6)])
+    reg = _register(server, helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString())
     assert len(reg["warnings"]) == 1 and "['mul']" in reg["warnings"][0] and "optimize=False" in reg["warnings"][0]

@@ -2,12 +2,13 @@
 Galerkin-transformer neural operator (softmax-free attention, LayerNorm on keys and values), a decoder layer
 with rotary embeddings applied at a KV cache's offset (RMSNorm, grouped-query heads by repeat_interleave,
 SwiGLU; the new caches are outputs), a 3-D UNet block (Conv3d, GroupNorm, MaxPool3d, trilinear upsampling,
-ConvTranspose3d, skip concat), gumbel-softmax with the noise as an input, a complex-valued layer (complex
-weights, modReLU), an xLSTM mLSTM cell (exponential gates with the max stabiliser, matrix memory), DGCNN's
-EdgeConv (k nearest neighbours by topk, gathered edge features, max over neighbours), MLP-Mixer, Performer's
-FAVOR+ positive random features, a Hyena long convolution (implicit filter, causal FFT convolution), norm
+ConvTranspose3d, skip concat), a complex-valued layer (complex weights, modReLU), an xLSTM mLSTM cell
+(exponential gates with the max stabiliser, matrix memory), DGCNN's EdgeConv (k nearest neighbours by topk,
+gathered edge features, max over neighbours), Performer's FAVOR+ positive random features, a Hyena long convolution (implicit filter, causal FFT convolution), norm
 variants (nn.RMSNorm, LayerNorm without bias, GroupNorm(1), LocalResponseNorm, F.normalize, BatchNorm1d on
-sequences) and NeuralSort (a relaxed sort's permutation matrix). Same contract as zoo.py; tiny shapes."""
+sequences) and NeuralSort (a relaxed sort's permutation matrix). (Gumbel-softmax with the noise as an input and
+MLP-Mixer were tried too and imported on every path; they add no import path the sweep lacks and were left out
+for CI time.) Same contract as zoo.py; tiny shapes."""
 import math
 
 import torch
@@ -113,28 +114,6 @@ def _unet3d():
     return _distinct(Block()), (_x(1, 2, 4, 6, 6, seed=1),)
 
 
-@case("gumbel_softmax_noise_input_temperature")
-def _gumbel():
-    class Gumbel(nn.Module):
-        """The uniform noise is an input (a sampler's draw), so the relaxed sample is deterministic; the hard
-        sample is one_hot(argmax) (its value only; the soft one carries the gradient)."""
-
-        def __init__(self):
-            super().__init__()
-            self.enc = nn.Linear(5, 6)
-            self.log_tau = nn.Parameter(torch.tensor([-0.3]))
-            self.dec = nn.Linear(6, 3)
-
-        def forward(self, x, u):
-            g = -torch.log(-torch.log(u))
-            y = F.softmax((self.enc(x) + g) / self.log_tau.exp(), -1)
-            hard = F.one_hot(y.argmax(-1), 6).to(y.dtype)
-            return self.dec(y), hard
-    torch.manual_seed(103)
-    u = torch.rand(4, 6, generator=torch.Generator().manual_seed(2)) * 0.98 + 0.01
-    return _distinct(Gumbel()), (_x(4, 5, seed=1), u)
-
-
 @case("complex_linear_modrelu")
 def _complex():
     class ComplexLayer(nn.Module):
@@ -193,7 +172,7 @@ def _mlstm():
                 hs.append(torch.sigmoid(self.o(x[:, s])) * hc / den[:, None])
             return self.out(torch.stack(hs, 1))
     torch.manual_seed(104)
-    return _distinct(MLSTM()), (_x(2, 5, 6, seed=1),)
+    return _distinct(MLSTM()), (_x(2, 3, 6, seed=1),)
 
 
 @case("dgcnn_edgeconv_knn_topk_gather_max")
@@ -224,26 +203,6 @@ def _dgcnn():
             return self.head(torch.cat([f1, f2], -1).amax(1))
     torch.manual_seed(105)
     return _distinct(EdgeConv()), (_x(2, 7, 3, seed=1),)
-
-
-@case("mlp_mixer_token_channel_mixing")
-def _mixer():
-    class Mixer(nn.Module):
-        def __init__(self, p=4, c=8, patches=6):
-            super().__init__()
-            self.embed = nn.Conv2d(1, c, 2, stride=2)
-            self.ln1, self.ln2 = nn.LayerNorm(c), nn.LayerNorm(c)
-            self.tok = nn.Sequential(nn.Linear(patches, 12), nn.GELU(), nn.Linear(12, patches))
-            self.ch = nn.Sequential(nn.Linear(c, 16), nn.GELU(), nn.Linear(16, c))
-            self.head = nn.Linear(c, 3)
-
-        def forward(self, img):  # img [b, 1, 4, 6] -> 2 x 3 = 6 patches
-            x = self.embed(img).flatten(2).transpose(1, 2)  # [b, patches, c]
-            x = x + self.tok(self.ln1(x).transpose(1, 2)).transpose(1, 2)
-            x = x + self.ch(self.ln2(x))
-            return self.head(x.mean(1))
-    torch.manual_seed(106)
-    return _distinct(Mixer()), (_x(2, 1, 4, 6, seed=1),)
 
 
 @case("performer_favor_positive_random_features")

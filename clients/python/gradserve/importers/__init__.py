@@ -50,7 +50,8 @@ class FoldedWeightsWarning(UserWarning):
 
 
 def from_torch(module, example_args, *, decompose: bool = True) -> ImportedCell:
-    """A torch.nn.Module exported with torch.export at `example_args` (Core ATen after decompositions)."""
+    """A torch.nn.Module exported with torch.export at `example_args` (Core ATen after decompositions); or a
+    torch.export.ExportedProgram (dynamic shapes too), imported at the shapes of `example_args`."""
     _need("torch", "torch")
     from .torch_import import torch_to_cell
 
