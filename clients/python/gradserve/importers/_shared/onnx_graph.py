@@ -302,32 +302,42 @@ _FACTORY = re.compile(r"(zeros|ones|full|empty|scalar_tensor|arange|linspace|log
                       r"new_zeros|new_ones|new_full|new_empty)(_like)?(_default)?(_\d+)?")
 
 
-def exporter_folded(m) -> list[str]:
-    """The float initializers of `m` that torch.onnx's dynamo exporter computed at export time (its constant
-    folding, `optimize=True`: e.g. weight_norm's g * v / |v|, a weight-only product): what they were computed
-    from (parameters) is gone from the file. Such an initializer is named after the FX node that computed it
-    (`mul`, `linear_1`), which the remaining nodes' `pkg.torch.onnx.fx_node` metadata reference as an argument
-    (`%mul`); a parameter is named by its module path and referenced as a placeholder (`%p_body_0_weight`).
-    Folded factories (`zeros_like`, `scalar_tensor_default`) are left out: nothing was lost there."""
+def _fx_refs(m) -> set:
     refs: set[str] = set()
     for node in m.graph.node:
         for prop in node.metadata_props:
             if prop.key == "pkg.torch.onnx.fx_node":
                 refs.update(_FX_REF.findall(prop.value))
+    return refs
+
+
+def exporter_folded(m) -> list[str]:
+    """What torch.onnx's dynamo exporter folded (its constant folding and fusions, `optimize=True`) that loses
+    parameters, from the FX graph each ONNX node's `pkg.torch.onnx.fx_node` metadata quotes (`%name` arguments):
+    - float initializers named after the FX node that computed them (`mul`, `linear_1`: weight_norm's g v / |v|,
+      a weight-only product), where a parameter is named by its module path; folded factories (`zeros_like`,
+      `scalar_tensor_default`) are left out, nothing was lost there;
+    - parameters the remaining nodes read (`%p_bn1_weight`: an FX placeholder) that are not in the file: folded
+      into another initializer (eval batch norm fused into the convolution before it, which keeps the
+      convolution weight's name for the fused value), listed as `(parameter bn1_weight)`."""
     from onnx import TensorProto
 
-    floats = (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16)
-    return [t.name for t in m.graph.initializer
-            if t.name in refs and t.data_type in floats and not _FACTORY.fullmatch(t.name)]
+    refs, floats = _fx_refs(m), (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16)
+    folded = [t.name for t in m.graph.initializer
+              if t.name in refs and t.data_type in floats and not _FACTORY.fullmatch(t.name)]
+    # (a module's own nodes may quote a placeholder by the tail of its path: present if some name ends with it)
+    present = tuple("_" + t.name.replace(".", "_") for t in m.graph.initializer)
+    lost = sorted(r[2:] for r in refs if r.startswith("p_") and not any(p.endswith("_" + r[2:]) for p in present))
+    return folded + [f"(parameter {n})" for n in lost]
 
 
 def folded_warning(names) -> str:
-    """What a user is told about exporter_folded's initializers."""
+    """What a user is told about exporter_folded's findings."""
     return (f"initializers {list(names)} are values torch.onnx's dynamo exporter computed when it exported "
-            "(constant folding, e.g. of weight-only products): the parameters they came from are not in the file, "
-            "so gradients are w.r.t. these values (a 0-d one is a constant: none), not w.r.t. the parameters. "
-            "Export with torch.onnx.export(..., dynamo=True, optimize=False) to keep the parameters, or import the "
-            "module with gradserve.from_torch.")
+            "(constant folding, fusions): the parameters they came from are not in the file, and initializers "
+            "computed from them may carry a parameter's name, so gradients are w.r.t. these values (a 0-d one is "
+            "a constant: none), not w.r.t. the parameters. Export with torch.onnx.export(..., dynamo=True, "
+            "optimize=False) to keep the parameters, or import the module with gradserve.from_torch.")
 
 
 def convert_graph(ctx, graph) -> list[str]:
