@@ -1,8 +1,8 @@
-"""ONNX rules for quantisation (QuantizeLinear / DequantizeLinear, the QDQ form of quantised models) and for
-Unique. Quantised values are carried in their declared type (uint8, int8, ...; int4 / uint4 / int2 / uint2 in
-8 bits, float8 in float32, every value exact): QuantizeLinear gives the integer round(x / scale) + zero_point
-saturated to its type's range (float8: x / scale rounded to the type's grid, saturated), DequantizeLinear
-(q - zero_point) * scale; per tensor, per axis, or blocked (block_size). Importing this module registers the rules in onnx_ops.HANDLERS."""
+"""ONNX rules for quantisation (QuantizeLinear / DequantizeLinear, the QDQ form of quantised models) and for Unique.
+Quantised values are carried in their declared type (uint8, int8, ...; int4 / uint4 / int2 / uint2 in 8 bits, float8
+in float32, every value exact): QuantizeLinear gives the integer round(x / scale) + zero_point saturated to its
+type's range (float8: x / scale rounded to the type's grid, saturated), DequantizeLinear (q - zero_point) * scale;
+per tensor, per axis, or blocked (block_size). Importing this module registers the rules in onnx_ops.HANDLERS."""
 from __future__ import annotations
 
 import numpy as np

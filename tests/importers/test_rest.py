@@ -206,7 +206,7 @@ def test_onnx_registration_warns_of_weights_the_exporter_folded(server):
     node = helper.make_node("MatMul", ["x", "mul"], ["y"], name="node_linear")
     node.metadata_props.add(key="pkg.torch.onnx.fx_node",
                             value="%linear : [num_users=1] = call_function[target=torch.ops.aten.linear.default]"
-                                  "(args = (%x, %mul, %p_bias), kwargs = {})")
+                                  "(args = (%x, %mul), kwargs = {})")
     g = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 2])],
                           initializer=[helper.make_tensor("mul", TensorProto.FLOAT, [3, 2], [0.5] * 6)])

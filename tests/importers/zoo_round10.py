@@ -1,14 +1,14 @@
 """Held-out networks for the sweep (round 10, kinds not in earlier rounds), written as users write them: a
-Galerkin-transformer neural operator (softmax-free attention, LayerNorm on keys and values), a decoder layer
-with rotary embeddings applied at a KV cache's offset (RMSNorm, grouped-query heads by repeat_interleave,
-SwiGLU; the new caches are outputs), a 3-D UNet block (Conv3d, GroupNorm, MaxPool3d, trilinear upsampling,
-ConvTranspose3d, skip concat), a complex-valued layer (complex weights, modReLU), an xLSTM mLSTM cell
-(exponential gates with the max stabiliser, matrix memory), DGCNN's EdgeConv (k nearest neighbours by topk,
-gathered edge features, max over neighbours), Performer's FAVOR+ positive random features, a Hyena long convolution (implicit filter, causal FFT convolution), norm
-variants (nn.RMSNorm, LayerNorm without bias, GroupNorm(1), LocalResponseNorm, F.normalize, BatchNorm1d on
-sequences) and NeuralSort (a relaxed sort's permutation matrix). (Gumbel-softmax with the noise as an input and
-MLP-Mixer were tried too and imported on every path; they add no import path the sweep lacks and were left out
-for CI time.) Same contract as zoo.py; tiny shapes."""
+Galerkin-transformer neural operator (softmax-free attention, LayerNorm on keys and values), a decoder layer with
+rotary embeddings applied at a KV cache's offset (RMSNorm, grouped-query heads by repeat_interleave, SwiGLU; the new
+caches are outputs), a 3-D UNet block (Conv3d, GroupNorm, MaxPool3d, trilinear upsampling, ConvTranspose3d, skip
+concat), a complex-valued layer (complex weights, modReLU), an xLSTM mLSTM cell (exponential gates with the max
+stabiliser, matrix memory), DGCNN's EdgeConv (k nearest neighbours by topk, gathered edge features, max over
+neighbours), Performer's FAVOR+ positive random features, a Hyena long convolution (implicit filter, causal FFT
+convolution), norm variants (nn.RMSNorm, LayerNorm without bias, GroupNorm(1), LocalResponseNorm, F.normalize,
+BatchNorm1d on sequences) and NeuralSort (a relaxed sort's permutation matrix). (Gumbel-softmax with the noise as an
+input and MLP-Mixer were tried too and imported on every path; they add no import path the sweep lacks and were left
+out for CI time.) Same contract as zoo.py; tiny shapes."""
 import math
 
 import torch
