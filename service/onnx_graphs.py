@@ -5,7 +5,10 @@ registered like a JSON graph, so every limit applies twice: to the ONNX model be
 decoded (body size, nodes, tensor elements; sub-graphs, external data and custom domains are
 refused) and to the converted graph (core.register_graph). The route is matched only for that
 content type, ahead of the JSON route on the same path; `onnx` is an optional extra of the server
-(`pip install gradserve[onnx]`): without it the answer is 415.
+(`pip install gradserve[onnx]`): without it the answer is 415. The converter's options are query
+parameters: `input_shape=NAME=D1,D2,...` (a dynamic input's shape) and `scalar_weight=NAME` (a 0-d float
+initializer that is a weight), both repeatable; what the converter warns about (weights an exporter folded)
+is the answer's `warnings`.
 """
 from __future__ import annotations
 
@@ -44,8 +47,27 @@ class _OnnxRoute(APIRoute):
         return match, child
 
 
-def convert(body: bytes, settings) -> dict:
-    """ONNX bytes -> graph/1 document, errors as service errors (4xx, naming op / node / opset)."""
+_OPTIONS = ("input_shape", "scalar_weight")
+
+
+def options(query) -> dict:
+    """The converter's options from the query (a multi-dict); an unknown parameter is refused, naming it."""
+    unknown = sorted(set(query.keys()) - set(_OPTIONS))
+    if unknown:
+        raise InvalidRequest(f"unknown query parameter(s) {unknown} for an {ONNX_TYPE} registration (known: "
+                             f"{', '.join(_OPTIONS)})")
+    from engine.importers import parse_input_shape
+
+    try:
+        shapes = dict(parse_input_shape(t) for t in query.getlist("input_shape"))
+    except ValueError as e:
+        raise InvalidRequest(f"input_shape: {e}") from None
+    return {"input_shapes": shapes or None, "scalar_weights": query.getlist("scalar_weight")}
+
+
+def convert(body: bytes, settings, opts: dict | None = None, warnings: list | None = None) -> dict:
+    """ONNX bytes -> graph/1 document, errors as service errors (4xx, naming op / node / opset); `opts` from
+    options(); the converter's warnings are appended to `warnings`."""
     try:
         import onnx  # noqa: F401
     except ImportError:
@@ -56,7 +78,8 @@ def convert(body: bytes, settings) -> dict:
 
     limits = {"max_nodes": settings.max_nodes, "max_elements": settings.max_elements}
     try:
-        return onnx_to_graph(body, encode=lambda a: tensor_to_json(a, b64=True), limits=limits)
+        return onnx_to_graph(body, encode=lambda a: tensor_to_json(a, b64=True), limits=limits, **(opts or {}),
+                             warn=None if warnings is None else warnings.append)
     except ModelLimitExceeded as e:
         raise LimitExceeded(str(e), limit=e.limit, value=e.value) from None
     except UnsupportedModel as e:
@@ -75,12 +98,14 @@ def mount(app: FastAPI, core, settings, dependencies, read_body) -> None:
 
     async def register_onnx(request: Request):
         try:
+            opts = options(request.query_params)
             body = await read_body(request, settings.max_body_bytes)
-            doc = await asyncio.to_thread(convert, body, settings)
+            warnings: list[str] = []
+            doc = await asyncio.to_thread(convert, body, settings, opts, warnings)
             out = await asyncio.to_thread(core.register_graph, doc)
         except UnsupportedMediaType as e:
             return JSONResponse(e.to_dict(), status_code=415)
-        return JSONResponse(out, status_code=201)
+        return JSONResponse({**out, "warnings": warnings} if warnings else out, status_code=201)
 
     app.router.routes.insert(0, _OnnxRoute("/v1/graphs", register_onnx, methods=["POST"], dependencies=dependencies,
                                            include_in_schema=False, name="register_onnx"))

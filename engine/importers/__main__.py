@@ -1,6 +1,7 @@
 """Convert an ONNX model file to `gradserve.graph/1` JSON.
 
     python -m engine.importers model.onnx [-o model.json] [--input-shape x=1,3,32,32 ...]
+                               [--scalar-weight logit_scale ...]
 
 The JSON goes to POST /v1/graphs, /v1/eval and friends (or gradserve.Client) like any graph.
 """
@@ -10,14 +11,14 @@ import argparse
 import json
 import sys
 
-from . import UnsupportedModel, onnx_to_graph
+from . import UnsupportedModel, onnx_to_graph, parse_input_shape
 
 
 def _shape(text: str) -> tuple[str, list[int]]:
-    name, _, dims = text.rpartition("=")
-    if not name:
-        raise argparse.ArgumentTypeError(f"--input-shape wants NAME=D1,D2,..., got {text!r}")
-    return name, [int(d) for d in dims.split(",") if d.strip()]
+    try:
+        return parse_input_shape(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"--input-shape: {e}") from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,12 +27,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-o", "--output", help="where to write the JSON (default: stdout)")
     ap.add_argument("--input-shape", action="append", type=_shape, default=[],
                     help="fix a dynamic input's shape: NAME=D1,D2,... (repeatable)")
+    ap.add_argument("--scalar-weight", action="append", default=[], metavar="NAME",
+                    help="a 0-d float initializer that is a weight (a scalar nn.Parameter; by default a 0-d "
+                         "initializer is a constant) (repeatable)")
     args = ap.parse_args(argv)
     from ..serialize import graph_from_json, tensor_to_json
 
     try:
         doc = onnx_to_graph(args.model, encode=lambda a: tensor_to_json(a, b64=True),
-                            input_shapes=dict(args.input_shape) or None)
+                            input_shapes=dict(args.input_shape) or None, scalar_weights=args.scalar_weight,
+                            warn=lambda msg: print(f"warning: {msg}", file=sys.stderr))
         graph_from_json(doc)  # the engine's own check: a document the server will accept
     except (UnsupportedModel, OSError) as e:
         print(f"error: {e}", file=sys.stderr)

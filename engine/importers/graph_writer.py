@@ -78,6 +78,7 @@ class GraphWriter:
         self.params: list[dict] = []
         self.values: dict[str, np.ndarray] = {}
         self.frozen: set[str] = set()  # parameters that are not trainable (batch-norm statistics)
+        self.folded: list[str] = []  # weights an exporter computed from parameters (onnx_graph.exporter_folded)
         self.nodes: list[dict] = []
         self.avals: dict[str, tuple[tuple[int, ...], str]] = {}
         self._n = 0

@@ -43,6 +43,18 @@ def _np_dtype(onnx, elem_type: int, where: str) -> str:
     return dt
 
 
+# Quantised storage types the engine does not carry (ml_dtypes arrays from onnx.numpy_helper), held in the
+# narrowest type that holds every value exactly: 4- / 2-bit integers in 8 bits, float8 / float4 in float32.
+NARROW_CARRIER = {"int4": "int8", "int2": "int8", "uint4": "uint8", "uint2": "uint8",
+                  "float8_e4m3fn": "float32", "float8_e4m3fnuz": "float32", "float8_e5m2": "float32",
+                  "float8_e5m2fnuz": "float32", "float4_e2m1fn": "float32"}
+
+
+def widen_narrow(a: np.ndarray) -> np.ndarray:
+    carrier = NARROW_CARRIER.get(a.dtype.name)
+    return a if carrier is None else a.astype(carrier)
+
+
 def _trunc_div(a, b):
     """Integer division rounding toward zero (ONNX's, C's), not NumPy's floor."""
     q = a // b

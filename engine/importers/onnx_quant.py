@@ -1,7 +1,8 @@
-"""ONNX rules for quantisation (QuantizeLinear / DequantizeLinear, the QDQ form of quantised models) and for
-Unique. Quantised values are carried in their declared type (uint8, int8, ...): QuantizeLinear gives
-the integer round(x / scale) + zero_point saturated to its type's range, DequantizeLinear (q - zero_point) *
-scale. Importing this module registers the rules in onnx_ops.HANDLERS."""
+"""ONNX rules for quantisation (QuantizeLinear / DequantizeLinear, the QDQ form of quantised models) and for Unique.
+Quantised values are carried in their declared type (uint8, int8, ...; int4 / uint4 / int2 / uint2 in 8 bits, float8
+in float32, every value exact): QuantizeLinear gives the integer round(x / scale) + zero_point saturated to its
+type's range (float8: x / scale rounded to the type's grid, saturated), DequantizeLinear (q - zero_point) * scale;
+per tensor, per axis, or blocked (block_size). Importing this module registers the rules in onnx_ops.HANDLERS."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,55 +11,108 @@ from .graph_writer import UnsupportedModel
 from .onnx_ops import _ins, handles
 
 _QUANT_TYPES = ("uint8", "int8", "uint16", "int16", "int32")
+# 4- and 2-bit integers (opset 21+ / 25+), carried in 8 bits (onnx_ops.NARROW_CARRIER): their ranges
+_NARROW_INTS = {"int4": (-8, 7), "uint4": (0, 15), "int2": (-2, 1), "uint2": (0, 3)}
+# float8 types (opset 19+): mantissa bits, the smallest normal exponent, the largest finite exponent, the largest
+# finite value, and what an overflow is without saturation (e5m2 has inf; the others only nan)
+_FLOAT8 = {"float8_e4m3fn": (3, -6, 8, 448.0, np.nan), "float8_e4m3fnuz": (3, -7, 7, 240.0, np.nan),
+           "float8_e5m2": (2, -14, 15, 57344.0, np.inf), "float8_e5m2fnuz": (2, -15, 15, 57344.0, np.nan)}
 
 
 def _declared_dtype(ctx, name: str) -> str | None:
-    """A zero point's own element type (initializers of integer types are read as int64)."""
+    """A value's element type as the model declares it: an initializer's (int4 / float8 ones are carried wider),
+    a QuantizeLinear output's, else the carried one."""
     if name in ctx.inits:
         return np.dtype(ctx.onnx.helper.tensor_dtype_to_np_dtype(ctx.inits[name].data_type)).name
+    if name in _declared_of(ctx):
+        return _declared_of(ctx)[name]
     if name in ctx.consts:
         return ctx.consts[name].dtype.name
     return ctx.w.dtype(ctx.val(name))  # a graph input: carried in its declared type
 
 
-def _per_axis(ctx, v: str, x: str, axis: int) -> str:
-    """A scale / zero point of shape [] or [C] shaped to broadcast along `axis` of x."""
+def _declared_of(ctx) -> dict:
+    """ONNX value names -> the narrow type a QuantizeLinear made them (carried wider)."""
+    if not hasattr(ctx, "declared"):
+        ctx.declared = {}
+    return ctx.declared
+
+
+def _per_axis(ctx, v: str, x: str, axis: int, block: int = 0) -> str:
+    """A scale / zero point of shape [] or [C] shaped to broadcast along `axis` of x; blocked (opset 21's
+    block_size B): of x's shape but ceil(n / B) along axis, each entry repeated over its block of B (a gather at
+    static positions, so the scale's gradient is the sum over its block)."""
     w, nd = ctx.w, len(ctx.w.shape(x))
+    if block:
+        sx, sv, ax = w.shape(x), w.shape(v), axis % nd
+        want = [-(-d // block) if i == ax else d for i, d in enumerate(sx)]
+        if list(sv) != want:
+            raise UnsupportedModel(f"blocked quantization: scale / zero point of shape {list(sv)}, want {want} "
+                                   f"(input {list(sx)}, axis {axis}, block_size {block})")
+        return w.gather(v, w.const(np.arange(sx[ax], dtype=np.int64) // block), ax)
     if len(w.shape(v)) == 0:
         return v
     if len(w.shape(v)) != 1:
-        raise UnsupportedModel(f"blocked quantization (scale of shape {list(w.shape(v))})")
+        raise UnsupportedModel(f"a scale of shape {list(w.shape(v))} without block_size")
     return w.reshape(v, [-1 if i == axis % nd else 1 for i in range(nd)])
 
 
 def _operands(ctx, node, attrs):
-    """(input names, x, axis) of a Quantize / DequantizeLinear; blocked (opset 21's block_size) is refused."""
-    if attrs.get("block_size", 0):
-        raise UnsupportedModel(f"blocked {node.op_type} (block_size)")
+    """(input names, x, axis, block size) of a Quantize / DequantizeLinear."""
+    block = int(attrs.get("block_size", 0))
+    if block < 0:
+        raise UnsupportedModel(f"block_size {block}")
+    if attrs.get("precision", 0):
+        raise UnsupportedModel("QuantizeLinear's precision attribute")
     i = _ins(node)
-    return i, ctx.val(i[0]), attrs.get("axis", 1)
+    return i, ctx.val(i[0]), attrs.get("axis", 1), block
+
+
+def _float8_round(w, v: str, dt: str, saturate: bool) -> str:
+    """v (float64) rounded to the nearest float8 value of type dt, ties to even (the grid step of |v|'s binade:
+    2^(e - mantissa bits), e counted by exact comparisons with powers of two, at least the smallest normal
+    exponent: subnormals share its step); saturated to the largest finite value, or overflowing to inf / nan."""
+    mbits, emin, emax, top, over = _FLOAT8[dt]
+    a = w.unary("abs", v)
+    e = w.scalar_like(float(emin), a)
+    for k in range(emin + 1, emax + 1):
+        e = w.add(e, w.cast(w.binary("greater_equal", a, w.scalar_like(2.0 ** k, a)), "float64"))
+    step = w.binary("pow", w.scalar_like(2.0, a), w.sub(e, w.scalar_like(float(mbits), a)))
+    q = w.mul(w.unary("round", w.div(a, step)), step)
+    big = w.binary("greater", q, w.scalar_like(top, q))
+    q = w.where(big, w.scalar_like(top if saturate else over, q), q)
+    return w.mul(w.unary("sign", v), q)
 
 
 @handles("QuantizeLinear")
 def _quantize(ctx, node, attrs):
-    w, (i, x, axis) = ctx.w, _operands(ctx, node, attrs)
+    w, (i, x, axis, block) = ctx.w, _operands(ctx, node, attrs)
     if "output_dtype" in attrs and attrs["output_dtype"]:
         dt = np.dtype(ctx.onnx.helper.tensor_dtype_to_np_dtype(attrs["output_dtype"])).name
     else:
         dt = (_declared_dtype(ctx, i[2]) if i[2] else "uint8") or "run-time"
-    if dt not in _QUANT_TYPES:
-        raise UnsupportedModel(f"quantization to {dt} (known: {', '.join(_QUANT_TYPES)})")
-    scale = w.cast(_per_axis(ctx, ctx.val(i[1]), x, axis), w.dtype(x))
-    # half to even, as the spec says; then float64, where the zero point's sum and the type's bounds are exact
-    # (in float16 int16's 32767 is 32768, in float32 int32's 2^31 - 1 is 2^31, which wrapped to -2^31)
-    q = w.cast(w.unary("round", w.div(x, scale)), "float64")
-    if i[2]:
-        q = w.add(q, w.cast(_per_axis(ctx, ctx.val(i[2]), x, axis), "float64"))
-    lo, hi = np.iinfo(dt).min, np.iinfo(dt).max
-    inside = w.binary("logical_and", w.binary("greater_equal", q, w.scalar_like(lo, q)),
-                      w.binary("less_equal", q, w.scalar_like(hi, q)))
-    q = w.binary("minimum", w.binary("maximum", q, w.scalar_like(lo, q)), w.scalar_like(hi, q))
-    out = w.cast(q, dt)
+    if dt not in _QUANT_TYPES + tuple(_NARROW_INTS) + tuple(_FLOAT8):
+        raise UnsupportedModel(f"quantization to {dt} (known: {', '.join(_QUANT_TYPES + tuple(_NARROW_INTS))}, "
+                               f"{', '.join(_FLOAT8)})")
+    scale = w.cast(_per_axis(ctx, ctx.val(i[1]), x, axis, block), w.dtype(x))
+    if dt in _FLOAT8:  # x / scale cast to float8 (onnx.reference: the zero point must be 0, and is not added)
+        if i[2] and (not ctx.is_const(i[2]) or np.any(ctx.cval(i[2], node))):
+            raise UnsupportedModel(f"quantization to {dt} with a zero point that is not a constant 0")
+        q = _float8_round(w, w.cast(w.div(x, scale), "float64"), dt, bool(attrs.get("saturate", 1)))
+        inside = w.binary("less_equal", w.unary("abs", q), w.scalar_like(_FLOAT8[dt][3], q))
+        out = w.cast(q, "float32")
+    else:
+        # half to even, as the spec says; then float64, where the zero point's sum and the type's bounds are exact
+        # (in float16 int16's 32767 is 32768, in float32 int32's 2^31 - 1 is 2^31, which wrapped to -2^31)
+        q = w.cast(w.unary("round", w.div(x, scale)), "float64")
+        if i[2]:
+            q = w.add(q, w.cast(_per_axis(ctx, ctx.val(i[2]), x, axis, block), "float64"))
+        lo, hi = _NARROW_INTS.get(dt) or (np.iinfo(dt).min, np.iinfo(dt).max)
+        inside = w.binary("logical_and", w.binary("greater_equal", q, w.scalar_like(lo, q)),
+                          w.binary("less_equal", q, w.scalar_like(hi, q)))
+        q = w.binary("minimum", w.binary("maximum", q, w.scalar_like(lo, q)), w.scalar_like(hi, q))
+        out = w.cast(q, {"int4": "int8", "int2": "int8", "uint4": "uint8", "uint2": "uint8"}.get(dt, dt))
+    _declared_of(ctx)[node.output[0]] = dt
     _fake_quant_of(ctx)[out] = (x, inside, tuple(i[1:3]))
     return [out]
 
@@ -73,13 +127,14 @@ def _fake_quant_of(ctx) -> dict:
 
 @handles("DequantizeLinear")
 def _dequantize(ctx, node, attrs):
-    w, (i, x, axis) = ctx.w, _operands(ctx, node, attrs)
-    if not w.dtype(x).startswith(("int", "uint")):
-        raise UnsupportedModel(f"DequantizeLinear of a {w.dtype(x)} input (known: integer types)")
-    scale = _per_axis(ctx, ctx.val(i[1]), x, axis)
+    w, (i, x, axis, block) = ctx.w, _operands(ctx, node, attrs)
+    declared = _declared_dtype(ctx, i[0])
+    if not (w.dtype(x).startswith(("int", "uint")) or declared in _FLOAT8 or declared == "float4_e2m1fn"):
+        raise UnsupportedModel(f"DequantizeLinear of a {declared} input (known: integer and float8 types)")
+    scale = _per_axis(ctx, ctx.val(i[1]), x, axis, block)
     xf = w.cast(x, w.dtype(scale))
     if i[2]:
-        xf = w.sub(xf, w.cast(_per_axis(ctx, ctx.val(i[2]), x, axis), w.dtype(scale)))
+        xf = w.sub(xf, w.cast(_per_axis(ctx, ctx.val(i[2]), x, axis, block), w.dtype(scale)))
     y = w.mul(xf, scale)
     pair = _fake_quant_of(ctx).get(x)
     if pair is not None and pair[2] == tuple(i[1:3]) and w.dtype(pair[0]) == w.dtype(y):

@@ -1,8 +1,9 @@
 """ONNX DFT (opset 17: axis an attribute; opset 20: axis an input, default -2) and STFT on the engine's FFT ops
 (fft_forms.py). ONNX carries a complex signal as real pairs on a last axis of 2 (a real one: a last axis of 1);
 the engine's ops take complex tensors, so the signal is made complex here and the spectrum made pairs again.
-dft_length (a constant) zero-pads or crops the transformed axis; onesided gives the half spectrum of a real
-signal; the inverse scales by 1/n (numpy's 'backward')."""
+dft_length (a constant) zero-pads or crops the transformed axis; onesided gives the half spectrum (of a real or
+complex signal), and with inverse the real signal of a half spectrum (an irfft); the inverse scales by 1/n
+(numpy's 'backward')."""
 from __future__ import annotations
 
 import numpy as np
@@ -31,9 +32,17 @@ def _dft(ctx, node, attrs):
     lengths = [_scalar(ctx, node, ins[1])] if ins[1] else None
     inverse, onesided = bool(attrs.get("inverse", 0)), bool(attrs.get("onesided", 0))
     z = FF.complex_of_pairs(w, x)
-    if onesided and (inverse or w.dtype(z) in FF.REAL_OF):
-        raise UnsupportedModel("DFT onesided of a complex signal or inverse (ONNX defines the half spectrum of a "
-                               "real signal only)")
+    if onesided and inverse:
+        # the inverse of a half spectrum (torch.onnx's irfft; onnx.reference's IRFFT): dft_length real points
+        # (default 2 (bins - 1)), the bins cropped or zero-padded to n // 2 + 1, a real [..., 1] signal
+        n = lengths[0] if lengths else 2 * (w.shape(z)[axis] - 1)
+        y = FF.c2r(w, z, [axis], n)
+        return [w.reshape(y, list(w.shape(y)) + [1])]
+    if onesided and w.dtype(z) in FF.REAL_OF:  # a complex signal: the first n // 2 + 1 bins of its transform
+        y = FF.c2c(w, z, [axis], lengths=lengths)
+        half = [[None, None, None]] * len(w.shape(y))
+        half[axis] = [0, w.shape(y)[axis] // 2 + 1, 1]
+        return [FF.pairs_of_complex(w, w.index(y, half))]
     if onesided:
         y = FF.r2c(w, z, [axis], lengths=lengths)
     else:

@@ -93,6 +93,12 @@ def _dft_cases():
                                             {"n": np.array(5, np.int64)}, 17),
         "dft 20 axis input": ([N("DFT", ["x", "", "a"], ["y"])], {"x": x(3, 4, 6, 2)}, {"a": i64(-3)[0]}, 20),
         "dft 20 default axis onesided": ([N("DFT", ["x"], ["y"], onesided=1)], {"x": x(2, 7, 1)}, None, 20),
+        # round 10: the inverse of a half spectrum (torch.onnx's irfft) and the half spectrum of a complex signal
+        "dft 17 inverse onesided dft_length": ([N("DFT", ["x", "n"], ["y"], axis=1, inverse=1, onesided=1)],
+                                               {"x": x(2, 5, 3, 2)}, {"n": np.array(9, np.int64)}, 17),
+        "dft 20 inverse onesided default length": ([N("DFT", ["x", "", "a"], ["y"], inverse=1, onesided=1)],
+                                                   {"x": x(3, 4, 2)}, {"a": i64(1)[0]}, 20),
+        "dft 17 complex onesided": ([N("DFT", ["x"], ["y"], axis=1, onesided=1)], {"x": x(2, 6, 2)}, None, 17),
         "stft 17 real windowed": ([N("STFT", ["x", "s", "w"], ["y"])], {"x": x(2, 16, 1)},
                                   {"s": np.array(3, np.int64), "w": np.hanning(6).astype(np.float32)}, 17),
         "stft 17 complex frame_length two-sided": ([N("STFT", ["x", "s", "", "l"], ["y"], onesided=0)],
@@ -108,14 +114,13 @@ def test_onnx_dft_forward_and_vjp(name):
     check_graph(name, *_dft_cases()[name])
 
 
-def test_onnx_dft_refuses_the_pairs_axis_and_onesided_inverse():
+def test_onnx_dft_refuses_the_pairs_axis():
     from onnx import helper
 
     from engine.importers import UnsupportedModel
 
     from .test_onnx_helper_graphs import _convert, _model, x
 
-    for node, match in ((helper.make_node("DFT", ["x"], ["y"], axis=2), "the last axis holds the"),
-                        (helper.make_node("DFT", ["x"], ["y"], axis=1, inverse=1, onesided=1), "DFT onesided")):
+    for node, match in ((helper.make_node("DFT", ["x"], ["y"], axis=2), "the last axis holds the"),):
         with pytest.raises(UnsupportedModel, match=match):
             _convert(_model([node], {"x": x(2, 4, 2)}, None, ("y",), 17))

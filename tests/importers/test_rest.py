@@ -158,3 +158,57 @@ def test_untrusted_subgraphs_meet_the_limits_over_rest(server):
     assert r.status_code == 413 and r.json()["error"]["detail"]["limit"] == "max_subgraph_depth", r.text
     r = _post(server, while_model(np.iinfo(np.int64).max))
     assert r.status_code == 413 and r.json()["error"]["detail"]["limit"] == "max_nodes", r.text
+
+
+class _ScaledDynamic(torch.nn.Module):
+    """A scalar nn.Parameter (a 0-d initializer in ONNX) and a batch dimension left dynamic by the export."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(3, 2)
+        self.logit_scale = torch.nn.Parameter(torch.tensor(0.7))
+
+    def forward(self, x):
+        return self.logit_scale.exp() * self.lin(x) ** 2
+
+
+def test_onnx_registration_options_scalar_weight_input_shape(server):
+    import io
+
+    torch.manual_seed(0)
+    m, x = _ScaledDynamic(), torch.randn(4, 3)
+    f = io.BytesIO()
+    torch.onnx.export(m, (x,), f, dynamo=False, do_constant_folding=False, opset_version=17,
+                      input_names=["x"], dynamic_axes={"x": {0: "batch"}})
+    with server.client() as h:
+        r = h.post("/v1/graphs", content=f.getvalue(), headers=ONNX)
+        assert r.status_code == 400 and "input_shapes" in r.json()["error"]["message"], r.text  # dynamic batch
+        r = h.post("/v1/graphs?input_shape=x=4,3&scalar_weight=logit_scale", content=f.getvalue(), headers=ONNX)
+        assert r.status_code == 201, r.text
+        reg = r.json()
+        for query, needle in (("input_shpe=x=4,3", "input_shpe"), ("input_shape=x=4,a", "input_shape"),
+                              ("input_shape=x=4,3&scalar_weight=lin.weight", "lin.weight")):
+            bad = h.post(f"/v1/graphs?{query}", content=f.getvalue(), headers=ONNX)
+            assert bad.status_code == 400 and needle in bad.json()["error"]["message"], (query, bad.text)
+    assert "warnings" not in reg
+    assert [i["shape"] for i in reg["signature"]["inputs"]] == [[4, 3]]
+    assert "logit_scale" in [p["name"] for p in reg["signature"]["params"]]
+    v = np.random.default_rng(1).standard_normal((4, 2)).astype(np.float32)
+    got = gs.Client(server.url).grad(reg["graph_id"], [x.numpy()], grad_position=None, weights=["logit_scale"],
+                                     sens=v).value
+    want = torch.autograd.grad(m(x), m.logit_scale, grad_outputs=torch.from_numpy(v))[0]
+    close(np.asarray(got[0] if isinstance(got, (tuple, list)) else got), want.numpy(), "grad logit_scale over REST")
+
+
+def test_onnx_registration_warns_of_weights_the_exporter_folded(server):
+    """The dynamo exporter's form (test_import_round10_leftovers.py exports it for real): an initializer named
+    after the FX node that computed it, referenced as `%mul` by the remaining nodes' metadata."""
+    node = helper.make_node("MatMul", ["x", "mul"], ["y"], name="node_linear")
+    node.metadata_props.add(key="pkg.torch.onnx.fx_node",
+                            value="%linear : [num_users=1] = call_function[target=torch.ops.aten.linear.default]"
+                                  "(args = (%x, %mul), kwargs = {})")
+    g = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 2])],
+                          initializer=[helper.make_tensor("mul", TensorProto.FLOAT, [3, 2], [0.5] * 6)])
+    reg = _register(server, helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)]).SerializeToString())
+    assert len(reg["warnings"]) == 1 and "['mul']" in reg["warnings"][0] and "optimize=False" in reg["warnings"][0]

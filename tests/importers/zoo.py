@@ -439,3 +439,4 @@ from . import zoo_sequence_science_nets, zoo_vision_nets  # noqa: E402,F401 - re
 from . import zoo_language_scientific, zoo_vision_generative  # noqa: E402,F401 - register round 7's held-out models
 from . import zoo_recurrent_graph_probabilistic  # noqa: E402,F401 - registers round 8's held-out networks
 from . import zoo_round9  # noqa: E402,F401 - registers round 9's held-out networks
+from . import zoo_round10  # noqa: E402,F401 - registers round 10's held-out networks

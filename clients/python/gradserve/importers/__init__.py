@@ -26,17 +26,32 @@ def from_onnx(model, input_shapes: dict | None = None, *, scalar_weights=()) -> 
 
     Float initializers of rank >= 1 are trainable weights; a 0-d one is a constant unless named in
     `scalar_weights` (a scalar nn.Parameter such as CLIP's `logit_scale`: ONNX does not tell it from an
-    exporter's scalar constants)."""
+    exporter's scalar constants).
+
+    Weights that torch.onnx's dynamo exporter computed from parameters at export time (its constant folding)
+    are listed in the Cell's `folded_weights` and warned about (`FoldedWeightsWarning`): their gradients are
+    not the parameters'."""
     _need("onnx", "onnx")
+    import warnings
+
     from ._cell import cell_from_writer
-    from ._shared.onnx_graph import onnx_to_writer
+    from ._shared.onnx_graph import folded_warning, onnx_to_writer
 
     w, outputs = onnx_to_writer(model, input_shapes=input_shapes, scalar_weights=scalar_weights)
-    return cell_from_writer(w, outputs, "onnx_model")
+    cell = cell_from_writer(w, outputs, "onnx_model")
+    object.__setattr__(cell, "folded_weights", tuple(w.folded))
+    if w.folded:
+        warnings.warn(folded_warning(w.folded), FoldedWeightsWarning, stacklevel=2)
+    return cell
+
+
+class FoldedWeightsWarning(UserWarning):
+    """An imported ONNX model's weights include values its exporter computed from the model's parameters."""
 
 
 def from_torch(module, example_args, *, decompose: bool = True) -> ImportedCell:
-    """A torch.nn.Module exported with torch.export at `example_args` (Core ATen after decompositions)."""
+    """A torch.nn.Module exported with torch.export at `example_args` (Core ATen after decompositions); or a
+    torch.export.ExportedProgram (dynamic shapes too), imported at the shapes of `example_args`."""
     _need("torch", "torch")
     from .torch_import import torch_to_cell
 
@@ -58,4 +73,4 @@ def from_jax(fn, *example_args, params=None, while_max_trips: int | None = None)
     return jax_to_cell(fn, example_args, params, while_max_trips)
 
 
-__all__ = ["from_onnx", "from_torch", "from_jax", "ImportedCell", "UnsupportedModel"]
+__all__ = ["from_onnx", "from_torch", "from_jax", "ImportedCell", "UnsupportedModel", "FoldedWeightsWarning"]

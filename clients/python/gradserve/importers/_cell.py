@@ -43,6 +43,8 @@ class ImportedCell(Cell):
     _gs_out: list
     _gs_label: str
     _gs_updates: list
+    # from_onnx: weights the dynamo exporter computed from parameters (onnx_graph.exporter_folded)
+    folded_weights: tuple = ()
 
     def __init__(self, body: dict, values: dict, out_avals: list, frozen=(), label: str = "imported",
                  updates=()):

@@ -922,8 +922,17 @@ def _program_to_writer(module, args: tuple, decompose: bool):
     return w, user, updates
 
 
+def _static_module(module):
+    """A torch.export.ExportedProgram (one exported with dynamic_shapes, say) as the module it was exported from
+    (`ep.module()`: same parameters by name), exported again at the example arguments: graphs are static."""
+    import torch
+
+    return module.module() if isinstance(module, torch.export.ExportedProgram) else module
+
+
 def torch_to_writer(module, args: tuple, decompose: bool = True):
     """(writer, user outputs, buffer updates [(buffer name, new value)])."""
+    module = _static_module(module)
     try:
         return _program_to_writer(module, args, decompose)
     except UnsupportedModel as e:
@@ -935,4 +944,4 @@ def torch_to_cell(module, args: tuple, decompose: bool = True):
     from ._cell import cell_from_writer
 
     w, outputs, updates = torch_to_writer(module, args, decompose)
-    return cell_from_writer(w, outputs, type(module).__name__, updates)
+    return cell_from_writer(w, outputs, type(_static_module(module)).__name__, updates)

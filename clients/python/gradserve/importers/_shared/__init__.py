@@ -6,6 +6,7 @@ only the ONNX path is needed by the server. Nothing here imports the engine, so 
 without it; the engine re-checks every document it loads.
 """
 from .graph_writer import GraphWriter, ModelLimitExceeded, UnsupportedModel
-from .onnx_graph import onnx_to_graph, onnx_to_writer
+from .onnx_graph import onnx_to_graph, onnx_to_writer, parse_input_shape
 
-__all__ = ["GraphWriter", "UnsupportedModel", "ModelLimitExceeded", "onnx_to_graph", "onnx_to_writer"]
+__all__ = ["GraphWriter", "UnsupportedModel", "ModelLimitExceeded", "onnx_to_graph", "onnx_to_writer",
+           "parse_input_shape"]

@@ -12,6 +12,7 @@ shape arithmetic (Shape, Gather, Concat, ... on constants) are folded into const
 from __future__ import annotations
 
 import math
+import re
 from types import SimpleNamespace
 from typing import Any, Iterable
 
@@ -19,7 +20,8 @@ import numpy as np
 
 from .graph_writer import GraphWriter, ModelLimitExceeded, UnsupportedModel
 from .onnx_control import CONTROL_HANDLERS
-from .onnx_ops import HANDLERS, _np_dtype, fold
+from .graph_writer import NP_DTYPES
+from .onnx_ops import HANDLERS, _np_dtype, fold, widen_narrow
 from . import onnx_attention, onnx_layers, onnx_pointwise, onnx_quant, onnx_rnn, onnx_seq, onnx_spectral  # noqa: F401,E402 (add rules)
 
 MAX_SUBGRAPH_DEPTH = 8  # nesting of If / Loop sub-graphs (limits["max_subgraph_depth"] overrides)
@@ -85,8 +87,10 @@ class _Ctx:
             a = self.np_helper.to_array(t)
         except Exception as e:  # noqa: BLE001 - malformed tensor data
             raise UnsupportedModel(f"tensor {t.name!r} ({where}) cannot be decoded: {e}") from None
-        if a.dtype.kind not in "biuf":
-            raise UnsupportedModel(f"tensor {t.name!r} ({where}) has dtype {a.dtype}, not a number")
+        a = widen_narrow(a)
+        if a.dtype.kind not in "biuf" or a.dtype.name not in NP_DTYPES:
+            raise UnsupportedModel(f"tensor {t.name!r} ({where}) has dtype {a.dtype}, which gradserve graphs do "
+                                   "not carry")
         return a  # every integer type as declared (uint8 / int8 too: the engine carries them)
 
     def is_const(self, name: str) -> bool:
@@ -117,7 +121,7 @@ class _Ctx:
             v = self.w.const(self.consts[name])
         elif name in self.inits:
             a = self.array(self.inits[name], "initializer")
-            if a.dtype.kind == "f" and (a.ndim > 0 or name in self.scalar_weights):
+            if not self.is_const(name) and (a.ndim > 0 or name in self.scalar_weights):
                 v = self.w.param(name, a, trainable=name not in self.frozen)
             else:  # integer tensors and 0-d floats are constants, not weights (unless named: scalar_weights)
                 v = self.w.const(a)
@@ -288,7 +292,52 @@ def _model_to_writer(m, input_shapes: dict | None, limits: dict, scalar_weights:
     ctx.w.frozen |= {ctx.env[n] for n in ctx.frozen if n in ctx.env}
     order = {ctx.env.get(t.name): i for i, t in enumerate(m.graph.initializer)}
     ctx.w.params.sort(key=lambda p: order.get(p["name"], len(order)))  # the model's own order
+    ctx.w.folded = exporter_folded(m)
     return ctx.w, outputs
+
+
+_FX_REF = re.compile(r"%([A-Za-z_][A-Za-z0-9_]*)")
+# FX nodes of ATen factories (no tensor operand): a folded one is a constant of the program, not of parameters
+_FACTORY = re.compile(r"(zeros|ones|full|empty|scalar_tensor|arange|linspace|logspace|eye|lift_fresh_copy|"
+                      r"new_zeros|new_ones|new_full|new_empty)(_like)?(_default)?(_\d+)?")
+
+
+def _fx_refs(m) -> set:
+    refs: set[str] = set()
+    for node in m.graph.node:
+        for prop in node.metadata_props:
+            if prop.key == "pkg.torch.onnx.fx_node":
+                refs.update(_FX_REF.findall(prop.value))
+    return refs
+
+
+def exporter_folded(m) -> list[str]:
+    """What torch.onnx's dynamo exporter folded (its constant folding and fusions, `optimize=True`) that loses
+    parameters, from the FX graph each ONNX node's `pkg.torch.onnx.fx_node` metadata quotes (`%name` arguments):
+    - float initializers named after the FX node that computed them (`mul`, `linear_1`: weight_norm's g v / |v|,
+      a weight-only product), where a parameter is named by its module path; folded factories (`zeros_like`,
+      `scalar_tensor_default`) are left out, nothing was lost there;
+    - parameters the remaining nodes read (`%p_bn1_weight`: an FX placeholder) that are not in the file: folded
+      into another initializer (eval batch norm fused into the convolution before it, which keeps the
+      convolution weight's name for the fused value), listed as `(parameter bn1_weight)`."""
+    from onnx import TensorProto
+
+    refs, floats = _fx_refs(m), (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16)
+    folded = [t.name for t in m.graph.initializer
+              if t.name in refs and t.data_type in floats and not _FACTORY.fullmatch(t.name)]
+    # (a module's own nodes may quote a placeholder by the tail of its path: present if some name ends with it)
+    present = tuple("_" + t.name.replace(".", "_") for t in m.graph.initializer)
+    lost = sorted(r[2:] for r in refs if r.startswith("p_") and not any(p.endswith("_" + r[2:]) for p in present))
+    return folded + [f"(parameter {n})" for n in lost]
+
+
+def folded_warning(names) -> str:
+    """What a user is told about exporter_folded's findings."""
+    return (f"initializers {list(names)} are values torch.onnx's dynamo exporter computed when it exported "
+            "(constant folding, fusions): the parameters they came from are not in the file, and initializers "
+            "computed from them may carry a parameter's name, so gradients are w.r.t. these values (a 0-d one is "
+            "a constant: none), not w.r.t. the parameters. Export with torch.onnx.export(..., dynamo=True, "
+            "optimize=False) to keep the parameters, or import the module with gradserve.from_torch.")
 
 
 def convert_graph(ctx, graph) -> list[str]:
@@ -347,7 +396,23 @@ def _check_sizes(ctx, node) -> None:
                                      f"the limit max_elements={cap}", "max_elements", cap)
 
 
-def onnx_to_graph(model, *, encode, input_shapes: dict | None = None, limits: dict | None = None) -> dict:
-    """The graph/1 document of an ONNX model; `encode(array)` writes a tensor's JSON."""
-    w, outputs = onnx_to_writer(model, input_shapes=input_shapes, limits=limits)
+def onnx_to_graph(model, *, encode, input_shapes: dict | None = None, limits: dict | None = None,
+                  scalar_weights: Iterable[str] = (), warn=None) -> dict:
+    """The graph/1 document of an ONNX model; `encode(array)` writes a tensor's JSON; `warn(message)` hears
+    what the caller should tell its user (weights the exporter folded)."""
+    w, outputs = onnx_to_writer(model, input_shapes=input_shapes, limits=limits, scalar_weights=scalar_weights)
+    if warn is not None and w.folded:
+        warn(folded_warning(w.folded))
     return w.doc(outputs if len(outputs) != 1 else outputs[0], encode)
+
+
+def parse_input_shape(text: str) -> tuple[str, list[int]]:
+    """`NAME=D1,D2,...` (the converter's --input-shape, the REST route's input_shape) -> (name, dims)."""
+    name, _, dims = text.rpartition("=")
+    try:
+        shape = [int(d) for d in dims.split(",") if d.strip()]
+    except ValueError:
+        shape = None
+    if not name or shape is None:
+        raise ValueError(f"an input shape is NAME=D1,D2,..., got {text!r}")
+    return name, shape
