@@ -18,7 +18,7 @@ from .._misc import MutableList, MutableTuple
 from ..errors import GradPositionError
 from .._trace import (_arg_names, current, innermost, emit_call_node, emit_grad, emit_grad_node, emit_jvp, emit_jvp_node, flatten,
                       getitem, mutable_numbers, run_program, tensor_group, trace_function, twinned, unflatten,
-                      zero_gradient, as_number)
+                      zero_gradient, as_number, number_seq)
 from . import _primitives as P
 
 _caches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -214,11 +214,14 @@ def _differentiable(a) -> bool:
 
 def _grad_positions(args, positions) -> tuple[list[int], dict]:
     """(the positions to differentiate, {position: gradient} for the ones that get a gradient without it:
-    mutable() tuples / lists of numbers in graph mode, whose gradient MindSpore 2.10 gives as 0s). A
-    mutable() number alone is differentiated through its twin (_trace.twinned)."""
+    mutable() tuples / lists of bools in graph mode, whose gradient MindSpore 2.10 gives as 0s). A
+    mutable() number alone, or in a tuple / list, is differentiated through its twin (_trace.twinned,
+    _seq_twins)."""
+    def twins(a) -> bool:
+        return twinned(a) or number_seq(a)
     zeros = {p: zero_gradient(args[p]) for p in positions
-             if not _differentiable(args[p]) and not twinned(args[p]) and mutable_numbers(args[p])}
-    return [p for p in positions if _differentiable(args[p]) or twinned(args[p])], zeros
+             if not _differentiable(args[p]) and not twins(args[p]) and mutable_numbers(args[p])}
+    return [p for p in positions if _differentiable(args[p]) or twins(args[p])], zeros
 
 
 def _merged(asked, positions, grads, zeros, args) -> list:
