@@ -15,10 +15,12 @@ graph and all its functions, and their values travel in the top graph.
 from __future__ import annotations
 
 import base64
+import collections
 import contextlib
 import functools
 import inspect
 import json
+import os
 import re
 import threading
 import weakref
@@ -1249,6 +1251,46 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
 mode_epoch = _context.mode_epoch
 
 
+# The most traces one function's (or Cell's) cache keeps: a loop calling it with a new constant each step
+# (a Python number, a shape) traces anew each time; past this the least recently used trace goes.
+TRACE_CACHE_SIZE = int(os.environ.get("GRADSERVE_TRACE_CACHE_SIZE", "128"))
+
+CacheInfo = collections.namedtuple("CacheInfo", "hits misses maxsize currsize evictions")
+
+
+class TraceCache(dict):
+    """A jit function's or Cell's traces by input signature, least recently used first, with counts a user
+    can read (`fn.cache_info()`, `cell.trace_cache_info()`: functools.lru_cache's fields, and evictions)."""
+
+    def __init__(self):
+        super().__init__()
+        self.hits = self.misses = self.evictions = 0
+
+    def info(self) -> CacheInfo:
+        return CacheInfo(self.hits, self.misses, TRACE_CACHE_SIZE, len(self), self.evictions)
+
+
+def _cache_hit(cache: dict, sig):
+    """The trace cached for sig (now the most recently used), or None."""
+    prog = cache.pop(sig, None)
+    if prog is not None:
+        cache[sig] = prog  # (a dict keeps insertion order: the end is the most recent)
+    if isinstance(cache, TraceCache):
+        cache.hits += prog is not None
+    return prog
+
+
+def _cache_put(cache: dict, sig, prog) -> None:
+    cache[sig] = prog
+    counted = isinstance(cache, TraceCache)
+    if counted:
+        cache.misses += 1
+    while len(cache) > max(1, TRACE_CACHE_SIZE):
+        del cache[next(iter(cache))]
+        if counted:
+            cache.evictions += 1
+
+
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",
                 names: Sequence[str] | Callable[[], Sequence[str]] | None = None, graph: bool = False) -> Any:
     """Trace (or reuse the trace for this input signature), send to /v1/eval, return Tensors. `label` and
@@ -1266,14 +1308,14 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         sig += (tuple(tuple(x.__dict__.get("_gs_hooks", ())) if isinstance(x, Tensor) else () for x in leaves),)
     prog = None
     if cache is not None and _context.get_context("mode") == _context.GRAPH_MODE:
-        prog = cache.get(sig)
+        prog = _cache_hit(cache, sig)
     if prog is None:
         prog, _ = trace_program(fn, args, label=label() if callable(label) else label,
                                 names=names() if callable(names) else names, graph=graph)
         if cache is not None and not prog.root.reads:  # (a trace specialised on values read: never reused)
             for old in [k for k in cache if k[0] != epoch]:  # traces from before a set_train: stale
                 del cache[old]
-            cache[sig] = prog
+            _cache_put(cache, sig, prog)
     arrays = [x._data for x in leaves if isinstance(x, Tensor)]
     for a in arrays:
         if a is None:
