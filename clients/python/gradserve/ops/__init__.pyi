@@ -198,6 +198,7 @@ __all__ = [
     'IOU',
     'Identity',
     'Igamma',
+    'IgammaDa',
     'IgammaDx',
     'Igammac',
     'Im2col',
@@ -520,6 +521,7 @@ __all__ = [
     'ifft2',
     'ifftn',
     'igamma',
+    'igamma_da',
     'igamma_dx',
     'igammac',
     'ihfft',
@@ -1218,7 +1220,13 @@ class Identity(Primitive):
 
 
 class Igamma(Primitive):
-    """elementwise P(a, x), the regularized lower incomplete gamma function (MindSpore ops.igamma) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x only"""
+    """elementwise P(a, x), the regularized lower incomplete gamma function (MindSpore ops.igamma) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x (any order) and a (first order)"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class IgammaDa(Primitive):
+    """elementwise d/da P(a, x) (the derivative of igamma w.r.t. a) with NumPy broadcasting; not differentiable itself"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
@@ -1230,7 +1238,7 @@ class IgammaDx(Primitive):
 
 
 class Igammac(Primitive):
-    """elementwise Q(a, x) = 1 - P(a, x), the regularized upper incomplete gamma function (MindSpore ops.igammac) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x only"""
+    """elementwise Q(a, x) = 1 - P(a, x), the regularized upper incomplete gamma function (MindSpore ops.igammac) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x (any order) and a (first order)"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
@@ -1796,7 +1804,11 @@ def identity(*inputs: _TensorLike) -> Tensor:
 
 
 def igamma(*inputs: _TensorLike) -> Tensor:
-    """elementwise P(a, x), the regularized lower incomplete gamma function (MindSpore ops.igamma) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x only"""
+    """elementwise P(a, x), the regularized lower incomplete gamma function (MindSpore ops.igamma) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x (any order) and a (first order)"""
+
+
+def igamma_da(*inputs: _TensorLike) -> Tensor:
+    """elementwise d/da P(a, x) (the derivative of igamma w.r.t. a) with NumPy broadcasting; not differentiable itself"""
 
 
 def igamma_dx(*inputs: _TensorLike) -> Tensor:
@@ -1804,7 +1816,7 @@ def igamma_dx(*inputs: _TensorLike) -> Tensor:
 
 
 def igammac(*inputs: _TensorLike) -> Tensor:
-    """elementwise Q(a, x) = 1 - P(a, x), the regularized upper incomplete gamma function (MindSpore ops.igammac) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x only"""
+    """elementwise Q(a, x) = 1 - P(a, x), the regularized upper incomplete gamma function (MindSpore ops.igammac) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x (any order) and a (first order)"""
 
 
 def im2col(*inputs: _TensorLike, window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
