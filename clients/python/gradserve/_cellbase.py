@@ -76,6 +76,15 @@ class Cell(BufferMethods):
             object.__setattr__(self, "_gs_programs", programs)
         return run_program(late.loops(construct), args, cache=programs, label=type(self).__name__)
 
+    @property
+    def cls_name(self) -> str:
+        """The Cell's class name (MindSpore's; its optimizers' argument checks name it)."""
+        return self.__dict__.get("_gs_cls_name", type(self).__name__)
+
+    @cls_name.setter
+    def cls_name(self, value: str) -> None:
+        object.__setattr__(self, "_gs_cls_name", value)
+
     def trace_cache_info(self):
         """(hits, misses, maxsize, currsize, evictions) of this Cell's traces (_trace.TraceCache)."""
         return self.__dict__.get("_gs_programs", TraceCache()).info()
