@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import math
+from typing import Any
 
 import numpy as np
 
@@ -82,7 +83,7 @@ def _edges_of(x: Tensor, bins, rng) -> tuple[Tensor, Tensor]:
     return _ops.cast(given, "float64"), given
 
 
-def histogramdd(sample, bins=10, range=None, weights=None, density=False):  # noqa: A002 - NumPy's name
+def histogramdd(sample, bins: Any = 10, range: Any = None, weights: Any = None, density=False):  # noqa: A002 - NumPy's name
     """(counts, [edges per dimension]) of the N points of sample (an (N, D) array, or D arrays of N values):
     per dimension, `bins` equal bins or the edges given (bins an int, or one int / edges per dimension); a
     point outside any range is not counted. Counts float32 (MindSpore 2.10)."""
@@ -104,7 +105,11 @@ def histogramdd(sample, bins=10, range=None, weights=None, density=False):  # no
     rng = [None] * dims if range is None else list(range)
     if len(rng) != dims:
         raise ValueError("histogramdd: range must give one (min, max) pair per dimension")
-    flat, inside, shape, shown, widths = None, None, [], [], []
+    flat: Any = None
+    inside: Any = None
+    shape: list[int] = []
+    shown: list = []
+    widths: list = []
     for col, b, r in zip(cols, bins, rng):
         edges, out_edges = _edges_of(col, b, r)
         idx, ok = _bin_of(col, edges)
@@ -128,7 +133,7 @@ def histogramdd(sample, bins=10, range=None, weights=None, density=False):  # no
     return counts, shown
 
 
-def histogram2d(x, y, bins=10, range=None, weights=None, density=False):  # noqa: A002 - NumPy's name
+def histogram2d(x, y, bins: Any = 10, range: Any = None, weights: Any = None, density=False):  # noqa: A002 - NumPy's name
     """(counts, x edges, y edges): histogramdd of the points (x[i], y[i]); bins an int or edges for both, or
     [x's, y's]."""
     if not isinstance(bins, (int, np.integer)) and len(bins) not in (1, 2):

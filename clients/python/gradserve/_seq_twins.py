@@ -22,13 +22,15 @@ def twinnable(v) -> bool:
 
 class _TaggedInt(int):
     """An int element as iteration of a WholeList / WholeTuple gives it: `_gs_whole` = (sequence, index)."""
+    _gs_whole: tuple = ()
 
 
 class _TaggedFloat(float):
     """A float element likewise."""
+    _gs_whole: tuple = ()
 
 
-def _tagged(seq, k: int, v):
+def _tagged(seq: Any, k: int, v):
     if not twinnable(v) or k not in seq._gs_twin_at:
         return v
     out = (_TaggedFloat if isinstance(v, float) else _TaggedInt)(v)
@@ -60,7 +62,7 @@ def whole(group, twin_positions: set[int]):
     return out
 
 
-def _is_whole(o, seq) -> bool:
+def _is_whole(o, seq: Any) -> bool:
     if o is seq:
         return True
     if type(o) not in (tuple, list) or len(o) != len(seq) or not seq._gs_twin_at:

@@ -1282,12 +1282,11 @@ def _cache_hit(cache: dict, sig):
 
 def _cache_put(cache: dict, sig, prog) -> None:
     cache[sig] = prog
-    counted = isinstance(cache, TraceCache)
-    if counted:
+    if isinstance(cache, TraceCache):
         cache.misses += 1
     while len(cache) > max(1, TRACE_CACHE_SIZE):
         del cache[next(iter(cache))]
-        if counted:
+        if isinstance(cache, TraceCache):
             cache.evictions += 1
 
 
