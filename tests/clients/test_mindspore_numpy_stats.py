@@ -124,6 +124,11 @@ def test_apply_along_axis_piecewise_intersect1d_as_mindspore(on_real_server):
     assert _values(mnp.apply_along_axis(lambda v: v[0], 2, Tensor(z))) == [[0, 4, 8], [12, 16, 20]]
     with pytest.raises(ValueError, match="out of bounds"):
         mnp.apply_along_axis(mnp.sum, 3, Tensor(z))
+    r = RNG.random((5, 4, 3)).astype(np.float32)
+    for func, np_func, axes in ((mnp.sum, np.sum, 0), (mnp.sum, np.sum, (0, 1)), (mnp.std, np.std, 1),
+                                (mnp.mean, np.mean, (-1,))):
+        np.testing.assert_allclose(mnp.apply_over_axes(func, Tensor(r), axes).asnumpy(),
+                                   np.apply_over_axes(np_func, r, axes), rtol=1e-5)
     w = np.array([[0, 1, 2, 3], [4, 2, 1, 0]])
     t = Tensor(w)
     got = mnp.piecewise(t, [t < 2, t == 2, t > 2], [lambda v, offset=0: v - offset, lambda v, offset=0: v,

@@ -1,4 +1,4 @@
-"""mindspore.numpy's apply_along_axis, piecewise and intersect1d: NumPy's definitions over the SDK's ops
+"""mindspore.numpy's apply_along_axis, apply_over_axes, piecewise and intersect1d: NumPy's definitions over the SDK's ops
 (apply_along_axis and piecewise trace and differentiate as the functions they call), with MindSpore 2.10's
 differences, read off its venv: piecewise's first matching condition wins (NumPy's last), intersect1d's
 indices are int32."""
@@ -13,7 +13,7 @@ from ._numpy_creation import asarray
 from ._tensor import Tensor
 from .dtype import promote
 
-__all__ = ["apply_along_axis", "piecewise", "intersect1d"]
+__all__ = ["apply_along_axis", "apply_over_axes", "piecewise", "intersect1d"]
 
 
 def apply_along_axis(func1d, axis, arr, *args, **kwargs) -> Tensor:
@@ -33,6 +33,19 @@ def apply_along_axis(func1d, axis, arr, *args, **kwargs) -> Tensor:
     # (outer axes, then the result's): the result's axes go where axis was
     perm = list(range(axis)) + list(range(len(outer), len(outer) + k)) + list(range(axis, len(outer)))
     return _ops.transpose(out, tuple(perm)) if perm != sorted(perm) else out
+
+
+def apply_over_axes(func, a, axes) -> Tensor:
+    """func(a, axis) for each axis in turn, each result keeping a's rank (a reduced axis kept as 1)."""
+    a = asarray(a)
+    for axis in (axes,) if isinstance(axes, int) else tuple(axes):
+        res = asarray(func(a, axis))
+        if res.ndim == a.ndim - 1:
+            res = _ops.expand_dims(res, axis % a.ndim)
+        if res.ndim != a.ndim:
+            raise ValueError("apply_over_axes: function is not returning an array of the correct shape")
+        a = res
+    return a
 
 
 def piecewise(x, condlist, funclist, *args, **kw) -> Tensor:
