@@ -96,11 +96,14 @@ def histogramdd(sample, bins: Any = 10, range: Any = None, weights: Any = None, 
         s = _ops.cast(s, "float64")
         cols = [s[:, d] for d in builtins.range(int(s.shape[1]))]
     dims = len(cols)
+    per_dim: list
     if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
-        bins = [bins] * dims
+        per_dim = [bins] * dims
     elif isinstance(bins, Tensor) and bins.ndim == 2:
-        bins = [bins[d] for d in builtins.range(int(bins.shape[0]))]
-    if len(bins) != dims:
+        per_dim = [bins[d] for d in builtins.range(int(bins.shape[0]))]
+    else:
+        per_dim = list(bins)
+    if len(per_dim) != dims:
         raise ValueError("histogramdd: the dimension of bins must be equal to the dimension of the sample")
     rng = [None] * dims if range is None else list(range)
     if len(rng) != dims:
@@ -110,7 +113,7 @@ def histogramdd(sample, bins: Any = 10, range: Any = None, weights: Any = None, 
     shape: list[int] = []
     shown: list = []
     widths: list = []
-    for col, b, r in zip(cols, bins, rng):
+    for col, b, r in zip(cols, per_dim, rng):
         edges, out_edges = _edges_of(col, b, r)
         idx, ok = _bin_of(col, edges)
         n = int(edges.shape[0]) - 1

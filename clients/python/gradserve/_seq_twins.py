@@ -65,11 +65,12 @@ def whole(group, twin_positions: set[int]):
 def _is_whole(o, seq: Any) -> bool:
     if o is seq:
         return True
-    if type(o) not in (tuple, list) or len(o) != len(seq) or not seq._gs_twin_at:
+    twin_at = seq._gs_twin_at
+    if type(o) not in (tuple, list) or len(o) != len(seq) or not twin_at:
         return False
     plain = list.__iter__(seq) if isinstance(seq, list) else tuple.__iter__(seq)
     for k, (e, s) in enumerate(zip(tuple.__iter__(o) if isinstance(o, tuple) else list.__iter__(o), plain)):
-        if k in seq._gs_twin_at:
+        if k in twin_at:
             tag = getattr(e, "_gs_whole", None)
             if tag is None or tag[0] is not seq or tag[1] != k:
                 return False
