@@ -65,7 +65,9 @@ class _Derived:
     fn = None
     kind = "derived"
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            args = self._positional(args, kwargs)
         if current() is None:
             key = (self.kind, self._key())
             memo = self.__dict__.get("_cache_memo")  # this function's last cache (a WeakKeyDictionary costs)
@@ -87,6 +89,20 @@ class _Derived:
 
     def _key(self) -> tuple:
         return ()
+
+    def _positional(self, args: tuple, kwargs: dict) -> tuple:
+        """args with the keyword arguments bound to the function's (a Cell's construct's) positional parameters
+        (MindSpore 2.10: GradOperation(get_all=True)(net)(x, y=t) differentiates y as the second input)."""
+        op = getattr(self, "op", self)
+        if getattr(op, "sens_param", False):
+            raise TypeError(f"{type(self).__name__.lstrip('_')}: with sens_param=True pass the inputs positionally "
+                            f"(got keyword argument(s) {sorted(kwargs)})")
+        target = getattr(self.fn, "construct", self.fn)
+        bound = inspect.signature(target).bind(*args, **kwargs)
+        if bound.kwargs:
+            raise TypeError(f"grad: keyword argument(s) {sorted(bound.kwargs)} bind to no positional parameter of "
+                            f"{_label(self.fn)}; pass them positionally")
+        return tuple(bound.args)
 
     def _weight_ids(self) -> tuple | None:
         """The ids of the weights asked for (None: none). A tuple's are remembered (it cannot change; a
