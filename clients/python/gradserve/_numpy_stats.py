@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import builtins
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -102,7 +102,7 @@ def histogramdd(sample, bins: Any = 10, range: Any = None, weights: Any = None, 
     elif isinstance(bins, Tensor) and bins.ndim == 2:
         per_dim = [bins[d] for d in builtins.range(int(bins.shape[0]))]
     else:
-        per_dim = list(bins)
+        per_dim = list(cast(Any, bins))  # (pyright: bins is Any, not the bool the test above ruled out)
     if len(per_dim) != dims:
         raise ValueError("histogramdd: the dimension of bins must be equal to the dimension of the sample")
     rng = [None] * dims if range is None else list(range)
