@@ -97,7 +97,7 @@ class _Derived:
         if getattr(op, "sens_param", False):
             raise TypeError(f"{type(self).__name__.lstrip('_')}: with sens_param=True pass the inputs positionally "
                             f"(got keyword argument(s) {sorted(kwargs)})")
-        target = getattr(self.fn, "construct", self.fn)
+        target: Any = getattr(self.fn, "construct", self.fn)
         bound = inspect.signature(target).bind(*args, **kwargs)
         if bound.kwargs:
             raise TypeError(f"grad: keyword argument(s) {sorted(bound.kwargs)} bind to no positional parameter of "
