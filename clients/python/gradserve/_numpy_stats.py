@@ -31,14 +31,7 @@ def histogram(a, bins=10, range=None, weights=None, density=False):  # noqa: A00
     apart when equal) or the given increasing edges; every bin half-open but the last. Counts float32."""
     x = _ops.reshape(_ops.cast(asarray(a), "float64"), (-1,))
     if isinstance(bins, int) and not isinstance(bins, bool):
-        if bins < 1:
-            raise ValueError(f"histogram: bins must be a positive int, got {bins}")
-        lo, hi = (float(range[0]), float(range[1])) if range is not None else \
-            (float(np.min(x._concrete("histogram's range"))), float(np.max(x._concrete("histogram's range"))))
-        if lo > hi:
-            raise ValueError(f"histogram: max must be larger than min in range, got {range}")
-        lo, hi = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
-        edges = Tensor(np.linspace(lo, hi, bins + 1))
+        edges = _equal_edges(x, bins, range, "histogram")
     else:
         edges = _ops.cast(asarray(bins), "float64")
         if edges.ndim != 1 or edges.shape[0] < 1:
@@ -64,18 +57,23 @@ def _bin_of(x: Tensor, edges: Tensor) -> tuple[Tensor, Tensor]:
     return _ops.select(inside, _ops.minimum(idx, Tensor(np.array(n - 1, np.int64))), _ops.zeros_like(idx)), inside
 
 
+def _equal_edges(x: Tensor, bins: int, rng, name: str) -> Tensor:
+    """The float64 edges of `bins` equal bins over rng, x's min and max by default (one apart when equal)."""
+    if bins < 1:
+        raise ValueError(f"{name}: bins must be a positive int, got {bins}")
+    lo, hi = (float(rng[0]), float(rng[1])) if rng is not None else \
+        (float(np.min(x._concrete(f"{name}'s range"))), float(np.max(x._concrete(f"{name}'s range"))))
+    if lo > hi:
+        raise ValueError(f"{name}: max must be larger than min in range, got {rng}")
+    lo, hi = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
+    return Tensor(np.linspace(lo, hi, bins + 1))
+
+
 def _edges_of(x: Tensor, bins, rng) -> tuple[Tensor, Tensor]:
     """(float64 edges to bin x with, the edges returned): `bins` equal bins over rng (x's min and max by
     default; one apart when equal) returned float32, or the edges given, returned in their dtype (MindSpore)."""
     if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
-        if bins < 1:
-            raise ValueError(f"histogramdd: each bins must be a positive int, got {bins}")
-        lo, hi = (float(rng[0]), float(rng[1])) if rng is not None else \
-            (float(np.min(x._concrete("histogramdd's range"))), float(np.max(x._concrete("histogramdd's range"))))
-        if lo > hi:
-            raise ValueError(f"histogramdd: max must be larger than min in range, got {rng}")
-        lo, hi = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
-        edges = Tensor(np.linspace(lo, hi, int(bins) + 1))
+        edges = _equal_edges(x, int(bins), rng, "histogramdd")
         return edges, _ops.cast(edges, "float32")
     given = asarray(bins)
     if given.ndim != 1 or given.shape[0] < 2:
