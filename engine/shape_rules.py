@@ -236,7 +236,7 @@ UNARY_FLOAT = ("exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "reciprocal", "s
                "floor", "ceil", "round", "lgamma", "digamma")
 UNARY_ANY = ("square", "neg", "sign")
 BINARY = ("add", "sub", "mul", "maximum", "minimum", "remainder", "fmod")
-BINARY_FLOAT = ("div", "pow", "atan2", "igamma", "igammac", "igamma_dx", "nextafter")
+BINARY_FLOAT = ("div", "pow", "atan2", "igamma", "igammac", "igamma_dx", "igamma_da", "nextafter")
 COMPARE = ("equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and", "logical_or")
 
 

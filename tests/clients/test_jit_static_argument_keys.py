@@ -66,3 +66,47 @@ def test_two_live_constants_with_different_values_never_share_a_key():
     a, b = {"y": Tensor(np.array([1.0], np.float32))}, {"y": Tensor(np.array([2.0], np.float32))}
     assert _sig(a) != _sig(b) and _sig(a) == _sig({"y": Tensor(np.array([1.0], np.float32))})
     assert _sig(np.zeros(2)) != _sig(np.ones(2)) and _sig(np.zeros(2)) != _sig(np.zeros(2, np.float32))
+
+
+def test_tensor_keyword_values_are_trace_inputs_one_trace_for_a_loop(fake):
+    # MindSpore 2.10 takes a Tensor keyword argument as an input of the compiled graph: a loop passing a new
+    # Tensor each step compiles once (here it was one trace per value, the cache growing without bound)
+    @ms.jit
+    def foo(x, *, b=None, **kw):
+        return x * b + kw["c"]
+
+    class Net(nn.Cell):
+        def construct(self, x, *, w, scale=1.0):
+            return x * w * scale
+
+    x, net = Tensor(np.array([1.0, 2.0], np.float32)), Net()
+    for k in range(6):
+        b = Tensor(np.array([k, -k], np.float32))
+        np.testing.assert_array_equal(foo(x, b=b, c=Tensor(np.float32(k))).asnumpy(), [2.0 * k, -k])
+        np.testing.assert_array_equal(net(x, w=b).asnumpy(), [k, -2.0 * k])
+    assert traces(foo) == 1 and len(net._gs_programs) == 1
+    np.testing.assert_array_equal(net(x, w=Tensor(np.array([1.0, 1.0], np.float32)), scale=3.0).asnumpy(), [3.0, 6.0])
+    assert len(net._gs_programs) == 2  # a new constant keyword value: a trace of its own
+    assert foo.cache_info().currsize == 1 and net.trace_cache_info().currsize == 2
+
+
+def test_the_trace_cache_is_bounded_least_recently_used_first(fake, monkeypatch):
+    from gradserve import _trace
+
+    monkeypatch.setattr(_trace, "TRACE_CACHE_SIZE", 3)
+
+    @ms.jit
+    def f(x, k):
+        return x + k
+
+    x = Tensor(np.zeros(2, np.float32))
+    for k in range(5):  # five constants: five traces, three kept
+        np.testing.assert_array_equal(f(x, k).asnumpy(), [k, k])
+    info = f.cache_info()
+    assert (info.currsize, info.maxsize, info.misses, info.evictions) == (3, 3, 5, 2)
+    np.testing.assert_array_equal(f(x, 2).asnumpy(), [2, 2])  # kept: a hit, and now the most recent
+    np.testing.assert_array_equal(f(x, 5).asnumpy(), [5, 5])  # evicts 3 (the least recently used), not 2
+    np.testing.assert_array_equal(f(x, 2).asnumpy(), [2, 2])
+    info = f.cache_info()
+    assert (info.hits, info.misses, info.evictions, info.currsize) == (2, 6, 3, 3)
+    np.testing.assert_array_equal(f(x, 0).asnumpy(), [0, 0])  # evicted long ago: traced again, still right

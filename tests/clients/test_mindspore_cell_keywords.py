@@ -2,6 +2,7 @@
 their values reach construct, inside a trace and at the top level, and gradients flow through them.
 Values by hand: x + y + z + w + c with w = x, c = z; d/dx of x * w with w = x is 2x."""
 import numpy as np
+import pytest
 
 from gradserve import Tensor, nn, ops
 from gradserve.ops import GradOperation
@@ -56,3 +57,20 @@ def test_gradient_flows_through_keyword_arguments(fake):
     g2 = ops.grad(lambda a, b: inner(a, w=b, shift=a), grad_position=(0, 1))(x, _t([3.0, 5.0]))
     np.testing.assert_allclose(g2[0].asnumpy(), [4.0, 6.0], rtol=1e-6)
     np.testing.assert_allclose(g2[1].asnumpy(), x.asnumpy(), rtol=1e-6)
+
+
+class _Mul(nn.Cell):
+    def construct(self, x, y=None):
+        return x * y
+
+
+def test_grad_binds_a_keyword_argument_to_its_positional_parameter(fake):
+    # MindSpore 2.10 (its venv): GradOperation(get_all=True)(net)(x, y=t) gives (t, x), y being construct's second input
+    x, t = _t([1.0, 2.0]), _t([3.0, 4.0])
+    gx, gy = GradOperation(get_all=True)(_Mul())(x, y=t)
+    np.testing.assert_allclose(gx.asnumpy(), [3.0, 4.0])
+    np.testing.assert_allclose(gy.asnumpy(), [1.0, 2.0])
+    gx, gy = ops.grad(_Mul(), (0, 1))(x, y=t)
+    np.testing.assert_allclose(gy.asnumpy(), [1.0, 2.0])
+    with pytest.raises(TypeError, match="unexpected keyword argument 'z'"):
+        ops.grad(_Mul(), 0)(x, z=t)

@@ -67,3 +67,20 @@ def test_reduce_all_any_match_mindspore(on_real_server):
     assert ops.ReduceAll(True)(x, 1).asnumpy().tolist() == [[False], [True]]
     assert ops.ReduceAny()(x, 0).asnumpy().tolist() == [True, True]
     assert ops.ReduceAll()(x, ()).asnumpy().tolist() is False
+
+
+def test_checkparam_float_checks_as_mindspore():
+    # MindSpore 2.10 (its venv): texts and classes of check_float_range / check_positive_float
+    v = validator
+    assert (v.INC_NEITHER, v.INC_LEFT, v.INC_RIGHT, v.INC_BOTH) == (7, 8, 9, 10)
+    assert v.check_float_range(0.9, 0.0, 1.0, v.INC_NEITHER, "beta1", "P") == 0.9
+    assert v.check_float_range(1.0, 0.0, 1.0, v.INC_BOTH, "beta1", "P") == 1.0
+    with pytest.raises(ValueError, match=r"For 'P', the 'beta1' must be in range of \(0.0, 1.0\), but got 1.0"):
+        v.check_float_range(1.0, 0.0, 1.0, v.INC_NEITHER, "beta1", "P")
+    with pytest.raises(TypeError, match="must be 'float',  but got 'int'"):
+        v.check_float_range(1, 0.0, 1.0, v.INC_BOTH, "beta1", "P")
+    assert v.check_positive_float(1e-6, "eps", "P") == 1e-6
+    with pytest.raises(ValueError, match="must be float and must > 0, but got '0.0'"):
+        v.check_positive_float(0.0, "eps", "P")
+    with pytest.raises(TypeError, match="must be float, but got 'int'"):
+        v.check_positive_float(1, "eps", "P")

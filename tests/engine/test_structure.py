@@ -144,14 +144,14 @@ def test_no_import_cycle_among_sdk_modules():
 # The SDK's layers, lowest first: a module imports its own layer or lower ones (within a layer the cycle
 # test above keeps the order). Upward calls go through gradserve/_late.py. A new module joins a layer here.
 SDK_LAYERS = [
-    ("base", ["dtype", "errors", "_catalog", "_shape_rules", "_infer", "_version", "_wire", "_late", "_misc",
+    ("base", ["dtype", "errors", "_catalog", "_shape_rules", "_infer", "_version", "_wire", "_late", "_misc", "_seq_twins",
               "_proto", "_extends", "_jit_config",
               "importers._shared"]),  # the importers' graph writer and composites: NumPy only (ops/_householder runs them)
     ("data", ["_tensor", "_sparse", "_cell_buffers", "_eager", "common.dtype", "common.tensor", "common.sparse_tensor", "common.parameter", "common.initializer",
               "_tensor_function"]),
     ("transport", ["_shm", "_transport", "_client", "context"]),
     ("trace", ["_param_state", "_inplace_state", "_nonfinite_attrs", "_value_reads", "_trace", "_bprop", "_jit", "_hooks"]),
-    ("ops", ["ops", "_vmap", "_vmap_out", "_vmap_ensemble", "_jacobian", "_taylor", "_dynindex", "numpy", "_numpy_creation", "_numpy_math", "_numpy_stats", "scipy", "scipy.fft", "scipy.linalg", "scipy.ops", "scipy.utils"]),
+    ("ops", ["ops", "_vmap", "_vmap_out", "_vmap_ensemble", "_jacobian", "_taylor", "_dynindex", "numpy", "_numpy_creation", "_numpy_math", "_numpy_stats", "_numpy_funcs", "scipy", "scipy.fft", "scipy.linalg", "scipy.ops", "scipy.utils"]),
     ("nn", ["_branches", "_while", "_member_in", "_rewrite", "_cellbase", "_training", "_function", "nn"]),
     ("front", ["gradserve", "common", "common.api", "importers", "_support", "graph", "_checkpoint", "_callbacks", "_model", "train", "dataset", "mint", "runtime", "device_context",
                "_c_expression", "_checkparam",

@@ -11,7 +11,7 @@ from ._cell_buffers import BufferMethods, _Buffer, buffers_of
 from ._jit import _with_keywords
 from ._late import late
 from ._tensor import Parameter, Tensor
-from ._trace import current, mode_epoch, run_program
+from ._trace import TraceCache, current, mode_epoch, run_program
 
 
 def prefix_params(name: str, cell: "Cell") -> None:
@@ -28,7 +28,7 @@ class Cell(BufferMethods):
     __module__ = "gradserve.nn"  # its public home (repr, pickling), as before the move
 
     def __init__(self, auto_prefix: bool = True, flags=None):
-        object.__setattr__(self, "_gs_programs", {})
+        object.__setattr__(self, "_gs_programs", TraceCache())
         if not auto_prefix:  # MindSpore's wrappers (TrainOneStepCell ...): sub-cells' Parameters keep their names
             object.__setattr__(self, "_gs_no_prefix", True)
 
@@ -72,9 +72,22 @@ class Cell(BufferMethods):
             check_inputs(spec, args, type(self).__name__)
         programs = self.__dict__.get("_gs_programs")
         if programs is None:
-            programs = {}
+            programs = TraceCache()
             object.__setattr__(self, "_gs_programs", programs)
         return run_program(late.loops(construct), args, cache=programs, label=type(self).__name__)
+
+    @property
+    def cls_name(self) -> str:
+        """The Cell's class name (MindSpore's; its optimizers' argument checks name it)."""
+        return self.__dict__.get("_gs_cls_name", type(self).__name__)
+
+    @cls_name.setter
+    def cls_name(self, value: str) -> None:
+        object.__setattr__(self, "_gs_cls_name", value)
+
+    def trace_cache_info(self):
+        """(hits, misses, maxsize, currsize, evictions) of this Cell's traces (_trace.TraceCache)."""
+        return self.__dict__.get("_gs_programs", TraceCache()).info()
 
     # -- hooks (PyNative; see _hooks) --------------------------------------------------------------
     def register_forward_pre_hook(self, hook_fn, with_kwargs=False):

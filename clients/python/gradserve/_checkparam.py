@@ -43,4 +43,36 @@ def check_bool(arg_value, arg_name=None, prim_name=None):
     return check_value_type(arg_name, arg_value, (bool,), prim_name)
 
 
+# check_float_range's interval kinds (MindSpore's values): which ends are included
+INC_NEITHER, INC_LEFT, INC_RIGHT, INC_BOTH = 7, 8, 9, 10
+_BRACKETS = {INC_NEITHER: "()", INC_LEFT: "[)", INC_RIGHT: "(]", INC_BOTH: "[]"}
+
+
+def check_float_range(arg_value, lower_limit, upper_limit, rel, arg_name=None, prim_name=None):
+    """arg_value, if it is a float (not an int) in the interval from lower_limit to upper_limit whose ends rel
+    includes (INC_NEITHER, INC_LEFT, INC_RIGHT, INC_BOTH)."""
+    if not isinstance(arg_value, float):
+        raise TypeError(f"{_where(arg_name, prim_name)} must be 'float',  but got '{type(arg_value).__name__}'.")
+    if rel not in _BRACKETS:
+        raise ValueError(f"check_float_range: rel must be one of INC_NEITHER / INC_LEFT / INC_RIGHT / INC_BOTH, "
+                         f"got {rel!r}")
+    left, right = _BRACKETS[rel]
+    ok = (lower_limit <= arg_value if left == "[" else lower_limit < arg_value) and \
+        (arg_value <= upper_limit if right == "]" else arg_value < upper_limit)
+    if not ok:
+        raise ValueError(f"{_where(arg_name, prim_name)} must be in range of {left}{lower_limit}, {upper_limit}{right}, "
+                         f"but got {arg_value} with type '{type(arg_value).__name__}'.")
+    return arg_value
+
+
+def check_positive_float(arg_value, arg_name=None, prim_name=None):
+    """arg_value, if it is a float (not an int) above 0."""
+    if not isinstance(arg_value, float):
+        raise TypeError(f"{_where(arg_name, prim_name)} must be float, but got '{type(arg_value).__name__}'")
+    if not arg_value > 0:
+        raise ValueError(f"{_where(arg_name, prim_name)} must be float and must > 0, but got '{arg_value}' with "
+                         f"type '{type(arg_value).__name__}'.")
+    return arg_value
+
+
 __getattr__ = module_getattr("mindspore._checkparam")

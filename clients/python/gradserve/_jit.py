@@ -10,17 +10,24 @@ import functools
 import inspect
 import weakref
 
-from ._trace import current, run_program
+from ._tensor import Tensor
+from ._trace import TraceCache, current, run_program
 
 _programs: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _with_keywords(construct, args: tuple, kwargs: dict):
-    """`construct` taking its keyword-only / **kwargs values as one trailing dict argument, so that they
-    are traced (and their names enter the trace cache's key) like the positional inputs."""
+    """`construct` taking its keyword-only / **kwargs values as trailing arguments: the Tensors each one
+    (inputs of the trace, as MindSpore 2.10 takes them: a loop passing a new Tensor each step reuses one
+    trace), then their names, then a dict of the other values (constants of the trace, keyed by value)."""
+    names = tuple(k for k, v in kwargs.items() if isinstance(v, Tensor))
+    rest = {k: v for k, v in kwargs.items() if k not in names}
+    n = len(names)
+
     def call(*a):
-        return construct(*a[:-1], **a[-1])
-    return call, (*args, dict(kwargs))
+        start = len(a) - n - 2
+        return construct(*a[:start], **dict(zip(a[-2], a[start:start + n])), **a[-1])
+    return call, (*args, *(kwargs[k] for k in names), names, rest)
 
 
 def _compiled(fn):
@@ -43,9 +50,16 @@ def _compiled(fn):
                 call, args = _with_keywords(fn, args, bound.kwargs)
         if current() is not None:
             return call(*args)
-        cache = _programs.setdefault(wrapper, {})
+        cache = _programs.get(wrapper)
+        if cache is None:
+            cache = _programs[wrapper] = TraceCache()
         return run_program(call, args, cache=cache, label=getattr(fn, "__name__", "jit"), graph=True)
 
+    def cache_info():
+        """(hits, misses, maxsize, currsize, evictions) of this function's traces (_trace.TraceCache)."""
+        return _programs.get(wrapper, TraceCache()).info()
+
+    setattr(wrapper, "cache_info", cache_info)
     setattr(wrapper, "_gs_jit", True)  # a compiled function (cell forward hooks refuse one, as MindSpore 2.10)
     return wrapper
 

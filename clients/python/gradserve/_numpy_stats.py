@@ -1,9 +1,11 @@
-"""mindspore.numpy's bincount, histogram, unwrap, norm, gradient and choose, as NumPy defines them, built from the SDK's
+"""mindspore.numpy's bincount, histogram(dd / 2d), unwrap, norm, gradient and choose, as NumPy defines them, built from the SDK's
 ops (differentiable where NumPy's are: unwrap, norm, gradient; bincount w.r.t. its weights). Dtypes follow
 MindSpore 2.10 (bincount and histogram's counts float32)."""
 from __future__ import annotations
 
+import builtins
 import math
+from typing import Any, cast
 
 import numpy as np
 
@@ -11,7 +13,7 @@ from . import ops as _ops
 from ._numpy_creation import asarray
 from ._tensor import Tensor
 
-__all__ = ["bincount", "histogram", "unwrap", "norm", "gradient", "choose"]
+__all__ = ["bincount", "histogram", "histogramdd", "histogram2d", "unwrap", "norm", "gradient", "choose"]
 
 
 def _float(a: Tensor) -> Tensor:
@@ -29,14 +31,7 @@ def histogram(a, bins=10, range=None, weights=None, density=False):  # noqa: A00
     apart when equal) or the given increasing edges; every bin half-open but the last. Counts float32."""
     x = _ops.reshape(_ops.cast(asarray(a), "float64"), (-1,))
     if isinstance(bins, int) and not isinstance(bins, bool):
-        if bins < 1:
-            raise ValueError(f"histogram: bins must be a positive int, got {bins}")
-        lo, hi = (float(range[0]), float(range[1])) if range is not None else \
-            (float(np.min(x._concrete("histogram's range"))), float(np.max(x._concrete("histogram's range"))))
-        if lo > hi:
-            raise ValueError(f"histogram: max must be larger than min in range, got {range}")
-        lo, hi = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
-        edges = Tensor(np.linspace(lo, hi, bins + 1))
+        edges = _equal_edges(x, bins, range, "histogram")
     else:
         edges = _ops.cast(asarray(bins), "float64")
         if edges.ndim != 1 or edges.shape[0] < 1:
@@ -44,16 +39,108 @@ def histogram(a, bins=10, range=None, weights=None, density=False):  # noqa: A00
     n = int(edges.shape[0]) - 1
     if n == 0:  # one edge: no bin (NumPy)
         return Tensor(np.zeros(0, np.float32)), _ops.cast(edges, "float32")
-    lo, hi = edges[0], edges[n]
-    inside = _ops.logical_and(_ops.greater_equal(x, lo), _ops.less_equal(x, hi))
-    idx = _ops.searchsorted(edges, x, right=True) - 1   # edges[i] <= x < edges[i + 1]; x == the last edge: n - 1
-    idx = _ops.select(inside, _ops.minimum(idx, Tensor(np.array(n - 1, np.int64))), _ops.zeros_like(idx))
+    idx, inside = _bin_of(x, edges)
     w = _ops.cast(inside, "float32") if weights is None else \
         _ops.select(inside, _ops.cast(_ops.reshape(asarray(weights), (-1,)), "float32"), _ops.zeros_like(_float(x)))
     counts = _ops.scatter_add(_ops.cast(w, "float32"), idx, shape=(n,), axis=0)
     if density:
         counts = counts / _ops.cast(_ops.sum(counts) * (edges[1:] - edges[:-1]), "float32")
     return counts, _ops.cast(edges, "float32")
+
+
+def _bin_of(x: Tensor, edges: Tensor) -> tuple[Tensor, Tensor]:
+    """(the bin of each value of float64 x among float64 edges, 0 where outside; whether it is inside): every
+    bin half-open but the last, which holds its upper edge (NumPy's)."""
+    n = int(edges.shape[0]) - 1
+    inside = _ops.logical_and(_ops.greater_equal(x, edges[0]), _ops.less_equal(x, edges[n]))
+    idx = _ops.searchsorted(edges, x, right=True) - 1   # edges[i] <= x < edges[i + 1]; x == the last edge: n - 1
+    return _ops.select(inside, _ops.minimum(idx, Tensor(np.array(n - 1, np.int64))), _ops.zeros_like(idx)), inside
+
+
+def _equal_edges(x: Tensor, bins: int, rng, name: str) -> Tensor:
+    """The float64 edges of `bins` equal bins over rng, x's min and max by default (one apart when equal)."""
+    if bins < 1:
+        raise ValueError(f"{name}: bins must be a positive int, got {bins}")
+    lo, hi = (float(rng[0]), float(rng[1])) if rng is not None else \
+        (float(np.min(x._concrete(f"{name}'s range"))), float(np.max(x._concrete(f"{name}'s range"))))
+    if lo > hi:
+        raise ValueError(f"{name}: max must be larger than min in range, got {rng}")
+    lo, hi = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
+    return Tensor(np.linspace(lo, hi, bins + 1))
+
+
+def _edges_of(x: Tensor, bins, rng) -> tuple[Tensor, Tensor]:
+    """(float64 edges to bin x with, the edges returned): `bins` equal bins over rng (x's min and max by
+    default; one apart when equal) returned float32, or the edges given, returned in their dtype (MindSpore)."""
+    if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
+        edges = _equal_edges(x, int(bins), rng, "histogramdd")
+        return edges, _ops.cast(edges, "float32")
+    given = asarray(bins)
+    if given.ndim != 1 or given.shape[0] < 2:
+        raise ValueError("histogramdd: each bins must be an int or a 1-D sequence of at least 2 edges")
+    return _ops.cast(given, "float64"), given
+
+
+def histogramdd(sample, bins: Any = 10, range: Any = None, weights: Any = None, density=False):  # noqa: A002 - NumPy's name
+    """(counts, [edges per dimension]) of the N points of sample (an (N, D) array, or D arrays of N values):
+    per dimension, `bins` equal bins or the edges given (bins an int, or one int / edges per dimension); a
+    point outside any range is not counted. Counts float32 (MindSpore 2.10)."""
+    if isinstance(sample, (list, tuple)):
+        cols = [_ops.reshape(_ops.cast(asarray(c), "float64"), (-1,)) for c in sample]
+    else:
+        s = asarray(sample)
+        if s.ndim != 2:
+            raise ValueError("histogramdd: when an array, sample should be 2-dimensional")
+        s = _ops.cast(s, "float64")
+        cols = [s[:, d] for d in builtins.range(int(s.shape[1]))]
+    dims = len(cols)
+    per_dim: list
+    if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
+        per_dim = [bins] * dims
+    elif isinstance(bins, Tensor) and bins.ndim == 2:
+        per_dim = [bins[d] for d in builtins.range(int(bins.shape[0]))]
+    else:
+        per_dim = list(cast(Any, bins))  # (pyright: bins is Any, not the bool the test above ruled out)
+    if len(per_dim) != dims:
+        raise ValueError("histogramdd: the dimension of bins must be equal to the dimension of the sample")
+    rng = [None] * dims if range is None else list(range)
+    if len(rng) != dims:
+        raise ValueError("histogramdd: range must give one (min, max) pair per dimension")
+    flat: Any = None
+    inside: Any = None
+    shape: list[int] = []
+    shown: list = []
+    widths: list = []
+    for col, b, r in zip(cols, per_dim, rng):
+        edges, out_edges = _edges_of(col, b, r)
+        idx, ok = _bin_of(col, edges)
+        n = int(edges.shape[0]) - 1
+        flat = idx if flat is None else flat * n + idx
+        inside = ok if inside is None else _ops.logical_and(inside, ok)
+        shape.append(n)
+        shown.append(out_edges)
+        widths.append(edges[1:] - edges[:-1])
+    w = _ops.cast(inside, "float32") if weights is None else \
+        _ops.select(inside, _ops.cast(_ops.reshape(asarray(weights), (-1,)), "float32"),
+                    _ops.zeros_like(_ops.cast(cols[0], "float32")))
+    total = int(np.prod(shape))
+    counts = _ops.reshape(_ops.scatter_add(_ops.cast(w, "float32"), _ops.select(inside, flat, _ops.zeros_like(flat)),
+                                           shape=(total,), axis=0), tuple(shape))
+    if density:
+        volume = widths[0]
+        for d, wd in enumerate(widths[1:], 1):  # the outer product of the bin widths
+            volume = _ops.reshape(volume, (*shape[:d], 1)) * _ops.reshape(wd, (1,) * d + (shape[d],))
+        counts = counts / _ops.cast(_ops.sum(counts) * volume, "float32")
+    return counts, shown
+
+
+def histogram2d(x, y, bins: Any = 10, range: Any = None, weights: Any = None, density=False):  # noqa: A002 - NumPy's name
+    """(counts, x edges, y edges): histogramdd of the points (x[i], y[i]); bins an int or edges for both, or
+    [x's, y's]."""
+    if not isinstance(bins, (int, np.integer)) and len(bins) not in (1, 2):
+        bins = [bins, bins]  # one sequence of edges for both
+    counts, (xe, ye) = histogramdd([x, y], bins, range, weights, density)
+    return counts, xe, ye
 
 
 def unwrap(p, discont=None, axis=-1, period=2 * math.pi) -> Tensor:

@@ -660,3 +660,27 @@ class ParameterTuple(tuple):
             if not isinstance(p, Parameter):
                 raise TypeError(f"ParameterTuple holds Parameters, got {type(p).__name__}")
         return super().__new__(cls, items)
+
+    def clone(self, prefix: str, init="same") -> "ParameterTuple":
+        """New Parameters named `prefix.<name>`, each of its Parameter's shape, dtype and requires_grad: a copy
+        of its data (init 'same'), or init (an initializer name, a number, a Tensor) in that shape and dtype
+        (what MindSpore's optimizers build their moments with: `params.clone(prefix="m", init="zeros")`)."""
+        import re
+
+        if not isinstance(prefix, str):
+            raise TypeError(f"expected string or bytes-like object, got '{type(prefix).__name__}'")
+        if not re.match(r"^\w+[0-9a-zA-Z_.]*$", prefix, re.ASCII):
+            raise ValueError(f"The '{prefix}' is illegal, it must be match regular'^\\w+[0-9a-zA-Z\\_\\.]*$' "
+                             "by flags're.ASCII.'")
+        out = []
+        for p in self:
+            if isinstance(init, str) and init == "same":
+                data = Tensor(np.array(p.asnumpy()))
+            elif isinstance(init, Tensor):
+                data = Tensor(np.broadcast_to(init.asnumpy(), p.shape).astype(p.asnumpy().dtype))
+            elif isinstance(init, (int, float)) and not isinstance(init, bool):
+                data = Tensor(np.full(p.shape, init, p.asnumpy().dtype))
+            else:
+                data = late.initializer(init, p.shape, p.dtype)  # (common.initializer: a layer up)
+            out.append(Parameter(data, name=f"{prefix}.{p.name}", requires_grad=p.requires_grad))
+        return ParameterTuple(out)

@@ -15,10 +15,12 @@ graph and all its functions, and their values travel in the top graph.
 from __future__ import annotations
 
 import base64
+import collections
 import contextlib
 import functools
 import inspect
 import json
+import os
 import re
 import threading
 import weakref
@@ -26,7 +28,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _catalog, _eager, _nonfinite_attrs, _param_state, _value_reads
+from . import _catalog, _eager, _nonfinite_attrs, _param_state, _seq_twins, _value_reads
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -120,7 +122,8 @@ def _children(values, flat) -> tuple[list, tuple]:
     return leaves, tuple(defs)
 
 
-_KINDS = {MutableTuple: "mtuple", MutableList: "mlist"}  # mutable() containers keep their type through a trace
+# mutable() containers keep their type through a trace
+_KINDS = {MutableTuple: "mtuple", MutableList: "mlist", _seq_twins.WholeTuple: "mtuple", _seq_twins.WholeList: "mlist"}
 _BUILD = {"list": list, "tuple": tuple, "mtuple": MutableTuple, "mlist": MutableList}
 
 
@@ -727,7 +730,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
         raise TraceError("trace_function needs an active trace")
     tr = Trace(parent, label)
     names = _arg_names(fn, len(args))
-    inner, arg_inputs, arg_groups, arg_twins = [], {}, {}, {}
+    inner, arg_inputs, arg_groups, arg_twins, seq_groups = [], {}, {}, {}, []
     for i, a in enumerate(args):
         if twins and twinned(a):
             arg_twins[i] = len(tr.inputs)
@@ -739,14 +742,24 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
             if tensor_hooks[0] is not None:  # hooks registered on the argument (x.register_hook(fn))
                 with active(tr):
                     inner[-1] = tensor_hooks[0].hooked_input(a, inner[-1])
-        elif tensor_group(a):
+        elif tensor_group(a) or (twins and number_seq(a)):
             leaves, tdef = flatten(a)
             first = len(tr.inputs)
-            inner.append(unflatten(tdef, [_group_leaf(v, lambda v: _outer_input(tr, v, f"{names[i]}_{k}"))
-                                          for k, v in enumerate(leaves)]))
-            # (its inputs, its tree, its numbers' gradients: None where a leaf is a Tensor)
-            arg_groups[i] = (list(range(first, len(tr.inputs))), tdef,
-                             [None if isinstance(v, Tensor) else zero_gradient(v) for v in leaves])
+            # its numbers' gradients: None where a leaf is a Tensor, a _SeqTwin where a number has a twin
+            # (graph mode: _seq_twins), else the number's zero gradient
+            grads, inner_leaves = [], []
+            for k, v in enumerate(leaves):  # (inputs in leaf order: _call_inputs passes them so)
+                inner_leaves.append(_group_leaf(v, lambda v: _outer_input(tr, v, f"{names[i]}_{k}")))
+                grads.append(None if isinstance(v, Tensor) else _SeqTwin(tr, v, f"{names[i]}_{k}")
+                             if twins and mutable_numbers(a) and _seq_twins.twinnable(v) else zero_gradient(v))
+            group = unflatten(tdef, inner_leaves)
+            if any(isinstance(z, _SeqTwin) for z in grads) and isinstance(group, (MutableTuple, MutableList)):
+                tops = _top_positions(tdef)
+                group = _seq_twins.whole(group, {tops[k] for k, z in enumerate(grads) if isinstance(z, _SeqTwin)
+                                                 and tops[k] is not None})
+                seq_groups.append((group, grads))
+            inner.append(group)
+            arg_groups[i] = (list(range(first, len(tr.inputs))), tdef, grads)
         else:
             inner.append(a)
     for p in predeclare:
@@ -758,6 +771,9 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
             out = late.explore(writes.run(lambda: late.loops(fn)(*inner)))
             if arg_twins:  # a mutable() number returned as it is: its twin (d x / d x = 1, MindSpore 2.10's too)
                 out = _twins_out(out)
+            if seq_groups:  # a mutable() sequence of numbers returned whole: its numbers' twins (_seq_twins)
+                out = _seq_twins.outputs(out, [(g, flatten, unflatten) for g, _ in seq_groups],
+                                         lambda g, leaves: _seq_leaves(seq_groups, g, leaves))
             outputs, tdef = tr.outputs_of(out)
             flat_avals = []
             for leaf in flatten_out(out)[0]:
@@ -789,6 +805,48 @@ def _twins_out(out):
     t = apply1("mul", twin, _scalar_tensor(1.0, "float32"))  # a node of its own, marked: it comes back a number
     setattr(t, "_py_number", "float" if isinstance(out, float) else "int")
     return t
+
+
+class _SeqTwin:
+    """A number of a mutable() sequence argument with a twin input (_seq_twins): its gradient comes back a
+    Python number of its kind."""
+
+    def __init__(self, tr: Trace, v, name: str):
+        self.value, self.input = v, tr.new_input((), "float32", name)
+
+
+def number_seq(a) -> bool:
+    """A non-empty mutable() tuple / list of numbers (no Tensor), in graph mode: its numbers get twins."""
+    return isinstance(a, (MutableTuple, MutableList)) and bool(a) and mutable_numbers(a) and any(
+        _seq_twins.twinnable(v) for v in flatten(a)[0])
+
+
+def _top_positions(tdef) -> list:
+    """For each leaf of a sequence's tree, its index in the sequence if it is a top-level element, else None."""
+    out: list = []
+    for k, d in enumerate(tdef[1]):
+        out.extend([k] if d == "*" else [None] * _count_leaves(d))
+    return out
+
+
+def _count_leaves(tdef) -> int:
+    if tdef == "*":
+        return 1
+    subs = tdef[2] if tdef[0] in ("mdict", "sparse") else tdef[1]
+    return sum(_count_leaves(d) for d in subs)
+
+
+def _seq_leaves(seq_groups: list, g, leaves: list) -> list:
+    """The leaves of whole sequence g as outputs: each twinned number its twin (a node of its own, marked
+    to come back a number of its kind), other leaves as they are."""
+    grads = next(z for h, z in seq_groups if h is g)
+    out = []
+    for v, z in zip(leaves, grads):
+        if isinstance(z, _SeqTwin):
+            v = apply1("mul", z.input, _scalar_tensor(1.0, "float32"))
+            setattr(v, "_py_number", "float" if isinstance(z.value, float) else "int")
+        out.append(v)
+    return out
 
 
 def _outer_input(tr: Trace, v: Tensor, name: str) -> Tensor:
@@ -836,8 +894,13 @@ def _call_inputs(tr: Trace, info: FnInfo, args: Sequence) -> list[str]:
             names.append(tr.ref(twin if twin is not None else Tensor(np.asarray(float(a), np.float32))))
         elif isinstance(a, Tensor):
             names.append(tr.ref(a))
-        elif tensor_group(a):
-            names.extend(tr.ref(v) for v in flatten(a)[0] if isinstance(v, Tensor))
+        elif i in info.arg_groups:  # its Tensors, and its numbers' twins (the caller's, or constants)
+            for v, z in zip(flatten(a)[0], info.arg_groups[i][2]):
+                if isinstance(v, Tensor):
+                    names.append(tr.ref(v))
+                elif isinstance(z, _SeqTwin):
+                    twin = twin_of(v)
+                    names.append(tr.ref(twin if twin is not None else Tensor(np.asarray(float(v), np.float32))))
     names.extend(tr.ref(c) for c in info.captures)
     for pname, aval in info.params.items():  # a body that derives a function declares its parameters
         tr.params.setdefault(pname, aval)
@@ -871,7 +934,9 @@ def _grouped(info: FnInfo, positions: Sequence[int], nargs: int, outs: list) -> 
         if p in info.arg_groups:
             idx, tdef, zeros = info.arg_groups[p]
             grads = iter(outs[k:k + len(idx)])
-            res.append(unflatten(_grad_tree(tdef), [next(grads) if z is None else z for z in zeros]))
+            res.append(unflatten(_grad_tree(tdef), [next(grads) if z is None else
+                                                    as_number(next(grads), z.value) if isinstance(z, _SeqTwin)
+                                                    else z for z in zeros]))
             k += len(idx)
         else:
             res.append(outs[k])
@@ -1186,6 +1251,45 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
 mode_epoch = _context.mode_epoch
 
 
+# The most traces one function's (or Cell's) cache keeps: a loop calling it with a new constant each step
+# (a Python number, a shape) traces anew each time; past this the least recently used trace goes.
+TRACE_CACHE_SIZE = int(os.environ.get("GRADSERVE_TRACE_CACHE_SIZE", "128"))
+
+CacheInfo = collections.namedtuple("CacheInfo", "hits misses maxsize currsize evictions")
+
+
+class TraceCache(dict):
+    """A jit function's or Cell's traces by input signature, least recently used first, with counts a user
+    can read (`fn.cache_info()`, `cell.trace_cache_info()`: functools.lru_cache's fields, and evictions)."""
+
+    def __init__(self):
+        super().__init__()
+        self.hits = self.misses = self.evictions = 0
+
+    def info(self) -> CacheInfo:
+        return CacheInfo(self.hits, self.misses, TRACE_CACHE_SIZE, len(self), self.evictions)
+
+
+def _cache_hit(cache: dict, sig):
+    """The trace cached for sig (now the most recently used), or None."""
+    prog = cache.pop(sig, None)
+    if prog is not None:
+        cache[sig] = prog  # (a dict keeps insertion order: the end is the most recent)
+    if isinstance(cache, TraceCache):
+        cache.hits += prog is not None
+    return prog
+
+
+def _cache_put(cache: dict, sig, prog) -> None:
+    cache[sig] = prog
+    if isinstance(cache, TraceCache):
+        cache.misses += 1
+    while len(cache) > max(1, TRACE_CACHE_SIZE):
+        del cache[next(iter(cache))]
+        if isinstance(cache, TraceCache):
+            cache.evictions += 1
+
+
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",
                 names: Sequence[str] | Callable[[], Sequence[str]] | None = None, graph: bool = False) -> Any:
     """Trace (or reuse the trace for this input signature), send to /v1/eval, return Tensors. `label` and
@@ -1203,14 +1307,14 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         sig += (tuple(tuple(x.__dict__.get("_gs_hooks", ())) if isinstance(x, Tensor) else () for x in leaves),)
     prog = None
     if cache is not None and _context.get_context("mode") == _context.GRAPH_MODE:
-        prog = cache.get(sig)
+        prog = _cache_hit(cache, sig)
     if prog is None:
         prog, _ = trace_program(fn, args, label=label() if callable(label) else label,
                                 names=names() if callable(names) else names, graph=graph)
         if cache is not None and not prog.root.reads:  # (a trace specialised on values read: never reused)
             for old in [k for k in cache if k[0] != epoch]:  # traces from before a set_train: stale
                 del cache[old]
-            cache[sig] = prog
+            _cache_put(cache, sig, prog)
     arrays = [x._data for x in leaves if isinstance(x, Tensor)]
     for a in arrays:
         if a is None:

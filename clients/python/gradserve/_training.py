@@ -15,6 +15,7 @@ from . import ops as _ops
 from ._tensor import Parameter, ParameterTuple, Tensor
 from ._cellbase import Cell
 from ._late import late
+from .ops._hypermap import HyperMap, Map
 
 
 def _array(x) -> np.ndarray:
@@ -180,7 +181,7 @@ class Optimizer(Cell):
         if order is not None:
             _, self._gs_lr_of = _reordered(params, self._gs_lr_of, order)
             params, self._group = _reordered(params, self._group, order)
-        self._gs_params = tuple(params)
+        self._gs_params = ParameterTuple(params)  # (clone: how MindSpore's optimizers make their moments)
         self._gs_wd_arg = weight_decay
         self.loss_scale = _scalar(loss_scale, "loss_scale")
         self._gs_state = [self._init_state(p._data) for p in params]
@@ -239,6 +240,8 @@ class Optimizer(Cell):
         return None
 
     def __call__(self, gradients):
+        if type(self).construct is not Optimizer.construct:
+            return self._user_step(gradients)
         grads = gradients if type(gradients) is tuple or type(gradients) is list else \
             list(gradients) if isinstance(gradients, (tuple, list)) else [gradients]
         params = self._gs_params
@@ -328,6 +331,17 @@ class Optimizer(Cell):
 
     def construct(self, *args):
         raise TypeError("optimizers update Parameters in the client: call them outside a traced construct")
+
+    # a subclass's own construct(gradients) maps MindSpore's update primitives over the parameters with these
+    hyper_map = HyperMap()
+    map_ = Map()
+    map_reverse = Map(None, True)
+
+    def _user_step(self, gradients):
+        """A subclass's own construct (MindSpore's way of writing an optimizer: primitive updates, assign on
+        Parameters), run as a Cell is: traced, its Parameter writes taken back."""
+        self.__dict__["global_step"] = self.global_step + 1
+        return Cell.__call__(self, gradients)
 
 
 class SGD(Optimizer):

@@ -108,7 +108,8 @@ def correlate(a, v, mode="valid") -> Tensor:
     a_t, v_t = _pair(a, v)
     return _correlate(a_t, v_t, mode)
 
-from ._numpy_stats import bincount, choose, gradient, histogram, norm, unwrap  # noqa: E402,F401  (NumPy's definitions)
+from ._numpy_stats import bincount, choose, gradient, histogram, histogram2d, histogramdd, norm, unwrap  # noqa: E402,F401,E501
+from ._numpy_funcs import apply_along_axis, apply_over_axes, intersect1d, piecewise  # noqa: E402,F401  (NumPy's definitions)
 
 __all__ = [k for k, v in dict(globals()).items() if not k.startswith("_") and k not in ("annotations", "Tensor")
            and (callable(v) or isinstance(v, float))]

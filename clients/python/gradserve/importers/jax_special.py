@@ -19,10 +19,8 @@ import threading
 
 PREFIX = "gradserve."
 # composite name -> engine op (elementwise, operands (a, x))
-COMPOSITE_OPS = {"gradserve.igamma": "igamma", "gradserve.igammac": "igammac"}
-_WHY_A = ("the derivative of the regularized incomplete gamma function w.r.t. a is not implemented "
-          "(igamma / igammac import, differentiable w.r.t. x)")
-REFUSED = {"gradserve.igamma_grad_a": _WHY_A}
+COMPOSITE_OPS = {"gradserve.igamma": "igamma", "gradserve.igammac": "igammac", "gradserve.igamma_grad_a": "igamma_da"}
+REFUSED: dict[str, str] = {}  # composite name -> why it cannot be imported (none at present)
 UNARY_COMPOSITES = {"gradserve.erfc"}  # composite name of a one-operand special function (jax_import maps it)
 
 _lock = threading.Lock()

@@ -54,7 +54,7 @@ from ._math_more import Xlogy as Xlogy, arctan2 as arctan2, atan2 as atan2, clam
 from ._max_unpool import max_unpool1d as max_unpool1d, max_unpool2d as max_unpool2d, max_unpool3d as max_unpool3d
 from ._median import aminmax as aminmax, median as median, nanmedian as nanmedian, nansum as nansum
 from ._movement_ms import GatherD as GatherD, Unstack as Unstack, chunk as chunk, diag as diag, diagonal as diagonal, gather_elements as gather_elements, hstack as hstack, index_select as index_select, masked_fill as masked_fill, moveaxis as moveaxis, movedim as movedim, narrow as narrow, permute as permute, roll as roll, swapaxes as swapaxes, trace as trace, tril as tril, triu as triu, unbind as unbind, unsqueeze as unsqueeze, unstack as unstack, vstack as vstack
-from ._ms_apply import Adam as Adam, ApplyAdagrad as ApplyAdagrad, ApplyAdamWithAmsgrad as ApplyAdamWithAmsgrad, ApplyAdamWithAmsgradV2 as ApplyAdamWithAmsgradV2, ApplyGradientDescent as ApplyGradientDescent, ApplyMomentum as ApplyMomentum, ApplyRMSProp as ApplyRMSProp
+from ._ms_apply import Adam as Adam, AdamWeightDecay as AdamWeightDecay, ApplyAdagrad as ApplyAdagrad, ApplyAdamWithAmsgrad as ApplyAdamWithAmsgrad, ApplyAdamWithAmsgradV2 as ApplyAdamWithAmsgradV2, ApplyGradientDescent as ApplyGradientDescent, ApplyMomentum as ApplyMomentum, ApplyRMSProp as ApplyRMSProp
 from ._ms_linalg_solve import Cholesky as Cholesky, CholeskyInverse as CholeskyInverse, CholeskySolve as CholeskySolve, LogMatrixDeterminant as LogMatrixDeterminant, MatrixInverse as MatrixInverse, MatrixSolve as MatrixSolve, MatrixTriangularSolve as MatrixTriangularSolve, cholesky as cholesky, cholesky_inverse as cholesky_inverse, cholesky_solve as cholesky_solve, det as det, inverse as inverse, logdet as logdet, lu_solve as lu_solve, matrix_solve as matrix_solve, slogdet as slogdet
 from ._ms_misc import BCEWithLogitsLoss as BCEWithLogitsLoss, Cdist as Cdist, Inv as Inv, L2Loss as L2Loss, Meshgrid as Meshgrid, PReLU as PReLU, Padding as Padding, Rint as Rint, Slice as Slice, Softsign as Softsign, StridedSlice as StridedSlice, Trunc as Trunc, binary_cross_entropy_with_logits as binary_cross_entropy_with_logits, inv as inv, matrix_band_part as matrix_band_part, meshgrid as meshgrid, prelu as prelu, rint as rint, slice as slice, softsign as softsign, strided_slice as strided_slice, trunc as trunc
 from ._ms_more import BiasAdd as BiasAdd, CumSum as CumSum, Elu as Elu, Erfc as Erfc, L2Normalize as L2Normalize, LinSpace as LinSpace, Mod as Mod, Range as Range, Svd as Svd, TensorShape as TensorShape, TruncateMod as TruncateMod, bias_add as bias_add, dyn_shape as dyn_shape, elu as elu, erfc as erfc, linspace as linspace, logspace as logspace, mod as mod, range as range, svd as svd
@@ -90,6 +90,7 @@ __all__ = [
     'Acos',
     'Acosh',
     'Adam',
+    'AdamWeightDecay',
     'Add',
     'AddN',
     'Angle',
@@ -198,6 +199,7 @@ __all__ = [
     'IOU',
     'Identity',
     'Igamma',
+    'IgammaDa',
     'IgammaDx',
     'Igammac',
     'Im2col',
@@ -520,6 +522,7 @@ __all__ = [
     'ifft2',
     'ifftn',
     'igamma',
+    'igamma_da',
     'igamma_dx',
     'igammac',
     'ihfft',
@@ -1218,7 +1221,13 @@ class Identity(Primitive):
 
 
 class Igamma(Primitive):
-    """elementwise P(a, x), the regularized lower incomplete gamma function (MindSpore ops.igamma) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x only"""
+    """elementwise P(a, x), the regularized lower incomplete gamma function (MindSpore ops.igamma) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x (any order) and a (first order)"""
+    def __init__(self) -> None: ...
+    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
+
+
+class IgammaDa(Primitive):
+    """elementwise d/da P(a, x) (the derivative of igamma w.r.t. a) with NumPy broadcasting; not differentiable itself"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
@@ -1230,7 +1239,7 @@ class IgammaDx(Primitive):
 
 
 class Igammac(Primitive):
-    """elementwise Q(a, x) = 1 - P(a, x), the regularized upper incomplete gamma function (MindSpore ops.igammac) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x only"""
+    """elementwise Q(a, x) = 1 - P(a, x), the regularized upper incomplete gamma function (MindSpore ops.igammac) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x (any order) and a (first order)"""
     def __init__(self) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
@@ -1796,7 +1805,11 @@ def identity(*inputs: _TensorLike) -> Tensor:
 
 
 def igamma(*inputs: _TensorLike) -> Tensor:
-    """elementwise P(a, x), the regularized lower incomplete gamma function (MindSpore ops.igamma) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x only"""
+    """elementwise P(a, x), the regularized lower incomplete gamma function (MindSpore ops.igamma) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x (any order) and a (first order)"""
+
+
+def igamma_da(*inputs: _TensorLike) -> Tensor:
+    """elementwise d/da P(a, x) (the derivative of igamma w.r.t. a) with NumPy broadcasting; not differentiable itself"""
 
 
 def igamma_dx(*inputs: _TensorLike) -> Tensor:
@@ -1804,7 +1817,7 @@ def igamma_dx(*inputs: _TensorLike) -> Tensor:
 
 
 def igammac(*inputs: _TensorLike) -> Tensor:
-    """elementwise Q(a, x) = 1 - P(a, x), the regularized upper incomplete gamma function (MindSpore ops.igammac) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x only"""
+    """elementwise Q(a, x) = 1 - P(a, x), the regularized upper incomplete gamma function (MindSpore ops.igammac) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x (any order) and a (first order)"""
 
 
 def im2col(*inputs: _TensorLike, window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:

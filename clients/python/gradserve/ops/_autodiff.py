@@ -18,7 +18,7 @@ from .._misc import MutableList, MutableTuple
 from ..errors import GradPositionError
 from .._trace import (_arg_names, current, innermost, emit_call_node, emit_grad, emit_grad_node, emit_jvp, emit_jvp_node, flatten,
                       getitem, mutable_numbers, run_program, tensor_group, trace_function, twinned, unflatten,
-                      zero_gradient, as_number)
+                      zero_gradient, as_number, number_seq)
 from . import _primitives as P
 
 _caches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -65,7 +65,9 @@ class _Derived:
     fn = None
     kind = "derived"
 
-    def __call__(self, *args: Any) -> Any:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            args = self._positional(args, kwargs)
         if current() is None:
             key = (self.kind, self._key())
             memo = self.__dict__.get("_cache_memo")  # this function's last cache (a WeakKeyDictionary costs)
@@ -87,6 +89,20 @@ class _Derived:
 
     def _key(self) -> tuple:
         return ()
+
+    def _positional(self, args: tuple, kwargs: dict) -> tuple:
+        """args with the keyword arguments bound to the function's (a Cell's construct's) positional parameters
+        (MindSpore 2.10: GradOperation(get_all=True)(net)(x, y=t) differentiates y as the second input)."""
+        op = getattr(self, "op", self)
+        if getattr(op, "sens_param", False):
+            raise TypeError(f"{type(self).__name__.lstrip('_')}: with sens_param=True pass the inputs positionally "
+                            f"(got keyword argument(s) {sorted(kwargs)})")
+        target: Any = getattr(self.fn, "construct", self.fn)
+        bound = inspect.signature(target).bind(*args, **kwargs)
+        if bound.kwargs:
+            raise TypeError(f"grad: keyword argument(s) {sorted(bound.kwargs)} bind to no positional parameter of "
+                            f"{_label(self.fn)}; pass them positionally")
+        return tuple(bound.args)
 
     def _weight_ids(self) -> tuple | None:
         """The ids of the weights asked for (None: none). A tuple's are remembered (it cannot change; a
@@ -214,11 +230,14 @@ def _differentiable(a) -> bool:
 
 def _grad_positions(args, positions) -> tuple[list[int], dict]:
     """(the positions to differentiate, {position: gradient} for the ones that get a gradient without it:
-    mutable() tuples / lists of numbers in graph mode, whose gradient MindSpore 2.10 gives as 0s). A
-    mutable() number alone is differentiated through its twin (_trace.twinned)."""
+    mutable() tuples / lists of bools in graph mode, whose gradient MindSpore 2.10 gives as 0s). A
+    mutable() number alone, or in a tuple / list, is differentiated through its twin (_trace.twinned,
+    _seq_twins)."""
+    def twins(a) -> bool:
+        return twinned(a) or number_seq(a)
     zeros = {p: zero_gradient(args[p]) for p in positions
-             if not _differentiable(args[p]) and not twinned(args[p]) and mutable_numbers(args[p])}
-    return [p for p in positions if _differentiable(args[p]) or twinned(args[p])], zeros
+             if not _differentiable(args[p]) and not twins(args[p]) and mutable_numbers(args[p])}
+    return [p for p in positions if _differentiable(args[p]) or twins(args[p])], zeros
 
 
 def _merged(asked, positions, grads, zeros, args) -> list:

@@ -10,18 +10,40 @@ from .._tensor import Tensor
 from ._assign import assign
 from ._extra import P
 
-__all__ = ["ApplyGradientDescent", "ApplyMomentum", "ApplyAdagrad", "ApplyRMSProp", "Adam", "ApplyAdamWithAmsgrad",
+__all__ = ["AdamWeightDecay", "ApplyGradientDescent", "ApplyMomentum", "ApplyAdagrad", "ApplyRMSProp", "Adam", "ApplyAdamWithAmsgrad",
            "ApplyAdamWithAmsgradV2"]
 
 
-class ApplyGradientDescent:
+class _Primitive:
+    """What every one of these primitives takes from MindSpore's Primitive: set_device (one device here)."""
+
+    def set_device(self, device_target):
+        return self
+
+
+class AdamWeightDecay(_Primitive):
+    """(var, m, v, lr, beta1, beta2, epsilon, decay, gradient) -> (var, m, v): m = beta1 m + (1 - beta1) g,
+    v = beta2 v + (1 - beta2) g^2, var -= lr (m / (sqrt(v) + epsilon) + decay var) (MindSpore's documented rule:
+    no bias correction)."""
+
+    def __init__(self, use_locking=False):
+        pass
+
+    def __call__(self, var, m, v, lr, beta1, beta2, epsilon, decay, gradient):
+        m1 = assign(m, P.add(P.mul(m, beta1), P.mul(gradient, _one_minus(beta1))))
+        v1 = assign(v, P.add(P.mul(v, beta2), P.mul(P.mul(gradient, gradient), _one_minus(beta2))))
+        update = P.add(P.div(m1, P.add(P.sqrt(v1), epsilon)), P.mul(decay, var))
+        return assign(var, P.sub(var, P.mul(lr, update))), m1, v1
+
+
+class ApplyGradientDescent(_Primitive):
     """(var, alpha, delta) -> var = var - alpha * delta."""
 
     def __call__(self, var, alpha, delta):
         return assign(var, P.sub(var, P.mul(alpha, delta)))
 
 
-class ApplyMomentum:
+class ApplyMomentum(_Primitive):
     """(variable, accumulation, learning_rate, gradient, momentum) -> variable: accum = accum * momentum + grad;
     var -= lr * accum (Nesterov: lr * (grad + accum * momentum)); gradient_scale scales grad first."""
 
@@ -35,7 +57,7 @@ class ApplyMomentum:
         return assign(variable, P.sub(variable, P.mul(learning_rate, step)))
 
 
-class ApplyAdagrad:
+class ApplyAdagrad(_Primitive):
     """(var, accum, lr, grad) -> (var, accum): accum += grad^2 (update_slots); var -= lr * grad / sqrt(accum)."""
 
     def __init__(self, update_slots=True):
@@ -46,7 +68,7 @@ class ApplyAdagrad:
         return assign(var, P.sub(var, P.div(P.mul(lr, grad), P.sqrt(acc)))), acc
 
 
-class ApplyRMSProp:
+class ApplyRMSProp(_Primitive):
     """(var, mean_square, moment, learning_rate, grad, decay, momentum, epsilon) -> var:
     ms = decay ms + (1 - decay) grad^2; moment = momentum moment + lr grad / sqrt(ms + eps); var -= moment."""
 
@@ -60,7 +82,7 @@ class ApplyRMSProp:
         return assign(var, P.sub(var, mom))
 
 
-class Adam:
+class Adam(_Primitive):
     """(var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad) -> (var, m, v):
     m, v the moving moments; var -= lr sqrt(1 - beta2_power) / (1 - beta1_power) * m / (sqrt(v) + eps)
     (Nesterov: m * beta1 + (1 - beta1) * grad in place of m)."""
@@ -97,7 +119,7 @@ def _amsgrad_step(var, m, v, vhat, beta1_power, beta2_power, lr, beta1, beta2, e
     return new, m1, v1, vhat1
 
 
-class ApplyAdamWithAmsgrad:
+class ApplyAdamWithAmsgrad(_Primitive):
     """ApplyAdamWithAmsgrad(beta1=0.9, beta2=0.999, epsilon=1e-8, use_locking=False)
     (var, m, v, vhat, beta1_power, beta2_power, lr, grad) -> (var, m, v, vhat)."""
 
