@@ -26,7 +26,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _catalog, _eager, _nonfinite_attrs, _param_state, _value_reads
+from . import _catalog, _eager, _lane, _nonfinite_attrs, _param_state, _value_reads
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -1222,8 +1222,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         draw()
     device = _context.device()
     try:
-        res = _context.client().eval(prog, arrays, params=prog.param_data() or None,
-                                     device=device, binary_output=prog.binary_output())
+        res = _lane.eval_traced(_context.client(), prog, arrays, prog.param_data() or None, device,
+                                prog.binary_output())
     except DeviceUnavailable as e:
         e.message += (f" [the job asked for device {device!r} (set_context(device_target=...)); "
                       "GRADSERVE_DEVICE=cpu routes every job to the CPU pool]")
