@@ -1115,6 +1115,14 @@ def _conform(value, shapes: list):
     """The service's value (tuples of arrays) as Tensors in tuples, each given the shape the trace inferred
     (`shapes`: (shape, size) per output, in order) where the service sent it with the same size in another
     shape (a 0-d tensor as [1]). Conformed only when the counts agree."""
+    if type(value) is tuple and len(value) == len(shapes):  # (the common answer: a flat tuple of arrays)
+        out = []
+        for a, s in zip(value, shapes):
+            if type(a) is not np.ndarray or s is None:
+                break
+            out.append(_eager._tensor(a.reshape(s[0]) if a.shape != s[0] and a.size == s[1] else a))
+        else:
+            return tuple(out)
     at = [0]
     out = _conformed(value, shapes, at)
     return out if at[0] == len(shapes) else _wrap(value)
