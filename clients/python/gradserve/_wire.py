@@ -384,9 +384,10 @@ class _Layout:
 
     def decode(self, tail: memoryview, timing: Any) -> dict:
         """The head decode_response gives, each output's array a view on one private copy of the bytes."""
+        own = bytearray(tail)  # (as `arrays`, inline: every call of the general path)
         head: dict = {"outputs": [{"name": name, "shape": list(shape), "datatype": datatype,
-                                   "parameters": {"binary_data_size": size}, "array": a}
-                                  for (name, shape, datatype, _, _, size), a in zip(self.outputs, self.arrays(tail))]}
+                                   "parameters": {"binary_data_size": size}, "array": np.ndarray(shape, dt, own, start)}
+                                  for name, shape, datatype, dt, start, size in self.outputs]}
         for k, v in self.members.items():
             head[k] = _fresh(v)
         head["timing"] = timing
