@@ -33,17 +33,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _cpu_ns(pid: int) -> int:
-    total = 0
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except OSError:  # a thread that just ended
-            pass
-    return total
-
-
 def _paths(tree: str) -> str:
     return f"{tree}:{tree}/clients/python"
 
@@ -117,10 +106,6 @@ class _Client:
         self.proc.wait(30)
 
 
-_UDS_ECHO = ("import sys, uvicorn; sys.path[:0] = sys.argv[2:]; from benchmarks.service_bench import echo_app; "
-             "uvicorn.run(echo_app(), uds=sys.argv[1], log_level='warning', access_log=False)")
-
-
 def _wait(pred, what: str, proc, timeout: float = 120) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -147,7 +132,8 @@ def main() -> int:
     sys.path[:0] = [str(ROOT)]
     import httpx
 
-    from benchmarks._server import free_port, server_env, stop
+    from benchmarks._server import cpu_ns, free_port, server_env, stop
+    from benchmarks.loops_bench import _UDS_ECHO
 
     trees = [tuple(t.split("=", 1)) for t in args.tree] or [("this", str(ROOT))]
     ports = iter(range(args.port, args.port + 64)) if args.port else None
@@ -188,9 +174,9 @@ def main() -> int:
         res: dict = {k: [] for k in order}
         for r in range(args.rounds):
             for name in (order if r % 2 == 0 else order[::-1]):
-                s0 = _cpu_ns(pids[name])
+                s0 = cpu_ns(pids[name])
                 wall, ccpu = clients[name].run(args.n)
-                s1 = _cpu_ns(pids[name])
+                s1 = cpu_ns(pids[name])
                 res[name].append((wall * 1e6, ccpu * 1e6, (s1 - s0) / args.n / 1e3))
         out = {}
         for name, rows in res.items():
