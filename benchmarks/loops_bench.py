@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT / "clients" / "python"))
 import gradserve as gs  # noqa: E402
 
 from benchmarks import loops_workloads as LW  # noqa: E402
-from benchmarks._server import free_port, server_binary, server_env, stop, wait_ready  # noqa: E402
+from benchmarks._server import cpu_ns, free_port, server_binary, server_env, stop, wait_ready  # noqa: E402
 
 
 def settle() -> None:
@@ -91,17 +91,7 @@ class Server:
         if not hasattr(self, "_worker_pids"):
             pools = self.http.get("/v1/devices").json()["pools"]
             self._worker_pids = [w["pid"] for p in pools for w in p["workers"] if w.get("pid")]
-
-        def cpu(pid):
-            total = 0
-            for tid in os.listdir(f"/proc/{pid}/task"):
-                try:
-                    with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                        total += int(f.read().split()[0])
-                except OSError:  # a thread that just ended
-                    pass
-            return total / 1e9
-        return cpu(self.proc.pid), sum(cpu(p) for p in self._worker_pids)
+        return cpu_ns(self.proc.pid) / 1e9, sum(cpu_ns(p) for p in self._worker_pids) / 1e9
 
     def jobs(self) -> dict:
         """Counters of where the cpu pool's jobs ran so far: worker / inline lane, and cores lent (on a

@@ -174,14 +174,20 @@ class Result:
     @classmethod
     def from_response(cls, resp: dict) -> "Result":
         outs = resp.get("outputs") or []
-        arrays = [t["array"] for t in outs]
-        if "structure" in resp:
-            structure = resp["structure"]
-        else:
+        return cls.of([t["array"] for t in outs], [t.get("name") for t in outs], resp.get("structure", NO_STRUCTURE),
+                      resp.get("graph_id"), resp.get("device"), resp.get("timing"))
+
+    @classmethod
+    def of(cls, arrays: list, names: list, structure: Any, graph_id: Any, device: Any, timing: Any) -> "Result":
+        """The Result of an answer's outputs and members (NO_STRUCTURE: the answer has none: one output alone,
+        or a tuple of them all). (Also gradserve._lane's, from an answer layout it knows.)"""
+        if structure is NO_STRUCTURE:
             structure = 0 if len(arrays) == 1 else list(range(len(arrays)))
-        return cls(value=rebuild(structure, arrays), outputs=arrays, names=[t.get("name") for t in outs],
-                   structure=structure, graph_id=resp.get("graph_id"), device=resp.get("device"),
-                   timing=resp.get("timing") or {})
+        return cls(value=rebuild(structure, arrays), outputs=arrays, names=names, structure=structure,
+                   graph_id=graph_id, device=device, timing=timing or {})
+
+
+NO_STRUCTURE = object()  # (an answer's "structure" may be anything JSON holds, null included)
 
 
 @dataclass
@@ -248,6 +254,7 @@ class _BaseClient:
         self.deadline_ms = deadline_ms
         self._rng = random.Random(seed)
         self._known: dict[str, str] = {}  # content hash -> graph_id the service gave
+        self._lanes: dict = {}  # a traced program's jobs: their request heads (gradserve._lane)
         self._lock = threading.Lock()
         self._transport: Any = make_transport(self.base_url, api_key=self.api_key, timeout=timeout,
                                          http_transport=http_transport, headers=headers,
@@ -294,10 +301,14 @@ class _BaseClient:
                     raise
                 inline = True  # this replica has not seen the graph: send it along (replicas share nothing)
                 continue
-            if resp.get("graph_id") and ref.doc is not None and ref.hash not in self._known:
-                with self._lock:
-                    self._known.setdefault(ref.hash, resp["graph_id"])
-            return Result.from_response(resp)
+            return self._answered(ref, resp)
+
+    def _answered(self, ref: GraphRef, resp: dict) -> Result:
+        """A job's Result from its decoded answer (the graph id it names is remembered for the graph)."""
+        if resp.get("graph_id") and ref.doc is not None and ref.hash not in self._known:
+            with self._lock:
+                self._known.setdefault(ref.hash, resp["graph_id"])
+        return Result.from_response(resp)
 
     def _register(self, ref: GraphRef) -> Generator[_Call, Any, str]:
         resp = yield ("register_graph", {"graph": ref.doc}, False, None)
@@ -406,10 +417,15 @@ class Client(_BaseClient):
         dx = client.grad(graph, [x, y]).value
     """
 
-    def _call(self, op, body, binary, path_arg, timeout: Any = None, retries: bool = True):
+    def _call(self, op, body, binary, path_arg, timeout: Any = None, retries: bool = True,
+              failed: errors.GradserveError | None = None):
+        """`failed`: what the first attempt already raised (gradserve._lane sent it): retried from there."""
         attempt = 0
         while True:
             try:
+                if failed is not None:
+                    e, failed = failed, None
+                    raise e
                 return self._transport.call(op, body, binary=binary, path_arg=path_arg, timeout=timeout)
             except errors.GradserveError as e:
                 delay = self.retry.delay(e, attempt, self._rng) if retries else None
@@ -420,12 +436,15 @@ class Client(_BaseClient):
 
     _sleep = staticmethod(time.sleep)
 
-    def _drive(self, gen: Generator[_Call, Any, _T], timeout: Any = None, retries: bool = True) -> _T:
+    def _drive(self, gen: Generator[_Call, Any, _T], timeout: Any = None, retries: bool = True,
+               failed: errors.GradserveError | None = None) -> _T:
+        """`failed`: what the first step's first attempt raised (gradserve._lane): it goes on from there."""
         try:
             step = next(gen)
             while True:
                 try:
-                    result = self._call(step[0], step[1], step[2], step[3], timeout, retries)
+                    f, failed = failed, None
+                    result = self._call(step[0], step[1], step[2], step[3], timeout, retries, f)
                 except errors.GradserveError as e:
                     step = gen.throw(e)
                 else:

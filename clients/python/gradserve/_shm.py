@@ -366,6 +366,14 @@ class SharedMemory:
         return not self.disabled and op in JOB_OPS and (
             self.out_hint >= self.threshold or bool(_large(body, self.threshold, [])))
 
+    def small(self, arrays: list, params: dict | None) -> bool:
+        """Whether a job body whose arrays are `arrays` and `params`' values is one `wanted` refuses (its
+        answer without the walk: gradserve._lane)."""
+        if self.disabled or self.out_hint >= self.threshold:
+            return self.disabled
+        t = self.threshold
+        return all(a.nbytes < t for a in arrays) and (not params or all(a.nbytes < t for a in params.values()))
+
     def _needs(self, body: dict) -> tuple[list, int, int]:
         """(the body's large arrays, input bytes, output bytes) a pair must hold for this call."""
         arrays = _large(body, self.threshold, [])

@@ -28,7 +28,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _catalog, _eager, _nonfinite_attrs, _param_state, _seq_twins, _value_reads
+from . import _catalog, _eager, _lane, _nonfinite_attrs, _param_state, _seq_twins, _value_reads
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -1180,6 +1180,14 @@ def _conform(value, shapes: list):
     """The service's value (tuples of arrays) as Tensors in tuples, each given the shape the trace inferred
     (`shapes`: (shape, size) per output, in order) where the service sent it with the same size in another
     shape (a 0-d tensor as [1]). Conformed only when the counts agree."""
+    if type(value) is tuple and len(value) == len(shapes):  # (the common answer: a flat tuple of arrays)
+        out = []
+        for a, s in zip(value, shapes):
+            if type(a) is not np.ndarray or s is None:
+                break
+            out.append(_eager._tensor(a.reshape(s[0]) if a.shape != s[0] and a.size == s[1] else a))
+        else:
+            return tuple(out)
     at = [0]
     out = _conformed(value, shapes, at)
     return out if at[0] == len(shapes) else _wrap(value)
@@ -1326,8 +1334,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         draw()
     device = _context.device()
     try:
-        res = _context.client().eval(prog, arrays, params=prog.param_data() or None,
-                                     device=device, binary_output=prog.binary_output())
+        res = _lane.eval_traced(_context.client(), prog, arrays, prog.param_data() or None, device,
+                                prog.binary_output())
     except DeviceUnavailable as e:
         e.message += (f" [the job asked for device {device!r} (set_context(device_target=...)); "
                       "GRADSERVE_DEVICE=cpu routes every job to the CPU pool]")

@@ -377,9 +377,14 @@ class _Layout:
     def __init__(self, outputs: list, members: dict, size: int):
         self.outputs, self.members, self.size = outputs, members, size
 
+    def arrays(self, tail: memoryview) -> list:
+        """The outputs' arrays, each a view on one private copy of the bytes."""
+        own = bytearray(tail)
+        return [np.ndarray(shape, dt, own, start) for _, shape, _, dt, start, _ in self.outputs]
+
     def decode(self, tail: memoryview, timing: Any) -> dict:
         """The head decode_response gives, each output's array a view on one private copy of the bytes."""
-        own = bytearray(tail)
+        own = bytearray(tail)  # (as `arrays`, inline: every call of the general path)
         head: dict = {"outputs": [{"name": name, "shape": list(shape), "datatype": datatype,
                                    "parameters": {"binary_data_size": size}, "array": np.ndarray(shape, dt, own, start)}
                                   for name, shape, datatype, dt, start, size in self.outputs]}
@@ -401,6 +406,13 @@ def _fresh(v):
 
 def _known_layout(mv: memoryview, n: int) -> dict | None:
     """The decoded answer when its head's members before timing are a layout seen before; else None."""
+    got = known_answer(mv, n)
+    return None if got is None else got[0].decode(mv[n:], got[1])
+
+
+def known_answer(mv: memoryview, n: int) -> "tuple[_Layout, Any] | None":
+    """(its layout, its timing) when the answer's head (`n` bytes of `mv`) but its timing is a layout seen
+    before, for a tail of that layout's size; else None (decode_response then decodes it in full)."""
     raw = mv[:n].tobytes()
     cut = raw.rfind(_TIMING)
     if cut < 0 or raw[-1:] != b"}":
@@ -414,10 +426,9 @@ def _known_layout(mv: memoryview, n: int) -> dict | None:
     if lay is None or lay.size != len(mv) - n:
         return None
     try:
-        timing = loads(raw[cut + len(_TIMING):-1])
+        return lay, loads(raw[cut + len(_TIMING):-1])
     except ValueError:
         return None
-    return lay.decode(mv[n:], timing)
 
 
 def _learn_layout(raw: bytes, cut: int, tail_size: int) -> _Layout | None:

@@ -1,0 +1,110 @@
+"""A traced program's job, call after call (gradserve._trace.run_program), with less of the SDK's work per call.
+
+One program's jobs differ call by call only in their tensors' bytes: the same graph id, device and flags, the
+same shapes and dtypes, so the same request head; and their answers share one layout (gradserve._wire learns
+it). The general path (Client.eval: the body built and walked twice, once for shared memory and once to
+encode it; a generator of transport calls driven under the retry policy; the answer decoded into a dict, then
+into a Result) redoes all of that on every call: ~190k of the SDK's ~200k instructions per L3 call
+(benchmarks/LOOPS_REPORT.md). A lane keeps the request head the general path encodes for the job, per graph
+id, device, deadline and input/parameter signature; each call joins that head and the tensors' bytes, sends
+them through the client's own transport (`HTTPTransport.send`) and reads an answer of a known layout straight
+into the Result. The bytes sent and the Result are the general path's.
+
+What a lane does not cover goes the general path before anything is sent: another client or transport class
+(async, gRPC, a caller's own), jobs that shared memory would carry, a graph not registered yet, inputs that are
+not plain arrays, JSON jobs (binary_threshold None, binary_output False). An answer it does not read itself
+goes to the general path's code as that path's own first attempt, with no resend: a 2xx is decoded by the
+transport's `_handle` as there; an error, or a send that failed, is what the first attempt raised: retried
+under the policy, or the graph sent inline on graph_not_found, as there (Client._drive's `failed`).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import errors
+from ._client import NO_STRUCTURE, Client, Result, as_graph_ref, normalize_device
+from ._transport import REQUEST_ID, new_request_id
+from ._transport.http import ROUTES, HTTPTransport, _handle
+from ._wire import _LITTLE, HEADER_LENGTH, _fresh, _raw, encode_request, known_answer
+
+_HL = HEADER_LENGTH.lower()  # (answer headers are read by lowercase name)
+_METHOD, _PATH = ROUTES["eval"]
+_LANES_MAX = 256  # heads kept per client (many programs or shapes: start again rather than grow)
+
+
+def eval_traced(client: Any, graph: Any, arrays: list, params: dict | None, device: str | None,
+                binary_output: bool | None) -> Result:
+    """`client.eval(graph, arrays, params=, device=, binary_output=)`, through a lane where one fits."""
+    if type(client) is not Client or type(client._transport) is not HTTPTransport:
+        return client.eval(graph, arrays, params=params, device=device, binary_output=binary_output)
+    ref = as_graph_ref(graph, arrays)
+    key = _key(client, ref, arrays, params, device, binary_output)
+    if key is None:
+        return client.eval(graph, arrays, params=params, device=device, binary_output=binary_output)
+    lane = client._lanes.get(key)
+    if lane is None:
+        lane = _learn(client, ref, key[0], arrays, params, device, binary_output)
+        if len(client._lanes) >= _LANES_MAX:
+            client._lanes.clear()
+        client._lanes[key] = lane
+    tr = client._transport
+    chunks = [lane[0]]
+    chunks += [_raw(a) for a in arrays]
+    if params:
+        chunks += [_raw(a) for a in params.values()]
+    rid = tr._rid or new_request_id()
+    headers = dict(lane[1]) if tr._rid is not None else {**lane[1], REQUEST_ID: rid}
+    try:
+        status, rheaders, content = tr.send(_METHOD, _PATH, b"".join(chunks), headers, None, rid)
+        if status == 200 and content and _LITTLE:  # (layouts are learnt on little-endian hosts)
+            hl = rheaders.get(_HL)
+            if hl is not None:
+                n = int(hl)
+                mv = memoryview(content)
+                known = known_answer(mv, n)
+                if known is not None:
+                    lay, timing = known
+                    members = lay.members
+                    return Result.of(lay.arrays(mv[n:]), [o[0] for o in lay.outputs],
+                                     _fresh(members["structure"]) if "structure" in members else NO_STRUCTURE,
+                                     members.get("graph_id"), members.get("device"), timing)
+        resp = _handle(status, rheaders, content, rid)
+    except errors.GradserveError as e:  # the general path's first attempt raised it: on from there
+        job = client._b_eval(graph, arrays, params=params, device=device, binary_output=binary_output)
+        return client._drive(job, None, True, e)
+    return client._answered(ref, resp)
+
+
+def _key(client: Client, ref, arrays: list, params: dict | None, device, binary_output) -> tuple | None:
+    """(graph id, device, deadline, the tensors' signature) of a job a lane carries, else None."""
+    if binary_output is False or client.binary_threshold is None or not ref.binary or ref.doc is None:
+        return None
+    gid = client._known.get(ref.hash)
+    if gid is None:
+        return None
+    sig: list = []
+    for a in arrays:
+        if type(a) is not np.ndarray:
+            return None
+        sig.append((a.shape, a.dtype))
+    if params:
+        for name, a in params.items():
+            if type(a) is not np.ndarray:
+                return None
+            sig.append((name, a.shape, a.dtype))
+    shm = client._transport._shm
+    if shm is not None and not shm.small(arrays, params):
+        return None
+    return gid, normalize_device(device) or client.device, client.deadline_ms, tuple(sig)
+
+
+def _learn(client: Client, ref, gid: str, arrays: list, params: dict | None, device, binary_output) -> tuple:
+    """(the request head, the request headers but its id) the general path encodes for this job."""
+    fields, binary = client._fields(ref, arrays, params, device, None, binary_output)
+    body = {"graph_id": gid}
+    body.update(fields)
+    content, headers = encode_request(body, binary=binary)
+    return content[:int(headers[HEADER_LENGTH])], headers
+

@@ -1,0 +1,192 @@
+"""A traced program's jobs through a lane (gradserve._lane, issue #13 L3) are the general path's: the same
+request bytes, the same Result (fresh, writable arrays and structure per call), the same retries, the same
+inline resend on graph_not_found, and the general path wherever a lane does not fit. The wire is canned at
+the transport's `send` (every byte a call sends is recorded); the last test runs against a real server."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import gradserve as gs
+from gradserve import _lane, errors
+from gradserve._client import graph_hash
+from gradserve._transport.http import HTTPTransport
+from gradserve._wire import HEADER_LENGTH
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+X = np.array([[1.0, 2.0, -1.0], [0.5, -0.3, 2.0]], np.float32)
+
+
+def f(w):
+    return gs.ops.sum(gs.ops.matmul(gs.Tensor(X), gs.ops.reshape(w, (-1, 1))))
+
+
+class Wire:
+    """The server side of `send`: /v1/graphs answered with the graph's id; a job answered (after the `fail`
+    answers queued) in the binary layout a real server writes, timing last, its values from the call's count."""
+
+    def __init__(self):
+        self.sent: list[tuple[str, str, bytes, dict]] = []
+        self.fail: list = []  # (status, error code) answers, or an exception to raise, before the next job's answer
+        self.n = 0
+
+    def __call__(self, transport, method, path, content, headers, timeout=None, rid=None):
+        self.sent.append((method, path, bytes(content or b""), dict(headers)))
+        if path == "/v1/graphs":
+            gid = graph_hash(json.loads(content)["graph"])
+            return 201, {"content-type": "application/json"}, json.dumps({"graph_id": gid}).encode()
+        if self.fail:
+            what = self.fail.pop(0)
+            if isinstance(what, Exception):
+                raise what
+            status, code = what
+            return status, {"content-type": "application/json"}, json.dumps(
+                {"error": {"code": code, "message": code, "detail": {}}}).encode()
+        self.n += 1
+        head = json.loads(content[:int(headers[HEADER_LENGTH])])
+        gid = head.get("graph_id") or graph_hash(head["graph"])
+        v = np.float32(self.n)
+        g = np.arange(3, dtype=np.float32) * self.n
+        out = {"outputs": [{"name": "out0", "shape": [], "datatype": "FP32", "parameters": {"binary_data_size": 4}},
+                           {"name": "out1", "shape": [3], "datatype": "FP32", "parameters": {"binary_data_size": 12}}],
+               "structure": [0, 1], "graph_id": gid, "device": "cpu", "timing": {"compute_ms": 0.01 * self.n}}
+        raw = json.dumps(out, separators=(",", ":")).encode()
+        return 200, {"content-type": "application/octet-stream", "inference-header-content-length": str(len(raw))}, \
+            raw + v.tobytes() + g.tobytes()
+
+    def jobs(self) -> list:
+        return [s for s in self.sent if s[1] != "/v1/graphs"]
+
+
+@pytest.fixture
+def wire(monkeypatch):
+    w = Wire()
+    monkeypatch.setattr(HTTPTransport, "send", lambda self, *a, **k: w(self, *a, **k))
+    monkeypatch.setattr(gs.Client, "_sleep", staticmethod(lambda s: None))
+    gs.reset_context()
+    gs.set_context(server="http://127.0.0.1:9", max_retries=2)
+    yield w
+    gs.reset_context()
+
+
+def _no_lane(monkeypatch):
+    monkeypatch.setattr(_lane, "_key", lambda *a: None)
+
+
+def _calls(n: int) -> list:
+    vg = gs.ops.value_and_grad(f)
+    return [vg(gs.Tensor(np.array([0.5, -1.0, 2.0], np.float32) * k)) for k in range(n)]
+
+
+def _without_ids(sent):
+    return [(m, p, c, {k: v for k, v in h.items() if k != "x-request-id"}) for m, p, c, h in sent]
+
+
+def test_a_lane_sends_the_general_paths_bytes_and_gives_its_values(wire, monkeypatch):
+    got = _calls(4)
+    assert gs.context.client()._lanes  # (the lane took the jobs after the first)
+    sent, wire.sent, wire.n = wire.sent, [], 0
+    monkeypatch.setattr(HTTPTransport, "send", lambda self, *a, **k: wire(self, *a, **k))
+    gs.reset_context()
+    gs.set_context(server="http://127.0.0.1:9", max_retries=2)
+    _no_lane(monkeypatch)
+    want = _calls(4)
+    assert not gs.context.client()._lanes
+    assert _without_ids(sent) == _without_ids(wire.sent)
+    ids = [h["x-request-id"] for _, _, _, h in sent]
+    assert len(set(ids)) == len(ids)
+    for (v, g), (wv, wg) in zip(got, want):
+        assert v.shape == wv.shape == () and g.shape == wg.shape == (3,) and v.dtype == wv.dtype
+        np.testing.assert_array_equal(v.asnumpy(), wv.asnumpy())
+        np.testing.assert_array_equal(g.asnumpy(), wg.asnumpy())
+
+
+def test_a_lanes_result_is_the_general_paths_and_the_callers_own(wire):
+    client = gs.Client("http://127.0.0.1:9")
+    ref = gs._client.GraphRef(gs._trace.trace_graph(f, [np.zeros(3, np.float32)]), binary=True)
+    w = np.array([1.0, 2.0, 3.0], np.float32)
+    first = client.eval(ref, [w], device="cpu")  # registers the graph: the lane's jobs follow
+    results = [_lane.eval_traced(client, ref, [w], None, "cpu", None) for _ in range(3)]
+    assert client._lanes and wire.n == 4
+    for k, r in enumerate([first] + results, 1):
+        assert r.names == ["out0", "out1"] and r.structure == [0, 1] and r.device == "cpu"
+        assert r.graph_id == ref.hash and r.timing == {"compute_ms": 0.01 * k}
+        assert r.value[0] == k and r.value[1].tolist() == [0.0, k, 2.0 * k]
+        assert all(a.flags.writeable for a in r.outputs)
+    a, b = results[0], results[1]
+    a.outputs[1][:] = -1
+    a.structure.append(9)
+    assert b.value[1].tolist() == [0.0, 3.0, 6.0] and b.structure == [0, 1]
+    assert not np.shares_memory(a.outputs[1], b.outputs[1])
+
+
+@pytest.mark.parametrize("lane", [True, False])
+def test_a_failed_lane_call_goes_on_as_the_general_paths_first_attempt(wire, monkeypatch, lane):
+    """The same sends with and without the lane: a 503 then an answer (one retry); a lost connection (one
+    retry); graph_not_found (the graph sent inline at once); a 400 (raised after one send)."""
+    if not lane:
+        _no_lane(monkeypatch)
+    vg = gs.ops.value_and_grad(f)
+    w = gs.Tensor(np.ones(3, np.float32))
+    vg(w)
+    vg(w)
+    assert bool(gs.context.client()._lanes) is lane
+    n0 = len(wire.jobs())
+    wire.fail = [(503, "device_unavailable")]
+    assert vg(w)[0].asnumpy() == 3
+    wire.fail = [errors.APIConnectionError("lost")]
+    assert vg(w)[0].asnumpy() == 4
+    wire.fail = [(404, "graph_not_found")]
+    assert vg(w)[0].asnumpy() == 5
+    jobs = wire.jobs()[n0:]
+    assert ["graph" in json.loads(c[:int(h[HEADER_LENGTH])]) for _, _, c, h in jobs] == \
+        [False, False, False, False, False, True]
+    wire.fail = [(400, "invalid_request")]
+    with pytest.raises(errors.InvalidRequest):
+        vg(w)
+    wire.fail = [(503, "device_unavailable")] * 3  # past max_retries (2): raised after three sends
+    with pytest.raises(errors.DeviceUnavailable):
+        vg(w)
+    assert len(wire.jobs()) - n0 == 6 + 1 + 3
+
+
+def test_jobs_a_lane_does_not_carry_take_the_general_path(wire):
+    client = gs.context.client()
+    ref = gs._client.GraphRef(gs._trace.trace_graph(f, [np.zeros(3, np.float32)]), binary=True)
+    w = np.ones(3, np.float32)
+    client.eval(ref, [w])
+    assert _lane._key(client, ref, [w], None, None, None) is not None
+    assert _lane._key(client, ref, [w.tolist()], None, None, None) is None  # not an array
+    assert _lane._key(client, ref, [w], None, None, False) is None  # JSON answers asked for
+    assert _lane._key(client, gs._client.GraphRef(ref.doc), [w], None, None, None) is None  # not a trace's
+    big = np.ones(1 << 16, np.float32)  # shared memory's size
+    assert client._transport._shm is not None
+    assert _lane._key(client, ref, [w], {"p": big}, None, None) is None
+    client.binary_threshold = None
+    assert _lane._key(client, ref, [w], None, None, None) is None
+
+
+def test_l3_through_a_real_server_is_bit_identical_with_and_without_the_lane(on_real_server, monkeypatch):
+    from benchmarks import loops_workloads as LW
+
+    Xd, y = LW.logreg_data()
+
+    def chain():
+        vg = gs.ops.value_and_grad(LW.logp_sdk(gs, Xd, y))
+        w, out = np.zeros(Xd.shape[1], np.float32), []
+        for _ in range(5):
+            v, g = vg(gs.Tensor(w))
+            out.append((v.asnumpy(), g.asnumpy()))
+            w = w + 1e-3 * g.asnumpy()
+        return out
+
+    got = chain()
+    assert gs.context.client()._lanes
+    gs.reset_context()
+    _no_lane(monkeypatch)
+    want = chain()
+    for (v, g), (wv, wg) in zip(got, want):
+        assert v.tobytes() == wv.tobytes() and g.tobytes() == wg.tobytes()
