@@ -107,6 +107,20 @@ def test_fake_quantize_straight_through_gradient(fake, path):
     close(ops.grad(lambda t: net(t).sum())(Tensor(x.numpy())).asnumpy(), want, "grad")
 
 
+@pytest.mark.parametrize("path", ["export", "onnx"])
+def test_fake_quantize_of_infinities_saturates(fake, path):
+    """An infinite input saturates, as torch's fake quantisation gives (-inf -> (qmin - zp) * scale): the
+    straight-through term x - stop_gradient(x) is inf - inf there and must not reach the value (it gave NaN)."""
+    x = torch.tensor([[-np.inf, -0.3, 0.4, np.inf]])
+    m = _FakeQuant()
+    net = gs.from_torch(m, (x,)) if path == "export" else gs.from_onnx(_torchscript(m, (x,)))
+    xt = x.clone().requires_grad_(True)
+    want = torch.autograd.grad(m(xt).sum(), xt)[0].numpy()
+    np.testing.assert_array_equal(want, [[0, 6, 6, 0]])
+    close(net(Tensor(x.numpy())).asnumpy(), m(x).numpy(), "value")
+    close(ops.grad(lambda t: net(t).sum())(Tensor(x.numpy())).asnumpy(), want, "grad")
+
+
 @pytest.mark.parametrize("same", [True, False])
 def test_only_a_q_dq_pair_of_one_scale_is_fake_quantisation(fake, same):
     """Q -> DQ with the same scale and zero point: the straight-through gradient (1 in range, 0 saturated);
