@@ -135,6 +135,16 @@ def test_zeta_xdivy_and_number_operands_match_mindspore(on_real_server):
     assert (F.scalar_uadd(3), F.scalar_usub(3), F.scalar_pow(2, 3), F.scalar_log(1)) == (3, -3, 8, 0.0)
 
 
+def test_xdivy_gradient_is_zero_where_x_is_zero(on_real_server):
+    """MindSpore 2.10's Xdivy gradient (its venv): d/dx = (x != 0) / y and d/dy = -x / y^2, both 0 where x is 0,
+    y = 0 included (the point xdivy exists for); it was NaN there (0 / 0 in the division's derivative)."""
+    x = Tensor(np.array([0, 0, 1, -2, 3, 0], np.float32))
+    y = Tensor(np.array([0, 2, 0, 4, -1, -3], np.float32))
+    gx, gy = ops.grad(lambda a, b: ops.xdivy(a, b).sum(), grad_position=(0, 1))(x, y)
+    np.testing.assert_array_equal(gx.asnumpy(), [0, 0, np.inf, 0.25, -1, 0])
+    np.testing.assert_array_equal(gy.asnumpy(), [0, 0, -np.inf, 0.125, -3, 0])
+
+
 def test_op_classes_match_mindspore(on_real_server):
     from gradserve.ops.auto_generate import LayerNormGrad, PReLUGrad
     from gradserve.ops.operations.nn_ops import SparseSoftmaxCrossEntropyWithLogitsV2
