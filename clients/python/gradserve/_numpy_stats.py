@@ -26,17 +26,21 @@ def bincount(x, weights=None, minlength=0, length=None) -> Tensor:
 
 def histogram(a, bins=10, range=None, weights=None, density=False):  # noqa: A002 - NumPy's name
     """(counts, bin edges) of the flattened a: `bins` equal bins over range (a's min and max by default; one
-    apart when equal) or the given increasing edges; every bin half-open but the last. Counts float32."""
-    x = _ops.reshape(_ops.cast(asarray(a), "float64"), (-1,))
+    apart when equal) or the given increasing edges; every bin half-open but the last. Counts float32.
+    Equal bins' edges are in a float a's dtype and compared there, as NumPy's (0.7f is on the edge 0.7f: in
+    float64 edges it fell a bin lower); given edges and integer data in float64."""
+    a = asarray(a)
+    x = _ops.reshape(_ops.cast(a, "float64"), (-1,))  # (given edges: compared in float64)
     if isinstance(bins, int) and not isinstance(bins, bool):
         if bins < 1:
             raise ValueError(f"histogram: bins must be a positive int, got {bins}")
-        lo, hi = (float(range[0]), float(range[1])) if range is not None else \
-            (float(np.min(x._concrete("histogram's range"))), float(np.max(x._concrete("histogram's range"))))
-        if lo > hi:
+        if range is not None and float(range[0]) > float(range[1]):
             raise ValueError(f"histogram: max must be larger than min in range, got {range}")
-        lo, hi = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
-        edges = Tensor(np.linspace(lo, hi, bins + 1))
+        work = a._dtype if a._dtype.startswith("float") else "float64"
+        x = _ops.reshape(_ops.cast(a, work), (-1,))
+        seen = np.zeros(0, work) if range is not None else np.asarray(x._concrete("histogram's range"))
+        # NumPy's own edges (the data's min and max, or the range, one apart when equal; its linspace's dtype)
+        edges = Tensor(np.histogram_bin_edges(seen, bins, range).astype(work))
     else:
         edges = _ops.cast(asarray(bins), "float64")
         if edges.ndim != 1 or edges.shape[0] < 1:
@@ -48,8 +52,8 @@ def histogram(a, bins=10, range=None, weights=None, density=False):  # noqa: A00
     inside = _ops.logical_and(_ops.greater_equal(x, lo), _ops.less_equal(x, hi))
     idx = _ops.searchsorted(edges, x, right=True) - 1   # edges[i] <= x < edges[i + 1]; x == the last edge: n - 1
     idx = _ops.select(inside, _ops.minimum(idx, Tensor(np.array(n - 1, np.int64))), _ops.zeros_like(idx))
-    w = _ops.cast(inside, "float32") if weights is None else \
-        _ops.select(inside, _ops.cast(_ops.reshape(asarray(weights), (-1,)), "float32"), _ops.zeros_like(_float(x)))
+    w = _ops.cast(inside, "float32") if weights is None else _ops.cast(_ops.reshape(asarray(weights), (-1,)), "float32")
+    w = _ops.select(inside, w, _ops.zeros_like(w))
     counts = _ops.scatter_add(_ops.cast(w, "float32"), idx, shape=(n,), axis=0)
     if density:
         counts = counts / _ops.cast(_ops.sum(counts) * (edges[1:] - edges[:-1]), "float32")
