@@ -337,8 +337,10 @@ def _clip(ctx, node, attrs):
     w = ctx.w
     x = ctx.val(node.input[0])
     i = _ins(node)
-    if ctx.opset >= 11 and any(n and n not in ctx.consts and n not in ctx.inits for n in i[1:3]):
-        # bounds computed at run time (data, not shapes): min(max(x, lo), hi), so hi wins where lo > hi (the spec)
+    if ctx.opset >= 11 and (any(n and n not in ctx.consts and n not in ctx.inits for n in i[1:3])
+                            or w.dtype(x) in ("int64", "uint64")):
+        # bounds computed at run time (data, not shapes): min(max(x, lo), hi), so hi wins where lo > hi (the spec);
+        # 64-bit integers' too (the clip op's bounds are floats: 2^63 - 1 would be 2^63)
         for n, op in ((i[1], "maximum"), (i[2], "minimum")):
             x = w.binary(op, x, w.cast(ctx.val(n), w.dtype(x))) if n else x
         return [x]
