@@ -224,6 +224,8 @@ def _mish(c, x):
 @aten("aten.clamp.default")
 def _clamp(c, x, lo=None, hi=None):
     """PyTorch's clamp passes the gradient on the bounds too (lo <= x <= hi): the engine's clip."""
+    if any(isinstance(v, int) and abs(v) >= 2 ** 53 for v in (lo, hi)):  # (the clip op's bounds are floats)
+        return _clamp_tensor(c, x, lo, hi)
     x = c.v(x)
     bounds = {k: float(v) for k, v in (("min", lo), ("max", hi)) if v is not None}
     return c.w.emit1("clip", [x], bounds, c.w.shape(x), c.w.dtype(x)) if bounds else x
