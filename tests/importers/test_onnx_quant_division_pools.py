@@ -82,6 +82,15 @@ def test_clip_of_64_bit_integers_by_constant_bounds_past_two_to_the_53_is_exact(
     assert got.dtype == want.dtype and np.array_equal(got, want), (got, want)
 
 
+@pytest.mark.parametrize("dt,v", [(np.int64, 2 ** 62 + 1), (np.int64, -(2 ** 53) - 1), (np.uint64, 2 ** 64 - 1)])
+def test_pad_of_64_bit_integers_by_a_constant_past_two_to_the_53_is_exact(dt, v):
+    """Pad's constant value travelled as a float: 2^62 + 1 padded as 2^62, uint64's maximum was refused."""
+    a = np.array([1, 2, 3], dt)
+    (got,), (want,) = _run_both([N("Pad", ["a", "p", "v"], ["y"], mode="constant")], {"a": a},
+                                {"p": np.array([1, 2], np.int64), "v": np.array(v, dt)}, ["y"], 18)
+    assert got.dtype == want.dtype and np.array_equal(got, want), (got, want)
+
+
 @pytest.mark.parametrize("dt", [np.uint8, np.uint16, np.uint32, np.uint64, np.int8, np.int32])
 def test_bitwise_not_of_unsigned_and_signed_integers(dt):
     a = np.array([0, 1, 5, np.iinfo(dt).max, np.iinfo(dt).min], dt)

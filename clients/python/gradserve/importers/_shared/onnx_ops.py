@@ -602,7 +602,8 @@ def _pad(ctx, node, attrs):
     nd = len(w.shape(x))
     pads = [int(p) for p in (ctx.cval(i[1], node).reshape(-1) if ctx.opset >= 11 else attrs["pads"])]
     axes = [int(a) % nd for a in ctx.cval(i[3], node).reshape(-1)] if i[3] else list(range(nd))
-    value = float(ctx.cval(i[2], node).reshape(-1)[0]) if ctx.opset >= 11 and i[2] else attrs.get("value", 0.0)
+    value = ctx.cval(i[2], node).reshape(-1)[0] if ctx.opset >= 11 and i[2] else attrs.get("value", 0.0)
+    value = int(value) if np.asarray(value).dtype.kind in "iu" else float(value)  # (an integer stays exact)
     full = [(0, 0)] * nd
     for k, a in enumerate(axes):
         full[a] = (pads[k], pads[k + len(axes)])
