@@ -226,6 +226,17 @@ class _Fn:
                 env[r.get_name()] = v
         raise UnsupportedModel("block without a return")
 
+    def _keep_converted(self, x: str, y: str, dtype: str) -> None:
+        """A converted constant stays known (jnp.pad's padding value), unless a float saturates or is NaN."""
+        c = self.consts.get(x)
+        if c is None:
+            return
+        if c.dtype.kind == "f" and np.dtype(dtype).kind in "iu" and c.size:
+            info = np.iinfo(dtype)
+            if not (np.isfinite(c).all() and info.min <= c.min() and c.max() < info.max):
+                return
+        self.consts[y] = c.astype(dtype)
+
     def op(self, op, name: str, ins: list[str]) -> list[str]:
         w = self.w
         short = name.split(".", 1)[1] if name.startswith("stablehlo.") else None
@@ -258,10 +269,7 @@ class _Fn:
             return [w.where(*ins)]
         if short == "convert":
             y = _convert(w, ins[0], dtype)
-            c = self.consts.get(ins[0])
-            if c is not None and (c.dtype.kind != "f" or np.dtype(dtype).kind not in "iu" or (
-                    np.isfinite(c).all() and np.iinfo(dtype).min <= c.min() and c.max() < np.iinfo(dtype).max)):
-                self.consts[y] = c.astype(dtype)  # a converted constant stays known (jnp.pad's padding value)
+            self._keep_converted(ins[0], y, dtype)
             return [y]
         if short == "reshape":
             return [w.reshape(ins[0], shape)]
