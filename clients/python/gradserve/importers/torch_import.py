@@ -394,7 +394,9 @@ def _full_like(c, x, value, dtype=None, **kw):
 
 @aten("aten.full.default")
 def _full(c, size, value, dtype=None, **kw):
-    return c.w.const(np.full(size, value, dtype=_dt(dtype) if dtype else "float32"))
+    """torch.full: without a dtype, the fill value's (bool, int64; float32 for a float)."""
+    default = "bool" if isinstance(value, bool) else "int64" if isinstance(value, int) else "float32"
+    return c.w.const(np.full(size, value, dtype=_dt(dtype) if dtype else default))
 
 
 @aten("aten.scalar_tensor.default")
