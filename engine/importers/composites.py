@@ -48,6 +48,10 @@ def pad(w: GraphWriter, x: str, pads, mode: str = "constant", value: float = 0.0
         return x
     if mode not in ("constant", "reflect", "edge"):
         raise UnsupportedModel(f"pad mode {mode!r} (known: constant, reflect, edge, wrap)")
+    if mode == "constant" and isinstance(value, int) and abs(value) >= 2 ** 53 and np.dtype(w.dtype(x)).kind in "iu":
+        # the pad op's value is a float: pad x - value with 0 and add value back (wrapping, so exact)
+        v = w.scalar_like(value, x)
+        return w.add(pad(w, w.sub(x, v), pads, mode, 0), v)
     shape = [d + lo + hi for d, (lo, hi) in zip(w.shape(x), pads)]
     return w.emit1("pad", [x], {"pads": [[int(lo), int(hi)] for lo, hi in pads], "mode": mode, "value": float(value)},
                    shape, w.dtype(x))

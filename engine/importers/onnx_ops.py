@@ -349,8 +349,10 @@ def _clip(ctx, node, attrs):
     w = ctx.w
     x = ctx.val(node.input[0])
     i = _ins(node)
-    if ctx.opset >= 11 and any(n and n not in ctx.consts and n not in ctx.inits for n in i[1:3]):
-        # bounds computed at run time (data, not shapes): min(max(x, lo), hi), so hi wins where lo > hi (the spec)
+    if ctx.opset >= 11 and (any(n and n not in ctx.consts and n not in ctx.inits for n in i[1:3])
+                            or w.dtype(x) in ("int64", "uint64")):
+        # bounds computed at run time (data, not shapes): min(max(x, lo), hi), so hi wins where lo > hi (the spec);
+        # 64-bit integers' too (the clip op's bounds are floats: 2^63 - 1 would be 2^63)
         for n, op in ((i[1], "maximum"), (i[2], "minimum")):
             x = w.binary(op, x, w.cast(ctx.val(n), w.dtype(x))) if n else x
         return [x]
@@ -611,7 +613,8 @@ def _pad(ctx, node, attrs):
     nd = len(w.shape(x))
     pads = [int(p) for p in (ctx.cval(i[1], node).reshape(-1) if ctx.opset >= 11 else attrs["pads"])]
     axes = [int(a) % nd for a in ctx.cval(i[3], node).reshape(-1)] if i[3] else list(range(nd))
-    value = float(ctx.cval(i[2], node).reshape(-1)[0]) if ctx.opset >= 11 and i[2] else attrs.get("value", 0.0)
+    value = ctx.cval(i[2], node).reshape(-1)[0] if ctx.opset >= 11 and i[2] else attrs.get("value", 0.0)
+    value = int(value) if np.asarray(value).dtype.kind in "iu" else float(value)  # (an integer stays exact)
     full = [(0, 0)] * nd
     for k, a in enumerate(axes):
         full[a] = (pads[k], pads[k + len(axes)])

@@ -141,8 +141,9 @@ def _dequantize(ctx, node, attrs):
         # Q -> DQ is fake quantisation (what torch.onnx writes for fake_quantize_*): its exact derivative is 0
         # almost everywhere; the gradient of quantisation-aware training is the straight-through one, 1 where
         # round(x / scale) + zero_point is in the type's range (torch's fake_quantize backward)
+        # (a where, not a product: src - stop_gradient(src) is inf - inf = NaN where src is infinite)
         src, inside = pair[0], pair[1]
-        y = w.add(y, w.mul(w.cast(inside, w.dtype(y)), w.sub(src, w.unary("stop_gradient", src))))
+        y = w.add(y, w.where(inside, w.sub(src, w.unary("stop_gradient", src)), w.scalar_like(0, y)))
     return [y]
 
 

@@ -138,3 +138,16 @@ def test_learning_rates_are_parameters_named_as_mindspore():
     dyn = nn.SGD([{"params": [a], "lr": [0.3, 0.2]}, {"params": [b]}], learning_rate=0.1)
     assert [(q.learning_rate.name, q.learning_rate.asnumpy().tolist()) for q in dyn.learning_rate] == \
         [("learning_rate_group_0", [np.float32(0.3), np.float32(0.2)]), ("learning_rate", np.float32(0.1))]
+
+
+def test_get_lr_with_group_rates_is_each_parameters():
+    """MindSpore 2.10 (its venv): with groups' own rates get_lr() is a tuple of each parameter's rate at this
+    step (it gave the first group's alone); without, the one rate."""
+    a, b, c = (Parameter(Tensor(np.ones(n, np.float32)), name=k) for n, k in ((2, "a"), (3, "b"), (1, "c")))
+    opt = nn.SGD([{"params": [a], "weight_decay": 0.1}, {"params": [b], "lr": 0.5}, {"params": [c]}],
+                 learning_rate=0.2)
+    assert [float(r) for r in opt.get_lr()] == pytest.approx([0.2, 0.5, 0.2])
+    dyn = nn.SGD([{"params": [a], "lr": [0.3, 0.2]}, {"params": [b]}], learning_rate=0.1)
+    assert [float(r) for r in dyn.get_lr()] == pytest.approx([0.3, 0.1])
+    assert float(nn.SGD([{"params": [a], "weight_decay": 0.1}, {"params": [b]}], learning_rate=0.2).get_lr()) == \
+        pytest.approx(0.2)

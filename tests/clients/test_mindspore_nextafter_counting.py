@@ -64,3 +64,17 @@ def test_cauchy_draws_its_law_with_mindspores_checks():
         ops.Cauchy((2, 3))
     with pytest.raises(ValueError, match=r"size\[1\]"):
         ops.Cauchy([2, -1])
+
+
+def test_histc_bins_as_mindspores_float32_kernel(fake):
+    """MindSpore 2.10's Histogram (CPU), values from its venv: the bin of x is floor((x - min) / (max - min) * bins)
+    in float32 (0.7f lands in bin 7 of 10 over [0, 1]: in float64 it fell in bin 6); min == max (any value, not
+    only 0) means the data's range; a float16 input counts in float32."""
+    edges = np.array([0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, -0.1], np.float32)
+    assert ops.histc(Tensor(edges), 10, 0.0, 1.0).asnumpy().tolist() == [1, 1, 1, 1, 1, 1, 1, 1, 1, 2]
+    grid = Tensor(np.linspace(-1, 1, 141).astype(np.float32))
+    assert ops.histc(grid, 7, -1.0, 1.0).asnumpy().tolist() == [21, 20, 19, 20, 20, 20, 21]
+    data = Tensor(np.array([1., 2., 1., 5., -1., 3.], np.float32))
+    assert ops.histc(data, 3, 0.5, 0.5).asnumpy().tolist() == [1, 3, 2]  # as min = max = 0: [-1, 5]
+    h16 = ops.histc(Tensor(np.array([1, 2, 3], np.float16)), 3)
+    assert h16.dtype == np.float32 and h16.asnumpy().tolist() == [1, 1, 1]

@@ -26,6 +26,22 @@ def test_bincount_and_histogram_match_numpy(on_real_server):
         np.testing.assert_allclose(edges.asnumpy(), want_edges, rtol=1e-6)
 
 
+def test_histogram_of_float32_data_bins_on_float32_edges_as_numpy(on_real_server):
+    """NumPy (and MindSpore 2.10) make a float32 array's equal bins' edges in float32 and compare there: 0.7f
+    lies on its bin's lower edge (in float64 edges it fell one bin lower). Weights with density: NumPy's values
+    (it was a dtype error)."""
+    a = np.linspace(0, 1, 11).astype(np.float32)
+    counts, edges = mnp.histogram(Tensor(a), bins=10)
+    want_counts, want_edges = np.histogram(a, bins=10)
+    assert counts.asnumpy().tolist() == want_counts.tolist() == [1, 1, 1, 1, 1, 1, 1, 1, 2, 1]
+    np.testing.assert_array_equal(edges.asnumpy(), want_edges)
+    x = RNG.standard_normal((4, 5)).astype(np.float32)
+    counts, edges = mnp.histogram(Tensor(x), bins=5, weights=Tensor(np.abs(x)), density=True)
+    want_counts, want_edges = np.histogram(x, bins=5, weights=np.abs(x), density=True)
+    np.testing.assert_allclose(counts.asnumpy(), want_counts, rtol=1e-5)
+    np.testing.assert_allclose(edges.asnumpy(), want_edges, rtol=1e-6)
+
+
 def test_unwrap_norm_gradient_match_numpy(on_real_server):
     p = np.linspace(np.linspace((0, 1), (10, 15), 5), np.linspace((0, 2), (3 * np.pi, 7 * np.pi), 5), 7)
     for axis in (0, -1):

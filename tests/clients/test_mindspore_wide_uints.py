@@ -96,3 +96,13 @@ def test_floor_div_of_64_bit_integers_is_exact(fake):
             got = run(Tensor(a), Tensor(b)).asnumpy()
             assert got.dtype == a.dtype
             np.testing.assert_array_equal(got, want, err_msg=f"{a} // {b}")
+
+
+def test_clamp_of_64_bit_integers_by_number_bounds_past_two_to_the_53_is_exact(fake):
+    """ops.clamp's number bounds went to the engine's clip op as floats: 2^62 + 1 became 2^62 (NumPy's clip is
+    the reference: exact)."""
+    for a, lo, hi in ((np.array([2 ** 63 - 1, -2 ** 63, 2 ** 62 + 7, 5, 2 ** 53], np.int64), -(2 ** 62) - 1, 2 ** 62 + 1),
+                      (np.array([2 ** 64 - 1, 0, 2 ** 62 + 7, 5, 2 ** 53], np.uint64), 2 ** 53 + 1, 2 ** 63 + 1)):
+        got = ops.clamp(Tensor(a), lo, hi).asnumpy()
+        assert got.dtype == a.dtype
+        np.testing.assert_array_equal(got, np.clip(a, a.dtype.type(lo), a.dtype.type(hi)))

@@ -29,6 +29,17 @@ def test_jax_integer_bits_and_unsigned_wrap_as_jax(fake, name, fn):
     np.testing.assert_array_equal(got, np.asarray(fn(jnp.asarray(x))))
 
 
+def test_jax_float_to_integer_conversion_saturates_as_jax(fake):
+    """JAX (XLA) converts a float out of an integer type's range to the type's bound and NaN to 0:
+    (img * 255).astype(uint8) of 1.0 + a little is 255 (NumPy's cast wrapped it to 0)."""
+    x = np.array([256.0, 255.9, -0.5, -4.5, 3e9, -3e9, np.nan, np.inf, -np.inf, 7.7], np.float32)
+    fn = lambda v: tuple(v.astype(t) for t in (jnp.uint8, jnp.int8, jnp.int16, jnp.uint16, jnp.int32, jnp.uint32))
+    got = gs.from_jax(fn, x)(Tensor(x))
+    for g, want in zip(got, fn(jnp.asarray(x))):
+        assert g.asnumpy().dtype == np.asarray(want).dtype
+        np.testing.assert_array_equal(g.asnumpy(), np.asarray(want), err_msg=str(want.dtype))
+
+
 class _Scaled(torch.nn.Module):
     def __init__(self):
         super().__init__()
@@ -103,6 +114,20 @@ def test_fake_quantize_straight_through_gradient(fake, path):
     xt = x.clone().requires_grad_(True)
     want = torch.autograd.grad(m(xt).sum(), xt)[0].numpy()
     np.testing.assert_array_equal(want, [[0, 6, 6, 6], [6, 6, 0, 0]])
+    close(net(Tensor(x.numpy())).asnumpy(), m(x).numpy(), "value")
+    close(ops.grad(lambda t: net(t).sum())(Tensor(x.numpy())).asnumpy(), want, "grad")
+
+
+@pytest.mark.parametrize("path", ["export", "onnx"])
+def test_fake_quantize_of_infinities_saturates(fake, path):
+    """An infinite input saturates, as torch's fake quantisation gives (-inf -> (qmin - zp) * scale): the
+    straight-through term x - stop_gradient(x) is inf - inf there and must not reach the value (it gave NaN)."""
+    x = torch.tensor([[-np.inf, -0.3, 0.4, np.inf]])
+    m = _FakeQuant()
+    net = gs.from_torch(m, (x,)) if path == "export" else gs.from_onnx(_torchscript(m, (x,)))
+    xt = x.clone().requires_grad_(True)
+    want = torch.autograd.grad(m(xt).sum(), xt)[0].numpy()
+    np.testing.assert_array_equal(want, [[0, 6, 6, 0]])
     close(net(Tensor(x.numpy())).asnumpy(), m(x).numpy(), "value")
     close(ops.grad(lambda t: net(t).sum())(Tensor(x.numpy())).asnumpy(), want, "grad")
 

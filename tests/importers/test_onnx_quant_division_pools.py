@@ -71,6 +71,33 @@ POOLS = {
 }
 
 
+@pytest.mark.parametrize("dt", [np.int64, np.uint64])
+def test_clip_of_64_bit_integers_by_constant_bounds_past_two_to_the_53_is_exact(dt):
+    """Clip's constant bounds went through the engine's clip op as floats: a uint64 clipped at 2^63 - 1 came out
+    2^63 (an int64's bound 2^62 + 1, 2^62)."""
+    info = np.iinfo(dt)
+    a = np.array([info.max, info.min, 2 ** 62 + 7, 2 ** 62, 5, 2 ** 53 + 1], dt)
+    lo, hi = np.array(3 if dt == np.uint64 else -(2 ** 62) - 1, dt), np.array(2 ** 62 + 1, dt)
+    (got,), (want,) = _run_both([N("Clip", ["a", "lo", "hi"], ["y"])], {"a": a}, {"lo": lo, "hi": hi}, ["y"], 13)
+    assert got.dtype == want.dtype and np.array_equal(got, want), (got, want)
+
+
+@pytest.mark.parametrize("dt,v", [(np.int64, 2 ** 62 + 1), (np.int64, -(2 ** 53) - 1), (np.uint64, 2 ** 64 - 1)])
+def test_pad_of_64_bit_integers_by_a_constant_past_two_to_the_53_is_exact(dt, v):
+    """Pad's constant value travelled as a float: 2^62 + 1 padded as 2^62, uint64's maximum was refused."""
+    a = np.array([1, 2, 3], dt)
+    (got,), (want,) = _run_both([N("Pad", ["a", "p", "v"], ["y"], mode="constant")], {"a": a},
+                                {"p": np.array([1, 2], np.int64), "v": np.array(v, dt)}, ["y"], 18)
+    assert got.dtype == want.dtype and np.array_equal(got, want), (got, want)
+
+
+@pytest.mark.parametrize("dt", [np.uint8, np.uint16, np.uint32, np.uint64, np.int8, np.int32])
+def test_bitwise_not_of_unsigned_and_signed_integers(dt):
+    a = np.array([0, 1, 5, np.iinfo(dt).max, np.iinfo(dt).min], dt)
+    (got,), (want,) = _run_both([N("BitwiseNot", ["a"], ["y"])], {"a": a}, {}, ["y"], 18)
+    assert got.dtype == want.dtype and np.array_equal(got, want), (got, want)
+
+
 @pytest.mark.parametrize("name", list(POOLS))
 def test_dilated_average_pool(name):
     check_graph(name, [N("AveragePool", ["x"], ["y"], **POOLS[name])], {"x": x(1, 2, 7, 6)}, None, 19)

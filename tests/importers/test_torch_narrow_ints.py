@@ -56,3 +56,24 @@ def test_float16_with_a_python_scalar_as_torch():
     rng = np.random.default_rng(3)
     h = torch.tensor(np.r_[rng.normal(size=200) * 3, [-0.7, 0.7, 1.4, -1.4, 2.6, 0.35]], dtype=torch.float16)
     _same_as_torch(_HalfScalar(), h, torch.tensor(0.7))
+
+
+class _ClampWide(torch.nn.Module):
+    def forward(self, x):
+        return torch.clamp(x, -(2 ** 62) - 1, 2 ** 62 + 1), torch.clamp(x, max=2 ** 62 + 1), x.clamp_min(2 ** 53 + 1)
+
+
+def test_clamp_of_int64_by_bounds_past_two_to_the_53_as_torch():
+    """The bounds went to the engine's clip op as floats: 2^62 + 1 clipped to 2^62."""
+    _same_as_torch(_ClampWide(), torch.tensor([2 ** 63 - 1, -2 ** 63, 2 ** 62 + 7, 5, 2 ** 53]))
+
+
+class _FullOfNumbers(torch.nn.Module):
+    def forward(self, x):
+        return torch.full((3,), 2 ** 62 + 1) + x, torch.full((3,), True) & (x > 7), torch.full((3,), 0.5) * x
+
+
+def test_full_takes_its_dtype_from_the_fill_value_as_torch():
+    """torch.full without a dtype: int64 for an int, bool for a bool, float32 for a float (it was float32 always:
+    an int fill was refused as a mismatch)."""
+    _same_as_torch(_FullOfNumbers(), torch.tensor([2 ** 62, 7, 2 ** 53 + 1]))

@@ -28,10 +28,15 @@ def bincount(x, weights=None, minlength=0, length=None) -> Tensor:
 
 def histogram(a, bins=10, range=None, weights=None, density=False):  # noqa: A002 - NumPy's name
     """(counts, bin edges) of the flattened a: `bins` equal bins over range (a's min and max by default; one
-    apart when equal) or the given increasing edges; every bin half-open but the last. Counts float32."""
-    x = _ops.reshape(_ops.cast(asarray(a), "float64"), (-1,))
+    apart when equal) or the given increasing edges; every bin half-open but the last. Counts float32.
+    Equal bins' edges are in a float a's dtype and compared there, as NumPy's (0.7f is on the edge 0.7f: in
+    float64 edges it fell a bin lower); given edges and integer data in float64."""
+    a = asarray(a)
+    x = _ops.reshape(_ops.cast(a, "float64"), (-1,))  # (given edges: compared in float64)
     if isinstance(bins, int) and not isinstance(bins, bool):
-        edges = _equal_edges(x, bins, range, "histogram")
+        work = a._dtype if a._dtype.startswith("float") else "float64"
+        x = _ops.reshape(_ops.cast(a, work), (-1,))
+        edges = _equal_edges(x, bins, range, "histogram", work)
     else:
         edges = _ops.cast(asarray(bins), "float64")
         if edges.ndim != 1 or edges.shape[0] < 1:
@@ -40,8 +45,8 @@ def histogram(a, bins=10, range=None, weights=None, density=False):  # noqa: A00
     if n == 0:  # one edge: no bin (NumPy)
         return Tensor(np.zeros(0, np.float32)), _ops.cast(edges, "float32")
     idx, inside = _bin_of(x, edges)
-    w = _ops.cast(inside, "float32") if weights is None else \
-        _ops.select(inside, _ops.cast(_ops.reshape(asarray(weights), (-1,)), "float32"), _ops.zeros_like(_float(x)))
+    w = _ops.cast(inside, "float32") if weights is None else _ops.cast(_ops.reshape(asarray(weights), (-1,)), "float32")
+    w = _ops.select(inside, w, _ops.zeros_like(w))
     counts = _ops.scatter_add(_ops.cast(w, "float32"), idx, shape=(n,), axis=0)
     if density:
         counts = counts / _ops.cast(_ops.sum(counts) * (edges[1:] - edges[:-1]), "float32")
@@ -49,7 +54,7 @@ def histogram(a, bins=10, range=None, weights=None, density=False):  # noqa: A00
 
 
 def _bin_of(x: Tensor, edges: Tensor) -> tuple[Tensor, Tensor]:
-    """(the bin of each value of float64 x among float64 edges, 0 where outside; whether it is inside): every
+    """(the bin of each value of x among edges of x's dtype, 0 where outside; whether it is inside): every
     bin half-open but the last, which holds its upper edge (NumPy's)."""
     n = int(edges.shape[0]) - 1
     inside = _ops.logical_and(_ops.greater_equal(x, edges[0]), _ops.less_equal(x, edges[n]))
@@ -57,8 +62,9 @@ def _bin_of(x: Tensor, edges: Tensor) -> tuple[Tensor, Tensor]:
     return _ops.select(inside, _ops.minimum(idx, Tensor(np.array(n - 1, np.int64))), _ops.zeros_like(idx)), inside
 
 
-def _equal_edges(x: Tensor, bins: int, rng, name: str) -> Tensor:
-    """The float64 edges of `bins` equal bins over rng, x's min and max by default (one apart when equal)."""
+def _equal_edges(x: Tensor, bins: int, rng, name: str, dtype: str = "float64") -> Tensor:
+    """The edges of `bins` equal bins over rng, x's min and max by default (one apart when equal): NumPy's
+    float64 linspace, in `dtype` (histogram: a float a's own, as NumPy's histogram_bin_edges)."""
     if bins < 1:
         raise ValueError(f"{name}: bins must be a positive int, got {bins}")
     lo, hi = (float(rng[0]), float(rng[1])) if rng is not None else \
@@ -66,7 +72,7 @@ def _equal_edges(x: Tensor, bins: int, rng, name: str) -> Tensor:
     if lo > hi:
         raise ValueError(f"{name}: max must be larger than min in range, got {rng}")
     lo, hi = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
-    return Tensor(np.linspace(lo, hi, bins + 1))
+    return Tensor(np.linspace(lo, hi, bins + 1).astype(dtype))
 
 
 def _edges_of(x: Tensor, bins, rng) -> tuple[Tensor, Tensor]:

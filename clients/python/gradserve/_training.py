@@ -232,8 +232,10 @@ class Optimizer(Cell):
                 return lr
         raise ValueError(f"For 'get_lr_parameter', the parameter {param.name!r} is not one of the optimizer's")
 
-    def get_lr(self) -> float:
-        """The learning rate the next step uses (of the first group)."""
+    def get_lr(self) -> Any:
+        """The learning rate the next step uses; with groups' own rates a tuple of each parameter's (MindSpore's)."""
+        if self.is_group_lr:
+            return tuple(g["lr"](self.global_step) for g in self._group)
         return self._group[0]["lr"](self.global_step)
 
     def _init_state(self, p: np.ndarray, /) -> Any:

@@ -65,6 +65,22 @@ def _bitwise(w, short: str, ins: list[str], dtype: str) -> str:
     return w.binary(bool_op if dtype == "bool" else op_name, ins[0], ins[1])
 
 
+def _convert(w: GraphWriter, x: str, dtype: str) -> str:
+    """StableHLO convert as XLA computes it: a float to an integer type saturates at the type's bounds and NaN
+    becomes 0 ((img * 255).astype(uint8) of 1.0 + a little is 255; a plain cast wrapped it to 0)."""
+    if not (w.dtype(x).startswith("float") and np.dtype(dtype).kind in "iu"):
+        return w.cast(x, dtype)
+    info = np.iinfo(dtype)
+    x = w.cast(x, "float64")  # exact for every float type, and for the bounds up to 32 bits
+    top = float(info.max) if info.bits < 64 else float(np.nextafter(2.0 ** info.bits if dtype.startswith("u")
+                                                                    else 2.0 ** 63, 0))
+    inside = w.binary("minimum", w.binary("maximum", x, w.scalar_like(float(info.min), x)), w.scalar_like(top, x))
+    y = w.cast(w.where(w.binary("not_equal", x, x), w.scalar_like(0, x), inside), dtype)
+    if info.bits == 64:  # the bound itself is no float64: above the largest float64 below it
+        y = w.where(w.binary("greater", x, w.scalar_like(top, x)), w.scalar_like(info.max, y), y)
+    return y
+
+
 def _aval(t):
     from jaxlib.mlir import ir
 
@@ -210,6 +226,17 @@ class _Fn:
                 env[r.get_name()] = v
         raise UnsupportedModel("block without a return")
 
+    def _keep_converted(self, x: str, y: str, dtype: str) -> None:
+        """A converted constant stays known (jnp.pad's padding value), unless a float saturates or is NaN."""
+        c = self.consts.get(x)
+        if c is None:
+            return
+        if c.dtype.kind == "f" and np.dtype(dtype).kind in "iu" and c.size:
+            info = np.iinfo(dtype)
+            if not (np.isfinite(c).all() and info.min <= c.min() and c.max() < info.max):
+                return
+        self.consts[y] = c.astype(dtype)
+
     def op(self, op, name: str, ins: list[str]) -> list[str]:
         w = self.w
         short = name.split(".", 1)[1] if name.startswith("stablehlo.") else None
@@ -241,9 +268,8 @@ class _Fn:
         if short == "select":
             return [w.where(*ins)]
         if short == "convert":
-            y = w.cast(ins[0], dtype)
-            if ins[0] in self.consts:  # a converted constant stays known (jnp.pad's padding value)
-                self.consts[y] = self.consts[ins[0]].astype(dtype)
+            y = _convert(w, ins[0], dtype)
+            self._keep_converted(ins[0], y, dtype)
             return [y]
         if short == "reshape":
             return [w.reshape(ins[0], shape)]

@@ -224,6 +224,8 @@ def _mish(c, x):
 @aten("aten.clamp.default")
 def _clamp(c, x, lo=None, hi=None):
     """PyTorch's clamp passes the gradient on the bounds too (lo <= x <= hi): the engine's clip."""
+    if any(isinstance(v, int) and abs(v) >= 2 ** 53 for v in (lo, hi)):  # (the clip op's bounds are floats)
+        return _clamp_tensor(c, x, lo, hi)
     x = c.v(x)
     bounds = {k: float(v) for k, v in (("min", lo), ("max", hi)) if v is not None}
     return c.w.emit1("clip", [x], bounds, c.w.shape(x), c.w.dtype(x)) if bounds else x
@@ -392,7 +394,9 @@ def _full_like(c, x, value, dtype=None, **kw):
 
 @aten("aten.full.default")
 def _full(c, size, value, dtype=None, **kw):
-    return c.w.const(np.full(size, value, dtype=_dt(dtype) if dtype else "float32"))
+    """torch.full: without a dtype, the fill value's (bool, int64; float32 for a float)."""
+    default = "bool" if isinstance(value, bool) else "int64" if isinstance(value, int) else "float32"
+    return c.w.const(np.full(size, value, dtype=_dt(dtype) if dtype else default))
 
 
 @aten("aten.scalar_tensor.default")

@@ -76,8 +76,9 @@ def _fake_quant(c, x, scale, zero_point, qmin: int, qmax: int, axis: int | None)
                     w.binary("less_equal", q, w.scalar_like(qmax, q)))
     qc = w.binary("minimum", w.binary("maximum", q, w.scalar_like(qmin, q)), w.scalar_like(qmax, q))
     out = w.mul(w.sub(qc, zp), sc)
-    # out's value, and x's gradient where the mask holds: out + mask * (x - stop_gradient(x))
-    out = w.add(out, w.mul(w.cast(mask, dt), w.sub(x, xs)))
+    # out's value, and x's gradient where the mask holds: out + (x - stop_gradient(x)) there (a where, not a
+    # product with the mask: x - stop_gradient(x) is inf - inf = NaN where x is infinite, and saturated)
+    out = w.add(out, w.where(mask, w.sub(x, xs), w.scalar_like(0, out)))
     return out, mask
 
 

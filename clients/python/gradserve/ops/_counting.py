@@ -41,23 +41,26 @@ def bincount(input, weights=None, minlength=0):  # noqa: A002
 
 def histc(input, bins=100, min=0.0, max=0.0):  # noqa: A002
     """Counts of the elements in `bins` equal-width bins over [min, max] (elements outside ignored; max in
-    the last bin); min = max = 0: the data's minimum and maximum (one apart when they are equal, as PyTorch).
-    The input's dtype; static shape [bins] (runs traced)."""
+    the last bin); min = max (any value): the data's minimum and maximum (one apart when they are equal, as
+    PyTorch). MindSpore 2.10's kernel: the bin is floor((x - min) / (max - min) * bins) in float32 (in float64
+    an element on a bin's edge could fall one bin lower); a float16 input counts in float32, others in their
+    dtype. Static shape [bins] (runs traced)."""
     if isinstance(bins, bool) or not isinstance(bins, int) or bins <= 0:
         raise ValueError(f"For 'histc', 'bins' must be a positive int, got {bins!r}")
     if not isinstance(input, Tensor):
         raise TypeError(f"For 'histc', the 'input' must be a Tensor, got {type(input).__name__}")
     if float(min) > float(max):
         raise ValueError(f"For 'histc', 'min' must not be greater than 'max', got {min} and {max}")
-    x = P.reshape(P.cast(input, "float64"), (-1,))
-    if float(min) == float(max) == 0.0:
+    work = "float64" if input._dtype in ("float64", "int64", "uint64", "uint32") else "float32"
+    x = P.reshape(P.cast(input, work), (-1,))
+    if float(min) == float(max):
         lo, hi = P.min(x), P.max(x)
         same = P.equal(lo, hi)
         lo, hi = P.where(same, lo - 1.0, lo), P.where(same, hi + 1.0, hi)
     else:
-        lo, hi = Tensor(np.array(float(min))), Tensor(np.array(float(max)))
+        lo, hi = Tensor(np.array(float(min), work)), Tensor(np.array(float(max), work))
     inside = P.logical_and(P.greater_equal(x, lo), P.less_equal(x, hi))
-    idx = P.cast(P.floor((x - lo) * float(bins) / (hi - lo)), "int64")
+    idx = P.cast(P.floor((x - lo) / (hi - lo) * float(bins)), "int64")
     idx = P.where(inside, P.minimum(idx, Tensor(np.array(bins - 1, np.int64))), P.zeros_like(idx))
     counts = P.scatter_add(P.cast(inside, "float64"), idx, shape=(bins,), axis=0)
-    return P.cast(counts, input._dtype)
+    return P.cast(counts, "float32" if input._dtype == "float16" else input._dtype)

@@ -51,6 +51,10 @@ def clamp(input, min=None, max=None):  # noqa: A002
     if any(isinstance(v, (bool, np.bool_)) or (isinstance(v, Tensor) and v._dtype == "bool")
            for v in (input, min, max)):
         raise ValueError("For Clamp, the dtype of 'input', 'min' and 'max' must not be bool.")
+    if isinstance(input, Tensor) and input._dtype in ("int64", "uint64") and any(
+            isinstance(v, (int, np.integer)) and abs(int(v)) >= 2 ** 53 for v in (min, max)):
+        # the clip op's bounds are floats (2^62 + 1 would be 2^62): Tensors of the input's dtype instead
+        min, max = (None if v is None else Tensor(np.asarray(v, np.dtype(input._dtype))) for v in (min, max))
     if not isinstance(min, Tensor) and not isinstance(max, Tensor):
         if min is not None and max is not None and min > max:
             min = max  # min(max(x, min), max) is max everywhere (MindSpore 2.10, NumPy's clip)

@@ -20,8 +20,17 @@ class SparseSoftmaxCrossEntropyWithLogitsV2:
             raise ValueError(f"For 'SparseSoftmaxCrossEntropyWithLogitsV2', logits must be [N, C] and labels [N], "
                              f"got shapes {list(logits.shape)} and {list(labels.shape)}")
         hot = P.cast(one_hot(labels, int(logits.shape[1]), 1.0, 0.0), logits.dtype)
-        loss = P.neg(P.sum(P.mul(hot, P.log_softmax(logits, -1)), -1))
+        loss = P.neg(_pick(P.log_softmax(logits, -1), labels))
         return loss, P.sub(P.softmax(logits, -1), hot)
+
+
+def _pick(x, classes):
+    """x[i, classes[i]] of an [N, C] x, gathered: a one-hot product would make 0 * -inf = NaN of a log(0)
+    elsewhere in the row (MindSpore's kernels read the one element)."""
+    from ._movement_ms import gather_elements
+
+    idx = P.reshape(P.cast(classes, "int64"), (-1, 1))
+    return P.reshape(gather_elements(x, 1, idx), (-1,))
 
 
 class NLLLoss:
@@ -37,7 +46,8 @@ class NLLLoss:
     def __call__(self, logits, target, weight):
         kept = P.not_equal(target, self.ignore_index)
         safe = P.where(kept, target, P.zeros_like(target))
-        picked = P.sum(P.mul(P.cast(one_hot(safe, int(logits.shape[1]), 1.0, 0.0), logits.dtype), logits), 1)
+        picked = _pick(logits, safe)
+        picked = P.where(kept, picked, P.zeros_like(picked))  # an ignored row's element may be -inf: 0 * -inf
         w = P.where(kept, P.gather(weight, safe, 0), P.zeros_like(P.gather(weight, safe, 0)))
         loss = P.neg(P.mul(w, picked))
         total = P.sum(w)

@@ -37,8 +37,11 @@ def zeta(input, other):  # noqa: A002
 
 
 def xdivy(x, y):
-    """x / y, and 0 where x == 0 (even where y == 0)."""
-    return P.where(P.equal(x, 0), P.zeros_like(P.div(x, y)), P.div(x, y))
+    """x / y, and 0 where x == 0 (even where y == 0). The division sees y = 1 where x == 0, so that its
+    derivative there is 0 as MindSpore's Xdivy gradient (0 / 0 made it NaN where y == 0 too)."""
+    zero = P.equal(x, 0)
+    q = P.div(x, P.where(zero, P.ones_like(P.div(x, y)), y))
+    return P.where(zero, P.zeros_like(q), q)
 
 
 class Xdivy:

@@ -4,6 +4,8 @@ tests): CastLike, Xor, Swish, Shrink, RMSNormalization. Importing this module re
 onnx_ops.HANDLERS."""
 from __future__ import annotations
 
+import numpy as np
+
 from .graph_writer import UnsupportedModel
 from .onnx_ops import _ins, dtype_of, handles
 
@@ -65,6 +67,7 @@ def _bitwise(ctx, node, attrs):
 
 @handles("BitwiseNot")
 def _bitwise_not(ctx, node, attrs):
-    """~x = x ^ -1 (all bits set) for the signed integers gradserve carries."""
+    """~x = x ^ all bits set (-1 of a signed type, the maximum of an unsigned one)."""
     w, x = ctx.w, ctx.val(node.input[0])
-    return [w.binary("bitwise_xor", x, w.scalar_like(-1, x))]
+    dt = np.dtype(w.dtype(x))
+    return [w.binary("bitwise_xor", x, w.scalar_like(np.iinfo(dt).max if dt.kind == "u" else -1, x))]
