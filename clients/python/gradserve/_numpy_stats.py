@@ -34,9 +34,16 @@ def histogram(a, bins=10, range=None, weights=None, density=False):  # noqa: A00
     a = asarray(a)
     x = _ops.reshape(_ops.cast(a, "float64"), (-1,))  # (given edges: compared in float64)
     if isinstance(bins, int) and not isinstance(bins, bool):
+        if bins < 1:
+            raise ValueError(f"histogram: bins must be a positive int, got {bins}")
+        if range is not None and float(range[0]) > float(range[1]):
+            raise ValueError(f"histogram: max must be larger than min in range, got {range}")
         work = a._dtype if a._dtype.startswith("float") else "float64"
         x = _ops.reshape(_ops.cast(a, work), (-1,))
-        edges = _equal_edges(x, bins, range, "histogram", work)
+        seen = np.zeros(0, work) if range is not None else np.asarray(x._concrete("histogram's range"))
+        # NumPy's own edges (the data's min and max, or the range, one apart when equal; its linspace runs in
+        # the data's dtype, not float64 then rounded)
+        edges = Tensor(np.histogram_bin_edges(seen, bins, range).astype(work))
     else:
         edges = _ops.cast(asarray(bins), "float64")
         if edges.ndim != 1 or edges.shape[0] < 1:
@@ -62,9 +69,8 @@ def _bin_of(x: Tensor, edges: Tensor) -> tuple[Tensor, Tensor]:
     return _ops.select(inside, _ops.minimum(idx, Tensor(np.array(n - 1, np.int64))), _ops.zeros_like(idx)), inside
 
 
-def _equal_edges(x: Tensor, bins: int, rng, name: str, dtype: str = "float64") -> Tensor:
-    """The edges of `bins` equal bins over rng, x's min and max by default (one apart when equal): NumPy's
-    float64 linspace, in `dtype` (histogram: a float a's own, as NumPy's histogram_bin_edges)."""
+def _equal_edges(x: Tensor, bins: int, rng, name: str) -> Tensor:
+    """The float64 edges of `bins` equal bins over rng, x's min and max by default (one apart when equal)."""
     if bins < 1:
         raise ValueError(f"{name}: bins must be a positive int, got {bins}")
     lo, hi = (float(rng[0]), float(rng[1])) if rng is not None else \
@@ -72,7 +78,7 @@ def _equal_edges(x: Tensor, bins: int, rng, name: str, dtype: str = "float64") -
     if lo > hi:
         raise ValueError(f"{name}: max must be larger than min in range, got {rng}")
     lo, hi = (lo - 0.5, hi + 0.5) if lo == hi else (lo, hi)
-    return Tensor(np.linspace(lo, hi, bins + 1).astype(dtype))
+    return Tensor(np.linspace(lo, hi, bins + 1))
 
 
 def _edges_of(x: Tensor, bins, rng) -> tuple[Tensor, Tensor]:
