@@ -74,3 +74,45 @@ def test_addbmm(on_real_server):
     want = [[1896.0, 2016.5, 2137.0], [2569.5, 2754.0, 2938.5], [3243.0, 3491.5, 3740.0]]
     np.testing.assert_allclose(x.addbmm(y, z, beta=0.5, alpha=2).asnumpy(), want)
     np.testing.assert_allclose(ops.addbmm(x, y, z, beta=0.5, alpha=2).asnumpy(), want)
+
+
+class DictNet(ms.nn.Cell):
+    def construct(self, x):
+        return {"y": ops.relu(x), "z": x * 2}
+
+
+class TwoOut(ms.nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.w = ms.Parameter(Tensor(np.array([1.0, 2.0], np.float32)), name="w")
+
+    def construct(self, x, y):
+        return x * self.w * y, x.sum()
+
+
+@pytest.mark.parametrize("mode", [ms.PYNATIVE_MODE, ms.GRAPH_MODE])
+def test_grad_operation_forms(on_real_server, mode):
+    ms.set_context(mode=mode)
+    x = np.array([[0.8, -0.6], [1.8, 1.3]], np.float32)
+    # a dict output's sens is a dict too: the net's own output given back (relu' * x + 2 * 2x)
+    out = DictNet()(Tensor(x))
+    g = ops.GradOperation(sens_param=True)(DictNet())(Tensor(x), out)
+    np.testing.assert_allclose(g.asnumpy(), (x > 0) * x + 4 * x, rtol=1e-6)
+    # keyword arguments reach the function; `sens=` is the sens (MindSpore 2.10's numbers)
+    t = Tensor(np.array([1.0, 2.0, 3.0], np.float32))
+    g = ops.GradOperation(get_all=True)(ops.gelu)(t, approximate="tanh")
+    np.testing.assert_allclose(g[0].asnumpy(), [1.08296406, 1.08609927, 1.01158428], rtol=1e-6)
+    g = ops.GradOperation(get_all=True, sens_param=True)(ops.gelu)(t, sens=t, approximate="tanh")
+    np.testing.assert_allclose(g[0].asnumpy(), [1.08296406, 2.17219853, 3.03475285], rtol=1e-6)
+    # nn.ForwardValueAndGrad: (the value, GradOperation's gradients)
+    n, a, b = TwoOut(), Tensor(np.array([3.0, 4.0], np.float32)), Tensor(np.array([5.0, 6.0], np.float32))
+    (v, s), g = ms.nn.ForwardValueAndGrad(n)(a, b)
+    np.testing.assert_allclose(v.asnumpy(), [15, 48])
+    assert float(s.asnumpy()) == 7
+    np.testing.assert_allclose(g.asnumpy(), [6, 13])
+    _, g = ms.nn.ForwardValueAndGrad(n, get_all=True, sens_param=True)(
+        a, b, (Tensor(np.array([1.0, 10.0], np.float32)), Tensor(np.float32(2))))
+    np.testing.assert_allclose(g[0].asnumpy(), [7, 122])
+    np.testing.assert_allclose(g[1].asnumpy(), [3, 80])
+    _, g = ms.nn.ForwardValueAndGrad(n, weights=ms.ParameterTuple(n.trainable_params()), get_by_list=True)(a, b)
+    np.testing.assert_allclose(g[0].asnumpy(), [15, 24])
