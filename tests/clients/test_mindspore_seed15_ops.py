@@ -116,3 +116,26 @@ def test_grad_operation_forms(on_real_server, mode):
     np.testing.assert_allclose(g[1].asnumpy(), [3, 80])
     _, g = ms.nn.ForwardValueAndGrad(n, weights=ms.ParameterTuple(n.trainable_params()), get_by_list=True)(a, b)
     np.testing.assert_allclose(g[0].asnumpy(), [15, 24])
+
+
+class Fc(ms.nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = ms.nn.Dense(16, 10, weight_init=Tensor(np.full((10, 16), 0.01, np.float32)), bias_init="zeros")
+
+    def construct(self, x):
+        return self.fc1(ops.reshape(x, (1, -1)))
+
+
+@pytest.mark.parametrize("kw", [{}, {"use_lazy": True}, {"use_offload": True}])
+def test_adam_bias_correction_in_float32_as_mindspore(on_real_server, kw):
+    # MindSpore 2.10 keeps beta1 ** t, beta2 ** t as float32 Parameters: after 3 steps of this net its bias[0]
+    # is 0.029995441 (the float64 correction gave 0.029995747); use_lazy / use_offload: the same dense step
+    net = Fc()
+    opt = ms.nn.Adam(net.trainable_params(), learning_rate=0.01, **kw)
+    step = ms.nn.TrainOneStepCell(
+        ms.nn.WithLossCell(net, ms.nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")), opt)
+    x = Tensor(np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4) * 0.01)
+    losses = [float(step(x, Tensor(np.array([0], np.int32))).asnumpy()) for _ in range(3)]
+    np.testing.assert_allclose(losses, [2.3025851249694824, 2.263073682785034, 2.223747491836548], rtol=1e-6)
+    np.testing.assert_allclose(net.fc1.bias.asnumpy()[:2], [0.029995441436767578, -0.029995381832122803], atol=2e-8)
