@@ -139,3 +139,22 @@ def test_adam_bias_correction_in_float32_as_mindspore(on_real_server, kw):
     losses = [float(step(x, Tensor(np.array([0], np.int32))).asnumpy()) for _ in range(3)]
     np.testing.assert_allclose(losses, [2.3025851249694824, 2.263073682785034, 2.223747491836548], rtol=1e-6)
     np.testing.assert_allclose(net.fc1.bias.asnumpy()[:2], [0.029995441436767578, -0.029995381832122803], atol=2e-8)
+
+
+def test_internal_backward_op_classes(on_real_server):
+    from gradserve.ops.auto_generate import SoftmaxBackward, TanhGrad
+    from gradserve.ops.operations.math_ops import AddV2
+    rng = np.random.default_rng(15)
+    y, dy = rng.standard_normal((2, 3)).astype(np.float32), rng.standard_normal((2, 3)).astype(np.float32)
+    np.testing.assert_allclose(TanhGrad()(Tensor(y), Tensor(dy)).asnumpy(), dy * (1 - y * y), rtol=1e-6)
+    gy, gdy = ms.grad(lambda a, b: TanhGrad()(a, b), (0, 1))(Tensor(y), Tensor(dy))
+    np.testing.assert_allclose(gy.asnumpy(), -2 * y * dy, rtol=1e-6)
+    np.testing.assert_allclose(gdy.asnumpy(), 1 - y * y, rtol=1e-6)
+    d = np.array([[1.0, 2.0, 3.0], [0.5, 0.1, 0.2]], np.float32)
+    out = np.array([[0.2, 0.3, 0.5], [0.1, 0.6, 0.3]], np.float32)
+    # the softmax's vector-Jacobian product: out (dout - sum(dout out)) along dim (0.2 (1 - 2.3) = -0.26 ...)
+    np.testing.assert_allclose(SoftmaxBackward()(Tensor(d), Tensor(out), -1).asnumpy(),
+                               [[-0.26, -0.09, 0.35], [0.033, -0.042, 0.009]], rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(SoftmaxBackward()(Tensor(d), Tensor(out), 0).asnumpy(),
+                               out * (d - (d * out).sum(0, keepdims=True)), rtol=1e-6)
+    np.testing.assert_allclose(AddV2()(Tensor(d), Tensor(out)).asnumpy(), d + out)
