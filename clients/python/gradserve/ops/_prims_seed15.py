@@ -1,6 +1,6 @@
 """MindSpore 2.10 ops its tests (seed 15 of its suite) call, composed of existing ops (derivatives are theirs):
 gather_d, bitwise shifts (LeftShift / RightShift, bitwise_left_shift / bitwise_right_shift), diagflat,
-logcumsumexp, addbmm; Tensor.trace (NumPy's form) and Tensor.addbmm. Values checked in MindSpore's venv."""
+logcumsumexp, addbmm, ApplyFtrl; Tensor.trace (NumPy's form) and Tensor.addbmm. Values checked in MindSpore's venv."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +9,7 @@ from .._tensor import Tensor
 from .._late import late
 
 __all__ = ["gather_d", "LeftShift", "RightShift", "bitwise_left_shift", "bitwise_right_shift", "diagflat",
-           "logcumsumexp", "addbmm"]
+           "logcumsumexp", "addbmm", "ApplyFtrl"]
 
 
 def gather_d(x, dim, index):
@@ -89,6 +89,29 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):  # noqa: A002
         raise ValueError(f"For 'addbmm', batch1 and batch2 must be 3-D, got shapes {list(batch1.shape)} and "
                          f"{list(batch2.shape)}")
     return late.ops.add(late.ops.mul(input, beta), late.ops.mul(late.ops.sum(late.ops.matmul(batch1, batch2), 0), alpha))
+
+
+class ApplyFtrl:
+    """ApplyFtrl(use_locking=False)(var, accum, linear, grad, lr, l1, l2, lr_power) -> var, by MindSpore's
+    documented FTRL rule, written into var, accum and linear (Parameters, or Tensors in place):
+    accum' = accum + g^2; sigma = (accum'^-p - accum^-p) / lr; linear' = linear + g - sigma var;
+    var' = (sign(linear') l1 - linear') / (accum'^-p / lr + 2 l2) where |linear'| > l1, else 0."""
+
+    def __init__(self, use_locking=False):
+        self.use_locking = bool(use_locking)
+
+    def __call__(self, var, accum, linear, grad, lr, l1, l2, lr_power):
+        o = late.ops
+        acc = o.add(accum, o.mul(grad, grad))
+        neg_p = o.neg(lr_power) if isinstance(lr_power, Tensor) else -lr_power
+        p_new, p_old = o.pow(acc, neg_p), o.pow(accum, neg_p)
+        lin = o.sub(o.add(linear, grad), o.mul(o.div(o.sub(p_new, p_old), lr), var))
+        num = o.sub(o.mul(o.sign(lin), l1), lin)
+        den = o.add(o.div(p_new, lr), o.mul(l2, 2.0))
+        new = o.select(o.greater(o.abs(lin), l1), o.cast(o.div(num, den), var.dtype), o.zeros_like(var))
+        o.assign(accum, o.cast(acc, accum.dtype))
+        o.assign(linear, o.cast(lin, linear.dtype))
+        return o.assign(var, new)
 
 
 def _tensor_trace(self, offset=0, axis1=0, axis2=1, dtype=None):
