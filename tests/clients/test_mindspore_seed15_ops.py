@@ -51,6 +51,8 @@ def test_diagflat_and_trace(on_real_server):
     np.testing.assert_array_equal(Tensor(b).trace().asnumpy(), [16, 18, 20, 22])
     np.testing.assert_array_equal(Tensor(b).trace(1, 1, 2).asnumpy(), [18, 54])
     assert Tensor(b).trace(dtype=ms.float64).dtype == ms.float64
+    t = Tensor(np.array([[True, False], [True, True]])).trace()
+    assert t.dtype == ms.bool_ and bool(t.asnumpy())
 
 
 def test_logcumsumexp_stable_and_its_gradient(on_real_server):

@@ -65,8 +65,15 @@ class RightShift:
 
 def diagflat(input, offset=0):  # noqa: A002
     """input flattened, on the offset-th diagonal of a square matrix (zeros elsewhere, input's dtype)."""
-    from .._numpy_creation import diagflat as _diagflat  # (call time: the numpy module imports ops)
-    return _diagflat(input, int(offset))
+    o, k = late.ops, int(offset)
+    v = o.reshape(input, (-1,))
+    n = v.shape[0]
+    size = n + abs(k)
+    where = np.full(size * size, n, np.int64)  # position n of the padded v is a zero
+    i = np.arange(n)
+    where[(i + max(-k, 0)) * size + i + max(k, 0)] = i
+    padded = o.concat([v, o.zeros((1,), v.dtype)], 0)
+    return o.reshape(o.gather(padded, Tensor(where), 0), (size, size))
 
 
 def logcumsumexp(input, axis):  # noqa: A002
@@ -117,8 +124,13 @@ class ApplyFtrl:
 def _tensor_trace(self, offset=0, axis1=0, axis2=1, dtype=None):
     """Tensor.trace: NumPy's (any rank, offset, axes; integers summed in int64), where ops.trace takes a
     matrix and keeps its dtype (MindSpore 2.10: Tensor(int32 2x2).trace() is Int64, ops.trace's Int32)."""
-    from .._numpy_creation import trace as _trace  # (call time: the numpy module imports ops)
-    return _trace(self, offset, axis1, axis2, dtype)
+    o = late.ops
+    d = o.diagonal(self, int(offset), int(axis1), int(axis2))
+    kind = d.dtype.name
+    out = o.sum(o.cast(d, "int64") if kind[0] in "iu" or kind == "bool" else d, -1)
+    if kind == "bool":  # (a bool's trace is a bool: any True on the diagonal)
+        out = o.cast(out, "bool")
+    return out if dtype is None else o.cast(out, dtype)
 
 
 def _tensor_addbmm(self, batch1, batch2, *, beta=1, alpha=1):
