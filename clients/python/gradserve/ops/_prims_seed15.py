@@ -211,5 +211,5 @@ def _tensor_addbmm(self, batch1, batch2, *, beta=1, alpha=1):
     return addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
 
-Tensor.trace = _tensor_trace
-Tensor.addbmm = _tensor_addbmm
+setattr(Tensor, "trace", _tensor_trace)
+setattr(Tensor, "addbmm", _tensor_addbmm)
