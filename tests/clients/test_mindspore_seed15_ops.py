@@ -209,3 +209,24 @@ def test_roi_align(on_real_server):
         # finite differences of MindSpore's forward (its own ROIAlignGrad gives 211.33 for the second case:
         # not the derivative of its forward there)
         np.testing.assert_allclose([g.sum(), (g ** 2).sum()], [g_sum, g_sq], rtol=1e-5)
+
+
+def test_is_contiguous_after_a_transpose_in_pynative(on_real_server):
+    # MindSpore 2.10 PyNative: ops.transpose gives a strided view (is_contiguous() False), contiguous() a copy
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    x = Tensor(np.array([[1, 2, 3], [4, 5, 6]], np.float32))
+    assert x.is_contiguous()
+    y = ops.transpose(x, (1, 0))
+    assert not y.is_contiguous()
+    assert ops.transpose(x, (0, 1)).is_contiguous()  # the identity permutation: no view
+    z = y.contiguous()
+    assert z.is_contiguous() and y.contiguous() is not y and x.contiguous() is x
+    np.testing.assert_array_equal(z.asnumpy(), [[1, 4], [2, 5], [3, 6]])
+
+    class Net(ms.nn.Cell):
+        def construct(self, t):
+            return t.is_contiguous()
+
+    assert not Net()(y) and Net()(z)  # a Cell's construct sees its input's layout in PyNative
+    ms.set_context(mode=ms.GRAPH_MODE)
+    assert Net()(z)

@@ -211,5 +211,20 @@ def _tensor_addbmm(self, batch1, batch2, *, beta=1, alpha=1):
     return addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
 
+def _is_contiguous(self):
+    """False for the result of a transposing ops.transpose in PyNative (MindSpore 2.10's strided view), else
+    True (a traced value has no layout)."""
+    return not self.__dict__.get("_gs_view", False)
+
+
+def _contiguous(self):
+    """self if contiguous, else a contiguous copy (MindSpore's)."""
+    if _is_contiguous(self):
+        return self
+    return Tensor(np.ascontiguousarray(self.asnumpy()))
+
+
+setattr(Tensor, "is_contiguous", _is_contiguous)
+setattr(Tensor, "contiguous", _contiguous)
 setattr(Tensor, "trace", _tensor_trace)
 setattr(Tensor, "addbmm", _tensor_addbmm)
