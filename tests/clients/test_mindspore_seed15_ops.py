@@ -230,3 +230,20 @@ def test_is_contiguous_after_a_transpose_in_pynative(on_real_server):
     assert not Net()(y) and Net()(z)  # a Cell's construct sees its input's layout in PyNative
     ms.set_context(mode=ms.GRAPH_MODE)
     assert Net()(z)
+
+
+def test_uniform(on_real_server):
+    lo, hi = Tensor(np.float32(1.0)), Tensor(np.float32(2.0))
+    a = ops.uniform((200, 3), lo, hi, seed=5).asnumpy()
+    assert a.dtype == np.float32 and a.shape == (200, 3) and a.min() >= 1.0 and a.max() < 2.0 and a.std() > 0.2
+    np.testing.assert_array_equal(ops.uniform((200, 3), lo, hi, seed=5).asnumpy(), a)  # a seed repeats
+    k = ops.uniform((500,), Tensor(np.int32(1)), Tensor(np.int32(9)), seed=5, dtype=ms.int32).asnumpy()
+    assert k.dtype == np.int32 and set(k.tolist()) == set(range(1, 9))
+
+    class Gumbel(ms.nn.Cell):  # MindSpore's test_value_depend_infer: per-run draws inside a construct
+        def construct(self, logits):
+            u = ops.uniform(logits.shape, Tensor(np.float32(0)), Tensor(np.float32(1)))
+            return logits - ops.log(-ops.log(u + 1e-10) + 1e-10)
+
+    net, x = Gumbel(), Tensor(np.zeros((4, 5), np.float32))
+    assert not np.array_equal(net(x).asnumpy(), net(x).asnumpy())

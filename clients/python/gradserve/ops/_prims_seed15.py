@@ -1,6 +1,6 @@
 """MindSpore 2.10 ops its tests (seed 15 of its suite) call, composed of existing ops (derivatives are theirs):
 gather_d, bitwise shifts (LeftShift / RightShift, bitwise_left_shift / bitwise_right_shift), diagflat,
-logcumsumexp, addbmm, ApplyFtrl, ROIAlign; Tensor.trace (NumPy's form) and Tensor.addbmm. Values checked in MindSpore's venv."""
+logcumsumexp, addbmm, ApplyFtrl, ROIAlign, uniform; Tensor.trace (NumPy's form) and Tensor.addbmm. Values checked in MindSpore's venv."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +9,7 @@ from .._tensor import Tensor
 from .._late import late
 
 __all__ = ["gather_d", "LeftShift", "RightShift", "bitwise_left_shift", "bitwise_right_shift", "diagflat",
-           "logcumsumexp", "addbmm", "ApplyFtrl", "ROIAlign"]
+           "logcumsumexp", "addbmm", "ApplyFtrl", "ROIAlign", "uniform"]
 
 
 def gather_d(x, dim, index):
@@ -193,6 +193,26 @@ class ROIAlign:
         picked = o.gather(flat, Tensor(index), 0)  # [R * ph * pw, k, C]
         out = o.sum(o.mul(picked, Tensor(weight[..., None])), 1)
         return o.transpose(o.reshape(out, (len(boxes), self.ph, self.pw, c)), (0, 3, 1, 2))
+
+
+def uniform(shape, minval, maxval, seed=None, dtype=None):
+    """ops.uniform(shape, minval, maxval, seed=None, dtype=float32): draws of U[minval, maxval) (int32: integers
+    in [minval, maxval)); inside a construct a per-run draw, as the other random ops (ops/_random_draws). The
+    draws are numpy's, not MindSpore's (a seed repeats gradserve's sequence, not MindSpore's)."""
+    from . import _random_draws as rd  # (ops' random module: its per-run draw inside a trace)
+    from .._misc import random_ops_generator
+    o = late.ops
+    kind = "float32" if dtype is None else getattr(dtype, "name", str(dtype)).lower()
+    if kind not in ("float32", "int32"):
+        raise TypeError(f"For 'uniform', dtype must be float32 or int32, got {kind}")
+    dims = tuple(int(d) for d in shape)
+    rng = rd._generator([rd._seed(seed, "uniform")])
+    u = rd._out(lambda: (rng or random_ops_generator()).random(size=dims), dims, "float32", "uniform")
+    lo, hi = (v if isinstance(v, Tensor) else Tensor(np.float32(v)) for v in (minval, maxval))
+    if kind == "int32":
+        span = o.cast(o.sub(hi, lo), "float32")
+        return o.add(o.cast(o.floor(o.mul(u, span)), "int32"), o.cast(lo, "int32"))
+    return o.add(o.cast(lo, "float32"), o.mul(u, o.cast(o.sub(hi, lo), "float32")))
 
 
 def _tensor_trace(self, offset=0, axis1=0, axis2=1, dtype=None):
