@@ -230,6 +230,7 @@ def test_is_contiguous_after_a_transpose_in_pynative(on_real_server):
     assert not Net()(y) and Net()(z)  # a Cell's construct sees its input's layout in PyNative
     ms.set_context(mode=ms.GRAPH_MODE)
     assert Net()(z)
+    assert ms.Parameter(1)._load() is None  # (MindSpore's TensorPy._load: nothing offloaded here)
 
 
 def test_uniform(on_real_server):

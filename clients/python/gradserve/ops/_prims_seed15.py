@@ -244,6 +244,13 @@ def _contiguous(self):
     return Tensor(np.ascontiguousarray(self.asnumpy()))
 
 
+def _load(self):
+    """MindSpore's TensorPy._load: brings back data offloaded to disk, returns None; a gradserve Tensor's data
+    is always in memory, so there is nothing to load."""
+    return None
+
+
+setattr(Tensor, "_load", _load)
 setattr(Tensor, "is_contiguous", _is_contiguous)
 setattr(Tensor, "contiguous", _contiguous)
 setattr(Tensor, "trace", _tensor_trace)
