@@ -133,3 +133,46 @@ def test_a_mapped_value_is_refused_as_mindspore_does(on_real_server, cls, kind):
                                          "on a mapped input"):
         getattr(ops, kind)(c)(arg)
     np.testing.assert_array_equal(c.p.asnumpy(), before)
+
+
+class MappedParamArg(nn.Cell):
+    """A Parameter passed to the mapped function as a mapped argument (MindSpore's vmap of its optimizer
+    primitives: `vmap(P.Adam())(self.var, ...)`): each example updates its slice, written back into the
+    Parameter along its in_axis."""
+
+    def __init__(self, kind, axis):
+        super().__init__()
+        p0 = np.arange(6, dtype=np.float32).reshape(2, 3)
+        self.p = Parameter(T(p0 if axis == 0 else p0.T.copy()), name="pm")
+        fns = {"assign": lambda p, g: ops.assign(p, p * 2 - g),
+               "assign_add": lambda p, g: ops.AssignAdd()(p, g * 3),
+               "sgd": lambda p, g: ops.ApplyGradientDescent()(p, T(0.5), g)}
+        self.v = ops.vmap(fns[kind], in_axes=(axis, 0), out_axes=0)
+
+    def construct(self, g):
+        return self.v(self.p, g)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("kind, axis, p_after, out", [
+    ("assign", 0, [[-1, 0, 1], [-4, -12, -20]], [[-1, 0, 1], [-4, -12, -20]]),
+    ("assign", 1, [[-1, -4], [0, -12], [1, -20]], [[-1, 0, 1], [-4, -12, -20]]),
+    ("assign_add", 1, [[3, 33], [7, 64], [11, 95]], [[3, 7, 11], [33, 64, 95]]),
+    ("sgd", 0, [[-0.5, 0, 0.5], [-2, -6, -10]], [[-0.5, 0, 0.5], [-2, -6, -10]])])
+def test_a_mapped_parameter_argument_is_written_back_per_example(on_real_server, mode, kind, axis, p_after, out):
+    # the Parameter kept its old value (the update dropped, silently) before the fix
+    ms.set_context(mode=mode)
+    c = MappedParamArg(kind, axis)
+    g = T([[1, 2, 3], [10, 20, 30]])
+    np.testing.assert_allclose(c(g).asnumpy(), out)
+    np.testing.assert_allclose(c.p.asnumpy(), p_after)
+
+
+def test_an_unmapped_argument_written_with_a_mapped_value_is_refused(on_real_server):
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    x, z, g = T(np.zeros(3)), T(np.zeros(3)), T(XS)
+    with pytest.raises(ValueError, match=r"vmap: an argument that is not mapped \(in_axes None\) is written in place"):
+        ops.vmap(lambda x, g: x.add_(g), in_axes=(None, 0))(x, g)
+    np.testing.assert_array_equal(x.asnumpy(), np.zeros(3))
+    ops.vmap(lambda z, g: (z.add_(1), g * 1)[1], in_axes=(None, 0))(z, g)  # one value for all examples: kept
+    np.testing.assert_array_equal(z.asnumpy(), np.ones(3))

@@ -155,20 +155,26 @@ def _flat_names(tree) -> list:
     return [n for t in tree for n in _flat_names(t)] if isinstance(tree, list) else [tree]
 
 
-def mapped_assignments(body: dict, mapped_inputs, params: list) -> list:
+def mapped_assignments(body: dict, mapped_inputs, params: list, after: int = 0) -> list:
     """The Parameters (params: a traced function's state_params, whose values are the last outputs of
-    its body) assigned a value that depends on one of the body's inputs numbered mapped_inputs.
-    Dependence is followed node by node (a node with a dependent input makes all its outputs dependent):
-    what MindSpore's vmap refuses for Assign ("the execution order of operator `Assign` cannot be
-    guaranteed"), where a batched value would have to land in one unbatched Parameter."""
-    if not params:
+    its body but `after` more) assigned a value that depends on one of the body's inputs numbered
+    mapped_inputs: what MindSpore's vmap refuses for Assign ("the execution order of operator `Assign`
+    cannot be guaranteed"), where a batched value would have to land in one unbatched Parameter."""
+    return [p for p, d in zip(params, dependent_outputs(body, mapped_inputs, len(params), after)) if d]
+
+
+def dependent_outputs(body: dict, mapped_inputs, n: int, after: int = 0) -> list[bool]:
+    """For the n outputs of body before its last `after`: whether each depends on one of its inputs
+    numbered mapped_inputs. Dependence is followed node by node (a node with a dependent input makes all
+    its outputs dependent)."""
+    if not n:
         return []
     dep = {body["inputs"][i]["name"] for i in mapped_inputs}
     for node in body["nodes"]:
         if dep.intersection(node["inputs"]):
             dep.update(node["outputs"])
-    outs = _flat_names(body["outputs"])[-len(params):]
-    return [p for p, n in zip(params, outs) if n in dep]
+    outs = _flat_names(body["outputs"])
+    return [o in dep for o in outs[len(outs) - n - after:len(outs) - after]]
 
 
 def refuse_mapped(kind: str, params: list) -> None:

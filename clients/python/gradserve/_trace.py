@@ -1232,6 +1232,10 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
              for j, x in enumerate(leaves)]
     if known:
         root.known = {s._name: x._data for x, s in zip(leaves, inner) if isinstance(x, Tensor) and not x.is_dynamic}
+        if _context.get_context("mode") == _context.PYNATIVE_MODE:  # (traced afresh each call there: no cache)
+            for x, s in zip(leaves, inner):  # a transpose's view stays one inside the Cell (Tensor.is_contiguous)
+                if isinstance(x, Tensor) and x.__dict__.get("_gs_view"):
+                    s.__dict__["_gs_view"] = True
     writes = InputWrites(root, [s for s in inner if isinstance(s, Tensor)])
     if tensor_hooks[0] is not None:  # an argument's hooks go with its input, for the function derived from it
         for x, s in zip(leaves, inner):

@@ -412,7 +412,17 @@ class Adam(Optimizer):
 
     def __init__(self, params, learning_rate=1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
                  use_locking: bool = False, use_nesterov: bool = False, weight_decay: float = 0.0,
-                 loss_scale: float = 1.0):
+                 loss_scale: float = 1.0, use_amsgrad: bool = False, **kwargs):
+        # use_lazy (update only the rows a sparse gradient names) and use_offload (run the update on the host)
+        # change nothing for the dense gradients computed here: MindSpore 2.10's dense LazyAdam / AdamOffload
+        # step is Adam's (its test_adam_op: the same losses)
+        unknown = set(kwargs) - {"use_lazy", "use_offload"}
+        if unknown:
+            raise TypeError(f"Adam.__init__() got unexpected keyword argument(s) {sorted(unknown)}")
+        if use_amsgrad:
+            raise ValueError("Adam(use_amsgrad=True) is not supported; use ops.ApplyAdamWithAmsgrad")
+        if kwargs.get("use_lazy") and kwargs.get("use_offload"):
+            raise ValueError("For 'Adam', use_lazy and use_offload cannot both be True")  # (MindSpore's rule)
         if not (0 < beta1 < 1 and 0 < beta2 < 1) or eps <= 0:
             raise ValueError("Adam needs 0 < beta1, beta2 < 1 and eps > 0")
         self.beta1, self.beta2, self.eps, self.use_nesterov = float(beta1), float(beta2), float(eps), bool(use_nesterov)
@@ -421,11 +431,26 @@ class Adam(Optimizer):
     def _init_state(self, p):
         return np.zeros_like(p), np.zeros_like(p)
 
+    def _beta_powers(self, t):
+        """beta1 ** step and beta2 ** step as MindSpore 2.10 keeps them: float32 Parameters multiplied by the
+        betas once a step, so 1 - beta2 ** step carries float32's rounding (1 - float32(0.999) = 0.00099998713:
+        the bias correction 6e-6 off the exact one, which its test_adam_op's losses show)."""
+        n = self.global_step
+        memo = self.__dict__.get("_gs_beta_powers")
+        if memo is None or memo[0] > n:
+            memo = (0, np.float32(1), np.float32(1))
+        k, p1, p2 = memo
+        for _ in range(n - k):
+            p1, p2 = p1 * np.float32(self.beta1), p2 * np.float32(self.beta2)
+        self.__dict__["_gs_beta_powers"] = (n, p1, p2)
+        return t(p1), t(p2)
+
     def _update(self, w, g, state, lr):
         t = w.dtype.type
-        b1, n = t(self.beta1), self.global_step
+        b1 = t(self.beta1)
         m, v = self._adam_moments(g, state, t)
-        lr_t = lr * t(np.sqrt(1 - self.beta2 ** n) / (1 - self.beta1 ** n))
+        b1p, b2p = self._beta_powers(t)
+        lr_t = lr * (np.sqrt(t(1) - b2p) / (t(1) - b1p))
         num = b1 * m + (t(1) - b1) * g if self.use_nesterov else m
         return (m, v), w - lr_t * num / (np.sqrt(v) + t(self.eps))
 

@@ -87,12 +87,23 @@ class _Vmapped(_Derived):
             fn, inner, args = _tensor_leaves_only(fn, inner), _leaf_tensors(inner), _leaf_tensors(args)
         tr.user_vmaps += self.user  # (a user's vmap: ops._dropout refuses to draw one mask for every example)
         try:
-            info = trace_function(fn, inner, _label(self.fn), state=True)
+            info = trace_function(fn, inner, _label(self.fn), state=True, inputs_written=True)
         finally:
             tr.user_vmaps -= self.user
         mapped = [i for i, ax in enumerate(flat_axes) if ax is not None]
+        # an argument written in place (ops.assign / an optimizer primitive on a Parameter passed in, x.add_):
+        # its final value comes out mapped along its own in_axis, each example's slice written back
+        # (MindSpore's vmap of P.Adam()(self.var, ...)); an unmapped one takes one value, as a Parameter does
+        written_axes = [flat_axes[info.arg_inputs[i]] for i in info.written_args]
+        body = tr.root.functions[info.name] if info.name else None
+        n_written = len(info.written_args)
         _param_state.refuse_mapped("vmap", _param_state.mapped_assignments(
-            tr.root.functions[info.name], mapped, info.state_params) if info.name else [])
+            body, mapped, info.state_params, after=n_written) if body else [])
+        if body and any(d and ax is None for d, ax in zip(
+                _param_state.dependent_outputs(body, mapped, n_written), written_axes)):
+            raise ValueError("vmap: an argument that is not mapped (in_axes None) is written in place with a "
+                             "value that depends on a mapped input; one value per example cannot land in one "
+                             "Tensor. Map it too, or write it outside the mapped function.")
         names = _call_inputs(tr, info, args)
         flat_axes += [None] * len(info.captures)
         outs = info.flat_out_avals
@@ -108,10 +119,14 @@ class _Vmapped(_Derived):
             avals.append((tuple(shape[:ax]) + (size,) + tuple(shape[ax:]), dt))
         out_axes = [None if ax is None else ax % (len(s) + 1) for (s, _), ax in zip(outs, out_axes)]
         # Parameters assigned an unmapped value: one value, after the node (as MindSpore's vmap)
-        out_axes += [None] * len(info.state_avals)
+        n_params = len(info.state_params)
+        out_axes += [None] * n_params + written_axes
+        state_avals = info.state_avals[:n_params] + [
+            (shape, dt) if ax is None else (tuple(shape[:ax]) + (size,) + tuple(shape[ax:]), dt)
+            for (shape, dt), ax in zip(info.state_avals[n_params:], written_axes)]
         res = tr.emit("vmap", names, {"fn": info.name, "in_axes": flat_axes, "out_axes": out_axes},
-                      avals + info.state_avals)
-        tdef, leaves = batch_constants(info.out_tdef, _take_state(info, res, len(avals)), const_axes, size)
+                      avals + state_avals)
+        tdef, leaves = batch_constants(info.out_tdef, _take_state(info, res, len(avals), args), const_axes, size)
         return unflatten(tdef, leaves)
 
 

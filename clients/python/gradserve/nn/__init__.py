@@ -329,9 +329,10 @@ from ._activations_ms import FastGelu, HShrink, LogSoftmax, OneHot, PReLU, Softm
 from ._group_norm import GroupNorm  # noqa: E402
 from ._dropout_layers import Dropout1d  # noqa: E402
 from ._bidense import BiDense  # noqa: E402
-from ._grad_cell import WithGradCell  # noqa: E402
+from ._grad_cell import ForwardValueAndGrad, WithGradCell  # noqa: E402
 
-__all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "MaxPool1d", "AvgPool1d", "Pad", "SmoothL1Loss", "LogSoftmax", "Softmax", "FastGelu", "WithGradCell"]
+__all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "MaxPool1d", "AvgPool1d", "Pad", "SmoothL1Loss", "LogSoftmax", "Softmax", "FastGelu", "WithGradCell",
+            "ForwardValueAndGrad"]
 __all__ += ["PReLU", "GroupNorm", "MarginRankingLoss", "KLDivLoss", "HShrink", "OneHot"]
 __all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "BiDense", "MultiLabelSoftMarginLoss", "Tanhshrink"]
 

@@ -1,4 +1,5 @@
-"""nn.WithGradCell: the gradients of a network (and its loss) w.r.t. its trainable parameters."""
+"""nn.WithGradCell: the gradients of a network (and its loss) w.r.t. its trainable parameters;
+nn.ForwardValueAndGrad: the network's value and GradOperation's gradients of it."""
 from __future__ import annotations
 
 from .. import ops as _ops
@@ -6,7 +7,7 @@ from .._cellbase import Cell
 from .._tensor import ParameterTuple
 from .._training import WithLossCell
 
-__all__ = ["WithGradCell"]
+__all__ = ["WithGradCell", "ForwardValueAndGrad"]
 
 
 class WithGradCell(Cell):
@@ -23,3 +24,25 @@ class WithGradCell(Cell):
     def construct(self, *inputs):
         args = inputs if self.sens is None else (*inputs, self.sens)
         return self.grad(self.network_with_loss, self.weights)(*args)
+
+
+class ForwardValueAndGrad(Cell):
+    """nn.ForwardValueAndGrad(network, weights=None, get_all=False, get_by_list=False, sens_param=False)
+    (*inputs[, sens]) -> (network(*inputs), the gradients GradOperation(get_all, get_by_list, sens_param) gives:
+    of the first input, of all inputs, of weights (a ParameterTuple), or both)."""
+
+    def __init__(self, network, weights=None, get_all=False, get_by_list=False, sens_param=False):
+        super().__init__(auto_prefix=False)
+        if not isinstance(network, Cell):
+            raise TypeError(f"For 'ForwardValueAndGrad', network must be a Cell, got {type(network).__name__}")
+        if get_by_list and not isinstance(weights, (ParameterTuple, tuple, list)):
+            raise TypeError("For 'ForwardValueAndGrad', when get_by_list is True, weights must be a "
+                            f"ParameterTuple, got {type(weights).__name__}")
+        self.network, self.weights = network, weights
+        self.get_by_list, self.sens_param = bool(get_by_list), bool(sens_param)
+        self.grad = _ops.GradOperation(get_all=get_all, get_by_list=get_by_list, sens_param=sens_param)
+
+    def construct(self, *inputs):
+        value = self.network(*(inputs[:-1] if self.sens_param else inputs))
+        fn = self.grad(self.network, self.weights) if self.get_by_list else self.grad(self.network)
+        return value, fn(*inputs)

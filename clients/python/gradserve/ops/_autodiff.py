@@ -122,6 +122,16 @@ class _Derived:
         raise NotImplementedError
 
 
+def _flat_sens(sens) -> list:
+    """The leaves of a sens mirroring the outputs: a dict output's sens is a dict too (MindSpore 2.10 takes
+    `net(x)`'s own dict back as the sens), its values in the output's order."""
+    if isinstance(sens, dict):
+        return [leaf for v in sens.values() for leaf in _flat_sens(v)]
+    if isinstance(sens, (tuple, list)) and not isinstance(sens, Tensor):
+        return [leaf for v in sens for leaf in _flat_sens(v)]
+    return flatten(sens)[0]
+
+
 def _grad_in_use_order(fn, args, positions, weights, sens) -> list:
     """MindSpore 2.10 PyNative, GradOperation(get_by_list=True)(net) with no weights given: the gradients of
     net's trainable Parameters in the order its forward pass first uses them (unused ones after them); of
@@ -139,6 +149,14 @@ def _grad_in_use_order(fn, args, positions, weights, sens) -> list:
     ids = {id(w) for w in used}  # some are not used: the function is traced again declaring them all
     order = used + [w for w in weights if id(w) not in ids]
     return emit_grad(fn, args, positions=positions, weights=order, sens=sens, label=label, twins=True)[0]
+
+
+def _with_kwargs(fn, kwargs: dict):
+    """fn with constant keyword arguments bound (a traced function takes its Tensors positionally)."""
+    def bound(*args):
+        return fn(*args, **kwargs)
+    bound.__name__ = getattr(fn, "__name__", type(fn).__name__)
+    return bound
 
 
 class GradOperation:
@@ -164,6 +182,24 @@ class _GradOperationFn(_Derived):
     def __init__(self, op: GradOperation, fn, weights):
         self.op, self.fn, self.weights = op, fn, weights
 
+    def __call__(self, *args, **kwargs):
+        """Keyword arguments go to the function (MindSpore 2.10 PyNative: `GradOperation()(ops.gelu)(x,
+        approximate='tanh')`); with sens_param, `sens=` is the sens."""
+        if not kwargs:
+            return super().__call__(*args)
+        kwargs = dict(kwargs)
+        if self.op.sens_param and "sens" in kwargs:
+            args += (kwargs.pop("sens"),)
+        if not kwargs:
+            return super().__call__(*args)
+        if any(isinstance(v, Tensor) for v in flatten(list(kwargs.values()))[0]):
+            raise TypeError(f"GradOperation: keyword argument(s) {sorted(kwargs)} hold Tensors; pass Tensors "
+                            "positionally (their gradients are taken by position)")
+        if self.op.get_by_list:
+            raise TypeError("GradOperation(get_by_list=True): keyword arguments to the network are not supported; "
+                            "pass them positionally")
+        return _GradOperationFn(self.op, _with_kwargs(self.fn, kwargs), self.weights)(*args)
+
     def _key(self):
         w = self._weight_ids()
         return ("GradOperation", self.op.get_all, self.op.get_by_list, self.op.sens_param, w,
@@ -175,7 +211,7 @@ class _GradOperationFn(_Derived):
         if op.sens_param:
             if not args:
                 raise TypeError("sens_param=True: the last argument must be the sens")
-            args, sens = args[:-1], flatten(args[-1])[0]
+            args, sens = args[:-1], _flat_sens(args[-1])
         asked = range(len(args)) if op.get_all else [] if op.get_by_list else [0] if args else []
         positions, zeros = _grad_positions(args, asked)
         implicit = op.get_by_list and self.weights is None and _context.get_context("mode") == _context.PYNATIVE_MODE
@@ -313,7 +349,7 @@ class _FunctionalGrad(_Derived):
     def _emit(self, *args):
         sens = None
         if self.sens_param:
-            args, sens = args[:-1], flatten(args[-1])[0]
+            args, sens = args[:-1], _flat_sens(args[-1])
         asked, _ = _checked_positions(self.grad_position, len(args))
         pos, zeros = _grad_positions(args, asked)
         ws = [] if self.weights is None else _weights_of(self.fn, self.weights)

@@ -7,3 +7,13 @@ from . import _ms_names as _names  # noqa: E402
 globals().update({k: getattr(_names, k) for k in _F_ONLY if k not in _names.F_ALIASES})  # partial, scalar_cast
 globals().update({alias: globals()[op] for alias, op in _names.F_ALIASES.items()})  # tensor_add is add...
 __all__ = [*_ops_all, *_F_ONLY]
+
+
+def __getattr__(name: str):
+    """The ops added to the package after this module was imported (ops/__init__'s later topics: interpolate,
+    gather_d, ...), by the package's own list (`ops.function.logcumsumexp` as `ops.logcumsumexp`)."""
+    import sys
+    ops = sys.modules[__name__.rpartition(".")[0]]
+    if not name.startswith("__") and name in getattr(ops, "__all__", ()):
+        return getattr(ops, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

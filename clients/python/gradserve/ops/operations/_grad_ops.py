@@ -162,6 +162,23 @@ from .._strided_slice_grad import StridedSliceGrad  # noqa: E402
 from .._max_pool_grad_grad import MaxPool3DGradGrad, MaxPoolGradGrad, MaxPoolGradGradWithArgmax  # noqa: E402
 
 __all__ += ["StridedSliceGrad", "MaxPoolGradGrad", "MaxPool3DGradGrad", "MaxPoolGradGradWithArgmax"]
+
+
+class TanhGrad:
+    """TanhGrad()(y, dy), y = tanh(x): dy (1 - y^2)."""
+
+    def __call__(self, y, dy):
+        return P.mul(dy, P.sub(1.0, P.mul(y, y)))
+
+
+class SoftmaxBackward:
+    """SoftmaxBackward()(dout, out, dim=-1), out = softmax(x, dim): out (dout - sum(dout out, dim))."""
+
+    def __call__(self, dout, out, dim=-1):
+        return P.mul(out, P.sub(dout, _ops.sum(P.mul(dout, out), int(dim), keepdim=True)))
+
+
+__all__ += ["TanhGrad", "SoftmaxBackward"]
 __getattr__ = module_getattr("mindspore.ops.operations._grad_ops", _ops)
 
 
