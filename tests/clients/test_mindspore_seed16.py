@@ -72,3 +72,51 @@ def test_tensor_max_min_overloads_by_mode(on_real_server, mode):
         np.testing.assert_array_equal(index.asnumpy(), [0, 1])
     finally:
         ms.set_context(mode=ms.PYNATIVE_MODE)
+
+
+def test_matmul_of_a_vector_follows_numpy(on_real_server):
+    a, b = Tensor(np.array([[1, 2]], np.float32)), Tensor(np.array([3, -1], np.float32))
+    np.testing.assert_array_equal(a.matmul(b).asnumpy(), [1])  # [1, 2] @ [2] -> [1]
+    assert ops.matmul(b, b).shape == () and float(ops.matmul(b, b).asnumpy()) == 10
+    np.testing.assert_array_equal(ops.matmul(b, Tensor(np.ones((4, 2, 3), np.float32))).shape, (4, 3))
+    np.testing.assert_array_equal(ops.grad(lambda v: ops.matmul(a, v).sum())(b).asnumpy(), [1, 2])
+
+
+def test_selu_of_integers_and_deepcopy(on_real_server):
+    v = np.array([-20, -12, -1, 0, 1, 24, 127], np.int8)  # MindSpore 2.10's CPU kernel: x, or trunc(expm1(x))
+    out = P.SeLU()(Tensor(v))
+    assert out.dtype == ms.int8
+    np.testing.assert_array_equal(out.asnumpy(), [-1, 0, 0, 0, 1, 24, 127])
+    with pytest.raises(TypeError, match="(?i)SeLU.*int16"):
+        P.SeLU()(Tensor(v.astype(np.int16)))
+    x = Tensor(np.array([1.1, 2.5, -1.5], np.float32))
+    np.testing.assert_array_equal(ops.deepcopy(x).asnumpy(), x.asnumpy())
+    np.testing.assert_array_equal(ops.grad(lambda x: ops.deepcopy(x).sum())(x).asnumpy(), [1, 1, 1])
+
+
+def test_masked_scatter_and_its_gradient(on_real_server):
+    x, src = Tensor(np.ones((2, 3), np.float32)), Tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3))
+    mask = Tensor(np.array([True, False, True]))  # broadcast over the rows; source taken in row-major order
+    np.testing.assert_array_equal(x.masked_scatter(mask, src).asnumpy(), [[0, 1, 1], [2, 1, 3]])
+    w = Tensor(np.arange(1.0, 7.0, dtype=np.float32).reshape(2, 3))
+    gx, gs = ops.grad(lambda x, s: (x.masked_scatter(mask, s) * w).sum(), (0, 1))(x, src)
+    np.testing.assert_array_equal(gx.asnumpy(), [[0, 2, 0], [0, 5, 0]])
+    np.testing.assert_array_equal(gs.asnumpy(), [[1, 3, 4], [6, 0, 0]])
+    with pytest.raises(ValueError, match="number of ones in mask"):
+        Tensor(np.ones(3, np.float32)).masked_scatter(Tensor(np.ones(3, bool)), Tensor(np.ones(2, np.float32)))
+
+
+def test_backward_classes_nllloss_and_l2normalize(on_real_server):
+    from gradserve.ops.operations import _grad_ops as G
+    x = Tensor(np.array([[0.53, 0.74, -2.12], [1.29, -0.34, -1.13]], np.float32))
+    target, weight = Tensor(np.array([0, 1], np.int32)), Tensor(np.array([0.45, -0.32, 1.21], np.float32))
+    total = Tensor(np.array(0.13, np.float32))
+    dx = G.NLLLossGrad("mean")(x, Tensor(np.array(1.23, np.float32)), target, weight, total)
+    np.testing.assert_allclose(dx.asnumpy(), [[-4.25769234, 0, 0], [0, 3.02769232, 0]], rtol=1e-6)
+    dx = G.NLLLossGrad("none", ignore_index=1)(x, Tensor(np.array([3.24, -2.13], np.float32)), target, weight, total)
+    np.testing.assert_allclose(dx.asnumpy(), [[-1.458, 0, 0], [0, 0, 0]], rtol=1e-6)
+    # the norm is bounded below by epsilon (row 1's is 0): MindSpore 2.10 gives 7500 and 23000 there
+    xi = Tensor(np.array([[1e-6, 2e-6], [0.0, 0.0]], np.float32))
+    y, dy = Tensor(np.array([[0.3, 0.4], [0.5, 0.6]], np.float32)), Tensor(np.array([[1, 2], [3, 5]], np.float32))
+    np.testing.assert_allclose(G.L2NormalizeGrad(1, 1e-4)(xi, y, dy).asnumpy(), [[6700, 15600], [7500, 23000]],
+                               rtol=1e-5)

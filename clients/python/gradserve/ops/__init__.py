@@ -124,3 +124,9 @@ from . import _interpolate, _windows, _zeta_xdivy, _prims_seed14  # noqa: E402
 for _topic in (_interpolate, _windows, _zeta_xdivy, _prims_seed14):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
+
+# seed 16 of MindSpore's suite: deepcopy, MaskedScatter (and Tensor.masked_scatter)
+from . import _prims_seed16  # noqa: E402
+
+globals().update({k: getattr(_prims_seed16, k) for k in _prims_seed16.__all__})
+__all__ += list(_prims_seed16.__all__)
