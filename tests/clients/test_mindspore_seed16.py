@@ -120,3 +120,25 @@ def test_backward_classes_nllloss_and_l2normalize(on_real_server):
     y, dy = Tensor(np.array([[0.3, 0.4], [0.5, 0.6]], np.float32)), Tensor(np.array([[1, 2], [3, 5]], np.float32))
     np.testing.assert_allclose(G.L2NormalizeGrad(1, 1e-4)(xi, y, dy).asnumpy(), [[6700, 15600], [7500, 23000]],
                                rtol=1e-5)
+
+
+@pytest.mark.parametrize("mode", [ms.GRAPH_MODE, ms.PYNATIVE_MODE])
+def test_a_construct_returning_a_slice_of_a_tensor(on_real_server, mode):
+    class Net(nn.Cell):  # MindSpore's test_grad_operation_with_invalid_ones_like_output
+        def __init__(self):
+            super().__init__()
+            self.w, self.b = Parameter(Tensor([6], ms.int32), name="w"), Parameter(Tensor([2], ms.int32), name="b")
+
+        def construct(self, x):
+            return self.w * x + self.b, "a", None, slice(x, 1, 2)
+
+    ms.set_context(mode=mode)
+    try:
+        x = Tensor([10], ms.int32)
+        out = Net()(x)
+        assert out[1:3] == ("a", None) and isinstance(out[3], slice) and (out[3].stop, out[3].step) == (1, 2)
+        np.testing.assert_array_equal(out[3].start.asnumpy(), [10])
+        # the default sens skips the slice: d(w x + b)/dx = w (MindSpore 2.10: [6])
+        np.testing.assert_array_equal(ops.GradOperation()(Net())(x).asnumpy(), [6])
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)

@@ -121,7 +121,8 @@ def _children(values, flat) -> tuple[list, tuple]:
 
 
 _KINDS = {MutableTuple: "mtuple", MutableList: "mlist"}  # mutable() containers keep their type through a trace
-_BUILD = {"list": list, "tuple": tuple, "mtuple": MutableTuple, "mlist": MutableList}
+_BUILD = {"list": list, "tuple": tuple, "mtuple": MutableTuple, "mlist": MutableList,
+          "slice": lambda items: slice(*items)}
 
 
 def flatten(x) -> tuple[list, Any]:
@@ -256,6 +257,13 @@ def flatten_out(x) -> tuple[list, Any]:
         return leaves, ("list" if isinstance(x, list) else "tuple", defs)
     if isinstance(x, SparseTensor):
         return _sparse_node(x, flatten_out)
+    if isinstance(x, slice) and any(isinstance(v, Tensor) for v in (x.start, x.stop, x.step)):
+        # `slice(x, 1, 2)` returned by a construct: MindSpore 2.10 returns it with x's value in it, and no
+        # gradient flows through it (GradOperation's default sens skips it: d(w x + b, slice(x))/dx is w)
+        parts = tuple(apply1("stop_gradient", v) if isinstance(v, Tensor) and v._data is None
+                      and v._trace is current() else v for v in (x.start, x.stop, x.step))
+        leaves, defs = _children(parts, flatten_out)
+        return leaves, ("slice", defs)
     if _is_static(x):
         return [], ("static", x)
     kind = getattr(x, "_py_number", None)  # a mutable() number's gradient (as_number)
