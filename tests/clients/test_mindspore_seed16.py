@@ -142,3 +142,16 @@ def test_a_construct_returning_a_slice_of_a_tensor(on_real_server, mode):
         np.testing.assert_array_equal(ops.GradOperation()(Net())(x).asnumpy(), [6])
     finally:
         ms.set_context(mode=ms.PYNATIVE_MODE)
+
+
+def test_numpy_unique_in_a_jit_function(on_real_server):
+    @ms.jit()
+    def f(x):
+        return ms.numpy.unique(x, return_inverse=True)
+
+    values, inverse = f(Tensor(np.array([[4, 1, 4], [3, 3, 5]], np.int32)))
+    np.testing.assert_array_equal(values.asnumpy(), [4, 1, 3, 5])  # first appearance, as MindSpore 2.10's
+    np.testing.assert_array_equal(inverse.asnumpy(), [0, 1, 0, 2, 2, 3])
+    assert inverse.dtype == ms.int32
+    with pytest.raises(TypeError, match="expect Tensor"):
+        ms.numpy.unique([1, 2])
