@@ -155,3 +155,15 @@ def test_numpy_unique_in_a_jit_function(on_real_server):
     assert inverse.dtype == ms.int32
     with pytest.raises(TypeError, match="expect Tensor"):
         ms.numpy.unique([1, 2])
+
+
+def test_bad_shape_and_flag_types_are_type_errors(on_real_server):
+    x = Tensor(np.ones(1, np.float32))
+    with pytest.raises(TypeError, match=r"reshape\(\): argument 'shape' \(position 2\) must be tuple of int, not float"):
+        x.reshape(1, 1.1)  # it was reshape(1, 1): 1.1 truncated
+    with pytest.raises(TypeError, match="Reshape"):
+        ops.reshape(x, (1, True))
+    with pytest.raises(TypeError, match="keepdims"):
+        x.max(0, [1], initial=None)
+    with pytest.raises(TypeError, match="must be Tensor"):
+        Tensor.all(1, keep_dims=True)

@@ -300,6 +300,9 @@ logsumexp = _reduction("logsumexp")
 def reshape(x, shape):
     if isinstance(shape, int):
         shape = (shape,)
+    bad = [type(s).__name__ for s in shape if isinstance(s, (bool, float, np.floating))]
+    if bad:  # (int() would truncate 1.1 to 1 silently)
+        raise TypeError(f"For 'Reshape', the shape must be a tuple of int, got {bad[0]} in {tuple(shape)}")
     return _out(apply("reshape", [x], {"shape": [int(s) for s in shape]}))
 
 

@@ -179,6 +179,10 @@ def tensor_extremum(name: str, x, args, kwargs):
         initial, where = kwargs.pop("initial", None), kwargs.pop("where", None)
         if kwargs:
             raise TypeError(f"Tensor.{name}: unexpected arguments {sorted(kwargs)}")
+        if not isinstance(keep, bool):  # MindSpore 2.10's texts
+            raise TypeError(f"{name}(): argument 'keepdims' (position 2) must be bool, not {type(keep).__name__}.")
+        if initial is not None and not isinstance(initial, (int, float, np.number)):
+            raise TypeError(f"{name}(): argument 'initial' must be Number but got {type(initial).__name__}")
         out = f(x, axis, keep, initial=initial, where=where)
         return out if with_indices else out[0]
     dim = kwargs.pop("dim", None)
