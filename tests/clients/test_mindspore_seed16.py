@@ -167,3 +167,35 @@ def test_bad_shape_and_flag_types_are_type_errors(on_real_server):
         x.max(0, [1], initial=None)
     with pytest.raises(TypeError, match="must be Tensor"):
         Tensor.all(1, keep_dims=True)
+
+
+def test_an_if_whose_sides_raise_or_differ_is_decided_by_the_value(on_real_server):
+    class RaiseNet(nn.Cell):  # MindSpore's test_none_is_return_of_sub_graph_control_flow_raise
+        def inner_func(self, x):
+            if x == 2:
+                raise ValueError("The input should not be 2")
+            return None
+
+        def construct(self, x):
+            self.inner_func(x)
+            return x * 3
+
+    @ms.jit
+    def func(x):  # sides no cond joins (other dict keys): MindSpore 2.10 runs the side taken
+        if x:
+            return None, x, {"1": x}
+        return None, x * 2, {"2": x * 2}
+
+    ms.set_context(mode=ms.GRAPH_MODE)
+    try:
+        net = RaiseNet()
+        assert int(net(Tensor(1)).asnumpy()) == 3
+        with pytest.raises(ValueError, match="should not be 2"):
+            net(Tensor(2))
+        np.testing.assert_array_equal(ops.grad(net)(Tensor(1.0)).asnumpy(), 3.0)
+        out = func(Tensor(10))
+        assert out[0] is None and int(out[1]) == 10 and list(out[2]) == ["1"] and int(out[2]["1"]) == 10
+        out = func(Tensor(0))
+        assert list(out[2]) == ["2"] and int(out[2]["2"]) == 0
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
