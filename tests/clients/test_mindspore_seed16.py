@@ -199,3 +199,12 @@ def test_an_if_whose_sides_raise_or_differ_is_decided_by_the_value(on_real_serve
         assert list(out[2]) == ["2"] and int(out[2]["2"]) == 0
     finally:
         ms.set_context(mode=ms.PYNATIVE_MODE)
+
+
+def test_tensor_min_takes_two_positionals_in_a_jit_function(on_real_server):
+    @ms.jit
+    def f(x):
+        return x.min(None, False, None)  # MindSpore 2.10: initial is keyword-only, a TypeError
+
+    with pytest.raises(TypeError):
+        f(Tensor(np.array([1, 2, 3], np.int32)))

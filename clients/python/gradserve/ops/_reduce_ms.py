@@ -163,14 +163,14 @@ def tensor_extremum(name: str, x, args, kwargs):
     """Tensor.max / Tensor.min as MindSpore 2.10 overloads them (checked in its venv): no axis -> a Tensor
     (ties split); dim= / keepdim= -> (values, indices); a NumPy-style keyword (axis, keepdims, initial, where,
     return_indices) -> the values alone (both with return_indices=True), positional arguments then being axis,
-    keepdims, initial, where. Positional arguments alone: (values, indices) in PyNative, the NumPy form's values
+    keepdims (the rest keyword-only). Positional arguments alone: (values, indices) in PyNative, the NumPy form's values
     in a GRAPH_MODE construct or jit function. With an axis the first tied index gets the gradient in every form."""
     f = max if name == "max" else min
     if any(k in kwargs for k in _NUMPY_FORM) or (args and "dim" not in kwargs and "keepdim" not in kwargs
                                                   and _graph_syntax()):
-        if len(args) > 4:
-            raise TypeError(f"Tensor.{name}: unexpected arguments {args}")
-        for key, value in zip(("axis", "keepdims", "initial", "where"), args):
+        if len(args) > 2:  # (initial, where and return_indices are keyword-only there)
+            raise TypeError(f"Tensor.{name}: takes at most 2 positional arguments (axis, keepdims), got {args}")
+        for key, value in zip(("axis", "keepdims"), args):
             if key in kwargs:
                 raise TypeError(f"Tensor.{name}: got multiple values for argument '{key}'")
             kwargs[key] = value
