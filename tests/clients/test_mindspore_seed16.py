@@ -11,6 +11,14 @@ from gradserve.ops import operations as P
 X = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]], np.float32)
 
 
+@pytest.fixture(autouse=True)
+def _mode_restored():
+    """Tests here set the execution mode; the next test finds the one it had (GRAPH_MODE by default)."""
+    before = ms.get_context("mode")
+    yield
+    ms.set_context(mode=before)
+
+
 def test_tuple_of_traced_tensors_as_an_operand_carries_the_gradient(on_real_server):
     x, a = Tensor(X), Tensor(np.ones(3, np.float32))
     # (x, x) + a is stack((x, x)) + a: d/dx of its [1] is 1 (it was 0: the tuple's values read as a constant)
@@ -71,7 +79,7 @@ def test_tensor_max_min_overloads_by_mode(on_real_server, mode):
         np.testing.assert_array_equal(values.asnumpy(), [0, 1])
         np.testing.assert_array_equal(index.asnumpy(), [0, 1])
     finally:
-        ms.set_context(mode=ms.PYNATIVE_MODE)
+        ms.set_context(mode=ms.GRAPH_MODE)
 
 
 def test_matmul_of_a_vector_follows_numpy(on_real_server):
@@ -141,7 +149,7 @@ def test_a_construct_returning_a_slice_of_a_tensor(on_real_server, mode):
         # the default sens skips the slice: d(w x + b)/dx = w (MindSpore 2.10: [6])
         np.testing.assert_array_equal(ops.GradOperation()(Net())(x).asnumpy(), [6])
     finally:
-        ms.set_context(mode=ms.PYNATIVE_MODE)
+        ms.set_context(mode=ms.GRAPH_MODE)
 
 
 def test_numpy_unique_in_a_jit_function(on_real_server):
@@ -198,7 +206,7 @@ def test_an_if_whose_sides_raise_or_differ_is_decided_by_the_value(on_real_serve
         out = func(Tensor(0))
         assert list(out[2]) == ["2"] and int(out[2]["2"]) == 0
     finally:
-        ms.set_context(mode=ms.PYNATIVE_MODE)
+        ms.set_context(mode=ms.GRAPH_MODE)
 
 
 def test_tensor_min_takes_two_positionals_in_a_jit_function(on_real_server):
@@ -208,3 +216,18 @@ def test_tensor_min_takes_two_positionals_in_a_jit_function(on_real_server):
 
     with pytest.raises(TypeError):
         f(Tensor(np.array([1, 2, 3], np.int32)))
+
+
+def test_grad_in_graph_mode_sees_the_numpy_form_of_max(on_real_server):
+    a = Tensor(np.array([[3.0, 1, 3], [2, 5, 5]], np.float32))
+
+    def f(a):
+        return a.max(1)[0].sum()  # GRAPH_MODE: a.max(1) is [3, 5], [0] its first element
+
+    assert ms.get_context("mode") == ms.GRAPH_MODE  # (gradserve's default, as MindSpore's)
+    np.testing.assert_array_equal(ops.grad(f)(a).asnumpy(), [[1, 0, 0], [0, 0, 0]])  # MindSpore 2.10's
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    try:  # PyNative: (values, indices), [0] the values
+        np.testing.assert_array_equal(ops.grad(f)(a).asnumpy(), [[1, 0, 0], [0, 1, 0]])
+    finally:
+        ms.set_context(mode=ms.GRAPH_MODE)
