@@ -110,24 +110,41 @@ def explore(run):
     (gradserve._value_reads), run again with each `if` decided by its value, as MindSpore's PyNative runs it
     (the trace is then specialised on them)."""
     start, written = _param_state.snapshot(), _inplace_state.mark()
+    budget, failed = [0], None
     try:
         try:
-            return _run(run, [], [0])
+            return _run(run, [], budget)
         except (TooManyBranches, _ReadInBranch) as e:
             tr = current()
             # (a read inside a side of an enclosing explore's cond: that explore starts again)
             if tr is None or tr.root.known is None or (isinstance(e, _ReadInBranch) and in_branch()):
                 raise
+        except Exception as e:
+            # a side that raises (`if x == 2: raise ValueError(...)`) or sides whose outputs no cond can join
+            # (other dict keys, None against a Tensor): MindSpore runs only the side taken, so where this call's
+            # values are known, decide by them; with no `if` on a traced value, the error is the function's own
+            tr = current()
+            if not budget[0] or tr is None or tr.root.known is None or in_branch():
+                raise
+            failed = e
         _param_state.restore(start)
         _inplace_state.restore(written)
         s = _stack()
         s.append(_ByValue())
         try:
             return run()
+        except _Undecidable:
+            if failed is not None:  # (a condition of many elements: its own error, not the retry's)
+                raise failed from None
+            raise
         finally:
             s.pop()
     finally:
         _inplace_state.done()
+
+
+class _Undecidable(ControlFlowError):
+    """An `if` the by-value run cannot decide."""
 
 
 class _ByValue:
@@ -136,7 +153,7 @@ class _ByValue:
     def decide(self, t: Tensor) -> bool:
         known = t._value() if t.size == 1 else None
         if known is None:
-            raise ControlFlowError("an `if` on a traced value past the branches a graph holds, whose value this "
+            raise _Undecidable("an `if` on a traced value past the branches a graph holds, whose value this "
                                    "trace does not know (a loop body, vmap)")
         return bool(known.reshape(()))
 
@@ -327,8 +344,23 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple):
     """`if test:` of rewritten code: Python's when test is a value, a cond of one trace per side when traced."""
     if not _traced(test):
         return (true_fn if test else false_fn)(*state)
-    return _emit_cond(_truth(test), lambda: explore(lambda: true_fn(*state)),
-                      lambda: explore(lambda: false_fn(*state)))
+    start, mark = _param_state.snapshot(), _inplace_state.mark()
+    try:
+        return _emit_cond(_truth(test), lambda: explore(lambda: true_fn(*state)),
+                          lambda: explore(lambda: false_fn(*state)))
+    except Exception:
+        # a side that raises, or sides no cond joins: decided by this call's value where known (explore's rule)
+        tr = current()
+        if tr is None or tr.root.known is None or in_branch() or test.size != 1:
+            raise
+        known = test._value()
+        if known is None:
+            raise
+        _param_state.restore(start)
+        _inplace_state.restore(mark)
+        return (true_fn if bool(known.reshape(())) else false_fn)(*state)
+    finally:
+        _inplace_state.done()
 
 
 class logic:

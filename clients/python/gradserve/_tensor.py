@@ -255,8 +255,13 @@ class Tensor:
         return late.ops.cast(self, dtype)
 
     def reshape(self, *shape) -> "Tensor":
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        packed = len(shape) == 1 and isinstance(shape[0], (tuple, list))
+        if packed:
             shape = tuple(shape[0])
+        for i, s in enumerate(shape):  # (int() would truncate 1.1 to 1 silently)
+            if isinstance(s, (bool, float, np.floating)):
+                raise TypeError(f"reshape(): argument 'shape' (position {1 if packed else i + 1}) must be tuple "
+                                f"of int, not {type(s).__name__}.")
         return late.ops.reshape(self, shape)
 
     @property
@@ -343,10 +348,14 @@ class Tensor:
     # out / keepdims: the keywords numpy.all / numpy.any pass when given a Tensor (np.all(x) calls x.all)
     def all(self, axis=None, keep_dims=False, *, out=None, keepdims=None) -> "Tensor":
         _no_out(out, "all")
+        if not isinstance(self, Tensor):  # Tensor.all(1): MindSpore 2.10's TypeError
+            raise TypeError(f"Tensor.all(): argument 'input' must be Tensor, not {type(self).__name__}")
         return late.ops.all(self, axis, keep_dims if keepdims is None else keepdims)
 
     def any(self, axis=None, keep_dims=False, *, out=None, keepdims=None) -> "Tensor":
         _no_out(out, "any")
+        if not isinstance(self, Tensor):  # Tensor.any(1): MindSpore 2.10's TypeError
+            raise TypeError(f"Tensor.any(): argument 'input' must be Tensor, not {type(self).__name__}")
         return late.ops.any(self, axis, keep_dims if keepdims is None else keepdims)
 
     # -- operators -----------------------------------------------------------------------------

@@ -124,7 +124,8 @@ def _children(values, flat) -> tuple[list, tuple]:
 
 # mutable() containers keep their type through a trace
 _KINDS = {MutableTuple: "mtuple", MutableList: "mlist", _seq_twins.WholeTuple: "mtuple", _seq_twins.WholeList: "mlist"}
-_BUILD = {"list": list, "tuple": tuple, "mtuple": MutableTuple, "mlist": MutableList}
+_BUILD = {"list": list, "tuple": tuple, "mtuple": MutableTuple, "mlist": MutableList,
+          "slice": lambda items: slice(*items)}
 
 
 def flatten(x) -> tuple[list, Any]:
@@ -259,6 +260,13 @@ def flatten_out(x) -> tuple[list, Any]:
         return leaves, ("list" if isinstance(x, list) else "tuple", defs)
     if isinstance(x, SparseTensor):
         return _sparse_node(x, flatten_out)
+    if isinstance(x, slice) and any(isinstance(v, Tensor) for v in (x.start, x.stop, x.step)):
+        # `slice(x, 1, 2)` returned by a construct: MindSpore 2.10 returns it with x's value in it, and no
+        # gradient flows through it (GradOperation's default sens skips it: d(w x + b, slice(x))/dx is w)
+        parts = tuple(apply1("stop_gradient", v) if isinstance(v, Tensor) and v._data is None
+                      and v._trace is current() else v for v in (x.start, x.stop, x.step))
+        leaves, defs = _children(parts, flatten_out)
+        return leaves, ("slice", defs)
     if _is_static(x):
         return [], ("static", x)
     kind = getattr(x, "_py_number", None)  # a mutable() number's gradient (as_number)
@@ -560,8 +568,8 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
     """Emit `op` (one node) in the active trace; with none active, run it on the service."""
     attrs = dict(attrs or {})
     full = _catalog.check(op, len(inputs), attrs)
-    inputs = [x if isinstance(x, Tensor) else Tensor(x) if twin_of(x) is None else _scalar_tensor(x, Tensor(x)._dtype)
-              for x in inputs]
+    inputs = [x if isinstance(x, Tensor) else _sequence_operand(x) if isinstance(x, (list, tuple)) and _traced_in(x)
+              else Tensor(x) if twin_of(x) is None else _scalar_tensor(x, Tensor(x)._dtype) for x in inputs]
     tr = current()
     if tr is None:
         local = _eager.run(op, inputs, full)  # NumPy here, the engine's kernels (see _eager)
@@ -630,12 +638,27 @@ def _scalar_tensor(v, dtype: str) -> Tensor:
     return Tensor(np.asarray(v, dtype=dtype)) if twin is None else cast(twin, dtype)
 
 
+def _traced_in(v) -> bool:
+    return any(_traced_in(e) if isinstance(e, (list, tuple)) else isinstance(e, Tensor) and e._data is None
+               for e in v)
+
+
+def _sequence_operand(v) -> Tensor:
+    """A list / tuple operand holding traced Tensors: the stack of its elements, so that the gradient reaches
+    them (MindSpore 2.10: `(x, y) + t` is stack((x, y)) + t, d/dx 1; a Tensor of the tuple's values read
+    while tracing would be a constant, its gradient silently 0)."""
+    items = [_sequence_operand(e) if isinstance(e, (list, tuple)) else e if isinstance(e, Tensor) else Tensor(e)
+             for e in v]
+    dt = functools.reduce(promote, [t._dtype for t in items])
+    return apply1("stack", *[cast(t, dt) for t in items], axis=0)
+
+
 def binary(op: str, a: Any, b: Any) -> Tensor:
     ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
     if not ta and not _scalar(a):
-        a, ta = Tensor(a), True
+        a, ta = (_sequence_operand(a) if isinstance(a, (list, tuple)) and _traced_in(a) else Tensor(a)), True
     if not tb and not _scalar(b):
-        b, tb = Tensor(b), True
+        b, tb = (_sequence_operand(b) if isinstance(b, (list, tuple)) and _traced_in(b) else Tensor(b)), True
     if not ta and not tb:  # ops.add(5, 6) / ops.less_equal(5, 6): a 0-d Tensor, as MindSpore 2.10 (Tensor(5): int64)
         a, ta = Tensor(a), True
     if ta and tb:

@@ -90,6 +90,15 @@ def transpose(a, axes=None) -> Tensor:
     return _ops.transpose(asarray(a), axes)
 
 
+def unique(x, return_inverse=False):
+    """MindSpore 2.10's numpy.unique: ops.unique of the flattened x -- the distinct values in order of first
+    appearance (not sorted, unlike NumPy's), and with return_inverse each element's int32 position in them."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"expect Tensor, but got {type(x)}")
+    values, inverse = _ops.unique(_ops.reshape(x, (-1,)))
+    return (values, inverse) if return_inverse else values
+
+
 def expand_dims(a, axis) -> Tensor:
     if isinstance(axis, bool) or not isinstance(axis, (int, _np.integer, tuple, list)):
         raise TypeError(f"For 'expand_dims', the 'axis' must be an int or a tuple of ints, but got {axis!r}")

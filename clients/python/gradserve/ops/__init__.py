@@ -130,3 +130,9 @@ from . import _prims_seed15  # noqa: E402
 
 globals().update({k: getattr(_prims_seed15, k) for k in _prims_seed15.__all__})
 __all__ += list(_prims_seed15.__all__)
+
+# seed 16 of MindSpore's suite: deepcopy, MaskedScatter (and Tensor.masked_scatter)
+from . import _prims_seed16  # noqa: E402
+
+globals().update({k: getattr(_prims_seed16, k) for k in _prims_seed16.__all__})
+__all__ += list(_prims_seed16.__all__)

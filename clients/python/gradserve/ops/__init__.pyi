@@ -65,6 +65,7 @@ from ._pixel_shuffle import pixel_shuffle as pixel_shuffle, pixel_unshuffle as p
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, matmul as mm, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
 from ._prims_seed14 import CheckValid as CheckValid, FillV2 as FillV2, NLLLoss as NLLLoss, SparseSoftmaxCrossEntropyWithLogitsV2 as SparseSoftmaxCrossEntropyWithLogitsV2, argwhere as argwhere, nonzero as nonzero
 from ._prims_seed15 import ApplyFtrl as ApplyFtrl, LeftShift as LeftShift, ROIAlign as ROIAlign, RightShift as RightShift, addbmm as addbmm, bitwise_left_shift as bitwise_left_shift, bitwise_right_shift as bitwise_right_shift, diagflat as diagflat, gather_d as gather_d, logcumsumexp as logcumsumexp, uniform as uniform
+from ._prims_seed16 import MaskedScatter as MaskedScatter, deepcopy as deepcopy
 from ._products import CumProd as CumProd, Dense as Dense, Ger as Ger, cross as cross, cumprod as cumprod, ger as ger
 from ._random_draws import Cauchy as Cauchy, RandomPoisson as RandomPoisson, RandomShuffle as RandomShuffle, StandardLaplace as StandardLaplace, StandardNormal as StandardNormal, random_poisson as random_poisson, shuffle as shuffle, standard_laplace as standard_laplace, standard_normal as standard_normal
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, ReduceAll as ReduceAll, ReduceAny as ReduceAny, cummax as cummax, cummin as cummin, max as max, min as min, reduce_max as reduce_max, reduce_mean as reduce_mean, reduce_min as reduce_min, reduce_sum as reduce_sum, sort as sort, topk as topk
@@ -960,6 +961,8 @@ __all__ = [
     'ApplyFtrl',
     'ROIAlign',
     'uniform',
+    'deepcopy',
+    'MaskedScatter',
 ]
 
 class Acos(Primitive):

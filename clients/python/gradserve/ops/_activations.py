@@ -68,6 +68,14 @@ def selu(input_x):
     """scale * (x if x >= 0 else alpha * (exp(x) - 1)); at 0 MindSpore 2.10 gives the linear branch's
     derivative (scale = 1.0507), not scale * alpha."""
     x = input_x
+    if x.dtype in ("int8", "int32"):
+        # MindSpore 2.10's CPU kernel on int8 / int32 (read off its venv: selu(24) = 24, selu(-12) = 0,
+        # selu(-20) = -1): scale and alpha cast to the integer 1, expm1 in float32, the result truncated
+        f = P.cast(x, "float32")
+        return P.cast(P.select(P.greater_equal(f, P.zeros_like(f)), f, P.expm1(f)), x.dtype)
+    if x.dtype not in ("float16", "float32", "float64"):
+        raise TypeError(f"For primitive[SeLU], the input argument[input_x] must be a type of float16, float32, "
+                        f"float64, int32 or int8, but got {x.dtype}")
     neg = P.mul(_SELU_ALPHA, P.expm1(x))
     return P.mul(_SELU_SCALE, P.select(P.greater_equal(x, P.zeros_like(x)), x, neg))
 

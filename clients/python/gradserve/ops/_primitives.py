@@ -251,6 +251,13 @@ Erf = CLASSES["Erf"]
 
 # -- functions with MindSpore's signatures ----------------------------------------------------------------
 def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False):
+    a, b = (x if isinstance(x, Tensor) else Tensor(x) for x in (a, b))
+    if (a.ndim == 1 or b.ndim == 1) and not (transpose_a or transpose_b):
+        # NumPy's rule, as MindSpore 2.10's ops.matmul / Tensor.matmul: a 1-D a is a row, a 1-D b a column,
+        # and that axis is dropped from the product ([1, 2] @ [2] -> [1]; [2] @ [2] -> a 0-d Tensor)
+        out = matmul(a.reshape((1, -1)) if a.ndim == 1 else a, b.reshape((-1, 1)) if b.ndim == 1 else b)
+        shape = out.shape[:-2] + (out.shape[-2],) * (a.ndim > 1) + (out.shape[-1],) * (b.ndim > 1)
+        return out.reshape(shape)
     return _out(apply("matmul", [a, b], {"transpose_a": bool(transpose_a), "transpose_b": bool(transpose_b)}))
 
 
@@ -293,6 +300,9 @@ logsumexp = _reduction("logsumexp")
 def reshape(x, shape):
     if isinstance(shape, int):
         shape = (shape,)
+    bad = [type(s).__name__ for s in shape if isinstance(s, (bool, float, np.floating))]
+    if bad:  # (int() would truncate 1.1 to 1 silently)
+        raise TypeError(f"For 'Reshape', the shape must be a tuple of int, got {bad[0]} in {tuple(shape)}")
     return _out(apply("reshape", [x], {"shape": [int(s) for s in shape]}))
 
 

@@ -148,21 +148,45 @@ class ArgMinWithValue(_ArgWithValue):
     _arg = "argmin"
 
 
+_NUMPY_FORM = ("axis", "keepdims", "initial", "where", "return_indices")
+
+
+def _graph_syntax() -> bool:
+    """Whether a GRAPH_MODE construct or a jit function is being traced now (its overloads differ: below)."""
+    from .. import context
+    from .._trace import current
+    tr = current()
+    return tr is not None and (context.get_context("mode") == context.GRAPH_MODE or tr.root.graph)
+
+
 def tensor_extremum(name: str, x, args, kwargs):
-    """Tensor.max / Tensor.min as MindSpore 2.10 overloads them: no axis -> a Tensor (ties split);
-    a positional axis or dim= -> (values, indices); axis= keyword -> the values alone (both with
-    return_indices=True). With an axis the
-    first tied index gets the gradient in every form."""
+    """Tensor.max / Tensor.min as MindSpore 2.10 overloads them (checked in its venv): no axis -> a Tensor
+    (ties split); dim= / keepdim= -> (values, indices); a NumPy-style keyword (axis, keepdims, initial, where,
+    return_indices) -> the values alone (both with return_indices=True), positional arguments then being axis,
+    keepdims (the rest keyword-only). Positional arguments alone: (values, indices) in PyNative, the NumPy form's values
+    in a GRAPH_MODE construct or jit function. With an axis the first tied index gets the gradient in every form."""
     f = max if name == "max" else min
-    dim = kwargs.pop("dim", None)
-    keep = kwargs.pop("keepdim", kwargs.pop("keepdims", False))
-    if "axis" in kwargs or "return_indices" in kwargs:  # the NumPy-style form
-        axis, with_indices = kwargs.pop("axis", None), kwargs.pop("return_indices", False)
+    if any(k in kwargs for k in _NUMPY_FORM) or (args and "dim" not in kwargs and "keepdim" not in kwargs
+                                                  and _graph_syntax()):
+        if len(args) > 2:  # (initial, where and return_indices are keyword-only there)
+            raise TypeError(f"Tensor.{name}: takes at most 2 positional arguments (axis, keepdims), got {args}")
+        for key, value in zip(("axis", "keepdims"), args):
+            if key in kwargs:
+                raise TypeError(f"Tensor.{name}: got multiple values for argument '{key}'")
+            kwargs[key] = value
+        axis, keep = kwargs.pop("axis", None), kwargs.pop("keepdims", False)
+        with_indices = kwargs.pop("return_indices", False)
         initial, where = kwargs.pop("initial", None), kwargs.pop("where", None)
-        if args or kwargs:
-            raise TypeError(f"Tensor.{name}: unexpected arguments {args} {sorted(kwargs)}")
+        if kwargs:
+            raise TypeError(f"Tensor.{name}: unexpected arguments {sorted(kwargs)}")
+        if not isinstance(keep, bool):  # MindSpore 2.10's texts
+            raise TypeError(f"{name}(): argument 'keepdims' (position 2) must be bool, not {type(keep).__name__}.")
+        if initial is not None and not isinstance(initial, (int, float, np.number)):
+            raise TypeError(f"{name}(): argument 'initial' must be Number but got {type(initial).__name__}")
         out = f(x, axis, keep, initial=initial, where=where)
         return out if with_indices else out[0]
+    dim = kwargs.pop("dim", None)
+    keep = kwargs.pop("keepdim", False)
     if kwargs or len(args) > 2:
         raise TypeError(f"Tensor.{name}: unexpected arguments {args} {sorted(kwargs)}")
     if args:
