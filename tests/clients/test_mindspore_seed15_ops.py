@@ -248,3 +248,20 @@ def test_uniform(on_real_server):
 
     net, x = Gumbel(), Tensor(np.zeros((4, 5), np.float32))
     assert not np.array_equal(net(x).asnumpy(), net(x).asnumpy())
+
+
+def test_narrow_int_shifts_count_as_int32(on_real_server):
+    # MindSpore 2.10 (CPU) shifts int8 / int16 / uint8 / uint16 as C++ does: promoted to int32, the count taken
+    # mod 32 (not mod the dtype's width), the result truncated back: int8 1 << 8 = 0, -128 >> 9 = -1.
+    n8 = np.array([8, 9, 17, 33])
+    cases = {np.int8: ([1, -128, 5, 7], [0, 0, 0, 14], [0, -1, 0, 3]),
+             np.int16: ([1, 3, 5, 7], [256, 1536, 0, 14], [0, 0, 0, 3]),
+             np.uint8: ([1, 3, 5, 7], [0, 0, 0, 14], [0, 0, 0, 3]),
+             np.uint16: ([1, 3, 5, 7], [256, 1536, 0, 14], [0, 0, 0, 3])}
+    for dt, (x, left, right) in cases.items():
+        a, n = Tensor(np.array(x, dt)), Tensor(n8.astype(dt))
+        got_l, got_r = ops.bitwise_left_shift(a, n), ops.bitwise_right_shift(a, n)
+        assert got_l.dtype == a.dtype and got_r.dtype == a.dtype
+        np.testing.assert_array_equal(got_l.asnumpy(), left, err_msg=dt.__name__)
+        np.testing.assert_array_equal(got_r.asnumpy(), right, err_msg=dt.__name__)
+

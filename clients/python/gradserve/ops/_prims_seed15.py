@@ -28,6 +28,12 @@ def _shift_operands(x, other, where: str):
     return x, other, dt
 
 
+def _wide(dt: str) -> str:
+    """The dtype a shift runs in: int8 / int16 / uint8 / uint16 promote to int32, as C++'s integer promotion
+    in MindSpore 2.10's CPU kernel (int8 1 << 8 = 0 and -128 >> 9 = -1, the count taken mod 32)."""
+    return dt if np.dtype(dt).itemsize >= 4 else "int32"
+
+
 def _pow2_halves(count, dt):
     """2 ** (c // 2) and 2 ** (c - c // 2) in dtype dt, c = count mod the dtype's bits (x86's shift counts:
     MindSpore 2.10's CPU kernel gives 7 << 40 = 1792 for int32). Two factors so that each fits the dtype
@@ -42,15 +48,17 @@ def _pow2_halves(count, dt):
 def bitwise_left_shift(input, other):  # noqa: A002 - MindSpore's name
     """input << other, wrapping in input's dtype."""
     x, y, dt = _shift_operands(input, other, "bitwise_left_shift")
-    lo, hi = _pow2_halves(y, dt)
-    return late.ops.mul(late.ops.mul(x, lo), hi)
+    wd = _wide(dt)
+    lo, hi = _pow2_halves(y, wd)
+    return late.ops.cast(late.ops.mul(late.ops.mul(late.ops.cast(x, wd), lo), hi), dt)
 
 
 def bitwise_right_shift(input, other):  # noqa: A002
     """input >> other: arithmetic for signed integers (floor(x / 2 ** other): -5 >> 1 = -3, MindSpore's)."""
     x, y, dt = _shift_operands(input, other, "bitwise_right_shift")
-    lo, hi = _pow2_halves(y, dt)
-    return late.ops.cast(late.ops.floor_div(late.ops.floor_div(x, lo), hi), dt)
+    wd = _wide(dt)
+    lo, hi = _pow2_halves(y, wd)
+    return late.ops.cast(late.ops.floor_div(late.ops.floor_div(late.ops.cast(x, wd), lo), hi), dt)
 
 
 class LeftShift:
