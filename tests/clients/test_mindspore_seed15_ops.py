@@ -265,3 +265,10 @@ def test_narrow_int_shifts_count_as_int32(on_real_server):
         np.testing.assert_array_equal(got_l.asnumpy(), left, err_msg=dt.__name__)
         np.testing.assert_array_equal(got_r.asnumpy(), right, err_msg=dt.__name__)
 
+
+def test_logcumsumexp_gradient_with_a_leading_minus_inf(on_real_server):
+    # An all -inf prefix (a masked log-probability) must not spread nan to the later, finite entries:
+    # MindSpore 2.10 and torch give [nan, 1.2689412, 0.7310574] (nan only where the input is -inf).
+    got = ms.grad(lambda t: ops.sum(ops.logcumsumexp(t, 0)))(Tensor(np.array([-np.inf, 0.0, 1.0], np.float32)))
+    want = [1 + 1 / (1 + np.e), np.e / (1 + np.e)]  # closed form: sum_{i >= j} softmax(x[:i+1])_j
+    np.testing.assert_allclose(got.asnumpy()[1:], want, rtol=1e-6)

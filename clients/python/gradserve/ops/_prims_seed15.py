@@ -93,8 +93,12 @@ def logcumsumexp(input, axis):  # noqa: A002
     ax = int(axis) % x.ndim
     n = x.shape[ax]
     xm = late.ops.moveaxis(x, ax, -1)  # [..., n]
-    mask = np.where(np.tril(np.ones((n, n), bool)), 0.0, -np.inf).astype(x.dtype.name)
-    rows = late.ops.add(late.ops.expand_dims(xm, -2), Tensor(mask))  # [..., i, j]: x_j where j <= i
+    # a select, not an added -inf mask: a row that is all -inf (x_0 = -inf) has a nan softmax, and through an
+    # add that nan would reach every x_j of the row; a select passes the masked entries no gradient
+    tril = Tensor(np.tril(np.ones((n, n), bool)))
+    wide = late.ops.broadcast_to(late.ops.expand_dims(xm, -2), tuple(xm.shape[:-1]) + (n, n))
+    rows = late.ops.select(late.ops.broadcast_to(tril, wide.shape), wide,
+                           late.ops.full_like(wide, -np.inf))  # [..., i, j]: x_j where j <= i
     return late.ops.moveaxis(late.ops.logsumexp(rows, -1), -1, ax)
 
 
