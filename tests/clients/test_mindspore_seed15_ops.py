@@ -211,6 +211,22 @@ def test_roi_align(on_real_server):
         np.testing.assert_allclose([g.sum(), (g ** 2).sum()], [g_sum, g_sq], rtol=1e-5)
 
 
+def test_roi_align_adaptive_grid_and_small_boxes_as_mindspore(on_real_server):
+    # MindSpore 2.10 CPU: the adaptive grid (sample_num <= 0) is int(roi size / pooled size), not its ceil (a
+    # box smaller than its bins has no sample: NaN); the 1 x 1 floor on a box's size is end mode 0's only
+    f = Tensor((np.arange(60, dtype=np.float32).reshape(2, 1, 5, 6) ** 1.5) / 10)
+    rois = Tensor(np.array([[0, 0.5, 0.2, 4.6, 3.9], [1, 2.0, 2.0, 2.2, 2.1]], np.float32))
+    nan = np.nan
+    for args, want in (((2, 2, 1.0, 0, 0), [[[[2.431746, 3.3647227], [8.538637, 9.927169]]], [[[nan, nan], [nan, nan]]]]),
+                       ((2, 2, 1.0, 0, 1), [[[[3.38764, 4.644438], [11.23941, 13.126826]]], [[[nan, nan], [nan, nan]]]]),
+                       ((2, 2, 0.5, 2, 1), [[[[1.2761133, 1.707639], [4.3019214, 4.9773865]]],
+                                            [[[23.427944, 23.706429], [24.995823, 25.280144]]]])):
+        np.testing.assert_allclose(ops.ROIAlign(*args)(f, rois).asnumpy(), want, rtol=1e-6, err_msg=str(args))
+    # a box with no sample passes no gradient (MindSpore 2.10: zeros on its image)
+    g = ms.grad(lambda x: ops.sum(ops.ROIAlign(2, 2, 1.0, 0, 0)(x, rois[1:])))(f).asnumpy()
+    np.testing.assert_array_equal(g, np.zeros(g.shape))
+
+
 def test_is_contiguous_after_a_transpose_in_pynative(on_real_server):
     # MindSpore 2.10 PyNative: ops.transpose gives a strided view (is_contiguous() False), contiguous() a copy
     ms.set_context(mode=ms.PYNATIVE_MODE)

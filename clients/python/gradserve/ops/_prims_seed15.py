@@ -157,9 +157,9 @@ def _bilinear_taps(y: float, x: float, h: int, w: int) -> list[tuple[int, int, f
 class ROIAlign:
     """ROIAlign(pooled_height, pooled_width, spatial_scale, sample_num=2, roi_end_mode=1)(features [N, C, H, W],
     rois [R, 5] = (batch, x1, y1, x2, y2)) -> [R, C, pooled_height, pooled_width]: each bin the mean of
-    sample_num x sample_num bilinear samples (sample_num <= 0: ceil(roi size / pooled size) of them), the box
-    (x1, y1) * scale to (x2 + roi_end_mode, y2 + roi_end_mode) * scale, at least 1 x 1 (Caffe2's rules, as
-    MindSpore's). The taps come from the rois' values in this call (a value read); the result is a gather
+    sample_num x sample_num bilinear samples (sample_num <= 0: int(roi size / pooled size) of them, NaN for
+    none), the box (x1, y1) * scale to (x2 + roi_end_mode, y2 + roi_end_mode) * scale, at least 1 x 1 in
+    roi_end_mode 0 (Caffe2's rules but the truncated grid: MindSpore 2.10's CPU kernel). The taps come from the rois' values in this call (a value read); the result is a gather
     of the features, so its gradient reaches them (none reaches the rois, as MindSpore's ROIAlignGrad)."""
 
     def __init__(self, pooled_height, pooled_width, spatial_scale, sample_num=2, roi_end_mode=1):
@@ -175,16 +175,19 @@ class ROIAlign:
                              f"{list(features.shape)} and {list(rois.shape)}")
         n, c, h, w = features.shape
         boxes = np.asarray(rois.asnumpy(), np.float64)
-        taps = []  # per (roi, bin): [(flat pixel, weight)]
+        taps, void = [], []  # per (roi, bin): [(flat pixel, weight)], whether it has no sample
         for b, x1, y1, x2, y2 in boxes:
             if not 0 <= int(b) < n:
                 raise IndexError(f"For 'ROIAlign', roi batch index {int(b)} is out of range [0, {n})")
             sx, sy = x1 * self.scale, y1 * self.scale
-            rw = max((x2 + self.end) * self.scale - sx, 1.0)
-            rh = max((y2 + self.end) * self.scale - sy, 1.0)
+            rw = (x2 + self.end) * self.scale - sx
+            rh = (y2 + self.end) * self.scale - sy
+            if self.end == 0:  # (MindSpore's kernel forces 1 x 1 in the old end mode 0 only)
+                rw, rh = max(rw, 1.0), max(rh, 1.0)
             bh, bw = rh / self.ph, rw / self.pw
-            gh = self.sample_num if self.sample_num > 0 else int(np.ceil(rh / self.ph))
-            gw = self.sample_num if self.sample_num > 0 else int(np.ceil(rw / self.pw))
+            # the adaptive grid truncated, as MindSpore 2.10's CPU kernel (Caffe2 takes its ceil); none: NaN
+            gh = self.sample_num if self.sample_num > 0 else int(rh / self.ph)
+            gw = self.sample_num if self.sample_num > 0 else int(rw / self.pw)
             for i in range(self.ph):
                 for j in range(self.pw):
                     cell = []
@@ -195,6 +198,7 @@ class ROIAlign:
                             cell += [(int(b) * h * w + r * w + q, wt / (gh * gw))
                                      for r, q, wt in _bilinear_taps(y, x, h, w)]
                     taps.append(cell)
+                    void.append(gh * gw == 0)  # no sample: 0 / 0, MindSpore's NaN (and no gradient)
         k = max([len(t) for t in taps] + [1])
         index = np.zeros((len(taps), k), np.int64)
         weight = np.zeros((len(taps), k), np.dtype(features.dtype.name))
@@ -204,6 +208,8 @@ class ROIAlign:
         flat = o.reshape(o.transpose(features, (0, 2, 3, 1)), (n * h * w, c))
         picked = o.gather(flat, Tensor(index), 0)  # [R * ph * pw, k, C]
         out = o.sum(o.mul(picked, Tensor(weight[..., None])), 1)
+        if any(void):
+            out = o.add(out, Tensor(np.where(np.array(void)[:, None], np.nan, 0).astype(weight.dtype)))
         return o.transpose(o.reshape(out, (len(boxes), self.ph, self.pw, c)), (0, 3, 1, 2))
 
 
