@@ -68,10 +68,12 @@ def _operands(ctx, node, attrs):
     return i, ctx.val(i[0]), attrs.get("axis", 1), block
 
 
-def _float8_round(w, v: str, dt: str, saturate: bool) -> str:
-    """v (float64) rounded to the nearest float8 value of type dt, ties to even (the grid step of |v|'s binade:
-    2^(e - mantissa bits), e counted by exact comparisons with powers of two, at least the smallest normal
-    exponent: subnormals share its step); saturated to the largest finite value, or overflowing to inf / nan."""
+def _float8_round(w, v: str, dt: str, saturate: bool) -> tuple[str, str]:
+    """(v (float64) rounded to the nearest float8 value of type dt, whether that rounding is finite): ties to even
+    (the grid step of |v|'s binade: 2^(e - mantissa bits), e counted by exact comparisons with powers of two, at
+    least the smallest normal exponent: subnormals share its step); saturated to the largest finite value (+-inf
+    too, as ONNX's Cast table), or overflowing to inf / nan. Finite: before saturation (fake quantisation's
+    straight-through gradient is 0 where it saturates, as the integer types' clamp)."""
     mbits, emin, emax, top, over = _FLOAT8[dt]
     a = w.unary("abs", v)
     e = w.scalar_like(float(emin), a)
@@ -80,8 +82,9 @@ def _float8_round(w, v: str, dt: str, saturate: bool) -> str:
     step = w.binary("pow", w.scalar_like(2.0, a), w.sub(e, w.scalar_like(float(mbits), a)))
     q = w.mul(w.unary("round", w.div(a, step)), step)
     big = w.binary("greater", q, w.scalar_like(top, q))
+    inside = w.binary("less_equal", q, w.scalar_like(top, q))  # (false for nan and inf too)
     q = w.where(big, w.scalar_like(top if saturate else over, q), q)
-    return w.mul(w.unary("sign", v), q)
+    return w.mul(w.unary("sign", v), q), inside
 
 
 @handles("QuantizeLinear")
@@ -98,8 +101,7 @@ def _quantize(ctx, node, attrs):
     if dt in _FLOAT8:  # x / scale cast to float8 (onnx.reference: the zero point must be 0, and is not added)
         if i[2] and (not ctx.is_const(i[2]) or np.any(ctx.cval(i[2], node))):
             raise UnsupportedModel(f"quantization to {dt} with a zero point that is not a constant 0")
-        q = _float8_round(w, w.cast(w.div(x, scale), "float64"), dt, bool(attrs.get("saturate", 1)))
-        inside = w.binary("less_equal", w.unary("abs", q), w.scalar_like(_FLOAT8[dt][3], q))
+        q, inside = _float8_round(w, w.cast(w.div(x, scale), "float64"), dt, bool(attrs.get("saturate", 1)))
         out = w.cast(q, "float32")
     else:
         # half to even, as the spec says; then float64, where the zero point's sum and the type's bounds are exact

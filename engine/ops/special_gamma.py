@@ -11,7 +11,8 @@ element still short of it after the budget is NaN, never a truncated value. Doma
 not both 0 (NaN outside); P(a, 0) = 0, P(0, x > 0) = 1, P(a, inf) = 1.
 
 Derivatives: w.r.t. x in closed form (igamma_dx, whose own x-derivative is igamma_dx * ((a-1)/x - 1)), to
-any order, both modes. W.r.t. a: igamma_da(a, x) = d/da P(a, x), P's series differentiated term by term
+any order, both modes. W.r.t. a: igamma_da(a, x) = d/da P(a, x), P's series differentiated term by term (where
+x >= a + 1, -d/da Q: Q's continued fraction differentiated with its recurrence, exact relative to Q's size)
 (first order only: its own derivatives, and igamma_dx's w.r.t. a, are a DifferentiationError naming the
 op, never a zero).
 """
@@ -138,8 +139,8 @@ def _series_da(xp, a, x):
     """d/da P(a, x) for a > 0, x > 0: P = e^(a log x - x - lgamma(a)) S with S = sum_n t_n,
     t_n = x^n / (a (a+1) ... (a+n)), so dP/da = e^(...) (S (log x - digamma(a)) + sum_n t_n dlog t_n / da),
     dlog t_n / da = -(1/a + ... + 1/(a+n)). The series converges for every x (in about x + a terms: NaN past
-    the budget, as P's); where x is large against a, P is near 1 and the two sums nearly cancel, so the
-    result there is exact to ~1e-16 absolute, not relative."""
+    the budget, as P's); used where x < a + 1 (beyond, P is near 1, the two sums nearly cancel and the result
+    would be exact to ~1e-16 absolute only: _fraction_da there)."""
     term = xp.ones_like(x) / a
     harmonic = 1.0 / a
     total, dtotal = term, -term * harmonic
@@ -158,13 +159,48 @@ def _series_da(xp, a, x):
     return xp.where(done, out, math.nan)
 
 
+def _fraction_da(xp, a, x):
+    """d/da Q(a, x) for x >= a + 1, where Q and its derivative are small and 1 - (P's series) would keep only
+    ~1e-16 of them absolutely: Q = e^(a log x - x - lgamma(a)) F, F the continued fraction as the convergents
+    p_k / q_k of its three-term recurrence (Cephes' igamc), differentiated along with it (p_k' and q_k'), so
+    dQ/da = e^(...) (F (log x - digamma(a)) + F'). p and q are rescaled together (their ratio is F)."""
+    y, z, c = 1.0 - a, x + 2.0 - a, xp.zeros_like(x)
+    pm2, qm2, pm1, qm1 = xp.ones_like(x), x, x + 1.0, z * x
+    dpm2, dqm2, dpm1, dqm1 = xp.zeros_like(x), xp.zeros_like(x), xp.zeros_like(x), -x  # (dz/da = -1)
+    f, df = pm1 / qm1, -pm1 / (qm1 * qm1) * dqm1
+    done = xp.zeros_like(x) != 0
+    for _ in range(_MAX_TERMS):
+        c, y, z = c + 1.0, y + 1.0, z + 2.0
+        yc = y * c  # d(yc)/da = -c
+        pk, qk = pm1 * z - pm2 * yc, qm1 * z - qm2 * yc
+        dpk = dpm1 * z - pm1 - dpm2 * yc + pm2 * c
+        dqk = dqm1 * z - qm1 - dqm2 * yc + qm2 * c
+        ok = qk != 0
+        qs = xp.where(ok, qk, 1.0)
+        r = xp.where(ok, pk / qs, f)
+        dr = xp.where(ok, (dpk - r * dqk) / qs, df)
+        done = done | (ok & (xp.abs(r - f) <= xp.abs(r) * _EPS) & (xp.abs(dr - df) <= xp.abs(dr) * _EPS))
+        f, df = r, dr
+        pm2, qm2, pm1, qm1, dpm2, dqm2, dpm1, dqm1 = pm1, qm1, pk, qk, dpm1, dqm1, dpk, dqk
+        scale = xp.where(xp.abs(pk) + xp.abs(dpk) > 2.0 ** 200, xp.full_like(x, 2.0 ** -200), 1.0)
+        pm2, qm2, pm1, qm1 = pm2 * scale, qm2 * scale, pm1 * scale, qm1 * scale
+        dpm2, dqm2, dpm1, dqm1 = dpm2 * scale, dqm2 * scale, dpm1 * scale, dqm1 * scale
+        if bool(xp.all(done)):
+            break
+    out = xp.exp(_log_prefactor(xp, a, x)) * (f * (xp.log(x) - xp.digamma(a)) + df)
+    return xp.where(done, out, math.nan)
+
+
 def _da_values(xp, a, x):
     """igamma_da in a's and x's broadcast shape and dtype: 0 at x = 0 and x = inf (P is 0 / 1 there for
     every a), NaN outside the domain and at a = 0 (P jumps there)."""
     dtype = x.dtype
     a, x = xp.broadcast_arrays(xp.astype(a, xp.float64), xp.astype(x, xp.float64))
     inner = (a > 0) & (x > 0) & (x < math.inf) & (a < math.inf)
-    d = _series_da(xp, xp.where(inner, a, 1.0), xp.where(inner, x, 0.5))
+    series = inner & (x < a + 1.0)  # (the split igamma's own values use: _regularized)
+    frac = inner & ~series
+    d = xp.where(series, _series_da(xp, xp.where(series, a, 1.0), xp.where(series, x, 0.5)),
+                 -_fraction_da(xp, xp.where(frac, a, 1.0), xp.where(frac, x, 2.0)))
     edge = xp.where((a > 0) & ((x == 0) | (x == math.inf)), 0.0, xp.full_like(x, math.nan))
     return xp.astype(xp.where(inner, d, edge), dtype)
 

@@ -211,6 +211,22 @@ def test_roi_align(on_real_server):
         np.testing.assert_allclose([g.sum(), (g ** 2).sum()], [g_sum, g_sq], rtol=1e-5)
 
 
+def test_roi_align_adaptive_grid_and_small_boxes_as_mindspore(on_real_server):
+    # MindSpore 2.10 CPU: the adaptive grid (sample_num <= 0) is int(roi size / pooled size), not its ceil (a
+    # box smaller than its bins has no sample: NaN); the 1 x 1 floor on a box's size is end mode 0's only
+    f = Tensor((np.arange(60, dtype=np.float32).reshape(2, 1, 5, 6) ** 1.5) / 10)
+    rois = Tensor(np.array([[0, 0.5, 0.2, 4.6, 3.9], [1, 2.0, 2.0, 2.2, 2.1]], np.float32))
+    nan = np.nan
+    for args, want in (((2, 2, 1.0, 0, 0), [[[[2.431746, 3.3647227], [8.538637, 9.927169]]], [[[nan, nan], [nan, nan]]]]),
+                       ((2, 2, 1.0, 0, 1), [[[[3.38764, 4.644438], [11.23941, 13.126826]]], [[[nan, nan], [nan, nan]]]]),
+                       ((2, 2, 0.5, 2, 1), [[[[1.2761133, 1.707639], [4.3019214, 4.9773865]]],
+                                            [[[23.427944, 23.706429], [24.995823, 25.280144]]]])):
+        np.testing.assert_allclose(ops.ROIAlign(*args)(f, rois).asnumpy(), want, rtol=1e-6, err_msg=str(args))
+    # a box with no sample passes no gradient (MindSpore 2.10: zeros on its image)
+    g = ms.grad(lambda x: ops.sum(ops.ROIAlign(2, 2, 1.0, 0, 0)(x, rois[1:])))(f).asnumpy()
+    np.testing.assert_array_equal(g, np.zeros(g.shape))
+
+
 def test_is_contiguous_after_a_transpose_in_pynative(on_real_server):
     # MindSpore 2.10 PyNative: ops.transpose gives a strided view (is_contiguous() False), contiguous() a copy
     ms.set_context(mode=ms.PYNATIVE_MODE)
@@ -248,3 +264,27 @@ def test_uniform(on_real_server):
 
     net, x = Gumbel(), Tensor(np.zeros((4, 5), np.float32))
     assert not np.array_equal(net(x).asnumpy(), net(x).asnumpy())
+
+
+def test_narrow_int_shifts_count_as_int32(on_real_server):
+    # MindSpore 2.10 (CPU) shifts int8 / int16 / uint8 / uint16 as C++ does: promoted to int32, the count taken
+    # mod 32 (not mod the dtype's width), the result truncated back: int8 1 << 8 = 0, -128 >> 9 = -1.
+    n8 = np.array([8, 9, 17, 33])
+    cases = {np.int8: ([1, -128, 5, 7], [0, 0, 0, 14], [0, -1, 0, 3]),
+             np.int16: ([1, 3, 5, 7], [256, 1536, 0, 14], [0, 0, 0, 3]),
+             np.uint8: ([1, 3, 5, 7], [0, 0, 0, 14], [0, 0, 0, 3]),
+             np.uint16: ([1, 3, 5, 7], [256, 1536, 0, 14], [0, 0, 0, 3])}
+    for dt, (x, left, right) in cases.items():
+        a, n = Tensor(np.array(x, dt)), Tensor(n8.astype(dt))
+        got_l, got_r = ops.bitwise_left_shift(a, n), ops.bitwise_right_shift(a, n)
+        assert got_l.dtype == a.dtype and got_r.dtype == a.dtype
+        np.testing.assert_array_equal(got_l.asnumpy(), left, err_msg=dt.__name__)
+        np.testing.assert_array_equal(got_r.asnumpy(), right, err_msg=dt.__name__)
+
+
+def test_logcumsumexp_gradient_with_a_leading_minus_inf(on_real_server):
+    # An all -inf prefix (a masked log-probability) must not spread nan to the later, finite entries:
+    # MindSpore 2.10 and torch give [nan, 1.2689412, 0.7310574] (nan only where the input is -inf).
+    got = ms.grad(lambda t: ops.sum(ops.logcumsumexp(t, 0)))(Tensor(np.array([-np.inf, 0.0, 1.0], np.float32)))
+    want = [1 + 1 / (1 + np.e), np.e / (1 + np.e)]  # closed form: sum_{i >= j} softmax(x[:i+1])_j
+    np.testing.assert_allclose(got.asnumpy()[1:], want, rtol=1e-6)

@@ -38,8 +38,7 @@ def _graph(op, a_shape, x_shape):
 def test_gradient_wrt_a_matches_scipy_and_mindspore(op, sign):
     eng = Engine("numpy")
     ga, gx = eng.run(grad(_graph(op, (8,), (8,)), grad_position=(0, 1)), [A, X])
-    np.testing.assert_allclose(ga, sign * np.array([_mpmath_da(a, x) for a, x in zip(A, X)]), rtol=1e-9,
-                               atol=1e-15)  # (where x >> a, P ~ 1: exact to ~1e-16 absolute, see igamma_da)
+    np.testing.assert_allclose(ga, sign * np.array([_mpmath_da(a, x) for a, x in zip(A, X)]), rtol=1e-9, atol=0)
     np.testing.assert_allclose(ga, sign * np.asarray(MS_DA), rtol=3e-6, atol=1e-15)
     np.testing.assert_allclose(ga, sign * _fd(A, X), rtol=1e-6, atol=1e-9)
     # forward mode: the tangent of a alone
@@ -62,3 +61,17 @@ def test_second_derivative_wrt_a_is_refused_by_name():
     g1 = grad(_graph("igamma", (2,), (2,)), grad_position=(0,))
     with pytest.raises(DifferentiationError, match="igamma_da"):
         Engine("numpy").run(grad(g1, grad_position=(0,)), [np.array([1.0, 2.0]), np.array([1.0, 2.0])])
+
+
+def test_gradient_wrt_a_in_the_upper_tail_is_relatively_exact():
+    # where x >> a, Q(a, x) and dQ/da are tiny (Q(2, 50) ~ 1e-20): d/da of igammac there must be exact relative to
+    # its own size (a log-survival's gradient divides by Q), not 1e-16 absolute (mpmath at 30 digits)
+    a = np.array([1.0, 2.0, 0.5, 20.0, 3.0, 1.5])
+    x = np.array([30.0, 50.0, 20.0, 60.0, 200.0, 700.0])
+    eng = Engine("numpy")
+    ga, = eng.run(grad(_graph("igammac", (6,), (6,)), grad_position=(0,)), [a, x])
+    import mpmath as mp
+
+    with mp.workdps(30):  # (Q itself, not 1 - P: at 30 digits P(3, 200) is 1)
+        want = [float(mp.diff(lambda s: mp.gammainc(s, xi, mp.inf, regularized=True), ai)) for ai, xi in zip(a, x)]
+    np.testing.assert_allclose(ga, want, rtol=1e-9, atol=0)

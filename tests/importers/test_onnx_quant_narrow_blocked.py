@@ -87,7 +87,7 @@ def test_quantised_weight_matmul_value_and_scale_gradient(fake, kind):
 
 # x / scale at the float8 grid's edges: ties (to even), the largest finite value and past it, subnormals
 _EDGES = np.array([1.0625, 1.1875, -1.0625, 460.0, 470.0, -500.0, 0.001, 2.0 ** -10, 3 * 2.0 ** -10, 0.0,
-                   57344.0, 61440.0, 1e5, -3.3, 0.3, 15.5, 2.0 ** -16, 2.0 ** -17], np.float32)
+                   57344.0, 61440.0, 1e5, -3.3, 0.3, 15.5, 2.0 ** -16, 2.0 ** -17, np.inf, -np.inf], np.float32)
 
 
 @pytest.mark.parametrize("dt,saturate", [(T.FLOAT8E4M3FN, 1), (T.FLOAT8E5M2, 1), (T.FLOAT8E5M2, 0),
@@ -107,6 +107,18 @@ def test_quantize_to_float8_rounds_and_saturates_as_onnx_reference(dt, saturate)
     q_only = _model(nodes[:1], x, inits, out_type=dt, opset=19)
     q_only.graph.output[0].name = "q"
     np.testing.assert_array_equal(np.asarray(evaluate(_convert(q_only), x)), _reference(q_only, x))
+
+
+def test_float8_fake_quantisation_gradient_is_zero_where_saturated(fake):
+    # Q -> DQ to float8 with saturate=1: the straight-through gradient is 1 where x / scale rounds inside the
+    # type's finite range and 0 where it saturates (the integer types' rule, torch's fake_quantize backward)
+    x = np.array([[1.0, -3.0, 400.0, 460.0, 470.0, -1000.0, 5e4]], np.float32)
+    nodes = [N("QuantizeLinear", ["x", "s", "z"], ["q"], saturate=1), N("DequantizeLinear", ["q", "s", "z"], ["y"])]
+    inits = [_t("s", T.FLOAT, np.float32(1.0)), helper.make_tensor("z", T.FLOAT8E4M3FN, [], [0.0])]
+    net = gs.from_onnx(_model(nodes, x, inits, opset=19).SerializeToString())
+    g = ops.grad(lambda t: net(t).sum())(Tensor(x)).asnumpy()
+    # e4m3fn's largest finite value is 448: 460 rounds to it (inside), 470 rounds to 480 (saturated)
+    np.testing.assert_array_equal(g, [[1, 1, 1, 1, 0, 0, 0]])
 
 
 @pytest.mark.parametrize("dt", [T.INT4, T.UINT4])

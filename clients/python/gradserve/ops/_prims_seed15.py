@@ -28,6 +28,12 @@ def _shift_operands(x, other, where: str):
     return x, other, dt
 
 
+def _wide(dt: str) -> str:
+    """The dtype a shift runs in: int8 / int16 / uint8 / uint16 promote to int32, as C++'s integer promotion
+    in MindSpore 2.10's CPU kernel (int8 1 << 8 = 0 and -128 >> 9 = -1, the count taken mod 32)."""
+    return dt if np.dtype(dt).itemsize >= 4 else "int32"
+
+
 def _pow2_halves(count, dt):
     """2 ** (c // 2) and 2 ** (c - c // 2) in dtype dt, c = count mod the dtype's bits (x86's shift counts:
     MindSpore 2.10's CPU kernel gives 7 << 40 = 1792 for int32). Two factors so that each fits the dtype
@@ -42,15 +48,17 @@ def _pow2_halves(count, dt):
 def bitwise_left_shift(input, other):  # noqa: A002 - MindSpore's name
     """input << other, wrapping in input's dtype."""
     x, y, dt = _shift_operands(input, other, "bitwise_left_shift")
-    lo, hi = _pow2_halves(y, dt)
-    return late.ops.mul(late.ops.mul(x, lo), hi)
+    wd = _wide(dt)
+    lo, hi = _pow2_halves(y, wd)
+    return late.ops.cast(late.ops.mul(late.ops.mul(late.ops.cast(x, wd), lo), hi), dt)
 
 
 def bitwise_right_shift(input, other):  # noqa: A002
     """input >> other: arithmetic for signed integers (floor(x / 2 ** other): -5 >> 1 = -3, MindSpore's)."""
     x, y, dt = _shift_operands(input, other, "bitwise_right_shift")
-    lo, hi = _pow2_halves(y, dt)
-    return late.ops.cast(late.ops.floor_div(late.ops.floor_div(x, lo), hi), dt)
+    wd = _wide(dt)
+    lo, hi = _pow2_halves(y, wd)
+    return late.ops.cast(late.ops.floor_div(late.ops.floor_div(late.ops.cast(x, wd), lo), hi), dt)
 
 
 class LeftShift:
@@ -85,8 +93,12 @@ def logcumsumexp(input, axis):  # noqa: A002
     ax = int(axis) % x.ndim
     n = x.shape[ax]
     xm = late.ops.moveaxis(x, ax, -1)  # [..., n]
-    mask = np.where(np.tril(np.ones((n, n), bool)), 0.0, -np.inf).astype(x.dtype.name)
-    rows = late.ops.add(late.ops.expand_dims(xm, -2), Tensor(mask))  # [..., i, j]: x_j where j <= i
+    # a select, not an added -inf mask: a row that is all -inf (x_0 = -inf) has a nan softmax, and through an
+    # add that nan would reach every x_j of the row; a select passes the masked entries no gradient
+    tril = Tensor(np.tril(np.ones((n, n), bool)))
+    wide = late.ops.broadcast_to(late.ops.expand_dims(xm, -2), tuple(xm.shape[:-1]) + (n, n))
+    rows = late.ops.select(late.ops.broadcast_to(tril, wide.shape), wide,
+                           late.ops.full_like(wide, -np.inf))  # [..., i, j]: x_j where j <= i
     return late.ops.moveaxis(late.ops.logsumexp(rows, -1), -1, ax)
 
 
@@ -145,9 +157,9 @@ def _bilinear_taps(y: float, x: float, h: int, w: int) -> list[tuple[int, int, f
 class ROIAlign:
     """ROIAlign(pooled_height, pooled_width, spatial_scale, sample_num=2, roi_end_mode=1)(features [N, C, H, W],
     rois [R, 5] = (batch, x1, y1, x2, y2)) -> [R, C, pooled_height, pooled_width]: each bin the mean of
-    sample_num x sample_num bilinear samples (sample_num <= 0: ceil(roi size / pooled size) of them), the box
-    (x1, y1) * scale to (x2 + roi_end_mode, y2 + roi_end_mode) * scale, at least 1 x 1 (Caffe2's rules, as
-    MindSpore's). The taps come from the rois' values in this call (a value read); the result is a gather
+    sample_num x sample_num bilinear samples (sample_num <= 0: int(roi size / pooled size) of them, NaN for
+    none), the box (x1, y1) * scale to (x2 + roi_end_mode, y2 + roi_end_mode) * scale, at least 1 x 1 in
+    roi_end_mode 0 (Caffe2's rules but the truncated grid: MindSpore 2.10's CPU kernel). The taps come from the rois' values in this call (a value read); the result is a gather
     of the features, so its gradient reaches them (none reaches the rois, as MindSpore's ROIAlignGrad)."""
 
     def __init__(self, pooled_height, pooled_width, spatial_scale, sample_num=2, roi_end_mode=1):
@@ -163,16 +175,19 @@ class ROIAlign:
                              f"{list(features.shape)} and {list(rois.shape)}")
         n, c, h, w = features.shape
         boxes = np.asarray(rois.asnumpy(), np.float64)
-        taps = []  # per (roi, bin): [(flat pixel, weight)]
+        taps, void = [], []  # per (roi, bin): [(flat pixel, weight)], whether it has no sample
         for b, x1, y1, x2, y2 in boxes:
             if not 0 <= int(b) < n:
                 raise IndexError(f"For 'ROIAlign', roi batch index {int(b)} is out of range [0, {n})")
             sx, sy = x1 * self.scale, y1 * self.scale
-            rw = max((x2 + self.end) * self.scale - sx, 1.0)
-            rh = max((y2 + self.end) * self.scale - sy, 1.0)
+            rw = (x2 + self.end) * self.scale - sx
+            rh = (y2 + self.end) * self.scale - sy
+            if self.end == 0:  # (MindSpore's kernel forces 1 x 1 in the old end mode 0 only)
+                rw, rh = max(rw, 1.0), max(rh, 1.0)
             bh, bw = rh / self.ph, rw / self.pw
-            gh = self.sample_num if self.sample_num > 0 else int(np.ceil(rh / self.ph))
-            gw = self.sample_num if self.sample_num > 0 else int(np.ceil(rw / self.pw))
+            # the adaptive grid truncated, as MindSpore 2.10's CPU kernel (Caffe2 takes its ceil); none: NaN
+            gh = self.sample_num if self.sample_num > 0 else int(rh / self.ph)
+            gw = self.sample_num if self.sample_num > 0 else int(rw / self.pw)
             for i in range(self.ph):
                 for j in range(self.pw):
                     cell = []
@@ -183,6 +198,7 @@ class ROIAlign:
                             cell += [(int(b) * h * w + r * w + q, wt / (gh * gw))
                                      for r, q, wt in _bilinear_taps(y, x, h, w)]
                     taps.append(cell)
+                    void.append(gh * gw == 0)  # no sample: 0 / 0, MindSpore's NaN (and no gradient)
         k = max([len(t) for t in taps] + [1])
         index = np.zeros((len(taps), k), np.int64)
         weight = np.zeros((len(taps), k), np.dtype(features.dtype.name))
@@ -192,6 +208,8 @@ class ROIAlign:
         flat = o.reshape(o.transpose(features, (0, 2, 3, 1)), (n * h * w, c))
         picked = o.gather(flat, Tensor(index), 0)  # [R * ph * pw, k, C]
         out = o.sum(o.mul(picked, Tensor(weight[..., None])), 1)
+        if any(void):
+            out = o.add(out, Tensor(np.where(np.array(void)[:, None], np.nan, 0).astype(weight.dtype)))
         return o.transpose(o.reshape(out, (len(boxes), self.ph, self.pw, c)), (0, 3, 1, 2))
 
 
