@@ -22,12 +22,15 @@ class BodyBudget:
         self.total, self.used, self.retry_after_s = total, 0, retry_after_s
         self._lock = threading.Lock()
 
-    def take(self, n: int) -> None:
-        """Take n bytes, or raise Overloaded (429 with Retry-After) naming body_budget_bytes."""
+    def take(self, n: int, ahead: int = 0) -> int:
+        """Take n bytes, and `ahead` more if there is room for them: how many were taken. Raise Overloaded (429
+        with Retry-After) naming body_budget_bytes when there is no room for n."""
         with self._lock:
-            if self.used + n <= self.total:
+            room = self.total - self.used
+            if n <= room:
+                n += min(ahead, room - n)
                 self.used += n
-                return
+                return n
         raise Overloaded(f"request bodies being inflated hold the server's body_budget_bytes={self.total}: "
                          f"retry after {self.retry_after_s}s, or send the body uncompressed",
                          retry_after=self.retry_after_s, limit="body_budget_bytes", value=self.total)
@@ -41,27 +44,27 @@ class Charge:
     """What one inflating body has taken from a budget (None: no budget), given back once (`close`) or, when
     `attach`ed to the inflated bytes, when they are freed."""
 
-    STEP = 1 << 20  # bytes taken at a time: one lock per MiB inflated, not per chunk
+    STEP = 1 << 20  # bytes taken ahead where there is room: one lock per MiB inflated, not per chunk
 
     __slots__ = ("budget", "held")
 
     def __init__(self, budget: BodyBudget | None):
         self.budget, self.held = budget, 0
 
-    def cover(self, n: int) -> None:
-        """Hold at least n bytes (raise Overloaded when the budget has no room for them)."""
+    def cover(self, n: int, ahead: int = STEP) -> None:
+        """Hold at least n bytes, `ahead` more where there is room (raise Overloaded when there is none for n)."""
         if self.budget is not None and n > self.held:
-            more = max(n - self.held, self.STEP)
-            self.budget.take(more)
-            self.held += more
+            self.held += self.budget.take(n - self.held, ahead)
 
     def close(self) -> None:
         if self.held:
             self.budget.give(self.held)
             self.held = 0
 
-    def attach(self, body) -> None:
-        """Give the bytes back when `body` (a weak-referenceable buffer) is freed, not before."""
-        held, self.held = self.held, 0
+    def attach(self, body, n: int) -> None:
+        """Hold n bytes (what was taken ahead goes back now) until `body` (weak-referenceable) is freed."""
+        if self.held > n:
+            self.budget.give(self.held - n)
+        held, self.held = min(self.held, n), 0
         if held:
             weakref.finalize(body, self.budget.give, held)

@@ -81,7 +81,7 @@ async def read_small_body(request: Request, timeout_s: float) -> bytes:
     place, so max_body_bytes each (from a few KiB of gzip) was as many inflated and parsed at once as there
     were connections."""
     try:
-        return await read_body(request, SMALL_BODY_BYTES, timeout_s)
+        return bytes(await read_body(request, SMALL_BODY_BYTES, timeout_s))  # (bytes, as these routes read them)
     except PayloadTooLarge:
         raise PayloadTooLarge(f"the body is above {SMALL_BODY_BYTES} bytes (this route takes a small JSON object)",
                               limit="small_body_bytes", value=SMALL_BODY_BYTES) from None
@@ -114,9 +114,9 @@ def decompressed(body, encoding: str | None, limit: int, budget: BodyBudget | No
                              path="Content-Encoding")
     sent, kept = Charge(budget), Charge(budget)
     try:
-        sent.cover(len(body))
+        sent.cover(len(body), 0)
         out, n = _inflate(memoryview(body), codings[0], limit, kept)
-        kept.attach(out)
+        kept.attach(out, n)
         return memoryview(out)[:n].toreadonly()
     finally:
         sent.close()
@@ -151,7 +151,7 @@ def _fill(out: mmap.mmap, view: memoryview, coding: str, limit: int, kept: Charg
         while not d.eof and pos < len(view):
             data = view[pos:pos + CHUNK]
             pos += len(data)
-            while data:  # OUT at a time: a chunk of zeros inflates ~1000-fold
+            while data and not d.eof:  # OUT at a time: a chunk of zeros inflates ~1000-fold
                 try:
                     got = d.decompress(data, min(OUT, limit + 1 - n))  # (never 0: that means no limit)
                 except zlib.error as e:

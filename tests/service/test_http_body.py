@@ -61,3 +61,13 @@ def test_inflated_bodies_hold_the_budget_while_they_live():
     with pytest.raises(PayloadTooLarge):  # (a refused body gives back what it took)
         http_body.decompressed(sent, "gzip", mib, budget)
     assert budget.used == 0
+
+
+def test_a_budget_below_a_mebibyte_is_taken_exactly():
+    """The budget is taken a MiB ahead only where there is room: a body within a small budget inflates."""
+    sent = gzip.compress(b"z" * 1000, mtime=0)
+    budget = BodyBudget(2000)
+    body = http_body.decompressed(sent, "gzip", 1000, budget)
+    assert body == b"z" * 1000 and budget.used == 1000
+    del body
+    assert budget.used == 0
