@@ -515,7 +515,7 @@ def _job_runner(ctx: AppContext, kind: str):
             # compressed: the header length counts decompressed bytes, so no shared-memory placement by it
             body, buf = await src.read(settings, buffers, heads.get(b"content-length"), None if coding else hl)
             if coding is not None:  # (as every route reads a body: service.http_body)
-                body = await inflated(body, coding, settings.max_body_bytes)
+                body = await inflated(body, coding, settings.max_body_bytes, core.body_budget)
             t_read = time.perf_counter()
             timeline.stamp("srv.read")
             if len(body) > BIG:
@@ -629,7 +629,7 @@ def _graph_routes(ctx: AppContext) -> APIRouter:
                      "application/json": {"schema": {"$ref": "#/components/schemas/RegisterRequest"},
                                           "examples": examples.examples("register")}}}})
     async def register_graph(request: Request):
-        body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s)
+        body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget)
         head, strict = codec.loads(body)
         try:
             m = models.RegisterRequest.model_validate(head)
@@ -735,7 +735,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         app.include_router(r)
     # POST /v1/graphs with application/onnx, ahead of the JSON route; bodies read within the same timeout
     onnx_graphs.mount(app, core, settings, ctx.auth,
-                      lambda request, limit: read_body(request, limit, settings.body_timeout_s))
+                      lambda request, limit: read_body(request, limit, settings.body_timeout_s, core.body_budget))
     app.direct, app.keys = direct, ctx.keys  # the job routes skip FastAPI's request handling
     app.state.job_runners = ctx.runners  # (service.lean_http serves them straight from the HTTP parser)
     app.openapi = _openapi(app, ctx.keys)

@@ -10,11 +10,13 @@ naming what to send. A binary-extension header length counts decompressed bytes.
 from __future__ import annotations
 
 import asyncio
+import mmap
 import zlib
 
 from starlette.requests import ClientDisconnect, Request
 
-from .errors import InvalidRequest, PayloadTooLarge, RequestTimeout
+from .body_budget import BodyBudget, Charge
+from .errors import InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout
 from .ticker import TimeLimit
 
 
@@ -63,11 +65,11 @@ async def read_raw(request: Request, limit: int, cl: str | None = None) -> bytes
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-async def read_body(request: Request, limit: int, timeout_s: float) -> bytes:
+async def read_body(request: Request, limit: int, timeout_s: float, budget: BodyBudget | None = None) -> bytes:
     """The body as sent: read within `limit` bytes and `timeout_s` (body_timeout_s: the upload's time, not the
     decompression's; every route's, as a body that trickles would hold its connection, and whatever its
-    route holds, for good), decompressed within `limit` bytes."""
-    return await inflated(await within(read_raw(request, limit), timeout_s), content_coding(request), limit)
+    route holds, for good), decompressed within `limit` bytes and the server's `budget` (service.body_budget)."""
+    return await inflated(await within(read_raw(request, limit), timeout_s), content_coding(request), limit, budget)
 
 
 SMALL_BODY_BYTES = 64 * 1024  # the body of a route whose request is a small JSON object (`read_small_body`)
@@ -79,55 +81,91 @@ async def read_small_body(request: Request, timeout_s: float) -> bytes:
     place, so max_body_bytes each (from a few KiB of gzip) was as many inflated and parsed at once as there
     were connections."""
     try:
-        return await read_body(request, SMALL_BODY_BYTES, timeout_s)
+        return bytes(await read_body(request, SMALL_BODY_BYTES, timeout_s))  # (bytes, as these routes read them)
     except PayloadTooLarge:
         raise PayloadTooLarge(f"the body is above {SMALL_BODY_BYTES} bytes (this route takes a small JSON object)",
                               limit="small_body_bytes", value=SMALL_BODY_BYTES) from None
 
 
-async def inflated(body, coding: str | None, limit: int):
+async def inflated(body, coding: str | None, limit: int, budget: BodyBudget | None = None):
     """`body` decompressed per `coding` (a Content-Encoding value; None: as it is). Off the event loop: a few
     KiB may inflate to `limit` bytes."""
     if coding is None:
         return body
-    return await asyncio.to_thread(decompressed, body, coding, limit)
+    return await asyncio.to_thread(decompressed, body, coding, limit, budget)
 
 
 CHUNK = 1 << 16  # compressed bytes fed at a time: a member's end copies the rest of its chunk, not of the body
+OUT = 1 << 20  # inflated bytes made at a time
 MAX_MEMBERS = 1024  # gzip members in one body (a client sends one; concatenated files or BGZF blocks a few hundred)
 
 
-def decompressed(body, encoding: str | None, limit: int) -> bytes:
+def decompressed(body, encoding: str | None, limit: int, budget: BodyBudget | None = None) -> bytes | memoryview:
     """A body sent with Content-Encoding gzip or deflate, decompressed to at most `limit` bytes: a few KiB that
     inflate past max_body_bytes are a 413, never held. Members one after another are one body, at most
-    MAX_MEMBERS of them (each costs a decompressor: 20-byte empty members were a 400,000-fold amplification)."""
+    MAX_MEMBERS of them (each costs a decompressor: 20-byte empty members were a 400,000-fold amplification).
+    The compressed bytes while it inflates, and the inflated bytes while they live, are taken from `budget`
+    (Overloaded past it: service.body_budget)."""
     codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip().lower() not in ("", "identity")]
     if not codings:
         return body
     if len(codings) > 1 or codings[0] not in ("gzip", "x-gzip", "deflate"):
         raise InvalidRequest(f"Content-Encoding {encoding!r} is not supported: send gzip, deflate or none",
                              path="Content-Encoding")
-    out, view, pos, members = bytearray(), memoryview(body), 0, 0
+    sent, kept = Charge(budget), Charge(budget)
+    try:
+        sent.cover(len(body), 0)
+        out, n = _inflate(memoryview(body), codings[0], limit, kept)
+        kept.attach(out, n)
+        return memoryview(out)[:n].toreadonly()
+    finally:
+        sent.close()
+        kept.close()  # (nothing left to give once attached)
+
+
+def _inflate(view: memoryview, coding: str, limit: int, kept: Charge) -> tuple[mmap.mmap, int]:
+    """(the inflated bytes, how many). Written into one anonymous mapping of `limit` + 1 bytes, whose pages
+    cost memory only once written and go back to the system when it is freed: a bytearray grown by realloc
+    left its old blocks, up to tens of MiB a thread, in the allocator's arenas (and bytes() of it was a second
+    copy, both alive at once)."""
+    try:  # (address space: pages are taken as written, within the budget)
+        out = mmap.mmap(-1, limit + 1, flags=mmap.MAP_PRIVATE)
+    except OSError as e:
+        raise Overloaded(f"no memory to inflate the body ({e})", limit="body_budget_bytes") from None
+    try:
+        return out, _fill(out, view, coding, limit, kept)
+    except BaseException:
+        out.close()  # (now, not when the traceback goes)
+        raise
+
+
+def _fill(out: mmap.mmap, view: memoryview, coding: str, limit: int, kept: Charge) -> int:
+    n, pos, members = 0, 0, 0
     while True:  # stream after stream: gzip members one after another are one body (RFC 1952)
         members += 1
         if members > MAX_MEMBERS:
-            raise InvalidRequest(f"the {codings[0]} body has more than {MAX_MEMBERS} members (compressed streams one "
+            raise InvalidRequest(f"the {coding} body has more than {MAX_MEMBERS} members (compressed streams one "
                                  "after another): send it as one stream",
                                  path="Content-Encoding")
         d = zlib.decompressobj(wbits=47)  # (gzip or zlib's, as the header says: deflate is zlib-wrapped in HTTP)
         while not d.eof and pos < len(view):
-            chunk = view[pos:pos + CHUNK]
-            pos += len(chunk)
-            try:
-                out += d.decompress(chunk, limit + 1 - len(out))  # (never 0, which would mean no limit)
-            except zlib.error as e:
-                raise InvalidRequest(f"the body is not valid {codings[0]} data ({e})",
-                                     path="Content-Encoding") from None
-            if len(out) > limit or d.unconsumed_tail:
-                raise PayloadTooLarge(f"the {codings[0]} body decompresses past the limit max_body_bytes={limit}",
-                                      limit="max_body_bytes", value=limit)
+            data = view[pos:pos + CHUNK]
+            pos += len(data)
+            while data and not d.eof:  # OUT at a time: a chunk of zeros inflates ~1000-fold
+                try:
+                    got = d.decompress(data, min(OUT, limit + 1 - n))  # (never 0: that means no limit)
+                except zlib.error as e:
+                    raise InvalidRequest(f"the body is not valid {coding} data ({e})",
+                                         path="Content-Encoding") from None
+                kept.cover(n + len(got))
+                out[n:n + len(got)] = got
+                n += len(got)
+                if n > limit:
+                    raise PayloadTooLarge(f"the {coding} body decompresses past the limit max_body_bytes={limit}",
+                                          limit="max_body_bytes", value=limit)
+                data = d.unconsumed_tail
         if not d.eof:
-            raise InvalidRequest(f"the {codings[0]} body is truncated", path="Content-Encoding")
+            raise InvalidRequest(f"the {coding} body is truncated", path="Content-Encoding")
         pos -= len(d.unused_data)  # (the next member's start, within the last chunk)
         if pos >= len(view):
-            return bytes(out)
+            return n

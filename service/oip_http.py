@@ -316,7 +316,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             model = repo.get(name, version)
             admission = await admit(core, client, request, settings)
             # (decompressed: its header length counts these)
-            body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s)
+            body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget)
             # repeated, it is one list (RFC 9110 5.3), never a number: the first or the last is what a proxy in
             # front may have read otherwise
             hl = ", ".join(request.headers.getlist(codec.HEADER_LENGTH)) or None
@@ -332,6 +332,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             if timeout is not None:  # the client's timeout bounds the job's deadline
                 req.deadline_s = min(timeout, req.deadline_s or settings.default_deadline_s)
             req.size_hint = len(body)
+            del body  # (decoded: its bytes, and what they hold of the body budget, go now, not when the job ends)
             res = await run_watching(core.run(req, admission), AsgiBody(request).gone)
             outs = select_outputs(model, res.outputs, wanted, binary)
             big = sum(a.nbytes for _, a, *_ in outs) > BIG

@@ -100,6 +100,15 @@ class Settings(BaseSettings):
     # -- limits -----------------------------------------------------------------------------------
     max_body_bytes: int = Field(256 * 1024 * 1024, ge=1, description="Largest request body (413 past it); also "
                                 "the largest gRPC request message (RESOURCE_EXHAUSTED past it).")
+    body_budget_bytes: int = Field(0, ge=0, description="Server-wide bytes for compressed request bodies "
+                                   "(Content-Encoding gzip / deflate) being inflated: each takes its compressed "
+                                   "and inflated bytes as it inflates and holds the inflated ones until the "
+                                   "request is decoded; past the budget, 429 overloaded with Retry-After naming "
+                                   "body_budget_bytes. The admission places bound how many bodies are read at "
+                                   "once, this what they inflate to (a few KiB of gzip may inflate to "
+                                   "max_body_bytes). 0: twice max_body_bytes (one body of the largest size "
+                                   "with room for others); below max_body_bytes, the largest bodies can only be "
+                                   "sent uncompressed.")
     max_nodes: int = Field(100_000, ge=1, description="Largest graph, in nodes, as sent and once lowered.")
     max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
     max_depth: int = Field(32, ge=1, description="Deepest nesting of output structures and data lists.")
@@ -241,6 +250,11 @@ class Settings(BaseSettings):
         return self
 
     # -- derived --------------------------------------------------------------------------------------
+    @property
+    def body_budget(self) -> int:
+        """body_budget_bytes, or its default (0: twice max_body_bytes)."""
+        return self.body_budget_bytes or 2 * self.max_body_bytes
+
     @property
     def pool_names(self) -> list[str]:
         return _csv(self.devices)

@@ -170,7 +170,8 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
     async def body_and_model(request: Request, small: bool = True) -> tuple[dict, Model]:
         """The body (a small JSON object, unless `small` is False: a job's, read once admitted) and its model."""
         body, _ = codec.loads(await (read_small_body(request, settings.body_timeout_s) if small else
-                                     read_body(request, settings.max_body_bytes, settings.body_timeout_s)))
+                                     read_body(request, settings.max_body_bytes, settings.body_timeout_s,
+                                               core.body_budget)))
         if not isinstance(body, dict) or not isinstance(body.get("name"), str):
             raise UMError("InvalidInput", "the body must be a JSON object with the model's name")
         m = repo.models.get(body["name"])

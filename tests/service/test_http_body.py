@@ -1,5 +1,6 @@
 """service.http_body.decompressed: gzip members one after another are one body, read in bounded chunks
-(a member's end costs at most a chunk, never a copy of the rest of the body), at most MAX_MEMBERS of them."""
+(a member's end costs at most a chunk, never a copy of the rest of the body), at most MAX_MEMBERS of them;
+the inflated bytes held against the server's body budget (service.body_budget) while they live."""
 from __future__ import annotations
 
 import gzip
@@ -9,7 +10,8 @@ import zlib
 import pytest
 
 from service import http_body
-from service.errors import InvalidRequest, PayloadTooLarge
+from service.body_budget import BodyBudget
+from service.errors import InvalidRequest, Overloaded, PayloadTooLarge
 
 
 def test_members_across_chunk_boundaries_are_one_body():
@@ -36,3 +38,36 @@ def test_limits_and_broken_streams_still_hold():
         http_body.decompressed(b"", "gzip", 10)
     with pytest.raises(InvalidRequest, match="not valid gzip"):
         http_body.decompressed(gzip.compress(b"x") + b"garbage", "gzip", 10)
+
+
+def test_inflated_bodies_hold_the_budget_while_they_live():
+    """Two bodies of 3 MiB inflated hold 6 MiB of a 7 MiB budget (with the compressed bytes while inflating);
+    a third is a 429 naming body_budget_bytes; freeing one gives its bytes back; the values are the bodies'."""
+    mib = 1 << 20
+    sent = gzip.compress(b"x" * (3 * mib - 1) + b"y", mtime=0)
+    budget = BodyBudget(7 * mib)
+    a = http_body.decompressed(sent, "gzip", 4 * mib, budget)
+    b = http_body.decompressed(sent, "gzip", 4 * mib, budget)
+    assert a == b and len(a) == 3 * mib and a[-2:] == b"xy" and budget.used == 6 * mib
+    with pytest.raises(Overloaded, match="body_budget_bytes=7340032") as e:
+        http_body.decompressed(sent, "gzip", 4 * mib, budget)
+    assert e.value.retry_after == 1 and budget.used == 6 * mib
+    del a
+    assert budget.used == 3 * mib
+    c = http_body.decompressed(sent, "gzip", 4 * mib, budget)
+    assert bytes(c) == bytes(b)
+    del b, c
+    assert budget.used == 0
+    with pytest.raises(PayloadTooLarge):  # (a refused body gives back what it took)
+        http_body.decompressed(sent, "gzip", mib, budget)
+    assert budget.used == 0
+
+
+def test_a_budget_below_a_mebibyte_is_taken_exactly():
+    """The budget is taken a MiB ahead only where there is room: a body within a small budget inflates."""
+    sent = gzip.compress(b"z" * 1000, mtime=0)
+    budget = BodyBudget(2000)
+    body = http_body.decompressed(sent, "gzip", 1000, budget)
+    assert body == b"z" * 1000 and budget.used == 1000
+    del body
+    assert budget.used == 0
