@@ -74,3 +74,20 @@ def test_grad_binds_a_keyword_argument_to_its_positional_parameter(fake):
     np.testing.assert_allclose(gy.asnumpy(), [1.0, 2.0])
     with pytest.raises(TypeError, match="unexpected keyword argument 'z'"):
         ops.grad(_Mul(), 0)(x, z=t)
+
+
+def test_grad_keywords_mixing_tensors_constants_and_sens(fake):
+    # a Tensor keyword is the input at its position; a constant keyword goes to the function; sens= is the
+    # sens: d(x * y * scale)/dx = y * scale * s, d/dy = x * scale * s (by hand)
+    def f(x, y, scale=1.0):
+        return x * y * scale
+
+    x, t, s = _t([1.0, 2.0]), _t([3.0, 4.0]), _t([0.5, -1.0])
+    gx, gy = GradOperation(get_all=True)(f)(x, y=t, scale=2.0)
+    np.testing.assert_allclose(gx.asnumpy(), [6.0, 8.0])
+    np.testing.assert_allclose(gy.asnumpy(), [2.0, 4.0])
+    gx, gy = GradOperation(get_all=True, sens_param=True)(f)(x, y=t, sens=s)
+    np.testing.assert_allclose(gx.asnumpy(), [1.5, -4.0])
+    np.testing.assert_allclose(gy.asnumpy(), [0.5, -2.0])
+    with pytest.raises(TypeError, match="sens_param=True"):
+        GradOperation(sens_param=True)(f)(x, s, y=t)

@@ -91,6 +91,7 @@ def _extra_seeds() -> dict[str, Any]:
     seeds["eig"] = lambda gb: gb.emit("eig", [gb.input((2, 3, 3), "float64")], {})
     seeds["linear_sum_assignment"] = lambda gb: gb.emit(
         "linear_sum_assignment", [gb.input((3, 4), "float64"), gb.const(np.asarray(3, np.int64))], {"maximize": True})
+    seeds["igamma_da"] = lambda gb: gb.emit("igamma_da", [gb.input((3, 4), "float64"), gb.input((3, 4), "float64")], {})
     return seeds
 
 

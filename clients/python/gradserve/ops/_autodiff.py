@@ -183,22 +183,33 @@ class _GradOperationFn(_Derived):
         self.op, self.fn, self.weights = op, fn, weights
 
     def __call__(self, *args, **kwargs):
-        """Keyword arguments go to the function (MindSpore 2.10 PyNative: `GradOperation()(ops.gelu)(x,
-        approximate='tanh')`); with sens_param, `sens=` is the sens."""
+        """Keyword arguments (MindSpore 2.10): one holding a Tensor is bound to the function's (a Cell's
+        construct's) positional parameter of that name and differentiated as that input
+        (`GradOperation(get_all=True)(net)(x, y=t)`); any other goes to the function as a constant
+        (`GradOperation()(ops.gelu)(x, approximate='tanh')`); with sens_param, `sens=` is the sens."""
         if not kwargs:
             return super().__call__(*args)
         kwargs = dict(kwargs)
-        if self.op.sens_param and "sens" in kwargs:
-            args += (kwargs.pop("sens"),)
-        if not kwargs:
-            return super().__call__(*args)
-        if any(isinstance(v, Tensor) for v in flatten(list(kwargs.values()))[0]):
-            raise TypeError(f"GradOperation: keyword argument(s) {sorted(kwargs)} hold Tensors; pass Tensors "
-                            "positionally (their gradients are taken by position)")
+        sens = (kwargs.pop("sens"),) if self.op.sens_param and "sens" in kwargs else ()
+        held = {k: v for k, v in kwargs.items() if any(isinstance(x, Tensor) for x in flatten(v)[0])}
+        if held:
+            if self.op.sens_param and not sens:
+                raise TypeError(f"GradOperation: with sens_param=True pass the inputs positionally, or the sens as "
+                                f"sens= (got keyword argument(s) {sorted(held)})")
+            target: Any = getattr(self.fn, "construct", self.fn)
+            bound = inspect.signature(target).bind_partial(*args, **held)
+            if bound.kwargs:
+                raise TypeError(f"GradOperation: keyword argument(s) {sorted(bound.kwargs)} hold Tensors but bind to "
+                                f"no positional parameter of {_label(self.fn)} after the positional inputs; pass "
+                                "them positionally")
+            args = tuple(bound.args)
+        consts = {k: v for k, v in kwargs.items() if k not in held}
+        if not consts:
+            return super().__call__(*args, *sens)
         if self.op.get_by_list:
             raise TypeError("GradOperation(get_by_list=True): keyword arguments to the network are not supported; "
                             "pass them positionally")
-        return _GradOperationFn(self.op, _with_kwargs(self.fn, kwargs), self.weights)(*args)
+        return _GradOperationFn(self.op, _with_kwargs(self.fn, consts), self.weights)(*args, *sens)
 
     def _key(self):
         w = self._weight_ids()
