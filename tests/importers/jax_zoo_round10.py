@@ -111,8 +111,9 @@ def _rope_cache():
         pos = (start + jnp.arange(2)).astype(jnp.float32)
         h = x @ p["qkv"]["w"]
         q, k, v = rope(h[..., :hd], pos), rope(h[..., hd:2 * hd], pos), h[..., 2 * hd:]
-        k_all = lax.dynamic_update_slice(k_cache, k, (0, start, 0))
-        v_all = lax.dynamic_update_slice(v_cache, v, (0, start, 0))
+        zero = jnp.zeros((), start.dtype)  # (one index dtype: with x64 on, a literal 0 would be int64)
+        k_all = lax.dynamic_update_slice(k_cache, k, (zero, start, zero))
+        v_all = lax.dynamic_update_slice(v_cache, v, (zero, start, zero))
         logits = jnp.einsum("bsd,btd->bst", q, k_all) / jnp.sqrt(hd)
         allowed = jnp.arange(cap)[None, :] <= (start + jnp.arange(2))[:, None]
         att = jax.nn.softmax(jnp.where(allowed[None], logits, -1e9), -1)
