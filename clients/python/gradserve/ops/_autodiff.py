@@ -90,15 +90,18 @@ class _Derived:
     def _key(self) -> tuple:
         return ()
 
-    def _positional(self, args: tuple, kwargs: dict) -> tuple:
+    def _positional(self, args: tuple, kwargs: dict, sens_given: bool = False, partial: bool = False) -> tuple:
         """args with the keyword arguments bound to the function's (a Cell's construct's) positional parameters
-        (MindSpore 2.10: GradOperation(get_all=True)(net)(x, y=t) differentiates y as the second input)."""
+        (MindSpore 2.10: GradOperation(get_all=True)(net)(x, y=t) differentiates y as the second input).
+        sens_given: the sens came as `sens=` (the caller appends it); partial: later parameters may be left to
+        constant keywords."""
         op = getattr(self, "op", self)
-        if getattr(op, "sens_param", False):
-            raise TypeError(f"{type(self).__name__.lstrip('_')}: with sens_param=True pass the inputs positionally "
-                            f"(got keyword argument(s) {sorted(kwargs)})")
+        if getattr(op, "sens_param", False) and not sens_given:
+            raise TypeError(f"{type(self).__name__.lstrip('_')}: with sens_param=True pass the inputs positionally, "
+                            f"or the sens as sens= (got keyword argument(s) {sorted(kwargs)})")
         target: Any = getattr(self.fn, "construct", self.fn)
-        bound = inspect.signature(target).bind(*args, **kwargs)
+        sig = inspect.signature(target)
+        bound = sig.bind_partial(*args, **kwargs) if partial else sig.bind(*args, **kwargs)
         if bound.kwargs:
             raise TypeError(f"grad: keyword argument(s) {sorted(bound.kwargs)} bind to no positional parameter of "
                             f"{_label(self.fn)}; pass them positionally")
@@ -192,17 +195,8 @@ class _GradOperationFn(_Derived):
         kwargs = dict(kwargs)
         sens = (kwargs.pop("sens"),) if self.op.sens_param and "sens" in kwargs else ()
         held = {k: v for k, v in kwargs.items() if any(isinstance(x, Tensor) for x in flatten(v)[0])}
-        if held:
-            if self.op.sens_param and not sens:
-                raise TypeError(f"GradOperation: with sens_param=True pass the inputs positionally, or the sens as "
-                                f"sens= (got keyword argument(s) {sorted(held)})")
-            target: Any = getattr(self.fn, "construct", self.fn)
-            bound = inspect.signature(target).bind_partial(*args, **held)
-            if bound.kwargs:
-                raise TypeError(f"GradOperation: keyword argument(s) {sorted(bound.kwargs)} hold Tensors but bind to "
-                                f"no positional parameter of {_label(self.fn)} after the positional inputs; pass "
-                                "them positionally")
-            args = tuple(bound.args)
+        if held:  # (constants for other parameters may follow: bound partially)
+            args = self._positional(args, held, sens_given=bool(sens), partial=True)
         consts = {k: v for k, v in kwargs.items() if k not in held}
         if not consts:
             return super().__call__(*args, *sens)
