@@ -160,23 +160,13 @@ def test_untrusted_subgraphs_meet_the_limits_over_rest(server):
     assert r.status_code == 413 and r.json()["error"]["detail"]["limit"] == "max_nodes", r.text
 
 
-class _ScaledDynamic(torch.nn.Module):
-    """A scalar nn.Parameter (a 0-d initializer in ONNX) and a batch dimension left dynamic by the export."""
-
-    def __init__(self):
-        super().__init__()
-        self.lin = torch.nn.Linear(3, 2)
-        self.logit_scale = torch.nn.Parameter(torch.tensor(0.7))
-
-    def forward(self, x):
-        return self.logit_scale.exp() * self.lin(x) ** 2
-
-
 def test_onnx_registration_options_scalar_weight_input_shape(server):
     import io
 
+    from .test_import_round9_leftovers import _Scaled  # (a scalar nn.Parameter; the export leaves the batch dynamic)
+
     torch.manual_seed(0)
-    m, x = _ScaledDynamic(), torch.randn(4, 3)
+    m, x = _Scaled(), torch.randn(4, 3)
     f = io.BytesIO()
     torch.onnx.export(m, (x,), f, dynamo=False, do_constant_folding=False, opset_version=17,
                       input_names=["x"], dynamic_axes={"x": {0: "batch"}})
