@@ -437,8 +437,7 @@ def test_a_graph_lending_pays_for_stays_lent_when_its_alone_runs_fall_under_the_
 def test_by_default_a_graph_of_w2s_size_on_a_fast_host_is_tried_lent():
     """W2 (issue #13's MLP gradient) ran ~4.8-5 ms alone on stop 31's VM, lent ~3.3 ms: the default threshold
     (5 ms) sat on its size, so whether it was lent at all turned on its first alone run. The threshold keeps
-    off graphs too small to gain; a 2-ms graph's split products still gain more than the hand-offs cost, and
-    the verdict (PAYS) stops lending a graph it does not speed up."""
+    off graphs too small to gain; above it the verdict (PAYS) stops lending a graph it does not speed up."""
     for alone_ms in (4.8, 2.5):
         w = WorkEstimates()
         w.note("w2", alone_ms, lent=False)
