@@ -315,7 +315,7 @@ class WorkEstimates:
             return True
         e = self.seen.get(key)
         # the threshold keeps graphs too small to gain from being tried; one whose last try paid has shown that it
-        # gains, and its alone refreshes falling just under it (W2 on a fast idle VM: ~5 ms) must not stop lending:
+        # gains, and its alone refreshes falling just under it (W2 on stop 31's VM: ~5.3 ms) must not stop lending:
         # every run would then go alone until they happened to climb back over it
         if e is None or not e.alone or (median_low(e.alone) < min_ms and not e.paid):
             return False

@@ -412,7 +412,7 @@ def test_the_alone_time_stays_current_while_lending():
 
 def test_a_graph_lending_pays_for_stays_lent_when_its_alone_runs_fall_under_the_threshold():
     """The threshold keeps graphs too small to gain from being tried; a graph whose lent runs were faster has
-    shown that it gains. W2 on a fast idle VM: ~5 ms alone, ~3.3 ms lent. Its alone refreshes measuring just
+    shown that it gains. W2 on a host ~10% faster than stop 31's VM: ~5 ms alone, ~3.3 ms lent. Its alone refreshes measuring just
     under the threshold stopped lending: every run after went alone until alone runs climbed back over it."""
     w = WorkEstimates()
     w.note("k", 5.2, lent=False)
@@ -435,8 +435,8 @@ def test_a_graph_lending_pays_for_stays_lent_when_its_alone_runs_fall_under_the_
 
 
 def test_by_default_a_graph_of_w2s_size_on_a_fast_host_is_tried_lent():
-    """W2 (issue #13's MLP gradient) ran ~4.8-5 ms alone on stop 31's VM, lent ~3.3 ms: the default threshold
-    (5 ms) sat on its size, so whether it was lent at all turned on its first alone run. The threshold keeps
+    """W2 (issue #13's MLP gradient) runs ~5.3 ms alone on stop 31's VM, lent ~3.3 ms: with the threshold at
+    5 ms, on a host ~10% faster whether it was lent at all turned on its first alone run. The threshold keeps
     off graphs too small to gain; above it the verdict (PAYS) stops lending a graph it does not speed up."""
     for alone_ms in (4.8, 2.5):
         w = WorkEstimates()
