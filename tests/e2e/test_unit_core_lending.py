@@ -412,8 +412,9 @@ def test_the_alone_time_stays_current_while_lending():
 
 def test_a_graph_lending_pays_for_stays_lent_when_its_alone_runs_fall_under_the_threshold():
     """The threshold keeps graphs too small to gain from being tried; a graph whose lent runs were faster has
-    shown that it gains. W2 on a host ~10% faster than stop 31's VM: ~5 ms alone, ~3.3 ms lent. Its alone refreshes measuring just
-    under the threshold stopped lending: every run after went alone until alone runs climbed back over it."""
+    shown that it gains. W2 on a host ~10% faster than stop 31's VM: ~5 ms alone, ~3.3 ms lent. Its alone
+    refreshes measuring just under the threshold stopped lending: every run after went alone until alone runs
+    climbed back over it."""
     w = WorkEstimates()
     w.note("k", 5.2, lent=False)
     for _ in range(WorkEstimates.RUNS):
