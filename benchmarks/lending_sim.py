@@ -4,10 +4,10 @@
 
 A W2-like graph: 10.5 ms alone (--alone; --first: its first alone run), 6.1 ms lent (--lent), lend_min_ms 5
 (--min-ms); each lent run meets a neighbour with probability p (+5 ms, its threads wait ~5 ms for a CPU), each
-alone run with p too (+2 ms); --jitter spreads every run by that relative sd. Per tree, over `trials` sequences of n calls after the graph's compile (which the pool does not
-count): the share of sequences whose median call ran lent and undisturbed (below the midpoint of lent and
-alone), and the mean of the medians. No timing of this machine enters: the
-verdicts alone, deterministic for a seed.
+alone run with p too (+2 ms); --jitter spreads every run by that relative sd. Per tree, over `trials`
+sequences of n calls after the graph's compile (which the pool does not count): the share of sequences whose
+median call ran lent and undisturbed (below the midpoint of lent and alone), and the mean of the medians. No
+timing of this machine enters: the verdicts alone, deterministic for a seed.
 """
 from __future__ import annotations
 

@@ -227,12 +227,12 @@ class _Estimate:
 class WorkEstimates:
     """Pool side: whether lending has paid for each graph, from its measured runs (bounded).
 
-    A graph is lent cores once its runs on one worker's own cores ("alone") take at least `min_ms`;
-    it keeps them while its lent runs are faster by PAYS (then even if its alone runs fall under
-    `min_ms`). Both are the lower median of the last RUNS runs of each kind, and a try is judged only
-    once it has RUNS lent runs: one run slowed by a passing neighbour (the client itself, on a small box) or by the first lent run's thread start-up neither
-    starts nor stops lending. While lending, every REFRESH-th run runs alone so that the alone time
-    follows the load (a stale one would keep or stop lending on what the box did long ago).
+    A graph is lent cores once its runs on one worker's own cores ("alone") take at least `min_ms`; it keeps
+    them while its lent runs are faster by PAYS (then even if its alone runs fall under `min_ms`). Both are
+    the lower median of the last RUNS runs of each kind, and a try is judged only once it has RUNS lent runs:
+    one run slowed by a passing neighbour (the client itself, on a small box) or by the first lent run's
+    thread start-up neither starts nor stops lending. While lending, every REFRESH-th run runs alone so that
+    the alone time follows the load (a stale one would keep or stop lending on what the box did long ago).
 
     A lent run that was slow and whose threads waited for a CPU (RunDelay) for more than DISTURBED of
     its time was slowed by a process outside the pool (on a shared host, a descheduled BLAS helper
