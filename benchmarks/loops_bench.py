@@ -25,6 +25,7 @@ Benchmarks are not tests: nothing here asserts a timing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
@@ -381,20 +383,49 @@ def w2(reps: int, srv: Server | None = None) -> dict:
     ts, tj = [], []
     j0 = srv.jobs() if srv is not None else None
     settle()
-    for _ in range(reps):
-        t = time.perf_counter()
-        gfn(xt)
-        ts.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        jax.block_until_ready(jf(pj, x))
-        tj.append(time.perf_counter() - t)
+    with server_timing() as timing:
+        for _ in range(reps):
+            t = time.perf_counter()
+            gfn(xt)
+            ts.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            jax.block_until_ready(jf(pj, x))
+            tj.append(time.perf_counter() - t)
     out = {"sdk_ms": med(ts) * 1e3, "jax_ms": med(tj) * 1e3, "ratio": med(ts) / med(tj), "max_rel_err": err,
            "shared_memory": gs.context.client()._transport._shm is not None}
+    if len(timing) == reps:  # where the SDK's time went, as the server timed it (the same calls)
+        ms = {k: [float(tm.get(k, "nan")) for tm in timing] for k in ("compute_ms", "worker_ms")}
+        out["server_timing"] = {"compute_ms": med(ms["compute_ms"]), "worker_ms": med(ms["worker_ms"]),
+                                # the call's time outside the worker's job: SDK, HTTP, the server's loop, hops
+                                "outside_ms": med([t * 1e3 - w for t, w in zip(ts, ms["worker_ms"])]),
+                                "threads": Counter(int(tm.get("threads", 0)) for tm in timing)}
     if j0 is not None:  # lent cores per timed call: ~1 when W2 computed on both cores of a 2-core box
         j1 = srv.jobs()
         out["jobs"] = {k: j1[k] - j0[k] for k in j1}
     out["ab"] = w2_shm_ab(gfn, xt, got, 4 * reps, srv)
     return out
+
+
+@contextlib.contextmanager
+def server_timing():
+    """The `timing` of every job answer the SDK decodes meanwhile (compute_ms: the plan's run in the worker;
+    worker_ms: from the job's start on a worker to its answer in the server; threads: 2 when lent a core).
+    One list append a call (the SDK's module-level answer decoder, wrapped)."""
+    from gradserve._transport import http
+
+    got: list = []
+    handle = http._handle
+
+    def keep(*a, **k):
+        resp = handle(*a, **k)
+        if isinstance(resp, dict) and isinstance(resp.get("timing"), dict):
+            got.append(resp["timing"])
+        return resp
+    http._handle = keep
+    try:
+        yield got
+    finally:
+        http._handle = handle
 
 
 def w2_shm_ab(gfn, xt, want, reps: int, srv: Server | None = None) -> dict:

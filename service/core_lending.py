@@ -208,7 +208,7 @@ class RunDelay:
 
 
 class _Estimate:
-    __slots__ = ("alone", "lent", "off", "count", "left", "wait", "soon", "misses", "spoiled", "since")
+    __slots__ = ("alone", "lent", "off", "count", "left", "wait", "soon", "misses", "spoiled", "since", "paid")
 
     def __init__(self, runs: int, retry: int, soon: int):
         self.alone: deque = deque(maxlen=runs)  # the last runs on one worker's own cores, ms
@@ -221,17 +221,18 @@ class _Estimate:
         self.misses = 0  # misses on undisturbed runs since lending last paid
         self.spoiled = 0  # lent runs left out since lending last paid
         self.since = 0.0  # off: when (WorkEstimates.clock) lending stopped
+        self.paid = False  # its last judged try paid: the threshold no longer applies (worth_lending)
 
 
 class WorkEstimates:
     """Pool side: whether lending has paid for each graph, from its measured runs (bounded).
 
-    A graph is lent cores once its runs on one worker's own cores ("alone") take at least `min_ms`;
-    it keeps them while its lent runs are faster by PAYS. Both are the lower median of the last RUNS
-    runs of each kind, and a try is judged only once it has RUNS lent runs: one run slowed by a passing
-    neighbour (the client itself, on a small box) or by the first lent run's thread start-up neither
-    starts nor stops lending. While lending, every REFRESH-th run runs alone so that the alone time
-    follows the load (a stale one would keep or stop lending on what the box did long ago).
+    A graph is lent cores once its runs on one worker's own cores ("alone") take at least `min_ms`; it keeps
+    them while its lent runs are faster by PAYS (then even if its alone runs fall under `min_ms`). Both are
+    the lower median of the last RUNS runs of each kind, and a try is judged only once it has RUNS lent runs:
+    one run slowed by a passing neighbour (the client itself, on a small box) or by the first lent run's
+    thread start-up neither starts nor stops lending. While lending, every REFRESH-th run runs alone so that
+    the alone time follows the load (a stale one would keep or stop lending on what the box did long ago).
 
     A lent run that was slow and whose threads waited for a CPU (RunDelay) for more than DISTURBED of
     its time was slowed by a process outside the pool (on a shared host, a descheduled BLAS helper
@@ -293,7 +294,8 @@ class WorkEstimates:
                 e.off, e.count = False, 0
 
     def _judge(self, e: _Estimate) -> None:
-        if median_low(e.lent) <= self.PAYS * median_low(e.alone):
+        e.paid = median_low(e.lent) <= self.PAYS * median_low(e.alone)
+        if e.paid:
             e.wait, e.soon, e.misses, e.spoiled = self.RETRY, self.SOON, 0, 0
             return
         e.misses += 1
@@ -312,7 +314,10 @@ class WorkEstimates:
         if min_ms <= 0:  # every job, even a graph's first
             return True
         e = self.seen.get(key)
-        if e is None or not e.alone or median_low(e.alone) < min_ms:
+        # the threshold keeps graphs too small to gain from being tried; one whose last try paid has shown that it
+        # gains, and its alone refreshes falling just under it (W2 on stop 31's VM: ~5.3 ms) must not stop lending:
+        # every run would then go alone until they happened to climb back over it
+        if e is None or not e.alone or (median_low(e.alone) < min_ms and not e.paid):
             return False
         if e.off:
             if self.clock() - e.since < self.RETRY_S:

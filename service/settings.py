@@ -64,9 +64,9 @@ class Settings(BaseSettings):
                              "is queued borrows their cores (wider affinity, one BLAS thread per core), and gives "
                              "them back at once when another job arrives; needs pin_cpus. The threads a job ran "
                              "with are its timing's `threads`.")
-    lend_min_ms: float = Field(5.0, ge=0, description="Lend cores only to graphs whose last run took at least this "
-                               "many ms of one-core time (small jobs lose to waking threads); 0: every job, even "
-                               "a graph's first.")
+    lend_min_ms: float = Field(2.0, ge=0, description="Lend cores only to graphs whose last run took at least this "
+                               "many ms of one-core time (small jobs lose to waking threads), or whose lent runs "
+                               "were faster; 0: every job, even a graph's first.")
     inline_max_ms: float = Field(4.0, ge=0, description="Inline lane (service.inline): a cpu-pool (NumPy) job "
                                  "whose derived graph already ran in workers (twice: the lane compiles a graph once "
                                  "it comes back) in at most this many ms of compute (a first run's less its "
