@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from . import _hooks, _param_state
+from . import _hooks, _param_state, context
 from ._bprop import call_with_bprop, has_bprop
 from ._cell_buffers import BufferMethods, _Buffer, buffers_of
 from ._jit import _with_keywords
@@ -20,6 +20,21 @@ def prefix_params(name: str, cell: "Cell") -> None:
         if getattr(p, "_auto_named", False) and not getattr(p, "_prefixed", False):
             p.name = f"{name}.{p.name}"
             p._prefixed = True
+
+
+def _strict_outputs(out: Any) -> Any:
+    """A GRAPH_MODE Cell's output under jit_syntax_level=STRICT: its dicts, at any depth, become the tuples of
+    their values (MindSpore 2.10's graph has no dict output at that level); otherwise the output as it is."""
+    if context.get_context("mode") != context.GRAPH_MODE or context.get_context("jit_syntax_level") != context.STRICT:
+        return out
+
+    def walk(v):
+        if isinstance(v, dict):
+            return tuple(walk(e) for e in v.values())
+        if isinstance(v, (tuple, list)) and not hasattr(v, "_fields"):
+            return type(v)(walk(e) for e in v)
+        return v
+    return walk(out)
 
 
 class Cell(BufferMethods):
@@ -74,7 +89,8 @@ class Cell(BufferMethods):
         if programs is None:
             programs = TraceCache()
             object.__setattr__(self, "_gs_programs", programs)
-        return run_program(late.loops(construct), args, cache=programs, label=type(self).__name__)
+        out = run_program(late.loops(construct), args, cache=programs, label=type(self).__name__)
+        return _strict_outputs(out)
 
     @property
     def cls_name(self) -> str:

@@ -18,7 +18,7 @@ from ._client import Client, normalize_device
 GRAPH_MODE = 0
 PYNATIVE_MODE = 1
 # jit_syntax_level's values (MindSpore's numbers): how much Python its graph compiler accepts; tracing runs the
-# Python itself, so every level behaves alike here
+# Python itself, so every level behaves alike here but for STRICT's GRAPH_MODE Cell outputs (dicts leave as tuples: _cellbase)
 STRICT, COMPATIBLE, LAX = 0, 1, 2
 
 _DEFAULTS = {"max_loop_trips": 1000, "mode": GRAPH_MODE, "device_target": "CPU", "device_id": None, "server": None, "api_key": None,
