@@ -77,3 +77,57 @@ def test_grad_operation_with_a_tensor_for_the_networks_var_keywords(on_real_serv
     np.testing.assert_allclose(gy.asnumpy(), np.full([1, 2, 2, 4], 6.0), rtol=1e-6)
     if hooked:
         assert seen == [1, 1]
+
+
+def _y_becomes_a_tensor(x, a, b):
+    y = 1  # an int on entry, a float32 Tensor after a trip: the loop state changes dtype
+    while a < b:
+        while a < b - 1:
+            y = Tensor(2, ms.float32)
+            a += 1  # in place on the caller's Tensor too (MindSpore 2.10's Tensor +=)
+        a += 1
+    return x + y
+
+
+class _YBecomesATensor(nn.Cell):
+    def construct(self, x, a, b):
+        y = 1
+        while a < b:
+            y = Tensor(2, ms.float32)
+            a += 1
+        return x + y
+
+
+class _Doubling(nn.Cell):
+    def construct(self, x, n):
+        i = 0
+        while i < n:
+            x = ms.ops.concat((x, x * 2), 0)  # the carried x grows each trip
+            i += 1
+        return x.sum()
+
+
+@pytest.mark.parametrize("mode", ["GRAPH_MODE", "PYNATIVE_MODE"])
+def test_while_whose_state_changes_dtype_or_shape_runs_trip_by_trip(on_real_server, mode):
+    # MindSpore's test_while_constant_init programs (GRAPH_MODE and PyNative give the same numbers)
+    ms.set_context(mode=getattr(ms, mode))
+    x = Tensor(np.arange(4).astype(np.float32))
+
+    @ms.jit
+    def nested(x, a, b):
+        out = x
+        while a < b:
+            while a < b - 1:
+                out = _y_becomes_a_tensor(out, a, b)
+                a += 1
+            a += 1
+        return out
+
+    f32 = ms.float32
+    np.testing.assert_array_equal(nested(x, Tensor(2, f32), Tensor(6, f32)).asnumpy(), [2, 3, 4, 5])
+    np.testing.assert_array_equal(_YBecomesATensor()(x, Tensor(2, f32), Tensor(4, f32)).asnumpy(), [2, 3, 4, 5])
+    np.testing.assert_array_equal(_YBecomesATensor()(x, Tensor(5, f32), Tensor(4, f32)).asnumpy(), [1, 2, 3, 4])
+    np.testing.assert_array_equal(ms.grad(_YBecomesATensor())(x, Tensor(2, f32), Tensor(4, f32)).asnumpy(), [1] * 4)
+    # MindSpore 2.10 PyNative: 54.0 and [9, 9, 9, 9] (x, 2x, 2x, 4x summed); its GRAPH_MODE refuses the growing shape
+    np.testing.assert_array_equal(_Doubling()(x, Tensor(2)).asnumpy(), 54.0)
+    np.testing.assert_array_equal(ms.grad(_Doubling())(x, Tensor(2)).asnumpy(), [9] * 4)
