@@ -131,3 +131,27 @@ def test_while_whose_state_changes_dtype_or_shape_runs_trip_by_trip(on_real_serv
     # MindSpore 2.10 PyNative: 54.0 and [9, 9, 9, 9] (x, 2x, 2x, 4x summed); its GRAPH_MODE refuses the growing shape
     np.testing.assert_array_equal(_Doubling()(x, Tensor(2)).asnumpy(), 54.0)
     np.testing.assert_array_equal(ms.grad(_Doubling())(x, Tensor(2)).asnumpy(), [9] * 4)
+
+
+class _Layers(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.layers = (nn.ReLU(), nn.Tanh())
+
+    def construct(self, x, index):
+        return self.layers[index](x)
+
+
+def test_a_tuple_of_cells_indexed_out_of_range_by_a_tensor(on_real_server):
+    x = Tensor(np.arange(6).astype(np.float32) - 3)
+    net = _Layers()
+    np.testing.assert_array_equal(net(x, Tensor(-2, ms.int32)).asnumpy(), [0, 0, 0, 0, 1, 2])
+    np.testing.assert_allclose(net(x, Tensor(-1, ms.int32)).asnumpy(), np.tanh(x.asnumpy()), rtol=1e-5)
+    for i in (-3, 2):  # MindSpore 2.10 GRAPH_MODE's switch_layer text
+        with pytest.raises(IndexError, match=rf"^Given index {i} out of range\. Please make sure the value of index in "
+                                             r"\[-2, 2\), and the type is int32\."):
+            net(x, Tensor(i, ms.int32))
+    assert isinstance(net.layers, tuple) and len(net.layers) == 2
+    ms.set_context(mode=ms.PYNATIVE_MODE)  # PyNative: Python's own tuple indexing
+    with pytest.raises(IndexError, match="tuple index out of range"):
+        net(x, Tensor(2, ms.int32))

@@ -37,6 +37,19 @@ def _strict_outputs(out: Any) -> Any:
     return walk(out)
 
 
+class _CellTuple(tuple):
+    """A Cell's tuple of Cells (`self.layers = (nn.ReLU(), nn.Tanh())`): indexed by a Tensor out of range in
+    GRAPH_MODE, MindSpore 2.10's switch_layer error; otherwise a tuple."""
+
+    def __getitem__(self, index):
+        if isinstance(index, Tensor) and context.get_context("mode") == context.GRAPH_MODE:
+            i, n = index.__index__(), len(self)
+            if not -n <= i < n:
+                raise IndexError(f"Given index {i} out of range. Please make sure the value of index in [{-n}, {n}), "
+                                 f"and the type is {str(index.dtype).lower()}.")
+        return tuple.__getitem__(self, index)
+
+
 class Cell(BufferMethods):
     """Base class of networks: define `construct(self, *inputs)`; `__init__` need not be called."""
 
@@ -61,6 +74,8 @@ class Cell(BufferMethods):
                 prefix_params(name, value)
         elif isinstance(value, _Buffer):
             buffers_of(self)[name] = value  # `self.b = _Buffer(t)` registers b (MindSpore)
+        elif type(value) is tuple and value and all(isinstance(v, Cell) for v in value):
+            value = _CellTuple(value)
         object.__setattr__(self, name, value)
 
     def construct(self, *inputs: Any, **kwargs: Any) -> Any:  # (*Any, **Any): any override fits
