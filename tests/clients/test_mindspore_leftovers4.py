@@ -155,3 +155,53 @@ def test_a_tuple_of_cells_indexed_out_of_range_by_a_tensor(on_real_server):
     ms.set_context(mode=ms.PYNATIVE_MODE)  # PyNative: Python's own tuple indexing
     with pytest.raises(IndexError, match="tuple index out of range"):
         net(x, Tensor(2, ms.int32))
+
+
+class _Twice(nn.Cell):
+    def construct(self, x):
+        return x * 2
+
+
+def test_precompile_only_compiles_graphs_and_returns_none(on_real_server, monkeypatch):
+    # MindSpore 2.10 with MS_DEV_PRECOMPILE_ONLY=1: a GRAPH_MODE Cell, its grad and a jit function (in either mode)
+    # compile and return None; PyNative Cells, grads and ops run; a program that cannot compile still raises
+    x = Tensor(np.ones(2, np.float32))
+
+    @ms.jit
+    def thrice(x):
+        return x * 3
+
+    monkeypatch.setenv("MS_DEV_PRECOMPILE_ONLY", "1")
+    assert _Twice()(x) is None and thrice(x) is None and ms.grad(_Twice())(x) is None
+    np.testing.assert_array_equal(ms.ops.add(x, 1).asnumpy(), [2, 2])
+    with pytest.raises(Exception):
+        _YBecomesATensor()(x, Tensor(1, ms.float32), "not a number")
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    np.testing.assert_array_equal(_Twice()(x).asnumpy(), [2, 2])
+    np.testing.assert_array_equal(ms.grad(_Twice())(x).asnumpy(), [2, 2])
+    assert thrice(x) is None
+    monkeypatch.delenv("MS_DEV_PRECOMPILE_ONLY")
+    np.testing.assert_array_equal(thrice(x).asnumpy(), [3, 3])
+
+
+class _Add(nn.Cell):
+    def construct(self, a, b):
+        return a + b
+
+
+@pytest.mark.parametrize("mode", ["GRAPH_MODE", "PYNATIVE_MODE"])
+def test_a_rank0_input_to_an_all_dynamic_set_inputs_declaration(on_real_server, mode):
+    # MindSpore 2.10 (test_lin_sapce_dynamic): set_inputs(Tensor(shape=[None])) takes a 0-d Tensor in both modes;
+    # its GRAPH_MODE still refuses a rank that differs otherwise ([None] given [2, 3])
+    ms.set_context(mode=getattr(ms, mode))
+    for decl in ([None], [None, None]):
+        net = _Add()
+        p = Tensor(shape=decl, dtype=ms.float32)
+        net.set_inputs(p, p)
+        out = net(Tensor(np.float32(2)), Tensor(np.float32(3)))
+        assert out.shape == () and out.asnumpy() == 5
+    if mode == "GRAPH_MODE":
+        with pytest.raises(ValueError):
+            net = _Add()
+            net.set_inputs(Tensor(shape=[None], dtype=ms.float32), Tensor(shape=[None], dtype=ms.float32))
+            net(Tensor(np.ones((2, 3), np.float32)), Tensor(np.ones((2, 3), np.float32)))

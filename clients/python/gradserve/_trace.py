@@ -1326,9 +1326,11 @@ def _cache_put(cache: dict, sig, prog) -> None:
 
 
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",
-                names: Sequence[str] | Callable[[], Sequence[str]] | None = None, graph: bool = False) -> Any:
+                names: Sequence[str] | Callable[[], Sequence[str]] | None = None, graph: bool = False,
+                compile_only: bool = False) -> Any:
     """Trace (or reuse the trace for this input signature), send to /v1/eval, return Tensors. `label` and
-    `names` may be callables: asked only when the call traces (not on the cache's hits)."""
+    `names` may be callables: asked only when the call traces (not on the cache's hits). compile_only: trace,
+    return None (context.precompile_only)."""
     tdef: Any
     if all(type(a) is Tensor for a in args):  # (the common call: Tensors alone, as flatten would give them)
         leaves, tdef = list(args), ("list", ("*",) * len(args))
@@ -1350,6 +1352,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
             for old in [k for k in cache if k[0] != epoch]:  # traces from before a set_train: stale
                 del cache[old]
             _cache_put(cache, sig, prog)
+    if compile_only:
+        return None
     arrays = [x._data for x in leaves if isinstance(x, Tensor)]
     for a in arrays:
         if a is None:

@@ -98,6 +98,12 @@ def max_loop_trips() -> int:
     return int(_state["max_loop_trips"])
 
 
+def precompile_only() -> bool:
+    """MindSpore's MS_DEV_PRECOMPILE_ONLY=1: a graph call (a GRAPH_MODE Cell or grad, a jit function) is compiled
+    (traced here) and returns None without running."""
+    return os.environ.get("MS_DEV_PRECOMPILE_ONLY") == "1"
+
+
 def get_context(key: str):
     if key not in _state:
         raise ValueError(f"unknown context option {key!r}")

@@ -82,7 +82,8 @@ class _Derived:
                 _trace.pynative_aliases[0] = groups
             try:
                 return run_program(self._emit, args, cache=None if groups else cache, label=lambda: f"{self.kind}_{_label(fn)}",
-                                   names=lambda: _arg_names(fn, len(args)))
+                                   names=lambda: _arg_names(fn, len(args)),
+                                   compile_only=_context.precompile_only() and _context.get_context("mode") == _context.GRAPH_MODE)
             finally:
                 _trace.pynative_aliases[0] = None
         return self._emit(*args)
