@@ -205,3 +205,20 @@ def test_a_rank0_input_to_an_all_dynamic_set_inputs_declaration(on_real_server, 
             net = _Add()
             net.set_inputs(Tensor(shape=[None], dtype=ms.float32), Tensor(shape=[None], dtype=ms.float32))
             net(Tensor(np.ones((2, 3), np.float32)), Tensor(np.ones((2, 3), np.float32)))
+
+
+def test_momentum_with_nesterov_follows_mindspores_documented_rule(on_real_server):
+    # accum = 0.9 accum + g; w -= 0.1 (g + 0.9 accum), g = [1, 3] twice from w = [1, 2]: by hand [0.539, 0.617]
+    # (MindSpore 2.10's CPU kernel ignores use_nesterov and gives plain momentum's [0.71, 1.13]: docs/mindspore_support.md)
+    from gradserve import Parameter, ops
+
+    for nesterov, expected in ((False, [0.71, 1.13]), (True, [0.539, 0.617])):
+        w = Parameter(Tensor(np.array([1.0, 2.0], np.float32)), name="w")
+        opt = nn.Momentum([w], learning_rate=0.1, momentum=0.9, use_nesterov=nesterov)
+        for _ in range(2):
+            opt((Tensor(np.array([1.0, 3.0], np.float32)),))
+        np.testing.assert_allclose(w.asnumpy(), expected, rtol=1e-5)
+        v, acc = Parameter(Tensor(np.array([1.0, 2.0], np.float32)), name="v"), Parameter(Tensor(np.zeros(2, np.float32)), name="a")
+        for _ in range(2):
+            ops.ApplyMomentum(use_nesterov=nesterov)(v, acc, 0.1, Tensor(np.array([1.0, 3.0], np.float32)), 0.9)
+        np.testing.assert_allclose(v.asnumpy(), expected, rtol=1e-5)
