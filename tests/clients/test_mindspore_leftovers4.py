@@ -222,3 +222,53 @@ def test_momentum_with_nesterov_follows_mindspores_documented_rule(on_real_serve
         for _ in range(2):
             ops.ApplyMomentum(use_nesterov=nesterov)(v, acc, 0.1, Tensor(np.array([1.0, 3.0], np.float32)), 0.9)
         np.testing.assert_allclose(v.asnumpy(), expected, rtol=1e-5)
+
+
+_T1 = Tensor(np.array([2], np.float32))
+
+
+@pytest.mark.parametrize("call, expected", [
+    # (the call, lines of MindSpore 2.10's TypeError: every one of them in ours)
+    (lambda: _T1.add(_T1, 1), ['Failed calling add with "add(Tensor, int)".', "The valid calling should be:",
+                               '"Tensor.add(other=<number>, *, alpha=<number>)"',
+                               "    match failed because invalid types: (Tensor, int)",
+                               " " * 41 + "~" * 13, '"Tensor.add(other=<any,Tensor>)"']),
+    (lambda: ms.Tensor.add(_T1), ['Failed calling add with "add()".', '"Tensor.add(other=<number,Tensor>, *, alpha=<number>)"']),
+    (lambda: _T1.clamp(min=1, max_value=10), ['Failed calling clamp with "clamp(min=int, max_value=int)".',
+                                              '"Tensor.clamp(min=<Tensor,None>, max=<Tensor,None>)"',
+                                              "\tmatch failed because incorrect keyword name: max_value"]),
+    (lambda: _T1.div(_T1, rounding_mode="floor", mode="floor"),
+     ['Failed calling div with "div(Tensor, rounding_mode=string, mode=string)".',
+      '"Tensor.div(other=<number,Tensor>, *, rounding_mode=<str,None>)"']),
+    (lambda: _T1.roll(shifts=2, dims=1.1), ["    match failed because invalid types: (shifts=int, dims=float)",
+                                            " " * 41 + "~" * 24]),
+    (lambda: _T1.clamp(1, [1], 1), ['Failed calling clamp with "clamp(int, list<int>, int)".',
+                                    '"Tensor.clamp(min=<number,None>, max=<number,None>)"']),
+    (lambda: _T1.max(a=1, b=2), ['"Tensor.max()"', '"Tensor.max(dim=<int>, keepdim=<bool>)"',
+                                 "\tmatch failed because incorrect keyword name: a"]),
+    (lambda: _T1.max(1, [1]), ["    match failed because invalid types: (int, list<int>)", " " * 46 + "~" * 11,
+                               '"Tensor.max(axis=<int,Tuple,None,List>, keepdims=<bool>, *, initial=<number,None>, '
+                               'where=<bool,Tensor>, return_indices=<bool>)"']),
+    (lambda: _T1.max([1, "2", (1, 2, 3)], (1, [1, "3"])),
+     ['Failed calling max with "max(list<int, string, tuple<int, int, int>>, tuple<int, list<int, string>>)".']),
+    (lambda: _T1.abs(1), ["abs() takes 0 positional arguments but 1 was given."]),
+    (lambda: _T1.max(1, True, il=2), ["match failed because incorrect keyword name: il"]),
+    (lambda: _T1.max(0, True, initial=[1]), ["max(): argument 'initial' must be Number but got list of Any"]),
+    (lambda: _T1.max(0, 1, initial=None), ["max(): argument 'keepdims' (position 2) must be bool, not int."]),
+    (lambda: _T1.less(), ['Failed calling less with "less()".', '"Tensor.less(other=<number,bool,Tensor>)"']),
+    (lambda: ms.Tensor.add([1], [2]), ["descriptor 'add' for 'Tensor' objects doesn't apply to a 'list' object"]),
+])
+def test_overload_resolution_errors_in_mindspores_form(call, expected):
+    with pytest.raises(TypeError) as info:
+        call()
+    lines = str(info.value).splitlines()
+    for line in expected:
+        assert line in lines, (line, lines)
+
+
+def test_calls_that_match_a_form_are_untouched():
+    np.testing.assert_array_equal(_T1.add(_T1).asnumpy(), [4])
+    np.testing.assert_array_equal(_T1.add(1, alpha=2).asnumpy(), [4])
+    np.testing.assert_array_equal(_T1.clamp(max=1).asnumpy(), [1])
+    assert _T1.max().asnumpy() == 2
+    assert ms.Tensor.max.__name__ == "max"

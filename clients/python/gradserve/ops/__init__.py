@@ -125,3 +125,8 @@ from . import _interpolate, _windows, _zeta_xdivy, _roi_align, _indexing  # noqa
 for _topic in (_interpolate, _windows, _zeta_xdivy, _roi_align, _indexing):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += [k for k in _topic.__all__ if k not in __all__]
+
+# last, over the Tensor methods bound above: MindSpore's overload-resolution errors (gradserve/_overload_errors)
+from .._overload_errors import bind as _bind_overload_errors  # noqa: E402
+
+_bind_overload_errors()
