@@ -272,3 +272,21 @@ def test_calls_that_match_a_form_are_untouched():
     np.testing.assert_array_equal(_T1.clamp(max=1).asnumpy(), [1])
     assert _T1.max().asnumpy() == 2
     assert ms.Tensor.max.__name__ == "max"
+
+
+def test_ctc_loss_primitive(on_real_server):
+    # MindSpore 2.10's P.CTCLoss()(logits [T, N, C], label indices, label values, sequence lengths): blank C - 1,
+    # (losses, d sum(losses) / d logits); its printed numbers
+    from gradserve.ops import operations as P
+
+    x = Tensor(np.random.RandomState(0).randn(5, 3, 4).astype(np.float32))
+    indices = Tensor(np.array([[0, 0], [0, 1], [1, 0], [2, 0], [2, 1], [2, 2]], np.int64))
+    values = Tensor(np.array([1, 2, 0, 2, 2, 1], np.int32))
+    seq = Tensor(np.array([5, 4, 5], np.int32))
+    loss, grad = P.CTCLoss()(x, indices, values, seq)
+    np.testing.assert_allclose(loss.asnumpy(), [5.872057, 1.484135, 5.063984], rtol=1e-5)
+    expected = [[-0.248739, 0.036558, 0.251201, -0.03902], [-0.341775, 0.115321, 0.19363, 0.032823],
+                [-0.357305, 0.374543, 0.100614, -0.117852], [0.008864, 0.030957, 0.023251, -0.063072], [0, 0, 0, 0]]
+    np.testing.assert_allclose(grad.asnumpy()[:, 1], expected, atol=2e-6)
+    g = ms.grad(lambda a: P.CTCLoss()(a, indices, values, seq)[0].sum())(x)
+    np.testing.assert_allclose(g.asnumpy()[:, 1], expected, atol=2e-6)

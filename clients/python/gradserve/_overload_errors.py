@@ -120,9 +120,10 @@ def overload_error(method: str, args: tuple, kwargs: dict) -> TypeError | None:
     """MindSpore's TypeError for Tensor.<method>(*args, **kwargs) (args after self), or None where a form
     matches (the failure is then not one of overload resolution)."""
     forms = FORMS[method]
-    reasons = [_reason(f, args, kwargs) for f in forms]
-    if any(r is None for r in reasons):
+    found = [_reason(f, args, kwargs) for f in forms]
+    if any(r is None for r in found):
         return None
+    reasons: list[tuple] = [r for r in found if r is not None]
     parts = [describe(a) for a in args] + [f"{k}={describe(v)}" for k, v in kwargs.items()]
     if len(forms) == 1 and reasons[0][0] == "count":  # one form: Python's own wording (MindSpore's)
         n = len(_params(forms[0]))

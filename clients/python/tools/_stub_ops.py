@@ -78,7 +78,7 @@ def render_stub() -> str:
     from gradserve.ops import _float_power, _inplace, _median  # noqa: PLC0415
     from gradserve.ops import _bessel, _cond_number, _resize, _householder  # noqa: PLC0415
     from gradserve.ops import _counting, _diagonal_scatter, _elementwise_more  # noqa: PLC0415
-    from gradserve.ops import _indexing, _interpolate, _roi_align, _windows, _zeta_xdivy  # noqa: PLC0415
+    from gradserve.ops import _ctc, _indexing, _interpolate, _roi_align, _windows, _zeta_xdivy  # noqa: PLC0415
 
     generated = {id(v): (k, "class") for k, v in _primitives.CLASSES.items()}
     generated.update({id(v): (k, "function") for k, v in _primitives.FUNCTIONS.items()})
@@ -93,7 +93,7 @@ def render_stub() -> str:
             _median, _float_power, _inplace,
             _bessel, _cond_number, _resize, _householder,
             _elementwise_more, _diagonal_scatter,
-            _interpolate, _windows, _zeta_xdivy, _roi_align, _indexing, _counting]
+            _interpolate, _windows, _zeta_xdivy, _roi_align, _indexing, _ctc, _counting]
     imports: dict[str, list[str]] = {}
     decls, aliases = [], []
     for name in ops.__all__:

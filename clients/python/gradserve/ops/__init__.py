@@ -119,10 +119,10 @@ from .._late import late as _late  # noqa: E402
 _late.bind(ops=_sys.modules[__name__], sparse=_sparse_tensor)  # Tensor's (and sparse tensors') methods run these ops
 
 # interpolate's seven modes, windows, zeta / xdivy; ROIAlign; positions and selections (nonzero, gather_d,
-# masked_scatter, diagflat): after the bind, as they replace names bound above
-from . import _interpolate, _windows, _zeta_xdivy, _roi_align, _indexing  # noqa: E402
+# masked_scatter, diagflat); the CTC loss: after the bind, as they replace names bound above
+from . import _interpolate, _windows, _zeta_xdivy, _roi_align, _indexing, _ctc  # noqa: E402
 
-for _topic in (_interpolate, _windows, _zeta_xdivy, _roi_align, _indexing):
+for _topic in (_interpolate, _windows, _zeta_xdivy, _roi_align, _indexing, _ctc):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += [k for k in _topic.__all__ if k not in __all__]
 

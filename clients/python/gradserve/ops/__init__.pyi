@@ -28,6 +28,7 @@ from ._cond_number import cond as cond
 from ._conv import AvgPool as AvgPool, AvgPool3D as AvgPool3D, Conv2D as Conv2D, Conv3D as Conv3D, MaxPool as MaxPool, MaxPool3D as MaxPool3D, MaxPoolWithArgmaxV2 as MaxPoolWithArgmaxV2, avg_pool1d as avg_pool1d, avg_pool2d as avg_pool2d, avg_pool3d as avg_pool3d, conv1d as conv1d, conv2d as conv2d, conv3d as conv3d, max_pool2d as max_pool2d, max_pool3d as max_pool3d
 from ._counting import bincount as bincount, histc as histc
 from ._crop_resize import CropAndResize as CropAndResize, crop_and_resize as crop_and_resize
+from ._ctc import CTCLoss as CTCLoss
 from ._diagonal_scatter import ScalarToTensor as ScalarToTensor, TensorToTuple as TensorToTuple, diagonal_scatter as diagonal_scatter, eigvals as eigvals
 from ._dropout import Dropout as Dropout, dropout as dropout
 from ._dropout_channels import dropout1d as dropout1d
@@ -962,6 +963,7 @@ __all__ = [
     'gather_d',
     'diagflat',
     'MaskedScatter',
+    'CTCLoss',
 ]
 
 class Acos(Primitive):
