@@ -290,3 +290,36 @@ def test_ctc_loss_primitive(on_real_server):
     np.testing.assert_allclose(grad.asnumpy()[:, 1], expected, atol=2e-6)
     g = ms.grad(lambda a: P.CTCLoss()(a, indices, values, seq)[0].sum())(x)
     np.testing.assert_allclose(g.asnumpy()[:, 1], expected, atol=2e-6)
+
+
+class _Squares(nn.Cell):
+    @ms.jit
+    def construct(self, x):
+        return (v * v for v in range(10) if v > 5)
+
+
+class _Scaled(nn.Cell):
+    @ms.jit
+    def construct(self, x):
+        return (x * i for i in range(3))
+
+
+class _GradAll(nn.Cell):
+    def __init__(self, net):
+        super().__init__()
+        self.net, self.grad = net, ms.ops.GradOperation()
+
+    def construct(self, *inputs):
+        return self.grad(self.net)(*inputs)
+
+
+@pytest.mark.parametrize("mode", ["GRAPH_MODE", "PYNATIVE_MODE"])
+def test_a_generator_returned_by_a_graph_is_a_list(on_real_server, mode):
+    # MindSpore 2.10 (test_jit_network_with_list_output): [36, 49, 64, 81], its gradient zeros; a generator of
+    # Tensors: the list of them
+    ms.set_context(mode=getattr(ms, mode))
+    x = Tensor(np.full((2, 3), 5, np.float32))
+    assert _Squares()(x) == [36, 49, 64, 81]
+    np.testing.assert_array_equal(_GradAll(_Squares())(x).asnumpy(), np.zeros((2, 3)))
+    out = _Scaled()(x)
+    assert isinstance(out, list) and [float(t.asnumpy()[0, 0]) for t in out] == [0.0, 5.0, 10.0]

@@ -23,6 +23,7 @@ import json
 import os
 import re
 import threading
+import types
 import weakref
 from typing import Any, Callable, Sequence
 
@@ -248,6 +249,11 @@ def _grad_tree(tdef):
 def _is_static(v) -> bool:
     """A non-Tensor output (None, str, a Python number, a dtype): passed through, not a graph output."""
     return v is None or isinstance(v, DType) or (isinstance(v, (str, bool, int, float)) and not isinstance(v, Tensor))
+
+
+def _listed(out):
+    """A traced function's output, a generator it returns made a list (MindSpore 2.10's graphs return one so)."""
+    return list(out) if isinstance(out, types.GeneratorType) else out
 
 
 def flatten_out(x) -> tuple[list, Any]:
@@ -791,7 +797,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     writes = InputWrites(tr, [inner[i] for i in arg_inputs] if state and inputs_written else [])
     try:
         with active(tr):
-            out = late.explore(writes.run(lambda: late.loops(fn)(*inner)))
+            out = _listed(late.explore(writes.run(lambda: late.loops(fn)(*inner))))
             if arg_twins:  # a mutable() number returned as it is: its twin (d x / d x = 1, MindSpore 2.10's too)
                 out = _twins_out(out)
             if seq_groups:  # a mutable() sequence of numbers returned whole: its numbers' twins (_seq_twins)
@@ -1266,7 +1272,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     _param_state.reset()
     try:
         with active(root):
-            out = late.explore(writes.run(lambda: late.loops(fn)(*unflatten(tdef, inner))))
+            out = _listed(late.explore(writes.run(lambda: late.loops(fn)(*unflatten(tdef, inner)))))
             outputs, out_tdef = root.outputs_of(out)
             sparams, snames, _ = _param_state.function_state(root, {})
             written = writes.written()
