@@ -323,3 +323,30 @@ def test_a_generator_returned_by_a_graph_is_a_list(on_real_server, mode):
     np.testing.assert_array_equal(_GradAll(_Squares())(x).asnumpy(), np.zeros((2, 3)))
     out = _Scaled()(x)
     assert isinstance(out, list) and [float(t.asnumpy()[0, 0]) for t in out] == [0.0, 5.0, 10.0]
+
+
+def test_bernoulli_distribution(on_real_server):
+    # MindSpore 2.10's nn.probability.distribution.Bernoulli: its printed numbers
+    from gradserve.nn.probability import distribution as msd
+
+    a, o = Tensor(0.2, ms.float32), Tensor(0.9, ms.float32)
+    b = msd.Bernoulli(None, 10, ms.int32, "Bernoulli")
+    assert b.probs is None
+    np.testing.assert_allclose(b.cross_entropy("Bernoulli", o, a).asnumpy(), 1.8631401, rtol=1e-6)
+    np.testing.assert_allclose(b.kl_loss("Bernoulli", o, a).asnumpy(), 1.3627377, rtol=1e-6)
+    np.testing.assert_allclose(ms.grad(lambda p: b.kl_loss("Bernoulli", o, p))(a).asnumpy(), -3.5835185, rtol=1e-5)
+    with pytest.raises(TypeError, match="It can not be None since it is not specified during initialization"):
+        b.mean()
+    b2 = msd.Bernoulli(0.3, dtype=ms.int32)
+    got = [b2.probs, b2.mean(), b2.var(), b2.sd(), b2.entropy()]
+    np.testing.assert_allclose([t.asnumpy() for t in got], [0.3, 0.3, 0.21, 0.45825747, 0.61086434], rtol=1e-5)
+    v = Tensor(np.array([0, 1, 1], np.int32))
+    np.testing.assert_allclose(b2.prob(v).asnumpy(), [0.7, 0.3, 0.3], rtol=1e-5)
+    np.testing.assert_allclose(b2.log_prob(v).asnumpy(), [-0.356675, -1.2039728, -1.2039728], rtol=1e-5)
+    np.testing.assert_allclose(b2.cdf(v).asnumpy(), [0.7, 1, 1], rtol=1e-5)
+    np.testing.assert_allclose(b2.kl_loss("Bernoulli", o).asnumpy(), 1.0325532, rtol=1e-5)
+    np.testing.assert_allclose(b2.cross_entropy("Bernoulli", o).asnumpy(), 1.6434176, rtol=1e-5)
+    np.testing.assert_allclose(b2.prob(v, Tensor(np.array([0.5, 0.6, 0.7], np.float32))).asnumpy(), [0.5, 0.6, 0.7],
+                               rtol=1e-5)
+    with pytest.raises(ValueError, match="Expected dist input is Bernoulli, but got Normal."):
+        b2.kl_loss("Normal", o)
