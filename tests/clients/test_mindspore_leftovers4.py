@@ -350,3 +350,35 @@ def test_bernoulli_distribution(on_real_server):
                                rtol=1e-5)
     with pytest.raises(ValueError, match="Expected dist input is Bernoulli, but got Normal."):
         b2.kl_loss("Normal", o)
+
+
+def test_on_request_exit_stops_at_the_signal_and_saves_the_checkpoint(on_real_server, tmp_path):
+    import os
+    import signal
+
+    from gradserve.train import Callback, Model, OnRequestExit
+
+    with pytest.raises(NotImplementedError, match="MINDIR"):
+        OnRequestExit()  # MindSpore's default also writes a MINDIR file: refused by name
+
+    class Signal(Callback):  # the signal arrives during the second step
+        def __init__(self):
+            self.steps = 0
+
+        def on_train_step_begin(self, run_context):
+            self.steps += 1
+            if self.steps == 2:
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    before = signal.getsignal(signal.SIGTERM)
+    net = nn.Dense(3, 2)
+    model = Model(net, loss_fn=nn.MSELoss(), optimizer=nn.SGD(net.trainable_params(), 0.1))
+    data = [(Tensor(np.ones((4, 3), np.float32)), Tensor(np.zeros((4, 2), np.float32)))] * 5
+    counter = Signal()
+    model.train(3, data, callbacks=[counter, OnRequestExit(save_mindir=False, file_name="Net", directory=str(tmp_path))])
+    assert counter.steps == 2  # stopped at the end of the step the signal came in (of 15)
+    saved = ms.load_checkpoint(str(tmp_path / "rank_0" / "Net_train.ckpt"))
+    weight = [v for k, v in saved.items() if k.endswith("weight")]
+    assert len(weight) == 1, sorted(saved)
+    np.testing.assert_array_equal(weight[0].asnumpy(), net.weight.asnumpy())
+    assert signal.getsignal(signal.SIGTERM) is before  # the process's handler back after the run
