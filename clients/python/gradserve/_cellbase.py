@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from . import _hooks, _param_state
+from . import _hooks, _param_state, context
 from ._bprop import call_with_bprop, has_bprop
 from ._cell_buffers import BufferMethods, _Buffer, buffers_of
 from ._jit import _with_keywords
@@ -20,6 +20,34 @@ def prefix_params(name: str, cell: "Cell") -> None:
         if getattr(p, "_auto_named", False) and not getattr(p, "_prefixed", False):
             p.name = f"{name}.{p.name}"
             p._prefixed = True
+
+
+def _strict_outputs(out: Any) -> Any:
+    """A GRAPH_MODE Cell's output under jit_syntax_level=STRICT: its dicts, at any depth, become the tuples of
+    their values (MindSpore 2.10's graph has no dict output at that level); otherwise the output as it is."""
+    if context.get_context("mode") != context.GRAPH_MODE or context.get_context("jit_syntax_level") != context.STRICT:
+        return out
+
+    def walk(v):
+        if isinstance(v, dict):
+            return tuple(walk(e) for e in v.values())
+        if isinstance(v, (tuple, list)) and not hasattr(v, "_fields"):
+            return type(v)(walk(e) for e in v)
+        return v
+    return walk(out)
+
+
+class _CellTuple(tuple):
+    """A Cell's tuple of Cells (`self.layers = (nn.ReLU(), nn.Tanh())`): indexed by a Tensor out of range in
+    GRAPH_MODE, MindSpore 2.10's switch_layer error; otherwise a tuple."""
+
+    def __getitem__(self, index):
+        if isinstance(index, Tensor) and context.get_context("mode") == context.GRAPH_MODE:
+            i, n = index.__index__(), len(self)
+            if not -n <= i < n:
+                raise IndexError(f"Given index {i} out of range. Please make sure the value of index in [{-n}, {n}), "
+                                 f"and the type is {str(index.dtype).lower()}.")
+        return tuple.__getitem__(self, index)
 
 
 class Cell(BufferMethods):
@@ -46,6 +74,8 @@ class Cell(BufferMethods):
                 prefix_params(name, value)
         elif isinstance(value, _Buffer):
             buffers_of(self)[name] = value  # `self.b = _Buffer(t)` registers b (MindSpore)
+        elif type(value) is tuple and value and all(isinstance(v, Cell) for v in value):
+            value = _CellTuple(value)
         object.__setattr__(self, name, value)
 
     def construct(self, *inputs: Any, **kwargs: Any) -> Any:  # (*Any, **Any): any override fits
@@ -74,7 +104,9 @@ class Cell(BufferMethods):
         if programs is None:
             programs = TraceCache()
             object.__setattr__(self, "_gs_programs", programs)
-        return run_program(late.loops(construct), args, cache=programs, label=type(self).__name__)
+        out = run_program(late.loops(construct), args, cache=programs, label=type(self).__name__,
+                          compile_only=context.precompile_only() and context.get_context("mode") == context.GRAPH_MODE)
+        return _strict_outputs(out)
 
     @property
     def cls_name(self) -> str:
@@ -221,6 +253,8 @@ def check_inputs(spec, args, where: str) -> None:
         if a._dtype != s._dtype:
             raise TypeError(f"{where}: input {i} is {a.dtype}, set_inputs declared {s.dtype}")
         if tuple(s.shape) == (-2,):  # a dynamic-rank declaration: any shape
+            continue
+        if not a.shape and all(d < 0 for d in s.shape):  # a 0-d input to [None, ...]: MindSpore 2.10 takes it
             continue
         if len(a.shape) != len(s.shape) or any(d >= 0 and d != e for d, e in zip(s.shape, a.shape)):
             raise ValueError(f"{where}: input {i} has shape {list(a.shape)}, set_inputs declared "

@@ -11,6 +11,7 @@ import inspect
 import weakref
 
 from ._tensor import Tensor
+from . import context as _context
 from ._trace import TraceCache, current, run_program
 
 _programs: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -53,7 +54,8 @@ def _compiled(fn):
         cache = _programs.get(wrapper)
         if cache is None:
             cache = _programs[wrapper] = TraceCache()
-        return run_program(call, args, cache=cache, label=getattr(fn, "__name__", "jit"), graph=True)
+        return run_program(call, args, cache=cache, label=getattr(fn, "__name__", "jit"), graph=True,
+                           compile_only=_context.precompile_only())
 
     def cache_info():
         """(hits, misses, maxsize, currsize, evictions) of this function's traces (_trace.TraceCache)."""

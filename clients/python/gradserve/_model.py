@@ -184,6 +184,8 @@ class Model:
             if eval_loss is not None:
                 eval_loss.update(loss)
             cbs.on_eval_step_end(ctx)
+            if ctx.get_stop_requested():
+                break
         cbs.on_eval_epoch_end(ctx)
         metrics = {name: m.eval() for name, m in self._metrics.items()}
         params.metrics = metrics

@@ -86,6 +86,10 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "`ops.Mod` / `ops.mod`: the derivative in y is -trunc(x / y) (the forward's); MindSpore 2.10's bprop gives "
     "-floor(x / y) (they differ where x and y have opposite signs). `ops.L2Normalize` where sum(x^2) < epsilon: "
     "the derivative of x / sqrt(epsilon); MindSpore 2.10's bprop divides by max(|x|, epsilon) there.",
+    "`nn.Momentum(use_nesterov=True)` / `ops.ApplyMomentum(use_nesterov=True)`: MindSpore's documented Nesterov "
+    "rule (accum = momentum * accum + grad; var -= lr * (grad + momentum * accum)); MindSpore 2.10's CPU kernel "
+    "ignores use_nesterov (plain momentum: two steps from [1, 2] with grad [1, 3], lr 0.1, momentum 0.9 give "
+    "[0.71, 1.13] there, [0.539, 0.617] here and by its documentation); its GPU kernel takes the flag.",
     "`ops.tensor_scatter_mul` / `tensor_scatter_div` with a repeated index row: the derivative of the product "
     "of all its updates; MindSpore 2.10's bprop leaves the other repeats out. `ops.tensor_scatter_update` "
     "with a repeated index row: the last update wins and only it gets a gradient; MindSpore 2.10's bprop gives "

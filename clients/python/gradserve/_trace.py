@@ -23,6 +23,7 @@ import json
 import os
 import re
 import threading
+import types
 import weakref
 from typing import Any, Callable, Sequence
 
@@ -248,6 +249,11 @@ def _grad_tree(tdef):
 def _is_static(v) -> bool:
     """A non-Tensor output (None, str, a Python number, a dtype): passed through, not a graph output."""
     return v is None or isinstance(v, DType) or (isinstance(v, (str, bool, int, float)) and not isinstance(v, Tensor))
+
+
+def _listed(out):
+    """A traced function's output, a generator it returns made a list (MindSpore 2.10's graphs return one so)."""
+    return list(out) if isinstance(out, types.GeneratorType) else out
 
 
 def flatten_out(x) -> tuple[list, Any]:
@@ -791,7 +797,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     writes = InputWrites(tr, [inner[i] for i in arg_inputs] if state and inputs_written else [])
     try:
         with active(tr):
-            out = late.explore(writes.run(lambda: late.loops(fn)(*inner)))
+            out = _listed(late.explore(writes.run(lambda: late.loops(fn)(*inner))))
             if arg_twins:  # a mutable() number returned as it is: its twin (d x / d x = 1, MindSpore 2.10's too)
                 out = _twins_out(out)
             if seq_groups:  # a mutable() sequence of numbers returned whole: its numbers' twins (_seq_twins)
@@ -1266,7 +1272,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     _param_state.reset()
     try:
         with active(root):
-            out = late.explore(writes.run(lambda: late.loops(fn)(*unflatten(tdef, inner))))
+            out = _listed(late.explore(writes.run(lambda: late.loops(fn)(*unflatten(tdef, inner)))))
             outputs, out_tdef = root.outputs_of(out)
             sparams, snames, _ = _param_state.function_state(root, {})
             written = writes.written()
@@ -1326,9 +1332,11 @@ def _cache_put(cache: dict, sig, prog) -> None:
 
 
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",
-                names: Sequence[str] | Callable[[], Sequence[str]] | None = None, graph: bool = False) -> Any:
+                names: Sequence[str] | Callable[[], Sequence[str]] | None = None, graph: bool = False,
+                compile_only: bool = False) -> Any:
     """Trace (or reuse the trace for this input signature), send to /v1/eval, return Tensors. `label` and
-    `names` may be callables: asked only when the call traces (not on the cache's hits)."""
+    `names` may be callables: asked only when the call traces (not on the cache's hits). compile_only: trace,
+    return None (context.precompile_only)."""
     tdef: Any
     if all(type(a) is Tensor for a in args):  # (the common call: Tensors alone, as flatten would give them)
         leaves, tdef = list(args), ("list", ("*",) * len(args))
@@ -1350,6 +1358,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
             for old in [k for k in cache if k[0] != epoch]:  # traces from before a set_train: stale
                 del cache[old]
             _cache_put(cache, sig, prog)
+    if compile_only:
+        return None
     arrays = [x._data for x in leaves if isinstance(x, Tensor)]
     for a in arrays:
         if a is None:

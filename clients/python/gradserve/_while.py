@@ -32,6 +32,11 @@ class LoopError(RuntimeError):
     pass
 
 
+class _Unknown(LoopError):
+    """A loop that must run trip by trip met a condition whose value this trace does not know (it is inside an
+    enclosing loop's traced body): the enclosing loop runs trip by trip too, or, at the top, this error."""
+
+
 # -- the loop at trace time -------------------------------------------------------------------------
 def _traced(v) -> bool:
     return isinstance(v, Tensor) and v._data is None
@@ -104,6 +109,17 @@ def _emit_while(cond_fn, body_fn, state: tuple, names: tuple):
     parent = current()
     assert parent is not None, "a traced condition means an active trace"
     start = _param_state.snapshot()
+    try:
+        return _graph_while(parent, cond_fn, body_fn, state, names, start)
+    except _Unknown:
+        _param_state.restore(start)
+        if _inside_loop(parent):
+            raise
+        return _unrolled(cond_fn, body_fn, state, names)
+
+
+def _graph_while(parent: Trace, cond_fn, body_fn, state: tuple, names: tuple, start: dict):
+    entry = state
     params: list = []
     if any(v is UNDEF for v in state):
         state, params = _probe(parent, body_fn, state, names, start)
@@ -121,10 +137,50 @@ def _emit_while(cond_fn, body_fn, state: tuple, names: tuple):
         if not more:
             break
         params += more
+    if _reshaped(st, traced[1]):
+        return _unrolled(cond_fn, body_fn, entry, names)
     outs = _emit(parent, st, *traced)
     for p, v in zip(params, outs[k:]):
         _param_state.assign(p, v)
     return tuple(outs[:k])
+
+
+def _inside_loop(tr) -> bool:
+    """Whether tr is (inside) the traced body or condition of an enclosing loop."""
+    while tr is not None:
+        if getattr(tr, "label", None) in ("while_body", "while_cond", "while_probe"):
+            return True
+        tr = getattr(tr, "parent", None)
+    return False
+
+
+def _reshaped(st, out) -> bool:
+    """Whether the body gives a loop variable another dtype or shape than it entered with."""
+    for (s, _), v in zip(st, out):
+        v = v if isinstance(v, Tensor) else _as_state(v, "") if isinstance(v, (bool, int, float)) else v
+        if isinstance(v, Tensor) and (v._dtype != s._dtype or tuple(v.shape) != tuple(s.shape)):
+            return True
+    return False
+
+
+def _unrolled(cond_fn, body_fn, state: tuple, names: tuple):
+    """A loop whose state changes dtype or shape (`y = 1` then `y = Tensor(2.0)`; a concat that grows) has no
+    graph `while`: it runs trip by trip, each condition read as its value in this call (MindSpore's
+    PyNative; the trace is specialised on those values, gradserve._value_reads), at most max_loop_trips."""
+    limit = int(context.max_loop_trips())
+    for _ in range(limit):
+        c = cond_fn(*state)
+        known = c._value() if _traced(c) else c
+        if known is None:
+            changed = ", ".join(names)
+            raise _Unknown(f"`while` on a traced value: its loop variables ({changed}) change dtype or shape "
+                            "across trips, so the loop runs trip by trip on its condition's values, which this "
+                            "trace does not know (an exported graph?)")
+        if not bool(np.asarray(known).all() if isinstance(known, np.ndarray) else known):
+            return state
+        state = tuple(body_fn(*state))
+    raise LoopError(f"`while` on a traced value: still running after max_loop_trips={limit} trips "
+                    "(set_context(max_loop_trips=...))")
 
 
 def _without_unbound(cond_fn, body_fn, state: tuple, names: tuple):

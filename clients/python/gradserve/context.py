@@ -18,7 +18,7 @@ from ._client import Client, normalize_device
 GRAPH_MODE = 0
 PYNATIVE_MODE = 1
 # jit_syntax_level's values (MindSpore's numbers): how much Python its graph compiler accepts; tracing runs the
-# Python itself, so every level behaves alike here
+# Python itself, so every level behaves alike here but for STRICT's GRAPH_MODE Cell outputs (dicts leave as tuples: _cellbase)
 STRICT, COMPATIBLE, LAX = 0, 1, 2
 
 _DEFAULTS = {"max_loop_trips": 1000, "mode": GRAPH_MODE, "device_target": "CPU", "device_id": None, "server": None, "api_key": None,
@@ -96,6 +96,12 @@ def _check_served(device_target: str, device_id: int | None) -> None:
 def max_loop_trips() -> int:
     """The `max_trips` of the `while` a loop on a traced value becomes (set_context(max_loop_trips=...))."""
     return int(_state["max_loop_trips"])
+
+
+def precompile_only() -> bool:
+    """MindSpore's MS_DEV_PRECOMPILE_ONLY=1: a graph call (a GRAPH_MODE Cell or grad, a jit function) is compiled
+    (traced here) and returns None without running."""
+    return os.environ.get("MS_DEV_PRECOMPILE_ONLY") == "1"
 
 
 def get_context(key: str):

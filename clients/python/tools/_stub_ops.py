@@ -75,16 +75,15 @@ def render_stub() -> str:
     from gradserve.ops import _dropout_nd, _fft_shift, _fill_diagonal_prim, _loss_gaussian_nll, _searchsorted  # noqa: PLC0415
     from gradserve.ops import _bilinear, _max_unpool, _pixel_shuffle, _random_draws, _scatter_write  # noqa: PLC0415
     from gradserve.ops import _crop_resize, _space_batch, _sparse_add, _sparse_tensor  # noqa: PLC0415
-    from gradserve.ops import _prims_seed16  # noqa: PLC0415
     from gradserve.ops import _float_power, _inplace, _median  # noqa: PLC0415
     from gradserve.ops import _bessel, _cond_number, _resize, _householder  # noqa: PLC0415
     from gradserve.ops import _counting, _diagonal_scatter, _elementwise_more  # noqa: PLC0415
-    from gradserve.ops import _interpolate, _prims_seed14, _prims_seed15, _windows, _zeta_xdivy  # noqa: PLC0415
+    from gradserve.ops import _ctc, _indexing, _interpolate, _roi_align, _windows, _zeta_xdivy  # noqa: PLC0415
 
     generated = {id(v): (k, "class") for k, v in _primitives.CLASSES.items()}
     generated.update({id(v): (k, "function") for k, v in _primitives.FUNCTIONS.items()})
     op_of = {**{k: v.op for k, v in _primitives.CLASSES.items()}, **{k: k for k in _primitives.FUNCTIONS}}
-    hand = [_prims_seed16, _primitives, _extra, _math_more, _reduce_ms, _activations, _hypermap, _assign, _autodiff, _vmap, _jacobian, _taylor,
+    hand = [_primitives, _extra, _math_more, _reduce_ms, _activations, _hypermap, _assign, _autodiff, _vmap, _jacobian, _taylor,
             _conv, _movement_ms, _linalg_ms, _dropout, _scatter_ms, _ms_more, _ms_prims, _ms_misc, *_TOPICS, _hooks,
             _ms_linalg_solve, _ms_names, _ms_apply, _tensor_forms,
             _apply_proximal, _dropout_nd, _fft_shift, _loss_gaussian_nll, _candidate_sampler, _searchsorted, _batch_dot,
@@ -94,7 +93,7 @@ def render_stub() -> str:
             _median, _float_power, _inplace,
             _bessel, _cond_number, _resize, _householder,
             _elementwise_more, _diagonal_scatter,
-            _interpolate, _windows, _zeta_xdivy, _prims_seed14, _prims_seed15, _counting]
+            _interpolate, _windows, _zeta_xdivy, _roi_align, _indexing, _ctc, _counting]
     imports: dict[str, list[str]] = {}
     decls, aliases = [], []
     for name in ops.__all__:

@@ -7,52 +7,12 @@ and the derivative is that of the recursion's ops. An impossible alignment gives
 Padded 2-D targets only (the concatenated 1-D form is refused by name)."""
 from __future__ import annotations
 
-from .. import dtype as _dt
 from .. import ops as _ops
 from .._cellbase import Cell
 from .._tensor import Tensor
+from ..ops._ctc import _INF_AT, ctc_negative_log_likelihood
 
 __all__ = ["CTCLoss"]
-
-_NEG = -1e30  # log(0) as a finite number: -inf would make 0 * inf = nan in the backward of unreachable states
-_INF_AT = 1e29  # a loss this large came from no alignment at all
-
-
-def _lse3(a, b, c):
-    m = _ops.maximum(_ops.maximum(a, b), c)
-    return m + _ops.log(_ops.exp(a - m) + _ops.exp(b - m) + _ops.exp(c - m))
-
-
-def ctc_negative_log_likelihood(log_probs, targets, input_lengths, target_lengths, blank: int):
-    """[N] losses (float32 for float16 inputs, else log_probs' dtype)."""
-    t_steps, n, _ = log_probs.shape
-    s = targets.shape[1]
-    lp = _ops.cast(log_probs, "float32") if log_probs._dtype == "float16" else log_probs
-    dt = lp._dtype
-    tg = _ops.cast(targets, "int64")
-    # the extended labels [blank, y1, blank, y2, ..., blank]: [N, 2S + 1]
-    blanks = _ops.zeros((n, s), _dt.int64) + blank
-    ext = _ops.concat([_ops.reshape(_ops.stack([blanks, tg], 2), (n, 2 * s)), blanks[:, :1]], 1)
-    states = 2 * s + 1
-    # a state may come from two back where it is a label differing from the label two back
-    prev2 = _ops.concat([ext[:, :2], ext[:, :-2]], 1)
-    skip_ok = _ops.logical_and(_ops.ne(ext, blank), _ops.ne(ext, prev2))
-    neg = _ops.zeros((n, states), _dt.get(dt)) + _NEG
-    first = _ops.cast(_ops.lt(_ops.arange(states), 2), "bool")  # states 0 and 1 start
-    alpha = _ops.select(_ops.broadcast_to(first, (n, states)), _ops.gather_elements(lp[0], 1, ext), neg)
-    lengths = _ops.cast(input_lengths, "int64")
-    for t in range(1, t_steps):
-        shift1 = _ops.concat([neg[:, :1], alpha[:, :-1]], 1)
-        shift2 = _ops.select(skip_ok, _ops.concat([neg[:, :2], alpha[:, :-2]], 1), neg)
-        new = _lse3(alpha, shift1, shift2) + _ops.gather_elements(lp[t], 1, ext)
-        alpha = _ops.select(_ops.broadcast_to(_ops.expand_dims(_ops.gt(lengths, t), 1), (n, states)), new, alpha)
-    end = _ops.expand_dims(2 * _ops.cast(target_lengths, "int64"), 1)  # the last blank; the last label before it
-    last = _ops.gather_elements(alpha, 1, end)
-    before = _ops.select(_ops.gt(end, 0), _ops.gather_elements(alpha, 1, _ops.maximum(end - 1, 0)),
-                         neg[:, :1])
-    m = _ops.maximum(last, before)
-    return -_ops.squeeze(m + _ops.log(_ops.exp(last - m) + _ops.exp(before - m)), 1)
-
 
 class CTCLoss(Cell):
     """See the module's doc."""

@@ -118,21 +118,15 @@ from .._late import late as _late  # noqa: E402
 
 _late.bind(ops=_sys.modules[__name__], sparse=_sparse_tensor)  # Tensor's (and sparse tensors') methods run these ops
 
-# seed 14 of MindSpore's suite: interpolate's seven modes, windows, zeta / xdivy, op classes its tests call
-from . import _interpolate, _windows, _zeta_xdivy, _prims_seed14  # noqa: E402
+# interpolate's seven modes, windows, zeta / xdivy; ROIAlign; positions and selections (nonzero, gather_d,
+# masked_scatter, diagflat); the CTC loss: after the bind, as they replace names bound above
+from . import _interpolate, _windows, _zeta_xdivy, _roi_align, _indexing, _ctc  # noqa: E402
 
-for _topic in (_interpolate, _windows, _zeta_xdivy, _prims_seed14):
+for _topic in (_interpolate, _windows, _zeta_xdivy, _roi_align, _indexing, _ctc):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
-    __all__ += list(_topic.__all__)
+    __all__ += [k for k in _topic.__all__ if k not in __all__]
 
-# seed 15 of MindSpore's suite: gather_d, bitwise shifts, diagflat, logcumsumexp
-from . import _prims_seed15  # noqa: E402
+# last, over the Tensor methods bound above: MindSpore's overload-resolution errors (gradserve/_overload_errors)
+from .._overload_errors import bind as _bind_overload_errors  # noqa: E402
 
-globals().update({k: getattr(_prims_seed15, k) for k in _prims_seed15.__all__})
-__all__ += list(_prims_seed15.__all__)
-
-# seed 16 of MindSpore's suite: deepcopy, MaskedScatter (and Tensor.masked_scatter)
-from . import _prims_seed16  # noqa: E402
-
-globals().update({k: getattr(_prims_seed16, k) for k in _prims_seed16.__all__})
-__all__ += list(_prims_seed16.__all__)
+_bind_overload_errors()

@@ -21,13 +21,14 @@ from ._autodiff import GradOperation as GradOperation, get_grad as get_grad, gra
 from ._batch_dot import batch_dot as batch_dot
 from ._bessel import bessel_i0 as bessel_i0, bessel_i0e as bessel_i0e, bessel_i1 as bessel_i1, bessel_i1e as bessel_i1e, i0 as i0
 from ._bilinear import bidense as bidense
-from ._bitwise import Invert as Invert, bitwise_not as bitwise_not, invert as invert
-from ._boxes import BoundingBoxDecode as BoundingBoxDecode, BoundingBoxEncode as BoundingBoxEncode, IOU as IOU, bounding_box_decode as bounding_box_decode, bounding_box_encode as bounding_box_encode
+from ._bitwise import Invert as Invert, LeftShift as LeftShift, RightShift as RightShift, bitwise_left_shift as bitwise_left_shift, bitwise_not as bitwise_not, bitwise_right_shift as bitwise_right_shift, invert as invert
+from ._boxes import BoundingBoxDecode as BoundingBoxDecode, BoundingBoxEncode as BoundingBoxEncode, CheckValid as CheckValid, IOU as IOU, bounding_box_decode as bounding_box_decode, bounding_box_encode as bounding_box_encode
 from ._candidate_sampler import UniformCandidateSampler as UniformCandidateSampler
 from ._cond_number import cond as cond
 from ._conv import AvgPool as AvgPool, AvgPool3D as AvgPool3D, Conv2D as Conv2D, Conv3D as Conv3D, MaxPool as MaxPool, MaxPool3D as MaxPool3D, MaxPoolWithArgmaxV2 as MaxPoolWithArgmaxV2, avg_pool1d as avg_pool1d, avg_pool2d as avg_pool2d, avg_pool3d as avg_pool3d, conv1d as conv1d, conv2d as conv2d, conv3d as conv3d, max_pool2d as max_pool2d, max_pool3d as max_pool3d
 from ._counting import bincount as bincount, histc as histc
 from ._crop_resize import CropAndResize as CropAndResize, crop_and_resize as crop_and_resize
+from ._ctc import CTCLoss as CTCLoss
 from ._diagonal_scatter import ScalarToTensor as ScalarToTensor, TensorToTuple as TensorToTuple, diagonal_scatter as diagonal_scatter, eigvals as eigvals
 from ._dropout import Dropout as Dropout, dropout as dropout
 from ._dropout_channels import dropout1d as dropout1d
@@ -43,33 +44,32 @@ from ._float_power import float_power as float_power, positive as positive
 from ._householder import Geqrf as Geqrf, Orgqr as Orgqr, Qr as Qr, geqrf as geqrf, orgqr as orgqr, pinv as pinv, qr as qr
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
 from ._index_ms import IndexAdd as IndexAdd, IndexFill as IndexFill, fill_diagonal as fill_diagonal, index_add as index_add, index_fill as index_fill
+from ._indexing import MaskedScatter as MaskedScatter, argwhere as argwhere, diagflat as diagflat, gather_d as gather_d, nonzero as nonzero
 from ._inplace import InplaceIndexAdd as InplaceIndexAdd
 from ._interpolate import interpolate as interpolate
 from ._lgamma import digamma as digamma, lgamma as lgamma, mvlgamma as mvlgamma, polygamma as polygamma
 from ._linalg_ms import addmm as addmm, addmv as addmv, baddbmm as baddbmm, bmm as bmm, cosine_similarity as cosine_similarity, diff as diff, dist as dist, hypot as hypot, inner as inner, kron as kron, logit as logit, mv as mv, outer as outer, tensor_dot as tensor_dot
 from ._loss_gaussian_nll import gaussian_nll_loss as gaussian_nll_loss
-from ._losses_ms import hinge_embedding_loss as hinge_embedding_loss, multilabel_soft_margin_loss as multilabel_soft_margin_loss, smooth_l1_loss as smooth_l1_loss
+from ._losses_ms import NLLLoss as NLLLoss, SparseSoftmaxCrossEntropyWithLogitsV2 as SparseSoftmaxCrossEntropyWithLogitsV2, hinge_embedding_loss as hinge_embedding_loss, multilabel_soft_margin_loss as multilabel_soft_margin_loss, smooth_l1_loss as smooth_l1_loss
 from ._lp_pool import lp_pool1d as lp_pool1d
-from ._math_more import Xlogy as Xlogy, arctan2 as arctan2, atan2 as atan2, clamp as clamp, full as full, full_like as full_like, hardtanh as hardtanh, lerp as lerp, scalar_to_tensor as scalar_to_tensor, true_divide as true_divide, xlogy as xlogy
+from ._math_more import FillV2 as FillV2, Xlogy as Xlogy, arctan2 as arctan2, atan2 as atan2, clamp as clamp, full as full, full_like as full_like, hardtanh as hardtanh, lerp as lerp, scalar_to_tensor as scalar_to_tensor, true_divide as true_divide, xlogy as xlogy
 from ._max_unpool import max_unpool1d as max_unpool1d, max_unpool2d as max_unpool2d, max_unpool3d as max_unpool3d
 from ._median import aminmax as aminmax, median as median, nanmedian as nanmedian, nansum as nansum
 from ._movement_ms import GatherD as GatherD, Unstack as Unstack, chunk as chunk, diag as diag, diagonal as diagonal, gather_elements as gather_elements, hstack as hstack, index_select as index_select, masked_fill as masked_fill, moveaxis as moveaxis, movedim as movedim, narrow as narrow, permute as permute, roll as roll, swapaxes as swapaxes, trace as trace, tril as tril, triu as triu, unbind as unbind, unsqueeze as unsqueeze, unstack as unstack, vstack as vstack
-from ._ms_apply import Adam as Adam, AdamWeightDecay as AdamWeightDecay, ApplyAdagrad as ApplyAdagrad, ApplyAdamWithAmsgrad as ApplyAdamWithAmsgrad, ApplyAdamWithAmsgradV2 as ApplyAdamWithAmsgradV2, ApplyGradientDescent as ApplyGradientDescent, ApplyMomentum as ApplyMomentum, ApplyRMSProp as ApplyRMSProp
+from ._ms_apply import Adam as Adam, AdamWeightDecay as AdamWeightDecay, ApplyAdagrad as ApplyAdagrad, ApplyAdamWithAmsgrad as ApplyAdamWithAmsgrad, ApplyAdamWithAmsgradV2 as ApplyAdamWithAmsgradV2, ApplyFtrl as ApplyFtrl, ApplyGradientDescent as ApplyGradientDescent, ApplyMomentum as ApplyMomentum, ApplyRMSProp as ApplyRMSProp
 from ._ms_linalg_solve import Cholesky as Cholesky, CholeskyInverse as CholeskyInverse, CholeskySolve as CholeskySolve, LogMatrixDeterminant as LogMatrixDeterminant, MatrixInverse as MatrixInverse, MatrixSolve as MatrixSolve, MatrixTriangularSolve as MatrixTriangularSolve, cholesky as cholesky, cholesky_inverse as cholesky_inverse, cholesky_solve as cholesky_solve, det as det, inverse as inverse, logdet as logdet, lu_solve as lu_solve, matrix_solve as matrix_solve, slogdet as slogdet
-from ._ms_misc import BCEWithLogitsLoss as BCEWithLogitsLoss, Cdist as Cdist, Inv as Inv, L2Loss as L2Loss, Meshgrid as Meshgrid, PReLU as PReLU, Padding as Padding, Rint as Rint, Slice as Slice, Softsign as Softsign, StridedSlice as StridedSlice, Trunc as Trunc, binary_cross_entropy_with_logits as binary_cross_entropy_with_logits, inv as inv, matrix_band_part as matrix_band_part, meshgrid as meshgrid, prelu as prelu, rint as rint, slice as slice, softsign as softsign, strided_slice as strided_slice, trunc as trunc
+from ._ms_misc import BCEWithLogitsLoss as BCEWithLogitsLoss, Cdist as Cdist, Inv as Inv, L2Loss as L2Loss, Meshgrid as Meshgrid, PReLU as PReLU, Padding as Padding, Rint as Rint, Slice as Slice, Softsign as Softsign, StridedSlice as StridedSlice, Trunc as Trunc, binary_cross_entropy_with_logits as binary_cross_entropy_with_logits, deepcopy as deepcopy, inv as inv, matrix_band_part as matrix_band_part, meshgrid as meshgrid, prelu as prelu, rint as rint, slice as slice, softsign as softsign, strided_slice as strided_slice, trunc as trunc
 from ._ms_more import BiasAdd as BiasAdd, CumSum as CumSum, Elu as Elu, Erfc as Erfc, L2Normalize as L2Normalize, LinSpace as LinSpace, Mod as Mod, Range as Range, Svd as Svd, TensorShape as TensorShape, TruncateMod as TruncateMod, bias_add as bias_add, dyn_shape as dyn_shape, elu as elu, erfc as erfc, linspace as linspace, logspace as logspace, mod as mod, range as range, svd as svd
 from ._ms_names import BinaryCrossEntropy as BinaryCrossEntropy, IsFinite as IsFinite, IsInf as IsInf, IsNan as IsNan, KLDivLoss as KLDivLoss, SigmoidCrossEntropyWithLogits as SigmoidCrossEntropyWithLogits, SoftmaxCrossEntropyWithLogits as SoftmaxCrossEntropyWithLogits, argsort as argsort, binary_cross_entropy as binary_cross_entropy, cross_entropy as cross_entropy, deg2rad as deg2rad, div as div, divide as divide, floor_divide as floor_divide, hardshrink as hardshrink, is_complex as is_complex, is_floating_point as is_floating_point, is_tensor as is_tensor, isclose as isclose, isfinite as isfinite, isinf as isinf, isnan as isnan, kl_div as kl_div, l1_loss as l1_loss, log10 as log10, log2 as log2, logical_xor as logical_xor, mse_loss as mse_loss, numel as numel, rad2deg as rad2deg, rand as rand, rand_like as rand_like, randint as randint, randn as randn, randn_like as randn_like, ravel as ravel, softmin as softmin, softshrink as softshrink, std as std, std_mean as std_mean, subtract as subtract, t as t, tanhshrink as tanhshrink, var as var, var_mean as var_mean
 from ._ms_prims import Argmax as Argmax, Argmin as Argmin, LayerNorm as LayerNorm, Pad as Pad, argmax as argmax, argmin as argmin, pad as pad
 from ._norms import LpNorm as LpNorm, Renorm as Renorm, renorm as renorm
 from ._pixel_shuffle import pixel_shuffle as pixel_shuffle, pixel_unshuffle as pixel_unshuffle
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, matmul as mm, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
-from ._prims_seed14 import CheckValid as CheckValid, FillV2 as FillV2, NLLLoss as NLLLoss, SparseSoftmaxCrossEntropyWithLogitsV2 as SparseSoftmaxCrossEntropyWithLogitsV2, argwhere as argwhere, nonzero as nonzero
-from ._prims_seed15 import ApplyFtrl as ApplyFtrl, LeftShift as LeftShift, ROIAlign as ROIAlign, RightShift as RightShift, addbmm as addbmm, bitwise_left_shift as bitwise_left_shift, bitwise_right_shift as bitwise_right_shift, diagflat as diagflat, gather_d as gather_d, logcumsumexp as logcumsumexp, uniform as uniform
-from ._prims_seed16 import MaskedScatter as MaskedScatter, deepcopy as deepcopy
-from ._products import CumProd as CumProd, Dense as Dense, Ger as Ger, cross as cross, cumprod as cumprod, ger as ger
-from ._random_draws import Cauchy as Cauchy, RandomPoisson as RandomPoisson, RandomShuffle as RandomShuffle, StandardLaplace as StandardLaplace, StandardNormal as StandardNormal, random_poisson as random_poisson, shuffle as shuffle, standard_laplace as standard_laplace, standard_normal as standard_normal
-from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, ReduceAll as ReduceAll, ReduceAny as ReduceAny, cummax as cummax, cummin as cummin, max as max, min as min, reduce_max as reduce_max, reduce_mean as reduce_mean, reduce_min as reduce_min, reduce_sum as reduce_sum, sort as sort, topk as topk
+from ._products import CumProd as CumProd, Dense as Dense, Ger as Ger, addbmm as addbmm, cross as cross, cumprod as cumprod, ger as ger
+from ._random_draws import Cauchy as Cauchy, RandomPoisson as RandomPoisson, RandomShuffle as RandomShuffle, StandardLaplace as StandardLaplace, StandardNormal as StandardNormal, random_poisson as random_poisson, shuffle as shuffle, standard_laplace as standard_laplace, standard_normal as standard_normal, uniform as uniform
+from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, ReduceAll as ReduceAll, ReduceAny as ReduceAny, cummax as cummax, cummin as cummin, logcumsumexp as logcumsumexp, max as max, min as min, reduce_max as reduce_max, reduce_mean as reduce_mean, reduce_min as reduce_min, reduce_sum as reduce_sum, sort as sort, topk as topk
 from ._resize import ResizeBilinearV2 as ResizeBilinearV2
+from ._roi_align import ROIAlign as ROIAlign
 from ._scatter_ms import GatherNd as GatherNd, ScatterNd as ScatterNd, SegmentSum as SegmentSum, TensorScatterAdd as TensorScatterAdd, TensorScatterDiv as TensorScatterDiv, TensorScatterMax as TensorScatterMax, TensorScatterMin as TensorScatterMin, TensorScatterMul as TensorScatterMul, TensorScatterSub as TensorScatterSub, TensorScatterUpdate as TensorScatterUpdate, UnsortedSegmentMax as UnsortedSegmentMax, UnsortedSegmentMin as UnsortedSegmentMin, UnsortedSegmentProd as UnsortedSegmentProd, UnsortedSegmentSum as UnsortedSegmentSum, gather_nd as gather_nd, scatter_nd as scatter_nd, tensor_scatter_add as tensor_scatter_add, tensor_scatter_div as tensor_scatter_div, tensor_scatter_max as tensor_scatter_max, tensor_scatter_min as tensor_scatter_min, tensor_scatter_mul as tensor_scatter_mul, tensor_scatter_sub as tensor_scatter_sub, tensor_scatter_update as tensor_scatter_update, unsorted_segment_max as unsorted_segment_max, unsorted_segment_min as unsorted_segment_min, unsorted_segment_prod as unsorted_segment_prod, unsorted_segment_sum as unsorted_segment_sum
 from ._scatter_write import ScatterDiv as ScatterDiv, ScatterMax as ScatterMax, ScatterMin as ScatterMin, ScatterMul as ScatterMul, ScatterNdAdd as ScatterNdAdd, ScatterNdDiv as ScatterNdDiv, ScatterNdMax as ScatterNdMax, ScatterNdMin as ScatterNdMin, ScatterNdMul as ScatterNdMul, ScatterNdSub as ScatterNdSub, ScatterNdUpdate as ScatterNdUpdate, ScatterSub as ScatterSub, ScatterUpdate as ScatterUpdate, scatter_div as scatter_div, scatter_max as scatter_max, scatter_min as scatter_min, scatter_mul as scatter_mul, scatter_nd_add as scatter_nd_add, scatter_nd_div as scatter_nd_div, scatter_nd_max as scatter_nd_max, scatter_nd_min as scatter_nd_min, scatter_nd_mul as scatter_nd_mul, scatter_nd_sub as scatter_nd_sub, scatter_nd_update as scatter_nd_update, scatter_sub as scatter_sub, scatter_update as scatter_update
 from ._searchsorted import SearchSorted as SearchSorted, searchsorted as searchsorted
@@ -99,6 +99,7 @@ __all__ = [
     'ApplyAdagrad',
     'ApplyAdamWithAmsgrad',
     'ApplyAdamWithAmsgradV2',
+    'ApplyFtrl',
     'ApplyGradientDescent',
     'ApplyMomentum',
     'ApplyRMSProp',
@@ -133,6 +134,7 @@ __all__ = [
     'CeLU',
     'Ceil',
     'CheckFalse',
+    'CheckValid',
     'Cholesky',
     'CholeskyInverse',
     'CholeskySolve',
@@ -178,6 +180,7 @@ __all__ = [
     'FastGeLU',
     'Fft',
     'Fill',
+    'FillV2',
     'Flatten',
     'Flip',
     'Floor',
@@ -223,6 +226,7 @@ __all__ = [
     'L2Normalize',
     'LayerNorm',
     'LeakyReLU',
+    'LeftShift',
     'Lerp',
     'Less',
     'LessEqual',
@@ -262,6 +266,7 @@ __all__ = [
     'Mod',
     'Mul',
     'MultitypeFuncGraph',
+    'NLLLoss',
     'Neg',
     'Nextafter',
     'NotEqual',
@@ -298,6 +303,7 @@ __all__ = [
     'Renorm',
     'Reshape',
     'Rfft',
+    'RightShift',
     'Rint',
     'Round',
     'Rsqrt',
@@ -324,6 +330,7 @@ __all__ = [
     'Softsign',
     'Solve',
     'Sort',
+    'SparseSoftmaxCrossEntropyWithLogitsV2',
     'Split',
     'Sqrt',
     'Square',
@@ -369,6 +376,7 @@ __all__ = [
     'acos',
     'acosh',
     'add',
+    'addbmm',
     'addmm',
     'addmv',
     'addn',
@@ -406,8 +414,10 @@ __all__ = [
     'binary_cross_entropy',
     'binary_cross_entropy_with_logits',
     'bitwise_and',
+    'bitwise_left_shift',
     'bitwise_not',
     'bitwise_or',
+    'bitwise_right_shift',
     'bitwise_xor',
     'bmm',
     'bounding_box_decode',
@@ -448,6 +458,7 @@ __all__ = [
     'cumprod',
     'cumsum',
     'custom_vjp',
+    'deepcopy',
     'deg2rad',
     'depend',
     'derivative',
@@ -578,6 +589,7 @@ __all__ = [
     'log_softmax',
     'logaddexp',
     'logaddexp2',
+    'logcumsumexp',
     'logdet',
     'logical_and',
     'logical_not',
@@ -817,6 +829,7 @@ __all__ = [
     'Cauchy',
     'shuffle',
     'RandomShuffle',
+    'uniform',
     'bidense',
     'pixel_shuffle',
     'pixel_unshuffle',
@@ -944,25 +957,13 @@ __all__ = [
     'zeta',
     'xdivy',
     'Xdivy',
-    'SparseSoftmaxCrossEntropyWithLogitsV2',
-    'NLLLoss',
-    'CheckValid',
-    'FillV2',
+    'ROIAlign',
     'nonzero',
     'argwhere',
     'gather_d',
-    'LeftShift',
-    'RightShift',
-    'bitwise_left_shift',
-    'bitwise_right_shift',
     'diagflat',
-    'logcumsumexp',
-    'addbmm',
-    'ApplyFtrl',
-    'ROIAlign',
-    'uniform',
-    'deepcopy',
     'MaskedScatter',
+    'CTCLoss',
 ]
 
 class Acos(Primitive):

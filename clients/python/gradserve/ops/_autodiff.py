@@ -82,7 +82,8 @@ class _Derived:
                 _trace.pynative_aliases[0] = groups
             try:
                 return run_program(self._emit, args, cache=None if groups else cache, label=lambda: f"{self.kind}_{_label(fn)}",
-                                   names=lambda: _arg_names(fn, len(args)))
+                                   names=lambda: _arg_names(fn, len(args)),
+                                   compile_only=_context.precompile_only() and _context.get_context("mode") == _context.GRAPH_MODE)
             finally:
                 _trace.pynative_aliases[0] = None
         return self._emit(*args)
@@ -162,6 +163,33 @@ def _with_kwargs(fn, kwargs: dict):
     return bound
 
 
+def _var_keywords(fn, held: dict) -> list[str]:
+    """The names in held that no named parameter of fn (a Cell's construct) takes, when it has **kwargs."""
+    try:
+        params = inspect.signature(getattr(fn, "construct", fn)).parameters
+    except (TypeError, ValueError):
+        return []
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return []
+    named = {k for k, p in params.items() if p.kind not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)}
+    return [k for k in held if k not in named]
+
+
+class _KeywordInputs:
+    """fn(*args, **{names: the last len(names) arguments}): a network's **kwargs Tensors as trailing inputs of
+    what is differentiated; the network's Parameters are still its own (trainable_params)."""
+
+    def __init__(self, fn, names: tuple):
+        self.fn, self.names = fn, names
+        self.__name__ = _label(fn)
+        if hasattr(fn, "trainable_params"):
+            self.trainable_params = fn.trainable_params
+
+    def __call__(self, *args):
+        n = len(self.names)
+        return self.fn(*args[:len(args) - n], **dict(zip(self.names, args[len(args) - n:])))
+
+
 class GradOperation:
     """`GradOperation(get_all=False, get_by_list=False, sens_param=False)(net[, weights])(*inputs[, sens])`.
 
@@ -195,6 +223,11 @@ class _GradOperationFn(_Derived):
         kwargs = dict(kwargs)
         sens = (kwargs.pop("sens"),) if self.op.sens_param and "sens" in kwargs else ()
         held = {k: v for k, v in kwargs.items() if any(isinstance(x, Tensor) for x in flatten(v)[0])}
+        spare = _var_keywords(self.fn, held)
+        if spare:  # Tensors for the network's **kwargs: inputs after the positional ones (MindSpore 2.10)
+            fn = _KeywordInputs(self.fn, tuple(spare))
+            rest = {k: v for k, v in kwargs.items() if k not in spare}
+            return _GradOperationFn(self.op, fn, self.weights)(*args, *(held[k] for k in spare), *sens, **rest)
         if held:  # (constants for other parameters may follow: bound partially)
             args = self._positional(args, held, sens_given=bool(sens), partial=True)
         consts = {k: v for k, v in kwargs.items() if k not in held}

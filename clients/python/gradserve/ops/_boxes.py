@@ -1,7 +1,7 @@
 """ops.IOU: intersection over union (or over the ground truth's area) of boxes, as MindSpore's kernel counts;
 ops.bounding_box_encode / BoundingBoxEncode and bounding_box_decode / BoundingBoxDecode: boxes (x0, y0, x1, y1)
 to normalised deltas (dx, dy, dw, dh) against anchors and back (MindSpore's kernels: a side is x1 - x0 + 1;
-values checked against MindSpore 2.10)."""
+values checked against MindSpore 2.10); CheckValid (boxes inside the image)."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +9,7 @@ import numpy as np
 from .._tensor import Tensor
 from ._extra import P, clip_by_value
 
-__all__ = ["IOU", "bounding_box_encode", "BoundingBoxEncode", "bounding_box_decode", "BoundingBoxDecode"]
+__all__ = ["IOU", "bounding_box_encode", "BoundingBoxEncode", "bounding_box_decode", "BoundingBoxDecode", "CheckValid"]
 
 
 class IOU:
@@ -114,3 +114,18 @@ class BoundingBoxDecode:
 
     def __call__(self, anchor_box, deltas):
         return bounding_box_decode(anchor_box, deltas, self.max_shape, self.means, self.stds, self.wh_ratio_clip)
+
+
+class CheckValid:
+    """CheckValid()(bboxes [N, 4] (x1, y1, x2, y2), img_metas [3] (height, width, ratio)) -> bool [N]: inside
+    the image, x1 >= 0, y1 >= 0, x2 <= width * ratio - 1, y2 <= height * ratio - 1."""
+
+    def __call__(self, bboxes, img_metas):
+        if bboxes.ndim != 2 or int(bboxes.shape[1]) != 4 or tuple(img_metas.shape) != (3,):
+            raise ValueError(f"For 'CheckValid', bboxes must be [N, 4] and img_metas [3], got shapes "
+                             f"{list(bboxes.shape)} and {list(img_metas.shape)}")
+        b = [bboxes[:, i] for i in range(4)]
+        h, w, r = (img_metas[i] for i in range(3))
+        ok = P.logical_and(P.greater_equal(b[0], 0), P.greater_equal(b[1], 0))
+        ok = P.logical_and(ok, P.less_equal(b[2], P.sub(P.mul(w, r), 1)))
+        return P.logical_and(ok, P.less_equal(b[3], P.sub(P.mul(h, r), 1)))

@@ -1,5 +1,5 @@
 """MindSpore's functional losses composed from engine ops: smooth_l1_loss, hinge_embedding_loss,
-multilabel_soft_margin_loss. Each
+multilabel_soft_margin_loss; the op classes SparseSoftmaxCrossEntropyWithLogitsV2 and NLLLoss. Each
 derivative is that of the ops it is made of."""
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import numpy as np
 from .._tensor import Tensor
 from ._extra import P
 from ._math_more import full_like
+from ._extra import one_hot
 
-__all__ = ["smooth_l1_loss", "hinge_embedding_loss", "multilabel_soft_margin_loss"]
+__all__ = ["smooth_l1_loss", "hinge_embedding_loss", "multilabel_soft_margin_loss", "SparseSoftmaxCrossEntropyWithLogitsV2", "NLLLoss"]
 
 
 def smooth_l1_loss(input, target, beta: float = 1.0, reduction: str = "none"):  # noqa: A002
@@ -60,3 +61,50 @@ def multilabel_soft_margin_loss(input, target, weight=None, reduction="mean"):  
     if reduction == "mean":
         return P.mean(loss)
     return P.sum(loss) if reduction == "sum" else loss
+
+
+class SparseSoftmaxCrossEntropyWithLogitsV2:
+    """(logits [N, C], labels [N]) -> (loss [N] = -log softmax(logits)[labels], backprop [N, C] = softmax -
+    one_hot(labels)): the loss and its gradient with respect to the logits, as TensorFlow's op."""
+
+    def __call__(self, logits, labels):
+        if logits.ndim != 2 or labels.ndim != 1 or labels.shape[0] != logits.shape[0]:
+            raise ValueError(f"For 'SparseSoftmaxCrossEntropyWithLogitsV2', logits must be [N, C] and labels [N], "
+                             f"got shapes {list(logits.shape)} and {list(labels.shape)}")
+        hot = P.cast(one_hot(labels, int(logits.shape[1]), 1.0, 0.0), logits.dtype)
+        loss = P.neg(_pick(P.log_softmax(logits, -1), labels))
+        return loss, P.sub(P.softmax(logits, -1), hot)
+
+
+def _pick(x, classes):
+    """x[i, classes[i]] of an [N, C] x, gathered: a one-hot product would make 0 * -inf = NaN of a log(0)
+    elsewhere in the row (MindSpore's kernels read the one element)."""
+    from ._movement_ms import gather_elements
+
+    idx = P.reshape(P.cast(classes, "int64"), (-1, 1))
+    return P.reshape(gather_elements(x, 1, idx), (-1,))
+
+
+class NLLLoss:
+    """NLLLoss(reduction='mean', ignore_index=-100)(logits [N, C], target [N], weight [C]) -> (loss,
+    total_weight): loss_i = -weight[t_i] logits[i, t_i] (0 where t_i == ignore_index), total_weight = the sum of
+    the weights counted; 'mean' divides the sum by it."""
+
+    def __init__(self, reduction="mean", ignore_index=-100):
+        if reduction not in ("none", "mean", "sum"):
+            raise ValueError(f"For 'NLLLoss', 'reduction' must be in ['none', 'mean', 'sum'], but got {reduction!r}")
+        self.reduction, self.ignore_index = reduction, int(ignore_index)
+
+    def __call__(self, logits, target, weight):
+        kept = P.not_equal(target, self.ignore_index)
+        safe = P.where(kept, target, P.zeros_like(target))
+        picked = _pick(logits, safe)
+        picked = P.where(kept, picked, P.zeros_like(picked))  # an ignored row's element may be -inf: 0 * -inf
+        w = P.where(kept, P.gather(weight, safe, 0), P.zeros_like(P.gather(weight, safe, 0)))
+        loss = P.neg(P.mul(w, picked))
+        total = P.sum(w)
+        if self.reduction == "sum":
+            loss = P.sum(loss)
+        elif self.reduction == "mean":
+            loss = P.div(P.sum(loss), total)
+        return loss, total

@@ -1,5 +1,5 @@
 """MindSpore 2.10 ops composed here from engine ops: full / full_like / scalar_to_tensor, clamp, xlogy,
-atan2, lerp, true_divide. Each derivative is that of the engine ops it is made of, chosen so that it
+atan2, lerp, true_divide, FillV2. Each derivative is that of the engine ops it is made of, chosen so that it
 matches MindSpore's at the special points (noted per op)."""
 from __future__ import annotations
 
@@ -116,6 +116,17 @@ class Xlogy:
         return xlogy(x, y)
 
 
+class FillV2:
+    """FillV2()(shape, value): a Tensor of that shape (a tuple, or a 1-D int Tensor: its values are read) filled
+    with value (a one-element Tensor: its dtype, and the gradient flows back to it)."""
+
+    def __call__(self, shape, value):
+        dims = [int(v) for v in (shape.tolist() if isinstance(shape, Tensor) else shape)]
+        if not isinstance(value, Tensor):
+            raise TypeError(f"For 'FillV2', 'value' must be a Tensor, got {type(value).__name__}")
+        return P.broadcast_to(P.reshape(value, ()), tuple(dims))
+
+
 arctan2 = atan2
 __all__ = ["full", "full_like", "scalar_to_tensor", "clamp", "hardtanh", "xlogy", "Xlogy", "atan2", "arctan2", "lerp",
-           "true_divide"]
+           "true_divide", "FillV2"]

@@ -1,5 +1,5 @@
 """MindSpore's optimizer primitives that update Parameters in place: ApplyGradientDescent, ApplyMomentum,
-ApplyAdagrad, ApplyRMSProp, Adam and ApplyAdamWithAmsgrad(V2), by their documented update rules over ops.assign
+ApplyAdagrad, ApplyRMSProp, Adam, ApplyAdamWithAmsgrad(V2) and ApplyFtrl, by their documented update rules over ops.assign
 (inside a traced construct the update is the trace's; outside, the Parameters' data). Values checked against MindSpore 2.10
 on CPU for this task."""
 from __future__ import annotations
@@ -9,9 +9,10 @@ import numpy as np
 from .._tensor import Tensor
 from ._assign import assign
 from ._extra import P
+from .._late import late
 
 __all__ = ["AdamWeightDecay", "ApplyGradientDescent", "ApplyMomentum", "ApplyAdagrad", "ApplyRMSProp", "Adam", "ApplyAdamWithAmsgrad",
-           "ApplyAdamWithAmsgradV2"]
+           "ApplyAdamWithAmsgradV2", "ApplyFtrl"]
 
 
 class _Primitive:
@@ -140,3 +141,26 @@ class ApplyAdamWithAmsgradV2:
 
     def __call__(self, var, m, v, vhat, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad):
         return _amsgrad_step(var, m, v, vhat, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad)
+
+
+class ApplyFtrl:
+    """ApplyFtrl(use_locking=False)(var, accum, linear, grad, lr, l1, l2, lr_power) -> var, by MindSpore's
+    documented FTRL rule, written into var, accum and linear (Parameters, or Tensors in place):
+    accum' = accum + g^2; sigma = (accum'^-p - accum^-p) / lr; linear' = linear + g - sigma var;
+    var' = (sign(linear') l1 - linear') / (accum'^-p / lr + 2 l2) where |linear'| > l1, else 0."""
+
+    def __init__(self, use_locking=False):
+        self.use_locking = bool(use_locking)
+
+    def __call__(self, var, accum, linear, grad, lr, l1, l2, lr_power):
+        o = late.ops
+        acc = o.add(accum, o.mul(grad, grad))
+        neg_p = o.neg(lr_power) if isinstance(lr_power, Tensor) else -lr_power
+        p_new, p_old = o.pow(acc, neg_p), o.pow(accum, neg_p)
+        lin = o.sub(o.add(linear, grad), o.mul(o.div(o.sub(p_new, p_old), lr), var))
+        num = o.sub(o.mul(o.sign(lin), l1), lin)
+        den = o.add(o.div(p_new, lr), o.mul(l2, 2.0))
+        new = o.select(o.greater(o.abs(lin), l1), o.cast(o.div(num, den), var.dtype), o.zeros_like(var))
+        o.assign(accum, o.cast(acc, accum.dtype))
+        o.assign(linear, o.cast(lin, linear.dtype))
+        return o.assign(var, new)

@@ -1,6 +1,6 @@
 """MindSpore 2.10 ops composed from engine ops (forms checked against MindSpore 2.10 on CPU for this task):
 matrix_band_part, Padding, Slice / slice, StridedSlice / strided_slice, Meshgrid, L2Loss, Cdist, Softsign / softsign, PReLU / prelu,
-Trunc / trunc, Rint / rint. Selections are made with `select`, never by multiplying with a mask, so
+Trunc / trunc, Rint / rint, deepcopy. Selections are made with `select`, never by multiplying with a mask, so
 infinities and NaNs outside the kept elements do not leak into the result or its gradient."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ._extra import P, cdist
 
 __all__ = ["matrix_band_part", "Padding", "Slice", "slice", "Meshgrid", "L2Loss", "Cdist", "Softsign",
            "softsign", "PReLU", "prelu", "Trunc", "trunc", "Rint", "rint", "StridedSlice", "strided_slice",
-           "meshgrid", "BCEWithLogitsLoss", "binary_cross_entropy_with_logits", "Inv", "inv"]
+           "meshgrid", "BCEWithLogitsLoss", "binary_cross_entropy_with_logits", "Inv", "inv", "deepcopy"]
 
 
 def _int(v, what: str) -> int:
@@ -250,3 +250,8 @@ def inv(x):
 class Inv:
     def __call__(self, x):
         return inv(x)
+
+
+def deepcopy(input_x):
+    """ops.deepcopy(x): a copy of x (MindSpore's Identity; gradient 1)."""
+    return P.identity(input_x)

@@ -311,7 +311,7 @@ def transpose(x, perm=None):
     n = len(x.shape) if isinstance(x, Tensor) else 0
     moved = n > 1 if perm is None else [int(p) % n if n else int(p) for p in perm] != list(range(n))
     if moved and isinstance(out, Tensor) and out._data is not None:
-        # MindSpore 2.10's PyNative transpose is a strided view: is_contiguous() False (ops/_prims_seed15)
+        # MindSpore 2.10's PyNative transpose is a strided view: is_contiguous() False (ops/_tensor_op_methods)
         out.__dict__["_gs_view"] = True
     return out
 

@@ -1,4 +1,4 @@
-"""Products composed from engine ops: ops.Dense (x @ w^T + b), Ger / ger (outer), cross (3-vectors),
+"""Products composed from engine ops: ops.Dense (x @ w^T + b), Ger / ger (outer), addbmm, cross (3-vectors),
 CumProd / MindSpore's cumprod(input, dim, dtype) (running). Values checked against MindSpore 2.10 on CPU
 when written."""
 from __future__ import annotations
@@ -8,8 +8,9 @@ import numpy as np
 from .._tensor import Tensor
 from ._extra import P
 from ._linalg_ms import outer
+from .._late import late
 
-__all__ = ["Dense", "Ger", "ger", "CumProd", "cumprod", "cross"]
+__all__ = ["Dense", "Ger", "ger", "CumProd", "cumprod", "cross", "addbmm"]
 
 
 class Dense:
@@ -71,3 +72,11 @@ def cross(input, other, dim=None):  # noqa: A002
     b = [part(other, k) for k in range(3)]
     return P.concat([P.sub(P.mul(a[1], b[2]), P.mul(a[2], b[1])), P.sub(P.mul(a[2], b[0]), P.mul(a[0], b[2])),
                      P.sub(P.mul(a[0], b[1]), P.mul(a[1], b[0]))], dim)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):  # noqa: A002
+    """beta * input + alpha * sum over the batch of batch1 @ batch2 ([b, n, m] @ [b, m, p] -> [n, p])."""
+    if batch1.ndim != 3 or batch2.ndim != 3:
+        raise ValueError(f"For 'addbmm', batch1 and batch2 must be 3-D, got shapes {list(batch1.shape)} and "
+                         f"{list(batch2.shape)}")
+    return late.ops.add(late.ops.mul(input, beta), late.ops.mul(late.ops.sum(late.ops.matmul(batch1, batch2), 0), alpha))

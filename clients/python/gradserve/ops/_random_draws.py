@@ -1,5 +1,5 @@
 """MindSpore's random_poisson / RandomPoisson, standard_normal / StandardNormal, standard_laplace /
-StandardLaplace, Cauchy and shuffle / RandomShuffle (a permutation of the first axis).
+StandardLaplace, Cauchy, uniform and shuffle / RandomShuffle (a permutation of the first axis).
 
 Values are drawn on the client (numpy's generator): eagerly at the call, or inside a traced construct / jit
 as per-run data (a Parameter the program draws anew before each run, as dropout's masks: ops/_dropout.py),
@@ -17,9 +17,10 @@ from .._tensor import Tensor
 from .._trace import current
 from ._candidate_sampler import _DrawParameter
 from ._extra import P
+from .._late import late
 
 __all__ = ["random_poisson", "RandomPoisson", "standard_normal", "StandardNormal", "standard_laplace",
-           "StandardLaplace", "Cauchy", "shuffle", "RandomShuffle"]
+           "StandardLaplace", "Cauchy", "shuffle", "RandomShuffle", "uniform"]
 
 _POISSON_OUT = ("float16", "float32", "float64", "int32", "int64")
 
@@ -199,3 +200,21 @@ class Cauchy:
     def __call__(self):
         dims, m, s = self.size, self.median, self.sigma
         return _out(lambda: m + s * random_ops_generator().standard_cauchy(size=dims), dims, "float32", "Cauchy")
+
+
+def uniform(shape, minval, maxval, seed=None, dtype=None):
+    """ops.uniform(shape, minval, maxval, seed=None, dtype=float32): draws of U[minval, maxval) (int32: integers
+    in [minval, maxval)); inside a construct a per-run draw, as the other random ops here. The
+    draws are numpy's, not MindSpore's (a seed repeats gradserve's sequence, not MindSpore's)."""
+    o = late.ops
+    kind = "float32" if dtype is None else getattr(dtype, "name", str(dtype)).lower()
+    if kind not in ("float32", "int32"):
+        raise TypeError(f"For 'uniform', dtype must be float32 or int32, got {kind}")
+    dims = tuple(int(d) for d in shape)
+    rng = _generator([_seed(seed, "uniform")])
+    u = _out(lambda: (rng or random_ops_generator()).random(size=dims), dims, "float32", "uniform")
+    lo, hi = (v if isinstance(v, Tensor) else Tensor(np.float32(v)) for v in (minval, maxval))
+    if kind == "int32":
+        span = o.cast(o.sub(hi, lo), "float32")
+        return o.add(o.cast(o.floor(o.mul(u, span)), "int32"), o.cast(lo, "int32"))
+    return o.add(o.cast(lo, "float32"), o.mul(u, o.cast(o.sub(hi, lo), "float32")))

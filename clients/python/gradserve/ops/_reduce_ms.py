@@ -1,5 +1,5 @@
 """MindSpore 2.10's value-and-index reductions: ops.max / ops.min (always `(values, indices)`),
-ArgMaxWithValue / ArgMinWithValue, and the Tensor.max / Tensor.min overloads.
+ArgMaxWithValue / ArgMinWithValue, and the Tensor.max / Tensor.min overloads; logcumsumexp.
 
 Ties (checked in MindSpore 2.10, PyNative and GRAPH_MODE give the same):
   * over one axis, the gradient goes to the FIRST tied index (the one `indices` names): the values
@@ -15,13 +15,14 @@ import numpy as np
 from .._tensor import Tensor
 from . import _primitives
 from ._extra import P, all as _all, any as _any
+from .._late import late
 
 # MindSpore 2.10's ops and F bind these primitive instances: reduce_sum(x, axis=()) without keep_dims
 reduce_sum, reduce_max, reduce_min, reduce_mean = (_primitives.ReduceSum(), _primitives.ReduceMax(),
                                                    _primitives.ReduceMin(), _primitives.ReduceMean())
 
 __all__ = ["max", "min", "ArgMaxWithValue", "ArgMinWithValue", "sort", "topk", "cummax", "cummin",
-           "reduce_sum", "reduce_max", "reduce_min", "reduce_mean", "ReduceAll", "ReduceAny"]
+           "reduce_sum", "reduce_max", "reduce_min", "reduce_mean", "ReduceAll", "ReduceAny", "logcumsumexp"]
 
 
 def _first_extremum(x, axis: int, keepdims: bool, arg: str):
@@ -215,3 +216,21 @@ class ReduceAll(_BoolReduce):
 
 class ReduceAny(_BoolReduce):
     _fn = staticmethod(_any)
+
+
+def logcumsumexp(input, axis):  # noqa: A002
+    """log(cumsum(exp(input), axis)), stable at any scale: out_i = logsumexp over j <= i of input_j, as one
+    logsumexp over a masked [..., n, n] copy (-inf above the diagonal), so its derivative is logsumexp's."""
+    x = input
+    if x.ndim == 0:
+        return x
+    ax = int(axis) % x.ndim
+    n = x.shape[ax]
+    xm = late.ops.moveaxis(x, ax, -1)  # [..., n]
+    # a select, not an added -inf mask: a row that is all -inf (x_0 = -inf) has a nan softmax, and through an
+    # add that nan would reach every x_j of the row; a select passes the masked entries no gradient
+    tril = Tensor(np.tril(np.ones((n, n), bool)))
+    wide = late.ops.broadcast_to(late.ops.expand_dims(xm, -2), tuple(xm.shape[:-1]) + (n, n))
+    rows = late.ops.select(late.ops.broadcast_to(tril, wide.shape), wide,
+                           late.ops.full_like(wide, -np.inf))  # [..., i, j]: x_j where j <= i
+    return late.ops.moveaxis(late.ops.logsumexp(rows, -1), -1, ax)

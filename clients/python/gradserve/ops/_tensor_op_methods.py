@@ -1,6 +1,7 @@
 """MindSpore 2.10 Tensor methods that are an op with the Tensor first (`x.erfc()` is `ops.erfc(x)`), and the few
-whose calling form differs from the op's (permute(*dims), argsort(dim=...), view_as(other), from_numpy).
-Bound here, once, onto Tensor; a method Tensor already has is left as it is."""
+whose calling form differs from the op's (permute(*dims), argsort(dim=...), view_as(other), from_numpy), and
+trace (NumPy's form), addbmm, is_contiguous / contiguous and _load.
+Bound here, once, onto Tensor; a method Tensor already has is left as it is (but the five bound last)."""
 from __future__ import annotations
 
 import numpy as np
@@ -93,3 +94,46 @@ for _name, _fn in _FORMS.items():
         setattr(Tensor, _name, _fn)
 if not hasattr(Tensor, "from_numpy"):
     Tensor.from_numpy = staticmethod(_from_numpy)  # type: ignore[attr-defined]
+
+
+def _tensor_trace(self, offset=0, axis1=0, axis2=1, dtype=None):
+    """Tensor.trace: NumPy's (any rank, offset, axes; integers summed in int64), where ops.trace takes a
+    matrix and keeps its dtype (MindSpore 2.10: Tensor(int32 2x2).trace() is Int64, ops.trace's Int32)."""
+    o = late.ops
+    d = o.diagonal(self, int(offset), int(axis1), int(axis2))
+    kind = d.dtype.name
+    out = o.sum(o.cast(d, "int64") if kind[0] in "iu" or kind == "bool" else d, -1)
+    if kind == "bool":  # (a bool's trace is a bool: any True on the diagonal)
+        out = o.cast(out, "bool")
+    return out if dtype is None else o.cast(out, dtype)
+
+
+def _tensor_addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+    return late.ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+
+def _is_contiguous(self):
+    """False for the result of a transposing ops.transpose in PyNative (MindSpore 2.10's strided view), else
+    True (a traced value has no layout)."""
+    return not self.__dict__.get("_gs_view", False)
+
+
+def _contiguous(self):
+    """self if contiguous, else a contiguous copy (MindSpore's)."""
+    if _is_contiguous(self):
+        return self
+    return Tensor(np.ascontiguousarray(self.asnumpy()))
+
+
+def _load(self):
+    """MindSpore's TensorPy._load: brings back data offloaded to disk, returns None; a gradserve Tensor's data
+    is always in memory, so there is nothing to load."""
+    return None
+
+
+# bound whatever Tensor had (trace: NumPy's form, not ops.trace's matrix-only one)
+setattr(Tensor, "_load", _load)
+setattr(Tensor, "is_contiguous", _is_contiguous)
+setattr(Tensor, "contiguous", _contiguous)
+setattr(Tensor, "trace", _tensor_trace)
+setattr(Tensor, "addbmm", _tensor_addbmm)

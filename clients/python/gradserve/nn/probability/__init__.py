@@ -1,4 +1,4 @@
-"""`mindspore.nn.probability`: gradserve does not implement MindSpore's probability package (distributions,
-bijectors, Bayesian layers). The modules exist so that a program importing them at the top still runs what
-does not use them; each name raises NotImplementedError naming itself when constructed or called."""
+"""`mindspore.nn.probability`: of MindSpore's probability package (distributions, bijectors, Bayesian layers)
+gradserve implements distribution.Bernoulli only. The modules exist so that a program importing them at the top
+still runs what does not use them; each other name raises NotImplementedError naming itself when constructed or called."""
 from . import bijector, distribution  # noqa: F401

@@ -4,12 +4,16 @@ in gradserve (its own derivative is that of those ops, so grad-of-grad works); a
 error when used (see _missing.py)."""
 from __future__ import annotations
 
+import numpy as np
+
 from ... import ops as _ops
+from ..._tensor import Tensor
 from .._extra import P
 from ._missing import module_getattr
 
 __all__ = ["SoftplusGrad", "DropoutGrad", "ReLU6Grad", "EluGrad", "InvGrad", "AtanGrad", "AsinGrad", "ACosGrad",
-           "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad", "SqrtGrad", "LayerNormGrad", "PReLUGrad"]
+           "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad", "SqrtGrad", "LayerNormGrad", "PReLUGrad",
+           "L2NormalizeGrad", "NLLLossGrad"]
 
 
 class SoftplusGrad:
@@ -225,7 +229,38 @@ class PReLUGrad:
             return dx, P.reshape(P.sum(contrib), tuple(weight.shape))
         return dx, P.sum(contrib, tuple(a for a in range(x.ndim) if a != 1))
 
-# seed 16 of MindSpore's suite
-from .._prims_seed16 import L2NormalizeGrad, NLLLossGrad  # noqa: E402
+class NLLLossGrad:
+    """NLLLossGrad(reduction='mean', ignore_index=-100)(logits [N, C], loss_grad, labels [N], weight [C],
+    total_weight) -> d loss / d logits: -weight[t_i] * loss_grad (loss_grad_i for 'none'; / total_weight for
+    'mean') at [i, t_i], 0 elsewhere and where t_i == ignore_index."""
 
-__all__ += ["L2NormalizeGrad", "NLLLossGrad"]
+    def __init__(self, reduction="mean", ignore_index=-100):
+        if reduction not in ("none", "mean", "sum"):
+            raise ValueError(f"For 'NLLLossGrad', 'reduction' must be in ['none', 'mean', 'sum'], got {reduction!r}")
+        self.reduction, self.ignore_index = reduction, int(ignore_index)
+
+    def __call__(self, logits, loss_grad, labels, weight, total_weight):
+        n, c = (int(d) for d in logits.shape)
+        kept = P.not_equal(labels, self.ignore_index)
+        safe = P.where(kept, labels, P.zeros_like(labels))
+        w = P.where(kept, P.gather(weight, safe, 0), P.zeros_like(P.gather(weight, safe, 0)))
+        g = P.reshape(loss_grad, (n,)) if self.reduction == "none" else P.reshape(loss_grad, ())
+        if self.reduction == "mean":
+            g = P.div(g, P.reshape(total_weight, ()))
+        hot = P.cast(P.equal(P.reshape(safe, (n, 1)), Tensor(np.arange(c, dtype=np.int32).reshape(1, c))),
+                     logits.dtype)
+        return P.mul(hot, P.reshape(P.neg(P.mul(w, g)), (n, 1)))
+
+
+class L2NormalizeGrad:
+    """L2NormalizeGrad(axis=0, epsilon=1e-4)(x, y, dy), y = L2Normalize(x): (dy - y sum(y dy, axis)) /
+    max(sqrt(sum(x^2, axis)), epsilon) (MindSpore 2.10's kernel: the epsilon bounds the norm, not its square)."""
+
+    def __init__(self, axis=0, epsilon=1e-4):
+        axis = axis[0] if isinstance(axis, (tuple, list)) else axis
+        self.axis, self.epsilon = int(axis), float(epsilon)
+
+    def __call__(self, input_x, out, dout):
+        norm = P.sqrt(P.sum(P.mul(input_x, input_x), self.axis, True))
+        norm = P.maximum(norm, Tensor(np.asarray(self.epsilon, dtype=input_x.dtype.name)))
+        return P.div(P.sub(dout, P.mul(out, P.sum(P.mul(out, dout), self.axis, True))), norm)
