@@ -182,9 +182,42 @@ class _ThreeParams(nn.Cell):
 
 def test_a_parameter_without_requires_grad_gets_zeros_when_asked_for(on_real_server):
     # MindSpore 2.10's tests/st/pynative/grad/test_common_grad (test_pynative_requires_grad_use_grad_operation)
+    ms.set_context(mode=ms.PYNATIVE_MODE)
     net = _ThreeParams()
     x = Tensor(np.array([3.0], np.float32))
     gx, (g1, g2) = ops.GradOperation(get_all=True, get_by_list=True)(net, [net.p1, net.p2])(x)
     close(g1, [0.0])
     close(g2, [0.0])
     close(gx[0], [2.0])  # d/dx (p1 p2 x + x): the inputs' gradients are unchanged
+
+
+class _FrozenLate(nn.Cell):
+    """p2 is used, then set requires_grad=False inside construct (MindSpore's test_auto_grad)."""
+    def __init__(self):
+        super().__init__()
+        self.p1 = Parameter(Tensor(2.0, ms.float32), name="p1")
+        self.p2 = Parameter(Tensor(3.0, ms.float32), name="p2")
+
+    def construct(self, x):
+        z = ops.mul(x, self.p1) * self.p2
+        self.p2.requires_grad = False
+        return z
+
+
+_WEIGHT_GRADS = {
+    "GradOperation": lambda net, x: ops.GradOperation(get_by_list=True)(net, [net.p1, net.p2])(x),
+    "grad": lambda net, x: ms.grad(net, grad_position=None, weights=[net.p1, net.p2])(x),
+    "value_and_grad": lambda net, x: ms.value_and_grad(net, grad_position=None, weights=[net.p1, net.p2])(x)[1],
+}
+
+
+@pytest.mark.parametrize("api", sorted(_WEIGHT_GRADS))
+@pytest.mark.parametrize("mode, want_p2", [(ms.PYNATIVE_MODE, 0.0), (ms.GRAPH_MODE, 8.0)])
+def test_requires_grad_false_zeroes_a_named_weight_in_pynative_only(fake, api, mode, want_p2):
+    # MindSpore 2.10 (CPU), all three interfaces: (12, 0) in PyNative -- requires_grad is read when the
+    # forward pass ends --, (12, 8) in GRAPH_MODE, where requires_grad does not change the gradient
+    ms.set_context(mode=mode)
+    net = _FrozenLate()
+    g1, g2 = _WEIGHT_GRADS[api](net, Tensor(np.array([4.0], np.float32)))
+    close(g1, 12.0)  # d/dp1 of x p1 p2 = x p2
+    close(g2, want_p2)  # d/dp2 = x p1 = 8 where not zeroed
