@@ -221,3 +221,24 @@ def test_requires_grad_false_zeroes_a_named_weight_in_pynative_only(fake, api, m
     g1, g2 = _WEIGHT_GRADS[api](net, Tensor(np.array([4.0], np.float32)))
     close(g1, 12.0)  # d/dp1 of x p1 p2 = x p2
     close(g2, want_p2)  # d/dp2 = x p1 = 8 where not zeroed
+
+
+def test_reverse_v2_flips_its_axes_and_checks_them(fake):
+    # MindSpore 2.10: ReverseV2(axis) takes a list / tuple of ints (an int or float axis: TypeError when the
+    # primitive is made); a repeated or out-of-range axis: ValueError when called
+    x = Tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3))
+    close(ops.ReverseV2(axis=[1, 0])(x), [[5, 4, 3], [2, 1, 0]])
+    close(ops.ReverseV2(axis=(-1,))(x), [[2, 1, 0], [5, 4, 3]])
+    close(ops.ReverseV2(axis=())(x), [[0, 1, 2], [3, 4, 5]])
+    close(ops.grad(lambda t: (ops.ReverseV2(axis=(0,))(t) * Tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3))).sum())(x),
+          [[3, 4, 5], [0, 1, 2]])
+    for bad in (0, 0.1):
+        with pytest.raises(TypeError, match=r"For 'ReverseV2', the type of 'axis' should be one of "
+                                            r"'\[list of int, tuple of int\]'"):
+            ops.ReverseV2(bad)
+    with pytest.raises(TypeError, match="axis"):
+        ops.ReverseV2([0.5])
+    with pytest.raises(ValueError, match="duplicate"):
+        ops.ReverseV2(axis=(0, -2))(x)
+    with pytest.raises(ValueError, match="range"):
+        ops.ReverseV2(axis=(5,))(x)
