@@ -242,3 +242,31 @@ def test_reverse_v2_flips_its_axes_and_checks_them(fake):
         ops.ReverseV2(axis=(0, -2))(x)
     with pytest.raises(ValueError, match="range"):
         ops.ReverseV2(axis=(5,))(x)
+
+
+class _WithConstantOutput(ms._Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        t = x * x
+        return t + y, 4, t
+
+    @staticmethod
+    def backward(ctx, *douts):
+        assert douts[1] is None  # the constant output's gradient (MindSpore 2.10: None)
+        return douts[0] * 3, douts[2] * 4
+
+
+def test_custom_function_with_a_non_tensor_output(fake):
+    # MindSpore 2.10: backward gets (dz, None, dt); the gradients (3, 4) per element; forward's outputs as given
+    x, y = Tensor(np.array([2.0, 2.0], np.float32)), Tensor(np.array([3.0, 3.0], np.float32))
+    gx, gy = ops.GradOperation(get_all=True)(_WithConstantOutput.apply)(x, y)
+    close(gx, [3.0, 3.0])
+    close(gy, [4.0, 4.0])
+
+    @ms.jit
+    def f(a, b):
+        return _WithConstantOutput.apply(a, b)
+    z, four, t = f(x, y)
+    assert four == 4
+    close(z, [7.0, 7.0])
+    close(t, [4.0, 4.0])

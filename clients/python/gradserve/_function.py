@@ -79,14 +79,32 @@ class _FunctionCall(Cell):
         self._fn_cls, self._needs = fn_cls, _needs_grad(args)
 
     def construct(self, *args):
-        return self._fn_cls.forward(FunctionCtx(self._needs), *args)
+        out = self._fn_cls.forward(FunctionCtx(self._needs), *args)
+        if isinstance(out, (tuple, list)) and not all(isinstance(o, Tensor) for o in out):
+            # non-Tensor outputs (numbers...) are no outputs of the custom-bprop call: apply puts them back
+            self._layout = [None if isinstance(o, Tensor) else (o,) for o in out]
+            return tuple(o for o in out if isinstance(o, Tensor))
+        return out
+
+    def outputs(self, out):
+        """The call's outputs with forward's non-Tensor outputs back in their places."""
+        layout = self.__dict__.get("_layout")
+        if layout is None:
+            return out
+        it = iter(out)
+        return tuple(next(it) if c is None else c[0] for c in layout)
 
     def bprop(self, *a):
         n = len(a) - 2
         xs, dout = a[:n], a[-1]
         ctx = FunctionCtx(self._needs)
         out = self._fn_cls.forward(ctx, *xs)  # ctx's content, in the rule's trace
-        outs, douts = (tuple(out), tuple(dout)) if isinstance(out, (tuple, list)) else ((out,), (dout,))
+        if isinstance(out, (tuple, list)):  # dout: the Tensor outputs' gradients; None for the others (MindSpore's)
+            it = iter(dout if isinstance(dout, (tuple, list)) else (dout,))
+            outs = tuple(out)
+            douts = tuple(next(it) if isinstance(o, Tensor) else None for o in outs)
+        else:
+            outs, douts = (out,), (dout,)
         marked = {id(t) for t in ctx._non_differentiable}
         if all(id(o) in marked for o in outs):  # nothing differentiable comes out: backward is not called
             return (None,) * n
@@ -132,7 +150,8 @@ class _Function:
             args = bound.args[1:]
         if current() is None:
             return cls.forward(FunctionCtx(_needs_grad(args)), *args)
-        return _FunctionCall(cls, args)(*args)
+        call = _FunctionCall(cls, args)
+        return call.outputs(call(*args))
 
 
 __all__ = ["_Function", "FunctionCtx"]
