@@ -270,3 +270,13 @@ def test_custom_function_with_a_non_tensor_output(fake):
     assert four == 4
     close(z, [7.0, 7.0])
     close(t, [4.0, 4.0])
+
+
+def test_bias_add_refuses_operands_of_two_dtypes(fake):
+    # MindSpore 2.10: "For primitive[BiasAdd], the input type must be same." (float32 input, float16 bias)
+    x = Tensor(np.ones((2, 3, 4), np.float32))
+    with pytest.raises(TypeError, match="BiasAdd.*same"):
+        ops.BiasAdd(data_format="NCHW")(x, Tensor(np.array([3, 5, 7], np.float16)))
+    with pytest.raises(TypeError, match="BiasAdd.*same"):
+        ops.bias_add(x, Tensor(np.array([3, 5, 7], np.int32)))
+    close(ops.bias_add(x, Tensor(np.array([3, 5, 7], np.float32)))[:, :, 0], [[4, 6, 8], [4, 6, 8]])
