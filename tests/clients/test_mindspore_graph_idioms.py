@@ -280,3 +280,20 @@ def test_bias_add_refuses_operands_of_two_dtypes(fake):
     with pytest.raises(TypeError, match="BiasAdd.*same"):
         ops.bias_add(x, Tensor(np.array([3, 5, 7], np.int32)))
     close(ops.bias_add(x, Tensor(np.array([3, 5, 7], np.float32)))[:, :, 0], [[4, 6, 8], [4, 6, 8]])
+
+
+def test_standard_library_functions_run_as_python_inside_jit(fake):
+    # MindSpore 2.10 (test_function_as_arg): copy.deepcopy, which its graph compiler cannot compile (a for...else
+    # inside), runs as Python within jit: deepcopy(x) + x is 2x, and its gradient 2 (deepcopy: an identity)
+    import copy
+
+    @ms.jit
+    def f(x):
+        return copy.deepcopy(x) + x
+
+    x = Tensor(np.array([1.0, 2.0], np.float32))
+    close(f(x), [2.0, 4.0])
+    close(ops.grad(f)(x), [2.0, 2.0])
+    p = Parameter(Tensor(np.array([3.0], np.float32)), name="dc")
+    q = copy.deepcopy(p)  # a concrete Parameter: an independent copy, as before
+    assert isinstance(q, Parameter) and q.name == "dc" and q._data is not p._data

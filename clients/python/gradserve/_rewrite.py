@@ -33,6 +33,7 @@ import inspect
 import linecache
 import textwrap
 import threading
+import sys
 import types
 from collections import OrderedDict
 from typing import Any, Callable
@@ -419,8 +420,10 @@ def _rewritten_or_none(target: types.FunctionType):
 
 
 def _library(f: types.FunctionType) -> bool:
-    """gradserve's own functions (and NumPy's, JAX's...) are not the user's: never rewritten."""
-    return (getattr(f, "__module__", None) or "").split(".")[0] in _SKIP
+    """gradserve's own functions (and NumPy's, JAX's, the standard library's: copy.deepcopy...) are not the
+    user's: never rewritten (they run as Python, as MindSpore's graph mode falls back to Python for them)."""
+    top = (getattr(f, "__module__", None) or "").split(".")[0]
+    return top in _SKIP or top in sys.stdlib_module_names
 
 
 def _call(f):
