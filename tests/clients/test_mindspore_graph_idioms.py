@@ -297,3 +297,15 @@ def test_standard_library_functions_run_as_python_inside_jit(fake):
     p = Parameter(Tensor(np.array([3.0], np.float32)), name="dc")
     q = copy.deepcopy(p)  # a concrete Parameter: an independent copy, as before
     assert isinstance(q, Parameter) and q.name == "dc" and q._data is not p._data
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint8, np.bool_])
+def test_relu_of_integers_and_bools(fake, dtype):
+    # MindSpore 2.10: ops.relu / ops.ReLU / nn.ReLU take integer and bool Tensors, dtype kept ([1, 0, 3] for
+    # [1, -2, 3]; a bool Tensor unchanged)
+    a = np.array([1, -2, 3]) if dtype not in (np.uint8, np.bool_) else np.array([1, 0, 3])
+    x = Tensor(a.astype(dtype))
+    for f in (ops.relu, ops.ReLU(), nn.ReLU()):
+        y = f(x)
+        assert y.dtype == x.dtype
+        np.testing.assert_array_equal(y.asnumpy(), np.maximum(a, 0).astype(dtype))
