@@ -309,3 +309,22 @@ def test_relu_of_integers_and_bools(fake, dtype):
         y = f(x)
         assert y.dtype == x.dtype
         np.testing.assert_array_equal(y.asnumpy(), np.maximum(a, 0).astype(dtype))
+
+
+class _DirtyNotOutput(ms._Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        x.add_(1)
+        ctx.mark_dirty(x)
+        return x + y
+
+    @staticmethod
+    def backward(ctx, dout):
+        return dout, dout * 2
+
+
+def test_custom_function_dirty_tensors_must_be_outputs(fake):
+    # MindSpore 2.10: RuntimeError "The dirty tensors must all be outputs of the forward function."
+    x, y = Tensor(np.array([2.0, 2.0], np.float32)), Tensor(np.array([3.0, 3.0], np.float32))
+    with pytest.raises(RuntimeError, match="The dirty tensors must all be outputs of the forward function"):
+        ops.GradOperation(get_all=True)(_DirtyNotOutput.apply)(x, y)

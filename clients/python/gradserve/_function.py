@@ -13,8 +13,8 @@ tensors, attributes, marks) is rebuilt there by running forward again on the rul
 drops whatever of that recomputation backward does not use. Outside any trace `apply` is forward alone.
 MindSpore's checks on backward's result are kept: one gradient per input (RuntimeError), None for a
 non-Tensor input, a Tensor or None for a Tensor input; a gradient of a broadcast shape is summed down to the
-input's and cast to its dtype. Not modelled: mark_dirty's in-place semantics (forward's in-place writes are
-traced as any others) and set_materialize_grads(False) (an unused output's gradient is zeros, not None).
+input's and cast to its dtype. A tensor marked dirty must be one of forward's outputs (RuntimeError). Not
+modelled: mark_dirty's in-place semantics (forward's in-place writes are traced as any others) and set_materialize_grads(False) (an unused output's gradient is zeros, not None).
 """
 from __future__ import annotations
 
@@ -79,7 +79,11 @@ class _FunctionCall(Cell):
         self._fn_cls, self._needs = fn_cls, _needs_grad(args)
 
     def construct(self, *args):
-        out = self._fn_cls.forward(FunctionCtx(self._needs), *args)
+        ctx = FunctionCtx(self._needs)
+        out = self._fn_cls.forward(ctx, *args)
+        outs = {id(o) for o in (out if isinstance(out, (tuple, list)) else (out,))}
+        if any(id(t) not in outs for t in ctx._dirty):
+            raise RuntimeError("The dirty tensors must all be outputs of the forward function.")
         if isinstance(out, (tuple, list)) and not all(isinstance(o, Tensor) for o in out):
             # non-Tensor outputs (numbers...) are no outputs of the custom-bprop call: apply puts them back
             self._layout = [None if isinstance(o, Tensor) else (o,) for o in out]
