@@ -14,7 +14,8 @@ drops whatever of that recomputation backward does not use. Outside any trace `a
 MindSpore's checks on backward's result are kept: one gradient per input (RuntimeError), None for a
 non-Tensor input, a Tensor or None for a Tensor input; a gradient of a broadcast shape is summed down to the
 input's and cast to its dtype. A tensor marked dirty must be one of forward's outputs (RuntimeError). Not
-modelled: mark_dirty's in-place semantics (forward's in-place writes are traced as any others) and set_materialize_grads(False) (an unused output's gradient is zeros, not None).
+modelled: mark_dirty's in-place semantics (forward's in-place writes are traced as any others) and
+set_materialize_grads(False) (an unused output's gradient is zeros, not None).
 """
 from __future__ import annotations
 
