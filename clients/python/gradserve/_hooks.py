@@ -31,6 +31,7 @@ from . import _bprop
 from ._bprop import call_with_bprop
 from ._tensor import Tensor
 from . import _trace
+from ._late import late
 from ._trace import current
 
 _ids = itertools.count(1)
@@ -244,14 +245,13 @@ class _WholeCellHook:
         return self.plain(xs, self.kwargs)
 
     def bprop(self, *a):
-        from .ops import GradOperation  # (ops imports this module)
         n = len(a) - 2
         xs, dout = a[:n], a[-1]
 
         def call(*t):
             return self.plain(t, self.kwargs)
         call.__name__ = f"{type(self.cell).__name__}_backward"
-        grads = _tensors(GradOperation(get_all=True, sens_param=True)(call)(*xs, dout))
+        grads = _tensors(late.ops.GradOperation(get_all=True, sens_param=True)(call)(*xs, dout))  # (ops: above)
         douts = _tensors(dout)
         for fn in self.hooks:
             r = fn(self.cell, grads, douts)
