@@ -146,3 +146,20 @@ def test_narrow_integers_round_trip_as_mindspore_writes_them(tmp_path):
     for name, w in want.items():
         assert got[name].asnumpy().dtype == w.dtype
         np.testing.assert_array_equal(got[name].asnumpy(), w)
+
+
+def test_file_system_appends_and_a_crc_checked_load_refuses_the_file(tmp_path):
+    # mindspore.common.file_system.FileSystem (MindSpore 2.10): create / open are Python's open, create_args
+    # ("ab",), open_args ("rb",); bytes appended after a crc_check save make the crc-checked load a ValueError
+    from gradserve.common.file_system import FileSystem
+    fs = FileSystem()
+    assert (fs.create_args, fs.open_args, fs.backend) == (("ab",), ("rb",), "basic")
+    path = str(tmp_path / "w.ckpt")
+    gs.save_checkpoint({"w": Tensor(np.ones(3, np.float32))}, path, crc_check=True)
+    assert gs.load_checkpoint(path, crc_check=True)["w"].asnumpy().tolist() == [1.0, 1.0, 1.0]
+    with fs.open(path, *fs.create_args) as f:
+        f.write(b"111")
+    with pytest.raises(ValueError):
+        gs.load_checkpoint(path, crc_check=True)
+    with fs.open(path, *fs.open_args) as f:
+        assert f.read().endswith(b"111")

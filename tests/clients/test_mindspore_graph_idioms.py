@@ -182,9 +182,149 @@ class _ThreeParams(nn.Cell):
 
 def test_a_parameter_without_requires_grad_gets_zeros_when_asked_for(on_real_server):
     # MindSpore 2.10's tests/st/pynative/grad/test_common_grad (test_pynative_requires_grad_use_grad_operation)
+    ms.set_context(mode=ms.PYNATIVE_MODE)
     net = _ThreeParams()
     x = Tensor(np.array([3.0], np.float32))
     gx, (g1, g2) = ops.GradOperation(get_all=True, get_by_list=True)(net, [net.p1, net.p2])(x)
     close(g1, [0.0])
     close(g2, [0.0])
     close(gx[0], [2.0])  # d/dx (p1 p2 x + x): the inputs' gradients are unchanged
+
+
+class _FrozenLate(nn.Cell):
+    """p2 is used, then set requires_grad=False inside construct (MindSpore's test_auto_grad)."""
+    def __init__(self):
+        super().__init__()
+        self.p1 = Parameter(Tensor(2.0, ms.float32), name="p1")
+        self.p2 = Parameter(Tensor(3.0, ms.float32), name="p2")
+
+    def construct(self, x):
+        z = ops.mul(x, self.p1) * self.p2
+        self.p2.requires_grad = False
+        return z
+
+
+_WEIGHT_GRADS = {
+    "GradOperation": lambda net, x: ops.GradOperation(get_by_list=True)(net, [net.p1, net.p2])(x),
+    "grad": lambda net, x: ms.grad(net, grad_position=None, weights=[net.p1, net.p2])(x),
+    "value_and_grad": lambda net, x: ms.value_and_grad(net, grad_position=None, weights=[net.p1, net.p2])(x)[1],
+}
+
+
+@pytest.mark.parametrize("api", sorted(_WEIGHT_GRADS))
+@pytest.mark.parametrize("mode, want_p2", [(ms.PYNATIVE_MODE, 0.0), (ms.GRAPH_MODE, 8.0)])
+def test_requires_grad_false_zeroes_a_named_weight_in_pynative_only(fake, api, mode, want_p2):
+    # MindSpore 2.10 (CPU), all three interfaces: (12, 0) in PyNative -- requires_grad is read when the
+    # forward pass ends --, (12, 8) in GRAPH_MODE, where requires_grad does not change the gradient
+    ms.set_context(mode=mode)
+    net = _FrozenLate()
+    g1, g2 = _WEIGHT_GRADS[api](net, Tensor(np.array([4.0], np.float32)))
+    close(g1, 12.0)  # d/dp1 of x p1 p2 = x p2
+    close(g2, want_p2)  # d/dp2 = x p1 = 8 where not zeroed
+
+
+def test_reverse_v2_flips_its_axes_and_checks_them(fake):
+    # MindSpore 2.10: ReverseV2(axis) takes a list / tuple of ints (an int or float axis: TypeError when the
+    # primitive is made); a repeated or out-of-range axis: ValueError when called
+    x = Tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3))
+    close(ops.ReverseV2(axis=[1, 0])(x), [[5, 4, 3], [2, 1, 0]])
+    close(ops.ReverseV2(axis=(-1,))(x), [[2, 1, 0], [5, 4, 3]])
+    close(ops.ReverseV2(axis=())(x), [[0, 1, 2], [3, 4, 5]])
+    close(ops.grad(lambda t: (ops.ReverseV2(axis=(0,))(t) * Tensor(np.arange(6.0, dtype=np.float32).reshape(2, 3))).sum())(x),
+          [[3, 4, 5], [0, 1, 2]])
+    for bad in (0, 0.1):
+        with pytest.raises(TypeError, match=r"For 'ReverseV2', the type of 'axis' should be one of "
+                                            r"'\[list of int, tuple of int\]'"):
+            ops.ReverseV2(bad)
+    with pytest.raises(TypeError, match="axis"):
+        ops.ReverseV2([0.5])
+    with pytest.raises(ValueError, match="duplicate"):
+        ops.ReverseV2(axis=(0, -2))(x)
+    with pytest.raises(ValueError, match="range"):
+        ops.ReverseV2(axis=(5,))(x)
+
+
+class _WithConstantOutput(ms._Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        t = x * x
+        return t + y, 4, t
+
+    @staticmethod
+    def backward(ctx, *douts):
+        assert douts[1] is None  # the constant output's gradient (MindSpore 2.10: None)
+        return douts[0] * 3, douts[2] * 4
+
+
+def test_custom_function_with_a_non_tensor_output(fake):
+    # MindSpore 2.10: backward gets (dz, None, dt); the gradients (3, 4) per element; forward's outputs as given
+    x, y = Tensor(np.array([2.0, 2.0], np.float32)), Tensor(np.array([3.0, 3.0], np.float32))
+    gx, gy = ops.GradOperation(get_all=True)(_WithConstantOutput.apply)(x, y)
+    close(gx, [3.0, 3.0])
+    close(gy, [4.0, 4.0])
+
+    @ms.jit
+    def f(a, b):
+        return _WithConstantOutput.apply(a, b)
+    z, four, t = f(x, y)
+    assert four == 4
+    close(z, [7.0, 7.0])
+    close(t, [4.0, 4.0])
+
+
+def test_bias_add_refuses_operands_of_two_dtypes(fake):
+    # MindSpore 2.10: "For primitive[BiasAdd], the input type must be same." (float32 input, float16 bias)
+    x = Tensor(np.ones((2, 3, 4), np.float32))
+    with pytest.raises(TypeError, match="BiasAdd.*same"):
+        ops.BiasAdd(data_format="NCHW")(x, Tensor(np.array([3, 5, 7], np.float16)))
+    with pytest.raises(TypeError, match="BiasAdd.*same"):
+        ops.bias_add(x, Tensor(np.array([3, 5, 7], np.int32)))
+    close(ops.bias_add(x, Tensor(np.array([3, 5, 7], np.float32)))[:, :, 0], [[4, 6, 8], [4, 6, 8]])
+
+
+def test_standard_library_functions_run_as_python_inside_jit(fake):
+    # MindSpore 2.10 (test_function_as_arg): copy.deepcopy, which its graph compiler cannot compile (a for...else
+    # inside), runs as Python within jit: deepcopy(x) + x is 2x, and its gradient 2 (deepcopy: an identity)
+    import copy
+
+    @ms.jit
+    def f(x):
+        return copy.deepcopy(x) + x
+
+    x = Tensor(np.array([1.0, 2.0], np.float32))
+    close(f(x), [2.0, 4.0])
+    close(ops.grad(f)(x), [2.0, 2.0])
+    p = Parameter(Tensor(np.array([3.0], np.float32)), name="dc")
+    q = copy.deepcopy(p)  # a concrete Parameter: an independent copy, as before
+    assert isinstance(q, Parameter) and q.name == "dc" and q._data is not p._data
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.uint8, np.bool_])
+def test_relu_of_integers_and_bools(fake, dtype):
+    # MindSpore 2.10: ops.relu / ops.ReLU / nn.ReLU take integer and bool Tensors, dtype kept ([1, 0, 3] for
+    # [1, -2, 3]; a bool Tensor unchanged)
+    a = np.array([1, -2, 3]) if dtype not in (np.uint8, np.bool_) else np.array([1, 0, 3])
+    x = Tensor(a.astype(dtype))
+    for f in (ops.relu, ops.ReLU(), nn.ReLU()):
+        y = f(x)
+        assert y.dtype == x.dtype
+        np.testing.assert_array_equal(y.asnumpy(), np.maximum(a, 0).astype(dtype))
+
+
+class _DirtyNotOutput(ms._Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        x.add_(1)
+        ctx.mark_dirty(x)
+        return x + y
+
+    @staticmethod
+    def backward(ctx, dout):
+        return dout, dout * 2
+
+
+def test_custom_function_dirty_tensors_must_be_outputs(fake):
+    # MindSpore 2.10: RuntimeError "The dirty tensors must all be outputs of the forward function."
+    x, y = Tensor(np.array([2.0, 2.0], np.float32)), Tensor(np.array([3.0, 3.0], np.float32))
+    with pytest.raises(RuntimeError, match="The dirty tensors must all be outputs of the forward function"):
+        ops.GradOperation(get_all=True)(_DirtyNotOutput.apply)(x, y)

@@ -65,3 +65,76 @@ def test_a_dense_tensor_is_not_a_sparse_one_and_a_sparse_one_densifies(on_real_s
     assert not isinstance(Tensor(A), gs.CSRTensor)
     coo = gs.COOTensor(Tensor(np.array([[0, 1]], np.int32)), Tensor(np.array([1.0], np.float32)), (2, 2))
     np.testing.assert_array_equal(coo.to_dense().asnumpy(), np.array([[0, 1], [0, 0]], np.float32))
+
+
+# -- lstsq: solution against scipy.linalg.lstsq, which outputs each driver fills (MindSpore 2.10, CPU) ---------
+def test_lstsq_matches_scipy_and_fills_the_outputs_of_its_driver(fake):
+    from gradserve.scipy.linalg import lstsq
+    rng = np.random.default_rng(18)
+    a, b = rng.standard_normal((6, 3)).astype(np.float32), rng.standard_normal((6, 2)).astype(np.float32)
+    x, res, rank, s = lstsq(Tensor(a), Tensor(b), driver="gelss")
+    wx, wres, wrank, ws = sl.lstsq(a, b, lapack_driver="gelss")
+    np.testing.assert_allclose(x.asnumpy(), wx, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(res.asnumpy(), wres, rtol=1e-4, atol=1e-5)
+    assert rank.dtype == "int64" and rank.shape == () and int(rank.asnumpy()) == wrank
+    np.testing.assert_allclose(s.asnumpy(), ws, rtol=1e-4, atol=1e-5)
+    # MindSpore's shapes: gelsy (the default) no residual nor singular values, gels no rank either; a
+    # residual only where M > N; a vector b gives a vector solution and one residual
+    shapes = {d: [tuple(t.shape) for t in lstsq(Tensor(a), Tensor(b), driver=d)] for d in (None, "gels", "gelsd")}
+    assert shapes == {None: [(3, 2), (0,), (), (0,)], "gels": [(3, 2), (2,), (0,), (0,)],
+                      "gelsd": [(3, 2), (2,), (), (3,)]}
+    assert [tuple(t.shape) for t in lstsq(Tensor(a), Tensor(b[:, 0]), driver="gelss")] == [(3,), (1,), (), (3,)]
+    wide = [tuple(t.shape) for t in lstsq(Tensor(a[:2].copy()), Tensor(b[:2].copy()), driver="gelss")]
+    assert wide == [(3, 2), (0,), (), (2,)]  # M <= N: no residual
+    # a rank-deficient a: the minimum-norm solution, its rank (MindSpore: [[0.2], [0.4]], 1)
+    a2, b2 = np.array([[1, 2], [2, 4], [3, 6]], np.float32), np.array([[1], [2], [3]], np.float32)
+    x2, _, r2, _ = lstsq(Tensor(a2), Tensor(b2), driver="gelsd")
+    np.testing.assert_allclose(x2.asnumpy(), [[0.2], [0.4]], rtol=1e-5)
+    assert int(r2.asnumpy()) == 1
+    # batches: (2, 3, 6) x (2, 3, 7) -> (2, 6, 7), ranks (2,), singular values (2, 3)
+    a3, b3 = rng.standard_normal((2, 3, 6)).astype(np.float32), rng.standard_normal((2, 3, 7)).astype(np.float32)
+    x3, _, r3, s3 = lstsq(Tensor(a3), Tensor(b3), driver="gelss")
+    np.testing.assert_allclose(x3.asnumpy(), np.linalg.pinv(a3) @ b3, rtol=1e-3, atol=1e-5)
+    assert r3.asnumpy().tolist() == [3, 3] and s3.shape == (2, 3)
+
+
+def test_lstsq_gradient_is_the_solutions_alone(fake):
+    # MindSpore 2.10 differentiates the solution pinv(a) b only (its residual's gradient is 0); the expected
+    # values are central differences of sum(dout * pinv(a) b) in float64
+    from gradserve import grad
+    from gradserve.scipy.linalg import lstsq
+    rng = np.random.default_rng(7)
+    a, b = rng.standard_normal((4, 5)), rng.standard_normal((4, 6))
+    dout = rng.standard_normal((5, 6))
+    ga, gb = grad(lambda p, q: (lstsq(p, q, driver="gelss")[0] * Tensor(dout)).sum(), (0, 1))(Tensor(a), Tensor(b))
+
+    def f(p, q):
+        return float((np.linalg.pinv(p) @ q * dout).sum())
+
+    def fd(x, other, first):
+        out, eps = np.zeros_like(x), 1e-6
+        for i in np.ndindex(x.shape):
+            d = np.zeros_like(x)
+            d[i] = eps
+            hi, lo = (f(x + d, other), f(x - d, other)) if first else (f(other, x + d), f(other, x - d))
+            out[i] = (hi - lo) / (2 * eps)
+        return out
+    np.testing.assert_allclose(ga.asnumpy(), fd(a, b, True), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(gb.asnumpy(), fd(b, a, False), rtol=1e-5, atol=1e-7)
+    g_res = grad(lambda p, q: lstsq(p, q, driver="gelss")[1].sum())(Tensor(b.T[:5, :4].copy()), Tensor(a.T[:5]))
+    assert not g_res.asnumpy().any()
+
+
+def test_lstsq_refuses_bad_arguments(fake):
+    from gradserve.scipy.linalg import lstsq
+    a, b = Tensor(np.ones((3, 2), np.float32)), Tensor(np.ones((3, 1), np.float32))
+    with pytest.raises(TypeError, match="same"):
+        lstsq(Tensor(np.ones((3, 2))), b)
+    with pytest.raises(TypeError, match="int32"):
+        lstsq(Tensor(np.ones((3, 2), np.int32)), Tensor(np.ones((3, 1), np.int32)))
+    with pytest.raises(ValueError, match="driver"):
+        lstsq(a, b, driver="foo")
+    with pytest.raises(ValueError, match="2"):
+        lstsq(Tensor(np.ones(3, np.float32)), b)
+    with pytest.raises(ValueError, match="match"):
+        lstsq(a, Tensor(np.ones((4, 1), np.float32)))

@@ -18,6 +18,9 @@ from ._trace import (_call_inputs, _take_state, cast, current, flatten, innermos
 
 
 _sites = itertools.count(1)  # one per call site: the engine must not merge two calls of one rule
+# > 0 while a custom-bprop cell's construct is traced: its rule replaces the derivatives of what it calls, so
+# the backward hooks of the cells inside never run (MindSpore 2.10; _hooks.call_cell reads this)
+custom_forward = [0]
 
 
 def has_bprop(cell) -> bool:
@@ -57,7 +60,11 @@ def _grad_leaves(g, like, strict: bool) -> list[Tensor]:
 def call_with_bprop(cell, args):
     tr = innermost()
     label = type(cell).__name__
-    info = trace_function(cell.construct, args, label, state=True)
+    custom_forward[0] += 1
+    try:
+        info = trace_function(cell.construct, args, label, state=True)
+    finally:
+        custom_forward[0] -= 1
     in_names = _call_inputs(tr, info, args)
     x_names = in_names[:len(in_names) - len(info.captures)]
     # construct's Parameter assignments land as in any construct (the bprop rule is for the inputs only)
@@ -79,7 +86,10 @@ def call_with_bprop(cell, args):
                 leaves.extend(_grad_leaves(g, x, strict))
         return tuple(leaves)
 
-    binfo = trace_function(rule, [*args, out, out], f"{label}_bprop")
+    # dout's stand-in: out's shapes and dtypes, but no value and no hooks of out's (a value read of dout while
+    # tracing the rule is refused, not answered with out's value)
+    dout = unflatten(info.out_tdef, [Tensor._symbolic(None, "%dout", o.shape, o._dtype) for o in raw])
+    binfo = trace_function(rule, [*args, out, dout], f"{label}_bprop")
     if binfo.name is None:  # no Tensor gradient at all (mutable() numbers only): nothing the rule can give
         if not x_names:
             return out

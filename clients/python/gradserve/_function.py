@@ -13,8 +13,9 @@ tensors, attributes, marks) is rebuilt there by running forward again on the rul
 drops whatever of that recomputation backward does not use. Outside any trace `apply` is forward alone.
 MindSpore's checks on backward's result are kept: one gradient per input (RuntimeError), None for a
 non-Tensor input, a Tensor or None for a Tensor input; a gradient of a broadcast shape is summed down to the
-input's and cast to its dtype. Not modelled: mark_dirty's in-place semantics (forward's in-place writes are
-traced as any others) and set_materialize_grads(False) (an unused output's gradient is zeros, not None).
+input's and cast to its dtype. A tensor marked dirty must be one of forward's outputs (RuntimeError). Not
+modelled: mark_dirty's in-place semantics (forward's in-place writes are traced as any others) and
+set_materialize_grads(False) (an unused output's gradient is zeros, not None).
 """
 from __future__ import annotations
 
@@ -79,14 +80,36 @@ class _FunctionCall(Cell):
         self._fn_cls, self._needs = fn_cls, _needs_grad(args)
 
     def construct(self, *args):
-        return self._fn_cls.forward(FunctionCtx(self._needs), *args)
+        ctx = FunctionCtx(self._needs)
+        out = self._fn_cls.forward(ctx, *args)
+        outs = {id(o) for o in (out if isinstance(out, (tuple, list)) else (out,))}
+        if any(id(t) not in outs for t in ctx._dirty):
+            raise RuntimeError("The dirty tensors must all be outputs of the forward function.")
+        if isinstance(out, (tuple, list)) and not all(isinstance(o, Tensor) for o in out):
+            # non-Tensor outputs (numbers...) are no outputs of the custom-bprop call: apply puts them back
+            self._layout = [None if isinstance(o, Tensor) else (o,) for o in out]
+            return tuple(o for o in out if isinstance(o, Tensor))
+        return out
+
+    def outputs(self, out):
+        """The call's outputs with forward's non-Tensor outputs back in their places."""
+        layout = self.__dict__.get("_layout")
+        if layout is None:
+            return out
+        it = iter(out)
+        return tuple(next(it) if c is None else c[0] for c in layout)
 
     def bprop(self, *a):
         n = len(a) - 2
         xs, dout = a[:n], a[-1]
         ctx = FunctionCtx(self._needs)
         out = self._fn_cls.forward(ctx, *xs)  # ctx's content, in the rule's trace
-        outs, douts = (tuple(out), tuple(dout)) if isinstance(out, (tuple, list)) else ((out,), (dout,))
+        if isinstance(out, (tuple, list)):  # dout: the Tensor outputs' gradients; None for the others (MindSpore's)
+            it = iter(dout if isinstance(dout, (tuple, list)) else (dout,))
+            outs = tuple(out)
+            douts = tuple(next(it) if isinstance(o, Tensor) else None for o in outs)
+        else:
+            outs, douts = (out,), (dout,)
         marked = {id(t) for t in ctx._non_differentiable}
         if all(id(o) in marked for o in outs):  # nothing differentiable comes out: backward is not called
             return (None,) * n
@@ -132,7 +155,8 @@ class _Function:
             args = bound.args[1:]
         if current() is None:
             return cls.forward(FunctionCtx(_needs_grad(args)), *args)
-        return _FunctionCall(cls, args)(*args)
+        call = _FunctionCall(cls, args)
+        return call.outputs(call(*args))
 
 
 __all__ = ["_Function", "FunctionCtx"]

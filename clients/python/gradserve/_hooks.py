@@ -13,9 +13,12 @@ its tests/st/compiler/tensor_hook); cell hooks and HookBackward in PyNative mode
 
 A hook runs while the program is traced: what it returns is compiled into the backward graph (an identity
 whose bprop is the hook), so a hook that changes the gradient works as in MindSpore; the gradient it sees
-is a traced Tensor, so one that only records gradients keeps descriptions, not values. A backward hook sees
-the gradients of the cell's inputs; the gradient of its outputs (grad_output) is not at hand at that point
-of the traced backward graph, and using it raises.
+is a traced Tensor, so one that only records gradients keeps descriptions, not values (reading one is refused).
+A backward hook of a cell without Parameters runs in one custom bprop around the cell's call, where both
+grad_output (dout) and grad_input (the call differentiated again) are at hand; for a cell with Parameters it
+runs on an identity over the inputs (a custom bprop would give the Parameters no gradient), where grad_output
+is not at hand, and using it raises. Backward hooks run only where a gradient is taken: not in a forward-only
+call, nor inside a cell with a custom bprop.
 """
 from __future__ import annotations
 
@@ -24,9 +27,11 @@ from typing import Any
 import sys
 
 from . import context as _context
+from . import _bprop
 from ._bprop import call_with_bprop
 from ._tensor import Tensor
 from . import _trace
+from ._late import late
 from ._trace import current
 
 _ids = itertools.count(1)
@@ -223,6 +228,37 @@ def _tensors(v) -> tuple:
     return tuple(v) if isinstance(v, (tuple, list)) else (v,)
 
 
+def _has_params(cell) -> bool:
+    return bool(cell._own_and_child_params())
+
+
+class _WholeCellHook:
+    """A Parameter-free cell with backward hooks, as one call with a custom bprop: the rule has both the
+    gradient of the outputs (dout: grad_output) and, by differentiating the cell's call again, the gradients
+    of its inputs (grad_input), which the hooks may replace. (A cell with Parameters keeps the identity on
+    its inputs: a custom bprop would give its Parameters no gradient.)"""
+
+    def __init__(self, cell, hooks, plain, kwargs):
+        self.cell, self.hooks, self.plain, self.kwargs = cell, hooks, plain, kwargs
+
+    def construct(self, *xs):
+        return self.plain(xs, self.kwargs)
+
+    def bprop(self, *a):
+        n = len(a) - 2
+        xs, dout = a[:n], a[-1]
+
+        def call(*t):
+            return self.plain(t, self.kwargs)
+        call.__name__ = f"{type(self.cell).__name__}_backward"
+        grads = _tensors(late.ops.GradOperation(get_all=True, sens_param=True)(call)(*xs, dout))  # (ops: above)
+        douts = _tensors(dout)
+        for fn in self.hooks:
+            r = fn(self.cell, grads, douts)
+            grads = grads if r is None else _tensors(r)
+        return grads
+
+
 def call_cell(cell, args: tuple, kwargs: dict, plain):
     """cell(*args, **kwargs) with its hooks; plain(args, kwargs) is the call without them."""
     tables = cell.__dict__["_gs_hooks"]
@@ -231,8 +267,17 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     kwargs = dict(kwargs)
     for fn in list(tables["fwd_pre"].values()):
         args, kwargs = fn(cell, args, kwargs)
-    bwd = list(tables["bwd"].values())
+    # no backward hooks where no gradient of this call is ever taken (MindSpore runs none there): inside a cell
+    # with a custom bprop (its rule replaces the derivative), or at the top level of a program (a derivative
+    # traces the function it differentiates as a nested trace: a top-level call is a forward-only run)
+    tr = current()
+    no_grad_here = _bprop.custom_forward[0] > 0 or (tr is not None and tr.parent is None)
+    bwd = [] if no_grad_here else list(tables["bwd"].values())
     pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    out = None
+    if bwd and pos and current() is not None and len(pos) == len(args) and not _has_params(cell):
+        out = call_with_bprop(_WholeCellHook(cell, bwd, plain, kwargs), args)  # grad_output at hand
+        bwd = []
     if bwd and pos and current() is not None:
         def rule(grads):
             for fn in bwd:
@@ -244,11 +289,12 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
         for i, v in zip(pos, moved):
             listed[i] = v
         args = tuple(listed)
-    out = plain(args, kwargs)
+    if out is None:
+        out = plain(args, kwargs)
     for fn in list(tables["fwd"].values()):
         r = fn(cell, args, kwargs, out)
         out = out if r is None else r
-    pre = list(tables["bwd_pre"].values())
+    pre = [] if no_grad_here else list(tables["bwd_pre"].values())
     if pre and current() is not None:
         outs = _tensors(out)
         if all(isinstance(o, Tensor) for o in outs):

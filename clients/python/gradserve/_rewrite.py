@@ -31,6 +31,8 @@ import ast
 import copy
 import inspect
 import linecache
+import os
+import sysconfig
 import textwrap
 import threading
 import types
@@ -419,8 +421,15 @@ def _rewritten_or_none(target: types.FunctionType):
 
 
 def _library(f: types.FunctionType) -> bool:
-    """gradserve's own functions (and NumPy's, JAX's...) are not the user's: never rewritten."""
-    return (getattr(f, "__module__", None) or "").split(".")[0] in _SKIP
+    """gradserve's own functions (and NumPy's, JAX's, the standard library's: copy.deepcopy...) are not the
+    user's: never rewritten (they run as Python, as MindSpore's graph mode falls back to Python for them)."""
+    if (getattr(f, "__module__", None) or "").split(".")[0] in _SKIP:
+        return True
+    path = os.path.realpath(f.__code__.co_filename)  # the standard library's files (a user module named `code`
+    return path.startswith(_STDLIB) and "site-packages" not in path  # is not one)
+
+
+_STDLIB = tuple(os.path.realpath(sysconfig.get_paths()[k]) + os.sep for k in ("stdlib", "platstdlib"))
 
 
 def _call(f):

@@ -7,6 +7,7 @@ they run on the service (one small graph per op).
 """
 from __future__ import annotations
 
+import copy as _copy
 import itertools
 import numbers
 import sys
@@ -139,6 +140,16 @@ class Tensor:
         """Take other's value (its data, or its name in a trace) as this object's own: how an in-place
         method's result lands in the Tensor it was called on (ops/_inplace.py); shape and dtype match."""
         self._data, self._trace, self._name = other._data, other._trace, other._name
+
+    def __deepcopy__(self, memo) -> "Tensor":
+        """copy.deepcopy: a traced Tensor's copy is a new value of its trace (ops.deepcopy: copying the object
+        would copy the trace itself); a concrete one's, as Python copies any object (its __dict__)."""
+        if self._data is None:
+            return late.ops.deepcopy(self)
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        new.__dict__.update(_copy.deepcopy(self.__dict__, memo))
+        return new
 
     # -- data ---------------------------------------------------------------------------------
     @property

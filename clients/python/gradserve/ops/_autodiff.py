@@ -68,6 +68,9 @@ class _Derived:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
             args = self._positional(args, kwargs)
+        # MindSpore 2.10 zeroes a requires_grad=False weight's gradient in a PyNative call only (not in
+        # GRAPH_MODE, nor inside a jit / construct, where the weight gets its gradient): see _frozen_zeros
+        self._pynative_call = current() is None and _context.get_context("mode") == _context.PYNATIVE_MODE
         if current() is None:
             key = (self.kind, self._key())
             memo = self.__dict__.get("_cache_memo")  # this function's last cache (a WeakKeyDictionary costs)
@@ -90,6 +93,15 @@ class _Derived:
 
     def _key(self) -> tuple:
         return ()
+
+    def _frozen_zeros(self, weights, grads) -> tuple:
+        """The weights' gradients, zeros for a Parameter asked for by name whose requires_grad is False when
+        the forward pass ends (it may be set inside construct), in a PyNative call (MindSpore 2.10; its
+        GRAPH_MODE and jit give the gradient). (PyNative calls are traced afresh: nothing cached holds this.)"""
+        if not self.__dict__.get("_pynative_call"):
+            return tuple(grads)
+        return tuple(P.FUNCTIONS["zeros_like"](g) if getattr(w, "requires_grad", True) is False else g
+                     for w, g in zip(weights, grads))
 
     def _positional(self, args: tuple, kwargs: dict, sens_given: bool = False, partial: bool = False) -> tuple:
         """args with the keyword arguments bound to the function's (a Cell's construct's) positional parameters
@@ -268,10 +280,8 @@ class _GradOperationFn(_Derived):
             return ()  # nothing to differentiate (no inputs, or Python scalars only): MindSpore gives ()
         pg = tuple(_merged(asked, positions, outs[:len(positions)], zeros, args))
         wg = tuple(outs[len(positions):])
-        if not implicit and any(getattr(w, "requires_grad", True) is False for w in weights or ()):
-            # a Parameter with requires_grad=False asked for by name: zeros (MindSpore 2.10), not its gradient
-            wg = tuple(P.FUNCTIONS["zeros_like"](g) if w.requires_grad is False else g
-                       for w, g in zip(weights or (), wg))
+        if not implicit:
+            wg = self._frozen_zeros(weights or (), wg)
         if op.get_by_list and isinstance(self.weights, Parameter):
             wg = wg[0]  # one Parameter (not a tuple of them): its gradient alone
         if op.get_all and op.get_by_list:
@@ -402,7 +412,8 @@ class _FunctionalGrad(_Derived):
             outs = emit_call_node(info, args)
         value, outs = unflatten(info.out_tdef, outs[:n]), outs[n:]
         order = [p for p in asked if p in zeros or p in pos]
-        grads = self._structure(order, ws, _merged(asked, pos, outs[:len(pos)], zeros, args) + list(outs[len(pos):]))
+        wgs = self._frozen_zeros(ws, outs[len(pos):])
+        grads = self._structure(order, ws, _merged(asked, pos, outs[:len(pos)], zeros, args) + list(wgs))
         if self.has_aux:
             return (value, grads) if self.with_value else (grads, tuple(value[1:]))
         return (value, grads) if self.with_value else grads

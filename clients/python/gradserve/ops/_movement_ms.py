@@ -3,7 +3,8 @@ take_along_axis, where, transpose, concat): every element is moved or selected, 
 mask, so infinities and NaNs stay where they are and gradients route to the selected elements only.
 
 unstack / unbind / Unstack, diagonal, trace, diag, tril, triu, movedim / moveaxis, swapaxes, permute,
-unsqueeze, narrow, chunk, roll, index_select, gather_elements / GatherD, masked_fill, hstack / vstack.
+unsqueeze, narrow, chunk, roll, index_select, gather_elements / GatherD, masked_fill, hstack / vstack,
+ReverseV2 (flip).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from ._primitives import Primitive, concat, expand_dims, gather, reshape, select
 
 __all__ = ["unstack", "unbind", "Unstack", "diagonal", "trace", "diag", "tril", "triu", "movedim", "moveaxis",
            "swapaxes", "permute", "unsqueeze", "narrow", "chunk", "roll", "index_select", "gather_elements",
-           "GatherD", "masked_fill", "hstack", "vstack"]
+           "GatherD", "masked_fill", "hstack", "vstack", "ReverseV2"]
 
 
 def _axis(axis: int, ndim: int, name: str) -> int:
@@ -188,3 +189,28 @@ def hstack(tensors):
 
 def vstack(tensors):
     return concat([t if t.ndim > 1 else reshape(t, (1, -1)) for t in tensors], 0)
+
+
+class ReverseV2(Primitive):
+    """ops.ReverseV2(axis)(x): x flipped along each axis of the list / tuple `axis` (MindSpore 2.10: an int or
+    a float is a TypeError when the primitive is made; a repeated or out-of-range axis a ValueError)."""
+
+    op = "flip"
+
+    def __init__(self, axis):
+        if not isinstance(axis, (list, tuple)):
+            raise TypeError("For 'ReverseV2', the type of 'axis' should be one of '[list of int, tuple of int]', "
+                            f"but got {type(axis)}.")
+        if any(isinstance(a, bool) or not isinstance(a, (int, np.integer)) for a in axis):
+            raise TypeError(f"For 'ReverseV2', 'axis' must be a list or tuple of int, but got {axis!r}")
+        self.attrs, self.axis = {}, tuple(int(a) for a in axis)
+
+    def __call__(self, x):
+        nd = x.ndim
+        for i, a in enumerate(self.axis):
+            if not -nd <= a < nd:
+                raise ValueError(f"For 'ReverseV2', the 'axis[{i}]' must be in range of [{-nd}, {nd}), but got {a}")
+        axes = [a % nd for a in self.axis]
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"For ReverseV2, 'axis' cannot contain duplicate dimensions, but got {list(self.axis)}")
+        return apply("flip", [x], {"axis": axes})[0] if axes else x

@@ -160,6 +160,9 @@ def bias_add(input_x, bias, data_format: str | None = None):
     fmt = data_format or ("NCDHW" if input_x.ndim == 5 else "NCHW")
     if fmt not in ("NCHW", "NHWC", "NCDHW"):
         raise ValueError(f"bias_add: data_format must be 'NCHW', 'NHWC' or 'NCDHW', got {fmt!r}")
+    if input_x.dtype != bias.dtype:  # no promotion (MindSpore 2.10's check)
+        raise TypeError(f"For primitive[BiasAdd], the input type must be same: input_x is {input_x.dtype}, "
+                        f"bias is {bias.dtype}")
     if not 2 <= input_x.ndim <= 5 or bias.ndim != 1:
         raise ValueError(f"bias_add: input_x of rank 2..5 and a 1-d bias, got shapes {input_x.shape} and {bias.shape}")
     axis = input_x.ndim - 1 if fmt == "NHWC" or input_x.ndim == 2 else 1

@@ -33,7 +33,16 @@ def _out(outs) -> Any:
 def _run(op: str, inputs, attrs: dict):
     if op in BINARY or op in BINARY_FLOAT or op in COMPARE:
         return binary(op, inputs[0], inputs[1])
+    if op == "relu" and inputs and isinstance(inputs[0], Tensor) and inputs[0]._dtype.startswith(("int", "uint", "bool")):
+        return _relu_exact(inputs[0])
     return _out(apply(op, list(inputs), attrs))
+
+
+def _relu_exact(x: Tensor) -> Tensor:
+    """ReLU of an integer or bool Tensor, its dtype kept (MindSpore 2.10; the engine's relu is for floats)."""
+    if x._dtype == "bool" or x._dtype.startswith("uint"):
+        return _out(apply("identity", [x], {}))
+    return binary("maximum", x, Tensor(np.zeros((), x._dtype)))
 
 
 class Primitive:

@@ -1,5 +1,5 @@
 """`mindspore.scipy.linalg`: solve_triangular, cholesky, cho_factor, cho_solve, inv, det, eigh, lu,
-lu_factor, lu_solve and block_diag, with scipy.linalg's arguments and MindSpore 2.10's checks (a wrong
+lu_factor, lu_solve, block_diag and lstsq, with scipy.linalg's arguments and MindSpore 2.10's checks (a wrong
 argument type a TypeError, a wrong shape or an argument it does not implement a ValueError), over the
 engine's triangular_solve / cholesky / matrix_inverse / slogdet / eigh / lu (which give their derivatives to
 any order; triangular_solve reads only the named triangle of a; eigh's eigenvectors' derivative is inf / NaN
@@ -18,7 +18,7 @@ from .._trace import apply
 from ..ops._ms_linalg_solve import lu_permutation, lu_solve_factored
 
 __all__ = ["solve_triangular", "cholesky", "cho_factor", "cho_solve", "inv", "det", "eigh", "lu", "lu_factor",
-           "lu_solve", "block_diag"]
+           "lu_solve", "block_diag", "lstsq"]
 
 _TRANS = {0: False, "N": False, 1: True, "T": True, 2: True, "C": True}  # real matrices: C is T
 
@@ -225,3 +225,46 @@ def block_diag(*arrs) -> Tensor:
         rows.append(_ops.concat([Tensor(left), t, Tensor(right)], 1))
         start += w
     return _ops.concat(rows, 0)
+
+
+# -- lstsq -----------------------------------------------------------------------------------------------------
+_LSTSQ_DRIVERS = (None, "gels", "gelsy", "gelss", "gelsd")
+
+
+def lstsq(A, B, rcond=None, driver=None):
+    """(solution, residual, rank, singular_value) of A X = B in the least-squares sense, MindSpore 2.10's
+    outputs: the solution is pinv(A) B (the minimum-norm one; singular values at or below eps times the largest
+    count as 0, LAPACK's rcond = -1; `rcond` is ignored, as MindSpore's), for every driver (they agree where A
+    has full rank). What each driver fills, as MindSpore: the residual (sum of squares of A X - B per column,
+    [*, K]) for gels / gelss / gelsd where M > N; the rank (int64, [*]) for all but gels; the singular values
+    ([*, min(M, N)]) for gelss / gelsd; an output not filled is an empty Tensor. Only the solution is
+    differentiated (MindSpore's rule: the residual's and singular values' gradients are 0)."""
+    for name, t in (("A", A), ("B", B)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"For 'lstsq', '{name}' must be a Tensor, but got {type(t).__name__}")
+    if driver not in _LSTSQ_DRIVERS:
+        raise ValueError(f"For 'lstsq', driver must be one of {list(_LSTSQ_DRIVERS)}, but got {driver!r}")
+    if A._dtype != B._dtype:
+        raise TypeError(f"For 'lstsq', the dtypes of A and B must be the same, but got {A._dtype} and {B._dtype}")
+    if A._dtype not in ("float32", "float64"):
+        raise TypeError(f"For 'lstsq', the dtype of A must be float32 or float64, but got {A._dtype}")
+    if A.ndim < 2:
+        raise ValueError(f"For 'lstsq', A must have at least 2 dimensions, but got shape {list(A.shape)}")
+    vector = B.ndim == A.ndim - 1
+    rhs = _ops.expand_dims(B, -1) if vector else B
+    if rhs.ndim < 2 or rhs.shape[-2] != A.shape[-2]:
+        raise ValueError(f"For 'lstsq', the last two dimensions of A and B should match as [..., M, N] and "
+                         f"[..., M, K] or [..., M], but got shapes {list(A.shape)} and {list(B.shape)}")
+    m, n = A.shape[-2:]
+    eps = float(np.finfo(A._dtype).eps)
+    x = _ops.matmul(_ops.pinv(A, rtol=eps), rhs)
+    s = _ops.stop_gradient(apply("svd", [A], {})[1])
+    empty = Tensor(np.zeros((0,), A._dtype))
+    residual = empty
+    if driver in ("gels", "gelss", "gelsd") and m > n:
+        residual = _ops.stop_gradient(_ops.square(_ops.matmul(A, x) - rhs).sum(axis=-2))
+    rank = Tensor(np.zeros((0,), np.int64))
+    if driver != "gels":
+        rank = _ops.cast(s > s.max(axis=-1, keepdims=True) * eps, "int64").sum(axis=-1)
+    sv = s if driver in ("gelss", "gelsd") else empty
+    return (_ops.squeeze(x, -1) if vector else x), residual, rank, sv

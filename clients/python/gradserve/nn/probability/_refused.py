@@ -9,7 +9,8 @@ from ...ops.operations._missing import Unimplemented
 class NotInGradserve(Unimplemented):
     def _refuse(self) -> NoReturn:
         raise NotImplementedError(f"{self._qualname} is not implemented by gradserve (MindSpore's probability "
-                                  "package: distributions, bijectors and Bayesian layers are not supported)")
+                                  "package: distributions other than Laplace / HalfNormal, bijectors and "
+                                  "Bayesian layers are not supported)")
 
 
 def module_getattr(where: str) -> Callable[[str], Any]:

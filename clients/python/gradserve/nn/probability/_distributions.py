@@ -1,0 +1,118 @@
+"""Laplace and HalfNormal of `mindspore.nn.probability.distribution`, with what MindSpore 2.10 implements for them:
+log_prob and prob (its other methods raise NotImplementedError for these two, and so do they here).
+
+Each distribution is a Cell: its parameters are given when it is made or at each call (a call's win), as
+MindSpore's; the value and the parameters broadcast. HalfNormal's log_prob is computed in log space (MindSpore
+takes the log of its prob, which underflows to -inf about 13 standard deviations out; the two agree inside)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ... import dtype as _dt
+from ..._cellbase import Cell
+from ..._tensor import Tensor
+from ... import ops as _ops
+
+
+def _param(value, dtype: str, name: str, where: str):
+    if value is None:
+        return None
+    t = value.astype(dtype) if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype))
+    if t._data is not None and not np.all(t._data > 0) and name == "sd":
+        raise ValueError(f"For '{where}', `sd` must be greater than zero, but got {np.asarray(t._data).tolist()}")
+    return t
+
+
+class _Distribution(Cell):
+    """Parameters (mean, sd) given when made or at the call; log_prob / prob only."""
+
+    def __init__(self, mean=None, sd=None, seed=None, dtype=_dt.float32, name: str = "Distribution"):
+        super().__init__()
+        if not _dt.is_float(dtype):
+            raise TypeError(f"For '{name}', the dtype must be a float type (float16, float32 or float64), "
+                            f"but got {dtype}")
+        self._dt, self.name, self.seed = _dt.to_name(dtype), name, seed
+        self._mean = _param(mean, self._dt, "mean", name)
+        self._sd = _param(sd, self._dt, "sd", name)
+
+    def _params(self, mean, sd):
+        mean = self._mean if mean is None else _param(mean, self._dt, "mean", self.name)
+        sd = self._sd if sd is None else _param(sd, self._dt, "sd", self.name)
+        if mean is None or sd is None:
+            raise ValueError(f"For '{self.name}', mean and sd must be given when it is made or when it is called")
+        return mean, sd
+
+    def log_prob(self, value, mean=None, sd=None) -> Tensor:
+        x = value.astype(self._dt) if isinstance(value, Tensor) else Tensor(np.asarray(value, self._dt))
+        return self._log_prob(x, *self._params(mean, sd))
+
+    def prob(self, value, mean=None, sd=None) -> Tensor:
+        return _ops.exp(self.log_prob(value, mean, sd))
+
+    def construct(self, name: str, *args):
+        return getattr(self, name)(*args)
+
+    def _log_prob(self, x, mean, sd):
+        raise NotImplementedError
+
+    def _refuse(self, what: str):
+        raise NotImplementedError(f"{what} is not implemented for {type(self).__name__} distribution.")
+
+    def cdf(self, *a, **k):
+        self._refuse("cdf")
+
+    def log_cdf(self, *a, **k):
+        self._refuse("log_cdf")
+
+    def survival_function(self, *a, **k):
+        self._refuse("survival_function")
+
+    def log_survival(self, *a, **k):
+        self._refuse("log_survival")
+
+    def mean(self, *a, **k):
+        self._refuse("mean")
+
+    def mode(self, *a, **k):
+        self._refuse("mode")
+
+    def sd(self, *a, **k):
+        self._refuse("sd")
+
+    def var(self, *a, **k):
+        self._refuse("var")
+
+    def entropy(self, *a, **k):
+        self._refuse("entropy")
+
+    def sample(self, *a, **k):
+        self._refuse("sample")
+
+
+class Laplace(_Distribution):
+    """Laplace(mean, sd): log_prob = -log(2 sd) - |x - mean| / sd."""
+
+    def __init__(self, mean=None, sd=None, seed=None, dtype=_dt.float32, name: str = "Laplace"):
+        super().__init__(mean, sd, seed, dtype, name)
+
+    def _log_prob(self, x, mean, sd):
+        return -_ops.log(sd * 2.0) - _ops.abs(x - mean) / sd
+
+
+class HalfNormal(_Distribution):
+    """HalfNormal(mean, sd) on [mean, inf): log_prob = log(sqrt(2 / pi) / sd) - (x - mean)^2 / (2 sd^2) there,
+    -inf below mean."""
+
+    def __init__(self, mean=None, sd=None, seed=None, dtype=_dt.float32, name: str = "HalfNormal"):
+        super().__init__(mean, sd, seed, dtype, name)
+
+    def _log_prob(self, x, mean, sd):
+        z = (x - mean) / sd
+        inside = 0.5 * math.log(2.0 / math.pi) - _ops.log(sd) - 0.5 * z * z
+        # + log(1) on the support, + log(0) = -inf below it (computed: a -inf constant has no JSON form)
+        return inside + _ops.log(_ops.cast(_ops.greater_equal(x, mean), inside.dtype))
+
+
+__all__ = ["Laplace", "HalfNormal"]
