@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from .api_keys import key_ok
-from . import client_shm, client_shm_http, codec, docs_assets, examples, head_memo, models, onnx_graphs, shm, timeline
+from . import answer_head, client_shm, client_shm_http, codec, docs_assets, examples, head_memo, models, onnx_graphs, shm, timeline
 from .client_identity import FORWARDED_FOR
 from .http_body import inflated, read_body, read_raw, too_large, within
 from .core import Core, JobRequest
@@ -378,7 +378,10 @@ async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: 
         headers[REQUEST_ID] = call.request_id
         return PartsResponse(parts, 200, headers, headers["content-type"], send_timeout_s)
     if not big:
-        out, headers = codec.encode_response(header, res.outputs, binary, placed)
+        if binary and not placed:  # (the head before its timing memoised per layout: a client in a loop)
+            out, headers = answer_head.encode(res.outputs, res.structure, res.graph_id, res.device, timing)
+        else:
+            out, headers = codec.encode_response(header, res.outputs, binary, placed)
         # latin-1, as the header was read (job_headers) and as Starlette writes it on an error: the same bytes back
         return BodyResponse(out, [*_raw_headers(headers), (_RID, call.request_id.encode("latin-1"))])
     out, headers = await asyncio.to_thread(codec.encode_response, header, res.outputs, binary, placed)
