@@ -19,12 +19,14 @@ from . import codec
 
 MAX_LAYOUTS = 256  # layouts kept (more programs or shapes at once: start again rather than grow)
 _TIMING = b',"timing":'
+_CT = (b"content-type", b"application/octet-stream")
+_HL = codec.HEADER_LENGTH.lower().encode()
 _heads: dict = {}  # layout -> (the structure object, the head's bytes up to the timing's value)
 
 
-def encode(outputs: list, structure, graph_id, device, timing: dict) -> tuple[bytes, dict]:
+def encode(outputs: list, structure, graph_id, device, timing: dict) -> tuple[bytes, list]:
     """codec.encode_response(header, outputs, binary=True) for a job's header {structure, graph_id, device,
-    timing}: (body, extra HTTP headers), the same bytes."""
+    timing}: (body, its extra HTTP headers as (name, value) bytes), the same bytes."""
     raws, key = [], [graph_id, device, id(structure)]
     for name, a in outputs:
         if type(a) is not np.ndarray:
@@ -38,11 +40,10 @@ def encode(outputs: list, structure, graph_id, device, timing: dict) -> tuple[by
     if hit is None or hit[0] is not structure:
         return _full(outputs, structure, graph_id, device, timing, layout)
     head = b"".join((hit[1], codec.dumps(timing), b"}"))
-    return b"".join([head, *raws]), {"content-type": "application/octet-stream",
-                                     codec.HEADER_LENGTH.lower(): str(len(head))}
+    return b"".join([head, *raws]), [_CT, (_HL, b"%d" % len(head))]
 
 
-def _full(outputs: list, structure, graph_id, device, timing: dict, layout: tuple | None = None) -> tuple[bytes, dict]:
+def _full(outputs: list, structure, graph_id, device, timing: dict, layout: tuple | None = None) -> tuple[bytes, list]:
     """The full encoder; with `layout`, the head's part before the timing's value is kept for it."""
     header = {"structure": structure, "graph_id": graph_id, "device": device, "timing": timing}
     parts, headers = codec.encode_response_parts(header, outputs, True)
@@ -53,4 +54,4 @@ def _full(outputs: list, structure, graph_id, device, timing: dict, layout: tupl
             if len(_heads) >= MAX_LAYOUTS:
                 _heads.clear()
             _heads[layout] = (structure, head[:len(head) - len(tail) + len(_TIMING)])
-    return (head if len(parts) == 1 else b"".join(parts)), headers
+    return (head if len(parts) == 1 else b"".join(parts)), [(k.encode(), v.encode()) for k, v in headers.items()]

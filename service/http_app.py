@@ -364,8 +364,11 @@ async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: 
     timing = res.timing
     timing["read_decode_ms"] = round((t_dec - t0) * 1e3, 3)  # (the result's own dict: nobody else holds it)
     timing["read_ms"] = round((t_read - t0) * 1e3, 3)
-    header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device, "timing": timing}
     big = sum([a.nbytes for _, a in res.outputs]) > BIG
+    if not big and binary and (io is None or not io.output):  # (the head before its timing memoised per layout)
+        out, raw = answer_head.encode(res.outputs, res.structure, res.graph_id, res.device, timing)
+        return BodyResponse(out, [*raw, (_RID, call.request_id.encode("latin-1"))])
+    header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device, "timing": timing}
     placed = None
     if io is not None and io.output:
         placed = io.taken(res.outputs)  # the worker wrote them into the client's region itself
@@ -378,10 +381,7 @@ async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: 
         headers[REQUEST_ID] = call.request_id
         return PartsResponse(parts, 200, headers, headers["content-type"], send_timeout_s)
     if not big:
-        if binary and not placed:  # (the head before its timing memoised per layout: a client in a loop)
-            out, headers = answer_head.encode(res.outputs, res.structure, res.graph_id, res.device, timing)
-        else:
-            out, headers = codec.encode_response(header, res.outputs, binary, placed)
+        out, headers = codec.encode_response(header, res.outputs, binary, placed)
         # latin-1, as the header was read (job_headers) and as Starlette writes it on an error: the same bytes back
         return BodyResponse(out, [*_raw_headers(headers), (_RID, call.request_id.encode("latin-1"))])
     out, headers = await asyncio.to_thread(codec.encode_response, header, res.outputs, binary, placed)

@@ -1,5 +1,5 @@
 """service.answer_head: a job's small binary answer with its head memoised up to the timing is, byte for byte,
-the full encoder's (codec.encode_response), call after call, whatever changes between calls."""
+the full encoder's (codec.encode_response: its body and headers), call after call, whatever changes between calls."""
 import numpy as np
 import pytest
 
@@ -7,8 +7,10 @@ from service import answer_head, codec
 
 
 def _full(outputs, structure, gid, device, timing):
+    """codec's answer, its headers as answer_head gives them: (name, value) bytes."""
     header = {"structure": structure, "graph_id": gid, "device": device, "timing": timing}
-    return codec.encode_response(header, outputs, True)
+    body, headers = codec.encode_response(header, outputs, True)
+    return body, [(k.encode(), v.encode()) for k, v in headers.items()]
 
 
 def _timing(k: int) -> dict:  # a timing whose length changes call by call (the head's length with it)
