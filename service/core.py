@@ -429,7 +429,7 @@ class Admission:
             held = self.core.admitted_by
             held[self.client] -= 1
             if held[self.client] <= 0:
-                del held[self.client]
+                held.pop(self.client, None)  # (dict's own: Counter's `del` is a Python method, on every job)
             self.core = None
 
 

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from .api_keys import key_ok
-from . import client_shm, client_shm_http, codec, docs_assets, examples, head_memo, models, onnx_graphs, shm, timeline
+from . import answer_head, client_shm, client_shm_http, codec, docs_assets, examples, head_memo, models, onnx_graphs, shm, timeline
 from .client_identity import FORWARDED_FOR
 from .http_body import inflated, read_body, read_raw, too_large, within
 from .core import Core, JobRequest
@@ -364,8 +364,11 @@ async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: 
     timing = res.timing
     timing["read_decode_ms"] = round((t_dec - t0) * 1e3, 3)  # (the result's own dict: nobody else holds it)
     timing["read_ms"] = round((t_read - t0) * 1e3, 3)
-    header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device, "timing": timing}
     big = sum([a.nbytes for _, a in res.outputs]) > BIG
+    if not big and binary and (io is None or not io.output):  # (the head before its timing memoised per layout)
+        out, raw = answer_head.encode(res.outputs, res.structure, res.graph_id, res.device, timing)
+        return BodyResponse(out, [*raw, (_RID, call.request_id.encode("latin-1"))])
+    header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device, "timing": timing}
     placed = None
     if io is not None and io.output:
         placed = io.taken(res.outputs)  # the worker wrote them into the client's region itself

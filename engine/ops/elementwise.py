@@ -42,6 +42,10 @@ def _k_sigmoid(x, o=None):  # 1 / (1 + exp(-x)), as the impl
     return np.divide(1, o, o)
 
 
+def _k_softplus(x, o=None):  # logaddexp(x, 0), as the impl: its 0 is x's dtype either way (no zeros array)
+    return np.logaddexp(x, x.dtype.type(0), o)
+
+
 def _k_rsqrt(x, o=None):  # 1 / sqrt(x)
     o = np.sqrt(x, _buffer(x, o))
     return np.divide(1, o, o)
@@ -107,7 +111,8 @@ _unary("atanh", lambda xp, x: xp.atanh(x), lambda b, x, y: b.reciprocal(b.sub(_o
        np_out=ufunc_out(np.atanh))
 _unary("sigmoid", lambda xp, x: 1 / (1 + xp.exp(-x)), lambda b, x, y: b.mul(y, b.sub(_one(b, x), y)),
        np_out=ufunc_out(_k_sigmoid))
-_unary("softplus", lambda xp, x: xp.logaddexp(x, xp.zeros_like(x)), lambda b, x, y: b.sigmoid(x))
+_unary("softplus", lambda xp, x: xp.logaddexp(x, xp.zeros_like(x)), lambda b, x, y: b.sigmoid(x),
+       np_out=ufunc_out(_k_softplus))
 _unary("relu", lambda xp, x: xp.where(x > 0, x, xp.zeros_like(x)),
        lambda b, x, y: b.cast(b.greater(x, b.zeros_like(x)), dtype=x.dtype))
 _unary("abs", lambda xp, x: xp.abs(x), None, float_only=False,

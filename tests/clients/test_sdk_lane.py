@@ -32,6 +32,7 @@ class Wire:
         self.sent: list[tuple[str, str, bytes, dict]] = []
         self.fail: list = []  # (status, error code) answers, or an exception to raise, before the next job's answer
         self.n = 0
+        self.structure: list = [0, 1]  # the answers' structure
 
     def __call__(self, transport, method, path, content, headers, timeout=None, rid=None):
         self.sent.append((method, path, bytes(content or b""), dict(headers)))
@@ -52,7 +53,7 @@ class Wire:
         g = np.arange(3, dtype=np.float32) * self.n
         out = {"outputs": [{"name": "out0", "shape": [], "datatype": "FP32", "parameters": {"binary_data_size": 4}},
                            {"name": "out1", "shape": [3], "datatype": "FP32", "parameters": {"binary_data_size": 12}}],
-               "structure": [0, 1], "graph_id": gid, "device": "cpu", "timing": {"compute_ms": 0.01 * self.n}}
+               "structure": self.structure, "graph_id": gid, "device": "cpu", "timing": {"compute_ms": 0.01 * self.n}}
         raw = json.dumps(out, separators=(",", ":")).encode()
         return 200, {"content-type": "application/octet-stream", "inference-header-content-length": str(len(raw))}, \
             raw + v.tobytes() + g.tobytes()
@@ -121,6 +122,40 @@ def test_a_lanes_result_is_the_general_paths_and_the_callers_own(wire):
     a.structure.append(9)
     assert b.value[1].tolist() == [0.0, 3.0, 6.0] and b.structure == [0, 1]
     assert not np.shares_memory(a.outputs[1], b.outputs[1])
+
+
+def _same_tree(a, b, outputs: list, structure) -> None:
+    """a, b: one value tree (tuples of arrays) as Result.of builds it from `structure`: each leaf the output
+    it names (the object itself), equal to b's."""
+    if type(structure) is list:
+        assert type(a) is tuple and type(b) is tuple and len(a) == len(b) == len(structure)
+        for x, y, s in zip(a, b, structure):
+            _same_tree(x, y, outputs, s)
+    else:
+        assert a is outputs[structure] and a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("structure", [[0, 1], [1, 0, 1], [[1], 0], [], [1, [0, [1]]]])
+def test_a_lanes_result_of_any_structure_is_result_of(wire, monkeypatch, structure):
+    """The lane builds a flat structure's Result itself (without Result.of's walks): the same Result as the
+    general path's, whatever the answer's structure."""
+    wire.structure = structure
+    client = gs.Client("http://127.0.0.1:9")
+    ref = gs._client.GraphRef(gs._trace.trace_graph(f, [np.zeros(3, np.float32)]), binary=True)
+    w = np.array([1.0, 2.0, 3.0], np.float32)
+    client.eval(ref, [w], device="cpu")
+    lane = [_lane.eval_traced(client, ref, [w], None, "cpu", None) for _ in range(2)]
+    assert client._lanes
+    _no_lane(monkeypatch)
+    wire.n = 1
+    general = [_lane.eval_traced(client, ref, [w], None, "cpu", None) for _ in range(2)]
+    for a, b in zip(lane, general):
+        assert (a.names, a.structure, a.graph_id, a.device, a.timing) == \
+            (b.names, b.structure, b.graph_id, b.device, b.timing)
+        assert type(a.structure) is list and type(a.names) is list
+        _same_tree(a.value, b.value, a.outputs, structure)
+    assert lane[0].structure is not lane[1].structure and lane[0].names is not lane[1].names
 
 
 @pytest.mark.parametrize("lane", [True, False])

@@ -372,10 +372,15 @@ class _Layout:
     """A plain binary answer's outputs (name, shape, datatype, dtype, offset, size each) and its other
     members but timing, decoded once."""
 
-    __slots__ = ("outputs", "members", "size")
+    __slots__ = ("outputs", "members", "size", "names", "flat")
 
     def __init__(self, outputs: list, members: dict, size: int):
         self.outputs, self.members, self.size = outputs, members, size
+        self.names = tuple([o[0] for o in outputs])
+        # a structure that is a flat list of output indices (a tuple of the outputs, as value_and_grad's):
+        # rebuild's answer is then tuple(arrays[i] for i in flat) (gradserve._lane builds it so)
+        s = members.get("structure")
+        self.flat = tuple(s) if type(s) is list and all(type(i) is int and 0 <= i < len(outputs) for i in s) else None
 
     def arrays(self, tail: memoryview) -> list:
         """The outputs' arrays, each a view on one private copy of the bytes."""

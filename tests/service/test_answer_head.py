@@ -1,0 +1,67 @@
+"""service.answer_head: a job's small binary answer with its head memoised up to the timing is, byte for byte,
+the full encoder's (codec.encode_response: its body and headers), call after call, whatever changes between calls."""
+import numpy as np
+import pytest
+
+from service import answer_head, codec
+
+
+def _full(outputs, structure, gid, device, timing):
+    """codec's answer, its headers as answer_head gives them: (name, value) bytes."""
+    header = {"structure": structure, "graph_id": gid, "device": device, "timing": timing}
+    body, headers = codec.encode_response(header, outputs, True)
+    return body, [(k.encode(), v.encode()) for k, v in headers.items()]
+
+
+def _timing(k: int) -> dict:  # a timing whose length changes call by call (the head's length with it)
+    return {"compute_ms": round(0.05 * k, 3), "compile_cache": "hit", "threads": 1, "lane": "inline",
+            "total_ms": 10.0 ** (k % 4) / 7}
+
+
+@pytest.fixture(autouse=True)
+def _clear():
+    answer_head._heads.clear()
+    yield
+    answer_head._heads.clear()
+
+
+def test_memoised_answers_are_the_full_encoders_bytes():
+    rng = np.random.default_rng(0)
+    structure = [0, [1, {"b": 2}]]
+    for k in range(6):
+        outs = [("out0", np.full((), rng.normal(), np.float32)),
+                ("out1", rng.normal(size=10).astype(np.float32)),
+                ("grad", rng.normal(size=(3, 2)))]
+        got = answer_head.encode(outs, structure, "sha256:" + "a" * 64, "cpu", _timing(k))
+        assert got == _full(outs, structure, "sha256:" + "a" * 64, "cpu", _timing(k))
+    assert len(answer_head._heads) == 1  # learnt once, then used
+
+
+@pytest.mark.parametrize("change", ["shape", "dtype", "name", "graph_id", "device", "structure"])
+def test_a_changed_layout_is_not_answered_from_another_ones_head(change):
+    structure, gid, device = [0, 1], "sha256:" + "b" * 64, "cpu"
+    outs = [("out0", np.zeros((), np.float32)), ("out1", np.arange(4, dtype=np.float32))]
+    answer_head.encode(outs, structure, gid, device, _timing(1))
+    if change == "shape":
+        outs = [outs[0], ("out1", np.arange(6, dtype=np.float32).reshape(2, 3))]
+    elif change == "dtype":
+        outs = [outs[0], ("out1", np.arange(4, dtype=np.float64))]
+    elif change == "name":
+        outs = [outs[0], ("out2", outs[1][1])]
+    elif change == "graph_id":
+        gid = "sha256:" + "c" * 64
+    elif change == "device":
+        device = "cpu:0"
+    else:
+        structure = [0, 1]  # equal, another object: not trusted by identity
+        structure[1] = [1]
+    for k in range(2):
+        assert answer_head.encode(outs, structure, gid, device, _timing(k)) == \
+            _full(outs, structure, gid, device, _timing(k))
+
+
+def test_outputs_that_are_not_plain_arrays_take_the_full_encoder():
+    outs = [("out0", np.float64(2.5)), ("out1", [1.0, 2.0])]
+    for k in range(2):
+        assert answer_head.encode(outs, [0, 1], "g", "cpu", _timing(k)) == _full(outs, [0, 1], "g", "cpu", _timing(k))
+    assert not answer_head._heads
