@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 
+import ml_dtypes
 import numpy as np
 
 from . import Backend, namespace
@@ -23,14 +24,20 @@ def make_backend(device=None) -> Backend:
 
     xp = namespace(xpt, erf=torch.special.erf, lgamma=torch.special.gammaln, digamma=torch.special.digamma,
                    polygamma=torch.special.polygamma,
-                   index_add=index_add, **creators)
+                   index_add=index_add, bfloat16=torch.bfloat16, **creators)
 
     def to_host(a):
-        return a.detach().cpu().numpy()
+        a = a.detach().cpu()
+        if a.dtype == torch.bfloat16:  # NumPy's is ml_dtypes': the same 2 bytes, through int16
+            return a.view(torch.int16).numpy().view(ml_dtypes.bfloat16)
+        return a.numpy()
 
     def from_host(a):
         a = np.asarray(a)  # ascontiguousarray makes a 0-d array 1-d: keep the shape
-        return torch.from_numpy(np.ascontiguousarray(a).reshape(a.shape)).to(dev)
+        a = np.ascontiguousarray(a).reshape(a.shape)
+        if a.dtype == ml_dtypes.bfloat16:
+            return torch.from_numpy(a.view(np.int16)).view(torch.bfloat16).to(dev)
+        return torch.from_numpy(a).to(dev)
 
     # torch's uint16 / uint32 / uint64 are storage types: add, neg, remainder, max, flip, gather, matmul, ...
     # raise NotImplementedError ("add_stub" not implemented for 'UInt64'), so nodes on them run on host
