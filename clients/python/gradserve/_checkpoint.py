@@ -12,8 +12,8 @@ holds files MindSpore 2.10 wrote and checks the bytes written here against them)
 
 Names are MindSpore's: the attribute path of each Parameter from the network ('block.fc.weight'), own
 Parameters before sub-cells'. Not supported: encryption (enc_key / dec_key), format='safetensors',
-MapTensor values, and dtypes gradserve has no Tensors for (bfloat16): each is an error
-that says so.
+and MapTensor values: each is an error that says so. bfloat16 values ('BFloat16') are 2 little-endian bytes
+each, as MindSpore writes them.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from ._tensor import Parameter, Tensor
 
 _MS_TYPES = {"float16": "Float16", "float32": "Float32", "float64": "Float64", "int32": "Int32", "int64": "Int64",
              "int8": "Int8", "int16": "Int16", "uint8": "UInt8", "uint16": "UInt16",
-             "uint32": "UInt32", "uint64": "UInt64", "bool": "Bool"}
+             "uint32": "UInt32", "uint64": "UInt64", "bool": "Bool", "bfloat16": "BFloat16"}
 _NP_TYPES = {v: k for k, v in _MS_TYPES.items()}
 _CRC = b"crc_num"
 
