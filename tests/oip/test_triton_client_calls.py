@@ -96,6 +96,8 @@ def test_bf16_round_trips_with_the_stock_client(http, grpc_, client):
         np.testing.assert_array_equal(r.as_numpy(f"out{k}").reshape(2, 3), want)
     meta = http.get_model_metadata("bf16")
     assert [t["datatype"] for t in meta["inputs"] + meta["outputs"]] == ["BF16"] * 3
+    for cfg in (http.get_model_config("bf16"), grpc_.get_model_config("bf16", as_json=True)["config"]):
+        assert [t["data_type"] for t in cfg["input"] + cfg["output"]] == ["TYPE_BF16"] * 3
 
 
 def test_bf16_json_data_round_trips(server):
