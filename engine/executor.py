@@ -76,7 +76,7 @@ class Plan:
             if backend.host_dtypes and _touches(e, backend.host_dtypes):
                 fn = _on_host(backend, e)
             elif _widens(e, backend.widen):
-                fn = _widened(fn, e, backend.widen)
+                fn = _widened(fn, e, backend)
             if OPS[e.op].runtime_checked:
                 fn = _naming(fn, e.label or f"{k}:{e.op}")
             if e.op == "broadcast_to" and e.outputs[0].id in out_ids:
@@ -326,24 +326,30 @@ def _widens(e, widen: dict | None) -> bool:
         isinstance(g, Graph) for a in e.attrs.values() for g in (a if isinstance(a, tuple) else (a,)))
 
 
-def _widened(fn, e, widen: dict):
+def _widened(fn, e, backend: Backend):
     """fn on copies of its storage-only operands (bfloat16) in the wider dtype, its results of a storage-only
     dtype rounded back once: one rounding per node, as PyTorch's CPU kernels (opmath float32) and XLA do."""
-    wide = {np.dtype(NP_DTYPES[k]): np.dtype(NP_DTYPES[v]) for k, v in widen.items()}
-    back = [np.dtype(NP_DTYPES[o.aval.dtype]) if getattr(o.aval, "dtype", None) in widen else None
-            for o in e.outputs]
+    xp, widen = backend.xp, backend.widen or {}
+
+    def dt(name):  # (NumPy: dtype objects, which an array's .dtype equals and hashes as)
+        return np.dtype(NP_DTYPES[name]) if backend.name == "numpy" else getattr(xp, name)
+    wide = {dt(k): dt(v) for k, v in widen.items()}
+    back = [dt(o.aval.dtype) if getattr(o.aval, "dtype", None) in widen else None for o in e.outputs]
     multi = len(e.outputs) > 1
 
     def up(a):
         w = wide.get(getattr(a, "dtype", None))
-        return a if w is None else a.astype(w)
+        return a if w is None else xp.astype(a, w)
 
-    def down(r, dt):
-        return r if dt is None or r.dtype == dt else np.asarray(r).astype(dt)
+    def down(r, to):
+        if to is None:
+            return r
+        r = xp.asarray(r)  # (a NumPy 0-d result is a scalar)
+        return r if r.dtype == to else xp.astype(r, to)
 
     def run(*arrays):
         r = fn(*[up(a) for a in arrays])
-        return tuple(down(x, dt) for x, dt in zip(r, back)) if multi else down(r, back[0])
+        return tuple(down(x, to) for x, to in zip(r, back)) if multi else down(r, back[0])
     return run
 
 

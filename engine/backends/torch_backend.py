@@ -19,6 +19,13 @@ def make_backend(device=None) -> Backend:
     creators = {name: functools.partial(getattr(xpt, name), device=dev)
                 for name in ("full", "zeros", "ones", "asarray", "arange", "eye", "empty")}
 
+    def asarray(obj, dtype=None, **kw):
+        if isinstance(obj, np.ndarray) and obj.dtype == ml_dtypes.bfloat16:  # (a graph's bfloat16 constant)
+            obj = torch.from_numpy(np.ascontiguousarray(obj).view(np.int16)).view(torch.bfloat16)
+        return xpt.asarray(obj, dtype=dtype, device=dev, **kw)
+
+    creators["asarray"] = asarray
+
     def index_add(target, axis, idx, values):
         return target.index_add(axis, idx, values)
 
@@ -41,5 +48,7 @@ def make_backend(device=None) -> Backend:
 
     # torch's uint16 / uint32 / uint64 are storage types: add, neg, remainder, max, flip, gather, matmul, ...
     # raise NotImplementedError ("add_stub" not implemented for 'UInt64'), so nodes on them run on host
+    # bfloat16: as on NumPy, each node computes in float32 and rounds once (every pool answers alike; torch has
+    # no bfloat16 linalg, sort or segment kernels on CPU)
     return Backend("torch", xp, to_host=to_host, from_host=from_host, device=str(dev),
-                   host_dtypes=frozenset({"uint16", "uint32", "uint64"}))
+                   host_dtypes=frozenset({"uint16", "uint32", "uint64"}), widen={"bfloat16": "float32"})
