@@ -90,3 +90,17 @@ def test_checkpoint_with_bfloat16_values(fake, tmp_path):
 
     gs.save_checkpoint(N(), tmp_path / "mine.ckpt")
     assert (tmp_path / "mine.ckpt").read_bytes() == (DATA / "ms210_bf16.ckpt").read_bytes()
+
+
+def test_checkpoint_of_a_parameter_list_and_its_type_errors(fake, tmp_path):
+    """MindSpore 2.10: save_checkpoint takes a list of Parameters (net.trainable_params()), each by its name; in a
+    list of dicts a name that is not a str, or data that is not a Tensor (12, a NumPy array), is a TypeError."""
+    w = Parameter(Tensor(np.array([[0.5, -1.5]], np.float32), gs.bfloat16), name="w")
+    gs.save_checkpoint([w], tmp_path / "p.ckpt")
+    back = gs.load_checkpoint(tmp_path / "p.ckpt")
+    assert list(back) == ["w"] and back["w"].dtype == gs.bfloat16
+    assert back["w"].asnumpy().tobytes() == w.asnumpy().tobytes()
+    for bad in ([{"name": 12, "data": w}], [{"name": "p1", "data": 12}],
+                [{"name": "a", "data": np.array([1.0, 2.0], np.float32)}]):
+        with pytest.raises(TypeError):
+            gs.save_checkpoint(bad, tmp_path / "bad.ckpt")

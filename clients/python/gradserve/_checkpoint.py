@@ -207,9 +207,18 @@ def _items(save_obj) -> list[tuple[str, np.ndarray]]:
     if isinstance(save_obj, (list, tuple)):
         out = []
         for i, d in enumerate(save_obj):
+            if isinstance(d, Parameter):  # (net.trainable_params(): each by its name, as MindSpore)
+                out.append((d.name, d.asnumpy()))
+                continue
             if not isinstance(d, dict) or "name" not in d or "data" not in d:
-                raise TypeError(f"save_checkpoint: item {i} of the list must be a dict with 'name' and 'data'")
-            out.append((str(d["name"]), _value(d["name"], d["data"])))
+                raise TypeError(f"save_checkpoint: item {i} of the list must be a Parameter or a dict with 'name' "
+                                "and 'data'")
+            if not isinstance(d["name"], str):  # (MindSpore 2.10: TypeError, where a dict's keys are made str)
+                raise TypeError(f"save_checkpoint: item {i}'s name must be a str, got {type(d['name']).__name__}")
+            if not isinstance(d["data"], Tensor):  # (MindSpore 2.10: a number or an array is a TypeError)
+                raise TypeError(f"save_checkpoint: item {i}'s data must be a Tensor or a Parameter, got "
+                                f"{type(d['data']).__name__}")
+            out.append((d["name"], _value(d["name"], d["data"])))
         return out
     raise TypeError(f"save_checkpoint: save_obj must be a Cell, a dict or a list of dicts, got "
                     f"{type(save_obj).__name__}")
