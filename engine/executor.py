@@ -322,7 +322,10 @@ def _check_dtypes(graph: Graph, backend: Backend) -> None:
 def _widens(e, widen: dict | None) -> bool:
     """Whether e reads or makes a storage-only dtype itself (a node with subgraphs runs them as plans of their
     own, which widen their nodes)."""
-    return bool(widen) and any(getattr(v.aval, "dtype", None) in widen for v in (*e.inputs, *e.outputs)) and not any(
+    if not widen or not any(getattr(v.aval, "dtype", None) in widen for v in (*e.inputs, *e.outputs)):
+        return False
+    exact = OPS[e.op].storage_exact
+    return not (exact is not None and exact(e)) and not any(
         isinstance(g, Graph) for a in e.attrs.values() for g in (a if isinstance(a, tuple) else (a,)))
 
 

@@ -168,3 +168,21 @@ def test_torch_backend_follows_the_same_rule(case):
                 a, b = a.astype(np.float64), b.astype(np.float64)
                 np.testing.assert_allclose(a, b, rtol=2 ** -7, atol=2 ** -9 * max(1.0, np.abs(b).max()),
                                            err_msg=case.id)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_empty_segment_holds_bfloat16s_own_extremes(backend):
+    """segment max / min select (exact in bfloat16, computed there): an empty segment holds bfloat16's lowest /
+    highest finite value (float32's would round to -inf / inf), as float32 holds float32's."""
+    if backend == "torch":
+        _torch_or_skip()
+    info = ml_dtypes.finfo(BF16)
+    v = np.array([1.5, -2.5, 3.0], np.float32).astype(BF16)
+    for mode, empty in (("max", info.min), ("min", info.max)):
+        gb = GraphBuilder("seg")
+        x = gb.input((3,), "bfloat16", name="v")
+        ids = gb.const(np.array([0, 0, 2], np.int32))
+        out = Engine(backend).run(gb.build(gb.emit1("segment_reduce", x, ids, num_segments=3, mode=mode)), [v])
+        assert out.dtype == BF16
+        want = [max(1.5, -2.5) if mode == "max" else -2.5, float(empty), 3.0]
+        assert out.astype(np.float32).tolist() == want, (mode, out)
