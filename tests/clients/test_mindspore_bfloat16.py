@@ -104,3 +104,42 @@ def test_checkpoint_of_a_parameter_list_and_its_type_errors(fake, tmp_path):
                 [{"name": "a", "data": np.array([1.0, 2.0], np.float32)}]):
         with pytest.raises(TypeError):
             gs.save_checkpoint(bad, tmp_path / "bad.ckpt")
+
+
+@pytest.mark.parametrize("name", ["SGD", "Momentum", "Adam"])
+def test_optimizers_train_bfloat16_parameters_like_torch(fake, name):
+    """An optimizer's step on a bfloat16 Parameter computes in float32 and rounds the new weights and state once
+    (torch's optimizers on bfloat16 parameters: the same values over three steps). In bfloat16 itself Adam did not
+    move at all: 1 - bfloat16(0.999) is 0, and so was its step size."""
+    torch = pytest.importorskip("torch")
+    w0, x = np.array([0.5, -1.0, 2.0], np.float32), np.array([1.0, 2.0, -0.5], np.float32)
+    tw = torch.tensor(w0).to(torch.bfloat16).requires_grad_()
+    topt = {"SGD": lambda: torch.optim.SGD([tw], lr=0.1), "Momentum": lambda: torch.optim.SGD([tw], lr=0.1, momentum=0.9),
+            "Adam": lambda: torch.optim.Adam([tw], lr=0.1, foreach=False)}[name]()
+
+    class N(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.w = Parameter(Tensor(w0, gs.bfloat16), name="w")
+
+        def construct(self, v):
+            return ops.sum(self.w * v)  # (the gradient is v, exact: only the optimizers' arithmetic differs)
+
+    net = N()
+    opt = {"SGD": lambda p: nn.SGD(p, learning_rate=0.1), "Momentum": lambda p: nn.Momentum(p, 0.1, 0.9),
+           "Adam": lambda p: nn.Adam(p, learning_rate=0.1)}[name](net.trainable_params())
+    step = nn.TrainOneStepCell(net, opt)
+    for _ in range(3):
+        step(Tensor(x, gs.bfloat16))
+        topt.zero_grad()
+        (tw * torch.tensor(x).to(torch.bfloat16)).sum().backward()
+        topt.step()
+    assert net.w.dtype == gs.bfloat16
+    got, want = net.w.asnumpy().astype(np.float32), tw.detach().float().numpy()
+    assert not np.array_equal(got, w0.astype(BF16).astype(np.float32))  # it trains
+    # SGD: one kernel on both sides, equal. Within one ulp: torch's momentum buffer is two kernels (mul_, add_:
+    # two roundings) where the update here rounds it once; torch's Adam takes its bias corrections in float64,
+    # MindSpore's in float32 (its beta powers); an ulp of the weights' earlier values (~0.5: 2^-9) where steps
+    # cancel them toward 0
+    tol = {"rtol": 0, "atol": 0} if name == "SGD" else {"rtol": 2 ** -7, "atol": 2 ** -9}
+    np.testing.assert_allclose(got, want, **tol)
