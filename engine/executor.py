@@ -65,6 +65,8 @@ class Plan:
         self.input_slots = [s(v) for v in graph.inputs]
         self.param_slots = [(p.name, s(p)) for p in graph.params]
         runtime = {v.id for v in list(graph.inputs) + list(graph.params)}
+        if backend.missing_dtypes:
+            _check_dtypes(graph, backend)
         consts: dict[int, Any] = {}
         steps = []
         step_eqns = []
@@ -73,6 +75,8 @@ class Plan:
             fn = functools.partial(impl_rules[e.op], xp, **e.attrs) if e.attrs else functools.partial(impl_rules[e.op], xp)
             if backend.host_dtypes and _touches(e, backend.host_dtypes):
                 fn = _on_host(backend, e)
+            elif _widens(e, backend.widen):
+                fn = _widened(fn, e, backend)
             if OPS[e.op].runtime_checked:
                 fn = _naming(fn, e.label or f"{k}:{e.op}")
             if e.op == "broadcast_to" and e.outputs[0].id in out_ids:
@@ -301,6 +305,57 @@ def _on_host(backend: Backend, e):
     return run
 
 
+def _check_dtypes(graph: Graph, backend: Backend) -> None:
+    for v in (*graph.inputs, *graph.params):
+        if v.aval.dtype in backend.missing_dtypes:
+            raise ShapeError(f"{v.aval.dtype} is not supported on the {backend.name} backend (device {backend.device}); "
+                             "use the CPU (numpy) or torch pool, or cast to float32", path=v.name,
+                             dtype=v.aval.dtype, backend=backend.name)
+    for e in graph.eqns:
+        if _touches(e, backend.missing_dtypes):
+            bad = sorted(backend.missing_dtypes)
+            raise ShapeError(f"{'/'.join(bad)} is not supported on the {backend.name} backend (device "
+                             f"{backend.device}); use the CPU (numpy) or torch pool, or cast to float32",
+                             node=e.label or e.op, dtype=bad[0], backend=backend.name)
+
+
+def _widens(e, widen: dict | None) -> bool:
+    """Whether e reads or makes a storage-only dtype itself (a node with subgraphs runs them as plans of their
+    own, which widen their nodes)."""
+    if not widen or not any(getattr(v.aval, "dtype", None) in widen for v in (*e.inputs, *e.outputs)):
+        return False
+    exact = OPS[e.op].storage_exact
+    return not (exact is not None and exact(e)) and not any(
+        isinstance(g, Graph) for a in e.attrs.values() for g in (a if isinstance(a, tuple) else (a,)))
+
+
+def _widened(fn, e, backend: Backend):
+    """fn on copies of its storage-only operands (bfloat16) in the wider dtype, its results of a storage-only
+    dtype rounded back once: one rounding per node, as PyTorch's CPU kernels (opmath float32) and XLA do."""
+    xp, widen = backend.xp, backend.widen or {}
+
+    def dt(name):  # (NumPy: dtype objects, which an array's .dtype equals and hashes as)
+        return np.dtype(NP_DTYPES[name]) if backend.name == "numpy" else getattr(xp, name)
+    wide = {dt(k): dt(v) for k, v in widen.items()}
+    back = [dt(o.aval.dtype) if getattr(o.aval, "dtype", None) in widen else None for o in e.outputs]
+    multi = len(e.outputs) > 1
+
+    def up(a):
+        w = wide.get(getattr(a, "dtype", None))
+        return a if w is None else xp.astype(a, w)
+
+    def down(r, to):
+        if to is None:
+            return r
+        r = xp.asarray(r)  # (a NumPy 0-d result is a scalar)
+        return r if r.dtype == to else xp.astype(r, to)
+
+    def run(*arrays):
+        r = fn(*[up(a) for a in arrays])
+        return tuple(down(x, to) for x, to in zip(r, back)) if multi else down(r, back[0])
+    return run
+
+
 def _broadcast_copy(xp, x, shape):
     r = xp.broadcast_to(x, shape)
     if isinstance(r, np.ndarray):
@@ -396,7 +451,7 @@ class NumpyProgram:
         origins: dict[int, frozenset] = {}  # slot -> origins it may alias
         produced_at: dict[int, int] = {}
         for k, (st, e) in enumerate(zip(steps, eqns)):
-            ok = _out_kernel(e)
+            ok = None if _widens(e, plan.backend.widen) else _out_kernel(e)
             ins, out = st[1], st[2]
             if ok is not None and type(out) is int:
                 kinds.append(("out",) + ok)

@@ -13,19 +13,21 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Union
 
+import ml_dtypes
 import numpy as np
 
 from .errors import InvalidGraph, ShapeError
 
 DTYPES = ("bool", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128", "int8", "int16", "uint8",
-          "uint16", "uint32", "uint64")
-FLOAT_DTYPES = ("float16", "float32", "float64")
+          "uint16", "uint32", "uint64", "bfloat16")
+FLOAT_DTYPES = ("float16", "float32", "float64", "bfloat16")
 INT_DTYPES = ("int32", "int64", "int8", "int16", "uint8", "uint16", "uint32", "uint64")  # the narrow ones: images, quantised data (no gradient)
 COMPLEX_DTYPES = ("complex64", "complex128")
 NP_DTYPES = {"bool": np.bool_, "int32": np.int32, "int64": np.int64,
              "float16": np.float16, "float32": np.float32, "float64": np.float64,
              "complex64": np.complex64, "complex128": np.complex128, "int8": np.int8, "int16": np.int16,
-             "uint8": np.uint8, "uint16": np.uint16, "uint32": np.uint32, "uint64": np.uint64}
+             "uint8": np.uint8, "uint16": np.uint16, "uint32": np.uint32, "uint64": np.uint64,
+             "bfloat16": ml_dtypes.bfloat16}  # NumPy has no bfloat16: ml_dtypes' (JAX's, TensorFlow's, ONNX's)
 # a complex dtype's real and imaginary parts, and the complex dtype of a real pair (complex(re, im))
 REAL_OF = {"complex64": "float32", "complex128": "float64"}
 COMPLEX_OF = {"float32": "complex64", "float64": "complex128"}

@@ -16,7 +16,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-FLOAT = ("float16", "float32", "float64")
+FLOAT = ("float16", "float32", "float64", "bfloat16")
 INT = ("int32", "int64", "int8", "int16", "uint8", "uint16", "uint32", "uint64")
 COMPLEX = ("complex64", "complex128")
 REAL_OF = {"complex64": "float32", "complex128": "float64"}  # the dtype of a complex dtype's parts

@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 
 from . import shm
+from .codec import BF16
 from .local_socket import UNIX_PEER
 from .errors import Forbidden, InvalidRequest, LimitExceeded, RegionInUse
 
@@ -462,6 +463,8 @@ SHM_PARAMS = ("shared_memory_region", "shared_memory_offset", "shared_memory_byt
 def _raw(a: np.ndarray) -> memoryview:
     """A tensor's little-endian bytes, without a copy when it is already contiguous and little-endian
     (a worker's output slot view: pwrite reads it directly)."""
+    if a.dtype == BF16:  # (no buffer format for bfloat16: its bits)
+        a = a.view(np.uint16)
     return memoryview(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))).cast("B")
 
 

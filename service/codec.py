@@ -17,6 +17,7 @@ import binascii
 import json
 from typing import Any, Iterable
 
+import ml_dtypes
 import numpy as np
 import orjson
 
@@ -26,19 +27,22 @@ from . import repeated_keys
 from .errors import InvalidRequest, LimitExceeded
 
 HEADER_LENGTH = "Inference-Header-Content-Length"
+BF16 = np.dtype(ml_dtypes.bfloat16)
 V2_TO_NP = {"FP16": np.dtype("<f2"), "FP32": np.dtype("<f4"), "FP64": np.dtype("<f8"), "INT32": np.dtype("<i4"),
             "INT64": np.dtype("<i8"), "BOOL": np.dtype("bool"),
             # not in the V2 spec (it has no complex type); named as ONNX names them. Raw bytes: interleaved
             # little-endian (re, im) pairs (NumPy's layout); JSON data: one [re, im] pair per element
             "COMPLEX64": np.dtype("<c8"), "COMPLEX128": np.dtype("<c16"),
             "INT8": np.dtype("<i1"), "INT16": np.dtype("<i2"), "UINT8": np.dtype("<u1"),
-            "UINT16": np.dtype("<u2"), "UINT32": np.dtype("<u4"), "UINT64": np.dtype("<u8")}
+            "UINT16": np.dtype("<u2"), "UINT32": np.dtype("<u4"), "UINT64": np.dtype("<u8"),
+            # raw: 2 little-endian bytes per element (the upper half of the float32), as KServe / Triton send it;
+            # JSON data: numbers, rounded to the nearest bfloat16
+            "BF16": np.dtype(ml_dtypes.bfloat16)}
 NP_TO_V2 = {"float16": "FP16", "float32": "FP32", "float64": "FP64", "int32": "INT32", "int64": "INT64",
             "bool": "BOOL", "complex64": "COMPLEX64", "complex128": "COMPLEX128", "int8": "INT8", "int16": "INT16",
-            "uint8": "UINT8", "uint16": "UINT16", "uint32": "UINT32", "uint64": "UINT64"}
+            "uint8": "UINT8", "uint16": "UINT16", "uint32": "UINT32", "uint64": "UINT64", "bfloat16": "BF16"}
 # the V2 spec's datatypes the engine has no dtype for, refused by name (with what to send instead)
-UNSUPPORTED = {"BF16": "BF16 is not supported (the engine has no bfloat16); send FP32",
-               "BYTES": "BYTES tensors are not supported (the engine's tensors are numbers and booleans)",
+UNSUPPORTED = {"BYTES": "BYTES tensors are not supported (the engine's tensors are numbers and booleans)",
 }
 TENSOR_KEYS = {"name", "shape", "datatype", "data", "b64", "parameters"}
 
@@ -172,6 +176,8 @@ def _view(raw, dt: np.dtype, shp: tuple[int, ...], n: int, datatype: str, path: 
 
 
 def tensor_to_bytes(a: np.ndarray) -> bytes | memoryview:
+    if a.dtype == BF16:  # (the buffer protocol has no bfloat16 format: its bits as uint16)
+        a = np.asarray(a).view(np.uint16)
     if type(a) is np.ndarray and a.ndim and a.size and a.flags.c_contiguous and a.dtype.byteorder != ">":
         return memoryview(a).cast("B")  # (what the lines below make of it, without two NumPy calls)
     a = np.asarray(a)
@@ -317,7 +323,7 @@ def encode_tensor(name: str, a: np.ndarray, binary: bool = False) -> tuple[dict,
         raw = tensor_to_bytes(a)
         d["parameters"] = {"binary_data_size": raw.nbytes}
         return d, raw
-    d["data"] = (complex_as_pairs(a).reshape(-1, 2) if a.dtype.kind == "c" else a.reshape(-1)).tolist()
+    d["data"] = (complex_as_pairs(a).reshape(-1, 2) if a.dtype.kind == "c" else widened(a).reshape(-1)).tolist()
     return d, None
 
 
@@ -333,6 +339,11 @@ def dumps(obj: Any) -> bytes:
     return orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
+def widened(a: np.ndarray) -> np.ndarray:
+    """bfloat16 as float32 (exact) for JSON: neither orjson nor json writes ml_dtypes' scalars."""
+    return a.astype(np.float32) if a.dtype == BF16 else a
+
+
 def json_data(a: np.ndarray):
     """A tensor's flat row-major `data` for `dumps`, without a Python list in between. JSON has no
     NaN/Infinity: orjson would write null, so such a tensor keeps Python json's NaN/Infinity tokens
@@ -344,7 +355,7 @@ def json_data(a: np.ndarray):
         raw = orjson.dumps(a.reshape(-1), option=orjson.OPT_SERIALIZE_NUMPY)
         if b"n" not in raw:
             return orjson.Fragment(raw)
-    flat = np.ascontiguousarray(np.asarray(a).reshape(-1))
+    flat = np.ascontiguousarray(widened(np.asarray(a)).reshape(-1))
     if flat.dtype.kind == "c":  # [re, im] per element
         flat = complex_as_pairs(flat)
     if flat.dtype.kind == "f" and not np.isfinite(flat).all():

@@ -17,8 +17,8 @@ class Tensor(BaseModel):
         "examples": [{"name": "x", "shape": [2, 3], "datatype": "FP32", "data": [[0.8, 0.6, 0.2], [1.8, 1.3, 1.1]]}]})
     name: StrictStr | None = None
     shape: list[Annotated[StrictInt, Field(ge=0)]] = Field(..., description="dimensions, row-major")
-    datatype: StrictStr = Field(..., description="FP16, FP32, FP64, INT32, INT64, BOOL, COMPLEX64 or COMPLEX128 "
-                                "(BF16: 400)")
+    datatype: StrictStr = Field(..., description="FP16, BF16, FP32, FP64, INT8, INT16, INT32, INT64, UINT8, UINT16, "
+                                "UINT32, UINT64, BOOL, COMPLEX64 or COMPLEX128")
     data: Any = Field(None, description="flat or nested list of numbers (JSON); complex: [re, im] per element")
     b64: StrictStr | None = Field(None, description="little-endian row-major bytes, base64")
     parameters: dict[str, Any] | None = Field(None, description='binary extension: {"binary_data_size": N}')

@@ -159,7 +159,7 @@ class SlotWriter:
                     dst = np.ndarray(a.shape, dtype=a.dtype, buffer=mm)
                     np.copyto(dst, a, casting="no")
                     del dst
-                    return ("shm", name, a.shape, a.dtype.str, 0)
+                    return ("shm", name, a.shape, shm.tag(a.dtype), 0)
         return shm.put(a, threshold, owned)
 
     def _unmap(self, name: str) -> None:

@@ -24,6 +24,7 @@ import threading
 
 import _posixshmem
 
+import ml_dtypes  # (np.dtype("bfloat16") reads a ref's tag once ml_dtypes is imported)
 import numpy as np
 
 _buffers: dict[str, tuple[int, int]] = {}  # name -> (address, size) of live Buffers in this process
@@ -270,6 +271,14 @@ def _unlink(seg) -> None:
     unlink_name(seg.name)
 
 
+_BF16 = np.dtype(ml_dtypes.bfloat16)
+
+
+def tag(dt: np.dtype) -> str:
+    """A ref's dtype as a string np.dtype() reads back: dtype.str, but bfloat16's is '|V2' (raw void)."""
+    return "bfloat16" if dt == _BF16 else dt.str
+
+
 def put(a: np.ndarray, threshold: int, owned: list) -> tuple:
     """A ref for `a`; segments created are appended to `owned` (Segments) for the caller to free."""
     a = np.asarray(a)
@@ -278,19 +287,19 @@ def put(a: np.ndarray, threshold: int, owned: list) -> tuple:
             return ("inline", np.ascontiguousarray(a).reshape(a.shape))
         # raw bytes, not a pickled ndarray: measured ~130 us less per worker round trip (one small array
         # each way), which is most of a tiny job's hop
-        return ("inline", a.tobytes(), a.shape, a.dtype.str)
+        return ("inline", a.tobytes(), a.shape, tag(a.dtype))
     where = _in_buffer(a)
     if where is not None:  # already in shared memory (e.g. a binary request body): no copy
-        return ("shm", where[0], a.shape, a.dtype.str, where[1])
+        return ("shm", where[0], a.shape, tag(a.dtype), where[1])
     made = _in_sealed(a)
     if made is not None:  # in a client's sealed region the server made: the worker maps it, no copy
-        return ("made", made[0], a.shape, a.dtype.str, made[2], made[1])
+        return ("made", made[0], a.shape, tag(a.dtype), made[2], made[1])
     seg = create(a.nbytes)
     dst = np.ndarray(a.shape, dtype=a.dtype, buffer=seg.buf)
     np.copyto(dst, a, casting="no")
     del dst
     owned.append(seg)
-    return ("shm", seg.name, a.shape, a.dtype.str)
+    return ("shm", seg.name, a.shape, tag(a.dtype))
 
 
 def _from_raw(ref: tuple) -> np.ndarray:

@@ -366,7 +366,7 @@ def _run_job(engine, plans: Plans, slots, threshold: int, msg: tuple, budget=Non
             where = _write_target(target, flat, placed) if target is not None else {}
         except client_shm.RegionError as e:
             return ("error", job_id, e.to_dict())
-        refs = [("client", where[i], a.shape, a.dtype.str) if i in where else slots.put(a, threshold, free, owned)
+        refs = [("client", where[i], a.shape, shm.tag(a.dtype)) if i in where else slots.put(a, threshold, free, owned)
                 for i, a in enumerate(flat)]
         del flat, placed
         timeline.stamp("wk.out")

@@ -32,6 +32,12 @@ class Backend:
     # dtypes the backend has (almost) no kernels for: the executor runs each node that touches one with
     # NumPy's kernel on host copies (exact NumPy values; engine/executor.py `_on_host`)
     host_dtypes: frozenset = frozenset()
+    # storage-only dtypes: a node that reads or makes one computes on copies in the wider dtype and rounds its
+    # results back once (engine/executor.py `_widened`: bfloat16 on NumPy computes in float32, as PyTorch's CPU
+    # kernels and XLA do)
+    widen: dict | None = None
+    # dtypes the backend has no arrays for at all: a graph with one is refused by name when compiled
+    missing_dtypes: frozenset = frozenset()
 
     def __repr__(self) -> str:
         return f"Backend({self.name!r}, device={self.device!r})"

@@ -17,4 +17,5 @@ def make_backend(device=None) -> Backend:
     xp = namespace(cp, erf=erf, lgamma=gammaln, digamma=digamma, polygamma=polygamma,
                    index_add=index_add, fft=cp.fft)  # cupy.fft: numpy.fft's signatures (the FFT ops' kernels)
     dev = cp.cuda.Device(int(device.split(":")[1]) if device and ":" in device else 0)
-    return Backend("cupy", xp, to_host=cp.asnumpy, from_host=cp.asarray, device=f"cuda:{dev.id}")
+    return Backend("cupy", xp, to_host=cp.asnumpy, from_host=cp.asarray, device=f"cuda:{dev.id}",
+                   missing_dtypes=frozenset({"bfloat16"}))  # CuPy has no bfloat16 arrays

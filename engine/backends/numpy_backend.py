@@ -2,6 +2,7 @@
 large products across the intra-op threads (split_gemm; one call when there is one thread)."""
 from __future__ import annotations
 
+import ml_dtypes
 import numpy as np
 
 from . import Backend, namespace, split_gemm
@@ -32,5 +33,8 @@ def make_backend(device=None) -> Backend:
 
     xp = namespace(np, erf=same_dtype(_erf), lgamma=same_dtype(_lgamma), digamma=same_dtype(_digamma), polygamma=polygamma,
                    index_add=lambda t, axis, idx, v: _index_add(np, t, axis, idx, v),
-                   matmul=split_gemm.matmul)
-    return Backend("numpy", xp, to_host=np.asarray, from_host=np.asarray, device="cpu")
+                   matmul=split_gemm.matmul, bfloat16=ml_dtypes.bfloat16)
+    # ml_dtypes' bfloat16 loops round after every step (a sum of 4096 ones stops at 256) and its matmul answers
+    # float32: bfloat16 is storage, each node computes in float32 and rounds once (PyTorch's CPU rule)
+    return Backend("numpy", xp, to_host=np.asarray, from_host=np.asarray, device="cpu",
+                   widen={"bfloat16": "float32"})

@@ -27,4 +27,5 @@ def make_backend(device=None) -> Backend:
                    polygamma=_unsupported("polygamma"),
                    index_add=index_add,
                    linalg=xps.linalg, fft=xps.fft)  # extensions, loaded on first use: not in dir(xps)
-    return Backend("array_api_strict", xp, to_host=lambda a: np.asarray(a), from_host=xps.asarray, device="cpu")
+    return Backend("array_api_strict", xp, to_host=lambda a: np.asarray(a), from_host=xps.asarray, device="cpu",
+                   missing_dtypes=frozenset({"bfloat16"}))  # not in the standard

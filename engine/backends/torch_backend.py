@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 
+import ml_dtypes
 import numpy as np
 
 from . import Backend, namespace
@@ -18,21 +19,36 @@ def make_backend(device=None) -> Backend:
     creators = {name: functools.partial(getattr(xpt, name), device=dev)
                 for name in ("full", "zeros", "ones", "asarray", "arange", "eye", "empty")}
 
+    def asarray(obj, dtype=None, **kw):
+        if isinstance(obj, np.ndarray) and obj.dtype == ml_dtypes.bfloat16:  # (a graph's bfloat16 constant)
+            obj = torch.from_numpy(np.ascontiguousarray(obj).view(np.int16)).view(torch.bfloat16)
+        return xpt.asarray(obj, dtype=dtype, device=dev, **kw)
+
+    creators["asarray"] = asarray
+
     def index_add(target, axis, idx, values):
         return target.index_add(axis, idx, values)
 
     xp = namespace(xpt, erf=torch.special.erf, lgamma=torch.special.gammaln, digamma=torch.special.digamma,
                    polygamma=torch.special.polygamma,
-                   index_add=index_add, **creators)
+                   index_add=index_add, bfloat16=torch.bfloat16, **creators)
 
     def to_host(a):
-        return a.detach().cpu().numpy()
+        a = a.detach().cpu()
+        if a.dtype == torch.bfloat16:  # NumPy's is ml_dtypes': the same 2 bytes, through int16
+            return a.view(torch.int16).numpy().view(ml_dtypes.bfloat16)
+        return a.numpy()
 
     def from_host(a):
         a = np.asarray(a)  # ascontiguousarray makes a 0-d array 1-d: keep the shape
-        return torch.from_numpy(np.ascontiguousarray(a).reshape(a.shape)).to(dev)
+        a = np.ascontiguousarray(a).reshape(a.shape)
+        if a.dtype == ml_dtypes.bfloat16:
+            return torch.from_numpy(a.view(np.int16)).view(torch.bfloat16).to(dev)
+        return torch.from_numpy(a).to(dev)
 
     # torch's uint16 / uint32 / uint64 are storage types: add, neg, remainder, max, flip, gather, matmul, ...
     # raise NotImplementedError ("add_stub" not implemented for 'UInt64'), so nodes on them run on host
+    # bfloat16: as on NumPy, each node computes in float32 and rounds once (every pool answers alike; torch has
+    # no bfloat16 linalg, sort or segment kernels on CPU)
     return Backend("torch", xp, to_host=to_host, from_host=from_host, device=str(dev),
-                   host_dtypes=frozenset({"uint16", "uint32", "uint64"}))
+                   host_dtypes=frozenset({"uint16", "uint32", "uint64"}), widen={"bfloat16": "float32"})

@@ -55,6 +55,9 @@ class OpDef:
                       error; the executor names the node in it
       scratch         eqn -> bytes its impl allocates besides its outputs (a convolution's window
                       patches): the cost model (executor.estimate_bytes) counts them at that step
+      storage_exact   eqn -> whether the impl is exact in a storage-only dtype (bfloat16) and needs that dtype's
+                      own constants (segment max / min: an empty segment's value): the executor runs it
+                      there instead of widening it to float32 (executor._widens)
       flops           eqn -> floating-point operations of its impl where far more than one per element
                       it reads or writes (contractions, factorisations): executor.estimate_flops; others
                       count one per element read or written
@@ -81,6 +84,7 @@ class OpDef:
     runtime_checked: bool = False
     scratch: Callable[[Any], int] | None = None
     flops: Callable[[Any], int] | None = None
+    storage_exact: Callable[[Any], bool] | None = None
     # operand position -> why its derivative is refused (autodiff raises DifferentiationError when that
     # operand is differentiated, in either mode; the op is still differentiable w.r.t. the others)
     underivable: dict[int, str] = field(default_factory=dict)
@@ -88,7 +92,7 @@ class OpDef:
 
 # The flags above that passes read (tests/engine/test_op_registry.py checks each is declared).
 FLAGS = ("commutative", "linear", "sign_symmetric", "cse", "broadcasts", "rearranges", "reshapes", "fold", "np_out",
-         "np_view", "runtime_checked", "scratch", "flops")
+         "np_view", "runtime_checked", "scratch", "flops", "storage_exact")
 
 
 def matrix_flops(e) -> int:

@@ -15,6 +15,7 @@ order follows.
 """
 from __future__ import annotations
 
+import ml_dtypes
 import numpy as np
 
 from .indexing import _wrap
@@ -27,6 +28,9 @@ def empty_value(dtype: str, mode: str):
     """An empty segment's value (MindSpore 2.10): exact ints, finite floats."""
     if mode == "prod":
         return 1
+    if dtype == "bfloat16":  # (a float, exactly bfloat16's: torch.full takes no ml_dtypes scalar)
+        info = ml_dtypes.finfo(dtype)
+        return float(info.min if mode == "max" else info.max)
     info = np.finfo(dtype) if np.dtype(dtype).kind == "f" else np.iinfo(dtype)
     return info.min if mode == "max" else info.max
 
@@ -117,6 +121,7 @@ def _jvp(b, ins, outs, ts, num_segments, mode):
 
 defop("segment_reduce", 2, rule_infer("segment_reduce"),
       attrs={"num_segments": Attr("int"), "mode": Attr("str", "max")}, runtime_checked=True,
+      storage_exact=lambda e: e.attrs["mode"] in ("max", "min"),  # (a selection; prod rounds: widened)
       doc="segment_reduce(values [N, ...], ids [N]): max / min / prod (mode) of the rows sharing each id, "
           "[num_segments, ...]; an empty segment holds the dtype's lowest (max) / highest (min) value or 1; "
           "max / min ties share the gradient equally")

@@ -16,7 +16,7 @@ from engine.shape_rules import complex_as_pairs, pairs_as_complex
 
 V2 = {"float16": "FP16", "float32": "FP32", "float64": "FP64", "int32": "INT32", "int64": "INT64", "bool": "BOOL",
       "complex64": "COMPLEX64", "complex128": "COMPLEX128", "int8": "INT8", "int16": "INT16", "uint8": "UINT8",
-      "uint16": "UINT16", "uint32": "UINT32", "uint64": "UINT64"}
+      "uint16": "UINT16", "uint32": "UINT32", "uint64": "UINT64", "bfloat16": "BF16"}
 NP = {v: k for k, v in V2.items()}
 
 

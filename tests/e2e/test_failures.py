@@ -51,10 +51,13 @@ def test_malformed_bodies(client, name):
     assert err["message"]
 
 
-def test_bf16_is_named(client):
+def test_bf16_bytes_are_two_per_element(client):
+    """BF16 raw data is 2 bytes an element (float32's 4 bytes under BF16 is a shape error naming both sizes)."""
+    import base64
     r = client.post("/v1/grad", json={"graph": matmul_net(), "inputs": [
-        {"shape": [2, 3], "datatype": "BF16", "data": [1] * 6}, {"shape": [3, 3], "datatype": "FP32", "data": [1] * 9}]})
-    assert r.status_code == 400 and "BF16" in error_of(r)["message"]
+        {"shape": [2, 3], "datatype": "BF16", "b64": base64.b64encode(b"\0" * 24).decode()},
+        {"shape": [3, 3], "datatype": "FP32", "data": [1] * 9}]})
+    assert r.status_code == 400 and error_of(r)["code"] == "shape_error" and "needs 12" in error_of(r)["message"]
 
 
 def test_json_data_short_of_its_shape(client):

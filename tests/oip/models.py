@@ -41,6 +41,13 @@ def dtypes_net(dtypes=DTYPES) -> dict:
                                         for x, dt in zip(xs, dtypes))))
 
 
+def bf16_net() -> dict:
+    """f(x) = (x * x, exp(x)), x: (2, 3) bfloat16: each node computes in float32 and rounds once."""
+    gb = GraphBuilder("bf16")
+    x = gb.input((2, 3), "bfloat16", name="x")
+    return graph_to_json(gb.build((gb.mul(x, x), gb.exp(x))))
+
+
 MODELS = {
     "seed_grad": (matmul_net(), {"kind": "grad"}),
     "seed_grad_all": (matmul_net(), {"kind": "grad", "get_all": True}),
@@ -55,7 +62,8 @@ MODELS = {
     "slow": (slow_net(256, 100), {"kind": "eval"}),
     "dtypes": (dtypes_net(), {"kind": "eval"}),
     "narrow_ints": (dtypes_net(("int8", "uint8")), {"kind": "eval"}),  # (gRPC's typed contents: no FP16 input)
-    "counted": (cube_net(), {"kind": "eval"}),  # only tests/oip/test_statistics.py infers it: its counts are known
+    "counted": (cube_net(), {"kind": "eval"}),
+    "bf16": (bf16_net(), {"kind": "eval"}),  # only tests/oip/test_statistics.py infers it: its counts are known
 }
 
 

@@ -62,7 +62,6 @@ def test_every_engine_datatype_round_trips(http, grpc_, client, binary):
 
 @pytest.mark.parametrize("datatype, numpy_dtype, says", [
     ("BYTES", np.object_, "BYTES tensors are not supported"),
-    ("BF16", np.float32, "BF16 is not supported"),  # (tritonclient packs float32 arrays as bfloat16: binary / raw)
 ])
 @pytest.mark.parametrize("client", ["http", "grpc"])
 def test_datatypes_the_engine_has_not_are_refused_by_name(http, grpc_, client, datatype, numpy_dtype, says):
@@ -74,10 +73,41 @@ def test_datatypes_the_engine_has_not_are_refused_by_name(http, grpc_, client, d
     assert says in e.value.message() and e.value.status() in ("400", "StatusCode.INVALID_ARGUMENT")
 
 
-def test_bf16_is_refused_by_name(server):
-    body = {"inputs": [{"name": "x", "shape": [1], "datatype": "BF16", "data": [1.0]}]}
-    r = httpx.post(server.url + "/v2/models/seed_grad/infer", json=body)
-    assert r.status_code == 400 and "BF16 is not supported" in r.json()["error"]
+# BF16: tritonclient sends float32 arrays as their upper 2 bytes (binary / raw only) and reads them back as float32
+BF16_X = np.array([[1.1015625, -2.5, 0.0078125], [3.0, -0.3359375, 7.5]], np.float32)  # bfloat16 values
+
+
+def _bf16_want():
+    torch = pytest.importorskip("torch")
+    x = torch.tensor(BF16_X).to(torch.bfloat16)
+    return [t.to(torch.float32).numpy() for t in (x * x, torch.exp(x))]
+
+
+@pytest.mark.parametrize("client", ["http", "grpc"])
+def test_bf16_round_trips_with_the_stock_client(http, grpc_, client):
+    c, mod = (http, httpclient) if client == "http" else (grpc_, grpcclient)
+    i = mod.InferInput("x", [2, 3], "BF16")
+    i.set_data_from_numpy(BF16_X, **({"binary_data": True} if client == "http" else {}))
+    outs = [httpclient.InferRequestedOutput(f"out{k}", binary_data=True) for k in range(2)] if client == "http" \
+        else None
+    r = c.infer("bf16", [i], outputs=outs)
+    for k, want in enumerate(_bf16_want()):
+        assert r.get_output(f"out{k}")["datatype"] == "BF16" if client == "http" else True
+        np.testing.assert_array_equal(r.as_numpy(f"out{k}").reshape(2, 3), want)
+    meta = http.get_model_metadata("bf16")
+    assert [t["datatype"] for t in meta["inputs"] + meta["outputs"]] == ["BF16"] * 3
+    for cfg in (http.get_model_config("bf16"), grpc_.get_model_config("bf16", as_json=True)["config"]):
+        assert [t["data_type"] for t in cfg["input"] + cfg["output"]] == ["TYPE_BF16"] * 3
+
+
+def test_bf16_json_data_round_trips(server):
+    """JSON data (which tritonclient will not send for BF16): numbers in, the nearest bfloat16s; out, exact."""
+    body = {"inputs": [{"name": "x", "shape": [2, 3], "datatype": "BF16", "data": BF16_X.ravel().tolist()}]}
+    r = httpx.post(server.url + "/v2/models/bf16/infer", json=body, timeout=60)
+    assert r.status_code == 200, r.text
+    for o, want in zip(r.json()["outputs"], _bf16_want()):
+        assert o["datatype"] == "BF16"
+        np.testing.assert_array_equal(np.array(o["data"], np.float32).reshape(2, 3), want)
 
 
 # -- refusals a client can print ------------------------------------------------------------------------------------

@@ -27,6 +27,26 @@ def test_roundtrip_every_datatype_every_encoding(datatype, dtype):
     assert codec.decode_tensor(d, "$.a", codec.BinaryReader(bytes(raw))).tobytes() == a.tobytes()
 
 
+def test_bf16_json_rounds_to_nearest_and_raw_is_the_float32_upper_half():
+    """JSON numbers become the nearest bfloat16 (PyTorch's conversion); raw bytes are 2 little-endian bytes per
+    element, the upper half of the float32 (tritonclient's own packing); responses write exact values."""
+    torch = pytest.importorskip("torch")
+    from tritonclient.utils import deserialize_bf16_tensor, serialize_bf16_tensor
+
+    vals = [1.0, 1.00390625, 1.01171875, -2.7, 3.3e38, 1e-40, 65504.0, 0.1]
+    a = codec.decode_tensor({"shape": [8], "datatype": "BF16", "data": vals}, "$")
+    want = torch.tensor(vals, dtype=torch.float64).to(torch.bfloat16).to(torch.float32).numpy()
+    assert a.dtype == codec.BF16 and a.astype(np.float32).tolist() == want.tolist()
+    raw = serialize_bf16_tensor(want).item()  # (tritonclient truncates: exact here, the values are bfloat16)
+    assert bytes(codec.tensor_to_bytes(a)) == raw
+    assert codec.tensor_from_bytes(raw, [8], "BF16").tobytes() == a.tobytes()
+    assert deserialize_bf16_tensor(bytes(codec.tensor_to_bytes(a))).reshape(-1).tolist() == want.tolist()
+    body, _ = codec.encode_response({}, [("y", a)], binary=False)
+    out = json.loads(body)["outputs"][0]
+    # float32's shortest decimals (3.2964854e+38): each reads back as the same bfloat16
+    assert out["datatype"] == "BF16" and np.array(out["data"]).astype(codec.BF16).tobytes() == a.tobytes()
+
+
 def test_nested_and_flat_data_are_row_major():
     flat = codec.decode_tensor({"shape": [2, 2], "datatype": "FP32", "data": [1, 2, 3, 4]}, "$")
     nested = codec.decode_tensor({"shape": [2, 2], "datatype": "FP32", "data": [[1, 2], [3, 4]]}, "$")
@@ -107,7 +127,7 @@ def test_binary_input_is_a_view_of_the_body():
 
 
 @pytest.mark.parametrize("tensor, words", [
-    ({"shape": [1], "datatype": "BF16", "data": [1]}, "BF16"),
+    ({"shape": [1], "datatype": "BF16", "data": ["1"]}, "not a (nested) list of BF16"),
     ({"shape": [1], "datatype": "FP8", "data": [1]}, "unknown datatype"),
     ({"shape": [2], "datatype": "FP32", "data": [1]}, "needs 2"),
     ({"shape": [2, 2], "datatype": "FP32", "data": [[1, 2], [3]]}, "not a (nested) list"),

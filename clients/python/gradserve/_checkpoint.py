@@ -12,8 +12,8 @@ holds files MindSpore 2.10 wrote and checks the bytes written here against them)
 
 Names are MindSpore's: the attribute path of each Parameter from the network ('block.fc.weight'), own
 Parameters before sub-cells'. Not supported: encryption (enc_key / dec_key), format='safetensors',
-MapTensor values, and dtypes gradserve has no Tensors for (bfloat16): each is an error
-that says so.
+and MapTensor values: each is an error that says so. bfloat16 values ('BFloat16') are 2 little-endian bytes
+each, as MindSpore writes them.
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from ._tensor import Parameter, Tensor
 
 _MS_TYPES = {"float16": "Float16", "float32": "Float32", "float64": "Float64", "int32": "Int32", "int64": "Int64",
              "int8": "Int8", "int16": "Int16", "uint8": "UInt8", "uint16": "UInt16",
-             "uint32": "UInt32", "uint64": "UInt64", "bool": "Bool"}
+             "uint32": "UInt32", "uint64": "UInt64", "bool": "Bool", "bfloat16": "BFloat16"}
 _NP_TYPES = {v: k for k, v in _MS_TYPES.items()}
 _CRC = b"crc_num"
 
@@ -207,9 +207,18 @@ def _items(save_obj) -> list[tuple[str, np.ndarray]]:
     if isinstance(save_obj, (list, tuple)):
         out = []
         for i, d in enumerate(save_obj):
+            if isinstance(d, Parameter):  # (net.trainable_params(): each by its name, as MindSpore)
+                out.append((d.name, d.asnumpy()))
+                continue
             if not isinstance(d, dict) or "name" not in d or "data" not in d:
-                raise TypeError(f"save_checkpoint: item {i} of the list must be a dict with 'name' and 'data'")
-            out.append((str(d["name"]), _value(d["name"], d["data"])))
+                raise TypeError(f"save_checkpoint: item {i} of the list must be a Parameter or a dict with 'name' "
+                                "and 'data'")
+            if not isinstance(d["name"], str):  # (MindSpore 2.10: TypeError, where a dict's keys are made str)
+                raise TypeError(f"save_checkpoint: item {i}'s name must be a str, got {type(d['name']).__name__}")
+            if not isinstance(d["data"], Tensor):  # (MindSpore 2.10: a number or an array is a TypeError)
+                raise TypeError(f"save_checkpoint: item {i}'s data must be a Tensor or a Parameter, got "
+                                f"{type(d['data']).__name__}")
+            out.append((d["name"], _value(d["name"], d["data"])))
         return out
     raise TypeError(f"save_checkpoint: save_obj must be a Cell, a dict or a list of dicts, got "
                     f"{type(save_obj).__name__}")

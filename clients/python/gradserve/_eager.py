@@ -22,6 +22,7 @@ from ._tensor import Tensor, dtype_name
 from .errors import ShapeError
 
 xp = np
+_BF16 = np.dtype("bfloat16")  # (ml_dtypes', registered by gradserve.dtype)
 _mode = os.environ.get("GRADSERVE_EAGER", "local").strip().lower()
 
 
@@ -199,6 +200,11 @@ def compute(op: str, arrays: list, attrs: dict) -> list[np.ndarray] | None:
         return None
     avals = infer(op, [(a.shape, a.dtype.name) for a in arrays], attrs)  # the service's shape/dtype errors
     kw = dict(attrs, _shape=tuple(avals[0][0])) if op in _SHAPE_ONLY else attrs
+    if attrs.get("dtype") == "bfloat16" or any(a.dtype == _BF16 for a in arrays):
+        # bfloat16 is storage: the op computes in float32 and its result is rounded once below (the engine's
+        # rule, engine/executor.py `_widened`)
+        arrays = [a.astype(np.float32) if a.dtype == _BF16 else a for a in arrays]
+        kw = dict(kw, dtype="float32") if kw.get("dtype") == "bfloat16" else kw
     with np.errstate(all="ignore"):  # IEEE results (inf, nan) as the engine gives them, no warnings
         out = kernel(*arrays, **kw)
     outs = list(out) if isinstance(out, tuple) else [out]

@@ -47,9 +47,10 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "`for ... else` / `while ... else` (refused, as MindSpore does); an `if` holding a function-level "
     "`return`, and functions whose source cannot be read, are explored by re-tracing (at most 64 "
     "branches; a `while` there is an error).",
-    "dtypes other than bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float16, float32, float64, "
-    "complex64, complex128 "
-    "(no bfloat16).",
+    "dtypes other than bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float16, bfloat16, float32, "
+    "float64, complex64, complex128. bfloat16 Tensors hold ml_dtypes' NumPy bfloat16 (`asnumpy()` gives one, as "
+    "MindSpore 2.10 gives its own); each op computes in float32 and rounds its result once (PyTorch's CPU rule), "
+    "so ops MindSpore 2.10's CPU has no bfloat16 kernel for (exp, sum...) run here.",
     "Complex tensors: orderings (comparisons, max/min, sort, relu...) refuse them (a ShapeError); gradients "
     "follow MindSpore's convention (docs/API.md, \"Complex numbers\").",
     "Parameter updates inside construct (`self.w = v`, `ops.assign`, BatchNorm's moving statistics) are "
@@ -73,8 +74,7 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "graph, growing with it; `seq_length` masks the steps past each sample's length). `nn.ELU` takes alpha "
     "1.0 only, as MindSpore 2.10's Elu.",
     "Checkpoints are MindSpore's .ckpt (its protobuf, read and written byte for byte as MindSpore 2.10); not "
-    "supported: encryption (enc_key / dec_key), format='safetensors', MapTensor values, dtypes without "
-    "gradserve Tensors (bfloat16). `Parameter.name` is one level deep inside nested "
+    "supported: encryption (enc_key / dec_key), format='safetensors', MapTensor values. `Parameter.name` is one level deep inside nested "
     "cells ('fc.weight'); the checkpoint functions name Parameters by their full attribute path "
     "('block.fc.weight'), as MindSpore. `export` / `load` (MindIR) are not provided: a MindIR file is a "
     "compiled MindSpore graph, which gradserve neither produces nor runs (its graphs are gradserve.graph/1 JSON: "

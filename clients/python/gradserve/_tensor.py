@@ -20,7 +20,7 @@ from ._late import late  # operators and methods run ops, bound by the layers ab
 from ._misc import without_twin
 
 _SUPPORTED = ("bool", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128", "int8", "int16",
-              "uint8", "uint16", "uint32", "uint64")
+              "uint8", "uint16", "uint32", "uint64", "bfloat16")
 
 
 def dtype_name(dt: np.dtype) -> str:
@@ -534,7 +534,7 @@ def _cast_method(name: str, dtype: str):
 
 
 for _name, _dtype in (("half", "float16"), ("float", "float32"), ("double", "float64"), ("short", "int16"),
-                      ("int", "int32"), ("long", "int64"), ("bool", "bool"), ("byte", "uint8")):
+                      ("int", "int32"), ("long", "int64"), ("bool", "bool"), ("byte", "uint8"), ("bfloat16", "bfloat16")):
     setattr(Tensor, _name, _cast_method(_name, _dtype))
 
 

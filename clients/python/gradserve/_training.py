@@ -132,6 +132,23 @@ class _RateCell(Cell):
         return a if a.ndim == 0 else a[_ops.minimum(global_step, a.shape[0] - 1)]
 
 
+_BF16 = np.dtype("bfloat16")  # (ml_dtypes', registered by gradserve.dtype)
+
+
+def _widen_state(st: Any) -> Any:
+    """An optimizer state (None, an array, or a tuple / list of them) with its bfloat16 arrays as float32."""
+    if isinstance(st, (tuple, list)):
+        return type(st)(_widen_state(x) for x in st)
+    return st.astype(np.float32) if isinstance(st, np.ndarray) and st.dtype == _BF16 else st
+
+
+def _round_state(new: Any, old: Any) -> Any:
+    """`new` with each array that was bfloat16 in `old` rounded back to bfloat16."""
+    if isinstance(new, (tuple, list)) and isinstance(old, (tuple, list)) and len(new) == len(old):
+        return type(new)(_round_state(n, o) for n, o in zip(new, old))
+    return np.asarray(new).astype(_BF16) if isinstance(old, np.ndarray) and old.dtype == _BF16 else new
+
+
 class Optimizer(Cell):
     """Base of the optimizers: `opt(grads)` updates `opt.parameters` in place, grads in the same order.
 
@@ -258,8 +275,10 @@ class Optimizer(Cell):
         scale, state, update = self.loss_scale, self._gs_state, self._update
         for i, (p, g, grp) in enumerate(zip(params, grads, self._group)):
             g = g._data if type(g) is Tensor and g._data is not None else _array(g)  # (Tensors: the common case)
-            w = p._data
-            dt = w.dtype
+            w, st = p._data, state[i]
+            dt = stored = w.dtype
+            if stored == _BF16:  # the update in float32, its results rounded once (the engine's bfloat16 rule)
+                w, st, dt = w.astype(np.float32), _widen_state(st), np.dtype(np.float32)
             if g.shape != w.shape:
                 raise ValueError(f"{type(self).__name__}: gradient {i} has shape {list(g.shape)}, "
                                  f"parameter {p.name!r} {list(p.shape)}")
@@ -276,8 +295,10 @@ class Optimizer(Cell):
             if lr is None:
                 lr = lrs[(id(grp), dt)] = np.array(grp["lr"](step - 1), dt) if self._lr_0d else \
                     dt.type(grp["lr"](step - 1))
-            state[i], new = self._update_decayed(w, g, state[i], lr, dt.type(wd)) if decoupled else \
-                update(w, g, state[i], lr)
+            st, new = self._update_decayed(w, g, st, lr, dt.type(wd)) if decoupled else update(w, g, st, lr)
+            if stored == _BF16:  # (the state too, as torch keeps an optimizer's state in the parameter's dtype)
+                new, st = new.astype(_BF16), _round_state(st, state[i])
+            state[i] = st
             p._assign(new)
         return True
 
@@ -293,6 +314,8 @@ class Optimizer(Cell):
         from its parameter's (the loop casts it)."""
         params = self._gs_params
         lr_of, dt = self._gs_plain  # type: ignore[misc]
+        if dt == _BF16:
+            return False  # (the general loop computes bfloat16 in float32)
         gl = []
         for i, (p, g) in enumerate(zip(params, grads)):
             g = g._data if type(g) is Tensor and g._data is not None else _array(g)

@@ -14,6 +14,7 @@ import math
 import sys
 from typing import Any
 
+import ml_dtypes  # noqa: F401  (registers the name "bfloat16" with NumPy)
 import numpy as np
 
 try:  # optional (the `fast` extra): ~20x faster than json here, ~50 us an L1 step (benchmarks/LOOPS_REPORT.md)
@@ -27,12 +28,13 @@ HEADER_LENGTH = "Inference-Header-Content-Length"
 NP_TO_V2 = {"float16": "FP16", "float32": "FP32", "float64": "FP64", "int32": "INT32", "int64": "INT64",
             "bool": "BOOL", "complex64": "COMPLEX64", "complex128": "COMPLEX128",  # complex: docs/API.md
             "int8": "INT8", "int16": "INT16", "uint8": "UINT8", "uint16": "UINT16", "uint32": "UINT32",
-            "uint64": "UINT64"}
+            "uint64": "UINT64", "bfloat16": "BF16"}  # BF16: ml_dtypes' arrays, 2 little-endian bytes an element
 V2_TO_NP = {v: np.dtype(k) for k, v in NP_TO_V2.items()}
 _V2_TO_LE = {v: d.newbyteorder("<") for v, d in V2_TO_NP.items()}  # (newbyteorder builds a dtype per call)
 
 
 _V2_BY_DTYPE = {np.dtype(k): v for k, v in NP_TO_V2.items()}
+_BF16 = V2_TO_NP["BF16"]
 
 
 def v2_datatype(dtype) -> str:
@@ -63,7 +65,7 @@ def _raw(a: np.ndarray) -> bytes | memoryview:
         if a.nbytes < 65536 or not a.ndim:
             return a.tobytes()
         if a.flags.c_contiguous:
-            return a.data.cast("B")
+            return (a.view(np.uint16) if a.dtype == _BF16 else a).data.cast("B")  # (no buffer format for bfloat16)
     return to_bytes(a)
 
 
@@ -139,7 +141,7 @@ def _json_tensor(a: np.ndarray) -> dict:
         finite = bool(np.isfinite(a).all())
     else:
         flat: list = (a if a.ndim == 1 else a.reshape(-1)).tolist()
-        finite, values = a.dtype.kind != "f" or _finite(a, flat), flat
+        finite, values = a.dtype.kind in "iub" or _finite(a, flat), flat  # (bfloat16's kind is V)
     if not finite:
         d["b64"] = base64.b64encode(to_bytes(a)).decode()  # JSON has no NaN/Inf
     else:  # a complex element as its [re, im] pair

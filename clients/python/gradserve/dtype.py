@@ -1,7 +1,9 @@
 """MindSpore-style dtype names: `float16`, `float32`, `float64`, `int32`, `int64`, `bool_`, `complex64`,
-`complex128`, `int8`, `int16`, `uint8`, `uint16`, `uint32`, `uint64`."""
+`complex128`, `int8`, `int16`, `uint8`, `uint16`, `uint32`, `uint64`, `bfloat16` (NumPy arrays of ml_dtypes'
+bfloat16, as MindSpore's asnumpy() gives its own)."""
 from __future__ import annotations
 
+import ml_dtypes
 import numpy as np
 
 
@@ -12,7 +14,7 @@ class Type:
 
     def __init__(self, name: str):
         self.name = name
-        self.np = np.dtype(name if name != "bool" else np.bool_) if name != "bfloat16" else None  # (NumPy has none)
+        self.np = np.dtype(name if name != "bool" else np.bool_)  # (bfloat16: ml_dtypes registers the name)
 
     def __str__(self) -> str:  # (MindSpore 2.10: UInt8, BFloat16)
         if self.name.startswith(("uint", "bfloat")):
@@ -43,13 +45,13 @@ int8 = Type("int8")
 int16 = Type("int16")
 uint8 = Type("uint8")
 uint16, uint32, uint64 = Type("uint16"), Type("uint32"), Type("uint64")
-# bfloat16: named (MindSpore's test harness compares every result's dtype with it), refused for Tensors (to_name)
 bfloat16 = Type("bfloat16")
 half, single, double, float_ = float16, float32, float64, float32
 
 _BY_NAME = {t.name: t for t in (float16, float32, float64, int32, int64, bool_, complex64, complex128, int8, int16, uint8,
-                                uint16, uint32, uint64)}
-FLOAT = ("float16", "float32", "float64")
+                                uint16, uint32, uint64, bfloat16)}
+FLOAT = ("float16", "float32", "float64", "bfloat16")
+_BF16 = np.dtype(ml_dtypes.bfloat16)
 COMPLEX = ("complex64", "complex128")
 
 
@@ -94,6 +96,8 @@ def promote(a: str, b: str) -> str:
     fa, fb = a in FLOAT, b in FLOAT
     if fa != fb:
         return a if fa else b
+    if "bfloat16" in (a, b):  # bfloat16 with float16 or float32: float32 (MindSpore 2.10, JAX, PyTorch); float64 wins
+        return "float64" if "float64" in (a, b) else "float32"
     return np.promote_types(a, b).name
 
 

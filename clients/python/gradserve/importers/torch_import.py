@@ -19,7 +19,12 @@ from .torch_linalg import TOKEN, EffectToken
 from .torch_table import ATEN, _dt, aten
 
 def _np(t) -> np.ndarray:
-    return t.detach().cpu().contiguous().numpy()
+    import torch
+
+    t = t.detach().cpu().contiguous()
+    if t.dtype == torch.bfloat16:  # (no NumPy bfloat16 in torch: the same 2 bytes as ml_dtypes')
+        return t.view(torch.int16).numpy().view("bfloat16")
+    return t.numpy()
 
 
 class _Ctx:
@@ -50,7 +55,7 @@ class _Ctx:
             return va, vb
         if isinstance(a, torch.fx.Node):
             va = self.env[a.name]
-            if isinstance(b, float) and not self.w.dtype(va).startswith(("float", "complex")):
+            if isinstance(b, float) and not self.w.dtype(va).startswith(("float", "bfloat", "complex")):
                 va = self.w.cast(va, "float32")
             return va, self.v(b, va)
         vb = self.env[b.name]
@@ -79,7 +84,7 @@ def _promote(a: tuple, b: tuple) -> str:
 def _cast(w: GraphWriter, x: str, dtype: str) -> str:
     """torch's cast: a float to a narrow integer is truncated to int64, then wrapped (-7.5 -> uint8 249,
     -200.0 -> int8 56), which a direct float-to-uint8 conversion leaves undefined."""
-    if dtype in NARROW_INTS and w.dtype(x).startswith("float"):
+    if dtype in NARROW_INTS and w.dtype(x).startswith(("float", "bfloat")):
         x = w.cast(x, "int64")
     return w.cast(x, dtype)
 
@@ -110,7 +115,7 @@ def _binary(op):
         if opmath:
             vb = c.w.const(np.asarray(b, np.float32)) if number else c.w.cast(c.env[b.name], "float32")
             va = c.w.cast(va, "float32")
-        if op == "div" and rounding_mode is None and not c.w.dtype(va).startswith(("float", "complex")):
+        if op == "div" and rounding_mode is None and not c.w.dtype(va).startswith(("float", "bfloat", "complex")):
             va, vb = c.w.cast(va, "float32"), c.w.cast(vb, "float32")  # true division of integers: torch's float32
         r = _binary_values(c, op, va, vb, alpha, rounding_mode)
         return c.w.cast(r, "float16") if opmath else r
@@ -119,7 +124,7 @@ def _binary(op):
 
 def _binary_values(c, op, va, vb, alpha, rounding_mode):
     if rounding_mode is not None:  # div only (floor_divide decomposes to it)
-        if c.w.dtype(va).startswith("float"):
+        if c.w.dtype(va).startswith(("float", "bfloat")):
             return torch_div_rounded(c.w, va, vb, rounding_mode)
         return int_divide(c.w, va, vb, rounding_mode)
     if alpha != 1:
@@ -142,7 +147,7 @@ def _logical_not(c, x):
 @aten("aten.trunc.default")
 def _trunc(c, x):
     x = c.v(x)
-    if not c.w.dtype(x).startswith("float"):
+    if not c.w.dtype(x).startswith(("float", "bfloat")):
         return x
     return c.w.where(c.w.binary("less", x, c.w.scalar_like(0, x)), c.w.unary("ceil", x), c.w.unary("floor", x))
 

@@ -59,7 +59,7 @@ def _copysign(c, a, b):
     """|a| with b's sign (b = -0.0 is read as +0.0: the graph has no signbit)."""
     w = c.w
     va = c.v(a)
-    va = va if w.dtype(va).startswith("float") else w.cast(va, "float32")
+    va = va if w.dtype(va).startswith(("float", "bfloat")) else w.cast(va, "float32")
     vb = c.v(b, va)
     mag = w.unary("abs", va)
     return w.where(w.binary("less", vb, w.scalar_like(0, vb)), w.unary("neg", mag), mag)

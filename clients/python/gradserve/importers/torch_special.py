@@ -201,7 +201,7 @@ def i0(w: GraphWriter, x: str) -> str:
 
 def _float(c, x):
     x = c.v(x)
-    return x if c.w.dtype(x).startswith("float") else c.w.cast(x, "float32")
+    return x if c.w.dtype(x).startswith(("float", "bfloat")) else c.w.cast(x, "float32")
 
 
 aten("aten.lgamma.default", "aten.special_gammaln.default")(lambda c, x: lgamma(c.w, _float(c, x)))

@@ -478,7 +478,7 @@ def scatter_flat(w: GraphWriter, x: str, flat: str, u: str, mode: str, keep: str
     # holds the writes' mean: their common value when they agree, as PyTorch's / JAX's one surviving write;
     # each write's derivative is the result's there (PyTorch's index_put backward, JAX's scatter transpose).
     written = added
-    if w.dtype(added).startswith("float"):  # integers (JAX's pivot permutations: one write each) keep the sum
+    if w.dtype(added).startswith(("float", "bfloat")):  # integers (JAX's pivot permutations: one write each) keep the sum
         count = w.binary("maximum", w.cast(hit, w.dtype(added)), w.scalar_like(1, added))
         written = w.add(added, w.unary("stop_gradient", w.sub(w.div(added, count), added)))
     return w.where(w.binary("greater", hit, w.scalar_like(0, hit)), written, x)

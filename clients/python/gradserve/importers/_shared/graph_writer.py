@@ -16,7 +16,7 @@ import numpy as np
 # engine.ir.DTYPES (this package does not import the engine): narrow and unsigned integers are carried as they
 # are (uint8 images, int8 / uint8 quantised data, uint32 hashes wrap as their type does)
 NP_DTYPES = ("bool", "int32", "int64", "float16", "float32", "float64", "complex64", "complex128", "int8", "int16",
-             "uint8", "uint16", "uint32", "uint64")
+             "uint8", "uint16", "uint32", "uint64", "bfloat16")
 # the narrow integers whose arithmetic torch.export's importer spells out as torch's (wrapping, promotion)
 NARROW_INTS = ("int8", "int16", "uint8")
 

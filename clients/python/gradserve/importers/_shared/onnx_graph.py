@@ -88,7 +88,7 @@ class _Ctx:
         except Exception as e:  # noqa: BLE001 - malformed tensor data
             raise UnsupportedModel(f"tensor {t.name!r} ({where}) cannot be decoded: {e}") from None
         a = widen_narrow(a)
-        if a.dtype.kind not in "biuf" or a.dtype.name not in NP_DTYPES:
+        if (a.dtype.kind not in "biuf" and a.dtype.name != "bfloat16") or a.dtype.name not in NP_DTYPES:
             raise UnsupportedModel(f"tensor {t.name!r} ({where}) has dtype {a.dtype}, which gradserve graphs do "
                                    "not carry")
         return a  # every integer type as declared (uint8 / int8 too: the engine carries them)
@@ -98,7 +98,7 @@ class _Ctx:
             return True
         t = self.inits.get(name)
         return t is not None and t.data_type not in (self.onnx.TensorProto.FLOAT, self.onnx.TensorProto.DOUBLE,
-                                                    self.onnx.TensorProto.FLOAT16)
+                                                    self.onnx.TensorProto.FLOAT16, self.onnx.TensorProto.BFLOAT16)
 
     def cval(self, name: str, node) -> np.ndarray:
         """The value of an input that must be a constant (a shape, axes, pads...)."""
@@ -322,7 +322,7 @@ def exporter_folded(m) -> list[str]:
       convolution weight's name for the fused value), listed as `(parameter bn1_weight)`."""
     from onnx import TensorProto
 
-    refs, floats = _fx_refs(m), (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16)
+    refs, floats = _fx_refs(m), (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16, TensorProto.BFLOAT16)
     folded = [t.name for t in m.graph.initializer
               if t.name in refs and t.data_type in floats and not _FACTORY.fullmatch(t.name)]
     # (a module's own nodes may quote a placeholder by the tail of its path: present if some name ends with it)

@@ -276,7 +276,7 @@ def _binary(ctx, node, attrs):
     if node.op_type == "Div" and w.dtype(a).startswith(("int", "uint")):  # truncates toward zero (onnx.reference)
         return [int_divide(w, a, b, "trunc")]
     if node.op_type == "Pow":
-        if not w.dtype(a).startswith("float"):  # the engine's pow is floating-point only
+        if not w.dtype(a).startswith(("float", "bfloat")):  # the engine's pow is floating-point only
             raise UnsupportedModel(f"Pow of a {w.dtype(a)} base (known: floating-point bases)")
         b = w.cast(b, w.dtype(a))
     return [w.binary(_BINARY[node.op_type], a, b)]
@@ -288,7 +288,7 @@ def _mod(ctx, node, attrs):
     the spec required fmod=1 for floats (onnx.reference computed fmod there anyway, onnxruntime refused)."""
     a, b = ctx.val(node.input[0]), ctx.val(node.input[1])
     fmod = attrs.get("fmod", 0)
-    if not fmod and ctx.w.dtype(a).startswith("float") and ctx.opset < 28:  # allowed since opset 28
+    if not fmod and ctx.w.dtype(a).startswith(("float", "bfloat")) and ctx.opset < 28:  # allowed since opset 28
         raise UnsupportedModel("Mod with fmod=0 on floating-point inputs (ONNX requires fmod=1 there before opset 28)")
     return [ctx.w.binary("fmod" if fmod else "remainder", a, b)]
 
