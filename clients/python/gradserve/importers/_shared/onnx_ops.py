@@ -562,7 +562,11 @@ def _transpose(ctx, node, attrs):
 
 @handles("Concat")
 def _concat(ctx, node, attrs):
-    return [ctx.w.concat([ctx.val(n) for n in node.input], attrs["axis"])]
+    # (an empty slice among the pieces adds nothing: torch.roll by 0 through the TorchScript exporter)
+    parts = [n for n in node.input if not (n in ctx.consts and ctx.consts[n].size == 0)]
+    if not parts:
+        raise UnsupportedModel("every piece is empty (zero-size tensors are not supported)")
+    return [ctx.w.concat([ctx.val(n) for n in parts], attrs["axis"])]
 
 
 @handles("Split")
@@ -575,7 +579,23 @@ def _split(ctx, node, attrs):
 @handles("Slice")
 def _slice(ctx, node, attrs):
     x = ctx.val(node.input[0])
-    return [ctx.w.index(x, _slice_items(ctx.w.shape(x), *_slice_args(ctx, node, attrs)))]
+    shape, args = ctx.w.shape(x), _slice_args(ctx, node, attrs)
+    if _slice_empty(shape, *args) and all(n is not None and n.op_type == "Concat"
+                                                    for n in ctx.graph_consumers(node.output[0])):
+        # an empty piece of a concatenation (torch.roll by 0: x[n:] and x[:n]): a zero-size constant the Concat
+        # leaves out (the engine has no zero-size tensors)
+        ctx.consts[node.output[0]] = np.zeros(_sliced_shape(shape, *args), ctx.w.dtype(x))
+        return [None]
+    return [ctx.w.index(x, _slice_items(shape, *args))]
+
+
+def _sliced_shape(shape, starts, ends, axes, steps):
+    items = _slice_items(shape, starts, ends, axes, steps, allow_empty=True)
+    return [len(range(*slice(*it).indices(d))) for it, d in zip(items, shape)]
+
+
+def _slice_empty(shape, *args) -> bool:
+    return 0 in _sliced_shape(shape, *args)
 
 
 @handles("Gather")
