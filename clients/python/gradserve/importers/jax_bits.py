@@ -39,11 +39,14 @@ def shift(w: GraphWriter, short: str, x: str, s: str) -> str:
     big = w.binary("greater_equal", s, w.scalar_like(bits, s))
     s = w.binary("minimum", w.binary("maximum", s, w.scalar_like(0, s)), w.scalar_like(bits - 1, s))
     p = _pow2(w, s, x)
-    if short == "shift_right_arithmetic" and not dtype.startswith("u"):
-        # floor(x / 2^s); by bits - 1 or more: -1 for a negative x, else 0 (2^(bits - 1) is no value of dtype)
+    if short == "shift_right_arithmetic":  # on the signed view (an unsigned top bit is a sign bit here too)
+        # floor(x / 2^s); by bits - 1 or more: -1 for a negative x, else 0 (2^(bits - 1) is no value of the type)
+        sx = w.cast(x, dtype.lstrip("u"))
         top = w.binary("greater_equal", s, w.scalar_like(bits - 1, s))
-        q = int_divide(w, x, w.cast(_pow2(w, w.binary("minimum", s, w.scalar_like(bits - 2, s)), x), dtype), "floor")
-        return w.where(top, w.unary("neg", w.cast(w.binary("less", x, w.scalar_like(0, x)), dtype)), q)
+        q = int_divide(w, sx, w.cast(_pow2(w, w.binary("minimum", s, w.scalar_like(bits - 2, s)), x), w.dtype(sx)),
+                       "floor")
+        return w.cast(w.where(top, w.unary("neg", w.cast(w.binary("less", sx, w.scalar_like(0, sx)), w.dtype(sx))),
+                              q), dtype)
     u = w.cast(x, _unsigned(dtype))  # the unsigned view (a cast wraps, as a bitcast reads it)
     y = w.mul(u, p) if short == "shift_left" else int_divide(w, u, p, "floor")
     return w.cast(w.where(big, w.scalar_like(0, y), y), dtype)
