@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .composites import rounding_cast
 from .graph_writer import UnsupportedModel
-from .onnx_ops import NARROW_CARRIER, _ins, handles
+from .onnx_ops import NARROW_CARRIER, HANDLERS, _ins, handles
 
 _QUANT_TYPES = ("uint8", "int8", "uint16", "int16", "int32")
 # 4- and 2-bit integers (opset 21+ / 25+), carried in 8 bits (onnx_ops.NARROW_CARRIER): their ranges
@@ -110,6 +111,30 @@ def _float8_round(w, v: str, dt: str, saturate: bool) -> tuple[str, str]:
     inside = w.binary("less_equal", q, w.scalar_like(top, q))  # (false for nan and inf too)
     q = w.where(big, w.scalar_like(top if saturate else over, q), q)
     return w.mul(w.unary("sign", v), q), inside
+
+
+_PLAIN_CAST = HANDLERS["Cast"]
+
+
+@handles("Cast")
+def _cast(ctx, node, attrs):
+    """A Cast to float8 / float4 (fp8 training's emulation, x.to(torch.float8_e4m3fn).to(x.dtype)): x rounded to
+    the type's grid, ties to even, carried in float32; `saturate` (opset 19+, default 1) to the largest finite
+    value (+-inf too, ONNX's Cast table) or overflowing to inf / nan (float4 always saturates). Its gradient is
+    a cast's, as torch's autograd and JAX give it: the cotangent cast the same way (composites.rounding_cast)."""
+    dt = narrow_type(ctx.onnx, attrs["to"])
+    if dt is None or dt not in _FLOAT8:
+        return _PLAIN_CAST(ctx, node, attrs)
+    x = ctx.val(node.input[0])
+    if not ctx.w.dtype(x).startswith("float"):
+        raise UnsupportedModel(f"Cast of {ctx.w.dtype(x)} to {dt} (a float input is mapped)")
+    saturate = bool(attrs.get("saturate", 1))
+
+    def rounded(w, v):
+        return w.cast(_float8_round(w, w.cast(v, "float64"), dt, saturate)[0], w.dtype(v))
+
+    _declared_of(ctx)[node.output[0]] = dt
+    return [ctx.w.cast(rounding_cast(ctx.w, x, rounded, "cast_" + dt), "float32")]
 
 
 @handles("QuantizeLinear")

@@ -8,16 +8,16 @@
 - reduce_precision (bfloat16 / float16 emulation in float32): the mantissa rounded to nearest even, and with
   fewer exponent bits, overflow to inf and values below the smallest normal flushed to a signed zero (XLA's
   semantics); its derivative is JAX's: the cotangent reduced the same way (JAX treats it as linear), as a
-  custom_vjp node, two orders deep."""
+  custom_vjp node, two orders deep (composites.rounding_cast)."""
 from __future__ import annotations
 
 import numpy as np
 
+from ._shared.composites import rounding_cast
 from ._shared.division import int_divide
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
 
 _FLOAT_BITS = {"float16": (5, 10), "float32": (8, 23), "float64": (11, 52)}  # exponent, mantissa bits
-RULE_ORDERS = 2  # derivative orders that keep reduce_precision's rule (as jax_custom's)
 
 
 def _unsigned(dtype: str) -> str:
@@ -107,20 +107,13 @@ def _reduce(w: GraphWriter, x: str, ebits: int, mbits: int) -> str:
     return w.where(finite, w.cast(signed, dtype), x)
 
 
-def reduce_precision(w: GraphWriter, x: str, ebits: int, mbits: int, order: int = 1) -> str:
-    """_reduce with JAX's derivative: the cotangent reduced alike (a custom_vjp node; RULE_ORDERS deep)."""
+def reduce_precision(w: GraphWriter, x: str, ebits: int, mbits: int) -> str:
+    """_reduce with JAX's derivative: the cotangent reduced alike (composites.rounding_cast)."""
     if w.dtype(x) not in _FLOAT_BITS:
         raise UnsupportedModel(f"reduce_precision of {w.dtype(x)}")
     if ebits < 1 or mbits < 0:
         raise UnsupportedModel(f"reduce_precision to {ebits} exponent and {mbits} mantissa bits")
-    y = _reduce(w, x, ebits, mbits)
-    if order > RULE_ORDERS:
-        return y
-    fw = w.function_writer(f"{w.name}_reduce_precision_vjp")
-    dout = [fw.input(n, *w.avals[v]) for n, v in (("x", x), ("out", y), ("dout", y))][2]  # (x, out: unused)
-    bprop = w.finish(fw, [reduce_precision(fw, dout, ebits, mbits, order + 1)])
-    return w.emit("custom_vjp", [x, y], {"bprop": bprop, "n_in": 1, "n_out": 1, "params": [], "site": 0},
-                  [w.avals[y]])[0]
+    return rounding_cast(w, x, lambda fw, v: _reduce(fw, v, ebits, mbits), "reduce_precision")
 
 
 def layer_op(fn, op, ins, shape, dtype):
