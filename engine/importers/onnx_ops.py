@@ -50,6 +50,15 @@ NARROW_CARRIER = {"int4": "int8", "int2": "int8", "uint4": "uint8", "uint2": "ui
                   "float8_e5m2fnuz": "float32", "float4_e2m1fn": "float32"}
 
 
+def declared_narrow(ctx, name: str) -> str | None:
+    """The narrow type (NARROW_CARRIER's) a value is declared with while carried wider: a graph input's, an
+    initializer's, a QuantizeLinear's or Cast's output's; None for any other value."""
+    d = getattr(ctx, "declared", {}).get(name)
+    if d is None and name in ctx.inits:
+        d = np.dtype(ctx.onnx.helper.tensor_dtype_to_np_dtype(ctx.inits[name].data_type)).name
+    return d if d in NARROW_CARRIER else None
+
+
 def widen_narrow(a: np.ndarray) -> np.ndarray:
     carrier = NARROW_CARRIER.get(a.dtype.name)
     return a if carrier is None else a.astype(carrier)
@@ -202,7 +211,8 @@ def fold(ctx, node, attrs) -> bool:
               (ctx.consts[src].dtype if src in ctx.consts else ctx.w.dtype(ctx.val(src))))
         ctx.consts[out] = np.eye(shape[0], shape[1], int(attrs.get("k", 0)), dtype=dt)
         return True
-    if op == "CastLike" and ctx.is_const(node.input[0]):  # a constant cast to a value's dtype (-inf in Q's)
+    if op == "CastLike" and ctx.is_const(node.input[0]) and not declared_narrow(ctx, node.input[1]):
+        # a constant cast to a value's dtype (-inf in Q's); to a narrow type: onnx_quant's rule
         ctx.consts[out] = ctx.cval(node.input[0], node).astype(dtype_of(ctx, node.input[1]))
         return True
     names = [i for i in node.input if i]

@@ -10,7 +10,8 @@ import numpy as np
 
 from .composites import rounding_cast
 from .graph_writer import UnsupportedModel
-from .onnx_ops import NARROW_CARRIER, HANDLERS, _ins, handles
+from . import onnx_pointwise  # noqa: F401 - CastLike's plain rule, wrapped below
+from .onnx_ops import NARROW_CARRIER, HANDLERS, _ins, declared_narrow, handles
 
 _QUANT_TYPES = ("uint8", "int8", "uint16", "int16", "int32")
 # 4- and 2-bit integers (opset 21+ / 25+), carried in 8 bits (onnx_ops.NARROW_CARRIER): their ranges
@@ -111,24 +112,42 @@ def _float8_round(w, v: str, dt: str, saturate: bool) -> tuple[str, str]:
     big = w.binary("greater", q, w.scalar_like(top, q))
     inside = w.binary("less_equal", q, w.scalar_like(top, q))  # (false for nan and inf too)
     q = w.where(big, w.scalar_like(top if saturate else over, q), q)
-    return w.mul(w.unary("sign", v), q), inside
+    r = w.mul(w.unary("sign", v), q)
+    if dt == "float4_e2m1fn":  # no nan either: onnx.reference (ml_dtypes) casts nan to (-)0
+        r = w.where(w.binary("not_equal", v, v), w.scalar_like(0.0, r), r)
+    return r, inside
 
 
-_PLAIN_CAST = HANDLERS["Cast"]
+_PLAIN_CAST, _PLAIN_CAST_LIKE = HANDLERS["Cast"], HANDLERS["CastLike"]
 
 
 @handles("Cast")
 def _cast(ctx, node, attrs):
+    dt = narrow_type(ctx.onnx, attrs["to"])
+    return _PLAIN_CAST(ctx, node, attrs) if dt is None or dt not in _FLOAT8 else _narrow_float_cast(ctx, node, dt, attrs)
+
+
+@handles("CastLike")
+def _cast_like(ctx, node, attrs):
+    """To the type of a value declared narrow (carried wider: a plain cast would be to the carrier) as Cast."""
+    dt = declared_narrow(ctx, node.input[1])
+    if dt is None:
+        return _PLAIN_CAST_LIKE(ctx, node, attrs)
+    if dt not in _FLOAT8:
+        raise UnsupportedModel(f"CastLike to {dt} (carried in {NARROW_CARRIER[dt]}; a cast to a 4- / 2-bit integer "
+                               "is not mapped)")
+    return _narrow_float_cast(ctx, node, dt, attrs)
+
+
+def _narrow_float_cast(ctx, node, dt: str, attrs) -> list[str]:
     """A Cast to float8 / float4 (fp8 training's emulation, x.to(torch.float8_e4m3fn).to(x.dtype)): x rounded to
     the type's grid, ties to even, carried in float32; `saturate` (opset 19+, default 1) to the largest finite
-    value (+-inf too, ONNX's Cast table) or overflowing to inf / nan (float4 always saturates). Its gradient is
-    a cast's, as torch's autograd and JAX give it: the cotangent cast the same way (composites.rounding_cast)."""
-    dt = narrow_type(ctx.onnx, attrs["to"])
-    if dt is None or dt not in _FLOAT8:
-        return _PLAIN_CAST(ctx, node, attrs)
+    value (+-inf too, ONNX's Cast table) or overflowing to inf / nan (float4 always saturates; its nan is 0, as
+    onnx.reference's). Its gradient is a cast's, as torch's autograd and JAX give it: the cotangent cast the same
+    way (composites.rounding_cast)."""
     x = ctx.val(node.input[0])
     if not ctx.w.dtype(x).startswith("float"):
-        raise UnsupportedModel(f"Cast of {ctx.w.dtype(x)} to {dt} (a float input is mapped)")
+        raise UnsupportedModel(f"{node.op_type} of {ctx.w.dtype(x)} to {dt} (a float input is mapped)")
     saturate = bool(attrs.get("saturate", 1))
 
     def rounded(w, v):
