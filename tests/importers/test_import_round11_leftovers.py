@@ -12,7 +12,7 @@ from onnx.reference import ReferenceEvaluator
 import gradserve as gs
 from gradserve import Tensor, ops
 
-from .sweep import check_imported
+from .sweep import check_imported, match_by_value
 from .test_import_round10_leftovers import _dynamo
 from .zoo import CASES
 
@@ -119,12 +119,25 @@ def test_quantize_precision_float16(fake):
 
 
 def test_folding_report_names_a_parameter_folded_without_trace(fake):
-    """Instant-NGP's `tables[lv]` rows are folded into val_N initializers no remaining node traces back; the
-    graph signature still lists `tables` (round 10 reported nothing: UNREPORTED_FOLDS)."""
-    model, inputs = CASES["instant_ngp_hash_grid_encoding"]()
-    with pytest.warns(gs.importers.FoldedWeightsWarning):
+    """The Instant-NGP hash grid's pattern (the sweep's `instant_ngp_hash_grid_encoding`, smaller): a level's rows
+    `tables[1]` gathered by computed indices; the exporter folds `tables[1]` into a `val_N` initializer no remaining
+    node traces back (round 10 reported nothing: UNREPORTED_FOLDS); the graph signature still lists `tables`."""
+    class Level(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.tables = torch.nn.Parameter(torch.randn(2, 16, 2))
+            self.lin = torch.nn.Linear(2, 1)
+
+        def forward(self, x):  # x [6, 2] in [0, 1)
+            h = (x[:, 0] * 7).long() % 16
+            return self.lin(self.tables[1][h] * x[:, 1:])
+
+    torch.manual_seed(0)
+    model, inputs = Level().eval(), (torch.rand(6, 2, generator=torch.Generator().manual_seed(1)),)
+    with pytest.warns(gs.importers.FoldedWeightsWarning, match=r"\(parameter tables\)"):
         net = gs.from_onnx(_dynamo(model, inputs))
     assert net.folded_weights == ("(parameter tables)",)
+    assert check_imported(net, model, inputs, match_by_value(net, model)) == 2  # lin's, by name
 
 
 def test_folding_report_leaves_buffers_out(fake):
