@@ -31,18 +31,21 @@ def _pow2(w: GraphWriter, s: str, like: str) -> str:
 
 
 def shift(w: GraphWriter, short: str, x: str, s: str) -> str:
+    """StableHLO's shift `short` of integer x by s (read unsigned, as StableHLO reads it)."""
     dtype = w.dtype(x)
     if not dtype.startswith(("int", "uint")):
         raise UnsupportedModel(f"{short} of {dtype}")
     bits = np.dtype(dtype).itemsize * 8
-    s = w.broadcast_to(w.cast(s, "int64"), w.shape(x))
-    big = w.binary("greater_equal", s, w.scalar_like(bits, s))
-    s = w.binary("minimum", w.binary("maximum", s, w.scalar_like(0, s)), w.scalar_like(bits - 1, s))
+    s = w.broadcast_to(s, w.shape(x))
+    big = w.binary("greater_equal", s, w.scalar_like(bits, s))  # the amount is read unsigned: a negative one is big
+    if not w.dtype(s).startswith("u"):
+        big = w.binary("logical_or", big, w.binary("less", s, w.scalar_like(0, s)))
+    s = w.where(big, w.scalar_like(bits - 1, s), s)
     p = _pow2(w, s, x)
     if short == "shift_right_arithmetic":  # on the signed view (an unsigned top bit is a sign bit here too)
         # floor(x / 2^s); by bits - 1 or more: -1 for a negative x, else 0 (2^(bits - 1) is no value of the type)
         sx = w.cast(x, dtype.lstrip("u"))
-        top = w.binary("greater_equal", s, w.scalar_like(bits - 1, s))
+        top = w.binary("greater_equal", s, w.scalar_like(bits - 1, s))  # (a big amount is bits - 1 by now)
         q = int_divide(w, sx, w.cast(_pow2(w, w.binary("minimum", s, w.scalar_like(bits - 2, s)), x), w.dtype(sx)),
                        "floor")
         return w.cast(w.where(top, w.unary("neg", w.cast(w.binary("less", sx, w.scalar_like(0, sx)), w.dtype(sx))),

@@ -346,8 +346,10 @@ def exporter_constants(m) -> set[str]:
     """Initializers of a dynamo export that are the program's constants, not weights: its buffers (by the graph
     signature: rotary tables, running statistics) and, when every parameter is in the file, the values the
     exporter folded (they came from buffers and constants: a position table sliced)."""
-    buffers = set(_signature(m, "BUFFER") or ())
-    return buffers | (set() if exporter_folded(m) else set(_folded_initializers(m)))
+    buffers = _signature(m, "BUFFER")
+    if buffers is None:  # no signature: nothing is known
+        return set()
+    return set(buffers) | (set() if exporter_folded(m) else set(_folded_initializers(m)))
 
 
 def exporter_folded(m) -> list[str]:
@@ -363,7 +365,7 @@ def exporter_folded(m) -> list[str]:
     sinusoidal position table sliced, rotary angles): nothing a gradient should reach was lost, nothing is listed.
     (Folded factories, `zeros_like`, `scalar_tensor_default`, are never listed.) Without a signature (an older
     exporter), a parameter counts as lost when the remaining nodes quote its placeholder (`%p_bn1_weight`) and
-    no initializer carries its name."""
+    no initializer carries its name, and the folded values are listed whatever they came from."""
     folded, names = _folded_initializers(m), {t.name for t in m.graph.initializer}
     params = _signature(m, "PARAMETER")
     if params is not None:
@@ -373,7 +375,8 @@ def exporter_folded(m) -> list[str]:
         present = tuple("_" + n.replace(".", "_") for n in names)
         lost = sorted(r[2:] for r in _fx_refs(m)
                       if r.startswith("p_") and not any(p.endswith("_" + r[2:]) for p in present))
-    return (folded if lost else []) + [f"(parameter {n})" for n in lost]
+    # (without a signature, the folded values are listed whatever they came from, as round 10 did)
+    return (folded if lost or params is None else []) + [f"(parameter {n})" for n in lost]
 
 
 def folded_warning(names) -> str:
