@@ -48,14 +48,20 @@ def narrow_type(onnx, elem_type: int) -> str | None:
 def narrow_input(ctx, name: str, v: str, dt: str) -> str:
     """A graph input of quantised storage type dt, given in its carrier (int8 / uint8 for the 4- and 2-bit
     integers, float32 for float8 / float4), as a cast to dt would make it: integers saturated to dt's range,
-    floats rounded to dt's grid (ties to even) and saturated, so a value of dt arrives exact and any other as the
-    saturating cast. Quantised storage carries no gradient (the rounding's derivative is 0)."""
+    floats rounded to dt's grid (ties to even) and saturated, so a value of dt arrives exact (nan, and e5m2's inf,
+    included) and any other as the saturating cast. Quantised storage carries no gradient (the rounding's
+    derivative is 0)."""
     w = ctx.w
     if dt in _NARROW_INTS:
         lo, hi = _NARROW_INTS[dt]
         out = w.binary("minimum", w.binary("maximum", v, w.scalar_like(lo, v)), w.scalar_like(hi, v))
     else:
         out = w.cast(_float8_round(w, w.cast(v, "float64"), dt, True)[0], "float32")
+        # nan, and inf where the type has it (e5m2), are values of the type: they stay (the cast saturates inf)
+        keep = w.binary("not_equal", v, v) if dt != "float4_e2m1fn" else None
+        if dt == "float8_e5m2":
+            keep = w.binary("logical_or", keep, w.binary("equal", w.unary("abs", v), w.scalar_like(np.inf, v)))
+        out = out if keep is None else w.where(keep, v, out)
     _declared_of(ctx)[name] = dt
     return out
 
