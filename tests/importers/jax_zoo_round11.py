@@ -3,7 +3,8 @@ stack of layers run by lax.scan over their stacked parameters with each layer re
 large models save memory), dropout and reparameterised noise drawn inside the model from a fixed key
 (jax.random's threefry counter hash in uint32), Kabsch alignment (SVD of the cross-covariance, reflection
 corrected by the sign of a determinant; the aligned RMSD), a learned piecewise-linear calibration by jnp.interp
-under lax.map, and bfloat16 mixed-precision emulation by lax.reduce_precision."""
+under lax.map, bfloat16 mixed-precision emulation by lax.reduce_precision, and a ranking by two keys
+(jnp.lexsort; lax.sort with num_keys=2)."""
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -77,3 +78,15 @@ def _reduce_precision():
         h = jax.nn.relu(bf16(x) @ bf16(p["l1"]["w"]) + p["l1"]["b"])
         return bf16(h) @ bf16(p["l2"]["w"]) + p["l2"]["b"]
     return fn, {"l1": _dense(170, 4, 8), "l2": _dense(172, 8, 2)}, (_r(1, 3, 4),)
+
+
+@case("lexsort_group_then_score_ranking")
+def _lexsort():
+    def fn(p, x):  # x [n, 3]: items ranked by a coarse group (ties), then by a learned score, descending too
+        score = x @ p["w"]
+        group = jnp.round(x[:, 0])
+        order = jnp.lexsort((score, group))
+        ranked = score[order]
+        _, by_desc = lax.sort((-group, score, jnp.arange(score.shape[0])), num_keys=2)[::2]
+        return jnp.cumsum(jax.nn.softmax(ranked)) * p["v"], score[by_desc] * p["v"]
+    return fn, {"w": _r(180, 3, scale=0.7), "v": _r(181, 8, scale=0.5)}, (_r(1, 8, 3),)
