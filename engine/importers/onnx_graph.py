@@ -20,7 +20,7 @@ import numpy as np
 from .graph_writer import GraphWriter, ModelLimitExceeded, UnsupportedModel
 from .onnx_control import CONTROL_HANDLERS
 from .graph_writer import NP_DTYPES
-from .onnx_ops import HANDLERS, _np_dtype, fold, widen_narrow
+from .onnx_ops import HANDLERS, NARROW_CARRIER, _np_dtype, fold, widen_narrow
 from . import onnx_attention, onnx_layers, onnx_pointwise, onnx_quant, onnx_rnn, onnx_seq, onnx_spectral  # noqa: F401,E402 (add rules)
 
 MAX_SUBGRAPH_DEPTH = 8  # nesting of If / Loop sub-graphs (limits["max_subgraph_depth"] overrides)
@@ -62,6 +62,11 @@ class _Ctx:
 
     def visible(self, name: str) -> bool:
         return name in self.env or name in self.consts or name in self.inits or name in self.seqs
+
+    def graph_consumers(self, name: str) -> list:
+        """The nodes of the graph being converted that read `name` (None stands for the graph's output)."""
+        g = self.current_graph
+        return [n for n in g.node if name in n.input] + [None for o in g.output if o.name == name]
 
     def subgraph(self, graph, base: str) -> "_SubCtx":
         return _SubCtx(self, graph, base)
@@ -272,6 +277,7 @@ def _model_to_writer(m, input_shapes: dict | None, limits: dict, scalar_weights:
     for n in m.graph.node:  # running statistics are state, not weights
         if n.op_type == "BatchNormalization":
             ctx.frozen.update(n.input[3:5])
+    ctx.frozen.update(exporter_constants(m))  # a torch module's buffers, and constants folded from them
     for vi in m.graph.input:
         if vi.name in ctx.inits:
             continue
@@ -286,6 +292,11 @@ def _model_to_writer(m, input_shapes: dict | None, limits: dict, scalar_weights:
         if any(d is None or d < 0 for d in dims):
             raise UnsupportedModel(f"input {vi.name!r} has a dynamic shape {dims}: gradserve graphs are static; "
                                    f"pass input_shapes={{{vi.name!r}: [...]}}")
+        narrow = onnx_quant.narrow_type(ctx.onnx, tt.elem_type)
+        if narrow:  # float8 / float4 / 4- and 2-bit integer inputs: given in their carrier, as their initializers
+            ctx.env[vi.name] = onnx_quant.narrow_input(ctx, vi.name, ctx.w.input(vi.name, dims, NARROW_CARRIER[narrow]),
+                                                       narrow)
+            continue
         ctx.env[vi.name] = ctx.w.input(vi.name, dims, _np_dtype(ctx.onnx, tt.elem_type, f"input {vi.name!r}"))
     outputs = convert_graph(ctx, m.graph)
     ctx.w.frozen |= {ctx.env[n] for n in ctx.frozen if n in ctx.env}
@@ -310,24 +321,61 @@ def _fx_refs(m) -> set:
     return refs
 
 
-def exporter_folded(m) -> list[str]:
-    """What torch.onnx's dynamo exporter folded (its constant folding and fusions, `optimize=True`) that loses
-    parameters, from the FX graph each ONNX node's `pkg.torch.onnx.fx_node` metadata quotes (`%name` arguments):
-    - float initializers named after the FX node that computed them (`mul`, `linear_1`: weight_norm's g v / |v|,
-      a weight-only product), where a parameter is named by its module path; folded factories (`zeros_like`,
-      `scalar_tensor_default`) are left out, nothing was lost there;
-    - parameters the remaining nodes read (`%p_bn1_weight`: an FX placeholder) that are not in the file: folded
-      into another initializer (eval batch norm fused into the convolution before it, which keeps the
-      convolution weight's name for the fused value), listed as `(parameter bn1_weight)`."""
+def _signature(m, kind: str) -> list[str] | None:
+    """The exported program's PARAMETERs or BUFFERs (their module paths), from the graph signature the dynamo
+    exporter records in the graph's metadata (`p_conv1_weight: PARAMETER target='conv1.weight'`); None without
+    one."""
+    for prop in m.graph.metadata_props:
+        if prop.key == "pkg.torch.export.ExportedProgram.graph_signature":
+            return re.findall(rf"^\w+: {kind} target='([^']*)'", prop.value, re.M)
+    return None
+
+
+def _folded_initializers(m) -> list[str]:
+    """Float initializers named after the FX node that computed them (quoted as `%mul` by the remaining nodes'
+    `pkg.torch.onnx.fx_node` metadata), folded factories (`zeros_like`, `scalar_tensor_default`) left out."""
     from onnx import TensorProto
 
     refs, floats = _fx_refs(m), (TensorProto.FLOAT, TensorProto.DOUBLE, TensorProto.FLOAT16, TensorProto.BFLOAT16)
-    folded = [t.name for t in m.graph.initializer
-              if t.name in refs and t.data_type in floats and not _FACTORY.fullmatch(t.name)]
-    # (a module's own nodes may quote a placeholder by the tail of its path: present if some name ends with it)
-    present = tuple("_" + t.name.replace(".", "_") for t in m.graph.initializer)
-    lost = sorted(r[2:] for r in refs if r.startswith("p_") and not any(p.endswith("_" + r[2:]) for p in present))
-    return folded + [f"(parameter {n})" for n in lost]
+    return [t.name for t in m.graph.initializer
+            if t.name in refs and t.data_type in floats and not _FACTORY.fullmatch(t.name)]
+
+
+def exporter_constants(m) -> set[str]:
+    """Initializers of a dynamo export that are the program's constants, not weights: its buffers (by the graph
+    signature: rotary tables, running statistics) and, when every parameter is in the file, the values the
+    exporter folded (they came from buffers and constants: a position table sliced)."""
+    buffers = _signature(m, "BUFFER")
+    if buffers is None:  # no signature: nothing is known
+        return set()
+    return set(buffers) | (set() if exporter_folded(m) else set(_folded_initializers(m)))
+
+
+def exporter_folded(m) -> list[str]:
+    """What torch.onnx's dynamo exporter folded (its constant folding and fusions, `optimize=True`) that loses
+    parameters. The exported program's graph signature (graph metadata) lists its parameters; one that no
+    initializer is named after is gone from the file: folded into a constant (weight_norm's g v / |v|, a weight
+    indexed at constant positions: an Instant-NGP hash grid's `tables[lv]`, a learned position embedding's rows),
+    fused (eval batch norm into the convolution before it, which keeps the convolution weight's name for the fused
+    value) or stored transposed under a `val_N` name; each is listed as `(parameter bn1.weight)`. When one is, the
+    float initializers named after the FX node that computed them (`mul`, `linear_1`, quoted as `%mul` by the
+    remaining nodes' `pkg.torch.onnx.fx_node` metadata) are listed before them: gradients reach those values, not
+    the parameters. When every parameter is in the file, such initializers came from buffers and constants (a
+    sinusoidal position table sliced, rotary angles): nothing a gradient should reach was lost, nothing is listed.
+    (Folded factories, `zeros_like`, `scalar_tensor_default`, are never listed.) Without a signature (an older
+    exporter), a parameter counts as lost when the remaining nodes quote its placeholder (`%p_bn1_weight`) and
+    no initializer carries its name, and the folded values are listed whatever they came from."""
+    folded, names = _folded_initializers(m), {t.name for t in m.graph.initializer}
+    params = _signature(m, "PARAMETER")
+    if params is not None:
+        lost = [p for p in params if p not in names]
+    else:
+        # (a module's own nodes may quote a placeholder by the tail of its path: present if some name ends with it)
+        present = tuple("_" + n.replace(".", "_") for n in names)
+        lost = sorted(r[2:] for r in _fx_refs(m)
+                      if r.startswith("p_") and not any(p.endswith("_" + r[2:]) for p in present))
+    # (without a signature, the folded values are listed whatever they came from, as round 10 did)
+    return (folded if lost or params is None else []) + [f"(parameter {n})" for n in lost]
 
 
 def folded_warning(names) -> str:
@@ -341,6 +389,7 @@ def folded_warning(names) -> str:
 
 def convert_graph(ctx, graph) -> list[str]:
     """The nodes of `graph` into ctx's writer; the writer names of the graph's outputs."""
+    ctx.current_graph = graph
     for node in graph.node:
         try:
             _convert_node(ctx, graph, node)

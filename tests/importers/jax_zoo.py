@@ -259,3 +259,4 @@ from . import jax_zoo_sequence_operators  # noqa: E402,F401 - registers round 7'
 from . import jax_zoo_decoding_linalg_graphs  # noqa: E402,F401 - registers round 8's held-out JAX functions
 from . import jax_zoo_round9  # noqa: E402,F401 - registers round 9's held-out JAX functions
 from . import jax_zoo_round10  # noqa: E402,F401 - registers round 10's held-out JAX functions
+from . import jax_zoo_round11  # noqa: E402,F401 - registers round 11's held-out JAX functions

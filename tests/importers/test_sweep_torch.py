@@ -83,11 +83,6 @@ FOLDED_WEIGHTS = {("bidirectional_lstm_gru_rnn", "dynamo"),
                   ("slot_attention_iterative_gru", "dynamo")}
 
 
-# A fold the dynamo exporter leaves no trace of in the file (exporter_folded cannot name it): the hash grid's
-# per-level rows `tables[lv]` are folded into `val_N` initializers and no remaining node quotes `tables`.
-UNREPORTED_FOLDS = {"instant_ngp_hash_grid_encoding"}
-
-
 def _export_params():
     for name in sorted(CASES):
         cannot = TORCH_EXPORT_CANNOT.get(name)
@@ -152,7 +147,7 @@ def test_onnx_export(fake, name, exporter, opset):
     compared = check_imported(net, model, inputs, lambda p: (None, False) if p.name in lost else param_of(p))
     if exporter == "torchscript" and not name.startswith(("lstm", "gru")):  # keeps every weight as it is
         assert compared == len(list(model.parameters())) - len(lost)
-    if exporter == "dynamo" and not net.folded_weights and name not in UNREPORTED_FOLDS:
+    if exporter == "dynamo" and not net.folded_weights:
         # nothing folded, the importer says (onnx_graph.exporter_folded): then every weight is compared
         assert compared == len(list(model.parameters())) - len(lost), (compared, len(list(model.parameters())))
 

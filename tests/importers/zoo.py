@@ -440,3 +440,4 @@ from . import zoo_language_scientific, zoo_vision_generative  # noqa: E402,F401 
 from . import zoo_recurrent_graph_probabilistic  # noqa: E402,F401 - registers round 8's held-out networks
 from . import zoo_round9  # noqa: E402,F401 - registers round 9's held-out networks
 from . import zoo_round10  # noqa: E402,F401 - registers round 10's held-out networks
+from . import zoo_round11  # noqa: E402,F401 - registers round 11's held-out networks

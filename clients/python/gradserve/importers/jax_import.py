@@ -18,6 +18,7 @@ import numpy as np
 from . import jax_special
 from ._shared.division import int_divide
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
+from .jax_bits import LAYER_OPS as BIT_OPS, bits_to_float, shift
 from .jax_control import CONTROL_OPS, control
 from .jax_layers import LAYER_OPS, arg_reduce
 from .jax_lapack import lapack_call
@@ -306,8 +307,8 @@ class _Fn:
             return self.run(self.funcs[callee], ins)
         if short == "composite":
             return self.composite(op, ins)
-        if short in LAYER_OPS:
-            return LAYER_OPS[short](self, op, ins, shape, dtype)
+        if short in LAYER_OPS or short in BIT_OPS:
+            return (LAYER_OPS.get(short) or BIT_OPS[short])(self, op, ins, shape, dtype)
         what = name
         if short == "custom_call":  # a library kernel (LAPACK for jnp.linalg's factorisations): mapped or named
             outs, what = self.custom_call(op, name, ins)
@@ -335,6 +336,10 @@ class _Fn:
                     return [w.binary("mul", w.unary("sign", a), b)]
         if short == "divide" and not dtype.startswith(("float", "complex")):
             return [int_divide(w, ins[0], ins[1], "trunc")]  # truncates toward zero
+        if short == "bitcast_convert" and w.dtype(ins[0]).startswith(("int", "uint")):  # random mantissa bits
+            return [bits_to_float(w, ins[0], dtype)]
+        if short == "shift_right_arithmetic" and ins[0] not in self.bit_patterns:
+            return [shift(w, short, ins[0], ins[1])]
         if short in ("bitcast_convert", "shift_right_arithmetic"):
             return [self.sign_bits(op, short, ins, shape, dtype)]
         return None

@@ -218,24 +218,92 @@ def gather(fn, op, ins, shape, dtype):
 
 
 
-def sort(fn, op, ins, shape, dtype):
-    """stablehlo.sort along one axis by the first operand (ascending or descending: the comparator's
-    returned compare); further operands (argsort's iota, sort_key_val's values) follow the same permutation."""
+def _block_arg(v, args) -> int | None:
+    """The one comparator argument a value is computed from (through JAX's -0 / nan canonicalising selects and
+    their constants), or None."""
+    from jaxlib.mlir import ir
+
+    found, todo, seen = set(), [v], 0
+    while todo and seen < 64:
+        u, seen = todo.pop().maybe_downcast(), seen + 1
+        if isinstance(u, ir.BlockArgument):
+            found.add(u.arg_number)
+        else:
+            todo.extend(u.owner.operands)
+    return found.pop() if len(found) == 1 and not todo else None
+
+
+def _compare_key(v, args, want: tuple) -> tuple[int, str] | None:
+    """(key operand, direction) of a comparator compare of operand k's pair (lhs 2k, rhs 2k + 1; swapped: the
+    other direction), its direction one of `want`; else None."""
     from jaxlib.mlir.dialects import stablehlo
 
+    owner = v.owner
+    if getattr(owner, "name", None) != "stablehlo.compare":
+        return None
+    d = stablehlo.ComparisonDirectionAttr(owner.attributes["comparison_direction"]).value
+    a, b = (_block_arg(o, args) for o in owner.operands)
+    if a is None or b is None or a // 2 != b // 2 or a == b:
+        return None
+    if a % 2:  # rhs first: LT of (b, a) is GT of (a, b)
+        d = {"LT": "GT", "GT": "LT"}.get(d, d)
+    return (a // 2, d) if d in want else None
+
+
+def sort_keys(block) -> list[tuple[int, str]] | None:
+    """The comparator as lexicographic keys [(operand, 'LT' | 'GT'), ...] (lax.sort's num_keys, jnp.lexsort):
+    a compare LT / GT of one operand's pair, or `or(compare of key k, and(compare EQ of key k, the rest))`;
+    None for any other comparator (refused: an order that is not lexicographic would be silently another)."""
+    args, keys = list(block.arguments), []
+    v = list(block.operations)[-1].operands[0]
+    while True:
+        single = _compare_key(v, args, ("LT", "GT"))
+        if single is not None:
+            keys.append(single)
+            return keys if len({k for k, _ in keys}) == len(keys) else None
+        owner = v.owner
+        if getattr(owner, "name", None) != "stablehlo.or" or len(owner.operands) != 2:
+            return None
+        for first, rest in (tuple(owner.operands), tuple(owner.operands)[::-1]):
+            key = _compare_key(first, args, ("LT", "GT"))
+            if key is None or getattr(rest.owner, "name", None) != "stablehlo.and":
+                continue
+            x, y = rest.owner.operands
+            for eq, nxt in ((x, y), (y, x)):
+                if _compare_key(eq, args, ("EQ",)) == (key[0], "EQ"):
+                    keys.append(key)
+                    v = nxt
+                    break
+            else:
+                return None
+            break
+        else:
+            return None
+
+
+def sort(fn, op, ins, shape, dtype):
+    """stablehlo.sort along one axis by the first operand (ascending or descending: the comparator's
+    returned compare); further operands (argsort's iota, sort_key_val's values) follow the same permutation.
+    Several keys (lax.sort's num_keys, jnp.lexsort): stable sorts by the last key, then each key before it."""
     w = fn.w
     axis = _int(op, "dimension", -1) % len(w.shape(ins[0]))
-    direction = None  # of the compare the comparator returns (JAX canonicalises -0 and nan before it)
-    ret = list(op.regions[0].blocks[0].operations)[-1]
-    last = ret.operands[0].owner if len(ret.operands) == 1 else None
-    if last is not None and getattr(last, "name", None) == "stablehlo.compare":
-        direction = stablehlo.ComparisonDirectionAttr(last.attributes["comparison_direction"]).value
-    if direction not in ("LT", "GT"):
-        raise UnsupportedModel(f"sort with comparator {direction!r} (only ascending LT / descending GT)")
+    keys = sort_keys(op.regions[0].blocks[0])
+    if keys is None:
+        raise UnsupportedModel("sort with a comparator that is not lexicographic ascending LT / descending GT "
+                               "over its operands")
     s = w.shape(ins[0])
-    vals, idx = w.emit("sort", [ins[0]], {"axis": axis, "descending": direction == "GT"},
-                       [(s, w.dtype(ins[0])), (s, "int64")])
-    return [vals] + [w.emit1("take_along_axis", [o, idx], {"axis": axis}, s, w.dtype(o)) for o in ins[1:]]
+    if keys[0][0] == 0 and len(keys) == 1:
+        vals, idx = w.emit("sort", [ins[0]], {"axis": axis, "descending": keys[0][1] == "GT"},
+                           [(s, w.dtype(ins[0])), (s, "int64")])
+        return [vals] + [w.emit1("take_along_axis", [o, idx], {"axis": axis}, s, w.dtype(o)) for o in ins[1:]]
+    idx = None
+    for k, d in reversed(keys):
+        key = ins[k] if idx is None else w.emit1("take_along_axis", [ins[k], idx], {"axis": axis}, s, w.dtype(ins[k]))
+        perm = w.emit("sort", [key], {"axis": axis, "descending": d == "GT"}, [(s, w.dtype(key)), (s, "int64")])[1]
+        idx = perm if idx is None else w.emit1("take_along_axis", [idx, perm], {"axis": axis}, s, "int64")
+    return [w.emit1("take_along_axis", [o, idx], {"axis": axis}, s, w.dtype(o)) for o in ins]
+
+
 LAYER_OPS = {"convolution": convolution, "reduce_window": reduce_window, "gather": gather, "sort": sort}
 
 

@@ -751,3 +751,18 @@ def householder_product(w: GraphWriter, packed: str, taus: str, cols: int) -> st
         vs.append(w.concat([ones, col], len(batch)) if m - j > 1 else ones)
         ts.append(w.reshape(w.index(taus, [[0, d, 1] for d in batch] + [j]), list(batch) + [1, 1]))
     return _apply_reflectors(w, vs, ts, m, cols, dt, batch)
+
+
+def rounding_cast(w: GraphWriter, x: str, rounded, tag: str, orders: int = 2) -> str:
+    """`rounded(w, x)` (a cast to a narrower float format, written as a rounding) with the derivative torch's
+    autograd and JAX give a dtype conversion: the cotangent converted the same way (a cast's transpose is the
+    cast), not the rounding's zero. One custom_vjp node whose rule is this again, `orders` deep (then the
+    rule's rounding is differentiated as written)."""
+    y = rounded(w, x)
+    if orders < 1:
+        return y
+    fw = w.function_writer(f"{w.name}_{tag}_vjp")
+    dout = [fw.input(n, *w.avals[v]) for n, v in (("x", x), ("out", y), ("dout", y))][2]  # (x, out: unused)
+    bprop = w.finish(fw, [rounding_cast(fw, dout, rounded, tag, orders - 1)])
+    return w.emit("custom_vjp", [x, y], {"bprop": bprop, "n_in": 1, "n_out": 1, "params": [], "site": 0},
+                  [w.avals[y]])[0]

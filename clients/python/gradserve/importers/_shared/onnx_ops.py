@@ -51,6 +51,15 @@ NARROW_CARRIER = {"int4": "int8", "int2": "int8", "uint4": "uint8", "uint2": "ui
                   "float8_e5m2fnuz": "float32", "float4_e2m1fn": "float32"}
 
 
+def declared_narrow(ctx, name: str) -> str | None:
+    """The narrow type (NARROW_CARRIER's) a value is declared with while carried wider: a graph input's, an
+    initializer's, a QuantizeLinear's or Cast's output's; None for any other value."""
+    d = getattr(ctx, "declared", {}).get(name)
+    if d is None and name in ctx.inits:
+        d = np.dtype(ctx.onnx.helper.tensor_dtype_to_np_dtype(ctx.inits[name].data_type)).name
+    return d if d in NARROW_CARRIER else None
+
+
 def widen_narrow(a: np.ndarray) -> np.ndarray:
     carrier = NARROW_CARRIER.get(a.dtype.name)
     return a if carrier is None else a.astype(carrier)
@@ -203,7 +212,8 @@ def fold(ctx, node, attrs) -> bool:
               (ctx.consts[src].dtype if src in ctx.consts else ctx.w.dtype(ctx.val(src))))
         ctx.consts[out] = np.eye(shape[0], shape[1], int(attrs.get("k", 0)), dtype=dt)
         return True
-    if op == "CastLike" and ctx.is_const(node.input[0]):  # a constant cast to a value's dtype (-inf in Q's)
+    if op == "CastLike" and ctx.is_const(node.input[0]) and not declared_narrow(ctx, node.input[1]):
+        # a constant cast to a value's dtype (-inf in Q's); to a narrow type: onnx_quant's rule
         ctx.consts[out] = ctx.cval(node.input[0], node).astype(dtype_of(ctx, node.input[1]))
         return True
     names = [i for i in node.input if i]
@@ -562,7 +572,11 @@ def _transpose(ctx, node, attrs):
 
 @handles("Concat")
 def _concat(ctx, node, attrs):
-    return [ctx.w.concat([ctx.val(n) for n in node.input], attrs["axis"])]
+    # (an empty slice among the pieces adds nothing: torch.roll by 0 through the TorchScript exporter)
+    parts = [n for n in node.input if not (n in ctx.consts and ctx.consts[n].size == 0)]
+    if not parts:
+        raise UnsupportedModel("every piece is empty (zero-size tensors are not supported)")
+    return [ctx.w.concat([ctx.val(n) for n in parts], attrs["axis"])]
 
 
 @handles("Split")
@@ -575,7 +589,23 @@ def _split(ctx, node, attrs):
 @handles("Slice")
 def _slice(ctx, node, attrs):
     x = ctx.val(node.input[0])
-    return [ctx.w.index(x, _slice_items(ctx.w.shape(x), *_slice_args(ctx, node, attrs)))]
+    shape, args = ctx.w.shape(x), _slice_args(ctx, node, attrs)
+    if _slice_empty(shape, *args) and all(n is not None and n.op_type == "Concat"
+                                                    for n in ctx.graph_consumers(node.output[0])):
+        # an empty piece of a concatenation (torch.roll by 0: x[n:] and x[:n]): a zero-size constant the Concat
+        # leaves out (the engine has no zero-size tensors)
+        ctx.consts[node.output[0]] = np.zeros(_sliced_shape(shape, *args), ctx.w.dtype(x))
+        return [None]
+    return [ctx.w.index(x, _slice_items(shape, *args))]
+
+
+def _sliced_shape(shape, starts, ends, axes, steps):
+    items = _slice_items(shape, starts, ends, axes, steps, allow_empty=True)
+    return [len(range(*slice(*it).indices(d))) for it, d in zip(items, shape)]
+
+
+def _slice_empty(shape, *args) -> bool:
+    return 0 in _sliced_shape(shape, *args)
 
 
 @handles("Gather")

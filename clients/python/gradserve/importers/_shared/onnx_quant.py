@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .composites import rounding_cast
 from .graph_writer import UnsupportedModel
-from .onnx_ops import _ins, handles
+from . import onnx_pointwise  # noqa: F401 - CastLike's plain rule, wrapped below
+from .onnx_ops import NARROW_CARRIER, HANDLERS, _ins, declared_narrow, handles
 
 _QUANT_TYPES = ("uint8", "int8", "uint16", "int16", "int32")
 # 4- and 2-bit integers (opset 21+ / 25+), carried in 8 bits (onnx_ops.NARROW_CARRIER): their ranges
@@ -17,7 +19,10 @@ _NARROW_INTS = {"int4": (-8, 7), "uint4": (0, 15), "int2": (-2, 1), "uint2": (0,
 # float8 types (opset 19+): mantissa bits, the smallest normal exponent, the largest finite exponent, the largest
 # finite value, and what an overflow is without saturation (e5m2 has inf; the others only nan)
 _FLOAT8 = {"float8_e4m3fn": (3, -6, 8, 448.0, np.nan), "float8_e4m3fnuz": (3, -7, 7, 240.0, np.nan),
-           "float8_e5m2": (2, -14, 15, 57344.0, np.inf), "float8_e5m2fnuz": (2, -15, 15, 57344.0, np.nan)}
+           "float8_e5m2": (2, -14, 15, 57344.0, np.inf), "float8_e5m2fnuz": (2, -15, 15, 57344.0, np.nan),
+           # float4 e2m1 (opset 23+): 0, 0.5, 1, 1.5, 2, 3, 4, 6; no inf or nan, so it always saturates
+           # (onnx.reference ignores `saturate` for it)
+           "float4_e2m1fn": (1, 0, 2, 6.0, 6.0)}
 
 
 def _declared_dtype(ctx, name: str) -> str | None:
@@ -30,6 +35,36 @@ def _declared_dtype(ctx, name: str) -> str | None:
     if name in ctx.consts:
         return ctx.consts[name].dtype.name
     return ctx.w.dtype(ctx.val(name))  # a graph input: carried in its declared type
+
+
+def narrow_type(onnx, elem_type: int) -> str | None:
+    """The name of a quantised storage type the engine carries wider (onnx_ops.NARROW_CARRIER), else None."""
+    try:
+        name = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(elem_type)).name
+    except Exception:  # noqa: BLE001 - not a NumPy / ml_dtypes type: _np_dtype names it
+        return None
+    return name if name in NARROW_CARRIER else None
+
+
+def narrow_input(ctx, name: str, v: str, dt: str) -> str:
+    """A graph input of quantised storage type dt, given in its carrier (int8 / uint8 for the 4- and 2-bit
+    integers, float32 for float8 / float4), as a cast to dt would make it: integers saturated to dt's range,
+    floats rounded to dt's grid (ties to even) and saturated, so a value of dt arrives exact (nan, and e5m2's inf,
+    included) and any other as the saturating cast. Quantised storage carries no gradient (the rounding's
+    derivative is 0)."""
+    w = ctx.w
+    if dt in _NARROW_INTS:
+        lo, hi = _NARROW_INTS[dt]
+        out = w.binary("minimum", w.binary("maximum", v, w.scalar_like(lo, v)), w.scalar_like(hi, v))
+    else:
+        out = w.cast(_float8_round(w, w.cast(v, "float64"), dt, True)[0], "float32")
+        # nan, and inf where the type has it (e5m2), are values of the type: they stay (the cast saturates inf)
+        keep = w.binary("not_equal", v, v) if dt != "float4_e2m1fn" else None
+        if dt == "float8_e5m2":
+            keep = w.binary("logical_or", keep, w.binary("equal", w.unary("abs", v), w.scalar_like(np.inf, v)))
+        out = out if keep is None else w.where(keep, v, out)
+    _declared_of(ctx)[name] = dt
+    return out
 
 
 def _declared_of(ctx) -> dict:
@@ -63,8 +98,6 @@ def _operands(ctx, node, attrs):
     block = int(attrs.get("block_size", 0))
     if block < 0:
         raise UnsupportedModel(f"block_size {block}")
-    if attrs.get("precision", 0):
-        raise UnsupportedModel("QuantizeLinear's precision attribute")
     i = _ins(node)
     return i, ctx.val(i[0]), attrs.get("axis", 1), block
 
@@ -85,7 +118,49 @@ def _float8_round(w, v: str, dt: str, saturate: bool) -> tuple[str, str]:
     big = w.binary("greater", q, w.scalar_like(top, q))
     inside = w.binary("less_equal", q, w.scalar_like(top, q))  # (false for nan and inf too)
     q = w.where(big, w.scalar_like(top if saturate else over, q), q)
-    return w.mul(w.unary("sign", v), q), inside
+    r = w.mul(w.unary("sign", v), q)
+    if dt == "float4_e2m1fn":  # no nan either: onnx.reference (ml_dtypes) casts nan to (-)0
+        r = w.where(w.binary("not_equal", v, v), w.scalar_like(0.0, r), r)
+    return r, inside
+
+
+_PLAIN_CAST, _PLAIN_CAST_LIKE = HANDLERS["Cast"], HANDLERS["CastLike"]
+
+
+@handles("Cast")
+def _cast(ctx, node, attrs):
+    dt = narrow_type(ctx.onnx, attrs["to"])
+    return _PLAIN_CAST(ctx, node, attrs) if dt is None or dt not in _FLOAT8 else _narrow_float_cast(ctx, node, dt, attrs)
+
+
+@handles("CastLike")
+def _cast_like(ctx, node, attrs):
+    """To the type of a value declared narrow (carried wider: a plain cast would be to the carrier) as Cast."""
+    dt = declared_narrow(ctx, node.input[1])
+    if dt is None:
+        return _PLAIN_CAST_LIKE(ctx, node, attrs)
+    if dt not in _FLOAT8:
+        raise UnsupportedModel(f"CastLike to {dt} (carried in {NARROW_CARRIER[dt]}; a cast to a 4- / 2-bit integer "
+                               "is not mapped)")
+    return _narrow_float_cast(ctx, node, dt, attrs)
+
+
+def _narrow_float_cast(ctx, node, dt: str, attrs) -> list[str]:
+    """A Cast to float8 / float4 (fp8 training's emulation, x.to(torch.float8_e4m3fn).to(x.dtype)): x rounded to
+    the type's grid, ties to even, carried in float32; `saturate` (opset 19+, default 1) to the largest finite
+    value (+-inf too, ONNX's Cast table) or overflowing to inf / nan (float4 always saturates; its nan is 0, as
+    onnx.reference's). Its gradient is a cast's, as torch's autograd and JAX give it: the cotangent cast the same
+    way (composites.rounding_cast)."""
+    x = ctx.val(node.input[0])
+    if not ctx.w.dtype(x).startswith("float"):
+        raise UnsupportedModel(f"{node.op_type} of {ctx.w.dtype(x)} to {dt} (a float input is mapped)")
+    saturate = bool(attrs.get("saturate", 1))
+
+    def rounded(w, v):
+        return w.cast(_float8_round(w, w.cast(v, "float64"), dt, saturate)[0], w.dtype(v))
+
+    _declared_of(ctx)[node.output[0]] = dt
+    return [ctx.w.cast(rounding_cast(ctx.w, x, rounded, "cast_" + dt), "float32")]
 
 
 @handles("QuantizeLinear")
@@ -99,11 +174,17 @@ def _quantize(ctx, node, attrs):
         raise UnsupportedModel(f"quantization to {dt} (known: {', '.join(_QUANT_TYPES + tuple(_NARROW_INTS))}, "
                                f"{', '.join(_FLOAT8)})")
     scale = w.cast(_per_axis(ctx, ctx.val(i[1]), x, axis, block), w.dtype(x))
+    if attrs.get("precision", 0):  # opset 23+: x / scale computed in that type (float16 rounds the quotient)
+        prec = np.dtype(ctx.onnx.helper.tensor_dtype_to_np_dtype(attrs["precision"])).name
+        if prec not in ("float16", "float32", "float64"):
+            raise UnsupportedModel(f"QuantizeLinear's precision {prec} (known: float16, float32, float64)")
+        x, scale = w.cast(x, prec), w.cast(scale, prec)
     if dt in _FLOAT8:  # x / scale cast to float8 (onnx.reference: the zero point must be 0, and is not added)
         if i[2] and (not ctx.is_const(i[2]) or np.any(ctx.cval(i[2], node))):
             raise UnsupportedModel(f"quantization to {dt} with a zero point that is not a constant 0")
         q, inside = _float8_round(w, w.cast(w.div(x, scale), "float64"), dt, bool(attrs.get("saturate", 1)))
         out = w.cast(q, "float32")
+        x = ctx.val(i[0])  # (the straight-through gradient goes to x as it is, whatever the precision)
     else:
         # half to even, as the spec says; then float64, where the zero point's sum and the type's bounds are exact
         # (in float16 int16's 32767 is 32768, in float32 int32's 2^31 - 1 is 2^31, which wrapped to -2^31)
@@ -115,6 +196,7 @@ def _quantize(ctx, node, attrs):
                           w.binary("less_equal", q, w.scalar_like(hi, q)))
         q = w.binary("minimum", w.binary("maximum", q, w.scalar_like(lo, q)), w.scalar_like(hi, q))
         out = w.cast(q, {"int4": "int8", "int2": "int8", "uint4": "uint8", "uint2": "uint8"}.get(dt, dt))
+        x = ctx.val(i[0])
     _declared_of(ctx)[node.output[0]] = dt
     _fake_quant_of(ctx)[out] = (x, inside, tuple(i[1:3]))
     return [out]
@@ -132,7 +214,7 @@ def _fake_quant_of(ctx) -> dict:
 def _dequantize(ctx, node, attrs):
     w, (i, x, axis, block) = ctx.w, _operands(ctx, node, attrs)
     declared = _declared_dtype(ctx, i[0])
-    if not (w.dtype(x).startswith(("int", "uint")) or declared in _FLOAT8 or declared == "float4_e2m1fn"):
+    if not (w.dtype(x).startswith(("int", "uint")) or declared in _FLOAT8):
         raise UnsupportedModel(f"DequantizeLinear of a {declared} input (known: integer and float8 types)")
     scale = _per_axis(ctx, ctx.val(i[1]), x, axis, block)
     xf = w.cast(x, w.dtype(scale))
