@@ -181,6 +181,9 @@ class Core:
         m = self.metrics
         for name, lru in (("graphs", self.registry.graphs), ("derived", self.deriver.cache)):
             m.cache_bytes.labels(name).set_function(lambda c=lru: c.nbytes)
+        m.body_budget.labels("held").set_function(lambda: self.body_budget.used)
+        m.body_budget.labels("total").set_function(lambda: self.body_budget.total)
+        m.admitting.set_function(lambda: self.admitting)
 
     # -- lifecycle -------------------------------------------------------------------------------------
     async def start(self) -> None:

@@ -108,7 +108,9 @@ class Settings(BaseSettings):
                                    "once, this what they inflate to (a few KiB of gzip may inflate to "
                                    "max_body_bytes). 0: twice max_body_bytes (one body of the largest size "
                                    "with room for others); below max_body_bytes, the largest bodies can only be "
-                                   "sent uncompressed.")
+                                   "sent uncompressed. Large JSON bodies' parses (a Python object per value) and "
+                                   "POST /v1/graphs bodies (no admission place) take from it too; a lone body "
+                                   "of any size goes ahead.")
     max_nodes: int = Field(100_000, ge=1, description="Largest graph, in nodes, as sent and once lowered.")
     max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
     max_depth: int = Field(32, ge=1, description="Deepest nesting of output structures and data lists.")
