@@ -56,6 +56,9 @@ class Metrics:
                                  "large bodies' parses) and total (body_budget_bytes).", ["state"], registry=r)
         self.admitting = Gauge("gradserve_jobs_admitting", "Job requests admitted whose bodies are being read or "
                                "decoded (not yet in a pool's queue: gradserve_queue_depth).", registry=r)
+        self.repository_reads = Counter("gradserve_repository_reads", "Model folders read and parsed by the model "
+                                        "repository (a load of unchanged files reads nothing), by outcome: loaded "
+                                        "or failed.", ["outcome"], registry=r)
         self.rejected = Counter("gradserve_rejected", "Jobs refused with 429 because the queue was full.",
                                 ["device"], registry=r)
 

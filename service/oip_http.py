@@ -3,7 +3,7 @@
     GET  /v2                                      server metadata
     GET  /v2/models                               the loaded models' names (KServe's V2 server answers it)
     GET  /v2/models/<m>[/versions/1]              model metadata (every input the kind needs, outputs)
-    GET  /v2/models/<m>[/versions/1]/ready        200 when loaded, 400 when not
+    GET  /v2/models/<m>[/versions/1]/ready        200 when loaded, 404 when not (the protocol: 4xx is false)
     GET  /v2/models/<m>[/versions/1]/config       Triton's model configuration and the model's config.json
     GET  /v2/models[/<m>[/versions/1]]/stats      Triton's statistics of the loaded models (service.model_stats)
     POST /v2/models/<m>[/versions/1]/infer        JSON or the binary tensor extension

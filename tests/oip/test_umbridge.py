@@ -107,7 +107,8 @@ def test_config_passing_and_sizes_with_config(server, model):
     r = httpx.post(server.url + "/umbridge/InputSizes", json={"name": "um", "config": {"tolerance": 1e-3}})
     assert r.status_code == 400 and r.headers["content-type"] == "application/json", r.text
     assert list(r.json()) == ["error"] and sorted(r.json()["error"]) == ["message", "type"], r.text
-    assert r.json()["error"]["type"] == "InvalidInput" and 'config may only hold "device"' in r.json()["error"]["message"]
+    assert r.json()["error"]["type"] == "InvalidInput"
+    assert 'config may only hold "device"' in r.json()["error"]["message"]
 
 
 def test_shared_memory_is_declined_and_the_client_falls_back_to_http(server):
