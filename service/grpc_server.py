@@ -382,6 +382,8 @@ def peer_bounds(s: Settings) -> list:
     keepalive does not catch such a peer: tests/grpc/test_grpc_attacks_more.py.)"""
     ms = lambda sec: max(1, min(int(sec * 1000), 2**31 - 1))  # noqa: E731 - grpc takes C int milliseconds
     bounds = [("grpc.max_concurrent_streams", s.grpc_max_streams),
+              # identity only: a compressed message is refused uninflated (grpc inflates it outside the budget)
+              *([] if s.grpc_compressed_requests else [("grpc.compression_enabled_algorithms_bitset", 1)]),
               ("grpc.max_allowed_incoming_connections", s.max_connections),
               # a connection must finish its HTTP/2 preface and first SETTINGS as an HTTP head must arrive
               # (grpc's default, 120 s, let one peer hold every connection place with idle sockets)
