@@ -94,6 +94,13 @@ class Charge:
             weakref.finalize(body, self.budget.give, held)
 
 
+def parsed(budget: BodyBudget | None, json_part, inflated: int, decode, *args):
+    """decode(*args), `json_part`'s parse held in `budget` while it runs (`inflated`: bytes of this request's
+    own the budget already holds, as its inflated body's): for a large body's decode, off the event loop."""
+    with Charge(budget).parsing(json_part, inflated):
+        return decode(*args)
+
+
 # A body's first MiB is not charged, as it is read or parsed: small bodies are parsed on the event loop, one at a
 # time, and two slow uploads holding the budget must not refuse every small request (a graph's registration)
 FREE = 1 << 20

@@ -27,7 +27,7 @@ from starlette.requests import ClientDisconnect
 from .api_keys import key_ok
 from . import client_shm, client_shm_http, codec, docs_assets, examples, head_memo, models, onnx_graphs, shm, timeline
 from .client_identity import FORWARDED_FOR
-from .body_budget import Charge
+from .body_budget import Charge, parsed
 from .http_body import content_coding, inflated, read_body, read_raw, too_large, within
 from .core import Core, JobRequest
 from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, request_client, offload, request_id, validate, validation_error
@@ -555,8 +555,7 @@ def charged(budget, body, hl: str | None, inflated: bool, decode, *args):
         head = codec.split_raw(body, hl)[0] if hl is not None else body
     except ServiceError:
         head = body  # (decode says what is wrong with it)
-    with Charge(budget).parsing(head, len(body) if inflated else 0):
-        return decode(*args)
+    return parsed(budget, head, len(body) if inflated else 0, decode, *args)
 
 
 def _job_handler(run):
