@@ -94,10 +94,14 @@ class Charge:
             weakref.finalize(body, self.budget.give, held)
 
 
-def parsed(budget: BodyBudget | None, json_part, inflated: int, decode, *args):
-    """decode(*args), `json_part`'s parse held in `budget` while it runs (`inflated`: bytes of this request's
-    own the budget already holds, as its inflated body's): for a large body's decode, off the event loop."""
-    with Charge(budget).parsing(json_part, inflated):
+def parsed(parses: tuple, client: str, json_part, inflated: int, decode, *args):
+    """decode(*args), for a large body's decode, off the event loop: `json_part`'s parse held in the body budget
+    while it runs (`inflated`: bytes of this request's own the budget already holds, as its inflated body's),
+    its time charged to `client`'s parse share. `parses`: (BodyBudget, service.parse_share.ParseShare)."""
+    budget, share = parses
+    if len(json_part) <= FREE:
+        return decode(*args)
+    with share.timing(client), Charge(budget).parsing(json_part, inflated):
         return decode(*args)
 
 

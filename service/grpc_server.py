@@ -277,8 +277,8 @@ class Servicer(pb_grpc.GradserveServicer):
             call.admit()  # the same admission as HTTP: a place before the message is decoded and run
             size = _tensor_bytes(kind, request)
             if size + len(request.graph_json) > BIG:  # (an inline graph's parse too: off the loop, in the budget)
-                req = await asyncio.to_thread(parsed, self.core.body_budget, request.graph_json, 0, decode_job, kind,
-                                              request, self.settings, size)
+                req = await asyncio.to_thread(parsed, self.core.parses, call.client, request.graph_json, 0,
+                                              decode_job, kind, request, self.settings, size)
             else:
                 req = decode_job(kind, request, self.settings, size)
             bound = self._call_deadline(req, context)
@@ -339,7 +339,7 @@ class Servicer(pb_grpc.GradserveServicer):
             client = self._client(context)
             # a large graph parsed off the event loop (a 40 MiB one held it, every client's calls, 2.3 s), its
             # parse held in the body budget (service.body_budget)
-            out = await asyncio.to_thread(parsed, self.core.body_budget, request.graph_json, 0, self._register,
+            out = await asyncio.to_thread(parsed, self.core.parses, client, request.graph_json, 0, self._register,
                                           request, client) if len(request.graph_json) > BIG \
                 else self._register(request, client)
             return pb.RegisterGraphResponse(graph_id=out["graph_id"], signature=_signature(out["signature"]))

@@ -520,7 +520,7 @@ def _job_runner(ctx: AppContext, kind: str):
             t_read = time.perf_counter()
             timeline.stamp("srv.read")
             if len(body) > BIG:  # (its parse's memory from the body budget: service.body_budget)
-                req, binary = await asyncio.to_thread(charged, core.body_budget, body, hl, coding is not None,
+                req, binary = await asyncio.to_thread(charged, core.parses, client, body, hl, coding is not None,
                                                       decode_job, kind, body, hl, settings, io, memo)
             else:
                 req, binary = decode_job(kind, body, hl, settings, io, memo)
@@ -548,14 +548,15 @@ def _job_runner(ctx: AppContext, kind: str):
     return run
 
 
-def charged(budget, body, hl: str | None, inflated: bool, decode, *args):
-    """decode(*args), the parse of `body`'s JSON part (before its header length `hl`) held in `budget` while it
-    runs (`inflated`: the body's own bytes are held there too, as it was sent compressed)."""
+def charged(parses: tuple, client: str, body, hl: str | None, inflated: bool, decode, *args):
+    """decode(*args), the parse of `body`'s JSON part (before its header length `hl`) held in the body budget
+    while it runs and timed to `client`'s parse share (body_budget.parsed; `inflated`: the body's own bytes are
+    held there too, as it was sent compressed)."""
     try:
         head = codec.split_raw(body, hl)[0] if hl is not None else body
     except ServiceError:
         head = body  # (decode says what is wrong with it)
-    return parsed(budget, head, len(body) if inflated else 0, decode, *args)
+    return parsed(parses, client, head, len(body) if inflated else 0, decode, *args)
 
 
 def _job_handler(run):
@@ -651,8 +652,13 @@ def _graph_routes(ctx: AppContext) -> APIRouter:
             return JSONResponse(register(body, request_client(core, request)), status_code=201)
 
     def register(body, client, held: Charge | None = None, inflated: int = 0) -> dict:
-        if held is not None:
+        if held is None:
+            return registered(body, client)
+        with core.parse_share.timing(client):  # (its parse's time, as a job body's: body_budget.parsed)
             held.parsing(body, inflated)
+            return registered(body, client)
+
+    def registered(body, client) -> dict:
         head, strict = codec.loads(body)
         try:
             m = models.RegisterRequest.model_validate(head)

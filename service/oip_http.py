@@ -326,7 +326,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
                 return (*decode_infer(head, reader, settings), timeout_s(head))
             # large bodies are parsed off the event loop (as /v1 does)
             tensors, wanted, binary, rid, timeout = await asyncio.to_thread(
-                charged, core.body_budget, body, hl, content_coding(request) is not None, decode) \
+                charged, core.parses, client, body, hl, content_coding(request) is not None, decode) \
                 if len(body) > BIG else decode()  # (the parse held in the body budget: service.body_budget)
             req = model.job(check_inputs(model, tensors), core)
             check_outputs(model, wanted)  # (after the inputs: a request wrong in both hears of its inputs)

@@ -111,6 +111,13 @@ class Settings(BaseSettings):
                                    "sent uncompressed. Large JSON bodies' parses (a Python object per value) and "
                                    "POST /v1/graphs bodies (no admission place) take from it too; a lone body "
                                    "of any size goes ahead.")
+    parse_share: float = Field(0.5, gt=0, le=1, description="Share of the server's time one client's large "
+                               "JSON bodies (above 1 MiB) may take to parse and decode, on average: orjson holds "
+                               "the GIL for a whole parse, stalling every other client. Past it (by more than "
+                               "parse_burst_s), 429 overloaded naming parse_share, with the Retry-After that pays "
+                               "it back.")
+    parse_burst_s: float = Field(4.0, gt=0, description="Seconds of parsing a client may run ahead of its "
+                                 "parse_share before its large JSON bodies are refused.")
     max_nodes: int = Field(100_000, ge=1, description="Largest graph, in nodes, as sent and once lowered.")
     max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
     max_depth: int = Field(32, ge=1, description="Deepest nesting of output structures and data lists.")
