@@ -27,7 +27,7 @@ from starlette.requests import ClientDisconnect
 from .api_keys import key_ok
 from . import client_shm, client_shm_http, codec, docs_assets, examples, head_memo, models, onnx_graphs, shm, timeline
 from .client_identity import FORWARDED_FOR
-from .body_budget import Charge, parsed
+from .body_budget import FREE, Charge, parsed
 from .http_body import content_coding, inflated, read_body, read_raw, too_large, within
 from .core import Core, JobRequest
 from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, request_client, offload, request_id, validate, validation_error
@@ -643,6 +643,9 @@ def _graph_routes(ctx: AppContext) -> APIRouter:
                                           "examples": examples.examples("register")}}}})
     async def register_graph(request: Request):
         # no admission place: the body's bytes as they arrive, then its parse, are held in the body budget
+        cl = request.headers.get("content-length")
+        if cl is not None and cl.isdigit() and int(cl) > FREE:  # (refused by its parse share before it is read)
+            core.parse_share.check(request_client(core, request))
         with Charge(core.body_budget) as held:
             body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget, held)
             if len(body) > BIG:
