@@ -12,7 +12,8 @@ Parsing a JSON body costs more than its bytes: orjson copies its input, and each
 admitted 48 MiB bodies of floats peaked at 1.35 GB, eight bodies posted to /v1/graphs (no admission place) at
 1.65 GB. A large body being parsed takes `parse_cost` from the same budget while its parsed form lives
 (`Charge.parsing`); one that finds the budget held by no other request goes ahead whatever its size (a
-lone body of any size is served, as before), so the peak is about the budget plus one body's parse.
+lone body of any size is served, as before), so the peak is about the budget plus one body's parse. Its time
+is charged to its client's parse share (service.parse_share): `parsed`.
 """
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ class BodyBudget:
                 n += ahead
                 self.used += n
                 return n
-        raise Overloaded(f"request bodies being inflated hold the server's body_budget_bytes={self.total}: "
+        raise Overloaded(f"request bodies being inflated or parsed hold the server's body_budget_bytes={self.total}: "
                          f"retry after {self.retry_after_s}s, or send the body uncompressed",
                          retry_after=self.retry_after_s, limit="body_budget_bytes", value=self.total)
 
@@ -114,8 +115,8 @@ _COUNT_STEP = 1 << 20
 
 def parse_cost(body) -> int:
     """What parsing `body` (bytes or a memoryview) as JSON may cost at its peak: orjson's copy of it, and
-    PER_VALUE per value (counted by its separators: a key and its value are two). Two passes of bytes.count (~40 ms for
-    48 MiB on a quiet core), a fraction of the parse."""
+    PER_VALUE per value (counted by its separators: a key and its value are two). Two passes of bytes.count
+    (~40 ms for 48 MiB on a quiet core), a fraction of the parse."""
     seps = 1
     parts = (body,) if isinstance(body, bytes) else \
         (bytes(body[i:i + _COUNT_STEP]) for i in range(0, len(body), _COUNT_STEP))  # (an inflated body's view)
