@@ -34,7 +34,7 @@ def srv(tmp_path_factory):
     repo = write_repository(tmp_path_factory.mktemp("models"))
     s = Server(tmp_path_factory.mktemp("attacks_models") / "server.log", devices="cpu",
                env={"GRADSERVE_MODEL_REPOSITORY": str(repo), "GRADSERVE_DEFAULT_DEADLINE_S": "5"})
-    s.repo = repo
+    s.repository = repo
     yield s
     s.stop()
 
@@ -320,8 +320,8 @@ def test_a_load_unload_loop_and_a_broken_model_are_read_once(srv, c):
     time. Now a folder whose files are unchanged (their stat signature, as Triton's polling) is read once:
     gradserve_repository_reads counts one read of each over 5 loops, every load after an unload serves again
     (fresh statistics), every broken load is the same 400; a changed file is read again."""
-    shutil.copytree(srv.repo / "seed_grad", srv.repo / "looped")
-    broken = srv.repo / "broken"
+    shutil.copytree(srv.repository / "seed_grad", srv.repository / "looped")
+    broken = srv.repository / "broken"
     broken.mkdir()
     (broken / "config.json").write_text('{"kind": "grad"}')
     (broken / "graph.json").write_text('{"nodes": [')
@@ -341,7 +341,7 @@ def test_a_load_unload_loop_and_a_broken_model_are_read_once(srv, c):
         assert r.status_code == 400 and "graph.json" in r.json()["error"], r.text[:300]
     assert metric(c, "gradserve_repository_reads_total") - reads == 2
     assert metric(c, "gradserve_repository_reads_total", outcome="failed") >= 1
-    (broken / "graph.json").write_text(json.dumps(json.loads((srv.repo / "seed_grad" / "graph.json").read_text())))
+    (broken / "graph.json").write_text(json.dumps(json.loads((srv.repository / "seed_grad" / "graph.json").read_text())))
     r = c.post("/v2/repository/models/broken/load")
     assert r.status_code == 200, r.text[:300]
     assert metric(c, "gradserve_repository_reads_total") - reads == 3
