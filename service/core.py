@@ -23,6 +23,7 @@ from engine.serialize import Limits
 
 from . import shm
 from .body_budget import BodyBudget
+from .parse_share import ParseShare
 from .derive_share import DeriveShare
 from .derivation import EXTRA, KINDS, Derived, _dtype_name, signature, spec_of, Deriver
 from .errors import (DeadlineExceeded, Draining, InvalidRequest, LimitExceeded, Overloaded, ServiceError)
@@ -175,12 +176,17 @@ class Core:
         self.batcher = Batcher(settings.batch_delay_ms / 1e3, settings.max_batch) if settings.batch_delay_ms else None
         self.admitting = 0  # admitted requests not yet handed to a pool (see admit)
         self.body_budget = BodyBudget(s.body_budget, s.retry_after_s)  # (compressed bodies inflating)
+        self.parse_share = ParseShare(s.parse_share, s.parse_burst_s, s.retry_after_s)
+        self.parses = (self.body_budget, self.parse_share)  # (large bodies' decodes: body_budget.parsed)
         self.admitted_by: Counter = Counter()  # client -> its part of admitting
         self.routes: dict = {}  # device string -> (pool, index): see _route
         self.checks: dict = {}  # graph id or derived key -> its GraphChecks / DerivedChecks (see _checks)
         m = self.metrics
         for name, lru in (("graphs", self.registry.graphs), ("derived", self.deriver.cache)):
             m.cache_bytes.labels(name).set_function(lambda c=lru: c.nbytes)
+        m.body_budget.labels("held").set_function(lambda: self.body_budget.used)
+        m.body_budget.labels("total").set_function(lambda: self.body_budget.total)
+        m.admitting.set_function(lambda: self.admitting)
 
     # -- lifecycle -------------------------------------------------------------------------------------
     async def start(self) -> None:

@@ -27,7 +27,8 @@ from starlette.requests import ClientDisconnect
 from .api_keys import key_ok
 from . import answer_head, client_shm, client_shm_http, codec, docs_assets, examples, head_memo, models, onnx_graphs, shm, timeline
 from .client_identity import FORWARDED_FOR
-from .http_body import inflated, read_body, read_raw, too_large, within
+from .body_budget import FREE, Charge, parsed
+from .http_body import content_coding, inflated, read_body, read_raw, too_large, within
 from .core import Core, JobRequest
 from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, request_client, offload, request_id, validate, validation_error
 from .errors import (Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized, http_headers,
@@ -521,8 +522,9 @@ def _job_runner(ctx: AppContext, kind: str):
                 body = await inflated(body, coding, settings.max_body_bytes, core.body_budget)
             t_read = time.perf_counter()
             timeline.stamp("srv.read")
-            if len(body) > BIG:
-                req, binary = await asyncio.to_thread(decode_job, kind, body, hl, settings, io, memo)
+            if len(body) > BIG:  # (its parse's memory from the body budget: service.body_budget)
+                req, binary = await asyncio.to_thread(charged, core.parses, client, body, hl, coding is not None,
+                                                      decode_job, kind, body, hl, settings, io, memo)
             else:
                 req, binary = decode_job(kind, body, hl, settings, io, memo)
             del body
@@ -547,6 +549,17 @@ def _job_runner(ctx: AppContext, kind: str):
 
     run.__name__ = kind
     return run
+
+
+def charged(parses: tuple, client: str, body, hl: str | None, inflated: bool, decode, *args):
+    """decode(*args), the parse of `body`'s JSON part (before its header length `hl`) held in the body budget
+    while it runs and timed to `client`'s parse share (body_budget.parsed; `inflated`: the body's own bytes are
+    held there too, as it was sent compressed)."""
+    try:
+        head = codec.split_raw(body, hl)[0] if hl is not None else body
+    except ServiceError:
+        head = body  # (decode says what is wrong with it)
+    return parsed(parses, client, head, len(body) if inflated else 0, decode, *args)
 
 
 def _job_handler(run):
@@ -632,16 +645,33 @@ def _graph_routes(ctx: AppContext) -> APIRouter:
                      "application/json": {"schema": {"$ref": "#/components/schemas/RegisterRequest"},
                                           "examples": examples.examples("register")}}}})
     async def register_graph(request: Request):
-        body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget)
+        # no admission place: the body's bytes as they arrive, then its parse, are held in the body budget
+        cl = request.headers.get("content-length")
+        if cl is not None and cl.isdigit() and int(cl) > FREE:  # (refused by its parse share before it is read)
+            core.parse_share.check(request_client(core, request))
+        with Charge(core.body_budget) as held:
+            body = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget, held)
+            if len(body) > BIG:
+                inflated = content_coding(request) is not None  # (its inflated bytes are held apart)
+                return JSONResponse(await asyncio.to_thread(register, body, request_client(core, request), held,
+                                                            len(body) if inflated else 0), status_code=201)
+            return JSONResponse(register(body, request_client(core, request)), status_code=201)
+
+    def register(body, client, held: Charge | None = None, inflated: int = 0) -> dict:
+        if held is None:
+            return registered(body, client)
+        with core.parse_share.timing(client):  # (its parse's time, as a job body's: body_budget.parsed)
+            held.parsing(body, inflated)
+            return registered(body, client)
+
+    def registered(body, client) -> dict:
         head, strict = codec.loads(body)
         try:
             m = models.RegisterRequest.model_validate(head)
         except ValidationError as e:
             raise validation_error(e) from None
-        client = request_client(core, request)
-        out = await asyncio.to_thread(core.register_graph, m.graph, strict, client) if len(body) > BIG \
-            else core.register_graph(m.graph, strict, client)
-        return JSONResponse(out, status_code=201)
+        del head
+        return core.register_graph(m.graph, strict, client)
 
     @graphs.get("/{graph_id}", operation_id="get_graph", response_model=models.GraphResponse, responses=err_docs)
     async def get_graph(graph_id: str):

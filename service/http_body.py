@@ -15,7 +15,7 @@ import zlib
 
 from starlette.requests import ClientDisconnect, Request
 
-from .body_budget import BodyBudget, Charge
+from .body_budget import FREE, BodyBudget, Charge
 from .errors import InvalidRequest, Overloaded, PayloadTooLarge, RequestTimeout
 from .ticker import TimeLimit
 
@@ -41,9 +41,10 @@ def content_coding(request: Request) -> str | None:
     return ", ".join(request.headers.getlist("content-encoding")) or None
 
 
-async def read_raw(request: Request, limit: int, cl: str | None = None) -> bytes:
+async def read_raw(request: Request, limit: int, cl: str | None = None, held: Charge | None = None) -> bytes:
     """The whole body as it came over the wire, at most `limit` bytes (`cl`: its Content-Length when the
-    caller has read it)."""
+    caller has read it), its bytes past the first FREE taken into `held` as they arrive where the route takes
+    no admission place (a lone body goes ahead whatever its size: service.body_budget)."""
     if cl is None:
         cl = request.headers.get("content-length")
     if cl is not None and cl.isdigit() and int(cl) > limit:
@@ -59,17 +60,22 @@ async def read_raw(request: Request, limit: int, cl: str | None = None) -> bytes
             n += len(chunk)
             if n > limit:
                 raise too_large(limit)
+            if held is not None and n > FREE:
+                held.cover(n - FREE, alone=0)
             chunks.append(chunk)
         if not msg.get("more_body", False):
             break
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-async def read_body(request: Request, limit: int, timeout_s: float, budget: BodyBudget | None = None) -> bytes:
+async def read_body(request: Request, limit: int, timeout_s: float, budget: BodyBudget | None = None,
+                    held: Charge | None = None) -> bytes:
     """The body as sent: read within `limit` bytes and `timeout_s` (body_timeout_s: the upload's time, not the
     decompression's; every route's, as a body that trickles would hold its connection, and whatever its
-    route holds, for good), decompressed within `limit` bytes and the server's `budget` (service.body_budget)."""
-    return await inflated(await within(read_raw(request, limit), timeout_s), content_coding(request), limit, budget)
+    route holds, for good), decompressed within `limit` bytes and the server's `budget` (service.body_budget);
+    `held`: see read_raw."""
+    return await inflated(await within(read_raw(request, limit, held=held), timeout_s), content_coding(request),
+                          limit, budget)
 
 
 SMALL_BODY_BYTES = 64 * 1024  # the body of a route whose request is a small JSON object (`read_small_body`)

@@ -51,6 +51,14 @@ class Metrics:
                                       registry=r)
         self.grpc_closed = Counter("gradserve_grpc_connections_closed", "gRPC connections closed, by reason: age "
                                    "(lived grpc_max_connection_age_s) or other.", ["reason"], registry=r)
+        self.body_budget = Gauge("gradserve_body_budget_bytes", "The request-body byte budget (service.body_budget): "
+                                 "held (bodies inflating, bodies read and parsed without an admission place, "
+                                 "large bodies' parses) and total (body_budget_bytes).", ["state"], registry=r)
+        self.admitting = Gauge("gradserve_jobs_admitting", "Job requests admitted whose bodies are being read or "
+                               "decoded (not yet in a pool's queue: gradserve_queue_depth).", registry=r)
+        self.repository_reads = Counter("gradserve_repository_reads", "Model folders read and parsed by the model "
+                                        "repository (a load of unchanged files reads nothing), by outcome: loaded "
+                                        "or failed.", ["outcome"], registry=r)
         self.rejected = Counter("gradserve_rejected", "Jobs refused with 429 because the queue was full.",
                                 ["device"], registry=r)
 

@@ -3,7 +3,7 @@
     GET  /v2                                      server metadata
     GET  /v2/models                               the loaded models' names (KServe's V2 server answers it)
     GET  /v2/models/<m>[/versions/1]              model metadata (every input the kind needs, outputs)
-    GET  /v2/models/<m>[/versions/1]/ready        200 when loaded, 400 when not
+    GET  /v2/models/<m>[/versions/1]/ready        200 when loaded, 404 when not (the protocol: 4xx is false)
     GET  /v2/models/<m>[/versions/1]/config       Triton's model configuration and the model's config.json
     GET  /v2/models[/<m>[/versions/1]]/stats      Triton's statistics of the loaded models (service.model_stats)
     POST /v2/models/<m>[/versions/1]/infer        JSON or the binary tensor extension
@@ -30,8 +30,8 @@ from .api_keys import key_ok
 from . import client_shm, codec, model_stats
 from .core import Core
 from .errors import InvalidRequest, NotFound, Overloaded, ServiceError, Unauthorized, http_headers, http_status
-from .http_app import BIG, AsgiBody, ClientGone, discard_body, run_watching
-from .http_body import read_body, read_small_body, within
+from .http_app import BIG, AsgiBody, ClientGone, charged, discard_body, run_watching
+from .http_body import content_coding, read_body, read_small_body, within
 from .jobs import request_client
 from .repository import Model, ModelRepository, check_inputs
 from .settings import Settings
@@ -325,7 +325,9 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
                 reader.regions = io
                 return (*decode_infer(head, reader, settings), timeout_s(head))
             # large bodies are parsed off the event loop (as /v1 does)
-            tensors, wanted, binary, rid, timeout = await asyncio.to_thread(decode) if len(body) > BIG else decode()
+            tensors, wanted, binary, rid, timeout = await asyncio.to_thread(
+                charged, core.parses, client, body, hl, content_coding(request) is not None, decode) \
+                if len(body) > BIG else decode()  # (the parse held in the body budget: service.body_budget)
             req = model.job(check_inputs(model, tensors), core)
             check_outputs(model, wanted)  # (after the inputs: a request wrong in both hears of its inputs)
             req.client = client

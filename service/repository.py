@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -191,7 +191,11 @@ class ModelRepository:
     re-read or drop one while serving (the V2 repository extension). A load of a loaded model whose files
     have not changed keeps it as it is (its statistics too, as Triton's does): a load request costs two
     stat() calls, not a read, parse and hash of its graph.json (~120 ms of the event loop for a 5 MB one, a
-    request of 100 bytes); one that reads is off the event loop, one at a time (`load_async`)."""
+    request of 100 bytes); one that reads is off the event loop, one at a time (`load_async`).
+    The last read of each folder is remembered with its files' signature (`reads`), what it failed with too:
+    a load after an unload, or of a broken model, whose files have not changed reads nothing (a client looping
+    load + unload, or re-posting a broken model's load, held the GIL ~90 ms per 5 MB read, stalling every
+    other client). An unloaded model's parsed graph stays in memory; the folders are the operator's."""
 
     def __init__(self, core: Core, root: str | Path | None):
         self.core = core
@@ -199,6 +203,7 @@ class ModelRepository:
         self.models: dict[str, Model] = {}
         self.errors: dict[str, str] = {}  # folder -> why its last load failed
         self.signatures: dict[str, tuple] = {}  # loaded model -> its files' signature when read
+        self.reads: dict[str, tuple] = {}  # folder -> (signature, its Model or why it failed) of its last read
         self._reading = asyncio.Lock()
 
     def folders(self) -> list[str]:
@@ -229,10 +234,24 @@ class ModelRepository:
         return folder
 
     def _unchanged(self, name: str, sig: tuple | None) -> Model | None:
-        return self.models.get(name) if sig is not None and self.signatures.get(name) == sig else None
+        """The model as loaded, or as last read (a fresh load: new statistics; what it failed with raised
+        again), when its files have not changed since; None when they must be read."""
+        if sig is None:
+            return None
+        if self.signatures.get(name) == sig and name in self.models:
+            return self.models[name]
+        last_sig, last = self.reads.get(name, (None, None))
+        if last_sig != sig:
+            return None
+        again = RepositoryError(last) if isinstance(last, str) else replace(last, stats=ModelStats())
+        return self._keep(name, sig, again)
 
     def _keep(self, name: str, sig: tuple | None, read) -> Model:
         """The outcome of reading `name` (its Model, or the RepositoryError it raised) recorded."""
+        if sig is not None:
+            self.reads[name] = (sig, read.message if isinstance(read, RepositoryError) else read)
+        else:
+            self.reads.pop(name, None)
         if isinstance(read, RepositoryError):
             self.errors[name] = read.message
             raise read
@@ -246,9 +265,11 @@ class ModelRepository:
 
     def _read(self, folder: Path):
         try:
-            return load_model(self.core, folder)
+            read = load_model(self.core, folder)
         except RepositoryError as e:
-            return e
+            read = e
+        self.core.metrics.repository_reads.labels("failed" if isinstance(read, RepositoryError) else "loaded").inc()
+        return read
 
     def load(self, name: str) -> Model:
         folder = self._folder(name)

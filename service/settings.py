@@ -108,7 +108,16 @@ class Settings(BaseSettings):
                                    "once, this what they inflate to (a few KiB of gzip may inflate to "
                                    "max_body_bytes). 0: twice max_body_bytes (one body of the largest size "
                                    "with room for others); below max_body_bytes, the largest bodies can only be "
-                                   "sent uncompressed.")
+                                   "sent uncompressed. Large JSON bodies' parses (a Python object per value) and "
+                                   "POST /v1/graphs bodies (no admission place) take from it too; a lone body "
+                                   "of any size goes ahead.")
+    parse_share: float = Field(0.5, gt=0, le=1, description="Share of the server's time one client's large "
+                               "JSON bodies (above 1 MiB) may take to parse and decode, on average: orjson holds "
+                               "the GIL for a whole parse, stalling every other client. Past it (by more than "
+                               "parse_burst_s), 429 overloaded naming parse_share, with the Retry-After that pays "
+                               "it back.")
+    parse_burst_s: float = Field(4.0, gt=0, description="Seconds of parsing a client may run ahead of its "
+                                 "parse_share before its large JSON bodies are refused.")
     max_nodes: int = Field(100_000, ge=1, description="Largest graph, in nodes, as sent and once lowered.")
     max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
     max_depth: int = Field(32, ge=1, description="Deepest nesting of output structures and data lists.")
@@ -145,6 +154,12 @@ class Settings(BaseSettings):
                                  "server; past it, 503.")
     grpc_max_streams: int = Field(100, ge=1, description="Concurrent gRPC calls per connection (HTTP/2 "
                                   "max_concurrent_streams); past it a peer's new calls wait for a free stream.")
+    grpc_compressed_requests: bool = Field(True, description="Take gRPC request messages sent compressed "
+                                           "(grpc-encoding gzip / deflate). grpc inflates each before the server "
+                                           "sees it, up to max_body_bytes, outside body_budget_bytes: a few KiB "
+                                           "per call may hold max_body_bytes each on every open stream. False: "
+                                           "such calls are refused (UNIMPLEMENTED naming the algorithm) "
+                                           "uninflated; clients send uncompressed.")
     grpc_max_connection_age_s: float = Field(600.0, ge=0, description="A gRPC connection is asked to go away "
                                              "(GOAWAY: clients reconnect) after this, and closed once its calls "
                                              "could have ended (max_deadline_s + deadline_grace_s + send_timeout_s "

@@ -14,6 +14,7 @@ the `umbridge` client raises with the message.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from typing import Any
@@ -25,8 +26,8 @@ from fastapi.responses import JSONResponse, Response
 from . import codec
 from .core import Core
 from .errors import InvalidRequest, ServiceError, http_headers, http_status
-from .http_app import AsgiBody, ClientGone, run_watching
-from .http_body import read_body, read_small_body
+from .http_app import BIG, AsgiBody, ClientGone, charged, run_watching
+from .http_body import content_coding, read_body, read_small_body
 from .jobs import request_client
 from .oip_http import admit, key_checker
 from .repository import Model, ModelRepository
@@ -164,14 +165,23 @@ def plan(op: str, call: Call) -> tuple[Any, int]:
                     call.output_sens(o, sens)), 0
 
 
+async def _job_body(request: Request, settings: Settings, core: Core, client: str):
+    """A job's body, parsed; a large one off the event loop (its parse stalled every client's requests), the
+    parse held in the body budget (service.body_budget)."""
+    raw = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget)
+    if len(raw) <= BIG:
+        return codec.loads(raw)[0]
+    return (await asyncio.to_thread(charged, core.parses, client, raw, None, content_coding(request) is not None,
+                                    codec.loads, raw))[0]
+
+
 def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
     r = APIRouter(prefix="/umbridge", tags=["umbridge"], dependencies=[Depends(key_checker(settings))])
 
-    async def body_and_model(request: Request, small: bool = True) -> tuple[dict, Model]:
-        """The body (a small JSON object, unless `small` is False: a job's, read once admitted) and its model."""
-        body, _ = codec.loads(await (read_small_body(request, settings.body_timeout_s) if small else
-                                     read_body(request, settings.max_body_bytes, settings.body_timeout_s,
-                                               core.body_budget)))
+    async def body_and_model(request: Request, client: str | None = None) -> tuple[dict, Model]:
+        """The body (a small JSON object; with `client`, a job's, read once admitted) and its model."""
+        body = codec.loads(await read_small_body(request, settings.body_timeout_s))[0] if client is None else \
+            await _job_body(request, settings, core, client)
         if not isinstance(body, dict) or not isinstance(body.get("name"), str):
             raise UMError("InvalidInput", "the body must be a JSON object with the model's name")
         m = repo.models.get(body["name"])
@@ -217,9 +227,10 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
                 # admitted before the body is read, as /v1 and /v2: the places bound how many bodies (up to
                 # max_body_bytes, from a few KiB compressed) are read and parsed at once
                 admission = await admit(core, client, request, settings)
-                body, m = await body_and_model(request, small=False)
+                body, m = await body_and_model(request, client)
                 check_support(m, op)  # (before the body's inputs: UM-Bridge's conformance suite sends none)
                 req, pick = plan(op, Call(core, m, body))
+                del body  # (its parsed lists, as many Python objects as values, not held while the job runs)
                 req.client = client
                 # a client gone mid-job (killed, timed out) has its job dropped or its worker recycled, as on
                 # /v1 and /v2: it ran on to its deadline, holding a worker and an admission place

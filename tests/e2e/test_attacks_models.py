@@ -11,6 +11,7 @@ import base64
 import json
 import math
 import os
+import shutil
 import time
 
 import httpx
@@ -33,6 +34,7 @@ def srv(tmp_path_factory):
     repo = write_repository(tmp_path_factory.mktemp("models"))
     s = Server(tmp_path_factory.mktemp("attacks_models") / "server.log", devices="cpu",
                env={"GRADSERVE_MODEL_REPOSITORY": str(repo), "GRADSERVE_DEFAULT_DEADLINE_S": "5"})
+    s.repository = repo
     yield s
     s.stop()
 
@@ -309,6 +311,42 @@ def test_a_while_loop_at_max_trips_with_a_heavy_body_is_bounded_by_its_deadline(
         time.sleep(0.1)
     wait_for_pool(c, "the pool did not come back", lambda p: all(w["state"] == "idle" for w in p["workers"]),
                   timeout=60)
+    canary(c)
+
+
+def test_a_load_unload_loop_and_a_broken_model_are_read_once(srv, c):
+    """A client looping load + unload on a model re-read and re-parsed its graph.json each time (~90 ms of the
+    GIL per 5 MB, every other client stalled), and one re-posting the load of a broken model re-read it each
+    time. Now a folder whose files are unchanged (their stat signature, as Triton's polling) is read once:
+    gradserve_repository_reads counts one read of each over 5 loops, every load after an unload serves again
+    (fresh statistics), every broken load is the same 400; a changed file is read again."""
+    shutil.copytree(srv.repository / "seed_grad", srv.repository / "looped")
+    broken = srv.repository / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text('{"kind": "grad"}')
+    (broken / "graph.json").write_text('{"nodes": [')
+    reads = metric(c, "gradserve_repository_reads_total")
+    for _ in range(5):
+        r = c.post("/v2/repository/models/looped/load")
+        assert r.status_code == 200, r.text[:300]
+        r = c.post("/v2/models/looped/infer", json={"inputs": [
+            {"name": "x", "datatype": "FP32", "shape": [2, 3], "data": X.reshape(-1).tolist()},
+            {"name": "y", "datatype": "FP32", "shape": [3, 3], "data": Y.reshape(-1).tolist()}]})
+        assert r.status_code == 200, r.text[:300]
+        np.testing.assert_allclose(np.reshape(r.json()["outputs"][0]["data"], (2, 3)), DX, rtol=1e-6)
+        stats = c.get("/v2/models/looped/stats").json()["model_stats"][0]["inference_stats"]
+        assert stats["success"]["count"] == 1  # (statistics start at each load, as Triton's)
+        assert c.post("/v2/repository/models/looped/unload").status_code == 200
+        r = c.post("/v2/repository/models/broken/load")
+        assert r.status_code == 400 and "graph.json" in r.json()["error"], r.text[:300]
+    assert metric(c, "gradserve_repository_reads_total") - reads == 2
+    assert metric(c, "gradserve_repository_reads_total", outcome="failed") >= 1
+    (broken / "graph.json").write_text(json.dumps(json.loads((srv.repository / "seed_grad" / "graph.json").read_text())))
+    r = c.post("/v2/repository/models/broken/load")
+    assert r.status_code == 200, r.text[:300]
+    assert metric(c, "gradserve_repository_reads_total") - reads == 3
+    for name in ("broken",):
+        assert c.post(f"/v2/repository/models/{name}/unload").status_code == 200
     canary(c)
 
 

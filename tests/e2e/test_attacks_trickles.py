@@ -227,6 +227,9 @@ def test_a_flood_of_loads_does_not_stall_everyone_else(srv, c, tmp_path):
     load of the unchanged model is two stat() calls; one that reads is off the event loop, one at a time.
     Health probes meanwhile take a small part of one full load (relative to it, never a wall-clock bound)."""
     assert c.post("/v2/repository/models/big/unload").status_code == 200
+    graph = srv.repository / "big" / "graph.json"  # changed (its time): the load reads it again, not the last read
+    st = os.stat(graph)
+    os.utime(graph, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     t0 = time.monotonic()
     assert c.post("/v2/repository/models/big/load").status_code == 200  # a full read
     took = time.monotonic() - t0

@@ -81,6 +81,16 @@ def test_metadata_lists_every_input_the_kind_needs(triton):
     assert triton.get_server_metadata()["name"] == "gradserve"
 
 
+def test_an_unknown_models_readiness_is_a_4xx_with_an_error_body(server):
+    """The Open Inference Protocol: "a 200 status code indicates true and a 4xx status code indicates false"
+    (model ready), and an error is {"error": <message>}. Triton's HTTP frontend answers 400 here, KServe's
+    server 404 (ModelNotFound), and tritonclient's is_model_ready reads status == 200: ours stays 404, as for
+    every other route of an unknown model, naming it."""
+    for route in ("/v2/models/nope/ready", "/v2/models/nope/versions/1/ready"):
+        r = httpx.get(server.url + route)
+        assert r.status_code == 404 and list(r.json()) == ["error"] and "nope" in r.json()["error"], (route, r.text)
+
+
 def test_errors_are_v2_bodies_that_the_client_prints(triton, server):
     with pytest.raises(InferenceServerException, match="missing input"):
         infer(triton, "seed_grad", {"x": X})

@@ -102,8 +102,13 @@ def test_config_passing_and_sizes_with_config(server, model):
         model([X.tolist(), Y.tolist()], config={"tolerance": 1e-3})
     with pytest.raises(Exception, match="unknown device 'tpu9'"):
         model([X.tolist(), Y.tolist()], config={"device": "tpu9"})
+    # the umbridge client's get_input_sizes reads "inputSizes" without looking for "error" (a KeyError on any
+    # refusal: its bug); the body is the protocol's error, as its reference server (umbridge.serve_models) writes it
     r = httpx.post(server.url + "/umbridge/InputSizes", json={"name": "um", "config": {"tolerance": 1e-3}})
-    assert r.status_code == 400 and r.json()["error"]["type"] == "InvalidInput"
+    assert r.status_code == 400 and r.headers["content-type"] == "application/json", r.text
+    assert list(r.json()) == ["error"] and sorted(r.json()["error"]) == ["message", "type"], r.text
+    assert r.json()["error"]["type"] == "InvalidInput"
+    assert 'config may only hold "device"' in r.json()["error"]["message"]
 
 
 def test_shared_memory_is_declined_and_the_client_falls_back_to_http(server):

@@ -10,7 +10,8 @@ import zlib
 import pytest
 
 from service import http_body
-from service.body_budget import BodyBudget
+from service import body_budget
+from service.body_budget import BodyBudget, Charge
 from service.errors import InvalidRequest, Overloaded, PayloadTooLarge
 
 
@@ -70,4 +71,33 @@ def test_a_budget_below_a_mebibyte_is_taken_exactly():
     body = http_body.decompressed(sent, "gzip", 1000, budget)
     assert body == b"z" * 1000 and budget.used == 1000
     del body
+    assert budget.used == 0
+
+
+def test_a_parse_takes_its_cost_and_only_a_lone_one_goes_past_the_budget():
+    """parse_cost counts the input's copy and PER_VALUE per separator (a key and its value are two), in bytes
+    and in an inflated body's view alike; a parse above the budget goes ahead only when no other request holds
+    any (its own inflated bytes aside), and gives its bytes back at the with block's end."""
+    mib = 1 << 20
+    body = b"[" + b",".join([b"0.5"] * (mib // 2)) + b"]"  # 2 MiB: above PARSE_MIN
+    seps = body.count(b",") + 1
+    assert body_budget.parse_cost(body) == len(body) + body_budget.PER_VALUE * seps
+    assert body_budget.parse_cost(memoryview(body)) == body_budget.parse_cost(body)
+    assert body_budget.parse_cost(b'{"a":1,"b":2}') == 13 + body_budget.PER_VALUE * 4
+    budget = BodyBudget(4 * mib)
+    with Charge(budget).parsing(body) as lone:  # (~50 MiB: far above the budget, but alone)
+        assert budget.used == lone.held == body_budget.parse_cost(body)
+        with pytest.raises(Overloaded, match="body_budget_bytes"):
+            Charge(budget).parsing(body)
+        assert budget.used == lone.held
+    assert budget.used == 0
+    with Charge(budget).parsing(b"[1]" * 10):  # (small: parsed on the event loop, not charged)
+        assert budget.used == 0
+    inflated = Charge(budget)
+    inflated.cover(mib, 0)  # a compressed body's own inflated bytes, held apart
+    with Charge(budget).parsing(body, inflated=mib):
+        assert budget.used > 4 * mib
+    with pytest.raises(Overloaded):  # (held by another request: not alone)
+        Charge(budget).parsing(body)
+    inflated.close()
     assert budget.used == 0
