@@ -302,6 +302,21 @@ def test_ctc_loss_primitive(on_real_server):
     np.testing.assert_allclose(g.asnumpy()[:, 1], expected, atol=2e-6)
 
 
+
+def test_ctc_loss_primitive_with_a_label_no_alignment_reaches(on_real_server):
+    # MindSpore 2.10 (its venv): a label of 3 repeats [1, 1, 1] needs 5 steps; with 4 its loss is inf and its gradient
+    # 0, the other examples' as usual (our recursion's stand-in for log 0 gave a loss of 1e30 and a gradient)
+    from gradserve.ops import operations as P
+
+    x = Tensor(np.random.RandomState(1).randn(4, 3, 3).astype(np.float32))
+    indices = Tensor(np.array([[0, 0], [0, 1], [0, 2], [1, 0], [2, 0]], np.int64))
+    loss, grad = P.CTCLoss()(x, indices, Tensor(np.array([1, 1, 1, 0, 1], np.int32)), Tensor(np.array([4, 4, 4], np.int32)))
+    np.testing.assert_allclose(loss.asnumpy(), [np.inf, 3.81846, 3.27224], rtol=1e-5)
+    np.testing.assert_array_equal(grad.asnumpy()[:, 0], np.zeros((4, 3)))
+    np.testing.assert_allclose(grad.asnumpy()[:, 1].ravel(), [-0.42917, 0.84312, -0.41395, -0.21504, 0.15092, 0.06411,
+                                                             -0.15302, 0.33942, -0.1864, -0.06931, 0.4012, -0.33188],
+                               atol=2e-5)
+
 class _Squares(nn.Cell):
     @ms.jit
     def construct(self, x):
