@@ -407,3 +407,25 @@ def test_on_request_exit_stops_at_the_signal_and_saves_the_checkpoint(on_real_se
     assert len(weight) == 1, sorted(saved)
     np.testing.assert_array_equal(weight[0].asnumpy(), net.weight.asnumpy())
     assert signal.getsignal(signal.SIGTERM) is before  # the process's handler back after the run
+
+
+def test_on_request_exit_gives_the_signal_back_when_the_run_fails(fake):
+    # a run that raises ends without on_train_end: the callback's handler stayed, and SIGTERM only set its flag
+    import signal
+
+    from gradserve.train import Callback, Model, OnRequestExit
+
+    class Fails(Callback):
+        def on_train_step_end(self, run_context):
+            raise RuntimeError("a failing step")
+
+    before = signal.getsignal(signal.SIGTERM)
+    net = nn.Dense(3, 2)
+    model = Model(net, loss_fn=nn.MSELoss(), optimizer=nn.SGD(net.trainable_params(), 0.1))
+    data = [(Tensor(np.ones((4, 3), np.float32)), Tensor(np.zeros((4, 2), np.float32)))] * 2
+    try:
+        with pytest.raises(RuntimeError, match="a failing step"):
+            model.train(1, data, callbacks=[OnRequestExit(save_mindir=False), Fails()])
+        assert signal.getsignal(signal.SIGTERM) is before
+    finally:
+        signal.signal(signal.SIGTERM, before)
