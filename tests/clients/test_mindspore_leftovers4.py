@@ -429,3 +429,27 @@ def test_on_request_exit_gives_the_signal_back_when_the_run_fails(fake):
         assert signal.getsignal(signal.SIGTERM) is before
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+def test_on_request_exit_in_fit_with_evaluations(fake):
+    # fit's evaluations call on_eval_begin / on_eval_end inside the training run: the handler the callback installed
+    # was taken for the process's, and stayed installed after the run
+    import signal
+
+    from gradserve.train import Callback, Model, OnRequestExit
+
+    before = signal.getsignal(signal.SIGTERM)
+    net = nn.Dense(3, 2)
+    model = Model(net, loss_fn=nn.MSELoss(), optimizer=nn.SGD(net.trainable_params(), 0.1), metrics={"loss"})
+    data = [(Tensor(np.ones((4, 3), np.float32)), Tensor(np.zeros((4, 2), np.float32)))] * 2
+    cb, seen = OnRequestExit(save_mindir=False), []
+
+    class Handler(Callback):
+        def on_train_epoch_begin(self, run_context):  # (epoch 2: after an evaluation, still the callback's)
+            seen.append(signal.getsignal(signal.SIGTERM) == cb._on_signal)
+    try:
+        model.fit(2, data, valid_dataset=data, callbacks=[cb, Handler()])
+        assert seen == [True, True]
+        assert signal.getsignal(signal.SIGTERM) is before
+    finally:
+        signal.signal(signal.SIGTERM, before)
