@@ -246,7 +246,9 @@ class _WholeCellHook:
         self.cell, self.hooks, self.plain, self.kwargs = cell, hooks, plain, kwargs
 
     def construct(self, *xs):
-        root = current().root
+        tr = current()
+        assert tr is not None, "construct is traced (call_with_bprop)"
+        root = tr.root
         before = set(root.param_objs)
         out = self.plain(xs, self.kwargs)
         drawn = [n for n in root.param_objs if n not in before and hasattr(root.param_objs[n], "gs_draw")]
