@@ -130,6 +130,34 @@ def test_backward_hooks_run_only_where_a_gradient_is_taken(pynative):
     assert float(ms.grad(b)(X, Y).asnumpy()[0]) == 1.0 and log2 == []
 
 
+
+class _Dropped(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.d = nn.Dropout(p=0.5)
+
+    def construct(self, x):
+        return self.d(x)
+
+
+def test_a_backward_hook_on_a_cell_with_a_random_draw_keeps_the_forwards_mask(pynative):
+    # the gradient of dropout is its forward's mask (MindSpore 2.10, any hook): a hooked Parameter-free cell was
+    # differentiated by running its call again in the rule, which drew a second mask: grad != y * w, silently
+    seen = []
+    net = _Dropped()
+    net.set_train(True)
+    net.d.register_backward_hook(lambda cell, gi, go: seen.append(len(gi)))
+    w = Tensor(np.arange(1.0, 65.0, dtype=np.float32))
+
+    def loss(v):
+        y = net(v)
+        return (y * w).sum(), y
+    (_, y), g = ms.value_and_grad(loss, has_aux=True)(Tensor(np.ones(64, np.float32)))
+    y = y.asnumpy()
+    assert set(np.unique(y)) <= {0.0, 2.0} and 0 < y.sum() < 128  # (x = 1: y is the mask / keep_prob)
+    np.testing.assert_array_equal(g.asnumpy(), y * w.asnumpy())
+    assert seen == [1]
+
 class _ReadsDout(nn.Cell):
     def construct(self, x):
         return x * 3

@@ -274,6 +274,16 @@ def test_calls_that_match_a_form_are_untouched():
     assert ms.Tensor.max.__name__ == "max"
 
 
+
+@pytest.mark.parametrize("call", [lambda: _T1.max(1), lambda: _T1.min(5), lambda: _T1.max(axis=1),
+                                  lambda: _T1.min(dim=-2), lambda: _T1.max(1, keepdims=True)])
+def test_a_call_that_fits_a_form_keeps_its_own_error(fake, call):
+    # MindSpore 2.10 (its venv): Tensor([2.]).max(1), .min(5), .max(axis=1) raise ValueError "For primitive[MaxDim],
+    # the axis must be in [-1,1), but got 1": keepdim / keepdims have defaults, so the call fits a form and its error
+    # is the axis's, not an overload-resolution TypeError
+    with pytest.raises(ValueError, match="axis|dim"):
+        call()
+
 def test_ctc_loss_primitive(on_real_server):
     # MindSpore 2.10's P.CTCLoss()(logits [T, N, C], label indices, label values, sequence lengths): blank C - 1,
     # (losses, d sum(losses) / d logits); its printed numbers
@@ -291,6 +301,21 @@ def test_ctc_loss_primitive(on_real_server):
     g = ms.grad(lambda a: P.CTCLoss()(a, indices, values, seq)[0].sum())(x)
     np.testing.assert_allclose(g.asnumpy()[:, 1], expected, atol=2e-6)
 
+
+
+def test_ctc_loss_primitive_with_a_label_no_alignment_reaches(on_real_server):
+    # MindSpore 2.10 (its venv): a label of 3 repeats [1, 1, 1] needs 5 steps; with 4 its loss is inf and its gradient
+    # 0, the other examples' as usual (our recursion's stand-in for log 0 gave a loss of 1e30 and a gradient)
+    from gradserve.ops import operations as P
+
+    x = Tensor(np.random.RandomState(1).randn(4, 3, 3).astype(np.float32))
+    indices = Tensor(np.array([[0, 0], [0, 1], [0, 2], [1, 0], [2, 0]], np.int64))
+    loss, grad = P.CTCLoss()(x, indices, Tensor(np.array([1, 1, 1, 0, 1], np.int32)), Tensor(np.array([4, 4, 4], np.int32)))
+    np.testing.assert_allclose(loss.asnumpy(), [np.inf, 3.81846, 3.27224], rtol=1e-5)
+    np.testing.assert_array_equal(grad.asnumpy()[:, 0], np.zeros((4, 3)))
+    np.testing.assert_allclose(grad.asnumpy()[:, 1].ravel(), [-0.42917, 0.84312, -0.41395, -0.21504, 0.15092, 0.06411,
+                                                             -0.15302, 0.33942, -0.1864, -0.06931, 0.4012, -0.33188],
+                               atol=2e-5)
 
 class _Squares(nn.Cell):
     @ms.jit
@@ -382,3 +407,49 @@ def test_on_request_exit_stops_at_the_signal_and_saves_the_checkpoint(on_real_se
     assert len(weight) == 1, sorted(saved)
     np.testing.assert_array_equal(weight[0].asnumpy(), net.weight.asnumpy())
     assert signal.getsignal(signal.SIGTERM) is before  # the process's handler back after the run
+
+
+def test_on_request_exit_gives_the_signal_back_when_the_run_fails(fake):
+    # a run that raises ends without on_train_end: the callback's handler stayed, and SIGTERM only set its flag
+    import signal
+
+    from gradserve.train import Callback, Model, OnRequestExit
+
+    class Fails(Callback):
+        def on_train_step_end(self, run_context):
+            raise RuntimeError("a failing step")
+
+    before = signal.getsignal(signal.SIGTERM)
+    net = nn.Dense(3, 2)
+    model = Model(net, loss_fn=nn.MSELoss(), optimizer=nn.SGD(net.trainable_params(), 0.1))
+    data = [(Tensor(np.ones((4, 3), np.float32)), Tensor(np.zeros((4, 2), np.float32)))] * 2
+    try:
+        with pytest.raises(RuntimeError, match="a failing step"):
+            model.train(1, data, callbacks=[OnRequestExit(save_mindir=False), Fails()])
+        assert signal.getsignal(signal.SIGTERM) is before
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def test_on_request_exit_in_fit_with_evaluations(fake):
+    # fit's evaluations call on_eval_begin / on_eval_end inside the training run: the handler the callback installed
+    # was taken for the process's, and stayed installed after the run
+    import signal
+
+    from gradserve.train import Callback, Model, OnRequestExit
+
+    before = signal.getsignal(signal.SIGTERM)
+    net = nn.Dense(3, 2)
+    model = Model(net, loss_fn=nn.MSELoss(), optimizer=nn.SGD(net.trainable_params(), 0.1), metrics={"loss"})
+    data = [(Tensor(np.ones((4, 3), np.float32)), Tensor(np.zeros((4, 2), np.float32)))] * 2
+    cb, seen = OnRequestExit(save_mindir=False), []
+
+    class Handler(Callback):
+        def on_train_epoch_begin(self, run_context):  # (epoch 2: after an evaluation, still the callback's)
+            seen.append(signal.getsignal(signal.SIGTERM) == cb._on_signal)
+    try:
+        model.fit(2, data, valid_dataset=data, callbacks=[cb, Handler()])
+        assert seen == [True, True]
+        assert signal.getsignal(signal.SIGTERM) is before
+    finally:
+        signal.signal(signal.SIGTERM, before)

@@ -53,3 +53,17 @@ def test_laplace_and_half_normal_log_prob_match_scipy(on_real_server):  # (-inf 
             cls(0.0, 0.0)
         with pytest.raises(TypeError, match="float"):
             cls(0.0, 1.0, dtype=ms.int32)
+
+
+def test_half_normal_support_is_the_non_negative_values_whatever_the_mean(on_real_server):
+    # MindSpore 2.10 (CPU, its venv) masks HalfNormal's density with value >= 0, not value >= mean (scipy's halfnorm
+    # support): HalfNormal(1, 2) at x = 0 and 0.5 is finite, HalfNormal(-1, 2) at x = -0.5 is -inf
+    from gradserve import Tensor
+    from gradserve.nn.probability import distribution as msd
+    x = Tensor(np.array([-1.0, 0.0, 0.5, 1.0, 3.0], np.float32))
+    np.testing.assert_allclose(msd.HalfNormal(1.0, 2.0).log_prob(x).asnumpy(),
+                               [-np.inf, -1.0439382, -0.95018816, -0.91893816, -1.4189388], rtol=1e-6)
+    np.testing.assert_allclose(msd.HalfNormal(1.0, 2.0).prob(x).asnumpy(),
+                               [0.0, 0.35206532, 0.38666812, 0.3989423, 0.24197066], rtol=1e-5)
+    np.testing.assert_allclose(msd.HalfNormal(-1.0, 2.0).log_prob(Tensor(np.array([-2.0, -0.5, 0.0, 1.0], np.float32)))
+                               .asnumpy(), [-np.inf, -np.inf, -1.0439382, -1.4189384], rtol=1e-6)

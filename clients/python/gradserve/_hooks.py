@@ -232,6 +232,10 @@ def _has_params(cell) -> bool:
     return bool(cell._own_and_child_params())
 
 
+class _Drawn(Exception):
+    """The cell draws random values (_WholeCellHook.construct): its hooks take the identity on its inputs."""
+
+
 class _WholeCellHook:
     """A Parameter-free cell with backward hooks, as one call with a custom bprop: the rule has both the
     gradient of the outputs (dout: grad_output) and, by differentiating the cell's call again, the gradients
@@ -242,7 +246,17 @@ class _WholeCellHook:
         self.cell, self.hooks, self.plain, self.kwargs = cell, hooks, plain, kwargs
 
     def construct(self, *xs):
-        return self.plain(xs, self.kwargs)
+        tr = current()
+        assert tr is not None, "construct is traced (call_with_bprop)"
+        root = tr.root
+        before = set(root.param_objs)
+        out = self.plain(xs, self.kwargs)
+        drawn = [n for n in root.param_objs if n not in before and hasattr(root.param_objs[n], "gs_draw")]
+        if drawn:  # the rule runs the call again: a second draw (a dropout mask) would not be the forward's
+            for n in set(root.param_objs) - before:  # (the aborted trace's; a rerun names them again)
+                root._param_names.pop(id(root.param_objs.pop(n)), None)
+            raise _Drawn(drawn[0])
+        return out
 
     def bprop(self, *a):
         n = len(a) - 2
@@ -276,8 +290,11 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     out = None
     if bwd and pos and current() is not None and len(pos) == len(args) and not _has_params(cell):
-        out = call_with_bprop(_WholeCellHook(cell, bwd, plain, kwargs), args)  # grad_output at hand
-        bwd = []
+        try:
+            out = call_with_bprop(_WholeCellHook(cell, bwd, plain, kwargs), args)  # grad_output at hand
+            bwd = []
+        except _Drawn:
+            pass  # (the identity below: grad_output is not at hand there)
     if bwd and pos and current() is not None:
         def rule(grads):
             for fn in bwd:

@@ -21,7 +21,7 @@ class OnRequestExit(Callback):
         if not isinstance(file_name, str) or not isinstance(directory, str):
             raise TypeError(f"OnRequestExit: file_name and directory must be str, got {file_name!r}, {directory!r}")
         self.save_ckpt, self.file_name, self.directory, self.sig = bool(save_ckpt), file_name, directory, sig
-        self._requested, self._previous = False, None
+        self._requested, self._previous, self._runs = False, None, 0
 
     def _on_signal(self, signum, frame):  # noqa: ARG002 - signal's signature
         self._requested = True
@@ -49,13 +49,26 @@ class OnRequestExit(Callback):
         self._stop_if_asked(run_context, "eval")
 
     def on_train_begin(self, run_context):  # noqa: ARG002
-        # the handler for the run (ValueError outside the main thread: Python's rule for signal handlers)
-        self._previous = signal.signal(self.sig, self._on_signal)
+        # the handler for the run (ValueError outside the main thread: Python's rule for signal handlers); fit's
+        # evaluations begin and end inside the training run: only the outermost run installs and restores it
+        if self._runs == 0:
+            self._previous = signal.signal(self.sig, self._on_signal)
+        self._runs += 1
 
     def on_train_end(self, run_context):  # noqa: ARG002
+        self._runs = max(self._runs - 1, 0)
+        if self._runs == 0:
+            self._restore()
+
+    def _restore(self) -> None:
         if self._previous is not None:  # the process's handler back once the run is over
             signal.signal(self.sig, self._previous)
             self._previous = None
 
     on_eval_begin = on_train_begin
     on_eval_end = on_train_end
+
+    def __exit__(self, *err):  # (a run that raised ends without on_train_end: the handler back all the same)
+        self._runs = 0
+        self._restore()
+        return None

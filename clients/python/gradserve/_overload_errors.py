@@ -61,6 +61,11 @@ _ACCEPTS = {
 }
 
 
+# parameters of FORMS that take no None but have a default (max(dim, keepdim=False), max(axis=None, keepdims=False)):
+# not required, so `x.max(1)` fits a form and an error of its own (the axis out of range) is not rewritten
+_DEFAULTED = frozenset({"keepdim", "keepdims"})
+
+
 def _params(form: str) -> list[tuple[str, list[str], bool]]:
     """(name, accepted types, keyword-only) of each parameter of a form."""
     out, kw_only = [], False
@@ -101,7 +106,8 @@ def _reason(form: str, args: tuple, kwargs: dict) -> tuple | None:
         if k not in {p[0] for p in params}:
             return "keyword", k  # type: ignore[return-value]
     given = {p[0] for p in params[:len(args)]} | set(kwargs)
-    if any(not kw_only and "None" not in types and name not in given for name, types, kw_only in params):
+    if any(not kw_only and "None" not in types and name not in given and name not in _DEFAULTED
+           for name, types, kw_only in params):
         return "count", None  # a parameter that takes no None is required (MindSpore's forms: add(other))
     for i, v in enumerate(args):
         name, types, kw_only = params[i]

@@ -58,7 +58,8 @@ class CTCLoss:
     """P.CTCLoss(preprocess_collapse_repeated=False, ctc_merge_repeated=True, ignore_longer_outputs_than_inputs=False)
     (inputs [T, N, C] logits, labels_indices [K, 2] (batch, position), labels_values [K], sequence_length [N]) ->
     (loss [N], gradient [T, N, C] of sum(loss) w.r.t. inputs): the log-softmax of the logits, blank C - 1
-    (MindSpore 2.10's). The label list is read as values (its layout sets the targets' shape)."""
+    (MindSpore 2.10's; an example no alignment reaches: loss inf, gradient 0). The label list is read as values
+    (its layout sets the targets' shape)."""
 
     def __init__(self, preprocess_collapse_repeated=False, ctc_merge_repeated=True,
                  ignore_longer_outputs_than_inputs=False):
@@ -82,4 +83,10 @@ class CTCLoss:
             return ctc_negative_log_likelihood(o.log_softmax(x, -1), Tensor(targets), sequence_length,
                                                Tensor(lengths.astype(np.int64)), c - 1)
 
-        return loss_of(inputs), o.grad(lambda x: o.sum(loss_of(x)))(inputs)
+        def reachable(x):  # an example no alignment reaches (its loss: _NEG's stand-in) gives 0 (MindSpore 2.10)
+            loss = loss_of(x)
+            return o.select(o.gt(loss, _INF_AT), o.zeros_like(loss), loss)
+
+        loss = loss_of(inputs)
+        loss = o.select(o.gt(loss, _INF_AT), o.zeros_like(loss) + float("inf"), loss)  # (its loss: inf)
+        return loss, o.grad(lambda x: o.sum(reachable(x)))(inputs)

@@ -102,8 +102,8 @@ class Laplace(_Distribution):
 
 
 class HalfNormal(_Distribution):
-    """HalfNormal(mean, sd) on [mean, inf): log_prob = log(sqrt(2 / pi) / sd) - (x - mean)^2 / (2 sd^2) there,
-    -inf below mean."""
+    """HalfNormal(mean, sd): log_prob = log(sqrt(2 / pi) / sd) - (x - mean)^2 / (2 sd^2) for x >= 0, -inf below 0.
+    MindSpore 2.10's support is x >= 0 whatever the mean (scipy's halfnorm's is x >= loc; they agree for mean 0)."""
 
     def __init__(self, mean=None, sd=None, seed=None, dtype=_dt.float32, name: str = "HalfNormal"):
         super().__init__(mean, sd, seed, dtype, name)
@@ -112,7 +112,7 @@ class HalfNormal(_Distribution):
         z = (x - mean) / sd
         inside = 0.5 * math.log(2.0 / math.pi) - _ops.log(sd) - 0.5 * z * z
         # + log(1) on the support, + log(0) = -inf below it (computed: a -inf constant has no JSON form)
-        return inside + _ops.log(_ops.cast(_ops.greater_equal(x, mean), inside.dtype))
+        return inside + _ops.log(_ops.cast(_ops.greater_equal(x, _ops.zeros_like(x)), inside.dtype))
 
 
 __all__ = ["Laplace", "HalfNormal"]
