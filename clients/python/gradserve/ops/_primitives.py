@@ -522,6 +522,22 @@ class Abs(Primitive):
 ComplexAbs = CLASSES["Abs"]
 
 
+# -- MindSpore 2.10's sign of a real NaN is 0 (its CPU kernel, as torch's); the engine's sign keeps NumPy's / JAX's
+# NaN (its importers need that one)
+def sign(x):
+    out = _out(apply("sign", [x], {}))
+    if isinstance(x, Tensor) and x._dtype in _dt.FLOAT:
+        return select(binary("not_equal", x, x), _out(apply("zeros_like", [out], {})), out)
+    return out
+
+
+class Sign(Primitive):
+    op = "sign"
+
+    def __call__(self, x):
+        return sign(x)
+
+
 # -- MindSpore's n-ary sum and the 1.x name of Add
 class AddN(Primitive):
     """AddN()(inputs): the elementwise sum of a tuple or list of tensors (broadcasting as add)."""

@@ -193,7 +193,8 @@ class LayerNormGrad:
     """LayerNormGrad(begin_norm_axis=1, begin_params_axis=1)(x, dy, variance, mean, gamma) -> (dx, dgamma, dbeta)
     of y = (x - mean) / sqrt(variance + 1e-12) * gamma + beta, with MindSpore's saved mean / variance (kept
     dims over the normalised axes): xhat = (x - mean) rstd, g = dy gamma, dx = rstd (g - mean(g) - xhat
-    mean(g xhat)) over the normalised axes, dgamma / dbeta the sums of dy xhat / dy over the axes before
+    mean(g xhat)) over the normalised axes (its kernel's full derivative, which adds rstd mean(xhat) mean(g xhat):
+    not 0 where the mean given is not x's own), dgamma / dbeta the sums of dy xhat / dy over the axes before
     begin_params_axis."""
 
     def __init__(self, begin_norm_axis: int = 1, begin_params_axis: int = 1):
@@ -206,7 +207,8 @@ class LayerNormGrad:
         rstd = P.rsqrt(P.add(variance, 1e-12))
         xhat = P.mul(P.sub(x, mean), rstd)
         g = P.mul(dy, gamma)
-        dx = P.mul(rstd, P.sub(P.sub(g, P.mean(g, norm, True)), P.mul(xhat, P.mean(P.mul(g, xhat), norm, True))))
+        dx = P.mul(rstd, P.sub(P.sub(g, P.mean(g, norm, True)), P.mul(P.sub(xhat, P.mean(xhat, norm, True)),
+                                                                       P.mean(P.mul(g, xhat), norm, True))))
         return dx, P.sum(P.mul(dy, xhat), batch), P.sum(dy, batch)
 
 
