@@ -29,3 +29,11 @@ def test_layer_norm_grad_with_a_mean_that_is_not_the_inputs(on_real_server):
                                               [0.22588134, -0.34864292, 0.12276167]], rtol=1e-5)
     np.testing.assert_allclose(dg.asnumpy(), [0.1858483, -0.46535677, 1.7344246], rtol=1e-5)
     np.testing.assert_allclose(db.asnumpy(), [1.3, 0.3, 0.5], rtol=1e-6)
+    # begin_params_axis 0: gamma has x's shape, dgamma / dbeta are not summed
+    dx0, dg0, db0 = G.LayerNormGrad(0, 0)(Tensor(x), Tensor(dy), Tensor(var[:1]), Tensor(mean[:1]),
+                                          Tensor(np.ones((2, 3), np.float32)))
+    np.testing.assert_allclose(dx0.asnumpy(), [[-0.15780579, -0.54213, 1.1488962],
+                                               [0.53747153, -0.28358456, -0.70284736]], rtol=1e-5)
+    np.testing.assert_allclose(dg0.asnumpy(), [[-0.16770509, -0.11180339, 2.7950847],
+                                               [-1.1180339, -1.3975424, -0.8385254]], rtol=1e-5)
+    np.testing.assert_array_equal(db0.asnumpy(), dy)

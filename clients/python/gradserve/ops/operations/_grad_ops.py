@@ -209,6 +209,8 @@ class LayerNormGrad:
         g = P.mul(dy, gamma)
         dx = P.mul(rstd, P.sub(P.sub(g, P.mean(g, norm, True)), P.mul(P.sub(xhat, P.mean(xhat, norm, True)),
                                                                        P.mean(P.mul(g, xhat), norm, True))))
+        if not batch:  # begin_params_axis 0: gamma spans x, nothing to sum (an empty axis tuple would sum all)
+            return dx, P.mul(dy, xhat), dy
         return dx, P.sum(P.mul(dy, xhat), batch), P.sum(dy, batch)
 
 
