@@ -3,6 +3,7 @@ gradserve differed from MindSpore 2.10.
 
 Expected values: MindSpore 2.10 (CPU, PyNative), run for this task in its own venv."""
 import numpy as np
+import pytest
 
 from gradserve import Tensor, ops
 from gradserve.ops.operations import _grad_ops as G
@@ -37,3 +38,33 @@ def test_layer_norm_grad_with_a_mean_that_is_not_the_inputs(on_real_server):
     np.testing.assert_allclose(dg0.asnumpy(), [[-0.16770509, -0.11180339, 2.7950847],
                                                [-1.1180339, -1.3975424, -0.8385254]], rtol=1e-5)
     np.testing.assert_array_equal(db0.asnumpy(), dy)
+
+
+def test_square_sum_all_fft_freqs_and_inplace_index_add(on_real_server):
+    import gradserve as ms
+    from gradserve.ops import operations as P
+    from gradserve.ops.function.math_func import F
+    x16 = Tensor(np.arange(0, 1, 0.001).astype(np.float16))
+    a, b = P.SquareSumAll()(x16, Tensor(np.array([1, -2, 3.5] * 333 + [1], np.float16)))
+    assert a.dtype == ms.float16 and a.shape == () and float(a.asnumpy()) == 332.75  # MindSpore 2.10's value
+    assert float(b.asnumpy()) == float(np.float16(333 * 17.25 + 1))
+    with pytest.raises(TypeError, match="one dtype"):
+        P.SquareSumAll()(x16, Tensor(np.ones(1000, np.float32)))
+    with pytest.raises(TypeError, match="float16 or float32"):
+        P.SquareSumAll()(Tensor(np.ones(3)), Tensor(np.ones(3)))
+    with pytest.raises(ValueError, match="one shape"):
+        P.SquareSumAll()(Tensor(np.ones(3, np.float32)), Tensor(np.ones(2, np.float32)))
+    # computed in float32, then cast (MindSpore 2.10: float32's rounding in a float64 result)
+    f = ops.fftfreq(7, 3.3, ms.float64)
+    assert f.dtype == ms.float64
+    np.testing.assert_array_equal(f.asnumpy(), [0.0, 0.043290045112371445, 0.08658009022474289, 0.12987013161182404,
+                                                -0.12987013161182404, -0.08658009022474289, -0.043290045112371445])
+    np.testing.assert_array_equal(ops.rfftfreq(6, 0.5, ms.float64).asnumpy(), [0.0, 0.3333333432674408,
+                                                                              0.6666666865348816, 1.0])
+    assert ops.rfftfreq(5).dtype == ms.float32
+    # MindSpore's math_func.F is ops.function; inplace_index_add writes the Tensor it is given
+    x = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]], np.float32))
+    y = F.inplace_index_add(x, Tensor(np.array([1, 1], np.int32)), Tensor(np.array([[1.0, 1.0], [2.0, 2.0]],
+                                                                                   np.float32)), 0)
+    np.testing.assert_array_equal(y.asnumpy(), [[1.0, 2.0], [6.0, 7.0]])
+    np.testing.assert_array_equal(x.asnumpy(), [[1.0, 2.0], [6.0, 7.0]])
