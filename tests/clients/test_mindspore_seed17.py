@@ -68,3 +68,40 @@ def test_square_sum_all_fft_freqs_and_inplace_index_add(on_real_server):
                                                                                    np.float32)), 0)
     np.testing.assert_array_equal(y.asnumpy(), [[1.0, 2.0], [6.0, 7.0]])
     np.testing.assert_array_equal(x.asnumpy(), [[1.0, 2.0], [6.0, 7.0]])
+
+
+def _lazy_adam_state():
+    from gradserve import Parameter
+    return (Parameter(Tensor(np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [-1.0, 0.5]], np.float32)), name="var"),
+            Parameter(Tensor(np.array([[0.1, 0.2], [0.0, -0.3], [0.5, 0.5], [0.2, 0.1]], np.float32)), name="m"),
+            Parameter(Tensor(np.array([[0.2, 0.1], [0.3, 0.3], [0.4, 0.1], [0.05, 0.2]], np.float32)), name="v"))
+
+
+def test_fused_sparse_lazy_adam_updates_the_named_rows(on_real_server):
+    from gradserve import nn
+    from gradserve.ops import operations as P
+    grad = Tensor(np.array([[0.5, -1.0], [2.0, 0.25], [1.0, 1.0]], np.float32))
+    indices = Tensor(np.array([2, 0, 2], np.int32))  # row 2 twice: its gradient rows add
+    want_m = [[0.29, 0.205], [0.0, -0.3], [0.6, 0.45], [0.2, 0.1]]
+    want_v = [[0.2038, 0.0999625], [0.3, 0.3], [0.40185, 0.0999], [0.05, 0.2]]
+    for nesterov, want_var in ((False, [[0.9979686, 1.9979496], [3.0, 4.0], [4.997007, 5.9954977], [-1.0, 0.5]]),
+                               (True, [[0.9967708, 1.9979047], [3.0, 4.0], [4.996558, 5.995948], [-1.0, 0.5]])):
+        var, m, v = _lazy_adam_state()
+
+        class Net(nn.Cell):
+            def __init__(self):
+                super().__init__()
+                self.op, self.var, self.m, self.v = P.FusedSparseLazyAdam(use_nesterov=nesterov), var, m, v
+
+            def construct(self, g, i):
+                return self.op(self.var, self.m, self.v, 0.9, 0.999, 0.01, 0.9, 0.999, 1e-8, g, i)
+
+        Net()(grad, indices)
+        np.testing.assert_allclose(var.asnumpy(), want_var, rtol=1e-6)
+        np.testing.assert_allclose(m.asnumpy(), want_m, rtol=1e-6)
+        np.testing.assert_allclose(v.asnumpy(), want_v, rtol=1e-6)
+    var, m, v = _lazy_adam_state()
+    with pytest.raises(TypeError, match="indices"):
+        P.FusedSparseLazyAdam()(var, m, v, 0.9, 0.999, 0.01, 0.9, 0.999, 1e-8, grad, Tensor(np.ones(3, np.float32)))
+    with pytest.raises(ValueError, match="grad's shape"):
+        P.FusedSparseLazyAdam()(var, m, v, 0.9, 0.999, 0.01, 0.9, 0.999, 1e-8, grad, Tensor(np.array([0, 1])))
