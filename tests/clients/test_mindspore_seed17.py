@@ -105,3 +105,22 @@ def test_fused_sparse_lazy_adam_updates_the_named_rows(on_real_server):
         P.FusedSparseLazyAdam()(var, m, v, 0.9, 0.999, 0.01, 0.9, 0.999, 1e-8, grad, Tensor(np.ones(3, np.float32)))
     with pytest.raises(ValueError, match="grad's shape"):
         P.FusedSparseLazyAdam()(var, m, v, 0.9, 0.999, 0.01, 0.9, 0.999, 1e-8, grad, Tensor(np.array([0, 1])))
+
+
+def test_random_gamma_shapes_law_and_checks(on_real_server):
+    import gradserve as ms
+    from gradserve.ops import operations as P
+    shape = Tensor(np.array([20000]), ms.int32)
+    out = ops.random_gamma(shape, Tensor(np.array([3.0, 0.5], np.float32)), seed=5)
+    assert out.shape == (20000, 2) and out.dtype == ms.float32
+    # Gamma(alpha, 1): mean alpha, variance alpha (20000 draws: 5 standard errors is under 0.06)
+    np.testing.assert_allclose(out.asnumpy().mean(0), [3.0, 0.5], atol=0.06)
+    np.testing.assert_allclose(out.asnumpy().var(0), [3.0, 0.5], rtol=0.1)
+    a16 = Tensor(np.array([1.0, 4.0], np.float16))
+    assert ops.random_gamma(Tensor(np.array([2, 3]), ms.int32), a16).shape == (2, 3, 2)
+    assert ops.random_gamma(Tensor(np.array([2, 3]), ms.int32), a16).dtype == ms.float16
+    np.testing.assert_array_equal(P.RandomGamma(seed=3)(shape, a16).asnumpy(), P.RandomGamma(seed=3)(shape, a16).asnumpy())
+    with pytest.raises(TypeError, match="alpha"):
+        ops.random_gamma(Tensor(np.array([2]), ms.int32), Tensor(np.array([1, 2], np.int32)))
+    with pytest.raises(TypeError, match="shape"):
+        ops.random_gamma(Tensor(np.array([2.0], np.float32)), a16)
