@@ -124,3 +124,39 @@ def test_random_gamma_shapes_law_and_checks(on_real_server):
         ops.random_gamma(Tensor(np.array([2]), ms.int32), Tensor(np.array([1, 2], np.int32)))
     with pytest.raises(TypeError, match="shape"):
         ops.random_gamma(Tensor(np.array([2.0], np.float32)), a16)
+
+
+def test_scatter_along_an_axis_gather_batch_dims_and_vander(on_real_server):
+    import gradserve as ms
+    x = Tensor(np.arange(12, dtype=np.float32).reshape(3, 4))
+    idx = Tensor(np.array([[2, 0], [1, 3]]), ms.int64)  # smaller than x on axis 0 too
+    src = Tensor(np.array([[10.0, 20.0], [30.0, 40.0]], np.float32))
+    np.testing.assert_array_equal(ops.scatter(x, 1, idx, src).asnumpy(),
+                                  [[20, 1, 10, 3], [4, 30, 6, 40], [8, 9, 10, 11]])
+    added = ops.tensor_scatter_elements(x, Tensor(np.array([[2, 0, 1, 1]], np.int32)),
+                                        Tensor(np.ones((1, 4), np.float32)), 0, "add")
+    np.testing.assert_array_equal(added.asnumpy(), [[0, 2, 2, 3], [4, 5, 7, 8], [9, 9, 10, 11]])
+    w = Tensor(np.arange(12, dtype=np.float32).reshape(3, 4))
+    gx, gs = ops.grad(lambda a, s: (ops.scatter(a, 1, idx, s) * w).sum(), (0, 1))(x, src)
+    np.testing.assert_array_equal(gx.asnumpy(), [[0, 1, 0, 3], [4, 0, 6, 0], [8, 9, 10, 11]])
+    np.testing.assert_array_equal(gs.asnumpy(), [[2, 0], [5, 7]])
+    with pytest.raises(ValueError, match="same"):
+        ops.scatter(x, 1, idx, Tensor(np.ones((2, 3), np.float32)))
+    # gather with batch_dims (MindSpore 2.10's values; a negative index wraps in the forward)
+    p = Tensor(np.arange(48).reshape(2, 3, 4, 2).astype(np.float32))
+    out = ops.gather(p, Tensor(np.array([[3, 0, -1], [1, 1, 2]], np.int32)), 2, 1)
+    assert out.shape == (2, 3, 3, 2)
+    np.testing.assert_array_equal(out.asnumpy()[1, 2, :, 1], [43, 43, 45])
+    np.testing.assert_array_equal(out.asnumpy()[0, 0, :, 0], [6, 0, 6])
+    i2 = Tensor(np.array([[3, 0, 1], [1, 1, 2]], np.int32))
+    weights = ops.arange(3.0).reshape(1, 1, 3, 1)
+    g = ops.grad(lambda t: (ops.gather(t, i2, 2, 1) * weights).sum())(p)
+    np.testing.assert_array_equal(g.asnumpy()[0, 0], [[1, 1], [2, 2], [0, 0], [0, 0]])
+    np.testing.assert_array_equal(ops.Gather(batch_dims=1)(p, i2, 2).asnumpy(), ops.gather(p, i2, 2, 1).asnumpy())
+    np.testing.assert_array_equal(ops.vander(Tensor([1.0, 2.0, 3.0]), 4).asnumpy(),
+                                  [[1, 1, 1, 1], [8, 4, 2, 1], [27, 9, 3, 1]])
+    v = ops.vander(Tensor(np.array([1, 2, -3], np.int32)))
+    assert v.dtype == ms.int32
+    np.testing.assert_array_equal(v.asnumpy(), [[1, 1, 1], [4, 2, 1], [9, -3, 1]])
+    with pytest.raises(ValueError, match="1-D"):
+        ops.vander(Tensor(np.ones((2, 2), np.float32)))

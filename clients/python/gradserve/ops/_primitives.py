@@ -219,8 +219,12 @@ class BroadcastTo(Primitive):
 class Gather(Primitive):
     op = "gather"
 
+    def __init__(self, batch_dims: int = 0):
+        super().__init__()
+        self.batch_dims = int(batch_dims)
+
     def __call__(self, params, indices, axis=0):
-        return gather(params, indices, axis)
+        return gather(params, indices, axis, self.batch_dims)
 
 
 class Fill(Primitive):
@@ -380,7 +384,10 @@ def log_softmax(x, axis: int = -1):
     return _out(apply("log_softmax", [x], {"axis": int(axis)}))
 
 
-def gather(input_params, input_indices, axis: int = 0):
+def gather(input_params, input_indices, axis: int = 0, batch_dims: int = 0):
+    if batch_dims:
+        from ._batched_gather import gather_batched  # (a composite over this gather)
+        return gather_batched(input_params, input_indices, int(axis), int(batch_dims))
     _gather_range(input_params, input_indices, int(axis))
     return _out(apply("gather", [input_params, input_indices], {"axis": int(axis)}))
 
