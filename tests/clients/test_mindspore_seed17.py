@@ -160,3 +160,14 @@ def test_scatter_along_an_axis_gather_batch_dims_and_vander(on_real_server):
     np.testing.assert_array_equal(v.asnumpy(), [[1, 1, 1], [4, 2, 1], [9, -3, 1]])
     with pytest.raises(ValueError, match="1-D"):
         ops.vander(Tensor(np.ones((2, 2), np.float32)))
+
+
+def test_lp_pool2d_and_its_cell(on_real_server):
+    from gradserve import nn
+    x = Tensor(np.arange(120).reshape(2, 3, 4, 5).astype(np.float32) - 50)
+    np.testing.assert_allclose(ops.lp_pool2d(x, 2, (2, 3), (1, 2)).asnumpy()[0, 0],
+                               [[114.08330535888672, 109.19248962402344], [101.85774230957031, 96.96907043457031],
+                                [89.6381607055664, 84.7525863647461]], rtol=1e-6)
+    np.testing.assert_allclose(nn.LPPool2d(3, 2, ceil_mode=True)(x).asnumpy()[1, 2],
+                               [[84.32649993896484, 87.49427032470703, 89.8634262084961],
+                                [100.16979217529297, 103.3395767211914, 105.71117401123047]], rtol=1e-6)
