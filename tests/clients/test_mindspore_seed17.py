@@ -171,3 +171,25 @@ def test_lp_pool2d_and_its_cell(on_real_server):
     np.testing.assert_allclose(nn.LPPool2d(3, 2, ceil_mode=True)(x).asnumpy()[1, 2],
                                [[84.32649993896484, 87.49427032470703, 89.8634262084961],
                                 [100.16979217529297, 103.3395767211914, 105.71117401123047]], rtol=1e-6)
+
+
+def test_in_top_k_and_nn_range(on_real_server):
+    import gradserve as ms
+    from gradserve import nn
+    pred = Tensor(np.array([[4, 1, 2, 0], [7, 9, 9, 0], [3, 3, 3, 0]], np.float32))
+    for k, targets, want in ((1, [0, 1, 0], [True, True, True]), (1, [1, 2, 3], [False, True, False]),
+                             (2, [2, 0, 2], [True, False, True]), (-2, [0, 1, 0], [False] * 3),
+                             (165, [3, 3, 3], [True] * 3)):  # ties count in (MindSpore 2.10's values)
+        got = ops.InTopK(k)(pred, Tensor(np.array(targets, np.int32)))
+        np.testing.assert_array_equal(got.asnumpy(), want)
+    nan_row = Tensor(np.array([[1.0, np.nan, 0.5], [2, 2, 2]], np.float32))
+    np.testing.assert_array_equal(ops.InTopK(1)(nan_row, Tensor(np.array([0, -1], np.int32))).asnumpy(), [False] * 2)
+    with pytest.raises(ValueError, match="2-D"):
+        ops.InTopK(1)(Tensor(np.zeros(4, np.float32)), Tensor(np.zeros(4, np.int32)))
+    with pytest.raises(TypeError, match="'k'"):
+        ops.InTopK(1.5)
+    r = nn.Range(5)()
+    assert r.dtype == ms.int32
+    np.testing.assert_array_equal(r.asnumpy(), [0, 1, 2, 3, 4])
+    assert nn.Range(1, 7, 2.0)().dtype == ms.float32
+    np.testing.assert_array_equal(nn.Range(3, 0, -1)().asnumpy(), [3, 2, 1])
