@@ -193,3 +193,18 @@ def test_in_top_k_and_nn_range(on_real_server):
     np.testing.assert_array_equal(r.asnumpy(), [0, 1, 2, 3, 4])
     assert nn.Range(1, 7, 2.0)().dtype == ms.float32
     np.testing.assert_array_equal(nn.Range(3, 0, -1)().asnumpy(), [3, 2, 1])
+
+
+def test_nms_with_mask(on_real_server):
+    b = Tensor(np.array([[0, 0, 10, 4, 0.5], [0, 0, 2, 2, 0.8], [1, 1, 9, 5, 0.9], [20, 20, 30, 30, 0.3],
+                         [21, 21, 30, 30, 0.7], [0, 0, 0, 0, 0.2], [0, 0, 0, 0, 0.1]], np.float32))
+    # MindSpore 2.10's masks; at 0.5 the 0.5-scored box's IoU with the 0.9 one is exactly 0.5: kept
+    for thr, mask in ((0.1, [True, True, True, False, False, True, True]),
+                      (0.5, [True, True, True, True, False, True, True])):
+        boxes, idx, got = ops.NMSWithMask(thr)(b)
+        np.testing.assert_allclose(boxes.asnumpy()[:, 4], [0.9, 0.8, 0.7, 0.5, 0.3, 0.2, 0.1], rtol=1e-6)
+        np.testing.assert_array_equal(boxes.asnumpy()[0, :4], [1, 1, 9, 5])
+        np.testing.assert_array_equal(idx.asnumpy(), np.arange(7))
+        np.testing.assert_array_equal(got.asnumpy(), mask)
+    with pytest.raises(ValueError, match=r"\[N, 5\]"):
+        ops.NMSWithMask(0.5)(Tensor(np.ones((3, 4), np.float32)))
