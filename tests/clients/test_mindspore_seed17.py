@@ -208,3 +208,19 @@ def test_nms_with_mask(on_real_server):
         np.testing.assert_array_equal(got.asnumpy(), mask)
     with pytest.raises(ValueError, match=r"\[N, 5\]"):
         ops.NMSWithMask(0.5)(Tensor(np.ones((3, 4), np.float32)))
+
+
+def test_cdist_grad_against_mindspore(on_real_server):
+    from gradserve.ops import auto_generate as gen
+    x1 = np.array([[[1.0, 2.0, 0.5], [2.0, -1.0, 3.0]]], np.float32)
+    x2 = np.array([[[3.0, 2.0, 1.0], [0.0, 0.0, 0.0], [2.0, -1.0, 3.0]]], np.float32)  # row 1 of x1 is x2's row 2
+    g = np.array([[[1.0, 0.5, 2.0], [0.3, -1.0, 1.5]]], np.float32)
+    diff = np.abs(x1[:, :, None, :] - x2[:, None, :, :])
+    want = {1.0: [[-2.5, 2.5, -2.5], [-1.3, 0.7, -0.7]],  # MindSpore 2.10's values
+            2.0: [[-1.2480640, 1.9248530, -1.3737741], [-0.6147010, 0.026726, -0.6414270]],
+            3.0: [[-1.0366030, 1.9105080, -1.0419110], [-0.3943970, -0.155924, -0.7154180]],
+            0.5: [[0.0] * 3] * 2, float("inf"): [[-1.0, 2.5, 0.0], [0.0, -0.3, -1.0]]}
+    for p, expected in want.items():
+        dist = diff.max(-1) if p == float("inf") else (diff ** p).sum(-1) ** (1 / p)
+        got = gen.CdistGrad(p)(Tensor(g), Tensor(x1), Tensor(x2), Tensor(dist.astype(np.float32)))
+        np.testing.assert_allclose(got.asnumpy()[0], expected, rtol=1e-5, atol=1e-6)

@@ -233,3 +233,8 @@ class PReLUGrad:
 from .._prims_seed16 import L2NormalizeGrad, NLLLossGrad  # noqa: E402
 
 __all__ += ["L2NormalizeGrad", "NLLLossGrad"]
+
+# seed 17 of MindSpore's suite
+from .._cdist_grad import CdistGrad  # noqa: E402
+
+__all__ += ["CdistGrad"]
