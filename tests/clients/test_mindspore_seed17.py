@@ -224,3 +224,58 @@ def test_cdist_grad_against_mindspore(on_real_server):
         dist = diff.max(-1) if p == float("inf") else (diff ** p).sum(-1) ** (1 / p)
         got = gen.CdistGrad(p)(Tensor(g), Tensor(x1), Tensor(x2), Tensor(dist.astype(np.float32)))
         np.testing.assert_allclose(got.asnumpy()[0], expected, rtol=1e-5, atol=1e-6)
+
+
+def _state_nets():
+    import gradserve as ms
+    from gradserve import nn
+    from gradserve.common.parameter import _Buffer
+
+    class Inner(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.buffer_0 = _Buffer(Tensor(np.array([1.0, 2.0, 3.0], np.float32)))
+            self.param_0 = ms.Parameter(Tensor(np.array([10.0, 20.0, 30.0], np.float32)))
+            self.dense = nn.Dense(5, 3)
+
+    class Outer(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.sub_net = Inner()
+            self.buffer_1 = _Buffer(Tensor(np.array([6.0, 6.0, 6.0], np.float32)))
+            self.register_buffer("buffer_2", Tensor(np.array([7.0, 7.0, 7.0], np.float32)))
+            self.register_buffer("buffer_3", Tensor(np.array([1.0], np.float32)), persistent=False)
+            self.param_1 = ms.Parameter(Tensor(np.array([8.0, 8.0, 8.0], np.float32)))
+
+    return Outer()
+
+
+def test_cell_state_dict_and_load_state_dict(tmp_path):
+    import gradserve as ms
+    net = _state_nets()
+    sd = net.state_dict()
+    # MindSpore 2.10's keys and order: own Parameters, own persistent buffers, then each sub-cell's
+    assert list(sd) == ["param_1", "buffer_1", "buffer_2", "sub_net.param_0", "sub_net.buffer_0",
+                        "sub_net.dense.weight", "sub_net.dense.bias"]
+    assert sd["param_1"] is net.param_1 and list(net.state_dict(prefix="p."))[:2] == ["p.param_1", "p.buffer_1"]
+    calls = []
+    net.register_state_dict_pre_hook(lambda cell, prefix, keep_vars: calls.append(("pre", prefix)))
+    net.register_state_dict_post_hook(lambda cell, state, prefix, meta: calls.append(("post", len(state))))
+    path = str(tmp_path / "net.ckpt")
+    ms.save_checkpoint(net.state_dict(), path)
+    assert calls == [("pre", ""), ("post", 7)]
+    other = _state_nets()
+    other.register_load_state_dict_post_hook(lambda cell, keys: calls.append(("load_post", keys)))
+    other.load_state_dict(ms.load_checkpoint(path))
+    assert calls[-1] == ("load_post", ([], []))
+    for key, value in net.state_dict().items():
+        np.testing.assert_array_equal(other.state_dict()[key].asnumpy(), value.asnumpy())
+    given = {k: Tensor(np.full(v.shape, 3.0, np.float32)) for k, v in sd.items() if k != "param_1"}
+    given["extra"] = Tensor(np.ones(1, np.float32))
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "param_1"'):
+        other.load_state_dict(given)
+    keys = other.load_state_dict(given, strict=False)
+    assert keys.missing_keys == ["param_1"] and keys.unexpected_keys == ["extra"]
+    np.testing.assert_array_equal(other.buffer_1.asnumpy(), [3.0, 3.0, 3.0])
+    np.testing.assert_array_equal(other.sub_net.dense.weight.asnumpy()[0], [3.0] * 5)
+    np.testing.assert_array_equal(other.param_1.asnumpy(), [8.0, 8.0, 8.0])
