@@ -144,4 +144,4 @@ from . import _in_top_k, _nms  # noqa: E402
 
 for _topic in (_fft_freq, _square_sum_all, _sparse_adam, _random_gamma, _elements_scatter, _vander, _in_top_k, _nms):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
-    __all__ += list(_topic.__all__)
+    __all__ += [k for k in _topic.__all__ if k not in __all__]  # (scatter: its MindSpore form replaces the op's)
