@@ -24,13 +24,13 @@ def _hooks(cell, kind: str) -> list:
 
 
 def _children(cell):
-    from ._cellbase import Cell
+    """(name, sub-cell): a Cell is a StateDictMethods (Cell inherits it; no import of Cell here)."""
     if isinstance(cell, list):  # CellList: its cells are its items
         for i, sub in enumerate(cell):
-            if isinstance(sub, Cell):
+            if isinstance(sub, StateDictMethods):
                 yield str(i), sub
     for name, sub in vars(cell).items():
-        if isinstance(sub, Cell) and not name.startswith("_") and sub is not cell:
+        if isinstance(sub, StateDictMethods) and not name.startswith("_") and sub is not cell:
             yield name, sub
 
 

@@ -6,6 +6,8 @@ registry); MindSpore's names and call signatures are layered on top where they d
 """
 from __future__ import annotations
 
+import builtins  # (max / min / sum below are ops: MindSpore's names)
+import math
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
@@ -386,8 +388,7 @@ def log_softmax(x, axis: int = -1):
 
 def gather(input_params, input_indices, axis: int = 0, batch_dims: int = 0):
     if batch_dims:
-        from ._batched_gather import gather_batched  # (a composite over this gather)
-        return gather_batched(input_params, input_indices, int(axis), int(batch_dims))
+        return _gather_batched(input_params, input_indices, int(axis), int(batch_dims))
     _gather_range(input_params, input_indices, int(axis))
     return _out(apply("gather", [input_params, input_indices], {"axis": int(axis)}))
 
@@ -405,6 +406,35 @@ def _gather_range(params, indices, axis: int) -> None:
         v = int(bad.reshape(-1)[0])
         raise IndexRangeError(f"For 'Gather', the 'input_indices' should be in the range [0, {n}), but got {v} "
                               f"(gather: index {v} out of range for axis {axis} of size {n})", detail={"op": "gather"})
+
+
+# -- gather with batch_dims > 0 (TensorFlow's rule, MindSpore's): the first batch_dims axes of params and indices pair
+# up, out[b.., m.., i.., r..] = params[b.., m.., indices[b.., i..], r..]. One gather over params with its batch axes
+# folded into the gathered axis (each batch's indices offset by its start): the gradient is the engine gather's.
+# Negative indices wrap, as MindSpore's forward.
+def _gather_batched(params, indices, axis: int, batch_dims: int):
+    if not isinstance(indices, Tensor) or not isinstance(params, Tensor):
+        raise TypeError("For 'Gather', 'input_params' and 'input_indices' must be Tensors when batch_dims is set")
+    k = batch_dims + indices.ndim if batch_dims < 0 else batch_dims
+    ax = axis % builtins.max(params.ndim, 1)
+    if not 0 <= k <= builtins.min(indices.ndim, ax):
+        raise ValueError(f"For 'Gather', batch_dims {batch_dims} must be in [0, min(rank(indices) "
+                         f"{indices.ndim}, axis {ax})]")
+    batch = tuple(int(s) for s in params.shape[:k])
+    if batch != tuple(int(s) for s in indices.shape[:k]):
+        raise ValueError(f"For 'Gather', the first {k} dims of input_params {list(params.shape)} and input_indices "
+                         f"{list(indices.shape)} must be equal")
+    n = int(params.shape[ax])
+    mid, rest = list(range(k, ax)), list(range(ax + 1, params.ndim))
+    folded = transpose(params, tuple(range(k)) + (ax,) + tuple(mid) + tuple(rest))
+    folded = reshape(folded, (math.prod(batch) * n,) + tuple(params.shape[k:ax]) + tuple(params.shape[ax + 1:]))
+    idx = select(binary("less", indices, 0), add(indices, n), indices)
+    starts = (np.arange(math.prod(batch)) * n).reshape(batch + (1,) * (indices.ndim - k))
+    out = gather(folded, add(idx, Tensor(starts.astype(indices._dtype))), 0)  # batch, idx.., mid.., rest..
+    ni = indices.ndim - k
+    order = (tuple(range(k)) + tuple(range(k + ni, k + ni + len(mid))) + tuple(range(k, k + ni))
+             + tuple(range(k + ni + len(mid), out.ndim)))
+    return transpose(out, order)
 
 
 def select(cond, x, y):
