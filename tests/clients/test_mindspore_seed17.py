@@ -279,3 +279,21 @@ def test_cell_state_dict_and_load_state_dict(tmp_path):
     np.testing.assert_array_equal(other.buffer_1.asnumpy(), [3.0, 3.0, 3.0])
     np.testing.assert_array_equal(other.sub_net.dense.weight.asnumpy()[0], [3.0] * 5)
     np.testing.assert_array_equal(other.param_1.asnumpy(), [8.0, 8.0, 8.0])
+
+
+def test_list_diff_and_sparse_segment_mean_with_num_segments(on_real_server):
+    import gradserve as ms
+    from gradserve.ops.operations import array_ops as A, sparse_ops as S
+    out, idx = A.ListDiff()(Tensor(np.array([1, 2, 3, 4, 5, 6, 3], np.int32)), Tensor(np.array([1, 3, 5], np.int32)))
+    np.testing.assert_array_equal(out.asnumpy(), [2, 4, 6])
+    np.testing.assert_array_equal(idx.asnumpy(), [1, 3, 5])
+    assert idx.dtype == ms.int32
+    assert A.ListDiff(out_idx=ms.int64)(Tensor([1.0, 2.5]), Tensor([2.5]))[1].dtype == ms.int64
+    x = Tensor(np.array([[0, 2, 0, 0], [0, 1, 1, 0], [2, 0, 2, 0]], np.float32))
+    for n in (Tensor(np.array([4], np.int32)), Tensor(4, ms.int64)):  # MindSpore 2.10's values
+        got = S.SparseSegmentMeanWithNumSegments()(x, Tensor(np.array([0, 2, 1], np.int32)),
+                                                   Tensor(np.array([0, 0, 2], np.int32)), n)
+        np.testing.assert_array_equal(got.asnumpy(), [[1, 1, 1, 0], [0, 0, 0, 0], [0, 1, 1, 0], [0, 0, 0, 0]])
+    with pytest.raises(ValueError, match="num_segments"):
+        S.SparseSegmentMeanWithNumSegments()(x, Tensor(np.array([0], np.int32)), Tensor(np.array([5], np.int32)),
+                                             Tensor(np.array([2], np.int32)))
