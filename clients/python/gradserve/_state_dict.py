@@ -85,7 +85,9 @@ class StateDictMethods:
     def load_state_dict(self, state_dict, strict: bool = True):
         if not isinstance(state_dict, dict):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
-        missing, unexpected, errors = [], [], []
+        missing: list[str] = []
+        unexpected: list[str] = []
+        errors: list[str] = []
         known = set()
         for cell, at in _walk(self, "", set()):
             for hook in _hooks(cell, "load_pre"):
@@ -107,7 +109,7 @@ class StateDictMethods:
                 if is_param:
                     target.set_data(Tensor(value.asnumpy()).astype(target.dtype))
                 else:
-                    target.copy_(value.astype(target.dtype))
+                    getattr(target, "copy_")(value.astype(target.dtype))  # (set on Tensor by ops/_inplace)
         unexpected += [k for k in state_dict if k not in known]
         if strict:
             keys = [("Missing", missing), ("Unexpected", unexpected)]

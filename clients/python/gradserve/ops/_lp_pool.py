@@ -1,6 +1,8 @@
 """ops.lp_pool1d / lp_pool2d: (sum of x^p over each window)^(1/p), over avg_pool1d / avg_pool2d."""
 from __future__ import annotations
 
+from typing import Any
+
 from ._conv import avg_pool1d, avg_pool2d
 from ._extra import P
 
@@ -34,6 +36,7 @@ def lp_pool2d(x, norm_type, kernel_size, stride=None, ceil_mode=False):
     p = _norm_type(norm_type, "lp_pool2d")
     if x.ndim != 4:
         raise ValueError(f"lp_pool2d: x must be 4-D (N, C, H, W), got shape {list(x.shape)}")
-    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
-    out = avg_pool2d(P.pow(x, p), (kh, kw), (kh, kw) if stride is None else stride, 0, ceil_mode)
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else (kernel_size[0], kernel_size[1])
+    window: Any = (kh, kw)  # (avg_pool2d takes an int or a pair; its defaults say int)
+    out = avg_pool2d(P.pow(x, p), window, window if stride is None else stride, 0, ceil_mode)
     return P.pow(P.mul(out, float(kh * kw)), 1.0 / p)
