@@ -142,6 +142,8 @@ def test_scatter_along_an_axis_gather_batch_dims_and_vander(on_real_server):
     np.testing.assert_array_equal(gs.asnumpy(), [[2, 0], [5, 7]])
     with pytest.raises(ValueError, match="same"):
         ops.scatter(x, 1, idx, Tensor(np.ones((2, 3), np.float32)))
+    from gradserve.ops import function as Fn, functional as F
+    assert F.scatter is ops.scatter and Fn.scatter is ops.scatter  # MindSpore's form under every name
     # gather with batch_dims (MindSpore 2.10's values; a negative index wraps in the forward)
     p = Tensor(np.arange(48).reshape(2, 3, 4, 2).astype(np.float32))
     out = ops.gather(p, Tensor(np.array([[3, 0, -1], [1, 1, 2]], np.int32)), 2, 1)

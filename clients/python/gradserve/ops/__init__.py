@@ -146,3 +146,6 @@ for _topic in (_fft_freq, _square_sum_all, _sparse_adam, _random_gamma, _element
                _list_diff):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += [k for k in _topic.__all__ if k not in __all__]  # (scatter: its MindSpore form replaces the op's)
+# functional (F) copied the engine form of scatter when imported above: MindSpore's replaces it there (and so in
+# ops.function, which copies functional)
+functional.scatter = scatter
