@@ -299,3 +299,19 @@ def test_list_diff_and_sparse_segment_mean_with_num_segments(on_real_server):
     with pytest.raises(ValueError, match="num_segments"):
         S.SparseSegmentMeanWithNumSegments()(x, Tensor(np.array([0], np.int32)), Tensor(np.array([5], np.int32)),
                                              Tensor(np.array([2], np.int32)))
+
+
+def test_min_ext_max_ext(on_real_server):
+    import gradserve as ms
+    from gradserve.ops.function.array_func import max_ext, min_ext
+    x = Tensor(np.array([[3.0, 1.0, 1.0], [0.0, 5.0, 0.0]], np.float32))
+    assert float(min_ext(x).asnumpy()) == 0.0 and float(max_ext(x).asnumpy()) == 5.0
+    values, idx = min_ext(x, 1)  # MindSpore 2.10: the first minimum, int64 indices
+    np.testing.assert_array_equal(values.asnumpy(), [1.0, 0.0])
+    np.testing.assert_array_equal(idx.asnumpy(), [1, 0])
+    assert idx.dtype == ms.int64
+    values, idx = min_ext(x, 0, True)
+    assert values.shape == (1, 3)
+    np.testing.assert_array_equal(idx.asnumpy(), [[1, 0, 1]])
+    g = ops.grad(lambda t: min_ext(t, 1)[0].sum())(x)
+    np.testing.assert_array_equal(g.asnumpy(), [[0, 1, 0], [1, 0, 0]])
