@@ -148,4 +148,4 @@ for _topic in (_fft_freq, _square_sum_all, _sparse_adam, _random_gamma, _element
     __all__ += [k for k in _topic.__all__ if k not in __all__]  # (scatter: its MindSpore form replaces the op's)
 # functional (F) copied the engine form of scatter when imported above: MindSpore's replaces it there (and so in
 # ops.function, which copies functional)
-functional.scatter = scatter
+functional.scatter = _elements_scatter.scatter
