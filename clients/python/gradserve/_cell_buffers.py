@@ -33,6 +33,8 @@ class BufferMethods:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer: the buffer must be a Tensor or None, got {type(tensor).__name__}")
         buffers_of(self)[name] = tensor
+        skip = self.__dict__.setdefault("_gs_non_persistent", set())  # not in state_dict (MindSpore's persistent)
+        (skip.discard if persistent else skip.add)(name)
         object.__setattr__(self, name, tensor)
 
     def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True):

@@ -10,6 +10,7 @@ from ._bprop import call_with_bprop, has_bprop
 from ._cell_buffers import BufferMethods, _Buffer, buffers_of
 from ._jit import _with_keywords
 from ._late import late
+from ._state_dict import StateDictMethods
 from ._tensor import Parameter, Tensor
 from ._trace import TraceCache, current, mode_epoch, run_program
 
@@ -50,7 +51,7 @@ class _CellTuple(tuple):
         return tuple.__getitem__(self, index)
 
 
-class Cell(BufferMethods):
+class Cell(BufferMethods, StateDictMethods):
     """Base class of networks: define `construct(self, *inputs)`; `__init__` need not be called."""
 
     __module__ = "gradserve.nn"  # its public home (repr, pickling), as before the move

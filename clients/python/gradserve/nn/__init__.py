@@ -317,12 +317,12 @@ from ._metrics import MAE, MSE, Accuracy, Loss, Metric  # noqa: E402
 
 __all__ += ["Metric", "Accuracy", "Loss", "MAE", "MSE"]
 
-from ._math import MatMul, SparseTensorDenseMatmul  # noqa: E402
+from ._math import MatMul, Range, SparseTensorDenseMatmul  # noqa: E402
 
-__all__ += ["MatMul", "SparseTensorDenseMatmul"]
+__all__ += ["MatMul", "Range", "SparseTensorDenseMatmul"]
 
 from ._conv3d import Conv3d  # noqa: E402
-from ._pooling import AvgPool1d, AvgPool3d, LPPool1d, MaxPool1d, MaxPool3d  # noqa: E402
+from ._pooling import AvgPool1d, AvgPool3d, LPPool1d, LPPool2d, MaxPool1d, MaxPool3d  # noqa: E402
 from ._pad import Pad  # noqa: E402
 from ._losses_ms import HingeEmbeddingLoss, KLDivLoss, MarginRankingLoss, MultiLabelSoftMarginLoss, SmoothL1Loss  # noqa: E402
 from ._activations_ms import FastGelu, HShrink, LogSoftmax, OneHot, PReLU, Softmax  # noqa: E402
@@ -334,7 +334,7 @@ from ._grad_cell import ForwardValueAndGrad, WithGradCell  # noqa: E402
 __all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "MaxPool1d", "AvgPool1d", "Pad", "SmoothL1Loss", "LogSoftmax", "Softmax", "FastGelu", "WithGradCell",
             "ForwardValueAndGrad"]
 __all__ += ["PReLU", "GroupNorm", "MarginRankingLoss", "KLDivLoss", "HShrink", "OneHot"]
-__all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "BiDense", "MultiLabelSoftMarginLoss", "Tanhshrink"]
+__all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "LPPool2d", "BiDense", "MultiLabelSoftMarginLoss", "Tanhshrink"]
 
 from ._upsample import Upsample  # noqa: E402
 

@@ -1,8 +1,12 @@
-"""nn.MatMul, nn.SparseTensorDenseMatmul: MindSpore's Cells over ops.matmul, ops.SparseTensorDenseMatmul."""
+"""nn.MatMul, nn.SparseTensorDenseMatmul, nn.Range: MindSpore's Cells over ops.matmul, ops.SparseTensorDenseMatmul and
+numpy.arange."""
 from __future__ import annotations
+
+import numpy as np
 
 from .. import ops as _ops
 from .._cellbase import Cell
+from .._tensor import Tensor
 
 
 class MatMul(Cell):
@@ -35,3 +39,20 @@ class SparseTensorDenseMatmul(Cell):
 
     def construct(self, indices, values, sparse_shape, dense):
         return self.matmul(indices, values, sparse_shape, dense)
+
+
+class Range(Cell):
+    """nn.Range(start, limit=None, delta=1)(): start, start + delta, ... below limit (limit None: 0 up to start);
+    int32 when all three are ints, else float32 (MindSpore 2.10's dtypes)."""
+
+    def __init__(self, start, limit=None, delta=1):
+        super().__init__()
+        if limit is None:
+            start, limit = 0, start
+        if delta == 0:
+            raise ValueError("For 'Range', 'delta' can not be 0")
+        ints = all(isinstance(v, int) and not isinstance(v, bool) for v in (start, limit, delta))
+        self._values = np.arange(start, limit, delta).astype(np.int32 if ints else np.float32)
+
+    def construct(self):
+        return Tensor(self._values)

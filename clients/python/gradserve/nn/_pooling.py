@@ -7,9 +7,9 @@ from typing import Any
 
 from .._cellbase import Cell
 from ..ops._conv import _triple, pool_nd
-from ..ops._lp_pool import lp_pool1d
+from ..ops._lp_pool import lp_pool1d, lp_pool2d
 
-__all__ = ["MaxPool3d", "AvgPool3d", "LPPool1d", "MaxPool1d", "AvgPool1d"]
+__all__ = ["MaxPool3d", "AvgPool3d", "LPPool1d", "LPPool2d", "MaxPool1d", "AvgPool1d"]
 
 
 class _Pool3d(Cell):
@@ -74,6 +74,13 @@ class LPPool1d(Cell):
 
     def construct(self, x):
         return lp_pool1d(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool2d(LPPool1d):
+    """nn.LPPool2d(norm_type, kernel_size, stride=None, ceil_mode=False)(x): ops.lp_pool2d."""
+
+    def construct(self, x):
+        return lp_pool2d(x, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
 
 
 class _Pool1d(Cell):

@@ -126,6 +126,18 @@ for _topic in (_interpolate, _windows, _zeta_xdivy, _roi_align, _indexing, _ctc)
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += [k for k in _topic.__all__ if k not in __all__]
 
+# fftfreq / rfftfreq, SquareSumAll, FusedSparseLazyAdam, random_gamma, scatter along an axis (torch's), vander, InTopK, NMSWithMask, ListDiff, min_ext / max_ext
+from . import _fft_freq, _square_sum_all, _sparse_adam, _random_gamma, _elements_scatter, _vander  # noqa: E402
+from . import _in_top_k, _nms, _list_diff, _min_max_ext  # noqa: E402
+
+for _topic in (_fft_freq, _square_sum_all, _sparse_adam, _random_gamma, _elements_scatter, _vander, _in_top_k, _nms,
+               _list_diff, _min_max_ext):
+    globals().update({k: getattr(_topic, k) for k in _topic.__all__})
+    __all__ += [k for k in _topic.__all__ if k not in __all__]  # (scatter: its MindSpore form replaces the op's)
+# functional (F) copied the engine form of scatter when imported above: MindSpore's replaces it there (and so in
+# ops.function, which copies functional)
+functional.scatter = _elements_scatter.scatter
+
 # last, over the Tensor methods bound above: MindSpore's overload-resolution errors (gradserve/_overload_errors)
 from .._overload_errors import bind as _bind_overload_errors  # noqa: E402
 

@@ -28,7 +28,7 @@ from .._tensor import Parameter, Tensor
 from .._trace import current
 from ._item_assign import setitem as _item_setitem
 
-__all__ = ["InplaceIndexAdd"]  # and Tensor's methods (set on Tensor below)
+__all__ = ["InplaceIndexAdd", "inplace_index_add"]  # and Tensor's methods (set on Tensor below)
 
 
 def _as_tensor(value, like: Tensor) -> Tensor:
@@ -121,6 +121,11 @@ class InplaceIndexAdd:
 
     def __call__(self, var, indices, updates):
         return write(var, late.ops.index_add(var, indices, updates, self.axis), "InplaceIndexAdd")
+
+
+def inplace_index_add(var, indices, updates, axis):
+    """ops.inplace_index_add(var, indices, updates, axis): InplaceIndexAdd(axis)(var, indices, updates)."""
+    return InplaceIndexAdd(axis)(var, indices, updates)
 
 
 _METHODS = {

@@ -6,6 +6,8 @@ registry); MindSpore's names and call signatures are layered on top where they d
 """
 from __future__ import annotations
 
+import builtins  # (max / min / sum below are ops: MindSpore's names)
+import math
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
@@ -228,8 +230,12 @@ class BroadcastTo(Primitive):
 class Gather(Primitive):
     op = "gather"
 
+    def __init__(self, batch_dims: int = 0):
+        super().__init__()
+        self.batch_dims = int(batch_dims)
+
     def __call__(self, params, indices, axis=0):
-        return gather(params, indices, axis)
+        return gather(params, indices, axis, self.batch_dims)
 
 
 class Fill(Primitive):
@@ -389,7 +395,9 @@ def log_softmax(x, axis: int = -1):
     return _out(apply("log_softmax", [x], {"axis": int(axis)}))
 
 
-def gather(input_params, input_indices, axis: int = 0):
+def gather(input_params, input_indices, axis: int = 0, batch_dims: int = 0):
+    if batch_dims:
+        return _gather_batched(input_params, input_indices, int(axis), int(batch_dims))
     _gather_range(input_params, input_indices, int(axis))
     return _out(apply("gather", [input_params, input_indices], {"axis": int(axis)}))
 
@@ -407,6 +415,35 @@ def _gather_range(params, indices, axis: int) -> None:
         v = int(bad.reshape(-1)[0])
         raise IndexRangeError(f"For 'Gather', the 'input_indices' should be in the range [0, {n}), but got {v} "
                               f"(gather: index {v} out of range for axis {axis} of size {n})", detail={"op": "gather"})
+
+
+# -- gather with batch_dims > 0 (TensorFlow's rule, MindSpore's): the first batch_dims axes of params and indices pair
+# up, out[b.., m.., i.., r..] = params[b.., m.., indices[b.., i..], r..]. One gather over params with its batch axes
+# folded into the gathered axis (each batch's indices offset by its start): the gradient is the engine gather's.
+# Negative indices wrap, as MindSpore's forward.
+def _gather_batched(params, indices, axis: int, batch_dims: int):
+    if not isinstance(indices, Tensor) or not isinstance(params, Tensor):
+        raise TypeError("For 'Gather', 'input_params' and 'input_indices' must be Tensors when batch_dims is set")
+    k = batch_dims + indices.ndim if batch_dims < 0 else batch_dims
+    ax = axis % builtins.max(params.ndim, 1)
+    if not 0 <= k <= builtins.min(indices.ndim, ax):
+        raise ValueError(f"For 'Gather', batch_dims {batch_dims} must be in [0, min(rank(indices) "
+                         f"{indices.ndim}, axis {ax})]")
+    batch = tuple(int(s) for s in params.shape[:k])
+    if batch != tuple(int(s) for s in indices.shape[:k]):
+        raise ValueError(f"For 'Gather', the first {k} dims of input_params {list(params.shape)} and input_indices "
+                         f"{list(indices.shape)} must be equal")
+    n = int(params.shape[ax])
+    mid, rest = list(range(k, ax)), list(range(ax + 1, params.ndim))
+    folded = transpose(params, tuple(range(k)) + (ax,) + tuple(mid) + tuple(rest))
+    folded = reshape(folded, (math.prod(batch) * n,) + tuple(params.shape[k:ax]) + tuple(params.shape[ax + 1:]))
+    idx = select(binary("less", indices, 0), add(indices, n), indices)
+    starts = (np.arange(math.prod(batch)) * n).reshape(batch + (1,) * (indices.ndim - k))
+    out = gather(folded, add(idx, Tensor(starts.astype(indices._dtype))), 0)  # batch, idx.., mid.., rest..
+    ni = indices.ndim - k
+    order = (tuple(range(k)) + tuple(range(k + ni, k + ni + len(mid))) + tuple(range(k, k + ni))
+             + tuple(range(k + ni + len(mid), out.ndim)))
+    return transpose(out, order)
 
 
 def select(cond, x, y):
@@ -529,6 +566,22 @@ class Abs(Primitive):
 
 
 ComplexAbs = CLASSES["Abs"]
+
+
+# -- MindSpore 2.10's sign of a real NaN is 0 (its CPU kernel, as torch's); the engine's sign keeps NumPy's / JAX's
+# NaN (its importers need that one)
+def sign(x):
+    out = _out(apply("sign", [x], {}))
+    if isinstance(x, Tensor) and x._dtype in _dt.FLOAT:
+        return select(binary("not_equal", x, x), _out(apply("zeros_like", [out], {})), out)
+    return out
+
+
+class Sign(Primitive):
+    op = "sign"
+
+    def __call__(self, x):
+        return sign(x)
 
 
 # -- MindSpore's n-ary sum and the 1.x name of Add

@@ -315,11 +315,28 @@ class SparseMatrixSoftmax:
 def sparse_segment_mean(x, indices, segment_ids) -> Tensor:
     """ops.sparse_segment_mean: out[s] is the mean of x[indices[k]] over the k with segment_ids[k] == s;
     segment_ids sorted, the output has segment_ids[-1] + 1 rows (read from the ids), an empty segment 0."""
+    return _segment_mean(x, indices, segment_ids, None, "sparse_segment_mean")
+
+
+class SparseSegmentMeanWithNumSegments:
+    """sparse_ops.SparseSegmentMeanWithNumSegments()(x, indices, segment_ids, num_segments): sparse_segment_mean with
+    num_segments rows (a scalar or [1] int Tensor; MindSpore 2.10's), the rows no id names 0."""
+
+    def __call__(self, x, indices, segment_ids, num_segments):
+        n = int(np.asarray(_pattern_of(num_segments)).reshape(-1)[0])
+        return _segment_mean(x, indices, segment_ids, n, "SparseSegmentMeanWithNumSegments")
+
+
+def _segment_mean(x, indices, segment_ids, n, where: str) -> Tensor:
     o = _ops()
     ids = _pattern_of(segment_ids)
     if ids.ndim != 1 or (ids.size and (np.diff(ids) < 0).any()):
-        raise ValueError("sparse_segment_mean: segment_ids must be a sorted 1-D Tensor")
-    n = int(ids[-1]) + 1 if ids.size else 0
+        raise ValueError(f"{where}: segment_ids must be a sorted 1-D Tensor")
+    last = int(ids[-1]) + 1 if ids.size else 0
+    if n is None:
+        n = last
+    elif n < last:
+        raise ValueError(f"{where}: num_segments {n} must be above the largest segment id {last - 1}")
     counts = np.maximum(np.bincount(ids, minlength=n), 1).astype(_dt.dtype_to_nptype(x.dtype))
     total = o.unsorted_segment_sum(o.gather(x, indices, 0), segment_ids, n)
     return total / Tensor(counts.reshape((n,) + (1,) * (len(x.shape) - 1)))
@@ -475,5 +492,6 @@ _MAPS = [f"{kind}_{n}" for n in _UNARY for kind in ("csr", "coo")]
 # MindSpore's ops names (its ops.csr_mm is sparse @ sparse, GPU only: CSRTensor.mm is the dense product here)
 __all__ = ["csr_to_coo", "csr_to_dense", "coo_add", "csr_add", "csr_mul", "csr_div", "csr_mv", "csr_reduce_sum",
            "SparseTensorDenseMatmul", "coo_concat", "csr_softmax", "SparseMatrixSoftmax", "sparse_segment_mean",
+           "SparseSegmentMeanWithNumSegments",
            "SparseAddmm", "SparseReshape", "SparseSparseMinimum", "SparseTensorToCSRSparseMatrix",
            "SparseMatrixAdd", *_MAPS]

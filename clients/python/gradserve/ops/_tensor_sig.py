@@ -197,9 +197,7 @@ def gather(x, *args, **kwargs):
     _done("gather", args, kwargs, 3)
     if axis is None or indices is None:
         raise TypeError("Tensor.gather(input_indices, axis): both are required")
-    if batch_dims:
-        raise NotImplementedError("Tensor.gather: batch_dims other than 0 is not supported")
-    return P.gather(x, indices, int(axis))
+    return P.gather(x, indices, int(axis), int(batch_dims))
 
 
 def index_select(x, *args, **kwargs):

@@ -197,7 +197,8 @@ class LayerNormGrad:
     """LayerNormGrad(begin_norm_axis=1, begin_params_axis=1)(x, dy, variance, mean, gamma) -> (dx, dgamma, dbeta)
     of y = (x - mean) / sqrt(variance + 1e-12) * gamma + beta, with MindSpore's saved mean / variance (kept
     dims over the normalised axes): xhat = (x - mean) rstd, g = dy gamma, dx = rstd (g - mean(g) - xhat
-    mean(g xhat)) over the normalised axes, dgamma / dbeta the sums of dy xhat / dy over the axes before
+    mean(g xhat)) over the normalised axes (its kernel's full derivative, which adds rstd mean(xhat) mean(g xhat):
+    not 0 where the mean given is not x's own), dgamma / dbeta the sums of dy xhat / dy over the axes before
     begin_params_axis."""
 
     def __init__(self, begin_norm_axis: int = 1, begin_params_axis: int = 1):
@@ -210,7 +211,10 @@ class LayerNormGrad:
         rstd = P.rsqrt(P.add(variance, 1e-12))
         xhat = P.mul(P.sub(x, mean), rstd)
         g = P.mul(dy, gamma)
-        dx = P.mul(rstd, P.sub(P.sub(g, P.mean(g, norm, True)), P.mul(xhat, P.mean(P.mul(g, xhat), norm, True))))
+        dx = P.mul(rstd, P.sub(P.sub(g, P.mean(g, norm, True)), P.mul(P.sub(xhat, P.mean(xhat, norm, True)),
+                                                                       P.mean(P.mul(g, xhat), norm, True))))
+        if not batch:  # begin_params_axis 0: gamma spans x, nothing to sum (an empty axis tuple would sum all)
+            return dx, P.mul(dy, xhat), dy
         return dx, P.sum(P.mul(dy, xhat), batch), P.sum(dy, batch)
 
 
@@ -264,3 +268,9 @@ class L2NormalizeGrad:
         norm = P.sqrt(P.sum(P.mul(input_x, input_x), self.axis, True))
         norm = P.maximum(norm, Tensor(np.asarray(self.epsilon, dtype=input_x.dtype.name)))
         return P.div(P.sub(dout, P.mul(out, P.sum(P.mul(out, dout), self.axis, True))), norm)
+
+
+# CdistGrad (MindSpore's CPU kernel's rules: gradserve/_cdist_grad)
+from .._cdist_grad import CdistGrad  # noqa: E402
+
+__all__ += ["CdistGrad"]

@@ -1,0 +1,75 @@
+"""MindSpore's elementwise scatter along an axis (torch's scatter): ops.scatter(input, axis, index, src),
+ops.tensor_scatter_elements(input_x, indices, updates, axis=0, reduction="none") and its class
+TensorScatterElements(axis=0, reduction="none"), over the engine's scatter (ONNX ScatterElements):
+out[..index[i, j]..] = src[i, j] along axis (reduction "add": added). MindSpore 2.10's CPU kernel wants index and
+src of one shape, no larger than input on the other axes; a repeated index's value is its kernel's to pick (here
+they add)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from .._trace import apply
+from ._extra import P
+from ._primitives import _out
+
+__all__ = ["scatter", "tensor_scatter_elements", "TensorScatterElements"]
+
+
+def _elements(x, indices, updates, axis, reduction: str, where: str):
+    for name, t in (("input", x), ("index", indices), ("src", updates)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"For '{where}', '{name}' must be a Tensor, got {type(t).__name__}")
+    if indices._dtype not in ("int32", "int64"):
+        raise TypeError(f"For '{where}', 'index' must be int32 or int64, got {indices._dtype}")
+    if tuple(indices.shape) != tuple(updates.shape):
+        raise ValueError(f"For '{where}', the shape of 'index' and the shape of 'src' should be same, but got "
+                         f"index shape: {list(indices.shape)}; src shape: {list(updates.shape)}")
+    if indices.ndim != x.ndim:
+        raise ValueError(f"For '{where}', 'index' must have the rank of 'input' ({x.ndim}), got {indices.ndim}")
+    if reduction not in ("none", "add"):
+        raise ValueError(f"For '{where}', 'reduction' must be 'none' or 'add', got {reduction!r}")
+    if isinstance(axis, bool) or not isinstance(axis, int) or not -x.ndim <= axis < max(x.ndim, 1):
+        raise ValueError(f"For '{where}', 'axis' must be an int in [-{x.ndim}, {x.ndim}), got {axis!r}")
+    if updates._dtype != x._dtype:
+        raise TypeError(f"For '{where}', 'src' must have the dtype of 'input' ({x._dtype}), got {updates._dtype}")
+    ax = axis % max(x.ndim, 1)
+    if any(int(i) > int(n) for d, (i, n) in enumerate(zip(indices.shape, x.shape)) if d != ax):
+        raise ValueError(f"For '{where}', 'index' {list(indices.shape)} must not be larger than 'input' "
+                         f"{list(x.shape)} on an axis but {ax}")
+    # index may be smaller than input on the other axes (the engine's scatter wants them equal): pad it and src
+    # with zeros there, and count a position written only where a mask padded with zeros says so
+    mask = _pad(P.ones_like(updates), x, ax)
+    idx, vals = _pad(indices, x, ax), _pad(updates, x, ax)
+    spec = {"shape": [int(n) for n in x.shape], "axis": ax}
+    added = _out(apply("scatter_add_along", [vals, idx], spec))
+    if reduction == "add":
+        return P.add(x, added)
+    hit = P.greater(_out(apply("scatter_add_along", [mask, idx], spec)), 0.0)
+    return P.select(hit, added, x)
+
+
+def _pad(t, like, ax: int):
+    for d in range(t.ndim):
+        short = int(like.shape[d]) - int(t.shape[d])
+        if d != ax and short > 0:
+            shape = list(t.shape)
+            shape[d] = short
+            t = P.concat((t, Tensor(np.zeros(shape, np.dtype(t._dtype)))), d)
+    return t
+
+
+def scatter(input, axis, index, src):  # noqa: A002 - MindSpore's names
+    return _elements(input, index, src, axis, "none", "scatter")
+
+
+def tensor_scatter_elements(input_x, indices, updates, axis=0, reduction="none"):
+    return _elements(input_x, indices, updates, axis, reduction, "tensor_scatter_elements")
+
+
+class TensorScatterElements:
+    def __init__(self, axis=0, reduction="none"):
+        self.axis, self.reduction = axis, reduction
+
+    def __call__(self, input_x, indices, updates):
+        return _elements(input_x, indices, updates, self.axis, self.reduction, "TensorScatterElements")

@@ -1,0 +1,6 @@
+"""`mindspore.ops.function.array_func`: where MindSpore defines its array functions (min_ext / max_ext, ...);
+gradserve's are all in ops (the same objects); a name it lacks raises a clear error when used."""
+from ... import ops as _ops
+from ...ops.operations._missing import module_getattr
+
+__getattr__ = module_getattr("mindspore.ops.function.array_func", _ops)
