@@ -34,27 +34,32 @@ from ._dropout import Dropout as Dropout, dropout as dropout
 from ._dropout_channels import dropout1d as dropout1d
 from ._dropout_nd import Dropout2D as Dropout2D, Dropout3D as Dropout3D, dropout2d as dropout2d, dropout3d as dropout3d
 from ._eigen import Eig as Eig, Eigh as Eigh, eig as eig
+from ._elements_scatter import TensorScatterElements as TensorScatterElements, scatter as scatter, tensor_scatter_elements as tensor_scatter_elements
 from ._elementwise_more import Eps as Eps, HShrink as HShrink, NextAfter as NextAfter, fmax as fmax, fmin as fmin, frac as frac, heaviside as heaviside, nan_to_num as nan_to_num, nextafter as nextafter, nextafter as nextafter, sinc as sinc
 from ._elementwise_ms import DivNoNan as DivNoNan, EqualCount as EqualCount, FastGeLU as FastGeLU, Lerp as Lerp, div_no_nan as div_no_nan, fast_gelu as fast_gelu, is_nonzero as is_nonzero
 from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as Eye, Flatten as Flatten, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, einsum as einsum, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
 from ._fft import fft as fft, fft2 as fft2, fftn as fftn, hfft as hfft, ifft as ifft, ifft2 as ifft2, ifftn as ifftn, ihfft as ihfft, irfft as irfft, irfft2 as irfft2, irfftn as irfftn, rfft as rfft, rfft2 as rfft2, rfftn as rfftn
+from ._fft_freq import fftfreq as fftfreq, rfftfreq as rfftfreq
 from ._fft_shift import fftshift as fftshift, ifftshift as ifftshift
 from ._fill_diagonal_prim import FillDiagonal as FillDiagonal
 from ._float_power import float_power as float_power, positive as positive
 from ._householder import Geqrf as Geqrf, Orgqr as Orgqr, Qr as Qr, geqrf as geqrf, orgqr as orgqr, pinv as pinv, qr as qr
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
+from ._in_top_k import InTopK as InTopK
 from ._index_ms import IndexAdd as IndexAdd, IndexFill as IndexFill, fill_diagonal as fill_diagonal, index_add as index_add, index_fill as index_fill
 from ._indexing import MaskedScatter as MaskedScatter, argwhere as argwhere, diagflat as diagflat, gather_d as gather_d, nonzero as nonzero
-from ._inplace import InplaceIndexAdd as InplaceIndexAdd
+from ._inplace import InplaceIndexAdd as InplaceIndexAdd, inplace_index_add as inplace_index_add
 from ._interpolate import interpolate as interpolate
 from ._lgamma import digamma as digamma, lgamma as lgamma, mvlgamma as mvlgamma, polygamma as polygamma
 from ._linalg_ms import addmm as addmm, addmv as addmv, baddbmm as baddbmm, bmm as bmm, cosine_similarity as cosine_similarity, diff as diff, dist as dist, hypot as hypot, inner as inner, kron as kron, logit as logit, mv as mv, outer as outer, tensor_dot as tensor_dot
+from ._list_diff import ListDiff as ListDiff
 from ._loss_gaussian_nll import gaussian_nll_loss as gaussian_nll_loss
 from ._losses_ms import NLLLoss as NLLLoss, SparseSoftmaxCrossEntropyWithLogitsV2 as SparseSoftmaxCrossEntropyWithLogitsV2, hinge_embedding_loss as hinge_embedding_loss, multilabel_soft_margin_loss as multilabel_soft_margin_loss, smooth_l1_loss as smooth_l1_loss
-from ._lp_pool import lp_pool1d as lp_pool1d
+from ._lp_pool import lp_pool1d as lp_pool1d, lp_pool2d as lp_pool2d
 from ._math_more import FillV2 as FillV2, Xlogy as Xlogy, arctan2 as arctan2, atan2 as atan2, clamp as clamp, full as full, full_like as full_like, hardtanh as hardtanh, lerp as lerp, scalar_to_tensor as scalar_to_tensor, true_divide as true_divide, xlogy as xlogy
 from ._max_unpool import max_unpool1d as max_unpool1d, max_unpool2d as max_unpool2d, max_unpool3d as max_unpool3d
 from ._median import aminmax as aminmax, median as median, nanmedian as nanmedian, nansum as nansum
+from ._min_max_ext import max_ext as max_ext, min_ext as min_ext
 from ._movement_ms import GatherD as GatherD, ReverseV2 as ReverseV2, Unstack as Unstack, chunk as chunk, diag as diag, diagonal as diagonal, gather_elements as gather_elements, hstack as hstack, index_select as index_select, masked_fill as masked_fill, moveaxis as moveaxis, movedim as movedim, narrow as narrow, permute as permute, roll as roll, swapaxes as swapaxes, trace as trace, tril as tril, triu as triu, unbind as unbind, unsqueeze as unsqueeze, unstack as unstack, vstack as vstack
 from ._ms_apply import Adam as Adam, AdamWeightDecay as AdamWeightDecay, ApplyAdagrad as ApplyAdagrad, ApplyAdamWithAmsgrad as ApplyAdamWithAmsgrad, ApplyAdamWithAmsgradV2 as ApplyAdamWithAmsgradV2, ApplyFtrl as ApplyFtrl, ApplyGradientDescent as ApplyGradientDescent, ApplyMomentum as ApplyMomentum, ApplyRMSProp as ApplyRMSProp
 from ._ms_linalg_solve import Cholesky as Cholesky, CholeskyInverse as CholeskyInverse, CholeskySolve as CholeskySolve, LogMatrixDeterminant as LogMatrixDeterminant, MatrixInverse as MatrixInverse, MatrixSolve as MatrixSolve, MatrixTriangularSolve as MatrixTriangularSolve, cholesky as cholesky, cholesky_inverse as cholesky_inverse, cholesky_solve as cholesky_solve, det as det, inverse as inverse, logdet as logdet, lu_solve as lu_solve, matrix_solve as matrix_solve, slogdet as slogdet
@@ -62,11 +67,13 @@ from ._ms_misc import BCEWithLogitsLoss as BCEWithLogitsLoss, Cdist as Cdist, In
 from ._ms_more import BiasAdd as BiasAdd, CumSum as CumSum, Elu as Elu, Erfc as Erfc, L2Normalize as L2Normalize, LinSpace as LinSpace, Mod as Mod, Range as Range, Svd as Svd, TensorShape as TensorShape, TruncateMod as TruncateMod, bias_add as bias_add, dyn_shape as dyn_shape, elu as elu, erfc as erfc, linspace as linspace, logspace as logspace, mod as mod, range as range, svd as svd
 from ._ms_names import BinaryCrossEntropy as BinaryCrossEntropy, IsFinite as IsFinite, IsInf as IsInf, IsNan as IsNan, KLDivLoss as KLDivLoss, SigmoidCrossEntropyWithLogits as SigmoidCrossEntropyWithLogits, SoftmaxCrossEntropyWithLogits as SoftmaxCrossEntropyWithLogits, argsort as argsort, binary_cross_entropy as binary_cross_entropy, cross_entropy as cross_entropy, deg2rad as deg2rad, div as div, divide as divide, floor_divide as floor_divide, hardshrink as hardshrink, is_complex as is_complex, is_floating_point as is_floating_point, is_tensor as is_tensor, isclose as isclose, isfinite as isfinite, isinf as isinf, isnan as isnan, kl_div as kl_div, l1_loss as l1_loss, log10 as log10, log2 as log2, logical_xor as logical_xor, mse_loss as mse_loss, numel as numel, rad2deg as rad2deg, rand as rand, rand_like as rand_like, randint as randint, randn as randn, randn_like as randn_like, ravel as ravel, softmin as softmin, softshrink as softshrink, std as std, std_mean as std_mean, subtract as subtract, t as t, tanhshrink as tanhshrink, var as var, var_mean as var_mean
 from ._ms_prims import Argmax as Argmax, Argmin as Argmin, LayerNorm as LayerNorm, Pad as Pad, argmax as argmax, argmin as argmin, pad as pad
+from ._nms import NMSWithMask as NMSWithMask
 from ._norms import LpNorm as LpNorm, Renorm as Renorm, renorm as renorm
 from ._pixel_shuffle import pixel_shuffle as pixel_shuffle, pixel_unshuffle as pixel_unshuffle
-from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, matmul as mm, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
+from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Sign as Sign, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, amax as amax, amin as amin, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, matmul as mm, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, sign as sign, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
 from ._products import CumProd as CumProd, Dense as Dense, Ger as Ger, addbmm as addbmm, cross as cross, cumprod as cumprod, ger as ger
 from ._random_draws import Cauchy as Cauchy, RandomPoisson as RandomPoisson, RandomShuffle as RandomShuffle, StandardLaplace as StandardLaplace, StandardNormal as StandardNormal, random_poisson as random_poisson, shuffle as shuffle, standard_laplace as standard_laplace, standard_normal as standard_normal, uniform as uniform
+from ._random_gamma import RandomGamma as RandomGamma, random_gamma as random_gamma
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, ReduceAll as ReduceAll, ReduceAny as ReduceAny, cummax as cummax, cummin as cummin, logcumsumexp as logcumsumexp, max as max, min as min, reduce_max as reduce_max, reduce_mean as reduce_mean, reduce_min as reduce_min, reduce_sum as reduce_sum, sort as sort, topk as topk
 from ._resize import ResizeBilinearV2 as ResizeBilinearV2
 from ._roi_align import ROIAlign as ROIAlign
@@ -74,11 +81,14 @@ from ._scatter_ms import GatherNd as GatherNd, ScatterNd as ScatterNd, SegmentSu
 from ._scatter_write import ScatterDiv as ScatterDiv, ScatterMax as ScatterMax, ScatterMin as ScatterMin, ScatterMul as ScatterMul, ScatterNdAdd as ScatterNdAdd, ScatterNdDiv as ScatterNdDiv, ScatterNdMax as ScatterNdMax, ScatterNdMin as ScatterNdMin, ScatterNdMul as ScatterNdMul, ScatterNdSub as ScatterNdSub, ScatterNdUpdate as ScatterNdUpdate, ScatterSub as ScatterSub, ScatterUpdate as ScatterUpdate, scatter_div as scatter_div, scatter_max as scatter_max, scatter_min as scatter_min, scatter_mul as scatter_mul, scatter_nd_add as scatter_nd_add, scatter_nd_div as scatter_nd_div, scatter_nd_max as scatter_nd_max, scatter_nd_min as scatter_nd_min, scatter_nd_mul as scatter_nd_mul, scatter_nd_sub as scatter_nd_sub, scatter_nd_update as scatter_nd_update, scatter_sub as scatter_sub, scatter_update as scatter_update
 from ._searchsorted import SearchSorted as SearchSorted, searchsorted as searchsorted
 from ._space_batch import BatchToSpaceND as BatchToSpaceND, SpaceToBatchND as SpaceToBatchND, batch_to_space_nd as batch_to_space_nd, space_to_batch_nd as space_to_batch_nd
+from ._sparse_adam import FusedSparseLazyAdam as FusedSparseLazyAdam
 from ._sparse_add import SparseTensorDenseAdd as SparseTensorDenseAdd
-from ._sparse_tensor import SparseAddmm as SparseAddmm, SparseMatrixAdd as SparseMatrixAdd, SparseMatrixSoftmax as SparseMatrixSoftmax, SparseReshape as SparseReshape, SparseSparseMinimum as SparseSparseMinimum, SparseTensorDenseMatmul as SparseTensorDenseMatmul, SparseTensorToCSRSparseMatrix as SparseTensorToCSRSparseMatrix, coo_abs as coo_abs, coo_acos as coo_acos, coo_acosh as coo_acosh, coo_add as coo_add, coo_asin as coo_asin, coo_asinh as coo_asinh, coo_atan as coo_atan, coo_atanh as coo_atanh, coo_ceil as coo_ceil, coo_concat as coo_concat, coo_cos as coo_cos, coo_cosh as coo_cosh, coo_exp as coo_exp, coo_expm1 as coo_expm1, coo_floor as coo_floor, coo_inv as coo_inv, coo_isfinite as coo_isfinite, coo_isinf as coo_isinf, coo_isnan as coo_isnan, coo_log as coo_log, coo_log1p as coo_log1p, coo_neg as coo_neg, coo_relu as coo_relu, coo_relu6 as coo_relu6, coo_round as coo_round, coo_sigmoid as coo_sigmoid, coo_sin as coo_sin, coo_sinh as coo_sinh, coo_softsign as coo_softsign, coo_sqrt as coo_sqrt, coo_square as coo_square, coo_tan as coo_tan, coo_tanh as coo_tanh, csr_abs as csr_abs, csr_acos as csr_acos, csr_acosh as csr_acosh, csr_add as csr_add, csr_asin as csr_asin, csr_asinh as csr_asinh, csr_atan as csr_atan, csr_atanh as csr_atanh, csr_ceil as csr_ceil, csr_cos as csr_cos, csr_cosh as csr_cosh, csr_div as csr_div, csr_exp as csr_exp, csr_expm1 as csr_expm1, csr_floor as csr_floor, csr_inv as csr_inv, csr_isfinite as csr_isfinite, csr_isinf as csr_isinf, csr_isnan as csr_isnan, csr_log as csr_log, csr_log1p as csr_log1p, csr_mul as csr_mul, csr_mv as csr_mv, csr_neg as csr_neg, csr_reduce_sum as csr_reduce_sum, csr_relu as csr_relu, csr_relu6 as csr_relu6, csr_round as csr_round, csr_sigmoid as csr_sigmoid, csr_sin as csr_sin, csr_sinh as csr_sinh, csr_softmax as csr_softmax, csr_softsign as csr_softsign, csr_sqrt as csr_sqrt, csr_square as csr_square, csr_tan as csr_tan, csr_tanh as csr_tanh, csr_to_coo as csr_to_coo, csr_to_dense as csr_to_dense, sparse_segment_mean as sparse_segment_mean
+from ._sparse_tensor import SparseAddmm as SparseAddmm, SparseMatrixAdd as SparseMatrixAdd, SparseMatrixSoftmax as SparseMatrixSoftmax, SparseReshape as SparseReshape, SparseSegmentMeanWithNumSegments as SparseSegmentMeanWithNumSegments, SparseSparseMinimum as SparseSparseMinimum, SparseTensorDenseMatmul as SparseTensorDenseMatmul, SparseTensorToCSRSparseMatrix as SparseTensorToCSRSparseMatrix, coo_abs as coo_abs, coo_acos as coo_acos, coo_acosh as coo_acosh, coo_add as coo_add, coo_asin as coo_asin, coo_asinh as coo_asinh, coo_atan as coo_atan, coo_atanh as coo_atanh, coo_ceil as coo_ceil, coo_concat as coo_concat, coo_cos as coo_cos, coo_cosh as coo_cosh, coo_exp as coo_exp, coo_expm1 as coo_expm1, coo_floor as coo_floor, coo_inv as coo_inv, coo_isfinite as coo_isfinite, coo_isinf as coo_isinf, coo_isnan as coo_isnan, coo_log as coo_log, coo_log1p as coo_log1p, coo_neg as coo_neg, coo_relu as coo_relu, coo_relu6 as coo_relu6, coo_round as coo_round, coo_sigmoid as coo_sigmoid, coo_sin as coo_sin, coo_sinh as coo_sinh, coo_softsign as coo_softsign, coo_sqrt as coo_sqrt, coo_square as coo_square, coo_tan as coo_tan, coo_tanh as coo_tanh, csr_abs as csr_abs, csr_acos as csr_acos, csr_acosh as csr_acosh, csr_add as csr_add, csr_asin as csr_asin, csr_asinh as csr_asinh, csr_atan as csr_atan, csr_atanh as csr_atanh, csr_ceil as csr_ceil, csr_cos as csr_cos, csr_cosh as csr_cosh, csr_div as csr_div, csr_exp as csr_exp, csr_expm1 as csr_expm1, csr_floor as csr_floor, csr_inv as csr_inv, csr_isfinite as csr_isfinite, csr_isinf as csr_isinf, csr_isnan as csr_isnan, csr_log as csr_log, csr_log1p as csr_log1p, csr_mul as csr_mul, csr_mv as csr_mv, csr_neg as csr_neg, csr_reduce_sum as csr_reduce_sum, csr_relu as csr_relu, csr_relu6 as csr_relu6, csr_round as csr_round, csr_sigmoid as csr_sigmoid, csr_sin as csr_sin, csr_sinh as csr_sinh, csr_softmax as csr_softmax, csr_softsign as csr_softsign, csr_sqrt as csr_sqrt, csr_square as csr_square, csr_tan as csr_tan, csr_tanh as csr_tanh, csr_to_coo as csr_to_coo, csr_to_dense as csr_to_dense, sparse_segment_mean as sparse_segment_mean
 from ._split import dsplit as dsplit, expand as expand, hsplit as hsplit, tensor_split as tensor_split, vsplit as vsplit
+from ._square_sum_all import SquareSumAll as SquareSumAll
 from ._tensor_forms import MaskedSelect as MaskedSelect, copy as copy, cov as cov, isneginf as isneginf, isposinf as isposinf, logaddexp as logaddexp, logaddexp2 as logaddexp2, masked_select as masked_select, sgn as sgn
 from ._unique import Unique as Unique, UniqueWithPad as UniqueWithPad, unique as unique, unique_with_pad as unique_with_pad
+from ._vander import vander as vander
 from ._windows import hamming_window as hamming_window, hann_window as hann_window
 from ._zeta_xdivy import Xdivy as Xdivy, xdivy as xdivy, zeta as zeta
 
@@ -601,6 +611,7 @@ __all__ = [
     'logspace',
     'logsumexp',
     'lp_pool1d',
+    'lp_pool2d',
     'lt',
     'lu',
     'lu_pivots_to_permutation',
@@ -795,6 +806,7 @@ __all__ = [
     'float_power',
     'positive',
     'InplaceIndexAdd',
+    'inplace_index_add',
     'scatter_nd_add',
     'scatter_nd_sub',
     'scatter_nd_mul',
@@ -857,6 +869,7 @@ __all__ = [
     'csr_softmax',
     'SparseMatrixSoftmax',
     'sparse_segment_mean',
+    'SparseSegmentMeanWithNumSegments',
     'SparseAddmm',
     'SparseReshape',
     'SparseSparseMinimum',
@@ -965,6 +978,20 @@ __all__ = [
     'diagflat',
     'MaskedScatter',
     'CTCLoss',
+    'fftfreq',
+    'rfftfreq',
+    'SquareSumAll',
+    'FusedSparseLazyAdam',
+    'random_gamma',
+    'RandomGamma',
+    'tensor_scatter_elements',
+    'TensorScatterElements',
+    'vander',
+    'InTopK',
+    'NMSWithMask',
+    'ListDiff',
+    'min_ext',
+    'max_ext',
 ]
 
 class Acos(Primitive):
@@ -1543,12 +1570,6 @@ class Sigmoid(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
-class Sign(Primitive):
-    """elementwise sign"""
-    def __init__(self) -> None: ...
-    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
-
-
 class Sin(Primitive):
     """elementwise sin"""
     def __init__(self) -> None: ...
@@ -1965,10 +1986,6 @@ def rsqrt(*inputs: _TensorLike) -> Tensor:
     """elementwise rsqrt"""
 
 
-def scatter(*inputs: _TensorLike, axis: int = ..., reduction: str = ...) -> Tensor:
-    """scatter(x, indices, updates): x with updates written (reduction 'none'; repeated indices add) or added ('add') at indices along `axis` (ONNX ScatterElements, torch scatter / scatter_add)"""
-
-
 def scatter_add(*inputs: _TensorLike, shape: Sequence[int], axis: int = ...) -> Tensor:
     """zeros of `shape` with values added at integer `indices` along `axis` (the transpose of gather)"""
 
@@ -1983,10 +2000,6 @@ def segment_reduce(*inputs: _TensorLike, num_segments: int, mode: str = ...) -> 
 
 def sigmoid(*inputs: _TensorLike) -> Tensor:
     """elementwise sigmoid"""
-
-
-def sign(*inputs: _TensorLike) -> Tensor:
-    """elementwise sign"""
 
 
 def sin(*inputs: _TensorLike) -> Tensor:
