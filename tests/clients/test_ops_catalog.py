@@ -30,6 +30,14 @@ def test_checked_in_ops_json_matches_engine_registry():
     assert [o["name"] for o in json.loads(path.read_text())["ops"]] == [o["name"] for o in op_catalog()]
 
 
+def test_checked_in_ops_stub_matches_the_sdk():
+    """ops/__init__.pyi (what type checkers and editors read) is rendered from the SDK as imported: a new op module
+    missing from the generator's list, or an op added without regenerating, makes it stale."""
+    path = Path(gradserve.__file__).with_name("ops") / "__init__.pyi"
+    assert path.read_text() == _gen_module().render_stub(), \
+        "clients/python/gradserve/ops/__init__.pyi is stale: run python clients/python/tools/gen_ops.py"
+
+
 def test_catalog_names_every_engine_op():
     assert set(_catalog.OPS) == set(OPS)
     assert set(_catalog.FUNCTION_OPS) == set(FUNCTION_OPS)
