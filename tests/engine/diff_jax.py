@@ -203,10 +203,21 @@ class Hunt:
         got = evaluate(vmap_graph(g, B, in_axes=axes), *args)
         want = jax.vmap(jf, in_axes=tuple(axes))(*[jnp.asarray(a) for a in args])
         self.compare(f"{what} vmap in_axes={axes}", got, want, dtype, cond)
+        if not self.with_derivs:
+            return
+        # per-example gradients: vmap of vjp (the cotangent batched on axis 0)
+        v = np.asarray(self.rng.standard_normal(np.shape(want)), dtype)
+        _, cts = evaluate(vmap_graph(vjp(g), B, in_axes=axes + [0]), *args, v)
+        def per(*a):
+            return jax.vjp(jf, *a[:-1])[1](a[-1])
+        wcts = jax.vmap(per, in_axes=tuple(axes) + (0,))(*[jnp.asarray(a) for a in args], jnp.asarray(v))
+        for i, (c, w) in enumerate(zip(tree_flatten(cts), wcts)):
+            self.compare(f"{what} vmap(vjp)[{i}] in_axes={axes}", c, w, dtype, cond)
 
     def run_case(self, what, shapes, dtype, body, jf, xs, cond=1.0, derivs=True):
         self.cases += 1
         self._body = body
+        self.with_derivs = derivs
         try:
             g = self.graph(shapes, dtype, body)
             got = evaluate(g, *xs)
