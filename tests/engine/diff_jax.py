@@ -20,7 +20,8 @@ import jax
 import jax.numpy as jnp
 import jax.scipy.special as jss
 
-from engine.api import GraphBuilder, evaluate
+from engine import api
+from engine.api import GraphBuilder
 from engine.ir import tree_flatten
 from engine.transforms import grad, jvp, vjp
 from engine.vmap import vmap_graph
@@ -90,6 +91,13 @@ def _without(xs, op, what):
     for d in drop:
         keep &= ~(np.isnan(xs) if np.isnan(d) else xs == d)
     return xs[keep]
+
+
+BACKEND = ["numpy"]
+
+
+def evaluate(g, *xs):
+    return api.evaluate(g, *xs, backend=BACKEND[0])
 
 
 class Hunt:
@@ -326,7 +334,9 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--cases", type=int, default=5, help="random cases per op and dtype")
     p.add_argument("--ops", default="", help="comma-separated subset")
+    p.add_argument("--backend", default="numpy", help="numpy, torch, cupy")
     a = p.parse_args(argv)
+    BACKEND[0] = a.backend
     h = Hunt(a.seed)
     only = set(filter(None, a.ops.split(",")))
     fams = [(UNARY, h.unary), (BINARY, h.binary), (REDUCE, h.reduce), (AXIS_OPS, h.axis_op), (NN, h.nn_op)]
