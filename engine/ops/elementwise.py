@@ -147,7 +147,8 @@ _unary("erf", lambda xp, x: xp.erf(x),
 
 # The log-gamma family: each one's derivative is the next (lgamma' = digamma, digamma' = polygamma n=1,
 # polygamma(n)' = polygamma(n+1)), so derivatives of any order exist.
-_unary("lgamma", lambda xp, x: xp.lgamma(x), lambda b, x, y: b.digamma(x),
+# -inf -> +inf first: lgamma(-inf) = +inf (C99, torch, JAX, MindSpore); SciPy's gammaln says -inf
+_unary("lgamma", lambda xp, x: xp.lgamma(xp.where(xp.isinf(x), xp.abs(x), x)), lambda b, x, y: b.digamma(x),
        doc="elementwise log |Gamma(x)| (+inf at the poles 0, -1, -2, ...)")
 _unary("digamma", lambda xp, x: xp.digamma(x), lambda b, x, y: b.polygamma(x, n=1),
        doc="elementwise digamma psi(x) = d/dx lgamma(x)")
