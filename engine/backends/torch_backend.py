@@ -86,9 +86,13 @@ def _remainder(torch, x, y):
     r = torch.remainder(x, y)
     if not r.is_floating_point():
         return r
+    # the common case costs one sum and one scalar read back (a sync on a device): any NaN makes the sum NaN
+    # (so does inf - inf: a false alarm, which the exact mask below then clears), a fraction of isnan(r).any()
+    if not bool(torch.isnan(r.sum())):
+        return r
     x, y = torch.broadcast_tensors(x, y)
     bad = torch.isnan(r) & torch.isfinite(x) & torch.isfinite(y) & (y != 0)
-    if bool(bad.any()):  # (one scalar read back per node: the price of the check on a device)
+    if bool(bad.any()):
         fix = np.remainder(x[bad].cpu().numpy(), y[bad].cpu().numpy())
         r[bad] = torch.from_numpy(fix).to(r.device)
     return r
