@@ -33,7 +33,7 @@ def make_backend(device=None) -> Backend:
         return _trigamma(torch, x) if n == 1 else torch.special.polygamma(n, x)
 
     xp = namespace(xpt, erf=torch.special.erf, lgamma=torch.special.gammaln, digamma=torch.special.digamma,
-                   polygamma=polygamma,
+                   polygamma=polygamma, remainder=functools.partial(_remainder, torch),
                    index_add=index_add, bfloat16=torch.bfloat16, **creators)
 
     def to_host(a):
@@ -76,3 +76,23 @@ def _trigamma(torch, x):
     s = torch.sin(torch.pi * (x - torch.round(x)))
     out = torch.where(refl, torch.pi ** 2 / (s * s) - psi, psi)
     return torch.where(torch.isneginf(x), torch.full_like(x, float("inf")), out)
+
+
+def _remainder(torch, x, y):
+    """torch.remainder (Python's sign rule; the engine's fmod is built on it), exact where x / y overflows: torch's
+    vectorised CPU kernel gives NaN there (fmod(1e300, 1e-300); a 1-element tensor gives 4.89e-301). A finite x
+    and a finite nonzero y always have a finite remainder, so exactly those NaNs are wrong; the fast path keeps
+    torch's kernel, and the rare path recomputes just those elements with NumPy's remainder on host (C fmod, exact)."""
+    r = torch.remainder(x, y)
+    if not r.is_floating_point():
+        return r
+    # the common case costs one sum and one scalar read back (a sync on a device): any NaN makes the sum NaN
+    # (so does inf - inf: a false alarm, which the exact mask below then clears), a fraction of isnan(r).any()
+    if not bool(torch.isnan(r.sum())):
+        return r
+    x, y = torch.broadcast_tensors(x, y)
+    bad = torch.isnan(r) & torch.isfinite(x) & torch.isfinite(y) & (y != 0)
+    if bool(bad.any()):
+        fix = np.remainder(x[bad].cpu().numpy(), y[bad].cpu().numpy())
+        r[bad] = torch.from_numpy(fix).to(r.device)
+    return r

@@ -36,3 +36,36 @@ def test_torch_trigamma_matches_scipy_at_poles_and_in_between():
     g = gb.build(gb.emit("polygamma", [a], {"n": 1})[0])
     got = np.asarray(evaluate(g, x, backend="torch"))
     np.testing.assert_allclose(got, polygamma(1, x), rtol=1e-13)
+
+
+# (x, y) whose quotient x / y overflows the dtype, each sign, a subnormal divisor, then ordinary pairs; tiled past
+# the SIMD width: torch's vectorised fmod kernel gave NaN where x / y overflows (a 1-element tensor was right)
+_HUGE_QUOTIENT = {
+    "float64": [(1e300, 1e-300), (-1e300, 1e-300), (1e300, -1e-300), (-1e300, -1e-300), (1e308, 5e-324),
+                (-3.5e200, 7e-150), (1.5, 0.4), (-7.0, 2.0), (5.0, -3.0), (-0.0, 2.0)],
+    "float32": [(1e38, 1e-38), (-1e38, 1e-38), (1e30, -1e-10), (-3e38, -1e-45), (2e20, 3e-19),
+                (1.5, 0.4), (-7.0, 2.0), (5.0, -3.0), (-0.0, 2.0)],
+}
+
+
+@pytest.mark.parametrize("op, quotient", [("fmod", np.trunc), ("remainder", np.floor)])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_torch_fmod_remainder_with_a_huge_quotient(op, quotient, dtype):
+    # values: C's fmod and Python's sign rule for remainder, through NumPy (fmod(1e300, 1e-300) = 4.89e-301; JAX
+    # agrees). Gradient: d/dx = 1, d/dy = -trunc(x / y) (fmod) or -floor(x / y) (remainder), infinite where x / y
+    # overflows: what JAX, torch.autograd and MindSpore 2.10 (ms.grad of ops.fmod / ops.remainder) all give
+    pytest.importorskip("torch")
+    from engine.transforms import vjp
+    pairs = np.array(_HUGE_QUOTIENT[dtype] * 8, dtype)
+    x, y = pairs[:, 0].copy(), pairs[:, 1].copy()
+    gb = GraphBuilder("f")
+    a, b = gb.input(x.shape, dtype, "a"), gb.input(y.shape, dtype, "b")
+    g = gb.build(gb.emit(op, [a, b], {})[0])
+    ref = np.fmod if op == "fmod" else np.remainder
+    np.testing.assert_array_equal(np.asarray(evaluate(g, x, y, backend="torch")), ref(x, y))
+    with np.errstate(over="ignore"):
+        want_dy = -quotient(x / y)
+    assert np.isinf(want_dy[:4]).all()
+    _, (dx, dy) = evaluate(vjp(g), x, y, np.ones_like(x), backend="torch")
+    np.testing.assert_array_equal(np.asarray(dx), np.ones_like(x))
+    np.testing.assert_array_equal(np.asarray(dy), want_dy)
