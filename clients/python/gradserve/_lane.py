@@ -8,7 +8,11 @@ into a Result) redoes all of that on every call: ~190k of the SDK's ~200k instru
 (benchmarks/LOOPS_REPORT.md). A lane keeps the request head the general path encodes for the job, per graph
 id, device, deadline and input/parameter signature; each call joins that head and the tensors' bytes, sends
 them through the client's own transport (`HTTPTransport.send`) and reads an answer of a known layout straight
-into the Result. The bytes sent and the Result are the general path's.
+into the Result. The bytes sent and the Result are the general path's. A traced program (the trace cache's
+hit for the call's signature) keeps its lane pinned on itself with what the lane was made for (`eval_program`):
+a repeat of its last call is checked by identity and equality against the pin instead of deriving and hashing
+the lane's key again; any change (client, transport, graph ref and so the parameter set, device, deadline,
+JSON jobs, the graph's id, an array's shape or dtype) goes the key's way and pins anew.
 
 What a lane does not cover goes the general path before anything is sent: another client or transport class
 (async, gRPC, a caller's own), jobs that shared memory would carry, a graph not registered yet, inputs that are
