@@ -333,6 +333,17 @@ def test_set_context_device_check_asks_once_without_retries(monkeypatch):
         gs.reset_context()
 
 
+def test_precompile_only_follows_the_environment_at_once(monkeypatch):
+    # read from os.environ's own dict on each graph call: setenv / delenv take effect at once; "1" alone counts
+    monkeypatch.delenv("MS_DEV_PRECOMPILE_ONLY", raising=False)
+    assert gs.context.precompile_only() is False
+    for value, want in [("1", True), ("0", False), ("", False), ("1 ", False), ("1", True)]:
+        monkeypatch.setenv("MS_DEV_PRECOMPILE_ONLY", value)
+        assert gs.context.precompile_only() is want, value
+    monkeypatch.delenv("MS_DEV_PRECOMPILE_ONLY")
+    assert gs.context.precompile_only() is False
+
+
 def test_front_end_routes_by_device_target(fake, monkeypatch):
     x = gs.Tensor(np.array([1.0], np.float32))
     monkeypatch.setattr("gradserve._eager._mode", "remote")  # eager ops as requests (default: NumPy here)

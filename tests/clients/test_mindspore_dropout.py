@@ -48,13 +48,13 @@ def test_mask_is_shared_by_forward_and_backward(on_real_server):
 
 def test_new_mask_each_call_one_graph(on_real_server, monkeypatch):
     seen = []
-    real_eval = _lane.eval_traced  # (every traced program's job goes through it, lane or general path)
+    real_eval = _lane.eval_program  # (every traced program's job goes through it, lane or general path)
 
     def spy(client, graph, *a, **kw):
         seen.append(graph.__gradserve_graph__().hash)
         return real_eval(client, graph, *a, **kw)
 
-    monkeypatch.setattr(_lane, "eval_traced", spy)
+    monkeypatch.setattr(_lane, "eval_program", spy)
     net = TwoDrops().set_train()
     runs = [tuple(o.asnumpy() != 0 for o in net(Tensor(X))) for _ in range(3)]
     assert len(net._gs_programs) == 1   # graph mode: traced once

@@ -47,7 +47,7 @@ class Wire:
             return status, {"content-type": "application/json"}, json.dumps(
                 {"error": {"code": code, "message": code, "detail": {}}}).encode()
         self.n += 1
-        head = json.loads(content[:int(headers[HEADER_LENGTH])])
+        head = json.loads(content[:int(headers[HEADER_LENGTH])] if HEADER_LENGTH in headers else content)
         gid = head.get("graph_id") or graph_hash(head["graph"])
         v = np.float32(self.n)
         g = np.arange(3, dtype=np.float32) * self.n
@@ -225,3 +225,80 @@ def test_l3_through_a_real_server_is_bit_identical_with_and_without_the_lane(on_
     want = chain()
     for (v, g), (wv, wg) in zip(got, want):
         assert v.tobytes() == wv.tobytes() and g.tobytes() == wg.tobytes()
+
+
+P = gs.Parameter(gs.Tensor(np.array([1.0, -2.0, 0.5], np.float32)), name="p")
+
+
+def _changing_calls(wire, count) -> tuple[list, list, list]:
+    """value_and_grad calls, each change of what a lane is made for (client, device, deadline, JSON jobs, the
+    parameter set, an array rebound to another dtype, a trace evicted from the cache) between repeats of one
+    call: (the values, the requests sent, `count()` after each step)."""
+    import gradserve._trace as T
+
+    def h(w):
+        return gs.ops.sum(gs.ops.matmul(gs.Tensor(X), gs.ops.reshape(w * P, (-1, 1))))
+
+    vg = gs.ops.value_and_grad(h)
+    x = gs.Tensor(np.array([0.5, -1.0, 2.0], np.float32))
+    out, steps = [], []
+
+    def call(x, n=2):
+        for _ in range(n):
+            v, g = vg(x)
+            out.append((v.asnumpy().tobytes(), g.asnumpy().tobytes(), g.dtype, g.shape))
+        steps.append(count())
+
+    call(x, 3)
+    gs.context.client().deadline_ms = 700
+    call(x)
+    gs.set_context(device_target="GPU")
+    call(x)
+    gs.set_context(device_target="CPU", device_id=1)
+    call(x)
+    gs.context.client().binary_threshold = None  # JSON jobs: no lane
+    call(x)
+    gs.context.client().binary_threshold = 1 << 12
+    call(x)
+    P.set_data(np.array([2.0, 1.0, 0.0], np.float32))  # the first change: a new graph, its value a job's array
+    call(x)
+    P.set_data(np.array([3.0, 1.0, 0.0], np.float32))  # the same graph, a new value
+    call(x)
+    x._data = x._data.astype(np.float64)  # (a Tensor's array rebound behind its back: another request head)
+    call(x)
+    x._data = x._data.astype(np.float32)
+    call(x)
+    size = T.TRACE_CACHE_SIZE
+    T.TRACE_CACHE_SIZE = 1
+    try:  # another shape (a new graph), then back: each trace evicted by the other and made again
+        row = gs.Tensor(x.asnumpy().reshape(1, 3))
+        for t in (row, x, row):
+            call(t)
+    finally:
+        T.TRACE_CACHE_SIZE = size
+    gs.set_context(server="http://127.0.0.1:10")  # another client
+    call(x)
+    return out, wire.sent, steps
+
+
+def test_a_programs_pinned_lane_is_left_whenever_its_job_changes(wire, monkeypatch):
+    """The lane pinned on a traced program (_lane.eval_program) serves repeats of the last call only: after
+    each change of client, device, deadline, encoding, parameter set, array dtype or trace, the lane's key is
+    derived again; the requests and values are the general path's throughout."""
+    P._data, P._version = np.array([1.0, -2.0, 0.5], np.float32), 0
+    keyed: list = []
+    key = _lane._key
+    monkeypatch.setattr(_lane, "_key", lambda *a: keyed.append(1) or key(*a))
+    got, sent, steps = _changing_calls(wire, lambda: len(keyed))
+    P._data, P._version = np.array([1.0, -2.0, 0.5], np.float32), 0
+    wire.sent, wire.n = [], 0
+    gs.reset_context()
+    gs.set_context(server="http://127.0.0.1:9", max_retries=2)
+    _no_lane(monkeypatch)
+    want, sent_general, _ = _changing_calls(wire, lambda: 0)
+    assert got == want
+    assert _without_ids(sent) == _without_ids(sent_general)
+    # keys derived per step: a new graph's first call (registered on the general path) and second (the pin
+    # made); the first call after a change (the pin made again); JSON jobs on every call (no pin); a new
+    # parameter value alone: none (the pin kept)
+    assert [b - a for a, b in zip([0] + steps, steps)] == [2, 1, 1, 1, 2, 1, 2, 0, 1, 1, 2, 1, 1, 2]

@@ -8,7 +8,11 @@ into a Result) redoes all of that on every call: ~190k of the SDK's ~200k instru
 (benchmarks/LOOPS_REPORT.md). A lane keeps the request head the general path encodes for the job, per graph
 id, device, deadline and input/parameter signature; each call joins that head and the tensors' bytes, sends
 them through the client's own transport (`HTTPTransport.send`) and reads an answer of a known layout straight
-into the Result. The bytes sent and the Result are the general path's.
+into the Result. The bytes sent and the Result are the general path's. A traced program (the trace cache's
+hit for the call's signature) keeps its lane pinned on itself with what the lane was made for (`eval_program`):
+a repeat of its last call is checked by identity and equality against the pin instead of deriving and hashing
+the lane's key again; any change (client, transport, graph ref and so the parameter set, device, deadline,
+JSON jobs, the graph's id, an array's shape or dtype) goes the key's way and pins anew.
 
 What a lane does not cover goes the general path before anything is sent: another client or transport class
 (async, gRPC, a caller's own), jobs that shared memory would carry, a graph not registered yet, inputs that are
@@ -40,15 +44,86 @@ def eval_traced(client: Any, graph: Any, arrays: list, params: dict | None, devi
     if type(client) is not Client or type(client._transport) is not HTTPTransport:
         return client.eval(graph, arrays, params=params, device=device, binary_output=binary_output)
     ref = as_graph_ref(graph, arrays)
+    lane = _lane(client, ref, arrays, params, device, binary_output)
+    if lane is None:
+        return client.eval(graph, arrays, params=params, device=device, binary_output=binary_output)
+    return _run(client, lane, graph, ref, arrays, params, device, binary_output)
+
+
+class _Pin:
+    """A program's lane and what it was made for (`eval_program`): checked by identity and equality, not
+    derived again. The program is the trace cache's hit for the call's signature; the arrays' shapes and
+    dtypes are checked anyway (a Tensor's array may have been rebound), cheaply, against the pinned ones."""
+
+    __slots__ = ("client", "transport", "ref", "device", "client_device", "deadline", "gid", "sig", "lane")
+
+    def __init__(self, client: Client, ref, device, arrays: list, params: dict | None, lane: tuple):
+        self.client, self.transport, self.ref, self.device = client, client._transport, ref, device
+        self.client_device, self.deadline, self.gid = client.device, client.deadline_ms, client._known[ref.hash]
+        self.sig = [(a.shape, a.dtype) for a in arrays] + [(a.shape, a.dtype) for a in (params or {}).values()]
+        self.lane = lane
+
+
+def eval_program(client: Any, prog: Any, arrays: list, params: dict | None, device: str | None,
+                 binary_output: bool | None) -> Result:
+    """eval_traced for a traced program (`_trace.run_program`): its lane pinned on the program, so that a call
+    like the last one (same client, transport, graph ref (its parameter set), device, deadline, registered
+    graph id, arrays' shapes and dtypes) reuses it without the lane's key derived and looked up again. A
+    program evicted from the trace cache takes its pin with it; anything else goes `eval_traced`'s way."""
+    pin = prog._lane_pin
+    if pin is not None and pin.client is client:
+        ref = prog.ref()
+        if (pin.ref is ref and client._transport is pin.transport and device == pin.device
+                and client.device == pin.client_device and client.deadline_ms == pin.deadline
+                and client.binary_threshold is not None and client._known.get(ref.hash) == pin.gid
+                and _fits(arrays, params, pin.sig)):
+            shm = pin.transport._shm
+            if shm is None or shm.small(arrays, params):
+                return _run(client, pin.lane, prog, ref, arrays, params, device, binary_output)
+    if type(client) is not Client or type(client._transport) is not HTTPTransport:
+        return client.eval(prog, arrays, params=params, device=device, binary_output=binary_output)
+    ref = prog.ref()
+    lane = _lane(client, ref, arrays, params, device, binary_output)
+    if lane is None:
+        prog._lane_pin = None
+        return client.eval(prog, arrays, params=params, device=device, binary_output=binary_output)
+    prog._lane_pin = _Pin(client, ref, device, arrays, params, lane)
+    return _run(client, lane, prog, ref, arrays, params, device, binary_output)
+
+
+def _fits(arrays: list, params: dict | None, sig: list) -> bool:
+    """Whether the job's arrays (inputs, then parameter values) are plain arrays of the pinned shapes and
+    dtypes (a dtype by identity: another object of an equal dtype only misses the pin)."""
+    n = len(arrays)
+    if n + (len(params) if params else 0) != len(sig):
+        return False
+    for a, (shape, dtype) in zip(arrays, sig):
+        if type(a) is not np.ndarray or a.dtype is not dtype or a.shape != shape:
+            return False
+    if params:
+        for a, (shape, dtype) in zip(params.values(), sig[n:]):
+            if type(a) is not np.ndarray or a.dtype is not dtype or a.shape != shape:
+                return False
+    return True
+
+
+def _lane(client: Client, ref, arrays: list, params: dict | None, device, binary_output) -> tuple | None:
+    """The client's lane for this job (learnt the first time), or None where none fits."""
     key = _key(client, ref, arrays, params, device, binary_output)
     if key is None:
-        return client.eval(graph, arrays, params=params, device=device, binary_output=binary_output)
+        return None
     lane = client._lanes.get(key)
     if lane is None:
         lane = _learn(client, ref, key[0], arrays, params, device, binary_output)
         if len(client._lanes) >= _LANES_MAX:
             client._lanes.clear()
         client._lanes[key] = lane
+    return lane
+
+
+def _run(client: Client, lane: tuple, graph: Any, ref, arrays: list, params: dict | None, device,
+         binary_output) -> Result:
+    """The job sent with the lane's head; its answer read straight into the Result where its layout is known."""
     tr = client._transport
     chunks = [lane[0]]
     chunks += [_raw(a) for a in arrays]

@@ -1134,6 +1134,7 @@ class Program:
         self.out_avals = out_avals or []
         self._doc_key = None
         self._ref = None
+        self._lane_pin = None  # its lane and what it was made for (gradserve._lane.eval_program)
         self._thaws = -1  # the count of first changes (_tensor.thaws) _doc_key and _moving were made at
         self._moving: list = []  # (name, Parameter) of the changed parameters: their values go with each job
         self._out_bytes: int | None = None
@@ -1371,7 +1372,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         draw()
     device = _context.device()
     try:
-        res = _lane.eval_traced(_context.client(), prog, arrays, prog.param_data() or None, device,
+        res = _lane.eval_program(_context.client(), prog, arrays, prog.param_data() or None, device,
                                 prog.binary_output())
     except DeviceUnavailable as e:
         e.message += (f" [the job asked for device {device!r} (set_context(device_target=...)); "

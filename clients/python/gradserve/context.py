@@ -101,7 +101,9 @@ def max_loop_trips() -> int:
 def precompile_only() -> bool:
     """MindSpore's MS_DEV_PRECOMPILE_ONLY=1: a graph call (a GRAPH_MODE Cell or grad, a jit function) is compiled
     (traced here) and returns None without running."""
-    return os.environ.get("MS_DEV_PRECOMPILE_ONLY") == "1"
+    if _ENV_DATA is None:
+        return os.environ.get("MS_DEV_PRECOMPILE_ONLY") == "1"
+    return _ENV_DATA.get(_ENV_PRECOMPILE) == _ENV_ONE  # (asked on every graph call: as _env_device, below)
 
 
 def get_context(key: str):
@@ -137,6 +139,8 @@ def reset_context() -> None:
 # directly where it exists (set/delenv update that dict, so the override still takes effect at once)
 _ENV_DATA = getattr(os.environ, "_data", None)
 _ENV_DEVICE = os.environ.encodekey("GRADSERVE_DEVICE") if _ENV_DATA is not None else None  # type: ignore[attr-defined]
+_ENV_PRECOMPILE = os.environ.encodekey("MS_DEV_PRECOMPILE_ONLY") if _ENV_DATA is not None else None  # type: ignore[attr-defined]
+_ENV_ONE = os.environ.encodevalue("1") if _ENV_DATA is not None else None  # type: ignore[attr-defined]
 _env_memo: list = [None, ""]  # (the last GRADSERVE_DEVICE value, its normalized device)
 
 

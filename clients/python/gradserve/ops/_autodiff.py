@@ -70,8 +70,9 @@ class _Derived:
             args = self._positional(args, kwargs)
         # MindSpore 2.10 zeroes a requires_grad=False weight's gradient in a PyNative call only (not in
         # GRAPH_MODE, nor inside a jit / construct, where the weight gets its gradient): see _frozen_zeros
-        self._pynative_call = current() is None and _context.get_context("mode") == _context.PYNATIVE_MODE
-        if current() is None:
+        top, mode = current(), _context.get_context("mode")  # (asked once: every call of a loop pays each)
+        self._pynative_call = top is None and mode == _context.PYNATIVE_MODE
+        if top is None:
             key = (self.kind, self._key())
             memo = self.__dict__.get("_cache_memo")  # this function's last cache (a WeakKeyDictionary costs)
             if memo is not None and memo[0] == key and memo[2] is self.fn:
@@ -86,7 +87,7 @@ class _Derived:
             try:
                 return run_program(self._emit, args, cache=None if groups else cache, label=lambda: f"{self.kind}_{_label(fn)}",
                                    names=lambda: _arg_names(fn, len(args)),
-                                   compile_only=_context.precompile_only() and _context.get_context("mode") == _context.GRAPH_MODE)
+                                   compile_only=mode == _context.GRAPH_MODE and _context.precompile_only())
             finally:
                 _trace.pynative_aliases[0] = None
         return self._emit(*args)
