@@ -201,3 +201,15 @@ def test_a_mindspore_named_checkpoint_loads_into_a_reparented_net(tmp_path):
 def _saved(tmp_path, cell):
     ms.save_checkpoint(cell, str(tmp_path / "w.ckpt"))
     return tmp_path / "w.ckpt"
+
+
+def test_parameters_in_plain_lists_keep_their_names():
+    # MindSpore registers no Parameter or Cell held in a plain list or tuple, so it renames none; gradserve lists
+    # them (an imported model keeps its weights so) and, like MindSpore, leaves their names alone
+    class Plain(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.ws = [param("y0")]
+            self.layers = (nn.Dense(2, 2),)
+
+    assert names(Holder(Plain(), "a")) == ["y0", "weight", "bias"]

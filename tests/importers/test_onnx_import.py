@@ -146,7 +146,7 @@ def test_dynamo_exported_encoder(fake):
         hit = [(n, t) for n, p in tparams.items() for t in ((False, True) if p.ndim == 2 else (False,))
                if (p.T if t else p).shape == a.shape and np.array_equal((p.T if t else p).detach().numpy(), a)]
         assert len(hit) == 1, (q.name, hit)
-        match[id(q)] = hit[0]  # (by identity: wrapping the net renames its Parameters)
+        match[q.name] = hit[0]
     assert sorted(n for n, _ in match.values()) == sorted(tparams)
 
     xn = x.numpy()
@@ -159,7 +159,7 @@ def test_dynamo_exported_encoder(fake):
     close(gx.asnumpy(), want[0].detach().numpy(), "grad x")
     wmap = dict(zip(tparams, want[1:]))
     for q, g in zip(net.trainable_params(), gw):
-        n, t = match[id(q)]
+        n, t = match[q.name]
         close(g.asnumpy(), (wmap[n].T if t else wmap[n]).detach().numpy(), f"grad {q.name} ({n})")
     v = torch.randn(x.shape, generator=torch.Generator().manual_seed(7))
     hv = ops.grad(GradDot(loss, Tensor(v.numpy())), grad_position=0)(Tensor(xn))

@@ -11,14 +11,14 @@ from ._cell_buffers import BufferMethods, _Buffer, buffers_of
 from ._jit import _with_keywords
 from ._late import late
 from ._state_dict import StateDictMethods
-from ._tensor import Parameter, Tensor
+from ._tensor import Parameter, ParameterTuple, Tensor
 from ._trace import TraceCache, current, mode_epoch, run_program
 
 
 def names_prefix(cell: "Cell") -> str:
     """What the cell's Parameters' names carry before their paths from it ('layers.' for a CellList put
     under `layers`), read off its first Parameter as MindSpore's containers do; '' if none."""
-    for path, p in cell.parameters_and_names():
+    for path, p in cell._parameters_and_names("", True, True):  # (the Parameters update_parameters_name names)
         return p.name[:-len(path)] if p.name.endswith("." + path) else ""
     return ""
 
@@ -76,9 +76,6 @@ class Cell(BufferMethods, StateDictMethods):
             buffers_of(self)[name] = value  # `self.b = _Buffer(t)` registers b (MindSpore)
         elif type(value) is tuple and value and all(isinstance(v, Cell) for v in value):
             value = _CellTuple(value)
-            if not self.__dict__.get("_gs_no_prefix"):
-                for i, c in enumerate(value):
-                    c.update_parameters_name(f"{name}.{i}.")
         elif isinstance(value, (tuple, list)) and value and all(isinstance(v, Parameter) for v in value):
             # a ParameterTuple's items enter paths under the names they have now (MindSpore keys them so)
             keys = dict(self.__dict__.get("_gs_tuple_keys", {}), **{name: tuple(p.name for p in value)})
@@ -142,12 +139,14 @@ class Cell(BufferMethods, StateDictMethods):
         return _hooks.register_cell_hook(self, "bwd", hook_fn)
 
     # -- parameters ------------------------------------------------------------------------------
-    def _own_params(self) -> list:
+    def _own_params(self, registered: bool = False) -> list:
         """(key, Parameter) of the cell's own Parameters, MindSpore's: a Parameter attribute under the
-        attribute's name, a ParameterTuple's (or a list's, a dict's) items under their names when set."""
+        attribute's name, a ParameterTuple's (or a list's, a dict's) items under their names when set.
+        registered: only those MindSpore registers (not a plain list's, tuple's or dict's)."""
         out, tuple_keys = [], self.__dict__.get("_gs_tuple_keys", {})
         for k, v in vars(self).items():
-            if k.startswith("_gs_"):
+            if k.startswith("_gs_") or (registered and isinstance(v, (list, tuple, dict))
+                                        and not isinstance(v, (ParameterTuple, Cell))):
                 continue
             if isinstance(v, Parameter):
                 out.append((k, v))
@@ -158,12 +157,13 @@ class Cell(BufferMethods, StateDictMethods):
                 out += [(x.name, x) for x in v.values() if isinstance(x, Parameter)]
         return out
 
-    def _child_cells(self) -> list:
+    def _child_cells(self, registered: bool = False) -> list:
         """(attribute path, Cell) of the cell's direct sub-cells: attributes, a CellList's items, and the items
-        of a tuple, list or dict attribute of Cells (gradserve also counts those)."""
+        of a tuple, list or dict attribute of Cells (gradserve also counts those, unless `registered`: MindSpore
+        does not)."""
         out = []
         for k, v in vars(self).items():
-            if k.startswith("_gs_"):
+            if k.startswith("_gs_") or (registered and not isinstance(v, Cell)):
                 continue
             if isinstance(v, Cell):
                 out.append((k, v))
@@ -177,30 +177,38 @@ class Cell(BufferMethods, StateDictMethods):
 
     def cells_and_names(self, cells=None, name_prefix: str = ""):
         """(path, Cell) of this cell and every cell inside it, once each, depth first (MindSpore's)."""
-        cells = set() if cells is None else cells
+        return self._cells_and_names(set() if cells is None else cells, name_prefix, False)
+
+    def _cells_and_names(self, cells: set, name_prefix: str, registered: bool):
         if id(self) in cells:
             return
         cells.add(id(self))
         yield name_prefix, self
-        for k, c in self._child_cells():
-            yield from c.cells_and_names(cells, f"{name_prefix}.{k}" if name_prefix else k)
+        for k, c in self._child_cells(registered):
+            yield from c._cells_and_names(cells, f"{name_prefix}.{k}" if name_prefix else k, registered)
 
     def parameters_and_names(self, name_prefix: str = "", expand: bool = True):
         """(path, Parameter) of each Parameter once: its attribute path from this cell ('block.fc.weight'),
         which need not be its name (MindSpore's)."""
+        return self._parameters_and_names(name_prefix, expand, False)
+
+    def _parameters_and_names(self, name_prefix: str, expand: bool, registered: bool):
         seen: set = set()
-        for path, cell in (self.cells_and_names(name_prefix=name_prefix) if expand else [(name_prefix, self)]):
-            for k, p in cell._own_params():
+        cells = self._cells_and_names(set(), name_prefix, registered) if expand else [(name_prefix, self)]
+        for path, cell in cells:
+            for k, p in cell._own_params(registered):
                 if id(p) not in seen:
                     seen.add(id(p))
                     yield (f"{path}.{k}" if path else k), p
 
     def update_parameters_name(self, prefix: str = "", recurse: bool = True) -> None:
         """Names each Parameter `prefix` + its path from this cell: what assigning the cell to attribute `a` of
-        a cell does with 'a.' (MindSpore's; given names too, so the last parent names a shared Parameter)."""
+        a cell does with 'a.' (MindSpore's; given names too, so the last parent names a shared Parameter).
+        Parameters and cells held in plain lists, tuples or dicts, which MindSpore does not register, keep
+        their names (an imported model's, say)."""
         if not isinstance(prefix, str):
             raise TypeError(f"update_parameters_name: prefix must be a str, got {type(prefix).__name__}")
-        for path, p in list(self.parameters_and_names(expand=recurse)):
+        for path, p in list(self._parameters_and_names("", recurse, True)):
             p.name = prefix + path
 
     def _own_and_child_params(self):

@@ -210,10 +210,10 @@ class Optimizer(Cell):
     def parameters(self) -> tuple:
         return self._gs_params
 
-    def _own_params(self) -> list:
+    def _own_params(self, registered: bool = False) -> list:
         """The network's Parameters it updates, under their names when it was built (MindSpore's optimizer
         holds them so: a cell that puts it under attribute `a` renames them `a.<that name>`)."""
-        return [*zip(self._gs_param_keys, self._gs_params), *super()._own_params()]
+        return [*zip(self._gs_param_keys, self._gs_params), *super()._own_params(registered)]
 
     @property
     def learning_rate(self):
