@@ -11,16 +11,16 @@ from ._cell_buffers import BufferMethods, _Buffer, buffers_of
 from ._jit import _with_keywords
 from ._late import late
 from ._state_dict import StateDictMethods
-from ._tensor import Parameter, Tensor
+from ._tensor import Parameter, ParameterTuple, Tensor
 from ._trace import TraceCache, current, mode_epoch, run_program
 
 
-def prefix_params(name: str, cell: "Cell") -> None:
-    """`name.` before the names of the cell's automatically named Parameters, once (MindSpore's)."""
-    for p in cell._own_and_child_params():
-        if getattr(p, "_auto_named", False) and not getattr(p, "_prefixed", False):
-            p.name = f"{name}.{p.name}"
-            p._prefixed = True
+def names_prefix(cell: "Cell") -> str:
+    """What the cell's Parameters' names carry before their paths from it ('layers.' for a CellList put
+    under `layers`), read off its first Parameter as MindSpore's containers do; '' if none."""
+    for path, p in cell._parameters_and_names("", True, True):  # (the Parameters update_parameters_name names)
+        return p.name[:-len(path)] if p.name.endswith("." + path) else ""
+    return ""
 
 
 def _strict_outputs(out: Any) -> Any:
@@ -69,14 +69,17 @@ class Cell(BufferMethods, StateDictMethods):
         if isinstance(value, Parameter) and value._auto_name:
             value.name = name
             value._auto_name = False
-            value._auto_named = True
-        elif isinstance(value, Cell) and not name.startswith("_"):
+        elif isinstance(value, Cell) and not name.startswith("_gs_"):
             if not self.__dict__.get("_gs_no_prefix"):
-                prefix_params(name, value)
+                value.update_parameters_name(name + ".")
         elif isinstance(value, _Buffer):
             buffers_of(self)[name] = value  # `self.b = _Buffer(t)` registers b (MindSpore)
         elif type(value) is tuple and value and all(isinstance(v, Cell) for v in value):
             value = _CellTuple(value)
+        elif isinstance(value, (tuple, list)) and value and all(isinstance(v, Parameter) for v in value):
+            # a ParameterTuple's items enter paths under the names they have now (MindSpore keys them so)
+            keys = dict(self.__dict__.get("_gs_tuple_keys", {}), **{name: tuple(p.name for p in value)})
+            object.__setattr__(self, "_gs_tuple_keys", keys)
         object.__setattr__(self, name, value)
 
     def construct(self, *inputs: Any, **kwargs: Any) -> Any:  # (*Any, **Any): any override fits
@@ -136,36 +139,80 @@ class Cell(BufferMethods, StateDictMethods):
         return _hooks.register_cell_hook(self, "bwd", hook_fn)
 
     # -- parameters ------------------------------------------------------------------------------
-    def _own_and_child_params(self, seen=None):
-        seen = set() if seen is None else seen
-        if id(self) in seen:
-            return []
-        seen.add(id(self))
-        out = []
-
-        def visit(v):
+    def _own_params(self, registered: bool = False) -> list:
+        """(key, Parameter) of the cell's own Parameters, MindSpore's: a Parameter attribute under the
+        attribute's name, a ParameterTuple's (or a list's, a dict's) items under their names when set.
+        registered: only those MindSpore registers (not a plain list's, tuple's or dict's)."""
+        out, tuple_keys = [], self.__dict__.get("_gs_tuple_keys", {})
+        for k, v in vars(self).items():
+            if k.startswith("_gs_") or (registered and isinstance(v, (list, tuple, dict))
+                                        and not isinstance(v, (ParameterTuple, Cell))):
+                continue
             if isinstance(v, Parameter):
-                out.append(v)
-            elif isinstance(v, Cell):
-                out.extend(v._own_and_child_params(seen))
-            elif isinstance(v, (list, tuple)) and not isinstance(v, Tensor):
-                for x in v:
-                    visit(x)
+                out.append((k, v))
+            elif isinstance(v, (list, tuple)) and not isinstance(v, (Tensor, Cell)):
+                keys = tuple_keys.get(k, ())
+                out += [(keys[i] if i < len(keys) else x.name, x) for i, x in enumerate(v) if isinstance(x, Parameter)]
             elif isinstance(v, dict):
-                for x in v.values():
-                    visit(x)
+                out += [(x.name, x) for x in v.values() if isinstance(x, Parameter)]
+        return out
 
-        items = [v for k, v in vars(self).items() if not k.startswith("_gs_")]
+    def _child_cells(self, registered: bool = False) -> list:
+        """(attribute path, Cell) of the cell's direct sub-cells: attributes, a CellList's items, and the items
+        of a tuple, list or dict attribute of Cells (gradserve also counts those, unless `registered`: MindSpore
+        does not)."""
+        out = []
+        for k, v in vars(self).items():
+            if k.startswith("_gs_") or (registered and not isinstance(v, Cell)):
+                continue
+            if isinstance(v, Cell):
+                out.append((k, v))
+            elif isinstance(v, (list, tuple)) and not isinstance(v, Tensor):
+                out += [(f"{k}.{i}", x) for i, x in enumerate(v) if isinstance(x, Cell)]
+            elif isinstance(v, dict):
+                out += [(f"{k}.{i}", x) for i, x in v.items() if isinstance(x, Cell)]
         if isinstance(self, list):  # a CellList's cells are its items
-            items += list(self)
-        for v in sorted(items, key=lambda v: not isinstance(v, Parameter)):  # own Parameters first (MindSpore's)
-            visit(v)
-        uniq, ids = [], set()
-        for p in out:
-            if id(p) not in ids:
-                ids.add(id(p))
-                uniq.append(p)
-        return uniq
+            out += [(str(i), x) for i, x in enumerate(self) if isinstance(x, Cell)]
+        return out
+
+    def cells_and_names(self, cells=None, name_prefix: str = ""):
+        """(path, Cell) of this cell and every cell inside it, once each, depth first (MindSpore's)."""
+        return self._cells_and_names(set() if cells is None else cells, name_prefix, False)
+
+    def _cells_and_names(self, cells: set, name_prefix: str, registered: bool):
+        if id(self) in cells:
+            return
+        cells.add(id(self))
+        yield name_prefix, self
+        for k, c in self._child_cells(registered):
+            yield from c._cells_and_names(cells, f"{name_prefix}.{k}" if name_prefix else k, registered)
+
+    def parameters_and_names(self, name_prefix: str = "", expand: bool = True):
+        """(path, Parameter) of each Parameter once: its attribute path from this cell ('block.fc.weight'),
+        which need not be its name (MindSpore's)."""
+        return self._parameters_and_names(name_prefix, expand, False)
+
+    def _parameters_and_names(self, name_prefix: str, expand: bool, registered: bool):
+        seen: set = set()
+        cells = self._cells_and_names(set(), name_prefix, registered) if expand else [(name_prefix, self)]
+        for path, cell in cells:
+            for k, p in cell._own_params(registered):
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    yield (f"{path}.{k}" if path else k), p
+
+    def update_parameters_name(self, prefix: str = "", recurse: bool = True) -> None:
+        """Names each Parameter `prefix` + its path from this cell: what assigning the cell to attribute `a` of
+        a cell does with 'a.' (MindSpore's; given names too, so the last parent names a shared Parameter).
+        Parameters and cells held in plain lists, tuples or dicts, which MindSpore does not register, keep
+        their names (an imported model's, say)."""
+        if not isinstance(prefix, str):
+            raise TypeError(f"update_parameters_name: prefix must be a str, got {type(prefix).__name__}")
+        for path, p in list(self._parameters_and_names("", recurse, True)):
+            p.name = prefix + path
+
+    def _own_and_child_params(self):
+        return [p for _, p in self.parameters_and_names()]
 
     def get_parameters(self, expand: bool = True):
         return iter(self._own_and_child_params())
@@ -182,9 +229,6 @@ class Cell(BufferMethods, StateDictMethods):
         and every value and update stays the same."""
         if isinstance(fusion_size, bool) or not isinstance(fusion_size, int) or fusion_size < 0:
             raise TypeError(f"flatten_weights: fusion_size must be an int >= 0, got {fusion_size!r}")
-
-    def parameters_and_names(self):
-        return [(p.name, p) for p in self._own_and_child_params()]
 
     def parameters_dict(self, recurse: bool = True) -> dict:
         """{Parameter's name: Parameter} (MindSpore's OrderedDict: keyed by the names the Parameters carry)."""

@@ -162,40 +162,10 @@ def _array(tag: str, dims: list, dtype: str, content: bytes, where: str) -> np.n
 
 
 # -- names --------------------------------------------------------------------------------------------------
-def _cell_items(c: Cell) -> list:
-    """A cell's attributes, own Parameters first (MindSpore's order), then a CellList's cells by index."""
-    items = sorted(((k, x) for k, x in vars(c).items() if not k.startswith("_gs_")),
-                   key=lambda kv: not isinstance(kv[1], Parameter))
-    if isinstance(c, list):
-        items += [(str(i), x) for i, x in enumerate(c)]
-    return items
-
-
 def named_parameters(cell: Cell) -> list[tuple[str, Parameter]]:
-    """(MindSpore's full name, Parameter) for each Parameter of `cell`, once: the attribute path
-    ('block.fc.weight'); a Parameter given its own name (or held in a tuple) keeps that name as the leaf."""
-    out: list = []
-    seen: set = set()
-
-    def visit(prefix: str, key: str, v: Any) -> None:
-        if isinstance(v, (Parameter, Cell)):
-            if id(v) in seen:
-                return
-            seen.add(id(v))
-        if isinstance(v, Parameter):
-            out.append((prefix + (key if v._auto_named and key else v.name), v))
-        elif isinstance(v, Cell):
-            for k, x in _cell_items(v):
-                visit(prefix + key + "." if key else prefix, k, x)
-        elif isinstance(v, (list, tuple)) and not isinstance(v, Tensor):
-            for x in v:
-                visit(prefix, key, x)
-        elif isinstance(v, dict):
-            for k, x in v.items():
-                visit(prefix, str(k), x)
-
-    visit("", "", cell)
-    return out
+    """(name, Parameter) for each Parameter of `cell`, once: the names it carries, which checkpoints go by
+    (MindSpore's; Cell.update_parameters_name gives them)."""
+    return [(p.name, p) for p in cell.get_parameters()]
 
 
 # -- the public functions -------------------------------------------------------------------------------------

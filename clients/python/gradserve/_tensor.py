@@ -627,8 +627,6 @@ class Parameter(Tensor):
         super().__init__(default_input)
         self.name = name if name is not None else f"Parameter#{next(_UNNAMED)}"  # MindSpore's generated names
         self._auto_name = name is None
-        self._auto_named = False  # named after the attribute it was set on (Cell.__setattr__)
-        self._prefixed = False
         self.requires_grad = requires_grad
         self._version = 0
 

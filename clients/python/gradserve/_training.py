@@ -199,6 +199,7 @@ class Optimizer(Cell):
             _, self._gs_lr_of = _reordered(params, self._gs_lr_of, order)
             params, self._group = _reordered(params, self._group, order)
         self._gs_params = ParameterTuple(params)  # (clone: how MindSpore's optimizers make their moments)
+        self._gs_param_keys = tuple(p.name for p in params)
         self._gs_wd_arg = weight_decay
         self.loss_scale = _scalar(loss_scale, "loss_scale")
         self._gs_state = [self._init_state(p._data) for p in params]
@@ -208,6 +209,11 @@ class Optimizer(Cell):
     @property
     def parameters(self) -> tuple:
         return self._gs_params
+
+    def _own_params(self, registered: bool = False) -> list:
+        """The network's Parameters it updates, under their names when it was built (MindSpore's optimizer
+        holds them so: a cell that puts it under attribute `a` renames them `a.<that name>`)."""
+        return [*zip(self._gs_param_keys, self._gs_params), *super()._own_params(registered)]
 
     @property
     def learning_rate(self):

@@ -67,10 +67,14 @@ class ImportedCell(Cell):
         """The model as a `gradserve.graph/1` document with the parameters' current values."""
         from .._trace import tensor_json
 
-        values = {p.name: p.asnumpy() for p in self.params}
         body = dict(self._gs_body, outputs=self._user_tree()) if self._gs_updates else self._gs_body
         return {"format": "gradserve.graph/1", **body,
-                "params": [dict(p, value=tensor_json(values[p["name"]])) for p in self._gs_body["params"]]}
+                "params": [dict(p, value=tensor_json(q.asnumpy())) for p, q in zip(self._gs_body["params"], self.params)]}
+
+    def _by_body_name(self) -> dict:
+        """{the graph's name of a parameter: its Parameter}: by position, as the Parameters' own names change
+        when the cell is put inside another (MindSpore's renaming)."""
+        return {p["name"]: q for p, q in zip(self._gs_body["params"], self.params)}
 
     def _user_tree(self):
         """The body's output tree less the buffer updates at its end."""
@@ -92,11 +96,11 @@ class ImportedCell(Cell):
                 raise ShapeError(f"input {s['name']!r} of {self._gs_label}: expected shape {s['shape']}, "
                                  f"got {list(x.shape)} (imported graphs have static shapes)")
             names.append(tr.ref(cast(x, s["dtype"]) if x._dtype != s["dtype"] else x))
-        ren = {p.name: tr.declare_param(p) for p in self.params}
+        ren = {k: tr.declare_param(p) for k, p in self._by_body_name().items()}
         fn = tr.add_function(_hoist_functions(tr, _rename(self._gs_body, ren), self._gs_label), self._gs_label)
         outs = tr.emit("call", names, {"fn": fn}, self._gs_out)
         if self._gs_updates:
-            by_name = {p.name: p for p in self.params}
+            by_name = self._by_body_name()
             k = len(self._gs_updates)
             for name, new in zip(self._gs_updates, outs[-k:]):
                 assign(by_name[name], new)

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import ops as _ops
 from .._tensor import Parameter, ParameterTuple, Tensor
-from .._cellbase import Cell, prefix_params
+from .._cellbase import Cell, names_prefix
 from ..common.initializer import initializer
 from .._trace import emit_grad, emit_jvp, flatten, unflatten
 from ..ops._running_stats import update_running
@@ -27,17 +27,31 @@ class CellList(Cell, list):
         list.__init__(self)
         self.extend(cells)
 
+    def _renamed(self, start: int, stop: int, prefix: str) -> None:
+        for i in range(start, stop):
+            self[i].update_parameters_name(f"{prefix}{i}.")
+
     def append(self, cell) -> None:
-        prefix_params(str(len(self)), cell)
+        prefix = names_prefix(self)
         list.append(self, cell)
+        self._renamed(len(self) - 1, len(self), prefix)
 
     def extend(self, cells) -> None:
         for c in cells:
             self.append(c)
 
     def insert(self, index, cell) -> None:
-        prefix_params(str(index), cell)
+        """The cells from `index` on shift, and are renamed by their new index (MindSpore's)."""
+        prefix, n = names_prefix(self), len(self)
         list.insert(self, index, cell)
+        start = min(index, n) if index >= 0 else max(n + index, 0)  # where list.insert put it
+        self._renamed(start, len(self), prefix)
+
+    def __setitem__(self, index, cell):
+        prefix = names_prefix(self)
+        list.__setitem__(self, index, cell)
+        if isinstance(index, int):
+            self._renamed(index % len(self), index % len(self) + 1, prefix)
 
     def construct(self, *inputs):
         raise TypeError("CellList is not callable")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops as _ops
-from .._cellbase import Cell
+from .._cellbase import Cell, names_prefix
 from .._tensor import Parameter, Tensor
 from .._training import LossBase
 from ..common.initializer import initializer
@@ -122,9 +122,12 @@ class CellDict(Cell):
         if not isinstance(cell, Cell):
             raise TypeError(f"For 'CellDict', the value of key {key!r} must be a Cell, but got "
                             f"{type(cell).__name__}.")
+        prefix = names_prefix(self)  # the dict's own path once parented (MindSpore's)
         if key not in self._gs_keys:
             self._gs_keys.append(key)
         setattr(self, key, cell)
+        if prefix:
+            cell.update_parameters_name(f"{prefix}{key}.")
 
     def __delitem__(self, key: str) -> None:
         self._gs_keys.remove(key)
