@@ -41,13 +41,20 @@ _LANES_MAX = 256  # heads kept per client (many programs or shapes: start again 
 def eval_traced(client: Any, graph: Any, arrays: list, params: dict | None, device: str | None,
                 binary_output: bool | None) -> Result:
     """`client.eval(graph, arrays, params=, device=, binary_output=)`, through a lane where one fits."""
+    return _eval(client, graph, lambda: as_graph_ref(graph, arrays), arrays, params, device, binary_output)[0]
+
+
+def _eval(client: Any, graph: Any, ref_of, arrays: list, params: dict | None, device: str | None,
+          binary_output: bool | None) -> tuple[Result, tuple | None, Any]:
+    """eval_traced's way, with the graph's ref made by `ref_of()` where a lane may fit: (the result, the lane it
+    went through or None, the ref or None where no lane could fit)."""
     if type(client) is not Client or type(client._transport) is not HTTPTransport:
-        return client.eval(graph, arrays, params=params, device=device, binary_output=binary_output)
-    ref = as_graph_ref(graph, arrays)
+        return client.eval(graph, arrays, params=params, device=device, binary_output=binary_output), None, None
+    ref = ref_of()
     lane = _lane(client, ref, arrays, params, device, binary_output)
     if lane is None:
-        return client.eval(graph, arrays, params=params, device=device, binary_output=binary_output)
-    return _run(client, lane, graph, ref, arrays, params, device, binary_output)
+        return client.eval(graph, arrays, params=params, device=device, binary_output=binary_output), None, ref
+    return _run(client, lane, graph, ref, arrays, params, device, binary_output), lane, ref
 
 
 class _Pin:
@@ -80,15 +87,10 @@ def eval_program(client: Any, prog: Any, arrays: list, params: dict | None, devi
             shm = pin.transport._shm
             if shm is None or shm.small(arrays, params):
                 return _run(client, pin.lane, prog, ref, arrays, params, device, binary_output)
-    if type(client) is not Client or type(client._transport) is not HTTPTransport:
-        return client.eval(prog, arrays, params=params, device=device, binary_output=binary_output)
-    ref = prog.ref()
-    lane = _lane(client, ref, arrays, params, device, binary_output)
-    if lane is None:
-        prog._lane_pin = None
-        return client.eval(prog, arrays, params=params, device=device, binary_output=binary_output)
-    prog._lane_pin = _Pin(client, ref, device, arrays, params, lane)
-    return _run(client, lane, prog, ref, arrays, params, device, binary_output)
+    result, lane, ref = _eval(client, prog, prog.ref, arrays, params, device, binary_output)
+    if ref is not None:  # (a lane could fit: pinned, or the pin dropped where none did)
+        prog._lane_pin = None if lane is None else _Pin(client, ref, device, arrays, params, lane)
+    return result
 
 
 def _fits(arrays: list, params: dict | None, sig: list) -> bool:

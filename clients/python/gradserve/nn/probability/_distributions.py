@@ -57,38 +57,17 @@ class _Distribution(Cell):
     def _log_prob(self, x, mean, sd):
         raise NotImplementedError
 
-    def _refuse(self, what: str):
+
+def _refused(what: str):
+    def method(self, *a, **k):
         raise NotImplementedError(f"{what} is not implemented for {type(self).__name__} distribution.")
+    method.__name__ = what
+    return method
 
-    def cdf(self, *a, **k):
-        self._refuse("cdf")
 
-    def log_cdf(self, *a, **k):
-        self._refuse("log_cdf")
-
-    def survival_function(self, *a, **k):
-        self._refuse("survival_function")
-
-    def log_survival(self, *a, **k):
-        self._refuse("log_survival")
-
-    def mean(self, *a, **k):
-        self._refuse("mean")
-
-    def mode(self, *a, **k):
-        self._refuse("mode")
-
-    def sd(self, *a, **k):
-        self._refuse("sd")
-
-    def var(self, *a, **k):
-        self._refuse("var")
-
-    def entropy(self, *a, **k):
-        self._refuse("entropy")
-
-    def sample(self, *a, **k):
-        self._refuse("sample")
+# MindSpore 2.10 implements log_prob / prob alone for these two: its other methods raise, and so do ours
+for _what in ("cdf", "log_cdf", "survival_function", "log_survival", "mean", "mode", "sd", "var", "entropy", "sample"):
+    setattr(_Distribution, _what, _refused(_what))
 
 
 class Laplace(_Distribution):
