@@ -1,4 +1,4 @@
-"""Large JSON bodies parsed in decoder processes (service.json_decoder), against one real server (one cpu worker).
+"""Large JSON bodies parsed in decoder processes (service.json_decoder), against the e2e server.
 
 orjson holds the GIL for a whole parse: one sequential client posting 40 MiB JSON bodies, under its parse share,
 kept health probes waiting up to 4 s (a third over 100 ms; benchmarks/parse_stall.py). Now a body above 1 MiB is
@@ -6,6 +6,7 @@ parsed in another process: the server's own CPU for such a request is a fraction
 and the errors are those of a parse in place, and a decoder killed mid-parse fails only its request (503)."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import threading
@@ -18,24 +19,18 @@ import pytest
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
 
-from .server import Server
-
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes' CPU time in /proc")
 N = 1_000_000  # values of the large input: ~7 MiB of JSON ("0.5123,"), under the e2e max_body_bytes (8 MiB)
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory):
-    s = Server(tmp_path_factory.mktemp("json_decoder") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1"})
-    yield s
-    s.stop()
+@pytest.fixture
+def srv(server):
+    return server  # (the e2e session server: tests/e2e/conftest.py)
 
 
 def body(data: str, n: int = N, datatype: str = "FP32", key: str = "data") -> bytes:
     gb = GraphBuilder("net")
     out = gb.sum_to(gb.sin(gb.input((n,), name="x")), (1,))
-    import json
     head = {"graph": graph_to_json(gb.build(out)), "inputs": [{"name": "x", "shape": [n], "datatype": datatype,
                                                                key: "@"}]}
     return json.dumps(head).replace('"@"', data).encode()

@@ -1,0 +1,41 @@
+"""What the server keeps from one request for the next (its memos) stays bounded in bytes, whatever the requests
+hold, against the e2e server (max_body_bytes 8 MiB).
+
+The HTTP job route memoises each JSON head's validated model by its scalar fields' values (service.http_app
+_light_key, head_memo.HeadMemo.models, 256 entries): a head whose graph_id (or device) was a 7 MiB string was kept
+whole after its job failed (404): 40 such heads held +289 MiB, 256 would hold 1.5 GiB (64 MiB bodies: 16 GiB)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .test_attacks_body_budget import status_kb
+
+MIB = 1 << 20
+pytestmark = pytest.mark.skipif(not __import__("os").path.exists("/proc/self/status"), reason="reads /proc (Linux)")
+
+
+@pytest.fixture
+def srv(server):
+    return server  # (the e2e session server: tests/e2e/conftest.py)
+
+
+def test_long_scalar_fields_are_not_kept_by_the_model_memo(srv):
+    """16 JSON heads, each with its own 6 MiB graph_id or device string: every one is refused as before (404 /
+    400), and the server's RSS grows by less than 64 MiB afterwards (before: +~110 MiB, the strings kept; 40
+    heads: +289 MiB)."""
+    pid = srv.proc.pid
+    with srv.client(timeout=120) as c:
+        c.post("/v1/eval", json={"graph_id": "sha256:" + "0" * 64, "inputs": []})  # (warm: the route's first call)
+        base = status_kb(pid, "VmRSS")
+        codes = []
+        for i in range(16):
+            body = {"graph_id": "sha256:" + "0" * 64, "inputs": [],
+                    ("graph_id", "device")[i % 2]: f"{i:08d}" + "x" * (6 * MIB)}
+            r = c.post("/v1/eval", content=json.dumps(body).encode(), headers={"content-type": "application/json"})
+            codes.append(r.status_code)
+        grew = (status_kb(pid, "VmRSS") - base) / 1024
+    print(f"RSS +{grew:.0f} MiB, answers {set(codes)}")
+    assert codes == [404, 400] * 8, codes
+    assert grew < 64, f"the server kept {grew:.0f} MiB after 16 refused heads"
