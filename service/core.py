@@ -307,7 +307,9 @@ class Core:
         hit = self.routes.get(device)
         if hit is None:
             hit = route(self.pools, device)
-            if self.started and (device or "").strip().lower() != "auto" and len(self.routes) < 256:
+            # (a long string is not kept: "cpu" led by MiBs of spaces routes, 256 of them held each one whole)
+            if self.started and len(device or "") <= 256 and (device or "").strip().lower() != "auto" and \
+                    len(self.routes) < 256:
                 self.routes[device] = hit
         return hit
 
