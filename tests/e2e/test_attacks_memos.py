@@ -60,3 +60,4 @@ def test_a_long_device_string_that_routes_is_not_kept_by_the_route_memo(srv):
         grew = (status_kb(pid, "VmRSS") - base) / 1024
     print(f"RSS +{grew:.0f} MiB")
     assert grew < 48, f"the server kept {grew:.0f} MiB after 12 jobs"
+
