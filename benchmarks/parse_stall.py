@@ -4,7 +4,7 @@ A real server (one cpu worker); one client posts N /v1/eval bodies of MIB MiB of
 other, under its parse share; a prober meanwhile GETs /v2/health/live every 50 ms. Prints the probes' latency
 p50 / p90 / max, the server's peak RSS growth, and the JSON-decoder processes' peak RSS (service.json_decoder).
 
-    PYTHONPATH=$PWD:$PWD/clients/python:$PWD/tests python benchmarks/parse_stall.py [MIB] [N]
+    PYTHONPATH=$PWD:$PWD/clients/python:$PWD/tests python benchmarks/parse_stall.py [MIB] [N] [JSON_DECODERS]
 """
 from __future__ import annotations
 
@@ -50,12 +50,13 @@ def children(pid: int) -> list[int]:
     return out
 
 
-def main(mib: int = 40, n_bodies: int = 6) -> None:
+def main(mib: int = 40, n_bodies: int = 6, decoders: int = 2) -> None:
     body, n = body_of(mib)
     tmp = Path(tempfile.mkdtemp())
     s = Server(tmp / "server.log", devices="cpu", env={
         "GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_BODY_BYTES": str((mib + 8) << 20),
-        "GRADSERVE_MAX_ELEMENTS": str(n + 1), "GRADSERVE_DEFAULT_DEADLINE_S": "300"})
+        "GRADSERVE_MAX_ELEMENTS": str(n + 1), "GRADSERVE_DEFAULT_DEADLINE_S": "300",
+        "GRADSERVE_JSON_DECODERS": str(decoders)})
     lat: list[float] = []
     stop = threading.Event()
     codes: list = []
@@ -88,7 +89,7 @@ def main(mib: int = 40, n_bodies: int = 6) -> None:
         grew = (kb(pid, "VmHWM") - base) / 1024
         dec = [kb(c, "VmHWM") / 1024 for c in set(children(pid)) - before]
         a = np.array(lat) * 1e3
-        print(f"{mib} MiB x {n_bodies} ({wall:.1f} s, codes {codes}); probes {len(a)}: p50 {np.median(a):.1f} ms, "
+        print(f"json_decoders={decoders}: {mib} MiB x {n_bodies} ({wall:.1f} s, codes {codes}); probes {len(a)}: p50 {np.median(a):.1f} ms, "
               f"p90 {np.percentile(a, 90):.1f} ms, max {a.max():.0f} ms, >100 ms {np.mean(a > 100) * 100:.0f}%; "
               f"server peak RSS +{grew:.0f} MiB; new children's peak RSS {[round(d) for d in dec]} MiB")
     finally:

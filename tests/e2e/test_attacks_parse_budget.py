@@ -57,8 +57,8 @@ def metric(text: str, name: str) -> float:
 def test_concurrent_large_json_parses_stay_within_the_budget_and_metrics_show_it(srv):
     """6 clients post 8 MiB /v1/eval bodies of 2.1M floats (each parse peaks at ~130 MiB) at once, twice each:
     the peak RSS of the server and its JSON decoder processes together grows by less than the budget, the
-    bodies the 4 places admit, one parse and slack (before: 4 parses at once); every answer is the job's result or a 429 naming body_budget_bytes or the full
-    pool. A lone body then still gets its answer, and /metrics says the budget is free again."""
+    bodies the 4 places admit, one parse and slack (before: 4 parses at once); every answer is the job's result
+    or a 429 naming body_budget_bytes or the full pool. A lone body then still gets its answer, and /metrics says the budget is free again."""
     body, n = floats_job(MAX_BODY)
     answers: list = []
 
