@@ -123,13 +123,15 @@ def offload_to(decoders: Any) -> None:
     _offload = decoders
 
 
-def loads(raw, what: str = "the body", path: str | None = None, offload: bool = True) -> tuple[Any, bool]:
+def loads(raw, what: str = "the body", path: str | None = None, offload: bool = True,
+          vectors: bool = False) -> tuple[Any, bool]:
     """(value, strict): strict when it is standard JSON, read by orjson (~5x faster than json on
     number-heavy bodies), so it holds no NaN or Infinity. json reads what orjson refuses (NaN and
     Infinity tokens) and words the error. A large body is parsed in a decoder process when the server
-    has them (service.json_decoder): its tensors' data lists may come back as `Decoded`."""
+    has them (service.json_decoder): its tensors' data lists may come back as `Decoded`, and with
+    `vectors` (UM-Bridge's bodies) its "input", "sens" and "vec" lists of numbers too."""
     if offload and _offload is not None and len(raw) > OFFLOAD_MIN:
-        return _offload.loads(raw, what, path)
+        return _offload.loads(raw, what, path, vectors)
     try:
         value, strict = orjson.loads(raw), True
     except orjson.JSONDecodeError:
@@ -312,6 +314,16 @@ class Decoded:
             return cls(strict_array(data, dt, datatype), None, depth)
         except (ValueError, TypeError, OverflowError) as e:
             return cls(None, str(e), depth)
+
+
+def number_vector(v: list) -> np.ndarray | None:
+    """A list of JSON numbers (no booleans) as float64 (UM-Bridge's vectors); None when it holds anything else."""
+    if any(isinstance(x, (bool, str)) or not isinstance(x, (int, float)) for x in v):
+        return None
+    try:
+        return np.asarray(v, dtype=np.float64)
+    except OverflowError:  # (an integer past float64's range)
+        return None
 
 
 def strict_array(data: list, dt: np.dtype, datatype: str) -> np.ndarray:

@@ -10,8 +10,8 @@ decoder process (spawned on first use, up to `n` of them) and waits, the GIL rel
 - each request tensor envelope's `data` list (the tensors of /v1 jobs and OIP inferences: `TENSOR_FIELDS`)
   read into an array there, by the same `codec.strict_array`, as a `codec.Decoded` that `codec.decode_tensor`
   takes instead of the list. A list of numbers comes back as Python objects at ~0.3 us a value (pickle);
-  an array at memcpy speed. Other large lists (a graph's constants, UM-Bridge's nested inputs) still come
-  back as objects: faster than the parse (~40%), but not free.
+  an array at memcpy speed; so are UM-Bridge's vectors of numbers (`codec.loads(..., vectors=True)`). Other
+  large lists (a graph's constants) still come back as objects: faster than the parse (~40%), but not free.
 
 What a body costs the server otherwise stays as it was: the body budget holds its parse's cost while it runs
 (the decoder's memory, now), its client's parse share is charged the decoder's CPU time (`cpu_time`). A
@@ -34,12 +34,14 @@ TENSOR_FIELDS = ("inputs", "params", "sens", "tangents", "v")  # where a body's 
 _ctx = multiprocessing.get_context("spawn")
 
 
-def transcode(raw, what: str = "the body", path: str | None = None) -> tuple[Any, bool]:
+def transcode(raw, what: str = "the body", path: str | None = None, vectors: bool = False) -> tuple[Any, bool]:
     """codec.loads(raw, what, path), each request tensor's large `data` list read into a codec.Decoded (a
-    request body's: `what` "the body")."""
+    request body's: `what` "the body"); with `vectors`, UM-Bridge's large vectors of numbers too."""
     from . import codec
 
     value, strict = codec.loads(raw, what, path, offload=False)
+    if vectors and type(value) is dict:
+        _read_vectors(codec, value)
     if type(value) is dict and what == "the body":
         for key in TENSOR_FIELDS:
             field = value.get(key)
@@ -58,18 +60,31 @@ def _read_data(codec, t) -> None:
     t["data"] = codec.Decoded.of(data, dt, t["datatype"])
 
 
+def _read_vectors(codec, body: dict) -> None:
+    """UM-Bridge's vectors (a list of them in "input"; "sens", "vec"), those made of numbers only, as
+    Decoded float64 arrays (service.umbridge._vector takes either)."""
+    inputs = body.get("input")
+    places = [(inputs, i) for i in range(len(inputs))] if type(inputs) is list else []
+    for key in ("sens", "vec"):
+        places.append((body, key))
+    for holder, key in places:
+        v = holder.get(key) if type(holder) is dict else holder[key]
+        if type(v) is list and len(v) >= ARRAY_MIN and (a := codec.number_vector(v)) is not None:
+            holder[key] = codec.Decoded(a, None, 1)
+
+
 def _serve(conn) -> None:
-    """A decoder process: ((what, path), body) in, pickled ((value, strict) or ServiceError, CPU seconds) out,
+    """A decoder process: ((what, path, vectors), body) in, pickled ((value, strict) or ServiceError, CPU seconds) out,
     until the pipe closes."""
     while True:
         try:
-            what, path = conn.recv()
+            what, path, vectors = conn.recv()
             raw = conn.recv_bytes()
         except (EOFError, OSError):
             return
         t0 = time.process_time()
         try:
-            out: Any = transcode(raw, what, path)
+            out: Any = transcode(raw, what, path, vectors)
         except ServiceError as e:
             out = e
         except Exception as e:  # noqa: BLE001 - as the server answers any other error: 500, the decoder lives on
@@ -97,8 +112,8 @@ class _Decoder:
             self.proc.start()
         child.close()
 
-    def loads(self, raw, what: str, path: str | None) -> Any:
-        self.conn.send((what, path))
+    def loads(self, raw, what: str, path: str | None, vectors: bool) -> Any:
+        self.conn.send((what, path, vectors))
         self.conn.send_bytes(raw)
         out, cpu = pickle.loads(self.conn.recv_bytes())
         _spent.s = getattr(_spent, "s", 0.0) + cpu
@@ -120,7 +135,8 @@ class Decoders:
         self._lock = threading.Lock()
         self.pids: list[int] = []  # (live decoders' pids: tests and benchmarks read their memory)
 
-    def loads(self, raw, what: str = "the body", path: str | None = None) -> tuple[Any, bool]:
+    def loads(self, raw, what: str = "the body", path: str | None = None,
+              vectors: bool = False) -> tuple[Any, bool]:
         with self._slots:
             with self._lock:
                 d = self._idle.pop() if self._idle else None
@@ -131,7 +147,7 @@ class Decoders:
                 d = _Decoder()
                 self.pids.append(d.proc.pid)
             try:
-                out = d.loads(raw, what, path)
+                out = d.loads(raw, what, path, vectors)
             except (EOFError, OSError, pickle.UnpicklingError):
                 self._drop(d)
                 raise Unavailable("the server's JSON decoder process ended while decoding this body; retry it, "

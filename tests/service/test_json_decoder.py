@@ -86,3 +86,28 @@ def test_parse_errors_are_the_in_place_ones():
             transcode(raw)
         assert (type(here.value), here.value.message, here.value.detail) == \
             (type(there.value), there.value.message, there.value.detail)
+
+
+@pytest.mark.parametrize("v", [[0.25 * i for i in range(N)], list(range(N)), [1.0] * (N - 1) + [True],
+                               [1.0] * (N - 1) + ["1"], [1.0] * (N - 1) + [10 ** 400], [1.0] * (N - 1) + [None],
+                               [1.0] * 3])
+def test_umbridge_vectors_read_there_are_the_in_place_ones(v):
+    from service.umbridge import UMError, _vector
+
+    def read(x):
+        try:
+            return _vector(x, len(v), "input[0]")
+        except UMError as e:
+            return str(e)
+
+    body = {"name": "um", "input": [v, v], "sens": v, "vec": v}
+    head, _ = transcode(json.dumps(body).encode(), vectors=True)
+    want = read(json.loads(json.dumps(v)))
+    for got in (*head["input"], head["sens"], head["vec"]):
+        have = read(got)
+        if isinstance(want, np.ndarray):
+            assert (type(got) is codec.Decoded) == (len(v) >= ARRAY_MIN)
+            assert have.dtype == np.float64 and have.tobytes() == want.tobytes()
+        else:
+            assert have == want
+    assert transcode(json.dumps(body).encode())[0] == json.loads(json.dumps(body))  # (only when asked)
