@@ -25,6 +25,7 @@ from engine.shape_rules import complex_as_pairs, pairs_as_complex
 
 from . import repeated_keys
 from .errors import InvalidRequest, LimitExceeded
+from .json_decoder import OFFLOAD_MIN
 
 HEADER_LENGTH = "Inference-Header-Content-Length"
 BF16 = np.dtype(ml_dtypes.bfloat16)
@@ -113,10 +114,24 @@ def split_body(body: bytes, header_length: str | None) -> tuple[Any, BinaryReade
     return value, BinaryReader(tail), strict
 
 
-def loads(raw, what: str = "the body", path: str | None = None) -> tuple[Any, bool]:
+_offload: Any = None  # a body above json_decoder.OFFLOAD_MIN goes to this (the server's json_decoder.Decoders)
+
+
+def offload_to(decoders: Any) -> None:
+    """Parse large bodies in `decoders`' processes from now on (None: in place)."""
+    global _offload
+    _offload = decoders
+
+
+def loads(raw, what: str = "the body", path: str | None = None, offload: bool = True,
+          vectors: bool = False) -> tuple[Any, bool]:
     """(value, strict): strict when it is standard JSON, read by orjson (~5x faster than json on
     number-heavy bodies), so it holds no NaN or Infinity. json reads what orjson refuses (NaN and
-    Infinity tokens) and words the error."""
+    Infinity tokens) and words the error. A large body is parsed in a decoder process when the server
+    has them (service.json_decoder): its tensors' data lists may come back as `Decoded`, and with
+    `vectors` (UM-Bridge's bodies) its "input", "sens" and "vec" lists of numbers too."""
+    if offload and _offload is not None and len(raw) > OFFLOAD_MIN:
+        return _offload.loads(raw, what, path, vectors)
     try:
         value, strict = orjson.loads(raw), True
     except orjson.JSONDecodeError:
@@ -257,19 +272,58 @@ def decode_tensor(obj: Any, path: str, reader: BinaryReader | None = None, *, ma
         except (binascii.Error, ValueError):
             raise InvalidRequest("b64 is not valid base64", path=f"{path}.b64") from None
         return _view(raw, dt, shape, n, datatype, path)
-    if not isinstance(data, list):
-        data = [data]  # a scalar
-    if _depth(data, max_depth) > max_depth:
+    if type(data) is Decoded:  # (read by a decoder process: service.json_decoder)
+        depth, arr, err = data.depth, data.array, data.error
+    else:
+        if not isinstance(data, list):
+            data = [data]  # a scalar
+        depth, arr, err = _depth(data, max_depth), None, None
+    if depth > max_depth:
         raise LimitExceeded(f"data is nested more than max_depth={max_depth} levels", path=f"{path}.data",
                             limit="max_depth", value=max_depth)
-    try:
-        arr = strict_array(data, dt, datatype)
-    except (ValueError, TypeError, OverflowError) as e:
-        raise InvalidRequest(f"data is not a (nested) list of {datatype} numbers: {e}", path=f"{path}.data") from None
+    if arr is None and err is None:
+        try:
+            arr = strict_array(data, dt, datatype)
+        except (ValueError, TypeError, OverflowError) as e:
+            err = str(e)
+    if err is not None:
+        raise InvalidRequest(f"data is not a (nested) list of {datatype} numbers: {err}", path=f"{path}.data")
     if arr.size != n:
         raise InvalidRequest(f"data has {arr.size} elements; shape {list(shape)} needs {n}", code="shape_error",
                              path=f"{path}.data", expected=n, got=int(arr.size))
     return arr.reshape(shape)
+
+
+class Decoded:
+    """A tensor envelope's data list as a decoder process read it (service.json_decoder): what
+    `strict_array` made of it, or the error it raised, and the list's depth; decode_tensor takes it as
+    it takes the list."""
+
+    __slots__ = ("array", "error", "depth")
+
+    def __init__(self, array: np.ndarray | None, error: str | None, depth: int):
+        self.array, self.error, self.depth = array, error, depth
+
+    def __reduce__(self):
+        return Decoded, (self.array, self.error, self.depth)
+
+    @classmethod
+    def of(cls, data: list, dt: np.dtype, datatype: str) -> "Decoded":
+        depth = _depth(data, 1 << 12)  # (orjson nests at most 1024 deep; decode_tensor holds it to max_depth)
+        try:
+            return cls(strict_array(data, dt, datatype), None, depth)
+        except (ValueError, TypeError, OverflowError) as e:
+            return cls(None, str(e), depth)
+
+
+def number_vector(v: list) -> np.ndarray | None:
+    """A list of JSON numbers (no booleans) as float64 (UM-Bridge's vectors); None when it holds anything else."""
+    if any(isinstance(x, (bool, str)) or not isinstance(x, (int, float)) for x in v):
+        return None
+    try:
+        return np.asarray(v, dtype=np.float64)
+    except OverflowError:  # (an integer past float64's range)
+        return None
 
 
 def strict_array(data: list, dt: np.dtype, datatype: str) -> np.ndarray:

@@ -21,9 +21,10 @@ import numpy as np
 from engine.ir import Graph
 from engine.serialize import Limits
 
-from . import shm
+from . import codec, shm
 from .body_budget import BodyBudget
 from .parse_share import ParseShare
+from .json_decoder import Decoders
 from .derive_share import DeriveShare
 from .derivation import EXTRA, KINDS, Derived, _dtype_name, signature, spec_of, Deriver
 from .errors import (DeadlineExceeded, Draining, InvalidRequest, LimitExceeded, Overloaded, ServiceError)
@@ -178,6 +179,7 @@ class Core:
         self.body_budget = BodyBudget(s.body_budget, s.retry_after_s)  # (compressed bodies inflating)
         self.parse_share = ParseShare(s.parse_share, s.parse_burst_s, s.retry_after_s)
         self.parses = (self.body_budget, self.parse_share)  # (large bodies' decodes: body_budget.parsed)
+        self.decoders: Decoders | None = None  # (started by `start`)
         self.admitted_by: Counter = Counter()  # client -> its part of admitting
         self.routes: dict = {}  # device string -> (pool, index): see _route
         self.checks: dict = {}  # graph id or derived key -> its GraphChecks / DerivedChecks (see _checks)
@@ -200,10 +202,16 @@ class Core:
         except BaseException:
             await self.stop()
             raise
+        if self.settings.json_decoders:  # (large JSON bodies parsed off the server's GIL: service.json_decoder)
+            self.decoders = Decoders(self.settings.json_decoders)
+            codec.offload_to(self.decoders)
         self.started = True
 
     async def stop(self) -> None:
         self.draining = True
+        if self.decoders is not None:
+            codec.offload_to(None)
+            self.decoders.close()
         await asyncio.gather(*(p.stop() for p in self.pools.values() if p.loop is not None),
                              return_exceptions=True)
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -299,7 +307,9 @@ class Core:
         hit = self.routes.get(device)
         if hit is None:
             hit = route(self.pools, device)
-            if self.started and (device or "").strip().lower() != "auto" and len(self.routes) < 256:
+            # (a long string is not kept: "cpu" led by MiBs of spaces routes, 256 of them held each one whole)
+            if self.started and len(device or "") <= 256 and (device or "").strip().lower() != "auto" and \
+                    len(self.routes) < 256:
                 self.routes[device] = hit
         return hit
 

@@ -153,6 +153,9 @@ def _frozen(v):
     return (bool, v) if t is bool else v
 
 
+SKEY_KEPT = 4096  # characters: longer spec keys are built every time (the memo holds at most 4096 x 2 of them)
+
+
 class Deriver:
     def __init__(self, max_order: int, max_work: int, cap_bytes: int, max_entries: int,
                  max_elements: int = 1 << 62, max_nodes: int | None = None):
@@ -171,9 +174,13 @@ class Deriver:
         fk = (kind, _frozen(spec))
         skey = self.skeys.get(fk)
         if skey is None:
-            if len(self.skeys) >= 4096:  # distinct specs are few; a caller cycling through many gets no memo
-                self.skeys.clear()
-            skey = self.skeys[fk] = canonical_json({"kind": kind, **spec}).decode()
+            skey = canonical_json({"kind": kind, **spec}).decode()
+            # a long spec is not kept: it is checked against the graph after this, and 12 refused grads naming a
+            # 6 MiB weight each held +211 MiB here
+            if len(skey) <= SKEY_KEPT:
+                if len(self.skeys) >= 4096:  # distinct specs are few; a caller cycling through many gets no memo
+                    self.skeys.clear()
+                self.skeys[fk] = skey
         return skey
 
     def cached(self, kind: str, gid: str, spec: dict) -> Derived | None:

@@ -192,19 +192,22 @@ def _envelopes_ok(key: str, raw) -> bool:
 
 
 _SCALARS = frozenset((str, int, float, bool))
+# longer strings are not memoised: the memo keeps 256 keys, and a 6 MiB graph_id each kept 1.5 GiB
+_KEY_STR = 256
 
 
 def _light_key(kind: str, head: dict) -> tuple | None:
     """What the validated model of `head` depends on, as a key: the kind, each other field's name, type and
     value (1 and true and 1.0 differ), and which tensor fields it has, when `_without_tensors` would
-    replace them all; None when a field holds more than a scalar (then it is validated every time)."""
+    replace them all; None when a field holds more than a scalar or a string longer than _KEY_STR (then it is
+    validated every time)."""
     key: list = [kind]
     for k, v in head.items():
         if v is not None and k in _TENSOR_FIELDS:
             if not _envelopes_ok(k, v):
                 return None
             key.append(k)  # (its stand-in does not depend on the tensors)
-        elif v is None or type(v) in _SCALARS:
+        elif v is None or (type(v) in _SCALARS and (type(v) is not str or len(v) <= _KEY_STR)):
             key.append((k, type(v), v))
         else:
             return None

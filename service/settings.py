@@ -118,6 +118,10 @@ class Settings(BaseSettings):
                                "it back.")
     parse_burst_s: float = Field(4.0, gt=0, description="Seconds of parsing a client may run ahead of its "
                                  "parse_share before its large JSON bodies are refused.")
+    json_decoders: int = Field(2, ge=0, description="Processes that parse JSON bodies above 1 MiB (started on "
+                               "the first such body), so that a parse never holds the server's interpreter lock: "
+                               "other requests, health probes too, are answered meanwhile. 0: parsed in the "
+                               "server's process.")
     max_nodes: int = Field(100_000, ge=1, description="Largest graph, in nodes, as sent and once lowered.")
     max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
     max_depth: int = Field(32, ge=1, description="Deepest nesting of output structures and data lists.")

@@ -102,11 +102,13 @@ def _index(body: dict, key: str, n: int) -> int:
 
 
 def _vector(v: Any, size: int, what: str) -> np.ndarray:
-    if not isinstance(v, list) or any(isinstance(x, (bool, str)) or not isinstance(x, (int, float)) for x in v):
+    # (a large body's vectors were read by a decoder process: codec.Decoded, service.json_decoder)
+    a = v.array if type(v) is codec.Decoded else codec.number_vector(v) if isinstance(v, list) else None
+    if a is None:
         raise UMError("InvalidInput", f"{what} must be a list of numbers")
-    if len(v) != size:
-        raise UMError("InvalidInput", f"{what} has length {len(v)}; expected {size}")
-    return np.asarray(v, dtype=np.float64)
+    if len(a) != size:
+        raise UMError("InvalidInput", f"{what} has length {len(a)}; expected {size}")
+    return a
 
 
 class Call:
@@ -172,7 +174,7 @@ async def _job_body(request: Request, settings: Settings, core: Core, client: st
     if len(raw) <= BIG:
         return codec.loads(raw)[0]
     return (await asyncio.to_thread(charged, core.parses, client, raw, None, content_coding(request) is not None,
-                                    codec.loads, raw))[0]
+                                    codec.loads, raw, "the body", None, True, True))[0]
 
 
 def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:

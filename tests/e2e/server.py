@@ -104,6 +104,22 @@ class Server:
         pools = httpx.get(self.url + "/v1/devices", timeout=10).json()["pools"]
         return [w["pid"] for p in pools for w in p["workers"] if w["pid"]]
 
+    def decoder_pids(self) -> set[int]:
+        """Its JSON decoder processes (service.json_decoder): spawned children that are neither workers nor
+        multiprocessing's resource tracker (Linux: read from /proc)."""
+        workers, out = set(self.worker_pids()), set()
+        for p in Path("/proc").iterdir():
+            if not p.name.isdigit() or int(p.name) in workers:
+                continue
+            try:
+                ppid = int((p / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                cmd = (p / "cmdline").read_bytes()
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == self.proc.pid and b"spawn_main" in cmd and b"resource_tracker" not in cmd:
+                out.add(int(p.name))
+        return out
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)

@@ -94,3 +94,17 @@ def test_json_output_size_counts_both_parts_of_a_complex_element():
     g = gb.build((gb.complex(x, x), x))
     d = Deriver(4, 10 ** 6, 1 << 24, 16).derive("eval", "gid", g, {})
     assert d.output_elements() == 2 * 3 + 3 and d.output_bytes() == 3 * 8 + 3 * 4
+
+
+def test_long_spec_keys_are_built_but_not_kept():
+    """The spec-key memo is filled before the spec is checked against the graph: a grad naming a 6 MiB weight
+    kept the spec and its JSON (12 such refused requests: server RSS +211 MiB). Keys above SKEY_KEPT characters
+    are built every time; short ones are kept as before."""
+    from service.derivation import SKEY_KEPT, Deriver
+
+    d = Deriver(4, 10 ** 6, 1 << 24, 16)
+    long_spec = {"weights": ["w" * SKEY_KEPT], "grad_position": 0}
+    assert "w" * SKEY_KEPT in d.spec_key("grad", long_spec)
+    assert not d.skeys
+    short = d.spec_key("grad", {"weights": ["w"], "grad_position": 0})
+    assert list(d.skeys.values()) == [short]
