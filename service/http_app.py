@@ -29,7 +29,7 @@ from . import answer_head, client_shm, client_shm_http, codec, docs_assets, exam
 from .client_identity import FORWARDED_FOR
 from .body_budget import FREE, Charge, parsed
 from .http_body import content_coding, inflated, read_body, read_raw, too_large, within
-from .core import Core, JobRequest
+from .core import Core, JobRequest, JobResult
 from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, request_client, offload, request_id, validate, validation_error
 from .errors import (Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized, http_headers,
                      http_status)
@@ -531,7 +531,9 @@ def _job_runner(ctx: AppContext, kind: str):
             req.out_target = io.target()  # a worker writes the outputs into the client's region itself
             t_dec = time.perf_counter()
             timeline.stamp("srv.decoded")
-            res = await run_watching(call.run(req), src.gone, src)
+            res = call.run_now(req)  # the usual small job in a loop is answered here: nothing to watch
+            if type(res) is not JobResult:
+                res = await run_watching(call.run_rest(req, res), src.gone, src)
             timeline.stamp("srv.result")
             del req
             return await _job_response(res, binary, call, t_read, t_dec, settings.send_timeout_s, io)
