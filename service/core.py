@@ -385,9 +385,11 @@ class Core:
         if self.draining:
             raise self.draining_error()
         t0 = time.perf_counter()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.deadline_of(req.deadline_s)
+        within_s = self.deadline_of(req.deadline_s)
         pool, index = self._route(req.device)
+        # (a started pool's loop is the running one: on Python 3.11 each lookup of that is a getpid())
+        loop = pool.loop or asyncio.get_running_loop()
+        deadline = loop.time() + within_s
         prep = self._prepared(req)  # a header met before: prepare's answer without its coroutine
         if prep is not None and (self.batcher is None or not Batcher.eligible(prep[2], prep[3])):
             t_prep = time.perf_counter()
