@@ -361,9 +361,9 @@ def _raw_headers(headers: dict) -> list:
 
 def _small_answer(res, binary: bool, call: JobCall, t_read: float, t_dec: float,
                   io: client_shm.RegionIO | None = None) -> Response | None:
-    """The answer when it is small and binary, with no shared-memory placement (the head before its timing
-    memoised per layout: service.answer_head), encoded here without a coroutine; else None (_job_response).
-    Either way the result's timing gets the read's times."""
+    """The result's timing given the read's times; then the answer when it is small and binary, with no
+    shared-memory placement (the head before its timing memoised per layout: service.answer_head), encoded here
+    without a coroutine; else None: `_job_response` encodes it."""
     t0 = call.t0
     timing = res.timing
     timing["read_decode_ms"] = round((t_dec - t0) * 1e3, 3)  # (the result's own dict: nobody else holds it)
@@ -374,11 +374,9 @@ def _small_answer(res, binary: bool, call: JobCall, t_read: float, t_dec: float,
     return None
 
 
-async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: float,
-                        send_timeout_s: float, io: client_shm.RegionIO | None = None) -> Response:
-    small = _small_answer(res, binary, call, t_read, t_dec, io)
-    if small is not None:
-        return small
+async def _job_response(res, binary: bool, call: JobCall, send_timeout_s: float,
+                        io: client_shm.RegionIO | None = None) -> Response:
+    """The answer `_small_answer` left (JSON, large, or placed in the client's shared memory)."""
     timing = res.timing
     big = sum([a.nbytes for _, a in res.outputs]) > BIG
     header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device, "timing": timing}
@@ -552,8 +550,8 @@ def _job_runner(ctx: AppContext, kind: str):
                 res = await run_watching(call.run_rest(req, res), src.gone, src)
             timeline.stamp("srv.result")
             del req
-            return _small_answer(res, binary, call, t_read, t_dec, io) or \
-                await _job_response(res, binary, call, t_read, t_dec, settings.send_timeout_s, io)
+            small = _small_answer(res, binary, call, t_read, t_dec, io)
+            return small if small is not None else await _job_response(res, binary, call, settings.send_timeout_s, io)
         except ServiceError as e:
             return error_response(call.failed(e), call.request_id)
         except (ClientGone, ClientDisconnect):  # nobody to answer: not an error of ours
