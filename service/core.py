@@ -380,46 +380,70 @@ class Core:
 
     async def run(self, req: JobRequest, admission: "Admission | None" = None) -> JobResult:
         """Prepare, submit and await one job; `admission` (from `admit`) is released once the job is
-        in a pool (or has failed before). (One coroutine: a small job's path is a few hundred us.)"""
+        in a pool (or has failed before)."""
         try:
-            if self.draining:
-                raise self.draining_error()
-            t0 = time.perf_counter()
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + self.deadline_of(req.deadline_s)
-            pool, index = self._route(req.device)
-            # a header met before: prepare's answer without its coroutine (the usual small job in a loop)
-            gid, d, inputs, params = self._prepared(req) or await self._prepare(req)
-            t_prep = time.perf_counter()
-            if loop.time() >= deadline:
-                raise DeadlineExceeded("the deadline passed while the request was being validated")
-            if self.batcher is not None and Batcher.eligible(inputs, params):  # (its place held until it is batched)
-                outs, timing, label = await self.batcher.run(pool, d, inputs, deadline, index, req.client, admission)
-                return self._result(gid, d, outs, timing, label, t0, t_prep)
-            hit = pool.run_inline(d.key, next_job_id(), inputs, params, index)  # None: to a worker
-            if hit is not None:
-                return self._result(gid, d, *hit, t0, t_prep)
-            job = Job(d.key, (d.text, d.sources), inputs, params, deadline, index, out_target=req.out_target,
-                      client=req.client)
-            try:
-                fut = pool.submit(job)
-            finally:
-                if admission is not None:  # queued or refused: either way it no longer holds a place
-                    admission.release()
-            try:
-                outs, timing, label = await fut
-            except asyncio.CancelledError:
-                pool.cancel(job)  # the client is gone: drop it, or recycle the worker running it
-                raise
-            finally:
-                # job -> future -> exception -> traceback -> this frame -> job: break the cycle, else a failed
-                # job's inputs live until the cyclic GC runs. The deadline does not depend on it (Pool._on_deadline).
-                job.future = None
-                del fut
-            return self._result(gid, d, outs, timing, label, t0, t_prep)
+            got = self.run_now(req)
+            return got if type(got) is JobResult else await self.run_rest(req, got, admission)
         finally:
             if admission is not None:
                 admission.release()
+
+    def run_now(self, req: JobRequest) -> "JobResult | tuple":
+        """`run`'s part before its first wait: the checks, the route, prepare's memo (_prepared) and the
+        inline lane. A small job in a loop (a header met before, a compiled plan, an idle worker) is
+        answered here, with no coroutine, future or job built; else what `run_rest` goes on from."""
+        if self.draining:
+            raise self.draining_error()
+        t0 = time.perf_counter()
+        within_s = self.deadline_of(req.deadline_s)
+        pool, index = self._route(req.device)
+        # (a started pool's loop is the running one: on Python 3.11 each lookup of that is a getpid())
+        loop = pool.loop or asyncio.get_running_loop()
+        deadline = loop.time() + within_s
+        prep = self._prepared(req)  # a header met before: prepare's answer without its coroutine
+        if prep is not None and (self.batcher is None or not Batcher.eligible(prep[2], prep[3])):
+            t_prep = time.perf_counter()
+            if loop.time() >= deadline:
+                raise DeadlineExceeded("the deadline passed while the request was being validated")
+            hit = pool.run_inline(prep[1].key, next_job_id(), prep[2], prep[3], index)  # None: to a worker
+            if hit is not None:
+                return self._result(prep[0], prep[1], *hit, t0, t_prep)
+            return t0, loop, deadline, pool, index, prep, False
+        return t0, loop, deadline, pool, index, prep, True
+
+    async def run_rest(self, req: JobRequest, front: tuple, admission: "Admission | None" = None) -> JobResult:
+        """`run` from where `run_now` left it (`front`); releases `admission` once the job is in a pool (the
+        caller releases it when this raises before)."""
+        t0, loop, deadline, pool, index, prep, inline = front
+        gid, d, inputs, params = prep or await self._prepare(req)
+        t_prep = time.perf_counter()
+        if loop.time() >= deadline:
+            raise DeadlineExceeded("the deadline passed while the request was being validated")
+        if self.batcher is not None and Batcher.eligible(inputs, params):  # (its place held until it is batched)
+            outs, timing, label = await self.batcher.run(pool, d, inputs, deadline, index, req.client, admission)
+            return self._result(gid, d, outs, timing, label, t0, t_prep)
+        # (`inline`: run_now has not asked the lane yet)
+        hit = pool.run_inline(d.key, next_job_id(), inputs, params, index) if inline else None
+        if hit is not None:
+            return self._result(gid, d, *hit, t0, t_prep)
+        job = Job(d.key, (d.text, d.sources), inputs, params, deadline, index, out_target=req.out_target,
+                  client=req.client)
+        try:
+            fut = pool.submit(job)
+        finally:
+            if admission is not None:  # queued or refused: either way it no longer holds a place
+                admission.release()
+        try:
+            outs, timing, label = await fut
+        except asyncio.CancelledError:
+            pool.cancel(job)  # the client is gone: drop it, or recycle the worker running it
+            raise
+        finally:
+            # job -> future -> exception -> traceback -> this frame -> job: break the cycle, else a failed
+            # job's inputs live until the cyclic GC runs. The deadline does not depend on it (Pool._on_deadline).
+            job.future = None
+            del fut
+        return self._result(gid, d, outs, timing, label, t0, t_prep)
 
     @staticmethod
     def _result(gid: str, d: Derived, outs: list, timing: dict, label: str, t0: float, t_prep: float) -> JobResult:

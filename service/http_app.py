@@ -29,7 +29,7 @@ from . import answer_head, client_shm, client_shm_http, codec, docs_assets, exam
 from .client_identity import FORWARDED_FOR
 from .body_budget import FREE, Charge, parsed
 from .http_body import content_coding, inflated, read_body, read_raw, too_large, within
-from .core import Core, JobRequest
+from .core import Core, JobRequest, JobResult
 from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, request_client, offload, request_id, validate, validation_error
 from .errors import (Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized, http_headers,
                      http_status)
@@ -362,16 +362,26 @@ def _raw_headers(headers: dict) -> list:
     return raw
 
 
-async def _job_response(res, binary: bool, call: JobCall, t_read: float, t_dec: float,
-                        send_timeout_s: float, io: client_shm.RegionIO | None = None) -> Response:
+def _small_answer(res, binary: bool, call: JobCall, t_read: float, t_dec: float,
+                  io: client_shm.RegionIO | None = None) -> Response | None:
+    """The result's timing given the read's times; then the answer when it is small and binary, with no
+    shared-memory placement (the head before its timing memoised per layout: service.answer_head), encoded here
+    without a coroutine; else None: `_job_response` encodes it."""
     t0 = call.t0
     timing = res.timing
     timing["read_decode_ms"] = round((t_dec - t0) * 1e3, 3)  # (the result's own dict: nobody else holds it)
     timing["read_ms"] = round((t_read - t0) * 1e3, 3)
-    big = sum([a.nbytes for _, a in res.outputs]) > BIG
-    if not big and binary and (io is None or not io.output):  # (the head before its timing memoised per layout)
+    if binary and (io is None or not io.output) and sum([a.nbytes for _, a in res.outputs]) <= BIG:
         out, raw = answer_head.encode(res.outputs, res.structure, res.graph_id, res.device, timing)
         return BodyResponse(out, [*raw, (_RID, call.request_id.encode("latin-1"))])
+    return None
+
+
+async def _job_response(res, binary: bool, call: JobCall, send_timeout_s: float,
+                        io: client_shm.RegionIO | None = None) -> Response:
+    """The answer `_small_answer` left (JSON, large, or placed in the client's shared memory)."""
+    timing = res.timing
+    big = sum([a.nbytes for _, a in res.outputs]) > BIG
     header = {"structure": res.structure, "graph_id": res.graph_id, "device": res.device, "timing": timing}
     placed = None
     if io is not None and io.output:
@@ -481,12 +491,15 @@ def _exception_handlers(app: FastAPI) -> None:
 
 class AsgiBody:
     """A job request's body and disconnect as the ASGI route reads them (uvicorn's receive); the lean
-    path (service.lean_http) gives the job runner the same three methods over a body it already holds."""
+    path (service.lean_http) gives the job runner the same methods over a body it already holds."""
 
     __slots__ = ("request",)
 
     def __init__(self, request: Request):
         self.request = request
+
+    def now(self) -> None:
+        return None  # (read it: uvicorn's receive)
 
     def read(self, s: Settings, buffers: shm.BufferPool, cl: str | None, hl: str | None):
         return within(read_job_body(self.request, s.max_body_bytes, s.shm_threshold_bytes, buffers, cl, hl),
@@ -520,7 +533,8 @@ def _job_runner(ctx: AppContext, kind: str):
                 raise
             hl, coding = heads.get(_HL), heads.get(_CE)
             # compressed: the header length counts decompressed bytes, so no shared-memory placement by it
-            body, buf = await src.read(settings, buffers, heads.get(b"content-length"), None if coding else hl)
+            body, buf = src.now() or await src.read(settings, buffers, heads.get(b"content-length"),
+                                                    None if coding else hl)
             if coding is not None:  # (as every route reads a body: service.http_body)
                 body = await inflated(body, coding, settings.max_body_bytes, core.body_budget)
             t_read = time.perf_counter()
@@ -534,10 +548,13 @@ def _job_runner(ctx: AppContext, kind: str):
             req.out_target = io.target()  # a worker writes the outputs into the client's region itself
             t_dec = time.perf_counter()
             timeline.stamp("srv.decoded")
-            res = await run_watching(call.run(req), src.gone, src)
+            res = call.run_now(req)  # the usual small job in a loop is answered here: nothing to watch
+            if type(res) is not JobResult:
+                res = await run_watching(call.run_rest(req, res), src.gone, src)
             timeline.stamp("srv.result")
             del req
-            return await _job_response(res, binary, call, t_read, t_dec, settings.send_timeout_s, io)
+            small = _small_answer(res, binary, call, t_read, t_dec, io)
+            return small if small is not None else await _job_response(res, binary, call, settings.send_timeout_s, io)
         except ServiceError as e:
             return error_response(call.failed(e), call.request_id)
         except (ClientGone, ClientDisconnect):  # nobody to answer: not an error of ours

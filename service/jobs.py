@@ -119,12 +119,34 @@ class JobCall:
         self.admission = self.core.admit(self.client)
 
     async def run(self, req: JobRequest) -> JobResult:
-        admission, self.admission = self.admission, None  # the core releases it once the job is in a pool
+        got = self.run_now(req)
+        return got if type(got) is JobResult else await self.run_rest(req, got)
+
+    def run_now(self, req: JobRequest) -> JobResult | tuple:
+        """Core.run_now: the result when the job needed no wait (the inline lane), else what `run_rest` goes on
+        from. (A failure here leaves the admission to `close`.)"""
         req.client = self.client
-        res = await self.core.run(req, admission)
+        got = self.core.run_now(req)
+        if type(got) is JobResult:
+            self._ok(got)
+        return got
+
+    async def run_rest(self, req: JobRequest, front: tuple) -> JobResult:
+        admission, self.admission = self.admission, None  # the core releases it once the job is in a pool
+        try:
+            res = await self.core.run_rest(req, front, admission)
+        finally:
+            if admission is not None:
+                admission.release()
+        self._ok(res)
+        return res
+
+    def _ok(self, res: JobResult) -> None:
         self.device = res.device
         self.outcome = "ok"
-        return res
+        if self.admission is not None:  # (run_now's job is over: its place is free)
+            self.admission.release()
+            self.admission = None
 
     def failed(self, e: ServiceError) -> ServiceError:
         self.outcome = e.code

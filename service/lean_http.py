@@ -37,7 +37,7 @@ class LeanJobs:
 
 
 class LeanBody:
-    """A lean request's body and disconnect, as the job runner (http_app._job_runner) reads them (the three methods of
+    """A lean request's body and disconnect, as the job runner (http_app._job_runner) reads them (the methods of
     http_app.AsgiBody). The body is usually whole before the job starts; a body still coming is
     awaited within body_timeout_s (408 past it), as the ASGI route's read is."""
 
@@ -67,6 +67,10 @@ class LeanBody:
             self.waiter = asyncio.get_running_loop().create_future()
             await within(self.waiter, s.body_timeout_s)
         return self.body
+
+    def now(self) -> tuple | None:
+        """read's answer when the body is whole (the usual small request), without a coroutine; else None."""
+        return (self.body, None) if self.body is not None else None
 
     async def read(self, s, buffers, cl, hl):
         return await self._whole(s), None  # (its size was checked before the lean path took it)

@@ -192,3 +192,28 @@ def test_past_the_budget_jobs_go_to_workers(tmp_path):
             assert metric(c, LANES, device="cpu", lane="inline") == 1
     finally:
         s.stop()
+
+
+def test_a_job_answered_before_any_wait_keeps_its_deadline_place_and_count(c):
+    """A repeated small job by graph id (a binary header met before: the SDK's loop) is answered by Core.run_now,
+    with no watcher, coroutine or job built: it still frees its admission place, is counted under its outcome,
+    and a deadline already past once it is prepared is the 504 of a job that waits (the same header twice: the
+    second one's check is run_now's)."""
+    rng = np.random.default_rng(7)
+    gid = c.post("/v1/graphs", json={"graph": mlp_net("mlp_nowait")}).json()["graph_id"]
+    body = {"graph_id": gid, "inputs": [rng.normal(size=(4, 8)).astype(F32), rng.normal(size=(8, 3)).astype(F32)]}
+    _, out = until_inline(c, "grad", body)
+    ok = metric(c, "gradserve_requests_total", endpoint="grad", code="ok")
+    again = run(c, "grad", body)
+    assert again["timing"]["lane"] == "inline"
+    for a, b in zip(arrays(again), arrays(out)):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert metric(c, "gradserve_requests_total", endpoint="grad", code="ok") == ok + 1
+    assert c.get("/v1/devices").json()["admitting"] == 0
+    late = dict(body, deadline_ms=1e-6)  # (a nanosecond: past by the time any check runs)
+    late_count = metric(c, "gradserve_requests_total", endpoint="grad", code="deadline_exceeded")
+    for _ in range(2):
+        r = call(c, "grad", late, "binary")
+        assert r.status_code == 504 and error_of(r)["code"] == "deadline_exceeded"
+    assert metric(c, "gradserve_requests_total", endpoint="grad", code="deadline_exceeded") == late_count + 2
+    assert c.get("/v1/devices").json()["admitting"] == 0

@@ -228,6 +228,7 @@ def test_routes_take_the_api_key_and_the_peer_in_process(obj):
 
     import httpx
 
+    from fake_core import replace_run
     from service.core import Core, JobResult
     from service.http_app import create_app
     from service.settings import Settings
@@ -235,12 +236,10 @@ def test_routes_take_the_api_key_and_the_peer_in_process(obj):
     s = Settings(api_keys="k1")
     core = Core(s)
 
-    async def run(req, admission=None):
-        if admission is not None:
-            admission.release()
+    async def run(req):
         return JobResult([("out0", 2 * req.inputs[0])], 0, "sha256:g", "cpu:0", {})
 
-    core.run = run  # type: ignore[method-assign]
+    replace_run(core, run)
     app = create_app(s, core)
     a = np.arange(8, dtype=F4)
     os.pwrite(fd := os.open(f"/dev/shm/{obj}", os.O_RDWR), a.tobytes(), 0)
