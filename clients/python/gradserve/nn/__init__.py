@@ -338,7 +338,10 @@ __all__ += ["MatMul", "Range", "SparseTensorDenseMatmul"]
 from ._conv3d import Conv3d  # noqa: E402
 from ._pooling import AvgPool1d, AvgPool3d, LPPool1d, LPPool2d, MaxPool1d, MaxPool3d  # noqa: E402
 from ._pad import Pad  # noqa: E402
+from ._padding_layers import *  # noqa: E402,F401,F403  ConstantPad1d..3d, ZeroPad2d, ReflectionPad*, ReplicationPad*
+from ._padding_layers import __all__ as _padding_all  # noqa: E402
 from ._losses_ms import HingeEmbeddingLoss, KLDivLoss, MarginRankingLoss, MultiLabelSoftMarginLoss, SmoothL1Loss  # noqa: E402
+from ._losses_ms import GaussianNLLLoss  # noqa: E402
 from ._activations_ms import FastGelu, HShrink, LogSoftmax, OneHot, PReLU, Softmax  # noqa: E402
 from ._group_norm import GroupNorm  # noqa: E402
 from ._dropout_layers import Dropout1d  # noqa: E402
@@ -348,6 +351,7 @@ from ._grad_cell import ForwardValueAndGrad, WithGradCell  # noqa: E402
 __all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "MaxPool1d", "AvgPool1d", "Pad", "SmoothL1Loss", "LogSoftmax", "Softmax", "FastGelu", "WithGradCell",
             "ForwardValueAndGrad"]
 __all__ += ["PReLU", "GroupNorm", "MarginRankingLoss", "KLDivLoss", "HShrink", "OneHot"]
+__all__ += [*_padding_all, "GaussianNLLLoss"]
 __all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "LPPool2d", "BiDense", "MultiLabelSoftMarginLoss", "Tanhshrink"]
 
 from ._upsample import Upsample  # noqa: E402
