@@ -58,3 +58,32 @@ def test_gaussian_nll_loss_cell(on_real_server):
         nn.GaussianNLLLoss(reduction="max")
     with pytest.raises(TypeError):
         nn.GaussianNLLLoss(1e-6)  # keyword-only, as MindSpore
+
+
+def test_ps_roi_pooling(on_real_server):
+    from gradserve.ops.operations import nn_ops
+
+    x = np.arange(2 * 8 * 5 * 6).reshape(2, 8, 5, 6).astype(np.float32) % 7
+    rois = np.array([[[0.], [1.3], [2.6], [9.1], [7.4]], [[0.], [3.0], [1.0], [11.2], [9.9]]], np.float32)
+    op = nn_ops.PSROIPooling(0.5, 2, 2)
+    out = op(Tensor(x), Tensor(rois))
+    assert out.shape == (2, 2, 2, 2)
+    assert out.asnumpy().tolist() == [[[[1.75, 4.0], [3.0, 1.75]], [[1.0, 5.0], [4.0, 1.0]]],
+                                      [[[1.0, 4.5], [3.5, 0.0]], [[2.0, 5.5], [4.5, 1.0]]]]  # MindSpore 2.10 CPU
+    # linear in the features: the gradient g of sum(out * w) satisfies <g, x> = sum(out * w) for every x
+    w = Tensor(np.random.default_rng(0).standard_normal((2, 2, 2, 2)).astype(np.float32))
+    g = ms.grad(lambda f: (op(f, Tensor(rois)) * w).sum())(Tensor(x)).asnumpy()
+    for probe in (x, np.random.default_rng(1).standard_normal(x.shape).astype(np.float32)):
+        want = float((op(Tensor(probe), Tensor(rois)) * w).sum().asnumpy())
+        assert float((g * probe).sum()) == pytest.approx(want, rel=1e-5, abs=1e-5)
+    assert not g[:, :, -1, :].any() and not g[:, :, :, -1].any()  # bins never reach the last row / column
+    with pytest.raises(TypeError):
+        nn_ops.PSROIPooling(object(), 2, 2)
+    with pytest.raises(ValueError):
+        nn_ops.PSROIPooling(0.5, -1, 2)
+    with pytest.raises(TypeError):
+        nn_ops.PSROIPooling(0.5, 2, 7.1)
+    with pytest.raises(TypeError):
+        op(1.0, Tensor(rois))
+    with pytest.raises(RuntimeError, match="output_dim"):
+        op(Tensor(np.ones((2, 9, 5, 6), np.float32)), Tensor(rois))
