@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gradserve as ms
-from gradserve import Tensor, nn
+from gradserve import Tensor, nn, ops
 
 
 def test_padding_cells(on_real_server):
@@ -87,3 +87,25 @@ def test_ps_roi_pooling(on_real_server):
         op(1.0, Tensor(rois))
     with pytest.raises(RuntimeError, match="output_dim"):
         op(Tensor(np.ones((2, 9, 5, 6), np.float32)), Tensor(rois))
+
+
+def test_ctc_loss_v2_and_ctc_loss(on_real_server):
+    from gradserve.ops import operations as P
+
+    z = np.random.RandomState(0).randn(4, 2, 3)
+    lp = Tensor((z - np.log(np.exp(z).sum(2, keepdims=True))).astype(np.float32))
+    tg, il, tl = Tensor(np.array([[1, 2], [2, 0]])), Tensor(np.array([4, 3])), Tensor(np.array([2, 1]))
+    loss, log_alpha = P.CTCLossV2(blank=0, reduction="none")(lp, tg, il, tl)
+    np.testing.assert_allclose(loss.asnumpy(), [2.462745, 1.9701686], rtol=1e-5)  # MindSpore 2.10
+    inf = -np.inf
+    np.testing.assert_allclose(log_alpha.asnumpy(), [
+        [[-0.5375, -1.9013, inf, inf, inf], [-1.0569, -1.9307, -2.4208, -3.4741, inf],
+         [-1.8705, -2.161, -2.2664, -2.4592, -4.2877], [-2.1839, -2.7927, -1.8327, -4.369, -2.6237]],
+        [[-0.5472, -3.7654, inf, inf, inf], [-2.0745, -0.9916, -5.2927, inf, inf],
+         [-3.6378, -2.8021, -2.5415, inf, inf], [inf, inf, inf, inf, inf]]], atol=1e-4)
+    assert float(ops.ctc_loss(lp, tg, il, tl)[0].asnumpy()) == pytest.approx(1.6007705, rel=1e-6)
+    assert float(ops.ctc_loss(lp, tg, il, tl, reduction="sum")[0].asnumpy()) == pytest.approx(4.4329136, rel=1e-6)
+    with pytest.raises(ValueError):
+        P.CTCLossV2(reduction="mean")
+    with pytest.raises(TypeError, match="but got Float32"):
+        ops.ctc_loss(lp, tg, il, (0.17, 0.5))
