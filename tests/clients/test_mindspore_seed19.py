@@ -109,3 +109,21 @@ def test_ctc_loss_v2_and_ctc_loss(on_real_server):
         P.CTCLossV2(reduction="mean")
     with pytest.raises(TypeError, match="but got Float32"):
         ops.ctc_loss(lp, tg, il, (0.17, 0.5))
+
+
+def test_lrn_and_lrn_grad(on_real_server):
+    from gradserve.ops.operations import _grad_ops as G
+
+    x = (np.arange(8).reshape(1, 4, 1, 2) / 4 - 0.7).astype(np.float32)
+    op = ops.LRN(1, 1.0, 0.5, 0.75)
+    np.testing.assert_allclose(op(Tensor(x)).asnumpy().ravel(), [  # MindSpore 2.10
+        -0.586854100227356, -0.418242871761322, -0.16333399713039398, 0.042199939489364624, 0.23498165607452393,
+        0.3688147962093353, 0.6334910988807678, 0.7044885754585266], rtol=1e-6)
+    dy = np.random.default_rng(0).standard_normal(x.shape).astype(np.float32)
+    want = ms.grad(lambda t: (op(t) * Tensor(dy)).sum())(Tensor(x)).asnumpy()  # derived from LRN's ops
+    other_y = Tensor(np.ones_like(x))  # MindSpore's kernel does not read y's values
+    for y in (op(Tensor(x)), other_y):
+        got = G.LRNGrad(1, 1.0, 0.5, 0.75)(Tensor(dy), Tensor(x), y).asnumpy()
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    with pytest.raises(TypeError):
+        ops.LRN(1, 1, 0.5, 0.75)  # bias must be a float
