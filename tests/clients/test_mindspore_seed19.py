@@ -127,3 +127,36 @@ def test_lrn_and_lrn_grad(on_real_server):
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
     with pytest.raises(TypeError):
         ops.LRN(1, 1, 0.5, 0.75)  # bias must be a float
+
+
+def test_unfold_slice_select_scatter_fliplr(on_real_server):
+    x = Tensor(np.arange(2 * 3 * 4).reshape(1, 2, 3, 4).astype(np.float32))
+    assert ops.unfold(x, (2, 2), 1, (1, 0), (2, 1)).asnumpy().tolist() == [[  # MindSpore 2.10
+        [0.0, 0.0, 0.0, 4.0, 5.0, 6.0], [0.0, 0.0, 0.0, 5.0, 6.0, 7.0], [0.0, 1.0, 2.0, 8.0, 9.0, 10.0],
+        [1.0, 2.0, 3.0, 9.0, 10.0, 11.0], [0.0, 0.0, 0.0, 16.0, 17.0, 18.0], [0.0, 0.0, 0.0, 17.0, 18.0, 19.0],
+        [12.0, 13.0, 14.0, 20.0, 21.0, 22.0], [13.0, 14.0, 15.0, 21.0, 22.0, 23.0]]]
+    assert x.unfold(kernel_size=2).shape == (1, 8, 6)
+    y = Tensor(np.arange(12).reshape(3, 4).astype(np.float32))
+    src = Tensor(-np.ones((3, 2), np.float32))
+    assert y.slice_scatter(src, 1, 1, None, 2).asnumpy().tolist() == [
+        [0.0, -1.0, 2.0, -1.0], [4.0, -1.0, 6.0, -1.0], [8.0, -1.0, 10.0, -1.0]]
+    gy, gs = ms.grad(lambda a, b: (ops.slice_scatter(a, b, 1, 1, None, 2) * y).sum(), grad_position=(0, 1))(y, src)
+    assert gy.asnumpy().tolist() == [[0.0, 0.0, 2.0, 0.0], [4.0, 0.0, 6.0, 0.0], [8.0, 0.0, 10.0, 0.0]]
+    assert gs.asnumpy().tolist() == [[1.0, 3.0], [5.0, 7.0], [9.0, 11.0]]
+    assert ops.select_scatter(y, Tensor(np.array([7, 8, 9], np.float32)), 1, -1).asnumpy().tolist() == [
+        [0.0, 1.0, 2.0, 7.0], [4.0, 5.0, 6.0, 8.0], [8.0, 9.0, 10.0, 9.0]]
+    with pytest.raises(ValueError, match="src"):
+        ops.slice_scatter(y, src, 1, 0, 3)
+    assert ops.fliplr(y).asnumpy()[0].tolist() == [3.0, 2.0, 1.0, 0.0]
+    assert ops.flipud(y).asnumpy()[0].tolist() == [8.0, 9.0, 10.0, 11.0]
+
+
+def test_bessel_primitive_classes(on_real_server):
+    from gradserve.ops.operations import math_ops as M
+
+    t = Tensor(np.array([-2.0, 0.5, 3.0], np.float32))
+    np.testing.assert_allclose(M.BesselI1()(t).asnumpy(), [-1.59063720703125, 0.2578943371772766, 3.953371047973633],
+                               rtol=1e-6)  # MindSpore 2.10
+    np.testing.assert_allclose(ms.grad(lambda v: M.BesselI1()(v).sum())(t).asnumpy(),
+                               [1.484266757965088, 0.5476948022842407, 3.563002586364746], rtol=1e-5)
+    np.testing.assert_allclose(M.BesselI0e()(t).asnumpy(), ops.bessel_i0e(t).asnumpy())
