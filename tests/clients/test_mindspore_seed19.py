@@ -160,3 +160,20 @@ def test_bessel_primitive_classes(on_real_server):
     np.testing.assert_allclose(ms.grad(lambda v: M.BesselI1()(v).sum())(t).asnumpy(),
                                [1.484266757965088, 0.5476948022842407, 3.563002586364746], rtol=1e-5)
     np.testing.assert_allclose(M.BesselI0e()(t).asnumpy(), ops.bessel_i0e(t).asnumpy())
+
+
+def test_multinomial_draws(on_real_server):
+    from gradserve.ops import operations as P
+
+    w = Tensor(np.array([[0.0, 9.0, 4.0, 0.0], [1.0, 1.0, 1.0, 1.0]], np.float32))
+    out = ops.multinomial(w, 4000, True, seed=3).asnumpy()
+    assert out.dtype == np.int32 and out.shape == (2, 4000)
+    freq = np.stack([np.bincount(r, minlength=4) / 4000 for r in out])
+    np.testing.assert_allclose(freq, [[0, 9 / 13, 4 / 13, 0], [0.25] * 4], atol=0.04)  # the rows' weights
+    no_repeat = ops.multinomial(w, 2, False).asnumpy()
+    assert sorted(no_repeat[0].tolist()) == [1, 2] and len(set(no_repeat[1].tolist())) == 2
+    with pytest.raises(ValueError, match="num_samples"):
+        ops.multinomial(w, 5, False)
+    a, b = P.Multinomial(seed=5, seed2=6), P.Multinomial(seed=5, seed2=6)
+    assert a(w, 8).asnumpy().tolist() == b(w, 8).asnumpy().tolist()  # a seeded op repeats its draws
+    assert P.Multinomial(dtype=ms.int64)(w, 3).dtype == ms.int64
