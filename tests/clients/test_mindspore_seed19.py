@@ -177,3 +177,12 @@ def test_multinomial_draws(on_real_server):
     a, b = P.Multinomial(seed=5, seed2=6), P.Multinomial(seed=5, seed2=6)
     assert a(w, 8).asnumpy().tolist() == b(w, 8).asnumpy().tolist()  # a seeded op repeats its draws
     assert P.Multinomial(dtype=ms.int64)(w, 3).dtype == ms.int64
+
+
+def test_nn_jvp_refuses_a_tangent_of_the_wrong_structure():
+    x = Tensor(np.ones((2, 2), np.float32))
+    one = nn.Jvp(lambda a: a * a)
+    two = nn.Jvp(lambda a, b: a * b)
+    for call in (lambda: one(x, (x, x)), lambda: one(x, (x,)), lambda: two(x, x, x), lambda: two(x, x, (x,))):
+        with pytest.raises(TypeError, match="'v' must be"):  # MindSpore 2.10: TypeError, before any trace
+            call()

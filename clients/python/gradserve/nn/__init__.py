@@ -271,8 +271,9 @@ class BatchNorm3d(_BatchNorm):
 
 # -- derivative cells -----------------------------------------------------------------------------
 class Jvp(Cell):
-    """`nn.Jvp(net)(*inputs, v)` -> (net(*inputs), J v); v is a tuple with one tangent per input
-    (or one Tensor for a single input)."""
+    """`nn.Jvp(net)(*inputs, v)` -> (net(*inputs), J v); v is one Tensor for a single input, else a tuple with
+    one tangent per input (MindSpore 2.10: any other form is a TypeError, v being the sensitivity of a gradient
+    of that structure)."""
 
     def __init__(self, fn):
         super().__init__()
@@ -280,6 +281,12 @@ class Jvp(Cell):
 
     def construct(self, *args):
         inputs, v = args[:-1], args[-1]
+        if len(inputs) == 1 and isinstance(v, (tuple, list)):
+            raise TypeError(f"For 'Jvp', 'v' must be a Tensor for a single input, got a {type(v).__name__} of "
+                            f"{len(v)}")
+        if len(inputs) > 1 and (not isinstance(v, (tuple, list)) or len(v) != len(inputs)):
+            raise TypeError(f"For 'Jvp', 'v' must be a tuple of {len(inputs)} Tensors, one per input, got "
+                            f"{type(v).__name__}" + (f" of {len(v)}" if isinstance(v, (tuple, list)) else ""))
         vs = tuple(v) if isinstance(v, (tuple, list)) else (v,)
         vals, tans, info = emit_jvp(self.fn, inputs, vs, label=type(self.fn).__name__)
         return unflatten(info.out_tdef, vals), unflatten(info.out_tdef, tans)
