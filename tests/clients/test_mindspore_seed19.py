@@ -186,3 +186,26 @@ def test_nn_jvp_refuses_a_tangent_of_the_wrong_structure():
     for call in (lambda: one(x, (x, x)), lambda: one(x, (x,)), lambda: two(x, x, x), lambda: two(x, x, (x,))):
         with pytest.raises(TypeError, match="'v' must be"):  # MindSpore 2.10: TypeError, before any trace
             call()
+
+
+def test_adadelta_steps(on_real_server):
+    from gradserve.nn.optim import Adadelta
+
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.w = ms.Parameter(Tensor(np.array([1.0, -2.0, 0.5], np.float32)), name="w")
+
+        def construct(self, x):
+            return (self.w * x).sum() ** 2
+
+    net = Net()
+    step = nn.TrainOneStepCell(net, Adadelta(net.trainable_params(), learning_rate=0.5, rho=0.8, epsilon=1e-3,
+                                             weight_decay=0.1))
+    x = Tensor(np.array([0.3, 1.0, -2.0], np.float32))
+    want = [[1.0353171825408936, -1.9646475315093994, 0.4646454155445099],  # MindSpore 2.10, three steps
+            [1.0717077255249023, -1.9281086921691895, 0.42812278866767883],
+            [1.1082097291946411, -1.891290545463562, 0.39134877920150757]]
+    for row in want:
+        step(x)
+        np.testing.assert_allclose(net.w.asnumpy(), row, rtol=1e-6)

@@ -393,9 +393,9 @@ from ._ctc_loss import CTCLoss  # noqa: E402
 
 __all__ += ["CTCLoss"]
 
-from .optim._adagrad_rmsprop import Adagrad, RMSProp  # noqa: E402
+from .optim._adagrad_rmsprop import Adadelta, Adagrad, RMSProp  # noqa: E402
 
-__all__ += ["Adagrad", "RMSProp"]
+__all__ += ["Adagrad", "RMSProp", "Adadelta"]
 
 from .optim._lamb_lars import LARS, Lamb  # noqa: E402
 
