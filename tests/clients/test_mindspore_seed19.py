@@ -209,3 +209,21 @@ def test_adadelta_steps(on_real_server):
     for row in want:
         step(x)
         np.testing.assert_allclose(net.w.asnumpy(), row, rtol=1e-6)
+
+
+def test_scatter_writes_follow_the_signature_dtype_rule(on_real_server):
+    from gradserve.common.dtype import pytype_to_dtype
+
+    p = ms.Parameter(Tensor(np.ones((3, 2), np.float32)), name="p")
+    ops.ScatterNdUpdate()(p, Tensor(np.array([[1]], np.int32)), Tensor(np.full((1, 2), 5, np.float16)))
+    assert p.dtype == ms.float32 and p.asnumpy().tolist() == [[1, 1], [5, 5], [1, 1]]  # updates converted
+    q = ms.Parameter(Tensor(np.ones((3, 2), np.int32)), name="q")
+    ops.ScatterNdAdd()(q, Tensor(np.array([[1]], np.int32)), Tensor(np.full((1, 2), 5, np.int8)))
+    assert q.asnumpy().tolist() == [[1, 1], [6, 6], [1, 1]]
+    with pytest.raises(TypeError, match=r"the argument\[x\]'s data type of primitive\[ScatterNdAdd\] is Int32, which "
+                                        r"cannot be converted to data type Float32 automatically"):
+        ops.ScatterNdAdd()(q, Tensor(np.array([[1]], np.int32)), Tensor(np.full((1, 2), 5, np.float32)))
+    with pytest.raises(ValueError, match="dimension of 'indices' must be greater than or equal to 2"):
+        ops.ScatterNdUpdate()(p, Tensor(np.array([1], np.int32)), Tensor(np.full((2,), 5, np.float32)))
+    assert pytype_to_dtype(np.int8) == ms.int8 and pytype_to_dtype(float) == ms.float64
+    assert pytype_to_dtype(np.dtype("float16")) == ms.float16 and pytype_to_dtype(bool) == ms.bool_
