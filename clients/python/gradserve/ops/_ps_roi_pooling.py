@@ -15,7 +15,7 @@ from .._tensor import Tensor
 __all__ = ["PSROIPooling"]
 
 
-def _positive(value, name: str, kind: type):
+def _positive(value: float, name: str, kind: type):
     if not isinstance(value, kind) or isinstance(value, bool):
         raise TypeError(f"For 'PSROIPooling', '{name}' must be a {kind.__name__}, got {type(value).__name__}")
     if not value > 0:
