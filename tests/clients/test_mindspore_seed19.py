@@ -225,5 +225,7 @@ def test_scatter_writes_follow_the_signature_dtype_rule(on_real_server):
         ops.ScatterNdAdd()(q, Tensor(np.array([[1]], np.int32)), Tensor(np.full((1, 2), 5, np.float32)))
     with pytest.raises(ValueError, match="dimension of 'indices' must be greater than or equal to 2"):
         ops.ScatterNdUpdate()(p, Tensor(np.array([1], np.int32)), Tensor(np.full((2,), 5, np.float32)))
+    ops.ScatterUpdate()(p, Tensor(np.array(2, np.int32)), Tensor(np.full((2,), 7, np.float32)))  # any rank here
+    assert p.asnumpy().tolist() == [[1, 1], [5, 5], [7, 7]]
     assert pytype_to_dtype(np.int8) == ms.int8 and pytype_to_dtype(float) == ms.float64
     assert pytype_to_dtype(np.dtype("float16")) == ms.float16 and pytype_to_dtype(bool) == ms.bool_

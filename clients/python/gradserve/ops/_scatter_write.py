@@ -62,9 +62,6 @@ def _check(name: str, input_x, indices, updates):
 
 
 def _nd(kind: str, name: str, input_x, indices, updates):
-    if isinstance(indices, Tensor) and indices.ndim < 2:
-        raise ValueError(f"For primitive[{_prim_name(name)}], the dimension of 'indices' must be greater than or equal "
-                         f"to 2, but got {indices.ndim}.")
     updates = _check(name, input_x, indices, updates)
     new = getattr(_scatter_ms, f"tensor_scatter_{kind}")(input_x, indices, updates)
     return write(input_x, new, name)
@@ -81,6 +78,9 @@ def _function(kind: str, nd: bool, default_lock: bool):
     name = f"scatter_nd_{kind}" if nd else f"scatter_{kind}"
 
     def fn(input_x, indices, updates, use_locking=default_lock):
+        if nd and isinstance(indices, Tensor) and indices.ndim < 2:  # (ScatterNd*'s index rows; Scatter*'s any rank)
+            raise ValueError(f"For primitive[{_prim_name(name)}], the dimension of 'indices' must be greater than or "
+                             f"equal to 2, but got {indices.ndim}.")
         return (_nd if nd else _axis0)(kind, name, input_x, indices, updates)
 
     fn.__name__ = fn.__qualname__ = name
