@@ -38,9 +38,9 @@ class PSROIPooling:
     column, not of its CPU forward; gradserve's is the derivative of what it computes."""
 
     def __init__(self, spatial_scale, group_size, output_dim):
-        self.spatial_scale = _positive(spatial_scale, "spatial_scale", float)
-        self.group_size = _positive(group_size, "group_size", int)
-        self.output_dim = _positive(output_dim, "output_dim", int)
+        self.spatial_scale = float(_positive(spatial_scale, "spatial_scale", float))
+        self.group_size = int(_positive(group_size, "group_size", int))
+        self.output_dim = int(_positive(output_dim, "output_dim", int))
 
     def __call__(self, features, rois):
         for name, t in (("features", features), ("rois", rois)):
