@@ -90,6 +90,13 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "rule (accum = momentum * accum + grad; var -= lr * (grad + momentum * accum)); MindSpore 2.10's CPU kernel "
     "ignores use_nesterov (plain momentum: two steps from [1, 2] with grad [1, 3], lr 0.1, momentum 0.9 give "
     "[0.71, 1.13] there, [0.539, 0.617] here and by its documentation); its GPU kernel takes the flag.",
+    "`ops.PSROIPooling`: MindSpore 2.10's CPU forward (bins clipped to [0, size - 1], so they never reach the last "
+    "row or column); its gradient is the derivative of that forward, where MindSpore's PSROIPoolingGrad clips to "
+    "[0, size] (a box touching the last row / column gets gradient there from MindSpore, none here). rois [N, 5, R] "
+    "are read in their documented layout (MindSpore's CPU kernel reads them as [N * R, 5], the same only for R = 1).",
+    "A Tensor that is both an argument of the differentiated function and captured by it (a closure, a Cell "
+    "attribute): a constant inside the function here, as in MindSpore's GRAPH_MODE; MindSpore 2.10's PyNative "
+    "grad treats the captured object as the argument too (`grad(lambda a: (a * x).sum())(x)` is 2x there, x here).",
     "`ops.tensor_scatter_mul` / `tensor_scatter_div` with a repeated index row: the derivative of the product "
     "of all its updates; MindSpore 2.10's bprop leaves the other repeats out. `ops.tensor_scatter_update` "
     "with a repeated index row: the last update wins and only it gets a gradient; MindSpore 2.10's bprop gives "

@@ -116,6 +116,24 @@ def dtype_to_nptype(type_):
     return np.dtype(to_name(type_)).type
 
 
+def pytype_to_dtype(obj):
+    """mindspore.pytype_to_dtype: the dtype of a Python or NumPy scalar type (or NumPy dtype); a Python float is
+    float64 and an int int64 here (MindSpore 2.10's table), a Type is returned as it is."""
+    if isinstance(obj, np.dtype):
+        obj = obj.type
+    if isinstance(obj, Type):
+        return obj
+    if not isinstance(obj, type):
+        raise TypeError(f"pytype_to_dtype: the input must be a type, got {obj!r}")
+    if obj in (float, complex):
+        return get("float64" if obj is float else "complex128")
+    try:
+        return get(obj)
+    except TypeError:
+        raise NotImplementedError(f"pytype_to_dtype: unsupported type {obj!r}") from None
+
+
 __all__ = ["Type", "float16", "float32", "float64", "int32", "int64", "bool_", "complex64", "complex128", "int8", "int16",
            "uint8", "uint16", "uint32", "uint64", "bfloat16", "half",
-           "single", "double", "float_", "to_name", "get", "is_float", "promote", "check_implicit", "dtype_to_nptype"]
+           "single", "double", "float_", "to_name", "get", "is_float", "promote", "check_implicit", "dtype_to_nptype",
+           "pytype_to_dtype"]

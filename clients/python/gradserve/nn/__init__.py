@@ -271,8 +271,9 @@ class BatchNorm3d(_BatchNorm):
 
 # -- derivative cells -----------------------------------------------------------------------------
 class Jvp(Cell):
-    """`nn.Jvp(net)(*inputs, v)` -> (net(*inputs), J v); v is a tuple with one tangent per input
-    (or one Tensor for a single input)."""
+    """`nn.Jvp(net)(*inputs, v)` -> (net(*inputs), J v); v is one Tensor for a single input, else a tuple with
+    one tangent per input (MindSpore 2.10: any other form is a TypeError, v being the sensitivity of a gradient
+    of that structure)."""
 
     def __init__(self, fn):
         super().__init__()
@@ -280,6 +281,12 @@ class Jvp(Cell):
 
     def construct(self, *args):
         inputs, v = args[:-1], args[-1]
+        if len(inputs) == 1 and isinstance(v, (tuple, list)):
+            raise TypeError(f"For 'Jvp', 'v' must be a Tensor for a single input, got a {type(v).__name__} of "
+                            f"{len(v)}")
+        if len(inputs) > 1 and (not isinstance(v, (tuple, list)) or len(v) != len(inputs)):
+            raise TypeError(f"For 'Jvp', 'v' must be a tuple of {len(inputs)} Tensors, one per input, got "
+                            f"{type(v).__name__}" + (f" of {len(v)}" if isinstance(v, (tuple, list)) else ""))
         vs = tuple(v) if isinstance(v, (tuple, list)) else (v,)
         vals, tans, info = emit_jvp(self.fn, inputs, vs, label=type(self.fn).__name__)
         return unflatten(info.out_tdef, vals), unflatten(info.out_tdef, tans)
@@ -338,7 +345,10 @@ __all__ += ["MatMul", "Range", "SparseTensorDenseMatmul"]
 from ._conv3d import Conv3d  # noqa: E402
 from ._pooling import AvgPool1d, AvgPool3d, LPPool1d, LPPool2d, MaxPool1d, MaxPool3d  # noqa: E402
 from ._pad import Pad  # noqa: E402
+from ._padding_layers import *  # noqa: E402,F401,F403  ConstantPad1d..3d, ZeroPad2d, ReflectionPad*, ReplicationPad*
+from ._padding_layers import __all__ as _padding_all  # noqa: E402
 from ._losses_ms import HingeEmbeddingLoss, KLDivLoss, MarginRankingLoss, MultiLabelSoftMarginLoss, SmoothL1Loss  # noqa: E402
+from ._losses_ms import GaussianNLLLoss  # noqa: E402
 from ._activations_ms import FastGelu, HShrink, LogSoftmax, OneHot, PReLU, Softmax  # noqa: E402
 from ._group_norm import GroupNorm  # noqa: E402
 from ._dropout_layers import Dropout1d  # noqa: E402
@@ -348,6 +358,7 @@ from ._grad_cell import ForwardValueAndGrad, WithGradCell  # noqa: E402
 __all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "MaxPool1d", "AvgPool1d", "Pad", "SmoothL1Loss", "LogSoftmax", "Softmax", "FastGelu", "WithGradCell",
             "ForwardValueAndGrad"]
 __all__ += ["PReLU", "GroupNorm", "MarginRankingLoss", "KLDivLoss", "HShrink", "OneHot"]
+__all__ += [*_padding_all, "GaussianNLLLoss"]
 __all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "LPPool2d", "BiDense", "MultiLabelSoftMarginLoss", "Tanhshrink"]
 
 from ._upsample import Upsample  # noqa: E402
@@ -382,9 +393,9 @@ from ._ctc_loss import CTCLoss  # noqa: E402
 
 __all__ += ["CTCLoss"]
 
-from .optim._adagrad_rmsprop import Adagrad, RMSProp  # noqa: E402
+from .optim._adagrad_rmsprop import Adadelta, Adagrad, RMSProp  # noqa: E402
 
-__all__ += ["Adagrad", "RMSProp"]
+__all__ += ["Adagrad", "RMSProp", "Adadelta"]
 
 from .optim._lamb_lars import LARS, Lamb  # noqa: E402
 

@@ -1,15 +1,16 @@
 """MindSpore 2.10's loss cells over gradserve.ops: nn.SmoothL1Loss, nn.HingeEmbeddingLoss, nn.MarginRankingLoss
-(and its margin_ranking_loss), nn.KLDivLoss."""
+(and its margin_ranking_loss), nn.KLDivLoss, nn.MultiLabelSoftMarginLoss, nn.GaussianNLLLoss."""
 from __future__ import annotations
 
 from .. import ops as _ops
 from .._cellbase import Cell
 from .._training import LossBase
+from ..ops._loss_gaussian_nll import gaussian_nll_loss
 from ..ops._losses_ms import hinge_embedding_loss, multilabel_soft_margin_loss, smooth_l1_loss
 from ..ops._ms_names import kl_div
 
 __all__ = ["SmoothL1Loss", "HingeEmbeddingLoss", "MarginRankingLoss", "margin_ranking_loss", "KLDivLoss",
-           "MultiLabelSoftMarginLoss"]
+           "MultiLabelSoftMarginLoss", "GaussianNLLLoss"]
 
 
 class SmoothL1Loss(Cell):
@@ -74,3 +75,22 @@ class MultiLabelSoftMarginLoss(LossBase):
 
     def construct(self, x, target):
         return multilabel_soft_margin_loss(x, target, self.weight, self.reduction)
+
+
+class GaussianNLLLoss(LossBase):
+    """nn.GaussianNLLLoss(*, full=False, eps=1e-6, reduction='mean')(logits, labels, var): ops.gaussian_nll_loss."""
+
+    def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
+        if reduction not in ("mean", "sum", "none"):
+            raise ValueError(f"For 'GaussianNLLLoss', 'reduction' must be 'mean', 'sum' or 'none', got {reduction!r}")
+        super().__init__(reduction)
+        if not isinstance(eps, float):
+            raise TypeError(f"For 'GaussianNLLLoss', 'eps' must be a float, got {type(eps).__name__}")
+        if not eps > 0:
+            raise ValueError(f"For 'GaussianNLLLoss', 'eps' must be > 0, got {eps!r}")
+        if not isinstance(full, bool):
+            raise TypeError(f"For 'GaussianNLLLoss', 'full' must be a bool, got {type(full).__name__}")
+        self.full, self.eps = full, eps
+
+    def construct(self, logits, labels, var):
+        return gaussian_nll_loss(logits, labels, var, self.full, self.eps, self.reduction)

@@ -5,9 +5,11 @@ float64's. Each branch reads its argument clamped to its own range, so the branc
 the derivative (that of the polynomials) has no NaN at 0."""
 from __future__ import annotations
 
+from .._tensor import Tensor
 from ._extra import P
 
-__all__ = ["i0", "bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e"]
+__all__ = ["i0", "bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e", "BesselI0", "BesselI0e", "BesselI1",
+           "BesselI1e"]
 
 _I0_SMALL = (1.0, 3.5156229, 3.0899424, 1.2067492, 0.2659732, 0.0360768, 0.0045813)
 _I0_LARGE = (0.39894228, 0.01328592, 0.00225319, -0.00157565, 0.00916281, -0.02057706, 0.02635537, -0.01647633,
@@ -62,3 +64,18 @@ def bessel_i1(x):
 def i0(input):  # noqa: A002  (MindSpore's name)
     """ops.i0: bessel_i0."""
     return bessel_i0(input)
+
+
+def _op_class(name: str, fn):
+    """MindSpore's primitive form (math_ops.BesselI0 ...): Cls()(x) = fn(x)."""
+    def __call__(self, x):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"For '{name}', the input must be a Tensor, got {type(x).__name__}")
+        return fn(x)
+    return type(name, (), {"__call__": __call__, "__doc__": f"ops.{name}()(x) = {fn.__name__}(x)."})
+
+
+BesselI0 = _op_class("BesselI0", bessel_i0)
+BesselI0e = _op_class("BesselI0e", bessel_i0e)
+BesselI1 = _op_class("BesselI1", bessel_i1)
+BesselI1e = _op_class("BesselI1e", bessel_i1e)

@@ -10,7 +10,7 @@ from .. import dtype as _dt
 from .._late import late
 from .._tensor import Tensor
 
-__all__ = ["CTCLoss"]
+__all__ = ["CTCLoss", "CTCLossV2", "ctc_loss"]
 
 _NEG = -1e30  # log(0) as a finite number: -inf would make 0 * inf = nan in the backward of unreachable states
 _INF_AT = 1e29  # a loss this large came from no alignment at all
@@ -22,8 +22,10 @@ def _lse3(a, b, c):
     return m + o.log(o.exp(a - m) + o.exp(b - m) + o.exp(c - m))
 
 
-def ctc_negative_log_likelihood(log_probs, targets, input_lengths, target_lengths, blank: int):
-    """[N] losses (float32 for float16 inputs, else log_probs' dtype)."""
+def ctc_negative_log_likelihood(log_probs, targets, input_lengths, target_lengths, blank: int,
+                                history: list | None = None):
+    """[N] losses (float32 for float16 inputs, else log_probs' dtype); history, when given, gets the [N, 2S + 1]
+    alphas of every step (each carried on past its example's input length)."""
     o = late.ops
     t_steps, n, _ = log_probs.shape
     s = targets.shape[1]
@@ -41,11 +43,15 @@ def ctc_negative_log_likelihood(log_probs, targets, input_lengths, target_length
     first = o.cast(o.lt(o.arange(states), 2), "bool")  # states 0 and 1 start
     alpha = o.select(o.broadcast_to(first, (n, states)), o.gather_elements(lp[0], 1, ext), neg)
     lengths = o.cast(input_lengths, "int64")
+    if history is not None:
+        history.append(alpha)
     for t in range(1, t_steps):
         shift1 = o.concat([neg[:, :1], alpha[:, :-1]], 1)
         shift2 = o.select(skip_ok, o.concat([neg[:, :2], alpha[:, :-2]], 1), neg)
         new = _lse3(alpha, shift1, shift2) + o.gather_elements(lp[t], 1, ext)
         alpha = o.select(o.broadcast_to(o.expand_dims(o.gt(lengths, t), 1), (n, states)), new, alpha)
+        if history is not None:
+            history.append(alpha)
     end = o.expand_dims(2 * o.cast(target_lengths, "int64"), 1)  # the last blank; the last label before it
     last = o.gather_elements(alpha, 1, end)
     before = o.select(o.gt(end, 0), o.gather_elements(alpha, 1, o.maximum(end - 1, 0)),
@@ -90,3 +96,79 @@ class CTCLoss:
         loss = loss_of(inputs)
         loss = o.select(o.gt(loss, _INF_AT), o.zeros_like(loss) + float("inf"), loss)  # (its loss: inf)
         return loss, o.grad(lambda x: o.sum(reachable(x)))(inputs)
+
+
+def _lengths(value, name: str, n: int):
+    """input_lengths / target_lengths: a Tensor or a tuple of N integers (MindSpore's dtype error for others)."""
+    if isinstance(value, (tuple, list)):
+        value = Tensor(list(value))  # (Python floats: float32, as MindSpore)
+    if not isinstance(value, Tensor):
+        raise TypeError(f"For 'CTCLossV2', '{name}' must be a Tensor or a tuple, got {type(value).__name__}")
+    if value._dtype not in ("int32", "int64"):
+        name_of = {"float32": "Float32", "float64": "Float64", "float16": "Float16"}.get(value._dtype, value._dtype)
+        raise TypeError(f"For 'CTCLossV2', the type of '{name}' should be Tensor[Int32, Int64], but got {name_of}")
+    if tuple(value.shape) != (n,):
+        raise ValueError(f"For 'CTCLossV2', '{name}' must have shape ({n},) (the batch size), got {list(value.shape)}")
+    return value
+
+
+class CTCLossV2:
+    """P.CTCLossV2(blank=0, reduction='none', zero_infinity=False)(log_probs [T, N, C], targets [N, S],
+    input_lengths [N], target_lengths [N]) -> (neg_log_likelihood [N], log_alpha [N, T, 2S + 1]): nn.CTCLoss's
+    recursion; log_alpha the log forward variables, -inf past an example's input length, past its 2 * target
+    length + 1 states and where no alignment reaches (MindSpore 2.10's CPU kernel, checked in its venv). An
+    impossible alignment's loss is inf (0 with zero_infinity)."""
+
+    def __init__(self, blank=0, reduction="none", zero_infinity=False):
+        if isinstance(blank, bool) or not isinstance(blank, int):
+            raise TypeError(f"For 'CTCLossV2', 'blank' must be an int, got {type(blank).__name__}")
+        if not isinstance(reduction, str) or reduction.lower() != "none":
+            raise ValueError(f"For 'CTCLossV2', the 'reduction' must be 'none', got {reduction!r}")
+        if not isinstance(zero_infinity, bool):
+            raise TypeError(f"For 'CTCLossV2', 'zero_infinity' must be a bool, got {type(zero_infinity).__name__}")
+        self.blank, self.zero_infinity = blank, zero_infinity
+
+    def __call__(self, log_probs, targets, input_lengths, target_lengths):
+        o = late.ops
+        if not isinstance(log_probs, Tensor) or log_probs.ndim != 3:
+            raise ValueError(f"For 'CTCLossV2', log_probs must be a [T, N, C] Tensor, got "
+                             f"{getattr(log_probs, 'shape', type(log_probs).__name__)}")
+        t_steps, n, c = (int(d) for d in log_probs.shape)
+        if not isinstance(targets, Tensor) or targets.ndim != 2 or targets.shape[0] != n:
+            raise ValueError(f"For 'CTCLossV2', targets must be a [N={n}, S] Tensor, got "
+                             f"{getattr(targets, 'shape', type(targets).__name__)}")
+        if not 0 <= self.blank < c:
+            raise ValueError(f"For 'CTCLossV2', blank must be in [0, {c}), got {self.blank}")
+        input_lengths = _lengths(input_lengths, "input_lengths", n)
+        target_lengths = _lengths(target_lengths, "target_lengths", n)
+        steps: list = []
+        loss = ctc_negative_log_likelihood(log_probs, targets, input_lengths, target_lengths, self.blank, steps)
+        impossible = o.gt(loss, _INF_AT)
+        loss = o.select(impossible, o.zeros_like(loss) + (0.0 if self.zero_infinity else float("inf")), loss)
+        if loss._dtype != log_probs._dtype:
+            loss = o.cast(loss, log_probs._dtype)
+        alpha = o.stack(steps, 1)  # [N, T, 2S + 1]
+        states = alpha.shape[2]
+        live_t = o.expand_dims(o.lt(o.arange(t_steps), o.expand_dims(o.cast(input_lengths, "int64"), 1)), 2)
+        live_s = o.expand_dims(o.lt(o.arange(states), o.expand_dims(2 * o.cast(target_lengths, "int64") + 1, 1)), 1)
+        live = o.logical_and(o.logical_and(live_t, live_s), o.gt(alpha, -_INF_AT))
+        log_alpha = o.select(live, alpha, o.zeros_like(alpha) - float("inf"))
+        if log_alpha._dtype != log_probs._dtype:
+            log_alpha = o.cast(log_alpha, log_probs._dtype)
+        return loss, log_alpha
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
+    """ops.ctc_loss(...) -> (loss, log_alpha): CTCLossV2's, the loss reduced: 'mean' divides each by its target
+    length (at least 1) in float32, then takes the mean; 'sum' sums."""
+    if not isinstance(reduction, str) or reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"For 'ctc_loss', 'reduction' must be 'none', 'mean' or 'sum', got {reduction!r}")
+    o = late.ops
+    loss, log_alpha = CTCLossV2(blank, "none", zero_infinity)(log_probs, targets, input_lengths, target_lengths)
+    if reduction == "sum":
+        loss = o.sum(loss)
+    elif reduction == "mean":
+        lengths = target_lengths if isinstance(target_lengths, Tensor) else Tensor(list(target_lengths))
+        per = o.maximum(o.cast(lengths, "float32"), 1.0)
+        loss = o.cast(o.mean(o.cast(loss, "float32") / per), loss._dtype)
+    return loss, log_alpha

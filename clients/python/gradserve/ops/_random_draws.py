@@ -1,5 +1,6 @@
 """MindSpore's random_poisson / RandomPoisson, standard_normal / StandardNormal, standard_laplace /
-StandardLaplace, Cauchy, uniform and shuffle / RandomShuffle (a permutation of the first axis).
+StandardLaplace, Cauchy, uniform, shuffle / RandomShuffle (a permutation of the first axis) and multinomial /
+Multinomial (class indices drawn by the rows' weights).
 
 Values are drawn on the client (numpy's generator): eagerly at the call, or inside a traced construct / jit
 as per-run data (a Parameter the program draws anew before each run, as dropout's masks: ops/_dropout.py),
@@ -20,7 +21,7 @@ from ._extra import P
 from .._late import late
 
 __all__ = ["random_poisson", "RandomPoisson", "standard_normal", "StandardNormal", "standard_laplace",
-           "StandardLaplace", "Cauchy", "shuffle", "RandomShuffle", "uniform"]
+           "StandardLaplace", "Cauchy", "shuffle", "RandomShuffle", "uniform", "multinomial", "Multinomial"]
 
 _POISSON_OUT = ("float16", "float32", "float64", "int32", "int64")
 
@@ -218,3 +219,50 @@ def uniform(shape, minval, maxval, seed=None, dtype=None):
         span = o.cast(o.sub(hi, lo), "float32")
         return o.add(o.cast(o.floor(o.mul(u, span)), "int32"), o.cast(lo, "int32"))
     return o.add(o.cast(lo, "float32"), o.mul(u, o.cast(o.sub(hi, lo), "float32")))
+
+
+def _multinomial(x, num_samples, replacement: bool, rng, dtype: str, where: str) -> Tensor:
+    """[..., C] non-negative weights (1-D or 2-D) -> [..., num_samples] class indices, each row drawn by its
+    weights normalized (without replacement: distinct classes, num_samples <= C). The weights are read as values
+    (the draw is made on the client)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"For '{where}', the input must be a Tensor, got {type(x).__name__}")
+    if x._dtype not in ("float16", "float32", "float64"):
+        raise TypeError(f"For '{where}', the input must be float16, float32 or float64, got {x.dtype}")
+    if x.ndim not in (1, 2):
+        raise ValueError(f"For '{where}', the input must be 1-D or 2-D, got shape {list(x.shape)}")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples <= 0:
+        raise TypeError(f"For '{where}', 'num_samples' must be an int > 0, got {num_samples!r}")
+    c = int(x.shape[-1])
+    if not replacement and num_samples > c:
+        raise ValueError(f"For '{where}', the 'num_samples' must be less than the last dimension of input without "
+                         f"'replacement', but got 'num_samples': {num_samples} and 'replacement': False")
+    w = np.asarray(x.asnumpy(), np.float64).reshape(-1, c)  # (inside a trace: a value read)
+    if (w < 0).any() or not np.isfinite(w).all() or (w.sum(1) <= 0).any():
+        raise ValueError(f"For '{where}', every row of the input must hold finite weights >= 0 with a positive sum")
+    shape = tuple(x.shape[:-1]) + (num_samples,)
+
+    def draw():
+        g = rng or random_ops_generator()
+        return np.stack([g.choice(c, num_samples, replace=replacement, p=row / row.sum()) for row in w]).reshape(shape)
+    return _out(draw, shape, dtype, where)
+
+
+def multinomial(input, num_samples, replacement=True, seed=None):  # noqa: A002
+    """ops.multinomial(input, num_samples, replacement=True, seed=None): int32 class indices."""
+    return _multinomial(input, num_samples, bool(replacement), _generator([_seed(seed, "multinomial")]), "int32",
+                        "multinomial")
+
+
+class Multinomial:
+    """ops.Multinomial(seed=0, seed2=0, dtype=mstype.int32)(x, num_samples): draws with replacement."""
+
+    def __init__(self, seed=0, seed2=0, dtype=_dt.int32):
+        self.seed, self.seed2 = _seed(seed, "Multinomial"), _seed(seed2, "Multinomial")
+        self.dtype = _dt.to_name(dtype)
+        if self.dtype not in ("int32", "int64"):
+            raise TypeError(f"For 'Multinomial', 'dtype' must be int32 or int64, got {self.dtype}")
+        self._rng = _generator([self.seed, self.seed2])
+
+    def __call__(self, x, num_samples):
+        return _multinomial(x, num_samples, True, self._rng, self.dtype, "Multinomial")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtype as _dt
 from .._tensor import Tensor
 from . import _scatter_ms
 from ._inplace import write
@@ -28,7 +29,13 @@ __all__ = ["scatter_nd_add", "scatter_nd_sub", "scatter_nd_mul", "scatter_nd_div
            "scatter_update", "ScatterSub", "ScatterMul", "ScatterDiv", "ScatterMax", "ScatterMin", "ScatterUpdate"]
 
 
-def _check(name: str, input_x, indices, updates) -> None:
+def _prim_name(name: str) -> str:
+    return "".join(w.capitalize() for w in name.split("_"))  # scatter_nd_add -> ScatterNdAdd
+
+
+def _check(name: str, input_x, indices, updates):
+    """updates in input_x's dtype: MindSpore's signature rule converts the other operands to the promoted
+    dtype but never the written input (a TypeError in its words when that would be needed)."""
     if not isinstance(input_x, Tensor):
         raise TypeError(f"{name}: input_x must be a Parameter or Tensor, got {type(input_x).__name__}")
     if not isinstance(indices, Tensor) or not isinstance(updates, Tensor):
@@ -36,18 +43,26 @@ def _check(name: str, input_x, indices, updates) -> None:
                         f"{type(updates).__name__}")
     if indices.dtype.name not in ("int32", "int64"):
         raise TypeError(f"{name}: indices must be int32 or int64, got {indices.dtype.name}")
+    if updates._dtype != input_x._dtype:
+        if _dt.promote(input_x._dtype, updates._dtype) != input_x._dtype:
+            raise TypeError("Data type conversion is not supported for a 'Parameter', nor for the input tensor of an "
+                            f"in-place operator, the argument[x]'s data type of primitive[{_prim_name(name)}] is "
+                            f"{_dt.get(input_x._dtype)}, which cannot be converted to data type "
+                            f"{_dt.get(updates._dtype)} automatically.")
+        updates = updates.astype(input_x._dtype)
     if indices.is_symbolic or not indices.size or not indices.ndim:
-        return
+        return updates
     rows = indices.asnumpy().reshape(-1, indices.shape[-1])
     dims = np.asarray(input_x.shape[:rows.shape[1]], dtype=np.int64)
     bad = np.nonzero(((rows < 0) | (rows >= dims)).any(axis=1))[0]
     if bad.size:
         raise RuntimeError(f"{name}: index row {rows[bad[0]].tolist()} (row {int(bad[0])}) is outside input_x's "
                            f"leading axes {dims.tolist()}")
+    return updates
 
 
 def _nd(kind: str, name: str, input_x, indices, updates):
-    _check(name, input_x, indices, updates)
+    updates = _check(name, input_x, indices, updates)
     new = getattr(_scatter_ms, f"tensor_scatter_{kind}")(input_x, indices, updates)
     return write(input_x, new, name)
 
@@ -63,6 +78,9 @@ def _function(kind: str, nd: bool, default_lock: bool):
     name = f"scatter_nd_{kind}" if nd else f"scatter_{kind}"
 
     def fn(input_x, indices, updates, use_locking=default_lock):
+        if nd and isinstance(indices, Tensor) and indices.ndim < 2:  # (ScatterNd*'s index rows; Scatter*'s any rank)
+            raise ValueError(f"For primitive[{_prim_name(name)}], the dimension of 'indices' must be greater than or "
+                             f"equal to 2, but got {indices.ndim}.")
         return (_nd if nd else _axis0)(kind, name, input_x, indices, updates)
 
     fn.__name__ = fn.__qualname__ = name

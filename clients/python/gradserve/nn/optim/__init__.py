@@ -2,9 +2,9 @@
 from ..._training import SGD, Adam, Momentum, Optimizer
 from ._more import ASGD, AdaMax, AdamWeightDecay, Rprop
 
-from ._adagrad_rmsprop import Adagrad, RMSProp  # noqa: E402
+from ._adagrad_rmsprop import Adadelta, Adagrad, RMSProp  # noqa: E402
 from ._lamb_lars import LARS, Lamb  # noqa: E402
 
-__all__ = ["Adam", "Momentum", "Optimizer", "SGD", "ASGD", "AdaMax", "Rprop", "AdamWeightDecay", "Adagrad", "RMSProp", "Lamb", "LARS"]
+__all__ = ["Adam", "Momentum", "Optimizer", "SGD", "ASGD", "AdaMax", "Rprop", "AdamWeightDecay", "Adagrad", "RMSProp", "Lamb", "LARS", "Adadelta"]
 
 from . import adam, momentum, optimizer, sgd  # noqa: E402,F401  (MindSpore's submodules)

@@ -1,15 +1,15 @@
-"""nn.Adagrad and nn.RMSProp, on NumPy in the client like the other optimizers (`_training`), with the update
+"""nn.Adagrad, nn.RMSProp and nn.Adadelta, on NumPy in the client like the other optimizers (`_training`), with the update
 rules of MindSpore 2.10's documentation (P.ApplyAdagrad / P.ApplyRMSProp / P.ApplyCenteredRMSProp), in the
-parameter's dtype; values checked against MindSpore 2.10 step by step (tests/clients/test_mindspore_optimizer_prims.py).
-State under MindSpore's names: Adagrad's `accum`; RMSProp's `mean_square` (starting at ones), `moment` and,
-centered, `mean_grad`."""
+parameter's dtype; values checked against MindSpore 2.10 step by step (tests/clients/test_mindspore_optimizer_prims.py,
+test_mindspore_seed19.py). State under MindSpore's names: Adagrad's `accum`; RMSProp's `mean_square` (starting at
+ones), `moment` and, centered, `mean_grad`; Adadelta's `accum` and `accum_update`."""
 from __future__ import annotations
 
 import numpy as np
 
 from ._more import _WithState
 
-__all__ = ["Adagrad", "RMSProp"]
+__all__ = ["Adagrad", "RMSProp", "Adadelta"]
 
 
 class Adagrad(_WithState):
@@ -60,3 +60,27 @@ class RMSProp(_WithState):
             denom = np.sqrt(ms + t(self.epsilon))
         mom = t(self.momentum) * mom + lr * g / denom
         return (ms, mom, mg), w - mom
+
+
+class Adadelta(_WithState):
+    """accum = rho accum + (1 - rho) g^2; update = sqrt(accum_update + eps) / sqrt(accum + eps) g;
+    accum_update = rho accum_update + (1 - rho) update^2; w -= lr update (P.ApplyAdadelta); both start at 0."""
+    _state_names = ("accum", "accum_update")
+
+    def __init__(self, params, learning_rate=1.0, rho=0.9, epsilon=1e-6, loss_scale=1.0, weight_decay=0.0):
+        if not 0.0 <= rho <= 1.0 or not epsilon >= 0.0:
+            raise ValueError(f"For 'Adadelta', rho must be in [0, 1] and epsilon >= 0, got {rho!r} and {epsilon!r}")
+        self.rho, self.epsilon = float(rho), float(epsilon)
+        super().__init__(learning_rate, params, weight_decay, loss_scale)
+
+    def _init_state(self, p):
+        return np.zeros_like(p), np.zeros_like(p)
+
+    def _update(self, w, g, state, lr):
+        t = w.dtype.type
+        rho, eps = t(self.rho), t(self.epsilon)
+        acc, acc_up = state
+        acc = rho * acc + (t(1) - rho) * g * g
+        update = np.sqrt(acc_up + eps) / np.sqrt(acc + eps) * g
+        acc_up = rho * acc_up + (t(1) - rho) * update * update
+        return (acc, acc_up), w - lr * update

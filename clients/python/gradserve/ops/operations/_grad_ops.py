@@ -13,7 +13,9 @@ from ._missing import module_getattr
 
 __all__ = ["SoftplusGrad", "DropoutGrad", "ReLU6Grad", "EluGrad", "InvGrad", "AtanGrad", "AsinGrad", "ACosGrad",
            "AsinhGrad", "AcoshGrad", "HShrinkGrad", "SoftShrinkGrad", "SqrtGrad", "LayerNormGrad", "PReLUGrad",
-           "L2NormalizeGrad", "NLLLossGrad"]
+           "L2NormalizeGrad", "NLLLossGrad", "LRNGrad"]
+
+from .._lrn import LRNGrad  # noqa: E402
 
 
 class SoftplusGrad:
