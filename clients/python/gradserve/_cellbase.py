@@ -12,7 +12,7 @@ from ._jit import _with_keywords
 from ._late import late
 from ._state_dict import StateDictMethods
 from ._tensor import Parameter, ParameterTuple, Tensor
-from ._trace import TraceCache, current, mode_epoch, run_program
+from ._trace import TraceCache, current, mode_epoch, run_program, uncacheable
 
 
 def names_prefix(cell: "Cell") -> str:
@@ -63,9 +63,12 @@ class Cell(BufferMethods, StateDictMethods):
 
     def __setattr__(self, name, value):
         old = self.__dict__.get(name)
-        if isinstance(old, Parameter) and not isinstance(value, Parameter) and current() is not None:
-            _param_state.assign(old, value)  # `self.w = v` in a traced construct updates w (MindSpore)
-            return
+        if current() is not None:
+            if isinstance(old, Parameter) and not isinstance(value, Parameter):
+                _param_state.assign(old, value)  # `self.w = v` in a traced construct updates w (MindSpore)
+                return
+            if not name.startswith("_gs_"):
+                uncacheable()  # (`self.calls += 1` in construct: a PyNative call runs it each time)
         if isinstance(value, Parameter) and value._auto_name:
             value.name = name
             value._auto_name = False

@@ -89,6 +89,7 @@ def with_grad_rule(xs: tuple[Any, ...], rule) -> Any:
 def _tensor_rule(table: dict):
     def rule(douts):
         g = douts[0]
+        _trace.uncacheable()  # (the hook is Python: a PyNative call runs it again)
         for fn in list(table.values()):
             r = fn(g)
             g = g if r is None else r
@@ -165,7 +166,10 @@ class HookBackward:
         self.hook_fn = hook_fn
 
     def __call__(self, *inputs):
-        return with_grad_rule(inputs, self.hook_fn) if _pynative() else (inputs[0] if len(inputs) == 1 else inputs)
+        if not _pynative():
+            return inputs[0] if len(inputs) == 1 else inputs
+        _trace.uncacheable()
+        return with_grad_rule(inputs, self.hook_fn)
 
 
 # -- cell hooks -----------------------------------------------------------------------------------
@@ -278,6 +282,7 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     tables = cell.__dict__["_gs_hooks"]
     if not _pynative():
         return plain(args, kwargs)
+    _trace.uncacheable()  # (inside a trace: its hooks are Python a PyNative call runs again)
     kwargs = dict(kwargs)
     for fn in list(tables["fwd_pre"].values()):
         args, kwargs = fn(cell, args, kwargs)
