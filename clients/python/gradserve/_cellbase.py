@@ -2,6 +2,7 @@
 which are Cells that `nn` re-exports, sit below `nn` and not beside it in a cycle)."""
 from __future__ import annotations
 
+import collections
 import inspect
 from typing import Any
 
@@ -177,6 +178,10 @@ class Cell(BufferMethods, StateDictMethods):
         if isinstance(self, list):  # a CellList's cells are its items
             out += [(str(i), x) for i, x in enumerate(self) if isinstance(x, Cell)]
         return out
+
+    def name_cells(self):
+        """OrderedDict of the cell's direct sub-cells MindSpore registers, by attribute name (MindSpore's)."""
+        return collections.OrderedDict(self._child_cells(registered=True))
 
     def cells_and_names(self, cells=None, name_prefix: str = ""):
         """(path, Cell) of this cell and every cell inside it, once each, depth first (MindSpore's)."""
