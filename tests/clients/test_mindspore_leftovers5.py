@@ -52,3 +52,65 @@ def test_inplace_add_ext_adds_in_place_and_differentiates_as_an_add(mode):
     i = Tensor(np.array([1, 2], np.int32))
     np.testing.assert_array_equal(_WritesItsInput()(i, _f32(0.5, 1.5)).asnumpy(), [1, 3])  # kept int32
     assert i.dtype == ms.int32 and i.asnumpy().tolist() == [1, 3]
+
+
+class _Times3(nn.Cell):
+    def construct(self, x):
+        return x * 3
+
+
+class _Outer(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.inner = _Times3()
+
+    def construct(self, x):
+        return self.inner(x) * x
+
+
+class _Top(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.outer = _Outer()
+
+    def construct(self, x):
+        return self.outer(x) + 1
+
+
+def test_inner_forward_hooks_run_once_under_a_hooked_parameter_free_cell():
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    seen = []
+    t = _Top()
+    t.outer.inner.register_forward_pre_hook(lambda cell, inputs: seen.append("pre"))
+    t.outer.inner.register_forward_hook(lambda cell, inputs, out: seen.append("fwd"))
+    t.outer.register_backward_hook(lambda cell, gi, go: seen.append(("bwd", len(gi), len(go))))
+    np.testing.assert_array_equal(ms.grad(t)(_f32(2.0)).asnumpy(), [12.0])  # d(3x^2 + 1) = 6x
+    assert seen == ["pre", "fwd", ("bwd", 1, 1)]
+
+
+class _ByKeyword(nn.Cell):
+    def construct(self, x, y=None):
+        return x * y
+
+
+class _CallsByKeyword(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.kw = _ByKeyword()
+
+    def construct(self, x, y):
+        return self.kw(x, y=y)
+
+
+def test_a_keyword_input_of_a_hooked_cell_keeps_its_gradient():
+    # MindSpore 2.10: (5, 2); the hook's grad_input holds the positional input's gradient alone
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    seen = []
+    t = _CallsByKeyword()
+    t.kw.register_backward_hook(lambda cell, gi, go: seen.append((len(gi), len(go))))
+    gx, gy = ms.grad(t, grad_position=(0, 1))(_f32(2.0), _f32(5.0))
+    assert (float(gx.asnumpy()[0]), float(gy.asnumpy()[0])) == (5.0, 2.0)
+    assert seen == [(1, 1)]
+    t.kw.register_backward_hook(lambda cell, gi, go: (gi[0] * 10,))  # a hook replacing grad_input: x's only
+    gx, gy = ms.grad(t, grad_position=(0, 1))(_f32(2.0), _f32(5.0))
+    assert (float(gx.asnumpy()[0]), float(gy.asnumpy()[0])) == (50.0, 2.0)

@@ -246,15 +246,23 @@ class _WholeCellHook:
     of its inputs (grad_input), which the hooks may replace. (A cell with Parameters keeps the identity on
     its inputs: a custom bprop would give its Parameters no gradient.)"""
 
-    def __init__(self, cell, hooks, plain, kwargs):
-        self.cell, self.hooks, self.plain, self.kwargs = cell, hooks, plain, kwargs
+    def __init__(self, cell, hooks, plain, kwargs, n_pos: int):
+        # the Tensor keyword arguments are inputs of the call too (after the positional ones), so that their
+        # gradients flow through the custom bprop; the hooks see the positional inputs' alone (MindSpore 2.10)
+        self.cell, self.hooks, self.plain, self.n_pos = cell, hooks, plain, n_pos
+        self.kw_tensors = [k for k, v in kwargs.items() if isinstance(v, Tensor)]
+        self.kwargs = {k: v for k, v in kwargs.items() if k not in self.kw_tensors}
+
+    def _call(self, xs):
+        n = self.n_pos
+        return self.plain(tuple(xs[:n]), dict(self.kwargs, **dict(zip(self.kw_tensors, xs[n:]))))
 
     def construct(self, *xs):
         tr = current()
         assert tr is not None, "construct is traced (call_with_bprop)"
         root = tr.root
         before = set(root.param_objs)
-        out = self.plain(xs, self.kwargs)
+        out = self._call(xs)
         drawn = [n for n in root.param_objs if n not in before and hasattr(root.param_objs[n], "gs_draw")]
         if drawn:  # the rule runs the call again: a second draw (a dropout mask) would not be the forward's
             for n in set(root.param_objs) - before:  # (the aborted trace's; a rerun names them again)
@@ -267,14 +275,15 @@ class _WholeCellHook:
         xs, dout = a[:n], a[-1]
 
         def call(*t):
-            return self.plain(t, self.kwargs)
+            return self._call(t)
         call.__name__ = f"{type(self.cell).__name__}_backward"
-        grads = _tensors(late.ops.GradOperation(get_all=True, sens_param=True)(call)(*xs, dout))  # (ops: above)
+        every = _tensors(late.ops.GradOperation(get_all=True, sens_param=True)(call)(*xs, dout))  # (ops: above)
+        grads, kw_grads = every[:self.n_pos], every[self.n_pos:]
         douts = _tensors(dout)
         for fn in self.hooks:
             r = fn(self.cell, grads, douts)
             grads = grads if r is None else _tensors(r)
-        return grads
+        return tuple(grads) + tuple(kw_grads)
 
 
 def call_cell(cell, args: tuple, kwargs: dict, plain):
@@ -296,7 +305,8 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     out = None
     if bwd and pos and current() is not None and len(pos) == len(args) and not _has_params(cell):
         try:
-            out = call_with_bprop(_WholeCellHook(cell, bwd, plain, kwargs), args)  # grad_output at hand
+            whole = _WholeCellHook(cell, bwd, plain, kwargs, len(args))
+            out = call_with_bprop(whole, tuple(args) + tuple(kwargs[k] for k in whole.kw_tensors))  # grad_output at hand
             bwd = []
         except _Drawn:
             pass  # (the identity below: grad_output is not at hand there)
