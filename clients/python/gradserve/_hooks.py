@@ -208,10 +208,10 @@ def register_cell_hook(cell, kind: str, fn, with_kwargs: bool = False) -> HookHa
 
 
 def _pre_args_only(fn):
-    """fn(cell, args) -> new args or None, as fn(cell, args, kwargs) -> (args, kwargs)."""
+    """fn(cell, args) -> new args or None, as fn(cell, args, kwargs) -> (args, kwargs) or None."""
     def hook(cell, args, kwargs):
         r = fn(cell, args)
-        return (args if r is None else _tensors(r)), kwargs
+        return None if r is None else (_tensors(r), kwargs)
     return hook
 
 
@@ -220,7 +220,7 @@ def _pre_with_kwargs(fn):
     def hook(cell, args, kwargs):
         r = fn(cell, args, kwargs)
         if r is None:
-            return args, kwargs
+            return None
         if not (isinstance(r, tuple) and len(r) == 2 and isinstance(r[1], dict)):
             raise RuntimeError("forward pre hook with kwargs must return None or a tuple of (new_args, new_kwargs), "
                                f"got {type(r).__name__}")
@@ -238,6 +238,22 @@ def _has_params(cell) -> bool:
 
 class _Drawn(Exception):
     """The cell draws random values (_WholeCellHook.construct): its hooks take the identity on its inputs."""
+
+
+# > 0 while a _WholeCellHook's rule traces its cell's call again: a forward (pre-)hook inside it that gave None when
+# the forward ran (one that records) is not run twice; one that gave a new value runs again, as the call needs it
+_replaying = [0]
+_gave_none: dict = {}  # (id(cell), kind, handle id) -> whether the hook gave None in the latest forward run
+
+
+def _run_forward_hook(cell, kind: str, hid, fn, *args):
+    key = (id(cell), kind, hid)
+    if _replaying[0] and _gave_none.get(key):
+        return None
+    r = fn(cell, *args)
+    if not _replaying[0]:
+        _gave_none[key] = r is None
+    return r
 
 
 class _WholeCellHook:
@@ -277,7 +293,11 @@ class _WholeCellHook:
         def call(*t):
             return self._call(t)
         call.__name__ = f"{type(self.cell).__name__}_backward"
-        every = _tensors(late.ops.GradOperation(get_all=True, sens_param=True)(call)(*xs, dout))  # (ops: above)
+        _replaying[0] += 1  # (the call once more: the forward hooks inside it have run: call_cell)
+        try:
+            every = _tensors(late.ops.GradOperation(get_all=True, sens_param=True)(call)(*xs, dout))  # (ops: above)
+        finally:
+            _replaying[0] -= 1
         grads, kw_grads = every[:self.n_pos], every[self.n_pos:]
         douts = _tensors(dout)
         for fn in self.hooks:
@@ -293,8 +313,10 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
         return plain(args, kwargs)
     _trace.uncacheable()  # (inside a trace: its hooks are Python a PyNative call runs again)
     kwargs = dict(kwargs)
-    for fn in list(tables["fwd_pre"].values()):
-        args, kwargs = fn(cell, args, kwargs)
+    for hid, fn in list(tables["fwd_pre"].items()):
+        r = _run_forward_hook(cell, "fwd_pre", hid, fn, args, kwargs)
+        if r is not None:
+            args, kwargs = r
     # no backward hooks where no gradient of this call is ever taken (MindSpore runs none there): inside a cell
     # with a custom bprop (its rule replaces the derivative), or at the top level of a program (a derivative
     # traces the function it differentiates as a nested trace: a top-level call is a forward-only run)
@@ -323,8 +345,8 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
         args = tuple(listed)
     if out is None:
         out = plain(args, kwargs)
-    for fn in list(tables["fwd"].values()):
-        r = fn(cell, args, kwargs, out)
+    for hid, fn in list(tables["fwd"].items()):
+        r = _run_forward_hook(cell, "fwd", hid, fn, args, kwargs, out)
         out = out if r is None else r
     pre = [] if no_grad_here else list(tables["bwd_pre"].values())
     if pre and current() is not None:
