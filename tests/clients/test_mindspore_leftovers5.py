@@ -114,3 +114,25 @@ def test_a_keyword_input_of_a_hooked_cell_keeps_its_gradient():
     t.kw.register_backward_hook(lambda cell, gi, go: (gi[0] * 10,))  # a hook replacing grad_input: x's only
     gx, gy = ms.grad(t, grad_position=(0, 1))(_f32(2.0), _f32(5.0))
     assert (float(gx.asnumpy()[0]), float(gy.asnumpy()[0])) == (50.0, 2.0)
+
+
+def _appends_in_a_while(j):
+    lst = ms.mutable([10, 20], True)
+    i = 0
+    while j < 10:
+        lst.append(i)
+        j = j + 2
+        i = i + 1
+    return lst, i
+
+
+def test_a_mutable_list_appended_to_in_a_traced_while_runs_trip_by_trip(monkeypatch):
+    # MindSpore 2.10: PyNative gives ([10, 20, 0, 1, 2, 3, 4], 5); its jit compiles the loop (MS_DEV_PRECOMPILE_ONLY:
+    # None) and then fails on the list's shape; here the jit runs it trip by trip (the list grows each trip)
+    want = ([10, 20, 0, 1, 2, 3, 4], 5)
+    lst, i = _appends_in_a_while(Tensor(np.array([1], np.int64)))
+    assert (list(lst), int(i)) == want
+    lst, i = ms.jit(_appends_in_a_while)(Tensor(np.array([1], np.int64)))
+    assert ([int(v) for v in lst], int(i)) == want
+    monkeypatch.setenv("MS_DEV_PRECOMPILE_ONLY", "1")
+    assert ms.jit(_appends_in_a_while)(Tensor(np.array([1], np.int64))) is None
