@@ -107,6 +107,9 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "a hook or wrote a Cell attribute (`self.n += 1` in construct), or read a traced value: those run again "
     "each call, as in MindSpore. Other Python side effects of construct (print, appending to a list) run when "
     "the trace is made, not on every call: `set_context(mode=PYNATIVE_MODE)` traces every call afresh.",
+    "`nn.probability.distribution.Bernoulli` with probs 0 or 1 given at a call: prob / log_prob clamp them into "
+    "[eps, 1 - eps] as MindSpore 2.10 does; entropy / kl_loss / cross_entropy give their limits there (entropy 0, "
+    "KL(0 || 0.5) = log 2) where MindSpore 2.10 gives NaN.",
     "PyNative hooks (Tensor.register_hook, Cell.register_*_hook, ops.HookBackward) run while the program "
     "is traced: a hook that returns a new gradient is compiled into the backward graph, one that records "
     "gradients gets traced Tensors (no values); a backward hook's grad_output is refused (use "
