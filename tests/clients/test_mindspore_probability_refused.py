@@ -147,6 +147,13 @@ def test_bernoulli_refuses_probs_0_and_1_and_clamps_them_in_log_prob(on_real_ser
     from gradserve.nn.probability import distribution as msd
     with pytest.raises(ValueError, match="Probabilities must be greater than zero"):
         msd.Bernoulli(0.0)
+    with pytest.raises(TypeError, match=r"For 'Bernoulli', the type of 'name' should be 'str', but got type 'float'"):
+        msd.Bernoulli([0.1], name=1.0)
+    with pytest.raises(TypeError, match=r"For 'Bernoulli', the 'seed' must be int, but got 'str'"):
+        msd.Bernoulli([0.1], seed="seed")
+    with pytest.raises(TypeError, match="dtype"):
+        msd.Bernoulli([0.1], dtype=ms.bool_)
+    assert isinstance(msd.Bernoulli(), msd.Distribution) and msd.Bernoulli([0.1], dtype=ms.float32).seed == 0
     for p in (1.0, [0.5, 1.0]):
         with pytest.raises(ValueError, match="Probabilities must be less than one"):
             msd.Bernoulli(p)

@@ -54,6 +54,7 @@ class LoopEscape(RuntimeError):
 
 
 _LOOP_TRACES = ("while_body", "while_cond", "while_probe")
+current_trace = [lambda: None]  # _trace.current, set by _trace (which imports this module)
 
 
 class MutableList(list):
@@ -62,8 +63,7 @@ class MutableList(list):
 
     def __init__(self, *a):
         super().__init__(*a)
-        from . import _trace  # (_trace imports this module)
-        made_in = _trace.current()  # (its id: a Trace kept here would go with the list into copies and pickles)
+        made_in = current_trace[0]()  # (its id: a Trace kept here would go with the list into copies and pickles)
         if made_in is not None:
             self._gs_made_in = id(made_in)
 

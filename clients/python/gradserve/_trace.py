@@ -39,6 +39,7 @@ from .dtype import COMPLEX, FLOAT, check_implicit, promote
 from .dtype import Type as DType
 from .errors import DeviceUnavailable, DifferentiationError, ShapeError
 from ._late import late
+from ._misc import current_trace as _misc_current_trace
 from ._misc import MUTABLE_NUMBERS, MutableDict, MutableFloat, MutableInt, MutableList, MutableTuple, twin_of, with_twin
 from ._sparse import SPARSE_CLASSES, SPARSE_KIND, SparseTensor
 from ._tensor import Parameter, Tensor
@@ -62,6 +63,9 @@ def _stack() -> list:
 def current() -> "Trace | None":
     s = _stack()
     return s[-1] if s else None
+
+
+_misc_current_trace[0] = current  # (mutable() lists note the trace they are made in: _misc.MutableList)
 
 
 def innermost() -> "Trace":

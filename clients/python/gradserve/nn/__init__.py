@@ -62,6 +62,8 @@ class SequentialCell(Cell):
     """nn.SequentialCell(*cells | [cells] | OrderedDict(name -> cell)): the cells applied in order; a container
     (len, index, slice, item assignment / deletion, append) with MindSpore 2.10's names and error texts."""
 
+    _gs_order: list[str]  # the cells' attribute names, in order
+
     def __init__(self, *cells):
         super().__init__()
         if len(cells) == 1 and isinstance(cells[0], dict):  # an OrderedDict: its keys name the cells

@@ -73,9 +73,10 @@ class _Derived:
         top, mode = current(), _context.get_context("mode")  # (asked once: every call of a loop pays each)
         self._pynative_call = top is None and mode == _context.PYNATIVE_MODE
         if top is None:
-            key = (self.kind, self._key())
-            if self._pynative_call and getattr(self, "weights", None) is not None:  # (_frozen_zeros reads them)
-                key += (tuple([getattr(w, "requires_grad", True) for w in _weights_of(self.fn, self.weights)]),)
+            key: tuple = (self.kind, self._key())
+            asked = getattr(self, "weights", None)
+            if self._pynative_call and asked is not None:  # (_frozen_zeros reads their requires_grad)
+                key += (tuple([getattr(w, "requires_grad", True) for w in _weights_of(self.fn, asked)]),)
             memo = self.__dict__.get("_cache_memo")  # this function's last cache (a WeakKeyDictionary costs)
             if memo is not None and memo[0] == key and memo[2] is self.fn:
                 cache = memo[1]

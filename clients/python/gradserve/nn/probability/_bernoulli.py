@@ -9,8 +9,9 @@ import numpy as np
 from ... import dtype as _dt
 from ... import ops
 from ..._tensor import Tensor
-from ._distributions import Distribution
+from ._distributions import Distribution, checked_name_seed
 
+_DTYPES = _dt.FLOAT + ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")  # (MindSpore 2.10's)
 _EPS = float(np.finfo(np.float32).eps)  # prob / log_prob clamp the probability into [eps, 1 - eps] (MindSpore 2.10)
 
 
@@ -19,6 +20,9 @@ class Bernoulli(Distribution):
 
     def __init__(self, probs=None, seed=None, dtype=_dt.int32, name="Bernoulli"):
         super().__init__()
+        seed = checked_name_seed("Bernoulli", name, seed)
+        if _dt.to_name(dtype) not in _DTYPES:
+            raise TypeError(f"For 'Bernoulli', the 'dtype' should be an int or float type, but got '{dtype}'.")
         if probs is not None:
             probs = probs if isinstance(probs, Tensor) else Tensor(np.asarray(probs, np.float32))
             p = probs.asnumpy()

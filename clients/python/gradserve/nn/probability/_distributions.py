@@ -25,6 +25,17 @@ def _param(value, dtype: str, name: str, where: str):
     return t
 
 
+def checked_name_seed(cls: str, name, seed) -> int:
+    """MindSpore 2.10's checks of distribution cls's name and seed (None: 0), with its texts; the seed."""
+    if not isinstance(name, str):
+        raise TypeError(f"For '{cls}', the type of 'name' should be 'str', but got type "
+                        f"'{type(name).__name__}'.")
+    seed = 0 if seed is None else seed
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise TypeError(f"For '{name}', the 'seed' must be int, but got '{type(seed).__name__}'")
+    return seed
+
+
 class Distribution(Cell):
     """The base of the distributions (MindSpore's `Distribution`): a call's first argument names the method."""
 
