@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any, Callable
 
 import numpy as np
 
@@ -54,7 +55,7 @@ class LoopEscape(RuntimeError):
 
 
 _LOOP_TRACES = ("while_body", "while_cond", "while_probe")
-current_trace = [lambda: None]  # _trace.current, set by _trace (which imports this module)
+current_trace: list[Callable[[], Any]] = [lambda: None]  # _trace.current, set by _trace (which imports this module)
 
 
 class MutableList(list):
