@@ -52,3 +52,43 @@ def test_appended_cells_run_and_their_parameters_are_named_by_position(on_real_s
     w.append(nn.Dense(1, 1))
     assert [p.name for p in w.trainable_params()] == ["0.weight", "0.bias", "1.weight", "1.bias", "2.weight", "2.bias"]
     assert w(x).shape == (1, 1)
+
+
+def test_apply_visits_the_sub_cells_first_then_the_cell():
+    order = []
+    net = nn.SequentialCell(nn.Dense(2, 2), nn.SequentialCell(nn.ReLU(), nn.Tanh()))
+    assert net.apply(lambda c: order.append(type(c).__name__)) is net
+    assert order == ["Dense", "ReLU", "Tanh", "SequentialCell", "SequentialCell"]  # MindSpore 2.10's order
+
+
+def test_insert_child_and_param_to_cell():
+    from gradserve import Parameter
+    m = nn.Cell()
+    p = Parameter(Tensor(np.ones(2, np.float32)), name="weight")
+    m.insert_param_to_cell("weight", p)
+    assert [n for n, _ in m.parameters_and_names()] == ["weight"] and m.weight is p
+    m.insert_child_to_cell("relu", nn.ReLU())
+    m.insert_child_to_cell("none", None)
+    assert [n for n, _ in m.cells_and_names()] == ["", "relu"] and m.none is None
+    m.insert_param_to_cell("p2", None)
+    assert [n for n, _ in m.parameters_and_names()] == ["weight"] and m.p2 is None
+    m.insert_param_to_cell("weight", Parameter(Tensor(np.zeros(2, np.float32)), name="other"))
+    assert [(n, q.name) for n, q in m.parameters_and_names()] == [("weight", "other")]
+    # MindSpore 2.10's refusals (its venv): the kinds and texts
+    with pytest.raises(TypeError, match="For 'insert_child_to_cell', the argument 'child_cell' must be 'Cell' if not None"):
+        m.insert_child_to_cell("network", p)
+    with pytest.raises(TypeError, match="the type of parameter 'child_name' must be str"):
+        m.insert_child_to_cell(3, nn.ReLU())
+    for name in ("", "a.b"):
+        with pytest.raises(KeyError, match="can not be None and can not contain"):
+            m.insert_child_to_cell(name, nn.ReLU())
+    with pytest.raises(KeyError, match="should not be None"):
+        m.insert_param_to_cell("", p)
+    with pytest.raises(KeyError, match="should not contain"):
+        m.insert_param_to_cell("a.b", p)
+    with pytest.raises(TypeError, match="the argument 'param' must be 'Parameter' if not None"):
+        m.insert_param_to_cell("w", Tensor(np.ones(2, np.float32)))
+    with pytest.raises(KeyError, match="the relu parameter already exists in the network"):
+        m.insert_param_to_cell("relu", p)
+    with pytest.raises(KeyError, match="the weight child cell already exists in the network"):
+        m.insert_child_to_cell("weight", nn.ReLU())

@@ -9,6 +9,7 @@ from typing import Any
 from . import _hooks, _param_state, context
 from ._bprop import call_with_bprop, has_bprop
 from ._cell_buffers import BufferMethods, _Buffer, buffers_of
+from ._cell_insert import InsertMethods
 from ._jit import _with_keywords
 from ._late import late
 from ._state_dict import StateDictMethods
@@ -52,7 +53,7 @@ class _CellTuple(tuple):
         return tuple.__getitem__(self, index)
 
 
-class Cell(BufferMethods, StateDictMethods):
+class Cell(BufferMethods, StateDictMethods, InsertMethods):
     """Base class of networks: define `construct(self, *inputs)`; `__init__` need not be called."""
 
     __module__ = "gradserve.nn"  # its public home (repr, pickling), as before the move
