@@ -92,3 +92,10 @@ def test_insert_child_and_param_to_cell():
         m.insert_param_to_cell("relu", p)
     with pytest.raises(KeyError, match="the weight child cell already exists in the network"):
         m.insert_child_to_cell("weight", nn.ReLU())
+
+
+def test_dtype_to_nptype_at_the_top_level():
+    import gradserve as ms
+    # MindSpore 2.10: ms.dtype_to_nptype(ms.float32) is numpy.float32, of bool_ numpy.bool_
+    assert ms.dtype_to_nptype(ms.float32) is np.float32 and ms.dtype_to_nptype(ms.int32) is np.int32
+    assert ms.dtype_to_nptype(ms.bool_) is np.bool_
