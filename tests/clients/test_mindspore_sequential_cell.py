@@ -99,3 +99,14 @@ def test_dtype_to_nptype_at_the_top_level():
     # MindSpore 2.10: ms.dtype_to_nptype(ms.float32) is numpy.float32, of bool_ numpy.bool_
     assert ms.dtype_to_nptype(ms.float32) is np.float32 and ms.dtype_to_nptype(ms.int32) is np.int32
     assert ms.dtype_to_nptype(ms.bool_) is np.bool_
+
+
+def test_cell_list_refuses_what_is_not_a_cell():
+    # MindSpore 2.10's text for init / append / insert
+    with pytest.raises(TypeError, match=r"For 'CellList', each cell must be subclass of Cell, but got str"):
+        nn.CellList(["test"])
+    cl = nn.CellList([nn.ReLU()])
+    for bad in (lambda: cl.append(3), lambda: cl.insert(0, 3), lambda: cl.__setitem__(0, 3)):
+        with pytest.raises(TypeError, match="each cell must be subclass of Cell, but got int"):
+            bad()
+    assert len(cl) == 1

@@ -34,7 +34,7 @@ class CellList(Cell, list):
 
     def append(self, cell) -> None:
         prefix = names_prefix(self)
-        list.append(self, cell)
+        list.append(self, _a_cell(cell, "CellList"))
         self._renamed(len(self) - 1, len(self), prefix)
 
     def extend(self, cells) -> None:
@@ -44,13 +44,14 @@ class CellList(Cell, list):
     def insert(self, index, cell) -> None:
         """The cells from `index` on shift, and are renamed by their new index (MindSpore's)."""
         prefix, n = names_prefix(self), len(self)
-        list.insert(self, index, cell)
+        list.insert(self, index, _a_cell(cell, "CellList"))
         start = min(index, n) if index >= 0 else max(n + index, 0)  # where list.insert put it
         self._renamed(start, len(self), prefix)
 
     def __setitem__(self, index, cell):
         prefix = names_prefix(self)
-        list.__setitem__(self, index, cell)
+        list.__setitem__(self, index, [_a_cell(c, "CellList") for c in cell] if isinstance(index, slice)
+                         else _a_cell(cell, "CellList"))
         if isinstance(index, int):
             self._renamed(index % len(self), index % len(self) + 1, prefix)
 
@@ -129,9 +130,9 @@ class SequentialCell(Cell):
         return x
 
 
-def _a_cell(c):
+def _a_cell(c, container: str = "SequentialCell"):
     if not isinstance(c, Cell):
-        raise TypeError(f"For 'SequentialCell', each cell must be subclass of Cell, but got {type(c).__name__}.")
+        raise TypeError(f"For '{container}', each cell must be subclass of Cell, but got {type(c).__name__}.")
     return c
 
 
