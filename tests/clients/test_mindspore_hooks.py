@@ -183,6 +183,7 @@ def test_forward_hooks_change_values_and_gradients(pynative):
 
 
 def test_hooks_are_pynative_only():
+    ms.set_context(mode=ms.GRAPH_MODE)  # (PyNative is the default, as MindSpore's)
     n = N()
     n.m.register_backward_hook(lambda cell, grad_in, grad_out: tuple(g * 10 for g in grad_in))
     gx, gy = ms.grad(n, grad_position=(0, 1))(X, Y)   # GRAPH_MODE: MindSpore 2.10 ignores the hook

@@ -143,6 +143,7 @@ class _Layers(nn.Cell):
 
 
 def test_a_tuple_of_cells_indexed_out_of_range_by_a_tensor(on_real_server):
+    ms.set_context(mode=ms.GRAPH_MODE)  # (PyNative is the default, as MindSpore 2.x's)
     x = Tensor(np.arange(6).astype(np.float32) - 3)
     net = _Layers()
     np.testing.assert_array_equal(net(x, Tensor(-2, ms.int32)).asnumpy(), [0, 0, 0, 0, 1, 2])
@@ -165,6 +166,7 @@ class _Twice(nn.Cell):
 def test_precompile_only_compiles_graphs_and_returns_none(on_real_server, monkeypatch):
     # MindSpore 2.10 with MS_DEV_PRECOMPILE_ONLY=1: a GRAPH_MODE Cell, its grad and a jit function (in either mode)
     # compile and return None; PyNative Cells, grads and ops run; a program that cannot compile still raises
+    ms.set_context(mode=ms.GRAPH_MODE)
     x = Tensor(np.ones(2, np.float32))
 
     @ms.jit

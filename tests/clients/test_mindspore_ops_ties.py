@@ -43,7 +43,7 @@ def grad_of(fn):
     (lambda a: (ops.topk(a, 2, 1, False)[0] * Tensor(W[:, :2])).sum(), [[2, 1, 0], [4, 5, 0]]),
 ])
 def test_tie_gradients_match_mindspore(fake, fn, expected):
-    # PyNative, where the values were read: in GRAPH_MODE (the default) `a.max(1)` is the NumPy form's values
+    # PyNative, where the values were read: in GRAPH_MODE `a.max(1)` is the NumPy form's values
     # alone, so `a.max(1)[0]` is row 0 (MindSpore 2.10's GRAPH_MODE grad: test_mindspore_seed16)
     before = ms.get_context("mode")
     ms.set_context(mode=ms.PYNATIVE_MODE)

@@ -147,7 +147,7 @@ SDK_LAYERS = [
     ("base", ["dtype", "errors", "_catalog", "_shape_rules", "_infer", "_version", "_wire", "_late", "_misc", "_seq_twins",
               "_proto", "_extends", "_jit_config",
               "importers._shared"]),  # the importers' graph writer and composites: NumPy only (ops/_householder runs them)
-    ("data", ["_tensor", "_sparse", "_cell_buffers", "_state_dict", "_eager", "common.dtype", "common.tensor", "common.sparse_tensor", "common.parameter", "common.initializer",
+    ("data", ["_tensor", "_sparse", "_cell_buffers", "_cell_insert", "_state_dict", "_eager", "common.dtype", "common.tensor", "common.sparse_tensor", "common.parameter", "common.initializer",
               "_tensor_function"]),
     ("transport", ["_shm", "_transport", "_client", "_lane", "context"]),
     ("trace", ["_param_state", "_inplace_state", "_nonfinite_attrs", "_value_reads", "_trace", "_bprop", "_jit", "_hooks", "_overload_errors"]),

@@ -41,6 +41,7 @@ complex64, complex128 = dtype.complex64, dtype.complex128
 int8, int16, uint8 = dtype.int8, dtype.int16, dtype.uint8  # images arrive as uint8: no gradient, as MindSpore
 uint16, uint32, uint64 = dtype.uint16, dtype.uint32, dtype.uint64  # named only: Tensors refuse them (dtype.to_name)
 bfloat16 = dtype.bfloat16  # named only, as uint16
+dtype_to_nptype = dtype.dtype_to_nptype  # (MindSpore exports it at the top level too)
 
 __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_hash", "Tensor", "Parameter",
            "ParameterTuple", "nn", "ops", "dtype", "context", "errors", "set_context", "get_context",
@@ -69,4 +70,4 @@ from ._function import _Function  # noqa: E402  (mindspore._Function: a custom a
 from ._tensor_function import tensor  # noqa: E402  (mindspore.tensor, MindSpore 2.x)
 from ._sparse import COOTensor, CSRTensor, RowTensor  # noqa: E402  (client-side structures of Tensors)
 
-__all__ += ["tensor", "COOTensor", "CSRTensor", "RowTensor"]
+__all__ += ["tensor", "COOTensor", "CSRTensor", "RowTensor", "dtype_to_nptype"]

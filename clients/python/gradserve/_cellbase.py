@@ -2,17 +2,19 @@
 which are Cells that `nn` re-exports, sit below `nn` and not beside it in a cycle)."""
 from __future__ import annotations
 
+import collections
 import inspect
 from typing import Any
 
 from . import _hooks, _param_state, context
 from ._bprop import call_with_bprop, has_bprop
 from ._cell_buffers import BufferMethods, _Buffer, buffers_of
+from ._cell_insert import InsertMethods
 from ._jit import _with_keywords
 from ._late import late
 from ._state_dict import StateDictMethods
 from ._tensor import Parameter, ParameterTuple, Tensor
-from ._trace import TraceCache, current, mode_epoch, run_program
+from ._trace import TraceCache, current, mode_epoch, run_program, uncacheable
 
 
 def names_prefix(cell: "Cell") -> str:
@@ -51,7 +53,7 @@ class _CellTuple(tuple):
         return tuple.__getitem__(self, index)
 
 
-class Cell(BufferMethods, StateDictMethods):
+class Cell(BufferMethods, StateDictMethods, InsertMethods):
     """Base class of networks: define `construct(self, *inputs)`; `__init__` need not be called."""
 
     __module__ = "gradserve.nn"  # its public home (repr, pickling), as before the move
@@ -63,9 +65,12 @@ class Cell(BufferMethods, StateDictMethods):
 
     def __setattr__(self, name, value):
         old = self.__dict__.get(name)
-        if isinstance(old, Parameter) and not isinstance(value, Parameter) and current() is not None:
-            _param_state.assign(old, value)  # `self.w = v` in a traced construct updates w (MindSpore)
-            return
+        if current() is not None:
+            if isinstance(old, Parameter) and not isinstance(value, Parameter):
+                _param_state.assign(old, value)  # `self.w = v` in a traced construct updates w (MindSpore)
+                return
+            if not name.startswith("_gs_"):
+                uncacheable()  # (`self.calls += 1` in construct: a PyNative call runs it each time)
         if isinstance(value, Parameter) and value._auto_name:
             value.name = name
             value._auto_name = False
@@ -174,6 +179,10 @@ class Cell(BufferMethods, StateDictMethods):
         if isinstance(self, list):  # a CellList's cells are its items
             out += [(str(i), x) for i, x in enumerate(self) if isinstance(x, Cell)]
         return out
+
+    def name_cells(self):
+        """OrderedDict of the cell's direct sub-cells MindSpore registers, by attribute name (MindSpore's)."""
+        return collections.OrderedDict(self._child_cells(registered=True))
 
     def cells_and_names(self, cells=None, name_prefix: str = ""):
         """(path, Cell) of this cell and every cell inside it, once each, depth first (MindSpore's)."""

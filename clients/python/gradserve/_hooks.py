@@ -89,6 +89,7 @@ def with_grad_rule(xs: tuple[Any, ...], rule) -> Any:
 def _tensor_rule(table: dict):
     def rule(douts):
         g = douts[0]
+        _trace.uncacheable()  # (the hook is Python: a PyNative call runs it again)
         for fn in list(table.values()):
             r = fn(g)
             g = g if r is None else r
@@ -165,7 +166,10 @@ class HookBackward:
         self.hook_fn = hook_fn
 
     def __call__(self, *inputs):
-        return with_grad_rule(inputs, self.hook_fn) if _pynative() else (inputs[0] if len(inputs) == 1 else inputs)
+        if not _pynative():
+            return inputs[0] if len(inputs) == 1 else inputs
+        _trace.uncacheable()
+        return with_grad_rule(inputs, self.hook_fn)
 
 
 # -- cell hooks -----------------------------------------------------------------------------------
@@ -204,10 +208,10 @@ def register_cell_hook(cell, kind: str, fn, with_kwargs: bool = False) -> HookHa
 
 
 def _pre_args_only(fn):
-    """fn(cell, args) -> new args or None, as fn(cell, args, kwargs) -> (args, kwargs)."""
+    """fn(cell, args) -> new args or None, as fn(cell, args, kwargs) -> (args, kwargs) or None."""
     def hook(cell, args, kwargs):
         r = fn(cell, args)
-        return (args if r is None else _tensors(r)), kwargs
+        return None if r is None else (_tensors(r), kwargs)
     return hook
 
 
@@ -216,7 +220,7 @@ def _pre_with_kwargs(fn):
     def hook(cell, args, kwargs):
         r = fn(cell, args, kwargs)
         if r is None:
-            return args, kwargs
+            return None
         if not (isinstance(r, tuple) and len(r) == 2 and isinstance(r[1], dict)):
             raise RuntimeError("forward pre hook with kwargs must return None or a tuple of (new_args, new_kwargs), "
                                f"got {type(r).__name__}")
@@ -236,21 +240,45 @@ class _Drawn(Exception):
     """The cell draws random values (_WholeCellHook.construct): its hooks take the identity on its inputs."""
 
 
+# > 0 while a _WholeCellHook's rule traces its cell's call again: a forward (pre-)hook inside it that gave None when
+# the forward ran (one that records) is not run twice; one that gave a new value runs again, as the call needs it
+_replaying = [0]
+_gave_none: dict = {}  # (id(cell), kind, handle id) -> whether the hook gave None in the latest forward run
+
+
+def _run_forward_hook(cell, kind: str, hid, fn, *args):
+    key = (id(cell), kind, hid)
+    if _replaying[0] and _gave_none.get(key):
+        return None
+    r = fn(cell, *args)
+    if not _replaying[0]:
+        _gave_none[key] = r is None
+    return r
+
+
 class _WholeCellHook:
     """A Parameter-free cell with backward hooks, as one call with a custom bprop: the rule has both the
     gradient of the outputs (dout: grad_output) and, by differentiating the cell's call again, the gradients
     of its inputs (grad_input), which the hooks may replace. (A cell with Parameters keeps the identity on
     its inputs: a custom bprop would give its Parameters no gradient.)"""
 
-    def __init__(self, cell, hooks, plain, kwargs):
-        self.cell, self.hooks, self.plain, self.kwargs = cell, hooks, plain, kwargs
+    def __init__(self, cell, hooks, plain, kwargs, n_pos: int):
+        # the Tensor keyword arguments are inputs of the call too (after the positional ones), so that their
+        # gradients flow through the custom bprop; the hooks see the positional inputs' alone (MindSpore 2.10)
+        self.cell, self.hooks, self.plain, self.n_pos = cell, hooks, plain, n_pos
+        self.kw_tensors = [k for k, v in kwargs.items() if isinstance(v, Tensor)]
+        self.kwargs = {k: v for k, v in kwargs.items() if k not in self.kw_tensors}
+
+    def _call(self, xs):
+        n = self.n_pos
+        return self.plain(tuple(xs[:n]), dict(self.kwargs, **dict(zip(self.kw_tensors, xs[n:]))))
 
     def construct(self, *xs):
         tr = current()
         assert tr is not None, "construct is traced (call_with_bprop)"
         root = tr.root
         before = set(root.param_objs)
-        out = self.plain(xs, self.kwargs)
+        out = self._call(xs)
         drawn = [n for n in root.param_objs if n not in before and hasattr(root.param_objs[n], "gs_draw")]
         if drawn:  # the rule runs the call again: a second draw (a dropout mask) would not be the forward's
             for n in set(root.param_objs) - before:  # (the aborted trace's; a rerun names them again)
@@ -263,14 +291,19 @@ class _WholeCellHook:
         xs, dout = a[:n], a[-1]
 
         def call(*t):
-            return self.plain(t, self.kwargs)
+            return self._call(t)
         call.__name__ = f"{type(self.cell).__name__}_backward"
-        grads = _tensors(late.ops.GradOperation(get_all=True, sens_param=True)(call)(*xs, dout))  # (ops: above)
+        _replaying[0] += 1  # (the call once more: the forward hooks inside it have run: call_cell)
+        try:
+            every = _tensors(late.ops.GradOperation(get_all=True, sens_param=True)(call)(*xs, dout))  # (ops: above)
+        finally:
+            _replaying[0] -= 1
+        grads, kw_grads = every[:self.n_pos], every[self.n_pos:]
         douts = _tensors(dout)
         for fn in self.hooks:
             r = fn(self.cell, grads, douts)
             grads = grads if r is None else _tensors(r)
-        return grads
+        return tuple(grads) + tuple(kw_grads)
 
 
 def call_cell(cell, args: tuple, kwargs: dict, plain):
@@ -278,9 +311,12 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     tables = cell.__dict__["_gs_hooks"]
     if not _pynative():
         return plain(args, kwargs)
+    _trace.uncacheable()  # (inside a trace: its hooks are Python a PyNative call runs again)
     kwargs = dict(kwargs)
-    for fn in list(tables["fwd_pre"].values()):
-        args, kwargs = fn(cell, args, kwargs)
+    for hid, fn in list(tables["fwd_pre"].items()):
+        r = _run_forward_hook(cell, "fwd_pre", hid, fn, args, kwargs)
+        if r is not None:
+            args, kwargs = r
     # no backward hooks where no gradient of this call is ever taken (MindSpore runs none there): inside a cell
     # with a custom bprop (its rule replaces the derivative), or at the top level of a program (a derivative
     # traces the function it differentiates as a nested trace: a top-level call is a forward-only run)
@@ -291,7 +327,8 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     out = None
     if bwd and pos and current() is not None and len(pos) == len(args) and not _has_params(cell):
         try:
-            out = call_with_bprop(_WholeCellHook(cell, bwd, plain, kwargs), args)  # grad_output at hand
+            whole = _WholeCellHook(cell, bwd, plain, kwargs, len(args))
+            out = call_with_bprop(whole, tuple(args) + tuple(kwargs[k] for k in whole.kw_tensors))  # grad_output at hand
             bwd = []
         except _Drawn:
             pass  # (the identity below: grad_output is not at hand there)
@@ -308,8 +345,8 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
         args = tuple(listed)
     if out is None:
         out = plain(args, kwargs)
-    for fn in list(tables["fwd"].values()):
-        r = fn(cell, args, kwargs, out)
+    for hid, fn in list(tables["fwd"].items()):
+        r = _run_forward_hook(cell, "fwd", hid, fn, args, kwargs, out)
         out = out if r is None else r
     pre = [] if no_grad_here else list(tables["bwd_pre"].values())
     if pre and current() is not None:

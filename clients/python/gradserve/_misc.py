@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+from typing import Any, Callable
 
 import numpy as np
 
@@ -48,8 +49,43 @@ class MutableTuple(tuple):
     in graph mode each number in it gets a gradient (0) and each Tensor its own, in the tuple's structure."""
 
 
+class LoopEscape(RuntimeError):
+    """A traced loop body appends one of its own values to a mutable() list made outside it (_while: the loop
+    then runs trip by trip, the list growing by a value each trip)."""
+
+
+_LOOP_TRACES = ("while_body", "while_cond", "while_probe")
+current_trace: list[Callable[[], Any]] = [lambda: None]  # _trace.current, set by _trace (which imports this module)
+
+
 class MutableList(list):
-    """mutable([...]): as MutableTuple."""
+    """mutable([...]): as MutableTuple. A value a traced loop body computes cannot escape it into a list made
+    outside the loop: append / extend / insert raise LoopEscape there (_while falls back to trip by trip)."""
+
+    def __init__(self, *a):
+        super().__init__(*a)
+        made_in = current_trace[0]()  # (its id: a Trace kept here would go with the list into copies and pickles)
+        if made_in is not None:
+            self._gs_made_in = id(made_in)
+
+    def _gs_check(self, values) -> None:
+        for v in values:
+            tr = getattr(v, "_trace", None) if getattr(v, "_data", 0) is None else None
+            if tr is not None and getattr(tr, "label", None) in _LOOP_TRACES and id(tr) != self.__dict__.get("_gs_made_in"):
+                raise LoopEscape(f"a value of a traced loop's {tr.label} appended to a list made outside it")
+
+    def append(self, v) -> None:
+        self._gs_check([v])
+        super().append(v)
+
+    def extend(self, vs) -> None:
+        vs = list(vs)
+        self._gs_check(vs)
+        super().extend(vs)
+
+    def insert(self, i, v) -> None:
+        self._gs_check([v])
+        super().insert(i, v)
 
 
 MUTABLE_NUMBERS = (MutableInt, MutableFloat, MutableBool)

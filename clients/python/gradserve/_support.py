@@ -107,6 +107,16 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "`ops.cholesky` / `inverse` / `matrix_solve` / `cholesky_solve` / `slogdet` / `det`: a matrix with no "
     "Cholesky factor or no inverse gives NaN (as JAX) where MindSpore 2.10 raises; `ops.cholesky` reads the "
     "input's symmetric part (its gradient is symmetric); MindSpore 2.10's CPU build has no CholeskyGrad.",
+    "The default mode is MindSpore 2.x's, PYNATIVE_MODE (`get_context('mode')` is 1), with its semantics "
+    "(a weight asked for by name whose requires_grad is False gets zeros, hooks act, `x += y` is not in place). "
+    "Until a program sets a mode, a Cell's or derivative's trace is reused for the next call with the same "
+    "input signature (GRAPH_MODE's speed: a PyNative call traced afresh costs ~3-8x), except a trace that ran "
+    "a hook or wrote a Cell attribute (`self.n += 1` in construct), or read a traced value: those run again "
+    "each call, as in MindSpore. Other Python side effects of construct (print, appending to a list) run when "
+    "the trace is made, not on every call: `set_context(mode=PYNATIVE_MODE)` traces every call afresh.",
+    "`nn.probability.distribution.Bernoulli` with probs 0 or 1 given at a call: prob / log_prob clamp them into "
+    "[eps, 1 - eps] as MindSpore 2.10 does; entropy / kl_loss / cross_entropy give their limits there (entropy 0, "
+    "KL(0 || 0.5) = log 2) where MindSpore 2.10 gives NaN.",
     "PyNative hooks (Tensor.register_hook, Cell.register_*_hook, ops.HookBackward) run while the program "
     "is traced: a hook that returns a new gradient is compiled into the backward graph, one that records "
     "gradients gets traced Tensors (no values); a backward hook's grad_output is refused (use "

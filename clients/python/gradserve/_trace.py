@@ -39,6 +39,7 @@ from .dtype import COMPLEX, FLOAT, check_implicit, promote
 from .dtype import Type as DType
 from .errors import DeviceUnavailable, DifferentiationError, ShapeError
 from ._late import late
+from ._misc import current_trace as _misc_current_trace
 from ._misc import MUTABLE_NUMBERS, MutableDict, MutableFloat, MutableInt, MutableList, MutableTuple, twin_of, with_twin
 from ._sparse import SPARSE_CLASSES, SPARSE_KIND, SparseTensor
 from ._tensor import Parameter, Tensor
@@ -62,6 +63,9 @@ def _stack() -> list:
 def current() -> "Trace | None":
     s = _stack()
     return s[-1] if s else None
+
+
+_misc_current_trace[0] = current  # (mutable() lists note the trace they are made in: _misc.MutableList)
 
 
 def innermost() -> "Trace":
@@ -414,6 +418,7 @@ class Trace:
     user_vmaps = 0  # user vmap bodies being traced below this trace (ops._dropout refuses to run there)
     graph = False  # (a root's) GRAPH_MODE's semantics whatever the mode: a jit function's (trace_program)
     if_side = False  # one side of a traced `if` (_branches): in-place writes there are carried out by the cond
+    no_cache = False  # (a root's) its trace ran Python a PyNative call must run again: never reused (uncacheable)
 
     def __init__(self, parent: "Trace | None", label: str):
         self.parent = parent
@@ -1262,10 +1267,11 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
              for j, x in enumerate(leaves)]
     if known:
         root.known = {s._name: x._data for x, s in zip(leaves, inner) if isinstance(x, Tensor) and not x.is_dynamic}
-        if _context.get_context("mode") == _context.PYNATIVE_MODE:  # (traced afresh each call there: no cache)
+        if _context.get_context("mode") == _context.PYNATIVE_MODE:
             for x, s in zip(leaves, inner):  # a transpose's view stays one inside the Cell (Tensor.is_contiguous)
                 if isinstance(x, Tensor) and x.__dict__.get("_gs_view"):
                     s.__dict__["_gs_view"] = True
+                    root.no_cache = True  # (the view is not in the signature)
     writes = InputWrites(root, [s for s in inner if isinstance(s, Tensor)])
     if tensor_hooks[0] is not None:  # an argument's hooks go with its input, for the function derived from it
         for x, s in zip(leaves, inner):
@@ -1284,6 +1290,15 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
                    ([k for k, _ in written], [n for _, n in written]))
     prog.out_tdef = out_tdef
     return prog, tensors
+
+
+def uncacheable() -> None:
+    """The trace being built runs Python that a PyNative call must run again (a hook, a write to a Cell's
+    attribute): in PyNative mode it is not reused (context.traces_cached; GRAPH_MODE runs such Python once, at
+    compile time, as MindSpore does)."""
+    tr = current()
+    if tr is not None and _context.get_context("mode") == _context.PYNATIVE_MODE:
+        tr.root.no_cache = True
 
 
 # bumped when a Cell's training mode changes (Cell.set_train): traces cached before may have taken the other
@@ -1350,12 +1365,12 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     if tensor_hooks[0] is not None:  # an argument's own hooks are traced into the program (hooked_input)
         sig += (tuple(tuple(x.__dict__.get("_gs_hooks", ())) if isinstance(x, Tensor) else () for x in leaves),)
     prog = None
-    if cache is not None and _context.get_context("mode") == _context.GRAPH_MODE:
+    if cache is not None and _context.traces_cached():
         prog = _cache_hit(cache, sig)
     if prog is None:
         prog, _ = trace_program(fn, args, label=label() if callable(label) else label,
                                 names=names() if callable(names) else names, graph=graph)
-        if cache is not None and not prog.root.reads:  # (a trace specialised on values read: never reused)
+        if cache is not None and not prog.root.reads and not prog.root.no_cache:  # (specialised on values read)
             for old in [k for k in cache if k[0] != epoch]:  # traces from before a set_train: stale
                 del cache[old]
             _cache_put(cache, sig, prog)

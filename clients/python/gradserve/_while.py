@@ -22,6 +22,7 @@ import numpy as np
 
 from . import _param_state, context
 from ._late import late
+from ._misc import LoopEscape
 from ._sparse import SparseTensor
 from ._tensor import Tensor
 from ._branches import UNDEF, _truth
@@ -111,7 +112,7 @@ def _emit_while(cond_fn, body_fn, state: tuple, names: tuple):
     start = _param_state.snapshot()
     try:
         return _graph_while(parent, cond_fn, body_fn, state, names, start)
-    except _Unknown:
+    except (_Unknown, LoopEscape):  # (LoopEscape: a body value appended to a list made outside: trip by trip)
         _param_state.restore(start)
         if _inside_loop(parent):
             raise
@@ -164,8 +165,8 @@ def _reshaped(st, out) -> bool:
 
 
 def _unrolled(cond_fn, body_fn, state: tuple, names: tuple):
-    """A loop whose state changes dtype or shape (`y = 1` then `y = Tensor(2.0)`; a concat that grows) has no
-    graph `while`: it runs trip by trip, each condition read as its value in this call (MindSpore's
+    """A loop whose state changes dtype or shape (`y = 1` then `y = Tensor(2.0)`; a concat that grows; a mutable()
+    list made outside it that it appends to) has no graph `while`: it runs trip by trip, each condition read as its value in this call (MindSpore's
     PyNative; the trace is specialised on those values, gradserve._value_reads), at most max_loop_trips."""
     limit = int(context.max_loop_trips())
     for _ in range(limit):

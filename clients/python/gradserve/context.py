@@ -2,7 +2,8 @@
 
 GRAPH_MODE traces a cell once per input signature and reuses the registered graph;
 PYNATIVE_MODE traces `construct` again on every call (Python side effects run each
-time); both compute on the service. `device_target` routes jobs to that device pool.
+time); both compute on the service. The default is MindSpore 2.x's, PYNATIVE_MODE, with its semantics, but
+until a program sets a mode its traces are cached as GRAPH_MODE's are (traces_cached, below). `device_target` routes jobs to that device pool.
 
 Operator overrides (environment, win over set_context): `GRADSERVE_SERVER` (URL),
 `GRADSERVE_DEVICE` (cpu|gpu|ascend[:i]), `GRADSERVE_API_KEY`.
@@ -21,7 +22,7 @@ PYNATIVE_MODE = 1
 # Python itself, so every level behaves alike here but for STRICT's GRAPH_MODE Cell outputs (dicts leave as tuples: _cellbase)
 STRICT, COMPATIBLE, LAX = 0, 1, 2
 
-_DEFAULTS = {"max_loop_trips": 1000, "mode": GRAPH_MODE, "device_target": "CPU", "device_id": None, "server": None, "api_key": None,
+_DEFAULTS = {"max_loop_trips": 1000, "mode": PYNATIVE_MODE, "device_target": "CPU", "device_id": None, "server": None, "api_key": None,
              "timeout": 60.0, "max_retries": None, "transport": None, "http_transport": None, "deadline_ms": None,
              "binary_threshold": 1024, "shared_memory": None, "unix_socket": None}
 # MindSpore options with nothing to do on a service (compilation, memory, logging): accepted, kept
@@ -63,6 +64,8 @@ def set_context(**kwargs) -> None:
     device: dict[str, Any] = {k: kwargs.pop(k) for k in ("device_target", "device_id") if k in kwargs}
     if "mode" in kwargs and kwargs["mode"] != _state.get("mode"):
         _mode_changed()
+    if "mode" in kwargs:
+        _mode_set[0] = True
     with _lock:
         _state.update(kwargs)
         if any(k in kwargs for k in _CLIENT_KEYS) and _client is not None:
@@ -121,11 +124,25 @@ def _mode_changed() -> None:
     mode_epoch[0] += 1
 
 
+# whether the program has set a mode (set_context(mode=...) since the last reset_context)
+_mode_set = [False]
+
+
+def traces_cached() -> bool:
+    """Whether a Cell's / derivative's trace is reused for the next call of the same signature: in GRAPH_MODE, and
+    in the default PyNative mode of a program that never set one (MindSpore 2.x's default: its semantics, at
+    GRAPH_MODE's speed: a trace that ran Python the next call must run again, a hook or a write to a Cell, is not
+    kept: _trace.uncacheable). An explicit PYNATIVE_MODE traces every call afresh (print and any other Python
+    side effect of construct run each time, as in MindSpore)."""
+    return _state["mode"] == GRAPH_MODE or not _mode_set[0]
+
+
 def reset_context() -> None:
     """Back to the defaults (closes the shared client)."""
     global _client
-    if _state.get("mode") != _DEFAULTS["mode"]:
+    if _state.get("mode") != _DEFAULTS["mode"] or _mode_set[0]:
         _mode_changed()
+    _mode_set[0] = False
     with _lock:
         _state.clear()
         _state.update(_DEFAULTS)

@@ -7,6 +7,7 @@ another cell, or differentiated) `construct` is inlined.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
 import numpy as np
 
@@ -33,7 +34,7 @@ class CellList(Cell, list):
 
     def append(self, cell) -> None:
         prefix = names_prefix(self)
-        list.append(self, cell)
+        list.append(self, _a_cell(cell, "CellList"))
         self._renamed(len(self) - 1, len(self), prefix)
 
     def extend(self, cells) -> None:
@@ -43,13 +44,14 @@ class CellList(Cell, list):
     def insert(self, index, cell) -> None:
         """The cells from `index` on shift, and are renamed by their new index (MindSpore's)."""
         prefix, n = names_prefix(self), len(self)
-        list.insert(self, index, cell)
+        list.insert(self, index, _a_cell(cell, "CellList"))
         start = min(index, n) if index >= 0 else max(n + index, 0)  # where list.insert put it
         self._renamed(start, len(self), prefix)
 
     def __setitem__(self, index, cell):
         prefix = names_prefix(self)
-        list.__setitem__(self, index, cell)
+        list.__setitem__(self, index, [_a_cell(c, "CellList") for c in cell] if isinstance(index, slice)
+                         else _a_cell(cell, "CellList"))
         if isinstance(index, int):
             self._renamed(index % len(self), index % len(self) + 1, prefix)
 
@@ -58,18 +60,80 @@ class CellList(Cell, list):
 
 
 class SequentialCell(Cell):
+    """nn.SequentialCell(*cells | [cells] | OrderedDict(name -> cell)): the cells applied in order; a container
+    (len, index, slice, item assignment / deletion, append) with MindSpore 2.10's names and error texts."""
+
+    _gs_order: list[str]  # the cells' attribute names, in order
+
     def __init__(self, *cells):
         super().__init__()
-        if len(cells) == 1 and isinstance(cells[0], (list, tuple)):
-            cells = tuple(cells[0])
-        for i, c in enumerate(cells):
-            setattr(self, str(i), c)
-        self._gs_order = [str(i) for i in range(len(cells))]
+        if len(cells) == 1 and isinstance(cells[0], dict):  # an OrderedDict: its keys name the cells
+            items = list(cells[0].items())
+        else:
+            if len(cells) == 1 and isinstance(cells[0], (list, tuple)):
+                cells = tuple(cells[0])
+            items = [(str(i), c) for i, c in enumerate(cells)]
+        object.__setattr__(self, "_gs_order", [])
+        for k, c in items:
+            self._gs_put(k, _a_cell(c))
+
+    def _gs_put(self, key: str, cell) -> None:
+        if key not in self._gs_order:
+            self._gs_order.append(key)
+        setattr(self, key, cell)
+
+    def _gs_at(self, index) -> int:
+        if not isinstance(index, int) or isinstance(index, bool):
+            raise TypeError(f"For 'SequentialCell', the type of 'index' must be int, but got {type(index).__name__}.")
+        n = len(self._gs_order)
+        if not -n <= index < n:
+            raise IndexError(f"For 'SequentialCell', the value of 'index' must be a number in range [{-n}, {n}), "
+                             f"but got {index}.")
+        return index % n
+
+    def __len__(self) -> int:
+        return len(self._gs_order)
+
+    def __iter__(self):
+        return iter([getattr(self, k) for k in self._gs_order])
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return SequentialCell(OrderedDict((k, getattr(self, k)) for k in self._gs_order[index]))
+        return getattr(self, self._gs_order[self._gs_at(index)])
+
+    def __setitem__(self, index, cell) -> None:
+        key, prefix = self._gs_order[self._gs_at(index)], names_prefix(self)
+        setattr(self, key, _a_cell(cell))
+        cell.update_parameters_name(f"{prefix}{key}.")
+
+    def __delitem__(self, index) -> None:
+        keys = self._gs_order[index] if isinstance(index, slice) else [self._gs_order[self._gs_at(index)]]
+        kept = [(k, getattr(self, k)) for k in self._gs_order if k not in keys]
+        for k in self._gs_order:
+            object.__delattr__(self, k)
+        self._gs_order.clear()
+        for i, (k, c) in enumerate(kept):  # numbered names follow their position (MindSpore's)
+            object.__setattr__(self, k if not k.isdigit() else str(i), c)
+            self._gs_order.append(k if not k.isdigit() else str(i))
+
+    def append(self, cell) -> "SequentialCell":
+        prefix = names_prefix(self)
+        key = str(len(self._gs_order))
+        self._gs_put(key, _a_cell(cell))
+        getattr(self, key).update_parameters_name(f"{prefix}{key}.")
+        return self
 
     def construct(self, x):
         for k in self._gs_order:
             x = getattr(self, k)(x)
         return x
+
+
+def _a_cell(c, container: str = "SequentialCell"):
+    if not isinstance(c, Cell):
+        raise TypeError(f"For '{container}', each cell must be subclass of Cell, but got {type(c).__name__}.")
+    return c
 
 
 # -- activations ----------------------------------------------------------------------------------

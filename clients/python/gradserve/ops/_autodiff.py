@@ -73,7 +73,10 @@ class _Derived:
         top, mode = current(), _context.get_context("mode")  # (asked once: every call of a loop pays each)
         self._pynative_call = top is None and mode == _context.PYNATIVE_MODE
         if top is None:
-            key = (self.kind, self._key())
+            key: tuple = (self.kind, self._key())
+            asked = getattr(self, "weights", None)
+            if self._pynative_call and asked is not None:  # (_frozen_zeros reads their requires_grad)
+                key += (tuple([getattr(w, "requires_grad", True) for w in _weights_of(self.fn, asked)]),)
             memo = self.__dict__.get("_cache_memo")  # this function's last cache (a WeakKeyDictionary costs)
             if memo is not None and memo[0] == key and memo[2] is self.fn:
                 cache = memo[1]
@@ -98,7 +101,7 @@ class _Derived:
     def _frozen_zeros(self, weights, grads) -> tuple:
         """The weights' gradients, zeros for a Parameter asked for by name whose requires_grad is False when
         the forward pass ends (it may be set inside construct), in a PyNative call (MindSpore 2.10; its
-        GRAPH_MODE and jit give the gradient). (PyNative calls are traced afresh: nothing cached holds this.)"""
+        GRAPH_MODE and jit give the gradient). (A PyNative call's cache key holds the flags: __call__.)"""
         if not self.__dict__.get("_pynative_call"):
             return tuple(grads)
         return tuple(P.FUNCTIONS["zeros_like"](g) if getattr(w, "requires_grad", True) is False else g

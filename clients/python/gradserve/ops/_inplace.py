@@ -28,7 +28,7 @@ from .._tensor import Parameter, Tensor
 from .._trace import current
 from ._item_assign import setitem as _item_setitem
 
-__all__ = ["InplaceIndexAdd", "inplace_index_add"]  # and Tensor's methods (set on Tensor below)
+__all__ = ["InplaceIndexAdd", "inplace_index_add", "InplaceAddExt"]  # and Tensor's methods (set on Tensor below)
 
 
 def _as_tensor(value, like: Tensor) -> Tensor:
@@ -121,6 +121,14 @@ class InplaceIndexAdd:
 
     def __call__(self, var, indices, updates):
         return write(var, late.ops.index_add(var, indices, updates, self.axis), "InplaceIndexAdd")
+
+
+class InplaceAddExt:
+    """MindSpore's generated InplaceAddExt()(input, other, alpha=1): input += alpha * other, written into input
+    (as Tensor.add_: the result keeps input's dtype and shape), which is returned."""
+
+    def __call__(self, input, other, alpha=1):  # noqa: A002 - MindSpore's name
+        return input.add_(other, alpha=alpha)
 
 
 def inplace_index_add(var, indices, updates, axis):

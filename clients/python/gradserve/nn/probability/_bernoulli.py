@@ -8,20 +8,28 @@ import numpy as np
 
 from ... import dtype as _dt
 from ... import ops
-from ..._cellbase import Cell
 from ..._tensor import Tensor
+from ._distributions import Distribution, checked_name_seed
+
+_DTYPES = _dt.FLOAT + ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")  # (MindSpore 2.10's)
+_EPS = float(np.finfo(np.float32).eps)  # prob / log_prob clamp the probability into [eps, 1 - eps] (MindSpore 2.10)
 
 
-class Bernoulli(Cell):
+class Bernoulli(Distribution):
     """Bernoulli(probs=None, seed=None, dtype=mstype.int32, name='Bernoulli'): P(1) = probs."""
 
     def __init__(self, probs=None, seed=None, dtype=_dt.int32, name="Bernoulli"):
         super().__init__()
+        seed = checked_name_seed("Bernoulli", name, seed)
+        if _dt.to_name(dtype) not in _DTYPES:
+            raise TypeError(f"For 'Bernoulli', the 'dtype' should be an int or float type, but got '{dtype}'.")
         if probs is not None:
             probs = probs if isinstance(probs, Tensor) else Tensor(np.asarray(probs, np.float32))
             p = probs.asnumpy()
-            if np.any(p < 0) or np.any(p > 1):
-                raise ValueError(f"For 'Bernoulli', probs must be in [0, 1], got {p}")
+            if np.any(p <= 0):  # (MindSpore 2.10's check and texts: 0 and 1 refused when made, clamped when given)
+                raise ValueError("Probabilities must be greater than zero")
+            if np.any(p >= 1):
+                raise ValueError("Probabilities must be less than one")
         self._probs, self.seed, self.dtype, self.name = probs, seed, dtype, name
 
     @property
@@ -61,7 +69,7 @@ class Bernoulli(Cell):
         return -(ops.xlogy(p, p) + ops.xlogy(1 - p, 1 - p))
 
     def log_prob(self, value, probs1=None):
-        p, x = self._p(probs1), ops.cast(value, "float32")
+        p, x = ops.clamp(self._p(probs1), _EPS, 1.0 - _EPS), ops.cast(value, "float32")
         return ops.xlogy(x, p) + ops.xlogy(1 - x, 1 - p)
 
     def prob(self, value, probs1=None):
@@ -95,6 +103,3 @@ class Bernoulli(Cell):
         raise NotImplementedError("Bernoulli.sample is not implemented by gradserve (its closed forms are: "
                                   "prob, log_prob, cdf, mean, var, sd, entropy, kl_loss, cross_entropy)")
 
-    def construct(self, name, *args, **kwargs):
-        """MindSpore's Distribution.construct: the method named by its first argument."""
-        return getattr(self, name)(*args, **kwargs)

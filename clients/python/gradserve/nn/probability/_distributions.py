@@ -25,7 +25,25 @@ def _param(value, dtype: str, name: str, where: str):
     return t
 
 
-class _Distribution(Cell):
+def checked_name_seed(cls: str, name, seed) -> int:
+    """MindSpore 2.10's checks of distribution cls's name and seed (None: 0), with its texts; the seed."""
+    if not isinstance(name, str):
+        raise TypeError(f"For '{cls}', the type of 'name' should be 'str', but got type "
+                        f"'{type(name).__name__}'.")
+    seed = 0 if seed is None else seed
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise TypeError(f"For '{name}', the 'seed' must be int, but got '{type(seed).__name__}'")
+    return seed
+
+
+class Distribution(Cell):
+    """The base of the distributions (MindSpore's `Distribution`): a call's first argument names the method."""
+
+    def construct(self, name: str, *args, **kwargs):
+        return getattr(self, name)(*args, **kwargs)
+
+
+class _Distribution(Distribution):
     """Parameters (mean, sd) given when made or at the call; log_prob / prob only."""
 
     def __init__(self, mean=None, sd=None, seed=None, dtype=_dt.float32, name: str = "Distribution"):
@@ -50,9 +68,6 @@ class _Distribution(Cell):
 
     def prob(self, value, mean=None, sd=None) -> Tensor:
         return _ops.exp(self.log_prob(value, mean, sd))
-
-    def construct(self, name: str, *args):
-        return getattr(self, name)(*args)
 
     def _log_prob(self, x, mean, sd):
         raise NotImplementedError
@@ -94,4 +109,4 @@ class HalfNormal(_Distribution):
         return inside + _ops.log(_ops.cast(_ops.greater_equal(x, _ops.zeros_like(x)), inside.dtype))
 
 
-__all__ = ["Laplace", "HalfNormal"]
+__all__ = ["Distribution", "Laplace", "HalfNormal"]

@@ -1,8 +1,10 @@
-"""`mindspore.nn.probability.distribution`: Bernoulli (its closed forms: _bernoulli), Laplace and HalfNormal
-(_distributions.py); the other distributions (Normal, ...) are not implemented (see the package)."""
+"""`mindspore.nn.probability.distribution`: Bernoulli (its closed forms: _bernoulli), LogNormal (_log_normal), Laplace
+and HalfNormal (_distributions.py), their base Distribution; the other distributions (Normal, ...) are not
+implemented (see the package)."""
 from ._bernoulli import Bernoulli
-from ._distributions import HalfNormal, Laplace
+from ._distributions import Distribution, HalfNormal, Laplace
+from ._log_normal import LogNormal
 from ._refused import module_getattr
 
-__all__ = ["Bernoulli", "Laplace", "HalfNormal"]
+__all__ = ["Distribution", "Bernoulli", "LogNormal", "Laplace", "HalfNormal"]
 __getattr__ = module_getattr("mindspore.nn.probability.distribution")
