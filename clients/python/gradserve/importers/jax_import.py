@@ -25,7 +25,7 @@ from .jax_lapack import lapack_call
 
 # Integer types as they are: unsigned arithmetic wraps modulo 2^bits (hashes, RNG bits); carried as int64 a
 # uint32 `x + 0xFFFFFFFF` gave 2^32 + x - 1 instead of x - 1 (silently).
-_ELEM = {"f32": "float32", "f64": "float64", "f16": "float16", "i32": "int32", "i64": "int64", "i1": "bool",
+_ELEM = {"f32": "float32", "f64": "float64", "f16": "float16", "bf16": "bfloat16", "i32": "int32", "i64": "int64", "i1": "bool",
          "i8": "int8", "i16": "int16", "ui8": "uint8", "ui16": "uint16", "ui32": "uint32", "ui64": "uint64",
          "complex<f32>": "complex64", "complex<f64>": "complex128"}
 _UN = {"negate": "neg", "tanh": "tanh", "exponential": "exp", "log": "log", "sine": "sin", "cosine": "cos",
@@ -69,7 +69,7 @@ def _bitwise(w, short: str, ins: list[str], dtype: str) -> str:
 def _convert(w: GraphWriter, x: str, dtype: str) -> str:
     """StableHLO convert as XLA computes it: a float to an integer type saturates at the type's bounds and NaN
     becomes 0 ((img * 255).astype(uint8) of 1.0 + a little is 255; a plain cast wrapped it to 0)."""
-    if not (w.dtype(x).startswith("float") and np.dtype(dtype).kind in "iu"):
+    if not (w.dtype(x).startswith(("float", "bfloat")) and np.dtype(dtype).kind in "iu"):
         return w.cast(x, dtype)
     info = np.iinfo(dtype)
     x = w.cast(x, "float64")  # exact for every float type, and for the bounds up to 32 bits
@@ -104,7 +104,7 @@ def _dense(attr, shape, dtype) -> np.ndarray:
     a = ir.DenseElementsAttr(attr)
     if a.is_splat:
         s = a.get_splat_value()
-        v = ir.FloatAttr(s).value if dtype.startswith("float") else (ir.BoolAttr(s).value if dtype == "bool"
+        v = ir.FloatAttr(s).value if dtype.startswith(("float", "bfloat")) else (ir.BoolAttr(s).value if dtype == "bool"
                                                                      else ir.IntegerAttr(s).value)
         return np.full(shape, v, dtype=dtype)
     return np.asarray(np.array(a), dtype=dtype).reshape(shape)
@@ -334,7 +334,7 @@ class _Fn:
                 c = self.consts.get(b)
                 if c is not None and c.size and np.all(np.isinf(c)):
                     return [w.binary("mul", w.unary("sign", a), b)]
-        if short == "divide" and not dtype.startswith(("float", "complex")):
+        if short == "divide" and not dtype.startswith(("float", "bfloat", "complex")):
             return [int_divide(w, ins[0], ins[1], "trunc")]  # truncates toward zero
         if short == "bitcast_convert" and w.dtype(ins[0]).startswith(("int", "uint")):  # random mantissa bits
             return [bits_to_float(w, ins[0], dtype)]

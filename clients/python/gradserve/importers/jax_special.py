@@ -1,4 +1,4 @@
-"""The incomplete gamma family through jax.export: kept whole, not as JAX's inlined while loops.
+"""The incomplete gamma family (and erfc, nextafter) through jax.export: kept whole, not as JAX's inlined forms.
 
 JAX lowers lax.igamma / igammac (jax.scipy.special.gammainc / gammaincc, the gamma distribution's
 cdf / sf) and igamma_grad_a to StableHLO while loops whose trip count is data (a series or continued
@@ -19,7 +19,9 @@ import threading
 
 PREFIX = "gradserve."
 # composite name -> engine op (elementwise, operands (a, x))
-COMPOSITE_OPS = {"gradserve.igamma": "igamma", "gradserve.igammac": "igammac", "gradserve.igamma_grad_a": "igamma_da"}
+# (nextafter: JAX lowers it to bit manipulation of the float's pattern, which the graph has no view of)
+COMPOSITE_OPS = {"gradserve.igamma": "igamma", "gradserve.igammac": "igammac", "gradserve.igamma_grad_a": "igamma_da",
+                 "gradserve.nextafter": "nextafter"}
 REFUSED: dict[str, str] = {}  # composite name -> why it cannot be imported (none at present)
 UNARY_COMPOSITES = {"gradserve.erfc"}  # composite name of a one-operand special function (jax_import maps it)
 
@@ -33,7 +35,7 @@ def _primitives():
     # erfc: JAX inlines a rational approximation whose untaken branch divides by x, so its derivative is
     # nan at 0 (jax.nn.gelu(approximate=False) is x erfc(-x / sqrt 2) / 2); kept whole it imports as erfc
     return {"igamma": lax.igamma_p, "igammac": lax.igammac_p, "igamma_grad_a": lax.igamma_grad_a_p,
-            "erfc": lax.erfc_p}
+            "erfc": lax.erfc_p, "nextafter": lax.nextafter_p}
 
 
 def _composite_rule(name: str, prim, original):

@@ -1,0 +1,117 @@
+"""Round 12's leftovers in the StableHLO importer: bfloat16 models through jax.export (values as JAX computes them
+op by op, gradients as close to float32's as JAX's own bfloat16 gradients are), lax.population_count and lax.clz
+of every integer width (bit for bit against XLA), lax.nextafter (the engine's nextafter, bit for bit)."""
+import contextlib
+
+import jax
+import jax.numpy as jnp
+import ml_dtypes
+import numpy as np
+import pytest
+from jax import lax
+
+import gradserve as gs
+from gradserve import Tensor, nn, ops
+
+pytestmark = pytest.mark.usefixtures("fake")
+BF16 = np.dtype(ml_dtypes.bfloat16)
+
+
+@contextlib.contextmanager
+def x64(on: bool):
+    was = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", on or was)
+    try:
+        yield
+    finally:
+        jax.config.update("jax_enable_x64", was)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.uint16, np.int16, np.uint32, np.int32, np.uint64, np.int64])
+def test_population_count_and_clz_match_xla(dtype):
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(3)
+    edges = [0, 1, 2, 3, info.max, info.min, info.max // 3, info.max - 1, 1 << (info.bits - 2)]
+    drawn = rng.integers(info.min, info.max, 24, dtype=dtype, endpoint=True)
+    x = np.concatenate([np.array(edges, dtype), drawn, drawn >> rng.integers(0, info.bits, 24).astype(dtype)])
+
+    def fn(a):
+        return lax.population_count(a), lax.clz(a)
+
+    with x64(info.bits == 64):  # (JAX narrows 64-bit integers to 32 bits otherwise)
+        net = gs.from_jax(fn, x)
+        want = jax.jit(fn)(x)
+    for g, w in zip(net(Tensor(x)), want):
+        assert g.asnumpy().dtype == np.asarray(w).dtype
+        np.testing.assert_array_equal(g.asnumpy(), np.asarray(w))
+
+
+def test_nextafter_matches_xla_bit_for_bit():
+    """lax.nextafter (JAX lowers it to integer arithmetic on the float's bits) kept whole as the engine's
+    nextafter; the test transport carries no inf / nan, so those directions are masked out of the values.
+    No subnormal *inputs*: XLA's CPU kernels read them as zero (nextafter(-1e-45, 0) is +0 there, C's -0)."""
+    big = np.finfo(np.float32).max
+    x = np.array([1.0, 1.0, -2.0, 0.0, 0.0, -0.0, 1.2e-38, -1.2e-38, big, -big, 3.5, 7.0, 1e-30], np.float32)
+    y = np.array([2.0, 0.0, 0.0, 1.0, -1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 3.5, np.inf, -np.inf], np.float32)
+    y = np.where(np.isinf(y), np.sign(y) * big, y).astype(np.float32)
+
+    def fn(a, b):
+        return lax.nextafter(a, b)
+
+    net = gs.from_jax(fn, x, y)
+    got, want = net(Tensor(x), Tensor(y)).asnumpy(), np.asarray(jax.jit(fn)(x, y))
+    np.testing.assert_array_equal(got.view(np.uint32), want.view(np.uint32))
+    assert want[0] > 1.0 and want[0] - 1.0 == np.finfo(np.float32).eps  # (the reference moves by one ulp)
+
+
+class _HalfSquares(nn.Cell):
+    """sum(float32(net(x))^2) / 2: the loss in float32 over a bfloat16 model's output."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def construct(self, x):
+        y = ops.cast(self.net(x), gs.float32)
+        return (y * y).sum() / 2
+
+
+def _bf16_mlp(p, x):
+    h = jax.nn.gelu(x @ p["w1"] + p["b1"])  # (tanh form: scalar constants broadcast in bfloat16)
+    return jnp.tanh(h @ p["w2"]) * 1.5 + 0.5 * x[:, :2]
+
+
+def test_bfloat16_mlp_through_jax_export():
+    """A bfloat16 model (weights, input and every op in bfloat16; before: refused, 'element type bf16'). Values
+    equal JAX's run op by op (each op in float32, rounded once, as the engine's rule; jax.jit on CPU may keep
+    fused bfloat16 intermediates in float32, XLA's excess precision). Gradients: the derivative graphs differ
+    (different roundings), so each is held to float32's gradient, no further from it than twice JAX's own
+    bfloat16 gradient, or one bfloat16 ulp of its largest element."""
+    rng = np.random.default_rng(0)
+    p = {"w1": (rng.standard_normal((4, 8)) * 0.5).astype(BF16), "b1": (rng.standard_normal(8) * 0.1).astype(BF16),
+         "w2": (rng.standard_normal((8, 2)) * 0.4).astype(BF16)}
+    x = rng.standard_normal((3, 4)).astype(BF16)
+    net = gs.from_jax(_bf16_mlp, x, params=p)
+    pj, xj = jax.tree.map(jnp.asarray, p), jnp.asarray(x)  # (numpy's bfloat16 matmul accumulates in bfloat16)
+
+    def loss(q, v):
+        return jnp.sum(_bf16_mlp(q, v).astype(jnp.float32) ** 2) / 2
+
+    with jax.disable_jit():
+        want = np.asarray(_bf16_mlp(pj, xj))
+        g16 = jax.grad(loss, argnums=(0, 1))(pj, xj)
+    g32 = jax.grad(loss, argnums=(0, 1))(*jax.tree.map(lambda a: jnp.asarray(a, jnp.float32), (p, x)))
+    got = net(Tensor(x)).asnumpy()
+    assert got.dtype == BF16
+    np.testing.assert_array_equal(got.astype(np.float32), want.astype(np.float32))
+
+    gx, gw = ops.grad(_HalfSquares(net), grad_position=0, weights=net.trainable_params())(Tensor(x))
+    pairs = [("x", gx, g16[1], g32[1])] + [(q.name, g, g16[0][q.name], g32[0][q.name])
+                                           for q, g in zip(net.trainable_params(), gw)]
+    assert sorted(n for n, *_ in pairs[1:]) == sorted(p)
+    for name, g, jax16, f32 in pairs:
+        assert g.asnumpy().dtype == BF16, name
+        f32 = np.asarray(f32)
+        err = np.abs(g.asnumpy().astype(np.float32) - f32).max()
+        ulp = 2.0 ** (np.floor(np.log2(np.abs(f32).max())) - 7)
+        assert err <= max(2 * np.abs(np.asarray(jax16, np.float32) - f32).max(), ulp), (name, err)
