@@ -22,6 +22,7 @@ from .jax_bits import LAYER_OPS as BIT_OPS, bits_to_float, shift
 from .jax_control import CONTROL_OPS, control
 from .jax_layers import LAYER_OPS, arg_reduce
 from .jax_lapack import lapack_call
+from .jax_rng import int_bitcast, rng_bit_generator
 
 # Integer types as they are: unsigned arithmetic wraps modulo 2^bits (hashes, RNG bits); carried as int64 a
 # uint32 `x + 0xFFFFFFFF` gave 2^32 + x - 1 instead of x - 1 (silently).
@@ -307,6 +308,8 @@ class _Fn:
             return self.run(self.funcs[callee], ins)
         if short == "composite":
             return self.composite(op, ins)
+        if short == "rng_bit_generator":
+            return rng_bit_generator(self, op, ins, shape, dtype)
         if short in LAYER_OPS or short in BIT_OPS:
             return (LAYER_OPS.get(short) or BIT_OPS[short])(self, op, ins, shape, dtype)
         what = name
@@ -337,6 +340,8 @@ class _Fn:
         if short == "divide" and not dtype.startswith(("float", "bfloat", "complex")):
             return [int_divide(w, ins[0], ins[1], "trunc")]  # truncates toward zero
         if short == "bitcast_convert" and w.dtype(ins[0]).startswith(("int", "uint")):  # random mantissa bits
+            if dtype.startswith(("int", "uint")):  # (jax.random's rbg keys: uint32 pairs <-> uint64 states)
+                return [int_bitcast(w, ins[0], dtype, shape)]
             return [bits_to_float(w, ins[0], dtype)]
         if short == "shift_right_arithmetic" and ins[0] not in self.bit_patterns:
             return [shift(w, short, ins[0], ins[1])]
