@@ -193,3 +193,17 @@ def test_integer_bitcasts_match_xla(src, dst):
     got = net(Tensor(x)).asnumpy()
     assert got.dtype == want.dtype and got.shape == want.shape
     np.testing.assert_array_equal(got, want)
+
+
+def test_optimization_barrier_is_the_identity_with_its_derivative():
+    def fn(a, b):
+        u, v = lax.optimization_barrier((jnp.sin(a) * b, a + b))
+        return u * v
+
+    a, b = np.array([0.3, -1.2, 2.0], np.float32), np.array([1.5, 0.2, -0.7], np.float32)
+    net = gs.from_jax(fn, a, b)
+    np.testing.assert_allclose(net(Tensor(a), Tensor(b)).asnumpy(), np.asarray(jax.jit(fn)(a, b)), rtol=1e-6)
+    ga, gb = ops.grad(lambda x, y: net(x, y).sum(), grad_position=(0, 1))(Tensor(a), Tensor(b))
+    ja, jb = jax.grad(lambda x, y: fn(x, y).sum(), argnums=(0, 1))(a, b)
+    np.testing.assert_allclose(ga.asnumpy(), np.asarray(ja), rtol=1e-5)
+    np.testing.assert_allclose(gb.asnumpy(), np.asarray(jb), rtol=1e-5)

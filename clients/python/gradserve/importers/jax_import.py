@@ -309,7 +309,7 @@ class _Fn:
         if short == "composite":
             return self.composite(op, ins)
         if short == "rng_bit_generator":
-            return rng_bit_generator(self, op, ins, shape, dtype)
+            return self.rng(op, ins)
         if short in LAYER_OPS or short in BIT_OPS:
             return (LAYER_OPS.get(short) or BIT_OPS[short])(self, op, ins, shape, dtype)
         what = name
@@ -324,6 +324,8 @@ class _Fn:
         """Ops mapped other than one to one: x * inf (erf_inv's |x| = 1 branch) as sign(x) * inf, whose
         derivative is 0, not 0 * inf = nan where a select discards the branch; integer divide; signbit."""
         w = self.w
+        if short == "optimization_barrier":  # the identity on every operand (a scheduling hint to XLA)
+            return list(ins)
         if short in ("maximum", "minimum"):
             # max(-inf, y) = y: JAX's softmax writes one; a -inf in the graph would meet a zero
             # cotangent in the derivative (0 * inf = nan), so the identity is dropped here.
@@ -348,6 +350,11 @@ class _Fn:
         if short in ("bitcast_convert", "shift_right_arithmetic"):
             return [self.sign_bits(op, short, ins, shape, dtype)]
         return None
+
+    def rng(self, op, ins: list[str]) -> list[str]:
+        """rng_bit_generator (jax_rng.py): its algorithm read from `#stablehlo<rng_algorithm X>`."""
+        algorithm = str(op.attributes["rng_algorithm"]).split("<", 1)[-1].rstrip(">").split()[-1]
+        return rng_bit_generator(self.w, algorithm, ins[0], _aval(op.results[1].type))
 
     def sign_bits(self, op, short: str, ins: list[str], shape, dtype) -> str:
         """jnp.signbit: bitcast_convert of a float to an int of its width, shifted right arithmetically by

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._shared.division import int_divide
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
 
 _M = 0xFFFFFFFF
@@ -40,12 +41,9 @@ def _philox(w: GraphWriter, c: list[str], k: list[str]) -> list[str]:
     return c
 
 
-def rng_bit_generator(fn, op, ins, shape, dtype):
-    from .jax_import import _aval
-
-    w = fn.w
-    algorithm = str(op.attributes["rng_algorithm"]).split("<", 1)[-1].rstrip(">").split()[-1]  # #stablehlo<rng_algorithm X>
-    (sshape, sdtype), (oshape, odtype) = (_aval(r.type) for r in op.results)
+def rng_bit_generator(w: GraphWriter, algorithm: str, state: str, out_aval: tuple) -> list[str]:
+    """(the new state, the bits) of rng_bit_generator of `state` giving `out_aval` = (shape, dtype)."""
+    (sshape, sdtype), (oshape, odtype) = (list(w.shape(state)), w.dtype(state)), out_aval
     if algorithm not in ("DEFAULT", "PHILOX"):
         raise UnsupportedModel(f"rng_bit_generator algorithm {algorithm} (DEFAULT and PHILOX are mapped)")
     if sshape != [2] or sdtype != "uint64" or odtype != "uint32":
@@ -53,7 +51,6 @@ def rng_bit_generator(fn, op, ins, shape, dtype):
                                "giving uint32 is mapped)")
     n = int(np.prod(oshape, dtype=np.int64))
     blocks = -(-n // 4)
-    state = ins[0]
     s0, s1 = (w.reshape(w.index(state, [[j, j + 1, 1]]), []) for j in (0, 1))
     lo = w.add(w.broadcast_to(s1, [blocks]), w.const(np.arange(blocks, dtype=np.uint64)))  # wraps mod 2^64
     hi = w.add(w.broadcast_to(s0, [blocks]), w.cast(w.binary("less", lo, w.broadcast_to(s1, [blocks])), "uint64"))
@@ -75,11 +72,11 @@ def int_bitcast(w: GraphWriter, x: str, dtype: str, shape: list) -> str:
     if sb < db:
         r = db // sb
         u = w.cast(w.cast(x, "u" + src.lstrip("u")), wide)  # each word's unsigned value
-        total = None
-        for j in range(r):
-            piece = w.reshape(w.index(u, [[0, s, 1] for s in w.shape(u)[:-1]] + [[j, j + 1, 1]]), shape)
-            term = w.mul(piece, w.scalar_like(2 ** (sb * j), piece)) if j else piece
-            total = term if total is None else w.add(total, term)
+        pieces = [w.reshape(w.index(u, [[0, s, 1] for s in w.shape(u)[:-1]] + [[j, j + 1, 1]]), shape)
+                  for j in range(r)]
+        total = pieces[0]
+        for j in range(1, r):
+            total = w.add(total, w.mul(pieces[j], w.scalar_like(2 ** (sb * j), pieces[j])))
         return w.cast(total, dtype)
     r = sb // db
     u = w.cast(x, wide)
@@ -92,6 +89,4 @@ def int_bitcast(w: GraphWriter, x: str, dtype: str, shape: list) -> str:
 
 
 def _shift_down(w: GraphWriter, u: str, k: int) -> str:
-    from ._shared.division import int_divide
-
     return int_divide(w, u, w.scalar_like(2 ** k, u), "floor") if k else u
