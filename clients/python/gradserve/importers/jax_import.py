@@ -399,10 +399,10 @@ class _Fn:
         kind = ir.StringAttr(op.attributes["name"]).value
         if kind in _COMPOSITES and len(ins) == 1:
             return [self.w.unary(_COMPOSITES[kind], ins[0])]
-        if kind in jax_special.UNARY_COMPOSITES and len(ins) == 1:  # gradserve.erfc
-            from .torch_special import erfc
+        if kind in jax_special.UNARY_COMPOSITES and len(ins) == 1:  # gradserve.erfc / lgamma / digamma
+            from . import torch_special
 
-            return [erfc(self.w, ins[0])]
+            return [getattr(torch_special, kind.split(".", 1)[1])(self.w, ins[0])]
         if kind in jax_special.COMPOSITE_OPS:  # (a, x), already broadcast to one shape by JAX
             return [self.w.binary(jax_special.COMPOSITE_OPS[kind], ins[0], ins[1])]
         if kind in jax_special.REFUSED:
