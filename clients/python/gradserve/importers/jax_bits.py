@@ -67,7 +67,7 @@ def bits_to_float(w: GraphWriter, x: str, dtype: str) -> str:
     u = w.cast(x, _unsigned(src))
 
     def field(lo: int, n: int) -> str:  # bits lo .. lo + n - 1, as float64 (exact: at most 52 bits)
-        v = int_divide(w, u, w.scalar_like(2 ** lo, u), "floor") if lo else u
+        v = shift_right(w, u, lo)
         return w.cast(w.binary("bitwise_and", v, w.scalar_like(2 ** n - 1, v)), "float64")
 
     m, e, sign = field(0, mbits), field(mbits, ebits), field(mbits + ebits, 1)
@@ -122,9 +122,9 @@ def reduce_precision(w: GraphWriter, x: str, ebits: int, mbits: int) -> str:
     return rounding_cast(w, x, lambda fw, v: _reduce(fw, v, ebits, mbits), "reduce_precision")
 
 
-def _shr(w: GraphWriter, u: str, k: int) -> str:
+def shift_right(w: GraphWriter, u: str, k: int) -> str:
     """u >> k for an unsigned u and a constant k < its width."""
-    return int_divide(w, u, w.scalar_like(2 ** k, u), "floor")
+    return int_divide(w, u, w.scalar_like(2 ** k, u), "floor") if k else u
 
 
 def _repeat(byte: int, bits: int) -> int:
@@ -138,11 +138,11 @@ def popcount(w: GraphWriter, x: str) -> str:
         raise UnsupportedModel(f"population_count of {dtype}")
     bits, u = np.dtype(dtype).itemsize * 8, w.cast(x, _unsigned(dtype))
     mask = lambda byte: w.scalar_like(_repeat(byte, bits), u)  # noqa: E731
-    u = w.sub(u, w.binary("bitwise_and", _shr(w, u, 1), mask(0x55)))  # each bit pair's count (never borrows)
-    u = w.add(w.binary("bitwise_and", u, mask(0x33)), w.binary("bitwise_and", _shr(w, u, 2), mask(0x33)))
-    u = w.binary("bitwise_and", w.add(u, _shr(w, u, 4)), mask(0x0F))  # each byte's count
+    u = w.sub(u, w.binary("bitwise_and", shift_right(w, u, 1), mask(0x55)))  # each bit pair's count (never borrows)
+    u = w.add(w.binary("bitwise_and", u, mask(0x33)), w.binary("bitwise_and", shift_right(w, u, 2), mask(0x33)))
+    u = w.binary("bitwise_and", w.add(u, shift_right(w, u, 4)), mask(0x0F))  # each byte's count
     if bits > 8:  # the bytes' counts summed into the top byte (the product wraps modulo 2^bits, as intended)
-        u = _shr(w, w.mul(u, mask(0x01)), bits - 8)
+        u = shift_right(w, w.mul(u, mask(0x01)), bits - 8)
     return w.cast(u, dtype)
 
 
@@ -154,7 +154,7 @@ def count_leading_zeros(w: GraphWriter, x: str) -> str:
     bits, u = np.dtype(dtype).itemsize * 8, w.cast(x, _unsigned(dtype))
     k = 1
     while k < bits:
-        u = w.binary("bitwise_or", u, _shr(w, u, k))
+        u = w.binary("bitwise_or", u, shift_right(w, u, k))
         k *= 2
     return w.cast(w.sub(w.scalar_like(bits, u), w.cast(popcount(w, u), _unsigned(dtype))), dtype)
 

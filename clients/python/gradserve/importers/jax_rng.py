@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._shared.division import int_divide
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
+from .jax_bits import shift_right
 
 _M = 0xFFFFFFFF
 _PHILOX_M = (0xD2511F53, 0xCD9E8D57)
@@ -82,11 +82,7 @@ def int_bitcast(w: GraphWriter, x: str, dtype: str, shape: list) -> str:
     u = w.cast(x, wide)
     pieces = []
     for j in range(r):
-        v = _shift_down(w, u, db * j)
+        v = shift_right(w, u, db * j)
         pieces.append(w.cast(w.cast(w.binary("bitwise_and", v, w.scalar_like(2 ** db - 1, v)), "uint" + str(db)),
                              dtype))
     return w.stack(pieces, len(w.shape(x)))
-
-
-def _shift_down(w: GraphWriter, u: str, k: int) -> str:
-    return int_divide(w, u, w.scalar_like(2 ** k, u), "floor") if k else u
