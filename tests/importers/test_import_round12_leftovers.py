@@ -239,3 +239,18 @@ def test_lgamma_digamma_gradients_at_large_arguments_are_jax_s():
     lg = gs.from_jax(lambda v: lax.lgamma(v), x)
     d2 = ops.grad(ops.grad(lambda v: lg(v).sum()))(Tensor(x))
     np.testing.assert_allclose(d2.asnumpy(), np.asarray(sp.polygamma(1, x)), rtol=1e-4)
+
+
+def test_cbrt_values_and_derivatives_are_jax_s():
+    """jnp.cbrt (before: refused): values to float32 rounding, the gradient and second derivative as JAX's
+    (1 / (3 cbrt(x)^2), and its derivative), exact cubes exact."""
+    x = np.array([8.0, -27.0, 0.3, -1.7, 2.5e3, 1e-6, -0.05], np.float32)
+    net = gs.from_jax(jnp.cbrt, x)
+    got = net(Tensor(x)).asnumpy()
+    np.testing.assert_allclose(got, np.asarray(jax.jit(jnp.cbrt)(x)), rtol=2e-7)
+    assert got[0] == 2.0 and got[1] == -3.0
+    g1 = ops.grad(lambda v: net(v).sum())(Tensor(x))
+    g2 = ops.grad(lambda v: ops.grad(lambda u: net(u).sum())(v).sum())(Tensor(x))
+    np.testing.assert_allclose(g1.asnumpy(), np.asarray(jax.grad(lambda v: jnp.cbrt(v).sum())(x)), rtol=1e-5)
+    np.testing.assert_allclose(g2.asnumpy(), np.asarray(jax.grad(lambda v: jax.grad(lambda u: jnp.cbrt(u).sum())(v).sum())(x)),
+                               rtol=1e-4)

@@ -326,6 +326,10 @@ class _Fn:
         w = self.w
         if short == "optimization_barrier":  # the identity on every operand (a scheduling hint to XLA)
             return list(ins)
+        if short == "cbrt":
+            from .torch_special import cbrt
+
+            return [cbrt(w, ins[0])]
         if short in ("maximum", "minimum"):
             # max(-inf, y) = y: JAX's softmax writes one; a -inf in the graph would meet a zero
             # cotangent in the derivative (0 * inf = nan), so the identity is dropped here.
