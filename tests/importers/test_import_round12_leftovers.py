@@ -254,3 +254,35 @@ def test_cbrt_values_and_derivatives_are_jax_s():
     np.testing.assert_allclose(g1.asnumpy(), np.asarray(jax.grad(lambda v: jnp.cbrt(v).sum())(x)), rtol=1e-5)
     np.testing.assert_allclose(g2.asnumpy(), np.asarray(jax.grad(lambda v: jax.grad(lambda u: jnp.cbrt(u).sum())(v).sum())(x)),
                                rtol=1e-4)
+
+
+@pytest.mark.parametrize("align", [False, True])
+def test_spatial_transformer_affine_grid_through_onnx_opset_20(align):
+    """F.affine_grid exported by the TorchScript exporter at opset 20 is an ONNX AffineGrid (before: refused);
+    with grid_sample, the localisation net's value and weight gradients as torch's."""
+    import torch
+    from torch.nn import functional as F
+
+    from .sweep import check_imported, match_by_value, to_onnx
+
+    class STN(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.loc = torch.nn.Linear(16, 6)
+            with torch.no_grad():
+                self.loc.weight.mul_(0.1)
+                self.loc.bias.copy_(torch.tensor([1.0, 0.1, 0.0, -0.1, 0.9, 0.05]))
+
+        def forward(self, x):
+            theta = self.loc(x.flatten(1)).view(-1, 2, 3)
+            grid = F.affine_grid(theta, [x.shape[0], 1, 3, 5], align_corners=align)
+            return F.grid_sample(x, grid, align_corners=align)
+
+    torch.manual_seed(0)
+    m, x = STN(), torch.randn(2, 1, 4, 4)
+    model = to_onnx(m, (x,), "torchscript", 20)
+    import onnx
+
+    assert "AffineGrid" in {n.op_type for n in onnx.load_from_string(model).graph.node}
+    net = gs.from_onnx(model)
+    assert check_imported(net, m, (x,), match_by_value(net, m)) == 2
