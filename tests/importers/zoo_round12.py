@@ -1,13 +1,13 @@
 """Held-out networks for the sweep (round 12, kinds not in earlier rounds), written as users write them: a
 Lagrangian neural network whose forward takes the Hessian of a learned Lagrangian (torch.func.hessian / grad
-inside forward, the Euler-Lagrange solve: torch.export cannot export it), the Temporal Fusion Transformer's variable
-selection (gated residual networks, GLU, static context), MLP-Mixer with a gMLP spatial gating unit, StyleGAN2's modulated
-convolution (per-sample weights demodulated, run as one grouped convolution), a MADE masked autoregressive flow
-(masks as buffers, the log-determinant), the Cox proportional-hazards partial likelihood (risk sets by a sort and
-logcumsumexp), a Nystromformer (landmark attention, the Moore-Penrose pseudo-inverse by Newton-Schulz), an
-involution (per-pixel kernels generated from the input, applied through unfold), CBAM (channel and spatial
-attention from average and max pools) and a modern Hopfield layer (retrieval by repeated softmax updates). Same
-contract as zoo.py; tiny shapes."""
+inside forward, the Euler-Lagrange solve: torch.export cannot export it), the Temporal Fusion Transformer's
+variable selection (gated residual networks, GLU, static context), MLP-Mixer with a gMLP spatial gating unit,
+StyleGAN2's modulated convolution (per-sample weights demodulated, run as one grouped convolution), a MADE masked
+autoregressive flow (masks as buffers, the log-determinant), the Cox proportional-hazards partial likelihood (risk
+sets by a sort and logcumsumexp), a Nystromformer (landmark attention, the Moore-Penrose pseudo-inverse by
+Newton-Schulz), an involution (per-pixel kernels generated from the input, applied through unfold), CBAM (channel
+and spatial attention from average and max pools) and a modern Hopfield layer (retrieval by repeated softmax
+updates). Same contract as zoo.py; tiny shapes."""
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -203,7 +203,8 @@ def _nystrom():
             k1, k2, k3 = (torch.softmax(q @ kl.transpose(1, 2), -1), torch.softmax(ql @ kl.transpose(1, 2), -1),
                           torch.softmax(ql @ k.transpose(1, 2), -1))
             eye = torch.eye(self.m)
-            z = k2.transpose(1, 2) / (k2.abs().sum(-2).amax(-1)[:, None, None] * k2.abs().sum(-1).amax(-1)[:, None, None])
+            norm1, norm_inf = k2.abs().sum(-2).amax(-1), k2.abs().sum(-1).amax(-1)
+            z = k2.transpose(1, 2) / (norm1 * norm_inf)[:, None, None]
             for _ in range(6):
                 kz = k2 @ z
                 z = 0.25 * z @ (13 * eye - kz @ (15 * eye - kz @ (7 * eye - kz)))

@@ -26,9 +26,9 @@ from .jax_rng import int_bitcast, rng_bit_generator
 
 # Integer types as they are: unsigned arithmetic wraps modulo 2^bits (hashes, RNG bits); carried as int64 a
 # uint32 `x + 0xFFFFFFFF` gave 2^32 + x - 1 instead of x - 1 (silently).
-_ELEM = {"f32": "float32", "f64": "float64", "f16": "float16", "bf16": "bfloat16", "i32": "int32", "i64": "int64", "i1": "bool",
-         "i8": "int8", "i16": "int16", "ui8": "uint8", "ui16": "uint16", "ui32": "uint32", "ui64": "uint64",
-         "complex<f32>": "complex64", "complex<f64>": "complex128"}
+_ELEM = {"f32": "float32", "f64": "float64", "f16": "float16", "bf16": "bfloat16", "i32": "int32", "i64": "int64",
+         "i1": "bool", "i8": "int8", "i16": "int16", "ui8": "uint8", "ui16": "uint16", "ui32": "uint32",
+         "ui64": "uint64", "complex<f32>": "complex64", "complex<f64>": "complex128"}
 _UN = {"negate": "neg", "tanh": "tanh", "exponential": "exp", "log": "log", "sine": "sin", "cosine": "cos",
        "tan": "tan", "sqrt": "sqrt", "rsqrt": "rsqrt", "abs": "abs", "logistic": "sigmoid",
        "exponential_minus_one": "expm1", "log_plus_one": "log1p", "sign": "sign",
@@ -105,8 +105,8 @@ def _dense(attr, shape, dtype) -> np.ndarray:
     a = ir.DenseElementsAttr(attr)
     if a.is_splat:
         s = a.get_splat_value()
-        v = ir.FloatAttr(s).value if dtype.startswith(("float", "bfloat")) else (ir.BoolAttr(s).value if dtype == "bool"
-                                                                     else ir.IntegerAttr(s).value)
+        v = ir.FloatAttr(s).value if dtype.startswith(("float", "bfloat")) else \
+            (ir.BoolAttr(s).value if dtype == "bool" else ir.IntegerAttr(s).value)
         return np.full(shape, v, dtype=dtype)
     return np.asarray(np.array(a), dtype=dtype).reshape(shape)
 
