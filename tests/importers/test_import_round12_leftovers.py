@@ -286,3 +286,19 @@ def test_spatial_transformer_affine_grid_through_onnx_opset_20(align):
     assert "AffineGrid" in {n.op_type for n in onnx.load_from_string(model).graph.node}
     net = gs.from_onnx(model)
     assert check_imported(net, m, (x,), match_by_value(net, m)) == 2
+
+
+def test_bfloat16_reductions_over_an_empty_axis_give_the_float_identities():
+    """The writer's value of a reduction over a zero-size axis (the engine refuses those) read bfloat16 as
+    neither float nor integer: max of nothing was 0, logsumexp refused; a float's are -inf, +inf, -inf."""
+    from gradserve.importers._shared.graph_writer import GraphWriter
+
+    w = GraphWriter("empty")
+    x = w.input("x", (2, 0), "bfloat16")
+    got = {}
+    for op in ("max", "min", "logsumexp", "sum", "prod"):
+        w.reduce(op, x, [1])
+        node = w.nodes[-1]  # a fill, or (non-finite values) a const holding the array
+        assert w.avals[node["outputs"][0]] == ((2,), "bfloat16"), (op, node)
+        got[op] = float(np.asarray(node["attrs"]["value"], np.float32).reshape(-1)[0])
+    assert got == {"max": -np.inf, "min": np.inf, "logsumexp": -np.inf, "sum": 0.0, "prod": 1.0}, got
