@@ -13,7 +13,8 @@ from .ops.registry import OPS
 
 def _round(value: float, dtype: str) -> float:
     """The value as the dtype stores it, so folding equals running."""
-    if dtype.startswith(("float", "complex")):  # a fill's value is real (complex: its real part)
+    # a fill's value is real (complex: its real part); bfloat16 is a float too (read as an integer's, 0.5 became 0)
+    if dtype.startswith(("float", "bfloat", "complex")):
         return float(np.asarray(value, dtype=dtype).real)
     if dtype == "bool":
         return float(bool(value))

@@ -58,11 +58,17 @@ def dtype_name(dt, allowed: Sequence[str] = NP_DTYPES) -> str:
     return name
 
 
+def _floating(dt: np.dtype) -> bool:
+    """A real float type: NumPy's kind "f", or bfloat16 (ml_dtypes' kind is "V")."""
+    return dt.kind == "f" or dt.name == "bfloat16"
+
+
 def _empty_reduction(op: str, dtype: str):
     """A reduction's value over nothing: its identity (ONNX's and NumPy's; max of nothing is the lowest)."""
     dt = np.dtype(dtype)
-    lo, hi = (-np.inf, np.inf) if dt.kind == "f" else (np.iinfo(dt).min, np.iinfo(dt).max) if dt.kind in "iu" else (0, 1)
-    value = {"sum": 0, "prod": 1, "max": lo, "min": hi, "logsumexp": -np.inf if dt.kind == "f" else None}.get(op)
+    floating = _floating(dt)
+    lo, hi = (-np.inf, np.inf) if floating else (np.iinfo(dt).min, np.iinfo(dt).max) if dt.kind in "iu" else (0, 1)
+    value = {"sum": 0, "prod": 1, "max": lo, "min": hi, "logsumexp": -np.inf if floating else None}.get(op)
     if value is None:
         raise UnsupportedModel(f"{op} over a zero-size axis of a {dtype} tensor (no value: the reduction is empty)")
     return value
@@ -183,7 +189,8 @@ class GraphWriter:
         dt = dtype_name(a.dtype, self.dtypes)
         flat = a.reshape(-1)
         # a fill's value travels as a float: integers past 2^53 stay a constant (2^62 + 1 became 2^62)
-        if a.size and a.dtype.kind != "c" and (flat == flat[0]).all() and (a.dtype.kind != "f" or np.isfinite(flat[0])) \
+        finite = not _floating(a.dtype) or np.isfinite(flat[0]) if a.size else True  # (a fill's value is JSON)
+        if a.size and a.dtype.kind != "c" and (flat == flat[0]).all() and finite \
                 and (a.dtype.kind not in "iu" or abs(int(flat[0])) < 2 ** 53):
             return self.emit1("fill", [], {"shape": list(a.shape), "value": float(flat[0]), "dtype": dt}, a.shape, dt)
         return self.emit1("const", [], {"value": a}, a.shape, dt)

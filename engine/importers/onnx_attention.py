@@ -114,3 +114,46 @@ def _bias(ctx, attrs, mask_name: str, sq: int, skv: int, past: int, dt: str):
         causal = w.const(np.where(allowed, 0, -np.inf).astype(dt))
         return w.add(mask, causal) if mask is not None else causal
     return mask
+
+
+@handles("RotaryEmbedding")
+def _rotary_embedding(ctx, node, attrs):
+    """RotaryEmbedding (opset 23): X [B, S, H * D] (num_heads given) or [B, H, S, D]; the first
+    rotary_embedding_dim R (default D) features of each head rotated by the cos / sin caches ([B, S, R / 2], or
+    [max_pos, R / 2] gathered by position_ids [B, S]), as halves or interleaved pairs; the rest passed through."""
+    w, i = ctx.w, _ins(node)
+    x, cos, sin = (ctx.val(n) for n in i[:3])
+    shape = list(w.shape(x))
+    if len(shape) == 3:
+        heads = attrs.get("num_heads", 0)
+        if heads <= 0 or shape[2] % heads:
+            raise UnsupportedModel(f"RotaryEmbedding of a 3-D input needs num_heads dividing {shape[2]}, got {heads}")
+        x4 = w.reshape(x, [shape[0], shape[1], heads, shape[2] // heads])
+    else:
+        x4 = w.transpose(x, [0, 2, 1, 3])  # [B, S, H, D]
+    b, s, h, d = w.shape(x4)
+    r = attrs.get("rotary_embedding_dim", 0) or d
+    if r % 2 or r > d:
+        raise UnsupportedModel(f"RotaryEmbedding rotary_embedding_dim={r} for head size {d}")
+    if i[3]:  # caches [max_position, R / 2] read at position_ids [B, S]; else they are [B, S, R / 2]
+        pos = w.reshape(ctx.val(i[3]), [b * s])
+        cos, sin = (w.gather(c, pos, 0) for c in (cos, sin))
+    for c in (cos, sin):
+        if math.prod(w.shape(c)) != b * s * (r // 2):
+            raise UnsupportedModel(f"RotaryEmbedding cache of shape {list(w.shape(c))} for batch {b}, sequence {s} "
+                                   f"and rotary_embedding_dim {r}")
+    cos, sin = (w.reshape(c, [b, s, 1, r // 2]) for c in (cos, sin))
+    rot = w.index(x4, [[0, b, 1], [0, s, 1], [0, h, 1], [0, r, 1]])
+    if attrs.get("interleaved", 0):
+        pairs = w.reshape(rot, [b, s, h, r // 2, 2])
+        x1, x2 = (w.reshape(w.index(pairs, [[0, b, 1], [0, s, 1], [0, h, 1], [0, r // 2, 1], [j, j + 1, 1]]),
+                            [b, s, h, r // 2]) for j in (0, 1))
+    else:
+        x1, x2 = (w.index(rot, [[0, b, 1], [0, s, 1], [0, h, 1], [j * r // 2, (j + 1) * r // 2, 1]]) for j in (0, 1))
+    real = w.sub(w.mul(cos, x1), w.mul(sin, x2))
+    imag = w.add(w.mul(sin, x1), w.mul(cos, x2))
+    out = w.reshape(w.stack([real, imag], 4), [b, s, h, r]) if attrs.get("interleaved", 0) else \
+        w.concat([real, imag], 3)
+    if r < d:
+        out = w.concat([out, w.index(x4, [[0, b, 1], [0, s, 1], [0, h, 1], [r, d, 1]])], 3)
+    return [w.reshape(out, shape) if len(shape) == 3 else w.transpose(out, [0, 2, 1, 3])]

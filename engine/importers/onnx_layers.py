@@ -323,6 +323,25 @@ def _grid_sample(ctx, node, attrs):
                           attrs.get("padding_mode", "zeros"), bool(attrs.get("align_corners", 0)))]
 
 
+@handles("AffineGrid")
+def _affine_grid(ctx, node, attrs):
+    """AffineGrid (opset 20, torch's F.affine_grid): theta [N, k, k + 1] times the homogeneous base grid of
+    size [N, C, (D,) H, W] (a constant), giving [N, (D,) H, W, k] in (x, y, (z)) order. The base coordinates
+    are -1 + (2 i + 1) / n, or -1 + 2 i / (n - 1) with align_corners."""
+    w = ctx.w
+    theta = ctx.val(node.input[0])
+    size = [int(d) for d in ctx.cval(node.input[1], node).reshape(-1)]
+    spatial, k = size[2:], len(size) - 2
+    if k not in (2, 3) or list(w.shape(theta)) != [size[0], k, k + 1]:
+        raise UnsupportedModel(f"AffineGrid of theta {list(w.shape(theta))} for size {size}")
+    axes = [np.linspace(-1.0, 1.0, n) if attrs.get("align_corners", 0) else -1.0 + (2 * np.arange(n) + 1) / n
+            for n in spatial]
+    mesh = np.meshgrid(*axes, indexing="ij")  # per spatial axis (D,) H, W; the grid lists x (W) first
+    base = np.stack([m.reshape(-1) for m in mesh[::-1]] + [np.ones(math.prod(spatial))], 1)
+    base = w.broadcast_to(w.const(base.astype(w.dtype(theta))), [size[0], math.prod(spatial), k + 1])
+    return [w.reshape(w.matmul(base, w.transpose(theta, [0, 2, 1])), [size[0], *spatial, k])]
+
+
 @handles("Col2Im")
 def _col2im(ctx, node, attrs):
     """Col2Im (opset 18, torch's nn.Fold): [N, C * prod(block), L] -> [N, C, *image_shape], overlapping

@@ -184,3 +184,17 @@ def test_empty_segment_holds_bfloat16s_own_extremes(backend):
         assert out.dtype == BF16
         want = [max(1.5, -2.5) if mode == "max" else -2.5, float(empty), 3.0]
         assert out.astype(np.float32).tolist() == want, (mode, out)
+
+
+def test_a_bfloat16_fill_folded_through_reshape_and_broadcast_keeps_its_fraction():
+    """The simplifier folds a fill that is reshaped / broadcast into a new fill of the value as the dtype stores
+    it: bfloat16's 0.5 was read as an integer's (int(0.5) = 0), so `0.5 * x` of a bfloat16 x was 0 (silently;
+    found by a jax.export bfloat16 model, whose scalars arrive broadcast)."""
+    gb = GraphBuilder("half")
+    x = gb.input((3,), "bfloat16", name="x")
+    half = gb.emit1("broadcast_to", gb.emit1("reshape", gb.full((), 0.5, "bfloat16"), shape=(1,)), shape=(3,))
+    third = gb.emit1("reshape", gb.full((), 1 / 3, "bfloat16"), shape=(1,))
+    out = Engine().run(gb.build((gb.mul(half, x), third)), [np.array([1.0, -3.0, 2.5], np.float32).astype(BF16)])
+    assert [o.dtype for o in out] == [BF16, BF16]
+    assert out[0].astype(np.float32).tolist() == [0.5, -1.5, 1.25]
+    assert out[1].astype(np.float32).tolist() == [float(np.float32(1 / 3).astype(BF16))]

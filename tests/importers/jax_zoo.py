@@ -260,3 +260,4 @@ from . import jax_zoo_decoding_linalg_graphs  # noqa: E402,F401 - registers roun
 from . import jax_zoo_round9  # noqa: E402,F401 - registers round 9's held-out JAX functions
 from . import jax_zoo_round10  # noqa: E402,F401 - registers round 10's held-out JAX functions
 from . import jax_zoo_round11  # noqa: E402,F401 - registers round 11's held-out JAX functions
+from . import jax_zoo_round12  # noqa: E402,F401 - registers round 12's held-out JAX functions

@@ -441,3 +441,4 @@ from . import zoo_recurrent_graph_probabilistic  # noqa: E402,F401 - registers r
 from . import zoo_round9  # noqa: E402,F401 - registers round 9's held-out networks
 from . import zoo_round10  # noqa: E402,F401 - registers round 10's held-out networks
 from . import zoo_round11  # noqa: E402,F401 - registers round 11's held-out networks
+from . import zoo_round12  # noqa: E402,F401 - registers round 12's held-out networks

@@ -8,7 +8,10 @@
 - reduce_precision (bfloat16 / float16 emulation in float32): the mantissa rounded to nearest even, and with
   fewer exponent bits, overflow to inf and values below the smallest normal flushed to a signed zero (XLA's
   semantics); its derivative is JAX's: the cotangent reduced the same way (JAX treats it as linear), as a
-  custom_vjp node, two orders deep (composites.rounding_cast)."""
+  custom_vjp node, two orders deep (composites.rounding_cast);
+- popcnt (lax.population_count) by the SWAR sums of bit pairs, nibbles and bytes, the bytes added by one wrapping
+  multiply; count_leading_zeros (lax.clz) as the width less the popcount of x with every bit below its top bit set
+  (x | x >> 1 | x >> 2 ...): both of the unsigned view, as StableHLO reads the bits, any integer width."""
 from __future__ import annotations
 
 import numpy as np
@@ -64,7 +67,7 @@ def bits_to_float(w: GraphWriter, x: str, dtype: str) -> str:
     u = w.cast(x, _unsigned(src))
 
     def field(lo: int, n: int) -> str:  # bits lo .. lo + n - 1, as float64 (exact: at most 52 bits)
-        v = int_divide(w, u, w.scalar_like(2 ** lo, u), "floor") if lo else u
+        v = shift_right(w, u, lo)
         return w.cast(w.binary("bitwise_and", v, w.scalar_like(2 ** n - 1, v)), "float64")
 
     m, e, sign = field(0, mbits), field(mbits, ebits), field(mbits + ebits, 1)
@@ -119,15 +122,57 @@ def reduce_precision(w: GraphWriter, x: str, ebits: int, mbits: int) -> str:
     return rounding_cast(w, x, lambda fw, v: _reduce(fw, v, ebits, mbits), "reduce_precision")
 
 
+def shift_right(w: GraphWriter, u: str, k: int) -> str:
+    """u >> k for an unsigned u and a constant k < its width."""
+    return int_divide(w, u, w.scalar_like(2 ** k, u), "floor") if k else u
+
+
+def _repeat(byte: int, bits: int) -> int:
+    return int.from_bytes(bytes([byte]) * (bits // 8), "little")
+
+
+def popcount(w: GraphWriter, x: str) -> str:
+    """The number of set bits of each element of integer x, in x's dtype."""
+    dtype = w.dtype(x)
+    if not dtype.startswith(("int", "uint")):
+        raise UnsupportedModel(f"population_count of {dtype}")
+    bits, u = np.dtype(dtype).itemsize * 8, w.cast(x, _unsigned(dtype))
+    mask = lambda byte: w.scalar_like(_repeat(byte, bits), u)  # noqa: E731
+    u = w.sub(u, w.binary("bitwise_and", shift_right(w, u, 1), mask(0x55)))  # each bit pair's count (never borrows)
+    u = w.add(w.binary("bitwise_and", u, mask(0x33)), w.binary("bitwise_and", shift_right(w, u, 2), mask(0x33)))
+    u = w.binary("bitwise_and", w.add(u, shift_right(w, u, 4)), mask(0x0F))  # each byte's count
+    if bits > 8:  # the bytes' counts summed into the top byte (the product wraps modulo 2^bits, as intended)
+        u = shift_right(w, w.mul(u, mask(0x01)), bits - 8)
+    return w.cast(u, dtype)
+
+
+def count_leading_zeros(w: GraphWriter, x: str) -> str:
+    """The zero bits above the highest set bit of integer x (the width for 0), in x's dtype."""
+    dtype = w.dtype(x)
+    if not dtype.startswith(("int", "uint")):
+        raise UnsupportedModel(f"count_leading_zeros of {dtype}")
+    bits, u = np.dtype(dtype).itemsize * 8, w.cast(x, _unsigned(dtype))
+    k = 1
+    while k < bits:
+        u = w.binary("bitwise_or", u, shift_right(w, u, k))
+        k *= 2
+    return w.cast(w.sub(w.scalar_like(bits, u), w.cast(popcount(w, u), _unsigned(dtype))), dtype)
+
+
 def layer_op(fn, op, ins, shape, dtype):
-    """The LAYER_OPS entries: the shifts and reduce_precision."""
+    """The LAYER_OPS entries: the shifts, reduce_precision, popcnt and count_leading_zeros."""
     from jaxlib.mlir import ir
 
     name = op.operation.name.rsplit(".", 1)[-1]
     if name == "reduce_precision":
         ebits, mbits = (ir.IntegerAttr(op.attributes[k]).value for k in ("exponent_bits", "mantissa_bits"))
         return [reduce_precision(fn.w, ins[0], ebits, mbits)]
+    if name == "popcnt":
+        return [popcount(fn.w, ins[0])]
+    if name == "count_leading_zeros":
+        return [count_leading_zeros(fn.w, ins[0])]
     return [shift(fn.w, name, ins[0], ins[1])]
 
 
-LAYER_OPS = {"shift_left": layer_op, "shift_right_logical": layer_op, "reduce_precision": layer_op}
+LAYER_OPS = {"shift_left": layer_op, "shift_right_logical": layer_op, "reduce_precision": layer_op,
+             "popcnt": layer_op, "count_leading_zeros": layer_op}

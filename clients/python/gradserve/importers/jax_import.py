@@ -22,12 +22,13 @@ from .jax_bits import LAYER_OPS as BIT_OPS, bits_to_float, shift
 from .jax_control import CONTROL_OPS, control
 from .jax_layers import LAYER_OPS, arg_reduce
 from .jax_lapack import lapack_call
+from .jax_rng import int_bitcast, rng_bit_generator
 
 # Integer types as they are: unsigned arithmetic wraps modulo 2^bits (hashes, RNG bits); carried as int64 a
 # uint32 `x + 0xFFFFFFFF` gave 2^32 + x - 1 instead of x - 1 (silently).
-_ELEM = {"f32": "float32", "f64": "float64", "f16": "float16", "i32": "int32", "i64": "int64", "i1": "bool",
-         "i8": "int8", "i16": "int16", "ui8": "uint8", "ui16": "uint16", "ui32": "uint32", "ui64": "uint64",
-         "complex<f32>": "complex64", "complex<f64>": "complex128"}
+_ELEM = {"f32": "float32", "f64": "float64", "f16": "float16", "bf16": "bfloat16", "i32": "int32", "i64": "int64",
+         "i1": "bool", "i8": "int8", "i16": "int16", "ui8": "uint8", "ui16": "uint16", "ui32": "uint32",
+         "ui64": "uint64", "complex<f32>": "complex64", "complex<f64>": "complex128"}
 _UN = {"negate": "neg", "tanh": "tanh", "exponential": "exp", "log": "log", "sine": "sin", "cosine": "cos",
        "tan": "tan", "sqrt": "sqrt", "rsqrt": "rsqrt", "abs": "abs", "logistic": "sigmoid",
        "exponential_minus_one": "expm1", "log_plus_one": "log1p", "sign": "sign",
@@ -69,7 +70,7 @@ def _bitwise(w, short: str, ins: list[str], dtype: str) -> str:
 def _convert(w: GraphWriter, x: str, dtype: str) -> str:
     """StableHLO convert as XLA computes it: a float to an integer type saturates at the type's bounds and NaN
     becomes 0 ((img * 255).astype(uint8) of 1.0 + a little is 255; a plain cast wrapped it to 0)."""
-    if not (w.dtype(x).startswith("float") and np.dtype(dtype).kind in "iu"):
+    if not (w.dtype(x).startswith(("float", "bfloat")) and np.dtype(dtype).kind in "iu"):
         return w.cast(x, dtype)
     info = np.iinfo(dtype)
     x = w.cast(x, "float64")  # exact for every float type, and for the bounds up to 32 bits
@@ -104,8 +105,8 @@ def _dense(attr, shape, dtype) -> np.ndarray:
     a = ir.DenseElementsAttr(attr)
     if a.is_splat:
         s = a.get_splat_value()
-        v = ir.FloatAttr(s).value if dtype.startswith("float") else (ir.BoolAttr(s).value if dtype == "bool"
-                                                                     else ir.IntegerAttr(s).value)
+        v = ir.FloatAttr(s).value if dtype.startswith(("float", "bfloat")) else \
+            (ir.BoolAttr(s).value if dtype == "bool" else ir.IntegerAttr(s).value)
         return np.full(shape, v, dtype=dtype)
     return np.asarray(np.array(a), dtype=dtype).reshape(shape)
 
@@ -307,6 +308,8 @@ class _Fn:
             return self.run(self.funcs[callee], ins)
         if short == "composite":
             return self.composite(op, ins)
+        if short == "rng_bit_generator":
+            return self.rng(op, ins)
         if short in LAYER_OPS or short in BIT_OPS:
             return (LAYER_OPS.get(short) or BIT_OPS[short])(self, op, ins, shape, dtype)
         what = name
@@ -321,6 +324,12 @@ class _Fn:
         """Ops mapped other than one to one: x * inf (erf_inv's |x| = 1 branch) as sign(x) * inf, whose
         derivative is 0, not 0 * inf = nan where a select discards the branch; integer divide; signbit."""
         w = self.w
+        if short == "optimization_barrier":  # the identity on every operand (a scheduling hint to XLA)
+            return list(ins)
+        if short == "cbrt":
+            from .torch_special import cbrt
+
+            return [cbrt(w, ins[0])]
         if short in ("maximum", "minimum"):
             # max(-inf, y) = y: JAX's softmax writes one; a -inf in the graph would meet a zero
             # cotangent in the derivative (0 * inf = nan), so the identity is dropped here.
@@ -334,15 +343,22 @@ class _Fn:
                 c = self.consts.get(b)
                 if c is not None and c.size and np.all(np.isinf(c)):
                     return [w.binary("mul", w.unary("sign", a), b)]
-        if short == "divide" and not dtype.startswith(("float", "complex")):
+        if short == "divide" and not dtype.startswith(("float", "bfloat", "complex")):
             return [int_divide(w, ins[0], ins[1], "trunc")]  # truncates toward zero
         if short == "bitcast_convert" and w.dtype(ins[0]).startswith(("int", "uint")):  # random mantissa bits
+            if dtype.startswith(("int", "uint")):  # (jax.random's rbg keys: uint32 pairs <-> uint64 states)
+                return [int_bitcast(w, ins[0], dtype, shape)]
             return [bits_to_float(w, ins[0], dtype)]
         if short == "shift_right_arithmetic" and ins[0] not in self.bit_patterns:
             return [shift(w, short, ins[0], ins[1])]
         if short in ("bitcast_convert", "shift_right_arithmetic"):
             return [self.sign_bits(op, short, ins, shape, dtype)]
         return None
+
+    def rng(self, op, ins: list[str]) -> list[str]:
+        """rng_bit_generator (jax_rng.py): its algorithm read from `#stablehlo<rng_algorithm X>`."""
+        algorithm = str(op.attributes["rng_algorithm"]).split("<", 1)[-1].rstrip(">").split()[-1]
+        return rng_bit_generator(self.w, algorithm, ins[0], _aval(op.results[1].type))
 
     def sign_bits(self, op, short: str, ins: list[str], shape, dtype) -> str:
         """jnp.signbit: bitcast_convert of a float to an int of its width, shifted right arithmetically by
@@ -387,10 +403,10 @@ class _Fn:
         kind = ir.StringAttr(op.attributes["name"]).value
         if kind in _COMPOSITES and len(ins) == 1:
             return [self.w.unary(_COMPOSITES[kind], ins[0])]
-        if kind in jax_special.UNARY_COMPOSITES and len(ins) == 1:  # gradserve.erfc
-            from .torch_special import erfc
+        if kind in jax_special.UNARY_COMPOSITES and len(ins) == 1:  # gradserve.erfc / lgamma / digamma
+            from . import torch_special
 
-            return [erfc(self.w, ins[0])]
+            return [getattr(torch_special, kind.split(".", 1)[1])(self.w, ins[0])]
         if kind in jax_special.COMPOSITE_OPS:  # (a, x), already broadcast to one shape by JAX
             return [self.w.binary(jax_special.COMPOSITE_OPS[kind], ins[0], ins[1])]
         if kind in jax_special.REFUSED:

@@ -1,4 +1,5 @@
-"""The incomplete gamma family through jax.export: kept whole, not as JAX's inlined while loops.
+"""The incomplete gamma family (and erfc, lgamma, digamma, nextafter) through jax.export: kept whole, not as JAX's
+inlined forms.
 
 JAX lowers lax.igamma / igammac (jax.scipy.special.gammainc / gammaincc, the gamma distribution's
 cdf / sf) and igamma_grad_a to StableHLO while loops whose trip count is data (a series or continued
@@ -19,9 +20,12 @@ import threading
 
 PREFIX = "gradserve."
 # composite name -> engine op (elementwise, operands (a, x))
-COMPOSITE_OPS = {"gradserve.igamma": "igamma", "gradserve.igammac": "igammac", "gradserve.igamma_grad_a": "igamma_da"}
+# (nextafter: JAX lowers it to bit manipulation of the float's pattern, which the graph has no view of)
+COMPOSITE_OPS = {"gradserve.igamma": "igamma", "gradserve.igammac": "igammac", "gradserve.igamma_grad_a": "igamma_da",
+                 "gradserve.nextafter": "nextafter"}
 REFUSED: dict[str, str] = {}  # composite name -> why it cannot be imported (none at present)
-UNARY_COMPOSITES = {"gradserve.erfc"}  # composite name of a one-operand special function (jax_import maps it)
+# composite name of a one-operand special function (jax_import maps it to torch_special's composition)
+UNARY_COMPOSITES = {"gradserve.erfc", "gradserve.lgamma", "gradserve.digamma"}
 
 _lock = threading.Lock()
 _inside = threading.local()
@@ -33,7 +37,11 @@ def _primitives():
     # erfc: JAX inlines a rational approximation whose untaken branch divides by x, so its derivative is
     # nan at 0 (jax.nn.gelu(approximate=False) is x erfc(-x / sqrt 2) / 2); kept whole it imports as erfc
     return {"igamma": lax.igamma_p, "igammac": lax.igammac_p, "igamma_grad_a": lax.igamma_grad_a_p,
-            "erfc": lax.erfc_p}
+            "erfc": lax.erfc_p, "nextafter": lax.nextafter_p,
+            # lgamma / digamma: the legalised forms' untaken branches have infinite derivatives (lgamma's gradient
+            # was nan from x ~ 8 on: every Poisson / gamma / Beta log-likelihood); kept whole, their derivatives are
+            # those of torch_special's float64 compositions (digamma, trigamma)
+            "lgamma": lax.lgamma_p, "digamma": lax.digamma_p}
 
 
 def _composite_rule(name: str, prim, original):

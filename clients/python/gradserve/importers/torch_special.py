@@ -225,3 +225,25 @@ def _ndtri(c, p):
     w, p = c.w, _float(c, p)
     return w.mul(erfinv(w, w.sub(w.mul(p, w.scalar_like(2.0, p)), w.scalar_like(1.0, p))),
                  w.scalar_like(math.sqrt(2.0), p))
+
+
+def _cbrt_value(w: GraphWriter, x: str) -> str:
+    """sign(x) |x|^(1/3) in float64, rounded once to x's type (exact cubes come back exact)."""
+    x64 = _f64(w, x)
+    mag = w.binary("pow", w.unary("abs", x64), _k(w, 1 / 3, x64))
+    return w.cast(w.mul(w.unary("sign", x64), mag), w.dtype(x))
+
+
+def cbrt(w: GraphWriter, x: str, orders: int = 2) -> str:
+    """The real cube root with JAX's derivative, dout / (3 cbrt(x)^2) (inf at 0, as JAX's; the composition's own
+    derivative would be sign'(x) |x|^(1/3) + sign(x) ... = 0 * inf = nan there): one custom_vjp node whose rule is
+    written from x (so differentiating the rule differentiates through x), `orders` deep."""
+    y = _cbrt_value(w, x)
+    if orders < 1:
+        return y
+    fw = w.function_writer(f"{w.name}_cbrt_vjp")
+    xi, _, dout = (fw.input(n, *w.avals[v]) for n, v in (("x", x), ("out", y), ("dout", y)))
+    r = cbrt(fw, xi, orders - 1)
+    bprop = w.finish(fw, [fw.div(dout, fw.mul(fw.scalar_like(3.0, r), fw.mul(r, r)))])
+    return w.emit("custom_vjp", [x, y], {"bprop": bprop, "n_in": 1, "n_out": 1, "params": [], "site": 0},
+                  [w.avals[y]])[0]
