@@ -276,3 +276,13 @@ def test_json_integers_past_the_range_are_refused(datatype, data):
     # (NumPy reads 2^64 as an object: refused as no number; the others are read, then found out of range)
     with pytest.raises(Exception, match=f"out of the range of {datatype}|{datatype} numbers: .*past int64"):
         codec.decode_tensor({"name": "a", "shape": [2], "datatype": datatype, "data": data}, "$.a")
+
+
+@pytest.mark.parametrize("datatype, data", [("FP32", [0.5, True]), ("INT32", [1, False, 3]),
+                                            ("FP64", [[0.5, 1.0], [True, 2.0]]), ("UINT8", [[1], [True]])])
+def test_true_false_among_numbers_are_refused(datatype, data):
+    """NumPy reads [0.5, true] as [0.5, 1.0]: a boolean where a number belongs is refused with its path, as a
+    list of booleans alone is, not turned into 1 / 0."""
+    with pytest.raises(InvalidRequest) as e:
+        codec.decode_tensor({"shape": list(np.shape(data)), "datatype": datatype, "data": data}, "$.inputs[0]")
+    assert e.value.detail["path"] == "$.inputs[0].data" and "true/false are not numbers" in str(e.value)
