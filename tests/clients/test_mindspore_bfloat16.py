@@ -143,3 +143,27 @@ def test_optimizers_train_bfloat16_parameters_like_torch(fake, name):
     # cancel them toward 0
     tol = {"rtol": 0, "atol": 0} if name == "SGD" else {"rtol": 2 ** -7, "atol": 2 ** -9}
     np.testing.assert_allclose(got, want, **tol)
+
+
+def test_non_finite_bfloat16_constants_travel(fake):
+    """A bfloat16 constant holding inf / NaN in a traced function travels as its bytes, as a float32 one does (its
+    JSON list was refused: 'Out of range float values are not JSON compliant'); a uniform -inf one as well.
+    Values and gradients: PyTorch's bfloat16 kernels."""
+    torch = pytest.importorskip("torch")
+    xv, cv = np.array([1.1, 2.2, -0.5], np.float32), np.array([np.inf, np.nan, 1.5], np.float32)
+
+    def f(m, t, c):  # (finite results: the in-process server's JSON carries no NaN)
+        return m.where(m.isnan(c), t * 3, m.minimum(t, c) * 2)
+
+    x = Tensor(xv, gs.bfloat16)
+    t = torch.tensor(xv).to(torch.bfloat16).requires_grad_()
+    want = f(torch, t, torch.tensor(cv).to(torch.bfloat16))
+    want.sum().backward()
+    y = gs.jit(lambda v: f(ops, v, Tensor(cv, gs.bfloat16)))(x)
+    g = gs.grad(lambda v: ops.sum(f(ops, v, Tensor(cv, gs.bfloat16))))(x)
+    assert y.dtype == g.dtype == gs.bfloat16
+    np.testing.assert_array_equal(y.asnumpy().astype(np.float32), want.detach().float().numpy())
+    np.testing.assert_array_equal(g.asnumpy().astype(np.float32), t.grad.float().numpy())
+    y = gs.jit(lambda v: ops.maximum(v, Tensor(np.full(3, -np.inf, np.float32), gs.bfloat16)))(x)
+    assert y.dtype == gs.bfloat16
+    np.testing.assert_array_equal(y.asnumpy().astype(np.float32), xv.astype(BF16).astype(np.float32))
