@@ -167,3 +167,19 @@ def test_non_finite_bfloat16_constants_travel(fake):
     y = gs.jit(lambda v: ops.maximum(v, Tensor(np.full(3, -np.inf, np.float32), gs.bfloat16)))(x)
     assert y.dtype == gs.bfloat16
     np.testing.assert_array_equal(y.asnumpy().astype(np.float32), xv.astype(BF16).astype(np.float32))
+
+
+def test_load_param_into_net_converts_between_bfloat16_and_other_floats(fake):
+    """MindSpore 2.10: a bfloat16 value loads into a float32 / float16 Parameter and a float32 one into a bfloat16
+    Parameter, converted to the Parameter's dtype (here each was refused with a TypeError)."""
+    for pdt, cdt in ((gs.float32, gs.bfloat16), (gs.bfloat16, gs.float32), (gs.float16, gs.bfloat16)):
+        class N(nn.Cell):
+            def __init__(self):
+                super().__init__()
+                self.w = Parameter(Tensor(np.zeros(2, np.float32), pdt), name="w")
+
+        n = N()
+        assert gs.load_param_into_net(n, {"w": Parameter(Tensor(np.array([1.1, 2.2], np.float32), cdt), name="w")}) \
+            == ([], [])
+        assert n.w.dtype == pdt
+        assert n.w.asnumpy().astype(np.float32).tolist() == [1.1015625, 2.203125]  # (MindSpore 2.10's values)
