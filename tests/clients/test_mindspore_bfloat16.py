@@ -183,3 +183,24 @@ def test_load_param_into_net_converts_between_bfloat16_and_other_floats(fake):
             == ([], [])
         assert n.w.dtype == pdt
         assert n.w.asnumpy().astype(np.float32).tolist() == [1.1015625, 2.203125]  # (MindSpore 2.10's values)
+
+
+def test_cummax_cummin_and_scatter_div_treat_bfloat16_as_a_float(fake):
+    """bfloat16 takes the float paths (it was taken for an integer: cummax / cummin skipped the rule that a NaN wins
+    from where it is on, giving [1, 0.5, 0.5, 0.5] at index -1; tensor_scatter_div truncated its quotients).
+    Expected: PyTorch's bfloat16 cummax / cummin and division."""
+    torch = pytest.importorskip("torch")
+    xv = np.array([1.0, np.nan, 3.0, 0.5], np.float32)
+    t = torch.tensor(xv).to(torch.bfloat16)
+    for name in ("cummax", "cummin"):
+        v, i = getattr(ops, name)(Tensor(xv, gs.bfloat16), 0)
+        want = getattr(torch, name)(t, 0)
+        assert v.dtype == gs.bfloat16
+        np.testing.assert_array_equal(v.asnumpy().astype(np.float32), want.values.float().numpy())
+        np.testing.assert_array_equal(i.asnumpy(), want.indices.numpy())
+    x = np.array([7.0, 5.0, -3.0], np.float32)
+    got = ops.tensor_scatter_div(Tensor(x, gs.bfloat16), Tensor(np.array([[0], [2]], np.int32)),
+                                 Tensor(np.array([2.0, 4.0], np.float32), gs.bfloat16))
+    want = torch.tensor(x).to(torch.bfloat16) / torch.tensor([2.0, 1.0, 4.0]).to(torch.bfloat16)
+    assert got.dtype == gs.bfloat16
+    np.testing.assert_array_equal(got.asnumpy().astype(np.float32), want.float().numpy())  # [3.5, 5, -0.75]
