@@ -19,6 +19,8 @@ def test_creation_queries_and_asnumpy(fake):
     x = Tensor([1.1, 2.2, 3.3], gs.bfloat16)
     assert x.dtype == gs.bfloat16 and str(x.dtype) == "BFloat16" and x.is_floating_point()
     assert repr(x) == "Tensor(shape=[3], dtype=BFloat16, value= [1.10156, 2.20312, 3.29688])"  # MindSpore 2.10
+    assert repr(Tensor(1.1, gs.bfloat16)) == "Tensor(shape=[], dtype=BFloat16, value= 1.10156)"  # (a 0-d one too)
+    assert repr(Tensor(np.float32(1234567.0), gs.bfloat16)) == "Tensor(shape=[], dtype=BFloat16, value= 1.23699e+06)"
     a = x.asnumpy()
     assert a.dtype == BF16 and a.astype(np.float32).tolist() == [1.1015625, 2.203125, 3.296875]
     assert x.tolist() == [1.1015625, 2.203125, 3.296875]
