@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ir import AVal, Var
+from .ir import NP_DTYPES, AVal, Var
 from .ops.registry import OPS
 
 def _round(value: float, dtype: str) -> float:
     """The value as the dtype stores it, so folding equals running."""
-    # a fill's value is real (complex: its real part); bfloat16 is a float too (read as an integer's, 0.5 became 0)
-    if dtype.startswith(("float", "bfloat", "complex")):
-        return float(np.asarray(value, dtype=dtype).real)
+    if dtype.startswith(("float", "complex", "bfloat")):  # a fill's value is real (complex: its real part)
+        return float(np.asarray(value, dtype=NP_DTYPES[dtype]).real)
     if dtype == "bool":
         return float(bool(value))
     return float(int(value))
@@ -78,7 +77,9 @@ class _Site:
 
     def __init__(self, b, op: str, ins: tuple[Var, ...], attrs: dict, out: AVal):
         self.b, self.op, self.ins, self.attrs, self.out = b, op, ins, attrs, out
-        self.u = [b.uniform.get(x.id) for x in ins]
+        # (a fill's value as its dtype stores it: bfloat16(0.3) summed thrice is 0.90234375, not bfloat16(0.9))
+        self.u = [v if (v := b.uniform.get(x.id)) is None or not x.dtype.startswith(("float", "bfloat"))
+                  else _round(v, x.dtype) for x in ins]
 
     def same(self, x: Var) -> bool:
         return x.aval == self.out

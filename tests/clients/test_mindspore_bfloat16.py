@@ -19,6 +19,8 @@ def test_creation_queries_and_asnumpy(fake):
     x = Tensor([1.1, 2.2, 3.3], gs.bfloat16)
     assert x.dtype == gs.bfloat16 and str(x.dtype) == "BFloat16" and x.is_floating_point()
     assert repr(x) == "Tensor(shape=[3], dtype=BFloat16, value= [1.10156, 2.20312, 3.29688])"  # MindSpore 2.10
+    assert repr(Tensor(1.1, gs.bfloat16)) == "Tensor(shape=[], dtype=BFloat16, value= 1.10156)"  # (a 0-d one too)
+    assert repr(Tensor(np.float32(1234567.0), gs.bfloat16)) == "Tensor(shape=[], dtype=BFloat16, value= 1.23699e+06)"
     a = x.asnumpy()
     assert a.dtype == BF16 and a.astype(np.float32).tolist() == [1.1015625, 2.203125, 3.296875]
     assert x.tolist() == [1.1015625, 2.203125, 3.296875]
@@ -143,3 +145,64 @@ def test_optimizers_train_bfloat16_parameters_like_torch(fake, name):
     # cancel them toward 0
     tol = {"rtol": 0, "atol": 0} if name == "SGD" else {"rtol": 2 ** -7, "atol": 2 ** -9}
     np.testing.assert_allclose(got, want, **tol)
+
+
+def test_non_finite_bfloat16_constants_travel(fake):
+    """A bfloat16 constant holding inf / NaN in a traced function travels as its bytes, as a float32 one does (its
+    JSON list was refused: 'Out of range float values are not JSON compliant'); a uniform -inf one as well.
+    Values and gradients: PyTorch's bfloat16 kernels."""
+    torch = pytest.importorskip("torch")
+    xv, cv = np.array([1.1, 2.2, -0.5], np.float32), np.array([np.inf, np.nan, 1.5], np.float32)
+
+    def f(m, t, c):  # (finite results: the in-process server's JSON carries no NaN)
+        return m.where(m.isnan(c), t * 3, m.minimum(t, c) * 2)
+
+    x = Tensor(xv, gs.bfloat16)
+    t = torch.tensor(xv).to(torch.bfloat16).requires_grad_()
+    want = f(torch, t, torch.tensor(cv).to(torch.bfloat16))
+    want.sum().backward()
+    y = gs.jit(lambda v: f(ops, v, Tensor(cv, gs.bfloat16)))(x)
+    g = gs.grad(lambda v: ops.sum(f(ops, v, Tensor(cv, gs.bfloat16))))(x)
+    assert y.dtype == g.dtype == gs.bfloat16
+    np.testing.assert_array_equal(y.asnumpy().astype(np.float32), want.detach().float().numpy())
+    np.testing.assert_array_equal(g.asnumpy().astype(np.float32), t.grad.float().numpy())
+    y = gs.jit(lambda v: ops.maximum(v, Tensor(np.full(3, -np.inf, np.float32), gs.bfloat16)))(x)
+    assert y.dtype == gs.bfloat16
+    np.testing.assert_array_equal(y.asnumpy().astype(np.float32), xv.astype(BF16).astype(np.float32))
+
+
+def test_load_param_into_net_converts_between_bfloat16_and_other_floats(fake):
+    """MindSpore 2.10: a bfloat16 value loads into a float32 / float16 Parameter and a float32 one into a bfloat16
+    Parameter, converted to the Parameter's dtype (here each was refused with a TypeError)."""
+    for pdt, cdt in ((gs.float32, gs.bfloat16), (gs.bfloat16, gs.float32), (gs.float16, gs.bfloat16)):
+        class N(nn.Cell):
+            def __init__(self):
+                super().__init__()
+                self.w = Parameter(Tensor(np.zeros(2, np.float32), pdt), name="w")
+
+        n = N()
+        assert gs.load_param_into_net(n, {"w": Parameter(Tensor(np.array([1.1, 2.2], np.float32), cdt), name="w")}) \
+            == ([], [])
+        assert n.w.dtype == pdt
+        assert n.w.asnumpy().astype(np.float32).tolist() == [1.1015625, 2.203125]  # (MindSpore 2.10's values)
+
+
+def test_cummax_cummin_and_scatter_div_treat_bfloat16_as_a_float(fake):
+    """bfloat16 takes the float paths (it was taken for an integer: cummax / cummin skipped the rule that a NaN wins
+    from where it is on, giving [1, 0.5, 0.5, 0.5] at index -1; tensor_scatter_div truncated its quotients).
+    Expected: PyTorch's bfloat16 cummax / cummin and division."""
+    torch = pytest.importorskip("torch")
+    xv = np.array([1.0, np.nan, 3.0, 0.5], np.float32)
+    t = torch.tensor(xv).to(torch.bfloat16)
+    for name in ("cummax", "cummin"):
+        v, i = getattr(ops, name)(Tensor(xv, gs.bfloat16), 0)
+        want = getattr(torch, name)(t, 0)
+        assert v.dtype == gs.bfloat16
+        np.testing.assert_array_equal(v.asnumpy().astype(np.float32), want.values.float().numpy())
+        np.testing.assert_array_equal(i.asnumpy(), want.indices.numpy())
+    x = np.array([7.0, 5.0, -3.0], np.float32)
+    got = ops.tensor_scatter_div(Tensor(x, gs.bfloat16), Tensor(np.array([[0], [2]], np.int32)),
+                                 Tensor(np.array([2.0, 4.0], np.float32), gs.bfloat16))
+    want = torch.tensor(x).to(torch.bfloat16) / torch.tensor([2.0, 1.0, 4.0]).to(torch.bfloat16)
+    assert got.dtype == gs.bfloat16
+    np.testing.assert_array_equal(got.asnumpy().astype(np.float32), want.float().numpy())  # [3.5, 5, -0.75]

@@ -283,6 +283,70 @@ def test_cell_state_dict_and_load_state_dict(tmp_path):
     np.testing.assert_array_equal(other.param_1.asnumpy(), [8.0, 8.0, 8.0])
 
 
+def test_state_dict_hooks_run_per_cell_around_its_subtree_as_mindspore():
+    """MindSpore 2.10 (recorded from the same program): each cell's state_dict pre hook runs before its entries and
+    its post hook after its whole subtree (a post hook sees the entries made so far); a sub-cell held under two
+    attributes is listed under both (a MindSpore state_dict loads back with strict=True); load_state_dict's post
+    hooks run per cell likewise, before the strict check, and one that empties missing_keys in place lets a strict
+    load pass."""
+    import gradserve as ms
+    from gradserve import nn
+
+    class Leaf(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.w = ms.Parameter(Tensor(np.ones(2, np.float32)), name="w")
+
+    class Mid(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.p = ms.Parameter(Tensor(np.ones(1, np.float32)), name="p")
+            self.a, self.b = Leaf(), Leaf()
+
+    class Top(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.m, self.c = Mid(), Leaf()
+            self.shared = self.c
+
+    t, log = Top(), []
+    for n, c in {"top": t, "m": t.m, "a": t.m.a, "b": t.m.b, "c": t.c}.items():
+        c.register_state_dict_pre_hook(lambda cell, prefix, kv, n=n: log.append(("pre", n, prefix)))
+        c.register_state_dict_post_hook(lambda cell, sd, prefix, meta, n=n: log.append(("post", n, prefix, len(sd))))
+        c.register_load_state_dict_pre_hook(lambda *a, n=n: log.append(("lpre", n, a[2])))
+        c.register_load_state_dict_post_hook(lambda cell, res, n=n: log.append(("lpost", n)))
+    sd = t.state_dict()
+    assert list(sd) == ["m.p", "m.a.w", "m.b.w", "c.w", "shared.w"]
+    assert log == [("pre", "top", ""), ("pre", "m", "m."), ("pre", "a", "m.a."), ("post", "a", "m.a.", 2),
+                   ("pre", "b", "m.b."), ("post", "b", "m.b.", 3), ("post", "m", "m.", 3), ("pre", "c", "c."),
+                   ("post", "c", "c.", 4), ("pre", "c", "shared."), ("post", "c", "shared.", 5),
+                   ("post", "top", "", 5)]
+    log.clear()
+    assert t.load_state_dict(sd) == ([], [])
+    assert log == [("lpre", "top", ""), ("lpre", "m", "m."), ("lpre", "a", "m.a."), ("lpost", "a"),
+                   ("lpre", "b", "m.b."), ("lpost", "b"), ("lpost", "m"), ("lpre", "c", "c."), ("lpost", "c"),
+                   ("lpre", "c", "shared."), ("lpost", "c"), ("lpost", "top")]
+
+    class Two(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = Leaf(), Leaf()
+
+    two, seen = Two(), []
+
+    def forgive(cell, res):
+        seen.append((list(res.missing_keys), list(res.unexpected_keys)))
+        res.missing_keys.clear()
+    two.a.register_load_state_dict_post_hook(forgive)
+    two.register_load_state_dict_post_hook(lambda c, r: seen.append(("top", list(r.missing_keys), list(r.unexpected_keys))))
+    z = Tensor(np.zeros(2, np.float32))
+    assert two.load_state_dict({"b.w": z, "zz": Tensor(np.zeros(1, np.float32))}, strict=False) == ([], ["zz"])
+    assert seen == [(["a.w"], ["zz"]), ("top", [], ["zz"])]
+    seen.clear()
+    assert two.load_state_dict({"b.w": z}) == ([], [])
+    assert seen == [(["a.w"], []), ("top", [], [])]
+
+
 def test_list_diff_and_sparse_segment_mean_with_num_segments(on_real_server):
     import gradserve as ms
     from gradserve.ops.operations import array_ops as A, sparse_ops as S

@@ -198,3 +198,25 @@ def test_a_bfloat16_fill_folded_through_reshape_and_broadcast_keeps_its_fraction
     assert [o.dtype for o in out] == [BF16, BF16]
     assert out[0].astype(np.float32).tolist() == [0.5, -1.5, 1.25]
     assert out[1].astype(np.float32).tolist() == [float(np.float32(1 / 3).astype(BF16))]
+
+def test_uniform_bfloat16_values_fold_as_they_run():
+    """Fills in bfloat16 are folded at build time (sum / mean / a transpose of a fill, the seed of mean's
+    derivative): the folded value is the fill's bfloat16 value, as running the nodes gives (PyTorch's CPU
+    kernels), never an integer (0.5 summed thrice is 1.5; mean's derivative over 4 is 0.25)."""
+    gb = GraphBuilder("fold")
+    x = gb.input((4,), "bfloat16", name="x")
+    half, tenth = gb.full((3,), 0.5, "bfloat16"), gb.full((3,), 0.3, "bfloat16")
+    outs = Engine().run(gb.build((gb.sum(half), gb.mean(half), gb.sum(tenth), gb.transpose(gb.full((2, 3), 0.5, "bfloat16")),
+                                  gb.add(gb.sum(x), gb.sum(half)))), [np.ones(4, BF16)])
+    want = [_np(torch.full((3,), 0.5, dtype=torch.bfloat16).sum()), _np(torch.full((3,), 0.5, dtype=torch.bfloat16).mean()),
+            _np(torch.full((3,), 0.3, dtype=torch.bfloat16).sum()), np.full((3, 2), 0.5, np.float32), np.float32(5.5)]
+    for o, w in zip(outs, want):
+        assert o.dtype == BF16
+        np.testing.assert_array_equal(o.astype(np.float32), w)
+    gb = GraphBuilder("dmean")
+    x = gb.input((4,), "bfloat16", name="x")
+    d = Engine().run(grad(gb.build(gb.mean(x)), 0), [np.ones(4, BF16)])
+    t = _t(np.ones(4)).requires_grad_()
+    t.mean().backward()
+    assert d.dtype == BF16
+    np.testing.assert_array_equal(d.astype(np.float32), _np(t.grad))  # 0.25 each

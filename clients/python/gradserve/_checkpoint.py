@@ -25,6 +25,7 @@ import numpy as np
 
 from ._cellbase import Cell
 from ._tensor import Parameter, Tensor
+from .dtype import FLOAT
 
 _MS_TYPES = {"float16": "Float16", "float32": "Float32", "float64": "Float64", "int32": "Int32", "int64": "Int64",
              "int8": "Int8", "int16": "Int16", "uint8": "UInt8", "uint16": "UInt16",
@@ -297,7 +298,7 @@ def load_param_into_net(net, parameter_dict, strict_load=False, remove_redundanc
             raise ValueError(f"load_param_into_net: {name!r} has shape {list(a.shape)} in the checkpoint and "
                              f"{list(p.shape)} in the network")
         if a.dtype.name != p._dtype:
-            if a.dtype.kind != "f" or not p._dtype.startswith("float"):
+            if a.dtype.name not in FLOAT or p._dtype not in FLOAT:  # (floats convert, bfloat16 too: MindSpore 2.10)
                 raise TypeError(f"load_param_into_net: {name!r} is {a.dtype.name} in the checkpoint and {p._dtype} "
                                 "in the network")
             a = a.astype(p._dtype)

@@ -45,14 +45,15 @@ def _own_entries(cell):
             yield name, v, False
 
 
-def _walk(cell, prefix: str, seen: set):
-    """(cell, prefix) for the cell and every sub-cell, depth first, each cell once."""
-    if id(cell) in seen:
-        return
-    seen.add(id(cell))
-    yield cell, prefix
+def _subtree(cell, prefix: str, before, after, path: frozenset = frozenset()) -> None:
+    """before(cell, prefix), each sub-cell's subtree, then after(cell, prefix): MindSpore's (PyTorch's) recursion, a
+    sub-cell held under two attributes visited under each (a cell is not entered again below itself)."""
+    before(cell, prefix)
+    path = path | {id(cell)}
     for name, sub in _children(cell):
-        yield from _walk(sub, f"{prefix}{name}.", seen)
+        if id(sub) not in path:
+            _subtree(sub, f"{prefix}{name}.", before, after, path)
+    after(cell, prefix)
 
 
 class StateDictMethods:
@@ -72,14 +73,17 @@ class StateDictMethods:
 
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):
         out = OrderedDict() if destination is None else destination
-        for cell, at in _walk(self, prefix, set()):
+
+        def own(cell, at):
             for hook in _hooks(cell, "pre"):
                 hook(cell, at, keep_vars)
             for name, value, _ in _own_entries(cell):
                 out[at + name] = value
-        for cell, at in _walk(self, prefix, set()):
+
+        def post(cell, at):  # (after the cell's subtree: its hooks see the entries made so far)
             for hook in _hooks(cell, "post"):
                 hook(cell, out, at, {})
+        _subtree(self, prefix, own, post)
         return out
 
     def load_state_dict(self, state_dict, strict: bool = True):
@@ -88,13 +92,15 @@ class StateDictMethods:
         missing: list[str] = []
         unexpected: list[str] = []
         errors: list[str] = []
-        known = set()
-        for cell, at in _walk(self, "", set()):
+        result = _IncompatibleKeys(missing, unexpected)  # (the hooks see these lists, and may edit them)
+
+        def own(cell, at):
             for hook in _hooks(cell, "load_pre"):
                 hook(cell, state_dict, at, {}, strict, missing, unexpected, errors)
+            names = set()
             for name, target, is_param in _own_entries(cell):
                 key = at + name
-                known.add(key)
+                names.add(name)
                 if key not in state_dict:
                     missing.append(key)
                     continue
@@ -110,14 +116,17 @@ class StateDictMethods:
                     target.set_data(Tensor(value.asnumpy()).astype(target.dtype))
                 else:
                     getattr(target, "copy_")(value.astype(target.dtype))  # (set on Tensor by ops/_inplace)
-        unexpected += [k for k in state_dict if k not in known]
+            # a key under this cell's prefix naming neither its own entry nor a sub-cell (MindSpore's rule)
+            names.update(name for name, _ in _children(cell))
+            unexpected.extend(k for k in state_dict if k.startswith(at) and k[len(at):].split(".", 1)[0] not in names)
+
+        def post(cell, at):
+            for hook in _hooks(cell, "load_post"):
+                hook(cell, result)
+        _subtree(self, "", own, post)
         if strict:
             keys = [("Missing", missing), ("Unexpected", unexpected)]
             errors[:0] = [f"{what} key(s) in state_dict: " + ", ".join(f'"{k}"' for k in ks) + ". " for what, ks in keys if ks]
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors))
-        result = _IncompatibleKeys(missing, unexpected)
-        for cell, _ in _walk(self, "", set()):
-            for hook in _hooks(cell, "load_post"):
-                hook(cell, result)
         return result

@@ -60,7 +60,7 @@ def _to_array(data, dtype) -> np.ndarray:
 
 def _fmt_scalar(v, dtype) -> str:
     """A 0-d value as MindSpore prints it: floats with 6 significant digits (%g)."""
-    if dtype.kind == "f":
+    if dtype.kind == "f" or dtype.name == "bfloat16":  # (bfloat16's kind is V)
         return f"{v:g}"
     if dtype.kind == "b":
         return "True" if v else "False"

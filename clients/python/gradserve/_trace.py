@@ -359,7 +359,8 @@ def _constant_key(x, depth: int = 0):
 def tensor_json(a: np.ndarray) -> dict:
     a = np.asarray(a)
     d = {"shape": list(a.shape), "dtype": a.dtype.name}
-    if a.size >= B64_ELEMENTS or (a.dtype.kind in "fc" and not np.isfinite(a).all()):
+    # (kind "V" is bfloat16: a float, and JSON has no NaN / Inf either)
+    if a.size >= B64_ELEMENTS or (a.dtype.kind not in "iub" and not np.isfinite(a).all()):
         d["b64"] = base64.b64encode(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes()).decode()
     else:  # a complex element as its [re, im] pair
         d["data"] = (complex_as_pairs(a).reshape(-1, 2) if a.dtype.kind == "c" else a.reshape(-1)).tolist()
@@ -510,7 +511,7 @@ class Trace:
 
     def _const(self, a: np.ndarray) -> str:
         flat = a.reshape(-1)
-        if a.size and (a.dtype.kind not in "fc" or np.isfinite(flat[0])) and (flat == flat[0]).all() and \
+        if a.size and (a.dtype.kind in "iub" or np.isfinite(flat[0])) and (flat == flat[0]).all() and \
                 (a.dtype.kind not in "iu" or abs(int(flat[0])) < 2 ** 53) and (a.dtype.kind != "c" or flat[0].imag == 0):
             v = flat[0].real.item() if a.dtype.kind == "c" else flat[0].item()  # a fill's value is real
             return self.emit("fill", [], {"shape": list(a.shape), "value": float(v), "dtype": a.dtype.name},

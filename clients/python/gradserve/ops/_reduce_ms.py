@@ -105,7 +105,7 @@ def _cum_extremum(x, axis: int, red: str):
     hit = P.logical_and(tri, P.equal(a, P.expand_dims(run, -1)))
     j = Tensor(np.broadcast_to(np.arange(n, dtype=np.int64), (n, n)).copy())
     idx = P.max(P.select(hit, P.broadcast_to(j, tuple(a.shape)), -1), -1)
-    if x._dtype.startswith(("float", "complex")):  # a NaN wins from where it is on (NaNs tie: the last one's index)
+    if x._dtype.startswith(("float", "complex", "bfloat")):  # a NaN wins from where it is on (NaNs tie: the last one's index)
         nan = P.logical_and(tri, P.not_equal(a, a))
         last = P.max(P.select(nan, P.broadcast_to(j, tuple(a.shape)), -1), -1)
         idx = P.select(P.greater_equal(last, 0), last, idx)

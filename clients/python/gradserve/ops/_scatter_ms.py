@@ -181,7 +181,7 @@ def _combine(op: str, input_x, indices, updates) -> Tensor:
         rows = _op("concat", x, u, axis=0)
         return _result(input_x, _reduce(rows, _op("concat", _arange(p, flat), flat, axis=0), p, op))
     factor = _reduce(u, flat, p, "prod")  # 1 where no update lands
-    if op == "div" and not x.dtype.name.startswith(("float", "complex")):
+    if op == "div" and not x.dtype.name.startswith(("float", "complex", "bfloat")):  # (integers truncate)
         return _result(input_x, _int_div(x, factor))
     return _result(input_x, _op("mul" if op == "mul" else "div", x, factor))
 
