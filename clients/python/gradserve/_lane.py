@@ -23,13 +23,16 @@ under the policy, or the graph sent inline on graph_not_found, as there (Client.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from . import errors
+from ._eager import _tensor
 from ._client import NO_STRUCTURE, Client, Result, as_graph_ref, normalize_device
 from ._transport import REQUEST_ID, new_request_id
+from ._transport._http1 import Headers
 from ._transport.http import ROUTES, HTTPTransport, _handle
 from ._wire import _LITTLE, HEADER_LENGTH, _fresh, _raw, encode_request, known_answer
 
@@ -62,21 +65,26 @@ class _Pin:
     derived again. The program is the trace cache's hit for the call's signature; the arrays' shapes and
     dtypes are checked anyway (a Tensor's array may have been rebound), cheaply, against the pinned ones."""
 
-    __slots__ = ("client", "transport", "ref", "device", "client_device", "deadline", "gid", "sig", "lane")
+    __slots__ = ("client", "transport", "ref", "device", "client_device", "deadline", "gid", "sig", "largest", "lane",
+                 "tensors")
 
     def __init__(self, client: Client, ref, device, arrays: list, params: dict | None, lane: tuple):
         self.client, self.transport, self.ref, self.device = client, client._transport, ref, device
         self.client_device, self.deadline, self.gid = client.device, client.deadline_ms, client._known[ref.hash]
         self.sig = [(a.shape, a.dtype) for a in arrays] + [(a.shape, a.dtype) for a in (params or {}).values()]
+        self.largest = max([a.nbytes for a in arrays] + [a.nbytes for a in (params or {}).values()], default=0)
         self.lane = lane
+        self.tensors: tuple | None = None  # (an answer layout, how its values become Tensors: _plan)
 
 
 def eval_program(client: Any, prog: Any, arrays: list, params: dict | None, device: str | None,
-                 binary_output: bool | None) -> Result:
+                 binary_output: bool | None, shapes: list | None = None) -> Result | tuple:
     """eval_traced for a traced program (`_trace.run_program`): its lane pinned on the program, so that a call
     like the last one (same client, transport, graph ref (its parameter set), device, deadline, registered
     graph id, arrays' shapes and dtypes) reuses it without the lane's key derived and looked up again. A
-    program evicted from the trace cache takes its pin with it; anything else goes `eval_traced`'s way."""
+    program evicted from the trace cache takes its pin with it; anything else goes `eval_traced`'s way.
+    shapes: the program's outputs are a flat tuple of Tensors (`_trace._conform`'s (shape, size) each): a
+    pinned call whose answer has the pin's layout then gives those Tensors (a tuple), not a Result."""
     pin = prog._lane_pin
     if pin is not None and pin.client is client:
         ref = prog.ref()
@@ -84,9 +92,9 @@ def eval_program(client: Any, prog: Any, arrays: list, params: dict | None, devi
                 and client.device == pin.client_device and client.deadline_ms == pin.deadline
                 and client.binary_threshold is not None and client._known.get(ref.hash) == pin.gid
                 and _fits(arrays, params, pin.sig)):
-            shm = pin.transport._shm
-            if shm is None or shm.small(arrays, params):
-                return _run(client, pin.lane, prog, ref, arrays, params, device, binary_output)
+            shm = pin.transport._shm  # (the arrays' sizes are the pin's: _fits)
+            if shm is None or shm.small_upto(pin.largest):
+                return _run(client, pin.lane, prog, ref, arrays, params, device, binary_output, pin, shapes)
     result, lane, ref = _eval(client, prog, prog.ref, arrays, params, device, binary_output)
     if ref is not None:  # (a lane could fit: pinned, or the pin dropped where none did)
         prog._lane_pin = None if lane is None else _Pin(client, ref, device, arrays, params, lane)
@@ -124,15 +132,16 @@ def _lane(client: Client, ref, arrays: list, params: dict | None, device, binary
 
 
 def _run(client: Client, lane: tuple, graph: Any, ref, arrays: list, params: dict | None, device,
-         binary_output) -> Result:
-    """The job sent with the lane's head; its answer read straight into the Result where its layout is known."""
+         binary_output, pin: "_Pin | None" = None, shapes: list | None = None) -> Result | tuple:
+    """The job sent with the lane's head; its answer read straight into the Result where its layout is known,
+    or (`shapes` given: a pinned program's flat outputs) into the Tensors `_trace._conform` makes of it."""
     tr = client._transport
     chunks = [lane[0]]
     chunks += [_raw(a) for a in arrays]
     if params:
         chunks += [_raw(a) for a in params.values()]
     rid = tr._rid or new_request_id()
-    headers = dict(lane[1]) if tr._rid is not None else {**lane[1], REQUEST_ID: rid}
+    headers = dict(lane[1]) if tr._rid is not None else lane[1].of(REQUEST_ID, rid)
     try:
         status, rheaders, content = tr.send(_METHOD, _PATH, b"".join(chunks), headers, None, rid)
         if status == 200 and content and _LITTLE:  # (layouts are learnt on little-endian hosts)
@@ -143,6 +152,10 @@ def _run(client: Client, lane: tuple, graph: Any, ref, arrays: list, params: dic
                 known = known_answer(mv, n)
                 if known is not None:
                     lay, timing = known
+                    if shapes is not None and pin is not None:
+                        plan = pin.tensors if pin.tensors is not None and pin.tensors[0] is lay else _plan(pin, lay, shapes)
+                        if plan[1] is not None:
+                            return _tensors(plan[1], mv[n:])
                     members, flat = lay.members, lay.flat
                     if flat is not None:  # Result.of's answer for a flat structure, without its walks
                         arrays = lay.arrays(mv[n:])
@@ -157,6 +170,27 @@ def _run(client: Client, lane: tuple, graph: Any, ref, arrays: list, params: dic
         job = client._b_eval(graph, arrays, params=params, device=device, binary_output=binary_output)
         return client._drive(job, None, True, e)
     return client._answered(ref, resp)
+
+
+def _plan(pin: "_Pin", lay: Any, shapes: list) -> tuple:
+    """(lay, per value: (its array's shape as _trace._conform gives it, dtype, offset)) when the layout's
+    structure is flat, names each output once and has one value per traced output (_conform's flat case);
+    (lay, None) otherwise (the Result is built, then conformed). Kept on the pin for the next answers."""
+    flat, plan = lay.flat, None
+    if flat is not None and len(flat) == len(shapes) and len(set(flat)) == len(flat) and None not in shapes:
+        plan = []
+        for i, s in zip(flat, shapes):
+            _, shape, _, dt, start, _ = lay.outputs[i]
+            # (_conform: the traced shape where the answer's differs for as many elements; a view either way)
+            plan.append((s[0] if shape != s[0] and math.prod(shape) == s[1] else shape, dt, start))
+    pin.tensors = (lay, plan)
+    return pin.tensors
+
+
+def _tensors(plan: list, tail: memoryview) -> tuple:
+    """The answer's values as Tensors, each array a view on one private copy of the bytes (as Result's)."""
+    own = bytearray(tail)
+    return tuple([_tensor(np.ndarray(shape, dt, own, start)) for shape, dt, start in plan])
 
 
 def _key(client: Client, ref, arrays: list, params: dict | None, device, binary_output) -> tuple | None:
@@ -183,10 +217,11 @@ def _key(client: Client, ref, arrays: list, params: dict | None, device, binary_
 
 
 def _learn(client: Client, ref, gid: str, arrays: list, params: dict | None, device, binary_output) -> tuple:
-    """(the request head, the request headers but its id) the general path encodes for this job."""
+    """(the request head, the request headers but its id) the general path encodes for this job: the headers
+    a template whose HTTP head the lean client builds once (`_http1.Headers`)."""
     fields, binary = client._fields(ref, arrays, params, device, None, binary_output)
     body = {"graph_id": gid}
     body.update(fields)
     content, headers = encode_request(body, binary=binary)
-    return content[:int(headers[HEADER_LENGTH])], headers
+    return content[:int(headers[HEADER_LENGTH])], Headers.template(headers)
 

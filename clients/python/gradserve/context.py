@@ -163,10 +163,17 @@ def device() -> str:
     env = _env_device()
     if env is not None:
         return env
-    dev = normalize_device(_state["device_target"]) or ""
-    if _state["device_id"] is not None and ":" not in dev:
-        dev = f"{dev}:{int(_state['device_id'])}"
+    target, device_id = _state["device_target"], _state["device_id"]
+    if target is _device_memo[0] and device_id is _device_memo[1]:  # (asked on every job)
+        return _device_memo[2]
+    dev = normalize_device(target) or ""
+    if device_id is not None and ":" not in dev:
+        dev = f"{dev}:{int(device_id)}"
+    _device_memo[:] = [target, device_id, dev]
     return dev
+
+
+_device_memo: list = [object(), None, ""]  # (device_target, device_id, the device they gave)
 
 
 def client():

@@ -81,7 +81,7 @@ class _Derived:
                 cache = _cache_for(self.fn, key)
                 self._cache_memo = (key, cache, self.fn)
             fn = self.fn  # names and label matter only when the call traces (a signature not seen yet)
-            groups = _aliased(args)
+            groups = _aliased(args) if mode == _context.PYNATIVE_MODE else None
             if groups is not None:  # one Tensor at several positions, PyNative: see _trace.pynative_aliases
                 _trace.pynative_aliases[0] = groups
             try:
