@@ -34,7 +34,8 @@ from ._client import NO_STRUCTURE, Client, Result, as_graph_ref, normalize_devic
 from ._transport import REQUEST_ID, new_request_id
 from ._transport._http1 import Headers
 from ._transport.http import ROUTES, HTTPTransport, _handle
-from ._wire import _LITTLE, HEADER_LENGTH, _fresh, _raw, encode_request, known_answer
+from ._tensor import dtype_name
+from ._wire import _LITTLE, HEADER_LENGTH, NOT_OF, _fresh, _raw, answer_timing, encode_request, known_answer
 
 _HL = HEADER_LENGTH.lower()  # (answer headers are read by lowercase name)
 _METHOD, _PATH = ROUTES["eval"]
@@ -147,29 +148,42 @@ def _run(client: Client, lane: tuple, graph: Any, ref, arrays: list, params: dic
         if status == 200 and content and _LITTLE:  # (layouts are learnt on little-endian hosts)
             hl = rheaders.get(_HL)
             if hl is not None:
-                n = int(hl)
-                mv = memoryview(content)
-                known = known_answer(mv, n)
-                if known is not None:
-                    lay, timing = known
-                    if shapes is not None and pin is not None:
-                        plan = pin.tensors if pin.tensors is not None and pin.tensors[0] is lay else _plan(pin, lay, shapes)
-                        if plan[1] is not None:
-                            return _tensors(plan[1], mv[n:])
-                    members, flat = lay.members, lay.flat
-                    if flat is not None:  # Result.of's answer for a flat structure, without its walks
-                        arrays = lay.arrays(mv[n:])
-                        return Result(value=tuple([arrays[i] for i in flat]), outputs=arrays, names=list(lay.names),
-                                      structure=list(flat), graph_id=members.get("graph_id"),
-                                      device=members.get("device"), timing=timing or {})
-                    return Result.of(lay.arrays(mv[n:]), [o[0] for o in lay.outputs],
-                                     _fresh(members["structure"]) if "structure" in members else NO_STRUCTURE,
-                                     members.get("graph_id"), members.get("device"), timing)
+                got = _known(content, int(hl), pin if shapes is not None else None, shapes)
+                if got is not None:
+                    return got
         resp = _handle(status, rheaders, content, rid)
     except errors.GradserveError as e:  # the general path's first attempt raised it: on from there
         job = client._b_eval(graph, arrays, params=params, device=device, binary_output=binary_output)
         return client._drive(job, None, True, e)
     return client._answered(ref, resp)
+
+
+def _known(content, n: int, pin: "_Pin | None", shapes: list | None) -> Result | tuple | None:
+    """An answer of a layout seen before (its head `n` bytes of `content`) read straight into the Result, or
+    (`pin` given: a pinned program's flat outputs) into the Tensors `_trace._conform` makes of it; None when
+    its layout is not known (the general path decodes it). The pin's layout is checked first, in place."""
+    plan = pin.tensors if pin is not None else None
+    if plan is not None and plan[1] is not None and type(content) in (bytes, bytearray) and \
+            answer_timing(content, n, plan[0]) is not NOT_OF:
+        return _tensors(plan[1], memoryview(content)[n:])
+    mv = memoryview(content)
+    known = known_answer(mv, n)
+    if known is None:
+        return None
+    lay, timing = known
+    if pin is not None:
+        plan = plan if plan is not None and plan[0] is lay else _plan(pin, lay, shapes)
+        if plan[1] is not None:
+            return _tensors(plan[1], mv[n:])
+    members, flat = lay.members, lay.flat
+    if flat is not None:  # Result.of's answer for a flat structure, without its walks
+        arrays = lay.arrays(mv[n:])
+        return Result(value=tuple([arrays[i] for i in flat]), outputs=arrays, names=list(lay.names),
+                      structure=list(flat), graph_id=members.get("graph_id"), device=members.get("device"),
+                      timing=timing or {})
+    return Result.of(lay.arrays(mv[n:]), [o[0] for o in lay.outputs],
+                     _fresh(members["structure"]) if "structure" in members else NO_STRUCTURE,
+                     members.get("graph_id"), members.get("device"), timing)
 
 
 def _plan(pin: "_Pin", lay: Any, shapes: list) -> tuple:
@@ -182,7 +196,7 @@ def _plan(pin: "_Pin", lay: Any, shapes: list) -> tuple:
         for i, s in zip(flat, shapes):
             _, shape, _, dt, start, _ = lay.outputs[i]
             # (_conform: the traced shape where the answer's differs for as many elements; a view either way)
-            plan.append((s[0] if shape != s[0] and math.prod(shape) == s[1] else shape, dt, start))
+            plan.append((s[0] if shape != s[0] and math.prod(shape) == s[1] else shape, dt, start, dtype_name(dt)))
     pin.tensors = (lay, plan)
     return pin.tensors
 
@@ -190,7 +204,7 @@ def _plan(pin: "_Pin", lay: Any, shapes: list) -> tuple:
 def _tensors(plan: list, tail: memoryview) -> tuple:
     """The answer's values as Tensors, each array a view on one private copy of the bytes (as Result's)."""
     own = bytearray(tail)
-    return tuple([_tensor(np.ndarray(shape, dt, own, start)) for shape, dt, start in plan])
+    return tuple([_tensor(np.ndarray(shape, dt, own, start), name) for shape, dt, start, name in plan])
 
 
 def _key(client: Client, ref, arrays: list, params: dict | None, device, binary_output) -> tuple | None:
