@@ -176,7 +176,8 @@ class Tensor:
         return value
 
     def asnumpy(self) -> np.ndarray:
-        return self._concrete("asnumpy()").copy()
+        a = self._data  # (a concrete Tensor's, without _concrete's two calls: a loop reads every answer)
+        return (a if a is not None else self._concrete("asnumpy()")).copy()
 
     def __array__(self, dtype=None, copy=None):
         a = self._concrete("np.asarray()")

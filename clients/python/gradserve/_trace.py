@@ -1333,11 +1333,11 @@ def _cache_put(cache: dict, sig, prog) -> None:
 
 
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",
-                names: Sequence[str] | Callable[[], Sequence[str]] | None = None, graph: bool = False,
+                names: Sequence[str] | Callable[[int], Sequence[str]] | None = None, graph: bool = False,
                 compile_only: bool = False) -> Any:
     """Trace (or reuse the trace for this input signature), send to /v1/eval, return Tensors. `label` and
-    `names` may be callables: asked only when the call traces (not on the cache's hits). compile_only: trace,
-    return None (context.precompile_only)."""
+    `names` may be callables (names: of the argument count): asked only when the call traces (not on the
+    cache's hits). compile_only: trace, return None (context.precompile_only)."""
     tdef: Any
     for a in args:
         if type(a) is not Tensor:
@@ -1356,7 +1356,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         prog = _cache_hit(cache, sig)
     if prog is None:
         prog, _ = trace_program(fn, args, label=label() if callable(label) else label,
-                                names=names() if callable(names) else names, graph=graph)
+                                names=names(len(args)) if callable(names) else names, graph=graph)
         if cache is not None and not prog.root.reads:  # (a trace specialised on values read: never reused)
             for old in [k for k in cache if k[0] != epoch]:  # traces from before a set_train: stale
                 del cache[old]
