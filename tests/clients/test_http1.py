@@ -294,9 +294,8 @@ def test_a_malformed_answer_is_a_connection_error(serve):
     t.close()
 
 
-def test_headers_a_call_replaces_and_injection_refused(serve):
-    heads = []
-
+def answering_ok(heads: list):
+    """A script that answers every request `{}`, keeping each request's head (lowercased) in `heads`."""
     def script(conn, i):
         while True:
             head, _ = read_request(conn)
@@ -304,8 +303,12 @@ def test_headers_a_call_replaces_and_injection_refused(serve):
                 return
             heads.append(head.lower())
             conn.sendall(ok(b"{}"))
+    return script
 
-    s = serve(script)
+
+def test_headers_a_call_replaces_and_injection_refused(serve):
+    heads: list = []
+    s = serve(answering_ok(heads))
     c = _http1.HTTP1Client(s.url, {"Content-Type": "text/plain", "X-Team": "a"}, 10)
     c.request("POST", "/", b"{}", {"content-type": "application/json"})
     assert heads[0].count(b"content-type:") == 1 and b"content-type: application/json" in heads[0]
@@ -385,17 +388,8 @@ def test_a_header_templates_head_is_the_plain_heads(serve):
     """_http1.Headers (the SDK lane's request headers: the same but for the request id, call after call) give the
     head the plain dict gives, byte for byte, whatever the client's own headers replace, the body's length, the
     method or the path; a value that would inject a header is refused as the plain dict's is."""
-    heads = []
-
-    def script(conn, i):
-        while True:
-            head, _ = read_request(conn)
-            if not head:
-                return
-            heads.append(head)
-            conn.sendall(ok(b"{}"))
-
-    s = serve(script)
+    heads: list = []
+    s = serve(answering_ok(heads))
     for base in ({"user-agent": "t"}, {"Content-Type": "text/plain", "X-Team": "a"}, {"X-Request-ID": "mine"}):
         c = _http1.HTTP1Client(s.url + "/pre", base, 10)
         t = _http1.Headers.template({"content-type": "application/octet-stream", "Inference-Header-Content-Length": "7"})
@@ -408,7 +402,7 @@ def test_a_header_templates_head_is_the_plain_heads(serve):
             plain = c.head(method, path, {**t, "x-request-id": rid}, body)
             assert h.head(c, method, path, body) == plain
             assert c.request(method, path, body, h).status == 200
-            assert heads[-1] + b"\r\n\r\n" == plain
+            assert heads[-1] + b"\r\n\r\n" == plain.lower()
             assert t.head(c, method, path, body) == c.head(method, path, dict(t), body)
         with pytest.raises(ValueError, match="invalid HTTP header 'x-request-id'"):
             c.request("POST", "/v1/eval", b"x" * 9, t.of("x-request-id", "a\r\nx-injected: 1"))

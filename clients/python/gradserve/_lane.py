@@ -24,7 +24,7 @@ under the policy, or the graph sent inline on graph_not_found, as there (Client.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -58,7 +58,7 @@ def _eval(client: Any, graph: Any, ref_of, arrays: list, params: dict | None, de
     lane = _lane(client, ref, arrays, params, device, binary_output)
     if lane is None:
         return client.eval(graph, arrays, params=params, device=device, binary_output=binary_output), None, ref
-    return _run(client, lane, graph, ref, arrays, params, device, binary_output), lane, ref
+    return cast(Result, _run(client, lane, graph, ref, arrays, params, device, binary_output)), lane, ref
 
 
 class _Pin:
@@ -171,7 +171,7 @@ def _known(content, n: int, pin: "_Pin | None", shapes: list | None) -> Result |
     if known is None:
         return None
     lay, timing = known
-    if pin is not None:
+    if pin is not None and shapes is not None:
         plan = plan if plan is not None and plan[0] is lay else _plan(pin, lay, shapes)
         if plan[1] is not None:
             return _tensors(plan[1], mv[n:])

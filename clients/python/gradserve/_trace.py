@@ -1385,7 +1385,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
                       "GRADSERVE_DEVICE=cpu routes every job to the CPU pool]")
         e.args = (e.message,)
         raise
-    if type(res) is tuple:  # _conform's Tensors, made by the lane
+    if isinstance(res, tuple):  # _conform's Tensors, made by the lane
         return res
     if prog.n_extra:
         res = _written_back(prog, res, leaves)

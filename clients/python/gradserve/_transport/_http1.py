@@ -92,6 +92,8 @@ class Headers(dict):
     `Headers.template(...).of(name, value)`, sharing the template's pieces; an ordinary dict to everyone else."""
 
     __slots__ = ("vary", "_memo")
+    vary: str | None  # (None: a template)
+    _memo: list  # [key: client, its headers, method, path, body length; the head before the value; after it]
 
     @classmethod
     def template(cls, headers: dict) -> "Headers":
