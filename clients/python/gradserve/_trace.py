@@ -1392,6 +1392,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     if not prog._plain:  # dicts, static values: rebuilt here from the flat outputs
         flat = [Tensor(np.asarray(a).reshape(av[0])) for a, av in zip(res.outputs, prog.out_avals)]
         return unflatten(tdef, flat)
+    assert prog._shapes is not None  # (made with _plain, above)
     return _conform(res.value, prog._shapes)
 
 
