@@ -12,7 +12,11 @@ into the Result. The bytes sent and the Result are the general path's. A traced 
 hit for the call's signature) keeps its lane pinned on itself with what the lane was made for (`eval_program`):
 a repeat of its last call is checked by identity and equality against the pin instead of deriving and hashing
 the lane's key again; any change (client, transport, graph ref and so the parameter set, device, deadline,
-JSON jobs, the graph's id, an array's shape or dtype) goes the key's way and pins anew.
+JSON jobs, the graph's id, an array's shape or dtype) goes the key's way and pins anew. A pinned program whose
+outputs are a flat tuple of Tensors also keeps its answer's layout: an answer of that layout (checked in place,
+`_wire.answer_timing`) becomes those Tensors directly (`_tensors`), without the Result and `_trace._conform`.
+The request's headers are a `_http1.Headers` template: the lean client writes their HTTP head from two pieces
+built once, the request id between them.
 
 What a lane does not cover goes the general path before anything is sent: another client or transport class
 (async, gRPC, a caller's own), jobs that shared memory would carry, a graph not registered yet, inputs that are
