@@ -164,16 +164,18 @@ def device() -> str:
     if env is not None:
         return env
     target, device_id = _state["device_target"], _state["device_id"]
-    if target is _device_memo[0] and device_id is _device_memo[1]:  # (asked on every job)
-        return _device_memo[2]
+    memo = _device_memo[0]
+    if target is memo[0] and device_id is memo[1]:  # (asked on every job)
+        return memo[2]
     dev = normalize_device(target) or ""
     if device_id is not None and ":" not in dev:
         dev = f"{dev}:{int(device_id)}"
-    _device_memo[:] = [target, device_id, dev]
+    _device_memo[0] = (target, device_id, dev)
     return dev
 
 
-_device_memo: list = [object(), None, ""]  # (device_target, device_id, the device they gave)
+# [(device_target, device_id, the device they gave)]: one tuple, replaced whole and read once (threads)
+_device_memo: list = [(object(), None, "")]
 
 
 def client():
