@@ -95,13 +95,13 @@ class Headers(dict):
     vary: str | None  # (None: a template)
     # [(key: client, its headers, method, path, body length; the head before the value; after it)]: one tuple,
     # replaced whole and read once (threads share a template)
-    _memo: list
+    _memo: "list[tuple[Any, bytes | None, bytes]]"
 
     @classmethod
     def template(cls, headers: dict) -> "Headers":
         """The headers but the varying one, and the pieces their heads share (learnt on first use)."""
         t = cls(headers)
-        t.vary, t._memo = None, [(None, None, None)]
+        t.vary, t._memo = None, [(None, None, b"")]
         return t
 
     def of(self, vary: str, value: str) -> "Headers":
@@ -114,16 +114,15 @@ class Headers(dict):
     def head(self, client: "HTTP1Client", method: str, path: str, content: bytes | None) -> bytes:
         if self.vary is None:  # (a template itself)
             return client.head(method, path, self, content)
-        value, memo = self[self.vary], self._memo[0]
+        value, (learnt, pre, post) = self[self.vary], self._memo[0]
         key = (client, client._fixed, method, path, None if content is None else len(content))
-        if memo[0] != key:  # (learnt: the head with a marker for the value, split around it)
-            marked = client.head(method, path, {**self, self.vary: _MARK}, content)
-            pieces = marked.split(_MARK_BYTES)
-            memo = (key, *pieces) if len(pieces) == 2 else (key, None, None)
-            self._memo[0] = memo
-        if memo[1] is None or "\r" in value or "\n" in value:
+        if learnt != key:  # (learnt: the head with a marker for the value, split around it)
+            pieces = client.head(method, path, {**self, self.vary: _MARK}, content).split(_MARK_BYTES)
+            pre, post = (pieces[0], pieces[1]) if len(pieces) == 2 else (None, b"")
+            self._memo[0] = (key, pre, post)
+        if pre is None or "\r" in value or "\n" in value:
             return client.head(method, path, self, content)
-        return b"".join((memo[1], value.encode("latin-1"), memo[2]))
+        return b"".join((pre, value.encode("latin-1"), post))
 
 
 _MARK = os.urandom(16).hex()  # (no header a caller writes holds it: Headers.head checks it is found once)
