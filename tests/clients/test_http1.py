@@ -294,9 +294,8 @@ def test_a_malformed_answer_is_a_connection_error(serve):
     t.close()
 
 
-def test_headers_a_call_replaces_and_injection_refused(serve):
-    heads = []
-
+def answering_ok(heads: list):
+    """A script that answers every request `{}`, keeping each request's head (lowercased) in `heads`."""
     def script(conn, i):
         while True:
             head, _ = read_request(conn)
@@ -304,8 +303,12 @@ def test_headers_a_call_replaces_and_injection_refused(serve):
                 return
             heads.append(head.lower())
             conn.sendall(ok(b"{}"))
+    return script
 
-    s = serve(script)
+
+def test_headers_a_call_replaces_and_injection_refused(serve):
+    heads: list = []
+    s = serve(answering_ok(heads))
     c = _http1.HTTP1Client(s.url, {"Content-Type": "text/plain", "X-Team": "a"}, 10)
     c.request("POST", "/", b"{}", {"content-type": "application/json"})
     assert heads[0].count(b"content-type:") == 1 and b"content-type: application/json" in heads[0]
@@ -379,3 +382,29 @@ def test_large_binary_round_trip_and_prefix(real_server):
     with gs.Client(real_server.url + "/", max_retries=0) as c:
         out = c.eval(g, [x], device="cpu", binary_output=True).value
     np.testing.assert_array_equal(out, x * x)
+
+
+def test_a_header_templates_head_is_the_plain_heads(serve):
+    """_http1.Headers (the SDK lane's request headers: the same but for the request id, call after call) give the
+    head the plain dict gives, byte for byte, whatever the client's own headers replace, the body's length, the
+    method or the path; a value that would inject a header is refused as the plain dict's is."""
+    heads: list = []
+    s = serve(answering_ok(heads))
+    for base in ({"user-agent": "t"}, {"Content-Type": "text/plain", "X-Team": "a"}, {"X-Request-ID": "mine"}):
+        c = _http1.HTTP1Client(s.url + "/pre", base, 10)
+        t = _http1.Headers.template({"content-type": "application/octet-stream", "Inference-Header-Content-Length": "7"})
+        for k, (method, path, body) in enumerate([("POST", "/v1/eval", b"x" * 9), ("POST", "/v1/eval", b"x" * 9),
+                                                   ("POST", "/v1/eval", b"x" * 11), ("POST", "/v1/grad", b"x"),
+                                                   ("POST", "/v1/grad", None), ("GET", "/v1/grad", None)]):
+            rid = f"{k:032x}"
+            h = t.of("x-request-id", rid)
+            assert dict(h) == {**t, "x-request-id": rid}
+            plain = c.head(method, path, {**t, "x-request-id": rid}, body)
+            assert h.head(c, method, path, body) == plain
+            assert c.request(method, path, body, h).status == 200
+            assert heads[-1] + b"\r\n\r\n" == plain.lower()
+            assert t.head(c, method, path, body) == c.head(method, path, dict(t), body)
+        with pytest.raises(ValueError, match="invalid HTTP header 'x-request-id'"):
+            c.request("POST", "/v1/eval", b"x" * 9, t.of("x-request-id", "a\r\nx-injected: 1"))
+        c.close()
+    assert all(b"x-injected" not in h for h in heads)

@@ -302,3 +302,41 @@ def test_a_programs_pinned_lane_is_left_whenever_its_job_changes(wire, monkeypat
     # made); the first call after a change (the pin made again); JSON jobs on every call (no pin); a new
     # parameter value alone: none (the pin kept)
     assert [b - a for a, b in zip([0] + steps, steps)] == [2, 1, 1, 1, 2, 1, 2, 0, 1, 1, 2, 1, 1, 2]
+
+
+@pytest.mark.parametrize("scalar_shape", [[], [1]])
+def test_a_pinned_programs_answer_becomes_its_tensors_as_conform_makes_them(wire, monkeypatch, scalar_shape):
+    """A pinned program whose outputs are a flat tuple of Tensors gets them from the lane (no Result, no
+    _conform): the same Tensors as the general path's (a 0-d value the server sent as [1] given its traced
+    shape ()), each call's arrays fresh and the caller's own."""
+    real = wire.__call__
+
+    def answer(transport, method, path, content, headers, timeout=None, rid=None):
+        status, h, body = real(transport, method, path, content, headers, timeout, rid)
+        if path == "/v1/graphs":
+            return status, h, body
+        n = int(h["inference-header-content-length"])
+        head = json.loads(body[:n])
+        head["outputs"][0]["shape"] = scalar_shape
+        raw = json.dumps(head, separators=(",", ":")).encode()
+        return status, dict(h, **{"inference-header-content-length": str(len(raw))}), raw + body[n:]
+
+    monkeypatch.setattr(HTTPTransport, "send", lambda self, *a, **k: answer(self, *a, **k))
+    made: list = []
+    tensors = _lane._tensors
+    monkeypatch.setattr(_lane, "_tensors", lambda *a: made.append(1) or tensors(*a))
+    got = _calls(5)
+    assert len(made) == 3  # (the first call registers the graph, the second pins the lane)
+    wire.n = 0
+    gs.reset_context()
+    gs.set_context(server="http://127.0.0.1:9", max_retries=2)
+    _no_lane(monkeypatch)
+    want = _calls(5)
+    for (v, g), (wv, wg) in zip(got, want):
+        assert type(v) is type(wv) is gs.Tensor and v.shape == wv.shape == () and g.shape == wg.shape == (3,)
+        assert v.dtype == wv.dtype and g.dtype == wg.dtype
+        assert v.asnumpy().tobytes() == wv.asnumpy().tobytes() and g.asnumpy().tobytes() == wg.asnumpy().tobytes()
+    a, b = got[3][1]._data, got[4][1]._data
+    assert a.flags.writeable and not np.shares_memory(a, b)
+    a[:] = -1
+    assert got[4][1].asnumpy().tolist() == [0.0, 5.0, 10.0]

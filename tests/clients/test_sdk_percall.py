@@ -244,3 +244,43 @@ def test_a_kept_connections_timeout_follows_each_call():
         done.set()
         c.close()
         srv.close()
+
+
+@pytest.mark.parametrize("a", [np.arange(6, dtype=np.float32).reshape(2, 3), np.arange(6.0).reshape(2, 3).T,
+                               np.array(3.5), np.arange(4, dtype=np.intc), np.arange(3, dtype=">f4"),
+                               np.array([1 + 2j], np.complex64), np.array([True, False]), np.zeros((0, 2), np.uint8),
+                               np.arange(3, dtype=np.longdouble), np.arange(3, dtype=np.float16)])
+def test_a_tensor_of_an_array_is_the_general_constructions(a):
+    """Tensor(array) (a loop's every call) is what the general construction makes of it (here reached by
+    giving the array's own shape): the same attributes in the same order, a copy of the values."""
+    t, want = gs.Tensor(a), gs.Tensor(a, shape=a.shape)
+    assert list(t.__dict__) == list(want.__dict__)
+    assert (t._shape, t._dtype, t._trace, t._name) == (want._shape, want._dtype, None, None)
+    assert type(t._data) is np.ndarray and t._data.dtype == want._data.dtype and t._data.shape == a.shape
+    assert t._data.tobytes() == want._data.tobytes() and not np.shares_memory(t._data, a)
+    assert t._data.strides == want._data.strides and t._data.flags.writeable
+
+
+def test_a_tensor_of_an_unsupported_array_is_refused_as_before():
+    with pytest.raises(TypeError, match="cannot make a Tensor of dtype <U1"):
+        gs.Tensor(np.array(["a"]))
+    p = gs.Parameter(np.ones(2, np.float32), name="w")
+    assert p._dtype == "float32" and p.name == "w" and p._version == 0
+
+
+def test_the_jobs_device_follows_the_context():
+    """context.device() (remembered per device_target and device_id) follows every change."""
+    from gradserve import context
+
+    gs.reset_context()
+    try:
+        seen = [context.device()]
+        for opts in ({"device_target": "GPU"}, {"device_id": 1}, {"device_target": "CPU"}, {"device_id": 0},
+                     {"device_target": "Ascend"}):
+            gs.set_context(**opts)
+            seen.append(context.device())
+        assert seen == ["cpu", "gpu", "gpu:1", "cpu:1", "cpu:0", "ascend:0"]
+        gs.set_context(device_id=None)  # (back to the first value: the remembered one is not kept)
+        assert context.device() == "ascend"
+    finally:
+        gs.reset_context()

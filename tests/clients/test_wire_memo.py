@@ -155,3 +155,32 @@ def test_a_tail_that_disagrees_with_a_known_layout_is_refused_as_before():
     longer = answer([("out0", np.ones((2, 3), np.float32))], {"compute_ms": 1.0})[0] + b"\0" * 4
     got = _wire.decode_response(longer, hl)  # extra bytes after the tensors: ignored, as the full decode does
     assert np.array_equal(got["outputs"][0]["array"], np.ones((2, 3), np.float32))
+
+
+def test_a_kept_layouts_check_in_place_agrees_with_known_answer():
+    """answer_timing (the SDK lane's check of an answer against the layout it pinned) gives known_answer's
+    timing exactly when known_answer finds that layout: other values, timings, layouts, sizes, heads whose
+    timing is not last, not closed, or whose timing holds the marker itself."""
+    outs = [("out0", np.float32(2.0)), ("out1", np.arange(3, dtype=np.float32))]
+    body, hl = answer(outs, {"compute_ms": 1.0})
+    lay, _ = _wire.known_answer(memoryview(body), int(hl))
+    assert lay.key == body[:int(hl)][:body[:int(hl)].rfind(b',"timing":')]
+    variants = [answer(outs, {"compute_ms": 2.5, "lane": "inline"}),
+                answer([(n, a * 3) for n, a in outs], {"compute_ms": 0.5}),
+                answer([("out0", np.float32(2.0)), ("out1", np.arange(4, dtype=np.float32))], {"compute_ms": 1.0}),
+                answer([("outX", np.float32(2.0)), ("out1", np.arange(3, dtype=np.float32))], {"compute_ms": 1.0}),
+                answer(outs, {"compute_ms": 1.0}, [1, 0]), answer(outs, {"note": ',"timing":{}'})]
+    head, kinds = body[:int(hl)], []
+    bad = [(head[:-1] + b" }", hl), (head[:-1], str(len(head) - 1)), (head[:-1] + b',"x":1}', str(len(head) + 6)),
+           (head.replace(b'"compute_ms":1.0', b'"compute_ms":1.0,'), str(len(head) + 1))]
+    for raw, n in variants + [(head + body[int(hl):] + b"\0", hl), (body[:-1], hl)] + \
+            [(h + body[int(hl):], n2) for h, n2 in bad]:
+        n = int(n)
+        known = _wire.known_answer(memoryview(raw), n)
+        want = known[1] if known is not None and known[0] is lay else _wire.NOT_OF
+        for content in (raw, bytearray(raw)):
+            got = _wire.answer_timing(content, n, lay)
+            assert got is want if want is _wire.NOT_OF else got == want
+        kinds.append(want is _wire.NOT_OF)
+    assert kinds.count(False) == 3 and kinds.count(True) == 9  # (both answers met: the check can fail both ways)
+    assert _wire.answer_timing(body, int(hl), lay) == {"compute_ms": 1.0}

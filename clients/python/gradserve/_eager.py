@@ -224,8 +224,9 @@ def run(op: str, inputs: list, attrs: dict):
     return [_tensor(o) for o in outs]
 
 
-def _tensor(a: np.ndarray):
-    """A concrete Tensor around `a` as it is (Tensor() would copy and re-derive its dtype)."""
+def _tensor(a: np.ndarray, name: str | None = None):
+    """A concrete Tensor around `a` as it is (Tensor() would copy and re-derive its dtype); name: its dtype's
+    (dtype_name), where the caller knows it."""
     t = Tensor.__new__(Tensor)
-    t._data, t._trace, t._name, t._shape, t._dtype = a, None, None, a.shape, dtype_name(a.dtype)
+    t._data, t._trace, t._name, t._shape, t._dtype = a, None, None, a.shape, name or dtype_name(a.dtype)
     return t

@@ -12,7 +12,11 @@ into the Result. The bytes sent and the Result are the general path's. A traced 
 hit for the call's signature) keeps its lane pinned on itself with what the lane was made for (`eval_program`):
 a repeat of its last call is checked by identity and equality against the pin instead of deriving and hashing
 the lane's key again; any change (client, transport, graph ref and so the parameter set, device, deadline,
-JSON jobs, the graph's id, an array's shape or dtype) goes the key's way and pins anew.
+JSON jobs, the graph's id, an array's shape or dtype) goes the key's way and pins anew. A pinned program whose
+outputs are a flat tuple of Tensors also keeps its answer's layout: an answer of that layout (checked in place,
+`_wire.answer_timing`) becomes those Tensors directly (`_tensors`), without the Result and `_trace._conform`.
+The request's headers are a `_http1.Headers` template: the lean client writes their HTTP head from two pieces
+built once, the request id between them.
 
 What a lane does not cover goes the general path before anything is sent: another client or transport class
 (async, gRPC, a caller's own), jobs that shared memory would carry, a graph not registered yet, inputs that are
@@ -23,15 +27,19 @@ under the policy, or the graph sent inline on graph_not_found, as there (Client.
 """
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, cast
 
 import numpy as np
 
 from . import errors
+from ._eager import _tensor
 from ._client import NO_STRUCTURE, Client, Result, as_graph_ref, normalize_device
 from ._transport import REQUEST_ID, new_request_id
+from ._transport._http1 import Headers
 from ._transport.http import ROUTES, HTTPTransport, _handle
-from ._wire import _LITTLE, HEADER_LENGTH, _fresh, _raw, encode_request, known_answer
+from ._tensor import dtype_name
+from ._wire import _LITTLE, HEADER_LENGTH, NOT_OF, _fresh, _raw, answer_timing, encode_request, known_answer
 
 _HL = HEADER_LENGTH.lower()  # (answer headers are read by lowercase name)
 _METHOD, _PATH = ROUTES["eval"]
@@ -54,7 +62,7 @@ def _eval(client: Any, graph: Any, ref_of, arrays: list, params: dict | None, de
     lane = _lane(client, ref, arrays, params, device, binary_output)
     if lane is None:
         return client.eval(graph, arrays, params=params, device=device, binary_output=binary_output), None, ref
-    return _run(client, lane, graph, ref, arrays, params, device, binary_output), lane, ref
+    return cast(Result, _run(client, lane, graph, ref, arrays, params, device, binary_output)), lane, ref
 
 
 class _Pin:
@@ -62,21 +70,26 @@ class _Pin:
     derived again. The program is the trace cache's hit for the call's signature; the arrays' shapes and
     dtypes are checked anyway (a Tensor's array may have been rebound), cheaply, against the pinned ones."""
 
-    __slots__ = ("client", "transport", "ref", "device", "client_device", "deadline", "gid", "sig", "lane")
+    __slots__ = ("client", "transport", "ref", "device", "client_device", "deadline", "gid", "sig", "largest", "lane",
+                 "tensors")
 
     def __init__(self, client: Client, ref, device, arrays: list, params: dict | None, lane: tuple):
         self.client, self.transport, self.ref, self.device = client, client._transport, ref, device
         self.client_device, self.deadline, self.gid = client.device, client.deadline_ms, client._known[ref.hash]
         self.sig = [(a.shape, a.dtype) for a in arrays] + [(a.shape, a.dtype) for a in (params or {}).values()]
+        self.largest = max([a.nbytes for a in arrays] + [a.nbytes for a in (params or {}).values()], default=0)
         self.lane = lane
+        self.tensors: tuple | None = None  # (an answer layout, how its values become Tensors: _plan)
 
 
 def eval_program(client: Any, prog: Any, arrays: list, params: dict | None, device: str | None,
-                 binary_output: bool | None) -> Result:
+                 binary_output: bool | None, shapes: list | None = None) -> Result | tuple:
     """eval_traced for a traced program (`_trace.run_program`): its lane pinned on the program, so that a call
     like the last one (same client, transport, graph ref (its parameter set), device, deadline, registered
     graph id, arrays' shapes and dtypes) reuses it without the lane's key derived and looked up again. A
-    program evicted from the trace cache takes its pin with it; anything else goes `eval_traced`'s way."""
+    program evicted from the trace cache takes its pin with it; anything else goes `eval_traced`'s way.
+    shapes: the program's outputs are a flat tuple of Tensors (`_trace._conform`'s (shape, size) each): a
+    pinned call whose answer has the pin's layout then gives those Tensors (a tuple), not a Result."""
     pin = prog._lane_pin
     if pin is not None and pin.client is client:
         ref = prog.ref()
@@ -84,9 +97,9 @@ def eval_program(client: Any, prog: Any, arrays: list, params: dict | None, devi
                 and client.device == pin.client_device and client.deadline_ms == pin.deadline
                 and client.binary_threshold is not None and client._known.get(ref.hash) == pin.gid
                 and _fits(arrays, params, pin.sig)):
-            shm = pin.transport._shm
-            if shm is None or shm.small(arrays, params):
-                return _run(client, pin.lane, prog, ref, arrays, params, device, binary_output)
+            shm = pin.transport._shm  # (the arrays' sizes are the pin's: _fits)
+            if shm is None or shm.small_upto(pin.largest):
+                return _run(client, pin.lane, prog, ref, arrays, params, device, binary_output, pin, shapes)
     result, lane, ref = _eval(client, prog, prog.ref, arrays, params, device, binary_output)
     if ref is not None:  # (a lane could fit: pinned, or the pin dropped where none did)
         prog._lane_pin = None if lane is None else _Pin(client, ref, device, arrays, params, lane)
@@ -124,39 +137,78 @@ def _lane(client: Client, ref, arrays: list, params: dict | None, device, binary
 
 
 def _run(client: Client, lane: tuple, graph: Any, ref, arrays: list, params: dict | None, device,
-         binary_output) -> Result:
-    """The job sent with the lane's head; its answer read straight into the Result where its layout is known."""
+         binary_output, pin: "_Pin | None" = None, shapes: list | None = None) -> Result | tuple:
+    """The job sent with the lane's head; its answer read straight into the Result where its layout is known,
+    or (`shapes` given: a pinned program's flat outputs) into the Tensors `_trace._conform` makes of it."""
     tr = client._transport
     chunks = [lane[0]]
     chunks += [_raw(a) for a in arrays]
     if params:
         chunks += [_raw(a) for a in params.values()]
     rid = tr._rid or new_request_id()
-    headers = dict(lane[1]) if tr._rid is not None else {**lane[1], REQUEST_ID: rid}
+    headers = dict(lane[1]) if tr._rid is not None else lane[1].of(REQUEST_ID, rid)
     try:
         status, rheaders, content = tr.send(_METHOD, _PATH, b"".join(chunks), headers, None, rid)
         if status == 200 and content and _LITTLE:  # (layouts are learnt on little-endian hosts)
             hl = rheaders.get(_HL)
             if hl is not None:
-                n = int(hl)
-                mv = memoryview(content)
-                known = known_answer(mv, n)
-                if known is not None:
-                    lay, timing = known
-                    members, flat = lay.members, lay.flat
-                    if flat is not None:  # Result.of's answer for a flat structure, without its walks
-                        arrays = lay.arrays(mv[n:])
-                        return Result(value=tuple([arrays[i] for i in flat]), outputs=arrays, names=list(lay.names),
-                                      structure=list(flat), graph_id=members.get("graph_id"),
-                                      device=members.get("device"), timing=timing or {})
-                    return Result.of(lay.arrays(mv[n:]), [o[0] for o in lay.outputs],
-                                     _fresh(members["structure"]) if "structure" in members else NO_STRUCTURE,
-                                     members.get("graph_id"), members.get("device"), timing)
+                got = _known(content, int(hl), pin if shapes is not None else None, shapes)
+                if got is not None:
+                    return got
         resp = _handle(status, rheaders, content, rid)
     except errors.GradserveError as e:  # the general path's first attempt raised it: on from there
         job = client._b_eval(graph, arrays, params=params, device=device, binary_output=binary_output)
         return client._drive(job, None, True, e)
     return client._answered(ref, resp)
+
+
+def _known(content, n: int, pin: "_Pin | None", shapes: list | None) -> Result | tuple | None:
+    """An answer of a layout seen before (its head `n` bytes of `content`) read straight into the Result, or
+    (`pin` given: a pinned program's flat outputs) into the Tensors `_trace._conform` makes of it; None when
+    its layout is not known (the general path decodes it). The pin's layout is checked first, in place."""
+    plan = pin.tensors if pin is not None else None
+    if plan is not None and plan[1] is not None and type(content) in (bytes, bytearray) and \
+            answer_timing(content, n, plan[0]) is not NOT_OF:
+        return _tensors(plan[1], memoryview(content)[n:])
+    mv = memoryview(content)
+    known = known_answer(mv, n)
+    if known is None:
+        return None
+    lay, timing = known
+    if pin is not None and shapes is not None:
+        plan = plan if plan is not None and plan[0] is lay else _plan(pin, lay, shapes)
+        if plan[1] is not None:
+            return _tensors(plan[1], mv[n:])
+    members, flat = lay.members, lay.flat
+    if flat is not None:  # Result.of's answer for a flat structure, without its walks
+        arrays = lay.arrays(mv[n:])
+        return Result(value=tuple([arrays[i] for i in flat]), outputs=arrays, names=list(lay.names),
+                      structure=list(flat), graph_id=members.get("graph_id"), device=members.get("device"),
+                      timing=timing or {})
+    return Result.of(lay.arrays(mv[n:]), [o[0] for o in lay.outputs],
+                     _fresh(members["structure"]) if "structure" in members else NO_STRUCTURE,
+                     members.get("graph_id"), members.get("device"), timing)
+
+
+def _plan(pin: "_Pin", lay: Any, shapes: list) -> tuple:
+    """(lay, per value: (its array's shape as _trace._conform gives it, dtype, offset)) when the layout's
+    structure is flat, names each output once and has one value per traced output (_conform's flat case);
+    (lay, None) otherwise (the Result is built, then conformed). Kept on the pin for the next answers."""
+    flat, plan = lay.flat, None
+    if flat is not None and len(flat) == len(shapes) and len(set(flat)) == len(flat) and None not in shapes:
+        plan = []
+        for i, s in zip(flat, shapes):
+            _, shape, _, dt, start, _ = lay.outputs[i]
+            # (_conform: the traced shape where the answer's differs for as many elements; a view either way)
+            plan.append((s[0] if shape != s[0] and math.prod(shape) == s[1] else shape, dt, start, dtype_name(dt)))
+    pin.tensors = (lay, plan)
+    return pin.tensors
+
+
+def _tensors(plan: list, tail: memoryview) -> tuple:
+    """The answer's values as Tensors, each array a view on one private copy of the bytes (as Result's)."""
+    own = bytearray(tail)
+    return tuple([_tensor(np.ndarray(shape, dt, own, start), name) for shape, dt, start, name in plan])
 
 
 def _key(client: Client, ref, arrays: list, params: dict | None, device, binary_output) -> tuple | None:
@@ -183,10 +235,11 @@ def _key(client: Client, ref, arrays: list, params: dict | None, device, binary_
 
 
 def _learn(client: Client, ref, gid: str, arrays: list, params: dict | None, device, binary_output) -> tuple:
-    """(the request head, the request headers but its id) the general path encodes for this job."""
+    """(the request head, the request headers but its id) the general path encodes for this job: the headers
+    a template whose HTTP head the lean client builds once (`_http1.Headers`)."""
     fields, binary = client._fields(ref, arrays, params, device, None, binary_output)
     body = {"graph_id": gid}
     body.update(fields)
     content, headers = encode_request(body, binary=binary)
-    return content[:int(headers[HEADER_LENGTH])], headers
+    return content[:int(headers[HEADER_LENGTH])], Headers.template(headers)
 

@@ -369,10 +369,14 @@ class SharedMemory:
     def small(self, arrays: list, params: dict | None) -> bool:
         """Whether a job body whose arrays are `arrays` and `params`' values is one `wanted` refuses (its
         answer without the walk: gradserve._lane)."""
+        return self.small_upto(max([a.nbytes for a in arrays] + ([a.nbytes for a in params.values()] if params else []),
+                                   default=0))
+
+    def small_upto(self, largest: int) -> bool:
+        """`small` of a job whose largest array has `largest` bytes (gradserve._lane's pin knows it)."""
         if self.disabled or self.out_hint >= self.threshold:
             return self.disabled
-        t = self.threshold
-        return all(a.nbytes < t for a in arrays) and (not params or all(a.nbytes < t for a in params.values()))
+        return largest < self.threshold
 
     def _needs(self, body: dict) -> tuple[list, int, int]:
         """(the body's large arrays, input bytes, output bytes) a pair must hold for this call."""

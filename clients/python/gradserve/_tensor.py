@@ -32,6 +32,7 @@ def dtype_name(dt: np.dtype) -> str:
 
 
 _NAMES: dict = {}
+_SUPPORTED_SET = frozenset(_SUPPORTED)
 
 
 def _to_array(data, dtype) -> np.ndarray:
@@ -93,6 +94,12 @@ class Tensor:
     __array_priority__ = 1000  # numpy defers `ndarray * Tensor` to Tensor
 
     def __init__(self, input_data=None, dtype=None, shape=None, init=None, *, const_arg=False):
+        if type(input_data) is np.ndarray and dtype is None and shape is None:  # (a loop's `Tensor(array)`)
+            a = np.array(input_data)  # (_to_array's copy, its dtype kept where supported)
+            name = dtype_name(a.dtype)
+            if name in _SUPPORTED_SET:
+                self._data, self._trace, self._name, self._shape, self._dtype = a, None, None, a.shape, name
+                return
         if input_data is None:
             if shape is None and dtype is not None:  # Tensor(dtype=...): MindSpore's dynamic-rank placeholder
                 self._dynamic((-2,), dtype)
@@ -169,7 +176,8 @@ class Tensor:
         return value
 
     def asnumpy(self) -> np.ndarray:
-        return self._concrete("asnumpy()").copy()
+        a = self._data  # (a concrete Tensor's, without _concrete's two calls: a loop reads every answer)
+        return (a if a is not None else self._concrete("asnumpy()")).copy()
 
     def __array__(self, dtype=None, copy=None):
         a = self._concrete("np.asarray()")

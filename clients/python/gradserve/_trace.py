@@ -61,7 +61,7 @@ def _stack() -> list:
 
 
 def current() -> "Trace | None":
-    s = _stack()
+    s = getattr(_tls, "stack", None)  # (as _stack(), without making one: asked on every call of a loop)
     return s[-1] if s else None
 
 
@@ -1190,7 +1190,7 @@ class Program:
     def param_data(self) -> dict:
         """Values of the parameters that travel with each job (the ones that have changed)."""
         self.ref()  # (the list of changed ones follows the parameters' first changes)
-        return {name: p._data for name, p in self._moving}
+        return {name: p._data for name, p in self._moving} if self._moving else {}
 
     def __gradserve_graph__(self):
         return self.ref()
@@ -1349,18 +1349,20 @@ def _cache_put(cache: dict, sig, prog) -> None:
 
 
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",
-                names: Sequence[str] | Callable[[], Sequence[str]] | None = None, graph: bool = False,
+                names: Sequence[str] | Callable[[int], Sequence[str]] | None = None, graph: bool = False,
                 compile_only: bool = False) -> Any:
     """Trace (or reuse the trace for this input signature), send to /v1/eval, return Tensors. `label` and
-    `names` may be callables: asked only when the call traces (not on the cache's hits). compile_only: trace,
-    return None (context.precompile_only)."""
+    `names` may be callables (names: of the argument count): asked only when the call traces (not on the
+    cache's hits). compile_only: trace, return None (context.precompile_only)."""
     tdef: Any
-    if all(type(a) is Tensor for a in args):  # (the common call: Tensors alone, as flatten would give them)
+    for a in args:
+        if type(a) is not Tensor:
+            leaves, tdef = flatten(list(args))
+            sigs = tuple([_sig(x) for x in leaves])
+            break
+    else:  # (the common call: Tensors alone, as flatten would give them)
         leaves, tdef = list(args), ("list", ("*",) * len(args))
         sigs = tuple([("T", x._shape, x._dtype) for x in leaves])  # (_sig of a Tensor, without a call each)
-    else:
-        leaves, tdef = flatten(list(args))
-        sigs = tuple([_sig(x) for x in leaves])
     epoch = mode_epoch[0]
     sig: tuple = (epoch, tdef, sigs)
     if tensor_hooks[0] is not None:  # an argument's own hooks are traced into the program (hooked_input)
@@ -1370,7 +1372,7 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         prog = _cache_hit(cache, sig)
     if prog is None:
         prog, _ = trace_program(fn, args, label=label() if callable(label) else label,
-                                names=names() if callable(names) else names, graph=graph)
+                                names=names(len(args)) if callable(names) else names, graph=graph)
         if cache is not None and not prog.root.reads and not prog.root.no_cache:  # (specialised on values read)
             for old in [k for k in cache if k[0] != epoch]:  # traces from before a set_train: stale
                 del cache[old]
@@ -1387,24 +1389,26 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     for draw in prog.random_draws:
         draw()
     device = _context.device()
-    try:
+    if prog._plain is None:
+        prog._plain = _plain_tree(tdef)
+        prog._shapes = [None if av is None else (tuple(av[0]), int(np.prod(av[0], dtype=np.int64)))
+                        for av in prog.out_avals]
+    try:  # (outputs that are tuples of Tensors, none written back: the lane may give the Tensors themselves)
         res = _lane.eval_program(_context.client(), prog, arrays, prog.param_data() or None, device,
-                                prog.binary_output())
+                                 prog.binary_output(), prog._shapes if prog._plain and not prog.n_extra else None)
     except DeviceUnavailable as e:
         e.message += (f" [the job asked for device {device!r} (set_context(device_target=...)); "
                       "GRADSERVE_DEVICE=cpu routes every job to the CPU pool]")
         e.args = (e.message,)
         raise
+    if isinstance(res, tuple):  # _conform's Tensors, made by the lane
+        return res
     if prog.n_extra:
         res = _written_back(prog, res, leaves)
-    if prog._plain is None:
-        prog._plain = _plain_tree(tdef)
     if not prog._plain:  # dicts, static values: rebuilt here from the flat outputs
         flat = [Tensor(np.asarray(a).reshape(av[0])) for a, av in zip(res.outputs, prog.out_avals)]
         return unflatten(tdef, flat)
-    if prog._shapes is None:
-        prog._shapes = [None if av is None else (tuple(av[0]), int(np.prod(av[0], dtype=np.int64)))
-                        for av in prog.out_avals]
+    assert prog._shapes is not None  # (made with _plain, above)
     return _conform(res.value, prog._shapes)
 
 

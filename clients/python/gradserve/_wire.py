@@ -374,10 +374,11 @@ class _Layout:
     """A plain binary answer's outputs (name, shape, datatype, dtype, offset, size each) and its other
     members but timing, decoded once."""
 
-    __slots__ = ("outputs", "members", "size", "names", "flat")
+    __slots__ = ("outputs", "members", "size", "names", "flat", "key")
 
-    def __init__(self, outputs: list, members: dict, size: int):
+    def __init__(self, outputs: list, members: dict, size: int, key: bytes = b""):
         self.outputs, self.members, self.size = outputs, members, size
+        self.key = key  # the head's bytes before timing (known_answer's key)
         self.names = tuple([o[0] for o in outputs])
         # a structure that is a flat list of output indices (a tuple of the outputs, as value_and_grad's):
         # rebuild's answer is then tuple(arrays[i] for i in flat) (gradserve._lane builds it so)
@@ -463,7 +464,24 @@ def _learn_layout(raw: bytes, cut: int, tail_size: int) -> _Layout | None:
             return None
         plan.append((t["name"], tuple(shape), t["datatype"], dt, start, size))
         start += size
-    return _Layout(plan, members, start) if start == tail_size else None
+    return _Layout(plan, members, start, raw[:cut]) if start == tail_size else None
+
+
+NOT_OF = object()  # (answer_timing: not an answer of that layout)
+
+
+def answer_timing(content: bytes | bytearray, n: int, lay: _Layout) -> Any:
+    """known_answer's timing for an answer (`n` head bytes of `content`) when known_answer would find the layout
+    `lay` (one a caller keeps: its key compared in place, no copy of the head and no lookup); else NOT_OF."""
+    key = lay.key
+    k = len(key)
+    if len(content) - n != lay.size or not content.startswith(key) or content.rfind(_TIMING, 0, n) != k or \
+            content[n - 1] != 0x7D:  # (b"}")
+        return NOT_OF
+    try:
+        return loads(content[k + len(_TIMING):n - 1])
+    except ValueError:
+        return NOT_OF
 
 
 def rebuild(structure, arrays: list):

@@ -180,10 +180,19 @@ def device() -> str:
     env = _env_device()
     if env is not None:
         return env
-    dev = normalize_device(_state["device_target"]) or ""
-    if _state["device_id"] is not None and ":" not in dev:
-        dev = f"{dev}:{int(_state['device_id'])}"
+    target, device_id = _state["device_target"], _state["device_id"]
+    memo = _device_memo[0]
+    if target is memo[0] and device_id is memo[1]:  # (asked on every job)
+        return memo[2]
+    dev = normalize_device(target) or ""
+    if device_id is not None and ":" not in dev:
+        dev = f"{dev}:{int(device_id)}"
+    _device_memo[0] = (target, device_id, dev)
     return dev
+
+
+# [(device_target, device_id, the device they gave)]: one tuple, replaced whole and read once (threads)
+_device_memo: list = [(object(), None, "")]
 
 
 def client():

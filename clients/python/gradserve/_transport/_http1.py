@@ -25,6 +25,7 @@ See benchmarks/LOOPS_REPORT.md, "the transport".
 """
 from __future__ import annotations
 
+import os
 import select
 import socket
 import threading
@@ -83,6 +84,51 @@ def _header_block(headers: dict) -> bytes:
     return "".join(out).encode("latin-1")
 
 
+class Headers(dict):
+    """A call's headers, one of which (`vary`: the request id) changes call after call while the others and
+    the body's length stay (gradserve._lane: one program's jobs). `HTTP1Client.request` writes the head these
+    give (`HTTP1Client.head`'s bytes) from two pieces built once per client, method, path and body length,
+    with the varying value between them: no header block built again per call. Made per call by
+    `Headers.template(...).of(name, value)`, sharing the template's pieces; an ordinary dict to everyone else."""
+
+    __slots__ = ("vary", "_memo")
+    vary: str | None  # (None: a template)
+    # [(key: client, its headers, method, path, body length; the head before the value; after it)]: one tuple,
+    # replaced whole and read once (threads share a template)
+    _memo: "list[tuple[Any, bytes | None, bytes]]"
+
+    @classmethod
+    def template(cls, headers: dict) -> "Headers":
+        """The headers but the varying one, and the pieces their heads share (learnt on first use)."""
+        t = cls(headers)
+        t.vary, t._memo = None, [(None, None, b"")]
+        return t
+
+    def of(self, vary: str, value: str) -> "Headers":
+        """(a template's) One call's headers: the template's and `vary: value`."""
+        h = Headers(self)
+        h[vary] = value
+        h.vary, h._memo = vary, self._memo
+        return h
+
+    def head(self, client: "HTTP1Client", method: str, path: str, content: bytes | None) -> bytes:
+        if self.vary is None:  # (a template itself)
+            return client.head(method, path, self, content)
+        value, (learnt, pre, post) = self[self.vary], self._memo[0]
+        key = (client, client._fixed, method, path, None if content is None else len(content))
+        if learnt != key:  # (learnt: the head with a marker for the value, split around it)
+            pieces = client.head(method, path, {**self, self.vary: _MARK}, content).split(_MARK_BYTES)
+            pre, post = (pieces[0], pieces[1]) if len(pieces) == 2 else (None, b"")
+            self._memo[0] = (key, pre, post)
+        if pre is None or "\r" in value or "\n" in value:
+            return client.head(method, path, self, content)
+        return b"".join((pre, value.encode("latin-1"), post))
+
+
+_MARK = os.urandom(16).hex()  # (no header a caller writes holds it: Headers.head checks it is found once)
+_MARK_BYTES = _MARK.encode()
+
+
 class Response:
     __slots__ = ("status", "headers", "content")
 
@@ -113,17 +159,8 @@ class HTTP1Client:
     def request(self, method: str, path: str, content: bytes | None, headers: dict, timeout: Any = None) -> Response:
         ct, rt, wt = timeouts(self.timeout if timeout is None else timeout)
         body = b"" if content is None else content
-        end = b"content-length: %d\r\n\r\n" % len(body) if content is not None or method == "POST" else b"\r\n"
-        fixed = self._fixed
-        for k in headers:
-            if k.lower() in self._names:  # a call's header replaces the client's (as httpx)
-                merged = dict(self._headers)
-                for k2 in headers:
-                    merged.pop(self._names.get(k2.lower(), k2), None)
-                fixed = _header_block(merged)
-                break
-        head = b"".join((f"{method} {self.prefix}{path} HTTP/1.1\r\n".encode("latin-1"), fixed,
-                         _header_block(headers), end))
+        head = headers.head(self, method, path, content) if type(headers) is Headers else \
+            self.head(method, path, headers, content)
         conn, reused = self._take(ct)
         try:
             try:
@@ -142,6 +179,22 @@ class HTTP1Client:
         else:
             conn[0].close()
         return resp
+
+    def head(self, method: str, path: str, headers: dict, content: bytes | None) -> bytes:
+        """The request's head: its line, the client's headers (those the call gives replaced, as httpx), the
+        call's, and the body's length."""
+        end = b"content-length: %d\r\n\r\n" % len(content) if content is not None else \
+            b"content-length: 0\r\n\r\n" if method == "POST" else b"\r\n"
+        fixed = self._fixed
+        for k in headers:
+            if k.lower() in self._names:  # a call's header replaces the client's (as httpx)
+                merged = dict(self._headers)
+                for k2 in headers:
+                    merged.pop(self._names.get(k2.lower(), k2), None)
+                fixed = _header_block(merged)
+                break
+        return b"".join((f"{method} {self.prefix}{path} HTTP/1.1\r\n".encode("latin-1"), fixed,
+                         _header_block(headers), end))
 
     def close(self) -> None:
         with self._lock:

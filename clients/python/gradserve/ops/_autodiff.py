@@ -83,17 +83,24 @@ class _Derived:
             else:
                 cache = _cache_for(self.fn, key)
                 self._cache_memo = (key, cache, self.fn)
-            fn = self.fn  # names and label matter only when the call traces (a signature not seen yet)
-            groups = _aliased(args)
-            if groups is not None:  # one Tensor at several positions, PyNative: see _trace.pynative_aliases
-                _trace.pynative_aliases[0] = groups
-            try:
-                return run_program(self._emit, args, cache=None if groups else cache, label=lambda: f"{self.kind}_{_label(fn)}",
-                                   names=lambda: _arg_names(fn, len(args)),
+            # (names and label matter only when the call traces (a signature not seen yet): methods, not
+            # closures, which would make every call keep self and args in cells)
+            groups = _aliased(args) if mode == _context.PYNATIVE_MODE else None
+            if groups is None:
+                return run_program(self._emit, args, cache=cache, label=self._program_label, names=self._program_names,
                                    compile_only=mode == _context.GRAPH_MODE and _context.precompile_only())
+            _trace.pynative_aliases[0] = groups  # one Tensor at several positions, PyNative: see _trace.pynative_aliases
+            try:
+                return run_program(self._emit, args, label=self._program_label, names=self._program_names)
             finally:
                 _trace.pynative_aliases[0] = None
         return self._emit(*args)
+
+    def _program_label(self) -> str:
+        return f"{self.kind}_{_label(self.fn)}"
+
+    def _program_names(self, n: int) -> list:
+        return _arg_names(self.fn, n)
 
     def _key(self) -> tuple:
         return ()
