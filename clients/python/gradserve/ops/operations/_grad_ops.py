@@ -160,7 +160,19 @@ class HSigmoidGrad:
         return _masked(P.div(grads, 6.0), P.less(P.abs(x), 3.0))
 
 
-__all__ += ["MinimumGrad", "MaximumGrad", "HSigmoidGrad"]
+class GeLUGrad:
+    """GeLUGrad()(dy, x, y), y = GeLU()(x) (the tanh form, which y does not change): dy d/dx gelu(x), with
+    t = tanh(k (x + c x^3)): 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 c x^2), k = sqrt(2 / pi), c = 0.044715."""
+
+    def __call__(self, dy, x, y):
+        k, c = float(np.sqrt(2.0 / np.pi)), 0.044715
+        x2 = P.mul(x, x)
+        t = P.tanh(P.mul(P.mul(x, P.add(P.mul(x2, c), 1.0)), k))
+        slope = P.mul(P.mul(P.mul(x, P.sub(1.0, P.mul(t, t))), 0.5 * k), P.add(P.mul(x2, 3.0 * c), 1.0))
+        return P.mul(dy, P.add(P.mul(P.add(t, 1.0), 0.5), slope))
+
+
+__all__ += ["MinimumGrad", "MaximumGrad", "HSigmoidGrad", "GeLUGrad"]
 
 from .._strided_slice_grad import StridedSliceGrad  # noqa: E402
 from .._max_pool_grad_grad import MaxPool3DGradGrad, MaxPoolGradGrad, MaxPoolGradGradWithArgmax  # noqa: E402
