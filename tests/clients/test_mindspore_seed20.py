@@ -43,3 +43,87 @@ def test_gelu_grad_contiguous_shape_and_sequence_ops(on_real_server):
     assert SequenceMul()([1, 2], 2) == [1, 2, 1, 2] and SequenceMul()((3,), 3) == (3, 3, 3)
     with pytest.raises(TypeError, match="TupleToTensor.*tuple"):
         TupleToTensor()([1, 2])
+
+
+def _sched_net(step, *args):
+    from gradserve import nn
+
+    class SchedNet(nn.Cell):  # MindSpore's tests step their schedulers inside a Cell
+        def construct(self, *a):
+            step(*a)
+            return self._sched.get_last_lr()
+    net = SchedNet()
+    net._sched = step.__self__
+    return net
+
+
+def test_lr_schedulers_stepped_inside_a_graph_mode_cell(on_real_server):
+    # each call of the (GRAPH_MODE) Cell steps again: its trace is never cached (a cached one would replay
+    # the first step's rates). Expected rates: MindSpore 2.10's (its test_lr_scheduler's lists and a run)
+    from gradserve.experimental import optim
+    w = ms.Parameter(Tensor(np.ones(2, np.float32)), name="w")
+
+    def rates(sched, calls):
+        net = _sched_net(sched.step)
+        return [[float(v.asnumpy()) for v in net(*a)] for a in calls]
+    sgd = optim.SGD([w], lr=0.1, momentum=0.9)
+    got = rates(optim.lr_scheduler.CosineAnnealingWarmRestarts(sgd, 2), [(e + i / 3,) for e in range(2) for i in range(3)])
+    np.testing.assert_allclose(got, [[0.1], [0.0933012702], [0.075], [0.05], [0.025], [0.0066987298]], rtol=1e-6)
+    adam = optim.Adam([w], 0.1)
+    got = rates(optim.lr_scheduler.ReduceLROnPlateau(adam, "min", patience=0), [(m,) for m in (1, 1.5, 1.8, 0.4, 0.5)])
+    np.testing.assert_allclose(got, [[0.1], [0.01], [0.001], [0.001], [0.0001]], rtol=1e-6)
+    adam = optim.Adam([w], 0.1)
+    got = rates(optim.lr_scheduler.CyclicLR(adam, base_lr=0.01, max_lr=0.1, step_size_up=2, mode="triangular2"),
+                [()] * 7)
+    np.testing.assert_allclose(got, [[0.055], [0.1], [0.055], [0.01], [0.0325], [0.055], [0.0325]], rtol=1e-6)
+    adam = optim.Adam([w], 0.1)
+    s1 = optim.lr_scheduler.ConstantLR(adam, factor=0.1, total_iters=2)
+    s2 = optim.lr_scheduler.ExponentialLR(adam, gamma=0.9)
+    got = rates(optim.lr_scheduler.SequentialLR(adam, schedulers=[s1, s2], milestones=[2]), [()] * 6)
+    np.testing.assert_allclose(got, [[0.01], [0.1], [0.09], [0.081], [0.0729], [0.06561]], rtol=1e-6)
+    d, nd = ms.Parameter(Tensor(np.ones(1, np.float32)), name="dense.w"), ms.Parameter(Tensor(np.ones(1, np.float32)), name="b")
+    adam = optim.Adam([{"params": [d]}, {"params": [nd], "lr": 1.0}], 0.1)
+    got = rates(optim.lr_scheduler.LambdaLR(adam, lr_lambda=[lambda e: e // 3, lambda e: 0.9 ** e]), [()] * 4)
+    np.testing.assert_allclose(got, [[0.0, 0.9], [0.0, 0.81], [0.1, 0.729], [0.1, 0.6561]], rtol=1e-6)
+    assert adam.param_groups[1]["lr"].name == "learning_rate_group_1"
+    with pytest.raises(TypeError, match="StepLR.*Optimizer"):
+        optim.lr_scheduler.StepLR(object(), step_size=1)
+
+
+def test_experimental_optimizers_follow_mindspore(on_real_server):
+    # three steps of g = 0.5 k w0 in a GRAPH_MODE train-step Cell (values: MindSpore 2.10's experimental.optim)
+    from gradserve import nn
+    from gradserve.experimental import optim
+    w0 = np.random.RandomState(0).randn(2, 3).astype(np.float32)
+    want = {"adam": [1.4715147, 0.10757986, 0.68619102, 1.94835794, 1.57502091, -0.68473077],
+            "adamw": [1.46674359, 0.10693608, 0.68378294, 1.9421556, 1.56993914, -0.68232709],
+            "sgd": [0.46728063, 0.10599782, 0.25925836, 0.59359127, 0.49469829, -0.25887156]}
+    make = {"adam": lambda p: optim.Adam(p, 0.1, weight_decay=0.01), "adamw": lambda p: optim.AdamW(p, 0.1),
+            "sgd": lambda p: optim.SGD(p, 0.1, momentum=0.9, weight_decay=0.01, nesterov=True)}
+    for name, mk in make.items():
+        w = ms.Parameter(Tensor(w0), name="w")
+        opt = mk([w])
+
+        class TrainStep(nn.Cell):
+            def construct(self, g):
+                return opt((g,))
+        step = TrainStep()
+        for k in range(3):
+            step(Tensor(np.float32(0.5 * (k + 1)) * w0))
+        # atol: MindSpore's float32 rounding (its Adam's 0.10757986 is 3e-7 from the float64 value 0.10757956,
+        # which ours is within 1e-8 of)
+        np.testing.assert_allclose(w.asnumpy().ravel(), want[name], rtol=1e-6, atol=5e-7, err_msg=name)
+    # a scheduler between cached train steps: each step reads its group's lr Parameter
+    w = ms.Parameter(Tensor(np.array([1.0, -2.0], np.float32)), name="w")
+    opt = optim.SGD([w], 0.1)
+    sched = optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+
+    class SGDStep(nn.Cell):
+        def construct(self, g):
+            return opt((g,))
+    step = SGDStep()
+    for _ in range(3):
+        step(Tensor(np.array([1.0, 2.0], np.float32)))
+        sched.step()
+    np.testing.assert_allclose(w.asnumpy(), [0.825, -2.35], rtol=1e-6)
+    assert [float(v.asnumpy()) for v in sched.get_last_lr()] == [np.float32(0.0125)]
