@@ -127,3 +127,33 @@ def test_experimental_optimizers_follow_mindspore(on_real_server):
         sched.step()
     np.testing.assert_allclose(w.asnumpy(), [0.825, -2.35], rtol=1e-6)
     assert [float(v.asnumpy()) for v in sched.get_last_lr()] == [np.float32(0.0125)]
+
+
+@pytest.mark.parametrize("mode", ["graph", "pynative"])
+def test_a_parameter_argument_returned_gives_its_value_after_the_call(on_real_server, mode):
+    # MindSpore 2.10 (both modes): a Parameter passed to construct and returned as it is, while construct
+    # assigns that Parameter (through an attribute), comes back with the assigned value (the output is the
+    # Parameter's buffer); an output computed from it before the assignment keeps the old value
+    from gradserve import Parameter, nn
+
+    class Doubles(nn.Cell):
+        def __init__(self, p):
+            super().__init__()
+            self.p = p
+
+        def construct(self, x):
+            y = x + 1
+            self.p = self.p * 2
+            return x, y
+
+    ms.set_context(mode=ms.GRAPH_MODE if mode == "graph" else ms.PYNATIVE_MODE)
+    try:
+        p = Parameter(Tensor(np.array([1.0, 2.0], np.float32)), name="p")
+        x, y = Doubles(p)(p)
+        assert x.asnumpy().tolist() == [2.0, 4.0] and y.asnumpy().tolist() == [2.0, 3.0]
+        assert p.asnumpy().tolist() == [2.0, 4.0]
+        q = Parameter(Tensor(np.array([5.0, 6.0], np.float32)), name="q")
+        x, y = Doubles(q)(Tensor(np.array([1.0, 2.0], np.float32)))  # another Tensor: its own value
+        assert x.asnumpy().tolist() == [1.0, 2.0] and q.asnumpy().tolist() == [10.0, 12.0]
+    finally:
+        ms.set_context(mode=ms.GRAPH_MODE)

@@ -1274,6 +1274,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     try:
         with active(root):
             out = _listed(late.explore(writes.run(lambda: late.loops(fn)(*unflatten(tdef, inner)))))
+            out = _assigned_parameter_args(out, leaves, inner)
             outputs, out_tdef = root.outputs_of(out)
             sparams, snames, _ = _param_state.function_state(root, {})
             written = writes.written()
@@ -1284,6 +1285,24 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
                    ([k for k, _ in written], [n for _, n in written]))
     prog.out_tdef = out_tdef
     return prog, tensors
+
+
+def _assigned_parameter_args(out, leaves: list, inner: list):
+    """out with each Parameter argument that it returns as it is replaced by the value the function assigned
+    to that Parameter (MindSpore 2.10, both modes: such an output is the Parameter's buffer, read after the
+    call's writes); an output computed from the argument before the assignment is left as it is."""
+    now = {id(s): _param_state.get(x) for x, s in zip(leaves, inner) if isinstance(x, Parameter)}
+    now = {k: v for k, v in now.items() if v is not None}
+    if not now:
+        return out
+
+    def swap(o):
+        if isinstance(o, Tensor):
+            return now.get(id(o), o)
+        if type(o) in (tuple, list):
+            return type(o)(swap(v) for v in o)
+        return o
+    return swap(out)
 
 
 # bumped when a Cell's training mode changes (Cell.set_train): traces cached before may have taken the other
