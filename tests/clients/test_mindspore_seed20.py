@@ -157,3 +157,26 @@ def test_a_parameter_argument_returned_gives_its_value_after_the_call(on_real_se
         assert x.asnumpy().tolist() == [1.0, 2.0] and q.asnumpy().tolist() == [10.0, 12.0]
     finally:
         ms.set_context(mode=ms.GRAPH_MODE)
+
+
+def test_flip_truth_value_and_hsigmoid_grad_checks(on_real_server):
+    from gradserve import nn
+    from gradserve.ops.operations import _grad_ops as G
+    x = Tensor(np.arange(6).reshape(2, 3).astype(np.int32))
+    # ops.flip(input, dims), MindSpore's form (ops.flip was the engine's flip(x, axis=...): a TypeError)
+    np.testing.assert_array_equal(ops.flip(x, (0,)).asnumpy(), [[3, 4, 5], [0, 1, 2]])
+    np.testing.assert_array_equal(ops.flip(x, dims=[0, 1]).asnumpy(), [[5, 4, 3], [2, 1, 0]])
+    np.testing.assert_array_equal(x.fliplr().asnumpy(), [[2, 1, 0], [5, 4, 3]])
+    assert ops.flip(Tensor(np.zeros((2, 0), np.int32)), (0,)).shape == (2, 0)
+
+    class Truth(nn.Cell):
+        def construct(self, t):
+            return 1 if t else 0
+    assert Truth()(Tensor([1], ms.int32)) == 1
+    for bad in (Tensor(np.zeros(0, np.float32)), Tensor([0, 1], ms.int32)):
+        with pytest.raises(ValueError, match="ambiguous"):  # MindSpore 2.10: ValueError
+            Truth()(bad)
+    with pytest.raises(ValueError, match=r"The 0th dim of x\(4\) and dout\(3\) not equal, primitive name: HSigmoidGrad"):
+        G.HSigmoidGrad()(Tensor(np.ones(3, np.float32)), Tensor(np.ones(4, np.float32)))
+    with pytest.raises(ValueError, match=r"Rank of x\(2\) and dout\(1\) not equal"):
+        G.HSigmoidGrad()(Tensor(np.ones(3, np.float32)), Tensor(np.ones((1, 3), np.float32)))

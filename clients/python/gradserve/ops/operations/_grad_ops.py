@@ -153,10 +153,21 @@ class MaximumGrad(_PairGrad):
         return P.greater(a, b)
 
 
+def _same_shape(prim: str, x, dout) -> None:
+    """MindSpore's shape check of an elementwise grad primitive (its texts, ValueError)."""
+    xs, ds = tuple(x.shape), tuple(dout.shape)
+    if len(xs) != len(ds):
+        raise ValueError(f"Rank of x({len(xs)}) and dout({len(ds)}) not equal, primitive name: {prim}.")
+    for i, (a, b) in enumerate(zip(xs, ds)):
+        if a != b and a != -1 and b != -1:
+            raise ValueError(f"The {i}th dim of x({a}) and dout({b}) not equal, primitive name: {prim}.")
+
+
 class HSigmoidGrad:
     """HSigmoidGrad()(grads, x) = grads / 6 where -3 < x < 3, else 0 (hsigmoid(x) = relu6(x + 3) / 6)."""
 
     def __call__(self, grads, x):
+        _same_shape("HSigmoidGrad", x, grads)
         return _masked(P.div(grads, 6.0), P.less(P.abs(x), 3.0))
 
 
