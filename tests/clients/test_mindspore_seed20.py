@@ -180,3 +180,16 @@ def test_flip_truth_value_and_hsigmoid_grad_checks(on_real_server):
         G.HSigmoidGrad()(Tensor(np.ones(3, np.float32)), Tensor(np.ones(4, np.float32)))
     with pytest.raises(ValueError, match=r"Rank of x\(2\) and dout\(1\) not equal"):
         G.HSigmoidGrad()(Tensor(np.ones(3, np.float32)), Tensor(np.ones((1, 3), np.float32)))
+
+
+def test_cell_list_refuses_a_cell_dict_as_mindspore(on_real_server):
+    from gradserve import nn
+    d = nn.CellDict({"relu": nn.ReLU()})
+    with pytest.raises(TypeError, match="the type of cell can not be CellDict"):
+        nn.CellList([d])
+    with pytest.raises(TypeError, match="should be instance of list, but got CellDict"):
+        nn.CellList([nn.ReLU()]).extend(d)
+    cl = nn.CellList([nn.ReLU()])
+    cl.append(d)  # MindSpore 2.10 takes one appended or inserted
+    cl.insert(0, d)
+    assert len(cl) == 3
