@@ -37,6 +37,7 @@ def test_gelu_grad_contiguous_shape_and_sequence_ops(on_real_server):
     np.testing.assert_array_equal(contiguous(t).asnumpy(), np.arange(6.0).reshape(2, 3).T)
     assert contiguous(t).is_contiguous()
     assert manually_defined.shape_(Tensor(np.ones((2, 3)))) == (2, 3)
+    assert Tensor(np.array([1.5, 2.0], np.float32)).numpy().tolist() == [1.5, 2.0]  # asnumpy's alias
     s = TupleToTensor()((2, 3, 4), ms.int64)
     assert s.dtype == ms.int64 and s.asnumpy().tolist() == [2, 3, 4]
     assert ListToTensor()([1.5, 2], ms.float32).asnumpy().tolist() == [1.5, 2.0]

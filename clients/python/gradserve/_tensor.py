@@ -171,6 +171,10 @@ class Tensor:
     def asnumpy(self) -> np.ndarray:
         return self._concrete("asnumpy()").copy()
 
+    def numpy(self) -> np.ndarray:
+        """MindSpore 2.10's alias of asnumpy."""
+        return self.asnumpy()
+
     def __array__(self, dtype=None, copy=None):
         a = self._concrete("np.asarray()")
         return a.astype(dtype) if dtype is not None else a
