@@ -194,3 +194,48 @@ def test_cell_list_refuses_a_cell_dict_as_mindspore(on_real_server):
     cl.append(d)  # MindSpore 2.10 takes one appended or inserted
     cl.insert(0, d)
     assert len(cl) == 3
+
+
+GLOBAL_LIST = [1, 2, 3, 4]
+
+
+def test_python_lists_keep_their_identity_through_a_graph(on_real_server):
+    # MindSpore 2.10: a list the function reaches (global, attribute, argument) comes back as the very object,
+    # and changes the function makes to it are the caller's (each call: such traces are not cached)
+    from gradserve import jit, nn
+
+    @jit
+    def glob():
+        return GLOBAL_LIST
+    assert glob() is GLOBAL_LIST
+
+    @jit
+    def rev(x):
+        x.reverse()
+
+    lst = [1, 2, 3, 4]
+    rev(lst)
+    assert lst == [4, 3, 2, 1]
+    rev(lst)  # again: a cached trace would not reverse it back
+    assert lst == [1, 2, 3, 4]
+
+    class Pops(nn.Cell):
+        def __init__(self, obj):
+            super().__init__()
+            self.obj = obj
+
+        def construct(self):
+            y = self.obj.pop()
+            return self.obj, y
+
+    obj = [1, Tensor([3]), "x", (3, 4)]
+    out, y = Pops(obj)()
+    assert out is obj and y == (3, 4) and len(obj) == 3
+
+    @jit
+    def local(a):
+        return [1, 2], [a, GLOBAL_LIST]
+    first, mixed = local(Tensor([1.0]))
+    second, _ = local(Tensor([1.0]))
+    assert first == [1, 2] and first is not second  # a list made in the function: a new one each call
+    assert mixed[1] is GLOBAL_LIST and mixed[0].asnumpy().tolist() == [1.0]
