@@ -1,5 +1,5 @@
 """ops.erfinv / Tensor.erfinv / mint.erfinv: the inverse error function. Its one definition is the torch
-importer's composition (importers/torch_special.erfinv: Giles' polynomial as a start, two float64 Newton
+importer's composition (importers/_erfinv_form.erfinv: Giles' polynomial as a start, two float64 Newton
 steps, which carry the derivative sqrt(pi)/2 exp(erfinv(y)^2)); here it is run on SDK Tensors through a
 writer whose methods are the SDK's ops, so a trace records the same elementwise graph."""
 from __future__ import annotations
@@ -53,5 +53,5 @@ def erfinv(input):  # noqa: A002
         raise TypeError(f"For 'Erfinv', the input must be a Tensor, but got {type(input).__name__}")
     if "float" not in input._dtype:
         raise TypeError(f"For 'Erfinv', the input must be a floating-point Tensor, but got {input.dtype}")
-    from ..importers.torch_special import erfinv as _compose
+    from ..importers._erfinv_form import erfinv as _compose
     return _compose(_TensorWriter(), input)
