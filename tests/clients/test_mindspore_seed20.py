@@ -239,3 +239,23 @@ def test_python_lists_keep_their_identity_through_a_graph(on_real_server):
     second, _ = local(Tensor([1.0]))
     assert first == [1, 2] and first is not second  # a list made in the function: a new one each call
     assert mixed[1] is GLOBAL_LIST and mixed[0].asnumpy().tolist() == [1.0]
+
+
+def test_grid_sampler_2d_and_its_grad_follow_mindspore(on_real_server):
+    # sums and sums of squares of MindSpore 2.10's outputs on the same inputs (PyNative, CPU)
+    from gradserve.ops.auto_generate import GridSampler2DGrad
+    r = np.random.RandomState(3)
+    x = r.randn(2, 3, 4, 5).astype(np.float32)
+    g = (r.rand(2, 3, 2, 2) * 2.4 - 1.2).astype(np.float32)  # some points outside [-1, 1]
+    dy = r.randn(2, 3, 3, 2).astype(np.float32)
+    want = {("bilinear", "zeros", False): (-0.85100782, 15.400476, -0.16842604, 9.6479979, -4.1938686, 224.23817),
+            ("bilinear", "border", True): (-1.3782899, 19.086708, -1.6698081, 10.715011, -18.009421, 338.50198),
+            ("nearest", "zeros", True): (-0.65937495, 43.130856, -1.6698079, 18.443012, 0.0, 0.0)}
+    for (mode, pad, ac), sums in want.items():
+        y = ops.GridSampler2D(mode, pad, ac)(Tensor(x), Tensor(g)).asnumpy()
+        dx, dg = GridSampler2DGrad(mode, pad, ac)(Tensor(dy), Tensor(x), Tensor(g))
+        got = [f(a) for a in (y, dx.asnumpy(), dg.asnumpy()) for f in (np.sum, lambda v: np.sum(v * v))]
+        np.testing.assert_allclose(got, sums, rtol=2e-6, atol=1e-6, err_msg=f"{mode} {pad} {ac}")
+    np.testing.assert_allclose(ops.grid_sample(Tensor(x), Tensor(g)).asnumpy().sum(), -0.85100782, rtol=2e-6)
+    with pytest.raises(NotImplementedError, match="reflection"):
+        ops.grid_sample(Tensor(x), Tensor(g), padding_mode="reflection")
