@@ -259,3 +259,24 @@ def test_grid_sampler_2d_and_its_grad_follow_mindspore(on_real_server):
     np.testing.assert_allclose(ops.grid_sample(Tensor(x), Tensor(g)).asnumpy().sum(), -0.85100782, rtol=2e-6)
     with pytest.raises(NotImplementedError, match="reflection"):
         ops.grid_sample(Tensor(x), Tensor(g), padding_mode="reflection")
+
+
+def test_grad_of_keyword_only_and_kwargs_tensors(on_real_server):
+    # MindSpore 2.10: Tensors given by keyword to a construct's keyword-only parameters or **kwargs are inputs
+    # after the positional ones; other keywords (c=3) stay constants
+    from gradserve import nn
+
+    class KwOnly(nn.Cell):
+        def construct(self, *, a, b):
+            return a * b
+
+    class VarKw(nn.Cell):
+        def construct(self, **kwargs):
+            return kwargs["a"] * kwargs["c"] + kwargs["b"]
+
+    a, b = np.array([1.0, -2.0], np.float32), np.array([3.0, 0.5], np.float32)
+    got = ops.GradOperation()(KwOnly())(a=Tensor(a), b=Tensor(b))
+    np.testing.assert_array_equal(got.asnumpy(), b)
+    ga, gb = ops.GradOperation(get_all=True)(VarKw())(a=Tensor(a), b=Tensor(b), c=3)
+    np.testing.assert_array_equal(ga.asnumpy(), [3.0, 3.0])
+    np.testing.assert_array_equal(gb.asnumpy(), [1.0, 1.0])
