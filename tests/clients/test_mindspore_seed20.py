@@ -280,3 +280,20 @@ def test_grad_of_keyword_only_and_kwargs_tensors(on_real_server):
     ga, gb = ops.GradOperation(get_all=True)(VarKw())(a=Tensor(a), b=Tensor(b), c=3)
     np.testing.assert_array_equal(ga.asnumpy(), [3.0, 3.0])
     np.testing.assert_array_equal(gb.asnumpy(), [1.0, 1.0])
+
+
+def test_unnamed_parameters_of_a_parameter_tuple_attribute(on_real_server):
+    # MindSpore 2.10: "Parameter$<k>", k counted per cell from 1 over its ParameterTuple attributes
+    from gradserve import Parameter, ParameterTuple, nn
+
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.a = Parameter(Tensor([1.0]), name="na")
+            self.t = ParameterTuple((Parameter(Tensor([2.0])), self.a, Parameter(Tensor([3.0]))))
+            self.u = ParameterTuple((Parameter(Tensor([2.0])),))
+            self.v = Parameter(Tensor([5.0]))
+
+    net = Net()
+    assert [p.name for p in net.t] == ["Parameter$1", "na", "Parameter$2"] and net.u[0].name == "Parameter$3"
+    assert [p.name for p in net.get_parameters()] == ["na", "Parameter$1", "Parameter$2", "Parameter$3", "v"]
