@@ -38,6 +38,11 @@ def test_gelu_grad_contiguous_shape_and_sequence_ops(on_real_server):
     assert contiguous(t).is_contiguous()
     assert manually_defined.shape_(Tensor(np.ones((2, 3)))) == (2, 3)
     assert Tensor(np.array([1.5, 2.0], np.float32)).numpy().tolist() == [1.5, 2.0]  # asnumpy's alias
+    assert ops.make_tuple(1, "a") == (1, "a")
+    from gradserve.common.api import _pynative_executor
+    _pynative_executor.set_async_for_graph(True)  # a switch with nothing to switch (calls are synchronous)
+    with pytest.raises(TypeError, match="bool"):
+        _pynative_executor.set_async_for_graph(1)
     s = TupleToTensor()((2, 3, 4), ms.int64)
     assert s.dtype == ms.int64 and s.asnumpy().tolist() == [2, 3, 4]
     assert ListToTensor()([1.5, 2], ms.float32).asnumpy().tolist() == [1.5, 2.0]
