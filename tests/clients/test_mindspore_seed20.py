@@ -224,6 +224,15 @@ def test_python_lists_keep_their_identity_through_a_graph(on_real_server):
     rev(lst)  # again: a cached trace would not reverse it back
     assert lst == [1, 2, 3, 4]
 
+    @jit
+    def first_reversed(t):
+        y = t[0]
+        y.reverse()
+        return y
+
+    tup = ([1, 2, 3], 2)
+    assert first_reversed(tup) is tup[0] and tup == ([3, 2, 1], 2)  # a list inside a tuple argument too
+
     class Pops(nn.Cell):
         def __init__(self, obj):
             super().__init__()

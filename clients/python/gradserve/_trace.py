@@ -299,12 +299,13 @@ def _holds_traced(x, depth: int = 0) -> bool:
 
 
 def _call_args(args: Sequence, rebuilt: Any) -> tuple[list, list]:
-    """The arguments a trace calls its function with: an argument that is a Python list of values (no
-    Tensor in it) is the caller's list itself, as MindSpore 2.10 passes it (`x.reverse()` in the function
-    reverses the caller's list); with each such list, a copy to tell whether the function changed it."""
+    """The arguments a trace calls its function with: an argument that is a Python list (or a tuple) of values
+    (no Tensor in it) is the caller's object itself, as MindSpore 2.10 passes it (`x.reverse()` in the function
+    reverses the caller's list, also one inside a tuple); with each, a copy to tell whether the function changed
+    it."""
     rebuilt, kept = list(rebuilt), []
     for i, a in enumerate(args):
-        if type(a) is list and not _holds_tensor(a):
+        if type(a) in (list, tuple) and not _holds_tensor(a):
             rebuilt[i] = a
             kept.append((a, copy.deepcopy(a)))
     return rebuilt, kept
