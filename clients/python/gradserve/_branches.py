@@ -33,6 +33,10 @@ class ControlFlowError(RuntimeError):
     pass
 
 
+class AmbiguousTruth(ControlFlowError, ValueError):
+    """`if t:` on a traced Tensor of other than one element (a ValueError, as NumPy's and MindSpore 2.10's)."""
+
+
 class TooManyBranches(ControlFlowError):
     """More `if`s on traced values than a graph of conds holds (MAX_PATHS, MAX_DECISIONS)."""
 
@@ -186,7 +190,7 @@ def _run(run, prefix: list[bool], budget: list[int]):
 
 def _truth(c: Tensor) -> Tensor:
     if c.size != 1:
-        raise ControlFlowError(f"the truth value of a Tensor of shape {list(c.shape)} is ambiguous: a branch "
+        raise AmbiguousTruth(f"the truth value of a Tensor of shape {list(c.shape)} is ambiguous: a branch "
                                "needs a single element")
     if c.shape != ():
         c = ops.reshape(c, ())

@@ -82,6 +82,13 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
         elif type(value) is tuple and value and all(isinstance(v, Cell) for v in value):
             value = _CellTuple(value)
         elif isinstance(value, (tuple, list)) and value and all(isinstance(v, Parameter) for v in value):
+            if isinstance(value, ParameterTuple):  # its unnamed items: "Parameter$<k>", k counted per cell from 1
+                n = self.__dict__.get("_gs_tuple_unnamed", 0)
+                for p in value:
+                    if p._auto_name:
+                        n += 1
+                        p.name, p._auto_name = f"Parameter${n}", False
+                object.__setattr__(self, "_gs_tuple_unnamed", n)
             # a ParameterTuple's items enter paths under the names they have now (MindSpore keys them so)
             keys = dict(self.__dict__.get("_gs_tuple_keys", {}), **{name: tuple(p.name for p in value)})
             object.__setattr__(self, "_gs_tuple_keys", keys)

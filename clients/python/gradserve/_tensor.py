@@ -179,6 +179,10 @@ class Tensor:
         a = self._data  # (a concrete Tensor's, without _concrete's two calls: a loop reads every answer)
         return (a if a is not None else self._concrete("asnumpy()")).copy()
 
+    def numpy(self) -> np.ndarray:
+        """MindSpore 2.10's alias of asnumpy."""
+        return self.asnumpy()
+
     def __array__(self, dtype=None, copy=None):
         a = self._concrete("np.asarray()")
         return a.astype(dtype) if dtype is not None else a

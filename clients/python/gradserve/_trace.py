@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import collections
 import contextlib
+import copy
 import functools
 import inspect
 import json
@@ -265,6 +266,11 @@ def flatten_out(x) -> tuple[list, Any]:
     if isinstance(x, dict):
         leaves, defs = _children(x.values(), flatten_out)
         return leaves, ("dict", tuple(x), defs)
+    if type(x) is list and not _holds_traced(x):
+        # a Python list of values: the very object (MindSpore 2.10 returns a global / attribute / argument
+        # list itself, `id(out) == id(lst)`); the trace is then not cached (_keeps_lists), so that a list made
+        # in the function is a new one each call
+        return [], ("static", x)
     if isinstance(x, (tuple, list)) and not isinstance(x, Tensor):
         leaves, defs = _children(x, flatten_out)
         return leaves, ("list" if isinstance(x, list) else "tuple", defs)
@@ -283,6 +289,62 @@ def flatten_out(x) -> tuple[list, Any]:
     if kind:
         return [x], ("pynum", kind)
     return [x], "*"
+
+
+def _holds_traced(x, depth: int = 0) -> bool:
+    """Whether a list / tuple / dict holds a traced Tensor (or anything but values: a sparse tensor) at any depth."""
+    if isinstance(x, Tensor):
+        return x._data is None
+    if isinstance(x, (list, tuple)):
+        return depth > 32 or any(_holds_traced(v, depth + 1) for v in x)
+    if isinstance(x, dict):
+        return depth > 32 or any(_holds_traced(v, depth + 1) for v in x.values())
+    return isinstance(x, SparseTensor)
+
+
+def _call_args(args: Sequence, rebuilt: Any) -> tuple[list, list]:
+    """The arguments a trace calls its function with: an argument that is a Python list (or a tuple) of values
+    (no Tensor in it) is the caller's object itself, as MindSpore 2.10 passes it (`x.reverse()` in the function
+    reverses the caller's list, also one inside a tuple); with each, a copy to tell whether the function changed
+    it."""
+    rebuilt, kept = list(rebuilt), []
+    for i, a in enumerate(args):
+        if type(a) in (list, tuple) and not _holds_tensor(a):
+            rebuilt[i] = a
+            kept.append((a, copy.deepcopy(a)))
+    return rebuilt, kept
+
+
+def _holds_tensor(x, depth: int = 0) -> bool:
+    if isinstance(x, (Tensor, SparseTensor)) or depth > 32:
+        return True
+    if isinstance(x, (list, tuple)):
+        return any(_holds_tensor(v, depth + 1) for v in x)
+    if isinstance(x, dict):
+        return any(_holds_tensor(v, depth + 1) for v in x.values())
+    return False
+
+
+def _changed_lists(kept: list) -> bool:
+    """Whether the function changed a list argument it was given (its trace is then not cached: a cached
+    one would not change the list again)."""
+    for a, before in kept:
+        try:
+            if bool(a != before):
+                return True
+        except Exception:  # noqa: BLE001 - a value without a plain ==: count it as changed
+            return True
+    return False
+
+
+def _keeps_lists(tdef) -> bool:
+    """Whether an output tree returns a Python list object itself (flatten_out)."""
+    if tdef == "*" or tdef[0] == "pynum":
+        return False
+    if tdef[0] == "static":
+        return type(tdef[1]) is list
+    subs = tdef[2] if tdef[0] in ("dict", "sparse") else tdef[1]
+    return any(_keeps_lists(d) for d in subs)
 
 
 def _static_leaves(tdef) -> list[bool]:
@@ -1280,8 +1342,12 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     _param_state.reset()
     try:
         with active(root):
-            out = _listed(late.explore(writes.run(lambda: late.loops(fn)(*unflatten(tdef, inner)))))
+            call_args, list_args = _call_args(args, unflatten(tdef, inner))
+            out = _listed(late.explore(writes.run(lambda: late.loops(fn)(*call_args))))
+            out = _assigned_parameter_args(out, leaves, inner)
             outputs, out_tdef = root.outputs_of(out)
+            if _keeps_lists(out_tdef) or _changed_lists(list_args):
+                root.reads += 1  # (its Python lists are this call's: never cached)
             sparams, snames, _ = _param_state.function_state(root, {})
             written = writes.written()
     finally:
@@ -1300,6 +1366,24 @@ def uncacheable() -> None:
     tr = current()
     if tr is not None and _context.get_context("mode") == _context.PYNATIVE_MODE:
         tr.root.no_cache = True
+
+
+def _assigned_parameter_args(out, leaves: list, inner: list):
+    """out with each Parameter argument that it returns as it is replaced by the value the function assigned
+    to that Parameter (MindSpore 2.10, both modes: such an output is the Parameter's buffer, read after the
+    call's writes); an output computed from the argument before the assignment is left as it is."""
+    now = {id(s): _param_state.get(x) for x, s in zip(leaves, inner) if isinstance(x, Parameter)}
+    now = {k: v for k, v in now.items() if v is not None}
+    if not now:
+        return out
+
+    def swap(o):
+        if isinstance(o, Tensor):
+            return now.get(id(o), o)
+        if type(o) in (tuple, list):
+            return type(o)(swap(v) for v in o)
+        return o
+    return swap(out)
 
 
 # bumped when a Cell's training mode changes (Cell.set_train): traces cached before may have taken the other

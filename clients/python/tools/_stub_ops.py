@@ -77,7 +77,7 @@ def render_stub() -> str:
     from gradserve.ops import _crop_resize, _space_batch, _sparse_add, _sparse_tensor  # noqa: PLC0415
     from gradserve.ops import _float_power, _inplace, _median  # noqa: PLC0415
     from gradserve.ops import _bessel, _cond_number, _resize, _householder  # noqa: PLC0415
-    from gradserve.ops import _counting, _diagonal_scatter, _elementwise_more  # noqa: PLC0415
+    from gradserve.ops import _counting, _diagonal_scatter, _elementwise_more, _erfinv, _grid_sampler  # noqa: PLC0415
     from gradserve.ops import _ctc, _indexing, _interpolate, _roi_align, _windows, _zeta_xdivy  # noqa: PLC0415
     from gradserve.ops import _elements_scatter, _fft_freq, _in_top_k, _list_diff, _min_max_ext, _nms  # noqa: PLC0415
     from gradserve.ops import _random_gamma, _sparse_adam, _square_sum_all, _vander  # noqa: PLC0415
@@ -95,7 +95,7 @@ def render_stub() -> str:
             _sparse_add, _sparse_tensor,
             _median, _float_power, _inplace,
             _bessel, _cond_number, _resize, _householder,
-            _elementwise_more, _diagonal_scatter,
+            _elementwise_more, _diagonal_scatter, _erfinv, _grid_sampler,
             _interpolate, _windows, _zeta_xdivy, _roi_align, _indexing, _ctc, _counting,
             _fft_freq, _square_sum_all, _sparse_adam, _random_gamma, _elements_scatter, _vander, _in_top_k, _nms,
             _list_diff, _min_max_ext, _ps_roi_pooling, _lrn, _slices_blocks]

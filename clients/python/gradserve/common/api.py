@@ -23,6 +23,12 @@ class _PynativeExecutor:
     def sync(self) -> None:
         return None
 
+    def set_async_for_graph(self, flag: bool) -> None:
+        """MindSpore's switch for running graphs asynchronously in PyNative; gradserve's calls are synchronous,
+        so results are the same either way."""
+        if not isinstance(flag, bool):
+            raise TypeError(f"set_async_for_graph: flag must be a bool, but got {type(flag).__name__}")
+
 
 _pynative_executor = _PynativeExecutor()
 

@@ -15,7 +15,7 @@ from . import nn, special  # noqa: F401  (mint.nn, mint.nn.functional, mint.spec
 
 # the same function in ops (its positional order and keywords are mint's)
 _SAME = ("abs", "acos", "acosh", "addmm", "addmv", "arange", "argmax", "asin", "asinh", "atan", "atanh",
-         "bitwise_not", "broadcast_to", "ceil", "cos", "cosh", "cross", "einsum", "erf", "erfc", "exp", "expm1",
+         "bitwise_not", "broadcast_to", "ceil", "cos", "cosh", "cross", "einsum", "erf", "erfc", "erfinv", "exp", "expm1",
          "eye", "floor", "full", "full_like", "inverse", "isclose", "isfinite", "isinf", "isnan", "isneginf", "lerp",
          "log", "log10", "log1p", "log2", "logical_not", "matmul", "mm", "neg", "negative", "ones_like", "outer",
          "pow", "reciprocal", "roll", "rsqrt", "searchsorted", "sigmoid", "sign", "sin", "sinh", "sqrt",

@@ -38,6 +38,15 @@ class CellList(Cell, list):
         self._renamed(len(self) - 1, len(self), prefix)
 
     def extend(self, cells) -> None:
+        """MindSpore's refusals (TypeError): a CellDict as `cells` or among them (append / insert take one)."""
+        from ._layers_ms import CellDict
+        if isinstance(cells, CellDict):
+            raise TypeError("For 'CellList', the new cells wanted to append should be instance of list, but got "
+                            "CellDict.")
+        cells = list(cells)
+        for c in cells:
+            if isinstance(c, CellDict):
+                raise TypeError("For 'CellList', the type of cell can not be CellDict, but got CellDict.")
         for c in cells:
             self.append(c)
 

@@ -99,10 +99,10 @@ for _topic in (_bessel, _cond_number, _resize):
     __all__ += list(_topic.__all__)
 
 # element-wise functions, diagonal scatter, sequence conversions; Tensor methods that are ops
-from . import _elementwise_more, _diagonal_scatter, _counting  # noqa: E402  sinc / fmax / Eps, eigvals, bincount / histc
+from . import _elementwise_more, _diagonal_scatter, _counting, _erfinv, _grid_sampler  # noqa: E402  sinc / fmax / Eps, eigvals, bincount / histc, erfinv, grid_sample
 from . import _tensor_op_methods  # noqa: E402,F401  Tensor.permute / remainder / sinc / argsort / from_numpy ...
 
-for _topic in (_elementwise_more, _diagonal_scatter, _counting):
+for _topic in (_elementwise_more, _diagonal_scatter, _counting, _erfinv, _grid_sampler):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 

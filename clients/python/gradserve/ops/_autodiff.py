@@ -187,15 +187,17 @@ def _with_kwargs(fn, kwargs: dict):
 
 
 def _var_keywords(fn, held: dict) -> list[str]:
-    """The names in held that no named parameter of fn (a Cell's construct) takes, when it has **kwargs."""
+    """The names in held that fn (a Cell's construct) takes only as keywords: its keyword-only parameters, and
+    with **kwargs the names no named parameter takes."""
     try:
         params = inspect.signature(getattr(fn, "construct", fn)).parameters
     except (TypeError, ValueError):
         return []
-    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return []
-    named = {k for k, p in params.items() if p.kind not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL)}
-    return [k for k in held if k not in named]
+    kinds = {k: p.kind for k, p in params.items()}
+    var_kw = inspect.Parameter.VAR_KEYWORD in kinds.values()
+    return [k for k in held if kinds.get(k) is inspect.Parameter.KEYWORD_ONLY
+            or (var_kw and kinds.get(k, inspect.Parameter.VAR_KEYWORD) in (inspect.Parameter.VAR_KEYWORD,
+                                                                             inspect.Parameter.VAR_POSITIONAL))]
 
 
 class _KeywordInputs:
@@ -208,9 +210,9 @@ class _KeywordInputs:
         if hasattr(fn, "trainable_params"):
             self.trainable_params = fn.trainable_params
 
-    def __call__(self, *args):
+    def __call__(self, *args, **consts):
         n = len(self.names)
-        return self.fn(*args[:len(args) - n], **dict(zip(self.names, args[len(args) - n:])))
+        return self.fn(*args[:len(args) - n], **dict(zip(self.names, args[len(args) - n:])), **consts)
 
 
 class GradOperation:
@@ -247,7 +249,7 @@ class _GradOperationFn(_Derived):
         sens = (kwargs.pop("sens"),) if self.op.sens_param and "sens" in kwargs else ()
         held = {k: v for k, v in kwargs.items() if any(isinstance(x, Tensor) for x in flatten(v)[0])}
         spare = _var_keywords(self.fn, held)
-        if spare:  # Tensors for the network's **kwargs: inputs after the positional ones (MindSpore 2.10)
+        if spare:  # Tensors for keyword-only parameters / **kwargs: inputs after the positional ones (MindSpore 2.10)
             fn = _KeywordInputs(self.fn, tuple(spare))
             rest = {k: v for k, v in kwargs.items() if k not in spare}
             return _GradOperationFn(self.op, fn, self.weights)(*args, *(held[k] for k in spare), *sens, **rest)

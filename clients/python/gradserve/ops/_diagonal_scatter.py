@@ -1,5 +1,5 @@
 """ops.diagonal_scatter (src written onto a diagonal of input), ops.eigvals (eig's eigenvalues) and the
-sequence conversions TensorToTuple / ScalarToTensor of MindSpore 2.10."""
+sequence conversions TensorToTuple / ScalarToTensor / make_tuple of MindSpore 2.10."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,7 @@ from .. import dtype as _dt
 from .._late import late
 from .._tensor import Tensor
 
-__all__ = ["diagonal_scatter", "eigvals", "TensorToTuple", "ScalarToTensor"]
+__all__ = ["diagonal_scatter", "eigvals", "TensorToTuple", "ScalarToTensor", "make_tuple"]
 
 
 def _diagonal_positions(shape: tuple, offset: int, dim1: int, dim2: int) -> np.ndarray:
@@ -67,3 +67,8 @@ class ScalarToTensor:
 
     def __call__(self, input_x, dtype=_dt.float32):
         return late.ops.scalar_to_tensor(input_x, dtype)
+
+
+def make_tuple(*args) -> tuple:
+    """ops.make_tuple(*args): the arguments as a tuple (MindSpore's graph primitive, callable in PyNative too)."""
+    return tuple(args)

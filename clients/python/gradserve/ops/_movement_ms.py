@@ -16,7 +16,9 @@ from ._primitives import Primitive, concat, expand_dims, gather, reshape, select
 
 __all__ = ["unstack", "unbind", "Unstack", "diagonal", "trace", "diag", "tril", "triu", "movedim", "moveaxis",
            "swapaxes", "permute", "unsqueeze", "narrow", "chunk", "roll", "index_select", "gather_elements",
-           "GatherD", "masked_fill", "hstack", "vstack", "ReverseV2"]
+           "GatherD", "masked_fill", "hstack", "vstack", "ReverseV2", "flip"]
+
+from ._tensor_sig import flip  # noqa: E402  ops.flip(input, dims): MindSpore's form, Tensor.flip's (the engine's takes axis=)
 
 
 def _axis(axis: int, ndim: int, name: str) -> int:

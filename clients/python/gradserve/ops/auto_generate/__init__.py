@@ -7,5 +7,6 @@ from ... import ops as _ops
 from ..operations import _grad_ops
 from ..operations._missing import module_getattr
 from . import gen_ops_def, gen_ops_prim  # noqa: E402,F401
+from .gen_ops_def import contiguous  # noqa: E402,F401
 
 __getattr__ = module_getattr("mindspore.ops.auto_generate", _ops, _grad_ops)  # (MindSpore generates its grad primitives here too: MinimumGrad...)

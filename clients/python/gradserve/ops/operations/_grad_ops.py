@@ -155,14 +155,41 @@ class MaximumGrad(_PairGrad):
         return P.greater(a, b)
 
 
+def _same_shape(prim: str, x, dout) -> None:
+    """MindSpore's shape check of an elementwise grad primitive (its texts, ValueError)."""
+    xs, ds = tuple(x.shape), tuple(dout.shape)
+    if len(xs) != len(ds):
+        raise ValueError(f"Rank of x({len(xs)}) and dout({len(ds)}) not equal, primitive name: {prim}.")
+    for i, (a, b) in enumerate(zip(xs, ds)):
+        if a != b and a != -1 and b != -1:
+            raise ValueError(f"The {i}th dim of x({a}) and dout({b}) not equal, primitive name: {prim}.")
+
+
 class HSigmoidGrad:
     """HSigmoidGrad()(grads, x) = grads / 6 where -3 < x < 3, else 0 (hsigmoid(x) = relu6(x + 3) / 6)."""
 
     def __call__(self, grads, x):
+        _same_shape("HSigmoidGrad", x, grads)
         return _masked(P.div(grads, 6.0), P.less(P.abs(x), 3.0))
 
 
-__all__ += ["MinimumGrad", "MaximumGrad", "HSigmoidGrad"]
+class GeLUGrad:
+    """GeLUGrad()(dy, x, y), y = GeLU()(x) (the tanh form, which y does not change): dy d/dx gelu(x), with
+    t = tanh(k (x + c x^3)): 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 c x^2), k = sqrt(2 / pi), c = 0.044715."""
+
+    def __call__(self, dy, x, y):
+        k, c = float(np.sqrt(2.0 / np.pi)), 0.044715
+        x2 = P.mul(x, x)
+        t = P.tanh(P.mul(P.mul(x, P.add(P.mul(x2, c), 1.0)), k))
+        slope = P.mul(P.mul(P.mul(x, P.sub(1.0, P.mul(t, t))), 0.5 * k), P.add(P.mul(x2, 3.0 * c), 1.0))
+        return P.mul(dy, P.add(P.mul(P.add(t, 1.0), 0.5), slope))
+
+
+__all__ += ["MinimumGrad", "MaximumGrad", "HSigmoidGrad", "GeLUGrad"]
+
+from .._grid_sampler import GridSampler2DGrad  # noqa: E402
+
+__all__ += ["GridSampler2DGrad"]
 
 from .._strided_slice_grad import StridedSliceGrad  # noqa: E402
 from .._max_pool_grad_grad import MaxPool3DGradGrad, MaxPoolGradGrad, MaxPoolGradGradWithArgmax  # noqa: E402

@@ -6,3 +6,5 @@ from ... import ops as _ops
 from ._missing import module_getattr
 
 __getattr__ = module_getattr("mindspore.ops.operations.manually_defined", _ops)
+
+shape_ = _ops.shape  # MindSpore's Shape() instance: the shape of a Tensor as a tuple
