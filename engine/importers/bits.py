@@ -83,6 +83,16 @@ def shift_right(w: GraphWriter, u: str, k: int) -> str:
 
 
 
+def floor_log2(w: GraphWriter, a: str) -> str:
+    """floor(log2 a) of a positive finite float64 a, exactly: the logarithm's rounding corrected where it crossed a
+    power of two."""
+    two = w.scalar_like(2.0, a)
+    e = w.unary("floor", w.div(w.unary("log", a), w.scalar_like(np.log(2.0), a)))
+    e = w.sub(e, w.cast(w.binary("greater", w.binary("pow", two, e), a), "float64"))
+    return w.add(e, w.cast(w.binary("less_equal", w.binary("pow", two, w.add(e, w.scalar_like(1.0, e))), a),
+                           "float64"))
+
+
 def float_to_bits(w: GraphWriter, x: str, dtype: str) -> str:
     """A float's bits as the integer `dtype` of its width: the fields computed in float64 (exact: |x| / 2^e is a
     power-of-two scaling) and packed by wrapping unsigned arithmetic. The sign of a zero is read from 1 / x. A NaN
@@ -101,11 +111,7 @@ def float_to_bits(w: GraphWriter, x: str, dtype: str) -> str:
     zero = w.binary("equal", a, w.scalar_like(0.0, a))
     safe = w.where(w.binary("logical_or", w.binary("logical_or", nan, inf), zero), w.scalar_like(1.0, a), a)
     two = w.scalar_like(2.0, a)
-    # floor(log2 |x|), corrected where the logarithm's rounding crossed a power of two, at least the smallest normal's
-    e = w.unary("floor", w.div(w.unary("log", safe), w.scalar_like(np.log(2.0), safe)))
-    e = w.sub(e, w.cast(w.binary("greater", w.binary("pow", two, e), safe), "float64"))
-    e = w.add(e, w.cast(w.binary("less_equal", w.binary("pow", two, w.add(e, w.scalar_like(1.0, e))), safe),
-                        "float64"))
+    e = floor_log2(w, safe)  # at least the smallest normal's exponent (a subnormal's fields)
     e = w.binary("maximum", e, w.scalar_like(float(emin), e))
     scaled = w.div(safe, w.binary("pow", two, e))  # in [1, 2) for a normal, [0, 1) for a subnormal
     normal = w.binary("greater_equal", scaled, w.scalar_like(1.0, scaled))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._shared.composites import rounding_cast
-from ._shared.bits import _FLOAT_BITS, _unsigned, shift, shift_right
+from ._shared.bits import _FLOAT_BITS, _unsigned, floor_log2, shift, shift_right
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
 
 
@@ -31,11 +31,7 @@ def _reduce(w: GraphWriter, x: str, ebits: int, mbits: int) -> str:
                       w.binary("greater", a, w.scalar_like(0.0, a)))
     safe = w.where(finite, a, w.scalar_like(1.0, a))
     two = w.scalar_like(2.0, a)
-    # floor(log2 |x|), corrected where the logarithm's rounding crossed a power of two
-    e = w.unary("floor", w.div(w.unary("log", safe), w.scalar_like(np.log(2.0), safe)))
-    e = w.sub(e, w.cast(w.binary("greater", w.binary("pow", two, e), safe), "float64"))
-    e = w.add(e, w.cast(w.binary("less_equal", w.binary("pow", two, w.add(e, w.scalar_like(1.0, e))), safe),
-                        "float64"))
+    e = floor_log2(w, safe)
     src_emin = 2 - 2 ** (src_e - 1)
     if mbits < src_m:  # a subnormal of x's type rounds its raw mantissa: the step of the smallest binade
         e = w.binary("maximum", e, w.scalar_like(float(src_emin), e))
