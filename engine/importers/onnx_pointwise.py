@@ -1,12 +1,14 @@
 """ONNX rules for the element-wise ops and op forms newer opsets added (found missing by onnx's own node
-tests): CastLike, Xor, Swish, Shrink, RMSNormalization. Importing this module registers them in
+tests): CastLike, Xor, Swish, Shrink, RMSNormalization, the bitwise ops, BitShift and BitCast (bits.py), and
+NonMaxSuppression's refusal. Importing this module registers them in
 onnx_ops.HANDLERS."""
 from __future__ import annotations
 
 import numpy as np
 
+from .bits import bits_to_float, float_to_bits, shift
 from .graph_writer import UnsupportedModel
-from .onnx_ops import _ins, dtype_of, handles
+from .onnx_ops import _ins, _np_dtype, dtype_of, handles
 
 
 @handles("CastLike")
@@ -70,3 +72,47 @@ def _bitwise_not(ctx, node, attrs):
     w, x = ctx.w, ctx.val(node.input[0])
     dt = np.dtype(w.dtype(x))
     return [w.binary("bitwise_xor", x, w.scalar_like(np.iinfo(dt).max if dt.kind == "u" else -1, x))]
+
+
+@handles("BitShift")
+def _bit_shift(ctx, node, attrs):
+    """LEFT, or RIGHT (arithmetic for a signed x, opset 28; logical for an unsigned one); a shift by the width or
+    more, or by a negative amount, gives 0 (-1 shifting a negative x right), as onnx.reference."""
+    w, x, s = ctx.w, ctx.val(node.input[0]), ctx.val(node.input[1])
+    direction = attrs.get("direction", "")
+    if direction not in ("LEFT", "RIGHT"):
+        raise UnsupportedModel(f"BitShift node {node.name!r}: direction={direction!r} (LEFT or RIGHT)")
+    shape = np.broadcast_shapes(w.shape(x), w.shape(s))
+    x, s = w.broadcast_to(x, shape), w.broadcast_to(s, shape)
+    if direction == "LEFT":
+        return [shift(w, "shift_left", x, s)]
+    return [shift(w, "shift_right_logical" if w.dtype(x).startswith("u") else "shift_right_arithmetic", x, s)]
+
+
+@handles("BitCast")
+def _bit_cast(ctx, node, attrs):
+    """The bits of x read as `to` (opset 26), the same width: an integer or bool as another integer is a wrapping
+    cast; an integer as a float and a float as an integer through bits.py's fields."""
+    w, x = ctx.w, ctx.val(node.input[0])
+    src, dst = w.dtype(x), _np_dtype(ctx.onnx, attrs["to"], f"BitCast node {node.name!r}")
+    if np.dtype(src).itemsize != np.dtype(dst).itemsize:
+        raise UnsupportedModel(f"BitCast node {node.name!r}: {src} -> {dst} are not of the same width")
+    ints = ("int", "uint", "bool")
+    if src == dst:
+        return [x]
+    if src.startswith(ints) and dst.startswith(("int", "uint")):
+        return [w.cast(x, dst)]
+    if src.startswith(("int", "uint")) and not dst.startswith(ints):
+        return [bits_to_float(w, x, dst)]
+    if dst.startswith(("int", "uint")) and not src.startswith(ints):
+        return [float_to_bits(w, x, dst)]
+    raise UnsupportedModel(f"BitCast node {node.name!r}: {src} -> {dst} (mapped: integers, bools and float16 / 32 / "
+                           "64 to and from the integers of their width)")
+
+
+@handles("NonMaxSuppression")
+def _non_max_suppression(ctx, node, attrs):
+    """Refused: how many boxes it selects depends on the boxes' and scores' values, and graphs have static
+    shapes. Named here so that the refusal says why, not only that the op is unknown."""
+    raise UnsupportedModel(f"NonMaxSuppression node {node.name!r}: its output's length depends on the values of "
+                           "boxes and scores (a data-dependent shape; gradserve graphs have static shapes)")

@@ -17,70 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._shared.composites import rounding_cast
-from ._shared.division import int_divide
+from ._shared.bits import _FLOAT_BITS, _unsigned, floor_log2, shift, shift_right
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
-
-_FLOAT_BITS = {"float16": (5, 10), "float32": (8, 23), "float64": (11, 52)}  # exponent, mantissa bits
-
-
-def _unsigned(dtype: str) -> str:
-    return dtype if dtype.startswith("u") else "u" + dtype
-
-
-def _pow2(w: GraphWriter, s: str, like: str) -> str:
-    """2^s (s an integer tensor, 0 <= s < bits) in like's unsigned dtype: exact through float64."""
-    return w.cast(w.binary("pow", w.scalar_like(2.0, w.cast(s, "float64")), w.cast(s, "float64")),
-                  _unsigned(w.dtype(like)))
-
-
-def shift(w: GraphWriter, short: str, x: str, s: str) -> str:
-    """StableHLO's shift `short` of integer x by s (read unsigned, as StableHLO reads it)."""
-    dtype = w.dtype(x)
-    if not dtype.startswith(("int", "uint")):
-        raise UnsupportedModel(f"{short} of {dtype}")
-    bits = np.dtype(dtype).itemsize * 8
-    s = w.broadcast_to(s, w.shape(x))
-    big = w.binary("greater_equal", s, w.scalar_like(bits, s))  # the amount is read unsigned: a negative one is big
-    if not w.dtype(s).startswith("u"):
-        big = w.binary("logical_or", big, w.binary("less", s, w.scalar_like(0, s)))
-    s = w.where(big, w.scalar_like(bits - 1, s), s)
-    p = _pow2(w, s, x)
-    if short == "shift_right_arithmetic":  # on the signed view (an unsigned top bit is a sign bit here too)
-        # floor(x / 2^s); by bits - 1 or more: -1 for a negative x, else 0 (2^(bits - 1) is no value of the type)
-        sx = w.cast(x, dtype.lstrip("u"))
-        top = w.binary("greater_equal", s, w.scalar_like(bits - 1, s))  # (a big amount is bits - 1 by now)
-        q = int_divide(w, sx, w.cast(_pow2(w, w.binary("minimum", s, w.scalar_like(bits - 2, s)), x), w.dtype(sx)),
-                       "floor")
-        return w.cast(w.where(top, w.unary("neg", w.cast(w.binary("less", sx, w.scalar_like(0, sx)), w.dtype(sx))),
-                              q), dtype)
-    u = w.cast(x, _unsigned(dtype))  # the unsigned view (a cast wraps, as a bitcast reads it)
-    y = w.mul(u, p) if short == "shift_left" else int_divide(w, u, p, "floor")
-    return w.cast(w.where(big, w.scalar_like(0, y), y), dtype)
-
-
-def bits_to_float(w: GraphWriter, x: str, dtype: str) -> str:
-    """bitcast_convert of an integer to the float type of its width."""
-    src = w.dtype(x)
-    if dtype not in _FLOAT_BITS or np.dtype(src).itemsize != np.dtype(dtype).itemsize:
-        raise UnsupportedModel(f"bitcast_convert {src} -> {dtype} (an integer to the float of its width is mapped)")
-    ebits, mbits = _FLOAT_BITS[dtype]
-    u = w.cast(x, _unsigned(src))
-
-    def field(lo: int, n: int) -> str:  # bits lo .. lo + n - 1, as float64 (exact: at most 52 bits)
-        v = shift_right(w, u, lo)
-        return w.cast(w.binary("bitwise_and", v, w.scalar_like(2 ** n - 1, v)), "float64")
-
-    m, e, sign = field(0, mbits), field(mbits, ebits), field(mbits + ebits, 1)
-    bias, two = 2 ** (ebits - 1) - 1, w.scalar_like(2.0, m)
-    frac = w.mul(m, w.scalar_like(2.0 ** -mbits, m))
-    normal = w.mul(w.add(frac, w.scalar_like(1.0, m)), w.binary("pow", two, w.sub(e, w.scalar_like(bias, e))))
-    sub = w.mul(frac, w.scalar_like(2.0 ** (1 - bias), m))
-    special = w.where(w.binary("equal", m, w.scalar_like(0.0, m)), w.scalar_like(np.inf, m),
-                      w.scalar_like(np.nan, m))
-    v = w.where(w.binary("equal", e, w.scalar_like(0.0, e)), sub,
-                w.where(w.binary("equal", e, w.scalar_like(2.0 ** ebits - 1, e)), special, normal))
-    v = w.where(w.binary("equal", sign, w.scalar_like(1.0, sign)), w.unary("neg", v), v)
-    return w.cast(v, dtype)
 
 
 def _reduce(w: GraphWriter, x: str, ebits: int, mbits: int) -> str:
@@ -93,11 +31,7 @@ def _reduce(w: GraphWriter, x: str, ebits: int, mbits: int) -> str:
                       w.binary("greater", a, w.scalar_like(0.0, a)))
     safe = w.where(finite, a, w.scalar_like(1.0, a))
     two = w.scalar_like(2.0, a)
-    # floor(log2 |x|), corrected where the logarithm's rounding crossed a power of two
-    e = w.unary("floor", w.div(w.unary("log", safe), w.scalar_like(np.log(2.0), safe)))
-    e = w.sub(e, w.cast(w.binary("greater", w.binary("pow", two, e), safe), "float64"))
-    e = w.add(e, w.cast(w.binary("less_equal", w.binary("pow", two, w.add(e, w.scalar_like(1.0, e))), safe),
-                        "float64"))
+    e = floor_log2(w, safe)
     src_emin = 2 - 2 ** (src_e - 1)
     if mbits < src_m:  # a subnormal of x's type rounds its raw mantissa: the step of the smallest binade
         e = w.binary("maximum", e, w.scalar_like(float(src_emin), e))
@@ -120,11 +54,6 @@ def reduce_precision(w: GraphWriter, x: str, ebits: int, mbits: int) -> str:
     if ebits < 1 or mbits < 0:
         raise UnsupportedModel(f"reduce_precision to {ebits} exponent and {mbits} mantissa bits")
     return rounding_cast(w, x, lambda fw, v: _reduce(fw, v, ebits, mbits), "reduce_precision")
-
-
-def shift_right(w: GraphWriter, u: str, k: int) -> str:
-    """u >> k for an unsigned u and a constant k < its width."""
-    return int_divide(w, u, w.scalar_like(2 ** k, u), "floor") if k else u
 
 
 def _repeat(byte: int, bits: int) -> int:

@@ -18,7 +18,8 @@ import numpy as np
 from . import jax_special
 from ._shared.division import int_divide
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
-from .jax_bits import LAYER_OPS as BIT_OPS, bits_to_float, shift
+from ._shared.bits import bits_to_float, shift
+from .jax_bits import LAYER_OPS as BIT_OPS
 from .jax_control import CONTROL_OPS, control
 from .jax_layers import LAYER_OPS, arg_reduce
 from .jax_lapack import lapack_call

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._shared.graph_writer import GraphWriter, UnsupportedModel
-from .jax_bits import shift_right
+from ._shared.bits import shift_right
 
 _M = 0xFFFFFFFF
 _PHILOX_M = (0xD2511F53, 0xCD9E8D57)
