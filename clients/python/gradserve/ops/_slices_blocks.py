@@ -96,11 +96,11 @@ def fliplr(input):  # noqa: A002
     """input flipped along axis 1 (left / right)."""
     if not isinstance(input, Tensor) or input.ndim < 2:
         raise ValueError("For 'fliplr', 'input' must be a Tensor of at least 2 dimensions")
-    return late.ops.flip(input, axis=[1])
+    return late.ops.flip(input, (1,))
 
 
 def flipud(input):  # noqa: A002
     """input flipped along axis 0 (up / down)."""
     if not isinstance(input, Tensor) or input.ndim < 1:
         raise ValueError("For 'flipud', 'input' must be a Tensor of at least 1 dimension")
-    return late.ops.flip(input, axis=[0])
+    return late.ops.flip(input, (0,))
