@@ -59,6 +59,8 @@ def clamp(input, min=None, max=None):  # noqa: A002
         if min is not None and max is not None and min > max:
             min = max  # min(max(x, min), max) is max everywhere (MindSpore 2.10, NumPy's clip)
         return P.clip(input, min=None if min is None else float(min), max=None if max is None else float(max))
+    # Tensor bounds and the input promote (MindSpore 2.10: int32 input, float32 bounds is float32)
+    input = P.promoted(input, *(v for v in (min, max) if isinstance(v, Tensor)))[0]
     lo, hi = _bound(input, min), _bound(input, max)
     lo, hi = (None if b is None else P.cast(b, input._dtype) for b in (lo, hi))
     if lo is None:  # the engine's clip takes its bounds in order: the upper one alone as a select

@@ -12,7 +12,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from .._trace import apply
-from ._primitives import Primitive, concat, expand_dims, gather, reshape, select, squeeze, transpose
+from ._primitives import Primitive, cast, concat, expand_dims, gather, reshape, select, squeeze, transpose
 
 __all__ = ["unstack", "unbind", "Unstack", "diagonal", "trace", "diag", "tril", "triu", "movedim", "moveaxis",
            "swapaxes", "permute", "unsqueeze", "narrow", "chunk", "roll", "index_select", "gather_elements",
@@ -179,7 +179,9 @@ class GatherD(Primitive):
 
 
 def masked_fill(input_x, mask, value):
-    fill = value if isinstance(value, Tensor) else Tensor(np.asarray(value, np.dtype(input_x._dtype)))
+    # the value takes input_x's dtype (MindSpore 2.10: float32 x with a float64 value is float32)
+    fill = cast(value, input_x.dtype) if isinstance(value, Tensor) else \
+        Tensor(np.asarray(value, np.dtype(input_x._dtype)))
     return select(mask, fill, input_x)
 
 
