@@ -446,7 +446,7 @@ def _gather_batched(params, indices, axis: int, batch_dims: int):
     return transpose(out, order)
 
 
-def promoted(*values):
+def _promoted(*values):
     """Tensors and Python numbers as Tensors of one dtype, the rule of binary(): the Tensors' dtypes promote
     (dtype.promote, MindSpore's), then a number may widen that (a float with integers: float32; an int with bool:
     int64; _scalar_dtype). A number alone is a 0-d Tensor of its own (int64 / float32) dtype. The casts carry
@@ -466,7 +466,7 @@ def promoted(*values):
 
 def select(cond, x, y):
     """x where cond, else y; x and y of different dtypes promote (MindSpore 2.10: int32 / float16 is float16)."""
-    x, y = promoted(x, y)
+    x, y = _promoted(x, y)
     return _out(apply("where", [cond, x, y], {}))
 
 
