@@ -104,3 +104,11 @@ def test_masked_fill_keeps_the_input_dtype(fake, xd, vd):
     r = ops.masked_fill(t([1, 5, 3], xd), Tensor(np.array(COND)), Tensor(np.array(7, NP[vd])))
     assert r.dtype == gs.dtype.get(xd)
     np.testing.assert_array_equal(r.asnumpy(), [7, 5, 7])
+
+
+@pytest.mark.parametrize("xd, vd", [("int32", "float32"), ("float32", "int64"), ("float16", "bool"), ("bool", "int32")])
+def test_masked_fill_refuses_a_value_of_another_kind(fake, xd, vd):
+    """MindSpore 2.10 (GRAPH_MODE and PyNative) raises TypeError for a value Tensor that is not of x's kind
+    (integer / float / bool): int32 x with a float32 value would otherwise be silently truncated."""
+    with pytest.raises(TypeError, match="masked_fill"):
+        ops.masked_fill(t([1, 5, 3], xd), Tensor(np.array(COND)), Tensor(np.array(7, NP[vd])))
