@@ -112,3 +112,15 @@ def test_masked_fill_refuses_a_value_of_another_kind(fake, xd, vd):
     (integer / float / bool): int32 x with a float32 value would otherwise be silently truncated."""
     with pytest.raises(TypeError, match="masked_fill"):
         ops.masked_fill(t([1, 5, 3], xd), Tensor(np.array(COND)), Tensor(np.array(7, NP[vd])))
+
+
+@pytest.mark.parametrize("xd, bd", [("float16", "float32"), ("float32", "float64"), ("int64", "float32")])
+def test_clamp_gradients_with_promoted_bounds(fake, xd, bd):
+    """MindSpore 2.10: grad of sum(clamp(x [1 5 3], y [2.5]*3, y + 2)) w.r.t. (x, y) is ([0 0 1], [1 1 0]), y's in
+    y's dtype. (MindSpore gives x's in the promoted dtype, not x's own; the values are the same, the dtype here is
+    x's, as for every other op's cast.)"""
+    gx, gy = gs.grad(lambda x, y: ops.clamp(x, y, y + 2).sum(), grad_position=(0, 1))(
+        t([1, 5, 3], xd), t([2.5] * 3, bd))
+    assert gy.dtype == gs.dtype.get(bd)
+    np.testing.assert_array_equal(gx.asnumpy(), [0, 0, 1])
+    np.testing.assert_array_equal(gy.asnumpy(), [1, 1, 0])
