@@ -133,5 +133,5 @@ class FillV2:
 
 
 arctan2 = atan2
-__all__ = ["full", "full_like", "scalar_to_tensor", "clamp", "clip", "hardtanh", "xlogy", "Xlogy", "atan2", "arctan2", "lerp",
-           "true_divide", "FillV2"]
+__all__ = ["full", "full_like", "scalar_to_tensor", "clamp", "clip", "hardtanh", "xlogy", "Xlogy", "atan2", "arctan2",
+           "lerp", "true_divide", "FillV2"]

@@ -82,7 +82,8 @@ def _resize(self, *new_shape):
 
 _FORMS = {
     "resize": _resize,
-    "permute": _permute, "argsort": _argsort, "remainder": _remainder, "addcmul": _addcmul, "addcdiv": _addcdiv, "where": _where,
+    "permute": _permute, "argsort": _argsort, "remainder": _remainder, "addcmul": _addcmul, "addcdiv": _addcdiv,
+    "where": _where,
     "swapdims": lambda self, dim0, dim1: late.ops.swapaxes(self, dim0, dim1),
     "view_as": lambda self, other: late.ops.reshape(self, tuple(other.shape)),
     "reshape_as": lambda self, other: late.ops.reshape(self, tuple(other.shape)),
