@@ -59,7 +59,7 @@ from ._loss_gaussian_nll import gaussian_nll_loss as gaussian_nll_loss
 from ._losses_ms import NLLLoss as NLLLoss, SparseSoftmaxCrossEntropyWithLogitsV2 as SparseSoftmaxCrossEntropyWithLogitsV2, hinge_embedding_loss as hinge_embedding_loss, multilabel_soft_margin_loss as multilabel_soft_margin_loss, smooth_l1_loss as smooth_l1_loss
 from ._lp_pool import lp_pool1d as lp_pool1d, lp_pool2d as lp_pool2d
 from ._lrn import LRN as LRN, lrn as lrn
-from ._math_more import FillV2 as FillV2, Xlogy as Xlogy, arctan2 as arctan2, atan2 as atan2, clamp as clamp, full as full, full_like as full_like, hardtanh as hardtanh, lerp as lerp, scalar_to_tensor as scalar_to_tensor, true_divide as true_divide, xlogy as xlogy
+from ._math_more import FillV2 as FillV2, Xlogy as Xlogy, arctan2 as arctan2, atan2 as atan2, clamp as clamp, clip as clip, full as full, full_like as full_like, hardtanh as hardtanh, lerp as lerp, scalar_to_tensor as scalar_to_tensor, true_divide as true_divide, xlogy as xlogy
 from ._max_unpool import max_unpool1d as max_unpool1d, max_unpool2d as max_unpool2d, max_unpool3d as max_unpool3d
 from ._median import aminmax as aminmax, median as median, nanmedian as nanmedian, nansum as nansum
 from ._min_max_ext import max_ext as max_ext, min_ext as min_ext
@@ -1766,10 +1766,6 @@ def ceil(*inputs: _TensorLike) -> Tensor:
 
 def check_false(*inputs: _TensorLike, message: str) -> Tensor:
     """x, or an error (`message`) when the bool scalar flag is true at run time (bounded while)"""
-
-
-def clip(*inputs: _TensorLike, max: float | None = ..., min: float | None = ...) -> Tensor:
-    """clip(x, [lo, [hi]]): x limited to [lo, hi] (tensors, broadcasting) or [min, max] (attributes); the gradient passes where lo <= x <= hi"""
 
 
 def col2im(*inputs: _TensorLike, shape: Sequence[int], window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:

@@ -59,6 +59,8 @@ def clamp(input, min=None, max=None):  # noqa: A002
         if min is not None and max is not None and min > max:
             min = max  # min(max(x, min), max) is max everywhere (MindSpore 2.10, NumPy's clip)
         return P.clip(input, min=None if min is None else float(min), max=None if max is None else float(max))
+    # Tensor bounds and the input promote (MindSpore 2.10: int32 input, float32 bounds is float32)
+    input = P._promoted(input, *(v for v in (min, max) if isinstance(v, Tensor)))[0]
     lo, hi = _bound(input, min), _bound(input, max)
     lo, hi = (None if b is None else P.cast(b, input._dtype) for b in (lo, hi))
     if lo is None:  # the engine's clip takes its bounds in order: the upper one alone as a select
@@ -68,6 +70,9 @@ def clamp(input, min=None, max=None):  # noqa: A002
     # where min > max the answer is max (min(max(x, min), max)); the engine's clip tests max first, so the
     # lower bound is lowered to max there
     return P.clip(input, P.select(P.greater(lo, hi), hi, lo), hi)
+
+
+clip = clamp  # MindSpore 2.10's ops.clip is clamp (the engine's clip op, P.clip, takes same-dtype bounds)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0):  # noqa: A002
@@ -128,5 +133,5 @@ class FillV2:
 
 
 arctan2 = atan2
-__all__ = ["full", "full_like", "scalar_to_tensor", "clamp", "hardtanh", "xlogy", "Xlogy", "atan2", "arctan2", "lerp",
-           "true_divide", "FillV2"]
+__all__ = ["full", "full_like", "scalar_to_tensor", "clamp", "clip", "hardtanh", "xlogy", "Xlogy", "atan2", "arctan2",
+           "lerp", "true_divide", "FillV2"]

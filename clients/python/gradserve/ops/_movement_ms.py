@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtype as _dt
 from .._tensor import Tensor
 from .._trace import apply
-from ._primitives import Primitive, concat, expand_dims, gather, reshape, select, squeeze, transpose
+from ._primitives import Primitive, cast, concat, expand_dims, gather, reshape, select, squeeze, transpose
 
 __all__ = ["unstack", "unbind", "Unstack", "diagonal", "trace", "diag", "tril", "triu", "movedim", "moveaxis",
            "swapaxes", "permute", "unsqueeze", "narrow", "chunk", "roll", "index_select", "gather_elements",
@@ -180,8 +181,19 @@ class GatherD(Primitive):
         return gather_elements(x, dim, index)
 
 
+def _kind(dtype: str) -> str:
+    return "float" if dtype in _dt.FLOAT else "complex" if dtype in _dt.COMPLEX else \
+        "bool" if dtype == "bool" else "integer"
+
+
 def masked_fill(input_x, mask, value):
-    fill = value if isinstance(value, Tensor) else Tensor(np.asarray(value, np.dtype(input_x._dtype)))
+    """A value Tensor takes input_x's dtype when of its kind (MindSpore 2.10: float32 x, float64 value is float32;
+    int32 x, int64 value int32); of another kind (int32 x, float32 value) MindSpore raises TypeError."""
+    if isinstance(value, Tensor) and _kind(value._dtype) != _kind(input_x._dtype):
+        raise TypeError(f"For 'masked_fill', the value Tensor's dtype {value.dtype} must be of the kind of "
+                        f"input_x's dtype {input_x.dtype} ({_kind(input_x._dtype)})")
+    fill = cast(value, input_x.dtype) if isinstance(value, Tensor) else \
+        Tensor(np.asarray(value, np.dtype(input_x._dtype)))
     return select(mask, fill, input_x)
 
 

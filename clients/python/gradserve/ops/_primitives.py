@@ -18,7 +18,7 @@ from .._infer import BINARY, BINARY_FLOAT, COMPARE
 from ..errors import IndexRangeError
 from .._tensor import Tensor
 from .._misc import twin_of
-from .._trace import _scalar_tensor, apply, binary, cast as _cast
+from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast
 from ._running_stats import update_running
 
 __all__: list[str] = []
@@ -446,11 +446,27 @@ def _gather_batched(params, indices, axis: int, batch_dims: int):
     return transpose(out, order)
 
 
+def _promoted(*values):
+    """Tensors and Python numbers as Tensors of one dtype, the rule of binary(): the Tensors' dtypes promote
+    (dtype.promote, MindSpore's), then a number may widen that (a float with integers: float32; an int with bool:
+    int64; _scalar_dtype). A number alone is a 0-d Tensor of its own (int64 / float32) dtype. The casts carry
+    each Tensor's gradient back in its own dtype. MindSpore 2.10's where / select / clamp promote this way."""
+    tensors = [v for v in values if isinstance(v, Tensor)]
+    if not tensors:
+        return tuple(Tensor(v) for v in values)
+    dt = tensors[0]._dtype
+    for v in tensors[1:]:
+        _dt.check_implicit(dt, v._dtype)
+        dt = _dt.promote(dt, v._dtype)
+    for v in values:
+        if not isinstance(v, Tensor):
+            dt = _scalar_dtype(v, dt)[1]
+    return tuple(_cast(v, dt) if isinstance(v, Tensor) else _scalar_tensor(v, dt) for v in values)
+
+
 def select(cond, x, y):
-    if not isinstance(x, Tensor) and isinstance(y, Tensor):
-        x = _scalar_tensor(x, y._dtype)
-    if not isinstance(y, Tensor) and isinstance(x, Tensor):
-        y = _scalar_tensor(y, x._dtype)
+    """x where cond, else y; x and y of different dtypes promote (MindSpore 2.10: int32 / float16 is float16)."""
+    x, y = _promoted(x, y)
     return _out(apply("where", [cond, x, y], {}))
 
 

@@ -53,6 +53,11 @@ def _addcdiv(self, tensor1, tensor2, value=1):
     return self + value * (tensor1 / tensor2)
 
 
+def _where(self, condition, y):
+    """x.where(condition, y): ops.where(condition, x, y) (MindSpore 2.10's Tensor.where)."""
+    return late.ops.where(condition, self, y)
+
+
 def _from_numpy(array) -> Tensor:
     """Tensor.from_numpy(array): a Tensor of the array's values and dtype."""
     if not isinstance(array, np.ndarray):
@@ -78,6 +83,7 @@ def _resize(self, *new_shape):
 _FORMS = {
     "resize": _resize,
     "permute": _permute, "argsort": _argsort, "remainder": _remainder, "addcmul": _addcmul, "addcdiv": _addcdiv,
+    "where": _where,
     "swapdims": lambda self, dim0, dim1: late.ops.swapaxes(self, dim0, dim1),
     "view_as": lambda self, other: late.ops.reshape(self, tuple(other.shape)),
     "reshape_as": lambda self, other: late.ops.reshape(self, tuple(other.shape)),
