@@ -6,7 +6,7 @@ body_budget_bytes (16 calls of 49 KB held +779 MiB at a 48 MiB limit). With the 
 of zeros arrived as 8,175 gzip bytes; grpc's message limit then bounds the compressed size), and `Inflating`
 inflates them itself: in steps of STEP bytes (zlib's max_length), each step charged to the body budget
 (service.body_budget: Overloaded past it), refused past max_body_bytes (RESOURCE_EXHAUSTED naming it), then parsed,
-the inflated bytes and the parsed message held in the budget until the call's handler returns.
+its copies (inflated bytes, parsed message, decoded arrays) held in the budget until the call's handler returns.
 
 grpc does not show the handler the call's grpc-encoding, so a message is recognised by its first bytes: gzip's
 magic starts 0x1f (a protobuf tag of wire type 7, which does not exist); grpc's deflate is a zlib stream, 0x78
@@ -26,6 +26,7 @@ from .body_budget import BodyBudget, Charge
 from .errors import InvalidRequest, PayloadTooLarge, ServiceError
 
 STEP = 1 << 20  # bytes inflated per step: the most inflated past a limit before it is seen
+COPIES = 3  # a message's inflated bytes held at once while it is served: see inflate
 
 Abort = Callable[[object, ServiceError], Awaitable[None]]
 
@@ -40,8 +41,8 @@ def _wbits(data: bytes) -> int | None:
 
 
 def inflate(data: bytes, limit: int, charge: Charge) -> bytes:
-    """The message `data` compresses, inflated STEP bytes at a time, each charged to `charge` (twice: the
-    inflated bytes and the message parsed from them); PayloadTooLarge past `limit`, InvalidRequest if corrupt."""
+    """The message `data` compresses, inflated STEP bytes at a time, each charged to `charge` COPIES times;
+    PayloadTooLarge past `limit`, InvalidRequest if corrupt."""
     wbits = _wbits(data)
     coding = "gzip" if wbits == 31 else "deflate"
     d = zlib.decompressobj(wbits)
@@ -56,7 +57,9 @@ def inflate(data: bytes, limit: int, charge: Charge) -> bytes:
             if n > limit:
                 raise PayloadTooLarge(f"the {coding} request message decompresses past the limit "
                                       f"max_body_bytes={limit}", limit="max_body_bytes", value=limit)
-            charge.cover(2 * n)  # its bytes, and its parsed message's (raw tensors are copied)
+            # its bytes, its parsed message's (raw tensors are copied) and the handler's decode of them (a third
+            # copy, as arrays); a lone message goes ahead whatever its size, as a lone HTTP body's parse does
+            charge.cover(COPIES * n, alone=0)
             parts.append(piece)
     except zlib.error as e:
         parts.clear()

@@ -1,5 +1,5 @@
-"""grpc_compressed_requests = true: a stock client's gzip / deflate request messages are handed to the server as sent
-(grpc.per_message_decompression = 0) and inflated by it within max_body_bytes and body_budget_bytes
+"""grpc_compressed_requests = true, the default: a stock client's gzip / deflate request messages are handed to the
+server as sent (grpc.per_message_decompression = 0) and inflated by it within max_body_bytes and body_budget_bytes
 (service.grpc_inflate), against one real server (max_body_bytes 16 MiB, so the budget is 32 MiB). The server's peak
 RSS is read from /proc (VmHWM, reset through clear_refs before each attack)."""
 from __future__ import annotations
@@ -28,8 +28,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"),
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
     s = Server(tmp_path_factory.mktemp("grpc_gz") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_BODY_BYTES": str(MAX_BODY),
-                    "GRADSERVE_GRPC_COMPRESSED_REQUESTS": "true"})
+               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_BODY_BYTES": str(MAX_BODY)})  # (the default)
     yield s
     s.stop()
 
@@ -85,9 +84,10 @@ def test_a_gzip_bomb_is_refused_within_the_budget(srv):
 
 def test_many_compressed_calls_at_once_stay_within_the_budget(srv):
     """16 clients send 2 messages each at once (a few KiB of gzip inflating to 15 MiB; 960 MiB inflated and
-    parsed if nothing bounded them): the server's peak RSS grows by at most twice the budget and some slack, and
-    each call is answered with its message's own error (its input's size) or RESOURCE_EXHAUSTED naming
-    body_budget_bytes (or a full pool)."""
+    parsed if nothing bounded them): each call is answered with its message's own error (its input's size) or
+    RESOURCE_EXHAUSTED naming body_budget_bytes (or a full pool), and the server's peak RSS grows by 63-123 MiB
+    (514 MiB with grpc inflating them): the budget's bytes, a lone message's copies past it, and what each
+    thread's malloc arena keeps of the messages it freed (49-50 MiB with MALLOC_ARENA_MAX=1)."""
     m = padded_grad(15 * MIB)
     answers: list = []
 
@@ -108,7 +108,7 @@ def test_many_compressed_calls_at_once_stay_within_the_budget(srv):
         th.join(300)
     grew_mib = (status_kb(pid, "VmHWM") - base) / 1024
     print(f"peak RSS growth: {grew_mib:.0f} MiB; answers:", sorted({(a[0].name, a[1][:80]) for a in answers}))
-    assert grew_mib < 2 * BUDGET / MIB + 48, f"the server's RSS grew by {grew_mib:.0f} MiB"
+    assert grew_mib < 2 * BUDGET / MIB + 96, f"the server's RSS grew by {grew_mib:.0f} MiB"
     assert len(answers) == 32
     for code, details in answers:
         assert code == grpc.StatusCode.INVALID_ARGUMENT or (
