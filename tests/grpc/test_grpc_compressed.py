@@ -4,6 +4,7 @@ server as sent (grpc.per_message_decompression = 0) and inflated by it within ma
 RSS is read from /proc (VmHWM, reset through clear_refs before each attack)."""
 from __future__ import annotations
 
+import gzip
 import os
 import threading
 
@@ -114,3 +115,24 @@ def test_many_compressed_calls_at_once_stay_within_the_budget(srv):
         assert code == grpc.StatusCode.INVALID_ARGUMENT or (
             code == grpc.StatusCode.RESOURCE_EXHAUSTED and ("body_budget_bytes" in details or "full" in details)), \
             (code, details)
+
+
+def test_corrupt_compressed_messages_are_invalid_and_streams_inflate_theirs(srv):
+    """A message that starts as gzip but is not (truncated, or garbage after the magic) is INVALID_ARGUMENT naming
+    what is wrong; a streaming method's messages (reflection's ServerReflectionInfo) are inflated one by one."""
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    ch = open_channel(srv.grpc_target)
+    raw = ch.unary_unary("/gradserve.v1.Gradserve/Grad", request_serializer=None, response_deserializer=None)
+    good = gzip.compress(request("grad", {"graph": matmul_net(), "inputs": [X, Y]}).SerializeToString())
+    for body, says in ((good[:-9], "truncated"), (b"\x1f\x8b" + bytes(64), "corrupt"),
+                       (good + b"tail", "after its end")):
+        e = rpc_error(raw, body, timeout=60)  # (sent as bytes, uncompressed by grpc: as a client's own gzip)
+        assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and says in e.details(), (e.code(), e.details())
+    reflect = reflection_pb2_grpc.ServerReflectionStub(ch)
+    asks = [reflection_pb2.ServerReflectionRequest(host="h" * 65536, list_services="")] * 2  # (compressible)
+    answers = list(reflect.ServerReflectionInfo(iter(asks), timeout=60, compression=grpc.Compression.Gzip))
+    assert len(answers) == 2
+    for a in answers:
+        assert "gradserve.v1.Gradserve" in {s.name for s in a.list_services_response.service}
+    ch.close()
