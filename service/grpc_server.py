@@ -43,6 +43,7 @@ from .core import Core, JobRequest, JobResult, drain_wait_s
 from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Internal, InvalidRequest,
                      ServiceError, Unauthorized, clip)
 from .grpc_conns import ConnWatch
+from .grpc_inflate import Inflating
 from .client_identity import metadata_forwarded
 from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id, validate, validation_error
 from .proto import gradserve_pb2 as pb
@@ -96,6 +97,12 @@ def error_trailers(err: ServiceError) -> tuple:
     if err.retry_after is not None:
         md.append(("retry-after", str(err.retry_after)))
     return tuple(md)
+
+
+async def abort(context, e: ServiceError) -> None:
+    """End the call with `e`: its status, its message, and the HTTP error body as trailers."""
+    e.message = e.public_message  # the details and the trailer's message alike
+    await context.abort(grpc_code(e.code), e.message, trailing_metadata=error_trailers(e))
 
 
 # -- decoding ----------------------------------------------------------------------------------------
@@ -310,8 +317,7 @@ class Servicer(pb_grpc.GradserveServicer):
         return remaining is not None and remaining < own
 
     async def _abort(self, context, e: ServiceError) -> None:
-        e.message = e.public_message  # the details and the trailer's message alike
-        await context.abort(grpc_code(e.code), e.message, trailing_metadata=error_trailers(e))
+        await abort(context, e)
 
     async def Grad(self, request, context):
         return await self._job("grad", request, context)
@@ -392,8 +398,10 @@ def peer_bounds(s: Settings) -> list:
     keepalive does not catch such a peer: tests/grpc/test_grpc_attacks_more.py.)"""
     ms = lambda sec: max(1, min(int(sec * 1000), 2**31 - 1))  # noqa: E731 - grpc takes C int milliseconds
     bounds = [("grpc.max_concurrent_streams", s.grpc_max_streams),
-              # identity only: a compressed message is refused uninflated (grpc inflates it outside the budget)
-              *([] if s.grpc_compressed_requests else [("grpc.compression_enabled_algorithms_bitset", 1)]),
+              # compressed messages handed over as sent, inflated within the body budget (service.grpc_inflate);
+              # off, identity only: a compressed message is refused uninflated (grpc would inflate it outside it)
+              (("grpc.per_message_decompression", 0) if s.grpc_compressed_requests else
+               ("grpc.compression_enabled_algorithms_bitset", 1)),
               ("grpc.max_allowed_incoming_connections", s.max_connections),
               # a connection must finish its HTTP/2 preface and first SETTINGS as an HTTP head must arrive
               # (grpc's default, 120 s, let one peer hold every connection place with idle sockets)
@@ -429,7 +437,8 @@ class GrpcServer:
                    ("grpc.max_send_message_length", -1),
                    ("grpc.so_reuseport", 0),  # a port in use fails the start instead of being shared
                    *peer_bounds(s)]
-        self.server = grpc.aio.server(options=options)
+        inflating = [Inflating(s.max_body_bytes, self.core.body_budget, abort)] if s.grpc_compressed_requests else []
+        self.server = grpc.aio.server(options=options, interceptors=inflating)
         pb_grpc.add_GradserveServicer_to_server(Servicer(s, self.core), self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         for _, add in self.services:

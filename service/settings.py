@@ -158,13 +158,12 @@ class Settings(BaseSettings):
                                  "server; past it, 503.")
     grpc_max_streams: int = Field(100, ge=1, description="Concurrent gRPC calls per connection (HTTP/2 "
                                   "max_concurrent_streams); past it a peer's new calls wait for a free stream.")
-    grpc_compressed_requests: bool = Field(False, description="Take gRPC request messages sent compressed "
-                                           "(grpc-encoding gzip / deflate). grpc inflates each before the server "
-                                           "sees it, up to max_body_bytes, outside body_budget_bytes: a few KiB "
-                                           "per call may hold max_body_bytes each on every open stream, so it is "
-                                           "off unless every client is trusted. False (the default): such calls "
-                                           "are refused (UNIMPLEMENTED naming the algorithm) uninflated; clients "
-                                           "send uncompressed (HTTP Content-Encoding stays within the budget).")
+    grpc_compressed_requests: bool = Field(True, description="Take gRPC request messages sent compressed "
+                                           "(grpc-encoding gzip / deflate): grpc hands them over as sent and the "
+                                           "server inflates each within max_body_bytes (RESOURCE_EXHAUSTED past "
+                                           "it) and body_budget_bytes (RESOURCE_EXHAUSTED overloaded, as HTTP's "
+                                           "Content-Encoding). False: such calls are refused uninflated "
+                                           "(UNIMPLEMENTED naming the algorithm).")
     grpc_max_connection_age_s: float = Field(600.0, ge=0, description="A gRPC connection is asked to go away "
                                              "(GOAWAY: clients reconnect) after this, and closed once its calls "
                                              "could have ended (max_deadline_s + deadline_grace_s + send_timeout_s "

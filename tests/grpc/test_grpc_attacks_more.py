@@ -32,8 +32,7 @@ SEND_S, AGE_S, MAX_DEADLINE_S = 1.0, 6.0, 5.0
 GRACE_S = MAX_DEADLINE_S + 0.3 + SEND_S  # peer_bounds: the longest job and its send
 ENV = {"GRADSERVE_SEND_TIMEOUT_S": str(SEND_S), "GRADSERVE_GRPC_MAX_CONNECTION_AGE_S": str(AGE_S),
        "GRADSERVE_MAX_DEADLINE_S": str(MAX_DEADLINE_S), "GRADSERVE_DEFAULT_DEADLINE_S": str(MAX_DEADLINE_S),
-       "GRADSERVE_GRPC_MAX_STREAMS": "8", "GRADSERVE_CPU_WORKERS": "2",
-       "GRADSERVE_GRPC_COMPRESSED_REQUESTS": "true"}  # (the opt-in: its bombs are bounded by their inflated size)
+       "GRADSERVE_GRPC_MAX_STREAMS": "8", "GRADSERVE_CPU_WORKERS": "2"}
 EVAL = "/gradserve.v1.Gradserve/Eval"
 
 

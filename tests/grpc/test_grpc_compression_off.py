@@ -1,7 +1,7 @@
-"""grpc_compressed_requests = false, the default: gRPC's own compression (grpc-encoding gzip / deflate) is inflated by grpc
-before the server sees a message, up to max_body_bytes and outside body_budget_bytes (16 calls of 49 KB held
-+779 MiB at a 48 MiB limit). Off, a compressed call is refused uninflated, naming the algorithm, on
-gradserve.v1 and on the Open Inference Protocol's service alike; uncompressed calls are served."""
+"""grpc_compressed_requests = false (the default is true: tests/grpc/test_grpc_compressed.py): gRPC's own
+compression (grpc-encoding gzip / deflate) is refused uninflated, naming the algorithm, on gradserve.v1 and on
+the Open Inference Protocol's service alike (grpc_inflate's per_message_decompression off, grpc allows identity
+only); uncompressed calls are served."""
 from __future__ import annotations
 
 import grpc
@@ -15,8 +15,9 @@ from tritonclient.grpc import service_pb2_grpc as opb_grpc
 from service.proto import gradserve_pb2_grpc as pb_grpc
 
 
-def test_compressed_grpc_calls_are_refused_uninflated_by_default(tmp_path):
-    s = Server(tmp_path / "server.log", devices="cpu", env={"GRADSERVE_CPU_WORKERS": "1"})  # (no opt-in)
+def test_compressed_grpc_calls_are_refused_uninflated_when_off(tmp_path):
+    s = Server(tmp_path / "server.log", devices="cpu", env={"GRADSERVE_CPU_WORKERS": "1",
+                                                            "GRADSERVE_GRPC_COMPRESSED_REQUESTS": "false"})
     try:
         ch = open_channel(s.grpc_target)
         stub, oip = pb_grpc.GradserveStub(ch), opb_grpc.GRPCInferenceServiceStub(ch)

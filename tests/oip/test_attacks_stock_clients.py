@@ -274,19 +274,19 @@ def test_http_compressed_bodies_are_bounded_by_their_decompressed_size(c, canary
         np.testing.assert_allclose(np.reshape(ok.json()["outputs"][0]["data"], (2, 3)), DX, rtol=1e-6)
 
 
-def test_a_grpc_gzip_bomb_is_refused_uninflated(stub, canary):
-    """16 MiB of zeros in ~16 KiB of gzip: gRPC's own compression is off by default (grpc would inflate it
-    outside the server's byte budget), so the bomb, and any compressed call, is refused before it is inflated,
-    naming the algorithm; the same request uncompressed is served. (The opt-in, grpc_compressed_requests = true,
-    bounds a bomb by its inflated size: tests/grpc/test_grpc_attacks_more.py.)"""
+def test_a_grpc_gzip_bomb_is_refused_by_its_inflated_size(stub, canary):
+    """16 MiB of zeros in ~16 KiB of gzip: the server inflates gRPC's compressed messages itself (service.grpc_inflate),
+    so the bomb is RESOURCE_EXHAUSTED naming max_body_bytes, and the same request without the bomb, gzip or
+    deflate compressed, is served. (grpc_compressed_requests = false refuses both: test_grpc_compression_off.py.)"""
     bomb = grpc_request(bytes(16 << 20))
     assert len(bomb.SerializeToString()) > 1.5 * int(SERVER_ENV["GRADSERVE_MAX_BODY_BYTES"])  # (the premise)
-    for request in (bomb, grpc_request()):
-        with pytest.raises(grpc.RpcError) as e:
-            canary(lambda: stub.ModelInfer(request, timeout=CEILING, compression=grpc.Compression.Gzip))
-        assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED and "gzip" in e.value.details(), e.value.details()
-    plain = stub.ModelInfer(grpc_request(), timeout=CEILING)
-    np.testing.assert_allclose(np.frombuffer(plain.raw_output_contents[0], np.float32).reshape(2, 3), DX, rtol=1e-6)
+    with pytest.raises(grpc.RpcError) as e:
+        canary(lambda: stub.ModelInfer(bomb, timeout=CEILING, compression=grpc.Compression.Gzip))
+    assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and "max_body_bytes" in e.value.details(), \
+        e.value.details()
+    for algorithm in (grpc.Compression.Gzip, grpc.Compression.Deflate, grpc.Compression.NoCompression):
+        ok = stub.ModelInfer(grpc_request(), timeout=CEILING, compression=algorithm)
+        np.testing.assert_allclose(np.frombuffer(ok.raw_output_contents[0], np.float32).reshape(2, 3), DX, rtol=1e-6)
 
 
 def test_the_grpc_timeout_parameter_bounds_the_job(server):

@@ -1,0 +1,138 @@
+"""grpc_compressed_requests = true, the default: a stock client's gzip / deflate request messages are handed to the
+server as sent (grpc.per_message_decompression = 0) and inflated by it within max_body_bytes and body_budget_bytes
+(service.grpc_inflate), against one real server (max_body_bytes 16 MiB, so the budget is 32 MiB). The server's peak
+RSS is read from /proc (VmHWM, reset through clear_refs before each attack)."""
+from __future__ import annotations
+
+import gzip
+import os
+import threading
+
+import grpc
+import numpy as np
+import pytest
+from e2e.grpc_wire import arrays, open_channel, request, rpc_error
+from e2e.helpers import DX, X, Y, matmul_net
+from e2e.server import Server
+from tritonclient.grpc import service_pb2 as opb
+from tritonclient.grpc import service_pb2_grpc as opb_grpc
+
+from service.proto import gradserve_pb2_grpc as pb_grpc
+
+MIB = 1 << 20
+MAX_BODY = 16 * MIB
+BUDGET = 2 * MAX_BODY  # body_budget_bytes' default
+pytestmark = pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"),
+                                reason="reads and resets the server's peak RSS through /proc (Linux)")
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory):
+    s = Server(tmp_path_factory.mktemp("grpc_gz") / "server.log", devices="cpu",
+               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_BODY_BYTES": str(MAX_BODY)})  # (the default)
+    yield s
+    s.stop()
+
+
+def status_kb(pid: int, field: str) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(ln.split()[1]) for ln in f if ln.startswith(field + ":"))
+
+
+def peak_reset(pid: int) -> int:
+    base = status_kb(pid, "VmRSS")
+    with open(f"/proc/{pid}/clear_refs", "w") as f:
+        f.write("5")  # the peak (VmHWM) restarts at the RSS now
+    return base
+
+
+def padded_grad(size: int):
+    """A grad request whose first input carries `size` zero bytes: a few KiB of gzip (its shape does not match)."""
+    m = request("grad", {"graph": matmul_net(), "inputs": [X, Y]})
+    m.inputs[0].raw_contents = bytes(size)
+    return m
+
+
+def test_stock_clients_compressed_calls_are_served(srv):
+    ch = open_channel(srv.grpc_target)
+    stub, oip = pb_grpc.GradserveStub(ch), opb_grpc.GRPCInferenceServiceStub(ch)
+    m = request("grad", {"graph": matmul_net(), "inputs": [X, Y]})
+    for algorithm in (grpc.Compression.Gzip, grpc.Compression.Deflate, grpc.Compression.NoCompression):
+        np.testing.assert_allclose(arrays(stub.Grad(m, timeout=60, compression=algorithm))[0], DX, rtol=1e-6)
+        assert oip.ServerLive(opb.ServerLiveRequest(), timeout=60, compression=algorithm).live
+    # a channel compressing every call, as a client configured once does
+    with grpc.insecure_channel(srv.grpc_target, compression=grpc.Compression.Gzip) as gz:
+        np.testing.assert_allclose(arrays(pb_grpc.GradserveStub(gz).Grad(m, timeout=60))[0], DX, rtol=1e-6)
+    ch.close()
+
+
+def test_a_gzip_bomb_is_refused_within_the_budget(srv):
+    """64 MiB of zeros (~64 KiB of gzip) in one message: RESOURCE_EXHAUSTED naming max_body_bytes, the server's
+    RSS grown by less than the budget; deflate alike."""
+    ch = open_channel(srv.grpc_target)
+    stub = pb_grpc.GradserveStub(ch)
+    m = padded_grad(64 * MIB)
+    pid = srv.proc.pid
+    base = peak_reset(pid)
+    for algorithm in (grpc.Compression.Gzip, grpc.Compression.Deflate):
+        e = rpc_error(stub.Grad, m, timeout=60, compression=algorithm)
+        assert e.code() == grpc.StatusCode.RESOURCE_EXHAUSTED and "max_body_bytes" in e.details(), \
+            (e.code(), e.details())
+    grew_mib = (status_kb(pid, "VmHWM") - base) / 1024
+    assert grew_mib < BUDGET / MIB, f"the server's RSS grew by {grew_mib:.0f} MiB"
+    ch.close()
+
+
+def test_many_compressed_calls_at_once_stay_within_the_budget(srv):
+    """16 clients send 2 messages each at once (a few KiB of gzip inflating to 15 MiB; 960 MiB inflated and
+    parsed if nothing bounded them): each call is answered with its message's own error (its input's size) or
+    RESOURCE_EXHAUSTED naming body_budget_bytes (or a full pool), and the server's peak RSS grows by 63-123 MiB
+    (514 MiB with grpc inflating them): the budget's bytes, a lone message's copies past it, and what each
+    thread's malloc arena keeps of the messages it freed (49-50 MiB with MALLOC_ARENA_MAX=1)."""
+    m = padded_grad(15 * MIB)
+    answers: list = []
+
+    def attack():
+        with grpc.insecure_channel(srv.grpc_target, compression=grpc.Compression.Gzip,
+                                   options=[("grpc.max_send_message_length", -1)]) as c:
+            stub = pb_grpc.GradserveStub(c)
+            for _ in range(2):
+                e = rpc_error(stub.Grad, m, timeout=120)
+                answers.append((e.code(), e.details()))
+
+    pid = srv.proc.pid
+    base = peak_reset(pid)
+    threads = [threading.Thread(target=attack) for _ in range(16)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(300)
+    grew_mib = (status_kb(pid, "VmHWM") - base) / 1024
+    print(f"peak RSS growth: {grew_mib:.0f} MiB; answers:", sorted({(a[0].name, a[1][:80]) for a in answers}))
+    assert grew_mib < 2 * BUDGET / MIB + 96, f"the server's RSS grew by {grew_mib:.0f} MiB"
+    assert len(answers) == 32
+    for code, details in answers:
+        assert code == grpc.StatusCode.INVALID_ARGUMENT or (
+            code == grpc.StatusCode.RESOURCE_EXHAUSTED and ("body_budget_bytes" in details or "full" in details)), \
+            (code, details)
+
+
+def test_corrupt_compressed_messages_are_invalid_and_streams_inflate_theirs(srv):
+    """A message that starts as gzip but is not (truncated, or garbage after the magic) is INVALID_ARGUMENT naming
+    what is wrong; a streaming method's messages (reflection's ServerReflectionInfo) are inflated one by one."""
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    ch = open_channel(srv.grpc_target)
+    raw = ch.unary_unary("/gradserve.v1.Gradserve/Grad", request_serializer=None, response_deserializer=None)
+    good = gzip.compress(request("grad", {"graph": matmul_net(), "inputs": [X, Y]}).SerializeToString())
+    for body, says in ((good[:-9], "truncated"), (b"\x1f\x8b" + bytes(64), "corrupt"),
+                       (good + b"tail", "after its end")):
+        e = rpc_error(raw, body, timeout=60)  # (sent as bytes, uncompressed by grpc: as a client's own gzip)
+        assert e.code() == grpc.StatusCode.INVALID_ARGUMENT and says in e.details(), (e.code(), e.details())
+    reflect = reflection_pb2_grpc.ServerReflectionStub(ch)
+    asks = [reflection_pb2.ServerReflectionRequest(host="h" * 65536, list_services="")] * 2  # (compressible)
+    answers = list(reflect.ServerReflectionInfo(iter(asks), timeout=60, compression=grpc.Compression.Gzip))
+    assert len(answers) == 2
+    for a in answers:
+        assert "gradserve.v1.Gradserve" in {s.name for s in a.list_services_response.service}
+    ch.close()
