@@ -159,6 +159,28 @@ def test_estimate_bounds_what_a_plan_allocates():
     assert peak <= est + (1 << 20)  # NumPy allocates no more than the estimate (1 MiB slack for Python)
 
 
+def test_estimate_bounds_a_bfloat16_plan_with_its_float32_copies():
+    """bfloat16 nodes compute on float32 copies of their operands (executor._widened): 2 bytes an element each
+    way more than the avals say. The estimate counted the avals only: tanh(x * y) over 2^20 elements was
+    estimated 8 MiB and allocated 14 MiB beyond its inputs, so max_job_bytes let a bfloat16 job hold ~2-3x."""
+    import ml_dtypes
+
+    n = 1 << 20
+    gb = GraphBuilder()
+    x, y = gb.input((n,), "bfloat16", name="x"), gb.input((n,), "bfloat16", name="y")
+    flat = lower(gb.build(gb.sum(gb.tanh(gb.mul(gb.add(x, y), x)))))
+    est = estimate_bytes(flat)
+    xs = [np.full(n, 0.5, ml_dtypes.bfloat16), np.full(n, 0.25, ml_dtypes.bfloat16)]
+    compile_graph(flat).run_host(xs)  # (what a first run imports is not the plan's)
+    tracemalloc.start()
+    try:
+        compile_graph(flat).run_host(xs)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak + 2 * n * 2 <= est + (1 << 20)  # its inputs (not allocated here) and what the run allocated
+
+
 # -- plan cache bounded by bytes -----------------------------------------------------------------
 def _const_graph(k: int):
     gb = GraphBuilder(f"g{k}")
