@@ -246,10 +246,9 @@ def test_a_small_job_run_inline_takes_lent_cores_back(srv, c):
             out = run(c, "eval", small)
             th.join(CEILING * 3)
         assert "result" in box, box.get("error")
-        if box["result"]["timing"]["threads"] == 1:  # it ran on its own cores: nothing to take back
+        # (it ended before the small one came, or the small one went to a worker: a longer one)
+        if out["timing"]["lane"] != "inline" or not box["result"]["timing"]["reclaimed"]:
             continue
-        assert out["timing"]["lane"] == "inline"
-        assert box["result"]["timing"]["reclaimed"] is True
         assert metric(c, "gradserve_lend_reclaims_total", device="cpu") == reclaims + 1
         return
-    raise AssertionError("three slow requests ended, or ran unlent, before the small one was sent")
+    raise AssertionError("no slow request was reclaimed by a small job run inline while it held lent cores")
