@@ -236,6 +236,15 @@ def output_bytes(graph: Graph) -> int:
     return sum(aval_bytes(v.aval) for v in tree_flatten(graph.outputs))
 
 
+# what every backend computes a storage-only dtype in (Backend.widen): estimate_bytes counts the copies
+STORAGE_WIDEN = {"bfloat16": "float32"}
+
+
+def _widened_bytes(av: AVal) -> int:
+    wide = STORAGE_WIDEN.get(getattr(av, "dtype", None))
+    return 0 if wide is None else av.size * np.dtype(NP_DTYPES[wide]).itemsize
+
+
 def estimate_bytes(graph: Graph) -> int:
     """Bytes a run of the flat `graph` may hold at its peak, from the avals alone (nothing is
     allocated): its inputs and parameters, every constant the plan folds and keeps, and the
@@ -252,6 +261,8 @@ def estimate_bytes(graph: Graph) -> int:
     cur = peak = 0
     for k, e in enumerate(graph.eqns):
         scratch = OPS[e.op].scratch(e) if OPS[e.op].scratch is not None else 0  # the impl's own temporaries
+        if _widens(e, STORAGE_WIDEN):  # its float32 copies of bfloat16 operands and results (_widened)
+            scratch = 2 * scratch + sum(_widened_bytes(v.aval) for v in (*e.inputs, *e.outputs))
         if not any(x.id in runtime for x in e.inputs):
             held += sum(aval_bytes(o.aval) for o in e.outputs)  # folded at compile time, kept with the plan
             peak = max(peak, cur + scratch)

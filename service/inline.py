@@ -25,7 +25,9 @@ A job runs inline only when ALL of these hold (else it goes to a worker, as ever
 - no worker index was asked for, a worker is idle and nothing is queued: inline work only replaces an
   immediate dispatch, never overtakes queued jobs (queue order, a queued job's deadline, cancelling a
   queued job stay as they were). A worker lending its cores to a running job counts as idle: running
-  the small job here is cheaper than reclaiming them;
+  the small job here is cheaper than a worker hop. When every idle worker is lent, the pool reclaims them
+  first (Pool.run_inline): else this process shares a core with the borrower's helper thread (another
+  client's small calls went from p90 ~5 to ~10-13 ms on 2 cores, benchmarks/lend_share_attack.py);
 - the budget allows it (below).
 
 Why it is safe for the other clients of the server: an inline job holds the event loop (every other

@@ -14,7 +14,8 @@ loop: it reads worker pipes with `loop.add_reader`, so no thread per worker.
   inputs go as (segment, offset) refs into the request's buffer or a fresh segment (service.shm).
 - `room` (idle workers + free queue places) is what Core.admit reserves against.
 - Core lending (service.core_lending): a lone job borrows the idle workers' cores; a job that
-  arrives meanwhile reclaims them at once and never waits for the borrower.
+  arrives meanwhile reclaims them at once and never waits for the borrower (a job run inline too, when
+  every idle core is lent).
 - Inline lane (service.inline): on the cpu (NumPy) pool a job proven small by its worker runs, while a
   worker is idle and nothing is queued, in this process instead (no hop); `timing.lane` says which.
 """
@@ -337,6 +338,11 @@ class Pool:
         plan = self.inline.plan_for(key)
         if plan is None:
             return None
+        if w.lent_to is not None and all(o.lent_to is not None for o in self.workers if o.state == "idle"):
+            # every idle core is lent: this job would share one with the borrower's helper thread (another
+            # client's small calls: p90 4.6 ms with lending off, 10-13 ms lent on 2 cores). Lending yields
+            # to it as to a job sent to a worker (benchmarks/lend_share_attack.py)
+            self._reclaim(w.lent_to)
         self.tally.inc(self._lanes[1])
         outs, ms = self.inline.run(plan, key, job_id, inputs, params)
         self.tally.observe(self._compute, ms / 1e3)

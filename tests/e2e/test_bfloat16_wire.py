@@ -48,3 +48,39 @@ def test_value_and_grad_in_bfloat16(proto, enc, device):
     # the sum of six products: float32 inside on both sides, one rounding; only the order of the float32
     # additions may differ (at most one bfloat16 ulp)
     np.testing.assert_allclose(v.astype(np.float32), loss, rtol=2 ** -8)
+
+
+def test_a_bfloat16_job_is_held_to_max_job_bytes_with_its_float32_copies(tmp_path):
+    """Each bfloat16 node computes on float32 copies of its operands and result (engine/executor.py _widened).
+    sum(tanh(x * y)) over n elements holds, while the product runs: x and y (4n bytes), their float32
+    copies (8n), the float32 product (4n) and its bfloat16 rounding (2n), 18n in all (measured in
+    tests/engine/test_limits.py). The estimate counted the avals only (8n), so a server with max_job_bytes 12n
+    ran it: a client could make a worker hold ~2-3x the limit in bfloat16. Refused before it runs now,
+    naming the setting; a quarter of it runs and its value is PyTorch's."""
+    from .helpers import call, decode, error_of
+    from .server import Server
+
+    n = 1 << 20
+    gb = GraphBuilder("bmem")
+    x, y = gb.input((n,), "bfloat16", name="x"), gb.input((n,), "bfloat16", name="y")
+    big = graph_to_json(gb.build(gb.sum(gb.tanh(gb.mul(x, y)))))
+    s = Server(tmp_path / "server.log", devices="cpu", env={"GRADSERVE_CPU_WORKERS": "1",
+                                                            "GRADSERVE_MAX_JOB_BYTES": str(12 * n)})
+    try:
+        with s.client() as c:
+            xs = np.full(n, 0.5, BF16)
+            r = call(c, "eval", {"graph": big, "inputs": [xs, xs]}, enc="binary")
+            assert r.status_code == 413, r.text[:300]
+            assert error_of(r)["detail"]["limit"] == "max_job_bytes", r.text[:300]
+            m = n // 4
+            gb = GraphBuilder("bsmall")
+            x, y = gb.input((m,), "bfloat16", name="x"), gb.input((m,), "bfloat16", name="y")
+            small = graph_to_json(gb.build(gb.sum(gb.tanh(gb.mul(x, y)))))
+            xs = (np.random.default_rng(0).random(m, dtype=np.float32) - 0.5).astype(BF16)
+            (v,) = [o["array"] for o in decode(call(c, "eval", {"graph": small, "inputs": [xs, xs]},
+                                                    enc="binary"))["outputs"]]
+            t = torch.tensor(xs.astype(np.float32)).to(torch.bfloat16)
+            want = torch.tanh(t * t).float().sum().item()  # (float32 sum of the rounded tanh values)
+            np.testing.assert_allclose(float(v.astype(np.float32)), want, rtol=2 ** -7)
+    finally:
+        s.stop()

@@ -8,6 +8,7 @@ raised to 50 ms here so that a loaded CI box (where a tiny job can take a millis
 the decision is the same at any limit."""
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -217,3 +218,37 @@ def test_a_job_answered_before_any_wait_keeps_its_deadline_place_and_count(c):
         assert r.status_code == 504 and error_of(r)["code"] == "deadline_exceeded"
     assert metric(c, "gradserve_requests_total", endpoint="grad", code="deadline_exceeded") == late_count + 2
     assert c.get("/v1/devices").json()["admitting"] == 0
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="lending needs two cores")
+def test_a_small_job_run_inline_takes_lent_cores_back(srv, c):
+    """A worker lending its cores counts as idle, so a small job runs inline while another client's job holds
+    them: before, it ran in the server's process on a core the borrower's helper thread held too (on a
+    2-core box every core: another client's small calls had p90 10-13 ms against 4.6 with lending off,
+    benchmarks/lend_share_attack.py). Lending yields to it as to a job sent to a worker: the lent job is
+    reported reclaimed and the reclaim counted. Read from the answers and the metrics, never timings."""
+    rng = np.random.default_rng(3)
+    small = {"graph": mlp_net("mlp_lent"), "inputs": [rng.normal(size=(4, 8)).astype(F32),
+                                                    rng.normal(size=(8, 3)).astype(F32)]}
+    until_inline(c, "eval", small)
+    for k in (60, 150, 400):  # a longer slow job if the last one ended before the small one was sent
+        slow = {"graph": slow_net(512, k), "inputs": [slow_input(512)], "deadline_ms": 300_000}
+        for _ in range(3):  # its first run compiles: a run on its worker's own cores that hit is measured
+            if run(c, "eval", slow)["timing"]["compile_cache"] == "hit":
+                break
+        reclaims = metric(c, "gradserve_lend_reclaims_total", device="cpu")
+        with srv.client(timeout=CEILING * 3) as other:
+            th, box = in_thread(run, other, "eval", slow)
+            while th.is_alive() and not any(w["borrowed"] for w in pool_of(c)["workers"]):
+                time.sleep(0.01)
+            if not th.is_alive():
+                continue
+            out = run(c, "eval", small)
+            th.join(CEILING * 3)
+        assert "result" in box, box.get("error")
+        # (it ended before the small one came, or the small one went to a worker: a longer one)
+        if out["timing"]["lane"] != "inline" or not box["result"]["timing"]["reclaimed"]:
+            continue
+        assert metric(c, "gradserve_lend_reclaims_total", device="cpu") == reclaims + 1
+        return
+    raise AssertionError("no slow request was reclaimed by a small job run inline while it held lent cores")
