@@ -87,12 +87,14 @@ class _Derived:
             groups = _aliased(args)
             if groups is not None:  # one Tensor at several positions, PyNative: see _trace.pynative_aliases
                 _trace.pynative_aliases[0] = groups
+            _trace.pynative_captures[0] = self._pynative_call  # a captured argument: see _trace.pynative_captures
             try:
                 return run_program(self._emit, args, cache=None if groups else cache, label=lambda: f"{self.kind}_{_label(fn)}",
                                    names=lambda: _arg_names(fn, len(args)),
                                    compile_only=mode == _context.GRAPH_MODE and _context.precompile_only())
             finally:
                 _trace.pynative_aliases[0] = None
+                _trace.pynative_captures[0] = False
         return self._emit(*args)
 
     def _key(self) -> tuple:
@@ -572,7 +574,11 @@ def _call(fn, args):
 
 def _snapshot(x):
     """A plain Tensor input's value now, as a new Tensor (Parameters and other values as they are)."""
-    return Tensor(np.array(x.asnumpy())) if type(x) is Tensor else x
+    if type(x) is not Tensor:
+        return x
+    snap = Tensor(np.array(x.asnumpy()))
+    snap._gs_stands_for = x  # (a PyNative vjp_fn differentiates the caller's object: _trace.pynative_captures)
+    return snap
 
 
 def vjp(fn, *inputs, weights=None, has_aux: bool = False):
