@@ -34,6 +34,14 @@ def calls_jit(a):
     return jitted(a)
 
 
+def jit_then_capture(a):
+    return jitted(a) + (a * x).sum()
+
+
+def capture_then_jit(a):
+    return (a * x).sum() + jitted(a)
+
+
 def second_order(a):
     return ops.grad(f1)(a).sum()
 
@@ -73,6 +81,8 @@ CASES = {
     "jit_function": (lambda: ops.grad(jitted)(x), [1, 2], [1, 2]),
     "calls_jit": (lambda: ops.grad(calls_jit)(x), [1, 2], [1, 2]),
     "jit_construct": (lambda: ops.grad(HoldsJit(x))(x), [1, 2], [1, 2]),
+    "jit_then_capture": (lambda: ops.grad(jit_then_capture)(x), [3, 6], [2, 4]),
+    "capture_then_jit": (lambda: ops.grad(capture_then_jit)(x), [3, 6], [2, 4]),
     "jvp": (lambda: ops.jvp(f1, x, Tensor(np.ones(2, np.float32)))[1], 3, 3),
     "not_the_same_object": (lambda: ops.grad(f1)(Tensor(np.array([1.0, 2.0], np.float32))), [1, 2], [1, 2]),
 }

@@ -504,9 +504,7 @@ class Trace:
             pname = "%p:" + self.declare_param(x)
             assigned = _param_state.get(x)  # a value given to it earlier in this run (self.w = v)
             return pname if assigned is None else _param_state.read(self, x, pname, assigned)
-        hit = self._consts.get(id(x))
-        if hit is not None:
-            return hit[1]
+        # (before the constants: the same Tensor may be read in a jit body of this trace, a constant there)
         if self.root.origin and not capture_barrier[0]:  # a PyNative derivative call: an argument's own object
             t: Trace | None = self
             while t is not None:
@@ -516,6 +514,9 @@ class Trace:
                     return self.ref(alias)
                 t = t.parent
             self.root.const_ids.add(id(x))
+        hit = self._consts.get(id(x))
+        if hit is not None:
+            return hit[1]
         name = self._const(x._data)
         self._consts[id(x)] = (x, name)
         return name
