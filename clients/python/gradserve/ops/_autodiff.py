@@ -577,7 +577,7 @@ def _snapshot(x):
     if type(x) is not Tensor:
         return x
     snap = Tensor(np.array(x.asnumpy()))
-    snap._gs_stands_for = x  # (a PyNative vjp_fn differentiates the caller's object: _trace.pynative_captures)
+    snap.__dict__["_gs_stands_for"] = x  # (PyNative: vjp_fn differentiates the caller's object: _trace.pynative_captures)
     return snap
 
 
