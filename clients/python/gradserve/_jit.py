@@ -12,7 +12,7 @@ import weakref
 
 from ._tensor import Tensor
 from . import context as _context
-from ._trace import TraceCache, current, run_program
+from ._trace import TraceCache, current, jit_body, run_program
 
 _programs: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -50,7 +50,8 @@ def _compiled(fn):
             if bound.kwargs:  # keyword-only / **kwargs values: traced, as a Cell's (their names in the cache key)
                 call, args = _with_keywords(fn, args, bound.kwargs)
         if current() is not None:
-            return call(*args)
+            with jit_body():  # (its captures stay constants in a PyNative grad: _trace.pynative_captures)
+                return call(*args)
         cache = _programs.get(wrapper)
         if cache is None:
             cache = _programs[wrapper] = TraceCache()

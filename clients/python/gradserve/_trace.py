@@ -495,10 +495,13 @@ class Trace:
         self._consts: dict[int, tuple] = {}
         self._n = 0
         self.outer: dict[str, Tensor] = {}  # input name -> the value it stands for in this call (_value_reads)
+        self.aliases: dict[int, Tensor] = {}  # id of a call's argument -> its input here (pynative_captures)
         self.values: dict[str, np.ndarray] = {}  # values read in this call (_value_reads)
         if parent is None:
             self.known: dict[str, np.ndarray] | None = None  # input name -> array: the call's own inputs
             self.reads = 0  # values read while tracing: a trace specialised on them is never cached
+            self.origin: dict[int, Tensor] = {}  # id of an input -> the argument it stands for (pynative_captures)
+            self.const_ids: set[int] = set()  # ids of the Tensors made constants (a cached trace's: run_program)
             self.functions: dict[str, dict] = {}
             self._fn_by_content: dict[bytes, str] = {}
             self.param_objs: dict[str, Parameter] = {}
@@ -564,6 +567,16 @@ class Trace:
             pname = "%p:" + self.declare_param(x)
             assigned = _param_state.get(x)  # a value given to it earlier in this run (self.w = v)
             return pname if assigned is None else _param_state.read(self, x, pname, assigned)
+        # (before the constants: the same Tensor may be read in a jit body of this trace, a constant there)
+        if self.root.origin and not capture_barrier[0]:  # a PyNative derivative call: an argument's own object
+            t: Trace | None = self
+            while t is not None:
+                alias = t.aliases.get(id(x))
+                if alias is not None:
+                    self.root.no_cache = True  # (specialised on identity: run_program)
+                    return self.ref(alias)
+                t = t.parent
+            self.root.const_ids.add(id(x))
         hit = self._consts.get(id(x))
         if hit is not None:
             return hit[1]
@@ -839,6 +852,10 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
             if tensor_hooks[0] is not None:  # hooks registered on the argument (x.register_hook(fn))
                 with active(tr):
                     inner[-1] = tensor_hooks[0].hooked_input(a, inner[-1])
+            held = a.__dict__.get("_gs_origin") if parent.root.origin else None
+            if held is not None:  # (a nested derivative's argument too: MindSpore's second order sees it so)
+                tr.aliases[id(held)] = inner[-1]
+                inner[-1].__dict__["_gs_origin"] = held
         elif tensor_group(a) or (twins and number_seq(a)):
             leaves, tdef = flatten(a)
             first = len(tr.inputs)
@@ -1053,6 +1070,31 @@ def emit_grad(fn, args: Sequence, *, positions: Sequence[int], weights: Sequence
 # position its own). The grad API sets this to {position: the positions sharing its Tensor} around such
 # a call; emit_grad_node applies it to the node it emits in that call's root trace.
 pynative_aliases: list = [None]
+
+
+# MindSpore 2.10's PyNative grad likewise takes a Tensor the function captures (a closure, a Cell attribute)
+# that is the very object passed as an argument for that argument: d/da (a * x) at a = x is 2x (GRAPH_MODE
+# and jit: x, the capture a constant). A top-level PyNative grad call sets this; trace_program then keeps
+# each argument's object (Trace.origin), trace_function maps it to the function's input (Trace.aliases),
+# Trace.ref substitutes it, and run_program retraces a cached trace that took an argument as a constant.
+# A jit function's body keeps its captures constants (MindSpore 2.10: grad(jit(f))(x) is x): capture_barrier.
+pynative_captures: list = [False]
+capture_barrier: list = [0]
+
+
+def _stands_for(x: Tensor) -> Tensor:
+    """The caller's Tensor an argument is (a vjp_fn's snapshot stands for the Tensor vjp was given)."""
+    return x.__dict__.get("_gs_stands_for", x)
+
+
+@contextlib.contextmanager
+def jit_body():
+    """Inside: no captured Tensor stands for an argument (a jit function's body, traced inline)."""
+    capture_barrier[0] += 1
+    try:
+        yield
+    finally:
+        capture_barrier[0] -= 1
 
 
 def _alias_sums(tr: "Trace", nargs: int, positions: Sequence[int]):
@@ -1335,6 +1377,12 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
                 if isinstance(x, Tensor) and x.__dict__.get("_gs_view"):
                     s.__dict__["_gs_view"] = True
                     root.no_cache = True  # (the view is not in the signature)
+    if pynative_captures[0]:
+        root.origin = {id(s): _stands_for(x) for x, s in zip(leaves, inner)
+                       if isinstance(x, Tensor) and not isinstance(x, Parameter)}
+        for s in inner:
+            if id(s) in root.origin:
+                s.__dict__["_gs_origin"] = root.origin[id(s)]
     writes = InputWrites(root, [s for s in inner if isinstance(s, Tensor)])
     if tensor_hooks[0] is not None:  # an argument's hooks go with its input, for the function derived from it
         for x, s in zip(leaves, inner):
@@ -1352,6 +1400,11 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
             written = writes.written()
     finally:
         _param_state.reset()
+        if root.origin:  # (a cached trace holds no argument of its first call)
+            root.origin = {}
+            for s in inner:
+                if isinstance(s, Tensor):
+                    s.__dict__.pop("_gs_origin", None)
     out_avals = [(x.shape, x._dtype) if isinstance(x, Tensor) else None for x in flatten_out(out)[0]]
     prog = Program(root, outputs, len(tensors), out_avals, (sparams, snames),
                    ([k for k, _ in written], [n for _, n in written]))
@@ -1454,6 +1507,9 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     prog = None
     if cache is not None and _context.traces_cached():
         prog = _cache_hit(cache, sig)
+        if prog is not None and pynative_captures[0] and prog.root.const_ids and \
+                any([id(_stands_for(x)) in prog.root.const_ids for x in leaves if isinstance(x, Tensor)]):
+            prog = None  # an argument the cached trace took as a constant (it captured it): traced again
     if prog is None:
         prog, _ = trace_program(fn, args, label=label() if callable(label) else label,
                                 names=names(len(args)) if callable(names) else names, graph=graph)

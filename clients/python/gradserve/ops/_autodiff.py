@@ -86,14 +86,16 @@ class _Derived:
             # (names and label matter only when the call traces (a signature not seen yet): methods, not
             # closures, which would make every call keep self and args in cells)
             groups = _aliased(args) if mode == _context.PYNATIVE_MODE else None
-            if groups is None:
-                return run_program(self._emit, args, cache=cache, label=self._program_label, names=self._program_names,
-                                   compile_only=mode == _context.GRAPH_MODE and _context.precompile_only())
-            _trace.pynative_aliases[0] = groups  # one Tensor at several positions, PyNative: see _trace.pynative_aliases
+            _trace.pynative_captures[0] = self._pynative_call  # a captured argument: see _trace.pynative_captures
             try:
+                if groups is None:
+                    return run_program(self._emit, args, cache=cache, label=self._program_label, names=self._program_names,
+                                       compile_only=mode == _context.GRAPH_MODE and _context.precompile_only())
+                _trace.pynative_aliases[0] = groups  # one Tensor at several positions, PyNative: see _trace.pynative_aliases
                 return run_program(self._emit, args, label=self._program_label, names=self._program_names)
             finally:
                 _trace.pynative_aliases[0] = None
+                _trace.pynative_captures[0] = False
         return self._emit(*args)
 
     def _program_label(self) -> str:
@@ -581,7 +583,11 @@ def _call(fn, args):
 
 def _snapshot(x):
     """A plain Tensor input's value now, as a new Tensor (Parameters and other values as they are)."""
-    return Tensor(np.array(x.asnumpy())) if type(x) is Tensor else x
+    if type(x) is not Tensor:
+        return x
+    snap = Tensor(np.array(x.asnumpy()))
+    snap.__dict__["_gs_stands_for"] = x  # (PyNative: vjp_fn differentiates the caller's object: _trace.pynative_captures)
+    return snap
 
 
 def vjp(fn, *inputs, weights=None, has_aux: bool = False):
