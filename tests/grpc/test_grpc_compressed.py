@@ -146,7 +146,7 @@ def test_corrupt_compressed_messages_are_invalid_and_streams_inflate_theirs(srv)
 
 @pytest.mark.parametrize("compressed", [True, False])  # grpc_compressed_requests
 def test_a_large_plain_message_is_charged_a_small_one_is_not(compressed):
-    """A plain message above body_budget.FREE takes COPIES times its size from the budget until its handler
+    """A plain message above body_budget.FREE takes COPIES times its bytes past FREE from the budget until its handler
     returns (a lone one whatever its size; past the budget RESOURCE_EXHAUSTED naming body_budget_bytes, as a
     compressed one's); a small one is parsed in place, on the event loop's thread, and charged nothing."""
     import asyncio
@@ -182,7 +182,7 @@ def test_a_large_plain_message_is_charged_a_small_one_is_not(compressed):
         seen.clear()
         large = bytes(FREE + 1)
         assert await h.unary_unary(large, None) == b"ok"
-        assert seen == [loop_thread, (FREE + 1, COPIES * (FREE + 1))] and budget.used == 0  # held, then given back
+        assert seen == [loop_thread, (FREE + 1, COPIES)] and budget.used == 0  # its bytes past FREE, given back
         budget.take(1)  # another request's: no room left for a lone message past it
         big = bytes(MAX_BODY)  # (COPIES times it is past the budget)
         with pytest.raises(grpc.aio.AbortError):
