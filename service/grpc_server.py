@@ -437,8 +437,9 @@ class GrpcServer:
                    ("grpc.max_send_message_length", -1),
                    ("grpc.so_reuseport", 0),  # a port in use fails the start instead of being shared
                    *peer_bounds(s)]
-        inflating = [Inflating(s.max_body_bytes, self.core.body_budget, abort)] if s.grpc_compressed_requests else []
-        self.server = grpc.aio.server(options=options, interceptors=inflating)
+        # every message decoded within the body budget (service.grpc_inflate), a compressed one inflated if taken
+        inflating = Inflating(s.max_body_bytes, self.core.body_budget, abort, s.grpc_compressed_requests)
+        self.server = grpc.aio.server(options=options, interceptors=[inflating])
         pb_grpc.add_GradserveServicer_to_server(Servicer(s, self.core), self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         for _, add in self.services:
