@@ -135,7 +135,17 @@ def test_rng_bit_generator_matches_xla_bit_for_bit(shape):
             np.testing.assert_array_equal(g.asnumpy(), np.asarray(w))
 
 
-def test_model_with_an_rbg_key_noise_and_dropout_matches_jax():
+@pytest.fixture
+def x32():
+    """JAX's default 32-bit mode for this test (a file run before may leave jax_enable_x64 on: jax.random then
+    draws float64 noise from uint64 bits, a form the importer refuses by name)."""
+    was = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", False)
+    yield
+    jax.config.update("jax_enable_x64", was)
+
+
+def test_model_with_an_rbg_key_noise_and_dropout_matches_jax(x32):
     """jax.random with the "rbg" key implementation inside a model (its bits from rng_bit_generator): the noise and
     the dropout mask are JAX's, so the value and the gradients are jax.grad's."""
     def fn(w, x):
