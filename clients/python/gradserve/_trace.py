@@ -1067,8 +1067,9 @@ def emit_grad(fn, args: Sequence, *, positions: Sequence[int], weights: Sequence
 
 # MindSpore 2.10's PyNative grad attaches gradients to Tensor objects: one Tensor passed at several
 # positions of a top-level grad call gets, at each, the sum over all of them (GRAPH_MODE and jit: each
-# position its own). The grad API sets this to {position: the positions sharing its Tensor} around such
-# a call; emit_grad_node applies it to the node it emits in that call's root trace.
+# position its own); a Parameter passed as an argument and asked for as a weight gets, as both, the sum of
+# the two (2w for `a * self.w` at a = w). The grad API sets this to {position: the positions sharing its
+# Tensor} around such a call; emit_grad_node applies it to the node it emits in that call's root trace.
 pynative_aliases: list = [None]
 
 
@@ -1097,20 +1098,31 @@ def jit_body():
         capture_barrier[0] -= 1
 
 
-def _alias_sums(tr: "Trace", nargs: int, positions: Sequence[int]):
-    """(the positions to differentiate, a function folding their gradients), aliases applied."""
+def _alias_sums(tr: "Trace", nargs: int, positions: Sequence[int], weights: Sequence[Parameter] = ()):
+    """(the positions to differentiate, a function folding their gradients and the weights'), aliases applied:
+    a Tensor object's gradient is the sum over its positions and, a Parameter, its use as a weight."""
     groups = pynative_aliases[0]
     if not groups or tr is not tr.root or nargs != groups["n"]:
         return list(positions), None
     asked = [int(p) % nargs if isinstance(p, (int, np.integer)) and not isinstance(p, bool) else p
              for p in positions]
-    extra = sorted({q for p in asked for q in groups.get(p, ()) if q not in asked})
+    at_w: dict = {}  # a position holding a weight -> that weight's first index in weights
+    for j, w in enumerate(weights):
+        for q in groups["params"].get(id(w), ()):
+            at_w.setdefault(q, j)
+    extra = sorted({q for p in list(asked) + list(at_w) for q in groups.get(p, (p,)) if q not in asked})
     wanted = asked + extra
 
     def fold(res: list) -> list:
-        by = dict(zip(wanted, res))
-        summed = [by[p] if p not in groups else _sum([by[q] for q in groups[p]]) for p in asked]
-        return summed + res[len(wanted):]
+        by, wg = dict(zip(wanted, res)), res[len(wanted):]
+
+        def total(p, own):
+            same = groups.get(p, (p,))
+            parts = [by[q] for q in same] + ([wg[at_w[p]]] if p in at_w else [])
+            return _sum(parts) if len(parts) > 1 else own
+        at_pos = {j: q for q, j in at_w.items()}
+        return [total(p, by[p]) for p in asked] + \
+            [total(at_pos[j], g) if j in at_pos else g for j, g in enumerate(wg)]
     return wanted, fold
 
 
@@ -1125,7 +1137,7 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
                    sens: Sequence | None = None, with_value: bool = False) -> list[Tensor]:
     _refuse_in_no_grad()
     tr = innermost()
-    positions, fold = _alias_sums(tr, len(args), positions)
+    positions, fold = _alias_sums(tr, len(args), positions, weights)
     if fold is not None:
         groups, pynative_aliases[0] = pynative_aliases[0], None  # (once: the node below folds nothing)
         try:
