@@ -1259,6 +1259,7 @@ class Program:
         self._lane_pin = None  # its lane and what it was made for (gradserve._lane.eval_program)
         self._thaws = -1  # the count of first changes (_tensor.thaws) _doc_key and _moving were made at
         self._moving: list = []  # (name, Parameter) of the changed parameters: their values go with each job
+        self.attr_writes: list = []  # (object, attribute) given a Tensor of the run's: _set_attr_writes
         self._out_bytes: int | None = None
         self.out_tdef: Any = None  # the output structure (set by the tracer)
         self._shapes: list | None = None  # per output: (shape, size) the trace inferred (_conform)
@@ -1373,6 +1374,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
             raise TraceError("a traced Tensor escaped its trace and was passed to a new call")
     root = Trace(None, label)
     root.graph = graph
+    root.attr_writes = []
     arg_names = list(names) if names is not None else _arg_names(fn, len(args))
     # name each leaf after its argument
     leaf_names = []
@@ -1405,6 +1407,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
             call_args, list_args = _call_args(args, unflatten(tdef, inner))
             out = _listed(late.explore(writes.run(lambda: late.loops(fn)(*call_args))))
             out = _assigned_parameter_args(out, leaves, inner)
+            out, attr_writes = _with_attr_writes(root, out)
             outputs, out_tdef = root.outputs_of(out)
             if _keeps_lists(out_tdef) or _changed_lists(list_args):
                 root.reads += 1  # (its Python lists are this call's: never cached)
@@ -1421,16 +1424,48 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     prog = Program(root, outputs, len(tensors), out_avals, (sparams, snames),
                    ([k for k, _ in written], [n for _, n in written]))
     prog.out_tdef = out_tdef
+    prog.attr_writes = attr_writes
     return prog, tensors
 
 
 def uncacheable() -> None:
-    """The trace being built runs Python that a PyNative call must run again (a hook, a write to a Cell's
-    attribute): in PyNative mode it is not reused (context.traces_cached; GRAPH_MODE runs such Python once, at
+    """The trace being built runs Python that a PyNative call must run again (a hook; a Cell attribute's write
+    is run again in both modes: attribute_written): in PyNative mode it is not reused (context.traces_cached; GRAPH_MODE runs such Python once, at
     compile time, as MindSpore does)."""
     tr = current()
     if tr is not None and _context.get_context("mode") == _context.PYNATIVE_MODE:
         tr.root.no_cache = True
+
+
+def attribute_written(obj: Any, name: str, value: Any) -> None:
+    """`self.n = v` in a traced construct: MindSpore runs the write on every call, in both modes, so the trace
+    is never reused; a Tensor of the top-level trace written becomes that call's value after the run
+    (Program.attr_writes) rather than a traced Tensor escaping it."""
+    tr = current()
+    if tr is None:
+        return
+    tr.root.no_cache = True
+    writes = tr.root.__dict__.get("attr_writes")  # (a root trace_program made)
+    if writes is not None and isinstance(value, Tensor) and value._data is None and value._trace is tr.root:
+        writes.append((obj, name, value))
+
+
+def _with_attr_writes(root: "Trace", out):
+    """(out and the Tensors the run left in Cell attributes, their (object, name)s)."""
+    kept = [(o, n, t) for o, n, t in root.attr_writes if o.__dict__.get(n) is t]
+    if not kept:
+        return out, []
+    return [out, [t for _, _, t in kept]], [(o, n) for o, n, _ in kept]
+
+
+def _set_attr_writes(prog: "Program", result):
+    """The user's outputs of a run; the values of the Tensors construct left in attributes set there."""
+    if not prog.attr_writes:
+        return result
+    value, written = result
+    for (o, n), t in zip(prog.attr_writes, written):
+        object.__setattr__(o, n, t)
+    return value
 
 
 def _assigned_parameter_args(out, leaves: list, inner: list):
@@ -1531,6 +1566,13 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
             _cache_put(cache, sig, prog)
     if compile_only:
         return None
+    if prog.attr_writes:
+        return _set_attr_writes(prog, _run(prog, leaves))
+    return _run(prog, leaves)
+
+
+def _run(prog: "Program", leaves: list) -> Any:
+    """The outputs of one run of a traced program at the argument leaves."""
     arrays = [x._data for x in leaves if isinstance(x, Tensor)]
     for a in arrays:
         if a is None:
