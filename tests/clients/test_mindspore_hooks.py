@@ -321,3 +321,23 @@ def test_a_jit_function_is_no_forward_hook(pynative):
 
     with pytest.raises(TypeError):  # as MindSpore 2.10
         nn.ReLU().register_forward_hook(hook)
+
+
+def test_forward_hook_state_goes_with_its_cell(pynative):
+    """What a forward hook gave (None or not) is kept for the backward's replay of the call; it is kept on the
+    cell: a table of the module keyed by id(cell) grew by one entry per cell made, without bound."""
+    from gradserve import _hooks
+
+    def tables() -> int:
+        return sum(len(v) for v in vars(_hooks).values() if isinstance(v, dict))
+
+    def make():
+        m = M()
+        m.register_forward_hook(lambda cell, inputs, output: None)
+        m.register_backward_hook(lambda cell, gin, gout: None)
+        return m
+    float(ms.grad(make())(X, Y).asnumpy()[0])
+    before = tables()
+    for _ in range(20):
+        assert float(ms.grad(make())(X, Y).asnumpy()[0]) == 15.0  # d/da 3ab = 3b
+    assert tables() == before
