@@ -341,3 +341,29 @@ def test_forward_hook_state_goes_with_its_cell(pynative):
     for _ in range(20):
         assert float(ms.grad(make())(X, Y).asnumpy()[0]) == 15.0  # d/da 3ab = 3b
     assert tables() == before
+
+
+class _Scaled(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.w = Parameter(Tensor(np.array([1.0, 2.0], np.float32)), name="w")
+
+    def construct(self, x):
+        return (x * self.w).sum()
+
+
+@pytest.mark.parametrize("form", ["grad_position", "weights_only", "GradOperation"])
+def test_parameter_hooks_run_once_per_backward_in_registration_order(pynative, form):
+    """A Parameter's hooks run once per backward, in registration order (MindSpore 2.10, as torch); the identity
+    carrying them re-applied them to its own input, so each ran three times a call. Gradient by hand:
+    d/dw sum(x * w) = x, doubled by the first hook."""
+    net, log = _Scaled(), []
+    net.w.register_hook(lambda g: (log.append("w1"), g * 2)[1])
+    net.w.register_hook(lambda g: log.append("w2"))
+    x = Tensor(np.array([0.5, -1.0], np.float32))
+    call = {"grad_position": lambda: ms.grad(net, 0, net.trainable_params())(x)[1][0],
+            "weights_only": lambda: ms.grad(net, None, net.trainable_params())(x)[0],
+            "GradOperation": lambda: ops.GradOperation(get_by_list=True)(net, net.trainable_params())(x)[0]}[form]
+    for k in range(1, 4):
+        np.testing.assert_allclose(call().asnumpy(), [1.0, -2.0])
+        assert log == ["w1", "w2"] * k

@@ -82,7 +82,11 @@ def with_grad_rule(xs: tuple[Any, ...], rule) -> Any:
     """xs unchanged forward; their gradients are rule(gradients) (inside a trace; outside, xs)."""
     if current() is None or not xs:
         return xs[0] if len(xs) == 1 else xs
-    return call_with_bprop(_Identity(rule, len(xs)), xs)
+    _trace.arg_hooks_off[0] += 1
+    try:
+        return call_with_bprop(_Identity(rule, len(xs)), xs)
+    finally:
+        _trace.arg_hooks_off[0] -= 1
 
 
 # -- tensor hooks ---------------------------------------------------------------------------------

@@ -649,6 +649,9 @@ _eager_cache: dict = {}
 # _hooks, once a Tensor hook is registered: its `hooked(x)` / `hooked_input(arg, symbolic)` route traced
 # uses of hooked tensors through their hooks (None until then: the common path looks at nothing)
 tensor_hooks: list = [None]
+# > 0 while a hook's identity (_hooks.with_grad_rule) is traced: its input is the hooked tensor whose hooks it
+# applies, so trace_function must not apply them to that input again (each level ran the hooks once more)
+arg_hooks_off: list = [0]
 
 
 def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
@@ -849,7 +852,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
             arg_inputs[i] = len(tr.inputs)
             inner.append(tr.new_input(a.shape, a._dtype, names[i]))
             _value_reads.note_outer(tr, inner[-1], a)
-            if tensor_hooks[0] is not None:  # hooks registered on the argument (x.register_hook(fn))
+            if tensor_hooks[0] is not None and not arg_hooks_off[0]:  # hooks registered on the argument
                 with active(tr):
                     inner[-1] = tensor_hooks[0].hooked_input(a, inner[-1])
             held = a.__dict__.get("_gs_origin") if parent.root.origin else None
