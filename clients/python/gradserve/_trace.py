@@ -482,6 +482,7 @@ class Trace:
     graph = False  # (a root's) GRAPH_MODE's semantics whatever the mode: a jit function's (trace_program)
     if_side = False  # one side of a traced `if` (_branches): in-place writes there are carried out by the cond
     no_cache = False  # (a root's) its trace ran Python a PyNative call must run again: never reused (uncacheable)
+    attr_writes: list  # (a root trace_program made) (object, name, Tensor) construct wrote: attribute_written
 
     def __init__(self, parent: "Trace | None", label: str):
         self.parent = parent
