@@ -321,3 +321,49 @@ def test_a_jit_function_is_no_forward_hook(pynative):
 
     with pytest.raises(TypeError):  # as MindSpore 2.10
         nn.ReLU().register_forward_hook(hook)
+
+
+def test_forward_hook_state_goes_with_its_cell(pynative):
+    """What a forward hook gave (None or not) is kept for the backward's replay of the call; it is kept on the
+    cell: a table of the module keyed by id(cell) grew by one entry per cell made, without bound."""
+    from gradserve import _hooks
+
+    def tables() -> int:
+        return sum(len(v) for v in vars(_hooks).values() if isinstance(v, dict))
+
+    def make():
+        m = M()
+        m.register_forward_hook(lambda cell, inputs, output: None)
+        m.register_backward_hook(lambda cell, gin, gout: None)
+        return m
+    float(ms.grad(make())(X, Y).asnumpy()[0])
+    before = tables()
+    for _ in range(20):
+        assert float(ms.grad(make())(X, Y).asnumpy()[0]) == 15.0  # d/da 3ab = 3b
+    assert tables() == before
+
+
+class _Scaled(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.w = Parameter(Tensor(np.array([1.0, 2.0], np.float32)), name="w")
+
+    def construct(self, x):
+        return (x * self.w).sum()
+
+
+@pytest.mark.parametrize("form", ["grad_position", "weights_only", "GradOperation"])
+def test_parameter_hooks_run_once_per_backward_in_registration_order(pynative, form):
+    """A Parameter's hooks run once per backward, in registration order (MindSpore 2.10, as torch); the identity
+    carrying them re-applied them to its own input, so each ran three times a call. Gradient by hand:
+    d/dw sum(x * w) = x, doubled by the first hook."""
+    net, log = _Scaled(), []
+    net.w.register_hook(lambda g: (log.append("w1"), g * 2)[1])
+    net.w.register_hook(lambda g: log.append("w2"))
+    x = Tensor(np.array([0.5, -1.0], np.float32))
+    call = {"grad_position": lambda: ms.grad(net, 0, net.trainable_params())(x)[1][0],
+            "weights_only": lambda: ms.grad(net, None, net.trainable_params())(x)[0],
+            "GradOperation": lambda: ops.GradOperation(get_by_list=True)(net, net.trainable_params())(x)[0]}[form]
+    for k in range(1, 4):
+        np.testing.assert_allclose(call().asnumpy(), [1.0, -2.0])
+        assert log == ["w1", "w2"] * k

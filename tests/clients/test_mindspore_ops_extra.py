@@ -41,6 +41,36 @@ def test_all_any(fake):
     np.testing.assert_array_equal(ops.any(b, 0).asnumpy(), [True, True])
 
 
+TRUTH_CASES = [  # non-bool inputs: an element is true where it is != 0 (NaN true, -0.0 false), as NumPy's
+    np.array([0.5, -0.0, np.nan], np.float32), np.array([[0.0, np.nan], [0.0, 0.0]]), np.array([-0.0, 0.0], np.float32),
+    np.array([1e-320, 1.0]), np.array([np.inf, -np.inf], np.float32), np.array([[0, 3], [2, 1]], np.int32),
+    np.array([0.4, 0.0], np.float16), np.array([3, 2], np.uint8)]
+
+
+@pytest.mark.parametrize("a", TRUTH_CASES, ids=lambda a: f"{a.dtype}{a.tolist()}")
+def test_all_any_truth_of_numbers(fake, a):
+    t = Tensor(a)
+    for got, want in ((ops.all(t), np.all(a)), (ops.any(t), np.any(a)), (t.all(), np.all(a)), (t.any(), np.any(a)),
+                      (ops.all(t, 0), np.all(a, 0)), (ops.any(t, -1), np.any(a, -1)),
+                      (ops.ReduceAll(keep_dims=True)(t), np.all(a, keepdims=True)), (ops.ReduceAny()(t), np.any(a))):
+        assert got.asnumpy().dtype == np.bool_
+        np.testing.assert_array_equal(got.asnumpy(), want)
+
+
+class _PyTruth(nn.Cell):
+    def construct(self, x):
+        return all(x), any(x)
+
+
+@pytest.mark.parametrize("mode", ["pynative", "graph"])
+def test_python_all_any_over_a_tensor(fake, mode):
+    gs.set_context(mode=gs.PYNATIVE_MODE if mode == "pynative" else gs.GRAPH_MODE)
+    for a in (np.array([0.5, -0.0, np.nan], np.float32), np.array([np.nan, 0.0], np.float32),
+              np.array([np.nan, 2.0], np.float32), np.array([-0.0, 0.0], np.float32), np.array([1e-320, 1.0])):
+        got_all, got_any = _PyTruth()(Tensor(a))
+        assert (bool(got_all), bool(got_any)) == (all(a), any(a)), a
+
+
 def test_norm(fake):
     check(lambda t: ops.norm(t), lambda a: np.sqrt((a * a).sum()))
     check(lambda t: ops.norm(t, 1, 1), lambda a: np.abs(a).sum(1))

@@ -279,7 +279,10 @@ def test_ctc_loss_matches_torch_values_and_logit_gradients(on_real_server, reduc
     np.testing.assert_allclose(g.asnumpy(), lt.grad.numpy(), rtol=1e-4, atol=1e-5)
 
 
-def test_ctc_loss_gradient_in_log_probs_matches_finite_differences(on_real_server):
+def test_ctc_loss_gradient_in_log_probs_is_torchs_convention(on_real_server):
+    """The gradient w.r.t. log_probs given as a leaf: MindSpore's CTCLossV2Grad and torch's ctc_loss backward
+    give exp(log_probs) - gamma before each input length (0 after), the true derivative (-gamma, finite
+    differences) plus exp(log_probs): the derivative through the log_softmax they take to have made log_probs."""
     logits, tg, il, tl = _ctc_case()
     lp = torch.log_softmax(torch.tensor(logits, dtype=torch.float64), -1).numpy()
     loss = nn.CTCLoss(0, "sum")
@@ -292,7 +295,20 @@ def test_ctc_loss_gradient_in_log_probs_matches_finite_differences(on_real_serve
         up, down = lp.copy(), lp.copy()
         up[idx] += 1e-5
         down[idx] -= 1e-5
-        assert abs((f(up) - f(down)) / 2e-5 - g[idx]) < 1e-6
+        live = idx[0] < il[idx[1]]
+        assert abs((f(up) - f(down)) / 2e-5 + (np.exp(lp[idx]) if live else 0.0) - g[idx]) < 1e-6
+    # against torch, at normalised and at unnormalised log_probs, every reduction, nn.CTCLoss and ops.ctc_loss
+    for a in (lp, logits.astype(np.float64)):
+        for reduction in ("none", "mean", "sum"):
+            x = torch.tensor(a, requires_grad=True)
+            torch.nn.functional.ctc_loss(x, torch.tensor(tg, dtype=torch.long), torch.tensor(il), torch.tensor(tl),
+                                         blank=0, reduction=reduction).sum().backward()
+            net = nn.CTCLoss(0, reduction)
+            g = gs.grad(lambda z: ops.sum(net(z, Tensor(tg), Tensor(il), Tensor(tl))))(Tensor(a))
+            np.testing.assert_allclose(g.asnumpy(), x.grad.numpy(), rtol=1e-9, atol=1e-12)
+            g = gs.grad(lambda z: ops.sum(ops.ctc_loss(z, Tensor(tg), Tensor(il), Tensor(tl), 0, reduction)[0]))(Tensor(a))
+            # ('mean' divides in float32, as MindSpore's ctc_loss does)
+            np.testing.assert_allclose(g.asnumpy(), x.grad.numpy(), rtol=1e-6, atol=1e-7)
 
 
 def test_ctc_loss_impossible_alignment_is_inf_or_zero(on_real_server):

@@ -148,3 +148,30 @@ def test_constexpr_runs_on_constants(fake):
 
     assert plus_one(2) == 3
     np.testing.assert_allclose(gs.grad(f)(Tensor(X)).asnumpy(), np.full_like(X, 4.0))
+
+
+@pytest.mark.parametrize("mode", ["pynative", "graph"])
+def test_constexpr_with_none_and_as_a_class(fake, mode):
+    """ms.ops.constexpr (MindSpore 2.10's ops namespace has it) on None arguments, and get_instance=False (the
+    operator class, called through an instance); expected values by hand."""
+    gs.set_context(mode=gs.PYNATIVE_MODE if mode == "pynative" else gs.GRAPH_MODE)
+    assert gs.ops.constexpr is gs.ops.primitive.constexpr
+
+    @gs.ops.constexpr
+    def factor(axis):
+        return 2.0 if axis is None else 1.0
+
+    @gs.ops.constexpr(get_instance=False)
+    def first_axis(axis, ndim):
+        return 0 if axis is None else axis % ndim
+
+    class Net(gs.nn.Cell):
+        def construct(self, x, axis=None):
+            return x.sum(first_axis()(axis, x.ndim)) * factor(axis)
+
+    net = Net()
+    for axis in (None, -1, None, 1):
+        want = X.sum(0 if axis is None else axis) * (2.0 if axis is None else 1.0)
+        np.testing.assert_allclose(net(Tensor(X), axis).asnumpy(), want, rtol=1e-6)
+        np.testing.assert_allclose(gs.grad(lambda x: net(x, axis).sum())(Tensor(X)).asnumpy(),
+                                   np.full_like(X, 2.0 if axis is None else 1.0))

@@ -107,3 +107,47 @@ def test_cached_trace_follows_identity(fake):
     g = ops.grad(f1)
     for a, want in ((other, [1, 2]), (x, [2, 4]), (other, [1, 2]), (x, [2, 4])):
         eq(g(a), want)
+
+
+class UsesWeight(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.w = gs.Parameter(Tensor(np.array([1.0, 2.0], np.float32)), name="w")
+        self.v = gs.Parameter(Tensor(np.array([0.5, -3.0], np.float32)), name="v")
+
+    def construct(self, a):
+        return (a * self.w * self.w + a * self.v).sum()
+
+
+def _torch_grads(w0, v0, same: bool):
+    """(d/da, d/dw, d/dv) of (a * w * w + a * v).sum() at a = w0 by torch: `same` one tensor for a and w
+    (PyNative: gradients belong to Tensor objects), else two (GRAPH_MODE: each use its own)."""
+    import torch
+    w = torch.tensor(w0, requires_grad=True)
+    v = torch.tensor(v0, requires_grad=True)
+    a = w if same else torch.tensor(w0, requires_grad=True)
+    (a * w * w + a * v).sum().backward()
+    return (w.grad if same else a.grad).numpy(), w.grad.numpy(), v.grad.numpy()
+
+
+@pytest.mark.parametrize("mode", ["default", "pynative", "graph"])
+def test_parameter_argument_and_weight(fake, mode):
+    """A Parameter passed as the differentiated argument and asked for as a weight: MindSpore 2.10 PyNative
+    gives both the sum of the two uses (2w for `a * self.w`, its support doc); GRAPH_MODE each use its own."""
+    if mode != "default":
+        gs.set_context(mode=gs.PYNATIVE_MODE if mode == "pynative" else gs.GRAPH_MODE)
+    net = UsesWeight()
+    w0, v0 = net.w.asnumpy().copy(), net.v.asnumpy().copy()
+    da, dw, dv = _torch_grads(w0, v0, same=mode != "graph")
+    ga, (gw, gv) = ops.grad(net, 0, net.trainable_params())(net.w)
+    for got, want in ((ga, da), (gw, dw), (gv, dv)):
+        eq(got, want)
+    (ga,), (gw, gv) = GradOperation(get_all=True, get_by_list=True)(net, net.trainable_params())(net.w)
+    for got, want in ((ga, da), (gw, dw), (gv, dv)):
+        eq(got, want)
+    gw, gv = ops.grad(net, None, net.trainable_params())(net.w)  # weights only: the argument's use still counts
+    eq(gw, dw)
+    eq(gv, dv)
+    ga, (gv,) = ops.grad(net, 0, [net.v])(net.w)  # w not asked for as a weight: the argument's own use
+    eq(ga, _torch_grads(w0, v0, same=False)[0])
+    eq(gv, dv)

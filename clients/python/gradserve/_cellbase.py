@@ -14,7 +14,7 @@ from ._jit import _with_keywords
 from ._late import late
 from ._state_dict import StateDictMethods
 from ._tensor import Parameter, ParameterTuple, Tensor
-from ._trace import TraceCache, current, mode_epoch, run_program, uncacheable
+from ._trace import TraceCache, attribute_written, current, mode_epoch, run_program
 
 
 def names_prefix(cell: "Cell") -> str:
@@ -70,7 +70,7 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
                 _param_state.assign(old, value)  # `self.w = v` in a traced construct updates w (MindSpore)
                 return
             if not name.startswith("_gs_"):
-                uncacheable()  # (`self.calls += 1` in construct: a PyNative call runs it each time)
+                attribute_written(self, name, value)  # (`self.calls += 1` in construct: run each call)
         if isinstance(value, Parameter) and value._auto_name:
             value.name = name
             value._auto_name = False

@@ -82,7 +82,11 @@ def with_grad_rule(xs: tuple[Any, ...], rule) -> Any:
     """xs unchanged forward; their gradients are rule(gradients) (inside a trace; outside, xs)."""
     if current() is None or not xs:
         return xs[0] if len(xs) == 1 else xs
-    return call_with_bprop(_Identity(rule, len(xs)), xs)
+    _trace.arg_hooks_off[0] += 1
+    try:
+        return call_with_bprop(_Identity(rule, len(xs)), xs)
+    finally:
+        _trace.arg_hooks_off[0] -= 1
 
 
 # -- tensor hooks ---------------------------------------------------------------------------------
@@ -243,16 +247,20 @@ class _Drawn(Exception):
 # > 0 while a _WholeCellHook's rule traces its cell's call again: a forward (pre-)hook inside it that gave None when
 # the forward ran (one that records) is not run twice; one that gave a new value runs again, as the call needs it
 _replaying = [0]
-_gave_none: dict = {}  # (id(cell), kind, handle id) -> whether the hook gave None in the latest forward run
 
 
 def _run_forward_hook(cell, kind: str, hid, fn, *args):
-    key = (id(cell), kind, hid)
-    if _replaying[0] and _gave_none.get(key):
+    # (kind, handle id) -> whether the hook gave None in the latest forward run: kept on the cell, so that it
+    # goes with the cell (a table keyed by id(cell) grew with every cell made, and a new cell could reuse an id)
+    gave_none = cell.__dict__.get("_gs_gave_none")
+    if _replaying[0] and gave_none and gave_none.get((kind, hid)):
         return None
     r = fn(cell, *args)
     if not _replaying[0]:
-        _gave_none[key] = r is None
+        if gave_none is None:
+            gave_none = {}
+            object.__setattr__(cell, "_gs_gave_none", gave_none)
+        gave_none[(kind, hid)] = r is None
     return r
 
 

@@ -94,10 +94,6 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "row or column); its gradient is the derivative of that forward, where MindSpore's PSROIPoolingGrad clips to "
     "[0, size] (a box touching the last row / column gets gradient there from MindSpore, none here). rois [N, 5, R] "
     "are read in their documented layout (MindSpore's CPU kernel reads them as [N * R, 5], the same only for R = 1).",
-    "A Parameter passed as the argument of a function that also reads it as a weight (`grad(net, 0, "
-    "net.trainable_params())(net.w)`): the input's and the weight's gradients each their own use, as in "
-    "MindSpore's GRAPH_MODE; MindSpore 2.10's PyNative grad gives both the sum of the two (2w for `a * self.w`, w "
-    "here). (A plain Tensor both passed and captured is the argument in both places in PyNative mode, as there.)",
     "`ops.tensor_scatter_mul` / `tensor_scatter_div` with a repeated index row: the derivative of the product "
     "of all its updates; MindSpore 2.10's bprop leaves the other repeats out. `ops.tensor_scatter_update` "
     "with a repeated index row: the last update wins and only it gets a gradient; MindSpore 2.10's bprop gives "

@@ -482,6 +482,7 @@ class Trace:
     graph = False  # (a root's) GRAPH_MODE's semantics whatever the mode: a jit function's (trace_program)
     if_side = False  # one side of a traced `if` (_branches): in-place writes there are carried out by the cond
     no_cache = False  # (a root's) its trace ran Python a PyNative call must run again: never reused (uncacheable)
+    attr_writes: list  # (a root trace_program made) (object, name, Tensor) construct wrote: attribute_written
 
     def __init__(self, parent: "Trace | None", label: str):
         self.parent = parent
@@ -649,6 +650,9 @@ _eager_cache: dict = {}
 # _hooks, once a Tensor hook is registered: its `hooked(x)` / `hooked_input(arg, symbolic)` route traced
 # uses of hooked tensors through their hooks (None until then: the common path looks at nothing)
 tensor_hooks: list = [None]
+# > 0 while a hook's identity (_hooks.with_grad_rule) is traced: its input is the hooked tensor whose hooks it
+# applies, so trace_function must not apply them to that input again (each level ran the hooks once more)
+arg_hooks_off: list = [0]
 
 
 def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
@@ -849,7 +853,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
             arg_inputs[i] = len(tr.inputs)
             inner.append(tr.new_input(a.shape, a._dtype, names[i]))
             _value_reads.note_outer(tr, inner[-1], a)
-            if tensor_hooks[0] is not None:  # hooks registered on the argument (x.register_hook(fn))
+            if tensor_hooks[0] is not None and not arg_hooks_off[0]:  # hooks registered on the argument
                 with active(tr):
                     inner[-1] = tensor_hooks[0].hooked_input(a, inner[-1])
             held = a.__dict__.get("_gs_origin") if parent.root.origin else None
@@ -1067,8 +1071,9 @@ def emit_grad(fn, args: Sequence, *, positions: Sequence[int], weights: Sequence
 
 # MindSpore 2.10's PyNative grad attaches gradients to Tensor objects: one Tensor passed at several
 # positions of a top-level grad call gets, at each, the sum over all of them (GRAPH_MODE and jit: each
-# position its own). The grad API sets this to {position: the positions sharing its Tensor} around such
-# a call; emit_grad_node applies it to the node it emits in that call's root trace.
+# position its own); a Parameter passed as an argument and asked for as a weight gets, as both, the sum of
+# the two (2w for `a * self.w` at a = w). The grad API sets this to {position: the positions sharing its
+# Tensor} around such a call; emit_grad_node applies it to the node it emits in that call's root trace.
 pynative_aliases: list = [None]
 
 
@@ -1097,20 +1102,31 @@ def jit_body():
         capture_barrier[0] -= 1
 
 
-def _alias_sums(tr: "Trace", nargs: int, positions: Sequence[int]):
-    """(the positions to differentiate, a function folding their gradients), aliases applied."""
+def _alias_sums(tr: "Trace", nargs: int, positions: Sequence[int], weights: Sequence[Parameter] = ()):
+    """(the positions to differentiate, a function folding their gradients and the weights'), aliases applied:
+    a Tensor object's gradient is the sum over its positions and, a Parameter, its use as a weight."""
     groups = pynative_aliases[0]
     if not groups or tr is not tr.root or nargs != groups["n"]:
         return list(positions), None
     asked = [int(p) % nargs if isinstance(p, (int, np.integer)) and not isinstance(p, bool) else p
              for p in positions]
-    extra = sorted({q for p in asked for q in groups.get(p, ()) if q not in asked})
+    at_w: dict = {}  # a position holding a weight -> that weight's first index in weights
+    for j, w in enumerate(weights):
+        for q in groups["params"].get(id(w), ()):
+            at_w.setdefault(q, j)
+    extra = sorted({q for p in list(asked) + list(at_w) for q in groups.get(p, (p,)) if q not in asked})
     wanted = asked + extra
 
     def fold(res: list) -> list:
-        by = dict(zip(wanted, res))
-        summed = [by[p] if p not in groups else _sum([by[q] for q in groups[p]]) for p in asked]
-        return summed + res[len(wanted):]
+        by, wg = dict(zip(wanted, res)), res[len(wanted):]
+
+        def total(p, own):
+            same = groups.get(p, (p,))
+            parts = [by[q] for q in same] + ([wg[at_w[p]]] if p in at_w else [])
+            return _sum(parts) if len(parts) > 1 else own
+        at_pos = {j: q for q, j in at_w.items()}
+        return [total(p, by[p]) for p in asked] + \
+            [total(at_pos[j], g) if j in at_pos else g for j, g in enumerate(wg)]
     return wanted, fold
 
 
@@ -1125,7 +1141,7 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
                    sens: Sequence | None = None, with_value: bool = False) -> list[Tensor]:
     _refuse_in_no_grad()
     tr = innermost()
-    positions, fold = _alias_sums(tr, len(args), positions)
+    positions, fold = _alias_sums(tr, len(args), positions, weights)
     if fold is not None:
         groups, pynative_aliases[0] = pynative_aliases[0], None  # (once: the node below folds nothing)
         try:
@@ -1247,6 +1263,7 @@ class Program:
         self._lane_pin = None  # its lane and what it was made for (gradserve._lane.eval_program)
         self._thaws = -1  # the count of first changes (_tensor.thaws) _doc_key and _moving were made at
         self._moving: list = []  # (name, Parameter) of the changed parameters: their values go with each job
+        self.attr_writes: list = []  # (object, attribute) given a Tensor of the run's: _set_attr_writes
         self._out_bytes: int | None = None
         self.out_tdef: Any = None  # the output structure (set by the tracer)
         self._shapes: list | None = None  # per output: (shape, size) the trace inferred (_conform)
@@ -1361,6 +1378,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
             raise TraceError("a traced Tensor escaped its trace and was passed to a new call")
     root = Trace(None, label)
     root.graph = graph
+    root.attr_writes = []
     arg_names = list(names) if names is not None else _arg_names(fn, len(args))
     # name each leaf after its argument
     leaf_names = []
@@ -1393,6 +1411,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
             call_args, list_args = _call_args(args, unflatten(tdef, inner))
             out = _listed(late.explore(writes.run(lambda: late.loops(fn)(*call_args))))
             out = _assigned_parameter_args(out, leaves, inner)
+            out, attr_writes = _with_attr_writes(root, out)
             outputs, out_tdef = root.outputs_of(out)
             if _keeps_lists(out_tdef) or _changed_lists(list_args):
                 root.reads += 1  # (its Python lists are this call's: never cached)
@@ -1409,16 +1428,48 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     prog = Program(root, outputs, len(tensors), out_avals, (sparams, snames),
                    ([k for k, _ in written], [n for _, n in written]))
     prog.out_tdef = out_tdef
+    prog.attr_writes = attr_writes
     return prog, tensors
 
 
 def uncacheable() -> None:
-    """The trace being built runs Python that a PyNative call must run again (a hook, a write to a Cell's
-    attribute): in PyNative mode it is not reused (context.traces_cached; GRAPH_MODE runs such Python once, at
+    """The trace being built runs Python that a PyNative call must run again (a hook; a Cell attribute's write
+    is run again in both modes: attribute_written): in PyNative mode it is not reused (context.traces_cached; GRAPH_MODE runs such Python once, at
     compile time, as MindSpore does)."""
     tr = current()
     if tr is not None and _context.get_context("mode") == _context.PYNATIVE_MODE:
         tr.root.no_cache = True
+
+
+def attribute_written(obj: Any, name: str, value: Any) -> None:
+    """`self.n = v` in a traced construct: MindSpore runs the write on every call, in both modes, so the trace
+    is never reused; a Tensor of the top-level trace written becomes that call's value after the run
+    (Program.attr_writes) rather than a traced Tensor escaping it."""
+    tr = current()
+    if tr is None:
+        return
+    tr.root.no_cache = True
+    writes = tr.root.__dict__.get("attr_writes")  # (a root trace_program made)
+    if writes is not None and isinstance(value, Tensor) and value._data is None and value._trace is tr.root:
+        writes.append((obj, name, value))
+
+
+def _with_attr_writes(root: "Trace", out):
+    """(out and the Tensors the run left in Cell attributes, their (object, name)s)."""
+    kept = [(o, n, t) for o, n, t in root.attr_writes if o.__dict__.get(n) is t]
+    if not kept:
+        return out, []
+    return [out, [t for _, _, t in kept]], [(o, n) for o, n, _ in kept]
+
+
+def _set_attr_writes(prog: "Program", result):
+    """The user's outputs of a run; the values of the Tensors construct left in attributes set there."""
+    if not prog.attr_writes:
+        return result
+    value, written = result
+    for (o, n), t in zip(prog.attr_writes, written):
+        object.__setattr__(o, n, t)
+    return value
 
 
 def _assigned_parameter_args(out, leaves: list, inner: list):
@@ -1519,6 +1570,13 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
             _cache_put(cache, sig, prog)
     if compile_only:
         return None
+    if prog.attr_writes:
+        return _set_attr_writes(prog, _run(prog, leaves))
+    return _run(prog, leaves)
+
+
+def _run(prog: "Program", leaves: list) -> Any:
+    """The outputs of one run of a traced program at the argument leaves."""
     arrays = [x._data for x in leaves if isinstance(x, Tensor)]
     for a in arrays:
         if a is None:

@@ -2,8 +2,10 @@
 input_lengths [N], target_lengths [N]): the connectionist temporal classification loss, -log of the summed
 probability of every alignment of each target to its input (MindSpore 2.10's documented layer; its numbers
 are torch.nn.functional.ctc_loss's). 'mean' divides each loss by its target length (at least 1) before the
-mean. The forward (alpha) recursion runs over the T steps in log space, so the lengths may be traced Tensors
-and the derivative is that of the recursion's ops. An impossible alignment gives inf (0 with zero_infinity).
+mean. The forward (alpha) recursion runs over the T steps in log space, so the lengths may be traced Tensors.
+The gradient w.r.t. log_probs is MindSpore's and torch's: exp(log_probs) - gamma (gamma the alignments' posterior
+of each class at each step) before each input length, 0 after; that is the derivative through a log_softmax
+that made log_probs, not the true derivative w.r.t. log_probs given as a leaf (-gamma). An impossible alignment gives inf (0 with zero_infinity).
 Padded 2-D targets only (the concatenated 1-D form is refused by name)."""
 from __future__ import annotations
 
@@ -32,7 +34,8 @@ class CTCLoss(Cell):
         if not isinstance(targets, Tensor) or targets.ndim != 2 or targets.shape[0] != log_probs.shape[1]:
             raise ValueError(f"CTCLoss: targets must be padded [N={log_probs.shape[1]}, S] (the concatenated 1-D form "
                              f"is not supported by gradserve), got {getattr(targets, 'shape', type(targets).__name__)}")
-        loss = ctc_negative_log_likelihood(log_probs, targets, input_lengths, target_lengths, self.blank)
+        loss = ctc_negative_log_likelihood(log_probs, targets, input_lengths, target_lengths, self.blank,
+                                           softmax_grad=True)
         impossible = _ops.gt(loss, _INF_AT)
         loss = _ops.select(impossible, _ops.zeros_like(loss) if self.zero_infinity else
                            _ops.zeros_like(loss) + float("inf"), loss)

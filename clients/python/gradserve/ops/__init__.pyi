@@ -96,6 +96,7 @@ from ._unique import Unique as Unique, UniqueWithPad as UniqueWithPad, unique as
 from ._vander import vander as vander
 from ._windows import hamming_window as hamming_window, hann_window as hann_window
 from ._zeta_xdivy import Xdivy as Xdivy, xdivy as xdivy, zeta as zeta
+from .primitive import constexpr as constexpr
 
 # what an op takes as an input: a Tensor (or Parameter), an array or a Python number
 _TensorLike: TypeAlias = Tensor | np.ndarray | float | int
@@ -457,6 +458,7 @@ __all__ = [
     'concat',
     'conj',
     'const',
+    'constexpr',
     'conv',
     'conv1d',
     'conv2d',

@@ -46,17 +46,26 @@ def _weights_of(fn, weights):
     return list(weights)
 
 
-def _aliased(args) -> dict | None:
-    """{position: the positions holding the same Tensor object} where one Tensor is passed more than once
-    (PyNative mode only), with "n" the number of arguments; None when none is."""
+def _aliased(args, weights: Any = ()) -> dict | None:
+    """{position: the positions holding the same Tensor object} where one Tensor is passed more than once or
+    a Parameter passed is also one of the weights (PyNative mode only), with "n" the number of arguments and
+    "params" {id(Parameter): its positions}; None when neither is."""
     if _context.get_context("mode") != _context.PYNATIVE_MODE:
         return None
     at: dict = {}
     for i, a in enumerate(args):
         if isinstance(a, Tensor):
             at.setdefault(id(a), []).append(i)
-    groups = {i: tuple(g) for g in at.values() if len(g) > 1 for i in g}
-    return dict(groups, n=len(args)) if groups else None
+    groups: dict = {i: tuple(g) for g in at.values() if len(g) > 1 for i in g}
+    params = {id(w): tuple(at[id(w)]) for w in weights if id(w) in at}  # id(Parameter) -> its positions
+    return dict(groups, n=len(args), params=params) if groups or params else None
+
+
+def _candidate_weights(fn, asked) -> list:
+    """The Parameters a call may differentiate as weights: those asked for, else a Cell's trainable ones."""
+    if asked is None:
+        return list(fn.trainable_params()) if hasattr(fn, "trainable_params") else []
+    return _weights_of(fn, asked)
 
 
 class _Derived:
@@ -85,7 +94,8 @@ class _Derived:
                 self._cache_memo = (key, cache, self.fn)
             # (names and label matter only when the call traces (a signature not seen yet): methods, not
             # closures, which would make every call keep self and args in cells)
-            groups = _aliased(args) if mode == _context.PYNATIVE_MODE else None
+            groups = _aliased(args, _candidate_weights(self.fn, asked) if any(isinstance(a, Parameter) for a in args)
+                              else ()) if mode == _context.PYNATIVE_MODE else None
             _trace.pynative_captures[0] = self._pynative_call  # a captured argument: see _trace.pynative_captures
             try:
                 if groups is None:

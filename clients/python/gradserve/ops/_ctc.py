@@ -23,9 +23,11 @@ def _lse3(a, b, c):
 
 
 def ctc_negative_log_likelihood(log_probs, targets, input_lengths, target_lengths, blank: int,
-                                history: list | None = None):
+                                history: list | None = None, softmax_grad: bool = False):
     """[N] losses (float32 for float16 inputs, else log_probs' dtype); history, when given, gets the [N, 2S + 1]
-    alphas of every step (each carried on past its example's input length)."""
+    alphas of every step (each carried on past its example's input length). softmax_grad: the gradient w.r.t.
+    log_probs is exp(log_probs) - gamma at the steps before each input length (MindSpore's CTCLossV2Grad and
+    torch's ctc_loss backward, which take log_probs to be a log-softmax output), not the recursion's -gamma."""
     o = late.ops
     t_steps, n, _ = log_probs.shape
     s = targets.shape[1]
@@ -57,7 +59,18 @@ def ctc_negative_log_likelihood(log_probs, targets, input_lengths, target_length
     before = o.select(o.gt(end, 0), o.gather_elements(alpha, 1, o.maximum(end - 1, 0)),
                          neg[:, :1])
     m = o.maximum(last, before)
-    return -o.squeeze(m + o.log(o.exp(last - m) + o.exp(before - m)), 1)
+    nll = -o.squeeze(m + o.log(o.exp(last - m) + o.exp(before - m)), 1)
+    return nll + _softmax_term(lp, lengths) if softmax_grad else nll
+
+
+def _softmax_term(lp, lengths):
+    """[N] zeros whose gradient w.r.t. lp is exp(lp) at the steps before each example's input length: the
+    term MindSpore's and torch's CTC backward add to -gamma (their log-softmax convention)."""
+    o = late.ops
+    e = o.exp(lp)
+    live = o.lt(o.expand_dims(o.arange(int(lp.shape[0])), 1), o.expand_dims(lengths, 0))  # [T, N]
+    live = o.broadcast_to(o.expand_dims(live, 2), tuple(lp.shape))
+    return o.sum(o.select(live, e - o.stop_gradient(e), o.zeros_like(e)), (0, 2))
 
 
 class CTCLoss:
@@ -115,7 +128,9 @@ def _lengths(value, name: str, n: int):
 class CTCLossV2:
     """P.CTCLossV2(blank=0, reduction='none', zero_infinity=False)(log_probs [T, N, C], targets [N, S],
     input_lengths [N], target_lengths [N]) -> (neg_log_likelihood [N], log_alpha [N, T, 2S + 1]): nn.CTCLoss's
-    recursion; log_alpha the log forward variables, -inf past an example's input length, past its 2 * target
+    recursion. Its gradient w.r.t. log_probs is MindSpore's (and torch's): exp(log_probs) - gamma (gamma the
+    alignments' posterior of each class at each step) before each input length, 0 after: the derivative when
+    log_probs is a log_softmax output, not the true derivative w.r.t. log_probs given as a leaf; log_alpha the log forward variables, -inf past an example's input length, past its 2 * target
     length + 1 states and where no alignment reaches (MindSpore 2.10's CPU kernel, checked in its venv). An
     impossible alignment's loss is inf (0 with zero_infinity)."""
 
@@ -142,7 +157,8 @@ class CTCLossV2:
         input_lengths = _lengths(input_lengths, "input_lengths", n)
         target_lengths = _lengths(target_lengths, "target_lengths", n)
         steps: list = []
-        loss = ctc_negative_log_likelihood(log_probs, targets, input_lengths, target_lengths, self.blank, steps)
+        loss = ctc_negative_log_likelihood(log_probs, targets, input_lengths, target_lengths, self.blank, steps,
+                                           softmax_grad=True)
         impossible = o.gt(loss, _INF_AT)
         loss = o.select(impossible, o.zeros_like(loss) + (0.0 if self.zero_infinity else float("inf")), loss)
         if loss._dtype != log_probs._dtype:
@@ -160,7 +176,8 @@ class CTCLossV2:
 
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
     """ops.ctc_loss(...) -> (loss, log_alpha): CTCLossV2's, the loss reduced: 'mean' divides each by its target
-    length (at least 1) in float32, then takes the mean; 'sum' sums."""
+    length (at least 1) in float32, then takes the mean; 'sum' sums. Its gradient w.r.t. log_probs is
+    CTCLossV2's: exp(log_probs) - gamma (MindSpore's and torch's log-softmax convention)."""
     if not isinstance(reduction, str) or reduction not in ("none", "mean", "sum"):
         raise ValueError(f"For 'ctc_loss', 'reduction' must be 'none', 'mean' or 'sum', got {reduction!r}")
     o = late.ops

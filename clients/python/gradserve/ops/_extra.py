@@ -64,7 +64,10 @@ class DType:
 # -- logical reductions ----------------------------------------------------------------------------
 def _bool_reduce(op, x, axis, keep_dims):
     x = x if isinstance(x, Tensor) else Tensor(x)
-    return P.cast(op(P.cast(x, _dt.float32), axis, keep_dims), _dt.bool_)
+    # each element's truth first (x != 0: NaN true, -0.0 false): a min over floats would take NaN as
+    # true beside a zero, and a cast to float32 would make a tiny float64 zero
+    truth = x if x._dtype == _dt.bool_ else P.not_equal(x, Tensor(np.zeros((), x._dtype)))
+    return P.cast(op(P.cast(truth, _dt.float32), axis, keep_dims), _dt.bool_)
 
 
 def all(x, axis=None, keep_dims=False):  # noqa: A001 - MindSpore's name
