@@ -67,15 +67,11 @@ def is_nonzero(input):  # noqa: A002 - MindSpore's name
 
 
 def signbit(input):  # noqa: A002 - MindSpore's name
-    """Whether each element's sign bit is set, as a bool Tensor: -0.0 and -inf count (1 / -0.0 is -inf). The
-    graph has no bit cast, so a NaN reads as unsigned (torch gives True for -nan). No gradient (bool out)."""
+    """input < 0 as a bool Tensor: MindSpore's definition (its ops.signbit is less(input, 0)), so -0.0 and a
+    NaN give False where torch.signbit reads the sign bit. No gradient (bool out)."""
     from .._tensor import Tensor
     if not isinstance(input, Tensor):
         raise TypeError(f"For 'signbit', 'input' must be a Tensor, got {type(input).__name__}")
-    if input._dtype == "bool" or input._dtype.startswith("uint"):
-        return P.zeros_like(P.cast(input, "bool"))
-    neg = P.less(input, P.zeros_like(input))
-    if not input._dtype.startswith(("float", "bfloat")):
-        return neg
-    zero = P.equal(input, P.zeros_like(input))
-    return P.logical_or(neg, P.logical_and(zero, P.less(P.reciprocal(input), P.zeros_like(input))))
+    if input._dtype == "bool":
+        return P.zeros_like(input)
+    return P.less(input, P.zeros_like(input))
