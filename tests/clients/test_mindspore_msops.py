@@ -141,5 +141,7 @@ def test_matrix_set_diag_bad_input(fake):
         ops.matrix_set_diag(x, Tensor(np.zeros(3, np.float32)), 0, "UP")
     with pytest.raises(ValueError, match=r"k\[0\] \(2\) must not be greater than k\[1\] \(1\)"):
         ops.matrix_set_diag(x, Tensor(np.zeros((2, 3), np.float32)), (2, 1))
+    with pytest.raises(ValueError, match="'k' must be an int or a pair of ints, got 1.5"):
+        ops.matrix_set_diag(x, Tensor(np.zeros(3, np.float32)), 1.5)
     with pytest.raises(ValueError, match=r"k must lie in \(-3, 4\)"):
         ops.matrix_set_diag(x, Tensor(np.zeros(1, np.float32)), 4)

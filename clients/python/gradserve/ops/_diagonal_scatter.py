@@ -53,7 +53,7 @@ def _band_k(k, where: str) -> tuple:
         if k._dtype not in ("int32", "int64") or k.ndim > 1:
             raise TypeError(f"For '{where}', 'k' must be a 0-d or 1-d int32 Tensor, got {k.dtype} of rank {k.ndim}")
         k = k._concrete(f"{where}'s k (it fixes which diagonals are written)").reshape(-1).tolist()
-    ks = [k] if isinstance(k, (int, np.integer)) and not isinstance(k, bool) else list(k)
+    ks = list(k) if isinstance(k, (list, tuple)) else [k]
     if not 1 <= len(ks) <= 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in ks):
         raise ValueError(f"For '{where}', 'k' must be an int or a pair of ints, got {k!r}")
     lo, hi = int(ks[0]), int(ks[-1])
