@@ -395,9 +395,9 @@ from .optim._more import ASGD, AdaMax, AdamWeightDecay, Rprop  # noqa: E402
 
 __all__ += ["ASGD", "AdaMax", "Rprop", "AdamWeightDecay"]
 
-from ._conv import AvgPool2d, Conv1d, Conv2d, MaxPool2d  # noqa: E402
+from ._conv import AvgPool2d, Conv1d, Conv1dTranspose, Conv2d, Conv2dTranspose, MaxPool2d  # noqa: E402
 
-__all__ += ["Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d"]
+__all__ += ["Conv1d", "Conv2d", "Conv1dTranspose", "Conv2dTranspose", "MaxPool2d", "AvgPool2d"]
 
 from ._layers_ms import CellDict, Dropout, Embedding, SoftmaxCrossEntropyWithLogits  # noqa: E402
 

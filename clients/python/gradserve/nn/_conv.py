@@ -1,4 +1,4 @@
-"""nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d: MindSpore's layer cells over ops.conv2d / MaxPool / AvgPool."""
+"""nn.Conv2d, nn.Conv2dTranspose / Conv1dTranspose, nn.MaxPool2d, nn.AvgPool2d: MindSpore's layer cells over ops.conv2d / MaxPool / AvgPool."""
 from __future__ import annotations
 
 import math
@@ -10,6 +10,8 @@ from .. import ops as _ops
 from .._cellbase import Cell
 from .._tensor import Parameter
 from ..common.initializer import initializer
+from .._trace import apply
+from ..ops import _conv as _ops_conv
 from ..ops._conv import _pair
 
 
@@ -131,3 +133,78 @@ class AvgPool2d(_Pool2d):
 
 
 __all__ = ["Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d"]
+
+
+class Conv2dTranspose(Conv2d):
+    """nn.Conv2dTranspose(in_channels, out_channels, kernel_size, stride=1, pad_mode='same', padding=0,
+    output_padding=0, dilation=1, group=1, has_bias=False, ...): MindSpore's (weight [in, out / group, kh, kw]).
+    Output length per axis, as MindSpore's: 'same' in * stride, 'valid' (in - 1) * stride + dk (at least
+    in * stride), 'pad' (in - 1) * stride + dk - pad_lo - pad_hi, dk = dilation * (k - 1) + 1; 'same' crops
+    dk - stride split low = half (rounded down), as Conv2D's 'same' pads. output_padding appends zeros
+    ('pad' only; MindSpore pads the result, it does not extend the convolution)."""
+
+    def __init__(self, in_channels, out_channels, kernel_size: Any, stride: Any = 1, pad_mode="same",
+                 padding: Any = 0, output_padding: Any = 0, dilation: Any = 1, group=1, has_bias=False,
+                 weight_init=None, bias_init=None, dtype=None, seed: int = 0):
+        name = f"nn.{type(self).__name__}"
+        if pad_mode not in ("same", "valid", "pad"):
+            raise ValueError(f"{name}: pad_mode must be 'same', 'valid' or 'pad', got {pad_mode!r}")
+        # the weight is Conv2d's with the channels swapped: [in, out / group, *kernel]
+        super().__init__(out_channels, in_channels, kernel_size, stride, pad_mode, padding, dilation, group,
+                         has_bias, weight_init, None, dtype=dtype, seed=seed)
+        if has_bias:
+            dt = self.weight.dtype
+            bound = 1.0 / math.sqrt(self.weight.shape[1] * math.prod(self.weight.shape[2:]))
+            self.bias = Parameter(_init(bias_init, (out_channels,), getattr(dt, "name", dt), bound, seed + 1))
+        self.in_channels, self.out_channels, self.output_padding = in_channels, out_channels, output_padding
+
+    def _geometry(self, spatial):
+        """(crop [lo, hi] per axis, zeros the convolution adds at the end per axis): MindSpore's lengths."""
+        name, n = f"nn.{type(self).__name__}", len(spatial)
+        strides, dil = _pair(self.stride, f"{name}: stride"), _pair(self.dilation, f"{name}: dilation")
+        pads = _ops_conv.explicit_padding(self.padding, n, f"{name}: padding")
+        crop, extra = [], []
+        for k, s, d, (lo, hi) in zip(self.weight.shape[2:], strides, dil, pads):
+            dk = d * (k - 1) + 1
+            cut = dk - s if self.pad_mode == "same" and dk >= s else 0
+            crop.append([lo, hi] if self.pad_mode == "pad" else [cut // 2, cut - cut // 2])
+            # 'same' / 'valid' with a kernel shorter than a stride: in * stride, the tail is zeros
+            extra.append(s - dk if self.pad_mode != "pad" and dk < s else 0)
+        return list(strides), list(dil), crop, extra
+
+    def _output_padding(self, name: str) -> tuple:
+        op = _pair(self.output_padding, f"{name}: output_padding")
+        for a, s, d in zip(op, _pair(self.stride, name), _pair(self.dilation, name)):
+            if not 0 <= a < max(s, d):
+                raise ValueError(f"{name}: output_padding must be in [0, max(stride, dilation)), got {a}")
+        if any(op) and self.pad_mode != "pad":
+            raise ValueError(f"{name}: output_padding is not zero, so pad_mode must be 'pad', got {self.pad_mode!r}")
+        return op
+
+    def construct(self, x):
+        name = f"nn.{type(self).__name__}"
+        _ops_conv.check_layout(name, x, 2)
+        strides, dil, crop, extra = self._geometry(x.shape[2:])
+        y = apply("conv_transpose", [x, self.weight], {"strides": strides, "padding": crop, "dilation": dil,
+                                                       "groups": int(self.group), "output_padding": extra})[0]
+        if self.bias is not None:
+            y = y + self.bias.reshape((1, -1, 1, 1))
+        oh, ow = self._output_padding(name)
+        return _ops.pad(y, (0, ow, 0, oh)) if oh or ow else y
+
+
+class Conv1dTranspose(Conv2dTranspose):
+    """nn.Conv1dTranspose(in_channels, out_channels, kernel_size, stride=1, pad_mode='same', padding=0,
+    dilation=1, group=1, has_bias=False, ...): MindSpore's, a Conv2dTranspose of height 1 over x [N, C, L]
+    (its weight is [in, out / group, 1, k])."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, pad_mode="same", padding=0, dilation=1,
+                 group=1, has_bias=False, weight_init=None, bias_init=None, dtype=None, seed: int = 0):
+        if not isinstance(kernel_size, int) or not isinstance(padding, int):
+            raise TypeError("nn.Conv1dTranspose: kernel_size and padding must be ints (MindSpore's)")
+        super().__init__(in_channels, out_channels, (1, kernel_size), (1, stride), pad_mode,
+                         (0, 0, padding, padding), 0, (1, dilation), group, has_bias, weight_init, bias_init,
+                         dtype=dtype, seed=seed)
+
+    def construct(self, x):
+        return _ops.squeeze(super().construct(_ops.expand_dims(x, 2)), 2)

@@ -1,4 +1,5 @@
-"""ops.diagonal_scatter (src written onto a diagonal of input), ops.eigvals (eig's eigenvalues) and the
+"""ops.diagonal_scatter (src written onto a diagonal of input), matrix_set_diag / MatrixSetDiagV3 (a band of
+diagonals written onto the last two axes), ops.eigvals (eig's eigenvalues) and the
 sequence conversions TensorToTuple / ScalarToTensor / make_tuple of MindSpore 2.10."""
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from .. import dtype as _dt
 from .._late import late
 from .._tensor import Tensor
 
-__all__ = ["diagonal_scatter", "eigvals", "TensorToTuple", "ScalarToTensor", "make_tuple"]
+__all__ = ["diagonal_scatter", "matrix_set_diag", "MatrixSetDiagV3", "eigvals", "TensorToTuple", "ScalarToTensor", "make_tuple"]
 
 
 def _diagonal_positions(shape: tuple, offset: int, dim1: int, dim2: int) -> np.ndarray:
@@ -42,6 +43,75 @@ def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):  # noqa: A002
         raise ValueError(f"For 'diagonal_scatter', 'src' must have the diagonal's shape {list(pos.shape[:-1])}, "
                          f"got {list(src.shape)}")
     return late.ops.tensor_scatter_update(input, Tensor(pos), late.ops.cast(src, input.dtype))
+
+
+_ALIGNS = ("RIGHT_LEFT", "LEFT_RIGHT", "LEFT_LEFT", "RIGHT_RIGHT")
+
+
+def _band_k(k, where: str) -> tuple:
+    if isinstance(k, Tensor):
+        if k._dtype not in ("int32", "int64") or k.ndim > 1:
+            raise TypeError(f"For '{where}', 'k' must be a 0-d or 1-d int32 Tensor, got {k.dtype} of rank {k.ndim}")
+        k = k._concrete(f"{where}'s k (it fixes which diagonals are written)").reshape(-1).tolist()
+    ks = list(k) if isinstance(k, (list, tuple)) else [k]
+    if not 1 <= len(ks) <= 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in ks):
+        raise ValueError(f"For '{where}', 'k' must be an int or a pair of ints, got {k!r}")
+    lo, hi = int(ks[0]), int(ks[-1])
+    if lo > hi:
+        raise ValueError(f"For '{where}', k[0] ({lo}) must not be greater than k[1] ({hi})")
+    return lo, hi
+
+
+def _band_index(m: int, n: int, lo: int, hi: int, align: str, where: str):
+    """For each (i, j) of an m x n matrix: whether its diagonal d = j - i is in [lo, hi], and where it sits in
+    the diagonals' [num_diags * max_len] layout (row hi - d; a short diagonal padded on the side align says)."""
+    if not (-m < lo and hi < n):
+        raise ValueError(f"For '{where}', k must lie in ({-m}, {n}) for {m} x {n} matrices, got ({lo}, {hi})")
+    max_len = min(m + min(hi, 0), n + min(-lo, 0))
+    i, j = np.meshgrid(np.arange(m), np.arange(n), indexing="ij")
+    d = j - i
+    inside = (d >= lo) & (d <= hi)
+    length = np.minimum(m + np.minimum(d, 0), n - np.maximum(d, 0))
+    right = np.where(d >= 0, align.startswith("RIGHT"), align.endswith("RIGHT"))
+    pos = np.minimum(i, j) + np.where(right, max_len - length, 0)
+    idx = np.where(inside, (hi - d) * max_len + pos, 0)
+    return inside, idx.astype(np.int64), max_len
+
+
+def matrix_set_diag(x, diagonal, k=0, align="RIGHT_LEFT"):
+    """x with the diagonals k (an int or (low, high)) of its last two axes replaced by `diagonal` (TensorFlow's
+    MatrixSetDiagV3 layout: one diagonal [..., max_len]; a band [..., high - low + 1, max_len], the highest
+    first). Differentiable in both: the written places take diagonal's gradient, the rest x's."""
+    where = "matrix_set_diag"
+    if not isinstance(x, Tensor) or not isinstance(diagonal, Tensor):
+        raise TypeError(f"For '{where}', 'x' and 'diagonal' must be Tensors")
+    if align not in _ALIGNS:
+        raise ValueError(f"For '{where}', 'align' must be one of {list(_ALIGNS)}, got {align!r}")
+    if x.ndim < 2:
+        raise ValueError(f"For '{where}', 'x' must have at least 2 dimensions, got {x.ndim}")
+    lo, hi = _band_k(k, where)
+    *batch, m, n = (int(v) for v in x.shape)
+    inside, idx, max_len = _band_index(m, n, lo, hi, align, where)
+    want = tuple(batch) + ((max_len,) if lo == hi else (hi - lo + 1, max_len))
+    if tuple(diagonal.shape) != want:
+        raise ValueError(f"For '{where}', 'diagonal' must have shape {list(want)} for x of shape "
+                         f"{list(x.shape)} and k ({lo}, {hi}), got {list(diagonal.shape)}")
+    ops = late.ops
+    flat = ops.reshape(ops.cast(diagonal, x.dtype), tuple(batch) + (-1,))
+    spread = ops.reshape(ops.gather(flat, Tensor(idx.reshape(-1)), len(batch)), tuple(x.shape))
+    return ops.select(Tensor(np.broadcast_to(inside, tuple(x.shape)).copy()), spread, x)
+
+
+class MatrixSetDiagV3:
+    """ops.MatrixSetDiagV3(align='RIGHT_LEFT')(x, diagonal, k): matrix_set_diag."""
+
+    def __init__(self, align="RIGHT_LEFT"):
+        if align not in _ALIGNS:
+            raise ValueError(f"For 'MatrixSetDiagV3', 'align' must be one of {list(_ALIGNS)}, got {align!r}")
+        self.align = align
+
+    def __call__(self, x, diagonal, k):
+        return matrix_set_diag(x, diagonal, k, self.align)
 
 
 def eigvals(input):  # noqa: A002

@@ -1,12 +1,12 @@
 """MindSpore's elementwise primitive spellings over ops already here: ACos, Lerp, FastGeLU / fast_gelu,
-EqualCount, DivNoNan / div_no_nan, is_nonzero (values checked against MindSpore 2.10 on CPU when written)."""
+EqualCount, DivNoNan / div_no_nan, is_nonzero, signbit (values checked against MindSpore 2.10 on CPU when written)."""
 from __future__ import annotations
 
 from ._extra import P
 from ._math_more import lerp
 from ._primitives import CLASSES as _CLASSES
 
-__all__ = ["ACos", "Lerp", "FastGeLU", "fast_gelu", "EqualCount", "DivNoNan", "div_no_nan", "is_nonzero"]
+__all__ = ["ACos", "Lerp", "FastGeLU", "fast_gelu", "EqualCount", "DivNoNan", "div_no_nan", "is_nonzero", "signbit"]
 
 
 ACos = _CLASSES["Acos"]  # MindSpore's spelling of the generated Acos
@@ -64,3 +64,14 @@ def is_nonzero(input):  # noqa: A002 - MindSpore's name
     if input.is_symbolic:  # inside a traced construct: a 0-d bool Tensor (MindSpore's graph returns one too)
         return P.not_equal(P.reshape(input, ()), P.zeros((), input.dtype))
     return bool(input.asnumpy().reshape(()) != 0)
+
+
+def signbit(input):  # noqa: A002 - MindSpore's name
+    """input < 0 as a bool Tensor: MindSpore's definition (its ops.signbit is less(input, 0)), so -0.0 and a
+    NaN give False where torch.signbit reads the sign bit. No gradient (bool out)."""
+    from .._tensor import Tensor
+    if not isinstance(input, Tensor):
+        raise TypeError(f"For 'signbit', 'input' must be a Tensor, got {type(input).__name__}")
+    if input._dtype == "bool":
+        return P.zeros_like(input)
+    return P.less(input, P.zeros_like(input))

@@ -4,7 +4,7 @@ mask, so infinities and NaNs stay where they are and gradients route to the sele
 
 unstack / unbind / Unstack, diagonal, trace, diag, tril, triu, movedim / moveaxis, swapaxes, permute,
 unsqueeze, narrow, chunk, roll, index_select, gather_elements / GatherD, masked_fill, hstack / vstack,
-ReverseV2 (flip).
+ReverseV2 (flip), repeat_interleave.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ._primitives import Primitive, cast, concat, expand_dims, gather, reshape, 
 
 __all__ = ["unstack", "unbind", "Unstack", "diagonal", "trace", "diag", "tril", "triu", "movedim", "moveaxis",
            "swapaxes", "permute", "unsqueeze", "narrow", "chunk", "roll", "index_select", "gather_elements",
-           "GatherD", "masked_fill", "hstack", "vstack", "ReverseV2", "flip"]
+           "GatherD", "masked_fill", "hstack", "vstack", "ReverseV2", "flip", "repeat_interleave"]
 
 from ._tensor_sig import flip  # noqa: E402  ops.flip(input, dims): MindSpore's form, Tensor.flip's (the engine's takes axis=)
 
@@ -161,6 +161,39 @@ def roll(input, shifts, dims=None):  # noqa: A002
         if s:
             x = concat([_slice(x, ax, n - s, n), _slice(x, ax, 0, n - s)], ax)
     return x
+
+
+def _repeats(repeats, n: int) -> np.ndarray:
+    """repeats (an int, a list / tuple, a 0-d or 1-d int Tensor) as n counts >= 0; they fix the output's shape."""
+    if isinstance(repeats, Tensor):
+        if not repeats._dtype.startswith(("int", "uint")):
+            raise TypeError(f"For 'repeat_interleave', 'repeats' must be an int Tensor, got {repeats.dtype}")
+        repeats = repeats._concrete("repeat_interleave's repeats (they fix the output's shape)")
+    elif isinstance(repeats, bool) or not isinstance(repeats, (int, list, tuple, np.integer)):
+        raise TypeError(f"For 'repeat_interleave', 'repeats' must be an int, a list of ints or a Tensor, "
+                        f"got {type(repeats).__name__}")
+    r = np.asarray(repeats, np.int64)
+    if r.ndim > 1 or (r.ndim == 1 and r.size not in (1, n)):
+        raise ValueError(f"For 'repeat_interleave', 'repeats' must be one count or {n} counts (the axis' length), "
+                         f"got shape {list(r.shape)}")
+    if (r < 0).any():
+        raise ValueError(f"For 'repeat_interleave', every repeat must be >= 0, got {r.tolist()}")
+    return np.broadcast_to(r.reshape(-1), (n,))
+
+
+def repeat_interleave(input, repeats, axis=None, *, dim=None, output_size=None):  # noqa: A002
+    """Each slice along axis repeated repeats[i] times in place (axis None: over the flattened input); a gather,
+    so the gradient sums the copies back (torch.repeat_interleave's semantics)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"For 'repeat_interleave', 'input' must be a Tensor, got {type(input).__name__}")
+    axis = dim if axis is None else axis
+    x = reshape(input, (-1,)) if axis is None else input
+    ax = 0 if axis is None else _axis(int(axis), max(x.ndim, 1), "repeat_interleave")
+    n = int(x.shape[ax]) if x.ndim else 1
+    idx = np.repeat(np.arange(n, dtype=np.int64), _repeats(repeats, n))
+    if output_size is not None and int(output_size) != idx.size:
+        raise ValueError(f"For 'repeat_interleave', 'output_size' is {output_size} but the repeats give {idx.size}")
+    return gather(x if x.ndim else reshape(x, (1,)), Tensor(idx), ax)
 
 
 def index_select(input, axis: int, index):  # noqa: A002

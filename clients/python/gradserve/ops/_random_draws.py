@@ -1,6 +1,6 @@
 """MindSpore's random_poisson / RandomPoisson, standard_normal / StandardNormal, standard_laplace /
 StandardLaplace, Cauchy, uniform, shuffle / RandomShuffle (a permutation of the first axis) and multinomial /
-Multinomial (class indices drawn by the rows' weights).
+Multinomial (class indices drawn by the rows' weights), randperm / Randperm.
 
 Values are drawn on the client (numpy's generator): eagerly at the call, or inside a traced construct / jit
 as per-run data (a Parameter the program draws anew before each run, as dropout's masks: ops/_dropout.py),
@@ -21,7 +21,8 @@ from ._extra import P
 from .._late import late
 
 __all__ = ["random_poisson", "RandomPoisson", "standard_normal", "StandardNormal", "standard_laplace",
-           "StandardLaplace", "Cauchy", "shuffle", "RandomShuffle", "uniform", "multinomial", "Multinomial"]
+           "StandardLaplace", "Cauchy", "shuffle", "RandomShuffle", "uniform", "multinomial", "Multinomial",
+           "randperm", "Randperm"]
 
 _POISSON_OUT = ("float16", "float32", "float64", "int32", "int64")
 
@@ -266,3 +267,55 @@ class Multinomial:
 
     def __call__(self, x, num_samples):
         return _multinomial(x, num_samples, True, self._rng, self.dtype, "Multinomial")
+
+
+_PERM_OUT = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16", "float32",
+             "float64")
+
+
+def _perm_count(n, where: str) -> int:
+    if isinstance(n, Tensor):
+        if not n._dtype.startswith(("int", "uint")) or n.size != 1:
+            raise TypeError(f"For '{where}', 'n' must be an int or a one-element int Tensor, got {n.dtype} "
+                            f"of shape {list(n.shape)}")
+        n = int(n._concrete(f"{where}'s n (it fixes the output)").reshape(-1)[0])
+    elif isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"For '{where}', 'n' must be an int, got {type(n).__name__}")
+    if n < 0:
+        raise ValueError(f"For '{where}', 'n' must be >= 0, got {n}")
+    return int(n)
+
+
+def _perm_dtype(dtype, where: str) -> str:
+    name = _dt.to_name(dtype)
+    if name not in _PERM_OUT:
+        raise TypeError(f"For '{where}', 'dtype' must be one of {', '.join(_PERM_OUT)}, got {dtype}")
+    return name
+
+
+def randperm(n, seed=0, offset=0, dtype=_dt.int64):
+    """ops.randperm(n, seed=0, offset=0, dtype=int64): 0..n-1 in a random order (a seed > 0: its own order)."""
+    count = _perm_count(n, "randperm")
+    out = _perm_dtype(dtype, "randperm")
+    rng = _generator([_shuffle_seed(seed, "randperm"), _shuffle_seed(offset, "randperm")])
+    return _out(lambda: (rng or random_ops_generator()).permutation(count), (count,), out, "randperm")
+
+
+class Randperm:
+    """ops.Randperm(max_length=1, pad=-1, dtype=int32)(n): a permutation of 0..n-1, then pad up to max_length."""
+
+    def __init__(self, max_length=1, pad=-1, dtype=_dt.int32):
+        if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
+            raise ValueError(f"For 'Randperm', 'max_length' must be an int >= 1, got {max_length!r}")
+        self.max_length, self.pad, self.dtype = max_length, int(pad), _perm_dtype(dtype, "Randperm")
+
+    def __call__(self, n):
+        count = _perm_count(n, "Randperm")
+        if count > self.max_length:
+            raise ValueError(f"For 'Randperm', 'n' ({count}) must be <= max_length ({self.max_length})")
+
+        def draw():
+            out = np.full(self.max_length, self.pad, np.int64)
+            out[:count] = random_ops_generator().permutation(count)
+            return out
+        return _out(draw, (self.max_length,), self.dtype, "Randperm")

@@ -21,7 +21,7 @@ from .._late import late
 reduce_sum, reduce_max, reduce_min, reduce_mean = (_primitives.ReduceSum(), _primitives.ReduceMax(),
                                                    _primitives.ReduceMin(), _primitives.ReduceMean())
 
-__all__ = ["max", "min", "ArgMaxWithValue", "ArgMinWithValue", "sort", "topk", "cummax", "cummin",
+__all__ = ["max", "min", "ArgMaxWithValue", "ArgMinWithValue", "sort", "topk", "cummax", "cummin", "Cummax", "Cummin",
            "reduce_sum", "reduce_max", "reduce_min", "reduce_mean", "ReduceAll", "ReduceAny", "logcumsumexp"]
 
 
@@ -125,6 +125,25 @@ def cummin(input, axis):  # noqa: A002
     """MindSpore 2.10 ops.cummin(input, axis) -> (values, int32 indices, as MindSpore's); ties: the last index."""
     vals, idx = _cum_extremum(input, axis, "min")
     return vals, P.cast(idx, "int32")
+
+
+class Cummax:
+    """ops.Cummax(axis)(x) -> (values, indices): ops.cummax's."""
+
+    def __init__(self, axis: int):
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise TypeError(f"For '{type(self).__name__}', 'axis' must be an int, got {type(axis).__name__}")
+        self.axis = axis
+
+    def __call__(self, x):
+        return cummax(x, self.axis)
+
+
+class Cummin(Cummax):
+    """ops.Cummin(axis)(x) -> (values, indices): ops.cummin's."""
+
+    def __call__(self, x):
+        return cummin(x, self.axis)
 
 
 class _ArgWithValue:

@@ -16,7 +16,8 @@ _SAME = ("hardshrink", "erfc", "log2", "log10", "i0", "deg2rad", "rad2deg", "inv
          "is_floating_point", "diag", "logical_xor", "igamma", "igammac", "gather_nd", "mm", "isclose", "cummax",
          "cummin", "index_fill", "renorm", "svd", "cholesky", "cholesky_inverse", "cholesky_solve", "inverse",
          "sinc", "frac", "fmax", "fmin", "heaviside", "eigvals", "diagonal_scatter", "searchsorted", "nan_to_num",
-         "nonzero", "argwhere", "nextafter", "bincount", "histc", "slice_scatter", "select_scatter", "unfold", "erfinv")
+         "nonzero", "argwhere", "nextafter", "bincount", "histc", "slice_scatter", "select_scatter", "unfold", "erfinv",
+         "repeat_interleave", "signbit")
 
 
 def _op_method(name: str):
