@@ -320,7 +320,7 @@ def vector_norm(w: GraphWriter, x: str, ord_: float, axes, keepdims: bool) -> st
     """The p-norm over `axes` (None: all): 1, 2, inf, -inf or any other p > 0."""
     a = w.unary("abs", x)
     if ord_ == 2:
-        return w.unary("sqrt", w.reduce("sum", w.mul(x, x), axes, keepdims))
+        return _root_at_zero_safe(w, w.reduce("sum", w.mul(x, x), axes, keepdims), lambda s: w.unary("sqrt", s))
     if ord_ == 1:
         return w.reduce("sum", a, axes, keepdims)
     if ord_ in (math.inf, -math.inf):
@@ -328,7 +328,15 @@ def vector_norm(w: GraphWriter, x: str, ord_: float, axes, keepdims: bool) -> st
     if ord_ <= 0:
         raise UnsupportedModel(f"vector norm of order {ord_}")
     s = w.reduce("sum", w.binary("pow", a, w.scalar_like(ord_, a)), axes, keepdims)
-    return w.binary("pow", s, w.scalar_like(1.0 / ord_, s))
+    return _root_at_zero_safe(w, s, lambda t: w.binary("pow", t, w.scalar_like(1.0 / ord_, t)))
+
+
+def _root_at_zero_safe(w: GraphWriter, s: str, root) -> str:
+    """root(s) for s >= 0 with a derivative of 0 at s == 0 (torch's subgradient for a norm at the zero
+    vector) instead of inf * 0 = NaN: the root sees 1 there, so nothing infinite reaches the chain rule."""
+    zero = w.binary("equal", s, w.scalar_like(0, s))
+    r = root(w.where(zero, w.scalar_like(1, s), s))
+    return w.where(zero, w.scalar_like(0, r), r)
 
 
 def _wrapped(w: GraphWriter, idx: str, n: int) -> str:
