@@ -1,8 +1,10 @@
 """ONNX Runtime's com.microsoft contrib ops that optimised transformer exports carry (fused GELUs, bias
-adds, skip + layer normalisation, FusedMatMul), each composed from engine ops by the formula
+adds, skip + layer normalisation, FusedMatMul, packed-weight Attention), each composed from engine ops by the formula
 onnxruntime's ContribOperators.md gives. Only the ops named in CONTRIB are accepted from that domain;
 any other com.microsoft op is refused by name (onnx_graph.check_model)."""
 from __future__ import annotations
+
+import numpy as np
 
 from . import composites as C
 from .graph_writer import UnsupportedModel
@@ -99,3 +101,35 @@ def _fused_matmul(ctx, node, attrs):
     y = w.matmul(a, b, bool(attrs.get("transA", 0)), bool(attrs.get("transB", 0)))
     alpha = float(attrs.get("alpha", 1.0))
     return [y if alpha == 1.0 else w.mul(y, w.scalar_like(alpha, y))]
+
+
+@contrib("Attention")
+def _attention(ctx, node, attrs):
+    """Multi-head self-attention with packed weights: Q K V = input W + bias ([B, S, H] @ [H, 3H]), each split
+    into num_heads; softmax(Q K^T scale + mask) V with the heads merged back. mask_index [B, S] (1 keep, 0 not)
+    and unidirectional (causal) add mask_filter_value (-10000) to the scores they exclude, as onnxruntime."""
+    w, i = ctx.w, _ins(node)
+    extra = [n for k, n in enumerate(i) if k > 3 and n] + [o for o in node.output[1:] if o]
+    if extra or attrs.get("do_rotary", 0) or len(set(attrs.get("qkv_hidden_sizes", [0]))) > 1:
+        raise UnsupportedModel(f"contrib Attention (node {node.name!r}) with past / present / attention_bias, "
+                               "rotary or unequal qkv_hidden_sizes (known: input, weights, bias, 2-D mask_index)")
+    x = ctx.val(i[0])
+    qkv = w.matmul(x, ctx.val(i[1]))
+    qkv = w.add(qkv, ctx.val(i[2])) if len(i) > 2 and i[2] else qkv
+    b, s, h3 = w.shape(qkv)
+    heads, h = int(attrs["num_heads"]), h3 // 3
+    d = h // heads
+    q, k, v = (w.transpose(w.reshape(t, [b, s, heads, d]), [0, 2, 1, 3]) for t in w.split(qkv, [h] * 3, 2))
+    scores = w.mul(w.matmul(q, k, transpose_b=True), w.scalar_like(attrs.get("scale", 1 / d ** 0.5), q))
+    fill = w.scalar_like(attrs.get("mask_filter_value", -10000.0), scores)
+    if len(i) > 3 and i[3]:
+        m = ctx.val(i[3])
+        if list(w.shape(m)) != [b, s]:
+            raise UnsupportedModel(f"contrib Attention mask_index of shape {list(w.shape(m))} (known: [batch, "
+                                   f"sequence] = {[b, s]} of 1 / 0)")
+        keep = w.reshape(w.binary("not_equal", m, w.scalar_like(0, m)), [b, 1, 1, s])
+        scores = w.where(keep, scores, w.add(scores, fill))
+    if attrs.get("unidirectional", 0):
+        scores = w.where(w.const(np.tril(np.ones((s, s), bool))), scores, w.add(scores, fill))
+    y = w.matmul(w.softmax("softmax", scores, -1), v)
+    return [w.reshape(w.transpose(y, [0, 2, 1, 3]), [b, s, h])]

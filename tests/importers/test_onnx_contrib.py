@@ -40,6 +40,17 @@ def _skip_rms(x, skip, g):
     return s * inv * g, None, inv, s  # (no mean output)
 
 
+def _mha(x, wt, b, mask=None, causal=False, heads=2):
+    bsz, s, h = x.shape
+    q, k, v = ((x @ wt + b).reshape(bsz, s, 3, heads, h // heads).permute(2, 0, 3, 1, 4))
+    sc = q @ k.transpose(-1, -2) / math.sqrt(h // heads)
+    if mask is not None:
+        sc = sc + (1 - mask.reshape(bsz, 1, 1, s)) * -10000.0
+    if causal:
+        sc = sc + torch.triu(torch.full((s, s), -10000.0, dtype=sc.dtype), 1)
+    return (torch.softmax(sc, -1) @ v).transpose(1, 2).reshape(bsz, s, h)
+
+
 # op, attrs, input shapes, reference(*inputs) -> outputs, outputs named (empty: left out)
 CASES = {
     "Gelu": ({}, [(2, 3, 4)], _erf_gelu, ["y"]),
@@ -59,6 +70,9 @@ CASES = {
                                      ["y", "inv"]),
     "FusedMatMul": ({"alpha": 0.5, "transA": 1, "transB": 1}, [(2, 4, 3), (5, 4)],
                     lambda a, b: 0.5 * a.transpose(-1, -2) @ b.T, ["y"]),
+    "Attention": ({"num_heads": 2}, [(2, 3, 8), (8, 24), (24,)], _mha, ["y"]),
+    "Attention_causal": ({"num_heads": 2, "unidirectional": 1}, [(2, 3, 8), (8, 24), (24,)],
+                         lambda x, wt, b: _mha(x, wt, b, causal=True), ["y"]),
 }
 
 
@@ -96,5 +110,16 @@ def test_contrib_op_matches_its_formula_and_torch_gradients(case):
 
 
 def test_unknown_contrib_op_is_refused_naming_it():
-    with pytest.raises(UnsupportedModel, match="com.microsoft.NotAnOp .*known: BiasAdd"):
+    with pytest.raises(UnsupportedModel, match="com.microsoft.NotAnOp .*known: Attention, BiasAdd"):
         onnx_to_graph(_model("NotAnOp", {}, [(2,)], ["y"]).SerializeToString(), encode=tensor_to_json)
+
+
+def test_contrib_attention_mask_index():
+    """A [B, S] 0 / 1 mask (an int input: not differentiated): the masked keys get -10000 added."""
+    m = _model("Attention", {"num_heads": 2}, [(2, 3, 8), (8, 24), (24,)], ["y"])
+    m.graph.node[0].input.append("mask")
+    m.graph.input.append(helper.make_tensor_value_info("mask", TensorProto.INT32, [2, 3]))
+    xs = [RNG.standard_normal(s).astype(np.float32) for s in [(2, 3, 8), (8, 24), (24,)]]
+    mask = np.array([[1, 1, 0], [1, 0, 1]], np.int32)
+    want = _mha(*(torch.tensor(x, dtype=torch.float64) for x in xs), mask=torch.tensor(mask, dtype=torch.float64))
+    np.testing.assert_allclose(np.asarray(evaluate(_convert(m), *xs, mask)), want.numpy(), rtol=1e-5, atol=1e-5)
