@@ -319,7 +319,7 @@ def vector_norm(w: GraphWriter, x: str, ord_: float, axes, keepdims: bool) -> st
     """The p-norm over `axes` (None: all): 1, 2, inf, -inf or any other p > 0."""
     a = w.unary("abs", x)
     if ord_ == 2:
-        return w.unary("sqrt", w.reduce("sum", w.mul(x, x), axes, keepdims))
+        return _root_at_zero_safe(w, w.reduce("sum", w.mul(x, x), axes, keepdims), lambda s: w.unary("sqrt", s))
     if ord_ == 1:
         return w.reduce("sum", a, axes, keepdims)
     if ord_ in (math.inf, -math.inf):
@@ -327,7 +327,15 @@ def vector_norm(w: GraphWriter, x: str, ord_: float, axes, keepdims: bool) -> st
     if ord_ <= 0:
         raise UnsupportedModel(f"vector norm of order {ord_}")
     s = w.reduce("sum", w.binary("pow", a, w.scalar_like(ord_, a)), axes, keepdims)
-    return w.binary("pow", s, w.scalar_like(1.0 / ord_, s))
+    return _root_at_zero_safe(w, s, lambda t: w.binary("pow", t, w.scalar_like(1.0 / ord_, t)))
+
+
+def _root_at_zero_safe(w: GraphWriter, s: str, root) -> str:
+    """root(s) for s >= 0 with a derivative of 0 at s == 0 (torch's subgradient for a norm at the zero
+    vector) instead of inf * 0 = NaN: the root sees 1 there, so nothing infinite reaches the chain rule."""
+    zero = w.binary("equal", s, w.scalar_like(0, s))
+    r = root(w.where(zero, w.scalar_like(1, s), s))
+    return w.where(zero, w.scalar_like(0, r), r)
 
 
 def _wrapped(w: GraphWriter, idx: str, n: int) -> str:
@@ -576,14 +584,33 @@ def iota_like(w: GraphWriter, x: str) -> str:
     return w.const(np.arange(math.prod(w.shape(x)), dtype=np.int64).reshape(w.shape(x)))
 
 
-def _grid_position(w, g, n: int, align: bool, border: bool):
-    """A grid coordinate in [-1, 1] as a pixel position (torch's grid_sampler_compute_source_index)."""
+def _grid_position(w, g, n: int, align: bool, padding: str):
+    """A grid coordinate in [-1, 1] as a pixel position (torch's grid_sampler_compute_source_index):
+    border clips it into the image, reflection first folds it back at the edges (the pixel centres
+    with align_corners, the outer pixel edges without), then clips."""
     if align:
         p = w.mul(w.add(g, w.scalar_like(1, g)), w.scalar_like((n - 1) / 2, g))
     else:
         p = w.div(w.sub(w.mul(w.add(g, w.scalar_like(1, g)), w.scalar_like(n, g)), w.scalar_like(1, g)),
                   w.scalar_like(2, g))
-    return w.emit1("clip", [p], {"min": 0.0, "max": float(n - 1)}, w.shape(p), w.dtype(p)) if border else p
+    if padding == "reflection":
+        p = _fold_into(w, p, 0.0, n - 1.0) if align else _fold_into(w, p, -0.5, n - 0.5)
+    if padding == "zeros":
+        return p
+    return w.emit1("clip", [p], {"min": 0.0, "max": float(n - 1)}, w.shape(p), w.dtype(p))
+
+
+def _fold_into(w, p, lo: float, hi: float):
+    """p folded into [lo, hi] by mirroring at both ends (piecewise linear: the gradient's sign flips
+    on odd folds; floor carries none)."""
+    span = hi - lo
+    if span <= 0:
+        return w.mul(p, w.scalar_like(0, p))
+    a = w.unary("abs", w.sub(p, w.scalar_like(lo, p)))
+    flips = w.unary("floor", w.div(a, w.scalar_like(span, a)))
+    extra = w.sub(a, w.mul(flips, w.scalar_like(span, a)))
+    even = w.binary("equal", w.binary("remainder", flips, w.scalar_like(2, flips)), w.scalar_like(0, flips))
+    return w.where(even, w.add(extra, w.scalar_like(lo, a)), w.sub(w.scalar_like(span + lo, a), extra))
 
 
 def _grid_corner(w, flat, yy, xx, h: int, wd: int, c: int):
@@ -603,17 +630,18 @@ def _grid_corner(w, flat, yy, xx, h: int, wd: int, c: int):
 
 def grid_sample(w: GraphWriter, x: str, g: str, mode: str, padding: str, align_corners: bool) -> str:
     """torch's grid_sample / ONNX GridSample on [N, C, H, W] at grid [N, Ho, Wo, 2] (x, y in [-1, 1]),
-    bilinear or nearest, zeros or border padding: the corners gathered, weighted by the fractional
-    position (so the grid gets the frameworks' gradient; floor and round pass none)."""
-    if mode not in ("bilinear", "nearest") or padding not in ("zeros", "border") or len(w.shape(x)) != 4:
+    bilinear or nearest, zeros, border or reflection padding: the corners gathered, weighted by the
+    fractional position (so the grid gets the frameworks' gradient; floor and round pass none)."""
+    pads = ("zeros", "border", "reflection")
+    if mode not in ("bilinear", "nearest") or padding not in pads or len(w.shape(x)) != 4:
         raise UnsupportedModel(f"grid sampling mode {mode!r} padding {padding!r} of a rank-{len(w.shape(x))} input "
-                               "(known: bilinear / nearest, zeros / border, 2-D)")
+                               "(known: bilinear / nearest, zeros / border / reflection, 2-D)")
     n, ch, h, wd = w.shape(x)
     _, ho, wo, _ = w.shape(g)
     flat = w.reshape(x, [n, ch, h * wd])
     gx, gy = (w.reshape(w.index(g, [[0, n, 1], [0, ho, 1], [0, wo, 1], k]), [n, ho * wo]) for k in (0, 1))
-    ix = _grid_position(w, gx, wd, align_corners, padding == "border")
-    iy = _grid_position(w, gy, h, align_corners, padding == "border")
+    ix = _grid_position(w, gx, wd, align_corners, padding)
+    iy = _grid_position(w, gy, h, align_corners, padding)
     if mode == "nearest":
         v, ok = _grid_corner(w, flat, w.unary("round", iy), w.unary("round", ix), h, wd, ch)
         out = w.where(ok, v, w.scalar_like(0, v))

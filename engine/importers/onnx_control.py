@@ -7,8 +7,9 @@
   outer values the body reads, carried unchanged) are the carry, the ONNX scan outputs are the
   scan's stacked ys. Unrolled by the engine, so reverse mode needs no masking.
 - `Loop` with a computed condition -> `while` over (iteration number, condition, state...), with
-  max_trips = M when M is a constant (the loop can never run more); no constant M: refused, naming
-  the node. Scan outputs of such a loop have no static length: refused.
+  max_trips = M when M is a constant (the loop can never run more); without M, a condition that
+  compares a constant-step counter with a constant gives the bound (`while i < n`); otherwise
+  refused, naming the node. Scan outputs of such a loop have no static length: refused.
 - `Scan` (opset 9+) -> `scan` over the scan inputs moved to axis 0 (reversed where their direction
   says), the outer values the body reads carried unchanged; scan outputs moved / reversed back.
 
@@ -85,6 +86,58 @@ def _trip_count(ctx, node) -> int | None:
     return max(trips, 0)
 
 
+_BELOW = {"Less": True, "LessOrEqual": True, "Greater": False, "GreaterOrEqual": False}
+
+
+def _body_const(ctx, body, name: str):
+    """The value of a body-local Constant / initializer, or of a constant outer value; else None."""
+    from onnx import numpy_helper
+
+    for t in body.initializer:
+        if t.name == name:
+            return numpy_helper.to_array(t)
+    for n in body.node:
+        if name in n.output:
+            ok = n.op_type == "Constant" and len(n.attribute) == 1 and n.attribute[0].HasField("t")
+            return numpy_helper.to_array(n.attribute[0].t) if ok else None
+    return np.asarray(ctx.cval(name, None)) if ctx.is_const(name) else None
+
+
+def _counter_bound(ctx, node, body) -> int | None:
+    """A bound on the trips of a Loop without M whose condition compares a loop-carried counter (read
+    before or after `v + step`, step and start constant) with a constant: a while (`i = 0; while i < n:
+    ...; i += 1`). An upper bound suffices (max_trips): the computed condition still stops the loop."""
+    prod = {o: n for n in body.node for o in n.output}
+    cmp_ = prod.get(body.output[0].name)
+    if cmp_ is None or cmp_.op_type not in _BELOW or len(cmp_.input) != 2:
+        return None
+    carried = {bi.name: v for bi, v in zip(body.input[2:], node.input[2:])}
+    outs = {bo.name: body.input[2 + k].name for k, bo in enumerate(body.output[1:1 + len(carried)])}
+    for side in (0, 1):
+        v, lim = cmp_.input[side], _body_const(ctx, body, cmp_.input[1 - side])
+        add = prod.get(v) if v in outs or v not in carried else None
+        if add is not None and add.op_type == "Add" and outs.get(v) in add.input:
+            step = _body_const(ctx, body, add.input[1 - list(add.input).index(outs[v])])
+            v = outs[v]
+        else:
+            step = None
+        if v not in carried or lim is None or not ctx.is_const(carried[v]):
+            continue
+        if step is None:  # compared before its update: find that update among the outputs
+            upd = [prod.get(o) for o, i in outs.items() if i == v]
+            add = upd[0] if upd and upd[0] is not None and upd[0].op_type == "Add" else None
+            step = _body_const(ctx, body, add.input[1 - list(add.input).index(v)]) if add and v in add.input else None
+        if step is None or np.size(step) != 1 or np.size(lim) != 1:
+            continue
+        step, lim = float(np.reshape(step, -1)[0]), float(np.reshape(lim, -1)[0])
+        start = float(np.reshape(ctx.cval(carried[v], node), -1)[0])
+        below = _BELOW[cmp_.op_type] == (side == 0)  # true while the counter is below the limit
+        if step == 0 or (step > 0) != below:
+            return None  # a counter that never reaches its limit
+        return max(0, math.ceil((lim - start) / step)) + 2  # (+2: compared before / after the update, <=)
+    return None
+
+
 def _loop(ctx, node, attrs) -> list[str]:
     body = attrs["body"]
     v_names = list(node.input[2:])
@@ -93,8 +146,11 @@ def _loop(ctx, node, attrs) -> list[str]:
                                f"{len(v_names)} loop-carried value(s)")
     trips = _trip_count(ctx, node)
     c = node.input[1] if len(node.input) > 1 else ""
+    if trips is None and not node.input[0]:  # (a computed M would have to stop the loop too)
+        trips = _counter_bound(ctx, node, body)
     if trips is None:
-        raise UnsupportedModel("the trip count M is not a constant: a gradserve loop needs a static bound "
+        raise UnsupportedModel("the trip count M is not a constant and the condition is not a constant-step "
+                               "counter against a constant: a gradserve loop needs a static bound "
                                "(scan / fori_loop) or a max_trips (while); refused")
     limit = ctx.limits.get("max_nodes") or MAX_UNROLLED_NODES
     if trips * max(len(body.node), 1) > limit:  # the engine unrolls the loop

@@ -1,9 +1,9 @@
 """ONNX (default domain, static shapes) -> `gradserve.graph/1`. The one converter: the server's
 `POST /v1/graphs` (application/onnx), the SDK's `from_onnx` and `python -m engine.importers` use it.
 
-An ONNX model is untrusted data: external-data tensors, custom domains and model-local functions
-are refused before anything is decoded; sub-graphs (If / Loop, onnx_control.py) are walked first
-against a nesting limit, with the node count summed over all of them; sizes are checked against
+An ONNX model is untrusted data: external-data tensors, custom domains (but for the com.microsoft ops
+onnx_contrib.py composes) and model-local functions are refused before anything is decoded; sub-graphs
+(If / Loop, onnx_control.py) are walked first against a nesting limit, with the node count summed over all of them; sizes are checked against
 the caller's limits before any tensor is materialised, and nothing a model names is read, imported or run. Float
 initializers become parameters (trainable, except batch-norm running statistics); integer ones and
 shape arithmetic (Shape, Gather, Concat, ... on constants) are folded into constants.
@@ -18,6 +18,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from .graph_writer import GraphWriter, ModelLimitExceeded, UnsupportedModel
+from .onnx_contrib import CONTRIB, DOMAIN as CONTRIB_DOMAIN
 from .onnx_control import CONTROL_HANDLERS
 from .graph_writer import NP_DTYPES
 from .onnx_ops import HANDLERS, NARROW_CARRIER, _np_dtype, fold, widen_narrow
@@ -213,7 +214,7 @@ def _attrs(node, ctx) -> dict[str, Any]:
 def check_model(m, limits: dict) -> None:
     """Refusals that need no decoding: custom domains, local functions, external data, size."""
     for o in m.opset_import:
-        if o.domain not in ("", "ai.onnx"):
+        if o.domain not in ("", "ai.onnx", CONTRIB_DOMAIN):
             raise UnsupportedModel(f"opset domain {o.domain!r} (version {o.version}) is refused: only the default "
                                    "ONNX domain is imported (custom op domains name code this server will not load)")
     if len(m.functions):
@@ -241,9 +242,10 @@ def _walk(graph, limits: dict, depth: int) -> int:
                                    "embed the weights in the model")
     n = len(graph.node)
     for node in graph.node:
-        if node.domain not in ("", "ai.onnx"):
+        if node.domain not in ("", "ai.onnx") and not (node.domain == CONTRIB_DOMAIN and node.op_type in CONTRIB):
             raise UnsupportedModel(f"op {node.domain}.{node.op_type} (node {node.name!r}) is in a custom domain: "
-                                   "refused", op=node.op_type, node=node.name)
+                                   f"refused (of {CONTRIB_DOMAIN}, known: {', '.join(sorted(CONTRIB))})",
+                                   op=node.op_type, node=node.name)
         for a in node.attribute:
             for g in ([a.g] if a.HasField("g") else []) + list(a.graphs):
                 n += _walk(g, limits, depth + 1)
@@ -411,7 +413,10 @@ def _convert_node(ctx, graph, node) -> None:
     attrs = _attrs(node, ctx)
     if fold(ctx, node, attrs):
         return
-    h = HANDLERS.get(node.op_type) or CONTROL_HANDLERS.get(node.op_type)
+    if node.domain == CONTRIB_DOMAIN:
+        h = CONTRIB[node.op_type]  # (check_model let only these through)
+    else:
+        h = HANDLERS.get(node.op_type) or CONTROL_HANDLERS.get(node.op_type)
     if h is None:
         raise UnsupportedModel(f"op {node.op_type} (node {node.name!r}, opset {ctx.opset}) is not supported by "
                                "the ONNX importer", op=node.op_type, node=node.name, version=ctx.opset)

@@ -386,3 +386,21 @@ def _lp_pool(ctx, node, attrs):
                      ceil_mode=False, count_include_pad=True)
         s = w.mul(avg, w.scalar_like(math.prod(kernel), avg))
     return [w.unary("sqrt", s) if p == 2 else w.binary("pow", s, w.scalar_like(1.0 / p, s))]
+
+
+@handles("CenterCropPad")
+def _center_crop_pad(ctx, node, attrs):
+    """Each named axis cropped or zero-padded to its target size about the centre (the odd unit on the
+    high side): one pad with negative amounts where it crops."""
+    w, x = ctx.w, ctx.val(node.input[0])
+    shape = list(w.shape(x))
+    sizes = [int(s) for s in ctx.cval(node.input[1], node).reshape(-1)]
+    axes = [int(a) % len(shape) for a in attrs.get("axes", range(len(shape)))]
+    if len(sizes) != len(axes):
+        raise UnsupportedModel(f"CenterCropPad: {len(sizes)} target sizes for {len(axes)} axes")
+    pads = [(0, 0)] * len(shape)
+    for a, s in zip(axes, sizes):
+        diff = abs(s - shape[a])
+        lo, hi = diff // 2, diff - diff // 2
+        pads[a] = (lo, hi) if s > shape[a] else (-lo, -hi)
+    return [C.pad(w, x, pads)]
