@@ -2,8 +2,8 @@
 
 The body is converted by the one ONNX converter (engine.importers) into `gradserve.graph/1` and
 registered like a JSON graph, so every limit applies twice: to the ONNX model before anything is
-decoded (body size, nodes, tensor elements; sub-graphs, external data and custom domains are
-refused) and to the converted graph (core.register_graph). The route is matched only for that
+decoded (body size, nodes, tensor elements; sub-graphs, external data and custom domains other
+than the com.microsoft ops of engine/importers/onnx_contrib.py are refused) and to the converted graph (core.register_graph). The route is matched only for that
 content type, ahead of the JSON route on the same path; `onnx` is an optional extra of the server
 (`pip install gradserve[onnx]`): without it the answer is 415. The converter's options are query
 parameters: `input_shape=NAME=D1,D2,...` (a dynamic input's shape) and `scalar_weight=NAME` (a 0-d float
