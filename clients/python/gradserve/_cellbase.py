@@ -6,7 +6,7 @@ import collections
 import inspect
 from typing import Any
 
-from . import _hooks, _param_state, context
+from . import _amp_cast, _hooks, _param_state, context
 from ._bprop import call_with_bprop, has_bprop
 from ._cell_buffers import BufferMethods, _Buffer, buffers_of
 from ._cell_insert import InsertMethods
@@ -14,7 +14,7 @@ from ._jit import _with_keywords
 from ._late import late
 from ._state_dict import StateDictMethods
 from ._tensor import Parameter, ParameterTuple, Tensor
-from ._trace import TraceCache, current, mode_epoch, run_program, uncacheable
+from ._trace import TraceCache, cast, current, mode_epoch, run_program, uncacheable
 
 
 def names_prefix(cell: "Cell") -> str:
@@ -98,6 +98,11 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
         raise NotImplementedError(f"{type(self).__name__}.construct is not defined")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if "_gs_amp" in self.__dict__:  # (mindspore.amp: the cell's ops in its precision)
+            return _amp_cast.call(self, lambda: self._gs_hooked_call(args, kwargs), cast)
+        return self._gs_hooked_call(args, kwargs)
+
+    def _gs_hooked_call(self, args: tuple, kwargs: dict) -> Any:
         if self.__dict__.get("_gs_hooks"):  # register_forward_hook & co. (PyNative)
             return _hooks.call_cell(self, args, kwargs, lambda a, k: self._gs_call(a, k))
         return self._gs_call(args, kwargs)
