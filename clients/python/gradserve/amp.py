@@ -77,7 +77,7 @@ def custom_mixed_precision(network, *, white_list=None, black_list=None, dtype=_
     _network(network, "custom_mixed_precision")
     if (white_list is None) == (black_list is None):
         raise ValueError("custom_mixed_precision: give exactly one of white_list and black_list")
-    kinds = tuple(white_list if white_list is not None else black_list)
+    kinds = tuple(white_list if white_list is not None else black_list or ())
     if not all(isinstance(k, type) and issubclass(k, Cell) for k in kinds):
         raise TypeError("custom_mixed_precision: the list must hold Cell classes")
     low = _low(dtype)

@@ -4,6 +4,8 @@ graph (so float16 gradients overflow as they would on a device); the overflow ch
 here, in the client, where the optimizer runs."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .. import ops as _ops
@@ -11,8 +13,9 @@ from .._cellbase import Cell
 from .._tensor import Tensor
 
 
-def all_finite(inputs) -> Tensor:
-    """A bool scalar Tensor: every element of every Tensor in inputs is finite (mindspore.amp.all_finite)."""
+def all_finite(inputs, status=None) -> Tensor:
+    """A bool scalar Tensor: every element of every Tensor in inputs is finite (mindspore.amp.all_finite; status,
+    an Ascend overflow register, is not read)."""
     items = inputs if isinstance(inputs, (tuple, list)) else (inputs,)
     return Tensor(np.array(all(bool(np.isfinite(_ops.cast(t, np.float32).asnumpy()).all()) for t in items)))
 
@@ -126,8 +129,10 @@ class TrainOneStepWithLossScaleCell(Cell):
         self._gs_grad = _ops.value_and_grad(_scaled(network), None, self.weights)
 
     def _scale(self) -> float:
-        s = self.scale_sense
-        return s.get_loss_scale() if isinstance(s, Cell) else float(np.asarray(s.asnumpy()).reshape(-1)[0])
+        s: Any = self.scale_sense  # (an update cell: its get_loss_scale)
+        if isinstance(s, Tensor):
+            return float(np.asarray(s.asnumpy()).reshape(-1)[0])
+        return float(s.get_loss_scale())
 
     def __call__(self, *inputs):
         scale = self._scale()
