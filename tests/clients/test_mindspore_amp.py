@@ -204,3 +204,34 @@ def test_custom_lists_cast_only_those_cells():
     net = amp.custom_mixed_precision(_Probe(), white_list=[nn.Dense])
     out = net(Tensor(X))
     assert net.seen == {"fc": "Float32", "bn": "Float32", "mul": "Float32"} and out.dtype == ms.float32
+
+
+def test_auto_level_casts_matmul_only():
+    """'auto': MatMul (auto white list) in float16, its result back to float32, the bias added in float32."""
+    torch = pytest.importorskip("torch")
+    dense = amp.auto_mixed_precision(nn.Dense(4, 3, weight_init=Tensor(W), bias_init=Tensor(B)), "auto")
+    got = dense(Tensor(X)).asnumpy()
+    want = (torch.from_numpy(X).half() @ torch.from_numpy(W).half().T).float().numpy() + B
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    assert not np.array_equal(got, X @ W.T + B)
+
+
+def test_grad_of_a_marked_network_directly():
+    """ops.value_and_grad of an O3 network itself: a float32 value and float32 weight gradients, equal to torch's
+    float16 forward through the casts."""
+    torch = pytest.importorskip("torch")
+    net = amp.auto_mixed_precision(_Mlp(W1, W2), "O3")
+    value, grads = ops.value_and_grad(lambda x: net(x).sum(), None, net.trainable_params())(Tensor(X))
+    w1, w2 = (torch.tensor(w, requires_grad=True) for w in (W1, W2))
+    out = (torch.relu(torch.from_numpy(X).half() @ w1.half().T) @ w2.half().T).float().sum()
+    out.backward()
+    assert value.dtype == ms.float32 and all(g.dtype == ms.float32 for g in grads)
+    np.testing.assert_allclose(float(value.asnumpy()), float(out.detach()), rtol=1e-3)
+    np.testing.assert_allclose(grads[0].asnumpy(), w1.grad.numpy(), rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(grads[1].asnumpy(), w2.grad.numpy(), rtol=1e-3, atol=1e-3)
+
+
+def test_bfloat16_o3():
+    net = amp.auto_mixed_precision(_Probe(), "O3", dtype=ms.bfloat16)
+    out = net(Tensor(X))
+    assert out.dtype == ms.float32 and net.seen == {"fc": "BFloat16", "bn": "BFloat16", "mul": "BFloat16"}
