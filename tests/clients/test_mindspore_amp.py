@@ -235,3 +235,17 @@ def test_bfloat16_o3():
     net = amp.auto_mixed_precision(_Probe(), "O3", dtype=ms.bfloat16)
     out = net(Tensor(X))
     assert out.dtype == ms.float32 and net.seen == {"fc": "BFloat16", "bn": "BFloat16", "mul": "BFloat16"}
+
+
+def test_cell_to_float():
+    """Cell.to_float(float16): the Dense's inputs and Parameters cast, its result float16 (MindSpore's to_float)."""
+    torch = pytest.importorskip("torch")
+    dense = nn.Dense(4, 3, weight_init=Tensor(W), bias_init=Tensor(B))
+    assert dense.to_float(ms.float16) is dense
+    out = dense(Tensor(X))
+    h = [torch.from_numpy(a).half() for a in (X, W, B)]
+    assert out.dtype == ms.float16
+    np.testing.assert_allclose(out.asnumpy().astype(np.float32), (h[0] @ h[1].T + h[2]).float().numpy(),
+                               rtol=2e-3, atol=2e-3)
+    with pytest.raises(ValueError, match="dst_type"):
+        dense.to_float(ms.int32)

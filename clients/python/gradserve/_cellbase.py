@@ -272,6 +272,15 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
 
     training = False  # MindSpore's Cells start in inference mode
 
+    def to_float(self, dst_type) -> "Cell":
+        """The cell's ops (its children's too) take their floating inputs, Parameters included, as dst_type
+        (float16, bfloat16 or float32; MindSpore's to_float; the results keep that dtype)."""
+        name = str(getattr(dst_type, "name", dst_type))
+        if name not in ("float16", "bfloat16", "float32"):
+            raise ValueError(f"{type(self).__name__}.to_float: dst_type must be float16, bfloat16 or float32, got {name}")
+        _amp_cast.mark(self, (name, None, None))
+        return self
+
     def set_train(self, mode: bool = True) -> "Cell":
         """Training mode for this cell and its sub-cells (BatchNorm uses batch statistics)."""
         if bool(mode) != self.training:
