@@ -249,3 +249,27 @@ def test_cell_to_float():
                                rtol=2e-3, atol=2e-3)
     with pytest.raises(ValueError, match="dst_type"):
         dense.to_float(ms.int32)
+
+
+def test_loss_scale_cell_with_a_tensor_scale_skips_without_adjusting():
+    net = _Mlp(W1, W2)
+    step = nn.TrainOneStepWithLossScaleCell(nn.WithLossCell(amp.auto_mixed_precision(net, "O3"), nn.MSELoss()),
+                                            nn.SGD(net.trainable_params(), 0.1),
+                                            scale_sense=Tensor(np.array(2.0 ** 20, np.float32)))
+    for _ in range(2):
+        _, overflow, scale = step(Tensor(X), Tensor(Y))
+        assert bool(overflow.asnumpy()) and float(scale.asnumpy()) == 2.0 ** 20
+    np.testing.assert_array_equal(net.fc2.weight.asnumpy(), W2)
+
+
+def test_fixed_manager_without_drop_scales_by_sens_and_optimizer_loss_scale():
+    """drop_overflow_update=False: MindSpore's TrainOneStepCell(sens=loss_scale), the optimizer's loss_scale
+    dividing it out: the plain float16 step."""
+    lr = 0.1
+    net = _Mlp(W1, W2)
+    step = amp.build_train_network(net, nn.SGD(net.trainable_params(), lr, loss_scale=128.0), nn.MSELoss(),
+                                   level="O3", loss_scale_manager=amp.FixedLossScaleManager(128, False))
+    assert isinstance(step, nn.TrainOneStepCell)
+    step(Tensor(X), Tensor(Y))
+    _, want = _torch_step(lr)
+    np.testing.assert_allclose(net.fc1.weight.asnumpy(), want[0], rtol=1e-3, atol=1e-4)
