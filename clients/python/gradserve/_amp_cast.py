@@ -15,10 +15,11 @@ from ._tensor import Tensor
 
 _scope: contextvars.ContextVar = contextvars.ContextVar("gradserve_amp_scope", default=None)
 FLOATS = frozenset({"float16", "bfloat16", "float32", "float64"})
-# MindSpore's O1 white list (MatMul, BatchMatMul, Conv2D/3D and transposes, PReLU, ReLU, Ger) as engine ops
-O1_OPS = frozenset({"matmul", "dot_general", "conv", "conv_transpose", "relu", "prelu", "einsum"})
+# MindSpore's O1 white list ops (MatMul, BatchMatMul, Conv2D/3D and transposes, ReLU) as engine ops (PReLU is
+# a composite here: O1 marks the nn.PReLU cell)
+O1_OPS = frozenset({"matmul", "dot_general", "conv", "conv_transpose", "relu"})
 # 'auto': the auto_whitelist's ops in low precision, the auto_blacklist's in float32 (others keep their inputs)
-AUTO_WHITE = frozenset({"matmul", "dot_general", "conv", "conv_transpose", "prelu", "einsum"})
+AUTO_WHITE = frozenset({"matmul", "dot_general", "conv", "conv_transpose", "einsum"})
 AUTO_BLACK = frozenset({"pow", "acos", "asin", "cosh", "erfinv", "exp", "expm1", "log", "log1p", "reciprocal",
                         "rsqrt", "sinh", "tan", "softplus", "layer_norm", "batch_norm", "group_norm", "prod",
                         "softmax", "log_softmax", "cumprod", "cumsum", "sum", "logsumexp"})
