@@ -57,11 +57,14 @@ __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_
 
 from ._checkpoint import load_checkpoint, load_param_into_net, save_checkpoint  # noqa: E402  (MindSpore's .ckpt)
 from ._model import Model  # noqa: E402  (train / eval / predict on the SDK's training path)
+from . import amp  # noqa: E402  (mindspore.amp)
+from .amp import DynamicLossScaleManager, FixedLossScaleManager, LossScaleManager  # noqa: E402  (top level too)
 
 from . import train  # noqa: E402  (mindspore.train)
 from . import device_context  # noqa: E402  (mindspore.device_context: backend settings, recorded)
 
-__all__ += ["save_checkpoint", "load_checkpoint", "load_param_into_net", "Model", "train", "device_context"]
+__all__ += ["save_checkpoint", "load_checkpoint", "load_param_into_net", "Model", "train", "device_context", "amp",
+            "DynamicLossScaleManager", "FixedLossScaleManager", "LossScaleManager"]
 
 from . import numpy  # noqa: E402  (mindspore.numpy, after the ops it is built from)
 

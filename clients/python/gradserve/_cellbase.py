@@ -6,7 +6,7 @@ import collections
 import inspect
 from typing import Any
 
-from . import _hooks, _param_state, context
+from . import _amp_cast, _hooks, _param_state, context
 from ._bprop import call_with_bprop, has_bprop
 from ._cell_buffers import BufferMethods, _Buffer, buffers_of
 from ._cell_insert import InsertMethods
@@ -14,7 +14,7 @@ from ._jit import _with_keywords
 from ._late import late
 from ._state_dict import StateDictMethods
 from ._tensor import Parameter, ParameterTuple, Tensor
-from ._trace import TraceCache, attribute_written, current, mode_epoch, run_program
+from ._trace import TraceCache, attribute_written, cast, current, mode_epoch, run_program
 
 
 def names_prefix(cell: "Cell") -> str:
@@ -98,6 +98,11 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
         raise NotImplementedError(f"{type(self).__name__}.construct is not defined")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if "_gs_amp" in self.__dict__:  # (mindspore.amp: the cell's ops in its precision)
+            return _amp_cast.call(self, lambda: self._gs_hooked_call(args, kwargs), cast)
+        return self._gs_hooked_call(args, kwargs)
+
+    def _gs_hooked_call(self, args: tuple, kwargs: dict) -> Any:
         if self.__dict__.get("_gs_hooks"):  # register_forward_hook & co. (PyNative)
             return _hooks.call_cell(self, args, kwargs, lambda a, k: self._gs_call(a, k))
         return self._gs_call(args, kwargs)
@@ -266,6 +271,15 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
         return {p: p for p in self._own_and_child_params()}
 
     training = False  # MindSpore's Cells start in inference mode
+
+    def to_float(self, dst_type) -> "Cell":
+        """The cell's ops (its children's too) take their floating inputs, Parameters included, as dst_type
+        (float16, bfloat16 or float32; MindSpore's to_float; the results keep that dtype)."""
+        name = str(getattr(dst_type, "name", dst_type))
+        if name not in ("float16", "bfloat16", "float32"):
+            raise ValueError(f"{type(self).__name__}.to_float: dst_type must be float16, bfloat16 or float32, got {name}")
+        _amp_cast.mark(self, (name, None, None))
+        return self
 
     def set_train(self, mode: bool = True) -> "Cell":
         """Training mode for this cell and its sub-cells (BatchNorm uses batch statistics)."""

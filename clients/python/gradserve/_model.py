@@ -7,13 +7,14 @@ its values in order); a MindSpore dataset object's `create_tuple_iterator()` is 
 Callbacks are objects with MindSpore's hooks (on_train_begin / on_train_epoch_begin / on_train_step_begin /
 on_train_step_end / on_train_epoch_end / on_train_end, and on_eval_* likewise), each given a run context
 whose original_args() has cur_epoch_num, cur_step_num, epoch_num, batch_num, net_outputs, train_network.
-Not supported: amp_level other than 'O0', boost_level, eval_indexes; dataset_sink_mode in eval.
+amp_level and kwargs' loss_scale_manager build the training step as `amp.build_train_network` does (the
+network cast in place). Not supported: boost_level, eval_indexes; dataset_sink_mode in eval.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from . import nn
+from . import amp
 from ._callbacks import Callback, LossMonitor, RunContext, _CallbackManager, _InternalCallbackParam
 from ._cellbase import Cell
 from ._tensor import Tensor
@@ -54,8 +55,12 @@ class Model:
                  amp_level="O0", boost_level="O0", **kwargs):
         if not isinstance(network, Cell):
             raise TypeError(f"Model: network must be a Cell, got {type(network).__name__}")
-        if amp_level not in ("O0", None):
-            raise NotImplementedError(f"Model: amp_level {amp_level!r} is not supported (O0 only)")
+        unknown = set(kwargs) - {"loss_scale_manager"}
+        if unknown:
+            raise ValueError(f"Model: unknown argument(s) {sorted(unknown)}")
+        self._amp = {"level": amp_level or "O0", **kwargs}
+        if self._amp["level"] not in amp.LEVELS:
+            raise ValueError(f"Model: amp_level must be one of {list(amp.LEVELS)}, got {amp_level!r}")
         self._network, self._loss_fn, self._optimizer = network, loss_fn, optimizer
         names = metrics.items() if isinstance(metrics, dict) else [(m, m) for m in (metrics or ())]
         self._metrics = {str(k): _metric(k, m) for k, m in names}
@@ -67,8 +72,7 @@ class Model:
         if self._train_step is None:
             if self._optimizer is None:
                 raise ValueError("Model.train: the Model has no optimizer")
-            net = self._network if self._loss_fn is None else nn.WithLossCell(self._network, self._loss_fn)
-            self._train_step = nn.TrainOneStepCell(net, self._optimizer)
+            self._train_step = amp.build_train_network(self._network, self._optimizer, self._loss_fn, **self._amp)
         return self._train_step
 
     @property

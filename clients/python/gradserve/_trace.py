@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _catalog, _eager, _lane, _nonfinite_attrs, _param_state, _seq_twins, _value_reads
+from . import _amp_cast, _catalog, _eager, _lane, _nonfinite_attrs, _param_state, _seq_twins, _value_reads
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -683,6 +683,9 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
             cache = None
         out = run_program(program, runtime, cache=cache, label=op)
         return list(out)
+    mixed = _amp_cast.wrap(op, inputs, cast, lambda xs: apply(op, xs, attrs))  # (mindspore.amp's casts)
+    if mixed is not None:
+        return mixed
     finite = _nonfinite_attrs.rewrite(op, inputs, full, apply1)  # (a graph's JSON holds no NaN / Infinity)
     if finite is not None:
         return finite

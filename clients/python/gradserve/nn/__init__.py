@@ -391,6 +391,9 @@ from .._training import (SGD, Adam, CrossEntropyLoss, L1Loss, LossBase, Momentum
 
 __all__ += ["Optimizer", "SGD", "Momentum", "Adam", "LossBase", "MSELoss", "L1Loss", "CrossEntropyLoss",
             "WithLossCell", "TrainOneStepCell"]
+from ._loss_scale import DynamicLossScaleUpdateCell, FixedLossScaleUpdateCell, TrainOneStepWithLossScaleCell  # noqa: E402
+
+__all__ += ["TrainOneStepWithLossScaleCell", "DynamicLossScaleUpdateCell", "FixedLossScaleUpdateCell"]
 from .optim._more import ASGD, AdaMax, AdamWeightDecay, Rprop  # noqa: E402
 
 __all__ += ["ASGD", "AdaMax", "Rprop", "AdamWeightDecay"]
