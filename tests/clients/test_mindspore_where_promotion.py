@@ -150,3 +150,13 @@ def test_clip_by_value_and_hardtanh_keep_an_integer_inputs_dtype(fake):
     f = ops.clip_by_value(Tensor(np.array([0.5, 2.0], np.float16)), Tensor(np.float32(1.0)), 1.5)
     assert f.asnumpy().dtype == np.float16
     np.testing.assert_array_equal(f.asnumpy(), [1.0, 1.5])
+
+
+def test_nn_hardtanh_is_ops_hardtanh_in_the_inputs_dtype(fake):
+    """nn.Hardtanh(min_val, max_val): the input clipped to [min_val, max_val], its dtype kept (MindSpore's
+    documentation); values against NumPy's clip."""
+    x = np.array([-3.0, -0.5, 0.25, 2.0], np.float32)
+    np.testing.assert_array_equal(gs.nn.Hardtanh()(Tensor(x)).asnumpy(), np.clip(x, -1.0, 1.0))
+    r = gs.nn.Hardtanh(-1.5, 2.5)(Tensor(np.array([-3, 0, 3], np.int32)))
+    assert r.asnumpy().dtype == np.int32
+    np.testing.assert_array_equal(r.asnumpy(), np.clip(np.array([-3, 0, 3]), -1.5, 2.5).astype(np.int32))
