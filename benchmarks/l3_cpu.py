@@ -48,6 +48,7 @@ def client_main(kind: str, url: str) -> None:
     w0 = np.zeros(X.shape[1], np.float32)
     if kind == "sdk":
         gs.set_context(server=url)
+        LW.graph_mode(gs)
         vg = gs.ops.value_and_grad(LW.logp_sdk(gs, X, y))
         state = {"w": w0.copy()}
 

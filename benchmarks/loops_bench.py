@@ -474,6 +474,7 @@ def main() -> int:
     res: dict = {"load_avg": os.getloadavg()}
     try:
         gs.set_context(server=srv.url, device_target="CPU")
+        LW.graph_mode(gs)
         if "L1" in only:
             res["L1"] = l1(srv, 20 if args.quick else 50)
         if "L2" in only:

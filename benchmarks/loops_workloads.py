@@ -6,6 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 
+def graph_mode(gs) -> None:
+    """The mode every loop here runs in: GRAPH_MODE, as a MindSpore user writes a loop for speed (GRAPH_MODE or
+    jit: one compile per signature). PyNative, the default, traces each call afresh (it runs construct's Python
+    every call, as MindSpore does): LOOPS_REPORT stop 34."""
+    gs.set_context(mode=gs.GRAPH_MODE)
+
+
 # -- L1: deep-potential-style energy, forces = -dE/dR, loss on both ---------------------------------------
 def dp_data(n_atoms=32, n_feat=16, hidden=32, seed=0):
     rng = np.random.default_rng(seed)

@@ -73,6 +73,7 @@ def capture(out: Path) -> None:
     srv = Server()
     try:
         gs.set_context(server=srv.url)
+        LW.graph_mode(gs)
         X, y = LW.logreg_data()
         vg = gs.ops.value_and_grad(LW.logp_sdk(gs, X, y))
         for _ in range(3):
@@ -170,6 +171,7 @@ def _sdk_calls(reqs_file: str) -> tuple[dict, dict, dict]:
 
     HTTPTransport.send = canned
     gs.set_context(server="http://127.0.0.1:9")
+    LW.graph_mode(gs)
     X, y = LW.logreg_data()
     vg = gs.ops.value_and_grad(LW.logp_sdk(gs, X, y))
     w = gs.Tensor(np.zeros(X.shape[1], np.float32))

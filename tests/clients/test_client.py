@@ -368,6 +368,7 @@ def test_front_end_graph_mode_traces_once_and_pynative_each_call(fake):
             calls.append(1)
             return x * 2
 
+    gs.set_context(mode=gs.GRAPH_MODE)
     n, x = N(), gs.Tensor(np.array([1.0, 2.0], np.float32))
     for _ in range(3):
         np.testing.assert_array_equal(n(x).asnumpy(), [2, 4])

@@ -79,6 +79,7 @@ def test_tensor_keyword_values_are_trace_inputs_one_trace_for_a_loop(fake):
         def construct(self, x, *, w, scale=1.0):
             return x * w * scale
 
+    ms.set_context(mode=ms.GRAPH_MODE)  # (a Cell's traces are kept in GRAPH_MODE; PyNative traces each call)
     x, net = Tensor(np.array([1.0, 2.0], np.float32)), Net()
     for k in range(6):
         b = Tensor(np.array([k, -k], np.float32))

@@ -263,8 +263,9 @@ def test_loop_calls_leave_no_reference_cycles(on_real_server):
     garbage only the cyclic collector can free (a recursive closure, say) makes collections run every few
     calls, and a full one in a large process (a training script with JAX or torch loaded) stalls the
     loop for milliseconds, then leaves its caches cold for the next steps."""
-    from benchmarks.loops_workloads import dp_data, dp_sdk, logp_sdk, logreg_data
+    from benchmarks.loops_workloads import dp_data, dp_sdk, graph_mode, logp_sdk, logreg_data
 
+    graph_mode(gs)  # (the loops' mode: a steady state of cached traces)
     data = dp_data(n_atoms=8, n_feat=4, hidden=8)
     step, _ = dp_sdk(gs, data, lr=1e-3)
     R, E, F = gs.Tensor(data["R"]), gs.Tensor(data["E"]), gs.Tensor(data["F"])

@@ -1,4 +1,4 @@
-"""A program that never sets its mode: MindSpore 2.x's default, PYNATIVE_MODE, over cached traces.
+"""A program that never sets its mode: MindSpore 2.x's default, PYNATIVE_MODE (each call traced afresh).
 
 Expected values are MindSpore 2.10's (CPU, run for this task with no set_context): get_context("mode") is 1;
 w * x * x + b at w = 2, b = 1, x = 3 has gradients (9, 1), and (9, 0) while b.requires_grad is False (PyNative's
@@ -49,8 +49,13 @@ def test_requires_grad_false_by_name_gives_zeros_and_a_cached_trace_does_not_kee
     assert _values(g(X)) == [9.0, 1.0]
 
 
-def test_traces_are_cached_in_the_default_mode():
+def test_traces_are_cached_in_graph_mode_only():
     net = Net()
+    for _ in range(2):
+        assert float(net(X).asnumpy()) == 19.0
+    info = net.trace_cache_info()
+    assert (info.hits, info.misses) == (0, 0)  # the default, PyNative: nothing kept (test_pynative_fresh_traces)
+    ms.set_context(mode=ms.GRAPH_MODE)
     for _ in range(3):
         assert float(net(X).asnumpy()) == 19.0
     info = net.trace_cache_info()

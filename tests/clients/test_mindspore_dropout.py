@@ -55,6 +55,7 @@ def test_new_mask_each_call_one_graph(on_real_server, monkeypatch):
         return real_eval(client, graph, *a, **kw)
 
     monkeypatch.setattr(_lane, "eval_program", spy)
+    context.set_context(mode=context.GRAPH_MODE)
     net = TwoDrops().set_train()
     runs = [tuple(o.asnumpy() != 0 for o in net(Tensor(X))) for _ in range(3)]
     assert len(net._gs_programs) == 1   # graph mode: traced once

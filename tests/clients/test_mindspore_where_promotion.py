@@ -124,3 +124,39 @@ def test_clamp_gradients_with_promoted_bounds(fake, xd, bd):
     assert gy.dtype == gs.dtype.get(bd)
     np.testing.assert_array_equal(gx.asnumpy(), [0, 0, 1])
     np.testing.assert_array_equal(gy.asnumpy(), [1, 1, 0])
+
+
+# Python-number bounds: clamp promotes as with Tensor bounds (a float with an int32 input is float32: torch.clamp
+# gives the same, computed below); clip_by_value / hardtanh keep the input's dtype (MindSpore's documentation of
+# both: "the same dtype and shape as the input")
+@pytest.mark.parametrize("lo, hi", [(2.5, None), (1.5, 3.5), (None, 2.5), (2, 3)])
+def test_clamp_number_bounds_promote_as_torch(fake, lo, hi):
+    import torch
+    x = np.array([1, 2, 3, 4], np.int32)
+    want = torch.clamp(torch.from_numpy(x), lo, hi).numpy()
+    for f in (ops.clamp, ops.clip, mint.clamp):
+        r = f(Tensor(x), lo, hi)
+        assert r.asnumpy().dtype == want.dtype, f
+        np.testing.assert_array_equal(r.asnumpy(), want)
+
+
+def test_clip_by_value_and_hardtanh_keep_an_integer_inputs_dtype(fake):
+    x = np.array([-3, 1, 2, 3, 4], np.int32)
+    want = np.clip(x, 1.5, 3.5).astype(np.int32)  # (the clipped value in x's dtype: [1 1 2 3 3])
+    for r in (ops.clip_by_value(Tensor(x), 1.5, 3.5), ops.hardtanh(Tensor(x), 1.5, 3.5),
+              mint.nn.functional.hardtanh(Tensor(x), 1.5, 3.5)):
+        assert r.asnumpy().dtype == np.int32
+        np.testing.assert_array_equal(r.asnumpy(), want)
+    f = ops.clip_by_value(Tensor(np.array([0.5, 2.0], np.float16)), Tensor(np.float32(1.0)), 1.5)
+    assert f.asnumpy().dtype == np.float16
+    np.testing.assert_array_equal(f.asnumpy(), [1.0, 1.5])
+
+
+def test_nn_hardtanh_is_ops_hardtanh_in_the_inputs_dtype(fake):
+    """nn.Hardtanh(min_val, max_val): the input clipped to [min_val, max_val], its dtype kept (MindSpore's
+    documentation); values against NumPy's clip."""
+    x = np.array([-3.0, -0.5, 0.25, 2.0], np.float32)
+    np.testing.assert_array_equal(gs.nn.Hardtanh()(Tensor(x)).asnumpy(), np.clip(x, -1.0, 1.0))
+    r = gs.nn.Hardtanh(-1.5, 2.5)(Tensor(np.array([-3, 0, 3], np.int32)))
+    assert r.asnumpy().dtype == np.int32
+    np.testing.assert_array_equal(r.asnumpy(), np.clip(np.array([-3, 0, 3]), -1.5, 2.5).astype(np.int32))

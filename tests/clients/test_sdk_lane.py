@@ -68,7 +68,7 @@ def wire(monkeypatch):
     monkeypatch.setattr(HTTPTransport, "send", lambda self, *a, **k: w(self, *a, **k))
     monkeypatch.setattr(gs.Client, "_sleep", staticmethod(lambda s: None))
     gs.reset_context()
-    gs.set_context(server="http://127.0.0.1:9", max_retries=2)
+    gs.set_context(server="http://127.0.0.1:9", max_retries=2, mode=gs.GRAPH_MODE)  # (lanes pin cached traces)
     yield w
     gs.reset_context()
 
@@ -92,7 +92,7 @@ def test_a_lane_sends_the_general_paths_bytes_and_gives_its_values(wire, monkeyp
     sent, wire.sent, wire.n = wire.sent, [], 0
     monkeypatch.setattr(HTTPTransport, "send", lambda self, *a, **k: wire(self, *a, **k))
     gs.reset_context()
-    gs.set_context(server="http://127.0.0.1:9", max_retries=2)
+    gs.set_context(server="http://127.0.0.1:9", max_retries=2, mode=gs.GRAPH_MODE)
     _no_lane(monkeypatch)
     want = _calls(4)
     assert not gs.context.client()._lanes
@@ -293,7 +293,7 @@ def test_a_programs_pinned_lane_is_left_whenever_its_job_changes(wire, monkeypat
     P._data, P._version = np.array([1.0, -2.0, 0.5], np.float32), 0
     wire.sent, wire.n = [], 0
     gs.reset_context()
-    gs.set_context(server="http://127.0.0.1:9", max_retries=2)
+    gs.set_context(server="http://127.0.0.1:9", max_retries=2, mode=gs.GRAPH_MODE)
     _no_lane(monkeypatch)
     want, sent_general, _ = _changing_calls(wire, lambda: 0)
     assert got == want
@@ -329,7 +329,7 @@ def test_a_pinned_programs_answer_becomes_its_tensors_as_conform_makes_them(wire
     assert len(made) == 3  # (the first call registers the graph, the second pins the lane)
     wire.n = 0
     gs.reset_context()
-    gs.set_context(server="http://127.0.0.1:9", max_retries=2)
+    gs.set_context(server="http://127.0.0.1:9", max_retries=2, mode=gs.GRAPH_MODE)
     _no_lane(monkeypatch)
     want = _calls(5)
     for (v, g), (wv, wg) in zip(got, want):

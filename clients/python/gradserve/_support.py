@@ -114,11 +114,10 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "input's symmetric part (its gradient is symmetric); MindSpore 2.10's CPU build has no CholeskyGrad.",
     "The default mode is MindSpore 2.x's, PYNATIVE_MODE (`get_context('mode')` is 1), with its semantics "
     "(a weight asked for by name whose requires_grad is False gets zeros, hooks act, `x += y` is not in place). "
-    "Until a program sets a mode, a Cell's or derivative's trace is reused for the next call with the same "
-    "input signature (GRAPH_MODE's speed: a PyNative call traced afresh costs ~3-8x), except a trace that ran "
-    "a hook or wrote a Cell attribute (`self.n += 1` in construct), or read a traced value: those run again "
-    "each call, as in MindSpore. Other Python side effects of construct (print, appending to a list) run when "
-    "the trace is made, not on every call: `set_context(mode=PYNATIVE_MODE)` traces every call afresh.",
+    "A Cell or derivative is traced afresh on every call in PyNative mode, as MindSpore runs its Python each "
+    "call (a changed attribute, global, sub-cell or captured Tensor is seen); GRAPH_MODE and `jit` functions "
+    "trace once per input signature (a loop written for speed: ~3-8x faster per call). A Tensor a GRAPH_MODE / "
+    "jit trace captured and that was written in place since is read at its new value (the trace is made again).",
     "`nn.probability.distribution.Bernoulli` with probs 0 or 1 given at a call: prob / log_prob clamp them into "
     "[eps, 1 - eps] as MindSpore 2.10 does; entropy / kl_loss / cross_entropy give their limits there (entropy 0, "
     "KL(0 || 0.5) = log 2) where MindSpore 2.10 gives NaN.",

@@ -503,6 +503,7 @@ class Trace:
             self.reads = 0  # values read while tracing: a trace specialised on them is never cached
             self.origin: dict[int, Tensor] = {}  # id of an input -> the argument it stands for (pynative_captures)
             self.const_ids: set[int] = set()  # ids of the Tensors made constants (a cached trace's: run_program)
+            self.const_data: list[tuple] = []  # (Tensor, its array) of each made a constant: a write since is seen
             self.functions: dict[str, dict] = {}
             self._fn_by_content: dict[bytes, str] = {}
             self.param_objs: dict[str, Parameter] = {}
@@ -549,7 +550,8 @@ class Trace:
 
     def ref(self, x: Any) -> str:
         """The name of a value in this body (emitting a constant, a parameter or a capture as needed)."""
-        if not isinstance(x, Tensor):
+        given = isinstance(x, Tensor)
+        if not given:
             x = Tensor(x)
         if x._data is None:
             if x._trace is self:
@@ -583,6 +585,8 @@ class Trace:
             return hit[1]
         name = self._const(x._data)
         self._consts[id(x)] = (x, name)
+        if given:  # (a captured Tensor written in place since gets a new array: run_program retraces)
+            self.root.const_data.append((x, x._data))
         return name
 
     def _const(self, a: np.ndarray) -> str:
@@ -681,7 +685,7 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
             cache = _eager_cache.setdefault(key, {})
         except (TypeError, ValueError):  # (an attribute JSON cannot key: NaN / Infinity, an object)
             cache = None
-        out = run_program(program, runtime, cache=cache, label=op)
+        out = run_program(program, runtime, cache=cache, label=op, compiled=True)
         return list(out)
     mixed = _amp_cast.wrap(op, inputs, cast, lambda xs: apply(op, xs, attrs))  # (mindspore.amp's casts)
     if mixed is not None:
@@ -1437,7 +1441,8 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
 
 def uncacheable() -> None:
     """The trace being built runs Python that a PyNative call must run again (a hook; a Cell attribute's write
-    is run again in both modes: attribute_written): in PyNative mode it is not reused (context.traces_cached; GRAPH_MODE runs such Python once, at
+    is run again in both modes: attribute_written): in PyNative mode a jit function's trace that runs it is not
+    reused (a Cell's is not cached there at all: context.traces_cached; GRAPH_MODE runs such Python once, at
     compile time, as MindSpore does)."""
     tr = current()
     if tr is not None and _context.get_context("mode") == _context.PYNATIVE_MODE:
@@ -1541,10 +1546,11 @@ def _cache_put(cache: dict, sig, prog) -> None:
 
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",
                 names: Sequence[str] | Callable[[int], Sequence[str]] | None = None, graph: bool = False,
-                compile_only: bool = False) -> Any:
+                compile_only: bool = False, compiled: bool = False) -> Any:
     """Trace (or reuse the trace for this input signature), send to /v1/eval, return Tensors. `label` and
     `names` may be callables (names: of the argument count): asked only when the call traces (not on the
-    cache's hits). compile_only: trace, return None (context.precompile_only)."""
+    cache's hits). compile_only: trace, return None (context.precompile_only). compiled: a trace kept in
+    PyNative mode too (a one-op eager call; graph: a jit function's) (context.traces_cached)."""
     tdef: Any
     for a in args:
         if type(a) is not Tensor:
@@ -1559,8 +1565,12 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     if tensor_hooks[0] is not None:  # an argument's own hooks are traced into the program (hooked_input)
         sig += (tuple(tuple(x.__dict__.get("_gs_hooks", ())) if isinstance(x, Tensor) else () for x in leaves),)
     prog = None
-    if cache is not None and _context.traces_cached():
+    if cache is not None and not _context.traces_cached(graph or compiled):
+        cache = None  # (PyNative: traced afresh each call, nothing kept)
+    if cache is not None:
         prog = _cache_hit(cache, sig)
+        if prog is not None and prog.root.const_data and any([x._data is not a for x, a in prog.root.const_data]):
+            prog = None  # a captured Tensor written in place since (MindSpore reads its value now): traced again
         if prog is not None and pynative_captures[0] and prog.root.const_ids and \
                 any([id(_stands_for(x)) in prog.root.const_ids for x in leaves if isinstance(x, Tensor)]):
             prog = None  # an argument the cached trace took as a constant (it captured it): traced again

@@ -1,9 +1,9 @@
 """`set_context(mode=GRAPH_MODE | PYNATIVE_MODE, device_target="CPU"|"GPU"|"Ascend", server=...)`.
 
 GRAPH_MODE traces a cell once per input signature and reuses the registered graph;
-PYNATIVE_MODE traces `construct` again on every call (Python side effects run each
-time); both compute on the service. The default is MindSpore 2.x's, PYNATIVE_MODE, with its semantics, but
-until a program sets a mode its traces are cached as GRAPH_MODE's are (traces_cached, below). `device_target` routes jobs to that device pool.
+PYNATIVE_MODE (the default, MindSpore 2.x's) traces `construct` again on every call (its Python runs each
+time: a changed attribute, global or sub-cell is seen); a jit function is traced once per signature in either
+mode (traces_cached, below). Both compute on the service. `device_target` routes jobs to that device pool.
 
 Operator overrides (environment, win over set_context): `GRADSERVE_SERVER` (URL),
 `GRADSERVE_DEVICE` (cpu|gpu|ascend[:i]), `GRADSERVE_API_KEY`.
@@ -64,8 +64,6 @@ def set_context(**kwargs) -> None:
     device: dict[str, Any] = {k: kwargs.pop(k) for k in ("device_target", "device_id") if k in kwargs}
     if "mode" in kwargs and kwargs["mode"] != _state.get("mode"):
         _mode_changed()
-    if "mode" in kwargs:
-        _mode_set[0] = True
     with _lock:
         _state.update(kwargs)
         if any(k in kwargs for k in _CLIENT_KEYS) and _client is not None:
@@ -124,25 +122,19 @@ def _mode_changed() -> None:
     mode_epoch[0] += 1
 
 
-# whether the program has set a mode (set_context(mode=...) since the last reset_context)
-_mode_set = [False]
-
-
-def traces_cached() -> bool:
-    """Whether a Cell's / derivative's trace is reused for the next call of the same signature: in GRAPH_MODE, and
-    in the default PyNative mode of a program that never set one (MindSpore 2.x's default: its semantics, at
-    GRAPH_MODE's speed: a trace that ran Python the next call must run again, a hook or a write to a Cell, is not
-    kept: _trace.uncacheable). An explicit PYNATIVE_MODE traces every call afresh (print and any other Python
-    side effect of construct run each time, as in MindSpore)."""
-    return _state["mode"] == GRAPH_MODE or not _mode_set[0]
+def traces_cached(compiled: bool = False) -> bool:
+    """Whether a trace is reused for the next call of the same signature: a compiled one's (a jit function, a
+    one-op eager call: MindSpore compiles those once in either mode) and, in GRAPH_MODE, every one. PyNative
+    (the default) traces a Cell / derivative every call afresh: MindSpore runs its Python each time, so a
+    changed attribute, global, sub-cell or captured Tensor must be seen (a cached trace would keep the old)."""
+    return compiled or _state["mode"] == GRAPH_MODE
 
 
 def reset_context() -> None:
     """Back to the defaults (closes the shared client)."""
     global _client
-    if _state.get("mode") != _DEFAULTS["mode"] or _mode_set[0]:
+    if _state.get("mode") != _DEFAULTS["mode"]:
         _mode_changed()
-    _mode_set[0] = False
     with _lock:
         _state.clear()
         _state.update(_DEFAULTS)

@@ -248,6 +248,17 @@ class CELU(Cell):
         return _ops.celu(x, self.alpha)
 
 
+class Hardtanh(Cell):
+    """nn.Hardtanh(min_val=-1.0, max_val=1.0): ops.hardtanh (the input's dtype kept)."""
+
+    def __init__(self, min_val=-1.0, max_val=1.0):
+        super().__init__()
+        self.min_val, self.max_val = min_val, max_val
+
+    def construct(self, x):
+        return _ops.hardtanh(x, self.min_val, self.max_val)
+
+
 class ELU(Cell):
     """nn.ELU(alpha=1.0): ops.elu (alpha 1.0 only, as MindSpore 2.10)."""
 
@@ -435,7 +446,8 @@ __all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "MaxPool1d", "AvgPool1d", "Pad",
             "ForwardValueAndGrad"]
 __all__ += ["PReLU", "GroupNorm", "MarginRankingLoss", "KLDivLoss", "HShrink", "OneHot"]
 __all__ += [*_padding_all, "GaussianNLLLoss"]
-__all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "LPPool2d", "BiDense", "MultiLabelSoftMarginLoss", "Tanhshrink"]
+__all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "LPPool2d", "BiDense", "MultiLabelSoftMarginLoss", "Tanhshrink",
+            "Hardtanh"]
 
 from ._upsample import Upsample  # noqa: E402
 

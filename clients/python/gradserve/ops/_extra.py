@@ -352,11 +352,14 @@ class FloorMod:
 
 
 def clip_by_value(x, clip_value_min=None, clip_value_max=None):
+    """x limited by maximum / minimum, in x's own dtype (MindSpore's documentation: the result's dtype is x's;
+    unlike clamp, float bounds do not make an int x float)."""
+    y = x
     if clip_value_min is not None:
-        x = P.maximum(x, clip_value_min)
+        y = P.maximum(y, clip_value_min)
     if clip_value_max is not None:
-        x = P.minimum(x, clip_value_max)
-    return x
+        y = P.minimum(y, clip_value_max)
+    return P.cast(y, x._dtype) if isinstance(x, Tensor) and isinstance(y, Tensor) and y._dtype != x._dtype else y
 
 
 def _operands(operands):

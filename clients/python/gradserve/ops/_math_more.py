@@ -51,6 +51,10 @@ def clamp(input, min=None, max=None):  # noqa: A002
     if any(isinstance(v, (bool, np.bool_)) or (isinstance(v, Tensor) and v._dtype == "bool")
            for v in (input, min, max)):
         raise ValueError("For Clamp, the dtype of 'input', 'min' and 'max' must not be bool.")
+    if isinstance(input, Tensor):  # input and bounds promote (MindSpore 2.10, torch: int32 by 2.5 is float32)
+        dt = P._promoted_dtype(input, *(v for v in (min, max) if v is not None))
+        if dt != input._dtype:
+            input = P.cast(input, dt)
     if isinstance(input, Tensor) and input._dtype in ("int64", "uint64") and any(
             isinstance(v, (int, np.integer)) and abs(int(v)) >= 2 ** 53 for v in (min, max)):
         # the clip op's bounds are floats (2^62 + 1 would be 2^62): Tensors of the input's dtype instead

@@ -451,9 +451,17 @@ def _promoted(*values):
     (dtype.promote, MindSpore's), then a number may widen that (a float with integers: float32; an int with bool:
     int64; _scalar_dtype). A number alone is a 0-d Tensor of its own (int64 / float32) dtype. The casts carry
     each Tensor's gradient back in its own dtype. MindSpore 2.10's where / select / clamp promote this way."""
+    dt = _promoted_dtype(*values)
+    if dt is None:
+        return tuple(Tensor(v) for v in values)
+    return tuple(_cast(v, dt) if isinstance(v, Tensor) else _scalar_tensor(v, dt) for v in values)
+
+
+def _promoted_dtype(*values) -> str | None:
+    """The dtype Tensors and Python numbers promote to (_promoted's rule); None without a Tensor."""
     tensors = [v for v in values if isinstance(v, Tensor)]
     if not tensors:
-        return tuple(Tensor(v) for v in values)
+        return None
     dt = tensors[0]._dtype
     for v in tensors[1:]:
         _dt.check_implicit(dt, v._dtype)
@@ -461,7 +469,7 @@ def _promoted(*values):
     for v in values:
         if not isinstance(v, Tensor):
             dt = _scalar_dtype(v, dt)[1]
-    return tuple(_cast(v, dt) if isinstance(v, Tensor) else _scalar_tensor(v, dt) for v in values)
+    return dt
 
 
 def select(cond, x, y):

@@ -8,3 +8,6 @@ __all__ = ["CELU", "GELU", "HSigmoid", "HSwish", "LeakyReLU", "LogSigmoid", "Mis
 from .. import ELU  # noqa: E402
 
 __all__ += ["ELU"]
+from .. import Hardtanh  # noqa: E402
+
+__all__ += ["Hardtanh"]
