@@ -112,8 +112,15 @@ TENSOR_FIELDS = {"eval": (), "grad": ("sens",), "jvp": ("tangents",), "vjp": ("v
 REQUIRED_TENSORS = {"jvp": "tangents", "vjp": "v", "hvp": "v"}  # required by the models even when empty
 
 
+# What a tensor with no negative dimension shows the models: protobuf types its fields, so its envelope is one
+# they accept (codec.envelope_ok), and a dict per tensor held ~600 B for each 2-byte empty Tensor of a message
+_WELL_FORMED = {"shape": [], "datatype": ""}
+
+
 def _spec(t: pb.Tensor) -> dict:
     """The tensor as the models see it (envelope only: the bytes are checked by the codec)."""
+    if min(t.shape, default=0) >= 0:
+        return _WELL_FORMED
     return {"name": t.name, "shape": list(t.shape), "datatype": t.datatype}
 
 
