@@ -14,6 +14,7 @@ Loading checks everything and names the JSON path of what is wrong.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 import math
@@ -57,7 +58,7 @@ def tensor_from_json(d: Any, path: str, *, max_elements: int | None = None) -> n
     npd = np.dtype(NP_DTYPES[dtype])
     if "b64" in d:
         try:
-            raw = base64.b64decode(d["b64"], validate=True)
+            raw = binascii.a2b_base64(d["b64"], strict_mode=True)  # (b64decode would first copy a str to bytes)
         except (ValueError, TypeError):
             raise InvalidGraph("b64 is not valid base64", path=f"{path}.b64") from None
         if len(raw) != n * npd.itemsize:

@@ -7,7 +7,8 @@ holds them as long as its inflated bytes live (`Charge`); past the budget the re
 429 overloaded and Retry-After, as a full pool refuses a job. Refused, not made to wait: a body half inflated
 that waited for room held by others also waiting would hold its bytes and wait for good.
 
-Parsing a JSON body costs more than its bytes: orjson copies its input, and each value becomes a Python object
+Parsing a JSON body costs more than its bytes: orjson copies its input, strings keep their bytes (a b64 tensor's
+str, then its decoded bytes), and each value becomes a Python object
 (measured per value: ~60 B for a float, ~90 B for a string, dict or list, ~150 B a key and its value). Four
 admitted 48 MiB bodies of floats peaked at 1.35 GB, eight bodies posted to /v1/graphs (no admission place) at
 1.65 GB. A large body being parsed takes `parse_cost` from the same budget while its parsed form lives
@@ -114,12 +115,13 @@ _COUNT_STEP = 1 << 20
 
 
 def parse_cost(body) -> int:
-    """What parsing `body` (bytes or a memoryview) as JSON may cost at its peak: orjson's copy of it, and
-    PER_VALUE per value (counted by its separators: a key and its value are two). Two passes of bytes.count
-    (~40 ms for 48 MiB on a quiet core), a fraction of the parse."""
+    """What parsing and decoding `body` (bytes or a memoryview) as JSON may cost at its peak: orjson's copy of it,
+    its bytes once more (a string's parsed form holds its bytes: a b64 payload as a str, then ~3/4 of it decoded;
+    numbers, their decoded arrays), and PER_VALUE per value (counted by its separators: a key and its value are
+    two). Two passes of bytes.count (~40 ms for 48 MiB on a quiet core), a fraction of the parse."""
     seps = 1
     parts = (body,) if isinstance(body, bytes) else \
         (bytes(body[i:i + _COUNT_STEP]) for i in range(0, len(body), _COUNT_STEP))  # (an inflated body's view)
     for part in parts:
         seps += part.count(b",") + part.count(b":")
-    return len(body) + PER_VALUE * seps
+    return 2 * len(body) + PER_VALUE * seps

@@ -45,7 +45,8 @@ from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Inter
 from .grpc_conns import ConnWatch
 from .grpc_inflate import Inflating
 from .client_identity import metadata_forwarded
-from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id, validate, validation_error
+from .jobs import (BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id, validate, validation_error,
+                   without_tensors)
 from .proto import gradserve_pb2 as pb
 from .proto import gradserve_pb2_grpc as pb_grpc
 from .settings import Settings
@@ -111,8 +112,15 @@ TENSOR_FIELDS = {"eval": (), "grad": ("sens",), "jvp": ("tangents",), "vjp": ("v
 REQUIRED_TENSORS = {"jvp": "tangents", "vjp": "v", "hvp": "v"}  # required by the models even when empty
 
 
+# What a tensor with no negative dimension shows the models: protobuf types its fields, so its envelope is one
+# they accept (codec.envelope_ok), and a dict per tensor held ~600 B for each 2-byte empty Tensor of a message
+_WELL_FORMED = {"shape": [], "datatype": ""}
+
+
 def _spec(t: pb.Tensor) -> dict:
     """The tensor as the models see it (envelope only: the bytes are checked by the codec)."""
+    if min(t.shape, default=0) >= 0:
+        return _WELL_FORMED
     return {"name": t.name, "shape": list(t.shape), "datatype": t.datatype}
 
 
@@ -182,7 +190,7 @@ def _head(kind: str, m) -> tuple[dict, bool]:
 
 def decode_job(kind: str, m, s: Settings, size: int = 0) -> JobRequest:
     head, strict = _head(kind, m)
-    v = validate(kind, head)
+    v = validate(kind, without_tensors(head))  # (a model per tensor: 2 M empty tensors in 3.8 MiB held 2.1 GB)
 
     def tensor(t: pb.Tensor, path: str):
         return codec.tensor_from_bytes(t.raw_contents, t.shape, t.datatype, path, max_elements=s.max_elements)

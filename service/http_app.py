@@ -30,7 +30,8 @@ from .client_identity import FORWARDED_FOR
 from .body_budget import FREE, Charge, parsed
 from .http_body import content_coding, inflated, read_body, read_raw, too_large, within
 from .core import Core, JobRequest, JobResult
-from .jobs import BIG, REQUEST_ID, JobCall, client_of, job_request, request_client, offload, request_id, validate, validation_error
+from .jobs import (BIG, REQUEST_ID, TENSOR_STAND_INS, JobCall, client_of, envelopes_ok, job_request, offload,
+                   request_client, request_id, validate, validation_error, without_tensors)
 from .errors import (Internal, InvalidRequest, Overloaded, ServiceError, Unauthorized, http_headers,
                      http_status)
 from .settings import Settings
@@ -161,36 +162,6 @@ def _tensors(raw: Any, path: str, reader, s: Settings) -> list:
             for i, t in enumerate(raw)]
 
 
-_TENSOR_FIELDS = {"inputs": [], "params": None, "sens": None, "tangents": [], "v": []}  # -> an empty stand-in
-
-
-def _without_tensors(head: dict) -> dict:
-    """`head` with its tensors replaced by empty stand-ins when every tensor envelope is one the request
-    model accepts (codec.envelope_ok): pydantic then checks the job's own fields, not a model per tensor
-    (~30 us a request with 7 tensors). A malformed envelope leaves `head` whole, so pydantic words the
-    error as it always has."""
-    light = None
-    for key, empty in _TENSOR_FIELDS.items():
-        raw = head.get(key)
-        if raw is None:
-            continue
-        if not _envelopes_ok(key, raw):
-            return head
-        if light is None:
-            light = dict(head)
-        light[key] = empty
-    return head if light is None else light
-
-
-def _envelopes_ok(key: str, raw) -> bool:
-    """Every tensor envelope of the tensor field `key` (not None) is one the request model accepts."""
-    if type(raw) is list:
-        return all(codec.envelope_ok(t) for t in raw)
-    if key == "params":
-        return type(raw) is dict and all(codec.envelope_ok(t) for t in raw.values())
-    return key in ("sens", "v") and codec.envelope_ok(raw)  # sens and v may be one tensor
-
-
 _SCALARS = frozenset((str, int, float, bool))
 # longer strings are not memoised: the memo keeps 256 keys, and a 6 MiB graph_id each kept 1.5 GiB
 _KEY_STR = 256
@@ -198,13 +169,13 @@ _KEY_STR = 256
 
 def _light_key(kind: str, head: dict) -> tuple | None:
     """What the validated model of `head` depends on, as a key: the kind, each other field's name, type and
-    value (1 and true and 1.0 differ), and which tensor fields it has, when `_without_tensors` would
+    value (1 and true and 1.0 differ), and which tensor fields it has, when `without_tensors` would
     replace them all; None when a field holds more than a scalar or a string longer than _KEY_STR (then it is
     validated every time)."""
     key: list = [kind]
     for k, v in head.items():
-        if v is not None and k in _TENSOR_FIELDS:
-            if not _envelopes_ok(k, v):
+        if v is not None and k in TENSOR_STAND_INS:
+            if not envelopes_ok(k, v):
                 return None
             key.append(k)  # (its stand-in does not depend on the tensors)
         elif v is None or (type(v) in _SCALARS and (type(v) is not str or len(v) <= _KEY_STR)):
@@ -215,12 +186,12 @@ def _light_key(kind: str, head: dict) -> tuple | None:
 
 
 def _model(kind: str, head: dict, memo: head_memo.HeadMemo | None):
-    """validate(kind, _without_tensors(head)), from `memo` when a head with the same light key was
+    """validate(kind, without_tensors(head)), from `memo` when a head with the same light key was
     validated before: a client in a loop sends the same fields around new tensors (L3: ~10 us a job)."""
     key = _light_key(kind, head) if memo is not None else None
     m = memo.model(key) if key is not None else None
     if m is None:
-        m = validate(kind, _without_tensors(head))
+        m = validate(kind, without_tensors(head))
         if key is not None:
             memo.put_model(key, m)
     return m

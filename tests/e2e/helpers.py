@@ -218,6 +218,14 @@ def wait_for_pool(client: httpx.Client, why: str, test, device: str = "cpu", tim
     return p
 
 
+def wait_for_idle_pool(client: httpx.Client, pool: str = "cpu", timeout: float = 120) -> dict:
+    """The pool once every worker is idle and nothing is queued: an earlier test's expired job may still hold
+    a worker until it is recycled, and busy_worker would then name that one."""
+    return wait_for_pool(client, "the pool did not become idle",
+                         lambda p: p["queue_depth"] == 0 and p["workers"] and
+                         all(w["state"] == "idle" for w in p["workers"]), pool, timeout)
+
+
 def busy_worker(client: httpx.Client, pool: str = "cpu", timeout: float = 30) -> dict:
     p = wait_for_pool(client, "no worker became busy", lambda p: any(w["state"] == "busy" for w in p["workers"]),
                       pool, timeout)

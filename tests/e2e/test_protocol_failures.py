@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from .helpers import (DX, X, Y, busy_worker, in_thread, matmul_net, metric, pool_of, slow_input, slow_net,
-                      wait_for_metric, wait_for_pool)
+                      wait_for_idle_pool, wait_for_metric, wait_for_pool)
 from .proto import Proto
 
 SLOW = slow_net(512, 300)  # a few seconds on one core
@@ -43,6 +43,7 @@ def assert_healthy(proto: Proto, device: str = "cpu") -> None:
                          ids=["http-kill-9", "http-segfault", "grpc-kill-9"], indirect=["proto"])
 def test_worker_killed_mid_job(proto, server, client, sig):
     """kill -9 (also what the kernel's OOM killer sends) and a segfault as the kernel delivers it."""
+    wait_for_idle_pool(client)  # the one busy worker below must be this test's job
     before = metric(client, RESTARTS, device="cpu", reason="died")
     th, box = in_thread(proto.call, "eval", SLOW, [XIN], device="cpu", enc="binary")
     w = busy_worker(client)

@@ -111,6 +111,15 @@ def test_b64_tensors_round_trip():
             np.testing.assert_array_equal(back, a)
 
 
+@pytest.mark.parametrize("b64", ["!!", "AAAA AAA=", "=AAAAAA", "AAAAAA", 7, "é"])
+def test_b64_tensors_that_are_not_strict_base64_are_refused_by_path(b64):
+    """Only the base64 alphabet with its padding (Python's base64.b64decode(validate=True) accepts none of these
+    as a str either): an InvalidGraph naming the field, never a crash."""
+    with pytest.raises(InvalidGraph) as e:
+        tensor_from_json({"shape": [1], "dtype": "float32", "b64": b64}, "$.params[0].value")
+    assert e.value.path == "$.params[0].value.b64"
+
+
 def test_graph_hash_stable():
     d1, d2 = graph_to_json(matmul_net()), graph_to_json(matmul_net())
     h = graph_hash(d1)
