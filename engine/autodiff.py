@@ -40,6 +40,11 @@ def inline(b: Builder, g: Graph, args: list[Var], penv: dict[str, Var], depth: i
             raise ShapeError(f"parameter {p.name!r} is {penv[p.name].aval} but function {g.name!r} expects {p.aval}",
                              node=p.name)
         env[p.id] = penv[p.name]
+    with b.zero_fills(symbolic=False):  # g's zeros are values, even inlined by a derivative rule
+        return _inline_eqns(b, g, env, penv, depth)
+
+
+def _inline_eqns(b: Builder, g: Graph, env: dict[int, Var], penv: dict[str, Var], depth: int) -> list[Var]:
     for i, e in enumerate(g.eqns):
         label = f"{g.source}.nodes[{i}]:{e.op}" if g.source else f"{g.name}/{i}:{e.op}"
         try:
@@ -120,7 +125,7 @@ def expand_grad(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[s
     else:
         cts = [b.full_like(o, 1.0) if carries(o.dtype, ints) else None for o in outs]
     grads = backward(b, fwd, outs, cts, wrt, label, ints)
-    grads = [g if g is not None else b.zeros_like(w) for g, w in zip(grads, wrt)]
+    grads = [g if g is not None else b.symbolic_zeros_like(w) for g, w in zip(grads, wrt)]
     return (list(outs) if attrs.get("with_value") else []) + grads
 
 
@@ -163,7 +168,8 @@ def _reverse(b: Builder, fwd, ct: dict[int, Var], active: set[int], label: str) 
         b.node_label = f"{e.label or label} (reverse rule of {e.op})"
         refuse_underivable(e, [x.id in active for x in e.inputs], e.label or label)
         out_cts = [ct.pop(o.id, None) for o in e.outputs]
-        in_cts = rule(b, list(e.inputs), list(e.outputs), out_cts, **e.attrs)
+        with b.zero_fills(symbolic=True):  # the zeros a rule builds are absent cotangents
+            in_cts = rule(b, list(e.inputs), list(e.outputs), out_cts, **e.attrs)
         for x, c in zip(e.inputs, in_cts):
             if c is None or x.id not in active:
                 continue
@@ -194,10 +200,12 @@ def expand_jvp(b: Builder, fn: Graph, ins: list[Var], attrs: dict, penv: dict[st
                                        node=label, op=e.op)
         refuse_underivable(e, [t is not None for t in ts], e.label or label)
         b.node_label = f"{e.label or label} (forward rule of {e.op})"
-        for o, t in zip(e.outputs, rule(b, list(e.inputs), list(e.outputs), ts, **e.attrs)):
+        with b.zero_fills(symbolic=True):  # the zeros a rule builds are absent tangents
+            touts = rule(b, list(e.inputs), list(e.outputs), ts, **e.attrs)
+        for o, t in zip(e.outputs, touts):
             if t is not None and is_inexact(o.dtype):
                 tangent[o.id] = b.broadcast(t, o.shape)
-    tout = [tangent.get(o.id) if tangent.get(o.id) is not None else b.zeros_like(o) for o in outs]
+    tout = [tangent.get(o.id) if tangent.get(o.id) is not None else b.symbolic_zeros_like(o) for o in outs]
     return list(outs) + tout
 
 

@@ -7,6 +7,7 @@ That is what keeps nested derivative graphs small.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Sequence
 
 import numpy as np
@@ -79,6 +80,9 @@ class Builder:
         self._cse: dict[tuple, tuple[Var, ...]] = {}
         # Vars known to hold one scalar value everywhere (from fill): id -> python scalar.
         self.uniform: dict[int, float] = {}
+        # while set, the zero fills emitted are symbolic zeros (Var.symbolic): autodiff sets it
+        # around derivative rules, inline clears it around a user graph's equations
+        self.ad_zeros = False
         self.node_label: str | None = None  # context for error messages (e.g. "eqn 3 (mul)")
         # expands a grad-of-grad node in polynomial size (directional.NestedGrads, set by lower);
         # None: as written (c**order), the reference the directional form is checked against
@@ -119,6 +123,8 @@ class Builder:
             if op.commutative:  # x*y and y*x are one value (exact in IEEE arithmetic)
                 ids = tuple(sorted(ids))
             key = (op_name, ids, attrs_key(attrs))
+            if op_name == "fill":  # a user's zero must not merge with a symbolic one
+                key += (self.ad_zeros and attrs["value"] == 0,)
             hit = self._cse.get(key)
             if hit is not None:
                 return list(hit)
@@ -129,6 +135,7 @@ class Builder:
             self._cse[key] = outs
         if op_name == "fill":
             self.uniform[outs[0].id] = attrs["value"]
+            outs[0].symbolic = self.ad_zeros and attrs["value"] == 0
         return list(outs)
 
     def _check_nodes(self, node: str | None) -> None:
@@ -173,6 +180,20 @@ class Builder:
 
     def zeros_like(self, x: Var) -> Var:
         return self.full_like(x, 0.0)
+
+    def symbolic_zeros_like(self, x: Var) -> Var:
+        """An absent derivative as a tensor (Var.symbolic): products with it prune to zero."""
+        with self.zero_fills(symbolic=True):
+            return self.zeros_like(x)
+
+    @contextmanager
+    def zero_fills(self, *, symbolic: bool):
+        """Within: the zero fills emitted are symbolic (AD-made) zeros or user values."""
+        outer, self.ad_zeros = self.ad_zeros, symbolic
+        try:
+            yield
+        finally:
+            self.ad_zeros = outer
 
     def is_uniform(self, x: Var, value: float) -> bool:
         v = self.uniform.get(x.id)

@@ -103,12 +103,16 @@ _ids = itertools.count()
 class Var:
     """An SSA value. Identity is the object; `name` is for printing and JSON."""
 
-    __slots__ = ("aval", "name", "id")
+    __slots__ = ("aval", "name", "id", "symbolic")
 
     def __init__(self, aval: AVal, name: str | None = None):
         self.aval = aval
         self.id = next(_ids)
         self.name = name
+        # a zero the differentiation made (an absent cotangent or tangent), not one the user's
+        # graph computes: only its products may be pruned to zero whatever the other factor
+        # (NaN * 0 is NaN in IEEE arithmetic). Set by Builder on fills; see engine/simplify.py.
+        self.symbolic = False
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -31,8 +31,9 @@ def rebuild(g: Graph) -> Graph:
             env[e.outputs[0].id] = ins[0]
             continue
         b.node_label = e.label
-        for o, n in zip(e.outputs, b.emit(e.op, ins, e.attrs)):
-            env[o.id] = n
+        with b.zero_fills(symbolic=e.outputs[0].symbolic if e.outputs else False):  # kept across the rebuild
+            for o, n in zip(e.outputs, b.emit(e.op, ins, e.attrs)):
+                env[o.id] = n
     outs = tree_unflatten(g.outputs, [env[v.id] for v in tree_flatten(g.outputs)])
     return Graph(g.inputs, g.params, b.eqns, outs, g.param_values, g.functions, g.name)
 

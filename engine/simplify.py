@@ -3,6 +3,11 @@
 Returns replacement Vars for an equation about to be emitted, or None to emit
 it as is. Rules here must be exact (no float reassociation beyond what the
 rule states) and must preserve shape and dtype of every output.
+
+Zeros: `x * 0` is NaN for x NaN or inf, so a product is pruned to zero only where
+the zero is symbolic (Var.symbolic: an absent cotangent or tangent the
+differentiation made, as JAX and PyTorch never materialise such products), never
+where it is a value of the user's graph.
 """
 from __future__ import annotations
 
@@ -84,9 +89,14 @@ class _Site:
     def same(self, x: Var) -> bool:
         return x.aval == self.out
 
-    def fill(self, value: float) -> list[Var]:
+    def zero(self, i: int) -> bool:
+        """Input i is a symbolic zero (see the module doc)."""
+        return self.u[i] == 0.0 and self.ins[i].symbolic
+
+    def fill(self, value: float, symbolic: bool = False) -> list[Var]:
         out = self.out
-        return [self.b.full(out.shape, _round(value, out.dtype), out.dtype)]
+        with self.b.zero_fills(symbolic=symbolic):
+            return [self.b.full(out.shape, _round(value, out.dtype), out.dtype)]
 
 
 def simplify_emit(b, op: str, ins: tuple[Var, ...], attrs: dict, out_avals: list[AVal]):
@@ -106,18 +116,25 @@ def simplify_emit(b, op: str, ins: tuple[Var, ...], attrs: dict, out_avals: list
 def _fold(s: _Site):
     """Uniform inputs, uniform output: a fill. [] where folding is not exact (overflow)."""
     od, u, out, ins = OPS[s.op], s.u, s.out, s.ins
+    if _prunes(s):  # a product with a symbolic zero is zero, even of a uniform inf
+        return s.fill(0.0, symbolic=s.zero(0) or s.zero(1))
     if ins and od.fold is not None and all(v is not None for v in u) and out.dtype.startswith("float"):
         try:  # an op's `fold` is its value on Python floats
-            return s.fill(od.fold(*u))
+            return s.fill(od.fold(*u), _symbolic_fold(s))
         except (OverflowError, ValueError):
             return []
     if od.rearranges and u[0] is not None:
-        return s.fill(u[0])
+        return s.fill(u[0], s.zero(0))
     if s.op in ("sum", "reduce_to") and u[0] is not None:
-        return s.fill(u[0] * (ins[0].aval.size // max(out.size, 1)))
+        return s.fill(u[0] * (ins[0].aval.size // max(out.size, 1)), s.zero(0))
     if s.op == "mean" and u[0] is not None:
-        return s.fill(u[0])
+        return s.fill(u[0], s.zero(0))
     return None
+
+
+def _symbolic_fold(s: _Site) -> bool:
+    """A folded value made of symbolic zeros only (neg, add...) is one too."""
+    return all(s.zero(i) for i in range(len(s.ins)))
 
 
 def _narrow_operand(s: _Site):
@@ -131,7 +148,8 @@ def _narrow_operand(s: _Site):
     for i in (0, 1):
         x, other = ins[i], ins[1 - i]
         if u[i] is not None and x.aval.ndim > 0 and other.shape == out.shape:
-            new = b.scalar(u[i], x.dtype)
+            with b.zero_fills(symbolic=s.zero(i)):
+                new = b.scalar(u[i], x.dtype)
         else:
             e = producer(b, x)
             # the source broadcast against the other operand must still give the output shape
@@ -153,10 +171,19 @@ def _broadcast_shape(a: tuple, b: tuple) -> tuple | None:
 
 
 # -- algebraic identities, one rule per op ----------------------------------------------------
+def _prunes(s: _Site) -> bool:
+    """A product with a symbolic zero factor (div: numerator), or an integer product with 0."""
+    if s.op in ("mul", "matmul"):
+        return s.zero(0) or s.zero(1) or (_integral(s.out.dtype) and 0 in s.u)
+    return s.op == "div" and s.zero(0)
+
+
+def _integral(dtype: str) -> bool:
+    return dtype == "bool" or dtype.startswith(("int", "uint"))
+
+
 def _mul(s: _Site):
     (x, y), u = s.ins, s.u
-    if u[0] == 0.0 or u[1] == 0.0:
-        return s.fill(0.0)
     if u[1] == 1.0 and s.same(x):
         return [x]
     if u[0] == 1.0 and s.same(y):
@@ -188,8 +215,6 @@ def _sub(s: _Site):
 
 def _div(s: _Site):
     (x, y), u = s.ins, s.u
-    if u[0] == 0.0:
-        return s.fill(0.0)
     if u[1] == 1.0 and s.same(x):
         return [x]
     return None
@@ -197,8 +222,6 @@ def _div(s: _Site):
 
 def _matmul(s: _Site):
     u = s.u
-    if u[0] == 0.0 or u[1] == 0.0:
-        return s.fill(0.0)
     if u[0] is not None or u[1] is not None:
         return _matmul_uniform(s.b, s.ins, s.attrs, u, s.out)
     return None

@@ -299,7 +299,7 @@ def _jac_rev(o: Outer, g: Graph, pos: list[int]) -> list[list[Var]]:
         _check_basis(ov.aval.size, f"output {i} of shape {list(ov.shape)}")
         rows: list[list[Var]] = [[] for _ in pos]
         for k in range(ov.aval.size):
-            sens = [_basis(b, v.aval, k) if m == i else b.zeros_like(v) for m, v in enumerate(flat_out)]
+            sens = [_basis(b, v.aval, k) if m == i else b.symbolic_zeros_like(v) for m, v in enumerate(flat_out)]
             grads = b.emit("grad", o.inputs + sens, {"fn": o.fname, "positions": tuple(pos), "weights": (),
                                                      "sens": True, "with_value": False})
             for j, gv in enumerate(grads):
