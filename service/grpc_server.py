@@ -45,8 +45,8 @@ from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Inter
 from .grpc_conns import ConnWatch
 from .grpc_inflate import Inflating
 from .client_identity import metadata_forwarded
-from .jobs import (BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id, validate, validation_error,
-                   without_tensors)
+from .jobs import (BIG, REQUEST_ID, JobCall, check_tensor_count, client_of, job_request, offload, request_id,
+                   validate, validation_error, without_tensors)
 from .proto import gradserve_pb2 as pb
 from .proto import gradserve_pb2_grpc as pb_grpc
 from .settings import Settings
@@ -222,6 +222,10 @@ def encode_result(res: JobResult) -> pb.JobResponse:
     return out
 
 
+def _tensor_count(kind: str, m) -> int:
+    return len(m.inputs) + len(m.params) + sum(len(getattr(m, f)) for f in TENSOR_FIELDS[kind])
+
+
 def _tensor_bytes(kind: str, m) -> int:
     """About the request's size, from its graph and its tensors' shapes. Not m.ByteSize(): with the upb
     runtime that serialises the whole message (~0.1 s of event loop for 64 MiB)."""
@@ -290,6 +294,8 @@ class Servicer(pb_grpc.GradserveServicer):
         try:
             self._check_key(context)
             call.admit()  # the same admission as HTTP: a place before the message is decoded and run
+            check_tensor_count(_tensor_count(kind, request), self.settings.max_tensors,
+                               " + ".join(("inputs", "params", *TENSOR_FIELDS[kind])))
             size = _tensor_bytes(kind, request)
             if size + len(request.graph_json) > BIG:  # (an inline graph's parse too: off the loop, in the budget)
                 req = await asyncio.to_thread(parsed, self.core.parses, call.client, request.graph_json, 0,
