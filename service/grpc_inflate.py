@@ -89,13 +89,16 @@ def _bare(err: BaseException) -> BaseException:
 
 class Held:
     """A unary call's request message and its charge, for a handler that drops the message once its tensors are
-    decoded: `take` it (the holder keeps no reference), then `decoded` gives back the parsed message's copy
-    (one of the COPIES; the bytes grpc holds until the handler returns and the decoded arrays stay charged)."""
+    decoded: `take` it (the holder keeps no reference), then `decoded` gives back the copies that are gone: the
+    parsed message's, and a compressed message's inflated bytes (freed once parsed: grpc holds only the
+    compressed ones). What stays charged: the decoded arrays, and the bytes grpc holds of a plain message
+    until the handler returns."""
 
     __slots__ = ("message", "charge", "copy")
 
-    def __init__(self, message, charge: Charge):
-        self.message, self.charge, self.copy = message, charge, charge.held // COPIES
+    def __init__(self, message, charge: Charge, inflated: bool = False):
+        self.message, self.charge = message, charge
+        self.copy = (2 if inflated else 1) * (charge.held // COPIES)
 
     def take(self):
         m, self.message = self.message, None
@@ -184,7 +187,9 @@ class Inflating(grpc.aio.ServerInterceptor):
         async def call(data, context):
             with Charge(self.budget) as charge:
                 try:  # (the message only in the Held: its handler drops it; an abort's traceback holds no copy)
-                    return await behavior(Held(await self._decode(data, parse, context, charge), charge), context)
+                    inflated = self.compressed and _wbits(data) is not None
+                    return await behavior(Held(await self._decode(data, parse, context, charge), charge, inflated),
+                                          context)
                 except BaseException as e:
                     err = e
             raise _bare(err)
