@@ -12,23 +12,26 @@ str, then its decoded bytes), and each value becomes a Python object
 (measured per value: ~60 B for a float, ~90 B for a string, dict or list, ~150 B a key and its value). Four
 admitted 48 MiB bodies of floats peaked at 1.35 GB, eight bodies posted to /v1/graphs (no admission place) at
 1.65 GB. A large body being parsed takes `parse_cost` from the same budget while its parsed form lives
-(`Charge.parsing`); one that finds the budget held by no other request goes ahead whatever its size (a
-lone body of any size is served, as before), so the peak is about the budget plus one body's parse. Its time
-is charged to its client's parse share (service.parse_share): `parsed`.
+(`Charge.parsing`); one that finds the budget held by no other request goes ahead, so the peak is about the
+budget plus one body's parse. That one parse is bounded too (`parse_cap`, max_parse_bytes: 413 past it): a lone
+32 MiB body of `{}` (11 M empty objects, ~34 times its size) took +952 MiB and 18.7 s, a 256 MiB one would
+take ~7.6 GB, while a b64 tensor's body costs about twice its size. Its time is charged to its client's parse
+share (service.parse_share): `parsed`.
 """
 from __future__ import annotations
 
 import threading
 import weakref
 
-from .errors import Overloaded
+from .errors import Overloaded, PayloadTooLarge
 
 
 class BodyBudget:
     """Bytes of request bodies being inflated, server-wide; thread-safe (bodies inflate off the event loop)."""
 
-    def __init__(self, total: int, retry_after_s: int = 1):
+    def __init__(self, total: int, retry_after_s: int = 1, parse_cap: int | None = None):
         self.total, self.used, self.retry_after_s = total, 0, retry_after_s
+        self.parse_cap = parse_cap  # one body's parse_cost at most (None: no bound)
         self._lock = threading.Lock()
 
     def take(self, n: int, ahead: int = 0, own: int | None = None) -> int:
@@ -71,9 +74,16 @@ class Charge:
 
     def parsing(self, body, inflated: int = 0) -> "Charge":
         """Hold `parse_cost(body)` more (for a body above FREE; `inflated`: this body's own inflated bytes
-        the budget holds), alone if need be; `close` (or the with block's end) gives it back."""
+        the budget holds), alone if need be; `close` (or the with block's end) gives it back. PayloadTooLarge
+        (413) naming max_parse_bytes past the budget's parse_cap, alone or not."""
         if self.budget is not None and len(body) > FREE:
-            self.cover(self.held + parse_cost(body), 0, alone=inflated)
+            cost, cap = parse_cost(body), self.budget.parse_cap
+            if cap is not None and cost > cap:
+                raise PayloadTooLarge(
+                    f"the JSON body's estimated parse cost, {cost} bytes for {len(body)} bytes (twice its size "
+                    f"and {PER_VALUE} per ',' and ':'), is above the limit max_parse_bytes={cap}: send large "
+                    f"tensors in the binary extension or b64", limit="max_parse_bytes", value=cap, got=cost)
+            self.cover(self.held + cost, 0, alone=inflated)
         return self
 
     def __enter__(self) -> "Charge":

@@ -176,7 +176,7 @@ class Core:
         self.started = False
         self.batcher = Batcher(settings.batch_delay_ms / 1e3, settings.max_batch) if settings.batch_delay_ms else None
         self.admitting = 0  # admitted requests not yet handed to a pool (see admit)
-        self.body_budget = BodyBudget(s.body_budget, s.retry_after_s)  # (compressed bodies inflating)
+        self.body_budget = BodyBudget(s.body_budget, s.retry_after_s, s.parse_cap)  # (compressed bodies inflating)
         self.parse_share = ParseShare(s.parse_share, s.parse_burst_s, s.retry_after_s)
         self.parses = (self.body_budget, self.parse_share)  # (large bodies' decodes: body_budget.parsed)
         self.decoders: Decoders | None = None  # (started by `start`)

@@ -6,7 +6,9 @@ body_budget_bytes (16 calls of 49 KB held +779 MiB at a 48 MiB limit). With the 
 of zeros arrived as 8,175 gzip bytes; grpc's message limit then bounds the compressed size), and `Inflating`
 inflates them itself: in steps of STEP bytes (zlib's max_length), each step charged to the body budget
 (service.body_budget: Overloaded past it), refused past max_body_bytes (RESOURCE_EXHAUSTED naming it), then parsed,
-its copies (inflated bytes, parsed message, decoded arrays) held in the budget until the call's handler returns.
+its copies (inflated bytes, parsed message, decoded arrays) held in the budget until the call's handler returns;
+a job method's handler (`held`) is given the message in a `Held` instead and drops it once its tensors are
+decoded (`Held.decoded`): the parsed message's copy goes back to the budget then, not when the job is over.
 
 grpc does not show the handler the call's grpc-encoding, so a message is recognised by its first bytes: gzip's
 magic starts 0x1f (a protobuf tag of wire type 7, which does not exist); grpc's deflate is a zlib stream, 0x78
@@ -85,13 +87,52 @@ def _bare(err: BaseException) -> BaseException:
     return err.with_traceback(None)
 
 
+class Held:
+    """A unary call's request message and its charge, for a handler that drops the message once its tensors are
+    decoded: `take` it (the holder keeps no reference), then `decoded` gives back the copies that are gone: the
+    parsed message's, and a compressed message's inflated bytes (freed once parsed: grpc holds only the
+    compressed ones). What stays charged: the decoded arrays, and the bytes grpc holds of a plain message
+    until the handler returns."""
+
+    __slots__ = ("message", "charge", "copy")
+
+    def __init__(self, message, charge: Charge, inflated: bool = False):
+        self.message, self.charge = message, charge
+        self.copy = (2 if inflated else 1) * (charge.held // COPIES)
+
+    def take(self):
+        m, self.message = self.message, None
+        return m
+
+    def decoded(self) -> None:
+        """The message is dropped (the caller holds no reference): its copy goes back to the budget."""
+        c, n = self.charge, min(self.copy, self.charge.held)
+        if n:
+            c.budget.give(n)
+            c.held -= n
+        self.copy = 0
+
+
+def message_of(request):
+    """A handler's request: the message a `Held` holds (taken from it), or the message itself (no interceptor)."""
+    return request.take() if type(request) is Held else request
+
+
+def decoded(request) -> None:
+    if type(request) is Held:
+        request.decoded()
+
+
 class Inflating(grpc.aio.ServerInterceptor):
     """Every method's request messages taken as sent (grpc's deserializer replaced) and decoded by `_decode`:
-    a compressed one inflated within `limit` and `budget`, its charge held until the handler returns."""
+    a compressed one inflated within `limit` and `budget`, its charge held until the handler returns (the
+    unary methods in `held`: until their handler says the message is decoded, `Held`)."""
 
-    def __init__(self, limit: int, budget: BodyBudget, abort: Abort, compressed: bool = True):
+    def __init__(self, limit: int, budget: BodyBudget, abort: Abort, compressed: bool = True,
+                 held: frozenset = frozenset()):
         self.limit, self.budget, self.abort = limit, budget, abort
         self.compressed = compressed  # False: every message is taken as plain (grpc refuses compressed calls)
+        self.held = held  # full method names ("/gradserve.v1.Gradserve/Eval") whose handler takes a Held
 
     async def intercept_service(self, continuation, details):
         h = await continuation(details)
@@ -100,7 +141,8 @@ class Inflating(grpc.aio.ServerInterceptor):
         parse = h.request_deserializer or (lambda b: b)
         if h.unary_unary or h.unary_stream:
             behavior = h.unary_unary or h.unary_stream
-            wrap = self._unary_gen if inspect.isasyncgenfunction(behavior) else self._unary
+            wrap = self._unary_gen if inspect.isasyncgenfunction(behavior) else \
+                self._unary_held if self.held and details.method in self.held else self._unary
             make = grpc.unary_unary_rpc_method_handler if h.unary_unary else grpc.unary_stream_rpc_method_handler
         else:
             behavior = h.stream_unary or h.stream_stream
@@ -138,6 +180,18 @@ class Inflating(grpc.aio.ServerInterceptor):
                 except BaseException as e:
                     err = e
             del request
+            raise _bare(err)
+        return call
+
+    def _unary_held(self, behavior, parse):
+        async def call(data, context):
+            with Charge(self.budget) as charge:
+                try:  # (the message only in the Held: its handler drops it; an abort's traceback holds no copy)
+                    inflated = self.compressed and _wbits(data) is not None
+                    return await behavior(Held(await self._decode(data, parse, context, charge), charge, inflated),
+                                          context)
+                except BaseException as e:
+                    err = e
             raise _bare(err)
         return call
 

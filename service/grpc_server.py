@@ -43,16 +43,24 @@ from .core import Core, JobRequest, JobResult, drain_wait_s
 from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Internal, InvalidRequest,
                      ServiceError, Unauthorized, clip)
 from .grpc_conns import ConnWatch
-from .grpc_inflate import Inflating
+from .grpc_inflate import Inflating, decoded, message_of
 from .client_identity import metadata_forwarded
-from .jobs import (BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id, validate, validation_error,
-                   without_tensors)
+from .jobs import (BIG, REQUEST_ID, JobCall, check_tensor_count, client_of, job_request, offload, request_id,
+                   validate, validation_error, without_tensors)
 from .proto import gradserve_pb2 as pb
 from .proto import gradserve_pb2_grpc as pb_grpc
 from .settings import Settings
 
 log = logging.getLogger("gradserve.grpc")
 SERVICE = pb.DESCRIPTOR.services_by_name["Gradserve"].full_name  # gradserve.v1.Gradserve
+JOB_METHODS = ("Grad", "Jvp", "Vjp", "Jacobian", "Hessian", "Hvp", "Eval")  # handlers given a grpc_inflate.Held
+
+
+def held_methods(services: tuple) -> frozenset:
+    """The job methods (full names) whose handlers take a grpc_inflate.Held: ours, and those another service's
+    adder names in its `held` attribute."""
+    return frozenset(f"/{SERVICE}/{m}" for m in JOB_METHODS) | \
+        frozenset(m for _, add in services for m in getattr(add, "held", ()))
 ERROR_KEY = "gradserve-error-bin"
 SC = grpc.StatusCode
 GRPC_CODES = {code: getattr(SC, name) for code, (_, name) in CODES.items()}  # service.errors.CODES
@@ -222,6 +230,10 @@ def encode_result(res: JobResult) -> pb.JobResponse:
     return out
 
 
+def _tensor_count(kind: str, m) -> int:
+    return len(m.inputs) + len(m.params) + sum(len(getattr(m, f)) for f in TENSOR_FIELDS[kind])
+
+
 def _tensor_bytes(kind: str, m) -> int:
     """About the request's size, from its graph and its tensors' shapes. Not m.ByteSize(): with the upb
     runtime that serialises the whole message (~0.1 s of event loop for 64 MiB)."""
@@ -282,7 +294,8 @@ class Servicer(pb_grpc.GradserveServicer):
         return client_of(self.core, dict(md).get("authorization"), client_shm.grpc_peer_host(context.peer()),
                          metadata_forwarded(md))
 
-    async def _job(self, kind: str, request, context) -> pb.JobResponse:
+    async def _job(self, kind: str, held, context) -> pb.JobResponse:
+        request = message_of(held)  # (a grpc_inflate.Held: the message is dropped once decoded)
         md = dict(context.invocation_metadata() or ())
         call = JobCall(self.core, kind, "grpc", md.get(REQUEST_ID), self._client(context))
         context.set_trailing_metadata(((REQUEST_ID, call.request_id),))
@@ -290,12 +303,16 @@ class Servicer(pb_grpc.GradserveServicer):
         try:
             self._check_key(context)
             call.admit()  # the same admission as HTTP: a place before the message is decoded and run
+            check_tensor_count(_tensor_count(kind, request), self.settings.max_tensors,
+                               " + ".join(("inputs", "params", *TENSOR_FIELDS[kind])))
             size = _tensor_bytes(kind, request)
             if size + len(request.graph_json) > BIG:  # (an inline graph's parse too: off the loop, in the budget)
                 req = await asyncio.to_thread(parsed, self.core.parses, call.client, request.graph_json, 0,
                                               decode_job, kind, request, self.settings, size)
             else:
                 req = decode_job(kind, request, self.settings, size)
+            del request  # its copy goes back to the body budget while the job waits and runs
+            decoded(held)
             bound = self._call_deadline(req, context)
             res = await call.run(req)
             return await offload(sum(a.nbytes for _, a in res.outputs) > BIG, encode_result, res)
@@ -446,7 +463,8 @@ class GrpcServer:
                    ("grpc.so_reuseport", 0),  # a port in use fails the start instead of being shared
                    *peer_bounds(s)]
         # every message decoded within the body budget (service.grpc_inflate), a compressed one inflated if taken
-        inflating = Inflating(s.max_body_bytes, self.core.body_budget, abort, s.grpc_compressed_requests)
+        inflating = Inflating(s.max_body_bytes, self.core.body_budget, abort, s.grpc_compressed_requests,
+                              held_methods(self.services))
         self.server = grpc.aio.server(options=options, interceptors=[inflating])
         pb_grpc.add_GradserveServicer_to_server(Servicer(s, self.core), self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)

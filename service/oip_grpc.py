@@ -17,9 +17,10 @@ from .api_keys import key_ok
 from . import client_shm, codec, model_stats
 from .core import Core
 from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
+from .grpc_inflate import decoded, message_of
 from .grpc_server import grpc_code
 from .client_identity import metadata_forwarded
-from .jobs import client_of
+from .jobs import check_tensor_count, client_of
 from .oip_http import (EXTENSIONS, NO_CUDA, NO_LOG, NO_TRACE, check_input_params, check_output_params,
                        check_outputs, check_repository_params, check_request_params, place_outputs, select_outputs,
                        server_version, timeout_s, triton_config)
@@ -78,6 +79,8 @@ def _shm_input(t, io: client_shm.RegionIO, path: str, s: Settings) -> np.ndarray
 def decode_inputs(m: pb.ModelInferRequest, s: Settings, io: client_shm.RegionIO | None = None) -> dict:
     """Input tensors by name: raw contents (one entry per input not in shared memory, in order), typed
     contents, or a client's shared memory region (its parameters name it; read through `io`)."""
+    check_tensor_count(len(m.inputs) + len(m.outputs) + len(m.raw_input_contents), s.max_tensors,
+                       "inputs + outputs + raw_input_contents")
     for i, t in enumerate(m.inputs):  # (before the count of raw contents, which depends on them)
         check_input_params(param_values(t.parameters), f"inputs[{i}] ({t.name}).parameters")
     in_shm = [io is not None and "shared_memory_region" in t.parameters for t in m.inputs]
@@ -176,9 +179,9 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             return await self._fail(context, e)
         return pb.ModelConfigResponse(config=json_format.ParseDict(config, pb.ModelConfig()))
 
-    async def ModelInfer(self, request, context):
+    async def ModelInfer(self, held, context):
         try:
-            return await self._infer(request, context)
+            return await self._infer(held, context)
         except ServiceError as e:
             return await self._fail(context, e)
 
@@ -199,8 +202,10 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             except ServiceError as e:
                 yield pb.ModelStreamInferResponse(error_message=e.public_message)
 
-    async def _infer(self, request, context, stream: bool = False) -> pb.ModelInferResponse:
-        """One inference; ServiceError for the caller to answer (a call aborts, a stream sends it on)."""
+    async def _infer(self, held, context, stream: bool = False) -> pb.ModelInferResponse:
+        """One inference; ServiceError for the caller to answer (a call aborts, a stream sends it on). `held`: the
+        request, or a grpc_inflate.Held of it (dropped once decoded, its copy given back to the body budget)."""
+        request = message_of(held)
         admission = model = None
         started = model_stats.ModelStats.start()
         host = client_shm.grpc_peer_host(context.peer())
@@ -231,6 +236,9 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             wanted = [(o.name, True, param_dict(o.parameters) if "shared_memory_region" in o.parameters else None)
                       for o in request.outputs] or None
             check_outputs(model, wanted)
+            rid = request.id
+            del request  # its copy goes back to the body budget while the job waits and runs
+            decoded(held)
             res = await self.core.run(req, admission)
             outs = place_outputs(select_outputs(model, res.outputs, wanted, True), io)
         except BaseException as e:  # (a cancelled call too: a failure of the model's, for its statistics)
@@ -245,7 +253,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
             if admission is not None:
                 admission.release()
             io.close()
-        resp = pb.ModelInferResponse(model_name=model.name, model_version="1", id=request.id)
+        resp = pb.ModelInferResponse(model_name=model.name, model_version="1", id=rid)
         for name, a, _, placed in outs:
             a = np.asarray(a)
             o = resp.outputs.add(name=name, datatype=codec.v2_datatype(a.dtype), shape=list(a.shape))
@@ -324,4 +332,5 @@ def service(settings: Settings, core: Core, repo: ModelRepository) -> tuple[str,
     def add(server) -> None:
         pb_grpc.add_GRPCInferenceServiceServicer_to_server(servicer, server)
         server.add_generic_rpc_handlers((absent_methods(),))
+    add.held = (f"/{SERVICE}/ModelInfer",)  # its handler takes a grpc_inflate.Held (grpc_server.held_methods)
     return SERVICE, add

@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 KNOWN_POOLS = ("cpu", "torchcpu", "gpu", "ascend")
 LOOPBACK_NAMES = ("localhost", "ip6-localhost")
+# A lone JSON body may always cost this much to parse (max_parse_bytes 0): ~10 M numbers, a decoder's ~0.6 GB
+PARSE_CAP_MIN = 1 << 30
 
 
 def _default_cpu_workers() -> int:
@@ -110,7 +112,14 @@ class Settings(BaseSettings):
                                    "with room for others); below max_body_bytes, the largest bodies can only be "
                                    "sent uncompressed. Large JSON bodies' parses (a Python object per value) and "
                                    "POST /v1/graphs bodies (no admission place) take from it too; a lone body "
-                                   "of any size goes ahead.")
+                                   "within max_parse_bytes goes ahead.")
+    max_parse_bytes: int = Field(0, ge=0, description="Largest estimated parse cost of one JSON body (its size "
+                                 "twice, plus 96 bytes per ',' and ':': a Python object per value), alone or "
+                                 "not; 413 past it, naming max_parse_bytes and the estimate. A body of empty "
+                                 "objects costs ~34 times its size, a b64 tensor's ~2: one 256 MiB body of "
+                                 "`{}` would take ~7.6 GB. 0: the largest of body_budget_bytes, four times "
+                                 "max_body_bytes (a b64 body of the largest size, or JSON numbers about a third "
+                                 "of it, is served) and 1 GiB (~10 M JSON numbers).")
     parse_share: float = Field(0.5, gt=0, le=1, description="Share of the server's time one client's large "
                                "JSON bodies (above 1 MiB) may take to parse and decode, on average: orjson holds "
                                "the GIL for a whole parse, stalling every other client. Past it (by more than "
@@ -124,6 +133,10 @@ class Settings(BaseSettings):
                                "server's process.")
     max_nodes: int = Field(100_000, ge=1, description="Largest graph, in nodes, as sent and once lowered.")
     max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
+    max_tensors: int = Field(65536, ge=1, description="Most tensors in one gRPC request (inputs, params, sens / "
+                             "tangents / v; an inference's inputs, requested outputs and raw contents), refused "
+                             "(RESOURCE_EXHAUSTED naming max_tensors) before any is looked at: 2 M empty tensors "
+                             "are 3.8 MiB of message but took 4.2 s and 1.2 GB as one Python object each.")
     max_depth: int = Field(32, ge=1, description="Deepest nesting of output structures and data lists.")
     max_order: int = Field(4, ge=1, description="Highest derivative order a request may ask for.")
     max_work: int = Field(200_000, ge=1, description="Work allowed to build one derived graph or to lower one "
@@ -273,6 +286,12 @@ class Settings(BaseSettings):
     def body_budget(self) -> int:
         """body_budget_bytes, or its default (0: twice max_body_bytes)."""
         return self.body_budget_bytes or 2 * self.max_body_bytes
+
+    @property
+    def parse_cap(self) -> int:
+        """max_parse_bytes, or its default (0: the largest of the body budget, four times max_body_bytes and
+        PARSE_CAP_MIN)."""
+        return self.max_parse_bytes or max(self.body_budget, 4 * self.max_body_bytes, PARSE_CAP_MIN)
 
     @property
     def pool_names(self) -> list[str]:

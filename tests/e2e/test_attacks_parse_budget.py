@@ -4,7 +4,7 @@ cpu pool of 2 workers, a queue of 2: 4 admission places; max_body_bytes 8 MiB, s
 Parsing JSON costs far more than its bytes (orjson's copy of the input, then a Python object per value: ~60 B a
 float): four admitted 48 MiB bodies of floats peaked at 1.35 GB, parsed at once in threads. Now a large body's
 parse takes its estimated cost from the budget and one that finds the budget held by others is refused (429,
-body_budget_bytes); a lone body of any size goes ahead. /metrics shows the budget held and the admitted
+body_budget_bytes); a lone body goes ahead (within max_parse_bytes: test_attacks_parse_cap). /metrics shows the budget held and the admitted
 requests not yet queued."""
 from __future__ import annotations
 

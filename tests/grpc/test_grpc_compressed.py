@@ -192,3 +192,89 @@ def test_a_large_plain_message_is_charged_a_small_one_is_not(compressed):
         assert budget.used == 1
 
     asyncio.run(main())
+
+
+def test_a_job_methods_message_is_given_back_once_decoded_and_dropped():
+    """A method in `held` gets its message in a Held: taken (the holder keeps none), the parsed copy of a large
+    plain message (one of COPIES) goes back to the budget at `decoded`, once; the rest (grpc's bytes, the
+    decoded arrays) when the handler returns. Another method's message is held whole until its handler returns."""
+    import asyncio
+    import sys
+    from types import SimpleNamespace
+
+    from service.body_budget import FREE, BodyBudget
+    from service.grpc_inflate import COPIES, Held, Inflating, decoded, message_of
+
+    budget = BodyBudget(8 * MAX_BODY)
+    large = bytes(FREE + 1000)
+    seen: list = []
+
+    async def job(held, context):
+        assert type(held) is Held
+        m = message_of(held)
+        assert held.message is None and message_of(held) is None  # (taken: the holder keeps no reference)
+        seen.append(budget.used)
+        refs = sys.getrefcount(m)
+        del m
+        decoded(held)
+        decoded(held)  # (once)
+        seen.extend([refs, budget.used])
+        return b"ok"
+
+    async def other(request, context):
+        seen.append(budget.used)
+        return b"ok"
+
+    async def main():
+        ic = Inflating(MAX_BODY, budget, None, False, held=frozenset({"/s/Job"}))
+        for method, fn in (("/s/Job", job), ("/s/Other", other)):
+            h = await ic.intercept_service(lambda d, fn=fn: asyncio.sleep(0, grpc.unary_unary_rpc_method_handler(
+                fn, request_deserializer=lambda b: bytearray(b))), SimpleNamespace(method=method))
+            assert await h.unary_unary(large, None) == b"ok"
+            assert budget.used == 0
+        # job: all COPIES held, then one given back (the handler's name the message's only reference: getrefcount
+        # counts its argument too); other: all held
+        assert seen == [COPIES * 1000, 2, (COPIES - 1) * 1000, COPIES * 1000], seen
+        # compressed: its inflated bytes are freed once parsed, so two copies go back (one stays: the arrays)
+        seen.clear()
+        gz = Inflating(MAX_BODY, budget, None, True, held=frozenset({"/s/Job"}))
+        h = await gz.intercept_service(lambda d: asyncio.sleep(0, grpc.unary_unary_rpc_method_handler(
+            job, request_deserializer=lambda b: bytearray(b))), SimpleNamespace(method="/s/Job"))
+        assert await h.unary_unary(gzip.compress(large), None) == b"ok"
+        charged, refs, left = seen
+        assert charged >= COPIES * len(large) and left == charged - 2 * (charged // COPIES) >= len(large), seen
+        assert budget.used == 0
+
+    asyncio.run(main())
+
+
+def test_a_running_jobs_message_is_no_longer_charged_in_full(srv):
+    """A gRPC job's message (4 MiB plain) is charged COPIES times its bytes past FREE while it is decoded; once its
+    tensors are decoded the handler drops the parsed message and its copy goes back (grpc_inflate.Held), so
+    while the job waits and runs the budget holds COPIES - 1 of them (before: all COPIES until the call
+    returned); none once it has."""
+    import time
+
+    from e2e.helpers import metric, slow_input, slow_net
+    from service.body_budget import FREE
+    from service.grpc_inflate import COPIES
+
+    m = request("eval", {"graph": slow_net(1024, 50), "inputs": [slow_input(1024)]})  # (~0.5 s quiet)
+    size = len(m.SerializeToString())
+    assert size > 4 * MIB
+    ch = open_channel(srv.grpc_target)
+    with srv.client(timeout=60) as http:
+        fut = pb_grpc.GradserveStub(ch).Eval.future(m, timeout=120)
+        held, end = [], time.monotonic() + 60
+        while not fut.done() and time.monotonic() < end:
+            held.append(metric(http, "gradserve_body_budget_bytes", state="held"))
+            if held[-1] == (COPIES - 1) * (size - FREE):
+                break
+            time.sleep(0.02)
+        assert held and held[-1] == (COPIES - 1) * (size - FREE), (held[-5:], size)
+        assert np.isfinite(arrays(fut.result(timeout=120))[0]).all()
+        end = time.monotonic() + 60
+        while metric(http, "gradserve_body_budget_bytes", state="held") != 0:
+            assert time.monotonic() < end, "the call's charge was never given back"
+            time.sleep(0.05)
+    ch.close()

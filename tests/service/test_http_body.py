@@ -106,6 +106,25 @@ def test_a_parse_takes_its_cost_and_only_a_lone_one_goes_past_the_budget():
     assert budget.used == 0
 
 
+def test_a_parse_above_the_cap_is_a_413_alone_or_not_and_takes_nothing():
+    """A body whose parse_cost is above the budget's parse_cap is refused (413 naming max_parse_bytes and the
+    estimate) even alone, before any of the budget is taken; a b64-like body of the same size (no separators:
+    about twice its size) is within it."""
+    mib = 1 << 20
+    flood = b"[" + b",".join([b"{}"] * mib) + b"]"  # 3 MiB of empty objects
+    cost = body_budget.parse_cost(flood)
+    assert cost == 2 * len(flood) + body_budget.PER_VALUE * mib  # (1 M separators: ~32 times its size)
+    budget = BodyBudget(4 * mib, parse_cap=16 * len(flood))
+    with pytest.raises(PayloadTooLarge, match="max_parse_bytes") as e:
+        Charge(budget).parsing(flood)
+    assert e.value.detail == {"limit": "max_parse_bytes", "value": 16 * len(flood), "got": cost}
+    assert budget.used == 0
+    b64 = b'{"data": "' + b"A" * (len(flood) - 12) + b'"}'
+    with Charge(budget).parsing(b64) as lone:  # (alone, above the budget, within the cap)
+        assert lone.held == body_budget.parse_cost(b64) <= 2 * len(b64) + 2 * body_budget.PER_VALUE
+    assert budget.used == 0
+
+
 
 # The parse and decode of one body (written by the test) in a fresh process: its peak RSS above the RSS with the
 # body read (VmHWM, reset by clear_refs), what tracemalloc cannot tell (it counts orjson's reservations whole,

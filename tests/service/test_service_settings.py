@@ -96,3 +96,14 @@ def test_readme_configuration_table_lists_every_setting():
         d = field.default
         want = "(none)" if d in (None, "") else str(d).lower() if isinstance(d, bool) else str(d)
         assert rows[name.upper()] in (want, "usable cores"), name
+
+
+def test_parse_cap_default_serves_a_b64_body_of_the_largest_size():
+    """max_parse_bytes 0: the largest of the body budget, 4 x max_body_bytes (a b64 body costs about twice
+    its size) and 1 GiB; set, it is taken as given."""
+    mib = 1 << 20
+    assert Settings().parse_cap == 4 * 256 * mib
+    assert Settings(max_body_bytes=8 * mib).parse_cap == 1024 * mib
+    assert Settings(max_body_bytes=300 * mib).parse_cap == 1200 * mib
+    assert Settings(max_body_bytes=8 * mib, body_budget_bytes=2000 * mib).parse_cap == 2000 * mib
+    assert Settings(max_body_bytes=8 * mib, max_parse_bytes=5 * mib).parse_cap == 5 * mib
