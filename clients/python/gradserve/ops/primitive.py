@@ -33,7 +33,7 @@ def prim_attr_register(fn):
             init_attrs[name] = value
         self.init_attrs = init_attrs
         fn(self, *args, **kwargs)
-    deco.decorated_func = fn  # type: ignore[attr-defined]  (MindSpore's name for the undecorated __init__)
+    deco.decorated_func = fn  # type: ignore[attr-defined]  # (MindSpore names the undecorated __init__ so)
     return deco
 
 
