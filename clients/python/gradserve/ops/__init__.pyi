@@ -96,7 +96,7 @@ from ._unique import Unique as Unique, UniqueWithPad as UniqueWithPad, unique as
 from ._vander import vander as vander
 from ._windows import hamming_window as hamming_window, hann_window as hann_window
 from ._zeta_xdivy import Xdivy as Xdivy, xdivy as xdivy, zeta as zeta
-from .primitive import constexpr as constexpr
+from .primitive import PrimitiveWithCheck as PrimitiveWithCheck, PrimitiveWithInfer as PrimitiveWithInfer, constexpr as constexpr, prim_attr_register as prim_attr_register
 
 # what an op takes as an input: a Tensor (or Parameter), an array or a Python number
 _TensorLike: TypeAlias = Tensor | np.ndarray | float | int
@@ -297,6 +297,8 @@ __all__ = [
     'Polygamma',
     'Pow',
     'Primitive',
+    'PrimitiveWithCheck',
+    'PrimitiveWithInfer',
     'Print',
     'Prod',
     'Qr',
@@ -669,6 +671,7 @@ __all__ = [
     'polygamma',
     'pow',
     'prelu',
+    'prim_attr_register',
     'print',
     'print_',
     'prod',
