@@ -10,6 +10,7 @@ import gradserve as gs
 from gradserve import Tensor, context, nn, ops
 from gradserve.ops import GradOperation, PrimitiveWithInfer, prim_attr_register
 from gradserve.ops._grad_experimental.grad_base import bprop_getters
+from gradserve.ops.vm_impl_registry import vm_impl_registry
 
 
 def t(v):
@@ -139,3 +140,24 @@ def test_engine_ops_keep_their_attribute_check(fake):
     assert m.add_prim_attr("primitive_target", "CPU") is m and m.primitive_target == "CPU"
     a = np.arange(6, dtype=np.float32).reshape(2, 3)
     np.testing.assert_allclose(m(t(a), t(a)).asnumpy(), a @ a.T)  # (the added attribute is not the engine's)
+
+
+class Hypot(PrimitiveWithInfer):
+    """No __call__: its implementation registered in vm_impl_registry (MindSpore's debug-VM idiom, NumPy)."""
+
+    @prim_attr_register
+    def __init__(self):
+        pass
+
+
+@vm_impl_registry.register(Hypot)
+def _vm_impl_hypot(self):
+    def vm_impl(x, y):
+        return Tensor(np.sqrt(x.asnumpy() ** 2 + y.asnumpy() ** 2))
+    return vm_impl
+
+
+def test_a_registered_vm_impl_runs_a_pynative_call(fake):
+    np.testing.assert_allclose(Hypot()(t(X), t(Y)).asnumpy(), np.hypot(X, Y), rtol=1e-6)
+    with pytest.raises(NotImplementedError, match="Hypot: .*vm_impl reads values"):
+        GradOperation(get_all=True)(UsesPrim(Hypot()))(t(X), t(Y))

@@ -71,7 +71,7 @@ class Primitive:
 
     def __call__(self, *inputs: Any, **kwargs: Any) -> Any:  # (*Any, **Any): MindSpore's overrides fit
         if self.op not in _catalog.OPS:
-            raise _user_prim.no_implementation(self)
+            return _user_prim.run_unimplemented(self, inputs, kwargs)
         if kwargs:
             raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) {sorted(kwargs)}")
         return _run(self.op, inputs, self.attrs)

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from .._bprop import call_with_rule
 from .._trace import current
-from .vm_impl_registry import Registry
+from .vm_impl_registry import Registry, get_vm_impl_fn
 
 # MindSpore's table of derivative rules by primitive (mindspore.ops._grad_experimental.grad_base.bprop_getters)
 bprop_getters = Registry()
@@ -30,9 +30,16 @@ def with_registered_bprop(call: Callable) -> Callable:
     return wrapped
 
 
-def no_implementation(prim) -> NotImplementedError:
+def run_unimplemented(prim, inputs: tuple, kwargs: dict) -> Any:
+    """A user primitive without __call__: its Python implementation registered in vm_impl_registry (MindSpore's
+    debug-VM table; NumPy on concrete values, so outside a trace only), else a clear error."""
     name = type(prim).__name__
-    return NotImplementedError(
-        f"{name}: a user-defined Primitive with no implementation (no engine op is named {name!r}). "
+    impl = get_vm_impl_fn(prim)
+    if impl is not None and current() is None:
+        return impl(*inputs, **kwargs)
+    where = " (its vm_impl reads values: it runs in PyNative calls outside a graph or gradient only)" \
+        if impl is not None else ""
+    raise NotImplementedError(
+        f"{name}: a user-defined Primitive with no implementation{where} (no engine op is named {name!r}). "
         f"Define {name}.__call__ composing existing ops (a rule registered with bprop_getters.register({name}) "
         f"then gives its derivative), or use the ops directly")
