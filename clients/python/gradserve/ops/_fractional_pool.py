@@ -1,4 +1,5 @@
-"""ops.fractional_max_pool2d and ops.FractionalMaxPoolWithFixedKsize (nn.FractionalMaxPool2d's function).
+"""ops.fractional_max_pool2d, ops.FractionalMaxPoolWithFixedKsize (nn.FractionalMaxPool2d's function) and
+ops.FractionalMaxPool (the pooling-ratio form, NHWC, whose region boundaries are drawn per call).
 
 Fractional max pooling (Graham, 2014) with fixed windows: per (batch, channel) plane one random sample per axis
 u in [0, 1) places the output windows; with alpha = (in - k) / (out - 1) the window starts are
@@ -14,11 +15,13 @@ import numpy as np
 from .._tensor import Tensor
 from . import _reduce_ms
 from ._conv import _pair
+from .._misc import random_ops_generator
+from .._trace import current
 from ._ms_names import rand
-from ._primitives import Primitive, expand_dims, reshape, squeeze
+from ._primitives import Primitive, expand_dims, gather, reshape, squeeze
 from ._movement_ms import gather_elements
 
-__all__ = ["fractional_max_pool2d", "FractionalMaxPoolWithFixedKsize"]
+__all__ = ["fractional_max_pool2d", "FractionalMaxPoolWithFixedKsize", "FractionalMaxPool"]
 
 
 def _starts(sample: np.ndarray, size: int, out: int, k: int) -> np.ndarray:
@@ -112,3 +115,64 @@ class FractionalMaxPoolWithFixedKsize(Primitive):
 
     def __call__(self, input_x, random_samples):
         return fractional_max_pool2d(input_x, self.ksize, self.output_shape, None, True, random_samples)
+
+
+def _boundaries(gen, size: int, out: int, pseudo_random: bool) -> np.ndarray:
+    """out + 1 region boundaries from 0 to size. Random: out steps of size // out, size % out of them one longer,
+    in random order; pseudo-random: ceil(alpha * (i + u)) - 1 for one u (alpha = size / out, Graham's)."""
+    if not pseudo_random:
+        steps = np.full(out, size // out, np.int64)
+        steps[:size % out] += 1
+        gen.shuffle(steps)
+        return np.concatenate([[0], np.cumsum(steps)]).astype(np.int64)
+    alpha, k = size / out, size // out
+    u = gen.random() * min((k + 2) / alpha - 1, (size + 1 - k) / alpha - (out - 1))
+    inner = np.ceil(alpha * (np.arange(1, out) + u)).astype(np.int64) - 1
+    return np.concatenate([[0], inner, [size]]).astype(np.int64)
+
+
+def _region_index(bounds: np.ndarray, size: int, overlapping: bool) -> np.ndarray:
+    """[out, longest region]: each region's positions (a region shorter than the longest repeats its first
+    position: the max is the same and its first maximum takes the gradient). overlapping: a region takes its
+    right boundary too."""
+    ends = np.minimum(bounds[1:] + (1 if overlapping else 0), size)
+    width = int((ends - bounds[:-1]).max())
+    pos = bounds[:-1, None] + np.arange(width)[None, :]
+    return np.where(pos < ends[:, None], pos, bounds[:-1, None])
+
+
+class FractionalMaxPool(Primitive):
+    """ops.FractionalMaxPool(pooling_ratio, pseudo_random=False, overlapping=False, deterministic=False, seed=0,
+    seed2=0)(x): x NHWC; pooling_ratio [1.0, rows, cols, 1.0] (each >= 1); the output has int(H / rows) x
+    int(W / cols) regions. Returns (y, row_pooling_sequence, col_pooling_sequence), the sequences int64
+    boundaries. The boundaries are drawn on the client for each call (a trace drawing them is not reused);
+    deterministic or a seed: from a generator of the primitive's own."""
+
+    def __init__(self, pooling_ratio, pseudo_random=False, overlapping=False, deterministic=False, seed=0, seed2=0):
+        ratio = list(pooling_ratio) if isinstance(pooling_ratio, (list, tuple)) else []
+        if len(ratio) != 4 or ratio[0] != 1.0 or ratio[3] != 1.0 or not all(r >= 1.0 for r in ratio[1:3]):
+            raise ValueError(f"For 'FractionalMaxPool', 'pooling_ratio' must be [1.0, rows >= 1, cols >= 1, 1.0], "
+                             f"got {pooling_ratio}")
+        self.attrs = {}
+        self.pooling_ratio, self.pseudo_random, self.overlapping = ratio, bool(pseudo_random), bool(overlapping)
+        self._gen = np.random.default_rng([seed, seed2]) if deterministic or seed or seed2 else None
+
+    def __call__(self, x):
+        if not isinstance(x, Tensor) or x.ndim != 4:
+            raise ValueError("For 'FractionalMaxPool', x must be a 4-d (N, H, W, C) Tensor")
+        n, h, w, c = x.shape
+        oh, ow = int(h / self.pooling_ratio[1]), int(w / self.pooling_ratio[2])
+        if oh < 1 or ow < 1:
+            raise ValueError(f"For 'FractionalMaxPool', the pooling ratio {self.pooling_ratio} leaves no output "
+                             f"for an input of {h} x {w}")
+        tr = current()
+        if tr is not None:  # drawn while tracing: the trace holds this call's boundaries, so it is not reused
+            tr.root.no_cache = True
+        gen = self._gen if self._gen is not None else random_ops_generator()
+        rows, cols = (_boundaries(gen, s, o, self.pseudo_random) for s, o in ((h, oh), (w, ow)))
+        ri, ci = _region_index(rows, h, self.overlapping), _region_index(cols, w, self.overlapping)
+        idx = (ri[:, None, :, None] * w + ci[None, :, None, :]).reshape(-1)  # [oh, ow, rows, cols] in the plane
+        windows = reshape(gather(reshape(x, (n, h * w, c)), Tensor(idx), 1),
+                          (n, oh, ow, ri.shape[1] * ci.shape[1], c))
+        y = _reduce_ms.max(windows, 3)[0]
+        return y, Tensor(rows), Tensor(cols)
