@@ -44,7 +44,7 @@ from ._fft_freq import fftfreq as fftfreq, rfftfreq as rfftfreq
 from ._fft_shift import fftshift as fftshift, ifftshift as ifftshift
 from ._fill_diagonal_prim import FillDiagonal as FillDiagonal
 from ._float_power import float_power as float_power, positive as positive
-from ._fractional_pool import FractionalMaxPoolWithFixedKsize as FractionalMaxPoolWithFixedKsize, fractional_max_pool2d as fractional_max_pool2d
+from ._fractional_pool import FractionalMaxPool as FractionalMaxPool, FractionalMaxPoolWithFixedKsize as FractionalMaxPoolWithFixedKsize, fractional_max_pool2d as fractional_max_pool2d
 from ._grid_sampler import GridSampler2D as GridSampler2D, grid_sample as grid_sample
 from ._householder import Geqrf as Geqrf, Orgqr as Orgqr, Qr as Qr, geqrf as geqrf, orgqr as orgqr, pinv as pinv, qr as qr
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
@@ -1034,6 +1034,7 @@ __all__ = [
     'flipud',
     'fractional_max_pool2d',
     'FractionalMaxPoolWithFixedKsize',
+    'FractionalMaxPool',
 ]
 
 class Acos(Primitive):
