@@ -273,3 +273,52 @@ def test_fixed_manager_without_drop_scales_by_sens_and_optimizer_loss_scale():
     step(Tensor(X), Tensor(Y))
     _, want = _torch_step(lr)
     np.testing.assert_allclose(net.fc1.weight.asnumpy(), want[0], rtol=1e-3, atol=1e-4)
+
+
+# -- amp applied after a graph was traced and cached -----------------------------------------------------
+ODD = np.float32(1 + 2 ** -12)  # a float32 that float16 cannot hold: it rounds to 1.0
+
+
+class _Scale(nn.Cell):
+    """x * w through a Dense(1, 1) (a white-list cell) inside a plain Cell (not marked by a white list)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Dense(1, 1, weight_init=Tensor(np.full((1, 1), ODD)), bias_init="zeros")
+
+    def construct(self, x):
+        return self.fc(x)
+
+
+def _apply(level, net):
+    if level == "white_list":
+        return amp.custom_mixed_precision(net, white_list=[nn.Dense])
+    if level == "to_float":
+        return net.fc.to_float(ms.float16)
+    return amp.auto_mixed_precision(net, level)
+
+
+@pytest.mark.parametrize("level", ["O1", "O2", "O3", "white_list", "to_float"])
+@pytest.mark.parametrize("how", ["cell", "jit", "grad", "outer"])
+def test_amp_applied_after_a_cached_graph_call_takes_effect(level, how):
+    """GRAPH_MODE caches the first call's trace: marking the network afterwards must still cast (a trace cached
+    before is stale). References: NumPy in float32 before, with the operands rounded to float16 after."""
+    ms.set_context(mode=ms.GRAPH_MODE)
+    net, x = _Scale(), Tensor(np.full((1, 1), ODD))
+    outer = nn.SequentialCell([net])
+    jitted = ms.jit(lambda v: net(v))
+    run = {"cell": net, "jit": jitted, "outer": outer,
+           "grad": ops.GradOperation(get_all=True)(net)}[how]
+
+    def value():
+        out = run(x)
+        return float((out[0] if how == "grad" else out).asnumpy().astype(np.float32).reshape(()))
+
+    before = value()
+    want32 = ODD if how == "grad" else ODD * ODD  # d(x * w)/dx = w
+    assert before == pytest.approx(float(want32), rel=1e-7) and before != 1.0
+    _apply(level, net)
+    w16, x16 = np.float16(ODD), np.float16(ODD)
+    assert float(w16) == 1.0  # (the premise: float16 rounds both operands)
+    want16 = float(w16) if how == "grad" else float(np.float32(x16) * np.float32(w16))
+    assert value() == want16

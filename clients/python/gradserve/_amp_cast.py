@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextvars
 from typing import Any, Callable
 
+from . import context as _context
 from ._tensor import Tensor
 
 _scope: contextvars.ContextVar = contextvars.ContextVar("gradserve_amp_scope", default=None)
@@ -28,13 +29,12 @@ _UNTOUCHED = frozenset({"cast", "stop_gradient"})  # (a cast asked for by the pr
 
 def mark(cell: Any, scope: tuple | None, out32: bool = False) -> None:
     """Run `cell` in `scope` (None: remove the mark); out32: its floating results cast back to float32.
-    The cell's cached traces are dropped: they were made without the casts."""
+    Every cached trace is stale (the epoch moves): the cell's own, and those of whatever calls it (a parent
+    Cell, a jit function, a GradOperation) were made without the casts."""
     cell.__dict__.pop("_gs_amp", None)
     if scope is not None:
         object.__setattr__(cell, "_gs_amp", (scope, out32))
-    programs = cell.__dict__.get("_gs_programs")
-    if programs is not None:
-        object.__setattr__(cell, "_gs_programs", type(programs)())
+    _context.mode_epoch[0] += 1
 
 
 def call(cell: Any, run: Callable[[], Any], cast: Callable) -> Any:

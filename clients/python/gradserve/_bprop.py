@@ -58,11 +58,16 @@ def _grad_leaves(g, like, strict: bool) -> list[Tensor]:
 
 
 def call_with_bprop(cell, args):
+    return call_with_rule(cell.construct, cell.bprop, type(cell).__name__, args)
+
+
+def call_with_rule(construct, bprop, label: str, args):
+    """construct(*args) in the trace, its derivative given by bprop(*args, out, dout) (a Cell's bprop method,
+    or a user-defined Primitive's registered bprop)."""
     tr = innermost()
-    label = type(cell).__name__
     custom_forward[0] += 1
     try:
-        info = trace_function(cell.construct, args, label, state=True)
+        info = trace_function(construct, args, label, state=True)
     finally:
         custom_forward[0] -= 1
     in_names = _call_inputs(tr, info, args)
@@ -74,7 +79,7 @@ def call_with_bprop(cell, args):
     n = len(args)
 
     def rule(*a):
-        grads = cell.bprop(*a)
+        grads = bprop(*a)
         grads = tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
         if len(grads) < n:  # more are ignored: the first n are the inputs' (MindSpore 2.10, both modes)
             raise ValueError(f"{label}.bprop returned {len(grads)} gradient(s); construct takes {n} input(s)")

@@ -1278,6 +1278,7 @@ class Program:
         # parameters holding random data (dropout masks): drawn anew before each run, so that randomness is
         # data and the graph stays the same (one draw per run: forward and backward share it)
         self.random_draws = [getattr(p, "gs_draw") for p in root.param_objs.values() if hasattr(p, "gs_draw")]
+        self.param_outs: dict = {}  # output leaf index -> the Parameter returned as it is (trace_program)
 
     def graph_doc(self, values: str = "all") -> dict:
         """The graph's JSON; values="frozen" writes only unchanged parameters' values into it (the
@@ -1431,10 +1432,12 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
             for s in inner:
                 if isinstance(s, Tensor):
                     s.__dict__.pop("_gs_origin", None)
-    out_avals = [(x.shape, x._dtype) if isinstance(x, Tensor) else None for x in flatten_out(out)[0]]
+    flat_out = flatten_out(out)[0]
+    out_avals = [(x.shape, x._dtype) if isinstance(x, Tensor) else None for x in flat_out]
     prog = Program(root, outputs, len(tensors), out_avals, (sparams, snames),
                    ([k for k, _ in written], [n for _, n in written]))
     prog.out_tdef = out_tdef
+    prog.param_outs = {i: x for i, x in enumerate(flat_out) if isinstance(x, Parameter) and x._data is not None}
     prog.attr_writes = attr_writes
     return prog, tensors
 
@@ -1583,9 +1586,19 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
             _cache_put(cache, sig, prog)
     if compile_only:
         return None
-    if prog.attr_writes:
-        return _set_attr_writes(prog, _run(prog, leaves))
-    return _run(prog, leaves)
+    out = _run(prog, leaves)
+    if prog.param_outs:
+        out = _parameters_out(prog, out)
+    return _set_attr_writes(prog, out) if prog.attr_writes else out
+
+
+def _parameters_out(prog: "Program", out):
+    """out with each output that was a Parameter itself (`return self.w`) given back as that Parameter, its
+    name kept, as MindSpore does in both modes (its value is the run's: state was written back by _run)."""
+    leaves, tdef = flatten_out(out)
+    for i, p in prog.param_outs.items():
+        leaves[i] = p
+    return unflatten(tdef, leaves)
 
 
 def _run(prog: "Program", leaves: list) -> Any:

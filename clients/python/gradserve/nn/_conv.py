@@ -12,7 +12,8 @@ from .._tensor import Parameter
 from ..common.initializer import initializer
 from .._trace import apply
 from ..ops import _conv as _ops_conv
-from ..ops._conv import _pair
+from ..ops._conv import _pair, explicit_padding
+from ._lr_checks import positive_int
 
 
 def _init(init, shape, dt, bound: float, seed: int):
@@ -30,6 +31,7 @@ class Conv2d(Cell):
     group=1, has_bias=False, weight_init=None, bias_init=None, data_format='NCHW', dtype=float32)."""
 
     _format = "NCHW"  # the one data_format supported; Conv3d: NCDHW
+    _channels = ("in_channels", "out_channels")  # the names of __init__'s first two (a transpose swaps them)
 
     def __init__(self, in_channels, out_channels, kernel_size: Any, stride: Any = 1, pad_mode="same",
                  padding: Any = 0, dilation: Any = 1, group=1, has_bias=False, weight_init=None, bias_init=None,
@@ -38,11 +40,9 @@ class Conv2d(Cell):
         name = f"nn.{type(self).__name__}"
         if data_format not in (None, self._format):
             raise ValueError(f"{name}: data_format {data_format!r} is not supported ({self._format} only)")
-        if in_channels % group or out_channels % group:
-            raise ValueError(f"{name}: in_channels {in_channels} and out_channels {out_channels} must be "
-                             f"divisible by group {group}")
-        dt = getattr(dtype, "name", dtype) or "float32"
         k = self._kernel(kernel_size, f"{name}: kernel_size")
+        self._check(name, in_channels, out_channels, k, stride, pad_mode, padding, dilation, group)
+        dt = getattr(dtype, "name", dtype) or "float32"
         shape = (out_channels, in_channels // group) + tuple(k)
         bound = 1.0 / math.sqrt(shape[1] * math.prod(k))
         self.stride, self.pad_mode, self.padding = stride, pad_mode, padding
@@ -55,6 +55,26 @@ class Conv2d(Cell):
     @staticmethod
     def _kernel(kernel_size, what: str) -> tuple:
         return _pair(kernel_size, what)
+
+    def _check(self, name, in_channels, out_channels, kernel, stride, pad_mode, padding, dilation, group) -> None:
+        """MindSpore's checks of a convolution layer's arguments: a non-int is a TypeError, a value out of range
+        (channels, group, kernel / stride / dilation items below 1, a negative padding, an unknown pad_mode, a
+        padding without pad_mode 'pad', channels not divisible by group) a ValueError."""
+        for v, what in zip((in_channels, out_channels), self._channels):
+            positive_int(v, what, name)
+        positive_int(group, "group", name)
+        for what, v in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
+            for item in ((v,) if isinstance(v, int) else tuple(v)):
+                positive_int(item, f"{what} item", name)
+        if not isinstance(pad_mode, str) or pad_mode.lower() not in ("same", "valid", "pad"):
+            raise ValueError(f"For '{name}', the 'pad_mode' must be 'same', 'valid' or 'pad', but got {pad_mode!r}.")
+        pads = explicit_padding(padding, len(kernel), f"{name}: padding")
+        if pad_mode.lower() != "pad" and any(p for lohi in pads for p in lohi):
+            raise ValueError(f"For '{name}', the 'padding' must be 0 unless 'pad_mode' is 'pad', but got {padding} "
+                             f"with pad_mode {pad_mode!r}.")
+        if in_channels % group or out_channels % group:
+            raise ValueError(f"{name}: {self._channels[0]} {in_channels} and {self._channels[1]} {out_channels} "
+                             f"must be divisible by group {group}")
 
     def construct(self, x):
         return _ops.conv2d(x, self.weight, self.bias, self.stride, self.pad_mode, self.padding, self.dilation,
@@ -142,6 +162,8 @@ class Conv2dTranspose(Conv2d):
     in * stride), 'pad' (in - 1) * stride + dk - pad_lo - pad_hi, dk = dilation * (k - 1) + 1; 'same' crops
     dk - stride split low = half (rounded down), as Conv2D's 'same' pads. output_padding appends zeros
     ('pad' only; MindSpore pads the result, it does not extend the convolution)."""
+
+    _channels = ("out_channels", "in_channels")  # (Conv2d's __init__ takes them swapped: the weight's layout)
 
     def __init__(self, in_channels, out_channels, kernel_size: Any, stride: Any = 1, pad_mode="same",
                  padding: Any = 0, output_padding: Any = 0, dilation: Any = 1, group=1, has_bias=False,

@@ -8,7 +8,7 @@ import sys as _sys
 from . import _primitives
 from ._autodiff import GradOperation, get_grad, grad, jvp, value_and_grad, vjp
 from ._primitives import Primitive
-from .primitive import constexpr  # (mindspore.ops.constexpr)
+from .primitive import PrimitiveWithCheck, PrimitiveWithInfer, constexpr, prim_attr_register  # (mindspore.ops's)
 from . import _extra, _hypermap, _assign, _math_more, _reduce_ms, _activations, _tensor_sig, _conv, _movement_ms, _linalg_ms
 from . import _scatter_ms, _ms_more, _ms_prims, _ms_misc
 from . import _bitwise, _index_ms, _norms, _elementwise_ms, _losses_ms, _products, _unique, _split
@@ -52,6 +52,7 @@ globals()["print"] = _extra.print_  # MindSpore's ops.print
 __all__ = sorted({*_primitives.CLASSES, *_primitives.FUNCTIONS, *_primitives._OVERRIDES, *_extra.__all__, *_math_more.__all__, *_reduce_ms.__all__, *_activations.__all__, *_conv.__all__, *_movement_ms.__all__, *_linalg_ms.__all__, *_scatter_ms.__all__, *_ms_more.__all__, *_ms_prims.__all__, *_ms_misc.__all__, *_ms_linalg_solve.__all__, *_bitwise.__all__, *_index_ms.__all__, *_norms.__all__, *_elementwise_ms.__all__, *_losses_ms.__all__, *_products.__all__, *_unique.__all__, *_split.__all__, *_dropout_channels.__all__, *_lp_pool.__all__, *_boxes.__all__, *_lgamma.__all__, *_fft.__all__, *_eigen.__all__, *_ms_names.__all__, *_ms_names.ALIASES, *_ms_apply.__all__,
                   *(k for k in _tensor_forms.__all__ if k != "div_rounding"),
                   *_hypermap.__all__, *_assign.__all__, "print", "Primitive", "constexpr",
+                  "PrimitiveWithInfer", "PrimitiveWithCheck", "prim_attr_register",
                   "GradOperation", "get_grad", "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "vmap",
                   "jet", "derivative", "linearize", "HookBackward"})
 
@@ -131,9 +132,10 @@ for _topic in (_interpolate, _windows, _zeta_xdivy, _roi_align, _indexing, _ctc)
 from . import _fft_freq, _square_sum_all, _sparse_adam, _random_gamma, _elements_scatter, _vander  # noqa: E402
 from . import _in_top_k, _nms, _list_diff, _min_max_ext  # noqa: E402
 from . import _ps_roi_pooling, _lrn, _slices_blocks  # noqa: E402  PSROIPooling, LRN, slice_scatter / unfold / fliplr
+from . import _fractional_pool  # noqa: E402  fractional_max_pool2d, FractionalMaxPoolWithFixedKsize
 
 for _topic in (_fft_freq, _square_sum_all, _sparse_adam, _random_gamma, _elements_scatter, _vander, _in_top_k, _nms,
-               _list_diff, _min_max_ext, _ps_roi_pooling, _lrn, _slices_blocks):
+               _list_diff, _min_max_ext, _ps_roi_pooling, _lrn, _slices_blocks, _fractional_pool):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += [k for k in _topic.__all__ if k not in __all__]  # (scatter: its MindSpore form replaces the op's)
 # functional (F) copied the engine form of scatter when imported above: MindSpore's replaces it there (and so in

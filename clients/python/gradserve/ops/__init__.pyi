@@ -44,6 +44,7 @@ from ._fft_freq import fftfreq as fftfreq, rfftfreq as rfftfreq
 from ._fft_shift import fftshift as fftshift, ifftshift as ifftshift
 from ._fill_diagonal_prim import FillDiagonal as FillDiagonal
 from ._float_power import float_power as float_power, positive as positive
+from ._fractional_pool import FractionalMaxPool as FractionalMaxPool, FractionalMaxPoolWithFixedKsize as FractionalMaxPoolWithFixedKsize, fractional_max_pool2d as fractional_max_pool2d
 from ._grid_sampler import GridSampler2D as GridSampler2D, grid_sample as grid_sample
 from ._householder import Geqrf as Geqrf, Orgqr as Orgqr, Qr as Qr, geqrf as geqrf, orgqr as orgqr, pinv as pinv, qr as qr
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
@@ -96,7 +97,7 @@ from ._unique import Unique as Unique, UniqueWithPad as UniqueWithPad, unique as
 from ._vander import vander as vander
 from ._windows import hamming_window as hamming_window, hann_window as hann_window
 from ._zeta_xdivy import Xdivy as Xdivy, xdivy as xdivy, zeta as zeta
-from .primitive import constexpr as constexpr
+from .primitive import PrimitiveWithCheck as PrimitiveWithCheck, PrimitiveWithInfer as PrimitiveWithInfer, constexpr as constexpr, prim_attr_register as prim_attr_register
 
 # what an op takes as an input: a Tensor (or Parameter), an array or a Python number
 _TensorLike: TypeAlias = Tensor | np.ndarray | float | int
@@ -297,6 +298,8 @@ __all__ = [
     'Polygamma',
     'Pow',
     'Primitive',
+    'PrimitiveWithCheck',
+    'PrimitiveWithInfer',
     'Print',
     'Prod',
     'Qr',
@@ -669,6 +672,7 @@ __all__ = [
     'polygamma',
     'pow',
     'prelu',
+    'prim_attr_register',
     'print',
     'print_',
     'prod',
@@ -1028,6 +1032,9 @@ __all__ = [
     'unfold',
     'fliplr',
     'flipud',
+    'fractional_max_pool2d',
+    'FractionalMaxPoolWithFixedKsize',
+    'FractionalMaxPool',
 ]
 
 class Acos(Primitive):

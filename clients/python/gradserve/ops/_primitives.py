@@ -20,6 +20,7 @@ from .._tensor import Tensor
 from .._misc import twin_of
 from .._trace import _scalar_dtype, _scalar_tensor, apply, binary, cast as _cast
 from ._running_stats import update_running
+from . import _user_prim
 
 __all__: list[str] = []
 
@@ -50,9 +51,18 @@ def _relu_exact(x: Tensor) -> Tensor:
 class Primitive:
     """An engine op with its attributes bound: `ops.Sin()(x)`, `ops.MatMul(transpose_b=True)(a, b)`."""
 
-    op: str = ""
+    op: str = ""  # "" (no engine op): a user-defined primitive (MindSpore's `class MyOp(Primitive)`)
 
-    def __init__(self, **attrs):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__call__" in cls.__dict__ and not cls.__module__.startswith("gradserve."):
+            cls.__call__ = _user_prim.with_registered_bprop(cls.__dict__["__call__"])  # type: ignore[method-assign]
+
+    def __init__(self, name: str | None = None, **attrs):
+        self.name = name or type(self).__name__  # (MindSpore's Primitive(name))
+        if self.op not in _catalog.OPS:  # a user-defined primitive: its attributes are its own
+            self.attrs = attrs
+            return
         unknown = set(attrs) - set(_catalog.OPS[self.op]["attrs"])
         if unknown:
             raise TypeError(f"{type(self).__name__}: unknown attribute(s) {sorted(unknown)}; "
@@ -60,9 +70,23 @@ class Primitive:
         self.attrs = attrs
 
     def __call__(self, *inputs: Any, **kwargs: Any) -> Any:  # (*Any, **Any): MindSpore's overrides fit
+        if self.op not in _catalog.OPS:
+            return _user_prim.run_unimplemented(self, inputs, kwargs)
         if kwargs:
             raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) {sorted(kwargs)}")
         return _run(self.op, inputs, self.attrs)
+
+    def add_prim_attr(self, name: str, value: Any) -> "Primitive":
+        """MindSpore's: the attribute set on the primitive (readable as prim.<name>). An engine op's attributes
+        are its constructor's; one added here is kept for the program to read, not passed to the engine."""
+        self.__dict__[name] = value
+        if self.op not in _catalog.OPS:
+            self.__dict__.setdefault("attrs", {})[name] = value
+        return self
+
+    def init_prim_io_names(self, inputs: Any, outputs: Any) -> None:
+        """MindSpore's input/output names for its kernels: kept, not used."""
+        self.input_names, self.output_names = list(inputs), list(outputs)
 
     def __repr__(self) -> str:
         return f"Prim[{type(self).__name__}]" + (f"<{self.attrs}>" if self.attrs else "")

@@ -1,0 +1,178 @@
+"""ops.fractional_max_pool2d, ops.FractionalMaxPoolWithFixedKsize (nn.FractionalMaxPool2d's function) and
+ops.FractionalMaxPool (the pooling-ratio form, NHWC, whose region boundaries are drawn per call).
+
+Fractional max pooling (Graham, 2014) with fixed windows: per (batch, channel) plane one random sample per axis
+u in [0, 1) places the output windows; with alpha = (in - k) / (out - 1) the window starts are
+int((i + u) * alpha) - int(u * alpha) for i < out - 1, and in - k for the last (MindSpore's and PyTorch's
+sequence, in the input's float32 arithmetic). The windows are known once the samples are, so the pool is a
+gather of every window's elements and a max over them: its gradient reaches the first maximum of each window
+(the gather's derivative adds up where windows overlap).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from . import _reduce_ms
+from ._conv import _pair
+from .._misc import random_ops_generator
+from .._trace import current
+from ._ms_names import rand
+from ._primitives import Primitive, expand_dims, gather, reshape, squeeze
+from ._movement_ms import gather_elements
+
+__all__ = ["fractional_max_pool2d", "FractionalMaxPoolWithFixedKsize", "FractionalMaxPool"]
+
+
+def _starts(sample: np.ndarray, size: int, out: int, k: int) -> np.ndarray:
+    """Window starts along one axis for each plane's sample (shape [planes]): [planes, out]."""
+    u = sample.astype(np.float32)[:, None]
+    if out == 1:
+        return np.full((u.shape[0], 1), size - k, np.int64)
+    alpha = np.float32(size - k) / np.float32(out - 1)
+    i = np.arange(out - 1, dtype=np.float32)[None, :]
+    seq = ((i + u) * alpha).astype(np.int64) - (u * alpha).astype(np.int64)
+    return np.concatenate([seq, np.full((u.shape[0], 1), size - k, np.int64)], axis=1)
+
+
+def _out_size(name, spatial, kernel, output_size, output_ratio) -> tuple[int, int]:
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"For '{name}', 'output_size' or 'output_ratio' must be given")
+    if output_size is not None:
+        out = tuple(int(v) for v in _pair(output_size, f"{name}: output_size"))
+    else:
+        ratio = (output_ratio, output_ratio) if isinstance(output_ratio, (int, float)) else tuple(output_ratio)
+        if len(ratio) != 2 or not all(0 < r < 1 for r in ratio):
+            raise ValueError(f"For '{name}', 'output_ratio' must be one or two numbers in (0, 1), got {output_ratio}")
+        out = tuple(int(s * r) for s, r in zip(spatial, ratio))
+    for axis, s, k, o in zip(("height", "width"), spatial, kernel, out):
+        if o < 1 or o + k - 1 > s:
+            raise ValueError(f"For '{name}', the output {axis} {o} plus the kernel {axis} {k} minus 1 must be at most "
+                             f"the input {axis} {s} (and the output at least 1)")
+    return out  # type: ignore[return-value]
+
+
+def _samples(name: str, random_samples, n: int, c: int) -> np.ndarray:
+    if random_samples is None:
+        random_samples = rand(n, c, 2)
+    s = random_samples.asnumpy() if isinstance(random_samples, Tensor) else np.asarray(random_samples)
+    if s.shape != (n, c, 2):
+        raise ValueError(f"For '{name}', the random samples must have shape {[n, c, 2]} (batch, channels, 2), "
+                         f"got {list(s.shape)}")
+    if np.any(s < 0) or np.any(s >= 1):
+        raise ValueError(f"For '{name}', the random samples must lie in [0, 1)")
+    return s
+
+
+def _pool(name, x, kernel, out, random_samples, return_indices):
+    if not isinstance(x, Tensor) or x.ndim not in (3, 4):
+        raise ValueError(f"For '{name}', the input must be a 3-d (C, H, W) or 4-d (N, C, H, W) Tensor")
+    batched = x.ndim == 4
+    x = x if batched else expand_dims(x, 0)
+    n, c, h, w = x.shape
+    (kh, kw), (oh, ow) = kernel, out
+    s = _samples(name, random_samples, n, c).reshape(n * c, 2)
+    rows, cols = _starts(s[:, 1], h, oh, kh), _starts(s[:, 0], w, ow, kw)  # (sample 0: width, 1: height)
+    # flat position of every window element: [planes, oh, ow, kh, kw] -> [n, c, oh, ow, kh * kw]
+    r = rows[:, :, None, None, None] + np.arange(kh)[None, None, None, :, None]
+    q = cols[:, None, :, None, None] + np.arange(kw)[None, None, None, None, :]
+    idx = (r * w + q).reshape(n, c, oh, ow, kh * kw)
+    windows = reshape(gather_elements(reshape(x, (n, c, h * w)), 2, Tensor(idx.reshape(n, c, -1))),
+                      (n, c, oh, ow, kh * kw))
+    y, k = _reduce_ms.max(windows, -1)  # (the first maximum of a window takes its gradient)
+    if not batched:
+        y = squeeze(y, 0)
+    if not return_indices:
+        return y
+    ind = squeeze(gather_elements(Tensor(idx), 4, expand_dims(k, -1)), 4)
+    return y, (ind if batched else squeeze(ind, 0))
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,  # noqa: A002
+                          _random_samples=None):
+    """ops.fractional_max_pool2d: input (N, C, H, W) or (C, H, W); output_size (oh, ow) or output_ratio
+    (output = int(input * ratio)); _random_samples (N, C, 2) in [0, 1) (drawn when None). return_indices: also the
+    int64 position of each maximum in its H * W plane."""
+    name = "fractional_max_pool2d"
+    kernel = tuple(int(v) for v in _pair(kernel_size, f"{name}: kernel_size"))
+    if any(k < 1 for k in kernel):
+        raise ValueError(f"For '{name}', 'kernel_size' must be positive, got {kernel_size}")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"For '{name}', the input must be a Tensor, got {type(input).__name__}")
+    out = _out_size(name, input.shape[-2:], kernel, output_size, output_ratio)
+    return _pool(name, input, kernel, out, _random_samples, return_indices)
+
+
+class FractionalMaxPoolWithFixedKsize(Primitive):
+    """ops.FractionalMaxPoolWithFixedKsize(ksize, output_shape, data_format='NCHW')(input_x, random_samples):
+    (y, argmax), argmax int64."""
+
+    def __init__(self, ksize, output_shape, data_format="NCHW"):
+        if data_format != "NCHW":
+            raise ValueError(f"FractionalMaxPoolWithFixedKsize: data_format must be 'NCHW', got {data_format!r}")
+        self.attrs = {}
+        self.ksize, self.output_shape = ksize, output_shape
+
+    def __call__(self, input_x, random_samples):
+        return fractional_max_pool2d(input_x, self.ksize, self.output_shape, None, True, random_samples)
+
+
+def _boundaries(gen, size: int, out: int, pseudo_random: bool) -> np.ndarray:
+    """out + 1 region boundaries from 0 to size. Random: out steps of size // out, size % out of them one longer,
+    in random order; pseudo-random: ceil(alpha * (i + u)) - 1 for one u (alpha = size / out, Graham's)."""
+    if not pseudo_random:
+        steps = np.full(out, size // out, np.int64)
+        steps[:size % out] += 1
+        gen.shuffle(steps)
+        return np.concatenate([[0], np.cumsum(steps)]).astype(np.int64)
+    alpha, k = size / out, size // out
+    u = gen.random() * min((k + 2) / alpha - 1, (size + 1 - k) / alpha - (out - 1))
+    inner = np.ceil(alpha * (np.arange(1, out) + u)).astype(np.int64) - 1
+    return np.concatenate([[0], inner, [size]]).astype(np.int64)
+
+
+def _region_index(bounds: np.ndarray, size: int, overlapping: bool) -> np.ndarray:
+    """[out, longest region]: each region's positions (a region shorter than the longest repeats its first
+    position: the max is the same and its first maximum takes the gradient). overlapping: a region takes its
+    right boundary too."""
+    ends = np.minimum(bounds[1:] + (1 if overlapping else 0), size)
+    width = int((ends - bounds[:-1]).max())
+    pos = bounds[:-1, None] + np.arange(width)[None, :]
+    return np.where(pos < ends[:, None], pos, bounds[:-1, None])
+
+
+class FractionalMaxPool(Primitive):
+    """ops.FractionalMaxPool(pooling_ratio, pseudo_random=False, overlapping=False, deterministic=False, seed=0,
+    seed2=0)(x): x NHWC; pooling_ratio [1.0, rows, cols, 1.0] (each >= 1); the output has int(H / rows) x
+    int(W / cols) regions. Returns (y, row_pooling_sequence, col_pooling_sequence), the sequences int64
+    boundaries. The boundaries are drawn on the client for each call (a trace drawing them is not reused);
+    deterministic or a seed: from a generator of the primitive's own."""
+
+    def __init__(self, pooling_ratio, pseudo_random=False, overlapping=False, deterministic=False, seed=0, seed2=0):
+        ratio = list(pooling_ratio) if isinstance(pooling_ratio, (list, tuple)) else []
+        if len(ratio) != 4 or ratio[0] != 1.0 or ratio[3] != 1.0 or not all(r >= 1.0 for r in ratio[1:3]):
+            raise ValueError(f"For 'FractionalMaxPool', 'pooling_ratio' must be [1.0, rows >= 1, cols >= 1, 1.0], "
+                             f"got {pooling_ratio}")
+        self.attrs = {}
+        self.pooling_ratio, self.pseudo_random, self.overlapping = ratio, bool(pseudo_random), bool(overlapping)
+        self._gen = np.random.default_rng([seed, seed2]) if deterministic or seed or seed2 else None
+
+    def __call__(self, x):
+        if not isinstance(x, Tensor) or x.ndim != 4:
+            raise ValueError("For 'FractionalMaxPool', x must be a 4-d (N, H, W, C) Tensor")
+        n, h, w, c = x.shape
+        oh, ow = int(h / self.pooling_ratio[1]), int(w / self.pooling_ratio[2])
+        if oh < 1 or ow < 1:
+            raise ValueError(f"For 'FractionalMaxPool', the pooling ratio {self.pooling_ratio} leaves no output "
+                             f"for an input of {h} x {w}")
+        tr = current()
+        if tr is not None:  # drawn while tracing: the trace holds this call's boundaries, so it is not reused
+            tr.root.no_cache = True
+        gen = self._gen if self._gen is not None else random_ops_generator()
+        rows, cols = (_boundaries(gen, s, o, self.pseudo_random) for s, o in ((h, oh), (w, ow)))
+        ri, ci = _region_index(rows, h, self.overlapping), _region_index(cols, w, self.overlapping)
+        idx = (ri[:, None, :, None] * w + ci[None, :, None, :]).reshape(-1)  # [oh, ow, rows, cols] in the plane
+        windows = reshape(gather(reshape(x, (n, h * w, c)), Tensor(idx), 1),
+                          (n, oh, ow, ri.shape[1] * ci.shape[1], c))
+        y = _reduce_ms.max(windows, 3)[0]
+        return y, Tensor(rows), Tensor(cols)
