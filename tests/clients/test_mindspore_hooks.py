@@ -430,23 +430,28 @@ def test_a_hook_that_reads_its_gradient_runs_after_the_call_with_the_value(pynat
     assert printed.count("z grad") == 2 and "traced" not in printed
 
 
-def test_hooks_that_change_and_record_see_each_others_gradients(pynative):
-    """The first hook triples z's gradient; the second, registered after, records what reaches it (torch: the
-    hooks of one tensor run in registration order, each on the previous one's result; MindSpore 2.10 alike)."""
+@pytest.mark.parametrize("record_first", [False, True])
+def test_hooks_that_change_and_record_see_each_others_gradients(pynative, record_first):
+    """One hook triples z's gradient, one records what reaches it, in either registration order (torch: the hooks
+    of one tensor run in registration order, each on the previous one's result; MindSpore 2.10 alike). Each runs
+    once: a registration rebuilt the tensor's chain of hooks, tracing (running) the earlier ones again."""
     import torch
+
+    def register(t, seen, as_array):
+        hooks = [lambda g: g * 3, lambda g: seen.append(g.numpy().copy() if as_array else g)]
+        for h in (hooks[::-1] if record_first else hooks):
+            t.register_hook(h)
     seen = []
 
     def f(x, y):
         z = x * y
-        z.register_hook(lambda g: g * 3)
-        z.register_hook(lambda g: seen.append(g))
+        register(z, seen, False)
         return (ops.sin(z) * z + x).sum()
     gx = ms.grad(f)(Tensor(XV), Tensor(YV))
     tx = torch.tensor(XV, requires_grad=True)
     tz = tx * torch.tensor(YV)
-    tseen = []
-    tz.register_hook(lambda g: g * 3)
-    tz.register_hook(lambda g: tseen.append(g.numpy().copy()))
+    tseen: list = []
+    register(tz, tseen, True)
     (torch.sin(tz) * tz + tx).sum().backward()
     assert len(seen) == 1
     np.testing.assert_allclose(seen[0].asnumpy(), tseen[0], rtol=1e-5)
@@ -505,3 +510,38 @@ def test_a_hook_reading_values_in_a_nested_derivative_is_refused_by_name(pynativ
         return (y * x).sum()
     with pytest.raises(RuntimeError, match="gradient hook hook reads its gradient's value"):
         ms.grad(ms.grad(f))(Tensor(XV))
+
+
+def test_parameter_and_parametered_cell_hooks_record_values(pynative):
+    """A Parameter's recording hook (the gradient asked for as a weight too) and the backward hook of a cell with
+    Parameters (its identity over the inputs), against torch: d/dw sum(x * w) = x; N's grad_input (3yw, 3xw)."""
+    import torch
+    net, stored = _Scaled(), []
+    net.w.register_hook(lambda g: stored.append(g))
+    x = Tensor(np.array([0.5, -1.0], np.float32))
+    _, (gw,) = ms.grad(net, 0, net.trainable_params())(x)
+    tw = torch.tensor([1.0, 2.0], requires_grad=True)
+    tseen = []
+    tw.register_hook(lambda g: tseen.append(g.numpy().copy()))
+    (torch.tensor([0.5, -1.0]) * tw).sum().backward()
+    assert len(stored) == 1
+    np.testing.assert_allclose(stored[0].asnumpy(), tseen[0])
+    np.testing.assert_allclose(gw.asnumpy(), tw.grad.numpy())
+
+    n, got = N(), []
+    n.register_backward_hook(lambda cell, gi, go: got.append(gi))
+    grads(n)
+
+    class TN(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.tensor([2.0]))
+
+        def forward(self, a, b):
+            return a * self.w * b * 3 + 1
+    tn, want = TN(), []
+    tn.register_full_backward_hook(lambda mod, gi, go: want.append(gi))
+    tn(torch.tensor([1.0], requires_grad=True), torch.tensor([5.0], requires_grad=True)).sum().backward()
+    assert len(got) == 1 and len(got[0]) == 2
+    for g, t in zip(got[0], want[0]):
+        np.testing.assert_allclose(g.asnumpy(), t.numpy())

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import sys
 
 import numpy as np
@@ -58,6 +59,9 @@ def _fill(p: Tensor, value) -> None:
         object.__setattr__(p, "__class__", Tensor)  # (a plain Tensor from now on: its reads answered)
 
 
+_order = itertools.count(1)
+
+
 class Probe:
     """One hooked point: z per probed tensor (a zero of the root), the placeholders its hooks got, the hooks
     stopped by a value read (called after the run with their arguments, by then filled)."""
@@ -68,6 +72,7 @@ class Probe:
         self.lost = False  # a grad node below the root differentiates the point: no value of ours is its
         self.placeholders: list = []
         self.later: list = []
+        self.seq = 0  # when its point was made (after): the backward meets the points in the reverse order
 
     def placeholders_for(self, douts: tuple) -> tuple:
         ps = tuple(_placeholder(d) if isinstance(d, Tensor) and d._data is None else d for d in douts)
@@ -87,6 +92,7 @@ class Probe:
         outs = tuple(o if z is None else tr.emit("add", [tr.ref(o), tr.ref(z)], {}, [(o.shape, o._dtype)])[0]
                      for o, z in zip(outs, self.zs))
         self.trace, self.names = tr, {o._name for o, z in zip(outs, self.zs) if z is not None}
+        self.seq = next(_order)
         return outs
 
     def live(self) -> bool:
@@ -184,6 +190,6 @@ def fire(probes: list, result):
         n = len(p.grads)
         spans.append((p, list(grads[at:at + n])))
         at += n
-    for p, vals in reversed(spans):
+    for p, vals in sorted(spans, key=lambda pv: -pv[0].seq):
         p.fire([v.asnumpy() if isinstance(v, Tensor) else v for v in vals])
     return value

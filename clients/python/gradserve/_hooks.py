@@ -116,20 +116,24 @@ def _tensor_rule(fn):
     return rule
 
 
-def _through_hooks(x, table: dict) -> Any:
+def _through_hooks(x, table: dict, made: dict | None = None) -> Any:
     """x through its tensor hooks: one identity per hook (each hook's own gradient can be probed), the first
     registered outermost (it sees the gradient first, as MindSpore runs them); their rules, which call the
-    hooks, are traced first and in that order too."""
-    tr, fns = current(), list(table.values())
-    if tr is None or not fns:
+    hooks, are traced first and in that order too. made: handle id -> (identity, probe, traced rule) of the
+    hooks traced for x before (a registration rebuilds x's chain: each hook is traced once, not once a chain)."""
+    tr = current()
+    if tr is None or not table:
         return x
-    probes = [_hook_probes.make(tr, (x,)) for _ in fns][::-1]  # (made inner first: fired, last made first)
+    made = {} if made is None else made
     _trace.arg_hooks_off[0] += 1
     try:
         steps = []
-        for fn, probe in zip(fns, probes):
-            ident = _Identity(_tensor_rule(fn), 1, probe)
-            steps.append((ident, probe, _bprop.trace_rule(ident, (x,), x, [x], _trace.flatten(x)[1])))
+        for hid, fn in table.items():
+            if hid not in made:
+                probe = _hook_probes.make(tr, (x,))
+                ident = _Identity(_tensor_rule(fn), 1, probe)
+                made[hid] = (ident, probe, _bprop.trace_rule(ident, (x,), x, [x], _trace.flatten(x)[1]))
+            steps.append(made[hid])
         for ident, probe, binfo in reversed(steps):
             x = call_with_bprop(ident, (x,), binfo)
             x = x if probe is None else probe.after(tr, (x,))[0]
@@ -160,7 +164,7 @@ def _rewrap(t: Tensor) -> None:
         return  # the trace that made t is over: nothing of it can change
     base = Tensor._symbolic(base_trace, base_name, t.shape, t._dtype)
     table = dict(t.__dict__["_gs_hooks"])
-    hooked_t = _through_hooks(base, table)
+    hooked_t = _through_hooks(base, table, t.__dict__.setdefault("_gs_hooks_made", {}))
     t._trace, t._name = hooked_t._trace, hooked_t._name
 
 
