@@ -28,6 +28,7 @@ import numpy as np
 
 from . import context as _context
 from ._tensor import Tensor
+from .dtype import COMPLEX, FLOAT
 
 
 class GradientReadLater(RuntimeError):
@@ -55,7 +56,7 @@ def _placeholder(t: Tensor) -> Tensor:
 
 def _fill(p: Tensor, value) -> None:
     if type(p) is HookGrad:
-        p._data, p._trace, p._name = np.asarray(value, p._dtype).reshape(p._shape), None, None
+        p._data, p._trace, p._name = np.asarray(value).reshape(p._shape), None, None
         object.__setattr__(p, "__class__", Tensor)  # (a plain Tensor from now on: its reads answered)
 
 
@@ -143,7 +144,7 @@ def make(tr, xs: tuple) -> Probe | None:
     if getattr(tr.root, "known", None) is None:  # (a graph traced to be kept, not run: trace_graph)
         return None
     zs = [tr.root.emit("fill", [], {"shape": list(x.shape), "value": 0.0, "dtype": x._dtype},
-                       [(tuple(x.shape), x._dtype)])[0] if isinstance(x, Tensor) and np.dtype(x._dtype).kind in "fc"
+                       [(tuple(x.shape), x._dtype)])[0] if isinstance(x, Tensor) and x._dtype in FLOAT + COMPLEX
           else None for x in xs]
     if not any(z is not None for z in zs):
         return None
