@@ -8,14 +8,16 @@ differentiates takes a probe: a zero value z of the program's root added after t
 differentiated function), whose gradient, asked of the same grad node, is the gradient arriving at the point.
 The program returns those as extra outputs, and after the run (backward order: the last point first):
 - each placeholder a hook was given becomes, in place, the real gradient it stood for: a hook that stored
-  it holds the value (`grads[0].asnumpy()`); the hook is not called again (it runs once per backward);
+  it holds the value (`grads[0].asnumpy()`); the hook is not called again (it runs once per backward, at
+  trace time: hooks that only store run in the order the trace meets their points, the forward's);
 - a hook that read the placeholder's value while traced (`print(g)`, `g.asnumpy()`, `float(g)`) was stopped
-  there (its gradient left unchanged) and is called once more, now, with the real gradient; it must return
-  None (a gradient given after the backward has run cannot change it).
+  there (its gradient left unchanged; what it printed before held back) and is called once more, now, with
+  the real gradient, in backward order; it must return None (a gradient given after the backward has run
+  cannot change it).
 No probe where none can give a value: GRAPH_MODE (a cached graph does not run Python hooks again), a point
-outside a derived function, a grad node below the root (inside a jit function or another derivative); there
-a hook gets the placeholder as before, and a read of its value is refused. A placeholder derived from the
-one given (`g * 2`) stays a placeholder.
+outside a derived function, a grad node below the program's root (a grad of a grad: a hook that reads values
+there is refused by name, not skipped); there a hook gets the placeholder as before, and a read of its value
+is refused. A placeholder derived from the one given (`g * 2`) stays a placeholder.
 """
 from __future__ import annotations
 
