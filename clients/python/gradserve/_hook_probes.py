@@ -112,8 +112,14 @@ class Probe:
         """fn(*args) with what it prints held back until it returns: a hook stopped by a value read midway
         (print("grad", g)) prints nothing now (it prints all after the run)."""
         held = io.StringIO()
-        with contextlib.redirect_stdout(held):
-            r = fn(*args)
+        try:
+            with contextlib.redirect_stdout(held):
+                r = fn(*args)
+        except GradientReadLater:
+            raise
+        except BaseException:
+            sys.stdout.write(held.getvalue())  # (what a failing hook printed helps to see why)
+            raise
         sys.stdout.write(held.getvalue())
         return r
 
