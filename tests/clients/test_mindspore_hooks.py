@@ -367,3 +367,181 @@ def test_parameter_hooks_run_once_per_backward_in_registration_order(pynative, f
     for k in range(1, 4):
         np.testing.assert_allclose(call().asnumpy(), [1.0, -2.0])
         assert log == ["w1", "w2"] * k
+
+
+# -- hooks that record gradients get their real values (reference: torch's Tensor.register_hook) --------------
+def _torch_hooked(xv, yv):
+    """torch's gradients arriving at z = x * y (hook on z) and at x, and d/dx, of f = sum(sin(z) * z + x)."""
+    import torch
+    x = torch.tensor(xv, requires_grad=True)
+    y = torch.tensor(yv)
+    seen = {}
+    x.register_hook(lambda g: seen.__setitem__("x", g.numpy().copy()))
+    z = x * y
+    z.register_hook(lambda g: seen.__setitem__("z", g.numpy().copy()))
+    (torch.sin(z) * z + x).sum().backward()
+    return seen["z"], seen["x"], x.grad.numpy()
+
+
+XV, YV = np.array([0.5, -1.0, 2.0], np.float32), np.array([1.5, 0.25, -0.75], np.float32)
+
+
+def test_a_hook_that_stores_its_gradient_gets_the_value(pynative):
+    """MindSpore's common pattern: a hook storing its gradient, read with asnumpy() after the grad call. The hook
+    got a traced placeholder (asnumpy() refused); now the placeholder becomes the real gradient after the run.
+    Each hook runs once per backward."""
+    stored, log = {}, []
+
+    def f(x, y):
+        z = x * y
+        z.register_hook(lambda g: (stored.__setitem__("z", g), log.append("z"))[1])
+        return (ops.sin(z) * z + x).sum()
+    x = Tensor(XV)
+    x.register_hook(lambda g: (stored.__setitem__("x", g), log.append("x"))[1])
+    want_z, want_x, want_gx = _torch_hooked(XV, YV)
+    for k in range(1, 3):
+        gx = ms.grad(f)(x, Tensor(YV))
+        assert sorted(log) == ["x", "z"] * k if k == 1 else sorted(log) == ["x", "x", "z", "z"]
+        np.testing.assert_allclose(stored["z"].asnumpy(), want_z, rtol=1e-5)
+        np.testing.assert_allclose(stored["x"].asnumpy(), want_x, rtol=1e-5)
+        np.testing.assert_allclose(gx.asnumpy(), want_gx, rtol=1e-5)
+
+
+def test_a_hook_that_reads_its_gradient_runs_after_the_call_with_the_value(pynative, capsys):
+    """print(g) / g.asnumpy() in a hook: stopped while traced, called once after the run with the real value,
+    in backward order (z's gradient is reached before x's, as torch's hooks run)."""
+    read = []
+
+    def f(x, y):
+        z = x * y
+        z.register_hook(lambda g: read.append(("z", g.asnumpy())))
+        z.register_hook(lambda g: print("z grad", g))
+        return (ops.sin(z) * z + x).sum()
+    x = Tensor(XV)
+    x.register_hook(lambda g: read.append(("x", g.asnumpy())))
+    want_z, want_x, want_gx = _torch_hooked(XV, YV)
+    for k in range(1, 3):
+        gx = ms.grad(f)(x, Tensor(YV))
+        assert [w for w, _ in read] == ["z", "x"] * k
+        np.testing.assert_allclose(read[-2][1], want_z, rtol=1e-5)
+        np.testing.assert_allclose(read[-1][1], want_x, rtol=1e-5)
+        np.testing.assert_allclose(gx.asnumpy(), want_gx, rtol=1e-5)
+    printed = capsys.readouterr().out
+    assert printed.count("z grad") == 2 and "traced" not in printed
+
+
+@pytest.mark.parametrize("record_first", [False, True])
+def test_hooks_that_change_and_record_see_each_others_gradients(pynative, record_first):
+    """One hook triples z's gradient, one records what reaches it, in either registration order (torch: the hooks
+    of one tensor run in registration order, each on the previous one's result; MindSpore 2.10 alike). Each runs
+    once: a registration rebuilt the tensor's chain of hooks, tracing (running) the earlier ones again."""
+    import torch
+
+    def register(t, seen, as_array):
+        hooks = [lambda g: g * 3, lambda g: seen.append(g.numpy().copy() if as_array else g)]
+        for h in (hooks[::-1] if record_first else hooks):
+            t.register_hook(h)
+    seen = []
+
+    def f(x, y):
+        z = x * y
+        register(z, seen, False)
+        return (ops.sin(z) * z + x).sum()
+    gx = ms.grad(f)(Tensor(XV), Tensor(YV))
+    tx = torch.tensor(XV, requires_grad=True)
+    tz = tx * torch.tensor(YV)
+    tseen: list = []
+    register(tz, tseen, True)
+    (torch.sin(tz) * tz + tx).sum().backward()
+    assert len(seen) == 1
+    np.testing.assert_allclose(seen[0].asnumpy(), tseen[0], rtol=1e-5)
+    np.testing.assert_allclose(gx.asnumpy(), tx.grad.numpy(), rtol=1e-5)
+
+
+def test_hook_backward_and_insert_gradient_of_record_values(pynative):
+    """ops.HookBackward(fn) and ops.InsertGradientOf(fn) recording their gradient (finite differences of the
+    part after the hook, the reference: d/dh sum(h^3) = 3 h^2 at h = 2x)."""
+    got = {}
+    hb = ops.HookBackward(lambda grads: got.__setitem__("hb", grads))
+    ins = ops.InsertGradientOf(lambda g: (got.__setitem__("ins", g), g)[1])
+    gx = ms.grad(lambda a: (ins(hb(a * 2)) ** 3).sum())(Tensor(XV))
+    h = 2 * XV.astype(np.float64)
+    eps = 1e-6
+    fd = np.array([((h + eps * e) ** 3 - (h - eps * e) ** 3).sum() / (2 * eps) for e in np.eye(3)])
+    np.testing.assert_allclose(got["ins"].asnumpy(), fd, rtol=1e-4)
+    assert len(got["hb"]) == 1
+    np.testing.assert_allclose(got["hb"][0].asnumpy(), fd, rtol=1e-4)
+    np.testing.assert_allclose(gx.asnumpy(), 2 * fd, rtol=1e-4)
+
+
+def test_cell_backward_hooks_record_values(pynative):
+    """A Cell's backward hook and backward pre-hook storing what they get, against torch's
+    register_full_backward_hook / register_full_backward_pre_hook on the same net (M: 3ab, inside N)."""
+    import torch
+    got = {}
+    n = N()
+    n.m.register_backward_hook(lambda cell, gi, go: got.update(gi=gi, go=go))
+    n.m.register_backward_pre_hook(lambda cell, go: got.update(pre=go))
+    grads(n)
+
+    class TM(torch.nn.Module):
+        def forward(self, a, b):
+            return a * b * 3
+    tm, want = TM(), {}
+    tm.register_full_backward_hook(lambda mod, gi, go: want.update(gi=gi, go=go))
+    tm.register_full_backward_pre_hook(lambda mod, go: want.update(pre=go))
+    x, y, w = (torch.tensor(v, requires_grad=True) for v in ([1.0], [5.0], [2.0]))
+    (tm(x * w, y) + 1).sum().backward()
+    for key in ("gi", "go", "pre"):
+        assert len(got[key]) == len(want[key])
+        for g, t in zip(got[key], want[key]):
+            np.testing.assert_allclose(g.asnumpy(), t.numpy(), rtol=1e-6)
+
+
+def test_a_hook_reading_values_in_a_nested_derivative_is_refused_by_name(pynative):
+    """Values reach the hooks of a top-level grad call only: a grad of a grad is refused with a clear error, not
+    run silently without its hook; a hook that only stores still sees a placeholder there (no value to give)."""
+    def hook(g):
+        print(g.asnumpy())
+
+    def f(x):
+        y = x * x
+        y.register_hook(hook)
+        return (y * x).sum()
+    with pytest.raises(RuntimeError, match="gradient hook hook reads its gradient's value"):
+        ms.grad(ms.grad(f))(Tensor(XV))
+
+
+def test_parameter_and_parametered_cell_hooks_record_values(pynative):
+    """A Parameter's recording hook (the gradient asked for as a weight too) and the backward hook of a cell with
+    Parameters (its identity over the inputs), against torch: d/dw sum(x * w) = x; N's grad_input (3yw, 3xw)."""
+    import torch
+    net, stored = _Scaled(), []
+    net.w.register_hook(lambda g: stored.append(g))
+    x = Tensor(np.array([0.5, -1.0], np.float32))
+    _, (gw,) = ms.grad(net, 0, net.trainable_params())(x)
+    tw = torch.tensor([1.0, 2.0], requires_grad=True)
+    tseen = []
+    tw.register_hook(lambda g: tseen.append(g.numpy().copy()))
+    (torch.tensor([0.5, -1.0]) * tw).sum().backward()
+    assert len(stored) == 1
+    np.testing.assert_allclose(stored[0].asnumpy(), tseen[0])
+    np.testing.assert_allclose(gw.asnumpy(), tw.grad.numpy())
+
+    n, got = N(), []
+    n.register_backward_hook(lambda cell, gi, go: got.append(gi))
+    grads(n)
+
+    class TN(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.tensor([2.0]))
+
+        def forward(self, a, b):
+            return a * self.w * b * 3 + 1
+    tn, want = TN(), []
+    tn.register_full_backward_hook(lambda mod, gi, go: want.append(gi))
+    tn(torch.tensor([1.0], requires_grad=True), torch.tensor([5.0], requires_grad=True)).sum().backward()
+    assert len(got) == 1 and len(got[0]) == 2
+    for g, t in zip(got[0], want[0]):
+        np.testing.assert_allclose(g.asnumpy(), t.numpy())

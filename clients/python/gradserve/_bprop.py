@@ -57,25 +57,13 @@ def _grad_leaves(g, like, strict: bool) -> list[Tensor]:
     return out
 
 
-def call_with_bprop(cell, args):
-    return call_with_rule(cell.construct, cell.bprop, type(cell).__name__, args)
+def trace_rule(cell, args, out, raw: list, tdef):
+    """cell.bprop traced as the rule of a call of cell at args whose outputs are `out` (flat: raw; tree: tdef)."""
+    return _trace_rule(cell.bprop, type(cell).__name__, args, out, raw, tdef)
 
 
-def call_with_rule(construct, bprop, label: str, args):
-    """construct(*args) in the trace, its derivative given by bprop(*args, out, dout) (a Cell's bprop method,
-    or a user-defined Primitive's registered bprop)."""
-    tr = innermost()
-    custom_forward[0] += 1
-    try:
-        info = trace_function(construct, args, label, state=True)
-    finally:
-        custom_forward[0] -= 1
-    in_names = _call_inputs(tr, info, args)
-    x_names = in_names[:len(in_names) - len(info.captures)]
-    # construct's Parameter assignments land as in any construct (the bprop rule is for the inputs only)
-    raw = _take_state(info, tr.emit("call", in_names, {"fn": info.name}, list(info.flat_out_avals) + info.state_avals),
-                      len(info.flat_out_avals))
-    out = unflatten(info.out_tdef, raw)
+def _trace_rule(bprop, label: str, args, out, raw: list, tdef):
+    """bprop(*args, out, dout) traced as the rule of a call at args whose outputs are `out`."""
     n = len(args)
 
     def rule(*a):
@@ -93,8 +81,32 @@ def call_with_rule(construct, bprop, label: str, args):
 
     # dout's stand-in: out's shapes and dtypes, but no value and no hooks of out's (a value read of dout while
     # tracing the rule is refused, not answered with out's value)
-    dout = unflatten(info.out_tdef, [Tensor._symbolic(None, "%dout", o.shape, o._dtype) for o in raw])
-    binfo = trace_function(rule, [*args, out, dout], f"{label}_bprop")
+    dout = unflatten(tdef, [Tensor._symbolic(None, "%dout", o.shape, o._dtype) for o in raw])
+    return trace_function(rule, [*args, out, dout], f"{label}_bprop")
+
+
+def call_with_bprop(cell, args, binfo=None):
+    """cell(*args) whose derivative is cell.bprop; binfo: its rule traced before (trace_rule), else now."""
+    return call_with_rule(cell.construct, cell.bprop, type(cell).__name__, args, binfo)
+
+
+def call_with_rule(construct, bprop, label: str, args, binfo=None):
+    """construct(*args) in the trace, its derivative given by bprop(*args, out, dout) (a Cell's bprop method,
+    or a user-defined Primitive's registered bprop); binfo: the rule traced before (trace_rule), else now."""
+    tr = innermost()
+    custom_forward[0] += 1
+    try:
+        info = trace_function(construct, args, label, state=True)
+    finally:
+        custom_forward[0] -= 1
+    in_names = _call_inputs(tr, info, args)
+    x_names = in_names[:len(in_names) - len(info.captures)]
+    # construct's Parameter assignments land as in any construct (the bprop rule is for the inputs only)
+    raw = _take_state(info, tr.emit("call", in_names, {"fn": info.name}, list(info.flat_out_avals) + info.state_avals),
+                      len(info.flat_out_avals))
+    out = unflatten(info.out_tdef, raw)
+    if binfo is None:
+        binfo = _trace_rule(bprop, label, args, out, raw, info.out_tdef)
     if binfo.name is None:  # no Tensor gradient at all (mutable() numbers only): nothing the rule can give
         if not x_names:
             return out

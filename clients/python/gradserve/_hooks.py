@@ -13,7 +13,10 @@ its tests/st/compiler/tensor_hook); cell hooks and HookBackward in PyNative mode
 
 A hook runs while the program is traced: what it returns is compiled into the backward graph (an identity
 whose bprop is the hook), so a hook that changes the gradient works as in MindSpore; the gradient it sees
-is a traced Tensor, so one that only records gradients keeps descriptions, not values (reading one is refused).
+is a placeholder which, in a top-level PyNative grad call, becomes the real gradient once the call has run,
+and a hook that reads its value is run again then (_hook_probes: the rule, and where it gives no value).
+A Tensor's hooks are one identity each, the first registered outermost, their rules traced in registration
+order (_through_hooks).
 A backward hook of a cell without Parameters runs in one custom bprop around the cell's call, where both
 grad_output (dout) and grad_input (the call differentiated again) are at hand; for a cell with Parameters it
 runs on an identity over the inputs (a custom bprop would give the Parameters no gradient), where grad_output
@@ -28,6 +31,7 @@ import sys
 
 from . import context as _context
 from . import _bprop
+from . import _hook_probes
 from ._bprop import call_with_bprop
 from ._tensor import Tensor
 from . import _trace
@@ -58,18 +62,25 @@ def _pynative() -> bool:
     return _context.get_context("mode") == _context.PYNATIVE_MODE
 
 
-class _Identity:
-    """Identity on n tensors whose bprop is rule(douts) -> n gradients (None: the gradient unchanged)."""
+def _plain_call(fn, *args):
+    return fn(*args)
 
-    def __init__(self, rule, n: int):
-        self.rule, self.n = rule, n
+
+class _Identity:
+    """Identity on n tensors whose bprop is rule(douts, call) -> n gradients (None: the gradient unchanged);
+    the rule calls each user hook as call(hook, *args) (a probe's: see _hook_probes)."""
+
+    def __init__(self, rule, n: int, probe=None):
+        self.rule, self.n, self.probe = rule, n, probe
 
     def construct(self, *xs):
         return xs if self.n > 1 else xs[0]
 
     def bprop(self, *a):
-        douts = a[-1] if self.n > 1 else (a[-1],)
-        new = self.rule(tuple(douts))
+        douts = tuple(a[-1] if self.n > 1 else (a[-1],))
+        if self.probe is not None:
+            douts = self.probe.placeholders_for(douts)
+        new = self.rule(douts, self.probe.call if self.probe is not None else _plain_call)
         if new is None:
             return tuple(douts)
         new = tuple(new) if isinstance(new, (tuple, list)) else (new,)
@@ -79,26 +90,56 @@ class _Identity:
 
 
 def with_grad_rule(xs: tuple[Any, ...], rule) -> Any:
-    """xs unchanged forward; their gradients are rule(gradients) (inside a trace; outside, xs)."""
-    if current() is None or not xs:
+    """xs unchanged forward; their gradients are rule(gradients, call) (inside a trace; outside, xs). The
+    gradients reaching this point are probed (_hook_probes): the hooks get their real values after the run."""
+    tr = current()
+    if tr is None or not xs:
         return xs[0] if len(xs) == 1 else xs
+    probe = _hook_probes.make(tr, tuple(xs))
     _trace.arg_hooks_off[0] += 1
     try:
-        return call_with_bprop(_Identity(rule, len(xs)), xs)
+        out = call_with_bprop(_Identity(rule, len(xs), probe), xs)
     finally:
         _trace.arg_hooks_off[0] -= 1
+    if probe is None:
+        return out
+    outs = probe.after(tr, _tensors(out))
+    return outs if len(xs) > 1 else outs[0]
 
 
 # -- tensor hooks ---------------------------------------------------------------------------------
-def _tensor_rule(table: dict):
-    def rule(douts):
-        g = douts[0]
+def _tensor_rule(fn):
+    def rule(douts, call):
         _trace.uncacheable()  # (the hook is Python: a PyNative call runs it again)
-        for fn in list(table.values()):
-            r = fn(g)
-            g = g if r is None else r
-        return (g,)
+        r = call(fn, douts[0])
+        return None if r is None else (r,)
     return rule
+
+
+def _through_hooks(x, table: dict, made: dict | None = None) -> Any:
+    """x through its tensor hooks: one identity per hook (each hook's own gradient can be probed), the first
+    registered outermost (it sees the gradient first, as MindSpore runs them); their rules, which call the
+    hooks, are traced first and in that order too. made: handle id -> (identity, probe, traced rule) of the
+    hooks traced for x before (a registration rebuilds x's chain: each hook is traced once, not once a chain)."""
+    tr = current()
+    if tr is None or not table:
+        return x
+    made = {} if made is None else made
+    _trace.arg_hooks_off[0] += 1
+    try:
+        steps = []
+        for hid, fn in table.items():
+            if hid not in made:
+                probe = _hook_probes.make(tr, (x,))
+                ident = _Identity(_tensor_rule(fn), 1, probe)
+                made[hid] = (ident, probe, _bprop.trace_rule(ident, (x,), x, [x], _trace.flatten(x)[1]))
+            steps.append(made[hid])
+        for ident, probe, binfo in reversed(steps):
+            x = call_with_bprop(ident, (x,), binfo)
+            x = x if probe is None else probe.after(tr, (x,))[0]
+    finally:
+        _trace.arg_hooks_off[0] -= 1
+    return x
 
 
 def register_hook(t: Tensor, fn) -> HookHandle:
@@ -123,7 +164,7 @@ def _rewrap(t: Tensor) -> None:
         return  # the trace that made t is over: nothing of it can change
     base = Tensor._symbolic(base_trace, base_name, t.shape, t._dtype)
     table = dict(t.__dict__["_gs_hooks"])
-    hooked_t = with_grad_rule((base,), _tensor_rule(table)) if table else base
+    hooked_t = _through_hooks(base, table, t.__dict__.setdefault("_gs_hooks_made", {}))
     t._trace, t._name = hooked_t._trace, hooked_t._name
 
 
@@ -141,7 +182,7 @@ def hooked(x):
     seen = tr.__dict__.setdefault("_gs_hooked", {})
     got = seen.get(id(x))
     if got is None:
-        got = seen[id(x)] = with_grad_rule((x,), _tensor_rule(table))
+        got = seen[id(x)] = _through_hooks(x, table)
     return got
 
 
@@ -150,7 +191,7 @@ def hooked_input(arg, symbolic):
     table = arg.__dict__.get("_gs_hooks") if isinstance(arg, Tensor) else None
     if not table:
         return symbolic
-    return with_grad_rule((symbolic,), _tensor_rule(table))
+    return _through_hooks(symbolic, table)
 
 
 def carry(arg, symbolic) -> None:
@@ -173,7 +214,7 @@ class HookBackward:
         if not _pynative():
             return inputs[0] if len(inputs) == 1 else inputs
         _trace.uncacheable()
-        return with_grad_rule(inputs, self.hook_fn)
+        return with_grad_rule(inputs, lambda douts, call: call(self.hook_fn, douts))
 
 
 # -- cell hooks -----------------------------------------------------------------------------------
@@ -271,6 +312,10 @@ class _WholeCellHook:
     its inputs: a custom bprop would give its Parameters no gradient.)"""
 
     def __init__(self, cell, hooks, plain, kwargs, n_pos: int):
+        # (_whole_call's: the gradients of the inputs and of the outputs, probed in the trace tr of the call)
+        self.probe_in: _hook_probes.Probe | None = None
+        self.probe_out: _hook_probes.Probe | None = None
+        self.tr: Any = None
         # the Tensor keyword arguments are inputs of the call too (after the positional ones), so that their
         # gradients flow through the custom bprop; the hooks see the positional inputs' alone (MindSpore 2.10)
         self.cell, self.hooks, self.plain, self.n_pos = cell, hooks, plain, n_pos
@@ -306,12 +351,38 @@ class _WholeCellHook:
             every = _tensors(late.ops.GradOperation(get_all=True, sens_param=True)(call)(*xs, dout))  # (ops: above)
         finally:
             _replaying[0] -= 1
-        grads, kw_grads = every[:self.n_pos], every[self.n_pos:]
+        grads, kw_grads = tuple(every[:self.n_pos]), every[self.n_pos:]
         douts = _tensors(dout)
+        p_in = self.probe_in
+        p_out = self.probe_out = _hook_probes.make(self.tr, douts) if self.tr is not None else None
+        douts = douts if p_out is None else p_out.placeholders_for(douts)
+        grads = grads if p_in is None else p_in.placeholders_for(grads)
+        call = p_in.call if p_in is not None else p_out.call if p_out is not None else _plain_call
         for fn in self.hooks:
-            r = fn(self.cell, grads, douts)
-            grads = grads if r is None else _tensors(r)
+            r = call(fn, self.cell, grads, douts)
+            if r is not None:
+                grads = _tensors(r)
+                if p_in is not None:  # (the gradients probed at the inputs are the hooks' result, not what they saw)
+                    p_in.placeholders.clear()
         return tuple(grads) + tuple(kw_grads)
+
+
+def _whole_call(cell, bwd, plain, args, kwargs):
+    """cell(*args, **kwargs) as one call with its backward hooks as its rule (_WholeCellHook); the gradients of
+    its inputs and outputs probed (_hook_probes). Raises _Drawn for a cell drawing random values."""
+    tr = current()
+    whole = _WholeCellHook(cell, bwd, plain, kwargs, len(args))
+    xs = tuple(args) + tuple(kwargs[k] for k in whole.kw_tensors)
+    whole.probe_in = _hook_probes.make(tr, xs)
+    if whole.probe_in is not None:
+        xs = whole.probe_in.after(tr, xs)
+    whole.tr = tr
+    out = call_with_bprop(whole, xs)
+    outs = _tensors(out)
+    if whole.probe_out is None or not all(isinstance(o, Tensor) for o in outs):
+        return out
+    outs = whole.probe_out.after(tr, outs)
+    return outs if isinstance(out, (tuple, list)) else outs[0]
 
 
 def call_cell(cell, args: tuple, kwargs: dict, plain):
@@ -335,15 +406,14 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     out = None
     if bwd and pos and current() is not None and len(pos) == len(args) and not _has_params(cell):
         try:
-            whole = _WholeCellHook(cell, bwd, plain, kwargs, len(args))
-            out = call_with_bprop(whole, tuple(args) + tuple(kwargs[k] for k in whole.kw_tensors))  # grad_output at hand
+            out = _whole_call(cell, bwd, plain, args, kwargs)  # grad_output at hand
             bwd = []
         except _Drawn:
             pass  # (the identity below: grad_output is not at hand there)
     if bwd and pos and current() is not None:
-        def rule(grads):
+        def rule(grads, call):
             for fn in bwd:
-                r = fn(cell, grads, _NoGradOutput())
+                r = call(fn, cell, grads, _NoGradOutput())
                 grads = grads if r is None else _tensors(r)
             return grads
         moved = _tensors(with_grad_rule(tuple(args[i] for i in pos), rule))
@@ -360,9 +430,9 @@ def call_cell(cell, args: tuple, kwargs: dict, plain):
     if pre and current() is not None:
         outs = _tensors(out)
         if all(isinstance(o, Tensor) for o in outs):
-            def out_rule(grads):
+            def out_rule(grads, call):
                 for fn in pre:
-                    r = fn(cell, grads)
+                    r = call(fn, cell, grads)
                     grads = grads if r is None else _tensors(r)
                 return grads
             out = with_grad_rule(outs, out_rule)

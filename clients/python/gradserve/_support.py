@@ -121,9 +121,13 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "`nn.probability.distribution.Bernoulli` with probs 0 or 1 given at a call: prob / log_prob clamp them into "
     "[eps, 1 - eps] as MindSpore 2.10 does; entropy / kl_loss / cross_entropy give their limits there (entropy 0, "
     "KL(0 || 0.5) = log 2) where MindSpore 2.10 gives NaN.",
-    "PyNative hooks (Tensor.register_hook, Cell.register_*_hook, ops.HookBackward) run while the program "
-    "is traced: a hook that returns a new gradient is compiled into the backward graph, one that records "
-    "gradients gets traced Tensors (no values); a backward hook's grad_output is refused (use "
+    "PyNative hooks (Tensor.register_hook, Cell.register_*_hook, ops.HookBackward, ops.InsertGradientOf) run "
+    "while the program is traced: a hook that returns a new gradient is compiled into the backward graph. In a "
+    "top-level grad call the gradient a hook was given becomes its real value once the call returns (a hook "
+    "that stored it reads it then), and a hook that reads its gradient's value (print(g), g.asnumpy()) is run "
+    "after the call instead, in backward order; a hook that only stores runs at trace time, in forward order; "
+    "a gradient derived in the hook (g * 2) stays traced; in GRAPH_MODE or a nested derivative hooks get "
+    "traced Tensors (no values). A backward hook's grad_output of a cell with Parameters is refused (use "
     "register_backward_pre_hook); removing a hook inside the traced function acts on later uses only.",
 ]
 

@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _amp_cast, _catalog, _eager, _lane, _nonfinite_attrs, _param_state, _seq_twins, _value_reads
+from . import _amp_cast, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _seq_twins, _value_reads
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -483,6 +483,7 @@ class Trace:
     if_side = False  # one side of a traced `if` (_branches): in-place writes there are carried out by the cond
     no_cache = False  # (a root's) its trace ran Python a PyNative call must run again: never reused (uncacheable)
     attr_writes: list  # (a root trace_program made) (object, name, Tensor) construct wrote: attribute_written
+    output_names: Any  # (a trace_function's) its outputs' names: whether a hook's probed point is used (_hook_probes)
 
     def __init__(self, parent: "Trace | None", label: str):
         self.parent = parent
@@ -834,6 +835,8 @@ class FnInfo:
         self.arg_groups = arg_groups or {}  # index of a tuple/list-of-Tensors arg -> (input indices, its tree)
         self.arg_twins: dict = {}  # index of a twinned mutable() number arg -> input index
         self.captures = list(trace.captures)
+        # id of a captured Tensor -> its input index (a hook's probe is one: _hook_probes)
+        self.capture_inputs = {id(c): int(trace._capture_names[id(c)][len("%in"):]) for c in trace.captures}
         self.in_avals = [(tuple(i["shape"]), i["dtype"]) for i in trace.inputs]
         self.params = dict(trace.params)
         self.out_tdef = out_tdef
@@ -860,9 +863,6 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
             arg_inputs[i] = len(tr.inputs)
             inner.append(tr.new_input(a.shape, a._dtype, names[i]))
             _value_reads.note_outer(tr, inner[-1], a)
-            if tensor_hooks[0] is not None and not arg_hooks_off[0]:  # hooks registered on the argument
-                with active(tr):
-                    inner[-1] = tensor_hooks[0].hooked_input(a, inner[-1])
             held = a.__dict__.get("_gs_origin") if parent.root.origin else None
             if held is not None:  # (a nested derivative's argument too: MindSpore's second order sees it so)
                 tr.aliases[id(held)] = inner[-1]
@@ -887,6 +887,8 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
             arg_groups[i] = (list(range(first, len(tr.inputs))), tdef, grads)
         else:
             inner.append(a)
+    if tensor_hooks[0] is not None and not arg_hooks_off[0]:  # hooks registered on the arguments
+        _hooked_inputs(tr, args, inner, arg_inputs)
     for p in predeclare:
         tr.declare_param(p)
     start = _param_state.snapshot()
@@ -900,6 +902,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
                 out = _seq_twins.outputs(out, [(g, flatten, unflatten) for g, _ in seq_groups],
                                          lambda g, leaves: _seq_leaves(seq_groups, g, leaves))
             outputs, tdef = tr.outputs_of(out)
+            tr.output_names = outputs  # (whether a hook's probed point is used: _hook_probes.live)
             flat_avals = []
             for leaf in flatten_out(out)[0]:
                 leaf = leaf if isinstance(leaf, Tensor) else Tensor(leaf)
@@ -917,6 +920,20 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     info.arg_twins = arg_twins
     info.written_args = [list(arg_inputs)[k] for k, _ in written]
     return info
+
+
+def _hooked_inputs(tr: Trace, args: Sequence, inner: list, arg_inputs: dict) -> None:
+    """Each Tensor argument's input through its hooks, once every argument has its input (a hook's probe is a
+    capture: an input after them, as _call_inputs passes captures)."""
+    for i in arg_inputs:
+        with active(tr):
+            hooked = tensor_hooks[0].hooked_input(args[i], inner[i])
+        if hooked is not inner[i]:
+            held = inner[i].__dict__.get("_gs_origin")
+            if held is not None:
+                tr.aliases[id(held)] = hooked
+                hooked.__dict__["_gs_origin"] = held
+            inner[i] = hooked
 
 
 def _twins_out(out):
@@ -1179,11 +1196,19 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
         [info.in_avals[i] for i in pos] + [(tuple(w.shape), w._dtype) for w in weights]
     if info.name is None:  # no Tensor output, so nothing reaches an input: zero gradients (MindSpore's)
         return _grouped(info, positions, len(args), [Tensor(np.zeros(s, d)) for s, d in out_avals])
+    probes = _hook_probes.take(tr, info.capture_inputs)  # (the gradients reaching hooked points: their values)
+    at_probes = [i for _, idx in probes for i in idx]
+    k = len(out_avals) - len(weights)  # (asked after the positions' gradients: taken out of the outputs below)
+    out_avals[k:k] = [info.in_avals[i] for i in at_probes]
     # int_grads: MindSpore's rule (integer inputs, parameters and casts carry integer gradients)
-    outs = tr.emit("grad", in_names, {"fn": info.name, "positions": pos, "weights": wnames,
+    outs = tr.emit("grad", in_names, {"fn": info.name, "positions": pos + at_probes, "weights": wnames,
                                       "sens": sens is not None, "with_value": values, "int_grads": True},
                    out_avals)
     n = len(info.flat_out_avals) if values else 0
+    at = k
+    for probe, idx in probes:
+        probe.grads, at = outs[at:at + len(idx)], at + len(idx)
+    del outs[k:at]
     outs = _take_state(info, outs, n, args) if values else outs
     return (outs[:n] if with_value else []) + _grouped(info, positions, len(args), outs[n:])
 
@@ -1271,6 +1296,7 @@ class Program:
         self._thaws = -1  # the count of first changes (_tensor.thaws) _doc_key and _moving were made at
         self._moving: list = []  # (name, Parameter) of the changed parameters: their values go with each job
         self.attr_writes: list = []  # (object, attribute) given a Tensor of the run's: _set_attr_writes
+        self.probes: list = []  # hooked points whose gradients are outputs after the user's (_hook_probes)
         self._out_bytes: int | None = None
         self.out_tdef: Any = None  # the output structure (set by the tracer)
         self._shapes: list | None = None  # per output: (shape, size) the trace inferred (_conform)
@@ -1420,6 +1446,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
             out = _listed(late.explore(writes.run(lambda: late.loops(fn)(*call_args))))
             out = _assigned_parameter_args(out, leaves, inner)
             out, attr_writes = _with_attr_writes(root, out)
+            out, probes = _hook_probes.with_probes(root, out)
             outputs, out_tdef = root.outputs_of(out)
             if _keeps_lists(out_tdef) or _changed_lists(list_args):
                 root.reads += 1  # (its Python lists are this call's: never cached)
@@ -1439,6 +1466,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     prog.out_tdef = out_tdef
     prog.param_outs = {i: x for i, x in enumerate(flat_out) if isinstance(x, Parameter) and x._data is not None}
     prog.attr_writes = attr_writes
+    prog.probes = probes
     return prog, tensors
 
 
@@ -1586,10 +1614,12 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
             _cache_put(cache, sig, prog)
     if compile_only:
         return None
-    out = _run(prog, leaves)
-    if prog.param_outs:
-        out = _parameters_out(prog, out)
-    return _set_attr_writes(prog, out) if prog.attr_writes else out
+    res = _run(prog, leaves)
+    if prog.param_outs:  # (leaf indices of the whole result: the user's outputs come first)
+        res = _parameters_out(prog, res)
+    if prog.probes:
+        res = _hook_probes.fire(prog.probes, res)
+    return _set_attr_writes(prog, res) if prog.attr_writes else res
 
 
 def _parameters_out(prog: "Program", out):

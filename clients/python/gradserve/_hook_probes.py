@@ -1,0 +1,204 @@
+"""Real gradients for the gradient hooks of a PyNative grad call (Tensor.register_hook, ops.HookBackward,
+ops.InsertGradientOf, a Cell's backward hooks: gradserve/_hooks.py).
+
+A hook runs while the program is traced (what it returns is compiled into the backward graph), so the
+gradient it is given is a placeholder: the values exist only on the service. For a hook that records
+gradients (`grads.append(g)`, `print(g)`) each hooked point of a function that a top-level grad call
+differentiates takes a probe: a zero value z of the program's root added after the point (a capture of the
+differentiated function), whose gradient, asked of the same grad node, is the gradient arriving at the point.
+The program returns those as extra outputs, and after the run (backward order: the last point first):
+- each placeholder a hook was given becomes, in place, the real gradient it stood for: a hook that stored
+  it holds the value (`grads[0].asnumpy()`); the hook is not called again (it runs once per backward, at
+  trace time: hooks that only store run in the order the trace meets their points, the forward's);
+- a hook that read the placeholder's value while traced (`print(g)`, `g.asnumpy()`, `float(g)`) was stopped
+  there (its gradient left unchanged; what it printed before held back) and is called once more, now, with
+  the real gradient, in backward order; it must return None (a gradient given after the backward has run
+  cannot change it).
+No probe where none can give a value: GRAPH_MODE (a cached graph does not run Python hooks again), a point
+outside a derived function, a grad node below the program's root (a grad of a grad: a hook that reads values
+there is refused by name, not skipped); there a hook gets the placeholder as before, and a read of its value
+is refused. A placeholder derived from the one given (`g * 2`) stays a placeholder.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import sys
+
+import numpy as np
+
+from . import context as _context
+from ._tensor import Tensor
+from .dtype import COMPLEX, FLOAT
+
+
+class GradientReadLater(RuntimeError):
+    """A value read of a hook's placeholder gradient while the hook is traced (it is run again after the run)."""
+
+    def __init__(self, what: str):
+        super().__init__(f"{what} of a gradient a hook received: its value exists only once the grad call has "
+                         "run (the hook is called again then, with the real gradient)")
+
+
+class HookGrad(Tensor):
+    """The placeholder gradient a probed hook gets: a traced Tensor (ops on it are traced as on any) whose value
+    read stops the hook; after the run it becomes a plain Tensor holding the gradient (fill)."""
+
+    def _concrete(self, what: str) -> np.ndarray:
+        raise GradientReadLater(what)
+
+    def __str__(self) -> str:
+        raise GradientReadLater("str()")
+
+
+def _placeholder(t: Tensor) -> Tensor:
+    return HookGrad._symbolic(t._trace, t._name, t.shape, t._dtype)
+
+
+def _fill(p: Tensor, value) -> None:
+    if type(p) is HookGrad:
+        p._data, p._trace, p._name = np.asarray(value).reshape(p._shape), None, None
+        object.__setattr__(p, "__class__", Tensor)  # (a plain Tensor from now on: its reads answered)
+
+
+_order = itertools.count(1)
+
+
+class Probe:
+    """One hooked point: z per probed tensor (a zero of the root), the placeholders its hooks got, the hooks
+    stopped by a value read (called after the run with their arguments, by then filled)."""
+
+    def __init__(self, root, zs: list):
+        self.root, self.zs = root, zs
+        self.grads: list | None = None  # the gradient of each z: outputs of the root's grad node (take)
+        self.lost = False  # a grad node below the root differentiates the point: no value of ours is its
+        self.placeholders: list = []
+        self.later: list = []
+        self.seq = 0  # when its point was made (after): the backward meets the points in the reverse order
+
+    def placeholders_for(self, douts: tuple) -> tuple:
+        ps = tuple(_placeholder(d) if isinstance(d, Tensor) and d._data is None else d for d in douts)
+        self.placeholders.append(ps)
+        return ps
+
+    def call(self, fn, *args):
+        """fn(*args) while traced; None (the gradient unchanged) for a hook stopped by a value read."""
+        try:
+            return self.call_quietly(fn, args)
+        except GradientReadLater:
+            self.later.append((fn, args))
+            return None
+
+    def after(self, tr, outs: tuple) -> tuple:
+        """outs + z each (z: a capture of tr), the point the probe's gradient is taken at."""
+        outs = tuple(o if z is None else tr.emit("add", [tr.ref(o), tr.ref(z)], {}, [(o.shape, o._dtype)])[0]
+                     for o, z in zip(outs, self.zs))
+        self.trace, self.names = tr, {o._name for o, z in zip(outs, self.zs) if z is not None}
+        self.seq = next(_order)
+        return outs
+
+    def live(self) -> bool:
+        """Whether the probed point is used (a Tensor hooked again is rebound to a new chain of its hooks: the
+        old one, unused, must neither fill nor call its hooks with the zero gradient that reaches it)."""
+        tr = getattr(self, "trace", None)
+        if tr is None or not hasattr(tr, "output_names"):
+            return True  # (not known: a trace whose outputs are not kept)
+        if any(n in self.names for nd in tr.nodes for n in nd["inputs"]):
+            return True
+        return bool(self.names & set(_names(tr.output_names)))
+
+    def call_quietly(self, fn, args):
+        """fn(*args) with what it prints held back until it returns: a hook stopped by a value read midway
+        (print("grad", g)) prints nothing now (it prints all after the run)."""
+        held = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(held):
+                r = fn(*args)
+        except GradientReadLater:
+            raise
+        except BaseException:
+            sys.stdout.write(held.getvalue())  # (what a failing hook printed helps to see why)
+            raise
+        sys.stdout.write(held.getvalue())
+        return r
+
+    def fire(self, values: list) -> None:
+        it = iter(values)
+        by_z = [None if z is None else next(it) for z in self.zs]
+        for ps in self.placeholders:
+            for p, v in zip(ps, by_z):
+                if v is not None:
+                    _fill(p, v)
+        for fn, args in self.later:
+            if fn(*args) is not None:
+                raise RuntimeError(f"gradient hook {getattr(fn, '__name__', fn)!s} read its gradient's value and "
+                                   "returned a new gradient: the value exists only after the backward, too late "
+                                   "to change it (a hook that changes the gradient must not read its value)")
+
+
+def _names(tree):
+    if isinstance(tree, (list, tuple)):
+        for t in tree:
+            yield from _names(t)
+    else:
+        yield tree
+
+
+def make(tr, xs: tuple) -> Probe | None:
+    """A probe for the tensors xs at a hooked point of trace tr, or None where none can give a value."""
+    if tr is None or tr is tr.root or _context.get_context("mode") != _context.PYNATIVE_MODE:
+        return None
+    if getattr(tr.root, "known", None) is None:  # (a graph traced to be kept, not run: trace_graph)
+        return None
+    zs = [tr.root.emit("fill", [], {"shape": list(x.shape), "value": 0.0, "dtype": x._dtype},
+                       [(tuple(x.shape), x._dtype)])[0] if isinstance(x, Tensor) and x._dtype in FLOAT + COMPLEX
+          else None for x in xs]
+    if not any(z is not None for z in zs):
+        return None
+    probe = Probe(tr.root, zs)
+    tr.root.__dict__.setdefault("_gs_probes", []).append(probe)
+    tr.root.no_cache = True  # (its placeholders and hooks are this call's: a trace reused would fill none)
+    return probe
+
+
+def take(tr, capture_inputs: dict) -> list:
+    """[(probe, input indices of its zs)] of the probes a grad node emitted in tr differentiates (capture_inputs:
+    id of a captured Tensor -> its input index in the derived function); those of a node below the root: lost."""
+    found = []
+    for probe in tr.root.__dict__.get("_gs_probes", ()):
+        idx = [capture_inputs.get(id(z)) for z in probe.zs if z is not None]
+        if any(i is not None for i in idx) and probe.live():
+            if tr is not tr.root or probe.lost or probe.grads is not None or None in idx:
+                probe.lost = True  # (a second grad of the point at the root: which one the hook saw is unclear)
+            else:
+                found.append((probe, idx))
+    return found
+
+
+def with_probes(root, out):
+    """(out and the gradients the root's grad nodes gave the probes, the probes), or (out, []) for none."""
+    every = root.__dict__.get("_gs_probes", ())
+    for p in every:
+        if p.lost and p.later:
+            fn = p.later[0][0]
+            raise RuntimeError(f"gradient hook {getattr(fn, '__name__', fn)!s} reads its gradient's value, inside a "
+                               "derivative that is itself differentiated or traced (a grad of a grad, a grad in a jit "
+                               "function): gradserve gives gradient values to the hooks of a top-level grad call only")
+    probes = [p for p in every if p.grads is not None and not p.lost]
+    if not probes:
+        return out, []
+    return [out, [g for p in probes for g in p.grads]], probes
+
+
+def fire(probes: list, result):
+    """The user's outputs of a run; each probe's hooks given their gradients, the last point first."""
+    value, grads = result
+    at, spans = 0, []
+    for p in probes:
+        n = len(p.grads)
+        spans.append((p, list(grads[at:at + n])))
+        at += n
+    for p, vals in sorted(spans, key=lambda pv: -pv[0].seq):
+        p.fire([v.asnumpy() if isinstance(v, Tensor) else v for v in vals])
+    return value
