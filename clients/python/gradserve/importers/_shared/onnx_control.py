@@ -90,8 +90,8 @@ def _trip_count(ctx, node) -> int | None:
 _BELOW = {"Less": True, "LessOrEqual": True, "Greater": False, "GreaterOrEqual": False}
 
 
-def _body_const(ctx, body, name: str):
-    """The value of a body-local Constant / initializer, or of a constant outer value; else None."""
+def _body_const(ctx, node, body, name: str):
+    """The value of a body-local Constant / initializer, or of a constant outer value (of Loop `node`); else None."""
     from onnx import numpy_helper
 
     for t in body.initializer:
@@ -101,7 +101,7 @@ def _body_const(ctx, body, name: str):
         if name in n.output:
             ok = n.op_type == "Constant" and len(n.attribute) == 1 and n.attribute[0].HasField("t")
             return numpy_helper.to_array(n.attribute[0].t) if ok else None
-    return np.asarray(ctx.cval(name, None)) if ctx.is_const(name) else None
+    return np.asarray(ctx.cval(name, node)) if ctx.is_const(name) else None
 
 
 def _counter_bound(ctx, node, body) -> int | None:
@@ -115,10 +115,10 @@ def _counter_bound(ctx, node, body) -> int | None:
     carried = {bi.name: v for bi, v in zip(body.input[2:], node.input[2:])}
     outs = {bo.name: body.input[2 + k].name for k, bo in enumerate(body.output[1:1 + len(carried)])}
     for side in (0, 1):
-        v, lim = cmp_.input[side], _body_const(ctx, body, cmp_.input[1 - side])
+        v, lim = cmp_.input[side], _body_const(ctx, node, body, cmp_.input[1 - side])
         add = prod.get(v) if v in outs or v not in carried else None
         if add is not None and add.op_type == "Add" and outs.get(v) in add.input:
-            step = _body_const(ctx, body, add.input[1 - list(add.input).index(outs[v])])
+            step = _body_const(ctx, node, body, add.input[1 - list(add.input).index(outs[v])])
             v = outs[v]
         else:
             step = None
@@ -127,7 +127,7 @@ def _counter_bound(ctx, node, body) -> int | None:
         if step is None:  # compared before its update: find that update among the outputs
             upd = [prod.get(o) for o, i in outs.items() if i == v]
             add = upd[0] if upd and upd[0] is not None and upd[0].op_type == "Add" else None
-            step = _body_const(ctx, body, add.input[1 - list(add.input).index(v)]) if add and v in add.input else None
+            step = _body_const(ctx, node, body, add.input[1 - list(add.input).index(v)]) if add and v in add.input else None
         if step is None or np.size(step) != 1 or np.size(lim) != 1:
             continue
         step, lim = float(np.reshape(step, -1)[0]), float(np.reshape(lim, -1)[0])
