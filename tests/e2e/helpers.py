@@ -230,3 +230,9 @@ def busy_worker(client: httpx.Client, pool: str = "cpu", timeout: float = 30) ->
     p = wait_for_pool(client, "no worker became busy", lambda p: any(w["state"] == "busy" for w in p["workers"]),
                       pool, timeout)
     return next(w for w in p["workers"] if w["state"] == "busy")
+
+
+def status_kb(pid: int, field: str) -> int:
+    """A field of /proc/PID/status in kB (VmRSS, VmHWM: a server's memory, read from outside it)."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(ln.split()[1]) for ln in f if ln.startswith(field + ":"))

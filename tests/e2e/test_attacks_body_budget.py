@@ -17,7 +17,7 @@ import httpx
 import numpy as np
 import pytest
 
-from .helpers import sin_net, t
+from .helpers import sin_net, status_kb, t
 from .server import Server
 
 MIB = 1 << 20
@@ -37,11 +37,6 @@ def srv(tmp_path_factory):
                     "GRADSERVE_MAX_BODY_BYTES": str(MAX_BODY), "GRADSERVE_MODEL_REPOSITORY": str(repo)})
     yield s
     s.stop()
-
-
-def status_kb(pid: int, field: str) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        return next(int(ln.split()[1]) for ln in f if ln.startswith(field + ":"))
 
 
 def padded(doc: dict, size: int) -> bytes:

@@ -14,16 +14,10 @@ from engine.serialize import graph_to_json
 from service.errors import InvalidRequest
 from service.jobs import validate
 
+from .helpers import status_kb
 from .server import Server
 
 MIB = 2
-
-
-def _kb(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise AssertionError(f"no {field} in /proc/{pid}/status")
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +36,7 @@ def test_a_flood_of_empty_envelopes_is_one_400_in_bounded_memory_and_others_are_
     x = [0.1, 0.2, 0.3]
     small = {"graph": graph, "inputs": [{"name": "x", "shape": [3], "datatype": "FP32", "data": x}]}
     pid = srv.proc.pid
-    base = _kb(pid, "VmRSS")
+    base = status_kb(pid, "VmRSS")
     Path(f"/proc/{pid}/clear_refs").write_text("5")  # VmHWM from now
     got: dict = {}
     done = threading.Event()
@@ -69,7 +63,7 @@ def test_a_flood_of_empty_envelopes_is_one_400_in_bounded_memory_and_others_are_
     assert err["detail"]["path"] == "$.inputs[0].shape", err
     assert len(err["detail"]["errors"]) == 2  # that envelope's own errors (shape, datatype), no other element's
     assert abs(answered[-1] - np.sin(np.float32(x)).sum()) < 1e-5
-    assert (_kb(pid, "VmHWM") - base) / 1024 < 400
+    assert (status_kb(pid, "VmHWM") - base) / 1024 < 400
 
 
 @pytest.mark.parametrize("kind,head,path", [

@@ -13,7 +13,7 @@ import pytest
 
 from .helpers import sin_net, t
 from .server import Server
-from .test_attacks_body_budget import status_kb
+from .helpers import status_kb
 
 MIB = 1 << 20
 pytestmark = pytest.mark.skipif(not __import__("os").path.exists("/proc/self/status"), reason="reads /proc (Linux)")

@@ -22,7 +22,7 @@ from engine.serialize import graph_to_json
 
 from .helpers import t
 from .server import Server
-from .test_attacks_body_budget import status_kb
+from .helpers import status_kb
 
 MIB = 1 << 20
 MAX_BODY = 8 * MIB

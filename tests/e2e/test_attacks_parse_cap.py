@@ -17,20 +17,13 @@ from engine import GraphBuilder
 from engine.serialize import graph_to_json
 from service import body_budget
 
-from .helpers import t
+from .helpers import status_kb, t
 from .server import Server
 
 MIB = 1 << 20
 MAX_BODY = 9 * MIB
 pytestmark = pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(),
                                 reason="reads and resets the server's peak RSS through /proc (Linux)")
-
-
-def _kb(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise AssertionError(f"no {field} in /proc/{pid}/status")
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +40,7 @@ def test_a_lone_body_of_empty_objects_is_a_413_in_bounded_memory_and_a_large_b64
     flood = b'{"graph_id": "g", "inputs": [' + b",".join([b"{}"] * n) + b"]}"
     cost = body_budget.parse_cost(flood)  # (~290 MiB: 2.8 M separators)
     pid = srv.proc.pid
-    base = _kb(pid, "VmRSS")
+    base = status_kb(pid, "VmRSS")
     Path(f"/proc/{pid}/clear_refs").write_text("5")  # VmHWM from now
     with srv.client(timeout=300) as c:
         r = c.post("/v1/eval", content=flood, headers={"content-type": "application/json"})
@@ -57,7 +50,7 @@ def test_a_lone_body_of_empty_objects_is_a_413_in_bounded_memory_and_a_large_b64
         assert {k: err["detail"][k] for k in ("limit", "value", "got")} == \
             {"limit": "max_parse_bytes", "value": 4 * MAX_BODY, "got": cost}, err
         assert "max_parse_bytes" in err["message"]
-        grown = (_kb(pid, "VmHWM") - base) / 1024  # MiB: the body read, counted, never parsed
+        grown = (status_kb(pid, "VmHWM") - base) / 1024  # MiB: the body read, counted, never parsed
         assert grown < 64, grown
 
         # a b64 tensor body near max_body_bytes: 1.6 M float32 (6.4 MB, 8.5 MB in b64), parsed alone, served
