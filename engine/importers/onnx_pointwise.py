@@ -21,11 +21,16 @@ def _xor(ctx, node, attrs):
     return [ctx.w.binary("not_equal", ctx.val(node.input[0]), ctx.val(node.input[1]))]
 
 
+def x_sigmoid(ctx, node, alpha: float) -> list:
+    """x * sigmoid(alpha * x) of the node's first input (Swish; com.microsoft QuickGelu)."""
+    w, x = ctx.w, ctx.val(node.input[0])
+    return [w.mul(x, w.unary("sigmoid", w.mul(x, w.scalar_like(alpha, x))))]
+
+
 @handles("Swish")
 def _swish(ctx, node, attrs):
     """x * sigmoid(alpha * x) (opset 24)."""
-    w, x = ctx.w, ctx.val(node.input[0])
-    return [w.mul(x, w.unary("sigmoid", w.mul(x, w.scalar_like(attrs.get("alpha", 1.0), x))))]
+    return x_sigmoid(ctx, node, attrs.get("alpha", 1.0))
 
 
 @handles("Shrink")

@@ -10,6 +10,7 @@ import numpy as np
 from . import composites as C
 from .graph_writer import UnsupportedModel
 from .onnx_ops import HANDLERS, _ins
+from .onnx_pointwise import x_sigmoid
 
 DOMAIN = "com.microsoft"
 CONTRIB: dict = {}
@@ -44,9 +45,8 @@ def _fast_gelu(ctx, node, attrs):
 
 @contrib("QuickGelu")
 def _quick_gelu(ctx, node, attrs):
-    """x sigmoid(alpha x), alpha 1.702 by default."""
-    w, x = ctx.w, ctx.val(node.input[0])
-    return [w.mul(x, w.unary("sigmoid", w.mul(x, w.scalar_like(attrs.get("alpha", 1.702), x))))]
+    """x sigmoid(alpha x), alpha 1.702 by default (Swish's form)."""
+    return x_sigmoid(ctx, node, attrs.get("alpha", 1.702))
 
 
 @contrib("BiasAdd")
