@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from e2e.server import Server
-from parse_stall import kb
+from parse_stall import health_probe, kb
 
 
 def flood_body(mib: int) -> bytes:
@@ -35,16 +35,7 @@ def main(mib: int = 4, n_bodies: int = 3) -> None:
         base = kb(pid, "VmRSS")
         Path(f"/proc/{pid}/clear_refs").write_text("5")
 
-        def probe():
-            with s.client(timeout=120) as c:
-                while not stop.is_set():
-                    t0 = time.perf_counter()
-                    c.get("/v2/health/live")
-                    lat.append(time.perf_counter() - t0)
-                    time.sleep(0.05)
-
-        th = threading.Thread(target=probe)
-        th.start()
+        th = health_probe(s, stop, lat)
         walls, codes = [], []
         with s.client(timeout=600) as c:
             for _ in range(n_bodies):

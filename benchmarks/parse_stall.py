@@ -50,6 +50,21 @@ def children(pid: int) -> list[int]:
     return out
 
 
+def health_probe(s, stop: threading.Event, lat: list) -> threading.Thread:
+    """A second client asking /v2/health/live every 50 ms until `stop`, each latency appended to `lat` (started)."""
+    def probe():
+        with s.client(timeout=120) as c:
+            while not stop.is_set():
+                t0 = time.perf_counter()
+                c.get("/v2/health/live")
+                lat.append(time.perf_counter() - t0)
+                time.sleep(0.05)
+
+    th = threading.Thread(target=probe)
+    th.start()
+    return th
+
+
 def umbridge_body_of(mib: int, root: Path) -> tuple[bytes, int]:
     """An UM-Bridge Evaluate body of one vector of about `mib` MiB, for the repository model "big" (written)."""
     from oip.models import write_model
@@ -79,16 +94,7 @@ def main(mib: int = 40, n_bodies: int = 6, decoders: int = 2, umbridge: int = 0)
         base = kb(pid, "VmRSS")
         Path(f"/proc/{pid}/clear_refs").write_text("5")
 
-        def probe():
-            with s.client(timeout=120) as c:
-                while not stop.is_set():
-                    t0 = time.perf_counter()
-                    c.get("/v2/health/live")
-                    lat.append(time.perf_counter() - t0)
-                    time.sleep(0.05)
-
-        th = threading.Thread(target=probe)
-        th.start()
+        th = health_probe(s, stop, lat)
         t0 = time.perf_counter()
         with s.client(timeout=600) as c:
             for _ in range(n_bodies):
