@@ -81,7 +81,8 @@ def main(mib: int = 40, n_bodies: int = 6, decoders: int = 2, umbridge: int = 0)
     tmp = Path(tempfile.mkdtemp())
     body, n = umbridge_body_of(mib, tmp / "repo") if umbridge else body_of(mib)
     path = "/umbridge/Evaluate" if umbridge else "/v1/eval"
-    s = Server(tmp / "server.log", devices="cpu", env={"GRADSERVE_MODEL_REPOSITORY": str(tmp / "repo"),
+    repo = {"GRADSERVE_MODEL_REPOSITORY": str(tmp / "repo")} if umbridge else {}  # (written for UM-Bridge only)
+    s = Server(tmp / "server.log", devices="cpu", env={**repo,
         "GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_BODY_BYTES": str((mib + 8) << 20),
         "GRADSERVE_MAX_ELEMENTS": str(n + 1), "GRADSERVE_DEFAULT_DEADLINE_S": "300",
         "GRADSERVE_JSON_DECODERS": str(decoders)})
