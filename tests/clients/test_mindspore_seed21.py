@@ -1,0 +1,51 @@
+"""Seed 21 of MindSpore's own tests (benchmarks/mindspore_suite/README.md, "Sample seed 21"): values that
+differed from MindSpore's and names its files call that gradserve lacked.
+
+Expected values: MindSpore 2.10 (CPU, PyNative), run for this task in its own venv (the literals below are its
+outputs), and the NumPy formulas its backward kernels document."""
+import numpy as np
+import pytest
+
+from gradserve import Tensor
+from gradserve.ops.operations import _grad_ops as G
+
+_X = np.array([-0.5 - 0.15j, 0.2 + 0.2j, 0.5 + 0.35j], np.complex128)
+_DY = np.array([1 + 0.3j, 0.5 + 0.15j, -1 - 0.3j], np.complex128)
+
+# MindSpore 2.10 CPU: G.<name>()(Tensor(_X), Tensor(_DY)).asnumpy()
+_MINDSPORE_COMPLEX = {
+    "AtanGrad": [0.7732517 + 0.33889023j, 0.48489666 + 0.18879173j, -0.733629 - 0.49380944j],
+    "AsinGrad": [1.15448267 + 0.22869672j, 0.50478169 + 0.12972127j, -1.07133177 - 0.10825984j],
+    "ACosGrad": [-1.15448267 - 0.22869672j, -0.50478169 - 0.12972127j, 1.07133177 + 0.10825984j],
+    "AsinhGrad": [0.87383526 + 0.33009755j, 0.49334054 + 0.16977854j, -0.87148177 - 0.43022301j],
+    "AcoshGrad": [-1.58126925 - 1.09940188j, 0.85322616 + 1.63646354j, -0.9598718 - 1.37107409j],
+    "SqrtGrad": [-0.83486239 - 0.55045872j, 0.4375 + 0.8125j, -0.53020134 - 0.67114094j],
+    "InvGrad": [-0.1825 - 0.21825j, 0.012 - 0.04j, 0.0225 + 0.38825j],  # no conjugate in this one
+}
+
+
+@pytest.mark.parametrize("name", sorted(_MINDSPORE_COMPLEX))
+def test_backward_ops_divide_by_the_conjugate_for_complex_input(on_real_server, name):
+    got = getattr(G, name)()(Tensor(_X), Tensor(_DY))
+    np.testing.assert_allclose(got.asnumpy(), _MINDSPORE_COMPLEX[name], rtol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+def test_atan_grad_complex_as_mindspore_cpu_test(on_real_server, dtype):
+    # tests/st/ops/cpu/test_atan_grad_op.py: expect = dy / conj(1 + x * x)
+    x = np.array([-0.5, 0, 0.5]).astype(dtype)
+    x = x + 0.5j * x
+    dy = np.array([1, 0, -1]).astype(dtype)
+    dy = dy + 0.3j * dy
+    got = G.AtanGrad()(Tensor(x), Tensor(dy)).asnumpy()
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, dy / np.conjugate(1 + x * x), rtol=1e-6)
+
+
+def test_backward_ops_real_input_unchanged(on_real_server):
+    x = np.array([-0.5, 0.0, 0.5], np.float32)
+    dy = np.array([1.0, 2.0, -1.0], np.float32)
+    np.testing.assert_allclose(G.AtanGrad()(Tensor(x), Tensor(dy)).asnumpy(), dy / (1 + x * x), rtol=1e-6)
+    np.testing.assert_allclose(G.AsinGrad()(Tensor(x), Tensor(dy)).asnumpy(), dy / np.sqrt(1 - x * x), rtol=1e-6)
+    y = np.array([0.5, 1.0, 2.0], np.float32)
+    np.testing.assert_allclose(G.SqrtGrad()(Tensor(y), Tensor(dy)).asnumpy(), dy / (2 * y), rtol=1e-6)
