@@ -49,3 +49,44 @@ def test_backward_ops_real_input_unchanged(on_real_server):
     np.testing.assert_allclose(G.AsinGrad()(Tensor(x), Tensor(dy)).asnumpy(), dy / np.sqrt(1 - x * x), rtol=1e-6)
     y = np.array([0.5, 1.0, 2.0], np.float32)
     np.testing.assert_allclose(G.SqrtGrad()(Tensor(y), Tensor(dy)).asnumpy(), dy / (2 * y), rtol=1e-6)
+
+
+def _np_hfftn(x, s, axes, norm):  # torch.fft.hfftn's definition: irfftn of the conjugate with the dual norm
+    dual = {"backward": "forward", "forward": "backward", "ortho": "ortho"}[norm]
+    return np.fft.irfftn(np.conj(x), s, axes, norm=dual)
+
+
+@pytest.mark.parametrize("norm", [None, "forward", "ortho"])
+def test_hfft2_hfftn_ihfft2_ihfftn(on_real_server, norm):
+    from gradserve import ops
+    rng = np.random.RandomState(21)
+    x = rng.randn(2, 3, 4).astype(np.float32)
+    z = (rng.randn(2, 3, 4) + 1j * rng.randn(2, 3, 4)).astype(np.complex64)
+    n = norm or "backward"
+    dual = {"backward": "forward", "forward": "backward", "ortho": "ortho"}[n]
+    np.testing.assert_allclose(ops.hfftn(Tensor(z), (3, 5), (0, 2), norm).asnumpy(),
+                               _np_hfftn(z, (3, 5), (0, 2), n), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ops.hfft2(Tensor(z), norm=norm).asnumpy(), _np_hfftn(z, None, (-2, -1), n),
+                               rtol=1e-4, atol=1e-5)
+    assert ops.hfftn(Tensor(x)).shape == (2, 3, 6)
+    np.testing.assert_allclose(ops.ihfftn(Tensor(x), (3, 5), (0, 2), norm).asnumpy(),
+                               np.conj(np.fft.rfftn(x, (3, 5), (0, 2), norm=dual)), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(ops.ihfft2(Tensor(x), norm=norm).asnumpy(),
+                               np.conj(np.fft.rfftn(x, None, (-2, -1), norm=dual)), rtol=1e-4, atol=1e-5)
+    # MindSpore 2.10 CPU: ops.hfftn(x, (3, 5), (0, 2)).asnumpy()[0, 0] for x = RandomState(0).randn(2, 3, 4)
+    x0 = np.random.RandomState(0).randn(2, 3, 4).astype(np.float32)
+    if norm is None:
+        np.testing.assert_allclose(ops.hfftn(Tensor(x0), (3, 5), (0, 2)).asnumpy()[0, 0],
+                                   [6.413957, 0.54578304, 2.559964, 2.559964, 0.54578304], rtol=1e-5)
+
+
+def test_hfftn_gradient_as_mindspore_test(on_real_server):
+    # tests/st/ops/test_ops_hfftn.py's expected backward: real(rfft2(dout)) with the non-zero bins doubled
+    from gradserve import ops
+    rng = np.random.RandomState(3)
+    x = rng.randn(2, 3, 4, 5).astype(np.float32)
+    dout = rng.randn(5, 3, 7, 5).astype(np.float32)
+    g = ops.GradOperation(sens_param=True)(lambda t: ops.hfftn(t, (5, 7), (0, 2)))(Tensor(x), Tensor(dout))
+    want = np.real(np.fft.rfft2(dout, (5, 7), (0, 2)))
+    want[:, :, 1:, :] *= 2
+    np.testing.assert_allclose(g.asnumpy(), want[:2, :, :4, :], rtol=1e-3, atol=1e-4)
