@@ -90,3 +90,85 @@ def test_hfftn_gradient_as_mindspore_test(on_real_server):
     want = np.real(np.fft.rfft2(dout, (5, 7), (0, 2)))
     want[:, :, 1:, :] *= 2
     np.testing.assert_allclose(g.asnumpy(), want[:2, :, :4, :], rtol=1e-3, atol=1e-4)
+
+
+_VAR0 = np.array([[0.5, -1.0], [2.0, 0.3], [-0.7, 1.2]], np.float32)
+_ACC0 = np.array([[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]], np.float32)
+_LIN0 = np.array([[0.05, -0.2], [0.1, 0.0], [0.3, -0.4]], np.float32)
+_GRAD = np.array([[0.2, -0.1], [0.4, 0.3], [-0.5, 0.6]], np.float32)
+_IDX = np.array([2, 0, 2], np.int32)  # row 2 twice, row 1 not named
+
+
+def _params(*arrays):
+    from gradserve import Parameter
+    return [Parameter(Tensor(a.copy()), name=f"p{i}") for i, a in enumerate(arrays)]
+
+
+def test_fused_sparse_ftrl_sums_repeated_rows(on_real_server):
+    from gradserve.ops import operations as P
+    var, acc, lin = _params(_VAR0, _ACC0, _LIN0)
+    P.FusedSparseFtrl(lr=0.1, l1=0.05, l2=0.02, lr_power=-0.7)(var, acc, lin, Tensor(_GRAD), Tensor(_IDX))
+    # MindSpore 2.10 CPU, the same call
+    np.testing.assert_allclose(var.asnumpy(), [[0.11430204, -0.2386437], [2.0, 0.3], [-0.06894725, 0.24174975]],
+                               rtol=1e-6)
+    np.testing.assert_allclose(acc.asnumpy(), [[0.26000002, 0.29000002], [0.3, 0.4], [0.59000003, 0.85]], rtol=1e-7)
+    np.testing.assert_allclose(lin.asnumpy(), [[-0.49975178, 1.0628406], [0.1, 0.0], [0.52931327, -2.217212]],
+                               rtol=1e-6)
+
+
+def test_sparse_apply_ftrl_steps_repeated_rows_in_turn(on_real_server):
+    from gradserve.ops import operations as P
+    var, acc, lin = _params(_VAR0, _ACC0, _LIN0)
+    out = P.SparseApplyFtrl(lr=0.1, l1=0.05, l2=0.02, lr_power=-0.5)(var, acc, lin, Tensor(_GRAD), Tensor(_IDX))
+    # MindSpore 2.10 CPU, the same call: row 2 takes grad row 0's step, then grad row 2's (accum 0.5 + 0.04 + 0.25)
+    want = ([[0.09114016, -0.17751153], [2.0, 0.3], [-0.03118501, 0.00647506]],
+            [[0.26000002, 0.29000002], [0.3, 0.4], [0.79, 0.97]],
+            [[-0.5183711, 1.0130293], [0.1, 0.0], [0.32842585, -0.11403091]])
+    for got, param, w in zip(out, (var, acc, lin), want):
+        np.testing.assert_allclose(got.asnumpy(), w, rtol=1e-6)
+        np.testing.assert_allclose(param.asnumpy(), w, rtol=1e-6)
+
+
+def test_fused_sparse_ftrl_bitwise_as_mindspore_cpu_test(on_real_server):
+    # tests/st/ops/cpu/test_sparse_apply_ftrl_op.py::test_net compares with ==: 0.291479 (float32)
+    from gradserve.ops import operations as P
+    var, acc, lin = _params(*(np.ones([3, 3, 3], np.float32),) * 3)
+    P.FusedSparseFtrl(lr=0.001, l1=0.0, l2=0.0, lr_power=-0.5)(var, acc, lin, Tensor(np.ones([3, 3, 3], np.float32)),
+                                                               Tensor(np.array([0, 1, 2], np.int32)))
+    assert np.all(var.asnumpy() == np.float32(0.291479))
+
+
+def test_fused_sparse_proximal_adagrad(on_real_server):
+    import gradserve as ms
+    from gradserve.ops import operations as P
+    var, acc = _params(_VAR0, _ACC0)
+    scalar = [Tensor(v, ms.float32) for v in (0.1, 0.05, 0.02)]
+    P.FusedSparseProximalAdagrad()(var, acc, *scalar, Tensor(_GRAD), Tensor(_IDX))
+    # MindSpore 2.10 CPU, the same call
+    np.testing.assert_allclose(var.asnumpy(), [[0.41013905, -1.0425519], [2.0, 0.3], [-0.65273434, 1.1378758]],
+                               rtol=1e-6)
+    np.testing.assert_allclose(acc.asnumpy(), [[0.26000002, 0.29000002], [0.3, 0.4], [0.59000003, 0.85]], rtol=1e-7)
+    var, acc = _params(*(np.ones([3, 3, 3], np.float32),) * 2)  # its CPU test: == 0.9929289
+    P.FusedSparseProximalAdagrad()(var, acc, 0.01, 0.0, 0.0, Tensor(np.ones([3, 3, 3], np.float32)),
+                                   Tensor(np.array([0, 1, 2], np.int32)))
+    assert np.all(var.asnumpy() == np.float32(0.9929289))
+
+
+@pytest.mark.parametrize("grad_shape, idx, error, text", [
+    ((3, 2), [0, 1], ValueError, r"grad_shape\[0\] 3 must be equal to indices_shape\[0\] 2"),
+    ((3, 3), [0, 1, 2], ValueError, r"var_shape\[1:\] \[2\] must be equal to grad_shape\[1:\] \[3\]"),
+    ((3, 2), [[0, 1, 2]], ValueError, "indices rank must be equal to 1"),
+    ((3, 2), [0.0, 1.0, 2.0], TypeError, "indices.*int32 or int64"),
+])
+def test_sparse_optimizers_argument_errors(on_real_server, grad_shape, idx, error, text):
+    from gradserve.ops import operations as P
+    var, acc, lin = _params(_VAR0, _ACC0, _LIN0)
+    dtype = np.float32 if isinstance(np.asarray(idx).reshape(-1)[0], float) else np.int32
+    with pytest.raises(error, match=r"For primitive\[FusedSparseFtrl\], .*" + text):
+        P.FusedSparseFtrl(0.1, 0.0, 0.0, -0.5)(var, acc, lin, Tensor(np.ones(grad_shape, np.float32)),
+                                                Tensor(np.array(idx, dtype)))
+    with pytest.raises(ValueError, match="var shape \\[3, 2\\] must be equal to accum shape \\[3, 1\\]"):
+        P.FusedSparseProximalAdagrad()(var, Tensor(np.ones((3, 1), np.float32)), 0.1, 0.0, 0.0,
+                                       Tensor(np.ones((3, 2), np.float32)), Tensor(np.array([0, 1, 2], np.int32)))
+    with pytest.raises(ValueError, match="lr_power"):
+        P.SparseApplyFtrl(0.1, 0.0, 0.0, 0.5)
