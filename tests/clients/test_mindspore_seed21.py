@@ -172,3 +172,27 @@ def test_sparse_optimizers_argument_errors(on_real_server, grad_shape, idx, erro
                                        Tensor(np.ones((3, 2), np.float32)), Tensor(np.array([0, 1, 2], np.int32)))
     with pytest.raises(ValueError, match="lr_power"):
         P.SparseApplyFtrl(0.1, 0.0, 0.0, 0.5)
+
+
+@pytest.mark.parametrize("grad_dtype, want_var", [
+    (np.float16, [0.031169548630714417, 0.6212356090545654]),
+    (np.float32, [0.031175434589385986, 0.621243953704834]),
+])
+def test_apply_adagrad_v2(on_real_server, grad_dtype, want_var):
+    import gradserve as ms
+    from gradserve import Parameter
+    from gradserve.ops import operations as P
+    var = Parameter(np.array([[0.1, 0.7]]), name="v")  # float64, as MindSpore's own vmap test
+    acc = Parameter(np.array([[0.1, 0.3]]), name="a")
+    out = P.ApplyAdagradV2(1e-6)(var, acc, Tensor(0.1, ms.float32), Tensor(np.array([[0.3, 0.7]], grad_dtype)))
+    # MindSpore 2.10 CPU, the same call: Float64 outputs computed in float32
+    assert out[0].dtype == ms.float64
+    np.testing.assert_allclose(out[0].asnumpy()[0], want_var, rtol=1e-6)
+    want_acc = {np.float16: [0.1900292932987213, 0.7902734875679016],
+                np.float32: [0.1899999976158142, 0.7899999618530273]}[grad_dtype]
+    np.testing.assert_allclose(acc.asnumpy()[0], want_acc, rtol=1e-7)
+    var = Parameter(Tensor(np.array([[0.5, 0.25]], np.float32)), name="v2")
+    acc = Parameter(Tensor(np.array([[0.5, 0.25]], np.float32)), name="a2")
+    out = P.ApplyAdagradV2(1e-6, update_slots=False)(var, acc, 0.1, Tensor(np.array([[1.0, 2.0]], np.float32)))
+    np.testing.assert_allclose(out[0].asnumpy(), [[0.35857886, -0.1499992]], rtol=1e-6)  # MindSpore 2.10
+    np.testing.assert_array_equal(acc.asnumpy(), [[0.5, 0.25]])
