@@ -196,3 +196,27 @@ def test_apply_adagrad_v2(on_real_server, grad_dtype, want_var):
     out = P.ApplyAdagradV2(1e-6, update_slots=False)(var, acc, 0.1, Tensor(np.array([[1.0, 2.0]], np.float32)))
     np.testing.assert_allclose(out[0].asnumpy(), [[0.35857886, -0.1499992]], rtol=1e-6)  # MindSpore 2.10
     np.testing.assert_array_equal(acc.asnumpy(), [[0.5, 0.25]])
+
+
+def test_matrix_diag_part_v3_bands_aligns_and_gradient(on_real_server):
+    import gradserve as ms
+    from gradserve import ops
+    from gradserve.ops.operations.array_ops import MatrixDiagPartV3
+    x = np.arange(1, 1 + 2 * 4 * 3).reshape(2, 4, 3).astype(np.float32)
+    # MindSpore 2.10 CPU, the same calls
+    got = MatrixDiagPartV3("LEFT_LEFT")(Tensor(x), Tensor((-2, 1), ms.int32), Tensor(-1.0, ms.float32))
+    np.testing.assert_array_equal(got.asnumpy(), [[[2, 6, -1], [1, 5, 9], [4, 8, 12], [7, 11, -1]],
+                                                  [[14, 18, -1], [13, 17, 21], [16, 20, 24], [19, 23, -1]]])
+    got = MatrixDiagPartV3("RIGHT_RIGHT")(Tensor(x), Tensor(-1, ms.int32), Tensor(0.0, ms.float32))
+    np.testing.assert_array_equal(got.asnumpy(), [[4, 8, 12], [16, 20, 24]])
+    g = ms.grad(lambda t: (MatrixDiagPartV3()(t, Tensor((-1, 1), ms.int32), Tensor(5.0, ms.float32)) ** 2).sum())(
+        Tensor(x))
+    np.testing.assert_array_equal(g.asnumpy(), [[[2, 4, 0], [8, 10, 12], [0, 16, 18], [0, 0, 24]],
+                                                [[26, 28, 0], [32, 34, 36], [0, 40, 42], [0, 0, 48]]])
+    # tests/st/ops/cpu/test_matrix_diag_part_v3_op.py: ops.matrix_diag_part, k = (1, 3), RIGHT_LEFT, padding 9
+    m = np.array([[[1, 2, 3, 4], [5, 6, 7, 8], [9, 8, 7, 6]], [[5, 4, 3, 2], [1, 2, 3, 4], [5, 6, 7, 8]]], np.float32)
+    got = ops.matrix_diag_part(Tensor(m), Tensor(np.array([1, 3]), ms.int32), Tensor(np.array(9), ms.float32),
+                               align="RIGHT_LEFT")
+    np.testing.assert_array_equal(got.asnumpy(), [[[9, 9, 4], [9, 3, 8], [2, 7, 6]], [[9, 9, 2], [9, 3, 4], [4, 3, 8]]])
+    with pytest.raises(ValueError, match="k must lie in"):
+        ops.matrix_diag_part(Tensor(m), Tensor(4, ms.int32), Tensor(0.0, ms.float32))
