@@ -220,3 +220,41 @@ def test_matrix_diag_part_v3_bands_aligns_and_gradient(on_real_server):
     np.testing.assert_array_equal(got.asnumpy(), [[[9, 9, 4], [9, 3, 8], [2, 7, 6]], [[9, 9, 2], [9, 3, 4], [4, 3, 8]]])
     with pytest.raises(ValueError, match="k must lie in"):
         ops.matrix_diag_part(Tensor(m), Tensor(4, ms.int32), Tensor(0.0, ms.float32))
+
+
+def _count(*args, **attrs):
+    from gradserve.ops.operations import sparse_ops
+    out = sparse_ops.SparseCountSparseOutput(**attrs)(*args)
+    return [o.asnumpy() for o in out]
+
+
+def test_sparse_count_sparse_output(on_real_server):
+    import gradserve as ms
+    ind = Tensor(np.array([[1, 2], [3, 4], [2, 1], [2, 2], [1, 0], [3, 3], [2, 0], [2, 2]]), ms.int64)
+    vals = Tensor(np.array([0, 2, 8, 8, 1, 2, 3, 7]), ms.int32)
+    shape = Tensor(np.array([5, 5]), ms.int64)
+    w = Tensor(np.array([2, 5, 1, 0, 4, 2, 2, 2]), ms.int64)
+    full = [[1, 0], [1, 1], [2, 3], [2, 7], [2, 8], [3, 2]]
+    # MindSpore 2.10 CPU, the same calls: (indices, values, dense_shape)
+    cases = [
+        (dict(maxlength=10), (full, [2, 4, 2, 2, 1, 7], [5, 10])),
+        (dict(minlength=12), (full, [2, 4, 2, 2, 1, 7], [5, 12])),
+        (dict(minlength=12, maxlength=5), ([[1, 0], [1, 1], [2, 3], [3, 2]], [2, 4, 2, 7], [5, 5])),
+        (dict(binary_output=True), (full, [1] * 6, [5, 9])),
+    ]
+    for attrs, want in cases:
+        got = _count(ind, vals, shape, w, **attrs)
+        for g, x in zip(got, want):
+            np.testing.assert_array_equal(g, x)
+        assert got[1].dtype == np.int64
+    got = _count(ind, vals, shape, Tensor(np.zeros(0, np.float32)))  # no weights: counts of 1, weights' dtype
+    np.testing.assert_array_equal(got[1], np.array([1, 1, 1, 1, 2, 2], np.float32))
+    assert got[1].dtype == np.float32
+    got = _count(Tensor(np.array([[0], [1], [3]]), ms.int64), Tensor(np.array([1, 1, 4]), ms.int64),
+                 Tensor(np.array([4]), ms.int64), Tensor(np.array([1.5, 2.0, 1.0], np.float32)))
+    for g, x in zip(got, ([[1], [4]], [3.5, 1.0], [5])):
+        np.testing.assert_array_equal(g, x)
+    with pytest.raises(RuntimeError, match="non-negative"):
+        _count(ind, Tensor(np.array([0, 2, 8, -1, 1, 2, 3, 7]), ms.int32), shape, w)
+    with pytest.raises(RuntimeError, match="weights"):
+        _count(ind, vals, shape, Tensor(np.array([1, 2, 3]), ms.int64))
