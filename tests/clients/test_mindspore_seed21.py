@@ -258,3 +258,26 @@ def test_sparse_count_sparse_output(on_real_server):
         _count(ind, Tensor(np.array([0, 2, 8, -1, 1, 2, 3, 7]), ms.int32), shape, w)
     with pytest.raises(RuntimeError, match="weights"):
         _count(ind, vals, shape, Tensor(np.array([1, 2, 3]), ms.int64))
+
+
+def test_jit_tensor_in_a_list_argument_holding_it(on_real_server):
+    # tests/st/compiler/graph_syntax/test_contains.py::test_tensor_in_list: MindSpore 2.10's jit gives True / False
+    import gradserve as ms
+    from gradserve._branches import AmbiguousTruth
+
+    @ms.jit
+    def jit_in(a, b):
+        return a in b
+
+    @ms.jit
+    def jit_not_in(a, b):
+        return a not in b
+
+    a = Tensor(np.ones((2, 3), np.float32))
+    b = Tensor(np.array([[1, 2, 3], [4, 5, 6]], np.float32))
+    assert jit_in(a, [a, b]) is True and jit_in(a, (a, b)) is True
+    assert jit_not_in(a, [a, b]) is False
+    other = Tensor(np.ones((2, 3), np.float32))  # equal values, another object: not the cached trace's answer
+    with pytest.raises(AmbiguousTruth):
+        jit_in(a, [other, b])
+    assert jit_in(a, [a, b]) is True

@@ -315,6 +315,27 @@ def _call_args(args: Sequence, rebuilt: Any) -> tuple[list, list]:
     return rebuilt, kept
 
 
+def contained_aliases(args: Sequence, leaves: list) -> tuple | None:
+    """For a jit call whose list / tuple argument holds a Tensor given again (`f(a, [a, b])`): for each leaf,
+    the index of the leaf it is the same object as (itself if none), so that inside the trace it is one object
+    too (`a in [a, b]` is True by identity, as in MindSpore 2.10: no elementwise == asked for a truth value);
+    a top-level Tensor argument is never made an alias (f(x, x) keeps its two inputs). None: no such repeat."""
+    ids = [id(x) for x in leaves if isinstance(x, Tensor)]
+    if len(set(ids)) == len(ids):
+        return None
+    top, pos = set(), 0
+    for a in args:
+        if isinstance(a, Tensor):
+            top.add(pos)
+        pos += 1 if isinstance(a, Tensor) else len(flatten(a)[0])
+    seen: dict = {}
+    out = []
+    for j, x in enumerate(leaves):
+        first = seen.setdefault(id(x), j) if isinstance(x, Tensor) else j
+        out.append(j if j in top else first)
+    return tuple(out) if any(k != j for j, k in enumerate(out)) else None
+
+
 def _holds_tensor(x, depth: int = 0) -> bool:
     if isinstance(x, (Tensor, SparseTensor)) or depth > 32:
         return True
@@ -1442,7 +1463,9 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     _param_state.reset()
     try:
         with active(root):
-            call_args, list_args = _call_args(args, unflatten(tdef, inner))
+            aliases = contained_aliases(args, leaves) if graph else None
+            seen_inner = inner if aliases is None else [inner[k] for k in aliases]
+            call_args, list_args = _call_args(args, unflatten(tdef, seen_inner))
             out = _listed(late.explore(writes.run(lambda: late.loops(fn)(*call_args))))
             out = _assigned_parameter_args(out, leaves, inner)
             out, attr_writes = _with_attr_writes(root, out)
@@ -1587,6 +1610,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         if type(a) is not Tensor:
             leaves, tdef = flatten(list(args))
             sigs = tuple([_sig(x) for x in leaves])
+            if graph:  # a Tensor repeated in a list argument is one object in the trace: which, in the key
+                sigs += (contained_aliases(args, leaves),)
             break
     else:  # (the common call: Tensors alone, as flatten would give them)
         leaves, tdef = list(args), ("list", ("*",) * len(args))
