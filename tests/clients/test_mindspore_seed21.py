@@ -281,3 +281,18 @@ def test_jit_tensor_in_a_list_argument_holding_it(on_real_server):
     with pytest.raises(AmbiguousTruth):
         jit_in(a, [other, b])
     assert jit_in(a, [a, b]) is True
+
+
+def test_acosh_gradient_complex_branch_and_real(on_real_server):
+    import gradserve as ms
+    from gradserve import ops
+    x = np.array([0.1 + 1.5j, -0.1 - 1.5j, 1.5 + 0.1j, -1.5 - 0.1j, -2.0 + 0.3j, 0.2 - 0.5j, -0.3 - 0.2j], np.complex64)
+    g = ms.grad(lambda t: ops.acosh(t))(Tensor(x)).asnumpy()
+    # MindSpore 2.10 CPU, the same call (rounded to 4 places there): conj(1 / sinh(acosh(x)))
+    want = [0.0256 + 0.5538j, -0.0256 - 0.5538j, 0.8791 + 0.1048j, -0.8791 - 0.1048j, -0.5529 + 0.1095j,
+            0.0739 - 0.9j, -0.0642 - 1.0199j]
+    np.testing.assert_allclose(g, want, atol=1e-4)
+    np.testing.assert_allclose(g, np.conj(1 / (np.sqrt(x - 1) * np.sqrt(x + 1))), rtol=1e-5)  # the principal branch
+    r = np.array([1.5, 2.0, 10.0], np.float64)
+    np.testing.assert_allclose(ms.grad(lambda t: ops.acosh(t))(Tensor(r)).asnumpy(), 1 / np.sqrt(r * r - 1),
+                               rtol=1e-12)
