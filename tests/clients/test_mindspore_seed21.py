@@ -296,3 +296,59 @@ def test_acosh_gradient_complex_branch_and_real(on_real_server):
     r = np.array([1.5, 2.0, 10.0], np.float64)
     np.testing.assert_allclose(ms.grad(lambda t: ops.acosh(t))(Tensor(r)).asnumpy(), 1 / np.sqrt(r * r - 1),
                                rtol=1e-12)
+
+
+def test_amp_auto_function_keeps_white_results_low(on_real_server):
+    # tests/st/mix_precision/test_mix_precision_auto.py (cpu_linux items) and MindSpore 2.10 CPU on the same calls
+    import gradserve as ms
+    from gradserve import ops
+    from gradserve.train.amp import auto_mixed_precision
+
+    def f(a, b):
+        y = ops.matmul(a, b)
+        return y, y + 1, ops.exp(y)
+
+    x = Tensor(np.ones([1, 2], np.float32))
+    w = Tensor(np.ones([2, 3], np.float32))
+    g = auto_mixed_precision(f, amp_level="auto", dtype=ms.float16)
+    for out in (g(x, w), ms.jit(g)(x, w)):
+        assert [o.dtype for o in out] == [ms.float16, ms.float16, ms.float32]  # MindSpore 2.10: the same
+        np.testing.assert_allclose(out[2].asnumpy(), np.exp(2.0) * np.ones((1, 3)), rtol=1e-6)
+    assert f(x, w)[0].dtype == ms.float32  # the function itself is not changed
+    with pytest.raises(TypeError, match="Cell"):  # MindSpore: "For amp_level 'O2', the network type should be Cell."
+        auto_mixed_precision(f, "O2")
+
+
+def test_amp_auto_cell_values_and_train_amp_module(on_real_server):
+    import gradserve as ms
+    from gradserve import nn, ops
+    from gradserve.train import amp as train_amp
+    from gradserve.train.loss_scale_manager import FixedLossScaleManager
+    assert train_amp.auto_mixed_precision is ms.amp.auto_mixed_precision
+    assert FixedLossScaleManager is ms.amp.FixedLossScaleManager
+    W = np.array([[0.1, 0.2, 0.3, 0.4], [0.5, 0.6, 0.7, 0.8], [0.9, 1.0, 1.1, 1.2]], np.float32) / 3
+    B = np.array([0.01, 0.02, 0.03], np.float32)
+
+    class Net(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.d = nn.Dense(4, 3, weight_init=Tensor(W), bias_init=Tensor(B))
+
+        def construct(self, x):
+            y = self.d(x)
+            return y, y * 3
+
+    net = train_amp.auto_mixed_precision(Net(), "auto", dtype=ms.float16)
+    y, y3 = net(Tensor(np.array([[0.3, -0.7, 1.1, 0.123]], np.float32)))
+    # MindSpore 2.10 CPU, the same network: Float32 results (MatMul in float16, the bias added in float32)
+    assert y.dtype == ms.float32 and y3.dtype == ms.float32
+    np.testing.assert_allclose(y.asnumpy(), [[0.09966064244508743, 0.21934081614017487, 0.3390820324420929]],
+                               rtol=1e-7)
+    np.testing.assert_allclose(y3.asnumpy(), [[0.2989819347858429, 0.6580224633216858, 1.017246127128601]], rtol=1e-7)
+
+    class Half(nn.Cell):
+        def construct(self, x):
+            return ops.cast(x, ms.float16), ops.cast(x, ms.int32)
+
+    out = train_amp._OutputTo32(Half())(Tensor(np.array([1.5, 2.0], np.float32)))
+    assert out[0].dtype == ms.float32 and out[1].dtype == ms.int32

@@ -687,6 +687,10 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
     full = _catalog.check(op, len(inputs), attrs)
     inputs = [x if isinstance(x, Tensor) else _sequence_operand(x) if isinstance(x, (list, tuple)) and _traced_in(x)
               else Tensor(x) if twin_of(x) is None else _scalar_tensor(x, Tensor(x)._dtype) for x in inputs]
+    # mindspore.amp's casts, eager too (a function at level 'auto' runs its ops in the scope)
+    mixed = _amp_cast.wrap(op, inputs, cast, lambda xs: apply(op, xs, attrs))
+    if mixed is not None:
+        return mixed
     tr = current()
     if tr is None:
         local = _eager.run(op, inputs, full)  # NumPy here, the engine's kernels (see _eager)
@@ -709,9 +713,6 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
             cache = None
         out = run_program(program, runtime, cache=cache, label=op, compiled=True)
         return list(out)
-    mixed = _amp_cast.wrap(op, inputs, cast, lambda xs: apply(op, xs, attrs))  # (mindspore.amp's casts)
-    if mixed is not None:
-        return mixed
     finite = _nonfinite_attrs.rewrite(op, inputs, full, apply1)  # (a graph's JSON holds no NaN / Infinity)
     if finite is not None:
         return finite
