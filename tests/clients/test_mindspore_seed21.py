@@ -352,3 +352,31 @@ def test_amp_auto_cell_values_and_train_amp_module(on_real_server):
 
     out = train_amp._OutputTo32(Half())(Tensor(np.array([1.5, 2.0], np.float32)))
     assert out[0].dtype == ms.float32 and out[1].dtype == ms.int32
+
+
+def test_amp_auto_cell_results_as_they_come(on_real_server):
+    # test_mix_precision_auto.py::test_auto_mix_precision_with_keyword_arguments (MindSpore 2.10 CPU passes it):
+    # at 'auto' a Cell's MatMul result is float16, its Softmax's (auto black list) float32
+    import gradserve as ms
+    from gradserve import Parameter, nn, ops
+    from gradserve.train.amp import auto_mixed_precision
+
+    class SoftmaxNet(nn.Cell):
+        def __init__(self, w):
+            super().__init__()
+            self.weight = Parameter(Tensor(w), name="weight")
+            self.matmul = ops.MatMul()
+            self.softmax = ops.Softmax(axis=1)
+
+        def construct(self, x):
+            out1 = self.matmul(x, self.weight)
+            return out1, self.softmax(out1)
+
+    rng = np.random.RandomState(21)
+    w, x = rng.randn(4, 4).astype(np.float32), rng.randn(3, 4).astype(np.float32)
+    out1, out2 = auto_mixed_precision(SoftmaxNet(w), amp_level="auto", dtype=ms.float16)(Tensor(x))
+    assert out1.dtype == ms.float16 and out2.dtype == ms.float32
+    want = x.astype(np.float16).astype(np.float32) @ w.astype(np.float16).astype(np.float32)
+    np.testing.assert_allclose(out1.asnumpy(), want, rtol=2e-3, atol=2e-3)  # float16 rounding of the result
+    e = np.exp(out1.asnumpy().astype(np.float32) - out1.asnumpy().astype(np.float32).max(1, keepdims=True))
+    np.testing.assert_allclose(out2.asnumpy(), e / e.sum(1, keepdims=True), rtol=1e-6)
