@@ -16,6 +16,8 @@ from typing import Awaitable, Callable
 
 import httpx
 
+ROOT = Path(__file__).resolve().parents[1]  # the source tree whose server a benchmark starts
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -29,8 +31,12 @@ def server_binary() -> str:
 
 
 def server_env(env: dict | None = None, **extra: str) -> dict:
-    """This process's environment without its GRADSERVE_* settings, then env, then extra."""
+    """This process's environment without its GRADSERVE_* settings, this source tree first on PYTHONPATH, then
+    env, then extra. (`gradserve-server` is the venv's script: without the tree on PYTHONPATH it imports the
+    package the venv was installed from, another checkout's service and engine, not the tree benchmarked.)"""
     full = {k: v for k, v in os.environ.items() if not k.startswith("GRADSERVE_")}
+    full["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "clients" / "python")]
+                                         + [p for p in [os.environ.get("PYTHONPATH")] if p])
     full.update(env or {})
     full.update(extra)
     return full
