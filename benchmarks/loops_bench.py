@@ -16,7 +16,9 @@ L3  500 dependent value_and_grad calls (an HMC-like chain) vs a bare FastAPI ech
     to the server (the server's share); the echo over httpx too (the SDK's client before 2026-12);
     the chain over gRPC too; the same calls from 1 / 4 / 16 threads.
 L4  throughput of L3's job (raw requests, distinct inputs) at concurrency 64 against a server without
-    and one with dynamic batching (GRADSERVE_BATCH_DELAY_MS=5).
+    and one with dynamic batching (GRADSERVE_BATCH_DELAY_MS=5), posted by a lean client (_server.RawPoster:
+    httpx's AsyncClient, used until stop 35, cost ~2 ms of CPU a request and set the pace), with the
+    server's and the client's CPU per request.
 W2  MLP 784-512-512-10 gradient w.r.t. its 6 weights through the SDK (ops.grad) vs JAX in-process.
 
 The machine is shared and noisy: ratios measured side by side in one run are what carry over.
