@@ -16,7 +16,9 @@ L3  500 dependent value_and_grad calls (an HMC-like chain) vs a bare FastAPI ech
     to the server (the server's share); the echo over httpx too (the SDK's client before 2026-12);
     the chain over gRPC too; the same calls from 1 / 4 / 16 threads.
 L4  throughput of L3's job (raw requests, distinct inputs) at concurrency 64 against a server without
-    and one with dynamic batching (GRADSERVE_BATCH_DELAY_MS=5).
+    and one with dynamic batching (GRADSERVE_BATCH_DELAY_MS=5), posted by a lean client (_server.RawPoster:
+    httpx's AsyncClient, used until stop 35, cost ~2 ms of CPU a request and set the pace), with the
+    server's and the client's CPU per request.
 W2  MLP 784-512-512-10 gradient w.r.t. its 6 weights through the SDK (ops.grad) vs JAX in-process.
 
 The machine is shared and noisy: ratios measured side by side in one run are what carry over.
@@ -323,7 +325,7 @@ def l3(srv: Server, calls: int) -> dict:
 def l4(n: int, delay_ms: float = 5.0) -> dict:
     import asyncio
 
-    from benchmarks._server import closed_loop, summary
+    from benchmarks._server import RawPoster, closed_loop, summary
 
     X, y = LW.logreg_data()
     prog, _ = gs._trace.trace_program(gs.ops.value_and_grad(LW.logp_sdk(gs, X, y))._emit,
@@ -341,21 +343,25 @@ def l4(n: int, delay_ms: float = 5.0) -> dict:
             payloads = [('{"graph_id":"%s",' % gid + b[1:]).encode() for b in bodies]
 
             async def go():
-                async with httpx.AsyncClient(base_url=srv.url, timeout=120,
-                                             limits=httpx.Limits(max_connections=64)) as c:
+                async with RawPoster(srv.url, 64) as c:  # (a lean client: httpx's would set the pace, not the server)
                     k = [0]
 
                     async def call():
                         k[0] += 1
-                        r = await c.post("/v1/eval", content=payloads[k[0] % 64],
-                                         headers={"content-type": "application/json"})
-                        if r.status_code == 200:
-                            sizes.append(r.json()["timing"].get("batch", 1))
-                        return r.status_code == 200
-                    return await closed_loop(call, 64, n)
+                        status, answer = await c.post("/v1/eval", payloads[k[0] % 64])
+                        if status == 200:
+                            sizes.append(json.loads(answer)["timing"].get("batch", 1))
+                        return status == 200
+                    s0, c0 = srv.cpu_s(), time.process_time()
+                    got = await closed_loop(call, 64, n)
+                    s1, c1 = srv.cpu_s(), time.process_time()
+                    cpu.update(server_main_cpu_us=(s1[0] - s0[0]) / n * 1e6, workers_cpu_us=(s1[1] - s0[1]) / n * 1e6,
+                               client_cpu_us=(c1 - c0) / n * 1e6)  # (the warm-up's 20 calls included: ~1%)
+                    return got
             sizes: list = []
+            cpu: dict = {}
             lat, wall, errors = asyncio.run(go())
-            out[name] = dict(summary(lat, wall, errors), mean_batch=float(np.mean(sizes)) if sizes else None)
+            out[name] = dict(summary(lat, wall, errors), mean_batch=float(np.mean(sizes)) if sizes else None, **cpu)
         finally:
             srv.close()
     out["rps_ratio"] = out["batched"]["rps"] / out["unbatched"]["rps"]
