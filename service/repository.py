@@ -40,6 +40,7 @@ NOT_IN_CONFIG = {"graph": "the graph is graph.json", "graph_id": "the graph is g
                  "tangents": "tangents are inputs of a jvp model", "v": "v is an input of the model",
                  "binary_output": "clients choose binary outputs per request"}
 EXTRA_ROLE = {"grad": "sens", "jvp": "tangents", "vjp": "v", "hvp": "v"}  # where a kind's extra tensors go
+UNKNOWN = "Request for unknown model: "  # how Triton begins its answer for a model it has not
 
 
 class RepositoryError(ServiceError):
@@ -295,13 +296,14 @@ class ModelRepository:
 
     def get(self, name: str, version: str | None = None) -> Model:
         m = self.models.get(name)
+        # UNKNOWN: Triton's words, which its stock examples (and client code written from them) look for
         if m is None:
             known = ", ".join(self.models) or "none"
-            raise NotFound(f"model {name!r} is not loaded on this server (loaded: {known})", code="model_not_found",
-                           model=name)
+            raise NotFound(f"{UNKNOWN}model {name!r} is not loaded on this server (loaded: {known})",
+                           code="model_not_found", model=name)
         if version not in (None, "", "1"):
-            raise NotFound(f"model {name!r} has no version {version!r} (it has version 1)", code="model_not_found",
-                           model=name)
+            raise NotFound(f"{UNKNOWN}model {name!r} has no version {version!r} (it has version 1)",
+                           code="model_not_found", model=name)
         return m
 
     def index(self) -> list[dict]:
