@@ -235,6 +235,14 @@ def test_api_keys_guard_the_model_protocols(tmp_path, repo_dir):
             g.get_model_metadata("seed_grad")
         assert e.value.status() == str(grpc.StatusCode.UNAUTHENTICATED)
         assert g.get_model_metadata("seed_grad", headers={"authorization": "Bearer k1"}).name == "seed_grad"
+        # CUDA shared memory's answers too (service.cuda_shm: routes and methods beside the proto's)
+        with pytest.raises(InferenceServerException, match="missing or wrong API key"):
+            c.unregister_cuda_shared_memory()
+        with pytest.raises(InferenceServerException) as e:
+            g.unregister_cuda_shared_memory()
+        assert e.value.status() == str(grpc.StatusCode.UNAUTHENTICATED)
+        g.unregister_cuda_shared_memory(headers={"authorization": "Bearer k1"})
+        c.unregister_cuda_shared_memory(headers={"Authorization": "Bearer k1"})
     finally:
         s.stop()
 
