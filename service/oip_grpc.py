@@ -138,7 +138,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
     async def _fail(self, context, e: ServiceError):
         # cut: a message echoing a long model name must stay within the peer's metadata limit (8 KiB),
         # or the client sees its stream removed instead of the status
-        await context.abort(grpc_code(e.code), e.public_message)
+        await context.abort(grpc_code(e.code), e.located_message)
 
     async def ServerLive(self, request, context):
         return pb.ServerLiveResponse(live=self.core.live())
@@ -198,7 +198,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
                     resp.parameters["triton_final_response"].bool_param = True  # (one response a request)
                 yield pb.ModelStreamInferResponse(infer_response=resp)
             except ServiceError as e:
-                yield pb.ModelStreamInferResponse(error_message=e.public_message)
+                yield pb.ModelStreamInferResponse(error_message=e.located_message)
 
     async def _infer(self, held, context, stream: bool = False) -> pb.ModelInferResponse:
         """One inference; ServiceError for the caller to answer (a call aborts, a stream sends it on). `held`: the

@@ -77,7 +77,7 @@ def server_version() -> str:
 
 def v2_body(e: ServiceError) -> dict:
     """The V2 error body (also what the app answers on /v2 for what no route answers: service.model_api)."""
-    return {"error": e.public_message}
+    return {"error": e.located_message}
 
 
 def v2_error(e: ServiceError) -> JSONResponse:

@@ -294,3 +294,18 @@ def test_kserve_v2_list_of_models(triton, server):
     assert r.status_code == 200, r.text
     ready = {m["name"] for m in triton.get_model_repository_index() if m["state"] == "READY"}
     assert set(r.json()["models"]) == ready and len(r.json()["models"]) == len(ready) and "seed_grad" in ready
+
+
+def test_a_tensor_error_names_the_tensor_it_is_in(server):
+    """The V2 error is one string: where the request went wrong is said in it (the error's path), or an error in
+    the second of two tensors reads as if it could be in either."""
+    x = {"name": "x", "shape": [2, 3], "datatype": "FP32", "data": X.ravel().tolist()}
+    for y, says in [({"name": "y", "shape": [3, 3], "datatype": "FP32", "data": [1.0] * 8},
+                     "data has 8 elements; shape [3, 3] needs 9 (at $.inputs[1].data)"),
+                    ({"name": "y", "shape": [3, 3], "datatype": "FP32", "data": ["a"] * 9},
+                     "strings are not numbers (at $.inputs[1].data)"),
+                    ({"name": "y", "shape": [3, -3], "datatype": "FP32", "data": [1.0] * 9}, "$.inputs[1]")]:
+        r = httpx.post(f"{server.url}/v2/models/seed_grad/infer", json={"inputs": [x, y]})
+        assert r.status_code == 400 and says in r.json()["error"], r.text
+    r = httpx.post(f"{server.url}/v2/models/seed_grad/infer", json={"inputs": [x]})  # (says which already)
+    assert r.status_code == 400 and r.json()["error"] == "model 'seed_grad': missing input(s) ['y']", r.text
