@@ -8,9 +8,9 @@ of it into a temporary folder is tried, and without either the script says so an
 is copied into this repository: each example is read from the checkout and run from a temporary copy.
 
 The server's repository holds Triton's `simple` model (INPUT0 + INPUT1 and INPUT0 - INPUT1 of two [1, 16]
-INT32 tensors) and `simple_int8` (the same in INT8), as graphs. What is adapted, and only that (ADAPT):
-output names (gradserve names a model's outputs out0, out1, ...; Triton's config names them OUTPUT0, ...),
-and the server's name in its metadata ("gradserve", not "triton"). Examples for what gradserve does not serve are listed with the reason (NOT_SERVED), not run.
+INT32 tensors, outputs named OUTPUT0 and OUTPUT1 by its config.json's output_names) and `simple_int8` (the
+same in INT8), as graphs. One thing is adapted (ADAPT): the server's name in its metadata ("gradserve", not
+"triton"). Examples for what gradserve does not serve are listed with the reason (NOT_SERVED), not run.
 Exit status: 0 when every example run passed.
 """
 from __future__ import annotations
@@ -23,10 +23,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from engine import GraphBuilder
-from engine.serialize import graph_to_json
-
-from benchmarks._server import free_port, server_binary, server_env, stop, wait_ready
+from e2e.server import Server
+from oip.models import simple_net, write_model
 
 UPSTREAM = "https://github.com/triton-inference-server/client"
 EXAMPLES = "src/python/examples"
@@ -53,23 +51,12 @@ NOT_SERVED = {
 
 def adapt(source: str) -> str:
     """The example as it runs here (ADAPT in the module doc)."""
-    for old, new in [('"OUTPUT0"', '"out0"'), ('"OUTPUT1"', '"out1"'), ('== "triton"', '== "gradserve"')]:
-        source = source.replace(old, new)
-    return source
-
-
-def simple_graph(dtype: str) -> dict:
-    """Triton's `simple` model: (INPUT0 + INPUT1, INPUT0 - INPUT1) of [1, 16] tensors."""
-    gb = GraphBuilder("simple")
-    a, b = gb.input((1, 16), dtype, name="INPUT0"), gb.input((1, 16), dtype, name="INPUT1")
-    return graph_to_json(gb.build((gb.add(a, b), gb.sub(a, b))))
+    return source.replace('== "triton"', '== "gradserve"')
 
 
 def write_repository(root: Path) -> None:
     for name, dtype in (("simple", "int32"), ("simple_int8", "int8")):
-        (root / name).mkdir(parents=True)
-        (root / name / "graph.json").write_text(json.dumps(simple_graph(dtype)))
-        (root / name / "config.json").write_text(json.dumps({"kind": "eval"}))
+        write_model(root, name, simple_net(dtype), {"kind": "eval", "output_names": ["OUTPUT0", "OUTPUT1"]})
 
 
 def checkout(given: str | None, tmp: Path) -> Path | None:
@@ -105,30 +92,24 @@ def main(argv: list[str] | None = None) -> int:
             print(f"no checkout of {UPSTREAM} (give its folder, or TRITON_CLIENT_DIR)", file=sys.stderr)
             return 2
         write_repository(tmp / "models")
-        http_port, grpc_port = free_port(), free_port()
-        env = server_env(GRADSERVE_MODEL_REPOSITORY=str(tmp / "models"), GRADSERVE_DEVICES="cpu",
-                         GRADSERVE_CPU_WORKERS="1", GRADSERVE_HOST="127.0.0.1", GRADSERVE_PORT=str(http_port),
-                         GRADSERVE_GRPC_PORT=str(grpc_port))
-        with open(tmp / "server.log", "wb") as log:
-            proc = subprocess.Popen([server_binary()], env=env, stdout=log, stderr=subprocess.STDOUT)
-            try:
-                wait_ready(proc, f"http://127.0.0.1:{http_port}/v2/health/ready", timeout=240)
-                results = run_all(repo / EXAMPLES, http_port, grpc_port, tmp)
-            finally:
-                stop(proc)
+        server = Server(tmp / "server.log", devices="cpu",
+                        env={"GRADSERVE_MODEL_REPOSITORY": str(tmp / "models"), "GRADSERVE_CPU_WORKERS": "1"})
+        try:
+            results = run_all(repo / EXAMPLES, server.url.removeprefix("http://"), server.grpc_target, tmp)
+        finally:
+            server.stop()
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     return 0 if all(r["result"] != "failed" for r in results.values()) else 1
 
 
-def run_all(examples: Path, http_port: int, grpc_port: int, work: Path) -> dict:
+def run_all(examples: Path, http_url: str, grpc_url: str, work: Path) -> dict:
     results = {}
     for path in sorted(examples.glob("*.py")):
         if path.name in NOT_SERVED:
             results[path.name] = {"result": "not served", "why": NOT_SERVED[path.name]}
         else:
-            port = grpc_port if "grpc" in path.name else http_port
-            ok, last = run_example(path, f"127.0.0.1:{port}", work)
+            ok, last = run_example(path, grpc_url if "grpc" in path.name else http_url, work)
             results[path.name] = {"result": "passed" if ok else "failed", "last_line": last}
         print(f"{results[path.name]['result']:>10}  {path.name}  "
               f"{results[path.name].get('why') or results[path.name]['last_line']}", flush=True)

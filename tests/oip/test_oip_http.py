@@ -13,7 +13,7 @@ import pytest
 from e2e.helpers import X, Y, slow_input
 from e2e.server import Server, server_binary
 
-from .models import write_model
+from .models import simple_net, write_model
 from .test_triton_client_calls import seed_inputs
 
 import tritonclient.http as httpclient  # the test extra: fail, never skip
@@ -185,6 +185,49 @@ def test_load_of_a_bad_model_is_a_400_naming_the_problem(triton, repo_dir):
             triton.load_model("bad_kind")
         index = {m["name"]: m for m in triton.get_model_repository_index()}
         assert index["bad_kind"]["state"] == "UNAVAILABLE" and "kind" in index["bad_kind"]["reason"]
+    finally:
+        shutil.rmtree(folder)
+
+
+def test_output_names_in_the_config_name_the_outputs(triton, server, repo_dir):
+    """config.json's output_names (Triton's OUTPUT0 / OUTPUT1 of its `simple` example model): metadata,
+    configuration, HTTP and gRPC inference all use them. Expected: NumPy's a + b, a - b."""
+    import tritonclient.grpc as grpcclient
+
+    folder = write_model(repo_dir, "named_outputs", simple_net(),
+                         {"kind": "eval", "output_names": ["OUTPUT0", "OUTPUT1"]})
+    a, b = np.arange(16, dtype=np.int32).reshape(1, 16), np.full((1, 16), 3, np.int32)
+    try:
+        triton.load_model("named_outputs")
+        assert [o["name"] for o in triton.get_model_metadata("named_outputs")["outputs"]] == ["OUTPUT0", "OUTPUT1"]
+        assert [o["name"] for o in triton.get_model_config("named_outputs")["output"]] == ["OUTPUT0", "OUTPUT1"]
+        g = grpcclient.InferenceServerClient(server.grpc_target)
+        for c, mod in ((triton, httpclient), (g, grpcclient)):
+            ins = [mod.InferInput("INPUT0", [1, 16], "INT32"), mod.InferInput("INPUT1", [1, 16], "INT32")]
+            ins[0].set_data_from_numpy(a)
+            ins[1].set_data_from_numpy(b)
+            r = c.infer("named_outputs", ins, outputs=[mod.InferRequestedOutput("OUTPUT1")])
+            np.testing.assert_array_equal(r.as_numpy("OUTPUT1"), a - b)
+            assert r.as_numpy("OUTPUT0") is None
+            np.testing.assert_array_equal(c.infer("named_outputs", ins).as_numpy("OUTPUT0"), a + b)
+        g.close()
+    finally:
+        triton.unload_model("named_outputs")
+        shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("names, message", [
+    (["OUTPUT0"], "output_names has 1 name(s); the model has 2 output(s) (out0, out1)"),
+    (["A", "A"], "output_names names an output twice"),
+    ("OUTPUT0", "output_names must be a list of names"),
+    (["A", ""], "output_names must be a list of names"),
+])
+def test_bad_output_names_fail_the_load_naming_the_problem(triton, repo_dir, names, message):
+    folder = write_model(repo_dir, "bad_names", simple_net(), {"kind": "eval", "output_names": names})
+    try:
+        with pytest.raises(InferenceServerException) as e:
+            triton.load_model("bad_names")
+        assert e.value.status() == "400" and message in e.value.message(), e.value.message()
     finally:
         shutil.rmtree(folder)
 
