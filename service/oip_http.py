@@ -8,8 +8,9 @@
     GET  /v2/models[/<m>[/versions/1]]/stats      Triton's statistics of the loaded models (service.model_stats)
     POST /v2/models/<m>[/versions/1]/infer        JSON or the binary tensor extension
     POST /v2/repository/index, /v2/repository/models/<m>/load, .../unload
-    Triton's trace / log / CUDA shared memory / generate routes and KServe's V1 ones (/v1/models...): a 404 saying
-    what to use instead (ABSENT_ROUTES, NO_V1)
+    /v2/cudasharedmemory/...                      as a Triton without GPUs: nothing registered (service.cuda_shm)
+    Triton's trace / log / generate routes and KServe's V1 ones (/v1/models...): a 404 saying what to use
+    instead (ABSENT_ROUTES, NO_V1)
 
 A thin adapter: the body is decoded by service.codec, the inference is the model's `JobRequest`
 run by `Core.run` (service.repository). Errors are the V2 body `{"error": "<message>"}` with the
@@ -27,7 +28,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from .api_keys import key_ok
-from . import client_shm, codec, model_stats
+from . import client_shm, codec, cuda_shm, model_stats
 from .core import Core
 from .errors import InvalidRequest, NotFound, Overloaded, ServiceError, Unauthorized, http_headers, http_status
 from .http_app import BIG, AsgiBody, ClientGone, charged, discard_body, run_watching
@@ -42,13 +43,8 @@ EXTENSIONS = ["binary_tensor_data", "model_repository", "umbridge", "system_shar
 # (HTTP 404 at their routes, gRPC UNIMPLEMENTED: service.oip_grpc.ABSENT), never a bare "Not Found"
 NO_TRACE = "Triton's trace settings are not supported: traces are OpenTelemetry spans (--otel)"
 NO_LOG = "Triton's log settings are not supported: the log level is set at start (--log-level)"
-NO_CUDA = "CUDA shared memory is not supported: use system shared memory"
 NO_GENERATE = "Triton's generate extension (text generation) is not supported: use POST /v2/models/<model>/infer"
 ABSENT_ROUTES = {NO_TRACE: ("/v2/trace/setting", "/v2/models/{name}/trace/setting"), NO_LOG: ("/v2/logging",),
-                 NO_CUDA + " (/v2/systemsharedmemory/...)": (
-                     "/v2/cudasharedmemory/status", "/v2/cudasharedmemory/region/{name}/status",
-                     "/v2/cudasharedmemory/region/{name}/register", "/v2/cudasharedmemory/unregister",
-                     "/v2/cudasharedmemory/region/{name}/unregister"),
                  NO_GENERATE: tuple(f"/v2/models/{{name}}{v}/{g}" for v in ("", "/versions/{version}")
                                     for g in ("generate", "generate_stream"))}
 # KServe's V1 protocol ({"instances": [...]} rows of one unnamed input): the models here take named, typed tensors
@@ -81,7 +77,7 @@ def server_version() -> str:
 
 def v2_body(e: ServiceError) -> dict:
     """The V2 error body (also what the app answers on /v2 for what no route answers: service.model_api)."""
-    return {"error": e.public_message}
+    return {"error": e.located_message}
 
 
 def v2_error(e: ServiceError) -> JSONResponse:
@@ -408,6 +404,7 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
         r.add_api_route(prefix + "/infer", infer, methods=["POST"], summary="Inference (derivatives of the model)")
         r.add_api_route(prefix + "/stats", statistics, methods=["GET"], summary="Model statistics (Triton's)")
     repository_routes(r, settings, repo)
+    cuda_shm.http_routes(r, v2_error)
     for message, paths in [*ABSENT_ROUTES.items(), (NO_V1, V1_ROUTES)]:
         for path in paths:
             r.add_api_route(path, _refuse(message), methods=["GET", "POST"], include_in_schema=False)
