@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .. import _trace, context as _context
+from .. import _attr_writes, _trace, context as _context
 from .._tensor import Parameter, Tensor
 from .._misc import MutableList, MutableTuple
 from ..errors import GradPositionError
@@ -176,7 +176,7 @@ def _grad_in_use_order(fn, args, positions, weights, sens) -> list:
     net's trainable Parameters in the order its forward pass first uses them (unused ones after them); of
     a function (weights None), of the trainable Parameters it uses, in that order."""
     label = _label(fn)
-    info = trace_function(fn, args, label, state=True, twins=True, inputs_written=True)
+    info = trace_function(fn, args, label, state=True, twins=True, inputs_written=True, attrs=True)
     tr = innermost()
     if weights is None:
         objs = tr.root.param_objs
@@ -426,8 +426,13 @@ class _FunctionalGrad(_Derived):
         asked, _ = _checked_positions(self.grad_position, len(args))
         pos, zeros = _grad_positions(args, asked)
         ws = [] if self.weights is None else _weights_of(self.fn, self.weights)
-        info = trace_function(self.target, args, _label(self.fn), predeclare=ws, state=self.state, twins=True,
-                              inputs_written=self.state)
+        at = _attr_writes.mark(current())
+        try:
+            info = trace_function(self.target, args, _label(self.fn), predeclare=ws, state=self.state, twins=True,
+                                  inputs_written=self.state, attrs=self.state)
+        finally:
+            if not self.state:  # (vjp_fn: the forward's attribute writes are the forward call's, not made again)
+                _attr_writes.restore(current(), at)
         if sens is not None and self.has_aux and len(sens) < len(info.flat_out_avals):
             sens = list(sens) + [Tensor(np.zeros(s, d)) for s, d in info.flat_out_avals[len(sens):]]
         n = len(info.flat_out_avals)
@@ -515,7 +520,7 @@ def _int_jvp_program(fn, n):
     then gives integer inputs their integer tangents, which the engine's forward mode refuses."""
     def program(*a):
         xs, vs = a[:n], a[n:]
-        info = trace_function(fn, xs, _label(fn), state=True)
+        info = trace_function(fn, xs, _label(fn), state=True, attrs=True)
         vals = emit_call_node(info, xs)
         us = [Tensor(np.zeros(s, d)) for s, d in info.flat_out_avals]
 
