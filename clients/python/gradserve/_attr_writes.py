@@ -11,6 +11,8 @@ traced code the way Parameter assignments are (_param_state):
   its concrete values (_trace._set_attr_writes);
 - a function whose forward is not this call's (vjp_fn's rerun: attrs="drop") leaves the attributes as they
   were before it was traced (`restore`);
+- a side of a traced `if` (_branches) gives the Tensors it left in attributes as outputs of the cond, the
+  other side the attribute's value before the `if` (`side_writes`, `side_values`, `join`);
 - a traced Tensor that cannot be carried out (written inside a while loop's body, a vmap, a custom bprop) is
   refused by name at the end of the trace (`escaped`) rather than left in the attribute to fail later.
 """
@@ -99,6 +101,47 @@ def restore(tr, start: int) -> None:
     del log[start:]
 
 
+def side_writes(tr, start: int) -> dict:
+    """The Tensors the side of an `if` traced in tr left in attributes since mark() gave start: {key: (obj,
+    name, value, value before the side)}, each referenced in tr (an enclosing value is a capture); the
+    attributes are set back to their values before the side (the other side starts from them, the cond's
+    outputs end them: join). Call while tr is active."""
+    log = _log(tr)
+    found: dict = {}
+    for w in [] if log is None else log[start:]:
+        key = (id(w.obj), w.name)
+        before = found[key][3] if key in found else w.old
+        if w.held() and isinstance(w.value, Tensor) and not isinstance(w.value, HookGrad):
+            found[key] = (w.obj, w.name, w.value, before)
+        elif key in found:
+            found[key] = found[key][:2] + (None, before)  # (a later write of something else: not carried)
+    found = {k: v for k, v in found.items() if v[2] is not None}
+    for obj, name, value, before in found.values():
+        tr.ref(value)
+        if before is MISSING:
+            obj.__dict__.pop(name, None)
+        else:
+            object.__setattr__(obj, name, before)
+    return found
+
+
+def joined(one: dict, other: dict) -> list:
+    """The (obj, name, value before the `if`) of the attributes either side wrote."""
+    return [(o, n, b) for o, n, _, b in {**other, **one}.values()]
+
+
+def side_values(attrs: list, side: dict) -> tuple:
+    """One side's value of each attribute (the value before the `if` where it wrote none)."""
+    return tuple(side[(id(o), n)][2] if (id(o), n) in side else b for o, n, b in attrs)
+
+
+def join(tr, attrs: list, values) -> None:
+    """The cond's outputs: the attributes' values after the `if` (noted as tr's writes)."""
+    for (obj, name, before), v in zip(attrs, values):
+        note(tr, obj, name, v, before)
+        object.__setattr__(obj, name, v)
+
+
 def program_outputs(root, out) -> tuple[Any, list]:
     """(out and the Tensors of the root left in attributes, their writes): the program's extra outputs."""
     writes = _current(root.attr_writes, root)
@@ -116,6 +159,6 @@ def escaped(root) -> str | None:
                 and v._trace is not root:
             where = getattr(v._trace, "label", "?")
             return (f"{type(w.obj).__name__}.{w.name}: a Tensor written to this attribute inside {where!r} (a loop "
-                    "body, a branch function, vmap, a custom bprop) cannot be kept: its value exists only inside "
+                    "body, vmap, a custom bprop) cannot be kept: its value exists only inside "
                     "that construct. Write the attribute in construct's own body (or return the value)")
     return None
