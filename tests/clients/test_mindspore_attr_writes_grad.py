@@ -231,3 +231,22 @@ def test_attributes_written_in_the_sides_of_an_if_hold_the_taken_sides_values(fa
         pos = a if taken else pos
         np.testing.assert_allclose(_held(net, "last"), a * (2 if taken else 3), rtol=1e-6)
         np.testing.assert_allclose(_held(net, "pos"), pos, rtol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["jacrev", "jacfwd"])
+def test_jacobians_set_the_written_attributes(fake, kind):
+    """The Jacobian of sum(x * x * w) is 2 x w; the attributes hold the forward's values of the call."""
+    net = _Writes()
+    jac = getattr(ms, kind)(net)
+
+    def call(x):
+        close(jac(x), 2 * x.asnumpy() * W)
+    _check_calls(net, call)
+
+
+def test_a_tensor_written_inside_vmap_is_refused_by_name(fake):
+    """vmap's body gives a batched value, which no one attribute can hold: refused, the attribute unchanged."""
+    net = _Writes()
+    with pytest.raises(RuntimeError, match=r"_Writes\.last: a Tensor written to this attribute inside"):
+        ops.vmap(net)(Tensor(np.ones((2, 3), np.float32)))
+    assert net.last is None
