@@ -250,3 +250,14 @@ def test_a_tensor_written_inside_vmap_is_refused_by_name(fake):
     with pytest.raises(RuntimeError, match=r"_Writes\.last: a Tensor written to this attribute inside"):
         ops.vmap(net)(Tensor(np.ones((2, 3), np.float32)))
     assert net.last is None
+
+
+@pytest.mark.parametrize("grad", [False, True])
+def test_an_exported_graph_leaves_the_attributes_as_they_were(grad):
+    """trace_graph runs nothing: the graph gives the function's outputs alone (one here, a name) and the
+    attribute keeps the value it had, not a traced Tensor of the export."""
+    net = _Writes()
+    before = net.acc
+    doc = ms.trace_graph((lambda x: ops.grad(net)(x)) if grad else net, [np.ones(3, np.float32)])
+    assert isinstance(doc["outputs"], str)
+    assert net.last is None and net.acc is before

@@ -1698,6 +1698,9 @@ def trace_graph(fn: Callable, inputs: Sequence) -> dict:
     prog, _ = trace_program(fn, args, label=getattr(fn, "__name__", None) or type(fn).__name__, known=False)
     prog.state_params, prog.state_names = [], []  # an exported graph gives the function's outputs alone
     prog.written_inputs, prog.written_names, prog.n_extra = [], [], 0
+    if prog.attr_writes:  # (and no attribute outputs: the attributes keep their values, as nothing ran)
+        prog.outputs = prog.outputs[0]
+    _attr_writes.restore(prog.root, 0)
     return prog.graph_doc()
 
 
