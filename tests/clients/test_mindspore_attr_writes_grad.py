@@ -261,3 +261,26 @@ def test_an_exported_graph_leaves_the_attributes_as_they_were(grad):
     doc = ms.trace_graph((lambda x: ops.grad(net)(x)) if grad else net, [np.ones(3, np.float32)])
     assert isinstance(doc["outputs"], str)
     assert net.last is None and net.acc is before
+
+
+class _OwnBprop(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.last = None
+
+    def construct(self, x):
+        self.last = x * 2
+        return x * x
+
+    def bprop(self, x, out, dout):
+        return (dout * 5,)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_cell_with_its_own_bprop_sets_the_written_attribute(fake, mode):
+    """The attribute holds the forward's x * 2; the gradient is the bprop's 5 dout (dout = 1 per entry)."""
+    _mode(mode)
+    c = _OwnBprop()
+    for a in _xs():
+        close(ms.grad(lambda t: c(t).sum())(Tensor(a)), np.full(3, 5.0, np.float32))
+        np.testing.assert_allclose(_held(c, "last"), a * 2, rtol=1e-6)

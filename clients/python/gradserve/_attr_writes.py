@@ -13,7 +13,7 @@ traced code the way Parameter assignments are (_param_state):
   were before it was traced (`restore`);
 - a side of a traced `if` (_branches) gives the Tensors it left in attributes as outputs of the cond, the
   other side the attribute's value before the `if` (`side_writes`, `side_values`, `join`);
-- a traced Tensor that cannot be carried out (written inside a while loop's body, a vmap, a custom bprop) is
+- a traced Tensor that cannot be carried out (written inside a while loop's body, a vmap, a bprop method) is
   refused by name at the end of the trace (`escaped`) rather than left in the attribute to fail later.
 """
 from __future__ import annotations
@@ -158,7 +158,7 @@ def escaped(root) -> str | None:
         if w.held() and isinstance(v, Tensor) and v._data is None and not isinstance(v, HookGrad) \
                 and v._trace is not root:
             where = getattr(v._trace, "label", "?")
-            return (f"{type(w.obj).__name__}.{w.name}: a Tensor written to this attribute inside {where!r} (a loop "
-                    "body, vmap, a custom bprop) cannot be kept: its value exists only inside "
+            return (f"{type(w.obj).__name__}.{w.name}: a Tensor written to this attribute inside {where!r} (a while "
+                    "loop's body, vmap, a bprop method) cannot be kept: its value exists only inside "
                     "that construct. Write the attribute in construct's own body (or return the value)")
     return None

@@ -123,8 +123,8 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "recompile on such a change, is accepted and ignored: call a new jit function instead). A Tensor written to "
     "a Cell attribute in construct (`self.last = x * 2`) holds that call's forward value after the call, also "
     "under grad / value_and_grad / GradOperation / jvp / vjp / jacrev / jacfwd, nested derivatives and in a side "
-    "of a traced `if` (vjp_fn does not write it again); one written inside a `while` body, a vmap or a custom "
-    "bprop is a TraceError naming the Cell and attribute.",
+    "of a traced `if` and the construct of a Cell with its own bprop (vjp_fn does not write it again); one written "
+    "inside a `while` body, a vmap or a bprop method is a TraceError naming the Cell and attribute.",
     "`nn.probability.distribution.Bernoulli` with probs 0 or 1 given at a call: prob / log_prob clamp them into "
     "[eps, 1 - eps] as MindSpore 2.10 does; entropy / kl_loss / cross_entropy give their limits there (entropy 0, "
     "KL(0 || 0.5) = log 2) where MindSpore 2.10 gives NaN.",
