@@ -284,3 +284,54 @@ def test_a_cell_with_its_own_bprop_sets_the_written_attribute(fake, mode):
     for a in _xs():
         close(ms.grad(lambda t: c(t).sum())(Tensor(a)), np.full(3, 5.0, np.float32))
         np.testing.assert_allclose(_held(c, "last"), a * 2, rtol=1e-6)
+
+
+class _TwoWeights(nn.Cell):
+    """Two Parameters, b unused: GradOperation(get_by_list=True) with no weights traces it twice (in use order)."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = ms.Parameter(Tensor(W), name="w")
+        self.b = ms.Parameter(Tensor(np.zeros(3, np.float32)), name="b")
+        self.acc = Tensor(np.zeros(3, np.float32))
+
+    def construct(self, x):
+        self.acc = self.acc + x
+        return (x * x * self.w).sum()
+
+
+def test_implicit_weights_in_use_order_accumulate_the_attribute_once_per_call(fake):
+    """d/dw sum(x x w) = x x, d/db = 0; acc gains x once per call (a second trace starts from the value before)."""
+    ms.set_context(mode=ms.PYNATIVE_MODE)
+    net = _TwoWeights()
+    g = ops.GradOperation(get_by_list=True)(net)
+    acc = np.zeros(3, np.float32)
+    for a in _xs():
+        gw, gb = g(Tensor(a))
+        close(gw, a * a)
+        close(gb, np.zeros(3))
+        acc = acc + a
+        np.testing.assert_allclose(_held(net, "acc"), acc, rtol=1e-6)
+
+
+class _IntAcc(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.acc = Tensor(np.zeros(3, np.int32))
+
+    def construct(self, x):
+        self.acc = self.acc + x
+        return x * x
+
+
+def test_integer_jvp_accumulates_the_attribute_once_per_call(fake):
+    """jvp at integer inputs (MindSpore's transposed vjp path): J v = 2 x v; acc gains x once per call."""
+    net = _IntAcc()
+    acc = np.zeros(3, np.int32)
+    for k in range(1, 3):
+        a = np.array([1, -2, 3], np.int32) * k
+        out, tan = ops.jvp(net, Tensor(a), Tensor(np.ones(3, np.int32)))
+        np.testing.assert_array_equal(out.asnumpy(), a * a)
+        np.testing.assert_array_equal(tan.asnumpy(), 2 * a)
+        acc = acc + a
+        np.testing.assert_array_equal(_held(net, "acc"), acc)
