@@ -31,6 +31,15 @@ class _Writes(nn.Cell):
         return (x * x * self.w).sum()
 
 
+class _Holding(nn.Cell):
+    """A Cell starting with the given attributes."""
+
+    def __init__(self, **attrs):
+        super().__init__()
+        for k, v in attrs.items():
+            setattr(self, k, v)
+
+
 def _held(net, name):
     """The attribute's value, which must be a concrete Tensor (a traced one has no data)."""
     t = getattr(net, name)
@@ -155,11 +164,7 @@ def test_written_attribute_used_after_the_call_in_a_new_call(fake):
         np.testing.assert_allclose(_held(net, "buf"), buf, rtol=1e-6)
 
 
-class _LoopWrites(nn.Cell):
-    def __init__(self):
-        super().__init__()
-        self.last = Tensor(np.zeros(2, np.float32))
-
+class _LoopWrites(_Holding):
     def construct(self, x):
         i = Tensor(0, ms.int32)
         while i < 3:
@@ -175,7 +180,7 @@ def test_a_tensor_written_inside_a_while_body_is_refused_by_name(fake, mode, how
     """Its value exists only inside the loop: a clear error naming the Cell and the attribute, and the
     attribute keeps the value it had (no traced Tensor left in it)."""
     _mode(mode)
-    net = _LoopWrites()
+    net = _LoopWrites(last=Tensor(np.zeros(2, np.float32)))
     x = Tensor(np.ones(2, np.float32))
     with pytest.raises(RuntimeError, match=r"_LoopWrites\.last: .*'while_body'"):
         net(x) if how == "call" else ops.grad(net)(x)
@@ -263,11 +268,7 @@ def test_an_exported_graph_leaves_the_attributes_as_they_were(grad):
     assert net.last is None and net.acc is before
 
 
-class _OwnBprop(nn.Cell):
-    def __init__(self):
-        super().__init__()
-        self.last = None
-
+class _OwnBprop(_Holding):
     def construct(self, x):
         self.last = x * 2
         return x * x
@@ -280,7 +281,7 @@ class _OwnBprop(nn.Cell):
 def test_a_cell_with_its_own_bprop_sets_the_written_attribute(fake, mode):
     """The attribute holds the forward's x * 2; the gradient is the bprop's 5 dout (dout = 1 per entry)."""
     _mode(mode)
-    c = _OwnBprop()
+    c = _OwnBprop(last=None)
     for a in _xs():
         close(ms.grad(lambda t: c(t).sum())(Tensor(a)), np.full(3, 5.0, np.float32))
         np.testing.assert_allclose(_held(c, "last"), a * 2, rtol=1e-6)
@@ -314,11 +315,7 @@ def test_implicit_weights_in_use_order_accumulate_the_attribute_once_per_call(fa
         np.testing.assert_allclose(_held(net, "acc"), acc, rtol=1e-6)
 
 
-class _IntAcc(nn.Cell):
-    def __init__(self):
-        super().__init__()
-        self.acc = Tensor(np.zeros(3, np.int32))
-
+class _IntAcc(_Holding):
     def construct(self, x):
         self.acc = self.acc + x
         return x * x
@@ -326,7 +323,7 @@ class _IntAcc(nn.Cell):
 
 def test_integer_jvp_accumulates_the_attribute_once_per_call(fake):
     """jvp at integer inputs (MindSpore's transposed vjp path): J v = 2 x v; acc gains x once per call."""
-    net = _IntAcc()
+    net = _IntAcc(acc=Tensor(np.zeros(3, np.int32)))
     acc = np.zeros(3, np.int32)
     for k in range(1, 3):
         a = np.array([1, -2, 3], np.int32) * k
