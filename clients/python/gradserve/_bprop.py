@@ -96,7 +96,7 @@ def call_with_rule(construct, bprop, label: str, args, binfo=None):
     tr = innermost()
     custom_forward[0] += 1
     try:
-        info = trace_function(construct, args, label, state=True)
+        info = trace_function(construct, args, label, state=True, attrs=True)
     finally:
         custom_forward[0] -= 1
     in_names = _call_inputs(tr, info, args)

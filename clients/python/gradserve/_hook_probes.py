@@ -14,10 +14,11 @@ The program returns those as extra outputs, and after the run (backward order: t
   there (its gradient left unchanged; what it printed before held back) and is called once more, now, with
   the real gradient, in backward order; it must return None (a gradient given after the backward has run
   cannot change it).
-No probe where none can give a value: GRAPH_MODE (a cached graph does not run Python hooks again), a point
-outside a derived function, a grad node below the program's root (a grad of a grad: a hook that reads values
-there is refused by name, not skipped); there a hook gets the placeholder as before, and a read of its value
-is refused. A placeholder derived from the one given (`g * 2`) stays a placeholder.
+In GRAPH_MODE too: a probed trace is never reused (make), so the hooks run, and get their values, on every
+call. No probe where none can give a value: a point outside a derived function, a grad node below the
+program's root (a grad of a grad: a hook that reads values there is refused by name, not skipped; a
+placeholder a hook stored there is refused when read after the call: Unreached). A placeholder derived from
+the one given (`g * 2`) stays a placeholder.
 """
 from __future__ import annotations
 
@@ -28,7 +29,6 @@ import sys
 
 import numpy as np
 
-from . import context as _context
 from ._tensor import Tensor
 from .dtype import COMPLEX, FLOAT
 
@@ -50,6 +50,15 @@ class HookGrad(Tensor):
 
     def __str__(self) -> str:
         raise GradientReadLater("str()")
+
+
+class Unreached(HookGrad):
+    """A placeholder no value will fill (its point is differentiated by a grad of a grad): reads refused by why."""
+
+    def _concrete(self, what: str) -> np.ndarray:
+        raise RuntimeError(f"{what} of a gradient a hook received inside a derivative that is itself differentiated "
+                           "or traced (a grad of a grad): gradserve gives gradient values to the hooks of a top-level "
+                           "grad call only (there a hook may change the gradient, not record its value)")
 
 
 def _placeholder(t: Tensor) -> Tensor:
@@ -147,7 +156,7 @@ def _names(tree):
 
 def make(tr, xs: tuple) -> Probe | None:
     """A probe for the tensors xs at a hooked point of trace tr, or None where none can give a value."""
-    if tr is None or tr is tr.root or _context.get_context("mode") != _context.PYNATIVE_MODE:
+    if tr is None or tr is tr.root:
         return None
     if getattr(tr.root, "known", None) is None:  # (a graph traced to be kept, not run: trace_graph)
         return None
@@ -180,6 +189,11 @@ def with_probes(root, out):
     """(out and the gradients the root's grad nodes gave the probes, the probes), or (out, []) for none."""
     every = root.__dict__.get("_gs_probes", ())
     for p in every:
+        if p.lost:
+            for ps in p.placeholders:  # (stored by a hook: a read after the call says why it has no value)
+                for t in ps:
+                    if type(t) is HookGrad:
+                        object.__setattr__(t, "__class__", Unreached)
         if p.lost and p.later:
             fn = p.later[0][0]
             raise RuntimeError(f"gradient hook {getattr(fn, '__name__', fn)!s} reads its gradient's value, inside a "

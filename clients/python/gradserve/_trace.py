@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _amp_cast, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _seq_twins, _value_reads
+from . import _amp_cast, _attr_writes, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _seq_twins, _value_reads
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -482,7 +482,7 @@ class Trace:
     graph = False  # (a root's) GRAPH_MODE's semantics whatever the mode: a jit function's (trace_program)
     if_side = False  # one side of a traced `if` (_branches): in-place writes there are carried out by the cond
     no_cache = False  # (a root's) its trace ran Python a PyNative call must run again: never reused (uncacheable)
-    attr_writes: list  # (a root trace_program made) (object, name, Tensor) construct wrote: attribute_written
+    attr_writes: list  # (a root trace_program made) the attribute writes of the traced code: _attr_writes.Write
     output_names: Any  # (a trace_function's) its outputs' names: whether a hook's probed point is used (_hook_probes)
 
     def __init__(self, parent: "Trace | None", label: str):
@@ -831,6 +831,8 @@ class FnInfo:
         # the positional args the function changed in place (their final values: outputs after the
         # Parameters', avals in state_avals too), for its node to rebind them in the caller (_take_state)
         self.written_args: list[int] = []
+        # the attribute writes it leaves (their values: outputs after the written args'): _attr_writes.take
+        self.attr_writes: list = []
         self.arg_inputs = arg_inputs  # index of each positional arg -> input index (Tensor args only)
         self.arg_groups = arg_groups or {}  # index of a tuple/list-of-Tensors arg -> (input indices, its tree)
         self.arg_twins: dict = {}  # index of a twinned mutable() number arg -> input index
@@ -844,11 +846,14 @@ class FnInfo:
 
 
 def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequence[Parameter] = (),
-                   state: bool = False, twins: bool = False, inputs_written: bool = False) -> FnInfo:
+                   state: bool = False, twins: bool = False, inputs_written: bool = False,
+                   attrs: bool = False) -> FnInfo:
     """fn traced at args as a function of the graph. state: the Parameters it assigns become extra
     outputs of the function, for its node to hand on (_take_state); without, their updates are dropped.
     twins: mutable() numbers become traced scalar inputs (see twinned), for a gradient to reach them.
-    inputs_written (with state): the Tensor args it changes in place too (InputWrites)."""
+    inputs_written (with state): the Tensor args it changes in place too (InputWrites). attrs: the Tensors
+    it leaves in Cell attributes are outputs too, after those (_attr_writes); else they are left there (refused
+    at the end of the trace, _attr_writes.escaped, unless the caller undoes them: _attr_writes.restore)."""
     parent = current()
     if parent is None:
         raise TraceError("trace_function needs an active trace")
@@ -903,22 +908,22 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
                                          lambda g, leaves: _seq_leaves(seq_groups, g, leaves))
             outputs, tdef = tr.outputs_of(out)
             tr.output_names = outputs  # (whether a hook's probed point is used: _hook_probes.live)
-            flat_avals = []
-            for leaf in flatten_out(out)[0]:
-                leaf = leaf if isinstance(leaf, Tensor) else Tensor(leaf)
-                flat_avals.append((leaf.shape, leaf._dtype))
+            flat_avals = [(v.shape, v._dtype) for v in (x if isinstance(x, Tensor) else Tensor(x)
+                                                        for x in flatten_out(out)[0])]
             sparams, snames, savals = _param_state.function_state(tr, start) if state else ([], [], [])
             written = writes.written()
+            attr_writes, anames, aavals = _attr_writes.function_outputs(tr) if attrs else ([], [], [])
     finally:
         _param_state.restore(start)  # the values are this function's: its node gives them to the caller
-    snames = snames + [n for _, n in written]
-    savals = savals + [(inner[i].shape, inner[i]._dtype) for i in (list(arg_inputs)[k] for k, _ in written)]
+    snames, savals = snames + [n for _, n in written] + anames, savals + [
+        (inner[i].shape, inner[i]._dtype) for i in (list(arg_inputs)[k] for k, _ in written)] + aavals
     # no Tensor output (a shape, None): no function (a graph needs an output); nodes over it are skipped
     name = tr.add_function(tr.body(_param_state.with_state(outputs, snames)), label) if flat_avals or snames \
         else None
     info = FnInfo(name, tr, arg_inputs, tdef, flat_avals, arg_groups, (sparams, savals))
     info.arg_twins = arg_twins
     info.written_args = [list(arg_inputs)[k] for k, _ in written]
+    info.attr_writes = attr_writes
     return info
 
 
@@ -1089,7 +1094,8 @@ def _grouped(info: FnInfo, positions: Sequence[int], nargs: int, outs: list) -> 
 def emit_grad(fn, args: Sequence, *, positions: Sequence[int], weights: Sequence[Parameter] = (),
               sens: Sequence | None = None, with_value: bool = False, label: str = "grad", twins: bool = False):
     """One `grad` node over `fn` traced at `args`. Returns (flat outputs, FnInfo)."""
-    info = trace_function(fn, args, label, predeclare=weights, state=True, twins=twins, inputs_written=True)
+    info = trace_function(fn, args, label, predeclare=weights, state=True, twins=twins, inputs_written=True,
+                          attrs=True)
     return emit_grad_node(info, args, positions=positions, weights=weights, sens=sens, with_value=with_value), info
 
 
@@ -1223,18 +1229,20 @@ def _take_state(info: FnInfo, outs: list, n: int, args: Sequence = ()) -> list:
     n_params = len(info.state_params)
     _param_state.take(info.state_params, outs[n:n + n_params])
     tr = innermost()
-    for i, v in zip(info.written_args, outs[n + n_params:n + k]):
+    n_args = len(info.written_args)
+    for i, v in zip(info.written_args, outs[n + n_params:n + n_params + n_args]):
         a = args[i]
         if isinstance(a, Parameter):
             _param_state.assign(a, v)
         elif a._data is None and a._trace is tr:  # (a value of another trace or a constant: left as it is)
             a._become(v)
+    _attr_writes.take(tr, info.attr_writes, outs[n + n_params + n_args:n + k])
     return outs[:n] + outs[n + k:]
 
 
 def emit_jvp(fn, args: Sequence, tangents: Sequence, *, positions: Sequence[int] | None = None, label: str = "jvp"):
     """One `jvp` node over `fn` at `args`. Returns (flat values, flat tangents, FnInfo)."""
-    info = trace_function(fn, args, label, state=True)
+    info = trace_function(fn, args, label, state=True, attrs=True)
     vals, tans = emit_jvp_node(info, args, tangents, positions=positions)
     return vals, tans, info
 
@@ -1261,7 +1269,7 @@ def emit_jvp_node(info: FnInfo, args: Sequence, tangents: Sequence, *, positions
 
 
 def emit_call(fn, args: Sequence, label: str = "call"):
-    info = trace_function(fn, args, label, state=True)
+    info = trace_function(fn, args, label, state=True, attrs=True)
     return unflatten(info.out_tdef, emit_call_node(info, args)), info
 
 
@@ -1295,7 +1303,7 @@ class Program:
         self._lane_pin = None  # its lane and what it was made for (gradserve._lane.eval_program)
         self._thaws = -1  # the count of first changes (_tensor.thaws) _doc_key and _moving were made at
         self._moving: list = []  # (name, Parameter) of the changed parameters: their values go with each job
-        self.attr_writes: list = []  # (object, attribute) given a Tensor of the run's: _set_attr_writes
+        self.attr_writes: list = []  # the writes (_attr_writes.Write) given a Tensor of the run's: _set_attr_writes
         self.probes: list = []  # hooked points whose gradients are outputs after the user's (_hook_probes)
         self._out_bytes: int | None = None
         self.out_tdef: Any = None  # the output structure (set by the tracer)
@@ -1445,7 +1453,11 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
             call_args, list_args = _call_args(args, unflatten(tdef, inner))
             out = _listed(late.explore(writes.run(lambda: late.loops(fn)(*call_args))))
             out = _assigned_parameter_args(out, leaves, inner)
-            out, attr_writes = _with_attr_writes(root, out)
+            out, attr_writes = _attr_writes.program_outputs(root, out)
+            why = _attr_writes.escaped(root)
+            if why is not None:
+                _attr_writes.restore(root, 0)  # (the Cell keeps its attributes as before the failed call)
+                raise TraceError(why)
             out, probes = _hook_probes.with_probes(root, out)
             outputs, out_tdef = root.outputs_of(out)
             if _keeps_lists(out_tdef) or _changed_lists(list_args):
@@ -1481,24 +1493,14 @@ def uncacheable() -> None:
 
 
 def attribute_written(obj: Any, name: str, value: Any) -> None:
-    """`self.n = v` in a traced construct: MindSpore runs the write on every call, in both modes, so the trace
-    is never reused; a Tensor of the top-level trace written becomes that call's value after the run
-    (Program.attr_writes) rather than a traced Tensor escaping it."""
+    """`self.n = v` in a traced construct (before it is made): MindSpore runs the write on every call, in both
+    modes, so the trace is never reused; a Tensor written becomes that call's value after the run (through the
+    derived functions' outputs to Program.attr_writes: _attr_writes) rather than a traced Tensor escaping it."""
     tr = current()
     if tr is None:
         return
     tr.root.no_cache = True
-    writes = tr.root.__dict__.get("attr_writes")  # (a root trace_program made)
-    if writes is not None and isinstance(value, Tensor) and value._data is None and value._trace is tr.root:
-        writes.append((obj, name, value))
-
-
-def _with_attr_writes(root: "Trace", out):
-    """(out and the Tensors the run left in Cell attributes, their (object, name)s)."""
-    kept = [(o, n, t) for o, n, t in root.attr_writes if o.__dict__.get(n) is t]
-    if not kept:
-        return out, []
-    return [out, [t for _, _, t in kept]], [(o, n) for o, n, _ in kept]
+    _attr_writes.note(tr, obj, name, value, obj.__dict__.get(name, _attr_writes.MISSING))
 
 
 def _set_attr_writes(prog: "Program", result):
@@ -1506,8 +1508,8 @@ def _set_attr_writes(prog: "Program", result):
     if not prog.attr_writes:
         return result
     value, written = result
-    for (o, n), t in zip(prog.attr_writes, written):
-        object.__setattr__(o, n, t)
+    for w, t in zip(prog.attr_writes, written):
+        object.__setattr__(w.obj, w.name, t)
     return value
 
 
@@ -1696,6 +1698,9 @@ def trace_graph(fn: Callable, inputs: Sequence) -> dict:
     prog, _ = trace_program(fn, args, label=getattr(fn, "__name__", None) or type(fn).__name__, known=False)
     prog.state_params, prog.state_names = [], []  # an exported graph gives the function's outputs alone
     prog.written_inputs, prog.written_names, prog.n_extra = [], [], 0
+    if prog.attr_writes:  # (and no attribute outputs: the attributes keep their values, as nothing ran)
+        prog.outputs = prog.outputs[0]
+    _attr_writes.restore(prog.root, 0)
     return prog.graph_doc()
 
 
