@@ -584,8 +584,6 @@ def test_a_stored_gradient_of_a_nested_derivative_is_refused_by_name_when_read(p
         stored["y"].asnumpy()
 
 
-@pytest.mark.xfail(strict=True, reason="hooks run while the forward is traced: those that only store run in the "
-                                       "forward's order (their bprop rules would have to be traced after the forward)")
 def test_store_only_hooks_run_in_backward_order(pynative):
     """MindSpore (as torch) runs backward hooks as the backward reaches their tensors: the last one first."""
     log = []
@@ -600,3 +598,76 @@ def test_store_only_hooks_run_in_backward_order(pynative):
     x.register_hook(lambda g: log.append("x"))
     ms.grad(f)(x)
     assert log == ["w", "z", "x"]
+
+
+def test_a_hook_reached_first_changes_what_a_later_one_stores(pynative):
+    """w's hook (reached first by the backward) triples its gradient; z's hook, reached next, stores what arrives
+    there: the tripled gradient. By hand: f = sum(sin(w)) with w = z = 2x, so z gets 3 cos(2x) and x 6 cos(2x)."""
+    log, stored = [], {}
+
+    def keep(name):
+        return lambda g: (stored.__setitem__(name, g), log.append(name))[1]
+
+    def f(x):
+        z = x * 2
+        z.register_hook(keep("z"))
+        w = z * 1
+        w.register_hook(lambda g: (log.append("w"), g * 3)[1])
+        return ops.sin(w).sum()
+    x = Tensor(XV)
+    x.register_hook(keep("x"))
+    gx = ms.grad(f)(x)
+    assert log == ["w", "z", "x"]
+    want_z = 3 * np.cos(2 * XV.astype(np.float64))
+    np.testing.assert_allclose(stored["z"].asnumpy(), want_z, rtol=1e-5)
+    np.testing.assert_allclose(stored["x"].asnumpy(), 2 * want_z, rtol=1e-5)
+    np.testing.assert_allclose(gx.asnumpy(), 2 * want_z, rtol=1e-5)
+
+
+class _Twice(nn.Cell):
+    def construct(self, a):
+        return a * 2
+
+
+class _SinScaled(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.w = Parameter(Tensor(np.array([1.5], np.float32)), name="w")
+
+    def construct(self, b):
+        return ops.sin(b * self.w)
+
+
+def test_cell_backward_hooks_run_in_backward_order(pynative):
+    """y = B(A(x)): the backward reaches B first (its pre-hook on grad_output, then its hook once grad_input is
+    computed), then A, then x (MindSpore's Hook Programming tutorial; torch's module hooks alike). A has no
+    Parameter (one custom bprop around its call), B has one (an identity over its inputs): both kinds in order.
+    Values by hand: d/dx sum(sin(2x * 1.5)) = 3 cos(3x); A's grad_input is that, B's grad_output ones."""
+    log, seen = [], {}
+    a, b = _Twice(), _SinScaled()
+    for name, cell in (("A", a), ("B", b)):
+        cell.register_backward_pre_hook(lambda c, go, name=name: log.append(name + "_pre"))
+        cell.register_backward_hook(lambda c, gi, go, name=name: (log.append(name), seen.__setitem__(name, gi[0]))[0])
+    x = Tensor(XV)
+    x.register_hook(lambda g: log.append("x"))
+    gx = ms.grad(lambda t: b(a(t)).sum())(x)
+    assert log == ["B_pre", "B", "A_pre", "A", "x"]
+    want = 3 * np.cos(3 * XV.astype(np.float64))
+    np.testing.assert_allclose(seen["A"].asnumpy(), want, rtol=1e-5)
+    np.testing.assert_allclose(seen["B"].asnumpy(), want / 2, rtol=1e-5)
+    np.testing.assert_allclose(gx.asnumpy(), want, rtol=1e-5)
+
+
+def test_the_hooks_of_one_tensor_run_in_registration_order_in_backward_order(pynative):
+    """Two hooks on z and one on w (used after z): w's first, then z's in the order registered."""
+    log = []
+
+    def f(x):
+        z = x * 2
+        z.register_hook(lambda g: log.append("z1"))
+        z.register_hook(lambda g: log.append("z2"))
+        w = ops.exp(z)
+        w.register_hook(lambda g: log.append("w"))
+        return w.sum()
+    ms.grad(f)(Tensor(XV))
+    assert log == ["w", "z1", "z2"]

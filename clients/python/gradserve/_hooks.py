@@ -96,9 +96,10 @@ def with_grad_rule(xs: tuple[Any, ...], rule) -> Any:
     if tr is None or not xs:
         return xs[0] if len(xs) == 1 else xs
     probe = _hook_probes.make(tr, tuple(xs))
+    ident = _Identity(rule, len(xs), probe)
     _trace.arg_hooks_off[0] += 1
     try:
-        out = call_with_bprop(_Identity(rule, len(xs), probe), xs)
+        out = call_with_bprop(ident, xs, _bprop.late_rule(ident.bprop, "_Identity"))
     finally:
         _trace.arg_hooks_off[0] -= 1
     if probe is None:
@@ -132,7 +133,8 @@ def _through_hooks(x, table: dict, made: dict | None = None) -> Any:
             if hid not in made:
                 probe = _hook_probes.make(tr, (x,))
                 ident = _Identity(_tensor_rule(fn), 1, probe)
-                made[hid] = (ident, probe, _bprop.trace_rule(ident, (x,), x, [x], _trace.flatten(x)[1]))
+                made[hid] = (ident, probe, _bprop.late_rule(ident.bprop, "_Identity")
+                             or _bprop.trace_rule(ident, (x,), x, [x], _trace.flatten(x)[1]))
             steps.append(made[hid])
         for ident, probe, binfo in reversed(steps):
             x = call_with_bprop(ident, (x,), binfo)
@@ -354,7 +356,9 @@ class _WholeCellHook:
         grads, kw_grads = tuple(every[:self.n_pos]), every[self.n_pos:]
         douts = _tensors(dout)
         p_in = self.probe_in
-        p_out = self.probe_out = _hook_probes.make(self.tr, douts) if self.tr is not None else None
+        if self.probe_out is None and self.tr is not None:  # (made here where the rule is traced at the call)
+            self.probe_out = _hook_probes.make(self.tr, douts)
+        p_out = self.probe_out
         douts = douts if p_out is None else p_out.placeholders_for(douts)
         grads = grads if p_in is None else p_in.placeholders_for(grads)
         call = p_in.call if p_in is not None else p_out.call if p_out is not None else _plain_call
@@ -377,9 +381,14 @@ def _whole_call(cell, bwd, plain, args, kwargs):
     if whole.probe_in is not None:
         xs = whole.probe_in.after(tr, xs)
     whole.tr = tr
-    out = call_with_bprop(whole, xs)
+    late_rule = _bprop.late_rule(whole.bprop, type(cell).__name__, quiet=False)
+    out = call_with_bprop(whole, xs, late_rule)
     outs = _tensors(out)
-    if whole.probe_out is None or not all(isinstance(o, Tensor) for o in outs):
+    if not all(isinstance(o, Tensor) for o in outs):
+        return out
+    if late_rule is not None:  # (the rule, traced later, takes this probe of the outputs' gradients)
+        whole.probe_out = _hook_probes.make(tr, outs)
+    if whole.probe_out is None:
         return out
     outs = whole.probe_out.after(tr, outs)
     return outs if isinstance(out, (tuple, list)) else outs[0]
