@@ -671,3 +671,38 @@ def test_the_hooks_of_one_tensor_run_in_registration_order_in_backward_order(pyn
         return w.sum()
     ms.grad(f)(Tensor(XV))
     assert log == ["w", "z1", "z2"]
+
+
+def test_graph_mode_keeps_a_hooked_trace_and_the_hooks_get_each_calls_values(monkeypatch):
+    """GRAPH_MODE compiles once (MindSpore) while the hooks that store still get each call's gradients, in backward
+    order; a hook registered on the argument afterwards makes the trace stale. Reference: torch (_torch_hooked)."""
+    from gradserve import _trace
+    traced = []
+    real = _trace.trace_program
+    monkeypatch.setattr(_trace, "trace_program", lambda *a, **k: (traced.append(1), real(*a, **k))[1])
+    ms.set_context(mode=ms.GRAPH_MODE)
+    stored, log = {}, []
+
+    def keep(name):
+        return lambda g: (stored.__setitem__(name, g), log.append(name))[1]
+
+    def f(x, y):
+        z = x * y
+        z.register_hook(keep("z"))
+        return (ops.sin(z) * z + x).sum()
+    x = Tensor(XV)
+    x.register_hook(keep("x"))
+    g = ms.grad(f)
+    for scale in (1.0, -2.0, 0.5):
+        stored.clear()
+        want_z, want_x, want_gx = _torch_hooked(XV, YV * scale)
+        gx = g(x, Tensor(YV * scale))
+        np.testing.assert_allclose(stored["z"].asnumpy(), want_z, rtol=1e-5)
+        np.testing.assert_allclose(stored["x"].asnumpy(), want_x, rtol=1e-5)
+        np.testing.assert_allclose(gx.asnumpy(), want_gx, rtol=1e-5)
+    assert log == ["z", "x"] * 3
+    assert len(traced) == 1
+    x.register_hook(lambda g: g * 2)  # (another hook on the argument: the program changes)
+    gx = g(x, Tensor(YV))
+    assert len(traced) == 2
+    np.testing.assert_allclose(gx.asnumpy(), 2 * _torch_hooked(XV, YV)[2], rtol=1e-5)

@@ -42,18 +42,19 @@ _ids = itertools.count(1)
 
 
 class HookHandle:
-    """What register_*hook returns: remove() takes the hook away."""
+    """What register_*hook returns: remove() takes the hook away. stale: whether the change makes the traces
+    cached before stale (not for a hook of a Tensor a trace made: that trace is the only one it is in)."""
 
-    def __init__(self, table: dict, fn, on_change=None):
-        self._table, self._on_change, self.handle_id = table, on_change, next(_ids)
+    def __init__(self, table: dict, fn, on_change=None, stale: bool = True):
+        self._table, self._on_change, self.handle_id, self._stale = table, on_change, next(_ids), stale
         table[self.handle_id] = fn
         _trace.tensor_hooks[0] = sys.modules[__name__]  # from now on traces look for hooked tensors
-        _trace.mode_epoch[0] += 1  # GRAPH_MODE traces cached before ran the old hooks: stale
+        _trace.mode_epoch[0] += stale  # GRAPH_MODE traces cached before ran the old hooks: stale
 
     def remove(self) -> None:
         if self._table.pop(self.handle_id, None) is None:
             return
-        _trace.mode_epoch[0] += 1
+        _trace.mode_epoch[0] += self._stale
         if self._on_change is not None:
             self._on_change()
 
@@ -154,7 +155,7 @@ def register_hook(t: Tensor, fn) -> HookHandle:
         raise RuntimeError("The tensor requires grad is false, which can not register tensor hook")
     table = t.__dict__.setdefault("_gs_hooks", {})
     traced = t._data is None
-    handle = HookHandle(table, fn, (lambda: _rewrap(t)) if traced else None)
+    handle = HookHandle(table, fn, (lambda: _rewrap(t)) if traced else None, stale=not traced)
     if traced:
         _rewrap(t)
     return handle
