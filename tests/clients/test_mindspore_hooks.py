@@ -600,14 +600,17 @@ def test_store_only_hooks_run_in_backward_order(pynative):
     assert log == ["w", "z", "x"]
 
 
+def _keeper(stored: dict, log: list):
+    """keep(name): a hook storing its gradient as stored[name] and logging name; it returns None."""
+    return lambda name: (lambda g: (stored.__setitem__(name, g), log.append(name))[1])
+
+
 def test_a_hook_reached_first_changes_what_a_later_one_stores(pynative):
     """w's hook (reached first by the backward) triples its gradient; z's hook, reached next, stores what arrives
     there: the tripled gradient. By hand: f = sum(sin(w)) with w = z = 2x, so z gets 3 cos(2x) and x 6 cos(2x)."""
     log, stored = [], {}
 
-    def keep(name):
-        return lambda g: (stored.__setitem__(name, g), log.append(name))[1]
-
+    keep = _keeper(stored, log)
     def f(x):
         z = x * 2
         z.register_hook(keep("z"))
@@ -683,9 +686,7 @@ def test_graph_mode_keeps_a_hooked_trace_and_the_hooks_get_each_calls_values(mon
     ms.set_context(mode=ms.GRAPH_MODE)
     stored, log = {}, []
 
-    def keep(name):
-        return lambda g: (stored.__setitem__(name, g), log.append(name))[1]
-
+    keep = _keeper(stored, log)
     def f(x, y):
         z = x * y
         z.register_hook(keep("z"))
