@@ -15,8 +15,10 @@ A hook runs while the program is traced: what it returns is compiled into the ba
 whose bprop is the hook), so a hook that changes the gradient works as in MindSpore; the gradient it sees
 is a placeholder which, in a top-level PyNative grad call, becomes the real gradient once the call has run,
 and a hook that reads its value is run again then (_hook_probes: the rule, and where it gives no value).
-A Tensor's hooks are one identity each, the first registered outermost, their rules traced in registration
-order (_through_hooks).
+The rules that call the hooks are traced once the differentiated function has run, the last called first
+(_bprop.LateRule): the hooks run in backward order, as in MindSpore (the last op's first; a hook changing the
+gradient is seen by those after it). A Tensor's hooks are one identity each, the first registered outermost,
+their rules traced in registration order (_through_hooks).
 A backward hook of a cell without Parameters runs in one custom bprop around the cell's call, where both
 grad_output (dout) and grad_input (the call differentiated again) are at hand; for a cell with Parameters it
 runs on an identity over the inputs (a custom bprop would give the Parameters no gradient), where grad_output
