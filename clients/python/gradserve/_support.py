@@ -132,10 +132,13 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "while the program is traced: a hook that returns a new gradient is compiled into the backward graph. In a "
     "top-level grad call the gradient a hook was given becomes its real value once the call returns (a hook "
     "that stored it reads it then), and a hook that reads its gradient's value (print(g), g.asnumpy()) is run "
-    "after the call instead, in backward order; a hook that only stores runs at trace time, in forward order "
-    "(MindSpore: backward order); a gradient derived in the hook (g * 2) stays traced. In GRAPH_MODE Tensor "
-    "hooks act as in PyNative (values included; such a program is traced on every call); in a derivative that "
-    "is itself differentiated (a grad of a grad) hooks get no values: a stored gradient raises when read. A backward hook's grad_output of a cell with Parameters is refused (use "
+    "after the call instead; all run in backward order, as in MindSpore (the last op's hooks first; a hook "
+    "changing the gradient is seen by those after it); a gradient derived in the hook (g * 2) stays traced. In "
+    "GRAPH_MODE Tensor hooks act as in PyNative, values included; such a program is traced once per input "
+    "signature and hook set, each call giving the hooks that store or read their gradients that call's values "
+    "(a hook's Python that returns a new gradient runs once, at compile time); in a derivative that is itself "
+    "differentiated (a grad of a grad) hooks get no values: a stored gradient raises when read. A backward "
+    "hook's grad_output of a cell with Parameters is refused (use "
     "register_backward_pre_hook); removing a hook inside the traced function acts on later uses only.",
 ]
 

@@ -857,7 +857,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     parent = current()
     if parent is None:
         raise TraceError("trace_function needs an active trace")
-    tr = Trace(parent, label)
+    tr = _function_trace(parent, label)
     names = _arg_names(fn, len(args))
     inner, arg_inputs, arg_groups, arg_twins, seq_groups = [], {}, {}, {}, []
     for i, a in enumerate(args):
@@ -901,6 +901,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     try:
         with active(tr):
             out = _listed(late.explore(writes.run(lambda: late.loops(fn)(*inner))))
+            run_late_rules(tr)
             if arg_twins:  # a mutable() number returned as it is: its twin (d x / d x = 1, MindSpore 2.10's too)
                 out = _twins_out(out)
             if seq_groups:  # a mutable() sequence of numbers returned whole: its numbers' twins (_seq_twins)
@@ -921,10 +922,25 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     name = tr.add_function(tr.body(_param_state.with_state(outputs, snames)), label) if flat_avals or snames \
         else None
     info = FnInfo(name, tr, arg_inputs, tdef, flat_avals, arg_groups, (sparams, savals))
-    info.arg_twins = arg_twins
+    info.arg_twins, info.attr_writes = arg_twins, attr_writes
     info.written_args = [list(arg_inputs)[k] for k, _ in written]
-    info.attr_writes = attr_writes
     return info
+
+
+def _function_trace(parent: Trace, label: str) -> Trace:
+    """The trace of a function (trace_function): the rules of its backward hooks are traced once it has run."""
+    tr = Trace(parent, label)
+    tr.__dict__["_gs_late_rules"] = []  # (run_late_rules)
+    return tr
+
+
+def run_late_rules(tr: Trace) -> None:
+    """The derivative rules tr's function deferred (_bprop.LateRule), the last called first: the backward meets
+    their calls in that order, and the backward hooks they run are run in it (MindSpore's order)."""
+    pending = tr.__dict__.get("_gs_late_rules")
+    while pending:
+        pending.sort(key=lambda r: r.last_use)
+        pending.pop().trace(tr)
 
 
 def _hooked_inputs(tr: Trace, args: Sequence, inner: list, arg_inputs: dict) -> None:
