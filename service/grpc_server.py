@@ -45,7 +45,7 @@ from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Inter
 from .grpc_conns import ConnWatch
 from .grpc_inflate import Inflating, decoded, message_of
 from .client_identity import metadata_forwarded
-from .jobs import (BIG, REQUEST_ID, JobCall, check_tensor_count, client_of, job_request, offload, request_id,
+from .jobs import (BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id,
                    validate, validation_error, without_tensors)
 from .proto import gradserve_pb2 as pb
 from .proto import gradserve_pb2_grpc as pb_grpc
@@ -303,7 +303,7 @@ class Servicer(pb_grpc.GradserveServicer):
         try:
             self._check_key(context)
             call.admit()  # the same admission as HTTP: a place before the message is decoded and run
-            check_tensor_count(_tensor_count(kind, request), self.settings.max_tensors,
+            codec.check_tensor_count(_tensor_count(kind, request), self.settings.max_tensors,
                                " + ".join(("inputs", "params", *TENSOR_FIELDS[kind])))
             size = _tensor_bytes(kind, request)
             if size + len(request.graph_json) > BIG:  # (an inline graph's parse too: off the loop, in the budget)

@@ -20,7 +20,7 @@ from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
 from .grpc_inflate import decoded, message_of
 from .grpc_server import grpc_code
 from .client_identity import metadata_forwarded
-from .jobs import check_tensor_count, client_of
+from .jobs import client_of
 from .oip_http import (EXTENSIONS, NO_CUDA, NO_LOG, NO_TRACE, check_input_params, check_output_params,
                        check_outputs, check_repository_params, check_request_params, place_outputs, select_outputs,
                        server_version, timeout_s, triton_config)
@@ -79,7 +79,7 @@ def _shm_input(t, io: client_shm.RegionIO, path: str, s: Settings) -> np.ndarray
 def decode_inputs(m: pb.ModelInferRequest, s: Settings, io: client_shm.RegionIO | None = None) -> dict:
     """Input tensors by name: raw contents (one entry per input not in shared memory, in order), typed
     contents, or a client's shared memory region (its parameters name it; read through `io`)."""
-    check_tensor_count(len(m.inputs) + len(m.outputs) + len(m.raw_input_contents), s.max_tensors,
+    codec.check_tensor_count(len(m.inputs) + len(m.outputs) + len(m.raw_input_contents), s.max_tensors,
                        "inputs + outputs + raw_input_contents")
     for i, t in enumerate(m.inputs):  # (before the count of raw contents, which depends on them)
         check_input_params(param_values(t.parameters), f"inputs[{i}] ({t.name}).parameters")

@@ -1,0 +1,98 @@
+"""Attack replays on what a JSON request body counts, each against a real server (tests/e2e/limited_server.py:
+2 cpu workers, API keys k1 / k2 as two clients) with the default max_tensors (65536), as gRPC's.
+
+- an HTTP body of many tiny tensors, under the parse cap: refused with 413 limit_exceeded naming max_tensors and
+  the count per field right after its parse (before: 1 M input envelopes took 22.8 s and +709 MiB before the
+  graph's input count refused them, health probes waiting up to 2.8 s), on /v1 (small bodies parsed in place,
+  large ones in the JSON decoder process), OIP HTTP inference (inputs + requested outputs) and UM-Bridge; a
+  second client's health probes are all answered meanwhile, and the server's memory stays bounded.
+
+After each attack a canary job is answered right and no worker restarted (limited_server's `canary`)."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .helpers import error_of, status_kb
+from .limited_server import CEILING, auth, canary, limited_server
+
+LIMIT = 65536  # the server's max_tensors (the default)
+ONE = b'{"name":"x","shape":[],"datatype":"FP32","data":[0]}'
+pytestmark = pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(),
+                                reason="reads and resets the server's peak RSS through /proc (Linux)")
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory):
+    s = limited_server(tmp_path_factory, "attacks_request_counts", GRADSERVE_MAX_BODY_BYTES=str(32 << 20))
+    yield s
+    s.stop()
+
+
+def _refused(r: httpx.Response, got: int, *counts: str) -> None:
+    """A 413 limit_exceeded naming max_tensors, the request's `got` tensors and each field's count."""
+    assert r.status_code == 413, r.text[:300]
+    err = error_of(r)
+    assert err["code"] == "limit_exceeded", err
+    assert {k: err["detail"][k] for k in ("limit", "value", "got")} == \
+        {"limit": "max_tensors", "value": LIMIT, "got": got}, err
+    for count in counts:
+        assert count in err["message"], err["message"]
+
+
+def _probing(srv, stop: threading.Event, codes: list) -> threading.Thread:
+    """A second client (k2) asking /v2/health/live until `stop`, each status appended to `codes`."""
+    def probe():
+        with httpx.Client(base_url=srv.url, timeout=CEILING, headers=auth("k2")) as p:
+            while not stop.is_set():
+                codes.append(p.get("/v2/health/live").status_code)
+                stop.wait(0.05)
+    th = threading.Thread(target=probe)
+    th.start()
+    return th
+
+
+@pytest.mark.parametrize("n", [LIMIT + 1, 300_000])  # 3.5 MB: parsed in place; 16 MB: in a decoder process
+def test_many_tiny_inputs_are_refused_by_max_tensors_while_another_client_is_served(srv, c, n):
+    body = b'{"graph_id":"g","inputs":[' + b",".join([ONE] * n) + b"]}"
+    pid = srv.proc.pid
+    base = status_kb(pid, "VmRSS")
+    Path(f"/proc/{pid}/clear_refs").write_text("5")  # VmHWM from now
+    stop, codes = threading.Event(), []
+    th = _probing(srv, stop, codes)
+    try:
+        _refused(c.post("/v1/eval", content=body, headers={"content-type": "application/json"}), n, f"{n} in inputs")
+    finally:
+        stop.set()
+        th.join()
+    assert codes and set(codes) == {200}, codes
+    grown = (status_kb(pid, "VmHWM") - base) / 1024  # MiB: the body and its count, no tensor decoded
+    assert grown < 160, grown
+    canary(c)
+
+
+def test_params_and_sens_add_up(srv, c):
+    half = LIMIT // 2 + 1
+    params = b",".join(b'"p%d":%s' % (i, ONE) for i in range(half))
+    body = b'{"graph_id":"g","inputs":[],"params":{' + params + b'},"sens":[' + b",".join([ONE] * half) + b"]}"
+    r = c.post("/v1/grad", content=body, headers={"content-type": "application/json"})
+    _refused(r, 2 * half, f"{half} in params", f"{half} in sens")
+    canary(c)
+
+
+def test_an_inference_of_many_requested_outputs_and_umbridge_vectors_are_refused(srv, c):
+    outs = b",".join([b'{"name":"o"}'] * (LIMIT + 1))
+    r = c.post("/v2/models/seed_grad/infer", content=b'{"inputs":[],"outputs":[' + outs + b"]}",
+               headers={"content-type": "application/json"})
+    assert r.status_code == 413, r.text[:300]  # (the Open Inference Protocol's error: a message)
+    assert f"{LIMIT + 1} tensors (0 in inputs + {LIMIT + 1} in outputs)" in r.json()["error"], r.text[:300]
+    assert "max_tensors=65536" in r.json()["error"], r.text[:300]
+    r = c.post("/umbridge/Evaluate", content=b'{"name":"um","input":[' + b",".join([b"[]"] * (LIMIT + 1)) + b"]}",
+               headers={"content-type": "application/json"})
+    assert r.status_code == 413, r.text[:300]  # (UM-Bridge's error: a type and a message)
+    assert r.json()["error"] == {"type": "InvalidInput", "message": f"the request has {LIMIT + 1} tensors "
+                                 f"({LIMIT + 1} in input), above the limit max_tensors={LIMIT}"}, r.text[:300]
+    canary(c)
