@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 import ml_dtypes
 import numpy as np
@@ -24,6 +24,7 @@ import orjson
 from engine.shape_rules import complex_as_pairs, pairs_as_complex
 
 from . import repeated_keys
+from .body_budget import count_bytes
 from .errors import InvalidRequest, LimitExceeded
 from .json_decoder import OFFLOAD_MIN
 
@@ -108,10 +109,10 @@ def split_raw(body: bytes, header_length: str | None) -> tuple[memoryview, memor
 
 
 def split_body(body: bytes, header_length: str | None,
-               max_tensors: int | None = None) -> tuple[Any, BinaryReader, bool]:
+               limits: JsonLimits | None = None) -> tuple[Any, BinaryReader, bool]:
     """(parsed JSON header, reader over the binary tail, whether the header is strict JSON: see loads)."""
     head, tail = split_raw(body, header_length)
-    value, strict = loads(head, max_tensors=max_tensors)
+    value, strict = loads(head, limits=limits)
     return value, BinaryReader(tail), strict
 
 
@@ -125,16 +126,18 @@ def offload_to(decoders: Any) -> None:
 
 
 def loads(raw, what: str = "the body", path: str | None = None, offload: bool = True,
-          vectors: bool = False, max_tensors: int | None = None) -> tuple[Any, bool]:
+          vectors: bool = False, limits: JsonLimits | None = None) -> tuple[Any, bool]:
     """(value, strict): strict when it is standard JSON, read by orjson (~5x faster than json on
     number-heavy bodies), so it holds no NaN or Infinity. json reads what orjson refuses (NaN and
     Infinity tokens) and words the error. A large body is parsed in a decoder process when the server
     has them (service.json_decoder): its tensors' data lists may come back as `Decoded`, and with
-    `vectors` (UM-Bridge's bodies) its "input", "sens" and "vec" lists of numbers too. `max_tensors`: a
-    request body's tensors are counted right after the parse (`check_body_tensors`), in the decoder process
-    for a large one, before anything else is made of them."""
+    `vectors` (UM-Bridge's bodies) its "input", "sens" and "vec" lists of numbers too. `limits`: a request
+    body's objects and arrays are counted before the parse, its tensors right after it (`check_body_tensors`),
+    in the decoder process for a large one, before anything else is made of them."""
     if offload and _offload is not None and len(raw) > OFFLOAD_MIN:
-        return _offload.loads(raw, what, path, vectors, max_tensors)
+        return _offload.loads(raw, what, path, vectors, limits)
+    if limits is not None and len(raw) > limits.max_containers:  # (a shorter body cannot hold more)
+        check_containers(raw, limits.max_containers, what)
     try:
         value, strict = orjson.loads(raw), True
     except orjson.JSONDecodeError:
@@ -146,9 +149,30 @@ def loads(raw, what: str = "the body", path: str | None = None, offload: bool = 
         except (ValueError, UnicodeDecodeError) as e:
             raise InvalidRequest(f"{what} is not valid JSON: {e}", **where) from None
     repeated_keys.check(raw, value, what, path)
-    if max_tensors is not None:
-        check_body_tensors(value, max_tensors)
+    if limits is not None:
+        check_body_tensors(value, limits.max_tensors)
     return value, strict
+
+
+class JsonLimits(NamedTuple):
+    """What one JSON request body may hold (settings of the same names), checked by `loads`."""
+    max_tensors: int
+    max_containers: int
+
+    @classmethod
+    def of(cls, s) -> "JsonLimits":
+        return cls(s.max_tensors, s.max_json_containers)
+
+
+def check_containers(raw, limit: int, what: str = "the body") -> None:
+    """LimitExceeded naming max_json_containers when `raw` has more than `limit` '{' and '[' bytes (its JSON
+    objects and arrays, and any such bytes in its strings), before it is parsed: 8 M `[]` in a 16 MB body (parse
+    cost under max_parse_bytes) took 12-16 s and +630 MiB, and stalled other clients 3.5 s as they came back
+    from the decoder process and were freed."""
+    n = count_bytes(raw, b"{", b"[")
+    if n > limit:
+        raise LimitExceeded(f"{what} has {n} JSON objects and arrays ('{{' and '[' bytes), above the limit "
+                            f"max_json_containers={limit}", limit="max_json_containers", value=limit, got=n)
 
 
 def check_tensor_count(n: int, limit: int, where: str) -> None:

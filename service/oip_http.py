@@ -321,7 +321,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             # front may have read otherwise
             hl = ", ".join(request.headers.getlist(codec.HEADER_LENGTH)) or None
             def decode():
-                head, reader, _ = codec.split_body(body, hl, settings.max_tensors)
+                head, reader, _ = codec.split_body(body, hl, codec.JsonLimits.of(settings))
                 reader.regions = io
                 return (*decode_infer(head, reader, settings), timeout_s(head))
             # large bodies are parsed off the event loop (as /v1 does)

@@ -5,7 +5,10 @@
   the count per field right after its parse (before: 1 M input envelopes took 22.8 s and +709 MiB before the
   graph's input count refused them, health probes waiting up to 2.8 s), on /v1 (small bodies parsed in place,
   large ones in the JSON decoder process), OIP HTTP inference (inputs + requested outputs) and UM-Bridge; a
-  second client's health probes are all answered meanwhile, and the server's memory stays bounded.
+  second client's health probes are all answered meanwhile, and the server's memory stays bounded;
+- a body of millions of empty arrays / objects, or nested millions deep, under the parse cap: 413 naming
+  max_json_containers (default 2 M) before its parse (before: 8 M `[]`, 16 MB, took 12-16 s and +630 MiB and
+  stalled other clients 3.5 s), on a job route and on a graph's registration (no admission place).
 
 After each attack a canary job is answered right and no worker restarted (limited_server's `canary`)."""
 from __future__ import annotations
@@ -44,14 +47,22 @@ def _refused(r: httpx.Response, got: int, *counts: str) -> None:
 
 
 def _probing(srv, stop: threading.Event, codes: list) -> threading.Thread:
-    """A second client (k2) asking /v2/health/live until `stop`, each status appended to `codes`."""
+    """A second client (k2) asking /v2/health/live until `stop`, each status appended to `codes` (started, its
+    first answer in: the attack that follows overlaps its probes)."""
+    first = threading.Event()
+
     def probe():
         with httpx.Client(base_url=srv.url, timeout=CEILING, headers=auth("k2")) as p:
             while not stop.is_set():
-                codes.append(p.get("/v2/health/live").status_code)
+                try:
+                    codes.append(p.get("/v2/health/live").status_code)
+                except httpx.HTTPError as e:  # (a probe past CEILING, or refused: the attack's harm, recorded)
+                    codes.append(repr(e))
+                first.set()
                 stop.wait(0.05)
     th = threading.Thread(target=probe)
     th.start()
+    assert first.wait(CEILING), "the health probe got no answer"
     return th
 
 
@@ -95,4 +106,35 @@ def test_an_inference_of_many_requested_outputs_and_umbridge_vectors_are_refused
     assert r.status_code == 413, r.text[:300]  # (UM-Bridge's error: a type and a message)
     assert r.json()["error"] == {"type": "InvalidInput", "message": f"the request has {LIMIT + 1} tensors "
                                  f"({LIMIT + 1} in input), above the limit max_tensors={LIMIT}"}, r.text[:300]
+    canary(c)
+
+
+CONTAINERS = 2_000_000  # the server's max_json_containers (the default)
+
+
+@pytest.mark.parametrize("route, body", [
+    ("/v1/eval", b'{"graph_id":"g","inputs":[' + b",".join([b"[]"] * 8_000_000) + b"]}"),
+    ("/v1/graphs", b'{"graph":{"nodes":[' + b",".join([b"{}"] * 8_000_000) + b"]}}"),
+    ("/v1/grad", b'{"graph_id":"g","inputs":' + b"[" * 4_000_000 + b"]" * 4_000_000 + b"}"),
+], ids=["empty arrays", "empty objects in a graph", "nested arrays"])
+def test_a_body_of_millions_of_containers_is_refused_before_its_parse(srv, c, route, body):
+    pid = srv.proc.pid
+    base = status_kb(pid, "VmRSS")
+    Path(f"/proc/{pid}/clear_refs").write_text("5")
+    stop, codes = threading.Event(), []
+    th = _probing(srv, stop, codes)
+    try:
+        r = c.post(route, content=body, headers={"content-type": "application/json"})
+    finally:
+        stop.set()
+        th.join()
+    assert r.status_code == 413, r.text[:300]
+    err = error_of(r)
+    want = body.count(b"[") + body.count(b"{")
+    assert err["code"] == "limit_exceeded" and {k: err["detail"][k] for k in ("limit", "value", "got")} == \
+        {"limit": "max_json_containers", "value": CONTAINERS, "got": want}, err
+    assert "max_json_containers" in err["message"]
+    assert codes and set(codes) == {200}, codes
+    grown = (status_kb(pid, "VmHWM") - base) / 1024  # MiB: the body read and counted, never parsed
+    assert grown < 100, grown
     canary(c)
