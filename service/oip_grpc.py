@@ -193,11 +193,9 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
         except ServiceError as e:
             await self._fail(context, e)
             return
-        async for request in request_iterator:
+        async for held in request_iterator:  # (each a grpc_inflate.Held: _infer drops its message once decoded)
             try:
-                resp = await self._infer(request, context, stream=True)
-                if FINAL in request.parameters and request.parameters[FINAL].bool_param:
-                    resp.parameters["triton_final_response"].bool_param = True  # (one response a request)
+                resp = await self._infer(held, context, stream=True)
                 yield pb.ModelStreamInferResponse(infer_response=resp)
             except ServiceError as e:
                 yield pb.ModelStreamInferResponse(error_message=e.public_message)
@@ -225,6 +223,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
                                  frozenset())
             if stream and FINAL in request.parameters and not isinstance(params.get(FINAL), bool):
                 raise InvalidRequest(f"{FINAL} must be a bool_param", path=f"parameters.{FINAL}")
+            final = stream and params.get(FINAL) is True  # (one response a request: it is the last)
             # the call's deadline and the request's `timeout` parameter (Triton's, in µs: tritonclient's
             # infer(timeout=)) both bound the job's
             bounds = [b for b in (context.time_remaining(), timeout_s({"parameters": params})) if b is not None]
@@ -254,6 +253,8 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
                 admission.release()
             io.close()
         resp = pb.ModelInferResponse(model_name=model.name, model_version="1", id=rid)
+        if final:
+            resp.parameters["triton_final_response"].bool_param = True
         for name, a, _, placed in outs:
             a = np.asarray(a)
             o = resp.outputs.add(name=name, datatype=codec.v2_datatype(a.dtype), shape=list(a.shape))
@@ -332,5 +333,6 @@ def service(settings: Settings, core: Core, repo: ModelRepository) -> tuple[str,
     def add(server) -> None:
         pb_grpc.add_GRPCInferenceServiceServicer_to_server(servicer, server)
         server.add_generic_rpc_handlers((absent_methods(),))
-    add.held = (f"/{SERVICE}/ModelInfer",)  # its handler takes a grpc_inflate.Held (grpc_server.held_methods)
+    # their handlers take grpc_inflate.Held messages (grpc_server.held_methods)
+    add.held = (f"/{SERVICE}/ModelInfer", f"/{SERVICE}/ModelStreamInfer")
     return SERVICE, add
