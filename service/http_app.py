@@ -125,24 +125,25 @@ async def read_job_body(request: Request, limit: int, shm_min: int, buffers: shm
     return mv, buf
 
 
-def _tensors_past(body, hl: str | None, shm_min: int) -> bool:
+def tensors_past(body, hl: str | None, shm_min: int) -> bool:
     """Whether `body`'s binary tail (after its header length `hl`) holds at least `shm_min` bytes."""
     return hl is not None and hl.isdigit() and int(hl) <= len(body) and len(body) - int(hl) >= max(1, shm_min)
 
 
-async def _into_buffer(body, hl: str, buffers: shm.BufferPool) -> tuple[memoryview, shm.Buffer]:
+async def into_buffer(body, hl: str, buffers: shm.BufferPool | None) -> tuple[memoryview, shm.Buffer]:
     """An inflated binary body copied into a shared-memory Buffer, its tail 64-byte aligned (as read_job_body
     reads an uncompressed one): its tensors reach the workers without the copy each took at dispatch, and its
     inflated bytes, with their body-budget charge, go now instead of when the job is over (an 80 MiB body held
-    80 MiB of the budget, and the server 160 MiB, while its job ran). The caller gives the buffer back."""
+    80 MiB of the budget, and the server 160 MiB, while its job ran). The caller gives the buffer back (`buffers`
+    None: a fresh one, the caller releases it)."""
     pad = -int(hl) % 64
-    buf = buffers.acquire(pad + len(body))
+    buf = buffers.acquire(pad + len(body)) if buffers is not None else shm.Buffer(pad + len(body))
     mv = buf.mv[pad:pad + len(body)]
     try:  # (numpy's copy lets the interpreter lock go)
         await asyncio.to_thread(np.copyto, np.frombuffer(mv, np.uint8), np.frombuffer(body, np.uint8))
     except BaseException:
         del mv
-        buffers.give_back(buf)
+        buffers.give_back(buf) if buffers is not None else buf.release()
         raise
     return mv, buf
 
@@ -531,8 +532,8 @@ def _job_runner(ctx: AppContext, kind: str):
                                                     None if coding else hl)
             if coding is not None:  # (as every route reads a body: service.http_body)
                 body = await inflated(body, coding, settings.max_body_bytes, core.body_budget)
-                if _tensors_past(body, hl, settings.shm_threshold_bytes):
-                    body, buf = await _into_buffer(body, hl, buffers)
+                if tensors_past(body, hl, settings.shm_threshold_bytes):
+                    body, buf = await into_buffer(body, hl, buffers)
             t_read = time.perf_counter()
             timeline.stamp("srv.read")
             if len(body) > BIG:  # (its parse's memory from the body budget: service.body_budget)

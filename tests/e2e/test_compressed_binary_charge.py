@@ -1,4 +1,4 @@
-"""A compressed (Content-Encoding gzip) binary-extension job body is copied, once inflated, into a
+"""A compressed (Content-Encoding gzip) binary-extension job body (/v1 or an OIP inference) is copied, once inflated, into a
 shared-memory buffer as an uncompressed one is read (service.http_app._into_buffer): its tensors reach the
 worker without another copy, and its inflated bytes, with their body-budget charge, go before the job runs.
 Before, the inflated bytes (the tensors' views) and their whole charge were held until the job was over, and
@@ -26,8 +26,13 @@ ROWS = 4 * N  # the body's second tensor: ROWS x N float32 (16 MiB), summed
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
+    from oip.models import write_model
+
+    repo = tmp_path_factory.mktemp("gz_models")
+    write_model(repo, "slow_sum", _graph(), {"kind": "eval"})
     s = Server(tmp_path_factory.mktemp("gz_binary") / "server.log", devices="cpu",
                env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_ELEMENTS": str(ROWS * N),
+                    "GRADSERVE_MODEL_REPOSITORY": str(repo),
                     "GRADSERVE_MAX_BODY_BYTES": str(64 << 20), "GRADSERVE_DEFAULT_DEADLINE_S": "300"})
     yield s
     s.stop()
@@ -49,18 +54,20 @@ def _want(x: np.ndarray, z: np.ndarray) -> float:
     return float(y.sum() + z.astype(np.float64).sum())
 
 
-def test_a_compressed_binary_bodys_charge_goes_before_its_job_runs(srv):
+@pytest.mark.parametrize("route", ["/v1/eval", "/v2/models/slow_sum/infer"])
+def test_a_compressed_binary_bodys_charge_goes_before_its_job_runs(srv, route):
     x = slow_input(N)
     z = np.random.default_rng(1).random((ROWS, N), dtype=np.float32)
-    head = json.dumps({"graph": _graph(), "inputs": [
-        {"name": "x", "shape": [N, N], "datatype": "FP32", "parameters": {"binary_data_size": x.nbytes}},
-        {"name": "z", "shape": [ROWS, N], "datatype": "FP32", "parameters": {"binary_data_size": z.nbytes}}]}).encode()
+    inputs = [{"name": "x", "shape": [N, N], "datatype": "FP32", "parameters": {"binary_data_size": x.nbytes}},
+              {"name": "z", "shape": [ROWS, N], "datatype": "FP32", "parameters": {"binary_data_size": z.nbytes}}]
+    head = json.dumps({"graph": _graph(), "inputs": inputs} if route == "/v1/eval" else
+                      {"inputs": inputs, "parameters": {"binary_data_output": False}}).encode()
     body = gzip.compress(head + x.tobytes() + z.tobytes(), 1)
     got = {}
 
     def post():
         with srv.client(timeout=300) as c:
-            got["r"] = c.post("/v1/eval", content=body, headers={
+            got["r"] = c.post(route, content=body, headers={
                 "content-type": "application/octet-stream", "content-encoding": "gzip",
                 "inference-header-content-length": str(len(head))})
 
@@ -80,5 +87,5 @@ def test_a_compressed_binary_bodys_charge_goes_before_its_job_runs(srv):
     assert held and held[-1] == 0 and after == 0, (held[-5:], after)
     r = got["r"]
     assert r.status_code == 200, r.text[:300]
-    value, want = r.json()["outputs"][0]["data"][0], _want(x, z)
+    value, want = r.json()["outputs"][0]["data"][0], _want(x, z)  # (both protocols' JSON output)
     assert abs(value - want) <= 1e-5 * abs(want), (value, want)
