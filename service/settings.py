@@ -140,12 +140,13 @@ class Settings(BaseSettings):
                              "the JSON decoder process): 2 M empty gRPC tensors are 3.8 MiB of message but took "
                              "4.2 s and 1.2 GB as one Python object each; 1 M tiny JSON inputs took 22.8 s and "
                              "+709 MiB.")
-    max_json_containers: int = Field(2_000_000, ge=1, description="Most JSON objects and arrays in one HTTP "
+    max_json_containers: int = Field(1_000_000, ge=1, description="Most JSON objects and arrays in one HTTP "
                                      "request body (its '{' and '[' bytes, counted before the parse, in the JSON "
                                      "decoder process for a large body); 413 limit_exceeded past it, naming "
                                      "max_json_containers. 8 M `[]` (16 MB, under max_parse_bytes) took 12-16 s "
-                                     "and +630 MiB and stalled other clients 3.5 s; a (1 M, 2) tensor as nested "
-                                     "lists has 1 M.")
+                                     "and +630 MiB and stalled other clients 3.5 s; 990 K still cost ~4 s and a "
+                                     "1.1 s stall on a loaded 2-core box. A (500 K, 2) tensor sent as nested lists "
+                                     "has 500 K; flat data lists (with its shape) have one.")
     max_depth: int = Field(32, ge=1, description="Deepest nesting of output structures and data lists.")
     max_order: int = Field(4, ge=1, description="Highest derivative order a request may ask for.")
     max_work: int = Field(200_000, ge=1, description="Work allowed to build one derived graph or to lower one "
