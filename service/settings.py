@@ -146,7 +146,8 @@ class Settings(BaseSettings):
                                      "max_json_containers. 8 M `[]` (16 MB, under max_parse_bytes) took 12-16 s "
                                      "and +630 MiB and stalled other clients 3.5 s; 990 K still cost ~4 s and a "
                                      "1.1 s stall on a loaded 2-core box. A (500 K, 2) tensor sent as nested lists "
-                                     "has 500 K; flat data lists (with its shape) have one.")
+                                     "has 500 K; flat data lists (with its shape) have one; a graph of 100 K "
+                                     "nodes (max_nodes) ~600 K.")
     max_depth: int = Field(32, ge=1, description="Deepest nesting of output structures and data lists.")
     max_order: int = Field(4, ge=1, description="Highest derivative order a request may ask for.")
     max_work: int = Field(200_000, ge=1, description="Work allowed to build one derived graph or to lower one "
