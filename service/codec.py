@@ -149,14 +149,15 @@ def loads(raw, what: str = "the body", path: str | None = None, offload: bool = 
         except (ValueError, UnicodeDecodeError) as e:
             raise InvalidRequest(f"{what} is not valid JSON: {e}", **where) from None
     repeated_keys.check(raw, value, what, path)
-    if limits is not None:
+    if limits is not None and limits.max_tensors is not None:
         check_body_tensors(value, limits.max_tensors)
     return value, strict
 
 
 class JsonLimits(NamedTuple):
-    """What one JSON request body may hold (settings of the same names), checked by `loads`."""
-    max_tensors: int
+    """What one JSON request body may hold (settings of the same names), checked by `loads` (max_tensors None:
+    not a request body, as gRPC's graph_json)."""
+    max_tensors: int | None
     max_containers: int
 
     @classmethod

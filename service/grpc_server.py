@@ -153,13 +153,13 @@ def _grad_fields(m, head: dict, path: str) -> None:
         head["weights"] = list(m.weights.values)
 
 
-def _head(kind: str, m) -> tuple[dict, bool]:
+def _head(kind: str, m, s: Settings) -> tuple[dict, bool]:
     """The request as the JSON body the HTTP adapter would validate (tensors as their envelopes), and
     whether its graph is strict JSON (see codec.loads)."""
     head: dict[str, Any] = {}
     strict = False
     if m.graph_json:
-        head["graph"], strict = _graph_json(m)
+        head["graph"], strict = _graph_json(m, s)
     if m.graph_id:
         head["graph_id"] = m.graph_id
     head["inputs"] = [_spec(t) for t in m.inputs]
@@ -197,7 +197,7 @@ def _head(kind: str, m) -> tuple[dict, bool]:
 
 
 def decode_job(kind: str, m, s: Settings, size: int = 0) -> JobRequest:
-    head, strict = _head(kind, m)
+    head, strict = _head(kind, m, s)
     v = validate(kind, without_tensors(head))  # (a model per tensor: 2 M empty tensors in 3.8 MiB held 2.1 GB)
 
     def tensor(t: pb.Tensor, path: str):
@@ -253,9 +253,9 @@ def _signature(sig: dict) -> pb.Signature:
     return pb.Signature(inputs=specs(sig["inputs"]), params=specs(sig["params"]), outputs=specs(sig["outputs"]))
 
 
-def _graph_json(m) -> tuple[Any, bool]:
-    """(graph, strict): see codec.loads."""
-    return codec.loads(m.graph_json, "graph_json", "$.graph")
+def _graph_json(m, s: Settings) -> tuple[Any, bool]:
+    """(graph, strict): see codec.loads; its objects and arrays counted first, as an HTTP body's are."""
+    return codec.loads(m.graph_json, "graph_json", "$.graph", limits=codec.JsonLimits(None, s.max_json_containers))
 
 
 # -- the servicer ------------------------------------------------------------------------------------
@@ -378,7 +378,7 @@ class Servicer(pb_grpc.GradserveServicer):
         return await self._guard(context, fn)
 
     def _register(self, request, client: str) -> dict:
-        graph, strict = _graph_json(request)
+        graph, strict = _graph_json(request, self.settings)
         try:
             m = models.RegisterRequest.model_validate({"graph": graph})
         except ValidationError as e:

@@ -141,8 +141,8 @@ class Settings(BaseSettings):
                              "4.2 s and 1.2 GB as one Python object each; 1 M tiny JSON inputs took 22.8 s and "
                              "+709 MiB.")
     max_json_containers: int = Field(1_000_000, ge=1, description="Most JSON objects and arrays in one HTTP "
-                                     "request body (its '{' and '[' bytes, counted before the parse, in the JSON "
-                                     "decoder process for a large body); 413 limit_exceeded past it, naming "
+                                     "request body or gRPC graph_json (its '{' and '[' bytes, counted before the parse, in the JSON "
+                                     "decoder process for a large body); 413 limit_exceeded (RESOURCE_EXHAUSTED) past it, naming "
                                      "max_json_containers. 8 M `[]` (16 MB, under max_parse_bytes) took 12-16 s "
                                      "and +630 MiB and stalled other clients 3.5 s; 990 K still cost ~4 s and a "
                                      "1.1 s stall on a loaded 2-core box. A (500 K, 2) tensor sent as nested lists "

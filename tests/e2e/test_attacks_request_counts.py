@@ -8,7 +8,8 @@
   second client's health probes are all answered meanwhile, and the server's memory stays bounded;
 - a body of millions of empty arrays / objects, or nested millions deep, under the parse cap: 413 naming
   max_json_containers (default 1 M) before its parse (before: 8 M `[]`, 16 MB, took 12-16 s and +630 MiB and
-  stalled other clients 3.5 s), on a job route and on a graph's registration (no admission place).
+  stalled other clients 3.5 s), on a job route, on a graph's registration (no admission place) and in a gRPC
+  request's graph_json.
 
 After each attack a canary job is answered right and no worker restarted (limited_server's `canary`)."""
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import grpc
 import httpx
 import pytest
 
@@ -137,4 +139,20 @@ def test_a_body_of_millions_of_containers_is_refused_before_its_parse(srv, c, ro
     assert codes and set(codes) == {200}, codes
     grown = (status_kb(pid, "VmHWM") - base) / 1024  # MiB: the body read and counted, never parsed
     assert grown < 100, grown
+    canary(c)
+
+
+def test_a_grpc_graph_json_of_millions_of_containers_is_refused_before_its_parse(srv, c, stub):
+    from service.proto import gradserve_pb2 as pb
+
+    deep = CONTAINERS + 1  # (nested: no separators, so its parse cost is within this server's small budget)
+    graph = b'{"nodes":' + b"[" * deep + b"]" * deep + b"}"
+    md = (("authorization", "Bearer k1"),)
+    for call in (lambda: stub.RegisterGraph(pb.RegisterGraphRequest(graph_json=graph), metadata=md, timeout=CEILING),
+                 lambda: stub.Eval(pb.EvalRequest(graph_json=graph), metadata=md, timeout=CEILING)):
+        with pytest.raises(grpc.RpcError) as e:
+            call()
+        assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, e.value.details()
+        assert f"graph_json has {deep + 1} JSON objects and arrays" in e.value.details(), e.value.details()
+        assert f"max_json_containers={CONTAINERS}" in e.value.details(), e.value.details()
     canary(c)
