@@ -121,6 +121,12 @@ def message_of(request):
     return request.take() if type(request) is Held else request
 
 
+def own_charge(request) -> int:
+    """The bytes a handler's request (a `Held`) holds of the body budget: its parse may take the rest of the budget
+    as a lone request's does (0 for a message not Held)."""
+    return request.charge.held if type(request) is Held else 0
+
+
 def decoded(request) -> None:
     if type(request) is Held:
         request.decoded()

@@ -43,7 +43,7 @@ from .core import Core, JobRequest, JobResult, drain_wait_s
 from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Internal, InvalidRequest,
                      ServiceError, Unauthorized, clip)
 from .grpc_conns import ConnWatch
-from .grpc_inflate import Inflating, decoded, message_of
+from .grpc_inflate import Inflating, decoded, message_of, own_charge
 from .client_identity import metadata_forwarded
 from .jobs import (BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id,
                    validate, validation_error, without_tensors)
@@ -53,7 +53,8 @@ from .settings import Settings
 
 log = logging.getLogger("gradserve.grpc")
 SERVICE = pb.DESCRIPTOR.services_by_name["Gradserve"].full_name  # gradserve.v1.Gradserve
-JOB_METHODS = ("Grad", "Jvp", "Vjp", "Jacobian", "Hessian", "Hvp", "Eval")  # handlers given a grpc_inflate.Held
+# handlers given a grpc_inflate.Held: the jobs', and RegisterGraph's (its message's charge is its own when parsed)
+JOB_METHODS = ("Grad", "Jvp", "Vjp", "Jacobian", "Hessian", "Hvp", "Eval", "RegisterGraph")
 
 
 def held_methods(services: tuple) -> frozenset:
@@ -307,8 +308,8 @@ class Servicer(pb_grpc.GradserveServicer):
                                " + ".join(("inputs", "params", *TENSOR_FIELDS[kind])))
             size = _tensor_bytes(kind, request)
             if size + len(request.graph_json) > BIG:  # (an inline graph's parse too: off the loop, in the budget)
-                req = await asyncio.to_thread(parsed, self.core.parses, call.client, request.graph_json, 0,
-                                              decode_job, kind, request, self.settings, size)
+                req = await asyncio.to_thread(parsed, self.core.parses, call.client, request.graph_json,
+                                              own_charge(held), decode_job, kind, request, self.settings, size)
             else:
                 req = decode_job(kind, request, self.settings, size)
             del request  # its copy goes back to the body budget while the job waits and runs
@@ -365,13 +366,16 @@ class Servicer(pb_grpc.GradserveServicer):
     async def Eval(self, request, context):
         return await self._job("eval", request, context)
 
-    async def RegisterGraph(self, request, context):
+    async def RegisterGraph(self, held, context):
+        request = message_of(held)  # (a grpc_inflate.Held)
+
         async def fn():
             client = self._client(context)
             # a large graph parsed off the event loop (a 40 MiB one held it, every client's calls, 2.3 s), its
-            # parse held in the body budget (service.body_budget)
-            out = await asyncio.to_thread(parsed, self.core.parses, client, request.graph_json, 0, self._register,
-                                          request, client) if len(request.graph_json) > BIG \
+            # parse held in the body budget (service.body_budget), beside its own message's charge: a lone call
+            # goes ahead (before, that charge counted as another's: a lone 6 MB graph_json was refused for good)
+            out = await asyncio.to_thread(parsed, self.core.parses, client, request.graph_json, own_charge(held),
+                                          self._register, request, client) if len(request.graph_json) > BIG \
                 else self._register(request, client)
             return pb.RegisterGraphResponse(graph_id=out["graph_id"], signature=_signature(out["signature"]))
 

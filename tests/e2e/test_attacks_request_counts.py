@@ -156,3 +156,21 @@ def test_a_grpc_graph_json_of_millions_of_containers_is_refused_before_its_parse
         assert f"graph_json has {deep + 1} JSON objects and arrays" in e.value.details(), e.value.details()
         assert f"max_json_containers={CONTAINERS}" in e.value.details(), e.value.details()
     canary(c)
+
+
+def test_a_lone_grpc_graph_json_is_parsed_beside_its_own_messages_charge(srv, c, stub):
+    """A 6 MB graph_json whose parse (~300 MB estimated) fits max_parse_bytes but not what this server's 64 MiB
+    body budget has left beside the message's own charge: a lone call goes ahead, here to its graph's
+    max_nodes error (before: RESOURCE_EXHAUSTED overloaded, as if another request held that charge, on every retry)."""
+    from service.proto import gradserve_pb2 as pb
+
+    graph = b'{"nodes":[' + b",".join([b"0"] * 3_000_000) + b"]}"
+    md = (("authorization", "Bearer k2"),)
+    for call in (lambda: stub.RegisterGraph(pb.RegisterGraphRequest(graph_json=graph), metadata=md, timeout=CEILING),
+                 lambda: stub.Eval(pb.EvalRequest(graph_json=graph), metadata=md, timeout=CEILING)):
+        with pytest.raises(grpc.RpcError) as e:
+            call()
+        # parsed: its 3 M nodes are past this server's max_nodes (3000), not its body budget
+        assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, (e.value.code(), e.value.details())
+        assert "graph has 3000000 nodes, above the limit max_nodes=3000" in e.value.details(), e.value.details()
+    canary(c)
