@@ -23,7 +23,7 @@ from tritonclient.grpc import service_pb2_grpc as opb_grpc
 from service.body_budget import FREE, BodyBudget
 from service.grpc_inflate import COPIES, Held, Inflating, decoded, message_of
 
-N, K = 1024, 40  # the slow model: K chained (N x N) matmuls of its one input
+N, K = 1024, 20  # the slow model: K chained (N x N) matmuls of its one input
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def srv(tmp_path_factory):
     write_model(repo, "slow", slow_net(N, K), {"kind": "eval"})
     s = Server(tmp_path_factory.mktemp("stream_charge") / "server.log", devices="cpu",
                env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MODEL_REPOSITORY": str(repo),
-                    "GRADSERVE_MAX_ELEMENTS": str(N * N)})
+                    "GRADSERVE_MAX_ELEMENTS": str(N * N), "GRADSERVE_DEFAULT_DEADLINE_S": "300"})
     yield s
     s.stop()
 
