@@ -31,7 +31,7 @@ from .api_keys import key_ok
 from . import client_shm, codec, cuda_shm, model_stats
 from .core import Core
 from .errors import InvalidRequest, NotFound, Overloaded, ServiceError, Unauthorized, http_headers, http_status
-from .http_app import BIG, AsgiBody, ClientGone, charged, discard_body, run_watching
+from .http_app import BIG, AsgiBody, ClientGone, charged, discard_body, into_buffer, run_watching, tensors_past
 from .http_body import content_coding, read_body, read_small_body, within
 from .jobs import request_client
 from .repository import Model, ModelRepository, check_inputs
@@ -304,7 +304,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
     regions = client_shm.of(core, settings)
 
     async def infer(request: Request, name: str, version: str | None = None) -> Response:
-        admission = model = None
+        admission = model = buf = None
         started = model_stats.ModelStats.start()
         io = client_shm.RegionIO(regions, request.client.host if request.client else None)
         client = request_client(core, request)  # (service.pools: workers are shared fairly among clients)
@@ -316,13 +316,17 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             # repeated, it is one list (RFC 9110 5.3), never a number: the first or the last is what a proxy in
             # front may have read otherwise
             hl = ", ".join(request.headers.getlist(codec.HEADER_LENGTH)) or None
+            coded = content_coding(request) is not None
+            if coded and tensors_past(body, hl, settings.shm_threshold_bytes):  # (its charge goes once copied)
+                body, buf = await into_buffer(body, hl, None)
+
             def decode():
-                head, reader, _ = codec.split_body(body, hl)
+                head, reader, _ = codec.split_body(body, hl, codec.JsonLimits.of(settings))
                 reader.regions = io
                 return (*decode_infer(head, reader, settings), timeout_s(head))
             # large bodies are parsed off the event loop (as /v1 does)
             tensors, wanted, binary, rid, timeout = await asyncio.to_thread(
-                charged, core.parses, client, body, hl, content_coding(request) is not None, decode) \
+                charged, core.parses, client, body, hl, coded and buf is None, decode) \
                 if len(body) > BIG else decode()  # (the parse held in the body budget: service.body_budget)
             req = model.job(check_inputs(model, tensors), core)
             check_outputs(model, wanted)  # (after the inputs: a request wrong in both hears of its inputs)
@@ -351,6 +355,8 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
         finally:
             if admission is not None:
                 admission.release()
+            if buf is not None:  # (the job is over: its name goes, its memory with the last view on it)
+                buf.release()
             io.close()
     return infer
 
