@@ -3,6 +3,7 @@
     python benchmarks/loops_bench.py                 # all
     python benchmarks/loops_bench.py --quick         # shorter
     python benchmarks/loops_bench.py --only L1,L3 --json out.json
+    python benchmarks/loops_bench.py --mode pynative # the loops in the default mode (GRAPH_MODE otherwise)
 
 L1  deep-potential training step (ops.value_and_grad w.r.t. the weights + nn.SGD), 50 steps: median step
     vs JAX's jitted step (interleaved), losses step by step, server + workers RSS before/after, cost of
@@ -468,13 +469,17 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="L1,L2,L3,L4,W2")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--mode", choices=("graph", "pynative"), default="graph",
+                    help="the context mode the loops run in: GRAPH_MODE (default) or PyNative, MindSpore's default")
     args = ap.parse_args()
     only = set(args.only.split(","))
     srv = Server()
     res: dict = {"load_avg": os.getloadavg()}
     try:
         gs.set_context(server=srv.url, device_target="CPU")
-        LW.graph_mode(gs)
+        if args.mode == "graph":
+            LW.graph_mode(gs)
+        res["mode"] = args.mode
         if "L1" in only:
             res["L1"] = l1(srv, 20 if args.quick else 50)
         if "L2" in only:

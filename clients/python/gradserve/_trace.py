@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _amp_cast, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _seq_twins, _value_reads
+from . import _amp_cast, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _pyguard, _seq_twins, _value_reads
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -1550,6 +1550,7 @@ class TraceCache(dict):
     def __init__(self):
         super().__init__()
         self.hits = self.misses = self.evictions = 0
+        self.guarded: dict = {}  # PyNative's traces, reused while their guards hold (_pyguard; not counted)
 
     def info(self) -> CacheInfo:
         return CacheInfo(self.hits, self.misses, TRACE_CACHE_SIZE, len(self), self.evictions)
@@ -1575,6 +1576,36 @@ def _cache_put(cache: dict, sig, prog) -> None:
             cache.evictions += 1
 
 
+def _guarded_hit(guarded: dict, sig, leaves: list):
+    """The PyNative trace kept for sig while its guards hold (and no captured Tensor changed), or None."""
+    entry = guarded.get(sig)
+    if not entry or not entry.holds():  # (None: not traced yet; False: unguardable)
+        return None
+    prog = entry.prog
+    if prog.root.const_data and any([x._data is not a for x, a in prog.root.const_data]):
+        return None
+    if pynative_captures[0] and prog.root.const_ids and \
+            any([id(_stands_for(x)) in prog.root.const_ids for x in leaves if isinstance(x, Tensor)]):
+        return None
+    return prog
+
+
+def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label, names) -> "Program":
+    """A PyNative trace of fn(*args), kept in `guarded` with what it read when that can be guarded; a sig
+    once found unguardable (False there) is traced afresh, unrecorded, from then on."""
+    def trace():
+        return trace_program(fn, args, label=label() if callable(label) else label,
+                             names=names(len(args)) if callable(names) else names)[0]
+    if guarded.get(sig) is False:
+        return trace()
+    prog, rec = _pyguard.record(fn, trace)
+    ok = rec is not None and not prog.root.reads and not prog.root.no_cache
+    if sig not in guarded and len(guarded) >= max(1, TRACE_CACHE_SIZE):
+        del guarded[next(iter(guarded))]
+    guarded[sig] = _pyguard.Guarded(prog, rec) if ok else False
+    return prog
+
+
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",
                 names: Sequence[str] | Callable[[int], Sequence[str]] | None = None, graph: bool = False,
                 compile_only: bool = False, compiled: bool = False) -> Any:
@@ -1595,9 +1626,13 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     sig: tuple = (epoch, tdef, sigs)
     if tensor_hooks[0] is not None:  # an argument's own hooks are traced into the program (hooked_input)
         sig += (tuple(tuple(x.__dict__.get("_gs_hooks", ())) if isinstance(x, Tensor) else () for x in leaves),)
-    prog = None
+    prog = guarded = None
     if cache is not None and not _context.traces_cached(graph or compiled):
-        cache = None  # (PyNative: traced afresh each call, nothing kept)
+        # PyNative: a trace runs the Python again unless all it read is unchanged (_pyguard)
+        guarded, cache = _pyguard.table(cache), None
+        prog = _guarded_hit(guarded, sig, leaves)
+        if prog is None:
+            prog = _guarded_trace(guarded, sig, fn, args, label, names)
     if cache is not None:
         prog = _cache_hit(cache, sig)
         if prog is not None and prog.root.const_data and any([x._data is not a for x, a in prog.root.const_data]):

@@ -1,0 +1,258 @@
+"""Guards that let a PyNative call reuse its trace (issue #13), TorchDynamo-style and conservative.
+
+PyNative (the default mode) runs a Cell's / derivative's Python on every call, so what it reads then counts:
+a trace is reused only while everything it depended on is provably unchanged. While tracing, a profile hook
+(sys.setprofile, this thread, the trace only) sees the user code that runs (code outside gradserve, the
+standard library and site-packages) and records:
+  - each module global and builtin that code loads (LOAD_GLOBAL): the object it found, compared by identity;
+  - each closure cell of that code's function: the object in it, by identity;
+  - each Cell whose construct runs, or that such a value holds: its attributes (its __dict__'s keys and
+    values, by identity), and the items of each list or dict among them, one by one.
+A value is guardable when it is immutable (numbers, strings, None, types, functions, library modules,
+tuples of guardable values), a Tensor (captured Tensors written in place are _trace's const_data), a Cell,
+or a small list / dict of guardable values (its items compared on every call). Anything else (an object of
+another class, a user module's attributes, a numpy array, a set) and any Python side effect or hidden state
+(user code storing into a subscript, an attribute, a global or a nonlocal; a builtin called other than a
+pure one; random / time) leaves the trace unguarded: it is traced afresh on every call, as before."""
+from __future__ import annotations
+
+import builtins
+import dis
+import os
+import sys
+import sysconfig
+import types
+from typing import Any
+
+import numpy as np
+
+from ._tensor import Tensor
+
+cell_types: list = [()]  # (Cell,), set by _cellbase (a layer above this one)
+MISSING = object()
+
+_HERE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_LIBRARY = tuple({os.path.abspath(p) + os.sep for k in ("stdlib", "platstdlib", "purelib", "platlib")
+                  if (p := sysconfig.get_paths().get(k))} | {_HERE})
+_STORES = {"STORE_GLOBAL", "DELETE_GLOBAL", "STORE_SUBSCR", "DELETE_SUBSCR", "STORE_ATTR", "DELETE_ATTR",
+           "DELETE_DEREF"}
+_PURE_BUILTINS = {id(f) for f in (len, isinstance, issubclass, range, abs, min, max, sum, round, getattr, hasattr,
+                                  iter, next, callable, all, any, sorted, divmod, pow, hash, repr, format, super, locals,
+                                  np.array, np.asarray)}
+_IMMUTABLE = (int, float, complex, bool, str, bytes, type(None), np.generic, np.dtype, type, range, slice,
+              types.FunctionType, types.BuiltinFunctionType, types.MethodDescriptorType, types.WrapperDescriptorType)
+_MAX_ITEMS = 64
+_NUMPY = os.path.dirname(os.path.abspath(np.__file__)) + os.sep
+_CALLABLE_LIBRARY = (_HERE, _NUMPY)  # library Python user code may call: gradserve's ops, NumPy's functions
+_TRUSTED = (str, int, float, bool, type(None))  # (items needing no look: the identity check covers them)
+_user_cache: dict = {}
+_code_cache: dict = {}
+
+
+def _is_user(code) -> bool:
+    u = _user_cache.get(code)
+    if u is None:
+        f = code.co_filename
+        u = _user_cache[code] = not (f.startswith("<") or os.path.abspath(f).startswith(_LIBRARY))
+    return u
+
+
+def _code_facts(code) -> tuple:
+    """(the globals it loads, whether it stores outside its frame, whether it rebinds a nonlocal)."""
+    facts = _code_cache.get(code)
+    if facts is None:
+        loads, stores = set(), False
+        for ins in dis.get_instructions(code):
+            if ins.opname == "LOAD_GLOBAL":
+                loads.add(ins.argval)
+            elif ins.opname in _STORES or (ins.opname == "STORE_DEREF" and ins.argval in code.co_freevars):
+                stores = True
+        facts = _code_cache[code] = (tuple(loads), stores)
+    return facts
+
+
+class Recorder:
+    """What one trace read (see the module's doc); `ok` False: not guardable."""
+
+    def __init__(self, fn):
+        self.ok = True
+        self.globals: list = []  # (dict, name, object)
+        self.cells: list = []  # (closure cell, object)
+        self.items: list = []  # (container, its items' snapshot)
+        self.seen: set = set()  # ids of values already checked (their objects are held by the lists above)
+        self.frames: list = []  # frames of user code started while tracing (a nested function's closure)
+        self.funcs: dict = {}  # code -> the functions reachable from fn with that code
+        self._reach(fn, 0)
+
+    def _reach(self, obj, depth: int) -> None:
+        if depth > 4 or id(obj) in self.seen:
+            return
+        if isinstance(obj, types.FunctionType):
+            self.funcs.setdefault(obj.__code__, []).append(obj)
+            for c in obj.__closure__ or ():
+                try:
+                    self._reach(c.cell_contents, depth + 1)
+                except ValueError:
+                    pass
+        elif isinstance(obj, types.MethodType):
+            self._reach(obj.__func__, depth + 1)
+            self._reach(obj.__self__, depth + 1)
+        elif isinstance(obj, cell_types[0]):
+            self._reach(type(obj).construct, depth + 1)
+        elif hasattr(obj, "__dict__") and not isinstance(obj, (type, types.ModuleType)):
+            for v in list(vars(obj).values()):
+                if callable(v):
+                    self._reach(v, depth + 1)
+
+    def guard_value(self, v, depth: int = 0) -> bool:
+        """Whether v can be guarded (its containers' items recorded to compare on each call)."""
+        if id(v) in self.seen or isinstance(v, Tensor):
+            return True
+        if isinstance(v, _IMMUTABLE):
+            if isinstance(v, types.FunctionType):  # (its cells and defaults: guarded when it runs)
+                self._reach(v, 0)
+            return True
+        if depth > 3:
+            return False
+        if isinstance(v, types.ModuleType):
+            return not _is_user_file(getattr(v, "__file__", None))
+        if isinstance(v, types.MethodType):
+            return self.guard_value(v.__self__, depth + 1)
+        self.seen.add(id(v))
+        if isinstance(v, cell_types[0]):
+            return self._guard_box(vars(v), 0, cell=True)  # (nested Cells: depth counts containers only)
+        if type(v) is tuple or isinstance(v, tuple) and type(v).__module__.startswith("gradserve"):
+            return all(self.guard_value(x, depth + 1) for x in v)
+        if isinstance(v, (list, dict)) and len(v) <= _MAX_ITEMS:
+            return self._guard_box(v, depth)
+        return False
+
+    def _guard_box(self, box, depth: int, cell: bool = False) -> bool:
+        """A list's or dict's items (a Cell's attributes: its __dict__), compared by identity on each call
+        (a Cell's own `_gs_` state, its trace cache among them, only so)."""
+        flat = _flat(box)
+        self.items.append((box, flat))
+        return all(self.guard_value(v, depth + 1) for k, v in (box.items() if isinstance(box, dict) else enumerate(box))
+                   if not isinstance(v, _TRUSTED) and not (cell and k.startswith("_gs_"))) and \
+            all(self.guard_value(k, depth + 1) for k in (box if isinstance(box, dict) else ()))
+
+    def profile(self, frame, event, arg) -> None:
+        if not self.ok:
+            return
+        if event == "call":
+            code = frame.f_code
+            if code.co_name == "construct" and code.co_argcount:
+                me = frame.f_locals.get(code.co_varnames[0])
+                if isinstance(me, cell_types[0]) and not self.guard_value(me):
+                    self.ok = False
+            if _is_user(code):
+                self._user_call(frame, code)
+            elif frame.f_back is not None and _is_user(frame.f_back.f_code) and \
+                    (not code.co_filename.startswith(_CALLABLE_LIBRARY) or "random" in code.co_filename):
+                self.ok = False  # (logging, random, I/O ... called by user code: side effects, hidden state)
+        elif event == "c_call" and _is_user(frame.f_code) and not _pure(arg):
+            self.ok = False
+
+    def _user_call(self, frame, code) -> None:
+        loads, stores = _code_facts(code)
+        if stores:
+            self.ok = False
+            return
+        self.frames.append(frame)
+        g = frame.f_globals
+        for name in loads:
+            d = g if name in g else builtins.__dict__
+            v = d.get(name, MISSING)
+            if v is MISSING or not self.guard_value(v):
+                self.ok = False
+                return
+            self.globals.append((g, name, v))
+        if code.co_freevars:
+            self._guard_closure(frame, code)
+
+    def _guard_closure(self, frame, code) -> None:
+        funcs = self.funcs.get(code)
+        if funcs:
+            for f in funcs:
+                if not self.guard_value((f.__defaults__, f.__kwdefaults__)):
+                    self.ok = False
+                    return
+                for c in f.__closure__ or ():
+                    try:
+                        v = c.cell_contents
+                    except ValueError:
+                        v = MISSING
+                    if v is not MISSING and not self.guard_value(v):
+                        self.ok = False
+                        return
+                    self.cells.append((c, v))
+            return
+        # a function made while tracing (a comprehension, a nested def): its cells are a traced frame's
+        if not any(code in f.f_code.co_consts for f in self.frames if f is not frame):
+            self.ok = False
+
+
+def _is_user_file(f) -> bool:
+    return bool(f) and not os.path.abspath(f).startswith(_LIBRARY)
+
+
+def _pure(fn) -> bool:
+    """A builtin user code may call without the trace depending on hidden state or changing any: the pure
+    ones, and methods of the containers it holds (guarded ones are compared on each call)."""
+    if id(fn) in _PURE_BUILTINS:
+        return True
+    owner = getattr(fn, "__self__", None)
+    return isinstance(owner, (list, dict, tuple, str, int, float)) or isinstance(owner, Tensor)
+
+
+class Guarded:
+    """A PyNative trace and what it read: reused while `holds()`."""
+
+    __slots__ = ("prog", "globals", "cells", "items")
+
+    def __init__(self, prog, rec: Recorder):
+        self.prog = prog
+        self.globals, self.cells, self.items = rec.globals, rec.cells, rec.items
+
+    def holds(self) -> bool:
+        for d, name, v in self.globals:
+            if d.get(name, MISSING) is not v and (name in d or builtins.__dict__.get(name, MISSING) is not v):
+                return False
+        for c, v in self.cells:
+            try:
+                if c.cell_contents is not v:
+                    return False
+            except ValueError:
+                if v is not MISSING:
+                    return False
+        for box, flat in self.items:
+            now = _flat(box)
+            if len(now) != len(flat) or any([a is not b for a, b in zip(now, flat)]):
+                return False
+        return True
+
+
+def _flat(box) -> list:
+    """A list's items; a dict's keys and values, in turn."""
+    return [x for kv in box.items() for x in kv] if isinstance(box, dict) else list(box)
+
+
+def record(fn, trace: "callable"):
+    """(trace()'s result, its Recorder or None when not guardable): trace() runs under the profile hook."""
+    if sys.getprofile() is not None:  # (a profiler is on: nothing can be recorded)
+        return trace(), None
+    rec = Recorder(fn)
+    sys.setprofile(rec.profile)
+    try:
+        out = trace()
+    finally:
+        sys.setprofile(None)
+    return out, (rec if rec.ok else None)
+
+
+def table(cache) -> dict:
+    """The guarded traces kept beside a trace cache (a TraceCache's own; a plain dict's under one key)."""
+    t = getattr(cache, "guarded", None)
+    if t is None:
+        t = cache.setdefault(("pyguard",), {})
+    return t
