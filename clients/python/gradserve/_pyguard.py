@@ -21,13 +21,16 @@ import dis
 import os
 import sys
 import sysconfig
+import threading
 import types
 from typing import Any
 
 import numpy as np
 
+from . import context
 from ._tensor import Tensor
 
+_tls = threading.local()  # .rec: the Recorder of the trace this thread records (sys.setprofile is per thread)
 cell_types: list = [()]  # (Cell,), set by _cellbase (a layer above this one)
 MISSING = object()
 
@@ -39,8 +42,13 @@ _STORES = {"STORE_GLOBAL", "DELETE_GLOBAL", "STORE_SUBSCR", "DELETE_SUBSCR", "ST
 _PURE_BUILTINS = {id(f) for f in (len, isinstance, issubclass, range, abs, min, max, sum, round, getattr, hasattr,
                                   iter, next, callable, all, any, sorted, divmod, pow, hash, repr, format, super, locals,
                                   np.array, np.asarray)}
+# the modules user code may read (an attribute, a call): pure functions, or gradserve's own
+_MODULES = {"gradserve", "numpy", "math", "cmath", "operator", "functools", "itertools", "typing"}
+_ARRAY_METHODS = {"astype", "reshape", "copy", "sum", "mean", "max", "min", "transpose", "ravel", "flatten", "tolist",
+                  "item", "dot", "all", "any", "squeeze", "swapaxes", "conj", "round", "clip", "cumsum", "prod"}
 _IMMUTABLE = (int, float, complex, bool, str, bytes, type(None), np.generic, np.dtype, type, range, slice,
-              types.FunctionType, types.BuiltinFunctionType, types.MethodDescriptorType, types.WrapperDescriptorType)
+              types.FunctionType, types.BuiltinFunctionType, types.MethodDescriptorType, types.WrapperDescriptorType,
+              types.GetSetDescriptorType, types.MemberDescriptorType, property, staticmethod, classmethod)
 _MAX_ITEMS = 64
 _NUMPY = os.path.dirname(os.path.abspath(np.__file__)) + os.sep
 _CALLABLE_LIBRARY = (_HERE, _NUMPY)  # library Python user code may call: gradserve's ops, NumPy's functions
@@ -58,10 +66,10 @@ def _is_user(code) -> bool:
 
 
 def _code_facts(code) -> tuple:
-    """(the globals it loads, whether it stores outside its frame, whether it rebinds a nonlocal)."""
+    """(the globals it loads, whether it stores outside its frame or names random state)."""
     facts = _code_cache.get(code)
     if facts is None:
-        loads, stores = set(), False
+        loads, stores = set(), "random" in code.co_names  # (np.random's Cython draws: no c_call event)
         for ins in dis.get_instructions(code):
             if ins.opname == "LOAD_GLOBAL":
                 loads.add(ins.argval)
@@ -82,6 +90,7 @@ class Recorder:
         self.seen: set = set()  # ids of values already checked (their objects are held by the lists above)
         self.frames: list = []  # frames of user code started while tracing (a nested function's closure)
         self.funcs: dict = {}  # code -> the functions reachable from fn with that code
+        self.items.append((context._state, _flat(context._state)))  # (any set_context since: traced again)
         self._reach(fn, 0)
 
     def _reach(self, obj, depth: int) -> None:
@@ -114,13 +123,15 @@ class Recorder:
             return True
         if depth > 3:
             return False
-        if isinstance(v, types.ModuleType):
-            return not _is_user_file(getattr(v, "__file__", None))
+        if isinstance(v, types.ModuleType):  # (C calls a profile hook cannot see, Cython's: NumPy's only)
+            return v.__name__.split(".")[0] in _MODULES and not v.__name__.startswith("numpy.random")
         if isinstance(v, types.MethodType):
             return self.guard_value(v.__self__, depth + 1)
         self.seen.add(id(v))
-        if isinstance(v, cell_types[0]):
-            return self._guard_box(vars(v), 0, cell=True)  # (nested Cells: depth counts containers only)
+        if isinstance(v, cell_types[0]):  # its attributes, and its user classes' (`Net.scale = 3`)
+            return self._guard_box(vars(v), 0, cell=True) and \
+                all(self._guard_box(k.__dict__, 0, cell=True) for k in type(v).__mro__
+                    if _is_user_file(getattr(sys.modules.get(k.__module__), "__file__", None)))
         if type(v) is tuple or isinstance(v, tuple) and type(v).__module__.startswith("gradserve"):
             return all(self.guard_value(x, depth + 1) for x in v)
         if isinstance(v, (list, dict)) and len(v) <= _MAX_ITEMS:
@@ -132,9 +143,9 @@ class Recorder:
         (a Cell's own `_gs_` state, its trace cache among them, only so)."""
         flat = _flat(box)
         self.items.append((box, flat))
-        return all(self.guard_value(v, depth + 1) for k, v in (box.items() if isinstance(box, dict) else enumerate(box))
-                   if not isinstance(v, _TRUSTED) and not (cell and k.startswith("_gs_"))) and \
-            all(self.guard_value(k, depth + 1) for k in (box if isinstance(box, dict) else ()))
+        pairs = box.items() if isinstance(box, (dict, types.MappingProxyType)) else enumerate(box)
+        return all(self.guard_value(k, depth + 1) and self.guard_value(v, depth + 1) for k, v in pairs
+                   if not isinstance(v, _TRUSTED) and not (cell and k.startswith("_gs_")))
 
     def profile(self, frame, event, arg) -> None:
         if not self.ok:
@@ -177,7 +188,9 @@ class Recorder:
                 if not self.guard_value((f.__defaults__, f.__kwdefaults__)):
                     self.ok = False
                     return
-                for c in f.__closure__ or ():
+                for name, c in zip(f.__code__.co_freevars, f.__closure__ or ()):
+                    if name.startswith("_gs_"):  # (_rewrite's helpers: gradserve's, the same for every call)
+                        continue
                     try:
                         v = c.cell_contents
                     except ValueError:
@@ -187,9 +200,20 @@ class Recorder:
                         return
                     self.cells.append((c, v))
             return
-        # a function made while tracing (a comprehension, a nested def): its cells are a traced frame's
-        if not any(code in f.f_code.co_consts for f in self.frames if f is not frame):
+        # a function made while tracing (a comprehension, a nested def) and called inside the traced frame that
+        # made it: its cells are that frame's
+        mine, up = {id(f) for f in self.frames}, frame.f_back
+        while up is not None and not (id(up) in mine and code in up.f_code.co_consts):
+            up = up.f_back
+        if up is None:
             self.ok = False
+
+
+def converted(new, original) -> None:
+    """_rewrite made `new` from `original` (its closure's contents copied): new's closure is original's."""
+    rec = getattr(_tls, "rec", None)
+    if rec is not None:
+        rec.funcs.setdefault(new.__code__, []).append(original)
 
 
 def _is_user_file(f) -> bool:
@@ -202,6 +226,10 @@ def _pure(fn) -> bool:
     if id(fn) in _PURE_BUILTINS:
         return True
     owner = getattr(fn, "__self__", None)
+    if isinstance(owner, types.ModuleType):  # math.sqrt, operator.add: pure
+        return owner.__name__ in ("math", "cmath", "operator", "itertools", "functools")
+    if isinstance(owner, np.ndarray):  # (a new array from a user's local one; no write in place)
+        return fn.__name__ in _ARRAY_METHODS
     return isinstance(owner, (list, dict, tuple, str, int, float)) or isinstance(owner, Tensor)
 
 
@@ -234,20 +262,22 @@ class Guarded:
 
 def _flat(box) -> list:
     """A list's items; a dict's keys and values, in turn."""
-    return [x for kv in box.items() for x in kv] if isinstance(box, dict) else list(box)
+    return [x for kv in box.items() for x in kv] if isinstance(box, (dict, types.MappingProxyType)) else list(box)
 
 
 def record(fn, trace: "callable"):
-    """(trace()'s result, its Recorder or None when not guardable): trace() runs under the profile hook."""
-    if sys.getprofile() is not None:  # (a profiler is on: nothing can be recorded)
+    """(trace()'s result, its Recorder, False when not guardable or None when a profiler (cProfile) holds the
+    hook, so that nothing could be recorded): trace() runs under the profile hook."""
+    if sys.getprofile() is not None:
         return trace(), None
-    rec = Recorder(fn)
+    rec = _tls.rec = Recorder(fn)
     sys.setprofile(rec.profile)
     try:
         out = trace()
     finally:
         sys.setprofile(None)
-    return out, (rec if rec.ok else None)
+        _tls.rec = None
+    return out, (rec if rec.ok else False)
 
 
 def table(cache) -> dict:

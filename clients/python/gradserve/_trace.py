@@ -1599,9 +1599,11 @@ def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label, name
     if guarded.get(sig) is False:
         return trace()
     prog, rec = _pyguard.record(fn, trace)
-    ok = rec is not None and not prog.root.reads and not prog.root.no_cache
+    if rec is None:  # (a profiler held the hook: nothing known either way)
+        return prog
     if sig not in guarded and len(guarded) >= max(1, TRACE_CACHE_SIZE):
         del guarded[next(iter(guarded))]
+    ok = rec is not False and not prog.root.reads and not prog.root.no_cache
     guarded[sig] = _pyguard.Guarded(prog, rec) if ok else False
     return prog
 

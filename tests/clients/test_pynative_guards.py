@@ -1,0 +1,207 @@
+"""PyNative (the default mode) reuses a trace only while all it read is unchanged (gradserve._pyguard).
+
+Each test calls a Cell / derivative, checks the value against NumPy (by hand: d/dx sum(s * x * x) = 2 s x),
+calls again unchanged (the trace must be reused: no new trace), then changes one thing the Python read (a
+global, a closure cell, a sub-cell, an attribute, a dict or list read, a captured Tensor written in place, the
+training flag, a class attribute) and checks the new value. What cannot be guarded (an object of a user class,
+a NumPy array, print, random) is traced afresh on every call, and its Python runs each time.
+"""
+from unittest import mock
+
+import numpy as np
+import pytest
+
+from gradserve import Tensor, _trace, nn, ops
+
+pytestmark = pytest.mark.usefixtures("on_real_server")
+
+XA = np.array([1.0, 2.0, 3.0], np.float32)
+X = Tensor(XA)
+
+
+def _np(t):
+    return np.asarray(t.asnumpy())
+
+
+@pytest.fixture
+def traces(monkeypatch):
+    """The traces made so far, `.call_count` (a reused trace makes none). A Mock: a counter written in this
+    file would itself be user code that stores (unguardable) running inside every trace."""
+    spy = mock.Mock(wraps=_trace.trace_program)
+    monkeypatch.setattr(_trace, "trace_program", spy)
+    return spy
+
+
+def _same_then(traces, call, want, reused=True):
+    """call() twice gives want; the second reuses the first's trace (or, reused=False, traces again)."""
+    np.testing.assert_allclose(_np(call()), want, rtol=1e-6)
+    n = traces.call_count
+    np.testing.assert_allclose(_np(call()), want, rtol=1e-6)
+    assert traces.call_count == (n if reused else n + 1)
+
+
+SCALE = 2.0
+CONFIG = {"scale": 2.0}
+
+
+def _double(x):
+    return x * 2.0
+
+
+HELPER = _double
+
+
+class GlobalReader(nn.Cell):
+    def construct(self, x):
+        return (x * x * SCALE * CONFIG["scale"]).sum() + HELPER(x).sum()
+
+
+def test_a_global_float_a_global_function_and_a_global_dicts_item_changed_are_seen(traces):
+    global SCALE, HELPER
+    g = ops.grad(GlobalReader())
+    try:
+        _same_then(traces, lambda: g(X), 2 * 4.0 * XA + 2.0)
+        SCALE = 3.0
+        _same_then(traces, lambda: g(X), 2 * 6.0 * XA + 2.0)
+        HELPER = lambda x: x * 5.0  # noqa: E731 - a global function rebound
+        _same_then(traces, lambda: g(X), 2 * 6.0 * XA + 5.0)
+        CONFIG["scale"] = 0.5  # the dict the construct reads, changed in place
+        _same_then(traces, lambda: g(X), 2 * 1.5 * XA + 5.0)
+    finally:
+        SCALE, HELPER, CONFIG["scale"] = 2.0, _double, 2.0
+
+
+class Times(nn.Cell):
+    def __init__(self, k):
+        super().__init__()
+        self.k = k
+
+    def construct(self, x):
+        return x * self.k
+
+
+class Holder(nn.Cell):
+    factor = 1.0
+
+    def __init__(self):
+        super().__init__()
+        self.fc = Times(2.0)
+        self.scale = 1.0
+        self.weights = [1.0, 1.0, 1.0]
+        self.dropping = nn.Dropout(p=0.5)
+
+    def construct(self, x):
+        y = self.fc(x) * x * self.scale * self.factor * Tensor(np.array(self.weights, np.float32))
+        return (self.dropping(y) if self.training else y).sum()
+
+
+def test_a_sub_cell_an_attribute_a_list_item_the_class_and_set_train_changed_are_seen(traces):
+    net = Holder()
+    g = ops.grad(net)
+    _same_then(traces, lambda: g(X), 2 * 2.0 * XA)
+    net.fc = Times(7.0)  # a sub-cell swapped
+    _same_then(traces, lambda: g(X), 2 * 7.0 * XA)
+    net.fc.k = 3.0  # the sub-cell's Python attribute
+    _same_then(traces, lambda: g(X), 2 * 3.0 * XA)
+    net.scale = 2.0
+    _same_then(traces, lambda: g(X), 2 * 6.0 * XA)
+    net.weights[1] = 0.0  # a list attribute changed in place
+    _same_then(traces, lambda: g(X), 2 * 6.0 * XA * [1.0, 0.0, 1.0])
+    Holder.factor = -1.0  # a class attribute
+    try:
+        _same_then(traces, lambda: g(X), -2 * 6.0 * XA * [1.0, 0.0, 1.0])
+    finally:
+        Holder.factor = 1.0
+    net.set_train(True)  # dropout now: each element 0 or doubled (p=0.5), never the inference value
+    d = _np(g(X))
+    base = 2 * 6.0 * XA * [1.0, 0.0, 1.0]
+    assert all(np.isclose(v, 0.0) or np.isclose(v, 2 * b) for v, b in zip(d, base))
+    net.set_train(False)
+    _same_then(traces, lambda: g(X), base)
+
+
+def test_a_closure_cell_rebound_and_a_captured_tensor_written_in_place_are_seen(traces):
+    c = Tensor(np.array([2.0, 2.0, 2.0], np.float32))
+    k = 1.0
+
+    def f(x):
+        return (x * x * c).sum() * k
+
+    g = ops.grad(f)
+    _same_then(traces, lambda: g(X), 2 * 2.0 * XA)
+    k = 3.0  # the closure's float cell rebound
+    _same_then(traces, lambda: g(X), 2 * 6.0 * XA)
+    c[0] = 10.0  # the captured Tensor written in place
+    _same_then(traces, lambda: g(X), 2 * 3.0 * np.array([10.0, 2.0, 2.0]) * XA)
+    c = Tensor(np.array([4.0, 5.0, 6.0], np.float32))  # the Tensor's cell rebound
+    _same_then(traces, lambda: g(X), 2 * 3.0 * np.array([4.0, 5.0, 6.0]) * XA)
+
+
+class Settings:
+    scale = 2.0
+
+
+SETTINGS = Settings()
+WEIGHTS = np.array([1.0, 1.0, 1.0], np.float32)
+
+
+class Unguardable(nn.Cell):
+    def construct(self, x):
+        return (x * x * SETTINGS.scale * Tensor(WEIGHTS)).sum()
+
+
+def test_a_user_object_and_a_numpy_array_read_are_traced_afresh_each_call(traces):
+    net = Unguardable()
+    g = ops.grad(net)
+    try:
+        _same_then(traces, lambda: g(X), 2 * 2.0 * XA, reused=False)
+        SETTINGS.scale = 3.0  # an attribute of a plain object: not guardable
+        _same_then(traces, lambda: g(X), 2 * 3.0 * XA, reused=False)
+        WEIGHTS[2] = 5.0  # a NumPy array written in place
+        _same_then(traces, lambda: net(X), 3.0 * (XA * XA * [1.0, 1.0, 5.0]).sum(), reused=False)
+    finally:
+        SETTINGS.scale, WEIGHTS[2] = 2.0, 1.0
+
+
+class Printing(nn.Cell):
+    def construct(self, x):
+        print("construct ran")
+        return (x * x).sum()
+
+
+def test_python_side_effects_run_on_every_call(traces, capsys):
+    net = Printing()
+    _same_then(traces, lambda: net(X), (XA * XA).sum(), reused=False)
+    assert capsys.readouterr().out.count("construct ran") == 2
+
+
+class Noisy(nn.Cell):
+    def construct(self, x):
+        return (x * Tensor(np.random.uniform(1.0, 2.0, size=3).astype(np.float32))).sum()
+
+
+def test_numpy_random_state_read_is_drawn_anew_on_every_call(traces):
+    g = ops.grad(Noisy())
+    a, n = _np(g(X)), traces.call_count
+    b = _np(g(X))
+    assert traces.call_count == n + 1
+    assert np.all((a >= 1.0) & (a <= 2.0)) and np.all((b >= 1.0) & (b <= 2.0)) and not np.allclose(a, b)
+
+
+class Plain(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.w = Tensor(np.array([1.0, 2.0, 3.0], np.float32))
+
+    def construct(self, x):
+        return (x * self.w).sum()
+
+
+def test_an_unchanged_cell_reuses_its_trace_and_a_new_shape_traces_anew(traces):
+    net = Plain()
+    _same_then(traces, lambda: net(X), (XA * [1.0, 2.0, 3.0]).sum())
+    n = traces.call_count
+    x2 = np.ones((2, 3), np.float32)
+    np.testing.assert_allclose(_np(net(Tensor(x2))), 2 * 6.0, rtol=1e-6)
+    assert traces.call_count == n + 1
+    assert net.trace_cache_info().currsize == 0  # (GRAPH_MODE's cache: the guarded traces are apart)
