@@ -205,3 +205,23 @@ def test_an_unchanged_cell_reuses_its_trace_and_a_new_shape_traces_anew(traces):
     np.testing.assert_allclose(_np(net(Tensor(x2))), 2 * 6.0, rtol=1e-6)
     assert traces.call_count == n + 1
     assert net.trace_cache_info().currsize == 0  # (GRAPH_MODE's cache: the guarded traces are apart)
+
+
+def test_a_global_changed_before_every_call_gives_every_calls_value():
+    global SCALE
+    g = ops.grad(GlobalReader())
+    try:
+        for s in [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 7.0]:  # (past _trace.GUARD_CHURN: traced afresh, unrecorded)
+            SCALE = s
+            np.testing.assert_allclose(_np(g(X)), 2 * 2.0 * s * XA + 2.0, rtol=1e-6)
+    finally:
+        SCALE = 2.0
+
+
+def test_code_typed_or_execd_is_guarded_as_the_users(traces):
+    space = {"ops": ops, "k": 2.0}
+    exec("def f(x):\n    return (x * x * k).sum()\n", space)  # noqa: S102 - the test's own code
+    g = ops.grad(space["f"])
+    _same_then(traces, lambda: g(X), 2 * 2.0 * XA)
+    space["k"] = 4.0  # a global of "<string>" code
+    _same_then(traces, lambda: g(X), 2 * 4.0 * XA)

@@ -57,11 +57,21 @@ _user_cache: dict = {}
 _code_cache: dict = {}
 
 
-def _is_user(code) -> bool:
+def _is_user(code, space: dict) -> bool:
+    """Whether code (run with globals `space`) is the user's: not gradserve's, the standard library's or an
+    installed package's. exec'd code ("<string>", "<stdin>") is, unless a library made it (namedtuple's, a
+    library module's dataclass methods)."""
     u = _user_cache.get(code)
     if u is None:
         f = code.co_filename
-        u = _user_cache[code] = not (f.startswith("<") or os.path.abspath(f).startswith(_LIBRARY))
+        if f.startswith("<"):
+            name = space.get("__name__") or ""
+            mod = sys.modules.get(name)
+            u = not (f.startswith("<frozen") or name.startswith("namedtuple_") or
+                     mod is not None and vars(mod) is space and not _is_user_file(getattr(mod, "__file__", None)))
+        else:
+            u = not os.path.abspath(f).startswith(_LIBRARY)
+        _user_cache[code] = u
     return u
 
 
@@ -156,12 +166,12 @@ class Recorder:
                 me = frame.f_locals.get(code.co_varnames[0])
                 if isinstance(me, cell_types[0]) and not self.guard_value(me):
                     self.ok = False
-            if _is_user(code):
+            if _is_user(code, frame.f_globals):
                 self._user_call(frame, code)
-            elif frame.f_back is not None and _is_user(frame.f_back.f_code) and \
+            elif frame.f_back is not None and _is_user(frame.f_back.f_code, frame.f_back.f_globals) and \
                     (not code.co_filename.startswith(_CALLABLE_LIBRARY) or "random" in code.co_filename):
                 self.ok = False  # (logging, random, I/O ... called by user code: side effects, hidden state)
-        elif event == "c_call" and _is_user(frame.f_code) and not _pure(arg):
+        elif event == "c_call" and _is_user(frame.f_code, frame.f_globals) and not _pure(arg):
             self.ok = False
 
     def _user_call(self, frame, code) -> None:
@@ -236,10 +246,10 @@ def _pure(fn) -> bool:
 class Guarded:
     """A PyNative trace and what it read: reused while `holds()`."""
 
-    __slots__ = ("prog", "globals", "cells", "items")
+    __slots__ = ("prog", "globals", "cells", "items", "hits", "churn")
 
-    def __init__(self, prog, rec: Recorder):
-        self.prog = prog
+    def __init__(self, prog, rec: Recorder, churn: int = 0):
+        self.prog, self.hits, self.churn = prog, 0, churn  # churn: traces in a row whose guards failed unused
         self.globals, self.cells, self.items = rec.globals, rec.cells, rec.items
 
     def holds(self) -> bool:

@@ -1540,6 +1540,10 @@ mode_epoch = _context.mode_epoch
 # (a Python number, a shape) traces anew each time; past this the least recently used trace goes.
 TRACE_CACHE_SIZE = int(os.environ.get("GRADSERVE_TRACE_CACHE_SIZE", "128"))
 
+# PyNative: after this many traces of one signature in a row whose guards failed before any reuse (a value
+# the Python reads changes on every call), it is traced afresh, unrecorded, from then on (_guarded_trace)
+GUARD_CHURN = 4
+
 CacheInfo = collections.namedtuple("CacheInfo", "hits misses maxsize currsize evictions")
 
 
@@ -1581,6 +1585,7 @@ def _guarded_hit(guarded: dict, sig, leaves: list):
     entry = guarded.get(sig)
     if not entry or not entry.holds():  # (None: not traced yet; False: unguardable)
         return None
+    entry.hits += 1
     prog = entry.prog
     if prog.root.const_data and any([x._data is not a for x, a in prog.root.const_data]):
         return None
@@ -1604,7 +1609,9 @@ def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label, name
     if sig not in guarded and len(guarded) >= max(1, TRACE_CACHE_SIZE):
         del guarded[next(iter(guarded))]
     ok = rec is not False and not prog.root.reads and not prog.root.no_cache
-    guarded[sig] = _pyguard.Guarded(prog, rec) if ok else False
+    old = guarded.get(sig)
+    churn = old.churn + 1 if old and not old.hits else 0  # (what it reads changes on every call: Python runs)
+    guarded[sig] = _pyguard.Guarded(prog, rec, churn) if ok and churn < GUARD_CHURN else False
     return prog
 
 
