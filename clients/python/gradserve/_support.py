@@ -114,9 +114,11 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "input's symmetric part (its gradient is symmetric); MindSpore 2.10's CPU build has no CholeskyGrad.",
     "The default mode is MindSpore 2.x's, PYNATIVE_MODE (`get_context('mode')` is 1), with its semantics "
     "(a weight asked for by name whose requires_grad is False gets zeros, hooks act, `x += y` is not in place). "
-    "A Cell or derivative is traced afresh on every call in PyNative mode, as MindSpore runs its Python each "
-    "call (a changed attribute, global, sub-cell or captured Tensor is seen); GRAPH_MODE and `jit` functions "
-    "trace once per input signature (a loop written for speed: ~3-8x faster per call). A Tensor a GRAPH_MODE / "
+    "In PyNative mode a Cell or derivative runs its Python again on a call unless everything it read is unchanged, "
+    "as MindSpore runs its Python each call (a changed attribute, class attribute, global, closure variable, "
+    "sub-cell, list / dict item, set_context option or captured Tensor is seen; Python that reads an object of "
+    "another class, a NumPy array or random state, or prints, runs on every call); GRAPH_MODE and `jit` functions "
+    "trace once per input signature. A Tensor a GRAPH_MODE / "
     "jit trace captured and that was written in place since is read at its new value (the trace is made again).",
     "`nn.probability.distribution.Bernoulli` with probs 0 or 1 given at a call: prob / log_prob clamp them into "
     "[eps, 1 - eps] as MindSpore 2.10 does; entropy / kl_loss / cross_entropy give their limits there (entropy 0, "
