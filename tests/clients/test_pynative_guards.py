@@ -225,3 +225,25 @@ def test_code_typed_or_execd_is_guarded_as_the_users(traces):
     _same_then(traces, lambda: g(X), 2 * 2.0 * XA)
     space["k"] = 4.0  # a global of "<string>" code
     _same_then(traces, lambda: g(X), 2 * 4.0 * XA)
+
+
+class Config:  # a class as a namespace of settings
+    scale = 2.0
+
+
+def _scaled(x, weights=[1.0, 1.0, 1.0]):  # noqa: B006 - a mutable default, changed below
+    return (x * x * Config.scale * Tensor(np.array(weights, np.float32))).sum()
+
+
+def test_a_class_attribute_and_a_mutable_default_changed_are_seen(traces):
+    g = ops.grad(_scaled)
+    try:
+        _same_then(traces, lambda: g(X), 2 * 2.0 * XA)
+        Config.scale = 3.0
+        _same_then(traces, lambda: g(X), 2 * 3.0 * XA)
+        _scaled.__defaults__[0][2] = 4.0  # the default list, changed in place
+        _same_then(traces, lambda: g(X), 2 * 3.0 * XA * [1.0, 1.0, 4.0])
+        _scaled.__defaults__ = ([0.5, 0.5, 0.5],)  # the defaults replaced
+        _same_then(traces, lambda: g(X), 2 * 1.5 * XA)
+    finally:
+        Config.scale, _scaled.__defaults__ = 2.0, ([1.0, 1.0, 1.0],)

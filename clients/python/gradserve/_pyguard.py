@@ -46,7 +46,7 @@ _PURE_BUILTINS = {id(f) for f in (len, isinstance, issubclass, range, abs, min, 
 _MODULES = {"gradserve", "numpy", "math", "cmath", "operator", "functools", "itertools", "typing"}
 _ARRAY_METHODS = {"astype", "reshape", "copy", "sum", "mean", "max", "min", "transpose", "ravel", "flatten", "tolist",
                   "item", "dot", "all", "any", "squeeze", "swapaxes", "conj", "round", "clip", "cumsum", "prod"}
-_IMMUTABLE = (int, float, complex, bool, str, bytes, type(None), np.generic, np.dtype, type, range, slice,
+_IMMUTABLE = (int, float, complex, bool, str, bytes, type(None), np.generic, np.dtype, range, slice,
               types.FunctionType, types.BuiltinFunctionType, types.MethodDescriptorType, types.WrapperDescriptorType,
               types.GetSetDescriptorType, types.MemberDescriptorType, property, staticmethod, classmethod)
 _MAX_ITEMS = 64
@@ -96,6 +96,8 @@ class Recorder:
         self.ok = True
         self.globals: list = []  # (dict, name, object)
         self.cells: list = []  # (closure cell, object)
+        self.attrs: list = []  # (object, attribute, object): a function's code and defaults
+        self.kept: list = []  # the values `seen` holds ids of (none is freed and its id reused meanwhile)
         self.items: list = []  # (container, its items' snapshot)
         self.seen: set = set()  # ids of values already checked (their objects are held by the lists above)
         self.frames: list = []  # frames of user code started while tracing (a nested function's closure)
@@ -138,10 +140,12 @@ class Recorder:
         if isinstance(v, types.MethodType):
             return self.guard_value(v.__self__, depth + 1)
         self.seen.add(id(v))
+        self.kept.append(v)
+        if isinstance(v, type):  # a user class's attributes (`Config.scale = 3`); a library's: as they are
+            return not _is_user_file(getattr(sys.modules.get(v.__module__), "__file__", None)) or \
+                self._guard_box(v.__dict__, 0, cell=True)
         if isinstance(v, cell_types[0]):  # its attributes, and its user classes' (`Net.scale = 3`)
-            return self._guard_box(vars(v), 0, cell=True) and \
-                all(self._guard_box(k.__dict__, 0, cell=True) for k in type(v).__mro__
-                    if _is_user_file(getattr(sys.modules.get(k.__module__), "__file__", None)))
+            return self._guard_box(vars(v), 0, cell=True) and all(self.guard_value(k) for k in type(v).__mro__)
         if type(v) is tuple or isinstance(v, tuple) and type(v).__module__.startswith("gradserve"):
             return all(self.guard_value(x, depth + 1) for x in v)
         if isinstance(v, (list, dict)) and len(v) <= _MAX_ITEMS:
@@ -188,28 +192,33 @@ class Recorder:
                 self.ok = False
                 return
             self.globals.append((g, name, v))
-        if code.co_freevars:
-            self._guard_closure(frame, code)
-
-    def _guard_closure(self, frame, code) -> None:
         funcs = self.funcs.get(code)
         if funcs:
             for f in funcs:
-                if not self.guard_value((f.__defaults__, f.__kwdefaults__)):
-                    self.ok = False
-                    return
-                for name, c in zip(f.__code__.co_freevars, f.__closure__ or ()):
-                    if name.startswith("_gs_"):  # (_rewrite's helpers: gradserve's, the same for every call)
-                        continue
-                    try:
-                        v = c.cell_contents
-                    except ValueError:
-                        v = MISSING
-                    if v is not MISSING and not self.guard_value(v):
-                        self.ok = False
-                        return
-                    self.cells.append((c, v))
+                self._guard_function(f)
+        elif code.co_freevars:
+            self._made_here(frame, code)
+
+    def _guard_function(self, f) -> None:
+        """A function that ran: its code, defaults and closure cells (`k = 3.0` in the scope that made it)."""
+        self.attrs.extend([(f, "__code__", f.__code__), (f, "__defaults__", f.__defaults__),
+                           (f, "__kwdefaults__", f.__kwdefaults__)])
+        if not self.guard_value((f.__defaults__, f.__kwdefaults__)):
+            self.ok = False
             return
+        for name, c in zip(f.__code__.co_freevars, f.__closure__ or ()):
+            if name.startswith("_gs_"):  # (_rewrite's helpers: gradserve's, the same for every call)
+                continue
+            try:
+                v = c.cell_contents
+            except ValueError:
+                v = MISSING
+            if v is not MISSING and not self.guard_value(v):
+                self.ok = False
+                return
+            self.cells.append((c, v))
+
+    def _made_here(self, frame, code) -> None:
         # a function made while tracing (a comprehension, a nested def) and called inside the traced frame that
         # made it: its cells are that frame's
         mine, up = {id(f) for f in self.frames}, frame.f_back
@@ -246,11 +255,11 @@ def _pure(fn) -> bool:
 class Guarded:
     """A PyNative trace and what it read: reused while `holds()`."""
 
-    __slots__ = ("prog", "globals", "cells", "items", "hits", "churn")
+    __slots__ = ("prog", "globals", "cells", "attrs", "items", "hits", "churn")
 
     def __init__(self, prog, rec: Recorder, churn: int = 0):
         self.prog, self.hits, self.churn = prog, 0, churn  # churn: traces in a row whose guards failed unused
-        self.globals, self.cells, self.items = rec.globals, rec.cells, rec.items
+        self.globals, self.cells, self.attrs, self.items = rec.globals, rec.cells, rec.attrs, rec.items
 
     def holds(self) -> bool:
         for d, name, v in self.globals:
@@ -263,6 +272,9 @@ class Guarded:
             except ValueError:
                 if v is not MISSING:
                     return False
+        for o, name, v in self.attrs:
+            if getattr(o, name) is not v:
+                return False
         for box, flat in self.items:
             now = _flat(box)
             if len(now) != len(flat) or any([a is not b for a, b in zip(now, flat)]):
