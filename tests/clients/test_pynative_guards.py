@@ -247,3 +247,16 @@ def test_a_class_attribute_and_a_mutable_default_changed_are_seen(traces):
         _same_then(traces, lambda: g(X), 2 * 1.5 * XA)
     finally:
         Config.scale, _scaled.__defaults__ = 2.0, ([1.0, 1.0, 1.0],)
+
+
+class SeededNoise(nn.Cell):
+    def construct(self, x):
+        return (x * ops.uniform((3,), Tensor(1.0), Tensor(2.0), seed=5)).sum()
+
+
+def test_a_seeded_random_op_draws_as_a_fresh_trace_does(traces):
+    g = ops.grad(SeededNoise())
+    want = np.random.default_rng([5]).random(3) + 1.0  # (the op's draws: NumPy's, from its seed: _random_draws)
+    for _ in range(3):
+        np.testing.assert_allclose(_np(g(X)), want, rtol=1e-6)
+    assert traces.call_count == 3

@@ -1608,7 +1608,8 @@ def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label, name
         return prog
     if sig not in guarded and len(guarded) >= max(1, TRACE_CACHE_SIZE):
         del guarded[next(iter(guarded))]
-    ok = rec is not False and not prog.root.reads and not prog.root.no_cache
+    # (random draws: a seeded op's generator is made per trace, so a fresh trace repeats its draws)
+    ok = rec is not False and not prog.root.reads and not prog.root.no_cache and not prog.random_draws
     old = guarded.get(sig)
     churn = old.churn + 1 if old and not old.hits else 0  # (what it reads changes on every call: Python runs)
     guarded[sig] = _pyguard.Guarded(prog, rec, churn) if ok and churn < GUARD_CHURN else False
