@@ -260,3 +260,23 @@ def test_a_seeded_random_op_draws_as_a_fresh_trace_does(traces):
     for _ in range(3):
         np.testing.assert_allclose(_np(g(X)), want, rtol=1e-6)
     assert traces.call_count == 3
+
+
+def _kept_ref(net):
+    """The GraphRef of the trace a Cell's PyNative calls keep (one signature)."""
+    (entry,) = net.__dict__["_gs_programs"].guarded.values()
+    return entry.prog.ref()
+
+
+def test_an_unguardable_trace_equal_to_the_last_keeps_its_registration(traces):
+    net = Unguardable()
+    try:
+        _same_then(traces, lambda: net(X), 2.0 * (XA * XA).sum(), reused=False)
+        ref = _kept_ref(net)
+        _same_then(traces, lambda: net(X), 2.0 * (XA * XA).sum(), reused=False)
+        assert _kept_ref(net) is ref  # (traced again, the same graph: not serialized nor registered again)
+        WEIGHTS[0] = 3.0  # another constant: another graph
+        _same_then(traces, lambda: net(X), 2.0 * (XA * XA * [3.0, 1.0, 1.0]).sum(), reused=False)
+        assert _kept_ref(net) is not ref
+    finally:
+        WEIGHTS[0] = 1.0

@@ -253,13 +253,16 @@ def _pure(fn) -> bool:
 
 
 class Guarded:
-    """A PyNative trace and what it read: reused while `holds()`."""
+    """A PyNative trace and what it read: reused while `holds()`; rec None: its Python could not be guarded
+    (traced afresh on every call; the last trace kept for its registration: _trace._share_registration)."""
 
-    __slots__ = ("prog", "globals", "cells", "attrs", "items", "hits", "churn")
+    __slots__ = ("prog", "guarded", "globals", "cells", "attrs", "items", "hits", "churn")
 
-    def __init__(self, prog, rec: Recorder, churn: int = 0):
+    def __init__(self, prog, rec: "Recorder | None", churn: int = 0):
         self.prog, self.hits, self.churn = prog, 0, churn  # churn: traces in a row whose guards failed unused
-        self.globals, self.cells, self.attrs, self.items = rec.globals, rec.cells, rec.attrs, rec.items
+        self.guarded = rec is not None
+        if rec is not None:
+            self.globals, self.cells, self.attrs, self.items = rec.globals, rec.cells, rec.attrs, rec.items
 
     def holds(self) -> bool:
         for d, name, v in self.globals:

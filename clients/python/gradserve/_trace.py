@@ -1320,7 +1320,8 @@ class Program:
             doc["functions"] = dict(r.functions)
         return doc
 
-    def ref(self):
+    def ref(self, doc: dict | None = None):
+        """Its GraphRef (doc: its graph_doc(values="frozen") when the caller made it already)."""
         n = _tensor_mod.thaws[0]
         if self._thaws != n:  # (asked on every call) some parameter changed for the first time: one of ours?
             objs = self.root.param_objs
@@ -1329,7 +1330,8 @@ class Program:
                 # binary jobs: a trace runs call after call with the same job header, and the server
                 # reuses what it found for a binary header seen before (its checks, the derivation) where
                 # a JSON body is parsed and checked whole each time (L3: ~30% less server CPU per call)
-                self._ref, self._doc_key = GraphRef(self.graph_doc(values="frozen"), binary=True), key
+                doc = doc if doc is not None else self.graph_doc(values="frozen")
+                self._ref, self._doc_key = GraphRef(doc, binary=True), key
             self._moving = [(name, p) for name, p in objs.items() if not _frozen(p)]
             self._thaws = n  # last: another thread sees the new count only with the ref and list made for it
         return self._ref
@@ -1583,7 +1585,7 @@ def _cache_put(cache: dict, sig, prog) -> None:
 def _guarded_hit(guarded: dict, sig, leaves: list):
     """The PyNative trace kept for sig while its guards hold (and no captured Tensor changed), or None."""
     entry = guarded.get(sig)
-    if not entry or not entry.holds():  # (None: not traced yet; False: unguardable)
+    if entry is None or not entry.guarded or not entry.holds():
         return None
     entry.hits += 1
     prog = entry.prog
@@ -1597,23 +1599,48 @@ def _guarded_hit(guarded: dict, sig, leaves: list):
 
 def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label, names) -> "Program":
     """A PyNative trace of fn(*args), kept in `guarded` with what it read when that can be guarded; a sig
-    once found unguardable (False there) is traced afresh, unrecorded, from then on."""
+    found unguardable is traced afresh, unrecorded, from then on. Either way a trace equal to the last one
+    takes over its registration with the server (_share_registration)."""
     def trace():
         return trace_program(fn, args, label=label() if callable(label) else label,
                              names=names(len(args)) if callable(names) else names)[0]
-    if guarded.get(sig) is False:
-        return trace()
+    old = guarded.get(sig)
+    if old is not None and not old.guarded:
+        prog = trace()
+        _share_registration(prog, old.prog)
+        old.prog = prog
+        return prog
     prog, rec = _pyguard.record(fn, trace)
+    if old is not None:
+        _share_registration(prog, old.prog)
     if rec is None:  # (a profiler held the hook: nothing known either way)
         return prog
-    if sig not in guarded and len(guarded) >= max(1, TRACE_CACHE_SIZE):
+    if old is None and len(guarded) >= max(1, TRACE_CACHE_SIZE):
         del guarded[next(iter(guarded))]
     # (random draws: a seeded op's generator is made per trace, so a fresh trace repeats its draws)
     ok = rec is not False and not prog.root.reads and not prog.root.no_cache and not prog.random_draws
-    old = guarded.get(sig)
-    churn = old.churn + 1 if old and not old.hits else 0  # (what it reads changes on every call: Python runs)
-    guarded[sig] = _pyguard.Guarded(prog, rec, churn) if ok and churn < GUARD_CHURN else False
+    churn = old.churn + 1 if old is not None and old.guarded and not old.hits else 0  # (reads change each call)
+    guarded[sig] = _pyguard.Guarded(prog, rec if ok and churn < GUARD_CHURN else None, churn)
     return prog
+
+
+def _share_registration(prog: "Program", old: "Program") -> None:
+    """prog, a fresh trace, made the same graph as old (same JSON, parameters, outputs): prog takes old's
+    GraphRef (its id the server knows) and lane, so that it is not serialized, hashed or looked up again."""
+    if old._ref is None or prog.out_tdef != old.out_tdef or prog.out_avals != old.out_avals or \
+            prog.attr_writes or prog.probes or old._thaws != _tensor_mod.thaws[0]:
+        return
+    objs, was = prog.root.param_objs, old.root.param_objs
+    if list(objs) != list(was) or any(a is not b for a, b in zip(objs.values(), was.values())) or \
+            [id(p) for p in prog.state_params] != [id(p) for p in old.state_params] or \
+            prog.written_inputs != old.written_inputs:
+        return
+    doc = prog.graph_doc(values="frozen")
+    if doc == old._ref.doc:
+        prog._ref, prog._doc_key, prog._thaws = old._ref, old._doc_key, old._thaws
+        prog._moving, prog._lane_pin = old._moving, old._lane_pin
+    else:
+        prog.ref(doc)  # (made once: the run asks for it)
 
 
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",
