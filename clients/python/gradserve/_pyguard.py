@@ -162,26 +162,32 @@ class Recorder:
                    if not isinstance(v, _TRUSTED) and not (cell and k.startswith("_gs_")))
 
     def profile(self, frame, event, arg) -> None:
-        if not self.ok:
+        if event == "c_call":  # (the most frequent event: a user frame's code was seen at its "call")
+            if _user_cache.get(frame.f_code) and not _pure(arg):
+                self._fail()
             return
-        if event == "call":
-            code = frame.f_code
-            if code.co_name == "construct" and code.co_argcount:
-                me = frame.f_locals.get(code.co_varnames[0])
-                if isinstance(me, cell_types[0]) and not self.guard_value(me):
-                    self.ok = False
-            if _is_user(code, frame.f_globals):
-                self._user_call(frame, code)
-            elif frame.f_back is not None and _is_user(frame.f_back.f_code, frame.f_back.f_globals) and \
-                    (not code.co_filename.startswith(_CALLABLE_LIBRARY) or "random" in code.co_filename):
-                self.ok = False  # (logging, random, I/O ... called by user code: side effects, hidden state)
-        elif event == "c_call" and _is_user(frame.f_code, frame.f_globals) and not _pure(arg):
-            self.ok = False
+        if event != "call":
+            return
+        code = frame.f_code
+        if code.co_name == "construct" and code.co_argcount:
+            me = frame.f_locals.get(code.co_varnames[0])
+            if isinstance(me, cell_types[0]) and not self.guard_value(me):
+                self._fail()
+        if _is_user(code, frame.f_globals):
+            self._user_call(frame, code)
+        elif frame.f_back is not None and _user_cache.get(frame.f_back.f_code) and \
+                (not code.co_filename.startswith(_CALLABLE_LIBRARY) or "random" in code.co_filename):
+            self._fail()  # (logging, random, I/O ... called by user code: side effects, hidden state)
+
+    def _fail(self) -> None:
+        """Not guardable: the rest of the trace runs without the hook (it slows Python ~7x)."""
+        self.ok = False
+        sys.setprofile(None)
 
     def _user_call(self, frame, code) -> None:
         loads, stores = _code_facts(code)
         if stores:
-            self.ok = False
+            self._fail()
             return
         self.frames.append(frame)
         g = frame.f_globals
@@ -189,7 +195,7 @@ class Recorder:
             d = g if name in g else builtins.__dict__
             v = d.get(name, MISSING)
             if v is MISSING or not self.guard_value(v):
-                self.ok = False
+                self._fail()
                 return
             self.globals.append((g, name, v))
         funcs = self.funcs.get(code)
@@ -204,7 +210,7 @@ class Recorder:
         self.attrs.extend([(f, "__code__", f.__code__), (f, "__defaults__", f.__defaults__),
                            (f, "__kwdefaults__", f.__kwdefaults__)])
         if not self.guard_value((f.__defaults__, f.__kwdefaults__)):
-            self.ok = False
+            self._fail()
             return
         for name, c in zip(f.__code__.co_freevars, f.__closure__ or ()):
             if name.startswith("_gs_"):  # (_rewrite's helpers: gradserve's, the same for every call)
@@ -214,7 +220,7 @@ class Recorder:
             except ValueError:
                 v = MISSING
             if v is not MISSING and not self.guard_value(v):
-                self.ok = False
+                self._fail()
                 return
             self.cells.append((c, v))
 
@@ -225,7 +231,7 @@ class Recorder:
         while up is not None and not (id(up) in mine and code in up.f_code.co_consts):
             up = up.f_back
         if up is None:
-            self.ok = False
+            self._fail()
 
 
 def converted(new, original) -> None:
@@ -254,13 +260,14 @@ def _pure(fn) -> bool:
 
 class Guarded:
     """A PyNative trace and what it read: reused while `holds()`; rec None: its Python could not be guarded
-    (traced afresh on every call; the last trace kept for its registration: _trace._share_registration)."""
+    (traced afresh on every call; the last trace kept for its registration: _trace._share_registration),
+    or, recorded False, was traced once without recording (a signature seen once costs no hook)."""
 
-    __slots__ = ("prog", "guarded", "globals", "cells", "attrs", "items", "hits", "churn")
+    __slots__ = ("prog", "guarded", "recorded", "globals", "cells", "attrs", "items", "hits", "churn")
 
-    def __init__(self, prog, rec: "Recorder | None", churn: int = 0):
+    def __init__(self, prog, rec: "Recorder | None", churn: int = 0, recorded: bool = True):
         self.prog, self.hits, self.churn = prog, 0, churn  # churn: traces in a row whose guards failed unused
-        self.guarded = rec is not None
+        self.guarded, self.recorded = rec is not None, recorded  # (recorded False: seen once, not recorded yet)
         if rec is not None:
             self.globals, self.cells, self.attrs, self.items = rec.globals, rec.cells, rec.attrs, rec.items
 

@@ -1544,7 +1544,7 @@ TRACE_CACHE_SIZE = int(os.environ.get("GRADSERVE_TRACE_CACHE_SIZE", "128"))
 
 # PyNative: after this many traces of one signature in a row whose guards failed before any reuse (a value
 # the Python reads changes on every call), it is traced afresh, unrecorded, from then on (_guarded_trace)
-GUARD_CHURN = 4
+GUARD_CHURN = 2
 
 CacheInfo = collections.namedtuple("CacheInfo", "hits misses maxsize currsize evictions")
 
@@ -1598,28 +1598,32 @@ def _guarded_hit(guarded: dict, sig, leaves: list):
 
 
 def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label, names) -> "Program":
-    """A PyNative trace of fn(*args), kept in `guarded` with what it read when that can be guarded; a sig
+    """A PyNative trace of fn(*args), kept in `guarded` with what it read when that can be guarded: recorded
+    from a signature's second call on (the hook slows the trace ~7x: a call seen once pays nothing); a sig
     found unguardable is traced afresh, unrecorded, from then on. Either way a trace equal to the last one
     takes over its registration with the server (_share_registration)."""
     def trace():
         return trace_program(fn, args, label=label() if callable(label) else label,
                              names=names(len(args)) if callable(names) else names)[0]
     old = guarded.get(sig)
-    if old is not None and not old.guarded:
+    if old is None or not old.guarded and old.recorded:  # (seen first: recorded from the second call on)
         prog = trace()
-        _share_registration(prog, old.prog)
-        old.prog = prog
+        if old is not None:
+            _share_registration(prog, old.prog)
+            old.prog = prog
+            return prog
+        if len(guarded) >= max(1, TRACE_CACHE_SIZE):
+            del guarded[next(iter(guarded))]
+        guarded[sig] = _pyguard.Guarded(prog, None, recorded=False)
         return prog
     prog, rec = _pyguard.record(fn, trace)
-    if old is not None:
-        _share_registration(prog, old.prog)
+    _share_registration(prog, old.prog)
     if rec is None:  # (a profiler held the hook: nothing known either way)
+        old.prog = prog
         return prog
-    if old is None and len(guarded) >= max(1, TRACE_CACHE_SIZE):
-        del guarded[next(iter(guarded))]
     # (random draws: a seeded op's generator is made per trace, so a fresh trace repeats its draws)
     ok = rec is not False and not prog.root.reads and not prog.root.no_cache and not prog.random_draws
-    churn = old.churn + 1 if old is not None and old.guarded and not old.hits else 0  # (reads change each call)
+    churn = old.churn + 1 if old.guarded and not old.hits else 0  # (what it reads changes on every call)
     guarded[sig] = _pyguard.Guarded(prog, rec if ok and churn < GUARD_CHURN else None, churn)
     return prog
 
