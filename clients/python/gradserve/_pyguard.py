@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 import dis
+import operator
 import os
 import sys
 import sysconfig
@@ -102,7 +103,7 @@ class Recorder:
         self.seen: set = set()  # ids of values already checked (their objects are held by the lists above)
         self.frames: list = []  # frames of user code started while tracing (a nested function's closure)
         self.funcs: dict = {}  # code -> the functions reachable from fn with that code
-        self.items.append((context._state, _flat(context._state)))  # (any set_context since: traced again)
+        self.items.append((context._state, _snapshot(context._state)))  # (any set_context since: traced again)
         self._reach(fn, 0)
 
     def _reach(self, obj, depth: int) -> None:
@@ -155,8 +156,7 @@ class Recorder:
     def _guard_box(self, box, depth: int, cell: bool = False) -> bool:
         """A list's or dict's items (a Cell's attributes: its __dict__), compared by identity on each call
         (a Cell's own `_gs_` state, its trace cache among them, only so)."""
-        flat = _flat(box)
-        self.items.append((box, flat))
+        self.items.append((box, _snapshot(box)))
         pairs = box.items() if isinstance(box, (dict, types.MappingProxyType)) else enumerate(box)
         return all(self.guard_value(k, depth + 1) and self.guard_value(v, depth + 1) for k, v in pairs
                    if not isinstance(v, _TRUSTED) and not (cell and k.startswith("_gs_")))
@@ -285,16 +285,18 @@ class Guarded:
         for o, name, v in self.attrs:
             if getattr(o, name) is not v:
                 return False
-        for box, flat in self.items:
-            now = _flat(box)
-            if len(now) != len(flat) or any([a is not b for a, b in zip(now, flat)]):
+        for box, (keys, values) in self.items:  # (C loops: L1 checks ~150 items a call)
+            if len(box) != len(values) or keys is not None and not all(map(operator.is_, box, keys)) or \
+                    not all(map(operator.is_, box.values() if keys is not None else box, values)):
                 return False
         return True
 
 
-def _flat(box) -> list:
-    """A list's items; a dict's keys and values, in turn."""
-    return [x for kv in box.items() for x in kv] if isinstance(box, (dict, types.MappingProxyType)) else list(box)
+def _snapshot(box) -> tuple:
+    """(a dict's keys or None for a list, its values / items), compared with the box's on each call."""
+    if isinstance(box, (dict, types.MappingProxyType)):
+        return list(box), list(box.values())
+    return None, list(box)
 
 
 def record(fn, trace: "callable"):
