@@ -282,3 +282,20 @@ def test_an_unguardable_trace_equal_to_the_last_keeps_its_registration(traces):
         assert _kept_ref(net) is not ref
     finally:
         WEIGHTS[0] = 1.0
+
+
+def test_pynative_loops_and_cells_dropped_leave_no_reference_cycles():
+    """The guards a Cell's or function's own cache keeps hold it weakly: a PyNative loop in steady state, and
+    Cells made and dropped call after call, free everything as they go (test_loops_training: why it matters)."""
+    from clients.test_loops_training import _cyclic_garbage
+
+    net = Holder()
+    g = ops.grad(net)
+    g(X)  # (the first call traces, the second records: _cyclic_garbage calls once before it looks)
+    assert _cyclic_garbage(lambda: g(X)) == []
+
+    def fresh_cell():
+        Plain()(X)
+        Plain()(X)  # (a second call: the guarded trace kept in the Cell)
+    left = dict(_cyclic_garbage(fresh_cell))  # (a fresh trace's own cycles are the tracer's, as before)
+    assert [k for k in ("Plain", "Guarded", "Recorder", "frame", "TraceCache") if k in left] == []

@@ -24,6 +24,7 @@ import sys
 import sysconfig
 import threading
 import types
+import weakref
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,7 @@ from ._tensor import Tensor
 _tls = threading.local()  # .rec: the Recorder of the trace this thread records (sys.setprofile is per thread)
 cell_types: list = [()]  # (Cell,), set by _cellbase (a layer above this one)
 MISSING = object()
+_DEAD = object()
 
 _HERE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _LIBRARY = tuple({os.path.abspath(p) + os.sep for k in ("stdlib", "platstdlib", "purelib", "platlib")
@@ -146,17 +148,17 @@ class Recorder:
             return not _is_user_file(getattr(sys.modules.get(v.__module__), "__file__", None)) or \
                 self._guard_box(v.__dict__, 0, cell=True)
         if isinstance(v, cell_types[0]):  # its attributes, and its user classes' (`Net.scale = 3`)
-            return self._guard_box(vars(v), 0, cell=True) and all(self.guard_value(k) for k in type(v).__mro__)
+            return self._guard_box(vars(v), 0, cell=True, owner=v) and all(self.guard_value(k) for k in type(v).__mro__)
         if type(v) is tuple or isinstance(v, tuple) and type(v).__module__.startswith("gradserve"):
             return all(self.guard_value(x, depth + 1) for x in v)
         if isinstance(v, (list, dict)) and len(v) <= _MAX_ITEMS:
             return self._guard_box(v, depth)
         return False
 
-    def _guard_box(self, box, depth: int, cell: bool = False) -> bool:
+    def _guard_box(self, box, depth: int, cell: bool = False, owner=None) -> bool:
         """A list's or dict's items (a Cell's attributes: its __dict__), compared by identity on each call
         (a Cell's own `_gs_` state, its trace cache among them, only so)."""
-        self.items.append((box, _snapshot(box)))
+        self.items.append((box if owner is None else weakref.ref(owner), _snapshot(box)))
         pairs = box.items() if isinstance(box, (dict, types.MappingProxyType)) else enumerate(box)
         return all(self.guard_value(k, depth + 1) and self.guard_value(v, depth + 1) for k, v in pairs
                    if not isinstance(v, _TRUSTED) and not (cell and k.startswith("_gs_")))
@@ -197,7 +199,7 @@ class Recorder:
             if v is MISSING or not self.guard_value(v):
                 self._fail()
                 return
-            self.globals.append((g, name, v))
+            self.globals.append((g, name, _hold(v)))
         funcs = self.funcs.get(code)
         if funcs:
             for f in funcs:
@@ -207,8 +209,9 @@ class Recorder:
 
     def _guard_function(self, f) -> None:
         """A function that ran: its code, defaults and closure cells (`k = 3.0` in the scope that made it)."""
-        self.attrs.extend([(f, "__code__", f.__code__), (f, "__defaults__", f.__defaults__),
-                           (f, "__kwdefaults__", f.__kwdefaults__)])
+        f_ = weakref.ref(f)
+        self.attrs.extend([(f_, "__code__", f.__code__), (f_, "__defaults__", f.__defaults__),
+                           (f_, "__kwdefaults__", f.__kwdefaults__)])
         if not self.guard_value((f.__defaults__, f.__kwdefaults__)):
             self._fail()
             return
@@ -222,7 +225,7 @@ class Recorder:
             if v is not MISSING and not self.guard_value(v):
                 self._fail()
                 return
-            self.cells.append((c, v))
+            self.cells.append((c, _hold(v)))
 
     def _made_here(self, frame, code) -> None:
         # a function made while tracing (a comprehension, a nested def) and called inside the traced frame that
@@ -273,23 +276,44 @@ class Guarded:
 
     def holds(self) -> bool:
         for d, name, v in self.globals:
+            v = _held(v)
             if d.get(name, MISSING) is not v and (name in d or builtins.__dict__.get(name, MISSING) is not v):
                 return False
         for c, v in self.cells:
             try:
-                if c.cell_contents is not v:
+                if c.cell_contents is not _held(v):
                     return False
             except ValueError:
                 if v is not MISSING:
                     return False
-        for o, name, v in self.attrs:
-            if getattr(o, name) is not v:
+        for f, name, v in self.attrs:
+            f = f()
+            if f is None or getattr(f, name) is not v:
                 return False
         for box, (keys, values) in self.items:  # (C loops: L1 checks ~150 items a call)
+            if type(box) is weakref.ref:  # (a Cell's attributes)
+                box = box()
+                if box is None:
+                    return False
+                box = box.__dict__
             if len(box) != len(values) or keys is not None and not all(map(operator.is_, box, keys)) or \
                     not all(map(operator.is_, box.values() if keys is not None else box, values)):
                 return False
         return True
+
+
+def _hold(v):
+    """v, or a weak reference where v is a Cell or a function: a guard kept in a Cell's or function's own cache
+    must not keep it alive (nor make a reference cycle of it: Cells dropped are freed at once, as before)."""
+    return weakref.ref(v) if isinstance(v, (cell_types[0], types.FunctionType)) else v
+
+
+def _held(h):
+    """The object a guard holds (_DEAD for a weak reference's that died: never the object now there)."""
+    if type(h) is not weakref.ref:
+        return h
+    v = h()
+    return _DEAD if v is None else v
 
 
 def _snapshot(box) -> tuple:
@@ -311,6 +335,7 @@ def record(fn, trace: "callable"):
     finally:
         sys.setprofile(None)
         _tls.rec = None
+        rec.frames, rec.kept, rec.funcs = [], [], {}  # (frames hold their locals: no cycle left through them)
     return out, (rec if rec.ok else False)
 
 
