@@ -302,3 +302,19 @@ def test_pynative_loops_and_cells_dropped_leave_no_reference_cycles():
         Plain()(X)  # (a second call: the guarded trace kept in the Cell)
     left = dict(_cyclic_garbage(fresh_cell))  # (a fresh trace's own cycles are the tracer's, as before)
     assert [k for k in ours[:6] if k in left] == []
+
+
+class MakesCells(nn.Cell):
+    def construct(self, x):
+        return (nn.ReLU()(x) * 2.0).sum()  # (a Cell made and dropped by each trace)
+
+
+def test_a_trace_that_makes_cells_is_reused_after_a_collection(traces):
+    import gc
+
+    g = ops.grad(MakesCells())
+    _same_then(traces, lambda: g(X), 2.0 * np.ones(3))
+    gc.collect()  # (the Cells and rewritten functions the trace made are gone: their guards with them)
+    n = traces.call_count
+    np.testing.assert_allclose(_np(g(X)), 2.0 * np.ones(3), rtol=1e-6)
+    assert traces.call_count == n

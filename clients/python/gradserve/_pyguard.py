@@ -286,15 +286,17 @@ class Guarded:
             except ValueError:
                 if v is not MISSING:
                     return False
+        # a function or Cell gone since cannot run again (one made by the trace's Python: a rewritten copy, a
+        # Cell made in construct); one reached from outside is held by a guard above or a snapshot below
         for f, name, v in self.attrs:
             f = f()
-            if f is None or getattr(f, name) is not v:
+            if f is not None and getattr(f, name) is not v:
                 return False
         for box, (keys, values) in self.items:  # (C loops: L1 checks ~150 items a call)
             if type(box) is weakref.ref:  # (a Cell's attributes)
                 box = box()
                 if box is None:
-                    return False
+                    continue
                 box = box.__dict__
             if len(box) != len(values) or keys is not None and not all(map(operator.is_, box, keys)) or \
                     not all(map(operator.is_, box.values() if keys is not None else box, values)):
