@@ -5,12 +5,14 @@ a trace is reused only while everything it depended on is provably unchanged. Wh
 (sys.setprofile, this thread, the trace only) sees the user code that runs (code outside gradserve, the
 standard library and site-packages) and records:
   - each module global and builtin that code loads (LOAD_GLOBAL): the object it found, compared by identity;
-  - each closure cell of that code's function: the object in it, by identity;
+  - each closure cell of that code's function, and its code and defaults: by identity;
   - each Cell whose construct runs, or that such a value holds: its attributes (its __dict__'s keys and
-    values, by identity), and the items of each list or dict among them, one by one.
-A value is guardable when it is immutable (numbers, strings, None, types, functions, library modules,
-tuples of guardable values), a Tensor (captured Tensors written in place are _trace's const_data), a Cell,
-or a small list / dict of guardable values (its items compared on every call). Anything else (an object of
+    values, by identity), its user classes' attributes, and the items of each list or dict among them;
+  - set_context's options. The first call of a signature is traced without the hook (_trace._guarded_trace).
+A value is guardable when it is immutable (numbers, strings, None, library classes, functions, NumPy /
+gradserve / math modules, tuples of guardable values), a user class (its attributes), a Tensor (captured
+Tensors written in place are _trace's const_data), a Cell, or a small list / dict of guardable values.
+Cells and functions are held weakly (a guard kept in their own cache makes no reference cycle). Anything else (an object of
 another class, a user module's attributes, a numpy array, a set) and any Python side effect or hidden state
 (user code storing into a subscript, an attribute, a global or a nonlocal; a builtin called other than a
 pure one; random / time) leaves the trace unguarded: it is traced afresh on every call, as before."""
