@@ -3,6 +3,7 @@
     python benchmarks/loops_bench.py                 # all
     python benchmarks/loops_bench.py --quick         # shorter
     python benchmarks/loops_bench.py --only L1,L3 --json out.json
+    python benchmarks/loops_bench.py --mode pynative # the loops in the default mode (GRAPH_MODE otherwise)
 
 L1  deep-potential training step (ops.value_and_grad w.r.t. the weights + nn.SGD), 50 steps: median step
     vs JAX's jitted step (interleaved), losses step by step, server + workers RSS before/after, cost of
@@ -222,6 +223,24 @@ def _echo_server_unix(path: str):
     raise RuntimeError("the unix-socket echo did not start")
 
 
+def _traced_program(fn, *args):
+    """The program a derivative's calls ran: its cached trace (GRAPH_MODE's, or PyNative's guarded one); one
+    call in GRAPH_MODE keeps one where PyNative kept none (the same graph: the echo's request body)."""
+    for cache in gs.ops._autodiff._caches[fn.fn].values():
+        for key, v in list(cache.items()):
+            if key == ("pyguard",):  # (gradserve._pyguard.table)
+                v = next((e.prog for e in v.values() if e), None)
+            if v is not None:
+                return v
+    mode = gs.get_context("mode")
+    gs.set_context(mode=gs.GRAPH_MODE)
+    try:
+        fn(*args)
+    finally:
+        gs.set_context(mode=mode)
+    return _traced_program(fn, *args)
+
+
 def l3(srv: Server, calls: int) -> dict:
     import jax
 
@@ -250,7 +269,7 @@ def l3(srv: Server, calls: int) -> dict:
     from gradserve._wire import encode_request
 
     client = gs.context.client()
-    prog = next(iter(next(iter(gs.ops._autodiff._caches[vg.fn].values())).values()))
+    prog = _traced_program(vg, gs.Tensor(w0))
     body = {"graph_id": client._known[prog.ref().hash], "inputs": [w0], "device": "cpu"}
     content, headers = encode_request(body, binary=False)  # the echo parses JSON: its floor stays a JSON body
     # the server's share: the body the SDK itself sends (a trace's jobs go binary: gradserve._client.GraphRef)
@@ -474,13 +493,17 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="L1,L2,L3,L4,W2")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--mode", choices=("graph", "pynative"), default="graph",
+                    help="the context mode the loops run in: GRAPH_MODE (default) or PyNative, MindSpore's default")
     args = ap.parse_args()
     only = set(args.only.split(","))
     srv = Server()
     res: dict = {"load_avg": os.getloadavg()}
     try:
         gs.set_context(server=srv.url, device_target="CPU")
-        LW.graph_mode(gs)
+        if args.mode == "graph":
+            LW.graph_mode(gs)
+        res["mode"] = args.mode
         if "L1" in only:
             res["L1"] = l1(srv, 20 if args.quick else 50)
         if "L2" in only:

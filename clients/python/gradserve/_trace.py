@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _amp_cast, _attr_writes, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _seq_twins, _value_reads
+from . import _amp_cast, _attr_writes, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _pyguard, _seq_twins, _value_reads
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -1344,7 +1344,8 @@ class Program:
             doc["functions"] = dict(r.functions)
         return doc
 
-    def ref(self):
+    def ref(self, doc: dict | None = None):
+        """Its GraphRef (doc: its graph_doc(values="frozen") when the caller made it already)."""
         n = _tensor_mod.thaws[0]
         if self._thaws != n:  # (asked on every call) some parameter changed for the first time: one of ours?
             objs = self.root.param_objs
@@ -1353,7 +1354,8 @@ class Program:
                 # binary jobs: a trace runs call after call with the same job header, and the server
                 # reuses what it found for a binary header seen before (its checks, the derivation) where
                 # a JSON body is parsed and checked whole each time (L3: ~30% less server CPU per call)
-                self._ref, self._doc_key = GraphRef(self.graph_doc(values="frozen"), binary=True), key
+                doc = doc if doc is not None else self.graph_doc(values="frozen")
+                self._ref, self._doc_key = GraphRef(doc, binary=True), key
             self._moving = [(name, p) for name, p in objs.items() if not _frozen(p)]
             self._thaws = n  # last: another thread sees the new count only with the ref and list made for it
         return self._ref
@@ -1558,6 +1560,10 @@ mode_epoch = _context.mode_epoch
 # (a Python number, a shape) traces anew each time; past this the least recently used trace goes.
 TRACE_CACHE_SIZE = int(os.environ.get("GRADSERVE_TRACE_CACHE_SIZE", "128"))
 
+# PyNative: after this many traces of one signature in a row whose guards failed before any reuse (a value
+# the Python reads changes on every call), it is traced afresh, unrecorded, from then on (_guarded_trace)
+GUARD_CHURN = 2
+
 CacheInfo = collections.namedtuple("CacheInfo", "hits misses maxsize currsize evictions")
 
 
@@ -1568,6 +1574,7 @@ class TraceCache(dict):
     def __init__(self):
         super().__init__()
         self.hits = self.misses = self.evictions = 0
+        self.guarded: dict = {}  # PyNative's traces, reused while their guards hold (_pyguard; not counted)
 
     def info(self) -> CacheInfo:
         return CacheInfo(self.hits, self.misses, TRACE_CACHE_SIZE, len(self), self.evictions)
@@ -1593,6 +1600,71 @@ def _cache_put(cache: dict, sig, prog) -> None:
             cache.evictions += 1
 
 
+def _guarded_hit(guarded: dict, sig, leaves: list):
+    """The PyNative trace kept for sig while its guards hold (and no captured Tensor changed), or None."""
+    entry = guarded.get(sig)
+    if entry is None or not entry.guarded or not entry.holds():
+        return None
+    entry.hits += 1
+    prog = entry.prog
+    if prog.root.const_data and any([x._data is not a for x, a in prog.root.const_data]):
+        return None
+    if pynative_captures[0] and prog.root.const_ids and \
+            any([id(_stands_for(x)) in prog.root.const_ids for x in leaves if isinstance(x, Tensor)]):
+        return None
+    return prog
+
+
+def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label, names) -> "Program":
+    """A PyNative trace of fn(*args), kept in `guarded` with what it read when that can be guarded: recorded
+    from a signature's second call on (the hook slows the trace ~7x: a call seen once pays nothing); a sig
+    found unguardable is traced afresh, unrecorded, from then on. Either way a trace equal to the last one
+    takes over its registration with the server (_share_registration)."""
+    def trace():
+        return trace_program(fn, args, label=label() if callable(label) else label,
+                             names=names(len(args)) if callable(names) else names)[0]
+    old = guarded.get(sig)
+    if old is None or not old.guarded and old.recorded:  # (seen first: recorded from the second call on)
+        prog = trace()
+        if old is not None:
+            _share_registration(prog, old.prog)
+            old.prog = prog
+            return prog
+        if len(guarded) >= max(1, TRACE_CACHE_SIZE):
+            del guarded[next(iter(guarded))]
+        guarded[sig] = _pyguard.Guarded(prog, None, recorded=False)
+        return prog
+    prog, rec = _pyguard.record(fn, trace)
+    _share_registration(prog, old.prog)
+    if rec is None:  # (a profiler held the hook: nothing known either way)
+        old.prog = prog
+        return prog
+    # (random draws: a seeded op's generator is made per trace, so a fresh trace repeats its draws)
+    ok = rec is not False and not prog.root.reads and not prog.root.no_cache and not prog.random_draws
+    churn = old.churn + 1 if old.guarded and not old.hits else 0  # (what it reads changes on every call)
+    guarded[sig] = _pyguard.Guarded(prog, rec if ok and churn < GUARD_CHURN else None, churn)
+    return prog
+
+
+def _share_registration(prog: "Program", old: "Program") -> None:
+    """prog, a fresh trace, made the same graph as old (same JSON, parameters, outputs): prog takes old's
+    GraphRef (its id the server knows) and lane, so that it is not serialized, hashed or looked up again."""
+    if old._ref is None or prog.out_tdef != old.out_tdef or prog.out_avals != old.out_avals or \
+            prog.attr_writes or prog.probes or old._thaws != _tensor_mod.thaws[0]:
+        return
+    objs, was = prog.root.param_objs, old.root.param_objs
+    if list(objs) != list(was) or any(a is not b for a, b in zip(objs.values(), was.values())) or \
+            [id(p) for p in prog.state_params] != [id(p) for p in old.state_params] or \
+            prog.written_inputs != old.written_inputs:
+        return
+    doc = prog.graph_doc(values="frozen")
+    if doc == old._ref.doc:
+        prog._ref, prog._doc_key, prog._thaws = old._ref, old._doc_key, old._thaws
+        prog._moving, prog._lane_pin = old._moving, old._lane_pin
+    else:
+        prog.ref(doc)  # (made once: the run asks for it)
+
+
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",
                 names: Sequence[str] | Callable[[int], Sequence[str]] | None = None, graph: bool = False,
                 compile_only: bool = False, compiled: bool = False) -> Any:
@@ -1613,9 +1685,13 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     sig: tuple = (epoch, tdef, sigs)
     if tensor_hooks[0] is not None:  # an argument's own hooks are traced into the program (hooked_input)
         sig += (tuple(tuple(x.__dict__.get("_gs_hooks", ())) if isinstance(x, Tensor) else () for x in leaves),)
-    prog = None
+    prog = guarded = None
     if cache is not None and not _context.traces_cached(graph or compiled):
-        cache = None  # (PyNative: traced afresh each call, nothing kept)
+        # PyNative: a trace runs the Python again unless all it read is unchanged (_pyguard)
+        guarded, cache = _pyguard.table(cache), None
+        prog = _guarded_hit(guarded, sig, leaves)
+        if prog is None:
+            prog = _guarded_trace(guarded, sig, fn, args, label, names)
     if cache is not None:
         prog = _cache_hit(cache, sig)
         if prog is not None and prog.root.const_data and any([x._data is not a for x, a in prog.root.const_data]):
