@@ -3,6 +3,7 @@
     python benchmarks/loops_bench.py                 # all
     python benchmarks/loops_bench.py --quick         # shorter
     python benchmarks/loops_bench.py --only L1,L3 --json out.json
+    python benchmarks/loops_bench.py --mode pynative # the loops in the default mode (GRAPH_MODE otherwise)
 
 L1  deep-potential training step (ops.value_and_grad w.r.t. the weights + nn.SGD), 50 steps: median step
     vs JAX's jitted step (interleaved), losses step by step, server + workers RSS before/after, cost of
@@ -16,7 +17,9 @@ L3  500 dependent value_and_grad calls (an HMC-like chain) vs a bare FastAPI ech
     to the server (the server's share); the echo over httpx too (the SDK's client before 2026-12);
     the chain over gRPC too; the same calls from 1 / 4 / 16 threads.
 L4  throughput of L3's job (raw requests, distinct inputs) at concurrency 64 against a server without
-    and one with dynamic batching (GRADSERVE_BATCH_DELAY_MS=5).
+    and one with dynamic batching (GRADSERVE_BATCH_DELAY_MS=5), posted by a lean client (_server.RawPoster:
+    httpx's AsyncClient, used until stop 35, cost ~2 ms of CPU a request and set the pace), with the
+    server's and the client's CPU per request.
 W2  MLP 784-512-512-10 gradient w.r.t. its 6 weights through the SDK (ops.grad) vs JAX in-process.
 
 The machine is shared and noisy: ratios measured side by side in one run are what carry over.
@@ -220,6 +223,24 @@ def _echo_server_unix(path: str):
     raise RuntimeError("the unix-socket echo did not start")
 
 
+def _traced_program(fn, *args):
+    """The program a derivative's calls ran: its cached trace (GRAPH_MODE's, or PyNative's guarded one); one
+    call in GRAPH_MODE keeps one where PyNative kept none (the same graph: the echo's request body)."""
+    for cache in gs.ops._autodiff._caches[fn.fn].values():
+        for key, v in list(cache.items()):
+            if key == ("pyguard",):  # (gradserve._pyguard.table)
+                v = next((e.prog for e in v.values() if e), None)
+            if v is not None:
+                return v
+    mode = gs.get_context("mode")
+    gs.set_context(mode=gs.GRAPH_MODE)
+    try:
+        fn(*args)
+    finally:
+        gs.set_context(mode=mode)
+    return _traced_program(fn, *args)
+
+
 def l3(srv: Server, calls: int) -> dict:
     import jax
 
@@ -248,7 +269,7 @@ def l3(srv: Server, calls: int) -> dict:
     from gradserve._wire import encode_request
 
     client = gs.context.client()
-    prog = next(iter(next(iter(gs.ops._autodiff._caches[vg.fn].values())).values()))
+    prog = _traced_program(vg, gs.Tensor(w0))
     body = {"graph_id": client._known[prog.ref().hash], "inputs": [w0], "device": "cpu"}
     content, headers = encode_request(body, binary=False)  # the echo parses JSON: its floor stays a JSON body
     # the server's share: the body the SDK itself sends (a trace's jobs go binary: gradserve._client.GraphRef)
@@ -323,7 +344,7 @@ def l3(srv: Server, calls: int) -> dict:
 def l4(n: int, delay_ms: float = 5.0) -> dict:
     import asyncio
 
-    from benchmarks._server import closed_loop, summary
+    from benchmarks._server import RawPoster, closed_loop, summary
 
     X, y = LW.logreg_data()
     prog, _ = gs._trace.trace_program(gs.ops.value_and_grad(LW.logp_sdk(gs, X, y))._emit,
@@ -341,21 +362,25 @@ def l4(n: int, delay_ms: float = 5.0) -> dict:
             payloads = [('{"graph_id":"%s",' % gid + b[1:]).encode() for b in bodies]
 
             async def go():
-                async with httpx.AsyncClient(base_url=srv.url, timeout=120,
-                                             limits=httpx.Limits(max_connections=64)) as c:
+                async with RawPoster(srv.url, 64) as c:  # (a lean client: httpx's would set the pace, not the server)
                     k = [0]
 
                     async def call():
                         k[0] += 1
-                        r = await c.post("/v1/eval", content=payloads[k[0] % 64],
-                                         headers={"content-type": "application/json"})
-                        if r.status_code == 200:
-                            sizes.append(r.json()["timing"].get("batch", 1))
-                        return r.status_code == 200
-                    return await closed_loop(call, 64, n)
+                        status, answer = await c.post("/v1/eval", payloads[k[0] % 64])
+                        if status == 200:
+                            sizes.append(json.loads(answer)["timing"].get("batch", 1))
+                        return status == 200
+                    s0, c0 = srv.cpu_s(), time.process_time()
+                    got = await closed_loop(call, 64, n)
+                    s1, c1 = srv.cpu_s(), time.process_time()
+                    cpu.update(server_main_cpu_us=(s1[0] - s0[0]) / n * 1e6, workers_cpu_us=(s1[1] - s0[1]) / n * 1e6,
+                               client_cpu_us=(c1 - c0) / n * 1e6)  # (the warm-up's 20 calls included: ~1%)
+                    return got
             sizes: list = []
+            cpu: dict = {}
             lat, wall, errors = asyncio.run(go())
-            out[name] = dict(summary(lat, wall, errors), mean_batch=float(np.mean(sizes)) if sizes else None)
+            out[name] = dict(summary(lat, wall, errors), mean_batch=float(np.mean(sizes)) if sizes else None, **cpu)
         finally:
             srv.close()
     out["rps_ratio"] = out["batched"]["rps"] / out["unbatched"]["rps"]
@@ -468,13 +493,17 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="L1,L2,L3,L4,W2")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--mode", choices=("graph", "pynative"), default="graph",
+                    help="the context mode the loops run in: GRAPH_MODE (default) or PyNative, MindSpore's default")
     args = ap.parse_args()
     only = set(args.only.split(","))
     srv = Server()
     res: dict = {"load_avg": os.getloadavg()}
     try:
         gs.set_context(server=srv.url, device_target="CPU")
-        LW.graph_mode(gs)
+        if args.mode == "graph":
+            LW.graph_mode(gs)
+        res["mode"] = args.mode
         if "L1" in only:
             res["L1"] = l1(srv, 20 if args.quick else 50)
         if "L2" in only:

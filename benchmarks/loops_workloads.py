@@ -8,8 +8,8 @@ import numpy as np
 
 def graph_mode(gs) -> None:
     """The mode every loop here runs in: GRAPH_MODE, as a MindSpore user writes a loop for speed (GRAPH_MODE or
-    jit: one compile per signature). PyNative, the default, traces each call afresh (it runs construct's Python
-    every call, as MindSpore does): LOOPS_REPORT stop 34."""
+    jit: one compile per signature). PyNative, the default, runs construct's Python again on a call unless what
+    it read is unchanged (gradserve._pyguard, LOOPS_REPORT stop 35; loops_bench.py --mode pynative)."""
     gs.set_context(mode=gs.GRAPH_MODE)
 
 

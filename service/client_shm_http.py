@@ -24,7 +24,7 @@ from .errors import InvalidRequest, ServiceError, http_headers, http_status
 from .http_body import read_small_body
 
 def _error(e: ServiceError) -> JSONResponse:
-    return JSONResponse({"error": e.public_message}, status_code=http_status(e.code), headers=http_headers(e))
+    return JSONResponse({"error": e.located_message}, status_code=http_status(e.code), headers=http_headers(e))
 
 
 def _answer(call) -> JSONResponse:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 import ml_dtypes
 import numpy as np
@@ -24,6 +24,7 @@ import orjson
 from engine.shape_rules import complex_as_pairs, pairs_as_complex
 
 from . import repeated_keys
+from .body_budget import count_bytes
 from .errors import InvalidRequest, LimitExceeded
 from .json_decoder import OFFLOAD_MIN
 
@@ -107,10 +108,11 @@ def split_raw(body: bytes, header_length: str | None) -> tuple[memoryview, memor
     return mv[:n], mv[n:]
 
 
-def split_body(body: bytes, header_length: str | None) -> tuple[Any, BinaryReader, bool]:
+def split_body(body: bytes, header_length: str | None,
+               limits: JsonLimits | None = None) -> tuple[Any, BinaryReader, bool]:
     """(parsed JSON header, reader over the binary tail, whether the header is strict JSON: see loads)."""
     head, tail = split_raw(body, header_length)
-    value, strict = loads(head)
+    value, strict = loads(head, limits=limits)
     return value, BinaryReader(tail), strict
 
 
@@ -124,14 +126,18 @@ def offload_to(decoders: Any) -> None:
 
 
 def loads(raw, what: str = "the body", path: str | None = None, offload: bool = True,
-          vectors: bool = False) -> tuple[Any, bool]:
+          vectors: bool = False, limits: JsonLimits | None = None) -> tuple[Any, bool]:
     """(value, strict): strict when it is standard JSON, read by orjson (~5x faster than json on
     number-heavy bodies), so it holds no NaN or Infinity. json reads what orjson refuses (NaN and
     Infinity tokens) and words the error. A large body is parsed in a decoder process when the server
     has them (service.json_decoder): its tensors' data lists may come back as `Decoded`, and with
-    `vectors` (UM-Bridge's bodies) its "input", "sens" and "vec" lists of numbers too."""
+    `vectors` (UM-Bridge's bodies) its "input", "sens" and "vec" lists of numbers too. `limits`: a request
+    body's objects and arrays are counted before the parse, its tensors right after it (`check_body_tensors`),
+    in the decoder process for a large one, before anything else is made of them."""
     if offload and _offload is not None and len(raw) > OFFLOAD_MIN:
-        return _offload.loads(raw, what, path, vectors)
+        return _offload.loads(raw, what, path, vectors, limits)
+    if limits is not None and len(raw) > limits.max_containers:  # (a shorter body cannot hold more)
+        check_containers(raw, limits.max_containers, what)
     try:
         value, strict = orjson.loads(raw), True
     except orjson.JSONDecodeError:
@@ -143,7 +149,57 @@ def loads(raw, what: str = "the body", path: str | None = None, offload: bool = 
         except (ValueError, UnicodeDecodeError) as e:
             raise InvalidRequest(f"{what} is not valid JSON: {e}", **where) from None
     repeated_keys.check(raw, value, what, path)
+    if limits is not None and limits.max_tensors is not None:
+        check_body_tensors(value, limits.max_tensors)
     return value, strict
+
+
+class JsonLimits(NamedTuple):
+    """What one JSON request body may hold (settings of the same names), checked by `loads` (max_tensors None:
+    not a request body, as gRPC's graph_json)."""
+    max_tensors: int | None
+    max_containers: int
+
+    @classmethod
+    def of(cls, s) -> "JsonLimits":
+        return cls(s.max_tensors, s.max_json_containers)
+
+
+def check_containers(raw, limit: int, what: str = "the body") -> None:
+    """LimitExceeded naming max_json_containers when `raw` has more than `limit` '{' and '[' bytes (its JSON
+    objects and arrays, and any such bytes in its strings), before it is parsed: 8 M `[]` in a 16 MB body (parse
+    cost under max_parse_bytes) took 12-16 s and +630 MiB, and stalled other clients 3.5 s as they came back
+    from the decoder process and were freed."""
+    n = count_bytes(raw, b"{", b"[")
+    if n > limit:
+        raise LimitExceeded(f"{what} has {n} JSON objects and arrays ('{{' and '[' bytes), above the limit "
+                            f"max_json_containers={limit}", limit="max_json_containers", value=limit, got=n)
+
+
+def check_tensor_count(n: int, limit: int, where: str) -> None:
+    """LimitExceeded naming max_tensors when a request's `n` tensors (counted by len, no object made for any)
+    are above `limit`: a few bytes each on the wire, a Python object each once looked at."""
+    if n > limit:
+        raise LimitExceeded(f"the request has {n} tensors ({where}), above the limit max_tensors={limit}",
+                            limit="max_tensors", value=limit, got=n)
+
+
+# where a JSON request body lists its tensors: /v1 jobs' envelopes, an OIP inference's inputs and requested
+# outputs, UM-Bridge's input vectors
+BODY_TENSOR_FIELDS = ("inputs", "params", "sens", "tangents", "v", "outputs", "input")
+
+
+def check_body_tensors(value: Any, limit: int) -> None:
+    """check_tensor_count for a parsed request body, by its fields' lengths: 1 M tiny input envelopes (53 MB of
+    JSON, under the parse cap) took 22.8 s and +709 MiB of the server before its graph's input count refused
+    them, its health probes waiting up to 2.8 s."""
+    if type(value) is not dict:
+        return
+    counts = [(k, len(v) if type(v) in (list, dict) else 1) for k in BODY_TENSOR_FIELDS
+              if (v := value.get(k)) is not None]
+    n = sum(c for _, c in counts)
+    if n > limit:
+        check_tensor_count(n, limit, " + ".join(f"{c} in {k}" for k, c in counts))
 
 
 def _bad_shape(path: str) -> InvalidRequest:

@@ -44,6 +44,16 @@ class ServiceError(Exception):
         """The message as answered (clipped: it may echo the request)."""
         return clip(self.message, MESSAGE_CHARS)
 
+    @property
+    def located_message(self) -> str:
+        """The public message naming where the request went wrong (its path, when the message does not): for
+        the protocols whose error is one string (the Open Inference Protocol), where /v1 answers the path
+        as a field of its own. Not a URL's path (a route's error: the caller knows the address it called)."""
+        path = self.detail.get("path")
+        if not isinstance(path, str) or path in ("", "$") or path.startswith("/") or path in self.message:
+            return self.public_message
+        return clip(f"{self.message} (at {clip(path, DETAIL_CHARS)})", MESSAGE_CHARS)
+
     def to_dict(self) -> dict:
         """The error as answered; message and detail clipped (they may echo the request)."""
         return {"error": {"code": self.code, "message": self.public_message, "detail": _clip_detail(self.detail)}}

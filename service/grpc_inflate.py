@@ -6,9 +6,12 @@ body_budget_bytes (16 calls of 49 KB held +779 MiB at a 48 MiB limit). With the 
 of zeros arrived as 8,175 gzip bytes; grpc's message limit then bounds the compressed size), and `Inflating`
 inflates them itself: in steps of STEP bytes (zlib's max_length), each step charged to the body budget
 (service.body_budget: Overloaded past it), refused past max_body_bytes (RESOURCE_EXHAUSTED naming it), then parsed,
-its copies (inflated bytes, parsed message, decoded arrays) held in the budget until the call's handler returns;
-a job method's handler (`held`) is given the message in a `Held` instead and drops it once its tensors are
-decoded (`Held.decoded`): the parsed message's copy goes back to the budget then, not when the job is over.
+its copies (inflated bytes, parsed message, decoded arrays) held in the budget until the call's handler returns
+(a stream's message: until its handler asks for the next one); a job method's handler (`held`, unary or a
+stream's) is given each message in a `Held` instead and drops it once its tensors are decoded
+(`Held.decoded`): the parsed message's copy goes back to the budget then, not when the job is over. The bytes
+grpc received stay charged: grpc's own frame holds them until the handler returns (a stream's, until the next
+message is asked for).
 
 grpc does not show the handler the call's grpc-encoding, so a message is recognised by its first bytes: gzip's
 magic starts 0x1f (a protobuf tag of wire type 7, which does not exist); grpc's deflate is a zlib stream, 0x78
@@ -118,6 +121,12 @@ def message_of(request):
     return request.take() if type(request) is Held else request
 
 
+def own_charge(request) -> int:
+    """The bytes a handler's request (a `Held`) holds of the body budget: its parse may take the rest of the budget
+    as a lone request's does (0 for a message not Held)."""
+    return request.charge.held if type(request) is Held else 0
+
+
 def decoded(request) -> None:
     if type(request) is Held:
         request.decoded()
@@ -139,16 +148,19 @@ class Inflating(grpc.aio.ServerInterceptor):
         if h is None:
             return None
         parse = h.request_deserializer or (lambda b: b)
+        held = bool(self.held) and details.method in self.held
         if h.unary_unary or h.unary_stream:
             behavior = h.unary_unary or h.unary_stream
             wrap = self._unary_gen if inspect.isasyncgenfunction(behavior) else \
-                self._unary_held if self.held and details.method in self.held else self._unary
+                self._unary_held if held else self._unary
             make = grpc.unary_unary_rpc_method_handler if h.unary_unary else grpc.unary_stream_rpc_method_handler
+            handler = wrap(behavior, parse)
         else:
             behavior = h.stream_unary or h.stream_stream
             wrap = self._stream_gen if inspect.isasyncgenfunction(behavior) else self._stream
             make = grpc.stream_unary_rpc_method_handler if h.stream_unary else grpc.stream_stream_rpc_method_handler
-        return make(wrap(behavior, parse), request_deserializer=None, response_serializer=h.response_serializer)
+            handler = wrap(behavior, parse, held)
+        return make(handler, request_deserializer=None, response_serializer=h.response_serializer)
 
     async def _decode(self, data: bytes, parse, context, charge: Charge):
         """The message of `data`; a compressed one inflated off the event loop, a plain one's bytes past FREE
@@ -210,20 +222,26 @@ class Inflating(grpc.aio.ServerInterceptor):
             raise _bare(err)
         return call
 
-    def _messages(self, requests, parse, context):
+    def _messages(self, requests, parse, context, held: bool):
+        """Each message of a stream, decoded; `held`: in a Held (its handler drops it once decoded: a stream's
+        ModelStreamInfer kept each message, parsed, and its whole charge while its job waited and ran)."""
         async def each():
             async for data in requests:
                 with Charge(self.budget) as charge:  # held until the handler asks for the next one
-                    yield await self._decode(data, parse, context, charge)
+                    if not held:
+                        yield await self._decode(data, parse, context, charge)
+                        continue
+                    inflated = self.compressed and _wbits(data) is not None
+                    yield Held(await self._decode(data, parse, context, charge), charge, inflated)
         return each()
 
-    def _stream(self, behavior, parse):
+    def _stream(self, behavior, parse, held: bool):
         async def call(requests, context):
-            return await behavior(self._messages(requests, parse, context), context)
+            return await behavior(self._messages(requests, parse, context, held), context)
         return call
 
-    def _stream_gen(self, behavior, parse):
+    def _stream_gen(self, behavior, parse, held: bool):
         async def call(requests, context):
-            async for r in behavior(self._messages(requests, parse, context), context):
+            async for r in behavior(self._messages(requests, parse, context, held), context):
                 yield r
         return call

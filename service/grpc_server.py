@@ -43,9 +43,9 @@ from .core import Core, JobRequest, JobResult, drain_wait_s
 from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Internal, InvalidRequest,
                      ServiceError, Unauthorized, clip)
 from .grpc_conns import ConnWatch
-from .grpc_inflate import Inflating, decoded, message_of
+from .grpc_inflate import Inflating, decoded, message_of, own_charge
 from .client_identity import metadata_forwarded
-from .jobs import (BIG, REQUEST_ID, JobCall, check_tensor_count, client_of, job_request, offload, request_id,
+from .jobs import (BIG, REQUEST_ID, JobCall, client_of, job_request, offload, request_id,
                    validate, validation_error, without_tensors)
 from .proto import gradserve_pb2 as pb
 from .proto import gradserve_pb2_grpc as pb_grpc
@@ -53,7 +53,8 @@ from .settings import Settings
 
 log = logging.getLogger("gradserve.grpc")
 SERVICE = pb.DESCRIPTOR.services_by_name["Gradserve"].full_name  # gradserve.v1.Gradserve
-JOB_METHODS = ("Grad", "Jvp", "Vjp", "Jacobian", "Hessian", "Hvp", "Eval")  # handlers given a grpc_inflate.Held
+# handlers given a grpc_inflate.Held: the jobs', and RegisterGraph's (its message's charge is its own when parsed)
+JOB_METHODS = ("Grad", "Jvp", "Vjp", "Jacobian", "Hessian", "Hvp", "Eval", "RegisterGraph")
 
 
 def held_methods(services: tuple) -> frozenset:
@@ -153,13 +154,13 @@ def _grad_fields(m, head: dict, path: str) -> None:
         head["weights"] = list(m.weights.values)
 
 
-def _head(kind: str, m) -> tuple[dict, bool]:
+def _head(kind: str, m, s: Settings) -> tuple[dict, bool]:
     """The request as the JSON body the HTTP adapter would validate (tensors as their envelopes), and
     whether its graph is strict JSON (see codec.loads)."""
     head: dict[str, Any] = {}
     strict = False
     if m.graph_json:
-        head["graph"], strict = _graph_json(m)
+        head["graph"], strict = _graph_json(m, s)
     if m.graph_id:
         head["graph_id"] = m.graph_id
     head["inputs"] = [_spec(t) for t in m.inputs]
@@ -197,7 +198,7 @@ def _head(kind: str, m) -> tuple[dict, bool]:
 
 
 def decode_job(kind: str, m, s: Settings, size: int = 0) -> JobRequest:
-    head, strict = _head(kind, m)
+    head, strict = _head(kind, m, s)
     v = validate(kind, without_tensors(head))  # (a model per tensor: 2 M empty tensors in 3.8 MiB held 2.1 GB)
 
     def tensor(t: pb.Tensor, path: str):
@@ -253,9 +254,9 @@ def _signature(sig: dict) -> pb.Signature:
     return pb.Signature(inputs=specs(sig["inputs"]), params=specs(sig["params"]), outputs=specs(sig["outputs"]))
 
 
-def _graph_json(m) -> tuple[Any, bool]:
-    """(graph, strict): see codec.loads."""
-    return codec.loads(m.graph_json, "graph_json", "$.graph")
+def _graph_json(m, s: Settings) -> tuple[Any, bool]:
+    """(graph, strict): see codec.loads; its objects and arrays counted first, as an HTTP body's are."""
+    return codec.loads(m.graph_json, "graph_json", "$.graph", limits=codec.JsonLimits(None, s.max_json_containers))
 
 
 # -- the servicer ------------------------------------------------------------------------------------
@@ -303,12 +304,12 @@ class Servicer(pb_grpc.GradserveServicer):
         try:
             self._check_key(context)
             call.admit()  # the same admission as HTTP: a place before the message is decoded and run
-            check_tensor_count(_tensor_count(kind, request), self.settings.max_tensors,
+            codec.check_tensor_count(_tensor_count(kind, request), self.settings.max_tensors,
                                " + ".join(("inputs", "params", *TENSOR_FIELDS[kind])))
             size = _tensor_bytes(kind, request)
             if size + len(request.graph_json) > BIG:  # (an inline graph's parse too: off the loop, in the budget)
-                req = await asyncio.to_thread(parsed, self.core.parses, call.client, request.graph_json, 0,
-                                              decode_job, kind, request, self.settings, size)
+                req = await asyncio.to_thread(parsed, self.core.parses, call.client, request.graph_json,
+                                              own_charge(held), decode_job, kind, request, self.settings, size)
             else:
                 req = decode_job(kind, request, self.settings, size)
             del request  # its copy goes back to the body budget while the job waits and runs
@@ -365,20 +366,23 @@ class Servicer(pb_grpc.GradserveServicer):
     async def Eval(self, request, context):
         return await self._job("eval", request, context)
 
-    async def RegisterGraph(self, request, context):
+    async def RegisterGraph(self, held, context):
+        request = message_of(held)  # (a grpc_inflate.Held)
+
         async def fn():
             client = self._client(context)
             # a large graph parsed off the event loop (a 40 MiB one held it, every client's calls, 2.3 s), its
-            # parse held in the body budget (service.body_budget)
-            out = await asyncio.to_thread(parsed, self.core.parses, client, request.graph_json, 0, self._register,
-                                          request, client) if len(request.graph_json) > BIG \
+            # parse held in the body budget (service.body_budget), beside its own message's charge: a lone call
+            # goes ahead (before, that charge counted as another's: a lone 6 MB graph_json was refused for good)
+            out = await asyncio.to_thread(parsed, self.core.parses, client, request.graph_json, own_charge(held),
+                                          self._register, request, client) if len(request.graph_json) > BIG \
                 else self._register(request, client)
             return pb.RegisterGraphResponse(graph_id=out["graph_id"], signature=_signature(out["signature"]))
 
         return await self._guard(context, fn)
 
     def _register(self, request, client: str) -> dict:
-        graph, strict = _graph_json(request)
+        graph, strict = _graph_json(request, self.settings)
         try:
             m = models.RegisterRequest.model_validate({"graph": graph})
         except ValidationError as e:

@@ -21,7 +21,7 @@ from .codec import envelope_ok
 from .client_identity import FORWARDED_FOR, client_host
 from . import models
 from .core import Core, JobRequest, JobResult
-from .errors import InvalidRequest, LimitExceeded, ServiceError
+from .errors import InvalidRequest, ServiceError
 
 BIG = 1 << 20  # requests and responses above this are decoded / encoded off the event loop
 REQUEST_ID = "x-request-id"
@@ -115,14 +115,6 @@ def _fail_fast(head: dict) -> None:
         models.Tensor.model_validate(bad[1])
     except ValidationError as e:
         raise validation_error(e, bad[0]) from None
-
-
-def check_tensor_count(n: int, limit: int, where: str) -> None:
-    """LimitExceeded naming max_tensors when a request's `n` tensors (counted by len, no object made for any)
-    are above `limit`: a few bytes each on the wire, a Python object each once looked at."""
-    if n > limit:
-        raise LimitExceeded(f"the request has {n} tensors ({where}), above the limit max_tensors={limit}",
-                            limit="max_tensors", value=limit, got=n)
 
 
 def validate(kind: str, head: dict):

@@ -34,12 +34,13 @@ TENSOR_FIELDS = ("inputs", "params", "sens", "tangents", "v")  # where a body's 
 _ctx = multiprocessing.get_context("spawn")
 
 
-def transcode(raw, what: str = "the body", path: str | None = None, vectors: bool = False) -> tuple[Any, bool]:
+def transcode(raw, what: str = "the body", path: str | None = None, vectors: bool = False,
+              limits=None) -> tuple[Any, bool]:
     """codec.loads(raw, what, path), each request tensor's large `data` list read into a codec.Decoded (a
     request body's: `what` "the body"); with `vectors`, UM-Bridge's large vectors of numbers too."""
     from . import codec
 
-    value, strict = codec.loads(raw, what, path, offload=False)
+    value, strict = codec.loads(raw, what, path, offload=False, limits=limits)
     if vectors and type(value) is dict:
         _read_vectors(codec, value)
     if type(value) is dict and what == "the body":
@@ -78,13 +79,13 @@ def _serve(conn) -> None:
     until the pipe closes."""
     while True:
         try:
-            what, path, vectors = conn.recv()
+            what, path, vectors, limits = conn.recv()
             raw = conn.recv_bytes()
         except (EOFError, OSError):
             return
         t0 = time.process_time()
         try:
-            out: Any = transcode(raw, what, path, vectors)
+            out: Any = transcode(raw, what, path, vectors, limits)
         except ServiceError as e:
             out = e
         except Exception as e:  # noqa: BLE001 - as the server answers any other error: 500, the decoder lives on
@@ -112,8 +113,8 @@ class _Decoder:
             self.proc.start()
         child.close()
 
-    def loads(self, raw, what: str, path: str | None, vectors: bool) -> Any:
-        self.conn.send((what, path, vectors))
+    def loads(self, raw, what: str, path: str | None, vectors: bool, limits) -> Any:
+        self.conn.send((what, path, vectors, limits))
         self.conn.send_bytes(raw)
         out, cpu = pickle.loads(self.conn.recv_bytes())
         _spent.s = getattr(_spent, "s", 0.0) + cpu
@@ -136,7 +137,7 @@ class Decoders:
         self.pids: list[int] = []  # (live decoders' pids: tests and benchmarks read their memory)
 
     def loads(self, raw, what: str = "the body", path: str | None = None,
-              vectors: bool = False) -> tuple[Any, bool]:
+              vectors: bool = False, limits=None) -> tuple[Any, bool]:
         with self._slots:
             with self._lock:
                 d = self._idle.pop() if self._idle else None
@@ -147,7 +148,7 @@ class Decoders:
                 d = _Decoder()
                 self.pids.append(d.proc.pid)
             try:
-                out = d.loads(raw, what, path, vectors)
+                out = d.loads(raw, what, path, vectors, limits)
             except (EOFError, OSError, pickle.UnpicklingError):
                 self._drop(d)
                 raise Unavailable("the server's JSON decoder process ended while decoding this body; retry it, "

@@ -14,14 +14,14 @@ import numpy as np
 from google.protobuf import json_format
 
 from .api_keys import key_ok
-from . import client_shm, codec, model_stats
+from . import client_shm, codec, cuda_shm, model_stats
 from .core import Core
 from .errors import Internal, InvalidRequest, ServiceError, Unauthorized
 from .grpc_inflate import decoded, message_of
 from .grpc_server import grpc_code
 from .client_identity import metadata_forwarded
-from .jobs import check_tensor_count, client_of
-from .oip_http import (EXTENSIONS, NO_CUDA, NO_LOG, NO_TRACE, check_input_params, check_output_params,
+from .jobs import client_of
+from .oip_http import (EXTENSIONS, NO_LOG, NO_TRACE, check_input_params, check_output_params,
                        check_outputs, check_repository_params, check_request_params, place_outputs, select_outputs,
                        server_version, timeout_s, triton_config)
 from .oip_proto import grpc_predict_v2_pb2 as pb
@@ -39,9 +39,7 @@ CONTENTS = {"FP32": "fp32_contents", "FP64": "fp64_contents", "INT32": "int_cont
 
 # Triton's methods this server has not, refused by name with what to use instead (UNIMPLEMENTED; without
 # them gRPC's own answer is "Method not found!"). Not in the proto: no request of theirs is ever read.
-ABSENT = {"TraceSetting": NO_TRACE, "LogSettings": NO_LOG,
-          **{f"CudaSharedMemory{m}": NO_CUDA + " (SystemSharedMemoryRegister)"
-             for m in ("Status", "Register", "Unregister")}}
+ABSENT = {"TraceSetting": NO_TRACE, "LogSettings": NO_LOG}
 
 
 async def _refuse(message: str, request: bytes, context) -> None:
@@ -79,7 +77,7 @@ def _shm_input(t, io: client_shm.RegionIO, path: str, s: Settings) -> np.ndarray
 def decode_inputs(m: pb.ModelInferRequest, s: Settings, io: client_shm.RegionIO | None = None) -> dict:
     """Input tensors by name: raw contents (one entry per input not in shared memory, in order), typed
     contents, or a client's shared memory region (its parameters name it; read through `io`)."""
-    check_tensor_count(len(m.inputs) + len(m.outputs) + len(m.raw_input_contents), s.max_tensors,
+    codec.check_tensor_count(len(m.inputs) + len(m.outputs) + len(m.raw_input_contents), s.max_tensors,
                        "inputs + outputs + raw_input_contents")
     for i, t in enumerate(m.inputs):  # (before the count of raw contents, which depends on them)
         check_input_params(param_values(t.parameters), f"inputs[{i}] ({t.name}).parameters")
@@ -140,7 +138,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
     async def _fail(self, context, e: ServiceError):
         # cut: a message echoing a long model name must stay within the peer's metadata limit (8 KiB),
         # or the client sees its stream removed instead of the status
-        await context.abort(grpc_code(e.code), e.public_message)
+        await context.abort(grpc_code(e.code), e.located_message)
 
     async def ServerLive(self, request, context):
         return pb.ServerLiveResponse(live=self.core.live())
@@ -193,14 +191,12 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
         except ServiceError as e:
             await self._fail(context, e)
             return
-        async for request in request_iterator:
+        async for held in request_iterator:  # (each a grpc_inflate.Held: _infer drops its message once decoded)
             try:
-                resp = await self._infer(request, context, stream=True)
-                if FINAL in request.parameters and request.parameters[FINAL].bool_param:
-                    resp.parameters["triton_final_response"].bool_param = True  # (one response a request)
+                resp = await self._infer(held, context, stream=True)
                 yield pb.ModelStreamInferResponse(infer_response=resp)
             except ServiceError as e:
-                yield pb.ModelStreamInferResponse(error_message=e.public_message)
+                yield pb.ModelStreamInferResponse(error_message=e.located_message)
 
     async def _infer(self, held, context, stream: bool = False) -> pb.ModelInferResponse:
         """One inference; ServiceError for the caller to answer (a call aborts, a stream sends it on). `held`: the
@@ -225,6 +221,7 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
                                  frozenset())
             if stream and FINAL in request.parameters and not isinstance(params.get(FINAL), bool):
                 raise InvalidRequest(f"{FINAL} must be a bool_param", path=f"parameters.{FINAL}")
+            final = stream and params.get(FINAL) is True  # (one response a request: it is the last)
             # the call's deadline and the request's `timeout` parameter (Triton's, in µs: tritonclient's
             # infer(timeout=)) both bound the job's
             bounds = [b for b in (context.time_remaining(), timeout_s({"parameters": params})) if b is not None]
@@ -254,6 +251,8 @@ class InferenceServicer(pb_grpc.GRPCInferenceServiceServicer):
                 admission.release()
             io.close()
         resp = pb.ModelInferResponse(model_name=model.name, model_version="1", id=rid)
+        if final:
+            resp.parameters["triton_final_response"].bool_param = True
         for name, a, _, placed in outs:
             a = np.asarray(a)
             o = resp.outputs.add(name=name, datatype=codec.v2_datatype(a.dtype), shape=list(a.shape))
@@ -331,6 +330,8 @@ def service(settings: Settings, core: Core, repo: ModelRepository) -> tuple[str,
 
     def add(server) -> None:
         pb_grpc.add_GRPCInferenceServiceServicer_to_server(servicer, server)
-        server.add_generic_rpc_handlers((absent_methods(),))
-    add.held = (f"/{SERVICE}/ModelInfer",)  # its handler takes a grpc_inflate.Held (grpc_server.held_methods)
+        server.add_generic_rpc_handlers((absent_methods(), cuda_shm.grpc_handlers(SERVICE, servicer._check_key,
+                                                                                  servicer._fail)))
+    # their handlers take grpc_inflate.Held messages (grpc_server.held_methods)
+    add.held = (f"/{SERVICE}/ModelInfer", f"/{SERVICE}/ModelStreamInfer")
     return SERVICE, add

@@ -8,8 +8,9 @@
     GET  /v2/models[/<m>[/versions/1]]/stats      Triton's statistics of the loaded models (service.model_stats)
     POST /v2/models/<m>[/versions/1]/infer        JSON or the binary tensor extension
     POST /v2/repository/index, /v2/repository/models/<m>/load, .../unload
-    Triton's trace / log / CUDA shared memory / generate routes and KServe's V1 ones (/v1/models...): a 404 saying
-    what to use instead (ABSENT_ROUTES, NO_V1)
+    /v2/cudasharedmemory/...                      as a Triton without GPUs: nothing registered (service.cuda_shm)
+    Triton's trace / log / generate routes and KServe's V1 ones (/v1/models...): a 404 saying what to use
+    instead (ABSENT_ROUTES, NO_V1)
 
 A thin adapter: the body is decoded by service.codec, the inference is the model's `JobRequest`
 run by `Core.run` (service.repository). Errors are the V2 body `{"error": "<message>"}` with the
@@ -27,10 +28,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from .api_keys import key_ok
-from . import client_shm, codec, model_stats
+from . import client_shm, codec, cuda_shm, model_stats
 from .core import Core
 from .errors import InvalidRequest, NotFound, Overloaded, ServiceError, Unauthorized, http_headers, http_status
-from .http_app import BIG, AsgiBody, ClientGone, charged, discard_body, run_watching
+from .http_app import BIG, AsgiBody, ClientGone, charged, discard_body, into_buffer, run_watching, tensors_past
 from .http_body import content_coding, read_body, read_small_body, within
 from .jobs import request_client
 from .repository import Model, ModelRepository, check_inputs
@@ -42,13 +43,8 @@ EXTENSIONS = ["binary_tensor_data", "model_repository", "umbridge", "system_shar
 # (HTTP 404 at their routes, gRPC UNIMPLEMENTED: service.oip_grpc.ABSENT), never a bare "Not Found"
 NO_TRACE = "Triton's trace settings are not supported: traces are OpenTelemetry spans (--otel)"
 NO_LOG = "Triton's log settings are not supported: the log level is set at start (--log-level)"
-NO_CUDA = "CUDA shared memory is not supported: use system shared memory"
 NO_GENERATE = "Triton's generate extension (text generation) is not supported: use POST /v2/models/<model>/infer"
 ABSENT_ROUTES = {NO_TRACE: ("/v2/trace/setting", "/v2/models/{name}/trace/setting"), NO_LOG: ("/v2/logging",),
-                 NO_CUDA + " (/v2/systemsharedmemory/...)": (
-                     "/v2/cudasharedmemory/status", "/v2/cudasharedmemory/region/{name}/status",
-                     "/v2/cudasharedmemory/region/{name}/register", "/v2/cudasharedmemory/unregister",
-                     "/v2/cudasharedmemory/region/{name}/unregister"),
                  NO_GENERATE: tuple(f"/v2/models/{{name}}{v}/{g}" for v in ("", "/versions/{version}")
                                     for g in ("generate", "generate_stream"))}
 # KServe's V1 protocol ({"instances": [...]} rows of one unnamed input): the models here take named, typed tensors
@@ -81,7 +77,7 @@ def server_version() -> str:
 
 def v2_body(e: ServiceError) -> dict:
     """The V2 error body (also what the app answers on /v2 for what no route answers: service.model_api)."""
-    return {"error": e.public_message}
+    return {"error": e.located_message}
 
 
 def v2_error(e: ServiceError) -> JSONResponse:
@@ -308,7 +304,7 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
     regions = client_shm.of(core, settings)
 
     async def infer(request: Request, name: str, version: str | None = None) -> Response:
-        admission = model = None
+        admission = model = buf = None
         started = model_stats.ModelStats.start()
         io = client_shm.RegionIO(regions, request.client.host if request.client else None)
         client = request_client(core, request)  # (service.pools: workers are shared fairly among clients)
@@ -320,13 +316,17 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
             # repeated, it is one list (RFC 9110 5.3), never a number: the first or the last is what a proxy in
             # front may have read otherwise
             hl = ", ".join(request.headers.getlist(codec.HEADER_LENGTH)) or None
+            coded = content_coding(request) is not None
+            if coded and tensors_past(body, hl, settings.shm_threshold_bytes):  # (its charge goes once copied)
+                body, buf = await into_buffer(body, hl, None)
+
             def decode():
-                head, reader, _ = codec.split_body(body, hl)
+                head, reader, _ = codec.split_body(body, hl, codec.JsonLimits.of(settings))
                 reader.regions = io
                 return (*decode_infer(head, reader, settings), timeout_s(head))
             # large bodies are parsed off the event loop (as /v1 does)
             tensors, wanted, binary, rid, timeout = await asyncio.to_thread(
-                charged, core.parses, client, body, hl, content_coding(request) is not None, decode) \
+                charged, core.parses, client, body, hl, coded and buf is None, decode) \
                 if len(body) > BIG else decode()  # (the parse held in the body budget: service.body_budget)
             req = model.job(check_inputs(model, tensors), core)
             check_outputs(model, wanted)  # (after the inputs: a request wrong in both hears of its inputs)
@@ -355,6 +355,8 @@ def infer_handler(settings: Settings, core: Core, repo: ModelRepository):
         finally:
             if admission is not None:
                 admission.release()
+            if buf is not None:  # (the job is over: its name goes, its memory with the last view on it)
+                buf.release()
             io.close()
     return infer
 
@@ -408,6 +410,7 @@ def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:
         r.add_api_route(prefix + "/infer", infer, methods=["POST"], summary="Inference (derivatives of the model)")
         r.add_api_route(prefix + "/stats", statistics, methods=["GET"], summary="Model statistics (Triton's)")
     repository_routes(r, settings, repo)
+    cuda_shm.http_routes(r, v2_error)
     for message, paths in [*ABSENT_ROUTES.items(), (NO_V1, V1_ROUTES)]:
         for path in paths:
             r.add_api_route(path, _refuse(message), methods=["GET", "POST"], include_in_schema=False)

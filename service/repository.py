@@ -4,8 +4,10 @@
 
 The options are those of the matching /v1/<kind> body (service.models), without tensors and
 without the graph: a grad that takes a sens declares `"sens_param": true` (MindSpore's spelling),
-and the sens / tangent / v tensors become inputs of the model. A model is derived once when it
-loads (so a bad one fails the load, naming its folder) and every inference is a plain
+and the sens / tangent / v tensors become inputs of the model. `"output_names": [...]` names the
+outputs (as a Triton model configuration does), in their order; without it they are named as derived.
+A model is derived once when it loads (so a bad one fails the load, naming its folder) and every
+inference is a plain
 `JobRequest` for `Core.run`: the protocol adapters (service.oip_http, service.oip_grpc,
 service.umbridge) add no engine path of their own.
 """
@@ -18,6 +20,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
@@ -40,6 +43,7 @@ NOT_IN_CONFIG = {"graph": "the graph is graph.json", "graph_id": "the graph is g
                  "tangents": "tangents are inputs of a jvp model", "v": "v is an input of the model",
                  "binary_output": "clients choose binary outputs per request"}
 EXTRA_ROLE = {"grad": "sens", "jvp": "tangents", "vjp": "v", "hvp": "v"}  # where a kind's extra tensors go
+UNKNOWN = "Request for unknown model: "  # how Triton begins its answer for a model it has not
 
 
 class RepositoryError(ServiceError):
@@ -151,13 +155,28 @@ def _unique(names: list[str], fallback: str) -> list[str]:
     return out
 
 
+def _output_names(given: Any, derived: list[str]) -> list[str]:
+    """The outputs' names: config.json's output_names (as a Triton model configuration names its outputs, so
+    client code written for one works unchanged), else the derivation's (out0, d/dx, ...)."""
+    if given is None:
+        return _unique(derived, "output")
+    if not isinstance(given, list) or not all(isinstance(n, str) and 0 < len(n) <= 256 for n in given):
+        raise RepositoryError("config.json: output_names must be a list of names (strings of 1 to 256 characters)")
+    if len(given) != len(derived):
+        raise RepositoryError(f"config.json: output_names has {len(given)} name(s); the model has {len(derived)} "
+                              f"output(s) ({', '.join(derived)})")
+    if len(set(given)) != len(given):
+        raise RepositoryError("config.json: output_names names an output twice")
+    return given
+
+
 def load_model(core: Core, folder: Path) -> Model:
     """One model folder, derived through the core as its jobs will be; RepositoryError naming the problem."""
     config = _read_json(folder / "config.json")
     kind = config.get("kind")
     if kind not in KINDS:
         raise RepositoryError(f"config.json: kind must be one of {', '.join(KINDS)}, got {kind!r}")
-    opts, device, deadline = _options(kind, config)
+    opts, device, deadline = _options(kind, {k: v for k, v in config.items() if k != "output_names"})
     graph = _read_json(folder / "graph.json")
     try:
         gid, g = core.registry.load(graph, None, strict=True)
@@ -169,7 +188,7 @@ def load_model(core: Core, folder: Path) -> Model:
     roles = [r if r in ("sens", "tangents", "v") else "inputs" for r in roles]
     names = _unique([v.name for v in dg.inputs], "input")
     inputs = [TensorSpec(n, NP_TO_V2[v.dtype], list(v.shape), r) for n, v, r in zip(names, dg.inputs, roles)]
-    outs = _unique(list(d.names), "output")
+    outs = _output_names(config.get("output_names"), list(d.names))
     outputs = [TensorSpec(n, NP_TO_V2[v.dtype], list(v.shape)) for n, v in zip(outs, dg.flat_outputs)]
     if "sens" in opts:
         opts = {k: v for k, v in opts.items() if k != "sens"}
@@ -295,13 +314,14 @@ class ModelRepository:
 
     def get(self, name: str, version: str | None = None) -> Model:
         m = self.models.get(name)
+        # UNKNOWN: Triton's words, which its stock examples (and client code written from them) look for
         if m is None:
             known = ", ".join(self.models) or "none"
-            raise NotFound(f"model {name!r} is not loaded on this server (loaded: {known})", code="model_not_found",
-                           model=name)
+            raise NotFound(f"{UNKNOWN}model {name!r} is not loaded on this server (loaded: {known})",
+                           code="model_not_found", model=name)
         if version not in (None, "", "1"):
-            raise NotFound(f"model {name!r} has no version {version!r} (it has version 1)", code="model_not_found",
-                           model=name)
+            raise NotFound(f"{UNKNOWN}model {name!r} has no version {version!r} (it has version 1)",
+                           code="model_not_found", model=name)
         return m
 
     def index(self) -> list[dict]:

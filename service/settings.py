@@ -133,10 +133,21 @@ class Settings(BaseSettings):
                                "server's process.")
     max_nodes: int = Field(100_000, ge=1, description="Largest graph, in nodes, as sent and once lowered.")
     max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
-    max_tensors: int = Field(65536, ge=1, description="Most tensors in one gRPC request (inputs, params, sens / "
-                             "tangents / v; an inference's inputs, requested outputs and raw contents), refused "
-                             "(RESOURCE_EXHAUSTED naming max_tensors) before any is looked at: 2 M empty tensors "
-                             "are 3.8 MiB of message but took 4.2 s and 1.2 GB as one Python object each.")
+    max_tensors: int = Field(65536, ge=1, description="Most tensors in one request, gRPC or HTTP (inputs, params, "
+                             "sens / tangents / v; an inference's inputs, requested outputs and raw contents; "
+                             "UM-Bridge's input vectors), refused (RESOURCE_EXHAUSTED, HTTP 413, naming max_tensors "
+                             "and the count per field) before any is looked at (HTTP: right after the parse, in "
+                             "the JSON decoder process): 2 M empty gRPC tensors are 3.8 MiB of message but took "
+                             "4.2 s and 1.2 GB as one Python object each; 1 M tiny JSON inputs took 22.8 s and "
+                             "+709 MiB.")
+    max_json_containers: int = Field(1_000_000, ge=1, description="Most JSON objects and arrays in one HTTP "
+                                     "request body or gRPC graph_json (its '{' and '[' bytes, counted before the parse, in the JSON "
+                                     "decoder process for a large body); 413 limit_exceeded (RESOURCE_EXHAUSTED) past it, naming "
+                                     "max_json_containers. 8 M `[]` (16 MB, under max_parse_bytes) took 12-16 s "
+                                     "and +630 MiB and stalled other clients 3.5 s; 990 K still cost ~4 s and a "
+                                     "1.1 s stall on a loaded 2-core box. A (500 K, 2) tensor sent as nested lists "
+                                     "has 500 K; flat data lists (with its shape) have one; a graph of 100 K "
+                                     "nodes (max_nodes) ~600 K.")
     max_depth: int = Field(32, ge=1, description="Deepest nesting of output structures and data lists.")
     max_order: int = Field(4, ge=1, description="Highest derivative order a request may ask for.")
     max_work: int = Field(200_000, ge=1, description="Work allowed to build one derived graph or to lower one "

@@ -172,9 +172,9 @@ async def _job_body(request: Request, settings: Settings, core: Core, client: st
     parse held in the body budget (service.body_budget)."""
     raw = await read_body(request, settings.max_body_bytes, settings.body_timeout_s, core.body_budget)
     if len(raw) <= BIG:
-        return codec.loads(raw)[0]
+        return codec.loads(raw, limits=codec.JsonLimits.of(settings))[0]
     return (await asyncio.to_thread(charged, core.parses, client, raw, None, content_coding(request) is not None,
-                                    codec.loads, raw, "the body", None, True, True))[0]
+                                    codec.loads, raw, "the body", None, True, True, codec.JsonLimits.of(settings)))[0]
 
 
 def router(settings: Settings, core: Core, repo: ModelRepository) -> APIRouter:

@@ -545,3 +545,182 @@ def test_parameter_and_parametered_cell_hooks_record_values(pynative):
     assert len(got) == 1 and len(got[0]) == 2
     for g, t in zip(got[0], want[0]):
         np.testing.assert_allclose(g.asnumpy(), t.numpy())
+
+
+def test_hooks_that_store_get_the_values_in_graph_mode_on_every_call():
+    """GRAPH_MODE: a Tensor hook that stores its gradient gets the real value on each call (it got a placeholder
+    before, whose read was refused); reference: torch, as in the PyNative test above."""
+    ms.set_context(mode=ms.GRAPH_MODE)
+    stored = {}
+
+    def f(x, y):
+        z = x * y
+        z.register_hook(lambda g: stored.__setitem__("z", g))
+        return (ops.sin(z) * z + x).sum()
+    x = Tensor(XV)
+    x.register_hook(lambda g: stored.__setitem__("x", g))
+    for scale in (1.0, -2.0):  # (a second call with other values: the hooks see that call's gradients)
+        stored.clear()
+        want_z, want_x, want_gx = _torch_hooked(XV, YV * scale)
+        gx = ms.grad(f)(x, Tensor(YV * scale))
+        np.testing.assert_allclose(stored["z"].asnumpy(), want_z, rtol=1e-5)
+        np.testing.assert_allclose(stored["x"].asnumpy(), want_x, rtol=1e-5)
+        np.testing.assert_allclose(gx.asnumpy(), want_gx, rtol=1e-5)
+
+
+def test_a_stored_gradient_of_a_nested_derivative_is_refused_by_name_when_read(pynative):
+    """A grad of a grad: no value reaches the hook (see above); the placeholder it stored says so when read after
+    the call, rather than claiming the value comes later. The second derivative is unchanged: d2/dx2 sum(x^3),
+    summed over the first derivative's entries, is 6x."""
+    stored = {}
+
+    def f(x):
+        y = x * x
+        y.register_hook(lambda g: stored.__setitem__("y", g))
+        return (y * x).sum()
+    g2 = ms.grad(lambda a: ms.grad(f)(a).sum())(Tensor(XV))
+    np.testing.assert_allclose(g2.asnumpy(), 6 * XV, rtol=1e-5)
+    with pytest.raises(RuntimeError, match="inside a derivative that is itself differentiated"):
+        stored["y"].asnumpy()
+
+
+def test_store_only_hooks_run_in_backward_order(pynative):
+    """MindSpore (as torch) runs backward hooks as the backward reaches their tensors: the last one first."""
+    log = []
+
+    def f(x):
+        z = x * 2
+        z.register_hook(lambda g: log.append("z"))
+        w = ops.sin(z)
+        w.register_hook(lambda g: log.append("w"))
+        return w.sum()
+    x = Tensor(XV)
+    x.register_hook(lambda g: log.append("x"))
+    ms.grad(f)(x)
+    assert log == ["w", "z", "x"]
+
+
+def _keeper(stored: dict, log: list):
+    """keep(name): a hook storing its gradient as stored[name] and logging name; it returns None."""
+    return lambda name: (lambda g: (stored.__setitem__(name, g), log.append(name))[1])
+
+
+def test_a_hook_reached_first_changes_what_a_later_one_stores(pynative):
+    """w's hook (reached first by the backward) triples its gradient; z's hook, reached next, stores what arrives
+    there: the tripled gradient. By hand: f = sum(sin(w)) with w = z = 2x, so z gets 3 cos(2x) and x 6 cos(2x)."""
+    log, stored = [], {}
+
+    keep = _keeper(stored, log)
+    def f(x):
+        z = x * 2
+        z.register_hook(keep("z"))
+        w = z * 1
+        w.register_hook(lambda g: (log.append("w"), g * 3)[1])
+        return ops.sin(w).sum()
+    x = Tensor(XV)
+    x.register_hook(keep("x"))
+    gx = ms.grad(f)(x)
+    assert log == ["w", "z", "x"]
+    want_z = 3 * np.cos(2 * XV.astype(np.float64))
+    np.testing.assert_allclose(stored["z"].asnumpy(), want_z, rtol=1e-5)
+    np.testing.assert_allclose(stored["x"].asnumpy(), 2 * want_z, rtol=1e-5)
+    np.testing.assert_allclose(gx.asnumpy(), 2 * want_z, rtol=1e-5)
+
+
+class _Twice(nn.Cell):
+    def construct(self, a):
+        return a * 2
+
+
+class _SinScaled(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.w = Parameter(Tensor(np.array([1.5], np.float32)), name="w")
+
+    def construct(self, b):
+        return ops.sin(b * self.w)
+
+
+def test_cell_backward_hooks_run_in_backward_order(pynative):
+    """y = B(A(x)): the backward reaches B first (its pre-hook on grad_output, then its hook once grad_input is
+    computed), then A, then x (MindSpore's Hook Programming tutorial; torch's module hooks alike). A has no
+    Parameter (one custom bprop around its call), B has one (an identity over its inputs): both kinds in order.
+    Values by hand: d/dx sum(sin(2x * 1.5)) = 3 cos(3x); A's grad_input is that, B's grad_output ones."""
+    log, seen = [], {}
+    a, b = _Twice(), _SinScaled()
+    for name, cell in (("A", a), ("B", b)):
+        cell.register_backward_pre_hook(lambda c, go, name=name: log.append(name + "_pre"))
+        cell.register_backward_hook(lambda c, gi, go, name=name: (log.append(name), seen.__setitem__(name, gi[0]))[0])
+    x = Tensor(XV)
+    x.register_hook(lambda g: log.append("x"))
+    gx = ms.grad(lambda t: b(a(t)).sum())(x)
+    assert log == ["B_pre", "B", "A_pre", "A", "x"]
+    want = 3 * np.cos(3 * XV.astype(np.float64))
+    np.testing.assert_allclose(seen["A"].asnumpy(), want, rtol=1e-5)
+    np.testing.assert_allclose(seen["B"].asnumpy(), want / 2, rtol=1e-5)
+    np.testing.assert_allclose(gx.asnumpy(), want, rtol=1e-5)
+
+
+def test_the_hooks_of_one_tensor_run_in_registration_order_in_backward_order(pynative):
+    """Two hooks on z and one on w (used after z): w's first, then z's in the order registered."""
+    log = []
+
+    def f(x):
+        z = x * 2
+        z.register_hook(lambda g: log.append("z1"))
+        z.register_hook(lambda g: log.append("z2"))
+        w = ops.exp(z)
+        w.register_hook(lambda g: log.append("w"))
+        return w.sum()
+    ms.grad(f)(Tensor(XV))
+    assert log == ["w", "z1", "z2"]
+
+
+def test_graph_mode_keeps_a_hooked_trace_and_the_hooks_get_each_calls_values(monkeypatch):
+    """GRAPH_MODE compiles once (MindSpore) while the hooks that store still get each call's gradients, in backward
+    order; a hook registered on the argument afterwards makes the trace stale. Reference: torch (_torch_hooked)."""
+    from gradserve import _trace
+    traced = []
+    real = _trace.trace_program
+    monkeypatch.setattr(_trace, "trace_program", lambda *a, **k: (traced.append(1), real(*a, **k))[1])
+    ms.set_context(mode=ms.GRAPH_MODE)
+    stored, log = {}, []
+
+    keep = _keeper(stored, log)
+    def f(x, y):
+        z = x * y
+        z.register_hook(keep("z"))
+        return (ops.sin(z) * z + x).sum()
+    x = Tensor(XV)
+    x.register_hook(keep("x"))
+    g = ms.grad(f)
+    for scale in (1.0, -2.0, 0.5):
+        stored.clear()
+        want_z, want_x, want_gx = _torch_hooked(XV, YV * scale)
+        gx = g(x, Tensor(YV * scale))
+        np.testing.assert_allclose(stored["z"].asnumpy(), want_z, rtol=1e-5)
+        np.testing.assert_allclose(stored["x"].asnumpy(), want_x, rtol=1e-5)
+        np.testing.assert_allclose(gx.asnumpy(), want_gx, rtol=1e-5)
+    assert log == ["z", "x"] * 3
+    assert len(traced) == 1
+    x.register_hook(lambda g: g * 2)  # (another hook on the argument: the program changes)
+    gx = g(x, Tensor(YV))
+    assert len(traced) == 2
+    np.testing.assert_allclose(gx.asnumpy(), 2 * _torch_hooked(XV, YV)[2], rtol=1e-5)
+
+
+def test_a_value_read_after_a_hooked_point_runs_before_the_hooks_rule_is_traced(pynative):
+    """PyNative: an `if` on a value after a hook (its rule traced only once the function has run) still reads
+    the forward value, and the hook still triples the gradient. By hand: sum(2 sin(2x)) -> 12 cos(2x)."""
+    log = []
+
+    def f(x):
+        z = x * 2
+        z.register_hook(lambda g: (log.append("z"), g * 3)[1])
+        w = ops.sin(z)
+        if float(w.sum().asnumpy()) > -10:
+            w = w * 2
+        return w.sum()
+    gx = ms.grad(f)(Tensor(XV))
+    assert log == ["z"]
+    np.testing.assert_allclose(gx.asnumpy(), 12 * np.cos(2 * XV.astype(np.float64)), rtol=1e-5)

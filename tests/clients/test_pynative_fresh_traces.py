@@ -171,3 +171,33 @@ def test_a_jit_function_reads_a_captured_tensor_written_in_place():
     np.testing.assert_allclose(_np(f(X)), (XA * [1.0, -4.0, 3.0]).sum(), rtol=1e-6)
     np.testing.assert_allclose(_np(f(X)), (XA * [1.0, -4.0, 3.0]).sum(), rtol=1e-6)
     assert f.cache_info().misses == 2  # (traced again once after the write, then reused)
+
+
+G_SCALE = 2.0
+G_T = Tensor(np.array([1.0, 1.0, 1.0], np.float32))
+
+
+@pytest.mark.parametrize("how", ["jit", "graph_mode"])
+def test_graph_mode_and_jit_keep_the_globals_they_were_compiled_with(how):
+    """MindSpore 2.x compiles a jit function / GRAPH_MODE Cell once per input signature: a global or closure it
+    reads is not part of that key (its jit documents hash_args as the way to recompile when one changes), so a
+    rebound Python float, or a global rebound to another Tensor object, keeps the compiled value. (A Tensor
+    written in place is read at its current value: test above.)"""
+    global G_SCALE, G_T
+
+    def body(x):
+        return (x * x * G_SCALE * G_T).sum()
+
+    class Net(nn.Cell):
+        def construct(self, x):
+            return body(x)
+    if how == "graph_mode":
+        ms.set_context(mode=ms.GRAPH_MODE)
+    f = ms.jit(body) if how == "jit" else Net()
+    old = (G_SCALE, G_T)
+    try:
+        np.testing.assert_allclose(_np(f(X)), 2.0 * (XA * XA).sum(), rtol=1e-6)
+        G_SCALE, G_T = 5.0, Tensor(np.array([3.0, 2.0, 1.0], np.float32))
+        np.testing.assert_allclose(_np(f(X)), 2.0 * (XA * XA).sum(), rtol=1e-6)
+    finally:
+        G_SCALE, G_T = old

@@ -48,6 +48,13 @@ def bf16_net() -> dict:
     return graph_to_json(gb.build((gb.mul(x, x), gb.exp(x))))
 
 
+def simple_net(dtype: str = "int32") -> dict:
+    """Triton's example model `simple`: (INPUT0 + INPUT1, INPUT0 - INPUT1) of two [1, 16] tensors."""
+    gb = GraphBuilder("simple")
+    a, b = gb.input((1, 16), dtype, name="INPUT0"), gb.input((1, 16), dtype, name="INPUT1")
+    return graph_to_json(gb.build((gb.add(a, b), gb.sub(a, b))))
+
+
 MODELS = {
     "seed_grad": (matmul_net(), {"kind": "grad"}),
     "seed_grad_all": (matmul_net(), {"kind": "grad", "get_all": True}),

@@ -91,3 +91,18 @@ def test_typed_contents_out_of_a_narrow_range_are_refused_not_wrapped(server):
         assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and says in e.value.details(), e.value.details()
     with pytest.raises(grpc.RpcError, match="send one or the other"):  # both representations: the spec forbids it
         call([1] * 6, [1] * 6, raw=True)
+
+
+def test_a_raw_tensor_of_the_wrong_size_is_named(server):
+    """gRPC's status carries one string: the input whose raw contents have the wrong size is named in it."""
+    import grpc
+    from tritonclient.grpc import service_pb2 as opb, service_pb2_grpc as opb_grpc
+
+    req = opb.ModelInferRequest(model_name="seed_grad")
+    req.inputs.add(name="x", datatype="FP32", shape=[2, 3])
+    req.inputs.add(name="y", datatype="FP32", shape=[3, 3])
+    req.raw_input_contents.extend([X.tobytes(), Y.tobytes()[:-4]])
+    with grpc.insecure_channel(server.grpc_target) as ch, pytest.raises(grpc.RpcError) as e:
+        opb_grpc.GRPCInferenceServiceStub(ch).ModelInfer(req, timeout=60)
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT, e.value.details()
+    assert e.value.details() == "32 bytes given; shape [3, 3] of FP32 needs 36 (at inputs[1] (y))", e.value.details()

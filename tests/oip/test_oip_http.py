@@ -13,7 +13,7 @@ import pytest
 from e2e.helpers import X, Y, slow_input
 from e2e.server import Server, server_binary
 
-from .models import write_model
+from .models import simple_net, write_model
 from .test_triton_client_calls import seed_inputs
 
 import tritonclient.http as httpclient  # the test extra: fail, never skip
@@ -189,6 +189,49 @@ def test_load_of_a_bad_model_is_a_400_naming_the_problem(triton, repo_dir):
         shutil.rmtree(folder)
 
 
+def test_output_names_in_the_config_name_the_outputs(triton, server, repo_dir):
+    """config.json's output_names (Triton's OUTPUT0 / OUTPUT1 of its `simple` example model): metadata,
+    configuration, HTTP and gRPC inference all use them. Expected: NumPy's a + b, a - b."""
+    import tritonclient.grpc as grpcclient
+
+    folder = write_model(repo_dir, "named_outputs", simple_net(),
+                         {"kind": "eval", "output_names": ["OUTPUT0", "OUTPUT1"]})
+    a, b = np.arange(16, dtype=np.int32).reshape(1, 16), np.full((1, 16), 3, np.int32)
+    try:
+        triton.load_model("named_outputs")
+        assert [o["name"] for o in triton.get_model_metadata("named_outputs")["outputs"]] == ["OUTPUT0", "OUTPUT1"]
+        assert [o["name"] for o in triton.get_model_config("named_outputs")["output"]] == ["OUTPUT0", "OUTPUT1"]
+        g = grpcclient.InferenceServerClient(server.grpc_target)
+        for c, mod in ((triton, httpclient), (g, grpcclient)):
+            ins = [mod.InferInput("INPUT0", [1, 16], "INT32"), mod.InferInput("INPUT1", [1, 16], "INT32")]
+            ins[0].set_data_from_numpy(a)
+            ins[1].set_data_from_numpy(b)
+            r = c.infer("named_outputs", ins, outputs=[mod.InferRequestedOutput("OUTPUT1")])
+            np.testing.assert_array_equal(r.as_numpy("OUTPUT1"), a - b)
+            assert r.as_numpy("OUTPUT0") is None
+            np.testing.assert_array_equal(c.infer("named_outputs", ins).as_numpy("OUTPUT0"), a + b)
+        g.close()
+    finally:
+        triton.unload_model("named_outputs")
+        shutil.rmtree(folder)
+
+
+@pytest.mark.parametrize("names, message", [
+    (["OUTPUT0"], "output_names has 1 name(s); the model has 2 output(s) (out0, out1)"),
+    (["A", "A"], "output_names names an output twice"),
+    ("OUTPUT0", "output_names must be a list of names"),
+    (["A", ""], "output_names must be a list of names"),
+])
+def test_bad_output_names_fail_the_load_naming_the_problem(triton, repo_dir, names, message):
+    folder = write_model(repo_dir, "bad_names", simple_net(), {"kind": "eval", "output_names": names})
+    try:
+        with pytest.raises(InferenceServerException) as e:
+            triton.load_model("bad_names")
+        assert e.value.status() == "400" and message in e.value.message(), e.value.message()
+    finally:
+        shutil.rmtree(folder)
+
+
 @pytest.mark.parametrize("graph, config, message", [
     ("{oops", {"kind": "grad"}, "graph.json is not valid JSON"),
     (None, {"kind": "grad", "sens": [1]}, "'sens' cannot be set here"),
@@ -235,6 +278,14 @@ def test_api_keys_guard_the_model_protocols(tmp_path, repo_dir):
             g.get_model_metadata("seed_grad")
         assert e.value.status() == str(grpc.StatusCode.UNAUTHENTICATED)
         assert g.get_model_metadata("seed_grad", headers={"authorization": "Bearer k1"}).name == "seed_grad"
+        # CUDA shared memory's answers too (service.cuda_shm: routes and methods beside the proto's)
+        with pytest.raises(InferenceServerException, match="missing or wrong API key"):
+            c.unregister_cuda_shared_memory()
+        with pytest.raises(InferenceServerException) as e:
+            g.unregister_cuda_shared_memory()
+        assert e.value.status() == str(grpc.StatusCode.UNAUTHENTICATED)
+        g.unregister_cuda_shared_memory(headers={"authorization": "Bearer k1"})
+        c.unregister_cuda_shared_memory(headers={"Authorization": "Bearer k1"})
     finally:
         s.stop()
 
@@ -286,3 +337,18 @@ def test_kserve_v2_list_of_models(triton, server):
     assert r.status_code == 200, r.text
     ready = {m["name"] for m in triton.get_model_repository_index() if m["state"] == "READY"}
     assert set(r.json()["models"]) == ready and len(r.json()["models"]) == len(ready) and "seed_grad" in ready
+
+
+def test_a_tensor_error_names_the_tensor_it_is_in(server):
+    """The V2 error is one string: where the request went wrong is said in it (the error's path), or an error in
+    the second of two tensors reads as if it could be in either."""
+    x = {"name": "x", "shape": [2, 3], "datatype": "FP32", "data": X.ravel().tolist()}
+    for y, says in [({"name": "y", "shape": [3, 3], "datatype": "FP32", "data": [1.0] * 8},
+                     "data has 8 elements; shape [3, 3] needs 9 (at $.inputs[1].data)"),
+                    ({"name": "y", "shape": [3, 3], "datatype": "FP32", "data": ["a"] * 9},
+                     "strings are not numbers (at $.inputs[1].data)"),
+                    ({"name": "y", "shape": [3, -3], "datatype": "FP32", "data": [1.0] * 9}, "$.inputs[1]")]:
+        r = httpx.post(f"{server.url}/v2/models/seed_grad/infer", json={"inputs": [x, y]})
+        assert r.status_code == 400 and says in r.json()["error"], r.text
+    r = httpx.post(f"{server.url}/v2/models/seed_grad/infer", json={"inputs": [x]})  # (says which already)
+    assert r.status_code == 400 and r.json()["error"] == "model 'seed_grad': missing input(s) ['y']", r.text

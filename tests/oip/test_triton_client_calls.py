@@ -1,7 +1,8 @@
 """The stock tritonclient calls beyond a plain inference, as their users make them, against a real server:
 the asyncio clients (HTTP and gRPC), gRPC's repository extension and inference stream, every V2 datatype
 (those the engine has, binary and JSON; those it has not, refused by name), and the extensions it has not
-(classification, Triton's trace / log settings) refused in errors the client can print, and
+(classification, Triton's trace / log settings) refused in errors the client can print, CUDA shared memory
+answered as a Triton without GPUs answers it, and
 Triton's model configuration (get_model_config), which client code reads before inferring (statistics:
 tests/oip/test_statistics.py).
 Expected values: NumPy on the inputs (x + x, not x) and the seed's hand-derived gradients."""
@@ -125,11 +126,7 @@ def test_http_calls_of_absent_extensions_fail_with_a_message_the_client_prints(h
                                (lambda: http.update_trace_settings("seed_grad", {"trace_level": ["TIMESTAMPS"]}),
                                 "404", "traces are OpenTelemetry spans (--otel)"),
                                (http.get_log_settings, "404", "the log level is set at start (--log-level)"),
-                               (lambda: http.update_log_settings({"log_verbose_level": 1}), "404", "--log-level"),
-                               (http.get_cuda_shared_memory_status, "404", "use system shared memory"),
-                               (lambda: http.register_cuda_shared_memory("g", b"\0" * 64, 0, 16), "404",
-                                "use system shared memory"),
-                               (lambda: http.unregister_cuda_shared_memory("g"), "404", "use system shared memory")]:
+                               (lambda: http.update_log_settings({"log_verbose_level": 1}), "404", "--log-level")]:
         with pytest.raises(InferenceServerException) as e:
             call()
         assert e.value.status() == status and says in str(e.value), str(e.value)
@@ -141,11 +138,41 @@ def test_http_calls_of_absent_extensions_fail_with_a_message_the_client_prints(h
 
 
 def test_grpc_calls_of_absent_methods_are_unimplemented_saying_what_instead(grpc_):
-    for call, says in [(grpc_.get_trace_settings, "OpenTelemetry"), (grpc_.get_log_settings, "--log-level"),
-                       (grpc_.get_cuda_shared_memory_status, "use system shared memory")]:
+    for call, says in [(grpc_.get_trace_settings, "OpenTelemetry"), (grpc_.get_log_settings, "--log-level")]:
         with pytest.raises(InferenceServerException) as e:
             call()
         assert e.value.status() == "StatusCode.UNIMPLEMENTED" and says in str(e.value), str(e.value)
+
+
+# -- CUDA shared memory: as a Triton built without GPUs (its stock system-shm examples unregister CUDA regions) -----
+def test_cuda_shared_memory_is_answered_as_by_a_triton_without_gpus(http, grpc_):
+    """Triton without GPUs (TRITON_ENABLE_GPU off): registering is INVALID_ARG, unregistering all or a name
+    succeeds (nothing is registered), the status of all is empty, a named region's is an error."""
+    for c in (http, grpc_):
+        c.unregister_cuda_shared_memory()
+        c.unregister_cuda_shared_memory("g")
+    assert http.get_cuda_shared_memory_status() == []
+    assert len(grpc_.get_cuda_shared_memory_status().regions) == 0
+    for call, status in [(lambda: http.register_cuda_shared_memory("g", b"\0" * 64, 0, 16), "400"),
+                         (lambda: http.get_cuda_shared_memory_status("g"), "400"),
+                         (lambda: grpc_.register_cuda_shared_memory("g", b"\0" * 64, 0, 16),
+                          "StatusCode.INVALID_ARGUMENT"),
+                         (lambda: grpc_.get_cuda_shared_memory_status("g"), "StatusCode.INVALID_ARGUMENT")]:
+        with pytest.raises(InferenceServerException) as e:
+            call()
+        assert e.value.status() == status and "use system shared memory" in str(e.value), str(e.value)
+
+
+def test_an_unknown_model_is_named_in_tritons_words(http, grpc_):
+    """Triton's examples (simple_http_infer_client.py, simple_*_health_metadata.py) look for its prefix."""
+    for call, named in [(lambda: http.get_model_metadata("wrong_model_name"), "'wrong_model_name' is not loaded"),
+                        (lambda: grpc_.get_model_metadata("wrong_model_name"), "'wrong_model_name' is not loaded"),
+                        (lambda: http.infer("wrong_model_name", seed_inputs(httpclient)), "'wrong_model_name'"),
+                        (lambda: grpc_.get_model_metadata("seed_grad", "2"), "'seed_grad' has no version '2'")]:
+        with pytest.raises(InferenceServerException) as e:
+            call()
+        m = e.value.message()
+        assert m.startswith("Request for unknown model: ") and named in m, m
 
 
 @pytest.mark.parametrize("algorithm", ["gzip", "deflate"])

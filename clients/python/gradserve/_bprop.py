@@ -11,6 +11,7 @@ import itertools
 import numpy as np
 
 from . import context as _context
+from . import _trace
 from ._tensor import Tensor
 from .errors import DifferentiationError
 from ._trace import (_call_inputs, _take_state, cast, current, flatten, innermost, tensor_group, trace_function,
@@ -96,7 +97,7 @@ def call_with_rule(construct, bprop, label: str, args, binfo=None):
     tr = innermost()
     custom_forward[0] += 1
     try:
-        info = trace_function(construct, args, label, state=True)
+        info = trace_function(construct, args, label, state=True, attrs=True)
     finally:
         custom_forward[0] -= 1
     in_names = _call_inputs(tr, info, args)
@@ -105,20 +106,95 @@ def call_with_rule(construct, bprop, label: str, args, binfo=None):
     raw = _take_state(info, tr.emit("call", in_names, {"fn": info.name}, list(info.flat_out_avals) + info.state_avals),
                       len(info.flat_out_avals))
     out = unflatten(info.out_tdef, raw)
-    if binfo is None:
+    if isinstance(binfo, LateRule) and x_names:
+        node_outs = tr.emit("custom_vjp", x_names + [o._name for o in raw],
+                            {"bprop": None, "n_in": len(x_names), "n_out": len(raw), "params": [],
+                             "site": next(_sites)}, list(info.flat_out_avals))
+        binfo.use(tr.nodes[-1], (args, out, raw, info.out_tdef))
+        return unflatten(info.out_tdef, node_outs)
+    if binfo is None or isinstance(binfo, LateRule):
         binfo = _trace_rule(bprop, label, args, out, raw, info.out_tdef)
     if binfo.name is None:  # no Tensor gradient at all (mutable() numbers only): nothing the rule can give
         if not x_names:
             return out
-        raise DifferentiationError(f"{label}.bprop gives no Tensor gradient for its inputs (a mutable() number "
-                                   f"cannot take one from a custom bprop, as in MindSpore 2.10)")
-    extras = [tr.ref(c) for c in binfo.captures]
-    pnames = list(binfo.params)
-    for pname, aval in binfo.params.items():
-        tr.params.setdefault(pname, aval)
-    extras += ["%p:" + p for p in pnames]
+        raise _no_gradient(label)
+    extras, pnames = _rule_inputs(tr, binfo)
     outs = tr.emit("custom_vjp", x_names + [o._name for o in raw] + extras,
                    {"bprop": binfo.name, "n_in": len(x_names), "n_out": len(raw), "params": pnames,
                     "site": next(_sites)},
                    list(info.flat_out_avals))
     return unflatten(info.out_tdef, outs)
+
+
+def _no_gradient(label: str) -> DifferentiationError:
+    return DifferentiationError(f"{label}.bprop gives no Tensor gradient for its inputs (a mutable() number "
+                                f"cannot take one from a custom bprop, as in MindSpore 2.10)")
+
+
+def _rule_inputs(tr, binfo) -> tuple[list[str], list[str]]:
+    """The extra inputs of a custom_vjp node of trace tr naming the traced rule binfo: its captures and Parameters."""
+    pnames = list(binfo.params)
+    for pname, aval in binfo.params.items():
+        tr.params.setdefault(pname, aval)
+    return [tr.ref(c) for c in binfo.captures] + ["%p:" + p for p in pnames], pnames
+
+
+def _attach(tr, node: dict, binfo) -> None:
+    """A custom_vjp node emitted before its rule was traced (LateRule) takes it; the nodes naming the rule's
+    inputs (a constant it captures) go before the node, where its inputs must be."""
+    mark = len(tr.nodes)
+    extras, pnames = _rule_inputs(tr, binfo)
+    made = tr.nodes[mark:]
+    if made:
+        del tr.nodes[mark:]
+        at = next(i for i, n in enumerate(tr.nodes) if n is node)
+        tr.nodes[at:at] = made
+    node["inputs"] += extras
+    node["attrs"]["bprop"], node["attrs"]["params"] = binfo.name, pnames
+
+
+_uses = itertools.count(1)
+
+
+class LateRule:
+    """A rule traced when the function whose trace calls it ends (_trace.run_late_rules), not at the call: a
+    backward hook's rule calls the hook, and the backward meets the calls the last one first, as MindSpore runs
+    them. One rule may serve several calls (a Tensor's chain of hooks rebuilt): it is traced once, at the first
+    call's arguments, and placed by its last call. quiet: traced with the arguments' own hooks off (a hook's)."""
+
+    def __init__(self, bprop, label: str, quiet: bool = True):
+        self.bprop, self.label, self.quiet = bprop, label, quiet
+        self.uses: list = []  # (its custom_vjp node, (args, out, raw, tdef) of the call)
+        self.last_use = 0
+
+    def use(self, node: dict, call: tuple) -> None:
+        self.uses.append((node, call))
+        self.last_use = next(_uses)
+
+    def trace(self, tr) -> None:
+        present = {id(n) for n in tr.nodes}  # (a call a rerun of the function dropped takes no rule)
+        nodes = [(n, c) for n, c in self.uses if id(n) in present]
+        if not nodes:
+            return
+        args, out, raw, tdef = nodes[0][1]
+        _trace.arg_hooks_off[0] += self.quiet
+        try:
+            binfo = _trace_rule(self.bprop, self.label, args, out, raw, tdef)
+        finally:
+            _trace.arg_hooks_off[0] -= self.quiet
+        if binfo.name is None:
+            raise _no_gradient(self.label)
+        for node, _ in nodes:
+            _attach(tr, node, binfo)
+
+
+def late_rule(bprop, label: str, quiet: bool = True) -> LateRule | None:
+    """A LateRule for a call in the current trace, or None where its rule is traced at the call (a trace that
+    is no function's: the program's root, a side of a cond)."""
+    tr = _trace.current()
+    late = None if tr is None else tr.__dict__.get("_gs_late_rules")
+    if late is None:
+        return None
+    rule = LateRule(bprop, label, quiet)
+    late.append(rule)
+    return rule

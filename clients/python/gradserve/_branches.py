@@ -18,7 +18,7 @@ import threading
 
 import numpy as np
 
-from . import _inplace_state, _param_state, ops
+from . import _attr_writes, _inplace_state, _param_state, ops
 from ._late import late
 from ._tensor import Tensor
 from ._trace import Trace, active, current, flatten_out, unflatten
@@ -197,7 +197,7 @@ def _truth(c: Tensor) -> Tensor:
     return c if c._dtype == "bool" else ops.not_equal(c, 0)
 
 
-def _side(parent: Trace, label: str, side, seed: list[Tensor]):
+def _side(parent: Trace, label: str, side, seed: list[Tensor], attrs_at: int):
     tr = Trace(parent, label)
     tr.if_side = True
     for c in seed:  # the other branch's captures first, so both functions take the same inputs
@@ -208,21 +208,21 @@ def _side(parent: Trace, label: str, side, seed: list[Tensor]):
         for leaf in flatten_out(out)[0] + assigned:  # an enclosing value returned as it is is a capture too
             if isinstance(leaf, Tensor):
                 tr.ref(leaf)
-    return tr, out
+        attrs = _attr_writes.side_writes(tr, attrs_at)  # (Tensors it left in Cell attributes: outputs too)
+    return tr, out, attrs
 
 
 def _emit_cond(pred: Tensor, true_side, false_side):
     parent = current()
     assert parent is not None, "explore runs inside a trace"
-    start = _param_state.snapshot()
-    mark = _inplace_state.mark()
+    start, mark, attrs_at = _param_state.snapshot(), _inplace_state.mark(), _attr_writes.mark(parent)
     try:
-        tt, out_t = _side(parent, "if_true", true_side, [])
+        tt, out_t, attrs_t = _side(parent, "if_true", true_side, [], attrs_at)
         after_t = _param_state.snapshot()
         wrote_t = {id(t): (t, v) for t, v in _inplace_state.changed(mark, parent)}  # Tensors made here: not
         _param_state.restore(start)
         _inplace_state.restore(mark, parent)
-        ft, out_f = _side(parent, "if_false", false_side, tt.captures)
+        ft, out_f, attrs_f = _side(parent, "if_false", false_side, tt.captures, attrs_at)
         after_f = _param_state.snapshot()
         wrote_f = {id(t): (t, v) for t, v in _inplace_state.changed(mark, parent)}
         _param_state.restore(start)
@@ -232,11 +232,12 @@ def _emit_cond(pred: Tensor, true_side, false_side):
     params = list({id(p): p for p in _param_state.changed(start, after_t) + _param_state.changed(start, after_f)}
                   .values())  # Parameters assigned in a branch: outputs of the cond too
     written = [t for t, _ in {**wrote_f, **wrote_t}.values()]  # Tensors written in place in a branch: too
-    if params or written:
+    attrs = _attr_writes.joined(attrs_t, attrs_f)  # and Cell attributes given a Tensor in a branch
+    if params or written or attrs:
         out_t = (out_t, tuple(_param_value(after_t, p) for p in params),
-                 tuple(wrote_t.get(id(t), (t, t))[1] for t in written))
+                 tuple(wrote_t.get(id(t), (t, t))[1] for t in written), _attr_writes.side_values(attrs, attrs_t))
         out_f = (out_f, tuple(_param_value(after_f, p) for p in params),
-                 tuple(wrote_f.get(id(t), (t, t))[1] for t in written))
+                 tuple(wrote_f.get(id(t), (t, t))[1] for t in written), _attr_writes.side_values(attrs, attrs_f))
     out_t, out_f = _fill_undef(out_t, out_f), _fill_undef(out_f, out_t)
     lt, tdt = flatten_out(_mark_numbers(out_t))
     lf, tdf = flatten_out(_mark_numbers(out_f))
@@ -282,8 +283,9 @@ def _emit_cond(pred: Tensor, true_side, false_side):
     for (k, _, _), o in zip(pairs, outs):
         leaves[k] = o
     out = unflatten(tdt, leaves)
-    if params or written:
-        out, values, tensors = out
+    if params or written or attrs:
+        out, values, tensors, attr_values = out
+        _attr_writes.join(parent, attrs, attr_values)
         for p, v in zip(params, values):
             _param_state.assign(p, v)
         for t, v in zip(written, tensors):
@@ -348,7 +350,7 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple):
     """`if test:` of rewritten code: Python's when test is a value, a cond of one trace per side when traced."""
     if not _traced(test):
         return (true_fn if test else false_fn)(*state)
-    start, mark = _param_state.snapshot(), _inplace_state.mark()
+    start, mark, attrs_at = _param_state.snapshot(), _inplace_state.mark(), _attr_writes.mark(current())
     try:
         return _emit_cond(_truth(test), lambda: explore(lambda: true_fn(*state)),
                           lambda: explore(lambda: false_fn(*state)))
@@ -362,6 +364,7 @@ def run_if(test, true_fn, false_fn, state: tuple, names: tuple):
             raise
         _param_state.restore(start)
         _inplace_state.restore(mark)
+        _attr_writes.restore(tr, attrs_at)  # (the side taken writes them again)
         return (true_fn if bool(known.reshape(())) else false_fn)(*state)
     finally:
         _inplace_state.done()

@@ -6,7 +6,7 @@ import collections
 import inspect
 from typing import Any
 
-from . import _amp_cast, _hooks, _param_state, context
+from . import _amp_cast, _hooks, _param_state, _pyguard, context
 from ._bprop import call_with_bprop, has_bprop
 from ._cell_buffers import BufferMethods, _Buffer, buffers_of
 from ._cell_insert import InsertMethods
@@ -334,3 +334,6 @@ def check_inputs(spec, args, where: str) -> None:
         if len(a.shape) != len(s.shape) or any(d >= 0 and d != e for d, e in zip(s.shape, a.shape)):
             raise ValueError(f"{where}: input {i} has shape {list(a.shape)}, set_inputs declared "
                              f"{[None if d < 0 else d for d in s.shape]}")
+
+
+_pyguard.cell_types[0] = Cell  # (a PyNative trace's guards read Cells' attributes: _pyguard)

@@ -9,15 +9,20 @@ differentiated function), whose gradient, asked of the same grad node, is the gr
 The program returns those as extra outputs, and after the run (backward order: the last point first):
 - each placeholder a hook was given becomes, in place, the real gradient it stood for: a hook that stored
   it holds the value (`grads[0].asnumpy()`); the hook is not called again (it runs once per backward, at
-  trace time: hooks that only store run in the order the trace meets their points, the forward's);
+  trace time, in backward order: the rules that call the hooks are traced, the last called first, once the
+  differentiated function has run: _bprop.LateRule);
 - a hook that read the placeholder's value while traced (`print(g)`, `g.asnumpy()`, `float(g)`) was stopped
   there (its gradient left unchanged; what it printed before held back) and is called once more, now, with
   the real gradient, in backward order; it must return None (a gradient given after the backward has run
   cannot change it).
-No probe where none can give a value: GRAPH_MODE (a cached graph does not run Python hooks again), a point
-outside a derived function, a grad node below the program's root (a grad of a grad: a hook that reads values
-there is refused by name, not skipped); there a hook gets the placeholder as before, and a read of its value
-is refused. A placeholder derived from the one given (`g * 2`) stays a placeholder.
+In PyNative mode a probed trace is never reused (make): the hooks' Python runs on every call. GRAPH_MODE
+keeps the trace (traced again only when an argument's or a Parameter's hooks change: HookHandle) and each
+later run calls again, in the order first called, every hook that gave None, with that run's gradients
+(Probe.fire): a hook storing its gradient gets each call's value (a hook that changes the gradient is in the
+compiled graph; its Python ran once, at compile time). No probe where none can give a value: a point outside a derived function, a grad node below the
+program's root (a grad of a grad: a hook that reads values there is refused by name, not skipped; a
+placeholder a hook stored there is refused when read after the call: Unreached). A placeholder derived from
+the one given (`g * 2`) stays a placeholder.
 """
 from __future__ import annotations
 
@@ -52,6 +57,15 @@ class HookGrad(Tensor):
         raise GradientReadLater("str()")
 
 
+class Unreached(HookGrad):
+    """A placeholder no value will fill (its point is differentiated by a grad of a grad): reads refused by why."""
+
+    def _concrete(self, what: str) -> np.ndarray:
+        raise RuntimeError(f"{what} of a gradient a hook received inside a derivative that is itself differentiated "
+                           "or traced (a grad of a grad): gradserve gives gradient values to the hooks of a top-level "
+                           "grad call only (there a hook may change the gradient, not record its value)")
+
+
 def _placeholder(t: Tensor) -> Tensor:
     return HookGrad._symbolic(t._trace, t._name, t.shape, t._dtype)
 
@@ -63,6 +77,7 @@ def _fill(p: Tensor, value) -> None:
 
 
 _order = itertools.count(1)
+_calls = itertools.count(1)  # the order the hooks were called in while traced: the backward's (_bprop.LateRule)
 
 
 class Probe:
@@ -76,6 +91,8 @@ class Probe:
         self.placeholders: list = []
         self.later: list = []
         self.seq = 0  # when its point was made (after): the backward meets the points in the reverse order
+        self.kept: list = []  # (call order, hook, its arguments) of the hooks that gave None: run again (replay)
+        self.fired = False  # whether a run gave the placeholders their values (a cached trace's next runs replay)
 
     def placeholders_for(self, douts: tuple) -> tuple:
         ps = tuple(_placeholder(d) if isinstance(d, Tensor) and d._data is None else d for d in douts)
@@ -85,10 +102,13 @@ class Probe:
     def call(self, fn, *args):
         """fn(*args) while traced; None (the gradient unchanged) for a hook stopped by a value read."""
         try:
-            return self.call_quietly(fn, args)
+            r = self.call_quietly(fn, args)
         except GradientReadLater:
             self.later.append((fn, args))
-            return None
+            r = None
+        if r is None:
+            self.kept.append((next(_calls), fn, args))
+        return r
 
     def after(self, tr, outs: tuple) -> tuple:
         """outs + z each (z: a capture of tr), the point the probe's gradient is taken at."""
@@ -123,18 +143,37 @@ class Probe:
         sys.stdout.write(held.getvalue())
         return r
 
-    def fire(self, values: list) -> None:
+    def fire(self, values: list) -> list:
+        """The first run's values filled in (the hooks that read them called); a later run of the trace (cached:
+        GRAPH_MODE) gives [(call order, hook, its arguments with this run's values)] to call again (replay)."""
         it = iter(values)
         by_z = [None if z is None else next(it) for z in self.zs]
+        if self.fired:
+            fresh = {id(p): Tensor(v) for ps in self.placeholders for p, v in zip(ps, by_z) if v is not None}
+            return [(k, fn, _with_values(args, fresh)) for k, fn, args in self.kept]
+        self.fired = True
         for ps in self.placeholders:
             for p, v in zip(ps, by_z):
                 if v is not None:
                     _fill(p, v)
         for fn, args in self.later:
             if fn(*args) is not None:
-                raise RuntimeError(f"gradient hook {getattr(fn, '__name__', fn)!s} read its gradient's value and "
-                                   "returned a new gradient: the value exists only after the backward, too late "
-                                   "to change it (a hook that changes the gradient must not read its value)")
+                _too_late(fn)
+        return []
+
+
+def _too_late(fn):
+    raise RuntimeError(f"gradient hook {getattr(fn, '__name__', fn)!s} read its gradient's value and returned a new "
+                       "gradient: the value exists only after the backward, too late to change it (a hook that "
+                       "changes the gradient must not read its value)")
+
+
+def _with_values(args, fresh: dict):
+    """args with each placeholder a hook was given replaced by this run's Tensor (fresh: by the placeholder's id);
+    plain tuples and lists are looked into (a cell hook's gradients), nothing else (_hooks._NoGradOutput)."""
+    if type(args) in (tuple, list):
+        return type(args)(_with_values(a, fresh) for a in args)
+    return fresh.get(id(args), args)
 
 
 def _names(tree):
@@ -147,7 +186,7 @@ def _names(tree):
 
 def make(tr, xs: tuple) -> Probe | None:
     """A probe for the tensors xs at a hooked point of trace tr, or None where none can give a value."""
-    if tr is None or tr is tr.root or _context.get_context("mode") != _context.PYNATIVE_MODE:
+    if tr is None or tr is tr.root:
         return None
     if getattr(tr.root, "known", None) is None:  # (a graph traced to be kept, not run: trace_graph)
         return None
@@ -158,7 +197,8 @@ def make(tr, xs: tuple) -> Probe | None:
         return None
     probe = Probe(tr.root, zs)
     tr.root.__dict__.setdefault("_gs_probes", []).append(probe)
-    tr.root.no_cache = True  # (its placeholders and hooks are this call's: a trace reused would fill none)
+    if _context.get_context("mode") == _context.PYNATIVE_MODE:  # (GRAPH_MODE: a cached trace's runs replay)
+        tr.root.no_cache = True  # (PyNative runs the hooks' Python each call: the trace is traced again)
     return probe
 
 
@@ -180,6 +220,11 @@ def with_probes(root, out):
     """(out and the gradients the root's grad nodes gave the probes, the probes), or (out, []) for none."""
     every = root.__dict__.get("_gs_probes", ())
     for p in every:
+        if p.lost:
+            for ps in p.placeholders:  # (stored by a hook: a read after the call says why it has no value)
+                for t in ps:
+                    if type(t) is HookGrad:
+                        object.__setattr__(t, "__class__", Unreached)
         if p.lost and p.later:
             fn = p.later[0][0]
             raise RuntimeError(f"gradient hook {getattr(fn, '__name__', fn)!s} reads its gradient's value, inside a "
@@ -199,6 +244,10 @@ def fire(probes: list, result):
         n = len(p.grads)
         spans.append((p, list(grads[at:at + n])))
         at += n
+    again = []
     for p, vals in sorted(spans, key=lambda pv: -pv[0].seq):
-        p.fire([v.asnumpy() if isinstance(v, Tensor) else v for v in vals])
+        again += p.fire([v.asnumpy() if isinstance(v, Tensor) else v for v in vals])
+    for _, fn, args in sorted(again, key=lambda c: c[0]):  # (a cached trace's run: its hooks as first called)
+        if fn(*args) is not None:
+            _too_late(fn)
     return value

@@ -15,8 +15,10 @@ A hook runs while the program is traced: what it returns is compiled into the ba
 whose bprop is the hook), so a hook that changes the gradient works as in MindSpore; the gradient it sees
 is a placeholder which, in a top-level PyNative grad call, becomes the real gradient once the call has run,
 and a hook that reads its value is run again then (_hook_probes: the rule, and where it gives no value).
-A Tensor's hooks are one identity each, the first registered outermost, their rules traced in registration
-order (_through_hooks).
+The rules that call the hooks are traced once the differentiated function has run, the last called first
+(_bprop.LateRule): the hooks run in backward order, as in MindSpore (the last op's first; a hook changing the
+gradient is seen by those after it). A Tensor's hooks are one identity each, the first registered outermost,
+their rules traced in registration order (_through_hooks).
 A backward hook of a cell without Parameters runs in one custom bprop around the cell's call, where both
 grad_output (dout) and grad_input (the call differentiated again) are at hand; for a cell with Parameters it
 runs on an identity over the inputs (a custom bprop would give the Parameters no gradient), where grad_output
@@ -42,18 +44,19 @@ _ids = itertools.count(1)
 
 
 class HookHandle:
-    """What register_*hook returns: remove() takes the hook away."""
+    """What register_*hook returns: remove() takes the hook away. stale: whether the change makes the traces
+    cached before stale (not for a hook of a Tensor a trace made: that trace is the only one it is in)."""
 
-    def __init__(self, table: dict, fn, on_change=None):
-        self._table, self._on_change, self.handle_id = table, on_change, next(_ids)
+    def __init__(self, table: dict, fn, on_change=None, stale: bool = True):
+        self._table, self._on_change, self.handle_id, self._stale = table, on_change, next(_ids), stale
         table[self.handle_id] = fn
         _trace.tensor_hooks[0] = sys.modules[__name__]  # from now on traces look for hooked tensors
-        _trace.mode_epoch[0] += 1  # GRAPH_MODE traces cached before ran the old hooks: stale
+        _trace.mode_epoch[0] += stale  # GRAPH_MODE traces cached before ran the old hooks: stale
 
     def remove(self) -> None:
         if self._table.pop(self.handle_id, None) is None:
             return
-        _trace.mode_epoch[0] += 1
+        _trace.mode_epoch[0] += self._stale
         if self._on_change is not None:
             self._on_change()
 
@@ -96,9 +99,10 @@ def with_grad_rule(xs: tuple[Any, ...], rule) -> Any:
     if tr is None or not xs:
         return xs[0] if len(xs) == 1 else xs
     probe = _hook_probes.make(tr, tuple(xs))
+    ident = _Identity(rule, len(xs), probe)
     _trace.arg_hooks_off[0] += 1
     try:
-        out = call_with_bprop(_Identity(rule, len(xs), probe), xs)
+        out = call_with_bprop(ident, xs, _bprop.late_rule(ident.bprop, "_Identity"))
     finally:
         _trace.arg_hooks_off[0] -= 1
     if probe is None:
@@ -132,7 +136,8 @@ def _through_hooks(x, table: dict, made: dict | None = None) -> Any:
             if hid not in made:
                 probe = _hook_probes.make(tr, (x,))
                 ident = _Identity(_tensor_rule(fn), 1, probe)
-                made[hid] = (ident, probe, _bprop.trace_rule(ident, (x,), x, [x], _trace.flatten(x)[1]))
+                made[hid] = (ident, probe, _bprop.late_rule(ident.bprop, "_Identity")
+                             or _bprop.trace_rule(ident, (x,), x, [x], _trace.flatten(x)[1]))
             steps.append(made[hid])
         for ident, probe, binfo in reversed(steps):
             x = call_with_bprop(ident, (x,), binfo)
@@ -152,7 +157,7 @@ def register_hook(t: Tensor, fn) -> HookHandle:
         raise RuntimeError("The tensor requires grad is false, which can not register tensor hook")
     table = t.__dict__.setdefault("_gs_hooks", {})
     traced = t._data is None
-    handle = HookHandle(table, fn, (lambda: _rewrap(t)) if traced else None)
+    handle = HookHandle(table, fn, (lambda: _rewrap(t)) if traced else None, stale=not traced)
     if traced:
         _rewrap(t)
     return handle
@@ -354,7 +359,9 @@ class _WholeCellHook:
         grads, kw_grads = tuple(every[:self.n_pos]), every[self.n_pos:]
         douts = _tensors(dout)
         p_in = self.probe_in
-        p_out = self.probe_out = _hook_probes.make(self.tr, douts) if self.tr is not None else None
+        if self.probe_out is None and self.tr is not None:  # (made here where the rule is traced at the call)
+            self.probe_out = _hook_probes.make(self.tr, douts)
+        p_out = self.probe_out
         douts = douts if p_out is None else p_out.placeholders_for(douts)
         grads = grads if p_in is None else p_in.placeholders_for(grads)
         call = p_in.call if p_in is not None else p_out.call if p_out is not None else _plain_call
@@ -377,9 +384,14 @@ def _whole_call(cell, bwd, plain, args, kwargs):
     if whole.probe_in is not None:
         xs = whole.probe_in.after(tr, xs)
     whole.tr = tr
-    out = call_with_bprop(whole, xs)
+    late_rule = _bprop.late_rule(whole.bprop, type(cell).__name__, quiet=False)
+    out = call_with_bprop(whole, xs, late_rule)
     outs = _tensors(out)
-    if whole.probe_out is None or not all(isinstance(o, Tensor) for o in outs):
+    if not all(isinstance(o, Tensor) for o in outs):
+        return out
+    if late_rule is not None:  # (the rule, traced later, takes this probe of the outputs' gradients)
+        whole.probe_out = _hook_probes.make(tr, outs)
+    if whole.probe_out is None:
         return out
     outs = whole.probe_out.after(tr, outs)
     return outs if isinstance(out, (tuple, list)) else outs[0]

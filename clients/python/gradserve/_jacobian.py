@@ -12,7 +12,7 @@ import numpy as np
 from ._tensor import Tensor
 from .dtype import COMPLEX
 from .errors import DifferentiationError
-from . import _param_state
+from . import _attr_writes, _param_state
 from ._trace import _positions, emit_call_node, emit_grad_node, emit_jvp_node, innermost, trace_function, unflatten
 from ._vmap import _Vmapped
 from .ops._primitives import reshape  # the submodule, not the ops package (which imports this one)
@@ -53,9 +53,11 @@ class _Jacobian(_Derived):
 
     def _jacobian(self, fn, args):
         pos, single = _checked_positions(self.grad_position, len(args))
-        info = trace_function(fn, args, _label(self.fn), state=True)
+        at = _attr_writes.mark(innermost())
+        info = trace_function(fn, args, _label(self.fn), state=True, attrs=True)
         stateful = self._stateful(info, args, pos)
         if stateful is not None:  # the Jacobian's own trace, from the values before the assignments
+            _attr_writes.restore(innermost(), at)
             info = trace_function(fn, args, _label(self.fn))
         outs = info.flat_out_avals
         _no_complex(self.kind, [(f"input {p}", args[p]._dtype) for p in pos] + [("an output", d) for _, d in outs])
@@ -83,17 +85,19 @@ class _Jacobian(_Derived):
                     blocks[k][jj] = reshape(cols[k], tuple(oshape) + ishape)
         per_out = [b[0] if single else tuple(b) for b in blocks]
         if stateful is not None:
-            emit_call_node(stateful, args)  # its assignments, made once, land in the Parameters
+            emit_call_node(stateful, args)  # its assignments, made once, land in the Parameters (attributes)
         return unflatten(info.out_tdef, per_out)
 
     def _stateful(self, info, args, pos):
         """info if fn assigns Parameters (values that do not depend on the differentiated inputs: others are
-        an error, as in MindSpore 2.10), else None."""
-        if not info.state_params or info.name is None:
+        an error, as in MindSpore 2.10) or leaves Tensors in Cell attributes (the forward's values: its call
+        node, emitted last, sets them), else None."""
+        if (not info.state_params and not info.attr_writes) or info.name is None:
             return None
         inputs = [i for group in _positions(info, pos, len(args)) for i in group]
         body = innermost().root.functions[info.name]
-        _param_state.refuse_mapped(self.kind, _param_state.mapped_assignments(body, inputs, info.state_params))
+        _param_state.refuse_mapped(self.kind, _param_state.mapped_assignments(body, inputs, info.state_params,
+                                                                              after=len(info.attr_writes)))
         return info
 
 

@@ -40,6 +40,7 @@ from collections import OrderedDict
 from typing import Any, Callable
 
 from . import _dynindex  # noqa: F401  (fills _late: reads and writes at traced integer indexes)
+from . import _pyguard
 from ._member_in import member_in, member_not_in
 from .ops import _item_assign
 from ._branches import ControlFlowError, UNDEF, run_if, logic
@@ -410,6 +411,7 @@ def convert(fn: Callable) -> Callable:
             return fn
     new = outer(*cells, HELPERS)
     new.__defaults__, new.__kwdefaults__ = target.__defaults__, target.__kwdefaults__
+    _pyguard.converted(new, target)  # (a PyNative trace's guards read target's cells: _pyguard)
     return types.MethodType(new, fn.__self__) if isinstance(fn, types.MethodType) else new
 
 

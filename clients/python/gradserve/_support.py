@@ -114,10 +114,19 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "input's symmetric part (its gradient is symmetric); MindSpore 2.10's CPU build has no CholeskyGrad.",
     "The default mode is MindSpore 2.x's, PYNATIVE_MODE (`get_context('mode')` is 1), with its semantics "
     "(a weight asked for by name whose requires_grad is False gets zeros, hooks act, `x += y` is not in place). "
-    "A Cell or derivative is traced afresh on every call in PyNative mode, as MindSpore runs its Python each "
-    "call (a changed attribute, global, sub-cell or captured Tensor is seen); GRAPH_MODE and `jit` functions "
-    "trace once per input signature (a loop written for speed: ~3-8x faster per call). A Tensor a GRAPH_MODE / "
-    "jit trace captured and that was written in place since is read at its new value (the trace is made again).",
+    "In PyNative mode a Cell or derivative runs its Python again on a call unless everything it read is unchanged, "
+    "as MindSpore runs its Python each call (a changed attribute, class attribute, global, closure variable, "
+    "sub-cell, list / dict item, set_context option or captured Tensor is seen; Python that reads an object of "
+    "another class, a NumPy array or random state, or prints, runs on every call); GRAPH_MODE and `jit` functions "
+    "trace once per input signature (a loop written for speed). A Tensor a GRAPH_MODE / "
+    "jit trace captured and that was written in place since is read at its new value (the trace is made again); "
+    "a global or closure variable rebound (a Python number, another Tensor object) is not seen by a trace made "
+    "before, as MindSpore's compile cache does not key on free variables (`jit`'s hash_args, MindSpore's way to "
+    "recompile on such a change, is accepted and ignored: call a new jit function instead). A Tensor written to "
+    "a Cell attribute in construct (`self.last = x * 2`) holds that call's forward value after the call, also "
+    "under grad / value_and_grad / GradOperation / jvp / vjp / jacrev / jacfwd, nested derivatives and in a side "
+    "of a traced `if` and the construct of a Cell with its own bprop (vjp_fn does not write it again); one written "
+    "inside a `while` body, a vmap or a bprop method is a TraceError naming the Cell and attribute.",
     "`nn.probability.distribution.Bernoulli` with probs 0 or 1 given at a call: prob / log_prob clamp them into "
     "[eps, 1 - eps] as MindSpore 2.10 does; entropy / kl_loss / cross_entropy give their limits there (entropy 0, "
     "KL(0 || 0.5) = log 2) where MindSpore 2.10 gives NaN.",
@@ -125,9 +134,13 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "while the program is traced: a hook that returns a new gradient is compiled into the backward graph. In a "
     "top-level grad call the gradient a hook was given becomes its real value once the call returns (a hook "
     "that stored it reads it then), and a hook that reads its gradient's value (print(g), g.asnumpy()) is run "
-    "after the call instead, in backward order; a hook that only stores runs at trace time, in forward order; "
-    "a gradient derived in the hook (g * 2) stays traced; in GRAPH_MODE or a nested derivative hooks get "
-    "traced Tensors (no values). A backward hook's grad_output of a cell with Parameters is refused (use "
+    "after the call instead; all run in backward order, as in MindSpore (the last op's hooks first; a hook "
+    "changing the gradient is seen by those after it); a gradient derived in the hook (g * 2) stays traced. In "
+    "GRAPH_MODE Tensor hooks act as in PyNative, values included; such a program is traced once per input "
+    "signature and hook set, each call giving the hooks that store or read their gradients that call's values "
+    "(a hook's Python that returns a new gradient runs once, at compile time); in a derivative that is itself "
+    "differentiated (a grad of a grad) hooks get no values: a stored gradient raises when read. A backward "
+    "hook's grad_output of a cell with Parameters is refused (use "
     "register_backward_pre_hook); removing a hook inside the traced function acts on later uses only.",
 ]
 

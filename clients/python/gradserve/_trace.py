@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import _amp_cast, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _seq_twins, _value_reads
+from . import _amp_cast, _attr_writes, _catalog, _eager, _hook_probes, _lane, _nonfinite_attrs, _param_state, _pyguard, _seq_twins, _value_reads
 from . import _tensor as _tensor_mod
 from . import context as _context
 from ._client import GraphRef
@@ -503,7 +503,7 @@ class Trace:
     graph = False  # (a root's) GRAPH_MODE's semantics whatever the mode: a jit function's (trace_program)
     if_side = False  # one side of a traced `if` (_branches): in-place writes there are carried out by the cond
     no_cache = False  # (a root's) its trace ran Python a PyNative call must run again: never reused (uncacheable)
-    attr_writes: list  # (a root trace_program made) (object, name, Tensor) construct wrote: attribute_written
+    attr_writes: list  # (a root trace_program made) the attribute writes of the traced code: _attr_writes.Write
     output_names: Any  # (a trace_function's) its outputs' names: whether a hook's probed point is used (_hook_probes)
 
     def __init__(self, parent: "Trace | None", label: str):
@@ -853,6 +853,8 @@ class FnInfo:
         # the positional args the function changed in place (their final values: outputs after the
         # Parameters', avals in state_avals too), for its node to rebind them in the caller (_take_state)
         self.written_args: list[int] = []
+        # the attribute writes it leaves (their values: outputs after the written args'): _attr_writes.take
+        self.attr_writes: list = []
         self.arg_inputs = arg_inputs  # index of each positional arg -> input index (Tensor args only)
         self.arg_groups = arg_groups or {}  # index of a tuple/list-of-Tensors arg -> (input indices, its tree)
         self.arg_twins: dict = {}  # index of a twinned mutable() number arg -> input index
@@ -866,15 +868,18 @@ class FnInfo:
 
 
 def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequence[Parameter] = (),
-                   state: bool = False, twins: bool = False, inputs_written: bool = False) -> FnInfo:
+                   state: bool = False, twins: bool = False, inputs_written: bool = False,
+                   attrs: bool = False) -> FnInfo:
     """fn traced at args as a function of the graph. state: the Parameters it assigns become extra
     outputs of the function, for its node to hand on (_take_state); without, their updates are dropped.
     twins: mutable() numbers become traced scalar inputs (see twinned), for a gradient to reach them.
-    inputs_written (with state): the Tensor args it changes in place too (InputWrites)."""
+    inputs_written (with state): the Tensor args it changes in place too (InputWrites). attrs: the Tensors
+    it leaves in Cell attributes are outputs too, after those (_attr_writes); else they are left there (refused
+    at the end of the trace, _attr_writes.escaped, unless the caller undoes them: _attr_writes.restore)."""
     parent = current()
     if parent is None:
         raise TraceError("trace_function needs an active trace")
-    tr = Trace(parent, label)
+    tr = _function_trace(parent, label)
     names = _arg_names(fn, len(args))
     inner, arg_inputs, arg_groups, arg_twins, seq_groups = [], {}, {}, {}, []
     for i, a in enumerate(args):
@@ -918,6 +923,7 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
     try:
         with active(tr):
             out = _listed(late.explore(writes.run(lambda: late.loops(fn)(*inner))))
+            run_late_rules(tr)
             if arg_twins:  # a mutable() number returned as it is: its twin (d x / d x = 1, MindSpore 2.10's too)
                 out = _twins_out(out)
             if seq_groups:  # a mutable() sequence of numbers returned whole: its numbers' twins (_seq_twins)
@@ -925,23 +931,38 @@ def trace_function(fn: Callable, args: Sequence, label: str, predeclare: Sequenc
                                          lambda g, leaves: _seq_leaves(seq_groups, g, leaves))
             outputs, tdef = tr.outputs_of(out)
             tr.output_names = outputs  # (whether a hook's probed point is used: _hook_probes.live)
-            flat_avals = []
-            for leaf in flatten_out(out)[0]:
-                leaf = leaf if isinstance(leaf, Tensor) else Tensor(leaf)
-                flat_avals.append((leaf.shape, leaf._dtype))
+            flat_avals = [(v.shape, v._dtype) for v in (x if isinstance(x, Tensor) else Tensor(x)
+                                                        for x in flatten_out(out)[0])]
             sparams, snames, savals = _param_state.function_state(tr, start) if state else ([], [], [])
             written = writes.written()
+            attr_writes, anames, aavals = _attr_writes.function_outputs(tr) if attrs else ([], [], [])
     finally:
         _param_state.restore(start)  # the values are this function's: its node gives them to the caller
-    snames = snames + [n for _, n in written]
-    savals = savals + [(inner[i].shape, inner[i]._dtype) for i in (list(arg_inputs)[k] for k, _ in written)]
+    snames, savals = snames + [n for _, n in written] + anames, savals + [
+        (inner[i].shape, inner[i]._dtype) for i in (list(arg_inputs)[k] for k, _ in written)] + aavals
     # no Tensor output (a shape, None): no function (a graph needs an output); nodes over it are skipped
     name = tr.add_function(tr.body(_param_state.with_state(outputs, snames)), label) if flat_avals or snames \
         else None
     info = FnInfo(name, tr, arg_inputs, tdef, flat_avals, arg_groups, (sparams, savals))
-    info.arg_twins = arg_twins
+    info.arg_twins, info.attr_writes = arg_twins, attr_writes
     info.written_args = [list(arg_inputs)[k] for k, _ in written]
     return info
+
+
+def _function_trace(parent: Trace, label: str) -> Trace:
+    """The trace of a function (trace_function): the rules of its backward hooks are traced once it has run."""
+    tr = Trace(parent, label)
+    tr.__dict__["_gs_late_rules"] = []  # (run_late_rules)
+    return tr
+
+
+def run_late_rules(tr: Trace) -> None:
+    """The derivative rules tr's function deferred (_bprop.LateRule), the last called first: the backward meets
+    their calls in that order, and the backward hooks they run are run in it (MindSpore's order)."""
+    pending = tr.__dict__.get("_gs_late_rules")
+    while pending:
+        pending.sort(key=lambda r: r.last_use)
+        pending.pop().trace(tr)
 
 
 def _hooked_inputs(tr: Trace, args: Sequence, inner: list, arg_inputs: dict) -> None:
@@ -1111,7 +1132,8 @@ def _grouped(info: FnInfo, positions: Sequence[int], nargs: int, outs: list) -> 
 def emit_grad(fn, args: Sequence, *, positions: Sequence[int], weights: Sequence[Parameter] = (),
               sens: Sequence | None = None, with_value: bool = False, label: str = "grad", twins: bool = False):
     """One `grad` node over `fn` traced at `args`. Returns (flat outputs, FnInfo)."""
-    info = trace_function(fn, args, label, predeclare=weights, state=True, twins=twins, inputs_written=True)
+    info = trace_function(fn, args, label, predeclare=weights, state=True, twins=twins, inputs_written=True,
+                          attrs=True)
     return emit_grad_node(info, args, positions=positions, weights=weights, sens=sens, with_value=with_value), info
 
 
@@ -1245,18 +1267,20 @@ def _take_state(info: FnInfo, outs: list, n: int, args: Sequence = ()) -> list:
     n_params = len(info.state_params)
     _param_state.take(info.state_params, outs[n:n + n_params])
     tr = innermost()
-    for i, v in zip(info.written_args, outs[n + n_params:n + k]):
+    n_args = len(info.written_args)
+    for i, v in zip(info.written_args, outs[n + n_params:n + n_params + n_args]):
         a = args[i]
         if isinstance(a, Parameter):
             _param_state.assign(a, v)
         elif a._data is None and a._trace is tr:  # (a value of another trace or a constant: left as it is)
             a._become(v)
+    _attr_writes.take(tr, info.attr_writes, outs[n + n_params + n_args:n + k])
     return outs[:n] + outs[n + k:]
 
 
 def emit_jvp(fn, args: Sequence, tangents: Sequence, *, positions: Sequence[int] | None = None, label: str = "jvp"):
     """One `jvp` node over `fn` at `args`. Returns (flat values, flat tangents, FnInfo)."""
-    info = trace_function(fn, args, label, state=True)
+    info = trace_function(fn, args, label, state=True, attrs=True)
     vals, tans = emit_jvp_node(info, args, tangents, positions=positions)
     return vals, tans, info
 
@@ -1283,7 +1307,7 @@ def emit_jvp_node(info: FnInfo, args: Sequence, tangents: Sequence, *, positions
 
 
 def emit_call(fn, args: Sequence, label: str = "call"):
-    info = trace_function(fn, args, label, state=True)
+    info = trace_function(fn, args, label, state=True, attrs=True)
     return unflatten(info.out_tdef, emit_call_node(info, args)), info
 
 
@@ -1317,7 +1341,7 @@ class Program:
         self._lane_pin = None  # its lane and what it was made for (gradserve._lane.eval_program)
         self._thaws = -1  # the count of first changes (_tensor.thaws) _doc_key and _moving were made at
         self._moving: list = []  # (name, Parameter) of the changed parameters: their values go with each job
-        self.attr_writes: list = []  # (object, attribute) given a Tensor of the run's: _set_attr_writes
+        self.attr_writes: list = []  # the writes (_attr_writes.Write) given a Tensor of the run's: _set_attr_writes
         self.probes: list = []  # hooked points whose gradients are outputs after the user's (_hook_probes)
         self._out_bytes: int | None = None
         self.out_tdef: Any = None  # the output structure (set by the tracer)
@@ -1342,7 +1366,8 @@ class Program:
             doc["functions"] = dict(r.functions)
         return doc
 
-    def ref(self):
+    def ref(self, doc: dict | None = None):
+        """Its GraphRef (doc: its graph_doc(values="frozen") when the caller made it already)."""
         n = _tensor_mod.thaws[0]
         if self._thaws != n:  # (asked on every call) some parameter changed for the first time: one of ours?
             objs = self.root.param_objs
@@ -1351,7 +1376,8 @@ class Program:
                 # binary jobs: a trace runs call after call with the same job header, and the server
                 # reuses what it found for a binary header seen before (its checks, the derivation) where
                 # a JSON body is parsed and checked whole each time (L3: ~30% less server CPU per call)
-                self._ref, self._doc_key = GraphRef(self.graph_doc(values="frozen"), binary=True), key
+                doc = doc if doc is not None else self.graph_doc(values="frozen")
+                self._ref, self._doc_key = GraphRef(doc, binary=True), key
             self._moving = [(name, p) for name, p in objs.items() if not _frozen(p)]
             self._thaws = n  # last: another thread sees the new count only with the ref and list made for it
         return self._ref
@@ -1469,7 +1495,11 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
             call_args, list_args = _call_args(args, unflatten(tdef, seen_inner))
             out = _listed(late.explore(writes.run(lambda: late.loops(fn)(*call_args))))
             out = _assigned_parameter_args(out, leaves, inner)
-            out, attr_writes = _with_attr_writes(root, out)
+            out, attr_writes = _attr_writes.program_outputs(root, out)
+            why = _attr_writes.escaped(root)
+            if why is not None:
+                _attr_writes.restore(root, 0)  # (the Cell keeps its attributes as before the failed call)
+                raise TraceError(why)
             out, probes = _hook_probes.with_probes(root, out)
             outputs, out_tdef = root.outputs_of(out)
             if _keeps_lists(out_tdef) or _changed_lists(list_args):
@@ -1505,24 +1535,14 @@ def uncacheable() -> None:
 
 
 def attribute_written(obj: Any, name: str, value: Any) -> None:
-    """`self.n = v` in a traced construct: MindSpore runs the write on every call, in both modes, so the trace
-    is never reused; a Tensor of the top-level trace written becomes that call's value after the run
-    (Program.attr_writes) rather than a traced Tensor escaping it."""
+    """`self.n = v` in a traced construct (before it is made): MindSpore runs the write on every call, in both
+    modes, so the trace is never reused; a Tensor written becomes that call's value after the run (through the
+    derived functions' outputs to Program.attr_writes: _attr_writes) rather than a traced Tensor escaping it."""
     tr = current()
     if tr is None:
         return
     tr.root.no_cache = True
-    writes = tr.root.__dict__.get("attr_writes")  # (a root trace_program made)
-    if writes is not None and isinstance(value, Tensor) and value._data is None and value._trace is tr.root:
-        writes.append((obj, name, value))
-
-
-def _with_attr_writes(root: "Trace", out):
-    """(out and the Tensors the run left in Cell attributes, their (object, name)s)."""
-    kept = [(o, n, t) for o, n, t in root.attr_writes if o.__dict__.get(n) is t]
-    if not kept:
-        return out, []
-    return [out, [t for _, _, t in kept]], [(o, n) for o, n, _ in kept]
+    _attr_writes.note(tr, obj, name, value, obj.__dict__.get(name, _attr_writes.MISSING))
 
 
 def _set_attr_writes(prog: "Program", result):
@@ -1530,8 +1550,8 @@ def _set_attr_writes(prog: "Program", result):
     if not prog.attr_writes:
         return result
     value, written = result
-    for (o, n), t in zip(prog.attr_writes, written):
-        object.__setattr__(o, n, t)
+    for w, t in zip(prog.attr_writes, written):
+        object.__setattr__(w.obj, w.name, t)
     return value
 
 
@@ -1564,6 +1584,10 @@ mode_epoch = _context.mode_epoch
 # (a Python number, a shape) traces anew each time; past this the least recently used trace goes.
 TRACE_CACHE_SIZE = int(os.environ.get("GRADSERVE_TRACE_CACHE_SIZE", "128"))
 
+# PyNative: after this many traces of one signature in a row whose guards failed before any reuse (a value
+# the Python reads changes on every call), it is traced afresh, unrecorded, from then on (_guarded_trace)
+GUARD_CHURN = 2
+
 CacheInfo = collections.namedtuple("CacheInfo", "hits misses maxsize currsize evictions")
 
 
@@ -1574,6 +1598,7 @@ class TraceCache(dict):
     def __init__(self):
         super().__init__()
         self.hits = self.misses = self.evictions = 0
+        self.guarded: dict = {}  # PyNative's traces, reused while their guards hold (_pyguard; not counted)
 
     def info(self) -> CacheInfo:
         return CacheInfo(self.hits, self.misses, TRACE_CACHE_SIZE, len(self), self.evictions)
@@ -1599,6 +1624,71 @@ def _cache_put(cache: dict, sig, prog) -> None:
             cache.evictions += 1
 
 
+def _guarded_hit(guarded: dict, sig, leaves: list):
+    """The PyNative trace kept for sig while its guards hold (and no captured Tensor changed), or None."""
+    entry = guarded.get(sig)
+    if entry is None or not entry.guarded or not entry.holds():
+        return None
+    entry.hits += 1
+    prog = entry.prog
+    if prog.root.const_data and any([x._data is not a for x, a in prog.root.const_data]):
+        return None
+    if pynative_captures[0] and prog.root.const_ids and \
+            any([id(_stands_for(x)) in prog.root.const_ids for x in leaves if isinstance(x, Tensor)]):
+        return None
+    return prog
+
+
+def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label, names) -> "Program":
+    """A PyNative trace of fn(*args), kept in `guarded` with what it read when that can be guarded: recorded
+    from a signature's second call on (the hook slows the trace ~7x: a call seen once pays nothing); a sig
+    found unguardable is traced afresh, unrecorded, from then on. Either way a trace equal to the last one
+    takes over its registration with the server (_share_registration)."""
+    def trace():
+        return trace_program(fn, args, label=label() if callable(label) else label,
+                             names=names(len(args)) if callable(names) else names)[0]
+    old = guarded.get(sig)
+    if old is None or not old.guarded and old.recorded:  # (seen first: recorded from the second call on)
+        prog = trace()
+        if old is not None:
+            _share_registration(prog, old.prog)
+            old.prog = prog
+            return prog
+        if len(guarded) >= max(1, TRACE_CACHE_SIZE):
+            del guarded[next(iter(guarded))]
+        guarded[sig] = _pyguard.Guarded(prog, None, recorded=False)
+        return prog
+    prog, rec = _pyguard.record(fn, trace)
+    _share_registration(prog, old.prog)
+    if rec is None:  # (a profiler held the hook: nothing known either way)
+        old.prog = prog
+        return prog
+    # (random draws: a seeded op's generator is made per trace, so a fresh trace repeats its draws)
+    ok = rec is not False and not prog.root.reads and not prog.root.no_cache and not prog.random_draws
+    churn = old.churn + 1 if old.guarded and not old.hits else 0  # (what it reads changes on every call)
+    guarded[sig] = _pyguard.Guarded(prog, rec if ok and churn < GUARD_CHURN else None, churn)
+    return prog
+
+
+def _share_registration(prog: "Program", old: "Program") -> None:
+    """prog, a fresh trace, made the same graph as old (same JSON, parameters, outputs): prog takes old's
+    GraphRef (its id the server knows) and lane, so that it is not serialized, hashed or looked up again."""
+    if old._ref is None or prog.out_tdef != old.out_tdef or prog.out_avals != old.out_avals or \
+            prog.attr_writes or prog.probes or old._thaws != _tensor_mod.thaws[0]:
+        return
+    objs, was = prog.root.param_objs, old.root.param_objs
+    if list(objs) != list(was) or any(a is not b for a, b in zip(objs.values(), was.values())) or \
+            [id(p) for p in prog.state_params] != [id(p) for p in old.state_params] or \
+            prog.written_inputs != old.written_inputs:
+        return
+    doc = prog.graph_doc(values="frozen")
+    if doc == old._ref.doc:
+        prog._ref, prog._doc_key, prog._thaws = old._ref, old._doc_key, old._thaws
+        prog._moving, prog._lane_pin = old._moving, old._lane_pin
+    else:
+        prog.ref(doc)  # (made once: the run asks for it)
+
+
 def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, label: str | Callable[[], str] = "main",
                 names: Sequence[str] | Callable[[int], Sequence[str]] | None = None, graph: bool = False,
                 compile_only: bool = False, compiled: bool = False) -> Any:
@@ -1621,9 +1711,13 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
     sig: tuple = (epoch, tdef, sigs)
     if tensor_hooks[0] is not None:  # an argument's own hooks are traced into the program (hooked_input)
         sig += (tuple(tuple(x.__dict__.get("_gs_hooks", ())) if isinstance(x, Tensor) else () for x in leaves),)
-    prog = None
+    prog = guarded = None
     if cache is not None and not _context.traces_cached(graph or compiled):
-        cache = None  # (PyNative: traced afresh each call, nothing kept)
+        # PyNative: a trace runs the Python again unless all it read is unchanged (_pyguard)
+        guarded, cache = _pyguard.table(cache), None
+        prog = _guarded_hit(guarded, sig, leaves)
+        if prog is None:
+            prog = _guarded_trace(guarded, sig, fn, args, label, names)
     if cache is not None:
         prog = _cache_hit(cache, sig)
         if prog is not None and prog.root.const_data and any([x._data is not a for x, a in prog.root.const_data]):
@@ -1722,6 +1816,9 @@ def trace_graph(fn: Callable, inputs: Sequence) -> dict:
     prog, _ = trace_program(fn, args, label=getattr(fn, "__name__", None) or type(fn).__name__, known=False)
     prog.state_params, prog.state_names = [], []  # an exported graph gives the function's outputs alone
     prog.written_inputs, prog.written_names, prog.n_extra = [], [], 0
+    if prog.attr_writes:  # (and no attribute outputs: the attributes keep their values, as nothing ran)
+        prog.outputs = prog.outputs[0]
+    _attr_writes.restore(prog.root, 0)
     return prog.graph_doc()
 
 

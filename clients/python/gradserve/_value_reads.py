@@ -58,7 +58,7 @@ def value_of(t: Tensor) -> np.ndarray | None:
             return None
         inputs.append(spec)
         arrays.append(a)
-    kept = [body["nodes"][i] for i in nodes]
+    kept = _forward_only([body["nodes"][i] for i in nodes])
     functions = _functions(tr.root.functions, kept)
     params, values = _params(tr, [n[3:] for n in used if n.startswith("%p:")], functions)
     doc = {"format": _catalog.FORMAT, **body, "inputs": inputs, "nodes": kept, "params": params}
@@ -70,6 +70,19 @@ def value_of(t: Tensor) -> np.ndarray | None:
     tr.values[t._name] = a
     tr.root.reads += 1
     return a
+
+
+def _forward_only(nodes: list) -> list:
+    """nodes, each custom_vjp node whose rule is not traced yet (_bprop.LateRule: a hook's, traced once its
+    function has run) as the identity on its call's outputs: its forward value, all a value read asks for."""
+    out = []
+    for nd in nodes:
+        if nd["op"] != "custom_vjp" or nd["attrs"].get("bprop") is not None:
+            out.append(nd)
+            continue
+        raw = nd["inputs"][nd["attrs"]["n_in"]:nd["attrs"]["n_in"] + nd["attrs"]["n_out"]]
+        out += [{"op": "identity", "inputs": [r], "outputs": [o], "attrs": {}} for r, o in zip(raw, nd["outputs"])]
+    return out
 
 
 def _slice(tr: Any, name: str) -> tuple[list[int], set]:

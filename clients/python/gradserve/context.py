@@ -1,9 +1,9 @@
 """`set_context(mode=GRAPH_MODE | PYNATIVE_MODE, device_target="CPU"|"GPU"|"Ascend", server=...)`.
 
 GRAPH_MODE traces a cell once per input signature and reuses the registered graph;
-PYNATIVE_MODE (the default, MindSpore 2.x's) traces `construct` again on every call (its Python runs each
-time: a changed attribute, global or sub-cell is seen); a jit function is traced once per signature in either
-mode (traces_cached, below). Both compute on the service. `device_target` routes jobs to that device pool.
+PYNATIVE_MODE (the default, MindSpore 2.x's) traces `construct` again on a call (its Python runs each
+time: a changed attribute, global or sub-cell is seen) unless all the Python read is provably unchanged
+(gradserve._pyguard); a jit function is traced once per signature in either mode (traces_cached, below). Both compute on the service. `device_target` routes jobs to that device pool.
 
 Operator overrides (environment, win over set_context): `GRADSERVE_SERVER` (URL),
 `GRADSERVE_DEVICE` (cpu|gpu|ascend[:i]), `GRADSERVE_API_KEY`.
@@ -126,7 +126,8 @@ def traces_cached(compiled: bool = False) -> bool:
     """Whether a trace is reused for the next call of the same signature: a compiled one's (a jit function, a
     one-op eager call: MindSpore compiles those once in either mode) and, in GRAPH_MODE, every one. PyNative
     (the default) traces a Cell / derivative every call afresh: MindSpore runs its Python each time, so a
-    changed attribute, global, sub-cell or captured Tensor must be seen (a cached trace would keep the old)."""
+    changed attribute, global, sub-cell or captured Tensor must be seen (a cached trace would keep the old);
+    there a trace is reused only while guards on what it read hold (gradserve._pyguard, _trace.run_program)."""
     return compiled or _state["mode"] == GRAPH_MODE
 
 

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .. import _trace, context as _context
+from .. import _attr_writes, _trace, context as _context
 from .._tensor import Parameter, Tensor
 from .._misc import MutableList, MutableTuple
 from ..errors import GradPositionError
@@ -175,9 +175,9 @@ def _grad_in_use_order(fn, args, positions, weights, sens) -> list:
     """MindSpore 2.10 PyNative, GradOperation(get_by_list=True)(net) with no weights given: the gradients of
     net's trainable Parameters in the order its forward pass first uses them (unused ones after them); of
     a function (weights None), of the trainable Parameters it uses, in that order."""
-    label = _label(fn)
-    info = trace_function(fn, args, label, state=True, twins=True, inputs_written=True)
-    tr = innermost()
+    label, tr = _label(fn), innermost()
+    at = _attr_writes.mark(tr)
+    info = trace_function(fn, args, label, state=True, twins=True, inputs_written=True, attrs=True)
     if weights is None:
         objs = tr.root.param_objs
         weights = [objs[n] for n in info.params if n in objs and objs[n].requires_grad]
@@ -187,6 +187,7 @@ def _grad_in_use_order(fn, args, positions, weights, sens) -> list:
         return emit_grad_node(info, args, positions=positions, weights=used, sens=sens)
     ids = {id(w) for w in used}  # some are not used: the function is traced again declaring them all
     order = used + [w for w in weights if id(w) not in ids]
+    _attr_writes.restore(tr, at)  # (from the attributes' values before the call, as the first trace)
     return emit_grad(fn, args, positions=positions, weights=order, sens=sens, label=label, twins=True)[0]
 
 
@@ -426,8 +427,13 @@ class _FunctionalGrad(_Derived):
         asked, _ = _checked_positions(self.grad_position, len(args))
         pos, zeros = _grad_positions(args, asked)
         ws = [] if self.weights is None else _weights_of(self.fn, self.weights)
-        info = trace_function(self.target, args, _label(self.fn), predeclare=ws, state=self.state, twins=True,
-                              inputs_written=self.state)
+        at = _attr_writes.mark(current())
+        try:
+            info = trace_function(self.target, args, _label(self.fn), predeclare=ws, state=self.state, twins=True,
+                                  inputs_written=self.state, attrs=self.state)
+        finally:
+            if not self.state:  # (vjp_fn: the forward's attribute writes are the forward call's, not made again)
+                _attr_writes.restore(current(), at)
         if sens is not None and self.has_aux and len(sens) < len(info.flat_out_avals):
             sens = list(sens) + [Tensor(np.zeros(s, d)) for s, d in info.flat_out_avals[len(sens):]]
         n = len(info.flat_out_avals)
@@ -515,14 +521,18 @@ def _int_jvp_program(fn, n):
     then gives integer inputs their integer tangents, which the engine's forward mode refuses."""
     def program(*a):
         xs, vs = a[:n], a[n:]
-        info = trace_function(fn, xs, _label(fn), state=True)
-        vals = emit_call_node(info, xs)
+        at = _attr_writes.mark(current())
+        info = trace_function(fn, xs, _label(fn), state=True, attrs=True)
+        _attr_writes.restore(current(), at)  # (the gradients below trace fn again from the attributes' values)
+        vals = emit_call_node(info, xs) if not info.attr_writes else None  # (with attribute writes: made last)
         us = [Tensor(np.zeros(s, d)) for s, d in info.flat_out_avals]
 
         def transposed(*u):  # J^T u, one entry per input
             return tuple(emit_grad(fn, xs, positions=list(range(n)), sens=list(u), label=_label(fn))[0])
 
         tans = emit_grad(transposed, us, positions=list(range(len(us))), sens=list(vs), label=_label(fn))[0]
+        if vals is None:  # (last: the attributes end holding the call's values, not the gradients' traces')
+            vals = emit_call_node(info, xs)
         return unflatten(info.out_tdef, vals), unflatten(info.out_tdef, tans)
 
     return program

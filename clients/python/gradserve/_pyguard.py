@@ -1,0 +1,351 @@
+"""Guards that let a PyNative call reuse its trace (issue #13), TorchDynamo-style and conservative.
+
+PyNative (the default mode) runs a Cell's / derivative's Python on every call, so what it reads then counts:
+a trace is reused only while everything it depended on is provably unchanged. While tracing, a profile hook
+(sys.setprofile, this thread, the trace only) sees the user code that runs (code outside gradserve, the
+standard library and site-packages) and records:
+  - each module global and builtin that code loads (LOAD_GLOBAL): the object it found, compared by identity;
+  - each closure cell of that code's function, and its code and defaults: by identity;
+  - each Cell whose construct runs, or that such a value holds: its attributes (its __dict__'s keys and
+    values, by identity), its user classes' attributes, and the items of each list or dict among them;
+  - set_context's options. The first call of a signature is traced without the hook (_trace._guarded_trace).
+A value is guardable when it is immutable (numbers, strings, None, library classes, functions, NumPy /
+gradserve / math modules, tuples of guardable values), a user class (its attributes), a Tensor (captured
+Tensors written in place are _trace's const_data), a Cell, or a small list / dict of guardable values.
+Cells and functions are held weakly (a guard kept in their own cache makes no reference cycle). Anything else (an object of
+another class, a user module's attributes, a numpy array, a set) and any Python side effect or hidden state
+(user code storing into a subscript, an attribute, a global or a nonlocal; a builtin called other than a
+pure one; random / time) leaves the trace unguarded: it is traced afresh on every call, as before."""
+from __future__ import annotations
+
+import builtins
+import dis
+import operator
+import os
+import sys
+import sysconfig
+import threading
+import types
+import weakref
+from typing import Any
+
+import numpy as np
+
+from . import context
+from ._tensor import Tensor
+
+_tls = threading.local()  # .rec: the Recorder of the trace this thread records (sys.setprofile is per thread)
+cell_types: list = [()]  # (Cell,), set by _cellbase (a layer above this one)
+MISSING = object()
+_DEAD = object()
+
+_HERE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_LIBRARY = tuple({os.path.abspath(p) + os.sep for k in ("stdlib", "platstdlib", "purelib", "platlib")
+                  if (p := sysconfig.get_paths().get(k))} | {_HERE})
+_STORES = {"STORE_GLOBAL", "DELETE_GLOBAL", "STORE_SUBSCR", "DELETE_SUBSCR", "STORE_ATTR", "DELETE_ATTR",
+           "DELETE_DEREF"}
+_PURE_BUILTINS = {id(f) for f in (len, isinstance, issubclass, range, abs, min, max, sum, round, getattr, hasattr,
+                                  iter, next, callable, all, any, sorted, divmod, pow, hash, repr, format, super, locals,
+                                  np.array, np.asarray)}
+# the modules user code may read (an attribute, a call): pure functions, or gradserve's own
+_MODULES = {"gradserve", "numpy", "math", "cmath", "operator", "functools", "itertools", "typing"}
+_ARRAY_METHODS = {"astype", "reshape", "copy", "sum", "mean", "max", "min", "transpose", "ravel", "flatten", "tolist",
+                  "item", "dot", "all", "any", "squeeze", "swapaxes", "conj", "round", "clip", "cumsum", "prod"}
+_IMMUTABLE = (int, float, complex, bool, str, bytes, type(None), np.generic, np.dtype, range, slice,
+              types.FunctionType, types.BuiltinFunctionType, types.MethodDescriptorType, types.WrapperDescriptorType,
+              types.GetSetDescriptorType, types.MemberDescriptorType, property, staticmethod, classmethod)
+_MAX_ITEMS = 64
+_NUMPY = os.path.dirname(os.path.abspath(np.__file__)) + os.sep
+_CALLABLE_LIBRARY = (_HERE, _NUMPY)  # library Python user code may call: gradserve's ops, NumPy's functions
+_TRUSTED = (str, int, float, bool, type(None))  # (items needing no look: the identity check covers them)
+_user_cache: dict = {}
+_code_cache: dict = {}
+
+
+def _is_user(code, space: dict) -> bool:
+    """Whether code (run with globals `space`) is the user's: not gradserve's, the standard library's or an
+    installed package's. exec'd code ("<string>", "<stdin>") is, unless a library made it (namedtuple's, a
+    library module's dataclass methods)."""
+    u = _user_cache.get(code)
+    if u is None:
+        f = code.co_filename
+        if f.startswith("<"):
+            name = space.get("__name__") or ""
+            mod = sys.modules.get(name)
+            u = not (f.startswith("<frozen") or name.startswith("namedtuple_") or
+                     mod is not None and vars(mod) is space and not _is_user_file(getattr(mod, "__file__", None)))
+        else:
+            u = not os.path.abspath(f).startswith(_LIBRARY)
+        _user_cache[code] = u
+    return u
+
+
+def _code_facts(code) -> tuple:
+    """(the globals it loads, whether it stores outside its frame or names random state)."""
+    facts = _code_cache.get(code)
+    if facts is None:
+        loads, stores = set(), "random" in code.co_names  # (np.random's Cython draws: no c_call event)
+        for ins in dis.get_instructions(code):
+            if ins.opname == "LOAD_GLOBAL":
+                loads.add(ins.argval)
+            elif ins.opname in _STORES or (ins.opname == "STORE_DEREF" and ins.argval in code.co_freevars):
+                stores = True
+        facts = _code_cache[code] = (tuple(loads), stores)
+    return facts
+
+
+class Recorder:
+    """What one trace read (see the module's doc); `ok` False: not guardable."""
+
+    def __init__(self, fn):
+        self.ok = True
+        self.globals: list = []  # (dict, name, object)
+        self.cells: list = []  # (closure cell, object)
+        self.attrs: list = []  # (object, attribute, object): a function's code and defaults
+        self.kept: list = []  # the values `seen` holds ids of (none is freed and its id reused meanwhile)
+        self.items: list = []  # (container, its items' snapshot)
+        self.seen: set = set()  # ids of values already checked (their objects are held by the lists above)
+        self.frames: list = []  # frames of user code started while tracing (a nested function's closure)
+        self.funcs: dict = {}  # code -> the functions reachable from fn with that code
+        self.items.append((context._state, _snapshot(context._state)))  # (any set_context since: traced again)
+        self._reach(fn, 0)
+
+    def _reach(self, obj, depth: int) -> None:
+        if depth > 4 or id(obj) in self.seen:
+            return
+        if isinstance(obj, types.FunctionType):
+            self.funcs.setdefault(obj.__code__, []).append(obj)
+            for c in obj.__closure__ or ():
+                try:
+                    self._reach(c.cell_contents, depth + 1)
+                except ValueError:
+                    pass
+        elif isinstance(obj, types.MethodType):
+            self._reach(obj.__func__, depth + 1)
+            self._reach(obj.__self__, depth + 1)
+        elif isinstance(obj, cell_types[0]):
+            self._reach(type(obj).construct, depth + 1)
+        elif hasattr(obj, "__dict__") and not isinstance(obj, (type, types.ModuleType)):
+            for v in list(vars(obj).values()):
+                if callable(v):
+                    self._reach(v, depth + 1)
+
+    def guard_value(self, v, depth: int = 0) -> bool:
+        """Whether v can be guarded (its containers' items recorded to compare on each call)."""
+        if id(v) in self.seen or isinstance(v, Tensor):
+            return True
+        if isinstance(v, _IMMUTABLE):
+            if isinstance(v, types.FunctionType):  # (its cells and defaults: guarded when it runs)
+                self._reach(v, 0)
+            return True
+        if depth > 3:
+            return False
+        if isinstance(v, types.ModuleType):  # (C calls a profile hook cannot see, Cython's: NumPy's only)
+            return v.__name__.split(".")[0] in _MODULES and not v.__name__.startswith("numpy.random")
+        if isinstance(v, types.MethodType):
+            return self.guard_value(v.__self__, depth + 1)
+        self.seen.add(id(v))
+        self.kept.append(v)
+        if isinstance(v, type):  # a user class's attributes (`Config.scale = 3`); a library's: as they are
+            return not _is_user_file(getattr(sys.modules.get(v.__module__), "__file__", None)) or \
+                self._guard_box(v.__dict__, 0, cell=True)
+        if isinstance(v, cell_types[0]):  # its attributes, and its user classes' (`Net.scale = 3`)
+            return self._guard_box(vars(v), 0, cell=True, owner=v) and all(self.guard_value(k) for k in type(v).__mro__)
+        if type(v) is tuple or isinstance(v, tuple) and type(v).__module__.startswith("gradserve"):
+            return all(self.guard_value(x, depth + 1) for x in v)
+        if isinstance(v, (list, dict)) and len(v) <= _MAX_ITEMS:
+            return self._guard_box(v, depth)
+        return False
+
+    def _guard_box(self, box, depth: int, cell: bool = False, owner=None) -> bool:
+        """A list's or dict's items (a Cell's attributes: its __dict__), compared by identity on each call
+        (a Cell's own `_gs_` state, its trace cache among them, only so)."""
+        self.items.append((box if owner is None else weakref.ref(owner), _snapshot(box)))
+        pairs = box.items() if isinstance(box, (dict, types.MappingProxyType)) else enumerate(box)
+        return all(self.guard_value(k, depth + 1) and self.guard_value(v, depth + 1) for k, v in pairs
+                   if not isinstance(v, _TRUSTED) and not (cell and k.startswith("_gs_")))
+
+    def profile(self, frame, event, arg) -> None:
+        if event == "c_call":  # (the most frequent event: a user frame's code was seen at its "call")
+            if _user_cache.get(frame.f_code) and not _pure(arg):
+                self._fail()
+            return
+        if event != "call":
+            return
+        code = frame.f_code
+        if code.co_name == "construct" and code.co_argcount:
+            me = frame.f_locals.get(code.co_varnames[0])
+            if isinstance(me, cell_types[0]) and not self.guard_value(me):
+                self._fail()
+        if _is_user(code, frame.f_globals):
+            self._user_call(frame, code)
+        elif frame.f_back is not None and _user_cache.get(frame.f_back.f_code) and \
+                (not code.co_filename.startswith(_CALLABLE_LIBRARY) or "random" in code.co_filename):
+            self._fail()  # (logging, random, I/O ... called by user code: side effects, hidden state)
+
+    def _fail(self) -> None:
+        """Not guardable: the rest of the trace runs without the hook (it slows Python ~7x)."""
+        self.ok = False
+        sys.setprofile(None)
+
+    def _user_call(self, frame, code) -> None:
+        loads, stores = _code_facts(code)
+        if stores:
+            self._fail()
+            return
+        self.frames.append(frame)
+        g = frame.f_globals
+        for name in loads:
+            d = g if name in g else builtins.__dict__
+            v = d.get(name, MISSING)
+            if v is MISSING or not self.guard_value(v):
+                self._fail()
+                return
+            self.globals.append((g, name, _hold(v)))
+        funcs = self.funcs.get(code)
+        if funcs:
+            for f in funcs:
+                self._guard_function(f)
+        elif code.co_freevars:
+            self._made_here(frame, code)
+
+    def _guard_function(self, f) -> None:
+        """A function that ran: its code, defaults and closure cells (`k = 3.0` in the scope that made it)."""
+        f_ = weakref.ref(f)
+        self.attrs.extend([(f_, "__code__", f.__code__), (f_, "__defaults__", f.__defaults__),
+                           (f_, "__kwdefaults__", f.__kwdefaults__)])
+        if not self.guard_value((f.__defaults__, f.__kwdefaults__)):
+            self._fail()
+            return
+        for name, c in zip(f.__code__.co_freevars, f.__closure__ or ()):
+            if name.startswith("_gs_"):  # (_rewrite's helpers: gradserve's, the same for every call)
+                continue
+            try:
+                v = c.cell_contents
+            except ValueError:
+                v = MISSING
+            if v is not MISSING and not self.guard_value(v):
+                self._fail()
+                return
+            self.cells.append((c, _hold(v)))
+
+    def _made_here(self, frame, code) -> None:
+        # a function made while tracing (a comprehension, a nested def) and called inside the traced frame that
+        # made it: its cells are that frame's
+        mine, up = {id(f) for f in self.frames}, frame.f_back
+        while up is not None and not (id(up) in mine and code in up.f_code.co_consts):
+            up = up.f_back
+        if up is None:
+            self._fail()
+
+
+def converted(new, original) -> None:
+    """_rewrite made `new` from `original` (its closure's contents copied): new's closure is original's."""
+    rec = getattr(_tls, "rec", None)
+    if rec is not None:
+        rec.funcs.setdefault(new.__code__, []).append(original)
+
+
+def _is_user_file(f) -> bool:
+    return bool(f) and not os.path.abspath(f).startswith(_LIBRARY)
+
+
+def _pure(fn) -> bool:
+    """A builtin user code may call without the trace depending on hidden state or changing any: the pure
+    ones, and methods of the containers it holds (guarded ones are compared on each call)."""
+    if id(fn) in _PURE_BUILTINS:
+        return True
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, types.ModuleType):  # math.sqrt, operator.add: pure
+        return owner.__name__ in ("math", "cmath", "operator", "itertools", "functools")
+    if isinstance(owner, np.ndarray):  # (a new array from a user's local one; no write in place)
+        return fn.__name__ in _ARRAY_METHODS
+    return isinstance(owner, (list, dict, tuple, str, int, float)) or isinstance(owner, Tensor)
+
+
+class Guarded:
+    """A PyNative trace and what it read: reused while `holds()`; rec None: its Python could not be guarded
+    (traced afresh on every call; the last trace kept for its registration: _trace._share_registration),
+    or, recorded False, was traced once without recording (a signature seen once costs no hook)."""
+
+    __slots__ = ("prog", "guarded", "recorded", "globals", "cells", "attrs", "items", "hits", "churn")
+
+    def __init__(self, prog, rec: "Recorder | None", churn: int = 0, recorded: bool = True):
+        self.prog, self.hits, self.churn = prog, 0, churn  # churn: traces in a row whose guards failed unused
+        self.guarded, self.recorded = rec is not None, recorded  # (recorded False: seen once, not recorded yet)
+        if rec is not None:
+            self.globals, self.cells, self.attrs, self.items = rec.globals, rec.cells, rec.attrs, rec.items
+
+    def holds(self) -> bool:
+        for d, name, v in self.globals:
+            v = _held(v)
+            if d.get(name, MISSING) is not v and (name in d or builtins.__dict__.get(name, MISSING) is not v):
+                return False
+        for c, v in self.cells:
+            try:
+                if c.cell_contents is not _held(v):
+                    return False
+            except ValueError:
+                if v is not MISSING:
+                    return False
+        # a function or Cell gone since cannot run again (one made by the trace's Python: a rewritten copy, a
+        # Cell made in construct); one reached from outside is held by a guard above or a snapshot below
+        for f, name, v in self.attrs:
+            f = f()
+            if f is not None and getattr(f, name) is not v:
+                return False
+        for box, (keys, values) in self.items:  # (C loops: L1 checks ~150 items a call)
+            if type(box) is weakref.ref:  # (a Cell's attributes)
+                box = box()
+                if box is None:
+                    continue
+                box = box.__dict__
+            if len(box) != len(values) or keys is not None and not all(map(operator.is_, box, keys)) or \
+                    not all(map(operator.is_, box.values() if keys is not None else box, values)):
+                return False
+        return True
+
+
+def _hold(v):
+    """v, or a weak reference where v is a Cell or a function: a guard kept in a Cell's or function's own cache
+    must not keep it alive (nor make a reference cycle of it: Cells dropped are freed at once, as before)."""
+    return weakref.ref(v) if isinstance(v, (cell_types[0], types.FunctionType)) else v
+
+
+def _held(h):
+    """The object a guard holds (_DEAD for a weak reference's that died: never the object now there)."""
+    if type(h) is not weakref.ref:
+        return h
+    v = h()
+    return _DEAD if v is None else v
+
+
+def _snapshot(box) -> tuple:
+    """(a dict's keys or None for a list, its values / items), compared with the box's on each call."""
+    if isinstance(box, (dict, types.MappingProxyType)):
+        return list(box), list(box.values())
+    return None, list(box)
+
+
+def record(fn, trace: "callable"):
+    """(trace()'s result, its Recorder, False when not guardable or None when a profiler (cProfile) holds the
+    hook, so that nothing could be recorded): trace() runs under the profile hook."""
+    if sys.getprofile() is not None:
+        return trace(), None
+    rec = _tls.rec = Recorder(fn)
+    sys.setprofile(rec.profile)
+    try:
+        out = trace()
+    finally:
+        sys.setprofile(None)
+        _tls.rec = None
+        rec.frames, rec.kept, rec.funcs = [], [], {}  # (frames hold their locals: no cycle left through them)
+    return out, (rec if rec.ok else False)
+
+
+def table(cache) -> dict:
+    """The guarded traces kept beside a trace cache (a TraceCache's own; a plain dict's under one key)."""
+    t = getattr(cache, "guarded", None)
+    if t is None:
+        t = cache.setdefault(("pyguard",), {})
+    return t
