@@ -105,7 +105,9 @@ _unary("atan", lambda xp, x: xp.atan(x), lambda b, x, y: b.reciprocal(b.add(_one
        np_out=ufunc_out(np.atan))
 _unary("asinh", lambda xp, x: xp.asinh(x), lambda b, x, y: b.rsqrt(b.add(b.square(x), _one(b, x))),
        np_out=ufunc_out(np.asinh))
-_unary("acosh", lambda xp, x: xp.acosh(x), lambda b, x, y: b.rsqrt(b.sub(b.square(x), _one(b, x))),
+# d acosh(x) = 1 / sinh(acosh(x)): for complex x, 1 / sqrt(x^2 - 1) has the wrong sign where Re(x) < 0 (the
+# principal branch is 1 / (sqrt(x - 1) sqrt(x + 1))); MindSpore's AcoshGrad is dy / conj(sinh(y)) too
+_unary("acosh", lambda xp, x: xp.acosh(x), lambda b, x, y: b.reciprocal(b.sinh(y)),
        np_out=ufunc_out(np.acosh))
 _unary("atanh", lambda xp, x: xp.atanh(x), lambda b, x, y: b.reciprocal(b.sub(_one(b, x), b.square(x))),
        np_out=ufunc_out(np.atanh))

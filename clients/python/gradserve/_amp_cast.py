@@ -5,7 +5,8 @@ A Cell marked by `amp.auto_mixed_precision` (`mark`) runs its construct inside a
 scope's dtype: the casts are nodes of the traced graph, so the service computes in float16 / bfloat16 and the
 gradient of an fp32 Parameter comes back fp32 through the cast's derivative. The scope is
 (dtype, ops or None, ops kept fp32 or None): None casts every op (O2 / O3 and to_float), a set casts only those
-ops and casts their results back to float32 (O1, 'auto': MindSpore's documented white / black lists)."""
+ops (MindSpore's documented white / black lists): O1 casts their results back to float32, 'auto' keeps them in
+dtype (a later op promotes them as its other inputs say)."""
 from __future__ import annotations
 
 import contextvars
@@ -40,6 +41,11 @@ def mark(cell: Any, scope: tuple | None, out32: bool = False) -> None:
 def call(cell: Any, run: Callable[[], Any], cast: Callable) -> Any:
     """A marked cell's call: its ops inside its scope, then (out32) its floating results as float32."""
     scope, out32 = cell.__dict__["_gs_amp"]
+    return in_scope(scope, out32, run, cast)
+
+
+def in_scope(scope: tuple, out32: bool, run: Callable[[], Any], cast: Callable) -> Any:
+    """run() with its ops in scope, then (out32) its floating results as float32."""
     token = _scope.set(scope)
     try:
         out = run()
@@ -61,8 +67,8 @@ def _target(op: str, scope: tuple) -> tuple[str | None, bool]:
     dtype, ops, keep32 = scope
     if ops is None:
         return dtype, False
-    if op in ops:
-        return dtype, True
+    if op in ops:  # O1 (no fp32 list): back to float32; 'auto': kept in dtype, as MindSpore 2.10 (checked)
+        return dtype, keep32 is None
     if keep32 is not None and op in keep32:
         return "float32", False
     return None, False

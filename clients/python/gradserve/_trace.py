@@ -315,6 +315,27 @@ def _call_args(args: Sequence, rebuilt: Any) -> tuple[list, list]:
     return rebuilt, kept
 
 
+def contained_aliases(args: Sequence, leaves: list) -> tuple | None:
+    """For a jit call whose list / tuple argument holds a Tensor given again (`f(a, [a, b])`): for each leaf,
+    the index of the leaf it is the same object as (itself if none), so that inside the trace it is one object
+    too (`a in [a, b]` is True by identity, as in MindSpore 2.10: no elementwise == asked for a truth value);
+    a top-level Tensor argument is never made an alias (f(x, x) keeps its two inputs). None: no such repeat."""
+    ids = [id(x) for x in leaves if isinstance(x, Tensor)]
+    if len(set(ids)) == len(ids):
+        return None
+    top, pos = set(), 0
+    for a in args:
+        if isinstance(a, Tensor):
+            top.add(pos)
+        pos += 1 if isinstance(a, Tensor) else len(flatten(a)[0])
+    seen: dict = {}
+    out = []
+    for j, x in enumerate(leaves):
+        first = seen.setdefault(id(x), j) if isinstance(x, Tensor) else j
+        out.append(j if j in top else first)
+    return tuple(out) if any(k != j for j, k in enumerate(out)) else None
+
+
 def _holds_tensor(x, depth: int = 0) -> bool:
     if isinstance(x, (Tensor, SparseTensor)) or depth > 32:
         return True
@@ -666,6 +687,10 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
     full = _catalog.check(op, len(inputs), attrs)
     inputs = [x if isinstance(x, Tensor) else _sequence_operand(x) if isinstance(x, (list, tuple)) and _traced_in(x)
               else Tensor(x) if twin_of(x) is None else _scalar_tensor(x, Tensor(x)._dtype) for x in inputs]
+    # mindspore.amp's casts, eager too (a function at level 'auto' runs its ops in the scope)
+    mixed = _amp_cast.wrap(op, inputs, cast, lambda xs: apply(op, xs, attrs))
+    if mixed is not None:
+        return mixed
     tr = current()
     if tr is None:
         local = _eager.run(op, inputs, full)  # NumPy here, the engine's kernels (see _eager)
@@ -688,9 +713,6 @@ def apply(op: str, inputs: Sequence, attrs: dict | None = None) -> list[Tensor]:
             cache = None
         out = run_program(program, runtime, cache=cache, label=op, compiled=True)
         return list(out)
-    mixed = _amp_cast.wrap(op, inputs, cast, lambda xs: apply(op, xs, attrs))  # (mindspore.amp's casts)
-    if mixed is not None:
-        return mixed
     finite = _nonfinite_attrs.rewrite(op, inputs, full, apply1)  # (a graph's JSON holds no NaN / Infinity)
     if finite is not None:
         return finite
@@ -1468,7 +1490,9 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     _param_state.reset()
     try:
         with active(root):
-            call_args, list_args = _call_args(args, unflatten(tdef, inner))
+            aliases = contained_aliases(args, leaves) if graph else None
+            seen_inner = inner if aliases is None else [inner[k] for k in aliases]
+            call_args, list_args = _call_args(args, unflatten(tdef, seen_inner))
             out = _listed(late.explore(writes.run(lambda: late.loops(fn)(*call_args))))
             out = _assigned_parameter_args(out, leaves, inner)
             out, attr_writes = _attr_writes.program_outputs(root, out)
@@ -1677,6 +1701,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         if type(a) is not Tensor:
             leaves, tdef = flatten(list(args))
             sigs = tuple([_sig(x) for x in leaves])
+            if graph:  # a Tensor repeated in a list argument is one object in the trace: which, in the key
+                sigs += (contained_aliases(args, leaves),)
             break
     else:  # (the common call: Tensors alone, as flatten would give them)
         leaves, tdef = list(args), ("list", ("*",) * len(args))

@@ -6,6 +6,8 @@ float32 Parameters come back float32. The lists are MindSpore 2.x's documented w
 (O2). The loss scalers, managers and TrainOneStepWithLossScaleCell are in nn/_loss_scale.py."""
 from __future__ import annotations
 
+import functools
+
 from . import _amp_cast, nn
 from . import dtype as _dt
 from ._cellbase import Cell
@@ -51,11 +53,14 @@ def auto_mixed_precision(network, amp_level="O0", dtype=_dt.float16):
     """The network with its Cells and ops cast by amp_level: O0 none; O1 the white list's Cells and ops
     (MatMul, Conv, PReLU, ReLU) in dtype, results back to float32; O2 all but the black list's Cells
     (BatchNorm, LayerNorm: float32); O3 all; 'auto' the auto white list's ops in dtype and the auto black list's
-    (exp, log, pow, softmax, norms, sums ...) in float32. The network's results are float32. The network is
-    changed in place and returned."""
-    _network(network, "auto_mixed_precision")
+    (exp, log, pow, softmax, norms, sums ...) in float32. The network's results are float32, except at 'auto'
+    (as they come there, MindSpore 2.10's: a MatMul's result is float16). The network is changed in place and
+    returned; at 'auto' a function is taken too (a new function is returned)."""
     if amp_level not in LEVELS:
         raise ValueError(f"auto_mixed_precision: amp_level must be one of {list(LEVELS)}, got {amp_level!r}")
+    if amp_level == "auto" and callable(network) and not isinstance(network, Cell):
+        return _auto_function(network, _low(dtype))
+    _network(network, "auto_mixed_precision")
     low = _low(dtype)
     if amp_level == "O0":
         return network
@@ -63,12 +68,23 @@ def auto_mixed_precision(network, amp_level="O0", dtype=_dt.float16):
         _mark_kinds(network, tuple(get_white_list()), (low, None, None), True)
         _amp_cast.mark(network, (low, _amp_cast.O1_OPS, None), True)
     elif amp_level == "auto":
-        _amp_cast.mark(network, (low, _amp_cast.AUTO_WHITE, _amp_cast.AUTO_BLACK), True)
+        _amp_cast.mark(network, (low, _amp_cast.AUTO_WHITE, _amp_cast.AUTO_BLACK), False)  # (results as they come)
     else:
         if amp_level == "O2":
             _mark_kinds(network, tuple(get_black_list()), ("float32", None, None), False)
         _amp_cast.mark(network, (low, None, None), True)
     return network
+
+
+def _auto_function(fn, low: str):
+    """A function at level 'auto' (MindSpore 2.10 takes functions at this level only): its ops in the 'auto'
+    scope; its results as they come (MindSpore casts no function's results to float32: checked)."""
+    scope = (low, _amp_cast.AUTO_WHITE, _amp_cast.AUTO_BLACK)
+
+    @functools.wraps(fn)
+    def amp_function(*args, **kwargs):
+        return _amp_cast.in_scope(scope, False, lambda: fn(*args, **kwargs), None)
+    return amp_function
 
 
 def custom_mixed_precision(network, *, white_list=None, black_list=None, dtype=_dt.float16):

@@ -29,7 +29,7 @@ from ._conv import AvgPool as AvgPool, AvgPool3D as AvgPool3D, Conv2D as Conv2D,
 from ._counting import bincount as bincount, histc as histc
 from ._crop_resize import CropAndResize as CropAndResize, crop_and_resize as crop_and_resize
 from ._ctc import CTCLoss as CTCLoss, CTCLossV2 as CTCLossV2, ctc_loss as ctc_loss
-from ._diagonal_scatter import MatrixSetDiagV3 as MatrixSetDiagV3, ScalarToTensor as ScalarToTensor, TensorToTuple as TensorToTuple, diagonal_scatter as diagonal_scatter, eigvals as eigvals, make_tuple as make_tuple, matrix_set_diag as matrix_set_diag
+from ._diagonal_scatter import MatrixDiagPartV3 as MatrixDiagPartV3, MatrixSetDiagV3 as MatrixSetDiagV3, ScalarToTensor as ScalarToTensor, TensorToTuple as TensorToTuple, diagonal_scatter as diagonal_scatter, eigvals as eigvals, make_tuple as make_tuple, matrix_diag_part as matrix_diag_part, matrix_set_diag as matrix_set_diag
 from ._dropout import Dropout as Dropout, dropout as dropout
 from ._dropout_channels import dropout1d as dropout1d
 from ._dropout_nd import Dropout2D as Dropout2D, Dropout3D as Dropout3D, dropout2d as dropout2d, dropout3d as dropout3d
@@ -39,12 +39,13 @@ from ._elementwise_more import Eps as Eps, HShrink as HShrink, NextAfter as Next
 from ._elementwise_ms import DivNoNan as DivNoNan, EqualCount as EqualCount, FastGeLU as FastGeLU, Lerp as Lerp, div_no_nan as div_no_nan, fast_gelu as fast_gelu, is_nonzero as is_nonzero, signbit as signbit
 from ._erfinv import erfinv as erfinv
 from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as Eye, Flatten as Flatten, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, einsum as einsum, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
-from ._fft import fft as fft, fft2 as fft2, fftn as fftn, hfft as hfft, ifft as ifft, ifft2 as ifft2, ifftn as ifftn, ihfft as ihfft, irfft as irfft, irfft2 as irfft2, irfftn as irfftn, rfft as rfft, rfft2 as rfft2, rfftn as rfftn
+from ._fft import fft as fft, fft2 as fft2, fftn as fftn, hfft as hfft, hfft2 as hfft2, hfftn as hfftn, ifft as ifft, ifft2 as ifft2, ifftn as ifftn, ihfft as ihfft, ihfft2 as ihfft2, ihfftn as ihfftn, irfft as irfft, irfft2 as irfft2, irfftn as irfftn, rfft as rfft, rfft2 as rfft2, rfftn as rfftn
 from ._fft_freq import fftfreq as fftfreq, rfftfreq as rfftfreq
 from ._fft_shift import fftshift as fftshift, ifftshift as ifftshift
 from ._fill_diagonal_prim import FillDiagonal as FillDiagonal
 from ._float_power import float_power as float_power, positive as positive
 from ._fractional_pool import FractionalMaxPool as FractionalMaxPool, FractionalMaxPoolWithFixedKsize as FractionalMaxPoolWithFixedKsize, fractional_max_pool2d as fractional_max_pool2d
+from ._fused_sparse import FusedSparseFtrl as FusedSparseFtrl, FusedSparseProximalAdagrad as FusedSparseProximalAdagrad, SparseApplyFtrl as SparseApplyFtrl
 from ._grid_sampler import GridSampler2D as GridSampler2D, grid_sample as grid_sample
 from ._householder import Geqrf as Geqrf, Orgqr as Orgqr, Qr as Qr, geqrf as geqrf, orgqr as orgqr, pinv as pinv, qr as qr
 from ._hypermap import HyperMap as HyperMap, Map as Map, MultitypeFuncGraph as MultitypeFuncGraph
@@ -65,7 +66,7 @@ from ._max_unpool import max_unpool1d as max_unpool1d, max_unpool2d as max_unpoo
 from ._median import aminmax as aminmax, median as median, nanmedian as nanmedian, nansum as nansum
 from ._min_max_ext import max_ext as max_ext, min_ext as min_ext
 from ._movement_ms import GatherD as GatherD, ReverseV2 as ReverseV2, Unstack as Unstack, chunk as chunk, diag as diag, diagonal as diagonal, flip as flip, gather_elements as gather_elements, hstack as hstack, index_select as index_select, masked_fill as masked_fill, moveaxis as moveaxis, movedim as movedim, narrow as narrow, permute as permute, repeat_interleave as repeat_interleave, roll as roll, swapaxes as swapaxes, trace as trace, tril as tril, triu as triu, unbind as unbind, unsqueeze as unsqueeze, unstack as unstack, vstack as vstack
-from ._ms_apply import Adam as Adam, AdamWeightDecay as AdamWeightDecay, ApplyAdagrad as ApplyAdagrad, ApplyAdamWithAmsgrad as ApplyAdamWithAmsgrad, ApplyAdamWithAmsgradV2 as ApplyAdamWithAmsgradV2, ApplyFtrl as ApplyFtrl, ApplyGradientDescent as ApplyGradientDescent, ApplyMomentum as ApplyMomentum, ApplyRMSProp as ApplyRMSProp
+from ._ms_apply import Adam as Adam, AdamWeightDecay as AdamWeightDecay, ApplyAdagrad as ApplyAdagrad, ApplyAdagradV2 as ApplyAdagradV2, ApplyAdamWithAmsgrad as ApplyAdamWithAmsgrad, ApplyAdamWithAmsgradV2 as ApplyAdamWithAmsgradV2, ApplyFtrl as ApplyFtrl, ApplyGradientDescent as ApplyGradientDescent, ApplyMomentum as ApplyMomentum, ApplyRMSProp as ApplyRMSProp
 from ._ms_linalg_solve import Cholesky as Cholesky, CholeskyInverse as CholeskyInverse, CholeskySolve as CholeskySolve, LogMatrixDeterminant as LogMatrixDeterminant, MatrixInverse as MatrixInverse, MatrixSolve as MatrixSolve, MatrixTriangularSolve as MatrixTriangularSolve, cholesky as cholesky, cholesky_inverse as cholesky_inverse, cholesky_solve as cholesky_solve, det as det, inverse as inverse, logdet as logdet, lu_solve as lu_solve, matrix_solve as matrix_solve, slogdet as slogdet
 from ._ms_misc import BCEWithLogitsLoss as BCEWithLogitsLoss, Cdist as Cdist, Inv as Inv, L2Loss as L2Loss, Meshgrid as Meshgrid, PReLU as PReLU, Padding as Padding, Rint as Rint, Slice as Slice, Softsign as Softsign, StridedSlice as StridedSlice, Trunc as Trunc, binary_cross_entropy_with_logits as binary_cross_entropy_with_logits, deepcopy as deepcopy, inv as inv, matrix_band_part as matrix_band_part, meshgrid as meshgrid, prelu as prelu, rint as rint, slice as slice, softsign as softsign, strided_slice as strided_slice, trunc as trunc
 from ._ms_more import BiasAdd as BiasAdd, CumSum as CumSum, Elu as Elu, Erfc as Erfc, L2Normalize as L2Normalize, LinSpace as LinSpace, Mod as Mod, Range as Range, Svd as Svd, TensorShape as TensorShape, TruncateMod as TruncateMod, bias_add as bias_add, dyn_shape as dyn_shape, elu as elu, erfc as erfc, linspace as linspace, logspace as logspace, mod as mod, range as range, svd as svd
@@ -89,6 +90,7 @@ from ._slices_blocks import fliplr as fliplr, flipud as flipud, select_scatter a
 from ._space_batch import BatchToSpaceND as BatchToSpaceND, SpaceToBatchND as SpaceToBatchND, batch_to_space_nd as batch_to_space_nd, space_to_batch_nd as space_to_batch_nd
 from ._sparse_adam import FusedSparseLazyAdam as FusedSparseLazyAdam
 from ._sparse_add import SparseTensorDenseAdd as SparseTensorDenseAdd
+from ._sparse_count import SparseCountSparseOutput as SparseCountSparseOutput
 from ._sparse_tensor import SparseAddmm as SparseAddmm, SparseMatrixAdd as SparseMatrixAdd, SparseMatrixSoftmax as SparseMatrixSoftmax, SparseReshape as SparseReshape, SparseSegmentMeanWithNumSegments as SparseSegmentMeanWithNumSegments, SparseSparseMinimum as SparseSparseMinimum, SparseTensorDenseMatmul as SparseTensorDenseMatmul, SparseTensorToCSRSparseMatrix as SparseTensorToCSRSparseMatrix, coo_abs as coo_abs, coo_acos as coo_acos, coo_acosh as coo_acosh, coo_add as coo_add, coo_asin as coo_asin, coo_asinh as coo_asinh, coo_atan as coo_atan, coo_atanh as coo_atanh, coo_ceil as coo_ceil, coo_concat as coo_concat, coo_cos as coo_cos, coo_cosh as coo_cosh, coo_exp as coo_exp, coo_expm1 as coo_expm1, coo_floor as coo_floor, coo_inv as coo_inv, coo_isfinite as coo_isfinite, coo_isinf as coo_isinf, coo_isnan as coo_isnan, coo_log as coo_log, coo_log1p as coo_log1p, coo_neg as coo_neg, coo_relu as coo_relu, coo_relu6 as coo_relu6, coo_round as coo_round, coo_sigmoid as coo_sigmoid, coo_sin as coo_sin, coo_sinh as coo_sinh, coo_softsign as coo_softsign, coo_sqrt as coo_sqrt, coo_square as coo_square, coo_tan as coo_tan, coo_tanh as coo_tanh, csr_abs as csr_abs, csr_acos as csr_acos, csr_acosh as csr_acosh, csr_add as csr_add, csr_asin as csr_asin, csr_asinh as csr_asinh, csr_atan as csr_atan, csr_atanh as csr_atanh, csr_ceil as csr_ceil, csr_cos as csr_cos, csr_cosh as csr_cosh, csr_div as csr_div, csr_exp as csr_exp, csr_expm1 as csr_expm1, csr_floor as csr_floor, csr_inv as csr_inv, csr_isfinite as csr_isfinite, csr_isinf as csr_isinf, csr_isnan as csr_isnan, csr_log as csr_log, csr_log1p as csr_log1p, csr_mul as csr_mul, csr_mv as csr_mv, csr_neg as csr_neg, csr_reduce_sum as csr_reduce_sum, csr_relu as csr_relu, csr_relu6 as csr_relu6, csr_round as csr_round, csr_sigmoid as csr_sigmoid, csr_sin as csr_sin, csr_sinh as csr_sinh, csr_softmax as csr_softmax, csr_softsign as csr_softsign, csr_sqrt as csr_sqrt, csr_square as csr_square, csr_tan as csr_tan, csr_tanh as csr_tanh, csr_to_coo as csr_to_coo, csr_to_dense as csr_to_dense, sparse_segment_mean as sparse_segment_mean
 from ._split import dsplit as dsplit, expand as expand, hsplit as hsplit, tensor_split as tensor_split, vsplit as vsplit
 from ._square_sum_all import SquareSumAll as SquareSumAll
@@ -114,6 +116,7 @@ __all__ = [
     'AddN',
     'Angle',
     'ApplyAdagrad',
+    'ApplyAdagradV2',
     'ApplyAdamWithAmsgrad',
     'ApplyAdamWithAmsgradV2',
     'ApplyFtrl',
@@ -549,6 +552,8 @@ __all__ = [
     'hardtanh',
     'hessian',
     'hfft',
+    'hfft2',
+    'hfftn',
     'hinge_embedding_loss',
     'hsplit',
     'hstack',
@@ -562,6 +567,8 @@ __all__ = [
     'igamma_dx',
     'igammac',
     'ihfft',
+    'ihfft2',
+    'ihfftn',
     'im2col',
     'imag',
     'index',
@@ -981,6 +988,8 @@ __all__ = [
     'diagonal_scatter',
     'matrix_set_diag',
     'MatrixSetDiagV3',
+    'matrix_diag_part',
+    'MatrixDiagPartV3',
     'eigvals',
     'TensorToTuple',
     'ScalarToTensor',
@@ -1035,6 +1044,10 @@ __all__ = [
     'fractional_max_pool2d',
     'FractionalMaxPoolWithFixedKsize',
     'FractionalMaxPool',
+    'FusedSparseFtrl',
+    'SparseApplyFtrl',
+    'FusedSparseProximalAdagrad',
+    'SparseCountSparseOutput',
 ]
 
 class Acos(Primitive):

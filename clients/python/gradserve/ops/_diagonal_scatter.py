@@ -1,5 +1,5 @@
 """ops.diagonal_scatter (src written onto a diagonal of input), matrix_set_diag / MatrixSetDiagV3 (a band of
-diagonals written onto the last two axes), ops.eigvals (eig's eigenvalues) and the
+diagonals written onto the last two axes), matrix_diag_part / MatrixDiagPartV3 (such a band read), ops.eigvals (eig's eigenvalues) and the
 sequence conversions TensorToTuple / ScalarToTensor / make_tuple of MindSpore 2.10."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from .. import dtype as _dt
 from .._late import late
 from .._tensor import Tensor
 
-__all__ = ["diagonal_scatter", "matrix_set_diag", "MatrixSetDiagV3", "eigvals", "TensorToTuple", "ScalarToTensor", "make_tuple"]
+__all__ = ["diagonal_scatter", "matrix_set_diag", "MatrixSetDiagV3", "matrix_diag_part", "MatrixDiagPartV3", "eigvals", "TensorToTuple", "ScalarToTensor", "make_tuple"]
 
 
 def _diagonal_positions(shape: tuple, offset: int, dim1: int, dim2: int) -> np.ndarray:
@@ -78,6 +78,17 @@ def _band_index(m: int, n: int, lo: int, hi: int, align: str, where: str):
     return inside, idx.astype(np.int64), max_len
 
 
+def _band_of(x, k, align: str, where: str):
+    """(batch shape, (low, high), _band_index's (inside, idx, max_len)) for the band k of x's last two axes."""
+    if align not in _ALIGNS:
+        raise ValueError(f"For '{where}', 'align' must be one of {list(_ALIGNS)}, got {align!r}")
+    if x.ndim < 2:
+        raise ValueError(f"For '{where}', 'x' must have at least 2 dimensions, got {x.ndim}")
+    lo, hi = _band_k(k, where)
+    *batch, m, n = (int(v) for v in x.shape)
+    return batch, (lo, hi), _band_index(m, n, lo, hi, align, where)
+
+
 def matrix_set_diag(x, diagonal, k=0, align="RIGHT_LEFT"):
     """x with the diagonals k (an int or (low, high)) of its last two axes replaced by `diagonal` (TensorFlow's
     MatrixSetDiagV3 layout: one diagonal [..., max_len]; a band [..., high - low + 1, max_len], the highest
@@ -85,13 +96,7 @@ def matrix_set_diag(x, diagonal, k=0, align="RIGHT_LEFT"):
     where = "matrix_set_diag"
     if not isinstance(x, Tensor) or not isinstance(diagonal, Tensor):
         raise TypeError(f"For '{where}', 'x' and 'diagonal' must be Tensors")
-    if align not in _ALIGNS:
-        raise ValueError(f"For '{where}', 'align' must be one of {list(_ALIGNS)}, got {align!r}")
-    if x.ndim < 2:
-        raise ValueError(f"For '{where}', 'x' must have at least 2 dimensions, got {x.ndim}")
-    lo, hi = _band_k(k, where)
-    *batch, m, n = (int(v) for v in x.shape)
-    inside, idx, max_len = _band_index(m, n, lo, hi, align, where)
+    batch, (lo, hi), (inside, idx, max_len) = _band_of(x, k, align, where)
     want = tuple(batch) + ((max_len,) if lo == hi else (hi - lo + 1, max_len))
     if tuple(diagonal.shape) != want:
         raise ValueError(f"For '{where}', 'diagonal' must have shape {list(want)} for x of shape "
@@ -102,16 +107,48 @@ def matrix_set_diag(x, diagonal, k=0, align="RIGHT_LEFT"):
     return ops.select(Tensor(np.broadcast_to(inside, tuple(x.shape)).copy()), spread, x)
 
 
-class MatrixSetDiagV3:
-    """ops.MatrixSetDiagV3(align='RIGHT_LEFT')(x, diagonal, k): matrix_set_diag."""
+class _BandPrimitive:
+    """The primitives of a band of diagonals: made with an align, checked when made."""
 
     def __init__(self, align="RIGHT_LEFT"):
         if align not in _ALIGNS:
-            raise ValueError(f"For 'MatrixSetDiagV3', 'align' must be one of {list(_ALIGNS)}, got {align!r}")
+            raise ValueError(f"For '{type(self).__name__}', 'align' must be one of {list(_ALIGNS)}, got {align!r}")
         self.align = align
+
+
+class MatrixSetDiagV3(_BandPrimitive):
+    """ops.MatrixSetDiagV3(align='RIGHT_LEFT')(x, diagonal, k): matrix_set_diag."""
 
     def __call__(self, x, diagonal, k):
         return matrix_set_diag(x, diagonal, k, self.align)
+
+
+def matrix_diag_part(x, k, padding_value, align="RIGHT_LEFT"):
+    """The diagonals k (an int or (low, high)) of x's last two axes, in matrix_set_diag's layout (one diagonal
+    [..., max_len]; a band [..., high - low + 1, max_len], the highest first), a short diagonal padded with
+    padding_value on the side align says. Differentiable in x (a gather)."""
+    where = "matrix_diag_part"
+    if not isinstance(x, Tensor):
+        raise TypeError(f"For '{where}', 'x' must be a Tensor, got {type(x).__name__}")
+    batch, (lo, hi), (inside, idx, max_len) = _band_of(x, k, align, where)
+    source = np.full((hi - lo + 1) * max_len, -1, np.int64)  # each output place: the flat (i, j) it reads, or -1
+    source[idx[inside]] = np.flatnonzero(inside)
+    ops = late.ops
+    flat = ops.reshape(x, tuple(batch) + (-1,))
+    picked = ops.gather(flat, Tensor(np.maximum(source, 0)), len(batch))
+    pad = padding_value if isinstance(padding_value, Tensor) else Tensor(np.asarray(padding_value))
+    if pad.size != 1:
+        raise ValueError(f"For '{where}', 'padding_value' must hold one value, got shape {list(pad.shape)}")
+    pad = ops.broadcast_to(ops.reshape(ops.cast(pad, x.dtype), ()), tuple(picked.shape))
+    out = ops.select(Tensor(np.broadcast_to(source >= 0, tuple(picked.shape)).copy()), picked, pad)
+    return ops.reshape(out, tuple(batch) + ((max_len,) if lo == hi else (hi - lo + 1, max_len)))
+
+
+class MatrixDiagPartV3(_BandPrimitive):
+    """ops.operations.array_ops.MatrixDiagPartV3(align='RIGHT_LEFT')(x, k, padding_value): matrix_diag_part."""
+
+    def __call__(self, x, k, padding_value):
+        return matrix_diag_part(x, k, padding_value, self.align)
 
 
 def eigvals(input):  # noqa: A002

@@ -1,16 +1,16 @@
 """MindSpore's FFT functions (mindspore.ops.fft, ifft, fft2, ifft2, fftn, ifftn, rfft, irfft, rfft2, irfft2, rfftn,
-irfftn, hfft, ihfft) on the engine's fft / rfft / irfft ops, with MindSpore 2.10's signatures and dtypes: a real
+irfftn, hfft, ihfft, hfft2, ihfft2, hfftn, ihfftn) on the engine's fft / rfft / irfft ops, with MindSpore 2.10's signatures and dtypes: a real
 or integer input of fft is made complex (integers, bool and float16 as float32); n / s pad with zeros or crop
 each transformed axis first (the engine's ops take no lengths); norm None is 'backward'. irfft's default
 length is 2 (m - 1) on the last axis; hfft / ihfft are irfft / rfft of the conjugate with the dual norm, as
-numpy.fft. The derivatives are the engine's (engine/ops/fft.py)."""
+numpy.fft (and the 2-D / n-D forms likewise, as torch.fft). The derivatives are the engine's (engine/ops/fft.py)."""
 from __future__ import annotations
 
 from .._tensor import Tensor
 from ._extra import P
 
 __all__ = ["fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "irfft", "rfft2", "irfft2", "rfftn", "irfftn",
-           "hfft", "ihfft"]
+           "hfft", "ihfft", "hfft2", "ihfft2", "hfftn", "ihfftn"]
 
 _DUAL = {"backward": "forward", "forward": "backward", "ortho": "ortho"}
 
@@ -167,12 +167,36 @@ def irfftn(input, s=None, dim=None, norm=None):  # noqa: A002
     return _c2r(input, s, dim, norm, "irfftn")
 
 
+def _hermitian(input, s, dim, norm, where: str):  # noqa: A002
+    """The real spectrum of a Hermitian-symmetric signal given by its first half: irfftn(conj(x)), dual norm."""
+    x = _complex(_tensor(input, where))
+    return _c2r(P.conj(x), s, dim, _DUAL[_norm(norm, where)], where)
+
+
+def _hermitian_inverse(input, s, dim, norm, where: str):  # noqa: A002
+    """The inverse of _hermitian: conj(rfftn(x)) with the dual norm."""
+    return P.conj(_r2c(input, s, dim, _DUAL[_norm(norm, where)], where))
+
+
 def hfft(input, n=None, dim=-1, norm=None):  # noqa: A002
-    """The real spectrum of a Hermitian-symmetric signal given by its first half: irfft(conj(x)), dual norm."""
-    x = _complex(_tensor(input, "hfft"))
-    return _c2r(P.conj(x), _one(n), [dim], _DUAL[_norm(norm, "hfft")], "hfft")
+    return _hermitian(input, _one(n), [dim], norm, "hfft")
 
 
 def ihfft(input, n=None, dim=-1, norm=None):  # noqa: A002
-    """The inverse of hfft: conj(rfft(x)) with the dual norm."""
-    return P.conj(_r2c(input, _one(n), [dim], _DUAL[_norm(norm, "ihfft")], "ihfft"))
+    return _hermitian_inverse(input, _one(n), [dim], norm, "ihfft")
+
+
+def hfft2(input, s=None, dim=(-2, -1), norm=None):  # noqa: A002
+    return _hermitian(input, s, dim, norm, "hfft2")
+
+
+def ihfft2(input, s=None, dim=(-2, -1), norm=None):  # noqa: A002
+    return _hermitian_inverse(input, s, dim, norm, "ihfft2")
+
+
+def hfftn(input, s=None, dim=None, norm=None):  # noqa: A002
+    return _hermitian(input, s, dim, norm, "hfftn")
+
+
+def ihfftn(input, s=None, dim=None, norm=None):  # noqa: A002
+    return _hermitian_inverse(input, s, dim, norm, "ihfftn")

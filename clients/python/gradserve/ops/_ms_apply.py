@@ -12,7 +12,7 @@ from ._extra import P
 from .._late import late
 
 __all__ = ["AdamWeightDecay", "ApplyGradientDescent", "ApplyMomentum", "ApplyAdagrad", "ApplyRMSProp", "Adam", "ApplyAdamWithAmsgrad",
-           "ApplyAdamWithAmsgradV2", "ApplyFtrl"]
+           "ApplyAdamWithAmsgradV2", "ApplyFtrl", "ApplyAdagradV2"]
 
 
 class _Primitive:
@@ -67,6 +67,26 @@ class ApplyAdagrad(_Primitive):
     def __call__(self, var, accum, lr, grad):
         acc = assign(accum, P.add(accum, P.mul(grad, grad))) if self.update_slots else accum
         return assign(var, P.sub(var, P.div(P.mul(lr, grad), P.sqrt(acc)))), acc
+
+
+class ApplyAdagradV2(_Primitive):
+    """ApplyAdagradV2(epsilon, update_slots=True)(var, accum, lr, grad) -> (var, accum): ApplyAdagrad with
+    var -= lr * grad / (sqrt(accum) + epsilon). Its kernel takes float16 / float32 (documented): MindSpore 2.10
+    computes float64 Parameters in float32 and writes the rounded values back (checked in its venv), so here too."""
+
+    def __init__(self, epsilon, update_slots=True):
+        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)):
+            raise TypeError(f"For 'ApplyAdagradV2', 'epsilon' must be a float, got {epsilon!r}")
+        self.epsilon, self.update_slots = float(epsilon), bool(update_slots)
+
+    def __call__(self, var, accum, lr, grad):
+        dt = var._dtype
+        work = "float32" if dt == "float64" else dt
+        v, a, g = (P.cast(t, work) if t._dtype != work else t for t in (var, accum, grad))
+        acc = P.add(a, P.mul(g, g)) if self.update_slots else a
+        new = P.sub(v, P.div(P.mul(lr, g), P.add(P.sqrt(acc), self.epsilon)))
+        acc1 = assign(accum, P.cast(acc, dt)) if self.update_slots else accum
+        return assign(var, P.cast(new, dt)), acc1
 
 
 class ApplyRMSProp(_Primitive):

@@ -12,31 +12,10 @@ import math
 
 from ._assign import assign
 from ._extra import P
-from ._index_ms import index_add
+from ._fused_sparse import check_sparse_inputs, summed_rows
 from .._tensor import Tensor
 
 __all__ = ["FusedSparseLazyAdam"]
-
-_WHERE = "For primitive[FusedSparseLazyAdam]"
-
-
-def _check(var, m, v, grad, indices) -> None:
-    for name, t in (("var", var), ("m", m), ("v", v), ("grad", grad), ("indices", indices)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{_WHERE}, the input argument[{name}] must be a Tensor, got {type(t).__name__}")
-    if indices._dtype not in ("int32", "int64"):
-        raise TypeError(f"{_WHERE}, the input argument[indices] must be int32 or int64, got {indices._dtype}")
-    for name, t in (("m", m), ("v", v)):
-        if tuple(t.shape) != tuple(var.shape):
-            raise ValueError(f"{_WHERE}, the var_shape {list(var.shape)} must be equal to {name}_shape "
-                             f"{list(t.shape)}")
-    if indices.ndim != 1:
-        raise ValueError(f"{_WHERE}, the indices rank must be equal to 1, got {indices.ndim}")
-    if grad.ndim < 1:
-        raise ValueError(f"{_WHERE}, the grad rank must be greater than or equal to 1, got {grad.ndim}")
-    if tuple(grad.shape[1:]) != tuple(var.shape[1:]) or grad.shape[0] != indices.shape[0]:
-        raise ValueError(f"{_WHERE}, grad's shape {list(grad.shape)} must be indices' {list(indices.shape)} "
-                         f"followed by var's {list(var.shape[1:])}")
 
 
 class FusedSparseLazyAdam:
@@ -44,9 +23,8 @@ class FusedSparseLazyAdam:
         self.use_nesterov = bool(use_nesterov)
 
     def __call__(self, var, m, v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad, indices):
-        _check(var, m, v, grad, indices)
-        g = index_add(P.zeros_like(var), indices, grad, 0)  # repeated rows summed
-        named = P.greater(index_add(P.zeros_like(var), indices, P.ones_like(grad), 0), 0.0)
+        check_sparse_inputs("FusedSparseLazyAdam", var, {"m": m, "v": v}, grad, indices)
+        g, named = summed_rows(var, grad, indices)  # repeated rows summed
         m_new = P.add(P.mul(m, beta1), P.mul(g, 1.0 - beta1))
         v_new = P.add(P.mul(v, beta2), P.mul(P.mul(g, g), 1.0 - beta2))
         scale = P.div(P.mul(P.sqrt(P.sub(1.0, beta2_power)), lr), P.sub(1.0, beta1_power)) \

@@ -10,4 +10,4 @@ __all__ = ["Model", "Callback", "LossMonitor", "RunContext", "EarlyStopping", "R
            "Accuracy", "Loss", "MAE", "MSE", "ROC", "auc", "save_checkpoint", "load_checkpoint", "load_param_into_net",
            "OnRequestExit"]
 
-from . import callback, serialization  # noqa: E402,F401  (MindSpore's submodules)
+from . import amp, callback, loss_scale_manager, serialization  # noqa: E402,F401  (MindSpore's submodules)

@@ -64,39 +64,49 @@ class InvGrad:
         return P.neg(P.mul(dy, P.square(y)))
 
 
+def _over_conj(dy, denominator):
+    """dy / conj(denominator): MindSpore's backward kernels divide by the conjugate of the derivative for complex
+    input (the Wirtinger convention its autodiff uses); for real input it is dy / denominator."""
+    if denominator.dtype.name.startswith("complex"):
+        denominator = P.conj(denominator)
+    return P.div(dy, denominator)
+
+
 class AtanGrad:
-    """AtanGrad()(x, dy) = dy / (1 + x**2)."""
+    """AtanGrad()(x, dy) = dy / conj(1 + x**2)."""
 
     def __call__(self, x, dy):
-        return P.div(dy, P.add(P.square(x), 1.0))
+        return _over_conj(dy, P.add(P.square(x), 1.0))
 
 
 class AsinGrad:
-    """AsinGrad()(x, dy) = dy / sqrt(1 - x**2)."""
+    """AsinGrad()(x, dy) = dy / conj(sqrt(1 - x**2))."""
 
     def __call__(self, x, dy):
+        if x.dtype.name.startswith("complex"):
+            return _over_conj(dy, P.sqrt(P.sub(1.0, P.square(x))))
         return P.mul(dy, P.rsqrt(P.sub(1.0, P.square(x))))
 
 
 class ACosGrad:
-    """ACosGrad()(x, dy) = -dy / sqrt(1 - x**2)."""
+    """ACosGrad()(x, dy) = -dy / conj(sqrt(1 - x**2))."""
 
     def __call__(self, x, dy):
         return P.neg(AsinGrad()(x, dy))
 
 
 class AsinhGrad:
-    """AsinhGrad()(y, dy), y = asinh(x): dy / cosh(y)."""
+    """AsinhGrad()(y, dy), y = asinh(x): dy / conj(cosh(y))."""
 
     def __call__(self, y, dy):
-        return P.div(dy, P.cosh(y))
+        return _over_conj(dy, P.cosh(y))
 
 
 class AcoshGrad:
-    """AcoshGrad()(y, dy), y = acosh(x): dy / sinh(y)."""
+    """AcoshGrad()(y, dy), y = acosh(x): dy / conj(sinh(y))."""
 
     def __call__(self, y, dy):
-        return P.div(dy, P.sinh(y))
+        return _over_conj(dy, P.sinh(y))
 
 
 class _ShrinkGrad:
@@ -216,10 +226,10 @@ __getattr__ = module_getattr("mindspore.ops.operations._grad_ops", _ops)
 
 
 class SqrtGrad:
-    """SqrtGrad()(y, dy), y = sqrt(x): dy / (2 y)."""
+    """SqrtGrad()(y, dy), y = sqrt(x): dy / conj(2 y)."""
 
     def __call__(self, y, dy):
-        return P.div(dy, P.mul(y, 2.0))
+        return _over_conj(dy, P.mul(y, 2.0))
 
 
 class LayerNormGrad:

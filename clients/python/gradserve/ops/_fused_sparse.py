@@ -1,0 +1,143 @@
+"""MindSpore's row-sparse optimizer primitives: FusedSparseFtrl / SparseApplyFtrl and FusedSparseProximalAdagrad.
+Each updates only the rows of var (and its slots) that indices names, written into the Parameters; repeated
+indices add their gradient rows first, as MindSpore 2.10's CPU kernels do. The rows are picked with a mask built
+by index_add, so indices may be a traced value (a Unique's output inside a construct). The update rules are the
+kernels' (MindSpore's documentation, TensorFlow's SparseApplyFtrl / SparseApplyProximalAdagrad), in their order of
+operations, so that float32 results are MindSpore's to the bit; values checked in its venv for this task."""
+from __future__ import annotations
+
+from ._assign import assign
+from ._extra import P
+from ._index_ms import index_add
+from .._tensor import Tensor
+
+__all__ = ["FusedSparseFtrl", "SparseApplyFtrl", "FusedSparseProximalAdagrad"]
+
+
+def check_sparse_inputs(where: str, var, slots: dict, grad, indices) -> None:
+    """MindSpore's argument checks of the row-sparse optimizers: Tensors, int indices of rank 1, slots of var's
+    shape, grad = indices' rows of var's trailing shape (its exception types, texts naming the primitive)."""
+    head = f"For primitive[{where}]"
+    for name, t in (("var", var), *slots.items(), ("grad", grad), ("indices", indices)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{head}, the input argument[{name}] must be a Tensor, got {type(t).__name__}")
+    if indices._dtype not in ("int32", "int64"):
+        raise TypeError(f"{head}, the input argument[indices] must be a type of int32 or int64, got {indices._dtype}")
+    for name, t in slots.items():
+        if tuple(t.shape) != tuple(var.shape):
+            raise ValueError(f"{head}, the var shape {list(var.shape)} must be equal to {name} shape {list(t.shape)}")
+    if indices.ndim != 1:
+        raise ValueError(f"{head}, the indices rank must be equal to 1, got {indices.ndim}")
+    if grad.ndim < 1:
+        raise ValueError(f"{head}, the grad rank must be greater than or equal to 1, got {grad.ndim}")
+    if grad.shape[0] != indices.shape[0]:
+        raise ValueError(f"{head}, the grad_shape[0] {grad.shape[0]} must be equal to indices_shape[0] "
+                         f"{indices.shape[0]}")
+    if tuple(grad.shape[1:]) != tuple(var.shape[1:]):
+        raise ValueError(f"{head}, the var_shape[1:] {list(var.shape[1:])} must be equal to grad_shape[1:] "
+                         f"{list(grad.shape[1:])}")
+
+
+def summed_rows(var, grad, indices):
+    """(g, named): grad's rows added into zeros of var's shape at indices (repeats summed), and where a row is named."""
+    g = index_add(P.zeros_like(var), indices, grad, 0)
+    named = P.greater(index_add(P.zeros_like(var), indices, P.ones_like(grad), 0), 0.0)
+    return g, named
+
+
+def _number(value, name: str, where: str, ok, rule: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not ok(float(value)):
+        raise ValueError(f"For '{where}', '{name}' must be a float {rule}, got {value!r}")
+    return float(value)
+
+
+class _SparseFtrl:
+    """(lr, l1, l2, lr_power, use_locking=False)(var, accum, linear, grad, indices) -> (var, accum, linear):
+    for a named row, accum' = accum + g^2; linear += g - (accum'^-p - accum^-p) / lr var;
+    var = (sign(linear) l1 - linear) / (accum'^-p / lr + 2 l2) where |linear| > l1, else 0."""
+
+    def __init__(self, lr, l1, l2, lr_power, use_locking=False):
+        where = type(self).__name__
+        self.lr = _number(lr, "lr", where, lambda v: v > 0, "> 0")
+        self.l1 = _number(l1, "l1", where, lambda v: v >= 0, ">= 0")
+        self.l2 = _number(l2, "l2", where, lambda v: v >= 0, ">= 0")
+        self.lr_power = _number(lr_power, "lr_power", where, lambda v: v <= 0, "<= 0")
+
+    sequential = False  # SparseApplyFtrl: a repeated index takes its steps one after another
+
+    def __call__(self, var, accum, linear, grad, indices):
+        check_sparse_inputs(type(self).__name__, var, {"accum": accum, "linear": linear}, grad, indices)
+        passes = _occurrence_passes(indices) if self.sequential else None
+        if passes is None:
+            return self._step(var, accum, linear, grad, indices)
+        for rows in passes:
+            rows = Tensor(rows)
+            out = self._step(var, accum, linear, P.gather(grad, rows, 0), P.gather(indices, rows, 0))
+        return out
+
+    def _step(self, var, accum, linear, grad, indices):
+        g, named = summed_rows(var, grad, indices)
+        acc = P.add(accum, P.mul(g, g))
+        if self.lr_power == -0.5:  # the kernel's own branch: sqrt, not pow
+            y, y_old = P.sqrt(acc), P.sqrt(accum)
+        else:
+            y, y_old = P.pow(acc, -self.lr_power), P.pow(accum, -self.lr_power)
+        lin = P.add(linear, P.sub(g, P.mul(P.div(P.sub(y, y_old), self.lr), var)))
+        num = P.sub(P.mul(P.sign(lin), self.l1), lin)
+        den = P.add(P.div(y, self.lr), self.l2 * 2.0)
+        new = P.select(P.greater(P.abs(lin), self.l1), P.div(num, den), P.zeros_like(var))
+        acc1 = assign(accum, P.select(named, acc, accum))
+        lin1 = assign(linear, P.select(named, lin, linear))
+        return assign(var, P.select(named, new, var)), acc1, lin1
+
+
+class FusedSparseFtrl(_SparseFtrl):
+    pass
+
+
+class SparseApplyFtrl(_SparseFtrl):
+    sequential = True
+
+
+def _occurrence_passes(indices):
+    """Positions in indices split so that no pass names a row twice: pass k holds the k-th occurrence of each
+    index (MindSpore 2.10's SparseApplyFtrl applies a repeated index's rows in turn, checked in its venv). None
+    where there is no repeat or the indices are not known here (a traced value: one summed step)."""
+    if indices.is_symbolic:
+        return None
+    seen: dict = {}
+    passes: list = []
+    for pos, row in enumerate(indices.asnumpy().tolist()):
+        k = seen[row] = seen.get(row, -1) + 1
+        if k == len(passes):
+            passes.append([])
+        passes[k].append(pos)
+    return passes if len(passes) > 1 else None
+
+
+def _shrunk(prox, rate, l1):
+    return P.mul(P.sign(prox), P.maximum(P.sub(P.abs(prox), P.mul(rate, l1)), 0.0))
+
+
+class FusedSparseProximalAdagrad:
+    """(use_locking=False)(var, accum, lr, l1, l2, grad, indices) -> (var, accum): for a named row,
+    accum += g^2; a = lr / sqrt(accum); prox = var - g a; var = sign(prox) max(|prox| - a l1, 0) / (1 + l2 a)
+    (l1 > 0), else prox / (1 + l2 a)."""
+
+    def __init__(self, use_locking=False):
+        if not isinstance(use_locking, bool):
+            raise TypeError(f"For 'FusedSparseProximalAdagrad', 'use_locking' must be a bool, got {use_locking!r}")
+
+    def __call__(self, var, accum, lr, l1, l2, grad, indices):
+        check_sparse_inputs("FusedSparseProximalAdagrad", var, {"accum": accum}, grad, indices)
+        g, named = summed_rows(var, grad, indices)
+        acc = P.add(accum, P.mul(g, g))
+        rate = P.mul(P.div(P.ones_like(acc), P.sqrt(acc)), lr)
+        prox = P.sub(var, P.mul(g, rate))
+        scale = P.add(P.mul(rate, l2), 1.0)
+        if isinstance(l1, Tensor):  # the kernel's branch on l1 > 0, per call
+            prox = P.select(P.greater(P.mul(P.ones_like(prox), l1), 0.0), _shrunk(prox, rate, l1), prox)
+        elif l1 > 0:
+            prox = _shrunk(prox, rate, l1)
+        acc1 = assign(accum, P.select(named, acc, accum))
+        return assign(var, P.select(named, P.div(prox, scale), var)), acc1
