@@ -192,7 +192,9 @@ def argsort(input, axis=-1, descending=False):  # noqa: A002
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
     close = P.less_equal(P.abs(P.sub(input, other)), P.add(P.mul(P.abs(other), rtol), atol))
-    close = P.logical_or(close, P.equal(input, other))  # infinities of one sign
+    # the tolerance test holds for finite pairs only (inf vs -inf: |inf| <= inf); infinities of one sign: equal
+    close = P.logical_and(close, P.logical_and(isfinite(input), isfinite(other)))
+    close = P.logical_or(close, P.equal(input, other))
     return P.logical_or(close, P.logical_and(isnan(input), isnan(other))) if equal_nan else close
 
 
