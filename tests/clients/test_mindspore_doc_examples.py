@@ -1,0 +1,47 @@
+"""APIs whose MindSpore documented Examples (benchmarks/mindspore_suite/doc_examples.py) printed other numbers
+through gradserve. Expected values: the output MindSpore's docs print for that example ("MindSpore docs, <api>"),
+or NumPy's."""
+import numpy as np
+import pytest
+
+import gradserve as gs
+import gradserve.numpy as mnp
+from gradserve import Tensor, ops
+
+
+def f32(*v):
+    return Tensor(np.array(v, np.float32))
+
+
+def test_isclose_infinities_of_opposite_sign_are_not_close(fake):
+    inf, nan = float("inf"), float("nan")
+    got = ops.isclose(f32(2e6, inf, -inf, inf, nan), f32(2e7, inf, -inf, -inf, nan)).asnumpy()
+    np.testing.assert_array_equal(got, [False, True, True, False, False])  # MindSpore docs, ops.isclose
+    a, b = np.array([inf, -inf, 1.0, inf], np.float32), np.array([-inf, -inf, inf, 1.0], np.float32)
+    np.testing.assert_array_equal(ops.isclose(Tensor(a), Tensor(b), rtol=1e3).asnumpy(),
+                                  np.isclose(a, b, rtol=1e3))  # NumPy
+    got = ops.isclose(f32(nan, 1, 2), f32(nan, 1, 2), equal_nan=True).asnumpy()
+    np.testing.assert_array_equal(got, [True, True, True])  # MindSpore docs, ops.isclose
+
+
+@pytest.mark.parametrize("name, initial", [("amax", -1), ("amin", 10)])
+def test_numpy_amax_amin_honour_where(fake, name, initial):
+    a = np.arange(6, dtype=np.float32).reshape(2, 3)
+    where = np.array([False, True, True])
+    got = getattr(mnp, name)(Tensor(a), axis=0, where=mnp.array(where), initial=initial).asnumpy()
+    np.testing.assert_array_equal(got, getattr(np, name)(a, axis=0, where=where, initial=initial))  # NumPy
+    got = getattr(mnp, name)(Tensor(a), where=mnp.array(where), initial=initial).asnumpy()
+    np.testing.assert_array_equal(got, getattr(np, name)(a, where=where, initial=initial))  # NumPy
+
+
+def test_numpy_amax_where_needs_initial(fake):
+    with pytest.raises(ValueError, match="initial"):
+        mnp.amax(f32(1, 2), where=mnp.array([True, False]))
+
+
+def test_ops_full_without_dtype_is_int64(fake):
+    out = ops.full((2, 3), 1.2)  # MindSpore docs, ops.full: Int64 [[1, 1, 1], [1, 1, 1]]
+    assert out.dtype == gs.int64 and out.asnumpy().tolist() == [[1, 1, 1], [1, 1, 1]]
+    out = ops.full((2, 3), 1.2, dtype=gs.float32)  # MindSpore docs, ops.full: Float32 1.20000005
+    assert out.dtype == gs.float32
+    np.testing.assert_allclose(out.asnumpy(), np.full((2, 3), 1.2, np.float32))
