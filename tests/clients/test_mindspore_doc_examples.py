@@ -6,7 +6,7 @@ import pytest
 
 import gradserve as gs
 import gradserve.numpy as mnp
-from gradserve import Tensor, ops
+from gradserve import Tensor, nn, ops
 
 
 def f32(*v):
@@ -45,3 +45,25 @@ def test_ops_full_without_dtype_is_int64(fake):
     out = ops.full((2, 3), 1.2, dtype=gs.float32)  # MindSpore docs, ops.full: Float32 1.20000005
     assert out.dtype == gs.float32
     np.testing.assert_allclose(out.asnumpy(), np.full((2, 3), 1.2, np.float32))
+
+
+def test_softmax_cross_entropy_gradient_is_softmax_minus_labels(fake):
+    # MindSpore docs, nn.ForwardValueAndGrad: logits x @ W = [[2, 2]], labels [[1, 1]] (not summing to 1)
+    net = nn.WithLossCell(nn.Dense(2, 2, weight_init="ones", has_bias=False), nn.SoftmaxCrossEntropyWithLogits())
+    x, labels = Tensor(np.ones((1, 2), np.float32)), Tensor(np.ones((1, 2), np.float32))
+    loss, (inputs_grad, weights_grad) = nn.ForwardValueAndGrad(
+        net, weights=net.trainable_params(), get_all=True, get_by_list=True)(x, labels)
+    np.testing.assert_allclose(loss.asnumpy(), [1.38629436], rtol=1e-6)
+    np.testing.assert_allclose(inputs_grad[0].asnumpy(), [[-1.0, -1.0]], rtol=1e-6)
+    np.testing.assert_array_equal(inputs_grad[1].asnumpy(), [[0.0, 0.0]])  # labels take no gradient
+    np.testing.assert_allclose(weights_grad[0].asnumpy(), [[-0.5, -0.5], [-0.5, -0.5]], rtol=1e-6)
+
+
+def test_softmax_cross_entropy_primitive_loss_gradient_is_its_backprop(fake):
+    logits, labels = f32(*[0.5, -1.0, 2.0]).reshape(1, 3), f32(*[0.2, 0.3, 0.9]).reshape(1, 3)
+    e = np.exp(logits.asnumpy() - logits.asnumpy().max())
+    softmax = e / e.sum()  # NumPy
+    got = ops.grad(lambda a: ops.SoftmaxCrossEntropyWithLogits()(a, labels)[0].sum())(logits).asnumpy()
+    np.testing.assert_allclose(got, softmax - labels.asnumpy(), rtol=1e-5)
+    value = ops.SoftmaxCrossEntropyWithLogits()(logits, labels)[0].asnumpy()
+    np.testing.assert_allclose(value, -(labels.asnumpy() * np.log(softmax)).sum(-1), rtol=1e-5)  # NumPy
