@@ -67,3 +67,14 @@ def test_softmax_cross_entropy_primitive_loss_gradient_is_its_backprop(fake):
     np.testing.assert_allclose(got, softmax - labels.asnumpy(), rtol=1e-5)
     value = ops.SoftmaxCrossEntropyWithLogits()(logits, labels)[0].asnumpy()
     np.testing.assert_allclose(value, -(labels.asnumpy() * np.log(softmax)).sum(-1), rtol=1e-5)  # NumPy
+
+
+def test_ops_min_max_over_all_index_is_zero(fake):
+    x = Tensor(np.array([[2, 5, 1, 6], [3, -7, -2, 4], [8, -4, 1, -3]], np.int64))
+    value, index = ops.min(x)  # MindSpore docs, ops.min: (-7, 0)
+    assert value.asnumpy() == -7 and index.asnumpy() == 0 and index.dtype == gs.int64
+    value, index = ops.max(x)  # MindSpore 2.10 CPU, the same call: (8, 0)
+    assert value.asnumpy() == 8 and index.asnumpy() == 0
+    value, index = ops.min(x, axis=1)  # MindSpore docs, ops.min
+    np.testing.assert_array_equal(value.asnumpy(), [1, -7, -4])
+    np.testing.assert_array_equal(index.asnumpy(), [2, 1, 1])
