@@ -3,7 +3,7 @@ docs print) run through the rename-only shim against a real gradserve server, co
 
   MS_PYTHON extract OUT.json            # with MindSpore's Python: the examples of every listed module's API
   python doc_examples.py run EX.json RES.json [--modules ops,nn] [--timeout S] [--reference]
-  python doc_examples.py report RES.json [-v] [--before OLD.json]
+  python doc_examples.py report RES.json [-v] [--before OLD.json] [--against MS_RES.json]
 
 The docstrings are read from MindSpore at run time (never stored in this repository). `run` uses this
 checkout's SDK through conftest.py's shim (`import mindspore` is `import gradserve`) and a server it starts on
@@ -14,17 +14,21 @@ wrong doc from a wrong gradserve. Outcome per example: pass, mismatch (printed n
 from __future__ import annotations
 
 import argparse
+import ast
 import collections
 import contextlib
 import doctest
 import io
 import json
+import linecache
 import os
 import re
 import signal
 import subprocess
 import sys
+import tempfile
 import traceback
+import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -175,27 +179,41 @@ def _on_alarm(*_):
     raise _Timeout()
 
 
-def run_example(example: dict, timeout: float) -> dict:
+def _example_module(example: dict, path: str):
+    """The example's namespace: a module of its own backed by a real file holding its steps (MindSpore's graph
+    mode reads a Cell's source through inspect), and each step compiled at its lines in that file."""
+    text, codes = PRELUDE, []
+    for source, _, _ in example["steps"]:
+        tree = ast.parse(source, path, "single")
+        ast.increment_lineno(tree, text.count("\n"))
+        codes.append(compile(tree, path, "single"))
+        text += source
+    with open(path, "w") as f:
+        f.write(text)
+    linecache.checkcache(path)
+    module = types.ModuleType("__doc_example__")
+    module.__file__ = path
+    sys.modules[module.__name__] = module
+    exec(compile(PRELUDE, path, "exec"), module.__dict__)
+    return module.__dict__, codes
+
+
+def run_example(example: dict, timeout: float, path: str) -> dict:
     """One example's steps in a fresh namespace, as doctest would ('single' mode echoes bare expressions)."""
-    scope = {"__name__": "__doc_example__"}
-    exec(PRELUDE, scope)
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.alarm(int(timeout))
     try:
-        for index, (source, want, _) in enumerate(example["steps"]):
+        index = -1
+        scope, codes = _example_module(example, path)
+        for index, (code, (_, want, _)) in enumerate(zip(codes, example["steps"])):
             out = io.StringIO()
             try:
                 with contextlib.redirect_stdout(out):
-                    exec(compile(source, f"<{example['api']}>", "single"), scope)
-            except _Timeout:
-                return {"outcome": "error", "detail": f"timeout after {timeout:g} s", "step": index}
+                    exec(code, scope)
             except BaseException as exc:  # an expected exception is part of the documented output
-                if want.lstrip().startswith("Traceback"):
+                if want.lstrip().startswith("Traceback") and not isinstance(exc, _Timeout):
                     continue
-                line = traceback.format_exception_only(type(exc), exc)[-1].strip()
-                if isinstance(exc, NameError) and traceback.extract_tb(exc.__traceback__)[-1].filename.startswith("<"):
-                    return {"outcome": "skipped", "detail": f"the example uses a name it never defines ({line})"}
-                return {"outcome": "error", "detail": line[:300], "step": index}
+                raise
             if want.lstrip().startswith("Traceback"):
                 return {"outcome": "mismatch", "detail": "no exception; docs show one", "step": index}
             same, why = outputs_match(out.getvalue(), want)
@@ -203,6 +221,13 @@ def run_example(example: dict, timeout: float) -> dict:
                 return {"outcome": "mismatch", "detail": why, "step": index,
                         "got": out.getvalue()[:400], "want": want[:400]}
         return {"outcome": "pass"}
+    except _Timeout:
+        return {"outcome": "error", "detail": f"timeout after {timeout:g} s", "step": index}
+    except BaseException as exc:
+        line = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        if isinstance(exc, NameError) and traceback.extract_tb(exc.__traceback__)[-1].filename == path:
+            return {"outcome": "skipped", "detail": f"the example uses a name it never defines ({line})"}
+        return {"outcome": "error", "detail": line[:300], "step": index}
     finally:
         signal.alarm(0)
 
@@ -214,8 +239,9 @@ def worker(timeout: float) -> None:
         import conftest  # noqa: F401  (installs the mindspore -> gradserve alias)
     results = os.fdopen(os.dup(1), "w")
     sys.stdout = io.StringIO()
-    for line in sys.stdin:
-        result = run_example(json.loads(line), timeout)
+    folder = tempfile.mkdtemp(prefix="doc_examples_")
+    for n, line in enumerate(sys.stdin):
+        result = run_example(json.loads(line), timeout, os.path.join(folder, f"example_{n}.py"))
         sys.stdout = io.StringIO()
         results.write(MARK + json.dumps(result) + "\n")
         results.flush()
@@ -290,21 +316,39 @@ def run(examples_path: str, out: str, modules: list[str] | None, timeout: float,
 
 
 # ----------------------------------------------------------------------------------------- report
-def report(path: str, verbose: bool, before: str | None = None) -> None:
+def against_reference(results: list[dict], reference: str) -> None:
+    """A mismatch with the docs where MindSpore itself (a `run --reference` result) prints the same numbers
+    as gradserve is the docs' (another device's output, a doc typo): outcome 'docs differ from MindSpore'."""
+    theirs = {r["api"]: r for r in json.load(open(reference))}
+    for r in results:
+        ms = theirs.get(r["api"], {})
+        if r["outcome"] == "mismatch" and ms.get("outcome") == "mismatch" and "got" in r and "got" in ms \
+                and outputs_match(r["got"], ms["got"])[0]:
+            r["outcome"], r["detail"] = "docs≠ms", f"MindSpore CPU prints the same: {r['detail']}"
+
+
+def report(path: str, verbose: bool, before: str | None = None, reference: str | None = None) -> None:
     results = json.load(open(path))
+    if reference:
+        against_reference(results, reference)
     old = {(r["module"], r["api"]): r["outcome"] for r in json.load(open(before))} if before else {}
     table = collections.defaultdict(collections.Counter)
     for r in results:
         table[r["module"]][r["outcome"]] += 1
-    print("| module | examples | pass | mismatch | error | skipped |\n|---|---|---|---|---|---|")
+    print("| module | examples | pass | mismatch | docs≠ms | error | skipped |\n|---|---|---|---|---|---|---|")
     for module, counts in list(table.items()) + [("total", sum(table.values(), collections.Counter()))]:
-        print(f"| {module} | {sum(counts.values())} | {counts['pass']} | {counts['mismatch']} | {counts['error']} "
-              f"| {counts['skipped']} |")
+        print(f"| {module} | {sum(counts.values())} | {counts['pass']} | {counts['mismatch']} | {counts['docs≠ms']} "
+              f"| {counts['error']} | {counts['skipped']} |")
     reasons = collections.Counter(re.sub(r"(?<!\w)\d+(\.\d+)?", "N", r["detail"] or "")[:120]
                                   for r in results if r["outcome"] in ("error", "skipped"))
     print("\nmost common error / skip reasons:")
     for why, n in reasons.most_common(30 if verbose else 12):
         print(f"{n:5d}  {why}")
+    if reference:
+        ms_pass = {r["api"] for r in json.load(open(reference)) if r["outcome"] == "pass"}
+        both = collections.Counter((r["module"], r["outcome"] == "pass") for r in results if r["api"] in ms_pass)
+        print("\nof the examples MindSpore passes: " + ", ".join(
+            f"{m} {both[m, True]}/{both[m, True] + both[m, False]}" for m in table))
     for r in results:
         if verbose and r["outcome"] in ("mismatch", "error"):
             print(f"{r['outcome']:8s} {r['api']}: {r['detail']}")
@@ -320,6 +364,7 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("--reference", action="store_true")
     ap.add_argument("--before")
+    ap.add_argument("--against", help="a `run --reference` result: docs mismatches MindSpore shares")
     ap.add_argument("-v", action="store_true")
     a = ap.parse_args()
     if a.command == "extract":
@@ -327,7 +372,7 @@ def main() -> None:
     elif a.command == "run":
         run(a.paths[0], a.paths[1], [m for m in a.modules.split(",") if m], a.timeout, a.reference)
     elif a.command == "report":
-        report(a.paths[0], a.v, a.before)
+        report(a.paths[0], a.v, a.before, a.against)
     else:
         worker(a.timeout)
 

@@ -78,3 +78,11 @@ def test_ops_min_max_over_all_index_is_zero(fake):
     value, index = ops.min(x, axis=1)  # MindSpore docs, ops.min
     np.testing.assert_array_equal(value.asnumpy(), [1, -7, -4])
     np.testing.assert_array_equal(index.asnumpy(), [2, 1, 1])
+
+
+def test_mindspore_bool_is_bool_(fake):
+    import gradserve.dtype as mstype
+    assert gs.bool is gs.bool_ and mstype.bool is gs.bool_  # MindSpore 2.10: mindspore.bool is Bool
+    assert gs.tensor([1, 0], gs.bool).asnumpy().tolist() == [True, False]
+    with pytest.raises(AttributeError, match="no_such_name"):
+        gs.no_such_name  # noqa: B018
