@@ -86,3 +86,33 @@ def test_mindspore_bool_is_bool_(fake):
     assert gs.tensor([1, 0], gs.bool).asnumpy().tolist() == [True, False]
     with pytest.raises(AttributeError, match="no_such_name"):
         gs.no_such_name  # noqa: B018
+
+
+def test_mindspore_keyword_names_of_sum_pow_select_split(fake):
+    x = Tensor(np.arange(1, 7, dtype=np.float32).reshape(2, 3))
+    np.testing.assert_array_equal(ops.sum(input=x, dim=1, keepdim=True).asnumpy(), [[6.0], [15.0]])  # NumPy
+    np.testing.assert_array_equal(ops.pow(f32(1, 2, 4), exponent=3.0).asnumpy(), [1, 8, 64])  # MindSpore docs, ops.pow
+    cond = Tensor(np.array([True, False]))
+    np.testing.assert_array_equal(ops.select(cond, input=1, other=2).asnumpy(), [1, 2])  # MindSpore docs, ops.select
+    np.testing.assert_array_equal(ops.select(cond, f32(2, 3), other=3).asnumpy(), [2, 3])  # MindSpore docs
+    parts = ops.split(tensor=Tensor(np.arange(10, dtype=np.float32)), split_size_or_sections=[3, 3, 4])
+    assert [p.asnumpy().tolist() for p in parts] == [[0, 1, 2], [3, 4, 5], [6, 7, 8, 9]]  # MindSpore docs, ops.split
+
+
+def test_heaviside_broadcasts_input_to_values(fake):
+    values = f32(2, 0.5, 1)
+    np.testing.assert_array_equal(ops.heaviside(Tensor(np.float32(-3.0)), values).asnumpy(), [0, 0, 0])  # MindSpore docs
+    x = np.array([[-2, 0, 3], [5, -1, 0], [0, 7, -3]], np.float32)
+    np.testing.assert_array_equal(ops.heaviside(Tensor(x), values).asnumpy(), np.heaviside(x, values.asnumpy()))  # NumPy
+
+
+def test_ops_amax_amin_initial_and_where(fake):
+    x = Tensor(np.array([[9, 3, 4, 5], [5, 2, 7, 4], [8, 1, 3, 6]], np.int64))
+    where = Tensor(np.array([[0, 0, 1, 0], [0, 0, 1, 1], [1, 1, 1, 0]], bool))
+    out = ops.amax(x, axis=1, keepdims=True, initial=0, where=where)  # MindSpore docs, ops.amax: [[4], [7], [8]]
+    np.testing.assert_array_equal(out.asnumpy(), [[4], [7], [8]])
+    out = ops.amin(x, axis=1, initial=5, where=where)
+    np.testing.assert_array_equal(out.asnumpy(), np.amin(x.asnumpy(), 1, initial=5, where=where.asnumpy()))  # NumPy
+    none = Tensor(np.zeros((3, 1), bool))
+    np.testing.assert_array_equal(ops.amax(x, axis=0, keepdims=True, initial=0, where=none).asnumpy(), [[0, 0, 0, 0]])
+    assert int(ops.amax(x).asnumpy()) == 9  # MindSpore docs, ops.amax
