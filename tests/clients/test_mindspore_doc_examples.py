@@ -116,3 +116,12 @@ def test_ops_amax_amin_initial_and_where(fake):
     none = Tensor(np.zeros((3, 1), bool))
     np.testing.assert_array_equal(ops.amax(x, axis=0, keepdims=True, initial=0, where=none).asnumpy(), [[0, 0, 0, 0]])
     assert int(ops.amax(x).asnumpy()) == 9  # MindSpore docs, ops.amax
+
+
+def test_logaddexp2_float16_is_rounded_once(fake):
+    x, y = Tensor(np.array([1, 2, 3], np.float16)), Tensor(np.array(2, np.float16))
+    out = ops.logaddexp2(x, y)  # MindSpore docs, ops.logaddexp2: [2.586 3. 3.586]
+    assert out.dtype == gs.float16
+    expected = np.logaddexp2(np.float64([1, 2, 3]), 2.0).astype(np.float16)  # NumPy, rounded once
+    np.testing.assert_array_equal(out.asnumpy(), expected)
+    np.testing.assert_array_equal(out.asnumpy(), np.float16([2.586, 3.0, 3.586]))
