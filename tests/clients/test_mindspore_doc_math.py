@@ -72,3 +72,23 @@ def test_trapz_gradient_against_finite_differences(fake):
     got = ops.grad(lambda t: ops.trapz(t, dx=0.3))(Tensor(y)).asnumpy()
     fd = [(np.trapezoid(y + h, dx=0.3) - np.trapezoid(y - h, dx=0.3)) / 2e-6 for h in np.eye(6) * 1e-6]
     np.testing.assert_allclose(got, fd, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3), (1, 2, 3)])
+def test_atleast_column_stack_dstack(fake, shape):
+    x = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    for n in (1, 2, 3):
+        got = getattr(ops, f"atleast_{n}d")(Tensor(x))
+        assert got.shape == getattr(np, f"atleast_{n}d")(x).shape  # NumPy
+    pair = ops.atleast_2d([Tensor(x), Tensor(x)])
+    assert isinstance(pair, tuple) and [p.shape for p in pair] == [np.atleast_2d(x).shape] * 2
+    if len(shape) <= 2:
+        np.testing.assert_array_equal(ops.dstack([Tensor(x), Tensor(x + 1)]).asnumpy(), np.dstack([x, x + 1]))
+    if 1 <= len(shape) <= 2:
+        np.testing.assert_array_equal(ops.column_stack((Tensor(x), Tensor(x))).asnumpy(), np.column_stack((x, x)))
+
+
+def test_adjoint(fake):
+    x = np.array([[0 + 0j, 1 + 1j], [2 + 2j, 3 + 3j]], np.complex64)
+    np.testing.assert_array_equal(ops.adjoint(Tensor(x)).asnumpy(), x.conj().T)  # NumPy
+    np.testing.assert_array_equal(ops.adjoint(Tensor(A)).asnumpy(), A.T)

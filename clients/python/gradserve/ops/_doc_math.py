@@ -1,6 +1,6 @@
 """MindSpore 2.10 ops composed here from the SDK's ops (their derivatives are those of the ops they are made of):
 addcdiv / addcmul / addr, exp2 / ldexp / copysign, msort, nanmean, truncate_div / truncate_mod, rot90, trapz,
-vecdot, count_nonzero, swapdims."""
+vecdot, count_nonzero, swapdims, atleast_1d / 2d / 3d, column_stack, dstack, adjoint."""
 from __future__ import annotations
 
 import math
@@ -18,7 +18,8 @@ def _ops():
 
 
 __all__ = ["addcdiv", "addcmul", "addr", "exp2", "ldexp", "copysign", "msort", "nanmean", "truncate_div",
-           "truncate_mod", "rot90", "trapz", "vecdot", "count_nonzero", "swapdims"]
+           "truncate_mod", "rot90", "trapz", "vecdot", "count_nonzero", "swapdims", "atleast_1d", "atleast_2d",
+           "atleast_3d", "column_stack", "dstack", "adjoint"]
 
 
 def addcdiv(input, tensor1, tensor2, value=1):  # noqa: A002 - MindSpore's names
@@ -135,3 +136,44 @@ def count_nonzero(x, axis=(), keep_dims=False, dtype=_dt.int32):
 
 def swapdims(input, dim0, dim1):  # noqa: A002
     return _ops().swapaxes(input, dim0, dim1)
+
+
+def _atleast(inputs, ndim: int):
+    """NumPy's atleast_Nd shapes: () -> (1,)*n; (k,) -> (1, k) / (1, k, 1); (a, b) -> (a, b, 1). A list or tuple
+    of Tensors gives a tuple (MindSpore 2.10's ops.atleast_1d([x, y]))."""
+    if isinstance(inputs, (list, tuple)):
+        return tuple(_atleast(t, ndim) for t in inputs)
+    shape = tuple(inputs.shape)
+    if len(shape) >= ndim:
+        return inputs
+    grown = {0: (1,) * ndim, 1: ((1,) + shape + (1,))[:ndim] if ndim == 3 else (1,) + shape, 2: shape + (1,)}
+    return _ops().reshape(inputs, grown[len(shape)])
+
+
+def atleast_1d(inputs):
+    return _atleast(inputs, 1)
+
+
+def atleast_2d(inputs):
+    return _atleast(inputs, 2)
+
+
+def atleast_3d(inputs):
+    return _atleast(inputs, 3)
+
+
+def column_stack(tensors):
+    """1-D Tensors as columns, 2-D ones as they are, joined along axis 1."""
+    cols = [_ops().reshape(t, (-1, 1)) if t.ndim <= 1 else t for t in tensors]
+    return _ops().concat(cols, 1)
+
+
+def dstack(tensors):
+    """The Tensors made at least 3-D (atleast_3d), joined along axis 2."""
+    return _ops().concat(list(atleast_3d(list(tensors))), 2)
+
+
+def adjoint(x):
+    """The conjugate transpose of the last two axes."""
+    t = _ops().swapaxes(x, -1, -2)
+    return _ops().conj(t) if x._dtype.startswith("complex") else t
