@@ -152,7 +152,7 @@ SDK_LAYERS = [
               "_tensor_function"]),
     ("transport", ["_shm", "_transport", "_client", "_lane", "context"]),
     ("trace", ["_amp_cast", "_pyguard", "_param_state", "_attr_writes", "_inplace_state", "_nonfinite_attrs", "_value_reads", "_hook_probes", "_trace", "_bprop", "_jit", "_hooks", "_overload_errors"]),
-    ("ops", ["ops", "_vmap", "_vmap_out", "_vmap_ensemble", "_jacobian", "_taylor", "_dynindex", "numpy", "_numpy_creation", "_numpy_math", "_numpy_stats", "_numpy_funcs", "scipy", "scipy.fft", "scipy.linalg", "scipy.ops", "scipy.utils"]),
+    ("ops", ["ops", "_vmap", "_vmap_out", "_vmap_ensemble", "_jacobian", "_taylor", "_dynindex", "numpy", "_numpy_creation", "_numpy_math", "_numpy_stats", "_numpy_funcs", "_numpy_logic", "scipy", "scipy.fft", "scipy.linalg", "scipy.ops", "scipy.utils"]),
     ("nn", ["_branches", "_while", "_member_in", "_rewrite", "_cellbase", "_training", "_function", "nn"]),
     ("front", ["gradserve", "common", "common.api", "importers", "_support", "graph", "_checkpoint", "_callbacks", "_on_request_exit", "_model", "amp", "train", "dataset", "mint", "runtime", "device_context", "experimental",
                "_c_expression", "_checkparam",

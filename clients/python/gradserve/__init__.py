@@ -43,6 +43,13 @@ uint16, uint32, uint64 = dtype.uint16, dtype.uint32, dtype.uint64  # named only:
 bfloat16 = dtype.bfloat16  # named only, as uint16
 dtype_to_nptype = dtype.dtype_to_nptype  # (MindSpore exports it at the top level too)
 
+
+def __getattr__(name: str):
+    """mindspore.bool: dtype.bool_ (not a module attribute: it would shadow the builtin here)."""
+    if name == "bool":
+        return dtype.bool_
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = ["Client", "AsyncClient", "Result", "RetryPolicy", "GraphRef", "graph_hash", "Tensor", "Parameter",
            "ParameterTuple", "nn", "ops", "dtype", "context", "errors", "set_context", "get_context",
            "reset_context", "vmap", "GRAPH_MODE", "PYNATIVE_MODE", "STRICT", "COMPATIBLE", "LAX", "trace_graph", "__version__", "from_onnx", "from_torch",

@@ -177,22 +177,28 @@ def mean(a, axis=None, keepdims=False, dtype=None) -> Tensor:
     return _result(_ops.ReduceMean(keep_dims=bool(keepdims))(a, _axes(a, axis)), dtype)
 
 
-def _reduce(cls, a, axis, keepdims, initial=None):
+def _reduce(cls, a, axis, keepdims, initial=None, where=True):
     a = asarray(a)
+    if initial is not None and (isinstance(initial, bool) or not isinstance(initial, (int, float, _np.number))):
+        raise TypeError(f"the 'initial' of a reduction must be a number, got {type(initial).__name__}")
+    if not (isinstance(where, (bool, _np.bool_)) and where):
+        if initial is None:  # (NumPy's rule: a masked-out slice would have no value)
+            raise ValueError("amax / amin with a 'where' mask need an 'initial' value")
+        # masked-out elements take initial's value, which the reduction below folds in anyway
+        mask = _ops.broadcast_to(_ops.cast(asarray(where), "bool"), tuple(a.shape))
+        a = _ops.select(mask, a, _ops.fill(a._dtype, tuple(a.shape), initial))
     out = cls(keep_dims=bool(keepdims))(a, _axes(a, axis))
     if initial is not None:
-        if isinstance(initial, bool) or not isinstance(initial, (int, float, _np.number)):
-            raise TypeError(f"the 'initial' of a reduction must be a number, got {type(initial).__name__}")
         out = (_ops.maximum if cls is _ops.ReduceMax else _ops.minimum)(*_pair(out, initial, keep=True))
     return out
 
 
 def amax(a, axis=None, keepdims=False, initial=None, where=True) -> Tensor:
-    return _reduce(_ops.ReduceMax, a, axis, keepdims, initial)
+    return _reduce(_ops.ReduceMax, a, axis, keepdims, initial, where)
 
 
 def amin(a, axis=None, keepdims=False, initial=None, where=True) -> Tensor:
-    return _reduce(_ops.ReduceMin, a, axis, keepdims, initial)
+    return _reduce(_ops.ReduceMin, a, axis, keepdims, initial, where)
 
 
 max, min = amax, amin  # noqa: A001

@@ -48,6 +48,14 @@ uint16, uint32, uint64 = Type("uint16"), Type("uint32"), Type("uint64")
 bfloat16 = Type("bfloat16")
 half, single, double, float_ = float16, float32, float64, float32
 
+
+def __getattr__(name: str):
+    """mindspore.bool (MindSpore 2.x's spelling of bool_; a module attribute named bool would shadow the
+    builtin in this module, so it is looked up here)."""
+    if name == "bool":
+        return bool_
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 _BY_NAME = {t.name: t for t in (float16, float32, float64, int32, int64, bool_, complex64, complex128, int8, int16, uint8,
                                 uint16, uint32, uint64, bfloat16)}
 FLOAT = ("float16", "float32", "float64", "bfloat16")

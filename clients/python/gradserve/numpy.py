@@ -119,6 +119,7 @@ def correlate(a, v, mode="valid") -> Tensor:
 
 from ._numpy_stats import bincount, choose, gradient, histogram, histogram2d, histogramdd, norm, unwrap  # noqa: E402,F401,E501
 from ._numpy_funcs import apply_along_axis, apply_over_axes, intersect1d, piecewise  # noqa: E402,F401  (NumPy's definitions)
+from ._numpy_logic import *  # noqa: E402,F401,F403  (equal / less ..., logical_*, isnan ..., isin, digitize, ...)
 
 __all__ = [k for k, v in dict(globals()).items() if not k.startswith("_") and k not in ("annotations", "Tensor")
            and (callable(v) or isinstance(v, float))]

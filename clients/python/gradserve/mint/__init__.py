@@ -11,12 +11,13 @@ import numpy as np
 
 from .. import ops as _ops
 from .._tensor import Tensor
+from ..ops._math_more import full_ext as full  # noqa: F401  (a number's own dtype; ops.full: int64)
 from . import nn, special  # noqa: F401  (mint.nn, mint.nn.functional, mint.special)
 
 # the same function in ops (its positional order and keywords are mint's)
 _SAME = ("abs", "acos", "acosh", "addmm", "addmv", "arange", "argmax", "asin", "asinh", "atan", "atanh",
          "bitwise_not", "broadcast_to", "ceil", "cos", "cosh", "cross", "einsum", "erf", "erfc", "erfinv", "exp", "expm1",
-         "eye", "floor", "full", "full_like", "inverse", "isclose", "isfinite", "isinf", "isnan", "isneginf", "lerp",
+         "eye", "floor", "full_like", "inverse", "isclose", "isfinite", "isinf", "isnan", "isneginf", "lerp",
          "log", "log10", "log1p", "log2", "logical_not", "matmul", "mm", "neg", "negative", "ones_like", "outer",
          "pow", "reciprocal", "roll", "rsqrt", "searchsorted", "sigmoid", "sign", "sin", "sinh", "sqrt",
          "square", "swapaxes", "tan", "tanh", "tile", "trace", "tril", "triu", "trunc", "unbind", "unsqueeze",

@@ -12,6 +12,7 @@ from .._training import LossBase
 from ..common.initializer import initializer
 from ..dtype import float32
 from ..ops._dropout import _check_keep
+from ..ops._ms_names import softmax_xent_rows
 
 
 class Embedding(Cell):
@@ -97,8 +98,7 @@ class SoftmaxCrossEntropyWithLogits(LossBase):
         if tuple(labels.shape) != tuple(logits.shape):
             raise ValueError(f"For 'SoftmaxCrossEntropyWithLogits', labels of shape {list(labels.shape)} do not "
                              f"match logits of shape {list(logits.shape)}.")
-        per = -_ops.sum(labels * _ops.log_softmax(logits, -1), -1)
-        return self.get_loss(per)
+        return self.get_loss(softmax_xent_rows(logits, labels))
 
 
 class CellDict(Cell):

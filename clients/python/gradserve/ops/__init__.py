@@ -95,8 +95,9 @@ __all__ += list(_sparse_tensor.__all__)
 
 # special functions, condition numbers, bilinear resize
 from . import _bessel, _cond_number, _resize  # noqa: E402  i0 / bessel_i0(e) / bessel_i1(e), cond, ResizeBilinearV2
+from . import _glu_huber, _doc_math  # noqa: E402  glu, huber_loss, threshold; addcdiv, exp2, rot90, trapz, ...
 
-for _topic in (_bessel, _cond_number, _resize):
+for _topic in (_bessel, _cond_number, _resize, _glu_huber, _doc_math):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 

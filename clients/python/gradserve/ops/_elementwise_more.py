@@ -50,9 +50,11 @@ def fmin(input, other):
 
 def heaviside(input, values):
     """0 where input < 0, values where input == 0, 1 where input > 0 (input's dtype)."""
+    shape = np.broadcast_shapes(tuple(input.shape), tuple(values.shape))  # (MindSpore's: either may broadcast)
+    input = P.broadcast_to(input, shape)
     zero = P.zeros_like(input)
     step = P.cast(P.greater(input, zero), input._dtype)
-    return P.where(P.equal(input, zero), P.broadcast_to(P.cast(values, input._dtype), input.shape), step)
+    return P.where(P.equal(input, zero), P.broadcast_to(P.cast(values, input._dtype), shape), step)
 
 
 def nan_to_num(input, nan=None, posinf=None, neginf=None):  # noqa: A002

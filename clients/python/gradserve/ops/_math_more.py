@@ -20,7 +20,13 @@ def _fill_dtype(value) -> str:
 
 
 def full(size, fill_value, *, dtype=None):
-    """A Tensor of `size` filled with `fill_value` (a number, or a 0-d Tensor whose gradient flows)."""
+    """A Tensor of `size` filled with `fill_value` (a number, or a 0-d Tensor whose gradient flows). A number
+    without dtype makes int64, whatever the number (MindSpore 2.10's ops.full: full((2,), 1.2) is [1, 1])."""
+    return full_ext(size, fill_value, dtype=dtype or (None if isinstance(fill_value, Tensor) else "int64"))
+
+
+def full_ext(size, fill_value, *, dtype=None):
+    """mint.full: as ops.full, but a number without dtype gives its own dtype (bool, int64, float32)."""
     shape = (int(size),) if isinstance(size, (int, np.integer)) else tuple(int(s) for s in size)
     if isinstance(fill_value, Tensor):
         v = fill_value if dtype is None else P.cast(fill_value, dtype)

@@ -192,7 +192,9 @@ def argsort(input, axis=-1, descending=False):  # noqa: A002
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):  # noqa: A002
     close = P.less_equal(P.abs(P.sub(input, other)), P.add(P.mul(P.abs(other), rtol), atol))
-    close = P.logical_or(close, P.equal(input, other))  # infinities of one sign
+    # the tolerance test holds for finite pairs only (inf vs -inf: |inf| <= inf); infinities of one sign: equal
+    close = P.logical_and(close, P.logical_and(isfinite(input), isfinite(other)))
+    close = P.logical_or(close, P.equal(input, other))
     return P.logical_or(close, P.logical_and(isnan(input), isnan(other))) if equal_nan else close
 
 
@@ -244,18 +246,26 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     return late.CrossEntropyLoss(weight, ignore_index, reduction, label_smoothing)(input, target)
 
 
+def softmax_xent_rows(logits, labels):
+    """-sum(labels * log_softmax(logits)) over the last axis, whose gradient is MindSpore's bprop: softmax(logits)
+    - labels for logits, none for labels. For labels that do not sum to 1 per row that is not the derivative
+    of the value (which is softmax * sum(labels) - labels): MindSpore's nn.ForwardValueAndGrad example, labels
+    of ones, prints -1 where the derivative is 0. The value is taken; the gradient is logsumexp's - labels."""
+    labels = P.stop_gradient(labels)
+    value = P.neg(P.sum(P.mul(labels, P.log_softmax(logits, -1)), -1))
+    surrogate = P.sub(P.logsumexp(logits, -1), P.sum(P.mul(labels, logits), -1))
+    return P.add(P.stop_gradient(P.sub(value, surrogate)), surrogate)
+
+
 class SoftmaxCrossEntropyWithLogits:
     """P.SoftmaxCrossEntropyWithLogits()(logits, labels) -> (loss [N], backprop [N, C]): per row
-    -sum(labels * log_softmax(logits)) and softmax(logits) - labels. The loss's gradient is MindSpore's
-    (backprop) for labels that sum to 1 per row (one-hot or probabilities); labels take no gradient."""
+    -sum(labels * log_softmax(logits)) and softmax(logits) - labels, which is also the loss's gradient."""
 
     def __call__(self, logits, labels):
         if tuple(logits.shape) != tuple(labels.shape) or logits.ndim != 2:
             raise ValueError(f"SoftmaxCrossEntropyWithLogits: logits and labels must both be [N, C], got "
                              f"{list(logits.shape)} and {list(labels.shape)}")
-        labels = P.stop_gradient(labels)
-        loss = P.neg(P.sum(P.mul(labels, P.log_softmax(logits, -1)), -1))
-        return loss, P.sub(P.softmax(logits, -1), labels)
+        return softmax_xent_rows(logits, labels), P.sub(P.softmax(logits, -1), P.stop_gradient(labels))
 
 
 

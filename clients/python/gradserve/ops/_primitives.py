@@ -300,10 +300,10 @@ def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False):
     return _out(apply("matmul", [a, b], {"transpose_a": bool(transpose_a), "transpose_b": bool(transpose_b)}))
 
 
-def sum(x, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):  # noqa: A001
+def sum(input, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):  # noqa: A001,A002 - MindSpore's names
     axis = dim if dim is not None else axis
     keepdims = keepdim if keepdim is not None else keepdims
-    return _out(apply("sum", [_widened(x)], {"axis": _axis(axis), "keepdims": bool(keepdims)}))
+    return _out(apply("sum", [_widened(input)], {"axis": _axis(axis), "keepdims": bool(keepdims)}))
 
 
 _NARROW_INTS = ("bool", "int8", "uint8", "int16", "int32")
@@ -379,8 +379,9 @@ def stack(tensors, axis: int = 0):
     return _out(apply("stack", list(tensors), {"axis": int(axis)}))
 
 
-def split(x, split_size_or_sections, axis: int = 0):
+def split(tensor, split_size_or_sections, axis: int = 0):
     """MindSpore 2.x: an int is the size of each chunk; a list, the sizes of the chunks."""
+    x = tensor
     n = x.shape[axis]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
@@ -496,10 +497,11 @@ def _promoted_dtype(*values) -> str | None:
     return dt
 
 
-def select(cond, x, y):
-    """x where cond, else y; x and y of different dtypes promote (MindSpore 2.10: int32 / float16 is float16)."""
-    x, y = _promoted(x, y)
-    return _out(apply("where", [cond, x, y], {}))
+def select(condition, input, other):  # noqa: A002 - MindSpore 2.10's names (select(cond, input=1, other=2))
+    """input where condition, else other; of different dtypes they promote (MindSpore 2.10: int32 / float16 is
+    float16)."""
+    x, y = _promoted(input, other)
+    return _out(apply("where", [condition, x, y], {}))
 
 
 where = select
@@ -540,8 +542,8 @@ def div(x, y):
     return binary("div", x, y)
 
 
-def pow(x, y):  # noqa: A001
-    return binary("pow", x, y)
+def pow(input, exponent):  # noqa: A001,A002 - MindSpore 2.10's names (pow(x, exponent=3.0))
+    return binary("pow", input, exponent)
 
 
 relu = FUNCTIONS["relu"]

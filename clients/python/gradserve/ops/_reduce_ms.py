@@ -21,7 +21,7 @@ from .._late import late
 reduce_sum, reduce_max, reduce_min, reduce_mean = (_primitives.ReduceSum(), _primitives.ReduceMax(),
                                                    _primitives.ReduceMin(), _primitives.ReduceMean())
 
-__all__ = ["max", "min", "ArgMaxWithValue", "ArgMinWithValue", "sort", "topk", "cummax", "cummin", "Cummax", "Cummin",
+__all__ = ["max", "min", "amax", "amin", "ArgMaxWithValue", "ArgMinWithValue", "sort", "topk", "cummax", "cummin", "Cummax", "Cummin",
            "reduce_sum", "reduce_max", "reduce_min", "reduce_mean", "ReduceAll", "ReduceAny", "logcumsumexp"]
 
 
@@ -35,9 +35,10 @@ def _first_extremum(x, axis: int, keepdims: bool, arg: str):
 
 
 def _extremum_with_index(x, axis, keepdims, red: str, arg: str):
-    if axis is None:  # over all: the split rule (ReduceMax), index into the flattened input
+    if axis is None:  # over all: the split rule (ReduceMax); the index is 0, whatever the input (MindSpore 2.10's
+        # ops.max / ops.min docs print value= 0 for an extremum at flat index 5; so does its CPU run)
         vals = getattr(P, red)(x, axis=None, keepdims=bool(keepdims))
-        return vals, getattr(P, arg)(P.reshape(x, (-1,)), axis=0, keepdims=False)
+        return vals, P.zeros(tuple(vals.shape), "int64")
     return _first_extremum(x, axis, keepdims, arg)
 
 
@@ -71,6 +72,17 @@ def min(input, axis=None, keepdims=False, *, initial=None, where=None):  # noqa:
     if axis is not None:
         input = _init_and_select("min", input, initial, where, P.minimum)
     return _extremum_with_index(input, axis, keepdims, "min", "argmin")
+
+
+def amax(input, axis=None, keepdims=False, *, initial=None, where=None):  # noqa: A002
+    """MindSpore 2.10 ops.amax: the maximum over axis (all when None); `initial` joins the compared values and
+    elements where `where` is False count as `initial` (a where mask needs one)."""
+    return P.amax(_init_and_select("amax", input, initial, where, P.maximum), axis, keepdims=bool(keepdims))
+
+
+def amin(input, axis=None, keepdims=False, *, initial=None, where=None):  # noqa: A002
+    """MindSpore 2.10 ops.amin: as amax, the minimum."""
+    return P.amin(_init_and_select("amin", input, initial, where, P.minimum), axis, keepdims=bool(keepdims))
 
 
 def sort(input_x, axis=-1, descending=False):

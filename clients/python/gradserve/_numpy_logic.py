@@ -1,0 +1,148 @@
+"""mindspore.numpy's comparisons, logic and tests: equal / less / ..., logical_*, isnan / isinf / isfinite /
+isneginf / isposinf / signbit / isclose, array_equal / array_equiv, isin / in1d, sometrue, digitize, divmod; and
+the host-side ones whose output size depends on the values (argwhere, setdiff1d) or that are not Tensors
+(isscalar, array_str). Operands convert with asarray and promote to one dtype first, as NumPy's."""
+from __future__ import annotations
+
+import numpy as _np
+
+from . import ops as _ops
+from ._numpy_creation import asarray
+from ._numpy_math import _pair, floor_divide, remainder
+from ._tensor import Tensor
+
+__all__ = ["equal", "not_equal", "greater", "greater_equal", "less", "less_equal", "logical_and", "logical_or",
+           "logical_xor", "logical_not", "isnan", "isinf", "isfinite", "isneginf", "isposinf", "signbit", "isclose",
+           "array_equal", "array_equiv", "isin", "in1d", "copy", "sometrue", "isscalar", "divmod", "digitize",
+           "argwhere", "setdiff1d", "array_str"]
+
+
+def _compare(op):
+    def f(x1, x2, dtype=None) -> Tensor:
+        out = op(*_pair(x1, x2))
+        return out if dtype is None else _ops.cast(out, dtype)
+    f.__name__ = f.__qualname__ = op.__name__
+    return f
+
+
+equal, not_equal = _compare(_ops.equal), _compare(_ops.not_equal)
+greater, greater_equal = _compare(_ops.greater), _compare(_ops.greater_equal)
+less, less_equal = _compare(_ops.less), _compare(_ops.less_equal)
+
+
+def _as_bool(x) -> Tensor:
+    return _ops.cast(asarray(x), "bool")
+
+
+def logical_and(x1, x2, dtype=None) -> Tensor:
+    return _compare(_ops.logical_and)(_as_bool(x1), _as_bool(x2), dtype)
+
+
+def logical_or(x1, x2, dtype=None) -> Tensor:
+    return _compare(_ops.logical_or)(_as_bool(x1), _as_bool(x2), dtype)
+
+
+def logical_xor(x1, x2, dtype=None) -> Tensor:
+    return _compare(_ops.logical_xor)(_as_bool(x1), _as_bool(x2), dtype)
+
+
+def logical_not(a, dtype=None) -> Tensor:
+    out = _ops.logical_not(_as_bool(a))
+    return out if dtype is None else _ops.cast(out, dtype)
+
+
+def _unary_test(op):
+    def f(x, dtype=None) -> Tensor:
+        out = op(asarray(x))
+        return out if dtype is None else _ops.cast(out, dtype)
+    f.__name__ = f.__qualname__ = op.__name__
+    return f
+
+
+isnan, isinf, isfinite = _unary_test(_ops.isnan), _unary_test(_ops.isinf), _unary_test(_ops.isfinite)
+isneginf, isposinf = _unary_test(_ops.isneginf), _unary_test(_ops.isposinf)
+
+
+def signbit(x, dtype=None) -> Tensor:
+    """Whether the sign bit is set: x < 0, and -0.0 (whose reciprocal is -inf)."""
+    x = asarray(x)
+    x = x if x.dtype.name.startswith("float") else _ops.cast(x, "float32")
+    zero = _ops.zeros_like(x)
+    out = _ops.logical_or(_ops.less(x, zero),
+                          _ops.logical_and(_ops.equal(x, zero), _ops.less(_ops.reciprocal(x), zero)))
+    return out if dtype is None else _ops.cast(out, dtype)
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
+    return _ops.isclose(*_pair(a, b), rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def array_equal(a1, a2) -> bool:
+    a1, a2 = asarray(a1), asarray(a2)
+    return tuple(a1.shape) == tuple(a2.shape) and bool(_ops.equal(*_pair(a1, a2)).all().asnumpy())
+
+
+def array_equiv(a1, a2) -> bool:
+    """Equal after broadcasting to one shape (False when the shapes do not broadcast)."""
+    a1, a2 = asarray(a1), asarray(a2)
+    try:
+        _np.broadcast_shapes(tuple(a1.shape), tuple(a2.shape))
+    except ValueError:
+        return False
+    return bool(_ops.equal(*_pair(a1, a2)).all().asnumpy())
+
+
+def isin(element, test_elements, invert=False) -> Tensor:
+    """Per element of `element`, whether it is one of test_elements (any shape, flattened)."""
+    element, tests = _pair(element, test_elements)
+    hits = _ops.equal(_ops.expand_dims(element, -1), _ops.reshape(tests, (-1,))).any(-1)
+    return _ops.logical_not(hits) if invert else hits
+
+
+def in1d(ar1, ar2, invert=False) -> Tensor:
+    return isin(_ops.reshape(asarray(ar1), (-1,)), ar2, invert)
+
+
+def copy(a) -> Tensor:
+    return _ops.identity(asarray(a))
+
+
+def sometrue(a, axis=None, keepdims=False):
+    """Whether any element (along axis) is nonzero: a Python bool over all, a Tensor along an axis."""
+    hits = _as_bool(a).any(axis, keepdims)
+    return bool(hits.asnumpy()) if axis is None and not keepdims else hits
+
+
+def isscalar(element) -> bool:
+    """NumPy's isscalar: a Python / NumPy number, bool or string (a Tensor, even 0-d, is not)."""
+    return bool(_np.isscalar(element))
+
+
+def divmod(x1, x2, dtype=None):  # noqa: A001 - NumPy's name
+    """(floor_divide, remainder), the remainder with the divisor's sign, as NumPy's."""
+    return floor_divide(x1, x2, dtype), remainder(x1, x2, dtype)
+
+
+def digitize(x, bins, right=False) -> Tensor:
+    """The index of the bin each x falls in: bins[i-1] <= x < bins[i] for increasing bins (<, <= with right),
+    bins[i-1] > x >= bins[i] for decreasing ones, as NumPy's."""
+    x, bins = _pair(x, bins)
+    if bins.shape[0] > 1 and bool((bins[-1] < bins[0]).asnumpy()):  # decreasing: count from the other end
+        flipped = _ops.flip(bins, (0,))
+        return bins.shape[0] - _ops.searchsorted(flipped, x, right=not right)
+    return _ops.searchsorted(bins, x, right=not right)
+
+
+def argwhere(a) -> Tensor:
+    """The indices of the nonzero elements, one row each (int64; their number depends on the values)."""
+    return _ops.argwhere(asarray(a))
+
+
+def setdiff1d(ar1, ar2, assume_unique=False) -> Tensor:
+    """The sorted unique values of ar1 not in ar2 (computed on the host: the size depends on the values)."""
+    a1, a2 = asarray(ar1), asarray(ar2)
+    return Tensor(_np.setdiff1d(a1.asnumpy(), a2.asnumpy(), assume_unique).astype(a1.asnumpy().dtype))
+
+
+def array_str(a, max_line_width=None, precision=None, suppress_small=None) -> str:
+    return _np.array_str(asarray(a).asnumpy(), max_line_width, precision, suppress_small)

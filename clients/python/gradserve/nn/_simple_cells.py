@@ -1,0 +1,105 @@
+"""MindSpore 2.10's small cells over gradserve.ops: nn.Identity, ReLU6, Softmin, Softsign, SoftShrink, Threshold,
+Unflatten, GLU; the losses nn.BCELoss, BCEWithLogitsLoss, HuberLoss, MAELoss, RMSELoss."""
+from __future__ import annotations
+
+from .. import ops as _ops
+from .._cellbase import Cell
+from .._training import LossBase
+
+__all__ = ["Identity", "ReLU6", "Softmin", "Softsign", "SoftShrink", "Threshold", "Unflatten", "GLU", "BCELoss",
+           "BCEWithLogitsLoss", "HuberLoss", "MAELoss", "RMSELoss"]
+
+
+class Identity(Cell):
+    """nn.Identity(*args, **kwargs)(x): x (the arguments are accepted and ignored, as MindSpore's)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def construct(self, x):
+        return x
+
+
+def _cell(name: str, fn, doc: str, **defaults):
+    """A Cell class calling fn(x, *its init arguments in order)."""
+    def __init__(self, *args, **kwargs):
+        Cell.__init__(self)
+        values = dict(defaults)
+        values.update(zip(defaults, args))
+        values.update(kwargs)
+        self._fn_args = tuple(values[k] for k in defaults)
+
+    def construct(self, x):
+        return fn(x, *self._fn_args)
+    return type(name, (Cell,), {"__init__": __init__, "construct": construct, "__doc__": doc})
+
+
+ReLU6 = _cell("ReLU6", _ops.relu6, "nn.ReLU6()(x): min(max(x, 0), 6).")
+Softmin = _cell("Softmin", _ops.softmin, "nn.Softmin(axis=-1)(x): softmax(-x).", axis=-1)
+Softsign = _cell("Softsign", _ops.softsign, "nn.Softsign()(x): x / (1 + |x|).")
+SoftShrink = _cell("SoftShrink", _ops.softshrink, "nn.SoftShrink(lambd=0.5)(x).", lambd=0.5)
+Threshold = _cell("Threshold", _ops.threshold, "nn.Threshold(threshold, value)(x): x where x > threshold, else value.",
+                  threshold=None, value=None)
+GLU = _cell("GLU", _ops.glu, "nn.GLU(axis=-1)(x): x's first half times the sigmoid of its second half.", axis=-1)
+
+
+class Unflatten(Cell):
+    """nn.Unflatten(axis, unflattened_size)(x): axis split into the sizes given (one may be -1)."""
+
+    def __init__(self, axis, unflattened_size):
+        super().__init__()
+        self.axis, self.sizes = int(axis), tuple(int(s) for s in unflattened_size)
+
+    def construct(self, x):
+        axis = self.axis % x.ndim
+        return _ops.reshape(x, tuple(x.shape[:axis]) + self.sizes + tuple(x.shape[axis + 1:]))
+
+
+class BCELoss(Cell):
+    """nn.BCELoss(weight=None, reduction='mean')(logits, labels): ops.binary_cross_entropy of probabilities."""
+
+    def __init__(self, weight=None, reduction="mean"):
+        super().__init__()
+        self.weight, self.reduction = weight, reduction
+
+    def construct(self, logits, labels):
+        return _ops.binary_cross_entropy(logits, labels, self.weight, self.reduction)
+
+
+class BCEWithLogitsLoss(Cell):
+    """nn.BCEWithLogitsLoss(reduction='mean', weight=None, pos_weight=None)(logits, labels)."""
+
+    def __init__(self, reduction="mean", weight=None, pos_weight=None):
+        super().__init__()
+        self.reduction, self.weight, self.pos_weight = reduction, weight, pos_weight
+
+    def construct(self, logits, labels):
+        return _ops.binary_cross_entropy_with_logits(logits, labels, self.weight, self.pos_weight, self.reduction)
+
+
+class HuberLoss(Cell):
+    """nn.HuberLoss(reduction='mean', delta=1.0)(logits, labels): ops.huber_loss."""
+
+    def __init__(self, reduction="mean", delta=1.0):
+        super().__init__()
+        self.reduction, self.delta = reduction, float(delta)
+
+    def construct(self, logits, labels):
+        return _ops.huber_loss(logits, labels, self.reduction, self.delta)
+
+
+class MAELoss(LossBase):
+    """nn.MAELoss(reduction='mean')(logits, labels): |logits - labels|, reduced."""
+
+    def construct(self, logits, labels):
+        return self.get_loss(_ops.abs(logits - labels))
+
+
+class RMSELoss(LossBase):
+    """nn.RMSELoss()(logits, label): sqrt(mean((logits - label)^2))."""
+
+    def __init__(self):
+        super().__init__("mean")
+
+    def construct(self, logits, label):
+        return _ops.sqrt(self.get_loss(_ops.square(logits - label)))
