@@ -252,7 +252,8 @@ def main():
 
 @contextlib.contextmanager
 def _service(fake: bool):
-    """The SDK wired to a real gradserve-server on loopback (cpu pool, no e2e limits), or the in-process one."""
+    """The SDK wired to a real gradserve-server on loopback (cpu pool, default limits but a 1 GiB body), or the
+    in-process one."""
     import tempfile
     from pathlib import Path
 
@@ -269,7 +270,9 @@ def _service(fake: bool):
     from e2e.server import Server
 
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(Path(tmp) / "server.log", base_env={}, devices="cpu")
+        # ViT-B/16's 86 M weights are a 460 MB graph body: above the default 256 MiB limit
+        server = Server(Path(tmp) / "server.log", base_env={}, devices="cpu",
+                        env={"GRADSERVE_MAX_BODY_BYTES": str(1 << 30)})
         try:
             gs.set_context(server=server.url, max_retries=0, timeout=600)
             yield

@@ -249,10 +249,13 @@ def instance_norm(w: GraphWriter, x: str, scale: str, b: str, eps: float) -> str
 
 # -- resizing (nearest / linear) as one constant interpolation matrix per resized axis ----------------------
 def resize_matrix(n_in: int, n_out: int, coords: np.ndarray, mode: str, nearest=np.floor, cubic_a: float = -0.75,
-                  exclude_outside: bool = False) -> np.ndarray:
-    """[n_out, n_in] weights: output i reads input position coords[i] (clamped to the edge)."""
+                  exclude_outside: bool = False, antialias_scale: float | None = None) -> np.ndarray:
+    """[n_out, n_in] weights: output i reads input position coords[i] (clamped to the edge). With
+    `antialias_scale` (out / in), linear and cubic kernels are stretched when downscaling (ONNX antialias)."""
     m = np.zeros((n_out, n_in), np.float64)
     rows = np.arange(n_out)
+    if antialias_scale is not None and mode in ("linear", "cubic"):
+        return _antialias_matrix(n_in, coords, mode, antialias_scale, cubic_a, exclude_outside)
     if mode == "nearest":
         m[rows, np.clip(nearest(coords).astype(np.int64), 0, n_in - 1)] = 1.0
         return m
@@ -284,6 +287,33 @@ def _cubic_matrix(n_in: int, n_out: int, coords: np.ndarray, a: float, exclude_o
             wk = np.where((idx >= 0) & (idx < n_in), wk, 0.0)
         np.add.at(m, (np.arange(n_out), np.clip(idx, 0, n_in - 1)), wk)
     return m / m.sum(1, keepdims=True) if exclude_outside else m
+
+
+def _keys(d: np.ndarray, a: float) -> np.ndarray:
+    """Keys' cubic convolution kernel at distances d >= 0 (zero from 2 on)."""
+    return np.where(d <= 1, ((a + 2) * d - (a + 3)) * d * d + 1,
+                    np.where(d < 2, ((a * d - 5 * a) * d + 8 * a) * d - 4 * a, 0.0))
+
+
+def _antialias_matrix(n_in: int, coords: np.ndarray, mode: str, scale: float, a: float,
+                      exclude_outside: bool) -> np.ndarray:
+    """ONNX Resize antialias=1 (opset 18, as onnx.reference computes it): the linear (support 1) or cubic
+    (support 2) kernel stretched by 1 / scale when downscaling, over the taps left + k around each coordinate
+    (left: the input just below it, an integer coordinate's own left neighbour), normalised to sum 1; taps past
+    the edge read the edge pixel, or are dropped before the normalisation with exclude_outside."""
+    s = min(scale, 1.0)
+    start = int(np.floor(-(1.0 if mode == "linear" else 2.0) / s) + 1)
+    ks = np.arange(start, 2 - start)
+    left = np.ceil(coords).astype(np.int64) - 1
+    d = np.abs((ks[None, :] - (coords - left)[:, None]) * s)
+    wk = np.clip(1 - d, 0, 1) if mode == "linear" else _keys(d, a)
+    idx = left[:, None] + ks[None, :]
+    if exclude_outside:
+        wk = np.where((idx >= 0) & (idx < n_in), wk, 0.0)
+    wk = wk / wk.sum(1, keepdims=True)
+    m = np.zeros((len(coords), n_in), np.float64)
+    np.add.at(m, (np.broadcast_to(np.arange(len(coords))[:, None], idx.shape), np.clip(idx, 0, n_in - 1)), wk)
+    return m
 
 
 def resize_coords(n_in: int, n_out: int, scale: float, how: str, length: float | None = None) -> np.ndarray:

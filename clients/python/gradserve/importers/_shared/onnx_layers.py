@@ -105,14 +105,13 @@ _ROUND = {"round_prefer_floor": lambda c: np.ceil(c - 0.5), "round_prefer_ceil":
 
 @handles("Resize")
 def _resize(ctx, node, attrs):
-    """Nearest and linear resizing of static shapes, as one constant matrix per resized axis."""
+    """Nearest, linear and cubic resizing (antialiased too) of static shapes, one constant matrix per resized axis."""
     w, i = ctx.w, _ins(node)
     x = ctx.val(i[0])
     shape = w.shape(x)
     mode = attrs.get("mode", "nearest")
-    for a, ok in (("antialias", 0), ("keep_aspect_ratio_policy", "stretch")):
-        if attrs.get(a, ok) != ok:
-            raise UnsupportedModel(f"Resize {a}={attrs[a]!r}")
+    if attrs.get("keep_aspect_ratio_policy", "stretch") != "stretch":
+        raise UnsupportedModel(f"Resize keep_aspect_ratio_policy={attrs['keep_aspect_ratio_policy']!r}")
     if mode not in ("nearest", "linear", "cubic"):
         raise UnsupportedModel(f"Resize mode {mode!r} (known: nearest, linear, cubic)")
     nearest = _ROUND.get(attrs.get("nearest_mode", "round_prefer_floor"))
@@ -129,8 +128,9 @@ def _resize(ctx, node, attrs):
         scales = [o / shape[a] for a, o in zip(axes, sizes)]
     how = attrs.get("coordinate_transformation_mode", "half_pixel" if ctx.opset >= 11 else "asymmetric")
     cubic = {"cubic_a": attrs.get("cubic_coeff_a", -0.75), "exclude_outside": bool(attrs.get("exclude_outside", 0))}
+    antialias = bool(attrs.get("antialias", 0))  # the spec filters linear and cubic only: nearest ignores it
     mats = {a: C.resize_matrix(shape[a], o, C.resize_coords(shape[a], o, s, how, shape[a] * s), mode, nearest,
-                               **cubic)
+                               antialias_scale=s if antialias else None, **cubic)
             for a, o, s in zip(axes, sizes, scales) if not (o == shape[a] and s == 1.0)}  # identity axes stay
     return [C.resize(w, x, mats)]
 
