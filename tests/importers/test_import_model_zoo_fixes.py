@@ -55,3 +55,34 @@ def test_a_tied_weight_is_one_parameter_with_the_summed_gradient(fake):
     names = sorted(p.name for p in net.trainable_params())
     assert names == sorted(n for n, _ in model.named_parameters()), names  # torch's own names, once each
     assert check_imported(net, model, (src, tgt)) == 3
+
+
+class ChannelsLastPool(torch.nn.Module):
+    """torchvision ConvNeXt's head: a LayerNorm over channels through permutes, then adaptive pooling to 1 x 1,
+    which torch.export writes as as_strided of the pooled tensor (its memory in channels-last order)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 6, 3)
+        self.norm = torch.nn.LayerNorm(6)
+
+    def forward(self, x):
+        h = self.norm(self.conv(x).permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+        return torch.flatten(torch.nn.functional.adaptive_avg_pool2d(h, 1), 1) * 3
+
+
+class SlidingWindows(torch.nn.Module):
+    """as_strided written by hand: overlapping windows (each element read up to 3 times: its gradient sums)."""
+
+    def forward(self, x):
+        return torch.tanh(x.as_strided((4, 3), (2, 1), 1)) * torch.arange(3.0)
+
+
+def test_as_strided_reads_memory_as_torch_lays_it_out(fake):
+    g = torch.Generator().manual_seed(2)
+    for model, x in ((ChannelsLastPool(), torch.randn(2, 3, 7, 7, generator=g)),
+                     (SlidingWindows(), torch.randn(10, generator=g))):
+        ops = {str(n.target) for n in torch.export.export(model, (x,)).run_decompositions().graph.nodes}
+        assert "aten.as_strided.default" in ops, ops  # the case is the op, not something torch rewrote
+        net = gs.from_torch(model, (x,))
+        check_imported(net, model, (x,))
