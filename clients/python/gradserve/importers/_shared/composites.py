@@ -329,8 +329,11 @@ def resize_coords(n_in: int, n_out: int, scale: float, how: str, length: float |
     if how == "align_corners":
         length = n_out if length is None else length
         return i * (n_in - 1) / (length - 1) if length != 1 else np.zeros(n_out)
+    if how == "half_pixel_symmetric":  # half_pixel, centred when the output length was rounded down
+        length = n_out if length is None else length
+        return n_in / 2 * (1 - n_out / length) + (i + 0.5) / scale - 0.5
     raise UnsupportedModel(f"resize coordinate_transformation_mode {how!r} (known: asymmetric, half_pixel, "
-                           "pytorch_half_pixel, align_corners)")
+                           "pytorch_half_pixel, align_corners, half_pixel_symmetric)")
 
 
 def resize(w: GraphWriter, x: str, mats: dict) -> str:
