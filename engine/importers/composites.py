@@ -617,15 +617,19 @@ def iota_like(w: GraphWriter, x: str) -> str:
     return w.const(np.arange(math.prod(w.shape(x)), dtype=np.int64).reshape(w.shape(x)))
 
 
-def _grid_position(w, g, n: int, align: bool, padding: str):
-    """A grid coordinate in [-1, 1] as a pixel position (torch's grid_sampler_compute_source_index):
-    border clips it into the image, reflection first folds it back at the edges (the pixel centres
-    with align_corners, the outer pixel edges without), then clips."""
+def _grid_unnormalize(w, g, n: int, align: bool):
+    """A grid coordinate in [-1, 1] as a pixel position (torch's grid_sampler_unnormalize)."""
     if align:
-        p = w.mul(w.add(g, w.scalar_like(1, g)), w.scalar_like((n - 1) / 2, g))
-    else:
-        p = w.div(w.sub(w.mul(w.add(g, w.scalar_like(1, g)), w.scalar_like(n, g)), w.scalar_like(1, g)),
-                  w.scalar_like(2, g))
+        return w.mul(w.add(g, w.scalar_like(1, g)), w.scalar_like((n - 1) / 2, g))
+    return w.div(w.sub(w.mul(w.add(g, w.scalar_like(1, g)), w.scalar_like(n, g)), w.scalar_like(1, g)),
+                 w.scalar_like(2, g))
+
+
+def _grid_position(w, g, n: int, align: bool, padding: str, unnormalized: bool = False):
+    """A grid coordinate in [-1, 1] (or a pixel position already) as a pixel position (torch's
+    grid_sampler_compute_source_index): border clips it into the image, reflection first folds it back at
+    the edges (the pixel centres with align_corners, the outer pixel edges without), then clips."""
+    p = g if unnormalized else _grid_unnormalize(w, g, n, align)
     if padding == "reflection":
         p = _fold_into(w, p, 0.0, n - 1.0) if align else _fold_into(w, p, -0.5, n - 0.5)
     if padding == "zeros":
@@ -661,18 +665,57 @@ def _grid_corner(w, flat, yy, xx, h: int, wd: int, c: int):
     return got, w.reshape(inside, [n, 1, p])
 
 
+def _cubic_weights(w, t, a: float = -0.75) -> list:
+    """Keys' cubic convolution weights of the taps at offsets -1, 0, 1, 2 from floor(position), t the
+    fractional part (torch's get_cubic_upsample_coefficients, A = -0.75)."""
+    one = w.scalar_like(1, t)
+
+    def near(d):  # |d| <= 1
+        return w.add(w.mul(w.mul(w.sub(w.mul(w.scalar_like(a + 2, d), d), w.scalar_like(a + 3, d)), d), d), one)
+
+    def far(d):  # 1 < |d| < 2
+        inner = w.add(w.mul(w.sub(w.mul(w.scalar_like(a, d), d), w.scalar_like(5 * a, d)), d), w.scalar_like(8 * a, d))
+        return w.sub(w.mul(inner, d), w.scalar_like(4 * a, d))
+    return [far(w.add(t, one)), near(t), near(w.sub(one, t)), far(w.sub(w.scalar_like(2, t), t))]
+
+
+def _grid_bicubic(w, flat, gx, gy, dims, padding: str, align: bool):
+    """torch's bicubic grid sampling: the 4 x 4 taps around the unpadded position, each tap's integer position
+    padded on its own (border clips, reflection folds then clips, zeros reads nothing outside), weighted by
+    Keys' cubic (the grid's gradient through the weights)."""
+    h, wd, ch = dims
+    ix, iy = _grid_unnormalize(w, gx, wd, align), _grid_unnormalize(w, gy, h, align)
+    x0, y0 = w.unary("floor", ix), w.unary("floor", iy)
+    wxs, wys = _cubic_weights(w, w.sub(ix, x0)), _cubic_weights(w, w.sub(iy, y0))
+    n, p = w.shape(ix)
+    out = None
+    for j, wy in enumerate(wys):
+        yy = w.add(y0, w.scalar_like(j - 1, y0))
+        yy = yy if padding == "zeros" else _grid_position(w, yy, h, align, padding, unnormalized=True)
+        for i, wx in enumerate(wxs):
+            xx = w.add(x0, w.scalar_like(i - 1, x0))
+            xx = xx if padding == "zeros" else _grid_position(w, xx, wd, align, padding, unnormalized=True)
+            v, ok = _grid_corner(w, flat, yy, xx, h, wd, ch)
+            term = w.where(ok, w.mul(v, w.reshape(w.mul(wy, wx), [n, 1, p])), w.scalar_like(0, v))
+            out = term if out is None else w.add(out, term)
+    return out
+
+
 def grid_sample(w: GraphWriter, x: str, g: str, mode: str, padding: str, align_corners: bool) -> str:
     """torch's grid_sample / ONNX GridSample on [N, C, H, W] at grid [N, Ho, Wo, 2] (x, y in [-1, 1]),
-    bilinear or nearest, zeros, border or reflection padding: the corners gathered, weighted by the
+    bilinear, nearest or bicubic, zeros, border or reflection padding: the corners gathered, weighted by the
     fractional position (so the grid gets the frameworks' gradient; floor and round pass none)."""
     pads = ("zeros", "border", "reflection")
-    if mode not in ("bilinear", "nearest") or padding not in pads or len(w.shape(x)) != 4:
+    if mode not in ("bilinear", "nearest", "bicubic") or padding not in pads or len(w.shape(x)) != 4:
         raise UnsupportedModel(f"grid sampling mode {mode!r} padding {padding!r} of a rank-{len(w.shape(x))} input "
-                               "(known: bilinear / nearest, zeros / border / reflection, 2-D)")
+                               "(known: bilinear / nearest / bicubic, zeros / border / reflection, 2-D)")
     n, ch, h, wd = w.shape(x)
     _, ho, wo, _ = w.shape(g)
     flat = w.reshape(x, [n, ch, h * wd])
     gx, gy = (w.reshape(w.index(g, [[0, n, 1], [0, ho, 1], [0, wo, 1], k]), [n, ho * wo]) for k in (0, 1))
+    if mode == "bicubic":
+        out = _grid_bicubic(w, flat, gx, gy, (h, wd, ch), padding, align_corners)
+        return w.reshape(out, [n, ch, ho, wo])
     ix = _grid_position(w, gx, wd, align_corners, padding)
     iy = _grid_position(w, gy, h, align_corners, padding)
     if mode == "nearest":
