@@ -204,10 +204,14 @@ def _load() -> dict:
     return {}
 
 
-def _save(results: dict):
+def _save(key: str, result: dict):
+    """One entry into the results file, read again first: sweeps of other models may run beside this one."""
+    results = _load()
+    results[key] = result
     os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
-    with open(RESULTS, "w") as f:
+    with open(RESULTS + ".tmp", "w") as f:
         json.dump(results, f, indent=1, sort_keys=True)
+    os.replace(RESULTS + ".tmp", RESULTS)
 
 
 def _fmt(v) -> str:
@@ -242,18 +246,17 @@ def main():
     ap.add_argument("--table", action="store_true", help="write benchmarks/IMPORT_ZOO.md from the results")
     ap.add_argument("--fake", action="store_true", help="an in-process engine-backed server, not a real one")
     args = ap.parse_args()
-    results = _load()
     if not (args.table and args.only is None):
         with _service(args.fake):
-            _sweep(args, results)
+            _sweep(args)
     if args.table:
-        write_table(results)
+        write_table(_load())
 
 
 @contextlib.contextmanager
 def _service(fake: bool):
-    """The SDK wired to a real gradserve-server on loopback (cpu pool, default limits but a 1 GiB body), or the
-    in-process one."""
+    """The SDK wired to a real gradserve-server on loopback (cpu pool, default limits but for big bodies), or
+    the in-process one."""
     import tempfile
     from pathlib import Path
 
@@ -270,9 +273,11 @@ def _service(fake: bool):
     from e2e.server import Server
 
     with tempfile.TemporaryDirectory() as tmp:
-        # ViT-B/16's 86 M weights are a 460 MB graph body: above the default 256 MiB limit
+        # ViT-B/16's 86 M weights are a 460 MB graph body: above the default 256 MiB limit, and more parsing
+        # than one client's default share of a loaded server (a sweep is the server's only client)
         server = Server(Path(tmp) / "server.log", base_env={}, devices="cpu",
-                        env={"GRADSERVE_MAX_BODY_BYTES": str(1 << 30)})
+                        env={"GRADSERVE_MAX_BODY_BYTES": str(1 << 30), "GRADSERVE_PARSE_SHARE": "1",
+                             "GRADSERVE_PARSE_BURST_S": "600"})
         try:
             gs.set_context(server=server.url, max_retries=0, timeout=600)
             yield
@@ -280,7 +285,7 @@ def _service(fake: bool):
             server.stop()
 
 
-def _sweep(args, results: dict):
+def _sweep(args):
     for case in zoo_models.CASES:
         if args.only and case.name not in args.only:
             continue
@@ -288,10 +293,9 @@ def _sweep(args, results: dict):
             if args.paths and path not in args.paths:
                 continue
             r = run_case(case, path)
-            results[f"{case.name}/{path}"] = r
             print(f"{case.name:28s} {path:12s} {r['status']:9s} fwd {_fmt(r.get('forward'))} "
                   f"grad {_fmt(r.get('grads'))} {r.get('weights', '')} {r.get('why', '')[:150]}", flush=True)
-            _save(results)
+            _save(f"{case.name}/{path}", r)
 
 
 if __name__ == "__main__":
