@@ -274,10 +274,11 @@ def _service(fake: bool):
 
     with tempfile.TemporaryDirectory() as tmp:
         # ViT-B/16's 86 M weights are a 460 MB graph body: above the default 256 MiB limit, and more parsing
-        # than one client's default share of a loaded server (a sweep is the server's only client)
+        # than one client's default share of a loaded server (a sweep is the server's only client) or its 30 s
+        # default deadline allow
         server = Server(Path(tmp) / "server.log", base_env={}, devices="cpu",
                         env={"GRADSERVE_MAX_BODY_BYTES": str(1 << 30), "GRADSERVE_PARSE_SHARE": "1",
-                             "GRADSERVE_PARSE_BURST_S": "600"})
+                             "GRADSERVE_PARSE_BURST_S": "600", "GRADSERVE_DEFAULT_DEADLINE_S": "600"})
         try:
             gs.set_context(server=server.url, max_retries=0, timeout=600)
             yield

@@ -52,7 +52,9 @@ def _image(torch, size=32, batch=1):
     return torch.randn(batch, 3, size, size)
 
 
-def _wrap(model, pick):
+def _wrap(model, pick, keywords=None):
+    """A module returning `pick` of the model's output (a dict / tuple / transformers output), the inputs passed
+    by the names `keywords` when given (else positionally)."""
     import torch
 
     class Picked(torch.nn.Module):
@@ -61,7 +63,7 @@ def _wrap(model, pick):
             self.model = model
 
         def forward(self, *xs):
-            return pick(self.model(*xs))
+            return pick(self.model(**dict(zip(keywords, xs))) if keywords else self.model(*xs))
 
     return Picked().eval()
 
@@ -121,24 +123,8 @@ def hf(config_name, model_name, inputs, keywords=None, **cfg):
 
         config = getattr(transformers, config_name)(**cfg)
         m = getattr(transformers, model_name)(config).eval()
-        if keywords:
-            return _wrap_kw(m, keywords), inputs(torch, config)
-        return _wrap(m, lambda o: o.last_hidden_state), inputs(torch, config)
+        return _wrap(m, lambda o: o.last_hidden_state, keywords), inputs(torch, config)
     return build
-
-
-def _wrap_kw(model, keywords):
-    import torch
-
-    class Named(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.model = model
-
-        def forward(self, *xs):
-            return self.model(**dict(zip(keywords, xs))).last_hidden_state
-
-    return Named().eval()
 
 
 def _ids(torch, config, n=8):
