@@ -7,6 +7,7 @@ What the ops do not say directly is written here once for every importer: ceil-m
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 
@@ -651,16 +652,16 @@ def _fold_into(w, p, lo: float, hi: float):
     return w.where(even, w.add(extra, w.scalar_like(lo, a)), w.sub(w.scalar_like(span + lo, a), extra))
 
 
-def _grid_corner(w, flat, yy, xx, h: int, wd: int, c: int):
-    """x[n, :, yy, xx] for integer-valued float positions (zero outside): [N, C, P]."""
-    inside = None
-    for v, n in ((yy, h), (xx, wd)):
+def _grid_corner(w, flat, pos: list, sizes: list, c: int):
+    """x[n, :, *pos] for integer-valued float positions along the spatial axes of `sizes` (zero outside):
+    [N, C, P]."""
+    inside, idx = None, None
+    for v, n in zip(pos, sizes):
         ok = w.binary("logical_and", w.binary("greater_equal", v, w.scalar_like(0, v)),
                       w.binary("less_equal", v, w.scalar_like(n - 1, v)))
         inside = ok if inside is None else w.binary("logical_and", inside, ok)
-    yi = w.cast(w.emit1("clip", [yy], {"min": 0.0, "max": float(h - 1)}, w.shape(yy), w.dtype(yy)), "int64")
-    xi = w.cast(w.emit1("clip", [xx], {"min": 0.0, "max": float(wd - 1)}, w.shape(xx), w.dtype(xx)), "int64")
-    idx = w.add(w.mul(yi, w.scalar_like(wd, yi)), xi)  # [N, P]
+        i = w.cast(w.emit1("clip", [v], {"min": 0.0, "max": float(n - 1)}, w.shape(v), w.dtype(v)), "int64")
+        idx = i if idx is None else w.add(w.mul(idx, w.scalar_like(n, idx)), i)  # [N, P], row-major
     n, p = w.shape(idx)
     got = take_along(w, flat, w.broadcast_to(w.reshape(idx, [n, 1, p]), [n, c, p]), 2)
     return got, w.reshape(inside, [n, 1, p])
@@ -696,43 +697,47 @@ def _grid_bicubic(w, flat, gx, gy, dims, padding: str, align: bool):
         for i, wx in enumerate(wxs):
             xx = w.add(x0, w.scalar_like(i - 1, x0))
             xx = xx if padding == "zeros" else _grid_position(w, xx, wd, align, padding, unnormalized=True)
-            v, ok = _grid_corner(w, flat, yy, xx, h, wd, ch)
+            v, ok = _grid_corner(w, flat, [yy, xx], [h, wd], ch)
             term = w.where(ok, w.mul(v, w.reshape(w.mul(wy, wx), [n, 1, p])), w.scalar_like(0, v))
             out = term if out is None else w.add(out, term)
     return out
 
 
 def grid_sample(w: GraphWriter, x: str, g: str, mode: str, padding: str, align_corners: bool) -> str:
-    """torch's grid_sample / ONNX GridSample on [N, C, H, W] at grid [N, Ho, Wo, 2] (x, y in [-1, 1]),
-    bilinear, nearest or bicubic, zeros, border or reflection padding: the corners gathered, weighted by the
-    fractional position (so the grid gets the frameworks' gradient; floor and round pass none)."""
+    """torch's grid_sample / ONNX GridSample on [N, C, (D,) H, W] at grid [N, (Do,) Ho, Wo, k] (x, y, (z) in
+    [-1, 1]), bilinear (trilinear in 3-D), nearest, or bicubic (2-D), zeros, border or reflection padding: the
+    corners gathered, weighted by the fractional position (so the grid gets the frameworks' gradient; floor and
+    round pass none)."""
     pads = ("zeros", "border", "reflection")
-    if mode not in ("bilinear", "nearest", "bicubic") or padding not in pads or len(w.shape(x)) != 4:
+    rank = len(w.shape(x)) - 2
+    if mode not in ("bilinear", "nearest", "bicubic") or padding not in pads or rank not in (2, 3) \
+            or (mode == "bicubic" and rank != 2):
         raise UnsupportedModel(f"grid sampling mode {mode!r} padding {padding!r} of a rank-{len(w.shape(x))} input "
-                               "(known: bilinear / nearest / bicubic, zeros / border / reflection, 2-D)")
-    n, ch, h, wd = w.shape(x)
-    _, ho, wo, _ = w.shape(g)
-    flat = w.reshape(x, [n, ch, h * wd])
-    gx, gy = (w.reshape(w.index(g, [[0, n, 1], [0, ho, 1], [0, wo, 1], k]), [n, ho * wo]) for k in (0, 1))
+                               "(known: bilinear / nearest, zeros / border / reflection, 2-D or 3-D; bicubic 2-D)")
+    n, ch, *sizes = w.shape(x)
+    out_sp = list(w.shape(g)[1:-1])
+    p = math.prod(out_sp)
+    flat = w.reshape(x, [n, ch, math.prod(sizes)])
+    # the grid's last axis lists x (the last spatial axis) first: comps[a] is spatial axis a's coordinate
+    comps = [w.reshape(w.index(g, [[0, d, 1] for d in [n] + out_sp] + [rank - 1 - a]), [n, p]) for a in range(rank)]
     if mode == "bicubic":
-        out = _grid_bicubic(w, flat, gx, gy, (h, wd, ch), padding, align_corners)
-        return w.reshape(out, [n, ch, ho, wo])
-    ix = _grid_position(w, gx, wd, align_corners, padding)
-    iy = _grid_position(w, gy, h, align_corners, padding)
+        out = _grid_bicubic(w, flat, comps[1], comps[0], (sizes[0], sizes[1], ch), padding, align_corners)
+        return w.reshape(out, [n, ch, *out_sp])
+    pos = [_grid_position(w, c, m, align_corners, padding) for c, m in zip(comps, sizes)]
     if mode == "nearest":
-        v, ok = _grid_corner(w, flat, w.unary("round", iy), w.unary("round", ix), h, wd, ch)
-        out = w.where(ok, v, w.scalar_like(0, v))
-    else:
-        x0, y0 = w.unary("floor", ix), w.unary("floor", iy)
-        fx, fy = w.sub(ix, x0), w.sub(iy, y0)
-        one = w.scalar_like(1, ix)
-        out = None
-        for yy, wy in ((y0, w.sub(one, fy)), (w.add(y0, one), fy)):
-            for xx, wx in ((x0, w.sub(one, fx)), (w.add(x0, one), fx)):
-                v, ok = _grid_corner(w, flat, yy, xx, h, wd, ch)
-                term = w.where(ok, w.mul(v, w.reshape(w.mul(wy, wx), [n, 1, ho * wo])), w.scalar_like(0, v))
-                out = term if out is None else w.add(out, term)
-    return w.reshape(out, [n, ch, ho, wo])
+        v, ok = _grid_corner(w, flat, [w.unary("round", q) for q in pos], sizes, ch)
+        return w.reshape(w.where(ok, v, w.scalar_like(0, v)), [n, ch, *out_sp])
+    lo = [w.unary("floor", q) for q in pos]
+    one = w.scalar_like(1, pos[0])
+    fr = [w.sub(q, q0) for q, q0 in zip(pos, lo)]
+    ends = [((q0, w.sub(one, f)), (w.add(q0, one), f)) for q0, f in zip(lo, fr)]  # per axis: (position, weight)
+    out = None
+    for corner in itertools.product(*ends):
+        v, ok = _grid_corner(w, flat, [c[0] for c in corner], sizes, ch)
+        wt = functools.reduce(w.mul, [c[1] for c in corner])
+        term = w.where(ok, w.mul(v, w.reshape(wt, [n, 1, p])), w.scalar_like(0, v))
+        out = term if out is None else w.add(out, term)
+    return w.reshape(out, [n, ch, *out_sp])
 
 
 def scatter_reduce_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: str, include_self: bool) -> str:
