@@ -99,7 +99,7 @@ def tv_raft():
 
             def forward(self, a, b):
                 return self.raft(a, b, num_flow_updates=2)[-1]
-        return Raft().eval(), (_image(torch, 64), _image(torch, 64))
+        return Raft().eval(), (_image(torch, 128), _image(torch, 128))  # its pyramid needs 16 x 16 features
     return build
 
 
@@ -192,7 +192,10 @@ CASES = [
     Case("convnext_tiny", "torchvision", tv("convnext_tiny")),
     Case("swin_t", "torchvision", tv("swin_t", size=64)),
     Case("regnet_y_400mf", "torchvision", tv("regnet_y_400mf")),
-    Case("densenet121", "torchvision", tv("densenet121")),
+    Case("densenet121", "torchvision", tv("densenet121"),
+         note="a ReLU kink, not an op: at these weights one pre-ReLU value (denseblock2.denselayer9.norm1) is "
+              "1.9e-6, inside float32 rounding, so the unit's derivative flips and the grads of that layer and "
+              "those feeding it differ 9e-3; at other weights (perturbed twice) all 364 grads agree to 1.6e-6"),
     Case("squeezenet1_1", "torchvision", tv("squeezenet1_1", size=64)),
     Case("shufflenet_v2_x0_5", "torchvision", tv("shufflenet_v2_x0_5")),
     Case("mnasnet0_5", "torchvision", tv("mnasnet0_5")),
@@ -200,7 +203,7 @@ CASES = [
     Case("deeplabv3_mobilenet_v3_large", "torchvision", tv_seg("deeplabv3_mobilenet_v3_large")),
     Case("fcn_resnet50", "torchvision", tv_seg("fcn_resnet50")),
     Case("lraspp_mobilenet_v3_large", "torchvision", tv_seg("lraspp_mobilenet_v3_large")),
-    Case("raft_small", "torchvision", tv_raft(), note="2 flow updates, 64x64"),
+    Case("raft_small", "torchvision", tv_raft(), note="2 flow updates, 128x128"),
     Case("timm_resnet10t", "timm", timm_model("resnet10t")),
     Case("timm_vit_tiny", "timm", timm_model("vit_tiny_patch16_224", img_size=32)),
     Case("timm_convnext_atto", "timm", timm_model("convnext_atto")),
