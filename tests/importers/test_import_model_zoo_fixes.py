@@ -86,3 +86,17 @@ def test_as_strided_reads_memory_as_torch_lays_it_out(fake):
         assert "aten.as_strided.default" in ops, ops  # the case is the op, not something torch rewrote
         net = gs.from_torch(model, (x,))
         check_imported(net, model, (x,))
+
+
+class IntegerSqrt(torch.nn.Module):
+    """RAFT's correlation scale: torch.sqrt of an integer tensor (the channel count) is float32."""
+
+    def forward(self, x):
+        n = torch.tensor(x.shape[1])
+        return x / torch.sqrt(n) + torch.exp(torch.tensor(2)) * torch.sigmoid(torch.tensor(True))
+
+
+def test_a_float_function_of_an_integer_tensor_is_float32(fake):
+    model, x = IntegerSqrt(), torch.randn(2, 6, generator=torch.Generator().manual_seed(3))
+    net = gs.from_torch(model, (x,))
+    check_imported(net, model, (x,))

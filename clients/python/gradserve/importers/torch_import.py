@@ -95,8 +95,22 @@ _UN = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid", "exp": "exp", "log"
        "sinh": "sinh", "cosh": "cosh", "asin": "asin", "acos": "acos", "atan": "atan", "expm1": "expm1",
        "log1p": "log1p", "reciprocal": "reciprocal", "sign": "sign",
        "floor": "floor", "ceil": "ceil", "round": "round", "asinh": "asinh", "acosh": "acosh", "atanh": "atanh"}
+# these give a float of an integer or bool tensor (torch's default float32): RAFT's sqrt of a channel count
+_TO_FLOAT = {"tanh", "sigmoid", "exp", "log", "sqrt", "rsqrt", "erf", "sin", "cos", "tan", "sinh", "cosh", "asin",
+             "acos", "atan", "expm1", "log1p", "reciprocal", "asinh", "acosh", "atanh"}
+
+
+def _unary(op):
+    def rule(c, x):
+        v = c.v(x)
+        if op in _TO_FLOAT and not c.w.dtype(v).startswith(("float", "bfloat", "complex")):
+            v = c.w.cast(v, "float32")
+        return c.w.unary(op, v)
+    return rule
+
+
 for _k, _op in _UN.items():  # abs: torch_fft.py (|z| of a complex z is real)
-    ATEN[f"aten.{_k}.default"] = (lambda op: lambda c, x: c.w.unary(op, c.v(x)))(_op)
+    ATEN[f"aten.{_k}.default"] = _unary(_op)
 
 _BIN = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow", "maximum": "maximum",
         "minimum": "minimum", "eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater",
