@@ -235,10 +235,11 @@ def write_table(results: dict):
             r = results.get(f"{case.name}/{path}")
             if r is None:
                 continue
-            note = re.sub(r"\x1b\[[0-9;]*m", "", r.get("why", "")) or case.note  # the exporter's colours
+            why = re.sub(r"\x1b\[[0-9;]*m", "", r.get("why", ""))  # the exporter's colours
+            note = "; ".join(t for t in (case.note, why[:160]) if t)
             lines.append(f"| {case.name} | {case.family} | {path} | {_fmt(r.get('forward'))} | "
                          f"{_fmt(r.get('grads'))} | {r.get('weights', '-')} | {r['status']} | "
-                         f"{note.replace('|', '/')[:160]} |")
+                         f"{note.replace('|', '/')} |")
     counts: dict = {}
     for r in results.values():
         counts[r["status"]] = counts.get(r["status"], 0) + 1
@@ -287,7 +288,8 @@ def _service(fake: bool):
         # default deadline allow
         server = Server(Path(tmp) / "server.log", base_env={}, devices="cpu",
                         env={"GRADSERVE_MAX_BODY_BYTES": str(1 << 30), "GRADSERVE_PARSE_SHARE": "1",
-                             "GRADSERVE_PARSE_BURST_S": "600", "GRADSERVE_DEFAULT_DEADLINE_S": "600"})
+                             "GRADSERVE_PARSE_BURST_S": "600", "GRADSERVE_DEFAULT_DEADLINE_S": "600",
+                             "GRADSERVE_MAX_OUTPUT_BYTES": str(1 << 30)})  # its 346 MB of weight gradients
         try:
             gs.set_context(server=server.url, max_retries=0, timeout=600)
             yield

@@ -188,7 +188,9 @@ CASES = [
     Case("resnet18", "torchvision", tv("resnet18")),
     Case("mobilenet_v3_small", "torchvision", tv("mobilenet_v3_small")),
     Case("efficientnet_b0", "torchvision", tv("efficientnet_b0")),
-    Case("vit_b_16", "torchvision", tv("vit_b_16", image_size=32), note="image_size=32"),
+    Case("vit_b_16", "torchvision", tv("vit_b_16", image_size=32),
+         note="image_size=32; 86 M weights: the recorded run hit the server's body / parse-share / deadline / "
+              "output limits (raised in the sweep since, not re-run: ViT is covered by timm_vit_tiny and vit_hf)"),
     Case("convnext_tiny", "torchvision", tv("convnext_tiny")),
     Case("swin_t", "torchvision", tv("swin_t", size=64)),
     Case("regnet_y_400mf", "torchvision", tv("regnet_y_400mf")),
@@ -210,7 +212,10 @@ CASES = [
     Case("timm_convnext_atto", "timm", timm_model("convnext_atto")),
     Case("timm_mobilevitv2_050", "timm", timm_model("mobilevitv2_050", size=64)),
     Case("timm_mixer_s16", "timm", timm_model("mixer_s16_224", img_size=32)),
-    Case("timm_efficientvit_m0", "timm", timm_model("efficientvit_m0", size=64)),
+    Case("timm_efficientvit_m0", "timm", timm_model("efficientvit_m0", size=64),
+         note="not investigated to the end: the worst tensors (attn.dws conv / bn of the query path) have reference "
+              "grads of 2e-11 to 6e-9, i.e. rounding noise around an exact zero, which the metric's zero floor "
+              "(1e-6 of the largest) does not catch; ours there are ~1e-8"),
     Case("bert", "transformers", hf("BertConfig", "BertModel", _ids, **_SMALL)),
     Case("distilbert", "transformers", hf("DistilBertConfig", "DistilBertModel", _ids, dim=32, n_layers=2,
                                           n_heads=4, hidden_dim=64, vocab_size=100)),
