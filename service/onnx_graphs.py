@@ -47,7 +47,7 @@ class _OnnxRoute(APIRoute):
         return match, child
 
 
-_OPTIONS = ("input_shape", "scalar_weight")
+_OPTIONS = ("input_shape", "scalar_weight", "loop_max_trips")
 
 
 def options(query) -> dict:
@@ -62,7 +62,13 @@ def options(query) -> dict:
         shapes = dict(parse_input_shape(t) for t in query.getlist("input_shape"))
     except ValueError as e:
         raise InvalidRequest(f"input_shape: {e}") from None
-    return {"input_shapes": shapes or None, "scalar_weights": query.getlist("scalar_weight")}
+    opts = {"input_shapes": shapes or None, "scalar_weights": query.getlist("scalar_weight")}
+    if "loop_max_trips" in query:  # the bound of a Loop whose trip count is computed (a limit: see convert)
+        text = query["loop_max_trips"]
+        if not text.isdigit():
+            raise InvalidRequest(f"loop_max_trips: expected a non-negative integer, got {text!r}")
+        opts["loop_max_trips"] = int(text)
+    return opts
 
 
 def convert(body: bytes, settings, opts: dict | None = None, warnings: list | None = None) -> dict:
@@ -76,9 +82,11 @@ def convert(body: bytes, settings, opts: dict | None = None, warnings: list | No
     from engine.importers import ModelLimitExceeded, UnsupportedModel, onnx_to_graph
     from engine.serialize import tensor_to_json
 
-    limits = {"max_nodes": settings.max_nodes, "max_elements": settings.max_elements}
+    opts = dict(opts or {})
+    limits = {"max_nodes": settings.max_nodes, "max_elements": settings.max_elements,
+              "loop_max_trips": opts.pop("loop_max_trips", None)}
     try:
-        return onnx_to_graph(body, encode=lambda a: tensor_to_json(a, b64=True), limits=limits, **(opts or {}),
+        return onnx_to_graph(body, encode=lambda a: tensor_to_json(a, b64=True), limits=limits, **opts,
                              warn=None if warnings is None else warnings.append)
     except ModelLimitExceeded as e:
         raise LimitExceeded(str(e), limit=e.limit, value=e.value) from None

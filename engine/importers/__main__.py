@@ -30,12 +30,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scalar-weight", action="append", default=[], metavar="NAME",
                     help="a 0-d float initializer that is a weight (a scalar nn.Parameter; by default a 0-d "
                          "initializer is a constant) (repeatable)")
+    ap.add_argument("--loop-max-trips", type=int, metavar="N",
+                    help="the bound of a Loop whose trip count is computed (more trips at run time is an error)")
     args = ap.parse_args(argv)
     from ..serialize import graph_from_json, tensor_to_json
 
     try:
         doc = onnx_to_graph(args.model, encode=lambda a: tensor_to_json(a, b64=True),
                             input_shapes=dict(args.input_shape) or None, scalar_weights=args.scalar_weight,
+                            limits={"loop_max_trips": args.loop_max_trips} if args.loop_max_trips is not None else None,
                             warn=lambda msg: print(f"warning: {msg}", file=sys.stderr))
         graph_from_json(doc)  # the engine's own check: a document the server will accept
     except (UnsupportedModel, OSError) as e:

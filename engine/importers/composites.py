@@ -6,6 +6,7 @@ What the ops do not say directly is written here once for every importer: ceil-m
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 
@@ -248,10 +249,13 @@ def instance_norm(w: GraphWriter, x: str, scale: str, b: str, eps: float) -> str
 
 # -- resizing (nearest / linear) as one constant interpolation matrix per resized axis ----------------------
 def resize_matrix(n_in: int, n_out: int, coords: np.ndarray, mode: str, nearest=np.floor, cubic_a: float = -0.75,
-                  exclude_outside: bool = False) -> np.ndarray:
-    """[n_out, n_in] weights: output i reads input position coords[i] (clamped to the edge)."""
+                  exclude_outside: bool = False, antialias_scale: float | None = None) -> np.ndarray:
+    """[n_out, n_in] weights: output i reads input position coords[i] (clamped to the edge). With
+    `antialias_scale` (out / in), linear and cubic kernels are stretched when downscaling (ONNX antialias)."""
     m = np.zeros((n_out, n_in), np.float64)
     rows = np.arange(n_out)
+    if antialias_scale is not None and mode in ("linear", "cubic"):
+        return _antialias_matrix(n_in, coords, mode, antialias_scale, cubic_a, exclude_outside)
     if mode == "nearest":
         m[rows, np.clip(nearest(coords).astype(np.int64), 0, n_in - 1)] = 1.0
         return m
@@ -285,6 +289,33 @@ def _cubic_matrix(n_in: int, n_out: int, coords: np.ndarray, a: float, exclude_o
     return m / m.sum(1, keepdims=True) if exclude_outside else m
 
 
+def _keys(d: np.ndarray, a: float) -> np.ndarray:
+    """Keys' cubic convolution kernel at distances d >= 0 (zero from 2 on)."""
+    return np.where(d <= 1, ((a + 2) * d - (a + 3)) * d * d + 1,
+                    np.where(d < 2, ((a * d - 5 * a) * d + 8 * a) * d - 4 * a, 0.0))
+
+
+def _antialias_matrix(n_in: int, coords: np.ndarray, mode: str, scale: float, a: float,
+                      exclude_outside: bool) -> np.ndarray:
+    """ONNX Resize antialias=1 (opset 18, as onnx.reference computes it): the linear (support 1) or cubic
+    (support 2) kernel stretched by 1 / scale when downscaling, over the taps left + k around each coordinate
+    (left: the input just below it, an integer coordinate's own left neighbour), normalised to sum 1; taps past
+    the edge read the edge pixel, or are dropped before the normalisation with exclude_outside."""
+    s = min(scale, 1.0)
+    start = int(np.floor(-(1.0 if mode == "linear" else 2.0) / s) + 1)
+    ks = np.arange(start, 2 - start)
+    left = np.ceil(coords).astype(np.int64) - 1
+    d = np.abs((ks[None, :] - (coords - left)[:, None]) * s)
+    wk = np.clip(1 - d, 0, 1) if mode == "linear" else _keys(d, a)
+    idx = left[:, None] + ks[None, :]
+    if exclude_outside:
+        wk = np.where((idx >= 0) & (idx < n_in), wk, 0.0)
+    wk = wk / wk.sum(1, keepdims=True)
+    m = np.zeros((len(coords), n_in), np.float64)
+    np.add.at(m, (np.broadcast_to(np.arange(len(coords))[:, None], idx.shape), np.clip(idx, 0, n_in - 1)), wk)
+    return m
+
+
 def resize_coords(n_in: int, n_out: int, scale: float, how: str, length: float | None = None) -> np.ndarray:
     """Source coordinates of the outputs; `scale` = out / in as the model gives it. `length`: the output
     length align_corners divides by, when not n_out (ONNX's is n_in * scale, unrounded)."""
@@ -298,8 +329,11 @@ def resize_coords(n_in: int, n_out: int, scale: float, how: str, length: float |
     if how == "align_corners":
         length = n_out if length is None else length
         return i * (n_in - 1) / (length - 1) if length != 1 else np.zeros(n_out)
+    if how == "half_pixel_symmetric":  # half_pixel, centred when the output length was rounded down
+        length = n_out if length is None else length
+        return n_in / 2 * (1 - n_out / length) + (i + 0.5) / scale - 0.5
     raise UnsupportedModel(f"resize coordinate_transformation_mode {how!r} (known: asymmetric, half_pixel, "
-                           "pytorch_half_pixel, align_corners)")
+                           "pytorch_half_pixel, align_corners, half_pixel_symmetric)")
 
 
 def resize(w: GraphWriter, x: str, mats: dict) -> str:
@@ -584,15 +618,19 @@ def iota_like(w: GraphWriter, x: str) -> str:
     return w.const(np.arange(math.prod(w.shape(x)), dtype=np.int64).reshape(w.shape(x)))
 
 
-def _grid_position(w, g, n: int, align: bool, padding: str):
-    """A grid coordinate in [-1, 1] as a pixel position (torch's grid_sampler_compute_source_index):
-    border clips it into the image, reflection first folds it back at the edges (the pixel centres
-    with align_corners, the outer pixel edges without), then clips."""
+def _grid_unnormalize(w, g, n: int, align: bool):
+    """A grid coordinate in [-1, 1] as a pixel position (torch's grid_sampler_unnormalize)."""
     if align:
-        p = w.mul(w.add(g, w.scalar_like(1, g)), w.scalar_like((n - 1) / 2, g))
-    else:
-        p = w.div(w.sub(w.mul(w.add(g, w.scalar_like(1, g)), w.scalar_like(n, g)), w.scalar_like(1, g)),
-                  w.scalar_like(2, g))
+        return w.mul(w.add(g, w.scalar_like(1, g)), w.scalar_like((n - 1) / 2, g))
+    return w.div(w.sub(w.mul(w.add(g, w.scalar_like(1, g)), w.scalar_like(n, g)), w.scalar_like(1, g)),
+                 w.scalar_like(2, g))
+
+
+def _grid_position(w, g, n: int, align: bool, padding: str, unnormalized: bool = False):
+    """A grid coordinate in [-1, 1] (or a pixel position already) as a pixel position (torch's
+    grid_sampler_compute_source_index): border clips it into the image, reflection first folds it back at
+    the edges (the pixel centres with align_corners, the outer pixel edges without), then clips."""
+    p = g if unnormalized else _grid_unnormalize(w, g, n, align)
     if padding == "reflection":
         p = _fold_into(w, p, 0.0, n - 1.0) if align else _fold_into(w, p, -0.5, n - 0.5)
     if padding == "zeros":
@@ -613,49 +651,92 @@ def _fold_into(w, p, lo: float, hi: float):
     return w.where(even, w.add(extra, w.scalar_like(lo, a)), w.sub(w.scalar_like(span + lo, a), extra))
 
 
-def _grid_corner(w, flat, yy, xx, h: int, wd: int, c: int):
-    """x[n, :, yy, xx] for integer-valued float positions (zero outside): [N, C, P]."""
-    inside = None
-    for v, n in ((yy, h), (xx, wd)):
+def _grid_corner(w, flat, pos: list, sizes: list, c: int):
+    """x[n, :, *pos] for integer-valued float positions along the spatial axes of `sizes` (zero outside):
+    [N, C, P]."""
+    inside, idx = None, None
+    for v, n in zip(pos, sizes):
         ok = w.binary("logical_and", w.binary("greater_equal", v, w.scalar_like(0, v)),
                       w.binary("less_equal", v, w.scalar_like(n - 1, v)))
         inside = ok if inside is None else w.binary("logical_and", inside, ok)
-    yi = w.cast(w.emit1("clip", [yy], {"min": 0.0, "max": float(h - 1)}, w.shape(yy), w.dtype(yy)), "int64")
-    xi = w.cast(w.emit1("clip", [xx], {"min": 0.0, "max": float(wd - 1)}, w.shape(xx), w.dtype(xx)), "int64")
-    idx = w.add(w.mul(yi, w.scalar_like(wd, yi)), xi)  # [N, P]
+        i = w.cast(w.emit1("clip", [v], {"min": 0.0, "max": float(n - 1)}, w.shape(v), w.dtype(v)), "int64")
+        idx = i if idx is None else w.add(w.mul(idx, w.scalar_like(n, idx)), i)  # [N, P], row-major
     n, p = w.shape(idx)
     got = take_along(w, flat, w.broadcast_to(w.reshape(idx, [n, 1, p]), [n, c, p]), 2)
     return got, w.reshape(inside, [n, 1, p])
 
 
+def _cubic_weights(w, t, a: float = -0.75) -> list:
+    """Keys' cubic convolution weights of the taps at offsets -1, 0, 1, 2 from floor(position), t the
+    fractional part (torch's get_cubic_upsample_coefficients, A = -0.75)."""
+    one = w.scalar_like(1, t)
+
+    def near(d):  # |d| <= 1
+        return w.add(w.mul(w.mul(w.sub(w.mul(w.scalar_like(a + 2, d), d), w.scalar_like(a + 3, d)), d), d), one)
+
+    def far(d):  # 1 < |d| < 2
+        inner = w.add(w.mul(w.sub(w.mul(w.scalar_like(a, d), d), w.scalar_like(5 * a, d)), d), w.scalar_like(8 * a, d))
+        return w.sub(w.mul(inner, d), w.scalar_like(4 * a, d))
+    return [far(w.add(t, one)), near(t), near(w.sub(one, t)), far(w.sub(w.scalar_like(2, t), t))]
+
+
+def _grid_bicubic(w, flat, gx, gy, dims, padding: str, align: bool):
+    """torch's bicubic grid sampling: the 4 x 4 taps around the unpadded position, each tap's integer position
+    padded on its own (border clips, reflection folds then clips, zeros reads nothing outside), weighted by
+    Keys' cubic (the grid's gradient through the weights)."""
+    h, wd, ch = dims
+    ix, iy = _grid_unnormalize(w, gx, wd, align), _grid_unnormalize(w, gy, h, align)
+    x0, y0 = w.unary("floor", ix), w.unary("floor", iy)
+    wxs, wys = _cubic_weights(w, w.sub(ix, x0)), _cubic_weights(w, w.sub(iy, y0))
+    n, p = w.shape(ix)
+    out = None
+    for j, wy in enumerate(wys):
+        yy = w.add(y0, w.scalar_like(j - 1, y0))
+        yy = yy if padding == "zeros" else _grid_position(w, yy, h, align, padding, unnormalized=True)
+        for i, wx in enumerate(wxs):
+            xx = w.add(x0, w.scalar_like(i - 1, x0))
+            xx = xx if padding == "zeros" else _grid_position(w, xx, wd, align, padding, unnormalized=True)
+            v, ok = _grid_corner(w, flat, [yy, xx], [h, wd], ch)
+            term = w.where(ok, w.mul(v, w.reshape(w.mul(wy, wx), [n, 1, p])), w.scalar_like(0, v))
+            out = term if out is None else w.add(out, term)
+    return out
+
+
 def grid_sample(w: GraphWriter, x: str, g: str, mode: str, padding: str, align_corners: bool) -> str:
-    """torch's grid_sample / ONNX GridSample on [N, C, H, W] at grid [N, Ho, Wo, 2] (x, y in [-1, 1]),
-    bilinear or nearest, zeros, border or reflection padding: the corners gathered, weighted by the
-    fractional position (so the grid gets the frameworks' gradient; floor and round pass none)."""
+    """torch's grid_sample / ONNX GridSample on [N, C, (D,) H, W] at grid [N, (Do,) Ho, Wo, k] (x, y, (z) in
+    [-1, 1]), bilinear (trilinear in 3-D), nearest, or bicubic (2-D), zeros, border or reflection padding: the
+    corners gathered, weighted by the fractional position (so the grid gets the frameworks' gradient; floor and
+    round pass none)."""
     pads = ("zeros", "border", "reflection")
-    if mode not in ("bilinear", "nearest") or padding not in pads or len(w.shape(x)) != 4:
+    rank = len(w.shape(x)) - 2
+    if mode not in ("bilinear", "nearest", "bicubic") or padding not in pads or rank not in (2, 3) \
+            or (mode == "bicubic" and rank != 2):
         raise UnsupportedModel(f"grid sampling mode {mode!r} padding {padding!r} of a rank-{len(w.shape(x))} input "
-                               "(known: bilinear / nearest, zeros / border / reflection, 2-D)")
-    n, ch, h, wd = w.shape(x)
-    _, ho, wo, _ = w.shape(g)
-    flat = w.reshape(x, [n, ch, h * wd])
-    gx, gy = (w.reshape(w.index(g, [[0, n, 1], [0, ho, 1], [0, wo, 1], k]), [n, ho * wo]) for k in (0, 1))
-    ix = _grid_position(w, gx, wd, align_corners, padding)
-    iy = _grid_position(w, gy, h, align_corners, padding)
+                               "(known: bilinear / nearest, zeros / border / reflection, 2-D or 3-D; bicubic 2-D)")
+    n, ch, *sizes = w.shape(x)
+    out_sp = list(w.shape(g)[1:-1])
+    p = math.prod(out_sp)
+    flat = w.reshape(x, [n, ch, math.prod(sizes)])
+    # the grid's last axis lists x (the last spatial axis) first: comps[a] is spatial axis a's coordinate
+    comps = [w.reshape(w.index(g, [[0, d, 1] for d in [n] + out_sp] + [rank - 1 - a]), [n, p]) for a in range(rank)]
+    if mode == "bicubic":
+        out = _grid_bicubic(w, flat, comps[1], comps[0], (sizes[0], sizes[1], ch), padding, align_corners)
+        return w.reshape(out, [n, ch, *out_sp])
+    pos = [_grid_position(w, c, m, align_corners, padding) for c, m in zip(comps, sizes)]
     if mode == "nearest":
-        v, ok = _grid_corner(w, flat, w.unary("round", iy), w.unary("round", ix), h, wd, ch)
-        out = w.where(ok, v, w.scalar_like(0, v))
-    else:
-        x0, y0 = w.unary("floor", ix), w.unary("floor", iy)
-        fx, fy = w.sub(ix, x0), w.sub(iy, y0)
-        one = w.scalar_like(1, ix)
-        out = None
-        for yy, wy in ((y0, w.sub(one, fy)), (w.add(y0, one), fy)):
-            for xx, wx in ((x0, w.sub(one, fx)), (w.add(x0, one), fx)):
-                v, ok = _grid_corner(w, flat, yy, xx, h, wd, ch)
-                term = w.where(ok, w.mul(v, w.reshape(w.mul(wy, wx), [n, 1, ho * wo])), w.scalar_like(0, v))
-                out = term if out is None else w.add(out, term)
-    return w.reshape(out, [n, ch, ho, wo])
+        v, ok = _grid_corner(w, flat, [w.unary("round", q) for q in pos], sizes, ch)
+        return w.reshape(w.where(ok, v, w.scalar_like(0, v)), [n, ch, *out_sp])
+    lo = [w.unary("floor", q) for q in pos]
+    one = w.scalar_like(1, pos[0])
+    fr = [w.sub(q, q0) for q, q0 in zip(pos, lo)]
+    ends = [((q0, w.sub(one, f)), (w.add(q0, one), f)) for q0, f in zip(lo, fr)]  # per axis: (position, weight)
+    out = None
+    for corner in itertools.product(*ends):
+        v, ok = _grid_corner(w, flat, [c[0] for c in corner], sizes, ch)
+        wt = functools.reduce(w.mul, [c[1] for c in corner])
+        term = w.where(ok, w.mul(v, w.reshape(wt, [n, 1, p])), w.scalar_like(0, v))
+        out = term if out is None else w.add(out, term)
+    return w.reshape(out, [n, ch, *out_sp])
 
 
 def scatter_reduce_along(w: GraphWriter, x: str, idx: str, upd: str, axis: int, mode: str, include_self: bool) -> str:

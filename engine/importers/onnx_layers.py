@@ -104,14 +104,14 @@ _ROUND = {"round_prefer_floor": lambda c: np.ceil(c - 0.5), "round_prefer_ceil":
 
 @handles("Resize")
 def _resize(ctx, node, attrs):
-    """Nearest and linear resizing of static shapes, as one constant matrix per resized axis."""
+    """Nearest, linear and cubic resizing (antialiased too) of static shapes, one constant matrix per resized axis."""
     w, i = ctx.w, _ins(node)
     x = ctx.val(i[0])
     shape = w.shape(x)
     mode = attrs.get("mode", "nearest")
-    for a, ok in (("antialias", 0), ("keep_aspect_ratio_policy", "stretch")):
-        if attrs.get(a, ok) != ok:
-            raise UnsupportedModel(f"Resize {a}={attrs[a]!r}")
+    policy = attrs.get("keep_aspect_ratio_policy", "stretch")
+    if policy not in ("stretch", "not_larger", "not_smaller"):
+        raise UnsupportedModel(f"Resize keep_aspect_ratio_policy={policy!r} (known: stretch, not_larger, not_smaller)")
     if mode not in ("nearest", "linear", "cubic"):
         raise UnsupportedModel(f"Resize mode {mode!r} (known: nearest, linear, cubic)")
     nearest = _ROUND.get(attrs.get("nearest_mode", "round_prefer_floor"))
@@ -126,10 +126,14 @@ def _resize(ctx, node, attrs):
     else:
         sizes = [int(s) for s in ctx.cval(sizes_in, node).reshape(-1)]
         scales = [o / shape[a] for a, o in zip(axes, sizes)]
+        if policy != "stretch":  # one scale for all axes, the sizes' smallest or largest; sizes rounded half up
+            r = (min if policy == "not_larger" else max)(scales)
+            scales, sizes = [r] * len(axes), [int(r * shape[a] + 0.5) for a in axes]
     how = attrs.get("coordinate_transformation_mode", "half_pixel" if ctx.opset >= 11 else "asymmetric")
     cubic = {"cubic_a": attrs.get("cubic_coeff_a", -0.75), "exclude_outside": bool(attrs.get("exclude_outside", 0))}
+    antialias = bool(attrs.get("antialias", 0))  # the spec filters linear and cubic only: nearest ignores it
     mats = {a: C.resize_matrix(shape[a], o, C.resize_coords(shape[a], o, s, how, shape[a] * s), mode, nearest,
-                               **cubic)
+                               antialias_scale=s if antialias else None, **cubic)
             for a, o, s in zip(axes, sizes, scales) if not (o == shape[a] and s == 1.0)}  # identity axes stay
     return [C.resize(w, x, mats)]
 

@@ -21,8 +21,12 @@ def _need(module: str, extra: str):
             from None
 
 
-def from_onnx(model, input_shapes: dict | None = None, *, scalar_weights=()) -> ImportedCell:
+def from_onnx(model, input_shapes: dict | None = None, *, scalar_weights=(),
+              loop_max_trips: int | None = None) -> ImportedCell:
     """An ONNX model (path, bytes or onnx.ModelProto) as a Cell; `input_shapes` fixes dynamic dims.
+
+    A Loop whose trip count is computed (a graph input, say) runs as many trips as it says, at most
+    `loop_max_trips` (more at run time is an error); without it such a Loop is refused.
 
     Float initializers of rank >= 1 are trainable weights; a 0-d one is a constant unless named in
     `scalar_weights` (a scalar nn.Parameter such as CLIP's `logit_scale`: ONNX does not tell it from an
@@ -37,7 +41,8 @@ def from_onnx(model, input_shapes: dict | None = None, *, scalar_weights=()) -> 
     from ._cell import cell_from_writer
     from ._shared.onnx_graph import folded_warning, onnx_to_writer
 
-    w, outputs = onnx_to_writer(model, input_shapes=input_shapes, scalar_weights=scalar_weights)
+    limits = {"loop_max_trips": int(loop_max_trips)} if loop_max_trips is not None else None
+    w, outputs = onnx_to_writer(model, input_shapes=input_shapes, scalar_weights=scalar_weights, limits=limits)
     cell = cell_from_writer(w, outputs, "onnx_model")
     object.__setattr__(cell, "folded_weights", tuple(w.folded))
     if w.folded:

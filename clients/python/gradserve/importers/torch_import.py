@@ -95,8 +95,22 @@ _UN = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid", "exp": "exp", "log"
        "sinh": "sinh", "cosh": "cosh", "asin": "asin", "acos": "acos", "atan": "atan", "expm1": "expm1",
        "log1p": "log1p", "reciprocal": "reciprocal", "sign": "sign",
        "floor": "floor", "ceil": "ceil", "round": "round", "asinh": "asinh", "acosh": "acosh", "atanh": "atanh"}
+# these give a float of an integer or bool tensor (torch's default float32): RAFT's sqrt of a channel count
+_TO_FLOAT = {"tanh", "sigmoid", "exp", "log", "sqrt", "rsqrt", "erf", "sin", "cos", "tan", "sinh", "cosh", "asin",
+             "acos", "atan", "expm1", "log1p", "reciprocal", "asinh", "acosh", "atanh"}
+
+
+def _unary(op):
+    def rule(c, x):
+        v = c.v(x)
+        if op in _TO_FLOAT and not c.w.dtype(v).startswith(("float", "bfloat", "complex")):
+            v = c.w.cast(v, "float32")
+        return c.w.unary(op, v)
+    return rule
+
+
 for _k, _op in _UN.items():  # abs: torch_fft.py (|z| of a complex z is real)
-    ATEN[f"aten.{_k}.default"] = (lambda op: lambda c, x: c.w.unary(op, c.v(x)))(_op)
+    ATEN[f"aten.{_k}.default"] = _unary(_op)
 
 _BIN = {"add": "add", "sub": "sub", "mul": "mul", "div": "div", "pow": "pow", "maximum": "maximum",
         "minimum": "minimum", "eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater",
@@ -661,7 +675,11 @@ def _slice(c, x, dim=0, start=None, end=None, step=1):
 
 @aten("aten.cat.default")
 def _cat(c, xs, dim=0):
+    """torch.cat skips a 1-D empty tensor beside tensors of another rank (its legacy rule: transformers' KV
+    cache starts as torch.tensor([]) and is concatenated with the first keys)."""
     vals = [c.v(x) for x in xs]
+    if any(len(c.w.shape(v)) != 1 for v in vals):
+        vals = [v for v in vals if tuple(c.w.shape(v)) != (0,)]
     dt = vals[0]
     return c.w.concat([c.w.cast(v, c.w.dtype(dt)) for v in vals], dim)
 
@@ -889,6 +907,11 @@ def _cond(ctx: _Ctx, node) -> tuple:
     return tuple(ctx.w.emit("cond", [p] + operands, {"true_fn": names[0], "false_fn": names[1]}, avals[0]))
 
 
+def _storage_key(t) -> tuple:
+    """The memory a tensor views: two names of one tied weight have the same key (torch.export lists both)."""
+    return (t.untyped_storage().data_ptr(), t.storage_offset(), tuple(t.shape), tuple(t.stride()), t.dtype)
+
+
 def _program_to_writer(module, args: tuple, decompose: bool):
     import torch
     from torch.export.graph_signature import InputKind, OutputKind
@@ -902,6 +925,7 @@ def _program_to_writer(module, args: tuple, decompose: bool):
     ctx = _Ctx(w)
     state, consts = ep.state_dict, ep.constants
     placeholders = [n for n in ep.graph.nodes if n.op == "placeholder"]
+    tied: dict = {}
     for spec, node in zip(ep.graph_signature.input_specs, placeholders):
         if spec.kind == InputKind.USER_INPUT:
             meta = node.meta["val"]
@@ -911,9 +935,13 @@ def _program_to_writer(module, args: tuple, decompose: bool):
         elif spec.kind in (InputKind.PARAMETER, InputKind.BUFFER):
             target = cast(str, spec.target)  # a parameter's or buffer's always has one
             t: Any = state[target] if target in state else consts[target]
+            key = (spec.kind, _storage_key(t))
+            if key in tied:  # a tied weight (T5's shared embedding): one parameter, its gradient the sum
+                ctx.env[node.name] = tied[key]
+                continue
             # complex parameters (an FNO's spectral weights) train too: the engine's complex gradient is torch's
-            ctx.env[node.name] = w.param(target, _np(t), trainable=spec.kind == InputKind.PARAMETER
-                                         and (t.dtype.is_floating_point or t.dtype.is_complex))
+            ctx.env[node.name] = tied[key] = w.param(target, _np(t), trainable=spec.kind == InputKind.PARAMETER
+                                                     and (t.dtype.is_floating_point or t.dtype.is_complex))
         elif spec.kind == InputKind.CONSTANT_TENSOR:
             ctx.env[node.name] = w.const(_np(consts[cast(str, spec.target)]))
         elif spec.kind == InputKind.TOKEN:  # orders torch.linalg's error checks: nothing to import

@@ -55,7 +55,7 @@ def _xlogy(c, a, b):
     return w.where(zero, w.scalar_like(0, va), w.mul(va, w.unary("log", safe)))
 
 
-@aten("aten.grid_sampler_2d.default")
+@aten("aten.grid_sampler_2d.default", "aten.grid_sampler_3d.default")
 def _grid_sample(c, x, grid, interpolation_mode, padding_mode, align_corners):
     modes, pads = {0: "bilinear", 1: "nearest", 2: "bicubic"}, {0: "zeros", 1: "border", 2: "reflection"}
     return C.grid_sample(c.w, c.v(x), c.v(grid), modes[interpolation_mode], pads[padding_mode], bool(align_corners))

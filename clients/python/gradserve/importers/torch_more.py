@@ -1,5 +1,5 @@
 """More ATen rules for torch_import (registered into torch_table.ATEN on import): scatter reductions,
-order statistics (median, kthvalue), copysign and EmbeddingBag."""
+order statistics (median, kthvalue), copysign, EmbeddingBag and as_strided."""
 from __future__ import annotations
 
 import numpy as np
@@ -105,3 +105,33 @@ def _embedding_bag(c, weight, indices, offsets, scale_grad_by_freq=False, mode=0
         if mode == 1:
             out = w.div(out, w.binary("maximum", count, w.scalar_like(1.0, count)))
     return out, None, None, None
+
+
+def _positions(shape, strides, offset: int) -> np.ndarray:
+    """The memory position of each element of a strided view, as an array of its shape."""
+    pos = np.full([int(n) for n in shape], int(offset), np.int64)
+    for k, (n, s) in enumerate(zip(shape, strides)):
+        pos += (np.arange(int(n)) * int(s)).reshape([-1 if j == k else 1 for j in range(len(shape))])
+    return pos
+
+
+@aten("aten.as_strided.default")
+def _as_strided(c, x, size, stride, storage_offset=None):
+    """A view by strides over x's memory (timm / torchvision's adaptive pooling to 1 x 1 re-strides its output):
+    each output element reads the element of x at that memory position, laid out by x's own strides (torch's
+    meta): a constant gather, whose gradient sums the reads of an element as torch's as_strided backward."""
+    meta = x.meta["val"]
+    held = _positions(meta.shape, meta.stride(), meta.storage_offset()).reshape(-1)
+    if np.unique(held).size != held.size:
+        raise UnsupportedModel("as_strided of a tensor whose elements share memory (an expanded view)")
+    where = np.full(int(held.max()) + 1 if held.size else 0, -1, np.int64)
+    where[held] = np.arange(held.size)
+    read = _positions(size, stride, meta.storage_offset() if storage_offset is None else storage_offset)
+    if read.size and (read.max() >= where.size or (where[read] < 0).any()):
+        raise UnsupportedModel(f"as_strided size {list(size)} stride {list(stride)} reads memory outside its "
+                               f"input of shape {list(meta.shape)} stride {list(meta.stride())}")
+    flat, w = where[read].reshape(-1), c.w
+    xs = w.reshape(c.v(x), [held.size])
+    if np.array_equal(flat, np.arange(held.size)):  # the same elements in the same order: a reshape
+        return w.reshape(xs, [int(n) for n in size])
+    return w.reshape(w.gather(xs, w.const(flat), 0), [int(n) for n in size])

@@ -9,7 +9,8 @@
   scan's stacked ys. Unrolled by the engine, so reverse mode needs no masking.
 - `Loop` with a computed condition -> `while` over (iteration number, condition, state...), with
   max_trips = M when M is a constant (the loop can never run more); without M, a condition that
-  compares a constant-step counter with a constant gives the bound (`while i < n`); otherwise
+  compares a constant-step counter with a constant gives the bound (`while i < n`); a computed M (a
+  graph input, say) is compared at run time, bounded by the caller's limits["loop_max_trips"]; otherwise
   refused, naming the node. Scan outputs of such a loop have no static length: refused.
 - `Scan` (opset 9+) -> `scan` over the scan inputs moved to axis 0 (reversed where their direction
   says), the outer values the body reads carried unchanged; scan outputs moved / reversed back.
@@ -149,19 +150,29 @@ def _loop(ctx, node, attrs) -> list[str]:
     c = node.input[1] if len(node.input) > 1 else ""
     if trips is None and not node.input[0]:  # (a computed M would have to stop the loop too)
         trips = _counter_bound(ctx, node, body)
+    if trips is None and node.input[0] and ctx.limits.get("loop_max_trips") is not None:
+        # M computed (or a graph input): a while that stops at M, bounded by the caller's loop_max_trips
+        # (a run that needs more trips is an error, never a silently shorter loop)
+        trips = int(ctx.limits["loop_max_trips"])
+        _check_unroll(ctx, node, body, trips)
+        return _while(ctx, node, body, v_names, trips, runtime_m=node.input[0])
     if trips is None:
         raise UnsupportedModel("the trip count M is not a constant and the condition is not a constant-step "
                                "counter against a constant: a gradserve loop needs a static bound "
-                               "(scan / fori_loop) or a max_trips (while); refused")
-    limit = ctx.limits.get("max_nodes") or MAX_UNROLLED_NODES
-    if trips * max(len(body.node), 1) > limit:  # the engine unrolls the loop
-        raise ModelLimitExceeded(f"Loop node {node.name!r} unrolls to {trips} (trip count M) x {len(body.node)} "
-                                 f"nodes, above the limit max_nodes={limit}", "max_nodes", limit)
+                               "(scan / fori_loop) or a max_trips (while: give loop_max_trips); refused")
+    _check_unroll(ctx, node, body, trips)
     if c and ctx.is_const(c) and not bool(np.asarray(ctx.cval(c, node)).reshape(-1)[0]):
         trips = 0  # the loop never starts
     elif (c and not ctx.is_const(c)) or not _passes_condition(body):
         return _while(ctx, node, body, v_names, trips)
     return _scan(ctx, node, body, v_names, trips)
+
+
+def _check_unroll(ctx, node, body, trips: int) -> None:
+    limit = ctx.limits.get("max_nodes") or MAX_UNROLLED_NODES
+    if trips * max(len(body.node), 1) > limit:  # the engine unrolls the loop
+        raise ModelLimitExceeded(f"Loop node {node.name!r} unrolls to {trips} (trip count M) x {len(body.node)} "
+                                 f"nodes, above the limit max_nodes={limit}", "max_nodes", limit)
 
 
 def _carried(ctx, sub, body, v_names) -> list[str]:
@@ -196,7 +207,9 @@ def _scan(ctx, node, body, v_names, trips) -> list[str]:
     return res[:nv] + res[len(carry):]
 
 
-def _while(ctx, node, body, v_names, trips) -> list[str]:
+def _while(ctx, node, body, v_names, trips, runtime_m: str = "") -> list[str]:
+    """A while over (i, condition, state..., captures..., [M]): runs while the condition holds and i < M, M the
+    constant `trips` or the graph value `runtime_m` (carried unchanged; `trips` is then only the bound)."""
     nv = len(v_names)
     if len(body.output) > 1 + nv:
         raise UnsupportedModel(f"scan outputs of a Loop with a computed condition (node {node.name!r}) have no "
@@ -212,16 +225,19 @@ def _while(ctx, node, body, v_names, trips) -> list[str]:
     c_out = sw.cast(sw.reshape(outs[0], ()), "bool")
     caps = list(sub.captures)
     cap_ins = [sub.captures[n] for n in caps]
-    state_in = [i_in, c_in] + vs + cap_ins
+    m_in = [sw.input(f"{base}_trip_count", (), "int64")] if runtime_m else []
+    state_in = [i_in, c_in] + vs + cap_ins + m_in
     sw.reorder_inputs(state_in)
-    body_fn = ctx.w.finish(sw, [sw.add(i_in, sw.const(np.asarray(1, np.int64))), c_out] + outs[1:] + cap_ins)
+    body_fn = ctx.w.finish(sw, [sw.add(i_in, sw.const(np.asarray(1, np.int64))), c_out] + outs[1:] + cap_ins + m_in)
     cw = ctx.w.function_writer(f"{base}_cond")  # runs while the condition holds and i < M
     ci = [cw.input(f"s{k}", *sw.avals[v]) for k, v in enumerate(state_in)]
-    below = cw.binary("less", ci[0], cw.const(np.asarray(trips, np.int64)))
+    below = cw.binary("less", ci[0], ci[-1] if runtime_m else cw.const(np.asarray(trips, np.int64)))
     cond_fn = ctx.w.finish(cw, [cw.binary("logical_and", ci[1], below)])
     c = node.input[1] if len(node.input) > 1 else ""
     c0 = ctx.w.cast(_scalar(ctx, c, "the initial condition"), "bool") if c else ctx.w.const(np.asarray(True))
     state = [ctx.w.const(np.asarray(0, np.int64)), c0] + [ctx.val(v) for v in v_names] + [ctx.val(n) for n in caps]
+    if runtime_m:
+        state.append(ctx.w.cast(_scalar(ctx, runtime_m, "the trip count M"), "int64"))
     res = ctx.w.emit("while", state, {"cond": cond_fn, "body": body_fn, "max_trips": trips},
                      [sw.avals[v] for v in state_in])
     return res[2:2 + nv]

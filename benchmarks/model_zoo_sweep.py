@@ -1,0 +1,314 @@
+"""Bring your model, real ones: torchvision / timm / transformers / flax models imported by gradserve and
+differentiated, against torch's or JAX's own autodiff.
+
+Paths: `export` (gs.from_torch: torch.export), `onnx-ts` and `onnx-dynamo` (torch.onnx.export, TorchScript /
+dynamo exporter, into gs.from_onnx: the service's ONNX importer), `jax` (gs.from_jax of a flax apply).
+Each compares the value, the gradient of a fixed weighted sum of squares w.r.t. every float input and every
+weight the import maps back to the model's parameter, reporting the largest error relative to each
+reference tensor's largest magnitude (float32; pass at 1e-4).
+
+The model packages are not gradserve's dependencies: install them beside it (never into the project's venv),
+e.g. `pip install --no-deps --target /work/impextra torchvision timm transformers flax ...`, and run
+    PYTHONPATH=$PWD:$PWD/clients/python:$PWD/tests:/work/impextra python -m benchmarks.model_zoo_sweep
+        [--only NAME ...] [--paths export onnx-ts onnx-dynamo jax]
+A model whose package is missing is listed as skipped. Results accumulate in
+benchmarks/results/model_zoo.json (one entry per model and path); `--table` writes benchmarks/IMPORT_ZOO.md.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import re
+import time
+import traceback
+import warnings
+
+import numpy as np
+
+from benchmarks import zoo_models
+
+RTOL = 1e-4
+HERE = os.path.dirname(os.path.abspath(__file__))
+RESULTS = os.path.join(HERE, "results", "model_zoo.json")
+TABLE = os.path.join(HERE, "IMPORT_ZOO.md")
+
+
+def rel_err(got, want, floor: float = 0.0) -> float:
+    """max |got - want| over max |want| (the reference's own scale), the scale at least `floor`: a gradient
+    that is exactly zero in exact arithmetic (a key bias under softmax) is rounding noise in both."""
+    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    if got.shape != want.shape:
+        return float("inf")
+    if want.size == 0:
+        return 0.0
+    scale = max(float(np.abs(want).max()), floor)
+    err = float(np.abs(got - want).max())
+    return err / scale if scale > 0 else err
+
+
+def max_rel_err(pairs) -> float:
+    """The largest rel_err over (got, want) pairs of one model; a tensor whose reference and ours are both
+    under 1e-6 of the model's largest reference magnitude is zero up to rounding (a key bias's gradient under
+    softmax: exactly zero in exact arithmetic) and is measured against that largest magnitude."""
+    pairs = [(np.asarray(g, np.float64), np.asarray(w, np.float64)) for g, w in pairs]
+    top = max((float(np.abs(w).max()) for _, w in pairs if w.size), default=0.0)
+
+    def floor(g, w):
+        return top if g.size and max(np.abs(g).max(), np.abs(w).max()) < 1e-6 * top else 0.0
+    return max((rel_err(g, w, floor(g, w)) for g, w in pairs), default=0.0)
+
+
+def _outs(y):
+    return list(y) if isinstance(y, (tuple, list)) else [y]
+
+
+def _onnx_bytes(model, inputs, exporter: str) -> bytes:
+    import torch
+
+    from importers.sweep import _torchlib_registry_built_once
+
+    if exporter == "dynamo":
+        with _torchlib_registry_built_once():
+            return torch.onnx.export(model, tuple(inputs), dynamo=True, verbose=False,
+                                     opset_version=18).model_proto.SerializeToString()
+    f = io.BytesIO()
+    torch.onnx.export(model, tuple(inputs), f, dynamo=False, do_constant_folding=False, opset_version=17)
+    return f.getvalue()
+
+
+class ExporterRefused(Exception):
+    """torch.onnx.export itself cannot export the model (its limitation, not the importer's)."""
+
+
+def match_unique(net, model):
+    """An imported weight -> (torch parameter name, transposed): by name, else by a value (or its transpose)
+    that exactly one torch parameter has; (None, False) otherwise (a LayerNorm's ones are every LayerNorm's,
+    an exporter's folded or re-packed weight is none of them)."""
+    tparams = {n: p.detach().numpy() for n, p in model.named_parameters()}
+
+    def of(p):
+        a = p.asnumpy()
+        t = tparams.get(p.name)
+        if t is not None and t.shape == a.shape and np.array_equal(t, a):
+            return p.name, False
+        hits = [(n, False) for n, t in tparams.items() if t.shape == a.shape and np.array_equal(t, a)]
+        hits += [(n, True) for n, t in tparams.items()
+                 if t.ndim == 2 and t.shape != a.shape and t.T.shape == a.shape and np.array_equal(t.T, a)]
+        return hits[0] if len(hits) == 1 else (None, False)
+    return of
+
+
+def distinct_weights(model, seed=3):
+    """Every parameter nudged by its own noise, as trained weights are: a fresh model's LayerNorm ones and zero
+    biases are equal tensors, which the TorchScript exporter merges into one initializer (whose gradient is then
+    their sum) and which no value can map back to one parameter. Frozen ones (Whisper's sinusoidal positions)
+    are made trainable: their gradient is as well defined."""
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(0.02 * torch.randn(p.shape, generator=g, dtype=p.dtype))
+            p.requires_grad_(True)
+
+
+def _import_torch(model, inputs, path):
+    import gradserve as gs
+
+    if path == "export":
+        return gs.from_torch(model, inputs), (lambda p: (p.name, False))
+    try:
+        data = _onnx_bytes(model, inputs, "dynamo" if path == "onnx-dynamo" else "torchscript")
+    except Exception as e:  # noqa: BLE001 - the exporter's refusal, reported as such
+        raise ExporterRefused(f"torch.onnx.export: {type(e).__name__}: {str(e).splitlines()[0][:200]}") from e
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = gs.from_onnx(data)
+    return net, match_unique(net, model)
+
+
+def check_torch(model, inputs, path) -> dict:
+    """One torch model through one path: {'forward': err, 'grads': err, 'weights': compared/total}."""
+    from gradserve import Tensor, ops
+    from importers.sweep import WeightedSumSq, torch_reference
+
+    distinct_weights(model)
+    outs, cs, gx_want, gw_want = torch_reference(model, inputs)
+    net, param_of = _import_torch(model, inputs, path)
+    xs = [Tensor(x.numpy()) for x in inputs]
+    got = _outs(net(*xs))
+    fwd = max(rel_err(g.asnumpy(), w.numpy()) for g, w in zip(got, outs)) if len(got) == len(outs) else float("inf")
+    pos = tuple(i for i, x in enumerate(inputs) if x.is_floating_point())
+    weights = net.trainable_params()
+    grads = ops.grad(WeightedSumSq(net, cs, len(xs)), grad_position=pos or None, weights=weights)(*xs)
+    if pos:
+        gx, gw = grads
+        gx = gx if isinstance(gx, (tuple, list)) else (gx,)
+    else:  # token ids only: the weights' gradients alone
+        gx, gw = (), grads
+    pairs = [(g.asnumpy(), w) for g, w in zip(gx, gx_want)]
+    compared = 0
+    for p, g in zip(weights, gw):
+        name, transposed = param_of(p)
+        if name is None or name not in gw_want:
+            continue
+        want = gw_want[name]
+        pairs.append((g.asnumpy(), want.T if transposed else want))
+        compared += 1
+    return {"forward": fwd, "grads": max_rel_err(pairs), "weights": f"{compared}/{len(gw_want)}"}
+
+
+def check_jax(fn, params, x) -> dict:
+    import jax
+
+    import gradserve as gs
+    from gradserve import Tensor, ops
+    from importers.sweep import WeightedSumSq
+
+    want = np.asarray(jax.jit(fn)(params, x))
+    c = np.random.default_rng(5).uniform(0.5, 1.5, want.shape).astype(np.float32)
+    jp, jx = jax.jit(jax.grad(lambda p, z: ((fn(p, z) * c) ** 2).sum() / 2, argnums=(0, 1)))(params, x)
+    net = gs.from_jax(fn, x, params=params)
+    xn = np.asarray(x)
+    fwd = rel_err(net(Tensor(xn)).asnumpy(), want)
+    gx, gw = ops.grad(WeightedSumSq(net, [c], 1), grad_position=0, weights=net.trainable_params())(Tensor(xn))
+    leaves = jax.tree_util.tree_leaves(jp)
+    pairs = [(gx.asnumpy(), jx)] + [(g.asnumpy(), w) for g, w in zip(gw, leaves)]
+    return {"forward": fwd, "grads": max_rel_err(pairs), "weights": f"{len(gw)}/{len(leaves)}"}
+
+
+def run_case(case, path) -> dict:
+    t0 = time.perf_counter()
+    try:
+        built = case.build()
+    except ImportError as e:
+        return {"status": "skipped", "why": f"{type(e).__name__}: {e}"}
+    try:
+        res = check_jax(*built) if case.family == "flax" else check_torch(*built, path)
+    except ExporterRefused as e:
+        return {"status": "exporter", "why": str(e)}
+    except Exception as e:  # noqa: BLE001 - the sweep reports every failure and goes on
+        tb = traceback.format_exc().strip().splitlines()
+        return {"status": "error", "why": f"{type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ''}",
+                "where": tb[-3:-1], "seconds": round(time.perf_counter() - t0, 1)}
+    ok = res["forward"] <= RTOL and res["grads"] <= RTOL
+    return {"status": "ok" if ok else "mismatch", **res, "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def _load() -> dict:
+    if os.path.exists(RESULTS):
+        with open(RESULTS) as f:
+            return json.load(f)
+    return {}
+
+
+def _save(key: str, result: dict):
+    """One entry into the results file, read again first: sweeps of other models may run beside this one."""
+    results = _load()
+    results[key] = result
+    os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
+    with open(RESULTS + ".tmp", "w") as f:
+        json.dump(results, f, indent=1, sort_keys=True)
+    os.replace(RESULTS + ".tmp", RESULTS)
+
+
+def _fmt(v) -> str:
+    return "-" if v is None else f"{v:.1e}"
+
+
+def write_table(results: dict):
+    lines = ["# Model zoo through the importers", "",
+             "Generated by `python -m benchmarks.model_zoo_sweep --table` from benchmarks/results/model_zoo.json "
+             "(see the script's docstring for how to run it). Error: max |got - want| / max |want| per tensor, "
+             f"the largest over the outputs (forward) or over the input and weight gradients (grads); ok at "
+             f"{RTOL:g} (float32). `weights`: weight gradients compared / the model's parameters (an ONNX path compares "
+             "the initializers that map back to one parameter by name or value: the dynamo exporter folds eval-mode "
+             "batch norm into the convolutions, so fewer). Weights are nudged off their init (trained-like: no two "
+             "equal); a gradient zero in exact arithmetic (a key bias under softmax) counts as zero.", "",
+             "| model | family | path | forward | grads | weights | status | note |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for case in zoo_models.CASES:
+        for path in case.paths:
+            r = results.get(f"{case.name}/{path}")
+            if r is None:
+                continue
+            why = re.sub(r"\x1b\[[0-9;]*m", "", r.get("why", ""))  # the exporter's colours
+            note = "; ".join(t for t in (case.note, why[:160]) if t)
+            lines.append(f"| {case.name} | {case.family} | {path} | {_fmt(r.get('forward'))} | "
+                         f"{_fmt(r.get('grads'))} | {r.get('weights', '-')} | {r['status']} | "
+                         f"{note.replace('|', '/')} |")
+    counts: dict = {}
+    for r in results.values():
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    lines[4:4] = ["Summary (model x path): " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) +
+                  ". `exporter`: torch.onnx.export itself failed; `mismatch` / `error`: see the note.", ""]
+    with open(TABLE, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", nargs="*", help="model names (default: all)")
+    ap.add_argument("--paths", nargs="*", help="paths to run (default: each model's)")
+    ap.add_argument("--table", action="store_true", help="write benchmarks/IMPORT_ZOO.md from the results")
+    ap.add_argument("--fake", action="store_true", help="an in-process engine-backed server, not a real one")
+    args = ap.parse_args()
+    if not (args.table and args.only is None):
+        with _service(args.fake):
+            _sweep(args)
+    if args.table:
+        write_table(_load())
+
+
+@contextlib.contextmanager
+def _service(fake: bool):
+    """The SDK wired to a real gradserve-server on loopback (cpu pool, default limits but for big bodies), or
+    the in-process one."""
+    import tempfile
+    from pathlib import Path
+
+    import gradserve as gs
+
+    gs.reset_context()
+    if fake:
+        import httpx
+        from clients._fake_server import FakeServer
+
+        gs.set_context(server="http://fake", http_transport=httpx.MockTransport(FakeServer()), max_retries=0)
+        yield
+        return
+    from e2e.server import Server
+
+    with tempfile.TemporaryDirectory() as tmp:
+        # ViT-B/16's 86 M weights are a 460 MB graph body: above the default 256 MiB limit, and more parsing
+        # than one client's default share of a loaded server (a sweep is the server's only client) or its 30 s
+        # default deadline allow
+        server = Server(Path(tmp) / "server.log", base_env={}, devices="cpu",
+                        env={"GRADSERVE_MAX_BODY_BYTES": str(1 << 30), "GRADSERVE_PARSE_SHARE": "1",
+                             "GRADSERVE_PARSE_BURST_S": "600", "GRADSERVE_DEFAULT_DEADLINE_S": "600",
+                             "GRADSERVE_MAX_OUTPUT_BYTES": str(1 << 30)})  # its 346 MB of weight gradients
+        try:
+            gs.set_context(server=server.url, max_retries=0, timeout=600)
+            yield
+        finally:
+            server.stop()
+
+
+def _sweep(args):
+    for case in zoo_models.CASES:
+        if args.only and case.name not in args.only:
+            continue
+        for path in case.paths:
+            if args.paths and path not in args.paths:
+                continue
+            r = run_case(case, path)
+            print(f"{case.name:28s} {path:12s} {r['status']:9s} fwd {_fmt(r.get('forward'))} "
+                  f"grad {_fmt(r.get('grads'))} {r.get('weights', '')} {r.get('why', '')[:150]}", flush=True)
+            _save(f"{case.name}/{path}", r)
+
+
+if __name__ == "__main__":
+    main()
