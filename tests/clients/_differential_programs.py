@@ -64,6 +64,25 @@ UNARY = {
     "stride_last": _unary(lambda a: a[..., ::2], lambda a: a[..., ::2]),
     "gather_last": _unary(lambda a: ops.gather(a, Tensor(INDICES), a.ndim - 1),
                           lambda a: jnp.take(a, INDICES, axis=a.ndim - 1)),
+    "cumprod0": _unary(lambda a: ops.cumprod(a, 0), lambda a: jnp.cumprod(a, 0)),
+    "logcumsumexp_last": _unary(lambda a: ops.logcumsumexp(a, a.ndim - 1),
+                                lambda a: jax.lax.cumlogsumexp(a, axis=a.ndim - 1)),
+    "var_last": _unary(lambda a: ops.var(a, -1, 1), lambda a: jnp.var(a, -1, ddof=1)),
+    "std0_keep": _unary(lambda a: ops.std(a, 0, 0, True), lambda a: jnp.std(a, 0, keepdims=True)),
+    "clamp": _unary(lambda a: ops.clamp(a, -0.8, 0.9), lambda a: jnp.clip(a, -0.8, 0.9)),
+    "tril": _unary(lambda a: ops.tril(a, 0), lambda a: jnp.tril(a, 0)),
+    "roll_last": _unary(lambda a: ops.roll(a, 1, a.ndim - 1), lambda a: jnp.roll(a, 1, a.ndim - 1)),
+    "flip0": _unary(lambda a: ops.flip(a, (0,)), lambda a: jnp.flip(a, 0)),
+    "tile": _unary(lambda a: ops.tile(a, (2,) * a.ndim), lambda a: jnp.tile(a, (2,) * a.ndim)),
+    "broadcast": _unary(lambda a: ops.broadcast_to(a, (2, 3, 4)), lambda a: jnp.broadcast_to(a, (2, 3, 4))),
+    "max_last": _unary(lambda a: ops.max(a, a.ndim - 1)[0], lambda a: jnp.max(a, a.ndim - 1)),
+    "cummax_last": _unary(lambda a: ops.cummax(a, a.ndim - 1)[0], lambda a: jax.lax.cummax(a, axis=a.ndim - 1)),
+    "topk2": _unary(lambda a: ops.topk(a, 2)[0], lambda a: jax.lax.top_k(a, 2)[0]),
+    "l2_normalize": _unary(lambda a: ops.L2Normalize(axis=-1, epsilon=1e-12)(a),
+                           lambda a: a / jnp.sqrt(jnp.maximum(jnp.sum(a * a, -1, keepdims=True), 1e-12))),
+    "inverse": _unary(lambda a: ops.inverse(ops.matmul(a, a.T) + 2.0 * ops.eye(a.shape[0], a.shape[0], a.dtype)),
+                      lambda a: jnp.linalg.inv(a @ a.T + 2.0 * jnp.eye(a.shape[0]))),
+    "trace": _unary(lambda a: ops.trace(a), lambda a: jnp.trace(a)),
     "norm": _unary(lambda a: ops.sqrt((a * a).sum() + 1.0), lambda a: jnp.sqrt(jnp.sum(a * a) + 1.0)),
 }
 BINARY = {
@@ -75,6 +94,9 @@ BINARY = {
     "matmul_t": (2, lambda a, b: ops.matmul(a, b.T), lambda a, b: jnp.matmul(a, b.T)),
     "concat0": (2, lambda a, b: ops.concat((a, b), 0), lambda a, b: jnp.concatenate((a, b), 0)),
     "stack0": (2, lambda a, b: ops.stack((a, b), 0), lambda a, b: jnp.stack((a, b), 0)),
+    "lerp": (2, lambda a, b: ops.lerp(a, b, 0.3), lambda a, b: a + 0.3 * (b - a)),
+    "xlogy_pos": (2, lambda a, b: ops.xlogy(a, b * b + 1.0), lambda a, b: a * jnp.log(b * b + 1.0)),
+    "hypot": (2, lambda a, b: ops.hypot(a, b), jnp.hypot),
     "pow_pos": (2, lambda a, b: ops.pow(a * a + 1.0, ops.tanh(b)), lambda a, b: (a * a + 1.0) ** jnp.tanh(b)),
 }
 # ops that read the program's int input (i) or bool input (k) besides one float value
@@ -168,12 +190,14 @@ class Program:
 def _near_kink(name, values, args):
     """abs / relu / max / min / where / sort near a tie: a derivative there is a choice, not a fact."""
     a = np.asarray(values[args[0]])
-    if name in ("abs", "relu", "amax_last", "sort_last") and a.size and np.abs(a).min() < 1e-2:
+    if name in ("abs", "relu", "amax_last", "sort_last", "max_last", "cummax_last", "topk2") and a.size and np.abs(a).min() < 1e-2:
         return True
-    if name in ("amax_last", "sort_last") and a.ndim and a.shape[-1] > 1:
+    if name in ("amax_last", "sort_last", "max_last", "cummax_last", "topk2") and a.ndim and a.shape[-1] > 1:
         s = np.sort(a, -1)
         return bool(np.any(np.diff(s, axis=-1) < 1e-2))
-    if name in ("maximum", "minimum", "where_gt", "atan2"):
+    if name == "clamp" and a.size and np.min(np.minimum(np.abs(a + 0.8), np.abs(a - 0.9))) < 1e-2:
+        return True
+    if name in ("maximum", "minimum", "where_gt", "atan2", "hypot"):
         b = np.asarray(values[args[1]])
         try:
             gap = np.abs(a - b) if name != "atan2" else np.abs(a) + np.abs(b)

@@ -177,7 +177,7 @@ def spec_vjp_of_jvp(p, rng):
 
 
 def spec_jacobian(p, rng):
-    pos = int(rng.integers(len(p.floats)))
+    pos = _positions(p, rng) if rng.random() < 0.3 else int(rng.integers(len(p.floats)))
     kind = ["jacrev", "jacfwd", "hessian"][int(rng.integers(3))]
     msf, jxf = _closed(p, ops), _closed(p, jnp)
     if kind == "hessian":
@@ -205,9 +205,70 @@ def spec_vmap_grad(p, rng):
     return got, want
 
 
+def _as_container(out, kind):
+    outs = out if isinstance(out, tuple) else (out,)
+    if kind == "list":
+        return list(outs)
+    if kind == "dict":
+        return {f"o{i}": o for i, o in enumerate(outs)}
+    return out
+
+
+def spec_grad_containers(p, rng):
+    """A list or dict of outputs: every leaf seeded with ones, as a tuple's."""
+    kind = ["list", "dict"][int(rng.integers(2))]
+    pos = _positions(p, rng)
+    msf = _closed(p, ops)
+    got = ops.grad(lambda *x: _as_container(msf(*x), kind), pos)(*_ms_floats(p))
+    f = _closed(p, jnp)
+    return got, _one(jax.grad(lambda *x: total(f(*x)), pos)(*_jx_floats(p)), pos)
+
+
+class _Shared(nn.Cell):
+    """Two sub-cells holding one Parameter: its gradient is the sum of both uses'."""
+
+    def __init__(self, p: Program):
+        super().__init__()
+        self.a = _Net(p)
+        self.b = _Net(p)
+        self.b.w = self.a.w
+
+    def construct(self, *rest):
+        return _ms_total(self.a(*rest)) * _ms_total(self.b(*rest)) * 0.5
+
+
+def spec_shared_parameter(p, rng):
+    net = _Shared(p)
+    args = _ms_floats(p)[1:] + [Tensor(p.int_in), Tensor(p.bool_in)]
+    with_inputs = len(p.floats) > 1 and rng.random() < 0.5
+    got = ops.grad(net, 0 if with_inputs else None, net.trainable_params())(*args)
+    f = _closed(p, jnp)
+    target = lambda *x: total(f(*x)) ** 2 * 0.5  # noqa: E731
+    g = jax.grad(target, tuple(range(len(p.floats))))(*_jx_floats(p))
+    assert len(net.trainable_params()) == 1, "the shared Parameter is listed once"
+    return got, ((g[1], (g[0],)) if with_inputs else (g[0],))
+
+
+def spec_vmap_mixed(p, rng):
+    """vmap of grad (several positions) with in_axes mixing 0, 1 and None, and out_axes 0 or 1."""
+    n = len(p.floats)
+    axes = tuple(None if i and rng.random() < 0.4 else int(rng.integers(2)) if p.floats[i].ndim == 2 else 0
+                 for i in range(n))
+    out_axes = int(rng.integers(2))
+    batched = [np.stack([f, (f * 0.5 + 0.1).astype(p.float_dtype)], a) if a is not None else f
+               for f, a in zip(p.floats, axes)]
+    pos = _positions(p, rng)
+    msf, jxf = _closed(p, ops), _closed(p, jnp)
+    got = ops.vmap(ops.grad(msf, pos), axes, out_axes)(*[Tensor(b) for b in batched])
+    g = jax.grad(lambda *x: total(jxf(*x)), pos)
+    want = jax.vmap(lambda *x: _one(g(*x), pos), axes, out_axes)(*[jnp.asarray(b, jnp.float64) for b in batched])
+    return got, want
+
+
 SPECS = {f.__name__[5:]: f for f in (spec_grad, spec_value_and_grad, spec_grad_operation, spec_jvp, spec_vjp,
                                       spec_nested_grad, spec_jvp_of_grad, spec_vjp_of_jvp, spec_jacobian,
-                                      spec_vmap_grad)}
+                                      spec_vmap_grad, spec_grad_containers, spec_shared_parameter,
+                                      spec_vmap_mixed)}
 
 
 # -- comparing and running cases -----------------------------------------------------------------------------
