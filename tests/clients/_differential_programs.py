@@ -104,7 +104,7 @@ EXTRA = {
     "mul_int": (lambda a, i, k: a * ops.cast(i, a.dtype), lambda a, i, k: a * i.astype(a.dtype)),
     "where_bool": (lambda a, i, k: ops.where(k, a, -a * 0.5), lambda a, i, k: jnp.where(k, a, -a * 0.5)),
     "gather_int": (lambda a, i, k: ops.gather(a, ops.abs(i[0]) % a.shape[-1], a.ndim - 1),
-                   lambda a, i, k: jnp.take(a, jnp.abs(i[0]) % a.shape[-1], axis=a.ndim - 1)),
+                   lambda a, i, k: jnp.take(a, (jnp.abs(i[0]) % a.shape[-1]).astype(jnp.int32), axis=a.ndim - 1)),
 }
 
 

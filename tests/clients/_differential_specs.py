@@ -102,8 +102,17 @@ class _Net(nn.Cell):
         return self.p.run(ops, (self.w,) + rest[:len(self.p.floats) - 1], rest[-2], rest[-1])
 
 
+def _int_input_gradient(p, cot):
+    """MindSpore passes dout back through a Cast to the int input's dtype (truncating): the int input's
+    gradient is the float one, from JAX with the int input as a float, truncated (one Cast use only)."""
+    k = jnp.asarray(p.bool_in)
+    _, back = jax.vjp(lambda *a: p.run(jnp, a[:-1], a[-1], k), *_jx_floats(p), jnp.asarray(p.int_in, jnp.float64))
+    return np.trunc(np.asarray(back(cot)[-1])).astype(np.int32)
+
+
 def spec_grad_operation(p, rng):
     get_all, get_by_list, sens_param = (bool(rng.integers(2)) for _ in range(3))
+    get_all = get_all and sum(name == "mul_int" for name, _ in p.steps) <= 1  # see _int_input_gradient
     net = _Net(p)
     args = _ms_floats(p)[1:] + [Tensor(p.int_in), Tensor(p.bool_in)]
     sens = _like_outputs(p, rng) if sens_param else None
@@ -115,8 +124,8 @@ def spec_grad_operation(p, rng):
     out, back = jax.vjp(f, *x)
     cot = _jx_tree(sens) if sens_param else jax.tree_util.tree_map(jnp.ones_like, out)
     grads = back(cot)
-    zeros = (np.zeros(p.int_in.shape, p.int_in.dtype), np.zeros(p.bool_in.shape, p.bool_in.dtype))
-    inputs = tuple(grads[1:]) + zeros
+    ints = (_int_input_gradient(p, cot), np.zeros(p.bool_in.shape, p.bool_in.dtype))
+    inputs = tuple(grads[1:]) + ints
     if get_all and get_by_list:
         return got, (inputs, (grads[0],))
     if get_by_list:

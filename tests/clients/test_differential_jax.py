@@ -31,12 +31,19 @@ from ._differential_programs import Program
 from ._differential_rest import REST_SPECS
 from ._differential_specs import compare, run_case
 
-SDK_SEEDS = range(0, 48)
-REST_SEEDS = range(0, 24)
+SDK_SEEDS = range(0, 32)
+BOTH_TRANSPORTS_SEEDS = range(32, 40)  # also over gRPC
+REST_SEEDS = range(0, 18)
 
 
 @pytest.mark.parametrize("seed", SDK_SEEDS)
 def test_sdk_derivatives_match_jax(on_real_server, seed):
+    status, name, detail = run_case(seed)
+    assert status == "ok", f"seed {seed} ({name}): {detail}"
+
+
+@pytest.mark.parametrize("seed", BOTH_TRANSPORTS_SEEDS)
+def test_sdk_derivatives_match_jax_each_transport(on_real_server_each_transport, seed):
     status, name, detail = run_case(seed)
     assert status == "ok", f"seed {seed} ({name}): {detail}"
 
