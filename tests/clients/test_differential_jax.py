@@ -10,15 +10,19 @@ value_and_grad, jvp, vjp, jacrev, jacfwd, hessian, vmap):
 - grad_position int: the gradient tensor itself; a tuple: a tuple, except a tuple of one position, whose
   gradient is the tensor itself (MindSpore 2.x). has_aux: only the first output is differentiated, the rest
   come back as a tuple.
-- GradOperation(): the gradient for the first input; get_all: a tuple over all inputs (an int or bool input's
-  gradient is zeros); get_by_list: a tuple over the weights; both: (inputs, weights); sens_param: the last
+- GradOperation(): the gradient for the first input; get_all: a tuple over all inputs (an int input's gradient
+  is dout passed back through its Cast to int32, i.e. JAX's float gradient truncated; a bool's is False);
+  get_by_list: a tuple over the weights; both: (inputs, weights); sens_param: the last
   argument is the cotangent, shaped like the outputs (a tuple for several).
 - ops.jvp(fn, inputs, v) = jax.jvp; ops.vjp(fn, *inputs) -> (out, vjp_fn), vjp_fn(v) a tuple of input
   gradients = jax.vjp's.
 - grad of grad: the inner gradient (all its leaves) is summed then differentiated (the implicit ones sens).
 - jacrev / jacfwd: out.shape + in.shape blocks (JAX's); hessian of the summed output.
-- ops.vmap(ops.grad(f)) = jax.vmap(jax.grad(sum f)).
-- REST: /v1/grad's functional form as above; /v1/vjp's grads cover every input (int and bool: zeros);
+- ops.vmap(ops.grad(f)) = jax.vmap(jax.grad(sum f)); a list / dict of outputs is seeded like a tuple; a
+  Parameter shared by two sub-cells gets the sum of both uses' gradients.
+- REST: /v1/grad's functional form as above, but a list of one position stays a tuple on the wire (API.md);
+  /v1/vjp differentiates every input and refuses (400, naming it) an int one, so its int and bool values are
+  graph constants there;
   /v1/jacobian and /v1/hessian: JAX's jacrev / hessian per output; /v1/hvp: grad of <grad(sum f), v>.
 Tolerance by dtype: float64 1e-8, float32 3e-4, float16 4e-2 (relative, and absolute times the result's scale);
 inputs are drawn away from kinks and ties (abs, relu, max/min, where, sort)."""
