@@ -1,5 +1,5 @@
 """Products composed from engine ops: ops.Dense (x @ w^T + b), Ger / ger (outer), addbmm, cross (3-vectors),
-CumProd / MindSpore's cumprod(input, dim, dtype) (running). Values checked against MindSpore 2.10 on CPU
+CumProd / MindSpore's cumprod(input, dim, dtype) and cumsum(x, axis, dtype) (running). Values checked against MindSpore 2.10 on CPU
 when written."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from ._extra import P
 from ._linalg_ms import outer
 from .._late import late
 
-__all__ = ["Dense", "Ger", "ger", "CumProd", "cumprod", "cross", "addbmm"]
+__all__ = ["Dense", "Ger", "ger", "CumProd", "cumprod", "cumsum", "cross", "addbmm"]
 
 
 class Dense:
@@ -49,6 +49,13 @@ def cumprod(input, dim, dtype=None):  # noqa: A002
     """MindSpore's ops.cumprod(input, dim, dtype=None): input cast to dtype first, then the running product."""
     x = input if dtype is None else P.cast(input, dtype)
     return P.cumprod(x, axis=int(dim))
+
+
+def cumsum(x, axis, dtype=None):
+    """MindSpore's ops.cumsum(x, axis, dtype=None): x cast to dtype first, then the running sum. The engine op's
+    own wrapper took axis only by keyword, so the documented ops.cumsum(x, 0) was refused."""
+    y = x if dtype is None else P.cast(x, dtype)
+    return P.cumsum(y, axis=int(axis))
 
 
 def cross(input, other, dim=None):  # noqa: A002

@@ -1,0 +1,36 @@
+"""The differential tester run wide (not in CI): N seeds from first_seed against an in-process engine server;
+prints each case that is not ok (seed, status, spec, detail) and the counts by status and spec.
+Usage, from the worktree root: PYTHONPATH=.:clients/python:tests python tests/clients/_differential_wide.py N [first]"""
+import collections
+import sys
+
+sys.path[:0] = ["tests", "tests/clients"]
+
+import httpx  # noqa: E402
+
+import gradserve as gs  # noqa: E402
+from clients._fake_server import FakeServer  # noqa: E402
+from clients._differential_specs import run_case  # noqa: E402
+
+
+def main(n: int, first: int) -> None:
+    server = FakeServer()
+    gs.reset_context()
+    gs.set_context(server="http://fake", http_transport=httpx.MockTransport(server), max_retries=0)
+    counts: collections.Counter = collections.Counter()
+    for seed in range(first, first + n):
+        status, name, detail = run_case(seed)
+        counts[status] += 1
+        counts[(status, name)] += 1
+        if status != "ok":
+            print(seed, status, name, detail, flush=True)
+        server.requests.clear()
+        if len(server.graphs) > 500:
+            server.graphs.clear()
+        if (seed - first) % 100 == 99:
+            print("progress", seed - first + 1, {k: v for k, v in counts.items() if isinstance(k, str)}, flush=True)
+    print(sorted(counts.items(), key=str))
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 0)
