@@ -44,14 +44,14 @@ def call(cell: Any, run: Callable[[], Any], cast: Callable) -> Any:
     return in_scope(scope, out32, run, cast)
 
 
-def in_scope(scope: tuple, out32: bool, run: Callable[[], Any], cast: Callable) -> Any:
-    """run() with its ops in scope, then (out32) its floating results as float32."""
+def in_scope(scope: tuple, out32: bool, run: Callable[[], Any], cast: Callable | None) -> Any:
+    """run() with its ops in scope, then (out32: cast given) its floating results as float32."""
     token = _scope.set(scope)
     try:
         out = run()
     finally:
         _scope.reset(token)
-    return _to32(out, cast) if out32 else out
+    return _to32(out, cast) if out32 and cast is not None else out
 
 
 def _to32(out: Any, cast: Callable) -> Any:

@@ -4,6 +4,8 @@ the host-side ones whose output size depends on the values (argwhere, setdiff1d)
 (isscalar, array_str). Operands convert with asarray and promote to one dtype first, as NumPy's."""
 from __future__ import annotations
 
+from typing import cast
+
 import numpy as _np
 
 from . import ops as _ops
@@ -74,7 +76,8 @@ def signbit(x, dtype=None) -> Tensor:
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> Tensor:
-    return _ops.isclose(*_pair(a, b), rtol=rtol, atol=atol, equal_nan=equal_nan)
+    x1, x2 = _pair(a, b)
+    return _ops.isclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
 def array_equal(a1, a2) -> bool:
@@ -135,7 +138,7 @@ def digitize(x, bins, right=False) -> Tensor:
 
 def argwhere(a) -> Tensor:
     """The indices of the nonzero elements, one row each (int64; their number depends on the values)."""
-    return _ops.argwhere(asarray(a))
+    return cast(Tensor, _ops.argwhere(asarray(a)))
 
 
 def setdiff1d(ar1, ar2, assume_unique=False) -> Tensor:

@@ -27,7 +27,7 @@ import sysconfig
 import threading
 import types
 import weakref
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -163,7 +163,7 @@ class Recorder:
         self.items.append((box if owner is None else weakref.ref(owner), _snapshot(box)))
         pairs = box.items() if isinstance(box, (dict, types.MappingProxyType)) else enumerate(box)
         return all(self.guard_value(k, depth + 1) and self.guard_value(v, depth + 1) for k, v in pairs
-                   if not isinstance(v, _TRUSTED) and not (cell and k.startswith("_gs_")))
+                   if not isinstance(v, _TRUSTED) and not (cell and isinstance(k, str) and k.startswith("_gs_")))
 
     def profile(self, frame, event, arg) -> None:
         if event == "c_call":  # (the most frequent event: a user frame's code was seen at its "call")
@@ -327,7 +327,7 @@ def _snapshot(box) -> tuple:
     return None, list(box)
 
 
-def record(fn, trace: "callable"):
+def record(fn, trace: Callable[[], Any]):
     """(trace()'s result, its Recorder, False when not guardable or None when a profiler (cProfile) holds the
     hook, so that nothing could be recorded): trace() runs under the profile hook."""
     if sys.getprofile() is not None:

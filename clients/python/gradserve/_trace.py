@@ -1336,8 +1336,8 @@ class Program:
         self.n_extra = len(self.state_params) + len(self.written_inputs)  # outputs that are not the user's
         self.n_inputs = n_inputs
         self.out_avals = out_avals or []
-        self._doc_key = None
-        self._ref = None
+        self._doc_key: list | None = None
+        self._ref: GraphRef | None = None
         self._lane_pin = None  # its lane and what it was made for (gradserve._lane.eval_program)
         self._thaws = -1  # the count of first changes (_tensor.thaws) _doc_key and _moving were made at
         self._moving: list = []  # (name, Parameter) of the changed parameters: their values go with each job
@@ -1639,7 +1639,8 @@ def _guarded_hit(guarded: dict, sig, leaves: list):
     return prog
 
 
-def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label, names) -> "Program":
+def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label: str | Callable[[], str],
+                   names: Sequence[str] | Callable[[int], Sequence[str]] | None) -> "Program":
     """A PyNative trace of fn(*args), kept in `guarded` with what it read when that can be guarded: recorded
     from a signature's second call on (the hook slows the trace ~7x: a call seen once pays nothing); a sig
     found unguardable is traced afresh, unrecorded, from then on. Either way a trace equal to the last one
@@ -1666,7 +1667,7 @@ def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label, name
     # (random draws: a seeded op's generator is made per trace, so a fresh trace repeats its draws)
     ok = rec is not False and not prog.root.reads and not prog.root.no_cache and not prog.random_draws
     churn = old.churn + 1 if old.guarded and not old.hits else 0  # (what it reads changes on every call)
-    guarded[sig] = _pyguard.Guarded(prog, rec if ok and churn < GUARD_CHURN else None, churn)
+    guarded[sig] = _pyguard.Guarded(prog, rec if ok and rec is not False and churn < GUARD_CHURN else None, churn)
     return prog
 
 

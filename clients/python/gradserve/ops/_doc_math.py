@@ -4,6 +4,7 @@ vecdot, count_nonzero, swapdims, atleast_1d / 2d / 3d, column_stack, dstack, adj
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -12,7 +13,7 @@ from .._late import late
 from .._tensor import Tensor
 
 
-def _ops():
+def _ops() -> Any:
     """gradserve.ops (this module is one of its parts: complete by the time any function here runs)."""
     return late.ops
 

@@ -70,6 +70,7 @@ class _SparseFtrl:
         passes = _occurrence_passes(indices) if self.sequential else None
         if passes is None:
             return self._step(var, accum, linear, grad, indices)
+        out = None  # (passes holds two or more)
         for rows in passes:
             rows = Tensor(rows)
             out = self._step(var, accum, linear, P.gather(grad, rows, 0), P.gather(indices, rows, 0))
