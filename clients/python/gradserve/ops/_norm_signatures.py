@@ -1,0 +1,67 @@
+"""MindSpore 2.10's functional signatures for ops that were bare engine-op wrappers (attributes by keyword
+only, so `ops.layer_norm(x, (4,))` sent (4,) as a tensor): layer_norm, group_norm, top_k. The engine ops
+(P.layer_norm / P.group_norm / P.top_k) do the work; only the calling convention is MindSpore's."""
+from __future__ import annotations
+
+from ._extra import P
+from ._reduce_ms import topk
+
+__all__ = ["layer_norm", "group_norm", "top_k"]
+
+
+def _shape_tuple(name: str, normalized_shape) -> tuple[int, ...]:
+    if isinstance(normalized_shape, bool) or not isinstance(normalized_shape, (int, tuple, list)):
+        raise TypeError(f"{name}: normalized_shape must be an int, a tuple or a list of ints, "
+                        f"got {type(normalized_shape).__name__}")
+    dims = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
+        raise TypeError(f"{name}: normalized_shape must hold ints, got {normalized_shape!r}")
+    return dims
+
+
+def _affine(name: str, x, weight, bias, shape: tuple[int, ...]):
+    """weight and bias, ones / zeros of `shape` in x's dtype where None (MindSpore's defaults)."""
+    for what, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise ValueError(f"{name}: {what} must have shape {shape}, got {tuple(t.shape)}")
+    weight = P.ones(shape, x.dtype) if weight is None else weight
+    bias = P.zeros(shape, x.dtype) if bias is None else bias
+    return weight, bias
+
+
+def _eps(name: str, eps) -> float:
+    if isinstance(eps, bool) or not isinstance(eps, (int, float)):
+        raise TypeError(f"{name}: eps must be a float, got {type(eps).__name__}")
+    return float(eps)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002 - MindSpore's names
+    """MindSpore 2.10 ops.layer_norm: input normalised over its last len(normalized_shape) axes (which must
+    equal normalized_shape), then * weight + bias (both of shape normalized_shape; default 1 and 0)."""
+    dims = _shape_tuple("layer_norm", normalized_shape)
+    shape = tuple(input.shape)
+    if not dims or len(dims) > len(shape) or shape[len(shape) - len(dims):] != dims:
+        raise ValueError(f"layer_norm: normalized_shape {dims} must be the trailing axes of input's shape {shape}")
+    weight, bias = _affine("layer_norm", input, weight, bias, dims)
+    return P.layer_norm(input, weight, bias, axis=len(shape) - len(dims), epsilon=_eps("layer_norm", eps))
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):  # noqa: A002 - MindSpore's names
+    """MindSpore 2.10 ops.group_norm: input [N, C, *] normalised per sample over num_groups groups of
+    C / num_groups channels, then * weight + bias (both [C]; default 1 and 0)."""
+    if isinstance(num_groups, bool) or not isinstance(num_groups, int):
+        raise TypeError(f"group_norm: num_groups must be an int, got {type(num_groups).__name__}")
+    shape = tuple(input.shape)
+    if len(shape) < 2:
+        raise ValueError(f"group_norm: input must be [N, C, *], got shape {shape}")
+    if num_groups < 1 or shape[1] % num_groups:
+        raise ValueError(f"group_norm: num_groups must be >= 1 and divide the channels C={shape[1]}, "
+                         f"got {num_groups}")
+    weight, bias = _affine("group_norm", input, weight, bias, (shape[1],))
+    return P.group_norm(input, weight, bias, num_groups=num_groups, epsilon=_eps("group_norm", eps))
+
+
+def top_k(input_x, k, sorted=True):  # noqa: A002 - MindSpore's names
+    """MindSpore 2.10 ops.top_k (deprecated there for ops.topk): the k largest along the last axis, as
+    (values, int32 indices); the values always come sorted (sorted=False allows any order)."""
+    return topk(input_x, k, None, True, sorted)

@@ -1,0 +1,104 @@
+"""MindSpore 2.10's functional signatures for ops.layer_norm, ops.group_norm and ops.top_k (they were bare
+engine-op wrappers taking attributes by keyword only). Expected values and gradients are PyTorch's
+(torch.nn.functional.layer_norm / group_norm, torch.topk); the group_norm example is MindSpore's docs'.
+"""
+import inspect
+
+import numpy as np
+import pytest
+import torch
+
+from gradserve import Tensor, ops
+
+pytestmark = pytest.mark.usefixtures("on_real_server")  # layer_norm / group_norm run on the service
+
+RNG = np.random.default_rng(7)
+X = RNG.standard_normal((2, 3, 4))
+W = RNG.standard_normal((2, 3, 4))  # the output's weights in the scalar loss the gradients are of
+
+
+@pytest.mark.parametrize("name, params", [
+    ("layer_norm", ["input", "normalized_shape", "weight", "bias", "eps"]),
+    ("group_norm", ["input", "num_groups", "weight", "bias", "eps"]),
+    ("top_k", ["input_x", "k", "sorted"]),
+])
+def test_signature_is_mindspores(name, params):
+    assert list(inspect.signature(getattr(ops, name)).parameters) == params
+
+
+@pytest.mark.parametrize("normalized_shape", [4, (4,), [3, 4]])
+def test_layer_norm_defaults_match_torch(normalized_shape):
+    dims = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    got = ops.layer_norm(Tensor(X), normalized_shape).asnumpy()
+    ref = torch.nn.functional.layer_norm(torch.tensor(X), dims, eps=1e-5).numpy()
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-8)
+
+
+def test_layer_norm_weight_bias_eps_and_gradients_match_torch():
+    gamma, beta = RNG.standard_normal((3, 4)), RNG.standard_normal((3, 4))
+
+    def f(a, g, b):
+        return (ops.layer_norm(a, (3, 4), g, b, 1e-3) * Tensor(W)).sum()
+
+    got = ops.grad(f, grad_position=(0, 1, 2))(Tensor(X), Tensor(gamma), Tensor(beta))
+    tx, tg, tb = (torch.tensor(v, requires_grad=True) for v in (X, gamma, beta))
+    out = torch.nn.functional.layer_norm(tx, (3, 4), tg, tb, eps=1e-3)
+    (out * torch.tensor(W)).sum().backward()
+    np.testing.assert_allclose(ops.layer_norm(Tensor(X), (3, 4), Tensor(gamma), Tensor(beta), eps=1e-3).asnumpy(),
+                               out.detach().numpy(), rtol=1e-6, atol=1e-8)
+    for a, t in zip(got, (tx, tg, tb)):
+        np.testing.assert_allclose(a.asnumpy(), t.grad.numpy(), rtol=1e-6, atol=1e-8)
+
+
+def test_layer_norm_bias_without_weight():
+    beta = RNG.standard_normal(4)
+    got = ops.layer_norm(Tensor(X), (4,), bias=Tensor(beta)).asnumpy()
+    ref = torch.nn.functional.layer_norm(torch.tensor(X), (4,), bias=torch.tensor(beta)).numpy()
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-8)
+
+
+def test_group_norm_docs_example_and_defaults():
+    ones = ops.group_norm(Tensor(np.ones([1, 2, 4, 4], np.float32)), 2).asnumpy()
+    np.testing.assert_array_equal(ones, np.zeros([1, 2, 4, 4], np.float32))  # MindSpore docs' example
+    x = RNG.standard_normal((2, 4, 3))
+    ref = torch.nn.functional.group_norm(torch.tensor(x), 2, eps=1e-5).numpy()
+    np.testing.assert_allclose(ops.group_norm(Tensor(x), 2).asnumpy(), ref, rtol=1e-6, atol=1e-8)
+
+
+def test_group_norm_weight_bias_eps_and_gradients_match_torch():
+    x, w = RNG.standard_normal((2, 6, 5)), RNG.standard_normal((2, 6, 5))
+    gamma, beta = RNG.standard_normal(6), RNG.standard_normal(6)
+
+    def f(a, g, b):
+        return (ops.group_norm(a, 3, g, b, 1e-2) * Tensor(w)).sum()
+
+    got = ops.grad(f, grad_position=(0, 1, 2))(Tensor(x), Tensor(gamma), Tensor(beta))
+    tx, tg, tb = (torch.tensor(v, requires_grad=True) for v in (x, gamma, beta))
+    out = torch.nn.functional.group_norm(tx, 3, tg, tb, eps=1e-2)
+    (out * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(ops.group_norm(Tensor(x), 3, Tensor(gamma), Tensor(beta), eps=1e-2).asnumpy(),
+                               out.detach().numpy(), rtol=1e-6, atol=1e-8)
+    for a, t in zip(got, (tx, tg, tb)):
+        np.testing.assert_allclose(a.asnumpy(), t.grad.numpy(), rtol=1e-6, atol=1e-8)
+
+
+def test_top_k_positional_k_matches_torch():
+    x = np.array([[3.0, 1.0, 4.0, 1.5], [9.0, 2.0, 6.0, 5.0]], np.float32)
+    values, indices = ops.top_k(Tensor(x), 2)
+    ref = torch.topk(torch.tensor(x), 2)
+    np.testing.assert_array_equal(values.asnumpy(), ref.values.numpy())
+    np.testing.assert_array_equal(indices.asnumpy(), ref.indices.numpy())
+    assert str(indices.dtype) == "Int32"
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda x: ops.layer_norm(x, (3,)), ValueError, r"normalized_shape \(3,\) must be the trailing axes .*\(2, 3, 4\)"),
+    (lambda x: ops.layer_norm(x, "4"), TypeError, "normalized_shape must be an int"),
+    (lambda x: ops.layer_norm(x, (4,), Tensor(np.ones(3))), ValueError, r"weight must have shape \(4,\), got \(3,\)"),
+    (lambda x: ops.group_norm(x, 2), ValueError, "divide the channels C=3, got 2"),
+    (lambda x: ops.group_norm(x, 1.5), TypeError, "num_groups must be an int"),
+    (lambda x: ops.group_norm(x, 3, eps="a"), TypeError, "eps must be a float"),
+])
+def test_bad_arguments_say_what_is_wrong(call, error, match):
+    with pytest.raises(error, match=match):
+        call(Tensor(X))
