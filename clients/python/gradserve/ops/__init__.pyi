@@ -75,6 +75,7 @@ from ._ms_more import BiasAdd as BiasAdd, CumSum as CumSum, Elu as Elu, Erfc as 
 from ._ms_names import BinaryCrossEntropy as BinaryCrossEntropy, IsFinite as IsFinite, IsInf as IsInf, IsNan as IsNan, KLDivLoss as KLDivLoss, SigmoidCrossEntropyWithLogits as SigmoidCrossEntropyWithLogits, SoftmaxCrossEntropyWithLogits as SoftmaxCrossEntropyWithLogits, argsort as argsort, binary_cross_entropy as binary_cross_entropy, cross_entropy as cross_entropy, deg2rad as deg2rad, div as div, divide as divide, floor_divide as floor_divide, hardshrink as hardshrink, is_complex as is_complex, is_floating_point as is_floating_point, is_tensor as is_tensor, isclose as isclose, isfinite as isfinite, isinf as isinf, isnan as isnan, kl_div as kl_div, l1_loss as l1_loss, log10 as log10, log2 as log2, logical_xor as logical_xor, mse_loss as mse_loss, numel as numel, rad2deg as rad2deg, rand as rand, rand_like as rand_like, randint as randint, randn as randn, randn_like as randn_like, ravel as ravel, softmin as softmin, softshrink as softshrink, std as std, std_mean as std_mean, subtract as subtract, t as t, tanhshrink as tanhshrink, var as var, var_mean as var_mean
 from ._ms_prims import Argmax as Argmax, Argmin as Argmin, LayerNorm as LayerNorm, Pad as Pad, argmax as argmax, argmin as argmin, pad as pad
 from ._nms import NMSWithMask as NMSWithMask
+from ._norm_signatures import group_norm as group_norm, layer_norm as layer_norm, top_k as top_k
 from ._norms import LpNorm as LpNorm, Renorm as Renorm, renorm as renorm
 from ._pixel_shuffle import pixel_shuffle as pixel_shuffle, pixel_unshuffle as pixel_unshuffle
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Sign as Sign, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, matmul as mm, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, sign as sign, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
@@ -1904,10 +1905,6 @@ def greater_equal(*inputs: _TensorLike) -> Tensor:
     """elementwise comparison greater_equal (bool output, not differentiable)"""
 
 
-def group_norm(*inputs: _TensorLike, num_groups: int, epsilon: float = ...) -> Tensor:
-    """group_norm(x, [scale, [bias]]): x [N, C, ...] normalised per sample over groups of C/num_groups channels; scale, bias [C] (PyTorch group_norm, ONNX GroupNormalization)"""
-
-
 def identity(*inputs: _TensorLike) -> Tensor:
     """identity; marks a differentiation point"""
 
@@ -1946,10 +1943,6 @@ def index_scatter(*inputs: _TensorLike, index: Any, shape: Sequence[int]) -> Ten
 
 def iota(*inputs: _TensorLike, shape: Sequence[int], dimension: int = ..., dtype: _DType = ...) -> Tensor:
     """StableHLO iota: the index along `dimension`, broadcast to `shape`"""
-
-
-def layer_norm(*inputs: _TensorLike, axis: int = ..., epsilon: float = ...) -> Tensor:
-    """layer_norm(x, [scale, [bias]]): normalise over axes axis..-1 (scale, bias of that shape; ONNX LayerNormalization, PyTorch layer_norm)"""
 
 
 def less(*inputs: _TensorLike) -> Tensor:
@@ -2106,10 +2099,6 @@ def tan(*inputs: _TensorLike) -> Tensor:
 
 def tanh(*inputs: _TensorLike) -> Tensor:
     """elementwise tanh"""
-
-
-def top_k(*inputs: _TensorLike, k: int, axis: int = ..., largest: bool = ...) -> Any:
-    """(values, int64 indices) of the k largest (or smallest) along `axis`, in order; values differentiable"""
 
 
 def triangular_solve(*inputs: _TensorLike, lower: bool = ..., transpose_a: bool = ..., unit_diagonal: bool = ...) -> Tensor:
