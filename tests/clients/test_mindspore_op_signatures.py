@@ -21,6 +21,7 @@ W = RNG.standard_normal((2, 3, 4))  # the output's weights in the scalar loss th
     ("layer_norm", ["input", "normalized_shape", "weight", "bias", "eps"]),
     ("group_norm", ["input", "num_groups", "weight", "bias", "eps"]),
     ("top_k", ["input_x", "k", "sorted"]),
+    ("col2im", ["input_x", "output_size", "kernel_size", "dilation", "padding_value", "stride"]),
 ])
 def test_signature_is_mindspores(name, params):
     assert list(inspect.signature(getattr(ops, name)).parameters) == params
@@ -102,3 +103,26 @@ def test_top_k_positional_k_matches_torch():
 def test_bad_arguments_say_what_is_wrong(call, error, match):
     with pytest.raises(error, match=match):
         call(Tensor(X))
+
+
+@pytest.mark.parametrize("kernel, dilation, padding, stride", [([2, 2], [2, 2], [2, 2], [2, 2]), (3, 1, 1, 1),
+                                                              ((2, 3), 1, (0, 1), (2, 1))])
+def test_col2im_matches_torch_fold_and_its_gradient(kernel, dilation, padding, stride):
+    pair = lambda v: (v, v) if isinstance(v, int) else tuple(v)  # noqa: E731
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = map(pair, (kernel, dilation, padding, stride))
+    size = (8, 7)
+    blocks = [(s + 2 * p - d * (k - 1) - 1) // st + 1 for s, p, d, k, st in zip(size, (ph, pw), (dh, dw), (kh, kw), (sh, sw))]
+    x = RNG.standard_normal((2, 3, kh * kw, blocks[0] * blocks[1]))
+    w = RNG.standard_normal((2, 3, *size))
+    got = ops.col2im(Tensor(x), Tensor(np.array(size, np.int32)), kernel, dilation, padding, stride)
+    tx = torch.tensor(x, requires_grad=True)
+    ref = torch.nn.functional.fold(tx.reshape(2, 3 * kh * kw, -1), size, (kh, kw), (dh, dw), (ph, pw), (sh, sw))
+    np.testing.assert_allclose(got.asnumpy(), ref.detach().numpy(), rtol=1e-6, atol=1e-8)
+    (ref * torch.tensor(w)).sum().backward()
+    g = ops.grad(lambda a: (ops.col2im(a, size, kernel, dilation, padding, stride) * Tensor(w)).sum())(Tensor(x))
+    np.testing.assert_allclose(g.asnumpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-8)
+
+
+def test_col2im_wrong_shape_says_what_fits():
+    with pytest.raises(ValueError, match=r"input_x must be \[N, C, 4, 16\] .* got shape \(1, 2, 4, 15\)"):
+        ops.col2im(Tensor(np.zeros((1, 2, 4, 15))), (8, 8), 2, 1, 0, 2)

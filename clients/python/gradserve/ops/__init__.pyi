@@ -75,7 +75,6 @@ from ._ms_more import BiasAdd as BiasAdd, CumSum as CumSum, Elu as Elu, Erfc as 
 from ._ms_names import BinaryCrossEntropy as BinaryCrossEntropy, IsFinite as IsFinite, IsInf as IsInf, IsNan as IsNan, KLDivLoss as KLDivLoss, SigmoidCrossEntropyWithLogits as SigmoidCrossEntropyWithLogits, SoftmaxCrossEntropyWithLogits as SoftmaxCrossEntropyWithLogits, argsort as argsort, binary_cross_entropy as binary_cross_entropy, cross_entropy as cross_entropy, deg2rad as deg2rad, div as div, divide as divide, floor_divide as floor_divide, hardshrink as hardshrink, is_complex as is_complex, is_floating_point as is_floating_point, is_tensor as is_tensor, isclose as isclose, isfinite as isfinite, isinf as isinf, isnan as isnan, kl_div as kl_div, l1_loss as l1_loss, log10 as log10, log2 as log2, logical_xor as logical_xor, mse_loss as mse_loss, numel as numel, rad2deg as rad2deg, rand as rand, rand_like as rand_like, randint as randint, randn as randn, randn_like as randn_like, ravel as ravel, softmin as softmin, softshrink as softshrink, std as std, std_mean as std_mean, subtract as subtract, t as t, tanhshrink as tanhshrink, var as var, var_mean as var_mean
 from ._ms_prims import Argmax as Argmax, Argmin as Argmin, LayerNorm as LayerNorm, Pad as Pad, argmax as argmax, argmin as argmin, pad as pad
 from ._nms import NMSWithMask as NMSWithMask
-from ._norm_signatures import group_norm as group_norm, layer_norm as layer_norm, top_k as top_k
 from ._norms import LpNorm as LpNorm, Renorm as Renorm, renorm as renorm
 from ._pixel_shuffle import pixel_shuffle as pixel_shuffle, pixel_unshuffle as pixel_unshuffle
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Sign as Sign, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, matmul as mm, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, sign as sign, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
@@ -83,6 +82,7 @@ from ._products import CumProd as CumProd, Dense as Dense, Ger as Ger, addbmm as
 from ._ps_roi_pooling import PSROIPooling as PSROIPooling
 from ._random_draws import Cauchy as Cauchy, Multinomial as Multinomial, RandomPoisson as RandomPoisson, RandomShuffle as RandomShuffle, Randperm as Randperm, StandardLaplace as StandardLaplace, StandardNormal as StandardNormal, multinomial as multinomial, random_poisson as random_poisson, randperm as randperm, shuffle as shuffle, standard_laplace as standard_laplace, standard_normal as standard_normal, uniform as uniform
 from ._random_gamma import RandomGamma as RandomGamma, random_gamma as random_gamma
+from ._raw_op_signatures import col2im as col2im, group_norm as group_norm, layer_norm as layer_norm, top_k as top_k
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, Cummax as Cummax, Cummin as Cummin, ReduceAll as ReduceAll, ReduceAny as ReduceAny, amax as amax, amin as amin, cummax as cummax, cummin as cummin, logcumsumexp as logcumsumexp, max as max, min as min, reduce_max as reduce_max, reduce_mean as reduce_mean, reduce_min as reduce_min, reduce_sum as reduce_sum, sort as sort, topk as topk
 from ._resize import ResizeBilinearV2 as ResizeBilinearV2
 from ._roi_align import ROIAlign as ROIAlign
@@ -1823,10 +1823,6 @@ def ceil(*inputs: _TensorLike) -> Tensor:
 
 def check_false(*inputs: _TensorLike, message: str) -> Tensor:
     """x, or an error (`message`) when the bool scalar flag is true at run time (bounded while)"""
-
-
-def col2im(*inputs: _TensorLike, shape: Sequence[int], window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
-    """the transpose of im2col: sum window elements back into spatial `shape`"""
 
 
 def complex(*inputs: _TensorLike) -> Tensor:

@@ -1,12 +1,13 @@
 """MindSpore 2.10's functional signatures for ops that were bare engine-op wrappers (attributes by keyword
-only, so `ops.layer_norm(x, (4,))` sent (4,) as a tensor): layer_norm, group_norm, top_k. The engine ops
-(P.layer_norm / P.group_norm / P.top_k) do the work; only the calling convention is MindSpore's."""
+only, so `ops.layer_norm(x, (4,))` sent (4,) as a tensor): layer_norm, group_norm, top_k, col2im. The engine
+ops (P.layer_norm / P.group_norm / P.top_k / P.col2im) do the work; only the calling convention is MindSpore's."""
 from __future__ import annotations
 
 from ._extra import P
+from ._ms_misc import _ints
 from ._reduce_ms import topk
 
-__all__ = ["layer_norm", "group_norm", "top_k"]
+__all__ = ["layer_norm", "group_norm", "top_k", "col2im"]
 
 
 def _shape_tuple(name: str, normalized_shape) -> tuple[int, ...]:
@@ -65,3 +66,33 @@ def top_k(input_x, k, sorted=True):  # noqa: A002 - MindSpore's names
     """MindSpore 2.10 ops.top_k (deprecated there for ops.topk): the k largest along the last axis, as
     (values, int32 indices); the values always come sorted (sorted=False allows any order)."""
     return topk(input_x, k, None, True, sorted)
+
+
+def _pair(name: str, what: str, v, least: int) -> list[int]:
+    """An int or 1-2 ints as [height, width], each >= least (MindSpore's col2im checks)."""
+    if isinstance(v, bool) or not isinstance(v, (int, tuple, list)):
+        raise TypeError(f"{name}: {what} must be an int or a tuple / list of ints, got {type(v).__name__}")
+    vals = [v] if isinstance(v, int) else list(v)
+    if not 1 <= len(vals) <= 2 or not all(isinstance(e, int) and not isinstance(e, bool) for e in vals):
+        raise ValueError(f"{name}: {what} must be one or two ints, got {v!r}")
+    if any(e < least for e in vals):
+        raise ValueError(f"{name}: {what} must be >= {least}, got {v!r}")
+    return vals * 2 if len(vals) == 1 else vals
+
+
+def col2im(input_x, output_size, kernel_size, dilation, padding_value, stride):
+    """MindSpore 2.10 ops.col2im: input_x [N, C, kh * kw, L] (L sliding blocks) summed back into
+    [N, C, *output_size], padding_value cut from each side (torch.nn.functional.fold's arithmetic)."""
+    size = _ints(output_size, "col2im: output_size")
+    if len(size) != 2:
+        raise ValueError(f"col2im: output_size must hold 2 ints (height, width), got {size}")
+    kernel = _pair("col2im", "kernel_size", kernel_size, 1)
+    dil, pad = _pair("col2im", "dilation", dilation, 1), _pair("col2im", "padding_value", padding_value, 0)
+    strides = _pair("col2im", "stride", stride, 1)
+    blocks = [(s + 2 * p - d * (k - 1) - 1) // st + 1 for s, p, d, k, st in zip(size, pad, dil, kernel, strides)]
+    shape = tuple(input_x.shape)
+    if len(shape) != 4 or shape[2] != kernel[0] * kernel[1] or shape[3] != blocks[0] * blocks[1]:
+        raise ValueError(f"col2im: input_x must be [N, C, {kernel[0] * kernel[1]}, {blocks[0] * blocks[1]}] for "
+                         f"output_size {size}, kernel {kernel}, got shape {shape}")
+    cols = P.reshape(input_x, (*shape[:3], *blocks))
+    return P.col2im(cols, shape=size, window=kernel, strides=strides, padding=[[p, p] for p in pad], dilation=dil)
