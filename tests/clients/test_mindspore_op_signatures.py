@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from gradserve import Tensor, ops
+from gradserve import Parameter, Tensor, ops
 
 pytestmark = pytest.mark.usefixtures("on_real_server")  # layer_norm / group_norm run on the service
 
@@ -126,3 +126,19 @@ def test_col2im_matches_torch_fold_and_its_gradient(kernel, dilation, padding, s
 def test_col2im_wrong_shape_says_what_fits():
     with pytest.raises(ValueError, match=r"input_x must be \[N, C, 4, 16\] .* got shape \(1, 2, 4, 15\)"):
         ops.col2im(Tensor(np.zeros((1, 2, 4, 15))), (8, 8), 2, 1, 0, 2)
+
+
+def test_scatter_add_is_mindspores_write_into_its_input():
+    """MindSpore 2.10's docs example: rows of updates added at indices along axis 0, repeats summed, the
+    Parameter written (the engine's scatter_add(values, indices, shape=, axis=) is no longer ops.scatter_add)."""
+    assert list(inspect.signature(ops.scatter_add).parameters)[:3] == ["input_x", "indices", "updates"]
+    p = Parameter(Tensor(np.zeros((2, 3), np.float32)), name="x")
+    updates = np.array([[[1.0] * 3, [3.0] * 3], [[7.0] * 3, [9.0] * 3]], np.float32)
+    out = ops.scatter_add(p, Tensor(np.array([[0, 1], [1, 1]], np.int32)), Tensor(updates))
+    np.testing.assert_array_equal(out.asnumpy(), [[1, 1, 1], [19, 19, 19]])
+    np.testing.assert_array_equal(p.asnumpy(), [[1, 1, 1], [19, 19, 19]])
+    q = Parameter(Tensor(np.ones((3, 2), np.float32)), name="q")
+    ops.ScatterAdd()(q, Tensor(np.array([2, 0, 2], np.int32)), Tensor(np.array([[1, 2], [3, 4], [5, 6]], np.float32)))
+    expected = np.ones((3, 2), np.float32)
+    np.add.at(expected, [2, 0, 2], [[1, 2], [3, 4], [5, 6]])
+    np.testing.assert_array_equal(q.asnumpy(), expected)
