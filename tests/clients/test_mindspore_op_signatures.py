@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+import gradserve as ms
 from gradserve import Parameter, Tensor, ops
 
 pytestmark = pytest.mark.usefixtures("on_real_server")  # layer_norm / group_norm run on the service
@@ -17,14 +18,59 @@ X = RNG.standard_normal((2, 3, 4))
 W = RNG.standard_normal((2, 3, 4))  # the output's weights in the scalar loss the gradients are of
 
 
-@pytest.mark.parametrize("name, params", [
-    ("layer_norm", ["input", "normalized_shape", "weight", "bias", "eps"]),
-    ("group_norm", ["input", "num_groups", "weight", "bias", "eps"]),
-    ("top_k", ["input_x", "k", "sorted"]),
-    ("col2im", ["input_x", "output_size", "kernel_size", "dilation", "padding_value", "stride"]),
-])
-def test_signature_is_mindspores(name, params):
-    assert list(inspect.signature(getattr(ops, name)).parameters) == params
+# MindSpore 2.10's positional parameters (its sources, mindspore/ops/function and auto_generate/gen_ops_def)
+MINDSPORE_PARAMS = {
+    "layer_norm": ["input", "normalized_shape", "weight", "bias", "eps"],
+    "group_norm": ["input", "num_groups", "weight", "bias", "eps"],
+    "top_k": ["input_x", "k", "sorted"],
+    "col2im": ["input_x", "output_size", "kernel_size", "dilation", "padding_value", "stride"],
+    "scatter_add": ["input_x", "indices", "updates"],
+    "abs": ["input"], "sign": ["input"], "erfc": ["input"], "floor": ["input"], "frac": ["x"], "eigvals": ["A"],
+    "add": ["input", "other"], "sub": ["input", "other"], "mul": ["input", "other"], "multiply": ["input", "other"],
+    "floor_divide": ["input", "other"], "matmul": ["input", "other"],
+    "all": ["input", "axis", "keep_dims"], "any": ["input", "axis", "keep_dims"],
+    "prod": ["input", "axis", "keep_dims", "dtype"], "logsumexp": ["input", "dim", "keepdim"],
+    "reshape": ["input", "shape"], "transpose": ["input", "dims"], "tile": ["input", "dims"],
+    "expand_dims": ["input_x", "axis"], "squeeze": ["input", "axis"], "broadcast_to": ["input", "shape"],
+    "softmax": ["input", "axis"], "log_softmax": ["logits", "axis"], "gelu": ["input", "approximate"],
+    "leaky_relu": ["input", "alpha"], "prelu": ["input", "weight"], "zeros": ["size", "dtype"],
+    "shape": ["input_x"], "rank": ["input_x"], "size": ["input_x"], "vstack": ["inputs"],
+    "avg_pool2d": ["input_x", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"],
+    "unsorted_segment_max": ["x", "segment_ids", "num_segments"],
+    "unsorted_segment_min": ["x", "segment_ids", "num_segments"],
+    "unsorted_segment_prod": ["x", "segment_ids", "num_segments"],
+    "coo_add": ["x1", "x2", "thresh"], "csr_mv": ["csr_tensor", "dense"], "csr_reduce_sum": ["csr_tensor", "axis"],
+    "csr_to_coo": ["tensor"], "csr_to_dense": ["csr_tensor"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(MINDSPORE_PARAMS))
+def test_positional_parameters_are_mindspores(name):
+    """Names and order (so MindSpore code calling by keyword or position works); trailing extras allowed."""
+    params = [p.name for p in inspect.signature(getattr(ops, name)).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    assert params[:len(MINDSPORE_PARAMS[name])] == MINDSPORE_PARAMS[name]
+
+
+def test_keyword_calls_in_mindspores_names():
+    x = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]])
+    np.testing.assert_allclose(ops.add(input=Tensor(x), other=Tensor(x)).asnumpy(), x + x)
+    np.testing.assert_allclose(ops.transpose(input=Tensor(x), dims=(1, 0)).asnumpy(), x.T)
+    np.testing.assert_allclose(ops.tile(input=Tensor(x), dims=(2, 1)).asnumpy(), np.tile(x, (2, 1)))
+    np.testing.assert_allclose(ops.log_softmax(logits=Tensor(x), axis=0).asnumpy(),
+                               torch.log_softmax(torch.tensor(x), 0).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ops.logsumexp(Tensor(x), dim=1, keepdim=True).asnumpy(),
+                               torch.logsumexp(torch.tensor(x), 1, keepdim=True).numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(ops.zeros(size=(2, 3)).asnumpy(), np.zeros((2, 3), np.float32))
+
+
+def test_prod_dtype_casts_the_input_first():
+    x = np.array([[3, 5, 7], [11, 13, 17]], np.int32)
+    got = ops.prod(Tensor(x), 1, False, ms.float64)
+    assert got.dtype == ms.float64
+    np.testing.assert_array_equal(got.asnumpy(), np.prod(x.astype(np.float64), 1))
+    got = ops.prod(Tensor(x), dtype=ms.float32)  # all axes, computed in float32 as NumPy's prod with dtype
+    np.testing.assert_allclose(got.asnumpy(), np.prod(x, dtype=np.float32), rtol=1e-7)
 
 
 @pytest.mark.parametrize("normalized_shape", [4, (4,), [3, 4]])
