@@ -188,3 +188,18 @@ def test_scatter_add_is_mindspores_write_into_its_input():
     expected = np.ones((3, 2), np.float32)
     np.add.at(expected, [2, 0, 2], [[1, 2], [3, 4], [5, 6]])
     np.testing.assert_array_equal(q.asnumpy(), expected)
+
+
+def test_like_constructors_take_dtype_and_round_takes_decimals():
+    x = np.array([1.26, -2.5, 0.5, 1.5, 2.5, 0.125, 7.55], np.float32)
+    ones = ops.ones_like(Tensor(x), dtype=ms.int32)
+    assert ones.dtype == ms.int32
+    np.testing.assert_array_equal(ones.asnumpy(), np.ones(7, np.int32))
+    zeros = ops.zeros_like(Tensor(x), dtype=ms.float64)
+    assert zeros.dtype == ms.float64
+    np.testing.assert_array_equal(zeros.asnumpy(), np.zeros(7))
+    assert ops.ones_like(Tensor(x)).dtype == ms.float32
+    for d in (0, 1, 2, -1):  # NumPy's around: half to even at `decimals` places
+        np.testing.assert_allclose(ops.round(Tensor(x), decimals=d).asnumpy(), np.round(x, d), rtol=1e-6, atol=0)
+    with pytest.raises(TypeError, match="decimals must be an int"):
+        ops.round(Tensor(x), decimals=1.0)

@@ -82,7 +82,7 @@ from ._products import CumProd as CumProd, Dense as Dense, Ger as Ger, addbmm as
 from ._ps_roi_pooling import PSROIPooling as PSROIPooling
 from ._random_draws import Cauchy as Cauchy, Multinomial as Multinomial, RandomPoisson as RandomPoisson, RandomShuffle as RandomShuffle, Randperm as Randperm, StandardLaplace as StandardLaplace, StandardNormal as StandardNormal, multinomial as multinomial, random_poisson as random_poisson, randperm as randperm, shuffle as shuffle, standard_laplace as standard_laplace, standard_normal as standard_normal, uniform as uniform
 from ._random_gamma import RandomGamma as RandomGamma, random_gamma as random_gamma
-from ._raw_op_signatures import col2im as col2im, group_norm as group_norm, layer_norm as layer_norm, top_k as top_k
+from ._raw_op_signatures import col2im as col2im, group_norm as group_norm, layer_norm as layer_norm, ones_like as ones_like, round as round, top_k as top_k, zeros_like as zeros_like
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, Cummax as Cummax, Cummin as Cummin, ReduceAll as ReduceAll, ReduceAny as ReduceAny, amax as amax, amin as amin, cummax as cummax, cummin as cummin, logcumsumexp as logcumsumexp, max as max, min as min, reduce_max as reduce_max, reduce_mean as reduce_mean, reduce_min as reduce_min, reduce_sum as reduce_sum, sort as sort, topk as topk
 from ._resize import ResizeBilinearV2 as ResizeBilinearV2
 from ._roi_align import ROIAlign as ROIAlign
@@ -2007,10 +2007,6 @@ def not_equal(*inputs: _TensorLike) -> Tensor:
     """elementwise comparison not_equal (bool output, not differentiable)"""
 
 
-def ones_like(*inputs: _TensorLike) -> Tensor:
-    """ones_like(x)"""
-
-
 def real(*inputs: _TensorLike) -> Tensor:
     """real part (complex -> real; a real tensor unchanged)"""
 
@@ -2029,10 +2025,6 @@ def relu(*inputs: _TensorLike) -> Tensor:
 
 def remainder(*inputs: _TensorLike) -> Tensor:
     """a - floor(a / b) * b, elementwise with NumPy broadcasting: the divisor's sign (torch.remainder, numpy.mod)"""
-
-
-def round(*inputs: _TensorLike) -> Tensor:
-    """elementwise round half to even (torch.round, ONNX Round, numpy.round; derivative zero a.e.)"""
 
 
 def rsqrt(*inputs: _TensorLike) -> Tensor:
@@ -2093,10 +2085,6 @@ def triangular_solve(*inputs: _TensorLike, lower: bool = ..., transpose_a: bool 
 
 def while_run(*inputs: _TensorLike, body: Any, cond: Any, max_trips: int, n_state: int) -> Any:
     """(lowered while) state = body(*state, *invariants) while cond(*state, *invariants), run at run time; more than max_trips trips is an error"""
-
-
-def zeros_like(*inputs: _TensorLike) -> Tensor:
-    """zeros_like(x)"""
 
 
 ACos = Acos

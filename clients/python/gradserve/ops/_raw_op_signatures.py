@@ -1,13 +1,14 @@
 """MindSpore 2.10's functional signatures for ops that were bare engine-op wrappers (attributes by keyword
-only, so `ops.layer_norm(x, (4,))` sent (4,) as a tensor): layer_norm, group_norm, top_k, col2im. The engine
-ops (P.layer_norm / P.group_norm / P.top_k / P.col2im) do the work; only the calling convention is MindSpore's."""
+only, so `ops.layer_norm(x, (4,))` sent (4,) as a tensor): layer_norm, group_norm, top_k, col2im; ones_like /
+zeros_like (dtype) and round (decimals). The engine ops (P.layer_norm, P.col2im, P.round ...) do the work;
+only the calling convention is MindSpore's."""
 from __future__ import annotations
 
 from ._extra import P
 from ._ms_misc import _ints
 from ._reduce_ms import topk
 
-__all__ = ["layer_norm", "group_norm", "top_k", "col2im"]
+__all__ = ["layer_norm", "group_norm", "top_k", "col2im", "ones_like", "zeros_like", "round"]
 
 
 def _shape_tuple(name: str, normalized_shape) -> tuple[int, ...]:
@@ -96,3 +97,26 @@ def col2im(input_x, output_size, kernel_size, dilation, padding_value, stride):
                          f"output_size {size}, kernel {kernel}, got shape {shape}")
     cols = P.reshape(input_x, (*shape[:3], *blocks))
     return P.col2im(cols, shape=size, window=kernel, strides=strides, padding=[[p, p] for p in pad], dilation=dil)
+
+
+def ones_like(input, *, dtype=None):  # noqa: A002 - MindSpore's names
+    """MindSpore 2.10 ops.ones_like: ones of input's shape, in dtype (None: input's)."""
+    out = P.ones_like(input)
+    return out if dtype is None else P.cast(out, dtype)
+
+
+def zeros_like(input, *, dtype=None):  # noqa: A002
+    """MindSpore 2.10 ops.zeros_like: zeros of input's shape, in dtype (None: input's)."""
+    out = P.zeros_like(input)
+    return out if dtype is None else P.cast(out, dtype)
+
+
+def round(input, *, decimals=0):  # noqa: A001,A002 - MindSpore's names
+    """MindSpore 2.10 ops.round: half to even, at `decimals` places (input * 10**decimals rounded, then
+    divided back, as NumPy's around)."""
+    if isinstance(decimals, bool) or not isinstance(decimals, int):
+        raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__}")
+    if decimals == 0:
+        return P.round(input)
+    scale = 10.0 ** decimals
+    return P.div(P.round(P.mul(input, scale)), scale)
