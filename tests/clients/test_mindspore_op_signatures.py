@@ -203,3 +203,16 @@ def test_like_constructors_take_dtype_and_round_takes_decimals():
         np.testing.assert_allclose(ops.round(Tensor(x), decimals=d).asnumpy(), np.round(x, d), rtol=1e-6, atol=0)
     with pytest.raises(TypeError, match="decimals must be an int"):
         ops.round(Tensor(x), decimals=1.0)
+
+
+def test_generated_op_functions_take_mindspores_input_keywords():
+    a, b = np.array([0.25, 1.0, 4.0]), np.array([0.25, 2.0, 3.0])
+    np.testing.assert_allclose(ops.sin(input=Tensor(a)).asnumpy(), np.sin(a), rtol=1e-12)
+    np.testing.assert_allclose(ops.sqrt(x=Tensor(a)).asnumpy(), np.sqrt(a), rtol=1e-12)  # MindSpore's sqrt(x)
+    np.testing.assert_allclose(ops.arcsin(x=Tensor(a[:2])).asnumpy(), np.arcsin(a[:2]), rtol=1e-12)
+    np.testing.assert_array_equal(ops.equal(input=Tensor(a), other=Tensor(b)).asnumpy(), a == b)
+    np.testing.assert_allclose(ops.maximum(Tensor(a), other=Tensor(b)).asnumpy(), np.maximum(a, b))
+    with pytest.raises(TypeError, match=r"sin\(\) got multiple values for its input 0 \(input\)"):
+        ops.sin(Tensor(a), input=Tensor(a))
+    with pytest.raises(TypeError, match=r"equal\(\) missing its input 0 \(input / x\)"):
+        ops.equal(other=Tensor(b))

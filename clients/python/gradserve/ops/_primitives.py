@@ -92,8 +92,31 @@ class Primitive:
         return f"Prim[{type(self).__name__}]" + (f"<{self.attrs}>" if self.attrs else "")
 
 
+# MindSpore's keyword names for an op's tensor inputs by arity (ops.sin(input=x), ops.equal(input=a, other=b);
+# ops.sqrt(x=...) / ops.arcsin(x=...) name their input x), so keyword calls written for MindSpore run
+_INPUT_KEYWORDS = {1: (("input", "x"),), 2: (("input", "x"), ("other", "y"))}
+
+
+def _keyword_inputs(op: str, inputs: tuple, attrs: dict) -> tuple:
+    """inputs with those given by MindSpore's keyword names appended in their positions."""
+    slots = _INPUT_KEYWORDS.get(_catalog.OPS[op]["arity"], ())
+    taken = list(inputs)
+    for i, names in enumerate(slots):
+        given = [n for n in names if n in attrs]
+        if not given:
+            continue
+        if i < len(taken) or len(given) > 1:
+            raise TypeError(f"{op}() got multiple values for its input {i} ({', '.join(given)})")
+        if i > len(taken):
+            raise TypeError(f"{op}() missing its input {len(taken)} ({' / '.join(slots[len(taken)])})")
+        taken.append(attrs.pop(given[0]))
+    return tuple(taken)
+
+
 def _make_function(op: str):
     def f(*inputs, **attrs):
+        if attrs:
+            inputs = _keyword_inputs(op, inputs, attrs)
         return _run(op, inputs, attrs)
 
     f.__name__ = f.__qualname__ = op
