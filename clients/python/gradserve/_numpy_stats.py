@@ -10,6 +10,7 @@ from typing import Any, cast
 import numpy as np
 
 from . import ops as _ops
+from .ops._extra import P as _P  # the engine ops' own forms (scatter_add with shape / axis)
 from ._numpy_creation import asarray
 from ._tensor import Tensor
 
@@ -54,7 +55,7 @@ def histogram(a, bins=10, range=None, weights=None, density=False):  # noqa: A00
     idx, inside = _bin_of(x, edges)
     w = _ops.cast(inside, "float32") if weights is None else _ops.cast(_ops.reshape(asarray(weights), (-1,)), "float32")
     w = _ops.select(inside, w, _ops.zeros_like(w))
-    counts = _ops.scatter_add(_ops.cast(w, "float32"), idx, shape=(n,), axis=0)
+    counts = _P.scatter_add(_ops.cast(w, "float32"), idx, shape=(n,), axis=0)
     if density:
         counts = counts / _ops.cast(_ops.sum(counts) * (edges[1:] - edges[:-1]), "float32")
     return counts, _ops.cast(edges, "float32")
@@ -136,7 +137,7 @@ def histogramdd(sample, bins: Any = 10, range: Any = None, weights: Any = None, 
         _ops.select(inside, _ops.cast(_ops.reshape(asarray(weights), (-1,)), "float32"),
                     _ops.zeros_like(_ops.cast(cols[0], "float32")))
     total = int(np.prod(shape))
-    counts = _ops.reshape(_ops.scatter_add(_ops.cast(w, "float32"), _ops.select(inside, flat, _ops.zeros_like(flat)),
+    counts = _ops.reshape(_P.scatter_add(_ops.cast(w, "float32"), _ops.select(inside, flat, _ops.zeros_like(flat)),
                                            shape=(total,), axis=0), tuple(shape))
     if density:
         volume = widths[0]

@@ -82,11 +82,12 @@ from ._products import CumProd as CumProd, Dense as Dense, Ger as Ger, addbmm as
 from ._ps_roi_pooling import PSROIPooling as PSROIPooling
 from ._random_draws import Cauchy as Cauchy, Multinomial as Multinomial, RandomPoisson as RandomPoisson, RandomShuffle as RandomShuffle, Randperm as Randperm, StandardLaplace as StandardLaplace, StandardNormal as StandardNormal, multinomial as multinomial, random_poisson as random_poisson, randperm as randperm, shuffle as shuffle, standard_laplace as standard_laplace, standard_normal as standard_normal, uniform as uniform
 from ._random_gamma import RandomGamma as RandomGamma, random_gamma as random_gamma
+from ._raw_op_signatures import col2im as col2im, group_norm as group_norm, layer_norm as layer_norm, ones_like as ones_like, round as round, top_k as top_k, zeros_like as zeros_like
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, Cummax as Cummax, Cummin as Cummin, ReduceAll as ReduceAll, ReduceAny as ReduceAny, amax as amax, amin as amin, cummax as cummax, cummin as cummin, logcumsumexp as logcumsumexp, max as max, min as min, reduce_max as reduce_max, reduce_mean as reduce_mean, reduce_min as reduce_min, reduce_sum as reduce_sum, sort as sort, topk as topk
 from ._resize import ResizeBilinearV2 as ResizeBilinearV2
 from ._roi_align import ROIAlign as ROIAlign
 from ._scatter_ms import GatherNd as GatherNd, ScatterNd as ScatterNd, SegmentSum as SegmentSum, TensorScatterAdd as TensorScatterAdd, TensorScatterDiv as TensorScatterDiv, TensorScatterMax as TensorScatterMax, TensorScatterMin as TensorScatterMin, TensorScatterMul as TensorScatterMul, TensorScatterSub as TensorScatterSub, TensorScatterUpdate as TensorScatterUpdate, UnsortedSegmentMax as UnsortedSegmentMax, UnsortedSegmentMin as UnsortedSegmentMin, UnsortedSegmentProd as UnsortedSegmentProd, UnsortedSegmentSum as UnsortedSegmentSum, gather_nd as gather_nd, scatter_nd as scatter_nd, tensor_scatter_add as tensor_scatter_add, tensor_scatter_div as tensor_scatter_div, tensor_scatter_max as tensor_scatter_max, tensor_scatter_min as tensor_scatter_min, tensor_scatter_mul as tensor_scatter_mul, tensor_scatter_sub as tensor_scatter_sub, tensor_scatter_update as tensor_scatter_update, unsorted_segment_max as unsorted_segment_max, unsorted_segment_min as unsorted_segment_min, unsorted_segment_prod as unsorted_segment_prod, unsorted_segment_sum as unsorted_segment_sum
-from ._scatter_write import ScatterDiv as ScatterDiv, ScatterMax as ScatterMax, ScatterMin as ScatterMin, ScatterMul as ScatterMul, ScatterNdAdd as ScatterNdAdd, ScatterNdDiv as ScatterNdDiv, ScatterNdMax as ScatterNdMax, ScatterNdMin as ScatterNdMin, ScatterNdMul as ScatterNdMul, ScatterNdSub as ScatterNdSub, ScatterNdUpdate as ScatterNdUpdate, ScatterSub as ScatterSub, ScatterUpdate as ScatterUpdate, scatter_div as scatter_div, scatter_max as scatter_max, scatter_min as scatter_min, scatter_mul as scatter_mul, scatter_nd_add as scatter_nd_add, scatter_nd_div as scatter_nd_div, scatter_nd_max as scatter_nd_max, scatter_nd_min as scatter_nd_min, scatter_nd_mul as scatter_nd_mul, scatter_nd_sub as scatter_nd_sub, scatter_nd_update as scatter_nd_update, scatter_sub as scatter_sub, scatter_update as scatter_update
+from ._scatter_write import ScatterAdd as ScatterAdd, ScatterDiv as ScatterDiv, ScatterMax as ScatterMax, ScatterMin as ScatterMin, ScatterMul as ScatterMul, ScatterNdAdd as ScatterNdAdd, ScatterNdDiv as ScatterNdDiv, ScatterNdMax as ScatterNdMax, ScatterNdMin as ScatterNdMin, ScatterNdMul as ScatterNdMul, ScatterNdSub as ScatterNdSub, ScatterNdUpdate as ScatterNdUpdate, ScatterSub as ScatterSub, ScatterUpdate as ScatterUpdate, scatter_add as scatter_add, scatter_div as scatter_div, scatter_max as scatter_max, scatter_min as scatter_min, scatter_mul as scatter_mul, scatter_nd_add as scatter_nd_add, scatter_nd_div as scatter_nd_div, scatter_nd_max as scatter_nd_max, scatter_nd_min as scatter_nd_min, scatter_nd_mul as scatter_nd_mul, scatter_nd_sub as scatter_nd_sub, scatter_nd_update as scatter_nd_update, scatter_sub as scatter_sub, scatter_update as scatter_update
 from ._searchsorted import SearchSorted as SearchSorted, searchsorted as searchsorted
 from ._slices_blocks import fliplr as fliplr, flipud as flipud, select_scatter as select_scatter, slice_scatter as slice_scatter, unfold as unfold
 from ._space_batch import BatchToSpaceND as BatchToSpaceND, SpaceToBatchND as SpaceToBatchND, batch_to_space_nd as batch_to_space_nd, space_to_batch_nd as space_to_batch_nd
@@ -1628,12 +1629,6 @@ class Scatter(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
-class ScatterAdd(Primitive):
-    """zeros of `shape` with values added at integer `indices` along `axis` (the transpose of gather)"""
-    def __init__(self, *, shape: Sequence[int], axis: int = ...) -> None: ...
-    def __call__(self, *inputs: _TensorLike) -> Tensor: ...
-
-
 class ScatterAddAlong(Primitive):
     """zeros of `shape` with values added at indices along `axis` (the transpose of take_along_axis; torch scatter_add)"""
     def __init__(self, *, shape: Sequence[int], axis: int = ...) -> None: ...
@@ -1824,10 +1819,6 @@ def check_false(*inputs: _TensorLike, message: str) -> Tensor:
     """x, or an error (`message`) when the bool scalar flag is true at run time (bounded while)"""
 
 
-def col2im(*inputs: _TensorLike, shape: Sequence[int], window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
-    """the transpose of im2col: sum window elements back into spatial `shape`"""
-
-
 def complex(*inputs: _TensorLike) -> Tensor:
     """complex(re, im): float32 (float64) parts, broadcast, to complex64 (complex128)"""
 
@@ -1904,10 +1895,6 @@ def greater_equal(*inputs: _TensorLike) -> Tensor:
     """elementwise comparison greater_equal (bool output, not differentiable)"""
 
 
-def group_norm(*inputs: _TensorLike, num_groups: int, epsilon: float = ...) -> Tensor:
-    """group_norm(x, [scale, [bias]]): x [N, C, ...] normalised per sample over groups of C/num_groups channels; scale, bias [C] (PyTorch group_norm, ONNX GroupNormalization)"""
-
-
 def identity(*inputs: _TensorLike) -> Tensor:
     """identity; marks a differentiation point"""
 
@@ -1946,10 +1933,6 @@ def index_scatter(*inputs: _TensorLike, index: Any, shape: Sequence[int]) -> Ten
 
 def iota(*inputs: _TensorLike, shape: Sequence[int], dimension: int = ..., dtype: _DType = ...) -> Tensor:
     """StableHLO iota: the index along `dimension`, broadcast to `shape`"""
-
-
-def layer_norm(*inputs: _TensorLike, axis: int = ..., epsilon: float = ...) -> Tensor:
-    """layer_norm(x, [scale, [bias]]): normalise over axes axis..-1 (scale, bias of that shape; ONNX LayerNormalization, PyTorch layer_norm)"""
 
 
 def less(*inputs: _TensorLike) -> Tensor:
@@ -2024,10 +2007,6 @@ def not_equal(*inputs: _TensorLike) -> Tensor:
     """elementwise comparison not_equal (bool output, not differentiable)"""
 
 
-def ones_like(*inputs: _TensorLike) -> Tensor:
-    """ones_like(x)"""
-
-
 def real(*inputs: _TensorLike) -> Tensor:
     """real part (complex -> real; a real tensor unchanged)"""
 
@@ -2048,16 +2027,8 @@ def remainder(*inputs: _TensorLike) -> Tensor:
     """a - floor(a / b) * b, elementwise with NumPy broadcasting: the divisor's sign (torch.remainder, numpy.mod)"""
 
 
-def round(*inputs: _TensorLike) -> Tensor:
-    """elementwise round half to even (torch.round, ONNX Round, numpy.round; derivative zero a.e.)"""
-
-
 def rsqrt(*inputs: _TensorLike) -> Tensor:
     """elementwise rsqrt"""
-
-
-def scatter_add(*inputs: _TensorLike, shape: Sequence[int], axis: int = ...) -> Tensor:
-    """zeros of `shape` with values added at integer `indices` along `axis` (the transpose of gather)"""
 
 
 def scatter_add_along(*inputs: _TensorLike, shape: Sequence[int], axis: int = ...) -> Tensor:
@@ -2108,20 +2079,12 @@ def tanh(*inputs: _TensorLike) -> Tensor:
     """elementwise tanh"""
 
 
-def top_k(*inputs: _TensorLike, k: int, axis: int = ..., largest: bool = ...) -> Any:
-    """(values, int64 indices) of the k largest (or smallest) along `axis`, in order; values differentiable"""
-
-
 def triangular_solve(*inputs: _TensorLike, lower: bool = ..., transpose_a: bool = ..., unit_diagonal: bool = ...) -> Tensor:
     """x = op(T)^-1 b for a's lower (upper) triangle T [..., n, n], b [..., n, k] (op: transpose_a; unit_diagonal: T's diagonal read as ones)"""
 
 
 def while_run(*inputs: _TensorLike, body: Any, cond: Any, max_trips: int, n_state: int) -> Any:
     """(lowered while) state = body(*state, *invariants) while cond(*state, *invariants), run at run time; more than max_trips trips is an error"""
-
-
-def zeros_like(*inputs: _TensorLike) -> Tensor:
-    """zeros_like(x)"""
 
 
 ACos = Acos

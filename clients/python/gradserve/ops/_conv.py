@@ -229,10 +229,11 @@ def avg_pool1d(input_x, kernel_size=1, stride=1, padding=0, ceil_mode=False, cou
     return _avg_pool("avg_pool1d", 1, input_x, kernel_size, stride, padding, count_include_pad, None, ceil_mode)
 
 
-def avg_pool2d(x, kernel_size=1, stride=1, padding=0, ceil_mode=False, count_include_pad=True,
+def avg_pool2d(input_x, kernel_size=1, stride=1, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     """ops.avg_pool2d (explicit symmetric padding; divisor_override: each window's sum over that number)."""
-    return _avg_pool("avg_pool2d", 2, x, kernel_size, stride, padding, count_include_pad, divisor_override, ceil_mode)
+    return _avg_pool("avg_pool2d", 2, input_x, kernel_size, stride, padding, count_include_pad, divisor_override,
+                     ceil_mode)
 
 
 def avg_pool3d(input_x, kernel_size=1, stride=1, padding=0, ceil_mode=False, count_include_pad=True,

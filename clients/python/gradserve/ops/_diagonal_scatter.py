@@ -151,9 +151,9 @@ class MatrixDiagPartV3(_BandPrimitive):
         return matrix_diag_part(x, k, padding_value, self.align)
 
 
-def eigvals(input):  # noqa: A002
+def eigvals(A):  # noqa: A002
     """The eigenvalues of square matrices (complex; eig's first output)."""
-    return late.ops.eig(input)[0]
+    return late.ops.eig(A)[0]
 
 
 class TensorToTuple:

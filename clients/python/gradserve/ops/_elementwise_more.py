@@ -28,9 +28,9 @@ def sinc(input):
     return P.where(zero, P.ones_like(x), P.sin(safe) / safe)
 
 
-def frac(input):
+def frac(x):
     """The fractional part, x - trunc(x) (the sign of x); gradient 1."""
-    return input - late.ops.trunc(input)
+    return x - late.ops.trunc(x)
 
 
 def _nan_aware(x, y, pick):

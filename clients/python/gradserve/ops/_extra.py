@@ -25,16 +25,16 @@ P = _Ops()
 
 
 # -- shapes ---------------------------------------------------------------------------------------
-def shape(x) -> tuple:
-    return tuple(x.shape)
+def shape(input_x) -> tuple:
+    return tuple(input_x.shape)
 
 
-def rank(x) -> int:
-    return len(x.shape)
+def rank(input_x) -> int:
+    return len(input_x.shape)
 
 
-def size(x) -> int:
-    return int(np.prod(x.shape, dtype=np.int64))
+def size(input_x) -> int:
+    return int(np.prod(input_x.shape, dtype=np.int64))
 
 
 def dtype(x):
@@ -70,14 +70,14 @@ def _bool_reduce(op, x, axis, keep_dims):
     return P.cast(op(P.cast(truth, _dt.float32), axis, keep_dims), _dt.bool_)
 
 
-def all(x, axis=None, keep_dims=False):  # noqa: A001 - MindSpore's name
+def all(input, axis=None, keep_dims=False):  # noqa: A001 - MindSpore's name
     """Whether every element (along axis) is true."""
-    return _bool_reduce(P.min, x, axis, keep_dims)
+    return _bool_reduce(P.min, input, axis, keep_dims)
 
 
-def any(x, axis=None, keep_dims=False):  # noqa: A001
+def any(input, axis=None, keep_dims=False):  # noqa: A001
     """Whether some element (along axis) is true."""
-    return _bool_reduce(P.max, x, axis, keep_dims)
+    return _bool_reduce(P.max, input, axis, keep_dims)
 
 
 # -- norms and distances -----------------------------------------------------------------------------
@@ -162,9 +162,9 @@ def cdist(x1, x2, p=2.0):
 
 
 # -- activations -----------------------------------------------------------------------------------
-def gelu(input_x, approximate="none"):
+def gelu(input, approximate="none"):
     """GELU: x * Phi(x) ('none', by erf) or its tanh approximation ('tanh')."""
-    x = input_x
+    x = input
     if approximate == "tanh":
         inner = P.mul(math.sqrt(2.0 / math.pi), P.add(x, P.mul(0.044715, P.mul(x, P.mul(x, x)))))
         return P.mul(P.mul(0.5, x), P.add(1.0, P.tanh(inner)))
@@ -267,10 +267,10 @@ class OneHot:
         return one_hot(indices, depth, on_value, off_value, self.axis)
 
 
-def leaky_relu(x, alpha=0.2):
-    """MindSpore 2.10's: maximum(alpha * x, x) (minimum for alpha > 1), so x == 0 is a tie whose derivative
-    is split: (1 + alpha) / 2 there."""
-    return (P.maximum if alpha <= 1 else P.minimum)(P.mul(x, alpha), x)
+def leaky_relu(input, alpha=0.2):
+    """MindSpore 2.10's: maximum(alpha * input, input) (minimum for alpha > 1), so input == 0 is a tie whose
+    derivative is split: (1 + alpha) / 2 there."""
+    return (P.maximum if alpha <= 1 else P.minimum)(P.mul(input, alpha), input)
 
 
 class LeakyReLU:
@@ -304,22 +304,22 @@ def _as_tensors(x, y):
     return P.cast(x, dt), P.cast(y, dt)
 
 
-def floor(x):
-    """Largest integer <= x (derivative zero, as MindSpore's Floor); integers as they are."""
-    if x.dtype.name not in _dt.FLOAT:
-        return x
-    return P.floor(x)  # the engine's op (class Floor is the generated primitive)
+def floor(input):
+    """Largest integer <= input (derivative zero, as MindSpore's Floor); integers as they are."""
+    if input.dtype.name not in _dt.FLOAT:
+        return input
+    return P.floor(input)  # the engine's op (class Floor is the generated primitive)
 
 
-def floor_div(x, y):
-    """floor(x / y); integers exactly and kept integer; derivative zero."""
-    x, y = _as_tensors(x, y)
-    if x.dtype.name in _dt.FLOAT:
-        return floor(P.div(x, y))
-    if x.dtype.name in ("int64", "uint64"):
-        return _floor_div_64(x, y)
-    q = floor(P.div(P.cast(x, _dt.float64), P.cast(y, _dt.float64)))  # exact below 2**53
-    return P.cast(q, x.dtype)
+def floor_div(input, other):
+    """floor(input / other); integers exactly and kept integer; derivative zero."""
+    input, other = _as_tensors(input, other)
+    if input.dtype.name in _dt.FLOAT:
+        return floor(P.div(input, other))
+    if input.dtype.name in ("int64", "uint64"):
+        return _floor_div_64(input, other)
+    q = floor(P.div(P.cast(input, _dt.float64), P.cast(other, _dt.float64)))  # exact below 2**53
+    return P.cast(q, input.dtype)
 
 
 def _floor_div_64(x, y):

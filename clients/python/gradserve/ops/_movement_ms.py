@@ -234,8 +234,8 @@ def hstack(tensors):
     return concat(list(tensors), 0 if tensors[0].ndim == 1 else 1)
 
 
-def vstack(tensors):
-    return concat([t if t.ndim > 1 else reshape(t, (1, -1)) for t in tensors], 0)
+def vstack(inputs):
+    return concat([t if t.ndim > 1 else reshape(t, (1, -1)) for t in inputs], 0)
 
 
 class ReverseV2(Primitive):

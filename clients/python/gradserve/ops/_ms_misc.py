@@ -136,14 +136,14 @@ class Softsign:
         return softsign(x)
 
 
-def prelu(x, weight):
-    """x where x > 0, weight * x elsewhere; weight holds one slope per channel (axis 1) or one for all."""
+def prelu(input, weight):
+    """input where input > 0, weight * input elsewhere; weight holds one slope per channel (axis 1) or one for all."""
     w = weight
-    if tuple(w.shape) == (1,):  # one slope: a scalar, so a 0-d x stays 0-d
+    if tuple(w.shape) == (1,):  # one slope: a scalar, so a 0-d input stays 0-d
         w = P.reshape(w, ())
-    elif len(x.shape) >= 2 and len(w.shape) == 1:
-        w = P.reshape(w, (w.shape[0],) + (1,) * (len(x.shape) - 2))
-    return P.select(P.greater(x, P.zeros_like(x)), x, P.mul(w, x))
+    elif len(input.shape) >= 2 and len(w.shape) == 1:
+        w = P.reshape(w, (w.shape[0],) + (1,) * (len(input.shape) - 2))
+    return P.select(P.greater(input, P.zeros_like(input)), input, P.mul(w, input))
 
 
 class PReLU:

@@ -106,17 +106,17 @@ def _erfc_tail(x64: Tensor) -> Tensor:
 
 
 
-def erfc(x):
-    """1 - erf(x), computed in float64 and to full precision in the tail (x >= 2, where 1 - erf loses every
-    digit: erfc(9) = 4.1e-37); the derivative is exactly -2 / sqrt(pi) exp(-x^2) (erf's), at every order:
+def erfc(input):
+    """1 - erf(input), computed in float64 and to full precision in the tail (input >= 2, where 1 - erf loses every
+    digit: erfc(9) = 4.1e-37); the derivative is exactly -2 / sqrt(pi) exp(-input^2) (erf's), at every order:
     the tail's correction is a stop_gradient term."""
-    if x.dtype.name not in _dt.FLOAT:
-        x = P.cast(x, _dt.float32)
-    x64 = P.cast(x, _dt.float64)
+    if input.dtype.name not in _dt.FLOAT:
+        input = P.cast(input, _dt.float32)
+    x64 = P.cast(input, _dt.float64)
     plain = P.sub(1.0, P.erf(x64))
     tail_x = P.select(P.greater(x64, _CF_FROM), x64, P.fill("float64", (), _CF_FROM))
     better = P.select(P.greater(x64, _CF_FROM), _erfc_tail(tail_x), plain)
-    return P.cast(P.add(plain, P.stop_gradient(P.sub(better, plain))), x.dtype.name)
+    return P.cast(P.add(plain, P.stop_gradient(P.sub(better, plain))), input.dtype.name)
 
 
 class Erfc(_Fn):

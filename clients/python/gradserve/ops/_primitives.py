@@ -92,8 +92,31 @@ class Primitive:
         return f"Prim[{type(self).__name__}]" + (f"<{self.attrs}>" if self.attrs else "")
 
 
+# MindSpore's keyword names for an op's tensor inputs by arity (ops.sin(input=x), ops.equal(input=a, other=b);
+# ops.sqrt(x=...) / ops.arcsin(x=...) name their input x), so keyword calls written for MindSpore run
+_INPUT_KEYWORDS = {1: (("input", "x"),), 2: (("input", "x"), ("other", "y"))}
+
+
+def _keyword_inputs(op: str, inputs: tuple, attrs: dict) -> tuple:
+    """inputs with those given by MindSpore's keyword names appended in their positions."""
+    slots = _INPUT_KEYWORDS.get(_catalog.OPS[op]["arity"], ())
+    taken = list(inputs)
+    for i, names in enumerate(slots):
+        given = [n for n in names if n in attrs]
+        if not given:
+            continue
+        if i < len(taken) or len(given) > 1:
+            raise TypeError(f"{op}() got multiple values for its input {i} ({', '.join(given)})")
+        if i > len(taken):
+            raise TypeError(f"{op}() missing its input {len(taken)} ({' / '.join(slots[len(taken)])})")
+        taken.append(attrs.pop(given[0]))
+    return tuple(taken)
+
+
 def _make_function(op: str):
     def f(*inputs, **attrs):
+        if attrs:
+            inputs = _keyword_inputs(op, inputs, attrs)
         return _run(op, inputs, attrs)
 
     f.__name__ = f.__qualname__ = op
@@ -289,8 +312,8 @@ Erf = CLASSES["Erf"]
 
 
 # -- functions with MindSpore's signatures ----------------------------------------------------------------
-def matmul(a, b, transpose_a: bool = False, transpose_b: bool = False):
-    a, b = (x if isinstance(x, Tensor) else Tensor(x) for x in (a, b))
+def matmul(input, other, transpose_a: bool = False, transpose_b: bool = False):  # noqa: A002 - MindSpore's names
+    a, b = (x if isinstance(x, Tensor) else Tensor(x) for x in (input, other))
     if (a.ndim == 1 or b.ndim == 1) and not (transpose_a or transpose_b):
         # NumPy's rule, as MindSpore 2.10's ops.matmul / Tensor.matmul: a 1-D a is a row, a 1-D b a column,
         # and that axis is dropped from the product ([1, 2] @ [2] -> [1]; [2] @ [2] -> a 0-d Tensor)
@@ -316,9 +339,11 @@ def _widened(x) -> Tensor:
     return _cast(x, "int64") if x._dtype in _NARROW_INTS else x
 
 
-def prod(x, axis=None, keep_dims: bool = False, *, keepdims=None):
+def prod(input, axis=None, keep_dims: bool = False, dtype=None, *, keepdims=None):  # noqa: A002 - MindSpore's names
+    """MindSpore 2.10's ops.prod; dtype: input cast to it first (the product computed and returned in it)."""
     kd = keepdims if keepdims is not None else keep_dims
-    return _out(apply("prod", [_widened(x)], {"axis": _axis(axis), "keepdims": bool(kd)}))
+    x = _widened(input) if dtype is None else cast(input, dtype)
+    return _out(apply("prod", [x], {"axis": _axis(axis), "keepdims": bool(kd)}))
 
 
 def _reduction(op):
@@ -333,34 +358,38 @@ def _reduction(op):
 mean = _reduction("mean")
 amax = max = _reduction("max")  # noqa: A001
 amin = min = _reduction("min")  # noqa: A001
-logsumexp = _reduction("logsumexp")
 
 
-def reshape(x, shape):
+def logsumexp(input, dim=None, keepdim: bool = False):  # noqa: A002 - MindSpore 2.10's names
+    """log(sum(exp(input))) over dim (None: all axes), stable (the engine op subtracts the maximum)."""
+    return _out(apply("logsumexp", [input], {"axis": _axis(dim), "keepdims": bool(keepdim)}))
+
+
+def reshape(input, shape):
     if isinstance(shape, int):
         shape = (shape,)
     bad = [type(s).__name__ for s in shape if isinstance(s, (bool, float, np.floating))]
     if bad:  # (int() would truncate 1.1 to 1 silently)
         raise TypeError(f"For 'Reshape', the shape must be a tuple of int, got {bad[0]} in {tuple(shape)}")
-    return _out(apply("reshape", [x], {"shape": [int(s) for s in shape]}))
+    return _out(apply("reshape", [input], {"shape": [int(s) for s in shape]}))
 
 
-def transpose(x, perm=None):
-    out = _out(apply("transpose", [x], {"perm": None if perm is None else [int(p) for p in perm]}))
-    n = len(x.shape) if isinstance(x, Tensor) else 0
-    moved = n > 1 if perm is None else [int(p) % n if n else int(p) for p in perm] != list(range(n))
+def transpose(input, dims=None):
+    out = _out(apply("transpose", [input], {"perm": None if dims is None else [int(p) for p in dims]}))
+    n = len(input.shape) if isinstance(input, Tensor) else 0
+    moved = n > 1 if dims is None else [int(p) % n if n else int(p) for p in dims] != list(range(n))
     if moved and isinstance(out, Tensor) and out._data is not None:
         # MindSpore 2.10's PyNative transpose is a strided view: is_contiguous() False (ops/_tensor_op_methods)
         out.__dict__["_gs_view"] = True
     return out
 
 
-def expand_dims(x, axis: int):
-    return _out(apply("expand_dims", [x], {"axis": int(axis)}))
+def expand_dims(input_x, axis: int):
+    return _out(apply("expand_dims", [input_x], {"axis": int(axis)}))
 
 
-def squeeze(x, axis=None):
-    return _out(apply("squeeze", [x], {"axis": _axis(axis)}))
+def squeeze(input, axis=None):
+    return _out(apply("squeeze", [input], {"axis": _axis(axis)}))
 
 
 def cast(x, dtype):
@@ -391,8 +420,8 @@ def split(tensor, split_size_or_sections, axis: int = 0):
     return tuple(apply("split", [x], {"indices": [int(p) for p in points], "axis": int(axis)}))
 
 
-def tile(x, multiples):
-    return _out(apply("tile", [x], {"reps": [int(m) for m in multiples]}))
+def tile(input, dims):
+    return _out(apply("tile", [input], {"reps": [int(m) for m in dims]}))
 
 
 def _resolved_shape(x, shape) -> list:
@@ -408,16 +437,16 @@ def _resolved_shape(x, shape) -> list:
     return shape
 
 
-def broadcast_to(x, shape):
-    return _out(apply("broadcast_to", [x], {"shape": _resolved_shape(x, shape)}))
+def broadcast_to(input, shape):
+    return _out(apply("broadcast_to", [input], {"shape": _resolved_shape(input, shape)}))
 
 
-def softmax(x, axis: int = -1):
-    return _out(apply("softmax", [x], {"axis": int(axis)}))
+def softmax(input, axis: int = -1):
+    return _out(apply("softmax", [input], {"axis": int(axis)}))
 
 
-def log_softmax(x, axis: int = -1):
-    return _out(apply("log_softmax", [x], {"axis": int(axis)}))
+def log_softmax(logits, axis: int = -1):
+    return _out(apply("log_softmax", [logits], {"axis": int(axis)}))
 
 
 def gather(input_params, input_indices, axis: int = 0, batch_dims: int = 0):
@@ -514,8 +543,8 @@ def fill(type, shape, value):  # noqa: A002
     return _out(apply("fill", [], {"shape": shape, "value": float(value), "dtype": _dt.to_name(type)}))
 
 
-def zeros(shape, dtype=None):
-    return fill(dtype or _dt.float32, (shape,) if isinstance(shape, int) else shape, 0.0)
+def zeros(size, dtype=None):
+    return fill(dtype or _dt.float32, (size,) if isinstance(size, int) else size, 0.0)
 
 
 def ones(shape, dtype=None):
@@ -526,16 +555,16 @@ def stop_gradient(x):
     return _out(apply("stop_gradient", [x], {}))
 
 
-def mul(x, y):
-    return binary("mul", x, y)
+def mul(input, other):
+    return binary("mul", input, other)
 
 
-def add(x, y):
-    return binary("add", x, y)
+def add(input, other):
+    return binary("add", input, other)
 
 
-def sub(x, y):
-    return binary("sub", x, y)
+def sub(input, other):
+    return binary("sub", input, other)
 
 
 def div(x, y):
@@ -603,9 +632,9 @@ def batch_norm(input_x, running_mean, running_var, weight, bias, training=False,
 
 # -- complex numbers: MindSpore 2.10's ops.abs / ops.Abs of a complex tensor keep its dtype (|z| + 0i);
 # ops.ComplexAbs gives the real modulus (the engine's abs)
-def abs(x):  # noqa: A001
-    out = _out(apply("abs", [x], {}))
-    return _cast(out, x._dtype) if isinstance(x, Tensor) and x._dtype in _dt.COMPLEX else out
+def abs(input):  # noqa: A001
+    out = _out(apply("abs", [input], {}))
+    return _cast(out, input._dtype) if isinstance(input, Tensor) and input._dtype in _dt.COMPLEX else out
 
 
 class Abs(Primitive):
@@ -620,10 +649,10 @@ ComplexAbs = CLASSES["Abs"]
 
 # -- MindSpore 2.10's sign of a real NaN is 0 (its CPU kernel, as torch's); the engine's sign keeps NumPy's / JAX's
 # NaN (its importers need that one)
-def sign(x):
-    out = _out(apply("sign", [x], {}))
-    if isinstance(x, Tensor) and x._dtype in _dt.FLOAT:
-        return select(binary("not_equal", x, x), _out(apply("zeros_like", [out], {})), out)
+def sign(input):
+    out = _out(apply("sign", [input], {}))
+    if isinstance(input, Tensor) and input._dtype in _dt.FLOAT:
+        return select(binary("not_equal", input, input), _out(apply("zeros_like", [out], {})), out)
     return out
 
 

@@ -267,20 +267,20 @@ def _segment_reduce(mode: str, input_x, segment_ids, num_segments):
     return _op("gather", _reduce(x, ids, num + 1, mode), _arange(num, ids), axis=0)
 
 
-def unsorted_segment_max(input_x, segment_ids, num_segments):
+def unsorted_segment_max(x, segment_ids, num_segments):
     """out[s] = max over segment s (an empty segment: the dtype's lowest value, as MindSpore); ties share
     the gradient equally."""
-    return _segment_reduce("max", input_x, segment_ids, num_segments)
+    return _segment_reduce("max", x, segment_ids, num_segments)
 
 
-def unsorted_segment_min(input_x, segment_ids, num_segments):
+def unsorted_segment_min(x, segment_ids, num_segments):
     """out[s] = min over segment s (an empty segment: the dtype's highest value)."""
-    return _segment_reduce("min", input_x, segment_ids, num_segments)
+    return _segment_reduce("min", x, segment_ids, num_segments)
 
 
-def unsorted_segment_prod(input_x, segment_ids, num_segments):
+def unsorted_segment_prod(x, segment_ids, num_segments):
     """out[s] = product over segment s (an empty segment: 1); the gradient needs no division."""
-    return _segment_reduce("prod", input_x, segment_ids, num_segments)
+    return _segment_reduce("prod", x, segment_ids, num_segments)
 
 
 # -- MindSpore's primitive classes -------------------------------------------------------------------------

@@ -7,8 +7,8 @@ and integer division) and writes it in place (_inplace.write: a Parameter throug
 construct's later reads and the graph's Parameter updates see it); the result is the written input, as
 MindSpore returns. `use_locking` is accepted: the update of one call is whole either way.
 An index outside the input is MindSpore's RuntimeError (its kernel's launch failure), naming the op.
-Not here: ops.ScatterAdd / ops.scatter_add, which name the engine's scatter_add op (values, indices, shape, axis)
-in gradserve; ScatterNdAdd with indices[..., None] is MindSpore's ScatterAdd."""
+ScatterAdd / scatter_add replace the engine op's generated forms (values, indices, shape=, axis=; still
+reachable as ops._extra.P.scatter_add), as MindSpore 2.10 names them."""
 from __future__ import annotations
 
 import numpy as np
@@ -26,7 +26,8 @@ _CAMEL = {k: k.capitalize() for k in _KINDS}
 __all__ = ["scatter_nd_add", "scatter_nd_sub", "scatter_nd_mul", "scatter_nd_div", "scatter_nd_max", "scatter_nd_min",
            "scatter_nd_update", "ScatterNdAdd", "ScatterNdSub", "ScatterNdMul", "ScatterNdDiv", "ScatterNdMax",
            "ScatterNdMin", "ScatterNdUpdate", "scatter_sub", "scatter_mul", "scatter_div", "scatter_max", "scatter_min",
-           "scatter_update", "ScatterSub", "ScatterMul", "ScatterDiv", "ScatterMax", "ScatterMin", "ScatterUpdate"]
+           "scatter_update", "scatter_add", "ScatterAdd", "ScatterSub", "ScatterMul", "ScatterDiv", "ScatterMax",
+           "ScatterMin", "ScatterUpdate"]
 
 
 def _prim_name(name: str) -> str:
@@ -116,6 +117,7 @@ scatter_nd_div, ScatterNdDiv = _function("div", True, False), _class("div", True
 scatter_nd_max, ScatterNdMax = _function("max", True, False), _class("max", True, False)
 scatter_nd_min, ScatterNdMin = _function("min", True, False), _class("min", True, False)
 scatter_nd_update, ScatterNdUpdate = _function("update", True, True), _class("update", True, True)
+scatter_add, ScatterAdd = _function("add", False, False), _class("add", False, False)
 scatter_sub, ScatterSub = _function("sub", False, False), _class("sub", False, False)
 scatter_mul, ScatterMul = _function("mul", False, False), _class("mul", False, False)
 scatter_div, ScatterDiv = _function("div", False, False), _class("div", False, False)

@@ -42,12 +42,12 @@ def _csr_rows(x: CSRTensor) -> Tensor:
     return o.cast(o.searchsorted(x.indptr[1:], pos, right=True), x.indices.dtype)
 
 
-def csr_to_coo(x: CSRTensor) -> COOTensor:
-    _check(x, CSRTensor, "csr_to_coo")
-    if len(x.shape) != 2:  # (MindSpore 2.10: "Currently only support 2-D CSRTensor when converting to COOTensor")
-        raise ValueError(f"csr_to_coo: a 2-D CSRTensor only, got shape {x.shape}")
+def csr_to_coo(tensor: CSRTensor) -> COOTensor:
+    _check(tensor, CSRTensor, "csr_to_coo")
+    if len(tensor.shape) != 2:  # (MindSpore 2.10: "Currently only support 2-D CSRTensor when converting to COOTensor")
+        raise ValueError(f"csr_to_coo: a 2-D CSRTensor only, got shape {tensor.shape}")
     o = _ops()
-    return COOTensor(o.stack([_csr_rows(x), x.indices], axis=1), x.values, x.shape)
+    return COOTensor(o.stack([_csr_rows(tensor), tensor.indices], axis=1), tensor.values, tensor.shape)
 
 
 def coo_to_dense(x: COOTensor) -> Tensor:
@@ -56,8 +56,8 @@ def coo_to_dense(x: COOTensor) -> Tensor:
     return tensor_scatter_add(zeros, x.indices, x.values) if x.indices.shape[0] else zeros
 
 
-def csr_to_dense(x: CSRTensor) -> Tensor:
-    return coo_to_dense(csr_to_coo(_check(x, CSRTensor, "csr_to_dense")))
+def csr_to_dense(csr_tensor: CSRTensor) -> Tensor:
+    return coo_to_dense(csr_to_coo(_check(csr_tensor, CSRTensor, "csr_to_dense")))
 
 
 def row_to_dense(x: RowTensor) -> Tensor:
@@ -157,11 +157,11 @@ def add(x, other):
     return x + _dense(other)
 
 
-def coo_add(a: COOTensor, b: COOTensor, thresh=None) -> COOTensor:
+def coo_add(x1: COOTensor, x2: COOTensor, thresh=None) -> COOTensor:
     """The union pattern (read from the indices' values), each value the sum of the two at its position;
     a sum (a position both hold) whose magnitude is below thresh (when given) is dropped, a value only one
     holds is kept however small, as MindSpore's coo_add (TensorFlow's SparseAdd)."""
-    o = _ops()
+    a, b, o = x1, x2, _ops()
     ia, ib = _pattern_of(a.indices), _pattern_of(b.indices)
     uniq, inverse = np.unique(np.concatenate([ia, ib]), axis=0, return_inverse=True)
     inverse = inverse.reshape(-1)
@@ -202,20 +202,20 @@ def csr_mm(x: CSRTensor, dense) -> Tensor:
     return o.unsorted_segment_sum(terms, _csr_rows(x), x.shape[0])
 
 
-def csr_mv(x: CSRTensor, dense_vector) -> Tensor:
-    """x [m, n] @ dense_vector [n, 1] -> [m, 1] (MindSpore's csr_mv)."""
-    return csr_mm(x, dense_vector)
+def csr_mv(csr_tensor: CSRTensor, dense) -> Tensor:
+    """csr_tensor [m, n] @ dense [n, 1] -> [m, 1] (MindSpore's csr_mv)."""
+    return csr_mm(csr_tensor, dense)
 
 
-def csr_reduce_sum(x: CSRTensor, axis: int) -> Tensor:
+def csr_reduce_sum(csr_tensor: CSRTensor, axis: int) -> Tensor:
     """The sum of each row, as [m, 1] (MindSpore 2.10's csr_reduce_sum takes axis 1 or -1 only: a ValueError
     for 0, as there)."""
-    _check(x, CSRTensor, "csr_reduce_sum")
+    _check(csr_tensor, CSRTensor, "csr_reduce_sum")
     o = _ops()
     axis = int(axis.asnumpy()) if isinstance(axis, Tensor) else int(axis)
     if axis not in (1, -1):
         raise ValueError(f"csr_reduce_sum: axis must be 1 or -1, got {axis}")
-    return o.expand_dims(o.unsorted_segment_sum(x.values, _csr_rows(x), x.shape[0]), 1)
+    return o.expand_dims(o.unsorted_segment_sum(csr_tensor.values, _csr_rows(csr_tensor), csr_tensor.shape[0]), 1)
 
 
 def coo_matmul(indices, values, shape, dense, adjoint_st: bool = False, adjoint_dt: bool = False) -> Tensor:

@@ -1,0 +1,218 @@
+"""MindSpore 2.10's functional signatures for ops.layer_norm, ops.group_norm and ops.top_k (they were bare
+engine-op wrappers taking attributes by keyword only). Expected values and gradients are PyTorch's
+(torch.nn.functional.layer_norm / group_norm, torch.topk); the group_norm example is MindSpore's docs'.
+"""
+import inspect
+
+import numpy as np
+import pytest
+import torch
+
+import gradserve as ms
+from gradserve import Parameter, Tensor, ops
+
+pytestmark = pytest.mark.usefixtures("on_real_server")  # layer_norm / group_norm run on the service
+
+RNG = np.random.default_rng(7)
+X = RNG.standard_normal((2, 3, 4))
+W = RNG.standard_normal((2, 3, 4))  # the output's weights in the scalar loss the gradients are of
+
+
+# MindSpore 2.10's positional parameters (its sources, mindspore/ops/function and auto_generate/gen_ops_def)
+MINDSPORE_PARAMS = {
+    "layer_norm": ["input", "normalized_shape", "weight", "bias", "eps"],
+    "group_norm": ["input", "num_groups", "weight", "bias", "eps"],
+    "top_k": ["input_x", "k", "sorted"],
+    "col2im": ["input_x", "output_size", "kernel_size", "dilation", "padding_value", "stride"],
+    "scatter_add": ["input_x", "indices", "updates"],
+    "abs": ["input"], "sign": ["input"], "erfc": ["input"], "floor": ["input"], "frac": ["x"], "eigvals": ["A"],
+    "add": ["input", "other"], "sub": ["input", "other"], "mul": ["input", "other"], "multiply": ["input", "other"],
+    "floor_divide": ["input", "other"], "matmul": ["input", "other"],
+    "all": ["input", "axis", "keep_dims"], "any": ["input", "axis", "keep_dims"],
+    "prod": ["input", "axis", "keep_dims", "dtype"], "logsumexp": ["input", "dim", "keepdim"],
+    "reshape": ["input", "shape"], "transpose": ["input", "dims"], "tile": ["input", "dims"],
+    "expand_dims": ["input_x", "axis"], "squeeze": ["input", "axis"], "broadcast_to": ["input", "shape"],
+    "softmax": ["input", "axis"], "log_softmax": ["logits", "axis"], "gelu": ["input", "approximate"],
+    "leaky_relu": ["input", "alpha"], "prelu": ["input", "weight"], "zeros": ["size", "dtype"],
+    "shape": ["input_x"], "rank": ["input_x"], "size": ["input_x"], "vstack": ["inputs"],
+    "avg_pool2d": ["input_x", "kernel_size", "stride", "padding", "ceil_mode", "count_include_pad", "divisor_override"],
+    "unsorted_segment_max": ["x", "segment_ids", "num_segments"],
+    "unsorted_segment_min": ["x", "segment_ids", "num_segments"],
+    "unsorted_segment_prod": ["x", "segment_ids", "num_segments"],
+    "coo_add": ["x1", "x2", "thresh"], "csr_mv": ["csr_tensor", "dense"], "csr_reduce_sum": ["csr_tensor", "axis"],
+    "csr_to_coo": ["tensor"], "csr_to_dense": ["csr_tensor"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(MINDSPORE_PARAMS))
+def test_positional_parameters_are_mindspores(name):
+    """Names and order (so MindSpore code calling by keyword or position works); trailing extras allowed."""
+    params = [p.name for p in inspect.signature(getattr(ops, name)).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    assert params[:len(MINDSPORE_PARAMS[name])] == MINDSPORE_PARAMS[name]
+
+
+def test_keyword_calls_in_mindspores_names():
+    x = np.array([[1.0, -2.0, 3.0], [0.5, 4.0, -1.0]])
+    np.testing.assert_allclose(ops.add(input=Tensor(x), other=Tensor(x)).asnumpy(), x + x)
+    np.testing.assert_allclose(ops.transpose(input=Tensor(x), dims=(1, 0)).asnumpy(), x.T)
+    np.testing.assert_allclose(ops.tile(input=Tensor(x), dims=(2, 1)).asnumpy(), np.tile(x, (2, 1)))
+    np.testing.assert_allclose(ops.log_softmax(logits=Tensor(x), axis=0).asnumpy(),
+                               torch.log_softmax(torch.tensor(x), 0).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ops.logsumexp(Tensor(x), dim=1, keepdim=True).asnumpy(),
+                               torch.logsumexp(torch.tensor(x), 1, keepdim=True).numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(ops.zeros(size=(2, 3)).asnumpy(), np.zeros((2, 3), np.float32))
+
+
+def test_prod_dtype_casts_the_input_first():
+    x = np.array([[3, 5, 7], [11, 13, 17]], np.int32)
+    got = ops.prod(Tensor(x), 1, False, ms.float64)
+    assert got.dtype == ms.float64
+    np.testing.assert_array_equal(got.asnumpy(), np.prod(x.astype(np.float64), 1))
+    got = ops.prod(Tensor(x), dtype=ms.float32)  # all axes, computed in float32 as NumPy's prod with dtype
+    np.testing.assert_allclose(got.asnumpy(), np.prod(x, dtype=np.float32), rtol=1e-7)
+
+
+@pytest.mark.parametrize("normalized_shape", [4, (4,), [3, 4]])
+def test_layer_norm_defaults_match_torch(normalized_shape):
+    dims = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    got = ops.layer_norm(Tensor(X), normalized_shape).asnumpy()
+    ref = torch.nn.functional.layer_norm(torch.tensor(X), dims, eps=1e-5).numpy()
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-8)
+
+
+def test_layer_norm_weight_bias_eps_and_gradients_match_torch():
+    gamma, beta = RNG.standard_normal((3, 4)), RNG.standard_normal((3, 4))
+
+    def f(a, g, b):
+        return (ops.layer_norm(a, (3, 4), g, b, 1e-3) * Tensor(W)).sum()
+
+    got = ops.grad(f, grad_position=(0, 1, 2))(Tensor(X), Tensor(gamma), Tensor(beta))
+    tx, tg, tb = (torch.tensor(v, requires_grad=True) for v in (X, gamma, beta))
+    out = torch.nn.functional.layer_norm(tx, (3, 4), tg, tb, eps=1e-3)
+    (out * torch.tensor(W)).sum().backward()
+    np.testing.assert_allclose(ops.layer_norm(Tensor(X), (3, 4), Tensor(gamma), Tensor(beta), eps=1e-3).asnumpy(),
+                               out.detach().numpy(), rtol=1e-6, atol=1e-8)
+    for a, t in zip(got, (tx, tg, tb)):
+        np.testing.assert_allclose(a.asnumpy(), t.grad.numpy(), rtol=1e-6, atol=1e-8)
+
+
+def test_layer_norm_bias_without_weight():
+    beta = RNG.standard_normal(4)
+    got = ops.layer_norm(Tensor(X), (4,), bias=Tensor(beta)).asnumpy()
+    ref = torch.nn.functional.layer_norm(torch.tensor(X), (4,), bias=torch.tensor(beta)).numpy()
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-8)
+
+
+def test_group_norm_docs_example_and_defaults():
+    ones = ops.group_norm(Tensor(np.ones([1, 2, 4, 4], np.float32)), 2).asnumpy()
+    np.testing.assert_array_equal(ones, np.zeros([1, 2, 4, 4], np.float32))  # MindSpore docs' example
+    x = RNG.standard_normal((2, 4, 3))
+    ref = torch.nn.functional.group_norm(torch.tensor(x), 2, eps=1e-5).numpy()
+    np.testing.assert_allclose(ops.group_norm(Tensor(x), 2).asnumpy(), ref, rtol=1e-6, atol=1e-8)
+
+
+def test_group_norm_weight_bias_eps_and_gradients_match_torch():
+    x, w = RNG.standard_normal((2, 6, 5)), RNG.standard_normal((2, 6, 5))
+    gamma, beta = RNG.standard_normal(6), RNG.standard_normal(6)
+
+    def f(a, g, b):
+        return (ops.group_norm(a, 3, g, b, 1e-2) * Tensor(w)).sum()
+
+    got = ops.grad(f, grad_position=(0, 1, 2))(Tensor(x), Tensor(gamma), Tensor(beta))
+    tx, tg, tb = (torch.tensor(v, requires_grad=True) for v in (x, gamma, beta))
+    out = torch.nn.functional.group_norm(tx, 3, tg, tb, eps=1e-2)
+    (out * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(ops.group_norm(Tensor(x), 3, Tensor(gamma), Tensor(beta), eps=1e-2).asnumpy(),
+                               out.detach().numpy(), rtol=1e-6, atol=1e-8)
+    for a, t in zip(got, (tx, tg, tb)):
+        np.testing.assert_allclose(a.asnumpy(), t.grad.numpy(), rtol=1e-6, atol=1e-8)
+
+
+def test_top_k_positional_k_matches_torch():
+    x = np.array([[3.0, 1.0, 4.0, 1.5], [9.0, 2.0, 6.0, 5.0]], np.float32)
+    values, indices = ops.top_k(Tensor(x), 2)
+    ref = torch.topk(torch.tensor(x), 2)
+    np.testing.assert_array_equal(values.asnumpy(), ref.values.numpy())
+    np.testing.assert_array_equal(indices.asnumpy(), ref.indices.numpy())
+    assert str(indices.dtype) == "Int32"
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda x: ops.layer_norm(x, (3,)), ValueError, r"normalized_shape \(3,\) must be the trailing axes .*\(2, 3, 4\)"),
+    (lambda x: ops.layer_norm(x, "4"), TypeError, "normalized_shape must be an int"),
+    (lambda x: ops.layer_norm(x, (4,), Tensor(np.ones(3))), ValueError, r"weight must have shape \(4,\), got \(3,\)"),
+    (lambda x: ops.group_norm(x, 2), ValueError, "divide the channels C=3, got 2"),
+    (lambda x: ops.group_norm(x, 1.5), TypeError, "num_groups must be an int"),
+    (lambda x: ops.group_norm(x, 3, eps="a"), TypeError, "eps must be a float"),
+])
+def test_bad_arguments_say_what_is_wrong(call, error, match):
+    with pytest.raises(error, match=match):
+        call(Tensor(X))
+
+
+@pytest.mark.parametrize("kernel, dilation, padding, stride", [([2, 2], [2, 2], [2, 2], [2, 2]), (3, 1, 1, 1),
+                                                              ((2, 3), 1, (0, 1), (2, 1))])
+def test_col2im_matches_torch_fold_and_its_gradient(kernel, dilation, padding, stride):
+    pair = lambda v: (v, v) if isinstance(v, int) else tuple(v)  # noqa: E731
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = map(pair, (kernel, dilation, padding, stride))
+    size = (8, 7)
+    blocks = [(s + 2 * p - d * (k - 1) - 1) // st + 1 for s, p, d, k, st in zip(size, (ph, pw), (dh, dw), (kh, kw), (sh, sw))]
+    x = RNG.standard_normal((2, 3, kh * kw, blocks[0] * blocks[1]))
+    w = RNG.standard_normal((2, 3, *size))
+    got = ops.col2im(Tensor(x), Tensor(np.array(size, np.int32)), kernel, dilation, padding, stride)
+    tx = torch.tensor(x, requires_grad=True)
+    ref = torch.nn.functional.fold(tx.reshape(2, 3 * kh * kw, -1), size, (kh, kw), (dh, dw), (ph, pw), (sh, sw))
+    np.testing.assert_allclose(got.asnumpy(), ref.detach().numpy(), rtol=1e-6, atol=1e-8)
+    (ref * torch.tensor(w)).sum().backward()
+    g = ops.grad(lambda a: (ops.col2im(a, size, kernel, dilation, padding, stride) * Tensor(w)).sum())(Tensor(x))
+    np.testing.assert_allclose(g.asnumpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-8)
+
+
+def test_col2im_wrong_shape_says_what_fits():
+    with pytest.raises(ValueError, match=r"input_x must be \[N, C, 4, 16\] .* got shape \(1, 2, 4, 15\)"):
+        ops.col2im(Tensor(np.zeros((1, 2, 4, 15))), (8, 8), 2, 1, 0, 2)
+
+
+def test_scatter_add_is_mindspores_write_into_its_input():
+    """MindSpore 2.10's docs example: rows of updates added at indices along axis 0, repeats summed, the
+    Parameter written (the engine's scatter_add(values, indices, shape=, axis=) is no longer ops.scatter_add)."""
+    assert list(inspect.signature(ops.scatter_add).parameters)[:3] == ["input_x", "indices", "updates"]
+    p = Parameter(Tensor(np.zeros((2, 3), np.float32)), name="x")
+    updates = np.array([[[1.0] * 3, [3.0] * 3], [[7.0] * 3, [9.0] * 3]], np.float32)
+    out = ops.scatter_add(p, Tensor(np.array([[0, 1], [1, 1]], np.int32)), Tensor(updates))
+    np.testing.assert_array_equal(out.asnumpy(), [[1, 1, 1], [19, 19, 19]])
+    np.testing.assert_array_equal(p.asnumpy(), [[1, 1, 1], [19, 19, 19]])
+    q = Parameter(Tensor(np.ones((3, 2), np.float32)), name="q")
+    ops.ScatterAdd()(q, Tensor(np.array([2, 0, 2], np.int32)), Tensor(np.array([[1, 2], [3, 4], [5, 6]], np.float32)))
+    expected = np.ones((3, 2), np.float32)
+    np.add.at(expected, [2, 0, 2], [[1, 2], [3, 4], [5, 6]])
+    np.testing.assert_array_equal(q.asnumpy(), expected)
+
+
+def test_like_constructors_take_dtype_and_round_takes_decimals():
+    x = np.array([1.26, -2.5, 0.5, 1.5, 2.5, 0.125, 7.55], np.float32)
+    ones = ops.ones_like(Tensor(x), dtype=ms.int32)
+    assert ones.dtype == ms.int32
+    np.testing.assert_array_equal(ones.asnumpy(), np.ones(7, np.int32))
+    zeros = ops.zeros_like(Tensor(x), dtype=ms.float64)
+    assert zeros.dtype == ms.float64
+    np.testing.assert_array_equal(zeros.asnumpy(), np.zeros(7))
+    assert ops.ones_like(Tensor(x)).dtype == ms.float32
+    for d in (0, 1, 2, -1):  # NumPy's around: half to even at `decimals` places
+        np.testing.assert_allclose(ops.round(Tensor(x), decimals=d).asnumpy(), np.round(x, d), rtol=1e-6, atol=0)
+    with pytest.raises(TypeError, match="decimals must be an int"):
+        ops.round(Tensor(x), decimals=1.0)
+
+
+def test_generated_op_functions_take_mindspores_input_keywords():
+    a, b = np.array([0.25, 1.0, 4.0]), np.array([0.25, 2.0, 3.0])
+    np.testing.assert_allclose(ops.sin(input=Tensor(a)).asnumpy(), np.sin(a), rtol=1e-12)
+    np.testing.assert_allclose(ops.sqrt(x=Tensor(a)).asnumpy(), np.sqrt(a), rtol=1e-12)  # MindSpore's sqrt(x)
+    np.testing.assert_allclose(ops.arcsin(x=Tensor(a[:2])).asnumpy(), np.arcsin(a[:2]), rtol=1e-12)
+    np.testing.assert_array_equal(ops.equal(input=Tensor(a), other=Tensor(b)).asnumpy(), a == b)
+    np.testing.assert_allclose(ops.maximum(Tensor(a), other=Tensor(b)).asnumpy(), np.maximum(a, b))
+    with pytest.raises(TypeError, match=r"sin\(\) got multiple values for its input 0 \(input\)"):
+        ops.sin(Tensor(a), input=Tensor(a))
+    with pytest.raises(TypeError, match=r"equal\(\) missing its input 0 \(input / x\)"):
+        ops.equal(other=Tensor(b))
