@@ -73,12 +73,60 @@ def _softmax_term(lp, lengths):
     return o.sum(o.select(live, e - o.stop_gradient(e), o.zeros_like(e)), (0, 2))
 
 
+def _sparse_targets(where, values, n: int, c: int):
+    """P.CTCLoss's sparse labels -> padded [N, S] targets and [N] lengths. As MindSpore's CPU kernel (TensorFlow's
+    rule), a label >= C - 1 (the blank) ends its example's sequence: trailing ones are padding and dropped, one
+    followed by a real label is an error."""
+    if values.size and (values.min() < 0 or values.max() >= c):
+        at = int(np.flatnonzero((values < 0) | (values >= c))[0])
+        raise ValueError(f"For 'CTCLoss', labels_values[{at}] must be in [0, {c}) (num_classes), got {values[at]}")
+    if where.size and (where[:, 0].min() < 0 or where[:, 0].max() >= n):
+        raise ValueError(f"For 'CTCLoss', labels_indices' batch column must be in [0, {n}), got {where[:, 0].tolist()}")
+    rows: list[list[int]] = [[] for _ in range(n)]
+    for b, pos, value in sorted(zip(where[:, 0].tolist(), where[:, 1].tolist(), values.tolist())):
+        rows[b].append((pos, value))
+    labels = []
+    for b, row in enumerate(rows):
+        kept = [v for _, v in row if v < c - 1]
+        first_blank = next((i for i, (_, v) in enumerate(row) if v >= c - 1), len(row))
+        if len(kept) != first_blank:
+            raise ValueError(f"For 'CTCLoss', example {b}'s labels {[v for _, v in row]}: a label equal to the blank "
+                             f"({c - 1}) may only pad the end of a sequence, not come before a real label")
+        labels.append(kept)
+    lengths = np.array([len(k) for k in labels], np.int64)
+    targets = np.zeros((n, max(int(lengths.max(initial=0)), 1)), np.int64)
+    for b, kept in enumerate(labels):
+        targets[b, :len(kept)] = kept
+    return targets, lengths
+
+
+def _empty_label_nll(x, lp, sequence_length, blank: int):
+    """[N] losses MindSpore 2.10's CPU P.CTCLoss gives an example whose labels are all blank (empty once the
+    padding is dropped), measured on its venv: -log(prod_{t < L-1} p_t(blank) * (1 + p_{L-1}(blank))), L its
+    sequence length (the true value has no (1 + ...) factor), and as gradient w.r.t. the logits x its usual
+    p - gamma with gamma = one-hot(blank) before L - 1 and p(blank) / (1 + p(blank)) of it at L - 1 (not the
+    derivative of that loss, as gamma there does not sum to 1): the value below, plus a zero with that gradient."""
+    o = late.ops
+    blank_lp = lp[:, :, blank]  # [T, N]
+    steps = o.expand_dims(o.arange(int(lp.shape[0])), 1)
+    last_step = o.expand_dims(o.cast(sequence_length, "int64"), 0) - 1
+    zeros = o.zeros_like(blank_lp)
+    before, at_last = o.lt(steps, last_step), o.equal(steps, last_step)
+    at_last_lp = o.sum(o.select(at_last, blank_lp, zeros), 0)
+    value = -(o.sum(o.select(before, blank_lp, zeros), 0) + o.log(1.0 + o.exp(at_last_lp)))
+    weight = o.stop_gradient(o.exp(at_last_lp) / (1.0 + o.exp(at_last_lp)))  # gamma(blank) at L - 1
+    lse = o.logsumexp(x, -1)  # [T, N]
+    surrogate = o.sum(o.select(before, -blank_lp, zeros), 0) + \
+        o.sum(o.select(at_last, lse - weight * x[:, :, blank], zeros), 0)
+    return o.stop_gradient(value) + surrogate - o.stop_gradient(surrogate)
+
+
 class CTCLoss:
     """P.CTCLoss(preprocess_collapse_repeated=False, ctc_merge_repeated=True, ignore_longer_outputs_than_inputs=False)
     (inputs [T, N, C] logits, labels_indices [K, 2] (batch, position), labels_values [K], sequence_length [N]) ->
     (loss [N], gradient [T, N, C] of sum(loss) w.r.t. inputs): the log-softmax of the logits, blank C - 1
     (MindSpore 2.10's; an example no alignment reaches: loss inf, gradient 0). The label list is read as values
-    (its layout sets the targets' shape)."""
+    (its layout sets the targets' shape); labels equal to the blank pad the end (see _sparse_targets)."""
 
     def __init__(self, preprocess_collapse_repeated=False, ctc_merge_repeated=True,
                  ignore_longer_outputs_than_inputs=False):
@@ -94,13 +142,13 @@ class CTCLoss:
         n, c = int(inputs.shape[1]), int(inputs.shape[2])
         where = np.asarray(labels_indices._concrete("CTCLoss's labels_indices"), np.int64).reshape(-1, 2)
         values = np.asarray(labels_values._concrete("CTCLoss's labels_values"), np.int64).reshape(-1)
-        lengths = np.bincount(where[:, 0], minlength=n)[:n]
-        targets = np.zeros((n, max(int(lengths.max(initial=0)), 1)), np.int64)
-        targets[where[:, 0], where[:, 1]] = values
+        targets, lengths = _sparse_targets(where, values, n, c)
+        empty = Tensor(lengths == 0)
 
         def loss_of(x):
-            return ctc_negative_log_likelihood(o.log_softmax(x, -1), Tensor(targets), sequence_length,
-                                               Tensor(lengths.astype(np.int64)), c - 1)
+            lp = o.log_softmax(x, -1)
+            nll = ctc_negative_log_likelihood(lp, Tensor(targets), sequence_length, Tensor(lengths), c - 1)
+            return o.select(empty, _empty_label_nll(x, lp, sequence_length, c - 1), nll)
 
         def reachable(x):  # an example no alignment reaches (its loss: _NEG's stand-in) gives 0 (MindSpore 2.10)
             loss = loss_of(x)

@@ -1,0 +1,73 @@
+"""Results that differed silently from MindSpore's documented examples (benchmarks/mindspore_suite, "Documented
+examples"): P.CTCLoss with labels equal to the blank, ops.scatter_* on a Parameter, ops.svd(full_matrices=True)."""
+import itertools
+
+import numpy as np
+import pytest
+
+import gradserve as ms
+from gradserve import Tensor, ops
+
+
+def _log_softmax(x):
+    return x - np.log(np.exp(x).sum(-1, keepdims=True))
+
+
+def _ctc_brute_force(log_probs, target, blank):
+    """-log of the summed probability of every path that collapses to target (NumPy, by enumeration)."""
+    steps, classes = log_probs.shape
+    total = 0.0
+    for path in itertools.product(range(classes), repeat=steps):
+        merged = [k for i, k in enumerate(path) if i == 0 or k != path[i - 1]]
+        if [k for k in merged if k != blank] == list(target):
+            total += np.exp(sum(log_probs[t, k] for t, k in enumerate(path)))
+    return -np.log(total)
+
+
+def _ctc_primitive(x, rows, seq):
+    indices = [[b, i] for b, row in enumerate(rows) for i in range(len(row))]
+    values = [v for row in rows for v in row]
+    return ops.CTCLoss()(Tensor(np.asarray(x, np.float32)), Tensor(np.array(indices), ms.int64),
+                         Tensor(np.array(values), ms.int32), Tensor(np.array(seq), ms.int32))
+
+
+def test_ctc_primitive_documented_example_with_labels_equal_to_the_blank(on_real_server):
+    # MindSpore 2.10's P.CTCLoss docstring (labels_values [2, 2] with 3 classes: the blank C - 1), the same
+    # numbers printed by MindSpore 2.10 in /work/msvenv
+    x = [[[0.3, 0.6, 0.6], [0.4, 0.3, 0.9]], [[0.9, 0.4, 0.2], [0.9, 0.9, 0.1]]]
+    loss, grad = _ctc_primitive(x, [[2], [2]], [2, 2])
+    np.testing.assert_allclose(loss.asnumpy(), [0.79628, 0.5995158], rtol=1e-5)
+    np.testing.assert_allclose(grad.asnumpy(), [[[0.27029088, 0.36485454, -0.6351454], [0.28140804, 0.25462854, -0.5360366]],
+                                                [[0.47548494, 0.2883962, 0.04510255], [0.4082751, 0.4082751, 0.02843709]]],
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_ctc_primitive_drops_trailing_blank_labels_as_padding(on_real_server):
+    # MindSpore's kernel (TensorFlow's rule) reads a label >= C - 1 as the end of the sequence: [0, 2] is [0]
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(3, 2, 3)).astype(np.float32)
+    loss, _ = _ctc_primitive(x, [[0, 2, 2], [1, 0]], [3, 3])
+    lp = _log_softmax(x.astype(np.float64))
+    expected = [_ctc_brute_force(lp[:, 0], [0], 2), _ctc_brute_force(lp[:, 1], [1, 0], 2)]
+    np.testing.assert_allclose(loss.asnumpy(), expected, rtol=1e-5)
+
+
+def test_ctc_primitive_all_blank_labels_and_a_shorter_sequence(on_real_server):
+    # printed by MindSpore 2.10 (/work/msvenv, CPU): example 0 all blank over 3 steps, example 1 label [1] over 2
+    x = [[[0.1, -0.5, 0.3], [0.7, 0.2, -0.4]], [[-0.2, 0.4, 0.6], [0.0, 0.5, 0.1]],
+         [[0.3, 0.3, -0.1], [0.9, -0.3, 0.2]]]
+    loss, grad = _ctc_primitive(x, [[2, 2], [1]], [3, 2])
+    np.testing.assert_allclose(loss.asnumpy(), [1.4138854, 1.1880567], rtol=1e-5)
+    lp = _log_softmax(np.asarray(x, np.float64))
+    np.testing.assert_allclose(loss.asnumpy()[1], _ctc_brute_force(lp[:2, 1], [1], 2), rtol=1e-5)
+    np.testing.assert_allclose(grad.asnumpy(), [[[0.36098287, 0.19811161, -0.55909455], [0.5156229, -0.43994966, -0.07567324]],
+                                                [[0.19811161, 0.36098287, -0.55909455], [0.26639017, -0.25873274, -0.00765738]],
+                                                [[0.37448695, 0.37448695, 0.0503699], [0.0, 0.0, 0.0]]], rtol=1e-5, atol=1e-6)
+
+
+def test_ctc_primitive_refuses_a_blank_label_before_a_real_one(on_real_server):
+    x = np.zeros((3, 1, 3), np.float32)
+    with pytest.raises(ValueError, match=r"example 0's labels \[2, 0\].*blank \(2\)"):
+        _ctc_primitive(x, [[2, 0]], [3])
+    with pytest.raises(ValueError, match=r"labels_values\[1\] must be in \[0, 3\)"):
+        _ctc_primitive(x, [[0, 3]], [3])
