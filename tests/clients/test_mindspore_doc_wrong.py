@@ -71,3 +71,32 @@ def test_ctc_primitive_refuses_a_blank_label_before_a_real_one(on_real_server):
         _ctc_primitive(x, [[2, 0]], [3])
     with pytest.raises(ValueError, match=r"labels_values\[1\] must be in \[0, 3\)"):
         _ctc_primitive(x, [[0, 3]], [3])
+
+
+def test_ctc_loss_v2_with_targets_equal_to_the_blank_matches_torch(on_real_server):
+    # MindSpore 2.10's ops.ctc_loss / nn.CTCLoss (CTCLossV2) treat a target equal to the blank as torch does
+    # (checked in /work/msvenv: the same losses and gradients as below)
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(4, 3, 3))
+    lp = _log_softmax(x).astype(np.float32)
+    targets, in_len, tg_len = np.array([[0, 1], [1, 0], [0, 0]]), np.array([4, 4, 3]), np.array([1, 2, 2])
+    leaf = torch.tensor(lp, requires_grad=True)
+    expected = torch.nn.functional.ctc_loss(leaf, torch.tensor(targets), torch.tensor(in_len), torch.tensor(tg_len),
+                                            blank=0, reduction="none")
+    expected.sum().backward()
+    args = (Tensor(targets.astype(np.int32)), Tensor(in_len.astype(np.int32)), Tensor(tg_len.astype(np.int32)))
+    loss = lambda a: ops.ctc_loss(a, *args, 0, "none", False)[0]  # noqa: E731
+    np.testing.assert_allclose(loss(Tensor(lp)).asnumpy(), expected.detach().numpy(), rtol=1e-5)
+    np.testing.assert_allclose(ms.grad(lambda a: loss(a).sum())(Tensor(lp)).asnumpy(), leaf.grad.numpy(),
+                               rtol=1e-4, atol=1e-6)
+    layer = ms.nn.CTCLoss(blank=0, reduction="none")
+    np.testing.assert_allclose(layer(Tensor(lp), *args).asnumpy(), expected.detach().numpy(), rtol=1e-5)
+
+
+def test_ctc_loss_documented_example_whose_target_is_the_blank(on_real_server):
+    # MindSpore 2.10's ops.ctc_loss docstring: target [0] with blank 0, 'mean', zero_infinity=True -> -2.2986124
+    log_probs = Tensor(np.array([[[0.3, 0.6, 0.6]], [[0.9, 0.4, 0.2]]], np.float32))
+    loss, _ = ops.ctc_loss(log_probs, Tensor(np.array([[0, 1]], np.int32)), Tensor(np.array([2], np.int32)),
+                           Tensor(np.array([1], np.int32)), 0, "mean", True)
+    np.testing.assert_allclose(loss.asnumpy(), -2.2986124, rtol=1e-6)

@@ -38,9 +38,10 @@ def ctc_negative_log_likelihood(log_probs, targets, input_lengths, target_length
     blanks = o.zeros((n, s), _dt.int64) + blank
     ext = o.concat([o.reshape(o.stack([blanks, tg], 2), (n, 2 * s)), blanks[:, :1]], 1)
     states = 2 * s + 1
-    # a state may come from two back where it is a label differing from the label two back
+    # a state may come from two back where its symbol differs from the one two back (a blank state's is a blank;
+    # a target equal to the blank counts as a label here, as in torch's and MindSpore's CTCLossV2)
     prev2 = o.concat([ext[:, :2], ext[:, :-2]], 1)
-    skip_ok = o.logical_and(o.ne(ext, blank), o.ne(ext, prev2))
+    skip_ok = o.ne(ext, prev2)
     neg = o.zeros((n, states), _dt.get(dt)) + _NEG
     first = o.cast(o.lt(o.arange(states), 2), "bool")  # states 0 and 1 start
     alpha = o.select(o.broadcast_to(first, (n, states)), o.gather_elements(lp[0], 1, ext), neg)
@@ -60,7 +61,26 @@ def ctc_negative_log_likelihood(log_probs, targets, input_lengths, target_length
                          neg[:, :1])
     m = o.maximum(last, before)
     nll = -o.squeeze(m + o.log(o.exp(last - m) + o.exp(before - m)), 1)
-    return nll + _softmax_term(lp, lengths) if softmax_grad else nll
+    if not softmax_grad:
+        return nll
+    return nll + _softmax_term(lp, lengths) + _last_blank_target_term(lp, tg, lengths, target_lengths, blank,
+                                                                        o.squeeze(last, 1) + nll)
+
+
+def _last_blank_target_term(lp, tg, lengths, target_lengths, blank: int, log_end_posterior):
+    """[N] zeros whose gradient w.r.t. lp[L - 1, n, blank] (L the input length) is the posterior of ending in the
+    final blank state, for an example whose last target equals the blank: torch's and MindSpore's CTCLossV2 backward
+    set that step's blank gradient from the last label state alone (they assume the two end states' symbols
+    differ), so their gamma there lacks this share (checked against both)."""
+    o = late.ops
+    tl = o.cast(target_lengths, "int64")
+    last_target = o.squeeze(o.gather_elements(tg, 1, o.expand_dims(o.maximum(tl - 1, 0), 1)), 1)
+    applies = o.logical_and(o.logical_and(o.gt(tl, 0), o.equal(last_target, blank)), o.gt(lengths, 0))
+    at_end = o.equal(o.expand_dims(o.arange(int(lp.shape[0])), 1), o.expand_dims(lengths - 1, 0))  # [T, N]
+    blank_lp = lp[:, :, blank]
+    end_lp = o.sum(o.select(at_end, blank_lp, o.zeros_like(blank_lp)), 0)
+    share = o.stop_gradient(o.exp(log_end_posterior))
+    return o.select(applies, share * (end_lp - o.stop_gradient(end_lp)), o.zeros_like(end_lp))
 
 
 def _softmax_term(lp, lengths):
