@@ -100,3 +100,67 @@ def test_ctc_loss_documented_example_whose_target_is_the_blank(on_real_server):
     loss, _ = ops.ctc_loss(log_probs, Tensor(np.array([[0, 1]], np.int32)), Tensor(np.array([2], np.int32)),
                            Tensor(np.array([1], np.int32)), 0, "mean", True)
     np.testing.assert_allclose(loss.asnumpy(), -2.2986124, rtol=1e-6)
+
+
+def test_scatter_add_documented_example_updates_the_parameter_in_place(on_real_server):
+    # MindSpore 2.10's ops.scatter_add docstring: [[1, 1, 1], [19, 19, 19]]
+    x = ms.Parameter(Tensor(np.zeros((2, 3), np.float32)), name="x")
+    updates = Tensor(np.array([[[1.0] * 3, [3.0] * 3], [[7.0] * 3, [9.0] * 3]], np.float32))
+    out = ops.scatter_add(x, Tensor(np.array([[0, 1], [1, 1]], np.int32)), updates)
+    assert out is x
+    np.testing.assert_array_equal(x.asnumpy(), [[1, 1, 1], [19, 19, 19]])
+
+
+_UFUNC_AT = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide, "max": np.maximum,
+             "min": np.minimum}
+
+
+@pytest.mark.parametrize("kind", [*_UFUNC_AT, "update"])
+@pytest.mark.parametrize("as_class", [False, True])
+def test_scatter_family_along_axis_0_matches_numpy_ufunc_at(on_real_server, kind, as_class):
+    rng = np.random.default_rng(7)
+    start = rng.uniform(0.5, 2.0, size=(5, 2, 3)).astype(np.float32)
+    indices = np.array([[4, 0, 4], [2, 4, 0]], np.int32) if kind != "update" else np.array([[4, 0], [2, 1]], np.int32)
+    updates = rng.uniform(0.5, 2.0, size=indices.shape + (2, 3)).astype(np.float32)
+    expected = start.copy()
+    if kind == "update":
+        expected[indices.ravel()] = updates.reshape(-1, 2, 3)
+    else:
+        _UFUNC_AT[kind].at(expected, indices, updates)
+    x = ms.Parameter(Tensor(start), name="x")
+    name = f"scatter_{kind}"
+    op = getattr(ops, "Scatter" + kind.capitalize())() if as_class else getattr(ops, name)
+    out = op(x, Tensor(indices), Tensor(updates))
+    assert out is x
+    # (atol: repeated rows are summed before subtracting, np.subtract.at subtracts one by one; near 0 an ulp shows)
+    np.testing.assert_allclose(x.asnumpy(), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_scatter_add_in_a_cell_updates_its_parameter(on_real_server):
+    class Accumulate(ms.nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.total = ms.Parameter(Tensor(np.zeros((3, 2), np.float32)), name="total")
+            self.add = ops.ScatterAdd()
+
+        def construct(self, indices, updates):
+            return self.add(self.total, indices, updates)
+
+    net = Accumulate()
+    indices, updates = np.array([2, 0, 2], np.int32), np.arange(6, dtype=np.float32).reshape(3, 2)
+    expected = np.zeros((3, 2), np.float32)
+    for _ in range(2):
+        out = net(Tensor(indices), Tensor(updates))
+        np.add.at(expected, indices, updates)
+        np.testing.assert_allclose(out.asnumpy(), expected)
+    np.testing.assert_allclose(net.total.asnumpy(), expected)
+
+
+def test_scatter_add_keeps_the_engine_form_given_a_shape(on_real_server):
+    values, indices = np.arange(6, dtype=np.float32).reshape(3, 2), np.array([1, 3, 1], np.int32)
+    expected = np.zeros((4, 2), np.float32)
+    np.add.at(expected, indices, values)
+    np.testing.assert_allclose(ops.scatter_add(Tensor(values), Tensor(indices), shape=(4, 2), axis=0).asnumpy(), expected)
+    np.testing.assert_allclose(ops.ScatterAdd(shape=(4, 2), axis=0)(Tensor(values), Tensor(indices)).asnumpy(), expected)
+    with pytest.raises(TypeError, match="neither updates nor shape"):
+        ops.scatter_add(Tensor(values), Tensor(indices))

@@ -85,7 +85,7 @@ from . import _sparse_add  # noqa: E402  SparseTensorDenseAdd
 for _topic in (_scatter_write, _random_draws, _bilinear, _pixel_shuffle, _space_batch, _max_unpool, _crop_resize,
                _sparse_add):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
-    __all__ += list(_topic.__all__)
+    __all__ += [k for k in _topic.__all__ if k not in __all__]  # (scatter_add / ScatterAdd replace the engine's)
 
 # sparse tensors' operations (gradserve._sparse's methods reach them through late.sparse)
 from . import _sparse_tensor  # noqa: E402  csr_mm / csr_mv / coo_abs ..., SparseTensorDenseMatmul
