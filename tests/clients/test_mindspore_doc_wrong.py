@@ -164,3 +164,57 @@ def test_scatter_add_keeps_the_engine_form_given_a_shape(on_real_server):
     np.testing.assert_allclose(ops.ScatterAdd(shape=(4, 2), axis=0)(Tensor(values), Tensor(indices)).asnumpy(), expected)
     with pytest.raises(TypeError, match="neither updates nor shape"):
         ops.scatter_add(Tensor(values), Tensor(indices))
+
+
+def _check_full_svd(a, s, u, v):
+    """u [M, M], v [N, N] orthogonal, s NumPy's singular values, u[:, :P] diag(s) v[:, :P]^T = a (signs free)."""
+    m, n = a.shape[-2:]
+    p = min(m, n)
+    assert u.shape == (*a.shape[:-2], m, m) and v.shape == (*a.shape[:-2], n, n)
+    np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.swapaxes(u, -1, -2) @ u, np.broadcast_to(np.eye(m), u.shape), atol=1e-5)
+    np.testing.assert_allclose(np.swapaxes(v, -1, -2) @ v, np.broadcast_to(np.eye(n), v.shape), atol=1e-5)
+    rebuilt = (u[..., :, :p] * s[..., None, :]) @ np.swapaxes(v[..., :, :p], -1, -2)
+    np.testing.assert_allclose(rebuilt, a, atol=1e-5)
+
+
+def test_svd_full_matrices_documented_example(on_real_server):
+    # MindSpore 2.10's ops.svd docstring: s [7.0652843, 1.040081]; u's last column (the complement of a
+    # 3 x 2 input's column space, unique up to sign) [0.81649697, 0.40824813, 0.4082479]
+    a = np.array([[1, 2], [-4, -5], [2, 1]], np.float32)
+    s, u, v = ops.svd(Tensor(a), full_matrices=True, compute_uv=True)
+    s, u, v = s.asnumpy(), u.asnumpy(), v.asnumpy()
+    np.testing.assert_allclose(s, [7.0652843, 1.040081], rtol=1e-6)
+    np.testing.assert_allclose(np.abs(u[:, 2]), [0.81649697, 0.40824813, 0.4082479], rtol=1e-5)
+    _check_full_svd(a, s, u, v)
+
+
+@pytest.mark.parametrize("shape", [(5, 2), (2, 4), (3, 6, 4), (3, 3)])
+def test_svd_full_matrices_of_any_shape_matches_numpy(on_real_server, shape):
+    a = np.random.default_rng(11).normal(size=shape).astype(np.float32)
+    s, u, v = ops.Svd(full_matrices=True)(Tensor(a))
+    _check_full_svd(a, s.asnumpy(), u.asnumpy(), v.asnumpy())
+
+
+def test_svd_full_matrices_gradient_of_the_defined_part(on_real_server):
+    # the singular values and u[:, :P] diag(s) v[:, :P]^T do not depend on the free complement basis: their
+    # gradients are defined; checked with central differences in float64 NumPy
+    a = np.random.default_rng(13).normal(size=(4, 2))
+    weights = np.random.default_rng(14).normal(size=(4, 2))
+
+    def loss_np(x):
+        return np.sum(np.linalg.svd(x, compute_uv=False) ** 2 * [1.0, 3.0])
+
+    def loss(x):
+        s, u, v = ops.svd(x, full_matrices=True)
+        rebuilt = ops.matmul(u[:, :2] * s, v[:, :2].T)
+        return (s * s * Tensor(np.array([1.0, 3.0]))).sum() + (rebuilt * Tensor(weights)).sum()
+
+    eps = 1e-6
+    expected = np.zeros_like(a)
+    for i in np.ndindex(*a.shape):
+        d = np.zeros_like(a)
+        d[i] = eps
+        expected[i] = (loss_np(a + d) - loss_np(a - d)) / (2 * eps)
+    expected += weights  # d/da of sum(a * weights): the rebuilt matrix is a
+    np.testing.assert_allclose(ms.grad(loss)(Tensor(a)).asnumpy(), expected, rtol=1e-5, atol=1e-6)
