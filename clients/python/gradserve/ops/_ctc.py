@@ -102,7 +102,7 @@ def _sparse_targets(where, values, n: int, c: int):
         raise ValueError(f"For 'CTCLoss', labels_values[{at}] must be in [0, {c}) (num_classes), got {values[at]}")
     if where.size and (where[:, 0].min() < 0 or where[:, 0].max() >= n):
         raise ValueError(f"For 'CTCLoss', labels_indices' batch column must be in [0, {n}), got {where[:, 0].tolist()}")
-    rows: list[list[int]] = [[] for _ in range(n)]
+    rows: list[list[tuple[int, int]]] = [[] for _ in range(n)]  # (position, value) per example
     for b, pos, value in sorted(zip(where[:, 0].tolist(), where[:, 1].tolist(), values.tolist())):
         rows[b].append((pos, value))
     labels = []
