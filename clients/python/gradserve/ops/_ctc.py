@@ -164,6 +164,11 @@ class CTCLoss:
         values = np.asarray(labels_values._concrete("CTCLoss's labels_values"), np.int64).reshape(-1)
         targets, lengths = _sparse_targets(where, values, n, c)
         empty = Tensor(lengths == 0)
+        if isinstance(sequence_length, Tensor) and not sequence_length.is_symbolic and (lengths == 0).any():
+            short = np.flatnonzero((lengths == 0) & (np.asarray(sequence_length.asnumpy()).reshape(-1)[:n] < 2))
+            if short.size:  # (MindSpore's kernel fails there: "the length of log_beta_b must be greater than 1")
+                raise ValueError(f"For 'CTCLoss', example {int(short[0])} has only blank labels and a sequence "
+                                 "length under 2, which MindSpore's kernel refuses")
 
         def loss_of(x):
             lp = o.log_softmax(x, -1)
