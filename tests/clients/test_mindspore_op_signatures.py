@@ -176,7 +176,7 @@ def test_col2im_wrong_shape_says_what_fits():
 
 def test_scatter_add_is_mindspores_write_into_its_input():
     """MindSpore 2.10's docs example: rows of updates added at indices along axis 0, repeats summed, the
-    Parameter written (the engine's scatter_add(values, indices, shape=, axis=) is no longer ops.scatter_add)."""
+    Parameter written."""
     assert list(inspect.signature(ops.scatter_add).parameters)[:3] == ["input_x", "indices", "updates"]
     p = Parameter(Tensor(np.zeros((2, 3), np.float32)), name="x")
     updates = np.array([[[1.0] * 3, [3.0] * 3], [[7.0] * 3, [9.0] * 3]], np.float32)

@@ -120,8 +120,9 @@ def test_svd_values_and_singular_value_gradient(fake):
     np.testing.assert_allclose(g, [[0.6111028, 1.3523266, 0.9567175], [0.16526495, 0.35422403, 1.6686337],
                                    [1.3149564, -1.3511386, 1.4866405], [1.318775, -0.37647775, 0.5473975]],
                                rtol=1e-5, atol=1e-6)  # MindSpore 2.10
-    with pytest.raises(NotImplementedError, match="full_matrices=True of non-square"):
-        ops.svd(Tensor(A), full_matrices=True)
+    _, u_full, v_full = ops.svd(Tensor(A), full_matrices=True)  # (values: tests/clients/test_mindspore_doc_wrong.py)
+    assert u_full.shape == (4, 4) and v_full.shape == (3, 3)
+    np.testing.assert_allclose(u_full.asnumpy().T @ u_full.asnumpy(), np.eye(4), atol=1e-5)
 
 
 def _torch_norm_grad(a, ord, dim):

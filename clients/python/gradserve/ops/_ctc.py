@@ -38,9 +38,10 @@ def ctc_negative_log_likelihood(log_probs, targets, input_lengths, target_length
     blanks = o.zeros((n, s), _dt.int64) + blank
     ext = o.concat([o.reshape(o.stack([blanks, tg], 2), (n, 2 * s)), blanks[:, :1]], 1)
     states = 2 * s + 1
-    # a state may come from two back where it is a label differing from the label two back
+    # a state may come from two back where its symbol differs from the one two back (a blank state's is a blank;
+    # a target equal to the blank counts as a label here, as in torch's and MindSpore's CTCLossV2)
     prev2 = o.concat([ext[:, :2], ext[:, :-2]], 1)
-    skip_ok = o.logical_and(o.ne(ext, blank), o.ne(ext, prev2))
+    skip_ok = o.ne(ext, prev2)
     neg = o.zeros((n, states), _dt.get(dt)) + _NEG
     first = o.cast(o.lt(o.arange(states), 2), "bool")  # states 0 and 1 start
     alpha = o.select(o.broadcast_to(first, (n, states)), o.gather_elements(lp[0], 1, ext), neg)
@@ -60,7 +61,26 @@ def ctc_negative_log_likelihood(log_probs, targets, input_lengths, target_length
                          neg[:, :1])
     m = o.maximum(last, before)
     nll = -o.squeeze(m + o.log(o.exp(last - m) + o.exp(before - m)), 1)
-    return nll + _softmax_term(lp, lengths) if softmax_grad else nll
+    if not softmax_grad:
+        return nll
+    return nll + _softmax_term(lp, lengths) + _last_blank_target_term(lp, tg, lengths, target_lengths, blank,
+                                                                        o.squeeze(last, 1) + nll)
+
+
+def _last_blank_target_term(lp, tg, lengths, target_lengths, blank: int, log_end_posterior):
+    """[N] zeros whose gradient w.r.t. lp[L - 1, n, blank] (L the input length) is the posterior of ending in the
+    final blank state, for an example whose last target equals the blank: torch's and MindSpore's CTCLossV2 backward
+    set that step's blank gradient from the last label state alone (they assume the two end states' symbols
+    differ), so their gamma there lacks this share (checked against both)."""
+    o = late.ops
+    tl = o.cast(target_lengths, "int64")
+    last_target = o.squeeze(o.gather_elements(tg, 1, o.expand_dims(o.maximum(tl - 1, 0), 1)), 1)
+    applies = o.logical_and(o.logical_and(o.gt(tl, 0), o.equal(last_target, blank)), o.gt(lengths, 0))
+    at_end = o.equal(o.expand_dims(o.arange(int(lp.shape[0])), 1), o.expand_dims(lengths - 1, 0))  # [T, N]
+    blank_lp = lp[:, :, blank]
+    end_lp = o.sum(o.select(at_end, blank_lp, o.zeros_like(blank_lp)), 0)
+    share = o.stop_gradient(o.exp(log_end_posterior))
+    return o.select(applies, share * (end_lp - o.stop_gradient(end_lp)), o.zeros_like(end_lp))
 
 
 def _softmax_term(lp, lengths):
@@ -73,12 +93,60 @@ def _softmax_term(lp, lengths):
     return o.sum(o.select(live, e - o.stop_gradient(e), o.zeros_like(e)), (0, 2))
 
 
+def _sparse_targets(where, values, n: int, c: int):
+    """P.CTCLoss's sparse labels -> padded [N, S] targets and [N] lengths. As MindSpore's CPU kernel (TensorFlow's
+    rule), a label >= C - 1 (the blank) ends its example's sequence: trailing ones are padding and dropped, one
+    followed by a real label is an error."""
+    if values.size and (values.min() < 0 or values.max() >= c):
+        at = int(np.flatnonzero((values < 0) | (values >= c))[0])
+        raise ValueError(f"For 'CTCLoss', labels_values[{at}] must be in [0, {c}) (num_classes), got {values[at]}")
+    if where.size and (where[:, 0].min() < 0 or where[:, 0].max() >= n):
+        raise ValueError(f"For 'CTCLoss', labels_indices' batch column must be in [0, {n}), got {where[:, 0].tolist()}")
+    rows: list[list[tuple[int, int]]] = [[] for _ in range(n)]  # (position, value) per example
+    for b, pos, value in sorted(zip(where[:, 0].tolist(), where[:, 1].tolist(), values.tolist())):
+        rows[b].append((pos, value))
+    labels = []
+    for b, row in enumerate(rows):
+        kept = [v for _, v in row if v < c - 1]
+        first_blank = next((i for i, (_, v) in enumerate(row) if v >= c - 1), len(row))
+        if len(kept) != first_blank:
+            raise ValueError(f"For 'CTCLoss', example {b}'s labels {[v for _, v in row]}: a label equal to the blank "
+                             f"({c - 1}) may only pad the end of a sequence, not come before a real label")
+        labels.append(kept)
+    lengths = np.array([len(k) for k in labels], np.int64)
+    targets = np.zeros((n, max(int(lengths.max(initial=0)), 1)), np.int64)
+    for b, kept in enumerate(labels):
+        targets[b, :len(kept)] = kept
+    return targets, lengths
+
+
+def _empty_label_nll(x, lp, sequence_length, blank: int):
+    """[N] losses MindSpore 2.10's CPU P.CTCLoss gives an example whose labels are all blank (empty once the
+    padding is dropped), measured on its venv: -log(prod_{t < L-1} p_t(blank) * (1 + p_{L-1}(blank))), L its
+    sequence length (the true value has no (1 + ...) factor), and as gradient w.r.t. the logits x its usual
+    p - gamma with gamma = one-hot(blank) before L - 1 and p(blank) / (1 + p(blank)) of it at L - 1 (not the
+    derivative of that loss, as gamma there does not sum to 1): the value below, plus a zero with that gradient."""
+    o = late.ops
+    blank_lp = lp[:, :, blank]  # [T, N]
+    steps = o.expand_dims(o.arange(int(lp.shape[0])), 1)
+    last_step = o.expand_dims(o.cast(sequence_length, "int64"), 0) - 1
+    zeros = o.zeros_like(blank_lp)
+    before, at_last = o.lt(steps, last_step), o.equal(steps, last_step)
+    at_last_lp = o.sum(o.select(at_last, blank_lp, zeros), 0)
+    value = -(o.sum(o.select(before, blank_lp, zeros), 0) + o.log(1.0 + o.exp(at_last_lp)))
+    weight = o.stop_gradient(o.exp(at_last_lp) / (1.0 + o.exp(at_last_lp)))  # gamma(blank) at L - 1
+    lse = o.logsumexp(x, -1)  # [T, N]
+    surrogate = o.sum(o.select(before, -blank_lp, zeros), 0) + \
+        o.sum(o.select(at_last, lse - weight * x[:, :, blank], zeros), 0)
+    return o.stop_gradient(value) + surrogate - o.stop_gradient(surrogate)
+
+
 class CTCLoss:
     """P.CTCLoss(preprocess_collapse_repeated=False, ctc_merge_repeated=True, ignore_longer_outputs_than_inputs=False)
     (inputs [T, N, C] logits, labels_indices [K, 2] (batch, position), labels_values [K], sequence_length [N]) ->
     (loss [N], gradient [T, N, C] of sum(loss) w.r.t. inputs): the log-softmax of the logits, blank C - 1
     (MindSpore 2.10's; an example no alignment reaches: loss inf, gradient 0). The label list is read as values
-    (its layout sets the targets' shape)."""
+    (its layout sets the targets' shape); labels equal to the blank pad the end (see _sparse_targets)."""
 
     def __init__(self, preprocess_collapse_repeated=False, ctc_merge_repeated=True,
                  ignore_longer_outputs_than_inputs=False):
@@ -94,13 +162,18 @@ class CTCLoss:
         n, c = int(inputs.shape[1]), int(inputs.shape[2])
         where = np.asarray(labels_indices._concrete("CTCLoss's labels_indices"), np.int64).reshape(-1, 2)
         values = np.asarray(labels_values._concrete("CTCLoss's labels_values"), np.int64).reshape(-1)
-        lengths = np.bincount(where[:, 0], minlength=n)[:n]
-        targets = np.zeros((n, max(int(lengths.max(initial=0)), 1)), np.int64)
-        targets[where[:, 0], where[:, 1]] = values
+        targets, lengths = _sparse_targets(where, values, n, c)
+        empty = Tensor(lengths == 0)
+        if isinstance(sequence_length, Tensor) and not sequence_length.is_symbolic and (lengths == 0).any():
+            short = np.flatnonzero((lengths == 0) & (np.asarray(sequence_length.asnumpy()).reshape(-1)[:n] < 2))
+            if short.size:  # (MindSpore's kernel fails there: "the length of log_beta_b must be greater than 1")
+                raise ValueError(f"For 'CTCLoss', example {int(short[0])} has only blank labels and a sequence "
+                                 "length under 2, which MindSpore's kernel refuses")
 
         def loss_of(x):
-            return ctc_negative_log_likelihood(o.log_softmax(x, -1), Tensor(targets), sequence_length,
-                                               Tensor(lengths.astype(np.int64)), c - 1)
+            lp = o.log_softmax(x, -1)
+            nll = ctc_negative_log_likelihood(lp, Tensor(targets), sequence_length, Tensor(lengths), c - 1)
+            return o.select(empty, _empty_label_nll(x, lp, sequence_length, c - 1), nll)
 
         def reachable(x):  # an example no alignment reaches (its loss: _NEG's stand-in) gives 0 (MindSpore 2.10)
             loss = loss_of(x)

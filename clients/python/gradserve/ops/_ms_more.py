@@ -270,19 +270,32 @@ class LinSpace(_Fn):
 # -- svd ----------------------------------------------------------------------------------------------------
 def svd(input, full_matrices: bool = False, compute_uv: bool = True):  # noqa: A002 - MindSpore's names
     """MindSpore's ops.svd: (s, u, v) with input = u diag(s) v^T over the last two axes (s descending), or s
-    alone (compute_uv=False); the engine's svd op. full_matrices=True only for square matrices (where it is
-    the reduced form). s's derivatives are finite everywhere; u's and v's are inf / NaN where singular
-    values tie or (non-square input) one is zero."""
+    alone (compute_uv=False); the engine's svd op. full_matrices=True of a non-square [M, N] input gives u
+    [M, M] / v [N, N]: the reduced factors completed by an orthonormal basis of their complement (_complete).
+    s's derivatives are finite everywhere; u's and v's are inf / NaN where singular values tie or
+    (non-square input) one is zero."""
     if input.dtype.name not in _dt.FLOAT:
         raise TypeError(f"svd: needs a floating-point input, got {input.dtype.name}")
-    if full_matrices and compute_uv and input.shape[-1] != input.shape[-2]:
-        raise NotImplementedError(f"svd: full_matrices=True of non-square matrices {input.shape} (the engine "
-                                  "computes the reduced SVD); use full_matrices=False")
     u, s, vh = apply("svd", [input], {})
     if not compute_uv:
         return s
     nd = vh.ndim
-    return s, u, P.transpose(vh, tuple(builtins.range(nd - 2)) + (nd - 1, nd - 2))
+    v = P.transpose(vh, tuple(builtins.range(nd - 2)) + (nd - 1, nd - 2))
+    if full_matrices and input.shape[-1] != input.shape[-2]:
+        u, v = _complete(u), _complete(v)
+    return s, u, v
+
+
+def _complete(q):
+    """[..., m, k] orthonormal columns (k < m) -> [..., m, m]: q, then the last m - k columns of the complete
+    Householder Q of q (orthogonal to q's span, as that Q's first k columns span it). Where k == m, q."""
+    m, k = q.shape[-2:]
+    if k >= m:
+        return q
+    from ._householder import qr  # (ops' Householder QR module loads after this one)
+
+    full, _ = qr(q, mode="complete")
+    return apply("concat", [q, full[..., k:]], {"axis": q.ndim - 1})[0]
 
 
 class Svd(_Fn):
