@@ -41,7 +41,18 @@ MINDSPORE_PARAMS = {
     "unsorted_segment_prod": ["x", "segment_ids", "num_segments"],
     "coo_add": ["x1", "x2", "thresh"], "csr_mv": ["csr_tensor", "dense"], "csr_reduce_sum": ["csr_tensor", "axis"],
     "csr_to_coo": ["tensor"], "csr_to_dense": ["csr_tensor"],
+    "relu": ["input", "inplace"], "sum": ["input", "dim", "keepdim"], "flip": ["input", "dims"],
 }
+
+# MindSpore 2.10's keyword-only parameters (after `*`)
+MINDSPORE_KEYWORD_ONLY = {"sum": ["dtype"], "softmax": ["dtype"]}
+
+
+@pytest.mark.parametrize("name", sorted(MINDSPORE_KEYWORD_ONLY))
+def test_keyword_only_parameters_are_mindspores(name):
+    params = inspect.signature(getattr(ops, name)).parameters
+    for kw in MINDSPORE_KEYWORD_ONLY[name]:
+        assert params[kw].kind == inspect.Parameter.KEYWORD_ONLY
 
 
 @pytest.mark.parametrize("name", sorted(MINDSPORE_PARAMS))
@@ -216,3 +227,49 @@ def test_generated_op_functions_take_mindspores_input_keywords():
         ops.sin(Tensor(a), input=Tensor(a))
     with pytest.raises(TypeError, match=r"equal\(\) missing its input 0 \(input / x\)"):
         ops.equal(other=Tensor(b))
+
+
+def test_relu_inplace_by_position_and_keyword_writes_the_input():
+    x = np.array([[-1.0, 4.0, -8.0], [2.0, -5.0, 9.0]], np.float32)  # MindSpore docs' example
+    expected = torch.relu(torch.tensor(x)).numpy()
+    np.testing.assert_array_equal(ops.relu(input=Tensor(x)).asnumpy(), expected)
+    t = Tensor(x)
+    out = ops.relu(t, False)
+    np.testing.assert_array_equal(out.asnumpy(), expected)
+    np.testing.assert_array_equal(t.asnumpy(), x)  # not inplace: the input untouched
+    for call in (lambda a: ops.relu(a, True), lambda a: ops.relu(a, inplace=True)):
+        t = Tensor(x)
+        assert call(t) is t
+        np.testing.assert_array_equal(t.asnumpy(), expected)
+
+
+def test_sum_takes_mindspores_dim_keepdim_and_dtype():
+    x = np.arange(24, dtype=np.int32).reshape(2, 3, 4)
+    tx = torch.tensor(x, dtype=torch.float64)
+    np.testing.assert_array_equal(ops.sum(Tensor(x), 2, True).asnumpy(), np.sum(x, 2, keepdims=True))
+    np.testing.assert_array_equal(ops.sum(input=Tensor(x), dim=[1, 2]).asnumpy(), np.sum(x, (1, 2)))
+    np.testing.assert_array_equal(ops.sum(Tensor(x), axis=0, keepdims=True).asnumpy(), np.sum(x, 0, keepdims=True))
+    got = ops.sum(Tensor(x), 1, dtype=ms.float64)
+    assert got.dtype == ms.float64
+    np.testing.assert_array_equal(got.asnumpy(), torch.sum(tx, 1).numpy())
+    with pytest.raises(TypeError, match="dim and axis are the same argument"):
+        ops.sum(Tensor(x), 1, axis=1)
+
+
+def test_softmax_dtype_is_keyword_only_and_casts_first():
+    x = RNG.standard_normal((3, 5)).astype(np.float32)
+    got = ops.softmax(Tensor(x), 0, dtype=ms.float64)
+    assert got.dtype == ms.float64
+    np.testing.assert_allclose(got.asnumpy(), torch.softmax(torch.tensor(x, dtype=torch.float64), 0).numpy(),
+                               rtol=1e-12)
+    np.testing.assert_allclose(ops.softmax(input=Tensor(x), axis=1).asnumpy(),
+                               torch.softmax(torch.tensor(x), 1).numpy(), rtol=1e-6)
+    with pytest.raises(TypeError):
+        ops.softmax(Tensor(x), 0, ms.float64)  # dtype by position: refused, as MindSpore's
+
+
+def test_flip_takes_dims_by_position_and_keyword():
+    x = RNG.standard_normal((2, 3, 4))
+    np.testing.assert_array_equal(ops.flip(Tensor(x), (0, 2)).asnumpy(), np.flip(x, (0, 2)))
+    np.testing.assert_array_equal(ops.flip(input=Tensor(x), dims=[1]).asnumpy(), np.flip(x, 1))
+    np.testing.assert_array_equal(ops.flip(Tensor(x), -1).asnumpy(), np.flip(x, -1))  # a bare int, kept

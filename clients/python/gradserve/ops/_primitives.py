@@ -323,10 +323,15 @@ def matmul(input, other, transpose_a: bool = False, transpose_b: bool = False): 
     return _out(apply("matmul", [a, b], {"transpose_a": bool(transpose_a), "transpose_b": bool(transpose_b)}))
 
 
-def sum(input, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):  # noqa: A001,A002 - MindSpore's names
-    axis = dim if dim is not None else axis
-    keepdims = keepdim if keepdim is not None else keepdims
-    return _out(apply("sum", [_widened(input)], {"axis": _axis(axis), "keepdims": bool(keepdims)}))
+def sum(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdims=None):  # noqa: A001,A002 - MindSpore's names
+    """MindSpore 2.10's ops.sum(input, dim=None, keepdim=False, *, dtype=None): dtype casts input first (the
+    sum computed and returned in it). axis / keepdims: the earlier spelling, still taken by keyword."""
+    if axis is not None and dim is not None:
+        raise TypeError("sum: dim and axis are the same argument; give one")
+    dim = axis if axis is not None else dim
+    keepdim = keepdims if keepdims is not None else keepdim
+    x = _widened(input) if dtype is None else cast(input, dtype)
+    return _out(apply("sum", [x], {"axis": _axis(dim), "keepdims": bool(keepdim)}))
 
 
 _NARROW_INTS = ("bool", "int8", "uint8", "int16", "int32")
@@ -441,8 +446,10 @@ def broadcast_to(input, shape):
     return _out(apply("broadcast_to", [input], {"shape": _resolved_shape(input, shape)}))
 
 
-def softmax(input, axis: int = -1):
-    return _out(apply("softmax", [input], {"axis": int(axis)}))
+def softmax(input, axis: int = -1, *, dtype=None):  # noqa: A002 - MindSpore's names
+    """MindSpore 2.10's ops.softmax; dtype: input cast to it first (the result in it)."""
+    x = input if dtype is None else cast(input, dtype)
+    return _out(apply("softmax", [x], {"axis": int(axis)}))
 
 
 def log_softmax(logits, axis: int = -1):

@@ -1,14 +1,16 @@
 """MindSpore 2.10's functional signatures for ops that were bare engine-op wrappers (attributes by keyword
 only, so `ops.layer_norm(x, (4,))` sent (4,) as a tensor): layer_norm, group_norm, top_k, col2im; ones_like /
-zeros_like (dtype) and round (decimals). The engine ops (P.layer_norm, P.col2im, P.round ...) do the work;
+zeros_like (dtype), round (decimals), relu (inplace) and flip (dims). The engine ops (P.layer_norm, P.col2im, P.round ...) do the work;
 only the calling convention is MindSpore's."""
 from __future__ import annotations
 
 from ._extra import P
+from ._inplace import write
 from ._ms_misc import _ints
 from ._reduce_ms import topk
+from ._tensor_sig import flip as _tensor_flip
 
-__all__ = ["layer_norm", "group_norm", "top_k", "col2im", "ones_like", "zeros_like", "round"]
+__all__ = ["layer_norm", "group_norm", "top_k", "col2im", "ones_like", "zeros_like", "round", "relu", "flip"]
 
 
 def _shape_tuple(name: str, normalized_shape) -> tuple[int, ...]:
@@ -120,3 +122,14 @@ def round(input, *, decimals=0):  # noqa: A001,A002 - MindSpore's names
         return P.round(input)
     scale = 10.0 ** decimals
     return P.div(P.round(P.mul(input, scale)), scale)
+
+
+def relu(input, inplace=False):  # noqa: A002 - MindSpore's names
+    """MindSpore 2.10 ops.relu: max(input, 0); inplace=True also writes the result into input (and returns it)."""
+    out = P.relu(input)
+    return write(input, out, "ops.relu") if inplace else out
+
+
+def flip(input, dims):  # noqa: A002
+    """MindSpore 2.10 ops.flip: input reversed along each axis in dims (a tuple / list; a bare int taken too)."""
+    return _tensor_flip(input, dims)
