@@ -273,3 +273,73 @@ def test_flip_takes_dims_by_position_and_keyword():
     np.testing.assert_array_equal(ops.flip(Tensor(x), (0, 2)).asnumpy(), np.flip(x, (0, 2)))
     np.testing.assert_array_equal(ops.flip(input=Tensor(x), dims=[1]).asnumpy(), np.flip(x, 1))
     np.testing.assert_array_equal(ops.flip(Tensor(x), -1).asnumpy(), np.flip(x, -1))  # a bare int, kept
+
+
+# MindSpore 2.10's primitive classes (ops/auto_generate/gen_ops_prim.py, ops/operations/*.py): __init__ and
+# __call__ positional parameters
+MINDSPORE_PRIMITIVES = {
+    "ReduceSum": (["keep_dims", "skip_mode"], ["x", "axis"]), "Sort": (["axis", "descending"], ["x"]),
+    "TopK": (["sorted"], ["input_x", "k"]), "Reshape": ([], ["input", "shape"]),
+    "Transpose": ([], ["input", "dims"]), "ExpandDims": ([], ["input_x", "axis"]), "Squeeze": (["axis"], ["input"]),
+    "BroadcastTo": (["shape"], ["input"]), "Gather": (["batch_dims"], ["input_params", "input_indices", "axis"]),
+    "Fill": ([], ["dtype", "dims", "x"]), "Abs": ([], ["input"]), "Sign": ([], ["input"]),
+    "MatMul": (["transpose_a", "transpose_b"], None), "Softmax": (["axis"], None),
+}
+
+
+def _positional(fn) -> list[str]:
+    return [p.name for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "self"]
+
+
+@pytest.mark.parametrize("name", sorted(MINDSPORE_PRIMITIVES))
+def test_primitive_parameters_are_mindspores(name):
+    """Names and order, so MindSpore code building and calling them by position or keyword works."""
+    init, call = MINDSPORE_PRIMITIVES[name]
+    cls = getattr(ops, name)
+    assert _positional(cls.__init__)[:len(init)] == init  # (Primitive's own `name` may follow)
+    if call is not None:
+        assert _positional(cls.__call__) == call
+
+
+def test_generated_primitives_take_input_keywords():
+    a, b = np.array([0.25, 1.0, 4.0]), np.array([0.5, 1.0, 3.0])
+    np.testing.assert_allclose(ops.Sin()(input=Tensor(a)).asnumpy(), np.sin(a), rtol=1e-12)
+    np.testing.assert_allclose(ops.Add()(Tensor(a), other=Tensor(b)).asnumpy(), a + b)
+    np.testing.assert_array_equal(ops.Abs()(input=Tensor(-a)).asnumpy(), a)
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        ops.Sin()(Tensor(a), nope=1)
+
+
+def test_reduce_sum_skip_mode_keeps_the_input_for_an_empty_axis():
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(ops.ReduceSum(False, True)(Tensor(x)).asnumpy(), x)
+    np.testing.assert_array_equal(ops.ReduceSum(True, True)(Tensor(x), 1).asnumpy(), np.sum(x, 1, keepdims=True))
+    np.testing.assert_array_equal(ops.ReduceSum(skip_mode=False)(Tensor(x)).asnumpy(), np.sum(x))
+
+
+def test_sort_and_topk_primitives_take_mindspores_arguments():
+    x = np.array([[3.0, 1.0, 4.0, 1.5], [9.0, 2.0, 6.0, 5.0]], np.float32)
+    values, indices = ops.Sort(0, True)(Tensor(x))
+    ref = torch.sort(torch.tensor(x), stable=True, dim=0, descending=True)
+    np.testing.assert_array_equal(values.asnumpy(), ref.values.numpy())
+    np.testing.assert_array_equal(indices.asnumpy(), ref.indices.numpy())
+    assert indices.dtype == ms.int32
+    values, indices = ops.TopK(True)(Tensor(x), 3)
+    ref = torch.topk(torch.tensor(x), 3)
+    np.testing.assert_array_equal(values.asnumpy(), ref.values.numpy())
+    np.testing.assert_array_equal(indices.asnumpy(), ref.indices.numpy())
+    values, _ = ops.TopK(sorted=False)(input_x=Tensor(x), k=2)
+    np.testing.assert_array_equal(np.sort(values.asnumpy(), 1), np.sort(ref.values.numpy()[:, :2], 1))
+
+
+def test_renamed_primitive_inputs_by_keyword():
+    x = RNG.standard_normal((2, 3))
+    np.testing.assert_array_equal(ops.Transpose()(input=Tensor(x), dims=(1, 0)).asnumpy(), x.T)
+    np.testing.assert_array_equal(ops.Reshape()(input=Tensor(x), shape=(3, 2)).asnumpy(), x.reshape(3, 2))
+    np.testing.assert_array_equal(ops.ExpandDims()(input_x=Tensor(x), axis=0).asnumpy(), x[None])
+    idx = np.array([2, 0], np.int32)
+    np.testing.assert_array_equal(ops.Gather()(input_params=Tensor(x), input_indices=Tensor(idx), axis=1).asnumpy(),
+                                  np.take(x, idx, 1))
+    got = ops.Fill()(dtype=ms.float32, dims=(2, 2), x=1.5)
+    np.testing.assert_array_equal(got.asnumpy(), np.full((2, 2), 1.5, np.float32))

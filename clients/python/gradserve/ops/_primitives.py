@@ -72,6 +72,8 @@ class Primitive:
     def __call__(self, *inputs: Any, **kwargs: Any) -> Any:  # (*Any, **Any): MindSpore's overrides fit
         if self.op not in _catalog.OPS:
             return _user_prim.run_unimplemented(self, inputs, kwargs)
+        if kwargs:  # inputs by MindSpore's keywords (Sin()(input=x)), as the op functions take them
+            inputs = _keyword_inputs(self.op, inputs, kwargs)
         if kwargs:
             raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) {sorted(kwargs)}")
         return _run(self.op, inputs, self.attrs)
@@ -158,7 +160,20 @@ def _reduce_class(name: str, op: str):
     return _Reduce
 
 
-ReduceSum = _reduce_class("ReduceSum", "sum")
+class ReduceSum(_reduce_class("ReduceSum", "sum")):  # type: ignore[misc]  (a class made at import time)
+    """MindSpore ReduceSum(keep_dims=False, skip_mode=False)(x, axis=()): skip_mode with an empty axis gives x
+    as it is (MindSpore's: no reduction then) instead of the sum of all its elements."""
+
+    def __init__(self, keep_dims: bool = False, skip_mode: bool = False):
+        super().__init__(keep_dims)
+        self.skip_mode = bool(skip_mode)
+
+    def __call__(self, x, axis=()):
+        if self.skip_mode and isinstance(axis, (tuple, list)) and not axis:
+            return x
+        return super().__call__(x, axis)
+
+
 ReduceMean = _reduce_class("ReduceMean", "mean")
 ReduceMax = _reduce_class("ReduceMax", "max")
 ReduceMin = _reduce_class("ReduceMin", "min")
@@ -189,22 +204,22 @@ class BatchMatMul(MatMul):
 class Reshape(Primitive):
     op = "reshape"
 
-    def __call__(self, x, shape):
-        return reshape(x, shape)
+    def __call__(self, input, shape):  # noqa: A002 - MindSpore's names
+        return reshape(input, shape)
 
 
 class Transpose(Primitive):
     op = "transpose"
 
-    def __call__(self, x, perm=None):
-        return transpose(x, perm)
+    def __call__(self, input, dims=None):  # noqa: A002
+        return transpose(input, dims)
 
 
 class ExpandDims(Primitive):
     op = "expand_dims"
 
-    def __call__(self, x, axis):
-        return expand_dims(x, axis)
+    def __call__(self, input_x, axis):
+        return expand_dims(input_x, axis)
 
 
 class Squeeze(Primitive):
@@ -214,8 +229,8 @@ class Squeeze(Primitive):
         super().__init__()
         self.axis = axis
 
-    def __call__(self, x):
-        return squeeze(x, self.axis)
+    def __call__(self, input):  # noqa: A002
+        return squeeze(input, self.axis)
 
 
 class Cast(Primitive):
@@ -270,8 +285,8 @@ class BroadcastTo(Primitive):
     def __init__(self, shape):
         super().__init__(shape=[int(s) for s in shape])
 
-    def __call__(self, x):
-        return broadcast_to(x, self.attrs["shape"])
+    def __call__(self, input):  # noqa: A002
+        return broadcast_to(input, self.attrs["shape"])
 
 
 class Gather(Primitive):
@@ -281,15 +296,15 @@ class Gather(Primitive):
         super().__init__()
         self.batch_dims = int(batch_dims)
 
-    def __call__(self, params, indices, axis=0):
-        return gather(params, indices, axis, self.batch_dims)
+    def __call__(self, input_params, input_indices, axis=0):
+        return gather(input_params, input_indices, axis, self.batch_dims)
 
 
 class Fill(Primitive):
     op = "fill"
 
-    def __call__(self, type, shape, value):  # noqa: A002 - MindSpore's argument name
-        return fill(type, shape, value)
+    def __call__(self, dtype, dims, x):  # MindSpore's names
+        return fill(dtype, dims, x)
 
 
 class Softmax(_Softmax):
@@ -647,8 +662,8 @@ def abs(input):  # noqa: A001
 class Abs(Primitive):
     op = "abs"
 
-    def __call__(self, x):
-        return abs(x)
+    def __call__(self, input):  # noqa: A002
+        return abs(input)
 
 
 ComplexAbs = CLASSES["Abs"]
@@ -666,8 +681,8 @@ def sign(input):
 class Sign(Primitive):
     op = "sign"
 
-    def __call__(self, x):
-        return sign(x)
+    def __call__(self, input):  # noqa: A002
+        return sign(input)
 
 
 # -- MindSpore's n-ary sum and the 1.x name of Add
