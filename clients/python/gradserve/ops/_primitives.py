@@ -160,7 +160,7 @@ def _reduce_class(name: str, op: str):
     return _Reduce
 
 
-class ReduceSum(_reduce_class("ReduceSum", "sum")):  # type: ignore[misc]  (a class made at import time)
+class ReduceSum(_reduce_class("ReduceSum", "sum")):  # type: ignore[misc]  # a class made at import time
     """MindSpore ReduceSum(keep_dims=False, skip_mode=False)(x, axis=()): skip_mode with an empty axis gives x
     as it is (MindSpore's: no reduction then) instead of the sum of all its elements."""
 
