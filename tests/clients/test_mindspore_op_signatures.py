@@ -284,6 +284,12 @@ MINDSPORE_PRIMITIVES = {
     "BroadcastTo": (["shape"], ["input"]), "Gather": (["batch_dims"], ["input_params", "input_indices", "axis"]),
     "Fill": ([], ["dtype", "dims", "x"]), "Abs": ([], ["input"]), "Sign": ([], ["input"]),
     "MatMul": (["transpose_a", "transpose_b"], None), "Softmax": (["axis"], None),
+    "ArgMaxWithValue": (["axis", "keep_dims"], ["input"]), "ArgMinWithValue": (["axis", "keep_dims"], ["input"]),
+    "LayerNorm": (["begin_norm_axis", "begin_params_axis", "epsilon"], ["input_x", "gamma", "beta"]),
+    "CumSum": (["exclusive", "reverse"], ["input", "axis"]), "Erfc": ([], ["input"]), "Elu": (["alpha"], ["input_x"]),
+    "GeLU": ([], ["input"]), "Flatten": ([], ["input_x"]), "FloorDiv": ([], ["input", "other"]),
+    "HSwish": ([], ["input"]), "HSigmoid": ([], ["input"]), "IsInf": ([], ["input"]), "IsFinite": ([], ["input"]),
+    "Xlogy": ([], ["input", "other"]), "Slice": ([], ["input", "begin", "size"]),
 }
 
 
@@ -343,3 +349,27 @@ def test_renamed_primitive_inputs_by_keyword():
                                   np.take(x, idx, 1))
     got = ops.Fill()(dtype=ms.float32, dims=(2, 2), x=1.5)
     np.testing.assert_array_equal(got.asnumpy(), np.full((2, 2), 1.5, np.float32))
+
+
+def test_more_primitives_by_mindspores_input_keywords():
+    x = np.array([[1.5, -2.0, 3.0], [0.5, 4.0, -1.0]])
+    t = torch.tensor(x)
+    np.testing.assert_allclose(ops.CumSum()(input=Tensor(x), axis=1).asnumpy(), np.cumsum(x, 1))
+    np.testing.assert_allclose(ops.Erfc()(input=Tensor(x)).asnumpy(), torch.special.erfc(t).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ops.Elu()(input_x=Tensor(x)).asnumpy(), torch.nn.functional.elu(t).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ops.HSwish()(input=Tensor(x)).asnumpy(), torch.nn.functional.hardswish(t).numpy(),
+                               rtol=1e-12)
+    np.testing.assert_array_equal(ops.Flatten()(input_x=Tensor(x[None])).asnumpy(), x.reshape(1, -1))
+    np.testing.assert_array_equal(ops.FloorDiv()(input=Tensor(x), other=Tensor(np.full(3, 2.0))).asnumpy(),
+                                  np.floor_divide(x, 2.0))
+    np.testing.assert_allclose(ops.Xlogy()(input=Tensor(x), other=Tensor(np.abs(x))).asnumpy(),
+                               torch.xlogy(t, t.abs()).numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(ops.IsFinite()(input=Tensor(x)).asnumpy(), np.isfinite(x))
+    np.testing.assert_array_equal(ops.Slice()(input=Tensor(x), begin=(0, 1), size=(2, 2)).asnumpy(), x[:, 1:3])
+    index, value = ops.ArgMaxWithValue(axis=1)(input=Tensor(x))
+    np.testing.assert_array_equal(index.asnumpy(), np.argmax(x, 1))
+    np.testing.assert_array_equal(value.asnumpy(), np.max(x, 1))
+    gamma, beta = np.array([1.0, 2.0, 0.5]), np.array([0.0, 1.0, -1.0])
+    y = ops.LayerNorm(1, 1, 1e-5)(input_x=Tensor(x), gamma=Tensor(gamma), beta=Tensor(beta))[0]
+    ref = torch.nn.functional.layer_norm(t, (3,), torch.tensor(gamma), torch.tensor(beta), eps=1e-5)
+    np.testing.assert_allclose(y.asnumpy(), ref.numpy(), rtol=1e-6, atol=1e-8)

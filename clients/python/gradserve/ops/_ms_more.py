@@ -49,8 +49,8 @@ class CumSum(_Fn):
         super().__init__()
         self.exclusive, self.reverse = bool(exclusive), bool(reverse)
 
-    def __call__(self, x, axis):
-        return _op("cumsum", x, axis=int(_number(axis, "CumSum's axis")), exclusive=self.exclusive,
+    def __call__(self, input, axis):  # noqa: A002 - MindSpore's names
+        return _op("cumsum", input, axis=int(_number(axis, "CumSum's axis")), exclusive=self.exclusive,
                    reverse=self.reverse)
 
 
@@ -120,8 +120,8 @@ def erfc(input):
 
 
 class Erfc(_Fn):
-    def __call__(self, x):
-        return erfc(x)
+    def __call__(self, input):  # noqa: A002
+        return erfc(input)
 
 
 # -- elu --------------------------------------------------------------------------------------------------------
@@ -149,8 +149,8 @@ class Elu(_Fn):
         super().__init__()
         self.alpha = elu_alpha(alpha)
 
-    def __call__(self, x):
-        return elu(x, self.alpha)
+    def __call__(self, input_x):
+        return elu(input_x, self.alpha)
 
 
 # -- bias_add ---------------------------------------------------------------------------------------------------

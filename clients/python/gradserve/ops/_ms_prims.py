@@ -36,7 +36,8 @@ class LayerNorm(Primitive):
         self.begin_norm_axis, self.begin_params_axis = int(begin_norm_axis), int(begin_params_axis)
         self.epsilon = float(epsilon)
 
-    def __call__(self, x, gamma, beta):
+    def __call__(self, input_x, gamma, beta):
+        x = input_x  # (MindSpore's name for it)
         nd = len(x.shape)
         norm = _axis(self.begin_norm_axis, nd, "LayerNorm begin_norm_axis")
         params = _axis(self.begin_params_axis, nd, "LayerNorm begin_params_axis")
