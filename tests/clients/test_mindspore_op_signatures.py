@@ -284,13 +284,17 @@ MINDSPORE_PRIMITIVES = {
     "Transpose": ([], ["input", "dims"]), "ExpandDims": ([], ["input_x", "axis"]), "Squeeze": (["axis"], ["input"]),
     "BroadcastTo": (["shape"], ["input"]), "Gather": (["batch_dims"], ["input_params", "input_indices", "axis"]),
     "Fill": ([], ["dtype", "dims", "x"]), "Abs": ([], ["input"]), "Sign": ([], ["input"]),
-    "MatMul": (["transpose_a", "transpose_b"], None), "Softmax": (["axis"], None),
+    "MatMul": (["transpose_a", "transpose_b"], ["input", "mat2"]), "Softmax": (["axis"], None),
     "ArgMaxWithValue": (["axis", "keep_dims"], ["input"]), "ArgMinWithValue": (["axis", "keep_dims"], ["input"]),
     "LayerNorm": (["begin_norm_axis", "begin_params_axis", "epsilon"], ["input_x", "gamma", "beta"]),
     "CumSum": (["exclusive", "reverse"], ["input", "axis"]), "Erfc": ([], ["input"]), "Elu": (["alpha"], ["input_x"]),
     "GeLU": ([], ["input"]), "Flatten": ([], ["input_x"]), "FloorDiv": ([], ["input", "other"]),
     "HSwish": ([], ["input"]), "HSigmoid": ([], ["input"]), "IsInf": ([], ["input"]), "IsFinite": ([], ["input"]),
     "Xlogy": ([], ["input", "other"]), "Slice": ([], ["input", "begin", "size"]),
+    "Argmax": (["axis", "output_type"], ["input_x"]), "Argmin": (["axis", "output_type"], ["x"]),
+    "ReduceAll": (["keep_dims"], ["input", "axis"]), "ReduceAny": (["keep_dims"], ["x", "axis"]),
+    "Ones": ([], ["shape", "dtype"]), "Zeros": ([], ["size", "type"]), "Range": (["maxlen"], ["start", "end", "step"]),
+    "AddN": ([], ["x"]), "BatchMatMul": (["transpose_a", "transpose_b"], ["x", "y"]),
 }
 
 
@@ -374,3 +378,21 @@ def test_more_primitives_by_mindspores_input_keywords():
     y = ops.LayerNorm(1, 1, 1e-5)(input_x=Tensor(x), gamma=Tensor(gamma), beta=Tensor(beta))[0]
     ref = torch.nn.functional.layer_norm(t, (3,), torch.tensor(gamma), torch.tensor(beta), eps=1e-5)
     np.testing.assert_allclose(y.asnumpy(), ref.numpy(), rtol=1e-6, atol=1e-8)
+
+
+def test_primitive_calls_by_mindspores_keywords():
+    a, b = RNG.standard_normal((2, 3)), RNG.standard_normal((3, 4))
+    np.testing.assert_allclose(ops.MatMul()(input=Tensor(a), mat2=Tensor(b)).asnumpy(), a @ b, rtol=1e-12)
+    np.testing.assert_allclose(ops.MatMul(False, True)(Tensor(a), mat2=Tensor(b.T)).asnumpy(), a @ b, rtol=1e-12)
+    c, d = RNG.standard_normal((2, 2, 3)), RNG.standard_normal((2, 3, 2))
+    np.testing.assert_allclose(ops.BatchMatMul()(x=Tensor(c), y=Tensor(d)).asnumpy(), c @ d, rtol=1e-12)
+    np.testing.assert_array_equal(ops.Argmax(axis=0)(input_x=Tensor(a)).asnumpy(), np.argmax(a, 0))
+    flags = np.array([[True, False], [True, True]])
+    np.testing.assert_array_equal(ops.ReduceAll()(input=Tensor(flags), axis=1).asnumpy(), flags.all(1))
+    np.testing.assert_array_equal(ops.ReduceAll()(Tensor(flags)).asnumpy(), flags.all())
+    ones = ops.Ones()(shape=(2, 3), dtype=ms.int32)
+    assert ones.dtype == ms.int32
+    np.testing.assert_array_equal(ones.asnumpy(), np.ones((2, 3)))
+    np.testing.assert_array_equal(ops.Range()(start=Tensor(1.0), end=Tensor(7.0), step=Tensor(2.0)).asnumpy(),
+                                  np.arange(1.0, 7.0, 2.0))
+    np.testing.assert_allclose(ops.AddN()(x=[Tensor(a), Tensor(a), Tensor(a)]).asnumpy(), 3 * a, rtol=1e-12)

@@ -215,8 +215,8 @@ class Zeros:
 
 
 class Ones:
-    def __call__(self, size, type=None):  # noqa: A002
-        return P.ones(size, type)
+    def __call__(self, shape, dtype=None):  # MindSpore's names (Zeros' are size, type)
+        return P.ones(shape, dtype)
 
 
 def eye(n, m=None, dtype=None):

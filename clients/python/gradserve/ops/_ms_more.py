@@ -220,14 +220,14 @@ def range(start, end, step, maxlen: int = 1000000):  # noqa: A001 - MindSpore's 
 
 
 class Range(_Fn):
-    """ops.Range(maxlen=1000000)(start, limit, delta)."""
+    """ops.Range(maxlen=1000000)(start, end, step)."""
 
     def __init__(self, maxlen: int = 1000000):
         super().__init__()
         self.maxlen = int(maxlen)
 
-    def __call__(self, start, limit, delta):
-        return range(start, limit, delta, self.maxlen)
+    def __call__(self, start, end, step):  # MindSpore 2.10's names
+        return range(start, end, step, self.maxlen)
 
 
 def linspace(start, end, steps):

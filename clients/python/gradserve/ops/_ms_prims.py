@@ -124,6 +124,9 @@ class Argmax(_ArgIndex):
 
     op = "argmax"
 
+    def __call__(self, input_x):  # MindSpore's name here (Argmin's is x)
+        return super().__call__(input_x)
+
 
 class Argmin(_ArgIndex):
     """ops.Argmin(axis=-1, output_type=mindspore.int32)(x): indices of the minima, of type output_type."""

@@ -195,10 +195,16 @@ class MatMul(_Matmul):
     def __init__(self, transpose_a: bool = False, transpose_b: bool = False):
         super().__init__(transpose_a=bool(transpose_a), transpose_b=bool(transpose_b))
 
+    def __call__(self, input, mat2):  # noqa: A002 - MindSpore's names
+        return super().__call__(input, mat2)
+
 
 class BatchMatMul(MatMul):
     def __init__(self, transpose_a: bool = False, transpose_b: bool = False):
         super().__init__(transpose_a, transpose_b)
+
+    def __call__(self, x, y):  # MindSpore's names here
+        return Primitive.__call__(self, x, y)
 
 
 class Reshape(Primitive):
@@ -691,12 +697,12 @@ class AddN(Primitive):
 
     op = "add"
 
-    def __call__(self, inputs):
-        if not isinstance(inputs, (list, tuple)) or not inputs:
-            raise TypeError(f"AddN: expects a non-empty tuple or list of tensors, got {type(inputs).__name__}")
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = _run("add", [out, x], {})
+    def __call__(self, x):  # MindSpore's name: the tuple or list of tensors
+        if not isinstance(x, (list, tuple)) or not x:
+            raise TypeError(f"AddN: expects a non-empty tuple or list of tensors, got {type(x).__name__}")
+        out = x[0]
+        for term in x[1:]:
+            out = _run("add", [out, term], {})
         return out
 
 

@@ -244,6 +244,9 @@ class _BoolReduce:
 class ReduceAll(_BoolReduce):
     _fn = staticmethod(_all)
 
+    def __call__(self, input, axis=None):  # noqa: A002 - MindSpore's names (ReduceAny's are x, axis=())
+        return super().__call__(input, axis)
+
 
 class ReduceAny(_BoolReduce):
     _fn = staticmethod(_any)
