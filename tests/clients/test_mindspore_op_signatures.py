@@ -293,7 +293,7 @@ MINDSPORE_PRIMITIVES = {
     "Xlogy": ([], ["input", "other"]), "Slice": ([], ["input", "begin", "size"]),
     "Argmax": (["axis", "output_type"], ["input_x"]), "Argmin": (["axis", "output_type"], ["x"]),
     "ReduceAll": (["keep_dims"], ["input", "axis"]), "ReduceAny": (["keep_dims"], ["x", "axis"]),
-    "Ones": ([], ["shape", "dtype"]), "Zeros": ([], ["size", "type"]), "Range": (["maxlen"], ["start", "end", "step"]),
+    "Ones": ([], ["shape", "dtype"]), "Zeros": ([], ["size", "dtype"]), "Split": (["axis", "output_num"], ["input_x"]), "Range": (["maxlen"], ["start", "end", "step"]),
     "AddN": ([], ["x"]), "BatchMatMul": (["transpose_a", "transpose_b"], ["x", "y"]),
 }
 
@@ -393,6 +393,12 @@ def test_primitive_calls_by_mindspores_keywords():
     ones = ops.Ones()(shape=(2, 3), dtype=ms.int32)
     assert ones.dtype == ms.int32
     np.testing.assert_array_equal(ones.asnumpy(), np.ones((2, 3)))
+    zeros = ops.Zeros()(size=(3,), dtype=ms.float64)
+    assert zeros.dtype == ms.float64
+    np.testing.assert_array_equal(zeros.asnumpy(), np.zeros(3))
+    parts = ops.Split(1, 3)(input_x=Tensor(a))
+    for got, ref in zip(parts, np.split(a, 3, 1)):
+        np.testing.assert_array_equal(got.asnumpy(), ref)
     np.testing.assert_array_equal(ops.Range()(start=Tensor(1.0), end=Tensor(7.0), step=Tensor(2.0)).asnumpy(),
                                   np.arange(1.0, 7.0, 2.0))
     np.testing.assert_allclose(ops.AddN()(x=[Tensor(a), Tensor(a), Tensor(a)]).asnumpy(), 3 * a, rtol=1e-12)

@@ -210,12 +210,12 @@ def depend(value, expr):
 
 
 class Zeros:
-    def __call__(self, size, type=None):  # noqa: A002 - MindSpore's names
-        return P.zeros(size, type)
+    def __call__(self, size, dtype=None):  # MindSpore's names
+        return P.zeros(size, dtype)
 
 
 class Ones:
-    def __call__(self, shape, dtype=None):  # MindSpore's names (Zeros' are size, type)
+    def __call__(self, shape, dtype=None):  # MindSpore's names (Zeros' are size, dtype)
         return P.ones(shape, dtype)
 
 

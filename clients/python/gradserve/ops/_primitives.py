@@ -273,8 +273,8 @@ class Split(Primitive):
         super().__init__()
         self.axis, self.output_num = axis, output_num
 
-    def __call__(self, x):
-        outs = apply("split", [x], {"sections": int(self.output_num), "axis": int(self.axis)})
+    def __call__(self, input_x):
+        outs = apply("split", [input_x], {"sections": int(self.output_num), "axis": int(self.axis)})
         return tuple(outs)
 
 
