@@ -10,6 +10,7 @@ import torch
 
 import gradserve as ms
 from gradserve import Parameter, Tensor, ops
+from gradserve.ops import functional as F
 
 pytestmark = pytest.mark.usefixtures("on_real_server")  # layer_norm / group_norm run on the service
 
@@ -41,7 +42,18 @@ MINDSPORE_PARAMS = {
     "unsorted_segment_prod": ["x", "segment_ids", "num_segments"],
     "coo_add": ["x1", "x2", "thresh"], "csr_mv": ["csr_tensor", "dense"], "csr_reduce_sum": ["csr_tensor", "axis"],
     "csr_to_coo": ["tensor"], "csr_to_dense": ["csr_tensor"],
+    "relu": ["input", "inplace"], "sum": ["input", "dim", "keepdim"], "flip": ["input", "dims"],
 }
+
+# MindSpore 2.10's keyword-only parameters (after `*`)
+MINDSPORE_KEYWORD_ONLY = {"sum": ["dtype"], "softmax": ["dtype"]}
+
+
+@pytest.mark.parametrize("name", sorted(MINDSPORE_KEYWORD_ONLY))
+def test_keyword_only_parameters_are_mindspores(name):
+    params = inspect.signature(getattr(ops, name)).parameters
+    for kw in MINDSPORE_KEYWORD_ONLY[name]:
+        assert params[kw].kind == inspect.Parameter.KEYWORD_ONLY
 
 
 @pytest.mark.parametrize("name", sorted(MINDSPORE_PARAMS))
@@ -216,3 +228,177 @@ def test_generated_op_functions_take_mindspores_input_keywords():
         ops.sin(Tensor(a), input=Tensor(a))
     with pytest.raises(TypeError, match=r"equal\(\) missing its input 0 \(input / x\)"):
         ops.equal(other=Tensor(b))
+
+
+def test_relu_inplace_by_position_and_keyword_writes_the_input():
+    x = np.array([[-1.0, 4.0, -8.0], [2.0, -5.0, 9.0]], np.float32)  # MindSpore docs' example
+    expected = torch.relu(torch.tensor(x)).numpy()
+    np.testing.assert_array_equal(ops.relu(input=Tensor(x)).asnumpy(), expected)
+    t = Tensor(x)
+    out = ops.relu(t, False)
+    np.testing.assert_array_equal(out.asnumpy(), expected)
+    np.testing.assert_array_equal(t.asnumpy(), x)  # not inplace: the input untouched
+    for call in (lambda a: ops.relu(a, True), lambda a: ops.relu(a, inplace=True), lambda a: F.relu(a, True)):
+        t = Tensor(x)
+        assert call(t) is t
+        np.testing.assert_array_equal(t.asnumpy(), expected)
+
+
+def test_sum_takes_mindspores_dim_keepdim_and_dtype():
+    x = np.arange(24, dtype=np.int32).reshape(2, 3, 4)
+    tx = torch.tensor(x, dtype=torch.float64)
+    np.testing.assert_array_equal(ops.sum(Tensor(x), 2, True).asnumpy(), np.sum(x, 2, keepdims=True))
+    np.testing.assert_array_equal(ops.sum(input=Tensor(x), dim=[1, 2]).asnumpy(), np.sum(x, (1, 2)))
+    np.testing.assert_array_equal(ops.sum(Tensor(x), axis=0, keepdims=True).asnumpy(), np.sum(x, 0, keepdims=True))
+    got = ops.sum(Tensor(x), 1, dtype=ms.float64)
+    assert got.dtype == ms.float64
+    np.testing.assert_array_equal(got.asnumpy(), torch.sum(tx, 1).numpy())
+    with pytest.raises(TypeError, match="dim and axis are the same argument"):
+        ops.sum(Tensor(x), 1, axis=1)
+
+
+def test_softmax_dtype_is_keyword_only_and_casts_first():
+    x = RNG.standard_normal((3, 5)).astype(np.float32)
+    got = ops.softmax(Tensor(x), 0, dtype=ms.float64)
+    assert got.dtype == ms.float64
+    np.testing.assert_allclose(got.asnumpy(), torch.softmax(torch.tensor(x, dtype=torch.float64), 0).numpy(),
+                               rtol=1e-12)
+    np.testing.assert_allclose(ops.softmax(input=Tensor(x), axis=1).asnumpy(),
+                               torch.softmax(torch.tensor(x), 1).numpy(), rtol=1e-6)
+    with pytest.raises(TypeError):
+        ops.softmax(Tensor(x), 0, ms.float64)  # dtype by position: refused, as MindSpore's
+
+
+def test_flip_takes_dims_by_position_and_keyword():
+    x = RNG.standard_normal((2, 3, 4))
+    np.testing.assert_array_equal(ops.flip(Tensor(x), (0, 2)).asnumpy(), np.flip(x, (0, 2)))
+    np.testing.assert_array_equal(ops.flip(input=Tensor(x), dims=[1]).asnumpy(), np.flip(x, 1))
+    np.testing.assert_array_equal(ops.flip(Tensor(x), -1).asnumpy(), np.flip(x, -1))  # a bare int, kept
+
+
+# MindSpore 2.10's primitive classes (ops/auto_generate/gen_ops_prim.py, ops/operations/*.py): __init__ and
+# __call__ positional parameters
+MINDSPORE_PRIMITIVES = {
+    "ReduceSum": (["keep_dims", "skip_mode"], ["x", "axis"]), "Sort": (["axis", "descending"], ["x"]),
+    "TopK": (["sorted"], ["input_x", "k"]), "Reshape": ([], ["input", "shape"]),
+    "Transpose": ([], ["input", "dims"]), "ExpandDims": ([], ["input_x", "axis"]), "Squeeze": (["axis"], ["input"]),
+    "BroadcastTo": (["shape"], ["input"]), "Gather": (["batch_dims"], ["input_params", "input_indices", "axis"]),
+    "Fill": ([], ["dtype", "dims", "x"]), "Abs": ([], ["input"]), "Sign": ([], ["input"]),
+    "MatMul": (["transpose_a", "transpose_b"], ["input", "mat2"]), "Softmax": (["axis"], None),
+    "ArgMaxWithValue": (["axis", "keep_dims"], ["input"]), "ArgMinWithValue": (["axis", "keep_dims"], ["input"]),
+    "LayerNorm": (["begin_norm_axis", "begin_params_axis", "epsilon"], ["input_x", "gamma", "beta"]),
+    "CumSum": (["exclusive", "reverse"], ["input", "axis"]), "Erfc": ([], ["input"]), "Elu": (["alpha"], ["input_x"]),
+    "GeLU": ([], ["input"]), "Flatten": ([], ["input_x"]), "FloorDiv": ([], ["input", "other"]),
+    "HSwish": ([], ["input"]), "HSigmoid": ([], ["input"]), "IsInf": ([], ["input"]), "IsFinite": ([], ["input"]),
+    "Xlogy": ([], ["input", "other"]), "Slice": ([], ["input", "begin", "size"]),
+    "Argmax": (["axis", "output_type"], ["input_x"]), "Argmin": (["axis", "output_type"], ["x"]),
+    "ReduceAll": (["keep_dims"], ["input", "axis"]), "ReduceAny": (["keep_dims"], ["x", "axis"]),
+    "Ones": ([], ["shape", "dtype"]), "Zeros": ([], ["size", "dtype"]), "Split": (["axis", "output_num"], ["input_x"]), "Range": (["maxlen"], ["start", "end", "step"]),
+    "AddN": ([], ["x"]), "BatchMatMul": (["transpose_a", "transpose_b"], ["x", "y"]),
+}
+
+
+def _positional(fn) -> list[str]:
+    return [p.name for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "self"]
+
+
+@pytest.mark.parametrize("name", sorted(MINDSPORE_PRIMITIVES))
+def test_primitive_parameters_are_mindspores(name):
+    """Names and order, so MindSpore code building and calling them by position or keyword works."""
+    init, call = MINDSPORE_PRIMITIVES[name]
+    cls = getattr(ops, name)
+    assert _positional(cls.__init__)[:len(init)] == init  # (Primitive's own `name` may follow)
+    if call is not None:
+        assert _positional(cls.__call__) == call
+
+
+def test_generated_primitives_take_input_keywords():
+    a, b = np.array([0.25, 1.0, 4.0]), np.array([0.5, 1.0, 3.0])
+    np.testing.assert_allclose(ops.Sin()(input=Tensor(a)).asnumpy(), np.sin(a), rtol=1e-12)
+    np.testing.assert_allclose(ops.Add()(Tensor(a), other=Tensor(b)).asnumpy(), a + b)
+    np.testing.assert_array_equal(ops.Abs()(input=Tensor(-a)).asnumpy(), a)
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        ops.Sin()(Tensor(a), nope=1)
+
+
+def test_reduce_sum_skip_mode_keeps_the_input_for_an_empty_axis():
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(ops.ReduceSum(False, True)(Tensor(x)).asnumpy(), x)
+    np.testing.assert_array_equal(ops.ReduceSum(True, True)(Tensor(x), 1).asnumpy(), np.sum(x, 1, keepdims=True))
+    np.testing.assert_array_equal(ops.ReduceSum(skip_mode=False)(Tensor(x)).asnumpy(), np.sum(x))
+
+
+def test_sort_and_topk_primitives_take_mindspores_arguments():
+    x = np.array([[3.0, 1.0, 4.0, 1.5], [9.0, 2.0, 6.0, 5.0]], np.float32)
+    values, indices = ops.Sort(0, True)(Tensor(x))
+    ref = torch.sort(torch.tensor(x), stable=True, dim=0, descending=True)
+    np.testing.assert_array_equal(values.asnumpy(), ref.values.numpy())
+    np.testing.assert_array_equal(indices.asnumpy(), ref.indices.numpy())
+    assert indices.dtype == ms.int32
+    values, indices = ops.TopK(True)(Tensor(x), 3)
+    ref = torch.topk(torch.tensor(x), 3)
+    np.testing.assert_array_equal(values.asnumpy(), ref.values.numpy())
+    np.testing.assert_array_equal(indices.asnumpy(), ref.indices.numpy())
+    values, _ = ops.TopK(sorted=False)(input_x=Tensor(x), k=2)
+    np.testing.assert_array_equal(np.sort(values.asnumpy(), 1), np.sort(ref.values.numpy()[:, :2], 1))
+
+
+def test_renamed_primitive_inputs_by_keyword():
+    x = RNG.standard_normal((2, 3))
+    np.testing.assert_array_equal(ops.Transpose()(input=Tensor(x), dims=(1, 0)).asnumpy(), x.T)
+    np.testing.assert_array_equal(ops.Reshape()(input=Tensor(x), shape=(3, 2)).asnumpy(), x.reshape(3, 2))
+    np.testing.assert_array_equal(ops.ExpandDims()(input_x=Tensor(x), axis=0).asnumpy(), x[None])
+    idx = np.array([2, 0], np.int32)
+    np.testing.assert_array_equal(ops.Gather()(input_params=Tensor(x), input_indices=Tensor(idx), axis=1).asnumpy(),
+                                  np.take(x, idx, 1))
+    got = ops.Fill()(dtype=ms.float32, dims=(2, 2), x=1.5)
+    np.testing.assert_array_equal(got.asnumpy(), np.full((2, 2), 1.5, np.float32))
+
+
+def test_more_primitives_by_mindspores_input_keywords():
+    x = np.array([[1.5, -2.0, 3.0], [0.5, 4.0, -1.0]])
+    t = torch.tensor(x)
+    np.testing.assert_allclose(ops.CumSum()(input=Tensor(x), axis=1).asnumpy(), np.cumsum(x, 1))
+    np.testing.assert_allclose(ops.Erfc()(input=Tensor(x)).asnumpy(), torch.special.erfc(t).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ops.Elu()(input_x=Tensor(x)).asnumpy(), torch.nn.functional.elu(t).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ops.HSwish()(input=Tensor(x)).asnumpy(), torch.nn.functional.hardswish(t).numpy(),
+                               rtol=1e-12)
+    np.testing.assert_array_equal(ops.Flatten()(input_x=Tensor(x[None])).asnumpy(), x.reshape(1, -1))
+    np.testing.assert_array_equal(ops.FloorDiv()(input=Tensor(x), other=Tensor(np.full(3, 2.0))).asnumpy(),
+                                  np.floor_divide(x, 2.0))
+    np.testing.assert_allclose(ops.Xlogy()(input=Tensor(x), other=Tensor(np.abs(x))).asnumpy(),
+                               torch.xlogy(t, t.abs()).numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(ops.IsFinite()(input=Tensor(x)).asnumpy(), np.isfinite(x))
+    np.testing.assert_array_equal(ops.Slice()(input=Tensor(x), begin=(0, 1), size=(2, 2)).asnumpy(), x[:, 1:3])
+    index, value = ops.ArgMaxWithValue(axis=1)(input=Tensor(x))
+    np.testing.assert_array_equal(index.asnumpy(), np.argmax(x, 1))
+    np.testing.assert_array_equal(value.asnumpy(), np.max(x, 1))
+    gamma, beta = np.array([1.0, 2.0, 0.5]), np.array([0.0, 1.0, -1.0])
+    y = ops.LayerNorm(1, 1, 1e-5)(input_x=Tensor(x), gamma=Tensor(gamma), beta=Tensor(beta))[0]
+    ref = torch.nn.functional.layer_norm(t, (3,), torch.tensor(gamma), torch.tensor(beta), eps=1e-5)
+    np.testing.assert_allclose(y.asnumpy(), ref.numpy(), rtol=1e-6, atol=1e-8)
+
+
+def test_primitive_calls_by_mindspores_keywords():
+    a, b = RNG.standard_normal((2, 3)), RNG.standard_normal((3, 4))
+    np.testing.assert_allclose(ops.MatMul()(input=Tensor(a), mat2=Tensor(b)).asnumpy(), a @ b, rtol=1e-12)
+    np.testing.assert_allclose(ops.MatMul(False, True)(Tensor(a), mat2=Tensor(b.T)).asnumpy(), a @ b, rtol=1e-12)
+    c, d = RNG.standard_normal((2, 2, 3)), RNG.standard_normal((2, 3, 2))
+    np.testing.assert_allclose(ops.BatchMatMul()(x=Tensor(c), y=Tensor(d)).asnumpy(), c @ d, rtol=1e-12)
+    np.testing.assert_array_equal(ops.Argmax(axis=0)(input_x=Tensor(a)).asnumpy(), np.argmax(a, 0))
+    flags = np.array([[True, False], [True, True]])
+    np.testing.assert_array_equal(ops.ReduceAll()(input=Tensor(flags), axis=1).asnumpy(), flags.all(1))
+    np.testing.assert_array_equal(ops.ReduceAll()(Tensor(flags)).asnumpy(), flags.all())
+    ones = ops.Ones()(shape=(2, 3), dtype=ms.int32)
+    assert ones.dtype == ms.int32
+    np.testing.assert_array_equal(ones.asnumpy(), np.ones((2, 3)))
+    zeros = ops.Zeros()(size=(3,), dtype=ms.float64)
+    assert zeros.dtype == ms.float64
+    np.testing.assert_array_equal(zeros.asnumpy(), np.zeros(3))
+    parts = ops.Split(1, 3)(input_x=Tensor(a))
+    for got, ref in zip(parts, np.split(a, 3, 1)):
+        np.testing.assert_array_equal(got.asnumpy(), ref)
+    np.testing.assert_array_equal(ops.Range()(start=Tensor(1.0), end=Tensor(7.0), step=Tensor(2.0)).asnumpy(),
+                                  np.arange(1.0, 7.0, 2.0))
+    np.testing.assert_allclose(ops.AddN()(x=[Tensor(a), Tensor(a), Tensor(a)]).asnumpy(), 3 * a, rtol=1e-12)

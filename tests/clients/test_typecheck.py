@@ -111,5 +111,5 @@ def test_mindspore_style_script_type_checks(checker, request):
 @pytest.mark.parametrize("checker", ["mypy_errors", "pyright_errors"])
 def test_each_mistake_is_reported(checker, request):
     errors, report = request.getfixturevalue(checker)
-    assert len(_wrong_lines()) == 6
+    assert len(_wrong_lines()) == 7
     assert errors.get(str(WRONG), set()) == _wrong_lines(), report[:20000]

@@ -43,9 +43,17 @@ def _class(name: str, spec: dict) -> str:
             f"    def __call__(self, *inputs: _TensorLike) -> {_returns(spec)}: ...\n")
 
 
-def _function(name: str, spec: dict) -> str:
+def _function(name: str, spec: dict, input_keywords: dict) -> str:
+    """Generated functions take their inputs by MindSpore's keywords (_primitives._INPUT_KEYWORDS: per input,
+    its name (`input`, `other`; by position too) and its other spelling (`x`, `y`; keyword only)."""
     attrs = _attr_params(spec)
-    return f"def {name}(*inputs: _TensorLike{', ' + attrs if attrs else ''}) -> {_returns(spec)}:\n    {_doc(spec)}\n"
+    slots = input_keywords.get(spec["arity"])
+    if not slots:  # no input keywords (no inputs, several, or a variable number)
+        return f"def {name}(*inputs: _TensorLike{', ' + attrs if attrs else ''}) -> {_returns(spec)}:\n    {_doc(spec)}\n"
+    named, alias = (", ".join(f"{names[i]}: _TensorLike" for names in slots) for i in (0, 1))
+    tail = f", *, {attrs}" if attrs else ""
+    return (f"@overload\ndef {name}({named}{tail}) -> {_returns(spec)}:\n    {_doc(spec)}\n"
+            f"@overload\ndef {name}(*, {alias}{', ' + attrs if attrs else ''}) -> {_returns(spec)}: ...\n")
 
 
 def _doc(spec: dict) -> str:
@@ -111,7 +119,8 @@ def render_stub() -> str:
         gen = generated.get(id(obj))
         if gen is not None and gen[0] == name:
             spec = _catalog.OPS[op_of[name]]
-            decls.append(_class(name, spec) if gen[1] == "class" else _function(name, spec))
+            decls.append(_class(name, spec) if gen[1] == "class"
+                         else _function(name, spec, _primitives._INPUT_KEYWORDS))
         elif gen is not None:
             aliases.append(f"{name} = {gen[0]}\n")
         else:
@@ -123,7 +132,7 @@ def render_stub() -> str:
             imports.setdefault(mod, []).append(f"{attr} as {name}")
     assert not any(keyword.iskeyword(n) for n in ops.__all__)
     lines = [HEADER, "from __future__ import annotations\n\n",
-             "from typing import Any, Sequence, TypeAlias\n\nimport numpy as np\n\n",
+             "from typing import Any, Sequence, TypeAlias, overload\n\nimport numpy as np\n\n",
              "from .. import dtype as _dtype_module\nfrom .._tensor import Tensor\n",
              "from . import composite as composite, functional as functional, operations as operations\n"]
     for mod, names in sorted(imports.items()):

@@ -44,6 +44,11 @@ dx, dy = grad_fn(x, y)
 print(dx.asnumpy().shape, dy.shape)
 value, grads = ops.value_and_grad(net, grad_position=0, weights=net.trainable_params())(x, y)
 print(ops.matmul(x, y, transpose_b=True), ops.ReduceSum(keep_dims=True)(value, 1), ops.cos(x) + 1.0)
+# generated ops by MindSpore's input keywords (or their other spelling x / y); functional signatures
+a, b = ops.sin(input=x), ops.sqrt(x=x)
+print(ops.equal(input=a, other=b), ops.maximum(a, other=b), ops.minimum(x=a, y=b))
+print(ops.relu(x, True), ops.sum(x, 1, True, dtype=mstype.float64), ops.softmax(x, 0, dtype=mstype.float64))
+print(ops.flip(x, (0, 1)))
 
 with ms.Client("http://127.0.0.1:8000", max_retries=2) as client:
     result = client.grad(net, [x, y], grad_position=(0, 1), timeout=30.0)

@@ -145,6 +145,9 @@ for _topic in (_fft_freq, _square_sum_all, _sparse_adam, _random_gamma, _element
 # functional (F) copied the engine form of scatter when imported above: MindSpore's replaces it there (and so in
 # ops.function, which copies functional)
 functional.scatter = _elements_scatter.scatter
+# likewise the MindSpore signatures of _raw_op_signatures over the engine forms copied there (F.relu(x, inplace))
+for _name in _raw_op_signatures.__all__:
+    setattr(functional, _name, getattr(_raw_op_signatures, _name))
 
 # last, over the Tensor methods bound above: MindSpore's overload-resolution errors (gradserve/_overload_errors)
 from .._overload_errors import bind as _bind_overload_errors  # noqa: E402

@@ -2,7 +2,7 @@
 Typed declarations of gradserve.ops (tests/engine/test_shape_rules.py checks it is fresh)."""
 from __future__ import annotations
 
-from typing import Any, Sequence, TypeAlias
+from typing import Any, Sequence, TypeAlias, overload
 
 import numpy as np
 
@@ -67,7 +67,7 @@ from ._math_more import FillV2 as FillV2, Xlogy as Xlogy, arctan2 as arctan2, at
 from ._max_unpool import max_unpool1d as max_unpool1d, max_unpool2d as max_unpool2d, max_unpool3d as max_unpool3d
 from ._median import aminmax as aminmax, median as median, nanmedian as nanmedian, nansum as nansum
 from ._min_max_ext import max_ext as max_ext, min_ext as min_ext
-from ._movement_ms import GatherD as GatherD, ReverseV2 as ReverseV2, Unstack as Unstack, chunk as chunk, diag as diag, diagonal as diagonal, flip as flip, gather_elements as gather_elements, hstack as hstack, index_select as index_select, masked_fill as masked_fill, moveaxis as moveaxis, movedim as movedim, narrow as narrow, permute as permute, repeat_interleave as repeat_interleave, roll as roll, swapaxes as swapaxes, trace as trace, tril as tril, triu as triu, unbind as unbind, unsqueeze as unsqueeze, unstack as unstack, vstack as vstack
+from ._movement_ms import GatherD as GatherD, ReverseV2 as ReverseV2, Unstack as Unstack, chunk as chunk, diag as diag, diagonal as diagonal, gather_elements as gather_elements, hstack as hstack, index_select as index_select, masked_fill as masked_fill, moveaxis as moveaxis, movedim as movedim, narrow as narrow, permute as permute, repeat_interleave as repeat_interleave, roll as roll, swapaxes as swapaxes, trace as trace, tril as tril, triu as triu, unbind as unbind, unsqueeze as unsqueeze, unstack as unstack, vstack as vstack
 from ._ms_apply import Adam as Adam, AdamWeightDecay as AdamWeightDecay, ApplyAdagrad as ApplyAdagrad, ApplyAdagradV2 as ApplyAdagradV2, ApplyAdamWithAmsgrad as ApplyAdamWithAmsgrad, ApplyAdamWithAmsgradV2 as ApplyAdamWithAmsgradV2, ApplyFtrl as ApplyFtrl, ApplyGradientDescent as ApplyGradientDescent, ApplyMomentum as ApplyMomentum, ApplyRMSProp as ApplyRMSProp
 from ._ms_linalg_solve import Cholesky as Cholesky, CholeskyInverse as CholeskyInverse, CholeskySolve as CholeskySolve, LogMatrixDeterminant as LogMatrixDeterminant, MatrixInverse as MatrixInverse, MatrixSolve as MatrixSolve, MatrixTriangularSolve as MatrixTriangularSolve, cholesky as cholesky, cholesky_inverse as cholesky_inverse, cholesky_solve as cholesky_solve, det as det, inverse as inverse, logdet as logdet, lu_solve as lu_solve, matrix_solve as matrix_solve, slogdet as slogdet
 from ._ms_misc import BCEWithLogitsLoss as BCEWithLogitsLoss, Cdist as Cdist, Inv as Inv, L2Loss as L2Loss, Meshgrid as Meshgrid, PReLU as PReLU, Padding as Padding, Rint as Rint, Slice as Slice, Softsign as Softsign, StridedSlice as StridedSlice, Trunc as Trunc, binary_cross_entropy_with_logits as binary_cross_entropy_with_logits, deepcopy as deepcopy, inv as inv, matrix_band_part as matrix_band_part, meshgrid as meshgrid, prelu as prelu, rint as rint, slice as slice, softsign as softsign, strided_slice as strided_slice, trunc as trunc
@@ -82,7 +82,7 @@ from ._products import CumProd as CumProd, Dense as Dense, Ger as Ger, addbmm as
 from ._ps_roi_pooling import PSROIPooling as PSROIPooling
 from ._random_draws import Cauchy as Cauchy, Multinomial as Multinomial, RandomPoisson as RandomPoisson, RandomShuffle as RandomShuffle, Randperm as Randperm, StandardLaplace as StandardLaplace, StandardNormal as StandardNormal, multinomial as multinomial, random_poisson as random_poisson, randperm as randperm, shuffle as shuffle, standard_laplace as standard_laplace, standard_normal as standard_normal, uniform as uniform
 from ._random_gamma import RandomGamma as RandomGamma, random_gamma as random_gamma
-from ._raw_op_signatures import col2im as col2im, group_norm as group_norm, layer_norm as layer_norm, ones_like as ones_like, round as round, top_k as top_k, zeros_like as zeros_like
+from ._raw_op_signatures import Sort as Sort, TopK as TopK, col2im as col2im, flip as flip, group_norm as group_norm, layer_norm as layer_norm, ones_like as ones_like, relu as relu, round as round, top_k as top_k, zeros_like as zeros_like
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, Cummax as Cummax, Cummin as Cummin, ReduceAll as ReduceAll, ReduceAny as ReduceAny, amax as amax, amin as amin, cummax as cummax, cummin as cummin, logcumsumexp as logcumsumexp, max as max, min as min, reduce_max as reduce_max, reduce_mean as reduce_mean, reduce_min as reduce_min, reduce_sum as reduce_sum, sort as sort, topk as topk
 from ._resize import ResizeBilinearV2 as ResizeBilinearV2
 from ._roi_align import ROIAlign as ROIAlign
@@ -1677,12 +1677,6 @@ class Solve(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
-class Sort(Primitive):
-    """(values, int64 indices) sorted along `axis` (stable); values differentiable, indices not"""
-    def __init__(self, *, axis: int = ..., descending: bool = ...) -> None: ...
-    def __call__(self, *inputs: _TensorLike) -> Any: ...
-
-
 class Sqrt(Primitive):
     """elementwise sqrt"""
     def __init__(self) -> None: ...
@@ -1737,12 +1731,6 @@ class Tanh(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
-class TopK(Primitive):
-    """(values, int64 indices) of the k largest (or smallest) along `axis`, in order; values differentiable"""
-    def __init__(self, *, k: int, axis: int = ..., largest: bool = ...) -> None: ...
-    def __call__(self, *inputs: _TensorLike) -> Any: ...
-
-
 class TriangularSolve(Primitive):
     """x = op(T)^-1 b for a's lower (upper) triangle T [..., n, n], b [..., n, k] (op: transpose_a; unit_diagonal: T's diagonal read as ones)"""
     def __init__(self, *, lower: bool = ..., transpose_a: bool = ..., unit_diagonal: bool = ...) -> None: ...
@@ -1767,92 +1755,152 @@ class ZerosLike(Primitive):
     def __call__(self, *inputs: _TensorLike) -> Tensor: ...
 
 
-def acos(*inputs: _TensorLike) -> Tensor:
+@overload
+def acos(input: _TensorLike) -> Tensor:
     """elementwise acos"""
+@overload
+def acos(*, x: _TensorLike) -> Tensor: ...
 
 
-def acosh(*inputs: _TensorLike) -> Tensor:
+@overload
+def acosh(input: _TensorLike) -> Tensor:
     """elementwise acosh"""
+@overload
+def acosh(*, x: _TensorLike) -> Tensor: ...
 
 
-def angle(*inputs: _TensorLike) -> Tensor:
+@overload
+def angle(input: _TensorLike) -> Tensor:
     """argument of a complex number, atan2(imag, real), in (-pi, pi]"""
+@overload
+def angle(*, x: _TensorLike) -> Tensor: ...
 
 
-def asin(*inputs: _TensorLike) -> Tensor:
+@overload
+def asin(input: _TensorLike) -> Tensor:
     """elementwise asin"""
+@overload
+def asin(*, x: _TensorLike) -> Tensor: ...
 
 
-def asinh(*inputs: _TensorLike) -> Tensor:
+@overload
+def asinh(input: _TensorLike) -> Tensor:
     """elementwise asinh"""
+@overload
+def asinh(*, x: _TensorLike) -> Tensor: ...
 
 
-def atan(*inputs: _TensorLike) -> Tensor:
+@overload
+def atan(input: _TensorLike) -> Tensor:
     """elementwise atan"""
+@overload
+def atan(*, x: _TensorLike) -> Tensor: ...
 
 
-def atanh(*inputs: _TensorLike) -> Tensor:
+@overload
+def atanh(input: _TensorLike) -> Tensor:
     """elementwise atanh"""
+@overload
+def atanh(*, x: _TensorLike) -> Tensor: ...
 
 
-def avg_pool(*inputs: _TensorLike, window: int | Sequence[int], count_include_pad: bool = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
+@overload
+def avg_pool(input: _TensorLike, *, window: int | Sequence[int], count_include_pad: bool = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
     """average over windows of x [N, C, *sp]; strides default 1; count_include_pad=false divides by the number of unpadded elements"""
+@overload
+def avg_pool(*, x: _TensorLike, window: int | Sequence[int], count_include_pad: bool = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor: ...
 
 
-def bitwise_and(*inputs: _TensorLike) -> Tensor:
+@overload
+def bitwise_and(input: _TensorLike, other: _TensorLike) -> Tensor:
     """elementwise bitwise_and of integer (or bool) operands of one dtype (not differentiable)"""
+@overload
+def bitwise_and(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def bitwise_or(*inputs: _TensorLike) -> Tensor:
+@overload
+def bitwise_or(input: _TensorLike, other: _TensorLike) -> Tensor:
     """elementwise bitwise_or of integer (or bool) operands of one dtype (not differentiable)"""
+@overload
+def bitwise_or(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def bitwise_xor(*inputs: _TensorLike) -> Tensor:
+@overload
+def bitwise_xor(input: _TensorLike, other: _TensorLike) -> Tensor:
     """elementwise bitwise_xor of integer (or bool) operands of one dtype (not differentiable)"""
+@overload
+def bitwise_xor(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def ceil(*inputs: _TensorLike) -> Tensor:
+@overload
+def ceil(input: _TensorLike) -> Tensor:
     """elementwise ceil: the smallest integer >= x (derivative zero almost everywhere)"""
+@overload
+def ceil(*, x: _TensorLike) -> Tensor: ...
 
 
-def check_false(*inputs: _TensorLike, message: str) -> Tensor:
+@overload
+def check_false(input: _TensorLike, other: _TensorLike, *, message: str) -> Tensor:
     """x, or an error (`message`) when the bool scalar flag is true at run time (bounded while)"""
+@overload
+def check_false(*, x: _TensorLike, y: _TensorLike, message: str) -> Tensor: ...
 
 
-def complex(*inputs: _TensorLike) -> Tensor:
+@overload
+def complex(input: _TensorLike, other: _TensorLike) -> Tensor:
     """complex(re, im): float32 (float64) parts, broadcast, to complex64 (complex128)"""
+@overload
+def complex(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def conj(*inputs: _TensorLike) -> Tensor:
+@overload
+def conj(input: _TensorLike) -> Tensor:
     """complex conjugate (a real tensor unchanged)"""
+@overload
+def conj(*, x: _TensorLike) -> Tensor: ...
 
 
 def const(*inputs: _TensorLike, value: Any) -> Tensor:
     """a literal tensor"""
 
 
-def conv(*inputs: _TensorLike, dilation: int | Sequence[int] | None = ..., groups: int = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
+@overload
+def conv(input: _TensorLike, other: _TensorLike, *, dilation: int | Sequence[int] | None = ..., groups: int = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
     """N-d convolution (cross-correlation) of x [N, C, *sp] with weight [O, C/groups, *window]; strides, padding [[lo, hi], ...], dilation, groups (PyTorch / ONNX Conv)"""
+@overload
+def conv(*, x: _TensorLike, y: _TensorLike, dilation: int | Sequence[int] | None = ..., groups: int = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor: ...
 
 
-def conv_transpose(*inputs: _TensorLike, dilation: int | Sequence[int] | None = ..., groups: int = ..., output_padding: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
+@overload
+def conv_transpose(input: _TensorLike, other: _TensorLike, *, dilation: int | Sequence[int] | None = ..., groups: int = ..., output_padding: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
     """transposed convolution (the adjoint of conv in x): y [N, C_in, *sp], weight [C_in, C_out/groups, *window]; output spatial (n-1)*stride - lo - hi + dilation*(k-1) + 1 + output_padding (PyTorch conv_transpose / ONNX ConvTranspose)"""
+@overload
+def conv_transpose(*, x: _TensorLike, y: _TensorLike, dilation: int | Sequence[int] | None = ..., groups: int = ..., output_padding: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor: ...
 
 
-def cos(*inputs: _TensorLike) -> Tensor:
+@overload
+def cos(input: _TensorLike) -> Tensor:
     """elementwise cos"""
+@overload
+def cos(*, x: _TensorLike) -> Tensor: ...
 
 
-def cosh(*inputs: _TensorLike) -> Tensor:
+@overload
+def cosh(input: _TensorLike) -> Tensor:
     """elementwise cosh"""
+@overload
+def cosh(*, x: _TensorLike) -> Tensor: ...
 
 
 def custom_vjp(*inputs: _TensorLike, bprop: str, n_in: int, n_out: int, params: Any = ..., site: int = ...) -> Any:
     """outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, outputs, douts, extra non-parameter inputs) -> one cotangent per input"""
 
 
-def dot_general(*inputs: _TensorLike, lhs_batch: int | Sequence[int] = ..., lhs_contracting: int | Sequence[int] = ..., rhs_batch: int | Sequence[int] = ..., rhs_contracting: int | Sequence[int] = ...) -> Tensor:
+@overload
+def dot_general(input: _TensorLike, other: _TensorLike, *, lhs_batch: int | Sequence[int] = ..., lhs_contracting: int | Sequence[int] = ..., rhs_batch: int | Sequence[int] = ..., rhs_contracting: int | Sequence[int] = ...) -> Tensor:
     """StableHLO dot_general: output = batch dims, lhs free dims, rhs free dims (in order)"""
+@overload
+def dot_general(*, x: _TensorLike, y: _TensorLike, lhs_batch: int | Sequence[int] = ..., lhs_contracting: int | Sequence[int] = ..., rhs_batch: int | Sequence[int] = ..., rhs_contracting: int | Sequence[int] = ...) -> Tensor: ...
 
 
 def dynamic_slice(*inputs: _TensorLike, sizes: Sequence[int]) -> Tensor:
@@ -1863,224 +1911,376 @@ def dynamic_update_slice(*inputs: _TensorLike) -> Tensor:
     """dynamic_update_slice(x, update, *starts): x with the block at starts (clamped) replaced by update"""
 
 
-def eigh(*inputs: _TensorLike, lower: bool = ...) -> Any:
+@overload
+def eigh(input: _TensorLike, *, lower: bool = ...) -> Any:
     """(w ascending, v): eigenpairs of the symmetric (complex a: Hermitian) matrix a's lower (upper: lower=False) triangle defines, a [..., n, n] (LAPACK syevd / heevd; w real); v's derivative is inf / NaN at tied eigenvalues, w's is not; no derivative of a complex a"""
+@overload
+def eigh(*, x: _TensorLike, lower: bool = ...) -> Any: ...
 
 
-def equal(*inputs: _TensorLike) -> Tensor:
+@overload
+def equal(input: _TensorLike, other: _TensorLike) -> Tensor:
     """elementwise comparison equal (bool output, not differentiable)"""
+@overload
+def equal(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def erf(*inputs: _TensorLike) -> Tensor:
+@overload
+def erf(input: _TensorLike) -> Tensor:
     """elementwise erf"""
+@overload
+def erf(*, x: _TensorLike) -> Tensor: ...
 
 
-def exp(*inputs: _TensorLike) -> Tensor:
+@overload
+def exp(input: _TensorLike) -> Tensor:
     """elementwise exp"""
+@overload
+def exp(*, x: _TensorLike) -> Tensor: ...
 
 
-def expm1(*inputs: _TensorLike) -> Tensor:
+@overload
+def expm1(input: _TensorLike) -> Tensor:
     """elementwise expm1"""
+@overload
+def expm1(*, x: _TensorLike) -> Tensor: ...
 
 
-def fmod(*inputs: _TensorLike) -> Tensor:
+@overload
+def fmod(input: _TensorLike, other: _TensorLike) -> Tensor:
     """a - trunc(a / b) * b, elementwise with NumPy broadcasting: the dividend's sign (torch.fmod, C fmod)"""
+@overload
+def fmod(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def greater(*inputs: _TensorLike) -> Tensor:
+@overload
+def greater(input: _TensorLike, other: _TensorLike) -> Tensor:
     """elementwise comparison greater (bool output, not differentiable)"""
+@overload
+def greater(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def greater_equal(*inputs: _TensorLike) -> Tensor:
+@overload
+def greater_equal(input: _TensorLike, other: _TensorLike) -> Tensor:
     """elementwise comparison greater_equal (bool output, not differentiable)"""
+@overload
+def greater_equal(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def identity(*inputs: _TensorLike) -> Tensor:
+@overload
+def identity(input: _TensorLike) -> Tensor:
     """identity; marks a differentiation point"""
+@overload
+def identity(*, x: _TensorLike) -> Tensor: ...
 
 
-def igamma(*inputs: _TensorLike) -> Tensor:
+@overload
+def igamma(input: _TensorLike, other: _TensorLike) -> Tensor:
     """elementwise P(a, x), the regularized lower incomplete gamma function (MindSpore ops.igamma) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x (any order) and a (first order)"""
+@overload
+def igamma(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def igamma_da(*inputs: _TensorLike) -> Tensor:
+@overload
+def igamma_da(input: _TensorLike, other: _TensorLike) -> Tensor:
     """elementwise d/da P(a, x) (the derivative of igamma w.r.t. a) with NumPy broadcasting; not differentiable itself"""
+@overload
+def igamma_da(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def igamma_dx(*inputs: _TensorLike) -> Tensor:
+@overload
+def igamma_dx(input: _TensorLike, other: _TensorLike) -> Tensor:
     """elementwise x^(a-1) e^-x / Gamma(a) (the gamma density; d/dx of igamma) with NumPy broadcasting; differentiable w.r.t. x only"""
+@overload
+def igamma_dx(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def igammac(*inputs: _TensorLike) -> Tensor:
+@overload
+def igammac(input: _TensorLike, other: _TensorLike) -> Tensor:
     """elementwise Q(a, x) = 1 - P(a, x), the regularized upper incomplete gamma function (MindSpore ops.igammac) with NumPy broadcasting; a > 0, x >= 0 (NaN outside); differentiable w.r.t. x (any order) and a (first order)"""
+@overload
+def igammac(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def im2col(*inputs: _TensorLike, window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
+@overload
+def im2col(input: _TensorLike, *, window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
     """windows of x [N, C, *sp] as an axis: [N, C, prod(window), *out] (zero padding); linear"""
+@overload
+def im2col(*, x: _TensorLike, window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor: ...
 
 
-def imag(*inputs: _TensorLike) -> Tensor:
+@overload
+def imag(input: _TensorLike) -> Tensor:
     """imaginary part (complex -> real; of a real tensor: zeros)"""
+@overload
+def imag(*, x: _TensorLike) -> Tensor: ...
 
 
-def index(*inputs: _TensorLike, index: Any) -> Tensor:
+@overload
+def index(input: _TensorLike, *, index: Any) -> Tensor:
     """static indexing/slicing: items int | [start, stop, step] | null (new axis) | '...'"""
+@overload
+def index(*, x: _TensorLike, index: Any) -> Tensor: ...
 
 
-def index_scatter(*inputs: _TensorLike, index: Any, shape: Sequence[int]) -> Tensor:
+@overload
+def index_scatter(input: _TensorLike, *, index: Any, shape: Sequence[int]) -> Tensor:
     """zeros of `shape` with x[index] = value (the transpose of index)"""
+@overload
+def index_scatter(*, x: _TensorLike, index: Any, shape: Sequence[int]) -> Tensor: ...
 
 
 def iota(*inputs: _TensorLike, shape: Sequence[int], dimension: int = ..., dtype: _DType = ...) -> Tensor:
     """StableHLO iota: the index along `dimension`, broadcast to `shape`"""
 
 
-def less(*inputs: _TensorLike) -> Tensor:
+@overload
+def less(input: _TensorLike, other: _TensorLike) -> Tensor:
     """elementwise comparison less (bool output, not differentiable)"""
+@overload
+def less(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def less_equal(*inputs: _TensorLike) -> Tensor:
+@overload
+def less_equal(input: _TensorLike, other: _TensorLike) -> Tensor:
     """elementwise comparison less_equal (bool output, not differentiable)"""
+@overload
+def less_equal(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def linear_sum_assignment(*inputs: _TensorLike, maximize: bool = ...) -> Any:
+@overload
+def linear_sum_assignment(input: _TensorLike, other: _TensorLike, *, maximize: bool = ...) -> Any:
     """(row, col) int64 [min(m, n)]: the least-cost (maximize: greatest) matching of cost [m, n]'s rows to its first dimension_limit columns (scipy.optimize.linear_sum_assignment), -1 padded; integer outputs, not differentiable"""
+@overload
+def linear_sum_assignment(*, x: _TensorLike, y: _TensorLike, maximize: bool = ...) -> Any: ...
 
 
-def linrec(*inputs: _TensorLike, axis: int = ..., reverse: bool = ...) -> Tensor:
+@overload
+def linrec(input: _TensorLike, other: _TensorLike, *, axis: int = ..., reverse: bool = ...) -> Tensor:
     """linear recurrence h_t = a_t * h_(t-1) + b_t along `axis` (h_(-1) = 0; reverse runs from the end); its derivatives are linrecs, so cumprod / prod built on it need no division"""
+@overload
+def linrec(*, x: _TensorLike, y: _TensorLike, axis: int = ..., reverse: bool = ...) -> Tensor: ...
 
 
-def log(*inputs: _TensorLike) -> Tensor:
+@overload
+def log(input: _TensorLike) -> Tensor:
     """elementwise log"""
+@overload
+def log(*, x: _TensorLike) -> Tensor: ...
 
 
-def log1p(*inputs: _TensorLike) -> Tensor:
+@overload
+def log1p(input: _TensorLike) -> Tensor:
     """elementwise log1p"""
+@overload
+def log1p(*, x: _TensorLike) -> Tensor: ...
 
 
-def logical_and(*inputs: _TensorLike) -> Tensor:
+@overload
+def logical_and(input: _TensorLike, other: _TensorLike) -> Tensor:
     """"""
+@overload
+def logical_and(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def logical_not(*inputs: _TensorLike) -> Tensor:
+@overload
+def logical_not(input: _TensorLike) -> Tensor:
     """"""
+@overload
+def logical_not(*, x: _TensorLike) -> Tensor: ...
 
 
-def logical_or(*inputs: _TensorLike) -> Tensor:
+@overload
+def logical_or(input: _TensorLike, other: _TensorLike) -> Tensor:
     """"""
+@overload
+def logical_or(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def lu(*inputs: _TensorLike) -> Any:
+@overload
+def lu(input: _TensorLike) -> Any:
     """LU with partial pivoting of square a [..., n, n] (LAPACK getrf): (packed L\\U with L unit lower, int32 1-based pivots [..., n], int32 info [...]: k+1 for the first zero pivot); pivots, info nondiff"""
+@overload
+def lu(*, x: _TensorLike) -> Any: ...
 
 
-def lu_pivots_to_permutation(*inputs: _TensorLike, permutation_size: int) -> Tensor:
+@overload
+def lu_pivots_to_permutation(input: _TensorLike, *, permutation_size: int) -> Tensor:
     """int32 row order perm [..., permutation_size] of lu's 1-based pivots [..., k]: a[perm] = L U"""
+@overload
+def lu_pivots_to_permutation(*, x: _TensorLike, permutation_size: int) -> Tensor: ...
 
 
-def matrix_inverse(*inputs: _TensorLike) -> Tensor:
+@overload
+def matrix_inverse(input: _TensorLike) -> Tensor:
     """the inverse of a [..., n, n]; NaN where a is singular"""
+@overload
+def matrix_inverse(*, x: _TensorLike) -> Tensor: ...
 
 
-def max_pool(*inputs: _TensorLike, window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
+@overload
+def max_pool(input: _TensorLike, *, window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
     """maximum over windows of x [N, C, *sp] (padding never wins); strides default 1; the gradient goes to the first maximum of each window"""
+@overload
+def max_pool(*, x: _TensorLike, window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor: ...
 
 
-def max_pool_mask(*inputs: _TensorLike, window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
+@overload
+def max_pool_mask(input: _TensorLike, *, window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor:
     """one-hot [N, C, prod(window), *out] of the first maximum of each max_pool window (x's dtype)"""
+@overload
+def max_pool_mask(*, x: _TensorLike, window: int | Sequence[int], dilation: int | Sequence[int] | None = ..., padding: Any = ..., strides: int | Sequence[int] | None = ...) -> Tensor: ...
 
 
-def maximum(*inputs: _TensorLike) -> Tensor:
+@overload
+def maximum(input: _TensorLike, other: _TensorLike) -> Tensor:
     """elementwise maximum with NumPy broadcasting"""
+@overload
+def maximum(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def minimum(*inputs: _TensorLike) -> Tensor:
+@overload
+def minimum(input: _TensorLike, other: _TensorLike) -> Tensor:
     """elementwise minimum with NumPy broadcasting"""
+@overload
+def minimum(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def neg(*inputs: _TensorLike) -> Tensor:
+@overload
+def neg(input: _TensorLike) -> Tensor:
     """elementwise neg"""
+@overload
+def neg(*, x: _TensorLike) -> Tensor: ...
 
 
-def not_equal(*inputs: _TensorLike) -> Tensor:
+@overload
+def not_equal(input: _TensorLike, other: _TensorLike) -> Tensor:
     """elementwise comparison not_equal (bool output, not differentiable)"""
+@overload
+def not_equal(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def real(*inputs: _TensorLike) -> Tensor:
+@overload
+def real(input: _TensorLike) -> Tensor:
     """real part (complex -> real; a real tensor unchanged)"""
+@overload
+def real(*, x: _TensorLike) -> Tensor: ...
 
 
-def reciprocal(*inputs: _TensorLike) -> Tensor:
+@overload
+def reciprocal(input: _TensorLike) -> Tensor:
     """elementwise reciprocal"""
+@overload
+def reciprocal(*, x: _TensorLike) -> Tensor: ...
 
 
-def reduce_to(*inputs: _TensorLike, shape: Sequence[int]) -> Tensor:
+@overload
+def reduce_to(input: _TensorLike, *, shape: Sequence[int]) -> Tensor:
     """sum a broadcast tensor back to `shape` (the transpose of broadcast_to)"""
+@overload
+def reduce_to(*, x: _TensorLike, shape: Sequence[int]) -> Tensor: ...
 
 
-def relu(*inputs: _TensorLike) -> Tensor:
-    """elementwise relu"""
-
-
-def remainder(*inputs: _TensorLike) -> Tensor:
+@overload
+def remainder(input: _TensorLike, other: _TensorLike) -> Tensor:
     """a - floor(a / b) * b, elementwise with NumPy broadcasting: the divisor's sign (torch.remainder, numpy.mod)"""
+@overload
+def remainder(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def rsqrt(*inputs: _TensorLike) -> Tensor:
+@overload
+def rsqrt(input: _TensorLike) -> Tensor:
     """elementwise rsqrt"""
+@overload
+def rsqrt(*, x: _TensorLike) -> Tensor: ...
 
 
-def scatter_add_along(*inputs: _TensorLike, shape: Sequence[int], axis: int = ...) -> Tensor:
+@overload
+def scatter_add_along(input: _TensorLike, other: _TensorLike, *, shape: Sequence[int], axis: int = ...) -> Tensor:
     """zeros of `shape` with values added at indices along `axis` (the transpose of take_along_axis; torch scatter_add)"""
+@overload
+def scatter_add_along(*, x: _TensorLike, y: _TensorLike, shape: Sequence[int], axis: int = ...) -> Tensor: ...
 
 
-def segment_reduce(*inputs: _TensorLike, num_segments: int, mode: str = ...) -> Tensor:
+@overload
+def segment_reduce(input: _TensorLike, other: _TensorLike, *, num_segments: int, mode: str = ...) -> Tensor:
     """segment_reduce(values [N, ...], ids [N]): max / min / prod (mode) of the rows sharing each id, [num_segments, ...]; an empty segment holds the dtype's lowest (max) / highest (min) value or 1; max / min ties share the gradient equally"""
+@overload
+def segment_reduce(*, x: _TensorLike, y: _TensorLike, num_segments: int, mode: str = ...) -> Tensor: ...
 
 
-def sigmoid(*inputs: _TensorLike) -> Tensor:
+@overload
+def sigmoid(input: _TensorLike) -> Tensor:
     """elementwise sigmoid"""
+@overload
+def sigmoid(*, x: _TensorLike) -> Tensor: ...
 
 
-def sin(*inputs: _TensorLike) -> Tensor:
+@overload
+def sin(input: _TensorLike) -> Tensor:
     """elementwise sin"""
+@overload
+def sin(*, x: _TensorLike) -> Tensor: ...
 
 
-def sinh(*inputs: _TensorLike) -> Tensor:
+@overload
+def sinh(input: _TensorLike) -> Tensor:
     """elementwise sinh"""
+@overload
+def sinh(*, x: _TensorLike) -> Tensor: ...
 
 
-def solve(*inputs: _TensorLike) -> Tensor:
+@overload
+def solve(input: _TensorLike, other: _TensorLike) -> Tensor:
     """x = a^-1 b for a [..., n, n], b [..., n, k] (LU); NaN where a is singular"""
+@overload
+def solve(*, x: _TensorLike, y: _TensorLike) -> Tensor: ...
 
 
-def sqrt(*inputs: _TensorLike) -> Tensor:
+@overload
+def sqrt(input: _TensorLike) -> Tensor:
     """elementwise sqrt"""
+@overload
+def sqrt(*, x: _TensorLike) -> Tensor: ...
 
 
-def square(*inputs: _TensorLike) -> Tensor:
+@overload
+def square(input: _TensorLike) -> Tensor:
     """elementwise square"""
+@overload
+def square(*, x: _TensorLike) -> Tensor: ...
 
 
 def switch_run(*inputs: _TensorLike, branches: Any) -> Any:
     """(lowered cond / switch) run flat branch graph `branches[index]` (index clamped) on the operands"""
 
 
-def take_along_axis(*inputs: _TensorLike, axis: int = ...) -> Tensor:
+@overload
+def take_along_axis(input: _TensorLike, other: _TensorLike, *, axis: int = ...) -> Tensor:
     """out[..i..] = x[..idx[..i..]..] along `axis` (torch.gather, ONNX GatherElements)"""
+@overload
+def take_along_axis(*, x: _TensorLike, y: _TensorLike, axis: int = ...) -> Tensor: ...
 
 
-def tan(*inputs: _TensorLike) -> Tensor:
+@overload
+def tan(input: _TensorLike) -> Tensor:
     """elementwise tan"""
+@overload
+def tan(*, x: _TensorLike) -> Tensor: ...
 
 
-def tanh(*inputs: _TensorLike) -> Tensor:
+@overload
+def tanh(input: _TensorLike) -> Tensor:
     """elementwise tanh"""
+@overload
+def tanh(*, x: _TensorLike) -> Tensor: ...
 
 
-def triangular_solve(*inputs: _TensorLike, lower: bool = ..., transpose_a: bool = ..., unit_diagonal: bool = ...) -> Tensor:
+@overload
+def triangular_solve(input: _TensorLike, other: _TensorLike, *, lower: bool = ..., transpose_a: bool = ..., unit_diagonal: bool = ...) -> Tensor:
     """x = op(T)^-1 b for a's lower (upper) triangle T [..., n, n], b [..., n, k] (op: transpose_a; unit_diagonal: T's diagonal read as ones)"""
+@overload
+def triangular_solve(*, x: _TensorLike, y: _TensorLike, lower: bool = ..., transpose_a: bool = ..., unit_diagonal: bool = ...) -> Tensor: ...
 
 
 def while_run(*inputs: _TensorLike, body: Any, cond: Any, max_trips: int, n_state: int) -> Any:

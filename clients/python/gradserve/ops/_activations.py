@@ -89,8 +89,8 @@ class _Activation:
     """MindSpore's primitive classes for these: `ops.HSwish()(x)`, `ops.CeLU(alpha=2.0)(x)`."""
     _fn: Callable[[Any], Any]
 
-    def __call__(self, x):
-        return type(self)._fn(x)
+    def __call__(self, input):  # noqa: A002 - MindSpore's names
+        return type(self)._fn(input)
 
 
 class HSwish(_Activation):

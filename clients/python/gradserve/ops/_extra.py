@@ -176,8 +176,8 @@ def gelu(input, approximate="none"):
 class GeLU:
     """ops.GeLU(): the tanh approximation (MindSpore's primitive)."""
 
-    def __call__(self, x):
-        return gelu(x, "tanh")
+    def __call__(self, input):  # noqa: A002
+        return gelu(input, "tanh")
 
 
 # -- constants -------------------------------------------------------------------------------------
@@ -210,13 +210,13 @@ def depend(value, expr):
 
 
 class Zeros:
-    def __call__(self, size, type=None):  # noqa: A002 - MindSpore's names
-        return P.zeros(size, type)
+    def __call__(self, size, dtype=None):  # MindSpore's names
+        return P.zeros(size, dtype)
 
 
 class Ones:
-    def __call__(self, size, type=None):  # noqa: A002
-        return P.ones(size, type)
+    def __call__(self, shape, dtype=None):  # MindSpore's names (Zeros' are size, dtype)
+        return P.ones(shape, dtype)
 
 
 def eye(n, m=None, dtype=None):
@@ -239,8 +239,8 @@ def flatten(input, order="C", *, start_dim=1, end_dim=-1):  # noqa: A002
 
 
 class Flatten:
-    def __call__(self, x):
-        return flatten(x)
+    def __call__(self, input_x):
+        return flatten(input_x)
 
 
 def one_hot(indices, depth, on_value=1.0, off_value=0.0, axis=-1):
@@ -342,8 +342,8 @@ def floor_mod(x, y):
 
 
 class FloorDiv:
-    def __call__(self, x, y):
-        return floor_div(x, y)
+    def __call__(self, input, other):  # noqa: A002
+        return floor_div(input, other)
 
 
 class FloorMod:

@@ -127,8 +127,8 @@ def true_divide(dividend, divisor):
 class Xlogy:
     """ops.Xlogy()(x, y): xlogy."""
 
-    def __call__(self, x, y):
-        return xlogy(x, y)
+    def __call__(self, input, other):  # noqa: A002
+        return xlogy(input, other)
 
 
 class FillV2:

@@ -76,8 +76,8 @@ def slice(input_x, begin, size):  # noqa: A001 - MindSpore's name
 class Slice:
     """ops.Slice()(input_x, begin, size)."""
 
-    def __call__(self, input_x, begin, size):
-        return slice(input_x, begin, size)
+    def __call__(self, input, begin, size):  # noqa: A002
+        return slice(input, begin, size)
 
 
 class Meshgrid:

@@ -49,8 +49,8 @@ class CumSum(_Fn):
         super().__init__()
         self.exclusive, self.reverse = bool(exclusive), bool(reverse)
 
-    def __call__(self, x, axis):
-        return _op("cumsum", x, axis=int(_number(axis, "CumSum's axis")), exclusive=self.exclusive,
+    def __call__(self, input, axis):  # noqa: A002 - MindSpore's names
+        return _op("cumsum", input, axis=int(_number(axis, "CumSum's axis")), exclusive=self.exclusive,
                    reverse=self.reverse)
 
 
@@ -120,8 +120,8 @@ def erfc(input):
 
 
 class Erfc(_Fn):
-    def __call__(self, x):
-        return erfc(x)
+    def __call__(self, input):  # noqa: A002
+        return erfc(input)
 
 
 # -- elu --------------------------------------------------------------------------------------------------------
@@ -149,8 +149,8 @@ class Elu(_Fn):
         super().__init__()
         self.alpha = elu_alpha(alpha)
 
-    def __call__(self, x):
-        return elu(x, self.alpha)
+    def __call__(self, input_x):
+        return elu(input_x, self.alpha)
 
 
 # -- bias_add ---------------------------------------------------------------------------------------------------
@@ -220,14 +220,14 @@ def range(start, end, step, maxlen: int = 1000000):  # noqa: A001 - MindSpore's 
 
 
 class Range(_Fn):
-    """ops.Range(maxlen=1000000)(start, limit, delta)."""
+    """ops.Range(maxlen=1000000)(start, end, step)."""
 
     def __init__(self, maxlen: int = 1000000):
         super().__init__()
         self.maxlen = int(maxlen)
 
-    def __call__(self, start, limit, delta):
-        return range(start, limit, delta, self.maxlen)
+    def __call__(self, start, end, step):  # MindSpore 2.10's names
+        return range(start, end, step, self.maxlen)
 
 
 def linspace(start, end, steps):

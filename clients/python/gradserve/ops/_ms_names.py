@@ -110,13 +110,13 @@ class IsNan:
 
 
 class IsInf:
-    def __call__(self, x):
-        return isinf(x)
+    def __call__(self, input):  # noqa: A002
+        return isinf(input)
 
 
 class IsFinite:
-    def __call__(self, x):
-        return isfinite(x)
+    def __call__(self, input):  # noqa: A002
+        return isfinite(input)
 
 
 def log2(input):  # noqa: A002

@@ -36,7 +36,8 @@ class LayerNorm(Primitive):
         self.begin_norm_axis, self.begin_params_axis = int(begin_norm_axis), int(begin_params_axis)
         self.epsilon = float(epsilon)
 
-    def __call__(self, x, gamma, beta):
+    def __call__(self, input_x, gamma, beta):
+        x = input_x  # (MindSpore's name for it)
         nd = len(x.shape)
         norm = _axis(self.begin_norm_axis, nd, "LayerNorm begin_norm_axis")
         params = _axis(self.begin_params_axis, nd, "LayerNorm begin_params_axis")
@@ -122,6 +123,9 @@ class Argmax(_ArgIndex):
     """ops.Argmax(axis=-1, output_type=mindspore.int32)(x): indices of the maxima, of type output_type."""
 
     op = "argmax"
+
+    def __call__(self, input_x):  # MindSpore's name here (Argmin's is x)
+        return super().__call__(input_x)
 
 
 class Argmin(_ArgIndex):

@@ -72,6 +72,8 @@ class Primitive:
     def __call__(self, *inputs: Any, **kwargs: Any) -> Any:  # (*Any, **Any): MindSpore's overrides fit
         if self.op not in _catalog.OPS:
             return _user_prim.run_unimplemented(self, inputs, kwargs)
+        if kwargs:  # inputs by MindSpore's keywords (Sin()(input=x)), as the op functions take them
+            inputs = _keyword_inputs(self.op, inputs, kwargs)
         if kwargs:
             raise TypeError(f"{type(self).__name__}() got unexpected keyword argument(s) {sorted(kwargs)}")
         return _run(self.op, inputs, self.attrs)
@@ -158,7 +160,20 @@ def _reduce_class(name: str, op: str):
     return _Reduce
 
 
-ReduceSum = _reduce_class("ReduceSum", "sum")
+class ReduceSum(_reduce_class("ReduceSum", "sum")):  # type: ignore[misc]  # a class made at import time
+    """MindSpore ReduceSum(keep_dims=False, skip_mode=False)(x, axis=()): skip_mode with an empty axis gives x
+    as it is (MindSpore's: no reduction then) instead of the sum of all its elements."""
+
+    def __init__(self, keep_dims: bool = False, skip_mode: bool = False):
+        super().__init__(keep_dims)
+        self.skip_mode = bool(skip_mode)
+
+    def __call__(self, x, axis=()):
+        if self.skip_mode and isinstance(axis, (tuple, list)) and not axis:
+            return x
+        return super().__call__(x, axis)
+
+
 ReduceMean = _reduce_class("ReduceMean", "mean")
 ReduceMax = _reduce_class("ReduceMax", "max")
 ReduceMin = _reduce_class("ReduceMin", "min")
@@ -180,31 +195,37 @@ class MatMul(_Matmul):
     def __init__(self, transpose_a: bool = False, transpose_b: bool = False):
         super().__init__(transpose_a=bool(transpose_a), transpose_b=bool(transpose_b))
 
+    def __call__(self, input, mat2):  # noqa: A002 - MindSpore's names
+        return super().__call__(input, mat2)
+
 
 class BatchMatMul(MatMul):
     def __init__(self, transpose_a: bool = False, transpose_b: bool = False):
         super().__init__(transpose_a, transpose_b)
 
+    def __call__(self, x, y):  # MindSpore's names here
+        return Primitive.__call__(self, x, y)
+
 
 class Reshape(Primitive):
     op = "reshape"
 
-    def __call__(self, x, shape):
-        return reshape(x, shape)
+    def __call__(self, input, shape):  # noqa: A002 - MindSpore's names
+        return reshape(input, shape)
 
 
 class Transpose(Primitive):
     op = "transpose"
 
-    def __call__(self, x, perm=None):
-        return transpose(x, perm)
+    def __call__(self, input, dims=None):  # noqa: A002
+        return transpose(input, dims)
 
 
 class ExpandDims(Primitive):
     op = "expand_dims"
 
-    def __call__(self, x, axis):
-        return expand_dims(x, axis)
+    def __call__(self, input_x, axis):
+        return expand_dims(input_x, axis)
 
 
 class Squeeze(Primitive):
@@ -214,8 +235,8 @@ class Squeeze(Primitive):
         super().__init__()
         self.axis = axis
 
-    def __call__(self, x):
-        return squeeze(x, self.axis)
+    def __call__(self, input):  # noqa: A002
+        return squeeze(input, self.axis)
 
 
 class Cast(Primitive):
@@ -252,8 +273,8 @@ class Split(Primitive):
         super().__init__()
         self.axis, self.output_num = axis, output_num
 
-    def __call__(self, x):
-        outs = apply("split", [x], {"sections": int(self.output_num), "axis": int(self.axis)})
+    def __call__(self, input_x):
+        outs = apply("split", [input_x], {"sections": int(self.output_num), "axis": int(self.axis)})
         return tuple(outs)
 
 
@@ -270,8 +291,8 @@ class BroadcastTo(Primitive):
     def __init__(self, shape):
         super().__init__(shape=[int(s) for s in shape])
 
-    def __call__(self, x):
-        return broadcast_to(x, self.attrs["shape"])
+    def __call__(self, input):  # noqa: A002
+        return broadcast_to(input, self.attrs["shape"])
 
 
 class Gather(Primitive):
@@ -281,15 +302,15 @@ class Gather(Primitive):
         super().__init__()
         self.batch_dims = int(batch_dims)
 
-    def __call__(self, params, indices, axis=0):
-        return gather(params, indices, axis, self.batch_dims)
+    def __call__(self, input_params, input_indices, axis=0):
+        return gather(input_params, input_indices, axis, self.batch_dims)
 
 
 class Fill(Primitive):
     op = "fill"
 
-    def __call__(self, type, shape, value):  # noqa: A002 - MindSpore's argument name
-        return fill(type, shape, value)
+    def __call__(self, dtype, dims, x):  # MindSpore's names
+        return fill(dtype, dims, x)
 
 
 class Softmax(_Softmax):
@@ -323,10 +344,15 @@ def matmul(input, other, transpose_a: bool = False, transpose_b: bool = False): 
     return _out(apply("matmul", [a, b], {"transpose_a": bool(transpose_a), "transpose_b": bool(transpose_b)}))
 
 
-def sum(input, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):  # noqa: A001,A002 - MindSpore's names
-    axis = dim if dim is not None else axis
-    keepdims = keepdim if keepdim is not None else keepdims
-    return _out(apply("sum", [_widened(input)], {"axis": _axis(axis), "keepdims": bool(keepdims)}))
+def sum(input, dim=None, keepdim: bool = False, *, dtype=None, axis=None, keepdims=None):  # noqa: A001,A002 - MindSpore's names
+    """MindSpore 2.10's ops.sum(input, dim=None, keepdim=False, *, dtype=None): dtype casts input first (the
+    sum computed and returned in it). axis / keepdims: the earlier spelling, still taken by keyword."""
+    if axis is not None and dim is not None:
+        raise TypeError("sum: dim and axis are the same argument; give one")
+    dim = axis if axis is not None else dim
+    keepdim = keepdims if keepdims is not None else keepdim
+    x = _widened(input) if dtype is None else cast(input, dtype)
+    return _out(apply("sum", [x], {"axis": _axis(dim), "keepdims": bool(keepdim)}))
 
 
 _NARROW_INTS = ("bool", "int8", "uint8", "int16", "int32")
@@ -441,8 +467,10 @@ def broadcast_to(input, shape):
     return _out(apply("broadcast_to", [input], {"shape": _resolved_shape(input, shape)}))
 
 
-def softmax(input, axis: int = -1):
-    return _out(apply("softmax", [input], {"axis": int(axis)}))
+def softmax(input, axis: int = -1, *, dtype=None):  # noqa: A002 - MindSpore's names
+    """MindSpore 2.10's ops.softmax; dtype: input cast to it first (the result in it)."""
+    x = input if dtype is None else cast(input, dtype)
+    return _out(apply("softmax", [x], {"axis": int(axis)}))
 
 
 def log_softmax(logits, axis: int = -1):
@@ -640,8 +668,8 @@ def abs(input):  # noqa: A001
 class Abs(Primitive):
     op = "abs"
 
-    def __call__(self, x):
-        return abs(x)
+    def __call__(self, input):  # noqa: A002
+        return abs(input)
 
 
 ComplexAbs = CLASSES["Abs"]
@@ -659,8 +687,8 @@ def sign(input):
 class Sign(Primitive):
     op = "sign"
 
-    def __call__(self, x):
-        return sign(x)
+    def __call__(self, input):  # noqa: A002
+        return sign(input)
 
 
 # -- MindSpore's n-ary sum and the 1.x name of Add
@@ -669,12 +697,12 @@ class AddN(Primitive):
 
     op = "add"
 
-    def __call__(self, inputs):
-        if not isinstance(inputs, (list, tuple)) or not inputs:
-            raise TypeError(f"AddN: expects a non-empty tuple or list of tensors, got {type(inputs).__name__}")
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = _run("add", [out, x], {})
+    def __call__(self, x):  # MindSpore's name: the tuple or list of tensors
+        if not isinstance(x, (list, tuple)) or not x:
+            raise TypeError(f"AddN: expects a non-empty tuple or list of tensors, got {type(x).__name__}")
+        out = x[0]
+        for term in x[1:]:
+            out = _run("add", [out, term], {})
         return out
 
 

@@ -1,14 +1,18 @@
 """MindSpore 2.10's functional signatures for ops that were bare engine-op wrappers (attributes by keyword
 only, so `ops.layer_norm(x, (4,))` sent (4,) as a tensor): layer_norm, group_norm, top_k, col2im; ones_like /
-zeros_like (dtype) and round (decimals). The engine ops (P.layer_norm, P.col2im, P.round ...) do the work;
-only the calling convention is MindSpore's."""
+zeros_like (dtype), round (decimals), relu (inplace) and flip (dims). The engine ops (P.layer_norm, P.col2im, P.round ...) do the work;
+only the calling convention is MindSpore's. Also the primitives Sort(axis, descending)(x) and TopK(sorted)(input_x,
+k), whose engine-op classes took their attributes by keyword only (and TopK's k as an attribute)."""
 from __future__ import annotations
 
 from ._extra import P
+from ._inplace import write
 from ._ms_misc import _ints
-from ._reduce_ms import topk
+from ._primitives import Primitive
+from ._reduce_ms import sort, topk
+from ._tensor_sig import flip as _tensor_flip
 
-__all__ = ["layer_norm", "group_norm", "top_k", "col2im", "ones_like", "zeros_like", "round"]
+__all__ = ["layer_norm", "group_norm", "top_k", "col2im", "ones_like", "zeros_like", "round", "relu", "flip", "Sort", "TopK"]
 
 
 def _shape_tuple(name: str, normalized_shape) -> tuple[int, ...]:
@@ -120,3 +124,39 @@ def round(input, *, decimals=0):  # noqa: A001,A002 - MindSpore's names
         return P.round(input)
     scale = 10.0 ** decimals
     return P.div(P.round(P.mul(input, scale)), scale)
+
+
+def relu(input, inplace=False):  # noqa: A002 - MindSpore's names
+    """MindSpore 2.10 ops.relu: max(input, 0); inplace=True also writes the result into input (and returns it)."""
+    out = P.relu(input)
+    return write(input, out, "ops.relu") if inplace else out
+
+
+def flip(input, dims):  # noqa: A002
+    """MindSpore 2.10 ops.flip: input reversed along each axis in dims (a tuple / list; a bare int taken too)."""
+    return _tensor_flip(input, dims)
+
+
+class Sort(Primitive):
+    """MindSpore 2.10 Sort(axis=-1, descending=False)(x) -> (values, int32 indices); stable."""
+
+    op = "sort"
+
+    def __init__(self, axis=-1, descending=False):
+        super().__init__(axis=int(axis), descending=bool(descending))
+
+    def __call__(self, x):
+        return sort(x, self.attrs["axis"], self.attrs["descending"])
+
+
+class TopK(Primitive):
+    """MindSpore 2.10 TopK(sorted=True)(input_x, k) -> the k largest along the last axis (values, int32 indices)."""
+
+    op = "top_k"
+
+    def __init__(self, sorted=True):  # noqa: A002 - MindSpore's names
+        super().__init__()
+        self.sorted = bool(sorted)
+
+    def __call__(self, input_x, k):
+        return topk(input_x, k, None, True, self.sorted)

@@ -164,9 +164,9 @@ class _ArgWithValue:
     def __init__(self, axis: int = 0, keep_dims: bool = False):
         self.axis, self.keep_dims = int(axis), bool(keep_dims)
 
-    def __call__(self, x):
+    def __call__(self, input):  # noqa: A002 - MindSpore's names
         """(int64 index, value) -- MindSpore's order; the value's gradient goes to the first tied index."""
-        vals, idx = _first_extremum(x, self.axis, self.keep_dims, self._arg)
+        vals, idx = _first_extremum(input, self.axis, self.keep_dims, self._arg)
         return idx, vals
 
 
@@ -243,6 +243,9 @@ class _BoolReduce:
 
 class ReduceAll(_BoolReduce):
     _fn = staticmethod(_all)
+
+    def __call__(self, input, axis=None):  # noqa: A002 - MindSpore's names (ReduceAny's are x, axis=())
+        return super().__call__(input, axis)
 
 
 class ReduceAny(_BoolReduce):
