@@ -23,7 +23,10 @@ MIB = 2
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
     s = Server(tmp_path_factory.mktemp("flood") / "server.log", devices="cpu",
-               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_BODY_BYTES": str((MIB + 1) << 20)})
+               # max_tensors above the flood's count: the envelopes' validation is what is under test here (a
+               # body over the count is refused before it: test_attacks_request_counts)
+               env={"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_BODY_BYTES": str((MIB + 1) << 20),
+                    "GRADSERVE_MAX_TENSORS": str(1 << 21)})
     yield s
     s.stop()
 

@@ -192,9 +192,9 @@ def late_rule(bprop, label: str, quiet: bool = True) -> LateRule | None:
     """A LateRule for a call in the current trace, or None where its rule is traced at the call (a trace that
     is no function's: the program's root, a side of a cond)."""
     tr = _trace.current()
-    late = None if tr is None else tr.__dict__.get("_gs_late_rules")
-    if late is None:
+    rules = None if tr is None else tr.__dict__.get("_gs_late_rules")  # (not `late`: that name is _late's)
+    if rules is None:
         return None
     rule = LateRule(bprop, label, quiet)
-    late.append(rule)
+    rules.append(rule)
     return rule
