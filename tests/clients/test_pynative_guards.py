@@ -318,3 +318,27 @@ def test_a_trace_that_makes_cells_is_reused_after_a_collection(traces):
     n = traces.call_count
     np.testing.assert_allclose(_np(g(X)), 2.0 * np.ones(3), rtol=1e-6)
     assert traces.call_count == n
+
+
+def test_a_model_package_installed_in_site_packages_is_guarded_as_a_script_is(traces, tmp_path, monkeypatch):
+    """A model installed with pip lives in site-packages: its construct's globals are the user's, guarded (they
+    were taken for library code, and a changed module global gave the old gradient)."""
+    import importlib
+    import sys
+
+    from gradserve import _pyguard
+    (tmp_path / "gs_pkg_model.py").write_text(
+        "from gradserve import nn\nSCALE = 2.0\n\n\nclass Net(nn.Cell):\n"
+        "    def construct(self, x):\n        return (x * x * SCALE).sum()\n")
+    monkeypatch.setattr(_pyguard, "_SITE", _pyguard._SITE + (str(tmp_path) + "/",))  # (the folder is site-packages)
+    monkeypatch.setattr(_pyguard, "_user_cache", type(_pyguard._user_cache)())
+    monkeypatch.syspath_prepend(str(tmp_path))
+    model = importlib.import_module("gs_pkg_model")
+    try:
+        assert not _pyguard._library_file(model.__file__)
+        g = ops.grad(model.Net())
+        _same_then(traces, lambda: g(X), 2 * 2.0 * XA)
+        model.SCALE = 5.0
+        _same_then(traces, lambda: g(X), 2 * 5.0 * XA)
+    finally:
+        sys.modules.pop("gs_pkg_model", None)

@@ -20,13 +20,16 @@ from __future__ import annotations
 
 import builtins
 import dis
+import functools
 import operator
 import os
+import re
 import sys
 import sysconfig
 import threading
 import types
 import weakref
+from importlib import metadata
 from typing import Any, Callable
 
 import numpy as np
@@ -40,8 +43,8 @@ MISSING = object()
 _DEAD = object()
 
 _HERE = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_LIBRARY = tuple({os.path.abspath(p) + os.sep for k in ("stdlib", "platstdlib", "purelib", "platlib")
-                  if (p := sysconfig.get_paths().get(k))} | {_HERE})
+_STDLIB = tuple({os.path.abspath(p) + os.sep for k in ("stdlib", "platstdlib") if (p := sysconfig.get_paths().get(k))})
+_SITE = tuple({os.path.abspath(p) + os.sep for k in ("purelib", "platlib") if (p := sysconfig.get_paths().get(k))})
 _STORES = {"STORE_GLOBAL", "DELETE_GLOBAL", "STORE_SUBSCR", "DELETE_SUBSCR", "STORE_ATTR", "DELETE_ATTR",
            "DELETE_DEREF"}
 _PURE_BUILTINS = {id(f) for f in (len, isinstance, issubclass, range, abs, min, max, sum, round, getattr, hasattr,
@@ -75,7 +78,7 @@ def _is_user(code, space: dict) -> bool:
             u = not (f.startswith("<frozen") or name.startswith("namedtuple_") or
                      mod is not None and vars(mod) is space and not _is_user_file(getattr(mod, "__file__", None)))
         else:
-            u = not os.path.abspath(f).startswith(_LIBRARY)
+            u = not _library_file(os.path.abspath(f))
         _user_cache[code] = u
     return u
 
@@ -247,7 +250,38 @@ def converted(new, original) -> None:
 
 
 def _is_user_file(f) -> bool:
-    return bool(f) and not os.path.abspath(f).startswith(_LIBRARY)
+    return bool(f) and not _library_file(os.path.abspath(f))
+
+
+def _library_file(path: str) -> bool:
+    """gradserve's, the standard library's, or an installed package the SDK depends on (its extras too,
+    transitively): library code. Any other installed package's code is the user's (a model package installed
+    with pip: the globals its construct reads are guarded as a script's are)."""
+    if path.startswith(_HERE):
+        return True
+    if path.startswith(_SITE):  # (checked before the standard library's folder, which may hold site-packages)
+        return path.startswith(_dependency_roots())
+    return path.startswith(_STDLIB)
+
+
+@functools.cache
+def _dependency_roots() -> tuple:
+    """The files and folders (in site-packages) of gradserve-client's dependencies, transitively."""
+    roots, todo, seen = {_HERE, _NUMPY}, ["gradserve-client"], set()
+    while todo:
+        name = re.sub(r"[-_.]+", "-", todo.pop()).lower()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        todo += [re.split(r"[\s;<>=!~\[(]", req, maxsplit=1)[0] for req in dist.requires or ()]
+        for top in {f.parts[0] for f in dist.files or () if f.parts}:
+            if top != ".." and not top.endswith((".dist-info", ".egg-info", ".data", ".pth")):
+                roots.add(os.path.abspath(str(dist.locate_file(top))) + ("" if top.endswith(".py") else os.sep))
+    return tuple(roots)
 
 
 def _pure(fn) -> bool:
