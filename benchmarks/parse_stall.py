@@ -50,15 +50,15 @@ def children(pid: int) -> list[int]:
     return out
 
 
-def health_probe(s, stop: threading.Event, lat: list) -> threading.Thread:
-    """A second client asking /v2/health/live every 50 ms until `stop`, each latency appended to `lat` (started)."""
+def health_probe(s, stop: threading.Event, lat: list, every: float = 0.05) -> threading.Thread:
+    """A second client asking /v2/health/live every `every` s until `stop`, each latency appended to `lat` (started)."""
     def probe():
         with s.client(timeout=120) as c:
             while not stop.is_set():
                 t0 = time.perf_counter()
                 c.get("/v2/health/live")
                 lat.append(time.perf_counter() - t0)
-                time.sleep(0.05)
+                time.sleep(every)
 
     th = threading.Thread(target=probe)
     th.start()

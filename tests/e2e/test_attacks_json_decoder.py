@@ -18,6 +18,7 @@ import pytest
 
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
+from benchmarks.parse_stall import health_probe
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes' CPU time in /proc")
 N = 1_000_000  # values of the large input: ~7 MiB of JSON ("0.5123,"), under the e2e max_body_bytes (8 MiB)
@@ -57,20 +58,11 @@ def test_a_large_json_body_is_parsed_outside_the_servers_process_and_answered_as
     lat: list[float] = []
     stop = threading.Event()
 
-    def probe():
-        with srv.client(timeout=120) as c:
-            while not stop.is_set():
-                t0 = time.perf_counter()
-                c.get("/v2/health/live")
-                lat.append(time.perf_counter() - t0)
-                time.sleep(0.02)
-
     with srv.client(timeout=240) as c:
         assert post(c, big).status_code == 200  # (the first starts the decoder)
         decoders = srv.decoder_pids()
         assert decoders, "no decoder process"
-        th = threading.Thread(target=probe)
-        th.start()
+        th = health_probe(srv, stop, lat, every=0.02)
         try:
             before = cpu_s(srv.proc.pid), sum(cpu_s(p) for p in decoders)
             for _ in range(3):
