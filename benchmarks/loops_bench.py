@@ -151,6 +151,7 @@ def l1(srv: Server, steps: int) -> dict:
     jl.block_until_ready()
     losses, jlosses, ts, tj = [float("nan")], [float(jl)], [], []
     rss0 = srv.rss_mib()
+    j0 = srv.jobs()
     settle()
     counts = Counts()
     for _ in range(steps):
@@ -164,6 +165,8 @@ def l1(srv: Server, steps: int) -> dict:
         losses.append(float(loss.asnumpy()))
         jlosses.append(float(jl))
     timed = counts.since()
+    j1 = srv.jobs()  # (a step run in a worker, not the inline lane: ~2x its time, a slow run's usual cause)
+    timed["jobs"] = {k: j1[k] - j0[k] for k in j1}
     rss1 = srv.rss_mib()
     # SDK loss i is taken before update i; JAX's too: both sequences start from the same weights
     rel = max(abs(a - b) / max(abs(b), 1e-12) for a, b in zip(losses[1:], jlosses[1:]))
