@@ -449,7 +449,8 @@ def w2(reps: int, srv: Server | None = None) -> dict:
            "jax_per_call": spread(tj), "timed": timed}
     if len(timing) == reps:  # where the SDK's time went, as the server timed it (the same calls)
         ms = {k: [float(tm.get(k, "nan")) for tm in timing] for k in ("compute_ms", "worker_ms")}
-        out["per_call_ms"] = {"sdk": [t * 1e3 for t in ts], "jax": [t * 1e3 for t in tj], **ms}
+        out["per_call_ms"] = {"sdk": [t * 1e3 for t in ts], "jax": [t * 1e3 for t in tj], **ms,
+                              "threads": [int(tm.get("threads", 0)) for tm in timing]}  # (2: lent a core)
         out["server_timing"] = {"compute_ms": med(ms["compute_ms"]), "worker_ms": med(ms["worker_ms"]),
                                 # the call's time outside the worker's job: SDK, HTTP, the server's loop, hops
                                 "outside_ms": med([t * 1e3 - w for t, w in zip(ts, ms["worker_ms"])]),
