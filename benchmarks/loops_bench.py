@@ -66,6 +66,25 @@ def med(xs) -> float:
     return float(np.median(xs))
 
 
+def spread(xs) -> dict:
+    """p50 / p90 / max of per-call seconds, in ms: a slow run's tail, not only its median."""
+    return {"p50_ms": med(xs) * 1e3, "p90_ms": float(np.percentile(xs, 90)) * 1e3, "max_ms": max(xs) * 1e3}
+
+
+class Counts:
+    """What the SDK and the collector did meanwhile (to explain an outlier run): the SDK's trace counts
+    (gradserve._trace.trace_stats: traces made, recorded under the PyNative guard hook, guard failures,
+    unguarded fresh traces) and the garbage collector's runs per generation."""
+
+    def __init__(self):
+        self.sdk, self.gc = gs._trace.trace_stats(), [g["collections"] for g in gc.get_stats()]
+
+    def since(self) -> dict:
+        now, gcs = gs._trace.trace_stats(), [g["collections"] for g in gc.get_stats()]
+        return {"sdk_traces": {k: now[k] - self.sdk[k] for k in now},
+                "gc_collections": [b - a for a, b in zip(self.gc, gcs)]}
+
+
 class Server:
     def __init__(self, env=None):
         self.port = free_port()
@@ -132,7 +151,9 @@ def l1(srv: Server, steps: int) -> dict:
     jl.block_until_ready()
     losses, jlosses, ts, tj = [float("nan")], [float(jl)], [], []
     rss0 = srv.rss_mib()
+    j0 = srv.jobs()
     settle()
+    counts = Counts()
     for _ in range(steps):
         t = time.perf_counter()
         loss = step(R, E, F)
@@ -143,13 +164,17 @@ def l1(srv: Server, steps: int) -> dict:
         tj.append(time.perf_counter() - t)
         losses.append(float(loss.asnumpy()))
         jlosses.append(float(jl))
+    timed = counts.since()
+    j1 = srv.jobs()  # (a step run in a worker, not the inline lane: ~2x its time, a slow run's usual cause)
+    timed["jobs"] = {k: j1[k] - j0[k] for k in j1}
     rss1 = srv.rss_mib()
     # SDK loss i is taken before update i; JAX's too: both sequences start from the same weights
     rel = max(abs(a - b) / max(abs(b), 1e-12) for a, b in zip(losses[1:], jlosses[1:]))
     return {"steps": steps, "sdk_ms": med(ts) * 1e3, "jax_ms": med(tj) * 1e3, "ratio": med(ts) / med(tj),
             "first10_ms": med(ts[:10]) * 1e3, "last10_ms": med(ts[-10:]) * 1e3,
             "max_rel_loss_diff": rel, "rss_before_mib": rss0, "rss_after_mib": rss1, "rss_growth_mib": rss1 - rss0,
-            "loss_first": losses[1], "loss_last": losses[-1]}
+            "loss_first": losses[1], "loss_last": losses[-1], "sdk_per_call": spread(ts), "jax_per_call": spread(tj),
+            "timed": timed}
 
 
 # -- L2 ------------------------------------------------------------------------------------------
@@ -403,11 +428,13 @@ def w2(reps: int, srv: Server | None = None) -> dict:
     jf = jax.jit(jax.grad(LW.mlp_loss_jax))
     pj = [jnp.asarray(v) for _, v in ps]
     got, ref = gfn(xt), jf(pj, x)
+    gfn(xt)  # (PyNative records a signature's second trace under its guard hook: ~7x a trace, not a timed call)
     err = max(float(np.max(np.abs(a.asnumpy() - np.asarray(b))) / (np.max(np.abs(np.asarray(b))) + 1e-30))
               for a, b in zip(got, ref))
     ts, tj = [], []
     j0 = srv.jobs() if srv is not None else None
     settle()
+    counts = Counts()
     with server_timing() as timing:
         for _ in range(reps):
             t = time.perf_counter()
@@ -416,10 +443,14 @@ def w2(reps: int, srv: Server | None = None) -> dict:
             t = time.perf_counter()
             jax.block_until_ready(jf(pj, x))
             tj.append(time.perf_counter() - t)
+    timed = counts.since()
     out = {"sdk_ms": med(ts) * 1e3, "jax_ms": med(tj) * 1e3, "ratio": med(ts) / med(tj), "max_rel_err": err,
-           "shared_memory": gs.context.client()._transport._shm is not None}
+           "shared_memory": gs.context.client()._transport._shm is not None, "sdk_per_call": spread(ts),
+           "jax_per_call": spread(tj), "timed": timed}
     if len(timing) == reps:  # where the SDK's time went, as the server timed it (the same calls)
         ms = {k: [float(tm.get(k, "nan")) for tm in timing] for k in ("compute_ms", "worker_ms")}
+        out["per_call_ms"] = {"sdk": [t * 1e3 for t in ts], "jax": [t * 1e3 for t in tj], **ms,
+                              "threads": [int(tm.get("threads", 0)) for tm in timing]}  # (2: lent a core)
         out["server_timing"] = {"compute_ms": med(ms["compute_ms"]), "worker_ms": med(ms["worker_ms"]),
                                 # the call's time outside the worker's job: SDK, HTTP, the server's loop, hops
                                 "outside_ms": med([t * 1e3 - w for t, w in zip(ts, ms["worker_ms"])]),
@@ -488,6 +519,12 @@ def w2_shm_ab(gfn, xt, want, reps: int, srv: Server | None = None) -> dict:
             for k in wall} | {"ratio_wall": med(wall["shm"]) / med(wall["bytes"])}
 
 
+def counted(workload, *args) -> dict:
+    """workload(*args)'s results with what the SDK and the collector did over all of it (warm-up included)."""
+    counts = Counts()
+    return workload(*args) | {"counts": counts.since()}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true")
@@ -495,6 +532,8 @@ def main() -> int:
     ap.add_argument("--json", default=None)
     ap.add_argument("--mode", choices=("graph", "pynative"), default="graph",
                     help="the context mode the loops run in: GRAPH_MODE (default) or PyNative, MindSpore's default")
+    ap.add_argument("--w2-calls", type=int, default=0,
+                    help="W2's timed calls (default 41): more to see its tail (per_call_ms, sdk_per_call p90 / max)")
     args = ap.parse_args()
     only = set(args.only.split(","))
     srv = Server()
@@ -505,17 +544,17 @@ def main() -> int:
             LW.graph_mode(gs)
         res["mode"] = args.mode
         if "L1" in only:
-            res["L1"] = l1(srv, 20 if args.quick else 50)
+            res["L1"] = counted(l1, srv, 20 if args.quick else 50)
         if "L2" in only:
-            res["L2"] = l2(15 if args.quick else 21, (2000,) if args.quick else (100, 500, 2000, 8000), srv)
+            res["L2"] = counted(l2, 15 if args.quick else 21, (2000,) if args.quick else (100, 500, 2000, 8000), srv)
         if "L3" in only:
-            res["L3"] = l3(srv, 100 if args.quick else 500)
+            res["L3"] = counted(l3, srv, 100 if args.quick else 500)
         if "L4" in only:
-            res["L4"] = l4(500 if args.quick else 2000)
+            res["L4"] = counted(l4, 500 if args.quick else 2000)
         if "W2" in only:
             # 41 timed calls each (15 before stop 23): a median of 15 ~10 ms calls moved by ~1 ms between
             # runs against the 60-call A/B of the same run; the bar is about the steady per-call time
-            res["W2"] = w2(5 if args.quick else 41, srv)
+            res["W2"] = counted(w2, args.w2_calls or (5 if args.quick else 41), srv)
     finally:
         gs.reset_context()
         srv.close()

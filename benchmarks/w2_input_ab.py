@@ -2,6 +2,7 @@
 server main process's CPU and its workers' CPU (schedstat, every thread), medians.
 
     PYTHONPATH=$PWD:$PWD/clients/python python benchmarks/w2_input_ab.py --tree base=/path/to/old --calls 60
+    ... w2_input_ab.py --variant unpinned=GRADSERVE_PIN_CPUS=false --only same_x  # this tree, a setting changed
 
 One SDK (this process's, this tree's) drives both servers, so what differs is the server: x (256x784
 float32) unchanged from call to call (as loops_bench's W2: the server's kept copy, or the made region read in
@@ -32,13 +33,18 @@ from benchmarks.loops_bench import Server  # noqa: E402
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tree", action="append", default=[], help="name=path of another tree's server")
+    ap.add_argument("--variant", action="append", default=[],
+                    help="name=KEY=VALUE[,KEY=VALUE]: a server of this tree with these environment settings")
+    ap.add_argument("--only", default="same_x,new_x")
     ap.add_argument("--calls", type=int, default=60)
     ap.add_argument("--json")
     args = ap.parse_args()
-    trees = [("new", str(ROOT))] + [tuple(t.split("=", 1)) for t in args.tree]
+    trees = [("new", str(ROOT), {})] + [(*t.split("=", 1), {}) for t in args.tree]
+    trees += [(v.split("=", 1)[0], str(ROOT), dict(kv.split("=", 1) for kv in v.split("=", 1)[1].split(",")))
+              for v in args.variant]
     servers = {}
-    for name, path in trees:
-        env = {"PYTHONPATH": f"{path}:{path}/clients/python"}
+    for name, path, extra in trees:
+        env = {"PYTHONPATH": f"{path}:{path}/clients/python"} | extra
         servers[name] = Server(env)
     try:
         ps = _mlp_params(MLP_SIZES)
@@ -51,7 +57,7 @@ def main() -> int:
         clients = {n: gs.Client(s.url) for n, s in servers.items()}
         res: dict = {}
         last_lent: dict = {}
-        for mode in ("same_x", "new_x"):
+        for mode in args.only.split(","):
             # workers_lent: the workers' CPU of the calls lent a second core (a pool's lending verdict may differ
             # between the servers on a loaded box: a one-thread run costs less CPU, and would mask a split change)
             rows: dict = {n: {"wall": [], "main": [], "workers": [], "workers_lent": []} for n in servers}
@@ -74,7 +80,8 @@ def main() -> int:
                         rows[n]["workers_lent"].append(s1[1] - s0[1])
                 last_lent[n] = lent
             res[mode] = {n: {k: round(float(np.median(v)) * 1e3, 3) if v else None for k, v in r.items()}
-                         | {"n": len(r["wall"]), "lent": len(r["workers_lent"])} for n, r in rows.items()}
+                         | {"wall_p90": round(float(np.percentile(r["wall"], 90)) * 1e3, 3),
+                            "n": len(r["wall"]), "lent": len(r["workers_lent"])} for n, r in rows.items()}
             print(mode, json.dumps(res[mode]))
         for c in clients.values():
             c.close()

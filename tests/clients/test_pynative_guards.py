@@ -342,3 +342,37 @@ def test_a_model_package_installed_in_site_packages_is_guarded_as_a_script_is(tr
         _same_then(traces, lambda: g(X), 2 * 5.0 * XA)
     finally:
         sys.modules.pop("gs_pkg_model", None)
+
+
+class Scaled(nn.Cell):
+    def construct(self, x):
+        return (x * x * SCALE).sum()
+
+
+def test_the_trace_counts_say_which_calls_traced_and_why():
+    """_trace.trace_stats() (benchmarks record it per workload to explain a slow run): a signature's first
+    call traces unrecorded, its second traces recorded, a third reuses; a changed global is one guard failure
+    (and a recorded trace); an unguardable read traces afresh on each call from the third on."""
+    global SCALE
+    from gradserve._trace import trace_stats
+
+    def delta(call, times=1):
+        before = trace_stats()
+        for _ in range(times):
+            call()
+        after = trace_stats()
+        return {k: after[k] - before[k] for k in after if after[k] != before[k]}
+
+    g = ops.grad(Scaled())
+    assert delta(lambda: g(X)) == {"traces": 1}
+    assert delta(lambda: g(X)) == {"traces": 1, "recorded": 1}
+    assert delta(lambda: g(X), 3) == {}
+    try:
+        SCALE = 3.0
+        assert delta(lambda: g(X)) == {"traces": 1, "recorded": 1, "guard_failures": 1}
+        np.testing.assert_allclose(_np(g(X)), 2 * 3.0 * XA, rtol=1e-6)
+    finally:
+        SCALE = 2.0
+    u = ops.grad(Unguardable())
+    assert delta(lambda: u(X), 2) == {"traces": 2, "recorded": 1}
+    assert delta(lambda: u(X), 3) == {"traces": 3, "unguarded": 3}

@@ -1453,6 +1453,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     traced to be kept (exported), which must not depend on its example inputs' values."""
     if current() is not None:
         raise TraceError("trace_program inside a trace")
+    trace_counts["traces"] += 1
     leaves, tdef = flatten(list(args))
     tensors = [x for x in leaves if isinstance(x, Tensor)]
     for t in tensors:
@@ -1588,6 +1589,16 @@ TRACE_CACHE_SIZE = int(os.environ.get("GRADSERVE_TRACE_CACHE_SIZE", "128"))
 # the Python reads changes on every call), it is traced afresh, unrecorded, from then on (_guarded_trace)
 GUARD_CHURN = 2
 
+# this process's counts, to explain a slow run (benchmarks/loops_bench.py records them per workload): traces
+# made (trace_program), PyNative traces recorded under the guard hook, kept PyNative traces whose guards failed
+# (or whose captured Tensor changed), and PyNative traces made afresh because their signature is unguardable
+trace_counts = {"traces": 0, "recorded": 0, "guard_failures": 0, "unguarded": 0}
+
+
+def trace_stats() -> dict:
+    """A copy of trace_counts."""
+    return dict(trace_counts)
+
 CacheInfo = collections.namedtuple("CacheInfo", "hits misses maxsize currsize evictions")
 
 
@@ -1627,11 +1638,15 @@ def _cache_put(cache: dict, sig, prog) -> None:
 def _guarded_hit(guarded: dict, sig, leaves: list):
     """The PyNative trace kept for sig while its guards hold (and no captured Tensor changed), or None."""
     entry = guarded.get(sig)
-    if entry is None or not entry.guarded or not entry.holds():
+    if entry is None or not entry.guarded:
+        return None
+    if not entry.holds():
+        trace_counts["guard_failures"] += 1
         return None
     entry.hits += 1
     prog = entry.prog
     if prog.root.const_data and any([x._data is not a for x, a in prog.root.const_data]):
+        trace_counts["guard_failures"] += 1
         return None
     if pynative_captures[0] and prog.root.const_ids and \
             any([id(_stands_for(x)) in prog.root.const_ids for x in leaves if isinstance(x, Tensor)]):
@@ -1652,6 +1667,7 @@ def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label: str 
     if old is None or not old.guarded and old.recorded:  # (seen first: recorded from the second call on)
         prog = trace()
         if old is not None:
+            trace_counts["unguarded"] += 1
             _share_registration(prog, old.prog)
             old.prog = prog
             return prog
@@ -1660,6 +1676,7 @@ def _guarded_trace(guarded: dict, sig, fn: Callable, args: Sequence, label: str 
         guarded[sig] = _pyguard.Guarded(prog, None, recorded=False)
         return prog
     prog, rec = _pyguard.record(fn, trace)
+    trace_counts["recorded"] += 1
     _share_registration(prog, old.prog)
     if rec is None:  # (a profiler held the hook: nothing known either way)
         old.prog = prog
