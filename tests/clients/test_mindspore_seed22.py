@@ -58,3 +58,30 @@ def test_plain_object_read_in_jit_stays_a_constant_as_mindspore(on_real_server):
     assert float(bar(Tensor(2.0, ms.float32)).asnumpy()) == 2.0
     p.x = 5
     assert float(bar(Tensor(2.0, ms.float32)).asnumpy()) == 2.0
+
+
+_KL_X = np.array([[0.3, -0.7, 1.5], [0.5, 0.25, -2.0]], np.float32)
+_KL_Y = np.array([[-1.0, 0.0, 2.0], [0.5, 3.0, -0.25]], np.float32)
+# MindSpore 2.10 CPU: G.KLDivLossGrad(r)(dy, x, y) with dy = [1.5] (dy = _KL_DY for 'none')
+_KL_DY = np.array([[-1.0, 0.5, 2.0], [1.5, 1.0, -3.0]], np.float32)
+_KL_EXPECT = {
+    "none": [[-1.0, -0.0, -4.0], [-0.75, -3.0, -0.75]],
+    "mean": [[0.25, -0.0, -0.5], [-0.125, -0.75, 0.0625]],
+    "sum": [[1.5, -0.0, -3.0], [-0.75, -4.5, 0.375]],
+    "batchmean": [[0.75, -0.0, -1.5], [-0.375, -2.25, 0.1875]],
+}
+
+
+@pytest.mark.parametrize("reduction", sorted(_KL_EXPECT))
+def test_kl_div_loss_grad_as_mindspore_cpu(on_real_server, reduction):
+    from gradserve.ops.operations import _grad_ops as G
+    dy = _KL_DY if reduction == "none" else np.array([1.5], np.float32)
+    got = G.KLDivLossGrad(reduction)(Tensor(dy), Tensor(_KL_X), Tensor(_KL_Y))
+    np.testing.assert_allclose(got.asnumpy(), _KL_EXPECT[reduction], rtol=1e-6)
+
+
+@pytest.mark.parametrize("bad", ["error", 1.0])
+def test_kl_div_loss_grad_refuses_an_unknown_reduction(bad):
+    from gradserve.ops.operations import _grad_ops as G
+    with pytest.raises(ValueError, match="'reduction' must be str and must be in"):
+        G.KLDivLossGrad(bad)

@@ -313,3 +313,27 @@ class L2NormalizeGrad:
 from .._cdist_grad import CdistGrad  # noqa: E402
 
 __all__ += ["CdistGrad"]
+
+
+class KLDivLossGrad:
+    """KLDivLossGrad(reduction='mean')(dy, x, target): d KLDivLoss(x, target) / dx = -target * dy, over the
+    element count for 'mean' and the first axis' size for 'batchmean' (MindSpore 2.10's CPU kernel: also where
+    target <= 0, as ops.kl_div's gradient; dy is one number unless reduction is 'none')."""
+
+    _REDUCTIONS = ("none", "mean", "batchmean", "sum")
+
+    def __init__(self, reduction="mean"):
+        if not isinstance(reduction, str) or reduction not in self._REDUCTIONS:
+            raise ValueError(f"For 'KLDivLossGrad', the 'reduction' must be str and must be in "
+                             f"'{list(self._REDUCTIONS)}', but got '{reduction}'.")
+        self.reduction = reduction
+
+    def __call__(self, dy, x, target):
+        grad = P.neg(P.mul(target, dy if self.reduction == "none" else P.reshape(dy, ())))
+        count = {"mean": int(np.prod(x.shape)), "batchmean": int(x.shape[0]) if x.ndim else 1}
+        if self.reduction in count:
+            grad = P.div(grad, Tensor(np.asarray(count[self.reduction], dtype=grad.dtype.name)))
+        return grad
+
+
+__all__ += ["KLDivLossGrad"]
