@@ -85,3 +85,40 @@ def test_kl_div_loss_grad_refuses_an_unknown_reduction(bad):
     from gradserve.ops.operations import _grad_ops as G
     with pytest.raises(ValueError, match="'reduction' must be str and must be in"):
         G.KLDivLossGrad(bad)
+
+
+def test_gcd_as_numpy(on_real_server):
+    from gradserve import ops
+    a = np.array([7, 8, 9, -12, 0, 0, 1836311903], np.int32)  # (F(46), F(45): Euclid's longest int32 run)
+    b = np.array([14, 6, 12, 18, 5, 0, 1134903170], np.int32)
+    np.testing.assert_array_equal(ops.gcd(Tensor(a), Tensor(b)).asnumpy(), np.gcd(a, b))
+    rng = np.random.RandomState(0)
+    a64, b64 = rng.randint(-2**62, 2**62, size=(2, 20), dtype=np.int64)
+    np.testing.assert_array_equal(Tensor(a64).gcd(Tensor(b64)).asnumpy(), np.gcd(a64, b64))
+
+
+def test_reverse_sequence_as_mindspore_cpu_test(on_real_server):
+    # st/ops/cpu/test_reverse_sequence.py's test_net_int8: its expected values
+    from gradserve.ops import operations as P
+    x = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]], np.int8)
+    got = P.ReverseSequence(seq_dim=0, batch_dim=1)(Tensor(x), Tensor(np.array([1, 2, 3], np.int32)))
+    np.testing.assert_array_equal(got.asnumpy(), [[1, 5, 9], [4, 2, 6], [7, 8, 3]])
+    y = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    got = Tensor(y).reverse_sequence(Tensor(np.array([2, 4], np.int64)), seq_dim=2)
+    want = y.copy()
+    want[0, :, :2] = y[0, :, 1::-1]
+    want[1] = y[1, :, ::-1]
+    np.testing.assert_array_equal(got.asnumpy(), want)
+
+
+def test_tril_cell_any_dim_and_segment_methods(on_real_server):
+    from gradserve import nn
+    v = np.arange(1, 10).reshape(3, 3)
+    np.testing.assert_array_equal(nn.Tril()(Tensor(v), 1).asnumpy(), np.tril(v, 1))
+    b = np.array([[True, False], [False, False]])
+    np.testing.assert_array_equal(Tensor(b).any(dim=1, keepdim=True).asnumpy(), b.any(1, keepdims=True))
+    x = Tensor(np.array([1.0, 2.0, 3.0, 4.0], np.float32))
+    ids = Tensor(np.array([0, 0, 1, 2], np.int32))
+    lowest = np.finfo(np.float32).min  # an empty segment: the dtype's lowest (MindSpore's UnsortedSegmentMax)
+    np.testing.assert_array_equal(x.unsorted_segment_max(ids, 4).asnumpy(), [2.0, 3.0, 4.0, lowest])
+    np.testing.assert_array_equal(x.unsorted_segment_min(ids, 3).asnumpy(), [1.0, 3.0, 4.0])
