@@ -122,3 +122,12 @@ def test_tril_cell_any_dim_and_segment_methods(on_real_server):
     lowest = np.finfo(np.float32).min  # an empty segment: the dtype's lowest (MindSpore's UnsortedSegmentMax)
     np.testing.assert_array_equal(x.unsorted_segment_max(ids, 4).asnumpy(), [2.0, 3.0, 4.0, lowest])
     np.testing.assert_array_equal(x.unsorted_segment_min(ids, 3).asnumpy(), [1.0, 3.0, 4.0])
+
+
+def test_uniform_candidate_sampler_function_shapes(on_real_server):
+    # st/ops/cpu/test_candidate_sampler_op.py: F.uniform_candidate_sampler's output shapes; unique draws differ
+    from gradserve.ops import functional as F
+    cands, true_count, cand_count = F.uniform_candidate_sampler(
+        Tensor(np.array([[1, 2], [3, 2], [4, 2], [6, 2], [3, 2]], np.int32)), 2, 3, True, 7)
+    assert (cands.shape, true_count.shape, cand_count.shape) == ((3,), (5, 2), (3,))
+    assert len(set(cands.asnumpy().tolist())) == 3 and 0 <= cands.asnumpy().min() and cands.asnumpy().max() < 7
