@@ -131,3 +131,24 @@ def test_uniform_candidate_sampler_function_shapes(on_real_server):
         Tensor(np.array([[1, 2], [3, 2], [4, 2], [6, 2], [3, 2]], np.int32)), 2, 3, True, 7)
     assert (cands.shape, true_count.shape, cand_count.shape) == ((3,), (5, 2), (3,))
     assert len(set(cands.asnumpy().tolist())) == 3 and 0 <= cands.asnumpy().min() and cands.asnumpy().max() < 7
+
+
+_CLIP_X = np.array([[0.8748, 0.1425, 0.0076], [0.7721, 0.4084, 0.0552], [4.6376, 0.2914, 2.1120]], np.float32)
+
+
+def test_clip_by_norm_as_mindspore(on_real_server):
+    # MindSpore 2.10 CPU: ops.clip_by_norm's docs example / st/ops/test_ops_clip_func.py, then its outputs for a
+    # list with norm_type=1, a max_norm above the norm (unchanged) and the gradient of the clipped sum
+    from gradserve import ops
+    x = Tensor(_CLIP_X)
+    np.testing.assert_allclose(ops.clip_by_norm(x, max_norm=1).asnumpy(),
+                               [[0.16650201, 0.02712224, 0.00144652], [0.14695495, 0.07773139, 0.0105063],
+                                [0.8826814, 0.0554626, 0.40198016]], rtol=1e-6)
+    pair = ops.clip_by_norm([x, x * 0.1], 2.0, norm_type=1)
+    assert isinstance(pair, tuple) and len(pair) == 2
+    np.testing.assert_allclose(pair[0].asnumpy()[2], [0.906510711, 0.0569598973, 0.412832201], rtol=1e-6)
+    np.testing.assert_allclose(pair[1].asnumpy()[2], [0.0906510726, 0.00569598982, 0.0412832201], rtol=1e-6)
+    np.testing.assert_array_equal(ops.clip_by_norm(x, 100.0).asnumpy(), _CLIP_X)
+    g = ms.grad(lambda t: ops.clip_by_norm(t, 1.0).sum())(x)
+    np.testing.assert_allclose(g.asnumpy(), [[0.13422689, 0.1811924, 0.1898441], [0.14081348, 0.1641391, 0.18679132],
+                                             [-0.10709736, 0.17164281, 0.05488004]], rtol=1e-5)

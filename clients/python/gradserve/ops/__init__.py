@@ -149,11 +149,12 @@ functional.scatter = _elements_scatter.scatter
 for _name in _raw_op_signatures.__all__:
     setattr(functional, _name, getattr(_raw_op_signatures, _name))
 
-# h-msfid22: gcd, ReverseSequence / reverse_sequence
-from . import _gcd_reverse_seq  # noqa: E402
+# h-msfid22: gcd, ReverseSequence / reverse_sequence, clip_by_norm
+from . import _gcd_reverse_seq, _clip_norm  # noqa: E402
 
-globals().update({k: getattr(_gcd_reverse_seq, k) for k in _gcd_reverse_seq.__all__})
-__all__ += list(_gcd_reverse_seq.__all__)
+for _topic in (_gcd_reverse_seq, _clip_norm):
+    globals().update({k: getattr(_topic, k) for k in _topic.__all__})
+    __all__ += list(_topic.__all__)
 
 # last, over the Tensor methods bound above: MindSpore's overload-resolution errors (gradserve/_overload_errors)
 from .._overload_errors import bind as _bind_overload_errors  # noqa: E402
