@@ -152,3 +152,18 @@ def test_clip_by_norm_as_mindspore(on_real_server):
     g = ms.grad(lambda t: ops.clip_by_norm(t, 1.0).sum())(x)
     np.testing.assert_allclose(g.asnumpy(), [[0.13422689, 0.1811924, 0.1898441], [0.14081348, 0.1641391, 0.18679132],
                                              [-0.10709736, 0.17164281, 0.05488004]], rtol=1e-5)
+
+
+def test_channel_shuffle_as_numpy(on_real_server):
+    # st/nn/test_channel_shuffle.py's expected values; a 5-D input against NumPy's reshape / swapaxes
+    from gradserve import nn, ops
+    x = np.arange(16, dtype=np.int32).reshape(1, 4, 2, 2)
+    np.testing.assert_array_equal(nn.ChannelShuffle(2)(Tensor(x)).asnumpy(),
+                                  [[[[0, 1], [2, 3]], [[8, 9], [10, 11]], [[4, 5], [6, 7]], [[12, 13], [14, 15]]]])
+    y = np.arange(2 * 6 * 2 * 1 * 3, dtype=np.float32).reshape(2, 6, 2, 1, 3)
+    want = y.reshape(2, 3, 2, 2, 1, 3).swapaxes(1, 2).reshape(y.shape)
+    np.testing.assert_array_equal(ops.channel_shuffle(Tensor(y), 3).asnumpy(), want)
+    with pytest.raises(ValueError, match="divisible by groups 4"):
+        ops.channel_shuffle(Tensor(y), 4)
+    with pytest.raises(ValueError, match="must be positive"):
+        nn.ChannelShuffle(0)
