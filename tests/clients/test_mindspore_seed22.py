@@ -167,3 +167,27 @@ def test_channel_shuffle_as_numpy(on_real_server):
         ops.channel_shuffle(Tensor(y), 4)
     with pytest.raises(ValueError, match="must be positive"):
         nn.ChannelShuffle(0)
+
+
+def test_jit_returns_a_numpy_array_as_it_is(on_real_server):
+    # st/compiler/fallback/test_graph_fallback_runtime_setattr.py (test_setattr_global_obj_attr3): a jit function
+    # returning a NumPy array crashed reading the trace's outputs; MindSpore 2.10 returns the array, here after its
+    # shape was set in the function: ((2, 2), array([[1, 2], [3, 4]])), then a Tensor and an array
+    data = np.array([1, 2, 3, 4])
+
+    @jit
+    def f():
+        data.shape = (2, 2)
+        return data.shape, data
+
+    shape, arr = f()
+    assert shape == (2, 2) and isinstance(arr, np.ndarray)
+    np.testing.assert_array_equal(arr, [[1, 2], [3, 4]])
+
+    @jit
+    def h(x):
+        return x + 1, np.ones(3)
+
+    t, ones = h(Tensor(1.0, ms.float32))
+    assert float(t.asnumpy()) == 2.0 and isinstance(ones, np.ndarray)
+    np.testing.assert_array_equal(ones, [1.0, 1.0, 1.0])
