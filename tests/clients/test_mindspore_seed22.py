@@ -191,3 +191,40 @@ def test_jit_returns_a_numpy_array_as_it_is(on_real_server):
     t, ones = h(Tensor(1.0, ms.float32))
     assert float(t.asnumpy()) == 2.0 and isinstance(ones, np.ndarray)
     np.testing.assert_array_equal(ones, [1.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("mode", ["PYNATIVE_MODE", "GRAPH_MODE"])
+def test_random_choice_with_mask_picks_true_elements(on_real_server, mode):
+    # MindSpore 2.10 CPU: RandomChoiceWithMask(count=5, seed=1) of [[0, 1], [0, 0]] gave [[0, 1], [0, 0] x 4] and
+    # mask [T, F, F, F, F]; count=10 of a 4x4 input with 8 Trues: 8 distinct True coordinates, then 2 zero rows
+    from gradserve import nn
+    from gradserve.ops import operations as P
+    ms.set_context(mode=getattr(ms, mode))
+    try:
+        class Net(nn.Cell):
+            def __init__(self, count):
+                super().__init__()
+                self.rcwm = P.RandomChoiceWithMask(count=count, seed=1)
+
+            def construct(self, x):
+                return self.rcwm(x)
+
+        idx, mask = Net(5)(Tensor(np.array([[0, 1], [0, 0]], np.bool_)))
+        np.testing.assert_array_equal(idx.asnumpy(), [[0, 1], [0, 0], [0, 0], [0, 0], [0, 0]])
+        np.testing.assert_array_equal(mask.asnumpy(), [True, False, False, False, False])
+        x = np.array([[1, 0, 1, 0], [0, 0, 0, 1], [1, 1, 1, 1], [0, 0, 0, 1]], np.bool_)
+        idx, mask = Net(10)(Tensor(x))
+        assert idx.shape == (10, 2) and idx.dtype == ms.int32
+        np.testing.assert_array_equal(mask.asnumpy(), [True] * 8 + [False] * 2)
+        got = sorted(map(tuple, idx.asnumpy()[:8].tolist()))
+        assert got == sorted(map(tuple, np.argwhere(x).tolist()))
+        np.testing.assert_array_equal(idx.asnumpy()[8:], 0)
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+
+
+def test_random_choice_with_mask_refuses_a_huge_count():
+    # MindSpore 2.10 CPU raised RuntimeError (its workspace allocation failed) for count=2051328285
+    from gradserve.ops import operations as P
+    with pytest.raises(RuntimeError, match="count=2051328285"):
+        P.RandomChoiceWithMask(count=2051328285, seed=0, seed2=-1024)(Tensor(np.ones([3, 4], np.bool_)))
