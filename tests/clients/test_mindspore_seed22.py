@@ -228,3 +228,15 @@ def test_random_choice_with_mask_refuses_a_huge_count():
     from gradserve.ops import operations as P
     with pytest.raises(RuntimeError, match="count=2051328285"):
         P.RandomChoiceWithMask(count=2051328285, seed=0, seed2=-1024)(Tensor(np.ones([3, 4], np.bool_)))
+
+
+def test_tensor_ptp_and_scatter_as_mindspore(on_real_server):
+    # MindSpore 2.10 CPU printed these for x = arange(24, float16).reshape(2, 3, 4) ** 1.5
+    x = Tensor(np.arange(24, dtype=np.float16).reshape(2, 3, 4) ** 1.5)
+    np.testing.assert_array_equal(x.ptp(1).asnumpy(), np.array([[22.625, 26.0, 28.796875, 31.28125],
+                                                                [47.875, 49.375, 50.8125, 52.21875]], np.float16))
+    assert float(x.ptp().asnumpy()) == 110.3125 and x.ptp(axis=2, keepdims=True).shape == (2, 3, 1)
+    # st/compiler/fallback/test_graph_fallback_runtime_setattr.py (test_type_of_getattr_after_setattr)
+    t = Tensor(np.array([[1, 2, 3, 4, 5]], np.float32))
+    got = t.scatter(axis=1, index=Tensor(np.array([[2, 4]], np.int64)), src=Tensor(np.array([[8, 8]], np.float32)))
+    np.testing.assert_array_equal(got.asnumpy(), [[1, 2, 8, 4, 8]])
