@@ -240,3 +240,33 @@ def test_tensor_ptp_and_scatter_as_mindspore(on_real_server):
     t = Tensor(np.array([[1, 2, 3, 4, 5]], np.float32))
     got = t.scatter(axis=1, index=Tensor(np.array([[2, 4]], np.int64)), src=Tensor(np.array([[8, 8]], np.float32)))
     np.testing.assert_array_equal(got.asnumpy(), [[1, 2, 8, 4, 8]])
+
+
+@pytest.mark.parametrize("mode", ["PYNATIVE_MODE", "GRAPH_MODE"])
+def test_random_categorical_law_and_seed(on_real_server, mode):
+    # MindSpore 2.10's RandomCategorical: [batch, num_sample] of the dtype asked; a seed repeats its draws, seed 0
+    # draws anew (st/ops/cpu/test_random_categorical_op.py); the frequencies follow softmax(logits) (NumPy)
+    from gradserve import nn, ops
+    from gradserve.ops import operations as P
+    ms.set_context(mode=getattr(ms, mode))
+    try:
+        class Net(nn.Cell):
+            def __init__(self):
+                super().__init__()
+                self.rc = P.RandomCategorical(ms.int16)
+
+            def construct(self, logits, num_sample, seed):
+                return self.rc(logits, num_sample, seed)
+
+        x = Tensor(np.array([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]), ms.float16)
+        a, b = Net()(x, 10, 5), Net()(x, 10, 5)
+        assert a.dtype == ms.int16 and a.shape == (2, 10)
+        np.testing.assert_array_equal(a.asnumpy(), b.asnumpy())
+        draws = [Net()(x, 8, 0).asnumpy() for _ in range(4)]
+        assert any(not np.array_equal(draws[0], d) for d in draws[1:])
+    finally:
+        ms.set_context(mode=ms.PYNATIVE_MODE)
+    p = np.array([[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]], np.float32)
+    out = ops.random_categorical(Tensor(np.log(p)), 20000, 0).asnumpy()
+    freq = np.stack([np.bincount(r, minlength=3) / 20000 for r in out])
+    np.testing.assert_allclose(freq, p, atol=0.02)  # (binomial sd <= 0.0036 at n = 20000: over 5 sd)

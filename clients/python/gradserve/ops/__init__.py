@@ -150,9 +150,9 @@ for _name in _raw_op_signatures.__all__:
     setattr(functional, _name, getattr(_raw_op_signatures, _name))
 
 # h-msfid22: gcd, ReverseSequence / reverse_sequence, clip_by_norm, channel_shuffle, RandomChoiceWithMask
-from . import _gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_choice_mask  # noqa: E402
+from . import _gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_picks  # noqa: E402
 
-for _topic in (_gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_choice_mask):
+for _topic in (_gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_picks):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 

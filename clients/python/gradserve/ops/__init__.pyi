@@ -83,9 +83,9 @@ from ._pixel_shuffle import pixel_shuffle as pixel_shuffle, pixel_unshuffle as p
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Sign as Sign, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, matmul as mm, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, sign as sign, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
 from ._products import CumProd as CumProd, Dense as Dense, Ger as Ger, addbmm as addbmm, cross as cross, cumprod as cumprod, cumsum as cumsum, ger as ger
 from ._ps_roi_pooling import PSROIPooling as PSROIPooling
-from ._random_choice_mask import RandomChoiceWithMask as RandomChoiceWithMask
 from ._random_draws import Cauchy as Cauchy, Multinomial as Multinomial, RandomPoisson as RandomPoisson, RandomShuffle as RandomShuffle, Randperm as Randperm, StandardLaplace as StandardLaplace, StandardNormal as StandardNormal, multinomial as multinomial, random_poisson as random_poisson, randperm as randperm, shuffle as shuffle, standard_laplace as standard_laplace, standard_normal as standard_normal, uniform as uniform
 from ._random_gamma import RandomGamma as RandomGamma, random_gamma as random_gamma
+from ._random_picks import RandomCategorical as RandomCategorical, RandomChoiceWithMask as RandomChoiceWithMask, random_categorical as random_categorical
 from ._raw_op_signatures import Sort as Sort, TopK as TopK, col2im as col2im, flip as flip, group_norm as group_norm, layer_norm as layer_norm, ones_like as ones_like, relu as relu, round as round, top_k as top_k, zeros_like as zeros_like
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, Cummax as Cummax, Cummin as Cummin, ReduceAll as ReduceAll, ReduceAny as ReduceAny, amax as amax, amin as amin, cummax as cummax, cummin as cummin, logcumsumexp as logcumsumexp, max as max, min as min, reduce_max as reduce_max, reduce_mean as reduce_mean, reduce_min as reduce_min, reduce_sum as reduce_sum, sort as sort, topk as topk
 from ._resize import ResizeBilinearV2 as ResizeBilinearV2
@@ -1086,6 +1086,8 @@ __all__ = [
     'clip_by_norm',
     'channel_shuffle',
     'RandomChoiceWithMask',
+    'RandomCategorical',
+    'random_categorical',
 ]
 
 class Acos(Primitive):
