@@ -270,3 +270,15 @@ def test_random_categorical_law_and_seed(on_real_server, mode):
     out = ops.random_categorical(Tensor(np.log(p)), 20000, 0).asnumpy()
     freq = np.stack([np.bincount(r, minlength=3) / 20000 for r in out])
     np.testing.assert_allclose(freq, p, atol=0.02)  # (binomial sd <= 0.0036 at n = 20000: over 5 sd)
+
+
+def test_concat_offset_as_mindspore():
+    # MindSpore 2.10 CPU: G.ConcatOffset(3, -2) of shapes (3,1,2,1), (3,1,5,1), (3,1,1,1) -> [[0,0,0,0], [0,0,2,0],
+    # [0,0,7,0]] int64; st/ops/cpu/test_dynamic_op.py's ConcatOffset(3, 0) of three (3,1,2,1): rows 0, 3, 6
+    from gradserve.ops.operations import _grad_ops as G
+    shapes = [(3, 1, 2, 1), (3, 1, 5, 1), (3, 1, 1, 1)]
+    got = G.ConcatOffset(3, -2)(tuple(Tensor(np.ones(s, np.float32)) for s in shapes))
+    assert got.dtype == ms.int64
+    np.testing.assert_array_equal(got.asnumpy(), [[0, 0, 0, 0], [0, 0, 2, 0], [0, 0, 7, 0]])
+    got = G.ConcatOffset(3, 0)(tuple(Tensor(np.ones((3, 1, 2, 1), np.float32)) for _ in range(3)))
+    np.testing.assert_array_equal(got.asnumpy(), [[0, 0, 0, 0], [3, 0, 0, 0], [6, 0, 0, 0]])
