@@ -282,3 +282,13 @@ def test_concat_offset_as_mindspore():
     np.testing.assert_array_equal(got.asnumpy(), [[0, 0, 0, 0], [0, 0, 2, 0], [0, 0, 7, 0]])
     got = G.ConcatOffset(3, 0)(tuple(Tensor(np.ones((3, 1, 2, 1), np.float32)) for _ in range(3)))
     np.testing.assert_array_equal(got.asnumpy(), [[0, 0, 0, 0], [3, 0, 0, 0], [6, 0, 0, 0]])
+
+
+def test_embedding_lookup_as_mindspore(on_real_server):
+    # MindSpore 2.10 CPU printed these (an index - offset outside [0, rows) gives a row of zeros)
+    from gradserve.ops import operations as P
+    params = Tensor(np.array([[8, 9], [10, 11], [12, 13], [14, 15]], np.float32))
+    got = P.EmbeddingLookup().add_prim_attr("primitive_target", "CPU")(params, Tensor(np.array([5, 2, 8, 5], np.int32)), 4)
+    np.testing.assert_array_equal(got.asnumpy(), [[10, 11], [0, 0], [0, 0], [10, 11]])
+    got = P.EmbeddingLookup()(params, Tensor(np.array([[0, 3], [-1, 2]], np.int64)), 0)
+    np.testing.assert_array_equal(got.asnumpy(), [[[8, 9], [14, 15]], [[0, 0], [12, 13]]])

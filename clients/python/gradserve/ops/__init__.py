@@ -149,10 +149,11 @@ functional.scatter = _elements_scatter.scatter
 for _name in _raw_op_signatures.__all__:
     setattr(functional, _name, getattr(_raw_op_signatures, _name))
 
-# h-msfid22: gcd, ReverseSequence / reverse_sequence, clip_by_norm, channel_shuffle, RandomChoiceWithMask
-from . import _gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_picks  # noqa: E402
+# h-msfid22: gcd, ReverseSequence / reverse_sequence, clip_by_norm, channel_shuffle, random picks,
+# EmbeddingLookup
+from . import _gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_picks, _embedding_lookup  # noqa: E402
 
-for _topic in (_gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_picks):
+for _topic in (_gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_picks, _embedding_lookup):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 
