@@ -292,3 +292,20 @@ def test_embedding_lookup_as_mindspore(on_real_server):
     np.testing.assert_array_equal(got.asnumpy(), [[10, 11], [0, 0], [0, 0], [10, 11]])
     got = P.EmbeddingLookup()(params, Tensor(np.array([[0, 3], [-1, 2]], np.int64)), 0)
     np.testing.assert_array_equal(got.asnumpy(), [[[8, 9], [14, 15]], [[0, 0], [12, 13]]])
+
+
+# MindSpore 2.10 CPU: G.ResizeBilinearGrad(align_corners, half_pixel_centers)(arange(15).reshape(1,1,3,5) / 7,
+# zeros((1,1,2,3)))
+_RESIZE_GRAD = {
+    (False, False): [[0.40952378511, 0.91428571939, 1.77142882347], [2.76190495491, 3.71428513527, 5.42857170105]],
+    (True, False): [[0.64285719395, 1.57142865658, 1.71428585052], [2.78571414948, 4.42857122421, 3.85714268684]],
+    (False, True): [[0.69999998808, 1.41428565979, 1.81428599358], [2.98571419716, 3.98571395874, 4.10000038147]],
+}
+
+
+@pytest.mark.parametrize("flags", sorted(_RESIZE_GRAD))
+def test_resize_bilinear_grad_as_mindspore(on_real_server, flags):
+    from gradserve.ops.operations import _grad_ops as G
+    dy = Tensor(np.arange(15, dtype=np.float32).reshape(1, 1, 3, 5) / 7)
+    got = G.ResizeBilinearGrad(*flags)(dy, Tensor(np.zeros((1, 1, 2, 3), np.float32)))
+    np.testing.assert_allclose(got.asnumpy()[0, 0], _RESIZE_GRAD[flags], rtol=2e-6)

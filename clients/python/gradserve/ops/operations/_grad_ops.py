@@ -357,3 +357,29 @@ class ConcatOffset:
 
 
 __all__ += ["ConcatOffset"]
+
+
+class ResizeBilinearGrad:
+    """ResizeBilinearGrad(align_corners=False, half_pixel_centers=False)(grads, original_image): the gradient of
+    ResizeBilinearV2 from original_image's H x W to grads' size at grads (each axis' weights transposed:
+    ops/_resize), in grads' dtype."""
+
+    def __init__(self, align_corners=False, half_pixel_centers=False):
+        if align_corners and half_pixel_centers:
+            raise ValueError("ResizeBilinearGrad: align_corners and half_pixel_centers cannot both be True")
+        self.align_corners, self.half_pixel_centers = bool(align_corners), bool(half_pixel_centers)
+
+    def __call__(self, grads, original_image):
+        from .._resize import linear_weights, resize_axis  # noqa: PLC0415 - (ops' own module, loaded by then)
+        if grads.ndim != 4 or original_image.ndim != 4:
+            raise ValueError(f"ResizeBilinearGrad: grads and original_image must be 4-D, got shapes "
+                             f"{list(grads.shape)} and {list(original_image.shape)}")
+        dx = grads
+        for axis in (-2, -1):
+            w = linear_weights(int(original_image.shape[axis]), int(grads.shape[axis]), self.align_corners,
+                               self.half_pixel_centers)
+            dx = resize_axis(dx, axis, w.T)
+        return dx
+
+
+__all__ += ["ResizeBilinearGrad"]
