@@ -309,3 +309,24 @@ def test_resize_bilinear_grad_as_mindspore(on_real_server, flags):
     dy = Tensor(np.arange(15, dtype=np.float32).reshape(1, 1, 3, 5) / 7)
     got = G.ResizeBilinearGrad(*flags)(dy, Tensor(np.zeros((1, 1, 2, 3), np.float32)))
     np.testing.assert_allclose(got.asnumpy()[0, 0], _RESIZE_GRAD[flags], rtol=2e-6)
+
+
+def test_matrix_logarithm_as_mindspore(on_real_server):
+    # MindSpore 2.10 CPU printed these; a defective matrix (one eigenvector) is refused here, not answered
+    import gradserve.ops.operations.math_ops as M
+    x = Tensor(np.array([[1 + 2j, 2 + 1j], [4 + 1j, 5 + 2j]]))
+    np.testing.assert_allclose(M.MatrixLogarithm()(x).asnumpy(),
+                               [[0.6915577472897263 + 1.7161835947753836j, 0.6466519573038934 - 0.34928195844706766j],
+                                [1.0242607397681813 - 0.8873683081262795j, 1.446775312218302 + 0.6400108954169608j]],
+                               rtol=1e-12)
+    b = np.array([[[2 + 0j, 1], [0, 3]], [[0.5 + 1j, 0], [0.25, 2 - 1j]]], np.complex64)
+    got = M.MatrixLogarithm()(Tensor(b)).asnumpy()
+    assert got.dtype == np.complex64
+    np.testing.assert_allclose(got, [[[0.6931471824645996, 0.40546512603759766], [0, 1.0986123085021973]],
+                                     [[0.11157169938087463 + 1.1071487665176392j, 0],
+                                      [0.1672525405883789 - 0.038796015083789825j,
+                                       0.8047187924385071 - 0.4636475741863251j]]], atol=1e-6)
+    with pytest.raises(ValueError, match="defective"):
+        M.MatrixLogarithm()(Tensor(np.array([[2, 1], [0, 2]], np.complex128)))
+    with pytest.raises(TypeError, match="Complex128"):
+        M.MatrixLogarithm()(Tensor(np.eye(2, dtype=np.float32)))
