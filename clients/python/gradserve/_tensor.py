@@ -375,11 +375,12 @@ class Tensor:
             raise TypeError(f"Tensor.all(): argument 'input' must be Tensor, not {type(self).__name__}")
         return late.ops.all(self, axis, keep_dims if keepdims is None else keepdims)
 
-    def any(self, axis=None, keep_dims=False, *, out=None, keepdims=None) -> "Tensor":
+    def any(self, axis=None, keep_dims=False, *, out=None, keepdims=None, dim=None, keepdim=None) -> "Tensor":
         _no_out(out, "any")
         if not isinstance(self, Tensor):  # Tensor.any(1): MindSpore 2.10's TypeError
             raise TypeError(f"Tensor.any(): argument 'input' must be Tensor, not {type(self).__name__}")
-        return late.ops.any(self, axis, keep_dims if keepdims is None else keepdims)
+        keep = keepdims if keepdims is not None else keepdim  # (dim= / keepdim=: MindSpore 2.10's other overload)
+        return late.ops.any(self, axis if dim is None else dim, keep_dims if keep is None else keep)
 
     # -- operators -----------------------------------------------------------------------------
     def _bin(self, op, other, reverse=False):

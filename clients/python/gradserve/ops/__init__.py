@@ -149,6 +149,14 @@ functional.scatter = _elements_scatter.scatter
 for _name in _raw_op_signatures.__all__:
     setattr(functional, _name, getattr(_raw_op_signatures, _name))
 
+# h-msfid22: gcd, ReverseSequence / reverse_sequence, clip_by_norm, channel_shuffle, random picks,
+# EmbeddingLookup
+from . import _gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_picks, _embedding_lookup  # noqa: E402
+
+for _topic in (_gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_picks, _embedding_lookup):
+    globals().update({k: getattr(_topic, k) for k in _topic.__all__})
+    __all__ += list(_topic.__all__)
+
 # last, over the Tensor methods bound above: MindSpore's overload-resolution errors (gradserve/_overload_errors)
 from .._overload_errors import bind as _bind_overload_errors  # noqa: E402
 
