@@ -119,7 +119,7 @@ class MaxPool1d(_Pool1d):
         k, s = _on_length(kernel_size, "nn.MaxPool1d: kernel_size"), _on_length(stride, "nn.MaxPool1d: stride")
         p: Any = (0, _on_length(padding, "nn.MaxPool1d: padding")[1])
         d: Any = _on_length(dilation, "nn.MaxPool1d: dilation")
-        super().__init__(MaxPool2d(k, s, pad_mode, p if pad_mode == "pad" else 0, 1 if d == (1, 1) else d,
+        super().__init__(MaxPool2d(k, s, pad_mode, p if str(pad_mode).lower() == "pad" else 0, 1 if d == (1, 1) else d,
                                    return_indices, ceil_mode))  # (dilation 1: the 2-D cell's 'same' / 'valid' path)
 
 
@@ -130,4 +130,4 @@ class AvgPool1d(_Pool1d):
         from ._conv import AvgPool2d
         k, s = _on_length(kernel_size, "nn.AvgPool1d: kernel_size"), _on_length(stride, "nn.AvgPool1d: stride")
         p: Any = (0, _on_length(padding, "nn.AvgPool1d: padding")[1])
-        super().__init__(AvgPool2d(k, s, pad_mode, p if pad_mode == "pad" else 0, ceil_mode, count_include_pad))
+        super().__init__(AvgPool2d(k, s, pad_mode, p if str(pad_mode).lower() == "pad" else 0, ceil_mode, count_include_pad))

@@ -115,6 +115,7 @@ from . import _householder  # noqa: E402
 globals().update({k: getattr(_householder, k) for k in _householder.__all__})
 __all__ += [k for k in _householder.__all__ if k not in __all__]
 
+_copied_to_submodules = {k: globals()[k] for k in __all__}  # what `from .. import *` copies below
 from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
 from . import auto_generate  # noqa: E402,F401  (`ms.ops.auto_generate.<name>` without importing it, as MindSpore)
 from .._late import late as _late  # noqa: E402
@@ -148,6 +149,15 @@ functional.scatter = _elements_scatter.scatter
 # likewise the MindSpore signatures of _raw_op_signatures over the engine forms copied there (F.relu(x, inplace))
 for _name in _raw_op_signatures.__all__:
     setattr(functional, _name, getattr(_raw_op_signatures, _name))
+# and everywhere else the submodules copied a name that a later topic module replaced (operations.Sort was the
+# engine form taking `name` first: P.Sort(0) set no axis)
+for _module in [m for n, m in list(_sys.modules.items()) if n.startswith(f"{__name__}.") and
+                n[len(__name__) + 1:].split(".")[0] in ("operations", "composite", "functional", "function",
+                                                         "auto_generate")]:
+    for _name, _old in _copied_to_submodules.items():
+        if vars(_module).get(_name) is _old and globals()[_name] is not _old:
+            setattr(_module, _name, globals()[_name])
+del _copied_to_submodules
 
 # last, over the Tensor methods bound above: MindSpore's overload-resolution errors (gradserve/_overload_errors)
 from .._overload_errors import bind as _bind_overload_errors  # noqa: E402
