@@ -63,6 +63,9 @@ class Primitive:
         if self.op not in _catalog.OPS:  # a user-defined primitive: its attributes are its own
             self.attrs = attrs
             return
+        if name is not None and name != type(self).__name__:  # (prim_attr_register passes the class's name)
+            raise TypeError(f"For '{type(self).__name__}', too many positional arguments: MindSpore's op classes "
+                            f"take no name (got {name!r}); their attributes, if any, are keywords")
         unknown = set(attrs) - set(_catalog.OPS[self.op]["attrs"])
         if unknown:
             raise TypeError(f"{type(self).__name__}: unknown attribute(s) {sorted(unknown)}; "
@@ -126,22 +129,13 @@ def _make_function(op: str):
     return f
 
 
-def _op_class_init(self, *args: Any, **attrs: Any) -> None:
-    """An engine op's class takes its attributes by keyword only: MindSpore's op classes take no name (Sin("x")
-    is its TypeError, not a primitive named "x"); Primitive(name) is for user-defined primitives."""
-    if args:
-        raise TypeError(f"For '{type(self).__name__}', too many positional arguments: got {len(args)} "
-                        f"({args[0]!r}...); its attributes, if any, are keywords")
-    Primitive.__init__(self, None, **attrs)
-
-
 CLASSES: dict[str, type[Primitive]] = {}
 FUNCTIONS: dict[str, Callable[..., Any]] = {}
 for _name, _spec in _catalog.OPS.items():
     if _name in _catalog.FUNCTION_OPS:
         continue
     CLASSES[_camel(_name)] = type(_camel(_name), (Primitive,), {"op": _name, "__doc__": _spec["doc"],
-                                                                  "__init__": _op_class_init, "__module__": __name__})
+                                                                  "__module__": __name__})
     FUNCTIONS[_name] = _make_function(_name)
 
 
