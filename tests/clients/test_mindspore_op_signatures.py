@@ -43,6 +43,7 @@ MINDSPORE_PARAMS = {
     "coo_add": ["x1", "x2", "thresh"], "csr_mv": ["csr_tensor", "dense"], "csr_reduce_sum": ["csr_tensor", "axis"],
     "csr_to_coo": ["tensor"], "csr_to_dense": ["csr_tensor"],
     "relu": ["input", "inplace"], "sum": ["input", "dim", "keepdim"], "flip": ["input", "dims"],
+    "cast": ["input", "dtype"],
 }
 
 # MindSpore 2.10's keyword-only parameters (after `*`)
@@ -422,6 +423,8 @@ MINDSPORE_INIT = {
                                                                                ("transpose_b", False)],
     "Argmax": [("axis", -1), ("output_type", "Int32")], "CumSum": [("exclusive", False), ("reverse", False)],
     "BiasAdd": [("data_format", "NCHW")], "Concat": [("axis", 0)], "Cholesky": [("upper", False)],
+    "MaxPoolWithArgmaxV2": [("kernel_size", None), ("strides", None), ("pads", 0), ("dilation", (1, 1)),
+                            ("ceil_mode", False), ("argmax_type", "Int64")],
 }
 
 
@@ -434,7 +437,7 @@ def _init_params(cls):
 def test_op_class_constructors_are_mindspores(name):
     from gradserve.ops import operations as P
     for cls in (getattr(ops, name), getattr(P, name)):
-        got = [(n, str(d) if n == "output_type" else d) for n, d in _init_params(cls)]
+        got = [(n, str(d) if n in ("output_type", "argmax_type") else d) for n, d in _init_params(cls)]
         assert got == [(n, d) for n, d in MINDSPORE_INIT[name]], cls
 
 

@@ -253,7 +253,7 @@ def avg_pool1d(input_x, kernel_size=1, stride=1, padding=0, ceil_mode=False, cou
 
 
 def avg_pool2d(input_x, kernel_size=1, stride=1, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
+               divisor_override=0):
     """ops.avg_pool2d (explicit symmetric padding; divisor_override: each window's sum over that number)."""
     return _avg_pool("avg_pool2d", 2, input_x, kernel_size, stride, padding, count_include_pad, divisor_override,
                      ceil_mode)
@@ -334,7 +334,8 @@ class MaxPoolWithArgmaxV2(Primitive):
 
     op = "max_pool"
 
-    def __init__(self, kernel_size, strides=None, pads=0, dilation=(1, 1), ceil_mode=False, argmax_type=None):
+    def __init__(self, kernel_size, strides=None, pads=0, dilation=(1, 1), ceil_mode=False,
+                 argmax_type=_dt.int64):
         self.attrs = {}
         self.kernel_size, self.strides, self.pads, self.dilation = kernel_size, strides, pads, dilation
         self.ceil_mode = bool(ceil_mode)

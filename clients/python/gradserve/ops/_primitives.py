@@ -421,8 +421,8 @@ def squeeze(input, axis=None):
     return _out(apply("squeeze", [input], {"axis": _axis(axis)}))
 
 
-def cast(x, dtype):
-    x = x if isinstance(x, Tensor) else Tensor(x)
+def cast(input, dtype):  # noqa: A002 - MindSpore's name
+    x = input if isinstance(input, Tensor) else Tensor(input)
     return _cast(x, _dt.to_name(dtype))
 
 
