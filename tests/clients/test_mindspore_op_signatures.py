@@ -463,3 +463,37 @@ def test_a_user_primitive_still_takes_its_name():
     class MyOp(ops.Primitive):
         pass
     assert MyOp("my_op").name == "my_op"
+
+
+# MindSpore 2.10's op classes' __call__ parameters (inspect.signature in /work/msvenv), so keyword calls run
+MINDSPORE_CALL = {
+    "Cast": ["input_x", "dtype"], "Tile": ["input", "dims"], "Dense": ["input", "weight", "bias"],
+    "BCEWithLogitsLoss": ["input", "target", "weight", "posWeight"], "BinaryCrossEntropy": ["input", "target", "weight"],
+    "Lerp": ["input", "end", "weight"], "MaskedScatter": ["input", "mask", "source"], "Eye": ["n", "m", "dtype"],
+    "SearchSorted": ["sorted_sequence", "values", "sorter"], "NLLLoss": ["logits", "labels", "weight"],
+    "LeftShift": ["x1", "x2"], "RightShift": ["input_x", "input_y"], "ResizeBilinearV2": ["image", "size"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(MINDSPORE_CALL))
+def test_op_class_call_parameters_are_mindspores(name):
+    assert list(inspect.signature(getattr(ops, name).__call__).parameters)[1:] == MINDSPORE_CALL[name]
+
+
+def test_op_class_calls_by_mindspores_keywords():
+    """MindSpore 2.10: BCEWithLogitsLoss()(logits, labels) (weight and posWeight default to None) is 0.8972406
+    for these; reduction 'none' with weight [1, 2] gives [[0.55435526, 0.52656484], [2.126928, 1.2887933]]."""
+    logits = Tensor(np.array([[0.3, -1.2], [2.0, 0.1]], np.float32))
+    labels = Tensor(np.array([[1.0, 0.0], [0.0, 1.0]], np.float32))
+    np.testing.assert_allclose(ops.BCEWithLogitsLoss()(logits, labels).asnumpy(), 0.8972406, rtol=1e-6)
+    np.testing.assert_allclose(ops.BCEWithLogitsLoss("none")(input=logits, target=labels,
+                                                             weight=Tensor(np.array([1.0, 2.0], np.float32))).asnumpy(),
+                               [[0.55435526, 0.52656484], [2.126928, 1.2887933]], rtol=1e-6)
+    x = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
+    np.testing.assert_array_equal(ops.Tile()(input=Tensor(x), dims=(1, 2)).asnumpy(), np.tile(x, (1, 2)))
+    np.testing.assert_allclose(ops.Dense()(input=Tensor(x), weight=Tensor(x)).asnumpy(), x @ x.T)
+    assert ops.Cast()(input_x=Tensor(x), dtype=ms.int32).dtype == ms.int32
+    seq, order = np.array([[3.0, 1.0, 2.0]], np.float32), np.array([[1, 2, 0]], np.int64)
+    np.testing.assert_array_equal(  # (sorter: numpy.searchsorted's meaning; MindSpore's CPU kernel refuses it)
+        ops.SearchSorted()(Tensor(seq), Tensor(np.array([[2.5]], np.float32)), sorter=Tensor(order)).asnumpy(),
+        [[np.searchsorted(seq[0], 2.5, sorter=order[0])]])

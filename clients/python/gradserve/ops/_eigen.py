@@ -49,15 +49,15 @@ class Eig(_Fn):
             raise TypeError(f"For 'Eig', 'compute_v' must be a bool, but got {type(compute_v).__name__}")
         self.compute_v = compute_v
 
-    def __call__(self, a):
-        if not isinstance(a, Tensor):
-            raise TypeError(f"For 'Eig', the input must be a Tensor, but got {type(a).__name__}")
-        if a._dtype not in _EIG_DTYPES:
-            raise TypeError(f"For 'Eig', the input's dtype must be one of {list(_EIG_DTYPES)}, but got {a._dtype}")
-        if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+    def __call__(self, x):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"For 'Eig', the input must be a Tensor, but got {type(x).__name__}")
+        if x._dtype not in _EIG_DTYPES:
+            raise TypeError(f"For 'Eig', the input's dtype must be one of {list(_EIG_DTYPES)}, but got {x._dtype}")
+        if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
             raise ValueError(f"For 'Eig', the input must be square matrices [..., n, n], but got shape "
-                             f"{list(a.shape)}")
-        w, v = apply("eig", [a], {})
+                             f"{list(x.shape)}")
+        w, v = apply("eig", [x], {})
         return (w, v) if self.compute_v else (w, Tensor(np.zeros((), np.dtype(w._dtype))))
 
 

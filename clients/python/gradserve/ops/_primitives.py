@@ -245,8 +245,8 @@ class Squeeze(Primitive):
 class Cast(Primitive):
     op = "cast"
 
-    def __call__(self, x, dtype):
-        return cast(x, dtype)
+    def __call__(self, input_x, dtype):
+        return cast(input_x, dtype)
 
 
 class Concat(Primitive):
@@ -284,8 +284,8 @@ class Split(Primitive):
 class Tile(Primitive):
     op = "tile"
 
-    def __call__(self, x, multiples):
-        return tile(x, multiples)
+    def __call__(self, input, dims):  # noqa: A002 - MindSpore's names
+        return tile(input, dims)
 
 
 class BroadcastTo(Primitive):
