@@ -119,3 +119,30 @@ def test_pool_dilation_ceil_mode_and_divisor():
     avg3 = nn.AvgPool3d(2, 1, pad_mode="pad", padding=1, count_include_pad=False)(x3).asnumpy()
     assert avg3.shape == (1, 2, 4, 4, 4)
     np.testing.assert_allclose(avg3[0, 0, 0], [[0, 0.5, 1.5, 2], [1.5, 2, 3, 3.5], [4.5, 5, 6, 6.5], [6, 6.5, 7.5, 8]])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: nn.MaxPool2d(2, 2, pad_mode="same", ceil_mode=True), lambda: nn.MaxPool2d(2, 1, dilation=2),
+    lambda: nn.MaxPool2d(2, 1, return_indices=True), lambda: nn.MaxPool1d(2, 2, ceil_mode=True),
+    lambda: nn.MaxPool1d(2, 1, dilation=2), lambda: nn.AvgPool1d(2, 1, pad_mode="valid", padding=1),
+    lambda: nn.MaxPool3d(2, 1, pad_mode="valid", padding=1)])
+def test_max_pool_options_need_pad_mode_pad(make):
+    """MindSpore: "For MaxPool2d, the parameter 'padding', 'dilation', 'return_indices', 'ceil_mode' can not be
+    set to non-default value when pad_mode is not 'pad'" (ValueError); a padding without 'pad' likewise."""
+    with pytest.raises(ValueError, match="pad"):
+        make()
+
+
+def test_upper_case_pad_mode_pad_in_the_pools():
+    """MindSpore takes 'PAD' as 'pad' in the pools: MaxPool3d(2, 1, 'PAD', padding=1, dilation=2) -> shape
+    (1, 2, 3, 3, 3) summing to 1665; AvgPool3d(2, 1, 'PAD', padding=1) -> (1, 2, 4, 4, 4) summing to 1431;
+    MaxPool1d(2, 1, 'PAD', padding=1, dilation=2) -> (1, 2, 5) summing to 51."""
+    out = nn.MaxPool3d(2, 1, pad_mode="PAD", padding=1, dilation=2)(Tensor(X3)).asnumpy()
+    assert out.shape == (1, 2, 3, 3, 3) and out.sum() == 1665
+    out = nn.AvgPool3d(2, 1, pad_mode="PAD", padding=1)(Tensor(X3)).asnumpy()
+    assert out.shape == (1, 2, 4, 4, 4)
+    np.testing.assert_allclose(out.sum(), 1431, rtol=1e-6)
+    out = nn.MaxPool1d(2, 1, pad_mode="PAD", padding=1, dilation=2)(Tensor(X1)).asnumpy()
+    assert out.shape == (1, 2, 5) and out.sum() == 51
+    out = nn.AvgPool1d(2, 2, ceil_mode=True)(Tensor(X1)).asnumpy()  # (ceil_mode without 'pad': AvgPool's is taken)
+    np.testing.assert_allclose(out, [[[0.5, 2.5, 4], [5.5, 7.5, 9]]])

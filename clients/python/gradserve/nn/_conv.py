@@ -122,6 +122,15 @@ class _Pool2d(Cell):
         return self.pool(x) if self._fn_args is None else self._functional(x, **self._fn_args)
 
 
+def check_max_pool_options(name: str, pad_mode, padding, dilation, return_indices, ceil_mode) -> None:
+    """MindSpore 2.10's nn.MaxPool1d / MaxPool2d take padding, dilation, return_indices and ceil_mode only with
+    pad_mode 'pad' (its words; nn.AvgPool* take ceil_mode with any pad_mode)."""
+    defaults = padding in (0, (0, 0), (0, 0, 0, 0)) and dilation in (1, (1, 1)) and not return_indices and not ceil_mode
+    if str(pad_mode).lower() != "pad" and not defaults:
+        raise ValueError(f"For {name}, the parameter 'padding', 'dilation', 'return_indices', 'ceil_mode' can not be "
+                         f"set to non-default value when pad_mode is not 'pad', but got pad_mode:{pad_mode}.")
+
+
 class MaxPool2d(_Pool2d):
     """nn.MaxPool2d(kernel_size=1, stride=1, pad_mode='valid', padding=0, dilation=1, return_indices=False,
     ceil_mode=False, data_format='NCHW')."""
@@ -131,6 +140,7 @@ class MaxPool2d(_Pool2d):
 
     def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, dilation=1, return_indices=False,
                  ceil_mode=False, data_format="NCHW"):
+        check_max_pool_options("MaxPool2d", pad_mode, padding, dilation, return_indices, ceil_mode)
         super().__init__(kernel_size, stride, pad_mode, padding, data_format, dilation=dilation,
                          return_indices=return_indices, ceil_mode=ceil_mode)
 
