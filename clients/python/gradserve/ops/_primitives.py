@@ -63,7 +63,8 @@ class Primitive:
         if self.op not in _catalog.OPS:  # a user-defined primitive: its attributes are its own
             self.attrs = attrs
             return
-        if name is not None and name != type(self).__name__:  # (prim_attr_register passes the class's name)
+        if name is not None and name not in (type(self).__name__, getattr(type(self), "substitute_name", None)):
+            # (prim_attr_register passes the class's name, or its substitute_name)
             raise TypeError(f"For '{type(self).__name__}', too many positional arguments: MindSpore's op classes "
                             f"take no name (got {name!r}); their attributes, if any, are keywords")
         unknown = set(attrs) - set(_catalog.OPS[self.op]["attrs"])
