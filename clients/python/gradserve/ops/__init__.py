@@ -115,6 +115,7 @@ from . import _householder  # noqa: E402
 globals().update({k: getattr(_householder, k) for k in _householder.__all__})
 __all__ += [k for k in _householder.__all__ if k not in __all__]
 
+_copied_to_submodules = {k: globals()[k] for k in __all__}  # what `from .. import *` copies below
 from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
 from . import auto_generate  # noqa: E402,F401  (`ms.ops.auto_generate.<name>` without importing it, as MindSpore)
 from .._late import late as _late  # noqa: E402
@@ -136,10 +137,11 @@ from . import _ps_roi_pooling, _lrn, _slices_blocks  # noqa: E402  PSROIPooling,
 from . import _fractional_pool  # noqa: E402  fractional_max_pool2d, FractionalMaxPoolWithFixedKsize
 from . import _fused_sparse, _sparse_count  # noqa: E402  FusedSparseFtrl, ..., SparseCountSparseOutput
 from . import _raw_op_signatures  # noqa: E402  layer_norm / group_norm / top_k / col2im with MindSpore's signatures
+from . import _recurrent  # noqa: E402  LSTM (MindSpore's CPU primitive, flat weights)
 
 for _topic in (_fft_freq, _square_sum_all, _sparse_adam, _random_gamma, _elements_scatter, _vander, _in_top_k, _nms,
                _list_diff, _min_max_ext, _ps_roi_pooling, _lrn, _slices_blocks, _fractional_pool, _fused_sparse,
-               _sparse_count, _raw_op_signatures):
+               _sparse_count, _raw_op_signatures, _recurrent):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += [k for k in _topic.__all__ if k not in __all__]  # (scatter: its MindSpore form replaces the op's)
 # functional (F) copied the engine form of scatter when imported above: MindSpore's replaces it there (and so in
@@ -148,6 +150,15 @@ functional.scatter = _elements_scatter.scatter
 # likewise the MindSpore signatures of _raw_op_signatures over the engine forms copied there (F.relu(x, inplace))
 for _name in _raw_op_signatures.__all__:
     setattr(functional, _name, getattr(_raw_op_signatures, _name))
+# and everywhere else the submodules copied a name that a later topic module replaced (operations.Sort was the
+# engine form taking `name` first: P.Sort(0) set no axis)
+for _module in [m for n, m in list(_sys.modules.items()) if n.startswith(f"{__name__}.") and
+                n[len(__name__) + 1:].split(".")[0] in ("operations", "composite", "functional", "function",
+                                                         "auto_generate")]:
+    for _name, _old in _copied_to_submodules.items():
+        if vars(_module).get(_name) is _old and globals()[_name] is not _old:
+            setattr(_module, _name, globals()[_name])
+del _copied_to_submodules
 
 # h-msfid22: gcd, ReverseSequence / reverse_sequence, clip_by_norm, channel_shuffle, random picks,
 # EmbeddingLookup

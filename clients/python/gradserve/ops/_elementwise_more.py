@@ -87,9 +87,9 @@ class HShrink:
             raise TypeError(f"For 'HShrink', 'lambd' must be a float, but got {type(lambd).__name__}")
         self.lambd = float(lambd)
 
-    def __call__(self, input_x):
+    def __call__(self, input):  # noqa: A002 - MindSpore's names
         from ._ms_names import hardshrink  # noqa: PLC0415  (one rule for both spellings)
-        return hardshrink(input_x, self.lambd)
+        return hardshrink(input, self.lambd)
 
 
 class Eps:
@@ -119,5 +119,5 @@ def nextafter(input, other):  # noqa: A002
 class NextAfter:
     """ops.NextAfter()(x1, x2): nextafter."""
 
-    def __call__(self, x1, x2):
-        return nextafter(x1, x2)
+    def __call__(self, input, other):  # noqa: A002 - MindSpore's names
+        return nextafter(input, other)

@@ -224,8 +224,8 @@ def eye(n, m=None, dtype=None):
 
 
 class Eye:
-    def __call__(self, n, m, t):
-        return eye(n, m, t)
+    def __call__(self, n, m, dtype):
+        return eye(n, m, dtype)
 
 
 def flatten(input, order="C", *, start_dim=1, end_dim=-1):  # noqa: A002

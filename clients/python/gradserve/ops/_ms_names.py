@@ -396,8 +396,8 @@ class BinaryCrossEntropy:
     def __init__(self, reduction="mean"):
         self.reduction = reduction
 
-    def __call__(self, logits, labels, weight=None):
-        return binary_cross_entropy(logits, labels, weight, self.reduction)
+    def __call__(self, input, target, weight=None):  # noqa: A002 - MindSpore's names
+        return binary_cross_entropy(input, target, weight, self.reduction)
 
 
 class SigmoidCrossEntropyWithLogits:
