@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import inspect
 import weakref
+from typing import Any
 
 from ._tensor import Tensor
 from . import context as _context
@@ -87,11 +88,11 @@ def jit_class(cls):
     if not isinstance(cls, type):
         raise TypeError(f"Decorator jit_class can only be used for class type, but got {cls!r}.")
     if "_gs_jit_class" not in cls.__dict__:
-        plain = cls.__setattr__
+        plain: Any = cls.__setattr__
 
         def __setattr__(self, name, value):
             attribute_written(self, name, value)  # (no-op outside a trace)
             plain(self, name, value)
-        cls.__setattr__ = __setattr__
+        setattr(cls, "__setattr__", __setattr__)
         cls._gs_jit_class = True
     return cls

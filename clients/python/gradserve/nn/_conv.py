@@ -138,7 +138,7 @@ class MaxPool2d(_Pool2d):
     _prim = _ops.MaxPool
     _DEFAULTS = {"dilation": 1, "return_indices": False, "ceil_mode": False}
 
-    def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, dilation=1, return_indices=False,
+    def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding: Any = 0, dilation=1, return_indices=False,
                  ceil_mode=False, data_format="NCHW"):
         check_max_pool_options("MaxPool2d", pad_mode, padding, dilation, return_indices, ceil_mode)
         super().__init__(kernel_size, stride, pad_mode, padding, data_format, dilation=dilation,
@@ -155,8 +155,8 @@ class AvgPool2d(_Pool2d):
     _prim = _ops.AvgPool
     _DEFAULTS = {"ceil_mode": False, "count_include_pad": True, "divisor_override": None}
 
-    def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, ceil_mode=False, count_include_pad=True,
-                 divisor_override=None, data_format="NCHW"):
+    def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding: Any = 0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None, data_format="NCHW"):
         super().__init__(kernel_size, stride, pad_mode, padding, data_format, ceil_mode=ceil_mode,
                          count_include_pad=count_include_pad, divisor_override=divisor_override)
 
