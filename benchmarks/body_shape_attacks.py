@@ -67,8 +67,9 @@ def main(which: list[str]) -> None:
                 attack(s, "register 8 M {}", post(b'{"graph":{"nodes":[' + b",".join([b"{}"] * 8_000_000) + b"]}}",
                                                   "/v1/graphs"))
             if "edge" in which:
-                attack(s, "990 K [] (under max_json_containers)",
-                       post(b'{"graph_id":"g","x":[' + b",".join([b"[]"] * 990_000) + b"]}"))
+                for when in ("first: a decoder process spawned", "again"):
+                    attack(s, f"990 K [] (under max_json_containers), {when}",
+                           post(b'{"graph_id":"g","x":[' + b",".join([b"[]"] * 990_000) + b"]}"))
                 attack(s, "65536 inputs (at max_tensors)",
                        post(b'{"graph_id":"%s","inputs":[' % gid + b",".join([ONE] * 65536) + b"]}"))
         print("server RSS now", kb(s.proc.pid, "VmRSS") >> 10, "MiB")
