@@ -394,7 +394,7 @@ class Servicer(pb_grpc.GradserveServicer):
         async def fn():
             out = self.core.get_graph(request.graph_id)
             return pb.GetGraphResponse(graph_id=out["graph_id"], signature=_signature(out["signature"]),
-                                       graph_json=json.dumps(out["graph"], separators=(",", ":")).encode())
+                                       graph_json=out["graph_json"])
 
         return await self._guard(context, fn)
 
