@@ -25,10 +25,6 @@ from .errors import MESSAGE_CHARS, InvalidRequest, LimitExceeded, NotFound, Serv
 
 log = logging.getLogger("gradserve.registry")
 NODE_BYTES = 256  # about what one node costs in JSON and loaded (Var, Eqn, attrs)
-# a graph of this many nodes or more is loaded with the collector paused (service.gc_pause): ~5 tracked objects a
-# node, acyclic; loading a 99 K-node chain started ~1100 collections, 6 of them full ones walking the whole heap
-# (2 s of the server's GIL in all, one pause of 0.49 s: other clients' health probes waited that long)
-PAUSE_NODES = 4096
 CLIENT_SHARE = 0.5  # of the graph caches (registered, derived: bytes and entries) one client's entries may hold
 
 
@@ -212,7 +208,7 @@ class Registry:
             return hit[1]
         n = self._count_nodes(d)
         try:
-            with gc_pause.paused() if n >= PAUSE_NODES else nullcontext():
+            with gc_pause.paused() if n >= gc_pause.NODES else nullcontext():
                 g = graph_from_json(d, self.limits)
         except EngineError as e:
             raise engine_error(e, self.limits.max_elements) from None
