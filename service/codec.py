@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from contextlib import nullcontext
 from typing import Any, Iterable, NamedTuple
 
 import ml_dtypes
@@ -139,7 +138,7 @@ def loads(raw, what: str = "the body", path: str | None = None, offload: bool = 
         return _offload.loads(raw, what, path, vectors, limits)
     if limits is not None and len(raw) > limits.max_containers:  # (a shorter body cannot hold more)
         check_containers(raw, limits.max_containers, what)
-    with gc_pause.paused() if len(raw) >= gc_pause.MIN_BYTES else nullcontext():
+    with gc_pause.paused_if(len(raw) >= gc_pause.MIN_BYTES):
         value, strict = _parse(raw, what, path)
     repeated_keys.check(raw, value, what, path)
     if limits is not None and limits.max_tensors is not None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,7 +210,7 @@ class Deriver:
         if kind in ("jacobian", "hessian") and not g.flat_outputs:
             raise InvalidRequest(f"{kind} of a graph with no outputs", path="$.graph.outputs")
         try:
-            with gc_pause.paused() if g.node_count() >= gc_pause.NODES else nullcontext():
+            with gc_pause.paused_if(g.node_count() >= gc_pause.NODES):
                 d = self._derive(kind, g, spec)
         except EngineError as e:
             raise _caller_paths(engine_error(e, self.max_elements), g, kind) from None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Iterator
 
 MIN_BYTES = 64 << 10  # a JSON text shorter than this makes too few containers for the collector to matter
@@ -43,6 +43,11 @@ def paused() -> Iterator[None]:
             _holders -= 1
             if _holders == 0 and _was_on:
                 gc.enable()
+
+
+def paused_if(large: bool):
+    """paused() for a large piece of work, else nothing (a pause costs a lock and two gc calls)."""
+    return paused() if large else nullcontext()
 
 
 def holders() -> int:

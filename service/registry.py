@@ -11,7 +11,6 @@ import logging
 import math
 import threading
 from collections import OrderedDict
-from contextlib import nullcontext
 from typing import Any
 
 import orjson
@@ -208,7 +207,7 @@ class Registry:
             return hit[1]
         n = self._count_nodes(d)
         try:
-            with gc_pause.paused() if n >= gc_pause.NODES else nullcontext():
+            with gc_pause.paused_if(n >= gc_pause.NODES):
                 g = graph_from_json(d, self.limits)
         except EngineError as e:
             raise engine_error(e, self.limits.max_elements) from None
