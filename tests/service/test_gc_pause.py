@@ -6,6 +6,7 @@ makes in place; the pause nests across threads and leaves a collector that was o
 from __future__ import annotations
 
 import gc
+import json
 import threading
 
 import orjson
@@ -98,3 +99,46 @@ def test_pauses_nest_across_threads_and_keep_a_collector_that_was_off_off():
     finally:
         gc.enable()
     outer_may_end.set()
+
+
+def chain(nodes: int) -> dict:
+    from engine import GraphBuilder
+    from engine.serialize import graph_to_json
+
+    gb = GraphBuilder("chain")
+    y = gb.input((4,), name="x")
+    for _ in range(nodes - 1):
+        y = gb.sin(y)
+    return graph_to_json(gb.build(y))
+
+
+def test_a_large_graph_is_registered_without_collections_and_kept_as_text(collections):
+    """A chain of 3 x gc_pause.NODES (~60 K tracked objects loaded: ~120 collections unpaused) is loaded with no
+    collection and kept as its JSON text, which reads back as the graph sent (benchmarks/graph_stall.py)."""
+    from engine.serialize import Limits
+    from service.registry import Registry
+
+    d = chain(3 * gc_pause.NODES)
+    reg = Registry(Limits(max_nodes=100_000, max_elements=1 << 20, max_depth=64), 100_000, 1 << 30, 16)
+    gc.collect()
+    collections.clear()
+    gid, g = reg.load(d, None, True, "c")
+    assert len(collections) <= 1 and 2 not in collections, collections
+    text, same = reg.json_of(gid)
+    assert same is g and g.node_count() == 3 * gc_pause.NODES - 1
+    assert type(text) is bytes and json.loads(text) == d
+
+
+def test_a_derived_graphs_text_keeps_non_finite_values_and_nulls():
+    """derivation.graph_text: orjson's text only where it holds no null (orjson writes NaN and infinity as null);
+    read back by the standard library's json."""
+    from service.derivation import graph_text
+
+    plain = {"nodes": [{"op": "sin", "attrs": {"k": 1.5, "s": "é"}}] * 3}
+    assert json.loads(graph_text(plain)) == plain
+    odd = {"attrs": {"lo": float("-inf"), "hi": float("inf"), "none": None, "big": 2 ** 70}}
+    back = json.loads(graph_text(odd))
+    assert back["attrs"]["lo"] == float("-inf") and back["attrs"]["hi"] == float("inf")
+    assert back["attrs"]["none"] is None and back["attrs"]["big"] == 2 ** 70
+    nan = json.loads(graph_text({"v": float("nan")}))["v"]
+    assert nan != nan
