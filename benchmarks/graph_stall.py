@@ -15,7 +15,6 @@ from pathlib import Path
 from engine import GraphBuilder
 from engine.serialize import graph_to_json
 from e2e.server import Server
-from body_shape_attacks import attack
 
 
 def chain(nodes: int) -> dict:
@@ -28,6 +27,8 @@ def chain(nodes: int) -> dict:
 
 
 def main(nodes: int = 99_000) -> None:
+    from body_shape_attacks import attack  # (run as a script: tests import `chain` from benchmarks.graph_stall)
+
     tmp = Path(tempfile.mkdtemp())
     s = Server(tmp / "server.log", devices="cpu", base_env={}, env={"GRADSERVE_CPU_WORKERS": "1"})
     graph = chain(nodes)

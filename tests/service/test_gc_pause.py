@@ -12,6 +12,7 @@ import threading
 import orjson
 import pytest
 
+from benchmarks.graph_stall import chain
 from service import codec, gc_pause
 from service.json_decoder import Decoders
 
@@ -99,17 +100,6 @@ def test_pauses_nest_across_threads_and_keep_a_collector_that_was_off_off():
     finally:
         gc.enable()
     outer_may_end.set()
-
-
-def chain(nodes: int) -> dict:
-    from engine import GraphBuilder
-    from engine.serialize import graph_to_json
-
-    gb = GraphBuilder("chain")
-    y = gb.input((4,), name="x")
-    for _ in range(nodes - 1):
-        y = gb.sin(y)
-    return graph_to_json(gb.build(y))
 
 
 def test_a_large_graph_is_registered_without_collections_and_kept_as_text(collections):
