@@ -179,8 +179,9 @@ class Registry:
                 gid = self.ids.get(key)
                 if gid is not None:
                     return gid, size
+        nodes = d.get("nodes")
         try:
-            gid = graph_hash(d)
+            gid = graph_hash(d, yielding=type(nodes) is list and len(nodes) >= gc_pause.NODES)
         except (ValueError, TypeError) as e:
             where = first_non_finite(d, "$.graph")
             if where is not None:

@@ -132,3 +132,18 @@ def test_a_derived_graphs_text_keeps_non_finite_values_and_nulls():
     assert back["attrs"]["none"] is None and back["attrs"]["big"] == 2 ** 70
     nan = json.loads(graph_text({"v": float("nan")}))["v"]
     assert nan != nan
+
+
+@pytest.mark.parametrize("d", [{"b": [1, 2.5, 1e-05, "é\\u2028"], "a": {"z": None, "y": True}},
+                               {"nodes": [{"op": "sin", "k": i / 7} for i in range(70_000)]}])
+def test_the_yielding_graph_hash_is_the_canonical_one(d):
+    """engine.serialize.graph_hash(yielding=True), a registry's for a large graph: the sha256 of the same text as
+    the standard library's one-shot json.dumps (sorted keys, no spaces), computed here independently."""
+    import hashlib
+
+    from engine.serialize import graph_hash
+
+    want = hashlib.sha256(json.dumps(d, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    assert graph_hash(d, yielding=True) == graph_hash(d) == "sha256:" + want
+    with pytest.raises(ValueError):
+        graph_hash({"v": float("nan")}, yielding=True)
