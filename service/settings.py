@@ -133,7 +133,7 @@ class Settings(BaseSettings):
                                "server's process.")
     max_nodes: int = Field(100_000, ge=1, description="Largest graph, in nodes, as sent and once lowered. A graph "
                            "of 4096 nodes or more is registered, loaded and derived with the cyclic collector "
-                           "paused (service.gc_pause): a 99 K-node chain started ~1500 collections, ten full ones.")
+                           "paused (service.gc_pause): a 99 K-node chain started ~1100-1500 collections, 6-10 full ones.")
     max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
     max_tensors: int = Field(65536, ge=1, description="Most tensors in one request, gRPC or HTTP (inputs, params, "
                              "sens / tangents / v; an inference's inputs, requested outputs and raw contents; "
