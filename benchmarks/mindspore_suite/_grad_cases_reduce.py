@@ -104,7 +104,23 @@ def _clamp_where_cases() -> list[Case]:
         Case("ops.where[broadcast]", lambda c, a, b: ops.where(c, a, b), (cond[None, :], randn(2, 7), randn(7))),
         Case("ops.masked_fill[zeros]", lambda a, m: ops.masked_fill(a, m, 0.0), (x, cond)),
         Case("ops.relu[where_guard_sqrt0]", lambda a: ops.where(a > 0, ops.sqrt(ops.relu(a)), a), (x,)),
-    ]
+    ] + _masked_infinity_cases(x)
+
+
+def _masked_infinity_cases(x) -> list[Case]:
+    """An infinite cotangent (sqrt'(0)) meeting a masked-off derivative: MindSpore's grad kernels select
+    (ReluGrad, MaximumGrad, ...), so the masked positions get 0, not inf * 0 = NaN."""
+    return [Case("ops.relu[sqrt_of_relu]", lambda a: ops.sqrt(ops.relu(a)), (x,)),
+            Case("ops.maximum[sqrt_of_maximum]", lambda a: ops.sqrt(ops.maximum(a, Tensor(0.0))), (x,)),
+            Case("ops.minimum[sqrt_of_minimum]", lambda a: ops.sqrt(-ops.minimum(a, Tensor(0.0))), (x,)),
+            Case("ops.clamp[sqrt_of_clamp]", lambda a: ops.sqrt(ops.clamp(a, 0.0, 1.0)), (x,)),
+            Case("ops.clamp[sqrt_of_clamp_tensor]", lambda a: ops.sqrt(ops.clamp(a, Tensor(0.0))), (x,)),
+            Case("ops.relu6[sqrt_of_relu6]", lambda a: ops.sqrt(ops.relu6(a)), (x,)),
+            Case("ops.hardtanh[sqrt_of_hardtanh]", lambda a: ops.sqrt(ops.hardtanh(a) + 1), (x,)),
+            Case("ops.amax[sqrt_of_amax]", lambda a: ops.sqrt(ops.amax(ops.stack([a, a * 0]), 0)), (x,)),
+            Case("ops.abs[log_of_abs]", lambda a: ops.log(ops.abs(a)), (x,)),
+            Case("ops.leaky_relu[sqrt]", lambda a: ops.sqrt(ops.leaky_relu(a, 0.0)), (x,)),
+            Case("ops.where[log_of_unselected]", lambda a: ops.where(a > 0, ops.log(a), a), (x,))]
 
 
 def _norm_cases() -> list[Case]:
