@@ -6,12 +6,13 @@ import numpy as np
 
 from mindspore import Tensor, mint, ops
 
-from _grad_cases import F64, Case, arr, call, randn
+from _grad_cases import F64, Case, arr, call, randn, reseed
 
 LABELS = np.array([0, 2], np.int32)
 
 
 def _softmax_cases() -> list[Case]:
+    reseed("_softmax_cases")
     x, ties = randn(2, 3), arr([[1.0, 1.0, 1.0], [0.0, 0.0, 5.0]])
     c = []
     for label, v in (("normal", x), ("ties", ties), ("f64", randn(2, 3, dtype=F64))):
@@ -26,6 +27,7 @@ def _softmax_cases() -> list[Case]:
 
 
 def _loss_cases() -> list[Case]:
+    reseed("_loss_cases")
     p, t = arr([0.0, 0.5, 1.0, 2.0, -1.0, 3.0]), arr([0.0, 1.5, 0.0, 1.0, -1.0, 1.0])  # |p - t| = 0, 1, 1, 1, 0, 2
     probs, target01 = arr([0.2, 0.5, 0.9, 0.0001]), arr([0.0, 1.0, 1.0, 0.0])
     logits = randn(2, 3)
@@ -66,6 +68,7 @@ def _probs(*shape) -> np.ndarray:
 
 
 def _linalg_cases() -> list[Case]:
+    reseed("_linalg_cases")
     a, b = randn(3, 3), randn(3, 2)
     spd = (a @ a.T + 3 * np.eye(3)).astype(np.float32)
     return [Case("ops.matmul[normal]", call(ops, "matmul"), (a, b), ("pynative", "graph")),
@@ -90,6 +93,7 @@ def _linalg_cases() -> list[Case]:
 
 
 def _layout_cases() -> list[Case]:
+    reseed("_layout_cases")
     x = randn(3, 4)
     idx = np.array([0, 2, 0], np.int32)  # a repeated index: its gradients add up
     return [Case("ops.gather[repeated]", lambda v: ops.gather(v, tensor(idx), 0), (x,)),
@@ -123,6 +127,7 @@ def _layout_cases() -> list[Case]:
 
 
 def _norm_layer_cases() -> list[Case]:
+    reseed("_norm_layer_cases")
     x = randn(2, 3, 4)
     const = np.ones((2, 3, 4), np.float32)  # zero variance
     c = []

@@ -6,7 +6,7 @@ import numpy as np
 
 from mindspore import Tensor, mint, ops
 
-from _grad_cases import F64, Case, arr, randn
+from _grad_cases import F64, Case, arr, randn, reseed
 
 TIES = arr([[1.0, 3.0, 3.0], [2.0, 2.0, -1.0]])
 ZEROS = np.zeros((2, 3), np.float32)
@@ -41,6 +41,7 @@ def _all(axis):
 
 
 def _reduction_cases() -> list[Case]:
+    reseed("_reduction_cases")
     cases = []
     for name, fn in REDUCTIONS.items():
         label = name if "." in name or name[0].isupper() else f"ops.{name}"
@@ -58,6 +59,7 @@ def _reduction_cases() -> list[Case]:
 
 def _index_value_cases() -> list[Case]:
     """Ops returning (values, indices) or picking elements: the subgradient goes to the chosen one."""
+    reseed("_index_value_cases")
     c = []
     for label, x in (("normal", randn(2, 4)), ("ties", arr([[1.0, 3.0, 3.0, 0.0], [2.0, 2.0, 2.0, -1.0]]))):
         c += [Case(f"ops.max[{label},axis1]", lambda x: ops.max(x, 1), (x,)),
@@ -88,6 +90,7 @@ def _index_value_cases() -> list[Case]:
 
 
 def _clamp_where_cases() -> list[Case]:
+    reseed("_clamp_where_cases")
     x = arr([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0])
     lo, hi = arr([-1.0] * 7), arr([1.0] * 7)
     cond = np.array([True, False, True, False, True, False, True])
@@ -113,6 +116,7 @@ def _clamp_where_cases() -> list[Case]:
 def _masked_infinity_cases(x) -> list[Case]:
     """An infinite cotangent (sqrt'(0)) meeting a masked-off derivative: MindSpore's grad kernels select
     (ReluGrad, MaximumGrad, ...), so the masked positions get 0, not inf * 0 = NaN."""
+    reseed("_masked_infinity_cases")
     return [Case("ops.relu[sqrt_of_relu]", lambda a: ops.sqrt(ops.relu(a)), (x,)),
             Case("ops.maximum[sqrt_of_maximum]", lambda a: ops.sqrt(ops.maximum(a, Tensor(0.0))), (x,)),
             Case("ops.minimum[sqrt_of_minimum]", lambda a: ops.sqrt(-ops.minimum(a, Tensor(0.0))), (x,)),
@@ -127,6 +131,7 @@ def _masked_infinity_cases(x) -> list[Case]:
 
 
 def _norm_cases() -> list[Case]:
+    reseed("_norm_cases")
     zero = np.zeros(4, np.float32)
     z2 = np.zeros((2, 3), np.float32)
     v = randn(4)
@@ -155,5 +160,7 @@ def _norm_cases() -> list[Case]:
 
 
 def cases() -> list[Case]:
+    from _grad_cases_layers import cases as layer_cases
     from _grad_cases_nn import cases as nn_cases
-    return _reduction_cases() + _index_value_cases() + _clamp_where_cases() + _norm_cases() + nn_cases()
+    return (_reduction_cases() + _index_value_cases() + _clamp_where_cases() + _norm_cases() + nn_cases()
+            + layer_cases())
