@@ -104,8 +104,9 @@ def _on_alarm(*_):
 
 def all_cases() -> list:
     import _grad_cases
+    import _grad_cases_auto
     import _grad_cases_reduce
-    return _grad_cases.cases() + _grad_cases_reduce.cases()
+    return _grad_cases.cases() + _grad_cases_reduce.cases() + _grad_cases_auto.cases()
 
 
 def side(out: str, only: str) -> None:
