@@ -35,6 +35,8 @@ def _encode(t) -> dict:
     import numpy as np
     a = t.asnumpy() if hasattr(t, "asnumpy") else np.asarray(t)
     dtype = str(a.dtype)
+    if a.dtype.kind == "c":  # (real, imaginary) pairs
+        a = np.stack([a.real, a.imag], axis=-1)
     if a.dtype.kind in "biu":
         a = a.astype(np.float64)
     return {"dtype": dtype, "shape": list(a.shape), "data": a.astype(np.float64).ravel().tolist()}

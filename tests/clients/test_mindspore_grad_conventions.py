@@ -96,3 +96,11 @@ def test_std_and_var_over_empty_axes_reduce_every_axis(on_real_server):
     np.testing.assert_allclose(_np(t.std(())), m.std(), rtol=1e-6)  # MindSpore 2.10: 1.6435903 for both
     np.testing.assert_allclose(_np(ops.std(t, ())), m.std(), rtol=1e-6)
     np.testing.assert_allclose(_np(ops.var(t, (), 1)), m.var(ddof=1), rtol=1e-6)  # 3.2416668
+
+
+def test_stack_of_one_tensor_and_resize_without_a_shape(on_real_server):
+    x = Tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    assert ops.stack(x).shape == (1, 2, 3)  # MindSpore 2.10: the Tensor is one item, not its rows
+    np.testing.assert_array_equal(ops.stack(x).asnumpy()[0], x.asnumpy())
+    assert x.resize().shape == (2, 3)  # MindSpore 2.10 and NumPy's ndarray.resize(): the shape kept
+    np.testing.assert_array_equal(x.resize().asnumpy(), x.asnumpy())
