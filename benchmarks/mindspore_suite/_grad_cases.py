@@ -150,6 +150,7 @@ def _binary_cases() -> list[Case]:
         cases.append(Case(f"ops.{name}[bool_tensor_rhs]", lambda a, b, n=name: getattr(ops, n)(a, b),
                           (a, arr([[True, False, True], [False, True, True]], np.bool_))))
         cases.append(Case(f"mint.{name}[ties_zeros]", lambda a, b, n=name: _mint(n)(a, b), (tie_x, tie_y)))
+        cases.append(Case(f"Tensor.{name}[ties_zeros]", lambda a, b, n=name: getattr(a, n)(b), (tie_x, tie_y)))
     special = [("pow_zero_base", "pow", arr([0.0, 0.0, -2.0, 2.0]), arr([2.0, 0.5, 2.0, 0.0])),
                ("pow_zero_exp", "pow", arr([0.0, 1.0, -1.0]), arr([0.0, 0.0, 0.0])),
                ("xlogy_zero", "xlogy", arr([0.0, 0.0, 1.0]), arr([0.0, 1.0, 2.0])),

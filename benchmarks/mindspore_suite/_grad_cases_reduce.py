@@ -127,7 +127,23 @@ def _masked_infinity_cases(x) -> list[Case]:
             Case("ops.amax[sqrt_of_amax]", lambda a: ops.sqrt(ops.amax(ops.stack([a, a * 0]), 0)), (x,)),
             Case("ops.abs[log_of_abs]", lambda a: ops.log(ops.abs(a)), (x,)),
             Case("ops.leaky_relu[sqrt]", lambda a: ops.sqrt(ops.leaky_relu(a, 0.0)), (x,)),
-            Case("ops.where[log_of_unselected]", lambda a: ops.where(a > 0, ops.log(a), a), (x,))]
+            Case("ops.where[log_of_unselected]", lambda a: ops.where(a > 0, ops.log(a), a), (x,)),
+            Case("ops.abs[sqrt_of_abs]", lambda a: ops.sqrt(ops.abs(a)), (x,)),
+            Case("ops.threshold[sqrt_of_threshold]", lambda a: ops.sqrt(ops.threshold(a, 0.0, 0.0)), (x,)),
+            Case("ops.hardshrink[sqrt_of_hardshrink]", lambda a: ops.sqrt(ops.abs(ops.hardshrink(a, 0.7))), (x,)),
+            Case("ops.softshrink[sqrt_of_softshrink]", lambda a: ops.sqrt(ops.abs(ops.softshrink(a, 0.7))), (x,)),
+            Case("ops.hardswish[sqrt_of_hardswish]", lambda a: ops.sqrt(ops.hardswish(a * 4) + 0.375), (x,)),
+            Case("ops.hardsigmoid[sqrt_of_hardsigmoid]", lambda a: ops.sqrt(ops.hardsigmoid(a * 4)), (x,)),
+            Case("ops.max[sqrt_of_max]", lambda a: ops.sqrt(ops.max(ops.stack([a, a * 0]), 0)[0]), (x,)),
+            Case("ops.sort[sqrt_of_sort]", lambda a: ops.sqrt(ops.sort(ops.relu(a))[0]), (x,)),
+            Case("ops.max_pool2d[sqrt_of_pool]", lambda a: ops.sqrt(ops.max_pool2d(ops.relu(a).reshape(1, 1, 1, 7),
+                                                                                   (1, 2), (1, 1))), (x,)),
+            Case("ops.cummax[sqrt_of_cummax]", lambda a: ops.sqrt(ops.cummax(ops.relu(a), 0)[0]), (x,)),
+            Case("ops.clamp[log_of_clamp_max]", lambda a: ops.log(-ops.clamp(a, max=0.0)), (x,)),
+            Case("ops.select[sqrt_of_select]", lambda a: ops.sqrt(ops.select(a > 0, a, ops.zeros_like(a))), (x,)),
+            Case("ops.masked_fill[sqrt_of_masked_fill]", lambda a: ops.sqrt(ops.masked_fill(a, a < 0, 0.0)), (x,)),
+            Case("ops.gather[sqrt_of_gather]", lambda a: ops.sqrt(ops.gather(ops.relu(a), Tensor(np.array([0, 4, 6],
+                                                                                  np.int32)), 0)), (x,))]
 
 
 def _norm_cases() -> list[Case]:
