@@ -435,7 +435,10 @@ cat = concat
 
 
 def stack(tensors, axis: int = 0):
-    return _out(apply("stack", list(tensors), {"axis": int(axis)}))
+    """A Tensor given for `tensors` is one item (MindSpore 2.10: stack(x) has shape (1, *x.shape)), not a
+    sequence of its rows."""
+    items = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    return _out(apply("stack", items, {"axis": int(axis)}))
 
 
 def split(tensor, split_size_or_sections, axis: int = 0):
