@@ -369,17 +369,20 @@ class Tensor:
         return late.ops.cos(self)
 
     # out / keepdims: the keywords numpy.all / numpy.any pass when given a Tensor (np.all(x) calls x.all)
-    def all(self, axis=None, keep_dims=False, *, out=None, keepdims=None) -> "Tensor":
+    # dim / keepdim: MindSpore 2.10's second form (mint's names)
+    def all(self, axis=None, keep_dims=False, *, out=None, keepdims=None, dim=None, keepdim=None) -> "Tensor":
         _no_out(out, "all")
         if not isinstance(self, Tensor):  # Tensor.all(1): MindSpore 2.10's TypeError
             raise TypeError(f"Tensor.all(): argument 'input' must be Tensor, not {type(self).__name__}")
-        return late.ops.all(self, axis, keep_dims if keepdims is None else keepdims)
+        keep = next((k for k in (keepdims, keepdim) if k is not None), keep_dims)
+        return late.ops.all(self, axis if dim is None else dim, keep)
 
-    def any(self, axis=None, keep_dims=False, *, out=None, keepdims=None) -> "Tensor":
+    def any(self, axis=None, keep_dims=False, *, out=None, keepdims=None, dim=None, keepdim=None) -> "Tensor":
         _no_out(out, "any")
         if not isinstance(self, Tensor):  # Tensor.any(1): MindSpore 2.10's TypeError
             raise TypeError(f"Tensor.any(): argument 'input' must be Tensor, not {type(self).__name__}")
-        return late.ops.any(self, axis, keep_dims if keepdims is None else keepdims)
+        keep = next((k for k in (keepdims, keepdim) if k is not None), keep_dims)
+        return late.ops.any(self, axis if dim is None else dim, keep)
 
     # -- operators -----------------------------------------------------------------------------
     def _bin(self, op, other, reverse=False):
@@ -610,10 +613,14 @@ setattr(Tensor, "new_zeros", _new_filled("new_zeros", 0.0))
 setattr(Tensor, "new_ones", _new_filled("new_ones", 1.0))
 
 
-def _index_add(self, dim, index, source, *, alpha=1):
-    """Tensor.index_add(dim, index, source, *, alpha=1): ops.index_add(self, index, alpha * source, dim).
+def _index_add(self, dim=None, index=None, source=None, *, alpha=1, axis=None, use_lock=True,
+               check_index_bound=True):
+    """Tensor.index_add(dim, index, source, *, alpha=1): ops.index_add(self, index, alpha * source, dim), or
+    MindSpore 2.10's first form index_add(indices, y, axis, use_lock=True, check_index_bound=True).
     MindSpore 2.10 also writes the result into self: done here for a Parameter (ops.assign), not for a
     plain Tensor (gradserve's Tensors are values)."""
+    if axis is not None or isinstance(dim, Tensor):  # (indices, y, axis): the first form
+        dim, index, source = (axis if axis is not None else source), dim, index
     out = late.ops.index_add(self, index, source if alpha == 1 else source * alpha, dim)
     return late.ops.assign(self, out) if isinstance(self, Parameter) else out
 

@@ -149,6 +149,8 @@ functional.scatter = _elements_scatter.scatter
 for _name in _raw_op_signatures.__all__:
     setattr(functional, _name, getattr(_raw_op_signatures, _name))
 
+from . import _tensor_meta  # noqa: E402,F401  Tensor.nbytes / strides / H / ptp / take / index_put / scatter ...
+
 # last, over the Tensor methods bound above: MindSpore's overload-resolution errors (gradserve/_overload_errors)
 from .._overload_errors import bind as _bind_overload_errors  # noqa: E402
 
