@@ -95,9 +95,10 @@ __all__ += list(_sparse_tensor.__all__)
 
 # special functions, condition numbers, bilinear resize
 from . import _bessel, _cond_number, _resize  # noqa: E402  i0 / bessel_i0(e) / bessel_i1(e), cond, ResizeBilinearV2
+from . import _bessel_jyk  # noqa: E402  bessel_j0 / j1 / y0 / y1 / k0(e) / k1(e) and their primitives
 from . import _glu_huber, _doc_math  # noqa: E402  glu, huber_loss, threshold; addcdiv, exp2, rot90, trapz, ...
 
-for _topic in (_bessel, _cond_number, _resize, _glu_huber, _doc_math):
+for _topic in (_bessel, _bessel_jyk, _cond_number, _resize, _glu_huber, _doc_math):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 
@@ -124,8 +125,9 @@ _late.bind(ops=_sys.modules[__name__], sparse=_sparse_tensor)  # Tensor's (and s
 # interpolate's seven modes, windows, zeta / xdivy; ROIAlign; positions and selections (nonzero, gather_d,
 # masked_scatter, diagflat); the CTC loss: after the bind, as they replace names bound above
 from . import _interpolate, _windows, _zeta_xdivy, _roi_align, _indexing, _ctc  # noqa: E402
+from . import _windows_more  # noqa: E402  bartlett / blackman / kaiser windows, Bartlett/Blackman/HammingWindow
 
-for _topic in (_interpolate, _windows, _zeta_xdivy, _roi_align, _indexing, _ctc):
+for _topic in (_interpolate, _windows, _windows_more, _zeta_xdivy, _roi_align, _indexing, _ctc):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += [k for k in _topic.__all__ if k not in __all__]
 
