@@ -35,13 +35,22 @@ _NAMES: dict = {}
 _SUPPORTED_SET = frozenset(_SUPPORTED)
 
 
+def _as_dtype(data, name: str) -> np.ndarray:
+    """data in dtype `name`; complex data to a real dtype keeps the real part (MindSpore's
+    tensor([1, 1+1j], int32) is [1 1]; NumPy refuses Python complex numbers there)."""
+    arr = data if isinstance(data, np.ndarray) else np.array(data)
+    if arr.dtype.kind == "c" and name not in ("complex64", "complex128"):
+        return (arr != 0) if name == "bool" else arr.real.astype(name)
+    return np.array(data, dtype=name)
+
+
 def _to_array(data, dtype) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.asnumpy()
     if isinstance(data, (tuple, list)) and any(isinstance(x, Tensor) for x in data):
         data = [x.asnumpy() if isinstance(x, Tensor) else x for x in data]
     if dtype is not None:
-        return np.array(data, dtype=_dt.to_name(dtype))
+        return _as_dtype(data, _dt.to_name(dtype))
     was_array = isinstance(data, (np.ndarray, np.generic))
     arr = np.array(data)
     name = dtype_name(arr.dtype)

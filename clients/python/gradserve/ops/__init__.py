@@ -127,8 +127,10 @@ _late.bind(ops=_sys.modules[__name__], sparse=_sparse_tensor)  # Tensor's (and s
 from . import _interpolate, _windows, _zeta_xdivy, _roi_align, _indexing, _ctc  # noqa: E402
 from . import _windows_more  # noqa: E402  bartlett / blackman / kaiser windows, Bartlett/Blackman/HammingWindow
 from . import _prim_forms  # noqa: E402  Addcdiv, Cross, GLU, IsClose, LowerBound, ReduceStd, Tril ...: primitive forms
+from . import _doc_arith, _doc_build  # noqa: E402  gcd / lcm / polar / matrix_power ...; block_diag / dot / diag_embed ...
 
-for _topic in (_interpolate, _windows, _windows_more, _prim_forms, _zeta_xdivy, _roi_align, _indexing, _ctc):
+for _topic in (_interpolate, _windows, _windows_more, _prim_forms, _doc_arith, _doc_build, _zeta_xdivy, _roi_align,
+               _indexing, _ctc):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += [k for k in _topic.__all__ if k not in __all__]
 
