@@ -12,8 +12,9 @@ from .._cellbase import Cell
 from .._tensor import Tensor
 from .._training import LossBase
 
-__all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "ChannelShuffle", "Softmax2d", "LRN", "ImageGradients", "PSNR",
-           "SSIM", "L1Regularizer", "CosineEmbeddingLoss", "MultiMarginLoss", "PoissonNLLLoss", "get_activation"]
+__all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "ChannelShuffle", "Softmax2d", "LRN",
+           "ImageGradients", "PSNR", "SSIM", "L1Regularizer", "IGamma", "SparseToDense", "CosineEmbeddingLoss",
+           "MultiMarginLoss", "PoissonNLLLoss", "DiceLoss", "MultiClassDiceLoss", "get_activation"]
 
 # MindSpore's activation names beyond Dense's table (nn/__init__._ACTIVATIONS) -> their nn classes
 _MORE_ACTIVATIONS = {"softmax": "Softmax", "logsoftmax": "LogSoftmax", "relu6": "ReLU6", "tanhshrink": "Tanhshrink",
@@ -56,6 +57,31 @@ class AdaptiveMaxPool2d(Cell):
 
     def construct(self, x):
         return _ops.adaptive_max_pool2d(x, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool3d(Cell):
+    """nn.AdaptiveMaxPool3d(output_size, return_indices=False)(x): ops.adaptive_max_pool3d."""
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def construct(self, x):
+        return _ops.adaptive_max_pool3d(x, self.output_size, self.return_indices)
+
+
+class IGamma(Cell):
+    """nn.IGamma()(a, x): the regularized lower incomplete gamma function, ops.igamma."""
+
+    def construct(self, a, x):
+        return _ops.igamma(a, x)
+
+
+class SparseToDense(Cell):
+    """nn.SparseToDense()(sparse_tensor): a COOTensor's dense Tensor."""
+
+    def construct(self, sparse_tensor):
+        return sparse_tensor.to_dense()
 
 
 class ChannelShuffle(Cell):
@@ -232,3 +258,49 @@ class PoissonNLLLoss(LossBase):
             stirling = _ops.add(_ops.sub(_ops.mul(_ops.add(t, 0.5), _ops.log(t)), t), 0.5 * math.log(2 * math.pi))
             loss = _ops.add(loss, _ops.select(_ops.greater(t, 1.0), stirling, _ops.zeros_like(stirling)))
         return self.get_loss(loss)
+
+
+class DiceLoss(LossBase):
+    """nn.DiceLoss(smooth=1e-5)(logits, labels): 1 - 2 <logits, labels> / (|logits|^2 + |labels|^2 + smooth), over
+    all elements."""
+
+    def __init__(self, smooth=1e-5):
+        super().__init__()
+        if not isinstance(smooth, float) or not smooth > 0:
+            raise ValueError(f"For 'DiceLoss', 'smooth' must be a positive float, but got {smooth!r}.")
+        self.smooth = smooth
+
+    def construct(self, logits, label):
+        if tuple(logits.shape) != tuple(label.shape):
+            raise ValueError(f"For 'DiceLoss', logits and labels must have one shape, but got {tuple(logits.shape)} "
+                             f"and {tuple(label.shape)}.")
+        p, y = _ops.reshape(logits, (-1,)), _ops.reshape(label, (-1,))
+        union = _ops.add(_ops.sum(_ops.mul(p, p)), _ops.sum(_ops.mul(y, y)))
+        return _ops.sub(1.0, _ops.div(_ops.mul(_ops.sum(_ops.mul(p, y)), 2.0), _ops.add(union, self.smooth)))
+
+
+class MultiClassDiceLoss(LossBase):
+    """nn.MultiClassDiceLoss(weights=None, ignore_indiex=None, activation='softmax')(logits, labels): the mean over
+    the classes (axis 1) of DiceLoss of each class's column after the activation (weights: per class)."""
+
+    _ALLOWED = ("softmax", "logsoftmax", "relu", "relu6", "tanh", "sigmoid")
+
+    def __init__(self, weights=None, ignore_indiex=None, activation="softmax"):
+        super().__init__()
+        if isinstance(activation, str) and activation not in self._ALLOWED:
+            raise ValueError(f"For 'MultiClassDiceLoss', 'activation' must be in {list(self._ALLOWED)}, but got "
+                             f"{activation!r}.")
+        self.weights, self.ignore_indiex = weights, ignore_indiex
+        self.activation = get_activation(activation) if isinstance(activation, str) else activation
+        self.dice = DiceLoss(1e-5)
+
+    def construct(self, logits, label):
+        if self.activation is not None:
+            logits = self.activation(logits)
+        total = 0
+        for i in range(label.shape[1]):
+            if i == self.ignore_indiex:
+                continue
+            loss = self.dice(logits[:, i], label[:, i])
+            total = _ops.add(total, loss if self.weights is None else _ops.mul(loss, self.weights[i]))
+        return _ops.div(total, float(label.shape[1]))

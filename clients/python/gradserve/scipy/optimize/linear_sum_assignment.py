@@ -5,6 +5,7 @@ the row / column indices come back as int64 Tensors of length min(rows, columns)
 from __future__ import annotations
 
 import sys
+import types
 
 import numpy as np
 
@@ -70,3 +71,15 @@ def linear_sum_assignment(cost_matrix, maximize, dimension_limit=Tensor(sys.maxs
             r, c = r[order], c[order]
         rows[:len(r)], cols[:len(c)] = r, c
     return Tensor(rows), Tensor(cols)
+
+
+class _CallableModule(types.ModuleType):
+    """This module called is linear_sum_assignment: MindSpore's package attribute of this name is the function,
+    and an import system that aliases mindspore to gradserve (benchmarks/mindspore_suite/conftest.py) sets the
+    attribute to this module once more when `import mindspore.scipy.optimize.linear_sum_assignment as f` runs."""
+
+    def __call__(self, *args, **kwargs):
+        return linear_sum_assignment(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
