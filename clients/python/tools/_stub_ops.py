@@ -95,6 +95,7 @@ def render_stub() -> str:
     from gradserve.ops import _raw_op_signatures  # noqa: PLC0415
     from gradserve.ops import _bessel_jyk, _windows_more, _prim_forms, _doc_arith, _doc_build  # noqa: PLC0415
     from gradserve.ops import _segment_sorted, _doc_nn, _doc_more, _doc_resize_pad, _doc_linalg_seq  # noqa: PLC0415
+    from gradserve.ops import _doc_decode_solve  # noqa: PLC0415
     from gradserve.ops import primitive  # noqa: PLC0415
 
     generated = {id(v): (k, "class") for k, v in _primitives.CLASSES.items()}
@@ -115,7 +116,7 @@ def render_stub() -> str:
             _list_diff, _min_max_ext, _ps_roi_pooling, _lrn, _slices_blocks, _fractional_pool,
             _fused_sparse, _sparse_count, _glu_huber, _doc_math, _raw_op_signatures,
             _bessel_jyk, _windows_more, _prim_forms, _doc_arith, _doc_build, _segment_sorted, _doc_nn, _doc_more,
-            _doc_resize_pad, _doc_linalg_seq, primitive]
+            _doc_resize_pad, _doc_linalg_seq, _doc_decode_solve, primitive]
     imports: dict[str, list[str]] = {}
     decls, aliases = [], []
     for name in ops.__all__:

@@ -14,7 +14,8 @@ from .._training import LossBase
 
 __all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "ChannelShuffle", "Softmax2d", "LRN",
            "ImageGradients", "PSNR", "SSIM", "L1Regularizer", "IGamma", "SparseToDense", "CosineEmbeddingLoss",
-           "MultiMarginLoss", "PoissonNLLLoss", "DiceLoss", "MultiClassDiceLoss", "get_activation"]
+           "MultiMarginLoss", "PoissonNLLLoss", "DiceLoss", "MultiClassDiceLoss", "TripletMarginWithDistanceLoss",
+           "get_activation"]
 
 # MindSpore's activation names beyond Dense's table (nn/__init__._ACTIVATIONS) -> their nn classes
 _MORE_ACTIVATIONS = {"softmax": "Softmax", "logsoftmax": "LogSoftmax", "relu6": "ReLU6", "tanhshrink": "Tanhshrink",
@@ -304,3 +305,27 @@ class MultiClassDiceLoss(LossBase):
             loss = self.dice(logits[:, i], label[:, i])
             total = _ops.add(total, loss if self.weights is None else _ops.mul(loss, self.weights[i]))
         return _ops.div(total, float(label.shape[1]))
+
+
+class TripletMarginWithDistanceLoss(LossBase):
+    """nn.TripletMarginWithDistanceLoss(distance_function=None, swap=False, reduction='mean', margin=1.0)(x,
+    positive, negative): max(d(x, positive) - d(x, negative) + margin, 0), d by default the L2 norm of the
+    difference along axis 1; swap: d(x, negative) is min'ed with d(positive, negative)."""
+
+    def __init__(self, distance_function=None, swap=False, reduction="mean", margin=1.0):
+        super().__init__(reduction)
+        if not isinstance(margin, float) or not isinstance(swap, bool):
+            raise TypeError(f"For 'TripletMarginWithDistanceLoss', 'margin' must be a float and 'swap' a bool, but "
+                            f"got {margin!r} and {swap!r}.")
+        self.distance, self.swap, self.margin = distance_function or self._l2, swap, margin
+
+    @staticmethod
+    def _l2(a, b):
+        return _ops.norm(_ops.sub(a, b), 2, 1)
+
+    def construct(self, x, positive, negative):
+        d_pos, d_neg = self.distance(x, positive), self.distance(x, negative)
+        if self.swap:
+            d_neg = _ops.minimum(d_neg, self.distance(positive, negative))
+        loss = _ops.add(_ops.sub(d_pos, d_neg), self.margin)
+        return self.get_loss(_ops.maximum(loss, _ops.zeros_like(loss)))

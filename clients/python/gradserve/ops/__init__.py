@@ -131,10 +131,11 @@ from . import _doc_arith, _doc_build  # noqa: E402  gcd / lcm / polar / matrix_p
 from . import _segment_sorted, _doc_nn  # noqa: E402  SegmentMax / Min / Mean / Prod; adaptive 2-D pools, losses
 from . import _doc_more  # noqa: E402  clip_by_norm, dense, pdist, inplace_add / update, IndexPut, adaptive_max_pool3d ...
 from . import _doc_resize_pad  # noqa: E402  mirror_pad, reverse_sequence, MaxUnpool2D / 3D, ResizeNearestNeighbor ...
-from . import _doc_linalg_seq  # noqa: E402  lstsq, lu_unpack, unique_consecutive, EmbeddingLookup
+from . import _doc_linalg_seq, _doc_decode_solve  # noqa: E402  lstsq, lu_unpack, ...; ctc_greedy_decoder, MatrixSolveLs
 
 for _topic in (_interpolate, _windows, _windows_more, _prim_forms, _doc_arith, _doc_build, _segment_sorted, _doc_nn,
-               _doc_more, _doc_resize_pad, _doc_linalg_seq, _zeta_xdivy, _roi_align, _indexing, _ctc):
+               _doc_more, _doc_resize_pad, _doc_linalg_seq, _doc_decode_solve, _zeta_xdivy, _roi_align, _indexing,
+               _ctc):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += [k for k in _topic.__all__ if k not in __all__]
 

@@ -33,6 +33,7 @@ from ._ctc import CTCLoss as CTCLoss, CTCLossV2 as CTCLossV2, ctc_loss as ctc_lo
 from ._diagonal_scatter import MatrixDiagPartV3 as MatrixDiagPartV3, MatrixSetDiagV3 as MatrixSetDiagV3, ScalarToTensor as ScalarToTensor, TensorToTuple as TensorToTuple, diagonal_scatter as diagonal_scatter, eigvals as eigvals, make_tuple as make_tuple, matrix_diag_part as matrix_diag_part, matrix_set_diag as matrix_set_diag
 from ._doc_arith import ApproximateEqual as ApproximateEqual, Gcd as Gcd, Lcm as Lcm, MatrixPower as MatrixPower, MulNoNan as MulNoNan, Polar as Polar, PopulationCount as PopulationCount, approximate_equal as approximate_equal, gcd as gcd, isreal as isreal, lcm as lcm, matrix_power as matrix_power, mul_no_nan as mul_no_nan, polar as polar, population_count as population_count, vector_norm as vector_norm, view_as_real as view_as_real
 from ._doc_build import Bucketize as Bucketize, InvertPermutation as InvertPermutation, TrilIndices as TrilIndices, TriuIndices as TriuIndices, block_diag as block_diag, bucketize as bucketize, cartesian_prod as cartesian_prod, combinations as combinations, diag_embed as diag_embed, dot as dot, repeat_elements as repeat_elements, sequence_mask as sequence_mask, tril_indices as tril_indices, triu_indices as triu_indices
+from ._doc_decode_solve import CTCGreedyDecoder as CTCGreedyDecoder, MatrixSolveLs as MatrixSolveLs, ctc_greedy_decoder as ctc_greedy_decoder
 from ._doc_linalg_seq import EmbeddingLookup as EmbeddingLookup, Lstsq as Lstsq, LuUnpack as LuUnpack, UniqueConsecutive as UniqueConsecutive, lstsq as lstsq, lu_unpack as lu_unpack, unique_consecutive as unique_consecutive
 from ._doc_math import addcdiv as addcdiv, addcmul as addcmul, addr as addr, adjoint as adjoint, atleast_1d as atleast_1d, atleast_2d as atleast_2d, atleast_3d as atleast_3d, column_stack as column_stack, copysign as copysign, count_nonzero as count_nonzero, dstack as dstack, exp2 as exp2, ldexp as ldexp, msort as msort, nanmean as nanmean, rot90 as rot90, swapdims as swapdims, trapz as trapz, truncate_div as truncate_div, truncate_mod as truncate_mod, vecdot as vecdot
 from ._doc_more import IndexPut as IndexPut, InplaceAdd as InplaceAdd, InplaceSub as InplaceSub, InplaceUpdateV2 as InplaceUpdateV2, Pdist as Pdist, ScalarCast as ScalarCast, SparseToDense as SparseToDense, TupleToArray as TupleToArray, adaptive_max_pool3d as adaptive_max_pool3d, clip_by_global_norm as clip_by_global_norm, clip_by_norm as clip_by_norm, dense as dense, inplace_add as inplace_add, inplace_sub as inplace_sub, inplace_update as inplace_update, margin_ranking_loss as margin_ranking_loss, pdist as pdist, scalar_cast as scalar_cast, tuple_to_array as tuple_to_array
@@ -1170,6 +1171,9 @@ __all__ = [
     'unique_consecutive',
     'UniqueConsecutive',
     'EmbeddingLookup',
+    'ctc_greedy_decoder',
+    'CTCGreedyDecoder',
+    'MatrixSolveLs',
     'zeta',
     'xdivy',
     'Xdivy',
