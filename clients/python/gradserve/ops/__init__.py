@@ -95,9 +95,10 @@ __all__ += list(_sparse_tensor.__all__)
 
 # special functions, condition numbers, bilinear resize
 from . import _bessel, _cond_number, _resize  # noqa: E402  i0 / bessel_i0(e) / bessel_i1(e), cond, ResizeBilinearV2
+from . import _bessel_jyk  # noqa: E402  bessel_j0 / j1 / y0 / y1 / k0(e) / k1(e) and their primitives
 from . import _glu_huber, _doc_math  # noqa: E402  glu, huber_loss, threshold; addcdiv, exp2, rot90, trapz, ...
 
-for _topic in (_bessel, _cond_number, _resize, _glu_huber, _doc_math):
+for _topic in (_bessel, _bessel_jyk, _cond_number, _resize, _glu_huber, _doc_math):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 
@@ -125,8 +126,17 @@ _late.bind(ops=_sys.modules[__name__], sparse=_sparse_tensor)  # Tensor's (and s
 # interpolate's seven modes, windows, zeta / xdivy; ROIAlign; positions and selections (nonzero, gather_d,
 # masked_scatter, diagflat); the CTC loss: after the bind, as they replace names bound above
 from . import _interpolate, _windows, _zeta_xdivy, _roi_align, _indexing, _ctc  # noqa: E402
+from . import _windows_more  # noqa: E402  bartlett / blackman / kaiser windows, Bartlett/Blackman/HammingWindow
+from . import _prim_forms  # noqa: E402  Addcdiv, Cross, GLU, IsClose, LowerBound, ReduceStd, Tril ...: primitive forms
+from . import _doc_arith, _doc_build  # noqa: E402  gcd / lcm / polar / matrix_power ...; block_diag / dot / diag_embed ...
+from . import _segment_sorted, _doc_nn  # noqa: E402  SegmentMax / Min / Mean / Prod; adaptive 2-D pools, losses
+from . import _doc_more  # noqa: E402  clip_by_global_norm, dense, pdist, inplace_add / update, IndexPut, adaptive_max_pool3d ...
+from . import _doc_resize_pad  # noqa: E402  mirror_pad, reverse_sequence, MaxUnpool2D / 3D, ResizeNearestNeighbor ...
+from . import _doc_linalg_seq, _doc_decode_solve  # noqa: E402  lstsq, lu_unpack, ...; ctc_greedy_decoder, MatrixSolveLs
 
-for _topic in (_interpolate, _windows, _zeta_xdivy, _roi_align, _indexing, _ctc):
+for _topic in (_interpolate, _windows, _windows_more, _prim_forms, _doc_arith, _doc_build, _segment_sorted, _doc_nn,
+               _doc_more, _doc_resize_pad, _doc_linalg_seq, _doc_decode_solve, _zeta_xdivy, _roi_align, _indexing,
+               _ctc):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += [k for k in _topic.__all__ if k not in __all__]
 
@@ -167,6 +177,8 @@ from . import _gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_picks, _em
 for _topic in (_gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_picks, _embedding_lookup):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
+
+from . import _tensor_meta  # noqa: E402,F401  Tensor.nbytes / strides / H / ptp / take / index_put / scatter ...
 
 # last, over the Tensor methods bound above: MindSpore's overload-resolution errors (gradserve/_overload_errors)
 from .._overload_errors import bind as _bind_overload_errors  # noqa: E402

@@ -17,8 +17,8 @@ _SAME = ("hardshrink", "erfc", "log2", "log10", "i0", "deg2rad", "rad2deg", "inv
          "cummin", "index_fill", "renorm", "svd", "cholesky", "cholesky_inverse", "cholesky_solve", "inverse",
          "sinc", "frac", "fmax", "fmin", "heaviside", "eigvals", "diagonal_scatter", "searchsorted", "nan_to_num",
          "nonzero", "argwhere", "nextafter", "bincount", "histc", "slice_scatter", "select_scatter", "unfold", "erfinv",
-         "repeat_interleave", "signbit", "gcd", "reverse_sequence", "unsorted_segment_min", "unsorted_segment_max",
-         "scatter")
+         "repeat_interleave", "signbit", "gcd", "reverse_sequence", "unsorted_segment_min", "unsorted_segment_max")
+# (Tensor.ptp / scatter: ops/_tensor_meta.py)
 
 
 def _op_method(name: str):
@@ -94,8 +94,6 @@ _FORMS = {
     "expand_as": lambda self, other: late.ops.broadcast_to(self, tuple(other.shape)),
     "fliplr": lambda self: late.ops.flip(self, (1,)),
     "flipud": lambda self: late.ops.flip(self, (0,)),
-    "ptp": lambda self, axis=None, keepdims=False: late.ops.sub(late.ops.amax(self, axis, keepdims),
-                                                                late.ops.amin(self, axis, keepdims)),
 }
 
 for _name in _SAME:
