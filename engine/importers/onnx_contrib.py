@@ -133,3 +133,6 @@ def _attention(ctx, node, attrs):
         scores = w.where(w.const(np.tril(np.ones((s, s), bool))), scores, w.add(scores, fill))
     y = w.matmul(w.softmax("softmax", scores, -1), v)
     return [w.reshape(w.transpose(y, [0, 2, 1, 3]), [b, s, h])]
+
+
+from . import onnx_contrib_llm  # noqa: F401,E402 (registers MatMulNBits, GroupQueryAttention)
