@@ -78,6 +78,13 @@ def tv(name, size=32, pick=None, **kw):
     return build
 
 
+def tv_video(name):
+    def build():
+        torch = _seed()
+        return getattr(_torchvision().models.video, name)(weights=None).eval(), _video(torch)
+    return build
+
+
 def tv_seg(name, size=64):
     def build():
         torch = _seed()
@@ -137,6 +144,14 @@ def _ids_pair(torch, config):
 
 def _pixels(torch, config):
     return (_image(torch, config.image_size),)
+
+
+def _audio(torch, config):
+    return (torch.randn(1, 400),)
+
+
+def _video(torch):
+    return (torch.randn(1, 3, 4, 32, 32),)
 
 
 def _whisper(torch, config):
@@ -235,6 +250,31 @@ CASES = [
                                                    decoder_attention_heads=2, encoder_ffn_dim=64,
                                                    decoder_ffn_dim=64, num_mel_bins=16, max_source_positions=16,
                                                    max_target_positions=16, vocab_size=100)),
+    Case("r3d_18", "torchvision", tv_video("r3d_18")),
+    Case("timm_levit_128s", "timm", timm_model("levit_128s", size=224)),
+    Case("timm_poolformer_s12", "timm", timm_model("poolformer_s12")),
+    Case("timm_efficientformer_l1", "timm", timm_model("efficientformer_l1", size=224)),
+    Case("roberta", "transformers", hf("RobertaConfig", "RobertaModel", _ids, pad_token_id=1, **_SMALL)),
+    Case("albert", "transformers", hf("AlbertConfig", "AlbertModel", _ids, embedding_size=16, **_SMALL)),
+    Case("electra", "transformers", hf("ElectraConfig", "ElectraModel", _ids, embedding_size=16, **_SMALL)),
+    Case("deberta_v2", "transformers", hf("DebertaV2Config", "DebertaV2Model", _ids, **_SMALL)),
+    Case("mobilebert", "transformers", hf("MobileBertConfig", "MobileBertModel", _ids, embedding_size=16,
+                                          intra_bottleneck_size=16, true_hidden_size=16, num_feedforward_networks=2,
+                                          **_SMALL)),
+    Case("bart", "transformers", hf("BartConfig", "BartModel", _ids_pair, ("input_ids", "decoder_input_ids"),
+                                    d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=4,
+                                    decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64,
+                                    vocab_size=100, max_position_embeddings=64)),
+    Case("clip_text", "transformers", hf("CLIPTextConfig", "CLIPTextModel", _ids, max_position_embeddings=16,
+                                         **_SMALL)),
+    Case("clip_vision", "transformers", hf("CLIPVisionConfig", "CLIPVisionModel", _pixels, image_size=32,
+                                           patch_size=8, **{k: v for k, v in _SMALL.items() if k != "vocab_size"})),
+    Case("phi", "transformers", hf("PhiConfig", "PhiModel", _ids, **_DECODER)),
+    Case("gemma", "transformers", hf("GemmaConfig", "GemmaModel", _ids, head_dim=8, **_DECODER)),
+    Case("wav2vec2", "transformers", hf("Wav2Vec2Config", "Wav2Vec2Model", _audio, conv_dim=(16, 16),
+                                        conv_stride=(5, 2), conv_kernel=(10, 3), num_conv_pos_embeddings=16,
+                                        num_conv_pos_embedding_groups=4,
+                                        **{k: v for k, v in _SMALL.items() if k != "vocab_size"})),
     Case("flax_mlp", "flax", flax_case("mlp"), paths=("jax",)),
     Case("flax_cnn", "flax", flax_case("cnn"), paths=("jax",)),
     Case("flax_transformer_block", "flax", flax_case("transformer"), paths=("jax",)),
