@@ -110,13 +110,24 @@ def tv_raft():
     return build
 
 
+def _uncached_attention_biases(model):
+    """timm's LeViT / EfficientViT / EfficientFormer cache their attention biases in eval mode after the first
+    call: torch.export then records the cached tensor as a constant (no gradient reaches attention_biases),
+    while eager autograd still reaches them through the cache. Read them afresh on every call, as in training."""
+    for m in model.modules():
+        if hasattr(m, "attention_bias_cache"):
+            m.get_attention_biases = (lambda mod: lambda device: mod.attention_biases[:, mod.attention_bias_idxs])(m)
+    return model
+
+
 def timm_model(name, size=32, **kw):
     def build():
         torch = _seed()
         _torchvision()
         import timm
 
-        return timm.create_model(name, pretrained=False, **kw).eval(), (_image(torch, size),)
+        return _uncached_attention_biases(timm.create_model(name, pretrained=False, **kw).eval()), \
+            (_image(torch, size),)
     return build
 
 
