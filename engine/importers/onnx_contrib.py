@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import composites as C
+from . import onnx_contrib_llm
 from .graph_writer import UnsupportedModel
 from .onnx_ops import HANDLERS, _ins
 from .onnx_pointwise import x_sigmoid
@@ -135,4 +136,5 @@ def _attention(ctx, node, attrs):
     return [w.reshape(w.transpose(y, [0, 2, 1, 3]), [b, s, h])]
 
 
-from . import onnx_contrib_llm  # noqa: F401,E402 (registers MatMulNBits, GroupQueryAttention)
+CONTRIB["MatMulNBits"] = onnx_contrib_llm.matmul_nbits
+CONTRIB["GroupQueryAttention"] = onnx_contrib_llm.group_query_attention

@@ -1,13 +1,12 @@
 """The com.microsoft ops of LLM exports (onnxruntime-genai's model builder, optimum): MatMulNBits (block-wise
 2 / 4 / 8-bit weights) and GroupQueryAttention, each by the formula of onnxruntime's ContribOperators.md.
-Importing this module registers them in onnx_contrib.CONTRIB."""
+onnx_contrib registers them in its CONTRIB table."""
 from __future__ import annotations
 
 import numpy as np
 
 from .graph_writer import UnsupportedModel
 from .onnx_attention import _heads_4d, _repeat_heads, rotate
-from .onnx_contrib import contrib
 from .onnx_ops import _ins
 
 
@@ -31,8 +30,7 @@ def _zero_points(ctx, node, name: str, n: int, blocks: int, bits: int, dt: str):
     return w.reshape(w.cast(ctx.val(name), dt), [n, blocks, 1])
 
 
-@contrib("MatMulNBits")
-def _matmul_nbits(ctx, node, attrs):
+def matmul_nbits(ctx, node, attrs):
     """Y = A @ dequant(B)^T (+ bias): B [N, blocks, block_size * bits / 8] uint8, each block of block_size
     weights along K dequantised as (q - zero_point) * scale (scales [N * blocks], a weight: its gradient is
     defined; the quantised fields are constants)."""
@@ -56,8 +54,7 @@ def _matmul_nbits(ctx, node, attrs):
     return [w.add(y, ctx.val(i[5])) if len(i) > 5 and i[5] else y]
 
 
-@contrib("GroupQueryAttention")
-def _group_query_attention(ctx, node, attrs):
+def group_query_attention(ctx, node, attrs):
     """softmax(Q K^T scale) V over grouped heads, causal (query i of a step after P cached keys sees keys
     <= P + i) and limited to each row's seqlens_k[b] + 1 keys; Q K V separate or packed in the query; rotary
     at positions P + i (do_rotary); present = past ++ new keys / values. The new keys follow the whole past
