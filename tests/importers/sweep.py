@@ -50,7 +50,7 @@ class _ContiguousGrad(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x):
-        return x.view_as(x)
+        return x.clone()  # not a view: the model may modify it in place (DenseNet's ReLU(inplace=True))
 
     @staticmethod
     def backward(ctx, g):
