@@ -143,8 +143,16 @@ def _rotary_embedding(ctx, node, attrs):
             raise UnsupportedModel(f"RotaryEmbedding cache of shape {list(w.shape(c))} for batch {b}, sequence {s} "
                                    f"and rotary_embedding_dim {r}")
     cos, sin = (w.reshape(c, [b, s, 1, r // 2]) for c in (cos, sin))
+    out = rotate(w, x4, cos, sin, r, bool(attrs.get("interleaved", 0)))
+    return [w.reshape(out, shape) if len(shape) == 3 else w.transpose(out, [0, 2, 1, 3])]
+
+
+def rotate(w, x4: str, cos: str, sin: str, r: int, interleaved: bool) -> str:
+    """x4 [B, S, H, D] with its first r features rotated by cos / sin [B, S, 1, r / 2] (halves, or interleaved
+    pairs), the rest passed through: RotaryEmbedding's and GroupQueryAttention's do_rotary."""
+    b, s, h, d = w.shape(x4)
     rot = w.index(x4, [[0, b, 1], [0, s, 1], [0, h, 1], [0, r, 1]])
-    if attrs.get("interleaved", 0):
+    if interleaved:
         pairs = w.reshape(rot, [b, s, h, r // 2, 2])
         x1, x2 = (w.reshape(w.index(pairs, [[0, b, 1], [0, s, 1], [0, h, 1], [0, r // 2, 1], [j, j + 1, 1]]),
                             [b, s, h, r // 2]) for j in (0, 1))
@@ -152,8 +160,7 @@ def _rotary_embedding(ctx, node, attrs):
         x1, x2 = (w.index(rot, [[0, b, 1], [0, s, 1], [0, h, 1], [j * r // 2, (j + 1) * r // 2, 1]]) for j in (0, 1))
     real = w.sub(w.mul(cos, x1), w.mul(sin, x2))
     imag = w.add(w.mul(sin, x1), w.mul(cos, x2))
-    out = w.reshape(w.stack([real, imag], 4), [b, s, h, r]) if attrs.get("interleaved", 0) else \
-        w.concat([real, imag], 3)
+    out = w.reshape(w.stack([real, imag], 4), [b, s, h, r]) if interleaved else w.concat([real, imag], 3)
     if r < d:
         out = w.concat([out, w.index(x4, [[0, b, 1], [0, s, 1], [0, h, 1], [r, d, 1]])], 3)
-    return [w.reshape(out, shape) if len(shape) == 3 else w.transpose(out, [0, 2, 1, 3])]
+    return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import composites as C
+from . import onnx_contrib_llm
 from .graph_writer import UnsupportedModel
 from .onnx_ops import HANDLERS, _ins
 from .onnx_pointwise import x_sigmoid
@@ -133,3 +134,7 @@ def _attention(ctx, node, attrs):
         scores = w.where(w.const(np.tril(np.ones((s, s), bool))), scores, w.add(scores, fill))
     y = w.matmul(w.softmax("softmax", scores, -1), v)
     return [w.reshape(w.transpose(y, [0, 2, 1, 3]), [b, s, h])]
+
+
+CONTRIB["MatMulNBits"] = onnx_contrib_llm.matmul_nbits
+CONTRIB["GroupQueryAttention"] = onnx_contrib_llm.group_query_attention

@@ -132,10 +132,39 @@ def _resize(ctx, node, attrs):
     how = attrs.get("coordinate_transformation_mode", "half_pixel" if ctx.opset >= 11 else "asymmetric")
     cubic = {"cubic_a": attrs.get("cubic_coeff_a", -0.75), "exclude_outside": bool(attrs.get("exclude_outside", 0))}
     antialias = bool(attrs.get("antialias", 0))  # the spec filters linear and cubic only: nearest ignores it
+    if how == "tf_crop_and_resize":
+        return [_crop_and_resize(ctx, node, attrs, x, dict(zip(axes, sizes)), mode, nearest, cubic)]
     mats = {a: C.resize_matrix(shape[a], o, C.resize_coords(shape[a], o, s, how, shape[a] * s), mode, nearest,
                                antialias_scale=s if antialias else None, **cubic)
             for a, o, s in zip(axes, sizes, scales) if not (o == shape[a] and s == 1.0)}  # identity axes stay
     return [C.resize(w, x, mats)]
+
+
+def _crop_and_resize(ctx, node, attrs, x: str, sizes: dict, mode: str, nearest, cubic: dict) -> str:
+    """Resize's tf_crop_and_resize: output i of an axis of n inputs reads start (n - 1) + i (end - start)
+    (n - 1) / (out - 1) (roi's start / end for that axis); an output reading outside [0, n - 1] on any axis is
+    extrapolation_value (its row of the axis's matrix zero, the value added where it lies outside)."""
+    w, shape = ctx.w, ctx.w.shape(x)
+    roi = ctx.cval(_ins(node)[1], node).reshape(-1).astype(np.float64) if _ins(node)[1] else np.zeros(0)
+    axes = list(sizes)
+    if roi.size == 2 * len(shape) and len(axes) < len(shape):  # a roi for every axis, axes naming some
+        roi = np.concatenate([roi[axes], roi[[len(shape) + a for a in axes]]])
+    if roi.size != 2 * len(axes) or attrs.get("antialias", 0):
+        raise UnsupportedModel(f"Resize node {node.name!r} (tf_crop_and_resize): roi of {roi.size} values for "
+                               f"{len(axes)} resized axes{' with antialias' if attrs.get('antialias', 0) else ''}")
+    mats, inside = {}, np.ones([1] * len(shape), bool)
+    for k, (a, o) in enumerate(sizes.items()):
+        n, start, end = shape[a], roi[k], roi[len(axes) + k]
+        coords = start * (n - 1) + np.arange(o) * (end - start) * (n - 1) / (o - 1) if o > 1 else \
+            np.full(o, 0.5 * (start + end) * (n - 1))
+        ok = (coords >= 0) & (coords <= n - 1)
+        mats[a] = C.resize_matrix(n, o, coords, mode, nearest, **cubic) * ok[:, None]
+        inside = inside & ok.reshape([-1 if d == a else 1 for d in range(len(shape))])
+    y = C.resize(w, x, mats)
+    fill = float(attrs.get("extrapolation_value", 0.0))
+    if fill != 0.0 and not inside.all():
+        y = w.add(y, w.const(np.where(inside, 0.0, fill).astype(w.dtype(x))))
+    return y
 
 
 @handles("Upsample")
@@ -226,19 +255,19 @@ def _scatter_elements(ctx, node, attrs):
 
 @handles("ScatterND")
 def _scatter_nd(ctx, node, attrs):
-    """data with updates written (or added) at the index tuples: the positions are GatherND of data's
-    own flat positions, so the placement is GatherND's."""
+    """data with updates written (or added, multiplied, maxed, minned: opsets 16 / 18) at the index tuples:
+    the positions are GatherND of data's own flat positions, so the placement is GatherND's."""
     w = ctx.w
     x, idx, upd = [ctx.val(n) for n in node.input[:3]]
     red = attrs.get("reduction", "none")
     red = red.decode() if isinstance(red, bytes) else red
-    if red not in ("none", "add"):
-        raise UnsupportedModel(f"ScatterND reduction {red!r} (known: none, add)")
+    if red not in ("none", "add", "mul", "max", "min"):
+        raise UnsupportedModel(f"ScatterND reduction {red!r} (known: none, add, mul, max, min)")
     pos = C.gather_nd(w, C.iota_like(w, x), idx)
     if list(w.shape(pos)) != list(w.shape(upd)):
         raise UnsupportedModel(f"ScatterND updates of shape {list(w.shape(upd))} for indices {list(w.shape(idx))} "
                                f"into data {list(w.shape(x))} (want {list(w.shape(pos))})")
-    return [C.put_positions(w, x, upd, pos, "set" if red == "none" else "add")]
+    return [C.put_positions(w, x, upd, pos, "set" if red == "none" else red)]
 
 
 @handles("Hardmax")

@@ -43,13 +43,39 @@ def _weights(cs):
     return [rng.uniform(0.5, 1.5, c.shape).astype(np.float32) for c in cs]
 
 
+class _ContiguousGrad(torch.autograd.Function):
+    """Identity whose backward hands on a contiguous gradient: torch 2.13's CPU eval-mode batch_norm backward
+    is wrong for some strided grad_outputs (batch_norm -> flatten(2) -> transpose -> [:, ::2], LeViT's
+    subsampled queries: every input gradient off by its own size; a contiguous copy gives the formula's)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.clone()  # not a view: the model may modify it in place (DenseNet's ReLU(inplace=True))
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.contiguous()
+
+
+@contextlib.contextmanager
+def _batch_norm_grads_contiguous(model):
+    hooks = [m.register_forward_hook(lambda mod, args, out: _ContiguousGrad.apply(out))
+             for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    try:
+        yield
+    finally:
+        for h in hooks:
+            h.remove()
+
+
 def torch_reference(model, inputs):
     """Outputs, the fixed loss weights, and torch's gradients of the loss w.r.t. float inputs and params."""
     outs = [o.detach() for o in _outs(model(*inputs))]
     cs = _weights(outs)
     xs = [x.clone().requires_grad_(x.is_floating_point()) for x in inputs]
     params = dict(model.named_parameters())
-    loss = sum(((o * torch.from_numpy(c)) ** 2).sum() / 2 for o, c in zip(_outs(model(*xs)), cs))
+    with _batch_norm_grads_contiguous(model):
+        loss = sum(((o * torch.from_numpy(c)) ** 2).sum() / 2 for o, c in zip(_outs(model(*xs)), cs))
     diff = [x for x in xs if x.requires_grad] + list(params.values())
     grads = torch.autograd.grad(loss, diff, allow_unused=True)
     grads = [np.zeros(t.shape, np.float32) if g is None else g.numpy() for t, g in zip(diff, grads)]

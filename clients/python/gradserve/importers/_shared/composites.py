@@ -607,7 +607,7 @@ def diagonal(w: GraphWriter, x: str, offset: int, d1: int, d2: int) -> str:
 
 
 def put_positions(w: GraphWriter, x: str, u: str, positions: str, mode: str) -> str:
-    """x with u written ("set") or added ("add") where `positions` (x's own flat positions, picked by any
+    """x with u written ("set"), added ("add") or combined (mul / max / min) where `positions` (x's own flat positions, picked by any
     indexing of an iota shaped like x) say; u broadcast to the positions' shape."""
     pshape = w.shape(positions)
     u = w.broadcast_to(w.cast(u, w.dtype(x)), pshape)

@@ -1,0 +1,132 @@
+"""The com.microsoft ops of LLM exports (onnxruntime-genai's model builder, optimum): MatMulNBits (block-wise
+2 / 4 / 8-bit weights) and GroupQueryAttention, each by the formula of onnxruntime's ContribOperators.md.
+onnx_contrib registers them in its CONTRIB table."""
+from __future__ import annotations
+
+import numpy as np
+
+from .graph_writer import UnsupportedModel
+from .onnx_attention import _heads_4d, _repeat_heads, rotate
+from .onnx_ops import _ins
+
+
+def unpack_bits(packed: np.ndarray, bits: int) -> np.ndarray:
+    """uint8 bytes -> their bits-wide unsigned fields, the low field of each byte first (a new last axis
+    8 / bits times longer)."""
+    shifts = np.arange(0, 8, bits, dtype=np.uint8)
+    fields = (packed[..., None] >> shifts) & np.uint8((1 << bits) - 1)
+    return fields.reshape(*packed.shape[:-1], packed.shape[-1] * (8 // bits))
+
+
+def _zero_points(ctx, node, name: str, n: int, blocks: int, bits: int, dt: str):
+    """[N, blocks, 1] zero points: packed uint8 (per row, padded to whole bytes), of the scales' type, or the
+    default 2^(bits - 1)."""
+    w = ctx.w
+    if not name:
+        return w.const(np.full((n, blocks, 1), 2 ** (bits - 1), dt))
+    if ctx.is_const(name) and ctx.cval(name, node).dtype == np.uint8:
+        z = unpack_bits(ctx.cval(name, node).reshape(n, -1), bits)[:, :blocks]
+        return w.const(z.reshape(n, blocks, 1).astype(dt))
+    return w.reshape(w.cast(ctx.val(name), dt), [n, blocks, 1])
+
+
+def matmul_nbits(ctx, node, attrs):
+    """Y = A @ dequant(B)^T (+ bias): B [N, blocks, block_size * bits / 8] uint8, each block of block_size
+    weights along K dequantised as (q - zero_point) * scale (scales [N * blocks], a weight: its gradient is
+    defined; the quantised fields are constants)."""
+    w, i = ctx.w, _ins(node)
+    bits, bs = int(attrs.get("bits", 4)), int(attrs["block_size"])
+    k, n = int(attrs["K"]), int(attrs["N"])
+    if bits not in (2, 4, 8) or len(i) > 4 and i[4]:
+        raise UnsupportedModel(f"MatMulNBits node {node.name!r}: bits={bits}{' with g_idx' if i[4] else ''} "
+                               "(known: 2, 4, 8 bits without g_idx)")
+    a = ctx.val(i[0])
+    dt = w.dtype(a)
+    blocks = -(-k // bs)
+    q = unpack_bits(ctx.cval(i[1], node).reshape(n, blocks, -1), bits)
+    if q.shape != (n, blocks, bs):
+        raise UnsupportedModel(f"MatMulNBits node {node.name!r}: B of shape {list(ctx.cval(i[1], node).shape)} for "
+                               f"N={n}, K={k}, block_size={bs}, bits={bits}")
+    scales = w.reshape(ctx.val(i[2]), [n, blocks, 1])
+    deq = w.mul(w.sub(w.const(q.astype(dt)), _zero_points(ctx, node, i[3], n, blocks, bits, dt)), scales)
+    wt = w.index(w.reshape(deq, [n, blocks * bs]), [[0, n, 1], [0, k, 1]])
+    y = w.matmul(a, wt, transpose_b=True)
+    return [w.add(y, ctx.val(i[5])) if len(i) > 5 and i[5] else y]
+
+
+def group_query_attention(ctx, node, attrs):
+    """softmax(Q K^T scale) V over grouped heads, causal (query i of a step after P cached keys sees keys
+    <= P + i) and limited to each row's seqlens_k[b] + 1 keys; Q K V separate or packed in the query; rotary
+    at positions P + i (do_rotary); present = past ++ new keys / values. The new keys follow the whole past
+    buffer (rows of one past length, as a prompt or an unpadded decode; onnxruntime writes a shorter row's at
+    its own length)."""
+    w, i = ctx.w, _ins(node)
+    if attrs.get("local_window_size", -1) != -1 or attrs.get("smooth_softmax", 0) or attrs.get("qk_output", 0):
+        raise UnsupportedModel(f"GroupQueryAttention node {node.name!r}: local_window_size / smooth_softmax / "
+                               "qk_output are not mapped")
+    if i[9] or i[10] or i[11]:
+        raise UnsupportedModel(f"GroupQueryAttention node {node.name!r}: position_ids / attention_bias / head_sink "
+                               "are not mapped")
+    hq, hkv = int(attrs["num_heads"]), int(attrs["kv_num_heads"])
+    q, k, v = _qkv(ctx, node, i, hq, hkv)
+    bsz, _, s, d = w.shape(q)
+    past = w.shape(ctx.val(i[3]))[2] if i[3] else 0
+    if ctx.is_const(i[6]) and int(ctx.cval(i[6], node).reshape(-1)[0]) != past + s:
+        raise UnsupportedModel(f"GroupQueryAttention node {node.name!r}: total_sequence_length "
+                               f"{int(ctx.cval(i[6], node).reshape(-1)[0])} is not past {past} + new {s} (a shared "
+                               "past / present buffer is not mapped)")
+    if attrs.get("do_rotary", 0):
+        q, k = (_rotary(ctx, node, t, past, bool(attrs.get("rotary_interleaved", 0))) for t in (q, k))
+    if i[3]:
+        k, v = w.concat([ctx.val(i[3]), k], 2), w.concat([ctx.val(i[4]), v], 2)
+    present_k, present_v = k, v
+    if hq != hkv:
+        k, v = _repeat_heads(w, k, hq // hkv), _repeat_heads(w, v, hq // hkv)
+    scores = w.mul(w.matmul(q, k, transpose_b=True), w.scalar_like(attrs.get("scale", 0.0) or d ** -0.5, q))
+    cap = attrs.get("softcap", 0.0)
+    if cap > 0:
+        c = w.scalar_like(cap, scores)
+        scores = w.mul(w.unary("tanh", w.div(scores, c)), c)
+    scores = w.where(_visible(ctx, i[5], bsz, s, past), scores, w.scalar_like(-np.inf, scores))
+    y = w.matmul(w.softmax("softmax", scores, -1), v)
+    return [w.reshape(w.transpose(y, [0, 2, 1, 3]), [bsz, s, hq * d]), present_k, present_v]
+
+
+def _qkv(ctx, node, i, hq: int, hkv: int):
+    """Q [B, Hq, S, D], K and V [B, Hkv, S, D] from separate inputs or the packed query."""
+    w = ctx.w
+    x = ctx.val(i[0])
+    if i[1]:
+        return _heads_4d(w, x, hq), _heads_4d(w, ctx.val(i[1]), hkv), _heads_4d(w, ctx.val(i[2]), hkv)
+    width = w.shape(x)[2]
+    if width % (hq + 2 * hkv):
+        raise UnsupportedModel(f"GroupQueryAttention node {node.name!r}: packed QKV width {width} is not a multiple "
+                               f"of num_heads + 2 kv_num_heads = {hq + 2 * hkv}")
+    d = width // (hq + 2 * hkv)
+    q, k, v = w.split(x, [hq * d, hkv * d, hkv * d], 2)
+    return _heads_4d(w, q, hq), _heads_4d(w, k, hkv), _heads_4d(w, v, hkv)
+
+
+def _rotary(ctx, node, x: str, past: int, interleaved: bool) -> str:
+    """[B, H, S, D] rotated at positions past .. past + S - 1 by the cos / sin caches [max_pos, R / 2]."""
+    w, i = ctx.w, _ins(node)
+    b, h, s, d = w.shape(x)
+    cos, sin = ctx.val(i[7]), ctx.val(i[8])
+    half = w.shape(cos)[1]
+    if w.shape(cos)[0] < past + s or 2 * half > d:
+        raise UnsupportedModel(f"GroupQueryAttention node {node.name!r}: rotary caches of shape {list(w.shape(cos))} "
+                               f"for positions up to {past + s} and head size {d}")
+    rows = [[past, past + s, 1], [0, half, 1]]
+    cos, sin = (w.reshape(w.index(c, rows), [1, s, 1, half]) for c in (cos, sin))
+    x4 = w.transpose(x, [0, 2, 1, 3])
+    return w.transpose(rotate(w, x4, cos, sin, 2 * half, interleaved), [0, 2, 1, 3])
+
+
+def _visible(ctx, seqlens: str, b: int, s: int, past: int) -> str:
+    """[B, 1, S, P + S] bool: key j seen by query i iff j <= past + i and j <= seqlens_k[b]."""
+    w = ctx.w
+    t = past + s
+    causal = w.const(np.arange(t)[None, :] <= np.arange(s)[:, None] + past)
+    last = w.reshape(w.cast(ctx.val(seqlens), "int64"), [b, 1, 1, 1])
+    in_row = w.binary("less_equal", w.const(np.arange(t, dtype=np.int64).reshape(1, 1, 1, t)), last)
+    return w.binary("logical_and", in_row, causal)
