@@ -40,7 +40,7 @@ def _as_dtype(data, name: str) -> np.ndarray:
     tensor([1, 1+1j], int32) is [1 1]; NumPy refuses Python complex numbers there)."""
     arr = data if isinstance(data, np.ndarray) else np.array(data)
     if arr.dtype.kind == "c" and name not in ("complex64", "complex128"):
-        return (arr != 0) if name == "bool" else arr.real.astype(name)
+        return (arr != 0) if name == "bool" else np.real(arr).astype(name)
     return np.array(data, dtype=name)
 
 
@@ -630,7 +630,7 @@ def _index_add(self, dim=None, index=None, source=None, *, alpha=1, axis=None, u
     plain Tensor (gradserve's Tensors are values)."""
     if axis is not None or isinstance(dim, Tensor):  # (indices, y, axis): the first form
         dim, index, source = (axis if axis is not None else source), dim, index
-    out = late.ops.index_add(self, index, source if alpha == 1 else source * alpha, dim)
+    out = late.ops.index_add(self, index, source if alpha == 1 else late.ops.mul(source, alpha), dim)
     return late.ops.assign(self, out) if isinstance(self, Parameter) else out
 
 

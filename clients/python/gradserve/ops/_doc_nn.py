@@ -25,7 +25,8 @@ def _sizes(x, output_size, where: str) -> tuple[int, int]:
     pair = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
     if len(pair) != 2:
         raise ValueError(f"For '{where}', 'output_size' must be an int or a pair, got {output_size!r}")
-    return tuple(int(x.shape[-2 + i]) if s is None else int(s) for i, s in enumerate(pair))
+    h, w = (int(x.shape[-2 + i]) if s is None else int(s) for i, s in enumerate(pair))
+    return h, w
 
 
 def _along_h(fn, x, out_h):
@@ -92,7 +93,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     return _reduce(ops.add(positive, negative), reduction, "cosine_embedding_loss")
 
 
-def multi_margin_loss(input, target, p=1, margin=1, weight=None, reduction="mean"):  # noqa: A002
+def multi_margin_loss(input, target, p=1, margin: float = 1, weight=None, reduction="mean"):  # noqa: A002
     """Per row i of (N, C) scores: sum over classes j != y_i of max(0, margin - x[i, y_i] + x[i, j])^p, times
     weight[y_i], over C."""
     ops = late.ops

@@ -3,6 +3,8 @@ max id + 1 segments): the unsorted segment reductions of _scatter_ms, with MindS
 row falls in: 0 (1 for the product)."""
 from __future__ import annotations
 
+from typing import Any
+
 from .._late import late
 from ._scatter_ms import (sorted_segments, unsorted_segment_max, unsorted_segment_min, unsorted_segment_prod,
                           unsorted_segment_sum)
@@ -29,7 +31,7 @@ class _Segment:
 
 
 class _EmptyIsZero(_Segment):
-    _unsorted = None
+    _unsorted: Any = None  # (the subclass's unsorted_segment_* function)
 
     def _reduce(self, x, ids, num):
         out = self._unsorted(x, ids, num)

@@ -4,6 +4,8 @@ index_put, scatter's forms, itemset, the bytes round trip, assign_value, and Min
 queries, which on gradserve's host-side Tensors have one answer. Bound here, once, onto Tensor."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._late import late
@@ -119,7 +121,7 @@ def _scatter(self, *args, **kwargs):
     """Tensor.scatter(axis, index, src) / (dim, index, src or value, reduce=None): ops.scatter along the axis;
     a number as src (or value=) fills; reduce 'add' adds (ops.tensor_scatter_elements)."""
     names = ("dim", "index", "src", "reduce")
-    bound = dict(zip(names, args))
+    bound: dict[str, Any] = dict(zip(names, args))
     for key, value in kwargs.items():
         bound["dim" if key == "axis" else "src" if key == "value" else key] = value
     if not {"dim", "index", "src"} <= bound.keys():
@@ -137,7 +139,7 @@ def _itemset(self, *args):
     """Tensor.itemset(*args): NumPy's itemset on a copy (MindSpore 2.10 returns the new Tensor and leaves self)."""
     if not args or len(args) > 2:
         raise ValueError(f"Tensor.itemset: takes (value) or (index, value), but got {len(args)} arguments")
-    values = self.asnumpy().copy()
+    values: Any = self.asnumpy().copy()
     if len(args) == 1:
         if values.size != 1:
             raise ValueError("Tensor.itemset(value) needs a Tensor of one element; give an index")

@@ -1,6 +1,8 @@
 """train.names / get_metric_fn / get_metrics: MindSpore's registry of metrics by name (Model(metrics={'acc'}))."""
 from __future__ import annotations
 
+from typing import Any
+
 from ..nn._metrics import MAE, MSE, Accuracy, Loss, Metric
 from ._metrics_classify import (F1, ConfusionMatrix, Precision, Recall, Top1CategoricalAccuracy,
                                 Top5CategoricalAccuracy, TopKCategoricalAccuracy)
@@ -10,7 +12,7 @@ from ._metrics_occlusion import OcclusionSensitivity
 from ._metrics_surface import HausdorffDistance, MeanSurfaceDistance, RootMeanSquareDistance
 from ._roc_curve import ROC, auc
 
-_BY_NAME = {
+_BY_NAME: dict[str, Any] = {
     "accuracy": Accuracy, "acc": Accuracy, "precision": Precision, "recall": Recall, "F1": F1, "dice": Dice,
     "roc": ROC, "auc": auc, "bleu_score": BleuScore, "cosine_similarity": CosineSimilarity,
     "occlusion_sensitivity": OcclusionSensitivity, "topk": TopKCategoricalAccuracy,

@@ -53,7 +53,7 @@ class BleuScore(Metric):
             lengths = [len(ref) for ref in refs]
             gaps = [abs(len(candidate) - n) for n in lengths]
             self._r += lengths[gaps.index(min(gaps))]
-            counts, most = self._ngrams(candidate), Counter()
+            counts, most = self._ngrams(candidate), Counter[tuple]()
             for ref in refs:
                 most |= self._ngrams(ref)
             for gram, n in (counts & most).items():
@@ -95,7 +95,7 @@ class CosineSimilarity(Metric):
         self.sqr_mtx_res, self._is_update = 0, False
 
     @rearrange_inputs
-    def update(self, inputs) -> None:
+    def update(self, inputs) -> None:  # pyright: ignore[reportIncompatibleMethodOverride]  (MindSpore's: one input)
         data = self._convert_data(inputs)
         if self.similarity == "cosine":
             data = data / np.linalg.norm(data, ord=2, axis=1)[:, None]

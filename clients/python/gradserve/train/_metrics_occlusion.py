@@ -2,6 +2,8 @@
 input element is set to pad_val (MindSpore 2.10's metric; the model runs on the service in batches)."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._tensor import Tensor
@@ -39,7 +41,8 @@ class OcclusionSensitivity(Metric):
         super().__init__()
 
     def clear(self) -> None:
-        self._baseline, self._sensitivity_im, self._is_update = 0, 0, False
+        self._baseline, self._is_update = 0, False
+        self._sensitivity_im: Any = 0
 
     def _occluded(self, x: np.ndarray, index, shape) -> np.ndarray:
         low = [max(0, i - self.margin) for i in index]

@@ -4,6 +4,8 @@ face-connected cross, outside the array counting as background; its distances: s
 chessboard / taxicab distance transforms, here the same minimum over the other mask's edge points)."""
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..nn._metrics import Metric, rearrange_inputs
@@ -56,7 +58,9 @@ class _SurfaceMetric(Metric):
         super().__init__()
 
     def clear(self) -> None:
-        self._y_pred_edges, self._y_edges, self._is_update = 0, 0, False
+        self._y_pred_edges: Any = 0
+        self._y_edges: Any = 0
+        self._is_update = False
 
     def _masks(self, inputs) -> tuple[np.ndarray, np.ndarray]:
         if len(inputs) != 3:
