@@ -60,3 +60,102 @@ def test_tensor_in_a_list_argument_holding_it(on_real_server, mode):
                 _MemberIn()(x, [y, "a"])
     finally:
         context.set_context(mode=context.PYNATIVE_MODE)
+
+
+def _torch_layer_weights(gs_layer, t_layer, decoder: bool):
+    """gradserve's layer given torch's weights (the same names but Dense for Linear, gamma / beta for LayerNorm)."""
+    pairs = [("self_attn.in_proj_weight", "self_attn.in_proj_weight"), ("self_attn.in_proj_bias", "self_attn.in_proj_bias"),
+             ("self_attn.out_proj.weight", "self_attn.out_proj.weight"), ("self_attn.out_proj.bias", "self_attn.out_proj.bias"),
+             ("dense1.weight", "linear1.weight"), ("dense1.bias", "linear1.bias"),
+             ("dense2.weight", "linear2.weight"), ("dense2.bias", "linear2.bias")]
+    attns = ["self_attn", "multihead_attn"] if decoder else ["self_attn"]
+    pairs += [(p.replace("self_attn", a), q.replace("self_attn", a)) for a in attns[1:] for p, q in pairs[:4]]
+    for i in range(1, 4 if decoder else 3):
+        pairs += [(f"norm{i}.gamma", f"norm{i}.weight"), (f"norm{i}.beta", f"norm{i}.bias")]
+    ours = dict(gs_layer.parameters_and_names())
+    theirs = dict(t_layer.named_parameters())
+    for p, q in pairs:
+        ours[p].set_data(Tensor(theirs[q].detach().numpy()))
+    assert len(pairs) == len(theirs)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_transformer_layers_match_torch(on_real_server, norm_first):
+    # nn.TransformerEncoderLayer / TransformerDecoderLayer: MindSpore 2.10's layers are torch.nn's maths
+    # (mindspore/nn/layer/transformer.py); eval mode, a bool mask (True: not attended), float64
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    t_enc = torch.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True, norm_first=norm_first,
+                                             dtype=torch.float64).eval()
+    t_dec = torch.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, batch_first=False, norm_first=norm_first,
+                                             dtype=torch.float64).eval()
+    enc = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True, norm_first=norm_first, dtype=ms.float64)
+    dec = nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, norm_first=norm_first, dtype=ms.float64)
+    _torch_layer_weights(enc, t_enc, False)
+    _torch_layer_weights(dec, t_dec, True)
+    rng = np.random.default_rng(1)
+    src, tgt, mem = rng.normal(size=(2, 3, 8)), rng.normal(size=(4, 2, 8)), rng.normal(size=(3, 2, 8))
+    mask = np.array([[False, True, False], [False, False, True], [False, False, False]])
+    want = t_enc(torch.tensor(src), src_mask=torch.tensor(mask)).detach().numpy()
+    np.testing.assert_allclose(enc(Tensor(src), src_mask=Tensor(mask)).asnumpy(), want, rtol=1e-10, atol=1e-12)
+    tmask = np.triu(np.ones((4, 4), bool), 1)
+    want = t_dec(torch.tensor(tgt), torch.tensor(mem), tgt_mask=torch.tensor(tmask)).detach().numpy()
+    np.testing.assert_allclose(dec(Tensor(tgt), Tensor(mem), tgt_mask=Tensor(tmask)).asnumpy(), want,
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_transformer_stacks_shapes_and_arguments(on_real_server):
+    # tests/st/nn/test_transformer.py's forms (small sizes): num_layers fresh layers, the final norms, shapes kept
+    layer = nn.TransformerEncoderLayer(d_model=4, nhead=2, dim_feedforward=16, dropout=0.0, batch_first=True)
+    model = nn.TransformerEncoder(layer, num_layers=2)
+    names = [n for n, _ in model.parameters_and_names()]
+    assert len(model.layers) == 2 and len(names) == 2 * 12 and len(set(names)) == len(names)
+    for _, p in model.parameters_and_names():
+        assert p.set_dtype(ms.float16) == ms.float16 and p.dtype == ms.float16
+    x = ops.arange(0, 16).reshape(2, 2, 4).astype(ms.float16)
+    out = model(x, src_mask=Tensor([[0, 1], [0, 0]]).to(ms.bool_))
+    assert out.shape == (2, 2, 4) and out.dtype == ms.float16
+    t = nn.Transformer(d_model=8, nhead=2, num_encoder_layers=2, num_decoder_layers=1, dim_feedforward=16)
+    assert t(Tensor(np.ones((5, 3, 8), np.float32)), Tensor(np.ones((4, 3, 8), np.float32))).shape == (4, 3, 8)
+    with pytest.raises(ValueError, match="d_model"):
+        t(Tensor(np.ones((5, 3, 6), np.float32)), Tensor(np.ones((4, 3, 8), np.float32)))
+    with pytest.raises(ValueError, match="relu/gelu"):
+        nn.TransformerEncoderLayer(8, 2, activation="tanh")
+    with pytest.raises(ValueError, match="ops.relu or ops.gelu"):
+        nn.TransformerDecoderLayer(8, 2, activation=ops.tanh)
+    with pytest.raises(AssertionError, match="bool and floating"):
+        layer(Tensor(np.ones((1, 2, 4), np.float32)), src_key_padding_mask=Tensor([[0, 1]]))
+
+
+def test_mutable_keeps_its_origin_and_strict_level_from_the_environment(on_real_server, monkeypatch):
+    # tests/st/compiler/mutable/test_mutable_in_graph.py: m_x.__ms_origin_object__ is the object mutable() was
+    # given; with MS_DEV_JIT_SYNTAX_LEVEL=0 (STRICT) a GRAPH_MODE Cell's gradient of a mutable dict is a tuple
+    x = Tensor([[0.5, 0.6, 0.4], [1.2, 1.3, 1.1]], ms.float32)
+    assert ms.mutable(x).__ms_origin_object__ is x
+    pair = (x, x)
+    assert ms.mutable(pair).__ms_origin_object__ is pair
+
+    class Net(nn.Cell):
+        def construct(self, z):
+            return ops.matmul(z["a"], z["b"])
+
+    class GradNet(nn.Cell):
+        def __init__(self):
+            super().__init__()
+            self.grad = ms.ops.GradOperation()
+
+        def construct(self, z):
+            return self.grad(Net())(z)
+
+    y = Tensor(np.ones((3, 2), np.float32))
+    context.set_context(mode=context.GRAPH_MODE)
+    try:
+        monkeypatch.setenv("MS_DEV_JIT_SYNTAX_LEVEL", "0")
+        out = GradNet()(ms.mutable({"a": x, "b": y}))
+        assert isinstance(out, tuple) and len(out) == 2
+        np.testing.assert_allclose(out[0].asnumpy(), np.full((2, 3), 2.0))  # d sum(a @ b) / da = ones @ b^T
+        np.testing.assert_allclose(out[1].asnumpy(), np.repeat(x.asnumpy().sum(0)[:, None], 2, 1), rtol=1e-6)
+        monkeypatch.setenv("MS_DEV_JIT_SYNTAX_LEVEL", "2")
+        assert isinstance(GradNet()(ms.mutable({"a": x, "b": y})), dict)
+    finally:
+        context.set_context(mode=context.PYNATIVE_MODE)
