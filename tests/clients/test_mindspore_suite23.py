@@ -159,3 +159,42 @@ def test_mutable_keeps_its_origin_and_strict_level_from_the_environment(on_real_
         assert isinstance(GradNet()(ms.mutable({"a": x, "b": y})), dict)
     finally:
         context.set_context(mode=context.PYNATIVE_MODE)
+
+
+def test_standard_method_functions(on_real_server):
+    # tests/st/ops/test_constexpr_modfied.py: MindSpore 2.10's standard_method functions are its Tensor methods
+    # called as functions (the expected values are that test's, MindSpore's run)
+    from gradserve._extends.parse import standard_method as sm
+
+    assert sm.unsqueeze(Tensor([[4.0, 9.0, 2.0, 10.0]]), 0).shape == (1, 1, 4)
+    assert bool(sm.tensor_bool(Tensor([4.0]))) is True and bool(sm.tensor_bool(Tensor([0.0]))) is False
+    with pytest.raises(ValueError, match="ambiguous"):
+        sm.tensor_bool(Tensor([1.0, 2.0]))
+    values, indices = sm.topk(Tensor([4.0, 9.0, 2.0, 10.0]), 3)
+    np.testing.assert_array_equal(values.asnumpy(), [10.0, 9.0, 4.0])
+    np.testing.assert_array_equal(indices.asnumpy(), [3, 1, 0])
+    x = Tensor(np.array([[1, 2, 3], [2, 3, 4]], np.float32))
+    np.testing.assert_array_equal(sm.view(x, (3, 2)).asnumpy(), [[1, 2], [3, 2], [3, 4]])
+    np.testing.assert_array_equal(sm.reshape(x, 3, 2).asnumpy(), [[1, 2], [3, 2], [3, 4]])
+    assert sm.swapaxes(Tensor(np.ones((2, 3, 4), np.float32)), 0, 2).shape == (4, 3, 2)
+    assert sm.squeeze(Tensor(np.ones((1, 2, 2, 1), np.float32)), (0, 3)).shape == (2, 2)
+    assert int(sm.argmax(Tensor(np.arange(10, 16).reshape(2, 3).astype(np.float32)), None)) == 5
+    np.testing.assert_array_equal(sm.diagonal(Tensor(np.arange(4).reshape(2, 2))).asnumpy(), [0, 3])
+    choices = [[0, 1, 2, 3], [10, 11, 12, 13], [20, 21, 22, 23], [30, 31, 32, 33]]
+    np.testing.assert_array_equal(sm.choose(Tensor(np.array([2, 3, 1, 0])), choices).asnumpy(), [20, 31, 12, 3])
+    assert float(sm.var(Tensor(np.array([1.0, 2.0, 3.0, 4.0])))) == 1.25  # NumPy's var (ddof 0)
+    assert int(sm.searchsorted(Tensor(np.array([1.0, 2.0, 3.0, 4.0, 5.0])), Tensor(3.0, ms.float64))) == 2
+
+    class Net(nn.Cell):  # as the test calls them: a Cell attribute, in GRAPH_MODE
+        def __init__(self):
+            super().__init__()
+            self.func = sm.reshape
+
+        def construct(self, a, shape):
+            return self.func(a, shape)
+
+    context.set_context(mode=context.GRAPH_MODE)
+    try:
+        assert Net()(x, (3, 2)).shape == (3, 2)
+    finally:
+        context.set_context(mode=context.PYNATIVE_MODE)
