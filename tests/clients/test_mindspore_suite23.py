@@ -198,3 +198,35 @@ def test_standard_method_functions(on_real_server):
         assert Net()(x, (3, 2)).shape == (3, 2)
     finally:
         context.set_context(mode=context.PYNATIVE_MODE)
+
+
+@pytest.mark.parametrize("mode", [context.PYNATIVE_MODE, context.GRAPH_MODE])
+def test_common_generator_state(on_real_server, mode):
+    # MindSpore 2.10 (CPU), mindspore.common.generator: Generator().initial_seed() = 0; after manual_seed(7),
+    # _step(3) gives (7, 0) then (7, 3); get_state() = [7, 0 x7, 6, 0 x7] (uint8); a Generator given that state
+    # steps from offset 6; manual_seed(1.5) is TypeError("Seed must be an integer.")
+    from gradserve.common.generator import Generator, get_rng_state, set_rng_state, default_generator
+
+    g = Generator()
+    assert g.initial_seed() == 0
+    assert g.manual_seed(7) is g and g.initial_seed() == 7
+    three = Tensor(3, ms.int64)
+    context.set_context(mode=mode)
+    try:
+        step = ms.jit(lambda gen, n: gen._step(n)) if mode == context.GRAPH_MODE else (lambda gen, n: gen._step(n))
+        assert [int(v) for v in step(g, three)] == [7, 0]
+        assert [int(v) for v in step(g, three)] == [7, 3]  # (a reused trace advances it too)
+    finally:
+        context.set_context(mode=context.PYNATIVE_MODE)
+    state = g.get_state()
+    assert state.dtype == ms.uint8
+    np.testing.assert_array_equal(state.asnumpy(), [7] + [0] * 7 + [6] + [0] * 7)
+    g2 = Generator()
+    g2.set_state(state)
+    assert [int(v) for v in g2._step(Tensor(1, ms.int64))] == [7, 6]
+    with pytest.raises(TypeError, match="Seed must be an integer"):
+        g.manual_seed(1.5)
+    saved = get_rng_state()
+    first = [int(v) for v in default_generator._step(Tensor(5, ms.int64))]
+    set_rng_state(saved)
+    assert [int(v) for v in default_generator._step(Tensor(5, ms.int64))] == first
