@@ -230,3 +230,23 @@ def test_common_generator_state(on_real_server, mode):
     first = [int(v) for v in default_generator._step(Tensor(5, ms.int64))]
     set_rng_state(saved)
     assert [int(v) for v in default_generator._step(Tensor(5, ms.int64))] == first
+
+
+@pytest.mark.parametrize("dt", [np.int32, np.int64])
+def test_data_format_dim_map(on_real_server, dt):
+    # MindSpore 2.10 (CPU), tests/st/ops/cpu/test_dataformatdimmap_op.py's values, and beyond -4..3: 5 -> 3, -5 -> 2
+    from gradserve.ops import operations as P
+
+    x = Tensor(np.array([-4, -3, -2, -1, 0, 1, 2, 3, 5, -5], dt))
+    out = P.DataFormatDimMap()(x)
+    assert out.dtype == Tensor(np.zeros(1, dt)).dtype
+    np.testing.assert_array_equal(out.asnumpy(), [0, 3, 1, 2, 0, 3, 1, 2, 3, 2])
+    np.testing.assert_array_equal(P.DataFormatDimMap("NHWC", "NHWC")(x).asnumpy(), [0, 1, 2, 3, 0, 1, 2, 3, 1, 3])
+    np.testing.assert_array_equal(P.DataFormatDimMap(src_format="NCHW", dst_format="NHWC")(x).asnumpy(),
+                                  [0, 2, 3, 1, 0, 2, 3, 1, 2, 1])
+    np.testing.assert_array_equal(P.DataFormatDimMap("NCHW", "NCHW")(Tensor(np.array([[-1, 2], [0, 1]], dt))).asnumpy(),
+                                  [[3, 2], [0, 1]])
+    with pytest.raises(ValueError, match="'src_format' must be str and must be in"):
+        P.DataFormatDimMap(src_format="NHW")
+    with pytest.raises(TypeError, match="Int32"):
+        P.DataFormatDimMap()(Tensor(np.array([1.0], np.float32)))

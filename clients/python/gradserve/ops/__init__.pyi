@@ -29,6 +29,7 @@ from ._conv import AvgPool as AvgPool, AvgPool3D as AvgPool3D, Conv2D as Conv2D,
 from ._counting import bincount as bincount, histc as histc
 from ._crop_resize import CropAndResize as CropAndResize, crop_and_resize as crop_and_resize
 from ._ctc import CTCLoss as CTCLoss, CTCLossV2 as CTCLossV2, ctc_loss as ctc_loss
+from ._data_format import DataFormatDimMap as DataFormatDimMap
 from ._diagonal_scatter import MatrixDiagPartV3 as MatrixDiagPartV3, MatrixSetDiagV3 as MatrixSetDiagV3, ScalarToTensor as ScalarToTensor, TensorToTuple as TensorToTuple, diagonal_scatter as diagonal_scatter, eigvals as eigvals, make_tuple as make_tuple, matrix_diag_part as matrix_diag_part, matrix_set_diag as matrix_set_diag
 from ._doc_math import addcdiv as addcdiv, addcmul as addcmul, addr as addr, adjoint as adjoint, atleast_1d as atleast_1d, atleast_2d as atleast_2d, atleast_3d as atleast_3d, column_stack as column_stack, copysign as copysign, count_nonzero as count_nonzero, dstack as dstack, exp2 as exp2, ldexp as ldexp, msort as msort, nanmean as nanmean, rot90 as rot90, swapdims as swapdims, trapz as trapz, truncate_div as truncate_div, truncate_mod as truncate_mod, vecdot as vecdot
 from ._dropout import Dropout as Dropout, dropout as dropout
@@ -1075,6 +1076,7 @@ __all__ = [
     'SparseApplyFtrl',
     'FusedSparseProximalAdagrad',
     'SparseCountSparseOutput',
+    'DataFormatDimMap',
 ]
 
 class Acos(Primitive):
