@@ -250,3 +250,27 @@ def test_data_format_dim_map(on_real_server, dt):
         P.DataFormatDimMap(src_format="NHW")
     with pytest.raises(TypeError, match="Int32"):
         P.DataFormatDimMap()(Tensor(np.array([1.0], np.float32)))
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float16])
+def test_max_pool_grad_with_argmax_v2(on_real_server, dt):
+    # tests/st/ops/cpu/test_max_pool_grad_with_argmax_v2_cpu_op.py (MindSpore 2.10's expected values): each grad
+    # cell lands at its argmax; overlapping windows' shared maxima sum (NumPy's np.add.at)
+    from gradserve.ops.operations import _grad_ops as G
+
+    x = Tensor(np.arange(36).reshape(1, 1, 6, 6).astype(dt))
+    dy = np.array([[[[0.7, 0.9, 0.11], [0.19, 0.21, 0.23], [0.31, 0.33, 0.35]]]], dt)
+    index = np.array([[[[7, 9, 11], [19, 21, 23], [31, 33, 35]]]], np.int32)
+    want = np.zeros((1, 1, 36), dt)
+    want[0, 0, index.reshape(-1)] = dy.reshape(-1)
+    got = G.MaxPoolGradWithArgmaxV2(kernel_size=2, strides=2, pads=0, dilation=1, ceil_mode=False)(
+        x, Tensor(dy), Tensor(index))
+    assert got.dtype == x.dtype
+    np.testing.assert_array_equal(got.asnumpy(), want.reshape(1, 1, 6, 6))
+    shared = np.array([[[[14, 14], [14, 35]]], [[[0, 1], [1, 1]]]], np.int64)  # two (N) planes, repeats
+    g = np.array([[[[1.0, 2.0], [3.0, 4.0]]], [[[0.5, 0.25], [0.125, 1.0]]]], dt)
+    want = np.zeros((2, 1, 36), dt)
+    for b in range(2):
+        np.add.at(want[b, 0], shared[b].reshape(-1), g[b].reshape(-1))
+    got = G.MaxPoolGradWithArgmaxV2(3, 1)(Tensor(np.zeros((2, 1, 6, 6), dt)), Tensor(g), Tensor(shared))
+    np.testing.assert_array_equal(got.asnumpy(), want.reshape(2, 1, 6, 6))

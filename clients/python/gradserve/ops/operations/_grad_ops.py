@@ -313,3 +313,8 @@ class L2NormalizeGrad:
 from .._cdist_grad import CdistGrad  # noqa: E402
 
 __all__ += ["CdistGrad"]
+
+# MaxPoolWithArgmaxV2's backward (gradserve/ops/_max_pool_argmax_grad)
+from .._max_pool_argmax_grad import MaxPoolGradWithArgmaxV2  # noqa: E402
+
+__all__ += ["MaxPoolGradWithArgmaxV2"]
