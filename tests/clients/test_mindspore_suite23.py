@@ -274,3 +274,22 @@ def test_max_pool_grad_with_argmax_v2(on_real_server, dt):
         np.add.at(want[b, 0], shared[b].reshape(-1), g[b].reshape(-1))
     got = G.MaxPoolGradWithArgmaxV2(3, 1)(Tensor(np.zeros((2, 1, 6, 6), dt)), Tensor(g), Tensor(shared))
     np.testing.assert_array_equal(got.asnumpy(), want.reshape(2, 1, 6, 6))
+
+
+def test_sparse_dense_cwise_add_mul(on_real_server):
+    # MindSpore 2.10 (CPU): indices [[0, 0], [2, 2], [1, 0]], values [1, 2, 7], shape [3, 3]; x2 broadcast to it
+    from gradserve.ops.operations.sparse_ops import SparseDenseCwiseAdd, SparseDenseCwiseMul
+
+    i = Tensor([[0, 0], [2, 2], [1, 0]], ms.int64)
+    v = Tensor([1, 2, 7], ms.int32)
+    s = Tensor([3, 3], ms.int64)
+    cases = [(Tensor([1, 2, 3], ms.int32), [2, 5, 8], [1, 6, 7]),
+             (Tensor([[1], [2], [3]], ms.int32), [2, 5, 9], [1, 6, 14]),
+             (Tensor(np.arange(9).reshape(3, 3) + 1, ms.int32), [2, 11, 11], [1, 18, 28])]
+    for x2, add, mul in cases:
+        np.testing.assert_array_equal(SparseDenseCwiseAdd()(i, v, s, x2).asnumpy(), add)
+        np.testing.assert_array_equal(SparseDenseCwiseMul()(i, v, s, x2).asnumpy(), mul)
+    with pytest.raises(TypeError, match="dtype"):
+        SparseDenseCwiseAdd()(i, v, s, Tensor([1.0, 2.0, 3.0], ms.float32))
+    with pytest.raises(ValueError, match="does not broadcast"):
+        SparseDenseCwiseAdd()(i, v, s, Tensor([1, 2], ms.int32))

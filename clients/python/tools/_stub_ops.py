@@ -94,7 +94,7 @@ def render_stub() -> str:
     from gradserve.ops import _doc_math, _glu_huber  # noqa: PLC0415
     from gradserve.ops import _raw_op_signatures  # noqa: PLC0415
     from gradserve.ops import primitive  # noqa: PLC0415
-    from gradserve.ops import _data_format  # noqa: PLC0415
+    from gradserve.ops import _data_format, _sparse_dense_cwise  # noqa: PLC0415
 
     generated = {id(v): (k, "class") for k, v in _primitives.CLASSES.items()}
     generated.update({id(v): (k, "function") for k, v in _primitives.FUNCTIONS.items()})
@@ -112,7 +112,7 @@ def render_stub() -> str:
             _interpolate, _windows, _zeta_xdivy, _roi_align, _indexing, _ctc, _counting,
             _fft_freq, _square_sum_all, _sparse_adam, _random_gamma, _elements_scatter, _vander, _in_top_k, _nms,
             _list_diff, _min_max_ext, _ps_roi_pooling, _lrn, _slices_blocks, _fractional_pool,
-            _fused_sparse, _sparse_count, _glu_huber, _doc_math, _raw_op_signatures, primitive, _data_format]
+            _fused_sparse, _sparse_count, _glu_huber, _doc_math, _raw_op_signatures, primitive, _data_format, _sparse_dense_cwise]
     imports: dict[str, list[str]] = {}
     decls, aliases = [], []
     for name in ops.__all__:
