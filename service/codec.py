@@ -23,7 +23,7 @@ import orjson
 
 from engine.shape_rules import complex_as_pairs, pairs_as_complex
 
-from . import repeated_keys
+from . import gc_pause, repeated_keys
 from .body_budget import count_bytes
 from .errors import InvalidRequest, LimitExceeded
 from .json_decoder import OFFLOAD_MIN
@@ -138,20 +138,25 @@ def loads(raw, what: str = "the body", path: str | None = None, offload: bool = 
         return _offload.loads(raw, what, path, vectors, limits)
     if limits is not None and len(raw) > limits.max_containers:  # (a shorter body cannot hold more)
         check_containers(raw, limits.max_containers, what)
-    try:
-        value, strict = orjson.loads(raw), True
-    except orjson.JSONDecodeError:
-        where = {"path": path} if path else {}
-        try:
-            value, strict = json.loads(bytes(raw) if isinstance(raw, memoryview) else raw), False
-        except RecursionError:
-            raise InvalidRequest(f"{what} is nested too deeply", **where) from None
-        except (ValueError, UnicodeDecodeError) as e:
-            raise InvalidRequest(f"{what} is not valid JSON: {e}", **where) from None
+    with gc_pause.paused_if(len(raw) >= gc_pause.MIN_BYTES):
+        value, strict = _parse(raw, what, path)
     repeated_keys.check(raw, value, what, path)
     if limits is not None and limits.max_tensors is not None:
         check_body_tensors(value, limits.max_tensors)
     return value, strict
+
+
+def _parse(raw, what: str, path: str | None) -> tuple[Any, bool]:
+    try:
+        return orjson.loads(raw), True
+    except orjson.JSONDecodeError:
+        where = {"path": path} if path else {}
+        try:
+            return json.loads(bytes(raw) if isinstance(raw, memoryview) else raw), False
+        except RecursionError:
+            raise InvalidRequest(f"{what} is nested too deeply", **where) from None
+        except (ValueError, UnicodeDecodeError) as e:
+            raise InvalidRequest(f"{what} is not valid JSON: {e}", **where) from None
 
 
 class JsonLimits(NamedTuple):

@@ -297,8 +297,9 @@ class Core:
         return {"graph_id": gid, "signature": signature(g)}
 
     def get_graph(self, graph_id: str) -> dict:
-        d, g = self.registry.json_of(graph_id)
-        return {"graph_id": graph_id, "graph": d, "signature": signature(g)}
+        """{graph_id, graph_json: the graph's JSON text, signature}."""
+        text, g = self.registry.json_of(graph_id)
+        return {"graph_id": graph_id, "graph_json": text, "signature": signature(g)}
 
     # -- jobs -------------------------------------------------------------------------------------------
     def _route(self, device: str) -> tuple[Pool, int | None]:

@@ -38,7 +38,7 @@ from pydantic import ValidationError
 
 from .api_keys import key_ok
 from .body_budget import parsed
-from . import client_shm, codec, models
+from . import client_shm, codec, gc_pause, models
 from .core import Core, JobRequest, JobResult, drain_wait_s
 from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Internal, InvalidRequest,
                      ServiceError, Unauthorized, clip)
@@ -382,19 +382,20 @@ class Servicer(pb_grpc.GradserveServicer):
         return await self._guard(context, fn)
 
     def _register(self, request, client: str) -> dict:
-        graph, strict = _graph_json(request, self.settings)
-        try:
-            m = models.RegisterRequest.model_validate({"graph": graph})
-        except ValidationError as e:
-            raise validation_error(e) from None
-        del graph
-        return self.core.register_graph(m.graph, strict, client)
+        with gc_pause.paused_if(len(request.graph_json) > BIG):  # (as HTTP's: the graph walked once, after)
+            graph, strict = _graph_json(request, self.settings)
+            try:
+                m = models.RegisterRequest.model_validate({"graph": graph})
+            except ValidationError as e:
+                raise validation_error(e) from None
+            del graph
+            return self.core.register_graph(m.graph, strict, client)
 
     async def GetGraph(self, request, context):
         async def fn():
             out = self.core.get_graph(request.graph_id)
             return pb.GetGraphResponse(graph_id=out["graph_id"], signature=_signature(out["signature"]),
-                                       graph_json=json.dumps(out["graph"], separators=(",", ":")).encode())
+                                       graph_json=out["graph_json"])
 
         return await self._guard(context, fn)
 

@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import numpy as np
+import orjson
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -26,7 +27,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from .api_keys import key_ok
-from . import answer_head, client_shm, client_shm_http, codec, docs_assets, examples, head_memo, models, onnx_graphs, shm, timeline
+from . import (answer_head, client_shm, client_shm_http, codec, docs_assets, examples, gc_pause, head_memo, models,
+               onnx_graphs, shm, timeline)
 from .client_identity import FORWARDED_FOR
 from .body_budget import FREE, Charge, parsed
 from .http_body import content_coding, inflated, read_body, read_raw, too_large, within
@@ -678,7 +680,9 @@ def _graph_routes(ctx: AppContext) -> APIRouter:
     def register(body, client, held: Charge | None = None, inflated: int = 0) -> dict:
         if held is None:
             return registered(body, client)
-        with core.parse_share.timing(client):  # (its parse's time, as a job body's: body_budget.parsed)
+        # (its parse's time, as a job body's: body_budget.parsed; the collector paused throughout, so the JSON
+        # value is gone when it runs again and only the graph is walked, once: service.gc_pause)
+        with core.parse_share.timing(client), gc_pause.paused():
             held.parsing(body, inflated)
             return registered(body, client)
 
@@ -693,7 +697,10 @@ def _graph_routes(ctx: AppContext) -> APIRouter:
 
     @graphs.get("/{graph_id}", operation_id="get_graph", response_model=models.GraphResponse, responses=err_docs)
     async def get_graph(graph_id: str):
-        return JSONResponse(core.get_graph(graph_id))
+        out = core.get_graph(graph_id)  # (the graph's text as kept, spliced in: never parsed or written again)
+        return Response(b'{"graph_id":%s,"graph":%s,"signature":%s}' % (
+            orjson.dumps(out["graph_id"]), out["graph_json"], orjson.dumps(out["signature"])),
+            media_type="application/json")
 
     return graphs
 

@@ -6,6 +6,7 @@ and loaded form hold (parameter values dominate), so the caches are bounded by b
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
 import threading
@@ -18,6 +19,7 @@ from engine.errors import EngineError
 from engine.ir import Graph
 from engine.serialize import Limits, graph_from_json, graph_hash
 
+from . import gc_pause
 from .errors import MESSAGE_CHARS, InvalidRequest, LimitExceeded, NotFound, ServiceError, clip, from_engine
 
 log = logging.getLogger("gradserve.registry")
@@ -103,6 +105,17 @@ def graph_bytes(g: Graph) -> int:
     return n
 
 
+def kept_json(d: dict) -> bytes | dict:
+    """A registered graph's JSON as the registry keeps it (for GET): its orjson text, one object the collector
+    never walks (a 99 K-node graph's dict is ~300 K tracked containers, walked by every full collection while it
+    is registered, and written by json.dumps on the event loop at each GET), or the dict where orjson cannot
+    write it (an integer past 64 bits)."""
+    try:
+        return orjson.dumps(d)
+    except (orjson.JSONEncodeError, TypeError):
+        return d
+
+
 def json_bytes(d: dict) -> int:
     """About what a parsed graph JSON holds in memory: parameter data as Python lists cost ~32 bytes per
     number (a pointer and a float object); the rest by node."""
@@ -166,8 +179,9 @@ class Registry:
                 gid = self.ids.get(key)
                 if gid is not None:
                     return gid, size
+        nodes = d.get("nodes")
         try:
-            gid = graph_hash(d)
+            gid = graph_hash(d, yielding=type(nodes) is list and len(nodes) >= gc_pause.NODES)
         except (ValueError, TypeError) as e:
             where = first_non_finite(d, "$.graph")
             if where is not None:
@@ -178,7 +192,7 @@ class Registry:
             self.ids.put(key, gid, 64)
         return gid, size
 
-    def _count_nodes(self, d: dict) -> None:
+    def _count_nodes(self, d: dict) -> int:
         n = len(d.get("nodes") or []) if isinstance(d.get("nodes"), list) else 0
         fns = d.get("functions")
         if isinstance(fns, dict):
@@ -186,14 +200,16 @@ class Registry:
         if n > self.max_nodes:
             raise LimitExceeded(f"graph has {n} nodes, above the limit max_nodes={self.max_nodes}",
                                 path="$.graph.nodes", limit="max_nodes", value=self.max_nodes)
+        return n
 
     def _parse(self, gid: str, d: dict, size: int, client: str | None) -> Graph:
         hit = self.graphs.get(gid)
         if hit is not None:
             return hit[1]
-        self._count_nodes(d)
+        n = self._count_nodes(d)
         try:
-            g = graph_from_json(d, self.limits)
+            with gc_pause.paused_if(n >= gc_pause.NODES):
+                g = graph_from_json(d, self.limits)
         except EngineError as e:
             raise engine_error(e, self.limits.max_elements) from None
         except RecursionError:
@@ -203,7 +219,7 @@ class Registry:
             log.warning("graph_from_json raised %s: %s", type(e).__name__, clip(str(e), MESSAGE_CHARS))
             raise InvalidRequest(f"graph could not be loaded: {type(e).__name__}: {e}", code="invalid_graph",
                                  path="$.graph") from None
-        self.graphs.put(gid, (d, g), json_bytes(d) + graph_bytes(g), owner=client)
+        self.graphs.put(gid, (kept_json(d), g), json_bytes(d) + graph_bytes(g), owner=client)
         return g
 
     def load(self, graph: dict | None, graph_id: str | None, strict: bool = False,
@@ -223,8 +239,10 @@ class Registry:
                            graph_id=graph_id)
         return graph_id, hit[1]
 
-    def json_of(self, graph_id: str) -> tuple[dict, Graph]:
+    def json_of(self, graph_id: str) -> tuple[bytes, Graph]:
+        """A registered graph's JSON text and its loaded form."""
         hit = self.graphs.get(graph_id)
         if hit is None:
             raise NotFound(f"graph {graph_id} is not registered on this server", graph_id=graph_id)
-        return hit
+        text, g = hit
+        return (text if type(text) is bytes else json.dumps(text, separators=(",", ":")).encode()), g

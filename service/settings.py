@@ -131,7 +131,9 @@ class Settings(BaseSettings):
                                "the first such body), so that a parse never holds the server's interpreter lock: "
                                "other requests, health probes too, are answered meanwhile. 0: parsed in the "
                                "server's process.")
-    max_nodes: int = Field(100_000, ge=1, description="Largest graph, in nodes, as sent and once lowered.")
+    max_nodes: int = Field(100_000, ge=1, description="Largest graph, in nodes, as sent and once lowered. A graph "
+                           "of 4096 nodes or more is registered, loaded and derived with the cyclic collector "
+                           "paused (service.gc_pause): a 99 K-node chain started ~1100-1500 collections, 6-10 full ones.")
     max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
     max_tensors: int = Field(65536, ge=1, description="Most tensors in one request, gRPC or HTTP (inputs, params, "
                              "sens / tangents / v; an inference's inputs, requested outputs and raw contents; "
@@ -144,8 +146,10 @@ class Settings(BaseSettings):
                                      "request body or gRPC graph_json (its '{' and '[' bytes, counted before the parse, in the JSON "
                                      "decoder process for a large body); 413 limit_exceeded (RESOURCE_EXHAUSTED) past it, naming "
                                      "max_json_containers. 8 M `[]` (16 MB, under max_parse_bytes) took 12-16 s "
-                                     "and +630 MiB and stalled other clients 3.5 s; 990 K still cost ~4 s and a "
-                                     "1.1 s stall on a loaded 2-core box. A (500 K, 2) tensor sent as nested lists "
+                                     "and +630 MiB and stalled other clients 3.5 s; 990 K cost ~4 s and a 1.1 s "
+                                     "stall on a loaded 2-core box, most of it the cyclic collector's (now paused "
+                                     "while a body is parsed and unpickled, service.gc_pause: 0.8-1.5 s, a 65-75 ms "
+                                     "stall). A (500 K, 2) tensor sent as nested lists "
                                      "has 500 K; flat data lists (with its shape) have one; a graph of 100 K "
                                      "nodes (max_nodes) ~600 K.")
     max_depth: int = Field(32, ge=1, description="Deepest nesting of output structures and data lists.")

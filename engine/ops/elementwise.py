@@ -115,8 +115,22 @@ _unary("sigmoid", lambda xp, x: 1 / (1 + xp.exp(-x)), lambda b, x, y: b.mul(y, b
        np_out=ufunc_out(_k_sigmoid))
 _unary("softplus", lambda xp, x: xp.logaddexp(x, xp.zeros_like(x)), lambda b, x, y: b.sigmoid(x),
        np_out=ufunc_out(_k_softplus))
-_unary("relu", lambda xp, x: xp.where(x > 0, x, xp.zeros_like(x)),
-       lambda b, x, y: b.cast(b.greater(x, b.zeros_like(x)), dtype=x.dtype))
+_unary("relu", lambda xp, x: xp.where(x > 0, x, xp.zeros_like(x)), None)
+
+
+def _relu_vjp(b, ins, outs, cts):
+    """A select, not ct * (x > 0): where x <= 0 the gradient is 0 even for an infinite or NaN cotangent
+    (sqrt(relu(x)) at x < 0), as MindSpore 2.10's ReluGrad and PyTorch's threshold_backward give."""
+    return [_select_where(b, b.greater(ins[0], b.zeros_like(ins[0])), cts[0])]
+
+
+def _select_where(b, mask, v):
+    """v where mask holds, 0 elsewhere (a NaN or inf v included)."""
+    return b.where(mask, v, b.zeros_like(v))
+
+
+vjp_rules["relu"] = _relu_vjp
+jvp_rules["relu"] = lambda b, ins, outs, ts: _relu_vjp(b, ins, outs, ts)
 _unary("abs", lambda xp, x: xp.abs(x), None, float_only=False,
        np_out=ufunc_out(np.abs),
        fold=abs)
@@ -260,6 +274,12 @@ def _shares(b, x, y, first: bool):
     return b.mul(b.sub(one, y_wins), whole), b.mul(b.sub(one, x_wins), whole)
 
 
+def _share_of(b, v, share):
+    """v * share, exactly 0 where the share is 0 (the loser's: an infinite v gives 0 there, not NaN, as
+    MindSpore 2.10's MaximumGrad / MinimumGrad and PyTorch select; sqrt(maximum(x, 0)) at x < 0)."""
+    return _select_where(b, b.not_equal(share, b.zeros_like(share)), b.mul(v, share))
+
+
 def _k_maximum(x, y, o=None):
     return np.maximum(x, y, out=o)
 
@@ -272,11 +292,11 @@ for _name, _impl, _first, _k in (("maximum", lambda xp, x, y: xp.maximum(x, y), 
                                  ("minimum", lambda xp, x, y: xp.minimum(x, y), False, _k_minimum)):
     def _vjp(b, ins, outs, cts, _first=_first):
         mx, my = _shares(b, ins[0], ins[1], _first)
-        return [b.mul(cts[0], mx), b.mul(cts[0], my)]
+        return [_share_of(b, cts[0], mx), _share_of(b, cts[0], my)]
 
     def _jvp(b, ins, outs, ts, _first=_first):
         mx, my = _shares(b, ins[0], ins[1], _first)
-        return [_sum_tangents(b, ts[0] and b.mul(ts[0], mx), ts[1] and b.mul(ts[1], my))]
+        return [_sum_tangents(b, ts[0] and _share_of(b, ts[0], mx), ts[1] and _share_of(b, ts[1], my))]
 
     _binary(_name, _impl, _vjp, _jvp, commutative=True, np_out=ufunc_out(_k))
 

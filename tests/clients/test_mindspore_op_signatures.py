@@ -43,6 +43,7 @@ MINDSPORE_PARAMS = {
     "coo_add": ["x1", "x2", "thresh"], "csr_mv": ["csr_tensor", "dense"], "csr_reduce_sum": ["csr_tensor", "axis"],
     "csr_to_coo": ["tensor"], "csr_to_dense": ["csr_tensor"],
     "relu": ["input", "inplace"], "sum": ["input", "dim", "keepdim"], "flip": ["input", "dims"],
+    "cast": ["input", "dtype"],
 }
 
 # MindSpore 2.10's keyword-only parameters (after `*`)
@@ -402,3 +403,97 @@ def test_primitive_calls_by_mindspores_keywords():
     np.testing.assert_array_equal(ops.Range()(start=Tensor(1.0), end=Tensor(7.0), step=Tensor(2.0)).asnumpy(),
                                   np.arange(1.0, 7.0, 2.0))
     np.testing.assert_allclose(ops.AddN()(x=[Tensor(a), Tensor(a), Tensor(a)]).asnumpy(), 3 * a, rtol=1e-12)
+
+
+# MindSpore 2.10's op classes' constructors (inspect.signature(cls.__init__) in /work/msvenv): parameter names and
+# defaults, in order. Sort / TopK reached through ops.operations (P) were the engine forms taking `name` first.
+MINDSPORE_INIT = {
+    "Sort": [("axis", -1), ("descending", False)], "TopK": [("sorted", True)], "Eig": [("compute_v", False)],
+    "Conv2D": [("out_channel", None), ("kernel_size", None), ("mode", 1), ("pad_mode", "valid"), ("pad", 0),
+               ("stride", 1), ("dilation", 1), ("group", 1), ("data_format", "NCHW")],
+    "Conv3D": [("out_channel", None), ("kernel_size", None), ("mode", 1), ("pad_mode", "valid"), ("pad", 0),
+               ("stride", 1), ("dilation", 1), ("group", 1), ("data_format", "NCDHW")],
+    "MaxPool": [("kernel_size", 1), ("strides", 1), ("pad_mode", "valid"), ("data_format", "NCHW")],
+    "AvgPool": [("kernel_size", 1), ("strides", 1), ("pad_mode", "VALID"), ("data_format", "NCHW")],
+    "MaxPool3D": [("kernel_size", 1), ("strides", 1), ("pad_mode", "VALID"), ("pad_list", 0), ("ceil_mode", None),
+                  ("data_format", "NCDHW")],
+    "AvgPool3D": [("kernel_size", 1), ("strides", 1), ("pad_mode", "valid"), ("pad", 0), ("ceil_mode", False),
+                  ("count_include_pad", True), ("divisor_override", 0), ("data_format", "NCDHW")],
+    "MatMul": [("transpose_a", False), ("transpose_b", False)], "BatchMatMul": [("transpose_a", False),
+                                                                               ("transpose_b", False)],
+    "Argmax": [("axis", -1), ("output_type", "Int32")], "CumSum": [("exclusive", False), ("reverse", False)],
+    "BiasAdd": [("data_format", "NCHW")], "Concat": [("axis", 0)], "Cholesky": [("upper", False)],
+    "MaxPoolWithArgmaxV2": [("kernel_size", None), ("strides", None), ("pads", 0), ("dilation", (1, 1)),
+                            ("ceil_mode", False), ("argmax_type", "Int64")],
+}
+
+
+def _init_params(cls):
+    return [(p.name, None if p.default is p.empty else p.default)
+            for p in list(inspect.signature(cls.__init__).parameters.values())[1:]]
+
+
+@pytest.mark.parametrize("name", sorted(MINDSPORE_INIT))
+def test_op_class_constructors_are_mindspores(name):
+    from gradserve.ops import operations as P
+    for cls in (getattr(ops, name), getattr(P, name)):
+        got = [(n, str(d) if n in ("output_type", "argmax_type") else d) for n, d in _init_params(cls)]
+        assert got == [(n, d) for n, d in MINDSPORE_INIT[name]], cls
+
+
+def test_operations_module_has_the_mindspore_forms():
+    """P.Sort(0) sorts along axis 0 (MindSpore: [[1, 2], [3, 0]] along 0 -> [[1, 0], [3, 2]]); P.TopK(False) is
+    sorted=False; every name ops.operations shares with ops is the same object."""
+    from gradserve.ops import operations as P
+    assert P.Sort is ops.Sort and P.TopK is ops.TopK and P.col2im is ops.col2im
+    values, _ = P.Sort(0)(Tensor(np.array([[1.0, 2.0], [3.0, 0.0]], np.float32)))
+    np.testing.assert_array_equal(values.asnumpy(), [[1, 0], [3, 2]])
+    assert P.TopK(False).sorted is False
+
+
+@pytest.mark.parametrize("make", [lambda: ops.Sin("x"), lambda: ops.Add("add"), lambda: ops.Abs("a"),
+                                  lambda: ops.Cast("c"), lambda: ops.Reshape("r")])
+def test_op_classes_take_no_name(make):
+    """MindSpore: ops.Sin("x") -> TypeError "too many positional arguments"."""
+    with pytest.raises(TypeError, match="too many positional arguments"):
+        make()
+
+
+def test_a_user_primitive_still_takes_its_name():
+    class MyOp(ops.Primitive):
+        pass
+    assert MyOp("my_op").name == "my_op"
+
+
+# MindSpore 2.10's op classes' __call__ parameters (inspect.signature in /work/msvenv), so keyword calls run
+MINDSPORE_CALL = {
+    "Cast": ["input_x", "dtype"], "Tile": ["input", "dims"], "Dense": ["input", "weight", "bias"],
+    "BCEWithLogitsLoss": ["input", "target", "weight", "posWeight"], "BinaryCrossEntropy": ["input", "target", "weight"],
+    "Lerp": ["input", "end", "weight"], "MaskedScatter": ["input", "mask", "source"], "Eye": ["n", "m", "dtype"],
+    "SearchSorted": ["sorted_sequence", "values", "sorter"], "NLLLoss": ["logits", "labels", "weight"],
+    "LeftShift": ["x1", "x2"], "RightShift": ["input_x", "input_y"], "ResizeBilinearV2": ["image", "size"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(MINDSPORE_CALL))
+def test_op_class_call_parameters_are_mindspores(name):
+    assert list(inspect.signature(getattr(ops, name).__call__).parameters)[1:] == MINDSPORE_CALL[name]
+
+
+def test_op_class_calls_by_mindspores_keywords():
+    """MindSpore 2.10: BCEWithLogitsLoss()(logits, labels) (weight and posWeight default to None) is 0.8972406
+    for these; reduction 'none' with weight [1, 2] gives [[0.55435526, 0.52656484], [2.126928, 1.2887933]]."""
+    logits = Tensor(np.array([[0.3, -1.2], [2.0, 0.1]], np.float32))
+    labels = Tensor(np.array([[1.0, 0.0], [0.0, 1.0]], np.float32))
+    np.testing.assert_allclose(ops.BCEWithLogitsLoss()(logits, labels).asnumpy(), 0.8972406, rtol=1e-6)
+    np.testing.assert_allclose(ops.BCEWithLogitsLoss("none")(input=logits, target=labels,
+                                                             weight=Tensor(np.array([1.0, 2.0], np.float32))).asnumpy(),
+                               [[0.55435526, 0.52656484], [2.126928, 1.2887933]], rtol=1e-6)
+    x = np.array([[1.0, 2.0], [3.0, 4.0]], np.float32)
+    np.testing.assert_array_equal(ops.Tile()(input=Tensor(x), dims=(1, 2)).asnumpy(), np.tile(x, (1, 2)))
+    np.testing.assert_allclose(ops.Dense()(input=Tensor(x), weight=Tensor(x)).asnumpy(), x @ x.T)
+    assert ops.Cast()(input_x=Tensor(x), dtype=ms.int32).dtype == ms.int32
+    seq, order = np.array([[3.0, 1.0, 2.0]], np.float32), np.array([[1, 2, 0]], np.int64)
+    np.testing.assert_array_equal(  # (sorter: numpy.searchsorted's meaning; MindSpore's CPU kernel refuses it)
+        ops.SearchSorted()(Tensor(seq), Tensor(np.array([[2.5]], np.float32)), sorter=Tensor(order)).asnumpy(),
+        [[np.searchsorted(seq[0], 2.5, sorter=order[0])]])

@@ -293,12 +293,17 @@ def test_ops_eig_of_a_diagonal_matrix(on_real_server, mode):
 
 
 def test_ops_eig_names_take_mindspores_arguments(on_real_server):
-    """ops.Eig(compute_v) positional (MindSpore's signature) is scipy.ops.Eig; ops.eig of a 0-d Tensor is a
-    ValueError as in MindSpore 2.10; Tensor.slogdet is ops.slogdet."""
+    """ops.Eig(compute_v) positional (MindSpore's signature); ops.eig of a 0-d Tensor is a ValueError as in
+    MindSpore 2.10; Tensor.slogdet is ops.slogdet. MindSpore 2.10 (/work/msvenv): ops.Eig() defaults to
+    compute_v=False and returns (w, a 0-d 0j of w's dtype); mindspore.scipy.ops.Eig() defaults to True."""
     from gradserve.scipy import ops as sops
-    assert ops.Eig is sops.Eig
     w, _ = ops.Eig(True)(Tensor(np.diag([3.0, 1.0]).astype(np.float32)))
     np.testing.assert_allclose(np.sort(w.asnumpy().real), [1, 3])
+    w, v = ops.Eig()(Tensor(np.diag([3.0, 1.0])))
+    np.testing.assert_allclose(np.sort(w.asnumpy().real), [1, 3])
+    assert v.shape == () and v.asnumpy().dtype == np.complex128 and v.asnumpy() == 0
+    _, v = sops.Eig()(Tensor(np.diag([3.0, 1.0]).astype(np.float32)))
+    np.testing.assert_allclose(np.abs(v.asnumpy()), np.eye(2)[:, ::-1] if abs(w.asnumpy()[0] - 1) < 1e-6 else np.eye(2))
     with pytest.raises(ValueError, match="square"):
         ops.eig(Tensor(np.float32(2.0)))
     a = RNG.random((3, 3)) + 2 * np.eye(3)

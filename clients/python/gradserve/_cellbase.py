@@ -312,8 +312,17 @@ class Cell(BufferMethods, StateDictMethods, InsertMethods):
         if not self.__dict__.get("_jit_config_dict"):
             object.__setattr__(self, "_jit_config_dict", dict(jit_config.jit_config_dict))
 
+    def extend_repr(self) -> str:
+        """The cell's own settings in its repr (MindSpore's hook for subclasses): none by default."""
+        return ""
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}<>"
+        """MindSpore 2.10's form: `Name(settings)`, or its sub-cells one per line as `(name): repr`."""
+        extra, children = self.extend_repr(), self.name_cells()
+        if not children:
+            return f"{type(self).__name__}({extra})"
+        lines = ([extra] if extra else []) + [f"({key}): {cell!r}" for key, cell in children.items()]
+        return f"{type(self).__name__}(\n  " + "\n".join(lines).replace("\n", "\n  ") + "\n)"
 
 
 def check_inputs(spec, args, where: str) -> None:

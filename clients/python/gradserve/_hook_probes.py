@@ -14,7 +14,9 @@ The program returns those as extra outputs, and after the run (backward order: t
 - a hook that read the placeholder's value while traced (`print(g)`, `g.asnumpy()`, `float(g)`) was stopped
   there (its gradient left unchanged; what it printed before held back) and is called once more, now, with
   the real gradient, in backward order; it must return None (a gradient given after the backward has run
-  cannot change it).
+  cannot change it). Its code is remembered: later calls do not run it while traced, only after the run, so
+  it runs once per backward as in MindSpore (the first call of that code runs it twice: a side effect before
+  its read happens twice then).
 In PyNative mode a probed trace is never reused (make): the hooks' Python runs on every call. GRAPH_MODE
 keeps the trace (traced again only when an argument's or a Parameter's hooks change: HookHandle) and each
 later run calls again, in the order first called, every hook that gave None, with that run's gradients
@@ -80,6 +82,14 @@ _order = itertools.count(1)
 _calls = itertools.count(1)  # the order the hooks were called in while traced: the backward's (_bprop.LateRule)
 
 
+_READERS: set = set()  # the code of the hooks a value read of their placeholder gradient stopped while traced
+
+
+def _code(fn):
+    """The code object a hook runs (a closure made anew per call, a bound method: the same code each time)."""
+    return getattr(getattr(fn, "__func__", fn), "__code__", None)
+
+
 class Probe:
     """One hooked point: z per probed tensor (a zero of the root), the placeholders its hooks got, the hooks
     stopped by a value read (called after the run with their arguments, by then filled)."""
@@ -100,10 +110,19 @@ class Probe:
         return ps
 
     def call(self, fn, *args):
-        """fn(*args) while traced; None (the gradient unchanged) for a hook stopped by a value read."""
+        """fn(*args) while traced; None (the gradient unchanged) for a hook stopped by a value read. A hook whose
+        code was stopped so before is not called now, only after the run: it runs once per backward, as in
+        MindSpore (the first call of its code runs it twice: stopped at the read, then with the values)."""
+        code = _code(fn)
+        if code is not None and code in _READERS:
+            self.later.append((fn, args))
+            self.kept.append((next(_calls), fn, args))
+            return None
         try:
             r = self.call_quietly(fn, args)
         except GradientReadLater:
+            if code is not None:
+                _READERS.add(code)
             self.later.append((fn, args))
             r = None
         if r is None:

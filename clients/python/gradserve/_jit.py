@@ -9,10 +9,11 @@ from __future__ import annotations
 import functools
 import inspect
 import weakref
+from typing import Any
 
 from ._tensor import Tensor
 from . import context as _context
-from ._trace import TraceCache, current, jit_body, run_program
+from ._trace import TraceCache, attribute_written, current, jit_body, run_program
 
 _programs: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -80,8 +81,18 @@ ms_function = jit
 
 def jit_class(cls):
     """`@jit_class`: MindSpore's mark that a user class's instances may be used inside graph-mode code. A
-    traced construct runs Python (only Tensor operations become graph ops), so any class already works;
-    the class is returned as it is. As in MindSpore, only a class can be decorated."""
+    traced construct runs Python (only Tensor operations become graph ops), so any class already works.
+    An attribute write to an instance inside a jit function (`obj.x = obj.x + 1`) is run on every call in
+    MindSpore, and the reads around it see each call's value: so the trace that wrote is never reused
+    (_trace.attribute_written, as a Cell's `self.n = v`). As in MindSpore, only a class can be decorated."""
     if not isinstance(cls, type):
         raise TypeError(f"Decorator jit_class can only be used for class type, but got {cls!r}.")
+    if "_gs_jit_class" not in cls.__dict__:
+        plain: Any = cls.__setattr__
+
+        def __setattr__(self, name, value):
+            attribute_written(self, name, value)  # (no-op outside a trace)
+            plain(self, name, value)
+        setattr(cls, "__setattr__", __setattr__)
+        cls._gs_jit_class = True
     return cls

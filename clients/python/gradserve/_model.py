@@ -18,7 +18,7 @@ from . import amp
 from ._callbacks import Callback, LossMonitor, RunContext, _CallbackManager, _InternalCallbackParam
 from ._cellbase import Cell
 from ._tensor import Tensor
-from .nn._metrics import MAE, MSE, Accuracy, Loss
+from .nn._metrics import Loss
 
 
 def _should_eval(epoch: int, frequency) -> bool:
@@ -38,16 +38,14 @@ def _batches(dataset):
         yield tuple(x if isinstance(x, Tensor) else Tensor(np.asarray(x)) for x in items)
 
 
-_METRICS = {"acc": Accuracy, "accuracy": Accuracy, "loss": Loss, "mae": MAE, "mse": MSE}
-
-
 def _metric(name: str, m):
     if not isinstance(m, str):
         return m  # an object with clear / update / eval
-    if m not in _METRICS:
-        raise ValueError(f"Model: unknown metric {m!r}; known: {sorted(_METRICS)} (or pass an object with "
+    from .train._metric_names import get_metric_fn, names  # train's package imports this module: at call time
+    if m not in names():
+        raise ValueError(f"Model: unknown metric {m!r}; known: {names()} (or pass an object with "
                          "clear / update / eval)")
-    return _METRICS[m]()
+    return get_metric_fn(m)
 
 
 class Model:

@@ -134,14 +134,25 @@ NOT_SUPPORTED_BEHAVIOUR = [
     "while the program is traced: a hook that returns a new gradient is compiled into the backward graph. In a "
     "top-level grad call the gradient a hook was given becomes its real value once the call returns (a hook "
     "that stored it reads it then), and a hook that reads its gradient's value (print(g), g.asnumpy()) is run "
-    "after the call instead; all run in backward order, as in MindSpore (the last op's hooks first; a hook "
+    "after the call instead (the first call of that hook's code also runs it while traced, up to the read; "
+    "later calls only after the call, once per backward as MindSpore); all run in backward order, as in "
+    "MindSpore (the last op's hooks first; a hook "
     "changing the gradient is seen by those after it); a gradient derived in the hook (g * 2) stays traced. In "
     "GRAPH_MODE Tensor hooks act as in PyNative, values included; such a program is traced once per input "
     "signature and hook set, each call giving the hooks that store or read their gradients that call's values "
     "(a hook's Python that returns a new gradient runs once, at compile time); in a derivative that is itself "
-    "differentiated (a grad of a grad) hooks get no values: a stored gradient raises when read. A backward "
+    "differentiated (a grad of a grad) hooks get no values: a stored gradient raises when read, a hook reading "
+    "its value is refused by name (MindSpore runs it in both backward passes, with each one's values; a hook "
+    "returning a new gradient acts in both here too). A backward "
     "hook's grad_output of a cell with Parameters is refused (use "
     "register_backward_pre_hook); removing a hook inside the traced function acts on later uses only.",
+    "`Tensor.asnumpy()` returns a copy: writing into the array leaves the Tensor unchanged (MindSpore 2.10's CPU "
+    "array shares the Tensor's memory, so such a write changes the Tensor). Sharing is not offered because a "
+    "reused trace (PyNative's guards, GRAPH_MODE's cache) and the values already sent to the service would not "
+    "see a write made behind the SDK's back; change a Tensor with its in-place ops or Parameter.set_data.",
+    "`ops.LSTM` (the primitive): MindSpore 2.10's CPU form, one layer (its CPU kernel refuses more), flat weights "
+    "w_ih, w_hh, (w_hr), bias = b_ih + b_hh per direction; reserve and state are zeros [1, 1] (MindSpore's "
+    "kernel workspaces). A w of the wrong size is a ValueError (MindSpore's CPU kernel reads past it).",
 ]
 
 

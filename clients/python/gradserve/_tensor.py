@@ -35,13 +35,22 @@ _NAMES: dict = {}
 _SUPPORTED_SET = frozenset(_SUPPORTED)
 
 
+def _as_dtype(data, name: str) -> np.ndarray:
+    """data in dtype `name`; complex data to a real dtype keeps the real part (MindSpore's
+    tensor([1, 1+1j], int32) is [1 1]; NumPy refuses Python complex numbers there)."""
+    arr = data if isinstance(data, np.ndarray) else np.array(data)
+    if arr.dtype.kind == "c" and name not in ("complex64", "complex128"):
+        return (arr != 0) if name == "bool" else arr.real.astype(name)
+    return np.array(data, dtype=name)
+
+
 def _to_array(data, dtype) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.asnumpy()
     if isinstance(data, (tuple, list)) and any(isinstance(x, Tensor) for x in data):
         data = [x.asnumpy() if isinstance(x, Tensor) else x for x in data]
     if dtype is not None:
-        return np.array(data, dtype=_dt.to_name(dtype))
+        return _as_dtype(data, _dt.to_name(dtype))
     was_array = isinstance(data, (np.ndarray, np.generic))
     arr = np.array(data)
     name = dtype_name(arr.dtype)
@@ -369,17 +378,20 @@ class Tensor:
         return late.ops.cos(self)
 
     # out / keepdims: the keywords numpy.all / numpy.any pass when given a Tensor (np.all(x) calls x.all)
-    def all(self, axis=None, keep_dims=False, *, out=None, keepdims=None) -> "Tensor":
+    # dim / keepdim: MindSpore 2.10's second form (mint's names)
+    def all(self, axis=None, keep_dims=False, *, out=None, keepdims=None, dim=None, keepdim=None) -> "Tensor":
         _no_out(out, "all")
         if not isinstance(self, Tensor):  # Tensor.all(1): MindSpore 2.10's TypeError
             raise TypeError(f"Tensor.all(): argument 'input' must be Tensor, not {type(self).__name__}")
-        return late.ops.all(self, axis, keep_dims if keepdims is None else keepdims)
+        keep = next((k for k in (keepdims, keepdim) if k is not None), keep_dims)
+        return late.ops.all(self, axis if dim is None else dim, keep)
 
-    def any(self, axis=None, keep_dims=False, *, out=None, keepdims=None) -> "Tensor":
+    def any(self, axis=None, keep_dims=False, *, out=None, keepdims=None, dim=None, keepdim=None) -> "Tensor":
         _no_out(out, "any")
         if not isinstance(self, Tensor):  # Tensor.any(1): MindSpore 2.10's TypeError
             raise TypeError(f"Tensor.any(): argument 'input' must be Tensor, not {type(self).__name__}")
-        return late.ops.any(self, axis, keep_dims if keepdims is None else keepdims)
+        keep = next((k for k in (keepdims, keepdim) if k is not None), keep_dims)
+        return late.ops.any(self, axis if dim is None else dim, keep)
 
     # -- operators -----------------------------------------------------------------------------
     def _bin(self, op, other, reverse=False):
@@ -610,10 +622,14 @@ setattr(Tensor, "new_zeros", _new_filled("new_zeros", 0.0))
 setattr(Tensor, "new_ones", _new_filled("new_ones", 1.0))
 
 
-def _index_add(self, dim, index, source, *, alpha=1):
-    """Tensor.index_add(dim, index, source, *, alpha=1): ops.index_add(self, index, alpha * source, dim).
+def _index_add(self, dim=None, index=None, source=None, *, alpha=1, axis=None, use_lock=True,
+               check_index_bound=True):
+    """Tensor.index_add(dim, index, source, *, alpha=1): ops.index_add(self, index, alpha * source, dim), or
+    MindSpore 2.10's first form index_add(indices, y, axis, use_lock=True, check_index_bound=True).
     MindSpore 2.10 also writes the result into self: done here for a Parameter (ops.assign), not for a
     plain Tensor (gradserve's Tensors are values)."""
+    if axis is not None or isinstance(dim, Tensor):  # (indices, y, axis): the first form
+        dim, index, source = (axis if axis is not None else source), dim, index
     out = late.ops.index_add(self, index, source if alpha == 1 else source * alpha, dim)
     return late.ops.assign(self, out) if isinstance(self, Parameter) else out
 

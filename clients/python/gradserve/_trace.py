@@ -266,6 +266,8 @@ def flatten_out(x) -> tuple[list, Any]:
     if isinstance(x, dict):
         leaves, defs = _children(x.values(), flatten_out)
         return leaves, ("dict", tuple(x), defs)
+    if type(x) is np.ndarray:  # a NumPy array (a global one, say): MindSpore 2.10's jit returns it as it is
+        return [], ("static", x)
     if type(x) is list and not _holds_traced(x):
         # a Python list of values: the very object (MindSpore 2.10 returns a global / attribute / argument
         # list itself, `id(out) == id(lst)`); the trace is then not cached (_keeps_lists), so that a list made
@@ -363,7 +365,7 @@ def _keeps_lists(tdef) -> bool:
     if tdef == "*" or tdef[0] == "pynum":
         return False
     if tdef[0] == "static":
-        return type(tdef[1]) is list
+        return type(tdef[1]) in (list, np.ndarray)  # (mutable: the next call's is read again)
     subs = tdef[2] if tdef[0] in ("dict", "sparse") else tdef[1]
     return any(_keeps_lists(d) for d in subs)
 

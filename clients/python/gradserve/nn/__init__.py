@@ -194,7 +194,7 @@ class Dense(Cell):
             b = rng.uniform(-bound, bound, (out_channels,)) if bias_init is None else bias_init
             self.bias = Parameter(_init_value(b, (out_channels,), dt))
         if isinstance(activation, str):
-            activation = _ACTIVATIONS[activation.lower()]()
+            activation = get_activation(activation)  # noqa: F405  (nn/_doc_cells.py, imported below)
         self.activation = activation
 
     def construct(self, x):
@@ -452,8 +452,10 @@ __all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "LPPool2d", "BiDense"
             "Hardtanh"]
 
 from ._upsample import Upsample  # noqa: E402
+from ._doc_cells import *  # noqa: E402,F401,F403  AdaptiveAvgPool2d, SSIM, PSNR, LRN ..., get_activation
+from ._doc_cells import __all__ as _doc_cells_all  # noqa: E402
 
-__all__ += ["Upsample"]
+__all__ += ["Upsample", *_doc_cells_all]
 
 from . import cell, grad, layer, loss, optim, wrap  # noqa: E402,F401  (MindSpore's submodules, after the cells)
 from . import dynamic_lr, learning_rate_schedule  # noqa: E402  (MindSpore's learning-rate modules)

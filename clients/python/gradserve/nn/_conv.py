@@ -35,11 +35,10 @@ class Conv2d(Cell):
 
     def __init__(self, in_channels, out_channels, kernel_size: Any, stride: Any = 1, pad_mode="same",
                  padding: Any = 0, dilation: Any = 1, group=1, has_bias=False, weight_init=None, bias_init=None,
-                 data_format=None, dtype=None, seed: int = 0):
+                 data_format="NCHW", dtype=None, seed: int = 0):
         super().__init__()
         name = f"nn.{type(self).__name__}"
-        if data_format not in (None, self._format):
-            raise ValueError(f"{name}: data_format {data_format!r} is not supported ({self._format} only)")
+        _ops_conv.check_data_format(name, len(self._format) - 2, data_format)
         k = self._kernel(kernel_size, f"{name}: kernel_size")
         self._check(name, in_channels, out_channels, k, stride, pad_mode, padding, dilation, group)
         dt = getattr(dtype, "name", dtype) or "float32"
@@ -68,6 +67,8 @@ class Conv2d(Cell):
                 positive_int(item, f"{what} item", name)
         if not isinstance(pad_mode, str) or pad_mode.lower() not in ("same", "valid", "pad"):
             raise ValueError(f"For '{name}', the 'pad_mode' must be 'same', 'valid' or 'pad', but got {pad_mode!r}.")
+        if len(kernel) < 3:  # (MindSpore's Conv3d takes any case; Conv2D, under Conv1d / Conv2d, lower case only)
+            _ops_conv.check_conv_pad_mode(name, pad_mode)
         pads = explicit_padding(padding, len(kernel), f"{name}: padding")
         if pad_mode.lower() != "pad" and any(p for lohi in pads for p in lohi):
             raise ValueError(f"For '{name}', the 'padding' must be 0 unless 'pad_mode' is 'pad', but got {padding} "
@@ -107,6 +108,7 @@ class _Pool2d(Cell):
 
     def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, data_format="NCHW", **extras):
         super().__init__()
+        _ops_conv.check_data_format(type(self).__name__, 2, data_format)
         if str(pad_mode).lower() != "pad" and padding != 0:
             raise ValueError(f"{type(self).__name__}: padding must be 0 unless pad_mode is 'pad', got {padding}")
         # pad_mode 'pad' (or the functional form's options): ops.max_pool2d / avg_pool2d, explicit padding
@@ -120,6 +122,15 @@ class _Pool2d(Cell):
         return self.pool(x) if self._fn_args is None else self._functional(x, **self._fn_args)
 
 
+def check_max_pool_options(name: str, pad_mode, padding, dilation, return_indices, ceil_mode) -> None:
+    """MindSpore 2.10's nn.MaxPool1d / MaxPool2d take padding, dilation, return_indices and ceil_mode only with
+    pad_mode 'pad' (its words; nn.AvgPool* take ceil_mode with any pad_mode)."""
+    defaults = padding in (0, (0, 0), (0, 0, 0, 0)) and dilation in (1, (1, 1)) and not return_indices and not ceil_mode
+    if str(pad_mode).lower() != "pad" and not defaults:
+        raise ValueError(f"For {name}, the parameter 'padding', 'dilation', 'return_indices', 'ceil_mode' can not be "
+                         f"set to non-default value when pad_mode is not 'pad', but got pad_mode:{pad_mode}.")
+
+
 class MaxPool2d(_Pool2d):
     """nn.MaxPool2d(kernel_size=1, stride=1, pad_mode='valid', padding=0, dilation=1, return_indices=False,
     ceil_mode=False, data_format='NCHW')."""
@@ -127,8 +138,9 @@ class MaxPool2d(_Pool2d):
     _prim = _ops.MaxPool
     _DEFAULTS = {"dilation": 1, "return_indices": False, "ceil_mode": False}
 
-    def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, dilation=1, return_indices=False,
+    def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding: Any = 0, dilation=1, return_indices=False,
                  ceil_mode=False, data_format="NCHW"):
+        check_max_pool_options("MaxPool2d", pad_mode, padding, dilation, return_indices, ceil_mode)
         super().__init__(kernel_size, stride, pad_mode, padding, data_format, dilation=dilation,
                          return_indices=return_indices, ceil_mode=ceil_mode)
 
@@ -143,8 +155,8 @@ class AvgPool2d(_Pool2d):
     _prim = _ops.AvgPool
     _DEFAULTS = {"ceil_mode": False, "count_include_pad": True, "divisor_override": None}
 
-    def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, ceil_mode=False, count_include_pad=True,
-                 divisor_override=None, data_format="NCHW"):
+    def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding: Any = 0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None, data_format="NCHW"):
         super().__init__(kernel_size, stride, pad_mode, padding, data_format, ceil_mode=ceil_mode,
                          count_include_pad=count_include_pad, divisor_override=divisor_override)
 

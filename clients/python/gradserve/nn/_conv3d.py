@@ -14,6 +14,12 @@ class Conv3d(Conv2d):
 
     _format = "NCDHW"
 
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, pad_mode="same", padding=0, dilation=1,
+                 group=1, has_bias=False, weight_init=None, bias_init=None, data_format="NCDHW", dtype=None,
+                 seed: int = 0):
+        super().__init__(in_channels, out_channels, kernel_size, stride, pad_mode, padding, dilation, group,
+                         has_bias, weight_init, bias_init, data_format, dtype, seed)
+
     @staticmethod
     def _kernel(kernel_size, what: str) -> tuple:
         return _triple(kernel_size, what)

@@ -1,5 +1,6 @@
 """nn.EmbeddingLookup(vocab_size, embedding_size, param_init='normal', target='CPU', slice_mode='batch_slice',
-manual_shapes=None, max_norm=None, sparse=True, vocab_cache_size=0, dtype=float32)(indices): rows of the
+manual_shapes=None, max_norm=None, sparse=True, dtype=float32)(indices) (MindSpore 2.10's order; MindSpore 1.x's
+vocab_cache_size, before dtype there, is taken by keyword after it): rows of the
 `embedding_table` Parameter [vocab_size, embedding_size] (MindSpore 2.10's documented layer). An index
 outside [0, vocab_size) gives a row of zeros (the CPU EmbeddingLookup's rule); max_norm scales each looked-up
 row whose L2 norm exceeds it down to it. The slicing / cache arguments (parallel training) are accepted and
@@ -19,7 +20,7 @@ class EmbeddingLookup(Cell):
     """See the module's doc."""
 
     def __init__(self, vocab_size, embedding_size, param_init="normal", target="CPU", slice_mode="batch_slice",
-                 manual_shapes=None, max_norm=None, sparse=True, vocab_cache_size=0, dtype=_dt.float32):
+                 manual_shapes=None, max_norm=None, sparse=True, dtype=_dt.float32, vocab_cache_size=0):
         super().__init__()
         for name, v in (("vocab_size", vocab_size), ("embedding_size", embedding_size)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:

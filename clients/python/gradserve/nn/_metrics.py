@@ -2,6 +2,8 @@
 on NumPy from the outputs the service returned (Model.eval updates them batch by batch)."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
@@ -9,11 +11,47 @@ def _np(x) -> np.ndarray:
     return x.asnumpy() if hasattr(x, "asnumpy") else np.asarray(x)
 
 
+def rearrange_inputs(update):
+    """Decorates a metric's update: with set_indexes([i, j, ...]) it sees inputs[i], inputs[j], ... (Model.eval
+    passes the network's outputs and labels together; the indexes pick the ones a metric reads)."""
+
+    @functools.wraps(update)
+    def wrapper(self, *inputs):
+        indexes = self.indexes
+        return update(self, *(inputs if not indexes else [inputs[i] for i in indexes]))
+    return wrapper
+
+
 class Metric:
-    """clear() before a pass, update(*inputs) per batch, eval() at the end."""
+    """clear() before a pass, update(*inputs) per batch, eval() at the end; metric(*inputs) does all three."""
 
     def __init__(self):
+        self._indexes = None
         self.clear()
+
+    @property
+    def indexes(self):
+        return getattr(self, "_indexes", None)
+
+    def set_indexes(self, indexes):
+        if not isinstance(indexes, list) or not all(isinstance(i, int) for i in indexes):
+            raise ValueError(f"For 'set_indexes', the argument 'indexes' must be a list of int, but got {indexes!r}.")
+        self._indexes = indexes
+        return self
+
+    def __call__(self, *inputs):
+        self.clear()
+        self.update(*inputs)
+        return self.eval()
+
+    def _convert_data(self, data) -> np.ndarray:
+        """MindSpore's accepted inputs: a Tensor, a list or a NumPy array."""
+        if hasattr(data, "asnumpy"):
+            return data.asnumpy()
+        if isinstance(data, (list, np.ndarray)):
+            return np.asarray(data)
+        raise TypeError(f"For 'Metric' and its derived classes, the input data type must be tensor, list or "
+                        f"numpy.ndarray, but got {type(data)}.")
 
     def clear(self) -> None:
         raise NotImplementedError
@@ -37,6 +75,7 @@ class Accuracy(Metric):
     def clear(self) -> None:
         self._correct, self._total = 0, 0
 
+    @rearrange_inputs
     def update(self, *inputs) -> None:
         if len(inputs) != 2:
             raise ValueError(f"For 'Accuracy.update', it needs 2 inputs (predicted value, true value), but got "
@@ -62,6 +101,7 @@ class Loss(Metric):
     def clear(self) -> None:
         self._sum, self._n = 0.0, 0
 
+    @rearrange_inputs
     def update(self, *inputs) -> None:
         if len(inputs) != 1:
             raise ValueError(f"For 'Loss.update', it needs 1 input (loss), but got {len(inputs)}.")
@@ -82,6 +122,7 @@ class _MeanError(Metric):
     def clear(self) -> None:
         self._sum, self._n = 0.0, 0
 
+    @rearrange_inputs
     def update(self, *inputs) -> None:
         if len(inputs) != 2:
             raise ValueError(f"For '{self._name}.update', it needs 2 inputs (predicted value, true value), but "
@@ -118,4 +159,4 @@ class MSE(_MeanError):
         return d * d
 
 
-__all__ = ["Metric", "Accuracy", "Loss", "MAE", "MSE"]
+__all__ = ["rearrange_inputs", "Metric", "Accuracy", "Loss", "MAE", "MSE"]

@@ -17,6 +17,9 @@ class _Pool3d(Cell):
 
     def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, ceil_mode=False, extra=None):
         super().__init__()
+        if str(pad_mode).lower() != "pad" and padding not in (0, (0, 0, 0), (0, 0, 0, 0, 0, 0)):
+            raise ValueError(f"For '{type(self).__name__}', the 'padding' must be zero when 'pad_mode' is not 'pad', "
+                             f"but got padding {padding} and pad_mode {pad_mode!r}.")  # (MindSpore's, at construction)
         self.window, self.strides = _triple(kernel_size, "kernel_size"), _triple(stride, "stride")
         self.pad_mode, self.padding, self.extra = pad_mode, padding, extra or {}
         self.ceil_mode, self.divisor_override = bool(ceil_mode), None
@@ -36,7 +39,7 @@ class MaxPool3d(_Pool3d):
     def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
         dil = _triple(dilation, "nn.MaxPool3d: dilation")
-        if (return_indices or dil != (1, 1, 1)) and pad_mode != "pad":
+        if (return_indices or dil != (1, 1, 1)) and str(pad_mode).lower() != "pad":
             raise ValueError("For MaxPool3d, the pad_mode must be 'pad' when dilation is not 1 or return_indices is "
                              f"True, but got pad_mode:{pad_mode}.")  # MindSpore 2.10's rule and words
         super().__init__(kernel_size, stride, pad_mode, padding, ceil_mode, {"dilation": list(dil)})
@@ -115,11 +118,12 @@ class MaxPool1d(_Pool1d):
 
     def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
-        from ._conv import MaxPool2d
+        from ._conv import MaxPool2d, check_max_pool_options
         k, s = _on_length(kernel_size, "nn.MaxPool1d: kernel_size"), _on_length(stride, "nn.MaxPool1d: stride")
-        p: Any = (0, _on_length(padding, "nn.MaxPool1d: padding")[1])
+        p: Any = _on_length(padding, "nn.MaxPool1d: padding")[1]
         d: Any = _on_length(dilation, "nn.MaxPool1d: dilation")
-        super().__init__(MaxPool2d(k, s, pad_mode, p if pad_mode == "pad" else 0, 1 if d == (1, 1) else d,
+        check_max_pool_options("MaxPool1d", pad_mode, p, d[1], return_indices, ceil_mode)
+        super().__init__(MaxPool2d(k, s, pad_mode, (0, p) if p else 0, 1 if d == (1, 1) else d,
                                    return_indices, ceil_mode))  # (dilation 1: the 2-D cell's 'same' / 'valid' path)
 
 
@@ -129,5 +133,5 @@ class AvgPool1d(_Pool1d):
     def __init__(self, kernel_size=1, stride=1, pad_mode="valid", padding=0, ceil_mode=False, count_include_pad=True):
         from ._conv import AvgPool2d
         k, s = _on_length(kernel_size, "nn.AvgPool1d: kernel_size"), _on_length(stride, "nn.AvgPool1d: stride")
-        p: Any = (0, _on_length(padding, "nn.AvgPool1d: padding")[1])
-        super().__init__(AvgPool2d(k, s, pad_mode, p if pad_mode == "pad" else 0, ceil_mode, count_include_pad))
+        p: Any = _on_length(padding, "nn.AvgPool1d: padding")[1]  # (a padding without pad_mode 'pad': AvgPool2d's
+        super().__init__(AvgPool2d(k, s, pad_mode, (0, p) if p else 0, ceil_mode, count_include_pad))  # ValueError)

@@ -18,6 +18,7 @@ import numpy as np
 from .. import ops as _ops
 from .._cellbase import Cell
 from .._tensor import Parameter, ParameterTuple, Tensor
+from ..ops._recurrent import linear as _linear, step as _step
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
@@ -26,31 +27,6 @@ def _uniform(shape, hidden: int, dt: str) -> Parameter:
     """MindSpore's default: uniform(-1/sqrt(hidden), 1/sqrt(hidden)), drawn with NumPy (set_seed repeats it)."""
     bound = 1.0 / math.sqrt(hidden)
     return Parameter(Tensor(np.random.uniform(-bound, bound, shape).astype(dt)))
-
-
-def _linear(x, w, b):
-    y = _ops.matmul(x, w, transpose_b=True)
-    return y if b is None else y + b
-
-
-def _chunks(t, n: int, size: int):
-    return [t[:, k * size:(k + 1) * size] for k in range(n)]
-
-
-def _step(mode: str, gx, h, c, w_hh, b_hh, hidden: int):
-    """One time step from gx = x W_ih^T + b_ih (already computed for the whole sequence): (h', c')."""
-    gh = _linear(h, w_hh, b_hh)
-    if mode == "LSTM":
-        i, f, g, o = [a + b for a, b in zip(_chunks(gx, 4, hidden), _chunks(gh, 4, hidden))]
-        c = _ops.sigmoid(f) * c + _ops.sigmoid(i) * _ops.tanh(g)
-        return _ops.sigmoid(o) * _ops.tanh(c), c
-    if mode == "GRU":
-        (ri, zi, ni), (rh, zh, nh) = _chunks(gx, 3, hidden), _chunks(gh, 3, hidden)
-        r, z = _ops.sigmoid(ri + rh), _ops.sigmoid(zi + zh)
-        n = _ops.tanh(ni + r * nh)
-        return (1.0 - z) * n + z * h, c
-    pre = gx + gh
-    return (_ops.tanh(pre) if mode == "RNN_TANH" else _ops.relu(pre)), c
 
 
 class _RNNBase(Cell):

@@ -1,12 +1,12 @@
 """MindSpore 2.10's small cells over gradserve.ops: nn.Identity, ReLU6, Softmin, Softsign, SoftShrink, Threshold,
-Unflatten, GLU; the losses nn.BCELoss, BCEWithLogitsLoss, HuberLoss, MAELoss, RMSELoss."""
+Unflatten, GLU, Tril, ChannelShuffle; the losses nn.BCELoss, BCEWithLogitsLoss, HuberLoss, MAELoss, RMSELoss."""
 from __future__ import annotations
 
 from .. import ops as _ops
 from .._cellbase import Cell
 from .._training import LossBase
 
-__all__ = ["Identity", "ReLU6", "Softmin", "Softsign", "SoftShrink", "Threshold", "Unflatten", "GLU", "BCELoss",
+__all__ = ["Identity", "Tril", "ChannelShuffle", "ReLU6", "Softmin", "Softsign", "SoftShrink", "Threshold", "Unflatten", "GLU", "BCELoss",
            "BCEWithLogitsLoss", "HuberLoss", "MAELoss", "RMSELoss"]
 
 
@@ -18,6 +18,28 @@ class Identity(Cell):
 
     def construct(self, x):
         return x
+
+
+class Tril(Cell):
+    """nn.Tril()(x, k=0): ops.tril(x, k), the lower triangle of x from diagonal k on (MindSpore 2.10's cell)."""
+
+    def construct(self, x, k=0):
+        return _ops.tril(x, k)
+
+
+class ChannelShuffle(Cell):
+    """nn.ChannelShuffle(groups)(x): ops.channel_shuffle(x, groups), groups checked when the cell is made."""
+
+    def __init__(self, groups):
+        super().__init__()
+        if isinstance(groups, bool) or not isinstance(groups, int):
+            raise TypeError(f"For 'ChannelShuffle', 'groups' must be an int, got {type(groups).__name__}")
+        if groups < 1:
+            raise ValueError(f"For 'ChannelShuffle', 'groups' must be positive, got {groups}")
+        self.groups = groups
+
+    def construct(self, x):
+        return _ops.channel_shuffle(x, self.groups)
 
 
 def _cell(name: str, fn, doc: str, **defaults):

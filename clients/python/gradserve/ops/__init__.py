@@ -95,9 +95,10 @@ __all__ += list(_sparse_tensor.__all__)
 
 # special functions, condition numbers, bilinear resize
 from . import _bessel, _cond_number, _resize  # noqa: E402  i0 / bessel_i0(e) / bessel_i1(e), cond, ResizeBilinearV2
+from . import _bessel_jyk  # noqa: E402  bessel_j0 / j1 / y0 / y1 / k0(e) / k1(e) and their primitives
 from . import _glu_huber, _doc_math  # noqa: E402  glu, huber_loss, threshold; addcdiv, exp2, rot90, trapz, ...
 
-for _topic in (_bessel, _cond_number, _resize, _glu_huber, _doc_math):
+for _topic in (_bessel, _bessel_jyk, _cond_number, _resize, _glu_huber, _doc_math):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += list(_topic.__all__)
 
@@ -115,6 +116,7 @@ from . import _householder  # noqa: E402
 globals().update({k: getattr(_householder, k) for k in _householder.__all__})
 __all__ += [k for k in _householder.__all__ if k not in __all__]
 
+_copied_to_submodules = {k: globals()[k] for k in __all__}  # what `from .. import *` copies below
 from . import composite, functional, operations  # noqa: E402,F401  (MindSpore's submodules, after __all__)
 from . import auto_generate  # noqa: E402,F401  (`ms.ops.auto_generate.<name>` without importing it, as MindSpore)
 from .._late import late as _late  # noqa: E402
@@ -124,8 +126,17 @@ _late.bind(ops=_sys.modules[__name__], sparse=_sparse_tensor)  # Tensor's (and s
 # interpolate's seven modes, windows, zeta / xdivy; ROIAlign; positions and selections (nonzero, gather_d,
 # masked_scatter, diagflat); the CTC loss: after the bind, as they replace names bound above
 from . import _interpolate, _windows, _zeta_xdivy, _roi_align, _indexing, _ctc  # noqa: E402
+from . import _windows_more  # noqa: E402  bartlett / blackman / kaiser windows, Bartlett/Blackman/HammingWindow
+from . import _prim_forms  # noqa: E402  Addcdiv, Cross, GLU, IsClose, LowerBound, ReduceStd, Tril ...: primitive forms
+from . import _doc_arith, _doc_build  # noqa: E402  gcd / lcm / polar / matrix_power ...; block_diag / dot / diag_embed ...
+from . import _segment_sorted, _doc_nn  # noqa: E402  SegmentMax / Min / Mean / Prod; adaptive 2-D pools, losses
+from . import _doc_more  # noqa: E402  clip_by_global_norm, dense, pdist, inplace_add / update, IndexPut, adaptive_max_pool3d ...
+from . import _doc_resize_pad  # noqa: E402  mirror_pad, reverse_sequence, MaxUnpool2D / 3D, ResizeNearestNeighbor ...
+from . import _doc_linalg_seq, _doc_decode_solve  # noqa: E402  lstsq, lu_unpack, ...; ctc_greedy_decoder, MatrixSolveLs
 
-for _topic in (_interpolate, _windows, _zeta_xdivy, _roi_align, _indexing, _ctc):
+for _topic in (_interpolate, _windows, _windows_more, _prim_forms, _doc_arith, _doc_build, _segment_sorted, _doc_nn,
+               _doc_more, _doc_resize_pad, _doc_linalg_seq, _doc_decode_solve, _zeta_xdivy, _roi_align, _indexing,
+               _ctc):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += [k for k in _topic.__all__ if k not in __all__]
 
@@ -136,11 +147,12 @@ from . import _ps_roi_pooling, _lrn, _slices_blocks  # noqa: E402  PSROIPooling,
 from . import _fractional_pool  # noqa: E402  fractional_max_pool2d, FractionalMaxPoolWithFixedKsize
 from . import _fused_sparse, _sparse_count  # noqa: E402  FusedSparseFtrl, ..., SparseCountSparseOutput
 from . import _raw_op_signatures  # noqa: E402  layer_norm / group_norm / top_k / col2im with MindSpore's signatures
+from . import _recurrent  # noqa: E402  LSTM (MindSpore's CPU primitive, flat weights)
 from . import _data_format, _sparse_dense_cwise  # noqa: E402  DataFormatDimMap, SparseDenseCwiseAdd / Mul
 
 for _topic in (_fft_freq, _square_sum_all, _sparse_adam, _random_gamma, _elements_scatter, _vander, _in_top_k, _nms,
                _list_diff, _min_max_ext, _ps_roi_pooling, _lrn, _slices_blocks, _fractional_pool, _fused_sparse,
-               _sparse_count, _raw_op_signatures, _data_format, _sparse_dense_cwise):
+               _sparse_count, _raw_op_signatures, _recurrent, _data_format, _sparse_dense_cwise):
     globals().update({k: getattr(_topic, k) for k in _topic.__all__})
     __all__ += [k for k in _topic.__all__ if k not in __all__]  # (scatter: its MindSpore form replaces the op's)
 # functional (F) copied the engine form of scatter when imported above: MindSpore's replaces it there (and so in
@@ -149,6 +161,25 @@ functional.scatter = _elements_scatter.scatter
 # likewise the MindSpore signatures of _raw_op_signatures over the engine forms copied there (F.relu(x, inplace))
 for _name in _raw_op_signatures.__all__:
     setattr(functional, _name, getattr(_raw_op_signatures, _name))
+# and everywhere else the submodules copied a name that a later topic module replaced (operations.Sort was the
+# engine form taking `name` first: P.Sort(0) set no axis)
+for _module in [m for n, m in list(_sys.modules.items()) if n.startswith(f"{__name__}.") and
+                n[len(__name__) + 1:].split(".")[0] in ("operations", "composite", "functional", "function",
+                                                         "auto_generate")]:
+    for _name, _old in _copied_to_submodules.items():
+        if vars(_module).get(_name) is _old and globals()[_name] is not _old:
+            setattr(_module, _name, globals()[_name])
+del _copied_to_submodules
+
+# h-msfid22: gcd, ReverseSequence / reverse_sequence, clip_by_norm, channel_shuffle, random picks,
+# EmbeddingLookup
+from . import _gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_picks, _embedding_lookup  # noqa: E402
+
+for _topic in (_gcd_reverse_seq, _clip_norm, _channel_shuffle, _random_picks, _embedding_lookup):
+    globals().update({k: getattr(_topic, k) for k in _topic.__all__})
+    __all__ += list(_topic.__all__)
+
+from . import _tensor_meta  # noqa: E402,F401  Tensor.nbytes / strides / H / ptp / take / index_put / scatter ...
 
 # last, over the Tensor methods bound above: MindSpore's overload-resolution errors (gradserve/_overload_errors)
 from .._overload_errors import bind as _bind_overload_errors  # noqa: E402

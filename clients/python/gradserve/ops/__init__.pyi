@@ -20,10 +20,13 @@ from ._assign import Assign as Assign, AssignAdd as AssignAdd, AssignSub as Assi
 from ._autodiff import GradOperation as GradOperation, get_grad as get_grad, grad as grad, jvp as jvp, value_and_grad as value_and_grad, vjp as vjp
 from ._batch_dot import batch_dot as batch_dot
 from ._bessel import BesselI0 as BesselI0, BesselI0e as BesselI0e, BesselI1 as BesselI1, BesselI1e as BesselI1e, bessel_i0 as bessel_i0, bessel_i0e as bessel_i0e, bessel_i1 as bessel_i1, bessel_i1e as bessel_i1e, i0 as i0
+from ._bessel_jyk import BesselJ0 as BesselJ0, BesselJ1 as BesselJ1, BesselK0 as BesselK0, BesselK0e as BesselK0e, BesselK1 as BesselK1, BesselK1e as BesselK1e, BesselY0 as BesselY0, BesselY1 as BesselY1, bessel_j0 as bessel_j0, bessel_j1 as bessel_j1, bessel_k0 as bessel_k0, bessel_k0e as bessel_k0e, bessel_k1 as bessel_k1, bessel_k1e as bessel_k1e, bessel_y0 as bessel_y0, bessel_y1 as bessel_y1
 from ._bilinear import bidense as bidense
 from ._bitwise import Invert as Invert, LeftShift as LeftShift, RightShift as RightShift, bitwise_left_shift as bitwise_left_shift, bitwise_not as bitwise_not, bitwise_right_shift as bitwise_right_shift, invert as invert
 from ._boxes import BoundingBoxDecode as BoundingBoxDecode, BoundingBoxEncode as BoundingBoxEncode, CheckValid as CheckValid, IOU as IOU, bounding_box_decode as bounding_box_decode, bounding_box_encode as bounding_box_encode
-from ._candidate_sampler import UniformCandidateSampler as UniformCandidateSampler
+from ._candidate_sampler import UniformCandidateSampler as UniformCandidateSampler, uniform_candidate_sampler as uniform_candidate_sampler
+from ._channel_shuffle import channel_shuffle as channel_shuffle
+from ._clip_norm import clip_by_norm as clip_by_norm
 from ._cond_number import cond as cond
 from ._conv import AvgPool as AvgPool, AvgPool3D as AvgPool3D, Conv2D as Conv2D, Conv3D as Conv3D, MaxPool as MaxPool, MaxPool3D as MaxPool3D, MaxPoolWithArgmaxV2 as MaxPoolWithArgmaxV2, avg_pool1d as avg_pool1d, avg_pool2d as avg_pool2d, avg_pool3d as avg_pool3d, conv1d as conv1d, conv2d as conv2d, conv3d as conv3d, max_pool2d as max_pool2d, max_pool3d as max_pool3d
 from ._counting import bincount as bincount, histc as histc
@@ -31,7 +34,14 @@ from ._crop_resize import CropAndResize as CropAndResize, crop_and_resize as cro
 from ._ctc import CTCLoss as CTCLoss, CTCLossV2 as CTCLossV2, ctc_loss as ctc_loss
 from ._data_format import DataFormatDimMap as DataFormatDimMap
 from ._diagonal_scatter import MatrixDiagPartV3 as MatrixDiagPartV3, MatrixSetDiagV3 as MatrixSetDiagV3, ScalarToTensor as ScalarToTensor, TensorToTuple as TensorToTuple, diagonal_scatter as diagonal_scatter, eigvals as eigvals, make_tuple as make_tuple, matrix_diag_part as matrix_diag_part, matrix_set_diag as matrix_set_diag
+from ._doc_arith import ApproximateEqual as ApproximateEqual, Gcd as Gcd, Lcm as Lcm, MatrixPower as MatrixPower, MulNoNan as MulNoNan, Polar as Polar, PopulationCount as PopulationCount, approximate_equal as approximate_equal, isreal as isreal, lcm as lcm, matrix_power as matrix_power, mul_no_nan as mul_no_nan, polar as polar, population_count as population_count, vector_norm as vector_norm, view_as_real as view_as_real
+from ._doc_build import Bucketize as Bucketize, InvertPermutation as InvertPermutation, TrilIndices as TrilIndices, TriuIndices as TriuIndices, block_diag as block_diag, bucketize as bucketize, cartesian_prod as cartesian_prod, combinations as combinations, diag_embed as diag_embed, dot as dot, repeat_elements as repeat_elements, sequence_mask as sequence_mask, tril_indices as tril_indices, triu_indices as triu_indices
+from ._doc_decode_solve import CTCGreedyDecoder as CTCGreedyDecoder, MatrixSolveLs as MatrixSolveLs, ctc_greedy_decoder as ctc_greedy_decoder
+from ._doc_linalg_seq import Lstsq as Lstsq, LuUnpack as LuUnpack, UniqueConsecutive as UniqueConsecutive, lstsq as lstsq, lu_unpack as lu_unpack, unique_consecutive as unique_consecutive
 from ._doc_math import addcdiv as addcdiv, addcmul as addcmul, addr as addr, adjoint as adjoint, atleast_1d as atleast_1d, atleast_2d as atleast_2d, atleast_3d as atleast_3d, column_stack as column_stack, copysign as copysign, count_nonzero as count_nonzero, dstack as dstack, exp2 as exp2, ldexp as ldexp, msort as msort, nanmean as nanmean, rot90 as rot90, swapdims as swapdims, trapz as trapz, truncate_div as truncate_div, truncate_mod as truncate_mod, vecdot as vecdot
+from ._doc_more import IndexPut as IndexPut, InplaceAdd as InplaceAdd, InplaceSub as InplaceSub, InplaceUpdateV2 as InplaceUpdateV2, Pdist as Pdist, ScalarCast as ScalarCast, SparseToDense as SparseToDense, TupleToArray as TupleToArray, adaptive_max_pool3d as adaptive_max_pool3d, clip_by_global_norm as clip_by_global_norm, dense as dense, inplace_add as inplace_add, inplace_sub as inplace_sub, inplace_update as inplace_update, margin_ranking_loss as margin_ranking_loss, pdist as pdist, scalar_cast as scalar_cast, tuple_to_array as tuple_to_array
+from ._doc_nn import ChannelShuffle as ChannelShuffle, MultiMarginLoss as MultiMarginLoss, adaptive_avg_pool2d as adaptive_avg_pool2d, adaptive_max_pool2d as adaptive_max_pool2d, cosine_embedding_loss as cosine_embedding_loss, multi_margin_loss as multi_margin_loss
+from ._doc_resize_pad import MaxUnpool2D as MaxUnpool2D, MaxUnpool3D as MaxUnpool3D, MirrorPad as MirrorPad, ResizeLinear1D as ResizeLinear1D, ResizeNearestNeighbor as ResizeNearestNeighbor, ResizeNearestNeighborV2 as ResizeNearestNeighborV2, mirror_pad as mirror_pad
 from ._dropout import Dropout as Dropout, dropout as dropout
 from ._dropout_channels import dropout1d as dropout1d
 from ._dropout_nd import Dropout2D as Dropout2D, Dropout3D as Dropout3D, dropout2d as dropout2d, dropout3d as dropout3d
@@ -39,6 +49,7 @@ from ._eigen import Eig as Eig, Eigh as Eigh, eig as eig
 from ._elements_scatter import TensorScatterElements as TensorScatterElements, scatter as scatter, tensor_scatter_elements as tensor_scatter_elements
 from ._elementwise_more import Eps as Eps, HShrink as HShrink, NextAfter as NextAfter, fmax as fmax, fmin as fmin, frac as frac, heaviside as heaviside, nan_to_num as nan_to_num, nextafter as nextafter, nextafter as nextafter, sinc as sinc
 from ._elementwise_ms import DivNoNan as DivNoNan, EqualCount as EqualCount, FastGeLU as FastGeLU, Lerp as Lerp, div_no_nan as div_no_nan, fast_gelu as fast_gelu, is_nonzero as is_nonzero, signbit as signbit
+from ._embedding_lookup import EmbeddingLookup as EmbeddingLookup
 from ._erfinv import erfinv as erfinv
 from ._extra import DType as DType, Depend as Depend, Einsum as Einsum, Eye as Eye, Flatten as Flatten, FloorDiv as FloorDiv, FloorMod as FloorMod, GeLU as GeLU, InsertGradientOf as InsertGradientOf, LeakyReLU as LeakyReLU, OneHot as OneHot, Ones as Ones, Print as Print, Rank as Rank, ReLU6 as ReLU6, Shape as Shape, Size as Size, Zeros as Zeros, all as all, any as any, arange as arange, cdist as cdist, clip_by_value as clip_by_value, depend as depend, dtype as dtype, einsum as einsum, eye as eye, flatten as flatten, floor as floor, floor_div as floor_div, floor_mod as floor_mod, floordiv as floordiv, floormod as floormod, gelu as gelu, leaky_relu as leaky_relu, norm as norm, one_hot as one_hot, print_ as print, print_ as print_, rank as rank, relu6 as relu6, shape as shape, size as size
 from ._fft import fft as fft, fft2 as fft2, fftn as fftn, hfft as hfft, hfft2 as hfft2, hfftn as hfftn, ifft as ifft, ifft2 as ifft2, ifftn as ifftn, ihfft as ihfft, ihfft2 as ihfft2, ihfftn as ihfftn, irfft as irfft, irfft2 as irfft2, irfftn as irfftn, rfft as rfft, rfft2 as rfft2, rfftn as rfftn
@@ -48,6 +59,7 @@ from ._fill_diagonal_prim import FillDiagonal as FillDiagonal
 from ._float_power import float_power as float_power, positive as positive
 from ._fractional_pool import FractionalMaxPool as FractionalMaxPool, FractionalMaxPoolWithFixedKsize as FractionalMaxPoolWithFixedKsize, fractional_max_pool2d as fractional_max_pool2d
 from ._fused_sparse import FusedSparseFtrl as FusedSparseFtrl, FusedSparseProximalAdagrad as FusedSparseProximalAdagrad, SparseApplyFtrl as SparseApplyFtrl
+from ._gcd_reverse_seq import ReverseSequence as ReverseSequence, gcd as gcd, reverse_sequence as reverse_sequence
 from ._glu_huber import glu as glu, huber_loss as huber_loss, threshold as threshold
 from ._grid_sampler import GridSampler2D as GridSampler2D, grid_sample as grid_sample
 from ._householder import Geqrf as Geqrf, Orgqr as Orgqr, Qr as Qr, geqrf as geqrf, orgqr as orgqr, pinv as pinv, qr as qr
@@ -78,18 +90,22 @@ from ._ms_prims import Argmax as Argmax, Argmin as Argmin, LayerNorm as LayerNor
 from ._nms import NMSWithMask as NMSWithMask
 from ._norms import LpNorm as LpNorm, Renorm as Renorm, renorm as renorm
 from ._pixel_shuffle import pixel_shuffle as pixel_shuffle, pixel_unshuffle as pixel_unshuffle
+from ._prim_forms import Addcdiv as Addcdiv, Addcmul as Addcmul, Bincount as Bincount, ConjugateTranspose as ConjugateTranspose, Cross as Cross, CumulativeLogsumexp as CumulativeLogsumexp, DiagPart as DiagPart, Fmax as Fmax, GLU as GLU, Heaviside as Heaviside, Hypot as Hypot, IsClose as IsClose, LogSpace as LogSpace, LogicalXor as LogicalXor, Logit as Logit, LowerBound as LowerBound, LuSolve as LuSolve, MatrixBandPart as MatrixBandPart, MatrixDeterminant as MatrixDeterminant, Mvlgamma as Mvlgamma, NonZero as NonZero, ReduceStd as ReduceStd, SquaredDifference as SquaredDifference, Tril as Tril, TruncateDiv as TruncateDiv, UpperBound as UpperBound, Zeta as Zeta
 from ._primitives import Abs as Abs, AddN as AddN, BatchMatMul as BatchMatMul, BatchNorm as BatchNorm, BroadcastTo as BroadcastTo, Cast as Cast, Concat as Concat, ExpandDims as ExpandDims, Fill as Fill, Gather as Gather, LogSoftmax as LogSoftmax, MatMul as MatMul, Primitive as Primitive, ReduceLogSumExp as ReduceLogSumExp, ReduceMax as ReduceMax, ReduceMean as ReduceMean, ReduceMin as ReduceMin, ReduceProd as ReduceProd, ReduceSum as ReduceSum, Reshape as Reshape, Sign as Sign, Softmax as Softmax, Split as Split, Squeeze as Squeeze, Stack as Stack, Tile as Tile, Transpose as Transpose, abs as abs, add as add, addn as addn, batch_norm as batch_norm, broadcast_to as broadcast_to, cast as cast, cat as cat, concat as concat, expand_dims as expand_dims, fill as fill, gather as gather, log_softmax as log_softmax, logsumexp as logsumexp, matmul as matmul, matmul as mm, mean as mean, mul as mul, mul as multiply, ones as ones, pow as pow, prod as prod, reshape as reshape, select as select, sign as sign, softmax as softmax, split as split, squeeze as squeeze, stack as stack, stop_gradient as stop_gradient, sub as sub, sum as sum, tile as tile, transpose as transpose, where as where, zeros as zeros
 from ._products import CumProd as CumProd, Dense as Dense, Ger as Ger, addbmm as addbmm, cross as cross, cumprod as cumprod, cumsum as cumsum, ger as ger
 from ._ps_roi_pooling import PSROIPooling as PSROIPooling
 from ._random_draws import Cauchy as Cauchy, Multinomial as Multinomial, RandomPoisson as RandomPoisson, RandomShuffle as RandomShuffle, Randperm as Randperm, StandardLaplace as StandardLaplace, StandardNormal as StandardNormal, multinomial as multinomial, random_poisson as random_poisson, randperm as randperm, shuffle as shuffle, standard_laplace as standard_laplace, standard_normal as standard_normal, uniform as uniform
 from ._random_gamma import RandomGamma as RandomGamma, random_gamma as random_gamma
+from ._random_picks import RandomCategorical as RandomCategorical, RandomChoiceWithMask as RandomChoiceWithMask, random_categorical as random_categorical
 from ._raw_op_signatures import Sort as Sort, TopK as TopK, col2im as col2im, flip as flip, group_norm as group_norm, layer_norm as layer_norm, ones_like as ones_like, relu as relu, round as round, top_k as top_k, zeros_like as zeros_like
+from ._recurrent import LSTM as LSTM
 from ._reduce_ms import ArgMaxWithValue as ArgMaxWithValue, ArgMinWithValue as ArgMinWithValue, Cummax as Cummax, Cummin as Cummin, ReduceAll as ReduceAll, ReduceAny as ReduceAny, amax as amax, amin as amin, cummax as cummax, cummin as cummin, logcumsumexp as logcumsumexp, max as max, min as min, reduce_max as reduce_max, reduce_mean as reduce_mean, reduce_min as reduce_min, reduce_sum as reduce_sum, sort as sort, topk as topk
 from ._resize import ResizeBilinearV2 as ResizeBilinearV2
 from ._roi_align import ROIAlign as ROIAlign
 from ._scatter_ms import GatherNd as GatherNd, ScatterNd as ScatterNd, SegmentSum as SegmentSum, TensorScatterAdd as TensorScatterAdd, TensorScatterDiv as TensorScatterDiv, TensorScatterMax as TensorScatterMax, TensorScatterMin as TensorScatterMin, TensorScatterMul as TensorScatterMul, TensorScatterSub as TensorScatterSub, TensorScatterUpdate as TensorScatterUpdate, UnsortedSegmentMax as UnsortedSegmentMax, UnsortedSegmentMin as UnsortedSegmentMin, UnsortedSegmentProd as UnsortedSegmentProd, UnsortedSegmentSum as UnsortedSegmentSum, gather_nd as gather_nd, scatter_nd as scatter_nd, tensor_scatter_add as tensor_scatter_add, tensor_scatter_div as tensor_scatter_div, tensor_scatter_max as tensor_scatter_max, tensor_scatter_min as tensor_scatter_min, tensor_scatter_mul as tensor_scatter_mul, tensor_scatter_sub as tensor_scatter_sub, tensor_scatter_update as tensor_scatter_update, unsorted_segment_max as unsorted_segment_max, unsorted_segment_min as unsorted_segment_min, unsorted_segment_prod as unsorted_segment_prod, unsorted_segment_sum as unsorted_segment_sum
 from ._scatter_write import ScatterAdd as ScatterAdd, ScatterDiv as ScatterDiv, ScatterMax as ScatterMax, ScatterMin as ScatterMin, ScatterMul as ScatterMul, ScatterNdAdd as ScatterNdAdd, ScatterNdDiv as ScatterNdDiv, ScatterNdMax as ScatterNdMax, ScatterNdMin as ScatterNdMin, ScatterNdMul as ScatterNdMul, ScatterNdSub as ScatterNdSub, ScatterNdUpdate as ScatterNdUpdate, ScatterSub as ScatterSub, ScatterUpdate as ScatterUpdate, scatter_add as scatter_add, scatter_div as scatter_div, scatter_max as scatter_max, scatter_min as scatter_min, scatter_mul as scatter_mul, scatter_nd_add as scatter_nd_add, scatter_nd_div as scatter_nd_div, scatter_nd_max as scatter_nd_max, scatter_nd_min as scatter_nd_min, scatter_nd_mul as scatter_nd_mul, scatter_nd_sub as scatter_nd_sub, scatter_nd_update as scatter_nd_update, scatter_sub as scatter_sub, scatter_update as scatter_update
 from ._searchsorted import SearchSorted as SearchSorted, searchsorted as searchsorted
+from ._segment_sorted import SegmentMax as SegmentMax, SegmentMean as SegmentMean, SegmentMin as SegmentMin, SegmentProd as SegmentProd
 from ._slices_blocks import fliplr as fliplr, flipud as flipud, select_scatter as select_scatter, slice_scatter as slice_scatter, unfold as unfold
 from ._space_batch import BatchToSpaceND as BatchToSpaceND, SpaceToBatchND as SpaceToBatchND, batch_to_space_nd as batch_to_space_nd, space_to_batch_nd as space_to_batch_nd
 from ._sparse_adam import FusedSparseLazyAdam as FusedSparseLazyAdam
@@ -103,6 +119,7 @@ from ._tensor_forms import MaskedSelect as MaskedSelect, copy as copy, cov as co
 from ._unique import Unique as Unique, UniqueWithPad as UniqueWithPad, unique as unique, unique_with_pad as unique_with_pad
 from ._vander import vander as vander
 from ._windows import hamming_window as hamming_window, hann_window as hann_window
+from ._windows_more import BartlettWindow as BartlettWindow, BlackmanWindow as BlackmanWindow, HammingWindow as HammingWindow, bartlett_window as bartlett_window, blackman_window as blackman_window, kaiser_window as kaiser_window
 from ._zeta_xdivy import Xdivy as Xdivy, xdivy as xdivy, zeta as zeta
 from .primitive import PrimitiveWithCheck as PrimitiveWithCheck, PrimitiveWithInfer as PrimitiveWithInfer, constexpr as constexpr, prim_attr_register as prim_attr_register
 
@@ -820,6 +837,7 @@ __all__ = [
     'ifftshift',
     'gaussian_nll_loss',
     'UniformCandidateSampler',
+    'uniform_candidate_sampler',
     'SearchSorted',
     'searchsorted',
     'batch_dot',
@@ -978,6 +996,22 @@ __all__ = [
     'BesselI0e',
     'BesselI1',
     'BesselI1e',
+    'bessel_j0',
+    'bessel_j1',
+    'bessel_y0',
+    'bessel_y1',
+    'bessel_k0',
+    'bessel_k0e',
+    'bessel_k1',
+    'bessel_k1e',
+    'BesselJ0',
+    'BesselJ1',
+    'BesselY0',
+    'BesselY1',
+    'BesselK0',
+    'BesselK0e',
+    'BesselK1',
+    'BesselK1e',
     'cond',
     'ResizeBilinearV2',
     'glu',
@@ -1036,6 +1070,113 @@ __all__ = [
     'interpolate',
     'hamming_window',
     'hann_window',
+    'bartlett_window',
+    'blackman_window',
+    'kaiser_window',
+    'BartlettWindow',
+    'BlackmanWindow',
+    'HammingWindow',
+    'Addcdiv',
+    'Addcmul',
+    'Bincount',
+    'ConjugateTranspose',
+    'Cross',
+    'CumulativeLogsumexp',
+    'DiagPart',
+    'Fmax',
+    'GLU',
+    'Heaviside',
+    'Hypot',
+    'IsClose',
+    'LogSpace',
+    'LogicalXor',
+    'Logit',
+    'LowerBound',
+    'UpperBound',
+    'MatrixBandPart',
+    'MatrixDeterminant',
+    'Mvlgamma',
+    'NonZero',
+    'ReduceStd',
+    'SquaredDifference',
+    'TruncateDiv',
+    'Tril',
+    'Zeta',
+    'LuSolve',
+    'approximate_equal',
+    'lcm',
+    'mul_no_nan',
+    'polar',
+    'population_count',
+    'isreal',
+    'view_as_real',
+    'vector_norm',
+    'matrix_power',
+    'ApproximateEqual',
+    'Gcd',
+    'Lcm',
+    'MulNoNan',
+    'Polar',
+    'PopulationCount',
+    'MatrixPower',
+    'block_diag',
+    'cartesian_prod',
+    'combinations',
+    'diag_embed',
+    'dot',
+    'repeat_elements',
+    'sequence_mask',
+    'bucketize',
+    'tril_indices',
+    'triu_indices',
+    'Bucketize',
+    'TrilIndices',
+    'TriuIndices',
+    'InvertPermutation',
+    'SegmentMax',
+    'SegmentMin',
+    'SegmentMean',
+    'SegmentProd',
+    'adaptive_avg_pool2d',
+    'adaptive_max_pool2d',
+    'ChannelShuffle',
+    'cosine_embedding_loss',
+    'multi_margin_loss',
+    'MultiMarginLoss',
+    'clip_by_global_norm',
+    'margin_ranking_loss',
+    'dense',
+    'pdist',
+    'Pdist',
+    'inplace_add',
+    'inplace_sub',
+    'inplace_update',
+    'InplaceAdd',
+    'InplaceSub',
+    'InplaceUpdateV2',
+    'IndexPut',
+    'SparseToDense',
+    'adaptive_max_pool3d',
+    'scalar_cast',
+    'ScalarCast',
+    'tuple_to_array',
+    'TupleToArray',
+    'mirror_pad',
+    'MirrorPad',
+    'MaxUnpool2D',
+    'MaxUnpool3D',
+    'ResizeNearestNeighbor',
+    'ResizeNearestNeighborV2',
+    'ResizeLinear1D',
+    'lstsq',
+    'Lstsq',
+    'lu_unpack',
+    'LuUnpack',
+    'unique_consecutive',
+    'UniqueConsecutive',
+    'ctc_greedy_decoder',
+    'CTCGreedyDecoder',
+    'MatrixSolveLs',
     'zeta',
     'xdivy',
     'Xdivy',
@@ -1077,9 +1218,19 @@ __all__ = [
     'SparseApplyFtrl',
     'FusedSparseProximalAdagrad',
     'SparseCountSparseOutput',
+    'LSTM',
     'DataFormatDimMap',
     'SparseDenseCwiseAdd',
     'SparseDenseCwiseMul',
+    'gcd',
+    'reverse_sequence',
+    'ReverseSequence',
+    'clip_by_norm',
+    'channel_shuffle',
+    'RandomChoiceWithMask',
+    'RandomCategorical',
+    'random_categorical',
+    'EmbeddingLookup',
 ]
 
 class Acos(Primitive):

@@ -57,11 +57,12 @@ def softplus(input, beta=1, threshold=20):  # noqa: A002
 
 
 def celu(x, alpha=1.0):
-    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)); derivative 1 at 0 (both branches agree)."""
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1)); derivative 1 at 0 (both branches agree). x = 0 takes
+    the linear branch, so the second derivative there is 0 (MindSpore 2.10's), not the exponential's 1 / alpha."""
     if float(alpha) == 0.0:
         raise ValueError("ops.celu: alpha must not be 0")
     neg = P.mul(alpha, P.expm1(P.div(x, alpha)))
-    return P.select(P.greater(x, P.zeros_like(x)), x, neg)
+    return P.select(P.greater_equal(x, P.zeros_like(x)), x, neg)
 
 
 def selu(input_x):

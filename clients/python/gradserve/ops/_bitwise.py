@@ -78,10 +78,10 @@ def bitwise_right_shift(input, other):  # noqa: A002
 
 
 class LeftShift:
-    def __call__(self, x, y):
-        return bitwise_left_shift(x, y)
+    def __call__(self, x1, x2):
+        return bitwise_left_shift(x1, x2)
 
 
 class RightShift:
-    def __call__(self, x, y):
-        return bitwise_right_shift(x, y)
+    def __call__(self, input_x, input_y):
+        return bitwise_right_shift(input_x, input_y)

@@ -83,3 +83,12 @@ class UniformCandidateSampler:
         candidates = P.cast(drawn[:n], true_classes._dtype)
         count = P.cast(drawn[n:], "float32")
         return (candidates, P.broadcast_to(count, tuple(true_classes.shape)), P.broadcast_to(count, (n,)))
+
+
+def uniform_candidate_sampler(true_classes, num_true, num_sampled, unique, range_max, seed=0,
+                              remove_accidental_hits=False):
+    """ops.uniform_candidate_sampler: UniformCandidateSampler(...)(true_classes), MindSpore 2.10's function form."""
+    return UniformCandidateSampler(num_true, num_sampled, unique, range_max, seed, remove_accidental_hits)(true_classes)
+
+
+__all__ += ["uniform_candidate_sampler"]

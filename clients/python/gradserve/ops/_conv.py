@@ -75,11 +75,26 @@ def window_padding(name, pad_mode, pad, spatial, window, strides, dilation) -> l
     return pads
 
 
-def check_layout(name: str, x, n: int, data_format: str | None = None) -> None:
-    """MindSpore's channels-first layout only; x (when given) of rank n + 2."""
+def check_data_format(name: str, n: int, data_format) -> None:
+    """A constructor's data_format: MindSpore's channels-first layout, its exact spelling (None and 'nchw' are
+    MindSpore's ValueErrors too; NHWC is GPU-only there and not supported here)."""
     fmt = _FORMATS[n]
-    if data_format not in (None, fmt):
-        raise ValueError(f"{name}: data_format {data_format!r} is not supported ({fmt} only)")
+    if data_format != fmt:
+        raise ValueError(f"For '{name}', the 'data_format' must be '{fmt}' (the one layout gradserve supports), "
+                         f"but got {data_format!r}.")
+
+
+def check_conv_pad_mode(name: str, pad_mode) -> None:
+    """MindSpore 2.10's Conv2D (so conv1d / conv2d, nn.Conv1d / Conv2d and their transposes) takes pad_mode in
+    lower case only ('VALID' is its ValueError); its 3-D convolutions and the pools take any case."""
+    if pad_mode not in ("valid", "same", "pad"):
+        raise ValueError(f"For '{name}', the 'pad_mode' must be str and must be in '['valid', 'same', 'pad']', "
+                         f"but got {pad_mode!r}.")
+
+
+def check_layout(name: str, x, n: int) -> None:
+    """x (when given) of rank n + 2, MindSpore's channels-first layout."""
+    fmt = _FORMATS[n]
     if x is not None and len(x.shape) != n + 2:
         raise ValueError(f"{name}: x must be {n + 2}-d [N, C, {', '.join(fmt[2:])}], got shape {tuple(x.shape)}")
 
@@ -90,6 +105,8 @@ def conv_nd(name: str, n: int, input, weight, bias, stride, pad_mode, padding, d
     if isinstance(padding, str):  # MindSpore 2.3+: padding='same' / 'valid'
         pad_mode, padding = padding, 0
     check_layout(name, input, n)
+    if n < 3:
+        check_conv_pad_mode(name, pad_mode)
     if len(weight.shape) != n + 2:
         raise ValueError(f"{name}: weight must be {n + 2}-d [out, in / groups, {', '.join(_FORMATS[n][2:]).lower()}]"
                          f", got shape {tuple(weight.shape)}")
@@ -125,9 +142,11 @@ class Conv2D(Primitive):
     _rank = 2
 
     def __init__(self, out_channel, kernel_size, mode=1, pad_mode="valid", pad=0, stride=1, dilation=1, group=1,
-                 data_format=None):
+                 data_format="NCHW"):
         name, n = type(self).__name__, self._rank
-        check_layout(name, None, n, data_format)
+        check_data_format(name, n, data_format)
+        if n < 3:
+            check_conv_pad_mode(name, pad_mode)
         self.attrs = {}
         self.out_channel, self.kernel_size = int(out_channel), ntuple(kernel_size, n, f"{name}: kernel_size")
         self.pad_mode, self.pad, self.group = pad_mode, pad, int(group)
@@ -143,6 +162,10 @@ class Conv3D(Conv2D):
     data_format='NCDHW')(x, weight, bias=None)."""
 
     _rank = 3
+
+    def __init__(self, out_channel, kernel_size, mode=1, pad_mode="valid", pad=0, stride=1, dilation=1, group=1,
+                 data_format="NCDHW"):
+        super().__init__(out_channel, kernel_size, mode, pad_mode, pad, stride, dilation, group, data_format)
 
 
 def _ceil_extra(size: int, k: int, s: int, d: int, lo: int, hi: int) -> int:
@@ -230,7 +253,7 @@ def avg_pool1d(input_x, kernel_size=1, stride=1, padding=0, ceil_mode=False, cou
 
 
 def avg_pool2d(input_x, kernel_size=1, stride=1, padding=0, ceil_mode=False, count_include_pad=True,
-               divisor_override=None):
+               divisor_override=0):
     """ops.avg_pool2d (explicit symmetric padding; divisor_override: each window's sum over that number)."""
     return _avg_pool("avg_pool2d", 2, input_x, kernel_size, stride, padding, count_include_pad, divisor_override,
                      ceil_mode)
@@ -249,8 +272,8 @@ class _Pool(Primitive):
     _extra: dict = {}
     _rank = 2
 
-    def __init__(self, kernel_size=1, strides=1, pad_mode="valid", data_format=None):
-        check_layout(type(self).__name__, None, self._rank, data_format)
+    def __init__(self, kernel_size=1, strides=1, pad_mode="valid", data_format="NCHW"):
+        check_data_format(type(self).__name__, self._rank, data_format)
         self.attrs = {}
         self.kernel_size, self.strides, self.pad_mode, self.pad = kernel_size, strides, pad_mode, 0
         self.ceil_mode, self.divisor_override = False, None
@@ -274,6 +297,9 @@ class AvgPool(_Pool):
     op = "avg_pool"
     _extra = {"count_include_pad": False}
 
+    def __init__(self, kernel_size=1, strides=1, pad_mode="VALID", data_format="NCHW"):  # (MindSpore's spelling)
+        super().__init__(kernel_size, strides, pad_mode, data_format)
+
 
 class MaxPool3D(_Pool):
     """ops.MaxPool3D(kernel_size=1, strides=1, pad_mode='VALID', pad_list=0, ceil_mode=None,
@@ -283,7 +309,7 @@ class MaxPool3D(_Pool):
     _extra = {"dilation": [1, 1, 1]}
     _rank = 3
 
-    def __init__(self, kernel_size=1, strides=1, pad_mode="VALID", pad_list=0, ceil_mode=None, data_format=None):
+    def __init__(self, kernel_size=1, strides=1, pad_mode="VALID", pad_list=0, ceil_mode=None, data_format="NCDHW"):
         super().__init__(kernel_size, strides, pad_mode, data_format)
         self.pad, self.ceil_mode = pad_list, bool(ceil_mode)
 
@@ -296,7 +322,7 @@ class AvgPool3D(_Pool):
     _rank = 3
 
     def __init__(self, kernel_size=1, strides=1, pad_mode="valid", pad=0, ceil_mode=False, count_include_pad=True,
-                 divisor_override=0, data_format=None):
+                 divisor_override=0, data_format="NCDHW"):
         super().__init__(kernel_size, strides, pad_mode, data_format)
         self.pad, self._extra = pad, {"count_include_pad": bool(count_include_pad)}
         self.ceil_mode, self.divisor_override = bool(ceil_mode), divisor_override or None
@@ -308,7 +334,8 @@ class MaxPoolWithArgmaxV2(Primitive):
 
     op = "max_pool"
 
-    def __init__(self, kernel_size, strides=None, pads=0, dilation=(1, 1), ceil_mode=False, argmax_type=None):
+    def __init__(self, kernel_size, strides=None, pads=0, dilation=(1, 1), ceil_mode=False,
+                 argmax_type=_dt.int64):
         self.attrs = {}
         self.kernel_size, self.strides, self.pads, self.dilation = kernel_size, strides, pads, dilation
         self.ceil_mode = bool(ceil_mode)

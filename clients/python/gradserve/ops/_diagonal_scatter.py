@@ -160,20 +160,20 @@ class TensorToTuple:
     """ops.TensorToTuple()(x): x's elements as a tuple of Python numbers (a 1-D Tensor); inside a trace its
     value in this call (a value read, as MindSpore's PyNative)."""
 
-    def __call__(self, input_x):
-        if not isinstance(input_x, Tensor):
-            raise TypeError(f"For 'TensorToTuple', the input must be a Tensor, got {type(input_x).__name__}")
-        if input_x.ndim != 1:
-            raise TypeError("'int' object is not iterable" if input_x.ndim == 0 else
-                            f"For 'TensorToTuple', the input must be 1-D, got shape {list(input_x.shape)}")
-        return tuple(input_x.tolist())
+    def __call__(self, x):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"For 'TensorToTuple', the input must be a Tensor, got {type(x).__name__}")
+        if x.ndim != 1:
+            raise TypeError("'int' object is not iterable" if x.ndim == 0 else
+                            f"For 'TensorToTuple', the input must be 1-D, got shape {list(x.shape)}")
+        return tuple(x.tolist())
 
 
 class ScalarToTensor:
     """ops.ScalarToTensor()(x, dtype=float32): a 0-d Tensor holding the number x."""
 
-    def __call__(self, input_x, dtype=_dt.float32):
-        return late.ops.scalar_to_tensor(input_x, dtype)
+    def __call__(self, x, dtype=_dt.float32):
+        return late.ops.scalar_to_tensor(x, dtype)
 
 
 def make_tuple(*args) -> tuple:

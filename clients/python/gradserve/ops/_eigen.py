@@ -2,10 +2,12 @@
 engine's eigh: (w ascending, v) of the symmetric (complex: Hermitian) matrices a's lower (upper) triangle
 defines, or w alone. A complex a's w is returned complex, as MindSpore 2.10 does (its imaginary part is zero;
 the engine's w is real). Derivatives: the engine's (real a only).
-Eig (ops.Eig and mindspore.scipy.ops.Eig, one class) and ops.eig over the engine's eig: complex eigenpairs of
-general square matrices, no derivative (MindSpore defines none); bad input a TypeError / ValueError as
-MindSpore raises them."""
+Eig (ops.Eig; mindspore.scipy.ops.Eig, its subclass, defaults to compute_v=True) and ops.eig over the engine's
+eig: complex eigenpairs of general square matrices, no derivative (MindSpore defines none); bad input a
+TypeError / ValueError as MindSpore raises them."""
 from __future__ import annotations
+
+import numpy as np
 
 from .._tensor import Tensor
 from .._trace import apply
@@ -35,28 +37,28 @@ _EIG_DTYPES = ("float32", "float64", "complex64", "complex128")
 
 
 class Eig(_Fn):
-    """Eig(compute_v=True)(a) -> (w, v): eigenvalues and unit-norm eigenvectors of square a [..., n, n]
-    (LAPACK geev), complex64 (complex128) for float32 / complex64 (float64 / complex128). With compute_v=False
-    MindSpore's second output is a placeholder scalar; here it is v all the same."""
+    """ops.Eig(compute_v=False)(a) -> (w, v): eigenvalues and unit-norm eigenvectors of square a [..., n, n]
+    (LAPACK geev), complex64 (complex128) for float32 / complex64 (float64 / complex128). With compute_v=False v
+    is MindSpore 2.10's placeholder, a 0-d zero of w's dtype. (mindspore.scipy.ops.Eig: compute_v=True.)"""
 
     op = "eig"  # the engine op it runs (one class per op: tests/clients/test_ops_catalog.py)
 
-    def __init__(self, compute_v: bool = True):
+    def __init__(self, compute_v: bool = False):
         super().__init__()
         if not isinstance(compute_v, bool):
             raise TypeError(f"For 'Eig', 'compute_v' must be a bool, but got {type(compute_v).__name__}")
         self.compute_v = compute_v
 
-    def __call__(self, a):
-        if not isinstance(a, Tensor):
-            raise TypeError(f"For 'Eig', the input must be a Tensor, but got {type(a).__name__}")
-        if a._dtype not in _EIG_DTYPES:
-            raise TypeError(f"For 'Eig', the input's dtype must be one of {list(_EIG_DTYPES)}, but got {a._dtype}")
-        if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+    def __call__(self, x):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"For 'Eig', the input must be a Tensor, but got {type(x).__name__}")
+        if x._dtype not in _EIG_DTYPES:
+            raise TypeError(f"For 'Eig', the input's dtype must be one of {list(_EIG_DTYPES)}, but got {x._dtype}")
+        if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
             raise ValueError(f"For 'Eig', the input must be square matrices [..., n, n], but got shape "
-                             f"{list(a.shape)}")
-        w, v = apply("eig", [a], {})
-        return w, v
+                             f"{list(x.shape)}")
+        w, v = apply("eig", [x], {})
+        return (w, v) if self.compute_v else (w, Tensor(np.zeros((), np.dtype(w._dtype))))
 
 
 def eig(A):  # noqa: N803 - MindSpore's name

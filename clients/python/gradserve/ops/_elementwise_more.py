@@ -20,12 +20,18 @@ def _float(x: Tensor) -> Tensor:
 
 
 def sinc(input):
-    """sin(pi x) / (pi x), 1 at x = 0. The quotient is taken at a safe point where x = 0, so that the gradient
-    there is 0 (sinc's derivative), not the 0 / 0 of the untaken branch."""
+    """sin(pi x) / (pi x), 1 at x = 0. The quotient is taken at a safe point where x = 0 (not the 0 / 0 of the
+    untaken branch), and x = 0 takes sinc's Maclaurin polynomial 1 - t^2 / 6 + t^4 / 120 (t = pi x), so that its
+    derivatives there are exact up to the fourth (0, -pi^2 / 3, 0, pi^4 / 5), as JAX's sinc gives; a constant 1
+    there made every higher derivative 0 (MindSpore 2.10 gives NaN from the second on)."""
     x = _float(input)
+    if x._dtype in ("float16", "bfloat16"):  # float32 inside: sinc' near 0 is a difference of near-equal terms
+        return P.cast(sinc(P.cast(x, "float32")), x._dtype)  # (float16 alone: 30% off at x = 0.024)
     zero = P.equal(x, P.zeros_like(x))
     safe = P.where(zero, P.ones_like(x), x) * math.pi
-    return P.where(zero, P.ones_like(x), P.sin(safe) / safe)
+    t2 = P.square(x * math.pi)
+    maclaurin = 1.0 - t2 / 6.0 + P.square(t2) / 120.0
+    return P.where(zero, maclaurin, P.sin(safe) / safe)
 
 
 def frac(x):
@@ -33,19 +39,21 @@ def frac(x):
     return x - late.ops.trunc(x)
 
 
-def _nan_aware(x, y, pick):
-    """NumPy's fmax / fmin: where one side is NaN the other (NaN only where both are)."""
-    return P.where(late.ops.isnan(x), y, P.where(late.ops.isnan(y), x, pick(x, y)))
-
 
 def fmax(input, other):
-    """The element-wise maximum ignoring NaN."""
-    return _nan_aware(input, other, P.maximum)
+    """The element-wise maximum ignoring NaN. At ties the whole gradient goes to input (MindSpore 2.10's
+    FmaxGrad and PyTorch: input where input >= other or other is NaN), not half to each as maximum's."""
+    return _first_where(P.greater_equal(input, other), input, other)
 
 
 def fmin(input, other):
-    """The element-wise minimum ignoring NaN."""
-    return _nan_aware(input, other, P.minimum)
+    """The element-wise minimum ignoring NaN; at ties the gradient goes to input (PyTorch's fmin, fmax's rule)."""
+    return _first_where(P.less_equal(input, other), input, other)
+
+
+def _first_where(first_wins, x, y):
+    """x where first_wins or y is NaN, else y (NumPy's fmax / fmin: NaN only where both are)."""
+    return P.where(P.logical_or(first_wins, late.ops.isnan(y)), x, y)
 
 
 def heaviside(input, values):
@@ -87,9 +95,9 @@ class HShrink:
             raise TypeError(f"For 'HShrink', 'lambd' must be a float, but got {type(lambd).__name__}")
         self.lambd = float(lambd)
 
-    def __call__(self, input_x):
+    def __call__(self, input):  # noqa: A002 - MindSpore's names
         from ._ms_names import hardshrink  # noqa: PLC0415  (one rule for both spellings)
-        return hardshrink(input_x, self.lambd)
+        return hardshrink(input, self.lambd)
 
 
 class Eps:
@@ -119,5 +127,5 @@ def nextafter(input, other):  # noqa: A002
 class NextAfter:
     """ops.NextAfter()(x1, x2): nextafter."""
 
-    def __call__(self, x1, x2):
-        return nextafter(x1, x2)
+    def __call__(self, input, other):  # noqa: A002 - MindSpore's names
+        return nextafter(input, other)

@@ -15,8 +15,8 @@ ACos = _CLASSES["Acos"]  # MindSpore's spelling of the generated Acos
 class Lerp:
     """ops.Lerp()(start, end, weight)."""
 
-    def __call__(self, start, end, weight):
-        return lerp(start, end, weight)
+    def __call__(self, input, end, weight):  # noqa: A002 - MindSpore's names
+        return lerp(input, end, weight)
 
 
 def fast_gelu(x):

@@ -148,17 +148,17 @@ def _vector_norm_zero_safe(x, p: float, dim: int, keepdim: bool):
 
 
 def cdist(x1, x2, p=2.0):
-    """Pairwise p-norm distances between the rows of x1 [..., P, M] and x2 [..., R, M]: [..., P, R]."""
+    """Pairwise p-norm distances between the rows of x1 [..., P, M] and x2 [..., R, M]: [..., P, R]. A pair at
+    distance 0 (a point and itself) gets gradient 0, as MindSpore 2.10's CdistGrad and PyTorch give (a plain
+    sqrt(sum diff^2) would give 0 * inf = NaN there, for every point of cdist(x, x))."""
     diff = P.abs(P.sub(P.expand_dims(x1, -2), P.expand_dims(x2, -3)))
-    if p == 2.0:
-        return P.sqrt(P.sum(P.square(diff), -1))
     if p == 1.0:
         return P.sum(diff, -1)
     if p == 0.0:  # the number of coordinates that differ (its derivative is zero)
         return P.sum(P.cast(P.not_equal(diff, P.zeros_like(diff)), diff._dtype), -1)
     if p == math.inf:
         return P.max(diff, -1)
-    return P.pow(P.sum(P.pow(diff, float(p)), -1), 1.0 / float(p))
+    return _vector_norm_zero_safe(diff, float(p), -1, False)
 
 
 # -- activations -----------------------------------------------------------------------------------
@@ -224,8 +224,8 @@ def eye(n, m=None, dtype=None):
 
 
 class Eye:
-    def __call__(self, n, m, t):
-        return eye(n, m, t)
+    def __call__(self, n, m, dtype):
+        return eye(n, m, dtype)
 
 
 def flatten(input, order="C", *, start_dim=1, end_dim=-1):  # noqa: A002

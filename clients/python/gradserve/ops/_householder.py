@@ -93,8 +93,8 @@ class Geqrf(Primitive):
     def __init__(self):
         self.attrs = {}
 
-    def __call__(self, x):
-        return geqrf(x)
+    def __call__(self, input):  # noqa: A002 - MindSpore's names
+        return geqrf(input)
 
 
 class Orgqr(Primitive):

@@ -76,8 +76,8 @@ def masked_scatter(input, mask, source):  # noqa: A002 - MindSpore's name
 class MaskedScatter:
     """ops.MaskedScatter()(x, mask, updates): masked_scatter."""
 
-    def __call__(self, input_x, mask, updates):
-        return masked_scatter(input_x, mask, updates)
+    def __call__(self, input, mask, source):  # noqa: A002 - MindSpore's names
+        return masked_scatter(input, mask, source)
 
 
 setattr(Tensor, "masked_scatter", masked_scatter)

@@ -95,9 +95,9 @@ class NLLLoss:
             raise ValueError(f"For 'NLLLoss', 'reduction' must be in ['none', 'mean', 'sum'], but got {reduction!r}")
         self.reduction, self.ignore_index = reduction, int(ignore_index)
 
-    def __call__(self, logits, target, weight):
-        kept = P.not_equal(target, self.ignore_index)
-        safe = P.where(kept, target, P.zeros_like(target))
+    def __call__(self, logits, labels, weight):
+        kept = P.not_equal(labels, self.ignore_index)
+        safe = P.where(kept, labels, P.zeros_like(labels))
         picked = _pick(logits, safe)
         picked = P.where(kept, picked, P.zeros_like(picked))  # an ignored row's element may be -inf: 0 * -inf
         w = P.where(kept, P.gather(weight, safe, 0), P.zeros_like(P.gather(weight, safe, 0)))

@@ -66,8 +66,8 @@ def clamp(input, min=None, max=None):  # noqa: A002
         # the clip op's bounds are floats (2^62 + 1 would be 2^62): Tensors of the input's dtype instead
         min, max = (None if v is None else Tensor(np.asarray(v, np.dtype(input._dtype))) for v in (min, max))
     if not isinstance(min, Tensor) and not isinstance(max, Tensor):
-        if min is not None and max is not None and min > max:
-            min = max  # min(max(x, min), max) is max everywhere (MindSpore 2.10, NumPy's clip)
+        # min > max: the clip op gives max everywhere (MindSpore 2.10, NumPy's clip) and no gradient anywhere
+        # (MindSpore 2.10, PyTorch: x >= min and x <= max nowhere); min lowered to max gave x == max one
         return P.clip(input, min=None if min is None else float(min), max=None if max is None else float(max))
     # Tensor bounds and the input promote (MindSpore 2.10: int32 input, float32 bounds is float32)
     input = P._promoted(input, *(v for v in (min, max) if isinstance(v, Tensor)))[0]
@@ -77,9 +77,9 @@ def clamp(input, min=None, max=None):  # noqa: A002
         return P.select(P.greater(input, hi), hi, input)
     if hi is None:
         return P.clip(input, lo)
-    # where min > max the answer is max (min(max(x, min), max)); the engine's clip tests max first, so the
-    # lower bound is lowered to max there
-    return P.clip(input, P.select(P.greater(lo, hi), hi, lo), hi)
+    # where min > max the clip op's answer is max, and only max gets the gradient (MindSpore 2.10): its lower
+    # bound applies first, then the upper one to the lower-clipped value
+    return P.clip(input, lo, hi)
 
 
 clip = clamp  # MindSpore 2.10's ops.clip is clamp (the engine's clip op, P.clip, takes same-dtype bounds)

@@ -252,12 +252,12 @@ class ReverseV2(Primitive):
             raise TypeError(f"For 'ReverseV2', 'axis' must be a list or tuple of int, but got {axis!r}")
         self.attrs, self.axis = {}, tuple(int(a) for a in axis)
 
-    def __call__(self, x):
-        nd = x.ndim
+    def __call__(self, input):  # noqa: A002 - MindSpore's names
+        nd = input.ndim
         for i, a in enumerate(self.axis):
             if not -nd <= a < nd:
                 raise ValueError(f"For 'ReverseV2', the 'axis[{i}]' must be in range of [{-nd}, {nd}), but got {a}")
         axes = [a % nd for a in self.axis]
         if len(set(axes)) != len(axes):
             raise ValueError(f"For ReverseV2, 'axis' cannot contain duplicate dimensions, but got {list(self.axis)}")
-        return apply("flip", [x], {"axis": axes})[0] if axes else x
+        return apply("flip", [input], {"axis": axes})[0] if axes else input

@@ -83,8 +83,8 @@ class Cholesky(_Fn):
         super().__init__()
         self.upper = bool(upper)
 
-    def __call__(self, x):
-        return cholesky(x, self.upper)
+    def __call__(self, input_x):
+        return cholesky(input_x, self.upper)
 
 
 class MatrixInverse(_Fn):
@@ -116,8 +116,8 @@ class MatrixSolve(_Fn):
 class LogMatrixDeterminant(_Fn):
     """ops.LogMatrixDeterminant()(x) -> (sign, log|det|)."""
 
-    def __call__(self, x):
-        return slogdet(x)
+    def __call__(self, input):  # noqa: A002 - MindSpore's names
+        return slogdet(input)
 
 
 class CholeskySolve(_Fn):

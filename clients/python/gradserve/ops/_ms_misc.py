@@ -147,8 +147,8 @@ def prelu(input, weight):
 
 
 class PReLU:
-    def __call__(self, x, weight):
-        return prelu(x, weight)
+    def __call__(self, input, weight):  # noqa: A002 - MindSpore's names
+        return prelu(input, weight)
 
 
 def trunc(input):  # noqa: A002
@@ -157,8 +157,8 @@ def trunc(input):  # noqa: A002
 
 
 class Trunc:
-    def __call__(self, input_x):
-        return trunc(input_x)
+    def __call__(self, input):  # noqa: A002 - MindSpore's names
+        return trunc(input)
 
 
 def rint(input):  # noqa: A002
@@ -230,13 +230,13 @@ def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None
 
 
 class BCEWithLogitsLoss:
-    """ops.BCEWithLogitsLoss(reduction='mean')(logits, label, weight, pos_weight)."""
+    """ops.BCEWithLogitsLoss(reduction='mean')(input, target, weight=None, posWeight=None) (MindSpore's names)."""
 
     def __init__(self, reduction: str = "mean"):
         self.reduction = reduction
 
-    def __call__(self, logits, label, weight, pos_weight):
-        return binary_cross_entropy_with_logits(logits, label, weight, pos_weight, self.reduction)
+    def __call__(self, input, target, weight=None, posWeight=None):  # noqa: A002, N803 - MindSpore's names
+        return binary_cross_entropy_with_logits(input, target, weight, posWeight, self.reduction)
 
 
 def inv(x):

@@ -73,8 +73,8 @@ class Mod(_Fn):
 class TensorShape(_Fn):
     """ops.TensorShape()(x): x's shape as a 1-D int64 Tensor (shapes are known when tracing)."""
 
-    def __call__(self, x):
-        return dyn_shape(x)
+    def __call__(self, input_x):
+        return dyn_shape(input_x)
 
 
 def dyn_shape(input_x):
@@ -307,6 +307,6 @@ class Svd(_Fn):
         super().__init__()
         self.full_matrices, self.compute_uv = bool(full_matrices), bool(compute_uv)
 
-    def __call__(self, x):
-        return svd(x, self.full_matrices, self.compute_uv)
+    def __call__(self, input):  # noqa: A002 - MindSpore's names
+        return svd(input, self.full_matrices, self.compute_uv)
 

@@ -161,10 +161,18 @@ def softmin(x, axis=-1, *, dtype=None):
     return y if dtype is None else P.cast(y, dtype)
 
 
+def moment_axes(x, axis) -> tuple:
+    """The axes var / std reduce: None and () are all of them (MindSpore 2.10: x.std(()) is x.std(); () as
+    no axes made n = 1, the sum of squares' root for ddof 0 and NaN for ddof 1), else an int or ints."""
+    if axis is None or (isinstance(axis, (tuple, list)) and len(axis) == 0):
+        return tuple(range(x.ndim))
+    return (axis,) if isinstance(axis, int) else tuple(axis)
+
+
 def var(input, axis=None, ddof=0, keepdims=False):  # noqa: A002
     """mean squared deviation over axis, times n / (n - ddof) (ddof True is 1: the unbiased estimate)."""
     ddof = int(ddof)
-    axes = tuple(range(input.ndim)) if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = moment_axes(input, axis)
     n = int(np.prod([input.shape[a] for a in axes]))
     dev = P.square(P.sub(input, P.mean(input, axes, True)))
     return P.mul(P.mean(dev, axes, bool(keepdims)), n / (n - ddof) if n > ddof else math.nan)
@@ -176,7 +184,7 @@ def std(input, axis=None, ddof=0, keepdims=False):  # noqa: A002
 
 def var_mean(input, axis=None, ddof=0, keepdims=False):  # noqa: A002
     """(var, mean) over axis."""
-    axes = tuple(range(input.ndim)) if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
+    axes = moment_axes(input, axis)
     return var(input, axis, ddof, keepdims), P.mean(input, axes, bool(keepdims))
 
 
@@ -396,8 +404,8 @@ class BinaryCrossEntropy:
     def __init__(self, reduction="mean"):
         self.reduction = reduction
 
-    def __call__(self, logits, labels, weight=None):
-        return binary_cross_entropy(logits, labels, weight, self.reduction)
+    def __call__(self, input, target, weight=None):  # noqa: A002 - MindSpore's names
+        return binary_cross_entropy(input, target, weight, self.reduction)
 
 
 class SigmoidCrossEntropyWithLogits:

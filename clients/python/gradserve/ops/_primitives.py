@@ -63,6 +63,10 @@ class Primitive:
         if self.op not in _catalog.OPS:  # a user-defined primitive: its attributes are its own
             self.attrs = attrs
             return
+        if name is not None and name not in (type(self).__name__, getattr(type(self), "substitute_name", None)):
+            # (prim_attr_register passes the class's name, or its substitute_name)
+            raise TypeError(f"For '{type(self).__name__}', too many positional arguments: MindSpore's op classes "
+                            f"take no name (got {name!r}); their attributes, if any, are keywords")
         unknown = set(attrs) - set(_catalog.OPS[self.op]["attrs"])
         if unknown:
             raise TypeError(f"{type(self).__name__}: unknown attribute(s) {sorted(unknown)}; "
@@ -242,8 +246,8 @@ class Squeeze(Primitive):
 class Cast(Primitive):
     op = "cast"
 
-    def __call__(self, x, dtype):
-        return cast(x, dtype)
+    def __call__(self, input_x, dtype):
+        return cast(input_x, dtype)
 
 
 class Concat(Primitive):
@@ -281,8 +285,8 @@ class Split(Primitive):
 class Tile(Primitive):
     op = "tile"
 
-    def __call__(self, x, multiples):
-        return tile(x, multiples)
+    def __call__(self, input, dims):  # noqa: A002 - MindSpore's names
+        return tile(input, dims)
 
 
 class BroadcastTo(Primitive):
@@ -418,8 +422,8 @@ def squeeze(input, axis=None):
     return _out(apply("squeeze", [input], {"axis": _axis(axis)}))
 
 
-def cast(x, dtype):
-    x = x if isinstance(x, Tensor) else Tensor(x)
+def cast(input, dtype):  # noqa: A002 - MindSpore's name
+    x = input if isinstance(input, Tensor) else Tensor(input)
     return _cast(x, _dt.to_name(dtype))
 
 
@@ -431,7 +435,10 @@ cat = concat
 
 
 def stack(tensors, axis: int = 0):
-    return _out(apply("stack", list(tensors), {"axis": int(axis)}))
+    """A Tensor given for `tensors` is one item (MindSpore 2.10: stack(x) has shape (1, *x.shape)), not a
+    sequence of its rows."""
+    items = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    return _out(apply("stack", items, {"axis": int(axis)}))
 
 
 def split(tensor, split_size_or_sections, axis: int = 0):

@@ -16,9 +16,9 @@ __all__ = ["Dense", "Ger", "ger", "CumProd", "cumprod", "cumsum", "cross", "addb
 class Dense:
     """ops.Dense()(x, w, b=None): x @ w^T + b; a 1-d w [in] gives sum(x * w) over the last axis."""
 
-    def __call__(self, x, w, b=None):
-        y = P.sum(P.mul(x, w), -1) if len(w.shape) == 1 else P.matmul(x, P.transpose(w, (1, 0)))
-        return y if b is None else P.add(y, b)
+    def __call__(self, input, weight, bias=None):  # noqa: A002 - MindSpore's names
+        y = P.sum(P.mul(input, weight), -1) if len(weight.shape) == 1 else P.matmul(input, P.transpose(weight, (1, 0)))
+        return y if bias is None else P.add(y, bias)
 
 
 def ger(input, vec2):  # noqa: A002 - MindSpore's names

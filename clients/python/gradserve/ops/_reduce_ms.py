@@ -147,15 +147,15 @@ class Cummax:
             raise TypeError(f"For '{type(self).__name__}', 'axis' must be an int, got {type(axis).__name__}")
         self.axis = axis
 
-    def __call__(self, x):
-        return cummax(x, self.axis)
+    def __call__(self, input):  # noqa: A002 - MindSpore's names
+        return cummax(input, self.axis)
 
 
 class Cummin(Cummax):
     """ops.Cummin(axis)(x) -> (values, indices): ops.cummin's."""
 
-    def __call__(self, x):
-        return cummin(x, self.axis)
+    def __call__(self, input):  # noqa: A002 - MindSpore's names
+        return cummin(input, self.axis)
 
 
 class _ArgWithValue:

@@ -58,12 +58,12 @@ class ResizeBilinearV2:
             raise ValueError("ResizeBilinearV2: align_corners and half_pixel_centers cannot both be True")
         self.align_corners, self.half_pixel_centers = bool(align_corners), bool(half_pixel_centers)
 
-    def __call__(self, x, size):
+    def __call__(self, image, size):
         out = [int(v) for v in (size.tolist() if isinstance(size, Tensor) else size)]
-        if x.ndim != 4 or len(out) != 2 or min(out) <= 0:
+        if image.ndim != 4 or len(out) != 2 or min(out) <= 0:
             raise ValueError(f"ResizeBilinearV2: takes a 4-D input and two positive output sizes, got shape "
-                             f"{list(x.shape)} and size {out}")
+                             f"{list(image.shape)} and size {out}")
         for axis, n_out in zip((-2, -1), out):
-            x = resize_axis(x, axis, linear_weights(int(x.shape[axis]), n_out, self.align_corners,
-                                                    self.half_pixel_centers))
-        return x
+            image = resize_axis(image, axis, linear_weights(int(image.shape[axis]), n_out, self.align_corners,
+                                                            self.half_pixel_centers))
+        return image

@@ -314,13 +314,18 @@ UnsortedSegmentMin = _prim("UnsortedSegmentMin", unsorted_segment_min, "(input_x
 UnsortedSegmentProd = _prim("UnsortedSegmentProd", unsorted_segment_prod, "(input_x, segment_ids, num_segments)")
 
 
+def sorted_segments(segment_ids, op: str):
+    """(ids, number of segments) of MindSpore's Segment* primitives: sorted, known ids; max id + 1 segments."""
+    ids = _int_tensor(segment_ids, "segment_ids", op)
+    v = ids._concrete(f"{op}'s segment_ids (they fix the output's shape)")
+    if v.size and (np.diff(v.ravel()) < 0).any():
+        raise ValueError(f"{op}: segment_ids must be sorted ascending")
+    return ids, int(v.max()) + 1 if v.size else 0
+
+
 def _segment_sum(input_x, segment_ids):
     """ops.SegmentSum()(input_x, segment_ids): sorted, known ids; max id + 1 segments."""
-    ids = _int_tensor(segment_ids, "segment_ids", "SegmentSum")
-    v = ids._concrete("SegmentSum's segment_ids (they fix the output's shape)")
-    if v.size and (np.diff(v.ravel()) < 0).any():
-        raise ValueError("SegmentSum: segment_ids must be sorted ascending")
-    return unsorted_segment_sum(input_x, ids, int(v.max()) + 1 if v.size else 0)
+    return unsorted_segment_sum(input_x, *sorted_segments(segment_ids, "SegmentSum"))
 
 
 SegmentSum = _prim("SegmentSum", _segment_sum, "ops.SegmentSum()(input_x, segment_ids)")

@@ -7,8 +7,8 @@ and integer division) and writes it in place (_inplace.write: a Parameter throug
 construct's later reads and the graph's Parameter updates see it); the result is the written input, as
 MindSpore returns. `use_locking` is accepted: the update of one call is whole either way.
 An index outside the input is MindSpore's RuntimeError (its kernel's launch failure), naming the op.
-ops.scatter_add / ops.ScatterAdd are MindSpore's too; given `shape=` (and `axis=`) they are the engine's
-scatter_add op instead (zeros of shape with values added at indices along axis: gradserve's own form)."""
+ops.scatter_add / ops.ScatterAdd are MindSpore's (no `shape=` form, as MindSpore's: the engine's scatter_add op,
+zeros of a shape with values added at indices, stays reachable inside the SDK as _primitives.FUNCTIONS)."""
 from __future__ import annotations
 
 import numpy as np
@@ -16,7 +16,6 @@ import numpy as np
 from .. import dtype as _dt
 from .._tensor import Tensor
 from . import _scatter_ms
-from . import _primitives
 from ._inplace import write
 from ._primitives import Primitive
 
@@ -124,41 +123,4 @@ scatter_div, ScatterDiv = _function("div", False, False), _class("div", False, F
 scatter_max, ScatterMax = _function("max", False, False), _class("max", False, False)
 scatter_min, ScatterMin = _function("min", False, False), _class("min", False, False)
 scatter_update, ScatterUpdate = _function("update", False, True), _class("update", False, True)
-
-
-_scatter_add_axis0 = _function("add", False, False)
-
-
-def scatter_add(input_x, indices, updates=None, use_locking=False, *, shape=None, axis=0):
-    """ops.scatter_add(input_x, indices, updates): MindSpore's, updates (indices.shape + input_x.shape[1:]) added
-    into input_x at indices along axis 0, in place (repeated indices add); returns input_x. With shape= it is
-    the engine's scatter_add(values, indices, shape=, axis=): zeros of shape with values added at indices."""
-    if shape is not None:
-        return _primitives.FUNCTIONS["scatter_add"](input_x, indices, shape=shape, axis=axis)
-    if updates is None:
-        raise TypeError("scatter_add: give (input_x, indices, updates) (MindSpore's in-place form) or "
-                        "(values, indices, shape=..., axis=...) (the engine's op); got neither updates nor shape")
-    return _scatter_add_axis0(input_x, indices, updates, use_locking)
-
-
-class ScatterAdd(Primitive):
-    """ops.ScatterAdd(use_locking=False)(input_x, indices, updates): MindSpore's in-place scatter_add above.
-    ScatterAdd(shape=..., axis=...)(values, indices) is the engine's scatter_add op (`op`)."""
-
-    op = "scatter_add"
-
-    def __init__(self, use_locking=False, **attrs):
-        self._engine_form = bool(attrs)
-        if attrs:
-            super().__init__(**attrs)
-            return
-        if not isinstance(use_locking, bool):
-            raise TypeError(f"ScatterAdd: use_locking must be a bool, got {type(use_locking).__name__}")
-        self.name, self.use_locking, self.attrs = "ScatterAdd", use_locking, {"use_locking": use_locking}
-
-    def __call__(self, *inputs):
-        if self._engine_form:
-            return super().__call__(*inputs)
-        if len(inputs) != 3:
-            raise TypeError(f"ScatterAdd()(input_x, indices, updates) takes 3 inputs, got {len(inputs)}")
-        return _scatter_add_axis0(*inputs)
+scatter_add, ScatterAdd = _function("add", False, False), _class("add", False, False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from .. import dtype as _dt
 from .._tensor import Tensor
 from ._extra import P
+from ._movement_ms import gather_elements
 
 __all__ = ["SearchSorted", "searchsorted"]
 
@@ -28,6 +29,11 @@ def _search(sequence, values, right: bool, out_dtype: str, where: str):
     return count if count._dtype == out_dtype else P.cast(count, out_dtype)  # sum widens int32
 
 
+def _sorted_by(sorted_sequence, sorter):
+    """The sequence in its sorted order: its last axis gathered by sorter (argsort indices), or as given."""
+    return sorted_sequence if sorter is None else gather_elements(sorted_sequence, -1, sorter)
+
+
 class SearchSorted:
     """See the module's doc; dtype: the output's, int32 or int64."""
 
@@ -37,8 +43,9 @@ class SearchSorted:
             raise TypeError(f"For 'SearchSorted', 'dtype' must be int32 or int64, got {dtype}")
         self.out_dtype, self.right = name, bool(right)
 
-    def __call__(self, sorted_sequence, values):
-        return _search(sorted_sequence, values, self.right, self.out_dtype, "SearchSorted")
+    def __call__(self, sorted_sequence, values, sorter=None):
+        # (MindSpore 2.10's CPU kernel refuses a sorter; its other kernels take it)
+        return _search(_sorted_by(sorted_sequence, sorter), values, self.right, self.out_dtype, "SearchSorted")
 
 
 def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None, sorter=None):
@@ -47,7 +54,6 @@ def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=
     if side == "left" and right:  # side='right' wins over right=False (MindSpore 2.10); the opposite is refused
         raise ValueError("For 'searchsorted', side and right can't be set to opposites, got side of left while "
                          "right was True.")
-    if sorter is not None:
-        sorted_sequence = P.gather_elements(sorted_sequence, -1, sorter)
+    sorted_sequence = _sorted_by(sorted_sequence, sorter)
     return _search(sorted_sequence, values, right or side == "right", "int32" if out_int32 else "int64",
                    "searchsorted")

@@ -141,8 +141,8 @@ def masked_select(input, mask):  # noqa: A002
 class MaskedSelect:
     """`P.MaskedSelect()(x, mask)`: masked_select."""
 
-    def __call__(self, x, mask):
-        return masked_select(x, mask)
+    def __call__(self, input, mask):  # noqa: A002 - MindSpore's names
+        return masked_select(input, mask)
 
 
 def div_rounding(input, other, rounding_mode=None):  # noqa: A002

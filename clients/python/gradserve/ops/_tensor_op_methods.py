@@ -17,7 +17,8 @@ _SAME = ("hardshrink", "erfc", "log2", "log10", "i0", "deg2rad", "rad2deg", "inv
          "cummin", "index_fill", "renorm", "svd", "cholesky", "cholesky_inverse", "cholesky_solve", "inverse",
          "sinc", "frac", "fmax", "fmin", "heaviside", "eigvals", "diagonal_scatter", "searchsorted", "nan_to_num",
          "nonzero", "argwhere", "nextafter", "bincount", "histc", "slice_scatter", "select_scatter", "unfold", "erfinv",
-         "repeat_interleave", "signbit")
+         "repeat_interleave", "signbit", "gcd", "reverse_sequence", "unsorted_segment_min", "unsorted_segment_max")
+# (Tensor.ptp / scatter: ops/_tensor_meta.py)
 
 
 def _op_method(name: str):
@@ -68,7 +69,9 @@ def _from_numpy(array) -> Tensor:
 
 def _resize(self, *new_shape):
     """Tensor.resize(*shape) (NumPy's ndarray.resize, as a new Tensor): the elements in row-major order, cut or
-    padded with zeros to the new size."""
+    padded with zeros to the new size; no shape keeps the Tensor's (MindSpore 2.10, NumPy: it was a 0-d Tensor)."""
+    if not new_shape:
+        new_shape = tuple(self.shape)
     shape = tuple(new_shape[0]) if len(new_shape) == 1 and isinstance(new_shape[0], (tuple, list)) else new_shape
     if any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 0 for d in shape):
         raise ValueError(f"For 'resize', the new shape must be ints >= 0, got {new_shape!r}")

@@ -10,6 +10,7 @@ from typing import Any
 
 from .. import dtype as _dt
 from ._extra import P
+from ._ms_names import moment_axes
 from ._ms_prims import index_of
 from ._reduce_ms import sort as _sort, topk as _topk, tensor_extremum
 
@@ -119,7 +120,7 @@ def _moments(name, x, args, kwargs):
 def var(x, *args, **kwargs):
     """sum((x - mean)^2) / (n - ddof) over axis (None: all)."""
     axis, ddof, keep = _moments("var", x, args, kwargs)
-    axes = tuple(range(x.ndim)) if axis is None else (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    axes = moment_axes(x, int(axis) if isinstance(axis, numbers.Integral) else axis)
     n = 1
     for a in axes:
         n *= x.shape[int(a)]

@@ -1,3 +1,3 @@
-"""`gradserve.scipy` (MindSpore's `mindspore.scipy`): so far its fft module (dct / idct / dctn / idctn) and
-linalg.solve_triangular."""
-from . import fft, linalg, ops, utils  # noqa: F401
+"""`gradserve.scipy` (MindSpore's `mindspore.scipy`): so far its fft module (dct / idct / dctn / idctn),
+linalg.solve_triangular and optimize.linear_sum_assignment."""
+from . import fft, linalg, ops, optimize, utils  # noqa: F401

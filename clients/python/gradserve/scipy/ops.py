@@ -10,12 +10,20 @@ import sys
 from .. import ops as _ops
 from .._tensor import Tensor
 from .._trace import apply
-from ..ops._eigen import Eig
+from ..ops import _eigen
 from ..ops._ms_more import _Fn
 from ..ops.operations._missing import module_getattr
 from . import linalg as _linalg
 
-__all__ = ["Eig", "LinearSumAssignment", "LU"]  # Eig: ops.Eig, the same class
+__all__ = ["Eig", "LinearSumAssignment", "LU"]
+
+
+class Eig(_eigen.Eig):
+    """mindspore.scipy.ops.Eig(compute_v=True)(a) -> (w, v): ops.Eig with MindSpore's other default."""
+
+    def __init__(self, compute_v: bool = True):
+        super().__init__(compute_v)
+
 
 class LinearSumAssignment(_Fn):
     """LinearSumAssignment()(cost_matrix, dimension_limit, maximize) -> (row_idx, col_idx), int64 [min(m, n)]:

@@ -314,6 +314,75 @@ from .._cdist_grad import CdistGrad  # noqa: E402
 
 __all__ += ["CdistGrad"]
 
+class KLDivLossGrad:
+    """KLDivLossGrad(reduction='mean')(dy, x, target): d KLDivLoss(x, target) / dx = -target * dy, over the
+    element count for 'mean' and the first axis' size for 'batchmean' (MindSpore 2.10's CPU kernel: also where
+    target <= 0, as ops.kl_div's gradient; dy is one number unless reduction is 'none')."""
+
+    _REDUCTIONS = ("none", "mean", "batchmean", "sum")
+
+    def __init__(self, reduction="mean"):
+        if not isinstance(reduction, str) or reduction not in self._REDUCTIONS:
+            raise ValueError(f"For 'KLDivLossGrad', the 'reduction' must be str and must be in "
+                             f"'{list(self._REDUCTIONS)}', but got '{reduction}'.")
+        self.reduction = reduction
+
+    def __call__(self, dy, x, target):
+        grad = P.neg(P.mul(target, dy if self.reduction == "none" else P.reshape(dy, ())))
+        count = {"mean": int(np.prod(x.shape)), "batchmean": int(x.shape[0]) if x.ndim else 1}
+        if self.reduction in count:
+            grad = P.div(grad, Tensor(np.asarray(count[self.reduction], dtype=grad.dtype.name)))
+        return grad
+
+
+__all__ += ["KLDivLossGrad"]
+
+
+class ConcatOffset:
+    """ConcatOffset(N=2, axis=0)(shapes: a tuple of Tensors): [len(shapes), rank] int64, row i the offset at which
+    Tensor i starts in their concatenation along axis (zeros elsewhere; MindSpore 2.10 checks neither N nor the
+    other dimensions). A function of the shapes alone: a constant of the trace."""
+
+    def __init__(self, N=2, axis=0):  # noqa: N803 - MindSpore's name
+        self.N, self.axis = N, int(axis)
+
+    def __call__(self, input_x):
+        shapes = [tuple(int(d) for d in t.shape) for t in input_x]
+        rank = len(shapes[0])
+        axis = self.axis % rank
+        out = np.zeros((len(shapes), rank), np.int64)
+        out[1:, axis] = np.cumsum([s[axis] for s in shapes[:-1]])
+        return Tensor(out)
+
+
+__all__ += ["ConcatOffset"]
+
+
+class ResizeBilinearGrad:
+    """ResizeBilinearGrad(align_corners=False, half_pixel_centers=False)(grads, original_image): the gradient of
+    ResizeBilinearV2 from original_image's H x W to grads' size at grads (each axis' weights transposed:
+    ops/_resize), in grads' dtype."""
+
+    def __init__(self, align_corners=False, half_pixel_centers=False):
+        if align_corners and half_pixel_centers:
+            raise ValueError("ResizeBilinearGrad: align_corners and half_pixel_centers cannot both be True")
+        self.align_corners, self.half_pixel_centers = bool(align_corners), bool(half_pixel_centers)
+
+    def __call__(self, grads, original_image):
+        from .._resize import linear_weights, resize_axis  # noqa: PLC0415 - (ops' own module, loaded by then)
+        if grads.ndim != 4 or original_image.ndim != 4:
+            raise ValueError(f"ResizeBilinearGrad: grads and original_image must be 4-D, got shapes "
+                             f"{list(grads.shape)} and {list(original_image.shape)}")
+        dx = grads
+        for axis in (-2, -1):
+            w = linear_weights(int(original_image.shape[axis]), int(grads.shape[axis]), self.align_corners,
+                               self.half_pixel_centers)
+            dx = resize_axis(dx, axis, w.T)
+        return dx
+
+
+__all__ += ["ResizeBilinearGrad"]
+
 # MaxPoolWithArgmaxV2's backward (gradserve/ops/_max_pool_argmax_grad)
 from .._max_pool_argmax_grad import MaxPoolGradWithArgmaxV2  # noqa: E402
 

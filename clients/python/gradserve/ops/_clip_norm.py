@@ -1,0 +1,36 @@
+"""MindSpore 2.10's ops.clip_by_norm, composed from the SDK's ops (its derivative is theirs)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._extra import P
+
+__all__ = ["clip_by_norm"]
+
+
+def _norm(t, p: float):
+    """The p-norm of all of t's elements (p = inf: the largest magnitude)."""
+    a = P.abs(t)
+    if p == float("inf"):
+        return P.amax(a)
+    return P.pow(P.sum(P.pow(a, float(p))), 1.0 / float(p))
+
+
+def clip_by_norm(x, max_norm, norm_type=2.0, error_if_nonfinite=False):
+    """x (a Tensor, or a list / tuple of Tensors) times max_norm / (total_norm + 1e-6) when that is below 1, the
+    total norm being the norm_type-norm of every Tensor's norm_type-norm (MindSpore 2.10's clip_func)."""
+    single = isinstance(x, Tensor)
+    xs = [x] if single else list(x)
+    if not xs or not all(isinstance(t, Tensor) for t in xs):
+        raise TypeError(f"For clip_by_norm, 'x' must be a Tensor or a list / tuple of Tensors, got {x!r}")
+    p = float(norm_type)
+    norms = [_norm(t, p) for t in xs]
+    total = norms[0] if len(norms) == 1 else _norm(P.stack(norms), p)
+    if error_if_nonfinite and not total.is_symbolic and not np.all(np.isfinite(total.asnumpy())):
+        raise RuntimeError(f"For clip_by_norm, the total norm of order {norm_type} from input is non-finite.")
+    coef = P.div(P.cast(max_norm, total.dtype) if isinstance(max_norm, Tensor) else float(max_norm),
+                 P.add(total, 1e-6))
+    coef = P.select(P.less(coef, 1.0), coef, P.ones_like(coef))  # (not scaled up when below max_norm)
+    out = [P.mul(t, P.cast(coef, t.dtype)) for t in xs]
+    return out[0] if single else tuple(out)  # (MindSpore 2.10 gives a tuple for a list too)

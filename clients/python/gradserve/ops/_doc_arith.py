@@ -1,0 +1,184 @@
+"""MindSpore 2.10 element-wise and matrix functions from its documented examples, composed of existing ops (so
+the float ones are differentiable through the engine): approximate_equal, lcm (and Gcd), mul_no_nan, polar,
+population_count, isreal, view_as_real, vector_norm, matrix_power, and their primitives."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtype as _dt
+from .._late import late
+from .._tensor import Tensor
+from ._gcd_reverse_seq import gcd  # (the one definition; Gcd and lcm build on it)
+
+__all__ = ["approximate_equal", "lcm", "mul_no_nan", "polar", "population_count", "isreal", "view_as_real",
+           "vector_norm", "matrix_power", "ApproximateEqual", "Gcd", "Lcm", "MulNoNan", "Polar", "PopulationCount",
+           "MatrixPower"]
+
+def _tensor(x) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def approximate_equal(input, other, tolerance=1e-5):  # noqa: A002 - MindSpore's names
+    """|input - other| < tolerance (False for infinities and NaN), in the two inputs' promoted float dtype."""
+    ops = late.ops
+    x, y = _tensor(input), _tensor(other)
+    both = _dt.promote(x._dtype, y._dtype)
+    work = both if _dt.is_float(both) else "float32"
+    diff = ops.abs(ops.sub(ops.cast(x, work), ops.cast(y, work)))
+    return ops.less(diff, Tensor(np.array(tolerance, work)))
+
+
+def _check_integers(name: str, *xs) -> None:
+    for x in xs:
+        if np.dtype(x._dtype).kind not in "iu":
+            raise TypeError(f"For '{name}', the inputs must be integer Tensors, but got {x.dtype}.")
+
+
+def _broadcast(a: Tensor, b: Tensor):
+    """|a| and |b| in their broadcast shape and promoted dtype."""
+    shape = np.broadcast_shapes(tuple(a.shape), tuple(b.shape))
+    dtype = _dt.promote(a._dtype, b._dtype)
+    return tuple(late.ops.broadcast_to(late.ops.cast(late.ops.abs(t), dtype), shape) for t in (a, b))
+
+
+def lcm(input, other):  # noqa: A002
+    """The least common multiple, element-wise (non-negative; 0 if either is 0)."""
+    ops = late.ops
+    a, b = _tensor(input), _tensor(other)
+    g = gcd(a, b)
+    zero = Tensor(np.zeros((), g._dtype))
+    safe = ops.select(ops.equal(g, zero), Tensor(np.ones((), g._dtype)), g)
+    out = ops.abs(ops.mul(ops.floor_divide(ops.cast(a, g._dtype), safe), ops.cast(b, g._dtype)))
+    return ops.select(ops.equal(g, zero), zero, out)
+
+
+def mul_no_nan(x, y):
+    """x * y, but 0 where y is 0 (even where x is inf or NaN). As y times x, where y is 0 an x that is not finite
+    read as 0: d/dx is y (0 there), d/dy is x (MindSpore's bprop: x * dout), 0 for such an x (MindSpore: inf)."""
+    ops = late.ops
+    x, y = _tensor(x), _tensor(y)
+    shape = np.broadcast_shapes(tuple(x.shape), tuple(y.shape))
+    x, y = ops.broadcast_to(x, shape), ops.broadcast_to(y, shape)
+    at_zero = ops.logical_and(ops.equal(y, Tensor(np.zeros((), y._dtype))), ops.logical_not(ops.isfinite(x)))
+    return ops.mul(ops.select(at_zero, ops.zeros_like(x), x), y)
+
+
+def polar(abs, angle):  # noqa: A002 - MindSpore's name
+    """abs * (cos(angle) + i sin(angle))."""
+    ops = late.ops
+    return ops.complex(ops.mul(abs, ops.cos(angle)), ops.mul(abs, ops.sin(angle)))
+
+
+def population_count(input_x):
+    """The number of set bits of each integer (two's complement), as uint8."""
+    ops = late.ops
+    x = _tensor(input_x)
+    _check_integers("population_count", x)
+    width = np.dtype(x._dtype).itemsize * 8
+    zero = Tensor(np.zeros((), x._dtype))
+    bits = [ops.cast(ops.not_equal(ops.bitwise_and(x, Tensor(np.array(1 << k).astype(x._dtype))), zero), "int32")
+            for k in range(width)]
+    return ops.cast(ops.sum(ops.stack(bits, -1), -1), "uint8")
+
+
+def isreal(input):  # noqa: A002
+    """Whether each element is real: a real dtype's all are; a complex one's where the imaginary part is 0."""
+    x = _tensor(input)
+    if np.dtype(x._dtype).kind != "c":
+        return late.ops.fill(_dt.bool_, tuple(x.shape), True)
+    return late.ops.equal(late.ops.imag(x), Tensor(np.zeros((), "float64" if x._dtype == "complex128" else "float32")))
+
+
+def view_as_real(input):  # noqa: A002
+    """A complex Tensor as its (real, imaginary) pairs along a new last axis."""
+    x = _tensor(input)
+    if np.dtype(x._dtype).kind != "c":
+        raise TypeError(f"For 'view_as_real', the input must be a complex Tensor, but got {x.dtype}.")
+    return late.ops.stack([late.ops.real(x), late.ops.imag(x)], -1)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    """The ord-norm of x's elements (all of them, or along dim): ops.norm's vector norms, of the flattened x
+    when dim is None."""
+    x = _tensor(x)
+    if dim is None:
+        out = late.ops.norm(late.ops.reshape(x, (-1,)), ord, 0, False, dtype=dtype)
+        return late.ops.reshape(out, (1,) * len(x.shape)) if keepdim else out
+    return late.ops.norm(x, ord, dim, keepdim, dtype=dtype)
+
+
+def matrix_power(input, n):  # noqa: A002
+    """Each matrix (the last two axes) to the integer power n (by squaring; n < 0: of the inverse; n = 0: I)."""
+    ops = late.ops
+    x = _tensor(input)
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError(f"For 'matrix_power', 'n' must be an int, but got {type(n).__name__}.")
+    if len(x.shape) < 2 or x.shape[-1] != x.shape[-2]:
+        raise ValueError(f"For 'matrix_power', the input must be square matrices (..., n, n), got {tuple(x.shape)}.")
+    if n == 0:
+        eye = ops.eye(x.shape[-1], x.shape[-1], x.dtype)
+        return ops.broadcast_to(eye, tuple(x.shape))
+    base, n = (ops.inverse(x), -n) if n < 0 else (x, n)
+    result = None
+    while n:
+        if n & 1:
+            result = base if result is None else ops.matmul(result, base)
+        n >>= 1
+        if n:
+            base = ops.matmul(base, base)
+    return result
+
+
+class ApproximateEqual:
+    """ops.ApproximateEqual(tolerance=1e-5)(x, y)."""
+
+    def __init__(self, tolerance=1e-5):
+        self.tolerance = tolerance
+
+    def __call__(self, x, y):
+        return approximate_equal(x, y, self.tolerance)
+
+
+class Gcd:
+    """ops.Gcd()(x1, x2)."""
+
+    def __call__(self, x1, x2):
+        return gcd(x1, x2)
+
+
+class Lcm:
+    """ops.Lcm()(x1, x2)."""
+
+    def __call__(self, x1, x2):
+        return lcm(x1, x2)
+
+
+class MulNoNan:
+    """ops.MulNoNan()(x, y)."""
+
+    def __call__(self, x, y):
+        return mul_no_nan(x, y)
+
+
+class Polar:
+    """ops.Polar()(abs, angle)."""
+
+    def __call__(self, abs, angle):  # noqa: A002
+        return polar(abs, angle)
+
+
+class PopulationCount:
+    """ops.PopulationCount()(x)."""
+
+    def __call__(self, x):
+        return population_count(x)
+
+
+class MatrixPower:
+    """ops.MatrixPower(n)(x)."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def __call__(self, x):
+        return matrix_power(x, self.n)

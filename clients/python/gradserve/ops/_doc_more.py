@@ -1,0 +1,183 @@
+"""More MindSpore 2.10 functions and primitives from its documented examples, composed of existing ops:
+clip_by_global_norm, margin_ranking_loss, dense, pdist (Pdist), inplace_add / inplace_sub / inplace_update
+(InplaceAdd, InplaceSub, InplaceUpdateV2), IndexPut, SparseToDense, adaptive_max_pool3d, scalar_cast (ScalarCast),
+tuple_to_array (TupleToArray)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtype as _dt
+from .._late import late
+from .._tensor import Tensor
+from . import _ms_names
+
+__all__ = ["clip_by_global_norm", "margin_ranking_loss", "dense", "pdist", "Pdist", "inplace_add",
+           "inplace_sub", "inplace_update", "InplaceAdd", "InplaceSub", "InplaceUpdateV2", "IndexPut", "SparseToDense",
+           "adaptive_max_pool3d", "scalar_cast", "ScalarCast", "tuple_to_array", "TupleToArray"]
+
+
+def clip_by_global_norm(x, clip_norm=1.0, use_norm=None):
+    """Each Tensor of x times clip_norm / max(global norm, clip_norm), the global norm that of all their elements
+    (use_norm: a given one)."""
+    ops = late.ops
+    if not clip_norm > 0:
+        raise ValueError(f"For 'clip_by_global_norm', 'clip_norm' must be positive, but got {clip_norm}.")
+    xs = list(x)
+    norm = use_norm if use_norm is not None else ops.sqrt(ops.addn([ops.sum(ops.square(t)) for t in xs]))
+    scale = ops.div(clip_norm, ops.maximum(norm, ops.full_like(norm, clip_norm)))
+    return tuple(ops.mul(t, ops.cast(scale, t.dtype)) for t in xs)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0.0, reduction="mean"):
+    """max(0, -target * (input1 - input2) + margin), reduced."""
+    ops = late.ops
+    loss = ops.clamp(ops.add(ops.mul(ops.neg(target), ops.sub(input1, input2)), float(margin)), 0.0)
+    if reduction == "none":
+        return loss
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"For 'margin_ranking_loss', 'reduction' must be 'none', 'mean' or 'sum', got {reduction!r}.")
+    return ops.mean(loss) if reduction == "mean" else ops.sum(loss)
+
+
+def dense(input, weight, bias=None):  # noqa: A002 - MindSpore's names
+    """input @ weight^T (+ bias)."""
+    out = late.ops.matmul(input, weight, transpose_b=True) if len(weight.shape) == 2 else late.ops.mul(input, weight)
+    return out if bias is None else late.ops.add(out, bias)
+
+
+def pdist(input, p=2.0):  # noqa: A002
+    """The p-norm distances between each pair of rows i < j of an (N, M) input (or batches of them), in order."""
+    ops = late.ops
+    n = input.shape[-2]
+    i, j = np.triu_indices(n, 1)
+    axis = len(input.shape) - 2
+    a, b = ops.gather(input, Tensor(i.astype(np.int64)), axis), ops.gather(input, Tensor(j.astype(np.int64)), axis)
+    return ops.norm(ops.sub(a, b), p, -1)
+
+
+class Pdist:
+    """ops.Pdist(p=2.0)(x)."""
+
+    def __init__(self, p=2.0):
+        self.p = p
+
+    def __call__(self, x):
+        return pdist(x, self.p)
+
+
+def _rows(indices) -> Tensor:
+    rows = [indices] if isinstance(indices, (int, np.integer)) else list(indices)
+    return Tensor(np.asarray(rows, np.int64))
+
+
+def inplace_add(x, v, indices):
+    """x with v's rows added to its rows `indices` (an int or a tuple)."""
+    return late.ops.index_add(x, _rows(indices), late.ops.reshape(v, (-1,) + tuple(x.shape[1:])), 0)
+
+
+def inplace_sub(x, v, indices):
+    """x with v's rows subtracted from its rows `indices`."""
+    return inplace_add(x, late.ops.neg(v), indices)
+
+
+def inplace_update(x, v, indices):
+    """x with its rows `indices` replaced by v's rows."""
+    rows = late.ops.reshape(_rows(indices), (-1, 1))
+    return late.ops.tensor_scatter_update(x, rows, late.ops.reshape(v, (-1,) + tuple(x.shape[1:])))
+
+
+class InplaceAdd:
+    """ops.InplaceAdd(indices)(x, input_v)."""
+
+    def __init__(self, indices):
+        self.indices = indices
+
+    def __call__(self, x, input_v):
+        return inplace_add(x, input_v, self.indices)
+
+
+class InplaceSub(InplaceAdd):
+    """ops.InplaceSub(indices)(x, input_v)."""
+
+    def __call__(self, x, input_v):
+        return inplace_sub(x, input_v, self.indices)
+
+
+class InplaceUpdateV2:
+    """ops.InplaceUpdateV2()(x, indices, v)."""
+
+    def __call__(self, x, indices, v):
+        if isinstance(indices, Tensor):
+            indices = indices.asnumpy().reshape(-1).tolist()
+        return inplace_update(x, v, indices)
+
+
+class IndexPut:
+    """ops.IndexPut(accumulate=0)(x1, x2, indices): Tensor.index_put(indices, x2, accumulate) of x1."""
+
+    def __init__(self, accumulate=0):
+        self.accumulate = bool(accumulate)
+
+    def __call__(self, x1, x2, indices):
+        return x1.index_put(list(indices), x2, self.accumulate)
+
+
+class SparseToDense:
+    """ops.SparseToDense()(indices, values, sparse_shape): zeros of sparse_shape with values at indices (repeated
+    indices add up)."""
+
+    def __call__(self, indices, values, sparse_shape):
+        return late.ops.scatter_nd(indices, values, tuple(sparse_shape))
+
+
+def _spans(n: int, out: int) -> list[tuple[int, int]]:
+    return [((i * n) // out, -((-(i + 1) * n) // out)) for i in range(out)]
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):  # noqa: A002
+    """The max of each adaptive window over the last three axes of (C, D, H, W) or (N, C, D, H, W) (torch's
+    windows); indices: each max's flat position in D x H x W (int64)."""
+    ops = late.ops
+    if len(input.shape) not in (4, 5):
+        raise ValueError(f"For 'adaptive_max_pool3d', the input must be 4-D or 5-D, got {tuple(input.shape)}.")
+    dims = tuple(int(n) for n in input.shape[-3:])
+    sizes = (output_size,) * 3 if isinstance(output_size, int) else tuple(output_size)
+    sizes = tuple(n if s is None else int(s) for n, s in zip(dims, sizes))
+    lead = tuple(input.shape[:-3])
+    values, where = [], []
+    for d0, d1 in _spans(dims[0], sizes[0]):
+        for h0, h1 in _spans(dims[1], sizes[1]):
+            for w0, w1 in _spans(dims[2], sizes[2]):
+                window = ops.reshape(input[..., d0:d1, h0:h1, w0:w1], lead + (-1,))
+                values.append(ops.amax(window, -1))
+                if return_indices:
+                    local = np.arange((d1 - d0) * (h1 - h0) * (w1 - w0)).reshape(d1 - d0, h1 - h0, w1 - w0)
+                    d, h, w = np.unravel_index(local.ravel(), local.shape)
+                    flat = Tensor(((d + d0) * dims[1] * dims[2] + (h + h0) * dims[2] + (w + w0)).astype(np.int64))
+                    where.append(ops.gather(flat, ops.cast(ops.argmax(window, -1), "int64"), 0))
+    out = ops.reshape(ops.stack(values, -1), lead + sizes)
+    return (out, ops.reshape(ops.stack(where, -1), lead + sizes)) if return_indices else out
+
+
+def scalar_cast(input_x, input_y):
+    """ops.scalar_cast: F.scalar_cast's rule (int64, float64 or bool; _ms_names) under the public names."""
+    return _ms_names.scalar_cast(input_x, input_y)
+
+
+class ScalarCast:
+    """ops.ScalarCast()(input_x, input_y)."""
+
+    def __call__(self, input_x, input_y):
+        return scalar_cast(input_x, input_y)
+
+
+def tuple_to_array(input_x):
+    """A tuple of numbers as a 1-D Tensor (int64 for ints, float32 for floats)."""
+    return Tensor(list(input_x))
+
+
+class TupleToArray:
+    """ops.TupleToArray()(input_x)."""
+
+    def __call__(self, input_x):
+        return tuple_to_array(input_x)

@@ -1,0 +1,121 @@
+"""MindSpore 2.10 padding, reversal, unpooling and resize primitives from its documented examples, over existing
+ops: mirror_pad (MirrorPad), MaxUnpool2D / MaxUnpool3D, ResizeNearestNeighbor
+(V2) and ResizeLinear1D. Gathers of computed positions, so the gradient is the gather's."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._late import late
+from .._tensor import Tensor
+
+__all__ = ["mirror_pad", "MirrorPad", "MaxUnpool2D", "MaxUnpool3D",
+           "ResizeNearestNeighbor", "ResizeNearestNeighborV2", "ResizeLinear1D"]
+
+
+def _mirror_positions(n: int, before: int, after: int, symmetric: bool) -> np.ndarray:
+    """Source positions along an axis of size n padded by reflection (REFLECT: the edge not repeated;
+    SYMMETRIC: repeated)."""
+    limit = n if symmetric else n - 1
+    if before > limit or after > limit:
+        raise ValueError(f"For 'mirror_pad', a padding of {max(before, after)} is more than the {limit} an axis of "
+                         f"size {n} allows in this mode.")
+    pos = np.arange(-before, n + after)
+    shift = 1 if symmetric else 0
+    pos = np.where(pos < 0, -pos - shift, pos)
+    return np.where(pos >= n, 2 * n - 2 - pos + shift, pos)
+
+
+def mirror_pad(input_x, paddings, mode):
+    """input_x padded by [[before, after], ...] per axis with its reflection ('REFLECT' or 'SYMMETRIC')."""
+    if mode not in ("REFLECT", "SYMMETRIC"):
+        raise ValueError(f"For 'mirror_pad', 'mode' must be 'REFLECT' or 'SYMMETRIC', but got {mode!r}.")
+    pads = np.asarray(paddings.asnumpy() if isinstance(paddings, Tensor) else paddings, np.int64)
+    if pads.shape != (len(input_x.shape), 2) or (pads < 0).any():
+        raise ValueError(f"For 'mirror_pad', 'paddings' must be non-negative and of shape ({len(input_x.shape)}, 2), "
+                         f"but got {pads.tolist()}.")
+    out = input_x
+    for axis, (before, after) in enumerate(pads):
+        if before or after:
+            where = _mirror_positions(int(input_x.shape[axis]), int(before), int(after), mode == "SYMMETRIC")
+            out = late.ops.gather(out, Tensor(where), axis)
+    return out
+
+
+class MirrorPad:
+    """ops.MirrorPad(mode='REFLECT')(input_x, paddings)."""
+
+    def __init__(self, mode="REFLECT"):
+        self.mode = mode
+
+    def __call__(self, input_x, paddings):
+        return mirror_pad(input_x, paddings, self.mode)
+
+
+class _MaxUnpool:
+    _fn = ""
+
+    def __init__(self, ksize, strides=0, pads=0, output_shape=(), data_format=None):
+        if data_format not in (None, "NCHW", "NCDHW"):
+            raise ValueError(f"For '{type(self).__name__}', only the channels-first data_format is supported, but "
+                             f"got {data_format!r}.")
+        self.ksize, self.strides, self.pads = ksize, strides or ksize, pads
+        self.output_shape = tuple(output_shape) or None
+
+    def __call__(self, x, argmax):
+        size = self.output_shape[2:] if self.output_shape else None
+        return getattr(late.ops, self._fn)(x, argmax, self.ksize, self.strides, self.pads, size)
+
+
+class MaxUnpool2D(_MaxUnpool):
+    """ops.MaxUnpool2D(ksize, strides=0, pads=0, output_shape=(), data_format='NCHW')(x, argmax)."""
+
+    _fn = "max_unpool2d"
+
+
+class MaxUnpool3D(_MaxUnpool):
+    """ops.MaxUnpool3D(ksize, strides=0, pads=0, output_shape=(), data_format='NCDHW')(x, argmax)."""
+
+    _fn = "max_unpool3d"
+
+
+def _nearest(x, size, align_corners: bool, half_pixel_centers: bool):
+    if align_corners or half_pixel_centers:
+        raise NotImplementedError("ResizeNearestNeighbor: align_corners / half_pixel_centers are not supported; "
+                                  "use ops.interpolate(mode='nearest') for the default coordinates")
+    return late.ops.interpolate(x, size=tuple(int(s) for s in size), mode="nearest")
+
+
+class ResizeNearestNeighbor:
+    """ops.ResizeNearestNeighbor(size, align_corners=False, half_pixel_centers=False)(x): floor(i * in / out)."""
+
+    def __init__(self, size, align_corners=False, half_pixel_centers=False):
+        self.size, self.align_corners, self.half_pixel_centers = tuple(size), align_corners, half_pixel_centers
+
+    def __call__(self, x):
+        return _nearest(x, self.size, self.align_corners, self.half_pixel_centers)
+
+
+class ResizeNearestNeighborV2:
+    """ops.ResizeNearestNeighborV2(align_corners=False, half_pixel_centers=False)(x, size)."""
+
+    def __init__(self, align_corners=False, half_pixel_centers=False):
+        self.align_corners, self.half_pixel_centers = align_corners, half_pixel_centers
+
+    def __call__(self, x, size):
+        size = size.asnumpy().tolist() if isinstance(size, Tensor) else list(size)
+        return _nearest(x, size, self.align_corners, self.half_pixel_centers)
+
+
+class ResizeLinear1D:
+    """ops.ResizeLinear1D(coordinate_transformation_mode='align_corners')(x, size): linear resize of the last axis
+    of (N, C, W) ('align_corners' or 'half_pixel')."""
+
+    def __init__(self, coordinate_transformation_mode="align_corners"):
+        if coordinate_transformation_mode not in ("align_corners", "half_pixel"):
+            raise ValueError(f"For 'ResizeLinear1D', coordinate_transformation_mode must be 'align_corners' or "
+                             f"'half_pixel', but got {coordinate_transformation_mode!r}.")
+        self.align_corners = coordinate_transformation_mode == "align_corners"
+
+    def __call__(self, x, size):
+        size = size.asnumpy().tolist() if isinstance(size, Tensor) else list(size)
+        return late.ops.interpolate(x, size=(int(size[0]),), mode="linear", align_corners=self.align_corners)

@@ -1,0 +1,149 @@
+"""A large JSON body made of containers is parsed, pickled back and unpickled with the cyclic collector paused
+(service.gc_pause): 990 K `[]` (under max_json_containers) cost the server ~0.8 s of its GIL in one unpickle,
+almost all of it collections started by the containers it made (benchmarks/body_shape_attacks.py edge). Counted
+here by gc.callbacks: no collection starts during the parse or the unpickle (one young one may, as it ends), and the value is the one orjson
+makes in place; the pause nests across threads and leaves a collector that was off, off."""
+from __future__ import annotations
+
+import gc
+import json
+import threading
+
+import orjson
+import pytest
+
+from benchmarks.graph_stall import chain
+from service import codec, gc_pause
+from service.json_decoder import Decoders
+
+MANY = 400_000  # containers: ~570 collections' worth of allocations with the collector on
+
+
+@pytest.fixture
+def collections():
+    """A list that gets one entry per collection started while the fixture is live."""
+    seen: list[int] = []
+
+    def count(phase, info):
+        if phase == "start":
+            seen.append(info["generation"])
+
+    gc.enable()
+    gc.callbacks.append(count)
+    yield seen
+    gc.callbacks.remove(count)
+
+
+def containers_body(n: int = MANY) -> bytes:
+    return b'{"graph_id":"g","x":[' + b",".join([b'[{"a":[1]}]'] * (n // 3)) + b'],"k":{"k":[]}}'
+
+
+def test_without_the_pause_the_same_parse_starts_collections(collections):
+    """(That the counting below can fail: the same parse, unpaused, starts collections.)"""
+    orjson.loads(containers_body())
+    assert len(collections) > 100
+
+
+def test_a_body_parsed_in_place_starts_no_collection(collections):
+    raw = containers_body(MANY // 2)
+    value, strict = codec.loads(raw, offload=False)
+    assert len(collections) <= 1 and 2 not in collections  # (the young one the containers start afterwards)
+    assert strict and value == orjson.loads(raw) and gc.isenabled()
+
+
+def test_a_body_parsed_in_a_decoder_process_is_unpickled_without_collections(collections):
+    raw = containers_body()
+    want = orjson.loads(raw)
+    decoders = Decoders(1)
+    try:
+        decoders.loads(b'{"pad": "%s"}' % (b"p" * (2 << 20)))  # (its process started and imported)
+        gc.collect()
+        collections.clear()
+        value, strict = decoders.loads(raw)
+        assert len(collections) <= 1 and 2 not in collections  # (unpaused: hundreds; see the first test)
+        assert strict and value == want and gc.isenabled()
+        # a tensor read into an array there comes back as one (the pickle without memo keeps __reduce__)
+        env = {"name": "x", "shape": [2, 100], "datatype": "FP32", "data": [[0.5] * 100, [1.5] * 100]}
+        head, _ = decoders.loads(orjson.dumps({"inputs": [env, env], "pad": "p" * (2 << 20)}))
+        for t in head["inputs"]:
+            a = codec.decode_tensor(t, "$.inputs[0]", max_elements=1 << 20, max_depth=8)
+            assert a.shape == (2, 100) and a[1, 99] == 1.5 and a[0, 0] == 0.5
+    finally:
+        decoders.close()
+
+
+def test_pauses_nest_across_threads_and_keep_a_collector_that_was_off_off():
+    gc.enable()
+    inner_started, outer_may_end, inner_may_end = threading.Event(), threading.Event(), threading.Event()
+    states: list[bool] = []
+
+    def inner():
+        with gc_pause.paused():
+            inner_started.set()
+            inner_may_end.wait(60)
+        states.append(gc.isenabled())
+
+    with gc_pause.paused():
+        th = threading.Thread(target=inner)
+        th.start()
+        assert inner_started.wait(60)
+        assert gc_pause.holders() == 2
+    assert not gc.isenabled()  # (the other thread's pause still runs)
+    inner_may_end.set()
+    th.join(60)
+    assert states == [True] and gc.isenabled() and gc_pause.holders() == 0
+    gc.disable()
+    try:
+        with gc_pause.paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    outer_may_end.set()
+
+
+def test_a_large_graph_is_registered_without_collections_and_kept_as_text(collections):
+    """A chain of 3 x gc_pause.NODES (~60 K tracked objects loaded: ~120 collections unpaused) is loaded with no
+    collection and kept as its JSON text, which reads back as the graph sent (benchmarks/graph_stall.py)."""
+    from engine.serialize import Limits
+    from service.registry import Registry
+
+    d = chain(3 * gc_pause.NODES)
+    reg = Registry(Limits(max_nodes=100_000, max_elements=1 << 20, max_depth=64), 100_000, 1 << 30, 16)
+    gc.collect()
+    collections.clear()
+    gid, g = reg.load(d, None, True, "c")
+    assert len(collections) <= 1 and 2 not in collections, collections
+    text, same = reg.json_of(gid)
+    assert same is g and g.node_count() == 3 * gc_pause.NODES - 1
+    assert type(text) is bytes and json.loads(text) == d
+
+
+def test_a_derived_graphs_text_keeps_non_finite_values_and_nulls():
+    """derivation.graph_text: orjson's text only where it holds no null (orjson writes NaN and infinity as null);
+    read back by the standard library's json."""
+    from service.derivation import graph_text
+
+    plain = {"nodes": [{"op": "sin", "attrs": {"k": 1.5, "s": "é"}}] * 3}
+    assert json.loads(graph_text(plain)) == plain
+    odd = {"attrs": {"lo": float("-inf"), "hi": float("inf"), "none": None, "big": 2 ** 70}}
+    back = json.loads(graph_text(odd))
+    assert back["attrs"]["lo"] == float("-inf") and back["attrs"]["hi"] == float("inf")
+    assert back["attrs"]["none"] is None and back["attrs"]["big"] == 2 ** 70
+    nan = json.loads(graph_text({"v": float("nan")}))["v"]
+    assert nan != nan
+
+
+@pytest.mark.parametrize("d", [{"b": [1, 2.5, 1e-05, "é\\u2028"], "a": {"z": None, "y": True}},
+                               {"nodes": [{"op": "sin", "k": i / 7} for i in range(70_000)]}])
+def test_the_yielding_graph_hash_is_the_canonical_one(d):
+    """engine.serialize.graph_hash(yielding=True), a registry's for a large graph: the sha256 of the same text as
+    the standard library's one-shot json.dumps (sorted keys, no spaces), computed here independently."""
+    import hashlib
+
+    from engine.serialize import graph_hash
+
+    want = hashlib.sha256(json.dumps(d, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    assert graph_hash(d, yielding=True) == graph_hash(d) == "sha256:" + want
+    with pytest.raises(ValueError):
+        graph_hash({"v": float("nan")}, yielding=True)
