@@ -134,6 +134,8 @@ def test_mutable_keeps_its_origin_and_strict_level_from_the_environment(on_real_
     assert ms.mutable(x).__ms_origin_object__ is x
     pair = (x, x)
     assert ms.mutable(pair).__ms_origin_object__ is pair
+    plain = {"a": x}
+    assert ms.mutable(plain).__ms_origin_object__ is plain
 
     class Net(nn.Cell):
         def construct(self, z):

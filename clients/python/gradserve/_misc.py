@@ -146,7 +146,9 @@ def mutable(input_data, dynamic_len: bool = False):
     if isinstance(input_data, MUTABLE_NUMBERS + (MutableTuple, MutableList, MutableDict)):
         return input_data
     if isinstance(input_data, dict):
-        return MutableDict({k: mutable(v) for k, v in input_data.items()})
+        out = MutableDict({k: mutable(v) for k, v in input_data.items()})
+        out.__ms_origin_object__ = input_data
+        return out
     if isinstance(input_data, bool):
         return MutableBool(input_data)
     if isinstance(input_data, int):
