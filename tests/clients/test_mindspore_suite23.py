@@ -295,3 +295,24 @@ def test_sparse_dense_cwise_add_mul(on_real_server):
         SparseDenseCwiseAdd()(i, v, s, Tensor([1.0, 2.0, 3.0], ms.float32))
     with pytest.raises(ValueError, match="does not broadcast"):
         SparseDenseCwiseAdd()(i, v, s, Tensor([1, 2], ms.int32))
+
+
+def test_triu_and_central_crop_cells(on_real_server):
+    # MindSpore 2.10 (CPU): nn.Triu()(arange(16).reshape(4, 4), 2); nn.CentralCrop on a (2, 3, 5, 6) arange image
+    np.testing.assert_array_equal(nn.Triu()(Tensor(np.arange(16).reshape(4, 4)), 2).asnumpy(),
+                                  [[0, 0, 2, 3], [0, 0, 0, 7], [0, 0, 0, 0], [0, 0, 0, 0]])
+    img = Tensor(np.arange(2 * 3 * 5 * 6).reshape(2, 3, 5, 6).astype(np.float32))
+    out = nn.CentralCrop(central_fraction=0.5)(img)
+    assert out.shape == (2, 3, 3, 4)
+    np.testing.assert_array_equal(out.asnumpy()[0, 0], [[7, 8, 9, 10], [13, 14, 15, 16], [19, 20, 21, 22]])
+    out = nn.CentralCrop(0.3)(img)
+    assert out.shape == (2, 3, 3, 2)
+    np.testing.assert_array_equal(out.asnumpy()[0, 0], [[8, 9], [14, 15], [20, 21]])
+    assert nn.CentralCrop(1.0)(img).shape == (2, 3, 5, 6)
+    assert nn.CentralCrop(0.5)(Tensor(np.ones((3, 4, 4), np.float32))).shape == (3, 2, 2)
+    with pytest.raises(ValueError, match=r"range of \(0.0, 1.0\]"):
+        nn.CentralCrop(1.5)
+    with pytest.raises(TypeError, match="should be 'float'"):
+        nn.CentralCrop("a")
+    with pytest.raises(ValueError, match="3d or 4d"):
+        nn.CentralCrop(0.5)(Tensor(np.ones((4, 4), np.float32)))
