@@ -28,7 +28,7 @@ def names_prefix(cell: "Cell") -> str:
 def _strict_outputs(out: Any) -> Any:
     """A GRAPH_MODE Cell's output under jit_syntax_level=STRICT: its dicts, at any depth, become the tuples of
     their values (MindSpore 2.10's graph has no dict output at that level); otherwise the output as it is."""
-    if context.get_context("mode") != context.GRAPH_MODE or context.get_context("jit_syntax_level") != context.STRICT:
+    if context.get_context("mode") != context.GRAPH_MODE or context.syntax_level() != context.STRICT:
         return out
 
     def walk(v):

@@ -146,7 +146,9 @@ def mutable(input_data, dynamic_len: bool = False):
     if isinstance(input_data, MUTABLE_NUMBERS + (MutableTuple, MutableList, MutableDict)):
         return input_data
     if isinstance(input_data, dict):
-        return MutableDict({k: mutable(v) for k, v in input_data.items()})
+        out = MutableDict({k: mutable(v) for k, v in input_data.items()})
+        out.__ms_origin_object__ = input_data
+        return out
     if isinstance(input_data, bool):
         return MutableBool(input_data)
     if isinstance(input_data, int):
@@ -156,7 +158,11 @@ def mutable(input_data, dynamic_len: bool = False):
     if isinstance(input_data, (tuple, list)):
         items = [mutable(v) if isinstance(v, dict) else v for v in input_data]
         if _has_numbers(items) or items:  # marked: grad differentiates a mutable tuple, a plain one is a constant
-            return (MutableList if isinstance(input_data, list) else MutableTuple)(items)
+            out = (MutableList if isinstance(input_data, list) else MutableTuple)(items)
+            out.__ms_origin_object__ = input_data  # (MindSpore 2.10 keeps the object it was made from there)
+            return out
+    if hasattr(input_data, "_dtype"):  # a Tensor: itself, so the object it was made from is itself
+        input_data.__ms_origin_object__ = input_data
     return input_data
 
 

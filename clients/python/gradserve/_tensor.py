@@ -669,6 +669,14 @@ class Parameter(Tensor):
     def assign_value(self, value) -> "Parameter":
         return self.set_data(value)
 
+    def set_dtype(self, dtype) -> _dt.Type:
+        """Its values cast to dtype in place; returns dtype (MindSpore 2.10's Parameter.set_dtype)."""
+        name = _dt.to_name(dtype)
+        self._data = _to_array(self._data.astype(_dt.get(name).np), name)
+        self._dtype = name
+        self._bump()
+        return _dt.get(name)
+
     def _assign(self, arr: np.ndarray) -> None:
         """set_data for a new array made for this parameter (the optimizers' update): kept as it is,
         without set_data's conversion and copy (~6 us a parameter) when dtype and shape already match."""

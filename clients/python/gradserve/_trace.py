@@ -318,7 +318,7 @@ def _call_args(args: Sequence, rebuilt: Any) -> tuple[list, list]:
 
 
 def contained_aliases(args: Sequence, leaves: list) -> tuple | None:
-    """For a jit call whose list / tuple argument holds a Tensor given again (`f(a, [a, b])`): for each leaf,
+    """For a call whose list / tuple argument holds a Tensor given again (`f(a, [a, b])`): for each leaf,
     the index of the leaf it is the same object as (itself if none), so that inside the trace it is one object
     too (`a in [a, b]` is True by identity, as in MindSpore 2.10: no elementwise == asked for a truth value);
     a top-level Tensor argument is never made an alias (f(x, x) keeps its two inputs). None: no such repeat."""
@@ -1493,7 +1493,7 @@ def trace_program(fn: Callable, args: Sequence, *, label: str = "main", names: S
     _param_state.reset()
     try:
         with active(root):
-            aliases = contained_aliases(args, leaves) if graph else None
+            aliases = contained_aliases(args, leaves)  # (PyNative too: Python's `in` asks identity first)
             seen_inner = inner if aliases is None else [inner[k] for k in aliases]
             call_args, list_args = _call_args(args, unflatten(tdef, seen_inner))
             out = _listed(late.explore(writes.run(lambda: late.loops(fn)(*call_args))))
@@ -1721,8 +1721,8 @@ def run_program(fn: Callable, args: Sequence, *, cache: dict | None = None, labe
         if type(a) is not Tensor:
             leaves, tdef = flatten(list(args))
             sigs = tuple([_sig(x) for x in leaves])
-            if graph:  # a Tensor repeated in a list argument is one object in the trace: which, in the key
-                sigs += (contained_aliases(args, leaves),)
+            # a Tensor repeated in a list argument is one object in the trace (any mode): which, in the key
+            sigs += (contained_aliases(args, leaves),)
             break
     else:  # (the common call: Tensors alone, as flatten would give them)
         leaves, tdef = list(args), ("list", ("*",) * len(args))

@@ -113,6 +113,13 @@ def get_context(key: str):
     return _state[key]
 
 
+def syntax_level() -> int:
+    """jit_syntax_level in force: MindSpore 2.10's environment variable MS_DEV_JIT_SYNTAX_LEVEL (0 STRICT, 1
+    COMPATIBLE, 2 LAX), read at each call as MindSpore reads it at each compile, over the context option."""
+    env = os.environ.get("MS_DEV_JIT_SYNTAX_LEVEL", "").strip()
+    return int(env) if env in ("0", "1", "2") else _state["jit_syntax_level"]
+
+
 # the count that makes cached traces stale when it changes (gradserve._trace.mode_epoch is this list): bumped
 # here on a mode change, as `x += y` on a traced value is in place in GRAPH_MODE only (ops/_inplace._augmented)
 mode_epoch = [0]

@@ -473,6 +473,12 @@ from ._multihead_attention import MultiheadAttention  # noqa: E402
 
 __all__ += ["MultiheadAttention"]
 
+from ._transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,  # noqa: E402
+                           TransformerEncoder, TransformerEncoderLayer)
+
+__all__ += ["TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder", "TransformerDecoder",
+            "Transformer"]
+
 from ._embedding_lookup import EmbeddingLookup  # noqa: E402
 
 __all__ += ["EmbeddingLookup"]

@@ -6,7 +6,7 @@ from .. import ops as _ops
 from .._cellbase import Cell
 from .._training import LossBase
 
-__all__ = ["Identity", "Tril", "ChannelShuffle", "ReLU6", "Softmin", "Softsign", "SoftShrink", "Threshold", "Unflatten", "GLU", "BCELoss",
+__all__ = ["Identity", "Tril", "Triu", "CentralCrop", "ChannelShuffle", "ReLU6", "Softmin", "Softsign", "SoftShrink", "Threshold", "Unflatten", "GLU", "BCELoss",
            "BCEWithLogitsLoss", "HuberLoss", "MAELoss", "RMSELoss"]
 
 
@@ -25,6 +25,38 @@ class Tril(Cell):
 
     def construct(self, x, k=0):
         return _ops.tril(x, k)
+
+
+class Triu(Cell):
+    """nn.Triu()(x, k=0): ops.triu(x, k), the upper triangle of x from diagonal k on (MindSpore 2.10's cell)."""
+
+    def construct(self, x, k=0):
+        return _ops.triu(x, k)
+
+
+class CentralCrop(Cell):
+    """nn.CentralCrop(central_fraction)(image): the centre of a [C, H, W] / [N, C, H, W] image, each side starting
+    at int((size - size * fraction) / 2) and as long as what is left between the two margins (MindSpore 2.10's
+    box: fraction 0.5 of 5 x 6 keeps rows 1..3 and columns 1..4)."""
+
+    def __init__(self, central_fraction):
+        super().__init__()
+        if not isinstance(central_fraction, float):
+            raise TypeError(f"For 'CentralCrop', the type of 'central_fraction' should be 'float', but got type "
+                            f"'{type(central_fraction).__name__}'.")
+        if not 0.0 < central_fraction <= 1.0:
+            raise ValueError(f"For 'CentralCrop', the 'central_fraction' must be in range of (0.0, 1.0], but got "
+                             f"{central_fraction} with type 'float'.")
+        self.central_fraction = central_fraction
+
+    def construct(self, image):
+        if image.ndim not in (3, 4):
+            raise ValueError(f"CentralCrop image must be 3d or 4d, but got shape {tuple(image.shape)}")
+        if self.central_fraction == 1.0:
+            return image
+        h, w = image.shape[-2:]
+        top, left = int((h - h * self.central_fraction) / 2), int((w - w * self.central_fraction) / 2)
+        return image[..., top:h - top, left:w - left]
 
 
 class ChannelShuffle(Cell):

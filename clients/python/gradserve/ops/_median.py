@@ -47,12 +47,15 @@ def nanmedian(input, axis: int | None = -1, keepdims=False):  # noqa: A002
 
 
 def nansum(input, axis=None, keepdims=False, *, dtype=None):  # noqa: A002
-    """the sum over axis (all when None) with NaN counted as 0, cast to dtype first when given; an integer
-    sum keeps its dtype, a bool one is int64 (MindSpore 2.10's nansum; ops.sum widens integers to int64)."""
-    x = input if dtype is None else P.cast(input, getattr(dtype, "name", dtype))
-    zero = P.zeros_like(x)
-    out = P.sum(P.select(P.not_equal(x, x), zero, x), axis=axis, keepdims=bool(keepdims))
-    return out if x.dtype.name == "bool" or out.dtype == x.dtype else P.cast(out, x.dtype.name)
+    """the sum over axis (all when None) with NaN counted as 0, in the input's dtype (an integer sum keeps its
+    dtype, a bool one is int64), then cast to dtype when given: MindSpore 2.10 on CPU sums first
+    (nansum([nan, 1.6, 1.6], dtype=int64) = 3; int8 [100, 100] with dtype=int64 is -56). Casting first turned
+    a NaN into int64's minimum before it was dropped."""
+    zero = P.zeros_like(input)
+    out = P.sum(P.select(P.not_equal(input, input), zero, input), axis=axis, keepdims=bool(keepdims))
+    if input.dtype.name != "bool" and out.dtype != input.dtype:
+        out = P.cast(out, input.dtype.name)
+    return out if dtype is None else P.cast(out, getattr(dtype, "name", dtype))
 
 
 def aminmax(input, *, axis=0, keepdims=False):  # noqa: A002

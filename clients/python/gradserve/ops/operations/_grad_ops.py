@@ -314,7 +314,6 @@ from .._cdist_grad import CdistGrad  # noqa: E402
 
 __all__ += ["CdistGrad"]
 
-
 class KLDivLossGrad:
     """KLDivLossGrad(reduction='mean')(dy, x, target): d KLDivLoss(x, target) / dx = -target * dy, over the
     element count for 'mean' and the first axis' size for 'batchmean' (MindSpore 2.10's CPU kernel: also where
@@ -383,3 +382,8 @@ class ResizeBilinearGrad:
 
 
 __all__ += ["ResizeBilinearGrad"]
+
+# MaxPoolWithArgmaxV2's backward (gradserve/ops/_max_pool_argmax_grad)
+from .._max_pool_argmax_grad import MaxPoolGradWithArgmaxV2  # noqa: E402
+
+__all__ += ["MaxPoolGradWithArgmaxV2"]
