@@ -147,7 +147,7 @@ def mutable(input_data, dynamic_len: bool = False):
         return input_data
     if isinstance(input_data, dict):
         out = MutableDict({k: mutable(v) for k, v in input_data.items()})
-        out.__ms_origin_object__ = input_data
+        setattr(out, "__ms_origin_object__", input_data)
         return out
     if isinstance(input_data, bool):
         return MutableBool(input_data)
@@ -158,11 +158,11 @@ def mutable(input_data, dynamic_len: bool = False):
     if isinstance(input_data, (tuple, list)):
         items = [mutable(v) if isinstance(v, dict) else v for v in input_data]
         if _has_numbers(items) or items:  # marked: grad differentiates a mutable tuple, a plain one is a constant
-            out = (MutableList if isinstance(input_data, list) else MutableTuple)(items)
-            out.__ms_origin_object__ = input_data  # (MindSpore 2.10 keeps the object it was made from there)
-            return out
+            marked = (MutableList if isinstance(input_data, list) else MutableTuple)(items)
+            setattr(marked, "__ms_origin_object__", input_data)  # (MindSpore 2.10 keeps the object it came from)
+            return marked
     if hasattr(input_data, "_dtype"):  # a Tensor: itself, so the object it was made from is itself
-        input_data.__ms_origin_object__ = input_data
+        setattr(input_data, "__ms_origin_object__", input_data)
     return input_data
 
 

@@ -89,7 +89,7 @@ class XavierUniform(Initializer):
 
 
 class HeUniform(Initializer):
-    def __init__(self, negative_slope=0, mode="fan_in", nonlinearity="leaky_relu"):
+    def __init__(self, negative_slope: float = 0, mode="fan_in", nonlinearity="leaky_relu"):
         self.slope, self.mode = negative_slope, mode
 
     def _sample(self, shape):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import math
+from typing import Any
 
 from .. import dtype as _dt
 from .. import ops as _ops
@@ -46,6 +47,13 @@ def _check_padding_mask(mask) -> None:
 class _LayerBase(Cell):
     """What the encoder and decoder layers share: the arguments kept (the stacks rebuild from them), the
     feed-forward block and the norms."""
+    # set in __init__ by number (norm1.., dropout1..: the encoder has two, the decoder three)
+    norm1: Any
+    norm2: Any
+    norm3: Any
+    dropout1: Any
+    dropout2: Any
+    dropout3: Any
 
     def __init__(self, d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
                  norm_first, dtype, norms: int):

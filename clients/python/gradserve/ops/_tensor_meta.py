@@ -135,19 +135,20 @@ def _scatter(self, *args, **kwargs):
     return late.ops.tensor_scatter_elements(self, index, src, bound["dim"], reduce)
 
 
-def _itemset(self, *args):
+def _itemset(self, *args: Any):
     """Tensor.itemset(*args): NumPy's itemset on a copy (MindSpore 2.10 returns the new Tensor and leaves self)."""
     if not args or len(args) > 2:
         raise ValueError(f"Tensor.itemset: takes (value) or (index, value), but got {len(args)} arguments")
     values: Any = self.asnumpy().copy()
-    if len(args) == 1:
+    index, value = (None, args[0]) if len(args) == 1 else (args[0], args[1])
+    if index is None:
         if values.size != 1:
             raise ValueError("Tensor.itemset(value) needs a Tensor of one element; give an index")
-        values.reshape(-1)[0] = args[0]
-    elif isinstance(args[0], int):
-        values.reshape(-1)[args[0]] = args[1]
+        values.reshape(-1)[0] = value
+    elif isinstance(index, int):
+        values.reshape(-1)[index] = value
     else:
-        values[tuple(args[0])] = args[1]
+        values[tuple(index)] = value
     return Tensor(values)
 
 
