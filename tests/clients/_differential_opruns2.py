@@ -1,0 +1,81 @@
+"""Derivative requests on one round-2 op case (_differential_ops2.py), against JAX in float64: a vjp with a
+random cotangent, a jvp with random tangents, grad of grad (the inner gradient summed, MindSpore's implicit ones
+sens) or jacrev, over all the case's float inputs. run_op_case(seed) -> ('ok' | 'mismatch' | 'error', name,
+detail), like _differential_specs.run_case."""
+from __future__ import annotations
+
+import numpy as np
+
+import jax
+import jax.numpy as jnp
+
+from gradserve import Tensor, ops
+
+try:
+    from ._differential_ops2 import CASES, SMOOTH_ONLY_ELEMENTWISE
+    from ._differential_specs import compare, total
+except ImportError:  # run as a script
+    from _differential_ops2 import CASES, SMOOTH_ONLY_ELEMENTWISE
+    from _differential_specs import compare, total
+
+KINDS = ("vjp", "jvp", "grad2", "jacrev")
+NOT_TWICE = ("max_pool", "sorts", "selection")  # piecewise linear: second derivatives are zero, still checked
+
+
+def _tree(out, fn):
+    return tuple(fn(o) for o in out) if isinstance(out, tuple) else fn(out)
+
+
+def _cotangent(rng, out, dtype):
+    return _tree(out, lambda o: rng.uniform(-1, 1, np.shape(o)).astype(dtype))
+
+
+def _ms_total(out):
+    outs = out if isinstance(out, tuple) else (out,)
+    s = outs[0].sum()
+    for o in outs[1:]:
+        s = s + o.sum()
+    return s
+
+
+def run_kind(kind, xs, ms_fn, jx_fn, rng, dtype):
+    """(gradserve's result, JAX's) for one derivative request over every input."""
+    ms_x = [Tensor(x.astype(dtype)) for x in xs]
+    jx_x = [jnp.asarray(x.astype(dtype), jnp.float64) for x in xs]  # the same rounded inputs
+    pos = tuple(range(len(xs)))
+    if kind == "vjp":
+        want_out, back = jax.vjp(jx_fn, *jx_x)
+        cot = _cotangent(rng, want_out, dtype)
+        out, fn = ops.vjp(ms_fn, *ms_x)
+        got = fn(*_tree(cot, Tensor)) if isinstance(cot, tuple) else fn(Tensor(cot))
+        return (out, got), (want_out, tuple(back(_tree(cot, lambda c: jnp.asarray(c, jnp.float64)))))
+    if kind == "jvp":
+        v = [rng.uniform(-1, 1, x.shape).astype(dtype) for x in xs]
+        got = ops.jvp(ms_fn, tuple(ms_x), tuple(Tensor(t) for t in v))
+        return got, jax.jvp(jx_fn, tuple(jx_x), tuple(jnp.asarray(t, jnp.float64) for t in v))
+    if kind == "grad2":
+        inner = jax.grad(lambda *a: total(jx_fn(*a)), pos)
+        want = jax.grad(lambda *a: sum(jnp.sum(g) for g in inner(*a)), 0)(*jx_x)
+        return ops.grad(ops.grad(ms_fn, pos), 0)(*ms_x), want
+    return ops.jacrev(ms_fn, 0)(*ms_x), jax.jacrev(jx_fn, 0)(*jx_x)
+
+
+def draw_op_case(seed: int):
+    rng = np.random.default_rng(500_000 + seed)
+    name = list(CASES)[int(rng.integers(len(CASES)))]
+    dtypes = ["float32"] * 6 + ["float64"] * 3 + (["float16"] * 2 if name in SMOOTH_ONLY_ELEMENTWISE else [])
+    dtype = str(rng.choice(dtypes))
+    kind = KINDS[int(rng.integers(len(KINDS)))]
+    return rng, name, dtype, kind
+
+
+def run_op_case(seed: int):
+    rng, name, dtype, kind = draw_op_case(seed)
+    label = f"{name}/{kind}/{dtype}"
+    try:
+        xs, ms_fn, jx_fn = CASES[name](rng)
+        got, want = run_kind(kind, xs, ms_fn, jx_fn, rng, dtype)
+    except Exception as e:  # noqa: BLE001 - an error on a valid program is a finding, reported with the seed
+        return "error", label, f"{type(e).__name__}: {str(e)[:300]}"
+    why = compare(got, want, dtype)
+    return ("mismatch" if why else "ok"), label, (why or "")
