@@ -12,10 +12,10 @@ import jax.numpy as jnp
 from gradserve import Tensor, ops
 
 try:
-    from ._differential_ops2 import CASES, SMOOTH_ONLY_ELEMENTWISE
+    from ._differential_ops2 import CASES, LOW_PRECISION
     from ._differential_specs import compare, total
 except ImportError:  # run as a script
-    from _differential_ops2 import CASES, SMOOTH_ONLY_ELEMENTWISE
+    from _differential_ops2 import CASES, LOW_PRECISION
     from _differential_specs import compare, total
 
 KINDS = ("vjp", "jvp", "grad2", "jacrev")
@@ -63,7 +63,7 @@ def run_kind(kind, xs, ms_fn, jx_fn, rng, dtype):
 def draw_op_case(seed: int):
     rng = np.random.default_rng(500_000 + seed)
     name = list(CASES)[int(rng.integers(len(CASES)))]
-    dtypes = ["float32"] * 6 + ["float64"] * 3 + (["float16"] * 2 if name in SMOOTH_ONLY_ELEMENTWISE else [])
+    dtypes = ["float32"] * 6 + ["float64"] * 3 + (["float16", "bfloat16"] if name in LOW_PRECISION else [])
     dtype = str(rng.choice(dtypes))
     kind = KINDS[int(rng.integers(len(KINDS)))]
     return rng, name, dtype, kind

@@ -357,7 +357,7 @@ def _complex(rng):
         "real": (lambda z: ops.real(z * z), lambda z: jnp.real(z * z)),
         "imag": (lambda z: ops.imag(z * z), lambda z: jnp.imag(z * z)),
         "abs": (ops.ComplexAbs(), jnp.abs), "angle": (ops.angle, jnp.angle),
-        "mul_abs": (lambda z: ops.abs(z * ops.conj(z) + z), lambda z: jnp.abs(z * jnp.conj(z) + z)),
+        "mul_abs": (lambda z: ops.ComplexAbs()(z * ops.conj(z) + z), lambda z: jnp.abs(z * jnp.conj(z) + z)),
     }
     ms_f, jx_f = table[kind]
     return [a, b], (lambda x, y: ms_f(ops.complex(x, y))), (lambda x, y: jx_f(jax.lax.complex(x, y)))
@@ -366,4 +366,4 @@ def _complex(rng):
 CASES = {f.__name__[1:]: f for f in (_conv, _max_pool, _avg_pool, _gathers, _scatters, _sorts, _cumulative,
                                      _norms, _linalg, _einsum, _pad, _interpolate, _normalisations, _special,
                                      _selection, _complex)}
-SMOOTH_ONLY_ELEMENTWISE = ("special", "selection", "cumulative", "einsum", "pad", "gathers")  # float16 too
+LOW_PRECISION = ("special", "selection", "cumulative", "einsum", "pad", "gathers")  # float16 / bfloat16 too

@@ -281,7 +281,7 @@ SPECS = {f.__name__[5:]: f for f in (spec_grad, spec_value_and_grad, spec_grad_o
 
 
 # -- comparing and running cases -----------------------------------------------------------------------------
-TOLERANCE = {"float64": 1e-8, "float32": 3e-4, "float16": 4e-2}
+TOLERANCE = {"float64": 1e-8, "float32": 3e-4, "float16": 4e-2, "bfloat16": 1e-1}  # bfloat16: 8 bits
 
 
 def _leaf(x):

@@ -366,9 +366,33 @@ def _operands(operands):
     return tuple(operands[0]) if len(operands) == 1 and isinstance(operands[0], (tuple, list)) else operands
 
 
+def _take_diagonals(equation: str, operands) -> tuple:
+    """A letter repeated within one operand ('ii->i', 'iij,j->i') is that operand's diagonal (MindSpore's
+    einsum supports diagonals; the engine's op does not): each repeat becomes ops.diagonal's last axis, so the
+    equation the engine gets names every letter once per operand. Operands with '...' are left as they are."""
+    lhs, arrow, out = equation.partition("->")
+    subs, ops_out = lhs.split(","), list(operands)
+    if len(subs) != len(ops_out) or builtins.all(len(set(s)) == len(s) or "..." in s for s in subs):
+        return equation, tuple(ops_out)
+    if not arrow:  # implicit output: the letters seen once in the equation as written ('ii' is the trace)
+        letters = lhs.replace("...", "").replace(",", "")
+        once = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+        arrow, out = "->", ("..." if "..." in lhs else "") + once
+    from ._movement_ms import diagonal  # (call time: _movement_ms imports the primitives this module extends)
+    for k, s in enumerate(subs):
+        while "..." not in s and len(set(s)) != len(s) and isinstance(ops_out[k], Tensor) and ops_out[k].ndim == len(s):
+            c = next(ch for ch in s if s.count(ch) > 1)
+            i, j = s.index(c), s.index(c, s.index(c) + 1)
+            ops_out[k] = diagonal(ops_out[k], 0, i, j)
+            s = "".join(ch for n, ch in enumerate(s) if n not in (i, j)) + c
+        subs[k] = s
+    return ",".join(subs) + arrow + out, tuple(ops_out)
+
+
 def einsum(equation, *operands):
     """MindSpore's ops.einsum(equation, *operands) (or one tuple of operands): the engine's einsum op."""
-    return _primitives.FUNCTIONS["einsum"](*_operands(operands), equation=equation.replace(" ", ""))
+    eq, xs = _take_diagonals(equation.replace(" ", ""), _operands(operands))
+    return _primitives.FUNCTIONS["einsum"](*xs, equation=eq)
 
 
 class Einsum(_primitives.Primitive):
@@ -380,7 +404,7 @@ class Einsum(_primitives.Primitive):
         super().__init__(equation=equation.replace(" ", ""))
 
     def __call__(self, *operands):
-        return super().__call__(*_operands(operands))
+        return einsum(self.attrs["equation"], *operands)
 
 
 # -- side effects and gradient hooks ------------------------------------------------------------------
