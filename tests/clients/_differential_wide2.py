@@ -31,6 +31,8 @@ def main(which: str, n: int, first: int) -> None:
         server.requests.clear()
         if len(server.graphs) > 500:
             server.graphs.clear()
+        if (seed - first) % 50 == 49:
+            print("progress", seed - first + 1, {k: v for k, v in counts.items() if isinstance(k, str)}, flush=True)
     print(sorted(counts.items(), key=str))
 
 
