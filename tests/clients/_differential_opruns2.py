@@ -12,10 +12,10 @@ import jax.numpy as jnp
 from gradserve import Tensor, ops
 
 try:
-    from ._differential_ops2 import CASES, LOW_PRECISION
+    from ._differential_ops2 import CASES, LOW_PRECISION, complex_inputs
     from ._differential_specs import compare, total
 except ImportError:  # run as a script
-    from _differential_ops2 import CASES, LOW_PRECISION
+    from _differential_ops2 import CASES, LOW_PRECISION, complex_inputs
     from _differential_specs import compare, total
 
 KINDS = ("vjp", "jvp", "grad2", "jacrev")
@@ -58,6 +58,44 @@ def run_kind(kind, xs, ms_fn, jx_fn, rng, dtype):
         want = jax.grad(lambda *a: sum(jnp.sum(g) for g in inner(*a)), 0)(*jx_x)
         return ops.grad(ops.grad(ms_fn, pos), 0)(*ms_x), want
     return ops.jacrev(ms_fn, 0)(*ms_x), jax.jacrev(jx_fn, 0)(*jx_x)
+
+
+def run_complex(kind, xs, ms_fn, jx_fn, rng, dtype):
+    """vjp: gradserve's cotangent map is conj(JAX's vjp(conj(v))) (docs/API.md "Complex numbers": MindSpore's
+    convention, JAX returns the conjugate); jvp: the pushforward, the same in both."""
+    ms_x = [Tensor(x.astype(dtype)) for x in xs]
+    jx_x = [jnp.asarray(x.astype(dtype), jnp.complex128) for x in xs]
+
+    def draw(shape, dt):
+        v = rng.uniform(-1, 1, shape) + (1j * rng.uniform(-1, 1, shape) if np.dtype(dt).kind == "c" else 0)
+        return np.asarray(v).astype(dt)
+    if kind == "vjp":
+        want_out, back = jax.vjp(jx_fn, *jx_x)
+        cot = draw(np.shape(want_out), dtype if jnp.iscomplexobj(want_out) else _real(dtype))
+        out, fn = ops.vjp(ms_fn, *ms_x)
+        want = tuple(jnp.conj(g) for g in back(jnp.conj(jnp.asarray(cot, want_out.dtype))))
+        return (out, fn(Tensor(cot))), (want_out, want)
+    v = [draw(x.shape, dtype) for x in xs]
+    got = ops.jvp(ms_fn, tuple(ms_x), tuple(Tensor(t) for t in v))
+    return got, jax.jvp(jx_fn, tuple(jx_x), tuple(jnp.asarray(t, jnp.complex128) for t in v))
+
+
+def _real(dtype):
+    return "float32" if dtype == "complex64" else "float64"
+
+
+def run_complex_case(seed: int):
+    rng = np.random.default_rng(900_000 + seed)
+    dtype = str(rng.choice(["complex64", "complex128"]))
+    kind = ("vjp", "jvp")[int(rng.integers(2))]
+    xs, ms_fn, jx_fn, name = complex_inputs(rng)
+    label = f"complex_in:{name}/{kind}/{dtype}"
+    try:
+        got, want = run_complex(kind, xs, ms_fn, jx_fn, rng, dtype)
+    except Exception as e:  # noqa: BLE001 - an error on a valid program is a finding, reported with the seed
+        return "error", label, f"{type(e).__name__}: {str(e)[:300]}"
+    why = compare(got, want, _real(dtype))
+    return ("mismatch" if why else "ok"), label, (why or "")
 
 
 def draw_op_case(seed: int):

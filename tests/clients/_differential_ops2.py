@@ -367,3 +367,24 @@ CASES = {f.__name__[1:]: f for f in (_conv, _max_pool, _avg_pool, _gathers, _sca
                                      _norms, _linalg, _einsum, _pad, _interpolate, _normalisations, _special,
                                      _selection, _complex)}
 LOW_PRECISION = ("special", "selection", "cumulative", "einsum", "pad", "gathers")  # float16 / bfloat16 too
+
+
+# -- complex inputs: gradserve's (MindSpore's) cotangent convention is the conjugate of JAX's -----------------
+def complex_inputs(rng):
+    """(complex inputs as float64-part arrays, ms fn, jax fn) over complex z (and w): holomorphic and not."""
+    kind = ["poly", "exp_sin", "matmul", "abs", "conj_mul", "real_imag", "angle", "div", "sum_prod"][
+        int(rng.integers(9))]
+    z = _draw(rng, (2, 3)) + 1j * _draw(rng, (2, 3))
+    w = _draw(rng, (2, 3)) + 1j * _draw(rng, (2, 3))
+    table = {
+        "poly": (lambda a, b: a * a * b + b, lambda a, b: a * a * b + b),
+        "exp_sin": (lambda a, b: ops.exp(a * 0.5) * ops.sin(b), lambda a, b: jnp.exp(a * 0.5) * jnp.sin(b)),
+        "matmul": (lambda a, b: ops.matmul(a, b.T), lambda a, b: a @ b.T),
+        "abs": (lambda a, b: ops.ComplexAbs()(a * b), lambda a, b: jnp.abs(a * b)),
+        "conj_mul": (lambda a, b: ops.conj(a) * b, lambda a, b: jnp.conj(a) * b),
+        "real_imag": (lambda a, b: ops.real(a) * ops.imag(b), lambda a, b: jnp.real(a) * jnp.imag(b)),
+        "angle": (lambda a, b: ops.angle(a * b), lambda a, b: jnp.angle(a * b)),
+        "div": (lambda a, b: a / (b * b + 3.0), lambda a, b: a / (b * b + 3.0)),
+        "sum_prod": (lambda a, b: ops.sum(a * b, 1), lambda a, b: jnp.sum(a * b, 1)),
+    }
+    return [z, w], table[kind][0], table[kind][1], kind

@@ -1,7 +1,7 @@
 """Round 2's wide local run (not in CI): N seeds from first of the op cases (_differential_opruns2.py) or the
 cell cases (_differential_cells2.py), against an in-process engine server; prints each case that is not ok and
 the counts by status and case.
-Usage, from the worktree root: PYTHONPATH=.:clients/python:tests python tests/clients/_differential_wide2.py ops|cells N [first]"""
+Usage, from the worktree root: PYTHONPATH=.:clients/python:tests python tests/clients/_differential_wide2.py ops|cells|complex N [first]"""
 import collections
 import sys
 
@@ -16,6 +16,8 @@ from clients._fake_server import FakeServer  # noqa: E402
 def main(which: str, n: int, first: int) -> None:
     if which == "ops":
         from clients._differential_opruns2 import run_op_case as run
+    elif which == "complex":
+        from clients._differential_opruns2 import run_complex_case as run
     else:
         from clients._differential_cells2 import run_cell_case as run
     server = FakeServer()

@@ -1,7 +1,8 @@
 """Differential testing against JAX, round 2 (round 1: test_differential_jax.py, whose MindSpore-to-JAX mapping
 holds here too): the op surface of _differential_ops2.py (conv, pooling with ceil_mode, gathers / scatters,
 sort / topk / argsort, cumsum / cumprod, norms, linalg, einsum, pad, interpolate, layer / batch norm, special
-functions, complex intermediates; float32 / float64 / float16 / bfloat16) under vjp / jvp / grad of grad /
+functions, complex intermediates; float32 / float64 / float16 / bfloat16; complex inputs, whose cotangents
+follow MindSpore's convention, the conjugate of JAX's: docs/API.md "Complex numbers") under vjp / jvp / grad of grad /
 jacrev (_differential_opruns2.py), and cells with Parameters and control flow (_differential_cells2.py) under
 GradOperation(get_by_list), ops.grad(weights=...), value_and_grad(has_aux), order 3, jvp of vjp and the REST
 /v1/jacobian, /v1/hessian, /v1/hvp with weights by name, in PyNative and GRAPH_MODE, on the real server (a few
@@ -14,11 +15,12 @@ import pytest
 from gradserve import Tensor, ops
 
 from ._differential_cells2 import run_cell_case
-from ._differential_opruns2 import run_op_case
+from ._differential_opruns2 import run_complex_case, run_op_case
 
 OP_SEEDS = range(0, 36)
 CELL_SEEDS = range(0, 16)
 CELL_SEEDS_EACH_TRANSPORT = range(16, 20)
+COMPLEX_SEEDS = range(0, 8)
 
 
 @pytest.mark.parametrize("seed", OP_SEEDS)
@@ -36,6 +38,12 @@ def test_cell_derivatives_match_jax(on_real_server, seed):
 @pytest.mark.parametrize("seed", CELL_SEEDS_EACH_TRANSPORT)
 def test_cell_derivatives_match_jax_each_transport(on_real_server_each_transport, seed):
     status, name, detail = run_cell_case(seed)
+    assert status == "ok", f"seed {seed} ({name}): {detail}"
+
+
+@pytest.mark.parametrize("seed", COMPLEX_SEEDS)
+def test_complex_input_derivatives_match_jax_conjugated(on_real_server, seed):
+    status, name, detail = run_complex_case(seed)
     assert status == "ok", f"seed {seed} ({name}): {detail}"
 
 
