@@ -18,7 +18,7 @@ except ImportError:  # run as a script
     from _differential_ops2 import CASES, LOW_PRECISION, complex_inputs
     from _differential_specs import compare, total
 
-KINDS = ("vjp", "jvp", "grad2", "jacrev")
+KINDS = ("vjp", "jvp", "grad2", "jacrev", "jacfwd_all", "hessian_all", "vmap_grad")
 NOT_TWICE = ("max_pool", "sorts", "selection")  # piecewise linear: second derivatives are zero, still checked
 
 
@@ -57,7 +57,30 @@ def run_kind(kind, xs, ms_fn, jx_fn, rng, dtype):
         inner = jax.grad(lambda *a: total(jx_fn(*a)), pos)
         want = jax.grad(lambda *a: sum(jnp.sum(g) for g in inner(*a)), 0)(*jx_x)
         return ops.grad(ops.grad(ms_fn, pos), 0)(*ms_x), want
+    if kind == "jacfwd_all":  # every position: a tuple of blocks per output
+        return ops.jacfwd(ms_fn, pos)(*ms_x), jax.jacfwd(jx_fn, pos)(*jx_x)
+    if kind == "hessian_all":
+        return ops.hessian(lambda *a: _ms_total(ms_fn(*a)), pos)(*ms_x), jax.hessian(
+            lambda *a: total(jx_fn(*a)), pos)(*jx_x)
+    if kind == "vmap_grad":
+        return _vmap_grad(xs, ms_fn, jx_fn, rng, dtype)
     return ops.jacrev(ms_fn, 0)(*ms_x), jax.jacrev(jx_fn, 0)(*jx_x)
+
+
+def _vmap_grad(xs, ms_fn, jx_fn, rng, dtype):
+    """ops.vmap(ops.grad(f, all positions)) over a batch of 2 of the first input (in_axes 0 or 1), the others
+    batched along 0 or shared (None), out_axes 0 or 1 where every gradient has that axis."""
+    axes = tuple(int(rng.integers(min(2, x.ndim))) if i == 0 or rng.random() < 0.5 else None
+                 for i, x in enumerate(xs))
+    out_axes = int(rng.integers(2)) if all(x.ndim >= 1 for x in xs) else 0
+    batched = [np.stack([x, x * 0.9 + 0.05], a).astype(dtype) if a is not None else x.astype(dtype)
+               for x, a in zip(xs, axes)]
+    pos = tuple(range(len(xs)))
+    got = ops.vmap(ops.grad(ms_fn, pos), axes, out_axes)(*[Tensor(b) for b in batched])
+    g = jax.grad(lambda *a: total(jx_fn(*a)), pos)
+    want = jax.vmap(lambda *a: g(*a) if len(pos) > 1 else g(*a)[0], axes, out_axes)(
+        *[jnp.asarray(b, jnp.float64) for b in batched])
+    return got, want
 
 
 def run_complex(kind, xs, ms_fn, jx_fn, rng, dtype):
