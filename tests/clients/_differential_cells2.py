@@ -145,11 +145,10 @@ def _control_flow(rng, dtype):
     net = _IfCell()
     n = int(rng.integers(0, 4))
     x = rng.uniform(-1, 1, (2, 3)) + rng.choice([-0.3, 0.3])
-    positive = bool(x.sum() > 0)  # the branch taken at x (a derivative does not move it)
 
     def jx(P, x):
         w, b = P["w"], P["b"]
-        y = jnp.tanh(x @ w + b) if positive else jnp.sin(x @ w) - b
+        y = jnp.where(jnp.sum(x) > 0, jnp.tanh(x @ w + b), jnp.sin(x @ w) - b)  # the branch taken at x
         for _ in range(2):
             y = jnp.tanh(y @ w) + x
         for _ in range(n):
@@ -160,7 +159,7 @@ def _control_flow(rng, dtype):
 
 CELLS = {f.__name__[1:]: f for f in (_dense, _conv2d, _layer_norm, _batch_norm, _embedding, _lstm, _control_flow)}
 KINDS = ("get_by_list", "grad_weights", "value_and_grad_aux", "order3", "rest_jacobian", "rest_hessian",
-         "rest_hvp", "jvp_of_vjp")
+         "rest_hvp", "jvp_of_vjp", "two_calls")
 
 
 def _weights(net):
@@ -196,6 +195,12 @@ def run_cell_kind(kind, net, xs, consts, jx, P, rng, url=None):
         g3 = ops.grad(ops.grad(ops.grad(net)))(*ms_x)
         f = lambda x: total(jx(P, x))  # noqa: E731
         return g3, jax.grad(lambda x: jnp.sum(jax.grad(lambda y: jnp.sum(jax.grad(f)(y)))(x)))(x64[0])
+    if kind == "two_calls":  # one gradient function at x, then at -0.7 x (an if on x's sign takes the other branch)
+        fn = ops.grad(net, 0, _weights(net))
+        first = fn(*ms_x)
+        x2 = (-0.7 * xs[0]).astype(xs[0].dtype)
+        gx2, gw2 = _jx_grads(jx, P, names, [jnp.asarray(x2, jnp.float64)])
+        return (first, fn(Tensor(x2), *ms_x[1:])), ((gx, tuple(gw)), (gx2, tuple(gw2)))
     if kind == "jvp_of_vjp":
         v = rng.uniform(-1, 1, xs[0].shape).astype(xs[0].dtype)
         out = jx(P, x64[0])
