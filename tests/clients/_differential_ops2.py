@@ -270,7 +270,7 @@ def _outer_cols(v, lib):
 def _einsum(rng):
     eqs = [("ij,jk->ik", [(3, 4), (4, 2)]), ("bij,bjk->bik", [(2, 3, 4), (2, 4, 2)]), ("ii->i", [(3, 3)]),
            ("ij->", [(3, 4)]), ("i,j->ij", [(3,), (4,)]), ("ij,ij->i", [(3, 4), (3, 4)]),
-           ("ijk->kji", [(2, 3, 4)]), ("...j,jk->...k", [(2, 3, 4), (4, 2)]), ("ij,kj,k->i", [(3, 4), (2, 4), (2,)])]
+           ("ijk->kji", [(2, 3, 4)]), ("...ii->...i", [(2, 3, 3)]), ("iij,j", [(3, 3, 4), (4,)]), ("...j,jk->...k", [(2, 3, 4), (4, 2)]), ("ij,kj,k->i", [(3, 4), (2, 4), (2,)])]
     eq, shapes = eqs[int(rng.integers(len(eqs)))]
     return [_draw(rng, s) for s in shapes], (lambda *x: ops.einsum(eq, *x)), (lambda *x: jnp.einsum(eq, *x))
 

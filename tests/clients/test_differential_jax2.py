@@ -49,14 +49,18 @@ def test_complex_input_derivatives_match_jax_conjugated(on_real_server, seed):
 
 # -- findings, each pinned by a focused case (expected values from NumPy) ------------------------------------
 def test_einsum_takes_diagonals(on_real_server):
-    """MindSpore's einsum supports a letter repeated within an operand (its docs: diagonals); it was refused
-    ('diagonals are not supported'). Implicit mode sums a repeated letter ('ii' is the trace)."""
+    """MindSpore's einsum supports a letter repeated within an operand (its docs: diagonals), also next to '...';
+    it was refused ('diagonals are not supported'). Implicit mode sums a repeated letter ('ii' is the trace)."""
     a = np.arange(9.0, dtype=np.float32).reshape(3, 3) - 4.0
     b = np.arange(27.0, dtype=np.float32).reshape(3, 3, 3) / 10.0
     v = np.array([1.0, -2.0, 0.5], np.float32)
-    for eq, xs in (("ii->i", (a,)), ("ii", (a,)), ("iij,j->i", (b, v)), ("iji,j", (b, v)), ("iii->", (b,))):
+    for eq, xs in (("ii->i", (a,)), ("ii", (a,)), ("iij,j->i", (b, v)), ("iji,j", (b, v)), ("iii->", (b,)),
+                   ("...ii->...i", (b,)), ("i...i", (b,)), ("j...jk,k->...", (b, v))):
         np.testing.assert_allclose(ops.einsum(eq, *map(Tensor, xs)).asnumpy(), np.einsum(eq, *xs), rtol=1e-6)
     np.testing.assert_allclose(ops.Einsum("ii->i")((Tensor(a),)).asnumpy(), np.diag(a))
+    # the sublist form (MindSpore's docs): it failed with "'Tensor' object has no attribute 'replace'"
+    got = ops.einsum(Tensor(a), [0, 1], Tensor(b), [Ellipsis, 1, 2], [Ellipsis, 0, 2]).asnumpy()
+    np.testing.assert_allclose(got, np.einsum(a, [0, 1], b, [Ellipsis, 1, 2], [Ellipsis, 0, 2]), rtol=1e-5)
     g = ops.grad(lambda x, y: ops.einsum("iij,j->i", x, y) ** 2, (0, 1))(Tensor(b), Tensor(v))
     d = np.einsum("iij,j->i", b, v)
     want_b = np.zeros_like(b)
