@@ -13,10 +13,10 @@ from gradserve import Tensor, ops
 
 try:
     from ._differential_ops2 import CASES, LOW_PRECISION, complex_inputs
-    from ._differential_specs import compare, total
+    from ._differential_specs import _ms_total, compare, total
 except ImportError:  # run as a script
     from _differential_ops2 import CASES, LOW_PRECISION, complex_inputs
-    from _differential_specs import compare, total
+    from _differential_specs import _ms_total, compare, total
 
 KINDS = ("vjp", "jvp", "grad2", "jacrev", "jacfwd_all", "hessian_all", "vmap_grad")
 NOT_TWICE = ("max_pool", "sorts", "selection")  # piecewise linear: second derivatives are zero, still checked
@@ -28,14 +28,6 @@ def _tree(out, fn):
 
 def _cotangent(rng, out, dtype):
     return _tree(out, lambda o: rng.uniform(-1, 1, np.shape(o)).astype(dtype))
-
-
-def _ms_total(out):
-    outs = out if isinstance(out, tuple) else (out,)
-    s = outs[0].sum()
-    for o in outs[1:]:
-        s = s + o.sum()
-    return s
 
 
 def run_kind(kind, xs, ms_fn, jx_fn, rng, dtype):
