@@ -233,7 +233,7 @@ def _rest(kind, url, net, xs, consts, jx, P, names, rng):
     if kind == "rest_jacobian":
         want = jax.jacrev(f, argn)(x64, *ws)
     elif kind == "rest_hessian":
-        want = jax.hessian(lambda *a: total(f(*a)), argn)(x64, *ws)
+        want = jax.hessian(f, argn)(x64, *ws)  # per output: out.shape + in_i.shape + in_j.shape (docs/API.md)
     else:
         vs = [rng.uniform(-1, 1, np.shape(a)).astype(xs[0].dtype) for a in [xs[0]] + [np.asarray(w) for w in ws]]
         body["v"] = [_tensor(v) for v in vs]
