@@ -83,12 +83,12 @@ def _out_labels(g: Graph) -> list[str]:
 
 
 def hvp(g: Graph, positions=0, weights=None) -> Graph:
-    """H v for a scalar-output g, reverse over reverse: grad of sum_i <grad_i g, v_i>.
+    """H v, reverse over reverse: grad of sum_i <grad_i g, v_i>, grad seeding every output with ones (the sum
+    of all outputs, as transforms.hvp for positions: a tensor output w.r.t. a weight was refused while the same
+    request w.r.t. an input was answered).
 
     Inputs: g's inputs + one v per target (positions, then weights); outputs: one block per target."""
     pos, ws, tavals = _targets(g, positions, weights)
-    if len(g.flat_outputs) != 1 or g.flat_outputs[0].aval.size != 1:
-        raise DifferentiationError("hvp: the graph must have one scalar output")
     o = Outer(g)
     xs = [Var(v.aval, v.name) for v in g.inputs]
     vs = [Var(a, f"v{i}") for i, a in enumerate(tavals)]

@@ -281,7 +281,7 @@ SPECS = {f.__name__[5:]: f for f in (spec_grad, spec_value_and_grad, spec_grad_o
 
 
 # -- comparing and running cases -----------------------------------------------------------------------------
-TOLERANCE = {"float64": 1e-8, "float32": 3e-4, "float16": 4e-2}
+TOLERANCE = {"float64": 1e-8, "float32": 3e-4, "float16": 4e-2, "bfloat16": 1e-1}  # bfloat16: 8 bits
 
 
 def _leaf(x):
@@ -307,9 +307,12 @@ def compare(got, want, dtype: str, where: str = "result") -> str | None:
         return f"{where}: shape {g.shape} != expected {w.shape}"
     if w.dtype.kind == "f" and g.dtype != np.dtype(dtype):
         return f"{where}: dtype {g.dtype} != expected {dtype}"
+    if w.dtype.kind == "c" and g.dtype.kind != "c":
+        return f"{where}: dtype {g.dtype} != expected a complex dtype"
     tol = TOLERANCE[dtype]
     scale = max(1.0, float(np.abs(w).max()) if w.size else 1.0)
-    bad = ~np.isclose(g.astype(np.float64), w.astype(np.float64), rtol=tol, atol=tol * scale)
+    wide = np.complex128 if "c" in (w.dtype.kind, g.dtype.kind) else np.float64  # (astype float drops imag)
+    bad = ~np.isclose(g.astype(wide), w.astype(wide), rtol=tol, atol=tol * scale)
     if bad.any():
         return f"{where}: values differ at {np.argwhere(bad)[:3].tolist()}: {g[bad][:3]} != expected {w[bad][:3]}"
     return None

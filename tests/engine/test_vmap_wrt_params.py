@@ -60,5 +60,17 @@ def test_errors_name_the_problem():
         W.jacobian(_net(), [], ["z"])
     with pytest.raises(DifferentiationError, match="nothing to differentiate"):
         W.jacobian(_net(), [], [])
-    with pytest.raises(DifferentiationError, match="one scalar output"):
-        W.hvp(_net(True), [], ["w"])
+
+
+def test_hvp_by_name_sums_the_outputs():
+    """Like hvp w.r.t. positions (grad's implicit ones): a tensor output, or several, is summed first; it was
+    refused ('one scalar output') for weights only."""
+    V = [rng.normal(size=3), rng.normal(size=(3, 2))]
+    got = evaluate(W.hvp(_net(True), [0], ["w"]), X, *V)
+
+    def summed(x, w):
+        h = jnp.tanh(x @ w + BV)
+        return jnp.sum(h) + jnp.sum(h * h)
+    want = jax.jvp(lambda x, w: jax.grad(summed, argnums=(0, 1))(x, w), (X, WV), tuple(V))[1]
+    for a, b in zip(got, want):
+        _close(a, b)

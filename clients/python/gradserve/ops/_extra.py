@@ -362,27 +362,6 @@ def clip_by_value(x, clip_value_min=None, clip_value_max=None):
     return P.cast(y, x._dtype) if isinstance(x, Tensor) and isinstance(y, Tensor) and y._dtype != x._dtype else y
 
 
-def _operands(operands):
-    return tuple(operands[0]) if len(operands) == 1 and isinstance(operands[0], (tuple, list)) else operands
-
-
-def einsum(equation, *operands):
-    """MindSpore's ops.einsum(equation, *operands) (or one tuple of operands): the engine's einsum op."""
-    return _primitives.FUNCTIONS["einsum"](*_operands(operands), equation=equation.replace(" ", ""))
-
-
-class Einsum(_primitives.Primitive):
-    """MindSpore's ops.Einsum(equation)((a, b, ...)): the engine's einsum op."""
-
-    op = "einsum"
-
-    def __init__(self, equation):
-        super().__init__(equation=equation.replace(" ", ""))
-
-    def __call__(self, *operands):
-        return super().__call__(*_operands(operands))
-
-
 # -- side effects and gradient hooks ------------------------------------------------------------------
 class Print:
     """ops.Print()(*values): prints values (concrete ones outside a graph; inside a traced graph the
@@ -412,6 +391,6 @@ class InsertGradientOf:
 __all__ = ["shape", "rank", "size", "dtype", "Shape", "Rank", "Size", "DType", "all", "any", "norm", "cdist",
            "gelu", "GeLU", "arange", "Print", "print_", "InsertGradientOf", "Depend", "depend", "Zeros", "Ones",
            "eye", "Eye", "flatten", "Flatten", "one_hot", "OneHot", "leaky_relu", "LeakyReLU", "relu6", "ReLU6",
-           "clip_by_value", "einsum", "Einsum", "floor", "floor_div", "FloorDiv", "floordiv", "floor_mod",
+           "clip_by_value", "floor", "floor_div", "FloorDiv", "floordiv", "floor_mod",
            "FloorMod", "floormod"]
 floordiv, floormod = floor_div, floor_mod

@@ -4,7 +4,8 @@ diff (their derivatives are the ops' own)."""
 from __future__ import annotations
 
 from . import _primitives as P
-from ._extra import einsum, norm
+from ._einsum import einsum
+from ._extra import norm
 from ._movement_ms import narrow
 
 __all__ = ["outer", "inner", "tensor_dot", "mv", "bmm", "addmm", "addmv", "baddbmm", "kron", "hypot", "logit",
