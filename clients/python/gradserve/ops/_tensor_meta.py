@@ -137,10 +137,11 @@ def _scatter(self, *args, **kwargs):
 
 def _itemset(self, *args: Any):
     """Tensor.itemset(*args): NumPy's itemset on a copy (MindSpore 2.10 returns the new Tensor and leaves self)."""
-    if not args or len(args) > 2:
-        raise ValueError(f"Tensor.itemset: takes (value) or (index, value), but got {len(args)} arguments")
+    given: list[Any] = list(args)
+    if len(given) not in (1, 2):
+        raise ValueError(f"Tensor.itemset: takes (value) or (index, value), but got {len(given)} arguments")
     values: Any = self.asnumpy().copy()
-    index, value = (None, args[0]) if len(args) == 1 else (args[0], args[1])
+    index, value = ([None] + given)[-2:]
     if index is None:
         if values.size != 1:
             raise ValueError("Tensor.itemset(value) needs a Tensor of one element; give an index")
