@@ -324,12 +324,16 @@ class Core:
         return deadline_s
 
     def _check_output(self, d: Derived, req: JobRequest) -> None:
-        """The outputs' shapes are known before running: refuse a response above max_output_bytes."""
-        limit = self.settings.max_output_bytes
-        n = d.output_elements() * JSON_BYTES_PER_ELEMENT if req.output_format == "json" else d.output_bytes()
+        """The outputs' shapes are known before running: refuse a response above its encoding's limit (JSON:
+        max_output_bytes; binary: max_binary_output_bytes, as raw tensors cost no parse on either side)."""
+        if req.output_format == "json":
+            n, name = d.output_elements() * JSON_BYTES_PER_ELEMENT, "max_output_bytes"
+        else:
+            n, name = d.output_bytes(), "max_binary_output_bytes"
+        limit = getattr(self.settings, name)
         if n > limit:
             raise LimitExceeded(f"the response would be about {n} bytes ({req.output_format}), above the limit "
-                                f"max_output_bytes={limit}", path="$", limit="max_output_bytes", value=limit, got=n)
+                                f"{name}={limit}", path="$", limit=name, value=limit, got=n)
 
     def _checks(self, key: str, of, cls):
         """The GraphChecks of graph `of` (key: its content id) or DerivedChecks of derived graph `of` (its
