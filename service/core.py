@@ -51,7 +51,7 @@ class JobRequest:
     options: dict = field(default_factory=dict)  # per kind; tensors (sens, tangents, v) as arrays
     size_hint: int = 0  # bytes on the wire: large requests are prepared off the event loop
     graph_strict: bool = False  # the inline graph came from standard JSON (codec.loads): no NaN/Infinity in it
-    output_format: str = "binary"  # "json" counts ~16 bytes per element against max_output_bytes
+    output_format: str = "binary"  # json: ~16 B/element vs max_output_bytes; binary: raw vs max_binary_output_bytes
     out_target: tuple | None = None  # /v1 shared memory output: where a worker writes outputs (service.client_shm)
     # the binary header this request was decoded from (service.head_memo.Head), when it is kept: its
     # `prepared` slot holds what Core.prepare found for it (Core._prepared)
