@@ -293,7 +293,7 @@ class Core:
 
     # -- graphs ----------------------------------------------------------------------------------------
     def register_graph(self, graph: Any, strict: bool = False, client: str | None = None) -> dict:
-        gid, g = self.registry.load(graph, None, strict, client)
+        gid, g = self.registry.load(graph, None, strict, client, keep=True)
         return {"graph_id": gid, "signature": signature(g)}
 
     def get_graph(self, graph_id: str) -> dict:

@@ -16,7 +16,7 @@ from .server import Server
 MIB = 1 << 20
 ENV = {"GRADSERVE_CPU_WORKERS": "1", "GRADSERVE_MAX_BODY_BYTES": str(MIB), "GRADSERVE_MAX_OUTPUT_BYTES": str(MIB),
        "GRADSERVE_MAX_MODEL_BYTES": str(8 * MIB), "GRADSERVE_MAX_BINARY_OUTPUT_BYTES": str(6 * MIB),
-       "GRADSERVE_MAX_ELEMENTS": str(4 * MIB)}  # (the e2e default is lower than the 2 M-element answer below)
+       "GRADSERVE_MAX_ELEMENTS": str(4 * MIB), "GRADSERVE_GRAPH_CACHE_BYTES": str(12 * MIB)}  # (the e2e default is lower than the 2 M-element answer below)
 ONNX = {"Content-Type": "application/onnx"}
 K, N = 768, 1024  # a 3 MiB float32 weight: three times max_body_bytes
 
@@ -75,6 +75,16 @@ def test_json_graph_body_past_max_body_bytes_still_names_it(c):
     r = c.post("/v1/graphs", content=json.dumps(doc).encode(), headers={"Content-Type": "application/json"})
     assert r.status_code == 413, r.text[:500]
     assert error_of(r)["detail"]["limit"] == "max_body_bytes"
+
+
+def test_a_model_the_graph_cache_cannot_keep_is_refused_naming_it(c):
+    """A 7 MiB weight (within max_model_bytes) takes ~16 MiB registered (base64 JSON and loaded arrays), more
+    than graph_cache_bytes (12 MiB): 413 naming it, not a 201 whose graph_id is unknown at once (404)."""
+    w = np.zeros((K, 2400), np.float32)
+    r = c.post("/v1/graphs", content=matmul_model(w), headers=ONNX)
+    assert r.status_code == 413, r.text[:500]
+    d = error_of(r)["detail"]
+    assert d["limit"] == "graph_cache_bytes" and d["value"] == 12 * MIB and d["got"] > 12 * MIB
 
 
 def _grad_body(graph_id, x, v):
