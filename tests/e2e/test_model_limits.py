@@ -54,12 +54,13 @@ def registered(srv):
     with httpx.Client(base_url=srv.url, timeout=120) as h:
         r = h.post("/v1/graphs", content=body, headers=ONNX)
     assert r.status_code == 201, r.text[:500]
-    return r.json()["graph_id"], w
+    return r.json()["graph_id"], r.json()["signature"]
 
 
 def test_onnx_upload_above_max_body_bytes_is_taken_within_max_model_bytes(registered):
-    graph_id, _ = registered
-    assert graph_id
+    """The 3 MiB model (three times max_body_bytes) is registered whole: its weight is a parameter."""
+    _, signature = registered
+    assert [(p["name"], p["shape"]) for p in signature["params"]] == [("W", [K, N])]
 
 
 def test_onnx_upload_past_max_model_bytes_names_it(c):
