@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import numpy as np
 import pytest
 
@@ -30,7 +29,7 @@ def srv(tmp_path_factory):
 
 @pytest.fixture
 def c(srv):
-    with httpx.Client(base_url=srv.url, timeout=120) as cl:
+    with srv.client(timeout=120) as cl:
         yield cl
 
 
@@ -51,7 +50,7 @@ def registered(srv):
     w = rng.standard_normal((K, N)).astype(np.float32)
     body = matmul_model(w)
     assert len(body) > 3 * MIB  # above max_body_bytes, within max_model_bytes
-    with httpx.Client(base_url=srv.url, timeout=120) as h:
+    with srv.client(timeout=120) as h:
         r = h.post("/v1/graphs", content=body, headers=ONNX)
     assert r.status_code == 201, r.text[:500]
     return r.json()["graph_id"], r.json()["signature"]
