@@ -332,8 +332,10 @@ class Core:
             n, name = d.output_bytes(), "max_binary_output_bytes"
         limit = getattr(self.settings, name)
         if n > limit:
+            hint = "" if name != "max_output_bytes" or d.output_bytes() > self.settings.max_binary_output_bytes else \
+                f": ask for binary output (binary_output, {d.output_bytes()} bytes within max_binary_output_bytes)"
             raise LimitExceeded(f"the response would be about {n} bytes ({req.output_format}), above the limit "
-                                f"{name}={limit}", path="$", limit=name, value=limit, got=n)
+                                f"{name}={limit}{hint}", path="$", limit=name, value=limit, got=n)
 
     def _checks(self, key: str, of, cls):
         """The GraphChecks of graph `of` (key: its content id) or DerivedChecks of derived graph `of` (its

@@ -107,7 +107,8 @@ def test_the_same_gradient_as_json_is_refused_naming_max_output_bytes(c, registe
     x, v = np.ones((1, K), np.float32), np.ones((1, N), np.float32)
     r = call(c, "grad", _grad_body(graph_id, x, v), "json")  # a JSON request: a JSON answer
     assert r.status_code == 413, r.text[:500]
-    assert error_of(r)["detail"]["limit"] == "max_output_bytes"
+    err = error_of(r)
+    assert err["detail"]["limit"] == "max_output_bytes" and "binary_output" in err["message"], err
 
 
 def test_binary_output_past_its_own_cap_names_max_binary_output_bytes(c, srv):
