@@ -51,7 +51,7 @@ class JobRequest:
     options: dict = field(default_factory=dict)  # per kind; tensors (sens, tangents, v) as arrays
     size_hint: int = 0  # bytes on the wire: large requests are prepared off the event loop
     graph_strict: bool = False  # the inline graph came from standard JSON (codec.loads): no NaN/Infinity in it
-    output_format: str = "binary"  # "json" counts ~16 bytes per element against max_output_bytes
+    output_format: str = "binary"  # json: ~16 B/element vs max_output_bytes; binary: raw vs max_binary_output_bytes
     out_target: tuple | None = None  # /v1 shared memory output: where a worker writes outputs (service.client_shm)
     # the binary header this request was decoded from (service.head_memo.Head), when it is kept: its
     # `prepared` slot holds what Core.prepare found for it (Core._prepared)
@@ -293,7 +293,7 @@ class Core:
 
     # -- graphs ----------------------------------------------------------------------------------------
     def register_graph(self, graph: Any, strict: bool = False, client: str | None = None) -> dict:
-        gid, g = self.registry.load(graph, None, strict, client)
+        gid, g = self.registry.load(graph, None, strict, client, keep=True)
         return {"graph_id": gid, "signature": signature(g)}
 
     def get_graph(self, graph_id: str) -> dict:
@@ -324,12 +324,18 @@ class Core:
         return deadline_s
 
     def _check_output(self, d: Derived, req: JobRequest) -> None:
-        """The outputs' shapes are known before running: refuse a response above max_output_bytes."""
-        limit = self.settings.max_output_bytes
-        n = d.output_elements() * JSON_BYTES_PER_ELEMENT if req.output_format == "json" else d.output_bytes()
+        """The outputs' shapes are known before running: refuse a response above its encoding's limit (JSON:
+        max_output_bytes; binary: max_binary_output_bytes, as raw tensors cost no parse on either side)."""
+        if req.output_format == "json":
+            n, name = d.output_elements() * JSON_BYTES_PER_ELEMENT, "max_output_bytes"
+        else:
+            n, name = d.output_bytes(), "max_binary_output_bytes"
+        limit = getattr(self.settings, name)
         if n > limit:
+            hint = "" if name != "max_output_bytes" or d.output_bytes() > self.settings.max_binary_output_bytes else \
+                f": ask for binary output (binary_output, {d.output_bytes()} bytes within max_binary_output_bytes)"
             raise LimitExceeded(f"the response would be about {n} bytes ({req.output_format}), above the limit "
-                                f"max_output_bytes={limit}", path="$", limit="max_output_bytes", value=limit, got=n)
+                                f"{name}={limit}{hint}", path="$", limit=name, value=limit, got=n)
 
     def _checks(self, key: str, of, cls):
         """The GraphChecks of graph `of` (key: its content id) or DerivedChecks of derived graph `of` (its

@@ -9,7 +9,7 @@ core is up and drains it before the core stops.
 - Requests are validated by the same pydantic models as HTTP bodies (service.models), with the
   tensors decoded from their raw little-endian bytes (codec.tensor_from_bytes, zero-copy views).
 - Message size: receive limit = settings.max_body_bytes (the HTTP body limit); past it grpc
-  answers RESOURCE_EXHAUSTED itself. Responses: within max_output_bytes, checked before running.
+  answers RESOURCE_EXHAUSTED itself. Responses (binary): within max_binary_output_bytes, checked before running.
 - Deadline: min(deadline_ms of the request or the server default, the call's time_remaining()).
 - Cancellation: a client that cancels (or whose deadline passes) cancels the handler task, and
   Core.run drops the job if it is still queued, or recycles the worker running it.

@@ -31,9 +31,10 @@ async def within(coro, timeout_s: float):
                              limit="body_timeout_s", value=timeout_s) from None
 
 
-def too_large(limit: int, n: int | None = None) -> PayloadTooLarge:
+def too_large(limit: int, n: int | None = None, setting: str = "max_body_bytes") -> PayloadTooLarge:
+    """413 naming `setting`, the limit the route reads its body within (max_model_bytes for model uploads)."""
     what = f"request body of {n} bytes" if n is not None else "request body"
-    return PayloadTooLarge(f"{what} is above the limit max_body_bytes={limit}", limit="max_body_bytes", value=limit)
+    return PayloadTooLarge(f"{what} is above the limit {setting}={limit}", limit=setting, value=limit)
 
 
 def content_coding(request: Request) -> str | None:
@@ -41,14 +42,15 @@ def content_coding(request: Request) -> str | None:
     return ", ".join(request.headers.getlist("content-encoding")) or None
 
 
-async def read_raw(request: Request, limit: int, cl: str | None = None, held: Charge | None = None) -> bytes:
+async def read_raw(request: Request, limit: int, cl: str | None = None, held: Charge | None = None,
+                   setting: str = "max_body_bytes") -> bytes:
     """The whole body as it came over the wire, at most `limit` bytes (`cl`: its Content-Length when the
     caller has read it), its bytes past the first FREE taken into `held` as they arrive where the route takes
     no admission place (a lone body goes ahead whatever its size: service.body_budget)."""
     if cl is None:
         cl = request.headers.get("content-length")
     if cl is not None and cl.isdigit() and int(cl) > limit:
-        raise too_large(limit, int(cl))
+        raise too_large(limit, int(cl), setting)
     receive = request.receive
     chunks, n = [], 0
     while True:  # receive() itself, not request.stream(): no async generator per request
@@ -59,7 +61,7 @@ async def read_raw(request: Request, limit: int, cl: str | None = None, held: Ch
         if chunk:
             n += len(chunk)
             if n > limit:
-                raise too_large(limit)
+                raise too_large(limit, setting=setting)
             if held is not None and n > FREE:
                 held.cover(n - FREE, alone=0)
             chunks.append(chunk)
@@ -69,13 +71,13 @@ async def read_raw(request: Request, limit: int, cl: str | None = None, held: Ch
 
 
 async def read_body(request: Request, limit: int, timeout_s: float, budget: BodyBudget | None = None,
-                    held: Charge | None = None) -> bytes:
+                    held: Charge | None = None, setting: str = "max_body_bytes") -> bytes:
     """The body as sent: read within `limit` bytes and `timeout_s` (body_timeout_s: the upload's time, not the
     decompression's; every route's, as a body that trickles would hold its connection, and whatever its
     route holds, for good), decompressed within `limit` bytes and the server's `budget` (service.body_budget);
     `held`: see read_raw."""
-    return await inflated(await within(read_raw(request, limit, held=held), timeout_s), content_coding(request),
-                          limit, budget)
+    return await inflated(await within(read_raw(request, limit, held=held, setting=setting), timeout_s),
+                          content_coding(request), limit, budget, setting)
 
 
 SMALL_BODY_BYTES = 64 * 1024  # the body of a route whose request is a small JSON object (`read_small_body`)
@@ -93,12 +95,13 @@ async def read_small_body(request: Request, timeout_s: float) -> bytes:
                               limit="small_body_bytes", value=SMALL_BODY_BYTES) from None
 
 
-async def inflated(body, coding: str | None, limit: int, budget: BodyBudget | None = None):
+async def inflated(body, coding: str | None, limit: int, budget: BodyBudget | None = None,
+                   setting: str = "max_body_bytes"):
     """`body` decompressed per `coding` (a Content-Encoding value; None: as it is). Off the event loop: a few
     KiB may inflate to `limit` bytes."""
     if coding is None:
         return body
-    return await asyncio.to_thread(decompressed, body, coding, limit, budget)
+    return await asyncio.to_thread(decompressed, body, coding, limit, budget, setting)
 
 
 CHUNK = 1 << 16  # compressed bytes fed at a time: a member's end copies the rest of its chunk, not of the body
@@ -106,7 +109,8 @@ OUT = 1 << 20  # inflated bytes made at a time
 MAX_MEMBERS = 1024  # gzip members in one body (a client sends one; concatenated files or BGZF blocks a few hundred)
 
 
-def decompressed(body, encoding: str | None, limit: int, budget: BodyBudget | None = None) -> bytes | memoryview:
+def decompressed(body, encoding: str | None, limit: int, budget: BodyBudget | None = None,
+                 setting: str = "max_body_bytes") -> bytes | memoryview:
     """A body sent with Content-Encoding gzip or deflate, decompressed to at most `limit` bytes: a few KiB that
     inflate past max_body_bytes are a 413, never held. Members one after another are one body, at most
     MAX_MEMBERS of them (each costs a decompressor: 20-byte empty members were a 400,000-fold amplification).
@@ -121,7 +125,7 @@ def decompressed(body, encoding: str | None, limit: int, budget: BodyBudget | No
     sent, kept = Charge(budget), Charge(budget)
     try:
         sent.cover(len(body), 0)
-        out, n = _inflate(memoryview(body), codings[0], limit, kept)
+        out, n = _inflate(memoryview(body), codings[0], limit, kept, setting)
         kept.attach(out, n)
         return memoryview(out)[:n].toreadonly()
     finally:
@@ -129,7 +133,7 @@ def decompressed(body, encoding: str | None, limit: int, budget: BodyBudget | No
         kept.close()  # (nothing left to give once attached)
 
 
-def _inflate(view: memoryview, coding: str, limit: int, kept: Charge) -> tuple[mmap.mmap, int]:
+def _inflate(view: memoryview, coding: str, limit: int, kept: Charge, setting: str) -> tuple[mmap.mmap, int]:
     """(the inflated bytes, how many). Written into one anonymous mapping of `limit` + 1 bytes, whose pages
     cost memory only once written and go back to the system when it is freed: a bytearray grown by realloc
     left its old blocks, up to tens of MiB a thread, in the allocator's arenas (and bytes() of it was a second
@@ -139,13 +143,13 @@ def _inflate(view: memoryview, coding: str, limit: int, kept: Charge) -> tuple[m
     except OSError as e:
         raise Overloaded(f"no memory to inflate the body ({e})", limit="body_budget_bytes") from None
     try:
-        return out, _fill(out, view, coding, limit, kept)
+        return out, _fill(out, view, coding, limit, kept, setting)
     except BaseException:
         out.close()  # (now, not when the traceback goes)
         raise
 
 
-def _fill(out: mmap.mmap, view: memoryview, coding: str, limit: int, kept: Charge) -> int:
+def _fill(out: mmap.mmap, view: memoryview, coding: str, limit: int, kept: Charge, setting: str) -> int:
     n, pos, members = 0, 0, 0
     while True:  # stream after stream: gzip members one after another are one body (RFC 1952)
         members += 1
@@ -167,8 +171,8 @@ def _fill(out: mmap.mmap, view: memoryview, coding: str, limit: int, kept: Charg
                 out[n:n + len(got)] = got
                 n += len(got)
                 if n > limit:
-                    raise PayloadTooLarge(f"the {coding} body decompresses past the limit max_body_bytes={limit}",
-                                          limit="max_body_bytes", value=limit)
+                    raise PayloadTooLarge(f"the {coding} body decompresses past the limit {setting}={limit}",
+                                          limit=setting, value=limit)
                 data = d.unconsumed_tail
         if not d.eof:
             raise InvalidRequest(f"the {coding} body is truncated", path="Content-Encoding")

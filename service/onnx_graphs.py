@@ -107,7 +107,8 @@ def mount(app: FastAPI, core, settings, dependencies, read_body) -> None:
     async def register_onnx(request: Request):
         try:
             opts = options(request.query_params)
-            body = await read_body(request, settings.max_body_bytes)
+            # binary protobuf, never JSON-parsed: its own limit (max_model_bytes), not max_body_bytes's parse cap
+            body = await read_body(request, settings.max_model_bytes, "max_model_bytes")
             warnings: list[str] = []
             doc = await asyncio.to_thread(convert, body, settings, opts, warnings)
             out = await asyncio.to_thread(core.register_graph, doc)

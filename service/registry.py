@@ -59,14 +59,15 @@ class LRU:
                 self.owned[owner].move_to_end(k)
             return hit[0]
 
-    def put(self, k, v, nbytes: int = 0, owner: str | None = None) -> None:
+    def put(self, k, v, nbytes: int = 0, owner: str | None = None) -> bool:
+        """Whether it is kept (False: larger than the cache, or the owner's share, alone)."""
         with self.lock:
             if k in self.d:
                 self._drop(k)
             owned = self.share is not None and owner is not None
             # larger than the whole cache (or an owner's share) alone: not kept, nothing evicted for it
             if nbytes > self.cap_bytes * (self.share if owned else 1):
-                return
+                return False
             self.d[k] = (v, nbytes)
             self.nbytes += nbytes
             if owned:
@@ -79,6 +80,7 @@ class LRU:
                     self._drop(next(iter(mine)))  # the owner's oldest, never another's
             while len(self.d) > self.max_entries or self.nbytes > self.cap_bytes:
                 self._drop(next(iter(self.d)))
+            return True
 
     def _drop(self, k) -> None:
         _, n = self.d.pop(k)
@@ -202,7 +204,9 @@ class Registry:
                                 path="$.graph.nodes", limit="max_nodes", value=self.max_nodes)
         return n
 
-    def _parse(self, gid: str, d: dict, size: int, client: str | None) -> Graph:
+    def _parse(self, gid: str, d: dict, size: int, client: str | None, keep: bool = False) -> Graph:
+        """The graph loaded and cached; `keep` (a registration): refused (413 naming graph_cache_bytes) when too
+        large for the cache to keep, rather than a 201 whose graph_id is at once unknown (404)."""
         hit = self.graphs.get(gid)
         if hit is not None:
             return hit[1]
@@ -219,18 +223,23 @@ class Registry:
             log.warning("graph_from_json raised %s: %s", type(e).__name__, clip(str(e), MESSAGE_CHARS))
             raise InvalidRequest(f"graph could not be loaded: {type(e).__name__}: {e}", code="invalid_graph",
                                  path="$.graph") from None
-        self.graphs.put(gid, (kept_json(d), g), json_bytes(d) + graph_bytes(g), owner=client)
+        nbytes = json_bytes(d) + graph_bytes(g)
+        if not self.graphs.put(gid, (kept_json(d), g), nbytes, owner=client) and keep:
+            cap = self.graphs.cap_bytes
+            raise LimitExceeded(f"the graph takes about {nbytes} bytes (its JSON and loaded form), more than the "
+                                f"graph cache keeps for one client (graph_cache_bytes={cap}, half of it per client)",
+                                path="$", limit="graph_cache_bytes", value=cap, got=nbytes)
         return g
 
     def load(self, graph: dict | None, graph_id: str | None, strict: bool = False,
-             client: str | None = None) -> tuple[str, Graph]:
+             client: str | None = None, keep: bool = False) -> tuple[str, Graph]:
         """The graph sent (registered for `client`, within its share of the cache) or registered by id."""
         if graph is not None:
             gid, size = self._hash(graph, strict)
             if graph_id is not None and graph_id != gid:
                 raise InvalidRequest(f"graph_id {graph_id} does not match the graph sent (its id is {gid})",
                                      path="$.graph_id", expected=gid)
-            return gid, self._parse(gid, graph, size, client)
+            return gid, self._parse(gid, graph, size, client, keep)
         if graph_id is None:
             raise InvalidRequest("a job needs graph (inline) or graph_id (registered)", path="$")
         hit = self.graphs.get(graph_id)

@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     # -- limits -----------------------------------------------------------------------------------
     max_body_bytes: int = Field(256 * 1024 * 1024, ge=1, description="Largest request body (413 past it); also "
                                 "the largest gRPC request message (RESOURCE_EXHAUSTED past it).")
+    max_model_bytes: int = Field(2 * 1024 ** 3, ge=1, description="Largest binary model upload (POST "
+                                 "/v1/graphs with Content-Type application/onnx; ONNX protobuf's own limit is 2 "
+                                 "GiB), as sent and once decompressed; 413 naming max_model_bytes past it. Such "
+                                 "bodies are never JSON-parsed, so they are not bound by max_body_bytes (which "
+                                 "also sizes the JSON parse cap and body budget).")
     body_budget_bytes: int = Field(0, ge=0, description="Server-wide bytes for compressed request bodies "
                                    "(Content-Encoding gzip / deflate) being inflated: each takes its compressed "
                                    "and inflated bytes as it inflates and holds the inflated ones until the "
@@ -165,8 +170,12 @@ class Settings(BaseSettings):
                                "element read or written by other ops), checked before it is compiled or run; 413 "
                                "naming the costliest node past it. A loop body counts once (the deadline bounds "
                                "its trips).")
-    max_output_bytes: int = Field(256 * 1024 * 1024, ge=1, description="Largest response a job may produce, in "
-                                  "bytes as encoded (JSON counts ~16 bytes per element); 413 before running past it.")
+    max_output_bytes: int = Field(256 * 1024 * 1024, ge=1, description="Largest JSON response a job may "
+                                  "produce, in bytes as encoded (~16 bytes per element); 413 before running past it.")
+    max_binary_output_bytes: int = Field(2 * 1024 ** 3, ge=1, description="Largest binary response a job may "
+                                         "produce (output_format binary: raw tensor bytes, e.g. a 2 GiB model's "
+                                         "weight gradients); 413 before running past it, naming "
+                                         "max_binary_output_bytes. The plan's peak stays bound by max_job_bytes.")
     derive_threads: int = Field(2, ge=1, description="Threads that build derived graphs off the event loop (one "
                                 "client uses at most derive_threads - 1 at once, at least one); jobs waiting for "
                                 "one hold their admission place.")

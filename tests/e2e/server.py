@@ -24,6 +24,7 @@ SERVER_ENV = {
     "GRADSERVE_DEFAULT_DEADLINE_S": "30",
     "GRADSERVE_DEADLINE_GRACE_S": "0.3",
     "GRADSERVE_MAX_BODY_BYTES": str(8 * 1024 * 1024),
+    "GRADSERVE_MAX_MODEL_BYTES": str(8 * 1024 * 1024),  # (ONNX uploads: not the 2 GiB default on a test box)
     "GRADSERVE_MAX_NODES": "3000",
     "GRADSERVE_MAX_ELEMENTS": str(1 << 20),
     "GRADSERVE_MAX_ORDER": "3",

@@ -302,12 +302,13 @@ def test_intermediate_tensors_are_bounded(srv, c):
 
 # -- 5. caches bounded by bytes -------------------------------------------------------------------------
 def test_graph_cache_is_bounded_in_bytes(srv, c):
-    """Graphs with 1 MiB parameters, registered one after another: the registry stays within
-    graph_cache_bytes (4 MiB here), and says so in /v1/devices and /metrics."""
+    """Graphs of ~1.2 MB each (32 K parameter values), registered one after another: the registry stays
+    within graph_cache_bytes (4 MiB here), and says so in /v1/devices and /metrics. (Each fits one client's
+    share, 2 MiB: a larger one is refused, 413 naming graph_cache_bytes, tests/e2e/test_model_limits.py.)"""
     for i in range(8):
         gb = GraphBuilder(f"p{i}")
-        x = gb.input((1 << 16,), name="x")
-        w = gb.param("w", np.full(1 << 16, float(i), F32))
+        x = gb.input((1 << 15,), name="x")
+        w = gb.param("w", np.full(1 << 15, float(i), F32))
         r = c.post("/v1/graphs", json={"graph": graph_to_json(gb.build(gb.mul(x, w)))})
         assert r.status_code == 201, r.text
     caches = c.get("/v1/devices").json()["caches"]

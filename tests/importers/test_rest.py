@@ -104,9 +104,9 @@ def test_untrusted_bodies_get_clear_4xx(server):
     nodes = [helper.make_node("Relu", [f"t{i}" if i else "x"], [f"t{i + 1}"]) for i in range(3001)]
     r = _post(server, _graph(nodes, [X], [helper.make_tensor_value_info("t3001", TensorProto.FLOAT, [4])]))
     assert r.status_code == 413 and r.json()["error"]["detail"]["limit"] == "max_nodes", r.text
-    # ... and body size (GRADSERVE_MAX_BODY_BYTES=8 MiB)
+    # ... and body size: a model upload's own limit (GRADSERVE_MAX_MODEL_BYTES=8 MiB in the e2e environment)
     r = _post(server, bytes(9 * 1024 * 1024))
-    assert r.status_code == 413, r.text
+    assert r.status_code == 413 and r.json()["error"]["detail"]["limit"] == "max_model_bytes", r.text
     # JSON registrations on the same path are untouched
     with server.client() as h:
         r = h.post("/v1/graphs", json={"graph": {"format": "gradserve.graph/1", "nodes": [], "outputs": "x",
