@@ -207,8 +207,10 @@ class Settings(BaseSettings):
                                              "later): what a peer that takes no response can hold is freed. 0: "
                                              "never.")
     # -- caches -------------------------------------------------------------------------------------
-    graph_cache_bytes: int = Field(256 * 1024 * 1024, ge=0, description="Registered graphs kept by the server, "
-                                   "in bytes (their JSON and loaded form)." + _SHARE)
+    graph_cache_bytes: int = Field(2 * 1024 ** 3, ge=0, description="Registered graphs kept by the server, "
+                                   "in bytes (their JSON and loaded form; a bound, not an allocation: an imported "
+                                   "ViT-B/16, 86 M parameters, takes ~0.8 GB; a graph over one client's share is "
+                                   "refused, 413 naming graph_cache_bytes)." + _SHARE)
     derived_cache_bytes: int = Field(256 * 1024 * 1024, ge=0, description="Derived graphs kept by the server, in "
                                      "bytes." + _SHARE)
     plan_cache_bytes: int = Field(512 * 1024 * 1024, ge=0, description="Graphs and compiled plans kept per "
