@@ -793,8 +793,8 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
         app.include_router(r)
     # POST /v1/graphs with application/onnx, ahead of the JSON route; bodies read within the same timeout
     onnx_graphs.mount(app, core, settings, ctx.auth,
-                      lambda request, limit, setting: read_body(request, limit, settings.body_timeout_s,
-                                                                core.body_budget, setting=setting))
+                      lambda request, limit, setting, held: read_body(request, limit, settings.body_timeout_s,
+                                                                      core.body_budget, held, setting=setting))
     app.direct, app.keys = direct, ctx.keys  # the job routes skip FastAPI's request handling
     app.state.job_runners = ctx.runners  # (service.lean_http serves them straight from the HTTP parser)
     app.openapi = _openapi(app, ctx.keys)

@@ -5,11 +5,13 @@ shows each: a real ViT-B/16 (346 MB of weights) is the same over the defaults (b
 from __future__ import annotations
 
 import json
+import socket
+import time
 
 import numpy as np
 import pytest
 
-from .helpers import call, decode, error_of
+from .helpers import call, decode, error_of, metric, wait_for_metric
 from .server import Server
 
 MIB = 1 << 20
@@ -120,3 +122,29 @@ def test_binary_output_past_its_own_cap_names_max_binary_output_bytes(c, srv):
     assert r.status_code == 413, r.text[:500]
     d = error_of(r)["detail"]
     assert d["limit"] == "max_binary_output_bytes" and d["value"] == 6 * MIB
+
+
+def test_model_uploads_share_the_body_budget_and_a_lone_one_goes_ahead(c, srv):
+    """Model uploads hold the body budget (2 x max_body_bytes = 2 MiB here) as their bytes arrive and while they
+    convert (3 x the model): a 0.9 MiB model (2.7 MiB to convert) is refused, 429 naming body_budget_bytes, while
+    another upload holds the budget, and registered once it is alone. (Before, model bytes and their conversion
+    were charged nowhere: uploads at once of up to max_model_bytes each were bounded by nothing.)"""
+    small = matmul_model(np.ones((480, 480), np.float32))
+    assert 0.8 * MIB < len(small) < MIB  # (read whole before its charge: no refusal mid-upload)
+    held = socket.create_connection(("127.0.0.1", srv.port))
+    try:  # an upload that stops part way: its 2.5 MiB received hold the budget until it goes
+        held.sendall(f"POST /v1/graphs HTTP/1.1\r\nHost: x\r\nContent-Type: application/onnx\r\n"
+                     f"Content-Length: {6 * MIB}\r\n\r\n".encode() + b"\0" * (5 * MIB // 2))
+        wait_for_metric(c, "gradserve_body_budget_bytes", 2 * MIB, "the stalled upload never held the budget",
+                        timeout=60, state="held")
+        r = c.post("/v1/graphs", content=small, headers=ONNX)
+        assert r.status_code == 429, r.text[:500]
+        assert error_of(r)["detail"]["limit"] == "body_budget_bytes"
+    finally:
+        held.close()
+    end = time.monotonic() + 60
+    while metric(c, "gradserve_body_budget_bytes", state="held") > 0:
+        assert time.monotonic() < end, "the dropped upload's charge was never given back"
+        time.sleep(0.1)
+    r = c.post("/v1/graphs", content=small, headers=ONNX)
+    assert r.status_code == 201, r.text[:500]
