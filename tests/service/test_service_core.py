@@ -25,7 +25,7 @@ def _graph_text() -> str:
 
 def test_an_inline_graph_sent_again_is_hashed_once(monkeypatch):
     calls = []
-    monkeypatch.setattr(registry_module, "graph_hash", lambda d: calls.append(1) or graph_hash(d))
+    monkeypatch.setattr(registry_module, "graph_hash", lambda d, **kw: calls.append(1) or graph_hash(d, **kw))
     core = Core(Settings())
     text = _graph_text()
     ids = [core.registry._hash(*codec.loads(text.encode()))[0] for _ in range(3)]
