@@ -13,23 +13,29 @@ from clients._fake_server import FakeServer  # noqa: E402
 from clients._differential_specs import run_case  # noqa: E402
 
 
-def main(n: int, first: int) -> None:
+def run_seeds(run, first: int, n: int, key=lambda name: name, every: int = 100) -> None:
+    """run(seed) -> (status, name, detail) for n seeds from first, against an in-process engine server; prints each
+    case that is not ok, progress every `every` seeds, and the counts by status and by key(name)."""
     server = FakeServer()
     gs.reset_context()
     gs.set_context(server="http://fake", http_transport=httpx.MockTransport(server), max_retries=0)
     counts: collections.Counter = collections.Counter()
     for seed in range(first, first + n):
-        status, name, detail = run_case(seed)
+        status, name, detail = run(seed)
         counts[status] += 1
-        counts[(status, name)] += 1
+        counts[(status, key(name))] += 1
         if status != "ok":
             print(seed, status, name, detail, flush=True)
         server.requests.clear()
         if len(server.graphs) > 500:
             server.graphs.clear()
-        if (seed - first) % 100 == 99:
+        if (seed - first) % every == every - 1:
             print("progress", seed - first + 1, {k: v for k, v in counts.items() if isinstance(k, str)}, flush=True)
     print(sorted(counts.items(), key=str))
+
+
+def main(n: int, first: int) -> None:
+    run_seeds(run_case, first, n)
 
 
 if __name__ == "__main__":

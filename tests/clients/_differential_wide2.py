@@ -2,15 +2,11 @@
 cell cases (_differential_cells2.py), against an in-process engine server; prints each case that is not ok and
 the counts by status and case.
 Usage, from the worktree root: PYTHONPATH=.:clients/python:tests python tests/clients/_differential_wide2.py ops|cells|complex N [first]"""
-import collections
 import sys
 
 sys.path[:0] = ["tests", "tests/clients"]
 
-import httpx  # noqa: E402
-
-import gradserve as gs  # noqa: E402
-from clients._fake_server import FakeServer  # noqa: E402
+from clients._differential_wide import run_seeds  # noqa: E402
 
 
 def main(which: str, n: int, first: int) -> None:
@@ -20,22 +16,7 @@ def main(which: str, n: int, first: int) -> None:
         from clients._differential_opruns2 import run_complex_case as run
     else:
         from clients._differential_cells2 import run_cell_case as run
-    server = FakeServer()
-    gs.reset_context()
-    gs.set_context(server="http://fake", http_transport=httpx.MockTransport(server), max_retries=0)
-    counts: collections.Counter = collections.Counter()
-    for seed in range(first, first + n):
-        status, name, detail = run(seed)
-        counts[status] += 1
-        counts[(status, name.split("/")[0])] += 1
-        if status != "ok":
-            print(seed, status, name, detail, flush=True)
-        server.requests.clear()
-        if len(server.graphs) > 500:
-            server.graphs.clear()
-        if (seed - first) % 50 == 49:
-            print("progress", seed - first + 1, {k: v for k, v in counts.items() if isinstance(k, str)}, flush=True)
-    print(sorted(counts.items(), key=str))
+    run_seeds(run, first, n, key=lambda name: name.split("/")[0], every=50)
 
 
 if __name__ == "__main__":
