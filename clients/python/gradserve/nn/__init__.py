@@ -440,13 +440,14 @@ from ._activations_ms import FastGelu, HShrink, LogSoftmax, OneHot, PReLU, Softm
 from ._simple_cells import *  # noqa: E402,F401,F403  Identity, ReLU6, Softmin ..., BCELoss, HuberLoss, RMSELoss ...
 from ._simple_cells import __all__ as _simple_all  # noqa: E402
 from ._group_norm import GroupNorm  # noqa: E402
+from ._instance_norm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d  # noqa: E402
 from ._dropout_layers import Dropout1d  # noqa: E402
 from ._bidense import BiDense  # noqa: E402
 from ._grad_cell import ForwardValueAndGrad, WithGradCell  # noqa: E402
 
 __all__ += ["Conv3d", "MaxPool3d", "AvgPool3d", "MaxPool1d", "AvgPool1d", "Pad", "SmoothL1Loss", "LogSoftmax", "Softmax", "FastGelu", "WithGradCell",
             "ForwardValueAndGrad"]
-__all__ += ["PReLU", "GroupNorm", "MarginRankingLoss", "KLDivLoss", "HShrink", "OneHot"]
+__all__ += ["PReLU", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "MarginRankingLoss", "KLDivLoss", "HShrink", "OneHot"]
 __all__ += [*_padding_all, "GaussianNLLLoss", *_simple_all]
 __all__ += ["HingeEmbeddingLoss", "Dropout1d", "LPPool1d", "LPPool2d", "BiDense", "MultiLabelSoftMarginLoss", "Tanhshrink",
             "Hardtanh"]
