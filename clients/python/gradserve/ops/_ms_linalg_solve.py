@@ -58,8 +58,19 @@ def slogdet(input):  # noqa: A002
 
 
 def det(input):  # noqa: A002
+    """det of input [..., n, n]: its value from slogdet (LU), its derivative the adjugate's transpose, finite at
+    a singular matrix too (as torch's: through the singular values, sign(det u det v) * prod(s), whose
+    derivative is u diag(prod of the other s) v^T). slogdet's alone is NaN there (0 * inf); MindSpore 2.10
+    gives zeros there, which is wrong wherever the rank is n - 1 (the adjugate is not zero)."""
     sign, logabsdet = slogdet(input)
-    return sign * P.exp(logabsdet)
+    exact = sign * P.exp(logabsdet)
+    if input.dtype.name not in ("float16", "float32", "float64") or not input.shape[-1]:
+        return exact
+    u, s, vh = apply("svd", [input], {})
+    orientation = P.stop_gradient(slogdet(u)[0] * slogdet(vh)[0])
+    by_svd = orientation * P.prod(s, -1)
+    # the value: exact (LU's, + 0); the derivative: by_svd's
+    return P.stop_gradient(exact) + (by_svd - P.stop_gradient(by_svd))
 
 
 def logdet(input):  # noqa: A002
