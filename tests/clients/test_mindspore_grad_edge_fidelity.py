@@ -68,3 +68,16 @@ def test_embedding_lookup_dense_gradient_sums_mindspores_sparse_rows():
     dense = np.zeros((5, 3), np.float32)
     np.add.at(dense, indices, sparse_rows)
     np.testing.assert_array_equal(g.asnumpy(), dense)
+
+
+@pytest.mark.parametrize("matrix", [np.eye(3), np.diag([2.0, 2.0, 1.0]), [[2.0, 1.0], [0.5, 3.0]]],
+                         ids=["identity", "repeated-singular-values", "regular"])
+def test_det_second_derivative_is_finite_at_repeated_singular_values(matrix):
+    """The singular-matrix branch (through the SVD) must not leak into regular matrices' higher derivatives:
+    SVD's second derivative is infinite where singular values repeat (the identity). Reference: torch's."""
+    torch = pytest.importorskip("torch")
+    a = np.array(matrix, np.float64)
+    second = gs.grad(lambda x: gs.grad(ops.det)(x).sum())(Tensor(a))
+    reference = torch.autograd.functional.jacobian(
+        lambda y: torch.autograd.grad(torch.det(y), y, create_graph=True)[0].sum(), torch.tensor(a))
+    np.testing.assert_allclose(second.asnumpy(), reference.numpy(), rtol=1e-9, atol=1e-9)
