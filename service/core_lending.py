@@ -134,9 +134,10 @@ class ThreadBudget:
         that slept most of the time gets the core soon) while the caller keeps its own.
         Only these threads move, one sched_setaffinity each (none for a thread already there: a helper
         the last lent run placed stays placed while it sleeps, see `set`), none back: the worker's other
-        threads (BLAS's own, held at one thread) never run a lent run's work. Widening every thread first and narrowing every thread after took a lent run 6 calls
-        (the worker's caller and helper): 41-75 us of wall on its critical path against ~9 us now
-        (benchmarks/lend_place_cost.py; benchmarks/LOOPS_REPORT.md, h-w2 stop 30)."""
+        threads (BLAS's own, held at one thread) never run a lent run's work. Widening every thread first
+        and narrowing every thread after took a lent run 6 calls (the worker's caller and helper): 41-75 us
+        of wall on its critical path against ~9 us at stop 30 (benchmarks/lend_place_cost.py;
+        benchmarks/LOOPS_REPORT.md, h-w2 stop 30), and none now for back-to-back lent runs."""
         from engine.backends import split_gemm
 
         helpers = split_gemm.helper_ids()[:threads - 1]
