@@ -190,8 +190,12 @@ class ThreadBudget:
                 p.set_num_threads(1)
         set_intra_op_threads(threads)
 
-    def narrow(self) -> None:
+    def narrow(self, home: bool = False) -> None:
+        """Back to the own thread count; home: every placed thread back on the own cores too (after a
+        reclaim the lent cores are their owners' again: not even an idle helper stays there)."""
         self.set(*self.own)
+        if home:
+            self._unplace()
 
 
 class RunDelay:

@@ -146,14 +146,15 @@ def _lent_run(engine, budget, revoked, job_id, lend, g, inputs, params, key, out
     try:
         budget.set(*lend)
         if revoked is not None and revoked.value == job_id:  # reclaimed before we widened: undo it
-            budget.narrow()
+            budget.narrow(home=True)
         threads = budget.threads
         before = _RUN_DELAY.sample(budget.tids)
         out = engine.run(g, inputs, params, key=key, outs=outs)
         budget.narrow()  # (lists the threads again: any the run started)
         return out, threads, _RUN_DELAY.since(before, budget.tids)
     finally:
-        budget.narrow()
+        # reclaimed (the pool re-pinned every thread, maybe before we placed ours): every thread home
+        budget.narrow(home=revoked is not None and revoked.value == job_id)
 
 
 class InputMaps:
