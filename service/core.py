@@ -32,6 +32,7 @@ from .metrics import Metrics
 from .pools import Job, Pool, PoolStartError, build_specs, next_job_id
 from .routing import route
 from .registry import Registry
+from .tensor_store import TensorStore
 from .settings import Settings
 from .batching import Batcher
 
@@ -164,6 +165,7 @@ class Core:
         self.pools: dict[str, Pool] = {}
         self.limits = Limits(max_nodes=s.max_nodes, max_elements=s.max_elements, max_depth=s.max_depth)
         self.registry = Registry(self.limits, s.max_nodes, s.graph_cache_bytes, s.graph_cache_size)
+        self.tensors = self.registry.values = TensorStore(s.tensor_store_bytes, self.metrics)
         self.deriver = Deriver(s.max_order, s.max_work, s.derived_cache_bytes, s.graph_cache_size,
                                s.max_elements, s.max_nodes)
         # derivation off the event loop, a few at a time, shared between clients (service.derive_share): the
