@@ -431,7 +431,8 @@ def json_schema() -> dict:
                        "oneOf": [{"required": ["data"]}, {"required": ["b64"]}]},
             "tensor_ref": {"type": "object", "required": ["shape", "dtype", "sha256"], "additionalProperties": False,
                            "properties": {"shape": {"$ref": "#/$defs/shape"}, "dtype": {"$ref": "#/$defs/dtype"},
-                                          "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}},
+                                          "sha256": {"type": "array", "minItems": 1, "items": {
+                                              "type": "string", "pattern": "^[0-9a-f]{64}$"}}}},
             "attr_value": {"anyOf": [
                 {"type": ["null", "boolean", "number", "string"]},
                 {"type": "array", "items": {"$ref": "#/$defs/attr_value"}},

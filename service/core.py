@@ -37,6 +37,9 @@ from .settings import Settings
 from .batching import Batcher
 
 log = logging.getLogger("gradserve.core")
+# the most output bytes one gRPC answer carries: protobuf parses no message of 2 GiB or more ("Wire format was
+# corrupt" at the client), less 1 MiB for the answer's other fields (names, shapes, timing)
+PROTOBUF_ANSWER_BYTES = 2 ** 31 - 1 - (1 << 20)
 JSON_BYTES_PER_ELEMENT = 16  # a float as JSON text ("-0.123456789," and the like): what the output limit counts
 
 
@@ -333,6 +336,11 @@ class Core:
         else:
             n, name = d.output_bytes(), "max_binary_output_bytes"
         limit = getattr(self.settings, name)
+        if req.output_format == "grpc" and n > PROTOBUF_ANSWER_BYTES and limit > PROTOBUF_ANSWER_BYTES:
+            raise LimitExceeded(f"the response would be about {n} bytes: over gRPC it is one protobuf message, whose "
+                                f"limit is 2 GiB (the client could not parse it), below max_binary_output_bytes="
+                                f"{limit}; ask over HTTP (binary output), or for fewer outputs at once", path="$",
+                                limit="protobuf_message_bytes", value=PROTOBUF_ANSWER_BYTES, got=n)
         if n > limit:
             hint = "" if name != "max_output_bytes" or d.output_bytes() > self.settings.max_binary_output_bytes else \
                 f": ask for binary output (binary_output, {d.output_bytes()} bytes within max_binary_output_bytes)"

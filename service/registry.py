@@ -212,9 +212,10 @@ class Registry:
         if hit is not None:
             return hit[1]
         n = self._count_nodes(d)
+        full = d if self.values is None else self.values.resolved(d)  # (values named by hash: their bytes)
         try:
             with gc_pause.paused_if(n >= gc_pause.NODES):
-                g = graph_from_json(d if self.values is None else self.values.resolved(d), self.limits)
+                g = graph_from_json(full, self.limits)
         except EngineError as e:
             raise engine_error(e, self.limits.max_elements) from None
         except RecursionError:

@@ -5,8 +5,10 @@ max_body_bytes: ViT-B/16's 460 MB of JSON was refused through the SDK). Instead 
 raw little-endian bytes (`POST /v1/tensors`, the binary tensor extension, or gRPC `PutTensors`), each kept here
 under the sha256 of its bytes, and registers the structure as small JSON whose parameter values say
 
-    {"shape": [768, 768], "dtype": "float32", "sha256": "<64 hex digits>"}
+    {"shape": [768, 768], "dtype": "float32", "sha256": ["<64 hex digits>", ...]}
 
+(the value's bytes are those pieces' in order: the SDK cuts them at 1 MiB, so that an upload message stays within
+max_body_bytes, gRPC's message limit, whatever the weight's size).
 The graph's id is the hash of that JSON (the weights' hashes in it), so a graph holding other weights is
 another graph. `missing` tells a client which of its hashes to send: frozen weights shared by many traces (the
 same imported model under a loss, a grad, another batch size) are sent once. Kept bytes are bounded by
@@ -73,13 +75,19 @@ class TensorStore:
         process can write: JSON has no bytes); `doc` itself when it names none."""
         return _with_values(doc, "$.graph", self._raw)  # (values belong to the top graph only)
 
-    def _raw(self, key: Any, path: str) -> bytes:
-        raw = self.kept.get(key) if isinstance(key, str) else None
-        if raw is None:
-            raise TensorNotFound(f"parameter value sha256 {str(key)[:64]} is not in this server's tensor store: "
-                                 "upload it first (POST /v1/tensors, gRPC PutTensors)", path=path,
-                                 sha256=str(key)[:64])
-        return raw
+    def _raw(self, keys: Any, path: str) -> bytes:
+        if not isinstance(keys, list) or not keys:
+            raise InvalidRequest("sha256 must be a non-empty list of hex digests (the value's pieces, in order)",
+                                 code="invalid_graph", path=f"{path}.sha256")
+        pieces = []
+        for i, key in enumerate(keys):
+            raw = self.kept.get(key) if isinstance(key, str) else None
+            if raw is None:
+                raise TensorNotFound(f"parameter value piece sha256 {str(key)[:64]} is not in this server's tensor "
+                                     "store: upload it first (POST /v1/tensors, gRPC PutTensors)", path=path,
+                                     sha256=str(key)[:64], piece=i)
+            pieces.append(raw)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
 def _with_values(body: dict, path: str, raw_of) -> dict:

@@ -3,7 +3,7 @@
 A traced graph carries its unchanged (frozen) parameters' values as base64 in its JSON: an imported ViT-B/16
 made ~460 MB of JSON, above the server's max_body_bytes, and each new trace of the same model (under a loss, a
 grad, another batch size) carried them all again. When a graph's values total at least `min_bytes`, each
-value becomes {"shape", "dtype", "sha256"} (the hash of its little-endian bytes); the server is asked which
+value becomes {"shape", "dtype", "sha256": [the hashes of its little-endian bytes' pieces]}; the server is asked which
 hashes it does not keep (POST /v1/tensors/missing) and only those are uploaded as raw bytes (POST /v1/tensors,
 binary tensor extension; gRPC PutTensors), in uploads of at most UPLOAD_BYTES, before the small JSON is
 registered (service.tensor_store). Graphs below `min_bytes` register as before.
@@ -19,7 +19,10 @@ import numpy as np
 from . import errors
 
 MIN_BYTES = 8 << 20  # a graph whose values' bytes reach this goes by hash (GRADSERVE_WEIGHTS_BY_HASH_BYTES)
-UPLOAD_BYTES = 32 << 20  # the most raw bytes one upload carries (one larger tensor goes alone)
+UPLOAD_BYTES = 32 << 20  # the most raw bytes one upload carries
+# a value goes in pieces of at most this, each named by its own hash (the value: their bytes in order): one gRPC
+# message stays within the server's max_body_bytes whatever the weight's size, and an upload cut short resumes
+PIECE_BYTES = 1 << 20
 
 
 def value_bytes(doc: dict | None) -> int:
@@ -32,16 +35,19 @@ def value_bytes(doc: dict | None) -> int:
 
 
 def split(doc: dict) -> tuple[dict, dict[str, np.ndarray]]:
-    """(doc with its base64 values named by sha256, {sha256: the value's bytes as a uint8 array})."""
+    """(doc with its base64 values named by the sha256 of their pieces, {sha256: a piece's bytes as uint8})."""
     blobs: dict[str, np.ndarray] = {}
     params = []
     for p in doc["params"]:
         v = p.get("value") if isinstance(p, dict) else None
         if isinstance(v, dict) and isinstance(v.get("b64"), str):
-            raw = base64.b64decode(v["b64"])
-            key = hashlib.sha256(raw).hexdigest()
-            blobs[key] = np.frombuffer(raw, np.uint8)
-            p = dict(p, value={"shape": v["shape"], "dtype": v["dtype"], "sha256": key})
+            raw = np.frombuffer(base64.b64decode(v["b64"]), np.uint8)
+            keys = []
+            for at in range(0, max(len(raw), 1), PIECE_BYTES):
+                piece = raw[at:at + PIECE_BYTES]
+                keys.append(hashlib.sha256(piece).hexdigest())
+                blobs[keys[-1]] = piece
+            p = dict(p, value={"shape": v["shape"], "dtype": v["dtype"], "sha256": keys})
         params.append(p)
     return dict(doc, params=params), blobs
 
