@@ -213,8 +213,8 @@ class Settings(BaseSettings):
                                    "refused, 413 naming graph_cache_bytes)." + _SHARE)
     tensor_store_bytes: int = Field(2 * 1024 ** 3, ge=0, description="Parameter values uploaded by content hash "
                                     "(POST /v1/tensors, gRPC PutTensors) kept for graphs that name them by sha256 "
-                                    "(the SDK registers a large model's structure as small JSON and its weights once "
-                                    "as raw bytes: service.tensor_store); a bound, not an allocation; a registered "
+                                    "(the SDK registers a large model's structure as small JSON and its weights once, "
+                                    "as raw bytes in 1 MiB pieces: service.tensor_store); a bound, not an allocation; a registered "
                                     "graph keeps its own copy. 0: none kept (such graphs are refused, "
                                     "tensor_not_found)." + _SHARE)
     derived_cache_bytes: int = Field(256 * 1024 * 1024, ge=0, description="Derived graphs kept by the server, in "

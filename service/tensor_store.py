@@ -113,7 +113,7 @@ def put_all(store: TensorStore, arrays: list, client: str | None) -> dict:
     new} (HTTP and gRPC alike)."""
     keys, new = [], 0
     for a in arrays:
-        key, fresh = store.put(memoryview(np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))).cast("B"), client)
+        key, fresh = store.put(np.asarray(a, dtype=a.dtype.newbyteorder("<")).tobytes(), client)  # (the one copy)
         keys.append(key)
         new += fresh
     if new:
