@@ -5,6 +5,7 @@ clients that use it; gradients w.r.t. every weight equal torch's autograd. Limit
 shows what a real ViT-B/16 does at the defaults (benchmarks/IMPORT_ZOO.md, "Real-size models")."""
 from __future__ import annotations
 
+import base64
 import copy
 import json
 
@@ -188,3 +189,38 @@ def test_raw_uploads_by_hash_register_and_run(http):
     out = http.post("/v1/eval", json={"graph_id": gid, "inputs": [{"name": "x", "shape": [2], "datatype": "FP32",
                                                                   "data": [0.5, 4.0]}]}).json()
     np.testing.assert_allclose(out["outputs"][0]["data"], [1.5, -8.0])
+
+
+def test_a_replica_without_the_graph_gets_it_registered_by_hash_not_inline(srv, http, monkeypatch):
+    """A job by id answered graph_not_found (another replica, an evicted graph): the SDK registers the graph there
+    by hash (what it lacks uploaded) and runs the job by id; inline, its JSON would be above max_body_bytes."""
+    monkeypatch.setenv("GRADSERVE_WEIGHTS_BY_HASH_BYTES", BY_HASH)
+    m = Mlp(seed=5)
+    x = _x()
+    doc = gs.from_torch(m, (torch.from_numpy(x),)).to_graph()
+    with gs.Client(srv.url) as c:
+        ref = gs.GraphRef(doc)
+        c._known[ref.hash] = "sha256:" + "0" * 64  # (what this client learnt from a replica that is gone)
+        out = c.eval(ref, [x]).outputs[0]
+    np.testing.assert_allclose(out, m(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_a_server_without_a_tensor_store_route_gets_the_graph_whole(monkeypatch):
+    """An older server (no /v1/tensors: 404 not_found) takes the graph as JSON, as before."""
+    import httpx
+
+    from clients._fake_server import FakeServer
+
+    monkeypatch.setenv("GRADSERVE_WEIGHTS_BY_HASH_BYTES", "1024")
+    fake = FakeServer()
+    w = np.random.default_rng(0).standard_normal((64, 64)).astype(np.float32)
+    doc = {"format": "gradserve.graph/1", "inputs": [{"name": "x", "shape": [64, 1], "dtype": "float32"}],
+           "params": [{"name": "w", "shape": [64, 64], "dtype": "float32",
+                       "value": {"shape": [64, 64], "dtype": "float32", "b64": base64.b64encode(w.tobytes()).decode()}}],
+           "nodes": [{"op": "matmul", "inputs": ["w", "x"], "outputs": ["y"], "attrs": {}}], "outputs": "y"}
+    x = np.ones((64, 1), np.float32)
+    with gs.Client("http://fake", http_transport=httpx.MockTransport(fake), max_retries=0) as c:
+        np.testing.assert_allclose(c.eval(doc, [x]).outputs[0], w @ x, rtol=1e-5, atol=1e-5)
+    paths = [p for p, _ in fake.requests]
+    assert paths == ["/v1/tensors/missing", "/v1/graphs", "/v1/eval"]  # asked, refused: the graph went whole
+    assert fake.requests[1][1]["graph"] == doc

@@ -57,8 +57,8 @@ def upload(blobs: dict[str, np.ndarray]) -> Generator[tuple, Any, bool]:
     blobs it lacks; False when the server has no tensor store (an older one: the graph goes whole)."""
     try:
         resp = yield ("missing_tensors", {"sha256": list(blobs)}, False, None)
-    except errors.NotFound as e:
-        if getattr(e, "code", None) in ("not_found", None):  # no such route
+    except errors.APIStatusError as e:  # no such route (HTTP 404 not_found) or method (gRPC UNIMPLEMENTED)
+        if e.status == 501 or (e.status == 404 and getattr(e, "code", None) in ("not_found", None)):
             return False
         raise
     batch: list[str] = []
