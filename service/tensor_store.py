@@ -83,9 +83,12 @@ class TensorStore:
         for i, key in enumerate(keys):
             raw = self.kept.get(key) if isinstance(key, str) else None
             if raw is None:
+                cap = self.kept.cap_bytes
                 raise TensorNotFound(f"parameter value piece sha256 {str(key)[:64]} is not in this server's tensor "
-                                     "store: upload it first (POST /v1/tensors, gRPC PutTensors)", path=path,
-                                     sha256=str(key)[:64], piece=i)
+                                     "store: upload it first (POST /v1/tensors, gRPC PutTensors); pieces are kept "
+                                     f"within tensor_store_bytes={cap}, one client's in half of it, so a model whose "
+                                     "weights are larger does not fit", path=path, sha256=str(key)[:64], piece=i,
+                                     limit="tensor_store_bytes", value=cap)
             pieces.append(raw)
         return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
