@@ -83,7 +83,7 @@ def main() -> None:
         for label, server in (("http", url), ("grpc", f"grpc://127.0.0.1:{gport}")):
             os.environ.update({"GRADSERVE_SERVER": server, "GRADSERVE_DEVICE": "cpu"})
             gs.reset_context()
-            gs.set_context(timeout=1200)
+            gs.set_context(timeout=1200, deadline_ms=600_000)  # (the default 30 s deadline: a loaded 2-core box)
             got, first = sdk_grads(net, x)
             _, again = sdk_grads(net, x)
             print(f"{label}: first call (trace, upload what is missing, register, grad) {first:.1f} s; second "
