@@ -314,7 +314,7 @@ class _BaseClient:
 
     def _register(self, ref: GraphRef) -> Generator[_Call, Any, str]:
         doc = ref.doc
-        if self._by_hash(doc):
+        if doc is not None and self._by_hash(doc):
             by_hash, blobs = _weights_by_hash.split(doc)
             if (yield from _weights_by_hash.upload(blobs)):  # (False: an older server, the graph goes whole)
                 doc = by_hash

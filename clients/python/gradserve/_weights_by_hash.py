@@ -45,7 +45,7 @@ def split(doc: dict) -> tuple[dict, dict[str, np.ndarray]]:
             keys = []
             for at in range(0, max(len(raw), 1), PIECE_BYTES):
                 piece = raw[at:at + PIECE_BYTES]
-                keys.append(hashlib.sha256(piece).hexdigest())
+                keys.append(hashlib.sha256(piece.data).hexdigest())
                 blobs[keys[-1]] = piece
             p = dict(p, value={"shape": v["shape"], "dtype": v["dtype"], "sha256": keys})
         params.append(p)
