@@ -224,3 +224,20 @@ def test_a_server_without_a_tensor_store_route_gets_the_graph_whole(monkeypatch)
     paths = [p for p, _ in fake.requests]
     assert paths == ["/v1/tensors/missing", "/v1/graphs", "/v1/eval"]  # asked, refused: the graph went whole
     assert fake.requests[1][1]["graph"] == doc
+
+
+def test_the_async_client_registers_by_hash_too(srv, http, monkeypatch):
+    import asyncio
+
+    monkeypatch.setenv("GRADSERVE_WEIGHTS_BY_HASH_BYTES", BY_HASH)
+    m = Mlp(seed=6)
+    x = _x()
+    doc = gs.from_torch(m, (torch.from_numpy(x),)).to_graph()
+    stored = _stored(http)
+
+    async def run():
+        async with gs.AsyncClient(srv.url) as c:
+            return (await c.eval(doc, [x])).outputs[0]
+
+    np.testing.assert_allclose(asyncio.run(run()), m(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+    assert _stored(http) - stored == 5  # (fc1's weight in three pieces, its bias, fc2's weight: as above)
