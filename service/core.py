@@ -32,10 +32,14 @@ from .metrics import Metrics
 from .pools import Job, Pool, PoolStartError, build_specs, next_job_id
 from .routing import route
 from .registry import Registry
+from .tensor_store import TensorStore
 from .settings import Settings
 from .batching import Batcher
 
 log = logging.getLogger("gradserve.core")
+# the most output bytes one gRPC answer carries: protobuf parses no message of 2 GiB or more ("Wire format was
+# corrupt" at the client), less 1 MiB for the answer's other fields (names, shapes, timing)
+PROTOBUF_ANSWER_BYTES = 2 ** 31 - 1 - (1 << 20)
 JSON_BYTES_PER_ELEMENT = 16  # a float as JSON text ("-0.123456789," and the like): what the output limit counts
 
 
@@ -164,6 +168,7 @@ class Core:
         self.pools: dict[str, Pool] = {}
         self.limits = Limits(max_nodes=s.max_nodes, max_elements=s.max_elements, max_depth=s.max_depth)
         self.registry = Registry(self.limits, s.max_nodes, s.graph_cache_bytes, s.graph_cache_size)
+        self.tensors = self.registry.values = TensorStore(s.tensor_store_bytes, self.metrics)
         self.deriver = Deriver(s.max_order, s.max_work, s.derived_cache_bytes, s.graph_cache_size,
                                s.max_elements, s.max_nodes)
         # derivation off the event loop, a few at a time, shared between clients (service.derive_share): the
@@ -331,6 +336,11 @@ class Core:
         else:
             n, name = d.output_bytes(), "max_binary_output_bytes"
         limit = getattr(self.settings, name)
+        if req.output_format == "grpc" and n > PROTOBUF_ANSWER_BYTES and limit > PROTOBUF_ANSWER_BYTES:
+            raise LimitExceeded(f"the response would be about {n} bytes: over gRPC it is one protobuf message, whose "
+                                f"limit is 2 GiB (the client could not parse it), below max_binary_output_bytes="
+                                f"{limit}; ask over HTTP (binary output), or for fewer outputs at once", path="$",
+                                limit="protobuf_message_bytes", value=PROTOBUF_ANSWER_BYTES, got=n)
         if n > limit:
             hint = "" if name != "max_output_bytes" or d.output_bytes() > self.settings.max_binary_output_bytes else \
                 f": ask for binary output (binary_output, {d.output_bytes()} bytes within max_binary_output_bytes)"

@@ -9,7 +9,9 @@ core is up and drains it before the core stops.
 - Requests are validated by the same pydantic models as HTTP bodies (service.models), with the
   tensors decoded from their raw little-endian bytes (codec.tensor_from_bytes, zero-copy views).
 - Message size: receive limit = settings.max_body_bytes (the HTTP body limit); past it grpc
-  answers RESOURCE_EXHAUSTED itself. Responses (binary): within max_binary_output_bytes, checked before running.
+  answers RESOURCE_EXHAUSTED itself. Responses (binary): within max_binary_output_bytes and protobuf's 2 GiB message
+  limit (core.PROTOBUF_ANSWER_BYTES: RESOURCE_EXHAUSTED naming protobuf_message_bytes), checked before running.
+- Parameter values by content hash (service.tensor_store): PutTensors, MissingTensors, as POST /v1/tensors(/missing).
 - Deadline: min(deadline_ms of the request or the server default, the call's time_remaining()).
 - Cancellation: a client that cancels (or whose deadline passes) cancels the handler task, and
   Core.run drops the job if it is still queued, or recycles the worker running it.
@@ -50,6 +52,7 @@ from .jobs import (BIG, REQUEST_ID, JobCall, client_of, job_request, offload, re
 from .proto import gradserve_pb2 as pb
 from .proto import gradserve_pb2_grpc as pb_grpc
 from .settings import Settings
+from .tensor_store import put_all
 
 log = logging.getLogger("gradserve.grpc")
 SERVICE = pb.DESCRIPTOR.services_by_name["Gradserve"].full_name  # gradserve.v1.Gradserve
@@ -208,7 +211,7 @@ def decode_job(kind: str, m, s: Settings, size: int = 0) -> JobRequest:
     params = {k: tensor(t, f"$.params.{k}") for k, t in m.params.items()}
     tensors = {f: [tensor(t, f"$.{f}[{i}]") for i, t in enumerate(getattr(m, f))]
                for f in TENSOR_FIELDS[kind] if f in head}
-    return job_request(kind, v, inputs, params, tensors, size=size, strict=strict, output_format="binary")
+    return job_request(kind, v, inputs, params, tensors, size=size, strict=strict, output_format="grpc")
 
 
 # -- encoding ----------------------------------------------------------------------------------------
@@ -396,6 +399,21 @@ class Servicer(pb_grpc.GradserveServicer):
             out = self.core.get_graph(request.graph_id)
             return pb.GetGraphResponse(graph_id=out["graph_id"], signature=_signature(out["signature"]),
                                        graph_json=out["graph_json"])
+
+        return await self._guard(context, fn)
+
+    async def PutTensors(self, request, context):
+        async def fn():
+            arrays = [codec.tensor_from_bytes(t.raw_contents, t.shape, t.datatype, f"$.tensors[{i}]")
+                      for i, t in enumerate(request.tensors)]
+            out = await asyncio.to_thread(put_all, self.core.tensors, arrays, self._client(context))
+            return pb.PutTensorsResponse(sha256=out["sha256"], stored=out["stored"])
+
+        return await self._guard(context, fn)
+
+    async def MissingTensors(self, request, context):
+        async def fn():
+            return pb.MissingTensorsResponse(missing=self.core.tensors.missing(list(request.sha256)))
 
         return await self._guard(context, fn)
 

@@ -28,7 +28,7 @@ from starlette.requests import ClientDisconnect
 
 from .api_keys import key_ok
 from . import (answer_head, client_shm, client_shm_http, codec, docs_assets, examples, gc_pause, head_memo, models,
-               onnx_graphs, shm, timeline)
+               onnx_graphs, shm, tensor_http, timeline)
 from .client_identity import FORWARDED_FOR
 from .body_budget import FREE, Charge, parsed
 from .http_body import content_coding, inflated, read_body, read_raw, too_large, within
@@ -789,7 +789,8 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     docs_assets.install(app)  # /docs and /redoc with assets served here (no CDN)
     _exception_handlers(app)
     jobs, direct = _job_routes(ctx)
-    for r in (jobs, _graph_routes(ctx), *_info_routes(app, ctx), client_shm_http.router(core, settings, ctx.auth)):
+    for r in (jobs, _graph_routes(ctx), *_info_routes(app, ctx), client_shm_http.router(core, settings, ctx.auth),
+              tensor_http.router(core, settings, ctx.auth)):
         app.include_router(r)
     # POST /v1/graphs with application/onnx, ahead of the JSON route; bodies read within the same timeout
     onnx_graphs.mount(app, core, settings, ctx.auth,

@@ -162,6 +162,7 @@ class Registry:
         # graph_id -> (graph JSON, loaded Graph); one client's graphs hold at most half of it (LRU's share)
         self.graphs = LRU(cap_bytes, max_entries, share=CLIENT_SHARE)
         self.ids = LRU(1 << 20, max_entries)  # sha256 of an inline graph's orjson form -> graph_id
+        self.values: Any = None  # parameter values named by hash (service.tensor_store.TensorStore; set by Core)
 
     def _hash(self, d: Any, strict: bool = False) -> tuple[str, int]:
         """The graph's id (the hash of its canonical JSON, what the SDK computes too) and its JSON size.
@@ -211,9 +212,10 @@ class Registry:
         if hit is not None:
             return hit[1]
         n = self._count_nodes(d)
+        full = d if self.values is None else self.values.resolved(d)  # (values named by hash: their bytes)
         try:
             with gc_pause.paused_if(n >= gc_pause.NODES):
-                g = graph_from_json(d, self.limits)
+                g = graph_from_json(full, self.limits)
         except EngineError as e:
             raise engine_error(e, self.limits.max_elements) from None
         except RecursionError:

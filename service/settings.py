@@ -211,6 +211,12 @@ class Settings(BaseSettings):
                                    "in bytes (their JSON and loaded form; a bound, not an allocation: an imported "
                                    "ViT-B/16, 86 M parameters, takes ~0.8 GB; a graph over one client's share is "
                                    "refused, 413 naming graph_cache_bytes)." + _SHARE)
+    tensor_store_bytes: int = Field(2 * 1024 ** 3, ge=0, description="Parameter values uploaded by content hash "
+                                    "(POST /v1/tensors, gRPC PutTensors) kept for graphs that name them by sha256 "
+                                    "(the SDK registers a large model's structure as small JSON and its weights once, "
+                                    "as raw bytes in 1 MiB pieces: service.tensor_store); a bound, not an allocation; a registered "
+                                    "graph keeps its own copy. 0: none kept (such graphs are refused, "
+                                    "tensor_not_found)." + _SHARE)
     derived_cache_bytes: int = Field(256 * 1024 * 1024, ge=0, description="Derived graphs kept by the server, in "
                                      "bytes." + _SHARE)
     plan_cache_bytes: int = Field(512 * 1024 * 1024, ge=0, description="Graphs and compiled plans kept per "
