@@ -10,12 +10,19 @@ the collector runs again (one young collection: ~0.2-0.4 s for the ~500 K object
 
 The pause is the process's (gc.disable): other threads allocate unwatched meanwhile, for as long as the paused
 calls take (bounded by the body limits). Pauses nest across threads; the collector comes back when the last ends,
-unless it was off before the first began.
+unless it was off before the first began. A steady stream of overlapping large bodies would so keep it off for the
+stream's whole length (other requests' cyclic garbage piling up), so the pause is capped: once the collector has
+been off for MAX_PAUSED_S, the next pause to begin or end runs, in its own thread, the collection the collector's
+own thresholds would pick by now (a young one, or a middle one once ten young ones have run) and the clock starts
+again. Not a full one: the collector runs those only once the objects promoted since the last one pass a quarter of
+those it kept, a count Python does not show (gc.get_count's third is not it: past its threshold of 10, it stays there
+until a full one runs); the garbage that lives long enough to reach the oldest generation waits for the stream's end.
 """
 from __future__ import annotations
 
 import gc
 import threading
+import time
 from contextlib import contextmanager, nullcontext
 from typing import Iterator
 
@@ -24,26 +31,67 @@ MIN_BYTES = 64 << 10  # a JSON text shorter than this makes too few containers f
 # tracked objects a node; registering a 99 K-node chain started ~1100-1500 collections, 6-10 of them full ones
 # walking the whole heap (2.4-3.5 s of the server's GIL in all, one up to 0.87 s: other clients' probes waited)
 NODES = 4096
+# longest the collector stays off for overlapping pauses before one of them collects (settings.gc_pause_max_s)
+MAX_PAUSED_S = 1.0
 _lock = threading.Lock()
 _holders = 0
 _was_on = False
+_off_since = 0.0  # (time.monotonic() when the collector was last turned off or run by a pause)
+_collecting = False
+_caught_up = 0  # collections run by the cap (tests, benchmarks)
+
+
+def configure(max_paused_s: float) -> None:
+    global MAX_PAUSED_S
+    MAX_PAUSED_S = max_paused_s
 
 
 @contextmanager
 def paused() -> Iterator[None]:
-    global _holders, _was_on
+    global _holders, _was_on, _off_since
     with _lock:
         if _holders == 0:
             _was_on = gc.isenabled()
             gc.disable()
+            _off_since = time.monotonic()
+            due = False
+        else:
+            due = _due()
         _holders += 1
+    if due:
+        _catch_up()
     try:
         yield
     finally:
         with _lock:
             _holders -= 1
+            due = _holders > 0 and _due()
             if _holders == 0 and _was_on:
                 gc.enable()
+        if due:
+            _catch_up()
+
+
+def _due() -> bool:
+    """(Under _lock.) Whether others' pauses have kept a collector that was on off for MAX_PAUSED_S already."""
+    global _collecting
+    if not _was_on or _collecting or time.monotonic() - _off_since < MAX_PAUSED_S:
+        return False
+    _collecting = True
+    return True
+
+
+def _catch_up() -> None:
+    """The collection the collector would have run by now, had it been on, short of a full one: the middle
+    generation once its count has passed its threshold, else the young one."""
+    global _collecting, _off_since, _caught_up
+    try:
+        gc.collect(1 if gc.get_count()[1] >= gc.get_threshold()[1] else 0)
+    finally:
+        with _lock:
+            _off_since = time.monotonic()
+            _collecting = False
+            _caught_up += 1
 
 
 def paused_if(large: bool):
@@ -54,3 +102,8 @@ def paused_if(large: bool):
 def holders() -> int:
     """How many pauses are running now (tests)."""
     return _holders
+
+
+def caught_up() -> int:
+    """How many collections the cap has run (tests, benchmarks)."""
+    return _caught_up

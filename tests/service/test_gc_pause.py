@@ -147,3 +147,91 @@ def test_the_yielding_graph_hash_is_the_canonical_one(d):
     assert graph_hash(d, yielding=True) == graph_hash(d) == "sha256:" + want
     with pytest.raises(ValueError):
         graph_hash({"v": float("nan")}, yielding=True)
+
+
+def overlapping_stream(bodies: int, raw: bytes) -> int:
+    """`bodies` large parses, each begun while the one before still holds its pause (two threads handing over: the
+    collector never comes back between them); the collections started meanwhile, counted by gc.callbacks."""
+    seen: list[int] = []
+
+    def count(phase, info):
+        if phase == "start":
+            seen.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        previous_holds = threading.Event()
+        with gc_pause.paused():  # (the first of the stream)
+            previous_holds.set()
+            for _ in range(bodies):
+                nxt = threading.Event()
+                release = threading.Event()
+
+                def parse(started=nxt, done=release):
+                    with gc_pause.paused():
+                        started.set()
+                        orjson.loads(raw)
+                        done.wait(60)
+
+                th = threading.Thread(target=parse)
+                th.start()
+                assert nxt.wait(60)
+                assert not gc.isenabled() and gc_pause.holders() >= 2  # (overlapping: still off)
+                release.set()
+                th.join(60)
+        return len(seen)
+    finally:
+        gc.callbacks.remove(count)
+
+
+def test_a_stream_of_overlapping_large_parses_still_lets_collections_run(monkeypatch):
+    """Overlapping pauses kept the collector off for a stream's whole length: past gc_pause.MAX_PAUSED_S (here 0:
+    at once) the next pause to begin or end runs the young or middle collection the collector would have run.
+    The same stream under a cap it never reaches starts none (that the count could fail)."""
+    gc.enable()
+    raw = containers_body(30_000)
+    monkeypatch.setattr(gc_pause, "MAX_PAUSED_S", 3600.0)
+    before = gc_pause.caught_up()
+    assert overlapping_stream(8, raw) == 0 and gc_pause.caught_up() == before
+    monkeypatch.setattr(gc_pause, "MAX_PAUSED_S", 0.0)
+    ran = overlapping_stream(8, raw)
+    assert ran == 2 * 8 and gc_pause.caught_up() - before == ran  # (each overlapping begin and end: one each)
+    assert gc.isenabled() and gc_pause.holders() == 0
+
+
+def test_the_cap_never_runs_a_full_collection_and_leaves_a_collector_that_was_off_alone(monkeypatch):
+    monkeypatch.setattr(gc_pause, "MAX_PAUSED_S", 0.0)
+    gens: list[int] = []
+
+    def count(phase, info):
+        if phase == "start":
+            gens.append(info["generation"])
+
+    gc.enable()
+    gc.callbacks.append(count)
+    try:
+        with gc_pause.paused():
+            for _ in range(40):  # (past the middle generation's threshold of 10 young ones: some middle ones)
+                with gc_pause.paused():
+                    pass
+        assert 1 in gens and 2 not in gens and set(gens) <= {0, 1}
+        gens.clear()
+        gc.disable()
+        with gc_pause.paused():
+            with gc_pause.paused():
+                pass
+        assert gens == [] and not gc.isenabled()
+    finally:
+        gc.callbacks.remove(count)
+        gc.enable()
+
+
+def test_the_server_sets_the_cap_from_its_settings():
+    from service.core import Core
+    from service.settings import Settings
+
+    Core(Settings(pools="cpu", gc_pause_max_s=2.5))
+    try:
+        assert gc_pause.MAX_PAUSED_S == 2.5
+    finally:
+        gc_pause.configure(Settings().gc_pause_max_s)
