@@ -144,6 +144,13 @@ class Settings(BaseSettings):
                                   "threads): past it, the next of them to begin or end runs the young (or middle) "
                                   "collection the collector would have run, so a stream of large bodies cannot keep "
                                   "it off, and other requests' cyclic garbage uncollected, for the stream's length.")
+    gc_settle_objects: int = Field(100_000, ge=0, description="Tracked objects a large parse or graph load (with "
+                                   "the collector paused, service.gc_pause) may leave alive before they are walked "
+                                   "once, by a full collection in the request's own thread, and frozen out of later "
+                                   "collections (~5 a graph node: ~20 K nodes): a 99 K-node chain's ~495 K objects were "
+                                   "walked young, middle and by each full collection after, 0.3-1.6 s each on the "
+                                   "server's interpreter lock. What is frozen is walked again once its count has "
+                                   "doubled (a cycle dropped meanwhile is collected then). 0: never.")
     max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
     max_tensors: int = Field(65536, ge=1, description="Most tensors in one request, gRPC or HTTP (inputs, params, "
                              "sens / tangents / v; an inference's inputs, requested outputs and raw contents; "
