@@ -9,7 +9,8 @@ the collector runs again (one young collection: ~0.2-0.4 s for the ~500 K object
 2-core box), if it still lives, instead of again and again while it is made.
 
 The pause is the process's (gc.disable): other threads allocate unwatched meanwhile, for as long as the paused
-calls take (bounded by the body limits). Pauses nest across threads; the collector comes back when the last ends,
+calls take (bounded by the body limits). Pauses nest across threads (within one, an inner one is part of the
+outer's work: it neither collects nor settles); the collector comes back when the last ends,
 unless it was off before the first began. A steady stream of overlapping large bodies would so keep it off for the
 stream's whole length (other requests' cyclic garbage piling up), so the pause is capped: once the collector has
 been off for MAX_PAUSED_S, the next pause to begin or end runs, in its own thread, the collection the collector's
@@ -39,6 +40,7 @@ NODES = 4096
 # longest the collector stays off for overlapping pauses before one of them collects (settings.gc_pause_max_s)
 MAX_PAUSED_S = 1.0
 _lock = threading.Lock()
+_mine = threading.local()  # .depth: this thread's pauses, nested (a registration's parse, then its graph's load)
 _holders = 0
 _was_on = False
 _off_since = 0.0  # (time.monotonic() when the collector was last turned off or run by a pause)
@@ -58,6 +60,23 @@ def configure(max_paused_s: float, settle_objects: int = SETTLE_OBJECTS) -> None
 
 @contextmanager
 def paused() -> Iterator[None]:
+    if getattr(_mine, "depth", 0):  # (inside this thread's own pause: one piece of work, one pause)
+        _mine.depth += 1
+        try:
+            yield
+        finally:
+            _mine.depth -= 1
+        return
+    _mine.depth = 1
+    try:
+        with _begun():
+            yield
+    finally:
+        _mine.depth = 0
+
+
+@contextmanager
+def _begun() -> Iterator[None]:
     global _holders, _was_on, _off_since
     with _lock:
         if _holders == 0:
