@@ -49,7 +49,11 @@ _caught_up = 0  # collections run by the cap (tests, benchmarks)
 # a last pause that leaves this many tracked objects more than it found (gc.get_count's first: made and still
 # alive, ~5 a node of a graph loaded) settles them (_settle): a graph of ~20 K nodes or more (settings.gc_settle_objects)
 SETTLE_OBJECTS = 100_000
-_base_frozen = 0  # objects frozen when everything frozen was last walked
+# everything frozen is walked again (and a cycle frozen alive, dropped since, collected) once this many more, and
+# at least as many more as were frozen then, have been frozen: a factor of 2, as the collector's own oldest
+# generation (it walks it when it has grown by a quarter), but never for a mere graph or two
+REWALK_OBJECTS = 1_000_000
+_base_frozen: int | None = None  # objects frozen when everything frozen was last walked (None: not yet)
 _settled = 0
 
 
@@ -127,11 +131,14 @@ def _settle() -> None:
     then frozen (gc.freeze): out of every later collection's walk, where it would have been walked young, middle
     and by each full collection after (a 99 K-node graph's ~495 K objects: 0.3-1.6 s a walk, other clients'
     probes waiting). The full collection first, so that no garbage is frozen; frozen objects are still freed by
-    their counts (a graph or a JSON value holds no cycle). A cycle made before and dropped after is not: it stays
-    until everything frozen is walked again, which happens here once the frozen count has doubled since the last
-    time (unfreeze, full collection, freeze): the collector's own bound on its oldest generation, a factor of 2."""
+    their counts (a graph or a JSON value holds no cycle). A cycle alive then (a request in flight) and dropped
+    later is not: it stays until everything frozen is walked again, which a settle does (unfreeze, full collection,
+    freeze) once the frozen count has grown, since that last happened, by as much as it was then and REWALK_OBJECTS."""
     global _base_frozen, _settled
-    if gc.get_freeze_count() + gc.get_count()[0] >= 2 * _base_frozen:  # (frozen, and about to be)
+    frozen = gc.get_freeze_count()
+    if _base_frozen is None:
+        _base_frozen = frozen  # (what startup froze after its own full collection: clean)
+    if frozen - _base_frozen >= max(_base_frozen, REWALK_OBJECTS):
         gc.unfreeze()
         gc.collect()
         gc.freeze()

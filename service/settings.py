@@ -150,7 +150,8 @@ class Settings(BaseSettings):
                                    "collections (~5 a graph node: ~20 K nodes): a 99 K-node chain's ~495 K objects were "
                                    "walked young, middle and by each full collection after, 0.3-1.6 s each on the "
                                    "server's interpreter lock. What is frozen is walked again once its count has "
-                                   "doubled (a cycle dropped meanwhile is collected then). 0: never.")
+                                   "doubled and grown by 1 M objects (a cycle frozen alive and dropped since is "
+                                   "collected then). 0: never.")
     max_elements: int = Field(64 * 1024 * 1024, ge=1, description="Largest tensor, in elements.")
     max_tensors: int = Field(65536, ge=1, description="Most tensors in one request, gRPC or HTTP (inputs, params, "
                              "sens / tangents / v; an inference's inputs, requested outputs and raw contents; "

@@ -264,7 +264,7 @@ def test_what_a_pause_leaves_is_walked_once_then_frozen_and_no_garbage_with_it(s
     import weakref
 
     monkeypatch_free = gc_pause._base_frozen
-    gc_pause._base_frozen = max(gc.get_freeze_count(), 1) * 10  # (no unfreeze this time: the plain settle)
+    gc_pause._base_frozen = gc.get_freeze_count()  # (no walk of what is frozen this time: the plain settle)
     try:
         dead = Cycle()
         gone = weakref.ref(dead)
@@ -301,27 +301,42 @@ def test_a_pause_that_leaves_little_does_not_settle(settling):
     assert gc_pause.settled() == before and gc.isenabled()
 
 
-def test_a_cycle_frozen_alive_and_dropped_later_is_collected_once_the_frozen_count_doubles(settling):
+def test_a_cycle_frozen_alive_and_dropped_later_is_collected_once_the_frozen_count_doubles(settling, monkeypatch):
     """A settle freezes what is alive, in-flight cycles too: one dropped later would stay forever, so a settle that
-    finds the frozen count doubled since everything was last walked unfreezes, collects and freezes again."""
+    finds the frozen count doubled since everything was last walked (and grown by REWALK_OBJECTS, here 0) unfreezes,
+    collects and freezes again."""
     import weakref
 
+    monkeypatch.setattr(gc_pause, "REWALK_OBJECTS", 0)
     gc.unfreeze()
     gc.collect()
-    gc_pause._base_frozen = 0
-    with gc_pause.paused():  # (the first settle walks everything: base = what it froze)
+    gc_pause._base_frozen = None
+    with gc_pause.paused():  # (the first settle: base = what was frozen before, none; it walks everything)
         first = [[i] for i in range(30_000)]
     base = gc_pause._base_frozen
     assert base >= 30_000 and abs(gc.get_freeze_count() - base) < 100
     live = Cycle()
     gone = weakref.ref(live)
-    with gc_pause.paused():  # (frozen with `live` in it: less than doubled, so no unfreeze)
+    with gc_pause.paused():  # (frozen with `live` in it: not yet doubled, so no walk of what is frozen)
         second = [[i] for i in range(20_000)]
     assert gc_pause._base_frozen == base
     del live
     gc.collect()
     assert gone() is not None  # (frozen: a full collection does not see it)
-    with gc_pause.paused():  # past twice the base: everything walked again, the dropped cycle collected
+    with gc_pause.paused():  # (frozen: base + 20 K before it, not doubled yet)
         third = [[i] for i in range(base)]
-    assert gone() is None and gc_pause._base_frozen >= base + 20_000 + base
-    assert len(first) + len(second) + len(third) > 0 and gc.isenabled()
+    assert gone() is not None and gc_pause._base_frozen == base
+    with gc_pause.paused():  # doubled: everything walked again, the dropped cycle collected
+        fourth = [[i] for i in range(20_000)]
+    assert gone() is None and gc_pause._base_frozen >= 2 * base + 40_000
+    assert len(first) + len(second) + len(third) + len(fourth) > 0 and gc.isenabled()
+
+
+def test_a_first_settle_takes_what_startup_froze_as_clean(settling):
+    """(Startup freezes after its own full collection: the first settle does not walk it again.)"""
+    gc.freeze()
+    gc_pause._base_frozen = None
+    frozen = gc.get_freeze_count()
+    with gc_pause.paused():
+        kept = [[i] for i in range(30_000)]
+    assert gc_pause._base_frozen == frozen and gc.get_freeze_count() >= frozen + 30_000 and len(kept) == 30_000
