@@ -9,6 +9,8 @@ from __future__ import annotations
 import gc
 import json
 import threading
+from contextlib import contextmanager
+from typing import Iterator
 
 import orjson
 import pytest
@@ -20,19 +22,28 @@ from service.json_decoder import Decoders
 MANY = 400_000  # containers: ~570 collections' worth of allocations with the collector on
 
 
-@pytest.fixture
-def collections():
-    """A list that gets one entry per collection started while the fixture is live."""
+@contextmanager
+def counted() -> Iterator[list[int]]:
+    """A list that gets the generation of each collection started meanwhile (gc.callbacks)."""
     seen: list[int] = []
 
     def count(phase, info):
         if phase == "start":
             seen.append(info["generation"])
 
-    gc.enable()
     gc.callbacks.append(count)
-    yield seen
-    gc.callbacks.remove(count)
+    try:
+        yield seen
+    finally:
+        gc.callbacks.remove(count)
+
+
+@pytest.fixture
+def collections():
+    """A list that gets one entry per collection started while the fixture is live."""
+    gc.enable()
+    with counted() as seen:
+        yield seen
     gc.unfreeze()  # (what a settle froze here)
 
 
@@ -154,36 +165,24 @@ def test_the_yielding_graph_hash_is_the_canonical_one(d):
 def overlapping_stream(bodies: int, raw: bytes) -> list[int]:
     """`bodies` large parses, each begun while the one before still holds its pause (two threads handing over: the
     collector never comes back between them); the collections started meanwhile, counted by gc.callbacks."""
-    seen: list[int] = []
+    with counted() as seen, gc_pause.paused():  # (the first of the stream)
+        for _ in range(bodies):
+            nxt = threading.Event()
+            release = threading.Event()
 
-    def count(phase, info):
-        if phase == "start":
-            seen.append(info["generation"])
+            def parse(started=nxt, done=release):
+                with gc_pause.paused():
+                    started.set()
+                    orjson.loads(raw)
+                    done.wait(60)
 
-    gc.callbacks.append(count)
-    try:
-        previous_holds = threading.Event()
-        with gc_pause.paused():  # (the first of the stream)
-            previous_holds.set()
-            for _ in range(bodies):
-                nxt = threading.Event()
-                release = threading.Event()
-
-                def parse(started=nxt, done=release):
-                    with gc_pause.paused():
-                        started.set()
-                        orjson.loads(raw)
-                        done.wait(60)
-
-                th = threading.Thread(target=parse)
-                th.start()
-                assert nxt.wait(60)
-                assert not gc.isenabled() and gc_pause.holders() >= 2  # (overlapping: still off)
-                release.set()
-                th.join(60)
-        return seen
-    finally:
-        gc.callbacks.remove(count)
+            th = threading.Thread(target=parse)
+            th.start()
+            assert nxt.wait(60)
+            assert not gc.isenabled() and gc_pause.holders() >= 2  # (overlapping: still off)
+            release.set()
+            th.join(60)
+    return seen
 
 
 def test_a_stream_of_overlapping_large_parses_still_lets_collections_run(monkeypatch):
@@ -208,25 +207,18 @@ def test_the_cap_never_runs_a_full_collection_nor_breaks_one_threads_own_nested_
     gc.enable()
     gens = overlapping_stream(20, b"[1]")
     assert len(gens) == 40 and 1 in gens and set(gens) == {0, 1}
-    seen: list[int] = []
-
-    def count(phase, info):
-        if phase == "start":
-            seen.append(info["generation"])
-
-    gc.callbacks.append(count)
     try:
-        with gc_pause.paused():
-            for _ in range(40):
-                with gc_pause.paused():
-                    assert gc_pause.holders() == 1
-        assert seen == [] and gc.isenabled()
-        gc.disable()
-        with gc_pause.paused():
-            pass
-        assert seen == [] and not gc.isenabled()
+        with counted() as seen:
+            with gc_pause.paused():
+                for _ in range(40):
+                    with gc_pause.paused():
+                        assert gc_pause.holders() == 1
+            assert seen == [] and gc.isenabled()
+            gc.disable()
+            with gc_pause.paused():
+                pass
+            assert seen == [] and not gc.isenabled()
     finally:
-        gc.callbacks.remove(count)
         gc.enable()
 
 
@@ -263,34 +255,20 @@ def test_what_a_pause_leaves_is_walked_once_then_frozen_and_no_garbage_with_it(s
     generation: no later collection walks them) while the cycle that was garbage before is collected, not frozen."""
     import weakref
 
-    monkeypatch_free = gc_pause._base_frozen
     gc_pause._base_frozen = gc.get_freeze_count()  # (no walk of what is frozen this time: the plain settle)
-    try:
-        dead = Cycle()
-        gone = weakref.ref(dead)
-        del dead
-        before, frozen = gc_pause.settled(), gc.get_freeze_count()
-        gens: list[int] = []
-
-        def count(phase, info):
-            if phase == "start":
-                gens.append(info["generation"])
-
-        gc.callbacks.append(count)
-        try:
-            with gc_pause.paused():
-                kept = [[i] for i in range(30_000)]
-        finally:
-            gc.callbacks.remove(count)
-        assert gens == [2] and gc_pause.settled() == before + 1 and gc.isenabled()
-        assert gone() is None  # (collected by the settle's full collection, not frozen)
-        mid = gc.get_freeze_count()
-        assert mid >= frozen + 30_000
-        assert not any(o is kept[0] for o in gc.get_objects())  # (frozen: out of every generation)
-        del kept  # frozen objects are still freed by their counts
-        assert gc.get_freeze_count() <= mid - 30_000
-    finally:
-        gc_pause._base_frozen = monkeypatch_free
+    dead = Cycle()
+    gone = weakref.ref(dead)
+    del dead
+    before, frozen = gc_pause.settled(), gc.get_freeze_count()
+    with counted() as gens, gc_pause.paused():
+        kept = [[i] for i in range(30_000)]
+    assert gens == [2] and gc_pause.settled() == before + 1 and gc.isenabled()
+    assert gone() is None  # (collected by the settle's full collection, not frozen)
+    mid = gc.get_freeze_count()
+    assert mid >= frozen + 30_000
+    assert not any(o is kept[0] for o in gc.get_objects())  # (frozen: out of every generation)
+    del kept  # frozen objects are still freed by their counts
+    assert gc.get_freeze_count() <= mid - 30_000
 
 
 def test_a_pause_that_leaves_little_does_not_settle(settling):
