@@ -190,6 +190,9 @@ class Registry:
                 raise InvalidRequest(f"graph holds {where[1]} at {where[0]}: a graph's JSON must be finite (a "
                                      "non-finite constant goes as b64)", code="invalid_graph", path=where[0]) from None
             raise InvalidRequest(f"graph is not canonical JSON: {e}", code="invalid_graph", path="$.graph") from None
+        except RecursionError:  # (a value ~1000 deep, under the body's 1024: json's encoder recurses in C and Python)
+            raise InvalidRequest("graph is nested too deeply to hash (an attribute's lists of lists?)",
+                                 code="invalid_graph", path="$.graph") from None
         if key is not None:
             self.ids.put(key, gid, 64)
         return gid, size
