@@ -50,8 +50,8 @@ _caught_up = 0  # collections run by the cap (tests, benchmarks)
 # alive, ~5 a node of a graph loaded) settles them (_settle): a graph of ~20 K nodes or more (settings.gc_settle_objects)
 SETTLE_OBJECTS = 100_000
 # everything frozen is walked again (and a cycle frozen alive, dropped since, collected) once this many more, and
-# at least as many more as were frozen then, have been frozen: a factor of 2, as the collector's own oldest
-# generation (it walks it when it has grown by a quarter), but never for a mere graph or two
+# at least as many more as were frozen then, have been frozen (the collector walks its oldest generation once it has
+# grown by a quarter; here by as much again, and never for a mere graph or two)
 REWALK_OBJECTS = 1_000_000
 _base_frozen: int | None = None  # objects frozen when everything frozen was last walked (None: not yet)
 _settled = 0
