@@ -21,7 +21,7 @@ import numpy as np
 from engine.ir import Graph
 from engine.serialize import Limits
 
-from . import codec, shm
+from . import codec, gc_pause, shm
 from .body_budget import BodyBudget
 from .parse_share import ParseShare
 from .json_decoder import Decoders
@@ -158,6 +158,12 @@ def drain_wait_s(settings: Settings) -> float:
     return settings.drain_max_s + DRAIN_ANSWER_S
 
 
+# a graph's JSON above this many bytes is registered off the event loop, and a job's inline graph of more than
+# GRAPH_OFF_LOOP_NODES nodes (its functions' too) loaded off it: parse, hash, load and signature took ~0.37 ms a KiB,
+# ~25 ms a thousand nodes, on an idle box (an 8 K-node chain, 566 KiB: ~0.3 s; three clients registering such graphs
+# back to back kept every probe waiting up to 2.7 s at load ~9); a small one (a few ms) stays, as a known one's hash
+GRAPH_OFF_LOOP = 16 << 10
+GRAPH_OFF_LOOP_NODES = 256
 CHECKS_KEPT = 1024  # graphs and derived graphs whose checks are kept (past it the memo starts over)
 
 
@@ -185,6 +191,7 @@ class Core:
         self.parse_share = ParseShare(s.parse_share, s.parse_burst_s, s.retry_after_s)
         self.parses = (self.body_budget, self.parse_share)  # (large bodies' decodes: body_budget.parsed)
         self.decoders: Decoders | None = None  # (started by `start`)
+        gc_pause.configure(s.gc_pause_max_s, s.gc_settle_objects)  # (the process's collector: the last server's setting)
         self.admitted_by: Counter = Counter()  # client -> its part of admitting
         self.routes: dict = {}  # device string -> (pool, index): see _route
         self.checks: dict = {}  # graph id or derived key -> its GraphChecks / DerivedChecks (see _checks)
@@ -365,7 +372,8 @@ class Core:
         """prepare in full (its memo, _prepared, did not answer)."""
         if req.kind not in KINDS:
             raise InvalidRequest(f"unknown job kind {req.kind!r}")
-        if req.size_hint > (1 << 20):
+        if req.size_hint > (1 << 20) or (type(req.graph) is dict
+                                         and self.registry.count_nodes(req.graph) > GRAPH_OFF_LOOP_NODES):
             gid, g = await asyncio.to_thread(self.registry.load, req.graph, req.graph_id, req.graph_strict, req.client)
         else:
             gid, g = self.registry.load(req.graph, req.graph_id, req.graph_strict, req.client)

@@ -41,7 +41,7 @@ from pydantic import ValidationError
 from .api_keys import key_ok
 from .body_budget import parsed
 from . import client_shm, codec, gc_pause, models
-from .core import Core, JobRequest, JobResult, drain_wait_s
+from .core import GRAPH_OFF_LOOP, Core, JobRequest, JobResult, drain_wait_s
 from .errors import (CODES, DETAIL_CHARS, MESSAGE_CHARS, DeadlineExceeded, Internal, InvalidRequest,
                      ServiceError, Unauthorized, clip)
 from .grpc_conns import ConnWatch
@@ -309,8 +309,9 @@ class Servicer(pb_grpc.GradserveServicer):
             call.admit()  # the same admission as HTTP: a place before the message is decoded and run
             codec.check_tensor_count(_tensor_count(kind, request), self.settings.max_tensors,
                                " + ".join(("inputs", "params", *TENSOR_FIELDS[kind])))
-            size = _tensor_bytes(kind, request)
-            if size + len(request.graph_json) > BIG:  # (an inline graph's parse too: off the loop, in the budget)
+            # (the size hint an inline graph's too, as HTTP's body length: core loads a large one off the loop)
+            size = _tensor_bytes(kind, request) + len(request.graph_json)
+            if size > BIG:  # (an inline graph's parse too: off the loop, in the budget)
                 req = await asyncio.to_thread(parsed, self.core.parses, call.client, request.graph_json,
                                               own_charge(held), decode_job, kind, request, self.settings, size)
             else:
@@ -379,7 +380,8 @@ class Servicer(pb_grpc.GradserveServicer):
             # goes ahead (before, that charge counted as another's: a lone 6 MB graph_json was refused for good)
             out = await asyncio.to_thread(parsed, self.core.parses, client, request.graph_json, own_charge(held),
                                           self._register, request, client) if len(request.graph_json) > BIG \
-                else self._register(request, client)
+                else await asyncio.to_thread(self._register, request, client) \
+                if len(request.graph_json) > GRAPH_OFF_LOOP else self._register(request, client)
             return pb.RegisterGraphResponse(graph_id=out["graph_id"], signature=_signature(out["signature"]))
 
         return await self._guard(context, fn)

@@ -191,11 +191,15 @@ class Registry:
                 raise InvalidRequest(f"graph holds {where[1]} at {where[0]}: a graph's JSON must be finite (a "
                                      "non-finite constant goes as b64)", code="invalid_graph", path=where[0]) from None
             raise InvalidRequest(f"graph is not canonical JSON: {e}", code="invalid_graph", path="$.graph") from None
+        except RecursionError:  # (a value ~1000 deep, under the body's 1024: json's encoder recurses in C and Python)
+            raise InvalidRequest("graph is nested too deeply to hash (an attribute's lists of lists?)",
+                                 code="invalid_graph", path="$.graph") from None
         if key is not None:
             self.ids.put(key, gid, 64)
         return gid, size
 
-    def _count_nodes(self, d: dict) -> int:
+    def count_nodes(self, d: dict) -> int:
+        """The graph's nodes, its functions' too; 413 naming max_nodes past it."""
         n = len(d.get("nodes") or []) if isinstance(d.get("nodes"), list) else 0
         fns = d.get("functions")
         if isinstance(fns, dict):
@@ -211,7 +215,7 @@ class Registry:
         hit = self.graphs.get(gid)
         if hit is not None:
             return hit[1]
-        n = self._count_nodes(d)
+        n = self.count_nodes(d)
         full = d if self.values is None else self.values.resolved(d)  # (values named by hash: their bytes)
         try:
             with gc_pause.paused_if(n >= gc_pause.NODES):
