@@ -114,3 +114,23 @@ class _StopSecond(nn.Cell):
     def construct(self, x, y):
         first, second = self.net(x, y)
         return first, ops.stop_gradient(second)
+
+
+# -- findings, each pinned by a focused case (expected values from torch) -----------------------------------
+@pytest.mark.parametrize("mode", ["pynative", "graph"])
+def test_parameter_listed_twice_gets_its_gradient_each_time(on_real_server, mode):
+    """A Parameter named twice in the weights (MindSpore 2.10: each copy its whole gradient, in both modes; torch's
+    autograd.grad too). Silently wrong before: the first copy's gradient was zeros."""
+    rng = np.random.default_rng(32)
+    gs.set_context(mode=gs.GRAPH_MODE if mode == "graph" else gs.PYNATIVE_MODE)
+    net = _Outer(rng)
+    x, y = rng.uniform(-1, 1, (2, 3)).astype(np.float32), rng.uniform(-1, 1, (2,)).astype(np.float32)
+    _, gw = _torch_grads(net, x, y, (np.ones(2, np.float32), np.ones((2, 3), np.float32)))
+    c, aw, bw = net.trainable_params()
+    got = [ops.grad(net, None, [c, aw, c])(Tensor(x), Tensor(y)),
+           GradOperation(get_by_list=True)(net, ParameterTuple([bw, bw]))(Tensor(x), Tensor(y)),
+           ops.value_and_grad(net, 1, [aw, aw])(Tensor(x), Tensor(y))[1][1]]
+    want = [(gw["c"], gw["a.w"], gw["c"]), (gw["b.w"], gw["b.w"]), (gw["a.w"], gw["a.w"])]
+    for i, (g, w) in enumerate(zip(got, want)):
+        why = compare(g, w, "float32", f"case {i}")
+        assert why is None, f"{mode}: {why}"
