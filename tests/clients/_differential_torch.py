@@ -28,6 +28,7 @@ except ImportError:  # run as a script
 
 IDX = np.array([1, 3, 1, 0], np.int64)  # duplicate index 1
 SEG = np.array([0, 2, 0, 1, 2], np.int64)
+HOLES = np.array([[1, 0, 1, 1], [0, 1, 0, 1], [1, 1, 1, 1]], np.float64)  # zeros in prod / cumprod: one, two, none
 
 
 def _ti(a):
@@ -88,6 +89,10 @@ CASES = {
     "norm_neg": ([(3, 4)], lambda x: ops.norm(x, dim=-1), lambda x: torch.linalg.vector_norm(x, dim=-1)),
     "cumsum_neg": ([(3, 4)], lambda x: ops.cumsum(x, -1) ** 2, lambda x: torch.cumsum(x, -1) ** 2),
     "cumprod": ([(3, 4)], lambda x: ops.cumprod(x, 0), lambda x: torch.cumprod(x, 0)),
+    "prod_with_zeros": ([(3, 4)], lambda x: ops.prod(x * Tensor(HOLES.astype(x.dtype.name.lower())), -1),
+                        lambda x: (x * _t(HOLES)).prod(-1)),
+    "cumprod_with_zeros": ([(3, 4)], lambda x: ops.cumprod(x * Tensor(HOLES.astype(x.dtype.name.lower())), -1),
+                           lambda x: torch.cumprod(x * _t(HOLES), -1)),
     "empty_concat": ([(0, 3), (2, 3)], lambda x, y: ops.concat((x, y), 0) ** 2, lambda x, y: torch.cat((x, y)) ** 2),
     "empty_sum": ([(0, 3), (3,)], lambda x, y: x.sum(axis=0) * y, lambda x, y: x.sum(0) * y),
     "iadd_imul": ([(5, 3), (5, 3)], _iadd(ops), _iadd(torch)),
@@ -124,7 +129,7 @@ CASES = {
                       lambda x: torch.split(torch.exp(x), [1, 2], -1)),
 }
 KINDS = ("grad", "value_and_grad", "grad_sens", "vjp", "jvp", "jvp_of_vjp", "grad3", "vmap_grad")
-SMOOTH = {"broadcast_mul_add", "broadcast_div_sub", "sum_keepdims_neg", "reducesum_keep_axes", "mean_keep",
+SMOOTH = {"prod_with_zeros", "cumprod_with_zeros", "broadcast_mul_add", "broadcast_div_sub", "sum_keepdims_neg", "reducesum_keep_axes", "mean_keep",
           "prod_neg_axis", "logsumexp", "cumsum_neg", "cumprod", "iadd_imul", "two_outputs", "split_outputs"}
 
 

@@ -2,22 +2,24 @@
 (dtype corners, keep_dims / negative axes, empty tensors, duplicate-index gathers / scatters, in-place ops inside
 grad, sort / topk) under grad / value_and_grad / GradOperation(sens_param) / vjp / jvp / jvp of vjp / order 3 /
 vmap of grad, and the GradOperation surface over a Cell with nested sub-cells (ParameterTuple order, a frozen
-Parameter, sens as a tuple, stop_gradient on one output of a tuple, ops.grad return_ids / has_aux), on the real
-server in PyNative and GRAPH_MODE, over HTTP and gRPC. Wide local run (not CI):
-`PYTHONPATH=.:clients/python:tests python tests/clients/_differential_wide3.py N [first]`."""
+Parameter, sens as a tuple, stop_gradient on one output of a tuple, ops.grad return_ids / has_aux) and random
+weight lists over it (_differential_torch_cells.py: reordered, repeated, frozen, single), on the real server in
+PyNative and GRAPH_MODE, over HTTP and gRPC. Wide local run (not CI):
+`PYTHONPATH=.:clients/python:tests python tests/clients/_differential_wide3.py ops|weights N [first]`."""
 import numpy as np
 import pytest
-import torch
 
 import gradserve as gs
-from gradserve import Parameter, ParameterTuple, Tensor, nn, ops
+from gradserve import ParameterTuple, Tensor, nn, ops
 from gradserve.ops import GradOperation
 
 from ._differential_specs import compare
 from ._differential_torch import run_torch_case
+from ._differential_torch_cells import Outer, run_weights_case, torch_grads
 
 OP_SEEDS = range(0, 40)
 OP_SEEDS_EACH_TRANSPORT = range(40, 52)
+WEIGHT_SEEDS = range(0, 16)
 
 
 @pytest.mark.parametrize("seed", OP_SEEDS)
@@ -32,63 +34,22 @@ def test_op_derivatives_match_torch_each_transport(on_real_server_each_transport
     assert status == "ok", f"seed {seed} ({name}): {detail}"
 
 
-class _Inner(nn.Cell):
-    def __init__(self, rng):
-        super().__init__()
-        self.w = Parameter(Tensor(rng.uniform(-1, 1, (3, 3)).astype(np.float32)), name="w")
-        self.f = Parameter(Tensor(rng.uniform(-1, 1, (3,)).astype(np.float32)), name="f", requires_grad=False)
-
-    def construct(self, x):
-        return ops.tanh(ops.matmul(x, self.w)) * self.f + self.f
-
-
-class _Outer(nn.Cell):
-    def __init__(self, rng):
-        super().__init__()
-        self.a = _Inner(rng)
-        self.b = _Inner(rng)
-        self.c = Parameter(Tensor(rng.uniform(-1, 1, (3,)).astype(np.float32)), name="c")
-
-    def construct(self, x, y):
-        h = self.b(self.a(x) * self.c)
-        return h.sum(axis=1) * y, ops.sin(h)
-
-
-def _torch_outer(P, x, y):
-    inner = lambda pre, v: torch.tanh(v @ P[pre + "w"]) * P[pre + "f"] + P[pre + "f"]  # noqa: E731
-    h = inner("b.", inner("a.", x) * P["c"])
-    return h.sum(1) * y, torch.sin(h)
-
-
-def _torch_grads(net, x, y, sens, stop_second=False):
-    """torch's gradients of sum(out_i * sens_i) w.r.t. (x, y) and every Parameter by name (frozen ones included)."""
-    P = {p.name: torch.tensor(p.asnumpy().astype(np.float64), requires_grad=True) for p in net.get_parameters()}
-    tx, ty = (torch.tensor(v.astype(np.float64), requires_grad=True) for v in (x, y))
-    outs = _torch_outer(P, tx, ty)
-    kept = outs[:1] if stop_second else outs
-    loss = sum((o * torch.tensor(s.astype(np.float64))).sum() for o, s in zip(kept, sens))
-    grads = torch.autograd.grad(loss, [tx, ty, *P.values()])
-    return [g.numpy() for g in grads[:2]], {n: g.numpy() for n, g in zip(P, grads[2:])}
-
-
 @pytest.mark.parametrize("mode", ["pynative", "graph"])
 def test_grad_operation_surface_matches_torch(on_real_server_each_transport, mode):
     rng = np.random.default_rng(31)
     gs.set_context(mode=gs.GRAPH_MODE if mode == "graph" else gs.PYNATIVE_MODE)
-    net = _Outer(rng)
+    net = Outer(rng)
     x, y = rng.uniform(-1, 1, (2, 3)).astype(np.float32), rng.uniform(-1, 1, (2,)).astype(np.float32)
     s1, s2 = rng.uniform(-1, 1, (2,)).astype(np.float32), rng.uniform(-1, 1, (2, 3)).astype(np.float32)
     ones = (np.ones(2, np.float32), np.ones((2, 3), np.float32))
     params = net.trainable_params()
     assert [p.name for p in params] == ["c", "a.w", "b.w"]  # the frozen a.f / b.f are not trainable
     reordered = ParameterTuple([params[2], params[0], params[1]])
-    gx, gw = _torch_grads(net, x, y, ones)
-    sx, sw = _torch_grads(net, x, y, (s1, s2))
-    aux_want = _torch_outer({p.name: torch.tensor(p.asnumpy().astype(np.float64)) for p in net.get_parameters()},
-                            torch.tensor(x.astype(np.float64)), torch.tensor(y.astype(np.float64)))[1].numpy()
+    gx, gw, outs = torch_grads(net, x, y, ones)
+    sx, sw, _ = torch_grads(net, x, y, (s1, s2))
     with_ids = ops.grad(net, (1, 0), params, return_ids=True)(Tensor(x), Tensor(y))
     assert [i for i, _ in with_ids[0]] == [1, 0] and [n for n, _ in with_ids[1]] == ["c", "a.w", "b.w"]
-    stop_want = _torch_grads(net, x, y, ones, stop_second=True)[0]  # before wrapping renames the Parameters
+    stop_want = torch_grads(net, x, y, ones, stop_second=True)[0]  # before wrapping renames the Parameters
     cases = [
         (GradOperation(get_all=True, get_by_list=True)(net, reordered)(Tensor(x), Tensor(y)),
          (gx, [gw["b.w"], gw["c"], gw["a.w"]])),
@@ -96,13 +57,19 @@ def test_grad_operation_surface_matches_torch(on_real_server_each_transport, mod
             Tensor(x), Tensor(y), (Tensor(s1), Tensor(s2))), (sx, [sw["c"], sw["a.w"], sw["b.w"]])),
         (tuple(tuple(g for _, g in part) for part in with_ids), ((gx[1], gx[0]), (gw["c"], gw["a.w"], gw["b.w"]))),
         (ops.grad(lambda a, b: net(a, b), 0, None, has_aux=True)(Tensor(x), Tensor(y)),
-         (_torch_grads(net, x, y, (ones[0], 0 * ones[1]))[0][0], (aux_want,))),
+         (torch_grads(net, x, y, (ones[0], 0 * ones[1]))[0][0], (outs[1],))),
         (GradOperation(get_all=True)(_StopSecond(net))(Tensor(x), Tensor(y)),
          stop_want),
     ]
     for i, (got, want) in enumerate(cases):
         why = compare(got, want, "float32", f"case {i}")
         assert why is None, f"{mode}: {why}"
+
+
+@pytest.mark.parametrize("seed", WEIGHT_SEEDS)
+def test_weight_lists_match_torch(on_real_server, seed):
+    status, name, detail = run_weights_case(seed)
+    assert status == "ok", f"seed {seed} ({name}): {detail}"
 
 
 class _StopSecond(nn.Cell):
@@ -123,9 +90,9 @@ def test_parameter_listed_twice_gets_its_gradient_each_time(on_real_server, mode
     autograd.grad too). Silently wrong before: the first copy's gradient was zeros."""
     rng = np.random.default_rng(32)
     gs.set_context(mode=gs.GRAPH_MODE if mode == "graph" else gs.PYNATIVE_MODE)
-    net = _Outer(rng)
+    net = Outer(rng)
     x, y = rng.uniform(-1, 1, (2, 3)).astype(np.float32), rng.uniform(-1, 1, (2,)).astype(np.float32)
-    _, gw = _torch_grads(net, x, y, (np.ones(2, np.float32), np.ones((2, 3), np.float32)))
+    _, gw, _ = torch_grads(net, x, y, (np.ones(2, np.float32), np.ones((2, 3), np.float32)))
     c, aw, bw = net.trainable_params()
     got = [ops.grad(net, None, [c, aw, c])(Tensor(x), Tensor(y)),
            GradOperation(get_by_list=True)(net, ParameterTuple([bw, bw]))(Tensor(x), Tensor(y)),
