@@ -101,3 +101,22 @@ def test_parameter_listed_twice_gets_its_gradient_each_time(on_real_server, mode
     for i, (g, w) in enumerate(zip(got, want)):
         why = compare(g, w, "float32", f"case {i}")
         assert why is None, f"{mode}: {why}"
+
+
+@pytest.mark.parametrize("mode", ["pynative", "graph"])
+def test_one_tensor_at_two_positions_with_sens(on_real_server, mode):
+    """MindSpore 2.10's PyNative grad attaches a gradient to the Tensor object: one Tensor passed at two positions
+    gets at each the sum over both (GRAPH_MODE: each its own). grad did so without a sens; with sens_param=True
+    (ops.grad, GradOperation) and through vjp's vjp_fn the sens counted as a position, and each got its own,
+    silently: 6 where MindSpore 2.10 PyNative gives 12 (d/dx s * sum(x * y) = s * y at x = y = 3, s = 2)."""
+    gs.set_context(mode=gs.GRAPH_MODE if mode == "graph" else gs.PYNATIVE_MODE)
+    b, s = Tensor(np.full((2, 3), 3.0, np.float32)), Tensor(np.float32(2.0))
+    both = (lambda x, y: (x * y).sum())  # noqa: E731
+    own = np.full((2, 3), 2.0 * 3.0)
+    want = own * 2 if mode == "pynative" else own
+    got = [ops.grad(both, (0, 1), sens_param=True)(b, b, s), GradOperation(get_all=True, sens_param=True)(both)(b, b, s),
+           ops.vjp(both, b, b)[1](s), ops.grad(both, (0, 1))(b, b)]
+    for i, g in enumerate(got[:3]):
+        assert compare(g, (want, want), "float32", f"case {i}") is None, (mode, i, [t.asnumpy() for t in g])
+    no_sens = own / 2 * (2 if mode == "pynative" else 1)  # s = 1: the implicit sens
+    assert compare(got[3], (no_sens, no_sens), "float32") is None
