@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import gradserve as gs
-from gradserve import ParameterTuple, Tensor, nn, ops
+from gradserve import Parameter, ParameterTuple, Tensor, nn, ops
 from gradserve.ops import GradOperation
 
 from ._differential_specs import compare
@@ -120,3 +120,29 @@ def test_one_tensor_at_two_positions_with_sens(on_real_server, mode):
         assert compare(g, (want, want), "float32", f"case {i}") is None, (mode, i, [t.asnumpy() for t in g])
     no_sens = own / 2 * (2 if mode == "pynative" else 1)  # s = 1: the implicit sens
     assert compare(got[3], (no_sens, no_sens), "float32") is None
+
+
+class _ScaledByW(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.w = Parameter(Tensor(np.array([2.0, 3.0], np.float32)), name="w")
+
+    def construct(self, x):
+        return (x * self.w).sum()
+
+
+@pytest.mark.parametrize("mode", ["pynative", "graph"])
+def test_parameter_as_argument_and_weight_with_sens(on_real_server, mode):
+    """MindSpore 2.10 PyNative: a Parameter passed as the argument and asked for as a weight gets, as both, the sum
+    of the two (d/dx s * sum(x * w) at x = w: s * 2w); GRAPH_MODE: s * w. With a sens the sum was lost, silently."""
+    gs.set_context(mode=gs.GRAPH_MODE if mode == "graph" else gs.PYNATIVE_MODE)
+    net, s = _ScaledByW(), Tensor(np.float32(2.0))
+    w = np.array([2.0, 3.0])
+    want = 2.0 * w * (2 if mode == "pynative" else 1)
+    got = [ops.grad(net, 0, ParameterTuple([net.w]), sens_param=True)(net.w, s),
+           GradOperation(get_all=True, get_by_list=True, sens_param=True)(net, ParameterTuple([net.w]))(net.w, s),
+           ops.vjp(net, net.w, weights=ParameterTuple([net.w]))[1](s)]
+    wants = [(want, (want,)), ((want,), (want,)), ((want,), (want,))]
+    for i, (g, wt) in enumerate(zip(got, wants)):
+        why = compare(g, wt, "float32", f"case {i}")
+        assert why is None, f"{mode}: {why}"
