@@ -1214,8 +1214,8 @@ def emit_grad_node(info: FnInfo, args: Sequence, *, positions: Sequence[int], we
     if len(unique) < len(weights):  # a Parameter listed twice: MindSpore gives each copy its whole gradient
         outs = emit_grad_node(info, args, positions=positions, weights=unique, sens=sens, with_value=with_value)
         k = len(outs) - len(unique)
-        at = {id(w): k + i for i, w in enumerate(unique)}
-        return outs[:k] + [outs[at[id(w)]] for w in weights]
+        index_of = {id(w): k + i for i, w in enumerate(unique)}
+        return outs[:k] + [outs[index_of[id(w)]] for w in weights]
     tr = innermost()
     positions, fold = _alias_sums(tr, len(args), positions, weights)
     if fold is not None:
