@@ -1391,8 +1391,8 @@ class Cumsum(Primitive):
 
 
 class CustomVjp(Primitive):
-    """outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, outputs, douts, extra non-parameter inputs) -> one cotangent per input"""
-    def __init__(self, *, bprop: str, n_in: int, n_out: int, params: Any = ..., site: int = ...) -> None: ...
+    """outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, outputs, douts, extra non-parameter inputs) -> one cotangent per input, then one per parameter named in param_grads"""
+    def __init__(self, *, bprop: str, n_in: int, n_out: int, param_grads: Any = ..., params: Any = ..., site: int = ...) -> None: ...
     def __call__(self, *inputs: _TensorLike) -> Any: ...
 
 
@@ -2049,8 +2049,8 @@ def cosh(input: _TensorLike) -> Tensor:
 def cosh(*, x: _TensorLike) -> Tensor: ...
 
 
-def custom_vjp(*inputs: _TensorLike, bprop: str, n_in: int, n_out: int, params: Any = ..., site: int = ...) -> Any:
-    """outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, outputs, douts, extra non-parameter inputs) -> one cotangent per input"""
+def custom_vjp(*inputs: _TensorLike, bprop: str, n_in: int, n_out: int, param_grads: Any = ..., params: Any = ..., site: int = ...) -> Any:
+    """outputs = the raw outputs (inputs n_in..n_in+n_out); reverse rule = function `bprop`(inputs, outputs, douts, extra non-parameter inputs) -> one cotangent per input, then one per parameter named in param_grads"""
 
 
 @overload
