@@ -4,8 +4,9 @@ that differed from MindSpore's, errors that differed, and names its files call t
 Expected values: MindSpore 2.10 (CPU), run for this task in its own venv (the literals below are its outputs,
 the call that gave each stated beside it), checked by hand where the rule is short."""
 import numpy as np
+import pytest
 
-from gradserve import Parameter, Tensor, context, nn
+from gradserve import Parameter, Tensor, context, jit, nn, ops
 from gradserve.ops import GradOperation
 
 
@@ -73,3 +74,58 @@ def test_bprop_of_a_construct_returning_none_gets_dout_with_none(on_real_server)
     context.set_context(mode=context.PYNATIVE_MODE)
     grad = GradOperation(sens_param=True)(_FirstOfPair())(Tensor([5.0]), Tensor(np.ones(1, np.float32)))
     np.testing.assert_array_equal(grad.asnumpy(), [1.0])
+
+
+class _RuleReadingAParameter(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.w = Parameter(Tensor(np.array([3.0], np.float32)), name="w")
+
+    def construct(self, x):
+        return self.w * x
+
+    def bprop(self, x, out, dout):
+        return (self.w * dout,)
+
+
+def test_bprop_reading_a_parameter_is_refused_in_graph_mode_only(on_real_server):
+    # tests/st/compiler/gradient/test_custom_cell_bprop.py::test_with_param: MindSpore 2.10 GRAPH_MODE (and jit in
+    # PyNative) raises RuntimeError "The user defined 'bprop' function in scope Default does not support using
+    # Parameter."; PyNative runs the rule: GradOperation(get_all=True)(net)(Tensor([2.0])) = ([3.0],)
+    x = Tensor(np.array([2.0], np.float32))
+    try:
+        context.set_context(mode=context.GRAPH_MODE)
+        with pytest.raises(RuntimeError, match="does not support using Parameter"):
+            GradOperation(get_all=True)(_RuleReadingAParameter())(x)
+        context.set_context(mode=context.PYNATIVE_MODE)
+        with pytest.raises(RuntimeError, match="does not support using Parameter"):
+            jit(lambda t: GradOperation(get_all=True)(_RuleReadingAParameter())(t))(x)
+        (gx,) = GradOperation(get_all=True)(_RuleReadingAParameter())(x)
+        np.testing.assert_array_equal(gx.asnumpy(), [3.0])
+    finally:
+        context.set_context(mode=context.PYNATIVE_MODE)
+
+
+class _JitRule(nn.Cell):
+    def construct(self, x):
+        return ops.relu(x)
+
+    @jit
+    def bprop(self, x, out, dout):
+        return (5 * x,)
+
+
+def test_bprop_under_jit_is_refused_in_pynative_only(on_real_server):
+    # tests/st/pynative/grad/test_pynative_high_grad.py::test_pynative_exception_handler: MindSpore 2.10 PyNative
+    # raises RuntimeError "Decorating bprop with '@jit' is not supported."; GRAPH_MODE and a jit function run the
+    # rule: GradOperation()(net)(Tensor([2, 2])) = [10, 10] (5 x)
+    x = Tensor(np.array([2.0, 2.0], np.float32))
+    try:
+        context.set_context(mode=context.PYNATIVE_MODE)
+        with pytest.raises(RuntimeError, match="Decorating bprop with '@jit' is not supported"):
+            GradOperation()(_JitRule())(x)
+        np.testing.assert_array_equal(jit(lambda t: GradOperation()(_JitRule())(t))(x).asnumpy(), [10.0, 10.0])
+        context.set_context(mode=context.GRAPH_MODE)
+        np.testing.assert_array_equal(GradOperation()(_JitRule())(x).asnumpy(), [10.0, 10.0])
+    finally:
+        context.set_context(mode=context.PYNATIVE_MODE)

@@ -135,8 +135,14 @@ def call_with_rule(construct, bprop, label: str, args, binfo=None):
                              "site": next(_sites)}, list(info.flat_out_avals))
         binfo.use(tr.nodes[-1], (args, out, raw, info.out_tdef))
         return unflatten(info.out_tdef, node_outs)
+    graph = _context.get_context("mode") == _context.GRAPH_MODE or tr.root.graph
+    if not graph and getattr(bprop, "_gs_jit", False):  # (MindSpore 2.10's PyNative check; GRAPH_MODE runs it)
+        raise RuntimeError(f"Decorating bprop with '@jit' is not supported ({label}.bprop).")
     if binfo is None or isinstance(binfo, LateRule):
         binfo = _trace_rule(bprop, label, args, out, raw, info.out_tdef)
+    if graph and binfo.params:  # (PyNative's rule may read them, and give them gradients: _split_param_grads)
+        raise RuntimeError(f"The user defined 'bprop' function of {label} does not support using Parameter "
+                           f"in GRAPH_MODE or jit (it reads {sorted(binfo.params)}), as in MindSpore 2.10.")
     if binfo.name is None:  # no Tensor gradient at all (mutable() numbers only): nothing the rule can give
         if not x_names:
             return out
